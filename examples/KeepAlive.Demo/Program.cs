@@ -1,0 +1,1 @@
+Console.WriteLine("KeepAlive.Net demo: placeholder until the demo issue lands.");

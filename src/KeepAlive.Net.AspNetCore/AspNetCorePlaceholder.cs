@@ -1,0 +1,3 @@
+namespace KeepAlive.Net.AspNetCore;
+
+internal static class AspNetCorePlaceholder;

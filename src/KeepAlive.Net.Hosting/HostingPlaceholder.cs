@@ -1,0 +1,3 @@
+namespace KeepAlive.Net.Hosting;
+
+internal static class HostingPlaceholder;

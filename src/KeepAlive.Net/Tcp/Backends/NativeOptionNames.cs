@@ -1,0 +1,30 @@
+namespace KeepAlive.Net.Tcp.Backends;
+
+/// <summary>
+/// One platform's numbers for the keep-alive socket options, from its own headers:
+/// Linux &lt;netinet/tcp.h&gt;, Apple and FreeBSD &lt;netinet/tcp.h&gt;, Windows ws2ipdef.h and mstcpip.h.
+/// </summary>
+internal sealed record NativeOptionNames(
+    int SolSocket,
+    int SoKeepAlive,
+    int IpProtoTcp,
+    int KeepIdle,
+    int KeepInterval,
+    int KeepCount,
+    int? UserTimeout)
+{
+    /// <summary>SOL_SOCKET 1, SO_KEEPALIVE 9, TCP_KEEPIDLE 4, TCP_KEEPINTVL 5, TCP_KEEPCNT 6, TCP_USER_TIMEOUT 18.</summary>
+    public static readonly NativeOptionNames Linux = new(1, 9, 6, 4, 5, 6, 18);
+
+    /// <summary>SOL_SOCKET 0xffff, SO_KEEPALIVE 8, TCP_KEEPALIVE 0x10 (the idle time), TCP_KEEPINTVL 0x101, TCP_KEEPCNT 0x102.</summary>
+    public static readonly NativeOptionNames MacOS = new(0xffff, 0x8, 6, 0x10, 0x101, 0x102, null);
+
+    /// <summary>SOL_SOCKET 0xffff, SO_KEEPALIVE 8, TCP_KEEPIDLE 256, TCP_KEEPINTVL 512, TCP_KEEPCNT 1024.</summary>
+    public static readonly NativeOptionNames FreeBsd = new(0xffff, 0x8, 6, 256, 512, 1024, null);
+
+    /// <summary>SOL_SOCKET 0xffff, SO_KEEPALIVE 8, TCP_KEEPIDLE 3, TCP_KEEPINTVL 17, TCP_KEEPCNT 16.</summary>
+    public static readonly NativeOptionNames Windows = new(0xffff, 0x8, 6, 3, 17, 16, null);
+
+    /// <summary>SIO_KEEPALIVE_VALS = _WSAIOW(IOC_VENDOR, 4) = IOC_IN | IOC_VENDOR | 4.</summary>
+    public const int SioKeepAliveVals = unchecked((int)0x98000004);
+}

@@ -1,0 +1,142 @@
+namespace KeepAlive.Net;
+
+/// <summary>What a platform's TCP keep-alive can do: units, limits, defaults and what it cannot do at all.</summary>
+public sealed record KeepAliveCapabilities
+{
+    private static readonly Lazy<KeepAliveCapabilities> CurrentCapabilities = new(() => For(DetectPlatform()));
+
+    /// <summary>Gets the capabilities of the operating system this process runs on.</summary>
+    public static KeepAliveCapabilities Current => CurrentCapabilities.Value;
+
+    /// <summary>Gets the backend that maps the options onto this platform's socket options.</summary>
+    public required KeepAlivePlatform Platform { get; init; }
+
+    /// <summary>Gets the smallest step the kernel takes for idle time and interval (1 s, or 1 ms on Windows before 1709).</summary>
+    public required TimeSpan TimeResolution { get; init; }
+
+    /// <summary>Gets the largest idle time the platform accepts.</summary>
+    public required TimeSpan MaxIdleTime { get; init; }
+
+    /// <summary>Gets the largest probe interval the platform accepts.</summary>
+    public required TimeSpan MaxInterval { get; init; }
+
+    /// <summary>Gets the largest probe count the platform accepts.</summary>
+    public required int MaxProbeCount { get; init; }
+
+    /// <summary>Gets a value indicating whether the probe count can be set; when not, see <see cref="FixedProbeCount"/>.</summary>
+    public required bool SupportsProbeCount { get; init; }
+
+    /// <summary>Gets the probe count the platform always uses when <see cref="SupportsProbeCount"/> is <see langword="false"/>.</summary>
+    public int? FixedProbeCount { get; init; }
+
+    /// <summary>Gets a value indicating whether TCP_USER_TIMEOUT (milliseconds) exists.</summary>
+    public required bool SupportsUserTimeout { get; init; }
+
+    /// <summary>Gets a value indicating whether effective values can be read back from the kernel.</summary>
+    public required bool CanReadBack { get; init; }
+
+    /// <summary>Gets a value indicating whether sockets accepted by a configured listener inherit its keep-alive settings.</summary>
+    public required bool AcceptedSocketsInheritListenerSettings { get; init; }
+
+    /// <summary>Gets the kernel's default idle time.</summary>
+    public required TimeSpan DefaultIdleTime { get; init; }
+
+    /// <summary>Gets the kernel's default probe interval.</summary>
+    public required TimeSpan DefaultInterval { get; init; }
+
+    /// <summary>Gets the kernel's default probe count.</summary>
+    public required int DefaultProbeCount { get; init; }
+
+    /// <summary>Gets what this platform cannot do, in words.</summary>
+    public required string Limitations { get; init; }
+
+    /// <summary>Gets the capabilities of a given backend, for documentation and for tests of other platforms.</summary>
+    /// <param name="platform">The backend.</param>
+    /// <returns>Its capabilities.</returns>
+    public static KeepAliveCapabilities For(KeepAlivePlatform platform)
+    {
+        var portable = new KeepAliveCapabilities
+        {
+            Platform = platform,
+            TimeResolution = TimeSpan.FromSeconds(1),
+            MaxIdleTime = TimeSpan.FromSeconds(32767),
+            MaxInterval = TimeSpan.FromSeconds(32767),
+            MaxProbeCount = 127,
+            SupportsProbeCount = true,
+            SupportsUserTimeout = false,
+            CanReadBack = true,
+            AcceptedSocketsInheritListenerSettings = true,
+            DefaultIdleTime = TimeSpan.FromSeconds(7200),
+            DefaultInterval = TimeSpan.FromSeconds(75),
+            DefaultProbeCount = 9,
+            Limitations = "No TCP_USER_TIMEOUT: data in flight to a dead peer is bounded only by the kernel's retransmission limit.",
+        };
+
+        return platform switch
+        {
+            KeepAlivePlatform.Linux => portable with
+            {
+                SupportsUserTimeout = true,
+                Limitations = "Idle time and interval are whole seconds.",
+            },
+            KeepAlivePlatform.MacOS => portable with
+            {
+                DefaultProbeCount = 8,
+                AcceptedSocketsInheritListenerSettings = false,
+                Limitations = portable.Limitations + " Keep-alive options on a listening socket are unreliable (dotnet/runtime#46728): configure each accepted socket.",
+            },
+            KeepAlivePlatform.FreeBsd => portable with { DefaultProbeCount = 8 },
+            KeepAlivePlatform.Windows => portable with
+            {
+                DefaultInterval = TimeSpan.FromSeconds(1),
+                DefaultProbeCount = 10,
+                MaxProbeCount = 255,
+            },
+            KeepAlivePlatform.WindowsLegacy => portable with
+            {
+                TimeResolution = TimeSpan.FromMilliseconds(1),
+                MaxIdleTime = TimeSpan.FromMilliseconds(int.MaxValue),
+                MaxInterval = TimeSpan.FromMilliseconds(int.MaxValue),
+                MaxProbeCount = 10,
+                SupportsProbeCount = false,
+                FixedProbeCount = 10,
+                CanReadBack = false,
+                DefaultInterval = TimeSpan.FromSeconds(1),
+                DefaultProbeCount = 10,
+                Limitations = portable.Limitations + " Idle time and interval are set together through SIO_KEEPALIVE_VALS; the probe count is fixed at 10; values cannot be read back.",
+            },
+            _ => portable with
+            {
+                SupportsProbeCount = false,
+                CanReadBack = false,
+                Limitations = "Unknown operating system: only SO_KEEPALIVE is switched on; idle time, interval and probe count keep the kernel's values.",
+            },
+        };
+    }
+
+    internal static KeepAlivePlatform DetectPlatform()
+    {
+        if (OperatingSystem.IsLinux() || OperatingSystem.IsAndroid())
+        {
+            return KeepAlivePlatform.Linux;
+        }
+
+        if (OperatingSystem.IsMacOS() || OperatingSystem.IsMacCatalyst() || OperatingSystem.IsIOS() || OperatingSystem.IsTvOS())
+        {
+            return KeepAlivePlatform.MacOS;
+        }
+
+        if (OperatingSystem.IsFreeBSD())
+        {
+            return KeepAlivePlatform.FreeBsd;
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            // TCP_KEEPIDLE and TCP_KEEPINTVL through setsockopt arrived with Windows 10 1709 (build 16299).
+            return OperatingSystem.IsWindowsVersionAtLeast(10, 0, 16299) ? KeepAlivePlatform.Windows : KeepAlivePlatform.WindowsLegacy;
+        }
+
+        return KeepAlivePlatform.Unknown;
+    }
+}

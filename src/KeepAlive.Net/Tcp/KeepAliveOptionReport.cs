@@ -1,0 +1,57 @@
+namespace KeepAlive.Net;
+
+/// <summary>What became of one keep-alive setting: requested value, effective value and why they differ.</summary>
+/// <remarks>
+/// Values are in the option's natural unit: milliseconds for <see cref="KeepAliveOption.IdleTime"/>,
+/// <see cref="KeepAliveOption.Interval"/> and <see cref="KeepAliveOption.UserTimeout"/>; probes for
+/// <see cref="KeepAliveOption.ProbeCount"/>; 1 or 0 for <see cref="KeepAliveOption.Enabled"/>.
+/// <see cref="ToString"/> formats them for people.
+/// </remarks>
+/// <param name="Option">The setting.</param>
+/// <param name="Status">Whether it was applied, rounded, derived, fixed or unsupported.</param>
+/// <param name="Requested">The requested value, or <see langword="null"/> when nothing was requested.</param>
+/// <param name="Effective">The effective value, read back from the kernel where the platform allows, or <see langword="null"/> when unsupported or unknown.</param>
+/// <param name="Reason">Why the effective value differs from the request, or why the option is unsupported; <see langword="null"/> when applied as asked.</param>
+public sealed record KeepAliveOptionReport(
+    KeepAliveOption Option,
+    KeepAliveOptionStatus Status,
+    long? Requested,
+    long? Effective,
+    string? Reason)
+{
+    /// <summary>Gets the requested value as a duration, for the time options.</summary>
+    public TimeSpan? RequestedTime => IsTime && Requested is { } ms ? TimeSpan.FromMilliseconds(ms) : null;
+
+    /// <summary>Gets the effective value as a duration, for the time options.</summary>
+    public TimeSpan? EffectiveTime => IsTime && Effective is { } ms ? TimeSpan.FromMilliseconds(ms) : null;
+
+    private bool IsTime => Option is KeepAliveOption.IdleTime or KeepAliveOption.Interval or KeepAliveOption.UserTimeout;
+
+    /// <summary>Formats a value of this option for people ("30 s", "3", "on").</summary>
+    /// <param name="value">A value in the option's unit.</param>
+    /// <returns>The text, or "n/a" for <see langword="null"/>.</returns>
+    public string Format(long? value) => value switch
+    {
+        null => "n/a",
+        { } v when Option == KeepAliveOption.Enabled => v != 0 ? "on" : "off",
+        { } v when IsTime => KeepAliveFormat.Duration(TimeSpan.FromMilliseconds(v)),
+        { } v => KeepAliveFormat.Count(v),
+    };
+
+    /// <inheritdoc />
+    public override string ToString()
+    {
+        var text = $"{Option}: {Status}";
+        if (Requested is not null)
+        {
+            text += $", requested {Format(Requested)}";
+        }
+
+        if (Effective is not null)
+        {
+            text += $", effective {Format(Effective)}";
+        }
+
+        return Reason is null ? text : $"{text} ({Reason})";
+    }
+}

@@ -1,0 +1,116 @@
+using System.Globalization;
+
+namespace KeepAlive.Net.Tcp;
+
+/// <summary>
+/// Validated options turned into what one platform will be given: values rounded to its resolution
+/// (never up, except to its minimum), the user timeout derived where unset, and why each differs.
+/// </summary>
+internal sealed class KeepAlivePlan
+{
+    private KeepAlivePlan(KeepAliveCapabilities capabilities, bool enabled) => (Capabilities, Enabled) = (capabilities, enabled);
+
+    public KeepAliveCapabilities Capabilities { get; }
+
+    public bool Enabled { get; }
+
+    public PlannedValue Idle { get; private init; }
+
+    public PlannedValue Interval { get; private init; }
+
+    public PlannedValue ProbeCount { get; private init; }
+
+    /// <summary>The user timeout in milliseconds; <see cref="PlannedValue.Apply"/> is false when it is not written.</summary>
+    public PlannedValue UserTimeout { get; private init; }
+
+    public static KeepAlivePlan Create(TcpKeepAliveOptions options, KeepAliveCapabilities capabilities)
+    {
+        if (!options.Enabled)
+        {
+            var untouched = new PlannedValue(false, null, 0, KeepAliveOptionStatus.NotChanged, "Keep-alive is disabled; only SO_KEEPALIVE was switched off.");
+            return new KeepAlivePlan(capabilities, false) { Idle = untouched, Interval = untouched, ProbeCount = untouched, UserTimeout = untouched };
+        }
+
+        TcpKeepAliveValidator.ThrowIfInvalid(options, capabilities);
+        var unknown = capabilities.Platform == KeepAlivePlatform.Unknown;
+        var idle = unknown ? Unsupported(options.IdleTime) : RoundTime(options.IdleTime, capabilities);
+        var interval = unknown ? Unsupported(options.Interval) : RoundTime(options.Interval, capabilities);
+        return new KeepAlivePlan(capabilities, true)
+        {
+            Idle = idle,
+            Interval = interval,
+            ProbeCount = PlanProbeCount(options.ProbeCount, capabilities),
+            UserTimeout = PlanUserTimeout(options, capabilities, idle, interval),
+        };
+    }
+
+    private static PlannedValue Unsupported(TimeSpan requested) =>
+        new(false, (long)requested.TotalMilliseconds, 0, KeepAliveOptionStatus.Unsupported,
+            "This operating system has no known mapping for the option; the kernel's value stays.");
+
+    private static PlannedValue RoundTime(TimeSpan requested, KeepAliveCapabilities capabilities)
+    {
+        var step = capabilities.TimeResolution;
+        var rounded = TimeSpan.FromTicks(requested.Ticks / step.Ticks * step.Ticks);
+        var requestedMs = (long)requested.TotalMilliseconds;
+        if (rounded < step)
+        {
+            return new PlannedValue(true, requestedMs, (long)step.TotalMilliseconds, KeepAliveOptionStatus.Rounded, string.Create(CultureInfo.InvariantCulture,
+                $"{KeepAliveFormat.Duration(requested)} is below {capabilities.Platform}'s minimum; raised to {KeepAliveFormat.Duration(step)}, the earliest the kernel can probe."));
+        }
+
+        if (rounded != requested)
+        {
+            return new PlannedValue(true, requestedMs, (long)rounded.TotalMilliseconds, KeepAliveOptionStatus.Rounded, string.Create(CultureInfo.InvariantCulture,
+                $"{capabilities.Platform} takes whole {(step == TimeSpan.FromSeconds(1) ? "seconds" : "milliseconds")}: {KeepAliveFormat.Duration(requested)} rounded down to {KeepAliveFormat.Duration(rounded)}, so no probe is later than asked."));
+        }
+
+        return new PlannedValue(true, requestedMs, requestedMs, KeepAliveOptionStatus.Applied, null);
+    }
+
+    private static PlannedValue PlanProbeCount(int requested, KeepAliveCapabilities capabilities)
+    {
+        if (capabilities.SupportsProbeCount)
+        {
+            return new PlannedValue(true, requested, requested, KeepAliveOptionStatus.Applied, null);
+        }
+
+        return capabilities.FixedProbeCount is { } fixedCount
+            ? new PlannedValue(false, requested, fixedCount, requested == fixedCount ? KeepAliveOptionStatus.Applied : KeepAliveOptionStatus.FixedByPlatform,
+                requested == fixedCount ? null : string.Create(CultureInfo.InvariantCulture,
+                    $"{capabilities.Platform} always sends {fixedCount} probes: TCP_KEEPCNT does not exist before Windows 10 1703 (setting it fails with WSAENOPROTOOPT 10042). Detection takes idle + interval x {fixedCount}."))
+            : new PlannedValue(false, requested, 0, KeepAliveOptionStatus.Unsupported, "This operating system has no known TCP_KEEPCNT mapping; the kernel's value stays.");
+    }
+
+    private static PlannedValue PlanUserTimeout(TcpKeepAliveOptions options, KeepAliveCapabilities capabilities, PlannedValue idle, PlannedValue interval)
+    {
+        var requested = options.UserTimeout;
+        long? requestedMs = requested is { } r ? (long)r.TotalMilliseconds : null;
+        if (!capabilities.SupportsUserTimeout)
+        {
+            return requested == TimeSpan.Zero
+                ? new PlannedValue(false, 0, 0, KeepAliveOptionStatus.OsDefault, null)
+                : new PlannedValue(false, requestedMs, 0, KeepAliveOptionStatus.Unsupported, string.Create(CultureInfo.InvariantCulture,
+                    $"{capabilities.Platform} has no TCP_USER_TIMEOUT: unacknowledged data to a dead peer is bounded only by the kernel's retransmission limit (about 15 minutes on most systems)."));
+        }
+
+        if (requested is null)
+        {
+            var count = capabilities.SupportsProbeCount ? options.ProbeCount : capabilities.FixedProbeCount ?? options.ProbeCount;
+            var total = idle.Value + (interval.Value * count);
+            var derived = Math.Min(int.MaxValue, total - (interval.Value / 2));
+            return new PlannedValue(true, null, derived, KeepAliveOptionStatus.Derived, string.Create(CultureInfo.InvariantCulture,
+                $"Unset, so derived slightly below idle + interval x probes ({KeepAliveFormat.Duration(TimeSpan.FromMilliseconds(total))}) minus half an interval: data in flight to a dead peer fails about as fast as an idle connection."));
+        }
+
+        if (requested == TimeSpan.Zero)
+        {
+            return new PlannedValue(true, 0, 0, KeepAliveOptionStatus.OsDefault, null);
+        }
+
+        var ms = Math.Max(1, requestedMs!.Value);
+        var exact = TimeSpan.FromMilliseconds(ms) == requested;
+        return new PlannedValue(true, requestedMs, ms, exact ? KeepAliveOptionStatus.Applied : KeepAliveOptionStatus.Rounded,
+            exact ? null : string.Create(CultureInfo.InvariantCulture, $"TCP_USER_TIMEOUT takes whole milliseconds: {requested.Value.TotalMilliseconds} ms became {ms} ms."));
+    }
+}

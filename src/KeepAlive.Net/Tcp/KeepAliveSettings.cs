@@ -1,0 +1,73 @@
+using System.Globalization;
+using System.Text;
+
+namespace KeepAlive.Net;
+
+/// <summary>
+/// The keep-alive settings in force on a socket, read back from the kernel, with a report of what was
+/// rounded, derived, fixed or unsupported and why. This is what <em>is</em>, not what was asked for.
+/// </summary>
+public sealed record KeepAliveSettings
+{
+    /// <summary>Gets the backend that produced these settings.</summary>
+    public required KeepAlivePlatform Platform { get; init; }
+
+    /// <summary>Gets a value indicating whether SO_KEEPALIVE is on.</summary>
+    public required bool Enabled { get; init; }
+
+    /// <summary>Gets the idle time before the first probe, or <see langword="null"/> when the platform cannot report it.</summary>
+    public TimeSpan? IdleTime { get; init; }
+
+    /// <summary>Gets the time between probes, or <see langword="null"/> when the platform cannot report it.</summary>
+    public TimeSpan? Interval { get; init; }
+
+    /// <summary>Gets the number of unanswered probes before the connection is dropped, or <see langword="null"/> when unknown.</summary>
+    public int? ProbeCount { get; init; }
+
+    /// <summary>
+    /// Gets TCP_USER_TIMEOUT: <see cref="TimeSpan.Zero"/> means the operating system's default,
+    /// <see langword="null"/> means the platform has no such option.
+    /// </summary>
+    public TimeSpan? UserTimeout { get; init; }
+
+    /// <summary>
+    /// Gets a value indicating whether the values were read back from the kernel. Windows before 1709
+    /// cannot report keep-alive values, so there they echo what was set and this is <see langword="false"/>.
+    /// </summary>
+    public required bool IsReadBackFromKernel { get; init; }
+
+    /// <summary>Gets one report per setting: applied, rounded (and to what), derived, fixed or unsupported (and why).</summary>
+    public IReadOnlyList<KeepAliveOptionReport> Options { get; init; } = [];
+
+    /// <summary>
+    /// Gets the time after which the kernel declares an idle, silent peer dead:
+    /// idle + interval × probe count, or <see langword="null"/> when keep-alive is off or a value is unknown.
+    /// </summary>
+    public TimeSpan? DeadPeerDetectionTime =>
+        Enabled && IdleTime is { } idle && Interval is { } interval && ProbeCount is { } count
+            ? idle + (interval * count)
+            : null;
+
+    /// <summary>Gets a value indicating whether any setting was rounded, fixed by the platform or unsupported.</summary>
+    public bool HasAdjustments => Options.Any(static o => o.Status is KeepAliveOptionStatus.Rounded
+        or KeepAliveOptionStatus.FixedByPlatform or KeepAliveOptionStatus.Unsupported);
+
+    /// <summary>Gets the report for one setting.</summary>
+    /// <param name="option">The setting.</param>
+    /// <returns>The report, or <see langword="null"/> when none was produced.</returns>
+    public KeepAliveOptionReport? GetReport(KeepAliveOption option) => Options.FirstOrDefault(o => o.Option == option);
+
+    /// <inheritdoc />
+    public override string ToString()
+    {
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"{Platform}: keep-alive {(Enabled ? "on" : "off")}");
+        text.Append(CultureInfo.InvariantCulture, $", idle {Describe(IdleTime)}, interval {Describe(Interval)}");
+        text.Append(CultureInfo.InvariantCulture, $", probes {(ProbeCount?.ToString(CultureInfo.InvariantCulture) ?? "unknown")}");
+        text.Append(CultureInfo.InvariantCulture, $", user timeout {(UserTimeout is null ? "unsupported" : UserTimeout == TimeSpan.Zero ? "OS default" : Describe(UserTimeout))}");
+        text.Append(IsReadBackFromKernel ? " (read back from the kernel)" : " (as set; this platform cannot read them back)");
+        return text.ToString();
+    }
+
+    private static string Describe(TimeSpan? value) => value is { } v ? KeepAliveFormat.Duration(v) : "unknown";
+}
