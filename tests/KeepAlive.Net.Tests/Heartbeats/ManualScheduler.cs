@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Time.Testing;
+
+namespace KeepAlive.Net.Tests.Heartbeats;
+
+/// <summary>A scheduler without threads, stepped deterministically on a FakeTimeProvider.</summary>
+internal sealed class ManualScheduler : IDisposable
+{
+    public ManualScheduler()
+    {
+        Scheduler = new HeartbeatScheduler(Time, Telemetry, Telemetry, null, startThreads: false);
+    }
+
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
+    public TestTelemetry Telemetry { get; } = new();
+
+    public HeartbeatScheduler Scheduler { get; }
+
+    /// <summary>Advances the clock by <paramref name="total"/> in steps, running due work after each step.</summary>
+    public void Step(TimeSpan total, TimeSpan step)
+    {
+        for (var elapsed = TimeSpan.Zero; elapsed < total; elapsed += step)
+        {
+            Time.Advance(step);
+            Scheduler.RunDue();
+        }
+    }
+
+    /// <summary>Jumps the clock at once (a stall), then runs due work.</summary>
+    public int Jump(TimeSpan delta)
+    {
+        Time.Advance(delta);
+        return Scheduler.RunDue();
+    }
+
+    public void Dispose()
+    {
+        Scheduler.Dispose();
+        Telemetry.Dispose();
+    }
+}
