@@ -171,9 +171,11 @@ public sealed class HeartbeatSchedulerLogicTests
         using var registration = harness.Scheduler.Register(new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = Second }, recorder.Send);
         harness.Step(TimeSpan.FromSeconds(2), Tick);
 
-        harness.Time.AdjustTime(harness.Time.GetUtcNow() + TimeSpan.FromHours(1));
+        var wallClockBefore = harness.Clock.GetUtcNow();
+        harness.Clock.AdjustTime(harness.Clock.GetUtcNow() + TimeSpan.FromHours(1));
+        harness.Clock.GetUtcNow().Should().BeAfter(wallClockBefore + TimeSpan.FromMinutes(59));
         harness.Step(TimeSpan.FromSeconds(3), Tick);
-        harness.Time.AdjustTime(harness.Time.GetUtcNow() - TimeSpan.FromHours(2));
+        harness.Clock.AdjustTime(harness.Clock.GetUtcNow() - TimeSpan.FromHours(2));
         harness.Step(TimeSpan.FromSeconds(3), Tick);
 
         var statistics = registration.GetStatistics();

@@ -7,10 +7,13 @@ internal sealed class ManualScheduler : IDisposable
 {
     public ManualScheduler()
     {
-        Scheduler = new HeartbeatScheduler(Time, Telemetry, Telemetry, null, startThreads: false);
+        Scheduler = new HeartbeatScheduler(Clock, Telemetry, Telemetry, null, startThreads: false);
     }
 
-    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    /// <summary>The clock the scheduler reads; its wall clock can jump without moving timestamps.</summary>
+    public SystemLikeFakeTimeProvider Clock { get; } = new();
+
+    public FakeTimeProvider Time => Clock.Monotonic;
 
     public TestTelemetry Telemetry { get; } = new();
 
