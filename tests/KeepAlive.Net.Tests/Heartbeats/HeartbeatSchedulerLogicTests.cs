@@ -132,9 +132,11 @@ public sealed class HeartbeatSchedulerLogicTests
     public void Dispose_Registration_StopsSends()
     {
         using var harness = new ManualScheduler();
+        using var live = harness.Telemetry.Collect<long>("keepalive.heartbeat.registrations");
         var recorder = new Recorder();
         var registration = harness.Scheduler.Register(new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = Second }, recorder.Send);
         harness.Step(TimeSpan.FromSeconds(2), Tick);
+        live.GetMeasurementSnapshot().Sum(m => m.Value).Should().Be(1);
         recorder.Count.Should().Be(2);
         harness.Scheduler.RegistrationCount.Should().Be(1);
 
@@ -142,6 +144,9 @@ public sealed class HeartbeatSchedulerLogicTests
         harness.Step(TimeSpan.FromSeconds(5), Tick);
 
         recorder.Count.Should().Be(2);
+        harness.Scheduler.RegistrationCount.Should().Be(0);
+        live.GetMeasurementSnapshot().Sum(m => m.Value).Should().Be(0);
+        registration.Dispose(); // idempotent
         harness.Scheduler.RegistrationCount.Should().Be(0);
     }
 
