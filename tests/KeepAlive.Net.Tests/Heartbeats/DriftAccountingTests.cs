@@ -1,12 +1,10 @@
 using System.Diagnostics;
+using static KeepAlive.Net.Tests.Heartbeats.ManualScheduler;
 
 namespace KeepAlive.Net.Tests.Heartbeats;
 
 public sealed class DriftAccountingTests
 {
-    private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(10);
-
     [Fact]
     public void RunDue_LateHeartbeat_ReportsCauseInLogEventAndMetric()
     {

@@ -1,10 +1,9 @@
+using static KeepAlive.Net.Tests.Heartbeats.ManualScheduler;
+
 namespace KeepAlive.Net.Tests.Heartbeats;
 
 public sealed class HeartbeatSchedulerLogicTests
 {
-    private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(10);
-
     [Fact]
     public void Register_FixedRate_NeverStartsBeforeDue()
     {

@@ -5,6 +5,12 @@ namespace KeepAlive.Net.Tests.Heartbeats;
 /// <summary>A scheduler without threads, stepped deterministically on a FakeTimeProvider.</summary>
 internal sealed class ManualScheduler : IDisposable
 {
+    /// <summary>One second: the usual interval of the logic tests.</summary>
+    public static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
+
+    /// <summary>The step by which logic tests advance the fake clock.</summary>
+    public static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(10);
+
     public ManualScheduler()
     {
         Scheduler = new HeartbeatScheduler(Clock, Telemetry, Telemetry, null, startThreads: false);
