@@ -102,20 +102,27 @@ public sealed class HeartbeatRegistration : IDisposable
     {
         get
         {
-            if (_cancellation is null)
+            try
             {
-                var created = CancellationTokenSource.CreateLinkedTokenSource(_scheduler.StoppingToken);
-                if (Interlocked.CompareExchange(ref _cancellation, created, null) is not null)
+                if (_cancellation is null)
                 {
-                    created.Dispose();
+                    var created = CancellationTokenSource.CreateLinkedTokenSource(_scheduler.StoppingToken);
+                    if (Interlocked.CompareExchange(ref _cancellation, created, null) is not null)
+                    {
+                        created.Dispose();
+                    }
+                    else if (Volatile.Read(ref _state) == RegistrationState.Disposed)
+                    {
+                        created.Cancel();
+                    }
                 }
-                else if (Volatile.Read(ref _state) == RegistrationState.Disposed)
-                {
-                    created.Cancel();
-                }
-            }
 
-            return _cancellation!.Token;
+                return _cancellation!.Token;
+            }
+            catch (ObjectDisposedException)
+            {
+                return new CancellationToken(canceled: true); // disposed meanwhile
+            }
         }
     }
 
@@ -138,13 +145,20 @@ public sealed class HeartbeatRegistration : IDisposable
         }
 
         _scheduler.Unregister(this);
-        try
+        var cancellation = Interlocked.Exchange(ref _cancellation, new CancellationTokenSource());
+        _cancellation.Cancel();
+        if (cancellation is not null)
         {
-            _cancellation?.Cancel();
-        }
-        catch (AggregateException)
-        {
-            // A user's cancellation callback threw; stopping must not.
+            try
+            {
+                cancellation.Cancel();
+            }
+            catch (AggregateException)
+            {
+                // A user's cancellation callback threw; stopping must not.
+            }
+
+            cancellation.Dispose(); // also unlinks it from the scheduler's token
         }
     }
 
