@@ -60,4 +60,27 @@ public sealed class IsolationTests
         telemetry.LogsWithId(KeepAliveEventIds.HeartbeatDispatcherAdded).Should().NotBeEmpty();
         blockedMetric.GetMeasurementSnapshot().Should().ContainSingle();
     }
+
+    [Fact]
+    public async Task Scheduler_MoreDueAtOnceThanOneDispatcherCanStart_LateOnesAttributedToSchedulerOverload()
+    {
+        using var telemetry = new TestTelemetry();
+        await using var scheduler = new HeartbeatScheduler(null, telemetry, telemetry,
+            new HeartbeatSchedulerOptions { DispatcherThreadCount = 1, MaxDispatcherThreadCount = 1, OverloadQueueLength = 32 });
+        var options = new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = TimeSpan.FromSeconds(1), DriftWarningThreshold = TimeSpan.FromMilliseconds(100) };
+        var registrations = Enumerable.Range(0, 200).Select(_ => scheduler.Register(options, _ =>
+        {
+            Thread.SpinWait(1); // a little work each: 200 of them take a while on one thread
+            Thread.Sleep(2);
+            return ValueTask.CompletedTask;
+        })).ToList();
+
+        SpinWait.SpinUntil(() => registrations.All(r => r.GetStatistics().Sent + r.GetStatistics().Failed >= 1), TimeSpan.FromSeconds(10)).Should().BeTrue();
+
+        var delayed = registrations.Select(r => r.GetStatistics()).Where(s => s.Delayed > 0).ToList();
+        delayed.Should().NotBeEmpty("the last of 200 heartbeats due together wait about 400 ms for the only dispatcher");
+        delayed.Should().Contain(s => s.LastDelayCause == HeartbeatDelayCause.SchedulerOverload);
+        telemetry.LogsWithId(KeepAliveEventIds.HeartbeatLate).Should().Contain(r => r.Message.Contains("SchedulerOverload", StringComparison.Ordinal));
+        registrations.ForEach(r => r.Dispose());
+    }
 }
