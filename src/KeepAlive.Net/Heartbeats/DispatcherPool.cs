@@ -17,6 +17,7 @@ internal sealed class DispatcherPool : IDisposable
     private readonly int _max;
     private readonly object _lock = new();
     private readonly List<Worker> _workers = [];
+    private readonly List<(HeartbeatRegistration Registration, long Since)> _newlyStuck = [];
     private readonly ManualResetEventSlim _stopWatchdog = new(false);
     private readonly Thread _watchdog;
     private WorkItem[] _ring = new WorkItem[256];
@@ -94,9 +95,10 @@ internal sealed class DispatcherPool : IDisposable
     internal void CheckWorkers()
     {
         var now = _owner.TimeProvider.GetTimestamp();
+        int stuck = 0, queued, added = 0;
         lock (_lock)
         {
-            int stuck = 0, busy = 0;
+            var busy = 0;
             foreach (var worker in _workers)
             {
                 lock (worker)
@@ -107,25 +109,37 @@ internal sealed class DispatcherPool : IDisposable
                     }
 
                     busy++;
-                    var running = now - worker.BusySince;
-                    if (!worker.Stuck && running >= current.BlockedThresholdTicks)
+                    if (!worker.Stuck && now - worker.BusySince >= current.BlockedThresholdTicks)
                     {
                         worker.Stuck = true;
                         current.BlockedReported = true;
-                        current.Tracker.RecordBlocked(_owner.TimeProvider.GetElapsedTime(worker.BusySince, now), "synchronous callback holding a dispatcher thread");
+                        _newlyStuck.Add((current, worker.BusySince));
                     }
 
                     stuck += worker.Stuck ? 1 : 0;
                 }
             }
 
+            queued = _count;
             var oldestWait = _count > 0 ? now - _ring[_head].EnqueuedAt : 0;
             var needMore = _workers.Count - stuck < _target || (_count > 0 && busy == _workers.Count && oldestWait >= _owner.ToTimestampTicks(WatchdogPeriod));
             if (needMore && _workers.Count < _max && !_stopping)
             {
                 StartWorker();
-                Log.HeartbeatDispatcherAdded(_logger, stuck, _count, _workers.Count);
+                added = _workers.Count;
             }
+        }
+
+        // Report outside the locks: a slow logger must not hold up the dispatchers.
+        foreach (var (registration, since) in _newlyStuck)
+        {
+            registration.Tracker.RecordBlocked(_owner.TimeProvider.GetElapsedTime(since, now), "synchronous callback holding a dispatcher thread");
+        }
+
+        _newlyStuck.Clear();
+        if (added > 0)
+        {
+            Log.HeartbeatDispatcherAdded(_logger, stuck, queued, added);
         }
     }
 

@@ -6,6 +6,7 @@ namespace KeepAlive.Net;
 public sealed partial class HeartbeatScheduler
 {
     private readonly Lock _inFlightLock = new();
+    private readonly List<(HeartbeatRegistration Registration, long Start)> _newlyBlocked = [];
     private HeartbeatRegistration? _inFlightHead;
 
     /// <summary>Runs one work item on the current (dispatcher) thread.</summary>
@@ -75,10 +76,17 @@ public sealed partial class HeartbeatScheduler
                 if (!registration.BlockedReported && now - registration.Start >= registration.BlockedThresholdTicks)
                 {
                     registration.BlockedReported = true;
-                    registration.Tracker.RecordBlocked(TimeProvider.GetElapsedTime(registration.Start, now), "asynchronous send not completed");
+                    _newlyBlocked.Add((registration, registration.Start));
                 }
             }
         }
+
+        foreach (var (registration, start) in _newlyBlocked)
+        {
+            registration.Tracker.RecordBlocked(TimeProvider.GetElapsedTime(start, now), "asynchronous send not completed");
+        }
+
+        _newlyBlocked.Clear();
     }
 
     private static Exception? GetFailure(ValueTask completed)
