@@ -140,7 +140,29 @@ public sealed partial class HeartbeatScheduler
         if (_providerTimer is not null)
         {
             // A custom clock (FakeTimeProvider in tests): wait for its timer, which fires when the clock reaches the due time.
-            _providerTimer.Change(due == long.MaxValue ? Timeout.InfiniteTimeSpan : TimeProvider.GetElapsedTime(now, due), Timeout.InfiniteTimeSpan);
+            // The timer's due time is relative to the clock when it is set, so set it again until the clock did not move meanwhile.
+            while (due != long.MaxValue)
+            {
+                if (now >= due)
+                {
+                    return;
+                }
+
+                _providerTimer.Change(TimeProvider.GetElapsedTime(now, due), Timeout.InfiniteTimeSpan);
+                var after = TimeProvider.GetTimestamp();
+                if (after == now)
+                {
+                    break;
+                }
+
+                now = after;
+            }
+
+            if (due == long.MaxValue)
+            {
+                _providerTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            }
+
             _wake.Wait();
             return;
         }
