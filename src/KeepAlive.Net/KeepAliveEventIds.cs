@@ -17,4 +17,40 @@ public static class KeepAliveEventIds
 
     /// <summary>A keep-alive option is fixed by the platform and could not be changed.</summary>
     public const int KeepAliveOptionFixedByPlatform = 1003;
+
+    /// <summary>A heartbeat registration started (Debug).</summary>
+    public const int HeartbeatRegistered = 2000;
+
+    /// <summary>A heartbeat registration was disposed (Debug).</summary>
+    public const int HeartbeatUnregistered = 2001;
+
+    /// <summary>A heartbeat started later than <see cref="HeartbeatOptions.DriftWarningThreshold"/>; the message names the cause (Warning).</summary>
+    public const int HeartbeatLate = 2002;
+
+    /// <summary>A heartbeat's lateness used half the margin between its interval and the peer's idle timeout (Warning).</summary>
+    public const int HeartbeatBudgetWarning = 2003;
+
+    /// <summary>A heartbeat started so late that the peer's idle timeout would have expired before it arrived (Error).</summary>
+    public const int HeartbeatBudgetExceeded = 2004;
+
+    /// <summary>A heartbeat callback threw or its task faulted; the registration carries on (Warning).</summary>
+    public const int HeartbeatSendFailed = 2005;
+
+    /// <summary>A heartbeat callback ran longer than <see cref="HeartbeatOptions.BlockedCallbackThreshold"/> (Warning).</summary>
+    public const int HeartbeatSendBlocked = 2006;
+
+    /// <summary>Due heartbeats were folded into one after a stall instead of being sent as a burst (Debug).</summary>
+    public const int HeartbeatSkipped = 2007;
+
+    /// <summary>A peer was silent for longer than <see cref="HeartbeatOptions.Timeout"/> and was declared dead (Warning).</summary>
+    public const int PeerDead = 2008;
+
+    /// <summary>A user handler of a heartbeat event threw; the scheduler carries on (Error).</summary>
+    public const int HeartbeatHandlerFailed = 2009;
+
+    /// <summary>Every dispatcher thread was busy or stuck, so the watchdog started another one (Warning).</summary>
+    public const int HeartbeatDispatcherAdded = 2010;
+
+    /// <summary>A heartbeat scheduler started or stopped its threads (Debug).</summary>
+    public const int HeartbeatSchedulerLifecycle = 2011;
 }

@@ -1,0 +1,20 @@
+namespace KeepAlive.Net.Diagnostics;
+
+/// <summary>Names, units and tags of every heartbeat instrument of the <c>KeepAlive.Net</c> meter.</summary>
+internal static class HeartbeatMetricNames
+{
+    public const string MeterName = "KeepAlive.Net";
+    public const string Lateness = "keepalive.heartbeat.lateness";
+    public const string SendDuration = "keepalive.heartbeat.send.duration";
+    public const string Sent = "keepalive.heartbeat.sent";
+    public const string Delayed = "keepalive.heartbeat.delayed";
+    public const string Failed = "keepalive.heartbeat.failed";
+    public const string Skipped = "keepalive.heartbeat.skipped";
+    public const string Blocked = "keepalive.heartbeat.blocked";
+    public const string PeerDead = "keepalive.peer.dead";
+    public const string Registrations = "keepalive.heartbeat.registrations";
+    public const string Seconds = "s";
+    public const string HeartbeatsUnit = "{heartbeat}";
+    public const string CauseTag = "cause";
+    public const string NameTag = "keepalive.heartbeat.name";
+}

@@ -1,0 +1,55 @@
+using Microsoft.Extensions.Logging;
+
+namespace KeepAlive.Net.Diagnostics;
+
+/// <summary>Heartbeat messages (event ids 2000-2999).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatRegistered, Level = LogLevel.Debug,
+        Message = "Heartbeat '{Name}' registered: {Mode} every {Interval}, timeout {Timeout}, peer idle timeout {PeerIdleTimeout}")]
+    public static partial void HeartbeatRegistered(ILogger logger, string name, HeartbeatMode mode, TimeSpan interval, TimeSpan? timeout, PeerIdleTimeout? peerIdleTimeout);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatUnregistered, Level = LogLevel.Debug,
+        Message = "Heartbeat '{Name}' stopped after {Sent} heartbeats")]
+    public static partial void HeartbeatUnregistered(ILogger logger, string name, long sent);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatLate, Level = LogLevel.Warning,
+        Message = "Heartbeat '{Name}' started {LatenessMs} ms late (warning threshold {ThresholdMs} ms), cause {Cause}: {Evidence}. {Skipped} due heartbeats were folded into it")]
+    public static partial void HeartbeatLate(ILogger logger, string name, double latenessMs, double thresholdMs, HeartbeatDelayCause cause, string evidence, long skipped);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatBudgetWarning, Level = LogLevel.Warning,
+        Message = "Heartbeat '{Name}' started {LatenessMs} ms late, half of the {MarginMs} ms margin between its interval and the peer's idle timeout {PeerIdleTimeout}; cause {Cause}: {Evidence}")]
+    public static partial void HeartbeatBudgetWarning(ILogger logger, string name, double latenessMs, double marginMs, string peerIdleTimeout, HeartbeatDelayCause cause, string evidence);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatBudgetExceeded, Level = LogLevel.Error,
+        Message = "Heartbeat '{Name}' started {LatenessMs} ms late, beyond the {MarginMs} ms margin: it arrives after the peer's idle timeout {PeerIdleTimeout}, which may already have closed the connection; cause {Cause}: {Evidence}")]
+    public static partial void HeartbeatBudgetExceeded(ILogger logger, string name, double latenessMs, double marginMs, string peerIdleTimeout, HeartbeatDelayCause cause, string evidence);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatSendFailed, Level = LogLevel.Warning,
+        Message = "Heartbeat '{Name}' send failed; the registration carries on")]
+    public static partial void HeartbeatSendFailed(ILogger logger, Exception exception, string name);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatSendBlocked, Level = LogLevel.Warning,
+        Message = "Heartbeat '{Name}' send has been running for {RunningMs} ms, over the blocked threshold of {ThresholdMs} ms ({Kind}); other registrations are not held up")]
+    public static partial void HeartbeatSendBlocked(ILogger logger, string name, double runningMs, double thresholdMs, string kind);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatSkipped, Level = LogLevel.Debug,
+        Message = "Heartbeat '{Name}' folded {Skipped} due heartbeats into one after a stall and re-based its schedule")]
+    public static partial void HeartbeatSkipped(ILogger logger, string name, long skipped);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.PeerDead, Level = LogLevel.Warning,
+        Message = "Peer of heartbeat '{Name}' declared dead: {Reason}")]
+    public static partial void PeerDead(ILogger logger, string name, string reason);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatHandlerFailed, Level = LogLevel.Error,
+        Message = "A handler of heartbeat '{Name}' event {Event} threw; the scheduler carries on")]
+    public static partial void HeartbeatHandlerFailed(ILogger logger, Exception exception, string name, string @event);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatDispatcherAdded, Level = LogLevel.Warning,
+        Message = "Heartbeat dispatcher threads are busy or stuck ({Stuck} stuck, {Queued} heartbeats waiting); started dispatcher thread {Count}")]
+    public static partial void HeartbeatDispatcherAdded(ILogger logger, int stuck, int queued, int count);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatSchedulerLifecycle, Level = LogLevel.Debug,
+        Message = "Heartbeat scheduler {State} ({Dispatchers} dispatcher threads)")]
+    public static partial void HeartbeatSchedulerLifecycle(ILogger logger, string state, int dispatchers);
+}

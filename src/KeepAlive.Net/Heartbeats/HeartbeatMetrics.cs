@@ -1,0 +1,62 @@
+using System.Diagnostics.Metrics;
+using KeepAlive.Net.Diagnostics;
+using N = KeepAlive.Net.Diagnostics.HeartbeatMetricNames;
+
+namespace KeepAlive.Net.Heartbeats;
+
+/// <summary>The heartbeat instruments of the <c>KeepAlive.Net</c> meter, created through <see cref="IMeterFactory"/> when given.</summary>
+internal sealed class HeartbeatMetrics : IDisposable
+{
+    private static readonly string[] CauseNames = Enum.GetNames<HeartbeatDelayCause>().Select(ToSnakeCase).ToArray();
+    private readonly Meter? _ownedMeter;
+
+    public HeartbeatMetrics(IMeterFactory? meterFactory)
+    {
+        Meter meter;
+        if (meterFactory is null)
+        {
+            meter = _ownedMeter = new Meter(N.MeterName);
+        }
+        else
+        {
+            meter = meterFactory.Create(new MeterOptions(N.MeterName));
+        }
+
+        Lateness = meter.CreateHistogram<double>(N.Lateness, N.Seconds, "Start of a heartbeat's send minus its due time.");
+        SendDuration = meter.CreateHistogram<double>(N.SendDuration, N.Seconds, "Duration of a heartbeat's send.");
+        Sent = meter.CreateCounter<long>(N.Sent, N.HeartbeatsUnit, "Heartbeats sent.");
+        Delayed = meter.CreateCounter<long>(N.Delayed, N.HeartbeatsUnit, "Heartbeats started later than the warning threshold or half the budget.");
+        Failed = meter.CreateCounter<long>(N.Failed, N.HeartbeatsUnit, "Heartbeat sends that threw or faulted.");
+        Skipped = meter.CreateCounter<long>(N.Skipped, N.HeartbeatsUnit, "Due heartbeats folded into a later one after a stall.");
+        Blocked = meter.CreateCounter<long>(N.Blocked, N.HeartbeatsUnit, "Heartbeat sends that ran longer than the blocked threshold.");
+        PeerDead = meter.CreateCounter<long>(N.PeerDead, "{peer}", "Peers declared dead after the liveness timeout.");
+        Registrations = meter.CreateUpDownCounter<long>(N.Registrations, "{registration}", "Live heartbeat registrations.");
+    }
+
+    public Histogram<double> Lateness { get; }
+
+    public Histogram<double> SendDuration { get; }
+
+    public Counter<long> Sent { get; }
+
+    public Counter<long> Delayed { get; }
+
+    public Counter<long> Failed { get; }
+
+    public Counter<long> Skipped { get; }
+
+    public Counter<long> Blocked { get; }
+
+    public Counter<long> PeerDead { get; }
+
+    public UpDownCounter<long> Registrations { get; }
+
+    public static KeyValuePair<string, object?> CauseTag(HeartbeatDelayCause cause) => new(N.CauseTag, CauseNames[(int)cause]);
+
+    public static KeyValuePair<string, object?> NameTag(string name) => new(N.NameTag, name);
+
+    public void Dispose() => _ownedMeter?.Dispose();
+
+    private static string ToSnakeCase(string name) =>
+        string.Concat(name.Select(static (c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+}

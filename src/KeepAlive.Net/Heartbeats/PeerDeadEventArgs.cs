@@ -1,0 +1,33 @@
+namespace KeepAlive.Net;
+
+/// <summary>The peer of a registration was silent for longer than <see cref="HeartbeatOptions.Timeout"/>.</summary>
+public sealed class PeerDeadEventArgs : EventArgs
+{
+    /// <summary>Initializes a new instance of the <see cref="PeerDeadEventArgs"/> class.</summary>
+    /// <param name="registration">The registration whose peer is considered dead.</param>
+    /// <param name="silentFor">How long the peer has been silent.</param>
+    /// <param name="timeout">The configured timeout.</param>
+    /// <param name="reason">A readable explanation.</param>
+    public PeerDeadEventArgs(HeartbeatRegistration registration, TimeSpan silentFor, TimeSpan timeout, string reason)
+    {
+        Registration = registration;
+        SilentFor = silentFor;
+        Timeout = timeout;
+        Reason = reason;
+    }
+
+    /// <summary>Gets the registration whose peer is considered dead; close or reconnect its connection.</summary>
+    public HeartbeatRegistration Registration { get; }
+
+    /// <summary>Gets the registration's name, or an empty string.</summary>
+    public string Name => Registration.Name;
+
+    /// <summary>Gets how long nothing was heard from the peer (time since the last <see cref="HeartbeatRegistration.MarkPeerActivity"/> or registration).</summary>
+    public TimeSpan SilentFor { get; }
+
+    /// <summary>Gets the configured <see cref="HeartbeatOptions.Timeout"/>.</summary>
+    public TimeSpan Timeout { get; }
+
+    /// <summary>Gets a readable explanation, for logs and for the reason of a close.</summary>
+    public string Reason { get; }
+}

@@ -1,0 +1,121 @@
+using System.ComponentModel;
+using System.Globalization;
+using KeepAlive.Net.Heartbeats;
+
+namespace KeepAlive.Net;
+
+/// <summary>
+/// The idle timeout of the peer or of a middlebox on the path: a connection idle for longer is dropped.
+/// Either a known preset (bound from configuration by name, for example "AwsNlb") or any positive time.
+/// </summary>
+[TypeConverter(typeof(PeerIdleTimeoutConverter))]
+public readonly struct PeerIdleTimeout : IEquatable<PeerIdleTimeout>
+{
+    /// <summary>Initializes a new instance of the <see cref="PeerIdleTimeout"/> struct with a custom time.</summary>
+    /// <param name="value">The idle timeout.</param>
+    public PeerIdleTimeout(TimeSpan value)
+        : this(value, null)
+    {
+    }
+
+    private PeerIdleTimeout(TimeSpan value, string? presetName)
+    {
+        Value = value;
+        PresetName = presetName;
+    }
+
+    /// <summary>Gets the idle timeout.</summary>
+    public TimeSpan Value { get; }
+
+    /// <summary>Gets the preset's name, for example "AwsNlb", or <see langword="null"/> for a custom time.</summary>
+    public string? PresetName { get; }
+
+    /// <summary>Gets Azure Load Balancer's default idle timeout: 240 s.</summary>
+    public static PeerIdleTimeout AzureLoadBalancer { get; } = new(TimeSpan.FromSeconds(240), nameof(AzureLoadBalancer));
+
+    /// <summary>Gets the AWS Network Load Balancer's idle timeout: 350 s.</summary>
+    public static PeerIdleTimeout AwsNlb { get; } = new(TimeSpan.FromSeconds(350), nameof(AwsNlb));
+
+    /// <summary>Gets the AWS NAT gateway's idle timeout: 350 s.</summary>
+    public static PeerIdleTimeout AwsNatGateway { get; } = new(TimeSpan.FromSeconds(350), nameof(AwsNatGateway));
+
+    /// <summary>Gets the AWS Application Load Balancer's default idle timeout: 60 s.</summary>
+    public static PeerIdleTimeout AwsAlb { get; } = new(TimeSpan.FromSeconds(60), nameof(AwsAlb));
+
+    /// <summary>Gets GCP Cloud NAT's default established-connection idle timeout: 1200 s.</summary>
+    public static PeerIdleTimeout GcpCloudNat { get; } = new(TimeSpan.FromSeconds(1200), nameof(GcpCloudNat));
+
+    /// <summary>Gets every preset.</summary>
+    public static IReadOnlyList<PeerIdleTimeout> Presets { get; } = [AzureLoadBalancer, AwsNlb, AwsNatGateway, AwsAlb, GcpCloudNat];
+
+    /// <summary>Converts a time to a custom idle timeout.</summary>
+    /// <param name="value">The idle timeout.</param>
+    public static implicit operator PeerIdleTimeout(TimeSpan value) => new(value);
+
+    /// <summary>Compares two values by time and preset name.</summary>
+    /// <param name="left">The first value.</param>
+    /// <param name="right">The second value.</param>
+    /// <returns><see langword="true"/> when equal.</returns>
+    public static bool operator ==(PeerIdleTimeout left, PeerIdleTimeout right) => left.Equals(right);
+
+    /// <summary>Compares two values by time and preset name.</summary>
+    /// <param name="left">The first value.</param>
+    /// <param name="right">The second value.</param>
+    /// <returns><see langword="true"/> when different.</returns>
+    public static bool operator !=(PeerIdleTimeout left, PeerIdleTimeout right) => !left.Equals(right);
+
+    /// <summary>Parses a preset name (case-insensitive) or a <see cref="TimeSpan"/> such as "00:05:50".</summary>
+    /// <param name="text">The text.</param>
+    /// <returns>The idle timeout.</returns>
+    /// <exception cref="FormatException">The text is neither a preset name nor a time.</exception>
+    public static PeerIdleTimeout Parse(string text) =>
+        TryParse(text, out var value)
+            ? value
+            : throw new FormatException(string.Create(CultureInfo.InvariantCulture,
+                $"'{text}' is not a peer idle timeout. Use a preset ({string.Join(", ", Presets.Select(static p => p.PresetName))}) or a time such as 00:05:50."));
+
+    /// <summary>Tries to parse a preset name (case-insensitive) or a <see cref="TimeSpan"/>.</summary>
+    /// <param name="text">The text.</param>
+    /// <param name="value">The idle timeout when parsing succeeded.</param>
+    /// <returns><see langword="true"/> when the text was parsed.</returns>
+    public static bool TryParse(string? text, out PeerIdleTimeout value)
+    {
+        value = default;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return false;
+        }
+
+        var trimmed = text.Trim();
+        foreach (var preset in Presets)
+        {
+            if (string.Equals(preset.PresetName, trimmed, StringComparison.OrdinalIgnoreCase))
+            {
+                value = preset;
+                return true;
+            }
+        }
+
+        if (TimeSpan.TryParse(trimmed, CultureInfo.InvariantCulture, out var time))
+        {
+            value = new PeerIdleTimeout(time);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <inheritdoc />
+    public bool Equals(PeerIdleTimeout other) => Value == other.Value && string.Equals(PresetName, other.PresetName, StringComparison.Ordinal);
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => obj is PeerIdleTimeout other && Equals(other);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Value, PresetName);
+
+    /// <inheritdoc />
+    public override string ToString() => PresetName is null
+        ? Value.ToString("c", CultureInfo.InvariantCulture)
+        : string.Create(CultureInfo.InvariantCulture, $"{PresetName} ({KeepAliveFormat.Duration(Value)})");
+}

@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using static KeepAlive.Net.Tests.Heartbeats.ManualScheduler;
+
+namespace KeepAlive.Net.Tests.Heartbeats;
+
+public sealed class DriftAccountingTests
+{
+    [Fact]
+    public void RunDue_LateHeartbeat_ReportsCauseInLogEventAndMetric()
+    {
+        using var harness = new ManualScheduler();
+        using var delayed = harness.Telemetry.Collect<long>("keepalive.heartbeat.delayed");
+        using var lateness = harness.Telemetry.Collect<double>("keepalive.heartbeat.lateness");
+        var events = new List<HeartbeatDelayedEventArgs>();
+        using var registration = harness.Scheduler.Register(
+            new HeartbeatOptions { Interval = TimeSpan.FromSeconds(10), DriftWarningThreshold = Second, Name = "db" }, new Recorder().Send);
+        registration.Delayed += (_, e) => events.Add(e);
+
+        harness.Step(TimeSpan.FromMilliseconds(9990), Tick);
+        harness.Jump(TimeSpan.FromMilliseconds(2010));
+
+        var e = events.Should().ContainSingle().Subject;
+        e.Name.Should().Be("db");
+        e.Lateness.Should().Be(TimeSpan.FromSeconds(2));
+        e.Cause.Should().NotBe(HeartbeatDelayCause.None);
+        e.Evidence.Should().NotBeNullOrEmpty();
+        var log = harness.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatLate).Should().ContainSingle().Subject;
+        log.Message.Should().Contain("'db'").And.Contain("2000 ms late").And.Contain(e.Cause.ToString());
+        var measurement = delayed.GetMeasurementSnapshot().Should().ContainSingle().Subject;
+        measurement.Tags["cause"].Should().NotBeNull().And.NotBe("none");
+        measurement.Tags["keepalive.heartbeat.name"].Should().Be("db");
+        lateness.LastMeasurement!.Value.Should().BeApproximately(2.0, 0.0001);
+        registration.GetStatistics().Should().BeEquivalentTo(new { Sent = 1L, Delayed = 1L, MaxLateness = TimeSpan.FromSeconds(2), LastDelayCause = e.Cause });
+    }
+
+    [Fact]
+    public void RunDue_OnTimeHeartbeats_CauseNoneAndNoWarning()
+    {
+        using var harness = new ManualScheduler();
+        using var lateness = harness.Telemetry.Collect<double>("keepalive.heartbeat.lateness");
+        using var registration = harness.Scheduler.Register(new HeartbeatOptions { Interval = Second }, new Recorder().Send);
+
+        harness.Step(TimeSpan.FromSeconds(3), Tick);
+
+        lateness.GetMeasurementSnapshot().Should().HaveCount(3).And.OnlyContain(m => (string?)m.Tags["cause"] == "none");
+        harness.Telemetry.Logs.GetSnapshot().Should().NotContain(r => r.Level >= Microsoft.Extensions.Logging.LogLevel.Warning);
+        registration.GetStatistics().Sent.Should().Be(3);
+    }
+
+    [Fact]
+    public void RunDue_LatenessEatsHalfTheBudget_BudgetWarning()
+    {
+        using var harness = new ManualScheduler();
+        using var registration = harness.Scheduler.Register(
+            new HeartbeatOptions { Interval = Second, PeerIdleTimeout = TimeSpan.FromSeconds(4), DriftWarningThreshold = TimeSpan.FromSeconds(10) }, new Recorder().Send);
+
+        harness.Step(TimeSpan.FromMilliseconds(990), Tick);
+        harness.Jump(TimeSpan.FromMilliseconds(1610));
+
+        harness.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatBudgetWarning).Should().ContainSingle()
+            .Which.Level.Should().Be(Microsoft.Extensions.Logging.LogLevel.Warning);
+        harness.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatBudgetExceeded).Should().BeEmpty();
+        registration.GetStatistics().Delayed.Should().Be(1, "1.6 s is over half of the 3 s margin even though under the 10 s threshold");
+    }
+
+    [Fact]
+    public void RunDue_HeartbeatAfterPeerTimeout_ErrorEvent()
+    {
+        using var harness = new ManualScheduler();
+        var events = new List<HeartbeatDelayedEventArgs>();
+        using var registration = harness.Scheduler.Register(
+            new HeartbeatOptions { Interval = Second, PeerIdleTimeout = TimeSpan.FromSeconds(4) }, new Recorder().Send);
+        registration.Delayed += (_, e) => events.Add(e);
+
+        harness.Step(TimeSpan.FromMilliseconds(990), Tick);
+        harness.Jump(TimeSpan.FromMilliseconds(3510));
+
+        harness.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatBudgetExceeded).Should().ContainSingle()
+            .Which.Level.Should().Be(Microsoft.Extensions.Logging.LogLevel.Error);
+        events.Should().ContainSingle().Which.BudgetExceeded.Should().BeTrue();
+    }
+
+    [Fact]
+    public void Callback_Throws_CountedLoggedAndRegistrationCarriesOn()
+    {
+        using var harness = new ManualScheduler();
+        using var failed = harness.Telemetry.Collect<long>("keepalive.heartbeat.failed");
+        var calls = 0;
+        using var registration = harness.Scheduler.Register(new HeartbeatOptions { Interval = Second },
+            _ => ++calls % 2 == 0 ? throw new InvalidOperationException("boom") : ValueTask.FromException(new IOException("reset")));
+
+        harness.Step(TimeSpan.FromSeconds(4), Tick);
+
+        calls.Should().Be(4);
+        registration.GetStatistics().Failed.Should().Be(4);
+        failed.GetMeasurementSnapshot().Sum(m => m.Value).Should().Be(4);
+        harness.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Should().HaveCount(4)
+            .And.Contain(r => r.Exception is InvalidOperationException).And.Contain(r => r.Exception is IOException);
+    }
+
+    [Fact]
+    public void AsyncSend_NotCompleting_ReportedBlockedAndNextHeartbeatCausedBySendBlocked()
+    {
+        using var harness = new ManualScheduler();
+        var pending = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var calls = 0;
+        var events = new List<HeartbeatDelayedEventArgs>();
+        using var registration = harness.Scheduler.Register(
+            new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = Second, BlockedCallbackThreshold = TimeSpan.FromMilliseconds(500) },
+            _ => ++calls == 1 ? new ValueTask(pending.Task) : ValueTask.CompletedTask);
+        registration.Delayed += (_, e) => events.Add(e);
+
+        harness.Step(Second, Tick);
+        calls.Should().Be(1);
+        harness.Time.Advance(Second * 3);
+        harness.Scheduler.CheckInFlight();
+        harness.Scheduler.RunDue().Should().Be(0, "a registration never overlaps its own sends");
+        registration.GetStatistics().Blocked.Should().Be(1);
+        harness.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendBlocked).Should().ContainSingle();
+
+        pending.SetResult();
+        SpinWait.SpinUntil(() => registration.GetStatistics().Sent == 1, TimeSpan.FromSeconds(5)).Should().BeTrue();
+        registration.GetStatistics().LastSendDuration.Should().BeGreaterThanOrEqualTo(TimeSpan.FromSeconds(3));
+        harness.Step(Tick, Tick);
+
+        calls.Should().Be(2);
+        events.Should().ContainSingle().Which.Cause.Should().Be(HeartbeatDelayCause.SendBlocked);
+    }
+
+    [Fact]
+    public void DriftMonitor_Record_SameAccountingAsScheduler()
+    {
+        var clock = new SystemLikeFakeTimeProvider();
+        using var telemetry = new TestTelemetry();
+        using var delayed = telemetry.Collect<long>("keepalive.heartbeat.delayed");
+        using var monitor = new DriftMonitor(new HeartbeatOptions { Interval = Second, PeerIdleTimeout = TimeSpan.FromSeconds(4), Name = "legacy" }, clock, telemetry, telemetry);
+
+        var due = clock.GetTimestamp();
+        clock.Monotonic.Advance(TimeSpan.FromMilliseconds(5));
+        monitor.Record(due, clock.GetTimestamp()).Should().Be(new HeartbeatLatenessReport(TimeSpan.FromMilliseconds(5), TimeSpan.Zero, HeartbeatDelayCause.None, false, false, 0));
+
+        due = clock.GetTimestamp();
+        clock.AdjustTime(clock.GetUtcNow() + TimeSpan.FromHours(1));
+        monitor.RecordSentNow(due).IsDelayed.Should().BeFalse("a wall-clock jump is not drift");
+
+        due = clock.GetTimestamp();
+        clock.Monotonic.Advance(TimeSpan.FromMilliseconds(3500));
+        var start = clock.GetTimestamp();
+        clock.Monotonic.Advance(TimeSpan.FromMilliseconds(20));
+        var report = monitor.Record(due, start, clock.GetTimestamp());
+        report.Lateness.Should().Be(TimeSpan.FromMilliseconds(3500));
+        report.SendDuration.Should().Be(TimeSpan.FromMilliseconds(20));
+        report.BudgetExceeded.Should().BeTrue();
+        report.Skipped.Should().Be(3);
+        report.Cause.Should().NotBe(HeartbeatDelayCause.None);
+        telemetry.LogsWithId(KeepAliveEventIds.HeartbeatBudgetExceeded).Should().ContainSingle().Which.Message.Should().Contain("'legacy'");
+        delayed.GetMeasurementSnapshot().Should().ContainSingle();
+        monitor.GetStatistics().Should().BeEquivalentTo(new { Sent = 3L, Delayed = 1L, Skipped = 3L });
+    }
+
+    [Fact]
+    public void DriftMonitor_SlowSend_CauseSendBlocked()
+    {
+        var clock = new SystemLikeFakeTimeProvider();
+        using var monitor = new DriftMonitor(new HeartbeatOptions { Interval = Second, BlockedCallbackThreshold = TimeSpan.FromMilliseconds(200) }, clock);
+        var due = clock.GetTimestamp();
+        clock.Monotonic.Advance(TimeSpan.FromSeconds(2));
+        var start = clock.GetTimestamp();
+        clock.Monotonic.Advance(TimeSpan.FromSeconds(1));
+
+        monitor.Record(due, start, clock.GetTimestamp()).Cause.Should().Be(HeartbeatDelayCause.SendBlocked);
+        monitor.GetStatistics().Blocked.Should().Be(1);
+    }
+
+    [Fact]
+    public void Scheduler_PublicConstructorWithFakeTime_TimerThreadFollowsTheFakeClock()
+    {
+        var clock = new SystemLikeFakeTimeProvider();
+        using var scheduler = new HeartbeatScheduler(clock);
+        var recorder = new Recorder();
+        using var registration = scheduler.Register(new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = Second }, recorder.Send);
+
+        clock.Monotonic.Advance(TimeSpan.FromMilliseconds(999));
+        Thread.Sleep(100); // absence check: the timer thread must not send before the fake clock reaches the due time
+        recorder.Count.Should().Be(0);
+        for (var i = 1; i <= 3; i++)
+        {
+            clock.Monotonic.Advance(TimeSpan.FromMilliseconds(i == 1 ? 1 : 1000));
+            SpinWait.SpinUntil(() => recorder.Count == i, TimeSpan.FromSeconds(10)).Should().BeTrue();
+        }
+
+        recorder.Calls.Should().OnlyContain(c => c.Lateness == TimeSpan.Zero);
+        Stopwatch.GetTimestamp().Should().BePositive();
+    }
+}

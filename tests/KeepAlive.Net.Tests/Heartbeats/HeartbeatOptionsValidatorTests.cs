@@ -1,0 +1,124 @@
+using System.ComponentModel;
+
+namespace KeepAlive.Net.Tests.Heartbeats;
+
+public sealed class HeartbeatOptionsValidatorTests
+{
+    [Fact]
+    public void Validate_Defaults_NoErrors() =>
+        HeartbeatOptionsValidator.Validate(new HeartbeatOptions()).Should().BeEmpty();
+
+    [Fact]
+    public void Validate_FullValidProfile_NoErrors() =>
+        HeartbeatOptionsValidator.Validate(new HeartbeatOptions
+        {
+            Interval = TimeSpan.FromSeconds(10),
+            Timeout = TimeSpan.FromSeconds(30),
+            PeerIdleTimeout = PeerIdleTimeout.AwsNlb,
+            Jitter = TimeSpan.FromSeconds(1),
+        }).Should().BeEmpty();
+
+    [Theory]
+    [InlineData(0, "Interval", "must be positive")]
+    [InlineData(-5, "Interval", "must be positive")]
+    [InlineData(200_000, "Interval", "over the limit of 1.00:00:00")]
+    public void Validate_BadInterval_NamesOptionValueAndFix(int seconds, string option, string text) =>
+        AssertSingleError(new HeartbeatOptions { Interval = TimeSpan.FromSeconds(seconds) }, option, text, "Fix:");
+
+    [Fact]
+    public void Validate_IntervalOverHalfOfPeerIdleTimeout_NamesLimitAndFix() =>
+        AssertSingleError(new HeartbeatOptions { Interval = TimeSpan.FromSeconds(40), PeerIdleTimeout = PeerIdleTimeout.AwsAlb },
+            "Interval", "00:00:40", "00:00:30", "AwsAlb", "MaxIntervalToPeerIdleRatio 0.5", "Fix: set Interval to at most 00:00:30");
+
+    [Fact]
+    public void Validate_CustomRatio_AppliesIt()
+    {
+        var options = new HeartbeatOptions { Interval = TimeSpan.FromSeconds(40), PeerIdleTimeout = TimeSpan.FromSeconds(60), MaxIntervalToPeerIdleRatio = 0.75 };
+        HeartbeatOptionsValidator.Validate(options).Should().BeEmpty();
+        options.MaxIntervalToPeerIdleRatio = 0.33;
+        AssertSingleError(options, "Interval", "00:00:19.8");
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(1.5)]
+    [InlineData(double.NaN)]
+    public void Validate_RatioOutOfRange_Error(double ratio) =>
+        AssertSingleError(new HeartbeatOptions { MaxIntervalToPeerIdleRatio = ratio }, "MaxIntervalToPeerIdleRatio", "more than 0 and less than 1", "Fix:");
+
+    [Theory]
+    [InlineData(10, "not longer than Interval")]
+    [InlineData(5, "not longer than Interval")]
+    [InlineData(0, "must be positive")]
+    public void Validate_TimeoutNotAboveInterval_Error(int timeoutSeconds, string text) =>
+        AssertSingleError(new HeartbeatOptions { Interval = TimeSpan.FromSeconds(10), Timeout = TimeSpan.FromSeconds(timeoutSeconds) }, "Timeout", text, "00:00:30");
+
+    [Fact]
+    public void Validate_PeerIdleTimeoutNotPositive_Error() =>
+        AssertSingleError(new HeartbeatOptions { PeerIdleTimeout = TimeSpan.Zero }, "PeerIdleTimeout", "must be positive", "AwsNlb");
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(10_000)]
+    [InlineData(12_000)]
+    public void Validate_JitterOutOfRange_Error(int milliseconds) =>
+        AssertSingleError(new HeartbeatOptions { Interval = TimeSpan.FromSeconds(10), Jitter = TimeSpan.FromMilliseconds(milliseconds) }, "Jitter", "less than Interval");
+
+    [Fact]
+    public void Validate_DriftWarningThresholdZero_Error() =>
+        AssertSingleError(new HeartbeatOptions { DriftWarningThreshold = TimeSpan.Zero }, "DriftWarningThreshold", "must be positive");
+
+    [Fact]
+    public void Validate_BlockedCallbackThresholdNegative_Error() =>
+        AssertSingleError(new HeartbeatOptions { BlockedCallbackThreshold = TimeSpan.FromSeconds(-1) }, "BlockedCallbackThreshold", "must be positive");
+
+    [Fact]
+    public void Validate_UndefinedMode_Error() =>
+        AssertSingleError(new HeartbeatOptions { Mode = (HeartbeatMode)7 }, "Mode", "WhenIdle or FixedRate");
+
+    [Fact]
+    public void Register_InvalidOptions_ThrowsArgumentExceptionWithEveryMessage()
+    {
+        using var harness = new ManualScheduler();
+        var options = new HeartbeatOptions { Interval = TimeSpan.FromSeconds(40), PeerIdleTimeout = PeerIdleTimeout.AwsAlb, DriftWarningThreshold = TimeSpan.Zero };
+
+        var act = () => harness.Scheduler.Register(options, _ => ValueTask.CompletedTask);
+
+        act.Should().Throw<ArgumentException>()
+            .Which.Message.Should().Contain("Interval is 00:00:40").And.Contain("DriftWarningThreshold is 00:00:00").And.Contain("nothing was registered");
+        harness.Scheduler.RegistrationCount.Should().Be(0);
+    }
+
+    [Theory]
+    [InlineData("AwsNlb", 350, "AwsNlb")]
+    [InlineData("awsalb", 60, "AwsAlb")]
+    [InlineData(" GcpCloudNat ", 1200, "GcpCloudNat")]
+    [InlineData("AzureLoadBalancer", 240, "AzureLoadBalancer")]
+    [InlineData("00:05:50", 350, null)]
+    public void PeerIdleTimeoutParse_PresetOrTime_Parsed(string text, int seconds, string? preset)
+    {
+        var value = PeerIdleTimeout.Parse(text);
+        value.Value.Should().Be(TimeSpan.FromSeconds(seconds));
+        value.PresetName.Should().Be(preset);
+        ((PeerIdleTimeout)TypeDescriptor.GetConverter(typeof(PeerIdleTimeout)).ConvertFromInvariantString(text)!).Should().Be(value);
+    }
+
+    [Fact]
+    public void PeerIdleTimeoutParse_Garbage_FormatExceptionListsPresets()
+    {
+        PeerIdleTimeout.TryParse("soon", out _).Should().BeFalse();
+        var act = () => PeerIdleTimeout.Parse("soon");
+        act.Should().Throw<FormatException>().WithMessage("*AwsNlb*");
+    }
+
+    private static void AssertSingleError(HeartbeatOptions options, string optionName, params string[] fragments)
+    {
+        var errors = HeartbeatOptionsValidator.Validate(options);
+        errors.Should().ContainSingle().Which.OptionName.Should().Be(optionName);
+        foreach (var fragment in fragments)
+        {
+            errors[0].Message.Should().Contain(fragment);
+        }
+    }
+}

@@ -1,0 +1,202 @@
+using static KeepAlive.Net.Tests.Heartbeats.ManualScheduler;
+
+namespace KeepAlive.Net.Tests.Heartbeats;
+
+public sealed class HeartbeatSchedulerLogicTests
+{
+    [Fact]
+    public void Register_FixedRate_NeverStartsBeforeDue()
+    {
+        using var harness = new ManualScheduler();
+        var recorder = new Recorder();
+        var registeredAt = harness.Time.GetTimestamp();
+        using var registration = harness.Scheduler.Register(new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = Second }, recorder.Send);
+
+        harness.Step(TimeSpan.FromMilliseconds(990), Tick);
+        recorder.Count.Should().Be(0, "the first heartbeat is due one interval after registration");
+
+        harness.Step(TimeSpan.FromMilliseconds(4010), Tick);
+        recorder.Count.Should().Be(5);
+        var calls = recorder.Calls.ToArray();
+        for (var i = 0; i < calls.Length; i++)
+        {
+            calls[i].StartTimestamp.Should().BeGreaterThanOrEqualTo(calls[i].DueTimestamp);
+            harness.Time.GetElapsedTime(registeredAt, calls[i].DueTimestamp).Should().Be(Second * (i + 1));
+            calls[i].SequenceNumber.Should().Be(i + 1);
+        }
+    }
+
+    [Fact]
+    public void RunDue_AfterStall_SendsOneHeartbeatAndCountsSkipped()
+    {
+        using var harness = new ManualScheduler();
+        var recorder = new Recorder();
+        using var skipped = harness.Telemetry.Collect<long>("keepalive.heartbeat.skipped");
+        using var registration = harness.Scheduler.Register(new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = Second }, recorder.Send);
+
+        harness.Jump(TimeSpan.FromSeconds(10.5)).Should().Be(1, "a stall must not be followed by a burst");
+        recorder.Count.Should().Be(1);
+        registration.GetStatistics().Skipped.Should().Be(9);
+        skipped.GetMeasurementSnapshot().Sum(m => m.Value).Should().Be(9);
+        harness.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSkipped).Should().ContainSingle();
+
+        // Re-based: the next one is due one interval after the late send, not on the old grid.
+        harness.Step(TimeSpan.FromMilliseconds(990), Tick);
+        recorder.Count.Should().Be(1);
+        harness.Step(TimeSpan.FromMilliseconds(20), Tick);
+        recorder.Count.Should().Be(2);
+        recorder.Calls.Last().Lateness.Should().BeLessThan(Tick * 2);
+    }
+
+    [Fact]
+    public void MarkActivity_WhenIdleMode_PostponesHeartbeat()
+    {
+        using var harness = new ManualScheduler();
+        var recorder = new Recorder();
+        using var registration = harness.Scheduler.Register(new HeartbeatOptions { Mode = HeartbeatMode.WhenIdle, Interval = Second }, recorder.Send);
+
+        for (var i = 0; i < 10; i++)
+        {
+            harness.Step(TimeSpan.FromMilliseconds(500), Tick);
+            registration.MarkActivity();
+        }
+
+        recorder.Count.Should().Be(0, "the connection was never idle for a whole interval");
+        var lastActivity = harness.Time.GetTimestamp();
+
+        harness.Step(TimeSpan.FromMilliseconds(990), Tick);
+        recorder.Count.Should().Be(0);
+        harness.Step(TimeSpan.FromMilliseconds(20), Tick);
+        recorder.Count.Should().Be(1);
+        harness.Time.GetElapsedTime(lastActivity, recorder.Calls.Single().StartTimestamp).Should().BeGreaterThanOrEqualTo(Second);
+    }
+
+    [Fact]
+    public void MarkActivity_FixedRateMode_DoesNotPostpone()
+    {
+        using var harness = new ManualScheduler();
+        var recorder = new Recorder();
+        using var registration = harness.Scheduler.Register(new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = Second }, recorder.Send);
+
+        for (var i = 0; i < 6; i++)
+        {
+            harness.Step(TimeSpan.FromMilliseconds(500), Tick);
+            registration.MarkActivity();
+        }
+
+        recorder.Count.Should().Be(3);
+    }
+
+    [Fact]
+    public void Timeout_NoPeerActivity_RaisesPeerDeadExactlyOnce()
+    {
+        using var harness = new ManualScheduler();
+        var events = new List<PeerDeadEventArgs>();
+        using var registration = harness.Scheduler.Register(
+            new HeartbeatOptions { Interval = Second, Timeout = TimeSpan.FromSeconds(3), Name = "payments" }, new Recorder().Send);
+        registration.PeerDead += (_, e) => events.Add(e);
+
+        harness.Step(TimeSpan.FromSeconds(2), Tick);
+        registration.MarkPeerActivity();
+        harness.Step(TimeSpan.FromMilliseconds(2990), Tick);
+        events.Should().BeEmpty("the peer was heard from 3 s ago at most");
+
+        harness.Step(TimeSpan.FromSeconds(10), Tick);
+        events.Should().ContainSingle();
+        var dead = events[0];
+        dead.Name.Should().Be("payments");
+        dead.Timeout.Should().Be(TimeSpan.FromSeconds(3));
+        dead.SilentFor.Should().BeGreaterThanOrEqualTo(TimeSpan.FromSeconds(3)).And.BeLessThan(TimeSpan.FromSeconds(3) + (Tick * 2));
+        dead.Reason.Should().Contain("3 s");
+        dead.Registration.Should().BeSameAs(registration);
+        registration.GetStatistics().PeerDead.Should().BeTrue();
+        harness.Telemetry.LogsWithId(KeepAliveEventIds.PeerDead).Should().ContainSingle();
+    }
+
+    [Fact]
+    public void PeerDead_HandlerThrows_SchedulerCarriesOn()
+    {
+        using var harness = new ManualScheduler();
+        var recorder = new Recorder();
+        using var registration = harness.Scheduler.Register(new HeartbeatOptions { Interval = Second, Timeout = TimeSpan.FromSeconds(2) }, recorder.Send);
+        registration.PeerDead += (_, _) => throw new InvalidOperationException("handler bug");
+
+        harness.Step(TimeSpan.FromSeconds(5), Tick);
+
+        harness.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatHandlerFailed).Should().ContainSingle();
+        recorder.Count.Should().Be(5);
+    }
+
+    [Fact]
+    public void Dispose_Registration_StopsSends()
+    {
+        using var harness = new ManualScheduler();
+        using var live = harness.Telemetry.Collect<long>("keepalive.heartbeat.registrations");
+        var recorder = new Recorder();
+        var registration = harness.Scheduler.Register(new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = Second }, recorder.Send);
+        harness.Step(TimeSpan.FromSeconds(2), Tick);
+        live.GetMeasurementSnapshot().Sum(m => m.Value).Should().Be(1);
+        recorder.Count.Should().Be(2);
+        harness.Scheduler.RegistrationCount.Should().Be(1);
+
+        registration.Dispose();
+        harness.Step(TimeSpan.FromSeconds(5), Tick);
+
+        recorder.Count.Should().Be(2);
+        harness.Scheduler.RegistrationCount.Should().Be(0);
+        live.GetMeasurementSnapshot().Sum(m => m.Value).Should().Be(0);
+        registration.Dispose(); // idempotent
+        harness.Scheduler.RegistrationCount.Should().Be(0);
+    }
+
+    [Fact]
+    public void Jitter_FixedRate_StaysInsideBound()
+    {
+        using var harness = new ManualScheduler();
+        var recorder = new Recorder();
+        var jitter = TimeSpan.FromMilliseconds(300);
+        var registeredAt = harness.Time.GetTimestamp();
+        using var registration = harness.Scheduler.Register(new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = Second, Jitter = jitter }, recorder.Send);
+
+        harness.Step(TimeSpan.FromSeconds(40.5), Tick);
+
+        recorder.Count.Should().Be(40);
+        var offsets = recorder.Calls.Select((c, i) => harness.Time.GetElapsedTime(registeredAt, c.StartTimestamp) - (Second * (i + 1))).ToList();
+        offsets.Should().OnlyContain(o => o >= TimeSpan.Zero && o <= jitter + Tick, "jitter only delays, by at most its bound");
+        offsets.Max().Should().BeGreaterThan(Tick * 3, "jitter must actually spread the heartbeats");
+        recorder.Calls.Should().OnlyContain(c => c.StartTimestamp >= c.DueTimestamp);
+    }
+
+    [Fact]
+    public void AdjustTime_WallClockJump_IsNotDrift()
+    {
+        using var harness = new ManualScheduler();
+        var recorder = new Recorder();
+        using var registration = harness.Scheduler.Register(new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = Second }, recorder.Send);
+        harness.Step(TimeSpan.FromSeconds(2), Tick);
+
+        var wallClockBefore = harness.Clock.GetUtcNow();
+        harness.Clock.AdjustTime(harness.Clock.GetUtcNow() + TimeSpan.FromHours(1));
+        harness.Clock.GetUtcNow().Should().BeAfter(wallClockBefore + TimeSpan.FromMinutes(59));
+        harness.Step(TimeSpan.FromSeconds(3), Tick);
+        harness.Clock.AdjustTime(harness.Clock.GetUtcNow() - TimeSpan.FromHours(2));
+        harness.Step(TimeSpan.FromSeconds(3), Tick);
+
+        var statistics = registration.GetStatistics();
+        statistics.Delayed.Should().Be(0);
+        statistics.Skipped.Should().Be(0);
+        statistics.MaxLateness.Should().BeLessThan(Tick * 2);
+        recorder.Count.Should().Be(8);
+    }
+
+    [Fact]
+    public void Register_AfterSchedulerDisposed_Throws()
+    {
+        var harness = new ManualScheduler();
+        harness.Dispose();
+
+        var act = () => harness.Scheduler.Register(new HeartbeatOptions(), new Recorder().Send);
+
+        act.Should().Throw<ObjectDisposedException>();
+    }
+}

@@ -1,0 +1,86 @@
+namespace KeepAlive.Net.Tests.Heartbeats;
+
+/// <summary>Real time: faulty callbacks must not hold up the others, and must be reported.</summary>
+public sealed class IsolationTests
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(200);
+
+    [Fact]
+    public async Task Scheduler_OneCallbackThrowsAnotherBlocks5s_OthersStayOnTimeAndBothAreReported()
+    {
+        using var telemetry = new TestTelemetry();
+        using var blockedMetric = telemetry.Collect<long>("keepalive.heartbeat.blocked");
+        using var failedMetric = telemetry.Collect<long>("keepalive.heartbeat.failed");
+        // One dispatcher: without the watchdog's replacement every registration would wait 5 s behind the blocker.
+        await using var scheduler = new HeartbeatScheduler(null, telemetry, telemetry, new HeartbeatSchedulerOptions { DispatcherThreadCount = 1 });
+        HeartbeatOptions Options(string name) => new()
+        {
+            Mode = HeartbeatMode.FixedRate,
+            Interval = Interval,
+            Name = name,
+            BlockedCallbackThreshold = TimeSpan.FromMilliseconds(200),
+        };
+
+        using var thrower = scheduler.Register(Options("thrower"), _ => throw new InvalidOperationException("always"));
+        var blockerCalls = 0;
+        using var blocker = scheduler.Register(Options("blocker"), _ =>
+        {
+            if (Interlocked.Increment(ref blockerCalls) == 1)
+            {
+                Thread.Sleep(TimeSpan.FromSeconds(5));
+            }
+
+            return ValueTask.CompletedTask;
+        });
+        var healthy = Enumerable.Range(0, 8).Select(i => scheduler.Register(Options("healthy-" + i), _ => ValueTask.CompletedTask)).ToList();
+
+        await Task.Delay(TimeSpan.FromSeconds(6.5), TestContext.Current.CancellationToken);
+
+        foreach (var registration in healthy)
+        {
+            var statistics = registration.GetStatistics();
+            statistics.Sent.Should().BeGreaterThanOrEqualTo(25, "{0} must keep its 200 ms rate while another callback blocks", registration.Name);
+            statistics.MaxLateness.Should().BeLessThan(TimeSpan.FromMilliseconds(500), "{0} must not wait for the blocked callback", registration.Name);
+            statistics.Failed.Should().Be(0);
+            registration.Dispose();
+        }
+
+        var thrown = thrower.GetStatistics();
+        thrown.Failed.Should().BeGreaterThanOrEqualTo(25, "a throwing callback is counted and its registration carries on");
+        thrown.Sent.Should().Be(0);
+        telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Should().Contain(r => r.Message.Contains("'thrower'", StringComparison.Ordinal));
+        failedMetric.GetMeasurementSnapshot().Where(m => (string?)m.Tags["keepalive.heartbeat.name"] == "thrower").Sum(m => m.Value).Should().Be(thrown.Failed);
+
+        var blocked = blocker.GetStatistics();
+        blocked.Blocked.Should().Be(1);
+        blocked.LastSendDuration.Should().BeLessThan(TimeSpan.FromSeconds(1), "after the 5 s block it sends normally again");
+        blocked.Sent.Should().BeGreaterThanOrEqualTo(3);
+        blocked.LastDelayCause.Should().Be(HeartbeatDelayCause.SendBlocked);
+        telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendBlocked).Should().ContainSingle().Which.Message.Should().Contain("'blocker'");
+        telemetry.LogsWithId(KeepAliveEventIds.HeartbeatDispatcherAdded).Should().NotBeEmpty();
+        blockedMetric.GetMeasurementSnapshot().Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task Scheduler_MoreDueAtOnceThanOneDispatcherCanStart_LateOnesAttributedToSchedulerOverload()
+    {
+        using var telemetry = new TestTelemetry();
+        await using var scheduler = new HeartbeatScheduler(null, telemetry, telemetry,
+            new HeartbeatSchedulerOptions { DispatcherThreadCount = 1, MaxDispatcherThreadCount = 1, OverloadQueueLength = 32 });
+        var options = new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = TimeSpan.FromSeconds(1), DriftWarningThreshold = TimeSpan.FromMilliseconds(100) };
+        var registrations = Enumerable.Range(0, 200).Select(_ => scheduler.Register(options, _ =>
+        {
+            Thread.SpinWait(1); // a little work each: 200 of them take a while on one thread
+            Thread.Sleep(2);
+            return ValueTask.CompletedTask;
+        })).ToList();
+
+        SpinWait.SpinUntil(() => registrations.All(r => r.GetStatistics().Sent + r.GetStatistics().Failed >= 1), TimeSpan.FromSeconds(10)).Should().BeTrue();
+
+        var delayed = registrations.Select(r => r.GetStatistics()).Where(s => s.Delayed > 0).ToList();
+        delayed.Should().NotBeEmpty("the last of 200 heartbeats due together wait about 400 ms for the only dispatcher");
+        delayed.Should().Contain(s => s.LastDelayCause == HeartbeatDelayCause.SchedulerOverload);
+        telemetry.LogsWithId(KeepAliveEventIds.HeartbeatLate).Should().Contain(r => r.Message.Contains("SchedulerOverload", StringComparison.Ordinal));
+        registrations.ForEach(r => r.Dispose());
+    }
+}
