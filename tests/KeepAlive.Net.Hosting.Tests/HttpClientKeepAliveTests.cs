@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Http;
@@ -80,6 +81,32 @@ public sealed class HttpClientKeepAliveTests
         payments!.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(17));
         other!.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(60));
         other!.GetKeepAlive().ProbeCount.Should().Be(2);
+    }
+
+    [Fact]
+    public async Task UseTcpKeepAlive_ProfileReloaded_NextConnectionGetsNewValues()
+    {
+        await using var server = new MiniHttpServer();
+        var sockets = new List<Socket>();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "00:00:17" });
+        builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
+        builder.Services.AddHttpClient("payments").UseTcpKeepAlive("payments", o => o.ConnectionConfigured = (s, _) => sockets.Add(s));
+        using var host = builder.Build();
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        using var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("payments");
+
+        using (var first = new HttpRequestMessage(HttpMethod.Get, server.BaseAddress) { Headers = { ConnectionClose = true } })
+        {
+            (await client.SendAsync(first, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
+        }
+
+        builder.Configuration["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "00:00:19";
+        ((IConfigurationRoot)builder.Configuration).Reload();
+        await client.GetStringAsync(server.BaseAddress, TestContext.Current.CancellationToken);
+
+        sockets.Should().HaveCount(2, "the first connection was closed, so the second request opened a new one");
+        sockets[1].GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(19));
     }
 
     [Fact]

@@ -76,8 +76,16 @@ internal sealed class MiniHttpServer : IAsyncDisposable
                 while (request.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
                 {
                     var text = request.ToString();
-                    request.Remove(0, text.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4);
-                    await socket.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok"u8.ToArray(), _stop.Token);
+                    var end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4;
+                    var close = text[..end].Contains("Connection: close", StringComparison.OrdinalIgnoreCase);
+                    request.Remove(0, end);
+                    var response = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n" + (close ? "Connection: close\r\n" : string.Empty) + "\r\nok";
+                    await socket.SendAsync(Encoding.ASCII.GetBytes(response), _stop.Token);
+                    if (close)
+                    {
+                        socket.Shutdown(SocketShutdown.Both);
+                        return;
+                    }
                 }
             }
         }
