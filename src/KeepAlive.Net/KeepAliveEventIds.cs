@@ -53,4 +53,21 @@ public static class KeepAliveEventIds
 
     /// <summary>A heartbeat scheduler started or stopped its threads (Debug).</summary>
     public const int HeartbeatSchedulerLifecycle = 2011;
+
+    // ---- Hosting: KeepAlive.Net.Hosting (3000-3099) and KeepAlive.Net.AspNetCore (3100-3199) ----
+
+    /// <summary>A keep-alive profile's values changed on a configuration reload; new connections use them, existing ones keep theirs.</summary>
+    public const int ProfileReloaded = 3000;
+
+    /// <summary>An HttpClient connection was configured with a keep-alive profile; the message carries the effective settings.</summary>
+    public const int HttpConnectionConfigured = 3001;
+
+    /// <summary>Keep-alive could not be applied to a Kestrel connection, which was accepted without it.</summary>
+    public const int KestrelConnectionKeepAliveFailed = 3100;
+
+    /// <summary>A Kestrel connection was configured with a keep-alive profile; the message carries the effective settings.</summary>
+    public const int KestrelConnectionConfigured = 3101;
+
+    /// <summary>A Kestrel connection has no socket (for example a named pipe or an in-memory transport), so keep-alive was not applied.</summary>
+    public const int KestrelConnectionWithoutSocket = 3102;
 }

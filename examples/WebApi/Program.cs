@@ -1,0 +1,63 @@
+// Kestrel applies the "inbound" keep-alive profile to every accepted connection, and the outgoing
+// "payments" HttpClient applies the "payments" profile to every connection it opens. To stay
+// self-contained, the outgoing client calls this same app's /peer endpoint on 127.0.0.1.
+//   dotnet run --project examples/WebApi            then  curl http://127.0.0.1:5080/pay
+//   dotnet run --project examples/WebApi -- --smoke  starts, calls /pay once, prints the result, exits
+using KeepAlive.Net.AspNetCore;
+using KeepAlive.Net.Examples.WebApi;
+
+var builder = WebApplication.CreateSlimBuilder(args);
+var smoke = args.Contains("--smoke");
+if (smoke)
+{
+    builder.WebHost.UseUrls("http://127.0.0.1:0");
+}
+
+builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
+
+// Every endpoint Kestrel opens (from "Urls" or code) configures its accepted sockets with "inbound".
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.UseTcpKeepAlive("inbound")));
+
+builder.Services.AddSingleton<OutgoingConnections>();
+builder.Services.AddHttpClient("payments")
+    .UseTcpKeepAlive("payments", (options) =>
+    {
+        // Recycle pooled connections so that they follow DNS / GSLB traffic shifts.
+        options.PooledConnectionLifetime = TimeSpan.FromMinutes(5);
+        options.ConnectionConfigured = OutgoingConnections.Record;
+    })
+    .ConfigureHttpClient((services, client) => client.BaseAddress = services.GetRequiredService<OutgoingConnections>().BaseAddress);
+
+var app = builder.Build();
+
+// The inbound connection's settings, read back from the kernel when Kestrel accepted it.
+app.MapGet("/connection", (HttpContext context) =>
+    context.Features.Get<IKeepAliveConnectionFeature>() is { } feature
+        ? $"inbound connection, profile '{feature.ProfileName}': {feature.Settings}"
+        : "this connection has no keep-alive profile");
+
+app.MapGet("/peer", () => "paid");
+
+// Calls the peer through the "payments" client; its connection socket carries the "payments" profile.
+app.MapGet("/pay", async (IHttpClientFactory factory, HttpContext context) =>
+{
+    var client = factory.CreateClient("payments");
+    var answer = await client.GetStringAsync(new Uri("/peer", UriKind.Relative), context.RequestAborted);
+    var inbound = context.Features.Get<IKeepAliveConnectionFeature>()?.Settings;
+    return $"peer said '{answer}'\ninbound  ({inbound?.Platform}): {inbound}\noutgoing (payments): {OutgoingConnections.Last}\n";
+});
+
+await app.StartAsync();
+var address = app.Urls.First();
+app.Services.GetRequiredService<OutgoingConnections>().BaseAddress = new Uri(address);
+Console.WriteLine($"Listening on {address}; try {address}/pay and {address}/connection");
+
+if (smoke)
+{
+    using var http = new HttpClient();
+    Console.Write(await http.GetStringAsync(new Uri(new Uri(address), "/pay")));
+    await app.StopAsync();
+    return;
+}
+
+await app.WaitForShutdownAsync();

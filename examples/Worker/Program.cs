@@ -1,0 +1,19 @@
+// A generic-host worker that keeps one long-lived TCP connection to a peer with the "payments"
+// keep-alive profile from appsettings.json. The peer is a small echo server the worker starts itself
+// on 127.0.0.1, so the example needs nothing but the SDK:  dotnet run --project examples/Worker
+// Run until Ctrl+C with:  dotnet run --project examples/Worker -- --Worker:RunFor=00:00:00
+using KeepAlive.Net.Examples.Worker;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+var builder = Host.CreateApplicationBuilder(args);
+
+// Every profile under KeepAlive:Profiles ("payments" and "default"), validated when the host starts.
+builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
+
+builder.Services.Configure<WorkerOptions>(builder.Configuration.GetSection("Worker"));
+builder.Services.AddSingleton<EchoServer>();
+builder.Services.AddHostedService(static services => services.GetRequiredService<EchoServer>());
+builder.Services.AddHostedService<PaymentsConnection>();
+
+await builder.Build().RunAsync();

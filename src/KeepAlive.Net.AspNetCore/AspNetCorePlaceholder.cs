@@ -1,3 +1,0 @@
-namespace KeepAlive.Net.AspNetCore;
-
-internal static class AspNetCorePlaceholder;

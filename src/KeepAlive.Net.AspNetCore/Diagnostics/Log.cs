@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+
+namespace KeepAlive.Net.AspNetCore.Diagnostics;
+
+/// <summary>Every log message of KeepAlive.Net.AspNetCore, with the ids of <see cref="KeepAliveEventIds"/>.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = KeepAliveEventIds.KestrelConnectionKeepAliveFailed, Level = LogLevel.Warning,
+        Message = "Connection {ConnectionId}: KeepAlive profile '{Profile}' could not be applied; the connection continues with the kernel's keep-alive settings.")]
+    public static partial void KestrelConnectionKeepAliveFailed(ILogger logger, Exception exception, string connectionId, string profile);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.KestrelConnectionConfigured, Level = LogLevel.Debug,
+        Message = "Connection {ConnectionId} from {RemoteEndPoint} configured with KeepAlive profile '{Profile}': {Settings}")]
+    public static partial void KestrelConnectionConfigured(ILogger logger, string connectionId, System.Net.EndPoint? remoteEndPoint, string profile, KeepAliveSettings settings);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.KestrelConnectionWithoutSocket, Level = LogLevel.Debug,
+        Message = "Connection {ConnectionId} has no TCP socket (named pipe, Unix-domain socket or in-memory transport); KeepAlive profile '{Profile}' was not applied.")]
+    public static partial void KestrelConnectionWithoutSocket(ILogger logger, string connectionId, string profile);
+}

@@ -1,0 +1,40 @@
+using System.Net.Sockets;
+using KeepAlive.Net.AspNetCore.Diagnostics;
+using KeepAlive.Net.Hosting;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.Extensions.Logging;
+
+namespace KeepAlive.Net.AspNetCore;
+
+/// <summary>
+/// Kestrel connection middleware: applies a profile's current keep-alive values to every accepted TCP socket
+/// (found through <see cref="IConnectionSocketFeature"/>) before the connection is handed on. On macOS accepted
+/// sockets do not reliably inherit a listener's settings (dotnet/runtime#46728), so each one is configured.
+/// </summary>
+internal sealed class KeepAliveConnectionMiddleware(IKeepAliveProfiles profiles, string profileName, ILogger logger)
+{
+    public Task OnConnectionAsync(ConnectionContext context, ConnectionDelegate next)
+    {
+        var socket = context.Features.Get<IConnectionSocketFeature>()?.Socket;
+        if (socket is not { AddressFamily: AddressFamily.InterNetwork or AddressFamily.InterNetworkV6, ProtocolType: ProtocolType.Tcp })
+        {
+            Log.KestrelConnectionWithoutSocket(logger, context.ConnectionId, profileName);
+            return next(context);
+        }
+
+        try
+        {
+            var settings = profiles.Configure(socket, profileName);
+            context.Features.Set<IKeepAliveConnectionFeature>(new KeepAliveConnectionFeature(profileName, settings));
+            Log.KestrelConnectionConfigured(logger, context.ConnectionId, context.RemoteEndPoint, profileName, settings);
+        }
+        catch (SocketException ex)
+        {
+            // The peer may already have gone; the connection goes on without the profile rather than failing here.
+            Log.KestrelConnectionKeepAliveFailed(logger, ex, context.ConnectionId, profileName);
+        }
+
+        return next(context);
+    }
+}

@@ -1,3 +1,0 @@
-namespace KeepAlive.Net.Hosting;
-
-internal static class HostingPlaceholder;

@@ -1,0 +1,116 @@
+using KeepAlive.Net.Hosting;
+using KeepAlive.Net.Hosting.Profiles;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>
+/// Registers KeepAlive.Net keep-alive profiles: named <see cref="KeepAliveProfileOptions"/> bound from configuration
+/// or code, validated when the host starts, and the <see cref="IKeepAliveProfiles"/> service that applies them.
+/// </summary>
+public static class KeepAliveServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers every profile under the <c>Profiles</c> child of a <c>KeepAlive</c> section, each under its key
+    /// (for example <c>KeepAlive:Profiles:payments</c> becomes the profile "payments").
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="keepAliveSection">The <c>KeepAlive</c> section, e.g. <c>configuration.GetSection("KeepAlive")</c>.</param>
+    /// <returns>The services, for chaining.</returns>
+    /// <exception cref="InvalidOperationException">The section holds a key other than <c>Profiles</c>.</exception>
+    /// <remarks>The set of profiles is read once, here; a reload changes the values of these profiles but adds none.</remarks>
+    public static IServiceCollection AddKeepAlive(this IServiceCollection services, IConfiguration keepAliveSection)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(keepAliveSection);
+        foreach (var child in keepAliveSection.GetChildren())
+        {
+            if (!string.Equals(child.Key, "Profiles", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidOperationException(
+                    $"{child.Path}: unknown key '{child.Key}' in the KeepAlive section. Fix: put each profile under {PathOf(keepAliveSection, "Profiles")}:<name>, e.g. {PathOf(keepAliveSection, "Profiles")}:payments:Tcp:IdleTime; see docs/CONFIGURATION.md.");
+            }
+
+            foreach (var profile in child.GetChildren())
+            {
+                services.AddKeepAlive(profile.Key, profile);
+            }
+        }
+
+        return services.AddKeepAliveCore();
+    }
+
+    /// <summary>Registers a named profile bound from a configuration section that holds a <c>Tcp</c> subsection.</summary>
+    /// <param name="services">The services.</param>
+    /// <param name="name">The profile's name, e.g. "payments".</param>
+    /// <param name="profileSection">The profile's section, e.g. <c>configuration.GetSection("KeepAlive:Profiles:payments")</c>.</param>
+    /// <returns>The services, for chaining.</returns>
+    /// <remarks>
+    /// Unknown keys fail binding. The values are validated when the host starts; when the configuration reloads,
+    /// connections configured afterwards get the new values.
+    /// </remarks>
+    public static IServiceCollection AddKeepAlive(this IServiceCollection services, string name, IConfiguration profileSection)
+    {
+        ArgumentNullException.ThrowIfNull(profileSection);
+        return services.AddKeepAlive(name, (profileSection as IConfigurationSection)?.Path, profileSection, configure: null);
+    }
+
+    /// <summary>Registers a named profile configured in code.</summary>
+    /// <param name="services">The services.</param>
+    /// <param name="name">The profile's name, e.g. "payments".</param>
+    /// <param name="configure">Sets the profile's values; runs after any configuration binding of the same profile.</param>
+    /// <returns>The services, for chaining.</returns>
+    public static IServiceCollection AddKeepAlive(this IServiceCollection services, string name, Action<KeepAliveProfileOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        return services.AddKeepAlive(name, configurationPath: null, section: null, configure);
+    }
+
+    /// <summary>Registers the unnamed default profile (<see cref="KeepAliveProfileOptions.DefaultProfileName"/>) configured in code.</summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">Sets the profile's values.</param>
+    /// <returns>The services, for chaining.</returns>
+    public static IServiceCollection AddKeepAlive(this IServiceCollection services, Action<KeepAliveProfileOptions> configure) =>
+        services.AddKeepAlive(KeepAliveProfileOptions.DefaultProfileName, configure);
+
+    /// <summary>Registers the unnamed default profile (<see cref="KeepAliveProfileOptions.DefaultProfileName"/>) with the library's defaults.</summary>
+    /// <param name="services">The services.</param>
+    /// <returns>The services, for chaining.</returns>
+    public static IServiceCollection AddKeepAlive(this IServiceCollection services) =>
+        services.AddKeepAlive(KeepAliveProfileOptions.DefaultProfileName, configurationPath: null, section: null, configure: null);
+
+    // Every overload that registers a profile ends here.
+    private static IServiceCollection AddKeepAlive(this IServiceCollection services, string name, string? configurationPath, IConfiguration? section, Action<KeepAliveProfileOptions>? configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(name);
+        services.AddKeepAliveCore();
+        services.AddSingleton(new KeepAliveProfileRegistration(name, configurationPath));
+        var builder = services.AddOptionsWithValidateOnStart<KeepAliveProfileOptions>(name);
+        if (section is not null)
+        {
+            builder.Configure(options => KeepAliveProfileBinder.Bind(name, section, options));
+            services.AddSingleton<IOptionsChangeTokenSource<KeepAliveProfileOptions>>(new ConfigurationChangeTokenSource<KeepAliveProfileOptions>(name, section));
+        }
+
+        if (configure is not null)
+        {
+            builder.Configure(configure);
+        }
+
+        return services;
+    }
+
+    internal static IServiceCollection AddKeepAliveCore(this IServiceCollection services)
+    {
+        services.AddOptions();
+        services.TryAddSingleton<IKeepAliveProfiles, KeepAliveProfiles>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KeepAliveProfileOptions>, KeepAliveProfileOptionsValidator>());
+        return services;
+    }
+
+    private static string PathOf(IConfiguration section, string child) =>
+        section is IConfigurationSection { Path.Length: > 0 } s ? $"{s.Path}:{child}" : child;
+}

@@ -1,0 +1,47 @@
+namespace KeepAlive.Net.Hosting.Profiles;
+
+/// <summary>Records that a profile was registered, and where its values come from, for validation messages.</summary>
+/// <param name="Name">The profile's name.</param>
+/// <param name="ConfigurationPath">The configuration path the profile binds from, or <see langword="null"/> when configured in code.</param>
+internal sealed record KeepAliveProfileRegistration(string Name, string? ConfigurationPath)
+{
+    /// <summary>Gets where the profile comes from, e.g. <c>KeepAlive:Profiles:payments</c>.</summary>
+    public string Source => Describe(ConfigurationPath, Name);
+
+    /// <summary>Names one setting of this profile in messages, e.g. <c>KeepAlive:Profiles:payments:Tcp:IdleTime</c>.</summary>
+    public string Describe(string setting) => ConfigurationPath is { Length: > 0 } path
+        ? $"{path}:{setting}"
+        : $"{Source} {setting}";
+
+    /// <summary>Describes where a profile comes from: its configuration path, or its name when configured in code.</summary>
+    public static string Describe(string? configurationPath, string name) => configurationPath is { Length: > 0 } path
+        ? path
+        : $"KeepAlive profile '{name}' (configured in code)";
+
+    /// <summary>Indexes registrations by case-insensitive name; the first one with a configuration path describes the profile.</summary>
+    public static Dictionary<string, KeepAliveProfileRegistration> Index(IEnumerable<KeepAliveProfileRegistration> registrations)
+    {
+        var index = new Dictionary<string, KeepAliveProfileRegistration>(StringComparer.OrdinalIgnoreCase);
+        foreach (var registration in registrations)
+        {
+            if (!index.TryGetValue(registration.Name, out var existing))
+            {
+                index[registration.Name] = registration;
+            }
+            else if (existing.ConfigurationPath is null && registration.ConfigurationPath is not null)
+            {
+                index[registration.Name] = existing with { ConfigurationPath = registration.ConfigurationPath };
+            }
+        }
+
+        return index;
+    }
+
+    public static string NotRegisteredMessage(string profileName, IEnumerable<string> registered)
+    {
+        var names = string.Join(", ", registered.Select(static n => $"'{n}'"));
+        return $"No KeepAlive profile named '{profileName}' is registered (registered: {(names.Length == 0 ? "none" : names)}). "
+            + $"Fix: add a \"{profileName}\" section under KeepAlive:Profiles and call services.AddKeepAlive(configuration.GetSection(\"KeepAlive\")), "
+            + $"or call services.AddKeepAlive(\"{profileName}\", ...), or use a registered profile name.";
+    }
+}

@@ -1,0 +1,116 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using KeepAlive.Net.AspNetCore;
+using KeepAlive.Net.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace KeepAlive.Net.AspNetCore.Tests;
+
+public sealed class KestrelKeepAliveTests
+{
+    private const string Json = """
+        {
+          "KeepAlive": {
+            "Profiles": {
+              "edge":    { "Tcp": { "IdleTime": "00:00:23", "Interval": "00:00:04", "ProbeCount": 5, "UserTimeout": "00:00:40" } },
+              "default": { "Tcp": { "IdleTime": "00:00:50" } }
+            }
+          }
+        }
+        """;
+
+    [Fact]
+    public async Task UseTcpKeepAlive_AcceptedSocket_KernelReportsProfileValues()
+    {
+        var accepted = new TaskCompletionSource<Socket>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var app = Build(Json, listen => listen
+            .UseTcpKeepAlive("edge")
+            .Use(next => context =>
+            {
+                accepted.TrySetResult(context.Features.Get<IConnectionSocketFeature>()!.Socket);
+                return next(context);
+            }));
+        await app.StartAsync(TestContext.Current.CancellationToken);
+
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, Port(app), TestContext.Current.CancellationToken);
+        var serverSocket = await accepted.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        var kernel = serverSocket.GetKeepAlive();
+        kernel.Enabled.Should().BeTrue();
+        kernel.IdleTime.Should().Be(TimeSpan.FromSeconds(23));
+        kernel.Interval.Should().Be(TimeSpan.FromSeconds(4));
+        kernel.ProbeCount.Should().Be(5);
+        if (KeepAliveCapabilities.Current.SupportsUserTimeout)
+        {
+            kernel.UserTimeout.Should().Be(TimeSpan.FromSeconds(40));
+        }
+
+        ((IPEndPoint)serverSocket.RemoteEndPoint!).Port.Should().Be(((IPEndPoint)client.Client.LocalEndPoint!).Port);
+        client.GetKeepAlive().IdleTime.Should().NotBe(TimeSpan.FromSeconds(23), "only the accepted side was configured");
+        await app.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task UseTcpKeepAlive_HttpRequest_SeesConnectionFeature()
+    {
+        await using var app = Build(Json, listen => listen.UseTcpKeepAlive());
+        app.MapGet("/", (HttpContext context) =>
+        {
+            var feature = context.Features.Get<IKeepAliveConnectionFeature>();
+            return feature is null ? "none" : $"{feature.ProfileName} {feature.Settings.IdleTime}";
+        });
+        await app.StartAsync(TestContext.Current.CancellationToken);
+
+        using var http = new HttpClient();
+        var body = await http.GetStringAsync($"http://127.0.0.1:{Port(app)}/", TestContext.Current.CancellationToken);
+
+        body.Should().Be("default 00:00:50");
+        await app.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task UseTcpKeepAlive_UnregisteredProfile_HostDoesNotStart()
+    {
+        var act = () => BuildAndStartAsync(Json, listen => listen.UseTcpKeepAlive("payments"));
+
+        (await act.Should().ThrowAsync<InvalidOperationException>()).WithMessage("No KeepAlive profile named 'payments'*Fix:*");
+    }
+
+    [Fact]
+    public async Task UseTcpKeepAlive_InvalidProfile_HostDoesNotStart()
+    {
+        const string Bad = """{ "KeepAlive": { "Profiles": { "edge": { "Tcp": { "IdleTime": "00:00:00" } } } } }""";
+        var act = () => BuildAndStartAsync(Bad, listen => listen.UseTcpKeepAlive("edge"));
+
+        (await act.Should().ThrowAsync<OptionsValidationException>()).Which.Message.Should().Contain("KeepAlive:Profiles:edge:Tcp:IdleTime");
+    }
+
+    private static WebApplication Build(string json, Action<Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions> listen)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json)));
+        builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, listen));
+        return builder.Build();
+    }
+
+    private static async Task BuildAndStartAsync(string json, Action<Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions> listen)
+    {
+        await using var app = Build(json, listen);
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        await app.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    private static int Port(WebApplication app) =>
+        new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
+}

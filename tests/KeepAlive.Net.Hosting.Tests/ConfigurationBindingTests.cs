@@ -1,0 +1,222 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace KeepAlive.Net.Hosting.Tests;
+
+public sealed class ConfigurationBindingTests
+{
+    private const string TwoProfiles = """
+        {
+          "KeepAlive": {
+            "Profiles": {
+              "payments": { "Tcp": { "IdleTime": "00:00:30", "Interval": "00:00:05", "ProbeCount": 4 } },
+              "default":  { "Tcp": { "IdleTime": "00:02:00", "Interval": "00:00:20", "ProbeCount": 5, "UserTimeout": "00:00:00", "Enabled": true } }
+            }
+          }
+        }
+        """;
+
+    [Fact]
+    public async Task AddKeepAlive_NamedSection_BindsTcpValues()
+    {
+        using var host = TestHosts.Build(TwoProfiles, (services, configuration) =>
+            services.AddKeepAlive("payments", configuration.GetSection("KeepAlive:Profiles:payments")));
+        await host.StartAsync(TestContext.Current.CancellationToken);
+
+        var tcp = host.Services.GetRequiredService<IOptionsMonitor<KeepAliveProfileOptions>>().Get("payments").Tcp;
+
+        tcp.IdleTime.Should().Be(TimeSpan.FromSeconds(30));
+        tcp.Interval.Should().Be(TimeSpan.FromSeconds(5));
+        tcp.ProbeCount.Should().Be(4);
+        tcp.UserTimeout.Should().BeNull();
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task AddKeepAlive_WholeSection_BindsTwoProfilesSideBySide()
+    {
+        using var host = TestHosts.Build(TwoProfiles, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var profiles = host.Services.GetRequiredService<IKeepAliveProfiles>();
+
+        profiles.Names.Should().BeEquivalentTo("payments", "default");
+        profiles.GetProfile("payments").Tcp.IdleTime.Should().Be(TimeSpan.FromSeconds(30));
+        profiles.GetProfile("default").Tcp.IdleTime.Should().Be(TimeSpan.FromMinutes(2));
+        profiles.GetProfile("default").Tcp.UserTimeout.Should().Be(TimeSpan.Zero);
+        profiles.GetProfile("PAYMENTS").Tcp.ProbeCount.Should().Be(4, "profile names are case-insensitive like configuration keys");
+    }
+
+    [Fact]
+    public async Task AddKeepAlive_CodeProfiles_UseActionAndDefaults()
+    {
+        using var host = TestHosts.Build("{}", (services, _) => services
+            .AddKeepAlive(o => o.Tcp.IdleTime = TimeSpan.FromSeconds(45))
+            .AddKeepAlive("bulk", o => o.Tcp.ProbeCount = 7));
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var profiles = host.Services.GetRequiredService<IKeepAliveProfiles>();
+
+        profiles.GetProfile(KeepAliveProfileOptions.DefaultProfileName).Tcp.IdleTime.Should().Be(TimeSpan.FromSeconds(45));
+        profiles.GetProfile("bulk").Tcp.ProbeCount.Should().Be(7);
+        profiles.GetProfile("bulk").Tcp.IdleTime.Should().Be(TimeSpan.FromSeconds(30), "unset values keep the library defaults");
+    }
+
+    [Fact]
+    public async Task AddKeepAlive_SectionThenAction_ActionWins()
+    {
+        using var host = TestHosts.Build(TwoProfiles, (services, configuration) => services
+            .AddKeepAlive("payments", configuration.GetSection("KeepAlive:Profiles:payments"))
+            .AddKeepAlive("payments", o => o.Tcp.ProbeCount = 2));
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var tcp = host.Services.GetRequiredService<IKeepAliveProfiles>().GetProfile("payments").Tcp;
+
+        tcp.ProbeCount.Should().Be(2);
+        tcp.Interval.Should().Be(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task Start_UnknownTcpKey_FailsNamingPathAndKey()
+    {
+        var json = TestHosts.Profile("payments", """{ "IdelTime": "00:00:30" }""");
+
+        var ex = await TestHosts.StartFailingAsync(json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+
+        TestContext.Current.TestOutputHelper!.WriteLine(ex.Message);
+        ex.Should().BeOfType<OptionsValidationException>().Which.Message
+            .Should().Contain("KeepAlive:Profiles:payments:Tcp:IdelTime: unknown key").And.Contain("IdleTime, Interval").And.Contain("Fix:");
+    }
+
+    [Fact]
+    public async Task Start_UnknownProfileKey_FailsNamingKey()
+    {
+        const string Json = """{ "KeepAlive": { "Profiles": { "payments": { "Tpc": { "IdleTime": "00:00:30" } } } } }""";
+
+        var ex = await TestHosts.StartFailingAsync(Json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+
+        ex.Should().BeOfType<OptionsValidationException>().Which.Message.Should().Contain("KeepAlive:Profiles:payments:Tpc: unknown key");
+    }
+
+    [Fact]
+    public void AddKeepAlive_UnknownKeyBesideProfiles_ThrowsNamingPath()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["KeepAlive:Profile:payments:Tcp:IdleTime"] = "00:00:30",
+        }).Build();
+
+        var act = () => new ServiceCollection().AddKeepAlive(configuration.GetSection("KeepAlive"));
+
+        act.Should().Throw<InvalidOperationException>().WithMessage("*KeepAlive:Profile*unknown key 'Profile'*Fix*KeepAlive:Profiles:<name>*");
+    }
+
+    [Fact]
+    public async Task Start_TimeThatIsNotATime_FailsNamingPathAndValue()
+    {
+        var json = TestHosts.Profile("payments", """{ "IdleTime": "thirty seconds" }""");
+
+        var ex = await TestHosts.StartFailingAsync(json, (services, configuration) =>
+            services.AddKeepAlive("payments", configuration.GetSection("KeepAlive:Profiles:payments")));
+
+        ex.Should().BeOfType<OptionsValidationException>().Which.Message
+            .Should().Contain("KeepAlive:Profiles:payments:Tcp:IdleTime").And.Contain("thirty seconds").And.Contain("\"hh:mm:ss\"");
+    }
+
+    [Theory]
+    [InlineData("""{ "IdleTime": "00:00:00" }""", "Tcp:IdleTime", "00:00:00", "must be positive")]
+    [InlineData("""{ "IdleTime": "10:00:00" }""", "Tcp:IdleTime", "10:00:00", "set IdleTime to at most 09:06:07")]
+    [InlineData("""{ "Interval": "-00:00:05" }""", "Tcp:Interval", "-00:00:05", "must be positive")]
+    [InlineData("""{ "Interval": "12:00:00" }""", "Tcp:Interval", "12:00:00", "set Interval to at most 09:06:07")]
+    [InlineData("""{ "ProbeCount": 0 }""", "Tcp:ProbeCount", "ProbeCount is 0", "set ProbeCount between 1 and")]
+    [InlineData("""{ "ProbeCount": 500 }""", "Tcp:ProbeCount", "ProbeCount is 500", "set ProbeCount between 1 and")]
+    [InlineData("""{ "UserTimeout": "-00:00:01" }""", "Tcp:UserTimeout", "-00:00:01", "leave UserTimeout unset")]
+    public async Task Start_ValueOutsidePlatformLimits_FailsWithPathValueAndFix(string tcpJson, string setting, string value, string fix)
+    {
+        var json = TestHosts.Profile("payments", tcpJson);
+
+        var ex = await TestHosts.StartFailingAsync(json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+
+        var message = ex.Should().BeOfType<OptionsValidationException>().Which.Message;
+        TestContext.Current.TestOutputHelper!.WriteLine(message);
+        message.Should().Contain($"KeepAlive:Profiles:payments:{setting}: ").And.Contain(value).And.Contain("Fix:").And.Contain(fix);
+    }
+
+    [Fact]
+    public async Task Start_TwoBadValues_ReportsBoth()
+    {
+        var json = TestHosts.Profile("payments", """{ "IdleTime": "00:00:00", "ProbeCount": 0 }""");
+
+        var ex = await TestHosts.StartFailingAsync(json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+
+        ex.Should().BeOfType<OptionsValidationException>().Which.Failures.Should().HaveCount(2);
+    }
+
+    [Fact]
+    public async Task Start_DisabledProfileWithOddValues_Starts()
+    {
+        var json = TestHosts.Profile("payments", """{ "Enabled": false, "IdleTime": "00:00:00" }""");
+        using var host = TestHosts.Build(json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+
+        await host.StartAsync(TestContext.Current.CancellationToken);
+
+        host.Services.GetRequiredService<IKeepAliveProfiles>().GetProfile("payments").Tcp.Enabled.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Start_InvalidCodeProfile_FailsNamingProfile()
+    {
+        var ex = await TestHosts.StartFailingAsync("{}", (services, _) => services.AddKeepAlive("bulk", o => o.Tcp.ProbeCount = -1));
+
+        ex.Should().BeOfType<OptionsValidationException>().Which.Message
+            .Should().Contain("KeepAlive profile 'bulk' (configured in code) Tcp:ProbeCount").And.Contain("-1");
+    }
+
+    [Fact]
+    public async Task Start_HttpClientWithUnregisteredProfile_FailsWithFix()
+    {
+        var ex = await TestHosts.StartFailingAsync(TwoProfiles, (services, configuration) =>
+        {
+            services.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            services.AddHttpClient("orders").UseTcpKeepAlive("orders");
+        });
+
+        ex.Should().BeOfType<OptionsValidationException>().Which.Message
+            .Should().Contain("No KeepAlive profile named 'orders'").And.Contain("'payments'").And.Contain("Fix:");
+    }
+
+    [Fact]
+    public void GetProfile_Unregistered_ThrowsWithFix()
+    {
+        using var provider = new ServiceCollection().AddKeepAlive().BuildServiceProvider();
+
+        var act = () => provider.GetRequiredService<IKeepAliveProfiles>().GetProfile("payments");
+
+        act.Should().Throw<InvalidOperationException>().WithMessage("No KeepAlive profile named 'payments'*registered: 'default'*Fix:*");
+    }
+
+    [Fact]
+    public async Task Reload_ChangedValues_NewSocketsGetThemAndOpenSocketsKeepTheirs()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "00:00:30",
+        });
+        builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
+        using var host = builder.Build();
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var profiles = host.Services.GetRequiredService<IKeepAliveProfiles>();
+        using var before = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        profiles.Configure(before, "payments");
+
+        builder.Configuration["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "00:00:42";
+        ((IConfigurationRoot)builder.Configuration).Reload();
+        using var after = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        var settings = profiles.Configure(after, "payments");
+
+        settings.IdleTime.Should().Be(TimeSpan.FromSeconds(42));
+        after.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(42));
+        before.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(30), "the kernel keeps what an open socket was configured with");
+    }
+}

@@ -1,0 +1,137 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Http;
+
+namespace KeepAlive.Net.Hosting.Tests;
+
+public sealed class HttpClientKeepAliveTests
+{
+    private const string Json = """
+        {
+          "KeepAlive": {
+            "Profiles": {
+              "payments": { "Tcp": { "IdleTime": "00:00:17", "Interval": "00:00:03", "ProbeCount": 4 } },
+              "default":  { "Tcp": { "IdleTime": "00:01:00", "Interval": "00:00:07", "ProbeCount": 2 } }
+            }
+          }
+        }
+        """;
+
+    [Fact]
+    public async Task UseTcpKeepAlive_RealConnection_KernelReportsProfileValues()
+    {
+        await using var server = new MiniHttpServer();
+        var connections = new List<(Socket Socket, KeepAliveSettings Settings)>();
+        using var host = TestHosts.Build(Json, (services, configuration) =>
+        {
+            services.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            services.AddHttpClient("payments", c => c.BaseAddress = server.BaseAddress)
+                .UseTcpKeepAlive("payments", o => o.ConnectionConfigured = (socket, settings) =>
+                {
+                    lock (connections)
+                    {
+                        connections.Add((socket, settings));
+                    }
+                });
+        });
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        using var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("payments");
+
+        var body = await client.GetStringAsync("/pay", TestContext.Current.CancellationToken);
+
+        body.Should().Be("ok");
+        connections.Should().ContainSingle();
+        var (clientSocket, reported) = connections[0];
+        var kernel = clientSocket.GetKeepAlive();
+        kernel.IsReadBackFromKernel.Should().Be(KeepAliveCapabilities.Current.CanReadBack);
+        kernel.Enabled.Should().BeTrue();
+        kernel.IdleTime.Should().Be(TimeSpan.FromSeconds(17));
+        kernel.Interval.Should().Be(TimeSpan.FromSeconds(3));
+        kernel.ProbeCount.Should().Be(4);
+        reported.IdleTime.Should().Be(kernel.IdleTime);
+
+        // The socket we read is the one the server accepted: its local port is the server side's remote port.
+        var clientPort = ((IPEndPoint)clientSocket.LocalEndPoint!).Port;
+        server.Accepted.Select(s => ((IPEndPoint)s.RemoteEndPoint!).Port).Should().Contain(clientPort);
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task UseTcpKeepAlive_TwoClients_EachGetsItsOwnProfile()
+    {
+        await using var server = new MiniHttpServer();
+        Socket? payments = null, other = null;
+        using var host = TestHosts.Build(Json, (services, configuration) =>
+        {
+            services.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            services.AddHttpClient("payments").UseTcpKeepAlive("payments", o => o.ConnectionConfigured = (s, _) => payments = s);
+            services.AddHttpClient("other").UseTcpKeepAlive(KeepAliveProfileOptions.DefaultProfileName, o => o.ConnectionConfigured = (s, _) => other = s);
+        });
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var factory = host.Services.GetRequiredService<IHttpClientFactory>();
+
+        using var paymentsClient = factory.CreateClient("payments");
+        using var otherClient = factory.CreateClient("other");
+        await paymentsClient.GetStringAsync(server.BaseAddress, TestContext.Current.CancellationToken);
+        await otherClient.GetStringAsync(server.BaseAddress, TestContext.Current.CancellationToken);
+
+        payments!.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(17));
+        other!.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(60));
+        other!.GetKeepAlive().ProbeCount.Should().Be(2);
+    }
+
+    [Fact]
+    public async Task UseTcpKeepAlive_ProfileReloaded_NextConnectionGetsNewValues()
+    {
+        await using var server = new MiniHttpServer();
+        var sockets = new List<Socket>();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "00:00:17" });
+        builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
+        builder.Services.AddHttpClient("payments").UseTcpKeepAlive("payments", o => o.ConnectionConfigured = (s, _) => sockets.Add(s));
+        using var host = builder.Build();
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        using var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("payments");
+
+        using (var first = new HttpRequestMessage(HttpMethod.Get, server.BaseAddress) { Headers = { ConnectionClose = true } })
+        {
+            (await client.SendAsync(first, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
+        }
+
+        builder.Configuration["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "00:00:19";
+        ((IConfigurationRoot)builder.Configuration).Reload();
+        await client.GetStringAsync(server.BaseAddress, TestContext.Current.CancellationToken);
+
+        sockets.Should().HaveCount(2, "the first connection was closed, so the second request opened a new one");
+        sockets[1].GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(19));
+    }
+
+    [Fact]
+    public void UseTcpKeepAlive_PooledConnectionLifetime_SetOnSocketsHttpHandler()
+    {
+        using var host = TestHosts.Build(Json, (services, configuration) =>
+        {
+            services.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            services.AddHttpClient("payments").UseTcpKeepAlive("payments", o => o.PooledConnectionLifetime = TimeSpan.FromMinutes(2));
+        });
+
+        var handler = host.Services.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler("payments");
+
+        var sockets = Primary(handler).Should().BeOfType<SocketsHttpHandler>().Subject;
+        sockets.PooledConnectionLifetime.Should().Be(TimeSpan.FromMinutes(2));
+        sockets.ConnectCallback.Should().NotBeNull();
+    }
+
+    private static HttpMessageHandler Primary(HttpMessageHandler handler)
+    {
+        while (handler is DelegatingHandler { InnerHandler: { } inner })
+        {
+            handler = inner;
+        }
+
+        return handler;
+    }
+}
