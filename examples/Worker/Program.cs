@@ -1,5 +1,6 @@
 // A generic-host worker that keeps one long-lived TCP connection to a peer with the "payments"
-// keep-alive profile from appsettings.json. The peer is a small echo server the worker starts itself
+// profile from appsettings.json: OS keep-alive on the socket and an application heartbeat from the
+// host's heartbeat scheduler, with its metrics printed at the end. The peer is a small echo server the worker starts itself
 // on 127.0.0.1, so the example needs nothing but the SDK:  dotnet run --project examples/Worker
 // Run until Ctrl+C with:  dotnet run --project examples/Worker -- --Worker:RunFor=00:00:00
 using KeepAlive.Net.Examples.Worker;
@@ -8,8 +9,10 @@ using Microsoft.Extensions.Hosting;
 
 var builder = Host.CreateApplicationBuilder(args);
 
-// Every profile under KeepAlive:Profiles ("payments" and "default"), validated when the host starts.
+// Every profile under KeepAlive:Profiles ("payments" and "default"), validated when the host starts,
+// and the IHeartbeatScheduler singleton, stopped with the host.
 builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
+builder.Services.AddHostedService<HeartbeatMetricsPrinter>();
 
 builder.Services.Configure<WorkerOptions>(builder.Configuration.GetSection("Worker"));
 builder.Services.AddSingleton<EchoServer>();

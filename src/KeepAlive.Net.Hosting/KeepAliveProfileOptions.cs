@@ -4,7 +4,7 @@ namespace KeepAlive.Net.Hosting;
 
 /// <summary>
 /// One named keep-alive profile, bound from a configuration section such as
-/// <c>KeepAlive:Profiles:payments</c> that holds a <c>Tcp</c> subsection.
+/// <c>KeepAlive:Profiles:payments</c> that holds a <c>Tcp</c> and a <c>Heartbeat</c> subsection.
 /// </summary>
 /// <remarks>
 /// Profiles are named options: read them through <see cref="IKeepAliveProfiles"/> or
@@ -21,4 +21,16 @@ public class KeepAliveProfileOptions
     /// <value>The default value is a <see cref="TcpKeepAliveOptions"/> with its own defaults (30 s idle, 10 s interval, 3 probes).</value>
     [Required]
     public TcpKeepAliveOptions Tcp { get; set; } = new();
+
+    /// <summary>
+    /// Gets or sets the application heartbeat of the profile, used by connections that register with the
+    /// <see cref="IHeartbeatScheduler"/>; its <see cref="HeartbeatOptions.PeerIdleTimeout"/> (a preset such as
+    /// "AwsNlb" or a time) is the idle timeout both the heartbeat and <see cref="Tcp"/> must beat.
+    /// </summary>
+    /// <value>
+    /// The default value is a <see cref="HeartbeatOptions"/> with its own defaults (every 10 s when idle, no timeout,
+    /// no peer idle timeout). Its <see cref="HeartbeatOptions.Name"/> defaults to the profile's name.
+    /// </value>
+    [Required]
+    public HeartbeatOptions Heartbeat { get; set; } = new();
 }

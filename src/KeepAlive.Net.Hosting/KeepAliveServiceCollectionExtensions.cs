@@ -1,15 +1,24 @@
+using KeepAlive.Net;
 using KeepAlive.Net.Hosting;
+using KeepAlive.Net.Hosting.Heartbeats;
 using KeepAlive.Net.Hosting.Profiles;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>
 /// Registers KeepAlive.Net keep-alive profiles: named <see cref="KeepAliveProfileOptions"/> bound from configuration
-/// or code, validated when the host starts, and the <see cref="IKeepAliveProfiles"/> service that applies them.
+/// or code, validated when the host starts, the <see cref="IKeepAliveProfiles"/> service that applies them, and the
+/// process's <see cref="IHeartbeatScheduler"/>.
 /// </summary>
+/// <remarks>
+/// The scheduler is a singleton built with the host's <see cref="TimeProvider"/>, logger factory and meter factory
+/// when first resolved; it is stopped when the host stops, after which no heartbeat is sent. Its thread settings come
+/// from <c>services.Configure&lt;HeartbeatSchedulerOptions&gt;(...)</c>.
+/// </remarks>
 public static class KeepAliveServiceCollectionExtensions
 {
     /// <summary>
@@ -100,6 +109,13 @@ public static class KeepAliveServiceCollectionExtensions
             builder.Configure(configure);
         }
 
+        builder.PostConfigure(options =>
+        {
+            if (options.Heartbeat is { } heartbeat)
+            {
+                heartbeat.Name ??= name;
+            }
+        });
         return services;
     }
 
@@ -108,6 +124,10 @@ public static class KeepAliveServiceCollectionExtensions
         services.AddOptions();
         services.TryAddSingleton<IKeepAliveProfiles, KeepAliveProfiles>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KeepAliveProfileOptions>, KeepAliveProfileOptionsValidator>());
+        services.TryAddSingleton<HeartbeatSchedulerHost>();
+        services.TryAddSingleton(static s => s.GetRequiredService<HeartbeatSchedulerHost>().Scheduler);
+        services.TryAddSingleton<IHeartbeatScheduler>(static s => s.GetRequiredService<HeartbeatScheduler>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, HeartbeatSchedulerHostedService>());
         return services;
     }
 

@@ -45,6 +45,17 @@ internal sealed class KeepAliveProfileOptionsValidator : IValidateOptions<KeepAl
                 .Select(e => $"{registration.Describe("Tcp:" + e.OptionName)}: {e.Message}"));
         }
 
+        if (options.Heartbeat is { } heartbeat)
+        {
+            failures.AddRange(HeartbeatOptionsValidator.Validate(heartbeat)
+                .Select(e => $"{registration.Describe("Heartbeat:" + e.OptionName)}: {e.Message}"));
+        }
+
+        if (failures.Count == 0 && KeepAliveProfileRules.CheckTcpAgainstPeerIdleTimeout(options) is { } crossField)
+        {
+            failures.Add($"{registration.Describe("Tcp:IdleTime")}: {crossField}");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -8,7 +8,7 @@ public sealed class PackedFeed : IAsyncLifetime
 {
     public static readonly string[] PackageIds = ["KeepAlive.Net", "KeepAlive.Net.Hosting", "KeepAlive.Net.AspNetCore"];
 
-    public string RepositoryRoot { get; } = FindRepositoryRoot();
+    public string RepositoryRoot { get; } = RepositoryFiles.Root;
 
     public string Root { get; } = Directory.CreateTempSubdirectory("keepalive-pack-").FullName;
 
@@ -83,19 +83,6 @@ public sealed class PackedFeed : IAsyncLifetime
         File.WriteAllText(Path.Combine(folder, "Program.cs"), program);
         File.WriteAllText(Path.Combine(folder, "appsettings.json"), appSettings);
         return folder;
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "KeepAlive.Net.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("KeepAlive.Net.sln not found above " + AppContext.BaseDirectory);
     }
 
     private static void TryDelete(string path)

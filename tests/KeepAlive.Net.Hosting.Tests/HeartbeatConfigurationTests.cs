@@ -1,0 +1,183 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace KeepAlive.Net.Hosting.Tests;
+
+public sealed class HeartbeatConfigurationTests
+{
+    // The shape of DESIGN.md, verbatim.
+    private const string ContractJson = """
+        {
+          "KeepAlive": {
+            "Profiles": {
+              "payments": {
+                "Tcp":       { "IdleTime": "00:00:30", "Interval": "00:00:05", "ProbeCount": 4 },
+                "Heartbeat": { "Interval": "00:00:10", "Timeout": "00:00:30", "PeerIdleTimeout": "AwsNlb" }
+              }
+            }
+          }
+        }
+        """;
+
+    [Fact]
+    public async Task AddKeepAlive_ContractShape_BindsTcpAndHeartbeat()
+    {
+        using var host = TestHosts.Build(ContractJson, (services, configuration) =>
+            services.AddKeepAlive("payments", configuration.GetSection("KeepAlive:Profiles:payments")));
+        await host.StartAsync(TestContext.Current.CancellationToken);
+
+        var profile = host.Services.GetRequiredService<IOptionsMonitor<KeepAliveProfileOptions>>().Get("payments");
+
+        profile.Tcp.ProbeCount.Should().Be(4);
+        profile.Heartbeat.Interval.Should().Be(TimeSpan.FromSeconds(10));
+        profile.Heartbeat.Timeout.Should().Be(TimeSpan.FromSeconds(30));
+        profile.Heartbeat.PeerIdleTimeout.Should().Be(PeerIdleTimeout.AwsNlb);
+        profile.Heartbeat.PeerIdleTimeout!.Value.Value.Should().Be(TimeSpan.FromSeconds(350));
+        profile.Heartbeat.Name.Should().Be("payments", "the heartbeat is named after its profile unless named otherwise");
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Theory]
+    [InlineData("awsnlb", 350, "AwsNlb")]
+    [InlineData("AzureLoadBalancer", 240, "AzureLoadBalancer")]
+    [InlineData("00:05:50", 350, null)]
+    [InlineData("00:02:00", 120, null)]
+    public async Task AddKeepAlive_PeerIdleTimeout_BindsPresetOrTime(string text, int seconds, string? preset)
+    {
+        var json = HeartbeatProfile($$"""{ "PeerIdleTimeout": "{{text}}" }""");
+        using var host = TestHosts.Build(json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+        await host.StartAsync(TestContext.Current.CancellationToken);
+
+        var peer = host.Services.GetRequiredService<IKeepAliveProfiles>().GetProfile("payments").Heartbeat.PeerIdleTimeout!.Value;
+
+        peer.Value.Should().Be(TimeSpan.FromSeconds(seconds));
+        peer.PresetName.Should().Be(preset);
+    }
+
+    [Theory]
+    [InlineData("AzureLoadBalancer")]
+    [InlineData("AwsNlb")]
+    [InlineData("AwsNatGateway")]
+    [InlineData("AwsAlb")]
+    [InlineData("GcpCloudNat")]
+    public async Task Start_DefaultsWithEveryPreset_BeatThePresetAndStart(string preset)
+    {
+        var json = HeartbeatProfile($$"""{ "PeerIdleTimeout": "{{preset}}" }""");
+        using var host = TestHosts.Build(json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+
+        await host.StartAsync(TestContext.Current.CancellationToken);
+
+        var profile = host.Services.GetRequiredService<IKeepAliveProfiles>().GetProfile("payments");
+        var peer = profile.Heartbeat.PeerIdleTimeout!.Value.Value;
+        (profile.Tcp.IdleTime + profile.Tcp.Interval).Should().BeLessThan(peer);
+        profile.Heartbeat.Interval.Should().BeLessThanOrEqualTo(peer / 2);
+    }
+
+    [Fact]
+    public async Task Start_UnknownPreset_FailsNamingPathAndPresets()
+    {
+        var json = HeartbeatProfile("""{ "PeerIdleTimeout": "AwsNbl" }""");
+
+        var ex = await TestHosts.StartFailingAsync(json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+
+        ex.Should().BeOfType<OptionsValidationException>().Which.Message.Should()
+            .Contain("KeepAlive:Profiles:payments:Heartbeat:PeerIdleTimeout: 'AwsNbl'").And.Contain("AwsNlb = 350 s").And.Contain("Fix:");
+    }
+
+    [Fact]
+    public async Task Start_PeerIdleTimeoutAsSection_FailsNamingPath()
+    {
+        var json = HeartbeatProfile("""{ "PeerIdleTimeout": { "Value": "00:05:50" } }""");
+
+        var ex = await TestHosts.StartFailingAsync(json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+
+        ex.Should().BeOfType<OptionsValidationException>().Which.Message.Should().Contain("KeepAlive:Profiles:payments:Heartbeat:PeerIdleTimeout: is a section");
+    }
+
+    [Fact]
+    public async Task Start_UnknownHeartbeatKey_FailsNamingPath()
+    {
+        var json = HeartbeatProfile("""{ "Intervall": "00:00:10" }""");
+
+        var ex = await TestHosts.StartFailingAsync(json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+
+        ex.Should().BeOfType<OptionsValidationException>().Which.Message.Should()
+            .Contain("KeepAlive:Profiles:payments:Heartbeat:Intervall: unknown key").And.Contain("PeerIdleTimeout");
+    }
+
+    [Theory]
+    [InlineData("""{ "Interval": "00:00:00" }""", "Heartbeat:Interval", "00:00:00", "positive time")]
+    [InlineData("""{ "Interval": "00:00:30", "Timeout": "00:00:20" }""", "Heartbeat:Timeout", "00:00:20", "3 x Interval = 00:01:30")]
+    [InlineData("""{ "Interval": "00:03:00", "PeerIdleTimeout": "AwsNlb" }""", "Heartbeat:Interval", "00:03:00", "at most 00:02:55")]
+    [InlineData("""{ "Interval": "00:00:40", "PeerIdleTimeout": "AwsAlb" }""", "Heartbeat:Interval", "AwsAlb (60 s)", "at most 00:00:30")]
+    [InlineData("""{ "Jitter": "00:00:10" }""", "Heartbeat:Jitter", "00:00:10", "less than Interval")]
+    [InlineData("""{ "MaxIntervalToPeerIdleRatio": 1.5 }""", "Heartbeat:MaxIntervalToPeerIdleRatio", "1.5", "0.5 (RabbitMQ)")]
+    [InlineData("""{ "DriftWarningThreshold": "00:00:00" }""", "Heartbeat:DriftWarningThreshold", "00:00:00", "positive time")]
+    [InlineData("""{ "BlockedCallbackThreshold": "-00:00:01" }""", "Heartbeat:BlockedCallbackThreshold", "-00:00:01", "positive time")]
+    public async Task Start_InvalidHeartbeat_FailsWithPathValueAndFix(string heartbeatJson, string setting, string value, string fix)
+    {
+        var json = HeartbeatProfile(heartbeatJson);
+
+        var ex = await TestHosts.StartFailingAsync(json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+
+        var message = ex.Should().BeOfType<OptionsValidationException>().Which.Message;
+        message.Should().Contain($"KeepAlive:Profiles:payments:{setting}: ").And.Contain(value).And.Contain("Fix:").And.Contain(fix);
+    }
+
+    [Fact]
+    public async Task Start_ModeThatIsNotAMode_FailsNamingPath()
+    {
+        var json = HeartbeatProfile("""{ "Mode": "Sometimes" }""");
+
+        var ex = await TestHosts.StartFailingAsync(json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+
+        ex.Should().BeOfType<OptionsValidationException>().Which.Message.Should()
+            .Contain("KeepAlive:Profiles:payments:Heartbeat:Mode").And.Contain("Sometimes").And.Contain("WhenIdle or FixedRate");
+    }
+
+    [Fact]
+    public async Task Start_TcpIdleBeyondPeerIdleTimeout_FailsWithPathValuesAndFix()
+    {
+        const string Json = """
+            { "KeepAlive": { "Profiles": { "payments": {
+                "Tcp":       { "IdleTime": "00:05:45", "Interval": "00:00:10" },
+                "Heartbeat": { "PeerIdleTimeout": "AwsNlb" } } } } }
+            """;
+
+        var ex = await TestHosts.StartFailingAsync(Json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+
+        ex.Should().BeOfType<OptionsValidationException>().Which.Message.Should()
+            .Contain("KeepAlive:Profiles:payments:Tcp:IdleTime: Tcp:IdleTime is 00:05:45 and Tcp:Interval 00:00:10")
+            .And.Contain("AwsNlb (350 s)")
+            .And.Contain("Fix: set Tcp:IdleTime below 00:05:40");
+    }
+
+    [Fact]
+    public async Task Start_TcpIdleJustInsidePeerIdleTimeout_Starts()
+    {
+        const string Json = """
+            { "KeepAlive": { "Profiles": { "payments": {
+                "Tcp":       { "IdleTime": "00:05:39", "Interval": "00:00:10" },
+                "Heartbeat": { "PeerIdleTimeout": "00:05:50" } } } } }
+            """;
+        using var host = TestHosts.Build(Json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+
+        await host.StartAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task Start_TcpDisabled_IgnoresPeerIdleTimeoutRuleForTcp()
+    {
+        const string Json = """
+            { "KeepAlive": { "Profiles": { "payments": {
+                "Tcp":       { "Enabled": false, "IdleTime": "01:00:00" },
+                "Heartbeat": { "PeerIdleTimeout": "AwsAlb" } } } } }
+            """;
+        using var host = TestHosts.Build(Json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+
+        await host.StartAsync(TestContext.Current.CancellationToken);
+    }
+
+    private static string HeartbeatProfile(string heartbeatJson) =>
+        $$"""{ "KeepAlive": { "Profiles": { "payments": { "Heartbeat": {{heartbeatJson}} } } } }""";
+}
