@@ -1,0 +1,9 @@
+namespace KeepAlive.Net.Benchmarks.Accuracy;
+
+/// <summary>The heartbeat mechanisms the accuracy harness runs side by side.</summary>
+internal enum ContenderKind
+{
+    ThreadingTimer,
+    PeriodicTimer,
+    TaskDelay,
+}

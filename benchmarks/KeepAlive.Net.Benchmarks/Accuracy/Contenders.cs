@@ -1,0 +1,18 @@
+namespace KeepAlive.Net.Benchmarks.Accuracy;
+
+/// <summary>Creates contenders by kind.</summary>
+internal static class Contenders
+{
+    public static IReadOnlyList<ContenderKind> All { get; } = Enum.GetValues<ContenderKind>();
+
+    public static Contender Create(ContenderKind kind, int registrations, TimeSpan interval, Action<int> beat) => kind switch
+    {
+        ContenderKind.ThreadingTimer => new TimerContender(registrations, interval, beat),
+        ContenderKind.PeriodicTimer => new PeriodicTimerContender(registrations, interval, beat),
+        ContenderKind.TaskDelay => new TaskDelayContender(registrations, interval, beat),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown contender."),
+    };
+
+    /// <summary>Whether <paramref name="kind"/> is KeepAlive.Net's own scheduler rather than a thread-pool baseline.</summary>
+    public static bool IsOurs(ContenderKind kind) => kind is not (ContenderKind.ThreadingTimer or ContenderKind.PeriodicTimer or ContenderKind.TaskDelay);
+}

@@ -1,0 +1,30 @@
+using BenchmarkDotNet.Running;
+using KeepAlive.Net.Benchmarks.Accuracy;
+
+namespace KeepAlive.Net.Benchmarks.Cli;
+
+/// <summary>
+/// Dispatches the first argument: <c>accuracy</c>, <c>soak</c>, <c>smoke</c> run our own harnesses; anything
+/// else goes to BenchmarkDotNet's <see cref="BenchmarkSwitcher"/> (for example <c>--filter *</c>).
+/// </summary>
+internal static class BenchmarkCli
+{
+    public static int Run(string[] args)
+    {
+        var mode = args.Length > 0 ? args[0].ToUpperInvariant() : string.Empty;
+        var rest = args.Skip(1);
+        try
+        {
+            return mode switch
+            {
+                "ACCURACY" => AccuracyMode.Run(AccuracyOptions.Parse(new CliArguments(rest)), Console.Out).Count > 0 ? 0 : 1,
+                _ => SuiteMode.Run(args, Console.Out),
+            };
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 2;
+        }
+    }
+}
