@@ -38,7 +38,7 @@ internal sealed class AccuracyRunner(AccuracyOptions options, TextWriter log)
         load.Start();
         Thread.Sleep(LoadSettleTime);
         var measuring = Stopwatch.GetTimestamp();
-        Ramp(entries);
+        RegistrationRamp.Run(entries, options.Interval);
         var left = options.Duration - Stopwatch.GetElapsedTime(measuring);
         if (left > TimeSpan.Zero)
         {
@@ -58,33 +58,5 @@ internal sealed class AccuracyRunner(AccuracyOptions options, TextWriter log)
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
 
         return entries.Select((e, i) => new AccuracyResult(load.Name, e.Contender.Name, e.Contender.IsOurs, e.Contender.Registrations, totals[i], e.Tracker.Histogram)).ToList();
-    }
-
-    /// <summary>Adds every contender's registrations in step, spread evenly over one interval.</summary>
-    private void Ramp(List<(LatenessTracker Tracker, Contender Contender)> entries)
-    {
-        var steps = entries.Max(e => e.Contender.Registrations);
-        var added = new int[entries.Count];
-        var start = Stopwatch.GetTimestamp();
-        var intervalTicks = options.Interval.TotalSeconds * Stopwatch.Frequency;
-        for (var step = 1; step <= steps; step++)
-        {
-            var fraction = (double)step / steps;
-            while (Stopwatch.GetTimestamp() - start < fraction * intervalTicks - (Stopwatch.Frequency / 1000))
-            {
-                Thread.Sleep(1);
-            }
-
-            for (var k = 0; k < entries.Count; k++)
-            {
-                var (tracker, contender) = entries[k];
-                var wanted = (int)Math.Ceiling(fraction * contender.Registrations);
-                for (; added[k] < wanted; added[k]++)
-                {
-                    tracker.Start(added[k]);
-                    contender.Add(added[k]);
-                }
-            }
-        }
     }
 }

@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Running;
 using KeepAlive.Net.Benchmarks.Accuracy;
+using KeepAlive.Net.Benchmarks.Soak;
 
 namespace KeepAlive.Net.Benchmarks.Cli;
 
@@ -18,6 +19,8 @@ internal static class BenchmarkCli
             return mode switch
             {
                 "ACCURACY" => AccuracyMode.Run(AccuracyOptions.Parse(new CliArguments(rest)), Console.Out).Count > 0 ? 0 : 1,
+                "SOAK" => SoakMode.Run(SoakOptions.Parse(new CliArguments(rest)), Console.Out) ? 0 : 1,
+                "SOAK-PEER" => SoakPeer.Run(Console.In, Console.Out),
                 _ => SuiteMode.Run(args, Console.Out),
             };
         }
