@@ -5,7 +5,7 @@ using KeepAlive.Net.Benchmarks.Soak;
 namespace KeepAlive.Net.Benchmarks.Cli;
 
 /// <summary>
-/// Dispatches the first argument: <c>accuracy</c>, <c>soak</c>, <c>smoke</c> run our own harnesses; anything
+/// Dispatches the first argument: <c>accuracy</c>, <c>soak</c>, <c>smoke</c> (and <c>soak-peer</c>, started by soak) run our own harnesses; anything
 /// else goes to BenchmarkDotNet's <see cref="BenchmarkSwitcher"/> (for example <c>--filter *</c>).
 /// </summary>
 internal static class BenchmarkCli
@@ -21,6 +21,7 @@ internal static class BenchmarkCli
                 "ACCURACY" => AccuracyMode.Run(AccuracyOptions.Parse(new CliArguments(rest)), Console.Out).Count > 0 ? 0 : 1,
                 "SOAK" => SoakMode.Run(SoakOptions.Parse(new CliArguments(rest)), Console.Out) ? 0 : 1,
                 "SOAK-PEER" => SoakPeer.Run(Console.In, Console.Out),
+                "SMOKE" => SmokeMode.Run(Console.Out),
                 _ => SuiteMode.Run(args, Console.Out),
             };
         }
