@@ -27,7 +27,7 @@ internal static class SmokeMode
         var failed = new List<string>();
         foreach (var (name, ran) in steps)
         {
-            output.WriteLine($"== smoke: {name}");
+            output.WriteLine($"== smoke: {name} (a tiny run: it proves the mode works; its numbers and targets are not measurements)");
             try
             {
                 if (!ran())
