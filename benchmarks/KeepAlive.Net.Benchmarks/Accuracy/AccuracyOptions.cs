@@ -15,11 +15,11 @@ internal sealed record AccuracyOptions(
     public const int DefaultBaselineRegistrations = 1_000;
 
     public static AccuracyOptions Parse(CliArguments args) => new(
-        args.GetDuration("duration", TimeSpan.FromSeconds(20)),
+        args.Allow("duration", "registrations", "baseline-registrations", "interval", "load", "out").GetDuration("duration", TimeSpan.FromSeconds(20)),
         args.GetInt32("registrations", DefaultRegistrations),
         args.GetInt32("baseline-registrations", DefaultBaselineRegistrations),
         args.GetDuration("interval", TimeSpan.FromSeconds(1)),
-        args.GetList("load", Benchmarks.Loads.Loads.AllNames),
+        Benchmarks.Loads.Loads.Validate(args.GetList("load", Benchmarks.Loads.Loads.AllNames)),
         args.GetString("out", "results"));
 
     /// <summary>Our scheduler gets every registration; a thread-pool baseline at most <see cref="BaselineRegistrations"/>.</summary>

@@ -38,6 +38,15 @@ internal sealed class CliArguments
         }
     }
 
+    /// <summary>Throws when an option other than <paramref name="known"/> was given, so a typo is not silently ignored.</summary>
+    public CliArguments Allow(params string[] known)
+    {
+        var unknown = _values.Keys.Where(k => !known.Contains(k, StringComparer.OrdinalIgnoreCase)).ToList();
+        return unknown.Count == 0
+            ? this
+            : throw new ArgumentException($"Unknown option {string.Join(", ", unknown.Select(u => "--" + u))}; this mode takes {string.Join(", ", known.Select(k => "--" + k))}.");
+    }
+
     public string GetString(string name, string defaultValue) => _values.GetValueOrDefault(name, defaultValue);
 
     public int GetInt32(string name, int defaultValue)

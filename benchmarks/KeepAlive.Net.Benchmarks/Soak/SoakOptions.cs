@@ -7,7 +7,7 @@ namespace KeepAlive.Net.Benchmarks.Soak;
 internal sealed record SoakOptions(int Connections, TimeSpan Duration, TimeSpan Interval, ContenderKind Driver)
 {
     public static SoakOptions Parse(CliArguments args) => new(
-        args.GetInt32("connections", 10_000),
+        args.Allow("connections", "duration", "interval", "driver").GetInt32("connections", 10_000),
         args.GetDuration("duration", TimeSpan.FromSeconds(60)),
         args.GetDuration("interval", TimeSpan.FromSeconds(1)),
         Contenders.Parse(args.GetString("driver", Contenders.DefaultDriver)));
