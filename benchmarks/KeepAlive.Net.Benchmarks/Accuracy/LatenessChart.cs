@@ -10,7 +10,7 @@ namespace KeepAlive.Net.Benchmarks.Accuracy;
 internal static class LatenessChart
 {
     private const double FloorMicroseconds = 1;
-    private const int PanelWidth = 1000;
+    private const int PanelWidth = 1200;
     private const int PanelHeight = 360;
 
     public static void SavePng(IReadOnlyList<AccuracyResult> results, string path)
@@ -30,14 +30,20 @@ internal static class LatenessChart
     private static void DrawPanel(Plot plot, string load, List<AccuracyResult> results, double top)
     {
         plot.Title($"Heartbeat lateness under load: {load}");
-        foreach (var result in results)
+        LinePattern[] patterns = [LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed];
+        MarkerShape[] markers = [MarkerShape.FilledCircle, MarkerShape.FilledSquare, MarkerShape.FilledTriangleUp, MarkerShape.FilledDiamond];
+        for (var i = 0; i < results.Count; i++)
         {
+            var result = results[i];
             var quantiles = AccuracyReport.Quantiles.Where(q => q < 1 && (1 - q) * result.Histogram.Count >= 1).ToList();
             var xs = quantiles.Select(Nines).Append(Nines(quantiles.Count == 0 ? 0 : quantiles[^1]) + 0.25).ToArray();
             var ys = quantiles.Select(q => (double)result.Histogram.PercentileMicroseconds(q)).Append(result.Max).Select(Log).ToArray();
             var line = plot.Add.Scatter(xs, ys);
             line.LegendText = $"{result.Contender} (x{result.Registrations:N0})";
             line.LineWidth = result.IsOurs ? 3 : 2;
+            line.LinePattern = patterns[i % patterns.Length];
+            line.MarkerShape = markers[i % markers.Length];
+            line.MarkerSize = 7;
         }
 
         plot.Axes.Left.TickGenerator = new NumericAutomatic
@@ -52,7 +58,7 @@ internal static class LatenessChart
         plot.Axes.Left.Label.Text = "lateness (log)";
         plot.Axes.Bottom.Label.Text = "percentile (last point: max)";
         plot.Axes.SetLimits(-0.1, 5.4, -0.2, top);
-        plot.ShowLegend(Alignment.UpperLeft);
+        plot.ShowLegend(Edge.Right);
     }
 
     private static double Nines(double quantile) => -Math.Log10(1 - quantile);
