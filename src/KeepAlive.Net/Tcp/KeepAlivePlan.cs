@@ -100,7 +100,7 @@ internal sealed class KeepAlivePlan
             var total = idle.Value + (interval.Value * count);
             var derived = Math.Min(int.MaxValue, total - (interval.Value / 2));
             return new PlannedValue(true, null, derived, KeepAliveOptionStatus.Derived, string.Create(CultureInfo.InvariantCulture,
-                $"Unset, so derived slightly below idle + interval x probes ({KeepAliveFormat.Duration(TimeSpan.FromMilliseconds(total))}) minus half an interval: data in flight to a dead peer fails about as fast as an idle connection."));
+                $"Not set, so derived slightly below idle + interval x probes ({KeepAliveFormat.Duration(TimeSpan.FromMilliseconds(total))}), minus half an interval: data in flight to a dead peer fails about as fast as a silent idle connection."));
         }
 
         if (requested == TimeSpan.Zero)

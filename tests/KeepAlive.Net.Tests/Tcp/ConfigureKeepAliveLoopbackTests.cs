@@ -1,0 +1,246 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using KeepAlive.Net.Tests.TestSupport;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+
+namespace KeepAlive.Net.Tests.Tcp;
+
+/// <summary>Every option set on a real loopback socket and read back from the kernel by an independent path.</summary>
+public sealed class ConfigureKeepAliveLoopbackTests
+{
+    private const int IpProtoTcp = 6;
+    private const int TcpUserTimeout = 18;
+
+    public ConfigureKeepAliveLoopbackTests() => TestEnvironment.RequireLinux();
+
+    [Fact]
+    public void ConfigureKeepAlive_AllOptions_KernelReportsEveryValue()
+    {
+        using var pair = LoopbackConnection.Open();
+        var options = new TcpKeepAliveOptions
+        {
+            IdleTime = TimeSpan.FromSeconds(17),
+            Interval = TimeSpan.FromSeconds(4),
+            ProbeCount = 6,
+            UserTimeout = TimeSpan.FromMilliseconds(12345),
+        };
+
+        var settings = pair.Client.ConfigureKeepAlive(options);
+
+        settings.Should().BeEquivalentTo(new
+        {
+            Platform = KeepAlivePlatform.Linux,
+            Enabled = true,
+            IdleTime = TimeSpan.FromSeconds(17),
+            Interval = TimeSpan.FromSeconds(4),
+            ProbeCount = 6,
+            UserTimeout = TimeSpan.FromMilliseconds(12345),
+            IsReadBackFromKernel = true,
+        });
+        settings.Options.Should().OnlyContain(o => o.Status == KeepAliveOptionStatus.Applied);
+        settings.HasAdjustments.Should().BeFalse();
+
+        // Read through .NET's own option mapping and raw getsockopt, not through our backend.
+        ((int)pair.Client.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive)!).Should().NotBe(0);
+        pair.Client.GetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime).Should().Be(17);
+        pair.Client.GetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval).Should().Be(4);
+        pair.Client.GetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount).Should().Be(6);
+        RawUserTimeoutMs(pair.Client).Should().Be(12345);
+        pair.AssertCarriesDataBothWays();
+    }
+
+    [Fact]
+    public void GetKeepAlive_UntouchedSocket_ReportsKernelDefaults()
+    {
+        using var pair = LoopbackConnection.Open();
+
+        var settings = pair.Client.GetKeepAlive();
+
+        settings.Enabled.Should().BeFalse("sockets start with SO_KEEPALIVE off");
+        settings.IdleTime.Should().Be(TimeSpan.FromSeconds(ReadSysctl("tcp_keepalive_time")));
+        settings.Interval.Should().Be(TimeSpan.FromSeconds(ReadSysctl("tcp_keepalive_intvl")));
+        settings.ProbeCount.Should().Be(ReadSysctl("tcp_keepalive_probes"));
+        settings.UserTimeout.Should().Be(TimeSpan.Zero, "TCP_USER_TIMEOUT 0 is the kernel default");
+        settings.IsReadBackFromKernel.Should().BeTrue();
+        settings.Options.Should().OnlyContain(o => o.Status == KeepAliveOptionStatus.NotChanged && o.Requested == null);
+    }
+
+    [Fact]
+    public void ConfigureKeepAlive_Defaults_BeatTheShortestMiddleboxAndDeriveUserTimeout()
+    {
+        using var pair = LoopbackConnection.Open();
+
+        var settings = pair.Client.ConfigureKeepAlive(new TcpKeepAliveOptions());
+
+        settings.IdleTime.Should().Be(TimeSpan.FromSeconds(30)).And.BeLessThan(TimeSpan.FromSeconds(60), "AWS ALB forgets idle flows after 60 s");
+        settings.Interval.Should().Be(TimeSpan.FromSeconds(10));
+        settings.ProbeCount.Should().Be(3);
+        settings.DeadPeerDetectionTime.Should().Be(TimeSpan.FromSeconds(60));
+        settings.UserTimeout.Should().Be(TimeSpan.FromSeconds(55), "derived as idle + interval x count (60 s) minus half an interval");
+        settings.GetReport(KeepAliveOption.UserTimeout)!.Status.Should().Be(KeepAliveOptionStatus.Derived);
+        RawUserTimeoutMs(pair.Client).Should().Be(55_000);
+    }
+
+    [Fact]
+    public void ConfigureKeepAlive_ZeroUserTimeout_KeepsOsDefault()
+    {
+        using var pair = LoopbackConnection.Open();
+        pair.Client.ConfigureKeepAlive(new TcpKeepAliveOptions { UserTimeout = TimeSpan.FromSeconds(9) });
+
+        var settings = pair.Client.ConfigureKeepAlive(new TcpKeepAliveOptions { UserTimeout = TcpKeepAliveOptions.OsDefaultUserTimeout });
+
+        settings.UserTimeout.Should().Be(TimeSpan.Zero);
+        settings.GetReport(KeepAliveOption.UserTimeout)!.Status.Should().Be(KeepAliveOptionStatus.OsDefault);
+        RawUserTimeoutMs(pair.Client).Should().Be(0);
+    }
+
+    [Theory]
+    [InlineData(1500, 1000)]
+    [InlineData(2999, 2000)]
+    [InlineData(200, 1000)]
+    public void ConfigureKeepAlive_SubSecondIdle_RoundsDownWithMinimumOneSecondAndSaysSo(int requestedMs, int expectedMs)
+    {
+        using var pair = LoopbackConnection.Open();
+        var logger = new FakeLogger();
+
+        var settings = pair.Client.ConfigureKeepAlive(
+            new TcpKeepAliveOptions { IdleTime = TimeSpan.FromMilliseconds(requestedMs), Interval = TimeSpan.FromMilliseconds(requestedMs) }, logger);
+
+        settings.IdleTime.Should().Be(TimeSpan.FromMilliseconds(expectedMs));
+        settings.Interval.Should().Be(TimeSpan.FromMilliseconds(expectedMs));
+        var report = settings.GetReport(KeepAliveOption.IdleTime)!;
+        report.Status.Should().Be(KeepAliveOptionStatus.Rounded);
+        report.Requested.Should().Be(requestedMs);
+        report.Effective.Should().Be(expectedMs);
+        report.Reason.Should().NotBeNullOrWhiteSpace();
+        settings.HasAdjustments.Should().BeTrue();
+        pair.Client.GetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime).Should().Be(expectedMs / 1000);
+
+        var warnings = logger.Collector.GetSnapshot().Where(r => r.Level == LogLevel.Warning).ToList();
+        warnings.Should().HaveCount(2, "one warning per rounded option (idle and interval)");
+        warnings.Should().OnlyContain(r => r.Id.Id == KeepAliveEventIds.KeepAliveOptionRounded);
+        warnings[0].Message.Should().Contain("IdleTime").And.Contain(KeepAliveFormat(requestedMs));
+    }
+
+    [Fact]
+    public void ConfigureKeepAlive_WholeSeconds_LogsNoWarning()
+    {
+        using var pair = LoopbackConnection.Open();
+        var logger = new FakeLogger();
+
+        pair.Client.ConfigureKeepAlive(new TcpKeepAliveOptions(), logger);
+
+        logger.Collector.GetSnapshot().Should().NotContain(r => r.Level >= LogLevel.Warning);
+        logger.Collector.GetSnapshot().Should().Contain(r => r.Id.Id == KeepAliveEventIds.KeepAliveConfigured);
+    }
+
+    [Fact]
+    public void ConfigureKeepAlive_Disabled_TurnsKeepAliveOffAndReadsBackOff()
+    {
+        using var pair = LoopbackConnection.Open();
+        pair.Client.ConfigureKeepAlive(new TcpKeepAliveOptions()).Enabled.Should().BeTrue();
+
+        var settings = pair.Client.ConfigureKeepAlive(new TcpKeepAliveOptions { Enabled = false });
+
+        settings.Enabled.Should().BeFalse();
+        settings.DeadPeerDetectionTime.Should().BeNull();
+        ((int)pair.Client.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive)!).Should().Be(0);
+        settings.GetReport(KeepAliveOption.IdleTime)!.Status.Should().Be(KeepAliveOptionStatus.NotChanged);
+        pair.AssertCarriesDataBothWays();
+    }
+
+    [Fact]
+    public void ConfigureKeepAlive_CalledTwice_IsIdempotent()
+    {
+        using var pair = LoopbackConnection.Open();
+        var options = new TcpKeepAliveOptions { IdleTime = TimeSpan.FromSeconds(20), Interval = TimeSpan.FromSeconds(3), ProbeCount = 5 };
+
+        var first = pair.Client.ConfigureKeepAlive(options);
+        var second = pair.Client.ConfigureKeepAlive(options);
+
+        second.Should().BeEquivalentTo(first);
+        pair.Client.GetKeepAlive().Should().BeEquivalentTo(first, o => o.Excluding(s => s.Options));
+    }
+
+    [Fact]
+    public void ConfigureKeepAlive_Listener_AcceptedSocketsInheritTheSettings()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        var options = new TcpKeepAliveOptions { IdleTime = TimeSpan.FromSeconds(21), Interval = TimeSpan.FromSeconds(7), ProbeCount = 4, UserTimeout = TimeSpan.FromSeconds(40) };
+        listener.ConfigureKeepAlive(options).IdleTime.Should().Be(TimeSpan.FromSeconds(21));
+        listener.Start();
+        try
+        {
+            using var client = new TcpClient();
+            client.Connect((IPEndPoint)listener.LocalEndpoint);
+            using var accepted = listener.AcceptSocket();
+
+            var inherited = accepted.GetKeepAlive();
+
+            inherited.Should().BeEquivalentTo(new
+            {
+                Enabled = true,
+                IdleTime = TimeSpan.FromSeconds(21),
+                Interval = TimeSpan.FromSeconds(7),
+                ProbeCount = 4,
+                UserTimeout = TimeSpan.FromSeconds(40),
+            });
+            client.GetKeepAlive().Enabled.Should().BeFalse("the connecting side was never configured");
+            KeepAliveCapabilities.Current.AcceptedSocketsInheritListenerSettings.Should().BeTrue();
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
+    [Fact]
+    public void ConfigureKeepAlive_TcpClient_ConfiguresItsSocket()
+    {
+        using var pair = LoopbackConnection.Open();
+        using var client = new TcpClient { Client = pair.Client };
+
+        var settings = client.ConfigureKeepAlive(new TcpKeepAliveOptions { ProbeCount = 8 });
+
+        settings.ProbeCount.Should().Be(8);
+        client.GetKeepAlive().ProbeCount.Should().Be(8);
+        pair.Client.GetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount).Should().Be(8);
+    }
+
+    [Fact]
+    public void ConfigureKeepAlive_UnconnectedSocket_AppliesBeforeConnect()
+    {
+        using var socket = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);
+
+        var settings = socket.ConfigureKeepAlive(new TcpKeepAliveOptions { IdleTime = TimeSpan.FromSeconds(45) });
+
+        settings.IdleTime.Should().Be(TimeSpan.FromSeconds(45));
+        socket.GetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime).Should().Be(45);
+    }
+
+    [Fact]
+    public void ToString_ConfiguredSocket_NamesEveryEffectiveValue()
+    {
+        using var pair = LoopbackConnection.Open();
+
+        var text = pair.Client.ConfigureKeepAlive(new TcpKeepAliveOptions()).ToString();
+
+        text.Should().Be("Linux: keep-alive on, idle 30 s, interval 10 s, probes 3, user timeout 55 s (read back from the kernel)");
+    }
+
+    private static string KeepAliveFormat(int ms) =>
+        ms < 1000 ? ms.ToString(CultureInfo.InvariantCulture) + " ms" : (ms / 1000.0).ToString("0.###", CultureInfo.InvariantCulture) + " s";
+
+    private static int RawUserTimeoutMs(Socket socket)
+    {
+        Span<byte> value = stackalloc byte[4];
+        socket.GetRawSocketOption(IpProtoTcp, TcpUserTimeout, value).Should().Be(4);
+        return BinaryPrimitives.ReadInt32LittleEndian(value);
+    }
+
+    private static int ReadSysctl(string name) =>
+        int.Parse(File.ReadAllText($"/proc/sys/net/ipv4/{name}").Trim(), CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,137 @@
+using System.Net.Sockets;
+using KeepAlive.Net.Tests.TestSupport;
+
+namespace KeepAlive.Net.Tests.Tcp;
+
+/// <summary>Every bad input is rejected before any system call, and the connection keeps working.</summary>
+public sealed class ConfigureKeepAliveRejectionTests
+{
+    public ConfigureKeepAliveRejectionTests() => TestEnvironment.RequireLinux();
+
+    public static TheoryData<string, Action<TcpKeepAliveOptions>, string[]> BadOptions => new()
+    {
+        { "zero idle", o => o.IdleTime = TimeSpan.Zero, ["IdleTime", "00:00:00", "1 s to 32767 s", "TCP_KEEPIDLE", "Fix"] },
+        { "negative idle", o => o.IdleTime = TimeSpan.FromSeconds(-5), ["IdleTime", "-00:00:05", "must be positive", "Fix"] },
+        { "zero interval", o => o.Interval = TimeSpan.Zero, ["Interval", "00:00:00", "TCP_KEEPINTVL", "Fix"] },
+        { "negative interval", o => o.Interval = TimeSpan.FromMilliseconds(-1), ["Interval", "must be positive", "Fix"] },
+        { "probe count zero", o => o.ProbeCount = 0, ["ProbeCount is 0", "1 to 127", "TCP_KEEPCNT", "Fix"] },
+        { "probe count negative", o => o.ProbeCount = -3, ["ProbeCount is -3", "1 to 127", "Fix"] },
+        { "idle over Linux limit", o => o.IdleTime = TimeSpan.FromSeconds(32768), ["IdleTime", "09:06:08", "32767 s", "TCP_KEEPIDLE", "Fix"] },
+        { "interval over Linux limit", o => o.Interval = TimeSpan.FromSeconds(40000), ["Interval", "32767 s", "TCP_KEEPINTVL", "Fix"] },
+        { "probe count over Linux limit", o => o.ProbeCount = 128, ["ProbeCount is 128", "1 to 127", "Fix"] },
+        { "negative user timeout", o => o.UserTimeout = TimeSpan.FromSeconds(-1), ["UserTimeout", "-00:00:01", "negative", "Fix"] },
+        { "user timeout over int.MaxValue ms", o => o.UserTimeout = TimeSpan.FromMilliseconds(int.MaxValue + 1L), ["UserTimeout", "2147483647 ms", "Fix"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadOptions))]
+    public void ConfigureKeepAlive_BadOption_ThrowsBeforeAnySyscallAndConnectionStillWorks(string scenario, Action<TcpKeepAliveOptions> spoil, string[] messageParts)
+    {
+        using var pair = LoopbackConnection.Open();
+        var before = pair.Client.ConfigureKeepAlive(new TcpKeepAliveOptions { IdleTime = TimeSpan.FromSeconds(33) });
+        var options = new TcpKeepAliveOptions();
+        spoil(options);
+
+        var act = () => pair.Client.ConfigureKeepAlive(options);
+
+        var error = act.Should().ThrowExactly<ArgumentOutOfRangeException>(scenario).Which;
+        error.ParamName.Should().Be("options");
+        foreach (var part in messageParts)
+        {
+            error.Message.Should().Contain(part, scenario);
+        }
+
+        error.Message.Should().Contain("nothing was applied");
+        pair.Client.GetKeepAlive().Should().BeEquivalentTo(before, o => o.Excluding(s => s.Options), "nothing reached the kernel");
+        pair.AssertCarriesDataBothWays();
+    }
+
+    [Fact]
+    public void ConfigureKeepAlive_SeveralBadValues_ReportsEveryOne()
+    {
+        using var pair = LoopbackConnection.Open();
+        var options = new TcpKeepAliveOptions { IdleTime = TimeSpan.Zero, ProbeCount = 500 };
+
+        var act = () => pair.Client.ConfigureKeepAlive(options);
+
+        act.Should().Throw<ArgumentOutOfRangeException>().WithMessage("*IdleTime*ProbeCount is 500*");
+        pair.AssertCarriesDataBothWays();
+    }
+
+    [Fact]
+    public void ConfigureKeepAlive_DisabledWithOutOfRangeValues_IsAccepted()
+    {
+        using var pair = LoopbackConnection.Open();
+
+        var settings = pair.Client.ConfigureKeepAlive(new TcpKeepAliveOptions { Enabled = false, IdleTime = TimeSpan.Zero });
+
+        settings.Enabled.Should().BeFalse("values that are not applied are not validated");
+    }
+
+    [Fact]
+    public void ConfigureKeepAlive_UdpSocket_ThrowsArgumentExceptionNamingTheSocketType()
+    {
+        using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+
+        var act = () => udp.ConfigureKeepAlive(new TcpKeepAliveOptions());
+
+        act.Should().ThrowExactly<ArgumentException>().WithParameterName("socket").WithMessage("*Dgram/Udp*heartbeats*");
+        ((int)udp.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive)!).Should().Be(0);
+    }
+
+    [Fact]
+    public void GetKeepAlive_UdpSocket_Throws()
+    {
+        using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+
+        var act = () => udp.GetKeepAlive();
+
+        act.Should().ThrowExactly<ArgumentException>().WithParameterName("socket");
+    }
+
+    [Fact]
+    public void ConfigureKeepAlive_UnixDomainStreamSocket_ThrowsArgumentException()
+    {
+        using var unix = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+
+        var act = () => unix.ConfigureKeepAlive(new TcpKeepAliveOptions());
+
+        act.Should().ThrowExactly<ArgumentException>().WithParameterName("socket").WithMessage("*Unix-domain*");
+    }
+
+    [Fact]
+    public void ConfigureKeepAlive_DisposedSocket_ThrowsObjectDisposedException()
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Dispose();
+
+        var act = () => socket.ConfigureKeepAlive(new TcpKeepAliveOptions());
+
+        act.Should().Throw<ObjectDisposedException>();
+        socket.Invoking(s => s.GetKeepAlive()).Should().Throw<ObjectDisposedException>();
+    }
+
+    [Fact]
+    public void ConfigureKeepAlive_DisposedTcpClient_ThrowsObjectDisposedException()
+    {
+        var client = new TcpClient(AddressFamily.InterNetwork);
+        client.Dispose();
+
+        var act = () => client.ConfigureKeepAlive(new TcpKeepAliveOptions());
+
+        act.Should().Throw<ObjectDisposedException>();
+    }
+
+    [Fact]
+    public void ConfigureKeepAlive_NullArguments_ThrowArgumentNullException()
+    {
+        using var pair = LoopbackConnection.Open();
+
+        ((Action)(() => ((Socket)null!).ConfigureKeepAlive(new TcpKeepAliveOptions()))).Should().Throw<ArgumentNullException>().WithParameterName("socket");
+        ((Action)(() => pair.Client.ConfigureKeepAlive(null!))).Should().Throw<ArgumentNullException>().WithParameterName("options");
+        ((Action)(() => ((TcpClient)null!).ConfigureKeepAlive(new TcpKeepAliveOptions()))).Should().Throw<ArgumentNullException>().WithParameterName("client");
+        ((Action)(() => ((TcpListener)null!).ConfigureKeepAlive(new TcpKeepAliveOptions()))).Should().Throw<ArgumentNullException>().WithParameterName("listener");
+        ((Action)(() => ((Socket)null!).GetKeepAlive())).Should().Throw<ArgumentNullException>().WithParameterName("socket");
+        pair.AssertCarriesDataBothWays();
+    }
+}

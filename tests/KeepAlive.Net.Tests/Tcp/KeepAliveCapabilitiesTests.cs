@@ -1,0 +1,65 @@
+namespace KeepAlive.Net.Tests.Tcp;
+
+public sealed class KeepAliveCapabilitiesTests
+{
+    [Fact]
+    public void Current_OnThisMachine_MatchesTheOperatingSystem()
+    {
+        var expected = OperatingSystem.IsLinux() ? KeepAlivePlatform.Linux
+            : OperatingSystem.IsMacOS() ? KeepAlivePlatform.MacOS
+            : OperatingSystem.IsWindows() ? KeepAlivePlatform.Windows
+            : KeepAlivePlatform.Unknown;
+
+        KeepAliveCapabilities.Current.Platform.Should().Be(expected);
+    }
+
+    [Fact]
+    public void For_Linux_HasUserTimeoutAndKernelLimits()
+    {
+        var linux = KeepAliveCapabilities.For(KeepAlivePlatform.Linux);
+
+        linux.SupportsUserTimeout.Should().BeTrue();
+        linux.MaxIdleTime.Should().Be(TimeSpan.FromSeconds(32767));
+        linux.MaxInterval.Should().Be(TimeSpan.FromSeconds(32767));
+        linux.MaxProbeCount.Should().Be(127);
+        linux.TimeResolution.Should().Be(TimeSpan.FromSeconds(1));
+        linux.DefaultIdleTime.Should().Be(TimeSpan.FromSeconds(7200));
+        linux.CanReadBack.Should().BeTrue();
+    }
+
+    [Fact]
+    public void For_WindowsLegacy_SaysWhatItCannotDo()
+    {
+        var legacy = KeepAliveCapabilities.For(KeepAlivePlatform.WindowsLegacy);
+
+        legacy.SupportsProbeCount.Should().BeFalse();
+        legacy.FixedProbeCount.Should().Be(10);
+        legacy.CanReadBack.Should().BeFalse();
+        legacy.SupportsUserTimeout.Should().BeFalse();
+        legacy.TimeResolution.Should().Be(TimeSpan.FromMilliseconds(1));
+        legacy.Limitations.Should().Contain("SIO_KEEPALIVE_VALS").And.Contain("fixed at 10");
+    }
+
+    [Theory]
+    [InlineData(KeepAlivePlatform.MacOS, 8)]
+    [InlineData(KeepAlivePlatform.Windows, 10)]
+    [InlineData(KeepAlivePlatform.Linux, 9)]
+    public void For_EachPlatform_ReportsItsDefaultProbeCount(KeepAlivePlatform platform, int probes) =>
+        KeepAliveCapabilities.For(platform).DefaultProbeCount.Should().Be(probes);
+
+    [Fact]
+    public void Validate_ValidDefaults_ReturnsNoError() =>
+        TcpKeepAliveValidator.Validate(new TcpKeepAliveOptions(), KeepAliveCapabilities.For(KeepAlivePlatform.Linux)).Should().BeEmpty();
+
+    [Fact]
+    public void Validate_BadIdle_NamesTheOption()
+    {
+        var errors = TcpKeepAliveValidator.Validate(new TcpKeepAliveOptions { IdleTime = TimeSpan.FromHours(10) }, KeepAliveCapabilities.For(KeepAlivePlatform.Linux));
+
+        errors.Should().ContainSingle().Which.OptionName.Should().Be(nameof(TcpKeepAliveOptions.IdleTime));
+    }
+
+    [Fact]
+    public void GetDeadPeerDetectionTime_Defaults_IsSixtySeconds() =>
+        new TcpKeepAliveOptions().GetDeadPeerDetectionTime().Should().Be(TimeSpan.FromSeconds(60));
+}
