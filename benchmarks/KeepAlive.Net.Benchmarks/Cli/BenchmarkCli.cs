@@ -5,7 +5,7 @@ using KeepAlive.Net.Benchmarks.Soak;
 namespace KeepAlive.Net.Benchmarks.Cli;
 
 /// <summary>
-/// Dispatches the first argument: <c>accuracy</c>, <c>soak</c>, <c>smoke</c> (and <c>soak-peer</c>, started by soak) run our own harnesses; anything
+/// Dispatches the first argument: <c>accuracy</c>, <c>soak</c>, <c>memory</c> (with the scheduler), <c>smoke</c> (and <c>soak-peer</c>, started by soak) run our own harnesses; anything
 /// else goes to BenchmarkDotNet's <see cref="BenchmarkSwitcher"/> (for example <c>--filter *</c>).
 /// </summary>
 internal static class BenchmarkCli
@@ -22,6 +22,9 @@ internal static class BenchmarkCli
                 "SOAK" => SoakMode.Run(SoakOptions.Parse(new CliArguments(rest)), Console.Out) ? 0 : 1,
                 "SOAK-PEER" => SoakPeer.Run(Console.In, Console.Out),
                 "SMOKE" => SmokeMode.Run(Console.Out),
+#if HEARTBEAT_SCHEDULER
+                "MEMORY" => Heartbeats.MemoryMode.Run(new CliArguments(rest).Allow("registrations").GetInt32("registrations", 1_000_000), Console.Out) ? 0 : 1,
+#endif
                 _ => SuiteMode.Run(args, Console.Out),
             };
         }

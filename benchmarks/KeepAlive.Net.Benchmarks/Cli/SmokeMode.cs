@@ -21,6 +21,9 @@ internal static class SmokeMode
         [
             ("accuracy", () => Accuracy(folder, output)),
             ("soak", () => SoakMode.Run(new SoakOptions(50, TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(500), Contenders.Parse(Contenders.DefaultDriver)), output)),
+#if HEARTBEAT_SCHEDULER
+            ("memory", () => Heartbeats.MemoryMode.Run(10_000, output)),
+#endif
             ("suite", () => Suite(output)),
         ];
 
@@ -60,6 +63,6 @@ internal static class SmokeMode
     private static bool Suite(TextWriter output)
     {
         var config = DefaultConfig.Instance.AddJob(Job.Dry.WithToolchain(InProcessEmitToolchain.Instance));
-        return SuiteMode.Run(["--filter", "*ConfigureKeepAliveBenchmarks*"], output, config) == 0;
+        return SuiteMode.Run(["--filter", "*"], output, config) == 0;
     }
 }
