@@ -1,1 +1,3 @@
-Console.WriteLine("benchmarks: placeholder");
+using KeepAlive.Net.Benchmarks.Cli;
+
+return BenchmarkCli.Run(args);

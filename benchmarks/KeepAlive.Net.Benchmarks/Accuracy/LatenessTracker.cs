@@ -1,0 +1,93 @@
+using System.Diagnostics;
+
+namespace KeepAlive.Net.Benchmarks.Accuracy;
+
+/// <summary>
+/// Measures one contender's heartbeats against the schedule each registration promised: beats due at
+/// start + k × interval. A beat serves the oldest unserved due time and its lateness is
+/// (callback start − that due time) on the monotonic <see cref="Stopwatch"/> clock; due times it slept
+/// through count as missed, not as extra samples. A beat more than half an interval early is a catch-up
+/// burst. At <see cref="Close"/>, a due time still unserved is recorded with its lateness so far, so a
+/// starved timer that never fires cannot hide.
+/// </summary>
+internal sealed class LatenessTracker
+{
+    private readonly long[] _start;
+    private readonly long[] _nextDue;
+    private readonly long _interval;
+    private long _bursts;
+    private int _closed;
+
+    public LatenessTracker(int registrations, TimeSpan interval)
+    {
+        _start = new long[registrations];
+        _nextDue = new long[registrations];
+        _interval = (long)(interval.TotalSeconds * Stopwatch.Frequency);
+    }
+
+    public LatenessHistogram Histogram { get; } = new();
+
+    public int Registrations => _start.Length;
+
+    /// <summary>Marks registration <paramref name="index"/> as created now: its first beat is due one interval later.</summary>
+    public void Start(int index)
+    {
+        var now = Stopwatch.GetTimestamp();
+        _start[index] = now;
+        Volatile.Write(ref _nextDue[index], now + _interval);
+    }
+
+    /// <summary>Records a heartbeat callback of registration <paramref name="index"/> starting now.</summary>
+    public void Beat(int index)
+    {
+        var now = Stopwatch.GetTimestamp();
+        if (Volatile.Read(ref _closed) != 0)
+        {
+            return;
+        }
+
+        while (true)
+        {
+            var due = Volatile.Read(ref _nextDue[index]);
+            if (now < due - (_interval / 2))
+            {
+                Interlocked.Increment(ref _bursts);
+                return;
+            }
+
+            var next = now < due ? due + _interval : due + ((((now - due) / _interval) + 1) * _interval);
+            if (Interlocked.CompareExchange(ref _nextDue[index], next, due) == due)
+            {
+                Histogram.RecordTicks(now - due);
+                return;
+            }
+        }
+    }
+
+    /// <summary>Stops measuring: later callbacks are ignored; unserved due times are recorded as late as they are now.</summary>
+    public TrackerTotals Close()
+    {
+        var now = Stopwatch.GetTimestamp();
+        Volatile.Write(ref _closed, 1);
+        long due = 0;
+        long unserved = 0;
+        for (var i = 0; i < _start.Length; i++)
+        {
+            if (_start[i] == 0)
+            {
+                continue;
+            }
+
+            due += (now - _start[i]) / _interval;
+            var next = Volatile.Read(ref _nextDue[i]);
+            if (next <= now)
+            {
+                Histogram.RecordTicks(now - next);
+                unserved++;
+            }
+        }
+
+        var sent = Histogram.Count - unserved;
+        return new TrackerTotals(due, sent, unserved, Interlocked.Read(ref _bursts));
+    }
+}

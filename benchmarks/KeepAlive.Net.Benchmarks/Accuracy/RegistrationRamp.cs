@@ -1,0 +1,38 @@
+using System.Diagnostics;
+
+namespace KeepAlive.Net.Benchmarks.Accuracy;
+
+/// <summary>
+/// Adds every contender's registrations in step, spread evenly over one interval, so their phases spread as
+/// real connections' do instead of all firing at the same instant. Runs on the calling thread.
+/// </summary>
+internal static class RegistrationRamp
+{
+    public static void Run(IReadOnlyList<(LatenessTracker Tracker, Contender Contender)> entries, TimeSpan interval)
+    {
+        var steps = entries.Max(e => e.Contender.Registrations);
+        var added = new int[entries.Count];
+        var start = Stopwatch.GetTimestamp();
+        var intervalTicks = interval.TotalSeconds * Stopwatch.Frequency;
+        var slack = Stopwatch.Frequency / 1000;
+        for (var step = 1; step <= steps; step++)
+        {
+            var fraction = (double)step / steps;
+            while (Stopwatch.GetTimestamp() - start < (fraction * intervalTicks) - slack)
+            {
+                Thread.Sleep(1);
+            }
+
+            for (var k = 0; k < entries.Count; k++)
+            {
+                var (tracker, contender) = entries[k];
+                var wanted = (int)Math.Ceiling(fraction * contender.Registrations);
+                for (; added[k] < wanted; added[k]++)
+                {
+                    tracker.Start(added[k]);
+                    contender.Add(added[k]);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using KeepAlive.Net.Benchmarks.Accuracy;
+using KeepAlive.Net.Benchmarks.Soak;
+using AccuracyMode = KeepAlive.Net.Benchmarks.Accuracy.AccuracyMode;
+
+namespace KeepAlive.Net.Benchmarks.Cli;
+
+/// <summary>
+/// <c>smoke</c>: for CI, in well under a minute, runs a tiny accuracy run (two loads, 2 s each), a tiny soak
+/// (50 connections, 3 s) and one BenchmarkDotNet suite as an in-process dry job. It asserts that each ran and
+/// produced rows and files, never how fast; exits 1 if any did not.
+/// </summary>
+internal static class SmokeMode
+{
+    public static int Run(TextWriter output)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), $"keepalive-benchmarks-smoke-{Environment.ProcessId}");
+        (string Name, Func<bool> Ran)[] steps =
+        [
+            ("accuracy", () => Accuracy(folder, output)),
+            ("soak", () => SoakMode.Run(new SoakOptions(50, TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(500), Contenders.Parse(Contenders.DefaultDriver)), output)),
+#if HEARTBEAT_SCHEDULER
+            ("memory", () => Heartbeats.MemoryMode.Run(10_000, output)),
+#endif
+            ("suite", () => Suite(output)),
+        ];
+
+        var failed = new List<string>();
+        foreach (var (name, ran) in steps)
+        {
+            output.WriteLine($"== smoke: {name} (a tiny run: it proves the mode works; its numbers and targets are not measurements)");
+            try
+            {
+                if (!ran())
+                {
+                    failed.Add($"{name}: ran but produced no rows");
+                }
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                failed.Add($"{name}: {e.GetType().Name}: {e.Message}");
+            }
+        }
+
+        output.WriteLine();
+        failed.ForEach(f => output.WriteLine($"FAILED {f}"));
+        output.WriteLine($"smoke: {steps.Length - failed.Count} passed, {failed.Count} failed");
+        return failed.Count == 0 ? 0 : 1;
+    }
+
+    private static bool Accuracy(string folder, TextWriter output)
+    {
+        var options = new AccuracyOptions(TimeSpan.FromSeconds(2), 200, 200, TimeSpan.FromMilliseconds(100), ["none", "threadpool"], folder);
+        var results = AccuracyMode.Run(options, output);
+        string[] files = ["accuracy.csv", "accuracy-distribution.csv", "accuracy.png"];
+        return results.Count == options.Loads.Count * Contenders.All.Count
+            && results.All(r => r.Histogram.Count > 0)
+            && files.All(f => new FileInfo(Path.Combine(folder, f)) is { Exists: true, Length: > 0 });
+    }
+
+    private static bool Suite(TextWriter output)
+    {
+        var config = DefaultConfig.Instance.AddJob(Job.Dry.WithToolchain(InProcessEmitToolchain.Instance));
+        return SuiteMode.Run(["--filter", "*"], output, config) == 0;
+    }
+}
