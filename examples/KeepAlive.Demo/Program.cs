@@ -1,1 +1,163 @@
-Console.WriteLine("KeepAlive.Net demo: placeholder until the demo issue lands.");
+// KeepAlive.Net demo: the case study (shared CASE.md) end to end on loopback, in under a minute.
+// A server sits behind a proxy that closes connections idle for more than 2 s, like the customer's peer.
+// Two clients heartbeat every second: one with PeriodicTimer (on the thread pool), one with KeepAlive.Net.
+// Then the thread pool is flooded with blocking work, as the customer's code did.
+// Exit code 0 when the story ran as expected: the PeriodicTimer connection was killed, DriftMonitor named
+// thread-pool starvation, and the KeepAlive.Net connection survived with its heartbeats inside the budget.
+using System.Diagnostics;
+using System.Net.Sockets;
+using KeepAlive.Demo;
+using KeepAlive.Net;
+
+var idleTimeout = TimeSpan.FromSeconds(2);
+var heartbeatInterval = TimeSpan.FromSeconds(1);
+var calm = TimeSpan.FromSeconds(4);
+var starvation = TimeSpan.FromSeconds(8);
+var recovery = TimeSpan.FromSeconds(6);
+
+Console.WriteLine("KeepAlive.Net demo: a heartbeat that is scheduled is not a heartbeat that is sent.");
+Console.WriteLine($"Peer idle timeout {idleTimeout.TotalSeconds:0} s, heartbeat every {heartbeatInterval.TotalSeconds:0} s, thread pool flooded for {starvation.TotalSeconds:0} s.");
+Console.WriteLine();
+
+using var server = new HeartbeatServer();
+using var proxy = new IdleTimeoutProxy(server.EndPoint, idleTimeout);
+var killed = new System.Collections.Concurrent.ConcurrentDictionary<int, TimeSpan>();
+proxy.ConnectionKilled += (port, idle) => killed[port] = idle;
+
+var kernelOptions = new TcpKeepAliveOptions { IdleTime = TimeSpan.FromSeconds(30), Interval = TimeSpan.FromSeconds(5), ProbeCount = 4 };
+using var timerSocket = Connect("PeriodicTimer", proxy, kernelOptions);
+using var keepAliveSocket = Connect("KeepAlive.Net", proxy, kernelOptions);
+Console.WriteLine();
+
+var heartbeatOptions = new HeartbeatOptions
+{
+    Mode = HeartbeatMode.FixedRate,
+    Interval = heartbeatInterval,
+    PeerIdleTimeout = idleTimeout,
+    DriftWarningThreshold = TimeSpan.FromMilliseconds(250),
+};
+
+// The KeepAlive.Net heartbeat: dispatched by the scheduler's own threads.
+await using var scheduler = new HeartbeatScheduler();
+using var registration = scheduler.RegisterSocket(keepAliveSocket, "beat\n"u8.ToArray(), new HeartbeatOptions
+{
+    Name = "keepalive-net",
+    Mode = heartbeatOptions.Mode,
+    Interval = heartbeatOptions.Interval,
+    PeerIdleTimeout = heartbeatOptions.PeerIdleTimeout,
+    DriftWarningThreshold = heartbeatOptions.DriftWarningThreshold,
+});
+
+// The customer's heartbeat: PeriodicTimer on the thread pool, with DriftMonitor attached to it.
+using var monitor = new DriftMonitor(new HeartbeatOptions
+{
+    Name = "periodic-timer",
+    Mode = heartbeatOptions.Mode,
+    Interval = heartbeatOptions.Interval,
+    PeerIdleTimeout = heartbeatOptions.PeerIdleTimeout,
+    DriftWarningThreshold = heartbeatOptions.DriftWarningThreshold,
+});
+var timerCause = HeartbeatDelayCause.None;
+var timerMaxLateness = TimeSpan.Zero;
+var timerLastLateness = TimeSpan.Zero;
+var timerDue = long.MaxValue;
+monitor.Delayed += (_, e) =>
+{
+    if (timerCause == HeartbeatDelayCause.None || e.Cause == HeartbeatDelayCause.ThreadPoolStarvation)
+    {
+        timerCause = e.Cause;
+    }
+};
+using var stop = new CancellationTokenSource();
+var timerLoop = Task.Run(() => PeriodicTimerHeartbeatAsync(timerSocket, stop.Token));
+
+// The story, told from a thread we own (awaits here would be starved too).
+var clock = Stopwatch.StartNew();
+var ceiling = ThreadPoolCeiling.Lower();
+Console.WriteLine("  time  phase        PeriodicTimer: late  connection   KeepAlive.Net: late  connection");
+var floodStarted = false;
+while (clock.Elapsed < calm + starvation + recovery)
+{
+    if (!floodStarted && clock.Elapsed >= calm)
+    {
+        ThreadPoolFlood.Start(starvation);
+        floodStarted = true;
+    }
+
+    Thread.Sleep(1000);
+    var phase = clock.Elapsed < calm ? "calm" : clock.Elapsed < calm + starvation + TimeSpan.FromSeconds(1) ? "STARVED" : "recovered";
+    var ours = registration.GetStatistics();
+    Console.WriteLine($"{clock.Elapsed.TotalSeconds,5:0}s  {phase,-11}  {TimerLateness(),18}  {Status(timerSocket),-11}  {Late(ours.LastLateness),18}  {Status(keepAliveSocket)}");
+}
+
+ceiling.Restore();
+await stop.CancelAsync();
+await timerLoop.WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(static _ => { }, TaskScheduler.Default);
+
+var stats = registration.GetStatistics();
+var budget = idleTimeout - heartbeatInterval;
+var timerKilled = killed.ContainsKey(LocalPort(timerSocket));
+var oursKilled = killed.ContainsKey(LocalPort(keepAliveSocket));
+Console.WriteLine();
+Console.WriteLine("Result");
+Console.WriteLine($"  PeriodicTimer : max lateness {Late(timerMaxLateness)}, connection {(timerKilled ? "KILLED by the peer's idle timeout" : "survived")}, DriftMonitor cause: {timerCause}");
+Console.WriteLine($"  KeepAlive.Net : max lateness {Late(stats.MaxLateness)} (budget {Late(budget)}), {stats.Sent} sent, {stats.Skipped} skipped, connection {(oursKilled ? "KILLED" : "survived")}");
+Console.WriteLine($"  Kernel keep-alive on the KeepAlive.Net socket now: {keepAliveSocket.GetKeepAlive()}");
+
+var expected = timerKilled && timerCause == HeartbeatDelayCause.ThreadPoolStarvation && !oursKilled && stats.MaxLateness < budget;
+Console.WriteLine();
+Console.WriteLine(expected
+    ? "As in the case study: the thread-pool heartbeat left late and the peer closed the connection; DriftMonitor named the cause; the KeepAlive.Net heartbeat stayed on time."
+    : "UNEXPECTED: the story did not run as described above (see the lines before); exit code 1.");
+return expected ? 0 : 1;
+
+async Task PeriodicTimerHeartbeatAsync(Socket socket, CancellationToken cancel)
+{
+    using var timer = new PeriodicTimer(heartbeatInterval);
+    var period = (long)(heartbeatInterval.TotalSeconds * Stopwatch.Frequency);
+    var due = Stopwatch.GetTimestamp() + period;
+    Volatile.Write(ref timerDue, due);
+    try
+    {
+        while (await timer.WaitForNextTickAsync(cancel))
+        {
+            var report = monitor.Record(due, Stopwatch.GetTimestamp());
+            timerLastLateness = report.Lateness;
+            timerMaxLateness = report.Lateness > timerMaxLateness ? report.Lateness : timerMaxLateness;
+            due = Stopwatch.GetTimestamp() + period;
+            Volatile.Write(ref timerDue, due);
+            try
+            {
+                socket.Send("beat\n"u8);
+            }
+            catch (SocketException)
+            {
+                // The peer closed the connection: exactly what the customer saw.
+            }
+        }
+    }
+    catch (OperationCanceledException)
+    {
+    }
+}
+
+string TimerLateness()
+{
+    var overdue = Stopwatch.GetElapsedTime(Volatile.Read(ref timerDue));
+    return overdue > TimeSpan.FromMilliseconds(100) ? $"{Late(overdue)} overdue" : Late(timerLastLateness);
+}
+
+static Socket Connect(string name, IdleTimeoutProxy proxy, TcpKeepAliveOptions options)
+{
+    var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+    socket.Connect(proxy.EndPoint);
+    Console.WriteLine($"{name,-14} socket: {socket.ConfigureKeepAlive(options)}");
+    return socket;
+}
+
+static int LocalPort(Socket socket) => ((System.Net.IPEndPoint)socket.LocalEndPoint!).Port;
+
+static string Late(TimeSpan lateness) => lateness.TotalMilliseconds < 1000 ? $"{lateness.TotalMilliseconds:0.0} ms" : $"{lateness.TotalSeconds:0.0} s";
+
+static string Status(Socket socket) =>
+    socket.Poll(0, SelectMode.SelectRead) && socket.Available == 0 ? "closed" : "open";
