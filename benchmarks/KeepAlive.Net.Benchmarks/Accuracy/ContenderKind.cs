@@ -3,9 +3,7 @@ namespace KeepAlive.Net.Benchmarks.Accuracy;
 /// <summary>The heartbeat mechanisms the accuracy harness runs side by side.</summary>
 internal enum ContenderKind
 {
-#if HEARTBEAT_SCHEDULER
     Scheduler,
-#endif
     ThreadingTimer,
     PeriodicTimer,
     TaskDelay,

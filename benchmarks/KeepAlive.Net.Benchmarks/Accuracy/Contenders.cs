@@ -3,25 +3,16 @@ namespace KeepAlive.Net.Benchmarks.Accuracy;
 /// <summary>Creates contenders by kind.</summary>
 internal static class Contenders
 {
-#if HEARTBEAT_SCHEDULER
     public const string DriverNames = "scheduler, timer, periodic, delay";
 
     /// <summary>The soak's default driver: KeepAlive.Net's scheduler.</summary>
     public const string DefaultDriver = "scheduler";
-#else
-    public const string DriverNames = "timer, periodic, delay";
-
-    /// <summary>The soak's default driver while the scheduler is not in the build: a <see cref="Timer"/> per connection.</summary>
-    public const string DefaultDriver = "timer";
-#endif
 
     public static IReadOnlyList<ContenderKind> All { get; } = Enum.GetValues<ContenderKind>();
 
     public static Contender Create(ContenderKind kind, int registrations, TimeSpan interval, Action<int> beat) => kind switch
     {
-#if HEARTBEAT_SCHEDULER
         ContenderKind.Scheduler => new Heartbeats.SchedulerContender(registrations, interval, beat),
-#endif
         ContenderKind.ThreadingTimer => new TimerContender(registrations, interval, beat),
         ContenderKind.PeriodicTimer => new PeriodicTimerContender(registrations, interval, beat),
         ContenderKind.TaskDelay => new TaskDelayContender(registrations, interval, beat),
@@ -31,9 +22,7 @@ internal static class Contenders
     /// <summary>Parses the driver names the command line uses (<see cref="DriverNames"/>).</summary>
     public static ContenderKind Parse(string name) => name.ToUpperInvariant() switch
     {
-#if HEARTBEAT_SCHEDULER
         "SCHEDULER" => ContenderKind.Scheduler,
-#endif
         "TIMER" => ContenderKind.ThreadingTimer,
         "PERIODIC" => ContenderKind.PeriodicTimer,
         "DELAY" => ContenderKind.TaskDelay,

@@ -22,9 +22,7 @@ internal static class BenchmarkCli
                 "SOAK" => SoakMode.Run(SoakOptions.Parse(new CliArguments(rest)), Console.Out) ? 0 : 1,
                 "SOAK-PEER" => SoakPeer.Run(Console.In, Console.Out),
                 "SMOKE" => SmokeMode.Run(Console.Out),
-#if HEARTBEAT_SCHEDULER
                 "MEMORY" => Heartbeats.MemoryMode.Run(new CliArguments(rest).Allow("registrations").GetInt32("registrations", 1_000_000), Console.Out) ? 0 : 1,
-#endif
                 _ => SuiteMode.Run(args, Console.Out),
             };
         }

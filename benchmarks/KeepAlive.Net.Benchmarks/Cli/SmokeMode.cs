@@ -21,9 +21,7 @@ internal static class SmokeMode
         [
             ("accuracy", () => Accuracy(folder, output)),
             ("soak", () => SoakMode.Run(new SoakOptions(50, TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(500), Contenders.Parse(Contenders.DefaultDriver)), output)),
-#if HEARTBEAT_SCHEDULER
             ("memory", () => Heartbeats.MemoryMode.Run(10_000, output)),
-#endif
             ("suite", () => Suite(output)),
         ];
 
