@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics;
+using KeepAlive.Net.Diagnostics;
 
 namespace KeepAlive.Net.Benchmarks.Accuracy;
 
@@ -33,17 +34,7 @@ internal sealed class LatenessHistogram
     {
         var value = Math.Max(0, microseconds);
         Interlocked.Increment(ref _counts[IndexOf(value)]);
-        var max = Volatile.Read(ref _max);
-        while (value > max)
-        {
-            var seen = Interlocked.CompareExchange(ref _max, value, max);
-            if (seen == max)
-            {
-                break;
-            }
-
-            max = seen;
-        }
+        InterlockedMax.Raise(ref _max, value);
     }
 
     /// <summary>The smallest bucket bound that at least <paramref name="quantile"/> of the samples do not exceed.</summary>

@@ -137,17 +137,7 @@ internal sealed class DriftTracker
         var latenessTicks = report.Lateness.Ticks;
         Interlocked.Exchange(ref _lastLateness, latenessTicks);
         Interlocked.Exchange(ref _lastSendDuration, report.SendDuration.Ticks);
-        var max = Interlocked.Read(ref _maxLateness);
-        while (latenessTicks > max)
-        {
-            var seen = Interlocked.CompareExchange(ref _maxLateness, latenessTicks, max);
-            if (seen == max)
-            {
-                break;
-            }
-
-            max = seen;
-        }
+        InterlockedMax.Raise(ref _maxLateness, latenessTicks);
 
         var causeTag = HeartbeatMetrics.CauseTag(report.Cause);
         _metrics.Lateness.Record(report.Lateness.TotalSeconds, _nameTag, causeTag);
