@@ -29,34 +29,13 @@ using var timerSocket = Connect("PeriodicTimer", proxy, kernelOptions);
 using var keepAliveSocket = Connect("KeepAlive.Net", proxy, kernelOptions);
 Console.WriteLine();
 
-var heartbeatOptions = new HeartbeatOptions
-{
-    Mode = HeartbeatMode.FixedRate,
-    Interval = heartbeatInterval,
-    PeerIdleTimeout = idleTimeout,
-    DriftWarningThreshold = TimeSpan.FromMilliseconds(250),
-};
 
 // The KeepAlive.Net heartbeat: dispatched by the scheduler's own threads.
 await using var scheduler = new HeartbeatScheduler();
-using var registration = scheduler.RegisterSocket(keepAliveSocket, "beat\n"u8.ToArray(), new HeartbeatOptions
-{
-    Name = "keepalive-net",
-    Mode = heartbeatOptions.Mode,
-    Interval = heartbeatOptions.Interval,
-    PeerIdleTimeout = heartbeatOptions.PeerIdleTimeout,
-    DriftWarningThreshold = heartbeatOptions.DriftWarningThreshold,
-});
+using var registration = scheduler.RegisterSocket(keepAliveSocket, "beat\n"u8.ToArray(), HeartbeatOptionsFor("keepalive-net"));
 
 // The customer's heartbeat: PeriodicTimer on the thread pool, with DriftMonitor attached to it.
-using var monitor = new DriftMonitor(new HeartbeatOptions
-{
-    Name = "periodic-timer",
-    Mode = heartbeatOptions.Mode,
-    Interval = heartbeatOptions.Interval,
-    PeerIdleTimeout = heartbeatOptions.PeerIdleTimeout,
-    DriftWarningThreshold = heartbeatOptions.DriftWarningThreshold,
-});
+using var monitor = new DriftMonitor(HeartbeatOptionsFor("periodic-timer"));
 var timerCause = HeartbeatDelayCause.None;
 var timerMaxLateness = TimeSpan.Zero;
 var timerLastLateness = TimeSpan.Zero;
@@ -140,6 +119,16 @@ async Task PeriodicTimerHeartbeatAsync(Socket socket, CancellationToken cancel)
     {
     }
 }
+
+// Both heartbeats make the same promise; only who dispatches them differs.
+HeartbeatOptions HeartbeatOptionsFor(string name) => new()
+{
+    Name = name,
+    Mode = HeartbeatMode.FixedRate,
+    Interval = heartbeatInterval,
+    PeerIdleTimeout = idleTimeout,
+    DriftWarningThreshold = TimeSpan.FromMilliseconds(250),
+};
 
 string TimerLateness()
 {
