@@ -35,12 +35,13 @@ internal sealed class KeepAlivePlan
         var unknown = capabilities.Platform == KeepAlivePlatform.Unknown;
         var idle = unknown ? Unsupported(options.IdleTime) : RoundTime(options.IdleTime, capabilities);
         var interval = unknown ? Unsupported(options.Interval) : RoundTime(options.Interval, capabilities);
+        var probeCount = PlanProbeCount(options.ProbeCount, capabilities);
         return new KeepAlivePlan(capabilities, true)
         {
             Idle = idle,
             Interval = interval,
-            ProbeCount = PlanProbeCount(options.ProbeCount, capabilities),
-            UserTimeout = PlanUserTimeout(options, capabilities, idle, interval),
+            ProbeCount = probeCount,
+            UserTimeout = PlanUserTimeout(options.UserTimeout, capabilities, idle, interval, probeCount),
         };
     }
 
@@ -82,9 +83,8 @@ internal sealed class KeepAlivePlan
             : new PlannedValue(false, requested, 0, KeepAliveOptionStatus.Unsupported, "This operating system has no known TCP_KEEPCNT mapping; the kernel's value stays.");
     }
 
-    private static PlannedValue PlanUserTimeout(TcpKeepAliveOptions options, KeepAliveCapabilities capabilities, PlannedValue idle, PlannedValue interval)
+    private static PlannedValue PlanUserTimeout(TimeSpan? requested, KeepAliveCapabilities capabilities, PlannedValue idle, PlannedValue interval, PlannedValue probeCount)
     {
-        var requested = options.UserTimeout;
         long? requestedMs = requested is { } r ? (long)r.TotalMilliseconds : null;
         if (!capabilities.SupportsUserTimeout)
         {
@@ -96,8 +96,8 @@ internal sealed class KeepAlivePlan
 
         if (requested is null)
         {
-            var count = capabilities.SupportsProbeCount ? options.ProbeCount : capabilities.FixedProbeCount ?? options.ProbeCount;
-            var total = idle.Value + (interval.Value * count);
+            // The probe count the kernel will use: the requested one, or the platform's fixed one.
+            var total = idle.Value + (interval.Value * probeCount.Value);
             var derived = Math.Min(int.MaxValue, total - (interval.Value / 2));
             return new PlannedValue(true, null, derived, KeepAliveOptionStatus.Derived, string.Create(CultureInfo.InvariantCulture,
                 $"Not set, so derived slightly below idle + interval x probes ({KeepAliveFormat.Duration(TimeSpan.FromMilliseconds(total))}), minus half an interval: data in flight to a dead peer fails about as fast as a silent idle connection."));
