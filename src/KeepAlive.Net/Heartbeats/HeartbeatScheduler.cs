@@ -80,9 +80,9 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(sendHeartbeat);
-        HeartbeatOptionsValidator.ThrowIfInvalid(options);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
+        // Options equal to a live registration's were validated already: a million registrations validate once.
         var index = _slots.Allocate(options, out var settings, out var newSettings);
         var handle = new HeartbeatRegistration(this, index);
         var now = TimeProvider.GetTimestamp();

@@ -37,9 +37,9 @@ public sealed class CauseAnalyzerTests
     }
 
     [Fact]
-    public void Analyze_CallbackHoppedOntoABusyPool_ThreadPoolStarvation()
+    public void Analyze_CallbackHoppedOntoThePoolBeforeSending_ThreadPoolStarvation()
     {
-        var (cause, text) = CauseAnalyzer.Analyze(Timeline(), SlotState.SendMarked | SlotState.MarkedOnPool | SlotState.PoolBusy, Late, sendBlocked: false, Clock);
+        var (cause, text) = CauseAnalyzer.Analyze(Timeline(), SlotState.SendMarked | SlotState.MarkedOnPool, Late, sendBlocked: false, Clock);
 
         cause.Should().Be(HeartbeatDelayCause.ThreadPoolStarvation);
         text.Should().Contain("thread pool");

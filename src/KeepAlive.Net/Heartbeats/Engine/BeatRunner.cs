@@ -93,13 +93,7 @@ internal sealed class BeatRunner
         var now = _timeProvider.GetTimestamp();
         var due = slot.Nominal + _slots.SettingsOf(slot).JitterOf(slot.JitterFraction);
         Volatile.Write(ref slot.LastLatencyMicros, HeartbeatTelemetry.ToMicros(_timeProvider.GetElapsedTime(due, now)));
-        var set = SlotState.SendMarked;
-        if (Thread.CurrentThread.IsThreadPoolThread)
-        {
-            set |= SlotState.MarkedOnPool | (ThreadPool.PendingWorkItemCount > 0 ? SlotState.PoolBusy : 0);
-        }
-
-        SlotState.Update(ref slot.State, set, 0);
+        SlotState.Update(ref slot.State, SlotState.SendMarked | (Thread.CurrentThread.IsThreadPoolThread ? SlotState.MarkedOnPool : 0), 0);
     }
 
     public CancellationToken TokenOf(int slot) => Extras(slot).GetOrAdd().GetToken(_stopping);
@@ -161,7 +155,7 @@ internal sealed class BeatRunner
             return;
         }
 
-        SlotState.Update(ref slot.State, 0, SlotState.SendMarked | SlotState.MarkedOnPool | SlotState.PoolBusy | SlotState.BlockedReported);
+        SlotState.Update(ref slot.State, 0, SlotState.SendMarked | SlotState.MarkedOnPool | SlotState.BlockedReported);
         var settings = _slots.SettingsOf(slot);
         var due = slot.Nominal + settings.JitterOf(slot.JitterFraction);
         var start = _timeProvider.GetTimestamp();

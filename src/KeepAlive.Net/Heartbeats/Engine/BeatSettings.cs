@@ -69,7 +69,7 @@ internal sealed class BeatSettings
 
     public static BeatSettingsKey KeyOf(HeartbeatOptions options) => new(
         options.Name, options.Mode, options.Interval, options.Timeout, options.Jitter, options.DriftWarningThreshold,
-        options.BlockedCallbackThreshold, options.PeerIdleTimeout);
+        options.BlockedCallbackThreshold, options.PeerIdleTimeout, options.MaxIntervalToPeerIdleRatio);
 
     public long JitterOf(int fraction) => JitterTicks == 0 ? 0 : (long)(JitterTicks * (fraction / (double)int.MaxValue));
 

@@ -1,6 +1,8 @@
 namespace KeepAlive.Net.Heartbeats;
 
-/// <summary>The values of <see cref="HeartbeatOptions"/> that a registration keeps; equal keys share one <see cref="BeatSettings"/>.</summary>
+/// <summary>
+/// Every value of <see cref="HeartbeatOptions"/>: equal keys share one <see cref="BeatSettings"/> and one validation.
+/// </summary>
 internal readonly record struct BeatSettingsKey(
     string? Name,
     HeartbeatMode Mode,
@@ -9,4 +11,5 @@ internal readonly record struct BeatSettingsKey(
     TimeSpan Jitter,
     TimeSpan DriftWarningThreshold,
     TimeSpan BlockedThreshold,
-    PeerIdleTimeout? PeerIdleTimeout);
+    PeerIdleTimeout? PeerIdleTimeout,
+    double MaxIntervalToPeerIdleRatio);

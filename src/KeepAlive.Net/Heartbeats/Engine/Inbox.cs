@@ -8,7 +8,7 @@ namespace KeepAlive.Net.Heartbeats;
 internal sealed class Inbox
 {
     private const long FreeMarker = long.MinValue;
-    private const int FreesBeforeWake = 1024;
+    private const int PostsBeforeWake = 4096;
     private readonly Lock _lock = new();
     private readonly TimerWait _wait;
     private List<(int Slot, long Key)> _posted = [];
@@ -33,12 +33,18 @@ internal sealed class Inbox
 
     public void Schedule(int slot, long key)
     {
+        bool full;
         lock (_lock)
         {
             _posted.Add((slot, key));
+            full = _posted.Count == PostsBeforeWake;
         }
 
-        if (key < Interlocked.Read(ref _plannedWake))
+        if (full)
+        {
+            _wait.Wake(); // a burst of registrations: let the timer thread take them in chunks, not all at once
+        }
+        else if (key < Interlocked.Read(ref _plannedWake))
         {
             Interlocked.Exchange(ref _plannedWake, key);
             _wait.Wake();
@@ -52,7 +58,7 @@ internal sealed class Inbox
         lock (_lock)
         {
             _posted.Add((slot, FreeMarker));
-            wake = ++_frees >= FreesBeforeWake;
+            wake = ++_frees == PostsBeforeWake || _posted.Count == PostsBeforeWake;
         }
 
         if (wake)
@@ -65,6 +71,11 @@ internal sealed class Inbox
     public List<(int Slot, long Key)> Take(List<(int Slot, long Key)> spare)
     {
         spare.Clear();
+        if (spare.Capacity > PostsBeforeWake * 2)
+        {
+            spare = []; // do not keep a burst's capacity for ever
+        }
+
         lock (_lock)
         {
             var taken = _posted;

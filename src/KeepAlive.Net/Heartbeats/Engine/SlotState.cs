@@ -33,9 +33,6 @@ internal static class SlotState
     /// <summary>The send was marked from a thread-pool thread (it hopped onto the pool first).</summary>
     public const int MarkedOnPool = 1 << 12;
 
-    /// <summary>The thread pool had queued work when the send was marked.</summary>
-    public const int PoolBusy = 1 << 13;
-
     public static int Phase(int state) => state & PhaseMask;
 
     /// <summary>Moves the phase from <paramref name="from"/> to <paramref name="to"/>, keeping the flags.</summary>

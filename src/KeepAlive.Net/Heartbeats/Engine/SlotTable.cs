@@ -30,7 +30,11 @@ internal sealed class SlotTable
 
     public BeatSettings SettingsOf(in Slot slot) => Volatile.Read(ref _settings)[slot.Settings]!;
 
-    /// <summary>Takes a free slot for new settings and returns it with its settings index filled in.</summary>
+    /// <summary>Takes a free slot and returns it with its settings index filled in.</summary>
+    /// <param name="options">The registration's options, validated only when no live registration has equal ones.</param>
+    /// <param name="settings">The shared settings.</param>
+    /// <param name="newSettings">Whether these settings were not in use yet.</param>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
     public int Allocate(HeartbeatOptions options, out BeatSettings settings, out bool newSettings)
     {
         var key = BeatSettings.KeyOf(options);
@@ -39,6 +43,7 @@ internal sealed class SlotTable
             newSettings = !_settingsByKey.TryGetValue(key, out var index);
             if (newSettings)
             {
+                HeartbeatOptionsValidator.ThrowIfInvalid(options);
                 index = _freeSettings.Count > 0 ? _freeSettings.Pop() : GrowSettings();
                 _settings[index] = new BeatSettings(key, _timeProvider);
                 _settingsByKey.Add(key, index);

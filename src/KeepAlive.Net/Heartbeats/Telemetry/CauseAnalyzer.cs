@@ -43,10 +43,10 @@ internal static class CauseAnalyzer
         var callbackPart = lateness - timerPart - queuePart;
         if ((state & SlotState.SendMarked) != 0 && callbackPart >= half)
         {
-            if ((state & SlotState.MarkedOnPool) != 0 && (state & SlotState.PoolBusy) != 0)
+            if ((state & SlotState.MarkedOnPool) != 0)
             {
                 return (HeartbeatDelayCause.ThreadPoolStarvation, Invariant(
-                    $"the callback hopped onto the thread pool and waited {Ms(callbackPart)} there before handing the heartbeat to the transport; the pool had {ThreadPool.PendingWorkItemCount} queued work items and {ThreadPool.ThreadCount} threads"));
+                    $"the callback hopped onto the thread pool and waited {Ms(callbackPart)} there before handing the heartbeat to the transport; the pool now has {ThreadPool.PendingWorkItemCount} queued work items and {ThreadPool.ThreadCount} threads. Fix: send from the heartbeat callback itself, without awaiting anything first"));
             }
 
             return (HeartbeatDelayCause.SendBlocked, Invariant($"the callback took {Ms(callbackPart)} before handing the heartbeat to the transport"));
@@ -76,11 +76,11 @@ internal static class CauseAnalyzer
             return (HeartbeatDelayCause.ProcessPaused, Invariant($"a dedicated timer thread of this process woke {Ms(oversleep)} late too, without a GC: the whole process was paused or starved of CPU"));
         }
 
-        var queued = ThreadPool.PendingWorkItemCount;
-        if (queued > 0)
+        var queued = Math.Max(ThreadPool.PendingWorkItemCount, RuntimeHistory.MaxQueuedWork(due, start + Stopwatch.Frequency));
+        if (queued > 0 || Thread.CurrentThread.IsThreadPoolThread)
         {
             return (HeartbeatDelayCause.ThreadPoolStarvation, Invariant(
-                $"thread pool: {queued} queued work items and {ThreadPool.ThreadCount} threads when the late heartbeat was recorded; timers, PeriodicTimer and Task.Delay continuations wait in that queue"));
+                $"recorded on {(Thread.CurrentThread.IsThreadPoolThread ? "a thread-pool thread" : "another thread")} {Ms(lateness)} late without a GC or a paused process; up to {queued} queued thread-pool work items seen, {ThreadPool.ThreadCount} threads: timers, PeriodicTimer and Task.Delay continuations wait in that queue"));
         }
 
         return (HeartbeatDelayCause.Unknown, Invariant($"no evidence: GC pause {Ms(gc)}, no queued thread-pool work, no paused timer thread"));

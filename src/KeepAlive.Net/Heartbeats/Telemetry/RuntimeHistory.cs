@@ -3,8 +3,8 @@ using System.Diagnostics;
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
-/// A process-wide ring of what the runtime looked like at recent moments: total GC pause time and how late a
-/// scheduler's timer thread woke up. Filled by the timer threads at each wake-up and by <see cref="DriftMonitor"/>
+/// A process-wide ring of what the runtime looked like at recent moments: total GC pause time, how late a
+/// scheduler's timer thread woke up, and (every 10 ms at most) the thread pool's queue. Filled by the timer threads at each wake-up and by <see cref="DriftMonitor"/>
 /// at each record, never by a polling thread, and read to explain a late heartbeat after the fact.
 /// </summary>
 internal static class RuntimeHistory
@@ -12,19 +12,31 @@ internal static class RuntimeHistory
     private const int Capacity = 256;
     private static readonly Lock SharedLock = new();
     private static readonly Sample[] Ring = new Sample[Capacity];
+    private static readonly long QueueSamplePeriod = Stopwatch.Frequency / 100;
     private static long _written;
+    private static long _lastQueueSample;
 
     /// <summary>Gets the process's total GC pause time now, in TimeSpan ticks.</summary>
     public static long GcPauseTicks() => GC.GetTotalPauseDuration().Ticks;
 
-    /// <summary>Adds a sample taken now (Stopwatch timestamp).</summary>
+    /// <summary>Adds a sample taken now (Stopwatch timestamp), with the thread pool's queue at most every few milliseconds.</summary>
     public static void Add(long timestamp, long gcPauseTicks, long oversleepTicks)
     {
         lock (SharedLock)
         {
-            Ring[_written++ % Capacity] = new Sample(timestamp, gcPauseTicks, oversleepTicks);
+            var queued = -1L;
+            if (timestamp - _lastQueueSample >= QueueSamplePeriod)
+            {
+                queued = ThreadPool.PendingWorkItemCount;
+                _lastQueueSample = timestamp;
+            }
+
+            Ring[_written++ % Capacity] = new Sample(timestamp, gcPauseTicks, oversleepTicks, queued);
         }
     }
+
+    /// <summary>The most thread-pool work items seen queued by samples in the window.</summary>
+    public static long MaxQueuedWork(long from, long to) => MaxInWindow(from, to, static sample => sample.QueuedWork);
 
     /// <summary>The GC pause time since <paramref name="since"/> (Stopwatch timestamp), from the newest sample not after it.</summary>
     public static TimeSpan GcPauseSince(long since)
@@ -51,7 +63,10 @@ internal static class RuntimeHistory
     }
 
     /// <summary>The longest a timer thread overslept among wake-ups in the window.</summary>
-    public static TimeSpan MaxOversleep(long from, long to)
+    public static TimeSpan MaxOversleep(long from, long to) =>
+        TimeSpan.FromTicks((long)(MaxInWindow(from, to, static sample => sample.OversleepTicks) * ((double)TimeSpan.TicksPerSecond / Stopwatch.Frequency)));
+
+    private static long MaxInWindow(long from, long to, Func<Sample, long> value)
     {
         long max = 0;
         lock (SharedLock)
@@ -67,13 +82,13 @@ internal static class RuntimeHistory
 
                 if (sample.Timestamp <= to)
                 {
-                    max = Math.Max(max, sample.OversleepTicks);
+                    max = Math.Max(max, value(sample));
                 }
             }
         }
 
-        return TimeSpan.FromTicks((long)(max * ((double)TimeSpan.TicksPerSecond / Stopwatch.Frequency)));
+        return max;
     }
 
-    private readonly record struct Sample(long Timestamp, long GcPauseTicks, long OversleepTicks);
+    private readonly record struct Sample(long Timestamp, long GcPauseTicks, long OversleepTicks, long QueuedWork);
 }
