@@ -14,7 +14,7 @@ internal static class KeepAliveProfileBinder
     private const string HeartbeatSection = nameof(KeepAliveProfileOptions.Heartbeat);
     private const string PeerIdleTimeoutKey = nameof(HeartbeatOptions.PeerIdleTimeout);
 
-    private static readonly string[] ProfileKeys = [TcpSection, HeartbeatSection];
+    private static readonly string[] ProfileKeys = [TcpSection, HeartbeatSection, HttpProfileSections.Http, HttpProfileSections.WebSocket];
 
     private static readonly string[] HeartbeatKeys =
     [
@@ -46,6 +46,8 @@ internal static class KeepAliveProfileBinder
         CheckKeys(section.GetSection(TcpSection), $"{where}:{TcpSection}", TcpKeys, failures);
         var heartbeat = section.GetSection(HeartbeatSection);
         CheckKeys(heartbeat, $"{where}:{HeartbeatSection}", HeartbeatKeys, failures);
+        CheckKeys(section.GetSection(HttpProfileSections.Http), $"{where}:{HttpProfileSections.Http}", HttpProfileSections.HttpKeys, failures);
+        CheckKeys(section.GetSection(HttpProfileSections.WebSocket), $"{where}:{HttpProfileSections.WebSocket}", HttpProfileSections.WebSocketKeys, failures);
         var peerIdleTimeout = heartbeat.GetSection(PeerIdleTimeoutKey);
         if (peerIdleTimeout.GetChildren().Any())
         {
