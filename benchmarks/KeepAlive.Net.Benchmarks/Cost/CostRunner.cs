@@ -22,7 +22,7 @@ internal sealed class CostRunner(CostOptions options, TextWriter log)
         foreach (var kind in options.Contenders)
         {
             results.Add(Empty(kind));
-            results.Add(Firing(kind, IdleRegistrations, CostScenario.Idle, TimeSpan.FromSeconds(1), options.IdleWindow, measureRegistration: false));
+            results.Add(Firing(kind, IdleRegistrations, CostScenario.Idle, options.Warmup, options.IdleWindow, measureRegistration: false));
         }
 
         foreach (var size in options.Sizes)
