@@ -15,7 +15,7 @@ internal static class KeepAliveProfileBinder
     private const string TcpSection = nameof(KeepAliveProfileOptions.Tcp);
     private const string HeartbeatSection = nameof(KeepAliveProfileOptions.Heartbeat);
 
-    private static readonly string[] ProfileKeys = [TcpSection, HeartbeatSection];
+    private static readonly string[] ProfileKeys = [TcpSection, HeartbeatSection, HttpProfileSections.Http, HttpProfileSections.WebSocket];
 
     private static readonly string[] HeartbeatKeys =
     [
@@ -59,6 +59,8 @@ internal static class KeepAliveProfileBinder
             {
                 BindHeartbeat(heartbeat, options.Heartbeat);
             }
+
+            HttpProfileSections.Bind(profile, options);
         }
 
         if (failures.Count > 0)
