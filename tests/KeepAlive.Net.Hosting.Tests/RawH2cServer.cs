@@ -36,7 +36,10 @@ internal sealed class RawH2cServer : IAsyncDisposable
 
     public volatile bool AnswerRequests = true;
 
-    /// <summary>Gets the time (Stopwatch timestamp) of every PING received that was not an acknowledgement.</summary>
+    /// <summary>
+    /// Gets the time (Stopwatch timestamp) of every keep-alive PING received. SocketsHttpHandler also sends PINGs to
+    /// measure the round trip, with negative payloads; those are not counted.
+    /// </summary>
     public ConcurrentQueue<long> Pings { get; } = new();
 
     /// <summary>Gets a task that completes when a client closes or resets its connection.</summary>
@@ -89,7 +92,11 @@ internal sealed class RawH2cServer : IAsyncDisposable
                 }
                 else if (type == Ping && (flags & Ack) == 0)
                 {
-                    Pings.Enqueue(Stopwatch.GetTimestamp());
+                    if (BinaryPrimitives.ReadInt64BigEndian(payload) > 0)
+                    {
+                        Pings.Enqueue(Stopwatch.GetTimestamp());
+                    }
+
                     if (AnswerPings)
                     {
                         await WriteFrameAsync(stream, Ping, Ack, 0, payload);
