@@ -18,6 +18,12 @@ public static class KeepAliveEventIds
     /// <summary>A keep-alive option is fixed by the platform and could not be changed.</summary>
     public const int KeepAliveOptionFixedByPlatform = 1003;
 
+    /// <summary>
+    /// A keep-alive option is not in force as written: overridden by another (the probe count by TCP_USER_TIMEOUT on
+    /// Linux) or read back different from what was written.
+    /// </summary>
+    public const int KeepAliveOptionNotAsWritten = 1004;
+
     /// <summary>A heartbeat registration started (Debug).</summary>
     public const int HeartbeatRegistered = 2000;
 

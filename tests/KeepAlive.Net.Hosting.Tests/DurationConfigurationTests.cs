@@ -74,6 +74,20 @@ public sealed class DurationConfigurationTests
         host.Services.GetRequiredService<IKeepAliveProfiles>().GetProfile("payments").Tcp.UserTimeout.Should().Be(TimeSpan.Zero);
     }
 
+    [Fact]
+    public async Task Configure_UnsetValuesKeepCurrent_WritesOnlyTheKeysInTheFile()
+    {
+        using var host = TestHosts.Build(Profile("Tcp", """{ "UnsetValues": "KeepCurrent", "ProbeCount": 2 }"""), (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        socket.ConfigureKeepAlive(new TcpKeepAliveOptions { IdleTime = TimeSpan.FromSeconds(44) });
+
+        var settings = host.Services.GetRequiredService<IKeepAliveProfiles>().Configure(socket, "payments");
+
+        settings.ProbeCount.Should().Be(2);
+        settings.IdleTime.Should().Be(TimeSpan.FromSeconds(44), "IdleTime is not in the file, so the socket keeps its value");
+    }
+
     [Theory]
     [InlineData("""{ "KeepAlive": { "Profiles": { "payments": { "Tcp": "oops" } } } }""", "KeepAlive:Profiles:payments:Tcp: is the value 'oops', but it must be a section")]
     [InlineData("""{ "KeepAlive": { "Profiles": { "payments": { "Heartbeat": "oops" } } } }""", "KeepAlive:Profiles:payments:Heartbeat: is the value 'oops', but it must be a section")]

@@ -37,6 +37,7 @@ internal static class KeepAliveProfileBinder
         nameof(TcpKeepAliveOptions.Interval),
         nameof(TcpKeepAliveOptions.ProbeCount),
         nameof(TcpKeepAliveOptions.UserTimeout),
+        nameof(TcpKeepAliveOptions.UnsetValues),
     ];
 
     /// <summary>Reads the profile's section into <paramref name="options"/>.</summary>
@@ -71,6 +72,7 @@ internal static class KeepAliveProfileBinder
 
     private static void BindTcp(SectionReader tcp, TcpKeepAliveOptions options)
     {
+        tcp.Choice<TcpKeepAliveUnsetValues>(nameof(options.UnsetValues), v => options.UnsetValues = v);
         tcp.Boolean(nameof(options.Enabled), v => options.Enabled = v);
         tcp.Duration(nameof(options.IdleTime), ProfileDurationLimits.TcpIdleTime, v => options.IdleTime = v);
         tcp.Duration(nameof(options.Interval), ProfileDurationLimits.TcpInterval, v => options.Interval = v);
