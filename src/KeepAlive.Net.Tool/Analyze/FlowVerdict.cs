@@ -15,10 +15,13 @@ internal static class FlowVerdict
         var finding = false;
         var idleTimeout = settings.IdleTimeout?.TotalSeconds;
 
-        if (walk.MaxUnansweredProbes > 0 && end == "rst" && walk.UnansweredFrom is { } prober && walk.End!.Source.Equals(prober))
+        if (DeadPeer(walk, end) is { } prober)
         {
             finding = true;
-            parts.Add(Text($"dead peer: {walk.MaxUnansweredProbes} keep-alive probes from the {walk.Side(prober)} went unanswered and its kernel reset the connection {S(endAfterIdle)} after the last data (implies idle {S(walk.FirstProbeAfterIdle)}, interval {S(walk.ProbeInterval)}, count {walk.MaxUnansweredProbes})"));
+            var how = end == "rst"
+                ? Text($"its kernel reset the connection {S(endAfterIdle)} after the last data")
+                : Text($"the probes stopped {S(walk.End is null && walk.LastTime is { } t && walk.LastDataTime is { } d ? t - d : null)} after the last data: the kernel gave up");
+            parts.Add(Text($"dead peer: {walk.MaxUnansweredProbes} keep-alive probes from the {walk.Side(prober)} went unanswered and {how} (implies idle {S(walk.FirstProbeAfterIdle)}, interval {S(walk.ProbeInterval)}, count {walk.MaxUnansweredProbes})"));
         }
         else if (end == "rst")
         {
@@ -28,7 +31,7 @@ internal static class FlowVerdict
                 : string.Empty;
             parts.Add(Text($"reset by the {walk.Side(walk.End!.Source)} after {S(endAfterIdle)} without data{beyond}"));
         }
-        else if (silent)
+        else if (silent && walk.MaxUnansweredProbes == 0)
         {
             finding = true;
             var beyond = idleTimeout is { } t && walk.SilenceBeforeUnanswered >= t
@@ -50,7 +53,7 @@ internal static class FlowVerdict
             parts.Add(Text($"the flow was silent for {S(walk.MaxSilence)}, at least the idle timeout of {S(timeout)}"));
         }
 
-        if (walk.ProbeFrames.Count > 0 && !(finding && walk.MaxUnansweredProbes > 0 && end == "rst"))
+        if (walk.ProbeFrames.Count > 0 && DeadPeer(walk, end) is null)
         {
             parts.Add(Text($"{walk.ProbeFrames.Count} keep-alive probes, {walk.ProbeAnswers} answered (first after {S(walk.FirstProbeAfterIdle)} idle)"));
         }
@@ -88,6 +91,22 @@ internal static class FlowVerdict
             Finding = finding,
             Verdict = (finding ? "FINDING: " : "ok: ") + string.Join("; ", parts),
         };
+    }
+
+    /// <summary>
+    /// The prober whose keep-alive probes went unanswered until the flow ended: by the prober's own RST (Linux resets
+    /// when it gives up), or with the capture ending on unanswered probes.
+    /// </summary>
+    private static System.Net.IPEndPoint? DeadPeer(FlowWalk walk, string end)
+    {
+        if (walk.TrailingUnansweredProbes == 0 || walk.UnansweredFrom is not { } prober)
+        {
+            return null;
+        }
+
+        return end == "rst" && walk.End!.Source.Equals(prober) ? prober
+            : end == "open" ? prober
+            : null;
     }
 
     private static List<LateHeartbeat> LateHeartbeats(FlowWalk walk, TimeSpan? interval)

@@ -38,7 +38,18 @@ internal sealed class FlowWalk(IPEndPoint client)
     public IPEndPoint? UnansweredFrom { get; private set; }
 
     /// <summary>Ends the walk: probes still waiting at the end of the capture were never answered.</summary>
-    public void Finish() => MaxUnansweredProbes = Math.Max(MaxUnansweredProbes, _unansweredInARow);
+    public void Finish()
+    {
+        MaxUnansweredProbes = Math.Max(MaxUnansweredProbes, _unansweredInARow);
+        TrailingUnansweredProbes = _unansweredInARow;
+    }
+
+    /// <summary>Probes in a row, at the end of the flow, that nothing answered.</summary>
+    public int TrailingUnansweredProbes { get; private set; }
+
+    public double? LastTime => _previous?.Time;
+
+    public double? LastDataTime => Data.Count == 0 ? null : Data[^1].Time;
 
     public double? ProbeInterval => _retryGaps.Count == 0 ? null : Median(_retryGaps);
 
