@@ -62,6 +62,9 @@ internal sealed class ConnectionWatch(ToolConsole console, Socket socket, KeepAl
         var statistics = _heartbeat?.GetStatistics();
         if (!receive.IsCompleted)
         {
+            // Close gracefully (FIN): disposing a socket with a receive pending would reset the connection.
+            socket.Shutdown(SocketShutdown.Both);
+            await ((Task)receive).WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             return new CheckOutcome(false, "alive", Stopwatch.GetElapsedTime(_started), Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastReceived)), null, string.Empty, statistics);
         }
 
