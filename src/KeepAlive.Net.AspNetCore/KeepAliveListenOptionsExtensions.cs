@@ -10,6 +10,47 @@ namespace Microsoft.AspNetCore.Hosting;
 /// <summary>Applies a keep-alive profile to every connection a Kestrel endpoint accepts.</summary>
 public static class KeepAliveListenOptionsExtensions
 {
+    /// <summary>Applies every layer of the default profile (<see cref="KeepAliveProfileOptions.DefaultProfileName"/>); see <see cref="UseKeepAlive(ListenOptions, string)"/>.</summary>
+    /// <param name="listenOptions">The endpoint.</param>
+    /// <returns>The endpoint, for chaining.</returns>
+    public static ListenOptions UseKeepAlive(this ListenOptions listenOptions) =>
+        listenOptions.UseKeepAlive(KeepAliveProfileOptions.DefaultProfileName);
+
+    /// <summary>
+    /// Applies every layer of a named profile to the endpoint: its <c>Tcp</c> settings to each accepted socket (as
+    /// <see cref="UseTcpKeepAlive(ListenOptions, string)"/> does); connection retirement from its <c>Http</c> section
+    /// (<c>MaxConnectionAge</c> with jitter and <c>MaxRequestsPerConnection</c>: HTTP/1.1 answers with <c>Connection: close</c>,
+    /// HTTP/2 sends GOAWAY, requests in flight complete, and after <c>ConnectionCloseGracePeriod</c> the connection is aborted);
+    /// and, where the profile sets them, Kestrel's keep-alive timeout, HTTP/2 ping delay and timeout, and the keep-alive
+    /// interval and timeout of <c>UseWebSockets</c>. Those last ones are server-wide in Kestrel: two endpoints whose
+    /// profiles disagree on one of them stop the host.
+    /// </summary>
+    /// <param name="listenOptions">The endpoint.</param>
+    /// <param name="profileName">The profile, registered with <c>services.AddKeepAlive(...)</c>.</param>
+    /// <returns>The endpoint, for chaining.</returns>
+    /// <exception cref="InvalidOperationException">
+    /// No such profile is registered, the profile limits requests per connection without
+    /// <c>services.AddKeepAliveRequestLimits()</c>, or two endpoints disagree on a server-wide setting; the host does not start.
+    /// </exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile is invalid; the host does not start.</exception>
+    public static ListenOptions UseKeepAlive(this ListenOptions listenOptions, string profileName)
+    {
+        listenOptions.UseTcpKeepAlive(profileName);
+        var services = listenOptions.ApplicationServices;
+        var profiles = services.GetRequiredService<IKeepAliveProfiles>();
+        var profile = profiles.GetProfile(profileName);
+        if (profile.Http.MaxRequestsPerConnection is { } limit && !services.GetServices<IStartupFilter>().OfType<RequestCountingStartupFilter>().Any())
+        {
+            throw new InvalidOperationException(
+                $"listenOptions.UseKeepAlive(\"{profileName}\"): the profile sets Http:MaxRequestsPerConnection to {limit}, but requests are not counted. Fix: call builder.Services.AddKeepAliveRequestLimits() when building the host, or remove Http:MaxRequestsPerConnection.");
+        }
+
+        ServerWideSettings.Apply(listenOptions, profileName, profile);
+        var middleware = new RetirementConnectionMiddleware(profiles, profileName, services.GetService<TimeProvider>() ?? TimeProvider.System, Logger(services));
+        listenOptions.Use(next => context => middleware.OnConnectionAsync(context, next));
+        return listenOptions;
+    }
+
     /// <summary>Applies the default profile (<see cref="KeepAliveProfileOptions.DefaultProfileName"/>) to every accepted connection.</summary>
     /// <param name="listenOptions">The endpoint.</param>
     /// <returns>The endpoint, for chaining.</returns>
@@ -35,9 +76,11 @@ public static class KeepAliveListenOptionsExtensions
 
         // Fails here, while Kestrel binds its endpoints, for a profile that is unknown or invalid.
         _ = profiles.GetProfile(profileName);
-        var logger = services.GetService<ILoggerFactory>()?.CreateLogger("KeepAlive.Net.AspNetCore") ?? NullLogger.Instance;
-        var middleware = new KeepAliveConnectionMiddleware(profiles, profileName, logger);
+        var middleware = new KeepAliveConnectionMiddleware(profiles, profileName, Logger(services));
         listenOptions.Use(next => context => middleware.OnConnectionAsync(context, next));
         return listenOptions;
     }
+
+    private static ILogger Logger(IServiceProvider services) =>
+        services.GetService<ILoggerFactory>()?.CreateLogger("KeepAlive.Net.AspNetCore") ?? NullLogger.Instance;
 }

@@ -9,6 +9,34 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Applies a keep-alive profile to every connection an <see cref="System.Net.Http.HttpClient"/> from IHttpClientFactory opens.</summary>
 public static class KeepAliveHttpClientBuilderExtensions
 {
+    /// <summary>Applies every layer of the default profile (<see cref="KeepAliveProfileOptions.DefaultProfileName"/>) to the client; see <see cref="UseKeepAlive(IHttpClientBuilder, string)"/>.</summary>
+    /// <param name="builder">The client's builder.</param>
+    /// <returns>The builder, for chaining.</returns>
+    [UnsupportedOSPlatform("browser")]
+    public static IHttpClientBuilder UseKeepAlive(this IHttpClientBuilder builder) =>
+        builder.UseKeepAlive(KeepAliveProfileOptions.DefaultProfileName);
+
+    /// <summary>
+    /// Applies every layer of a named profile to the client: its <c>Tcp</c> settings to each new connection's socket
+    /// (as <see cref="UseTcpKeepAlive(IHttpClientBuilder, string)"/> does), and from its <c>Http</c> section the
+    /// handler's <see cref="System.Net.Http.SocketsHttpHandler.PooledConnectionIdleTimeout"/>,
+    /// <see cref="System.Net.Http.SocketsHttpHandler.PooledConnectionLifetime"/> (shortened by a random amount of up to
+    /// <c>Http:MaxConnectionAgeJitter</c> for each handler), <see cref="System.Net.Http.SocketsHttpHandler.ConnectTimeout"/>
+    /// and the HTTP/2 keep-alive ping delay, timeout and policy. Values the profile leaves unset keep the handler's own.
+    /// </summary>
+    /// <param name="builder">The client's builder.</param>
+    /// <param name="profileName">The profile, registered with <c>services.AddKeepAlive(...)</c>; checked when the host starts.</param>
+    /// <returns>The builder, for chaining.</returns>
+    /// <remarks>The <c>Http</c> values are read each time the factory creates a handler, so reloads reach new handlers.</remarks>
+    [UnsupportedOSPlatform("browser")]
+    public static IHttpClientBuilder UseKeepAlive(this IHttpClientBuilder builder, string profileName)
+    {
+        builder.UseTcpKeepAlive(profileName, configure: null);
+        builder.UseSocketsHttpHandler((handler, services) =>
+            KeepAliveHandlerSettings.Apply(handler, services.GetRequiredService<IKeepAliveProfiles>().GetProfile(profileName).Http));
+        return builder;
+    }
+
     /// <summary>Applies the default profile (<see cref="KeepAliveProfileOptions.DefaultProfileName"/>) to every new connection of the client.</summary>
     /// <param name="builder">The client's builder.</param>
     /// <returns>The builder, for chaining.</returns>

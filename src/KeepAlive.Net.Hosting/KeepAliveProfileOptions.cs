@@ -4,7 +4,7 @@ namespace KeepAlive.Net.Hosting;
 
 /// <summary>
 /// One named keep-alive profile, bound from a configuration section such as
-/// <c>KeepAlive:Profiles:payments</c> that holds a <c>Tcp</c> and a <c>Heartbeat</c> subsection.
+/// <c>KeepAlive:Profiles:payments</c> that holds <c>Tcp</c>, <c>Heartbeat</c>, <c>Http</c> and <c>WebSocket</c> subsections.
 /// </summary>
 /// <remarks>
 /// Profiles are named options: read them through <see cref="IKeepAliveProfiles"/> or
@@ -33,4 +33,18 @@ public class KeepAliveProfileOptions
     /// </value>
     [Required]
     public HeartbeatOptions Heartbeat { get; set; } = new();
+
+    /// <summary>
+    /// Gets or sets the HTTP layer of the profile: connection retirement and keep-alive timeout for Kestrel
+    /// (<c>listenOptions.UseKeepAlive</c>), pooled connection timers for HttpClient (<c>httpClientBuilder.UseKeepAlive</c>),
+    /// and HTTP/2 PING keep-alive for both.
+    /// </summary>
+    /// <value>The default value is an <see cref="HttpKeepAliveOptions"/> with nothing set: every platform default stays.</value>
+    [Required]
+    public HttpKeepAliveOptions Http { get; set; } = new();
+
+    /// <summary>Gets or sets the WebSocket keep-alive of the profile, for Kestrel's <c>UseWebSockets</c> and <see cref="System.Net.WebSockets.ClientWebSocket"/>.</summary>
+    /// <value>The default value is a <see cref="WebSocketKeepAliveOptions"/> with nothing set.</value>
+    [Required]
+    public WebSocketKeepAliveOptions WebSocket { get; set; } = new();
 }

@@ -18,6 +18,12 @@ public static class KeepAliveEventIds
     /// <summary>A keep-alive option is fixed by the platform and could not be changed.</summary>
     public const int KeepAliveOptionFixedByPlatform = 1003;
 
+    /// <summary>
+    /// A keep-alive option is not in force as written: overridden by another (the probe count by TCP_USER_TIMEOUT on
+    /// Linux) or read back different from what was written.
+    /// </summary>
+    public const int KeepAliveOptionNotAsWritten = 1004;
+
     /// <summary>A heartbeat registration started (Debug).</summary>
     public const int HeartbeatRegistered = 2000;
 
@@ -62,6 +68,9 @@ public static class KeepAliveEventIds
     /// <summary>An HttpClient connection was configured with a keep-alive profile; the message carries the effective settings.</summary>
     public const int HttpConnectionConfigured = 3001;
 
+    /// <summary>At start-up, one line per profile with every layer's timers side by side against the profile's middlebox idle timeout (Information).</summary>
+    public const int ProfileBudget = 3002;
+
     /// <summary>Keep-alive could not be applied to a Kestrel connection, which was accepted without it.</summary>
     public const int KestrelConnectionKeepAliveFailed = 3100;
 
@@ -70,4 +79,10 @@ public static class KeepAliveEventIds
 
     /// <summary>A Kestrel connection has no socket (for example a named pipe or an in-memory transport), so keep-alive was not applied.</summary>
     public const int KestrelConnectionWithoutSocket = 3102;
+
+    /// <summary>A Kestrel connection reached its maximum age or request count and is being closed gracefully (HTTP/1.1 Connection: close, HTTP/2 GOAWAY).</summary>
+    public const int KestrelConnectionRetiring = 3103;
+
+    /// <summary>A retired Kestrel connection did not finish within its grace period and was aborted.</summary>
+    public const int KestrelConnectionGracePeriodExpired = 3104;
 }

@@ -120,17 +120,17 @@ public sealed class ConfigurationBindingTests
             services.AddKeepAlive("payments", configuration.GetSection("KeepAlive:Profiles:payments")));
 
         ex.Should().BeOfType<OptionsValidationException>().Which.Message
-            .Should().Contain("KeepAlive:Profiles:payments:Tcp:IdleTime").And.Contain("thirty seconds").And.Contain("\"hh:mm:ss\"");
+            .Should().Contain("KeepAlive:Profiles:payments:Tcp:IdleTime: 'thirty seconds' is not a duration").And.Contain("\"30s\" or \"00:00:30\"");
     }
 
     [Theory]
-    [InlineData("""{ "IdleTime": "00:00:00" }""", "Tcp:IdleTime", "00:00:00", "must be positive")]
-    [InlineData("""{ "IdleTime": "10:00:00" }""", "Tcp:IdleTime", "10:00:00", "set IdleTime to at most 09:06:07")]
-    [InlineData("""{ "Interval": "-00:00:05" }""", "Tcp:Interval", "-00:00:05", "must be positive")]
-    [InlineData("""{ "Interval": "12:00:00" }""", "Tcp:Interval", "12:00:00", "set Interval to at most 09:06:07")]
+    [InlineData("""{ "IdleTime": "00:00:00" }""", "Tcp:IdleTime", "00:00:00", "at least \"1s\"")]
+    [InlineData("""{ "IdleTime": "10:00:00" }""", "Tcp:IdleTime", "10:00:00", "at most \"2h\"")]
+    [InlineData("""{ "Interval": "-00:00:05" }""", "Tcp:Interval", "-00:00:05", "at least \"1s\"")]
+    [InlineData("""{ "Interval": "12:00:00" }""", "Tcp:Interval", "12:00:00", "at most \"1h\"")]
     [InlineData("""{ "ProbeCount": 0 }""", "Tcp:ProbeCount", "ProbeCount is 0", "set ProbeCount between 1 and")]
     [InlineData("""{ "ProbeCount": 500 }""", "Tcp:ProbeCount", "ProbeCount is 500", "set ProbeCount between 1 and")]
-    [InlineData("""{ "UserTimeout": "-00:00:01" }""", "Tcp:UserTimeout", "-00:00:01", "leave UserTimeout unset")]
+    [InlineData("""{ "UserTimeout": "-00:00:01" }""", "Tcp:UserTimeout", "-00:00:01", "(or \"0s\", which keeps the operating system's default)")]
     public async Task Start_ValueOutsidePlatformLimits_FailsWithPathValueAndFix(string tcpJson, string setting, string value, string fix)
     {
         var json = TestHosts.Profile("payments", tcpJson);
@@ -145,7 +145,7 @@ public sealed class ConfigurationBindingTests
     [Fact]
     public async Task Start_TwoBadValues_ReportsBoth()
     {
-        var json = TestHosts.Profile("payments", """{ "IdleTime": "00:00:00", "ProbeCount": 0 }""");
+        var json = TestHosts.Profile("payments", """{ "IdleTime": "00:00:00", "Interval": "10" }""");
 
         var ex = await TestHosts.StartFailingAsync(json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
 
@@ -155,7 +155,7 @@ public sealed class ConfigurationBindingTests
     [Fact]
     public async Task Start_DisabledProfileWithOddValues_Starts()
     {
-        var json = TestHosts.Profile("payments", """{ "Enabled": false, "IdleTime": "00:00:00" }""");
+        var json = TestHosts.Profile("payments", """{ "Enabled": false, "ProbeCount": 0 }""");
         using var host = TestHosts.Build(json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
 
         await host.StartAsync(TestContext.Current.CancellationToken);

@@ -23,6 +23,9 @@ internal abstract class Contender(string name, int registrations, TimeSpan inter
     /// <summary>Creates registration <paramref name="index"/>; its first beat is due one interval from now.</summary>
     public abstract void Add(int index);
 
+    /// <summary>Stops registration <paramref name="index"/>: no beat of it starts after this returns (one already running may finish).</summary>
+    public abstract void Remove(int index);
+
     public void Dispose()
     {
         Dispose(disposing: true);

@@ -5,9 +5,6 @@ internal static class Contenders
 {
     public const string DriverNames = "scheduler, timer, periodic, delay";
 
-    /// <summary>The soak's default driver: KeepAlive.Net's scheduler.</summary>
-    public const string DefaultDriver = "scheduler";
-
     public static IReadOnlyList<ContenderKind> All { get; } = Enum.GetValues<ContenderKind>();
 
     public static Contender Create(ContenderKind kind, int registrations, TimeSpan interval, Action<int> beat) => kind switch

@@ -8,7 +8,9 @@ namespace KeepAlive.Net.Benchmarks.Accuracy;
 /// (callback start − that due time) on the monotonic <see cref="Stopwatch"/> clock; due times it slept
 /// through count as missed, not as extra samples. A beat more than half an interval early is a catch-up
 /// burst. At <see cref="Close"/>, a due time still unserved is recorded with its lateness so far, so a
-/// starved timer that never fires cannot hide.
+/// starved timer that never fires cannot hide. A tracker created with a measured window records and counts
+/// nothing until <see cref="StartWindow"/>, and from then on only due times at or after it, so a ramp and a
+/// warm-up can run before the window.
 /// </summary>
 internal sealed class LatenessTracker
 {
@@ -16,10 +18,12 @@ internal sealed class LatenessTracker
     private readonly long[] _nextDue;
     private readonly long _interval;
     private long _bursts;
+    private long _windowStart;
     private int _closed;
 
-    public LatenessTracker(int registrations, TimeSpan interval)
+    public LatenessTracker(int registrations, TimeSpan interval, bool measuredWindow = false)
     {
+        _windowStart = measuredWindow ? long.MaxValue : 0;
         _start = new long[registrations];
         _nextDue = new long[registrations];
         _interval = (long)(interval.TotalSeconds * Stopwatch.Frequency);
@@ -36,6 +40,9 @@ internal sealed class LatenessTracker
         _start[index] = now;
         Volatile.Write(ref _nextDue[index], now + _interval);
     }
+
+    /// <summary>Opens the measured window: from now on, only due times at or after <paramref name="timestamp"/> are recorded and counted as due.</summary>
+    public void StartWindow(long timestamp) => Volatile.Write(ref _windowStart, timestamp);
 
     /// <summary>Records a heartbeat callback of registration <paramref name="index"/> starting now.</summary>
     public void Beat(int index)
@@ -55,10 +62,14 @@ internal sealed class LatenessTracker
                 return;
             }
 
-            var next = now < due ? due + _interval : due + ((((now - due) / _interval) + 1) * _interval);
+            var next = PeriodicSchedule.NextDue(due, now, _interval);
             if (Interlocked.CompareExchange(ref _nextDue[index], next, due) == due)
             {
-                Histogram.RecordTicks(now - due);
+                if (due >= Volatile.Read(ref _windowStart))
+                {
+                    Histogram.RecordTicks(now - due);
+                }
+
                 return;
             }
         }
@@ -78,7 +89,7 @@ internal sealed class LatenessTracker
                 continue;
             }
 
-            due += (now - _start[i]) / _interval;
+            due += ((now - _start[i]) / _interval) - (Math.Max(0, _windowStart - _start[i]) / _interval);
             var next = Volatile.Read(ref _nextDue[i]);
             if (next <= now)
             {

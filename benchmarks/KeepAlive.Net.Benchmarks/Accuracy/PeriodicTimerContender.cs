@@ -14,6 +14,8 @@ internal sealed class PeriodicTimerContender(int registrations, TimeSpan interva
         _loops[index] = RunAsync(timer, index);
     }
 
+    public override void Remove(int index) => _timers[index]?.Dispose();
+
     protected override void Dispose(bool disposing)
     {
         foreach (var timer in _timers)

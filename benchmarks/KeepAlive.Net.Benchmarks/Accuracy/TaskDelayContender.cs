@@ -11,8 +11,11 @@ internal sealed class TaskDelayContender(int registrations, TimeSpan interval, A
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly Task?[] _loops = new Task?[registrations];
+    private readonly bool[] _removed = new bool[registrations];
 
     public override void Add(int index) => _loops[index] = RunAsync(index, _stop.Token);
+
+    public override void Remove(int index) => Volatile.Write(ref _removed[index], true);
 
     protected override void Dispose(bool disposing)
     {
@@ -35,9 +38,13 @@ internal sealed class TaskDelayContender(int registrations, TimeSpan interval, A
                     await Task.Delay(remaining, cancellationToken).ConfigureAwait(false);
                 }
 
+                if (Volatile.Read(ref _removed[index]))
+                {
+                    return;
+                }
+
                 Beat(index);
-                var now = Stopwatch.GetTimestamp();
-                next += now < next ? interval : (((now - next) / interval) + 1) * interval;
+                next = PeriodicSchedule.NextDue(next, Stopwatch.GetTimestamp(), interval);
             }
         }
         catch (OperationCanceledException)

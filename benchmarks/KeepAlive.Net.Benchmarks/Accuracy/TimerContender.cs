@@ -12,6 +12,12 @@ internal sealed class TimerContender(int registrations, TimeSpan interval, Actio
         _timers[index] = new Timer(_ => beat(index), null, Interval, Interval);
     }
 
+    public override void Remove(int index)
+    {
+        _timers[index]?.Dispose();
+        _timers[index] = null;
+    }
+
     protected override void Dispose(bool disposing)
     {
         foreach (var timer in _timers)

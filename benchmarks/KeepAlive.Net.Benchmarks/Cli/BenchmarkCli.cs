@@ -1,35 +1,65 @@
-using BenchmarkDotNet.Running;
+using System.CommandLine;
 using KeepAlive.Net.Benchmarks.Accuracy;
+using KeepAlive.Net.Benchmarks.Cost;
+using KeepAlive.Net.Benchmarks.Heartbeats;
 using KeepAlive.Net.Benchmarks.Soak;
 
 namespace KeepAlive.Net.Benchmarks.Cli;
 
 /// <summary>
-/// Dispatches the first argument: <c>accuracy</c>, <c>soak</c>, <c>memory</c> (with the scheduler), <c>smoke</c> (and <c>soak-peer</c>, started by soak) run our own harnesses; anything
-/// else goes to BenchmarkDotNet's <see cref="BenchmarkSwitcher"/> (for example <c>--filter *</c>).
+/// The command line, parsed with System.CommandLine: one command per mode (<c>accuracy</c>, <c>cost</c>,
+/// <c>soak</c>, <c>memory</c>, <c>smoke</c>, <c>suites</c>), each with <c>--help</c>. A parse error (an unknown
+/// option, a bare-number duration, a bad list item) is printed with the mode's name and exits 2; a mode's own
+/// <see cref="ArgumentException"/> also exits 2.
 /// </summary>
 internal static class BenchmarkCli
 {
+    public const int UsageError = 2;
+
+    public static RootCommand CreateRoot()
+    {
+        var root = new RootCommand("KeepAlive.Net benchmarks. Run a mode with --help to see its options, for example: accuracy --help.")
+        {
+            AccuracyCommand.Create(),
+            CostCommand.Create(),
+            SoakCommand.Create(),
+            SoakCommand.CreatePeer(),
+            MemoryCommand.Create(),
+            SmokeCommand(),
+            SuiteMode.CreateCommand(),
+        };
+        return root;
+    }
+
     public static int Run(string[] args)
     {
-        var mode = args.Length > 0 ? args[0].ToUpperInvariant() : string.Empty;
-        var rest = args.Skip(1);
+        var parse = CreateRoot().Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                Console.Error.WriteLine(error.Message);
+            }
+
+            Console.Error.WriteLine($"Run '{parse.CommandResult.Command.Name} --help' for the options.");
+            return UsageError;
+        }
+
         try
         {
-            return mode switch
-            {
-                "ACCURACY" => AccuracyMode.Run(AccuracyOptions.Parse(new CliArguments(rest)), Console.Out).Count > 0 ? 0 : 1,
-                "SOAK" => SoakMode.Run(SoakOptions.Parse(new CliArguments(rest)), Console.Out) ? 0 : 1,
-                "SOAK-PEER" => SoakPeer.Run(Console.In, Console.Out),
-                "SMOKE" => SmokeMode.Run(Console.Out),
-                "MEMORY" => Heartbeats.MemoryMode.Run(new CliArguments(rest).Allow("registrations").GetInt32("registrations", 1_000_000), Console.Out) ? 0 : 1,
-                _ => SuiteMode.Run(args, Console.Out),
-            };
+            return parse.Invoke();
         }
         catch (ArgumentException e)
         {
             Console.Error.WriteLine(e.Message);
-            return 2;
+            return UsageError;
         }
+    }
+
+    private static Command SmokeCommand()
+    {
+        var command = new Command("smoke", "For CI: every mode in a tiny run (seconds each), asserting that it ran and produced rows and files, never how fast.");
+        command.SetAction(_ => SmokeMode.Run(Console.Out));
+        return command;
     }
 }

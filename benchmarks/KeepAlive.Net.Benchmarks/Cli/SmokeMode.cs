@@ -2,14 +2,16 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using KeepAlive.Net.Benchmarks.Accuracy;
+using KeepAlive.Net.Benchmarks.Cost;
 using KeepAlive.Net.Benchmarks.Soak;
 using AccuracyMode = KeepAlive.Net.Benchmarks.Accuracy.AccuracyMode;
 
 namespace KeepAlive.Net.Benchmarks.Cli;
 
 /// <summary>
-/// <c>smoke</c>: for CI, in well under a minute, runs a tiny accuracy run (two loads, 2 s each), a tiny soak
-/// (50 connections, 3 s) and one BenchmarkDotNet suite as an in-process dry job. It asserts that each ran and
+/// <c>smoke</c>: for CI, in about a minute, checks the command line, then runs a tiny accuracy run (two loads,
+/// 2 s each), a tiny cost run (1,000 registrations, 2 s windows), a tiny soak (50 connections, 3 s), memory with
+/// 10,000 registrations and every BenchmarkDotNet suite as an in-process dry job. It asserts that each ran and
 /// produced rows and files, never how fast; exits 1 if any did not.
 /// </summary>
 internal static class SmokeMode
@@ -19,8 +21,10 @@ internal static class SmokeMode
         var folder = Path.Combine(Path.GetTempPath(), $"keepalive-benchmarks-smoke-{Environment.ProcessId}");
         (string Name, Func<bool> Ran)[] steps =
         [
+            ("cli", () => CliSmoke.Run(output)),
             ("accuracy", () => Accuracy(folder, output)),
-            ("soak", () => SoakMode.Run(new SoakOptions(50, TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(500), Contenders.Parse(Contenders.DefaultDriver)), output)),
+            ("cost", () => Cost(folder, output)),
+            ("soak", () => SoakMode.Run(new SoakOptions(50, TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(500), SoakDriver.Parse(SoakDriver.SocketName), TimeSpan.FromSeconds(1)), output)),
             ("memory", () => Heartbeats.MemoryMode.Run(10_000, output)),
             ("suite", () => Suite(output)),
         ];
@@ -55,6 +59,21 @@ internal static class SmokeMode
         string[] files = ["accuracy.csv", "accuracy-distribution.csv", "accuracy.png"];
         return results.Count == options.Loads.Count * Contenders.All.Count
             && results.All(r => r.Histogram.Count > 0)
+            && files.All(f => new FileInfo(Path.Combine(folder, f)) is { Exists: true, Length: > 0 });
+    }
+
+    private static bool Cost(string folder, TextWriter output)
+    {
+        var options = new CostOptions([1_000], TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), CostContenders.All, folder, 1, FailOnMiss: false)
+        {
+            Quiet = TimeSpan.FromMilliseconds(200),
+        };
+        var results = new List<CostResult>();
+        var code = CostMode.Run(options, output, results);
+        string[] files = ["cost.csv", "cost.md"];
+        return code == 0
+            && results.Count == options.Contenders.Count * 3
+            && results.Where(r => r.Scenario != CostScenario.Empty).All(r => r.Delivered > 0)
             && files.All(f => new FileInfo(Path.Combine(folder, f)) is { Exists: true, Length: > 0 });
     }
 

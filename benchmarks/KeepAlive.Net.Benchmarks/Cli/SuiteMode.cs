@@ -1,3 +1,4 @@
+using System.CommandLine;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
@@ -9,6 +10,17 @@ namespace KeepAlive.Net.Benchmarks.Cli;
 internal static class SuiteMode
 {
     private const double ConfigureKeepAliveLimit = 1.2;
+
+    /// <summary>The <c>suites</c> command: every argument after it goes to BenchmarkDotNet unchanged.</summary>
+    public static Command CreateCommand()
+    {
+        var command = new Command("suites", "The BenchmarkDotNet suites (ConfigureKeepAlive, Register+Dispose, Fire), then their targets. Every argument after 'suites' goes to BenchmarkDotNet: --filter '*', --list flat, --job short, ...")
+        {
+            TreatUnmatchedTokensAsErrors = false,
+        };
+        command.SetAction(parse => Run([.. parse.UnmatchedTokens], Console.Out));
+        return command;
+    }
 
     public static int Run(string[] args, TextWriter output, IConfig? config = null)
     {

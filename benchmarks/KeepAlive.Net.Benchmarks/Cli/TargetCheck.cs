@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace KeepAlive.Net.Benchmarks.Cli;
 
-/// <summary>One target from issue 5 with the number this run measured and whether it was met.</summary>
+/// <summary>One target from an issue with the number this run measured and whether it was met.</summary>
 internal sealed record TargetCheck(string Target, string Measured, TargetStatus Status)
 {
     public static TargetCheck AtMost(string target, double measured, double limit, string unit) =>
@@ -14,10 +14,10 @@ internal sealed record TargetCheck(string Target, string Measured, TargetStatus 
     public static TargetCheck NotMeasured(string target, string reason) => new(target, reason, TargetStatus.NotMeasured);
 
     /// <summary>Prints the targets as the closing section of a mode's output.</summary>
-    public static void Print(TextWriter writer, IEnumerable<TargetCheck> checks)
+    public static void Print(TextWriter writer, IEnumerable<TargetCheck> checks, string issue = "issue 5")
     {
         writer.WriteLine();
-        writer.WriteLine("## Targets (issue 5)");
+        writer.WriteLine($"## Targets ({issue})");
         writer.WriteLine();
         foreach (var check in checks)
         {

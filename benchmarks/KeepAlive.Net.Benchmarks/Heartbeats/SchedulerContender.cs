@@ -3,11 +3,13 @@ using KeepAlive.Net.Benchmarks.Accuracy;
 namespace KeepAlive.Net.Benchmarks.Heartbeats;
 
 /// <summary>
-/// KeepAlive.Net's <see cref="HeartbeatScheduler"/> with default settings (its own timer and dispatcher threads),
-/// one <see cref="HeartbeatMode.FixedRate"/> registration per heartbeat; the callback completes synchronously.
+/// KeepAlive.Net's <see cref="HeartbeatScheduler"/> with default settings, one <see cref="HeartbeatMode.FixedRate"/>
+/// registration per heartbeat, through the public API only. The callback calls the beat, then, when
+/// <paramref name="sendFor"/> is given, that registration's send (the soak's socket heartbeat); otherwise it
+/// completes synchronously.
 /// </summary>
-internal sealed class SchedulerContender(int registrations, TimeSpan interval, Action<int> beat)
-    : Contender("KeepAlive.Net", registrations, interval, beat)
+internal sealed class SchedulerContender(int registrations, TimeSpan interval, Action<int> beat, Func<int, Func<HeartbeatContext, ValueTask>>? sendFor = null, string name = "KeepAlive.Net")
+    : Contender(name, registrations, interval, beat)
 {
     private readonly HeartbeatScheduler _scheduler = new();
     private readonly HeartbeatRegistration?[] _registrations = new HeartbeatRegistration?[registrations];
@@ -18,11 +20,18 @@ internal sealed class SchedulerContender(int registrations, TimeSpan interval, A
     public override void Add(int index)
     {
         var beat = Beat;
-        _registrations[index] = _scheduler.Register(_options, _ =>
+        var send = sendFor?.Invoke(index);
+        _registrations[index] = _scheduler.Register(_options, context =>
         {
             beat(index);
-            return ValueTask.CompletedTask;
+            return send is null ? ValueTask.CompletedTask : send(context);
         });
+    }
+
+    public override void Remove(int index)
+    {
+        _registrations[index]?.Dispose();
+        _registrations[index] = null;
     }
 
     protected override void Dispose(bool disposing)

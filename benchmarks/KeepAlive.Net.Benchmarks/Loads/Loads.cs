@@ -5,15 +5,11 @@ internal static class Loads
 {
     public const string AllNames = "none,cpu,threadpool,gc,all";
 
-    /// <summary>Returns <paramref name="names"/> when every one is a known load; throws naming the first that is not.</summary>
-    public static IReadOnlyList<string> Validate(IReadOnlyList<string> names)
+    /// <summary>Returns <paramref name="name"/> when it is a known load; throws naming the loads otherwise.</summary>
+    public static string Check(string name)
     {
-        foreach (var name in names)
-        {
-            using var load = Create(name);
-        }
-
-        return names.Count > 0 ? names : throw new ArgumentException($"--load names no load: use {AllNames}.");
+        using var load = Create(name);
+        return name;
     }
 
     public static Load Create(string name) => name.ToUpperInvariant() switch

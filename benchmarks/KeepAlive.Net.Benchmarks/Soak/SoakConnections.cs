@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
@@ -74,6 +75,39 @@ internal sealed class SoakConnections : IDisposable
 
         _failed[index] = true;
         Interlocked.Increment(ref _failures);
+    }
+
+    /// <summary>KeepAlive.Net's built-in socket heartbeat for connection <paramref name="index"/>, counting the byte it sends.</summary>
+    public Func<HeartbeatContext, ValueTask> HeartbeatFor(int index)
+    {
+        var send = SocketHeartbeat.Create(_sockets[index]!, Payload);
+        return context =>
+        {
+            Interlocked.Increment(ref _bytesSent);
+            return send(context);
+        };
+    }
+
+    /// <summary>
+    /// The bare-send baseline: the same one-byte payload with a plain blocking <see cref="Socket.Send(byte[], SocketFlags)"/>,
+    /// round-robin over every connection on this thread, for at most <paramref name="duration"/> and
+    /// <paramref name="maxRounds"/> rounds (so no receive buffer fills). Returns the number of sends.
+    /// </summary>
+    public long SendLoop(TimeSpan duration, int maxRounds)
+    {
+        var until = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        long calls = 0;
+        for (var round = 0; round < maxRounds && Stopwatch.GetTimestamp() < until; round++)
+        {
+            for (var i = 0; i < _sockets.Length; i++)
+            {
+                Send(i);
+            }
+
+            calls += _sockets.Length;
+        }
+
+        return calls;
     }
 
     /// <summary>Connections that failed a send, or whose peer has closed (readable with nothing to read), or are no longer connected.</summary>

@@ -1,16 +1,20 @@
 using System.Diagnostics;
 using KeepAlive.Net.Benchmarks.Accuracy;
-using KeepAlive.Net.Benchmarks.Cli;
+using KeepAlive.Net.Benchmarks.Cost;
+using KeepAlive.Net.Benchmarks.Heartbeats;
 
 namespace KeepAlive.Net.Benchmarks.Soak;
 
 /// <summary>
 /// <c>soak</c>: N real loopback TCP connections to a peer process, each heartbeating one byte per interval for
-/// the duration. Prints lateness percentiles, heartbeats due and sent, this process's CPU time, and checks that
-/// no connection was lost and the peer received every byte.
+/// the duration; then, on the same connections, the bare-send baseline (a tight loop of <c>Socket.Send</c> of the
+/// same byte). Prints lateness, heartbeats due and sent, CPU per heartbeat next to CPU per bare send and their
+/// ratio, and checks that no connection was lost and the peer received every byte.
 /// </summary>
 internal static class SoakMode
 {
+    private const int BaselineMaxRounds = 20;
+
     public static bool Run(SoakOptions options, TextWriter output)
     {
         var count = Math.Min(options.Connections, FileDescriptorLimit.MaxConnections(FileDescriptorLimit.Current()));
@@ -31,14 +35,10 @@ internal static class SoakMode
         output.WriteLine($"[soak] {count:N0} loopback connections open with keep-alive configured in {Stopwatch.GetElapsedTime(connecting).TotalSeconds:0.0} s; peer process on port {peer.Port}; driver {options.Driver}; {options.Duration.TotalSeconds:0.#} s at {options.Interval.TotalMilliseconds:0.#} ms");
 
         var tracker = new LatenessTracker(count, options.Interval);
-        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var before = ProcessMeter.Read();
         var started = Stopwatch.GetTimestamp();
         TrackerTotals totals;
-        using (var contender = Contenders.Create(options.Driver, count, options.Interval, i =>
-        {
-            tracker.Beat(i);
-            connections.Send(i);
-        }))
+        using (var contender = CreateDriver(options, connections, tracker.Beat))
         {
             RegistrationRamp.Run([(tracker, contender)], options.Interval);
             var left = options.Duration - Stopwatch.GetElapsedTime(started);
@@ -50,29 +50,24 @@ internal static class SoakMode
             totals = tracker.Close();
         }
 
-        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        var cpu = ProcessMeter.Read().Cpu - before.Cpu;
+        ProcessMeter.Settle(TimeSpan.FromMilliseconds(200));
+        output.WriteLine($"[soak] bare-send baseline: Socket.Send of the same byte, round-robin over the {count:N0} connections, for at most {options.SendBaseline.TotalSeconds:0.#} s or {BaselineMaxRounds} rounds");
+        var baselineStart = ProcessMeter.Read();
+        var sends = connections.SendLoop(options.SendBaseline, BaselineMaxRounds);
+        var baselineCpu = ProcessMeter.Read().Cpu - baselineStart.Cpu;
+
         var lost = connections.CountLost();
         var received = peer.Stop(connections.BytesSent);
-        Print(output, options, count, totals, tracker.Histogram, cpu, lost, received, connections.BytesSent);
-        return totals.Sent > 0;
+        SoakReport.Print(output, new SoakResult(options, count, totals, tracker.Histogram, cpu, sends, baselineCpu, lost, received, connections.BytesSent, connections.SendFailures));
+        return totals.Sent > 0 && sends > 0;
     }
 
-    private static void Print(TextWriter output, SoakOptions options, int count, TrackerTotals totals, LatenessHistogram histogram, TimeSpan cpu, int lost, PeerReport peer, long bytesSent)
-    {
-        var cpuPerBeat = totals.Sent == 0 ? double.NaN : cpu.TotalMilliseconds * 1000 / totals.Sent;
-        output.WriteLine();
-        output.WriteLine("| Connections | Driver | Duration | Due | Sent | Missed | p50 | p90 | p99 | p99.9 | Max | CPU (this process) | CPU per heartbeat incl. send | Peer CPU | Lost |");
-        output.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        output.WriteLine(
-            $"| {count:N0} | {options.Driver} | {options.Duration.TotalSeconds:0.#} s | {totals.Due:N0} | {totals.Sent:N0} | {totals.Missed:N0} | " +
-            $"{Lateness.Human(histogram.PercentileMicroseconds(0.5))} | {Lateness.Human(histogram.PercentileMicroseconds(0.9))} | {Lateness.Human(histogram.PercentileMicroseconds(0.99))} | " +
-            $"{Lateness.Human(histogram.PercentileMicroseconds(0.999))} | {Lateness.Human(histogram.MaxMicroseconds)} | {cpu.TotalSeconds:0.00} s | {cpuPerBeat:0.0} µs | {peer.CpuTime.TotalSeconds:0.00} s | {lost + peer.ClosedEarly:N0} |");
-        output.WriteLine();
-        output.WriteLine($"Peer accepted {peer.Accepted:N0} connections and received {peer.BytesReceived:N0} of {bytesSent:N0} heartbeat bytes sent.");
-        TargetCheck.Print(output,
-        [
-            TargetCheck.AtMost($"no connection lost ({count:N0} connections)", lost + peer.ClosedEarly, 0, " lost"),
-            TargetCheck.AtMost("the peer received every heartbeat byte sent", bytesSent - peer.BytesReceived, 0, " bytes missing"),
-        ]);
-    }
+    private static Contender CreateDriver(SoakOptions options, SoakConnections connections, Action<int> beat) => options.Driver.Kind is { } kind
+        ? Contenders.Create(kind, connections.Count, options.Interval, i =>
+        {
+            beat(i);
+            connections.Send(i);
+        })
+        : new SchedulerContender(connections.Count, options.Interval, beat, connections.HeartbeatFor, "KeepAlive.Net socket heartbeat");
 }

@@ -16,4 +16,12 @@ internal static partial class Log
     [LoggerMessage(EventId = KeepAliveEventIds.KestrelConnectionWithoutSocket, Level = LogLevel.Debug,
         Message = "Connection {ConnectionId} has no TCP socket (named pipe, Unix-domain socket or in-memory transport); KeepAlive profile '{Profile}' was not applied.")]
     public static partial void KestrelConnectionWithoutSocket(ILogger logger, string connectionId, string profile);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.KestrelConnectionRetiring, Level = LogLevel.Debug,
+        Message = "Connection {ConnectionId} reached {Reason} (KeepAlive profile '{Profile}', {RequestCount} requests): closing it gracefully (HTTP/1.1 Connection: close, HTTP/2 GOAWAY).")]
+    public static partial void ConnectionRetiring(ILogger logger, string connectionId, string profile, string reason, int requestCount);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.KestrelConnectionGracePeriodExpired, Level = LogLevel.Warning,
+        Message = "Connection {ConnectionId} (KeepAlive profile '{Profile}') was still open {GracePeriod} after it was retired: aborting it.")]
+    public static partial void ConnectionGracePeriodExpired(ILogger logger, string connectionId, string profile, TimeSpan gracePeriod);
 }

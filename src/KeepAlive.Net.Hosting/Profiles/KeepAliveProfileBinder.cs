@@ -1,27 +1,28 @@
+using KeepAlive.Net.Hosting.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace KeepAlive.Net.Hosting.Profiles;
 
 /// <summary>
-/// Binds a profile from configuration with <see cref="BinderOptions.ErrorOnUnknownConfiguration"/>, turning a
-/// binding error into an <see cref="OptionsValidationException"/> that names the full path of the key and the fix.
-/// Uses the configuration binding source generator, so it is trimming- and AOT-safe.
+/// Binds a profile from configuration key by key with <see cref="SectionReader"/>: unknown keys, wrong value types,
+/// bare numbers as durations and durations outside <see cref="ProfileDurationLimits"/> become an
+/// <see cref="OptionsValidationException"/> whose failures each name the full path, the value and the fix.
+/// No reflection and no binding generator, so it is trimming- and AOT-safe.
 /// </summary>
 internal static class KeepAliveProfileBinder
 {
     private const string TcpSection = nameof(KeepAliveProfileOptions.Tcp);
     private const string HeartbeatSection = nameof(KeepAliveProfileOptions.Heartbeat);
-    private const string PeerIdleTimeoutKey = nameof(HeartbeatOptions.PeerIdleTimeout);
 
-    private static readonly string[] ProfileKeys = [TcpSection, HeartbeatSection];
+    private static readonly string[] ProfileKeys = [TcpSection, HeartbeatSection, HttpProfileSections.Http, HttpProfileSections.WebSocket];
 
     private static readonly string[] HeartbeatKeys =
     [
         nameof(HeartbeatOptions.Mode),
         nameof(HeartbeatOptions.Interval),
         nameof(HeartbeatOptions.Timeout),
-        PeerIdleTimeoutKey,
+        nameof(HeartbeatOptions.PeerIdleTimeout),
         nameof(HeartbeatOptions.DriftWarningThreshold),
         nameof(HeartbeatOptions.Jitter),
         nameof(HeartbeatOptions.BlockedCallbackThreshold),
@@ -36,45 +37,31 @@ internal static class KeepAliveProfileBinder
         nameof(TcpKeepAliveOptions.Interval),
         nameof(TcpKeepAliveOptions.ProbeCount),
         nameof(TcpKeepAliveOptions.UserTimeout),
+        nameof(TcpKeepAliveOptions.UnsetValues),
     ];
 
+    /// <summary>Reads the profile's section into <paramref name="options"/>.</summary>
+    /// <param name="name">The profile's name.</param>
+    /// <param name="section">The profile's section.</param>
+    /// <param name="options">The options to fill; keys that are absent keep their defaults.</param>
+    /// <exception cref="OptionsValidationException">Any key is unknown, of the wrong type or out of range.</exception>
     public static void Bind(string name, IConfiguration section, KeepAliveProfileOptions options)
     {
-        var where = KeepAliveProfileRegistration.Describe((section as IConfigurationSection)?.Path, name);
         var failures = new List<string>();
-        CheckKeys(section, where, ProfileKeys, failures);
-        CheckKeys(section.GetSection(TcpSection), $"{where}:{TcpSection}", TcpKeys, failures);
-        var heartbeat = section.GetSection(HeartbeatSection);
-        CheckKeys(heartbeat, $"{where}:{HeartbeatSection}", HeartbeatKeys, failures);
-        var peerIdleTimeout = heartbeat.GetSection(PeerIdleTimeoutKey);
-        if (peerIdleTimeout.GetChildren().Any())
+        var where = KeepAliveProfileRegistration.Describe((section as IConfigurationSection)?.Path, name);
+        if (SectionReader.Open(section, where, ProfileKeys, failures) is { } profile)
         {
-            failures.Add($"{where}:{HeartbeatSection}:{PeerIdleTimeoutKey}: is a section, but it takes one value. Fix: write a preset name ({PresetNames()}) or a time such as \"00:05:50\".");
-        }
-
-        if (failures.Count == 0)
-        {
-            try
+            if (profile.Child(TcpSection, TcpKeys) is { } tcp)
             {
-                section.Bind(options, static binder => binder.ErrorOnUnknownConfiguration = true);
-            }
-            catch (InvalidOperationException ex)
-            {
-                failures.Add($"{where}: {ex.Message} Fix: write times as \"hh:mm:ss\" (e.g. \"00:00:30\"), whole numbers for ProbeCount, true or false for Enabled, WhenIdle or FixedRate for Mode; see docs/CONFIGURATION.md.");
+                BindTcp(tcp, options.Tcp);
             }
 
-            // The binding generator does not use PeerIdleTimeout's TypeConverter: parse the preset name or time here.
-            if (peerIdleTimeout.Value is { Length: > 0 } text)
+            if (profile.Child(HeartbeatSection, HeartbeatKeys) is { } heartbeat)
             {
-                if (PeerIdleTimeout.TryParse(text, out var value))
-                {
-                    options.Heartbeat.PeerIdleTimeout = value;
-                }
-                else
-                {
-                    failures.Add($"{where}:{HeartbeatSection}:{PeerIdleTimeoutKey}: '{text}' is neither a preset nor a time. Fix: write a preset name ({PresetNames()}) or the peer's idle timeout as a time such as \"00:05:50\".");
-                }
+                BindHeartbeat(heartbeat, options.Heartbeat);
             }
+
+            HttpProfileSections.Bind(profile, options);
         }
 
         if (failures.Count > 0)
@@ -83,17 +70,48 @@ internal static class KeepAliveProfileBinder
         }
     }
 
+    private static void BindTcp(SectionReader tcp, TcpKeepAliveOptions options)
+    {
+        tcp.Choice<TcpKeepAliveUnsetValues>(nameof(options.UnsetValues), v => options.UnsetValues = v);
+        tcp.Boolean(nameof(options.Enabled), v => options.Enabled = v);
+        tcp.Duration(nameof(options.IdleTime), ProfileDurationLimits.TcpIdleTime, v => options.IdleTime = v);
+        tcp.Duration(nameof(options.Interval), ProfileDurationLimits.TcpInterval, v => options.Interval = v);
+        tcp.Integer(nameof(options.ProbeCount), v => options.ProbeCount = v);
+        tcp.OptionalDuration(nameof(options.UserTimeout), ProfileDurationLimits.TcpUserTimeout, v => options.UserTimeout = v);
+    }
+
+    private static void BindHeartbeat(SectionReader heartbeat, HeartbeatOptions options)
+    {
+        heartbeat.Choice<HeartbeatMode>(nameof(options.Mode), v => options.Mode = v);
+        heartbeat.Duration(nameof(options.Interval), ProfileDurationLimits.HeartbeatInterval, v => options.Interval = v);
+        heartbeat.OptionalDuration(nameof(options.Timeout), ProfileDurationLimits.HeartbeatTimeout, v => options.Timeout = v);
+        heartbeat.Value(nameof(options.PeerIdleTimeout), text => ParsePeerIdleTimeout(heartbeat, text), v => options.PeerIdleTimeout = v ?? options.PeerIdleTimeout);
+        heartbeat.Duration(nameof(options.DriftWarningThreshold), ProfileDurationLimits.DriftWarningThreshold, v => options.DriftWarningThreshold = v);
+        heartbeat.Duration(nameof(options.Jitter), ProfileDurationLimits.Jitter, v => options.Jitter = v);
+        heartbeat.Duration(nameof(options.BlockedCallbackThreshold), ProfileDurationLimits.BlockedCallbackThreshold, v => options.BlockedCallbackThreshold = v);
+        heartbeat.Number(nameof(options.MaxIntervalToPeerIdleRatio), v => options.MaxIntervalToPeerIdleRatio = v);
+        heartbeat.Text(nameof(options.Name), v => options.Name = v);
+    }
+
+    // A preset name, or a duration parsed (and range-checked) like every other duration; ParseDuration records its own failure.
+    private static (PeerIdleTimeout? Value, string? Error) ParsePeerIdleTimeout(SectionReader heartbeat, string text)
+    {
+        var preset = PeerIdleTimeout.Presets.FirstOrDefault(p => string.Equals(p.PresetName, text.Trim(), StringComparison.OrdinalIgnoreCase));
+        if (preset.PresetName is not null)
+        {
+            return (preset, null);
+        }
+
+        if (!text.Any(char.IsAsciiDigit))
+        {
+            return (null, $"'{text}' is neither a preset nor a duration. Fix: write a preset name ({PresetNames()}) or the peer's idle timeout as a duration such as \"350s\" or \"00:05:50\".");
+        }
+
+        return heartbeat.ParseDuration(nameof(HeartbeatOptions.PeerIdleTimeout), text, ProfileDurationLimits.PeerIdleTimeout) is { } value
+            ? (new PeerIdleTimeout(value), null)
+            : (null, null);
+    }
+
     private static string PresetNames() =>
         string.Join(", ", PeerIdleTimeout.Presets.Select(static p => $"{p.PresetName} = {p.Value.TotalSeconds:0} s"));
-
-    private static void CheckKeys(IConfiguration section, string where, string[] allowed, List<string> failures)
-    {
-        foreach (var child in section.GetChildren())
-        {
-            if (!allowed.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
-            {
-                failures.Add($"{where}:{child.Key}: unknown key '{child.Key}'. Fix: remove it or use one of the known keys: {string.Join(", ", allowed)}; see docs/CONFIGURATION.md.");
-            }
-        }
-    }
 }

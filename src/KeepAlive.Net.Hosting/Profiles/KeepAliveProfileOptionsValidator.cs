@@ -51,6 +51,9 @@ internal sealed class KeepAliveProfileOptionsValidator : IValidateOptions<KeepAl
                 .Select(e => $"{registration.Describe("Heartbeat:" + e.OptionName)}: {e.Message}"));
         }
 
+        failures.AddRange(HttpProfileRules.Validate(options)
+            .Select(e => $"{registration.Describe(e.OptionName)}: {e.Message}"));
+
         if (failures.Count == 0 && KeepAliveProfileRules.CheckTcpAgainstPeerIdleTimeout(options) is { } crossField)
         {
             failures.Add($"{registration.Describe("Tcp:IdleTime")}: {crossField}");

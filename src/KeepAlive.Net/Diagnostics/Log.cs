@@ -20,4 +20,8 @@ internal static partial class Log
     [LoggerMessage(EventId = KeepAliveEventIds.KeepAliveOptionFixedByPlatform, Level = LogLevel.Warning,
         Message = "TCP keep-alive {Option} is fixed at {Effective} on {Platform}; requested {Requested}. {Reason}")]
     public static partial void KeepAliveOptionFixedByPlatform(ILogger logger, KeepAliveOption option, KeepAlivePlatform platform, string requested, string effective, string? reason);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.KeepAliveOptionNotAsWritten, Level = LogLevel.Warning,
+        Message = "TCP keep-alive {Option} on {Platform} is {Status}: effective {Effective}. {Reason}")]
+    public static partial void KeepAliveOptionNotAsWritten(ILogger logger, KeepAliveOption option, KeepAlivePlatform platform, KeepAliveOptionStatus status, string effective, string? reason);
 }

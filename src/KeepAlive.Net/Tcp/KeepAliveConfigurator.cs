@@ -13,17 +13,19 @@ internal static class KeepAliveConfigurator
         var backend = KeepAliveBackends.For(capabilities.Platform);
         backend.Apply(socket, plan);
         var read = backend.Read(socket, capabilities, plan);
+        var enabled = new PlannedValue(true, plan.Enabled ? 1 : 0, plan.Enabled ? 1 : 0, KeepAliveOptionStatus.Applied, null);
         var settings = read with
         {
             Options =
             [
-                Report(KeepAliveOption.Enabled, plan.Enabled ? 1 : 0, read.Enabled ? 1 : 0, KeepAliveOptionStatus.Applied, null),
+                Report(KeepAliveOption.Enabled, enabled, read.Enabled ? 1 : 0),
                 Report(KeepAliveOption.IdleTime, plan.Idle, Milliseconds(read.IdleTime)),
                 Report(KeepAliveOption.Interval, plan.Interval, Milliseconds(read.Interval)),
                 Report(KeepAliveOption.ProbeCount, plan.ProbeCount, read.ProbeCount),
                 Report(KeepAliveOption.UserTimeout, plan.UserTimeout, Milliseconds(read.UserTimeout)),
             ],
         };
+        settings = UserTimeoutReport.Explain(settings);
 
         if (logger is not null)
         {
@@ -52,15 +54,19 @@ internal static class KeepAliveConfigurator
 
     private static long? Milliseconds(TimeSpan? value) => value is { } v ? (long)v.TotalMilliseconds : null;
 
+    // The status comes from the read-back: a value other than the one written is never reported as applied.
     private static KeepAliveOptionReport Report(KeepAliveOption option, PlannedValue planned, long? effective)
     {
-        var reason = planned.Reason;
         if (planned.Apply && effective is { } actual && actual != planned.Value)
         {
-            reason = (reason is null ? string.Empty : reason + " ") + $"The kernel reports {actual} instead of the {planned.Value} written.";
+            var report = new KeepAliveOptionReport(option, KeepAliveOptionStatus.ReadBackDiffers, planned.Requested, effective, null) { RequestedTime = planned.RequestedTime };
+            return report with
+            {
+                Reason = $"{report.Format(planned.Value)} was written, but the kernel reports {report.Format(actual)}: another thread or process changed it, or the kernel adjusted it. The effective value is what is in force.",
+            };
         }
 
-        return Report(option, planned.Requested, effective, planned.Status, reason);
+        return new KeepAliveOptionReport(option, planned.Status, planned.Requested, effective, planned.Reason) { RequestedTime = planned.RequestedTime };
     }
 
     private static KeepAliveOptionReport Report(KeepAliveOption option, long? requested, long? effective, KeepAliveOptionStatus status, string? reason) =>
@@ -74,6 +80,9 @@ internal static class KeepAliveConfigurator
             {
                 case KeepAliveOptionStatus.Rounded:
                     Log.KeepAliveOptionRounded(logger, report.Option, settings.Platform, report.Format(report.Requested), report.Format(report.Effective), report.Reason);
+                    break;
+                case KeepAliveOptionStatus.Overridden or KeepAliveOptionStatus.ReadBackDiffers:
+                    Log.KeepAliveOptionNotAsWritten(logger, report.Option, settings.Platform, report.Status, report.Format(report.Effective), report.Reason);
                     break;
                 case KeepAliveOptionStatus.FixedByPlatform:
                     Log.KeepAliveOptionFixedByPlatform(logger, report.Option, settings.Platform, report.Format(report.Requested), report.Format(report.Effective), report.Reason);

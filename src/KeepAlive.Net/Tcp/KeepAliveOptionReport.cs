@@ -19,8 +19,17 @@ public sealed record KeepAliveOptionReport(
     long? Effective,
     string? Reason)
 {
-    /// <summary>Gets the requested value as a duration, for the time options.</summary>
-    public TimeSpan? RequestedTime => IsTime && Requested is { } ms ? TimeSpan.FromMilliseconds(ms) : null;
+    private readonly TimeSpan? _requestedTime;
+
+    /// <summary>
+    /// Gets the requested value as a duration, for the time options, exactly as requested (a 0.5 ms request is 0.5 ms,
+    /// while <see cref="Requested"/> holds whole milliseconds).
+    /// </summary>
+    public TimeSpan? RequestedTime
+    {
+        get => _requestedTime ?? (IsTime && Requested is { } ms ? TimeSpan.FromMilliseconds(ms) : null);
+        init => _requestedTime = value;
+    }
 
     /// <summary>Gets the effective value as a duration, for the time options.</summary>
     public TimeSpan? EffectiveTime => IsTime && Effective is { } ms ? TimeSpan.FromMilliseconds(ms) : null;
@@ -42,7 +51,11 @@ public sealed record KeepAliveOptionReport(
     public override string ToString()
     {
         var text = $"{Option}: {Status}";
-        if (Requested is not null)
+        if (RequestedTime is { } requestedTime)
+        {
+            text += $", requested {KeepAliveFormat.Duration(requestedTime)}";
+        }
+        else if (Requested is not null)
         {
             text += $", requested {Format(Requested)}";
         }

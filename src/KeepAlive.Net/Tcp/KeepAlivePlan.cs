@@ -33,21 +33,25 @@ internal sealed class KeepAlivePlan
 
         TcpKeepAliveValidator.ThrowIfInvalid(options, capabilities);
         var unknown = capabilities.Platform == KeepAlivePlatform.Unknown;
-        var idle = unknown ? Unsupported(options.IdleTime) : RoundTime(options.IdleTime, capabilities);
-        var interval = unknown ? Unsupported(options.Interval) : RoundTime(options.Interval, capabilities);
-        var probeCount = PlanProbeCount(options.ProbeCount, capabilities);
+        var idle = options.KeepsCurrent(KeepAliveOption.IdleTime) ? PlannedValue.KeepCurrent
+            : unknown ? Unsupported(options.IdleTime) : RoundTime(options.IdleTime, capabilities);
+        var interval = options.KeepsCurrent(KeepAliveOption.Interval) ? PlannedValue.KeepCurrent
+            : unknown ? Unsupported(options.Interval) : RoundTime(options.Interval, capabilities);
+        var probeCount = options.KeepsCurrent(KeepAliveOption.ProbeCount) ? PlannedValue.KeepCurrent : PlanProbeCount(options.ProbeCount, capabilities);
         return new KeepAlivePlan(capabilities, true)
         {
             Idle = idle,
             Interval = interval,
             ProbeCount = probeCount,
-            UserTimeout = PlanUserTimeout(options.UserTimeout, capabilities, idle, interval, probeCount),
+            UserTimeout = options.KeepsCurrent(KeepAliveOption.UserTimeout) && capabilities.SupportsUserTimeout
+                ? PlannedValue.KeepCurrent
+                : PlanUserTimeout(options.UserTimeout, capabilities, idle, interval, probeCount),
         };
     }
 
     private static PlannedValue Unsupported(TimeSpan requested) =>
         new(false, (long)requested.TotalMilliseconds, 0, KeepAliveOptionStatus.Unsupported,
-            "This operating system has no known mapping for the option; the kernel's value stays.");
+            "This operating system has no known mapping for the option; the kernel's value stays.", requested);
 
     private static PlannedValue RoundTime(TimeSpan requested, KeepAliveCapabilities capabilities)
     {
@@ -57,16 +61,16 @@ internal sealed class KeepAlivePlan
         if (rounded < step)
         {
             return new PlannedValue(true, requestedMs, (long)step.TotalMilliseconds, KeepAliveOptionStatus.Rounded, string.Create(CultureInfo.InvariantCulture,
-                $"{KeepAliveFormat.Duration(requested)} is below {capabilities.Platform}'s minimum; raised to {KeepAliveFormat.Duration(step)}, the earliest the kernel can probe."));
+                $"{KeepAliveFormat.Duration(requested)} is below {capabilities.Platform}'s minimum; raised to {KeepAliveFormat.Duration(step)}, the earliest the kernel can probe."), requested);
         }
 
         if (rounded != requested)
         {
             return new PlannedValue(true, requestedMs, (long)rounded.TotalMilliseconds, KeepAliveOptionStatus.Rounded, string.Create(CultureInfo.InvariantCulture,
-                $"{capabilities.Platform} takes whole {(step == TimeSpan.FromSeconds(1) ? "seconds" : "milliseconds")}: {KeepAliveFormat.Duration(requested)} rounded down to {KeepAliveFormat.Duration(rounded)}, so no probe is later than asked."));
+                $"{capabilities.Platform} takes whole {(step == TimeSpan.FromSeconds(1) ? "seconds" : "milliseconds")}: {KeepAliveFormat.Duration(requested)} rounded down to {KeepAliveFormat.Duration(rounded)}, so no probe is later than asked."), requested);
         }
 
-        return new PlannedValue(true, requestedMs, requestedMs, KeepAliveOptionStatus.Applied, null);
+        return new PlannedValue(true, requestedMs, requestedMs, KeepAliveOptionStatus.Applied, null, requested);
     }
 
     private static PlannedValue PlanProbeCount(int requested, KeepAliveCapabilities capabilities)
@@ -91,7 +95,7 @@ internal sealed class KeepAlivePlan
             return requested == TimeSpan.Zero
                 ? new PlannedValue(false, 0, 0, KeepAliveOptionStatus.OsDefault, null)
                 : new PlannedValue(false, requestedMs, 0, KeepAliveOptionStatus.Unsupported, string.Create(CultureInfo.InvariantCulture,
-                    $"{capabilities.Platform} has no TCP_USER_TIMEOUT: unacknowledged data to a dead peer is bounded only by the kernel's retransmission limit (about 15 minutes on most systems)."));
+                    $"{capabilities.Platform} has no TCP_USER_TIMEOUT: unacknowledged data to a dead peer is bounded only by the kernel's retransmission limit (about 15 minutes on most systems)."), requested);
         }
 
         if (requested is null)
@@ -111,6 +115,6 @@ internal sealed class KeepAlivePlan
         var ms = Math.Max(1, requestedMs!.Value);
         var exact = TimeSpan.FromMilliseconds(ms) == requested;
         return new PlannedValue(true, requestedMs, ms, exact ? KeepAliveOptionStatus.Applied : KeepAliveOptionStatus.Rounded,
-            exact ? null : string.Create(CultureInfo.InvariantCulture, $"TCP_USER_TIMEOUT takes whole milliseconds: {requested.Value.TotalMilliseconds} ms became {ms} ms."));
+            exact ? null : string.Create(CultureInfo.InvariantCulture, $"TCP_USER_TIMEOUT takes whole milliseconds: {requested.Value.TotalMilliseconds} ms became {ms} ms."), requested);
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using KeepAlive.Net.Tcp;
 
 namespace KeepAlive.Net;
 
@@ -40,17 +41,27 @@ public sealed record KeepAliveSettings
     public IReadOnlyList<KeepAliveOptionReport> Options { get; init; } = [];
 
     /// <summary>
-    /// Gets the time after which the kernel declares an idle, silent peer dead:
-    /// idle + interval × probe count, or <see langword="null"/> when keep-alive is off or a value is unknown.
+    /// Gets the time after which the kernel declares an idle, silent peer dead, computed as the kernel behaves:
+    /// idle + interval × probe count; on Linux with a <see cref="UserTimeout"/> the probe count is not used and the
+    /// connection is reset at the first probe at least the user timeout after the last segment received
+    /// (idle + interval × max(1, ⌈(user timeout − idle) / interval⌉)). <see langword="null"/> when keep-alive is off or a value is unknown.
     /// </summary>
     public TimeSpan? DeadPeerDetectionTime =>
         Enabled && IdleTime is { } idle && Interval is { } interval && ProbeCount is { } count
-            ? idle + (interval * count)
+            ? DeadPeerTime.Idle(idle, interval, count, UserTimeout)
             : null;
 
-    /// <summary>Gets a value indicating whether any setting was rounded, fixed by the platform or unsupported.</summary>
+    /// <summary>
+    /// Gets the time after which the kernel gives up on a dead peer while sent data is unacknowledged (keep-alive does
+    /// not run then): the <see cref="UserTimeout"/> when one is in force, or <see langword="null"/> when none is, in
+    /// which case only the kernel's retransmission limit applies (tcp_retries2, about 15 minutes on Linux by default).
+    /// </summary>
+    public TimeSpan? DeadPeerDetectionTimeWithDataInFlight => UserTimeout is { } timeout && timeout > TimeSpan.Zero ? timeout : null;
+
+    /// <summary>Gets a value indicating whether any setting was rounded, fixed by the platform, unsupported, overridden or read back different.</summary>
     public bool HasAdjustments => Options.Any(static o => o.Status is KeepAliveOptionStatus.Rounded
-        or KeepAliveOptionStatus.FixedByPlatform or KeepAliveOptionStatus.Unsupported);
+        or KeepAliveOptionStatus.FixedByPlatform or KeepAliveOptionStatus.Unsupported
+        or KeepAliveOptionStatus.Overridden or KeepAliveOptionStatus.ReadBackDiffers);
 
     /// <summary>Gets the report for one setting.</summary>
     /// <param name="option">The setting.</param>
@@ -65,6 +76,11 @@ public sealed record KeepAliveSettings
         text.Append(CultureInfo.InvariantCulture, $", idle {Describe(IdleTime)}, interval {Describe(Interval)}");
         text.Append(CultureInfo.InvariantCulture, $", probes {(ProbeCount?.ToString(CultureInfo.InvariantCulture) ?? "unknown")}");
         text.Append(CultureInfo.InvariantCulture, $", user timeout {(UserTimeout is null ? "unsupported" : UserTimeout == TimeSpan.Zero ? "OS default" : Describe(UserTimeout))}");
+        if (DeadPeerDetectionTime is { } dead)
+        {
+            text.Append(CultureInfo.InvariantCulture, $", dead idle peer found after {Describe(dead)}");
+        }
+
         text.Append(IsReadBackFromKernel ? " (read back from the kernel)" : " (as set; this platform cannot read them back)");
         return text.ToString();
     }

@@ -1,3 +1,5 @@
+using KeepAlive.Net.Tcp;
+
 namespace KeepAlive.Net;
 
 /// <summary>
@@ -31,45 +33,88 @@ public class TcpKeepAliveOptions
     /// </summary>
     public static readonly TimeSpan OsDefaultUserTimeout = TimeSpan.Zero;
 
+    private TimeSpan _idleTime = TimeSpan.FromSeconds(DefaultIdleSeconds);
+    private TimeSpan _interval = TimeSpan.FromSeconds(DefaultIntervalSeconds);
+    private int _probeCount = DefaultProbeCount;
+    private TimeSpan? _userTimeout;
+    private KeepAliveOption[] _set = [];
+
+    /// <summary>
+    /// Gets or sets what happens to a field that is never set: written with the library's default, or left as the
+    /// socket has it.
+    /// </summary>
+    /// <value>
+    /// The default value is <see cref="TcpKeepAliveUnsetValues.UseDefaults"/>. With
+    /// <see cref="TcpKeepAliveUnsetValues.KeepCurrent"/>, only the fields assigned (in code or by configuration binding)
+    /// are written; the others keep the socket's current value and their getters still return the library's defaults.
+    /// </value>
+    public TcpKeepAliveUnsetValues UnsetValues { get; set; }
+
     /// <summary>Gets or sets a value indicating whether TCP keep-alive (SO_KEEPALIVE) is on.</summary>
     /// <value>The default value is <see langword="true"/>. <see langword="false"/> turns SO_KEEPALIVE off and leaves the other options as they are.</value>
     public bool Enabled { get; set; } = DefaultEnabled;
 
     /// <summary>Gets or sets how long a connection must be idle before the kernel sends the first probe (TCP_KEEPIDLE).</summary>
     /// <value>The default value is 30 seconds. Allowed: 1 s to 32767 s.</value>
-    public TimeSpan IdleTime { get; set; } = TimeSpan.FromSeconds(DefaultIdleSeconds);
+    public TimeSpan IdleTime { get => _idleTime; set => _idleTime = Mark(KeepAliveOption.IdleTime, value); }
 
     /// <summary>Gets or sets the time between unanswered probes (TCP_KEEPINTVL).</summary>
     /// <value>The default value is 10 seconds. Allowed: 1 s to 32767 s.</value>
-    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(DefaultIntervalSeconds);
+    public TimeSpan Interval { get => _interval; set => _interval = Mark(KeepAliveOption.Interval, value); }
 
-    /// <summary>Gets or sets how many unanswered probes make the kernel drop the connection (TCP_KEEPCNT).</summary>
+    /// <summary>
+    /// Gets or sets how many unanswered probes make the kernel drop the connection (TCP_KEEPCNT). On Linux an explicit
+    /// <see cref="UserTimeout"/> replaces it: the kernel then resets the connection at the first probe after the user
+    /// timeout, whatever the count (the report marks it <see cref="KeepAliveOptionStatus.Overridden"/>).
+    /// </summary>
     /// <value>The default value is 3. Allowed: 1 to 127. Windows before 1709 always uses 10.</value>
-    public int ProbeCount { get; set; } = DefaultProbeCount;
+    public int ProbeCount { get => _probeCount; set => _probeCount = Mark(KeepAliveOption.ProbeCount, value); }
 
     /// <summary>
     /// Gets or sets the longest time transmitted data may stay unacknowledged before the kernel drops the
     /// connection (TCP_USER_TIMEOUT, Linux only). Keep-alive does nothing while data is in flight; this does.
+    /// On Linux it also replaces <see cref="ProbeCount"/> for idle connections.
     /// </summary>
     /// <value>
     /// The default value is <see langword="null"/>: derived as slightly below
     /// <see cref="IdleTime"/> + <see cref="Interval"/> × <see cref="ProbeCount"/> (that sum minus half an interval),
-    /// as Cloudflare's "When TCP sockets refuse to die" recommends. An explicit value wins;
+    /// as Cloudflare's "When TCP sockets refuse to die" recommends, so a dead idle peer is still found after
+    /// <see cref="ProbeCount"/> probes. An explicit value wins;
     /// <see cref="OsDefaultUserTimeout"/> (zero) keeps the operating system's default. Allowed: 0 to int.MaxValue ms.
+    /// With <see cref="TcpKeepAliveUnsetValues.KeepCurrent"/>, <see langword="null"/> keeps the socket's value instead.
     /// </value>
-    public TimeSpan? UserTimeout { get; set; }
+    public TimeSpan? UserTimeout { get => _userTimeout; set => _userTimeout = Mark(KeepAliveOption.UserTimeout, value); }
 
-    /// <summary>Gets the time after which a silent peer is declared dead: <see cref="IdleTime"/> + <see cref="Interval"/> × <see cref="ProbeCount"/>.</summary>
-    /// <returns>The sum, or <see cref="TimeSpan.MaxValue"/> when it does not fit.</returns>
-    public TimeSpan GetDeadPeerDetectionTime()
+    /// <summary>Tells whether <c>ConfigureKeepAlive</c> leaves a field as the socket has it.</summary>
+    /// <param name="option">The field.</param>
+    /// <returns>
+    /// <see langword="true"/> with <see cref="TcpKeepAliveUnsetValues.KeepCurrent"/> for a field never assigned, and for a
+    /// <see cref="UserTimeout"/> of <see langword="null"/> (there is nothing to derive it from when other fields are kept).
+    /// </returns>
+    internal bool KeepsCurrent(KeepAliveOption option) =>
+        UnsetValues == TcpKeepAliveUnsetValues.KeepCurrent && option switch
+        {
+            KeepAliveOption.Enabled => false,
+            KeepAliveOption.UserTimeout => _userTimeout is null,
+            _ => Array.IndexOf(_set, option) < 0,
+        };
+
+    /// <summary>
+    /// Gets the time after which the kernel declares a silent, idle peer dead with these options:
+    /// <see cref="IdleTime"/> + <see cref="Interval"/> × <see cref="ProbeCount"/>, or, on Linux with an explicit
+    /// <see cref="UserTimeout"/>, the first probe at or after the user timeout (see <see cref="KeepAliveSettings.DeadPeerDetectionTime"/>).
+    /// </summary>
+    /// <returns>The time, or <see cref="TimeSpan.MaxValue"/> when it does not fit.</returns>
+    public TimeSpan GetDeadPeerDetectionTime() =>
+        DeadPeerTime.Idle(IdleTime, Interval, ProbeCount, KeepAliveCapabilities.Current.SupportsUserTimeout ? UserTimeout : null) ?? TimeSpan.MaxValue;
+
+    private T Mark<T>(KeepAliveOption option, T value)
     {
-        try
+        if (Array.IndexOf(_set, option) < 0)
         {
-            return checked(IdleTime + (Interval * ProbeCount));
+            _set = [.. _set, option];
         }
-        catch (OverflowException)
-        {
-            return TimeSpan.MaxValue;
-        }
+
+        return value;
     }
 }

@@ -29,10 +29,25 @@ public static class TcpKeepAliveValidator
         }
 
         List<KeepAliveValidationError>? errors = null;
-        CheckTime(ref errors, nameof(TcpKeepAliveOptions.IdleTime), options.IdleTime, capabilities.MaxIdleTime, capabilities, "TCP_KEEPIDLE", "00:00:30");
-        CheckTime(ref errors, nameof(TcpKeepAliveOptions.Interval), options.Interval, capabilities.MaxInterval, capabilities, "TCP_KEEPINTVL", "00:00:10");
+        var keepIdle = options.KeepsCurrent(KeepAliveOption.IdleTime);
+        var keepInterval = options.KeepsCurrent(KeepAliveOption.Interval);
+        if (!keepIdle)
+        {
+            CheckTime(ref errors, nameof(TcpKeepAliveOptions.IdleTime), options.IdleTime, capabilities.MaxIdleTime, capabilities, "TCP_KEEPIDLE", "00:00:30");
+        }
 
-        if (options.ProbeCount < 1 || options.ProbeCount > capabilities.MaxProbeCount)
+        if (!keepInterval)
+        {
+            CheckTime(ref errors, nameof(TcpKeepAliveOptions.Interval), options.Interval, capabilities.MaxInterval, capabilities, "TCP_KEEPINTVL", "00:00:10");
+        }
+
+        if (keepIdle != keepInterval && capabilities.Platform == KeepAlivePlatform.WindowsLegacy)
+        {
+            Add(ref errors, keepIdle ? nameof(TcpKeepAliveOptions.IdleTime) : nameof(TcpKeepAliveOptions.Interval),
+                "Windows before 10 1709 writes IdleTime and Interval together (SIO_KEEPALIVE_VALS) and cannot read either back, so one cannot be kept while the other changes. Fix: set both, or neither, with UnsetValues = KeepCurrent.");
+        }
+
+        if (!options.KeepsCurrent(KeepAliveOption.ProbeCount) && (options.ProbeCount < 1 || options.ProbeCount > capabilities.MaxProbeCount))
         {
             Add(ref errors, nameof(TcpKeepAliveOptions.ProbeCount), string.Create(CultureInfo.InvariantCulture,
                 $"ProbeCount is {options.ProbeCount}, but {capabilities.Platform} accepts 1 to {capabilities.MaxProbeCount} probes (TCP_KEEPCNT). Fix: set ProbeCount between 1 and {capabilities.MaxProbeCount}, for example 3."));

@@ -40,8 +40,9 @@ public sealed class ConfigureKeepAliveLoopbackTests
             UserTimeout = TimeSpan.FromMilliseconds(12345),
             IsReadBackFromKernel = true,
         });
-        settings.Options.Should().OnlyContain(o => o.Status == KeepAliveOptionStatus.Applied);
-        settings.HasAdjustments.Should().BeFalse();
+        settings.Options.Where(o => o.Option != KeepAliveOption.ProbeCount).Should().OnlyContain(o => o.Status == KeepAliveOptionStatus.Applied);
+        settings.GetReport(KeepAliveOption.ProbeCount)!.Status.Should().Be(KeepAliveOptionStatus.Overridden, "a 12.345 s user timeout ends an idle connection at the first probe after it (21 s), not after 6 probes (41 s)");
+        settings.DeadPeerDetectionTime.Should().Be(TimeSpan.FromSeconds(21));
 
         // Read through .NET's own option mapping and raw getsockopt, not through our backend.
         ((int)pair.Client.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive)!).Should().NotBe(0);
@@ -228,7 +229,7 @@ public sealed class ConfigureKeepAliveLoopbackTests
 
         var text = pair.Client.ConfigureKeepAlive(new TcpKeepAliveOptions()).ToString();
 
-        text.Should().Be("Linux: keep-alive on, idle 30 s, interval 10 s, probes 3, user timeout 55 s (read back from the kernel)");
+        text.Should().Be("Linux: keep-alive on, idle 30 s, interval 10 s, probes 3, user timeout 55 s, dead idle peer found after 60 s (read back from the kernel)");
     }
 
     private static string KeepAliveFormat(int ms) =>

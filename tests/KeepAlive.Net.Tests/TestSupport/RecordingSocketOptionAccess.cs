@@ -29,7 +29,15 @@ internal sealed class RecordingSocketOptionAccess : ISocketOptionAccess
         return stored.Length;
     }
 
-    public void IoControl(int code, ReadOnlySpan<byte> input) => Calls.Add(new RecordedCall("WSAIoctl", 0, code, input.ToArray()));
+    public void IoControl(int code, ReadOnlySpan<byte> input)
+    {
+        Calls.Add(new RecordedCall("WSAIoctl", 0, code, input.ToArray()));
+        if (code == unchecked((int)0x98000004))
+        {
+            // SIO_KEEPALIVE_VALS's onoff switches SO_KEEPALIVE (SOL_SOCKET 0xffff, 0x0008) as Windows does.
+            _stored[(0xffff, 0x0008)] = input[..4].ToArray();
+        }
+    }
 
     public void SetPortableOption(SocketOptionLevel level, SocketOptionName name, int value) =>
         SetRawOption((int)level, (int)name, BitConverter.GetBytes(value));

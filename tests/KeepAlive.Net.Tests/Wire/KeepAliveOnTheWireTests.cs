@@ -24,23 +24,27 @@ public sealed class KeepAliveOnTheWireTests(ITestOutputHelper output)
     [Fact]
     public async Task DeadPeer_IdleConnection_ReceiveTimesOutWithinIdlePlusProbes()
     {
-        using var lab = NetworkLab.Create();
-        using var listener = lab.Listen();
-        using var client = lab.CreateSocket(lab.ClientNamespace);
-        client.ConfigureKeepAlive(FastProbes).DeadPeerDetectionTime.Should().Be(DetectionTime);
-        using var server = await ConnectAsync(client, listener);
-        await ExchangeAsync(client, server);
-        var lastActivity = Stopwatch.StartNew();
-
-        var pending = client.ReceiveAsync(new byte[16], SocketFlags.None);
-        lab.CutServerLink();
-        var failure = await CatchSocketErrorAsync(pending, TimeSpan.FromSeconds(30));
-        var elapsed = lastActivity.Elapsed;
-        output.WriteLine($"receive failed with {failure} after {elapsed.TotalSeconds:F2} s (bound {DetectionTime.TotalSeconds} s)");
+        var (settings, failure, elapsed) = await CutIdlePeerAsync(FastProbes);
+        settings.DeadPeerDetectionTime.Should().Be(DetectionTime);
 
         failure.Should().Be(SocketError.TimedOut);
         elapsed.Should().BeGreaterThan(DetectionTime - TimeSpan.FromMilliseconds(300), "the kernel must send all probes first");
         elapsed.Should().BeLessThan(DetectionTime + TimeSpan.FromSeconds(6), "idle + interval x count plus a generous margin");
+    }
+
+    [Fact]
+    public async Task DeadPeer_IdleWithUserTimeoutAboveProbes_KernelWaitsForUserTimeoutAndReportSaysSo()
+    {
+        var userTimeout = TimeSpan.FromSeconds(10);
+        var options = new TcpKeepAliveOptions { IdleTime = TimeSpan.FromSeconds(1), Interval = TimeSpan.FromSeconds(1), ProbeCount = 2, UserTimeout = userTimeout };
+
+        var (settings, failure, elapsed) = await CutIdlePeerAsync(options);
+
+        settings.DeadPeerDetectionTime.Should().Be(userTimeout, "Linux does not count probes when TCP_USER_TIMEOUT is set");
+        settings.GetReport(KeepAliveOption.ProbeCount)!.Status.Should().Be(KeepAliveOptionStatus.Overridden);
+        failure.Should().Be(SocketError.TimedOut);
+        elapsed.Should().BeGreaterThan(userTimeout - TimeSpan.FromMilliseconds(300), "2 probes (3 s) do not end the connection: the user timeout does");
+        elapsed.Should().BeLessThan(userTimeout + TimeSpan.FromSeconds(5));
     }
 
     [Fact]
@@ -153,6 +157,25 @@ public sealed class KeepAliveOnTheWireTests(ITestOutputHelper output)
                 return;
             }
         }
+    }
+
+    /// <summary>Configures a client, lets the connection go idle, cuts the server's link and times the kernel's verdict.</summary>
+    private async Task<(KeepAliveSettings Settings, SocketError? Failure, TimeSpan Elapsed)> CutIdlePeerAsync(TcpKeepAliveOptions options)
+    {
+        using var lab = NetworkLab.Create();
+        using var listener = lab.Listen();
+        using var client = lab.CreateSocket(lab.ClientNamespace);
+        var settings = client.ConfigureKeepAlive(options);
+        using var server = await ConnectAsync(client, listener);
+        await ExchangeAsync(client, server);
+        var lastActivity = Stopwatch.StartNew();
+
+        var pending = client.ReceiveAsync(new byte[16], SocketFlags.None);
+        lab.CutServerLink();
+        var failure = await CatchSocketErrorAsync(pending, TimeSpan.FromSeconds(40));
+        var elapsed = lastActivity.Elapsed;
+        output.WriteLine($"receive failed with {failure} after {elapsed.TotalSeconds:F2} s; the report says a dead idle peer is found after {settings.DeadPeerDetectionTime?.TotalSeconds} s");
+        return (settings, failure, elapsed);
     }
 
     private static async Task<Socket> ConnectAsync(Socket client, Socket listener)

@@ -16,9 +16,21 @@ internal sealed class SocketOptionKeepAliveBackend(NativeOptionNames names) : IK
             return;
         }
 
-        socket.SetInt32(names.IpProtoTcp, names.KeepIdle, checked((int)(plan.Idle.Value / MillisecondsPerSecond)));
-        socket.SetInt32(names.IpProtoTcp, names.KeepInterval, checked((int)(plan.Interval.Value / MillisecondsPerSecond)));
-        socket.SetInt32(names.IpProtoTcp, names.KeepCount, checked((int)plan.ProbeCount.Value));
+        if (plan.Idle.Apply)
+        {
+            socket.SetInt32(names.IpProtoTcp, names.KeepIdle, checked((int)(plan.Idle.Value / MillisecondsPerSecond)));
+        }
+
+        if (plan.Interval.Apply)
+        {
+            socket.SetInt32(names.IpProtoTcp, names.KeepInterval, checked((int)(plan.Interval.Value / MillisecondsPerSecond)));
+        }
+
+        if (plan.ProbeCount.Apply)
+        {
+            socket.SetInt32(names.IpProtoTcp, names.KeepCount, checked((int)plan.ProbeCount.Value));
+        }
+
         if (plan.UserTimeout.Apply && names.UserTimeout is { } userTimeout)
         {
             socket.SetInt32(names.IpProtoTcp, userTimeout, checked((int)plan.UserTimeout.Value));

@@ -13,9 +13,10 @@ internal sealed class WindowsLegacyKeepAliveBackend : IKeepAliveBackend
 
     public void Apply(ISocketOptionAccess socket, KeepAlivePlan plan)
     {
-        if (!plan.Enabled)
+        if (!plan.Enabled || (!plan.Idle.Apply && !plan.Interval.Apply))
         {
-            socket.SetInt32(Names.SolSocket, Names.SoKeepAlive, 0);
+            // Off, or on with both times kept as they are (UnsetValues = KeepCurrent): only SO_KEEPALIVE is written.
+            socket.SetInt32(Names.SolSocket, Names.SoKeepAlive, plan.Enabled ? 1 : 0);
             return;
         }
 
@@ -30,8 +31,8 @@ internal sealed class WindowsLegacyKeepAliveBackend : IKeepAliveBackend
     {
         Platform = capabilities.Platform,
         Enabled = socket.GetInt32(Names.SolSocket, Names.SoKeepAlive) != 0,
-        IdleTime = applied is { Enabled: true } ? TimeSpan.FromMilliseconds(applied.Idle.Value) : null,
-        Interval = applied is { Enabled: true } ? TimeSpan.FromMilliseconds(applied.Interval.Value) : null,
+        IdleTime = applied is { Enabled: true, Idle.Apply: true } ? TimeSpan.FromMilliseconds(applied.Idle.Value) : null,
+        Interval = applied is { Enabled: true, Interval.Apply: true } ? TimeSpan.FromMilliseconds(applied.Interval.Value) : null,
         ProbeCount = capabilities.FixedProbeCount,
         UserTimeout = null,
         IsReadBackFromKernel = false,

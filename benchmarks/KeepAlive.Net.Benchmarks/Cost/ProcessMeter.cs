@@ -1,0 +1,25 @@
+using System.Diagnostics;
+
+namespace KeepAlive.Net.Benchmarks.Cost;
+
+/// <summary>
+/// A reading of the whole process: CPU time of every thread (user + kernel), bytes allocated on every thread
+/// (<see cref="GC.GetTotalAllocatedBytes(bool)"/>, precise) and the monotonic clock. Two readings give the cost of
+/// what ran between them, whichever threads ran it.
+/// </summary>
+internal readonly record struct ProcessMeter(TimeSpan Cpu, long Allocated, long Timestamp)
+{
+    public static ProcessMeter Read() => new(Environment.CpuUsage.TotalTime, GC.GetTotalAllocatedBytes(precise: true), Stopwatch.GetTimestamp());
+
+    /// <summary>CPU time between <paramref name="start"/> and this reading, as a percentage of one core over the wall time.</summary>
+    public double CpuPercentSince(ProcessMeter start) => 100 * (Cpu - start.Cpu).TotalSeconds / Stopwatch.GetElapsedTime(start.Timestamp, Timestamp).TotalSeconds;
+
+    /// <summary>Forces a full blocking, compacting collection and waits for finalizers, then lets the process go quiet.</summary>
+    public static void Settle(TimeSpan quiet)
+    {
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        Thread.Sleep(quiet);
+    }
+}

@@ -1,0 +1,76 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using KeepAlive.Net.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace KeepAlive.Net.AspNetCore;
+
+/// <summary>
+/// Applies the settings of a profile that Kestrel and <c>UseWebSockets</c> only have server-wide: the HTTP/1.1 keep-alive
+/// timeout, the HTTP/2 ping delay and timeout, and the WebSocket keep-alive interval and timeout. Two endpoints whose
+/// profiles disagree on one of them stop the host, naming both.
+/// </summary>
+internal static class ServerWideSettings
+{
+    private static readonly ConditionalWeakTable<object, Dictionary<string, (string Profile, TimeSpan Value)>> Claims = [];
+
+    public static void Apply(ListenOptions listenOptions, string profileName, KeepAliveProfileOptions profile)
+    {
+        var limits = listenOptions.KestrelServerOptions.Limits;
+        var server = listenOptions.KestrelServerOptions;
+        if (profile.Http.KeepAliveTimeout is { } keepAlive)
+        {
+            Claim(server, "Http:KeepAliveTimeout", "Kestrel's Limits.KeepAliveTimeout", profileName, keepAlive);
+            limits.KeepAliveTimeout = keepAlive;
+        }
+
+        if (profile.Http.KeepAlivePingDelay is { } delay)
+        {
+            Claim(server, "Http:KeepAlivePingDelay", "Kestrel's Limits.Http2.KeepAlivePingDelay", profileName, delay);
+            limits.Http2.KeepAlivePingDelay = delay;
+        }
+
+        if (profile.Http.KeepAlivePingTimeout is { } timeout)
+        {
+            Claim(server, "Http:KeepAlivePingTimeout", "Kestrel's Limits.Http2.KeepAlivePingTimeout", profileName, timeout);
+            limits.Http2.KeepAlivePingTimeout = timeout;
+        }
+
+        if (profile.WebSocket.KeepAliveInterval is null && profile.WebSocket.KeepAliveTimeout is null)
+        {
+            return;
+        }
+
+        // UseWebSockets() reads these options when each WebSocket is accepted, so setting them while Kestrel binds reaches every WebSocket.
+        var webSockets = listenOptions.ApplicationServices.GetRequiredService<IOptions<WebSocketOptions>>().Value;
+        if (profile.WebSocket.KeepAliveInterval is { } interval)
+        {
+            Claim(webSockets, "WebSocket:KeepAliveInterval", "WebSocketOptions.KeepAliveInterval of UseWebSockets", profileName, interval);
+            webSockets.KeepAliveInterval = interval;
+        }
+
+        if (profile.WebSocket.KeepAliveTimeout is { } wsTimeout)
+        {
+            Claim(webSockets, "WebSocket:KeepAliveTimeout", "WebSocketOptions.KeepAliveTimeout of UseWebSockets", profileName, wsTimeout);
+            webSockets.KeepAliveTimeout = wsTimeout;
+        }
+    }
+
+    private static void Claim(object owner, string setting, string what, string profileName, TimeSpan value)
+    {
+        var claims = Claims.GetOrCreateValue(owner);
+        lock (claims)
+        {
+            if (claims.TryGetValue(setting, out var earlier) && earlier.Value != value && !string.Equals(earlier.Profile, profileName, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                    $"{what} is server-wide, but KeepAlive profile '{earlier.Profile}' sets {setting} to {earlier.Value:c} and profile '{profileName}' to {value:c} on another endpoint. Fix: give both profiles the same {setting}, or set it in one of them only."));
+            }
+
+            claims[setting] = (profileName, value);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using System.Net.Http;
+
+namespace KeepAlive.Net.Hosting;
+
+/// <summary>
+/// The HTTP layer of a keep-alive profile (the <c>Http</c> section): connection retirement on the server, the pooled
+/// connection timers of an HttpClient, and HTTP/2 PING keep-alive on both sides. Every value is optional; an unset
+/// value leaves Kestrel's or <see cref="SocketsHttpHandler"/>'s own setting alone.
+/// </summary>
+/// <remarks>
+/// Server settings (<c>listenOptions.UseKeepAlive</c>): <see cref="MaxConnectionAge"/>, <see cref="MaxConnectionAgeJitter"/>,
+/// <see cref="MaxRequestsPerConnection"/>, <see cref="ConnectionCloseGracePeriod"/>, <see cref="KeepAliveTimeout"/>.
+/// Client settings (<c>httpClientBuilder.UseKeepAlive</c>): <see cref="PooledConnectionIdleTimeout"/>,
+/// <see cref="PooledConnectionLifetime"/>, <see cref="ConnectTimeout"/>. Both: the HTTP/2 ping settings.
+/// </remarks>
+public class HttpKeepAliveOptions
+{
+    /// <summary>
+    /// Gets or sets how long a server connection may live before it is retired: HTTP/1.1 answers the next response with
+    /// <c>Connection: close</c>, HTTP/2 sends GOAWAY, requests in flight complete. Clients then reconnect, re-resolve DNS
+    /// and follow load balancer or GSLB shifts (gRPC's MAX_CONNECTION_AGE).
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: connections are never retired for their age.</value>
+    public TimeSpan? MaxConnectionAge { get; set; }
+
+    /// <summary>
+    /// Gets or sets the largest random amount taken off <see cref="MaxConnectionAge"/> for each connection (and off
+    /// <see cref="PooledConnectionLifetime"/> for each client handler), so a fleet does not reconnect at once.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/> (no jitter). Less than the age it shortens.</value>
+    public TimeSpan? MaxConnectionAgeJitter { get; set; }
+
+    /// <summary>Gets or sets how many requests a server connection serves; the last one is answered with <c>Connection: close</c> (HTTP/1.1) or followed by GOAWAY (HTTP/2).</summary>
+    /// <value>The default value is <see langword="null"/>: no limit. At least 1.</value>
+    public int? MaxRequestsPerConnection { get; set; }
+
+    /// <summary>Gets or sets how long a retired server connection may take to finish its requests in flight before it is aborted.</summary>
+    /// <value>The default value is <see langword="null"/>, which means 30 seconds.</value>
+    public TimeSpan? ConnectionCloseGracePeriod { get; set; }
+
+    /// <summary>
+    /// Gets or sets Kestrel's keep-alive timeout: how long the server keeps an idle connection open between requests.
+    /// Behind a load balancer it must be <em>longer</em> than the balancer's idle timeout (<c>Heartbeat:PeerIdleTimeout</c>),
+    /// or the balancer reuses a connection the server has just closed (the classic 502).
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: Kestrel's own default (130 seconds).</value>
+    public TimeSpan? KeepAliveTimeout { get; set; }
+
+    /// <summary>
+    /// Gets or sets how long an HttpClient keeps an idle pooled connection. It must be <em>shorter</em> than the middlebox's
+    /// idle timeout (<c>Heartbeat:PeerIdleTimeout</c>), or the client reuses a connection the middlebox already forgot.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: the handler's own default (1 minute).</value>
+    public TimeSpan? PooledConnectionIdleTimeout { get; set; }
+
+    /// <summary>Gets or sets how long an HttpClient reuses a pooled connection before replacing it (which re-resolves DNS), shortened per handler by up to <see cref="MaxConnectionAgeJitter"/>.</summary>
+    /// <value>The default value is <see langword="null"/>: the handler's own default (infinite).</value>
+    public TimeSpan? PooledConnectionLifetime { get; set; }
+
+    /// <summary>Gets or sets how long an HttpClient waits for a new connection to be established.</summary>
+    /// <value>The default value is <see langword="null"/>: the handler's own default (infinite, bounded by the request timeout).</value>
+    public TimeSpan? ConnectTimeout { get; set; }
+
+    /// <summary>Gets or sets how long an HTTP/2 connection may stay silent before a PING frame is sent (Kestrel and HttpClient). At least 1 second.</summary>
+    /// <value>The default value is <see langword="null"/>: no keep-alive pings.</value>
+    public TimeSpan? KeepAlivePingDelay { get; set; }
+
+    /// <summary>Gets or sets how long a PING may stay unanswered before the connection is closed as dead. At least 1 second.</summary>
+    /// <value>The default value is <see langword="null"/>: the platform's default (20 seconds).</value>
+    public TimeSpan? KeepAlivePingTimeout { get; set; }
+
+    /// <summary>Gets or sets when an HttpClient sends keep-alive pings: only with requests in flight, or always.</summary>
+    /// <value>The default value is <see langword="null"/>: the handler's own default (<see cref="HttpKeepAlivePingPolicy.Always"/>).</value>
+    public HttpKeepAlivePingPolicy? KeepAlivePingPolicy { get; set; }
+}

@@ -1,0 +1,16 @@
+namespace KeepAlive.Net.Hosting;
+
+/// <summary>
+/// The WebSocket layer of a keep-alive profile (the <c>WebSocket</c> section), for Kestrel's <c>UseWebSockets</c> and for
+/// <see cref="System.Net.WebSockets.ClientWebSocket"/>. Every value is optional; an unset value leaves the platform's own.
+/// </summary>
+public class WebSocketKeepAliveOptions
+{
+    /// <summary>Gets or sets how often a keep-alive frame is sent: a PING when <see cref="KeepAliveTimeout"/> is set, else an unsolicited PONG.</summary>
+    /// <value>The default value is <see langword="null"/>: the platform's default (30 seconds on the client, 2 minutes on the server).</value>
+    public TimeSpan? KeepAliveInterval { get; set; }
+
+    /// <summary>Gets or sets how long a PING may stay unanswered by a PONG before the WebSocket is aborted as dead. Needs <see cref="KeepAliveInterval"/>.</summary>
+    /// <value>The default value is <see langword="null"/>: no timeout (a dead peer is only found by TCP).</value>
+    public TimeSpan? KeepAliveTimeout { get; set; }
+}

@@ -1,0 +1,74 @@
+using System.IO.Pipelines;
+using KeepAlive.Net.Streams;
+
+namespace KeepAlive.Net;
+
+/// <summary>
+/// Wraps a connection's <see cref="IDuplexPipe"/> (System.IO.Pipelines, part of the .NET shared framework) so that
+/// heartbeats follow the real traffic: a flush of <see cref="Output"/> marks <see cref="HeartbeatRegistration.MarkActivity"/>,
+/// a read of <see cref="Input"/> that brings new bytes marks <see cref="HeartbeatRegistration.MarkPeerActivity"/>, and a
+/// heartbeat registered through <see cref="RegisterHeartbeat"/> is written on the same output, never inside a message.
+/// </summary>
+/// <remarks>
+/// A message is everything written to <see cref="Output"/> between two flushes (<c>FlushAsync</c>, or <c>WriteAsync</c>
+/// which writes and flushes): the first <c>GetMemory</c>/<c>GetSpan</c>/<c>Advance</c> of a message takes the write path
+/// and the flush releases it. A heartbeat due meanwhile waits for the flush. The first call of a message waits (blocking
+/// the calling thread) only while a heartbeat is being written and flushed. <see cref="Output"/> keeps the
+/// single-writer rule of <see cref="PipeWriter"/>.
+/// </remarks>
+public sealed class HeartbeatDuplexPipe : IDuplexPipe
+{
+    private readonly ActivityWritePath _path = new(nameof(HeartbeatDuplexPipe));
+    private readonly ActivityPipeWriter _output;
+
+    /// <summary>Initializes a new instance of the <see cref="HeartbeatDuplexPipe"/> class.</summary>
+    /// <param name="innerPipe">The connection's pipe (for example a transport's, or <c>PipeReader.Create</c>/<c>PipeWriter.Create</c> over a stream).</param>
+    public HeartbeatDuplexPipe(IDuplexPipe innerPipe)
+    {
+        ArgumentNullException.ThrowIfNull(innerPipe);
+        ArgumentNullException.ThrowIfNull(innerPipe.Input, "innerPipe.Input");
+        ArgumentNullException.ThrowIfNull(innerPipe.Output, "innerPipe.Output");
+        Input = new ActivityPipeReader(innerPipe.Input, _path);
+        _output = new ActivityPipeWriter(innerPipe.Output, _path);
+    }
+
+    /// <summary>Gets the reader: reads that bring new bytes mark peer activity.</summary>
+    public PipeReader Input { get; }
+
+    /// <summary>Gets the writer: each flush ends a message and marks activity.</summary>
+    public PipeWriter Output => _output;
+
+    /// <summary>Gets the registration whose activity this pipe marks, or <see langword="null"/> before one is registered or tracked.</summary>
+    public HeartbeatRegistration? Registration => _path.Registration;
+
+    /// <summary>Registers a heartbeat that writes and flushes <paramref name="payload"/> on <see cref="Output"/> between messages, and tracks its activity.</summary>
+    /// <param name="scheduler">The scheduler.</param>
+    /// <param name="payload">The complete heartbeat message of the application protocol; must stay unchanged while registered.</param>
+    /// <param name="options">When to send; validated.</param>
+    /// <returns>The registration; dispose it before completing the pipe.</returns>
+    /// <exception cref="ArgumentException">The payload is empty or the options are invalid.</exception>
+    /// <exception cref="InvalidOperationException">This pipe already has a registration.</exception>
+    public HeartbeatRegistration RegisterHeartbeat(IHeartbeatScheduler scheduler, ReadOnlyMemory<byte> payload, HeartbeatOptions options)
+    {
+        ActivityWritePath.CheckPayload(payload);
+        return _path.Register(scheduler, options, context => SendHeartbeatAsync(payload, context.CancellationToken));
+    }
+
+    /// <summary>Marks the activity of a registration whose heartbeat is sent some other way (the caller keeps ownership of it).</summary>
+    /// <param name="registration">The registration.</param>
+    /// <exception cref="InvalidOperationException">This pipe already has a registration.</exception>
+    public void TrackActivity(HeartbeatRegistration registration) => _path.Track(registration);
+
+    private async ValueTask SendHeartbeatAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        await _path.EnterAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _output.WriteHeartbeatAsync(payload, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _path.Exit();
+        }
+    }
+}

@@ -1,0 +1,260 @@
+using System.Diagnostics.CodeAnalysis;
+using KeepAlive.Net.Streams;
+
+namespace KeepAlive.Net;
+
+/// <summary>
+/// Wraps a connection's <see cref="System.IO.Stream"/> (a <see cref="System.Net.Sockets.NetworkStream"/>, an
+/// <see cref="System.Net.Security.SslStream"/>...) so that heartbeats follow the real traffic without hand calls:
+/// every write marks <see cref="HeartbeatRegistration.MarkActivity"/>, every read that returns data marks
+/// <see cref="HeartbeatRegistration.MarkPeerActivity"/>, and a heartbeat registered through
+/// <see cref="RegisterHeartbeat(IHeartbeatScheduler, ReadOnlyMemory{byte}, HeartbeatOptions)"/> takes the same write
+/// path as the application, so it never lands in the middle of a message.
+/// </summary>
+/// <remarks>
+/// Writes are serialized: each <c>Write</c>/<c>WriteAsync</c> call is one message, written whole before the next
+/// writer or heartbeat starts, so concurrent writers are safe. A message written with several calls goes through a
+/// <see cref="HeartbeatWriteScope"/> from <see cref="BeginMessageAsync"/>. Reads are not serialized (one reader, as
+/// with any stream). In <see cref="HeartbeatMode.WhenIdle"/> the registration then sends only when the connection
+/// really was idle for a whole interval, and its <see cref="HeartbeatOptions.Timeout"/> fires only when nothing was
+/// read for that long.
+/// </remarks>
+public sealed class HeartbeatStream : Stream
+{
+    private readonly Stream _inner;
+    private readonly bool _leaveOpen;
+    private readonly ActivityWritePath _path = new(nameof(HeartbeatStream));
+    private int _disposed;
+
+    /// <summary>Initializes a new instance of the <see cref="HeartbeatStream"/> class.</summary>
+    /// <param name="innerStream">The connection's stream.</param>
+    /// <param name="leaveOpen"><see langword="true"/> to leave <paramref name="innerStream"/> open when this stream is disposed.</param>
+    public HeartbeatStream(Stream innerStream, bool leaveOpen = false)
+    {
+        ArgumentNullException.ThrowIfNull(innerStream);
+        _inner = innerStream;
+        _leaveOpen = leaveOpen;
+    }
+
+    /// <summary>Gets the wrapped stream. Writing to it directly bypasses the write path (a heartbeat could split that write).</summary>
+    public Stream InnerStream => _inner;
+
+    /// <summary>Gets the registration whose activity this stream marks, or <see langword="null"/> before one is registered or tracked.</summary>
+    public HeartbeatRegistration? Registration => _path.Registration;
+
+    /// <inheritdoc/>
+    public override bool CanRead => !IsDisposed && _inner.CanRead;
+
+    /// <inheritdoc/>
+    public override bool CanWrite => !IsDisposed && _inner.CanWrite;
+
+    /// <inheritdoc/>
+    public override bool CanSeek => false;
+
+    /// <inheritdoc/>
+    public override bool CanTimeout => _inner.CanTimeout;
+
+    /// <inheritdoc/>
+    public override int ReadTimeout
+    {
+        get => _inner.ReadTimeout;
+        set => _inner.ReadTimeout = value;
+    }
+
+    /// <inheritdoc/>
+    public override int WriteTimeout
+    {
+        get => _inner.WriteTimeout;
+        set => _inner.WriteTimeout = value;
+    }
+
+    /// <inheritdoc/>
+    public override long Length => throw new NotSupportedException();
+
+    /// <inheritdoc/>
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    private bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    /// <summary>Registers a heartbeat that writes <paramref name="payload"/> (then flushes) through this stream's write path, and tracks its activity.</summary>
+    /// <param name="scheduler">The scheduler.</param>
+    /// <param name="payload">The heartbeat message of the application protocol, complete (with its frame header if the protocol has one); must stay unchanged while registered.</param>
+    /// <param name="options">When to send; validated.</param>
+    /// <returns>The registration; disposing this stream disposes it.</returns>
+    /// <exception cref="ArgumentException">The payload is empty or the options are invalid.</exception>
+    /// <exception cref="InvalidOperationException">This stream already has a registration.</exception>
+    public HeartbeatRegistration RegisterHeartbeat(IHeartbeatScheduler scheduler, ReadOnlyMemory<byte> payload, HeartbeatOptions options)
+    {
+        ActivityWritePath.CheckPayload(payload);
+        return RegisterHeartbeat(scheduler, options, (stream, context) => stream.WriteAsync(payload, context.CancellationToken));
+    }
+
+    /// <summary>
+    /// Registers a heartbeat written by <paramref name="writeHeartbeat"/> through this stream's write path (for a
+    /// heartbeat whose bytes change, such as a numbered ping), and tracks its activity. The stream passed to the callback
+    /// holds the write path until the callback completes; it is flushed afterwards.
+    /// </summary>
+    /// <param name="scheduler">The scheduler.</param>
+    /// <param name="options">When to send; validated.</param>
+    /// <param name="writeHeartbeat">Writes one heartbeat to the given stream; observe the context's cancellation token.</param>
+    /// <returns>The registration; disposing this stream disposes it.</returns>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    /// <exception cref="InvalidOperationException">This stream already has a registration.</exception>
+    public HeartbeatRegistration RegisterHeartbeat(IHeartbeatScheduler scheduler, HeartbeatOptions options, Func<Stream, HeartbeatContext, ValueTask> writeHeartbeat)
+    {
+        ArgumentNullException.ThrowIfNull(writeHeartbeat);
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        return _path.Register(scheduler, options, context => SendHeartbeatAsync(writeHeartbeat, context));
+    }
+
+    /// <summary>Marks the activity of a registration whose heartbeat is sent some other way (the caller keeps ownership of it).</summary>
+    /// <param name="registration">The registration.</param>
+    /// <exception cref="InvalidOperationException">This stream already has a registration.</exception>
+    public void TrackActivity(HeartbeatRegistration registration)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        _path.Track(registration);
+    }
+
+    /// <summary>Waits for the write path and holds it for one message written with several writes.</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The scope; write through its <see cref="HeartbeatWriteScope.Stream"/> and dispose it when the message is complete.</returns>
+    public async ValueTask<HeartbeatWriteScope> BeginMessageAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        await _path.EnterAsync(cancellationToken).ConfigureAwait(false);
+        return new HeartbeatWriteScope(_inner, _path);
+    }
+
+    /// <summary>Waits (blocking) for the write path and holds it for one message written with several writes.</summary>
+    /// <returns>The scope; write through its <see cref="HeartbeatWriteScope.Stream"/> and dispose it when the message is complete.</returns>
+    public HeartbeatWriteScope BeginMessage()
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        _path.Enter();
+        return new HeartbeatWriteScope(_inner, _path);
+    }
+
+    /// <inheritdoc/>
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        ValidateBufferArguments(buffer, offset, count);
+        return Read(buffer.AsSpan(offset, count));
+    }
+
+    /// <inheritdoc/>
+    public override int Read(Span<byte> buffer)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        var read = _inner.Read(buffer);
+        _path.MarkPeerActivity(read);
+        return read;
+    }
+
+    /// <inheritdoc/>
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    {
+        ValidateBufferArguments(buffer, offset, count);
+        return ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    }
+
+    /// <inheritdoc/>
+    [SuppressMessage("ApiDesign", "RS0027", Justification = "Overrides Stream's own signature, optional token included.")]
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        var read = await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        _path.MarkPeerActivity(read);
+        return read;
+    }
+
+    /// <inheritdoc/>
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        ValidateBufferArguments(buffer, offset, count);
+        Write(buffer.AsSpan(offset, count));
+    }
+
+    /// <inheritdoc/>
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        using var scope = BeginMessage();
+        scope.Stream.Write(buffer);
+    }
+
+    /// <inheritdoc/>
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    {
+        ValidateBufferArguments(buffer, offset, count);
+        return WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    }
+
+    /// <inheritdoc/>
+    [SuppressMessage("ApiDesign", "RS0027", Justification = "Overrides Stream's own signature, optional token included.")]
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        using var scope = await BeginMessageAsync(cancellationToken).ConfigureAwait(false);
+        await scope.Stream.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public override void Flush()
+    {
+        using var scope = BeginMessage();
+        scope.Stream.Flush();
+    }
+
+    /// <inheritdoc/>
+    public override async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        using var scope = await BeginMessageAsync(cancellationToken).ConfigureAwait(false);
+        await scope.Stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    /// <inheritdoc/>
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    /// <inheritdoc/>
+    public override async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _path.DisposeOwnedRegistration();
+            if (!_leaveOpen)
+            {
+                await _inner.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        await base.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _path.DisposeOwnedRegistration();
+            if (!_leaveOpen)
+            {
+                _inner.Dispose();
+            }
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private async ValueTask SendHeartbeatAsync(Func<Stream, HeartbeatContext, ValueTask> writeHeartbeat, HeartbeatContext context)
+    {
+        using var scope = await BeginMessageAsync(context.CancellationToken).ConfigureAwait(false);
+        await writeHeartbeat(scope.Stream, context).ConfigureAwait(false);
+        await scope.Stream.FlushAsync(context.CancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,45 @@
+using KeepAlive.Net.Streams;
+
+namespace KeepAlive.Net;
+
+/// <summary>
+/// Exclusive use of a <see cref="HeartbeatStream"/>'s write path for one message that spans several writes (a header,
+/// then a body): no heartbeat and no other writer gets in between until the scope is disposed.
+/// </summary>
+/// <remarks>
+/// Write through <see cref="Stream"/> while the scope is open; writing through the <see cref="HeartbeatStream"/> itself
+/// from inside the scope waits for the scope to end, which never happens (a deadlock). Dispose the scope promptly: a
+/// heartbeat that falls due meanwhile waits, and is reported late (cause <see cref="HeartbeatDelayCause.SendBlocked"/>)
+/// if the scope outlives <see cref="HeartbeatOptions.BlockedCallbackThreshold"/>. Disposing does not flush.
+/// </remarks>
+public sealed class HeartbeatWriteScope : IDisposable, IAsyncDisposable
+{
+    private readonly ScopedWriteStream _stream;
+    private readonly ActivityWritePath _path;
+
+    internal HeartbeatWriteScope(Stream inner, ActivityWritePath path)
+    {
+        _path = path;
+        _stream = new ScopedWriteStream(inner, path);
+    }
+
+    /// <summary>Gets a write-only stream onto the wrapped connection, valid until the scope is disposed; every write marks activity.</summary>
+    public Stream Stream => _stream;
+
+    /// <summary>Ends the message and releases the write path to the next writer or heartbeat. Idempotent.</summary>
+    public void Dispose()
+    {
+        if (_stream.End())
+        {
+            _path.Exit();
+        }
+    }
+
+    /// <summary>Ends the message and releases the write path. Idempotent.</summary>
+    /// <returns>A completed task.</returns>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

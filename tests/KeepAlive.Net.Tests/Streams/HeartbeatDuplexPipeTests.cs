@@ -1,0 +1,127 @@
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using KeepAlive.Net.Tests.Heartbeats;
+using KeepAlive.Net.Tests.TestSupport;
+
+namespace KeepAlive.Net.Tests.Streams;
+
+/// <summary>The System.IO.Pipelines wrapper: activity from flushes and new bytes, heartbeats only between messages.</summary>
+public sealed class HeartbeatDuplexPipeTests
+{
+    private static readonly byte[] Ping = "PING"u8.ToArray();
+
+    [Fact]
+    public async Task Output_FlushEveryHalfInterval_IdleHeartbeatPostponedUntilFlushesStop()
+    {
+        using var manual = new ManualScheduler();
+        var (pipe, wire, _) = InMemory();
+        var registration = pipe.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Interval = ManualScheduler.Second });
+
+        for (var i = 0; i < 8; i++)
+        {
+            manual.Step(TimeSpan.FromMilliseconds(500), ManualScheduler.Tick);
+            await pipe.Output.WriteAsync("x"u8.ToArray(), TestContext.Current.CancellationToken);
+        }
+
+        registration.GetStatistics().Sent.Should().Be(0);
+        manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick);
+        registration.GetStatistics().Sent.Should().Be(1);
+        pipe.Output.Complete();
+        (await ReadAllAsync(wire)).Should().Equal([.. "xxxxxxxx"u8.ToArray(), .. Ping]);
+    }
+
+    [Fact]
+    public async Task Input_NewBytesWithinTimeout_PeerAliveAndRereadingOldBytesDoesNotCount()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var (pipe, _, peer) = InMemory();
+        using var registration = manual.Scheduler.Register(new HeartbeatOptions { Interval = ManualScheduler.Second, Timeout = TimeSpan.FromSeconds(2) }, _ => ValueTask.CompletedTask);
+        pipe.TrackActivity(registration);
+        var dead = 0;
+        registration.PeerDead += (_, _) => dead++;
+
+        for (var i = 0; i < 4; i++)
+        {
+            manual.Step(TimeSpan.FromMilliseconds(1500), ManualScheduler.Tick);
+            await peer.WriteAsync("abc"u8.ToArray(), ct);
+            var result = await pipe.Input.ReadAsync(ct);
+            result.Buffer.Length.Should().Be(3 * (i + 1));
+            pipe.Input.AdvanceTo(result.Buffer.Start); // nothing consumed
+        }
+
+        dead.Should().Be(0, "new bytes every 1.5 s keep a 2 s timeout from firing");
+        for (var i = 0; i < 6; i++)
+        {
+            manual.Step(TimeSpan.FromMilliseconds(500), ManualScheduler.Tick);
+            pipe.Input.TryRead(out var again).Should().BeTrue();
+            again.Buffer.Length.Should().Be(12);
+            pipe.Input.AdvanceTo(again.Buffer.Start);
+        }
+
+        dead.Should().Be(1, "reading the same unconsumed bytes again is not the peer speaking");
+    }
+
+    [Fact]
+    public async Task Output_HeartbeatDueMidMessageOnLoopback_FollowsTheFlushedMessage()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var connection = LoopbackConnection.Open();
+        var received = new ReceivedBytes(connection.Server);
+        var network = new NetworkStream(connection.Client, ownsSocket: false);
+        var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(PipeReader.Create(network), PipeWriter.Create(network)));
+        await using var scheduler = new HeartbeatScheduler();
+        using var registration = pipe.RegisterHeartbeat(scheduler, "|HB|"u8.ToArray(), new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = TimeSpan.FromMilliseconds(50) });
+
+        "<head"u8.CopyTo(pipe.Output.GetSpan(5));
+        pipe.Output.Advance(5);
+        await Task.Delay(300, ct);
+        registration.GetStatistics().Sent.Should().Be(0, "the due heartbeat waits for the message's flush");
+        await pipe.Output.WriteAsync("body>"u8.ToArray(), ct);
+
+        await received.WaitForAsync(b => b.Length >= 14, ct);
+        System.Text.Encoding.ASCII.GetString(received.Snapshot()).Should().StartWith("<headbody>|HB|");
+    }
+
+    [Fact]
+    public void Constructor_BadArguments_Refused()
+    {
+        using var manual = new ManualScheduler();
+        FluentActions.Invoking(() => new HeartbeatDuplexPipe(null!)).Should().Throw<ArgumentNullException>();
+        var (pipe, _, _) = InMemory();
+        pipe.Invoking(p => p.RegisterHeartbeat(manual.Scheduler, ReadOnlyMemory<byte>.Empty, new HeartbeatOptions())).Should().Throw<ArgumentException>().WithMessage("*empty*Fix:*");
+        pipe.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Name = "one" });
+        pipe.Invoking(p => p.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions())).Should().Throw<InvalidOperationException>().WithMessage("*'one'*");
+        pipe.Registration!.Name.Should().Be("one");
+    }
+
+    [Fact]
+    public async Task Heartbeat_OutputCompletedByPeer_CountedAsFailed()
+    {
+        using var manual = new ManualScheduler();
+        var (pipe, wire, _) = InMemory();
+        var registration = pipe.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = ManualScheduler.Second });
+        await wire.CompleteAsync();
+
+        manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick);
+
+        registration.GetStatistics().Failed.Should().Be(1);
+        manual.Telemetry.Logs.GetSnapshot().Should().Contain(r => r.Exception != null && r.Exception.Message.Contains("reader has completed", StringComparison.Ordinal));
+    }
+
+    private static (HeartbeatDuplexPipe Pipe, PipeReader Wire, PipeWriter Peer) InMemory()
+    {
+        var outgoing = new Pipe();
+        var incoming = new Pipe();
+        return (new HeartbeatDuplexPipe(new StreamDuplexPipe(incoming.Reader, outgoing.Writer)), outgoing.Reader, incoming.Writer);
+    }
+
+    private static async Task<byte[]> ReadAllAsync(PipeReader reader)
+    {
+        using var all = new MemoryStream();
+        await reader.CopyToAsync(all, TestContext.Current.CancellationToken);
+        return all.ToArray();
+    }
+
+    private sealed record StreamDuplexPipe(PipeReader Input, PipeWriter Output) : IDuplexPipe;
+}

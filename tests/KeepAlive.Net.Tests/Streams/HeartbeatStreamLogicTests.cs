@@ -1,0 +1,154 @@
+using KeepAlive.Net.Tests.Heartbeats;
+
+namespace KeepAlive.Net.Tests.Streams;
+
+/// <summary>The wrapper's activity rules on a fake clock (a scheduler without threads, a MemoryStream as the connection).</summary>
+public sealed class HeartbeatStreamLogicTests
+{
+    private static readonly byte[] Ping = "PING"u8.ToArray();
+
+    [Fact]
+    public void Write_MoreOftenThanInterval_IdleHeartbeatPostponedUntilWritesStop()
+    {
+        using var manual = new ManualScheduler();
+        var connection = new MemoryStream();
+        using var stream = new HeartbeatStream(connection);
+        var registration = stream.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Interval = ManualScheduler.Second });
+
+        for (var i = 0; i < 10; i++)
+        {
+            manual.Step(TimeSpan.FromMilliseconds(500), ManualScheduler.Tick);
+            stream.Write("x"u8);
+        }
+
+        registration.GetStatistics().Sent.Should().Be(0, "a write every half interval means the connection is never idle");
+        connection.ToArray().Should().Equal("xxxxxxxxxx"u8.ToArray());
+
+        manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick);
+        registration.GetStatistics().Sent.Should().Be(1);
+        connection.ToArray().Should().EndWith(Ping);
+    }
+
+    [Fact]
+    public void Read_DataWithinTimeout_PeerStaysAliveAndEndOfStreamDoesNotCount()
+    {
+        using var manual = new ManualScheduler();
+        var incoming = new MemoryStream("abcdef"u8.ToArray());
+        using var stream = new HeartbeatStream(incoming);
+        using var registration = manual.Scheduler.Register(new HeartbeatOptions { Interval = ManualScheduler.Second, Timeout = TimeSpan.FromSeconds(2) }, _ => ValueTask.CompletedTask);
+        stream.TrackActivity(registration);
+        var dead = 0;
+        registration.PeerDead += (_, _) => dead++;
+        var buffer = new byte[1];
+
+        for (var i = 0; i < 6; i++)
+        {
+            manual.Step(TimeSpan.FromMilliseconds(1500), ManualScheduler.Tick);
+            stream.Read(buffer).Should().Be(1);
+        }
+
+        dead.Should().Be(0, "a byte read every 1.5 s keeps a 2 s liveness timeout from firing");
+        for (var i = 0; i < 4; i++)
+        {
+            manual.Step(TimeSpan.FromMilliseconds(500), ManualScheduler.Tick);
+            stream.Read(buffer).Should().Be(0, "the end of the stream is not the peer speaking");
+        }
+
+        dead.Should().Be(1);
+    }
+
+    [Fact]
+    public void RegisterHeartbeat_SecondRegistration_ThrowsAndStopsTheSecond()
+    {
+        using var manual = new ManualScheduler();
+        using var stream = new HeartbeatStream(new MemoryStream());
+        stream.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Name = "first" });
+
+        var second = () => stream.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Name = "second" });
+
+        second.Should().Throw<InvalidOperationException>().WithMessage("*already tracks the heartbeat registration 'first'*Fix:*");
+        manual.Scheduler.RegistrationCount.Should().Be(1);
+        using var other = manual.Scheduler.Register(new HeartbeatOptions(), _ => ValueTask.CompletedTask);
+        stream.Invoking(s => s.TrackActivity(other)).Should().Throw<InvalidOperationException>();
+    }
+
+    [Fact]
+    public void RegisterHeartbeat_BadArguments_Refused()
+    {
+        using var manual = new ManualScheduler();
+        using var stream = new HeartbeatStream(new MemoryStream());
+
+        stream.Invoking(s => s.RegisterHeartbeat(manual.Scheduler, ReadOnlyMemory<byte>.Empty, new HeartbeatOptions()))
+            .Should().Throw<ArgumentException>().WithMessage("*payload is empty*Fix:*");
+        stream.Invoking(s => s.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Interval = TimeSpan.Zero }))
+            .Should().Throw<ArgumentException>().WithMessage("*Interval*Fix:*");
+        stream.Invoking(s => s.RegisterHeartbeat(null!, Ping, new HeartbeatOptions())).Should().Throw<ArgumentNullException>();
+        stream.Invoking(s => s.RegisterHeartbeat(manual.Scheduler, new HeartbeatOptions(), null!)).Should().Throw<ArgumentNullException>();
+        stream.Invoking(s => s.TrackActivity(null!)).Should().Throw<ArgumentNullException>();
+        FluentActions.Invoking(() => new HeartbeatStream(null!)).Should().Throw<ArgumentNullException>();
+        stream.Registration.Should().BeNull("nothing valid was registered");
+        manual.Scheduler.RegistrationCount.Should().Be(0);
+    }
+
+    [Fact]
+    public void Dispose_OwnedRegistration_StopsHeartbeatAndClosesInnerUnlessLeftOpen()
+    {
+        using var manual = new ManualScheduler();
+        var closed = new MemoryStream();
+        var stream = new HeartbeatStream(closed);
+        stream.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Interval = ManualScheduler.Second });
+        var open = new MemoryStream();
+        var leftOpen = new HeartbeatStream(open, leaveOpen: true);
+        using var tracked = manual.Scheduler.Register(new HeartbeatOptions(), _ => ValueTask.CompletedTask);
+        leftOpen.TrackActivity(tracked);
+
+        stream.Dispose();
+        leftOpen.Dispose();
+
+        manual.Scheduler.RegistrationCount.Should().Be(1, "the owned registration stops with the stream; a tracked one belongs to the caller");
+        closed.CanWrite.Should().BeFalse();
+        open.CanWrite.Should().BeTrue();
+        stream.CanWrite.Should().BeFalse();
+        stream.Invoking(s => s.Write(Ping)).Should().Throw<ObjectDisposedException>();
+        leftOpen.Invoking(s => s.Read(new byte[1])).Should().Throw<ObjectDisposedException>();
+        stream.Invoking(s => s.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions())).Should().Throw<ObjectDisposedException>();
+    }
+
+    [Fact]
+    public async Task BeginMessage_ScopeEnded_ItsStreamRefusesWritesAndReads()
+    {
+        var connection = new MemoryStream();
+        await using var stream = new HeartbeatStream(connection);
+        var scope = await stream.BeginMessageAsync(TestContext.Current.CancellationToken);
+        var view = scope.Stream;
+        await view.WriteAsync("head"u8.ToArray(), TestContext.Current.CancellationToken);
+        view.Write("body"u8);
+        view.CanRead.Should().BeFalse();
+        view.Invoking(v => v.ReadByte()).Should().Throw<NotSupportedException>().WithMessage("*Fix:*");
+
+        await scope.DisposeAsync();
+        scope.Dispose();
+
+        view.CanWrite.Should().BeFalse();
+        view.Invoking(v => v.Write(Ping)).Should().Throw<ObjectDisposedException>().WithMessage("*scope has ended*Fix:*");
+        stream.Write("next"u8);
+        connection.ToArray().Should().Equal("headbodynext"u8.ToArray(), "disposing the scope twice released the write path once");
+    }
+
+    [Fact]
+    public async Task Heartbeat_WriterThrows_CountedAsFailedAndWritePathReleased()
+    {
+        using var manual = new ManualScheduler();
+        var connection = new MemoryStream();
+        await using var stream = new HeartbeatStream(connection);
+        var registration = stream.RegisterHeartbeat(manual.Scheduler, new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = ManualScheduler.Second }, (s, c) =>
+            c.SequenceNumber == 1 ? throw new InvalidOperationException("boom") : s.WriteAsync(Ping, c.CancellationToken));
+
+        manual.Step(TimeSpan.FromMilliseconds(2100), ManualScheduler.Tick);
+
+        registration.GetStatistics().Failed.Should().Be(1);
+        registration.GetStatistics().Sent.Should().Be(1);
+        stream.Write("x"u8);
+        connection.ToArray().Should().Equal([.. Ping, .. "x"u8.ToArray()]);
+    }
+}

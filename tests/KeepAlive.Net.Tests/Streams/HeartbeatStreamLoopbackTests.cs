@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using KeepAlive.Net.Tests.TestSupport;
+
+namespace KeepAlive.Net.Tests.Streams;
+
+/// <summary>The wrapper on a real loopback TCP connection with the real scheduler: activity follows real traffic.</summary>
+public sealed class HeartbeatStreamLoopbackTests
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(400);
+
+    [Fact]
+    public async Task WriteAsync_TrafficEvery50ms_IdleHeartbeatSentOnlyAfterTrafficStops()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var connection = LoopbackConnection.Open();
+        await using var stream = new HeartbeatStream(new NetworkStream(connection.Client, ownsSocket: false));
+        await using var scheduler = new HeartbeatScheduler();
+        var registration = stream.RegisterHeartbeat(scheduler, "H"u8.ToArray(), new HeartbeatOptions { Interval = Interval });
+        var received = new ReceivedBytes(connection.Server);
+
+        var trafficEnd = Stopwatch.GetTimestamp() + (2 * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < trafficEnd)
+        {
+            await stream.WriteAsync("d"u8.ToArray(), ct);
+            await Task.Delay(50, ct);
+        }
+
+        var lastWrite = Stopwatch.GetTimestamp();
+        await received.WaitForAsync(b => b.Count(x => x == 'd') >= 20, ct);
+        received.Snapshot().Should().NotContain((byte)'H', "writes every 50 ms keep a 400 ms idle heartbeat from being due");
+        registration.GetStatistics().Sent.Should().Be(0);
+
+        await received.WaitForAsync(b => b.Contains((byte)'H'), ct);
+        Stopwatch.GetElapsedTime(lastWrite).Should().BeGreaterThanOrEqualTo(Interval - TimeSpan.FromMilliseconds(50), "the first heartbeat waits a whole idle interval after the last write");
+        registration.GetStatistics().Sent.Should().BeGreaterThanOrEqualTo(1);
+    }
+
+    [Fact]
+    public async Task ReadAsync_PeerSendsEvery50ms_LivenessTimeoutFiresOnlyAfterPeerStops()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var connection = LoopbackConnection.Open();
+        await using var stream = new HeartbeatStream(new NetworkStream(connection.Client, ownsSocket: false));
+        await using var scheduler = new HeartbeatScheduler();
+        var timeout = TimeSpan.FromMilliseconds(600);
+        var registration = stream.RegisterHeartbeat(scheduler, "H"u8.ToArray(), new HeartbeatOptions { Interval = TimeSpan.FromMilliseconds(200), Timeout = timeout });
+        var dead = new TaskCompletionSource<PeerDeadEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        registration.PeerDead += (_, e) => dead.TrySetResult(e);
+        var reader = Task.Run(async () =>
+        {
+            var buffer = new byte[64];
+            while (await stream.ReadAsync(buffer, ct) > 0)
+            {
+            }
+        }, ct);
+
+        var peerEnd = Stopwatch.GetTimestamp() + (2 * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < peerEnd)
+        {
+            connection.Server.Send("p"u8);
+            await Task.Delay(50, ct);
+        }
+
+        dead.Task.IsCompleted.Should().BeFalse("the peer spoke every 50 ms, well within the 600 ms timeout");
+        var stopped = Stopwatch.GetTimestamp();
+        var args = await dead.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        Stopwatch.GetElapsedTime(stopped).Should().BeGreaterThanOrEqualTo(timeout - TimeSpan.FromMilliseconds(100));
+        args.SilentFor.Should().BeGreaterThanOrEqualTo(timeout);
+        connection.Server.Shutdown(SocketShutdown.Send);
+        await reader.WaitAsync(TimeSpan.FromSeconds(10), ct);
+    }
+}

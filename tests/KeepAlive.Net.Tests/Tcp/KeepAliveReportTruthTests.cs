@@ -1,0 +1,157 @@
+using System.Net;
+using System.Net.Sockets;
+using KeepAlive.Net.Tests.TestSupport;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+
+namespace KeepAlive.Net.Tests.Tcp;
+
+/// <summary>The report says what the kernel does: user timeout versus probe count, read-back status, exact requests, kept fields.</summary>
+public sealed class KeepAliveReportTruthTests
+{
+    public KeepAliveReportTruthTests() => TestEnvironment.RequireLinux();
+
+    [Fact]
+    public void ConfigureKeepAlive_UserTimeoutAboveProbes_ProbeCountOverriddenDeadPeerTimeFromUserTimeoutAndWarned()
+    {
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        var logger = new FakeLogger();
+
+        var settings = socket.ConfigureKeepAlive(Options(1, 1, 2, TimeSpan.FromSeconds(10)), logger);
+
+        settings.DeadPeerDetectionTime.Should().Be(TimeSpan.FromSeconds(10), "Linux ignores TCP_KEEPCNT when TCP_USER_TIMEOUT is set");
+        settings.DeadPeerDetectionTimeWithDataInFlight.Should().Be(TimeSpan.FromSeconds(10));
+        var probes = settings.GetReport(KeepAliveOption.ProbeCount)!;
+        probes.Status.Should().Be(KeepAliveOptionStatus.Overridden);
+        probes.Effective.Should().Be(2, "the count is written and read back; it just is not used");
+        probes.Reason.Should().Contain("Overridden by the user timeout").And.Contain("after 10 s, not after 3 s").And.Contain("Fix: set UserTimeout slightly below 3 s");
+        settings.HasAdjustments.Should().BeTrue();
+        logger.Collector.GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.KeepAliveOptionNotAsWritten && r.Level == LogLevel.Warning)
+            .Which.Message.Should().Contain("ProbeCount").And.Contain("Overridden");
+    }
+
+    [Fact]
+    public void ConfigureKeepAlive_UserTimeoutBelowIdle_KernelEndsAtFirstProbeAfterIt()
+    {
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+
+        var settings = socket.ConfigureKeepAlive(Options(30, 10, 3, TimeSpan.FromSeconds(15)));
+
+        settings.DeadPeerDetectionTime.Should().Be(TimeSpan.FromSeconds(40), "one probe must be out: idle + one interval");
+        settings.GetReport(KeepAliveOption.ProbeCount)!.Status.Should().Be(KeepAliveOptionStatus.Overridden);
+        settings.GetReport(KeepAliveOption.ProbeCount)!.Reason.Should().NotContain("Fix:", "a user timeout below idle + interval x probes is the recommended shape");
+    }
+
+    [Fact]
+    public void ConfigureKeepAlive_DerivedUserTimeout_ProbeCountAppliedAndBothTimesReported()
+    {
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+
+        var settings = socket.ConfigureKeepAlive(new TcpKeepAliveOptions());
+
+        settings.GetReport(KeepAliveOption.ProbeCount)!.Status.Should().Be(KeepAliveOptionStatus.Applied, "the derived user timeout ends at the same probe");
+        settings.DeadPeerDetectionTime.Should().Be(TimeSpan.FromSeconds(60));
+        settings.DeadPeerDetectionTimeWithDataInFlight.Should().Be(TimeSpan.FromSeconds(55));
+        new TcpKeepAliveOptions { IdleTime = TimeSpan.FromSeconds(1), Interval = TimeSpan.FromSeconds(1), ProbeCount = 2, UserTimeout = TimeSpan.FromSeconds(10) }
+            .GetDeadPeerDetectionTime().Should().Be(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public void ConfigureKeepAlive_SubMillisecondUserTimeout_ReportsExactRequestAndAppliedValue()
+    {
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+
+        var report = socket.ConfigureKeepAlive(new TcpKeepAliveOptions { UserTimeout = TimeSpan.FromMilliseconds(0.5) }).GetReport(KeepAliveOption.UserTimeout)!;
+
+        report.Status.Should().Be(KeepAliveOptionStatus.Rounded);
+        report.RequestedTime.Should().Be(TimeSpan.FromMilliseconds(0.5));
+        report.EffectiveTime.Should().Be(TimeSpan.FromMilliseconds(1));
+        report.ToString().Should().Contain("requested 0.5 ms").And.Contain("effective 1 ms").And.NotContain("requested 0 s");
+    }
+
+    [Fact]
+    public void ConfigureKeepAlive_KeepCurrent_UnsetFieldsKeepTheSocketsValues()
+    {
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        socket.ConfigureKeepAlive(Options(45, 9, 7, TimeSpan.FromSeconds(20)));
+
+        var settings = socket.ConfigureKeepAlive(new TcpKeepAliveOptions { UnsetValues = TcpKeepAliveUnsetValues.KeepCurrent, Interval = TimeSpan.FromSeconds(3) });
+
+        settings.IdleTime.Should().Be(TimeSpan.FromSeconds(45));
+        settings.Interval.Should().Be(TimeSpan.FromSeconds(3));
+        settings.ProbeCount.Should().Be(7);
+        settings.UserTimeout.Should().Be(TimeSpan.FromSeconds(20));
+        settings.GetReport(KeepAliveOption.IdleTime)!.Status.Should().Be(KeepAliveOptionStatus.NotChanged);
+        settings.GetReport(KeepAliveOption.IdleTime)!.Reason.Should().Contain("keeps its current value");
+        socket.ConfigureKeepAlive(new TcpKeepAliveOptions { Interval = TimeSpan.FromSeconds(3) }).IdleTime
+            .Should().Be(TimeSpan.FromSeconds(30), "the default mode writes the library's defaults for unset fields");
+    }
+
+    [Fact]
+    public async Task ConfigureKeepAlive_KeepCurrentOnAcceptedSocket_KeepsWhatItInheritedFromTheListener()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.ConfigureKeepAlive(Options(41, 5, 6, null));
+        listener.Listen(1);
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(listener.LocalEndPoint!, TestContext.Current.CancellationToken);
+        using var accepted = await listener.AcceptAsync(TestContext.Current.CancellationToken);
+
+        var settings = accepted.ConfigureKeepAlive(new TcpKeepAliveOptions { UnsetValues = TcpKeepAliveUnsetValues.KeepCurrent, ProbeCount = 2 });
+
+        settings.IdleTime.Should().Be(TimeSpan.FromSeconds(41));
+        settings.Interval.Should().Be(TimeSpan.FromSeconds(5));
+        settings.ProbeCount.Should().Be(2);
+    }
+
+    [Fact]
+    public async Task ConfigureKeepAlive_AnotherWriterOnTheSameSocket_StatusFollowsTheReadBack()
+    {
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        var reports = new List<KeepAliveOptionReport>();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        var writer = Task.Run(() =>
+        {
+            // Someone else's code setting the same option on the same socket, as fast as it can.
+            while (!stop.IsCancellationRequested)
+            {
+                socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, 20);
+            }
+        }, TestContext.Current.CancellationToken);
+        var options = new TcpKeepAliveOptions { IdleTime = TimeSpan.FromSeconds(10) };
+        while (!stop.IsCancellationRequested && reports.Count(r => r.Effective != r.Requested) < 20)
+        {
+            reports.Add(socket.ConfigureKeepAlive(options).GetReport(KeepAliveOption.IdleTime)!);
+        }
+
+        await stop.CancelAsync();
+        await writer;
+
+        var differing = reports.Where(r => r.Effective != r.Requested).ToList();
+        TestContext.Current.TestOutputHelper!.WriteLine($"{reports.Count} reports, {differing.Count} read back a value other than the one written");
+        TestEnvironment.Require(differing.Count > 0, "the other writer never got between a write and its read-back on this machine");
+        differing.Should().OnlyContain(r => r.Status == KeepAliveOptionStatus.ReadBackDiffers && r.Effective == 20_000 && r.Reason!.Contains("another thread"),
+            "a value other than the one written is never reported as applied");
+        reports.Where(r => r.Status == KeepAliveOptionStatus.Applied).Should().OnlyContain(r => r.Effective == 10_000);
+    }
+
+    [Fact]
+    public void Validate_KeepCurrentWithOneTimeOnWindowsBefore1709_RefusedWithFix()
+    {
+        var options = new TcpKeepAliveOptions { UnsetValues = TcpKeepAliveUnsetValues.KeepCurrent, IdleTime = TimeSpan.FromSeconds(20) };
+
+        var errors = TcpKeepAliveValidator.Validate(options, KeepAliveCapabilities.For(KeepAlivePlatform.WindowsLegacy));
+
+        errors.Should().ContainSingle().Which.Message.Should().Contain("SIO_KEEPALIVE_VALS").And.Contain("Fix: set both");
+        TcpKeepAliveValidator.Validate(options, KeepAliveCapabilities.For(KeepAlivePlatform.Linux)).Should().BeEmpty();
+    }
+
+    private static TcpKeepAliveOptions Options(int idle, int interval, int count, TimeSpan? userTimeout) => new()
+    {
+        IdleTime = TimeSpan.FromSeconds(idle),
+        Interval = TimeSpan.FromSeconds(interval),
+        ProbeCount = count,
+        UserTimeout = userTimeout,
+    };
+}
