@@ -6,31 +6,13 @@ namespace KeepAlive.Net.Tool.Show;
 /// <summary>How soon a dead peer is found with given settings, idle and with data in flight, against the peer's idle timeout.</summary>
 internal static class Detection
 {
-    /// <summary>When a silent, idle peer is declared dead, following net/ipv4/tcp_timer.c.</summary>
-    /// <remarks>
-    /// Without a user timeout: idle + interval × count. With one, the count is not used: the connection is reset at
-    /// the first keep-alive timer run (idle + k × interval, k ≥ 1) at which the user timeout has passed.
-    /// </remarks>
-    public static TimeSpan? WhenIdle(KeepAliveSettings settings)
-    {
-        if (settings.DeadPeerDetectionTime is not { } plain || settings.IdleTime is not { } idle || settings.Interval is not { } interval)
-        {
-            return null;
-        }
-
-        if (settings.UserTimeout is not { } user || user <= TimeSpan.Zero)
-        {
-            return plain;
-        }
-
-        var runs = Math.Max(1, (long)Math.Ceiling((user - idle).Ticks / (double)interval.Ticks));
-        return idle + (interval * runs);
-    }
+    /// <summary>When a silent, idle peer is declared dead: the library's computation, as net/ipv4/tcp_timer.c does it.</summary>
+    public static TimeSpan? WhenIdle(KeepAliveSettings settings) => settings.DeadPeerDetectionTime;
 
     /// <summary>When data in flight to a dead peer fails: the user timeout, or the kernel's retransmission limit.</summary>
     public static (TimeSpan? Time, string How) WhenDataInFlight(KeepAliveSettings settings, KernelDefaults kernel)
     {
-        if (settings.UserTimeout is { } user && user > TimeSpan.Zero)
+        if (settings.DeadPeerDetectionTimeWithDataInFlight is { } user)
         {
             return (user, "TCP_USER_TIMEOUT");
         }
