@@ -9,6 +9,9 @@ internal abstract class Contender(string name, int registrations, TimeSpan inter
     /// <summary>How long <see cref="Dispose"/> waits for loops to end; the load is already stopped by then.</summary>
     protected static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>Gets the beat of a run that only registers (memory, registration time): a contender may then share one callback.</summary>
+    public static Action<int> NoBeat { get; } = static _ => { };
+
     public string Name => name;
 
     public int Registrations => registrations;

@@ -17,8 +17,17 @@ internal sealed class SchedulerContender(int registrations, TimeSpan interval, A
 
     public override bool IsOurs => true;
 
+    private static readonly Func<HeartbeatContext, ValueTask> Shared = static _ => ValueTask.CompletedTask;
+
     public override void Add(int index)
     {
+        if (sendFor is null && ReferenceEquals(Beat, NoBeat))
+        {
+            // Registering only (memory, time): one callback for all, so the bytes counted are the scheduler's, not closures'.
+            _registrations[index] = _scheduler.Register(_options, Shared);
+            return;
+        }
+
         var beat = Beat;
         var send = sendFor?.Invoke(index);
         _registrations[index] = _scheduler.Register(_options, context =>

@@ -47,12 +47,13 @@ internal sealed class BeatRunner
         _ => false,
     };
 
-    public void Run(in WorkItem item)
+    /// <summary>Runs an item; the next keys of heartbeats completed here are added to <paramref name="posts"/> (see <see cref="Flush"/>).</summary>
+    public void Run(in WorkItem item, List<(int Slot, long Key)>? posts = null)
     {
         switch (item.Kind)
         {
             case WorkKind.Beat:
-                Start(item);
+                Start(item, posts);
                 break;
             case WorkKind.PeerDead:
                 ref var slot = ref _slots[item.Slot];
@@ -96,10 +97,20 @@ internal sealed class BeatRunner
         SlotState.Update(ref slot.State, SlotState.SendMarked | (Thread.CurrentThread.IsThreadPoolThread ? SlotState.MarkedOnPool : 0), 0);
     }
 
+    /// <summary>Hands the collected next keys to the timer thread in one post.</summary>
+    public void Flush(List<(int Slot, long Key)> posts)
+    {
+        if (posts.Count > 0)
+        {
+            _inbox.Schedule(posts);
+            posts.Clear();
+        }
+    }
+
     public CancellationToken TokenOf(int slot) => Extras(slot).GetOrAdd().GetToken(_stopping);
 
     /// <summary>Accounts for a finished send and schedules the next heartbeat (any thread).</summary>
-    public void Complete(int slotIndex, in BeatTimeline timeline, Exception? failure)
+    public void Complete(int slotIndex, in BeatTimeline timeline, Exception? failure, List<(int Slot, long Key)>? posts = null)
     {
         ref var slot = ref _slots[slotIndex];
         var end = _timeProvider.GetTimestamp();
@@ -132,7 +143,7 @@ internal sealed class BeatRunner
         }
         else
         {
-            Reschedule(slotIndex, ref slot, settings, outcome.Skipped, timeline.Start, end);
+            Reschedule(slotIndex, ref slot, settings, outcome.Skipped, timeline.Start, end, posts);
         }
     }
 
@@ -141,7 +152,7 @@ internal sealed class BeatRunner
 
     private ExtrasAccess Extras(int slot) => new(_slots, slot);
 
-    private void Start(in WorkItem item)
+    private void Start(in WorkItem item, List<(int Slot, long Key)>? posts)
     {
         ref var slot = ref _slots[item.Slot];
         var seen = SlotState.TryMove(ref slot.State, SlotState.Queued, SlotState.Running);
@@ -168,13 +179,13 @@ internal sealed class BeatRunner
         }
         catch (Exception exception)
         {
-            Complete(item.Slot, timeline, exception);
+            Complete(item.Slot, timeline, exception, posts);
             return;
         }
 
         if (pending.IsCompleted)
         {
-            Complete(item.Slot, timeline, GetFailure(pending));
+            Complete(item.Slot, timeline, GetFailure(pending), posts);
             return;
         }
 
@@ -187,7 +198,7 @@ internal sealed class BeatRunner
         inFlight.Begin(timeline, pending);
     }
 
-    private void Reschedule(int slotIndex, ref Slot slot, BeatSettings settings, long skipped, long start, long end)
+    private void Reschedule(int slotIndex, ref Slot slot, BeatSettings settings, long skipped, long start, long end, List<(int Slot, long Key)>? posts)
     {
         // Never a burst: after a stall the schedule is re-based on this send; the slots it covered were counted as skipped.
         var nominal = settings.Mode == HeartbeatMode.FixedRate && skipped == 0 ? slot.Nominal + settings.IntervalTicks : start + settings.IntervalTicks;
@@ -203,13 +214,20 @@ internal sealed class BeatRunner
         }
 
         Volatile.Write(ref slot.TimerKey, key);
-        if (SlotState.TryMove(ref slot.State, SlotState.Running, SlotState.Scheduled) == SlotState.Running)
+        if (SlotState.TryMove(ref slot.State, SlotState.Running, SlotState.Scheduled) != SlotState.Running)
         {
-            _inbox.Schedule(slotIndex, key);
+            _inbox.Free(slotIndex); // disposed while running
+        }
+        else if (posts is not null)
+        {
+            lock (posts)
+            {
+                posts.Add((slotIndex, key)); // the dispatcher posts its chunk's keys at once (or the timer thread, if it gets stuck)
+            }
         }
         else
         {
-            _inbox.Free(slotIndex); // disposed while running
+            _inbox.Schedule(slotIndex, key);
         }
     }
 

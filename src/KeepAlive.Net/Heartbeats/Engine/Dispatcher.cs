@@ -12,6 +12,7 @@ namespace KeepAlive.Net.Heartbeats;
 /// </summary>
 internal sealed class Dispatcher : IDisposable
 {
+    private const int ChunkSize = 32;
     private readonly object _lock = new();
     private readonly BeatRunner _runner;
     private readonly SlotTable _slots;
@@ -102,6 +103,7 @@ internal sealed class Dispatcher : IDisposable
                 {
                     worker.Stuck = true;
                     stuck++;
+                    Rescue(worker);
                     SlotState.Update(ref _slots[slot].State, SlotState.BlockedReported, 0);
                     reports.Add(new WorkItem(slot, WorkKind.Blocked, HeartbeatDelayCause.None, start, 0));
                 }
@@ -167,9 +169,9 @@ internal sealed class Dispatcher : IDisposable
 
     private void Run(Worker worker)
     {
+        var posts = worker.Posts;
         while (true)
         {
-            WorkItem item;
             lock (_lock)
             {
                 while (_count == 0 && !_stopping)
@@ -185,23 +187,68 @@ internal sealed class Dispatcher : IDisposable
                     return;
                 }
 
-                item = _ring[_head];
-                _head = (_head + 1) % _ring.Length;
-                _count--;
+                // A chunk per lock: the timer thread can take back what a stuck dispatcher has not started.
+                var length = Math.Min(_count, ChunkSize);
+                for (var i = 0; i < length; i++)
+                {
+                    worker.Chunk[i] = _ring[_head];
+                    _head = (_head + 1) % _ring.Length;
+                }
+
+                _count -= length;
+                worker.ChunkLength = length;
+                worker.Next = 0;
                 if (_count > 0 && _waiting > 0)
                 {
                     Monitor.Pulse(_lock); // more work: let an idle dispatcher help, so one slow callback holds up nobody
                 }
             }
 
-            Volatile.Write(ref worker.CurrentStart, _timeProvider.GetTimestamp());
-            Volatile.Write(ref worker.CurrentSlot, item.Slot);
-            _runner.Run(item);
-            Volatile.Write(ref worker.CurrentSlot, -1);
+            int index;
+            while ((index = Interlocked.Increment(ref worker.Next) - 1) < worker.ChunkLength)
+            {
+                ref readonly var item = ref worker.Chunk[index];
+                Volatile.Write(ref worker.CurrentStart, _timeProvider.GetTimestamp());
+                Volatile.Write(ref worker.CurrentSlot, item.Slot);
+                _runner.Run(item, posts);
+                Volatile.Write(ref worker.CurrentSlot, -1);
+            }
+
+            lock (posts)
+            {
+                _runner.Flush(posts);
+            }
+
             if (worker.Stuck && Retire(worker))
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>Puts back the items a stuck dispatcher had taken but not started, and posts the next keys it collected (under the lock).</summary>
+    private void Rescue(Worker worker)
+    {
+        lock (worker.Posts)
+        {
+            _runner.Flush(worker.Posts);
+        }
+
+        var claimed = Interlocked.Exchange(ref worker.Next, ChunkSize + 1);
+        for (var i = claimed; i < worker.ChunkLength; i++)
+        {
+            if (_count == _ring.Length)
+            {
+                Grow(_count + 1);
+            }
+
+            _ring[(_head + _count) % _ring.Length] = worker.Chunk[i];
+            _count++;
+        }
+
+        if (_count > 0 && _waiting > 0)
+        {
+            Monitor.Pulse(_lock);
         }
     }
 
@@ -222,6 +269,10 @@ internal sealed class Dispatcher : IDisposable
 
     private sealed class Worker
     {
+        public readonly WorkItem[] Chunk = new WorkItem[ChunkSize];
+        public readonly List<(int Slot, long Key)> Posts = new(ChunkSize);
+        public int ChunkLength;
+        public int Next;
         public int CurrentSlot = -1;
         public long CurrentStart;
         public bool Stuck;
