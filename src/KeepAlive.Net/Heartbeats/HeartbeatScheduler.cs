@@ -25,11 +25,9 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
     private readonly Inbox _inbox;
     private readonly TimerLoop _loop;
     private readonly BeatRunner _runner;
-    private readonly Dispatcher? _dispatcher;
+    private readonly TimerThreads? _threads;
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<WorkItem> _batch = [];
-    private readonly Thread? _timerThread;
-    private volatile bool _stopTimer;
     private int _registrationCount;
     private int _disposed;
 
@@ -50,7 +48,7 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
         if (options.DispatcherThreadCount < 1 || options.MaxDispatcherThreadCount < options.DispatcherThreadCount)
         {
             throw new ArgumentException(FormattableString.Invariant(
-                $"DispatcherThreadCount is {options.DispatcherThreadCount} and MaxDispatcherThreadCount {options.MaxDispatcherThreadCount}; DispatcherThreadCount must be at least 1 and at most MaxDispatcherThreadCount. Fix: keep the defaults (2 and 16)."), nameof(options));
+                $"DispatcherThreadCount is {options.DispatcherThreadCount} and MaxDispatcherThreadCount {options.MaxDispatcherThreadCount}; DispatcherThreadCount must be at least 1 and at most MaxDispatcherThreadCount. Fix: keep the defaults (1 and 16)."), nameof(options));
         }
 
         TimeProvider = timeProvider ?? TimeProvider.System;
@@ -63,9 +61,7 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
         _runner = new BeatRunner(_slots, _inbox, _telemetry, TimeProvider, _stopping.Token);
         if (startThreads)
         {
-            _dispatcher = new Dispatcher(_runner, _slots, TimeProvider, logger, options);
-            _timerThread = new Thread(RunTimer) { IsBackground = true, Name = "KeepAlive.Net heartbeat timer", Priority = ThreadPriority.AboveNormal };
-            _timerThread.UnsafeStart();
+            _threads = new TimerThreads(_loop, _runner, _slots, _inbox, _wait, TimeProvider, logger, options);
             Log.HeartbeatSchedulerLifecycle(logger, "started", options.DispatcherThreadCount, _wait.Kind);
         }
     }
@@ -120,14 +116,7 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
             return;
         }
 
-        _stopTimer = true;
-        _wait.Wake();
-        if (_timerThread is not null && _timerThread != Thread.CurrentThread)
-        {
-            _timerThread.Join(TimeSpan.FromSeconds(2));
-        }
-
-        _dispatcher?.Dispose();
+        _threads?.Dispose();
         _telemetry.Metrics.Registrations.Add(-Interlocked.Exchange(ref _registrationCount, 0));
         _stopping.Cancel();
         _stopping.Dispose();
@@ -203,32 +192,5 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
         _telemetry.Metrics.Registrations.Add(-1);
         var sent = Interlocked.Read(ref slot.Sent);
         Log.HeartbeatUnregistered(_telemetry.Logger, name, sent);
-    }
-
-    private void RunTimer()
-    {
-        var planned = long.MaxValue;
-        var reports = new List<WorkItem>();
-        while (!_stopTimer)
-        {
-            var now = TimeProvider.GetTimestamp();
-            _inbox.PlanWake(long.MinValue);
-            var next = _loop.Step(now, planned, _batch);
-            reports.Clear();
-            next = Math.Min(next, _dispatcher!.CheckStuck(now, reports));
-            _batch.AddRange(reports);
-            if (_batch.Count > 0)
-            {
-                _dispatcher.Enqueue(_batch);
-                _batch.Clear();
-            }
-
-            planned = next == long.MaxValue ? next : Math.Max(next, now + (long)(TimerLoop.CoalescingWindow.Ticks * ((double)TimeProvider.TimestampFrequency / TimeSpan.TicksPerSecond)));
-            _inbox.PlanWake(planned);
-            if (_inbox.IsEmpty && !_stopTimer)
-            {
-                _wait.WaitUntil(TimeProvider.GetTimestamp(), planned);
-            }
-        }
     }
 }

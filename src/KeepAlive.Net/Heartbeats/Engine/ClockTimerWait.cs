@@ -50,6 +50,15 @@ internal sealed class ClockTimerWait : TimerWait
 
     public override void Wake() => _wake.Set();
 
+    public override void Arm(long timestamp) =>
+        _timer.Change(timestamp == long.MaxValue ? Timeout.InfiniteTimeSpan : _timeProvider.GetElapsedTime(_timeProvider.GetTimestamp(), Math.Max(timestamp, _timeProvider.GetTimestamp())), Timeout.InfiniteTimeSpan);
+
+    public override void Wait()
+    {
+        _wake.Wait();
+        _wake.Reset();
+    }
+
     protected override void Dispose(bool disposing)
     {
         _timer.Dispose();

@@ -56,13 +56,23 @@ internal sealed unsafe partial class LinuxTimerWait : TimerWait
     {
         if (timestamp != _armed)
         {
-            // Zero disarms a timerfd, so "never" is disarmed and any real time is at least 1 ns.
-            var due = timestamp == long.MaxValue ? 0 : Math.Max(1, timestamp);
-            var spec = new TimerSpec { ValueSeconds = due / NanosecondsPerSecond, ValueNanoseconds = due % NanosecondsPerSecond };
-            _ = TimerFdSetTime(_timer, AbsoluteTime, &spec, null);
+            Arm(timestamp);
             _armed = timestamp;
         }
 
+        Wait();
+    }
+
+    public override void Arm(long timestamp)
+    {
+        // Zero disarms a timerfd, so "never" is disarmed and any real time is at least 1 ns.
+        var due = timestamp == long.MaxValue ? 0 : Math.Max(1, timestamp);
+        var spec = new TimerSpec { ValueSeconds = due / NanosecondsPerSecond, ValueNanoseconds = due % NanosecondsPerSecond };
+        _ = TimerFdSetTime(_timer, AbsoluteTime, &spec, null);
+    }
+
+    public override void Wait()
+    {
         var fds = stackalloc PollFd[2];
         fds[0] = new PollFd { Fd = _timer, Events = PollIn };
         fds[1] = new PollFd { Fd = _event, Events = PollIn };

@@ -7,6 +7,7 @@ namespace KeepAlive.Net.Heartbeats;
 internal sealed class PortableTimerWait : TimerWait
 {
     private readonly AutoResetEvent _wake = new(false);
+    private long _deadline = long.MaxValue;
 
     public override string Kind => "event wait (1 ms resolution)";
 
@@ -24,6 +25,14 @@ internal sealed class PortableTimerWait : TimerWait
     }
 
     public override void Wake() => _wake.Set();
+
+    public override void Arm(long timestamp)
+    {
+        Interlocked.Exchange(ref _deadline, timestamp);
+        _wake.Set(); // the waiter recomputes its timeout
+    }
+
+    public override void Wait() => WaitUntil(TimeProvider.System.GetTimestamp(), Interlocked.Read(ref _deadline));
 
     protected override void Dispose(bool disposing) => _wake.Dispose();
 }

@@ -69,6 +69,15 @@ internal sealed class TimerLoop
         return next;
     }
 
+    /// <summary>Pushes a next key computed by the thread that owns the loop (no inbox, no lock).</summary>
+    public void PushLocal(int slot, long key)
+    {
+        if (Volatile.Read(ref _slots[slot].TimerKey) == key)
+        {
+            _queue.Push(key, slot);
+        }
+    }
+
     private void DrainInbox()
     {
         var posted = _inbox.Take(_spare);

@@ -27,8 +27,14 @@ internal abstract class TimerWait : IDisposable
     /// </summary>
     public abstract void WaitUntil(long now, long timestamp);
 
-    /// <summary>Makes the current or the next <see cref="WaitUntil"/> return at once.</summary>
+    /// <summary>Makes the current or the next wait return at once.</summary>
     public abstract void Wake();
+
+    /// <summary>Sets the deadline of <see cref="Wait"/> from any thread (<see cref="long.MaxValue"/>: none).</summary>
+    public abstract void Arm(long timestamp);
+
+    /// <summary>Blocks until the armed deadline passes or <see cref="Wake"/> is called. May return early.</summary>
+    public abstract void Wait();
 
     /// <inheritdoc />
     public void Dispose()

@@ -1,0 +1,292 @@
+using KeepAlive.Net.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace KeepAlive.Net.Heartbeats;
+
+/// <summary>
+/// The scheduler's threads. One owner thread runs the <see cref="TimerLoop"/> and every callback inline, like Kestrel's
+/// heartbeat: a heartbeat due costs a queue pop, the callback and a queue push on one thread, with nothing handed
+/// between threads. A standby thread sleeps on a timer the owner arms when a batch starts and disarms when it ends, so
+/// with nothing running it never wakes. If the owner is still in one callback past that heartbeat's blocked threshold,
+/// the standby reports it, takes the turn over (the loop and the rest of the batch) and becomes the owner; the stuck
+/// thread becomes a standby when its callback returns, or ends if there are enough. When a batch is long, the standby
+/// also helps: it runs unclaimed items of it in parallel once <see cref="HeartbeatSchedulerOptions.OverloadQueueLength"/>
+/// of them wait and the batch has run 10 ms.
+/// </summary>
+internal sealed class TimerThreads : IDisposable
+{
+    private static readonly TimeSpan HelpAfter = TimeSpan.FromMilliseconds(10);
+    private readonly TimerLoop _loop;
+    private readonly BeatRunner _runner;
+    private readonly SlotTable _slots;
+    private readonly Inbox _inbox;
+    private readonly TimerWait _wait;
+    private readonly TimerWait _watch;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly int _standbyTarget;
+    private readonly int _maxThreads;
+    private readonly int _overload;
+    private readonly long _helpAfter;
+    private readonly long _coalescing;
+    private readonly Lock _lock = new();
+    private Turn _turn = new();
+    private int _threads;
+    private int _standbys;
+    private int _started;
+    private int _owning;
+    private volatile bool _stopping;
+
+    public TimerThreads(TimerLoop loop, BeatRunner runner, SlotTable slots, Inbox inbox, TimerWait wait, TimeProvider timeProvider, ILogger logger, HeartbeatSchedulerOptions options)
+    {
+        _loop = loop;
+        _runner = runner;
+        _slots = slots;
+        _inbox = inbox;
+        _wait = wait;
+        _watch = TimerWait.Create(timeProvider);
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _standbyTarget = options.DispatcherThreadCount;
+        _maxThreads = Math.Max(options.DispatcherThreadCount, options.MaxDispatcherThreadCount) + 1;
+        _overload = options.OverloadQueueLength;
+        _helpAfter = ToTicks(HelpAfter);
+        _coalescing = ToTicks(TimerLoop.CoalescingWindow);
+        lock (_lock)
+        {
+            StartThread(owner: true);
+            for (var i = 0; i < _standbyTarget; i++)
+            {
+                StartThread(owner: false);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _stopping = true;
+        _wait.Wake();
+        _watch.Wake();
+        var until = _timeProvider.GetTimestamp() + ToTicks(TimeSpan.FromSeconds(2));
+        while (Volatile.Read(ref _owning) != 0 && TimeProvider.System.GetTimestamp() < until && !Thread.CurrentThread.Name.AsSpan().StartsWith("KeepAlive.Net heartbeat"))
+        {
+            Thread.Sleep(1);
+        }
+
+        _watch.Dispose();
+    }
+
+    private long ToTicks(TimeSpan value) => (long)(value.Ticks * ((double)_timeProvider.TimestampFrequency / TimeSpan.TicksPerSecond));
+
+    private void StartThread(bool owner)
+    {
+        _threads++;
+        _standbys += owner ? 0 : 1;
+        var name = "KeepAlive.Net heartbeat " + (owner ? "timer" : "standby " + (++_started));
+        new Thread(() => Run(owner ? _turn : null)) { IsBackground = true, Name = name, Priority = ThreadPriority.AboveNormal }.UnsafeStart();
+    }
+
+    private void Run(Turn? turn)
+    {
+        while (!_stopping)
+        {
+            if (turn is null)
+            {
+                turn = Watch();
+                continue;
+            }
+
+            Own(turn);
+            turn = null;
+            lock (_lock)
+            {
+                // Taken over while stuck in a callback: stand by again, unless enough threads already do.
+                if (_standbys >= _standbyTarget)
+                {
+                    _threads--;
+                    return;
+                }
+
+                _standbys++;
+            }
+        }
+
+        _watch.Wake(); // pass the stop on to the next standby
+    }
+
+    /// <summary>Runs the timer loop until stopped, or until a standby takes the turn over.</summary>
+    private void Own(Turn turn)
+    {
+        Interlocked.Increment(ref _owning);
+        try
+        {
+            if (turn.Batch.Count > 0 && !RunBatch(turn, _timeProvider.GetTimestamp()))
+            {
+                return;
+            }
+
+            var planned = long.MaxValue;
+            while (!_stopping)
+            {
+                var now = _timeProvider.GetTimestamp();
+                _inbox.PlanWake(long.MinValue);
+                var next = _loop.Step(now, planned, turn.Batch);
+                if (turn.Batch.Count > 0)
+                {
+                    if (!RunBatch(turn, now))
+                    {
+                        return;
+                    }
+
+                    planned = long.MaxValue;
+                    continue; // pick up what came due while the batch ran
+                }
+
+                planned = next == long.MaxValue ? next : Math.Max(next, now + _coalescing);
+                _inbox.PlanWake(planned);
+                if (_inbox.IsEmpty && !_stopping)
+                {
+                    _wait.WaitUntil(_timeProvider.GetTimestamp(), planned);
+                }
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _owning);
+        }
+    }
+
+    /// <summary>Runs a batch inline; false when a standby took the turn over meanwhile.</summary>
+    private bool RunBatch(Turn turn, long now)
+    {
+        turn.Load(now);
+        _watch.Arm(now + Math.Min(_helpAfter, _slots.SettingsOf(_slots[turn.Items[0].Slot]).BlockedTicks));
+        int index;
+        while ((index = Interlocked.Increment(ref turn.Next) - 1) < turn.Count && !_stopping)
+        {
+            ref readonly var item = ref turn.Items[index];
+            var start = Math.Max(1, _timeProvider.GetTimestamp());
+            Volatile.Write(ref turn.CurrentSlot, item.Slot);
+            Volatile.Write(ref turn.CurrentStart, start);
+            _runner.Run(item, turn.Posts);
+            var taken = Interlocked.CompareExchange(ref turn.CurrentStart, 0, start) != start;
+            lock (turn.Posts)
+            {
+                foreach (var (slot, key) in turn.Posts)
+                {
+                    if (taken)
+                    {
+                        _inbox.Schedule(slot, key); // the new owner has the queue
+                    }
+                    else
+                    {
+                        _loop.PushLocal(slot, key);
+                    }
+                }
+
+                turn.Posts.Clear();
+            }
+
+            if (taken)
+            {
+                return false;
+            }
+        }
+
+        Volatile.Write(ref turn.BatchStart, 0);
+        _watch.Arm(long.MaxValue);
+        return true;
+    }
+
+    /// <summary>The standby's loop: sleeps while nothing runs; returns a new turn when it took one over.</summary>
+    private Turn? Watch()
+    {
+        while (!_stopping)
+        {
+            var turn = Volatile.Read(ref _turn);
+            var batchStart = Volatile.Read(ref turn.BatchStart);
+            if (batchStart == 0)
+            {
+                _watch.Wait();
+                continue;
+            }
+
+            var now = _timeProvider.GetTimestamp();
+            var start = Volatile.Read(ref turn.CurrentStart);
+            var slot = Volatile.Read(ref turn.CurrentSlot);
+            var deadline = long.MaxValue;
+            if (start > 0 && slot >= 0)
+            {
+                deadline = start + _slots.SettingsOf(_slots[slot]).BlockedTicks;
+                if (now >= deadline)
+                {
+                    if (Interlocked.CompareExchange(ref turn.CurrentStart, Turn.Taken, start) == start)
+                    {
+                        return TakeOver(turn, slot, start);
+                    }
+
+                    continue;
+                }
+            }
+
+            if (now - batchStart >= _helpAfter && turn.Count - Volatile.Read(ref turn.Next) >= _overload)
+            {
+                Help(turn);
+                continue;
+            }
+
+            _watch.Arm(Math.Min(deadline, now + _helpAfter));
+            _watch.Wait();
+        }
+
+        return null;
+    }
+
+    private Turn TakeOver(Turn stuck, int slot, long start)
+    {
+        var turn = new Turn();
+        int threads;
+        lock (_lock)
+        {
+            _standbys--;
+            Volatile.Write(ref _turn, turn);
+            if (_standbys < _standbyTarget && _threads < _maxThreads)
+            {
+                StartThread(owner: false); // someone must watch the new owner
+            }
+
+            threads = _threads;
+        }
+
+        SlotState.Update(ref _slots[slot].State, SlotState.BlockedReported, 0);
+        turn.Batch.Add(new WorkItem(slot, WorkKind.Blocked, HeartbeatDelayCause.None, start, 0));
+        var claimed = Interlocked.Exchange(ref stuck.Next, int.MaxValue / 2);
+        for (var i = claimed; i < stuck.Count; i++)
+        {
+            turn.Batch.Add(stuck.Items[i]);
+        }
+
+        lock (stuck.Posts)
+        {
+            foreach (var (posted, key) in stuck.Posts)
+            {
+                _inbox.Schedule(posted, key);
+            }
+
+            stuck.Posts.Clear();
+        }
+
+        Log.HeartbeatDispatcherAdded(_logger, 1, turn.Batch.Count - 1, threads);
+        return turn;
+    }
+
+    /// <summary>Runs unclaimed items of a long batch beside the owner; their next keys go through the inbox.</summary>
+    private void Help(Turn turn)
+    {
+        int index;
+        while ((index = Interlocked.Increment(ref turn.Next) - 1) < turn.Count && !_stopping)
+        {
+            _runner.Run(turn.Items[index]);
+        }
+    }
+}
