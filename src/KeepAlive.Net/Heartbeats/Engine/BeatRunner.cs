@@ -47,13 +47,16 @@ internal sealed class BeatRunner
         _ => false,
     };
 
-    /// <summary>Runs an item; the next keys of heartbeats completed here are added to <paramref name="posts"/> (see <see cref="Flush"/>).</summary>
-    public void Run(in WorkItem item, List<(int Slot, long Key)>? posts = null)
+    /// <summary>Runs an item; the next keys of heartbeats completed here are added to <paramref name="posts"/> when given.</summary>
+    /// <param name="item">The work.</param>
+    /// <param name="posts">Where to collect next keys; <see langword="null"/> to post each to the inbox.</param>
+    /// <param name="start">When the caller started it, or 0 to read the clock.</param>
+    public void Run(in WorkItem item, List<(int Slot, long Key)>? posts = null, long start = 0)
     {
         switch (item.Kind)
         {
             case WorkKind.Beat:
-                Start(item, posts);
+                Start(item, posts, start == 0 ? _timeProvider.GetTimestamp() : start);
                 break;
             case WorkKind.PeerDead:
                 ref var slot = ref _slots[item.Slot];
@@ -95,16 +98,6 @@ internal sealed class BeatRunner
         var due = slot.Nominal + _slots.SettingsOf(slot).JitterOf(slot.JitterFraction);
         Volatile.Write(ref slot.LastLatencyMicros, HeartbeatTelemetry.ToMicros(_timeProvider.GetElapsedTime(due, now)));
         SlotState.Update(ref slot.State, SlotState.SendMarked | (Thread.CurrentThread.IsThreadPoolThread ? SlotState.MarkedOnPool : 0), 0);
-    }
-
-    /// <summary>Hands the collected next keys to the timer thread in one post.</summary>
-    public void Flush(List<(int Slot, long Key)> posts)
-    {
-        if (posts.Count > 0)
-        {
-            _inbox.Schedule(posts);
-            posts.Clear();
-        }
     }
 
     public CancellationToken TokenOf(int slot) => Extras(slot).GetOrAdd().GetToken(_stopping);
@@ -152,7 +145,7 @@ internal sealed class BeatRunner
 
     private ExtrasAccess Extras(int slot) => new(_slots, slot);
 
-    private void Start(in WorkItem item, List<(int Slot, long Key)>? posts)
+    private void Start(in WorkItem item, List<(int Slot, long Key)>? posts, long start)
     {
         ref var slot = ref _slots[item.Slot];
         var seen = SlotState.TryMove(ref slot.State, SlotState.Queued, SlotState.Running);
@@ -166,10 +159,14 @@ internal sealed class BeatRunner
             return;
         }
 
-        SlotState.Update(ref slot.State, 0, SlotState.SendMarked | SlotState.MarkedOnPool | SlotState.BlockedReported);
+        const int PerSend = SlotState.SendMarked | SlotState.MarkedOnPool | SlotState.BlockedReported;
+        if ((Volatile.Read(ref slot.State) & PerSend) != 0)
+        {
+            SlotState.Update(ref slot.State, 0, PerSend);
+        }
+
         var settings = _slots.SettingsOf(slot);
         var due = slot.Nominal + settings.JitterOf(slot.JitterFraction);
-        var start = _timeProvider.GetTimestamp();
         var timeline = new BeatTimeline(due, item.Popped, item.TimerCause, item.GcAtPop, start);
         var sequence = slot.Sent + (Extras(item.Slot).Get()?.Incidents.Failed ?? 0) + 1;
         ValueTask pending;
@@ -204,7 +201,10 @@ internal sealed class BeatRunner
         var nominal = settings.Mode == HeartbeatMode.FixedRate && skipped == 0 ? slot.Nominal + settings.IntervalTicks : start + settings.IntervalTicks;
         var state = Volatile.Read(ref slot.State);
         var overran = end >= nominal || (state & SlotState.BlockedReported) != 0;
-        SlotState.Update(ref slot.State, overran ? SlotState.PreviousOverran : 0, overran ? 0 : SlotState.PreviousOverran);
+        if (overran != ((state & SlotState.PreviousOverran) != 0))
+        {
+            SlotState.Update(ref slot.State, overran ? SlotState.PreviousOverran : 0, overran ? 0 : SlotState.PreviousOverran);
+        }
         slot.Nominal = nominal;
         slot.JitterFraction = settings.JitterTicks == 0 ? 0 : Random.Shared.Next();
         var key = nominal + settings.JitterOf(slot.JitterFraction);
@@ -220,10 +220,7 @@ internal sealed class BeatRunner
         }
         else if (posts is not null)
         {
-            lock (posts)
-            {
-                posts.Add((slotIndex, key)); // the dispatcher posts its chunk's keys at once (or the timer thread, if it gets stuck)
-            }
+            posts.Add((slotIndex, key)); // the timer thread pushes it into its queue itself
         }
         else
         {

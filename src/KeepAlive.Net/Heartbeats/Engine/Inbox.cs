@@ -51,29 +51,6 @@ internal sealed class Inbox
         }
     }
 
-    /// <summary>Posts several next keys at once (a dispatcher's chunk): one lock, at most one wake-up.</summary>
-    public void Schedule(List<(int Slot, long Key)> posts)
-    {
-        var earliest = long.MaxValue;
-        bool full;
-        lock (_lock)
-        {
-            foreach (var post in posts)
-            {
-                _posted.Add(post);
-                earliest = Math.Min(earliest, post.Key);
-            }
-
-            full = _posted.Count >= PostsBeforeWake;
-        }
-
-        if (full || earliest < Interlocked.Read(ref _plannedWake))
-        {
-            Interlocked.Exchange(ref _plannedWake, Math.Min(earliest, Interlocked.Read(ref _plannedWake)));
-            _wait.Wake();
-        }
-    }
-
     /// <summary>Asks the timer thread to free a slot; a wake-up only once many frees are waiting.</summary>
     public void Free(int slot)
     {

@@ -10,8 +10,11 @@ namespace KeepAlive.Net.Heartbeats;
 /// </summary>
 internal sealed class TimerLoop
 {
-    /// <summary>Heartbeats due within this window of a wake-up share it (bounds wake-ups to 5,000 a second).</summary>
-    public static readonly TimeSpan CoalescingWindow = TimeSpan.FromMicroseconds(200);
+    /// <summary>
+    /// The shortest sleep after a wake-up: heartbeats due within it wait for the next batch (at most this much late), which
+    /// bounds wake-ups to 2,000 a second however many registrations there are.
+    /// </summary>
+    public static readonly TimeSpan CoalescingWindow = TimeSpan.FromMicroseconds(500);
 
     private static readonly TimeSpan LateForCause = TimeSpan.FromMilliseconds(1);
     private readonly SlotTable _slots;

@@ -35,6 +35,7 @@ internal sealed class TimerThreads : IDisposable
     private int _standbys;
     private int _started;
     private int _owning;
+    private long _watchArmed;
     private volatile bool _stopping;
 
     public TimerThreads(TimerLoop loop, BeatRunner runner, SlotTable slots, Inbox inbox, TimerWait wait, TimeProvider timeProvider, ILogger logger, HeartbeatSchedulerOptions options)
@@ -160,7 +161,14 @@ internal sealed class TimerThreads : IDisposable
     private bool RunBatch(Turn turn, long now)
     {
         turn.Load(now);
-        _watch.Arm(now + Math.Min(_helpAfter, _slots.SettingsOf(_slots[turn.Items[0].Slot]).BlockedTicks));
+        if (_watchArmed <= now)
+        {
+            // The standby's alarm: armed when a batch starts and the last alarm has passed, so in a dense schedule it rings
+            // once per 10 ms at most, and after the last batch once more, finding nothing running.
+            _watchArmed = now + Math.Min(_helpAfter, _slots.SettingsOf(_slots[turn.Items[0].Slot]).BlockedTicks);
+            _watch.Arm(_watchArmed);
+        }
+
         int index;
         while ((index = Interlocked.Increment(ref turn.Next) - 1) < turn.Count && !_stopping)
         {
@@ -168,24 +176,21 @@ internal sealed class TimerThreads : IDisposable
             var start = Math.Max(1, _timeProvider.GetTimestamp());
             Volatile.Write(ref turn.CurrentSlot, item.Slot);
             Volatile.Write(ref turn.CurrentStart, start);
-            _runner.Run(item, turn.Posts);
+            _runner.Run(item, turn.Posts, start);
             var taken = Interlocked.CompareExchange(ref turn.CurrentStart, 0, start) != start;
-            lock (turn.Posts)
+            foreach (var (slot, key) in turn.Posts)
             {
-                foreach (var (slot, key) in turn.Posts)
+                if (taken)
                 {
-                    if (taken)
-                    {
-                        _inbox.Schedule(slot, key); // the new owner has the queue
-                    }
-                    else
-                    {
-                        _loop.PushLocal(slot, key);
-                    }
+                    _inbox.Schedule(slot, key); // the new owner has the queue
                 }
-
-                turn.Posts.Clear();
+                else
+                {
+                    _loop.PushLocal(slot, key);
+                }
             }
+
+            turn.Posts.Clear();
 
             if (taken)
             {
@@ -194,7 +199,6 @@ internal sealed class TimerThreads : IDisposable
         }
 
         Volatile.Write(ref turn.BatchStart, 0);
-        _watch.Arm(long.MaxValue);
         return true;
     }
 
@@ -264,16 +268,6 @@ internal sealed class TimerThreads : IDisposable
         for (var i = claimed; i < stuck.Count; i++)
         {
             turn.Batch.Add(stuck.Items[i]);
-        }
-
-        lock (stuck.Posts)
-        {
-            foreach (var (posted, key) in stuck.Posts)
-            {
-                _inbox.Schedule(posted, key);
-            }
-
-            stuck.Posts.Clear();
         }
 
         Log.HeartbeatDispatcherAdded(_logger, 1, turn.Batch.Count - 1, threads);

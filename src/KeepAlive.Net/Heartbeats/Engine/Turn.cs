@@ -27,7 +27,10 @@ internal sealed class Turn
 
     public List<WorkItem> Batch { get; } = [];
 
-    /// <summary>Next keys of the heartbeats completed in this turn, pushed into the queue by the owner after each item.</summary>
+    /// <summary>
+    /// Next keys of the heartbeats completed in this turn, pushed into the queue by the owner after each item (only the
+    /// owner's thread touches it: a stuck owner has nothing in it, and posts its own keys once it returns).
+    /// </summary>
     public List<(int Slot, long Key)> Posts { get; } = [];
 
     /// <summary>Makes <see cref="Batch"/> the batch to run (owner only).</summary>

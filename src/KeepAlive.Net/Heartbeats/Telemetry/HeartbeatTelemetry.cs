@@ -56,8 +56,12 @@ internal sealed class HeartbeatTelemetry : IDisposable
 
         if (outcome.Failure is null)
         {
-            Interlocked.Increment(ref slot.Sent);
-            metrics.Sent.Add(1, settings.NameTag);
+            Volatile.Write(ref slot.Sent, slot.Sent + 1); // one writer at a time: the thread running this registration's send
+            if (metrics.Sent.Enabled)
+            {
+                metrics.Sent.Add(1, settings.NameTag);
+            }
+
             extras.Get()?.Incidents.ResetFailures();
         }
         else
