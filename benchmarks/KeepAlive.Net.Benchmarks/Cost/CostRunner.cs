@@ -22,7 +22,7 @@ internal sealed class CostRunner(CostOptions options, TextWriter log)
         foreach (var kind in options.Contenders)
         {
             results.Add(Empty(kind));
-            results.Add(Firing(kind, IdleRegistrations, CostScenario.Idle, TimeSpan.FromSeconds(1), options.IdleWindow, measureRegistration: false));
+            results.Add(Firing(kind, IdleRegistrations, CostScenario.Idle, options.Warmup, options.IdleWindow, measureRegistration: false));
         }
 
         foreach (var size in options.Sizes)
@@ -79,10 +79,10 @@ internal sealed class CostRunner(CostOptions options, TextWriter log)
             totals = tracker.Close();
         }
 
-        var fires = Math.Max(1, totals.Sent);
+        var fires = totals.Sent > 0 ? totals.Sent : double.NaN;
         var result = new CostResult(
             kind, name, scenario, count, end.CpuPercentSince(start), totals.Due, totals.Sent, tracker.Histogram, bytesPerRegistration,
-            (double)(end.Allocated - start.Allocated) / fires, registerAll, (end.Cpu - start.Cpu).TotalMicroseconds / fires);
+            (end.Allocated - start.Allocated) / fires, registerAll, (end.Cpu - start.Cpu).TotalMicroseconds / fires);
         log.WriteLine($"[cost] {name} x{count:N0}: {result.CpuPercent:0.00} % of a core, {result.CpuMicrosecondsPerFire:0.00} µs CPU per fire, {totals.Sent:N0} of {totals.Due:N0} fires, p99 {Lateness.Human(result.P99)}, {result.BytesPerFire:0.##} B per fire");
         return result;
     }

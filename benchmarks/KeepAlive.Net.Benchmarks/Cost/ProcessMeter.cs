@@ -14,9 +14,14 @@ internal readonly record struct ProcessMeter(TimeSpan Cpu, long Allocated, long 
     /// <summary>CPU time between <paramref name="start"/> and this reading, as a percentage of one core over the wall time.</summary>
     public double CpuPercentSince(ProcessMeter start) => 100 * (Cpu - start.Cpu).TotalSeconds / Stopwatch.GetElapsedTime(start.Timestamp, Timestamp).TotalSeconds;
 
-    /// <summary>Forces a full blocking, compacting collection and waits for finalizers, then lets the process go quiet.</summary>
+    /// <summary>
+    /// Waits until the thread pool has drained what a previous contender queued (a <see cref="Timer"/> that fell
+    /// behind leaves callbacks queued after it is disposed), forces a full blocking, compacting collection, waits for
+    /// finalizers, then lets the process go quiet.
+    /// </summary>
     public static void Settle(TimeSpan quiet)
     {
+        Loads.ThreadPoolRecovery.WaitUntilResponsive();
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Sockets;
+using KeepAlive.Net.Tests.TestSupport;
 
 namespace KeepAlive.Net.Tests.Heartbeats;
 
@@ -46,7 +47,7 @@ public sealed class StarvationCaseTests
 
         var started = Stopwatch.GetTimestamp();
         await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
-        var floodEnd = Flood(TimeSpan.FromSeconds(5), workItems: 200, out var maxWorkers, out var maxIo);
+        var floodEnd = ThreadPoolFlood.Start(TimeSpan.FromSeconds(5), workItems: 200, out var maxWorkers, out var maxIo);
         try
         {
             // 10 x the idle timeout (the awaits here are starved too, so poll a monotonic clock).
@@ -83,40 +84,6 @@ public sealed class StarvationCaseTests
         monitor.GetStatistics().LastDelayCause.Should().NotBe(HeartbeatDelayCause.None);
         telemetry.LogsWithId(KeepAliveEventIds.HeartbeatBudgetExceeded)
             .Should().Contain(r => r.Message.Contains("'periodic-timer'", StringComparison.Ordinal) && r.Message.Contains("ThreadPoolStarvation", StringComparison.Ordinal));
-    }
-
-    /// <summary>
-    /// Blocks the thread pool for <paramref name="duration"/>: caps it at its minimum size (so hill climbing cannot
-    /// inject threads that would let timer callbacks through) and queues <paramref name="workItems"/> items that sleep
-    /// until the flood ends. A dedicated thread restores the cap when the flood ends; the caller restores it again at the end.
-    /// </summary>
-    private static DateTime Flood(TimeSpan duration, int workItems, out int maxWorkers, out int maxIo)
-    {
-        ThreadPool.GetMaxThreads(out maxWorkers, out maxIo);
-        ThreadPool.GetMinThreads(out var minWorkers, out _);
-        var (restoreWorkers, restoreIo) = (maxWorkers, maxIo);
-        ThreadPool.SetMaxThreads(Math.Max(minWorkers, Environment.ProcessorCount), maxIo).Should().BeTrue();
-        var end = DateTime.UtcNow + duration;
-        for (var i = 0; i < workItems; i++)
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(static until => SleepUntil(until), end, preferLocal: false);
-        }
-
-        new Thread(() =>
-        {
-            SleepUntil(end);
-            ThreadPool.SetMaxThreads(restoreWorkers, restoreIo);
-        }) { IsBackground = true, Name = "flood end" }.Start();
-        return end;
-    }
-
-    private static void SleepUntil(DateTime until)
-    {
-        var remaining = until - DateTime.UtcNow;
-        if (remaining > TimeSpan.Zero)
-        {
-            Thread.Sleep(remaining);
-        }
     }
 
     private static async Task PeriodicTimerHeartbeatAsync(Socket socket, DriftMonitor monitor, ConcurrentQueue<HeartbeatLatenessReport> reports, CancellationToken cancellationToken)

@@ -1,0 +1,69 @@
+using System.Globalization;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace KeepAlive.Net.Hosting.Health;
+
+/// <summary>
+/// Judges every registered profile from its recent telemetry: its failure status (Unhealthy) when peers were declared
+/// dead at least <see cref="KeepAliveHealthCheckOptions.UnhealthyPeerDeadCount"/> times within the window, Degraded when
+/// the worst heartbeat lateness ate more than <see cref="KeepAliveHealthCheckOptions.DegradedBudgetFraction"/> of the
+/// profile's idle budget (<c>PeerIdleTimeout - Interval - Jitter</c>). The numbers go in the data dictionary as
+/// <c>profile:Setting</c> keys.
+/// </summary>
+internal sealed class KeepAliveHealthCheck(KeepAliveTelemetryListener listener, IKeepAliveProfiles profiles, IOptions<KeepAliveHealthCheckOptions> options) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var thresholds = options.Value;
+        var data = new Dictionary<string, object>(StringComparer.Ordinal)
+        {
+            ["WindowSeconds"] = listener.Window.TotalSeconds,
+            ["DegradedBudgetFraction"] = thresholds.DegradedBudgetFraction,
+            ["UnhealthyPeerDeadCount"] = thresholds.UnhealthyPeerDeadCount,
+        };
+        var unhealthy = new List<string>();
+        var degraded = new List<string>();
+        foreach (var profile in profiles.Names)
+        {
+            var heartbeat = profiles.GetProfile(profile).Heartbeat;
+            var recent = listener.Read(heartbeat.Name ?? profile);
+            data[$"{profile}:Heartbeats"] = recent.Heartbeats;
+            data[$"{profile}:MaxLatenessSeconds"] = recent.MaxLatenessSeconds;
+            data[$"{profile}:PeersDead"] = recent.PeersDead;
+            if (recent.Cause is { } cause)
+            {
+                data[$"{profile}:MaxLatenessCause"] = cause;
+            }
+
+            if (recent.PeersDead >= thresholds.UnhealthyPeerDeadCount)
+            {
+                unhealthy.Add(Invariant($"{profile}: {recent.PeersDead} peers declared dead within {KeepAliveDuration.Format(listener.Window)} (threshold {thresholds.UnhealthyPeerDeadCount})"));
+            }
+
+            if (heartbeat.PeerIdleTimeout is not { } peer)
+            {
+                continue;
+            }
+
+            var budget = peer.Value - heartbeat.Interval - heartbeat.Jitter;
+            var used = budget > TimeSpan.Zero ? recent.MaxLatenessSeconds / budget.TotalSeconds : 0;
+            data[$"{profile}:IdleBudgetSeconds"] = budget.TotalSeconds;
+            data[$"{profile}:BudgetUsed"] = used;
+            if (used > thresholds.DegradedBudgetFraction)
+            {
+                degraded.Add(Invariant($"{profile}: a heartbeat was {KeepAliveDuration.Format(TimeSpan.FromSeconds(recent.MaxLatenessSeconds))} late (cause {recent.Cause ?? "unknown"}), {used:P0} of the idle budget of {KeepAliveDuration.Format(budget)} (PeerIdleTimeout {peer} - Interval - Jitter), over {thresholds.DegradedBudgetFraction:P0}"));
+            }
+        }
+
+        var result = unhealthy.Count > 0
+            ? new HealthCheckResult(context.Registration.FailureStatus, string.Join("; ", unhealthy.Concat(degraded)), data: data)
+            : degraded.Count > 0
+                ? HealthCheckResult.Degraded(string.Join("; ", degraded), data: data)
+                : HealthCheckResult.Healthy(Invariant($"{profiles.Names.Count} keep-alive profile(s) within budget over the last {KeepAliveDuration.Format(listener.Window)}"), data);
+        return Task.FromResult(result);
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

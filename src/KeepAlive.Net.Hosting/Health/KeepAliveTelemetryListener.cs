@@ -1,0 +1,72 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Options;
+
+namespace KeepAlive.Net.Hosting.Health;
+
+/// <summary>
+/// Listens, from host start, to the <c>KeepAlive.Net</c> meter's lateness histogram and dead-peer counter, whoever
+/// records them (<see cref="HeartbeatScheduler"/> or a <see cref="DriftMonitor"/> watching the application's own timer),
+/// and keeps a sliding window per heartbeat name. Meters of the host's <see cref="IMeterFactory"/> and meters created
+/// without a factory are heard; meters of other factories (other hosts in the process) are not.
+/// </summary>
+internal sealed class KeepAliveTelemetryListener : IDisposable
+{
+    private readonly ConcurrentDictionary<string, RecentHeartbeatWindow> _windows = new(StringComparer.OrdinalIgnoreCase);
+    private readonly MeterListener _listener = new();
+    private readonly TimeProvider _time;
+    private readonly object? _scope;
+    private readonly long _bucketTicks;
+
+    public KeepAliveTelemetryListener(IOptions<KeepAliveHealthCheckOptions> options, TimeProvider? timeProvider = null, IMeterFactory? meterFactory = null)
+    {
+        _time = timeProvider ?? TimeProvider.System;
+        _scope = meterFactory;
+        Window = options.Value.Window;
+        _bucketTicks = Math.Max(1, (long)(RecentHeartbeatWindow.BucketLength(Window).TotalSeconds * _time.TimestampFrequency));
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == TelemetryNames.MeterName
+                && (instrument.Meter.Scope is null || ReferenceEquals(instrument.Meter.Scope, _scope))
+                && instrument.Name is TelemetryNames.Lateness or TelemetryNames.PeerDead)
+            {
+                listener.EnableMeasurementEvents(instrument, this);
+            }
+        };
+        _listener.SetMeasurementEventCallback<double>(static (instrument, value, tags, state) => ((KeepAliveTelemetryListener)state!).OnLateness(value, tags));
+        _listener.SetMeasurementEventCallback<long>(static (instrument, value, tags, state) => ((KeepAliveTelemetryListener)state!).OnPeerDead(value, tags));
+        _listener.Start();
+    }
+
+    public TimeSpan Window { get; }
+
+    /// <summary>Reads what <paramref name="heartbeatName"/> reported within <see cref="Window"/> of now.</summary>
+    public RecentHeartbeats Read(string heartbeatName) =>
+        _windows.TryGetValue(heartbeatName, out var window) ? window.Read(CurrentBucket()) : default;
+
+    public void Dispose() => _listener.Dispose();
+
+    private static string? Tag(ReadOnlySpan<KeyValuePair<string, object?>> tags, string key)
+    {
+        foreach (var tag in tags)
+        {
+            if (tag.Key == key)
+            {
+                return tag.Value as string;
+            }
+        }
+
+        return null;
+    }
+
+    private long CurrentBucket() => _time.GetTimestamp() / _bucketTicks;
+
+    private RecentHeartbeatWindow WindowOf(ReadOnlySpan<KeyValuePair<string, object?>> tags) =>
+        _windows.GetOrAdd(Tag(tags, TelemetryNames.NameTag) ?? string.Empty, static _ => new RecentHeartbeatWindow());
+
+    private void OnLateness(double seconds, ReadOnlySpan<KeyValuePair<string, object?>> tags) =>
+        WindowOf(tags).RecordLateness(CurrentBucket(), seconds, Tag(tags, TelemetryNames.CauseTag));
+
+    private void OnPeerDead(long count, ReadOnlySpan<KeyValuePair<string, object?>> tags) =>
+        WindowOf(tags).RecordPeerDead(CurrentBucket(), count);
+}

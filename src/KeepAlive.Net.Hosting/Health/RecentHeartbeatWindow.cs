@@ -1,0 +1,84 @@
+namespace KeepAlive.Net.Hosting.Health;
+
+/// <summary>
+/// What one heartbeat name reported recently, in a ring of time buckets: the worst lateness (with its cause), the
+/// number of heartbeats and of peers declared dead. Constant memory however many heartbeats are recorded.
+/// </summary>
+internal sealed class RecentHeartbeatWindow
+{
+    private const int Buckets = 16;
+    private readonly Lock _lock = new();
+    private readonly long[] _ids = new long[Buckets];
+    private readonly double[] _maxLateness = new double[Buckets];
+    private readonly string?[] _causes = new string?[Buckets];
+    private readonly long[] _heartbeats = new long[Buckets];
+    private readonly long[] _peersDead = new long[Buckets];
+
+    public RecentHeartbeatWindow() => Array.Fill(_ids, long.MinValue);
+
+    public void RecordLateness(long bucket, double seconds, string? cause)
+    {
+        lock (_lock)
+        {
+            var slot = Slot(bucket);
+            _heartbeats[slot]++;
+            if (seconds > _maxLateness[slot])
+            {
+                _maxLateness[slot] = seconds;
+                _causes[slot] = cause;
+            }
+        }
+    }
+
+    public void RecordPeerDead(long bucket, long count)
+    {
+        lock (_lock)
+        {
+            _peersDead[Slot(bucket)] += count;
+        }
+    }
+
+    /// <summary>Sums the buckets from <paramref name="currentBucket"/> back over <see cref="Buckets"/> - 1 earlier ones.</summary>
+    public RecentHeartbeats Read(long currentBucket)
+    {
+        var result = default(RecentHeartbeats);
+        lock (_lock)
+        {
+            for (var slot = 0; slot < Buckets; slot++)
+            {
+                if (_ids[slot] <= currentBucket - Buckets || _ids[slot] > currentBucket)
+                {
+                    continue;
+                }
+
+                result.Heartbeats += _heartbeats[slot];
+                result.PeersDead += _peersDead[slot];
+                if (_maxLateness[slot] > result.MaxLatenessSeconds)
+                {
+                    result.MaxLatenessSeconds = _maxLateness[slot];
+                    result.Cause = _causes[slot];
+                }
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The bucket length that makes <see cref="Buckets"/> buckets cover <paramref name="window"/>.</summary>
+    public static TimeSpan BucketLength(TimeSpan window) => window / (Buckets - 1);
+
+    private int Slot(long bucket)
+    {
+        var slot = (int)(bucket % Buckets);
+        if (_ids[slot] != bucket)
+        {
+            _ids[slot] = bucket;
+            _maxLateness[slot] = 0;
+            _causes[slot] = null;
+            _heartbeats[slot] = 0;
+            _peersDead[slot] = 0;
+        }
+
+        return slot;
+    }
+}

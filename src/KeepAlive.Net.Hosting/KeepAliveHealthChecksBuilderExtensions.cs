@@ -1,0 +1,54 @@
+using KeepAlive.Net.Hosting;
+using KeepAlive.Net.Hosting.Health;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Adds the keep-alive health check: heartbeat lateness against each profile's idle budget, and dead peers.</summary>
+/// <remarks>
+/// Built on the library's public telemetry: a <see cref="System.Diagnostics.Metrics.MeterListener"/> on the
+/// <c>KeepAlive.Net</c> meter (<c>keepalive.heartbeat.lateness</c>, <c>keepalive.peer.dead</c>), started with the host.
+/// So a heartbeat the application sends with its own timer and reports through a <c>DriftMonitor</c> created with the
+/// host's <c>IMeterFactory</c> and named after a profile is judged too.
+/// </remarks>
+public static class KeepAliveHealthChecksBuilderExtensions
+{
+    /// <summary>Adds the keep-alive health check with the default thresholds.</summary>
+    /// <param name="builder">The health checks builder.</param>
+    /// <returns>The builder, for chaining.</returns>
+    public static IHealthChecksBuilder AddKeepAlive(this IHealthChecksBuilder builder) => builder.AddKeepAlive(configure: null);
+
+    /// <summary>Adds the keep-alive health check.</summary>
+    /// <param name="builder">The health checks builder.</param>
+    /// <param name="configure">Sets the thresholds; validated when the host starts.</param>
+    /// <param name="name">The health check's name.</param>
+    /// <param name="failureStatus">The status reported when peers die too fast; <see cref="HealthStatus.Unhealthy"/> when <see langword="null"/>.</param>
+    /// <param name="tags">Tags for filtering health checks.</param>
+    /// <returns>The builder, for chaining.</returns>
+    public static IHealthChecksBuilder AddKeepAlive(this IHealthChecksBuilder builder, Action<KeepAliveHealthCheckOptions>? configure, string name = "keepalive", HealthStatus? failureStatus = null, IEnumerable<string>? tags = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var services = builder.Services;
+        var options = services.AddOptions<KeepAliveHealthCheckOptions>().ValidateOnStart();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KeepAliveHealthCheckOptions>, KeepAliveHealthCheckOptionsValidator>());
+        services.TryAddSingleton(static sp => new KeepAliveTelemetryListener(
+            sp.GetRequiredService<IOptions<KeepAliveHealthCheckOptions>>(),
+            sp.GetService<TimeProvider>(),
+            sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KeepAliveTelemetryListenerService>());
+        return builder.Add(new HealthCheckRegistration(
+            name,
+            static sp => new KeepAliveHealthCheck(sp.GetRequiredService<KeepAliveTelemetryListener>(), sp.GetRequiredService<IKeepAliveProfiles>(), sp.GetRequiredService<IOptions<KeepAliveHealthCheckOptions>>()),
+            failureStatus,
+            tags));
+    }
+}

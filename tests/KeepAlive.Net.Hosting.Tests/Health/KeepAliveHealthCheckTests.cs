@@ -1,0 +1,159 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Time.Testing;
+
+namespace KeepAlive.Net.Hosting.Tests.Health;
+
+/// <summary>The health check's rules on a fake clock, fed through the library's public telemetry (DriftMonitor, the scheduler).</summary>
+public sealed class KeepAliveHealthCheckTests
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan PeerIdle = TimeSpan.FromSeconds(60); // idle budget 60 - 10 = 50 s
+
+    [Theory]
+    [InlineData(20, "Healthy", 0.4)]
+    [InlineData(30, "Degraded", 0.6)]
+    public async Task CheckHealth_RecentLateness_DegradedOnlyOverHalfTheIdleBudget(int lateSeconds, string expected, double used)
+    {
+        var time = new FakeTimeProvider();
+        using var host = await HealthHosts.StartAsync(s =>
+        {
+            s.AddSingleton<TimeProvider>(time);
+            HealthHosts.Profile(s, "payments", Interval, PeerIdle);
+            s.AddHealthChecks().AddKeepAlive();
+        });
+        using var monitor = HealthHosts.Monitor(host, "payments", time);
+
+        var due = time.GetTimestamp();
+        time.Advance(TimeSpan.FromSeconds(lateSeconds));
+        monitor.RecordSentNow(due);
+        var entry = await HealthHosts.CheckAsync(host);
+
+        entry.Status.Should().Be(Enum.Parse<HealthStatus>(expected));
+        entry.Data["payments:MaxLatenessSeconds"].Should().Be((double)lateSeconds);
+        entry.Data["payments:IdleBudgetSeconds"].Should().Be(50.0);
+        entry.Data["payments:BudgetUsed"].Should().Be(used);
+        entry.Data["payments:Heartbeats"].Should().Be(1L);
+        if (expected == "Degraded")
+        {
+            entry.Description.Should().Contain("payments").And.Contain("30s late").And.Contain("idle budget of 50s");
+        }
+
+        time.Advance(TimeSpan.FromSeconds(70));
+        (await HealthHosts.CheckAsync(host)).Status.Should().Be(HealthStatus.Healthy, "lateness older than the 1 minute window no longer counts");
+    }
+
+    [Fact]
+    public async Task CheckHealth_PeersDeclaredDeadAtThreshold_FailureStatusWithCount()
+    {
+        using var host = await HealthHosts.StartAsync(s =>
+        {
+            HealthHosts.Profile(s, "payments", Interval, PeerIdle);
+            s.AddHealthChecks().AddKeepAlive(o => o.UnhealthyPeerDeadCount = 2);
+        });
+        var scheduler = host.Services.GetRequiredService<IHeartbeatScheduler>();
+        var options = new HeartbeatOptions { Name = "payments", Interval = TimeSpan.FromMilliseconds(100), Timeout = TimeSpan.FromMilliseconds(300) };
+        using var first = scheduler.Register(options, _ => ValueTask.CompletedTask);
+        SpinWait.SpinUntil(() => first.GetStatistics().PeerDead, TimeSpan.FromSeconds(10)).Should().BeTrue();
+
+        var one = await HealthHosts.CheckAsync(host);
+        one.Status.Should().Be(HealthStatus.Healthy, "one dead peer is under the threshold of 2");
+        one.Data["payments:PeersDead"].Should().Be(1L);
+
+        using var second = scheduler.Register(options, _ => ValueTask.CompletedTask);
+        SpinWait.SpinUntil(() => second.GetStatistics().PeerDead, TimeSpan.FromSeconds(10)).Should().BeTrue();
+        var two = await HealthHosts.CheckAsync(host);
+        two.Status.Should().Be(HealthStatus.Unhealthy);
+        two.Data["payments:PeersDead"].Should().Be(2L);
+        two.Description.Should().Contain("payments: 2 peers declared dead within 1m (threshold 2)");
+    }
+
+    [Fact]
+    public async Task CheckHealth_SameNameOnAnotherMeterFactory_NotCounted()
+    {
+        var time = new FakeTimeProvider();
+        using var host = await HealthHosts.StartAsync(s =>
+        {
+            s.AddSingleton<TimeProvider>(time);
+            HealthHosts.Profile(s, "payments", Interval, PeerIdle);
+            s.AddHealthChecks().AddKeepAlive();
+        });
+        using var otherHost = await HealthHosts.StartAsync(s => HealthHosts.Profile(s, "payments", Interval, PeerIdle));
+        using var other = new DriftMonitor(new HeartbeatOptions { Name = "payments", Interval = Interval }, time, null, otherHost.Services.GetRequiredService<IMeterFactory>());
+
+        var due = time.GetTimestamp();
+        time.Advance(TimeSpan.FromSeconds(45));
+        other.RecordSentNow(due);
+
+        var entry = await HealthHosts.CheckAsync(host);
+        entry.Status.Should().Be(HealthStatus.Healthy, "another host's telemetry is not this host's");
+        entry.Data["payments:Heartbeats"].Should().Be(0L);
+    }
+
+    [Fact]
+    public async Task CheckHealth_ProfileWithoutPeerIdleTimeout_LatenessReportedButNotJudged()
+    {
+        var time = new FakeTimeProvider();
+        using var host = await HealthHosts.StartAsync(s =>
+        {
+            s.AddSingleton<TimeProvider>(time);
+            s.AddKeepAlive("plain", o => o.Heartbeat.Interval = Interval);
+            s.AddHealthChecks().AddKeepAlive();
+        });
+        using var monitor = HealthHosts.Monitor(host, "plain", time);
+        var due = time.GetTimestamp();
+        time.Advance(TimeSpan.FromMinutes(5));
+        monitor.RecordSentNow(due);
+
+        var entry = await HealthHosts.CheckAsync(host);
+
+        entry.Status.Should().Be(HealthStatus.Healthy);
+        entry.Data["plain:MaxLatenessSeconds"].Should().Be(300.0);
+        entry.Data.Should().NotContainKey("plain:BudgetUsed");
+    }
+
+    [Theory]
+    [InlineData("Window", "KeepAliveHealthCheckOptions.Window: 500ms is outside 1s..1d. Fix:")]
+    [InlineData("DegradedBudgetFraction", "KeepAliveHealthCheckOptions.DegradedBudgetFraction: 1.5 is not in (0, 1]")]
+    [InlineData("UnhealthyPeerDeadCount", "KeepAliveHealthCheckOptions.UnhealthyPeerDeadCount: 0 is less than 1")]
+    public async Task StartAsync_BadThreshold_HostDoesNotStartAndNamesSettingAndFix(string setting, string message)
+    {
+        var ex = await TestHosts.StartFailingAsync("{}", (s, _) =>
+        {
+            HealthHosts.Profile(s, "payments", Interval, PeerIdle);
+            s.AddHealthChecks().AddKeepAlive(o =>
+            {
+                if (setting == "Window")
+                {
+                    o.Window = TimeSpan.FromMilliseconds(500);
+                }
+                else if (setting == "DegradedBudgetFraction")
+                {
+                    o.DegradedBudgetFraction = 1.5;
+                }
+                else
+                {
+                    o.UnhealthyPeerDeadCount = 0;
+                }
+            });
+        });
+
+        ex.Message.Should().Contain(message).And.Contain("Fix:");
+    }
+
+    [Fact]
+    public async Task StartAsync_NoProfiles_HostDoesNotStartAndSaysToAddOne()
+    {
+        var ex = await TestHosts.StartFailingAsync("{}", (s, _) => s.AddHealthChecks().AddKeepAlive());
+
+        ex.Message.Should().Contain("no keep-alive profile to judge").And.Contain("Fix: register the profiles");
+    }
+
+    [Fact]
+    public void AddKeepAlive_NullBuilderOrBlankName_Refused()
+    {
+        FluentActions.Invoking(() => ((IHealthChecksBuilder)null!).AddKeepAlive()).Should().Throw<ArgumentNullException>();
+        FluentActions.Invoking(() => new ServiceCollection().AddHealthChecks().AddKeepAlive(null, " ")).Should().Throw<ArgumentException>();
+    }
+}
