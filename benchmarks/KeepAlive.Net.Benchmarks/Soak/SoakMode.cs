@@ -7,7 +7,7 @@ namespace KeepAlive.Net.Benchmarks.Soak;
 
 /// <summary>
 /// <c>soak</c>: N real loopback TCP connections to a peer process, each heartbeating one byte per interval for
-/// the duration; then, on the same connections, the bare-send baseline (a tight loop of <c>Socket.Send</c> of the
+/// the duration (measured after the registration ramp of one interval); then, on the same connections, the bare-send baseline (a tight loop of <c>Socket.Send</c> of the
 /// same byte). Prints lateness, heartbeats due and sent, CPU per heartbeat next to CPU per bare send and their
 /// ratio, and checks that no connection was lost and the peer received every byte.
 /// </summary>
@@ -34,23 +34,27 @@ internal static class SoakMode
         using var connections = SoakConnections.ConnectAsync(count, peer.Port).GetAwaiter().GetResult();
         output.WriteLine($"[soak] {count:N0} loopback connections open with keep-alive configured in {Stopwatch.GetElapsedTime(connecting).TotalSeconds:0.0} s; peer process on port {peer.Port}; driver {options.Driver}; {options.Duration.TotalSeconds:0.#} s at {options.Interval.TotalMilliseconds:0.#} ms");
 
-        var tracker = new LatenessTracker(count, options.Interval);
-        var before = ProcessMeter.Read();
+        var tracker = new LatenessTracker(count, options.Interval, measuredWindow: true);
         var started = Stopwatch.GetTimestamp();
+        ProcessMeter window;
+        ProcessMeter end;
         TrackerTotals totals;
         using (var contender = CreateDriver(options, connections, tracker.Beat))
         {
             RegistrationRamp.Run([(tracker, contender)], options.Interval);
+            window = ProcessMeter.Read();
+            tracker.StartWindow(window.Timestamp);
             var left = options.Duration - Stopwatch.GetElapsedTime(started);
             if (left > TimeSpan.Zero)
             {
                 Thread.Sleep(left);
             }
 
+            end = ProcessMeter.Read();
             totals = tracker.Close();
         }
 
-        var cpu = ProcessMeter.Read().Cpu - before.Cpu;
+        var cpu = end.Cpu - window.Cpu;
         ProcessMeter.Settle(TimeSpan.FromMilliseconds(200));
         output.WriteLine($"[soak] bare-send baseline: Socket.Send of the same byte, round-robin over the {count:N0} connections, for at most {options.SendBaseline.TotalSeconds:0.#} s or {BaselineMaxRounds} rounds");
         var baselineStart = ProcessMeter.Read();
@@ -59,7 +63,7 @@ internal static class SoakMode
 
         var lost = connections.CountLost();
         var received = peer.Stop(connections.BytesSent);
-        SoakReport.Print(output, new SoakResult(options, count, totals, tracker.Histogram, cpu, sends, baselineCpu, lost, received, connections.BytesSent, connections.SendFailures));
+        SoakReport.Print(output, new SoakResult(options, count, Stopwatch.GetElapsedTime(window.Timestamp, end.Timestamp), totals, tracker.Histogram, cpu, sends, baselineCpu, lost, received, connections.BytesSent, connections.SendFailures));
         return totals.Sent > 0 && sends > 0;
     }
 

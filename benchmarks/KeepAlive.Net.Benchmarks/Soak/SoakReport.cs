@@ -14,10 +14,10 @@ internal static class SoakReport
         var t = r.Totals;
         var ratio = r.CpuPerHeartbeat / r.CpuPerBareSend;
         output.WriteLine();
-        output.WriteLine("| Connections | Driver | Duration | Due | Sent | Missed | p50 | p90 | p99 | p99.9 | Max | CPU (this process) | CPU per heartbeat incl. send | CPU per bare send | ratio | Peer CPU | Lost |");
+        output.WriteLine("| Connections | Driver | Window | Due | Sent | Missed | p50 | p90 | p99 | p99.9 | Max | CPU (this process) | CPU per heartbeat incl. send | CPU per bare send | ratio | Peer CPU | Lost |");
         output.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         output.WriteLine(
-            $"| {r.Connections:N0} | {r.Options.Driver} | {r.Options.Duration.TotalSeconds:0.#} s | {t.Due:N0} | {t.Sent:N0} | {t.Missed:N0} | " +
+            $"| {r.Connections:N0} | {r.Options.Driver} | {r.Window.TotalSeconds:0.#} s | {t.Due:N0} | {t.Sent:N0} | {t.Missed:N0} | " +
             $"{Lateness.Human(h.PercentileMicroseconds(0.5))} | {Lateness.Human(h.PercentileMicroseconds(0.9))} | {Lateness.Human(h.PercentileMicroseconds(0.99))} | " +
             $"{Lateness.Human(h.PercentileMicroseconds(0.999))} | {Lateness.Human(h.MaxMicroseconds)} | {r.Cpu.TotalSeconds:0.00} s | {r.CpuPerHeartbeat:0.00} µs | {r.CpuPerBareSend:0.00} µs | {ratio:0.00}x | {r.Peer.CpuTime.TotalSeconds:0.00} s | {r.LostTotal:N0} |");
         output.WriteLine();

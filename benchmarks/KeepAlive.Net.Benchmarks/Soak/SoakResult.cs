@@ -4,6 +4,7 @@ namespace KeepAlive.Net.Benchmarks.Soak;
 internal sealed record SoakResult(
     SoakOptions Options,
     int Connections,
+    TimeSpan Window,
     Accuracy.TrackerTotals Totals,
     Accuracy.LatenessHistogram Lateness,
     TimeSpan Cpu,
@@ -14,7 +15,7 @@ internal sealed record SoakResult(
     long BytesSent,
     long SendFailures)
 {
-    /// <summary>Process CPU over the heartbeat run divided by heartbeats sent, in microseconds (NaN when none was sent).</summary>
+    /// <summary>Process CPU over the measured window divided by heartbeats sent, in microseconds (NaN when none was sent).</summary>
     public double CpuPerHeartbeat => Totals.Sent == 0 ? double.NaN : Cpu.TotalMicroseconds / Totals.Sent;
 
     /// <summary>Process CPU over the baseline divided by the sends it made, in microseconds (NaN when none was made).</summary>
