@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace KeepAlive.Net.AspNetCore.Tests;
+
+public sealed class ConnectionRetirementHttp2Tests
+{
+    [Fact]
+    public async Task UseKeepAlive_Http2MaxConnectionAge_GoAwayNewStreamsOnNewConnectionInFlightCompletes()
+    {
+        var log = new ConnectionLog();
+        var sniffer = new Http2FrameSniffer();
+        await using var app = KestrelHosts.Build(
+            KestrelHosts.Profile("edge", """{ "Http": { "MaxConnectionAge": "1s", "ConnectionCloseGracePeriod": "10s" } }"""),
+            listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                listen.Use(log.Middleware);
+                listen.Use(sniffer.Middleware);
+                listen.UseKeepAlive("edge");
+            });
+        app.MapGet("/", (HttpContext context) => context.Connection.Id);
+        app.MapGet("/slow", async (HttpContext context) =>
+        {
+            await Task.Delay(2500, context.RequestAborted);
+            return context.Connection.Id;
+        });
+        await app.StartAsync(TestContext.Current.CancellationToken);
+
+        using var client = new HttpClient(new SocketsHttpHandler())
+        {
+            BaseAddress = KestrelHosts.BaseAddress(app),
+            DefaultRequestVersion = HttpVersion.Version20,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact, // h2c with prior knowledge
+        };
+        var first = await client.GetStringAsync("/", TestContext.Current.CancellationToken);
+        var slow = client.GetAsync("/slow", TestContext.Current.CancellationToken);
+        await Task.Delay(1500, TestContext.Current.CancellationToken);
+        var afterAge = await client.GetStringAsync("/", TestContext.Current.CancellationToken);
+        var slowSentAt = Stopwatch.GetTimestamp();
+        using var slowResponse = await slow;
+
+        afterAge.Should().NotBe(first, "after GOAWAY new streams go to a new connection");
+        slowResponse.StatusCode.Should().Be(HttpStatusCode.OK, "the request in flight when the connection was retired completes");
+        (await slowResponse.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).Should().Be(first);
+
+        var goAways = sniffer.Frames[first].Where(f => f.Type == Http2FrameSniffer.GoAway).ToList();
+        goAways.Should().NotBeEmpty("the retired connection sends GOAWAY");
+        var firstGoAway = Stopwatch.GetElapsedTime(log.Connections[first].Started, goAways[0].Timestamp);
+        firstGoAway.Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(980)).And.BeLessThan(TimeSpan.FromSeconds(1.5));
+        goAways[^1].LastStreamId.Should().BeGreaterThanOrEqualTo(3, "the slow stream was accepted before the final GOAWAY");
+
+        await WaitUntil(() => log.Connections[first].Ended is not null);
+        Stopwatch.GetElapsedTime(slowSentAt, log.Connections[first].Ended!.Value).Should().BeLessThan(TimeSpan.FromSeconds(3),
+            "the retired connection closes once its last stream completes, long before the grace period");
+        await app.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!condition() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+
+        condition().Should().BeTrue();
+    }
+}
