@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
@@ -33,6 +34,7 @@ internal static class SmokeMode
         foreach (var (name, ran) in steps)
         {
             output.WriteLine($"== smoke: {name} (a tiny run: it proves the mode works; its numbers and targets are not measurements)");
+            var started = Stopwatch.GetTimestamp();
             try
             {
                 if (!ran())
@@ -44,6 +46,8 @@ internal static class SmokeMode
             {
                 failed.Add($"{name}: {e.GetType().Name}: {e.Message}");
             }
+
+            output.WriteLine($"== smoke: {name} took {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
         }
 
         output.WriteLine();

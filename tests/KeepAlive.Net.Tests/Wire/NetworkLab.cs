@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using KeepAlive.Net.Tests.TestSupport;
 
 namespace KeepAlive.Net.Tests.Wire;
@@ -12,10 +11,9 @@ namespace KeepAlive.Net.Tests.Wire;
 /// namespace, so the server's link can be cut while the client's own link stays up (as when a peer or a
 /// middlebox dies). Everything is created by the test and removed on dispose.
 /// </summary>
-internal sealed partial class NetworkLab : IDisposable
+internal sealed class NetworkLab : IDisposable
 {
     public const int ServerPort = 5000;
-    private const int CloneNewNet = 0x40000000;
     private const string Prefix = "katest-";
     private static int _counter;
 
@@ -56,32 +54,7 @@ internal sealed partial class NetworkLab : IDisposable
     }
 
     /// <summary>Creates a TCP socket inside one of the lab's namespaces (a socket belongs to the namespace it was created in).</summary>
-    public Socket CreateSocket(string netns)
-    {
-        Socket? socket = null;
-        Exception? failure = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                using var handle = File.OpenHandle("/run/netns/" + netns);
-                if (SetNs((int)handle.DangerousGetHandle(), CloneNewNet) != 0)
-                {
-                    throw new InvalidOperationException($"setns({netns}) failed with errno {Marshal.GetLastPInvokeError()}");
-                }
-
-                // This thread now lives in the namespace and ends right after: nothing else runs there.
-                socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            }
-            catch (Exception e) when (e is IOException or InvalidOperationException or SocketException or UnauthorizedAccessException)
-            {
-                failure = e;
-            }
-        });
-        thread.Start();
-        thread.Join();
-        return socket ?? throw new InvalidOperationException("could not create a socket in " + netns, failure);
-    }
+    public Socket CreateSocket(string netns) => NetworkNamespace.CreateSocket(netns);
 
     public Socket Listen()
     {
@@ -94,16 +67,7 @@ internal sealed partial class NetworkLab : IDisposable
     /// <summary>Takes the server's port on the bridge down: frames to the server vanish without any error or ICMP.</summary>
     public void CutServerLink() => Ip("-n", BridgeNamespace, "link", "set", "ms", "down");
 
-    public Process StartInNamespace(string netns, string command, params string[] arguments)
-    {
-        var start = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { "netns", "exec", netns, command }.Concat(arguments))
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        return Process.Start(start) ?? throw new InvalidOperationException("could not start " + command);
-    }
+    public Process StartInNamespace(string netns, string command, params string[] arguments) => NetworkNamespace.Start(netns, command, arguments);
 
     public void Dispose()
     {
@@ -139,26 +103,7 @@ internal sealed partial class NetworkLab : IDisposable
         }
     }
 
-    private static (int ExitCode, string Output) Run(string command, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(command) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        try
-        {
-            using var process = Process.Start(start)!;
-            var output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            return (process.ExitCode, output);
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            return (-1, e.Message);
-        }
-    }
+    private static (int ExitCode, string Output) Run(string command, params string[] arguments) => NetworkNamespace.Run(command, arguments);
 
     private void Build()
     {
@@ -183,7 +128,4 @@ internal sealed partial class NetworkLab : IDisposable
         Ip("-n", ClientNamespace, "link", "set", "c0", "up");
         Ip("-n", ServerNamespace, "link", "set", "s0", "up");
     }
-
-    [LibraryImport("libc", EntryPoint = "setns", SetLastError = true)]
-    private static partial int SetNs(int fd, int nstype);
 }

@@ -1,0 +1,42 @@
+using System.CommandLine;
+using KeepAlive.Net.Tool.Cli;
+
+namespace KeepAlive.Net.Tool.Analyze;
+
+/// <summary><c>keepalive analyze FILE</c>: every TCP flow in a capture, its keep-alive probes, data gaps, end and verdict.</summary>
+internal static class AnalyzeCommand
+{
+    public static Command Create(ToolConsole console)
+    {
+        var file = new Argument<FileInfo>("file") { Description = "A .pcap or .pcapng capture, e.g. from 'tcpdump -w FILE' or 'keepalive check --capture FILE'." };
+        var heartbeat = Durations.Option("--heartbeat-interval", "The application's heartbeat period; data that leaves 1.5 times this after the previous data is a late heartbeat.");
+        var idleTimeout = Durations.Option("--idle-timeout", "The idle timeout of the peer or a middlebox (NAT, load balancer); a flow silent this long is reported as killed.");
+        var json = new Option<bool>("--json") { Description = "Print one JSON object for scripts instead of tables." };
+        var command = new Command("analyze", "Find keep-alive probes, late heartbeats and idle-timeout kills in a packet capture.") { file, heartbeat, idleTimeout, json };
+        command.SetAction(result => Run(console, result.GetValue(file)!, new AnalysisSettings(result.GetValue(heartbeat), result.GetValue(idleTimeout)), result.GetValue(json)));
+        return command;
+    }
+
+    internal static int Run(ToolConsole console, FileInfo file, AnalysisSettings settings, bool json)
+    {
+        var capture = CaptureFile.Read(file.FullName);
+        var flows = FlowAnalyzer.Analyze(capture.Segments, settings);
+        if (capture.TruncationReason is { } reason)
+        {
+            console.Error.WriteLine($"warning: {file.Name} is cut off after {capture.Frames} frames ({reason}); the analysis covers what is there.");
+        }
+
+        if (json)
+        {
+            using var buffer = new MemoryStream();
+            AnalysisJson.Write(buffer, flows, capture);
+            console.Out.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+        }
+        else
+        {
+            AnalysisText.Write(console.Ansi, file.Name, flows, capture);
+        }
+
+        return capture.Truncated ? ExitCodes.BadInput : flows.Any(static f => f.Finding) ? ExitCodes.Finding : ExitCodes.Fine;
+    }
+}

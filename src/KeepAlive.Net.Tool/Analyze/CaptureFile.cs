@@ -1,0 +1,88 @@
+using System.Net;
+using PacketDotNet;
+using SharpPcap;
+using SharpPcap.LibPcap;
+
+namespace KeepAlive.Net.Tool.Analyze;
+
+/// <summary>Reads a pcap or pcapng file through libpcap (SharpPcap) and decodes it with PacketDotNet.</summary>
+internal static class CaptureFile
+{
+    /// <summary>Reads every TCP segment; a file cut short yields what was there and the reason.</summary>
+    /// <exception cref="ToolInputException">The file is missing or is not a capture libpcap can read.</exception>
+    public static CaptureContents Read(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new ToolInputException($"{path}: no such file. Give a .pcap or .pcapng file, e.g. one written by 'tcpdump -w FILE'.");
+        }
+
+        using var device = new CaptureFileReaderDevice(path);
+        try
+        {
+            device.Open();
+        }
+        catch (PcapException e)
+        {
+            throw new ToolInputException($"{path}: not a pcap or pcapng capture ({e.Message.Trim()}). Record one with 'tcpdump -w FILE' or Wireshark.");
+        }
+        catch (DllNotFoundException e)
+        {
+            throw new ToolInputException($"libpcap is not installed, so captures cannot be read ({e.Message}). Install it: 'apt-get install libpcap0.8' (Linux), Npcap (Windows); macOS ships it.");
+        }
+
+        var segments = new List<TcpSegment>();
+        long frames = 0;
+        DateTime? start = null;
+        while (true)
+        {
+            var status = device.GetNextPacket(out var capture);
+            if (status == GetPacketStatus.NoRemainingPackets)
+            {
+                return new CaptureContents(segments, frames, null);
+            }
+
+            if (status != GetPacketStatus.PacketRead)
+            {
+                var reason = device.LastError;
+                return new CaptureContents(segments, frames, string.IsNullOrWhiteSpace(reason) ? "the file ends in the middle of a frame" : reason.Trim());
+            }
+
+            frames++;
+            var raw = capture.GetPacket();
+            start ??= raw.Timeval.Date;
+            if (TryDecode(frames, (raw.Timeval.Date - start.Value).TotalSeconds, raw) is { } segment)
+            {
+                segments.Add(segment);
+            }
+        }
+    }
+
+    private static TcpSegment? TryDecode(long frame, double time, RawCapture raw)
+    {
+        Packet packet;
+        try
+        {
+            packet = Packet.ParsePacket(raw.LinkLayerType, raw.Data);
+        }
+        catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or InvalidOperationException or NotImplementedException)
+        {
+            return null;
+        }
+
+        var ip = packet.Extract<IPPacket>();
+        var tcp = packet.Extract<TcpPacket>();
+        if (ip is null || tcp is null)
+        {
+            return null;
+        }
+
+        // The payload length the sender meant, from the IP header, as Wireshark computes it (not what the snap length kept).
+        var ipPayload = ip is IPv4Packet v4 ? v4.TotalLength - (v4.HeaderLength * 4) : ((IPv6Packet)ip).PayloadLength;
+        var payload = Math.Max(0, ipPayload - (tcp.DataOffset * 4));
+        var flags = (tcp.Finished ? TcpFlags.Fin : 0) | (tcp.Synchronize ? TcpFlags.Syn : 0) | (tcp.Reset ? TcpFlags.Rst : 0) | (tcp.Acknowledgment ? TcpFlags.Ack : 0);
+        return new TcpSegment(frame, time,
+            new IPEndPoint(ip.SourceAddress, tcp.SourcePort), new IPEndPoint(ip.DestinationAddress, tcp.DestinationPort),
+            tcp.SequenceNumber, tcp.AcknowledgmentNumber, flags, payload, tcp.WindowSize);
+    }
+}

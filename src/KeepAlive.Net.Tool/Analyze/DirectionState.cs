@@ -1,0 +1,60 @@
+namespace KeepAlive.Net.Tool.Analyze;
+
+/// <summary>
+/// Sequence tracking for one direction of a flow, kept the way Wireshark's TCP analysis keeps it so that
+/// probes are recognised exactly where tshark's <c>tcp.analysis.keep_alive</c> recognises them.
+/// </summary>
+internal sealed class DirectionState
+{
+    public bool Seen { get; private set; }
+
+    /// <summary>The sequence number after the highest byte (or SYN/FIN) this side has sent.</summary>
+    public uint NextSequence { get; private set; }
+
+    public uint LastAcknowledgment { get; private set; }
+
+    public ushort Window { get; private set; }
+
+    public bool LastWasProbe { get; private set; }
+
+    public double? LastPacketTime { get; private set; }
+
+    public static bool SequenceGreater(uint left, uint right) => (int)(left - right) > 0;
+
+    /// <summary>
+    /// A keep-alive probe: zero or one byte, starting one byte before what this side would send next
+    /// (SEG.SEQ = SND.NXT − 1), never SYN, FIN or RST.
+    /// </summary>
+    public bool IsProbe(TcpSegment segment) =>
+        Seen && segment.PayloadLength is 0 or 1 && segment.Sequence == NextSequence - 1
+        && !segment.Has(TcpFlags.Syn | TcpFlags.Fin | TcpFlags.Rst);
+
+    /// <summary>The answer to a probe: an empty segment repeating this side's last ACK and window, right after a probe from the other side.</summary>
+    public bool IsProbeAnswer(TcpSegment segment, DirectionState other) =>
+        Seen && other.LastWasProbe && segment.PayloadLength == 0 && segment.Window != 0 && segment.Window == Window
+        && segment.Sequence == NextSequence && segment.Acknowledgment == LastAcknowledgment
+        && !segment.Has(TcpFlags.Syn | TcpFlags.Fin | TcpFlags.Rst);
+
+    /// <summary>Whether the segment carries bytes beyond anything this side sent before.</summary>
+    public bool IsNewData(TcpSegment segment) =>
+        segment.PayloadLength > 0 && (!Seen || SequenceGreater(segment.Sequence + (uint)segment.PayloadLength, NextSequence));
+
+    public void Update(TcpSegment segment, bool probe)
+    {
+        var next = segment.Sequence + (uint)segment.PayloadLength + (segment.Has(TcpFlags.Syn) ? 1u : 0u) + (segment.Has(TcpFlags.Fin) ? 1u : 0u);
+        if (!Seen || SequenceGreater(next, NextSequence))
+        {
+            NextSequence = next;
+        }
+
+        if (segment.Has(TcpFlags.Ack))
+        {
+            LastAcknowledgment = segment.Acknowledgment;
+        }
+
+        Window = segment.Window;
+        LastWasProbe = probe;
+        LastPacketTime = segment.Time;
+        Seen = true;
+    }
+}

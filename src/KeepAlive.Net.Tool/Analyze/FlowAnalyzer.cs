@@ -1,0 +1,59 @@
+using System.Net;
+
+namespace KeepAlive.Net.Tool.Analyze;
+
+/// <summary>Splits a capture's segments into TCP flows and reads each one: probes, answers, data gaps and how it ended.</summary>
+internal static class FlowAnalyzer
+{
+    public static IReadOnlyList<FlowReport> Analyze(IReadOnlyList<TcpSegment> segments, AnalysisSettings settings)
+    {
+        var flows = new Dictionary<(string, string), List<TcpSegment>>();
+        var order = new List<(string, string)>();
+        foreach (var segment in segments)
+        {
+            var a = segment.Source.ToString();
+            var b = segment.Destination.ToString();
+            var key = string.CompareOrdinal(a, b) < 0 ? (a, b) : (b, a);
+            if (!flows.TryGetValue(key, out var list))
+            {
+                flows[key] = list = [];
+                order.Add(key);
+            }
+
+            list.Add(segment);
+        }
+
+        return [.. order.Select(key => AnalyzeFlow(flows[key], settings))];
+    }
+
+    private static FlowReport AnalyzeFlow(List<TcpSegment> segments, AnalysisSettings settings)
+    {
+        var client = ClientOf(segments);
+        var clientText = client.ToString();
+        var server = segments[0].Source.Equals(client) ? segments[0].Destination : segments[0].Source;
+        var walk = new FlowWalk(client);
+        foreach (var segment in segments)
+        {
+            walk.Add(segment);
+        }
+
+        walk.Finish();
+
+        return FlowVerdict.Build(walk, clientText, server.ToString(), segments.Count, settings);
+    }
+
+    /// <summary>The side that sent the first SYN; without a handshake in the capture, the side with the higher (ephemeral) port.</summary>
+    private static IPEndPoint ClientOf(List<TcpSegment> segments)
+    {
+        foreach (var segment in segments)
+        {
+            if (segment.Has(TcpFlags.Syn))
+            {
+                return segment.Has(TcpFlags.Ack) ? segment.Destination : segment.Source;
+            }
+        }
+
+        var first = segments[0];
+        return first.Source.Port >= first.Destination.Port ? first.Source : first.Destination;
+    }
+}

@@ -1,0 +1,53 @@
+namespace KeepAlive.Net.Tool.Analyze;
+
+/// <summary>What one TCP flow in a capture shows; serialized as one element of <c>flows</c> in <c>analyze --json</c>.</summary>
+internal sealed record FlowReport
+{
+    public required string Client { get; init; }
+
+    public required string Server { get; init; }
+
+    public required int Packets { get; init; }
+
+    public required int KeepAliveProbes { get; init; }
+
+    public required int KeepAliveAcks { get; init; }
+
+    /// <summary>Frame numbers of the probes, comparable with tshark's <c>tcp.analysis.keep_alive</c>.</summary>
+    public required IReadOnlyList<long> ProbeFrames { get; init; }
+
+    /// <summary>The median time between unanswered probes in a row: the kernel's probe interval.</summary>
+    public double? ProbeInterval { get; init; }
+
+    /// <summary>How long the prober had heard nothing when it sent its first probe: the kernel's idle time.</summary>
+    public double? FirstProbeAfterIdle { get; init; }
+
+    /// <summary>The longest run of probes in a row that got no answer.</summary>
+    public int UnansweredProbes { get; init; }
+
+    public required double MaxDataGap { get; init; }
+
+    /// <summary>The longest time without any packet in either direction.</summary>
+    public required double MaxSilence { get; init; }
+
+    public required IReadOnlyList<LateHeartbeat> LateHeartbeats { get; init; }
+
+    public required string End { get; init; }
+
+    /// <summary>Who sent the FIN or RST that ended the flow ("client" or "server"), or <see langword="null"/> when open.</summary>
+    public string? EndedBy { get; init; }
+
+    public double? EndAfterIdle { get; init; }
+
+    /// <summary>Segments at the end of the capture that the other side never answered (retransmissions or probes into silence).</summary>
+    public int UnansweredAtEnd { get; init; }
+
+    /// <summary>For an open flow that went silent: how long it had been idle before the first unanswered segment.</summary>
+    public double? SilenceAfterIdle { get; init; }
+
+    public int Retransmissions { get; init; }
+
+    public required bool Finding { get; init; }
+
+    public required string Verdict { get; init; }
+}

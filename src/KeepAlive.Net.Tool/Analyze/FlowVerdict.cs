@@ -1,0 +1,154 @@
+using System.Globalization;
+
+namespace KeepAlive.Net.Tool.Analyze;
+
+/// <summary>Turns what a walk through a flow collected into its report and a verdict in plain words.</summary>
+internal static class FlowVerdict
+{
+    public static FlowReport Build(FlowWalk walk, string client, string server, int packets, AnalysisSettings settings)
+    {
+        var late = LateHeartbeats(walk, settings.HeartbeatInterval);
+        var end = walk.End is null ? "open" : walk.End.Has(TcpFlags.Rst) ? "rst" : "fin";
+        double? endAfterIdle = walk.End is { } last ? last.Time - LastDataBefore(walk, last) : null;
+        var silent = end == "open" && walk.Unanswered >= 2;
+        var parts = new List<string>();
+        var finding = false;
+        var idleTimeout = settings.IdleTimeout?.TotalSeconds;
+
+        if (DeadPeer(walk, end) is { } prober)
+        {
+            finding = true;
+            var how = end == "rst"
+                ? Text($"its kernel reset the connection {S(endAfterIdle)} after the last data")
+                : Text($"the probes stopped {S(walk.End is null && walk.LastTime is { } t && walk.LastDataTime is { } d ? t - d : null)} after the last data: the kernel gave up");
+            parts.Add(Text($"dead peer: {walk.MaxUnansweredProbes} keep-alive probes from the {walk.Side(prober)} went unanswered and {how} (implies idle {S(walk.FirstProbeAfterIdle)}, interval {S(walk.ProbeInterval)}, count {walk.MaxUnansweredProbes})"));
+        }
+        else if (end == "rst")
+        {
+            finding = true;
+            var beyond = idleTimeout is { } t && endAfterIdle >= t
+                ? Text($", longer than the idle timeout of {S(t)}: the signature of a middlebox or peer idle timeout")
+                : string.Empty;
+            parts.Add(Text($"reset by the {walk.Side(walk.End!.Source)} after {S(endAfterIdle)} without data{beyond}"));
+        }
+        else if (silent && walk.MaxUnansweredProbes == 0)
+        {
+            finding = true;
+            var beyond = idleTimeout is { } t && walk.SilenceBeforeUnanswered >= t
+                ? Text($" (longer than the idle timeout of {S(t)})")
+                : string.Empty;
+            parts.Add(Text($"went silent: {walk.Unanswered} segments from the {walk.Side(walk.UnansweredFrom!)} sent after {S(walk.SilenceBeforeUnanswered)} idle{beyond} were never answered: the peer, or a middlebox such as a NAT or load balancer, forgot the connection"));
+        }
+
+        if (late.Count > 0)
+        {
+            finding = true;
+            var worst = late.MaxBy(static l => l.Gap)!;
+            parts.Add(Text($"{late.Count} late heartbeat{(late.Count == 1 ? string.Empty : "s")}: the worst left at {S(worst.At)} from {worst.From}, {S(worst.Gap)} after the previous data ({S(worst.Late)} late for a {S(settings.HeartbeatInterval!.Value.TotalSeconds)} interval)"));
+        }
+
+        if (idleTimeout is { } timeout && walk.MaxSilence >= timeout && !silent && end != "rst")
+        {
+            finding = true;
+            parts.Add(Text($"the flow was silent for {S(walk.MaxSilence)}, at least the idle timeout of {S(timeout)}"));
+        }
+
+        if (walk.ProbeFrames.Count > 0 && DeadPeer(walk, end) is null)
+        {
+            parts.Add(Text($"{walk.ProbeFrames.Count} keep-alive probes, {walk.ProbeAnswers} answered (first after {S(walk.FirstProbeAfterIdle)} idle)"));
+        }
+
+        if (end == "fin")
+        {
+            parts.Add(Text($"closed with FIN by the {walk.Side(walk.End!.Source)}"));
+        }
+        else if (end == "open" && !silent)
+        {
+            parts.Add("still open at the end of the capture");
+        }
+
+        var maxGap = MaxDataGap(walk);
+        return new FlowReport
+        {
+            Client = client,
+            Server = server,
+            Packets = packets,
+            KeepAliveProbes = walk.ProbeFrames.Count,
+            KeepAliveAcks = walk.ProbeAnswers,
+            ProbeFrames = walk.ProbeFrames,
+            ProbeInterval = walk.ProbeInterval,
+            FirstProbeAfterIdle = walk.FirstProbeAfterIdle,
+            UnansweredProbes = walk.MaxUnansweredProbes,
+            MaxDataGap = maxGap,
+            MaxSilence = walk.MaxSilence,
+            LateHeartbeats = late,
+            End = end,
+            EndedBy = walk.End is { } e ? walk.Side(e.Source) : null,
+            EndAfterIdle = endAfterIdle,
+            UnansweredAtEnd = walk.Unanswered,
+            SilenceAfterIdle = silent ? walk.SilenceBeforeUnanswered : null,
+            Retransmissions = walk.Retransmissions,
+            Finding = finding,
+            Verdict = (finding ? "FINDING: " : "ok: ") + string.Join("; ", parts),
+        };
+    }
+
+    /// <summary>
+    /// The prober whose keep-alive probes went unanswered until the flow ended: by the prober's own RST (Linux resets
+    /// when it gives up), or with the capture ending on unanswered probes.
+    /// </summary>
+    private static System.Net.IPEndPoint? DeadPeer(FlowWalk walk, string end)
+    {
+        if (walk.TrailingUnansweredProbes == 0 || walk.UnansweredFrom is not { } prober)
+        {
+            return null;
+        }
+
+        return end == "rst" && walk.End!.Source.Equals(prober) ? prober
+            : end == "open" ? prober
+            : null;
+    }
+
+    private static List<LateHeartbeat> LateHeartbeats(FlowWalk walk, TimeSpan? interval)
+    {
+        var late = new List<LateHeartbeat>();
+        if (interval is not { } period || period <= TimeSpan.Zero)
+        {
+            return late;
+        }
+
+        var seconds = period.TotalSeconds;
+        for (var i = 1; i < walk.Data.Count; i++)
+        {
+            var gap = walk.Data[i].Time - walk.Data[i - 1].Time;
+            if (gap >= seconds * AnalysisSettings.LateFactor)
+            {
+                late.Add(new LateHeartbeat(walk.Data[i].Time, gap, gap - seconds, walk.Data[i].From.ToString(), walk.Data[i].Frame));
+            }
+        }
+
+        return late;
+    }
+
+    private static double MaxDataGap(FlowWalk walk)
+    {
+        var max = 0.0;
+        for (var i = 1; i < walk.Data.Count; i++)
+        {
+            max = Math.Max(max, walk.Data[i].Time - walk.Data[i - 1].Time);
+        }
+
+        return max;
+    }
+
+    private static double LastDataBefore(FlowWalk walk, TcpSegment end)
+    {
+        var before = walk.Data.LastOrDefault(d => d.Frame < end.Frame);
+        return before.From is null ? walk.FirstTime : before.Time;
+    }
+
+    internal static string S(double? seconds) =>
+        seconds is { } s ? s.ToString("0.###", CultureInfo.InvariantCulture) + " s" : "n/a";
+
+    private static string Text(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

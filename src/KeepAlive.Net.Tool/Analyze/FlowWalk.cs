@@ -1,0 +1,163 @@
+using System.Net;
+
+namespace KeepAlive.Net.Tool.Analyze;
+
+/// <summary>Walks one flow's segments in order and collects what the verdict needs.</summary>
+internal sealed class FlowWalk(IPEndPoint client)
+{
+    private readonly DirectionState _fromClient = new();
+    private readonly DirectionState _fromServer = new();
+    private readonly List<double> _retryGaps = [];
+    private TcpSegment? _previous;
+    private TcpSegment? _lastProbe;
+    private int _unansweredInARow;
+
+    public List<long> ProbeFrames { get; } = [];
+
+    public int ProbeAnswers { get; private set; }
+
+    public int MaxUnansweredProbes { get; private set; }
+
+    public double? FirstProbeAfterIdle { get; private set; }
+
+    public List<(double Time, long Frame, IPEndPoint From)> Data { get; } = [];
+
+    public int Retransmissions { get; private set; }
+
+    public TcpSegment? End { get; private set; }
+
+    public double MaxSilence { get; private set; }
+
+    public double FirstTime { get; private set; } = double.NaN;
+
+    /// <summary>Segments that ask for an answer, sent since the other side was last heard, and the silence before the first of them.</summary>
+    public int Unanswered { get; private set; }
+
+    public double? SilenceBeforeUnanswered { get; private set; }
+
+    public IPEndPoint? UnansweredFrom { get; private set; }
+
+    /// <summary>Ends the walk: probes still waiting at the end of the capture were never answered.</summary>
+    public void Finish()
+    {
+        MaxUnansweredProbes = Math.Max(MaxUnansweredProbes, _unansweredInARow);
+        TrailingUnansweredProbes = _unansweredInARow;
+    }
+
+    /// <summary>Probes in a row, at the end of the flow, that nothing answered.</summary>
+    public int TrailingUnansweredProbes { get; private set; }
+
+    public double? LastTime => _previous?.Time;
+
+    public double? LastDataTime => Data.Count == 0 ? null : Data[^1].Time;
+
+    public double? ProbeInterval => _retryGaps.Count == 0 ? null : Median(_retryGaps);
+
+    public string Side(IPEndPoint endpoint) => endpoint.Equals(client) ? "client" : "server";
+
+    public void Add(TcpSegment segment)
+    {
+        var fromClient = segment.Source.Equals(client);
+        var own = fromClient ? _fromClient : _fromServer;
+        var other = fromClient ? _fromServer : _fromClient;
+        var probe = own.IsProbe(segment);
+        if (own.IsProbeAnswer(segment, other))
+        {
+            ProbeAnswers++;
+        }
+
+        if (double.IsNaN(FirstTime))
+        {
+            FirstTime = segment.Time;
+        }
+
+        if (_previous is { } previous)
+        {
+            MaxSilence = Math.Max(MaxSilence, segment.Time - previous.Time);
+        }
+
+        TrackProbe(segment, probe, other);
+        TrackAnswers(segment, probe);
+        if (!probe && segment.PayloadLength > 0)
+        {
+            if (own.IsNewData(segment))
+            {
+                Data.Add((segment.Time, segment.Frame, segment.Source));
+            }
+            else
+            {
+                Retransmissions++;
+            }
+        }
+
+        if (segment.Has(TcpFlags.Rst) && End?.Has(TcpFlags.Rst) != true)
+        {
+            End = segment;
+        }
+        else if (segment.Has(TcpFlags.Fin) && End is null)
+        {
+            End = segment;
+        }
+
+        own.Update(segment, probe);
+        _previous = segment;
+    }
+
+    private void TrackProbe(TcpSegment segment, bool probe, DirectionState other)
+    {
+        if (!probe)
+        {
+            if (_lastProbe is not null && !segment.Source.Equals(_lastProbe.Source) && _unansweredInARow > 0)
+            {
+                // The other side spoke: the last probe of the run was answered, the ones before it were not.
+                MaxUnansweredProbes = Math.Max(MaxUnansweredProbes, _unansweredInARow - 1);
+                _unansweredInARow = 0;
+            }
+
+            return;
+        }
+
+        ProbeFrames.Add(segment.Frame);
+        var retry = _lastProbe is { } last && last.Source.Equals(segment.Source) && _unansweredInARow > 0;
+        if (retry)
+        {
+            _retryGaps.Add(segment.Time - _lastProbe!.Time);
+        }
+        else if (FirstProbeAfterIdle is null && other.LastPacketTime is { } heard)
+        {
+            FirstProbeAfterIdle = segment.Time - heard;
+        }
+
+        _unansweredInARow = retry ? _unansweredInARow + 1 : 1;
+        _lastProbe = segment;
+    }
+
+    private void TrackAnswers(TcpSegment segment, bool probe)
+    {
+        if (UnansweredFrom is { } waiting && !segment.Source.Equals(waiting))
+        {
+            (Unanswered, SilenceBeforeUnanswered, UnansweredFrom) = (0, null, null);
+        }
+
+        var asks = probe || segment.PayloadLength > 0 || segment.Has(TcpFlags.Fin) || segment.Has(TcpFlags.Syn);
+        if (!asks || segment.Has(TcpFlags.Rst))
+        {
+            return;
+        }
+
+        if (Unanswered == 0)
+        {
+            UnansweredFrom = segment.Source;
+            SilenceBeforeUnanswered = _previous is { } previous ? segment.Time - previous.Time : 0;
+        }
+
+        Unanswered++;
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        var middle = sorted.Count / 2;
+        return sorted.Count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    }
+}

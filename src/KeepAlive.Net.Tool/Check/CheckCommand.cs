@@ -1,0 +1,103 @@
+using System.CommandLine;
+using System.Net;
+using System.Net.Sockets;
+using KeepAlive.Net.Hosting;
+using KeepAlive.Net.Tool.Cli;
+using KeepAlive.Net.Tool.Show;
+
+namespace KeepAlive.Net.Tool.Check;
+
+/// <summary><c>keepalive check HOST:PORT</c>: connect, apply the settings, hold the connection and watch it live.</summary>
+internal static class CheckCommand
+{
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
+
+    public static Command Create(ToolConsole console)
+    {
+        var endpoint = new Argument<string>("endpoint") { Description = "HOST:PORT to connect to, e.g. example.com:443 or [::1]:5000." };
+        var profile = new ProfileArguments();
+        var heartbeat = new Option<string?>("--heartbeat") { Description = "Send this text as an application heartbeat, on a dedicated thread, and measure its lateness.", HelpName = "text" };
+        var every = Durations.Option("--every", "The heartbeat period (default 1s).");
+        var hold = Durations.Option("--hold", "How long to hold the connection (default 30s).");
+        var capture = new Option<FileInfo?>("--capture") { Description = "Record the connection's packets to this pcap file (libpcap; needs root or CAP_NET_RAW).", HelpName = "file" };
+        var command = new Command("check", "Connect, apply keep-alive settings, and watch the connection live until it dies or --hold passes.") { endpoint, heartbeat, every, hold, capture };
+        profile.AddTo(command);
+        command.SetAction((result, cancellationToken) => RunAsync(console, new CheckRequest(
+            HostAndPort.Parse(result.GetValue(endpoint)!),
+            profile.Resolve(result),
+            result.GetValue(heartbeat),
+            result.GetValue(every) ?? TimeSpan.FromSeconds(1),
+            result.GetValue(hold) ?? TimeSpan.FromSeconds(30),
+            result.GetValue(capture)), cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ToolConsole console, CheckRequest request, CancellationToken cancellationToken)
+    {
+        var address = await ResolveAsync(request.Target, cancellationToken);
+        var peer = new IPEndPoint(address, request.Target.Port);
+        var tcp = request.Profile?.Options.Tcp ?? new TcpKeepAliveOptions();
+        using var recorder = request.Capture is { } file ? PacketRecorder.Start(file.FullName, peer) : null;
+        using var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        await ConnectAsync(socket, peer, request.Target, cancellationToken);
+        var applied = socket.ConfigureKeepAlive(tcp);
+        console.Ansi.Write(Tables.Settings($"Connected to {request.Target} ({peer}) from {socket.LocalEndPoint}: read back from the kernel", applied));
+        console.Ansi.Write(Tables.Applied(request.Profile?.Name ?? "library defaults", applied));
+        var kernel = KernelDefaults.Read();
+        foreach (var line in Detection.Describe(applied, request.Profile?.Options ?? new KeepAliveProfileOptions(), kernel))
+        {
+            await console.Out.WriteLineAsync(line);
+        }
+
+        var outcome = await new ConnectionWatch(console, socket, applied, kernel, request).RunAsync(cancellationToken);
+        await console.Out.WriteLineAsync(outcome.Describe());
+        if (recorder is not null)
+        {
+            recorder.Dispose();
+            await console.Out.WriteLineAsync($"Recorded {recorder.Packets} packets to {request.Capture!.FullName}; read them with 'keepalive analyze {request.Capture.Name}'.");
+        }
+
+        return outcome.Died ? ExitCodes.Finding : ExitCodes.Fine;
+    }
+
+    private static async Task<IPAddress> ResolveAsync(HostAndPort target, CancellationToken cancellationToken)
+    {
+        if (IPAddress.TryParse(target.Host, out var literal))
+        {
+            return literal;
+        }
+
+        try
+        {
+            var addresses = await Dns.GetHostAddressesAsync(target.Host, cancellationToken);
+            return addresses.FirstOrDefault(static a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.FirstOrDefault()
+                ?? throw new ToolInputException($"{target.Host}: the name has no addresses.");
+        }
+        catch (SocketException e)
+        {
+            throw new ToolInputException($"{target.Host}: unknown host ({e.SocketErrorCode}: {e.Message}). Check the name, or give an IP address.", e);
+        }
+    }
+
+    private static async Task ConnectAsync(Socket socket, IPEndPoint peer, HostAndPort target, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(ConnectTimeout);
+        try
+        {
+            await socket.ConnectAsync(peer, timeout.Token);
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+        {
+            throw new ToolInputException($"{target} ({peer}): connection refused: nothing listens on port {peer.Port} there (the host answered with a RST).", e);
+        }
+        catch (SocketException e)
+        {
+            throw new ToolInputException($"{target} ({peer}): cannot connect ({e.SocketErrorCode}: {e.Message}).", e);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ToolInputException($"{target} ({peer}): no answer to the connection request within {KeepAliveDuration.Format(ConnectTimeout)} (a firewall may drop it).", e);
+        }
+    }
+}

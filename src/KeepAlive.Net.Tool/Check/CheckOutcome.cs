@@ -1,0 +1,33 @@
+using System.Globalization;
+using KeepAlive.Net.Tool.Show;
+
+namespace KeepAlive.Net.Tool.Check;
+
+/// <summary>How a held connection ended, or that it survived, and whether that matches the configured bound.</summary>
+internal sealed record CheckOutcome(bool Died, string How, TimeSpan After, TimeSpan SincePeerHeard, TimeSpan? Bound, string BoundHow, HeartbeatStatistics? Heartbeats)
+{
+    public string Describe()
+    {
+        var heartbeats = Heartbeats is { } h
+            ? string.Create(CultureInfo.InvariantCulture, $" Heartbeats: {h.Sent} sent, {h.Delayed} late, worst lateness {Tables.Time(h.MaxLateness)}.")
+            : string.Empty;
+        if (!Died)
+        {
+            return $"ALIVE: the connection was held for {Tables.Time(After)} and is still open.{heartbeats}";
+        }
+
+        var verdict = Bound is not { } bound
+            ? "no bound is known on this platform"
+            : Matches(SincePeerHeard, bound)
+                ? $"this matches the configured bound of {Tables.Time(bound)} ({BoundHow})"
+                : SincePeerHeard < bound
+                    ? $"sooner than the configured bound of {Tables.Time(bound)} ({BoundHow}): something else ended it"
+                    : $"LATER than the configured bound of {Tables.Time(bound)} ({BoundHow})";
+        return $"DIED: {How} after {Tables.Time(Round(After))} held, {Tables.Time(Round(SincePeerHeard))} after the peer was last heard; {verdict}.{heartbeats}";
+    }
+
+    private static bool Matches(TimeSpan actual, TimeSpan bound) =>
+        (actual - bound).Duration() <= TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1.5).Ticks, bound.Ticks / 5));
+
+    private static TimeSpan Round(TimeSpan value) => TimeSpan.FromMilliseconds(Math.Round(value.TotalMilliseconds));
+}

@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using KeepAlive.Net.Tool.Cli;
+using KeepAlive.Net.Tool.Show;
+using Spectre.Console;
+
+namespace KeepAlive.Net.Tool.Check;
+
+/// <summary>Holds a connection, sends the optional heartbeat, and shows the kernel's counters until the connection dies or the hold ends.</summary>
+internal sealed class ConnectionWatch(ToolConsole console, Socket socket, KeepAliveSettings applied, KernelDefaults kernel, CheckRequest request)
+{
+    private static readonly TimeSpan Refresh = TimeSpan.FromMilliseconds(500);
+    private readonly long _started = Stopwatch.GetTimestamp();
+    private long _lastReceived = Stopwatch.GetTimestamp();
+    private long _bytesSent;
+    private long _bytesReceived;
+    private uint _lastUnacked;
+    private HeartbeatRegistration? _heartbeat;
+
+    public async Task<CheckOutcome> RunAsync(CancellationToken cancellationToken)
+    {
+        var receive = ReceiveAsync(cancellationToken);
+        await using var scheduler = request.Heartbeat is null ? null : new HeartbeatScheduler();
+        _heartbeat = scheduler?.Register(new HeartbeatOptions { Name = "check", Interval = request.Every, Mode = HeartbeatMode.FixedRate }, SendHeartbeatAsync);
+        try
+        {
+            if (console.Ansi.Profile.Capabilities.Interactive)
+            {
+                await console.Ansi.Live(Status()).StartAsync(async live =>
+                {
+                    while (await WaitAsync(receive, cancellationToken))
+                    {
+                        live.UpdateTarget(Status());
+                    }
+
+                    live.UpdateTarget(Status());
+                });
+            }
+            else
+            {
+                var printed = 0L;
+                while (await WaitAsync(receive, cancellationToken))
+                {
+                    var second = (long)Stopwatch.GetElapsedTime(_started).TotalSeconds;
+                    if (second > printed)
+                    {
+                        printed = second;
+                        await console.Out.WriteLineAsync(Line());
+                    }
+                }
+
+                await console.Out.WriteLineAsync(Line());
+            }
+        }
+        finally
+        {
+            _heartbeat?.Dispose();
+        }
+
+        var statistics = _heartbeat?.GetStatistics();
+        if (!receive.IsCompleted)
+        {
+            // Close gracefully (FIN): disposing a socket with a receive pending would reset the connection.
+            socket.Shutdown(SocketShutdown.Both);
+            await ((Task)receive).WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            return new CheckOutcome(false, "alive", Stopwatch.GetElapsedTime(_started), Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastReceived)), null, string.Empty, statistics);
+        }
+
+        var how = await receive;
+        var inFlight = _lastUnacked > 0;
+        var (bound, boundHow) = inFlight ? Detection.WhenDataInFlight(applied, kernel) : (Detection.WhenIdle(applied), "idle + interval x probes, or the user timeout");
+        return new CheckOutcome(true, how, Stopwatch.GetElapsedTime(_started), Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastReceived)), bound,
+            inFlight ? boundHow + ", data was in flight" : boundHow, statistics);
+    }
+
+    private async Task<bool> WaitAsync(Task receive, CancellationToken cancellationToken)
+    {
+        if (receive.IsCompleted || Stopwatch.GetElapsedTime(_started) >= request.Hold)
+        {
+            return false;
+        }
+
+        await Task.WhenAny(receive, Task.Delay(Refresh, cancellationToken));
+        return !receive.IsCompleted && !cancellationToken.IsCancellationRequested && Stopwatch.GetElapsedTime(_started) < request.Hold;
+    }
+
+    private async Task<string> ReceiveAsync(CancellationToken cancellationToken)
+    {
+        var buffer = new byte[4096];
+        try
+        {
+            while (true)
+            {
+                var received = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+                if (received == 0)
+                {
+                    return "FIN from the peer (it closed the connection)";
+                }
+
+                Interlocked.Add(ref _bytesReceived, received);
+                Interlocked.Exchange(ref _lastReceived, Stopwatch.GetTimestamp());
+            }
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            return "RST from the peer (connection reset)";
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
+        {
+            return "timed out: the kernel gave up on a silent peer (keep-alive probes or retransmissions went unanswered)";
+        }
+        catch (SocketException e)
+        {
+            return $"socket error {e.SocketErrorCode} ({e.Message})";
+        }
+    }
+
+    private async ValueTask SendHeartbeatAsync(HeartbeatContext context)
+    {
+        var bytes = Encoding.UTF8.GetBytes(request.Heartbeat!);
+        var sent = await socket.SendAsync(bytes, SocketFlags.None, context.CancellationToken);
+        Interlocked.Add(ref _bytesSent, sent);
+    }
+
+    private Table Status()
+    {
+        var info = TcpInfoSnapshot.TryRead(socket);
+        _lastUnacked = info?.Unacked ?? _lastUnacked;
+        var table = new Table { Title = new TableTitle($"{request.Target}: held {Tables.Time(Seconds(Stopwatch.GetElapsedTime(_started)))} of {Tables.Time(request.Hold)}") }.AddColumns("counter", "value");
+        table.AddRow("bytes sent / received", string.Create(CultureInfo.InvariantCulture, $"{Interlocked.Read(ref _bytesSent)} / {Interlocked.Read(ref _bytesReceived)}"));
+        table.AddRow("since data received (our clock)", Tables.Time(Seconds(Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastReceived)))));
+        if (info is null)
+        {
+            table.AddRow("TCP_INFO", OperatingSystem.IsLinux() ? "unavailable: the socket is closed" : "unavailable: TCP_INFO is read on Linux only");
+        }
+        else
+        {
+            table.AddRow("state (TCP_INFO)", info.State);
+            table.AddRow("since data sent / received", $"{Tables.Time(info.SinceLastDataSent)} / {Tables.Time(info.SinceLastDataReceived)}");
+            table.AddRow("since last ACK received", Tables.Time(info.SinceLastAckReceived));
+            table.AddRow("keep-alive probes out", info.ProbesOut.ToString(CultureInfo.InvariantCulture));
+            table.AddRow("retransmits (now / total)", string.Create(CultureInfo.InvariantCulture, $"{info.Retransmits} / {info.TotalRetransmits}"));
+            table.AddRow("unacknowledged segments", info.Unacked.ToString(CultureInfo.InvariantCulture));
+            table.AddRow("round trip", Tables.Time(info.RoundTrip));
+        }
+
+        if (_heartbeat?.GetStatistics() is { } beats)
+        {
+            table.AddRow("heartbeats sent / late", string.Create(CultureInfo.InvariantCulture, $"{beats.Sent} / {beats.Delayed}"));
+            table.AddRow("heartbeat lateness (last / worst)", $"{Tables.Time(beats.LastLateness)} / {Tables.Time(beats.MaxLateness)}");
+        }
+
+        return table;
+    }
+
+    private string Line()
+    {
+        var info = TcpInfoSnapshot.TryRead(socket);
+        _lastUnacked = info?.Unacked ?? _lastUnacked;
+        var text = new StringBuilder(string.Create(CultureInfo.InvariantCulture,
+            $"t={Stopwatch.GetElapsedTime(_started).TotalSeconds:F1}s sent={Interlocked.Read(ref _bytesSent)}B received={Interlocked.Read(ref _bytesReceived)}B"));
+        text.Append(info is null ? " tcp_info=unavailable" : string.Create(CultureInfo.InvariantCulture,
+            $" state={info.State} probes={info.ProbesOut} retransmits={info.Retransmits}/{info.TotalRetransmits} unacked={info.Unacked} last_recv={info.SinceLastDataReceived.TotalSeconds:F1}s last_ack={info.SinceLastAckReceived.TotalSeconds:F1}s"));
+        if (_heartbeat?.GetStatistics() is { } beats)
+        {
+            text.Append(CultureInfo.InvariantCulture, $" heartbeats={beats.Sent} late={beats.Delayed} max_lateness={beats.MaxLateness.TotalMilliseconds:F0}ms");
+        }
+
+        return text.ToString();
+    }
+
+    private static TimeSpan Seconds(TimeSpan value) => TimeSpan.FromSeconds(Math.Round(value.TotalSeconds, 1));
+}

@@ -1,0 +1,63 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+
+namespace KeepAlive.Net.Tool.Check;
+
+/// <summary>
+/// The kernel's own view of a connection: Linux <c>struct tcp_info</c> from getsockopt(IPPROTO_TCP, TCP_INFO = 11).
+/// Offsets follow include/uapi/linux/tcp.h: eight u8 (state, ca_state, retransmits, probes, backoff, options,
+/// wscale, flags), then u32 rto @8, ato, snd_mss, rcv_mss, unacked @24, sacked, lost, retrans, fackets,
+/// last_data_sent @44, last_ack_sent, last_data_recv @52, last_ack_recv @56, pmtu, rcv_ssthresh, rtt @68 (µs),
+/// rttvar, snd_ssthresh, snd_cwnd, advmss, reordering, rcv_rtt, rcv_space, total_retrans @100.
+/// </summary>
+internal sealed record TcpInfoSnapshot(
+    string State,
+    int Retransmits,
+    int ProbesOut,
+    int Backoff,
+    uint Unacked,
+    TimeSpan SinceLastDataSent,
+    TimeSpan SinceLastDataReceived,
+    TimeSpan SinceLastAckReceived,
+    TimeSpan RoundTrip,
+    uint TotalRetransmits)
+{
+    private const int IpProtocolTcp = 6;
+    private const int TcpInfoOption = 11;
+    private const int MinimumLength = 104;
+
+    private static readonly string[] States =
+        ["?", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING"];
+
+    /// <summary>Reads TCP_INFO, or returns <see langword="null"/> where it does not exist (not Linux) or the socket is gone.</summary>
+    public static TcpInfoSnapshot? TryRead(Socket socket)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        var buffer = new byte[256];
+        int length;
+        try
+        {
+            length = socket.GetRawSocketOption(IpProtocolTcp, TcpInfoOption, buffer);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return null;
+        }
+
+        if (length < MinimumLength)
+        {
+            return null;
+        }
+
+        uint U32(int offset) => BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(offset));
+        return new TcpInfoSnapshot(
+            buffer[0] < States.Length ? States[buffer[0]] : buffer[0].ToString(System.Globalization.CultureInfo.InvariantCulture),
+            buffer[2], buffer[3], buffer[4], U32(24),
+            TimeSpan.FromMilliseconds(U32(44)), TimeSpan.FromMilliseconds(U32(52)), TimeSpan.FromMilliseconds(U32(56)),
+            TimeSpan.FromMicroseconds(U32(68)), U32(100));
+    }
+}

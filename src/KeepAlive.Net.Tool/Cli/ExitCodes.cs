@@ -1,0 +1,14 @@
+namespace KeepAlive.Net.Tool;
+
+/// <summary>The tool's exit codes, a contract for scripts.</summary>
+internal static class ExitCodes
+{
+    /// <summary>Everything looked fine.</summary>
+    public const int Fine = 0;
+
+    /// <summary>A finding: a dead or killed connection, a late heartbeat.</summary>
+    public const int Finding = 1;
+
+    /// <summary>Bad input: a file that is not a capture or was cut, an unknown host, a refused port, a bad profile.</summary>
+    public const int BadInput = 2;
+}

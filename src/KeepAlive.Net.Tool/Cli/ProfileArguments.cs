@@ -1,0 +1,161 @@
+using System.CommandLine;
+using System.ComponentModel;
+using KeepAlive.Net.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace KeepAlive.Net.Tool.Cli;
+
+/// <summary>
+/// The options that say which keep-alive settings to use: a profile from an appsettings.json file, flags, or both
+/// (flags override the profile). Profiles are loaded through the library's own hosting API, so binding and
+/// validation messages are the library's.
+/// </summary>
+internal sealed class ProfileArguments
+{
+    public const string CommandLineProfile = "command-line";
+
+    public Option<FileInfo?> Settings { get; } = new("--settings") { Description = "An appsettings.json file with a KeepAlive:Profiles section.", HelpName = "file" };
+
+    public Option<string?> Profile { get; } = new("--profile") { Description = "The profile to use from --settings, e.g. payments.", HelpName = "name" };
+
+    public Option<TimeSpan?> Idle { get; } = Durations.Option("--idle", "Idle time before the first keep-alive probe.");
+
+    public Option<TimeSpan?> Interval { get; } = Durations.Option("--interval", "Time between keep-alive probes.");
+
+    public Option<int?> Count { get; } = new("--count") { Description = "Unanswered probes before the kernel gives up.", HelpName = "probes" };
+
+    public Option<TimeSpan?> UserTimeout { get; } = Durations.Option("--user-timeout", "TCP_USER_TIMEOUT (Linux): bound on unacknowledged data.");
+
+    public Option<string?> PeerIdleTimeout { get; } = new("--peer-idle-timeout") { Description = "The peer's or middlebox's idle timeout: a preset (AzureLoadBalancer, AwsNlb, AwsNatGateway, AwsAlb, GcpCloudNat) or a duration such as 60s.", HelpName = "preset|duration" };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { Settings, Profile, Idle, Interval, Count, UserTimeout, PeerIdleTimeout })
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    /// <summary>The profile the options describe, validated by the library, or <see langword="null"/> when none was given.</summary>
+    /// <exception cref="ToolInputException">The file, the profile or a value is wrong; the message is the library's.</exception>
+    public (string Name, KeepAliveProfileOptions Options)? Resolve(ParseResult result)
+    {
+        var settings = result.GetValue(Settings);
+        var profile = result.GetValue(Profile);
+        var overrides = Overrides(result);
+        if (settings is null && profile is not null)
+        {
+            throw new ToolInputException($"--profile {profile}: name the file that holds it with --settings appsettings.json.");
+        }
+
+        if (settings is null && overrides is null)
+        {
+            return null;
+        }
+
+        var services = new ServiceCollection();
+        var name = settings is null ? RegisterCommandLine(services) : RegisterFile(services, settings, profile);
+        if (overrides is not null)
+        {
+            services.Configure(name, overrides);
+        }
+
+        using var provider = services.BuildServiceProvider();
+        try
+        {
+            return (name, provider.GetRequiredService<IKeepAliveProfiles>().GetProfile(name));
+        }
+        catch (OptionsValidationException e)
+        {
+            throw new ToolInputException($"profile '{name}' is invalid:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", e.Failures)}", e);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ToolInputException(e.Message, e);
+        }
+    }
+
+    private static string RegisterCommandLine(ServiceCollection services)
+    {
+        services.AddKeepAlive(CommandLineProfile, static _ => { });
+        return CommandLineProfile;
+    }
+
+    private static string RegisterFile(ServiceCollection services, FileInfo settings, string? profile)
+    {
+        if (!settings.Exists)
+        {
+            throw new ToolInputException($"--settings {settings.FullName}: no such file.");
+        }
+
+        IConfiguration configuration;
+        try
+        {
+            configuration = new ConfigurationBuilder().AddJsonFile(settings.FullName, optional: false, reloadOnChange: false).Build();
+        }
+        catch (Exception e) when (e is InvalidDataException or FormatException or IOException)
+        {
+            throw new ToolInputException($"--settings {settings.FullName}: not a readable JSON file: {e.Message}", e);
+        }
+
+        var section = configuration.GetSection("KeepAlive");
+        var names = section.GetSection("Profiles").GetChildren().Select(static c => c.Key).ToList();
+        if (names.Count == 0)
+        {
+            throw new ToolInputException($"--settings {settings.FullName}: no profiles under KeepAlive:Profiles. Add one, e.g. \"KeepAlive\": {{ \"Profiles\": {{ \"payments\": {{ \"Tcp\": {{ \"IdleTime\": \"30s\" }} }} }} }}.");
+        }
+
+        if (profile is null && names.Count > 1)
+        {
+            throw new ToolInputException($"--settings {settings.Name} holds {names.Count} profiles ({string.Join(", ", names)}): choose one with --profile.");
+        }
+
+        try
+        {
+            services.AddKeepAlive(section);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ToolInputException(e.Message, e);
+        }
+
+        return profile ?? names[0];
+    }
+
+    private Action<KeepAliveProfileOptions>? Overrides(ParseResult result)
+    {
+        var idle = result.GetValue(Idle);
+        var interval = result.GetValue(Interval);
+        var count = result.GetValue(Count);
+        var userTimeout = result.GetValue(UserTimeout);
+        var peer = result.GetValue(PeerIdleTimeout);
+        if (idle is null && interval is null && count is null && userTimeout is null && peer is null)
+        {
+            return null;
+        }
+
+        var peerTimeout = peer is null ? (KeepAlive.Net.PeerIdleTimeout?)null : ParsePeerIdleTimeout(peer);
+        return options =>
+        {
+            options.Tcp.IdleTime = idle ?? options.Tcp.IdleTime;
+            options.Tcp.Interval = interval ?? options.Tcp.Interval;
+            options.Tcp.ProbeCount = count ?? options.Tcp.ProbeCount;
+            options.Tcp.UserTimeout = userTimeout ?? options.Tcp.UserTimeout;
+            options.Heartbeat.PeerIdleTimeout = peerTimeout ?? options.Heartbeat.PeerIdleTimeout;
+        };
+    }
+
+    private static KeepAlive.Net.PeerIdleTimeout ParsePeerIdleTimeout(string text)
+    {
+        try
+        {
+            return (KeepAlive.Net.PeerIdleTimeout)TypeDescriptor.GetConverter(typeof(KeepAlive.Net.PeerIdleTimeout)).ConvertFromInvariantString(text)!;
+        }
+        catch (Exception e) when (e is FormatException or NotSupportedException or ArgumentException)
+        {
+            throw new ToolInputException($"--peer-idle-timeout: {e.Message}", e);
+        }
+    }
+}

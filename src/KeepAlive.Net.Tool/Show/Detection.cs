@@ -1,0 +1,54 @@
+using System.Globalization;
+using KeepAlive.Net.Hosting;
+
+namespace KeepAlive.Net.Tool.Show;
+
+/// <summary>How soon a dead peer is found with given settings, idle and with data in flight, against the peer's idle timeout.</summary>
+internal static class Detection
+{
+    /// <summary>When a silent, idle peer is declared dead: the library's computation, as net/ipv4/tcp_timer.c does it.</summary>
+    public static TimeSpan? WhenIdle(KeepAliveSettings settings) => settings.DeadPeerDetectionTime;
+
+    /// <summary>When data in flight to a dead peer fails: the user timeout, or the kernel's retransmission limit.</summary>
+    public static (TimeSpan? Time, string How) WhenDataInFlight(KeepAliveSettings settings, KernelDefaults kernel)
+    {
+        if (settings.DeadPeerDetectionTimeWithDataInFlight is { } user)
+        {
+            return (user, "TCP_USER_TIMEOUT");
+        }
+
+        return kernel.Retries2 is { } retries
+            ? (KernelDefaults.RetransmissionTimeout(retries), $"tcp_retries2 = {retries.ToString(CultureInfo.InvariantCulture)}, no user timeout")
+            : (null, "the kernel's retransmission limit (about 15 minutes on most systems); no user timeout on this platform");
+    }
+
+    public static IEnumerable<string> Describe(KeepAliveSettings applied, KeepAliveProfileOptions profile, KernelDefaults kernel)
+    {
+        if (!applied.Enabled)
+        {
+            yield return "Keep-alive is off: a dead idle peer is never found by the kernel.";
+            yield break;
+        }
+
+        var idle = WhenIdle(applied);
+        yield return $"Dead peer, idle connection: found after {Tables.Time(idle)} (idle {Tables.Time(applied.IdleTime)} + probes every {Tables.Time(applied.Interval)}{(applied.UserTimeout > TimeSpan.Zero ? $", cut at the user timeout {Tables.Time(applied.UserTimeout)}" : $" x {Tables.Number(applied.ProbeCount)}")}).";
+        var (inFlight, how) = WhenDataInFlight(applied, kernel);
+        yield return $"Dead peer, data in flight: found after {(inFlight is null ? "about 15 minutes" : Tables.Time(inFlight))} ({how}).";
+        if (profile.Heartbeat.PeerIdleTimeout is { } peer)
+        {
+            var name = peer.PresetName ?? "the peer";
+            var first = applied.IdleTime;
+            yield return first < peer.Value
+                ? $"Peer idle timeout {Tables.Time(peer.Value)} ({name}): the first probe leaves after {Tables.Time(first)}, in time to keep the connection."
+                : $"Peer idle timeout {Tables.Time(peer.Value)} ({name}): the first probe leaves after {Tables.Time(first)}, TOO LATE: the middlebox forgets the connection first. Lower the idle time below {Tables.Time(peer.Value)}.";
+            var heartbeat = profile.Heartbeat.Interval;
+            yield return heartbeat < peer.Value
+                ? $"Heartbeat every {Tables.Time(heartbeat)}: {(peer.Value / heartbeat).ToString("0.#", CultureInfo.InvariantCulture)} heartbeats fit in the peer idle timeout; a heartbeat later than {Tables.Time(peer.Value - heartbeat)} loses the connection."
+                : $"Heartbeat every {Tables.Time(heartbeat)} is not shorter than the peer idle timeout {Tables.Time(peer.Value)}: the connection is lost between heartbeats.";
+        }
+        else
+        {
+            yield return "No PeerIdleTimeout in the profile: give one (e.g. --peer-idle-timeout AwsNlb) to compare.";
+        }
+    }
+}

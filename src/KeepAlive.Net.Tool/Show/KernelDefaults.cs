@@ -1,0 +1,49 @@
+using System.Globalization;
+
+namespace KeepAlive.Net.Tool.Show;
+
+/// <summary>The kernel's system-wide keep-alive defaults: on Linux the sysctls in /proc/sys/net/ipv4; elsewhere unavailable.</summary>
+internal sealed record KernelDefaults(TimeSpan? KeepAliveTime, TimeSpan? KeepAliveInterval, int? KeepAliveProbes, int? Retries2, string Source)
+{
+    private const string Directory = "/proc/sys/net/ipv4/";
+
+    public bool Available => KeepAliveTime is not null;
+
+    public static KernelDefaults Read()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return new KernelDefaults(null, null, null, null,
+                $"unavailable on {System.Runtime.InteropServices.RuntimeInformation.OSDescription}: the sysctls exist on Linux only; a fresh socket's values are shown instead");
+        }
+
+        int? Sysctl(string name) =>
+            File.Exists(Directory + name) && int.TryParse(File.ReadAllText(Directory + name).Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
+                ? value
+                : null;
+
+        var time = Sysctl("tcp_keepalive_time");
+        var interval = Sysctl("tcp_keepalive_intvl");
+        return new KernelDefaults(
+            time is { } t ? TimeSpan.FromSeconds(t) : null,
+            interval is { } i ? TimeSpan.FromSeconds(i) : null,
+            Sysctl("tcp_keepalive_probes"),
+            Sysctl("tcp_retries2"),
+            "read from /proc/sys/net/ipv4 (sysctl net.ipv4.tcp_keepalive_time, _intvl, _probes, tcp_retries2)");
+    }
+
+    /// <summary>
+    /// How long Linux retransmits unacknowledged data before giving up with tcp_retries2 retries and no user timeout:
+    /// the kernel's own model, exponential back-off from TCP_RTO_MIN (200 ms) capped at TCP_RTO_MAX (120 s).
+    /// </summary>
+    public static TimeSpan RetransmissionTimeout(int retries2)
+    {
+        var total = 0.0;
+        for (var i = 0; i <= retries2; i++)
+        {
+            total += Math.Min(0.2 * Math.Pow(2, i), 120);
+        }
+
+        return TimeSpan.FromSeconds(total);
+    }
+}

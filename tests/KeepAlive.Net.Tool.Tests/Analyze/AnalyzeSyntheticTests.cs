@@ -1,0 +1,175 @@
+using KeepAlive.Net.Tests.TestSupport;
+using KeepAlive.Net.Tool.Tests.Support;
+
+namespace KeepAlive.Net.Tool.Tests.Analyze;
+
+/// <summary>
+/// <c>analyze</c> on captures built segment by segment (PacketDotNet, written by libpcap), where the right answer is
+/// known exactly; tshark judges the probes too where it is installed.
+/// </summary>
+public sealed class AnalyzeSyntheticTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("keepalive-analyze-").FullName;
+
+    [Fact]
+    public async Task Analyze_AnsweredProbes_CountsProbesAnswersAndIdle()
+    {
+        var file = Handshake().Add(0.1, true, 1001, 5001, ".", payload: 10).Add(0.101, false, 5001, 1011, ".")
+            .Add(1.101, true, 1010, 5001, ".").Add(1.102, false, 5001, 1011, ".")
+            .Add(2.103, true, 1010, 5001, ".").Add(2.104, false, 5001, 1011, ".")
+            .Add(2.5, true, 1011, 5001, "F.").Add(2.501, false, 5001, 1012, "F.").Add(2.502, true, 1012, 5002, ".")
+            .Write(Path.Combine(_folder, "answered.pcap"));
+
+        using var result = await AnalyzeResult.RunAsync(file);
+
+        result.ExitCode.Should().Be(0);
+        var flow = result.SingleFlow;
+        flow.GetProperty("client").GetString().Should().Be("10.9.0.2:40000");
+        flow.GetProperty("server").GetString().Should().Be("10.9.0.3:5000");
+        flow.GetProperty("packets").GetInt32().Should().Be(12);
+        flow.GetProperty("keepAliveProbes").GetInt32().Should().Be(2);
+        flow.GetProperty("keepAliveAcks").GetInt32().Should().Be(2);
+        AnalyzeResult.ProbeFrames(flow).Should().Equal(6, 8);
+        flow.GetProperty("firstProbeAfterIdle").GetDouble().Should().BeApproximately(1.0, 0.001);
+        flow.GetProperty("probeInterval").ValueKind.Should().Be(System.Text.Json.JsonValueKind.Null, "every probe was answered, so no retry interval shows");
+        flow.GetProperty("end").GetString().Should().Be("fin");
+        result.Root.GetProperty("truncated").GetBoolean().Should().BeFalse();
+        JudgeWithTshark(file, flow);
+    }
+
+    [Fact]
+    public async Task Analyze_UnansweredProbesThenReset_ReportsDeadPeerAndImpliedSettings()
+    {
+        var file = Handshake().Add(0.1, true, 1001, 5001, ".", payload: 10).Add(0.101, false, 5001, 1011, ".")
+            .Add(2.101, true, 1010, 5001, ".").Add(3.101, true, 1010, 5001, ".").Add(4.101, true, 1010, 5001, ".")
+            .Add(5.101, true, 1011, 5001, "R.")
+            .Write(Path.Combine(_folder, "dead.pcap"));
+
+        using var result = await AnalyzeResult.RunAsync(file);
+
+        result.ExitCode.Should().Be(1, "a dead peer is a finding");
+        var flow = result.SingleFlow;
+        flow.GetProperty("keepAliveProbes").GetInt32().Should().Be(3);
+        flow.GetProperty("keepAliveAcks").GetInt32().Should().Be(0);
+        flow.GetProperty("unansweredProbes").GetInt32().Should().Be(3);
+        flow.GetProperty("probeInterval").GetDouble().Should().BeApproximately(1.0, 0.001);
+        flow.GetProperty("firstProbeAfterIdle").GetDouble().Should().BeApproximately(2.0, 0.001);
+        flow.GetProperty("end").GetString().Should().Be("rst");
+        flow.GetProperty("endAfterIdle").GetDouble().Should().BeApproximately(5.001, 0.001);
+        flow.GetProperty("verdict").GetString().Should().Contain("dead peer").And.Contain("3 keep-alive probes from the client went unanswered");
+        JudgeWithTshark(file, flow);
+    }
+
+    [Fact]
+    public async Task Analyze_HeartbeatThirteenSecondsLate_ReportsItsTimeAndGap()
+    {
+        var capture = Handshake();
+        uint seq = 1001;
+        var times = new[] { 1.0, 2.0, 3.0, 16.0, 17.0 };
+        foreach (var time in times)
+        {
+            capture.Add(time, true, seq, 5001, ".", payload: 4).Add(time + 0.001, false, 5001, seq + 4, ".");
+            seq += 4;
+        }
+
+        var file = capture.Write(Path.Combine(_folder, "late.pcap"));
+
+        using var result = await AnalyzeResult.RunAsync(file, "--heartbeat-interval", "1s");
+
+        result.ExitCode.Should().Be(1, "a late heartbeat is a finding");
+        var flow = result.SingleFlow;
+        flow.GetProperty("maxDataGap").GetDouble().Should().BeApproximately(13.0, 0.001);
+        var late = flow.GetProperty("lateHeartbeats").EnumerateArray().Should().ContainSingle().Subject;
+        late.GetProperty("at").GetDouble().Should().BeApproximately(16.0, 0.001);
+        late.GetProperty("gap").GetDouble().Should().BeApproximately(13.0, 0.001);
+        flow.GetProperty("end").GetString().Should().Be("open");
+        flow.GetProperty("endAfterIdle").ValueKind.Should().Be(System.Text.Json.JsonValueKind.Null);
+        flow.GetProperty("verdict").GetString().Should().Contain("late heartbeat");
+    }
+
+    [Fact]
+    public async Task Analyze_WithoutHeartbeatInterval_ReportsGapButNoLateHeartbeat()
+    {
+        var file = Handshake().Add(1, true, 1001, 5001, ".", payload: 4).Add(1.001, false, 5001, 1005, ".")
+            .Add(14, true, 1005, 5001, ".", payload: 4).Add(14.001, false, 5001, 1009, ".")
+            .Write(Path.Combine(_folder, "gap.pcap"));
+
+        using var result = await AnalyzeResult.RunAsync(file);
+
+        result.ExitCode.Should().Be(0);
+        result.SingleFlow.GetProperty("maxDataGap").GetDouble().Should().BeApproximately(13, 0.001);
+        result.SingleFlow.GetProperty("lateHeartbeats").GetArrayLength().Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Analyze_TruncatedCapture_AnalysesWhatIsThereAndSaysItWasCut()
+    {
+        var file = Handshake().Add(0.1, true, 1001, 5001, ".", payload: 10).Add(0.2, false, 5001, 1011, ".", payload: 10)
+            .Write(Path.Combine(_folder, "cut.pcap"));
+        var bytes = await File.ReadAllBytesAsync(file);
+        await File.WriteAllBytesAsync(file, bytes[..^20]);
+
+        using var result = await AnalyzeResult.RunAsync(file);
+
+        result.ExitCode.Should().Be(2, "a cut file is bad input, even though what is there was analysed");
+        result.Root.GetProperty("truncated").GetBoolean().Should().BeTrue();
+        result.SingleFlow.GetProperty("packets").GetInt32().Should().Be(4, "the four whole frames are analysed");
+        result.Error.Should().Contain("cut off after 4 frames");
+    }
+
+    [Fact]
+    public async Task Analyze_NotACapture_RefusedWithExitCode2()
+    {
+        var file = Path.Combine(_folder, "notes.pcap");
+        await File.WriteAllTextAsync(file, "this is a text file, not a packet capture\n");
+
+        var (exitCode, output, error) = await ToolRun.InProcessAsync("analyze", file);
+
+        exitCode.Should().Be(2);
+        output.Should().BeEmpty();
+        error.Should().Contain("not a pcap or pcapng capture").And.Contain("tcpdump -w");
+    }
+
+    [Fact]
+    public async Task Analyze_MissingFile_RefusedWithExitCode2()
+    {
+        var (exitCode, _, error) = await ToolRun.InProcessAsync("analyze", Path.Combine(_folder, "missing.pcap"));
+
+        exitCode.Should().Be(2);
+        error.Should().Contain("no such file");
+    }
+
+    [Fact]
+    public async Task Analyze_BareNumberForInterval_RefusedShowingTheUnitForm()
+    {
+        var file = Handshake().Write(Path.Combine(_folder, "bare.pcap"));
+
+        var (exitCode, _, error) = await ToolRun.InProcessAsync("analyze", file, "--heartbeat-interval", "30");
+
+        exitCode.Should().Be(2);
+        error.Should().Contain("--heartbeat-interval").And.Contain("\"30s\"");
+    }
+
+    [Fact]
+    public async Task Analyze_TextOutput_PrintsTableAndVerdictPerFlow()
+    {
+        var file = Handshake().Add(0.1, true, 1001, 5001, ".", payload: 10).Write(Path.Combine(_folder, "text.pcap"));
+
+        var (exitCode, output, _) = await ToolRun.InProcessAsync("analyze", file);
+
+        exitCode.Should().Be(0);
+        output.Should().Contain("text.pcap: 4 frames, 1 TCP flow").And.Contain("10.9.0.2:40000 -> 10.9.0.3:5000: ok:");
+    }
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private static SyntheticCapture Handshake() => new SyntheticCapture()
+        .Add(0, true, 1000, 0, "S").Add(0.0005, false, 5000, 1001, "S.").Add(0.001, true, 1001, 5001, ".");
+
+    private static void JudgeWithTshark(string file, System.Text.Json.JsonElement flow)
+    {
+        TestEnvironment.Require(Tshark.Available, "tshark is not installed: apt-get install tshark");
+        AnalyzeResult.ProbeFrames(flow).Should().Equal(Tshark.Frames(file, "tcp.analysis.keep_alive"));
+        flow.GetProperty("keepAliveAcks").GetInt32().Should().Be(Tshark.Frames(file, "tcp.analysis.keep_alive_ack").Count);
+    }
+}

@@ -1,0 +1,136 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using KeepAlive.Net.Tool.Tests.Support;
+
+namespace KeepAlive.Net.Tool.Tests.Check;
+
+/// <summary><c>check</c> against real peers on loopback: a peer that stays, one that resets, one that closes, and bad targets.</summary>
+public sealed class CheckLoopbackTests : IDisposable
+{
+    private readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+
+    public CheckLoopbackTests()
+    {
+        _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        _listener.Listen(4);
+    }
+
+    private string Target => _listener.LocalEndPoint!.ToString()!;
+
+    [Fact]
+    public async Task Check_PeerStaysUp_HoldsSendsHeartbeatsAndExitsZero()
+    {
+        var received = new StringBuilder();
+        var server = Task.Run(async () =>
+        {
+            using var peer = await _listener.AcceptAsync();
+            var buffer = new byte[256];
+            int count;
+            while ((count = await peer.ReceiveAsync(buffer, SocketFlags.None)) > 0)
+            {
+                lock (received)
+                {
+                    received.Append(Encoding.UTF8.GetString(buffer, 0, count));
+                }
+            }
+        });
+
+        var (exitCode, output, error) = await ToolRun.InProcessAsync("check", Target, "--idle", "1s", "--interval", "1s", "--count", "3",
+            "--hold", "2500ms", "--heartbeat", "ping\n", "--every", "200ms");
+
+        exitCode.Should().Be(0, output + error);
+        output.Should().Contain("ALIVE: the connection was held for").And.Contain("Heartbeats:");
+        output.Should().Contain("idle time").And.Contain("read back from the kernel");
+        if (OperatingSystem.IsLinux())
+        {
+            output.Should().Contain("state=ESTABLISHED").And.Contain("probes=");
+        }
+
+        lock (received)
+        {
+            received.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().HaveCountGreaterThanOrEqualTo(5).And.OnlyContain(static line => line == "ping");
+        }
+
+        await server.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task Check_PeerResets_ReportsRstAndExitsOne()
+    {
+        var server = Task.Run(async () =>
+        {
+            using var peer = await _listener.AcceptAsync();
+            await Task.Delay(700);
+            peer.LingerState = new LingerOption(true, 0);
+            peer.Close();
+        });
+
+        var (exitCode, output, _) = await ToolRun.InProcessAsync("check", Target, "--hold", "20s");
+
+        exitCode.Should().Be(1);
+        output.Should().Contain("DIED: RST from the peer");
+        await server;
+    }
+
+    [Fact]
+    public async Task Check_PeerCloses_ReportsFinAndExitsOne()
+    {
+        var server = Task.Run(async () =>
+        {
+            using var peer = await _listener.AcceptAsync();
+            await Task.Delay(500);
+            peer.Shutdown(SocketShutdown.Both);
+        });
+
+        var (exitCode, output, _) = await ToolRun.InProcessAsync("check", Target, "--hold", "20s");
+
+        exitCode.Should().Be(1);
+        output.Should().Contain("DIED: FIN from the peer");
+        await server;
+    }
+
+    [Fact]
+    public async Task Check_RefusedPort_ExitsTwoSayingNothingListens()
+    {
+        var port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
+        _listener.Close();
+
+        var (exitCode, _, error) = await ToolRun.InProcessAsync("check", $"127.0.0.1:{port}", "--hold", "1s");
+
+        exitCode.Should().Be(2);
+        error.Should().Contain("connection refused").And.Contain($"nothing listens on port {port}");
+    }
+
+    [Fact]
+    public async Task Check_UnknownHost_ExitsTwoNamingTheHost()
+    {
+        var (exitCode, _, error) = await ToolRun.InProcessAsync("check", "no-such-host.invalid:443", "--hold", "1s");
+
+        exitCode.Should().Be(2);
+        error.Should().Contain("no-such-host.invalid: unknown host");
+    }
+
+    [Theory]
+    [InlineData("localhost")]
+    [InlineData("localhost:0")]
+    [InlineData("localhost:http")]
+    public async Task Check_NotHostAndPort_ExitsTwoShowingTheForm(string target)
+    {
+        var (exitCode, _, error) = await ToolRun.InProcessAsync("check", target);
+
+        exitCode.Should().Be(2);
+        error.Should().Contain("is not HOST:PORT").And.Contain("example.com:443");
+    }
+
+    [Fact]
+    public async Task Check_InvalidFlags_ExitsTwoWithTheLibrarysValidationMessage()
+    {
+        var (exitCode, _, error) = await ToolRun.InProcessAsync("check", Target, "--count", "0");
+
+        exitCode.Should().Be(2);
+        error.Should().Contain("ProbeCount").And.Contain("0");
+    }
+
+    public void Dispose() => _listener.Dispose();
+}

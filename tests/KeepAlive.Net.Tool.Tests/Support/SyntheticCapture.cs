@@ -1,0 +1,59 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using PacketDotNet;
+using SharpPcap;
+using SharpPcap.LibPcap;
+
+namespace KeepAlive.Net.Tool.Tests.Support;
+
+/// <summary>
+/// Writes small pcap files with PacketDotNet and libpcap's writer, for tests that need exact segments (probes at
+/// chosen times, cut files) without root. The wire tests use real captures from tcpdump instead.
+/// </summary>
+internal sealed class SyntheticCapture
+{
+    private static readonly PhysicalAddress Mac = PhysicalAddress.Parse("02-00-00-00-00-01");
+    private readonly List<(double Time, Packet Packet)> _packets = [];
+
+    public static IPEndPoint Client { get; } = new(IPAddress.Parse("10.9.0.2"), 40000);
+
+    public static IPEndPoint Server { get; } = new(IPAddress.Parse("10.9.0.3"), 5000);
+
+    public SyntheticCapture Add(double time, bool fromClient, uint seq, uint ack, string flags, int payload = 0, ushort window = 502)
+    {
+        var (source, destination) = fromClient ? (Client, Server) : (Server, Client);
+        var tcp = new TcpPacket((ushort)source.Port, (ushort)destination.Port)
+        {
+            SequenceNumber = seq,
+            AcknowledgmentNumber = ack,
+            Synchronize = flags.Contains('S', StringComparison.Ordinal),
+            Acknowledgment = flags.Contains('.', StringComparison.Ordinal),
+            Finished = flags.Contains('F', StringComparison.Ordinal),
+            Reset = flags.Contains('R', StringComparison.Ordinal),
+            WindowSize = window,
+            PayloadData = new byte[payload],
+        };
+        var ip = new IPv4Packet(source.Address, destination.Address) { PayloadPacket = tcp, TimeToLive = 64 };
+        ip.UpdateCalculatedValues();
+        ip.UpdateIPChecksum();
+        tcp.UpdateTcpChecksum();
+        _packets.Add((time, new EthernetPacket(Mac, Mac, EthernetType.IPv4) { PayloadPacket = ip }));
+        return this;
+    }
+
+    public string Write(string path)
+    {
+        using (var writer = new CaptureFileWriterDevice(path, FileMode.Create))
+        {
+            writer.Open(new DeviceConfiguration { LinkLayerType = LinkLayers.Ethernet, Snaplen = 65535 });
+            var start = new DateTime(2026, 11, 25, 12, 0, 0, DateTimeKind.Utc);
+            foreach (var (time, packet) in _packets)
+            {
+                var bytes = packet.Bytes;
+                writer.Write(new RawCapture(LinkLayers.Ethernet, new PosixTimeval(start.AddSeconds(time)), bytes));
+            }
+        }
+
+        return path;
+    }
+}
