@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using KeepAlive.Net.Hosting;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -10,25 +11,20 @@ namespace KeepAlive.Net.Examples.Worker;
 /// <summary>
 /// The long-lived client connection: a <see cref="TcpClient"/> configured with the "payments" profile's OS
 /// keep-alive, plus the profile's application heartbeat from the host's <see cref="IHeartbeatScheduler"/>
-/// (dedicated threads, lateness measured, peer declared dead after Heartbeat:Timeout of silence).
+/// (dedicated threads, lateness measured, peer declared dead after Heartbeat:Timeout of silence), sent through a
+/// <see cref="HeartbeatStream"/>: the application's writes postpone it, its reads keep the peer alive, and it never
+/// lands inside a message. At the end the keep-alive health check reports what it saw.
 /// </summary>
 public sealed partial class PaymentsConnection(
     EchoServer server,
     IKeepAliveProfiles profiles,
     IHeartbeatScheduler scheduler,
+    HealthCheckService health,
     IOptions<WorkerOptions> options,
     IHostApplicationLifetime lifetime,
     ILogger<PaymentsConnection> logger) : BackgroundService
 {
     private static readonly byte[] HeartbeatMessage = "heartbeat\n"u8.ToArray();
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
-
-    /// <inheritdoc />
-    public override void Dispose()
-    {
-        _writeLock.Dispose();
-        base.Dispose();
-    }
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -41,22 +37,28 @@ public sealed partial class PaymentsConnection(
         await client.ConnectAsync(endpoint, stoppingToken);
         LogConnected(logger, endpoint.ToString(), settings, settings.DeadPeerDetectionTime);
 
-        var stream = client.GetStream();
+        // Every write marks activity and every read marks peer activity: no MarkActivity/MarkPeerActivity by hand.
+        await using var stream = new HeartbeatStream(client.GetStream());
         var profile = profiles.GetProfile("payments");
-        using var heartbeat = scheduler.Register(profile.Heartbeat, context => WriteAsync(stream, HeartbeatMessage, context.CancellationToken));
+        var heartbeat = stream.RegisterHeartbeat(scheduler, HeartbeatMessage, profile.Heartbeat); // disposed with the stream
         // The scheduler logs these too; an application would reconnect on PeerDead and alert on Delayed.
         heartbeat.PeerDead += (_, e) => LogPeerDead(logger, e.SilentFor, e.Reason);
         heartbeat.Delayed += (_, e) => LogDelayed(logger, e.Lateness.TotalMilliseconds, e.Cause);
         LogHeartbeat(logger, profile.Heartbeat.Mode, profile.Heartbeat.Interval, profile.Heartbeat.PeerIdleTimeout);
 
-        var reader = ReadAsync(stream, heartbeat, stoppingToken);
+        var reader = ReadAsync(stream, stoppingToken);
         var stopAt = options.Value.RunFor > TimeSpan.Zero ? DateTimeOffset.UtcNow + options.Value.RunFor : DateTimeOffset.MaxValue;
         try
         {
             for (var n = 1; DateTimeOffset.UtcNow < stopAt && !stoppingToken.IsCancellationRequested; n++)
             {
-                await WriteAsync(stream, Encoding.ASCII.GetBytes($"payment {n}\n"), stoppingToken);
-                heartbeat.MarkActivity(); // we just sent data: the next heartbeat can wait (HeartbeatMode.WhenIdle)
+                // A message written in two writes: the scope keeps the heartbeat (and other writers) out of its middle.
+                await using (var message = await stream.BeginMessageAsync(stoppingToken))
+                {
+                    await message.Stream.WriteAsync(Encoding.ASCII.GetBytes($"payment {n}"), stoppingToken);
+                    await message.Stream.WriteAsync("\n"u8.ToArray(), stoppingToken);
+                }
+
                 await Task.Delay(options.Value.MessageInterval, stoppingToken);
             }
         }
@@ -66,32 +68,24 @@ public sealed partial class PaymentsConnection(
 
         var statistics = heartbeat.GetStatistics();
         LogDone(logger, statistics.Sent, statistics.MaxLateness.TotalMilliseconds, statistics.Delayed, client.GetKeepAlive());
+        var report = await health.CheckHealthAsync(CancellationToken.None);
+        foreach (var (name, entry) in report.Entries)
+        {
+            LogHealth(logger, name, entry.Status, entry.Description, string.Join(", ", entry.Data.Select(static d => $"{d.Key}={d.Value}")));
+        }
+
         client.Client.Shutdown(SocketShutdown.Both);
         await reader;
         lifetime.StopApplication();
     }
 
-    private async ValueTask WriteAsync(NetworkStream stream, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
-    {
-        await _writeLock.WaitAsync(cancellationToken);
-        try
-        {
-            await stream.WriteAsync(message, cancellationToken);
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
-
-    private async Task ReadAsync(NetworkStream stream, HeartbeatRegistration heartbeat, CancellationToken cancellationToken)
+    private async Task ReadAsync(HeartbeatStream stream, CancellationToken cancellationToken)
     {
         using var lines = new StreamReader(stream, Encoding.ASCII, leaveOpen: true);
         try
         {
             while (await lines.ReadLineAsync(cancellationToken) is { } line)
             {
-                heartbeat.MarkPeerActivity(); // the peer is alive: its liveness timer restarts
                 LogEcho(logger, line);
             }
         }
@@ -114,6 +108,9 @@ public sealed partial class PaymentsConnection(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Peer declared dead after {SilentFor} of silence: {Reason}")]
     private static partial void LogPeerDead(ILogger logger, TimeSpan silentFor, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Health check '{Name}': {Status}, {Description} ({Data})")]
+    private static partial void LogHealth(ILogger logger, string name, HealthStatus status, string? description, string data);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stopping after {Sent} heartbeats (max lateness {MaxLatenessMs:0.###} ms, {Delayed} delayed); the connection's keep-alive is still {Settings}")]
     private static partial void LogDone(ILogger logger, long sent, double maxLatenessMs, long delayed, KeepAliveSettings settings);

@@ -1,6 +1,6 @@
 // A generic-host worker that keeps one long-lived TCP connection to a peer with the "payments"
 // profile from appsettings.json: OS keep-alive on the socket and an application heartbeat from the
-// host's heartbeat scheduler, with its metrics printed at the end. The peer is a small echo server the worker starts itself
+// host's heartbeat scheduler sent through a HeartbeatStream, with its metrics and health printed at the end. The peer is a small echo server the worker starts itself
 // on 127.0.0.1, so the example needs nothing but the SDK:  dotnet run --project examples/Worker
 // Run until Ctrl+C with:  dotnet run --project examples/Worker -- --Worker:RunFor=00:00:00
 using KeepAlive.Net.Examples.Worker;
@@ -13,6 +13,10 @@ var builder = Host.CreateApplicationBuilder(args);
 // and the IHeartbeatScheduler singleton, stopped with the host.
 builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
 builder.Services.AddHostedService<HeartbeatMetricsPrinter>();
+
+// Health from the same telemetry: Degraded when heartbeat lateness eats over half a profile's idle budget,
+// Unhealthy when peers are declared dead too often (docs/HEALTH.md).
+builder.Services.AddHealthChecks().AddKeepAlive();
 
 builder.Services.Configure<WorkerOptions>(builder.Configuration.GetSection("Worker"));
 builder.Services.AddSingleton<EchoServer>();

@@ -11,14 +11,31 @@ internal sealed class ToolConsole(TextWriter output, TextWriter error, IAnsiCons
 
     public IAnsiConsole Ansi { get; } = ansi;
 
-    public static ToolConsole System() => new(Console.Out, Console.Error, AnsiConsole.Console);
+    /// <summary>Width used when the output is not a terminal (a file, a pipe, a test), so lines are not wrapped at 80 columns.</summary>
+    public const int RedirectedWidth = 160;
+
+    public static ToolConsole System()
+    {
+        var ansi = AnsiConsole.Console;
+        if (Console.IsOutputRedirected)
+        {
+            ansi.Profile.Width = RedirectedWidth;
+        }
+
+        return new(Console.Out, Console.Error, ansi);
+    }
 
     /// <summary>A console that writes plain text (no colours, no cursor movement) to <paramref name="output"/>, for tests and redirected output.</summary>
-    public static ToolConsole Plain(TextWriter output, TextWriter error) => new(output, error, AnsiConsole.Create(new AnsiConsoleSettings
+    public static ToolConsole Plain(TextWriter output, TextWriter error)
     {
-        Ansi = AnsiSupport.No,
-        ColorSystem = ColorSystemSupport.NoColors,
-        Interactive = InteractionSupport.No,
-        Out = new AnsiConsoleOutput(output),
-    }));
+        var ansi = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(output),
+        });
+        ansi.Profile.Width = RedirectedWidth;
+        return new(output, error, ansi);
+    }
 }

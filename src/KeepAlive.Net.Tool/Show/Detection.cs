@@ -37,10 +37,8 @@ internal static class Detection
         if (profile.Heartbeat.PeerIdleTimeout is { } peer)
         {
             var name = peer.PresetName ?? "the peer";
-            var first = applied.IdleTime;
-            yield return first < peer.Value
-                ? $"Peer idle timeout {Tables.Time(peer.Value)} ({name}): the first probe leaves after {Tables.Time(first)}, in time to keep the connection."
-                : $"Peer idle timeout {Tables.Time(peer.Value)} ({name}): the first probe leaves after {Tables.Time(first)}, TOO LATE: the middlebox forgets the connection first. Lower the idle time below {Tables.Time(peer.Value)}.";
+            // The library's validation already refused profiles whose first probe and its retry come too late.
+            yield return $"Peer idle timeout {Tables.Time(peer.Value)} ({name}): the first probe leaves after {Tables.Time(applied.IdleTime)} and its retry after {Tables.Time(applied.IdleTime + applied.Interval)}, in time to keep the connection.";
             var heartbeat = profile.Heartbeat.Interval;
             yield return heartbeat < peer.Value
                 ? $"Heartbeat every {Tables.Time(heartbeat)}: {(peer.Value / heartbeat).ToString("0.#", CultureInfo.InvariantCulture)} heartbeats fit in the peer idle timeout; a heartbeat later than {Tables.Time(peer.Value - heartbeat)} loses the connection."

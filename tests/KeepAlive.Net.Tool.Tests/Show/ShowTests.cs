@@ -1,0 +1,159 @@
+using System.Globalization;
+using System.Net.Sockets;
+using KeepAlive.Net.Hosting;
+using KeepAlive.Net.Tests.TestSupport;
+using KeepAlive.Net.Tool.Tests.Support;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace KeepAlive.Net.Tool.Tests.Show;
+
+/// <summary><c>show</c>: the machine's kernel values, and what profiles and flags become, with the library's own messages for bad ones.</summary>
+public sealed class ShowTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("keepalive-show-").FullName;
+
+    [Fact]
+    public async Task Show_Linux_ReportsTheSysctlsReadFromProc()
+    {
+        TestEnvironment.RequireLinux();
+        var time = int.Parse(await File.ReadAllTextAsync("/proc/sys/net/ipv4/tcp_keepalive_time"), CultureInfo.InvariantCulture);
+        var probes = (await File.ReadAllTextAsync("/proc/sys/net/ipv4/tcp_keepalive_probes")).Trim();
+
+        var (exitCode, output, _) = await ToolRun.InProcessAsync("show");
+
+        exitCode.Should().Be(0);
+        output.Should().MatchRegex($@"net\.ipv4\.tcp_keepalive_time\s*│\s*{KeepAliveDuration.Format(TimeSpan.FromSeconds(time))}\s");
+        output.Should().MatchRegex($@"net\.ipv4\.tcp_keepalive_probes\s*│\s*{probes}\s");
+        output.Should().Contain("net.ipv4.tcp_retries2").And.Contain("TCP_USER_TIMEOUT").And.Contain("A fresh socket reports");
+    }
+
+    [Fact]
+    public async Task Show_Flags_ReportsWhatTheKernelTookAndTheDeadPeerTimes()
+    {
+        var options = new TcpKeepAliveOptions { IdleTime = TimeSpan.FromSeconds(30), Interval = TimeSpan.FromSeconds(5), ProbeCount = 4 };
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var expected = socket.ConfigureKeepAlive(options);
+
+        var (exitCode, output, _) = await ToolRun.InProcessAsync("show", "--idle", "30s", "--interval", "5s", "--count", "4", "--peer-idle-timeout", "AwsNlb");
+
+        exitCode.Should().Be(0);
+        output.Should().Contain("Profile 'command-line'");
+        output.Should().Contain($"Dead peer, idle connection: found after {KeepAliveDuration.Format(expected.DeadPeerDetectionTime!.Value)}");
+        output.Should().Contain("Peer idle timeout 5m50s (AwsNlb): the first probe leaves after 30s and its retry after 35s, in time");
+    }
+
+    [Fact]
+    public async Task Show_IdleLongerThanPeerIdleTimeout_ExitsTwoWithTheLibrarysFix()
+    {
+        var (exitCode, output, error) = await ToolRun.InProcessAsync("show", "--idle", "10m", "--interval", "10s", "--count", "3", "--peer-idle-timeout", "AwsAlb");
+
+        exitCode.Should().Be(2);
+        output.Should().BeEmpty();
+        error.Should().Contain("Tcp:IdleTime").And.Contain("AwsAlb").And.Contain("Fix: set Tcp:IdleTime below");
+    }
+
+    [Fact]
+    public async Task Show_ProfileFromSettingsFile_IsBoundByTheLibrary()
+    {
+        var settings = await WriteSettingsAsync("""{ "Tcp": { "IdleTime": "00:00:20", "Interval": "00:00:04", "ProbeCount": 5 } }""");
+
+        var (exitCode, output, error) = await ToolRun.InProcessAsync("show", "--settings", settings, "--profile", "payments");
+
+        exitCode.Should().Be(0, error);
+        output.Should().Contain("Profile 'payments'").And.MatchRegex(@"IdleTime\s*│\s*20 s");
+    }
+
+    [Fact]
+    public async Task Show_UnknownProfile_ExitsTwoWithTheLibrarysMessage()
+    {
+        var settings = await WriteSettingsAsync("""{ "Tcp": { "IdleTime": "00:00:20" } }""");
+        var expected = LibraryError(settings, "nope");
+
+        var (exitCode, _, error) = await ToolRun.InProcessAsync("show", "--settings", settings, "--profile", "nope");
+
+        exitCode.Should().Be(2);
+        error.Should().Contain(expected);
+    }
+
+    [Fact]
+    public async Task Show_InvalidProfile_ExitsTwoWithTheLibrarysValidationMessages()
+    {
+        var settings = await WriteSettingsAsync("""{ "Tcp": { "IdleTime": "00:00:20", "ProbeCount": 0 } }""");
+        var expected = LibraryError(settings, "payments");
+
+        var (exitCode, _, error) = await ToolRun.InProcessAsync("show", "--settings", settings, "--profile", "payments");
+
+        exitCode.Should().Be(2);
+        expected.Should().Contain("ProbeCount");
+        foreach (var line in expected.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            error.Should().Contain(line);
+        }
+    }
+
+    [Theory]
+    [InlineData("--idle", "30", "\"30s\"")]
+    [InlineData("--interval", "5", "\"5s\"")]
+    [InlineData("--idle", "soon", "250ms")]
+    public async Task Show_BadDuration_ExitsTwoShowingTheForm(string option, string value, string hint)
+    {
+        var (exitCode, output, error) = await ToolRun.InProcessAsync("show", option, value);
+
+        exitCode.Should().Be(2);
+        output.Should().BeEmpty();
+        error.Should().Contain(option).And.Contain(hint);
+    }
+
+    [Fact]
+    public async Task Show_ProfileWithoutSettings_ExitsTwoAskingForTheFile()
+    {
+        var (exitCode, _, error) = await ToolRun.InProcessAsync("show", "--profile", "payments");
+
+        exitCode.Should().Be(2);
+        error.Should().Contain("--settings appsettings.json");
+    }
+
+    [Fact]
+    public async Task Show_SettingsNotJson_ExitsTwo()
+    {
+        var file = Path.Combine(_folder, "broken.json");
+        await File.WriteAllTextAsync(file, "{ this is not json");
+
+        var (exitCode, _, error) = await ToolRun.InProcessAsync("show", "--settings", file);
+
+        exitCode.Should().Be(2);
+        error.Should().Contain("not a readable JSON file");
+    }
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    /// <summary>What the library itself says about a profile, loaded the documented way.</summary>
+    private static string LibraryError(string settings, string profile)
+    {
+        var configuration = new ConfigurationBuilder().AddJsonFile(settings).Build();
+        using var provider = new ServiceCollection().AddKeepAlive(configuration.GetSection("KeepAlive")).BuildServiceProvider();
+        try
+        {
+            provider.GetRequiredService<IKeepAliveProfiles>().GetProfile(profile);
+        }
+        catch (OptionsValidationException e)
+        {
+            return string.Join("\n", e.Failures);
+        }
+        catch (InvalidOperationException e)
+        {
+            return e.Message;
+        }
+
+        throw new InvalidOperationException("the library accepted the profile");
+    }
+
+    private async Task<string> WriteSettingsAsync(string payments)
+    {
+        var file = Path.Combine(_folder, "appsettings.json");
+        await File.WriteAllTextAsync(file, $$"""{ "KeepAlive": { "Profiles": { "payments": {{payments}} } } }""");
+        return file;
+    }
+}
