@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using KeepAlive.Net.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -66,8 +65,8 @@ internal static class ServerWideSettings
         {
             if (claims.TryGetValue(setting, out var earlier) && earlier.Value != value && !string.Equals(earlier.Profile, profileName, StringComparison.OrdinalIgnoreCase))
             {
-                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-                    $"{what} is server-wide, but KeepAlive profile '{earlier.Profile}' sets {setting} to {earlier.Value:c} and profile '{profileName}' to {value:c} on another endpoint. Fix: give both profiles the same {setting}, or set it in one of them only."));
+                throw new InvalidOperationException(
+                    $"{what} is server-wide, but KeepAlive profile '{earlier.Profile}' sets {setting} to {KeepAliveDuration.Format(earlier.Value)} and profile '{profileName}' to {KeepAliveDuration.Format(value)} on another endpoint. Fix: give both profiles the same {setting}, or set it in one of them only.");
             }
 
             claims[setting] = (profileName, value);

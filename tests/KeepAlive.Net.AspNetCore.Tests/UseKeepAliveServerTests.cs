@@ -1,0 +1,96 @@
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace KeepAlive.Net.AspNetCore.Tests;
+
+public sealed class UseKeepAliveServerTests
+{
+    private const string Json = """
+        { "KeepAlive": { "Profiles": {
+            "edge":  { "Http": { "KeepAliveTimeout": "65s", "KeepAlivePingDelay": "20s", "KeepAlivePingTimeout": "5s" },
+                       "WebSocket": { "KeepAliveInterval": "15s", "KeepAliveTimeout": "5s" }, "Heartbeat": { "PeerIdleTimeout": "AwsAlb" } },
+            "other": { "Http": { "KeepAliveTimeout": "3m" } },
+            "limit": { "Http": { "MaxRequestsPerConnection": 100 } } } } }
+        """;
+
+    [Fact]
+    public async Task UseKeepAlive_ProfileSetsServerLimits_KestrelAndWebSocketsUseThem()
+    {
+        await using var app = KestrelHosts.Build(Json, listen => listen.UseKeepAlive("edge"));
+        await app.StartAsync(TestContext.Current.CancellationToken);
+
+        var limits = app.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits;
+        limits.KeepAliveTimeout.Should().Be(TimeSpan.FromSeconds(65));
+        limits.Http2.KeepAlivePingDelay.Should().Be(TimeSpan.FromSeconds(20));
+        limits.Http2.KeepAlivePingTimeout.Should().Be(TimeSpan.FromSeconds(5));
+        var webSockets = app.Services.GetRequiredService<IOptions<WebSocketOptions>>().Value;
+        webSockets.KeepAliveInterval.Should().Be(TimeSpan.FromSeconds(15));
+        webSockets.KeepAliveTimeout.Should().Be(TimeSpan.FromSeconds(5));
+        await app.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task UseKeepAlive_ProfileWithoutServerSettings_LeavesKestrelDefaults()
+    {
+        await using var app = KestrelHosts.Build(KestrelHosts.Profile("plain", """{ "Tcp": { "IdleTime": "20s" } }"""), listen => listen.UseKeepAlive("plain"));
+        await app.StartAsync(TestContext.Current.CancellationToken);
+
+        var defaults = new KestrelServerOptions().Limits;
+        var limits = app.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits;
+        limits.KeepAliveTimeout.Should().Be(defaults.KeepAliveTimeout);
+        limits.Http2.KeepAlivePingDelay.Should().Be(defaults.Http2.KeepAlivePingDelay);
+        await app.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task UseKeepAlive_TwoEndpointsDisagreeOnAServerWideSetting_HostDoesNotStart()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(Json)));
+        builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.Listen(IPAddress.Loopback, 0, listen => listen.UseKeepAlive("edge"));
+            k.Listen(IPAddress.Loopback, 0, listen => listen.UseKeepAlive("other"));
+        });
+
+        var ex = await Record.ExceptionAsync(async () =>
+        {
+            await using var app = builder.Build();
+            await app.StartAsync(TestContext.Current.CancellationToken);
+        });
+
+        ex.Should().BeOfType<InvalidOperationException>().Which.Message.Should()
+            .Contain("Limits.KeepAliveTimeout is server-wide").And.Contain("'edge'").And.Contain("'other'").And.Contain("Fix: give both profiles the same Http:KeepAliveTimeout");
+    }
+
+    [Fact]
+    public async Task UseKeepAlive_MaxRequestsWithoutRequestLimits_HostDoesNotStartAndNamesTheFix()
+    {
+        var ex = await StartFailingAsync(Json, listen => listen.UseKeepAlive("limit"));
+
+        ex.Should().BeOfType<InvalidOperationException>().Which.Message.Should()
+            .Contain("Http:MaxRequestsPerConnection to 100").And.Contain("Fix: call builder.Services.AddKeepAliveRequestLimits()");
+    }
+
+    [Fact]
+    public async Task UseKeepAlive_InvalidHttpSection_HostDoesNotStart()
+    {
+        var json = KestrelHosts.Profile("edge", """{ "Http": { "KeepAliveTimeout": "30s" }, "Heartbeat": { "PeerIdleTimeout": "AwsAlb" } }""");
+        var ex = await StartFailingAsync(json, listen => listen.UseKeepAlive("edge"));
+
+        ex.Should().BeOfType<OptionsValidationException>().Which.Message.Should().Contain("KeepAlive:Profiles:edge:Http:KeepAliveTimeout").And.Contain("502");
+    }
+
+    private static async Task<Exception?> StartFailingAsync(string json, Action<ListenOptions> listen) => await Record.ExceptionAsync(async () =>
+    {
+        await using var app = KestrelHosts.Build(json, listen);
+        await app.StartAsync(TestContext.Current.CancellationToken);
+    });
+}
