@@ -130,6 +130,7 @@ public static class KeepAliveServiceCollectionExtensions
         services.TryAddSingleton(static s => s.GetRequiredService<HeartbeatSchedulerHost>().Scheduler);
         services.TryAddSingleton<IHeartbeatScheduler>(static s => s.GetRequiredService<HeartbeatScheduler>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, HeartbeatSchedulerHostedService>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KeepAliveBudgetReporter>());
         return services;
     }
 

@@ -16,4 +16,8 @@ internal static partial class Log
     [LoggerMessage(EventId = KeepAliveEventIds.HttpConnectionConfigured, Level = LogLevel.Debug,
         Message = "HTTP connection to {Host}:{Port} configured with KeepAlive profile '{Profile}': {Settings}")]
     public static partial void HttpConnectionConfigured(ILogger logger, string host, int port, string profile, KeepAliveSettings settings);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.ProfileBudget, Level = LogLevel.Information,
+        Message = "KeepAlive profile '{Profile}': {Budget}")]
+    public static partial void ProfileBudget(ILogger logger, string profile, string budget);
 }

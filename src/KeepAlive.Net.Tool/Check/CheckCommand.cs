@@ -41,7 +41,7 @@ internal static class CheckCommand
         using var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         await ConnectAsync(socket, peer, request.Target, cancellationToken);
         var applied = socket.ConfigureKeepAlive(tcp);
-        console.Ansi.Write(Tables.Settings($"Connected to {request.Target} ({peer}) from {socket.LocalEndPoint}: read back from the kernel", applied));
+        console.Ansi.Write(Tables.Settings($"{socket.LocalEndPoint} -> {peer}: read back", applied));
         console.Ansi.Write(Tables.Applied(request.Profile?.Name ?? "library defaults", applied));
         var kernel = KernelDefaults.Read();
         foreach (var line in Detection.Describe(applied, request.Profile?.Options ?? new KeepAliveProfileOptions(), kernel))

@@ -6,6 +6,9 @@ namespace KeepAlive.Net.Tool.Check;
 /// <summary>How a held connection ended, or that it survived, and whether that matches the configured bound.</summary>
 internal sealed record CheckOutcome(bool Died, string How, TimeSpan After, TimeSpan SincePeerHeard, TimeSpan? Bound, string BoundHow, HeartbeatStatistics? Heartbeats)
 {
+    /// <summary>How a connection that our kernel gave up on is described.</summary>
+    public const string TimedOutPrefix = "timed out";
+
     public string Describe()
     {
         var heartbeats = Heartbeats is { } h
@@ -16,7 +19,9 @@ internal sealed record CheckOutcome(bool Died, string How, TimeSpan After, TimeS
             return $"ALIVE: the connection was held for {Tables.Time(After)} and is still open.{heartbeats}";
         }
 
-        var verdict = Bound is not { } bound
+        var verdict = !How.StartsWith(TimedOutPrefix, StringComparison.Ordinal)
+            ? "the peer (or a middlebox) ended it; this was not our kernel giving up"
+            : Bound is not { } bound
             ? "no bound is known on this platform"
             : Matches(SincePeerHeard, bound)
                 ? $"this matches the configured bound of {Tables.Time(bound)} ({BoundHow})"

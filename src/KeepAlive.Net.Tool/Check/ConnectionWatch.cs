@@ -71,7 +71,9 @@ internal sealed class ConnectionWatch(ToolConsole console, Socket socket, KeepAl
         var how = await receive;
         var inFlight = _lastUnacked > 0;
         var (bound, boundHow) = inFlight ? Detection.WhenDataInFlight(applied, kernel) : (Detection.WhenIdle(applied), "idle + interval x probes, or the user timeout");
-        return new CheckOutcome(true, how, Stopwatch.GetElapsedTime(_started), Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastReceived)), bound,
+        // The kernel knows best when the peer was last heard (its last ACK); our own clock only sees data.
+        var heard = TcpInfoSnapshot.TryRead(socket)?.SinceLastAckReceived ?? Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastReceived));
+        return new CheckOutcome(true, how, Stopwatch.GetElapsedTime(_started), heard, bound,
             inFlight ? boundHow + ", data was in flight" : boundHow, statistics);
     }
 
@@ -109,7 +111,7 @@ internal sealed class ConnectionWatch(ToolConsole console, Socket socket, KeepAl
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
         {
-            return "timed out: the kernel gave up on a silent peer (keep-alive probes or retransmissions went unanswered)";
+            return CheckOutcome.TimedOutPrefix + ": the kernel gave up on a silent peer (keep-alive probes or retransmissions went unanswered)";
         }
         catch (SocketException e)
         {

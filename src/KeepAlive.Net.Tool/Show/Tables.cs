@@ -63,7 +63,9 @@ internal static class Tables
         return table;
     }
 
-    public static string Time(TimeSpan? value) => value is { } v ? KeepAliveDuration.Format(v) : "unknown";
+    /// <summary>A duration for people, to the millisecond: "50s", "3s500ms".</summary>
+    public static string Time(TimeSpan? value) =>
+        value is { } v ? KeepAliveDuration.Format(TimeSpan.FromMilliseconds(Math.Round(v.TotalMilliseconds))) : "unknown";
 
     public static string Number(int? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "unknown";
 

@@ -7,7 +7,7 @@ namespace KeepAlive.Net.Tests.Streams;
 /// <summary>The wrapper on a real loopback TCP connection with the real scheduler: activity follows real traffic.</summary>
 public sealed class HeartbeatStreamLoopbackTests
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(400);
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1); // generous: the test's own 50 ms loop may stall on a loaded machine
 
     [Fact]
     public async Task WriteAsync_TrafficEvery50ms_IdleHeartbeatSentOnlyAfterTrafficStops()
@@ -28,7 +28,7 @@ public sealed class HeartbeatStreamLoopbackTests
 
         var lastWrite = Stopwatch.GetTimestamp();
         await received.WaitForAsync(b => b.Count(x => x == 'd') >= 20, ct);
-        received.Snapshot().Should().NotContain((byte)'H', "writes every 50 ms keep a 400 ms idle heartbeat from being due");
+        received.Snapshot().Should().NotContain((byte)'H', "writes every 50 ms keep a 1 s idle heartbeat from being due");
         registration.GetStatistics().Sent.Should().Be(0);
 
         await received.WaitForAsync(b => b.Contains((byte)'H'), ct);
@@ -43,8 +43,8 @@ public sealed class HeartbeatStreamLoopbackTests
         using var connection = LoopbackConnection.Open();
         await using var stream = new HeartbeatStream(new NetworkStream(connection.Client, ownsSocket: false));
         await using var scheduler = new HeartbeatScheduler();
-        var timeout = TimeSpan.FromMilliseconds(600);
-        var registration = stream.RegisterHeartbeat(scheduler, "H"u8.ToArray(), new HeartbeatOptions { Interval = TimeSpan.FromMilliseconds(200), Timeout = timeout });
+        var timeout = TimeSpan.FromMilliseconds(1500);
+        var registration = stream.RegisterHeartbeat(scheduler, "H"u8.ToArray(), new HeartbeatOptions { Interval = TimeSpan.FromMilliseconds(500), Timeout = timeout });
         var dead = new TaskCompletionSource<PeerDeadEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
         registration.PeerDead += (_, e) => dead.TrySetResult(e);
         var reader = Task.Run(async () =>
@@ -62,7 +62,7 @@ public sealed class HeartbeatStreamLoopbackTests
             await Task.Delay(50, ct);
         }
 
-        dead.Task.IsCompleted.Should().BeFalse("the peer spoke every 50 ms, well within the 600 ms timeout");
+        dead.Task.IsCompleted.Should().BeFalse("the peer spoke every 50 ms, well within the 1.5 s timeout");
         var stopped = Stopwatch.GetTimestamp();
         var args = await dead.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
         Stopwatch.GetElapsedTime(stopped).Should().BeGreaterThanOrEqualTo(timeout - TimeSpan.FromMilliseconds(100));

@@ -1,0 +1,56 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+
+namespace KeepAlive.Net.Hosting.Tests;
+
+public sealed class KeepAliveBudgetLogTests
+{
+    private const string Json = """
+        { "KeepAlive": { "Profiles": {
+            "payments": {
+              "Tcp": { "IdleTime": "30s", "Interval": "5s", "ProbeCount": 4 },
+              "Heartbeat": { "Interval": "10s", "Timeout": "30s", "PeerIdleTimeout": "AwsNlb" },
+              "Http": { "PooledConnectionIdleTimeout": "5m", "KeepAlivePingDelay": "30s", "KeepAlivePingTimeout": "20s",
+                        "MaxConnectionAge": "10m", "MaxConnectionAgeJitter": "30s", "KeepAliveTimeout": "6m" },
+              "WebSocket": { "KeepAliveInterval": "1m", "KeepAliveTimeout": "10s" } },
+            "plain": { "Tcp": { "Enabled": false } } } } }
+        """;
+
+    [Fact]
+    public async Task Start_EachProfile_LogsOneLineWithEveryLayerAgainstTheBudget()
+    {
+        using var host = TestHosts.Build(Json, (services, configuration) =>
+        {
+            services.AddLogging(logging => logging.AddFakeLogging().SetMinimumLevel(LogLevel.Information));
+            services.AddKeepAlive(configuration.GetSection("KeepAlive"));
+        });
+
+        await host.StartAsync(TestContext.Current.CancellationToken);
+
+        var lines = host.Services.GetFakeLogCollector().GetSnapshot().Where(r => r.Id.Id == KeepAliveEventIds.ProfileBudget).ToList();
+        lines.Should().HaveCount(2, "one line per profile");
+        lines.Should().OnlyContain(r => r.Level == LogLevel.Information);
+        lines.Single(r => r.Message.Contains("'payments'", StringComparison.Ordinal)).Message.Should().Be(
+            "KeepAlive profile 'payments': middlebox idle timeout AwsNlb (350 s); TCP dead peer after 50s (idle 30s + 4 x 5s); "
+            + "heartbeat every 10s (peer dead after 30s); HTTP pool idle 5m, pool lifetime not set, server keep-alive 6m; "
+            + "HTTP/2 ping after 30s (timeout 20s); connection age 10m (minus up to 30s); WebSocket keep-alive 1m (timeout 10s)");
+        lines.Single(r => r.Message.Contains("'plain'", StringComparison.Ordinal)).Message.Should()
+            .Contain("no Heartbeat:PeerIdleTimeout").And.Contain("TCP keep-alive off").And.Contain("HTTP pool idle not set");
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task Start_InvalidProfile_LogsNoBudgetBecauseTheHostDoesNotStart()
+    {
+        var collector = new FakeLogCollector();
+        var ex = await TestHosts.StartFailingAsync(TestHosts.Profile("bad", """{ "IdleTime": "0s" }"""), (services, configuration) =>
+        {
+            services.AddLogging(logging => logging.AddProvider(new FakeLoggerProvider(collector)));
+            services.AddKeepAlive(configuration.GetSection("KeepAlive"));
+        });
+
+        ex.Message.Should().Contain("KeepAlive:Profiles:bad:Tcp:IdleTime");
+        collector.GetSnapshot().Should().NotContain(r => r.Id.Id == KeepAliveEventIds.ProfileBudget);
+    }
+}
