@@ -53,7 +53,7 @@ internal sealed class KeepAliveHealthCheck(KeepAliveTelemetryListener listener, 
             data[$"{profile}:BudgetUsed"] = used;
             if (used > thresholds.DegradedBudgetFraction)
             {
-                degraded.Add(Invariant($"{profile}: a heartbeat was {KeepAliveDuration.Format(TimeSpan.FromSeconds(recent.MaxLatenessSeconds))} late (cause {recent.Cause ?? "unknown"}), {used:P0} of the idle budget of {KeepAliveDuration.Format(budget)} (PeerIdleTimeout {peer} - Interval - Jitter), over {thresholds.DegradedBudgetFraction:P0}"));
+                degraded.Add(Invariant($"{profile}: a heartbeat was {KeepAliveDuration.Format(TimeSpan.FromMilliseconds(Math.Round(recent.MaxLatenessSeconds * 1000)))} late (cause {recent.Cause ?? "unknown"}), {used * 100:0}% of the idle budget of {KeepAliveDuration.Format(budget)} (PeerIdleTimeout {peer} - Interval - Jitter), over {thresholds.DegradedBudgetFraction * 100:0}%"));
             }
         }
 

@@ -26,8 +26,8 @@ internal static partial class Log
     public static partial void HeartbeatBudgetExceeded(ILogger logger, string name, double latenessMs, double marginMs, string peerIdleTimeout, HeartbeatDelayCause cause, string evidence);
 
     [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatSendFailed, Level = LogLevel.Warning,
-        Message = "Heartbeat '{Name}' send failed; the registration carries on")]
-    public static partial void HeartbeatSendFailed(ILogger logger, Exception exception, string name);
+        Message = "Heartbeat '{Name}' send failed ({ConsecutiveFailures} in a row); the registration tries again at the next heartbeat")]
+    public static partial void HeartbeatSendFailed(ILogger logger, Exception exception, string name, int consecutiveFailures);
 
     [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatSendBlocked, Level = LogLevel.Warning,
         Message = "Heartbeat '{Name}' send has been running for {RunningMs} ms, over the blocked threshold of {ThresholdMs} ms ({Kind}); other registrations are not held up")]
@@ -50,6 +50,6 @@ internal static partial class Log
     public static partial void HeartbeatDispatcherAdded(ILogger logger, int stuck, int queued, int count);
 
     [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatSchedulerLifecycle, Level = LogLevel.Debug,
-        Message = "Heartbeat scheduler {State} ({Dispatchers} dispatcher threads)")]
-    public static partial void HeartbeatSchedulerLifecycle(ILogger logger, string state, int dispatchers);
+        Message = "Heartbeat scheduler {State} ({Dispatchers} dispatcher threads, timer wait: {TimerWait})")]
+    public static partial void HeartbeatSchedulerLifecycle(ILogger logger, string state, int dispatchers, string timerWait);
 }

@@ -12,16 +12,18 @@ namespace KeepAlive.Net;
 /// <see cref="HeartbeatScheduler"/> does. This is how to find out whether existing heartbeat code is late.
 /// </summary>
 /// <remarks>
-/// Evidence for the cause (thread-pool queue and threads, GC pauses, process pauses) is sampled by a dedicated
-/// thread, so thread-pool starvation is recognised even when the thread calling <see cref="Record(long, long)"/> is
-/// itself a starved thread-pool thread. Thread-safe.
+/// The cause is read from what the runtime shows when the late heartbeat is recorded: GC pause time in the late window,
+/// queued thread-pool work, and whether a scheduler's own timer thread in this process woke late too (a paused process).
+/// Thread-safe.
 /// </remarks>
 public sealed class DriftMonitor : IDisposable
 {
     private readonly TimeProvider _timeProvider;
-    private readonly HeartbeatMetrics _metrics;
-    private readonly RuntimeSampler _sampler;
-    private readonly DriftTracker _tracker;
+    private readonly HeartbeatTelemetry _telemetry;
+    private readonly BeatSettings _settings;
+    private readonly SlotExtras _extras = new();
+    private readonly Lock _lock = new();
+    private Slot _stream;
     private int _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="DriftMonitor"/> class.</summary>
@@ -35,39 +37,57 @@ public sealed class DriftMonitor : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         HeartbeatOptionsValidator.ThrowIfInvalid(options);
         _timeProvider = timeProvider ?? TimeProvider.System;
-        _metrics = new HeartbeatMetrics(meterFactory);
-        _sampler = RuntimeSampler.Acquire();
+        _settings = new BeatSettings(BeatSettings.KeyOf(options), _timeProvider);
         var logger = (ILogger?)loggerFactory?.CreateLogger<DriftMonitor>() ?? NullLogger.Instance;
-        _tracker = new DriftTracker(options, _timeProvider, logger, _metrics, _sampler) { EventSender = this };
+        _telemetry = new HeartbeatTelemetry(logger, new HeartbeatMetrics(meterFactory));
+        Sample();
     }
 
     /// <summary>Raised for every delayed heartbeat, on the thread that called Record; exceptions are logged and ignored.</summary>
     public event EventHandler<HeartbeatDelayedEventArgs>? Delayed
     {
-        add => _tracker.Delayed += value;
-        remove => _tracker.Delayed -= value;
+        add
+        {
+            lock (_lock)
+            {
+                _extras.Delayed += value;
+            }
+        }
+
+        remove
+        {
+            lock (_lock)
+            {
+                _extras.Delayed -= value;
+            }
+        }
     }
 
     /// <summary>Records a heartbeat that was due at <paramref name="dueTimestamp"/> and sent at <paramref name="sentTimestamp"/>.</summary>
     /// <param name="dueTimestamp">When it was due, from <see cref="TimeProvider.GetTimestamp"/> of the monitor's clock.</param>
     /// <param name="sentTimestamp">When the send started, from the same clock.</param>
     /// <returns>The accounting: lateness, cause, whether it was delayed or over the budget.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A timestamp is not from the monitor's clock (zero, negative or in the future).</exception>
     public HeartbeatLatenessReport Record(long dueTimestamp, long sentTimestamp) =>
-        RecordCore(dueTimestamp, sentTimestamp, TimeSpan.Zero, null);
+        RecordCore(dueTimestamp, sentTimestamp, sentTimestamp, null);
 
     /// <summary>Records a heartbeat with the start and end of its send, so its duration is measured too.</summary>
     /// <param name="dueTimestamp">When it was due.</param>
     /// <param name="sendStartTimestamp">When the send started.</param>
-    /// <param name="sendEndTimestamp">When the send completed.</param>
+    /// <param name="sendEndTimestamp">When the send completed; not before the start.</param>
     /// <returns>The accounting.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A timestamp is not from the monitor's clock, or the end is before the start.</exception>
     public HeartbeatLatenessReport Record(long dueTimestamp, long sendStartTimestamp, long sendEndTimestamp) =>
-        RecordCore(dueTimestamp, sendStartTimestamp, _timeProvider.GetElapsedTime(sendStartTimestamp, sendEndTimestamp), null);
+        RecordCore(dueTimestamp, sendStartTimestamp, sendEndTimestamp, null);
 
     /// <summary>Records a heartbeat that is being sent now (the send started at the current timestamp).</summary>
     /// <param name="dueTimestamp">When it was due.</param>
     /// <returns>The accounting.</returns>
-    public HeartbeatLatenessReport RecordSentNow(long dueTimestamp) =>
-        RecordCore(dueTimestamp, _timeProvider.GetTimestamp(), TimeSpan.Zero, null);
+    public HeartbeatLatenessReport RecordSentNow(long dueTimestamp)
+    {
+        var now = _timeProvider.GetTimestamp();
+        return RecordCore(dueTimestamp, now, now, null);
+    }
 
     /// <summary>Records a heartbeat whose send failed.</summary>
     /// <param name="dueTimestamp">When it was due.</param>
@@ -77,32 +97,78 @@ public sealed class DriftMonitor : IDisposable
     public HeartbeatLatenessReport RecordFailure(long dueTimestamp, long sendStartTimestamp, Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        return RecordCore(dueTimestamp, sendStartTimestamp, _timeProvider.GetElapsedTime(sendStartTimestamp), exception);
+        return RecordCore(dueTimestamp, sendStartTimestamp, _timeProvider.GetTimestamp(), exception);
     }
 
     /// <summary>Gets a snapshot of the counters and lateness recorded so far.</summary>
     /// <returns>The snapshot.</returns>
-    public HeartbeatStatistics GetStatistics() => _tracker.GetStatistics();
+    public HeartbeatStatistics GetStatistics() => HeartbeatTelemetry.Snapshot(ref _stream, _extras, peerDead: false);
 
-    /// <summary>Stops sampling evidence and releases the meter.</summary>
+    /// <summary>Releases the meter.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            _sampler.Release();
-            _metrics.Dispose();
+            _telemetry.Dispose();
         }
     }
 
-    private HeartbeatLatenessReport RecordCore(long due, long start, TimeSpan sendDuration, Exception? failure)
+    private HeartbeatLatenessReport RecordCore(long dueTimestamp, long sendStartTimestamp, long sendEndTimestamp, Exception? failure)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var blocked = sendDuration >= _tracker.BlockedThreshold;
-        if (blocked)
+        var now = _timeProvider.GetTimestamp();
+        CheckTimestamp(dueTimestamp, long.MaxValue, nameof(dueTimestamp));
+        CheckTimestamp(sendStartTimestamp, now, nameof(sendStartTimestamp));
+        CheckTimestamp(sendEndTimestamp, now, nameof(sendEndTimestamp));
+        var (due, start, end) = (dueTimestamp, sendStartTimestamp, sendEndTimestamp);
+        if (end < start)
         {
-            _tracker.RecordBlocked(sendDuration, "send reported to DriftMonitor");
+            throw new ArgumentOutOfRangeException(nameof(sendEndTimestamp), end, FormattableString.Invariant(
+                $"The send ended ({end}) before it started ({start}). Fix: pass the start and end timestamps in that order."));
         }
 
-        return _tracker.Record(due, start, sendDuration, failure, blocked, 0, overloaded: false);
+        var lateness = _timeProvider.GetElapsedTime(due, start);
+        lateness = lateness < TimeSpan.Zero ? TimeSpan.Zero : lateness;
+        var sendDuration = _timeProvider.GetElapsedTime(start, end);
+        var blocked = sendDuration >= _settings.BlockedThreshold;
+        if (blocked)
+        {
+            _telemetry.Blocked(_settings, new ExtrasAccess(_extras), sendDuration, "send reported to DriftMonitor");
+        }
+
+        var outcome = HeartbeatTelemetry.Classify(_settings, lateness, sendDuration, failure);
+        if (outcome.IsDelayed)
+        {
+            var (cause, text) = _timeProvider == TimeProvider.System
+                ? CauseAnalyzer.AnalyzeWindow(due, start, lateness, blocked)
+                : (blocked ? HeartbeatDelayCause.SendBlocked : HeartbeatDelayCause.Unknown, "timestamps from a custom clock: no runtime evidence");
+            outcome = outcome with { Cause = cause, Evidence = text };
+        }
+
+        lock (_lock)
+        {
+            _telemetry.Record(ref _stream, _settings, new ExtrasAccess(_extras), outcome, this);
+        }
+
+        Sample();
+        return outcome.ToReport();
+    }
+
+    private static void CheckTimestamp(long value, long latest, string name)
+    {
+        if (value <= 0 || value > latest)
+        {
+            var rule = latest == long.MaxValue ? "a timestamp must be positive" : FormattableString.Invariant($"a send timestamp must be positive and not after now ({latest})");
+            throw new ArgumentOutOfRangeException(name, value, FormattableString.Invariant(
+                $"{name} is {value} on the monitor's clock, but {rule}. Fix: take it from the monitor's TimeProvider.GetTimestamp() (Stopwatch.GetTimestamp() for the system clock) when the heartbeat was due or sent; never 0, a tick count or a DateTime."));
+        }
+    }
+
+    private void Sample()
+    {
+        if (_timeProvider == TimeProvider.System)
+        {
+            RuntimeHistory.Add(_timeProvider.GetTimestamp(), RuntimeHistory.GcPauseTicks(), 0);
+        }
     }
 }

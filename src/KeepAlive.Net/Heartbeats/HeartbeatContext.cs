@@ -32,4 +32,12 @@ public readonly struct HeartbeatContext
 
     /// <summary>Gets a token that is cancelled when the registration or the scheduler is disposed.</summary>
     public CancellationToken CancellationToken => Registration.CancellationToken;
+
+    /// <summary>
+    /// Marks the moment the heartbeat is handed to the transport (right before the send call), when that is later than
+    /// the callback's start, for example after an <see langword="await"/>: the lateness is then measured up to this
+    /// moment, so a hop onto a starved thread pool shows up as lateness with its cause. The built-in socket heartbeat
+    /// calls it itself. Without it, lateness is measured at the callback's start.
+    /// </summary>
+    public void ReportSendStarted() => Registration.ReportSendStarted();
 }

@@ -1,189 +1,135 @@
+using System.Runtime.CompilerServices;
 using KeepAlive.Net.Heartbeats;
 
 namespace KeepAlive.Net;
 
-/// <summary>One connection's heartbeat in a <see cref="HeartbeatScheduler"/>. Dispose it to stop; no heartbeat starts after <see cref="Dispose"/> returns.</summary>
+/// <summary>
+/// One connection's heartbeat in a <see cref="HeartbeatScheduler"/>: a thin handle to the registration's slot in the
+/// scheduler. Dispose it to stop; no heartbeat starts after <see cref="Dispose"/> returns.
+/// </summary>
 public sealed class HeartbeatRegistration : IDisposable
 {
+    private static readonly ConditionalWeakTable<HeartbeatRegistration, Ended> EndedRegistrations = [];
     private readonly HeartbeatScheduler _scheduler;
-    private CancellationTokenSource? _cancellation;
-    private int _state;
-    private long _lastActivity;
-    private long _lastPeerActivity;
+    private readonly int _home;
+    private int _slot;
 
-    internal HeartbeatRegistration(HeartbeatScheduler scheduler, HeartbeatOptions options, Func<HeartbeatContext, ValueTask> callback, DriftTracker tracker, long now)
+    internal HeartbeatRegistration(HeartbeatScheduler scheduler, int slot)
     {
         _scheduler = scheduler;
-        Callback = callback;
-        Tracker = tracker;
-        tracker.EventSender = this;
-        Mode = options.Mode;
-        Interval = scheduler.ToTimestampTicks(options.Interval);
-        Jitter = scheduler.ToTimestampTicks(options.Jitter);
-        Timeout = options.Timeout;
-        TimeoutTicks = options.Timeout is { } timeout ? scheduler.ToTimestampTicks(timeout) : 0;
-        BlockedThresholdTicks = scheduler.ToTimestampTicks(options.BlockedCallbackThreshold);
-        Beat = new BeatTimer(this);
-        Liveness = options.Timeout is null ? null : new LivenessTimer(this);
-        _lastActivity = now;
-        _lastPeerActivity = now;
-        Nominal = now + Interval;
-        CompletionCallback = () => _scheduler.CompleteAsync(this);
+        _home = slot;
+        _slot = slot;
     }
 
-    /// <summary>Raised once when the peer was silent for longer than <see cref="HeartbeatOptions.Timeout"/>. Runs on a scheduler thread: close or reconnect from here; an exception is logged and ignored.</summary>
-    public event EventHandler<PeerDeadEventArgs>? PeerDead;
+    /// <summary>
+    /// Raised once when the peer is declared dead: silent for longer than <see cref="HeartbeatOptions.Timeout"/>, or a send
+    /// failed for good (connection reset, socket disposed), which also stops the registration. Runs on a scheduler thread:
+    /// close or reconnect from here; an exception is logged and ignored.
+    /// </summary>
+    public event EventHandler<PeerDeadEventArgs>? PeerDead
+    {
+        add => Change(extras => extras.PeerDead += value);
+        remove => Change(extras => extras.PeerDead -= value);
+    }
 
     /// <summary>Raised for every delayed heartbeat, with its lateness and cause. Runs on a scheduler thread; keep it short.</summary>
     public event EventHandler<HeartbeatDelayedEventArgs>? Delayed
     {
-        add => Tracker.Delayed += value;
-        remove => Tracker.Delayed -= value;
+        add => Change(extras => extras.Delayed += value);
+        remove => Change(extras => extras.Delayed -= value);
     }
 
     /// <summary>Gets the name from <see cref="HeartbeatOptions.Name"/>, or an empty string.</summary>
-    public string Name => Tracker.Name;
+    public string Name => ReferenceEquals(_scheduler.SlotOf(_home).Handle, this) ? _scheduler.SettingsOf(_home).Name
+        : EndedRegistrations.TryGetValue(this, out var ended) ? ended.Name : string.Empty;
 
-    internal Func<HeartbeatContext, ValueTask> Callback { get; }
+    internal int Slot => Volatile.Read(ref _slot);
 
-    internal DriftTracker Tracker { get; }
-
-    internal HeartbeatMode Mode { get; }
-
-    internal long Interval { get; }
-
-    internal long Jitter { get; }
-
-    internal TimeSpan? Timeout { get; }
-
-    internal long TimeoutTicks { get; }
-
-    internal long BlockedThresholdTicks { get; }
-
-    internal BeatTimer Beat { get; }
-
-    internal LivenessTimer? Liveness { get; }
-
-    internal Action CompletionCallback { get; }
-
-    internal ref int State => ref _state;
-
-    internal long LastActivity => Volatile.Read(ref _lastActivity);
-
-    internal long LastPeerActivity => Volatile.Read(ref _lastPeerActivity);
-
-    // In-flight heartbeat, owned by whichever thread runs it.
-    internal long Nominal { get; set; }
-
-    internal long Due { get; set; }
-
-    internal long Start { get; set; }
-
-    internal long Sequence { get; set; }
-
-    internal bool PreviousOverran { get; set; }
-
-    internal bool Overloaded { get; set; }
-
-    internal int QueuedAhead { get; set; }
-
-    internal bool BlockedReported { get; set; }
-
-    internal ValueTask Pending { get; set; }
-
-    // Intrusive list of asynchronous sends in flight, watched for blocking.
-    internal HeartbeatRegistration? PreviousInFlight { get; set; }
-
-    internal HeartbeatRegistration? NextInFlight { get; set; }
-
-    internal bool IsInFlightListed { get; set; }
-
-    internal CancellationToken CancellationToken
-    {
-        get
-        {
-            try
-            {
-                if (_cancellation is null)
-                {
-                    var created = CancellationTokenSource.CreateLinkedTokenSource(_scheduler.StoppingToken);
-                    if (Interlocked.CompareExchange(ref _cancellation, created, null) is not null)
-                    {
-                        created.Dispose();
-                    }
-                    else if (Volatile.Read(ref _state) == RegistrationState.Disposed)
-                    {
-                        created.Cancel();
-                    }
-                }
-
-                return _cancellation!.Token;
-            }
-            catch (ObjectDisposedException)
-            {
-                return new CancellationToken(canceled: true); // disposed meanwhile
-            }
-        }
-    }
+    internal CancellationToken CancellationToken => Slot is var slot and >= 0 ? _scheduler.TokenOf(slot) : new CancellationToken(canceled: true);
 
     /// <summary>Records that data was sent on the connection: in <see cref="HeartbeatMode.WhenIdle"/> the next heartbeat waits a full interval from now. Lock-free.</summary>
-    public void MarkActivity() => Volatile.Write(ref _lastActivity, _scheduler.TimeProvider.GetTimestamp());
+    public void MarkActivity()
+    {
+        if (Live() is { } slot)
+        {
+            Volatile.Write(ref _scheduler.SlotOf(slot).LastActivity, _scheduler.TimeProvider.GetTimestamp());
+        }
+    }
 
     /// <summary>Records that the peer was heard from: the liveness timer (<see cref="HeartbeatOptions.Timeout"/>) restarts. Lock-free.</summary>
-    public void MarkPeerActivity() => Volatile.Write(ref _lastPeerActivity, _scheduler.TimeProvider.GetTimestamp());
+    public void MarkPeerActivity()
+    {
+        if (Live() is { } slot)
+        {
+            Volatile.Write(ref _scheduler.SlotOf(slot).LastPeerActivity, _scheduler.TimeProvider.GetTimestamp());
+        }
+    }
 
-    /// <summary>Gets a snapshot of this registration's counters and lateness.</summary>
+    /// <summary>Gets a snapshot of this registration's counters and lateness; after <see cref="Dispose"/>, the last one.</summary>
     /// <returns>The snapshot.</returns>
-    public HeartbeatStatistics GetStatistics() => Tracker.GetStatistics();
+    public HeartbeatStatistics GetStatistics()
+    {
+        // After Dispose the slot keeps counting a send that was still running, until the timer thread frees it.
+        if (ReferenceEquals(_scheduler.SlotOf(_home).Handle, this))
+        {
+            var statistics = Snapshot();
+            if (ReferenceEquals(_scheduler.SlotOf(_home).Handle, this))
+            {
+                return statistics;
+            }
+        }
 
-    /// <summary>Stops the heartbeat. A send already running finishes; no new one starts.</summary>
+        return EndedRegistrations.TryGetValue(this, out var ended) ? ended.Statistics : new HeartbeatStatistics();
+    }
+
+    /// <summary>Stops the heartbeat. A send already running finishes (its cancellation token is cancelled); no new one starts.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _state, RegistrationState.Disposed) == RegistrationState.Disposed)
+        var slot = Slot;
+        if (slot < 0 || Interlocked.CompareExchange(ref _slot, -1, slot) != slot)
         {
             return;
         }
 
-        _scheduler.Unregister(this);
-        var cancellation = Interlocked.Exchange(ref _cancellation, new CancellationTokenSource());
-        _cancellation.Cancel();
-        if (cancellation is not null)
-        {
-            try
-            {
-                cancellation.Cancel();
-            }
-            catch (AggregateException)
-            {
-                // A user's cancellation callback threw; stopping must not.
-            }
-
-            cancellation.Dispose(); // also unlinks it from the scheduler's token
-        }
+        var name = _scheduler.SettingsOf(slot).Name;
+        _scheduler.Unregister(slot, name);
     }
 
-    internal void RaisePeerDead(long now)
+    /// <summary>Keeps the last statistics when the timer thread frees the slot (called before it does).</summary>
+    internal void OnFreed() => EndedRegistrations.AddOrUpdate(this, new Ended(_scheduler.SettingsOf(_home).Name, Snapshot()));
+
+    private HeartbeatStatistics Snapshot()
     {
-        if (Volatile.Read(ref _state) == RegistrationState.Disposed || Timeout is not { } timeout)
-        {
-            return;
-        }
+        ref var entry = ref _scheduler.SlotOf(_home);
+        return HeartbeatTelemetry.Snapshot(ref entry, _scheduler.FindExtras(_home), (Volatile.Read(ref entry.State) & SlotState.PeerDeadRaised) != 0);
+    }
 
-        var silent = _scheduler.TimeProvider.GetElapsedTime(LastPeerActivity, now);
-        var reason = FormattableString.Invariant(
-            $"nothing heard from the peer for {KeepAliveFormat.Duration(silent)}, over the timeout of {KeepAliveFormat.Duration(timeout)} (no MarkPeerActivity)");
-        if (!Tracker.TryRecordPeerDead(reason))
+    /// <summary>Marks the moment this registration's heartbeat in flight is handed to the transport.</summary>
+    internal void ReportSendStarted()
+    {
+        if (Live() is { } slot)
         {
-            return;
-        }
-
-        try
-        {
-            PeerDead?.Invoke(this, new PeerDeadEventArgs(this, silent, timeout, reason));
-        }
-        catch (Exception exception)
-        {
-            Tracker.ReportHandlerFailure(exception, nameof(PeerDead));
+            _scheduler.ReportSendStarted(slot);
         }
     }
+
+    private int? Live()
+    {
+        var slot = Slot;
+        return slot >= 0 && ReferenceEquals(_scheduler.SlotOf(slot).Handle, this) ? slot : null;
+    }
+
+    private void Change(Action<SlotExtras> change)
+    {
+        if (Live() is { } slot)
+        {
+            var extras = _scheduler.ExtrasOf(slot);
+            lock (extras)
+            {
+                change(extras);
+            }
+        }
+    }
+
+    private sealed record Ended(string Name, HeartbeatStatistics Statistics);
 }

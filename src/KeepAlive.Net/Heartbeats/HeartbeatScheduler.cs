@@ -7,24 +7,29 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace KeepAlive.Net;
 
 /// <summary>
-/// Sends heartbeats for any number of connections from threads it owns (a timer thread, a few dispatcher threads and
-/// a watchdog; never the thread pool), so thread-pool starvation cannot make a heartbeat late. Measures every
-/// heartbeat's lateness and names the cause of each delayed one. One scheduler serves a whole process.
+/// Sends heartbeats for any number of connections from threads it owns, never the thread pool, so thread-pool
+/// starvation cannot make a heartbeat late. One timer thread sleeps precisely until the next due time (timerfd on
+/// Linux; no spinning, no polling) and hands everything due to a dispatcher thread in one batch; every heartbeat's
+/// lateness is measured and a late one is reported with its cause. One scheduler serves a whole process.
 /// </summary>
 /// <remarks>
 /// Heartbeats are never early (none starts before its due time) and never sent as a burst: after a stall one heartbeat
-/// is sent and the schedule re-based, and the heartbeats folded into it are counted as skipped.
+/// is sent and the schedule re-based, and the heartbeats folded into it are counted as skipped. A registration costs
+/// about 120 bytes; an idle scheduler's threads sleep until something is due. See docs/ARCHITECTURE.md.
 /// </remarks>
-public sealed partial class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, IDisposable
+public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, IDisposable
 {
-    private readonly ILogger _logger;
-    private readonly HeartbeatMetrics _metrics;
-    private readonly RuntimeSampler _sampler;
+    private readonly HeartbeatTelemetry _telemetry;
+    private readonly SlotTable _slots;
+    private readonly TimerWait _wait;
+    private readonly Inbox _inbox;
+    private readonly TimerLoop _loop;
+    private readonly BeatRunner _runner;
+    private readonly Dispatcher? _dispatcher;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly Lock _heapLock = new();
-    private readonly TimerHeap _heap = new();
-    private readonly DispatcherPool? _pool;
-    private readonly int _overloadQueueLength;
+    private readonly List<WorkItem> _batch = [];
+    private readonly Thread? _timerThread;
+    private volatile bool _stopTimer;
     private int _registrationCount;
     private int _disposed;
 
@@ -38,27 +43,30 @@ public sealed partial class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisp
     {
     }
 
-    /// <summary>Initializes a new instance; without threads, tests drive it with <see cref="RunDue"/> and <see cref="CheckInFlight"/>.</summary>
+    /// <summary>Initializes a new instance; without threads, tests drive it with <see cref="RunDue"/>.</summary>
     internal HeartbeatScheduler(TimeProvider? timeProvider, ILoggerFactory? loggerFactory, IMeterFactory? meterFactory, HeartbeatSchedulerOptions? options, bool startThreads)
     {
         options ??= new HeartbeatSchedulerOptions();
         if (options.DispatcherThreadCount < 1 || options.MaxDispatcherThreadCount < options.DispatcherThreadCount)
         {
             throw new ArgumentException(FormattableString.Invariant(
-                $"DispatcherThreadCount is {options.DispatcherThreadCount} and MaxDispatcherThreadCount {options.MaxDispatcherThreadCount}; DispatcherThreadCount must be at least 1 and at most MaxDispatcherThreadCount. Fix: keep the defaults (2 and 16)."), nameof(options));
+                $"DispatcherThreadCount is {options.DispatcherThreadCount} and MaxDispatcherThreadCount {options.MaxDispatcherThreadCount}; DispatcherThreadCount must be at least 1 and at most MaxDispatcherThreadCount. Fix: keep the defaults (1 and 16)."), nameof(options));
         }
 
         TimeProvider = timeProvider ?? TimeProvider.System;
-        _logger = (ILogger?)loggerFactory?.CreateLogger<HeartbeatScheduler>() ?? NullLogger.Instance;
-        _metrics = new HeartbeatMetrics(meterFactory);
-        _sampler = RuntimeSampler.Acquire();
-        _overloadQueueLength = options.OverloadQueueLength;
-        StoppingToken = _stopping.Token;
+        var logger = (ILogger?)loggerFactory?.CreateLogger<HeartbeatScheduler>() ?? NullLogger.Instance;
+        _telemetry = new HeartbeatTelemetry(logger, new HeartbeatMetrics(meterFactory));
+        _slots = new SlotTable(TimeProvider);
+        _wait = TimerWait.Create(TimeProvider);
+        _inbox = new Inbox(_wait);
+        _loop = new TimerLoop(_slots, _inbox, TimeProvider, () => RegistrationCount);
+        _runner = new BeatRunner(_slots, _inbox, _telemetry, TimeProvider, _stopping.Token);
         if (startThreads)
         {
-            _pool = new DispatcherPool(this, _logger, options.DispatcherThreadCount, options.MaxDispatcherThreadCount);
-            StartTimerThread();
-            Log.HeartbeatSchedulerLifecycle(_logger, "started", options.DispatcherThreadCount);
+            _dispatcher = new Dispatcher(_runner, _slots, TimeProvider, logger, options.DispatcherThreadCount, options.MaxDispatcherThreadCount);
+            _timerThread = new Thread(RunTimer) { IsBackground = true, Name = "KeepAlive.Net heartbeat timer", Priority = ThreadPriority.AboveNormal };
+            _timerThread.UnsafeStart();
+            Log.HeartbeatSchedulerLifecycle(logger, "started", options.DispatcherThreadCount, _wait.Kind);
         }
     }
 
@@ -67,42 +75,41 @@ public sealed partial class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisp
 
     internal TimeProvider TimeProvider { get; }
 
-    internal CancellationToken StoppingToken { get; }
-
     /// <inheritdoc />
     public HeartbeatRegistration Register(HeartbeatOptions options, Func<HeartbeatContext, ValueTask> sendHeartbeat)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(sendHeartbeat);
-        HeartbeatOptionsValidator.ThrowIfInvalid(options);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
-        var tracker = new DriftTracker(options, TimeProvider, _logger, _metrics, _sampler);
+        // Options equal to a live registration's were validated already: a million registrations validate once.
+        var index = _slots.Allocate(options, out var settings, out var newSettings);
+        var handle = new HeartbeatRegistration(this, index);
         var now = TimeProvider.GetTimestamp();
-        var registration = new HeartbeatRegistration(this, options, sendHeartbeat, tracker, now);
-        var wake = false;
-        lock (_heapLock)
+        ref var slot = ref _slots[index];
+        slot.Callback = sendHeartbeat;
+        slot.Handle = handle;
+        slot.LastActivity = now;
+        slot.LastPeerActivity = now;
+        slot.Nominal = now + settings.IntervalTicks;
+        slot.JitterFraction = settings.JitterTicks == 0 ? 0 : Random.Shared.Next();
+        var key = slot.Nominal + settings.JitterOf(slot.JitterFraction);
+        if (settings.TimeoutTicks > 0)
         {
-            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-            registration.Due = registration.Nominal + NextJitter(registration);
-            _heap.Insert(registration.Beat, registration.Due);
-            wake |= registration.Beat.HeapIndex == 0;
-            if (registration.Liveness is { } liveness)
-            {
-                _heap.Insert(liveness, now + registration.TimeoutTicks);
-                wake |= liveness.HeapIndex == 0;
-            }
+            key = Math.Min(key, now + settings.TimeoutTicks);
         }
 
+        slot.TimerKey = key;
+        Volatile.Write(ref slot.State, SlotState.Scheduled);
         Interlocked.Increment(ref _registrationCount);
-        _metrics.Registrations.Add(1);
-        Log.HeartbeatRegistered(_logger, tracker.Name, options.Mode, options.Interval, options.Timeout, options.PeerIdleTimeout);
-        if (wake)
+        _telemetry.Metrics.Registrations.Add(1);
+        if (newSettings)
         {
-            Wake();
+            settings.LogRegistered(_telemetry.Logger);
         }
 
-        return registration;
+        _inbox.Schedule(index, key);
+        return handle;
     }
 
     /// <summary>Stops every thread and every registration. Sends already running finish on their own.</summary>
@@ -113,25 +120,20 @@ public sealed partial class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisp
             return;
         }
 
-        lock (_heapLock)
+        _stopTimer = true;
+        _wait.Wake();
+        if (_timerThread is not null && _timerThread != Thread.CurrentThread)
         {
-            while (_heap.Count > 0)
-            {
-                var node = _heap.Pop();
-                var owner = node is BeatTimer beat ? beat.Owner : ((LivenessTimer)node).Owner;
-                Interlocked.Exchange(ref owner.State, RegistrationState.Disposed);
-            }
+            _timerThread.Join(TimeSpan.FromSeconds(2));
         }
 
-        _metrics.Registrations.Add(-Interlocked.Exchange(ref _registrationCount, 0));
-
-        StopTimerThread();
-        _pool?.Dispose();
+        _dispatcher?.Dispose();
+        _telemetry.Metrics.Registrations.Add(-Interlocked.Exchange(ref _registrationCount, 0));
         _stopping.Cancel();
         _stopping.Dispose();
-        _sampler.Release();
-        _metrics.Dispose();
-        Log.HeartbeatSchedulerLifecycle(_logger, "stopped", 0);
+        _wait.Dispose();
+        _telemetry.Dispose();
+        Log.HeartbeatSchedulerLifecycle(_telemetry.Logger, "stopped", 0, _wait.Kind);
     }
 
     /// <inheritdoc />
@@ -141,28 +143,92 @@ public sealed partial class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisp
         return default;
     }
 
-    internal long ToTimestampTicks(TimeSpan value) => (long)(value.Ticks * ((double)TimeProvider.TimestampFrequency / TimeSpan.TicksPerSecond));
-
-    internal void Unregister(HeartbeatRegistration registration)
+    /// <summary>Processes everything due now on the calling thread (the test hook of a scheduler without threads).</summary>
+    /// <returns>How many heartbeats and peer-dead events were started.</returns>
+    internal int RunDue()
     {
-        lock (_heapLock)
+        _batch.Clear();
+        _loop.Step(TimeProvider.GetTimestamp(), long.MaxValue, _batch);
+        var started = 0;
+        foreach (var item in _batch)
         {
-            _heap.Remove(registration.Beat);
-            if (registration.Liveness is { } liveness)
-            {
-                _heap.Remove(liveness);
-            }
+            started += item.Kind == WorkKind.Blocked ? 0 : 1;
+            _runner.Run(item);
         }
 
-        if (Volatile.Read(ref _disposed) == 0)
-        {
-            Interlocked.Decrement(ref _registrationCount);
-            _metrics.Registrations.Add(-1);
-        }
-
-        Log.HeartbeatUnregistered(_logger, registration.Name, registration.Tracker.SentCount);
+        _batch.Clear();
+        return started;
     }
 
-    private static long NextJitter(HeartbeatRegistration registration) =>
-        registration.Jitter <= 0 ? 0 : (long)(Random.Shared.NextDouble() * registration.Jitter);
+    internal ref Slot SlotOf(int index) => ref _slots[index];
+
+    internal BeatSettings SettingsOf(int index) => _slots.SettingsOf(_slots[index]);
+
+    internal SlotExtras ExtrasOf(int index) => _slots.GetOrAddExtras(index);
+
+    internal SlotExtras? FindExtras(int index) => _slots.ExtrasOf(index);
+
+    internal CancellationToken TokenOf(int index) => Volatile.Read(ref _disposed) != 0 ? new CancellationToken(true) : _runner.TokenOf(index);
+
+    internal void ReportSendStarted(int index) => _runner.ReportSendStarted(index);
+
+    /// <summary>Ends a registration: no heartbeat starts afterwards; the timer thread frees its slot.</summary>
+    internal void Unregister(int index, string name)
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
+        ref var slot = ref _slots[index];
+        var phase = SlotState.Phase(Volatile.Read(ref slot.State));
+        while (phase is SlotState.Scheduled or SlotState.Queued or SlotState.Running or SlotState.Stopped)
+        {
+            var seen = SlotState.TryMove(ref slot.State, phase, SlotState.Disposed);
+            if (seen == phase)
+            {
+                break;
+            }
+
+            phase = seen;
+        }
+
+        if (phase is SlotState.Scheduled or SlotState.Stopped)
+        {
+            _inbox.Free(index); // a queued or running heartbeat frees it when it ends
+        }
+
+        _slots.ExtrasOf(index)?.Cancel();
+        Interlocked.Decrement(ref _registrationCount);
+        _telemetry.Metrics.Registrations.Add(-1);
+        var sent = Interlocked.Read(ref slot.Sent);
+        Log.HeartbeatUnregistered(_telemetry.Logger, name, sent);
+    }
+
+    private void RunTimer()
+    {
+        var planned = long.MaxValue;
+        var reports = new List<WorkItem>();
+        while (!_stopTimer)
+        {
+            var now = TimeProvider.GetTimestamp();
+            _inbox.PlanWake(long.MinValue);
+            var next = _loop.Step(now, planned, _batch);
+            reports.Clear();
+            next = Math.Min(next, _dispatcher!.CheckStuck(now, reports));
+            _batch.AddRange(reports);
+            if (_batch.Count > 0)
+            {
+                _dispatcher.Enqueue(_batch);
+                _batch.Clear();
+            }
+
+            planned = next == long.MaxValue ? next : Math.Max(next, now + (long)(TimerLoop.CoalescingWindow.Ticks * ((double)TimeProvider.TimestampFrequency / TimeSpan.TicksPerSecond)));
+            _inbox.PlanWake(planned);
+            if (_inbox.IsEmpty && !_stopTimer)
+            {
+                _wait.WaitUntil(TimeProvider.GetTimestamp(), planned);
+            }
+        }
+    }
 }

@@ -3,17 +3,27 @@ using System.Net.Sockets;
 namespace KeepAlive.Net;
 
 /// <summary>
-/// The built-in heartbeat: sends a fixed payload on a connected <see cref="Socket"/> with
-/// <see cref="Socket.SendAsync(ReadOnlyMemory{byte}, SocketFlags, CancellationToken)"/>, so a send that cannot
-/// complete (full send buffer, zero window) never blocks a scheduler thread; it is reported as blocked after
-/// <see cref="HeartbeatOptions.BlockedCallbackThreshold"/> and cancelled when the registration is disposed.
+/// The built-in heartbeat: sends a fixed payload on a connected stream <see cref="Socket"/> with
+/// <see cref="Socket.SendAsync(ReadOnlyMemory{byte}, SocketFlags, CancellationToken)"/>, straight from the dispatcher
+/// thread, so a send that cannot complete (full send buffer, zero window) never blocks a scheduler thread; it is
+/// reported as blocked after <see cref="HeartbeatOptions.BlockedCallbackThreshold"/> and cancelled when the
+/// registration is disposed. Lateness is measured at the moment the payload is handed to the kernel. A send that
+/// fails for good (connection reset or aborted, socket shut down or disposed) declares the peer dead once and stops
+/// the registration; any other failure is counted and retried at the next heartbeat.
 /// </summary>
+/// <remarks>
+/// The heartbeat writes to the socket on its own: if the application writes one message in several calls, a heartbeat
+/// can land between two of them. Protocols with framed messages should send heartbeats through the application's own
+/// write path (see docs/HEARTBEATS.md), not with this class.
+/// </remarks>
 public static class SocketHeartbeat
 {
     /// <summary>Creates a callback that sends <paramref name="payload"/> on <paramref name="socket"/>.</summary>
     /// <param name="socket">A connected stream socket.</param>
     /// <param name="payload">The heartbeat bytes of the application protocol; the memory must stay unchanged while registered.</param>
     /// <returns>The callback for <see cref="IHeartbeatScheduler.Register"/>.</returns>
+    /// <exception cref="ArgumentException">The socket is not a connected stream socket, or the payload is empty.</exception>
+    /// <exception cref="ObjectDisposedException">The socket is disposed.</exception>
     public static Func<HeartbeatContext, ValueTask> Create(Socket socket, ReadOnlyMemory<byte> payload)
     {
         ArgumentNullException.ThrowIfNull(socket);
@@ -22,7 +32,9 @@ public static class SocketHeartbeat
             throw new ArgumentException("The heartbeat payload is empty; a zero-byte send puts nothing on the wire and refreshes no idle timer. Fix: pass the application protocol's heartbeat or ping message.", nameof(payload));
         }
 
-        return context => SendAsync(socket, payload, context.CancellationToken);
+        CheckSocket(socket);
+
+        return context => SendAsync(socket, payload, context);
     }
 
     /// <summary>Registers a heartbeat that sends <paramref name="payload"/> on <paramref name="socket"/>.</summary>
@@ -31,14 +43,68 @@ public static class SocketHeartbeat
     /// <param name="payload">The heartbeat bytes of the application protocol.</param>
     /// <param name="options">When to send; validated.</param>
     /// <returns>The registration; dispose it before closing the socket.</returns>
+    /// <exception cref="ArgumentException">The socket is not a connected stream socket (UDP, listening, not yet connected), the payload is empty, or the options are invalid.</exception>
+    /// <exception cref="ObjectDisposedException">The socket is disposed.</exception>
     public static HeartbeatRegistration RegisterSocket(this IHeartbeatScheduler scheduler, Socket socket, ReadOnlyMemory<byte> payload, HeartbeatOptions options)
     {
         ArgumentNullException.ThrowIfNull(scheduler);
         return scheduler.Register(options, Create(socket, payload));
     }
 
-    private static async ValueTask SendAsync(Socket socket, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    /// <summary>Registers a heartbeat that sends <paramref name="payload"/> on the socket of a connected <see cref="TcpClient"/>.</summary>
+    /// <param name="scheduler">The scheduler.</param>
+    /// <param name="client">A connected client.</param>
+    /// <param name="payload">The heartbeat bytes of the application protocol.</param>
+    /// <param name="options">When to send; validated.</param>
+    /// <returns>The registration; dispose it before closing the client.</returns>
+    /// <exception cref="ArgumentException">The client is not connected, the payload is empty, or the options are invalid.</exception>
+    /// <exception cref="ObjectDisposedException">The client is disposed.</exception>
+    public static HeartbeatRegistration RegisterSocket(this IHeartbeatScheduler scheduler, TcpClient client, ReadOnlyMemory<byte> payload, HeartbeatOptions options)
     {
+        ArgumentNullException.ThrowIfNull(client);
+        return scheduler.RegisterSocket(client.Client ?? throw new ObjectDisposedException(nameof(TcpClient), "The TcpClient is disposed. Fix: register its heartbeat while it is connected."), payload, options);
+    }
+
+    private static void CheckSocket(Socket socket)
+    {
+        if (socket.SafeHandle.IsClosed)
+        {
+            throw new ObjectDisposedException(nameof(Socket), "The socket is disposed; a heartbeat on it could never be sent. Fix: register the heartbeat right after connecting, and dispose the registration before the socket.");
+        }
+
+        if (socket.SocketType != SocketType.Stream)
+        {
+            throw new ArgumentException(FormattableString.Invariant(
+                $"The socket is a {socket.SocketType} socket ({socket.ProtocolType}), but heartbeats keep a connection alive: only a connected stream (TCP) socket has one. Fix: register the heartbeat on the TCP connection; a UDP protocol sends its own keep-alive datagrams."), nameof(socket));
+        }
+
+        if (IsListening(socket))
+        {
+            throw new ArgumentException("The socket is listening: it accepts connections but has no peer to send a heartbeat to. Fix: register a heartbeat for each accepted socket (Socket.Accept), or configure the listener with ConfigureKeepAlive so accepted sockets inherit OS keep-alive.", nameof(socket));
+        }
+
+        if (!socket.Connected)
+        {
+            throw new ArgumentException("The socket is not connected: there is no peer to send a heartbeat to yet. Fix: register the heartbeat after ConnectAsync completes.", nameof(socket));
+        }
+    }
+
+    private static bool IsListening(Socket socket)
+    {
+        try
+        {
+            return socket.IsBound && !socket.Connected && socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.AcceptConnection) is int value && value != 0;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static async ValueTask SendAsync(Socket socket, ReadOnlyMemory<byte> payload, HeartbeatContext context)
+    {
+        var cancellationToken = context.CancellationToken;
+        context.ReportSendStarted();
         while (!payload.IsEmpty)
         {
             var sent = await socket.SendAsync(payload, SocketFlags.None, cancellationToken).ConfigureAwait(false);

@@ -37,7 +37,7 @@ public sealed class KeepAliveHealthCheckTests
         entry.Data["payments:Heartbeats"].Should().Be(1L);
         if (expected == "Degraded")
         {
-            entry.Description.Should().Contain("payments").And.Contain("30s late").And.Contain("idle budget of 50s");
+            entry.Description.Should().Contain("payments: a heartbeat was 30s late").And.Contain("60% of the idle budget of 50s").And.Contain("over 50%");
         }
 
         time.Advance(TimeSpan.FromSeconds(70));

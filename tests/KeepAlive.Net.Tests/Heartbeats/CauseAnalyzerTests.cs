@@ -1,45 +1,61 @@
+using Microsoft.Extensions.Time.Testing;
 using KeepAlive.Net.Heartbeats;
 
 namespace KeepAlive.Net.Tests.Heartbeats;
 
+/// <summary>The lateness of a heartbeat is split into timer, dispatch and callback parts; the largest names the cause.</summary>
 public sealed class CauseAnalyzerTests
 {
+    private static readonly FakeTimeProvider Clock = new();
+    private static readonly long Second = Clock.TimestampFrequency;
     private static readonly TimeSpan Late = TimeSpan.FromSeconds(2);
-    private static readonly RuntimeEvidence Quiet = new(40, 0, 0, 4, 4, TimeSpan.Zero, TimeSpan.Zero);
 
     [Fact]
-    public void Analyze_SendBlocked_WinsOverOtherEvidence() =>
-        CauseAnalyzer.Analyze(Late, sendBlocked: true, 0, overloaded: true, Quiet with { GcPause = Late }).Cause.Should().Be(HeartbeatDelayCause.SendBlocked);
+    public void Analyze_PreviousSendOverran_SendBlockedWinsOverOtherEvidence() =>
+        CauseAnalyzer.Analyze(Timeline(timer: 2 * Second, HeartbeatDelayCause.GcPause), SlotState.PreviousOverran, Late, sendBlocked: false, Clock)
+            .Cause.Should().Be(HeartbeatDelayCause.SendBlocked);
 
-    [Fact]
-    public void Analyze_GcPausedMostOfTheWindow_GcPause()
+    [Theory]
+    [InlineData(HeartbeatDelayCause.GcPause, "GC")]
+    [InlineData(HeartbeatDelayCause.ProcessPaused, "paused")]
+    [InlineData(HeartbeatDelayCause.SchedulerOverload, "behind")]
+    public void Analyze_TimerThreadTookItLate_TimerCauseWithEvidence(HeartbeatDelayCause timerCause, string evidence)
     {
-        var (cause, evidence) = CauseAnalyzer.Analyze(Late, false, 0, false, Quiet with { GcPause = TimeSpan.FromMilliseconds(1500), MaxSamplerGap = TimeSpan.FromMilliseconds(1500) });
-        cause.Should().Be(HeartbeatDelayCause.GcPause);
-        evidence.Should().Contain("1.5 s");
+        var (cause, text) = CauseAnalyzer.Analyze(Timeline(timer: 2 * Second, timerCause), 0, Late, sendBlocked: false, Clock);
+
+        cause.Should().Be(timerCause);
+        text.Should().Contain(evidence).And.Contain("2 s");
     }
 
     [Fact]
-    public void Analyze_DedicatedSamplerThreadAlsoStoppedWithoutGc_ProcessPaused() =>
-        CauseAnalyzer.Analyze(Late, false, 0, false, Quiet with { MaxSamplerGap = TimeSpan.FromMilliseconds(1900) }).Cause.Should().Be(HeartbeatDelayCause.ProcessPaused);
-
-    [Fact]
-    public void Analyze_ManyQueuedForDispatchers_SchedulerOverload()
+    public void Analyze_WaitedForADispatcher_SchedulerOverload()
     {
-        var (cause, evidence) = CauseAnalyzer.Analyze(Late, false, 5000, true, Quiet);
+        var (cause, text) = CauseAnalyzer.Analyze(Timeline(dispatch: 2 * Second), 0, Late, sendBlocked: false, Clock);
+
         cause.Should().Be(HeartbeatDelayCause.SchedulerOverload);
-        evidence.Should().Contain("5000");
+        text.Should().Contain("dispatcher");
     }
 
     [Fact]
-    public void Analyze_QueuedWorkItemsThroughoutTheWindow_ThreadPoolStarvation()
+    public void Analyze_CallbackHoppedOntoThePoolBeforeSending_ThreadPoolStarvation()
     {
-        var (cause, evidence) = CauseAnalyzer.Analyze(Late, false, 0, false, Quiet with { SamplesWithQueuedWork = 38, MaxQueuedWork = 190, MaxThreadCount = 7 });
+        var (cause, text) = CauseAnalyzer.Analyze(Timeline(), SlotState.SendMarked | SlotState.MarkedOnPool, Late, sendBlocked: false, Clock);
+
         cause.Should().Be(HeartbeatDelayCause.ThreadPoolStarvation);
-        evidence.Should().Contain("190 queued work items").And.Contain("4 -> 7 threads");
+        text.Should().Contain("thread pool");
     }
 
     [Fact]
-    public void Analyze_OccasionalQueuedWorkOnly_Unknown() =>
-        CauseAnalyzer.Analyze(Late, false, 0, false, Quiet with { SamplesWithQueuedWork = 3, MaxQueuedWork = 2 }).Cause.Should().Be(HeartbeatDelayCause.Unknown);
+    public void Analyze_CallbackSlowBeforeSendingOnItsOwnThread_SendBlocked() =>
+        CauseAnalyzer.Analyze(Timeline(), SlotState.SendMarked, Late, sendBlocked: false, Clock).Cause.Should().Be(HeartbeatDelayCause.SendBlocked);
+
+    [Fact]
+    public void Analyze_NoPartDominates_Unknown() =>
+        CauseAnalyzer.Analyze(Timeline(), 0, Late, sendBlocked: false, Clock).Cause.Should().Be(HeartbeatDelayCause.Unknown);
+
+    private static BeatTimeline Timeline(long timer = 0, HeartbeatDelayCause timerCause = HeartbeatDelayCause.None, long dispatch = 0)
+    {
+        const long due = 1_000_000;
+        return new BeatTimeline(due, due + timer, timerCause, RuntimeHistory.GcPauseTicks(), due + timer + dispatch);
+    }
 }

@@ -61,6 +61,24 @@ public sealed class AnalyzeSyntheticTests : IDisposable
     }
 
     [Fact]
+    public async Task Analyze_Pcapng_SameFindingsAsPcap()
+    {
+        TestEnvironment.Require(KeepAlive.Net.Tests.TestSupport.NetworkNamespace.Run("editcap", "-h").ExitCode == 0, "editcap (Wireshark) is missing: apt-get install tshark");
+        var pcap = Handshake().Add(0.1, true, 1001, 5001, ".", payload: 10).Add(0.101, false, 5001, 1011, ".")
+            .Add(2.101, true, 1010, 5001, ".").Add(3.101, true, 1010, 5001, ".").Add(4.101, true, 1011, 5001, "R.")
+            .Write(Path.Combine(_folder, "dead.pcap"));
+        var pcapng = Path.Combine(_folder, "dead.pcapng");
+        KeepAlive.Net.Tests.TestSupport.NetworkNamespace.Run("editcap", "-F", "pcapng", pcap, pcapng).ExitCode.Should().Be(0);
+
+        using var fromPcap = await AnalyzeResult.RunAsync(pcap);
+        using var fromPcapng = await AnalyzeResult.RunAsync(pcapng);
+
+        fromPcapng.ExitCode.Should().Be(1);
+        fromPcapng.Root.ToString().Should().Be(fromPcap.Root.ToString());
+        fromPcapng.SingleFlow.GetProperty("keepAliveProbes").GetInt32().Should().Be(2);
+    }
+
+    [Fact]
     public async Task Analyze_HeartbeatThirteenSecondsLate_ReportsItsTimeAndGap()
     {
         var capture = Handshake();

@@ -93,6 +93,19 @@ public sealed class ShowTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Show_BareNumberInSettings_ExitsTwoWithTheLibrarysDurationMessage()
+    {
+        var settings = await WriteSettingsAsync("""{ "Tcp": { "IdleTime": "20" } }""");
+        var expected = LibraryError(settings, "payments");
+
+        var (exitCode, _, error) = await ToolRun.InProcessAsync("show", "--settings", settings);
+
+        exitCode.Should().Be(2);
+        expected.Should().Contain("\"20s\"");
+        error.Should().Contain(expected);
+    }
+
     [Theory]
     [InlineData("--idle", "30", "\"30s\"")]
     [InlineData("--interval", "5", "\"5s\"")]

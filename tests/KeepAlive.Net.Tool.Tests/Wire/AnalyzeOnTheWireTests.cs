@@ -127,7 +127,7 @@ public sealed class AnalyzeOnTheWireTests(ITestOutputHelper output) : IDisposabl
         output.WriteLine($"largest gap between heartbeat sends measured in the process: {measured.TotalSeconds:F3} s");
         measured.Should().BeGreaterThan(TimeSpan.FromSeconds(2.5), "the starved pool must have delayed the heartbeat");
         var late = flow.GetProperty("lateHeartbeats").EnumerateArray().Should().ContainSingle().Subject;
-        late.GetProperty("gap").GetDouble().Should().BeApproximately(measured.TotalSeconds, 0.25, "the capture shows the gap the process had");
+        late.GetProperty("gap").GetDouble().Should().BeApproximately(measured.TotalSeconds, 0.4, "the capture shows the gap the process had");
         flow.GetProperty("maxDataGap").GetDouble().Should().BeApproximately(late.GetProperty("gap").GetDouble(), 0.001);
         AnalyzeResult.ProbeFrames(flow).Should().Equal(Tshark.Frames(file, "tcp.analysis.keep_alive")).And.BeEmpty();
         flow.GetProperty("end").GetString().Should().Be("open", "the NAT dropped the late segment silently; the client gave up without a RST");

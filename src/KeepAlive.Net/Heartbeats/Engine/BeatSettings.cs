@@ -1,0 +1,81 @@
+using Microsoft.Extensions.Logging;
+
+namespace KeepAlive.Net.Heartbeats;
+
+/// <summary>
+/// The settings of a registration, converted to timestamp ticks once and shared by every registration with
+/// equal <see cref="HeartbeatOptions"/> values (a service usually has a handful), so a slot only holds an index.
+/// Also carries what telemetry needs per registration: the name, its metric tag and the lateness budget.
+/// </summary>
+internal sealed class BeatSettings
+{
+    public BeatSettings(BeatSettingsKey key, TimeProvider timeProvider)
+    {
+        Key = key;
+        Name = key.Name ?? string.Empty;
+        Mode = key.Mode;
+        Interval = key.Interval;
+        Timeout = key.Timeout;
+        DriftWarningThreshold = key.DriftWarningThreshold;
+        BlockedThreshold = key.BlockedThreshold;
+        IntervalTicks = ToTicks(key.Interval, timeProvider);
+        JitterTicks = ToTicks(key.Jitter, timeProvider);
+        TimeoutTicks = key.Timeout is { } timeout ? ToTicks(timeout, timeProvider) : 0;
+        BlockedTicks = ToTicks(key.BlockedThreshold, timeProvider);
+        NameTag = HeartbeatMetrics.NameTag(Name);
+        if (key.PeerIdleTimeout is { } peer)
+        {
+            Margin = peer.Value - key.Interval - key.Jitter;
+            PeerText = peer.ToString();
+        }
+        else
+        {
+            PeerText = "none";
+        }
+    }
+
+    public BeatSettingsKey Key { get; }
+
+    public string Name { get; }
+
+    public HeartbeatMode Mode { get; }
+
+    public TimeSpan Interval { get; }
+
+    public TimeSpan? Timeout { get; }
+
+    public TimeSpan DriftWarningThreshold { get; }
+
+    public TimeSpan BlockedThreshold { get; }
+
+    public long IntervalTicks { get; }
+
+    public long JitterTicks { get; }
+
+    /// <summary>Gets the liveness timeout in timestamp ticks, or 0 when liveness is off.</summary>
+    public long TimeoutTicks { get; }
+
+    public long BlockedTicks { get; }
+
+    public KeyValuePair<string, object?> NameTag { get; }
+
+    /// <summary>Gets the peer's idle timeout minus interval and jitter: how late a heartbeat may be before the peer gives up.</summary>
+    public TimeSpan? Margin { get; }
+
+    public string PeerText { get; }
+
+    /// <summary>Gets or sets how many live slots use these settings (changed under the table's lock).</summary>
+    public int References { get; set; }
+
+    public static BeatSettingsKey KeyOf(HeartbeatOptions options) => new(
+        options.Name, options.Mode, options.Interval, options.Timeout, options.Jitter, options.DriftWarningThreshold,
+        options.BlockedCallbackThreshold, options.PeerIdleTimeout, options.MaxIntervalToPeerIdleRatio);
+
+    public long JitterOf(int fraction) => JitterTicks == 0 ? 0 : (long)(JitterTicks * (fraction / (double)int.MaxValue));
+
+    public void LogRegistered(ILogger logger) =>
+        Diagnostics.Log.HeartbeatRegistered(logger, Name, Mode, Interval, Timeout, Key.PeerIdleTimeout);
+
+    private static long ToTicks(TimeSpan value, TimeProvider timeProvider) =>
+        (long)(value.Ticks * ((double)timeProvider.TimestampFrequency / TimeSpan.TicksPerSecond));
+}

@@ -1,0 +1,77 @@
+namespace KeepAlive.Net.Heartbeats;
+
+/// <summary>
+/// The rare state of one registration, allocated on first need so that a healthy registration without
+/// event handlers costs only its <see cref="Slot"/>: event handlers, the cancellation source, counters of
+/// incidents, and the bookkeeping of an asynchronous send in flight.
+/// </summary>
+internal sealed class SlotExtras
+{
+    private CancellationTokenSource? _cancellation;
+
+    public EventHandler<PeerDeadEventArgs>? PeerDead { get; set; }
+
+    public EventHandler<HeartbeatDelayedEventArgs>? Delayed { get; set; }
+
+    public IncidentCounters Incidents { get; } = new();
+
+    /// <summary>Gets or sets the asynchronous send in flight, reused between sends of this registration.</summary>
+    public InFlightSend? InFlight { get; set; }
+
+    /// <summary>Gets or sets the evidence text of the heartbeat in flight when it was found late before or during its send.</summary>
+    public string? PendingEvidence { get; set; }
+
+    /// <summary>Gets a token cancelled when the registration or the scheduler stops.</summary>
+    public CancellationToken GetToken(CancellationToken stopping)
+    {
+        var source = Volatile.Read(ref _cancellation);
+        if (source is null)
+        {
+            var created = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            source = Interlocked.CompareExchange(ref _cancellation, created, null) ?? created;
+            if (!ReferenceEquals(source, created))
+            {
+                created.Dispose();
+            }
+        }
+
+        try
+        {
+            return source.Token;
+        }
+        catch (ObjectDisposedException)
+        {
+            return new CancellationToken(canceled: true);
+        }
+    }
+
+    /// <summary>Cancels sends in flight and releases the source (also unlinking it from the scheduler's token).</summary>
+    public void Cancel()
+    {
+        var source = Interlocked.Exchange(ref _cancellation, CanceledSource);
+        if (source is null || ReferenceEquals(source, CanceledSource))
+        {
+            return;
+        }
+
+        try
+        {
+            source.Cancel();
+        }
+        catch (AggregateException)
+        {
+            // A user's cancellation callback threw; stopping must not.
+        }
+
+        source.Dispose();
+    }
+
+    private static readonly CancellationTokenSource CanceledSource = CreateCanceled();
+
+    private static CancellationTokenSource CreateCanceled()
+    {
+        var source = new CancellationTokenSource();
+        source.Cancel();
+        return source;
+    }
+}

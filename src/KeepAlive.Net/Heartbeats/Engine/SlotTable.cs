@@ -1,0 +1,139 @@
+namespace KeepAlive.Net.Heartbeats;
+
+/// <summary>
+/// Every registration's <see cref="Slot"/>, in pages of <see cref="PageSize"/> that never move (so a user's
+/// <c>MarkActivity</c> always writes to live memory), a free list, the shared <see cref="BeatSettings"/> and the
+/// rare <see cref="SlotExtras"/>. Allocation, freeing and settings take one lock; reading and writing a slot
+/// takes none (its phase says who owns it).
+/// </summary>
+internal sealed class SlotTable
+{
+    public const int PageSize = 1024;
+    private const int PageShift = 10;
+
+    private readonly Lock _lock = new();
+    private readonly TimeProvider _timeProvider;
+    private readonly Dictionary<BeatSettingsKey, int> _settingsByKey = [];
+    private readonly Stack<int> _freeSettings = new();
+    private readonly Stack<int> _freeSlots = new();
+    private readonly Dictionary<int, SlotExtras> _extras = [];
+    private Slot[][] _pages = [];
+    private BeatSettings?[] _settings = new BeatSettings?[4];
+    private int _used;
+
+    public SlotTable(TimeProvider timeProvider) => _timeProvider = timeProvider;
+
+    /// <summary>Gets how many slots were ever handed out (the high-water mark).</summary>
+    public int Capacity => Volatile.Read(ref _used);
+
+    public ref Slot this[int slot] => ref Volatile.Read(ref _pages)[slot >> PageShift][slot & (PageSize - 1)];
+
+    public BeatSettings SettingsOf(in Slot slot) => Volatile.Read(ref _settings)[slot.Settings]!;
+
+    /// <summary>Takes a free slot and returns it with its settings index filled in.</summary>
+    /// <param name="options">The registration's options, validated only when no live registration has equal ones.</param>
+    /// <param name="settings">The shared settings.</param>
+    /// <param name="newSettings">Whether these settings were not in use yet.</param>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    public int Allocate(HeartbeatOptions options, out BeatSettings settings, out bool newSettings)
+    {
+        var key = BeatSettings.KeyOf(options);
+        lock (_lock)
+        {
+            newSettings = !_settingsByKey.TryGetValue(key, out var index);
+            if (newSettings)
+            {
+                HeartbeatOptionsValidator.ThrowIfInvalid(options);
+                index = _freeSettings.Count > 0 ? _freeSettings.Pop() : GrowSettings();
+                _settings[index] = new BeatSettings(key, _timeProvider);
+                _settingsByKey.Add(key, index);
+            }
+
+            settings = _settings[index]!;
+            settings.References++;
+            var slot = _freeSlots.Count > 0 ? _freeSlots.Pop() : Grow();
+            this[slot].Settings = index;
+            return slot;
+        }
+    }
+
+    /// <summary>Returns a slot to the free list. Only the timer thread frees, so no slot is reused while it is being examined.</summary>
+    public void Free(int slot)
+    {
+        ref var entry = ref this[slot];
+        lock (_lock)
+        {
+            var settings = _settings[entry.Settings]!;
+            if (--settings.References == 0)
+            {
+                _settingsByKey.Remove(settings.Key);
+                _settings[entry.Settings] = null;
+                _freeSettings.Push(entry.Settings);
+            }
+
+            _extras.Remove(slot);
+            entry = default;
+            _freeSlots.Push(slot);
+        }
+    }
+
+    public SlotExtras? ExtrasOf(int slot)
+    {
+        if ((Volatile.Read(ref this[slot].State) & SlotState.HasExtras) == 0)
+        {
+            return null;
+        }
+
+        lock (_lock)
+        {
+            return _extras.GetValueOrDefault(slot);
+        }
+    }
+
+    public SlotExtras GetOrAddExtras(int slot)
+    {
+        lock (_lock)
+        {
+            if (!_extras.TryGetValue(slot, out var extras))
+            {
+                extras = new SlotExtras();
+                _extras.Add(slot, extras);
+                SlotState.Update(ref this[slot].State, SlotState.HasExtras, 0);
+            }
+
+            return extras;
+        }
+    }
+
+    private int Grow()
+    {
+        var slot = _used;
+        if ((slot >> PageShift) >= _pages.Length)
+        {
+            var pages = new Slot[Math.Max(4, _pages.Length * 2)][];
+            Array.Copy(_pages, pages, _pages.Length);
+            Volatile.Write(ref _pages, pages);
+        }
+
+        if (_pages[slot >> PageShift] is null)
+        {
+            _pages[slot >> PageShift] = new Slot[PageSize];
+        }
+
+        Volatile.Write(ref _used, slot + 1);
+        return slot;
+    }
+
+    private int GrowSettings()
+    {
+        var index = _settingsByKey.Count;
+        if (index == _settings.Length)
+        {
+            var bigger = new BeatSettings?[_settings.Length * 2];
+            Array.Copy(_settings, bigger, _settings.Length);
+            Volatile.Write(ref _settings, bigger);
+        }
+
+        return index;
+    }
+}

@@ -1,0 +1,189 @@
+using KeepAlive.Net.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace KeepAlive.Net.Heartbeats;
+
+/// <summary>
+/// Everything a heartbeat reports, kept out of the engine: per-stream counters, metrics, logs and the
+/// <c>Delayed</c> and <c>PeerDead</c> events. The engine hands it one <see cref="BeatOutcome"/> per heartbeat;
+/// an on-time heartbeat costs a few counter updates and two histogram records, and allocates nothing.
+/// Shared by <see cref="HeartbeatScheduler"/> and <see cref="DriftMonitor"/>, so both account the same way.
+/// </summary>
+internal sealed class HeartbeatTelemetry : IDisposable
+{
+    private readonly ILogger _logger;
+
+    public HeartbeatTelemetry(ILogger logger, HeartbeatMetrics metrics)
+    {
+        _logger = logger;
+        Metrics = metrics;
+    }
+
+    public HeartbeatMetrics Metrics { get; }
+
+    public ILogger Logger => _logger;
+
+    public static int ToMicros(TimeSpan value) =>
+        value <= TimeSpan.Zero ? 0 : (int)Math.Min(int.MaxValue, value.Ticks / TimeSpan.TicksPerMicrosecond);
+
+    /// <summary>Decides whether a heartbeat is delayed and against which budget (the cause is added by the caller).</summary>
+    public static BeatOutcome Classify(BeatSettings settings, TimeSpan lateness, TimeSpan sendDuration, Exception? failure)
+    {
+        var budgetExceeded = settings.Margin is { } margin && lateness >= margin;
+        var budgetWarning = settings.Margin is { } half && lateness >= half / 2;
+        var delayed = lateness >= settings.DriftWarningThreshold || budgetWarning || budgetExceeded;
+        return new BeatOutcome(lateness, sendDuration, lateness.Ticks / settings.Interval.Ticks, failure, delayed, budgetWarning, budgetExceeded);
+    }
+
+    /// <summary>Accounts for one heartbeat: counters in its slot, incidents, metrics, logs and the Delayed event.</summary>
+    public void Record(ref Slot slot, BeatSettings settings, ExtrasAccess extras, in BeatOutcome outcome, object? sender)
+    {
+        var latenessMicros = ToMicros(outcome.Lateness);
+        Volatile.Write(ref slot.LastLatencyMicros, latenessMicros);
+        Volatile.Write(ref slot.LastSendMicros, ToMicros(outcome.SendDuration));
+        RaiseMax(ref slot.MaxLatencyMicros, latenessMicros);
+        var metrics = Metrics;
+        var causeTag = HeartbeatMetrics.CauseTag(outcome.Cause);
+        if (metrics.Lateness.Enabled)
+        {
+            metrics.Lateness.Record(outcome.Lateness.TotalSeconds, settings.NameTag, causeTag);
+        }
+
+        if (metrics.SendDuration.Enabled)
+        {
+            metrics.SendDuration.Record(outcome.SendDuration.TotalSeconds, settings.NameTag);
+        }
+
+        if (outcome.Failure is null)
+        {
+            Interlocked.Increment(ref slot.Sent);
+            metrics.Sent.Add(1, settings.NameTag);
+            extras.Get()?.Incidents.ResetFailures();
+        }
+        else
+        {
+            var incidents = extras.GetOrAdd().Incidents;
+            var consecutive = incidents.AddFailure();
+            metrics.Failed.Add(1, settings.NameTag);
+            Log.HeartbeatSendFailed(_logger, outcome.Failure, settings.Name, consecutive);
+        }
+
+        if (outcome.Skipped > 0 || outcome.IsDelayed || latenessMicros == int.MaxValue)
+        {
+            RecordIncident(settings, extras.GetOrAdd(), sender, outcome, causeTag);
+        }
+    }
+
+    public void Blocked(BeatSettings settings, ExtrasAccess extras, TimeSpan running, string kind)
+    {
+        extras.GetOrAdd().Incidents.AddBlocked();
+        Metrics.Blocked.Add(1, settings.NameTag);
+        Log.HeartbeatSendBlocked(_logger, settings.Name, running.TotalMilliseconds, settings.BlockedThreshold.TotalMilliseconds, kind);
+    }
+
+    /// <summary>Declares the peer dead once (a later call does nothing) and raises the event.</summary>
+    public void PeerDead(ref Slot slot, BeatSettings settings, ExtrasAccess extras, TimeSpan silentFor, TimeSpan timeout, string reason)
+    {
+        if ((SlotState.Update(ref slot.State, SlotState.PeerDeadRaised, 0) & SlotState.PeerDeadRaised) != 0 || slot.Handle is not { } handle)
+        {
+            return;
+        }
+
+        Metrics.PeerDead.Add(1, settings.NameTag);
+        Log.PeerDead(_logger, settings.Name, reason);
+        if (extras.Get()?.PeerDead is { } handler)
+        {
+            try
+            {
+                handler(handle, new PeerDeadEventArgs(handle, silentFor, timeout, reason));
+            }
+            catch (Exception exception)
+            {
+                Log.HeartbeatHandlerFailed(_logger, exception, settings.Name, nameof(HeartbeatRegistration.PeerDead));
+            }
+        }
+    }
+
+    /// <summary>Builds a statistics snapshot from a stream's slot and incidents.</summary>
+    public static HeartbeatStatistics Snapshot(ref Slot slot, SlotExtras? extras, bool peerDead)
+    {
+        var incidents = extras?.Incidents;
+        var max = TimeSpan.FromTicks(Volatile.Read(ref slot.MaxLatencyMicros) * TimeSpan.TicksPerMicrosecond);
+        return new HeartbeatStatistics
+        {
+            Sent = Interlocked.Read(ref slot.Sent),
+            Failed = incidents?.Failed ?? 0,
+            Skipped = incidents?.Skipped ?? 0,
+            Delayed = incidents?.Delayed ?? 0,
+            Blocked = incidents?.Blocked ?? 0,
+            MaxLateness = incidents is not null && incidents.MaxLateness > max ? incidents.MaxLateness : max,
+            LastLateness = TimeSpan.FromTicks(Volatile.Read(ref slot.LastLatencyMicros) * TimeSpan.TicksPerMicrosecond),
+            LastSendDuration = TimeSpan.FromTicks(Volatile.Read(ref slot.LastSendMicros) * TimeSpan.TicksPerMicrosecond),
+            LastDelayCause = incidents?.LastCause ?? HeartbeatDelayCause.None,
+            PeerDead = peerDead,
+        };
+    }
+
+    public void Dispose() => Metrics.Dispose();
+
+    private static void RaiseMax(ref int location, int value)
+    {
+        var current = Volatile.Read(ref location);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref location, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
+
+    private void RecordIncident(BeatSettings settings, SlotExtras extras, object? sender, in BeatOutcome outcome, KeyValuePair<string, object?> causeTag)
+    {
+        var incidents = extras.Incidents;
+        incidents.RaiseMaxLateness(outcome.Lateness);
+        if (outcome.Skipped > 0)
+        {
+            incidents.AddSkipped(outcome.Skipped);
+            Metrics.Skipped.Add(outcome.Skipped, settings.NameTag);
+            Log.HeartbeatSkipped(_logger, settings.Name, outcome.Skipped);
+        }
+
+        if (!outcome.IsDelayed)
+        {
+            return;
+        }
+
+        incidents.AddDelayed(outcome.Cause);
+        Metrics.Delayed.Add(1, settings.NameTag, causeTag);
+        var lateMs = outcome.Lateness.TotalMilliseconds;
+        var marginMs = settings.Margin?.TotalMilliseconds ?? 0;
+        if (outcome.BudgetExceeded)
+        {
+            Log.HeartbeatBudgetExceeded(_logger, settings.Name, lateMs, marginMs, settings.PeerText, outcome.Cause, outcome.Evidence);
+        }
+        else if (outcome.BudgetWarning)
+        {
+            Log.HeartbeatBudgetWarning(_logger, settings.Name, lateMs, marginMs, settings.PeerText, outcome.Cause, outcome.Evidence);
+        }
+        else
+        {
+            Log.HeartbeatLate(_logger, settings.Name, lateMs, settings.DriftWarningThreshold.TotalMilliseconds, outcome.Cause, outcome.Evidence, outcome.Skipped);
+        }
+
+        if (extras.Delayed is { } handler)
+        {
+            try
+            {
+                handler(sender, new HeartbeatDelayedEventArgs(settings.Name, outcome.ToReport(), outcome.Evidence));
+            }
+            catch (Exception exception)
+            {
+                Log.HeartbeatHandlerFailed(_logger, exception, settings.Name, "Delayed");
+            }
+        }
+    }
+}

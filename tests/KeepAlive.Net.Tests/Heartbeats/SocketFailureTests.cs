@@ -1,0 +1,126 @@
+using System.Net.Sockets;
+using KeepAlive.Net.Tests.TestSupport;
+
+namespace KeepAlive.Net.Tests.Heartbeats;
+
+/// <summary>Real sockets: a send that fails for good ends the registration once; a bad socket is refused up front.</summary>
+public sealed class SocketFailureTests
+{
+    private static readonly byte[] Payload = "PING\r\n"u8.ToArray();
+
+    [Fact]
+    public async Task RegisterSocket_PeerResetsTheConnection_PeerDeadOnceAndNoMoreSends()
+    {
+        using var pair = LoopbackConnection.Open();
+        using var telemetry = new TestTelemetry();
+        await using var scheduler = new HeartbeatScheduler(null, telemetry, telemetry);
+        var deaths = new List<PeerDeadEventArgs>();
+        using var registration = scheduler.RegisterSocket(pair.Client, Payload, Options("reset"));
+        registration.PeerDead += (_, e) => { lock (deaths) { deaths.Add(e); } };
+        SpinWait.SpinUntil(() => registration.GetStatistics().Sent >= 2, TimeSpan.FromSeconds(5)).Should().BeTrue();
+
+        pair.Server.LingerState = new LingerOption(true, 0);
+        pair.Server.Close(); // RST
+
+        SpinWait.SpinUntil(() => registration.GetStatistics().PeerDead, TimeSpan.FromSeconds(5)).Should().BeTrue("a reset connection is dead for good");
+        var attempts = registration.GetStatistics().Sent + registration.GetStatistics().Failed;
+        await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken); // ten more intervals
+
+        (registration.GetStatistics().Sent + registration.GetStatistics().Failed).Should().Be(attempts, "the registration stopped sending");
+        lock (deaths)
+        {
+            deaths.Should().ContainSingle().Which.Reason.Should().Contain("for good").And.Contain("SocketException");
+        }
+
+        telemetry.LogsWithId(KeepAliveEventIds.PeerDead).Should().ContainSingle();
+        telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Count.Should().BeLessThanOrEqualTo(2, "no warning with a stack trace every interval, forever");
+    }
+
+    [Fact]
+    public async Task RegisterSocket_SocketDisposedUnderIt_PeerDeadOnceWithTheReason()
+    {
+        using var pair = LoopbackConnection.Open();
+        using var telemetry = new TestTelemetry();
+        await using var scheduler = new HeartbeatScheduler(null, telemetry, telemetry);
+        using var registration = scheduler.RegisterSocket(pair.Client, Payload, Options("disposed"));
+        SpinWait.SpinUntil(() => registration.GetStatistics().Sent >= 1, TimeSpan.FromSeconds(5)).Should().BeTrue();
+
+        pair.Client.Dispose();
+
+        SpinWait.SpinUntil(() => registration.GetStatistics().PeerDead, TimeSpan.FromSeconds(5)).Should().BeTrue();
+        await Task.Delay(TimeSpan.FromMilliseconds(500), TestContext.Current.CancellationToken);
+        registration.GetStatistics().Failed.Should().Be(1);
+        telemetry.LogsWithId(KeepAliveEventIds.PeerDead).Should().ContainSingle().Which.Message.Should().Contain("ObjectDisposedException");
+    }
+
+    [Fact]
+    public void RegisterSocket_UdpSocket_RefusedNamingTheFix()
+    {
+        using var scheduler = new HeartbeatScheduler();
+        using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+
+        var act = () => scheduler.RegisterSocket(udp, Payload, Options("udp"));
+
+        act.Should().Throw<ArgumentException>().WithMessage("*Dgram*Udp*stream (TCP)*Fix:*");
+        scheduler.RegistrationCount.Should().Be(0);
+    }
+
+    [Fact]
+    public void RegisterSocket_UnconnectedSocket_RefusedNamingTheFix()
+    {
+        using var scheduler = new HeartbeatScheduler();
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+
+        var act = () => scheduler.RegisterSocket(socket, Payload, Options("unconnected"));
+
+        act.Should().Throw<ArgumentException>().WithMessage("*not connected*Fix: register the heartbeat after ConnectAsync*");
+    }
+
+    [Fact]
+    public void RegisterSocket_ListeningSocket_RefusedNamingTheFix()
+    {
+        using var scheduler = new HeartbeatScheduler();
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        listener.Listen(1);
+
+        var act = () => scheduler.RegisterSocket(listener, Payload, Options("listener"));
+
+        act.Should().Throw<ArgumentException>().WithMessage("*listening*accepted socket*");
+    }
+
+    [Fact]
+    public void RegisterSocket_DisposedSocketOrClient_ObjectDisposed()
+    {
+        using var scheduler = new HeartbeatScheduler();
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Dispose();
+        var client = new TcpClient();
+        client.Dispose();
+
+        ((Action)(() => scheduler.RegisterSocket(socket, Payload, Options("disposed")))).Should().Throw<ObjectDisposedException>().WithMessage("*disposed*Fix:*");
+        ((Action)(() => scheduler.RegisterSocket(client, Payload, Options("client")))).Should().Throw<ObjectDisposedException>();
+    }
+
+    [Fact]
+    public async Task RegisterSocket_ConnectedTcpClient_PeerReceivesHeartbeats()
+    {
+        using var pair = LoopbackConnection.Open();
+        using var client = new TcpClient { Client = pair.Client };
+        await using var scheduler = new HeartbeatScheduler();
+
+        using var registration = scheduler.RegisterSocket(client, Payload, Options("tcpclient"));
+
+        var buffer = new byte[Payload.Length];
+        pair.Server.ReceiveTimeout = 5000;
+        pair.Server.Receive(buffer).Should().Be(Payload.Length);
+        buffer.Should().Equal(Payload);
+    }
+
+    private static HeartbeatOptions Options(string name) => new()
+    {
+        Mode = HeartbeatMode.FixedRate,
+        Interval = TimeSpan.FromMilliseconds(100),
+        Name = name,
+    };
+}
