@@ -54,7 +54,7 @@ public static class KeepAliveEventIds
     /// <summary>A user handler of a heartbeat event threw; the scheduler carries on (Error).</summary>
     public const int HeartbeatHandlerFailed = 2009;
 
-    /// <summary>Every dispatcher thread was busy or stuck, so the watchdog started another one (Warning).</summary>
+    /// <summary>Every dispatcher thread was stuck or overloaded, so the timer thread started another one (Warning).</summary>
     public const int HeartbeatDispatcherAdded = 2010;
 
     /// <summary>A heartbeat scheduler started or stopped its threads (Debug).</summary>
