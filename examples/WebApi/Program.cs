@@ -1,5 +1,7 @@
-// Kestrel applies the "inbound" keep-alive profile to every accepted connection, and the outgoing
-// "payments" HttpClient applies the "payments" profile to every connection it opens. To stay
+// Kestrel applies every layer of the "inbound" keep-alive profile to every accepted connection (TCP keep-alive,
+// connection retirement by age and request count, keep-alive timeout, HTTP/2 pings, WebSocket keep-alive), and the
+// outgoing "payments" HttpClient applies every layer of the "payments" profile (TCP keep-alive, pooled connection
+// idle timeout below the NLB's, lifetime with jitter, connect timeout, HTTP/2 pings). To stay
 // self-contained, the outgoing client calls this same app's /peer endpoint on 127.0.0.1.
 //   dotnet run --project examples/WebApi            then  curl http://127.0.0.1:5080/pay
 //   dotnet run --project examples/WebApi -- --smoke  starts, calls /pay once, prints the result, exits
@@ -14,18 +16,14 @@ if (smoke)
 }
 
 builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
+builder.Services.AddKeepAliveRequestLimits(); // counts requests for Http:MaxRequestsPerConnection
 
-// Every endpoint Kestrel opens (from "Urls" or code) configures its accepted sockets with "inbound".
-builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.UseTcpKeepAlive("inbound")));
+// Every endpoint Kestrel opens (from "Urls" or code) applies "inbound"; UseTcpKeepAlive would apply only its Tcp section.
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.UseKeepAlive("inbound")));
 
 builder.Services.AddSingleton<OutgoingConnections>();
 builder.Services.AddHttpClient("payments")
-    .UseTcpKeepAlive("payments", (options) =>
-    {
-        // Recycle pooled connections so that they follow DNS / GSLB traffic shifts.
-        options.PooledConnectionLifetime = TimeSpan.FromMinutes(5);
-        options.ConnectionConfigured = OutgoingConnections.Record;
-    })
+    .UseKeepAlive("payments", options => options.ConnectionConfigured = OutgoingConnections.Record)
     .ConfigureHttpClient((services, client) => client.BaseAddress = services.GetRequiredService<OutgoingConnections>().BaseAddress);
 
 var app = builder.Build();
@@ -33,7 +31,10 @@ var app = builder.Build();
 // The inbound connection's settings, read back from the kernel when Kestrel accepted it.
 app.MapGet("/connection", (HttpContext context) =>
     context.Features.Get<IKeepAliveConnectionFeature>() is { } feature
-        ? $"inbound connection, profile '{feature.ProfileName}': {feature.Settings}"
+        ? $"inbound connection, profile '{feature.ProfileName}': {feature.Settings}\n"
+            + (context.Features.Get<IKeepAliveRetirementFeature>() is { } retirement
+                ? $"retired at {retirement.MaxAge} or after {retirement.MaxRequests} requests; this is request {retirement.RequestCount}\n"
+                : string.Empty)
         : "this connection has no keep-alive profile");
 
 app.MapGet("/peer", () => "paid");

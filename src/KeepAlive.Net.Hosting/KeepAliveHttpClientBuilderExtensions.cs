@@ -29,12 +29,22 @@ public static class KeepAliveHttpClientBuilderExtensions
     /// <returns>The builder, for chaining.</returns>
     /// <remarks>The <c>Http</c> values are read each time the factory creates a handler, so reloads reach new handlers.</remarks>
     [UnsupportedOSPlatform("browser")]
-    public static IHttpClientBuilder UseKeepAlive(this IHttpClientBuilder builder, string profileName)
+    public static IHttpClientBuilder UseKeepAlive(this IHttpClientBuilder builder, string profileName) =>
+        builder.UseKeepAlive(profileName, configure: null);
+
+    /// <summary>Applies every layer of a named profile to the client, as <see cref="UseKeepAlive(IHttpClientBuilder, string)"/>, with per-connection options.</summary>
+    /// <param name="builder">The client's builder.</param>
+    /// <param name="profileName">The profile, registered with <c>services.AddKeepAlive(...)</c>; checked when the host starts.</param>
+    /// <param name="configure">Sets the connection callback (and a <see cref="KeepAliveHttpClientOptions.PooledConnectionLifetime"/> that overrides the profile's), or <see langword="null"/>.</param>
+    /// <returns>The builder, for chaining.</returns>
+    [UnsupportedOSPlatform("browser")]
+    public static IHttpClientBuilder UseKeepAlive(this IHttpClientBuilder builder, string profileName, Action<KeepAliveHttpClientOptions>? configure)
     {
-        builder.UseTcpKeepAlive(profileName, configure: null);
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(profileName);
         builder.UseSocketsHttpHandler((handler, services) =>
             KeepAliveHandlerSettings.Apply(handler, services.GetRequiredService<IKeepAliveProfiles>().GetProfile(profileName).Http));
-        return builder;
+        return builder.UseTcpKeepAlive(profileName, configure);
     }
 
     /// <summary>Applies the default profile (<see cref="KeepAliveProfileOptions.DefaultProfileName"/>) to every new connection of the client.</summary>

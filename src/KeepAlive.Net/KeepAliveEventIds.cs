@@ -54,7 +54,7 @@ public static class KeepAliveEventIds
     /// <summary>A user handler of a heartbeat event threw; the scheduler carries on (Error).</summary>
     public const int HeartbeatHandlerFailed = 2009;
 
-    /// <summary>Every dispatcher thread was busy or stuck, so the watchdog started another one (Warning).</summary>
+    /// <summary>Every dispatcher thread was stuck or overloaded, so the timer thread started another one (Warning).</summary>
     public const int HeartbeatDispatcherAdded = 2010;
 
     /// <summary>A heartbeat scheduler started or stopped its threads (Debug).</summary>
@@ -70,6 +70,12 @@ public static class KeepAliveEventIds
 
     /// <summary>At start-up, one line per profile with every layer's timers side by side against the profile's middlebox idle timeout (Information).</summary>
     public const int ProfileBudget = 3002;
+
+    /// <summary>
+    /// A configuration reload made a keep-alive profile invalid or removed it (Error): the last valid values stay in force
+    /// for new connections, and the message names each path, value and fix.
+    /// </summary>
+    public const int ProfileReloadRejected = 3003;
 
     /// <summary>Keep-alive could not be applied to a Kestrel connection, which was accepted without it.</summary>
     public const int KestrelConnectionKeepAliveFailed = 3100;

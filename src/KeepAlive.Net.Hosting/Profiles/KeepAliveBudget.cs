@@ -24,12 +24,12 @@ internal static class KeepAliveBudget
 
         var http = profile.Http ?? new HttpKeepAliveOptions();
         line.Append("; HTTP pool idle ").Append(Show(http.PooledConnectionIdleTimeout))
-            .Append(", pool lifetime ").Append(Show(http.PooledConnectionLifetime))
+            .Append(", pool lifetime ").Append(Show(http.PooledConnectionLifetime)).Append(Jitter(http.PooledConnectionLifetime, http.MaxConnectionAgeJitter))
             .Append(", server keep-alive ").Append(Show(http.KeepAliveTimeout))
             .Append("; HTTP/2 ping after ").Append(Show(http.KeepAlivePingDelay))
             .Append(http.KeepAlivePingTimeout is { } pingTimeout ? $" (timeout {Show(pingTimeout)})" : string.Empty)
             .Append("; connection age ").Append(Show(http.MaxConnectionAge))
-            .Append(http.MaxConnectionAgeJitter is { Ticks: > 0 } jitter ? $" (minus up to {Show(jitter)})" : string.Empty)
+            .Append(Jitter(http.MaxConnectionAge, http.MaxConnectionAgeJitter))
             .Append(http.MaxRequestsPerConnection is { } requests ? Invariant($", at most {requests} requests") : string.Empty);
         var webSocket = profile.WebSocket ?? new WebSocketKeepAliveOptions();
         line.Append("; WebSocket keep-alive ").Append(Show(webSocket.KeepAliveInterval))
@@ -48,6 +48,9 @@ internal static class KeepAliveBudget
         var userTimeout = tcp.UserTimeout is { Ticks: > 0 } u ? $", user timeout {Show(u)}" : string.Empty;
         return Invariant($"dead peer after {Show(deadPeer)} (idle {Show(tcp.IdleTime)} + {tcp.ProbeCount} x {Show(tcp.Interval)}{userTimeout})");
     }
+
+    private static string Jitter(TimeSpan? age, TimeSpan? jitter) =>
+        age is not null && jitter is { Ticks: > 0 } j ? $" (minus up to {Show(j)})" : string.Empty;
 
     private static string Show(TimeSpan? value) => value is { } v ? HttpProfileRules.Show(v) : "not set";
 

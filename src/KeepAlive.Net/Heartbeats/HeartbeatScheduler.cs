@@ -50,7 +50,7 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
         if (options.DispatcherThreadCount < 1 || options.MaxDispatcherThreadCount < options.DispatcherThreadCount)
         {
             throw new ArgumentException(FormattableString.Invariant(
-                $"DispatcherThreadCount is {options.DispatcherThreadCount} and MaxDispatcherThreadCount {options.MaxDispatcherThreadCount}; DispatcherThreadCount must be at least 1 and at most MaxDispatcherThreadCount. Fix: keep the defaults (1 and 16)."), nameof(options));
+                $"DispatcherThreadCount is {options.DispatcherThreadCount} and MaxDispatcherThreadCount {options.MaxDispatcherThreadCount}; DispatcherThreadCount must be at least 1 and at most MaxDispatcherThreadCount. Fix: keep the defaults (2 and 16)."), nameof(options));
         }
 
         TimeProvider = timeProvider ?? TimeProvider.System;
@@ -63,7 +63,7 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
         _runner = new BeatRunner(_slots, _inbox, _telemetry, TimeProvider, _stopping.Token);
         if (startThreads)
         {
-            _dispatcher = new Dispatcher(_runner, _slots, TimeProvider, logger, options.DispatcherThreadCount, options.MaxDispatcherThreadCount);
+            _dispatcher = new Dispatcher(_runner, _slots, TimeProvider, logger, options);
             _timerThread = new Thread(RunTimer) { IsBackground = true, Name = "KeepAlive.Net heartbeat timer", Priority = ThreadPriority.AboveNormal };
             _timerThread.UnsafeStart();
             Log.HeartbeatSchedulerLifecycle(logger, "started", options.DispatcherThreadCount, _wait.Kind);

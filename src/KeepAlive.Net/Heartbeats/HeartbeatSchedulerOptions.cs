@@ -12,13 +12,16 @@ public sealed class HeartbeatSchedulerOptions
     public int DispatcherThreadCount { get; set; } = DefaultDispatcherThreadCount;
 
     /// <summary>
-    /// Gets or sets the most dispatcher threads the watchdog may run, counting replacements for threads stuck in a
-    /// blocked callback.
+    /// Gets or sets the most dispatcher threads the scheduler may run, counting replacements for threads stuck in a
+    /// blocked callback and the ones added under overload.
     /// </summary>
     /// <value>The default value is 16.</value>
     public int MaxDispatcherThreadCount { get; set; } = DefaultMaxDispatcherThreadCount;
 
-    /// <summary>Gets or sets how many heartbeats waiting for a dispatcher count as scheduler overload when one of them is late.</summary>
+    /// <summary>
+    /// Gets or sets how many heartbeats waiting for a dispatcher count as overload: when at least this many wait and the
+    /// oldest has waited 10 ms, the timer thread starts one more dispatcher (up to <see cref="MaxDispatcherThreadCount"/>).
+    /// </summary>
     /// <value>The default value is 64.</value>
     public int OverloadQueueLength { get; set; } = DefaultOverloadQueueLength;
 }

@@ -23,7 +23,9 @@ public sealed class ToolPackagingTests : IDisposable
         var tools = Path.Combine(_root, "tools");
         await DotnetCli.RunCheckedAsync(RepositoryFiles.Root, CliTimeout,
             "pack", Path.Combine("src", "KeepAlive.Net.Tool", "KeepAlive.Net.Tool.csproj"), "-c", "Release", "-o", feed,
-            $"-p:Version={_version}", "-v:q", "-nologo");
+            $"-p:Version={_version}", "-v:q", "-nologo",
+            // Its own bin and obj folders: the library packaging tests may build the same projects in Release at the same time.
+            "--artifacts-path", Path.Combine(_root, "artifacts"));
         var package = Path.Combine(feed, $"KeepAlive.Net.Tool.{_version}.nupkg");
         using (var zip = ZipFile.OpenRead(package))
         {

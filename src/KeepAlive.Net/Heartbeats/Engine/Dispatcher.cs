@@ -19,6 +19,8 @@ internal sealed class Dispatcher : IDisposable
     private readonly ILogger _logger;
     private readonly int _target;
     private readonly int _max;
+    private readonly int _overloadQueueLength;
+    private readonly long _overloadWait;
     private readonly List<Worker> _workers = [];
     private WorkItem[] _ring = new WorkItem[256];
     private int _head;
@@ -27,17 +29,19 @@ internal sealed class Dispatcher : IDisposable
     private int _started;
     private bool _stopping;
 
-    public Dispatcher(BeatRunner runner, SlotTable slots, TimeProvider timeProvider, ILogger logger, int target, int max)
+    public Dispatcher(BeatRunner runner, SlotTable slots, TimeProvider timeProvider, ILogger logger, HeartbeatSchedulerOptions options)
     {
         _runner = runner;
         _slots = slots;
         _timeProvider = timeProvider;
         _logger = logger;
-        _target = target;
-        _max = Math.Max(target, max);
+        _target = options.DispatcherThreadCount;
+        _max = Math.Max(_target, options.MaxDispatcherThreadCount);
+        _overloadQueueLength = options.OverloadQueueLength;
+        _overloadWait = timeProvider.TimestampFrequency / 100; // 10 ms behind
         lock (_lock)
         {
-            for (var i = 0; i < target; i++)
+            for (var i = 0; i < _target; i++)
             {
                 StartWorker();
             }
@@ -108,6 +112,13 @@ internal sealed class Dispatcher : IDisposable
             }
 
             while (_workers.Count - stuck < _target && _workers.Count < _max && !_stopping)
+            {
+                StartWorker();
+                added = _workers.Count;
+            }
+
+            // Overload: many heartbeats wait and the oldest is behind: one more dispatcher (they stay, asleep when idle).
+            if (_count >= _overloadQueueLength && now - _ring[_head].Popped >= _overloadWait && _workers.Count < _max && !_stopping)
             {
                 StartWorker();
                 added = _workers.Count;
