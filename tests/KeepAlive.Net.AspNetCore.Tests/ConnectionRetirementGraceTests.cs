@@ -54,12 +54,7 @@ public sealed class ConnectionRetirementGraceTests
         app.MapGet("/", (HttpContext context) => context.Connection.Id);
         await app.StartAsync(TestContext.Current.CancellationToken);
 
-        using var client = new HttpClient(new SocketsHttpHandler())
-        {
-            BaseAddress = KestrelHosts.BaseAddress(app),
-            DefaultRequestVersion = HttpVersion.Version20,
-            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
-        };
+        using var client = KestrelHosts.H2cClient(app);
         var connections = new List<string>();
         for (var i = 0; i < 5; i++)
         {

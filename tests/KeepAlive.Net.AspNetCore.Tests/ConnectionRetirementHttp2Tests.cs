@@ -31,12 +31,7 @@ public sealed class ConnectionRetirementHttp2Tests
         });
         await app.StartAsync(TestContext.Current.CancellationToken);
 
-        using var client = new HttpClient(new SocketsHttpHandler())
-        {
-            BaseAddress = KestrelHosts.BaseAddress(app),
-            DefaultRequestVersion = HttpVersion.Version20,
-            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact, // h2c with prior knowledge
-        };
+        using var client = KestrelHosts.H2cClient(app);
         var first = await client.GetStringAsync("/", TestContext.Current.CancellationToken);
         var slow = client.GetAsync("/slow", TestContext.Current.CancellationToken);
         await Task.Delay(1500, TestContext.Current.CancellationToken);
