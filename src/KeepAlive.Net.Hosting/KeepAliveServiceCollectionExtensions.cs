@@ -129,6 +129,7 @@ public static class KeepAliveServiceCollectionExtensions
         services.TryAddSingleton<HeartbeatSchedulerHost>();
         services.TryAddSingleton(static s => s.GetRequiredService<HeartbeatSchedulerHost>().Scheduler);
         services.TryAddSingleton<IHeartbeatScheduler>(static s => s.GetRequiredService<HeartbeatScheduler>());
+        services.TryAddSingleton<IKeepAliveHeartbeats, KeepAliveHeartbeats>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, HeartbeatSchedulerHostedService>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KeepAliveBudgetReporter>());
         return services;
