@@ -8,8 +8,10 @@
 using KeepAlive.Net.AspNetCore;
 using KeepAlive.Net.Examples.WebApi;
 
-var builder = WebApplication.CreateSlimBuilder(args);
+// --smoke is our switch, not a configuration key: the command-line provider would read "--smoke --urls x" as
+// smoke = "--urls" and drop the URL, so it is taken out before the host sees the arguments.
 var smoke = args.Contains("--smoke");
+var builder = WebApplication.CreateSlimBuilder([.. args.Where(static a => a != "--smoke")]);
 if (smoke)
 {
     builder.WebHost.UseUrls("http://127.0.0.1:0");

@@ -1,8 +1,8 @@
 using System.Runtime.Versioning;
 using KeepAlive.Net.Hosting;
 using KeepAlive.Net.Hosting.Http;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -42,8 +42,8 @@ public static class KeepAliveHttpClientBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(profileName);
-        builder.UseSocketsHttpHandler((handler, services) =>
-            KeepAliveHandlerSettings.Apply(handler, services.GetRequiredService<IKeepAliveProfiles>().GetProfile(profileName).Http));
+        builder.Services.Configure<HttpClientKeepAliveBinding>(builder.Name, binding => binding.HandlerSettings.Add((handler, services) =>
+            KeepAliveHandlerSettings.Apply(handler, services.GetRequiredService<IKeepAliveProfiles>().GetProfile(profileName).Http)));
         return builder.UseTcpKeepAlive(profileName, configure);
     }
 
@@ -70,25 +70,25 @@ public static class KeepAliveHttpClientBuilderExtensions
     /// <param name="profileName">The profile, registered with <c>services.AddKeepAlive(...)</c>; checked when the host starts.</param>
     /// <param name="configure">Sets <see cref="KeepAliveHttpClientOptions.PooledConnectionLifetime"/> and the connection callback, or <see langword="null"/>.</param>
     /// <returns>The builder, for chaining.</returns>
-    /// <remarks>This replaces any ConnectCallback set before on the handler; configure other handler settings with <c>UseSocketsHttpHandler</c>.</remarks>
+    /// <remarks>
+    /// The order of the builder calls does not matter: keep-alive is applied after every other handler configuration.
+    /// A <see cref="System.Net.Http.SocketsHttpHandler"/> of yours keeps all its settings (proxy, certificates, limits)
+    /// and its ConnectCallback, which is called first; keep-alive is applied to the socket of the NetworkStream it returns.
+    /// A handler that cannot carry keep-alive (an <see cref="System.Net.Http.HttpClientHandler"/> you configured, or any
+    /// other type) is refused when the client is created, with the fix, instead of being replaced.
+    /// </remarks>
     [UnsupportedOSPlatform("browser")]
     public static IHttpClientBuilder UseTcpKeepAlive(this IHttpClientBuilder builder, string profileName, Action<KeepAliveHttpClientOptions>? configure)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(profileName);
-        var options = new KeepAliveHttpClientOptions();
-        configure?.Invoke(options);
-
         builder.Services.AddKeepAliveCore();
         builder.Services.AddOptionsWithValidateOnStart<KeepAliveProfileOptions>(profileName);
-        builder.UseSocketsHttpHandler((handler, services) =>
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHttpMessageHandlerBuilderFilter, KeepAliveHandlerFilter>());
+        builder.Services.Configure<HttpClientKeepAliveBinding>(builder.Name, binding =>
         {
-            var logger = services.GetService<ILoggerFactory>()?.CreateLogger("KeepAlive.Net.Hosting") ?? NullLogger.Instance;
-            handler.ConnectCallback = new KeepAliveConnectCallback(services.GetRequiredService<IKeepAliveProfiles>(), profileName, options, logger).ConnectAsync;
-            if (options.PooledConnectionLifetime is { } lifetime)
-            {
-                handler.PooledConnectionLifetime = lifetime;
-            }
+            binding.ProfileName = profileName;
+            configure?.Invoke(binding.Options);
         });
         return builder;
     }

@@ -96,7 +96,7 @@ public static class KeepAliveServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(name);
         services.AddKeepAliveCore();
-        services.AddSingleton(new KeepAliveProfileRegistration(name, configurationPath));
+        services.AddSingleton(new KeepAliveProfileRegistration(name, configurationPath, section));
         var builder = services.AddOptionsWithValidateOnStart<KeepAliveProfileOptions>(name);
         if (section is not null)
         {
@@ -122,11 +122,14 @@ public static class KeepAliveServiceCollectionExtensions
     internal static IServiceCollection AddKeepAliveCore(this IServiceCollection services)
     {
         services.AddOptions();
-        services.TryAddSingleton<IKeepAliveProfiles, KeepAliveProfiles>();
+        services.TryAddSingleton<KeepAliveProfiles>();
+        services.TryAddSingleton<IKeepAliveProfiles>(static s => s.GetRequiredService<KeepAliveProfiles>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ProfileReloadHostedService>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KeepAliveProfileOptions>, KeepAliveProfileOptionsValidator>());
         services.TryAddSingleton<HeartbeatSchedulerHost>();
         services.TryAddSingleton(static s => s.GetRequiredService<HeartbeatSchedulerHost>().Scheduler);
         services.TryAddSingleton<IHeartbeatScheduler>(static s => s.GetRequiredService<HeartbeatScheduler>());
+        services.TryAddSingleton<IKeepAliveHeartbeats, KeepAliveHeartbeats>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, HeartbeatSchedulerHostedService>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KeepAliveBudgetReporter>());
         return services;

@@ -71,6 +71,12 @@ public static class KeepAliveEventIds
     /// <summary>At start-up, one line per profile with every layer's timers side by side against the profile's middlebox idle timeout (Information).</summary>
     public const int ProfileBudget = 3002;
 
+    /// <summary>
+    /// A configuration reload made a keep-alive profile invalid or removed it (Error): the last valid values stay in force
+    /// for new connections, and the message names each path, value and fix.
+    /// </summary>
+    public const int ProfileReloadRejected = 3003;
+
     /// <summary>Keep-alive could not be applied to a Kestrel connection, which was accepted without it.</summary>
     public const int KestrelConnectionKeepAliveFailed = 3100;
 

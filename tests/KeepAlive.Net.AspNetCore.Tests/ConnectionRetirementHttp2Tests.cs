@@ -31,15 +31,10 @@ public sealed class ConnectionRetirementHttp2Tests
         });
         await app.StartAsync(TestContext.Current.CancellationToken);
 
-        using var client = new HttpClient(new SocketsHttpHandler())
-        {
-            BaseAddress = KestrelHosts.BaseAddress(app),
-            DefaultRequestVersion = HttpVersion.Version20,
-            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact, // h2c with prior knowledge
-        };
+        using var client = KestrelHosts.H2cClient(app);
         var first = await client.GetStringAsync("/", TestContext.Current.CancellationToken);
         var slow = client.GetAsync("/slow", TestContext.Current.CancellationToken);
-        await Task.Delay(1500, TestContext.Current.CancellationToken);
+        await WaitUntil(() => sniffer.Frames[first].Any(f => f.Type == Http2FrameSniffer.GoAway));
         var afterAge = await client.GetStringAsync("/", TestContext.Current.CancellationToken);
         var slowSentAt = Stopwatch.GetTimestamp();
         using var slowResponse = await slow;
@@ -51,7 +46,7 @@ public sealed class ConnectionRetirementHttp2Tests
         var goAways = sniffer.Frames[first].Where(f => f.Type == Http2FrameSniffer.GoAway).ToList();
         goAways.Should().NotBeEmpty("the retired connection sends GOAWAY");
         var firstGoAway = Stopwatch.GetElapsedTime(log.Connections[first].Started, goAways[0].Timestamp);
-        firstGoAway.Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(980)).And.BeLessThan(TimeSpan.FromSeconds(1.5));
+        firstGoAway.Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(980)).And.BeLessThan(TimeSpan.FromSeconds(2.5), "the age is 1 s; a busy machine may fire the timer late");
         goAways[^1].LastStreamId.Should().BeGreaterThanOrEqualTo(3, "the slow stream was accepted before the final GOAWAY");
 
         await WaitUntil(() => log.Connections[first].Ended is not null);

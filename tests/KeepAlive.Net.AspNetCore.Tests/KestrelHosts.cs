@@ -28,4 +28,12 @@ internal static class KestrelHosts
 
     public static Uri BaseAddress(WebApplication app) =>
         new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("[::1]", "127.0.0.1", StringComparison.Ordinal) + "/");
+
+    /// <summary>An HttpClient that speaks HTTP/2 without TLS, with prior knowledge (h2c), to the app.</summary>
+    public static HttpClient H2cClient(WebApplication app) => new(new SocketsHttpHandler())
+    {
+        BaseAddress = BaseAddress(app),
+        DefaultRequestVersion = HttpVersion.Version20,
+        DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+    };
 }

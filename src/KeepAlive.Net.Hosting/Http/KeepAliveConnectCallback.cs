@@ -1,3 +1,4 @@
+using System.Net.Http;
 using System.Net.Sockets;
 using KeepAlive.Net.Hosting.Diagnostics;
 using Microsoft.Extensions.Logging;
@@ -5,21 +6,40 @@ using Microsoft.Extensions.Logging;
 namespace KeepAlive.Net.Hosting.Http;
 
 /// <summary>
-/// The <see cref="System.Net.Http.SocketsHttpHandler.ConnectCallback"/> that opens each new HTTP connection's socket,
-/// applies the profile's current keep-alive values before connecting (so a rejected option can never mark a
-/// connected socket as broken), then connects.
+/// The <see cref="SocketsHttpHandler.ConnectCallback"/> that applies the profile's current keep-alive values to each
+/// new HTTP connection's socket. Without a callback of the user's, it opens the socket, configures it before connecting
+/// (so a rejected option can never mark a connected socket as broken) and connects. With one, it calls it and configures
+/// the socket of the <see cref="NetworkStream"/> it returns; any other stream has no socket to configure and is refused.
 /// </summary>
-internal sealed class KeepAliveConnectCallback(IKeepAliveProfiles profiles, string profileName, KeepAliveHttpClientOptions options, ILogger logger)
+internal sealed class KeepAliveConnectCallback(IKeepAliveProfiles profiles, string profileName, KeepAliveHttpClientOptions options, ILogger logger,
+    Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? inner = null)
 {
-    public async ValueTask<Stream> ConnectAsync(System.Net.Http.SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    /// <summary>Gets the user's own callback that this one chains, or <see langword="null"/>.</summary>
+    public Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? Inner => inner;
+
+    public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
+        if (inner is not null)
+        {
+            var stream = await inner(context, cancellationToken).ConfigureAwait(false);
+            if (stream is not NetworkStream { Socket: var userSocket })
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+                throw new InvalidOperationException(
+                    $"The handler's own ConnectCallback returned a {stream.GetType().FullName}, not a NetworkStream, so there is no socket to apply KeepAlive profile '{profileName}' to. "
+                    + "Fix: return a NetworkStream from the callback, or apply keep-alive inside it (IKeepAliveProfiles.Configure(socket, profile)) and remove UseTcpKeepAlive from this client.");
+            }
+
+            Configured(context, userSocket, profiles.Configure(userSocket, profileName));
+            return stream;
+        }
+
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
             var settings = profiles.Configure(socket, profileName);
             await socket.ConnectAsync(context.DnsEndPoint, cancellationToken).ConfigureAwait(false);
-            Log.HttpConnectionConfigured(logger, context.DnsEndPoint.Host, context.DnsEndPoint.Port, profileName, settings);
-            options.ConnectionConfigured?.Invoke(socket, settings);
+            Configured(context, socket, settings);
             return new NetworkStream(socket, ownsSocket: true);
         }
         catch
@@ -27,5 +47,11 @@ internal sealed class KeepAliveConnectCallback(IKeepAliveProfiles profiles, stri
             socket.Dispose();
             throw;
         }
+    }
+
+    private void Configured(SocketsHttpConnectionContext context, Socket socket, KeepAliveSettings settings)
+    {
+        Log.HttpConnectionConfigured(logger, context.DnsEndPoint.Host, context.DnsEndPoint.Port, profileName, settings);
+        options.ConnectionConfigured?.Invoke(socket, settings);
     }
 }

@@ -1,9 +1,12 @@
+using Microsoft.Extensions.Configuration;
+
 namespace KeepAlive.Net.Hosting.Profiles;
 
 /// <summary>Records that a profile was registered, and where its values come from, for validation messages.</summary>
 /// <param name="Name">The profile's name.</param>
 /// <param name="ConfigurationPath">The configuration path the profile binds from, or <see langword="null"/> when configured in code.</param>
-internal sealed record KeepAliveProfileRegistration(string Name, string? ConfigurationPath)
+/// <param name="Section">The configuration section the profile binds from, watched for reloads; <see langword="null"/> when configured in code.</param>
+internal sealed record KeepAliveProfileRegistration(string Name, string? ConfigurationPath, IConfiguration? Section = null)
 {
     /// <summary>Gets where the profile comes from, e.g. <c>KeepAlive:Profiles:payments</c>.</summary>
     public string Source => Describe(ConfigurationPath, Name);
@@ -30,7 +33,7 @@ internal sealed record KeepAliveProfileRegistration(string Name, string? Configu
             }
             else if (existing.ConfigurationPath is null && registration.ConfigurationPath is not null)
             {
-                index[registration.Name] = existing with { ConfigurationPath = registration.ConfigurationPath };
+                index[registration.Name] = existing with { ConfigurationPath = registration.ConfigurationPath, Section = registration.Section };
             }
         }
 

@@ -1,45 +1,142 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Net.Sockets;
 using KeepAlive.Net.Hosting.Diagnostics;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 
 namespace KeepAlive.Net.Hosting.Profiles;
 
-/// <summary>The registered profiles, read through <see cref="IOptionsMonitor{TOptions}"/> so reloads reach new connections.</summary>
+/// <summary>
+/// The registered profiles, holding the last valid values of each. When a profile's configuration section reloads, the
+/// new values are built and validated; valid ones replace the old (logged once, however many change events the file
+/// watcher raises), invalid or missing ones are refused with one Error naming each path, value and fix, and a metric,
+/// while new connections (HttpClient, Kestrel, sockets) keep the last valid values.
+/// </summary>
 internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IDisposable
 {
     private readonly Dictionary<string, KeepAliveProfileRegistration> _registrations;
-    private readonly IOptionsMonitor<KeepAliveProfileOptions> _monitor;
+    private readonly IOptionsFactory<KeepAliveProfileOptions> _factory;
     private readonly ILogger _logger;
-    private readonly IDisposable? _changeSubscription;
+    private readonly KeepAliveProfileMetrics _metrics;
+    private readonly ConcurrentDictionary<string, KeepAliveProfileOptions> _current = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _lastSeen = new(StringComparer.Ordinal);
+    private readonly List<IDisposable> _subscriptions = [];
+    private readonly Lock _reloadLock = new();
 
-    public KeepAliveProfiles(IEnumerable<KeepAliveProfileRegistration> registrations, IOptionsMonitor<KeepAliveProfileOptions> monitor, ILoggerFactory? loggerFactory = null)
+    public KeepAliveProfiles(IEnumerable<KeepAliveProfileRegistration> registrations, IOptionsFactory<KeepAliveProfileOptions> factory, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null)
     {
         _registrations = KeepAliveProfileRegistration.Index(registrations);
-        _monitor = monitor;
+        _factory = factory;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("KeepAlive.Net.Hosting");
+        _metrics = new KeepAliveProfileMetrics(meterFactory);
         Names = [.. _registrations.Values.Select(static r => r.Name)];
-        _changeSubscription = _monitor.OnChange((_, name) =>
+        foreach (var registration in _registrations.Values.Where(static r => r.Section is not null))
         {
-            if (name is not null && _registrations.ContainsKey(name))
-            {
-                Log.ProfileReloaded(_logger, name);
-            }
-        });
+            _subscriptions.Add(ChangeToken.OnChange(registration.Section!.GetReloadToken, () => Reload(registration)));
+        }
     }
 
     public IReadOnlyCollection<string> Names { get; }
 
-    public KeepAliveProfileOptions GetProfile(string profileName) => _monitor.Get(Resolve(profileName));
+    public KeepAliveProfileOptions GetProfile(string profileName) => Current(Resolve(profileName));
 
-    public KeepAliveSettings Configure(Socket socket, string profileName)
+    public KeepAliveSettings Configure(Socket socket, string profileName) =>
+        socket.ConfigureKeepAlive(Current(Resolve(profileName)).Tcp, _logger);
+
+    /// <summary>Builds and keeps every profile's values now; an invalid one is left for <see cref="GetProfile"/> to report.</summary>
+    public void CaptureAll()
     {
-        var name = Resolve(profileName);
-        return socket.ConfigureKeepAlive(_monitor.Get(name).Tcp, _logger);
+        foreach (var name in Names)
+        {
+            try
+            {
+                Current(name);
+            }
+            catch (OptionsValidationException)
+            {
+                // ValidateOnStart reports it; GetProfile throws it to whoever asks.
+            }
+        }
     }
 
-    public void Dispose() => _changeSubscription?.Dispose();
+    public void Dispose()
+    {
+        foreach (var subscription in _subscriptions)
+        {
+            subscription.Dispose();
+        }
+    }
+
+    private KeepAliveProfileOptions Current(string name)
+    {
+        if (_current.TryGetValue(name, out var options))
+        {
+            return options;
+        }
+
+        lock (_reloadLock)
+        {
+            if (!_current.TryGetValue(name, out options))
+            {
+                var fingerprint = Fingerprint(_registrations[name]);
+                options = _factory.Create(name);
+                _current[name] = options;
+                _lastSeen[name] = fingerprint;
+            }
+
+            return options;
+        }
+    }
+
+    private void Reload(KeepAliveProfileRegistration registration)
+    {
+        var name = registration.Name;
+        lock (_reloadLock)
+        {
+            var fingerprint = Fingerprint(registration);
+            if (_lastSeen.TryGetValue(name, out var last) && last == fingerprint)
+            {
+                return; // The file watcher raises several events for one save; the content did not change.
+            }
+
+            _lastSeen[name] = fingerprint;
+            if (!_current.ContainsKey(name))
+            {
+                return; // Never built: the next use builds it and reports any problem itself.
+            }
+
+            IEnumerable<string> failures;
+            if (!registration.Section!.GetChildren().Any())
+            {
+                failures = [$"{registration.Source}: the profile's section is gone from the configuration (deleted or renamed). Fix: restore the \"{name}\" section, or remove the profile's registration and restart."];
+            }
+            else
+            {
+                try
+                {
+                    _current[name] = _factory.Create(name);
+                    Log.ProfileReloaded(_logger, name);
+                    return;
+                }
+                catch (OptionsValidationException ex)
+                {
+                    failures = ex.Failures;
+                }
+            }
+
+            Log.ProfileReloadRejected(_logger, name, string.Join(" | ", failures));
+            _metrics.Rejected(name);
+        }
+    }
+
+    private static string Fingerprint(KeepAliveProfileRegistration registration) =>
+        registration.Section is { } section
+            ? string.Join('\n', section.AsEnumerable(makePathsRelative: true).OrderBy(static p => p.Key, StringComparer.Ordinal).Select(static p => $"{p.Key}={p.Value}"))
+            : string.Empty;
 
     private string Resolve(string profileName)
     {

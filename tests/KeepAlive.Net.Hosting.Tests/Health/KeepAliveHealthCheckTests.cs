@@ -55,15 +55,13 @@ public sealed class KeepAliveHealthCheckTests
         var scheduler = host.Services.GetRequiredService<IHeartbeatScheduler>();
         var options = new HeartbeatOptions { Name = "payments", Interval = TimeSpan.FromMilliseconds(100), Timeout = TimeSpan.FromMilliseconds(300) };
         using var first = scheduler.Register(options, _ => ValueTask.CompletedTask);
-        SpinWait.SpinUntil(() => first.GetStatistics().PeerDead, TimeSpan.FromSeconds(10)).Should().BeTrue();
 
-        var one = await HealthHosts.CheckAsync(host);
+        var one = await PeersDeadAsync(host, 1);
         one.Status.Should().Be(HealthStatus.Healthy, "one dead peer is under the threshold of 2");
         one.Data["payments:PeersDead"].Should().Be(1L);
 
         using var second = scheduler.Register(options, _ => ValueTask.CompletedTask);
-        SpinWait.SpinUntil(() => second.GetStatistics().PeerDead, TimeSpan.FromSeconds(10)).Should().BeTrue();
-        var two = await HealthHosts.CheckAsync(host);
+        var two = await PeersDeadAsync(host, 2);
         two.Status.Should().Be(HealthStatus.Unhealthy);
         two.Data["payments:PeersDead"].Should().Be(2L);
         two.Description.Should().Contain("payments: 2 peers declared dead within 1m (threshold 2)");
@@ -155,5 +153,21 @@ public sealed class KeepAliveHealthCheckTests
     {
         FluentActions.Invoking(() => ((IHealthChecksBuilder)null!).AddKeepAlive()).Should().Throw<ArgumentNullException>();
         FluentActions.Invoking(() => new ServiceCollection().AddHealthChecks().AddKeepAlive(null, " ")).Should().Throw<ArgumentException>();
+    }
+
+    /// <summary>Checks health until the profile's dead-peer count reaches <paramref name="count"/> (the counter is recorded on a scheduler thread).</summary>
+    private static async Task<HealthReportEntry> PeersDeadAsync(Microsoft.Extensions.Hosting.IHost host, long count)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            var entry = await HealthHosts.CheckAsync(host);
+            if ((long)entry.Data["payments:PeersDead"] >= count || DateTime.UtcNow > deadline)
+            {
+                return entry;
+            }
+
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
     }
 }

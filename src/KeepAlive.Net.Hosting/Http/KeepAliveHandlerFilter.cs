@@ -1,0 +1,61 @@
+using System.Net.Http;
+using Microsoft.Extensions.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace KeepAlive.Net.Hosting.Http;
+
+/// <summary>
+/// Runs after every other handler configuration of a client, whatever the order of the builder calls, so keep-alive
+/// composes with the user's handler: the factory's untouched default becomes a <see cref="SocketsHttpHandler"/>; a
+/// user's <see cref="SocketsHttpHandler"/> keeps all its settings and its ConnectCallback is chained; any other handler
+/// is refused with the fix, never silently replaced.
+/// </summary>
+internal sealed class KeepAliveHandlerFilter(IOptionsMonitor<HttpClientKeepAliveBinding> bindings, IKeepAliveProfiles profiles, ILoggerFactory? loggerFactory = null) : IHttpMessageHandlerBuilderFilter
+{
+    private readonly ILogger _logger = loggerFactory?.CreateLogger("KeepAlive.Net.Hosting") ?? NullLogger.Instance;
+
+    public Action<HttpMessageHandlerBuilder> Configure(Action<HttpMessageHandlerBuilder> next) => builder =>
+    {
+        var initial = builder.PrimaryHandler;
+        next(builder);
+        var name = builder.Name ?? Options.DefaultName;
+        if (bindings.Get(name) is not { ProfileName: { } profileName } binding)
+        {
+            return;
+        }
+
+        var handler = builder.PrimaryHandler switch
+        {
+            SocketsHttpHandler sockets => sockets,
+            HttpClientHandler untouched when ReferenceEquals(untouched, initial) => Replace(untouched),
+            var other => throw new InvalidOperationException(Refusal(name, profileName, other)),
+        };
+        foreach (var apply in binding.HandlerSettings)
+        {
+            apply(handler, builder.Services);
+        }
+
+        var inner = handler.ConnectCallback is { Target: KeepAliveConnectCallback ours } ? ours.Inner : handler.ConnectCallback;
+        handler.ConnectCallback = new KeepAliveConnectCallback(profiles, profileName, binding.Options, _logger, inner).ConnectAsync;
+        if (binding.Options.PooledConnectionLifetime is { } lifetime)
+        {
+            handler.PooledConnectionLifetime = lifetime;
+        }
+
+        builder.PrimaryHandler = handler;
+    };
+
+    private static SocketsHttpHandler Replace(HttpClientHandler factoryDefault)
+    {
+        factoryDefault.Dispose();
+        return new SocketsHttpHandler();
+    }
+
+    private static string Refusal(string client, string profileName, HttpMessageHandler? handler) =>
+        $"HttpClient '{client}': its primary handler is a {handler?.GetType().FullName ?? "null"}, which cannot carry TCP keep-alive "
+        + $"(only SocketsHttpHandler has a ConnectCallback that reaches the socket), so UseTcpKeepAlive(\"{profileName}\") refuses it rather than replace it and lose its settings. "
+        + "Fix: configure a SocketsHttpHandler with the same settings, for example .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { Proxy = new WebProxy(...), UseProxy = true }) "
+        + "or .UseSocketsHttpHandler((handler, _) => ...); every HttpClientHandler setting has a SocketsHttpHandler equivalent. Or remove UseTcpKeepAlive from this client.";
+}

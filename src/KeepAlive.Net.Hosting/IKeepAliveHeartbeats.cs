@@ -1,0 +1,26 @@
+using System.Net.Sockets;
+
+namespace KeepAlive.Net.Hosting;
+
+/// <summary>
+/// One call for a heartbeat from a named profile in a hosted app: applies the profile's <c>Tcp</c> keep-alive to the
+/// socket and registers its <c>Heartbeat</c> with the host's <see cref="IHeartbeatScheduler"/>. Inject it where a
+/// connection is opened; it is registered by <c>services.AddKeepAlive(...)</c>.
+/// </summary>
+public interface IKeepAliveHeartbeats
+{
+    /// <summary>
+    /// Applies the profile's TCP keep-alive to a connected socket and sends <paramref name="payload"/> on it at the
+    /// profile's heartbeat interval, from the scheduler's own threads, with the profile's values at the time of the call.
+    /// </summary>
+    /// <param name="socket">A connected TCP socket.</param>
+    /// <param name="payload">The bytes of one heartbeat, for example <c>"PING\r\n"u8.ToArray()</c>.</param>
+    /// <param name="profileName">The profile, registered with <c>services.AddKeepAlive(...)</c>.</param>
+    /// <returns>
+    /// The registration: call <see cref="HeartbeatRegistration.MarkPeerActivity"/> whenever the peer's bytes arrive when
+    /// the profile sets <c>Heartbeat:Timeout</c>, and dispose it when the connection closes.
+    /// </returns>
+    /// <exception cref="InvalidOperationException">No profile of that name is registered.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile's values are invalid.</exception>
+    HeartbeatRegistration RegisterSocket(Socket socket, ReadOnlyMemory<byte> payload, string profileName);
+}

@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+
+namespace KeepAlive.Net.AspNetCore.Tests;
+
+/// <summary>Kestrel behaves like HttpClient on reload: a bad save to appsettings.json keeps the last valid values.</summary>
+public sealed class KestrelProfileReloadTests
+{
+    private const string Valid = """{ "KeepAlive": { "Profiles": { "edge": { "Tcp": { "IdleTime": "23s", "Interval": "4s" } } } } }""";
+
+    [Fact]
+    public async Task Reload_TypoSaved_AcceptedConnectionsKeepLastValidValuesAndOneErrorIsLogged()
+    {
+        var directory = Directory.CreateTempSubdirectory("keepalive-kestrel-reload-").FullName;
+        var file = Path.Combine(directory, "appsettings.json");
+        await File.WriteAllTextAsync(file, Valid, TestContext.Current.CancellationToken);
+        var accepted = new List<Socket>();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddJsonFile(file, optional: false, reloadOnChange: true);
+        builder.Logging.AddFakeLogging();
+        builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.UseTcpKeepAlive("edge").Use(next => context =>
+        {
+            lock (accepted)
+            {
+                accepted.Add(context.Features.Get<IConnectionSocketFeature>()!.Socket);
+            }
+
+            return next(context);
+        })));
+        await using var app = builder.Build();
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        var logs = app.Services.GetRequiredService<FakeLogCollector>();
+
+        await File.WriteAllTextAsync(file, Valid.Replace("23s", "-1s", StringComparison.Ordinal), TestContext.Current.CancellationToken);
+        var waited = Stopwatch.StartNew();
+        while (!logs.GetSnapshot().Any(r => r.Id.Id == KeepAliveEventIds.ProfileReloadRejected))
+        {
+            waited.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(15), "the file watcher should have reloaded the file");
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, Port(app), TestContext.Current.CancellationToken);
+        await client.GetStream().WriteAsync("GET / HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray(), TestContext.Current.CancellationToken);
+        while (accepted.Count == 0)
+        {
+            waited.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(25), "Kestrel should accept the connection");
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+
+        accepted[0].GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(23), "the connection still gets the last valid profile");
+        var error = logs.GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.ProfileReloadRejected).Which;
+        error.Level.Should().Be(LogLevel.Error);
+        error.Message.Should().Contain("KeepAlive:Profiles:edge:Tcp:IdleTime").And.Contain("-1s").And.Contain("Fix:");
+        logs.GetSnapshot().Should().NotContain(r => r.Id.Id == KeepAliveEventIds.KestrelConnectionKeepAliveFailed);
+        await app.StopAsync(TestContext.Current.CancellationToken);
+        Directory.Delete(directory, recursive: true);
+    }
+
+    private static int Port(WebApplication app) =>
+        new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
+}

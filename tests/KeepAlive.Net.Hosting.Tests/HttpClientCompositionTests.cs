@@ -1,0 +1,99 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace KeepAlive.Net.Hosting.Tests;
+
+/// <summary>UseTcpKeepAlive composes with the user's handler in either order, and refuses one that cannot carry keep-alive.</summary>
+public sealed class HttpClientCompositionTests
+{
+    private const string Json = """{ "KeepAlive": { "Profiles": { "payments": { "Tcp": { "IdleTime": "17s", "Interval": "3s" } } } } }""";
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task UseTcpKeepAlive_UserSocketsHandlerWithProxy_ProxyIsUsedAndItsConnectionGetsKeepAlive(bool keepAliveFirst)
+    {
+        await using var proxy = new MiniHttpServer();
+        var configured = new List<KeepAliveSettings>();
+        using var host = await StartAsync(keepAliveFirst, configured,
+            () => new SocketsHttpHandler { Proxy = new WebProxy(proxy.BaseAddress), UseProxy = true });
+        using var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("payments");
+
+        // payments.invalid cannot resolve: only a request through the proxy can succeed.
+        var body = await client.GetStringAsync("http://payments.invalid/pay", TestContext.Current.CancellationToken);
+
+        body.Should().Be("ok");
+        proxy.Accepted.Should().ContainSingle("the user's proxy setting survived");
+        configured.Should().ContainSingle("keep-alive survived").Which.IdleTime.Should().Be(TimeSpan.FromSeconds(17));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task UseTcpKeepAlive_UserConnectCallback_IsChainedAndItsSocketGetsKeepAlive(bool keepAliveFirst)
+    {
+        await using var server = new MiniHttpServer();
+        var calls = 0;
+        var configured = new List<KeepAliveSettings>();
+        using var host = await StartAsync(keepAliveFirst, configured, () => new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, token) =>
+            {
+                Interlocked.Increment(ref calls);
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+                await socket.ConnectAsync(context.DnsEndPoint, token);
+                return new NetworkStream(socket, ownsSocket: true);
+            },
+        });
+        using var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("payments");
+
+        (await client.GetStringAsync(new Uri(server.BaseAddress, "/pay"), TestContext.Current.CancellationToken)).Should().Be("ok");
+
+        calls.Should().Be(1, "the user's ConnectCallback still opens the connection");
+        configured.Should().ContainSingle().Which.IdleTime.Should().Be(TimeSpan.FromSeconds(17));
+        server.Accepted.Should().ContainSingle();
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task UseTcpKeepAlive_UserHttpClientHandler_RefusedWithFixInsteadOfReplaced(bool keepAliveFirst)
+    {
+        using var host = await StartAsync(keepAliveFirst, [], () => new HttpClientHandler { Proxy = new WebProxy("http://127.0.0.1:9"), UseProxy = true });
+
+        var act = () => host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("payments");
+
+        act.Should().Throw<InvalidOperationException>().WithMessage("HttpClient 'payments'*HttpClientHandler*cannot carry TCP keep-alive*Fix: configure a SocketsHttpHandler*");
+    }
+
+    private static async Task<IHost> StartAsync(bool keepAliveFirst, List<KeepAliveSettings> configured, Func<HttpMessageHandler> primary)
+    {
+        var host = TestHosts.Build(Json, (services, configuration) =>
+        {
+            services.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            var builder = services.AddHttpClient("payments");
+            void KeepAlive() => builder.UseTcpKeepAlive("payments", o => o.ConnectionConfigured = (_, settings) =>
+            {
+                lock (configured)
+                {
+                    configured.Add(settings);
+                }
+            });
+            if (keepAliveFirst)
+            {
+                KeepAlive();
+                builder.ConfigurePrimaryHttpMessageHandler(primary);
+            }
+            else
+            {
+                builder.ConfigurePrimaryHttpMessageHandler(primary);
+                KeepAlive();
+            }
+        });
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        return host;
+    }
+}

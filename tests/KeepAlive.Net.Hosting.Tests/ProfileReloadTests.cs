@@ -1,0 +1,107 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace KeepAlive.Net.Hosting.Tests;
+
+/// <summary>Reloads through a real host and a real appsettings.json: a bad save never drops protection, a good one is logged once.</summary>
+public sealed class ProfileReloadTests
+{
+    private const string Valid = """{ "KeepAlive": { "Profiles": { "payments": { "Tcp": { "IdleTime": "45s", "Interval": "5s" } } } } }""";
+
+    [Theory]
+    [InlineData("""{ "KeepAlive": { "Profiles": { "payments": { "Tcp": { "IdleTime": "-00:00:01", "Interval": "5s" } } } } }""", "KeepAlive:Profiles:payments:Tcp:IdleTime", "-00:00:01")]
+    [InlineData("""{ "KeepAlive": { "Profiles": { "payments": { "Tcp": { "IdelTime": "45s", "Interval": "5s" } } } } }""", "KeepAlive:Profiles:payments:Tcp:IdelTime", "unknown key 'IdelTime'")]
+    [InlineData("""{ "KeepAlive": { "Profiles": { "payments": { "Tcp": { "IdleTime": "10", "Interval": "5s" } } } } }""", "KeepAlive:Profiles:payments:Tcp:IdleTime", "'10' has no unit")]
+    public async Task Reload_InvalidSave_KeepsLastValidValuesLogsOneErrorAndCountsIt(string saved, string path, string value)
+    {
+        await using var host = await StartAsync();
+
+        await host.SaveAndWaitForLogAsync(saved, KeepAliveEventIds.ProfileReloadRejected);
+
+        var error = host.LogsWithId(KeepAliveEventIds.ProfileReloadRejected).Should().ContainSingle().Which;
+        TestContext.Current.TestOutputHelper!.WriteLine(error.Message);
+        error.Level.Should().Be(LogLevel.Error);
+        error.Message.Should().Contain(path).And.Contain(value).And.Contain("Fix:").And.Contain("keep the last valid values");
+        host.Rejected.GetMeasurementSnapshot().Should().ContainSingle().Which.Tags["keepalive.profile"].Should().Be("payments");
+        host.LogsWithId(KeepAliveEventIds.ProfileReloaded).Should().BeEmpty();
+        AssertNewSocketsGetLastValidValues(host);
+    }
+
+    [Fact]
+    public async Task Reload_ProfileDeleted_KeepsLastValidValuesAndSaysSo()
+    {
+        await using var host = await StartAsync();
+
+        await host.SaveAndWaitForLogAsync("""{ "KeepAlive": { "Profiles": { } } }""", KeepAliveEventIds.ProfileReloadRejected);
+
+        host.LogsWithId(KeepAliveEventIds.ProfileReloadRejected).Should().ContainSingle().Which.Message
+            .Should().Contain("KeepAlive:Profiles:payments").And.Contain("gone from the configuration").And.Contain("Fix: restore");
+        host.Rejected.GetMeasurementSnapshot().Should().ContainSingle();
+        AssertNewSocketsGetLastValidValues(host);
+    }
+
+    [Fact]
+    public async Task Reload_ValidSave_LogsOnceAndNewSocketsGetTheNewValues()
+    {
+        await using var host = await StartAsync();
+
+        await host.SaveAndWaitForLogAsync(Valid.Replace("45s", "42s", StringComparison.Ordinal), KeepAliveEventIds.ProfileReloaded);
+
+        host.LogsWithId(KeepAliveEventIds.ProfileReloaded).Should().ContainSingle("one save is one reload, however many events the file watcher raises");
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        host.Profiles.Configure(socket, "payments").IdleTime.Should().Be(TimeSpan.FromSeconds(42));
+        host.Rejected.GetMeasurementSnapshot().Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Reload_InvalidThenFixed_RecoversAndLogsBoth()
+    {
+        await using var host = await StartAsync();
+        await host.SaveAndWaitForLogAsync(Valid.Replace("45s", "forty", StringComparison.Ordinal), KeepAliveEventIds.ProfileReloadRejected);
+
+        await host.SaveAndWaitForLogAsync(Valid.Replace("45s", "50s", StringComparison.Ordinal), KeepAliveEventIds.ProfileReloaded);
+
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        host.Profiles.Configure(socket, "payments").IdleTime.Should().Be(TimeSpan.FromSeconds(50));
+        host.LogsWithId(KeepAliveEventIds.ProfileReloadRejected).Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task Reload_InvalidSave_HttpClientConnectionsKeepLastValidValues()
+    {
+        await using var server = new MiniHttpServer();
+        var configured = new List<KeepAliveSettings>();
+        await using var host = await FileBackedHost.StartAsync(Valid, (services, configuration) =>
+        {
+            services.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            services.AddHttpClient("payments", c => c.BaseAddress = server.BaseAddress)
+                .UseTcpKeepAlive("payments", o => o.ConnectionConfigured = (_, settings) =>
+                {
+                    lock (configured)
+                    {
+                        configured.Add(settings);
+                    }
+                });
+        });
+
+        await host.SaveAndWaitForLogAsync(Valid.Replace("45s", "-00:00:01", StringComparison.Ordinal), KeepAliveEventIds.ProfileReloadRejected);
+        using var client = host.Host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("payments");
+        var body = await client.GetStringAsync("/pay", TestContext.Current.CancellationToken);
+
+        body.Should().Be("ok", "a typo in the file must not break outbound connections");
+        configured.Should().ContainSingle().Which.IdleTime.Should().Be(TimeSpan.FromSeconds(45));
+    }
+
+    private static Task<FileBackedHost> StartAsync() =>
+        FileBackedHost.StartAsync(Valid, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+
+    private static void AssertNewSocketsGetLastValidValues(FileBackedHost host)
+    {
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        var settings = host.Profiles.Configure(socket, "payments");
+        settings.IdleTime.Should().Be(TimeSpan.FromSeconds(45), "the last valid values stay in force");
+        host.Profiles.GetProfile("payments").Tcp.Interval.Should().Be(TimeSpan.FromSeconds(5));
+    }
+}

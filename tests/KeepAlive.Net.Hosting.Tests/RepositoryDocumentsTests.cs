@@ -1,0 +1,59 @@
+using System.Text.RegularExpressions;
+
+namespace KeepAlive.Net.Hosting.Tests;
+
+/// <summary>What a newcomer reads first must be there and be right: licence, the case, links, the liveness snippet.</summary>
+public sealed partial class RepositoryDocumentsTests
+{
+    [Fact]
+    public void License_IsMitForTheContributorsLikeThePackagesDeclare()
+    {
+        var license = File.ReadAllText(RepositoryFiles.Path("LICENSE"));
+
+        license.Should().StartWith("MIT License").And.Contain("KeepAlive.Net contributors");
+        File.ReadAllText(RepositoryFiles.Path("Directory.Build.props")).Should().Contain("<PackageLicenseExpression>MIT</PackageLicenseExpression>");
+    }
+
+    [Fact]
+    public void Docs_EveryLinkToADocumentResolvesAndTheCaseIsInTheRepository()
+    {
+        File.Exists(RepositoryFiles.Path("docs", "CASE.md")).Should().BeTrue();
+        var documents = Directory.GetFiles(RepositoryFiles.Path("docs"), "*.md").Append(RepositoryFiles.Path("README.md"));
+
+        var broken = (from document in documents
+                      from Match link in MarkdownLink().Matches(File.ReadAllText(document))
+                      let target = link.Groups[1].Value.Split('#')[0]
+                      where target.EndsWith(".md", StringComparison.Ordinal) && !target.Contains("://", StringComparison.Ordinal)
+                      where !File.Exists(Path.Combine(Path.GetDirectoryName(document)!, target)) && !Directory.Exists(Path.Combine(Path.GetDirectoryName(document)!, target))
+                      select $"{Path.GetFileName(document)} -> {target}").ToList();
+
+        broken.Should().BeEmpty();
+        File.ReadAllText(RepositoryFiles.Path("docs", "HEARTBEATS.md")).Should().Contain("[CASE.md](CASE.md)");
+    }
+
+    [Fact]
+    public void Readme_LivenessSnippet_MarksPeerActivity()
+    {
+        var readme = File.ReadAllText(RepositoryFiles.Path("README.md"));
+
+        var liveness = CodeBlock().Matches(readme).Select(m => m.Groups[1].Value).Where(code => code.Contains("Timeout = ", StringComparison.Ordinal)).ToList();
+
+        liveness.Should().NotBeEmpty();
+        liveness.Should().OnlyContain(code => code.Contains("registration.MarkPeerActivity();", StringComparison.Ordinal),
+            "a snippet that sets Timeout without calling MarkPeerActivity declares a healthy peer dead");
+    }
+
+    [Fact]
+    public void WebApiExample_SmokeSwitch_IsRemovedBeforeTheHostReadsArguments()
+    {
+        var program = File.ReadAllText(RepositoryFiles.Path("examples", "WebApi", "Program.cs"));
+
+        program.Should().Contain("CreateSlimBuilder([.. args.Where(static a => a != \"--smoke\")])").And.NotContain("CreateSlimBuilder(args)");
+    }
+
+    [GeneratedRegex(@"\]\(([^)\s]+)\)")]
+    private static partial Regex MarkdownLink();
+
+    [GeneratedRegex("```csharp\\s*\\n(.*?)```", RegexOptions.Singleline)]
+    private static partial Regex CodeBlock();
+}
