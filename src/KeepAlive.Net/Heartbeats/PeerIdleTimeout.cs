@@ -64,7 +64,7 @@ public readonly struct PeerIdleTimeout : IEquatable<PeerIdleTimeout>
     /// <returns><see langword="true"/> when different.</returns>
     public static bool operator !=(PeerIdleTimeout left, PeerIdleTimeout right) => !left.Equals(right);
 
-    /// <summary>Parses a preset name (case-insensitive) or a <see cref="TimeSpan"/> such as "00:05:50".</summary>
+    /// <summary>Parses a preset name (case-insensitive) or a duration such as "350s", "5m50s" or "00:05:50" (<see cref="KeepAliveDuration"/>; a bare number is refused).</summary>
     /// <param name="text">The text.</param>
     /// <returns>The idle timeout.</returns>
     /// <exception cref="FormatException">The text is neither a preset name nor a time.</exception>
@@ -72,9 +72,9 @@ public readonly struct PeerIdleTimeout : IEquatable<PeerIdleTimeout>
         TryParse(text, out var value)
             ? value
             : throw new FormatException(string.Create(CultureInfo.InvariantCulture,
-                $"'{text}' is not a peer idle timeout. Use a preset ({string.Join(", ", Presets.Select(static p => p.PresetName))}) or a time such as 00:05:50."));
+                $"'{text}' is not a peer idle timeout. Use a preset ({string.Join(", ", Presets.Select(static p => p.PresetName))}) or a duration such as \"350s\" or \"00:05:50\" (a bare number has no unit)."));
 
-    /// <summary>Tries to parse a preset name (case-insensitive) or a <see cref="TimeSpan"/>.</summary>
+    /// <summary>Tries to parse a preset name (case-insensitive) or a duration; a bare number such as "10" is refused (it would be ten days).</summary>
     /// <param name="text">The text.</param>
     /// <param name="value">The idle timeout when parsing succeeded.</param>
     /// <returns><see langword="true"/> when the text was parsed.</returns>
@@ -96,7 +96,7 @@ public readonly struct PeerIdleTimeout : IEquatable<PeerIdleTimeout>
             }
         }
 
-        if (TimeSpan.TryParse(trimmed, CultureInfo.InvariantCulture, out var time))
+        if (KeepAliveDuration.TryParse(trimmed, out var time, out _))
         {
             value = new PeerIdleTimeout(time);
             return true;

@@ -108,6 +108,8 @@ public sealed class HeartbeatOptionsValidatorTests
     public void PeerIdleTimeoutParse_Garbage_FormatExceptionListsPresets()
     {
         PeerIdleTimeout.TryParse("soon", out _).Should().BeFalse();
+        PeerIdleTimeout.TryParse("10", out _).Should().BeFalse("a bare number would be ten days");
+        PeerIdleTimeout.Parse("350s").Value.Should().Be(TimeSpan.FromSeconds(350));
         var act = () => PeerIdleTimeout.Parse("soon");
         act.Should().Throw<FormatException>().WithMessage("*AwsNlb*");
     }
