@@ -1,12 +1,16 @@
+using System.Numerics;
+
 namespace KeepAlive.Net.Diagnostics;
 
 /// <summary>Lock-free "keep the largest value seen" for counters read by other threads.</summary>
 internal static class InterlockedMax
 {
     /// <summary>Raises <paramref name="location"/> to <paramref name="value"/> when it is larger; never lowers it.</summary>
-    public static void Raise(ref long location, long value)
+    /// <typeparam name="T">An integer type (int or long).</typeparam>
+    public static void Raise<T>(ref T location, T value)
+        where T : struct, IBinaryInteger<T>
     {
-        var current = Volatile.Read(ref location);
+        var current = location; // a stale read only costs one more turn of the loop
         while (value > current)
         {
             var seen = Interlocked.CompareExchange(ref location, value, current);

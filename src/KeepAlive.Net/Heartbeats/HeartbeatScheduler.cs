@@ -28,6 +28,7 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
     private readonly TimerThreads? _threads;
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<WorkItem> _batch = [];
+    private readonly List<(int Slot, long Key)> _posts = [];
     private int _registrationCount;
     private int _disposed;
 
@@ -142,7 +143,13 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
         foreach (var item in _batch)
         {
             started += item.Kind == WorkKind.Blocked ? 0 : 1;
-            _runner.Run(item);
+            _runner.Run(item, _posts);
+            foreach (var (slot, key) in _posts)
+            {
+                _loop.PushLocal(slot, key); // this thread owns the loop, as the timer thread does
+            }
+
+            _posts.Clear();
         }
 
         _batch.Clear();

@@ -41,7 +41,7 @@ internal sealed class HeartbeatTelemetry : IDisposable
         var latenessMicros = ToMicros(outcome.Lateness);
         Volatile.Write(ref slot.LastLatencyMicros, latenessMicros);
         Volatile.Write(ref slot.LastSendMicros, ToMicros(outcome.SendDuration));
-        RaiseMax(ref slot.MaxLatencyMicros, latenessMicros);
+        InterlockedMax.Raise(ref slot.MaxLatencyMicros, latenessMicros);
         var metrics = Metrics;
         var causeTag = HeartbeatMetrics.CauseTag(outcome.Cause);
         if (metrics.Lateness.Enabled)
@@ -129,21 +129,6 @@ internal sealed class HeartbeatTelemetry : IDisposable
     }
 
     public void Dispose() => Metrics.Dispose();
-
-    private static void RaiseMax(ref int location, int value)
-    {
-        var current = Volatile.Read(ref location);
-        while (value > current)
-        {
-            var seen = Interlocked.CompareExchange(ref location, value, current);
-            if (seen == current)
-            {
-                return;
-            }
-
-            current = seen;
-        }
-    }
 
     private void RecordIncident(BeatSettings settings, SlotExtras extras, object? sender, in BeatOutcome outcome, KeyValuePair<string, object?> causeTag)
     {
