@@ -121,7 +121,11 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
         _telemetry.Metrics.Registrations.Add(-Interlocked.Exchange(ref _registrationCount, 0));
         _stopping.Cancel();
         _stopping.Dispose();
-        _wait.Dispose();
+        if (_threads is null)
+        {
+            _wait.Dispose(); // with threads, the last of them releases it
+        }
+
         _telemetry.Dispose();
         Log.HeartbeatSchedulerLifecycle(_telemetry.Logger, "stopped", 0, _wait.Kind);
     }

@@ -5,8 +5,10 @@ public sealed class IsolationTests
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(200);
 
-    [Fact]
-    public async Task Scheduler_OneCallbackThrowsAnotherBlocks5s_OthersStayOnTimeAndBothAreReported()
+    [Theory]
+    [InlineData(1)] // in the first batch
+    [InlineData(4)] // after several short batches: the standby's alarm must still be set for the one that blocks
+    public async Task Scheduler_OneCallbackThrowsAnotherBlocks5s_OthersStayOnTimeAndBothAreReported(int blockingCall)
     {
         using var telemetry = new TestTelemetry();
         using var blockedMetric = telemetry.Collect<long>("keepalive.heartbeat.blocked");
@@ -25,7 +27,7 @@ public sealed class IsolationTests
         var blockerCalls = 0;
         using var blocker = scheduler.Register(Options("blocker"), _ =>
         {
-            if (Interlocked.Increment(ref blockerCalls) == 1)
+            if (Interlocked.Increment(ref blockerCalls) == blockingCall)
             {
                 Thread.Sleep(TimeSpan.FromSeconds(5));
             }

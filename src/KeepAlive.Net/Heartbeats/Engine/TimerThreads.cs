@@ -63,18 +63,17 @@ internal sealed class TimerThreads : IDisposable
         }
     }
 
+    /// <summary>Stops the threads. The waits are released by the last thread to leave, never under one still using them.</summary>
     public void Dispose()
     {
         _stopping = true;
         _wait.Wake();
         _watch.Wake();
-        var until = _timeProvider.GetTimestamp() + ToTicks(TimeSpan.FromSeconds(2));
+        var until = TimeProvider.System.GetTimestamp() + (2 * System.Diagnostics.Stopwatch.Frequency);
         while (Volatile.Read(ref _owning) != 0 && TimeProvider.System.GetTimestamp() < until && !Thread.CurrentThread.Name.AsSpan().StartsWith("KeepAlive.Net heartbeat"))
         {
             Thread.Sleep(1);
         }
-
-        _watch.Dispose();
     }
 
     private long ToTicks(TimeSpan value) => (long)(value.Ticks * ((double)_timeProvider.TimestampFrequency / TimeSpan.TicksPerSecond));
@@ -89,30 +88,51 @@ internal sealed class TimerThreads : IDisposable
 
     private void Run(Turn? turn)
     {
-        while (!_stopping)
+        try
         {
-            if (turn is null)
+            while (!_stopping)
             {
-                turn = Watch();
-                continue;
-            }
-
-            Own(turn);
-            turn = null;
-            lock (_lock)
-            {
-                // Taken over while stuck in a callback: stand by again, unless enough threads already do.
-                if (_standbys >= _standbyTarget)
+                if (turn is null)
                 {
-                    _threads--;
-                    return;
+                    turn = Watch();
+                    continue;
                 }
 
-                _standbys++;
+                Own(turn);
+                turn = null;
+                lock (_lock)
+                {
+                    // Taken over while stuck in a callback: stand by again, unless enough threads already do.
+                    if (_standbys >= _standbyTarget && !_stopping)
+                    {
+                        return;
+                    }
+
+                    _standbys++;
+                }
             }
+
+            _watch.Wake(); // pass the stop on to the next standby
+        }
+        finally
+        {
+            Leave();
+        }
+    }
+
+    private void Leave()
+    {
+        bool last;
+        lock (_lock)
+        {
+            last = --_threads == 0 && _stopping;
         }
 
-        _watch.Wake(); // pass the stop on to the next standby
+        if (last)
+        {
+            _watch.Dispose();
+            _wait.Dispose();
+        }
     }
 
     /// <summary>Runs the timer loop until stopped, or until a standby takes the turn over.</summary>
@@ -161,12 +181,13 @@ internal sealed class TimerThreads : IDisposable
     private bool RunBatch(Turn turn, long now)
     {
         turn.Load(now);
-        if (_watchArmed <= now)
+        if (Volatile.Read(ref _watchArmed) <= now)
         {
             // The standby's alarm: armed when a batch starts and the last alarm has passed, so in a dense schedule it rings
             // once per 10 ms at most, and after the last batch once more, finding nothing running.
-            _watchArmed = now + Math.Min(_helpAfter, _slots.SettingsOf(_slots[turn.Items[0].Slot]).BlockedTicks);
-            _watch.Arm(_watchArmed);
+            var alarm = now + Math.Min(_helpAfter, _slots.SettingsOf(_slots[turn.Items[0].Slot]).BlockedTicks);
+            Volatile.Write(ref _watchArmed, alarm);
+            _watch.Arm(alarm);
         }
 
         int index;
@@ -211,7 +232,12 @@ internal sealed class TimerThreads : IDisposable
             var batchStart = Volatile.Read(ref turn.BatchStart);
             if (batchStart == 0)
             {
-                _watch.Wait();
+                Interlocked.Exchange(ref _watchArmed, 0); // no alarm pending: the owner sets one when its next batch starts (full fence)
+                if (Volatile.Read(ref turn.BatchStart) == 0)
+                {
+                    _watch.Wait();
+                }
+
                 continue;
             }
 
@@ -239,7 +265,9 @@ internal sealed class TimerThreads : IDisposable
                 continue;
             }
 
-            _watch.Arm(Math.Min(deadline, now + _helpAfter));
+            var alarm = Math.Min(deadline, now + _helpAfter);
+            Volatile.Write(ref _watchArmed, alarm);
+            _watch.Arm(alarm);
             _watch.Wait();
         }
 

@@ -45,6 +45,6 @@ internal sealed class Turn
         Count = Batch.Count;
         Batch.Clear();
         Volatile.Write(ref Next, 0);
-        Volatile.Write(ref BatchStart, now);
+        Interlocked.Exchange(ref BatchStart, now); // a full fence: the standby checks it after clearing the alarm
     }
 }
