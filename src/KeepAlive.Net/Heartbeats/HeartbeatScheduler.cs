@@ -148,12 +148,7 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
         {
             started += item.Kind == WorkKind.Blocked ? 0 : 1;
             _runner.Run(item, _posts);
-            foreach (var (slot, key) in _posts)
-            {
-                _loop.PushLocal(slot, key); // this thread owns the loop, as the timer thread does
-            }
-
-            _posts.Clear();
+            _loop.PushLocal(_posts); // this thread owns the loop, as the timer thread does
         }
 
         _batch.Clear();

@@ -114,7 +114,7 @@ internal sealed class BeatRunner
         if ((state & SlotState.SendMarked) != 0)
         {
             lateness = TimeSpan.FromTicks(Volatile.Read(ref slot.LastLatencyMicros) * TimeSpan.TicksPerMicrosecond);
-            sendStart = timeline.Due + (long)(lateness.Ticks * ((double)_timeProvider.TimestampFrequency / TimeSpan.TicksPerSecond));
+            sendStart = timeline.Due + TimestampTicks.From(lateness, _timeProvider);
         }
 
         lateness = lateness < TimeSpan.Zero ? TimeSpan.Zero : lateness;

@@ -18,10 +18,10 @@ internal sealed class BeatSettings
         Timeout = key.Timeout;
         DriftWarningThreshold = key.DriftWarningThreshold;
         BlockedThreshold = key.BlockedThreshold;
-        IntervalTicks = ToTicks(key.Interval, timeProvider);
-        JitterTicks = ToTicks(key.Jitter, timeProvider);
-        TimeoutTicks = key.Timeout is { } timeout ? ToTicks(timeout, timeProvider) : 0;
-        BlockedTicks = ToTicks(key.BlockedThreshold, timeProvider);
+        IntervalTicks = TimestampTicks.From(key.Interval, timeProvider);
+        JitterTicks = TimestampTicks.From(key.Jitter, timeProvider);
+        TimeoutTicks = key.Timeout is { } timeout ? TimestampTicks.From(timeout, timeProvider) : 0;
+        BlockedTicks = TimestampTicks.From(key.BlockedThreshold, timeProvider);
         NameTag = HeartbeatMetrics.NameTag(Name);
         if (key.PeerIdleTimeout is { } peer)
         {
@@ -75,7 +75,4 @@ internal sealed class BeatSettings
 
     public void LogRegistered(ILogger logger) =>
         Diagnostics.Log.HeartbeatRegistered(logger, Name, Mode, Interval, Timeout, Key.PeerIdleTimeout);
-
-    private static long ToTicks(TimeSpan value, TimeProvider timeProvider) =>
-        (long)(value.Ticks * ((double)timeProvider.TimestampFrequency / TimeSpan.TicksPerSecond));
 }

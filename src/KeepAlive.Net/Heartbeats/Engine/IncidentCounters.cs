@@ -26,8 +26,6 @@ internal sealed class IncidentCounters
 
     public HeartbeatDelayCause LastCause => (HeartbeatDelayCause)Volatile.Read(ref _lastCause);
 
-    public int ConsecutiveFailures => Volatile.Read(ref _consecutiveFailures);
-
     public int AddFailure()
     {
         Interlocked.Increment(ref _failed);

@@ -7,6 +7,7 @@ namespace KeepAlive.Net.Heartbeats;
 /// </summary>
 internal sealed class SlotExtras
 {
+    private static readonly CancellationTokenSource CanceledSource = CreateCanceled();
     private CancellationTokenSource? _cancellation;
 
     public EventHandler<PeerDeadEventArgs>? PeerDead { get; set; }
@@ -65,8 +66,6 @@ internal sealed class SlotExtras
 
         source.Dispose();
     }
-
-    private static readonly CancellationTokenSource CanceledSource = CreateCanceled();
 
     private static CancellationTokenSource CreateCanceled()
     {

@@ -35,11 +35,9 @@ internal sealed class TimerLoop
         _inbox = inbox;
         _timeProvider = timeProvider;
         _liveCount = liveCount;
-        _lateForCause = (long)(LateForCause.Ticks * ((double)timeProvider.TimestampFrequency / TimeSpan.TicksPerSecond));
+        _lateForCause = TimestampTicks.From(LateForCause, timeProvider);
         _gcAtLastWake = RuntimeHistory.GcPauseTicks();
     }
-
-    public int QueueCount => _queue.Count;
 
     /// <summary>One step: drains the inbox and pops everything due into <paramref name="batch"/>; returns the next due key.</summary>
     /// <param name="now">The clock now.</param>
@@ -72,13 +70,18 @@ internal sealed class TimerLoop
         return next;
     }
 
-    /// <summary>Pushes a next key computed by the thread that owns the loop (no inbox, no lock).</summary>
-    public void PushLocal(int slot, long key)
+    /// <summary>Pushes the next keys computed by the thread that owns the loop (no inbox, no lock) and clears the list.</summary>
+    public void PushLocal(List<(int Slot, long Key)> posts)
     {
-        if (Volatile.Read(ref _slots[slot].TimerKey) == key)
+        foreach (var (slot, key) in posts)
         {
-            _queue.Push(key, slot);
+            if (Volatile.Read(ref _slots[slot].TimerKey) == key)
+            {
+                _queue.Push(key, slot);
+            }
         }
+
+        posts.Clear();
     }
 
     private void DrainInbox()
@@ -213,7 +216,7 @@ internal sealed class TimerLoop
             return HeartbeatDelayCause.None;
         }
 
-        var lateTicks = (long)(late * ((double)TimeSpan.TicksPerSecond / _timeProvider.TimestampFrequency));
+        var lateTicks = _timeProvider.GetElapsedTime(0, late).Ticks;
         if (_gcSinceLastWake * 2 >= lateTicks)
         {
             return HeartbeatDelayCause.GcPause;

@@ -16,6 +16,10 @@ namespace KeepAlive.Net.Heartbeats;
 internal sealed class TimerThreads : IDisposable
 {
     private static readonly TimeSpan HelpAfter = TimeSpan.FromMilliseconds(10);
+
+    [ThreadStatic]
+    private static bool t_isSchedulerThread;
+
     private readonly TimerLoop _loop;
     private readonly BeatRunner _runner;
     private readonly SlotTable _slots;
@@ -51,8 +55,8 @@ internal sealed class TimerThreads : IDisposable
         _standbyTarget = options.DispatcherThreadCount;
         _maxThreads = Math.Max(options.DispatcherThreadCount, options.MaxDispatcherThreadCount) + 1;
         _overload = options.OverloadQueueLength;
-        _helpAfter = ToTicks(HelpAfter);
-        _coalescing = ToTicks(TimerLoop.CoalescingWindow);
+        _helpAfter = TimestampTicks.From(HelpAfter, timeProvider);
+        _coalescing = TimestampTicks.From(TimerLoop.CoalescingWindow, timeProvider);
         lock (_lock)
         {
             StartThread(owner: true);
@@ -70,13 +74,11 @@ internal sealed class TimerThreads : IDisposable
         _wait.Wake();
         _watch.Wake();
         var until = TimeProvider.System.GetTimestamp() + (2 * System.Diagnostics.Stopwatch.Frequency);
-        while (Volatile.Read(ref _owning) != 0 && TimeProvider.System.GetTimestamp() < until && !Thread.CurrentThread.Name.AsSpan().StartsWith("KeepAlive.Net heartbeat"))
+        while (Volatile.Read(ref _owning) != 0 && TimeProvider.System.GetTimestamp() < until && !t_isSchedulerThread)
         {
             Thread.Sleep(1);
         }
     }
-
-    private long ToTicks(TimeSpan value) => (long)(value.Ticks * ((double)_timeProvider.TimestampFrequency / TimeSpan.TicksPerSecond));
 
     private void StartThread(bool owner)
     {
@@ -88,6 +90,7 @@ internal sealed class TimerThreads : IDisposable
 
     private void Run(Turn? turn)
     {
+        t_isSchedulerThread = true; // Dispose from a callback must not wait for its own thread
         try
         {
             while (!_stopping)
@@ -198,25 +201,18 @@ internal sealed class TimerThreads : IDisposable
             Volatile.Write(ref turn.CurrentSlot, item.Slot);
             Volatile.Write(ref turn.CurrentStart, start);
             _runner.Run(item, turn.Posts, start);
-            var taken = Interlocked.CompareExchange(ref turn.CurrentStart, 0, start) != start;
-            foreach (var (slot, key) in turn.Posts)
+            if (Interlocked.CompareExchange(ref turn.CurrentStart, 0, start) != start)
             {
-                if (taken)
+                foreach (var (slot, key) in turn.Posts)
                 {
-                    _inbox.Schedule(slot, key); // the new owner has the queue
+                    _inbox.Schedule(slot, key); // taken over meanwhile: the new owner has the queue
                 }
-                else
-                {
-                    _loop.PushLocal(slot, key);
-                }
-            }
 
-            turn.Posts.Clear();
-
-            if (taken)
-            {
+                turn.Posts.Clear();
                 return false;
             }
+
+            _loop.PushLocal(turn.Posts);
         }
 
         Volatile.Write(ref turn.BatchStart, 0);
