@@ -177,7 +177,7 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
 
         ref var slot = ref _slots[index];
         var phase = SlotState.Phase(Volatile.Read(ref slot.State));
-        while (phase is SlotState.Scheduled or SlotState.Queued or SlotState.Running or SlotState.Stopped)
+        while (phase is SlotState.Scheduled or SlotState.Running or SlotState.Stopped)
         {
             var seen = SlotState.TryMove(ref slot.State, phase, SlotState.Disposed);
             if (seen == phase)
@@ -190,7 +190,7 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
 
         if (phase is SlotState.Scheduled or SlotState.Stopped)
         {
-            _inbox.Free(index); // a queued or running heartbeat frees it when it ends
+            _inbox.Free(index); // a claimed (queued or running) heartbeat frees it when it ends
         }
 
         _slots.ExtrasOf(index)?.Cancel();

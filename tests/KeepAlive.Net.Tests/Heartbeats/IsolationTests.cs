@@ -64,6 +64,45 @@ public sealed class IsolationTests
     }
 
     [Fact]
+    public async Task Scheduler_CallbackBlocksEarlyInALongBatch_EveryLaterItemOfTheBatchStillRunsOnTime()
+    {
+        // 40 registrations made in one go come due in one batch, in registration order; the owner thread claims batch
+        // items several at a time. The third blocks for 3 s: the standby that takes over must also run the items the
+        // stuck owner had claimed but not started, or those registrations would never send again.
+        using var telemetry = new TestTelemetry();
+        await using var scheduler = new HeartbeatScheduler(null, telemetry, telemetry, new HeartbeatSchedulerOptions { DispatcherThreadCount = 1 });
+        var options = new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = Interval, BlockedCallbackThreshold = TimeSpan.FromMilliseconds(200) };
+        var calls = new int[40];
+        var registrations = Enumerable.Range(0, calls.Length).Select(i => scheduler.Register(options, _ =>
+        {
+            if (Interlocked.Increment(ref calls[i]) == 2 && i == 2)
+            {
+                Thread.Sleep(TimeSpan.FromSeconds(3));
+            }
+
+            return ValueTask.CompletedTask;
+        })).ToList();
+
+        await Task.Delay(TimeSpan.FromSeconds(4), TestContext.Current.CancellationToken);
+
+        for (var i = 0; i < registrations.Count; i++)
+        {
+            var statistics = registrations[i].GetStatistics();
+            if (i == 2)
+            {
+                statistics.Blocked.Should().Be(1);
+                continue;
+            }
+
+            statistics.Sent.Should().BeGreaterThanOrEqualTo(15, "registration {0} must keep its 200 ms rate while registration 2 blocks", i);
+            statistics.MaxLateness.Should().BeLessThan(TimeSpan.FromMilliseconds(500), "registration {0} must not wait for the blocked callback", i);
+        }
+
+        calls.Where((_, i) => i != 2).Should().OnlyContain(c => c >= 15);
+        registrations.ForEach(r => r.Dispose());
+    }
+
+    [Fact]
     public async Task Scheduler_MoreDueAtOnceThanOneDispatcherCanStart_LateOnesAttributedToSchedulerOverload()
     {
         using var telemetry = new TestTelemetry();

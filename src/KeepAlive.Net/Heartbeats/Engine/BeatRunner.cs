@@ -51,16 +51,16 @@ internal sealed class BeatRunner
     /// <param name="item">The work.</param>
     /// <param name="posts">Where to collect next keys; <see langword="null"/> to post each to the inbox.</param>
     /// <param name="start">When the caller started it, or 0 to read the clock.</param>
-    public void Run(in WorkItem item, List<(int Slot, long Key)>? posts = null, long start = 0)
+    /// <returns>When a heartbeat that completed synchronously ended (the caller's next start), otherwise 0.</returns>
+    public long Run(in WorkItem item, List<(int Slot, long Key)>? posts = null, long start = 0)
     {
         switch (item.Kind)
         {
             case WorkKind.Beat:
-                Start(item, posts, start == 0 ? _timeProvider.GetTimestamp() : start);
-                break;
+                return Start(item, posts, start == 0 ? _timeProvider.GetTimestamp() : start);
             case WorkKind.PeerDead:
                 ref var slot = ref _slots[item.Slot];
-                if (SlotState.Phase(Volatile.Read(ref slot.State)) is SlotState.Scheduled or SlotState.Queued or SlotState.Running)
+                if (SlotState.Phase(Volatile.Read(ref slot.State)) is SlotState.Scheduled or SlotState.Running)
                 {
                     var settings = _slots.SettingsOf(slot);
                     var silent = _timeProvider.GetElapsedTime(Volatile.Read(ref slot.LastPeerActivity), _timeProvider.GetTimestamp());
@@ -72,7 +72,7 @@ internal sealed class BeatRunner
                 break;
             case WorkKind.Blocked:
                 ref var blocked = ref _slots[item.Slot];
-                if (SlotState.Phase(Volatile.Read(ref blocked.State)) is SlotState.Running or SlotState.Queued)
+                if (SlotState.Phase(Volatile.Read(ref blocked.State)) == SlotState.Running)
                 {
                     var running = _timeProvider.GetElapsedTime(item.Popped, _timeProvider.GetTimestamp());
                     var kind = Extras(item.Slot).Get()?.InFlight is { } inFlight && inFlight.Timeline.Start == item.Popped
@@ -83,6 +83,8 @@ internal sealed class BeatRunner
 
                 break;
         }
+
+        return 0;
     }
 
     /// <summary>Marks the moment the heartbeat in flight is handed to the transport; its lateness is measured there.</summary>
@@ -102,8 +104,8 @@ internal sealed class BeatRunner
 
     public CancellationToken TokenOf(int slot) => Extras(slot).GetOrAdd().GetToken(_stopping);
 
-    /// <summary>Accounts for a finished send and schedules the next heartbeat (any thread).</summary>
-    public void Complete(int slotIndex, in BeatTimeline timeline, Exception? failure, List<(int Slot, long Key)>? posts = null)
+    /// <summary>Accounts for a finished send and schedules the next heartbeat (any thread); returns when it ended.</summary>
+    public long Complete(int slotIndex, in BeatTimeline timeline, Exception? failure, List<(int Slot, long Key)>? posts = null)
     {
         ref var slot = ref _slots[slotIndex];
         var end = _timeProvider.GetTimestamp();
@@ -138,6 +140,8 @@ internal sealed class BeatRunner
         {
             Reschedule(slotIndex, ref slot, settings, outcome.Skipped, timeline.Start, end, posts);
         }
+
+        return end;
     }
 
     private static bool IsPermanent(SocketError error) => error is SocketError.ConnectionReset or SocketError.ConnectionAborted
@@ -145,24 +149,20 @@ internal sealed class BeatRunner
 
     private ExtrasAccess Extras(int slot) => new(_slots, slot);
 
-    private void Start(in WorkItem item, List<(int Slot, long Key)>? posts, long start)
+    private long Start(in WorkItem item, List<(int Slot, long Key)>? posts, long start)
     {
         ref var slot = ref _slots[item.Slot];
-        var seen = SlotState.TryMove(ref slot.State, SlotState.Queued, SlotState.Running);
-        if (seen != SlotState.Queued)
+        // The timer loop claimed the slot (Running) when it took the heartbeat; a Dispose since then left it Disposed,
+        // and freeing it falls to whoever holds the claim.
+        var phase = SlotState.Phase(Volatile.Read(ref slot.State));
+        if (phase != SlotState.Running)
         {
-            if (seen == SlotState.Disposed)
+            if (phase == SlotState.Disposed)
             {
                 _inbox.Free(item.Slot);
             }
 
-            return;
-        }
-
-        const int PerSend = SlotState.SendMarked | SlotState.MarkedOnPool | SlotState.BlockedReported;
-        if ((Volatile.Read(ref slot.State) & PerSend) != 0)
-        {
-            SlotState.Update(ref slot.State, 0, PerSend);
+            return 0;
         }
 
         var settings = _slots.SettingsOf(slot);
@@ -176,14 +176,12 @@ internal sealed class BeatRunner
         }
         catch (Exception exception)
         {
-            Complete(item.Slot, timeline, exception, posts);
-            return;
+            return Complete(item.Slot, timeline, exception, posts);
         }
 
         if (pending.IsCompleted)
         {
-            Complete(item.Slot, timeline, GetFailure(pending), posts);
-            return;
+            return Complete(item.Slot, timeline, GetFailure(pending), posts);
         }
 
         // Asynchronous: the timer thread watches it (blocked threshold, liveness) until it completes, wherever that is.
@@ -193,6 +191,7 @@ internal sealed class BeatRunner
         Volatile.Write(ref slot.TimerKey, watch);
         _inbox.Schedule(item.Slot, watch);
         inFlight.Begin(timeline, pending);
+        return 0;
     }
 
     private void Reschedule(int slotIndex, ref Slot slot, BeatSettings settings, long skipped, long start, long end, List<(int Slot, long Key)>? posts)

@@ -2,14 +2,13 @@ namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
 /// The bits of <see cref="Slot.State"/>: a phase in the low 3 bits and flags above it. Every change is a compare-and-swap that keeps the other bits, so the phase decides
-/// who may touch the slot: the timer thread while <see cref="Scheduled"/>, one dispatcher while
-/// <see cref="Queued"/> or <see cref="Running"/>, nobody once <see cref="Disposed"/>.
+/// who may touch the slot: the timer thread while <see cref="Scheduled"/>, the thread that claimed its heartbeat while
+/// <see cref="Running"/> (waiting in a batch or in its callback), nobody once <see cref="Disposed"/>.
 /// </summary>
 internal static class SlotState
 {
     public const int Free = 0;
     public const int Scheduled = 1;
-    public const int Queued = 2;
     public const int Running = 3;
     public const int Stopped = 4;
     public const int Disposed = 5;
@@ -33,16 +32,19 @@ internal static class SlotState
     /// <summary>The send was marked from a thread-pool thread (it hopped onto the pool first).</summary>
     public const int MarkedOnPool = 1 << 12;
 
+    /// <summary>The flags that describe one send, cleared when the next heartbeat is claimed.</summary>
+    public const int PerSend = SendMarked | MarkedOnPool | BlockedReported;
+
     public static int Phase(int state) => state & PhaseMask;
 
     /// <summary>Moves the phase from <paramref name="from"/> to <paramref name="to"/>, keeping the flags.</summary>
     /// <returns>The phase seen: <paramref name="from"/> when the move happened.</returns>
-    public static int TryMove(ref int state, int from, int to)
+    public static int TryMove(ref int state, int from, int to, int clear = 0)
     {
         var current = Volatile.Read(ref state);
         while (Phase(current) == from)
         {
-            var seen = Interlocked.CompareExchange(ref state, (current & ~PhaseMask) | to, current);
+            var seen = Interlocked.CompareExchange(ref state, (current & ~(PhaseMask | clear)) | to, current);
             if (seen == current)
             {
                 return from;

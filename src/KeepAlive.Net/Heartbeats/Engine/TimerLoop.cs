@@ -106,7 +106,7 @@ internal sealed class TimerLoop
     private bool IsLive(long key, int slot)
     {
         ref var entry = ref _slots[slot];
-        return Volatile.Read(ref entry.TimerKey) == key && SlotState.Phase(Volatile.Read(ref entry.State)) is SlotState.Scheduled or SlotState.Queued or SlotState.Running;
+        return Volatile.Read(ref entry.TimerKey) == key && SlotState.Phase(Volatile.Read(ref entry.State)) is SlotState.Scheduled or SlotState.Running;
     }
 
     private void Examine(int index, long key, long now, List<WorkItem> batch)
@@ -119,7 +119,7 @@ internal sealed class TimerLoop
 
         var state = Volatile.Read(ref slot.State);
         var phase = SlotState.Phase(state);
-        if (phase is not (SlotState.Scheduled or SlotState.Queued or SlotState.Running))
+        if (phase is not (SlotState.Scheduled or SlotState.Running))
         {
             return;
         }
@@ -169,7 +169,8 @@ internal sealed class TimerLoop
             return;
         }
 
-        if (SlotState.TryMove(ref slot.State, SlotState.Scheduled, SlotState.Queued) != SlotState.Scheduled)
+        // Claimed for this heartbeat with one compare-and-swap, which also clears the flags of the previous send.
+        if (SlotState.TryMove(ref slot.State, SlotState.Scheduled, SlotState.Running, SlotState.PerSend) != SlotState.Scheduled)
         {
             return; // disposed meanwhile
         }

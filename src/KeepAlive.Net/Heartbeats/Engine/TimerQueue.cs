@@ -1,122 +1,117 @@
-using System.Runtime.InteropServices;
-
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
-/// The timer thread's own min-queue of (due time, slot): a 4-ary heap of 12-byte entries, so the four children
-/// of a node share a cache line or two and a million entries are 10 levels deep. Removal is lazy: an entry whose
-/// key no longer equals its slot's <see cref="Slot.TimerKey"/> is stale and dropped when it surfaces, and
+/// The timer thread's own min-queue of (due time, slot). Heartbeats of one interval come due in the order they were
+/// scheduled, so most keys arrive in order: such a key is appended to a <see cref="TimerLane"/> (a sorted FIFO, O(1),
+/// sequential memory), the one whose last key is the largest not above it. Only a key smaller than every lane's last
+/// (a postponement after activity, jitter, a mix of intervals beyond the lanes) goes to the <see cref="TimerHeap"/>.
+/// The head of the queue is the smallest of the heap's top and the lanes' heads. Removal is lazy: an entry whose key
+/// no longer equals its slot's <see cref="Slot.TimerKey"/> is stale and dropped when it surfaces, and
 /// <see cref="Compact"/> sweeps them out when they pile up. Not thread-safe: only the timer thread touches it.
 /// </summary>
 internal sealed class TimerQueue
 {
-    private const int Arity = 4;
-    private Entry[] _entries = new Entry[64];
+    /// <summary>How many sorted runs are kept: one per interval in use covers most services.</summary>
+    public const int LaneCount = 8;
+
+    private const int FromHeap = -1;
+    private const int Unknown = -2;
+    private readonly TimerHeap _heap = new();
+    private readonly TimerLane[] _lanes = new TimerLane[LaneCount];
+    private int _peeked = Unknown;
+
+    public TimerQueue()
+    {
+        for (var i = 0; i < _lanes.Length; i++)
+        {
+            _lanes[i] = new TimerLane();
+        }
+    }
 
     public int Count { get; private set; }
 
+    /// <summary>Gets how many entries sit in the heap (out of order), for tests and diagnostics.</summary>
+    public int HeapCount => _heap.Count;
+
     public bool TryPeek(out long key, out int slot)
     {
-        if (Count == 0)
+        _heap.TryPeek(out key, out slot);
+        _peeked = slot < 0 ? Unknown : FromHeap;
+        for (var i = 0; i < _lanes.Length; i++)
         {
-            key = long.MaxValue;
-            slot = -1;
-            return false;
+            var lane = _lanes[i];
+            if (lane.Count > 0 && lane.Head.Key < key)
+            {
+                (key, slot) = lane.Head;
+                _peeked = i;
+            }
         }
 
-        key = _entries[0].Key;
-        slot = _entries[0].Slot;
-        return true;
+        return _peeked != Unknown;
     }
 
     public void Push(long key, int slot)
     {
-        if (Count == _entries.Length)
+        TimerLane? best = null;
+        TimerLane? empty = null;
+        foreach (var lane in _lanes)
         {
-            Array.Resize(ref _entries, _entries.Length * 2);
-        }
-
-        var index = Count++;
-        var entries = _entries;
-        while (index > 0)
-        {
-            var parent = (index - 1) / Arity;
-            if (entries[parent].Key <= key)
+            if (lane.Count == 0)
             {
-                break;
+                empty ??= lane;
             }
-
-            entries[index] = entries[parent];
-            index = parent;
+            else if (lane.Last <= key && (best is null || lane.Last > best.Last))
+            {
+                best = lane;
+            }
         }
 
-        entries[index] = new Entry(key, slot);
+        if ((best ?? empty) is { } target)
+        {
+            target.Append(key, slot);
+        }
+        else
+        {
+            _heap.Push(key, slot);
+        }
+
+        Count++;
+        _peeked = Unknown;
     }
 
+    /// <summary>Removes the head of the queue.</summary>
     public void Pop()
     {
-        var last = _entries[--Count];
-        _entries[Count] = default;
-        if (Count > 0)
+        if (_peeked == Unknown && !TryPeek(out _, out _))
         {
-            SiftDown(0, last);
+            throw new InvalidOperationException("The timer queue is empty.");
         }
+
+        if (_peeked == FromHeap)
+        {
+            _heap.Pop();
+        }
+        else
+        {
+            _lanes[_peeked].RemoveHead();
+        }
+
+        Count--;
+        _peeked = Unknown;
     }
 
-    /// <summary>Removes every entry for which <paramref name="isLive"/> is false and rebuilds the heap in O(n).</summary>
+    /// <summary>Removes every entry for which <paramref name="isLive"/> is false.</summary>
     public void Compact(Func<long, int, bool> isLive)
     {
-        var kept = 0;
-        for (var i = 0; i < Count; i++)
+        _heap.Compact(isLive);
+        var count = _heap.Count;
+        foreach (var lane in _lanes)
         {
-            if (isLive(_entries[i].Key, _entries[i].Slot))
-            {
-                _entries[kept++] = _entries[i];
-            }
+            lane.Compact(isLive);
+            count += lane.Count;
         }
 
-        Array.Clear(_entries, kept, Count - kept);
-        Count = kept;
-        for (var i = (Count - 2) / Arity; i >= 0; i--)
-        {
-            SiftDown(i, _entries[i]);
-        }
+        Count = count;
+        _peeked = Unknown;
     }
-
-    private void SiftDown(int index, Entry entry)
-    {
-        var entries = _entries;
-        var count = Count;
-        while (true)
-        {
-            var first = (index * Arity) + 1;
-            if (first >= count)
-            {
-                break;
-            }
-
-            var best = first;
-            var end = Math.Min(first + Arity, count);
-            for (var child = first + 1; child < end; child++)
-            {
-                if (entries[child].Key < entries[best].Key)
-                {
-                    best = child;
-                }
-            }
-
-            if (entry.Key <= entries[best].Key)
-            {
-                break;
-            }
-
-            entries[index] = entries[best];
-            index = best;
-        }
-
-        entries[index] = entry;
-    }
-
-    [StructLayout(LayoutKind.Sequential, Pack = 4)]
-    private readonly record struct Entry(long Key, int Slot);
 }

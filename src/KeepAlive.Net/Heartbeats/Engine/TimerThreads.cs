@@ -193,14 +193,31 @@ internal sealed class TimerThreads : IDisposable
             _watch.Arm(alarm);
         }
 
-        int index;
-        while ((index = Interlocked.Increment(ref turn.Next) - 1) < turn.Count && !_stopping)
+        var index = 0;
+        var end = 0;
+        long ended = 0;
+        while (!_stopping)
         {
+            if (index == end)
+            {
+                var claimed = Interlocked.Add(ref turn.Next, Turn.OwnerChunk);
+                index = claimed - Turn.OwnerChunk;
+                if (index >= turn.Count)
+                {
+                    break;
+                }
+
+                end = Math.Min(claimed, turn.Count);
+                Volatile.Write(ref turn.ChunkEnd, end);
+            }
+
             ref readonly var item = ref turn.Items[index];
-            var start = Math.Max(1, _timeProvider.GetTimestamp());
+            // A heartbeat that completed inline ended when this one starts: one clock read per heartbeat, not two.
+            var start = ended > 0 ? ended : Math.Max(1, _timeProvider.GetTimestamp());
+            Volatile.Write(ref turn.CurrentIndex, index);
             Volatile.Write(ref turn.CurrentSlot, item.Slot);
             Volatile.Write(ref turn.CurrentStart, start);
-            _runner.Run(item, turn.Posts, start);
+            ended = _runner.Run(item, turn.Posts, start);
             if (Interlocked.CompareExchange(ref turn.CurrentStart, 0, start) != start)
             {
                 foreach (var (slot, key) in turn.Posts)
@@ -213,6 +230,7 @@ internal sealed class TimerThreads : IDisposable
             }
 
             _loop.PushLocal(turn.Posts);
+            index++;
         }
 
         Volatile.Write(ref turn.BatchStart, 0);
@@ -289,6 +307,11 @@ internal sealed class TimerThreads : IDisposable
         SlotState.Update(ref _slots[slot].State, SlotState.BlockedReported, 0);
         turn.Batch.Add(new WorkItem(slot, WorkKind.Blocked, HeartbeatDelayCause.None, start, 0));
         var claimed = Interlocked.Exchange(ref stuck.Next, int.MaxValue / 2);
+        for (var i = Volatile.Read(ref stuck.CurrentIndex) + 1; i < Volatile.Read(ref stuck.ChunkEnd); i++)
+        {
+            turn.Batch.Add(stuck.Items[i]); // the rest of the stuck owner's chunk
+        }
+
         for (var i = claimed; i < stuck.Count; i++)
         {
             turn.Batch.Add(stuck.Items[i]);

@@ -3,13 +3,17 @@ namespace KeepAlive.Net.Heartbeats;
 /// <summary>
 /// One thread's turn as owner of the timer loop: the batch it is running and the callback it is in. A standby thread
 /// reads it to see whether the owner is stuck, takes the turn over with one compare-and-swap on
-/// <see cref="CurrentStart"/>, and claims the batch items the owner has not started (each item is claimed with an
-/// atomic increment of <see cref="Next"/>, so no item runs twice and none is lost).
+/// <see cref="CurrentStart"/>, and claims the batch items the owner has not started: items are claimed with an atomic
+/// add on <see cref="Next"/> (the owner takes <see cref="OwnerChunk"/> at a time, a helper one), and the taker also
+/// gets the rest of the stuck owner's chunk, after <see cref="CurrentIndex"/>; so no item runs twice and none is lost.
 /// </summary>
 internal sealed class Turn
 {
     /// <summary>The <see cref="CurrentStart"/> of a turn a standby has taken over.</summary>
     public const long Taken = -1;
+
+    /// <summary>How many items the owner claims with one atomic add.</summary>
+    public const int OwnerChunk = 16;
 
     public WorkItem[] Items = new WorkItem[64];
 
@@ -21,6 +25,12 @@ internal sealed class Turn
     public long CurrentStart;
 
     public int CurrentSlot = -1;
+
+    /// <summary>The batch index of the owner's item in progress; written before <see cref="CurrentStart"/>.</summary>
+    public int CurrentIndex;
+
+    /// <summary>The end (exclusive) of the owner's claimed chunk; written before its first item starts.</summary>
+    public int ChunkEnd;
 
     /// <summary>When the batch in progress started, 0 between batches.</summary>
     public long BatchStart;
