@@ -19,6 +19,9 @@ internal sealed record CostResult(
     TimeSpan? RegisterAll,
     double CpuMicrosecondsPerFire)
 {
+    /// <summary>Gets what KeepAlive.Net's own threads used in the window (empty row, Linux), to the nanosecond.</summary>
+    public ThreadMeter? SchedulerThreads { get; init; }
+
     public bool IsOurs => Kind == CostContenderKind.KeepAliveNet;
 
     public long P50 => Lateness?.PercentileMicroseconds(0.50) ?? 0;

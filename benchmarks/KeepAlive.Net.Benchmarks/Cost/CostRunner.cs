@@ -54,21 +54,26 @@ internal sealed class CostRunner(CostOptions options, TextWriter log)
     {
         ProcessMeter start;
         ProcessMeter end;
+        ThreadMeter? own = null;
         string name;
         using (var contender = CostContenders.Create(kind, 1, options.Interval, static _ => { }))
         {
             name = contender.Name;
             contender.Add(0);
             contender.Remove(0);
+            Thread.Sleep(options.Interval); // the removed registration's entry comes due once (lazy removal): let it pass first
             ProcessMeter.Settle(options.Quiet);
+            var ownBefore = contender.IsOurs ? ThreadMeter.Read(ThreadMeter.SchedulerThreads) : null;
             start = ProcessMeter.Read();
             Thread.Sleep(options.IdleWindow);
             end = ProcessMeter.Read();
+            own = ThreadMeter.Read(ThreadMeter.SchedulerThreads) is { } ownAfter && ownBefore is { } before ? ownAfter.Since(before) : null;
         }
 
         var cpu = end.CpuPercentSince(start);
-        log.WriteLine($"[cost] {name}, empty: {cpu:0.000} % of a core over {options.IdleWindow.TotalSeconds:0.#} s");
-        return new CostResult(kind, name, CostScenario.Empty, 0, cpu, 0, 0, null, double.NaN, double.NaN, null, double.NaN);
+        var threads = own is { } used ? $"; its {used.Threads} threads: {used.CpuNanoseconds / 1e3:0.#} µs CPU, scheduled {used.TimesScheduled} times" : string.Empty;
+        log.WriteLine($"[cost] {name}, empty: {cpu:0.000} % of a core over {options.IdleWindow.TotalSeconds:0.#} s{threads}");
+        return new CostResult(kind, name, CostScenario.Empty, 0, cpu, 0, 0, null, double.NaN, double.NaN, null, double.NaN) { SchedulerThreads = own };
     }
 
     private CostResult Firing(CostContenderKind kind, int count, CostScenario scenario, TimeSpan warmup, TimeSpan window, bool measureRegistration)
@@ -87,10 +92,13 @@ internal sealed class CostRunner(CostOptions options, TextWriter log)
             log.WriteLine($"[cost] {name} x{count:N0}: registered with random phases over {options.Interval.TotalSeconds:0.#} s (finished {lag.TotalMilliseconds:0} ms behind plan); warm-up {warmup.TotalSeconds:0.#} s, window {window.TotalSeconds:0.#} s");
             Thread.Sleep(warmup);
             start = ProcessMeter.Read();
+            var gcBefore = (Pause: GC.GetTotalPauseDuration(), Gen0: GC.CollectionCount(0), Gen1: GC.CollectionCount(1), Gen2: GC.CollectionCount(2));
             tracker.StartWindow(start.Timestamp);
             Thread.Sleep(window);
             end = ProcessMeter.Read();
             totals = tracker.Close();
+            log.WriteLine(
+                $"[cost] {name} x{count:N0}: GC in the window: {(GC.GetTotalPauseDuration() - gcBefore.Pause).TotalMilliseconds:0.#} ms paused, collections gen0 {GC.CollectionCount(0) - gcBefore.Gen0}, gen1 {GC.CollectionCount(1) - gcBefore.Gen1}, gen2 {GC.CollectionCount(2) - gcBefore.Gen2}");
         }
 
         var fires = totals.Sent > 0 ? totals.Sent : double.NaN;

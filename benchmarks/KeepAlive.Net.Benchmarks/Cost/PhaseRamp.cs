@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime;
 using KeepAlive.Net.Benchmarks.Accuracy;
 
 namespace KeepAlive.Net.Benchmarks.Cost;
@@ -21,6 +22,7 @@ internal static class PhaseRamp
         }
 
         Array.Sort(offsets);
+        var noGc = TryStartNoGcRegion(contender.Registrations);
         var start = Stopwatch.GetTimestamp();
         for (var i = 0; i < offsets.Length; i++)
         {
@@ -33,7 +35,30 @@ internal static class PhaseRamp
             contender.Add(i);
         }
 
+        if (noGc && GCSettings.LatencyMode == GCLatencyMode.NoGCRegion)
+        {
+            GC.EndNoGCRegion();
+        }
+
         var planned = offsets.Length == 0 ? 0 : offsets[^1];
         return Stopwatch.GetElapsedTime(start + planned);
+    }
+
+    /// <summary>
+    /// A collection during the ramp would pause it, and the registrations it held back would then be made all at once:
+    /// a cluster due at the same instant every interval, which one contender (the one that allocates per registration)
+    /// would face and another not. So the ramp runs without collections when the runtime can promise that.
+    /// </summary>
+    private static bool TryStartNoGcRegion(int registrations)
+    {
+        var bytes = Math.Max(16L << 20, registrations * 512L);
+        try
+        {
+            return GC.TryStartNoGCRegion(bytes);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return false; // more than the runtime can set aside: ramp with collections
+        }
     }
 }

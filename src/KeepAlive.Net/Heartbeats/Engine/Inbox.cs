@@ -52,6 +52,33 @@ internal sealed class Inbox
     }
 
     /// <summary>Asks the timer thread to free a slot; a wake-up only once many frees are waiting.</summary>
+    /// <summary>Posts several next keys under one lock (a helper's run of a batch), then clears <paramref name="posts"/>.</summary>
+    public void ScheduleAll(List<(int Slot, long Key)> posts)
+    {
+        if (posts.Count == 0)
+        {
+            return;
+        }
+
+        var earliest = long.MaxValue;
+        foreach (var (_, key) in posts)
+        {
+            earliest = Math.Min(earliest, key);
+        }
+
+        lock (_lock)
+        {
+            _posted.AddRange(posts);
+        }
+
+        posts.Clear();
+        if (earliest < Interlocked.Read(ref _plannedWake))
+        {
+            Interlocked.Exchange(ref _plannedWake, earliest);
+            _wait.Wake();
+        }
+    }
+
     public void Free(int slot)
     {
         bool wake;

@@ -240,6 +240,7 @@ internal sealed class TimerThreads : IDisposable
     /// <summary>The standby's loop: sleeps while nothing runs; returns a new turn when it took one over.</summary>
     private Turn? Watch()
     {
+        var posts = new List<(int Slot, long Key)>();
         while (!_stopping)
         {
             var turn = Volatile.Read(ref _turn);
@@ -275,7 +276,7 @@ internal sealed class TimerThreads : IDisposable
 
             if (now - batchStart >= _helpAfter && turn.Count - Volatile.Read(ref turn.Next) >= _overload)
             {
-                Help(turn);
+                Help(turn, posts);
                 continue;
             }
 
@@ -321,13 +322,20 @@ internal sealed class TimerThreads : IDisposable
         return turn;
     }
 
-    /// <summary>Runs unclaimed items of a long batch beside the owner; their next keys go through the inbox.</summary>
-    private void Help(Turn turn)
+    /// <summary>Runs unclaimed items of a long batch beside the owner; their next keys go to the inbox together, one lock per chunk.</summary>
+    private void Help(Turn turn, List<(int Slot, long Key)> posts)
     {
+        const int PostChunk = 256;
         int index;
         while ((index = Interlocked.Increment(ref turn.Next) - 1) < turn.Count && !_stopping)
         {
-            _runner.Run(turn.Items[index]);
+            _runner.Run(turn.Items[index], posts);
+            if (posts.Count >= PostChunk)
+            {
+                _inbox.ScheduleAll(posts);
+            }
         }
+
+        _inbox.ScheduleAll(posts);
     }
 }
