@@ -52,9 +52,10 @@ internal sealed class CostRunner(CostOptions options, TextWriter log)
 
     private CostResult Empty(CostContenderKind kind)
     {
-        ProcessMeter start;
-        ProcessMeter end;
+        ProcessMeter start = default;
+        ProcessMeter end = default;
         ThreadMeter? own = null;
+        var jit = TimeSpan.Zero;
         string name;
         using (var contender = CostContenders.Create(kind, 1, options.Interval, static _ => { }))
         {
@@ -62,17 +63,22 @@ internal sealed class CostRunner(CostOptions options, TextWriter log)
             contender.Add(0);
             contender.Remove(0);
             Thread.Sleep(options.Interval); // the removed registration's entry comes due once (lazy removal): let it pass first
-            ProcessMeter.Settle(options.Quiet);
+
+            // Read before settling: the scheduler's threads must stay asleep through that too, and the JIT's tier-up of the
+            // /proc reading code (tens of milliseconds) then happens while settling, not in the window.
             var ownBefore = contender.IsOurs ? ThreadMeter.Read(ThreadMeter.SchedulerThreads) : null;
+            ProcessMeter.Settle(options.Quiet);
+            var jitBefore = System.Runtime.JitInfo.GetCompilationTime();
             start = ProcessMeter.Read();
             Thread.Sleep(options.IdleWindow);
             end = ProcessMeter.Read();
+            jit = System.Runtime.JitInfo.GetCompilationTime() - jitBefore;
             own = ThreadMeter.Read(ThreadMeter.SchedulerThreads) is { } ownAfter && ownBefore is { } before ? ownAfter.Since(before) : null;
         }
 
         var cpu = end.CpuPercentSince(start);
         var threads = own is { } used ? $"; its {used.Threads} threads: {used.CpuNanoseconds / 1e3:0.#} µs CPU, scheduled {used.TimesScheduled} times" : string.Empty;
-        log.WriteLine($"[cost] {name}, empty: {cpu:0.000} % of a core over {options.IdleWindow.TotalSeconds:0.#} s{threads}");
+        log.WriteLine($"[cost] {name}, empty: {cpu:0.000} % of a core over {options.IdleWindow.TotalSeconds:0.#} s{threads}; JIT in the window {jit.TotalMilliseconds:0.#} ms");
         return new CostResult(kind, name, CostScenario.Empty, 0, cpu, 0, 0, null, double.NaN, double.NaN, null, double.NaN) { SchedulerThreads = own };
     }
 

@@ -17,7 +17,7 @@ internal readonly record struct ProcessMeter(TimeSpan Cpu, long Allocated, long 
     /// <summary>
     /// Waits until the thread pool has drained what a previous contender queued (a <see cref="Timer"/> that fell
     /// behind leaves callbacks queued after it is disposed), forces a full blocking, compacting collection, waits for
-    /// finalizers, then lets the process go quiet.
+    /// finalizers, then lets the process go quiet and the JIT finish its background work.
     /// </summary>
     public static void Settle(TimeSpan quiet)
     {
@@ -26,5 +26,27 @@ internal readonly record struct ProcessMeter(TimeSpan Cpu, long Allocated, long 
         GC.WaitForPendingFinalizers();
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         Thread.Sleep(quiet);
+        WaitForJit();
+    }
+
+    /// <summary>
+    /// Waits (up to 10 s) until the JIT has been idle for 300 ms: tiered compilation promotes what the previous run made
+    /// hot in the background, tens of milliseconds of CPU that would otherwise land in whichever row is measured next.
+    /// </summary>
+    private static void WaitForJit()
+    {
+        var until = Stopwatch.GetTimestamp() + (10 * Stopwatch.Frequency);
+        var last = System.Runtime.JitInfo.GetCompilationTime();
+        var quietSince = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(quietSince) < TimeSpan.FromMilliseconds(300) && Stopwatch.GetTimestamp() < until)
+        {
+            Thread.Sleep(50);
+            var now = System.Runtime.JitInfo.GetCompilationTime();
+            if (now != last)
+            {
+                last = now;
+                quietSince = Stopwatch.GetTimestamp();
+            }
+        }
     }
 }

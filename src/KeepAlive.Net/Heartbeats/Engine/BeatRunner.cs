@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
@@ -23,29 +21,6 @@ internal sealed class BeatRunner
         _timeProvider = timeProvider;
         _stopping = stopping;
     }
-
-    public static Exception? GetFailure(ValueTask completed)
-    {
-        try
-        {
-            completed.GetAwaiter().GetResult();
-            return null;
-        }
-        catch (Exception exception)
-        {
-            return exception;
-        }
-    }
-
-    /// <summary>Whether a send failure means the connection is gone for good (reset, aborted, shut down, disposed).</summary>
-    public static bool IsPermanent(Exception failure) => failure switch
-    {
-        ObjectDisposedException => true,
-        SocketException socket => IsPermanent(socket.SocketErrorCode),
-        IOException { InnerException: SocketException socket } => IsPermanent(socket.SocketErrorCode),
-        IOException { InnerException: ObjectDisposedException } => true,
-        _ => false,
-    };
 
     /// <summary>Runs an item; the next keys of heartbeats completed here are added to <paramref name="posts"/> when given.</summary>
     /// <param name="item">The work.</param>
@@ -132,7 +107,7 @@ internal sealed class BeatRunner
         }
 
         _telemetry.Record(ref slot, settings, extras, outcome, slot.Handle);
-        if (failure is not null && IsPermanent(failure) && !disposed)
+        if (failure is not null && SendFailure.IsPermanent(failure) && !disposed)
         {
             Stop(slotIndex, ref slot, settings, extras, failure);
         }
@@ -143,9 +118,6 @@ internal sealed class BeatRunner
 
         return end;
     }
-
-    private static bool IsPermanent(SocketError error) => error is SocketError.ConnectionReset or SocketError.ConnectionAborted
-        or SocketError.Shutdown or SocketError.NotConnected or SocketError.NotSocket or SocketError.OperationAborted or SocketError.Disconnecting;
 
     private ExtrasAccess Extras(int slot) => new(_slots, slot);
 
@@ -181,7 +153,7 @@ internal sealed class BeatRunner
 
         if (pending.IsCompleted)
         {
-            return Complete(item.Slot, timeline, GetFailure(pending), posts);
+            return Complete(item.Slot, timeline, SendFailure.Of(pending), posts);
         }
 
         // Asynchronous: the timer thread watches it (blocked threshold, liveness) until it completes, wherever that is.

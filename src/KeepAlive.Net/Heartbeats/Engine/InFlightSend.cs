@@ -32,6 +32,6 @@ internal sealed class InFlightSend
     {
         var pending = _pending;
         _pending = default;
-        _runner.Complete(_slot, Timeline, BeatRunner.GetFailure(pending));
+        _runner.Complete(_slot, Timeline, SendFailure.Of(pending));
     }
 }
