@@ -1,0 +1,32 @@
+using KeepAlive.Net.Hosting.Tests.Packaging;
+
+namespace KeepAlive.Net.Hosting.Tests;
+
+/// <summary>The examples the README tells a newcomer to run, run for real: built, started, answering, exiting 0.</summary>
+public sealed class ExampleRunTests
+{
+    [Fact]
+    public async Task WebApiExample_Smoke_PaysThroughBothProfilesAndExits()
+    {
+        // What the README and Program.cs promise: "dotnet run --project examples/WebApi -- --smoke" starts Kestrel with the
+        // "inbound" profile, calls /pay once (which calls /peer through the "payments" HttpClient) and exits.
+        var (exitCode, output) = await DotnetCli.RunAsync(
+            RepositoryFiles.Root,
+            TimeSpan.FromMinutes(5),
+            "run",
+            "--project",
+            RepositoryFiles.Path("examples", "WebApi"),
+            "--",
+            "--smoke",
+            "--urls",
+            "http://127.0.0.1:0");
+
+        exitCode.Should().Be(0, output);
+        output.Should().Contain("Listening on http://127.0.0.1:", "--smoke --urls must keep the URL (the switch is removed before the host reads arguments)");
+        output.Should().Contain("peer said 'paid'");
+        output.Should().MatchRegex(@"inbound  \(Linux\): Linux: keep-alive on, idle 45 s, interval 10 s, probes 3, .*\(read back from the kernel\)",
+            "the inbound connection carries the 'inbound' profile of appsettings.json, read back from the kernel");
+        output.Should().MatchRegex(@"outgoing \(payments\): Linux: keep-alive on, idle 30 s, interval 5 s, probes 4, .*\(read back from the kernel\)",
+            "the outgoing connection carries the 'payments' profile");
+    }
+}
