@@ -7,7 +7,8 @@ using KeepAlive.Net.Examples.Worker;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-var builder = Host.CreateApplicationBuilder(args);
+// appsettings.json is read from the build output, so the example runs the same from the repository root or its folder.
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 // Every profile under KeepAlive:Profiles ("payments" and "default"), validated when the host starts,
 // and the IHeartbeatScheduler singleton, stopped with the host.
@@ -15,8 +16,8 @@ builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
 builder.Services.AddHostedService<HeartbeatMetricsPrinter>();
 
 // Health from the same telemetry: Degraded when heartbeat lateness eats over half a profile's idle budget,
-// Unhealthy when peers are declared dead too often (docs/HEALTH.md).
-builder.Services.AddHealthChecks().AddKeepAlive();
+// Unhealthy when peers are declared dead too often; thresholds from KeepAlive:Health (docs/HEALTH.md).
+builder.Services.AddHealthChecks().AddKeepAlive(builder.Configuration.GetSection("KeepAlive:Health"));
 
 builder.Services.Configure<WorkerOptions>(builder.Configuration.GetSection("Worker"));
 builder.Services.AddSingleton<EchoServer>();

@@ -1,5 +1,6 @@
 using KeepAlive.Net.Hosting;
 using KeepAlive.Net.Hosting.Health;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -20,6 +21,23 @@ public static class KeepAliveHealthChecksBuilderExtensions
     /// <param name="builder">The health checks builder.</param>
     /// <returns>The builder, for chaining.</returns>
     public static IHealthChecksBuilder AddKeepAlive(this IHealthChecksBuilder builder) => builder.AddKeepAlive(configure: null);
+
+    /// <summary>
+    /// Adds the keep-alive health check with its thresholds read from configuration, for example the section
+    /// <c>KeepAlive:Health</c> holding <c>{ "Window": "1m", "DegradedBudgetFraction": 0.5, "UnhealthyPeerDeadCount": 3 }</c>.
+    /// Unknown keys, a bare number as the window and values out of range stop the host at start-up with the path and the fix.
+    /// </summary>
+    /// <param name="builder">The health checks builder.</param>
+    /// <param name="section">The section with the thresholds; absent keys keep their defaults.</param>
+    /// <returns>The builder, for chaining.</returns>
+    public static IHealthChecksBuilder AddKeepAlive(this IHealthChecksBuilder builder, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(section);
+        var thresholds = new HealthCheckSection(section);
+        builder.Services.AddSingleton(thresholds);
+        return builder.AddKeepAlive(thresholds.Bind);
+    }
 
     /// <summary>Adds the keep-alive health check.</summary>
     /// <param name="builder">The health checks builder.</param>

@@ -28,7 +28,7 @@ public static class KeepAliveServiceCollectionExtensions
     /// <param name="services">The services.</param>
     /// <param name="keepAliveSection">The <c>KeepAlive</c> section, e.g. <c>configuration.GetSection("KeepAlive")</c>.</param>
     /// <returns>The services, for chaining.</returns>
-    /// <exception cref="InvalidOperationException">The section holds a key other than <c>Profiles</c>.</exception>
+    /// <exception cref="InvalidOperationException">The section holds a key other than <c>Profiles</c> and <c>Health</c>.</exception>
     /// <remarks>The set of profiles is read once, here; a reload changes the values of these profiles but adds none.</remarks>
     public static IServiceCollection AddKeepAlive(this IServiceCollection services, IConfiguration keepAliveSection)
     {
@@ -36,10 +36,15 @@ public static class KeepAliveServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(keepAliveSection);
         foreach (var child in keepAliveSection.GetChildren())
         {
+            if (string.Equals(child.Key, "Health", StringComparison.OrdinalIgnoreCase))
+            {
+                continue; // the health check's thresholds: services.AddHealthChecks().AddKeepAlive(section.GetSection("Health"))
+            }
+
             if (!string.Equals(child.Key, "Profiles", StringComparison.OrdinalIgnoreCase))
             {
                 throw new InvalidOperationException(
-                    $"{child.Path}: unknown key '{child.Key}' in the KeepAlive section. Fix: put each profile under {PathOf(keepAliveSection, "Profiles")}:<name>, e.g. {PathOf(keepAliveSection, "Profiles")}:payments:Tcp:IdleTime; see docs/CONFIGURATION.md.");
+                    $"{child.Path}: unknown key '{child.Key}' in the KeepAlive section. Fix: put each profile under {PathOf(keepAliveSection, "Profiles")}:<name>, e.g. {PathOf(keepAliveSection, "Profiles")}:payments:Tcp:IdleTime, and the health check's thresholds under {PathOf(keepAliveSection, "Health")}; see docs/CONFIGURATION.md.");
             }
 
             foreach (var profile in child.GetChildren())

@@ -10,16 +10,7 @@ public sealed class ExampleRunTests
     {
         // What the README and Program.cs promise: "dotnet run --project examples/WebApi -- --smoke" starts Kestrel with the
         // "inbound" profile, calls /pay once (which calls /peer through the "payments" HttpClient) and exits.
-        var (exitCode, output) = await DotnetCli.RunAsync(
-            RepositoryFiles.Root,
-            TimeSpan.FromMinutes(5),
-            "run",
-            "--project",
-            RepositoryFiles.Path("examples", "WebApi"),
-            "--",
-            "--smoke",
-            "--urls",
-            "http://127.0.0.1:0");
+        var (exitCode, output) = await RunExampleAsync("WebApi", "--smoke", "--urls", "http://127.0.0.1:0");
 
         exitCode.Should().Be(0, output);
         output.Should().Contain("Listening on http://127.0.0.1:", "--smoke --urls must keep the URL (the switch is removed before the host reads arguments)");
@@ -29,4 +20,21 @@ public sealed class ExampleRunTests
         output.Should().MatchRegex(@"outgoing \(payments\): Linux: keep-alive on, idle 30 s, interval 5 s, probes 4, .*\(read back from the kernel\)",
             "the outgoing connection carries the 'payments' profile");
     }
+
+    [Fact]
+    public async Task WorkerExample_FromTheRepositoryRoot_KeepsItsConnectionAndReportsHealthWithConfiguredThresholds()
+    {
+        // Run from the repository root, as the README says; the content root must still find the example's appsettings.json.
+        var (exitCode, output) = await RunExampleAsync("Worker", "--Worker:RunFor=00:00:04", "--KeepAlive:Health:UnhealthyPeerDeadCount=5");
+
+        exitCode.Should().Be(0, output);
+        output.Should().NotContain("BackgroundService failed").And.NotContain("is registered (registered: none)");
+        output.Should().MatchRegex(@"Stopping after \d+ heartbeats", "the worker's connection heartbeated until it was told to stop");
+        output.Should().Contain("Health check 'keepalive': Healthy");
+        output.Should().Contain("UnhealthyPeerDeadCount=5", "the thresholds come from KeepAlive:Health, here overridden on the command line");
+    }
+
+    /// <summary>Runs <c>dotnet run --project examples/NAME -- ARGS</c> from the repository root, as the README does.</summary>
+    private static Task<(int ExitCode, string Output)> RunExampleAsync(string example, params string[] arguments) =>
+        DotnetCli.RunAsync(RepositoryFiles.Root, TimeSpan.FromMinutes(5), ["run", "--project", RepositoryFiles.Path("examples", example), "--", .. arguments]);
 }

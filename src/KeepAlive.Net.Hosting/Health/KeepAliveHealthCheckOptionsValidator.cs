@@ -3,29 +3,32 @@ using Microsoft.Extensions.Options;
 namespace KeepAlive.Net.Hosting.Health;
 
 /// <summary>Validates the health check's thresholds at start-up; each failure names the setting, its value and the fix.</summary>
-internal sealed class KeepAliveHealthCheckOptionsValidator(IEnumerable<IKeepAliveProfiles> profiles) : IValidateOptions<KeepAliveHealthCheckOptions>
+internal sealed class KeepAliveHealthCheckOptionsValidator(IEnumerable<IKeepAliveProfiles> profiles, IEnumerable<HealthCheckSection> sections) : IValidateOptions<KeepAliveHealthCheckOptions>
 {
-    private const string Prefix = nameof(KeepAliveHealthCheckOptions) + ".";
     private static readonly TimeSpan MinWindow = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxWindow = TimeSpan.FromDays(1);
 
     public ValidateOptionsResult Validate(string? name, KeepAliveHealthCheckOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var failures = new List<string>();
+        var section = sections.LastOrDefault();
+        var failures = new List<string>(section?.Failures ?? []);
+
+        // Values that came from configuration are named by their path, values set in code by the option.
+        var prefix = section is null ? nameof(KeepAliveHealthCheckOptions) + "." : section.Path + ":";
         if (options.Window < MinWindow || options.Window > MaxWindow)
         {
-            failures.Add($"{Prefix}{nameof(options.Window)}: {KeepAliveDuration.Format(options.Window)} is outside {KeepAliveDuration.Format(MinWindow)}..{KeepAliveDuration.Format(MaxWindow)}. Fix: look back over a few heartbeat intervals, for example \"1m\" (the default).");
+            failures.Add($"{prefix}{nameof(options.Window)}: {KeepAliveDuration.Format(options.Window)} is outside {KeepAliveDuration.Format(MinWindow)}..{KeepAliveDuration.Format(MaxWindow)}. Fix: look back over a few heartbeat intervals, for example \"1m\" (the default).");
         }
 
         if (!(options.DegradedBudgetFraction > 0 && options.DegradedBudgetFraction <= 1))
         {
-            failures.Add($"{Prefix}{nameof(options.DegradedBudgetFraction)}: {options.DegradedBudgetFraction} is not in (0, 1]: it is the part of the idle budget a late heartbeat may eat. Fix: keep the default 0.5, or use 0.25 for an earlier warning.");
+            failures.Add($"{prefix}{nameof(options.DegradedBudgetFraction)}: {options.DegradedBudgetFraction} is not in (0, 1]: it is the part of the idle budget a late heartbeat may eat. Fix: keep the default 0.5, or use 0.25 for an earlier warning.");
         }
 
         if (options.UnhealthyPeerDeadCount < 1)
         {
-            failures.Add($"{Prefix}{nameof(options.UnhealthyPeerDeadCount)}: {options.UnhealthyPeerDeadCount} is less than 1, so the check would be unhealthy with no dead peer at all. Fix: set at least 1, for example 3 (the default).");
+            failures.Add($"{prefix}{nameof(options.UnhealthyPeerDeadCount)}: {options.UnhealthyPeerDeadCount} is less than 1, so the check would be unhealthy with no dead peer at all. Fix: set at least 1, for example 3 (the default).");
         }
 
         if (!profiles.Any())

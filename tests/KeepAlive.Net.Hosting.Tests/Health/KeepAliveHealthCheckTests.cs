@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace KeepAlive.Net.Hosting.Tests.Health;
@@ -138,6 +139,48 @@ public sealed class KeepAliveHealthCheckTests
         });
 
         ex.Message.Should().Contain(message).And.Contain("Fix:");
+    }
+
+    [Fact]
+    public async Task StartAsync_ThresholdsFromConfiguration_AppliedAndAbsentOnesKeepDefaults()
+    {
+        // Beside the profiles in one KeepAlive section, which AddKeepAlive reads whole.
+        const string Json = """
+            { "KeepAlive": { "Profiles": { "payments": { "Tcp": { "IdleTime": "30s" } } }, "Health": { "Window": "30s", "UnhealthyPeerDeadCount": 2 } } }
+            """;
+        using var host = TestHosts.Build(Json, (s, configuration) =>
+        {
+            s.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            s.AddHealthChecks().AddKeepAlive(configuration.GetSection("KeepAlive:Health"));
+        });
+        await host.StartAsync(TestContext.Current.CancellationToken);
+
+        var options = host.Services.GetRequiredService<IOptions<KeepAliveHealthCheckOptions>>().Value;
+
+        options.Window.Should().Be(TimeSpan.FromSeconds(30));
+        options.UnhealthyPeerDeadCount.Should().Be(2);
+        options.DegradedBudgetFraction.Should().Be(new KeepAliveHealthCheckOptions().DegradedBudgetFraction);
+        (await HealthHosts.CheckAsync(host)).Status.Should().Be(HealthStatus.Healthy);
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Theory]
+    [InlineData("""{ "Window": "10" }""", "KeepAlive:Health:Window: '10' has no unit")]
+    [InlineData("""{ "Windw": "1m" }""", "KeepAlive:Health:Windw: unknown key")]
+    [InlineData("""{ "DegradedBudgetFraction": 1.5 }""", "KeepAlive:Health:DegradedBudgetFraction: 1.5 is not in (0, 1]")]
+    [InlineData("""{ "UnhealthyPeerDeadCount": "three" }""", "KeepAlive:Health:UnhealthyPeerDeadCount")]
+    public async Task StartAsync_BadThresholdInConfiguration_HostDoesNotStartAndNamesThePathAndFix(string health, string message)
+    {
+        var json = $$"""{ "KeepAlive": { "Health": {{health}} } }""";
+
+        var ex = await TestHosts.StartFailingAsync(json, (s, configuration) =>
+        {
+            HealthHosts.Profile(s, "payments", Interval, PeerIdle);
+            s.AddHealthChecks().AddKeepAlive(configuration.GetSection("KeepAlive:Health"));
+        });
+
+        TestContext.Current.TestOutputHelper!.WriteLine(ex.Message);
+        ex.Should().BeOfType<OptionsValidationException>().Which.Message.Should().Contain(message).And.Contain("Fix:");
     }
 
     [Fact]
