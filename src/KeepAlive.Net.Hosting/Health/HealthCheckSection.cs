@@ -14,7 +14,8 @@ internal sealed class HealthCheckSection(IConfiguration section)
     private static readonly string[] Keys =
         [nameof(KeepAliveHealthCheckOptions.Window), nameof(KeepAliveHealthCheckOptions.DegradedBudgetFraction), nameof(KeepAliveHealthCheckOptions.UnhealthyPeerDeadCount)];
 
-    private static readonly DurationLimits WindowLimits = new(
+    /// <summary>The accepted range of <see cref="KeepAliveHealthCheckOptions.Window"/>, from configuration or code.</summary>
+    public static readonly DurationLimits WindowLimits = new(
         TimeSpan.FromSeconds(1), "a shorter look back judges single heartbeats, not the recent past",
         TimeSpan.FromDays(1), "lateness older than a day says nothing about the service now",
         "1m");

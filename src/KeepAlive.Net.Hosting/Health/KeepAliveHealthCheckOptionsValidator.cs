@@ -5,9 +5,6 @@ namespace KeepAlive.Net.Hosting.Health;
 /// <summary>Validates the health check's thresholds at start-up; each failure names the setting, its value and the fix.</summary>
 internal sealed class KeepAliveHealthCheckOptionsValidator(IEnumerable<IKeepAliveProfiles> profiles, IEnumerable<HealthCheckSection> sections) : IValidateOptions<KeepAliveHealthCheckOptions>
 {
-    private static readonly TimeSpan MinWindow = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan MaxWindow = TimeSpan.FromDays(1);
-
     public ValidateOptionsResult Validate(string? name, KeepAliveHealthCheckOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -16,9 +13,10 @@ internal sealed class KeepAliveHealthCheckOptionsValidator(IEnumerable<IKeepAliv
 
         // Values that came from configuration are named by their path, values set in code by the option.
         var prefix = section is null ? nameof(KeepAliveHealthCheckOptions) + "." : section.Path + ":";
-        if (options.Window < MinWindow || options.Window > MaxWindow)
+        var window = HealthCheckSection.WindowLimits;
+        if (options.Window < window.Min || options.Window > window.Max)
         {
-            failures.Add($"{prefix}{nameof(options.Window)}: {KeepAliveDuration.Format(options.Window)} is outside {KeepAliveDuration.Format(MinWindow)}..{KeepAliveDuration.Format(MaxWindow)}. Fix: look back over a few heartbeat intervals, for example \"1m\" (the default).");
+            failures.Add($"{prefix}{nameof(options.Window)}: {KeepAliveDuration.Format(options.Window)} is outside {KeepAliveDuration.Format(window.Min)}..{KeepAliveDuration.Format(window.Max)}. Fix: look back over a few heartbeat intervals, for example \"1m\" (the default).");
         }
 
         if (!(options.DegradedBudgetFraction > 0 && options.DegradedBudgetFraction <= 1))

@@ -35,7 +35,7 @@ internal sealed class BeatRunner
                 return Start(item, posts, start == 0 ? _timeProvider.GetTimestamp() : start);
             case WorkKind.PeerDead:
                 ref var slot = ref _slots[item.Slot];
-                if (SlotState.Phase(Volatile.Read(ref slot.State)) is SlotState.Scheduled or SlotState.Running)
+                if (SlotState.IsLive(Volatile.Read(ref slot.State)))
                 {
                     var settings = _slots.SettingsOf(slot);
                     var silent = _timeProvider.GetElapsedTime(Volatile.Read(ref slot.LastPeerActivity), _timeProvider.GetTimestamp());

@@ -44,14 +44,12 @@ internal sealed class Inbox
         {
             _wait.Wake(); // a burst of registrations: let the timer thread take them in chunks, not all at once
         }
-        else if (key < Interlocked.Read(ref _plannedWake))
+        else
         {
-            Interlocked.Exchange(ref _plannedWake, key);
-            _wait.Wake();
+            WakeIfEarlier(key);
         }
     }
 
-    /// <summary>Asks the timer thread to free a slot; a wake-up only once many frees are waiting.</summary>
     /// <summary>Posts several next keys under one lock (a helper's run of a batch), then clears <paramref name="posts"/>.</summary>
     public void ScheduleAll(List<(int Slot, long Key)> posts)
     {
@@ -72,13 +70,10 @@ internal sealed class Inbox
         }
 
         posts.Clear();
-        if (earliest < Interlocked.Read(ref _plannedWake))
-        {
-            Interlocked.Exchange(ref _plannedWake, earliest);
-            _wait.Wake();
-        }
+        WakeIfEarlier(earliest);
     }
 
+    /// <summary>Asks the timer thread to free a slot; a wake-up only once many frees are waiting.</summary>
     public void Free(int slot)
     {
         bool wake;
@@ -113,4 +108,14 @@ internal sealed class Inbox
     }
 
     public static bool IsFree(long key) => key == FreeMarker;
+
+    /// <summary>Wakes the timer thread when <paramref name="key"/> is due before the wake-up it planned.</summary>
+    private void WakeIfEarlier(long key)
+    {
+        if (key < Interlocked.Read(ref _plannedWake))
+        {
+            Interlocked.Exchange(ref _plannedWake, key);
+            _wait.Wake();
+        }
+    }
 }

@@ -37,6 +37,9 @@ internal static class SlotState
 
     public static int Phase(int state) => state & PhaseMask;
 
+    /// <summary>Whether the registration is live: waiting for its next heartbeat or in one (not stopped, disposed or free).</summary>
+    public static bool IsLive(int state) => Phase(state) is Scheduled or Running;
+
     /// <summary>Moves the phase from <paramref name="from"/> to <paramref name="to"/>, keeping the flags.</summary>
     /// <returns>The phase seen: <paramref name="from"/> when the move happened.</returns>
     public static int TryMove(ref int state, int from, int to, int clear = 0)

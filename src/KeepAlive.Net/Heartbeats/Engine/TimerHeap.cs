@@ -1,5 +1,3 @@
-using System.Numerics;
-
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
@@ -9,7 +7,8 @@ namespace KeepAlive.Net.Heartbeats;
 internal sealed class TimerHeap
 {
     private const int Arity = 4;
-    private TimerEntry[] _entries = new TimerEntry[64];
+    private const int InitialCapacity = 64;
+    private TimerEntry[] _entries = new TimerEntry[InitialCapacity];
 
     public int Count { get; private set; }
 
@@ -75,10 +74,7 @@ internal sealed class TimerHeap
 
         Array.Clear(_entries, kept, Count - kept);
         Count = kept;
-        if (_entries.Length > 64 && _entries.Length > 4 * Count)
-        {
-            Array.Resize(ref _entries, Math.Max(64, (int)BitOperations.RoundUpToPowerOf2((uint)(2 * Count))));
-        }
+        Array.Resize(ref _entries, TimerEntry.TrimmedCapacity(_entries.Length, Count, InitialCapacity));
 
         for (var i = (Count - 2) / Arity; i >= 0; i--)
         {

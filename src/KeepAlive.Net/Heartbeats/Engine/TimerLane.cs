@@ -58,9 +58,9 @@ internal sealed class TimerLane
         }
 
         Count = kept;
-        if (_ring.Length > InitialCapacity && _ring.Length > 4 * Count)
+        if (TimerEntry.TrimmedCapacity(_ring.Length, Count, InitialCapacity) is var capacity && capacity != _ring.Length)
         {
-            Resize(Math.Max(InitialCapacity, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(2 * Count))));
+            Resize(capacity);
         }
     }
 

@@ -106,7 +106,7 @@ internal sealed class TimerLoop
     private bool IsLive(long key, int slot)
     {
         ref var entry = ref _slots[slot];
-        return Volatile.Read(ref entry.TimerKey) == key && SlotState.Phase(Volatile.Read(ref entry.State)) is SlotState.Scheduled or SlotState.Running;
+        return Volatile.Read(ref entry.TimerKey) == key && SlotState.IsLive(Volatile.Read(ref entry.State));
     }
 
     private void Examine(int index, long key, long now, List<WorkItem> batch)
@@ -118,8 +118,7 @@ internal sealed class TimerLoop
         }
 
         var state = Volatile.Read(ref slot.State);
-        var phase = SlotState.Phase(state);
-        if (phase is not (SlotState.Scheduled or SlotState.Running))
+        if (!SlotState.IsLive(state))
         {
             return;
         }
@@ -139,7 +138,7 @@ internal sealed class TimerLoop
             }
         }
 
-        if (phase == SlotState.Scheduled)
+        if (SlotState.Phase(state) == SlotState.Scheduled)
         {
             ExamineScheduled(index, ref slot, settings, liveness, now, batch);
         }
