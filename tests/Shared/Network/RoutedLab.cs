@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using KeepAlive.Net.Tests.TestSupport;
 
-namespace KeepAlive.Net.Tool.Tests.Wire;
+namespace KeepAlive.Net.Tests.TestSupport;
 
 /// <summary>
 /// A client and a server in network namespaces of their own, routed through a third "middle" namespace that can

@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using KeepAlive.Net.Tests.TestSupport;
 
-namespace KeepAlive.Net.Tool.Tests.Wire;
+namespace KeepAlive.Net.Tests.TestSupport;
 
 /// <summary>tcpdump running in a namespace, writing each packet as it arrives (-U); stopped with SIGINT so the file is complete.</summary>
 internal sealed class PacketCapture : IDisposable
