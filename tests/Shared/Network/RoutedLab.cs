@@ -62,13 +62,16 @@ internal sealed class RoutedLab : IDisposable
         return lab;
     }
 
-    public Socket Listen()
+    public Socket Listen(int backlog = 8)
     {
         var listener = NetworkNamespace.CreateSocket(Server);
         listener.Bind(ServerEndPoint);
-        listener.Listen(8);
+        listener.Listen(backlog);
         return listener;
     }
+
+    /// <summary>Takes the middle's link to the server down: the server vanishes for the client, with no RST and no ICMP.</summary>
+    public void CutServerLink() => Ip("-n", Middle, "link", "set", "ms", "down");
 
     public Socket CreateClientSocket() => NetworkNamespace.CreateSocket(Client);
 

@@ -12,6 +12,7 @@ internal sealed class Inbox
     private readonly TimerWait _wait;
     private List<Entry> _posted = [];
     private long _plannedWake = long.MaxValue;
+    private int _lastTaken;
 
     public Inbox(TimerWait wait) => _wait = wait;
 
@@ -77,15 +78,13 @@ internal sealed class Inbox
     public List<Entry> Take(List<Entry> spare)
     {
         spare.Clear();
-        if (spare.Capacity > PostsBeforeWake * 2)
-        {
-            spare = []; // do not keep a burst's capacity for ever
-        }
+        BurstRoom.Trim(spare, _lastTaken);
 
         lock (_lock)
         {
             var taken = _posted;
             _posted = spare;
+            _lastTaken = taken.Count;
             return taken;
         }
     }

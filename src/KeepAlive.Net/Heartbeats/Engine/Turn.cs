@@ -64,11 +64,16 @@ internal sealed class Turn
         {
             Items = new WorkItem[Math.Max(batch.Count, Items.Length * 2)];
         }
+        else if (BurstRoom.Trimmed(Items.Length, batch.Count) is var room && room < Items.Length)
+        {
+            Items = new WorkItem[room];
+        }
 
         batch.CopyTo(Items);
         Volatile.Write(ref Next, 0);
         Volatile.Write(ref Count, batch.Count);
         batch.Clear();
+        BurstRoom.Trim(batch, Count);
         Interlocked.Exchange(ref BatchStart, now); // a full fence: a standby checks it after clearing its alarm
     }
 
