@@ -8,14 +8,17 @@ namespace KeepAlive.Net.Hosting.Configuration;
 /// </summary>
 internal sealed class ValidationReport
 {
-    private readonly List<string> _messages = [];
+    private readonly List<(string Path, string Text)> _messages = [];
+    private readonly Func<string, int>? _order;
     private readonly HashSet<string> _reported = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, ConfigurationFailure> _asWritten = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Initializes a new instance of the <see cref="ValidationReport"/> class with what the reader refused.</summary>
     /// <param name="read">The reader's failures.</param>
-    public ValidationReport(IEnumerable<ConfigurationFailure> read)
+    /// <param name="order">Ranks a path (for example by its section), so the messages follow the configuration's order; stable within a rank.</param>
+    public ValidationReport(IEnumerable<ConfigurationFailure> read, Func<string, int>? order = null)
     {
+        _order = order;
         foreach (var failure in read)
         {
             if (failure.OnlyIfRefused)
@@ -24,13 +27,13 @@ internal sealed class ValidationReport
             }
             else if (_reported.Add(failure.Path))
             {
-                _messages.Add(failure.ToString());
+                _messages.Add((failure.Path, failure.ToString()));
             }
         }
     }
 
     /// <summary>Gets the messages, each "path: value, what is wrong and the fix".</summary>
-    public IReadOnlyList<string> Messages => _messages;
+    public IReadOnlyList<string> Messages => [.. (_order is null ? _messages.AsEnumerable() : _messages.OrderBy(m => _order(m.Path))).Select(static m => m.Text)];
 
     /// <summary>Gets a value indicating whether anything was reported under a path (the path itself or a key below it).</summary>
     public bool HasFailuresUnder(string path) =>
@@ -44,15 +47,15 @@ internal sealed class ValidationReport
         if (_asWritten.Remove(path, out var asWritten))
         {
             _reported.Add(path);
-            _messages.Add(asWritten.ToString());
+            _messages.Add((path, asWritten.ToString()));
         }
         else if (!_reported.Contains(path))
         {
-            _messages.Add($"{path}: {message}");
+            _messages.Add((path, $"{path}: {message}"));
         }
     }
 
     /// <summary>Adds a finding about the options as a whole, which no reader failure replaces.</summary>
     /// <param name="message">The finding, with the fix.</param>
-    public void AddGeneral(string message) => _messages.Add(message);
+    public void AddGeneral(string message) => _messages.Add((string.Empty, message));
 }

@@ -36,7 +36,9 @@ internal sealed class KeepAliveProfileOptionsValidator : IValidateOptions<KeepAl
             return ValidateOptionsResult.Fail(KeepAliveProfileRegistration.NotRegisteredMessage(name, _registrations.Values.Select(static r => r.Name)));
         }
 
-        var report = new ValidationReport(_bindings.SelectMany(b => b.FailuresOf(options)));
+        // Messages follow the profile's sections, whoever found them: the reader or a validator.
+        var sections = ProfileSections.All.Select(s => registration.Describe(s.Name) + ":").ToList();
+        var report = new ValidationReport(_bindings.SelectMany(b => b.FailuresOf(options)), path => sections.FindIndex(s => path.StartsWith(s, StringComparison.OrdinalIgnoreCase)));
         var annotations = new KeepAliveProfileAnnotationsValidator().Validate(name, options);
         foreach (var failure in annotations.Failures ?? [])
         {
@@ -55,8 +57,8 @@ internal sealed class KeepAliveProfileOptionsValidator : IValidateOptions<KeepAl
         }
 
         // The rules across sections, between values that are each valid.
-        bool Valid(string section) => !report.HasFailuresUnder(registration.Describe(section));
-        if (!annotations.Failed && Valid("Heartbeat"))
+        bool Valid(string setting) => !report.HasFailuresUnder(registration.Describe(setting));
+        if (!annotations.Failed && Valid("Heartbeat:PeerIdleTimeout") && Valid("Heartbeat:MaxIntervalToPeerIdleRatio"))
         {
             if (Valid("Http") && Valid("WebSocket"))
             {
