@@ -11,26 +11,46 @@ namespace KeepAlive.Net.Tool.Cli;
 /// </summary>
 internal static class Durations
 {
-    /// <summary>A duration flag; <paramref name="range"/> is the declared range of the value it sets, if it sets one.</summary>
-    public static Option<TimeSpan?> Option(string name, string description, KeepAliveRangeAttribute? range = null) => new(name)
+    /// <summary>A duration flag that sets no profile value: any positive duration.</summary>
+    public static Option<TimeSpan?> Option(string name, string description) => new(name)
     {
-        Description = description + (range is null ? string.Empty : $" {range}.") + " Written as 30s, 5m, 250ms or 00:00:30.",
+        Description = description + " Written as 30s, 5m, 250ms or 00:00:30.",
         HelpName = "duration",
-        CustomParser = result => Parse(name, result, range),
+        CustomParser = result => Parse(name, result),
     };
+
+    /// <summary>A duration flag that sets a profile value, checked against that value's declared range.</summary>
+    /// <typeparam name="T">The options type that declares the value.</typeparam>
+    /// <param name="name">The flag, e.g. <c>--idle</c>.</param>
+    /// <param name="description">What it sets.</param>
+    /// <param name="setting">The profile value, e.g. <c>Tcp:IdleTime</c>; its last part is the property.</param>
+    public static Option<TimeSpan?> Option<T>(string name, string description, string setting)
+    {
+        var range = RangeOf<T>(setting);
+        return new(name)
+        {
+            Description = $"{description} ({setting}): {range}. Written as 30s, 5m, 250ms or 00:00:30.",
+            HelpName = "duration",
+            CustomParser = result => range.TryParse(Text(result), out TimeSpan value, out var error) ? value : Fail<TimeSpan?>(result, $"{name} ({setting})", error),
+        };
+    }
 
     /// <summary>A whole-number flag that sets a profile value, checked against that value's declared range.</summary>
-    public static Option<int?> WholeNumber(string name, string description, string helpName, KeepAliveRangeAttribute range) => new(name)
+    public static Option<int?> WholeNumber<T>(string name, string description, string helpName, string setting)
     {
-        Description = $"{description} {range}.",
-        HelpName = helpName,
-        CustomParser = result => range.TryParse(Text(result), out int value, out var error) ? value : Fail<int?>(result, name, error),
-    };
+        var range = RangeOf<T>(setting);
+        return new(name)
+        {
+            Description = $"{description} ({setting}): {range}.",
+            HelpName = helpName,
+            CustomParser = result => range.TryParse(Text(result), out int value, out var error) ? value : Fail<int?>(result, $"{name} ({setting})", error),
+        };
+    }
 
-    /// <summary>The declared range of one option, as the library declares it.</summary>
-    public static KeepAliveRangeAttribute RangeOf<T>(string property) =>
-        typeof(T).GetProperty(property)?.GetCustomAttribute<KeepAliveRangeAttribute>()
-        ?? throw new InvalidOperationException($"{typeof(T).Name}.{property} declares no range.");
+    /// <summary>The declared range of a profile value such as <c>Tcp:IdleTime</c>, as the library declares it on <typeparamref name="T"/>.</summary>
+    public static KeepAliveRangeAttribute RangeOf<T>(string setting) =>
+        typeof(T).GetProperty(setting[(setting.LastIndexOf(':') + 1)..])?.GetCustomAttribute<KeepAliveRangeAttribute>()
+        ?? throw new InvalidOperationException($"{typeof(T).Name} declares no range for {setting}.");
 
     /// <summary>Reports a flag's value as refused; the message starts with the flag.</summary>
     public static T? Fail<T>(ArgumentResult result, string name, string error)
@@ -41,14 +61,9 @@ internal static class Durations
 
     public static string Text(ArgumentResult result) => result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
 
-    private static TimeSpan? Parse(string name, ArgumentResult result, KeepAliveRangeAttribute? range)
+    private static TimeSpan? Parse(string name, ArgumentResult result)
     {
         var text = Text(result);
-        if (range is not null)
-        {
-            return range.TryParse(text, out TimeSpan ranged, out var refused) ? ranged : Fail<TimeSpan?>(result, name, refused);
-        }
-
         if (KeepAliveDuration.TryParse(text, out var value, out var error))
         {
             if (value > TimeSpan.Zero)

@@ -21,21 +21,21 @@ internal sealed class ProfileArguments
 
     public Option<string?> Profile { get; } = new("--profile") { Description = "The profile to use from --settings, e.g. payments.", HelpName = "name" };
 
-    public Option<TimeSpan?> Idle { get; } = Durations.Option("--idle", "Idle time before the first keep-alive probe (Tcp:IdleTime):", Durations.RangeOf<TcpKeepAliveOptions>(nameof(TcpKeepAliveOptions.IdleTime)));
+    public Option<TimeSpan?> Idle { get; } = Durations.Option<TcpKeepAliveOptions>("--idle", "Idle time before the first keep-alive probe", "Tcp:IdleTime");
 
-    public Option<TimeSpan?> Interval { get; } = Durations.Option("--interval", "Time between keep-alive probes (Tcp:Interval):", Durations.RangeOf<TcpKeepAliveOptions>(nameof(TcpKeepAliveOptions.Interval)));
+    public Option<TimeSpan?> Interval { get; } = Durations.Option<TcpKeepAliveOptions>("--interval", "Time between keep-alive probes", "Tcp:Interval");
 
-    public Option<int?> Count { get; } = Durations.WholeNumber("--count", "Unanswered probes before the kernel gives up (Tcp:ProbeCount):", "probes", Durations.RangeOf<TcpKeepAliveOptions>(nameof(TcpKeepAliveOptions.ProbeCount)));
+    public Option<int?> Count { get; } = Durations.WholeNumber<TcpKeepAliveOptions>("--count", "Unanswered probes before the kernel gives up", "probes", "Tcp:ProbeCount");
 
-    public Option<TimeSpan?> UserTimeout { get; } = Durations.Option("--user-timeout", "TCP_USER_TIMEOUT (Linux), a bound on unacknowledged data (Tcp:UserTimeout):", Durations.RangeOf<TcpKeepAliveOptions>(nameof(TcpKeepAliveOptions.UserTimeout)));
+    public Option<TimeSpan?> UserTimeout { get; } = Durations.Option<TcpKeepAliveOptions>("--user-timeout", "TCP_USER_TIMEOUT (Linux), a bound on unacknowledged data", "Tcp:UserTimeout");
 
     public Option<PeerIdleTimeout?> PeerIdleTimeout { get; } = new("--peer-idle-timeout")
     {
-        Description = $"The peer's or middlebox's idle timeout (Heartbeat:PeerIdleTimeout): a preset ({string.Join(", ", KeepAlive.Net.PeerIdleTimeout.Presets.Select(static p => p.PresetName))}) or a duration, {Durations.RangeOf<HeartbeatOptions>(nameof(HeartbeatOptions.PeerIdleTimeout))}.",
+        Description = $"The peer's or middlebox's idle timeout (Heartbeat:PeerIdleTimeout): a preset ({string.Join(", ", KeepAlive.Net.PeerIdleTimeout.Presets.Select(static p => p.PresetName))}) or a duration, {Durations.RangeOf<HeartbeatOptions>("Heartbeat:PeerIdleTimeout")}.",
         HelpName = "preset|duration",
         CustomParser = static result => KeepAlive.Net.PeerIdleTimeout.TryParse(Durations.Text(result), out var value, out var error)
             ? value
-            : Durations.Fail<PeerIdleTimeout?>(result, "--peer-idle-timeout", error),
+            : Durations.Fail<PeerIdleTimeout?>(result, "--peer-idle-timeout (Heartbeat:PeerIdleTimeout)", error),
     };
 
     public void AddTo(Command command)

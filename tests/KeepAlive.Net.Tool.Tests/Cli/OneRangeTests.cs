@@ -64,7 +64,7 @@ public sealed class OneRangeTests
             if (Flags.TryGetValue(setting, out var flag))
             {
                 var (_, _, error) = await ToolRun.InProcessAsync("show", flag, text);
-                entryPoints.Add(($"keepalive show {flag}", [.. error.Split('\n').Where(l => l.StartsWith(flag + ": ", StringComparison.Ordinal))]));
+                entryPoints.Add(($"keepalive show {flag}", [.. error.Split('\n').Where(l => l.StartsWith($"{flag} ({setting}): ", StringComparison.Ordinal))]));
             }
 
             foreach (var (name, messages) in entryPoints)

@@ -136,21 +136,21 @@ public sealed class ShowTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--idle", "3h", "'3h' is above the ceiling of 2h: ")]
-    [InlineData("--idle", "99999999999999999999d", "'99999999999999999999d' is above the ceiling of 2h: ")]
-    [InlineData("--interval", "500ms", "'500ms' is below the floor of 1s: ")]
-    [InlineData("--count", "99999999999", "'99999999999' is above the ceiling of 127: ")]
-    [InlineData("--count", "three", "'three' is not a whole number")]
-    [InlineData("--user-timeout", "2h", "'2h' is above the ceiling of 1h: ")]
-    [InlineData("--peer-idle-timeout", "2d", "'2d' is above the ceiling of 1d: ")]
-    [InlineData("--peer-idle-timeout", "AwsNbl", "'AwsNbl' is neither a preset nor a duration. Did you mean 'AwsNlb'?")]
-    public async Task Show_FlagOutsideTheDeclaredRange_ExitsTwoWithTheLibrarysWords(string option, string value, string message)
+    [InlineData("--idle", "3h", "Tcp:IdleTime", "'3h' is above the ceiling of 2h: ")]
+    [InlineData("--idle", "99999999999999999999d", "Tcp:IdleTime", "'99999999999999999999d' is above the ceiling of 2h: ")]
+    [InlineData("--interval", "500ms", "Tcp:Interval", "'500ms' is below the floor of 1s: ")]
+    [InlineData("--count", "99999999999", "Tcp:ProbeCount", "'99999999999' is above the ceiling of 127: ")]
+    [InlineData("--count", "three", "Tcp:ProbeCount", "'three' is not a whole number")]
+    [InlineData("--user-timeout", "2h", "Tcp:UserTimeout", "'2h' is above the ceiling of 1h: ")]
+    [InlineData("--peer-idle-timeout", "2d", "Heartbeat:PeerIdleTimeout", "'2d' is above the ceiling of 1d: ")]
+    [InlineData("--peer-idle-timeout", "AwsNbl", "Heartbeat:PeerIdleTimeout", "'AwsNbl' is neither a preset nor a duration. Did you mean 'AwsNlb'?")]
+    public async Task Show_FlagOutsideTheDeclaredRange_ExitsTwoWithTheLibrarysWords(string option, string value, string setting, string message)
     {
         var (exitCode, output, error) = await ToolRun.InProcessAsync("show", option, value);
 
         exitCode.Should().Be(2);
         output.Should().BeEmpty();
-        error.Should().Contain($"{option}: {message}").And.Contain("Fix:");
+        error.Should().Contain($"{option} ({setting}): {message}").And.Contain("Fix:");
     }
 
     [Fact]
