@@ -10,7 +10,7 @@ namespace KeepAlive.Net.Heartbeats;
 internal static class BurstRoom
 {
     /// <summary>Buffers at most this big are never trimmed.</summary>
-    public const int Kept = 1024;
+    public const int Kept = 64;
 
     /// <summary>The capacity to keep for <paramref name="used"/> items: the same unless it is over <see cref="Kept"/> and more than 8 times the use.</summary>
     public static int Trimmed(int capacity, int used) =>

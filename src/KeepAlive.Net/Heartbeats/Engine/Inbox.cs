@@ -12,7 +12,6 @@ internal sealed class Inbox
     private readonly TimerWait _wait;
     private List<Entry> _posted = [];
     private long _plannedWake = long.MaxValue;
-    private int _lastTaken;
 
     public Inbox(TimerWait wait) => _wait = wait;
 
@@ -78,15 +77,16 @@ internal sealed class Inbox
     public List<Entry> Take(List<Entry> spare)
     {
         spare.Clear();
-        BurstRoom.Trim(spare, _lastTaken);
 
+        List<Entry> taken;
         lock (_lock)
         {
-            var taken = _posted;
+            taken = _posted;
             _posted = spare;
-            _lastTaken = taken.Count;
-            return taken;
         }
+
+        BurstRoom.Trim(taken, taken.Count); // what it holds is the use it had: give back a burst's room as soon as it is taken
+        return taken;
     }
 
     private void Post(in Entry entry)

@@ -98,6 +98,21 @@ internal sealed class SlotTable
         }
     }
 
+    /// <summary>Cancels every registration's token (the scheduler stops); the callbacks run outside the lock.</summary>
+    public void CancelAll()
+    {
+        SlotExtras[] all;
+        lock (_lock)
+        {
+            all = [.. _extras.Values];
+        }
+
+        foreach (var extras in all)
+        {
+            extras.Cancel();
+        }
+    }
+
     public SlotExtras GetOrAddExtras(int slot)
     {
         lock (_lock)

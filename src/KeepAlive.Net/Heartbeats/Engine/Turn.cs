@@ -77,6 +77,10 @@ internal sealed class Turn
         Interlocked.Exchange(ref BatchStart, now); // a full fence: a standby checks it after clearing its alarm
     }
 
+    /// <summary>Whether the last batch left burst room to give back (checked by the owner before it sleeps).</summary>
+    public bool HasBurstRoom(List<WorkItem> batch) =>
+        BurstRoom.Trimmed(Items.Length, 0) < Items.Length || BurstRoom.Trimmed(batch.Capacity, 0) < batch.Capacity;
+
     /// <summary>Claims one item for a helper: false once the batch is exhausted, closed or taken over.</summary>
     public bool TryClaimForHelper(out WorkItem item)
     {
