@@ -36,10 +36,12 @@ public sealed class RedisBehindNatTests(RedisLab fixture) : IClassFixture<RedisL
     {
         var (lab, server) = fixture.Server.Start();
         using var profiles = ClientProfiles.InCode("nat", NatProfiles.TcpOnly);
+        var before = ClientSockets.Snapshot(server.EndPoint);
         using var redis = Connect(lab, Options(server.EndPoint).UseKeepAlive(profiles.Profiles, "nat"));
         var db = redis.GetDatabase();
         db.Ping();
-        redis.GetEndPoints().Should().ContainSingle();
+        var sockets = ClientSockets.NewSince(server.EndPoint, before);
+        sockets.Should().NotBeEmpty();
 
         if (starveThePool)
         {
@@ -57,7 +59,7 @@ public sealed class RedisBehindNatTests(RedisLab fixture) : IClassFixture<RedisL
         NatProfiles.Report($"Redis, profile, idle 10 s (pool starved: {starveThePool}): next PING answered in {watch.Elapsed.TotalMilliseconds:0} ms");
         watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(2), "the kernel's probes kept the NAT's mapping alive; the client's own PING (every 60 s) never ran");
         latency.Should().BeLessThan(TimeSpan.FromSeconds(2));
-        ClientSockets.ConnectedTo(server.EndPoint).Should().NotBeEmpty().And.OnlyContain(s => ClientSockets.IsEstablished(s), "the same connection answered");
+        sockets.Should().OnlyContain(s => ClientSockets.IsEstablished(s), "the same connections answered: none was lost and reopened");
     }
 
     [Fact]
@@ -65,9 +67,10 @@ public sealed class RedisBehindNatTests(RedisLab fixture) : IClassFixture<RedisL
     {
         var (lab, server) = fixture.Server.Start();
         using var profiles = ClientProfiles.InCode("nat", NatProfiles.TcpOnly);
+        var before = ClientSockets.Snapshot(server.EndPoint);
         using var redis = Connect(lab, Options(server.EndPoint).UseKeepAlive(profiles.Profiles, "nat"));
         redis.GetDatabase().Ping();
-        var socket = ClientSockets.ConnectedTo(server.EndPoint)[0];
+        var socket = ClientSockets.NewSince(server.EndPoint, before)[0];
         var bound = socket.View.GetKeepAlive().DeadPeerDetectionTime!.Value;
         using var failed = new ManualResetEventSlim();
         ConnectionFailureType? failure = null;
@@ -99,9 +102,10 @@ public sealed class RedisBehindNatTests(RedisLab fixture) : IClassFixture<RedisL
     public void Defaults_ServerLinkCut_NothingNoticesForLong()
     {
         var (lab, server) = fixture.Server.Start();
+        var before = ClientSockets.Snapshot(server.EndPoint);
         using var redis = Connect(lab, Options(server.EndPoint));
         redis.GetDatabase().Ping();
-        var socket = ClientSockets.ConnectedTo(server.EndPoint)[0];
+        var socket = ClientSockets.NewSince(server.EndPoint, before)[0];
         var kernel = socket.View.GetKeepAlive();
         var failed = false;
         redis.ConnectionFailed += (_, _) => failed = true;
@@ -126,10 +130,11 @@ public sealed class RedisBehindNatTests(RedisLab fixture) : IClassFixture<RedisL
     {
         var (lab, server) = fixture.Server.Start();
         using var profiles = ClientProfiles.InCode("readback", NatProfiles.ReadBack);
+        var before = ClientSockets.Snapshot(server.EndPoint);
         using var redis = Connect(lab, Options(server.EndPoint).UseKeepAlive(profiles.Profiles, "readback"));
         redis.GetDatabase().Ping();
 
-        var sockets = ClientSockets.ConnectedTo(server.EndPoint);
+        var sockets = ClientSockets.NewSince(server.EndPoint, before);
         sockets.Should().NotBeEmpty();
         foreach (var socket in sockets)
         {

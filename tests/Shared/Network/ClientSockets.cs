@@ -50,11 +50,18 @@ internal static class ClientSockets
         return found;
     }
 
-    /// <summary>The one socket connected to <paramref name="remote"/>; fails the test when there is none or more than one.</summary>
-    public static Found Single(IPEndPoint remote)
+    /// <summary>The sockets connected to <paramref name="remote"/> now (other tests' connections), to tell a new one from them.</summary>
+    public static HashSet<string> Snapshot(IPEndPoint remote) => [.. ConnectedTo(remote).Select(static s => s.Inode)];
+
+    /// <summary>The established sockets connected to <paramref name="remote"/> that were not in <paramref name="before"/>.</summary>
+    public static IReadOnlyList<Found> NewSince(IPEndPoint remote, HashSet<string> before) =>
+        [.. ConnectedTo(remote).Where(s => !before.Contains(s.Inode) && IsEstablished(s))];
+
+    /// <summary>The one established socket connected to <paramref name="remote"/> that was not in <paramref name="before"/>; fails the test when there is none or more than one.</summary>
+    public static Found SingleNew(IPEndPoint remote, HashSet<string> before)
     {
-        var found = ConnectedTo(remote);
-        found.Should().ContainSingle($"the client holds one connection to {remote}");
+        var found = NewSince(remote, before);
+        found.Should().ContainSingle($"the client opened one connection to {remote}");
         return found[0];
     }
 
