@@ -53,11 +53,7 @@ public static class KeepAliveNatsExtensions
 
         if (settings.HeartbeatInterval is { } interval)
         {
-            if (options.PingInterval != NatsOpts.Default.PingInterval && options.PingInterval != interval)
-            {
-                settings.ReportOverride("NatsOpts.PingInterval", Show(options.PingInterval), "Heartbeat:Interval", Show(interval));
-            }
-
+            settings.ReportIfOverridden("NatsOpts.PingInterval", options.PingInterval, NatsOpts.Default.PingInterval, "Heartbeat:Interval", interval, Show);
             result = result with { PingInterval = interval };
             notes.Add($"PingInterval {Show(interval)} from Heartbeat:Interval");
         }
@@ -69,11 +65,7 @@ public static class KeepAliveNatsExtensions
         if (settings.HeartbeatTimeout is { } timeout && result.PingInterval > TimeSpan.Zero)
         {
             var maxPingOut = (int)Math.Clamp(Math.Ceiling(timeout / result.PingInterval), 1, int.MaxValue);
-            if (options.MaxPingOut != NatsOpts.Default.MaxPingOut && options.MaxPingOut != maxPingOut)
-            {
-                settings.ReportOverride("NatsOpts.MaxPingOut", options.MaxPingOut.ToString(CultureInfo.InvariantCulture), "Heartbeat:Timeout", maxPingOut.ToString(CultureInfo.InvariantCulture));
-            }
-
+            settings.ReportIfOverridden("NatsOpts.MaxPingOut", options.MaxPingOut, NatsOpts.Default.MaxPingOut, "Heartbeat:Timeout", maxPingOut, static n => n.ToString(CultureInfo.InvariantCulture));
             result = result with { MaxPingOut = maxPingOut };
             notes.Add(string.Create(CultureInfo.InvariantCulture, $"MaxPingOut {maxPingOut} = ceil(Heartbeat:Timeout {Show(timeout)} / PingInterval {Show(result.PingInterval)}): a silent server is dropped after about {Show(result.PingInterval * maxPingOut)}"));
         }

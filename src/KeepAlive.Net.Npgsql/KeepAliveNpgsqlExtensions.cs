@@ -45,8 +45,8 @@ public static class KeepAliveNpgsqlExtensions
         {
             var idle = settings.ToWholeSeconds(tcp.IdleTime, "Tcp:IdleTime", "Tcp Keepalive Time");
             var interval = settings.ToWholeSeconds(tcp.Interval, "Tcp:Interval", "Tcp Keepalive Interval");
-            Override(settings, "Tcp Keepalive Time", connection.TcpKeepAliveTime, idle, "Tcp:IdleTime");
-            Override(settings, "Tcp Keepalive Interval", connection.TcpKeepAliveInterval, interval, "Tcp:Interval");
+            settings.ReportIfOverridden("Tcp Keepalive Time", connection.TcpKeepAliveTime, 0, "Tcp:IdleTime", idle, Seconds);
+            settings.ReportIfOverridden("Tcp Keepalive Interval", connection.TcpKeepAliveInterval, 0, "Tcp:Interval", interval, Seconds);
             connection.TcpKeepAlive = true;
             connection.TcpKeepAliveTime = idle;
             connection.TcpKeepAliveInterval = interval;
@@ -66,18 +66,13 @@ public static class KeepAliveNpgsqlExtensions
         if (settings.HeartbeatInterval is { } heartbeat)
         {
             var seconds = (int)heartbeat.TotalSeconds;
-            Override(settings, "Keepalive", connection.KeepAlive, seconds, "Heartbeat:Interval");
+            settings.ReportIfOverridden("Keepalive", connection.KeepAlive, 0, "Heartbeat:Interval", seconds, Seconds);
             connection.KeepAlive = seconds;
             notes.Add(Invariant($"Keepalive (a query on an idle connection, from a thread-pool timer) every {seconds} s from Heartbeat:Interval"));
         }
         else
         {
             notes.Add(Invariant($"Keepalive stays {(connection.KeepAlive == 0 ? "off" : $"{connection.KeepAlive} s")} (Heartbeat:Interval is not set)"));
-        }
-
-        if (settings.Profile.Heartbeat?.Timeout is not null)
-        {
-            notes.Add("Heartbeat:Timeout is not used: " + Client.WithoutHeartbeatTimeout);
         }
 
         if (connection.Host?.StartsWith('/') == true)
@@ -100,14 +95,7 @@ public static class KeepAliveNpgsqlExtensions
         return builder.UseKeepAlive(services.GetRequiredService<IKeepAliveProfiles>(), profileName);
     }
 
-    // A value of the connection string set by hand (non-zero) that the profile replaces.
-    private static void Override(KeepAliveClientSettings settings, string setting, int handSet, int fromProfile, string profileKey)
-    {
-        if (handSet != 0 && handSet != fromProfile)
-        {
-            settings.ReportOverride(setting, Invariant($"{handSet} s"), profileKey, Invariant($"{fromProfile} s"));
-        }
-    }
+    private static string Seconds(int seconds) => Invariant($"{seconds} s");
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

@@ -55,22 +55,13 @@ public static class KeepAliveRabbitMQExtensions
 
         if (settings.HeartbeatInterval is { } interval)
         {
-            if (factory.RequestedHeartbeat != ConnectionFactory.DefaultHeartbeat && factory.RequestedHeartbeat != interval)
-            {
-                settings.ReportOverride("ConnectionFactory.RequestedHeartbeat", Show(factory.RequestedHeartbeat), "Heartbeat:Interval", Show(interval));
-            }
-
+            settings.ReportIfOverridden("ConnectionFactory.RequestedHeartbeat", factory.RequestedHeartbeat, ConnectionFactory.DefaultHeartbeat, "Heartbeat:Interval", interval, Show);
             factory.RequestedHeartbeat = interval;
             notes.Add($"RequestedHeartbeat {Show(interval)} from Heartbeat:Interval (a frame every half of it; the broker may negotiate lower)");
         }
         else
         {
             notes.Add($"RequestedHeartbeat stays {Show(factory.RequestedHeartbeat)} (Heartbeat:Interval is not set)");
-        }
-
-        if (settings.Profile.Heartbeat?.Timeout is not null)
-        {
-            notes.Add("Heartbeat:Timeout is not used: " + Client.WithoutHeartbeatTimeout);
         }
 
         settings.ReportApplied(notes);

@@ -57,23 +57,13 @@ public static class KeepAliveRedisExtensions
         if (settings.HeartbeatInterval is { } interval)
         {
             var seconds = (int)interval.TotalSeconds;
-            var clientDefault = (int)options.Defaults.KeepAliveInterval.TotalSeconds;
-            if (options.KeepAlive != clientDefault && options.KeepAlive != seconds)
-            {
-                settings.ReportOverride("ConfigurationOptions.KeepAlive", Seconds(options.KeepAlive), "Heartbeat:Interval", Seconds(seconds));
-            }
-
+            settings.ReportIfOverridden("ConfigurationOptions.KeepAlive", options.KeepAlive, (int)options.Defaults.KeepAliveInterval.TotalSeconds, "Heartbeat:Interval", seconds, Seconds);
             options.KeepAlive = seconds;
             notes.Add(Invariant($"KeepAlive (PING when idle) every {seconds} s from Heartbeat:Interval"));
         }
         else
         {
             notes.Add(Invariant($"KeepAlive stays {options.KeepAlive} s (Heartbeat:Interval is not set)"));
-        }
-
-        if (settings.Profile.Heartbeat?.Timeout is not null)
-        {
-            notes.Add("Heartbeat:Timeout is not used: " + Client.WithoutHeartbeatTimeout);
         }
 
         settings.ReportApplied(notes);

@@ -143,6 +143,27 @@ public sealed class KeepAliveClientSettings
         return settings;
     }
 
+    /// <summary>
+    /// Warns when a client option was set by hand (it differs from the client's default) to something other than what the
+    /// profile sets: the profile's value wins (event <see cref="KeepAliveEventIds.ClientOptionOverridden"/>).
+    /// </summary>
+    /// <typeparam name="T">The option's type.</typeparam>
+    /// <param name="clientSetting">The client's option, e.g. <c>ConfigurationOptions.KeepAlive</c>.</param>
+    /// <param name="current">The option's value before the profile is applied.</param>
+    /// <param name="clientDefault">The client's default for the option (a value equal to it counts as not set by hand).</param>
+    /// <param name="profileKey">The profile setting that wins, e.g. <c>Heartbeat:Interval</c>.</param>
+    /// <param name="fromProfile">The value the client gets from the profile.</param>
+    /// <param name="format">Formats a value for the message.</param>
+    public void ReportIfOverridden<T>(string clientSetting, T current, T clientDefault, string profileKey, T fromProfile, Func<T, string> format)
+        where T : IEquatable<T>
+    {
+        ArgumentNullException.ThrowIfNull(format);
+        if (!current.Equals(clientDefault) && !current.Equals(fromProfile))
+        {
+            ReportOverride(clientSetting, format(current), profileKey, format(fromProfile));
+        }
+    }
+
     /// <summary>Warns that a client option set by hand conflicts with the profile, whose value wins (event <see cref="KeepAliveEventIds.ClientOptionOverridden"/>).</summary>
     /// <param name="clientSetting">The client's option, e.g. <c>ConfigurationOptions.KeepAlive</c>.</param>
     /// <param name="handSetValue">The value that was set by hand.</param>
@@ -153,7 +174,8 @@ public sealed class KeepAliveClientSettings
 
     /// <summary>
     /// Logs once what the profile set on the client (event <see cref="KeepAliveEventIds.ClientProfileApplied"/>,
-    /// Information): the client package's notes, then <see cref="Adjustments"/>.
+    /// Information): the client package's notes, that <c>Heartbeat:Timeout</c> is not used when the profile sets one the
+    /// client cannot take (<see cref="KeepAliveClientDescription.WithoutHeartbeatTimeout"/>), then <see cref="Adjustments"/>.
     /// </summary>
     /// <param name="notes">What was applied, what keeps the client's own value and what the client cannot do, one sentence each.</param>
     public void ReportApplied(IEnumerable<string> notes)
@@ -161,7 +183,10 @@ public sealed class KeepAliveClientSettings
         ArgumentNullException.ThrowIfNull(notes);
         if (_logger.IsEnabled(LogLevel.Information))
         {
-            var applied = string.Join("; ", notes.Concat(_adjustments));
+            IEnumerable<string> unusedTimeout = Profile.Heartbeat?.Timeout is not null && Client.HeartbeatTimeoutSetting is null
+                ? ["Heartbeat:Timeout is not used: " + Client.WithoutHeartbeatTimeout]
+                : [];
+            var applied = string.Join("; ", notes.Concat(unusedTimeout).Concat(_adjustments));
             Log.ClientProfileApplied(_logger, Client.ClientName, ProfileName, applied);
         }
     }
