@@ -67,6 +67,22 @@ public sealed class RabbitMqProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_ProfileReloaded_TheNextSocketGetsTheNewValuesAndABadReloadKeepsTheLastGoodOnes()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:orders:Tcp:IdleTime", "7s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var factory = new ConnectionFactory().UseKeepAlive(profiles.Profiles, "orders");
+
+        IdleOfTheNextSocket(factory).Should().Be(TimeSpan.FromSeconds(7));
+        configuration["KeepAlive:Profiles:orders:Tcp:IdleTime"] = "9s";
+        configuration.Reload();
+        IdleOfTheNextSocket(factory).Should().Be(TimeSpan.FromSeconds(9), "a connection (or an automatic recovery) opened after the reload gets the new values");
+        configuration["KeepAlive:Profiles:orders:Tcp:IdleTime"] = "10";
+        configuration.Reload();
+        IdleOfTheNextSocket(factory).Should().Be(TimeSpan.FromSeconds(9), "a bad reload (a bare number) keeps the last good values");
+    }
+
+    [Fact]
     public void UseKeepAlive_UnknownProfile_Throws()
     {
         using var profiles = ClientProfiles.InCode("orders", _ => { });
@@ -110,5 +126,11 @@ public sealed class RabbitMqProfileMappingTests
 
         error.Should().BeOfType<OptionsValidationException>().Which.Failures.Should().ContainSingle().Which.Should()
             .StartWith("KeepAlive:Profiles:orders:Tcp:Enabled: the profile sets nothing RabbitMQ.Client can use").And.Contain("Fix:");
+    }
+
+    private static TimeSpan? IdleOfTheNextSocket(ConnectionFactory factory)
+    {
+        using var client = factory.SocketFactory(AddressFamily.InterNetwork);
+        return client.Client.GetKeepAlive().IdleTime;
     }
 }

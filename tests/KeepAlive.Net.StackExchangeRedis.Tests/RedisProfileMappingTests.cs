@@ -74,6 +74,23 @@ public sealed class RedisProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_ProfileReloaded_TheNextSocketGetsTheNewValuesAndABadReloadKeepsTheLastGoodOnes()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:cache:Tcp:IdleTime", "7s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var options = new ConfigurationOptions().UseKeepAlive(profiles.Profiles, "cache");
+
+        IdleOfTheNextSocket(options).Should().Be(TimeSpan.FromSeconds(7));
+        configuration["KeepAlive:Profiles:cache:Tcp:IdleTime"] = "9s";
+        configuration.Reload();
+        IdleOfTheNextSocket(options).Should().Be(TimeSpan.FromSeconds(9), "a reconnection after the reload gets the new values");
+        configuration["KeepAlive:Profiles:cache:Tcp:IdleTime"] = "-1s";
+        configuration.Reload();
+        IdleOfTheNextSocket(options).Should().Be(TimeSpan.FromSeconds(9), "a bad reload keeps the last good values");
+        profiles.Messages(KeepAliveEventIds.ProfileReloadRejected).Should().ContainSingle();
+    }
+
+    [Fact]
     public void UseKeepAlive_UnknownProfile_Throws()
     {
         using var profiles = ClientProfiles.InCode("cache", _ => { });
@@ -117,5 +134,12 @@ public sealed class RedisProfileMappingTests
 
         error.Should().BeOfType<OptionsValidationException>().Which.Failures.Should().ContainSingle().Which.Should()
             .StartWith("KeepAlive:Profiles:cache:Heartbeat:Interval: Heartbeat:Interval is 500ms, but StackExchange.Redis counts ConfigurationOptions.KeepAlive in whole seconds").And.Contain("Fix:");
+    }
+
+    private static TimeSpan? IdleOfTheNextSocket(ConfigurationOptions options)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        options.BeforeSocketConnect!(Server, ConnectionType.Interactive, socket);
+        return socket.GetKeepAlive().IdleTime;
     }
 }
