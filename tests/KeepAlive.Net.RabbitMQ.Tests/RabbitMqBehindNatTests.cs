@@ -28,7 +28,8 @@ public sealed class RabbitMqBehindNatTests(RabbitMqLab fixture) : IClassFixture<
         NatProfiles.Report($"RabbitMQ, defaults, idle 5 s behind the 2 s NAT: next queue.declare {(failure is null ? "answered" : failure.GetType().Name)} after {watch.Elapsed.TotalSeconds:0.0} s");
         failure.Should().NotBeNull("the NAT forgot the flow: the request is dropped and the client waits for its ContinuationTimeout (20 s)");
         watch.Elapsed.Should().BeGreaterThan(TimeSpan.FromSeconds(10), "the command hangs until the client's own timeout; it does not fail fast");
-        await connection.AbortAsync(); // the flow is gone: do not wait for a close handshake that cannot arrive
+        await channel.AbortAsync(TestContext.Current.CancellationToken); // the flow is gone: do not wait for close handshakes that cannot arrive
+        await connection.AbortAsync();
     }
 
     [Theory]
