@@ -89,12 +89,13 @@ public sealed class KeepAliveClientSettingsTests
     [Fact]
     public void Create_HeartbeatAboveWhatTheClientCarries_Refused()
     {
-        using var services = InCode(p => p.Heartbeat.Interval = TimeSpan.FromHours(19));
+        using var services = InCode(p => p.Heartbeat.Interval = TimeSpan.FromSeconds(45));
+        var shortClient = new KeepAliveClientDescription("ShortClient", "ShortOptions.Heartbeat") { MaxHeartbeatInterval = TimeSpan.FromSeconds(30) };
 
-        var act = () => KeepAliveClientSettings.Create(services.GetRequiredService<IKeepAliveProfiles>(), "p", Client);
+        var act = () => KeepAliveClientSettings.Create(services.GetRequiredService<IKeepAliveProfiles>(), "p", shortClient);
 
         act.Should().Throw<OptionsValidationException>().Which.Failures.Should().ContainSingle()
-            .Which.Should().Be("KeepAlive profile 'p' (configured in code) Heartbeat:Interval: Heartbeat:Interval is 19h, above the 18h12m15s that TestClient can carry in TestOptions.Heartbeat. Fix: set Heartbeat:Interval to at most 18h12m15s.");
+            .Which.Should().Be("KeepAlive profile 'p' (configured in code) Heartbeat:Interval: Heartbeat:Interval is 45s, above the 30s that ShortClient can carry in ShortOptions.Heartbeat. Fix: set Heartbeat:Interval to at most 30s.");
     }
 
     [Fact]

@@ -34,7 +34,7 @@ internal static class KeepAliveClientRules
         return errors;
     }
 
-    public static string Show(TimeSpan value) => HttpProfileRules.Show(value);
+    public static string Show(TimeSpan value) => KeepAliveDuration.Format(value);
 
     public static string Text(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
