@@ -61,7 +61,9 @@ internal static class AnalysisJson
         }
 
         json.WriteEndArray();
+        json.WriteNumber("answeredProbes", flow.AnsweredProbes);
         json.WriteNumber("unansweredProbes", flow.UnansweredProbes);
+        json.WriteNumber("unansweredInARow", flow.UnansweredInARow);
         Seconds(json, "maxSilence", flow.MaxSilence);
         if (flow.EndedBy is { } endedBy)
         {

@@ -13,6 +13,9 @@ internal sealed record FlowReport
 
     public required int KeepAliveAcks { get; init; }
 
+    /// <summary>Probes the other side answered (with anything but a RST): <see cref="KeepAliveProbes"/> minus this is <see cref="UnansweredProbes"/>.</summary>
+    public required int AnsweredProbes { get; init; }
+
     /// <summary>Frame numbers of the probes, comparable with tshark's <c>tcp.analysis.keep_alive</c>.</summary>
     public required IReadOnlyList<long> ProbeFrames { get; init; }
 
@@ -22,8 +25,11 @@ internal sealed record FlowReport
     /// <summary>How long the prober had heard nothing when it sent its first probe: the kernel's idle time.</summary>
     public double? FirstProbeAfterIdle { get; init; }
 
-    /// <summary>The longest run of probes in a row that got no answer.</summary>
-    public int UnansweredProbes { get; init; }
+    /// <summary>Probes that got no answer: <see cref="KeepAliveProbes"/> minus <see cref="AnsweredProbes"/>.</summary>
+    public int UnansweredProbes => KeepAliveProbes - AnsweredProbes;
+
+    /// <summary>The longest run of probes in a row that got no answer (the prober's count, when the flow died).</summary>
+    public int UnansweredInARow { get; init; }
 
     public required double MaxDataGap { get; init; }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using KeepAlive.Net.Tool.Cli;
 
 namespace KeepAlive.Net.Tool.Analyze;
 
@@ -19,43 +20,43 @@ internal static class FlowVerdict
         {
             finding = true;
             var how = end == "rst"
-                ? Text($"its kernel reset the connection {S(endAfterIdle)} after the last data")
-                : Text($"the probes stopped {S(walk.End is null && walk.LastTime is { } t && walk.LastDataTime is { } d ? t - d : null)} after the last data: the kernel gave up");
-            parts.Add(Text($"dead peer: {walk.MaxUnansweredProbes} keep-alive probes from the {walk.Side(prober)} went unanswered and {how} (implies idle {S(walk.FirstProbeAfterIdle)}, interval {S(walk.ProbeInterval)}, count {walk.MaxUnansweredProbes})"));
+                ? Text($"its kernel reset the connection {Units.Seconds(endAfterIdle)} after the last data")
+                : Text($"the probes stopped {Units.Seconds(walk.End is null && walk.LastTime is { } t && walk.LastDataTime is { } d ? t - d : null)} after the last data: the kernel gave up");
+            parts.Add(Text($"dead peer: {walk.MaxUnansweredProbes} keep-alive probes from the {walk.Side(prober)} went unanswered and {how} (implies idle {Units.Seconds(walk.FirstProbeAfterIdle)}, interval {Units.Seconds(walk.ProbeInterval)}, count {walk.MaxUnansweredProbes})"));
         }
         else if (end == "rst")
         {
             finding = true;
             var beyond = idleTimeout is { } t && endAfterIdle >= t
-                ? Text($", longer than the idle timeout of {S(t)}: the signature of a middlebox or peer idle timeout")
+                ? Text($", longer than the idle timeout of {Units.Seconds(t)}: the signature of a middlebox or peer idle timeout")
                 : string.Empty;
-            parts.Add(Text($"reset by the {walk.Side(walk.End!.Source)} after {S(endAfterIdle)} without data{beyond}"));
+            parts.Add(Text($"reset by the {walk.Side(walk.End!.Source)} after {Units.Seconds(endAfterIdle)} without data{beyond}"));
         }
         else if (silent && walk.MaxUnansweredProbes == 0)
         {
             finding = true;
             var beyond = idleTimeout is { } t && walk.SilenceBeforeUnanswered >= t
-                ? Text($" (longer than the idle timeout of {S(t)})")
+                ? Text($" (longer than the idle timeout of {Units.Seconds(t)})")
                 : string.Empty;
-            parts.Add(Text($"went silent: {walk.Unanswered} segments from the {walk.Side(walk.UnansweredFrom!)} sent after {S(walk.SilenceBeforeUnanswered)} idle{beyond} were never answered: the peer, or a middlebox such as a NAT or load balancer, forgot the connection"));
+            parts.Add(Text($"went silent: {walk.Unanswered} segments from the {walk.Side(walk.UnansweredFrom!)} sent after {Units.Seconds(walk.SilenceBeforeUnanswered)} idle{beyond} were never answered: the peer, or a middlebox such as a NAT or load balancer, forgot the connection"));
         }
 
         if (late.Count > 0)
         {
             finding = true;
             var worst = late.MaxBy(static l => l.Gap)!;
-            parts.Add(Text($"{late.Count} late heartbeat{(late.Count == 1 ? string.Empty : "s")}: the worst left at {S(worst.At)} from {worst.From}, {S(worst.Gap)} after the previous data ({S(worst.Late)} late for a {S(settings.HeartbeatInterval!.Value.TotalSeconds)} interval)"));
+            parts.Add(Text($"{late.Count} late heartbeat{(late.Count == 1 ? string.Empty : "s")}: the worst left at {Units.Seconds(worst.At)} from {worst.From}, {Units.Seconds(worst.Gap)} after the previous data ({Units.Seconds(worst.Late)} late for a {Units.Seconds(settings.HeartbeatInterval!.Value.TotalSeconds)} interval)"));
         }
 
         if (idleTimeout is { } timeout && walk.MaxSilence >= timeout && !silent && end != "rst")
         {
             finding = true;
-            parts.Add(Text($"the flow was silent for {S(walk.MaxSilence)}, at least the idle timeout of {S(timeout)}"));
+            parts.Add(Text($"the flow was silent for {Units.Seconds(walk.MaxSilence)}, at least the idle timeout of {Units.Seconds(timeout)}"));
         }
 
         if (walk.ProbeFrames.Count > 0 && DeadPeer(walk, end) is null)
         {
-            parts.Add(Text($"{walk.ProbeFrames.Count} keep-alive probes, {walk.ProbeAnswers} answered (first after {S(walk.FirstProbeAfterIdle)} idle)"));
+            parts.Add(Text($"{walk.ProbeFrames.Count} keep-alive probes, {walk.AnsweredProbes} answered, {walk.ProbeFrames.Count - walk.AnsweredProbes} unanswered (first after {Units.Seconds(walk.FirstProbeAfterIdle)} idle)"));
         }
 
         if (end == "fin")
@@ -78,7 +79,8 @@ internal static class FlowVerdict
             ProbeFrames = walk.ProbeFrames,
             ProbeInterval = walk.ProbeInterval,
             FirstProbeAfterIdle = walk.FirstProbeAfterIdle,
-            UnansweredProbes = walk.MaxUnansweredProbes,
+            AnsweredProbes = walk.AnsweredProbes,
+            UnansweredInARow = walk.MaxUnansweredProbes,
             MaxDataGap = maxGap,
             MaxSilence = walk.MaxSilence,
             LateHeartbeats = late,
@@ -146,9 +148,6 @@ internal static class FlowVerdict
         var before = walk.Data.LastOrDefault(d => d.Frame < end.Frame);
         return before.From is null ? walk.FirstTime : before.Time;
     }
-
-    internal static string S(double? seconds) =>
-        seconds is { } s ? s.ToString("0.###", CultureInfo.InvariantCulture) + " s" : "n/a";
 
     private static string Text(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

@@ -14,7 +14,11 @@ internal sealed class FlowWalk(IPEndPoint client)
 
     public List<long> ProbeFrames { get; } = [];
 
+    /// <summary>Wireshark's <c>tcp.analysis.keep_alive_ack</c>: empty segments that repeat the last ACK and window right after a probe.</summary>
     public int ProbeAnswers { get; private set; }
+
+    /// <summary>Probes the other side answered with anything but a RST before the prober sent its next one: proof the peer was alive.</summary>
+    public int AnsweredProbes { get; private set; }
 
     public int MaxUnansweredProbes { get; private set; }
 
@@ -107,10 +111,11 @@ internal sealed class FlowWalk(IPEndPoint client)
     {
         if (!probe)
         {
-            if (_lastProbe is not null && !segment.Source.Equals(_lastProbe.Source) && _unansweredInARow > 0)
+            if (_lastProbe is not null && !segment.Source.Equals(_lastProbe.Source) && _unansweredInARow > 0 && !segment.Has(TcpFlags.Rst))
             {
                 // The other side spoke: the last probe of the run was answered, the ones before it were not.
                 MaxUnansweredProbes = Math.Max(MaxUnansweredProbes, _unansweredInARow - 1);
+                AnsweredProbes++;
                 _unansweredInARow = 0;
             }
 

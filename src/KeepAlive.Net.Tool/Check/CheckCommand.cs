@@ -97,7 +97,7 @@ internal static class CheckCommand
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new ToolInputException($"{target} ({peer}): no answer to the connection request within {KeepAliveDuration.Format(ConnectTimeout)} (a firewall may drop it).", e);
+            throw new ToolInputException($"{target} ({peer}): no answer to the connection request within {Units.Time(ConnectTimeout)} (a firewall may drop it).", e);
         }
     }
 }
