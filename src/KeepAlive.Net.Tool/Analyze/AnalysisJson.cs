@@ -1,14 +1,13 @@
 using System.Text.Json;
+using KeepAlive.Net.Tool.Cli;
 
 namespace KeepAlive.Net.Tool.Analyze;
 
 /// <summary>Writes <c>analyze --json</c>: one object, <c>{"flows": [...], "truncated": bool}</c>, times in seconds from the start of the capture.</summary>
 internal static class AnalysisJson
 {
-    public static void Write(Stream output, IReadOnlyList<FlowReport> flows, CaptureContents capture)
+    public static void Write(TextWriter output, IReadOnlyList<FlowReport> flows, CaptureContents capture) => JsonOutput.Write(output, json =>
     {
-        using var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true });
-        json.WriteStartObject();
         json.WriteStartArray("flows");
         foreach (var flow in flows)
         {
@@ -23,8 +22,7 @@ internal static class AnalysisJson
         }
 
         json.WriteNumber("frames", capture.Frames);
-        json.WriteEndObject();
-    }
+    });
 
     private static void WriteFlow(Utf8JsonWriter json, FlowReport flow)
     {
@@ -34,16 +32,16 @@ internal static class AnalysisJson
         json.WriteNumber("packets", flow.Packets);
         json.WriteNumber("keepAliveProbes", flow.KeepAliveProbes);
         json.WriteNumber("keepAliveAcks", flow.KeepAliveAcks);
-        Seconds(json, "probeInterval", flow.ProbeInterval);
-        Seconds(json, "firstProbeAfterIdle", flow.FirstProbeAfterIdle);
-        Seconds(json, "maxDataGap", flow.MaxDataGap);
+        json.Seconds("probeInterval", flow.ProbeInterval);
+        json.Seconds("firstProbeAfterIdle", flow.FirstProbeAfterIdle);
+        json.Seconds("maxDataGap", flow.MaxDataGap);
         json.WriteStartArray("lateHeartbeats");
         foreach (var late in flow.LateHeartbeats)
         {
             json.WriteStartObject();
-            Seconds(json, "at", late.At);
-            Seconds(json, "gap", late.Gap);
-            Seconds(json, "late", late.Late);
+            json.Seconds("at", late.At);
+            json.Seconds("gap", late.Gap);
+            json.Seconds("late", late.Late);
             json.WriteString("from", late.From);
             json.WriteNumber("frame", late.Frame);
             json.WriteEndObject();
@@ -51,7 +49,7 @@ internal static class AnalysisJson
 
         json.WriteEndArray();
         json.WriteString("end", flow.End);
-        Seconds(json, "endAfterIdle", flow.EndAfterIdle);
+        json.Seconds("endAfterIdle", flow.EndAfterIdle);
         json.WriteString("verdict", flow.Verdict);
         json.WriteBoolean("finding", flow.Finding);
         json.WriteStartArray("probeFrames");
@@ -64,31 +62,12 @@ internal static class AnalysisJson
         json.WriteNumber("answeredProbes", flow.AnsweredProbes);
         json.WriteNumber("unansweredProbes", flow.UnansweredProbes);
         json.WriteNumber("unansweredInARow", flow.UnansweredInARow);
-        Seconds(json, "maxSilence", flow.MaxSilence);
-        if (flow.EndedBy is { } endedBy)
-        {
-            json.WriteString("endedBy", endedBy);
-        }
-        else
-        {
-            json.WriteNull("endedBy");
-        }
+        json.Seconds("maxSilence", flow.MaxSilence);
+        json.StringOrNull("endedBy", flow.EndedBy);
 
         json.WriteNumber("unansweredAtEnd", flow.UnansweredAtEnd);
-        Seconds(json, "silenceAfterIdle", flow.SilenceAfterIdle);
+        json.Seconds("silenceAfterIdle", flow.SilenceAfterIdle);
         json.WriteNumber("retransmissions", flow.Retransmissions);
         json.WriteEndObject();
-    }
-
-    private static void Seconds(Utf8JsonWriter json, string name, double? seconds)
-    {
-        if (seconds is { } s)
-        {
-            json.WriteNumber(name, Math.Round(s, 6));
-        }
-        else
-        {
-            json.WriteNull(name);
-        }
     }
 }

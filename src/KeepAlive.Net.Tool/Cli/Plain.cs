@@ -32,7 +32,19 @@ internal static class Plain
         return table;
     }
 
-    /// <summary>Writes one line as it is, optionally in a colour (ignored where the console has none).</summary>
-    public static void Line(this IAnsiConsole console, string text, Color? colour = null) =>
-        console.WriteLine(text, colour is { } c ? new Style(c) : Style.Plain);
+    /// <summary>
+    /// Writes one line as it is, optionally in a colour. In a terminal Spectre wraps it at the window's width; to a file
+    /// or a pipe it goes out whole, so scripts and grep see one line per verdict.
+    /// </summary>
+    public static void Line(this IAnsiConsole console, string text, Color? colour = null)
+    {
+        if (console.Profile.Capabilities.Interactive)
+        {
+            console.WriteLine(text, colour is { } c ? new Style(c) : Style.Plain);
+        }
+        else
+        {
+            console.Profile.Out.Writer.WriteLine(text);
+        }
+    }
 }

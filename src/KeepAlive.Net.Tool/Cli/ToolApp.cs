@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Help;
 using KeepAlive.Net.Tool.Analyze;
 using KeepAlive.Net.Tool.Check;
+using KeepAlive.Net.Tool.Doctor;
 using KeepAlive.Net.Tool.Show;
 
 namespace KeepAlive.Net.Tool.Cli;
@@ -24,6 +25,7 @@ internal static class ToolApp
             ShowCommand.Create(console),
             CheckCommand.Create(console),
             AnalyzeCommand.Create(console),
+            DoctorCommand.Create(console),
         };
 
     public static async Task<int> RunAsync(string[] args, ToolConsole console, CancellationToken cancellationToken = default)
