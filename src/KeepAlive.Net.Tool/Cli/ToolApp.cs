@@ -3,6 +3,7 @@ using System.CommandLine.Help;
 using KeepAlive.Net.Tool.Analyze;
 using KeepAlive.Net.Tool.Check;
 using KeepAlive.Net.Tool.Doctor;
+using KeepAlive.Net.Tool.ProbeIdle;
 using KeepAlive.Net.Tool.Show;
 
 namespace KeepAlive.Net.Tool.Cli;
@@ -26,6 +27,7 @@ internal static class ToolApp
             CheckCommand.Create(console),
             AnalyzeCommand.Create(console),
             DoctorCommand.Create(console),
+            ProbeIdleCommand.Create(console),
         };
 
     public static async Task<int> RunAsync(string[] args, ToolConsole console, CancellationToken cancellationToken = default)
