@@ -1,4 +1,5 @@
 using System.Text.Json;
+using KeepAlive.Net.Tool.Analyze.Application;
 using KeepAlive.Net.Tool.Cli;
 
 namespace KeepAlive.Net.Tool.Analyze;
@@ -68,6 +69,58 @@ internal static class AnalysisJson
         json.WriteNumber("unansweredAtEnd", flow.UnansweredAtEnd);
         json.Seconds("silenceAfterIdle", flow.SilenceAfterIdle);
         json.WriteNumber("retransmissions", flow.Retransmissions);
+        json.Seconds("resetAfterIdle", flow.ResetAfterIdle);
+        json.StringOrNull("resetBy", flow.ResetBy);
+        json.NumberOrNull("resetTtl", flow.ResetTtl?.Reset);
+        json.NumberOrNull("peerTtl", flow.ResetTtl?.Usual);
+        WriteApplication(json, flow.Application);
         json.WriteEndObject();
+    }
+
+    /// <summary><c>"http2"</c> and <c>"webSocket"</c>: pings and answers per side with their cadence, GOAWAY and close frames; null when absent.</summary>
+    private static void WriteApplication(Utf8JsonWriter json, KeepAliveFrames? frames)
+    {
+        foreach (var protocol in new[] { ApplicationLayer.Http2, ApplicationLayer.WebSocket })
+        {
+            var name = protocol == ApplicationLayer.Http2 ? "http2" : "webSocket";
+            if (frames?.Protocol != protocol)
+            {
+                json.WriteNull(name);
+                continue;
+            }
+
+            json.WriteStartObject(name);
+            var kinds = protocol == ApplicationLayer.Http2 ? new[] { (ControlFrame.Ping, "ping"), (ControlFrame.PingAck, "pingAck") } : [(ControlFrame.Ping, "ping"), (ControlFrame.Pong, "pong")];
+            foreach (var (kind, key) in kinds)
+            {
+                foreach (var (fromClient, side) in new[] { (true, "Client"), (false, "Server") })
+                {
+                    json.WriteNumber($"{key}sFrom{side}", frames.Count(kind, fromClient));
+                    json.Seconds($"{char.ToLowerInvariant(side[0])}{side[1..]}{char.ToUpperInvariant(key[0])}{key[1..]}Interval", frames.Interval(kind, fromClient));
+                }
+            }
+
+            json.WriteStartArray(protocol == ApplicationLayer.Http2 ? "goAways" : "closes");
+            foreach (var shutdown in frames.Shutdowns)
+            {
+                json.WriteStartObject();
+                json.WriteString("from", shutdown.FromClient ? "client" : "server");
+                json.Seconds("at", shutdown.At);
+                json.WriteNumber("frame", shutdown.Frame);
+                json.NumberOrNull(protocol == ApplicationLayer.Http2 ? "errorCode" : "code", shutdown.Code);
+                if (protocol == ApplicationLayer.Http2)
+                {
+                    json.WriteString("error", Http2FrameReader.ErrorName(shutdown.Code ?? 0));
+                    json.NumberOrNull("lastStreamId", shutdown.LastStreamId);
+                }
+
+                json.StringOrNull(protocol == ApplicationLayer.Http2 ? "debug" : "reason", shutdown.Text);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.StringOrNull("brokenAt", frames.Broken);
+            json.WriteEndObject();
+        }
     }
 }

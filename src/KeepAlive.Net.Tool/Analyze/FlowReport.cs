@@ -53,6 +53,18 @@ internal sealed record FlowReport
 
     public int Retransmissions { get; init; }
 
+    /// <summary>For a flow reset in answer to segments sent after a silence (forgotten, then reset): that silence.</summary>
+    public double? ResetAfterIdle { get; init; }
+
+    /// <summary>Who sent that RST: "middlebox" when its TTL differs from the endpoint's own segments, else "server" or "client" (or a middlebox as far away).</summary>
+    public string? ResetBy { get; init; }
+
+    /// <summary>The TTL of the RST that ended the flow, and the TTL its sender's other segments had.</summary>
+    public (int Reset, int? Usual)? ResetTtl { get; init; }
+
+    /// <summary>HTTP/2 or WebSocket keep-alive and shutdown frames, when the flow carries either in clear.</summary>
+    public Application.KeepAliveFrames? Application { get; init; }
+
     public required bool Finding { get; init; }
 
     public required string Verdict { get; init; }

@@ -11,6 +11,8 @@ internal sealed class FlowWalk(IPEndPoint client)
     private TcpSegment? _previous;
     private TcpSegment? _lastProbe;
     private int _unansweredInARow;
+    private int? _clientTtl;
+    private int? _serverTtl;
 
     public List<long> ProbeFrames { get; } = [];
 
@@ -41,6 +43,19 @@ internal sealed class FlowWalk(IPEndPoint client)
 
     public IPEndPoint? UnansweredFrom { get; private set; }
 
+    /// <summary>The first segment of the unanswered run.</summary>
+    public TcpSegment? FirstUnanswered { get; private set; }
+
+    /// <summary>
+    /// The RST that ended the flow when it answered segments the other side sent after a silence (a flow forgotten and
+    /// reset), with that silence, how many segments it answered, the first of them, and the TTL the RST's sender had on
+    /// its other segments.
+    /// </summary>
+    public ResetAnswer? ResetAnswer { get; private set; }
+
+    /// <summary>The TTL (hop limit) of the last segment other than a RST from each side: a RST from elsewhere shows in it.</summary>
+    public int? UsualTtl(bool ofClient) => ofClient ? _clientTtl : _serverTtl;
+
     /// <summary>Ends the walk: probes still waiting at the end of the capture were never answered.</summary>
     public void Finish()
     {
@@ -55,7 +70,7 @@ internal sealed class FlowWalk(IPEndPoint client)
 
     public double? LastDataTime => Data.Count == 0 ? null : Data[^1].Time;
 
-    public double? ProbeInterval => _retryGaps.Count == 0 ? null : Median(_retryGaps);
+    public double? ProbeInterval => Median.Of(_retryGaps);
 
     public string Side(IPEndPoint endpoint) => endpoint.Equals(client) ? "client" : "server";
 
@@ -78,6 +93,20 @@ internal sealed class FlowWalk(IPEndPoint client)
         if (_previous is { } previous)
         {
             MaxSilence = Math.Max(MaxSilence, segment.Time - previous.Time);
+        }
+
+        if (segment.Has(TcpFlags.Rst) && End?.Has(TcpFlags.Rst) != true && UnansweredFrom is { } waiting && !waiting.Equals(segment.Source))
+        {
+            ResetAnswer = new ResetAnswer(segment, FirstUnanswered!, Unanswered, SilenceBeforeUnanswered ?? 0, fromClient ? _clientTtl : _serverTtl);
+        }
+
+        if (!segment.Has(TcpFlags.Rst) && segment.Ttl > 0 && fromClient)
+        {
+            _clientTtl = segment.Ttl;
+        }
+        else if (!segment.Has(TcpFlags.Rst) && segment.Ttl > 0)
+        {
+            _serverTtl = segment.Ttl;
         }
 
         TrackProbe(segment, probe, other);
@@ -141,7 +170,7 @@ internal sealed class FlowWalk(IPEndPoint client)
     {
         if (UnansweredFrom is { } waiting && !segment.Source.Equals(waiting))
         {
-            (Unanswered, SilenceBeforeUnanswered, UnansweredFrom) = (0, null, null);
+            (Unanswered, SilenceBeforeUnanswered, UnansweredFrom, FirstUnanswered) = (0, null, null, null);
         }
 
         var asks = probe || segment.PayloadLength > 0 || segment.Has(TcpFlags.Fin) || segment.Has(TcpFlags.Syn);
@@ -153,16 +182,10 @@ internal sealed class FlowWalk(IPEndPoint client)
         if (Unanswered == 0)
         {
             UnansweredFrom = segment.Source;
+            FirstUnanswered = segment;
             SilenceBeforeUnanswered = _previous is { } previous ? segment.Time - previous.Time : 0;
         }
 
         Unanswered++;
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        var middle = sorted.Count / 2;
-        return sorted.Count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 }

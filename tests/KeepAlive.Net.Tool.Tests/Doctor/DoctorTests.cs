@@ -93,9 +93,11 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
         output.WriteLine(text.Interleaved);
         text.ExitCode.Should().Be(0, text.Interleaved);
         text.Output.Should().Contain("protected (profile 'payments'): the first probe leaves after 30 s idle and its retry after 35 s, before the peer idle timeout of 350 s (AwsNlb, profile 'payments')");
+        output.WriteLine(run.Output);
         run.ExitCode.Should().Be(0);
         using var json = JsonDocument.Parse(run.Output);
-        var connection = json.RootElement.GetProperty("connections").EnumerateArray().Should().ContainSingle().Subject;
+        var connection = json.RootElement.GetProperty("connections").EnumerateArray()
+            .Should().ContainSingle(c => c.GetProperty("remote").GetString() == RoutedLab.ServerEndPoint.ToString()).Subject;
         connection.GetProperty("remote").GetString().Should().Be(RoutedLab.ServerEndPoint.ToString());
         connection.GetProperty("local").GetString().Should().Be(accepted.RemoteEndPoint!.ToString());
         connection.GetProperty("state").GetString().Should().Be("ESTABLISHED");
@@ -112,7 +114,7 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
         var tool = OperatingSystem.IsWindows() ? string.Empty : CopyToolWhereNobodyCanReadIt();
 
         var run = await ToolRun.RunCommandAsync(
-            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "env", "HOME=" + _folder, "DOTNET_CLI_HOME=" + _folder, "dotnet", tool, "doctor", "--pid", Pid],
+            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "env", "HOME=" + _folder, "DOTNET_CLI_HOME=" + _folder, .. ToolRun.Dotnet(tool), "doctor", "--pid", Pid],
             TimeSpan.FromMinutes(1), null);
 
         output.WriteLine(run.Interleaved);
@@ -234,7 +236,7 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
         return file;
     }
 
-    /// <summary>The tool's build output, copied where the user nobody may read it (the repository may sit under /root).</summary>
+    /// <summary>The tool's build output (the test's), copied where the user nobody may read it (the repository may sit under /root); returns the folder.</summary>
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     private string CopyToolWhereNobodyCanReadIt()
     {
@@ -250,6 +252,6 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
                 | UnixFileMode.OtherRead | UnixFileMode.OtherExecute | UnixFileMode.OtherWrite);
         }
 
-        return Path.Combine(target, Path.GetFileName(ToolRun.ToolDll));
+        return target;
     }
 }
