@@ -9,8 +9,12 @@ namespace KeepAlive.Net.Tool.Cli;
 internal static class Units
 {
     /// <summary>A duration to the millisecond: "50 s", "3.5 s", "250 ms"; <paramref name="missing"/> for <see langword="null"/>.</summary>
-    public static string Time(TimeSpan? value, string missing = "unknown") =>
-        value is { } v ? KeepAliveFormat.Duration(TimeSpan.FromMilliseconds(Math.Round(v.TotalMilliseconds))) : missing;
+    public static string Time(TimeSpan? value, string missing = "unknown") => value switch
+    {
+        null => missing,
+        { } v when v > TimeSpan.Zero && v < TimeSpan.FromMilliseconds(0.5) => "under 1 ms",
+        { } v => KeepAliveFormat.Duration(TimeSpan.FromMilliseconds(Math.Round(v.TotalMilliseconds))),
+    };
 
     /// <summary>Seconds (as the JSON carries them) written as <see cref="Time"/> writes a duration.</summary>
     public static string Seconds(double? seconds, string missing = "n/a") =>

@@ -52,10 +52,11 @@ internal static class ToolRun
         RunCommandAsync([.. prefix, .. Dotnet(Path.GetDirectoryName(ToolDll)!), .. args], timeout, started);
 
     /// <summary>Runs <paramref name="command"/> (the program, then its arguments) to the end.</summary>
-    public static async Task<(int ExitCode, string Output, string Error, string Interleaved)> RunCommandAsync(IReadOnlyList<string> command, TimeSpan timeout, Action<Process>? started)
+    public static async Task<(int ExitCode, string Output, string Error, string Interleaved)> RunCommandAsync(
+        IReadOnlyList<string> command, TimeSpan timeout, Action<Process>? started, string? workingDirectory = null)
     {
         var args = command;
-        var start = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workingDirectory ?? string.Empty };
         foreach (var argument in command.Skip(1))
         {
             start.ArgumentList.Add(argument);
