@@ -103,7 +103,29 @@ public sealed partial class FirstTenMinutesTests : IDisposable
         screens.Should().OnlyContain(static s => DurationOfOurStyle().IsMatch(s));
     }
 
+    [Fact]
+    public async Task Demo_TableShowsTheLatenessThatKilledTheConnectionAndSaysWhyKernelKeepAliveCannotHelp()
+    {
+        var (exitCode, output) = await KeepAlive.Net.Hosting.Tests.Packaging.DotnetCli.RunAsync(RepositoryFiles.Root, TimeSpan.FromMinutes(5),
+            "run", "--project", RepositoryFiles.Path("examples", "KeepAlive.Demo"));
+
+        exitCode.Should().Be(0, output);
+        output.Should().Contain("Both sockets have kernel keep-alive").And.Contain("cannot save either")
+            .And.Contain("Only the application heartbeat, bytes the peer reads, restarts the peer's idle timer");
+        var worst = DemoWorst().Match(output).Groups[1].Value;
+        var rows = output.Split('\n').Where(static line => DemoRow().IsMatch(line)).ToList();
+        rows.Should().Contain(row => row.Contains("KILLED (", StringComparison.Ordinal), "the row where the peer closed the connection says so");
+        rows.Should().Contain(row => Regex.IsMatch(row, $@"\s{Regex.Escape(worst)}\s+closed"),
+            $"the PeriodicTimer heartbeat's {worst} lateness, the one the result reports, shows in the second it finally left");
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [GeneratedRegex(@"PeriodicTimer : max lateness (\S+ m?s),")]
+    private static partial Regex DemoWorst();
+
+    [GeneratedRegex(@"^\s*\d+ s\s+(calm|STARVED|recovered)\s")]
+    private static partial Regex DemoRow();
 
     [GeneratedRegex("```bash\\s*\\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex BashBlock();
