@@ -14,7 +14,7 @@ public interface IKeepAliveProfiles
     /// <summary>Gets the current values of a profile (after any configuration reload).</summary>
     /// <param name="profileName">The profile's name.</param>
     /// <returns>The validated options.</returns>
-    /// <exception cref="InvalidOperationException">No profile of that name is registered.</exception>
+    /// <exception cref="KeepAliveProfileNotFoundException">No profile of that name is registered.</exception>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile's values are invalid.</exception>
     KeepAliveProfileOptions GetProfile(string profileName);
 
@@ -25,7 +25,7 @@ public interface IKeepAliveProfiles
     /// <param name="socket">A TCP socket, connected or not.</param>
     /// <param name="profileName">The profile's name.</param>
     /// <returns>The effective settings, read back from the kernel.</returns>
-    /// <exception cref="InvalidOperationException">No profile of that name is registered.</exception>
+    /// <exception cref="KeepAliveProfileNotFoundException">No profile of that name is registered.</exception>
     /// <exception cref="SocketException">The kernel rejected an option.</exception>
     KeepAliveSettings Configure(Socket socket, string profileName);
 }

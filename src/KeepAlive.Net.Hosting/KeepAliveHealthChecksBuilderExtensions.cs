@@ -1,4 +1,5 @@
 using KeepAlive.Net.Hosting;
+using KeepAlive.Net.Hosting.Configuration;
 using KeepAlive.Net.Hosting.Health;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -34,9 +35,10 @@ public static class KeepAliveHealthChecksBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(section);
-        var thresholds = new HealthCheckSection(section);
-        builder.Services.AddSingleton(thresholds);
-        return builder.AddKeepAlive(thresholds.Bind);
+        var path = SectionBinding<KeepAliveHealthCheckOptions>.PathOf(section, KeepAliveHealthCheckOptionsValidator.DefaultPath);
+        var binding = new SectionBinding<KeepAliveHealthCheckOptions>(Options.Options.DefaultName, path, (reader, options) => reader.Read(section, path, options, OptionsSchema.For<KeepAliveHealthCheckOptions>()));
+        builder.Services.AddSingleton(binding);
+        return builder.AddKeepAlive(binding.Configure);
     }
 
     /// <summary>Adds the keep-alive health check.</summary>

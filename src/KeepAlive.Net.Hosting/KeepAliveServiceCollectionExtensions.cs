@@ -1,5 +1,6 @@
 using KeepAlive.Net;
 using KeepAlive.Net.Hosting;
+using KeepAlive.Net.Hosting.Configuration;
 using KeepAlive.Net.Hosting.Heartbeats;
 using KeepAlive.Net.Hosting.Profiles;
 using Microsoft.Extensions.Configuration;
@@ -44,7 +45,7 @@ public static class KeepAliveServiceCollectionExtensions
             if (!string.Equals(child.Key, "Profiles", StringComparison.OrdinalIgnoreCase))
             {
                 throw new InvalidOperationException(
-                    $"{child.Path}: unknown key '{child.Key}' in the KeepAlive section. Fix: put each profile under {PathOf(keepAliveSection, "Profiles")}:<name>, e.g. {PathOf(keepAliveSection, "Profiles")}:payments:Tcp:IdleTime, and the health check's thresholds under {PathOf(keepAliveSection, "Health")}; see docs/CONFIGURATION.md.");
+                    $"{child.Path}: unknown key '{child.Key}' in the KeepAlive section.{ClosestName.Suggest(child.Key, ["Profiles", "Health"])} Fix: put each profile under {PathOf(keepAliveSection, "Profiles")}:<name>, e.g. {PathOf(keepAliveSection, "Profiles")}:payments:Tcp:IdleTime, and the health check's thresholds under {PathOf(keepAliveSection, "Health")}; see docs/CONFIGURATION.md.");
             }
 
             foreach (var profile in child.GetChildren())
@@ -105,8 +106,14 @@ public static class KeepAliveServiceCollectionExtensions
         var builder = services.AddOptionsWithValidateOnStart<KeepAliveProfileOptions>(name);
         if (section is not null)
         {
-            builder.Configure(options => KeepAliveProfileBinder.Bind(name, section, options));
-            services.AddSingleton<IOptionsChangeTokenSource<KeepAliveProfileOptions>>(new ConfigurationChangeTokenSource<KeepAliveProfileOptions>(name, section));
+            // Read key by key, strictly; what is refused is reported by the validator with its own findings, at once.
+            var path = KeepAliveProfileRegistration.Describe(configurationPath, name);
+            var binding = new SectionBinding<KeepAliveProfileOptions>(name, path, (reader, options) => ProfileSections.Read(reader, section, path, options));
+            services.AddSingleton(binding);
+            services.AddSingleton<IConfigureOptions<KeepAliveProfileOptions>>(binding);
+
+            // One watcher (KeepAliveProfiles) follows the section; IOptionsMonitor hears of the reloads it accepted.
+            services.AddSingleton<IOptionsChangeTokenSource<KeepAliveProfileOptions>>(s => new AcceptedProfileChanges(name, s.GetRequiredService<KeepAliveProfiles>()));
         }
 
         if (configure is not null)

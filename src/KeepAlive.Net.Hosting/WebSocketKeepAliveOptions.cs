@@ -8,9 +8,15 @@ public class WebSocketKeepAliveOptions
 {
     /// <summary>Gets or sets how often a keep-alive frame is sent: a PING when <see cref="KeepAliveTimeout"/> is set, else an unsolicited PONG.</summary>
     /// <value>The default value is <see langword="null"/>: the platform's default (30 seconds on the client, 2 minutes on the server).</value>
+    [KeepAliveRange("1s", "1h", Example = "30s", ZeroMeans = "turns keep-alive frames off",
+        MinimumReason = "faster keep-alive frames only add traffic; no middlebox forgets a flow that fast.",
+        MaximumReason = "the longest common middlebox idle timeout is 20 min; rarer frames keep nothing alive.")]
     public TimeSpan? KeepAliveInterval { get; set; }
 
     /// <summary>Gets or sets how long a PING may stay unanswered by a PONG before the WebSocket is aborted as dead. Needs <see cref="KeepAliveInterval"/>.</summary>
     /// <value>The default value is <see langword="null"/>: no timeout (a dead peer is only found by TCP).</value>
+    [KeepAliveRange("1s", "1h", Example = "10s",
+        MinimumReason = "a PONG needs at least a round trip, and a busy peer answers later.",
+        MaximumReason = "a peer silent for an hour is long dead.")]
     public TimeSpan? KeepAliveTimeout { get; set; }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 
@@ -6,7 +7,9 @@ namespace KeepAlive.Net;
 /// <summary>
 /// Parses and formats durations the way people write them: <c>250ms</c>, <c>10s</c>, <c>5m</c>, <c>1h</c>,
 /// <c>1m30s</c> or a <see cref="TimeSpan"/> such as <c>00:00:10</c>. A bare number is refused, because .NET's
-/// <see cref="TimeSpan.Parse(string)"/> reads <c>"10"</c> as ten <em>days</em>, which nobody means.
+/// <see cref="TimeSpan.Parse(string)"/> reads <c>"10"</c> as ten <em>days</em>, which nobody means; so is a clock
+/// with 24 hours or more (<c>"36:00:00"</c> is 36 days to .NET) and a clock of two parts (<c>"1:30"</c>: 1 min 30 s
+/// or 1 h 30 min?). Units come largest first, each once: <c>"10s10s"</c> is refused, not read as 20 s.
 /// Used by configuration binding, the <c>keepalive</c> tool and the benchmarks, so every surface agrees.
 /// </summary>
 public static class KeepAliveDuration
@@ -14,21 +17,33 @@ public static class KeepAliveDuration
     /// <summary>The forms accepted, for error messages.</summary>
     public const string AcceptedForms = "\"250ms\", \"10s\", \"5m\", \"1h\", \"1m30s\" or \"00:00:10\"";
 
+    // Largest first: a duration written with units must follow this order, each unit at most once.
     private static readonly (string Suffix, long TicksPerUnit)[] Units =
     [
+        ("d", TimeSpan.TicksPerDay),
+        ("h", TimeSpan.TicksPerHour),
+        ("m", TimeSpan.TicksPerMinute),
+        ("s", TimeSpan.TicksPerSecond),
         ("ms", TimeSpan.TicksPerMillisecond),
         ("us", TimeSpan.TicksPerMicrosecond),
         ("µs", TimeSpan.TicksPerMicrosecond),
-        ("s", TimeSpan.TicksPerSecond),
-        ("m", TimeSpan.TicksPerMinute),
-        ("h", TimeSpan.TicksPerHour),
-        ("d", TimeSpan.TicksPerDay),
     ];
+
+    private static readonly SearchValues<char> DigitsAndDot = SearchValues.Create("0123456789.");
+
+    /// <summary>What parsing a text found.</summary>
+    internal enum Outcome
+    {
+        Parsed,
+        Invalid,
+        TooLarge,
+        TooSmall,
+    }
 
     /// <summary>Parses a duration.</summary>
     /// <param name="text">The text, for example <c>"10s"</c> or <c>"00:00:10"</c>.</param>
     /// <returns>The duration.</returns>
-    /// <exception cref="FormatException">The text is not a duration; the message says why and shows the accepted forms.</exception>
+    /// <exception cref="FormatException">The text is not a duration, or one too large for a <see cref="TimeSpan"/>; the message says why and shows the accepted forms.</exception>
     public static TimeSpan Parse(string text) =>
         TryParse(text, out var value, out var error) ? value : throw new FormatException(error);
 
@@ -37,43 +52,8 @@ public static class KeepAliveDuration
     /// <param name="value">The duration when parsing succeeded.</param>
     /// <param name="error">Why parsing failed, with the fix, when it did.</param>
     /// <returns><see langword="true"/> when the text was parsed.</returns>
-    public static bool TryParse(string? text, out TimeSpan value, [NotNullWhen(false)] out string? error)
-    {
-        value = default;
-        error = null;
-        var trimmed = text?.Trim() ?? string.Empty;
-        if (trimmed.Length == 0)
-        {
-            error = $"a duration is required. Write it as {AcceptedForms}.";
-            return false;
-        }
-
-        if (double.TryParse(trimmed, NumberStyles.Float, CultureInfo.InvariantCulture, out var bare))
-        {
-            error = string.Create(CultureInfo.InvariantCulture,
-                $"'{trimmed}' has no unit. A bare number is ambiguous (.NET would read it as {bare} days). Write \"{trimmed}s\" for seconds, \"{trimmed}ms\" for milliseconds, or \"{ToTimeSpanText(bare)}\".");
-            return false;
-        }
-
-        if (trimmed.Contains(':', StringComparison.Ordinal))
-        {
-            if (TimeSpan.TryParse(trimmed, CultureInfo.InvariantCulture, out value))
-            {
-                return true;
-            }
-
-            error = $"'{trimmed}' is not a time. Write it as {AcceptedForms}.";
-            return false;
-        }
-
-        if (TryParseWithUnits(trimmed, out value))
-        {
-            return true;
-        }
-
-        error = $"'{trimmed}' is not a duration. Write it as {AcceptedForms}.";
-        return false;
-    }
+    public static bool TryParse(string? text, out TimeSpan value, [NotNullWhen(false)] out string? error) =>
+        Read(text, out value, out error) == Outcome.Parsed;
 
     /// <summary>Formats a duration in the shortest unit form that reads back exactly, for example <c>250ms</c>, <c>10s</c> or <c>1m30s</c>.</summary>
     /// <param name="value">The duration.</param>
@@ -88,7 +68,7 @@ public static class KeepAliveDuration
         var sign = value < TimeSpan.Zero ? "-" : string.Empty;
         var ticks = value == TimeSpan.MinValue ? TimeSpan.MaxValue.Ticks : Math.Abs(value.Ticks);
         var parts = new System.Text.StringBuilder(sign);
-        foreach (var (suffix, unit) in new[] { ("d", TimeSpan.TicksPerDay), ("h", TimeSpan.TicksPerHour), ("m", TimeSpan.TicksPerMinute), ("s", TimeSpan.TicksPerSecond), ("ms", TimeSpan.TicksPerMillisecond), ("us", TimeSpan.TicksPerMicrosecond) })
+        foreach (var (suffix, unit) in Units.AsSpan(0, 6))
         {
             var count = ticks / unit;
             if (count > 0)
@@ -106,69 +86,174 @@ public static class KeepAliveDuration
         return parts.ToString();
     }
 
-    private static bool TryParseWithUnits(string text, out TimeSpan value)
+    /// <summary>
+    /// Reads a duration and says what was found: a value, text that is no duration, or a number too large (or, negative,
+    /// too small) for a <see cref="TimeSpan"/>, which a caller that knows the accepted range reports against that range.
+    /// </summary>
+    internal static Outcome Read(string? text, out TimeSpan value, out string? error)
     {
         value = default;
-        var negative = text.StartsWith('-');
-        var rest = negative ? text.AsSpan(1) : text.AsSpan();
+        error = null;
+        var trimmed = text?.Trim() ?? string.Empty;
+        if (trimmed.Length == 0)
+        {
+            error = $"a duration is required. Write it as {AcceptedForms}.";
+            return Outcome.Invalid;
+        }
+
+        var negative = trimmed.StartsWith('-');
+        var body = negative ? trimmed.AsSpan(1) : trimmed.AsSpan();
+        var outcome = IsBareNumber(body) ? BareNumber(trimmed, out error)
+            : body.Contains(':') ? ReadClock(trimmed, body, out value, out error)
+            : ReadUnits(trimmed, body, out value, out error);
+        if (outcome == Outcome.Parsed && negative)
+        {
+            value = -value;
+        }
+        else if (outcome == Outcome.TooLarge)
+        {
+            outcome = negative ? Outcome.TooSmall : Outcome.TooLarge;
+            error = $"'{trimmed}' is out of range: a duration lies between {Format(TimeSpan.MinValue)} and {Format(TimeSpan.MaxValue)}.";
+        }
+
+        return outcome;
+    }
+
+    private static bool IsBareNumber(ReadOnlySpan<char> body) =>
+        !body.ContainsAnyExcept(DigitsAndDot) && body.ContainsAnyInRange('0', '9') && body.Count('.') <= 1;
+
+    private static Outcome BareNumber(string text, out string error)
+    {
+        var days = double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+        error = string.Create(CultureInfo.InvariantCulture,
+            $"'{text}' has no unit. A bare number is ambiguous (.NET would read it as {days} days). Write \"{text}s\" for seconds, \"{text}ms\" for milliseconds, or \"{ToTimeSpanText(days)}\".");
+        return Outcome.Invalid;
+    }
+
+    // [d.]hh:mm:ss[.fraction], as TimeSpan's "c" format writes it; hours 0-23, minutes and seconds 0-59.
+    private static Outcome ReadClock(string text, ReadOnlySpan<char> body, out TimeSpan value, out string? error)
+    {
+        value = default;
+        error = null;
+        Span<Range> parts = stackalloc Range[4];
+        var count = body.Split(parts, ':');
+        if (count == 2 && Digits(body[parts[0]]) && Digits(body[parts[1]]))
+        {
+            error = $"'{text}' is ambiguous: two parts could be minutes and seconds or hours and minutes. Write \"{body[parts[0]]}m{body[parts[1]]}s\", \"{body[parts[0]]}h{body[parts[1]]}m\", or all three parts as in \"00:01:30\".";
+            return Outcome.Invalid;
+        }
+
+        var seconds = count == 3 ? body[parts[2]] : default;
+        var fractionAt = seconds.IndexOf('.');
+        var fraction = fractionAt < 0 ? default : seconds[(fractionAt + 1)..];
+        seconds = fractionAt < 0 ? seconds : seconds[..fractionAt];
+        var hoursPart = count == 3 ? body[parts[0]] : default;
+        var dayAt = hoursPart.IndexOf('.');
+        var days = dayAt < 0 ? "0" : hoursPart[..dayAt];
+        var hours = dayAt < 0 ? hoursPart : hoursPart[(dayAt + 1)..];
+        var minutes = count == 3 ? body[parts[1]] : default;
+        if (count != 3 || !Digits(days) || !Digits(hours) || !Digits(minutes) || !Digits(seconds) || (fractionAt >= 0 && !Digits(fraction)))
+        {
+            error = $"'{text}' is not a time. Write it as {AcceptedForms}.";
+            return Outcome.Invalid;
+        }
+
+        var h = Component(hours);
+        var m = Component(minutes);
+        var s = Component(seconds);
+        if (h > 23)
+        {
+            error = $"'{text}' has {hours} hours: .NET would read it as {hours} days. Write \"{hours}h\", or the days before a dot as in \"1.00:00:00\".";
+            return Outcome.Invalid;
+        }
+
+        if (m > 59 || s > 59)
+        {
+            error = $"'{text}' has {(m > 59 ? $"{minutes} minutes" : $"{seconds} seconds")}; minutes and seconds go up to 59. Write it with units, for example \"{(m > 59 ? $"{minutes}m" : $"{seconds}s")}\".";
+            return Outcome.Invalid;
+        }
+
+        if (days.TrimStart('0').Length > 8 || !long.TryParse(days, NumberStyles.None, CultureInfo.InvariantCulture, out var d) || d > TimeSpan.MaxValue.Days)
+        {
+            return Outcome.TooLarge;
+        }
+
+        var ticks = (decimal)d * TimeSpan.TicksPerDay + (h * TimeSpan.TicksPerHour) + (m * TimeSpan.TicksPerMinute) + (s * TimeSpan.TicksPerSecond);
+        if (!fraction.IsEmpty)
+        {
+            ticks += decimal.Round(decimal.Parse($"0.{fraction}", NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture) * TimeSpan.TicksPerSecond, MidpointRounding.AwayFromZero);
+        }
+
+        return ToTimeSpan(ticks, out value);
+    }
+
+    private static Outcome ReadUnits(string text, ReadOnlySpan<char> rest, out TimeSpan value, out string? error)
+    {
+        value = default;
+        error = $"'{text}' is not a duration. Write it as {AcceptedForms}.";
         if (rest.IsEmpty)
         {
-            return false;
+            return Outcome.Invalid;
         }
 
         decimal totalTicks = 0;
+        var largestAllowed = 0;
+        var tooLarge = false;
         while (!rest.IsEmpty)
         {
-            var numberLength = 0;
-            while (numberLength < rest.Length && (char.IsAsciiDigit(rest[numberLength]) || rest[numberLength] == '.'))
-            {
-                numberLength++;
-            }
-
-            if (numberLength == 0 || !decimal.TryParse(rest[..numberLength], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
-            {
-                return false;
-            }
-
+            var numberLength = rest.IndexOfAnyExcept(DigitsAndDot);
+            numberLength = numberLength < 0 ? rest.Length : numberLength;
+            var number = rest[..numberLength];
             rest = rest[numberLength..];
-            var unitLength = 0;
-            while (unitLength < rest.Length && !char.IsAsciiDigit(rest[unitLength]) && rest[unitLength] != '.')
+            var unitLength = rest.IndexOfAny(DigitsAndDot);
+            unitLength = unitLength < 0 ? rest.Length : unitLength;
+            var unit = UnitIndex(rest[..unitLength]);
+            if (number.IsEmpty || number.Count('.') > 1 || number is "." || unit < 0)
             {
-                unitLength++;
+                return Outcome.Invalid;
             }
 
-            if (!TryUnit(rest[..unitLength], out var ticksPerUnit))
+            if (unit < largestAllowed)
             {
-                return false;
+                error = $"'{text}' gives {(unit == largestAllowed - 1 || (unit == 5 && largestAllowed == 7) ? $"the unit '{Units[unit].Suffix}' twice" : $"'{Units[unit].Suffix}' after a smaller unit")}. Write each unit once, largest first, as in \"1m30s\".";
+                return Outcome.Invalid;
             }
 
+            largestAllowed = unit == 5 ? 7 : unit + 1; // "us" and "µs" are one unit
             rest = rest[unitLength..];
-            totalTicks += number * ticksPerUnit;
-            if (totalTicks > TimeSpan.MaxValue.Ticks)
-            {
-                return false;
-            }
+            var whole = number.IndexOf('.') is var dot and >= 0 ? number[..dot] : number;
+            var ticksPerUnit = Units[unit].TicksPerUnit;
+            var amount = tooLarge || whole.TrimStart('0').Length > 20 ? decimal.MaxValue : decimal.Parse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture);
+            tooLarge = amount > (decimal)TimeSpan.MaxValue.Ticks / ticksPerUnit || (totalTicks += amount * ticksPerUnit) > TimeSpan.MaxValue.Ticks;
         }
 
-        var whole = (long)decimal.Round(totalTicks, MidpointRounding.AwayFromZero);
-        value = TimeSpan.FromTicks(negative ? -whole : whole);
-        return true;
+        error = null;
+        return tooLarge ? Outcome.TooLarge : ToTimeSpan(decimal.Round(totalTicks, MidpointRounding.AwayFromZero), out value);
     }
 
-    private static bool TryUnit(ReadOnlySpan<char> suffix, out long ticksPerUnit)
+    private static Outcome ToTimeSpan(decimal ticks, out TimeSpan value)
     {
-        foreach (var (name, ticks) in Units)
+        value = ticks > TimeSpan.MaxValue.Ticks ? default : TimeSpan.FromTicks((long)ticks);
+        return ticks > TimeSpan.MaxValue.Ticks ? Outcome.TooLarge : Outcome.Parsed;
+    }
+
+    private static int UnitIndex(ReadOnlySpan<char> suffix)
+    {
+        for (var i = 0; i < Units.Length; i++)
         {
-            if (suffix.Equals(name, StringComparison.OrdinalIgnoreCase))
+            if (suffix.Equals(Units[i].Suffix, StringComparison.OrdinalIgnoreCase))
             {
-                ticksPerUnit = ticks;
-                return true;
+                return i;
             }
         }
 
-        ticksPerUnit = 0;
-        return false;
+        return -1;
     }
+
+    private static bool Digits(ReadOnlySpan<char> text) => !text.IsEmpty && !text.ContainsAnyExceptInRange('0', '9');
+
+    private static long Component(ReadOnlySpan<char> digits) =>
+        digits.TrimStart('0').Length > 3 ? 1000 : long.Parse(digits, NumberStyles.None, CultureInfo.InvariantCulture);
 
     private static string ToTimeSpanText(double seconds) =>
         seconds is >= 0 and < 86_400 && seconds == Math.Floor(seconds)

@@ -54,8 +54,8 @@ public static class KeepAliveEventIds
     /// <summary>A user handler of a heartbeat event threw; the scheduler carries on (Error).</summary>
     public const int HeartbeatHandlerFailed = 2009;
 
-    /// <summary>Every dispatcher thread was stuck or overloaded, so the timer thread started another one (Warning).</summary>
-    public const int HeartbeatDispatcherAdded = 2010;
+    /// <summary>A callback held the timer thread past the takeover threshold while other heartbeats waited, so a standby thread took the timer loop over (Warning).</summary>
+    public const int HeartbeatTimerTakenOver = 2010;
 
     /// <summary>A heartbeat scheduler started or stopped its threads (Debug).</summary>
     public const int HeartbeatSchedulerLifecycle = 2011;

@@ -128,8 +128,8 @@ public sealed class ConfigurationBindingTests
     [InlineData("""{ "IdleTime": "10:00:00" }""", "Tcp:IdleTime", "10:00:00", "at most \"2h\"")]
     [InlineData("""{ "Interval": "-00:00:05" }""", "Tcp:Interval", "-00:00:05", "at least \"1s\"")]
     [InlineData("""{ "Interval": "12:00:00" }""", "Tcp:Interval", "12:00:00", "at most \"1h\"")]
-    [InlineData("""{ "ProbeCount": 0 }""", "Tcp:ProbeCount", "ProbeCount is 0", "set ProbeCount between 1 and")]
-    [InlineData("""{ "ProbeCount": 500 }""", "Tcp:ProbeCount", "ProbeCount is 500", "set ProbeCount between 1 and")]
+    [InlineData("""{ "ProbeCount": 0 }""", "Tcp:ProbeCount", "'0' is below the floor of 1", "set it to at least 1")]
+    [InlineData("""{ "ProbeCount": 500 }""", "Tcp:ProbeCount", "'500' is above the ceiling of 127", "set it to at most 127")]
     [InlineData("""{ "UserTimeout": "-00:00:01" }""", "Tcp:UserTimeout", "-00:00:01", "(or \"0s\", which keeps the operating system's default)")]
     public async Task Start_ValueOutsidePlatformLimits_FailsWithPathValueAndFix(string tcpJson, string setting, string value, string fix)
     {

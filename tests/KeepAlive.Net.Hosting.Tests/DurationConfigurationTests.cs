@@ -18,9 +18,9 @@ public sealed class DurationConfigurationTests
     [InlineData("Heartbeat", "BlockedCallbackThreshold")]
     public async Task Start_BareNumberDuration_FailsNamingPathAndUnitForms(string section, string key)
     {
-        var json = Profile(section, $$"""{ "{{key}}": "10" }""");
+        var json = TestHosts.Section(section, $$"""{ "{{key}}": "10" }""");
 
-        var message = await StartFailingAsync(json);
+        var message = await TestHosts.ProfilesFailAsync(json);
 
         message.Should().Contain($"KeepAlive:Profiles:payments:{section}:{key}: '10' has no unit")
             .And.Contain("\"10s\"").And.Contain("\"00:00:10\"").And.Contain("days");
@@ -50,17 +50,17 @@ public sealed class DurationConfigurationTests
     }
 
     [Theory]
-    [InlineData("Heartbeat", "Interval", "1us", "below the floor of 100ms", "56,000 heartbeats in 2 s")]
+    [InlineData("Heartbeat", "Interval", "1us", "below the floor of 1ms", "56,000 heartbeats in 2 s")]
     [InlineData("Heartbeat", "Interval", "2h", "above the ceiling of 1h", "GCP Cloud NAT")]
     [InlineData("Tcp", "UserTimeout", "10d", "above the ceiling of 1h", "about 15 min")]
     [InlineData("Tcp", "UserTimeout", "500ms", "below the floor of 1s", "first lost segment")]
     [InlineData("Tcp", "IdleTime", "500ms", "below the floor of 1s", "whole seconds")]
     [InlineData("Heartbeat", "PeerIdleTimeout", "2d", "above the ceiling of 1d", "20 min")]
     [InlineData("Heartbeat", "Jitter", "-1s", "below the floor of 0s", "early")]
-    [InlineData("Heartbeat", "Timeout", "50ms", "below the floor of 100ms", "answer")]
+    [InlineData("Heartbeat", "Timeout", "500us", "below the floor of 1ms", "answer")]
     public async Task Start_DurationOutsideSaneRange_FailsSayingWhy(string section, string key, string value, string limit, string why)
     {
-        var message = await StartFailingAsync(Profile(section, $$"""{ "{{key}}": "{{value}}" }"""));
+        var message = await TestHosts.ProfilesFailAsync(TestHosts.Section(section, $$"""{ "{{key}}": "{{value}}" }"""));
 
         message.Should().Contain($"KeepAlive:Profiles:payments:{section}:{key}: '{value}' is {limit}: ").And.Contain(why).And.Contain("Fix:");
     }
@@ -68,7 +68,7 @@ public sealed class DurationConfigurationTests
     [Fact]
     public async Task AddKeepAlive_UserTimeoutZero_KeepsOsDefault()
     {
-        using var host = TestHosts.Build(Profile("Tcp", """{ "UserTimeout": "0s" }"""), (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+        using var host = TestHosts.Build(TestHosts.Section("Tcp", """{ "UserTimeout": "0s" }"""), (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
         await host.StartAsync(TestContext.Current.CancellationToken);
 
         host.Services.GetRequiredService<IKeepAliveProfiles>().GetProfile("payments").Tcp.UserTimeout.Should().Be(TimeSpan.Zero);
@@ -77,7 +77,7 @@ public sealed class DurationConfigurationTests
     [Fact]
     public async Task Configure_UnsetValuesKeepCurrent_WritesOnlyTheKeysInTheFile()
     {
-        using var host = TestHosts.Build(Profile("Tcp", """{ "UnsetValues": "KeepCurrent", "ProbeCount": 2 }"""), (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+        using var host = TestHosts.Build(TestHosts.Section("Tcp", """{ "UnsetValues": "KeepCurrent", "ProbeCount": 2 }"""), (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
         await host.StartAsync(TestContext.Current.CancellationToken);
         using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
         socket.ConfigureKeepAlive(new TcpKeepAliveOptions { IdleTime = TimeSpan.FromSeconds(44) });
@@ -100,19 +100,8 @@ public sealed class DurationConfigurationTests
     [InlineData("""{ "KeepAlive": { "Profiles": { "payments": { "Tcp": { "IdleTime": "" } } } } }""", "KeepAlive:Profiles:payments:Tcp:IdleTime: is empty")]
     public async Task Start_WrongValueType_FailsNamingPath(string json, string expected)
     {
-        var message = await StartFailingAsync(json);
+        var message = await TestHosts.ProfilesFailAsync(json);
 
         message.Should().Contain(expected).And.Contain("Fix:");
     }
-
-    private static async Task<string> StartFailingAsync(string json)
-    {
-        var ex = await TestHosts.StartFailingAsync(json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
-        var message = ex.Should().BeOfType<OptionsValidationException>().Which.Message;
-        TestContext.Current.TestOutputHelper!.WriteLine(message);
-        return message;
-    }
-
-    private static string Profile(string section, string body) =>
-        $$"""{ "KeepAlive": { "Profiles": { "payments": { "{{section}}": {{body}} } } } }""";
 }

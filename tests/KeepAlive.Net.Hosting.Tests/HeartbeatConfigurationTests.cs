@@ -106,12 +106,12 @@ public sealed class HeartbeatConfigurationTests
     }
 
     [Theory]
-    [InlineData("""{ "Interval": "00:00:00" }""", "Heartbeat:Interval", "00:00:00", "at least \"100ms\"")]
+    [InlineData("""{ "Interval": "00:00:00" }""", "Heartbeat:Interval", "00:00:00", "at least \"1ms\"")]
     [InlineData("""{ "Interval": "00:00:30", "Timeout": "00:00:20" }""", "Heartbeat:Timeout", "00:00:20", "3 x Interval = 00:01:30")]
     [InlineData("""{ "Interval": "00:03:00", "PeerIdleTimeout": "AwsNlb" }""", "Heartbeat:Interval", "00:03:00", "at most 00:02:55")]
     [InlineData("""{ "Interval": "00:00:40", "PeerIdleTimeout": "AwsAlb" }""", "Heartbeat:Interval", "AwsAlb (60 s)", "at most 00:00:30")]
     [InlineData("""{ "Jitter": "00:00:10" }""", "Heartbeat:Jitter", "00:00:10", "less than Interval")]
-    [InlineData("""{ "MaxIntervalToPeerIdleRatio": 1.5 }""", "Heartbeat:MaxIntervalToPeerIdleRatio", "1.5", "0.5 (RabbitMQ)")]
+    [InlineData("""{ "MaxIntervalToPeerIdleRatio": 1.5 }""", "Heartbeat:MaxIntervalToPeerIdleRatio", "1.5", "RabbitMQ uses 0.5")]
     [InlineData("""{ "DriftWarningThreshold": "00:00:00" }""", "Heartbeat:DriftWarningThreshold", "00:00:00", "at least \"1ms\"")]
     [InlineData("""{ "BlockedCallbackThreshold": "-00:00:01" }""", "Heartbeat:BlockedCallbackThreshold", "-00:00:01", "at least \"1ms\"")]
     public async Task Start_InvalidHeartbeat_FailsWithPathValueAndFix(string heartbeatJson, string setting, string value, string fix)

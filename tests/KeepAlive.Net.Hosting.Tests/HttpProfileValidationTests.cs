@@ -96,7 +96,7 @@ public sealed class HttpProfileValidationTests
     {
         var ex = await TestHosts.StartFailingAsync("{}", (services, _) => services.AddKeepAlive("bulk", o => o.Http.KeepAlivePingTimeout = TimeSpan.FromMilliseconds(10)));
 
-        ex.Message.Should().Contain("KeepAlive profile 'bulk' (configured in code) Http:KeepAlivePingTimeout: Http:KeepAlivePingTimeout is 10ms").And.Contain("Fix:");
+        ex.Message.Should().Contain("KeepAlive profile 'bulk' (configured in code) Http:KeepAlivePingTimeout: KeepAlivePingTimeout 10ms is below the floor of 1s: ").And.Contain("Fix:");
     }
 
     private static string Json(string profile) => $$"""{ "KeepAlive": { "Profiles": { "edge": {{profile}} } } }""";

@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace KeepAlive.Net.Hosting.Tests;
 
@@ -24,6 +25,19 @@ internal static class TestHosts
         ex.Should().NotBeNull("the host must not start with this configuration");
         return ex!;
     }
+
+    /// <summary>Starts a host with every profile of the KeepAlive section, which must not start, and returns its validation message.</summary>
+    public static async Task<string> ProfilesFailAsync(string json)
+    {
+        var ex = await StartFailingAsync(json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+        var message = ex.Should().BeOfType<OptionsValidationException>().Which.Message;
+        TestContext.Current.TestOutputHelper!.WriteLine(message);
+        return message;
+    }
+
+    /// <summary>The profile "payments" with one section.</summary>
+    public static string Section(string section, string body) =>
+        $$"""{ "KeepAlive": { "Profiles": { "payments": { "{{section}}": {{body}} } } } }""";
 
     public static string Profile(string name, string tcpJson) =>
         $$"""{ "KeepAlive": { "Profiles": { "{{name}}": { "Tcp": {{tcpJson}} } } } }""";

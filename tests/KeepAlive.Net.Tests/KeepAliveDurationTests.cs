@@ -15,6 +15,12 @@ public sealed class KeepAliveDurationTests
     [InlineData("00:00:00.250", 250 * TimeSpan.TicksPerMillisecond)]
     [InlineData("-1s", -TimeSpan.TicksPerSecond)]
     [InlineData("-00:00:01", -TimeSpan.TicksPerSecond)]
+    [InlineData("-1m30s", -90 * TimeSpan.TicksPerSecond)]
+    [InlineData("1d2h3m4s5ms6us", TimeSpan.TicksPerDay + (2 * TimeSpan.TicksPerHour) + (3 * TimeSpan.TicksPerMinute) + (4 * TimeSpan.TicksPerSecond) + (5 * TimeSpan.TicksPerMillisecond) + (6 * TimeSpan.TicksPerMicrosecond))]
+    [InlineData("23:59:59", (24 * TimeSpan.TicksPerHour) - TimeSpan.TicksPerSecond)]
+    [InlineData("1.00:00:00", TimeSpan.TicksPerDay)]
+    [InlineData("00:00:00.1234567", 1_234_567)]
+    [InlineData("10675199.02:48:05.4775807", long.MaxValue)]
     public void TryParse_AcceptedForm_ReturnsTheDuration(string text, long ticks)
     {
         KeepAliveDuration.TryParse(text, out var value, out var error).Should().BeTrue(error);
@@ -41,12 +47,58 @@ public sealed class KeepAliveDurationTests
     [InlineData("s")]
     [InlineData("10s5")]
     [InlineData("1:2:3:4:5")]
-    [InlineData("99999999999d")]
+    [InlineData("1:2:3:4")]
+    [InlineData("1.2.3s")]
+    [InlineData("1.2.3")]
+    [InlineData("NaN")]
+    [InlineData("Infinity")]
+    [InlineData("-")]
+    [InlineData("--1s")]
     public void TryParse_Garbage_IsRefusedNamingTheAcceptedForms(string? text)
     {
         KeepAliveDuration.TryParse(text, out _, out var error).Should().BeFalse();
 
         error.Should().Contain("10s").And.Contain("00:00:10");
+    }
+
+    [Theory]
+    [InlineData("99999999999d")]
+    [InlineData("99999999999999999999d")]
+    [InlineData("-99999999999999999999d")]
+    [InlineData("999999999999999999999999999999999999s")]
+    [InlineData("10675200.00:00:00")]
+    [InlineData("10675199d3h")]
+    public void TryParse_NumberTooLargeForAnyDuration_SaysOutOfRangeWithoutThrowing(string text)
+    {
+        var parse = () => KeepAliveDuration.TryParse(text, out _, out var error) ? null : error;
+
+        parse.Should().NotThrow().Which.Should().Contain($"'{text}' is out of range").And.Contain("10675199d");
+    }
+
+    [Theory]
+    [InlineData("10s10s", "the unit 's' twice")]
+    [InlineData("1m1m", "the unit 'm' twice")]
+    [InlineData("5us3µs", "the unit 'µs' twice")]
+    [InlineData("30s1m", "'m' after a smaller unit")]
+    [InlineData("1ms1s", "'s' after a smaller unit")]
+    public void TryParse_UnitRepeatedOrOutOfOrder_IsRefusedNotAdded(string text, string why)
+    {
+        KeepAliveDuration.TryParse(text, out _, out var error).Should().BeFalse("'10s10s' is not 20 s: it is a typo");
+
+        error.Should().Contain($"'{text}' gives {why}").And.Contain("largest first").And.Contain("1m30s");
+    }
+
+    [Theory]
+    [InlineData("24:00:00", "24 hours: .NET would read it as 24 days")]
+    [InlineData("36:00:00", "36 hours: .NET would read it as 36 days")]
+    [InlineData("00:60:00", "60 minutes; minutes and seconds go up to 59")]
+    [InlineData("00:00:75", "75 seconds; minutes and seconds go up to 59")]
+    [InlineData("1:30", "ambiguous")]
+    public void TryParse_ClockThatDoesNotMeanWhatItSays_IsRefusedWithTheFix(string text, string why)
+    {
+        KeepAliveDuration.TryParse(text, out _, out var error).Should().BeFalse();
+
+        error.Should().Contain($"'{text}'").And.Contain(why);
     }
 
     [Fact]

@@ -9,6 +9,9 @@ public class KeepAliveHealthCheckOptions
 
     /// <summary>Gets or sets how far back the check looks: lateness and dead peers older than this no longer count.</summary>
     /// <value>The default value is 1 minute.</value>
+    [KeepAliveRange("1s", "1d", Example = "1m",
+        MinimumReason = "a shorter look back judges single heartbeats, not the recent past.",
+        MaximumReason = "lateness older than a day says nothing about the service now.")]
     public TimeSpan Window { get; set; } = TimeSpan.FromSeconds(DefaultWindowSeconds);
 
     /// <summary>
@@ -16,9 +19,15 @@ public class KeepAliveHealthCheckOptions
     /// heartbeat lateness in the window may eat before the check reports Degraded.
     /// </summary>
     /// <value>The default value is 0.5: Degraded when a heartbeat was late by more than half the budget.</value>
+    [KeepAliveRange(0, 1, MinimumIsExclusive = true, Example = "0.5",
+        MinimumReason = "it is the part of the idle budget a late heartbeat may eat, and at 0 every heartbeat would be too late.",
+        MaximumReason = "a heartbeat later than the whole budget has already cost the connection; use 0.25 for an earlier warning.")]
     public double DegradedBudgetFraction { get; set; } = DefaultDegradedBudgetFraction;
 
     /// <summary>Gets or sets how many peers of one profile declared dead within the window make the check report its failure status (Unhealthy by default).</summary>
     /// <value>The default value is 3.</value>
+    [KeepAliveRange(1, 1_000_000, Example = "3",
+        MinimumReason = "with 0 the check would be unhealthy with no dead peer at all.",
+        MaximumReason = "a check that waits for a million dead peers in one window never reports one.")]
     public int UnhealthyPeerDeadCount { get; set; } = DefaultUnhealthyPeerDeadCount;
 }

@@ -52,7 +52,7 @@ internal static class KeepAliveBudget
     private static string Jitter(TimeSpan? age, TimeSpan? jitter) =>
         age is not null && jitter is { Ticks: > 0 } j ? $" (minus up to {Show(j)})" : string.Empty;
 
-    private static string Show(TimeSpan? value) => value is { } v ? HttpProfileRules.Show(v) : "not set";
+    private static string Show(TimeSpan? value) => value is { } v ? KeepAliveDuration.Format(v) : "not set";
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

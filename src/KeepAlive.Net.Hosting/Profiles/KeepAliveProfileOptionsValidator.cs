@@ -1,25 +1,29 @@
+using KeepAlive.Net.Hosting.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace KeepAlive.Net.Hosting.Profiles;
 
 /// <summary>
-/// Validates every profile at start-up: generated data-annotation rules, the platform's limits
-/// (<see cref="TcpKeepAliveValidator"/>) and the cross-field rules. Each failure names the configuration
-/// path of the setting, its value and the fix.
+/// Validates every profile at start-up and at each reload, and reports every failure at once: what the configuration
+/// reader refused, then each section's values (their ranges, the platform's limits through
+/// <see cref="TcpKeepAliveValidator"/>, the rules within a section), then the rules across sections between values that
+/// are each valid. Each failure names the configuration path of the setting, its value and the fix.
 /// </summary>
 internal sealed class KeepAliveProfileOptionsValidator : IValidateOptions<KeepAliveProfileOptions>
 {
     private readonly Dictionary<string, KeepAliveProfileRegistration> _registrations;
+    private readonly SectionBinding<KeepAliveProfileOptions>[] _bindings;
     private readonly KeepAliveCapabilities _capabilities;
 
-    public KeepAliveProfileOptionsValidator(IEnumerable<KeepAliveProfileRegistration> registrations)
-        : this(registrations, KeepAliveCapabilities.Current)
+    public KeepAliveProfileOptionsValidator(IEnumerable<KeepAliveProfileRegistration> registrations, IEnumerable<SectionBinding<KeepAliveProfileOptions>> bindings)
+        : this(registrations, bindings, KeepAliveCapabilities.Current)
     {
     }
 
-    internal KeepAliveProfileOptionsValidator(IEnumerable<KeepAliveProfileRegistration> registrations, KeepAliveCapabilities capabilities)
+    internal KeepAliveProfileOptionsValidator(IEnumerable<KeepAliveProfileRegistration> registrations, IEnumerable<SectionBinding<KeepAliveProfileOptions>> bindings, KeepAliveCapabilities capabilities)
     {
         _registrations = KeepAliveProfileRegistration.Index(registrations);
+        _bindings = [.. bindings];
         _capabilities = capabilities;
     }
 
@@ -32,33 +36,44 @@ internal sealed class KeepAliveProfileOptionsValidator : IValidateOptions<KeepAl
             return ValidateOptionsResult.Fail(KeepAliveProfileRegistration.NotRegisteredMessage(name, _registrations.Values.Select(static r => r.Name)));
         }
 
-        var failures = new List<string>();
+        // Messages follow the profile's sections, whoever found them: the reader or a validator.
+        var sections = ProfileSections.All.Select(s => registration.Describe(s.Name) + ":").ToList();
+        var report = new ValidationReport(_bindings.SelectMany(b => b.FailuresOf(options)), path => sections.FindIndex(s => path.StartsWith(s, StringComparison.OrdinalIgnoreCase)));
         var annotations = new KeepAliveProfileAnnotationsValidator().Validate(name, options);
-        if (annotations.Failed)
+        foreach (var failure in annotations.Failures ?? [])
         {
-            failures.AddRange(annotations.Failures.Select(f => $"{registration.Source}: {f}"));
+            report.AddGeneral($"{registration.Source}: {failure}");
         }
 
-        if (options.Tcp is { } tcp)
+        foreach (var section in ProfileSections.All)
         {
-            failures.AddRange(TcpKeepAliveValidator.Validate(tcp, _capabilities)
-                .Select(e => $"{registration.Describe("Tcp:" + e.OptionName)}: {e.Message}"));
+            if (section.Of(options) is { } values)
+            {
+                foreach (var error in section.Validate(values, _capabilities))
+                {
+                    report.Add(registration.Describe($"{section.Name}:{error.OptionName}"), error.Message);
+                }
+            }
         }
 
-        if (options.Heartbeat is { } heartbeat)
+        // The rules across sections, between values that are each valid.
+        bool Valid(string setting) => !report.HasFailuresUnder(registration.Describe(setting));
+        if (!annotations.Failed && Valid("Heartbeat:PeerIdleTimeout") && Valid("Heartbeat:MaxIntervalToPeerIdleRatio"))
         {
-            failures.AddRange(HeartbeatOptionsValidator.Validate(heartbeat)
-                .Select(e => $"{registration.Describe("Heartbeat:" + e.OptionName)}: {e.Message}"));
+            if (Valid("Http") && Valid("WebSocket"))
+            {
+                foreach (var error in HttpProfileRules.CheckAgainstPeer(options))
+                {
+                    report.Add(registration.Describe(error.OptionName), error.Message);
+                }
+            }
+
+            if (Valid("Tcp") && KeepAliveProfileRules.CheckTcpAgainstPeerIdleTimeout(options) is { } crossField)
+            {
+                report.Add(registration.Describe("Tcp:IdleTime"), crossField);
+            }
         }
 
-        failures.AddRange(HttpProfileRules.Validate(options)
-            .Select(e => $"{registration.Describe(e.OptionName)}: {e.Message}"));
-
-        if (failures.Count == 0 && KeepAliveProfileRules.CheckTcpAgainstPeerIdleTimeout(options) is { } crossField)
-        {
-            failures.Add($"{registration.Describe("Tcp:IdleTime")}: {crossField}");
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        return report.Messages.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(report.Messages);
     }
 }

@@ -42,8 +42,9 @@ internal sealed record KeepAliveProfileRegistration(string Name, string? Configu
 
     public static string NotRegisteredMessage(string profileName, IEnumerable<string> registered)
     {
-        var names = string.Join(", ", registered.Select(static n => $"'{n}'"));
-        return $"No KeepAlive profile named '{profileName}' is registered (registered: {(names.Length == 0 ? "none" : names)}). "
+        var known = registered.ToList();
+        var names = string.Join(", ", known.Select(static n => $"'{n}'"));
+        return $"No KeepAlive profile named '{profileName}' is registered (registered: {(names.Length == 0 ? "none" : names)}).{ClosestName.Suggest(profileName, known)} "
             + $"Fix: add a \"{profileName}\" section under KeepAlive:Profiles and call services.AddKeepAlive(configuration.GetSection(\"KeepAlive\")), "
             + $"or call services.AddKeepAlive(\"{profileName}\", ...), or use a registered profile name.";
     }

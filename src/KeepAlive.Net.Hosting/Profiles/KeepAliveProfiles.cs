@@ -24,6 +24,7 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IDisposable
     private readonly KeepAliveProfileMetrics _metrics;
     private readonly ConcurrentDictionary<string, KeepAliveProfileOptions> _current = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _lastSeen = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CancellationTokenSource> _accepted = new(StringComparer.Ordinal);
     private readonly List<IDisposable> _subscriptions = [];
     private readonly Lock _reloadLock = new();
 
@@ -63,11 +64,20 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IDisposable
         }
     }
 
+    /// <summary>Gets a token that fires when a reload of the profile is accepted (for <see cref="IOptionsMonitor{TOptions}"/>).</summary>
+    public IChangeToken AcceptedChanges(string name) =>
+        new CancellationChangeToken(_accepted.GetOrAdd(name, static _ => new CancellationTokenSource()).Token);
+
     public void Dispose()
     {
         foreach (var subscription in _subscriptions)
         {
             subscription.Dispose();
+        }
+
+        foreach (var accepted in _accepted.Values)
+        {
+            accepted.Dispose();
         }
     }
 
@@ -120,6 +130,7 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IDisposable
                 {
                     _current[name] = _factory.Create(name);
                     Log.ProfileReloaded(_logger, name);
+                    SignalAccepted(name);
                     return;
                 }
                 catch (OptionsValidationException ex)
@@ -133,6 +144,24 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IDisposable
         }
     }
 
+    private void SignalAccepted(string name)
+    {
+        if (_accepted.TryRemove(name, out var previous))
+        {
+            using (previous)
+            {
+                try
+                {
+                    previous.Cancel();
+                }
+                catch (AggregateException)
+                {
+                    // A listener of IOptionsMonitor failed (the file changed again in between); the next change event reports it.
+                }
+            }
+        }
+    }
+
     private static string Fingerprint(KeepAliveProfileRegistration registration) =>
         registration.Section is { } section
             ? string.Join('\n', section.AsEnumerable(makePathsRelative: true).OrderBy(static p => p.Key, StringComparer.Ordinal).Select(static p => $"{p.Key}={p.Value}"))
@@ -143,6 +172,6 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IDisposable
         ArgumentNullException.ThrowIfNull(profileName);
         return _registrations.TryGetValue(profileName, out var registration)
             ? registration.Name
-            : throw new InvalidOperationException(KeepAliveProfileRegistration.NotRegisteredMessage(profileName, Names));
+            : throw new KeepAliveProfileNotFoundException(profileName, Names);
     }
 }

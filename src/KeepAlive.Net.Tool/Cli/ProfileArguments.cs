@@ -1,5 +1,6 @@
 using System.CommandLine;
-using System.ComponentModel;
+using System.Globalization;
+using System.Text.Json;
 using KeepAlive.Net.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,15 +21,22 @@ internal sealed class ProfileArguments
 
     public Option<string?> Profile { get; } = new("--profile") { Description = "The profile to use from --settings, e.g. payments.", HelpName = "name" };
 
-    public Option<TimeSpan?> Idle { get; } = Durations.Option("--idle", "Idle time before the first keep-alive probe.");
+    public Option<TimeSpan?> Idle { get; } = Durations.Option<TcpKeepAliveOptions>("--idle", "Idle time before the first keep-alive probe", "Tcp:IdleTime");
 
-    public Option<TimeSpan?> Interval { get; } = Durations.Option("--interval", "Time between keep-alive probes.");
+    public Option<TimeSpan?> Interval { get; } = Durations.Option<TcpKeepAliveOptions>("--interval", "Time between keep-alive probes", "Tcp:Interval");
 
-    public Option<int?> Count { get; } = new("--count") { Description = "Unanswered probes before the kernel gives up.", HelpName = "probes" };
+    public Option<int?> Count { get; } = Durations.WholeNumber<TcpKeepAliveOptions>("--count", "Unanswered probes before the kernel gives up", "probes", "Tcp:ProbeCount");
 
-    public Option<TimeSpan?> UserTimeout { get; } = Durations.Option("--user-timeout", "TCP_USER_TIMEOUT (Linux): bound on unacknowledged data.");
+    public Option<TimeSpan?> UserTimeout { get; } = Durations.Option<TcpKeepAliveOptions>("--user-timeout", "TCP_USER_TIMEOUT (Linux), a bound on unacknowledged data", "Tcp:UserTimeout");
 
-    public Option<string?> PeerIdleTimeout { get; } = new("--peer-idle-timeout") { Description = "The peer's or middlebox's idle timeout: a preset (AzureLoadBalancer, AwsNlb, AwsNatGateway, AwsAlb, GcpCloudNat) or a duration such as 60s.", HelpName = "preset|duration" };
+    public Option<PeerIdleTimeout?> PeerIdleTimeout { get; } = new("--peer-idle-timeout")
+    {
+        Description = $"The peer's or middlebox's idle timeout (Heartbeat:PeerIdleTimeout): a preset ({string.Join(", ", KeepAlive.Net.PeerIdleTimeout.Presets.Select(static p => p.PresetName))}) or a duration, {Durations.RangeOf<HeartbeatOptions>("Heartbeat:PeerIdleTimeout")}.",
+        HelpName = "preset|duration",
+        CustomParser = static result => KeepAlive.Net.PeerIdleTimeout.TryParse(Durations.Text(result), out var value, out var error)
+            ? value
+            : Durations.Fail<PeerIdleTimeout?>(result, "--peer-idle-timeout (Heartbeat:PeerIdleTimeout)", error),
+    };
 
     public void AddTo(Command command)
     {
@@ -69,7 +77,15 @@ internal sealed class ProfileArguments
         }
         catch (OptionsValidationException e)
         {
-            throw new ToolInputException($"profile '{name}' is invalid:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", e.Failures)}", e);
+            // Every failure of the profile at once: what the library's reader refused and what its validators found.
+            throw new ToolInputException($"profile '{name}' is invalid ({e.Failures.Count()} to fix):{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", e.Failures)}", e);
+        }
+        catch (KeepAliveProfileNotFoundException e) when (settings is not null)
+        {
+            var suggestion = e.ClosestName is { } closest ? $" Did you mean '{closest}'?" : string.Empty;
+            throw new ToolInputException(
+                $"--profile {name}: {settings.Name} has no profile '{name}' (its profiles: {string.Join(", ", e.RegisteredNames)}).{suggestion} "
+                + $"Fix: run again with --profile {e.ClosestName ?? e.RegisteredNames[0]}, or add a \"{name}\" profile under KeepAlive:Profiles in {settings.FullName}.", e);
         }
         catch (InvalidOperationException e)
         {
@@ -97,7 +113,7 @@ internal sealed class ProfileArguments
         }
         catch (Exception e) when (e is InvalidDataException or FormatException or IOException)
         {
-            throw new ToolInputException($"--settings {settings.FullName}: not a readable JSON file: {e.Message}", e);
+            throw new ToolInputException($"--settings {settings.FullName}: {Describe(e)}", e);
         }
 
         var section = configuration.GetSection("KeepAlive");
@@ -136,26 +152,27 @@ internal sealed class ProfileArguments
             return null;
         }
 
-        var peerTimeout = peer is null ? (KeepAlive.Net.PeerIdleTimeout?)null : ParsePeerIdleTimeout(peer);
         return options =>
         {
             options.Tcp.IdleTime = idle ?? options.Tcp.IdleTime;
             options.Tcp.Interval = interval ?? options.Tcp.Interval;
             options.Tcp.ProbeCount = count ?? options.Tcp.ProbeCount;
             options.Tcp.UserTimeout = userTimeout ?? options.Tcp.UserTimeout;
-            options.Heartbeat.PeerIdleTimeout = peerTimeout ?? options.Heartbeat.PeerIdleTimeout;
+            options.Heartbeat.PeerIdleTimeout = peer ?? options.Heartbeat.PeerIdleTimeout;
         };
     }
 
-    private static KeepAlive.Net.PeerIdleTimeout ParsePeerIdleTimeout(string text)
+    // Where the JSON breaks, as an editor counts: line and column from 1.
+    private static string Describe(Exception e)
     {
-        try
+        var json = e;
+        while (json is not (null or JsonException))
         {
-            return (KeepAlive.Net.PeerIdleTimeout)TypeDescriptor.GetConverter(typeof(KeepAlive.Net.PeerIdleTimeout)).ConvertFromInvariantString(text)!;
+            json = json.InnerException;
         }
-        catch (Exception e) when (e is FormatException or NotSupportedException or ArgumentException)
-        {
-            throw new ToolInputException($"--peer-idle-timeout: {e.Message}", e);
-        }
+
+        return json is JsonException { LineNumber: { } line, BytePositionInLine: { } column }
+            ? string.Create(CultureInfo.InvariantCulture, $"not valid JSON at line {line + 1}, column {column + 1}: {json.Message.Split(" LineNumber:")[0]} Fix: correct the file there (a missing quote, comma or brace is the usual cause).")
+            : $"not a readable JSON file: {e.Message}";
     }
 }

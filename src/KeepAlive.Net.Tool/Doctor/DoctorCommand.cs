@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Net.Sockets;
 using KeepAlive.Net.Tool.Cli;
 using KeepAlive.Net.Tool.Show;
@@ -15,10 +14,14 @@ internal static class DoctorCommand
     public static Command Create(ToolConsole console)
     {
         var pid = new Option<int>("--pid") { Description = "The process to inspect (Linux; root reads every value, see 'what needs privilege' in docs/TOOL.md).", HelpName = "pid", Required = true };
-        var peer = new Option<string?>("--peer-idle-timeout")
+        // Not ProfileArguments.PeerIdleTimeout: here it is what connections are judged against, not a value set on the profile.
+        var peer = new Option<PeerIdleTimeout?>("--peer-idle-timeout")
         {
             Description = $"The idle timeout to judge against: a preset ({string.Join(", ", PeerIdleTimeout.Presets.Select(static p => p.PresetName))}) or a duration such as 350s. Default: the profile's, else {DoctorReference.Default.PresetName} ({Units.Time(DoctorReference.Default.Value)}), the shortest common one.",
             HelpName = "preset|duration",
+            CustomParser = static result => PeerIdleTimeout.TryParse(Durations.Text(result), out var value, out var error)
+                ? value
+                : Durations.Fail<PeerIdleTimeout?>(result, "--peer-idle-timeout", error),
         };
         var profile = new ProfileArguments();
         var json = new Option<bool>("--json") { Description = "Print one JSON object for scripts instead of tables." };
@@ -30,7 +33,7 @@ internal static class DoctorCommand
         return command;
     }
 
-    private static int Run(ToolConsole console, int pid, string? peerText, (string Name, Hosting.KeepAliveProfileOptions Options)? profile, bool json)
+    private static int Run(ToolConsole console, int pid, PeerIdleTimeout? peerText, (string Name, Hosting.KeepAliveProfileOptions Options)? profile, bool json)
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -59,7 +62,7 @@ internal static class DoctorCommand
         return report.Unprotected > 0 ? ExitCodes.Finding : report.Unknown > 0 ? ExitCodes.BadInput : ExitCodes.Fine;
     }
 
-    private static DoctorReference Reference(string? peerText, (string Name, Hosting.KeepAliveProfileOptions Options)? profile)
+    private static DoctorReference Reference(PeerIdleTimeout? given, (string Name, Hosting.KeepAliveProfileOptions Options)? profile)
     {
         KeepAliveSettings? applied = null;
         if (profile is { } chosen)
@@ -68,17 +71,11 @@ internal static class DoctorCommand
             applied = fresh.ConfigureKeepAlive(chosen.Options.Tcp);
         }
 
-        var (peer, source) = peerText is not null
-            ? (Parse(peerText), "--peer-idle-timeout")
+        var (peer, source) = given is { } flag
+            ? (flag, "--peer-idle-timeout")
             : profile?.Options.Heartbeat.PeerIdleTimeout is { } fromProfile
                 ? (fromProfile, $"profile '{profile.Value.Name}'")
                 : (DoctorReference.Default, "none given: the shortest common one");
         return new DoctorReference(peer, peer.PresetName is { } preset ? $"{preset}, {source}" : source, profile?.Name, profile?.Options, applied);
     }
-
-    private static PeerIdleTimeout Parse(string text) =>
-        PeerIdleTimeout.TryParse(text, out var value) && value.Value > TimeSpan.Zero
-            ? value
-            : throw new ToolInputException(string.Create(CultureInfo.InvariantCulture,
-                $"--peer-idle-timeout '{text}': not a preset ({string.Join(", ", PeerIdleTimeout.Presets.Select(static p => p.PresetName))}) or a positive duration such as \"350s\" (a bare number has no unit)."));
 }

@@ -45,11 +45,11 @@ internal static partial class Log
         Message = "A handler of heartbeat '{Name}' event {Event} threw; the scheduler carries on")]
     public static partial void HeartbeatHandlerFailed(ILogger logger, Exception exception, string name, string @event);
 
-    [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatDispatcherAdded, Level = LogLevel.Warning,
-        Message = "Heartbeat dispatcher threads are busy or stuck ({Stuck} stuck, {Queued} heartbeats waiting); started dispatcher thread {Count}")]
-    public static partial void HeartbeatDispatcherAdded(ILogger logger, int stuck, int queued, int count);
+    [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatTimerTakenOver, Level = LogLevel.Warning,
+        Message = "A callback of heartbeat '{Name}' has held the timer thread for {HeldMs} ms while others waited; a standby thread took the timer loop over with the {Waiting} heartbeats of the batch not started yet ({Threads} scheduler threads now)")]
+    public static partial void HeartbeatTimerTakenOver(ILogger logger, string name, double heldMs, int waiting, int threads);
 
     [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatSchedulerLifecycle, Level = LogLevel.Debug,
-        Message = "Heartbeat scheduler {State} ({Dispatchers} dispatcher threads, timer wait: {TimerWait})")]
-    public static partial void HeartbeatSchedulerLifecycle(ILogger logger, string state, int dispatchers, string timerWait);
+        Message = "Heartbeat scheduler {State} (a timer thread and {Standbys} standby threads, timer wait: {TimerWait})")]
+    public static partial void HeartbeatSchedulerLifecycle(ILogger logger, string state, int standbys, string timerWait);
 }

@@ -12,8 +12,9 @@ namespace KeepAlive.Net;
 /// <see cref="HeartbeatScheduler"/> does. This is how to find out whether existing heartbeat code is late.
 /// </summary>
 /// <remarks>
-/// The cause is read from what the runtime shows when the late heartbeat is recorded: GC pause time in the late window,
-/// queued thread-pool work, and whether a scheduler's own timer thread in this process woke late too (a paused process).
+/// The cause is read from what the runtime shows when the late heartbeat is recorded: GC pause time since the previous
+/// record (the late window's baseline) and queued thread-pool work (no thread of its own). A paused process is told apart from
+/// starvation only by a <see cref="HeartbeatScheduler"/>'s own timer thread; here it is reported as Unknown with that note.
 /// Thread-safe.
 /// </remarks>
 public sealed class DriftMonitor : IDisposable
@@ -23,7 +24,8 @@ public sealed class DriftMonitor : IDisposable
     private readonly BeatSettings _settings;
     private readonly SlotExtras _extras = new();
     private readonly Lock _lock = new();
-    private Slot _stream;
+    private long _gcAtLastRecord = TimerLoop.GcPauseTicks();
+    private BeatCounters _counters;
     private int _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="DriftMonitor"/> class.</summary>
@@ -40,7 +42,6 @@ public sealed class DriftMonitor : IDisposable
         _settings = new BeatSettings(BeatSettings.KeyOf(options), _timeProvider);
         var logger = (ILogger?)loggerFactory?.CreateLogger<DriftMonitor>() ?? NullLogger.Instance;
         _telemetry = new HeartbeatTelemetry(logger, new HeartbeatMetrics(meterFactory));
-        Sample();
     }
 
     /// <summary>Raised for every delayed heartbeat, on the thread that called Record; exceptions are logged and ignored.</summary>
@@ -102,7 +103,7 @@ public sealed class DriftMonitor : IDisposable
 
     /// <summary>Gets a snapshot of the counters and lateness recorded so far.</summary>
     /// <returns>The snapshot.</returns>
-    public HeartbeatStatistics GetStatistics() => HeartbeatTelemetry.Snapshot(ref _stream, _extras, peerDead: false);
+    public HeartbeatStatistics GetStatistics() => HeartbeatTelemetry.Snapshot(ref _counters, _extras, peerDead: false);
 
     /// <summary>Releases the meter.</summary>
     public void Dispose()
@@ -136,21 +137,22 @@ public sealed class DriftMonitor : IDisposable
             _telemetry.Blocked(_settings, new ExtrasAccess(_extras), sendDuration, "send reported to DriftMonitor");
         }
 
-        var outcome = HeartbeatTelemetry.Classify(_settings, lateness, sendDuration, failure);
+        var outcome = HeartbeatTelemetry.Classify(_settings, lateness, sendDuration, SchedulePolicy.AfterSend(_settings, due, start, lateness).Skipped, failure);
         if (outcome.IsDelayed)
         {
+            var gcSinceLastRecord = TimeSpan.FromTicks(TimerLoop.GcPauseTicks() - Interlocked.Read(ref _gcAtLastRecord));
             var (cause, text) = _timeProvider == TimeProvider.System
-                ? CauseAnalyzer.AnalyzeWindow(due, start, lateness, blocked)
+                ? CauseAnalyzer.AnalyzeWindow(gcSinceLastRecord, lateness, blocked)
                 : (blocked ? HeartbeatDelayCause.SendBlocked : HeartbeatDelayCause.Unknown, "timestamps from a custom clock: no runtime evidence");
             outcome = outcome with { Cause = cause, Evidence = text };
         }
 
         lock (_lock)
         {
-            _telemetry.Record(ref _stream, _settings, new ExtrasAccess(_extras), outcome, this);
+            _telemetry.Record(ref _counters, _settings, new ExtrasAccess(_extras), outcome, this);
         }
 
-        Sample();
+        Interlocked.Exchange(ref _gcAtLastRecord, TimerLoop.GcPauseTicks()); // the previous record is the GC evidence's baseline
         return outcome.ToReport();
     }
 
@@ -161,14 +163,6 @@ public sealed class DriftMonitor : IDisposable
             var rule = latest == long.MaxValue ? "a timestamp must be positive" : FormattableString.Invariant($"a send timestamp must be positive and not after now ({latest})");
             throw new ArgumentOutOfRangeException(name, value, FormattableString.Invariant(
                 $"{name} is {value} on the monitor's clock, but {rule}. Fix: take it from the monitor's TimeProvider.GetTimestamp() (Stopwatch.GetTimestamp() for the system clock) when the heartbeat was due or sent; never 0, a tick count or a DateTime."));
-        }
-    }
-
-    private void Sample()
-    {
-        if (_timeProvider == TimeProvider.System)
-        {
-            RuntimeHistory.Add(_timeProvider.GetTimestamp(), RuntimeHistory.GcPauseTicks(), 0);
         }
     }
 }

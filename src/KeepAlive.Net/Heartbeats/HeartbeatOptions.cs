@@ -21,31 +21,52 @@ public class HeartbeatOptions
     public HeartbeatMode Mode { get; set; } = HeartbeatMode.WhenIdle;
 
     /// <summary>Gets or sets the time between heartbeats (or, in <see cref="HeartbeatMode.WhenIdle"/>, the idle time before one).</summary>
-    /// <value>The default value is 10 seconds. Allowed: more than zero, at most one day.</value>
+    /// <value>The default value is 10 seconds. Allowed: 1 ms to 1 h.</value>
+    [KeepAliveRange("1ms", "1h", Example = "10s",
+        MinimumReason = "the scheduler's timers count whole milliseconds, and every heartbeat wakes a thread and sends a packet (an interval of one tick kept a core busy with 56,000 heartbeats in 2 s).",
+        MaximumReason = "the longest common middlebox idle timeout is GCP Cloud NAT's 20 min, so a rarer heartbeat keeps nothing alive.")]
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(DefaultIntervalSeconds);
 
     /// <summary>Gets or sets how long the peer may stay silent (no <see cref="HeartbeatRegistration.MarkPeerActivity"/>) before it is declared dead.</summary>
-    /// <value>The default value is <see langword="null"/>: liveness is not checked. When set it must be longer than <see cref="Interval"/>.</value>
+    /// <value>The default value is <see langword="null"/>: liveness is not checked. When set it must be longer than <see cref="Interval"/>; 1 ms to 1 day.</value>
+    [KeepAliveRange("1ms", "1d", Example = "30s",
+        MinimumReason = "the peer must have time to answer at least one heartbeat, so Timeout must also be longer than Interval.",
+        MaximumReason = "a peer silent for more than a day is long dead; liveness that slow detects nothing.")]
     public TimeSpan? Timeout { get; set; }
 
     /// <summary>Gets or sets the idle timeout of the peer or of a middlebox on the path; enables the lateness budget.</summary>
-    /// <value>The default value is <see langword="null"/>: no budget. <see cref="Interval"/> must be at most <see cref="MaxIntervalToPeerIdleRatio"/> of it.</value>
+    /// <value>The default value is <see langword="null"/>: no budget. 1 s to 1 day; <see cref="Interval"/> must be at most <see cref="MaxIntervalToPeerIdleRatio"/> of it.</value>
+    [KeepAliveRange("1s", "1d", Example = "350s",
+        MinimumReason = "no peer or middlebox forgets a flow in under a second, and heartbeats must be a fraction of it.",
+        MaximumReason = "no middlebox keeps an idle flow for a day (GCP Cloud NAT, the longest preset, forgets after 20 min).")]
     public PeerIdleTimeout? PeerIdleTimeout { get; set; }
 
     /// <summary>Gets or sets the lateness from which a heartbeat is reported as delayed (warning log, event, metric).</summary>
-    /// <value>The default value is 1 second.</value>
+    /// <value>The default value is 1 second. Allowed: 1 ms to 1 h.</value>
+    [KeepAliveRange("1ms", "1h", Example = "1s",
+        MinimumReason = "lateness below a millisecond is ordinary scheduling noise; a warning for it would flood the log.",
+        MaximumReason = "a heartbeat an hour late has long lost its connection; warn well before that.")]
     public TimeSpan DriftWarningThreshold { get; set; } = TimeSpan.FromMilliseconds(DefaultDriftWarningMilliseconds);
 
     /// <summary>Gets or sets the largest random delay added to each due time, to spread many connections.</summary>
-    /// <value>The default value is zero. Allowed: zero up to less than <see cref="Interval"/>. Jitter only delays: a heartbeat is never early.</value>
+    /// <value>The default value is zero. Allowed: zero up to 1 h, and less than <see cref="Interval"/>. Jitter only delays: a heartbeat is never early.</value>
+    [KeepAliveRange("0s", "1h", Example = "100ms",
+        MinimumReason = "a negative jitter would fire heartbeats early.",
+        MaximumReason = "jitter must stay below the interval, and intervals are at most 1 h.")]
     public TimeSpan Jitter { get; set; }
 
     /// <summary>Gets or sets how long a send may run before it is reported as blocked (and, when synchronous, moved off the dispatchers' way).</summary>
-    /// <value>The default value is 1 second.</value>
+    /// <value>The default value is 1 second. Allowed: 1 ms to 1 h.</value>
+    [KeepAliveRange("1ms", "1h", Example = "1s",
+        MinimumReason = "every send takes some microseconds; below a millisecond every send would be reported as blocked.",
+        MaximumReason = "a send blocked for an hour has long lost its connection; report it well before that.")]
     public TimeSpan BlockedCallbackThreshold { get; set; } = TimeSpan.FromMilliseconds(DefaultBlockedCallbackMilliseconds);
 
     /// <summary>Gets or sets the largest allowed ratio of <see cref="Interval"/> to <see cref="PeerIdleTimeout"/>.</summary>
-    /// <value>The default value is 0.5, as RabbitMQ does. Allowed: more than 0, less than 1.</value>
+    /// <value>The default value is 0.5, as RabbitMQ does (Kafka uses one third). Allowed: more than 0, less than 1.</value>
+    [KeepAliveRange(0, 1, MinimumIsExclusive = true, MaximumIsExclusive = true, Example = "0.5",
+        MinimumReason = "a ratio of 0 leaves no room for any interval.",
+        MaximumReason = "at a ratio of 1 a heartbeat arrives just as the peer forgets the connection, so any lateness loses it (RabbitMQ uses 0.5, Kafka one third).")]
     public double MaxIntervalToPeerIdleRatio { get; set; } = DefaultMaxIntervalToPeerIdleRatio;
 
     /// <summary>Gets or sets a name used in logs and metric tags, for example the peer's name.</summary>

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using KeepAlive.Net.Heartbeats;
 
 namespace KeepAlive.Net;
@@ -9,15 +8,16 @@ namespace KeepAlive.Net;
 /// </summary>
 public sealed class HeartbeatRegistration : IDisposable
 {
-    private static readonly ConditionalWeakTable<HeartbeatRegistration, Ended> EndedRegistrations = [];
-    private readonly HeartbeatScheduler _scheduler;
-    private readonly int _home;
+    // While the slot is the registration's: the scheduler. Once the loop frees the slot: the last statistics (Ended), so a
+    // handle kept after Dispose still answers, with nothing process-wide holding it.
+    private object _owner;
+
+    // The slot; its complement (negative) once disposed.
     private int _slot;
 
     internal HeartbeatRegistration(HeartbeatScheduler scheduler, int slot)
     {
-        _scheduler = scheduler;
-        _home = slot;
+        _owner = scheduler;
         _slot = slot;
     }
 
@@ -40,28 +40,34 @@ public sealed class HeartbeatRegistration : IDisposable
     }
 
     /// <summary>Gets the name from <see cref="HeartbeatOptions.Name"/>, or an empty string.</summary>
-    public string Name => ReferenceEquals(_scheduler.SlotOf(_home).Handle, this) ? _scheduler.SettingsOf(_home).Name
-        : EndedRegistrations.TryGetValue(this, out var ended) ? ended.Name : string.Empty;
+    public string Name => Volatile.Read(ref _owner) switch
+    {
+        HeartbeatScheduler scheduler when Owns(scheduler) => scheduler.SettingsOf(Home).Name,
+        Ended ended => ended.Name,
+        _ => string.Empty,
+    };
 
     internal int Slot => Volatile.Read(ref _slot);
 
-    internal CancellationToken CancellationToken => Slot is var slot and >= 0 ? _scheduler.TokenOf(slot) : new CancellationToken(canceled: true);
+    internal CancellationToken CancellationToken => Live() is var (scheduler, slot) ? scheduler.TokenOf(slot) : new CancellationToken(canceled: true);
+
+    private int Home => _slot >= 0 ? _slot : ~_slot;
 
     /// <summary>Records that data was sent on the connection: in <see cref="HeartbeatMode.WhenIdle"/> the next heartbeat waits a full interval from now. Lock-free.</summary>
     public void MarkActivity()
     {
-        if (Live() is { } slot)
+        if (Live() is var (scheduler, slot))
         {
-            Volatile.Write(ref _scheduler.SlotOf(slot).LastActivity, _scheduler.TimeProvider.GetTimestamp());
+            Volatile.Write(ref scheduler.SlotOf(slot).LastActivity, scheduler.TimeProvider.GetTimestamp());
         }
     }
 
     /// <summary>Records that the peer was heard from: the liveness timer (<see cref="HeartbeatOptions.Timeout"/>) restarts. Lock-free.</summary>
     public void MarkPeerActivity()
     {
-        if (Live() is { } slot)
+        if (Live() is var (scheduler, slot))
         {
-            Volatile.Write(ref _scheduler.SlotOf(slot).LastPeerActivity, _scheduler.TimeProvider.GetTimestamp());
+            Volatile.Write(ref scheduler.SlotOf(slot).LastPeerActivity, scheduler.TimeProvider.GetTimestamp());
         }
     }
 
@@ -69,61 +75,68 @@ public sealed class HeartbeatRegistration : IDisposable
     /// <returns>The snapshot.</returns>
     public HeartbeatStatistics GetStatistics()
     {
-        // After Dispose the slot keeps counting a send that was still running, until the timer thread frees it.
-        if (ReferenceEquals(_scheduler.SlotOf(_home).Handle, this))
+        // After Dispose the slot keeps counting a send that was still running, until the loop frees it.
+        if (Volatile.Read(ref _owner) is HeartbeatScheduler scheduler && Owns(scheduler))
         {
-            var statistics = Snapshot();
-            if (ReferenceEquals(_scheduler.SlotOf(_home).Handle, this))
+            var statistics = Snapshot(scheduler);
+            if (Owns(scheduler))
             {
                 return statistics;
             }
         }
 
-        return EndedRegistrations.TryGetValue(this, out var ended) ? ended.Statistics : new HeartbeatStatistics();
+        return Volatile.Read(ref _owner) is Ended ended ? ended.Statistics : new HeartbeatStatistics();
     }
 
     /// <summary>Stops the heartbeat. A send already running finishes (its cancellation token is cancelled); no new one starts.</summary>
     public void Dispose()
     {
         var slot = Slot;
-        if (slot < 0 || Interlocked.CompareExchange(ref _slot, -1, slot) != slot)
+        if (slot < 0 || Volatile.Read(ref _owner) is not HeartbeatScheduler scheduler || Interlocked.CompareExchange(ref _slot, ~slot, slot) != slot)
         {
             return;
         }
 
-        var name = _scheduler.SettingsOf(slot).Name;
-        _scheduler.Unregister(slot, name);
+        scheduler.Unregister(slot, scheduler.SettingsOf(slot).Name);
     }
 
-    /// <summary>Keeps the last statistics when the timer thread frees the slot (called before it does).</summary>
-    internal void OnFreed() => EndedRegistrations.AddOrUpdate(this, new Ended(_scheduler.SettingsOf(_home).Name, Snapshot()));
-
-    private HeartbeatStatistics Snapshot()
+    /// <summary>Keeps the last statistics when the loop frees the slot (called by the owner of the loop, before it does).</summary>
+    internal void OnFreed()
     {
-        ref var entry = ref _scheduler.SlotOf(_home);
-        return HeartbeatTelemetry.Snapshot(ref entry, _scheduler.FindExtras(_home), (Volatile.Read(ref entry.State) & SlotState.PeerDeadRaised) != 0);
+        if (Volatile.Read(ref _owner) is HeartbeatScheduler scheduler)
+        {
+            Volatile.Write(ref _owner, new Ended(scheduler.SettingsOf(Home).Name, Snapshot(scheduler)));
+        }
     }
 
     /// <summary>Marks the moment this registration's heartbeat in flight is handed to the transport.</summary>
     internal void ReportSendStarted()
     {
-        if (Live() is { } slot)
+        if (Live() is var (scheduler, slot))
         {
-            _scheduler.ReportSendStarted(slot);
+            scheduler.ReportSendStarted(slot);
         }
     }
 
-    private int? Live()
+    private bool Owns(HeartbeatScheduler scheduler) => ReferenceEquals(scheduler.SlotOf(Home).Handle, this);
+
+    private HeartbeatStatistics Snapshot(HeartbeatScheduler scheduler)
+    {
+        ref var entry = ref scheduler.SlotOf(Home);
+        return HeartbeatTelemetry.Snapshot(ref entry.Counters, scheduler.FindExtras(Home), (Volatile.Read(ref entry.State) & SlotState.PeerDeadRaised) != 0);
+    }
+
+    private (HeartbeatScheduler Scheduler, int Slot)? Live()
     {
         var slot = Slot;
-        return slot >= 0 && ReferenceEquals(_scheduler.SlotOf(slot).Handle, this) ? slot : null;
+        return slot >= 0 && Volatile.Read(ref _owner) is HeartbeatScheduler scheduler && ReferenceEquals(scheduler.SlotOf(slot).Handle, this) ? (scheduler, slot) : null;
     }
 
     private void Change(Action<SlotExtras> change)
     {
-        if (Live() is { } slot)
+        if (Live() is var (scheduler, slot))
         {
-            var extras = _scheduler.ExtrasOf(slot);
+            var extras = scheduler.ExtrasOf(slot);
             lock (extras)
             {
                 change(extras);

@@ -8,14 +8,15 @@ namespace KeepAlive.Net;
 
 /// <summary>
 /// Sends heartbeats for any number of connections from threads it owns, never the thread pool, so thread-pool
-/// starvation cannot make a heartbeat late. One timer thread sleeps precisely until the next due time (timerfd on
-/// Linux; no spinning, no polling) and hands everything due to a dispatcher thread in one batch; every heartbeat's
-/// lateness is measured and a late one is reported with its cause. One scheduler serves a whole process.
+/// starvation cannot make a heartbeat late. One timer thread sleeps precisely until the next due time (a futex on
+/// Linux; no spinning, no polling) and runs everything due as a batch, inline; a standby thread takes over when a
+/// callback blocks and helps with big batches. Every heartbeat's lateness is measured and a late one is reported with
+/// its cause. One scheduler serves a whole process.
 /// </summary>
 /// <remarks>
 /// Heartbeats are never early (none starts before its due time) and never sent as a burst: after a stall one heartbeat
 /// is sent and the schedule re-based, and the heartbeats folded into it are counted as skipped. A registration costs
-/// about 120 bytes; an idle scheduler's threads sleep until something is due. See docs/ARCHITECTURE.md.
+/// about 125 bytes; an idle scheduler's threads sleep until something is due. See docs/ARCHITECTURE.md.
 /// </remarks>
 public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, IDisposable
 {
@@ -28,7 +29,7 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
     private readonly TimerThreads? _threads;
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<WorkItem> _batch = [];
-    private readonly List<(int Slot, long Key)> _posts = [];
+    private readonly NextKeys _keys = new();
     private int _registrationCount;
     private int _disposed;
 
@@ -37,6 +38,7 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
     /// <param name="loggerFactory">Creates the logger; nothing is logged when <see langword="null"/>.</param>
     /// <param name="meterFactory">Creates the <c>KeepAlive.Net</c> meter; a private meter when <see langword="null"/>.</param>
     /// <param name="options">Thread settings; defaults when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentException">The thread settings are out of range.</exception>
     public HeartbeatScheduler(TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null, HeartbeatSchedulerOptions? options = null)
         : this(timeProvider, loggerFactory, meterFactory, options, startThreads: true)
     {
@@ -46,12 +48,7 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
     internal HeartbeatScheduler(TimeProvider? timeProvider, ILoggerFactory? loggerFactory, IMeterFactory? meterFactory, HeartbeatSchedulerOptions? options, bool startThreads)
     {
         options ??= new HeartbeatSchedulerOptions();
-        if (options.DispatcherThreadCount < 1 || options.MaxDispatcherThreadCount < options.DispatcherThreadCount)
-        {
-            throw new ArgumentException(FormattableString.Invariant(
-                $"DispatcherThreadCount is {options.DispatcherThreadCount} and MaxDispatcherThreadCount {options.MaxDispatcherThreadCount}; DispatcherThreadCount must be at least 1 and at most MaxDispatcherThreadCount. Fix: keep the defaults (1 and 16)."), nameof(options));
-        }
-
+        Validate(options);
         TimeProvider = timeProvider ?? TimeProvider.System;
         var logger = (ILogger?)loggerFactory?.CreateLogger<HeartbeatScheduler>() ?? NullLogger.Instance;
         _telemetry = new HeartbeatTelemetry(logger, new HeartbeatMetrics(meterFactory));
@@ -63,7 +60,7 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
         if (startThreads)
         {
             _threads = new TimerThreads(_loop, _runner, _slots, _inbox, _wait, TimeProvider, logger, options);
-            Log.HeartbeatSchedulerLifecycle(logger, "started", options.DispatcherThreadCount, _wait.Kind);
+            Log.HeartbeatSchedulerLifecycle(logger, "started", options.StandbyThreadCount, _wait.Kind);
         }
     }
 
@@ -88,14 +85,8 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
         slot.Handle = handle;
         slot.LastActivity = now;
         slot.LastPeerActivity = now;
-        slot.Nominal = now + settings.IntervalTicks;
-        slot.JitterFraction = settings.JitterTicks == 0 ? 0 : Random.Shared.Next();
-        var key = slot.Nominal + settings.JitterOf(slot.JitterFraction);
-        if (settings.TimeoutTicks > 0)
-        {
-            key = Math.Min(key, now + settings.TimeoutTicks);
-        }
-
+        slot.Nominal = SchedulePolicy.FirstNominal(settings, now);
+        var key = SchedulePolicy.Key(SchedulePolicy.Due(settings, index, slot.Nominal), SchedulePolicy.LivenessDeadline(settings, 0, now));
         slot.TimerKey = key;
         Volatile.Write(ref slot.State, SlotState.Scheduled);
         Interlocked.Increment(ref _registrationCount);
@@ -105,11 +96,11 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
             settings.LogRegistered(_telemetry.Logger);
         }
 
-        _inbox.Schedule(index, key);
+        _inbox.Registered(index, key);
         return handle;
     }
 
-    /// <summary>Stops every thread and every registration. Sends already running finish on their own.</summary>
+    /// <summary>Stops every registration and signals the threads to end, without waiting for them: a callback running now finishes on its own, no other starts.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -117,9 +108,9 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
             return;
         }
 
+        _stopping.Cancel();
         _threads?.Dispose();
         _telemetry.Metrics.Registrations.Add(-Interlocked.Exchange(ref _registrationCount, 0));
-        _stopping.Cancel();
         _stopping.Dispose();
         if (_threads is null)
         {
@@ -137,18 +128,17 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
         return default;
     }
 
-    /// <summary>Processes everything due now on the calling thread (the test hook of a scheduler without threads).</summary>
+    /// <summary>Processes everything due now on the calling thread (the test hook of a scheduler without threads), which owns the loop meanwhile.</summary>
     /// <returns>How many heartbeats and peer-dead events were started.</returns>
     internal int RunDue()
     {
-        _batch.Clear();
         _loop.Step(TimeProvider.GetTimestamp(), long.MaxValue, _batch);
         var started = 0;
         foreach (var item in _batch)
         {
             started += item.Kind == WorkKind.Blocked ? 0 : 1;
-            _runner.Run(item, _posts);
-            _loop.PushLocal(_posts); // this thread owns the loop, as the timer thread does
+            _runner.Run(item, _keys);
+            _loop.Push(_keys);
         }
 
         _batch.Clear();
@@ -167,7 +157,7 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
 
     internal void ReportSendStarted(int index) => _runner.ReportSendStarted(index);
 
-    /// <summary>Ends a registration: no heartbeat starts afterwards; the timer thread frees its slot.</summary>
+    /// <summary>Ends a registration: no heartbeat starts afterwards; the owner of the loop frees its slot.</summary>
     internal void Unregister(int index, string name)
     {
         if (Volatile.Read(ref _disposed) != 0)
@@ -190,13 +180,28 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
 
         if (phase is SlotState.Scheduled or SlotState.Stopped)
         {
-            _inbox.Free(index); // a claimed (queued or running) heartbeat frees it when it ends
+            _inbox.Free(index); // a running heartbeat frees it when it ends
         }
 
         _slots.ExtrasOf(index)?.Cancel();
         Interlocked.Decrement(ref _registrationCount);
         _telemetry.Metrics.Registrations.Add(-1);
-        var sent = Interlocked.Read(ref slot.Sent);
+        var sent = Interlocked.Read(ref slot.Counters.Sent);
         Log.HeartbeatUnregistered(_telemetry.Logger, name, sent);
+    }
+
+    private static void Validate(HeartbeatSchedulerOptions options)
+    {
+        if (options.StandbyThreadCount < 1 || options.MaxStandbyThreadCount < options.StandbyThreadCount)
+        {
+            throw new ArgumentException(FormattableString.Invariant(
+                $"StandbyThreadCount is {options.StandbyThreadCount} and MaxStandbyThreadCount {options.MaxStandbyThreadCount}; StandbyThreadCount must be at least 1 and at most MaxStandbyThreadCount. Fix: keep the defaults (1 and 16)."), nameof(options));
+        }
+
+        if (options.TakeoverThreshold < TimeSpan.FromMilliseconds(1) || options.TakeoverThreshold > TimeSpan.FromSeconds(1))
+        {
+            throw new ArgumentException(FormattableString.Invariant(
+                $"TakeoverThreshold is {KeepAliveFormat.Duration(options.TakeoverThreshold)}, but it must be from 1 ms to 1 s: shorter takes the timer loop away from ordinary callbacks, longer leaves every other heartbeat waiting behind a blocked one. Fix: keep the default (50 ms)."), nameof(options));
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using KeepAlive.Net.Heartbeats;
 
@@ -75,45 +76,59 @@ public readonly struct PeerIdleTimeout : IEquatable<PeerIdleTimeout>
     /// <returns><see langword="true"/> when different.</returns>
     public static bool operator !=(PeerIdleTimeout left, PeerIdleTimeout right) => !left.Equals(right);
 
-    /// <summary>Parses a preset name (case-insensitive) or a duration such as "350s", "5m50s" or "00:05:50" (<see cref="KeepAliveDuration"/>; a bare number is refused).</summary>
+    /// <summary>
+    /// Parses a preset name (case-insensitive) or a duration such as "350s", "5m50s" or "00:05:50" (<see cref="KeepAliveDuration"/>;
+    /// a bare number is refused) within the range of <see cref="HeartbeatOptions.PeerIdleTimeout"/>.
+    /// </summary>
     /// <param name="text">The text.</param>
     /// <returns>The idle timeout.</returns>
-    /// <exception cref="FormatException">The text is neither a preset name nor a time.</exception>
+    /// <exception cref="FormatException">The text is neither a preset name nor a duration within the range; the message says why and gives the fix.</exception>
     public static PeerIdleTimeout Parse(string text) =>
-        TryParse(text, out var value)
-            ? value
-            : throw new FormatException(string.Create(CultureInfo.InvariantCulture,
-                $"'{text}' is not a peer idle timeout. Use a preset ({string.Join(", ", Presets.Select(static p => p.PresetName))}) or a duration such as \"350s\" or \"00:05:50\" (a bare number has no unit)."));
+        TryParse(text, out var value, out var error) ? value : throw new FormatException(error);
 
     /// <summary>Tries to parse a preset name (case-insensitive) or a duration; a bare number such as "10" is refused (it would be ten days).</summary>
     /// <param name="text">The text.</param>
     /// <param name="value">The idle timeout when parsing succeeded.</param>
     /// <returns><see langword="true"/> when the text was parsed.</returns>
-    public static bool TryParse(string? text, out PeerIdleTimeout value)
+    public static bool TryParse(string? text, out PeerIdleTimeout value) => TryParse(text, out value, out _);
+
+    /// <summary>
+    /// Tries to parse a preset name (case-insensitive) or a duration within the range of
+    /// <see cref="HeartbeatOptions.PeerIdleTimeout"/>, and says why not: the same message configuration and the
+    /// <c>keepalive</c> tool give.
+    /// </summary>
+    /// <param name="text">The text, for example "AwsNlb" or "350s".</param>
+    /// <param name="value">The idle timeout when parsing succeeded.</param>
+    /// <param name="error">Why the text was refused, with the fix, when it was.</param>
+    /// <returns><see langword="true"/> when the text was parsed.</returns>
+    public static bool TryParse(string? text, out PeerIdleTimeout value, [NotNullWhen(false)] out string? error)
     {
         value = default;
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return false;
-        }
-
-        var trimmed = text.Trim();
+        var trimmed = text?.Trim() ?? string.Empty;
         foreach (var preset in Presets)
         {
             if (string.Equals(preset.PresetName, trimmed, StringComparison.OrdinalIgnoreCase))
             {
                 value = preset;
+                error = null;
                 return true;
             }
         }
 
-        if (KeepAliveDuration.TryParse(trimmed, out var time, out _))
+        if (!trimmed.Any(char.IsAsciiDigit))
         {
-            value = new PeerIdleTimeout(time);
-            return true;
+            var presets = string.Join(", ", Presets.Select(static p => string.Create(CultureInfo.InvariantCulture, $"{p.PresetName} = {p.Value.TotalSeconds:0} s")));
+            error = $"'{trimmed}' is neither a preset nor a duration.{ClosestName.Suggest(trimmed, Presets.Select(static p => p.PresetName!))} Fix: write a preset name ({presets}) or the peer's idle timeout as a duration such as \"350s\" or \"00:05:50\".";
+            return false;
         }
 
-        return false;
+        if (!OptionRanges<HeartbeatOptions>.Of(nameof(HeartbeatOptions.PeerIdleTimeout)).TryParse(trimmed, out TimeSpan time, out error))
+        {
+            return false;
+        }
+
+        value = new PeerIdleTimeout(time);
+        return true;
     }
 
     /// <inheritdoc />

@@ -4,11 +4,13 @@ namespace KeepAlive.Net.Streams;
 
 /// <summary>
 /// The application's side of a <see cref="HeartbeatDuplexPipe"/>'s output: everything written between two flushes is
-/// one message. The first write of a message takes the write path, the flush that ends it marks activity and releases it.
+/// one message. The first write of a message takes the write path, the flush that ends it marks activity and releases it
+/// (writing a heartbeat that came due meanwhile right after the message).
 /// </summary>
 internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath path) : PipeWriter
 {
     private bool _inMessage;
+    private volatile string? _closed;
 
     public override bool CanGetUnflushedBytes => inner.CanGetUnflushedBytes;
 
@@ -43,6 +45,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
         try
         {
             var result = await inner.FlushAsync(cancellationToken).ConfigureAwait(false);
+            ObserveReader(result);
             path.MarkActivity();
             return result;
         }
@@ -63,6 +66,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
         try
         {
             var result = await inner.WriteAsync(source, cancellationToken).ConfigureAwait(false);
+            ObserveReader(result);
             path.MarkActivity();
             return result;
         }
@@ -76,31 +80,78 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
 
     public override void Complete(Exception? exception = null)
     {
+        Close("the application completed the pipe's output");
         EndMessage();
         inner.Complete(exception);
     }
 
     public override ValueTask CompleteAsync(Exception? exception = null)
     {
+        Close("the application completed the pipe's output");
         EndMessage();
         return inner.CompleteAsync(exception);
     }
 
-    /// <summary>Writes one heartbeat on the inner writer; the caller holds the write path.</summary>
-    public async ValueTask WriteHeartbeatAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes one heartbeat while the caller holds the write path: the bytes go into the pipe and are flushed. Under
+    /// back-pressure (a peer that stopped reading) the flush is cancelled at once and the bytes stay queued for the next flush,
+    /// so the heartbeat never holds the output while the peer is not reading (a <see cref="Pipe"/> commits the bytes before it
+    /// waits; a writer whose cancellation completes later holds the output until it does). A pipe whose reader or writer has
+    /// completed is closed for good (<see cref="WritePathClosedException"/>: the peer is declared dead).
+    /// </summary>
+    public ValueTask WriteHeartbeat(ReadOnlyMemory<byte> payload)
     {
-        var result = await inner.WriteAsync(payload, cancellationToken).ConfigureAwait(false);
+        if (_closed is { } reason)
+        {
+            return ValueTask.FromException(Closed(reason));
+        }
+
+        payload.Span.CopyTo(inner.GetSpan(payload.Length));
+        inner.Advance(payload.Length);
+        var flush = inner.FlushAsync();
+        if (!flush.IsCompleted)
+        {
+            inner.CancelPendingFlush();
+        }
+
+        return flush.IsCompleted ? Flushed(flush.Result) : FlushedAsync(flush);
+    }
+
+    private ValueTask Flushed(in FlushResult result)
+    {
+        ObserveReader(result);
+        if (_closed is { } reason)
+        {
+            return ValueTask.FromException(Closed(reason));
+        }
+
+        path.MarkActivity();
+        return default;
+    }
+
+    private async ValueTask FlushedAsync(ValueTask<FlushResult> flush) => await Flushed(await flush.ConfigureAwait(false)).ConfigureAwait(false);
+
+    private static WritePathClosedException Closed(string reason) => new($"The heartbeat was not sent: {reason}, so the connection is closed.");
+
+    private void ObserveReader(in FlushResult result)
+    {
         if (result.IsCompleted)
         {
-            throw new InvalidOperationException("The pipe's reader has completed: the connection is closed, so the heartbeat was not sent.");
+            Close("the pipe's reader (the transport) has completed");
         }
+    }
+
+    private void Close(string reason)
+    {
+        _closed ??= reason;
+        path.FailPending(Closed(reason));
     }
 
     private void BeginMessage()
     {
         if (!_inMessage)
         {
-            path.Enter(); // blocks only while a heartbeat is being written and flushed
+            path.Enter(); // blocks only while a heartbeat copies its bytes into the pipe (never while it waits for the peer)
             _inMessage = true;
         }
     }

@@ -3,26 +3,81 @@ using System.Diagnostics.CodeAnalysis;
 namespace KeepAlive.Net.Streams;
 
 /// <summary>
-/// The one write path of a wrapped connection, shared by the application's writes and the heartbeat: a gate that
-/// lets one message through at a time, and the registration whose activity the traffic marks.
+/// The one write path of a wrapped connection, shared by the application's messages and the heartbeat: a gate that lets one
+/// message through at a time, and the registration whose activity the traffic marks.
 /// </summary>
+/// <remarks>
+/// The heartbeat never waits for the gate, so it never depends on the thread pool and never holds the gate without writing.
+/// When the gate is free it takes it without waiting and writes inline, on the scheduler's thread. When a message holds the
+/// gate, the heartbeat is left <em>pending</em> and the application thread that ends the message writes it, synchronously,
+/// right after the message and before letting the next writer in (<see cref="Exit"/>); its lateness is then measured on that
+/// thread (a thread-pool thread there names <see cref="HeartbeatDelayCause.ThreadPoolStarvation"/>). Exactly one of the two
+/// writes a pending heartbeat: whoever takes it back with an atomic exchange.
+/// </remarks>
 [SuppressMessage("Design", "CA1001", Justification = "The gate is never disposed: a heartbeat or writer still releasing it after the stream is disposed must not throw; SemaphoreSlim holds no unmanaged resource unless AvailableWaitHandle is used.")]
 internal sealed class ActivityWritePath
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly string _owner;
+    private readonly PendingHeartbeat _pendingSource;
     private HeartbeatRegistration? _registration;
+    private PendingHeartbeat? _pending;
     private int _ownsRegistration;
 
-    public ActivityWritePath(string owner) => _owner = owner;
+    /// <param name="owner">The wrapper's type name, for messages.</param>
+    public ActivityWritePath(string owner)
+    {
+        _owner = owner;
+        _pendingSource = new PendingHeartbeat(this);
+    }
 
     public HeartbeatRegistration? Registration => Volatile.Read(ref _registration);
+
+    /// <summary>
+    /// Gets how the registered heartbeat is written while the caller holds the gate; with <c>synchronous</c> it must use
+    /// blocking writes only (the caller is an application thread ending its message, which must not wait for the thread pool).
+    /// </summary>
+    internal Func<HeartbeatContext, bool, ValueTask> WriteHeartbeat { get; private set; } = static (_, _) => default;
 
     public Task EnterAsync(CancellationToken cancellationToken) => _gate.WaitAsync(cancellationToken);
 
     public void Enter() => _gate.Wait();
 
-    public void Exit() => _gate.Release();
+    /// <summary>Ends a message: writes a heartbeat that came due meanwhile (on this thread, synchronously), then lets the next writer in.</summary>
+    public void Exit()
+    {
+        TakePending()?.WriteNow();
+        _gate.Release();
+    }
+
+    /// <summary>Takes a pending heartbeat to write it now, if there is one (the caller holds the gate).</summary>
+    public PendingHeartbeat? TakePending() => Interlocked.Exchange(ref _pending, null);
+
+    /// <summary>The heartbeat's way in: writes at once when the path is free, otherwise leaves the heartbeat to the message in progress.</summary>
+    public ValueTask SendHeartbeatAsync(HeartbeatContext context)
+    {
+        if (_gate.Wait(0))
+        {
+            return WriteHoldingGate(context);
+        }
+
+        var pending = _pendingSource;
+        var task = pending.Arm(context);
+        Volatile.Write(ref _pending, pending);
+        if (_gate.Wait(0))
+        {
+            // The message ended before the heartbeat was published: write it here, unless a writer took it meanwhile.
+            if (TakePending() is not null)
+            {
+                pending.Disarm();
+                return WriteHoldingGate(context);
+            }
+
+            _gate.Release();
+        }
+
+        return task;
+    }
 
     /// <summary>Data went out: in WhenIdle mode the next heartbeat waits a full interval.</summary>
     public void MarkActivity() => Registration?.MarkActivity();
@@ -46,12 +101,14 @@ internal sealed class ActivityWritePath
         }
     }
 
-    public HeartbeatRegistration Register(IHeartbeatScheduler scheduler, HeartbeatOptions options, Func<HeartbeatContext, ValueTask> sendThroughPath)
+    /// <summary>Registers the heartbeat that <paramref name="writeHeartbeat"/> writes through this path (see <see cref="WriteHeartbeat"/>).</summary>
+    public HeartbeatRegistration Register(IHeartbeatScheduler scheduler, HeartbeatOptions options, Func<HeartbeatContext, bool, ValueTask> writeHeartbeat)
     {
         ArgumentNullException.ThrowIfNull(scheduler);
         ArgumentNullException.ThrowIfNull(options);
         ThrowIfTracking();
-        var registration = scheduler.Register(options, sendThroughPath);
+        WriteHeartbeat = writeHeartbeat;
+        var registration = scheduler.Register(options, SendHeartbeatAsync);
         if (Interlocked.CompareExchange(ref _registration, registration, null) is not null)
         {
             registration.Dispose();
@@ -71,17 +128,46 @@ internal sealed class ActivityWritePath
         }
     }
 
-    /// <summary>Writes a heartbeat when the path is free: never between the writes of one message.</summary>
-    public async ValueTask SendHeartbeatAsync<TState>(TState state, Func<TState, CancellationToken, ValueTask> write, CancellationToken cancellationToken)
+    /// <summary>Fails a pending heartbeat for good: the connection is closed and no message will end to write it.</summary>
+    public void FailPending(Exception reason) => TakePending()?.Fail(reason);
+
+    internal static ReadOnlyMemory<byte> CheckPayload(ReadOnlyMemory<byte> payload) => payload.IsEmpty
+        ? throw new ArgumentException("The heartbeat payload is empty; a zero-byte write puts nothing on the wire and refreshes no idle timer. Fix: pass the application protocol's heartbeat or ping message.", nameof(payload))
+        : payload;
+
+    // The scheduler's thread holds the gate: write (asynchronously, so a full socket buffer never blocks it) and let go when done.
+    private ValueTask WriteHoldingGate(HeartbeatContext context)
     {
-        await EnterAsync(cancellationToken).ConfigureAwait(false);
+        ValueTask write;
         try
         {
-            await write(state, cancellationToken).ConfigureAwait(false);
+            context.ReportSendStarted();
+            write = WriteHeartbeat(context, false);
+        }
+        catch (Exception exception)
+        {
+            _gate.Release();
+            return ValueTask.FromException(exception);
+        }
+
+        if (write.IsCompleted)
+        {
+            _gate.Release();
+            return write;
+        }
+
+        return ReleaseWhenWritten(write);
+    }
+
+    private async ValueTask ReleaseWhenWritten(ValueTask write)
+    {
+        try
+        {
+            await write.ConfigureAwait(false);
         }
         finally
         {
-            Exit();
+            _gate.Release();
         }
     }
 
@@ -93,8 +179,4 @@ internal sealed class ActivityWritePath
                 $"This {_owner} already tracks the heartbeat registration '{existing.Name}'. Fix: wrap each connection once and give the wrapper one registration (RegisterHeartbeat or TrackActivity, not both).");
         }
     }
-
-    internal static ReadOnlyMemory<byte> CheckPayload(ReadOnlyMemory<byte> payload) => payload.IsEmpty
-        ? throw new ArgumentException("The heartbeat payload is empty; a zero-byte write puts nothing on the wire and refreshes no idle timer. Fix: pass the application protocol's heartbeat or ping message.", nameof(payload))
-        : payload;
 }

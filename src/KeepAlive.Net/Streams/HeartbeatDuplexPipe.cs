@@ -12,9 +12,13 @@ namespace KeepAlive.Net;
 /// <remarks>
 /// A message is everything written to <see cref="Output"/> between two flushes (<c>FlushAsync</c>, or <c>WriteAsync</c>
 /// which writes and flushes): the first <c>GetMemory</c>/<c>GetSpan</c>/<c>Advance</c> of a message takes the write path
-/// and the flush releases it. A heartbeat due meanwhile waits for the flush. The first call of a message waits (blocking
-/// the calling thread) only while a heartbeat is being written and flushed. <see cref="Output"/> keeps the
-/// single-writer rule of <see cref="PipeWriter"/>.
+/// and the flush releases it. A heartbeat due meanwhile is written by that flush's thread, right after the message. The
+/// first call of a message waits (blocking the calling thread) only while a heartbeat copies its bytes into the pipe: under
+/// back-pressure the heartbeat's own flush is cancelled at once, its bytes left queued for the next flush, so the
+/// application never waits for a peer that stopped reading because of a heartbeat. When the pipe's reader (the transport)
+/// or the application completes it, the connection is closed for good: the heartbeat's registration raises
+/// <see cref="HeartbeatRegistration.PeerDead"/> once and ends. <see cref="Output"/> keeps the single-writer rule of
+/// <see cref="PipeWriter"/>.
 /// </remarks>
 public sealed class HeartbeatDuplexPipe : IDuplexPipe
 {
@@ -51,24 +55,11 @@ public sealed class HeartbeatDuplexPipe : IDuplexPipe
     public HeartbeatRegistration RegisterHeartbeat(IHeartbeatScheduler scheduler, ReadOnlyMemory<byte> payload, HeartbeatOptions options)
     {
         ActivityWritePath.CheckPayload(payload);
-        return _path.Register(scheduler, options, context => SendHeartbeatAsync(payload, context.CancellationToken));
+        return _path.Register(scheduler, options, (_, _) => _output.WriteHeartbeat(payload));
     }
 
     /// <summary>Marks the activity of a registration whose heartbeat is sent some other way (the caller keeps ownership of it).</summary>
     /// <param name="registration">The registration.</param>
     /// <exception cref="InvalidOperationException">This pipe already has a registration.</exception>
     public void TrackActivity(HeartbeatRegistration registration) => _path.Track(registration);
-
-    private async ValueTask SendHeartbeatAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
-    {
-        await _path.EnterAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await _output.WriteHeartbeatAsync(payload, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _path.Exit();
-        }
-    }
 }

@@ -18,6 +18,14 @@ namespace KeepAlive.Net;
 /// with any stream). In <see cref="HeartbeatMode.WhenIdle"/> the registration then sends only when the connection
 /// really was idle for a whole interval, and its <see cref="HeartbeatOptions.Timeout"/> fires only when nothing was
 /// read for that long.
+/// <para>
+/// The heartbeat never waits for the write path, so thread-pool starvation cannot make the application wait behind it:
+/// when the path is free it is written at once from the scheduler's thread; when a message is being written, the thread
+/// that ends the message writes the heartbeat right after it (with blocking writes, before the next writer gets in), and
+/// the heartbeat's lateness is the message's remaining time. A heartbeat callback passed to
+/// <see cref="RegisterHeartbeat(IHeartbeatScheduler, HeartbeatOptions, Func{Stream, HeartbeatContext, ValueTask})"/> must
+/// therefore only write to the stream it is given (its writes complete synchronously there), not await anything else.
+/// </para>
 /// </remarks>
 public sealed class HeartbeatStream : Stream
 {
@@ -90,7 +98,8 @@ public sealed class HeartbeatStream : Stream
     public HeartbeatRegistration RegisterHeartbeat(IHeartbeatScheduler scheduler, ReadOnlyMemory<byte> payload, HeartbeatOptions options)
     {
         ActivityWritePath.CheckPayload(payload);
-        return RegisterHeartbeat(scheduler, options, (stream, context) => stream.WriteAsync(payload, context.CancellationToken));
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        return _path.Register(scheduler, options, (context, synchronous) => WritePayload(payload, context, synchronous));
     }
 
     /// <summary>
@@ -108,7 +117,7 @@ public sealed class HeartbeatStream : Stream
     {
         ArgumentNullException.ThrowIfNull(writeHeartbeat);
         ObjectDisposedException.ThrowIf(IsDisposed, this);
-        return _path.Register(scheduler, options, context => SendHeartbeatAsync(writeHeartbeat, context));
+        return _path.Register(scheduler, options, (context, synchronous) => WriteCustom(writeHeartbeat, context, synchronous));
     }
 
     /// <summary>Marks the activity of a registration whose heartbeat is sent some other way (the caller keeps ownership of it).</summary>
@@ -251,10 +260,39 @@ public sealed class HeartbeatStream : Stream
         base.Dispose(disposing);
     }
 
-    private async ValueTask SendHeartbeatAsync(Func<Stream, HeartbeatContext, ValueTask> writeHeartbeat, HeartbeatContext context)
+    // The heartbeat's own write, while it holds the write path: asynchronous on the scheduler's thread (a full socket buffer
+    // never blocks it), blocking on an application thread that writes a pending heartbeat at the end of its message.
+    private ValueTask WritePayload(ReadOnlyMemory<byte> payload, HeartbeatContext context, bool synchronous)
     {
-        using var scope = await BeginMessageAsync(context.CancellationToken).ConfigureAwait(false);
-        await writeHeartbeat(scope.Stream, context).ConfigureAwait(false);
-        await scope.Stream.FlushAsync(context.CancellationToken).ConfigureAwait(false);
+        if (!synchronous)
+        {
+            return WritePayloadAsync(payload, context.CancellationToken);
+        }
+
+        _inner.Write(payload.Span);
+        _inner.Flush();
+        _path.MarkActivity();
+        return default;
+    }
+
+    private async ValueTask WritePayloadAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        await _inner.WriteAsync(payload, cancellationToken).ConfigureAwait(false);
+        await _inner.FlushAsync(cancellationToken).ConfigureAwait(false);
+        _path.MarkActivity();
+    }
+
+    private async ValueTask WriteCustom(Func<Stream, HeartbeatContext, ValueTask> writeHeartbeat, HeartbeatContext context, bool synchronous)
+    {
+        var stream = new ScopedWriteStream(_inner, _path, synchronous);
+        try
+        {
+            await writeHeartbeat(stream, context).ConfigureAwait(false);
+            await stream.FlushAsync(context.CancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            stream.End();
+        }
     }
 }

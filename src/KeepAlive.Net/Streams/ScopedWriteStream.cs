@@ -1,10 +1,12 @@
 namespace KeepAlive.Net.Streams;
 
 /// <summary>
-/// The write-only view of a <see cref="HeartbeatWriteScope"/>: writes go straight to the wrapped stream (the scope
-/// already holds the write path) and mark activity; usable only until the scope ends.
+/// The write-only view of a <see cref="HeartbeatWriteScope"/> or of a heartbeat's write: writes go straight to the wrapped
+/// stream (the holder already has the write path) and mark activity; usable only until it ends. With
+/// <paramref name="synchronous"/> every write is a blocking one, even <c>WriteAsync</c>: an application thread writing a
+/// pending heartbeat at the end of its message must not wait for the thread pool.
 /// </summary>
-internal sealed class ScopedWriteStream(Stream inner, ActivityWritePath path) : Stream
+internal sealed class ScopedWriteStream(Stream inner, ActivityWritePath path, bool synchronous = false) : Stream
 {
     private int _ended;
 
@@ -44,11 +46,15 @@ internal sealed class ScopedWriteStream(Stream inner, ActivityWritePath path) : 
         return WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
     }
 
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        ThrowIfEnded();
-        await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
-        path.MarkActivity();
+        if (synchronous)
+        {
+            Write(buffer.Span);
+            return default;
+        }
+
+        return WriteAsyncCore(buffer, cancellationToken);
     }
 
     public override void Flush()
@@ -60,6 +66,12 @@ internal sealed class ScopedWriteStream(Stream inner, ActivityWritePath path) : 
     public override Task FlushAsync(CancellationToken cancellationToken)
     {
         ThrowIfEnded();
+        if (synchronous)
+        {
+            inner.Flush();
+            return Task.CompletedTask;
+        }
+
         return inner.FlushAsync(cancellationToken);
     }
 
@@ -70,6 +82,13 @@ internal sealed class ScopedWriteStream(Stream inner, ActivityWritePath path) : 
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
     public override void SetLength(long value) => throw new NotSupportedException();
+
+    private async ValueTask WriteAsyncCore(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
+    {
+        ThrowIfEnded();
+        await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        path.MarkActivity();
+    }
 
     private static NotSupportedException ReadNotSupported() =>
         new("A write scope's stream only writes. Fix: read from the HeartbeatStream itself; reads do not need the write path.");

@@ -16,8 +16,9 @@ namespace KeepAlive.Net;
 /// 10 s apart declare a dead peer 60 s after the connection went quiet.
 /// </para>
 /// <para>
-/// The kernel takes whole seconds on Linux, macOS and Windows 10 1709+: sub-second values round
-/// <em>down</em> (minimum 1 s), so a probe is never later than asked, and the result says so.
+/// The kernel takes whole seconds on Linux, macOS and Windows 10 1709+: a fraction of a second rounds
+/// <em>down</em>, so a probe is never later than asked, and the result says so. Each value's sane range (for example
+/// 1 s to 2 h for <see cref="IdleTime"/>) is declared once, on the property, with a <see cref="KeepAliveRangeAttribute"/>.
 /// </para>
 /// </remarks>
 public class TcpKeepAliveOptions
@@ -26,6 +27,7 @@ public class TcpKeepAliveOptions
     private const int DefaultIdleSeconds = 30;
     private const int DefaultIntervalSeconds = 10;
     private const int DefaultProbeCount = 3;
+    private const string WholeSeconds = "the kernel counts keep-alive times in whole seconds, so 1 s is the earliest it can probe.";
 
     /// <summary>
     /// The value of <see cref="UserTimeout"/> that keeps the operating system's default
@@ -55,11 +57,17 @@ public class TcpKeepAliveOptions
     public bool Enabled { get; set; } = DefaultEnabled;
 
     /// <summary>Gets or sets how long a connection must be idle before the kernel sends the first probe (TCP_KEEPIDLE).</summary>
-    /// <value>The default value is 30 seconds. Allowed: 1 s to 32767 s.</value>
+    /// <value>The default value is 30 seconds. Allowed: 1 s to 2 h (the declared <see cref="KeepAliveRangeAttribute"/>).</value>
+    [KeepAliveRange("1s", "2h", Example = "30s",
+        MinimumReason = WholeSeconds,
+        MaximumReason = "the kernel's own default is 2 h, and middleboxes forget idle flows within minutes (AWS ALB 60 s, GCP Cloud NAT 20 min), so a longer idle time protects nothing.")]
     public TimeSpan IdleTime { get => _idleTime; set => _idleTime = Mark(KeepAliveOption.IdleTime, value); }
 
     /// <summary>Gets or sets the time between unanswered probes (TCP_KEEPINTVL).</summary>
-    /// <value>The default value is 10 seconds. Allowed: 1 s to 32767 s.</value>
+    /// <value>The default value is 10 seconds. Allowed: 1 s to 1 h.</value>
+    [KeepAliveRange("1s", "1h", Example = "10s",
+        MinimumReason = WholeSeconds,
+        MaximumReason = "each unanswered probe waits one interval, so a dead peer would go unnoticed for hours.")]
     public TimeSpan Interval { get => _interval; set => _interval = Mark(KeepAliveOption.Interval, value); }
 
     /// <summary>
@@ -67,7 +75,10 @@ public class TcpKeepAliveOptions
     /// <see cref="UserTimeout"/> replaces it: the kernel then resets the connection at the first probe after the user
     /// timeout, whatever the count (the report marks it <see cref="KeepAliveOptionStatus.Overridden"/>).
     /// </summary>
-    /// <value>The default value is 3. Allowed: 1 to 127. Windows before 1709 always uses 10.</value>
+    /// <value>The default value is 3. Allowed: 1 to 127 (and the platform's own limit). Windows before 1709 always uses 10.</value>
+    [KeepAliveRange(1, 127, Example = "3",
+        MinimumReason = "the kernel declares a peer dead only after unanswered probes, so it needs at least one (Linux refuses 0 with EINVAL).",
+        MaximumReason = "Linux's TCP_KEEPCNT stops at 127, and every probe adds an interval before a dead peer is found; 3 to 9 is usual.")]
     public int ProbeCount { get => _probeCount; set => _probeCount = Mark(KeepAliveOption.ProbeCount, value); }
 
     /// <summary>
@@ -80,9 +91,12 @@ public class TcpKeepAliveOptions
     /// <see cref="IdleTime"/> + <see cref="Interval"/> × <see cref="ProbeCount"/> (that sum minus half an interval),
     /// as Cloudflare's "When TCP sockets refuse to die" recommends, so a dead idle peer is still found after
     /// <see cref="ProbeCount"/> probes. An explicit value wins;
-    /// <see cref="OsDefaultUserTimeout"/> (zero) keeps the operating system's default. Allowed: 0 to int.MaxValue ms.
+    /// <see cref="OsDefaultUserTimeout"/> (zero) keeps the operating system's default. Allowed: 1 s to 1 h, or zero.
     /// With <see cref="TcpKeepAliveUnsetValues.KeepCurrent"/>, <see langword="null"/> keeps the socket's value instead.
     /// </value>
+    [KeepAliveRange("1s", "1h", Example = "45s", ZeroMeans = "keeps the operating system's default",
+        MinimumReason = "a shorter TCP_USER_TIMEOUT aborts healthy connections on the first lost segment (a retransmission waits at least 200 ms, often about 1 s).",
+        MaximumReason = "the kernel's own retransmission limit gives up after about 15 min; a longer user timeout only keeps a dead connection around longer.")]
     public TimeSpan? UserTimeout { get => _userTimeout; set => _userTimeout = Mark(KeepAliveOption.UserTimeout, value); }
 
     /// <summary>Tells whether <c>ConfigureKeepAlive</c> leaves a field as the socket has it.</summary>

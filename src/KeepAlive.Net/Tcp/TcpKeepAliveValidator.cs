@@ -18,7 +18,10 @@ public static class TcpKeepAliveValidator
     /// <summary>Validates options for a given platform.</summary>
     /// <param name="options">The options.</param>
     /// <param name="capabilities">The platform's limits.</param>
-    /// <returns>Every error found; empty when the options can be applied.</returns>
+    /// <returns>
+    /// Every error found; empty when the options can be applied. Each value is checked first against its sane range
+    /// (the <see cref="KeepAliveRangeAttribute"/> on its property), then against the platform's own limits.
+    /// </returns>
     public static IReadOnlyList<KeepAliveValidationError> Validate(TcpKeepAliveOptions options, KeepAliveCapabilities capabilities)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -29,16 +32,17 @@ public static class TcpKeepAliveValidator
         }
 
         List<KeepAliveValidationError>? errors = null;
+        var refused = OptionRanges<TcpKeepAliveOptions>.Check(options, name => Enum.TryParse<KeepAliveOption>(name, out var option) && !options.KeepsCurrent(option), ref errors);
         var keepIdle = options.KeepsCurrent(KeepAliveOption.IdleTime);
         var keepInterval = options.KeepsCurrent(KeepAliveOption.Interval);
-        if (!keepIdle)
+        if (!keepIdle && !refused.Contains(nameof(TcpKeepAliveOptions.IdleTime)))
         {
-            CheckTime(ref errors, nameof(TcpKeepAliveOptions.IdleTime), options.IdleTime, capabilities.MaxIdleTime, capabilities, "TCP_KEEPIDLE", "00:00:30");
+            CheckPlatformTime(ref errors, nameof(TcpKeepAliveOptions.IdleTime), options.IdleTime, capabilities.MaxIdleTime, capabilities, "TCP_KEEPIDLE");
         }
 
-        if (!keepInterval)
+        if (!keepInterval && !refused.Contains(nameof(TcpKeepAliveOptions.Interval)))
         {
-            CheckTime(ref errors, nameof(TcpKeepAliveOptions.Interval), options.Interval, capabilities.MaxInterval, capabilities, "TCP_KEEPINTVL", "00:00:10");
+            CheckPlatformTime(ref errors, nameof(TcpKeepAliveOptions.Interval), options.Interval, capabilities.MaxInterval, capabilities, "TCP_KEEPINTVL");
         }
 
         if (keepIdle != keepInterval && capabilities.Platform == KeepAlivePlatform.WindowsLegacy)
@@ -47,24 +51,10 @@ public static class TcpKeepAliveValidator
                 "Windows before 10 1709 writes IdleTime and Interval together (SIO_KEEPALIVE_VALS) and cannot read either back, so one cannot be kept while the other changes. Fix: set both, or neither, with UnsetValues = KeepCurrent.");
         }
 
-        if (!options.KeepsCurrent(KeepAliveOption.ProbeCount) && (options.ProbeCount < 1 || options.ProbeCount > capabilities.MaxProbeCount))
+        if (!options.KeepsCurrent(KeepAliveOption.ProbeCount) && !refused.Contains(nameof(TcpKeepAliveOptions.ProbeCount)) && options.ProbeCount > capabilities.MaxProbeCount)
         {
             Add(ref errors, nameof(TcpKeepAliveOptions.ProbeCount), string.Create(CultureInfo.InvariantCulture,
                 $"ProbeCount is {options.ProbeCount}, but {capabilities.Platform} accepts 1 to {capabilities.MaxProbeCount} probes (TCP_KEEPCNT). Fix: set ProbeCount between 1 and {capabilities.MaxProbeCount}, for example 3."));
-        }
-
-        if (options.UserTimeout is { } userTimeout)
-        {
-            if (userTimeout < TimeSpan.Zero)
-            {
-                Add(ref errors, nameof(TcpKeepAliveOptions.UserTimeout), string.Create(CultureInfo.InvariantCulture,
-                    $"UserTimeout is {userTimeout:c}, a negative time. TCP_USER_TIMEOUT takes 0 to {int.MaxValue} ms. Fix: leave UserTimeout unset to derive it from the other settings, set 00:00:00 to keep the OS default, or give a positive time."));
-            }
-            else if (userTimeout.TotalMilliseconds > int.MaxValue)
-            {
-                Add(ref errors, nameof(TcpKeepAliveOptions.UserTimeout), string.Create(CultureInfo.InvariantCulture,
-                    $"UserTimeout is {userTimeout:c}, over the largest TCP_USER_TIMEOUT of {int.MaxValue} ms ({TimeSpan.FromMilliseconds(int.MaxValue):c}). Fix: use a smaller value, or leave UserTimeout unset to derive it."));
-            }
         }
 
         return (IReadOnlyList<KeepAliveValidationError>?)errors ?? [];
@@ -84,18 +74,14 @@ public static class TcpKeepAliveValidator
         }
     }
 
-    private static void CheckTime(ref List<KeepAliveValidationError>? errors, string name, TimeSpan value, TimeSpan max, KeepAliveCapabilities capabilities, string nativeName, string example)
+    // A platform whose limit is below the sane range (possible with capabilities made up in code) refuses what it cannot take.
+    private static void CheckPlatformTime(ref List<KeepAliveValidationError>? errors, string name, TimeSpan value, TimeSpan max, KeepAliveCapabilities capabilities, string nativeName)
     {
-        var min = capabilities.TimeResolution;
-        if (value <= TimeSpan.Zero)
+        var step = capabilities.TimeResolution;
+        if (value.Ticks / step.Ticks * step.Ticks > max.Ticks)
         {
             Add(ref errors, name, string.Create(CultureInfo.InvariantCulture,
-                $"{name} is {value:c}, but it must be positive: {capabilities.Platform} accepts {KeepAliveFormat.Duration(min)} to {KeepAliveFormat.Duration(max)} ({nativeName}). Fix: set {name} to a positive time such as {example}."));
-        }
-        else if (value.Ticks / min.Ticks * min.Ticks > max.Ticks)
-        {
-            Add(ref errors, name, string.Create(CultureInfo.InvariantCulture,
-                $"{name} is {value:c}, over {capabilities.Platform}'s limit of {KeepAliveFormat.Duration(max)} ({nativeName}). Fix: set {name} to at most {max:c}; keep-alive exists to beat idle timeouts, which are minutes, not hours."));
+                $"{name} {KeepAliveDuration.Format(value)} is over {capabilities.Platform}'s limit of {KeepAliveDuration.Format(max)} ({nativeName}). Fix: set it to at most \"{KeepAliveDuration.Format(max)}\"."));
         }
     }
 

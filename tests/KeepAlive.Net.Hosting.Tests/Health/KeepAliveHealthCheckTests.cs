@@ -113,9 +113,9 @@ public sealed class KeepAliveHealthCheckTests
     }
 
     [Theory]
-    [InlineData("Window", "KeepAliveHealthCheckOptions.Window: 500ms is outside 1s..1d. Fix:")]
-    [InlineData("DegradedBudgetFraction", "KeepAliveHealthCheckOptions.DegradedBudgetFraction: 1.5 is not in (0, 1]")]
-    [InlineData("UnhealthyPeerDeadCount", "KeepAliveHealthCheckOptions.UnhealthyPeerDeadCount: 0 is less than 1")]
+    [InlineData("Window", "KeepAliveHealthCheckOptions.Window: Window 500ms is below the floor of 1s: ")]
+    [InlineData("DegradedBudgetFraction", "KeepAliveHealthCheckOptions.DegradedBudgetFraction: DegradedBudgetFraction 1.5 is above the ceiling of 1: ")]
+    [InlineData("UnhealthyPeerDeadCount", "KeepAliveHealthCheckOptions.UnhealthyPeerDeadCount: UnhealthyPeerDeadCount 0 is below the floor of 1: ")]
     public async Task StartAsync_BadThreshold_HostDoesNotStartAndNamesSettingAndFix(string setting, string message)
     {
         var ex = await TestHosts.StartFailingAsync("{}", (s, _) =>
@@ -167,7 +167,7 @@ public sealed class KeepAliveHealthCheckTests
     [Theory]
     [InlineData("""{ "Window": "10" }""", "KeepAlive:Health:Window: '10' has no unit")]
     [InlineData("""{ "Windw": "1m" }""", "KeepAlive:Health:Windw: unknown key")]
-    [InlineData("""{ "DegradedBudgetFraction": 1.5 }""", "KeepAlive:Health:DegradedBudgetFraction: 1.5 is not in (0, 1]")]
+    [InlineData("""{ "DegradedBudgetFraction": 1.5 }""", "KeepAlive:Health:DegradedBudgetFraction: '1.5' is above the ceiling of 1: ")]
     [InlineData("""{ "UnhealthyPeerDeadCount": "three" }""", "KeepAlive:Health:UnhealthyPeerDeadCount")]
     public async Task StartAsync_BadThresholdInConfiguration_HostDoesNotStartAndNamesThePathAndFix(string health, string message)
     {

@@ -3,7 +3,7 @@ using KeepAlive.Net.Heartbeats;
 
 namespace KeepAlive.Net.Tests.Heartbeats;
 
-/// <summary>The lateness of a heartbeat is split into timer, dispatch and callback parts; the largest names the cause.</summary>
+/// <summary>The lateness of a heartbeat is split into timer, wait-in-the-batch and callback parts; the largest names the cause.</summary>
 public sealed class CauseAnalyzerTests
 {
     private static readonly FakeTimeProvider Clock = new();
@@ -12,7 +12,7 @@ public sealed class CauseAnalyzerTests
 
     [Fact]
     public void Analyze_PreviousSendOverran_SendBlockedWinsOverOtherEvidence() =>
-        CauseAnalyzer.Analyze(Timeline(timer: 2 * Second, HeartbeatDelayCause.GcPause), SlotState.PreviousOverran, Late, sendBlocked: false, Clock)
+        CauseAnalyzer.Analyze(Timeline(timer: 2 * Second, HeartbeatDelayCause.GcPause), previousOverran: true, 0, Late, sendBlocked: false, Clock)
             .Cause.Should().Be(HeartbeatDelayCause.SendBlocked);
 
     [Theory]
@@ -21,25 +21,25 @@ public sealed class CauseAnalyzerTests
     [InlineData(HeartbeatDelayCause.SchedulerOverload, "behind")]
     public void Analyze_TimerThreadTookItLate_TimerCauseWithEvidence(HeartbeatDelayCause timerCause, string evidence)
     {
-        var (cause, text) = CauseAnalyzer.Analyze(Timeline(timer: 2 * Second, timerCause), 0, Late, sendBlocked: false, Clock);
+        var (cause, text) = CauseAnalyzer.Analyze(Timeline(timer: 2 * Second, timerCause), previousOverran: false, 0, Late, sendBlocked: false, Clock);
 
         cause.Should().Be(timerCause);
         text.Should().Contain(evidence).And.Contain("2 s");
     }
 
     [Fact]
-    public void Analyze_WaitedForADispatcher_SchedulerOverload()
+    public void Analyze_WaitedBehindTheRestOfItsBatch_SchedulerOverload()
     {
-        var (cause, text) = CauseAnalyzer.Analyze(Timeline(dispatch: 2 * Second), 0, Late, sendBlocked: false, Clock);
+        var (cause, text) = CauseAnalyzer.Analyze(Timeline(waited: 2 * Second), previousOverran: false, 0, Late, sendBlocked: false, Clock);
 
         cause.Should().Be(HeartbeatDelayCause.SchedulerOverload);
-        text.Should().Contain("dispatcher");
+        text.Should().Contain("behind the other heartbeats of its batch");
     }
 
     [Fact]
     public void Analyze_CallbackHoppedOntoThePoolBeforeSending_ThreadPoolStarvation()
     {
-        var (cause, text) = CauseAnalyzer.Analyze(Timeline(), SlotState.SendMarked | SlotState.MarkedOnPool, Late, sendBlocked: false, Clock);
+        var (cause, text) = CauseAnalyzer.Analyze(Timeline(), previousOverran: false, SendMark.Of(Late, onThreadPool: true), Late, sendBlocked: false, Clock);
 
         cause.Should().Be(HeartbeatDelayCause.ThreadPoolStarvation);
         text.Should().Contain("thread pool");
@@ -47,15 +47,15 @@ public sealed class CauseAnalyzerTests
 
     [Fact]
     public void Analyze_CallbackSlowBeforeSendingOnItsOwnThread_SendBlocked() =>
-        CauseAnalyzer.Analyze(Timeline(), SlotState.SendMarked, Late, sendBlocked: false, Clock).Cause.Should().Be(HeartbeatDelayCause.SendBlocked);
+        CauseAnalyzer.Analyze(Timeline(), previousOverran: false, SendMark.Of(Late, onThreadPool: false), Late, sendBlocked: false, Clock).Cause.Should().Be(HeartbeatDelayCause.SendBlocked);
 
     [Fact]
     public void Analyze_NoPartDominates_Unknown() =>
-        CauseAnalyzer.Analyze(Timeline(), 0, Late, sendBlocked: false, Clock).Cause.Should().Be(HeartbeatDelayCause.Unknown);
+        CauseAnalyzer.Analyze(Timeline(), previousOverran: false, 0, Late, sendBlocked: false, Clock).Cause.Should().Be(HeartbeatDelayCause.Unknown);
 
-    private static BeatTimeline Timeline(long timer = 0, HeartbeatDelayCause timerCause = HeartbeatDelayCause.None, long dispatch = 0)
+    private static BeatTimeline Timeline(long timer = 0, HeartbeatDelayCause timerCause = HeartbeatDelayCause.None, long waited = 0)
     {
         const long due = 1_000_000;
-        return new BeatTimeline(due, due + timer, timerCause, RuntimeHistory.GcPauseTicks(), due + timer + dispatch);
+        return new BeatTimeline(due, due + timer, timerCause, TimerLoop.GcPauseTicks(), due + timer + waited);
     }
 }

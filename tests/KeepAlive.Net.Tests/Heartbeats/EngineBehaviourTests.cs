@@ -17,7 +17,7 @@ public sealed class EngineBehaviourTests
         using var far = scheduler.Register(new HeartbeatOptions { Interval = TimeSpan.FromHours(1), Name = "far" }, _ => ValueTask.CompletedTask);
         await Task.Delay(TimeSpan.FromMilliseconds(300), TestContext.Current.CancellationToken);
         var before = SchedulerThreads.Read().Where(t => !others.Contains(t.Key)).ToDictionary();
-        before.Count.Should().BeGreaterThanOrEqualTo(2, "a timer thread and a dispatcher thread");
+        before.Count.Should().BeGreaterThanOrEqualTo(2, "a timer thread and a standby thread");
 
         await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
         var after = SchedulerThreads.Read().Where(t => !others.Contains(t.Key)).ToDictionary();

@@ -19,9 +19,9 @@ public sealed class HeartbeatOptionsValidatorTests
         }).Should().BeEmpty();
 
     [Theory]
-    [InlineData(0, "Interval", "must be positive")]
-    [InlineData(-5, "Interval", "must be positive")]
-    [InlineData(200_000, "Interval", "over the limit of 1.00:00:00")]
+    [InlineData(0, "Interval", "Interval 0s is below the floor of 1ms")]
+    [InlineData(-5, "Interval", "Interval -5s is below the floor of 1ms")]
+    [InlineData(200_000, "Interval", "Interval 2d7h33m20s is above the ceiling of 1h")]
     public void Validate_BadInterval_NamesOptionValueAndFix(int seconds, string option, string text) =>
         AssertSingleError(new HeartbeatOptions { Interval = TimeSpan.FromSeconds(seconds) }, option, text, "Fix:");
 
@@ -45,33 +45,33 @@ public sealed class HeartbeatOptionsValidatorTests
     [InlineData(1.5)]
     [InlineData(double.NaN)]
     public void Validate_RatioOutOfRange_Error(double ratio) =>
-        AssertSingleError(new HeartbeatOptions { MaxIntervalToPeerIdleRatio = ratio }, "MaxIntervalToPeerIdleRatio", "more than 0 and less than 1", "Fix:");
+        AssertSingleError(new HeartbeatOptions { MaxIntervalToPeerIdleRatio = ratio }, "MaxIntervalToPeerIdleRatio", "MaxIntervalToPeerIdleRatio ", "Fix:", "0.5");
 
     [Theory]
-    [InlineData(10, "not longer than Interval")]
-    [InlineData(5, "not longer than Interval")]
-    [InlineData(0, "must be positive")]
-    public void Validate_TimeoutNotAboveInterval_Error(int timeoutSeconds, string text) =>
-        AssertSingleError(new HeartbeatOptions { Interval = TimeSpan.FromSeconds(10), Timeout = TimeSpan.FromSeconds(timeoutSeconds) }, "Timeout", text, "00:00:30");
+    [InlineData(10, "not longer than Interval", "00:00:30")]
+    [InlineData(5, "not longer than Interval", "00:00:30")]
+    [InlineData(0, "Timeout 0s is below the floor of 1ms", "30s")]
+    public void Validate_TimeoutNotAboveInterval_Error(int timeoutSeconds, string text, string fix) =>
+        AssertSingleError(new HeartbeatOptions { Interval = TimeSpan.FromSeconds(10), Timeout = TimeSpan.FromSeconds(timeoutSeconds) }, "Timeout", text, fix);
 
     [Fact]
     public void Validate_PeerIdleTimeoutNotPositive_Error() =>
-        AssertSingleError(new HeartbeatOptions { PeerIdleTimeout = TimeSpan.Zero }, "PeerIdleTimeout", "must be positive", "AwsNlb");
+        AssertSingleError(new HeartbeatOptions { PeerIdleTimeout = TimeSpan.Zero }, "PeerIdleTimeout", "PeerIdleTimeout 0s is below the floor of 1s", "\"350s\"");
 
     [Theory]
-    [InlineData(-1)]
-    [InlineData(10_000)]
-    [InlineData(12_000)]
-    public void Validate_JitterOutOfRange_Error(int milliseconds) =>
-        AssertSingleError(new HeartbeatOptions { Interval = TimeSpan.FromSeconds(10), Jitter = TimeSpan.FromMilliseconds(milliseconds) }, "Jitter", "less than Interval");
+    [InlineData(-1, "Jitter -1ms is below the floor of 0s")]
+    [InlineData(10_000, "less than Interval")]
+    [InlineData(12_000, "less than Interval")]
+    public void Validate_JitterOutOfRange_Error(int milliseconds, string text) =>
+        AssertSingleError(new HeartbeatOptions { Interval = TimeSpan.FromSeconds(10), Jitter = TimeSpan.FromMilliseconds(milliseconds) }, "Jitter", text);
 
     [Fact]
     public void Validate_DriftWarningThresholdZero_Error() =>
-        AssertSingleError(new HeartbeatOptions { DriftWarningThreshold = TimeSpan.Zero }, "DriftWarningThreshold", "must be positive");
+        AssertSingleError(new HeartbeatOptions { DriftWarningThreshold = TimeSpan.Zero }, "DriftWarningThreshold", "DriftWarningThreshold 0s is below the floor of 1ms");
 
     [Fact]
     public void Validate_BlockedCallbackThresholdNegative_Error() =>
-        AssertSingleError(new HeartbeatOptions { BlockedCallbackThreshold = TimeSpan.FromSeconds(-1) }, "BlockedCallbackThreshold", "must be positive");
+        AssertSingleError(new HeartbeatOptions { BlockedCallbackThreshold = TimeSpan.FromSeconds(-1) }, "BlockedCallbackThreshold", "BlockedCallbackThreshold -1s is below the floor of 1ms");
 
     [Fact]
     public void Validate_UndefinedMode_Error() =>
@@ -86,7 +86,7 @@ public sealed class HeartbeatOptionsValidatorTests
         var act = () => harness.Scheduler.Register(options, _ => ValueTask.CompletedTask);
 
         act.Should().Throw<ArgumentException>()
-            .Which.Message.Should().Contain("Interval is 00:00:40").And.Contain("DriftWarningThreshold is 00:00:00").And.Contain("nothing was registered");
+            .Which.Message.Should().Contain("Interval is 00:00:40").And.Contain("DriftWarningThreshold 0s is below the floor of 1ms").And.Contain("nothing was registered");
         harness.Scheduler.RegistrationCount.Should().Be(0);
     }
 

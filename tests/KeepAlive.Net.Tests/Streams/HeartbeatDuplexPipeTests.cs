@@ -96,17 +96,66 @@ public sealed class HeartbeatDuplexPipeTests
     }
 
     [Fact]
-    public async Task Heartbeat_OutputCompletedByPeer_CountedAsFailed()
+    public async Task Heartbeat_TransportReaderCompleted_PeerDeadOnceAndRegistrationEnded()
     {
         using var manual = new ManualScheduler();
         var (pipe, wire, _) = InMemory();
         var registration = pipe.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = ManualScheduler.Second });
+        var deaths = new List<PeerDeadEventArgs>();
+        registration.PeerDead += (_, e) => deaths.Add(e);
         await wire.CompleteAsync();
 
-        manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick);
+        manual.Step(TimeSpan.FromSeconds(5), ManualScheduler.Tick);
 
-        registration.GetStatistics().Failed.Should().Be(1);
-        manual.Telemetry.Logs.GetSnapshot().Should().Contain(r => r.Exception != null && r.Exception.Message.Contains("reader has completed", StringComparison.Ordinal));
+        deaths.Should().ContainSingle("a closed pipe is a permanent failure").Which.Reason.Should().Contain("reader (the transport) has completed");
+        registration.GetStatistics().Failed.Should().Be(1, "one attempt, not one every interval for ever");
+        manual.Scheduler.RegistrationCount.Should().Be(0, "the registration ended");
+        manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Should().ContainSingle("no warning with a stack trace every interval");
+        manual.Telemetry.LogsWithId(KeepAliveEventIds.PeerDead).Should().ContainSingle();
+    }
+
+    [Fact]
+    public void Heartbeat_ApplicationCompletedOutput_PeerDeadOnceAndRegistrationEnded()
+    {
+        using var manual = new ManualScheduler();
+        var (pipe, _, _) = InMemory();
+        var registration = pipe.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Interval = ManualScheduler.Second });
+        var deaths = 0;
+        registration.PeerDead += (_, _) => deaths++;
+        pipe.Output.Complete();
+
+        manual.Step(TimeSpan.FromSeconds(5), ManualScheduler.Tick);
+
+        deaths.Should().Be(1);
+        manual.Scheduler.RegistrationCount.Should().Be(0);
+        manual.Telemetry.LogsWithId(KeepAliveEventIds.PeerDead).Should().ContainSingle().Which.Message.Should().Contain("completed the pipe's output");
+    }
+
+    [Fact]
+    public async Task GetMemory_HeartbeatMeetsBackPressureFromAPeerThatStoppedReading_ApplicationDoesNotWaitForThePeer()
+    {
+        using var manual = new ManualScheduler();
+        var outgoing = new Pipe(new PipeOptions(pauseWriterThreshold: 64, resumeWriterThreshold: 32, useSynchronizationContext: false));
+        var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(new Pipe().Reader, outgoing.Writer));
+        var registration = pipe.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = ManualScheduler.Second });
+
+        // The peer stops reading: a 100-byte message fills the pipe past its pause threshold; the application gives up waiting.
+        new byte[100].CopyTo(pipe.Output.GetSpan(100));
+        pipe.Output.Advance(100);
+        var stuck = pipe.Output.FlushAsync(TestContext.Current.CancellationToken);
+        stuck.IsCompleted.Should().BeFalse("the pipe is over its pause threshold");
+        pipe.Output.CancelPendingFlush();
+        (await stuck).IsCanceled.Should().BeTrue();
+
+        manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick); // the heartbeat comes due and meets the same back-pressure
+
+        var next = Task.Run(() => pipe.Output.GetMemory(8).Length, TestContext.Current.CancellationToken);
+        (await Task.WhenAny(next, Task.Delay(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken))).Should().BeSameAs(next,
+            "the heartbeat queued its bytes and let the output go: the next message must not wait for a peer that stopped reading");
+        (await next).Should().BeGreaterThanOrEqualTo(8);
+        registration.GetStatistics().Sent.Should().Be(1, "its bytes are in the pipe, behind the message");
+        var read = await outgoing.Reader.ReadAsync(TestContext.Current.CancellationToken);
+        read.Buffer.Length.Should().Be(100 + Ping.Length);
     }
 
     private static (HeartbeatDuplexPipe Pipe, PipeReader Wire, PipeWriter Peer) InMemory()

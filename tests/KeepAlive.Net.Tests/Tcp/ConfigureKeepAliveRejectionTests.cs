@@ -10,17 +10,20 @@ public sealed class ConfigureKeepAliveRejectionTests
 
     public static TheoryData<string, Action<TcpKeepAliveOptions>, string[]> BadOptions => new()
     {
-        { "zero idle", o => o.IdleTime = TimeSpan.Zero, ["IdleTime", "00:00:00", "1 s to 32767 s", "TCP_KEEPIDLE", "Fix"] },
-        { "negative idle", o => o.IdleTime = TimeSpan.FromSeconds(-5), ["IdleTime", "-00:00:05", "must be positive", "Fix"] },
-        { "zero interval", o => o.Interval = TimeSpan.Zero, ["Interval", "00:00:00", "TCP_KEEPINTVL", "Fix"] },
-        { "negative interval", o => o.Interval = TimeSpan.FromMilliseconds(-1), ["Interval", "must be positive", "Fix"] },
-        { "probe count zero", o => o.ProbeCount = 0, ["ProbeCount is 0", "1 to 127", "TCP_KEEPCNT", "Fix"] },
-        { "probe count negative", o => o.ProbeCount = -3, ["ProbeCount is -3", "1 to 127", "Fix"] },
-        { "idle over Linux limit", o => o.IdleTime = TimeSpan.FromSeconds(32768), ["IdleTime", "09:06:08", "32767 s", "TCP_KEEPIDLE", "Fix"] },
-        { "interval over Linux limit", o => o.Interval = TimeSpan.FromSeconds(40000), ["Interval", "32767 s", "TCP_KEEPINTVL", "Fix"] },
-        { "probe count over Linux limit", o => o.ProbeCount = 128, ["ProbeCount is 128", "1 to 127", "Fix"] },
-        { "negative user timeout", o => o.UserTimeout = TimeSpan.FromSeconds(-1), ["UserTimeout", "-00:00:01", "negative", "Fix"] },
-        { "user timeout over int.MaxValue ms", o => o.UserTimeout = TimeSpan.FromMilliseconds(int.MaxValue + 1L), ["UserTimeout", "2147483647 ms", "Fix"] },
+        { "zero idle", o => o.IdleTime = TimeSpan.Zero, ["IdleTime 0s is below the floor of 1s", "whole seconds", "Fix: set it to at least \"1s\""] },
+        { "negative idle", o => o.IdleTime = TimeSpan.FromSeconds(-5), ["IdleTime -5s is below the floor of 1s", "Fix"] },
+        { "sub-second idle (the kernel would probe later than asked)", o => o.IdleTime = TimeSpan.FromMilliseconds(200), ["IdleTime 200ms is below the floor of 1s", "Fix"] },
+        { "zero interval", o => o.Interval = TimeSpan.Zero, ["Interval 0s is below the floor of 1s", "Fix"] },
+        { "negative interval", o => o.Interval = TimeSpan.FromMilliseconds(-1), ["Interval -1ms is below the floor of 1s", "Fix"] },
+        { "probe count zero", o => o.ProbeCount = 0, ["ProbeCount 0 is below the floor of 1", "EINVAL", "Fix: set it to at least 1"] },
+        { "probe count negative", o => o.ProbeCount = -3, ["ProbeCount -3 is below the floor of 1", "Fix"] },
+        { "idle over the ceiling (the tool once took --idle 3h)", o => o.IdleTime = TimeSpan.FromHours(3), ["IdleTime 3h is above the ceiling of 2h", "middleboxes forget idle flows within minutes", "Fix: set it to at most \"2h\""] },
+        { "idle over Linux limit", o => o.IdleTime = TimeSpan.FromSeconds(32768), ["IdleTime 9h6m8s is above the ceiling of 2h", "Fix"] },
+        { "interval over the ceiling", o => o.Interval = TimeSpan.FromSeconds(40000), ["Interval 11h6m40s is above the ceiling of 1h", "Fix"] },
+        { "probe count over Linux limit", o => o.ProbeCount = 128, ["ProbeCount 128 is above the ceiling of 127", "TCP_KEEPCNT", "Fix"] },
+        { "negative user timeout", o => o.UserTimeout = TimeSpan.FromSeconds(-1), ["UserTimeout -1s is below the floor of 1s", "(or \"0s\", which keeps the operating system's default)", "Fix"] },
+        { "sub-second user timeout", o => o.UserTimeout = TimeSpan.FromMilliseconds(0.5), ["UserTimeout 500us is below the floor of 1s", "first lost segment", "Fix"] },
+        { "user timeout over the ceiling", o => o.UserTimeout = TimeSpan.FromMilliseconds(int.MaxValue + 1L), ["UserTimeout 24d20h31m23s648ms is above the ceiling of 1h", "Fix"] },
     };
 
     [Theory]
@@ -54,7 +57,7 @@ public sealed class ConfigureKeepAliveRejectionTests
 
         var act = () => pair.Client.ConfigureKeepAlive(options);
 
-        act.Should().Throw<ArgumentOutOfRangeException>().WithMessage("*IdleTime*ProbeCount is 500*");
+        act.Should().Throw<ArgumentOutOfRangeException>().WithMessage("*IdleTime 0s is below*ProbeCount 500 is above*");
         pair.AssertCarriesDataBothWays();
     }
 

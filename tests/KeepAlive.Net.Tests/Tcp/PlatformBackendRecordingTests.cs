@@ -168,16 +168,17 @@ public sealed class PlatformBackendRecordingTests
     }
 
     [Theory]
-    [InlineData(KeepAlivePlatform.Windows)]
-    [InlineData(KeepAlivePlatform.MacOS)]
-    [InlineData(KeepAlivePlatform.WindowsLegacy)]
-    public void Configure_InvalidOptions_MakesNoCallAtAll(KeepAlivePlatform platform)
+    [InlineData(KeepAlivePlatform.Windows, 0, "ProbeCount 0 is below the floor of 1")]
+    [InlineData(KeepAlivePlatform.MacOS, 0, "ProbeCount 0 is below the floor of 1")]
+    [InlineData(KeepAlivePlatform.WindowsLegacy, 0, "ProbeCount 0 is below the floor of 1")]
+    [InlineData(KeepAlivePlatform.WindowsLegacy, 20, "WindowsLegacy accepts 1 to 10 probes")]
+    public void Configure_InvalidOptions_MakesNoCallAtAll(KeepAlivePlatform platform, int probes, string message)
     {
         var recorder = new RecordingSocketOptionAccess();
 
-        var act = () => KeepAliveConfigurator.Configure(recorder, KeepAliveCapabilities.For(platform), new TcpKeepAliveOptions { ProbeCount = 0 }, null);
+        var act = () => KeepAliveConfigurator.Configure(recorder, KeepAliveCapabilities.For(platform), new TcpKeepAliveOptions { ProbeCount = probes }, null);
 
-        act.Should().Throw<ArgumentOutOfRangeException>().WithMessage($"*{platform}*");
+        act.Should().Throw<ArgumentOutOfRangeException>().WithMessage($"*{message}*");
         recorder.Calls.Should().BeEmpty();
     }
 

@@ -135,7 +135,7 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
     }
 
     [Theory]
-    [InlineData("--peer-idle-timeout", "350", "a bare number has no unit")]
+    [InlineData("--peer-idle-timeout", "350", "has no unit")]
     [InlineData("--peer-idle-timeout", "soon", "AwsNlb")]
     [InlineData("--pid", "abc", "abc")]
     public async Task Doctor_BadInput_ExitsTwo(string option, string value, string hint)

@@ -80,15 +80,44 @@ public sealed class ShowTests : IDisposable
     }
 
     [Fact]
-    public async Task Show_UnknownProfile_ExitsTwoWithTheLibrarysMessage()
+    public async Task Show_UnknownProfile_ExitsTwoWithCommandLineAdvice()
     {
         var settings = await WriteSettingsAsync("""{ "Tcp": { "IdleTime": "00:00:20" } }""");
-        var expected = LibraryError(settings, "nope");
 
         var (exitCode, _, error) = await ToolRun.InProcessAsync("show", "--settings", settings, "--profile", "nope");
 
         exitCode.Should().Be(2);
-        error.Should().Contain(expected);
+        error.Should().Contain("--profile nope: appsettings.json has no profile 'nope' (its profiles: payments).")
+            .And.Contain("Fix: run again with --profile payments, or add a \"nope\" profile under KeepAlive:Profiles in " + settings);
+        error.Should().NotContain("services.AddKeepAlive", "a command-line user does not write the host's code");
+    }
+
+    [Fact]
+    public async Task Show_MistypedProfile_SuggestsTheClosestName()
+    {
+        var settings = await WriteSettingsAsync("""{ "Tcp": { "IdleTime": "00:00:20" } }""");
+
+        var (exitCode, _, error) = await ToolRun.InProcessAsync("show", "--settings", settings, "--profile", "paymnets");
+
+        exitCode.Should().Be(2);
+        error.Should().Contain("Did you mean 'payments'?").And.Contain("Fix: run again with --profile payments");
+    }
+
+    [Fact]
+    public async Task Show_ProfileWithSeveralErrors_ReportsThemAllAtOnceThroughTheLibrarysReader()
+    {
+        var settings = await WriteSettingsAsync("""{ "Tcp": { "IdelTime": "20s", "ProbeCount": 0, "Interval": "5" }, "Heartbeat": { "Interval": "40s", "PeerIdleTimeout": "AwsAlb" } }""");
+        var expected = LibraryError(settings, "payments").Split('\n');
+
+        var (exitCode, _, error) = await ToolRun.InProcessAsync("show", "--settings", settings, "--profile", "payments");
+
+        exitCode.Should().Be(2);
+        expected.Should().HaveCount(4, "an unknown key, two unreadable values and a broken rule");
+        error.Should().Contain("profile 'payments' is invalid (4 to fix)");
+        foreach (var line in expected)
+        {
+            error.Should().Contain(line);
+        }
     }
 
     [Fact]
@@ -118,6 +147,33 @@ public sealed class ShowTests : IDisposable
         exitCode.Should().Be(2);
         expected.Should().Contain("\"20s\"");
         error.Should().Contain(expected);
+    }
+
+    [Theory]
+    [InlineData("--idle", "3h", "Tcp:IdleTime", "'3h' is above the ceiling of 2h: ")]
+    [InlineData("--idle", "99999999999999999999d", "Tcp:IdleTime", "'99999999999999999999d' is above the ceiling of 2h: ")]
+    [InlineData("--interval", "500ms", "Tcp:Interval", "'500ms' is below the floor of 1s: ")]
+    [InlineData("--count", "99999999999", "Tcp:ProbeCount", "'99999999999' is above the ceiling of 127: ")]
+    [InlineData("--count", "three", "Tcp:ProbeCount", "'three' is not a whole number")]
+    [InlineData("--user-timeout", "2h", "Tcp:UserTimeout", "'2h' is above the ceiling of 1h: ")]
+    [InlineData("--peer-idle-timeout", "2d", "Heartbeat:PeerIdleTimeout", "'2d' is above the ceiling of 1d: ")]
+    [InlineData("--peer-idle-timeout", "AwsNbl", "Heartbeat:PeerIdleTimeout", "'AwsNbl' is neither a preset nor a duration. Did you mean 'AwsNlb'?")]
+    public async Task Show_FlagOutsideTheDeclaredRange_ExitsTwoWithTheLibrarysWords(string option, string value, string setting, string message)
+    {
+        var (exitCode, output, error) = await ToolRun.InProcessAsync("show", option, value);
+
+        exitCode.Should().Be(2);
+        output.Should().BeEmpty();
+        error.Should().Contain($"{option} ({setting}): {message}").And.Contain("Fix:");
+    }
+
+    [Fact]
+    public async Task Show_UserTimeoutZero_KeepsTheOsDefaultAsInConfiguration()
+    {
+        var (exitCode, output, error) = await ToolRun.InProcessAsync("show", "--user-timeout", "0s");
+
+        exitCode.Should().Be(0, error);
+        output.Should().Contain("Profile 'command-line'");
     }
 
     [Theory]
@@ -151,7 +207,19 @@ public sealed class ShowTests : IDisposable
         var (exitCode, _, error) = await ToolRun.InProcessAsync("show", "--settings", file);
 
         exitCode.Should().Be(2);
-        error.Should().Contain("not a readable JSON file");
+        error.Should().Contain($"--settings {file}: not valid JSON at line 1, column 3: ").And.Contain("Fix:");
+    }
+
+    [Fact]
+    public async Task Show_SettingsBrokenOnALaterLine_NamesTheLineAndColumn()
+    {
+        var file = Path.Combine(_folder, "broken.json");
+        await File.WriteAllTextAsync(file, "{\n  \"KeepAlive\": {\n    \"Profiles\": oops\n  }\n}\n");
+
+        var (exitCode, _, error) = await ToolRun.InProcessAsync("show", "--settings", file);
+
+        exitCode.Should().Be(2);
+        error.Should().Contain("not valid JSON at line 3, column 17: 'o' is an invalid start of a value.");
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);

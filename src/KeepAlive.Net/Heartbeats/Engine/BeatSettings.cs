@@ -22,6 +22,7 @@ internal sealed class BeatSettings
         JitterTicks = TimestampTicks.From(key.Jitter, timeProvider);
         TimeoutTicks = key.Timeout is { } timeout ? TimestampTicks.From(timeout, timeProvider) : 0;
         BlockedTicks = TimestampTicks.From(key.BlockedThreshold, timeProvider);
+        ToleranceTicks = TimestampTicks.From(SchedulePolicy.Tolerance(key.Interval), timeProvider);
         NameTag = HeartbeatMetrics.NameTag(Name);
         if (key.PeerIdleTimeout is { } peer)
         {
@@ -57,6 +58,15 @@ internal sealed class BeatSettings
 
     public long BlockedTicks { get; }
 
+    /// <summary>Gets how long a heartbeat may wait for company when the timer thread coalesces wake-ups (rule 8 of <see cref="SchedulePolicy"/>).</summary>
+    public long ToleranceTicks { get; }
+
+    /// <summary>Gets the most a burst of registrations may move a first heartbeat later (rule 7 of <see cref="SchedulePolicy"/>); 0 keeps them aligned.</summary>
+    public long SpreadTicks { get; }
+
+    /// <summary>Gets or sets where rule 7 places the next registration of a burst. Only the owner of the timer loop touches it.</summary>
+    public long SpreadCursor { get; set; }
+
     public KeyValuePair<string, object?> NameTag { get; }
 
     /// <summary>Gets the peer's idle timeout minus interval and jitter: how late a heartbeat may be before the peer gives up.</summary>
@@ -70,8 +80,6 @@ internal sealed class BeatSettings
     public static BeatSettingsKey KeyOf(HeartbeatOptions options) => new(
         options.Name, options.Mode, options.Interval, options.Timeout, options.Jitter, options.DriftWarningThreshold,
         options.BlockedCallbackThreshold, options.PeerIdleTimeout, options.MaxIntervalToPeerIdleRatio);
-
-    public long JitterOf(int fraction) => JitterTicks == 0 ? 0 : (long)(JitterTicks * (fraction / (double)int.MaxValue));
 
     public void LogRegistered(ILogger logger) =>
         Diagnostics.Log.HeartbeatRegistered(logger, Name, Mode, Interval, Timeout, Key.PeerIdleTimeout);

@@ -1,36 +1,36 @@
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
-/// The wait for a custom <see cref="TimeProvider"/> (FakeTimeProvider in tests): its own timer wakes the thread
-/// when the clock reaches the due time. The timer's due time is relative to the clock when it is set, so it is set
-/// again until the clock did not move meanwhile.
+/// The wait for a custom <see cref="TimeProvider"/> (FakeTimeProvider in tests): its own timer wakes the thread when the
+/// clock reaches the due time. The timer's due time is relative to the clock when it is set, so it is set again until the
+/// clock did not move meanwhile.
 /// </summary>
 internal sealed class ClockTimerWait : TimerWait
 {
-    private readonly TimeProvider _timeProvider;
+    private readonly TimeProvider _clock;
     private readonly ManualResetEventSlim _wake = new(false);
     private readonly ITimer _timer;
 
-    public ClockTimerWait(TimeProvider timeProvider)
+    public ClockTimerWait(TimeProvider clock)
     {
-        _timeProvider = timeProvider;
-        _timer = timeProvider.CreateTimer(static state => ((ManualResetEventSlim)state!).Set(), _wake, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _clock = clock;
+        _timer = clock.CreateTimer(static state => ((ManualResetEventSlim)state!).Set(), _wake, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     public override string Kind => "the custom clock's timer";
 
-    public override void WaitUntil(long now, long timestamp)
+    public override void WaitUntil(long timestamp)
     {
-        while (timestamp != long.MaxValue)
+        var now = _clock.GetTimestamp();
+        while (timestamp != long.MaxValue && !_wake.IsSet)
         {
             if (now >= timestamp)
             {
-                _wake.Reset();
                 return;
             }
 
-            _timer.Change(_timeProvider.GetElapsedTime(now, timestamp), Timeout.InfiniteTimeSpan);
-            var after = _timeProvider.GetTimestamp();
+            _timer.Change(_clock.GetElapsedTime(now, timestamp), Timeout.InfiniteTimeSpan);
+            var after = _clock.GetTimestamp();
             if (after == now)
             {
                 break;
@@ -49,15 +49,6 @@ internal sealed class ClockTimerWait : TimerWait
     }
 
     public override void Wake() => _wake.Set();
-
-    public override void Arm(long timestamp) =>
-        _timer.Change(timestamp == long.MaxValue ? Timeout.InfiniteTimeSpan : _timeProvider.GetElapsedTime(_timeProvider.GetTimestamp(), Math.Max(timestamp, _timeProvider.GetTimestamp())), Timeout.InfiniteTimeSpan);
-
-    public override void Wait()
-    {
-        _wake.Wait();
-        _wake.Reset();
-    }
 
     protected override void Dispose(bool disposing)
     {

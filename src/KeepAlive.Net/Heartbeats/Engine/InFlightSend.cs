@@ -1,37 +1,64 @@
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
-/// An asynchronous send that did not complete when its callback returned: holds its timeline and the pending
-/// task until it completes, on whatever thread that is. One per registration, allocated on its first such send
-/// and reused, so a socket whose sends sometimes wait for buffer space allocates nothing per heartbeat.
+/// A send the timer loop watches while no scheduler thread runs it: an asynchronous send that did not complete when its
+/// callback returned (held until it completes, on whatever thread that is), or a synchronous callback that still holds the
+/// thread a standby took the loop's turn from. The loop reports it blocked at its threshold. One per registration,
+/// allocated on its first such send and reused, so a socket whose sends sometimes wait for buffer space allocates nothing
+/// per heartbeat.
 /// </summary>
 internal sealed class InFlightSend
 {
     private readonly BeatRunner _runner;
+    private readonly Inbox _inbox;
     private readonly int _slot;
     private readonly Action _completed;
+    private readonly NextKeys _keys = new();
     private ValueTask _pending;
 
-    public InFlightSend(BeatRunner runner, int slot)
+    public InFlightSend(BeatRunner runner, Inbox inbox, int slot)
     {
         _runner = runner;
+        _inbox = inbox;
         _slot = slot;
         _completed = OnCompleted;
     }
 
     public BeatTimeline Timeline { get; private set; }
 
+    /// <summary>Gets a value indicating whether the loop watches this send now.</summary>
+    public bool Watched { get; private set; }
+
+    /// <summary>Gets a value indicating whether it is a synchronous callback that holds a thread, rather than an asynchronous send.</summary>
+    public bool IsStuckCallback { get; private set; }
+
+    /// <summary>Holds an asynchronous send until it completes, then completes the heartbeat there and posts its next key.</summary>
     public void Begin(in BeatTimeline timeline, ValueTask pending)
     {
         Timeline = timeline;
+        IsStuckCallback = false;
+        Watched = true;
         _pending = pending;
         pending.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_completed);
     }
+
+    /// <summary>Watches a synchronous callback that started at <paramref name="start"/>; its own thread completes it.</summary>
+    public void WatchStuckCallback(long start)
+    {
+        Timeline = new BeatTimeline(0, 0, HeartbeatDelayCause.None, 0, start);
+        IsStuckCallback = true;
+        Watched = true;
+    }
+
+    /// <summary>Stops watching: the send completed.</summary>
+    public void Unwatch() => Watched = false;
 
     private void OnCompleted()
     {
         var pending = _pending;
         _pending = default;
-        _runner.Complete(_slot, Timeline, SendFailure.Of(pending));
+        Watched = false;
+        _runner.Complete(_slot, Timeline, SendFailure.Of(pending), _keys);
+        _inbox.Post(_keys);
     }
 }

@@ -1,21 +1,32 @@
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
-/// How other threads hand work to the timer thread, which alone owns the <see cref="TimerQueue"/>: a slot to
-/// (re)schedule at a key, or a slot to free. Posting takes one short lock; the timer thread swaps the whole list
-/// out at each wake-up, and is woken only when a posted key is earlier than the wake-up it planned.
+/// How other threads hand work to the owner of the timer loop, which alone touches the <see cref="TimerQueue"/>: a new
+/// registration, a slot's next key, or a slot to free. Posting takes one short lock; the owner swaps the whole list out at
+/// each wake-up, and is woken only when a posted key is earlier than the wake-up it planned (or many posts wait).
 /// </summary>
 internal sealed class Inbox
 {
-    private const long FreeMarker = long.MinValue;
     private const int PostsBeforeWake = 4096;
     private readonly Lock _lock = new();
     private readonly TimerWait _wait;
-    private List<(int Slot, long Key)> _posted = [];
+    private List<Entry> _posted = [];
     private long _plannedWake = long.MaxValue;
-    private int _frees;
 
     public Inbox(TimerWait wait) => _wait = wait;
+
+    /// <summary>What a posted entry asks of the owner of the loop.</summary>
+    public enum Kind : byte
+    {
+        /// <summary>Push the slot's key (a rescheduled heartbeat, the watch of a send in flight).</summary>
+        Key,
+
+        /// <summary>A new registration: place its first heartbeat (spread, rule 7 of <see cref="SchedulePolicy"/>) and push it.</summary>
+        Registered,
+
+        /// <summary>Free the slot: nobody holds a claim on it any more.</summary>
+        Free,
+    }
 
     public bool IsEmpty
     {
@@ -28,69 +39,42 @@ internal sealed class Inbox
         }
     }
 
-    /// <summary>Publishes when the timer thread will wake next, before it checks the inbox one last time and sleeps.</summary>
+    /// <summary>Publishes when the owner of the loop will wake next, before it checks the inbox one last time and sleeps.</summary>
     public void PlanWake(long timestamp) => Interlocked.Exchange(ref _plannedWake, timestamp);
 
-    public void Schedule(int slot, long key)
-    {
-        bool full;
-        lock (_lock)
-        {
-            _posted.Add((slot, key));
-            full = _posted.Count == PostsBeforeWake;
-        }
+    /// <summary>Posts a new registration's first key.</summary>
+    public void Registered(int slot, long key) => Post(new Entry(slot, key, Kind.Registered));
 
-        if (full)
-        {
-            _wait.Wake(); // a burst of registrations: let the timer thread take them in chunks, not all at once
-        }
-        else
-        {
-            WakeIfEarlier(key);
-        }
-    }
+    /// <summary>Asks the owner of the loop to free a slot; a wake-up only once many posts wait.</summary>
+    public void Free(int slot) => Post(new Entry(slot, long.MaxValue, Kind.Free));
 
-    /// <summary>Posts several next keys under one lock (a helper's run of a batch), then clears <paramref name="posts"/>.</summary>
-    public void ScheduleAll(List<(int Slot, long Key)> posts)
+    /// <summary>Posts next keys under one lock, then clears <paramref name="keys"/>.</summary>
+    public void Post(NextKeys keys)
     {
-        if (posts.Count == 0)
+        if (keys.Count == 0)
         {
             return;
         }
 
         var earliest = long.MaxValue;
-        foreach (var (_, key) in posts)
-        {
-            earliest = Math.Min(earliest, key);
-        }
-
+        bool full;
         lock (_lock)
         {
-            _posted.AddRange(posts);
+            foreach (var (slot, key) in keys)
+            {
+                _posted.Add(new Entry(slot, key, Kind.Key));
+                earliest = Math.Min(earliest, key);
+            }
+
+            full = _posted.Count >= PostsBeforeWake;
         }
 
-        posts.Clear();
-        WakeIfEarlier(earliest);
+        keys.Clear();
+        Wake(full, earliest);
     }
 
-    /// <summary>Asks the timer thread to free a slot; a wake-up only once many frees are waiting.</summary>
-    public void Free(int slot)
-    {
-        bool wake;
-        lock (_lock)
-        {
-            _posted.Add((slot, FreeMarker));
-            wake = ++_frees == PostsBeforeWake || _posted.Count == PostsBeforeWake;
-        }
-
-        if (wake)
-        {
-            _wait.Wake();
-        }
-    }
-
-    /// <summary>Takes everything posted (timer thread only); <paramref name="spare"/> becomes the next list to fill.</summary>
-    public List<(int Slot, long Key)> Take(List<(int Slot, long Key)> spare)
+    /// <summary>Takes everything posted (the owner of the loop only); <paramref name="spare"/> becomes the next list to fill.</summary>
+    public List<Entry> Take(List<Entry> spare)
     {
         spare.Clear();
         if (spare.Capacity > PostsBeforeWake * 2)
@@ -102,20 +86,39 @@ internal sealed class Inbox
         {
             var taken = _posted;
             _posted = spare;
-            _frees = 0;
             return taken;
         }
     }
 
-    public static bool IsFree(long key) => key == FreeMarker;
-
-    /// <summary>Wakes the timer thread when <paramref name="key"/> is due before the wake-up it planned.</summary>
-    private void WakeIfEarlier(long key)
+    private void Post(in Entry entry)
     {
-        if (key < Interlocked.Read(ref _plannedWake))
+        bool full;
+        lock (_lock)
+        {
+            _posted.Add(entry);
+            full = _posted.Count % PostsBeforeWake == 0;
+        }
+
+        Wake(full, entry.Kind == Kind.Free ? long.MaxValue : entry.Key);
+    }
+
+    // A burst of posts wakes the owner every PostsBeforeWake entries, so it takes them in chunks, not all at once.
+    private void Wake(bool full, long key)
+    {
+        if (full)
+        {
+            _wait.Wake();
+        }
+        else if (key < Interlocked.Read(ref _plannedWake))
         {
             Interlocked.Exchange(ref _plannedWake, key);
             _wait.Wake();
         }
     }
+
+    /// <summary>One posted entry.</summary>
+    /// <param name="Slot">The slot.</param>
+    /// <param name="Key">Its key (ignored for <see cref="Kind.Free"/>).</param>
+    /// <param name="Kind">What to do with it.</param>
+    public readonly record struct Entry(int Slot, long Key, Kind Kind);
 }

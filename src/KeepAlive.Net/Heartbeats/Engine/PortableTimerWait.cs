@@ -1,17 +1,16 @@
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
-/// The wait where no precise kernel timer is used: an event wait in whole milliseconds, rounded down so it wakes
-/// at or before the due time; the timer thread then fires everything due on its first check at or after it.
+/// The wait where no precise kernel timer is used: an event wait in whole milliseconds, rounded down so it wakes at or
+/// before the due time; the thread then fires everything due on its first check at or after it.
 /// </summary>
 internal sealed class PortableTimerWait : TimerWait
 {
     private readonly AutoResetEvent _wake = new(false);
-    private long _deadline = long.MaxValue;
 
     public override string Kind => "event wait (1 ms resolution)";
 
-    public override void WaitUntil(long now, long timestamp)
+    public override void WaitUntil(long timestamp)
     {
         if (timestamp == long.MaxValue)
         {
@@ -19,20 +18,11 @@ internal sealed class PortableTimerWait : TimerWait
             return;
         }
 
-        var remaining = TimeProvider.System.GetElapsedTime(now, timestamp);
-        var milliseconds = Math.Max(1, (long)remaining.TotalMilliseconds);
-        _wake.WaitOne(TimeSpan.FromMilliseconds(Math.Min(milliseconds, int.MaxValue - 1)));
+        var remaining = TimeProvider.System.GetElapsedTime(TimeProvider.System.GetTimestamp(), timestamp);
+        _wake.WaitOne(TimeSpan.FromMilliseconds(Math.Clamp((long)remaining.TotalMilliseconds, 1, int.MaxValue - 1)));
     }
 
     public override void Wake() => _wake.Set();
-
-    public override void Arm(long timestamp)
-    {
-        Interlocked.Exchange(ref _deadline, timestamp);
-        _wake.Set(); // the waiter recomputes its timeout
-    }
-
-    public override void Wait() => WaitUntil(TimeProvider.System.GetTimestamp(), Interlocked.Read(ref _deadline));
 
     protected override void Dispose(bool disposing) => _wake.Dispose();
 }

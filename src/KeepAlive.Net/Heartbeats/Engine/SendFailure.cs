@@ -20,10 +20,11 @@ internal static class SendFailure
         }
     }
 
-    /// <summary>Whether a send failure means the connection is gone for good (reset, aborted, shut down, disposed).</summary>
+    /// <summary>Whether a send failure means the connection is gone for good (reset, aborted, shut down, disposed, a completed pipe).</summary>
     public static bool IsPermanent(Exception failure) => failure switch
     {
         ObjectDisposedException => true,
+        Streams.WritePathClosedException => true,
         SocketException socket => IsPermanent(socket.SocketErrorCode),
         IOException { InnerException: SocketException socket } => IsPermanent(socket.SocketErrorCode),
         IOException { InnerException: ObjectDisposedException } => true,

@@ -1,49 +1,61 @@
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
-/// The hot state of one registration: 80 bytes in a page of a <see cref="SlotTable"/>. Written by the timer
-/// thread, by the dispatcher or completion running the registration's send (never both at once: the
-/// <see cref="State"/> phase says who owns it) and, for the two activity timestamps, by the user's threads.
-/// Rare state (event handlers, failure counters, an asynchronous send in flight) lives in <see cref="SlotExtras"/>.
+/// The state of one registration: 80 bytes in a page of a <see cref="SlotTable"/> (pages never move, so any thread may
+/// write a timestamp into a live slot). Rare state (event handlers, incident counters, a send in flight) lives in
+/// <see cref="SlotExtras"/>; the options, shared by every registration with equal values, in <see cref="BeatSettings"/>.
 /// </summary>
+/// <remarks>
+/// <para><b>One owner at a time.</b> The phase in <see cref="State"/> says who may write the slot; every phase change is a
+/// compare-and-swap (<see cref="SlotState"/>), so exactly one thread moves a slot out of a phase.</para>
+/// <list type="table">
+/// <listheader><term>phase</term><description>owner, and what it may write</description></listheader>
+/// <item><term>Free</term><description>the <see cref="SlotTable"/>, under its lock: every field (a new registration fills
+/// <see cref="Callback"/>, <see cref="Handle"/>, <see cref="Settings"/>, the schedule and the activity stamps).</description></item>
+/// <item><term>Scheduled</term><description>the thread that owns the timer loop (the timer thread, or the standby that took its
+/// turn over): <see cref="Nominal"/> and <see cref="TimerKey"/>, when the slot's key surfaces. It claims the slot for a
+/// heartbeat by moving it to Running.</description></item>
+/// <item><term>Running</term><description>the send: whichever thread runs or completes the claimed heartbeat (the owner of the
+/// loop, a helping standby, the thread an asynchronous send completes on, a stuck thread once its callback returns).
+/// It writes <see cref="Nominal"/>, <see cref="SendMark"/> and, through telemetry, <see cref="Counters"/>; it publishes the next
+/// <see cref="TimerKey"/> and then moves the slot back to Scheduled, and hands that key to the loop by the one route
+/// (<see cref="NextKeys"/>). While a send is in flight the loop may re-key <see cref="TimerKey"/> for its watch (blocked
+/// threshold, liveness) with a compare-and-swap that fails once the send has published its next key.</description></item>
+/// <item><term>Stopped, Disposed</term><description>nobody writes; the owner of the loop frees the slot once no thread holds a
+/// claim on it (a Running slot disposed meanwhile is freed by its send's end).</description></item>
+/// </list>
+/// <para>In every phase: <see cref="LastActivity"/> and <see cref="LastPeerActivity"/> are written by the user's threads (one
+/// word each, no lock), and the flags of <see cref="State"/> change by compare-and-swap.</para>
+/// </remarks>
 internal struct Slot
 {
-    /// <summary>The user's send, or <see langword="null"/> for a free slot.</summary>
+    /// <summary>The user's send, or <see langword="null"/> for a free slot. Set while Free.</summary>
     public Func<HeartbeatContext, ValueTask>? Callback;
 
-    /// <summary>The public handle, passed to the callback and to event handlers.</summary>
+    /// <summary>The public handle, passed to the callback and to event handlers. Set while Free.</summary>
     public HeartbeatRegistration? Handle;
 
-    /// <summary>The key of this slot's one valid entry in the timer queue; entries with another key are stale.</summary>
+    /// <summary>The key of this slot's one valid entry in the timer queue; an entry with another key is stale and dropped.</summary>
     public long TimerKey;
 
-    /// <summary>When the next (or the running) heartbeat is due before jitter, as a TimeProvider timestamp.</summary>
+    /// <summary>When the next (or the running) heartbeat is due before jitter (<see cref="SchedulePolicy.Due"/>).</summary>
     public long Nominal;
 
-    /// <summary>The last <see cref="HeartbeatRegistration.MarkActivity"/>, written by the user's threads.</summary>
+    /// <summary>The last <see cref="HeartbeatRegistration.MarkActivity"/>; any thread.</summary>
     public long LastActivity;
 
-    /// <summary>The last <see cref="HeartbeatRegistration.MarkPeerActivity"/>, written by the user's threads.</summary>
+    /// <summary>The last <see cref="HeartbeatRegistration.MarkPeerActivity"/>; any thread.</summary>
     public long LastPeerActivity;
 
-    /// <summary>Heartbeats sent without an exception.</summary>
-    public long Sent;
+    /// <summary>Sent count and lateness figures; written only by <see cref="HeartbeatTelemetry"/> for the send that owns the slot.</summary>
+    public BeatCounters Counters;
 
-    /// <summary>Index of the shared <see cref="BeatSettings"/> in the table.</summary>
+    /// <summary>Index of the shared <see cref="BeatSettings"/> in the table. Set while Free.</summary>
     public int Settings;
 
-    /// <summary>Phase and flags, see <see cref="SlotState"/>; changed with compare-and-swap.</summary>
+    /// <summary>Phase and flags, see <see cref="SlotState"/>; changed only with compare-and-swap.</summary>
     public int State;
 
-    /// <summary>This heartbeat's jitter as a fraction of the maximum (0 .. <see cref="int.MaxValue"/>).</summary>
-    public int JitterFraction;
-
-    /// <summary>Lateness of the last heartbeat in microseconds (saturating).</summary>
-    public int LastLatencyMicros;
-
-    /// <summary>Largest lateness seen in microseconds (saturating).</summary>
-    public int MaxLatencyMicros;
-
-    /// <summary>Duration of the last completed send in microseconds (saturating).</summary>
-    public int LastSendMicros;
+    /// <summary>Where the running send reached the transport (<see cref="SendMark"/>); 0 until it does. The send owns it.</summary>
+    public int SendMark;
 }

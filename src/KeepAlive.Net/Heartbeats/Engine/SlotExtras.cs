@@ -1,9 +1,9 @@
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
-/// The rare state of one registration, allocated on first need so that a healthy registration without
-/// event handlers costs only its <see cref="Slot"/>: event handlers, the cancellation source, counters of
-/// incidents, and the bookkeeping of an asynchronous send in flight.
+/// The rare state of one registration, allocated on first need so that a healthy registration without event handlers costs
+/// only its <see cref="Slot"/>: event handlers and incident counters (telemetry's), the cancellation source and a send the
+/// loop watches (the engine's). A <see cref="DriftMonitor"/> owns one of its own.
 /// </summary>
 internal sealed class SlotExtras
 {
@@ -16,11 +16,8 @@ internal sealed class SlotExtras
 
     public IncidentCounters Incidents { get; } = new();
 
-    /// <summary>Gets or sets the asynchronous send in flight, reused between sends of this registration.</summary>
+    /// <summary>Gets or sets the send the loop watches while no scheduler thread runs it; reused between sends of this registration.</summary>
     public InFlightSend? InFlight { get; set; }
-
-    /// <summary>Gets or sets the evidence text of the heartbeat in flight when it was found late before or during its send.</summary>
-    public string? PendingEvidence { get; set; }
 
     /// <summary>Gets a token cancelled when the registration or the scheduler stops.</summary>
     public CancellationToken GetToken(CancellationToken stopping)

@@ -20,11 +20,12 @@ internal sealed class SlotTable
     private Slot[][] _pages = [];
     private BeatSettings?[] _settings = new BeatSettings?[4];
     private int _used;
+    private long _minTolerance = long.MaxValue;
 
     public SlotTable(TimeProvider timeProvider) => _timeProvider = timeProvider;
 
-    /// <summary>Gets how many slots were ever handed out (the high-water mark).</summary>
-    public int Capacity => Volatile.Read(ref _used);
+    /// <summary>Gets the smallest coalescing tolerance among the settings in use (<see cref="long.MaxValue"/> when none).</summary>
+    public long MinToleranceTicks => Volatile.Read(ref _minTolerance);
 
     public ref Slot this[int slot] => ref Volatile.Read(ref _pages)[slot >> PageShift][slot & (PageSize - 1)];
 
@@ -47,6 +48,7 @@ internal sealed class SlotTable
                 index = _freeSettings.Count > 0 ? _freeSettings.Pop() : GrowSettings();
                 _settings[index] = new BeatSettings(key, _timeProvider);
                 _settingsByKey.Add(key, index);
+                Volatile.Write(ref _minTolerance, Math.Min(_minTolerance, _settings[index]!.ToleranceTicks));
             }
 
             settings = _settings[index]!;
@@ -57,7 +59,7 @@ internal sealed class SlotTable
         }
     }
 
-    /// <summary>Returns a slot to the free list. Only the timer thread frees, so no slot is reused while it is being examined.</summary>
+    /// <summary>Returns a slot to the free list. Only the owner of the timer loop frees, so no slot is reused while it is being examined.</summary>
     public void Free(int slot)
     {
         ref var entry = ref this[slot];
@@ -69,6 +71,7 @@ internal sealed class SlotTable
                 _settingsByKey.Remove(settings.Key);
                 _settings[entry.Settings] = null;
                 _freeSettings.Push(entry.Settings);
+                Volatile.Write(ref _minTolerance, _settings.Min(static s => s?.ToleranceTicks ?? long.MaxValue));
             }
 
             _extras.Remove(slot);

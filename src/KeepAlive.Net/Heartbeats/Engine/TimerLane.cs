@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
@@ -8,7 +11,7 @@ namespace KeepAlive.Net.Heartbeats;
 internal sealed class TimerLane
 {
     private const int InitialCapacity = 16;
-    private TimerEntry[] _ring = new TimerEntry[InitialCapacity];
+    private Entry[] _ring = new Entry[InitialCapacity];
     private int _head;
 
     public int Count { get; private set; }
@@ -17,7 +20,7 @@ internal sealed class TimerLane
     public long Last { get; private set; }
 
     /// <summary>Gets the entry with the smallest key. Only valid while <see cref="Count"/> is positive.</summary>
-    public TimerEntry Head => _ring[_head];
+    public Entry Head => _ring[_head];
 
     public void Append(long key, int slot)
     {
@@ -26,7 +29,7 @@ internal sealed class TimerLane
             Resize(_ring.Length * 2);
         }
 
-        _ring[(_head + Count) & (_ring.Length - 1)] = new TimerEntry(key, slot);
+        _ring[(_head + Count) & (_ring.Length - 1)] = new Entry(key, slot);
         Count++;
         Last = key;
     }
@@ -58,15 +61,15 @@ internal sealed class TimerLane
         }
 
         Count = kept;
-        if (TimerEntry.TrimmedCapacity(_ring.Length, Count, InitialCapacity) is var capacity && capacity != _ring.Length)
+        if (_ring.Length > InitialCapacity && _ring.Length > 4 * Count)
         {
-            Resize(capacity);
+            Resize(Math.Max(InitialCapacity, (int)BitOperations.RoundUpToPowerOf2((uint)(2 * Count)))); // give back a burst's room
         }
     }
 
     private void Resize(int capacity)
     {
-        var ring = new TimerEntry[capacity];
+        var ring = new Entry[capacity];
         var mask = _ring.Length - 1;
         for (var i = 0; i < Count; i++)
         {
@@ -76,4 +79,10 @@ internal sealed class TimerLane
         _ring = ring;
         _head = 0;
     }
+
+    /// <summary>One entry: a due time and the slot it belongs to, 12 bytes.</summary>
+    /// <param name="Key">The due time, a TimeProvider timestamp; stale once it differs from the slot's <see cref="Slot.TimerKey"/>.</param>
+    /// <param name="Slot">The slot index.</param>
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
+    public readonly record struct Entry(long Key, int Slot);
 }

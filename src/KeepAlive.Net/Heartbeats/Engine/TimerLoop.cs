@@ -1,58 +1,52 @@
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
-/// The timer thread's work, one step per wake-up: take what other threads posted (new registrations, completed
-/// sends, slots to free), pop every entry that is due, decide for each (send now, postpone after activity, declare
-/// the peer dead, report a blocked send) and hand the batch to the dispatchers. It owns the <see cref="TimerQueue"/>
-/// alone, so none of this takes a lock but the inbox's. Between steps the thread sleeps until the earliest of the
-/// next due entry and the dispatchers' blocked-callback deadline, at least <see cref="CoalescingWindow"/> after
-/// its last wake-up so that dense schedules are served in batches.
+/// The timer loop's work, one step per wake-up: take what other threads posted (new registrations, next keys, slots to
+/// free), pop every entry that is due, and for each ask <see cref="SchedulePolicy"/> what to do (send now, wait longer,
+/// declare the peer dead, report a blocked send), claiming the slot for a heartbeat. It owns the <see cref="TimerQueue"/>:
+/// only the thread that owns the loop (see <see cref="TimerThreads"/>) calls it, so nothing here takes a lock but the inbox's.
 /// </summary>
 internal sealed class TimerLoop
 {
-    /// <summary>
-    /// The shortest sleep after a wake-up: heartbeats due within it wait for the next batch (at most this much late), which
-    /// bounds wake-ups to 2,000 a second however many registrations there are.
-    /// </summary>
-    public static readonly TimeSpan CoalescingWindow = TimeSpan.FromMicroseconds(500);
-
     private static readonly TimeSpan LateForCause = TimeSpan.FromMilliseconds(1);
     private readonly SlotTable _slots;
     private readonly TimerQueue _queue = new();
     private readonly Inbox _inbox;
-    private readonly TimeProvider _timeProvider;
+    private readonly TimeProvider _clock;
     private readonly Func<int> _liveCount;
     private readonly long _lateForCause;
-    private List<(int Slot, long Key)> _spare = [];
-    private long _gcAtLastWake;
-    private long _oversleep;
+    private List<Inbox.Entry> _spare = [];
+    private long _gcAtLastWake = GcPauseTicks();
     private long _gcNow;
     private long _gcSinceLastWake;
+    private long _oversleep;
 
-    public TimerLoop(SlotTable slots, Inbox inbox, TimeProvider timeProvider, Func<int> liveCount)
+    public TimerLoop(SlotTable slots, Inbox inbox, TimeProvider clock, Func<int> liveCount)
     {
         _slots = slots;
         _inbox = inbox;
-        _timeProvider = timeProvider;
+        _clock = clock;
         _liveCount = liveCount;
-        _lateForCause = TimestampTicks.From(LateForCause, timeProvider);
-        _gcAtLastWake = RuntimeHistory.GcPauseTicks();
+        _lateForCause = TimestampTicks.From(LateForCause, clock);
+        Policy = new SchedulePolicy(clock);
     }
 
-    /// <summary>One step: drains the inbox and pops everything due into <paramref name="batch"/>; returns the next due key.</summary>
+    /// <summary>Gets the scheduling decisions, with the state only the owner of the loop touches.</summary>
+    public SchedulePolicy Policy { get; }
+
+    /// <summary>Gets the process's total GC pause time now, in TimeSpan ticks (the evidence for <see cref="HeartbeatDelayCause.GcPause"/>).</summary>
+    public static long GcPauseTicks() => GC.GetTotalPauseDuration().Ticks;
+
+    /// <summary>One step: drains the inbox and claims everything due into <paramref name="batch"/>; returns the next due key.</summary>
     /// <param name="now">The clock now.</param>
     /// <param name="planned">The wake-up that was planned, to measure oversleep (<see cref="long.MaxValue"/> when none).</param>
-    /// <param name="batch">Receives work for the dispatchers.</param>
+    /// <param name="batch">Receives the work to run now.</param>
     public long Step(long now, long planned, List<WorkItem> batch)
     {
-        _gcNow = RuntimeHistory.GcPauseTicks();
+        _gcNow = GcPauseTicks();
         _gcSinceLastWake = _gcNow - _gcAtLastWake;
         _gcAtLastWake = _gcNow;
         _oversleep = planned == long.MaxValue || now <= planned ? 0 : now - planned;
-        if (_timeProvider == TimeProvider.System)
-        {
-            RuntimeHistory.Add(now, _gcNow, _oversleep);
-        }
 
         DrainInbox();
         while (_queue.TryPeek(out var key, out var slot) && key <= now)
@@ -63,47 +57,99 @@ internal sealed class TimerLoop
 
         if (_queue.Count > (2 * _liveCount()) + 1024)
         {
-            _queue.Compact(IsLive);
+            _queue.Compact(IsCurrent);
         }
 
         _queue.TryPeek(out var next, out _);
         return next;
     }
 
-    /// <summary>Pushes the next keys computed by the thread that owns the loop (no inbox, no lock) and clears the list.</summary>
-    public void PushLocal(List<(int Slot, long Key)> posts)
+    /// <summary>When to wake next (rule 8 of <see cref="SchedulePolicy"/>): at the next key, but not sooner than the smallest tolerance after this wake-up.</summary>
+    /// <param name="wokeAt">When the step that found <paramref name="next"/> began.</param>
+    /// <param name="next">The next due key, <see cref="long.MaxValue"/> when nothing is queued.</param>
+    public long WakeAt(long wokeAt, long next) =>
+        next == long.MaxValue || _slots.MinToleranceTicks is var tolerance && tolerance == long.MaxValue ? next : Math.Max(next, wokeAt + tolerance);
+
+    /// <summary>Pushes the next keys delivered by the thread that owns the loop (no inbox, no lock) and clears them.</summary>
+    public void Push(NextKeys keys)
     {
-        foreach (var (slot, key) in posts)
+        foreach (var (slot, key) in keys)
         {
-            if (Volatile.Read(ref _slots[slot].TimerKey) == key)
-            {
-                _queue.Push(key, slot);
-            }
+            PushIfCurrent(slot, key);
         }
 
-        posts.Clear();
+        keys.Clear();
+    }
+
+    /// <summary>
+    /// Watches a callback that still holds a thread the loop has moved away from (the owner was stuck in it and a standby
+    /// took the turn over): it is reported blocked at its threshold, like an asynchronous send in flight.
+    /// </summary>
+    public void WatchStuck(int index, long start, InFlightSend inFlight)
+    {
+        ref var slot = ref _slots[index];
+        var key = Volatile.Read(ref slot.TimerKey);
+        inFlight.WatchStuckCallback(start);
+        var watch = start + _slots.SettingsOf(slot).BlockedTicks;
+        if (SlotState.Phase(Volatile.Read(ref slot.State)) == SlotState.Running && Interlocked.CompareExchange(ref slot.TimerKey, watch, key) == key)
+        {
+            _queue.Push(watch, index);
+        }
+    }
+
+    private void PushIfCurrent(int slot, long key)
+    {
+        if (Volatile.Read(ref _slots[slot].TimerKey) == key)
+        {
+            _queue.Push(key, slot);
+        }
     }
 
     private void DrainInbox()
     {
         var posted = _inbox.Take(_spare);
-        foreach (var (slot, key) in posted)
+        foreach (var (slot, key, kind) in posted)
         {
-            if (Inbox.IsFree(key))
+            switch (kind)
             {
-                _slots[slot].Handle?.OnFreed();
-                _slots.Free(slot);
-            }
-            else if (Volatile.Read(ref _slots[slot].TimerKey) == key)
-            {
-                _queue.Push(key, slot);
+                case Inbox.Kind.Free:
+                    _slots[slot].Handle?.OnFreed();
+                    _slots.Free(slot);
+                    break;
+                case Inbox.Kind.Registered:
+                    Place(slot, key);
+                    break;
+                default:
+                    PushIfCurrent(slot, key);
+                    break;
             }
         }
 
         _spare = posted;
     }
 
-    private bool IsLive(long key, int slot)
+    // A new registration's first heartbeat, spread from the others of its burst (rule 7).
+    private void Place(int index, long key)
+    {
+        ref var slot = ref _slots[index];
+        if (Volatile.Read(ref slot.TimerKey) != key || SlotState.Phase(Volatile.Read(ref slot.State)) != SlotState.Scheduled)
+        {
+            return; // disposed already
+        }
+
+        var settings = _slots.SettingsOf(slot);
+        var nominal = Policy.Spread(settings, slot.Nominal);
+        if (nominal != slot.Nominal)
+        {
+            slot.Nominal = nominal;
+            key = SchedulePolicy.Key(SchedulePolicy.Due(settings, index, nominal), SchedulePolicy.LivenessDeadline(settings, Volatile.Read(ref slot.State), Volatile.Read(ref slot.LastPeerActivity)));
+            Volatile.Write(ref slot.TimerKey, key);
+        }
+
+        _queue.Push(key, index);
+    }
+
+    private bool IsCurrent(long key, int slot)
     {
         ref var entry = ref _slots[slot];
         return Volatile.Read(ref entry.TimerKey) == key && SlotState.IsLive(Volatile.Read(ref entry.State));
@@ -124,52 +170,38 @@ internal sealed class TimerLoop
         }
 
         var settings = _slots.SettingsOf(slot);
-        var liveness = long.MaxValue;
-        if (settings.TimeoutTicks > 0 && (state & SlotState.PeerDeadRaised) == 0)
+        var deadline = SchedulePolicy.LivenessDeadline(settings, state, Volatile.Read(ref slot.LastPeerActivity));
+        if (deadline <= now)
         {
-            var deadline = Volatile.Read(ref slot.LastPeerActivity) + settings.TimeoutTicks;
-            if (deadline <= now)
-            {
-                batch.Add(new WorkItem(index, WorkKind.PeerDead, HeartbeatDelayCause.None, now, _gcNow));
-            }
-            else
-            {
-                liveness = deadline;
-            }
+            batch.Add(new WorkItem(index, WorkKind.PeerDead, HeartbeatDelayCause.None, now, _gcNow));
+            deadline = long.MaxValue; // raised once; liveness stops with it
         }
 
         if (SlotState.Phase(state) == SlotState.Scheduled)
         {
-            ExamineScheduled(index, ref slot, settings, liveness, now, batch);
+            ExamineScheduled(index, ref slot, settings, deadline, now, batch);
         }
         else
         {
-            ExamineInFlight(index, ref slot, settings, key, liveness, now, batch);
+            ExamineInFlight(index, ref slot, settings, key, deadline, now, batch);
         }
     }
 
-    private void ExamineScheduled(int index, ref Slot slot, BeatSettings settings, long liveness, long now, List<WorkItem> batch)
+    private void ExamineScheduled(int index, ref Slot slot, BeatSettings settings, long deadline, long now, List<WorkItem> batch)
     {
-        if (settings.Mode == HeartbeatMode.WhenIdle)
-        {
-            // MarkActivity only writes a timestamp; the postponement happens here, lazily, at most once per interval.
-            var idleDue = Volatile.Read(ref slot.LastActivity) + settings.IntervalTicks;
-            if (idleDue > now && idleDue > slot.Nominal)
-            {
-                slot.Nominal = idleDue;
-                slot.JitterFraction = settings.JitterTicks == 0 ? 0 : Random.Shared.Next();
-            }
-        }
-
-        var due = slot.Nominal + settings.JitterOf(slot.JitterFraction);
+        slot.Nominal = SchedulePolicy.AfterActivity(settings, slot.Nominal, Volatile.Read(ref slot.LastActivity), now);
+        var due = SchedulePolicy.Due(settings, index, slot.Nominal);
         if (due > now)
         {
-            Requeue(index, ref slot, Math.Min(due, liveness));
+            var key = SchedulePolicy.Key(due, deadline);
+            Volatile.Write(ref slot.TimerKey, key);
+            _queue.Push(key, index);
             return;
         }
 
-        // Claimed for this heartbeat with one compare-and-swap, which also clears the flags of the previous send.
-        if (SlotState.TryMove(ref slot.State, SlotState.Scheduled, SlotState.Running, SlotState.PerSend) != SlotState.Scheduled)
+        // Claimed for this heartbeat with one compare-and-swap, which also clears the previous send's blocked report.
+        slot.SendMark = 0;
+        if (SlotState.TryMove(ref slot.State, SlotState.Scheduled, SlotState.Running, SlotState.BlockedReported) != SlotState.Scheduled)
         {
             return; // disposed meanwhile
         }
@@ -177,36 +209,27 @@ internal sealed class TimerLoop
         batch.Add(new WorkItem(index, WorkKind.Beat, TimerCause(now - due), now, _gcNow));
     }
 
-    private void ExamineInFlight(int index, ref Slot slot, BeatSettings settings, long key, long liveness, long now, List<WorkItem> batch)
+    private void ExamineInFlight(int index, ref Slot slot, BeatSettings settings, long key, long deadline, long now, List<WorkItem> batch)
     {
-        var next = liveness;
-        if (_slots.ExtrasOf(index)?.InFlight is { } inFlight && SlotState.Phase(Volatile.Read(ref slot.State)) == SlotState.Running)
+        var next = deadline;
+        if (_slots.ExtrasOf(index)?.InFlight is { Watched: true } inFlight && SlotState.Phase(Volatile.Read(ref slot.State)) == SlotState.Running)
         {
             var watch = inFlight.Timeline.Start + settings.BlockedTicks;
-            if (watch <= now)
-            {
-                if ((SlotState.Update(ref slot.State, SlotState.BlockedReported, 0) & SlotState.BlockedReported) == 0)
-                {
-                    batch.Add(new WorkItem(index, WorkKind.Blocked, HeartbeatDelayCause.None, inFlight.Timeline.Start, _gcNow));
-                }
-            }
-            else
+            if (watch > now)
             {
                 next = Math.Min(next, watch);
             }
+            else if ((SlotState.Update(ref slot.State, SlotState.BlockedReported, 0) & SlotState.BlockedReported) == 0)
+            {
+                batch.Add(new WorkItem(index, WorkKind.Blocked, HeartbeatDelayCause.None, inFlight.Timeline.Start, _gcNow));
+            }
         }
 
-        // The completion is the authority on the next key: re-key only if it has not rescheduled meanwhile.
+        // The send is the authority on the next key: re-key only if it has not published one meanwhile.
         if (next != long.MaxValue && Interlocked.CompareExchange(ref slot.TimerKey, next, key) == key)
         {
             _queue.Push(next, index);
         }
-    }
-
-    private void Requeue(int index, ref Slot slot, long key)
-    {
-        Volatile.Write(ref slot.TimerKey, key);
-        _queue.Push(key, index);
     }
 
     private HeartbeatDelayCause TimerCause(long late)
@@ -216,7 +239,7 @@ internal sealed class TimerLoop
             return HeartbeatDelayCause.None;
         }
 
-        var lateTicks = _timeProvider.GetElapsedTime(0, late).Ticks;
+        var lateTicks = _clock.GetElapsedTime(0, late).Ticks;
         if (_gcSinceLastWake * 2 >= lateTicks)
         {
             return HeartbeatDelayCause.GcPause;

@@ -4,7 +4,8 @@ namespace KeepAlive.Net.Heartbeats;
 /// The timer thread's own min-queue of (due time, slot). Heartbeats of one interval come due in the order they were
 /// scheduled, so most keys arrive in order: such a key is appended to a <see cref="TimerLane"/> (a sorted FIFO, O(1),
 /// sequential memory), the one whose last key is the largest not above it. Only a key smaller than every lane's last
-/// (a postponement after activity, jitter, a mix of intervals beyond the lanes) goes to the <see cref="TimerHeap"/>.
+/// (a postponement after activity, jitter, a mix of intervals beyond the lanes) goes to the heap, the framework's 4-ary
+/// <see cref="PriorityQueue{TElement, TPriority}"/>.
 /// The head of the queue is the smallest of the heap's top and the lanes' heads. Removal is lazy: an entry whose key
 /// no longer equals its slot's <see cref="Slot.TimerKey"/> is stale and dropped when it surfaces, and
 /// <see cref="Compact"/> sweeps them out when they pile up. Not thread-safe: only the timer thread touches it.
@@ -16,7 +17,7 @@ internal sealed class TimerQueue
 
     private const int FromHeap = -1;
     private const int Unknown = -2;
-    private readonly TimerHeap _heap = new();
+    private readonly PriorityQueue<int, long> _heap = new();
     private readonly TimerLane[] _lanes = new TimerLane[LaneCount];
     private int _peeked = Unknown;
 
@@ -35,8 +36,15 @@ internal sealed class TimerQueue
 
     public bool TryPeek(out long key, out int slot)
     {
-        _heap.TryPeek(out key, out slot);
-        _peeked = slot < 0 ? Unknown : FromHeap;
+        if (_heap.TryPeek(out slot, out key))
+        {
+            _peeked = FromHeap;
+        }
+        else
+        {
+            (key, slot, _peeked) = (long.MaxValue, -1, Unknown);
+        }
+
         for (var i = 0; i < _lanes.Length; i++)
         {
             var lane = _lanes[i];
@@ -72,7 +80,7 @@ internal sealed class TimerQueue
         }
         else
         {
-            _heap.Push(key, slot);
+            _heap.Enqueue(slot, key);
         }
 
         Count++;
@@ -89,7 +97,7 @@ internal sealed class TimerQueue
 
         if (_peeked == FromHeap)
         {
-            _heap.Pop();
+            _heap.Dequeue();
         }
         else
         {
@@ -103,7 +111,10 @@ internal sealed class TimerQueue
     /// <summary>Removes every entry for which <paramref name="isLive"/> is false.</summary>
     public void Compact(Func<long, int, bool> isLive)
     {
-        _heap.Compact(isLive);
+        var live = _heap.UnorderedItems.Where(entry => isLive(entry.Priority, entry.Element)).ToList();
+        _heap.Clear();
+        _heap.TrimExcess();
+        _heap.EnqueueRange(live); // O(n) heapify
         var count = _heap.Count;
         foreach (var lane in _lanes)
         {

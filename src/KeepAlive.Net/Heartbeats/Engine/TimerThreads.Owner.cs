@@ -4,62 +4,63 @@ namespace KeepAlive.Net.Heartbeats;
 internal sealed partial class TimerThreads
 {
     /// <summary>Runs the timer loop until stopped, or until a standby takes the turn over.</summary>
-    private void Own(Turn turn)
+    private void Own(Turn turn, NextKeys keys)
     {
-        Interlocked.Increment(ref _owning);
-        try
+        var batch = new List<WorkItem>();
+        if (turn.StuckSlot >= 0)
         {
-            if (turn.Batch.Count > 0 && !RunBatch(turn, _timeProvider.GetTimestamp()))
+            // Taken over from a thread stuck in a callback: watch that callback like a send in flight, run the rest of its batch.
+            var inFlight = _slots.GetOrAddExtras(turn.StuckSlot).InFlight ??= new InFlightSend(_runner, _inbox, turn.StuckSlot);
+            _loop.WatchStuck(turn.StuckSlot, turn.StuckStart, inFlight);
+            if (turn.Count > 0 && !RunBatch(turn, null, _clock.GetTimestamp(), keys))
             {
                 return;
             }
-
-            var planned = long.MaxValue;
-            while (!_stopping)
-            {
-                var now = _timeProvider.GetTimestamp();
-                _inbox.PlanWake(long.MinValue);
-                var next = _loop.Step(now, planned, turn.Batch);
-                if (turn.Batch.Count > 0)
-                {
-                    if (!RunBatch(turn, now))
-                    {
-                        return;
-                    }
-
-                    planned = long.MaxValue;
-                    continue; // pick up what came due while the batch ran
-                }
-
-                planned = next == long.MaxValue ? next : Math.Max(next, now + _coalescing);
-                _inbox.PlanWake(planned);
-                if (_inbox.IsEmpty && !_stopping)
-                {
-                    _wait.WaitUntil(_timeProvider.GetTimestamp(), planned);
-                }
-            }
         }
-        finally
+
+        var planned = long.MaxValue;
+        while (!_stopping)
         {
-            Interlocked.Decrement(ref _owning);
+            var now = _clock.GetTimestamp();
+            _inbox.PlanWake(long.MinValue);
+            var next = _loop.Step(now, planned, batch);
+            if (batch.Count > 0)
+            {
+                Volatile.Write(ref turn.NextDue, next);
+                if (!RunBatch(turn, batch, now, keys))
+                {
+                    return;
+                }
+
+                planned = long.MaxValue;
+                continue; // pick up what came due while the batch ran
+            }
+
+            planned = _loop.WakeAt(now, next);
+            _inbox.PlanWake(planned);
+            if (_inbox.IsEmpty && !_stopping)
+            {
+                _wait.WaitUntil(planned);
+            }
         }
     }
 
-    /// <summary>Runs a batch inline; false when a standby took the turn over meanwhile.</summary>
-    private bool RunBatch(Turn turn, long now)
+    /// <summary>Runs a batch inline (loading <paramref name="batch"/> first, when given); false when a standby took the turn over meanwhile.</summary>
+    private bool RunBatch(Turn turn, List<WorkItem>? batch, long now, NextKeys keys)
     {
-        turn.Load(now);
-        if (Volatile.Read(ref _watchArmed) <= now)
+        if (batch is not null)
         {
-            // The standby's alarm: armed when a batch starts and the last alarm has passed, so in a dense schedule it rings
-            // once per 10 ms at most, and after the last batch once more, finding nothing running.
-            var alarm = now + Math.Min(_helpAfter, _slots.SettingsOf(_slots[turn.Items[0].Slot]).BlockedTicks);
-            Volatile.Write(ref _watchArmed, alarm);
-            _watch.Arm(alarm);
+            turn.Load(batch, now);
+        }
+        else
+        {
+            Interlocked.Exchange(ref turn.BatchStart, now);
         }
 
+        CallStandby(turn, now);
         var index = 0;
         var end = 0;
+        var ran = 0;
         long ended = 0;
         while (!_stopping)
         {
@@ -78,27 +79,48 @@ internal sealed partial class TimerThreads
 
             ref readonly var item = ref turn.Items[index];
             // A heartbeat that completed inline ended when this one starts: one clock read per heartbeat, not two.
-            var start = ended > 0 ? ended : Math.Max(1, _timeProvider.GetTimestamp());
+            var start = ended > 0 ? ended : Math.Max(1, _clock.GetTimestamp());
             Volatile.Write(ref turn.CurrentIndex, index);
-            Volatile.Write(ref turn.CurrentSlot, item.Slot);
             Volatile.Write(ref turn.CurrentStart, start);
-            ended = _runner.Run(item, turn.Posts, start);
+            ended = _runner.Run(item, keys, start);
             if (Interlocked.CompareExchange(ref turn.CurrentStart, 0, start) != start)
             {
-                foreach (var (slot, key) in turn.Posts)
-                {
-                    _inbox.Schedule(slot, key); // taken over meanwhile: the new owner has the queue
-                }
-
-                turn.Posts.Clear();
+                _inbox.Post(keys); // taken over meanwhile: the loop is another thread's now
                 return false;
             }
 
-            _loop.PushLocal(turn.Posts);
+            _loop.Push(keys);
             index++;
+            ran++;
         }
 
         Volatile.Write(ref turn.BatchStart, 0);
+        _loop.Policy.RecordBatch(ran, _clock.GetTimestamp() - now);
         return true;
     }
+
+    /// <summary>
+    /// Lets a standby cover for this batch: wakes one at once when the batch is estimated to take longer than
+    /// <see cref="HelpBudget"/> on one thread, else sets the standby's alarm at the takeover threshold (when none is pending:
+    /// a sleeping standby is woken to take it), so in a dense schedule it rings at most once per threshold, and after the last
+    /// batch once more.
+    /// </summary>
+    private void CallStandby(Turn turn, long now)
+    {
+        if (NeedsHelp(turn.Count))
+        {
+            _alarm.Wake();
+        }
+        else if (Volatile.Read(ref _alarmArmed) <= now)
+        {
+            Volatile.Write(ref _alarmArmed, now + TakeoverAfter(turn.Items[0].Slot));
+            _alarm.Wake();
+        }
+    }
+
+    /// <summary>Whether so many items wait that one thread would not start them all within <see cref="HelpBudget"/>.</summary>
+    private bool NeedsHelp(int waiting) => waiting >= 2 * Turn.OwnerChunk && waiting * _loop.Policy.BeatCost > _helpBudget;
+
+    /// <summary>How long a slot's callback may hold the owner: the scheduler's threshold, or the registration's blocked threshold when that is shorter.</summary>
+    private long TakeoverAfter(int slot) => Math.Min(_takeover, _slots.SettingsOf(_slots[slot]).BlockedTicks);
 }

@@ -6,60 +6,77 @@ namespace KeepAlive.Net.Heartbeats;
 internal sealed partial class TimerThreads
 {
     /// <summary>The standby's loop: sleeps while nothing runs; returns a new turn when it took one over.</summary>
-    private Turn? Watch()
+    private Turn? Watch(NextKeys keys)
     {
-        var posts = new List<(int Slot, long Key)>();
         while (!_stopping)
         {
             var turn = Volatile.Read(ref _turn);
-            var batchStart = Volatile.Read(ref turn.BatchStart);
-            if (batchStart == 0)
+            if (Volatile.Read(ref turn.BatchStart) == 0)
             {
-                Interlocked.Exchange(ref _watchArmed, 0); // no alarm pending: the owner sets one when its next batch starts (full fence)
+                // Nothing runs. An alarm the owner set at its last batch stays until it rings, so batches until then do not wake
+                // us again; once it has rung, sleep until the owner sets a new one as its next batch starts (it wakes us to take it).
+                var armed = Volatile.Read(ref _alarmArmed);
+                if (armed > _clock.GetTimestamp())
+                {
+                    _alarm.WaitUntil(armed);
+                    continue;
+                }
+
+                Interlocked.Exchange(ref _alarmArmed, 0); // a full fence before checking the batch again
                 if (Volatile.Read(ref turn.BatchStart) == 0)
                 {
-                    _watch.Wait();
+                    _alarm.WaitUntil(long.MaxValue);
                 }
 
                 continue;
             }
 
-            var now = _timeProvider.GetTimestamp();
+            var now = _clock.GetTimestamp();
+            var alarm = now + _takeover;
             var start = Volatile.Read(ref turn.CurrentStart);
-            var slot = Volatile.Read(ref turn.CurrentSlot);
-            var deadline = long.MaxValue;
-            if (start > 0 && slot >= 0)
+            if (start > 0)
             {
-                deadline = start + _slots.SettingsOf(_slots[slot]).BlockedTicks;
-                if (now >= deadline)
+                var index = Volatile.Read(ref turn.CurrentIndex);
+                var deadline = start + TakeoverAfter(turn.Items[index].Slot);
+                if (now < deadline)
+                {
+                    alarm = deadline;
+                }
+                else if (Waiting(turn, index) || Volatile.Read(ref turn.NextDue) <= now)
                 {
                     if (Interlocked.CompareExchange(ref turn.CurrentStart, Turn.Taken, start) == start)
                     {
-                        return TakeOver(turn, slot, start);
+                        return TakeOver(turn, index, start, now);
                     }
 
                     continue;
                 }
+                else
+                {
+                    alarm = Volatile.Read(ref turn.NextDue); // stuck, but nothing waits for it yet
+                }
             }
 
-            if (now - batchStart >= _helpAfter && turn.Count - Volatile.Read(ref turn.Next) >= _overload)
+            if (NeedsHelp(Volatile.Read(ref turn.Count) - Volatile.Read(ref turn.Next)))
             {
-                Help(turn, posts);
+                Help(turn, keys);
                 continue;
             }
 
-            var alarm = Math.Min(deadline, now + _helpAfter);
-            Volatile.Write(ref _watchArmed, alarm);
-            _watch.Arm(alarm);
-            _watch.Wait();
+            Volatile.Write(ref _alarmArmed, alarm);
+            _alarm.WaitUntil(alarm);
         }
 
         return null;
     }
 
-    private Turn TakeOver(Turn stuck, int slot, long start)
+    // Whether other items of the owner's batch wait behind its callback in progress.
+    private static bool Waiting(Turn turn, int index) =>
+        index + 1 < Volatile.Read(ref turn.ChunkEnd) || Volatile.Read(ref turn.Next) < turn.Count;
+
+    private Turn TakeOver(Turn stuck, int index, long start, long now)
     {
-        var turn = new Turn();
+        var turn = new Turn { StuckSlot = stuck.Items[index].Slot, StuckStart = start };
         int threads;
         lock (_lock)
         {
@@ -73,37 +90,34 @@ internal sealed partial class TimerThreads
             threads = _threads;
         }
 
-        SlotState.Update(ref _slots[slot].State, SlotState.BlockedReported, 0);
-        turn.Batch.Add(new WorkItem(slot, WorkKind.Blocked, HeartbeatDelayCause.None, start, 0));
+        var rest = new List<WorkItem>();
         var claimed = Interlocked.Exchange(ref stuck.Next, int.MaxValue / 2);
-        for (var i = Volatile.Read(ref stuck.CurrentIndex) + 1; i < Volatile.Read(ref stuck.ChunkEnd); i++)
+        for (var i = index + 1; i < Volatile.Read(ref stuck.ChunkEnd); i++)
         {
-            turn.Batch.Add(stuck.Items[i]); // the rest of the stuck owner's chunk
+            rest.Add(stuck.Items[i]); // the rest of the stuck owner's chunk
         }
 
         for (var i = claimed; i < stuck.Count; i++)
         {
-            turn.Batch.Add(stuck.Items[i]);
+            rest.Add(stuck.Items[i]);
         }
 
-        Log.HeartbeatDispatcherAdded(_logger, 1, turn.Batch.Count - 1, threads);
+        turn.Load(rest, 0); // published by the new owner's RunBatch
+        var name = _slots.SettingsOf(_slots[turn.StuckSlot]).Name;
+        Log.HeartbeatTimerTakenOver(_logger, name, _clock.GetElapsedTime(start, now).TotalMilliseconds, turn.Count, threads);
         return turn;
     }
 
-    /// <summary>Runs unclaimed items of a long batch beside the owner; their next keys go to the inbox together, one lock per chunk.</summary>
-    private void Help(Turn turn, List<(int Slot, long Key)> posts)
+    /// <summary>
+    /// Runs unclaimed items of a long batch beside the owner. Each item's next key goes to the inbox as soon as it ends: a
+    /// later callback may block this thread, and nobody watches a helper, so it must not hold other registrations' keys.
+    /// </summary>
+    private void Help(Turn turn, NextKeys keys)
     {
-        const int PostChunk = 256;
-        int index;
-        while ((index = Interlocked.Increment(ref turn.Next) - 1) < turn.Count && !_stopping)
+        while (!_stopping && turn.TryClaimForHelper(out var item))
         {
-            _runner.Run(turn.Items[index], posts);
-            if (posts.Count >= PostChunk)
-            {
-                _inbox.ScheduleAll(posts);
-            }
+            _runner.Run(item, keys);
+            _inbox.Post(keys);
         }
-
-        _inbox.ScheduleAll(posts);
     }
 }

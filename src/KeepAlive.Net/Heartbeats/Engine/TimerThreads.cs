@@ -4,59 +4,58 @@ using Microsoft.Extensions.Logging;
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
-/// The scheduler's threads. One owner thread runs the <see cref="TimerLoop"/> and every callback inline, like Kestrel's
-/// heartbeat: a heartbeat due costs a queue pop, the callback and a queue push on one thread, with nothing handed
-/// between threads. A standby thread sleeps on a timer the owner arms when a batch starts and disarms when it ends, so
-/// with nothing running it never wakes. If the owner is still in one callback past that heartbeat's blocked threshold,
-/// the standby reports it, takes the turn over (the loop and the rest of the batch) and becomes the owner; the stuck
-/// thread becomes a standby when its callback returns, or ends if there are enough. When a batch is long, the standby
-/// also helps: it runs unclaimed items of it in parallel once <see cref="HeartbeatSchedulerOptions.OverloadQueueLength"/>
-/// of them wait and the batch has run 10 ms.
+/// The scheduler's threads. The owner thread runs the <see cref="TimerLoop"/> and every callback inline, like Kestrel's
+/// heartbeat: a heartbeat due costs a queue pop, the callback and a queue push on one thread, with nothing handed between
+/// threads. Standby threads sleep on an alarm the owner arms when a batch starts (at most once per takeover threshold), so
+/// with nothing running they never wake. If the owner is still in one callback past the takeover threshold while other
+/// heartbeats wait, a standby takes the turn over (the loop and the rest of the batch) and becomes the owner; the stuck thread
+/// becomes a standby when its callback returns, or ends if there are enough. When more is due at once than one thread sends
+/// within <see cref="HelpBudget"/>, the owner wakes a standby at once to send part of the batch beside it.
 /// </summary>
+/// <remarks>
+/// Ownership: the loop (its queue and <see cref="SchedulePolicy"/> state) belongs to the thread whose turn is
+/// <see cref="_turn"/>, and passes to another thread only through the compare-and-swap on <see cref="Turn.CurrentStart"/>.
+/// <see cref="_lock"/> guards the thread counts and the current turn; no user code runs under it.
+/// </remarks>
 internal sealed partial class TimerThreads : IDisposable
 {
-    private static readonly TimeSpan HelpAfter = TimeSpan.FromMilliseconds(10);
-
-    [ThreadStatic]
-    private static bool t_isSchedulerThread;
+    /// <summary>A batch estimated to take longer than this on one thread is shared with a standby.</summary>
+    public static readonly TimeSpan HelpBudget = TimeSpan.FromMilliseconds(1);
 
     private readonly TimerLoop _loop;
     private readonly BeatRunner _runner;
     private readonly SlotTable _slots;
     private readonly Inbox _inbox;
     private readonly TimerWait _wait;
-    private readonly TimerWait _watch;
-    private readonly TimeProvider _timeProvider;
+    private readonly TimerWait _alarm;
+    private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private readonly int _standbyTarget;
     private readonly int _maxThreads;
-    private readonly int _overload;
-    private readonly long _helpAfter;
-    private readonly long _coalescing;
+    private readonly long _takeover;
+    private readonly long _helpBudget;
     private readonly Lock _lock = new();
     private Turn _turn = new();
     private int _threads;
     private int _standbys;
     private int _started;
-    private int _owning;
-    private long _watchArmed;
+    private long _alarmArmed;
     private volatile bool _stopping;
 
-    public TimerThreads(TimerLoop loop, BeatRunner runner, SlotTable slots, Inbox inbox, TimerWait wait, TimeProvider timeProvider, ILogger logger, HeartbeatSchedulerOptions options)
+    public TimerThreads(TimerLoop loop, BeatRunner runner, SlotTable slots, Inbox inbox, TimerWait wait, TimeProvider clock, ILogger logger, HeartbeatSchedulerOptions options)
     {
         _loop = loop;
         _runner = runner;
         _slots = slots;
         _inbox = inbox;
         _wait = wait;
-        _watch = TimerWait.Create(timeProvider);
-        _timeProvider = timeProvider;
+        _alarm = TimerWait.Create(clock);
+        _clock = clock;
         _logger = logger;
-        _standbyTarget = options.DispatcherThreadCount;
-        _maxThreads = Math.Max(options.DispatcherThreadCount, options.MaxDispatcherThreadCount) + 1;
-        _overload = options.OverloadQueueLength;
-        _helpAfter = TimestampTicks.From(HelpAfter, timeProvider);
-        _coalescing = TimestampTicks.From(TimerLoop.CoalescingWindow, timeProvider);
+        _standbyTarget = options.StandbyThreadCount;
+        _maxThreads = Math.Max(options.StandbyThreadCount, options.MaxStandbyThreadCount) + 1;
+        _takeover = TimestampTicks.From(options.TakeoverThreshold, clock);
+        _helpBudget = TimestampTicks.From(HelpBudget, clock);
         lock (_lock)
         {
             StartThread(owner: true);
@@ -67,17 +66,13 @@ internal sealed partial class TimerThreads : IDisposable
         }
     }
 
-    /// <summary>Stops the threads. The waits are released by the last thread to leave, never under one still using them.</summary>
+    /// <summary>Signals the threads to stop and returns at once (as Kestrel's heartbeat does): a callback running now finishes on
+    /// its own, no other starts. The waits are released by the last thread to leave, never under one still using them.</summary>
     public void Dispose()
     {
         _stopping = true;
         _wait.Wake();
-        _watch.Wake();
-        var until = TimeProvider.System.GetTimestamp() + (2 * System.Diagnostics.Stopwatch.Frequency);
-        while (Volatile.Read(ref _owning) != 0 && TimeProvider.System.GetTimestamp() < until && !t_isSchedulerThread)
-        {
-            Thread.Sleep(1);
-        }
+        _alarm.Wake();
     }
 
     private void StartThread(bool owner)
@@ -90,18 +85,18 @@ internal sealed partial class TimerThreads : IDisposable
 
     private void Run(Turn? turn)
     {
-        t_isSchedulerThread = true; // Dispose from a callback must not wait for its own thread
+        var keys = new NextKeys();
         try
         {
             while (!_stopping)
             {
                 if (turn is null)
                 {
-                    turn = Watch();
+                    turn = Watch(keys);
                     continue;
                 }
 
-                Own(turn);
+                Own(turn, keys);
                 turn = null;
                 lock (_lock)
                 {
@@ -115,7 +110,7 @@ internal sealed partial class TimerThreads : IDisposable
                 }
             }
 
-            _watch.Wake(); // pass the stop on to the next standby
+            _alarm.Wake(); // pass the stop on to the next standby
         }
         finally
         {
@@ -133,7 +128,7 @@ internal sealed partial class TimerThreads : IDisposable
 
         if (last)
         {
-            _watch.Dispose();
+            _alarm.Dispose();
             _wait.Dispose();
         }
     }

@@ -1,22 +1,15 @@
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
-/// How the timer thread sleeps until a timestamp of its clock: precisely, without spinning, and woken early by
-/// <see cref="Wake"/> when a new registration or completion needs it sooner. <see cref="Create"/> picks the
-/// best one: timerfd on Linux, a millisecond event wait elsewhere, the clock's own timer for a custom clock.
+/// How a scheduler thread sleeps until a timestamp of its clock: precisely, without spinning, and woken early by
+/// <see cref="Wake"/>. A wake is never lost: one that comes before the wait makes the wait return at once. <see cref="Create"/>
+/// picks the best one: a futex on Linux, a millisecond event wait elsewhere, the clock's own timer for a custom clock.
 /// </summary>
 internal abstract class TimerWait : IDisposable
 {
-    /// <summary>Creates the wait for <paramref name="timeProvider"/>.</summary>
-    public static TimerWait Create(TimeProvider timeProvider)
-    {
-        if (timeProvider != TimeProvider.System)
-        {
-            return new ClockTimerWait(timeProvider);
-        }
-
-        return LinuxTimerWait.TryCreate() ?? (TimerWait)new PortableTimerWait();
-    }
+    /// <summary>Creates the wait for <paramref name="clock"/>.</summary>
+    public static TimerWait Create(TimeProvider clock) =>
+        clock != TimeProvider.System ? new ClockTimerWait(clock) : FutexTimerWait.TryCreate() ?? (TimerWait)new PortableTimerWait();
 
     /// <summary>Gets a short name for docs and diagnostics.</summary>
     public abstract string Kind { get; }
@@ -25,16 +18,10 @@ internal abstract class TimerWait : IDisposable
     /// Blocks until the clock reaches <paramref name="timestamp"/> (<see cref="long.MaxValue"/>: until woken) or
     /// <see cref="Wake"/> is called. May return early; the caller checks the clock and waits again.
     /// </summary>
-    public abstract void WaitUntil(long now, long timestamp);
+    public abstract void WaitUntil(long timestamp);
 
-    /// <summary>Makes the current or the next wait return at once.</summary>
+    /// <summary>Makes the current or the next wait return at once (wakes every waiter).</summary>
     public abstract void Wake();
-
-    /// <summary>Sets the deadline of <see cref="Wait"/> from any thread (<see cref="long.MaxValue"/>: none).</summary>
-    public abstract void Arm(long timestamp);
-
-    /// <summary>Blocks until the armed deadline passes or <see cref="Wake"/> is called. May return early.</summary>
-    public abstract void Wait();
 
     /// <inheritdoc />
     public void Dispose()

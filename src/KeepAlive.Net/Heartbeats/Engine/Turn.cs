@@ -1,11 +1,9 @@
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
-/// One thread's turn as owner of the timer loop: the batch it is running and the callback it is in. A standby thread
-/// reads it to see whether the owner is stuck, takes the turn over with one compare-and-swap on
-/// <see cref="CurrentStart"/>, and claims the batch items the owner has not started: items are claimed with an atomic
-/// add on <see cref="Next"/> (the owner takes <see cref="OwnerChunk"/> at a time, a helper one), and the taker also
-/// gets the rest of the stuck owner's chunk, after <see cref="CurrentIndex"/>; so no item runs twice and none is lost.
+/// One thread's turn as owner of the timer loop, shared with the standby threads through atomics only: the batch it runs and
+/// the callback it is in. A standby reads it to see whether the owner is stuck, takes the turn over with one compare-and-swap
+/// on <see cref="CurrentStart"/>, and claims the items the owner has not started. Every field says who writes it.
 /// </summary>
 internal sealed class Turn
 {
@@ -15,46 +13,91 @@ internal sealed class Turn
     /// <summary>How many items the owner claims with one atomic add.</summary>
     public const int OwnerChunk = 16;
 
+    /// <summary>The batch: written by the owner before it publishes <see cref="BatchStart"/>, then only read.</summary>
     public WorkItem[] Items = new WorkItem[64];
 
+    /// <summary>How many items the batch holds; written with <see cref="Items"/>.</summary>
     public int Count;
 
+    /// <summary>
+    /// The first unclaimed item: the owner claims <see cref="OwnerChunk"/> items with one atomic add, a helper one with a
+    /// compare-and-swap (so a helper never moves it unless its claim is real); a taker moves it past the end.
+    /// </summary>
     public int Next;
 
-    /// <summary>When the callback in progress started, 0 between callbacks, <see cref="Taken"/> once taken over.</summary>
-    public long CurrentStart;
+    /// <summary>Helpers between reading <see cref="Count"/> and copying their claimed item; the owner reloads the batch only when none is.</summary>
+    public int Readers;
 
-    public int CurrentSlot = -1;
-
-    /// <summary>The batch index of the owner's item in progress; written before <see cref="CurrentStart"/>.</summary>
-    public int CurrentIndex;
-
-    /// <summary>The end (exclusive) of the owner's claimed chunk; written before its first item starts.</summary>
+    /// <summary>The end (exclusive) of the owner's claimed chunk; written by the owner before its first item starts.</summary>
     public int ChunkEnd;
 
-    /// <summary>When the batch in progress started, 0 between batches.</summary>
+    /// <summary>The batch index of the owner's item in progress; written by the owner before <see cref="CurrentStart"/>.</summary>
+    public int CurrentIndex;
+
+    /// <summary>When the owner's callback in progress started, 0 between callbacks; <see cref="Taken"/> once a standby took the turn (compare-and-swap).</summary>
+    public long CurrentStart;
+
+    /// <summary>When the batch in progress started, 0 between batches; written by the owner (a full fence), read by standbys.</summary>
     public long BatchStart;
 
-    public List<WorkItem> Batch { get; } = [];
+    /// <summary>The loop's next due key after this batch, for a standby's alarm while the owner runs it; written by the owner.</summary>
+    public long NextDue = long.MaxValue;
 
-    /// <summary>
-    /// Next keys of the heartbeats completed in this turn, pushed into the queue by the owner after each item (only the
-    /// owner's thread touches it: a stuck owner has nothing in it, and posts its own keys once it returns).
-    /// </summary>
-    public List<(int Slot, long Key)> Posts { get; } = [];
+    /// <summary>Set by the taker on a new turn: the slot whose callback still holds the old owner's thread (-1: none), and its start.</summary>
+    public int StuckSlot = -1;
 
-    /// <summary>Makes <see cref="Batch"/> the batch to run (owner only).</summary>
-    public void Load(long now)
+    /// <summary>When <see cref="StuckSlot"/>'s callback started.</summary>
+    public long StuckStart;
+
+    /// <summary>Makes <paramref name="batch"/> the batch to run and publishes it (owner only); clears <paramref name="batch"/>.</summary>
+    public void Load(List<WorkItem> batch, long now)
     {
-        if (Items.Length < Batch.Count)
+        // Close the old batch (no helper may claim from it), wait for helpers still copying an item out of it, then reopen.
+        Volatile.Write(ref Count, 0);
+        var spin = default(SpinWait);
+        while (Volatile.Read(ref Readers) != 0)
         {
-            Items = new WorkItem[Math.Max(Batch.Count, Items.Length * 2)];
+            spin.SpinOnce();
         }
 
-        Batch.CopyTo(Items);
-        Count = Batch.Count;
-        Batch.Clear();
+        if (Items.Length < batch.Count)
+        {
+            Items = new WorkItem[Math.Max(batch.Count, Items.Length * 2)];
+        }
+
+        batch.CopyTo(Items);
         Volatile.Write(ref Next, 0);
-        Interlocked.Exchange(ref BatchStart, now); // a full fence: the standby checks it after clearing the alarm
+        Volatile.Write(ref Count, batch.Count);
+        batch.Clear();
+        Interlocked.Exchange(ref BatchStart, now); // a full fence: a standby checks it after clearing its alarm
+    }
+
+    /// <summary>Claims one item for a helper: false once the batch is exhausted, closed or taken over.</summary>
+    public bool TryClaimForHelper(out WorkItem item)
+    {
+        Interlocked.Increment(ref Readers); // a full fence: the owner's Load waits for it
+        try
+        {
+            while (true)
+            {
+                var count = Volatile.Read(ref Count);
+                var next = Volatile.Read(ref Next);
+                if (next >= count)
+                {
+                    item = default;
+                    return false;
+                }
+
+                if (Interlocked.CompareExchange(ref Next, next + 1, next) == next)
+                {
+                    item = Items[next];
+                    return true;
+                }
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref Readers);
+        }
     }
 }

@@ -1,6 +1,6 @@
 namespace KeepAlive.Net.Heartbeats;
 
-/// <summary>The kinds of <see cref="WorkItem"/>: everything that runs user code or logs is done by a dispatcher, never by the timer thread.</summary>
+/// <summary>What the timer loop claimed for a scheduler thread to run, inline in its batch (or on a helping standby).</summary>
 internal enum WorkKind : byte
 {
     /// <summary>Send a heartbeat.</summary>

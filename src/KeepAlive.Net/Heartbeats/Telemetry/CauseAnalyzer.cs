@@ -1,21 +1,26 @@
-using System.Diagnostics;
 using System.Globalization;
 
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
 /// Names the cause of one late heartbeat by splitting its lateness into where the time went: the timer thread
-/// taking it late (its own wake-up was late: a GC or a paused process; or its backlog), the wait for a dispatcher,
-/// and the callback's own time before it handed the heartbeat to the transport (a hop onto a starved thread pool,
-/// or a blocked send). The largest part names the cause; the evidence says the numbers.
+/// taking it late (its own wake-up was late: a GC or a paused process; or its backlog), the wait behind the other
+/// heartbeats of its batch, and the callback's own time before it handed the heartbeat to the transport (a hop onto a
+/// starved thread pool, or a blocked send). The largest part names the cause; the evidence says the numbers.
 /// </summary>
 internal static class CauseAnalyzer
 {
     /// <summary>A heartbeat of a <see cref="HeartbeatScheduler"/>, from its timeline.</summary>
-    public static (HeartbeatDelayCause Cause, string Text) Analyze(in BeatTimeline timeline, int state, TimeSpan lateness, bool sendBlocked, TimeProvider clock)
+    /// <param name="timeline">The heartbeat's moments.</param>
+    /// <param name="previousOverran">Whether the previous send was still running when this one was due.</param>
+    /// <param name="sendMark">Where the send reached the transport (<see cref="SendMark"/>), 0 when the callback did not say.</param>
+    /// <param name="lateness">How late it was.</param>
+    /// <param name="sendBlocked">Whether the send ran past its blocked threshold.</param>
+    /// <param name="clock">The scheduler's clock.</param>
+    public static (HeartbeatDelayCause Cause, string Text) Analyze(in BeatTimeline timeline, bool previousOverran, int sendMark, TimeSpan lateness, bool sendBlocked, TimeProvider clock)
     {
         var half = lateness / 2;
-        if ((state & SlotState.PreviousOverran) != 0 || sendBlocked)
+        if (previousOverran || sendBlocked)
         {
             return (HeartbeatDelayCause.SendBlocked, "the previous send of this registration was still running when this heartbeat was due, or this send blocked");
         }
@@ -34,16 +39,16 @@ internal static class CauseAnalyzer
         var queuePart = clock.GetElapsedTime(timeline.Popped, timeline.Start);
         if (queuePart >= half)
         {
-            var gc = TimeSpan.FromTicks(Math.Max(0, RuntimeHistory.GcPauseTicks() - timeline.GcAtPop));
+            var gc = TimeSpan.FromTicks(Math.Max(0, TimerLoop.GcPauseTicks() - timeline.GcAtPop));
             return gc >= queuePart / 2 && gc > TimeSpan.Zero
-                ? (HeartbeatDelayCause.GcPause, Invariant($"GC paused the process for {Ms(gc)} of the {Ms(queuePart)} it waited for a dispatcher"))
-                : (HeartbeatDelayCause.SchedulerOverload, Invariant($"it waited {Ms(queuePart)} for a dispatcher thread: more heartbeats were due at once than the dispatchers could start"));
+                ? (HeartbeatDelayCause.GcPause, Invariant($"GC paused the process for {Ms(gc)} of the {Ms(queuePart)} it waited behind the other heartbeats of its batch"))
+                : (HeartbeatDelayCause.SchedulerOverload, Invariant($"it waited {Ms(queuePart)} behind the other heartbeats of its batch: more were due at once than the scheduler's threads could send in time"));
         }
 
         var callbackPart = lateness - timerPart - queuePart;
-        if ((state & SlotState.SendMarked) != 0 && callbackPart >= half)
+        if (SendMark.IsMarked(sendMark) && callbackPart >= half)
         {
-            if ((state & SlotState.MarkedOnPool) != 0)
+            if (SendMark.IsOnThreadPool(sendMark))
             {
                 return (HeartbeatDelayCause.ThreadPoolStarvation, Invariant(
                     $"the callback hopped onto the thread pool and waited {Ms(callbackPart)} there before handing the heartbeat to the transport; the pool now has {ThreadPool.PendingWorkItemCount} queued work items and {ThreadPool.ThreadCount} threads. Fix: send from the heartbeat callback itself, without awaiting anything first"));
@@ -52,38 +57,34 @@ internal static class CauseAnalyzer
             return (HeartbeatDelayCause.SendBlocked, Invariant($"the callback took {Ms(callbackPart)} before handing the heartbeat to the transport"));
         }
 
-        return (HeartbeatDelayCause.Unknown, Invariant($"no evidence: timer {Ms(timerPart)}, dispatch wait {Ms(queuePart)}, callback {Ms(callbackPart)}"));
+        return (HeartbeatDelayCause.Unknown, Invariant($"no evidence: timer {Ms(timerPart)}, wait in the batch {Ms(queuePart)}, callback {Ms(callbackPart)}"));
     }
 
-    /// <summary>A heartbeat of the application's own timer, reported to a <see cref="DriftMonitor"/> (Stopwatch timestamps).</summary>
-    public static (HeartbeatDelayCause Cause, string Text) AnalyzeWindow(long due, long start, TimeSpan lateness, bool sendBlocked)
+    /// <summary>A heartbeat of the application's own timer, reported to a <see cref="DriftMonitor"/>.</summary>
+    /// <param name="gcSinceLastRecord">The process's GC pause time since the monitor's previous record (which came before this heartbeat was due).</param>
+    /// <param name="lateness">How late it was.</param>
+    /// <param name="sendBlocked">Whether the send ran past its blocked threshold.</param>
+    public static (HeartbeatDelayCause Cause, string Text) AnalyzeWindow(TimeSpan gcSinceLastRecord, TimeSpan lateness, bool sendBlocked)
     {
-        var half = lateness / 2;
         if (sendBlocked)
         {
             return (HeartbeatDelayCause.SendBlocked, "the send ran longer than the blocked threshold");
         }
 
-        var gc = RuntimeHistory.GcPauseSince(due);
-        if (gc >= half && gc > TimeSpan.Zero)
+        var gc = gcSinceLastRecord;
+        if (gc >= lateness / 2 && gc > TimeSpan.Zero)
         {
             return (HeartbeatDelayCause.GcPause, Invariant($"GC paused the process for {Ms(gc)} of the {Ms(lateness)}"));
         }
 
-        var oversleep = RuntimeHistory.MaxOversleep(due, start + Stopwatch.Frequency);
-        if (oversleep >= half && oversleep > TimeSpan.Zero)
-        {
-            return (HeartbeatDelayCause.ProcessPaused, Invariant($"a dedicated timer thread of this process woke {Ms(oversleep)} late too, without a GC: the whole process was paused or starved of CPU"));
-        }
-
-        var queued = Math.Max(ThreadPool.PendingWorkItemCount, RuntimeHistory.MaxQueuedWork(due, start + Stopwatch.Frequency));
+        var queued = ThreadPool.PendingWorkItemCount;
         if (queued > 0 || Thread.CurrentThread.IsThreadPoolThread)
         {
             return (HeartbeatDelayCause.ThreadPoolStarvation, Invariant(
-                $"recorded on {(Thread.CurrentThread.IsThreadPoolThread ? "a thread-pool thread" : "another thread")} {Ms(lateness)} late without a GC or a paused process; up to {queued} queued thread-pool work items seen, {ThreadPool.ThreadCount} threads: timers, PeriodicTimer and Task.Delay continuations wait in that queue"));
+                $"recorded on {(Thread.CurrentThread.IsThreadPoolThread ? "a thread-pool thread" : "another thread")} {Ms(lateness)} late without a GC; {queued} queued thread-pool work items, {ThreadPool.ThreadCount} threads: timers, PeriodicTimer and Task.Delay continuations wait in that queue"));
         }
 
-        return (HeartbeatDelayCause.Unknown, Invariant($"no evidence: GC pause {Ms(gc)}, no queued thread-pool work, no paused timer thread"));
+        return (HeartbeatDelayCause.Unknown, Invariant($"no evidence: GC pause {Ms(gc)}, no queued thread-pool work; the process may have been paused or starved of CPU (a HeartbeatScheduler's own timer thread tells those apart: cause ProcessPaused)"));
     }
 
     private static string Ms(TimeSpan value) => KeepAliveFormat.Duration(value);

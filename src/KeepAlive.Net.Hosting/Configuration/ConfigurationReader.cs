@@ -1,0 +1,88 @@
+using Microsoft.Extensions.Configuration;
+
+namespace KeepAlive.Net.Hosting.Configuration;
+
+/// <summary>
+/// Reads configuration sections into options objects by their <see cref="OptionsSchema"/>, strictly: unknown keys, a
+/// value where a section belongs (<c>"Tcp": "oops"</c>), a section or array where one value belongs
+/// (<c>"IdleTime": ["a","b"]</c>) and every value its <see cref="OptionKey"/> refuses become a
+/// <see cref="ConfigurationFailure"/> naming the full path, the value as written and the fix. Every failure is collected
+/// (none stops the others from being found); a refused or absent key leaves the target's value as it was. A value only
+/// outside its range is set, and its failure kept for the options' validator to report if that refuses it too.
+/// </summary>
+internal sealed class ConfigurationReader
+{
+    private const string Docs = "see docs/CONFIGURATION.md";
+    private readonly List<ConfigurationFailure> _failures = [];
+
+    /// <summary>Gets what was refused so far.</summary>
+    public IReadOnlyList<ConfigurationFailure> Failures => _failures;
+
+    /// <summary>Reads every key of <paramref name="schema"/> found in <paramref name="section"/> into <paramref name="target"/>.</summary>
+    /// <param name="section">The section.</param>
+    /// <param name="path">Its configuration path, the start of every message.</param>
+    /// <param name="target">The options object to fill.</param>
+    /// <param name="schema">Its keys.</param>
+    public void Read(IConfiguration section, string path, object target, OptionsSchema schema)
+    {
+        if (!Open(section, path, schema.Names))
+        {
+            return;
+        }
+
+        foreach (var key in schema.Keys)
+        {
+            var keyPath = $"{path}:{key.Name}";
+            if (Value(section.GetSection(key.Name), keyPath) is not { } text)
+            {
+                continue;
+            }
+
+            var outcome = key.Read(text, out var value, out var error);
+            if (outcome != ReadOutcome.Refused)
+            {
+                key.SetValue(target, value);
+            }
+
+            if (outcome != ReadOutcome.Accepted)
+            {
+                _failures.Add(new(keyPath, error!) { OnlyIfRefused = outcome == ReadOutcome.OutOfRange });
+            }
+        }
+    }
+
+    /// <summary>Checks that a section holds only known keys: one failure per unknown key, with the closest known one.</summary>
+    /// <param name="section">The section.</param>
+    /// <param name="path">Its configuration path.</param>
+    /// <param name="keys">The keys it may hold.</param>
+    /// <returns><see langword="false"/> when it holds a plain value instead of keys (a failure too).</returns>
+    public bool Open(IConfiguration section, string path, IReadOnlyList<string> keys)
+    {
+        var children = section.GetChildren().ToList();
+        if (children.Count == 0 && section is IConfigurationSection { Value: { Length: > 0 } text })
+        {
+            _failures.Add(new(path, $"is the value '{text}', but it must be a section with keys ({string.Join(", ", keys)}). Fix: write it as an object, for example {{ \"{keys[0]}\": ... }}; {Docs}."));
+            return false;
+        }
+
+        foreach (var child in children.Where(c => !keys.Contains(c.Key, StringComparer.OrdinalIgnoreCase)))
+        {
+            _failures.Add(new($"{path}:{child.Key}", $"unknown key '{child.Key}'.{ClosestName.Suggest(child.Key, keys)} Fix: remove it or use one of the known keys: {string.Join(", ", keys)}; {Docs}."));
+        }
+
+        return true;
+    }
+
+    // The text of a key that takes one value; null when it is absent or is a section (a failure).
+    private string? Value(IConfigurationSection child, string path)
+    {
+        var children = child.GetChildren().ToList();
+        if (children.Count > 0)
+        {
+            _failures.Add(new(path, $"is a section or an array ({string.Join(", ", children.Select(static c => $"{c.Key} = '{c.Value}'"))}), but it takes one value. Fix: write a single value; {Docs}."));
+            return null;
+        }
+
+        return child.Value;
+    }
+}

@@ -1,0 +1,43 @@
+using KeepAlive.Net.Hosting.Configuration;
+using Microsoft.Extensions.Configuration;
+
+namespace KeepAlive.Net.Hosting.Profiles;
+
+/// <summary>
+/// The sections of a profile, declared once: the configuration reader reads them, the validator validates them, in this
+/// order. A section's keys are its options type's properties (<see cref="OptionsSchema"/>), so a new key is a new
+/// property; a new section is a new <see cref="KeepAliveProfileOptions"/> property and one line here.
+/// </summary>
+internal static class ProfileSections
+{
+    public static readonly IReadOnlyList<ProfileSection> All =
+    [
+        ProfileSection.Of(nameof(KeepAliveProfileOptions.Tcp), static p => p.Tcp, static (tcp, platform) => TcpKeepAliveValidator.Validate(tcp, platform)),
+        ProfileSection.Of(nameof(KeepAliveProfileOptions.Heartbeat), static p => p.Heartbeat, static (heartbeat, _) => HeartbeatOptionsValidator.Validate(heartbeat)),
+        ProfileSection.Of(nameof(KeepAliveProfileOptions.Http), static p => p.Http, static (http, _) => HttpProfileRules.Validate(http)),
+        ProfileSection.Of(nameof(KeepAliveProfileOptions.WebSocket), static p => p.WebSocket, static (webSocket, _) => HttpProfileRules.Validate(webSocket)),
+    ];
+
+    private static readonly string[] Names = [.. All.Select(static s => s.Name)];
+
+    /// <summary>Reads a profile's section into its options.</summary>
+    /// <param name="reader">Collects what is refused.</param>
+    /// <param name="profile">The profile's section, e.g. <c>KeepAlive:Profiles:payments</c>.</param>
+    /// <param name="path">Its path for messages.</param>
+    /// <param name="options">The options to fill; absent keys keep their values.</param>
+    public static void Read(ConfigurationReader reader, IConfiguration profile, string path, KeepAliveProfileOptions options)
+    {
+        if (!reader.Open(profile, path, Names))
+        {
+            return;
+        }
+
+        foreach (var section in All)
+        {
+            if (section.Of(options) is { } target)
+            {
+                reader.Read(profile.GetSection(section.Name), $"{path}:{section.Name}", target, section.Schema);
+            }
+        }
+    }
+}

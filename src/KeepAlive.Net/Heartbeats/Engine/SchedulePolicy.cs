@@ -1,0 +1,162 @@
+namespace KeepAlive.Net.Heartbeats;
+
+/// <summary>
+/// Every scheduling decision of the heartbeat engine, in one place: when a heartbeat is due, which key the timer queue
+/// holds for it, when a silent peer is dead, how activity postpones a heartbeat, how the next one is scheduled after a send
+/// (never early, never a burst), how a burst of registrations is spread, and how long the timer thread may
+/// coalesce its wake-ups. The engine only moves keys and runs callbacks; telemetry only reports. To change how heartbeats
+/// are scheduled, change this file (docs/ARCHITECTURE.md, "How to change the schedule"); each numbered rule has its own
+/// test in SchedulePolicyTests.
+/// </summary>
+/// <remarks>
+/// Times are timestamps of the scheduler's <see cref="TimeProvider"/> and durations are in its ticks (<see cref="BeatSettings"/>
+/// holds the options converted once). The static rules are pure functions: the thread that owns a slot calls them for it.
+/// The instance holds the only scheduling state that is not in a slot (the spread cursors and the measured cost of a
+/// heartbeat) and is used by the thread that owns the timer loop alone, so it needs no lock.
+/// </remarks>
+internal sealed class SchedulePolicy
+{
+    /// <summary>Rule 8's floor: the timer thread never wakes more than 2,000 times a second.</summary>
+    public static readonly TimeSpan MinTolerance = TimeSpan.FromMicroseconds(500);
+
+    /// <summary>Rule 8's ceiling: however long the interval, a heartbeat is coalesced by at most 20 ms.</summary>
+    public static readonly TimeSpan MaxTolerance = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>Rule 8's fraction: a heartbeat may wait for company for 1/2000 of its interval (0.5 ms at 1 s).</summary>
+    public const int ToleranceDivisor = 2000;
+
+    /// <summary>Rule 7: a heartbeat is assumed to cost this much until the engine has measured one.</summary>
+    private static readonly TimeSpan InitialBeatCost = TimeSpan.FromMicroseconds(10);
+
+    /// <summary>Rule 7: spread heartbeats are placed this many costs apart, so one thread runs them at half its capacity.</summary>
+    private const int SpacingInCosts = 2;
+
+    /// <summary>Rule 7: a batch whose heartbeats took longer than this each held a slow or blocked callback; it teaches nothing about the cost.</summary>
+    private static readonly TimeSpan MaxBeatCost = TimeSpan.FromMilliseconds(1);
+
+    private readonly long _minCost;
+    private readonly long _maxCost;
+    private long _beatCost;
+
+    public SchedulePolicy(TimeProvider clock)
+    {
+        _beatCost = TimestampTicks.From(InitialBeatCost, clock);
+        _minCost = Math.Max(1, TimestampTicks.From(TimeSpan.FromTicks(1), clock));
+        _maxCost = TimestampTicks.From(MaxBeatCost, clock);
+    }
+
+    /// <summary>Gets the measured cost of one heartbeat on the timer thread (callback included), in timestamp ticks.</summary>
+    public long BeatCost => _beatCost;
+
+    /// <summary>Rule 1: the first heartbeat is due one interval after the registration (then spread by rule 7 when the loop takes it in).</summary>
+    public static long FirstNominal(BeatSettings settings, long now) => now + settings.IntervalTicks;
+
+    /// <summary>
+    /// Rule 2: a heartbeat is due at its nominal time plus jitter. The jitter is in [0, <see cref="HeartbeatOptions.Jitter"/>), a
+    /// hash of the slot and the nominal time: fixed for one heartbeat, different for the next, re-rolled whenever the nominal
+    /// time moves, and never negative, so jitter only delays.
+    /// </summary>
+    public static long Due(BeatSettings settings, int slot, long nominal)
+    {
+        if (settings.JitterTicks == 0)
+        {
+            return nominal;
+        }
+
+        var mixed = Mix(((ulong)(uint)slot << 32) ^ (ulong)nominal);
+        return nominal + (long)((mixed >> 11) * (1.0 / (1UL << 53)) * settings.JitterTicks);
+    }
+
+    /// <summary>
+    /// Rule 3: while liveness is on (a <see cref="HeartbeatOptions.Timeout"/> is set and the peer was not declared dead yet),
+    /// the peer is dead once it has been silent for the timeout; otherwise never.
+    /// </summary>
+    public static long LivenessDeadline(BeatSettings settings, int state, long lastPeerActivity) =>
+        settings.TimeoutTicks > 0 && (state & SlotState.PeerDeadRaised) == 0 ? lastPeerActivity + settings.TimeoutTicks : long.MaxValue;
+
+    /// <summary>Rule 4: the timer queue holds a registration at the earlier of its due time and its liveness deadline.</summary>
+    public static long Key(long due, long livenessDeadline) => Math.Min(due, livenessDeadline);
+
+    /// <summary>
+    /// Rule 5: in <see cref="HeartbeatMode.WhenIdle"/>, data sent since the heartbeat was scheduled postpones it to one
+    /// interval after the last activity. Applied lazily, when the key surfaces, so <c>MarkActivity</c> only writes a timestamp.
+    /// </summary>
+    /// <returns>The nominal time: later than <paramref name="nominal"/> when postponed.</returns>
+    public static long AfterActivity(BeatSettings settings, long nominal, long lastActivity, long now)
+    {
+        var idleDue = lastActivity + settings.IntervalTicks;
+        return settings.Mode == HeartbeatMode.WhenIdle && idleDue > now && idleDue > nominal ? idleDue : nominal;
+    }
+
+    /// <summary>
+    /// Rule 6: after a send, never a burst. A send that started <c>k</c> whole intervals late folds <c>k</c> heartbeats into
+    /// itself (counted as skipped). FixedRate keeps its phase when nothing was skipped; otherwise, and always in WhenIdle, the
+    /// next heartbeat is due one interval after this one started.
+    /// </summary>
+    /// <param name="settings">The registration's settings.</param>
+    /// <param name="nominal">The nominal time of the heartbeat just sent.</param>
+    /// <param name="start">When its callback started.</param>
+    /// <param name="lateness">How late it reached the transport.</param>
+    public static (long Nominal, long Skipped) AfterSend(BeatSettings settings, long nominal, long start, TimeSpan lateness)
+    {
+        var skipped = lateness.Ticks / settings.Interval.Ticks;
+        var next = settings.Mode == HeartbeatMode.FixedRate && skipped == 0 ? nominal + settings.IntervalTicks : start + settings.IntervalTicks;
+        return (next, skipped);
+    }
+
+    /// <summary>Rule 9: a send overran when it ended at or after the next heartbeat's nominal time (that one is then late, cause SendBlocked).</summary>
+    public static bool Overran(long end, long nextNominal) => end >= nextNominal;
+
+    /// <summary>
+    /// Rule 8: after waking, the timer thread sleeps at least the smallest tolerance of the live registrations, so heartbeats
+    /// due close together share a wake-up: at most that much later, never earlier. The tolerance is in proportion to the
+    /// precision a registration needs: 1/<see cref="ToleranceDivisor"/> of its interval, between <see cref="MinTolerance"/> and
+    /// <see cref="MaxTolerance"/>.
+    /// </summary>
+    public static TimeSpan Tolerance(TimeSpan interval) =>
+        TimeSpan.FromTicks(Math.Clamp(interval.Ticks / ToleranceDivisor, MinTolerance.Ticks, MaxTolerance.Ticks));
+
+    /// <summary>
+    /// Rule 7: a burst of registrations with the same settings (a restart, a reconnect storm) does not heartbeat in lock-step.
+    /// Registrations arrive in time order, so each first heartbeat is kept at least a spacing after the previous one of its
+    /// settings (two measured heartbeat costs, so one thread sends them at half its capacity), moving it later by at most the
+    /// settings' spread bound; beyond the bound the offset wraps within it. A registration in a quiet period is not moved.
+    /// Only the owner of the timer loop calls it, when it takes a new registration from the inbox (the cursor lives in the settings).
+    /// </summary>
+    /// <returns>The nominal time to use: never earlier than <paramref name="nominal"/>, at most the spread bound later.</returns>
+    public long Spread(BeatSettings settings, long nominal)
+    {
+        if (settings.SpreadTicks == 0)
+        {
+            return nominal;
+        }
+
+        var spacing = SpacingInCosts * _beatCost;
+        var cursor = settings.SpreadCursor;
+        if (nominal >= cursor)
+        {
+            settings.SpreadCursor = nominal + spacing;
+            return nominal;
+        }
+
+        settings.SpreadCursor = cursor + spacing;
+        return nominal + ((cursor - nominal) % settings.SpreadTicks);
+    }
+
+    /// <summary>Records what a batch of heartbeats cost the thread that ran it, for rule 7's spacing (a moving average).</summary>
+    public void RecordBatch(int heartbeats, long elapsed)
+    {
+        if (heartbeats > 0 && elapsed > 0 && elapsed / heartbeats is var cost && cost <= _maxCost)
+        {
+            _beatCost += (Math.Max(_minCost, cost) - _beatCost) / 8;
+        }
+    }
+
+    // SplitMix64's finalizer: spreads the bits of the key so that neighbouring slots and times get unrelated jitter.
+    private static ulong Mix(ulong value)
+    {
+        value = (value ^ (value >> 30)) * 0xBF58476D1CE4E5B9UL;
+        value = (value ^ (value >> 27)) * 0x94D049BB133111EBUL;
+        return value ^ (value >> 31);
+    }
+}

@@ -1,0 +1,24 @@
+using System.Runtime.InteropServices;
+
+namespace KeepAlive.Net.Heartbeats;
+
+/// <summary>
+/// What telemetry keeps for one heartbeat stream without allocating: sent count and the last and largest lateness. Owned by
+/// <see cref="HeartbeatTelemetry"/>: a registration's live in its <see cref="Slot"/>, a <see cref="DriftMonitor"/>'s in the
+/// monitor. One writer at a time (the send that owns the slot); readers take a snapshot with volatile reads.
+/// </summary>
+[StructLayout(LayoutKind.Sequential, Pack = 4)]
+internal struct BeatCounters
+{
+    /// <summary>Heartbeats sent without an exception.</summary>
+    public long Sent;
+
+    /// <summary>Lateness of the last heartbeat in microseconds (saturating).</summary>
+    public int LastLatenessMicros;
+
+    /// <summary>Largest lateness seen in microseconds (saturating); larger ones are kept in <see cref="IncidentCounters"/>.</summary>
+    public int MaxLatenessMicros;
+
+    /// <summary>Duration of the last completed send in microseconds (saturating).</summary>
+    public int LastSendMicros;
+}

@@ -1,0 +1,60 @@
+using System.Threading.Tasks.Sources;
+
+namespace KeepAlive.Net.Streams;
+
+/// <summary>
+/// A heartbeat that came due while a message held the write path: the scheduler sees its send pending, and the application
+/// thread that ends the message writes it (<see cref="WriteNow"/>) and completes it there, inline, with no thread-pool hop.
+/// One per write path, reused (a registration has one heartbeat in flight at a time), so deferring allocates nothing.
+/// </summary>
+internal sealed class PendingHeartbeat(ActivityWritePath path) : IValueTaskSource
+{
+    private ManualResetValueTaskSourceCore<bool> _core; // RunContinuationsAsynchronously stays false: complete inline
+    private HeartbeatContext _context;
+
+    public ValueTask Arm(HeartbeatContext context)
+    {
+        _core.Reset();
+        _context = context;
+        return new ValueTask(this, _core.Version);
+    }
+
+    /// <summary>Takes the heartbeat back before anyone saw its task (the path became free at once).</summary>
+    public void Disarm() => _context = default;
+
+    /// <summary>Writes the heartbeat on the calling thread, which holds the path, with blocking writes; completes it there.</summary>
+    public void WriteNow()
+    {
+        var context = _context;
+        try
+        {
+            context.CancellationToken.ThrowIfCancellationRequested();
+            context.ReportSendStarted();
+            var write = path.WriteHeartbeat(context, true);
+            if (write.IsCompleted)
+            {
+                write.GetAwaiter().GetResult();
+            }
+            else
+            {
+                write.AsTask().GetAwaiter().GetResult(); // a user writer that awaited something other than a write
+            }
+
+            _core.SetResult(true);
+        }
+        catch (Exception exception)
+        {
+            _core.SetException(exception);
+        }
+    }
+
+    /// <summary>Completes the heartbeat as failed without writing it.</summary>
+    public void Fail(Exception reason) => _core.SetException(reason);
+
+    public void GetResult(short token) => _core.GetResult(token);
+
+    public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+}

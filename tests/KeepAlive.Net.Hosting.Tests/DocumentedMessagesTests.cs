@@ -1,0 +1,115 @@
+using KeepAlive.Net.Hosting.Profiles;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
+
+namespace KeepAlive.Net.Hosting.Tests;
+
+/// <summary>
+/// Every message the docs quote (each line of a plain fenced block in docs/CONFIGURATION.md and docs/HEALTH.md) is one
+/// the code prints today, word for word: the configurations below produce them.
+/// </summary>
+public sealed class DocumentedMessagesTests
+{
+    // The configurations whose messages the docs quote: profile name and profile JSON.
+    private static readonly (string Name, string Profile)[] Profiles =
+    [
+        ("payments", """{ "Tcp": { "UserTimeout": "10" } }"""),
+        ("payments", """{ "Heartbeat": { "Interval": "1us" } }"""),
+        ("payments", """{ "Tcp": { "IdleTime": "10:00:00", "ProbeCount": 0, "IdelTime": "30s", "Interval": "thirty seconds" }, "Heartbeat": { "Mode": "WhenIdle,FixedRate", "PeerIdleTimeout": "AwsNbl" } }"""),
+        ("payments", """{ "Tcp": { "IdleTime": "00:05:45", "Interval": "00:00:10" }, "Heartbeat": { "PeerIdleTimeout": "AwsNlb" } }"""),
+        ("payments", """{ "Heartbeat": { "Interval": "00:03:00", "PeerIdleTimeout": "AwsNlb" } }"""),
+        ("edge", """{ "Http": { "KeepAliveTimeout": "30s", "PooledConnectionIdleTimeout": "1m30s" }, "Heartbeat": { "PeerIdleTimeout": "AwsAlb" } }"""),
+    ];
+
+    [Theory]
+    [InlineData("CONFIGURATION.md")]
+    [InlineData("HEALTH.md")]
+    public async Task Docs_EveryQuotedMessage_IsPrintedByTheCode(string document)
+    {
+        var markdown = await File.ReadAllTextAsync(RepositoryFiles.Path("docs", document), TestContext.Current.CancellationToken);
+        var quoted = QuotedLines(markdown).ToList();
+        var printed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (name, profile) in Profiles)
+        {
+            printed.UnionWith(await FailuresAsync($$"""{ "KeepAlive": { "Profiles": { "{{name}}": {{profile}} } } }"""));
+        }
+
+        printed.UnionWith(HealthFailures());
+        printed.Add(await RejectedReloadAsync());
+        printed.Add($"KeepAlive profile 'payments': {KeepAliveBudget.Describe(BudgetExample())}");
+
+        quoted.Should().NotBeEmpty();
+        quoted.Where(line => !printed.Contains(line)).Should().BeEmpty(
+            $"every message {document} quotes must be one the code prints; it prints:\n{string.Join('\n', printed.Order(StringComparer.Ordinal))}\n");
+    }
+
+    private static async Task<IEnumerable<string>> FailuresAsync(string json)
+    {
+        var ex = await TestHosts.StartFailingAsync(json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+        return ex.Should().BeOfType<OptionsValidationException>().Which.Failures;
+    }
+
+    private static IEnumerable<string> HealthFailures()
+    {
+        var services = new ServiceCollection().AddKeepAlive("payments", static _ => { });
+        services.AddHealthChecks().AddKeepAlive(static o => o.DegradedBudgetFraction = 1.5);
+        using var provider = services.BuildServiceProvider();
+        var read = () => provider.GetRequiredService<IOptions<KeepAliveHealthCheckOptions>>().Value;
+        return read.Should().Throw<OptionsValidationException>().Which.Failures;
+    }
+
+    // The Error a refused reload logs, from a real reload of a valid profile into an invalid one.
+    private static async Task<string> RejectedReloadAsync()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "30s" });
+        builder.Logging.AddFakeLogging();
+        builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
+        using var host = builder.Build();
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        builder.Configuration["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "-00:00:01";
+        ((IConfigurationRoot)builder.Configuration).Reload();
+        await host.StopAsync(TestContext.Current.CancellationToken);
+        return host.Services.GetRequiredService<FakeLogCollector>().GetSnapshot().Single(r => r.Id.Id == KeepAliveEventIds.ProfileReloadRejected && r.Level == LogLevel.Error).Message;
+    }
+
+    // The profile of "The whole budget for each preset": AwsNlb with the timers of its row.
+    private static KeepAliveProfileOptions BudgetExample()
+    {
+        var profile = new KeepAliveProfileOptions();
+        profile.Tcp.Interval = TimeSpan.FromSeconds(5);
+        profile.Tcp.ProbeCount = 4;
+        profile.Heartbeat.Timeout = TimeSpan.FromSeconds(30);
+        profile.Heartbeat.PeerIdleTimeout = PeerIdleTimeout.AwsNlb;
+        profile.Http.PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5);
+        profile.Http.KeepAliveTimeout = TimeSpan.FromMinutes(6);
+        profile.Http.KeepAlivePingDelay = TimeSpan.FromSeconds(30);
+        profile.Http.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
+        profile.Http.MaxConnectionAge = TimeSpan.FromMinutes(10);
+        profile.Http.MaxConnectionAgeJitter = TimeSpan.FromSeconds(30);
+        profile.WebSocket.KeepAliveInterval = TimeSpan.FromMinutes(1);
+        profile.WebSocket.KeepAliveTimeout = TimeSpan.FromSeconds(10);
+        return profile;
+    }
+
+    // The lines of fenced blocks without a language: the docs' way of quoting what the library prints.
+    private static IEnumerable<string> QuotedLines(string markdown)
+    {
+        string? fence = null;
+        foreach (var line in markdown.Split('\n').Select(static l => l.Trim()))
+        {
+            if (line.StartsWith("```", StringComparison.Ordinal))
+            {
+                fence = fence is null ? line : null;
+            }
+            else if (fence == "```" && line.Length > 0)
+            {
+                yield return line;
+            }
+        }
+    }
+}

@@ -1,0 +1,139 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace KeepAlive.Net.Hosting.Tests;
+
+/// <summary>
+/// Values found by trying to break the reader: each is refused with its path, the value as written and the fix (never
+/// a bare exception, never a silent other meaning); a profile's failures come all at once; reloads are watched once.
+/// </summary>
+public sealed class StrictReadingTests
+{
+    [Theory]
+    [InlineData("Tcp", "IdleTime", "99999999999999999999d", "is above the ceiling of 2h: ")]
+    [InlineData("Tcp", "UserTimeout", "-99999999999999999999d", "is below the floor of 1s: ")]
+    [InlineData("Heartbeat", "PeerIdleTimeout", "99999999999999999999d", "is above the ceiling of 1d: ")]
+    [InlineData("Heartbeat", "Interval", "10675200.00:00:00", "is above the ceiling of 1h: ")]
+    [InlineData("Http", "ConnectTimeout", "999999999999999999999999999999999s", "is above the ceiling of 10m: ")]
+    [InlineData("Tcp", "ProbeCount", "99999999999", "is above the ceiling of 127: ")]
+    [InlineData("Http", "MaxRequestsPerConnection", "-99999999999", "is below the floor of 1: ")]
+    [InlineData("Heartbeat", "MaxIntervalToPeerIdleRatio", "1e400", "is not below the ceiling of 1: ")]
+    [InlineData("Http", "MaxRequestsPerConnection", "-5", "is below the floor of 1: ")]
+    public async Task Start_NumberOutOfRange_SaysOutOfRangeWithTheRangeNotAParseError(string section, string key, string value, string range)
+    {
+        var message = await TestHosts.ProfilesFailAsync(TestHosts.Section(section, $$"""{ "{{key}}": "{{value}}" }"""));
+
+        message.Should().Contain($"KeepAlive:Profiles:payments:{section}:{key}: '{value}' {range}").And.Contain("Fix: set it ");
+        message.Should().NotContain("not a duration").And.NotContain("not a whole number").And.NotContain("not a number");
+    }
+
+    [Theory]
+    [InlineData("Heartbeat", "Interval", "10s10s", "gives the unit 's' twice")]
+    [InlineData("Heartbeat", "Timeout", "24:00:00", "24 hours: .NET would read it as 24 days")]
+    [InlineData("Tcp", "IdleTime", "1:30", "ambiguous")]
+    [InlineData("Heartbeat", "Mode", "WhenIdle,FixedRate", "is not one of WhenIdle, FixedRate (it takes one name, not a list)")]
+    [InlineData("Heartbeat", "Mode", "+1", "is not one of WhenIdle, FixedRate")]
+    [InlineData("Heartbeat", "Mode", " 1 ", "is not one of WhenIdle, FixedRate")]
+    [InlineData("Tcp", "UnsetValues", "UseDefaults,KeepCurrent", "is not one of UseDefaults, KeepCurrent (it takes one name, not a list)")]
+    [InlineData("Http", "KeepAlivePingPolicy", "Always,WithActiveRequests", "(it takes one name, not a list)")]
+    [InlineData("Heartbeat", "MaxIntervalToPeerIdleRatio", "NaN", "is not a number")]
+    [InlineData("Tcp", "ProbeCount", "3.0", "is not a whole number")]
+    public async Task Start_ValueThatWouldMeanSomethingElse_IsRefusedNotReinterpreted(string section, string key, string value, string why)
+    {
+        var message = await TestHosts.ProfilesFailAsync(TestHosts.Section(section, $$"""{ "{{key}}": "{{value}}" }"""));
+
+        message.Should().Contain($"KeepAlive:Profiles:payments:{section}:{key}: '{value}'").And.Contain(why).And.Contain("Fix:");
+    }
+
+    [Theory]
+    [InlineData("""{ "Tcp": { "IdelTime": "30s" } }""", "Tcp:IdelTime: unknown key 'IdelTime'. Did you mean 'IdleTime'?")]
+    [InlineData("""{ "Tpc": { "IdleTime": "30s" } }""", "KeepAlive:Profiles:payments:Tpc: unknown key 'Tpc'. Did you mean 'Tcp'?")]
+    [InlineData("""{ "Heartbeat": { "PeerIdleTimeout": "AwsNbl" } }""", "'AwsNbl' is neither a preset nor a duration. Did you mean 'AwsNlb'?")]
+    [InlineData("""{ "Heartbeat": { "Mode": "FixedRat" } }""", "'FixedRat' is not one of WhenIdle, FixedRate. Did you mean 'FixedRate'?")]
+    public async Task Start_Typo_SuggestsTheClosestName(string profile, string expected)
+    {
+        var message = await TestHosts.ProfilesFailAsync($$"""{ "KeepAlive": { "Profiles": { "payments": {{profile}} } } }""");
+
+        message.Should().Contain(expected).And.Contain("Fix:");
+    }
+
+    [Fact]
+    public async Task Start_ReaderAndValidatorFailures_AreReportedAllAtOnce()
+    {
+        const string Json = """
+            { "KeepAlive": { "Profiles": { "payments": {
+                "Tcp": { "IdelTime": "30s", "ProbeCount": 0, "Interval": "10" },
+                "Heartbeat": { "Interval": "40s", "PeerIdleTimeout": "AwsAlb" },
+                "Http": { "MaxConnectionAgeJitter": "10s" } } } } }
+            """;
+
+        var ex = await TestHosts.StartFailingAsync(Json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+
+        var failures = ex.Should().BeOfType<OptionsValidationException>().Which.Failures.ToList();
+        TestContext.Current.TestOutputHelper!.WriteLine(string.Join('\n', failures));
+        failures.Should().HaveCount(5, "an unknown key, two unreadable values and two broken rules are five things to fix, found in one run");
+        failures.Should().ContainSingle(f => f.StartsWith("KeepAlive:Profiles:payments:Tcp:IdelTime: unknown key", StringComparison.Ordinal));
+        failures.Should().ContainSingle(f => f.StartsWith("KeepAlive:Profiles:payments:Tcp:ProbeCount: '0' is below the floor of 1", StringComparison.Ordinal));
+        failures.Should().ContainSingle(f => f.StartsWith("KeepAlive:Profiles:payments:Tcp:Interval: '10' has no unit", StringComparison.Ordinal));
+        failures.Should().ContainSingle(f => f.StartsWith("KeepAlive:Profiles:payments:Heartbeat:Interval: Interval is 00:00:40, over the limit of 00:00:30", StringComparison.Ordinal));
+        failures.Should().ContainSingle(f => f.StartsWith("KeepAlive:Profiles:payments:Http:MaxConnectionAgeJitter: ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Start_OutOfRangeValueInADisabledTcpSection_IsNotChecked()
+    {
+        using var host = TestHosts.Build(TestHosts.Section("Tcp", """{ "Enabled": false, "IdleTime": "3h", "ProbeCount": 500 }"""), (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+
+        await host.StartAsync(TestContext.Current.CancellationToken);
+
+        host.Services.GetRequiredService<IKeepAliveProfiles>().GetProfile("payments").Tcp.Enabled.Should().BeFalse("values that are not applied are not validated, as in code");
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public void GetProfile_Typo_ThrowsProfileNotFoundWithTheClosestName()
+    {
+        using var provider = new ServiceCollection().AddKeepAlive("payments", o => { }).AddKeepAlive("orders", o => { }).BuildServiceProvider();
+
+        var act = () => provider.GetRequiredService<IKeepAliveProfiles>().GetProfile("paymnets");
+
+        var ex = act.Should().Throw<KeepAliveProfileNotFoundException>().Which;
+        ex.ProfileName.Should().Be("paymnets");
+        ex.RegisteredNames.Should().BeEquivalentTo("payments", "orders");
+        ex.ClosestName.Should().Be("payments");
+        ex.Message.Should().Contain("No KeepAlive profile named 'paymnets'").And.Contain("Did you mean 'payments'?").And.Contain("Fix:");
+    }
+
+    [Fact]
+    public async Task Reload_InvalidValues_OptionsMonitorKeepsTheLastValidValuesAndHearsOnlyAcceptedReloads()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "30s" });
+        builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
+        using var host = builder.Build();
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var monitor = host.Services.GetRequiredService<IOptionsMonitor<KeepAliveProfileOptions>>();
+        monitor.Get("payments").Tcp.IdleTime.Should().Be(TimeSpan.FromSeconds(30));
+        var heard = new List<TimeSpan>();
+        using var listener = monitor.OnChange((options, name) => heard.Add(options.Tcp.IdleTime));
+
+        Save(builder, "-1s");
+        var afterInvalid = monitor.Get("payments").Tcp.IdleTime;
+        Save(builder, "42s");
+        var afterValid = monitor.Get("payments").Tcp.IdleTime;
+
+        afterInvalid.Should().Be(TimeSpan.FromSeconds(30), "an invalid reload is refused for IOptionsMonitor as for IKeepAliveProfiles");
+        afterValid.Should().Be(TimeSpan.FromSeconds(42));
+        heard.Should().Equal([TimeSpan.FromSeconds(42)], "one watcher, one notification per accepted reload");
+        host.Services.GetRequiredService<IKeepAliveProfiles>().GetProfile("payments").Tcp.IdleTime.Should().Be(TimeSpan.FromSeconds(42));
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    private static void Save(HostApplicationBuilder builder, string idleTime)
+    {
+        builder.Configuration["KeepAlive:Profiles:payments:Tcp:IdleTime"] = idleTime;
+        ((IConfigurationRoot)builder.Configuration).Reload();
+    }
+}

@@ -1,0 +1,113 @@
+using KeepAlive.Net.Heartbeats;
+using Microsoft.Extensions.Time.Testing;
+
+namespace KeepAlive.Net.Tests.Heartbeats;
+
+/// <summary>Every scheduling rule of <see cref="SchedulePolicy"/>, one test each, without threads or clocks running.</summary>
+public sealed class SchedulePolicyTests
+{
+    private static readonly FakeTimeProvider Clock = new();
+    private static readonly long Second = Clock.TimestampFrequency;
+    private const long Now = 1_000_000_000;
+
+    [Fact]
+    public void FirstNominal_Rule1_OneIntervalAfterRegistering() =>
+        SchedulePolicy.FirstNominal(Settings(new HeartbeatOptions { Interval = TimeSpan.FromSeconds(10) }), Now).Should().Be(Now + (10 * Second));
+
+    [Fact]
+    public void Due_Rule2WithoutJitter_IsTheNominalTime() =>
+        SchedulePolicy.Due(Settings(new HeartbeatOptions()), slot: 7, Now).Should().Be(Now);
+
+    [Fact]
+    public void Due_Rule2WithJitter_NeverEarlyWithinTheBoundAndDifferentForEachHeartbeat()
+    {
+        var settings = Settings(new HeartbeatOptions { Interval = TimeSpan.FromSeconds(1), Jitter = TimeSpan.FromMilliseconds(100) });
+        var offsets = Enumerable.Range(0, 1000).Select(i => SchedulePolicy.Due(settings, slot: 3, Now + (i * Second)) - (Now + (i * Second))).ToList();
+
+        offsets.Should().OnlyContain(o => o >= 0 && o < Second / 10, "jitter only delays, by less than its bound");
+        offsets.Distinct().Count().Should().BeGreaterThan(900, "each heartbeat rolls its own jitter");
+        offsets.Average().Should().BeInRange(0.4 * Second / 10, 0.6 * Second / 10, "uniform over the bound");
+        SchedulePolicy.Due(settings, slot: 3, Now).Should().Be(SchedulePolicy.Due(settings, slot: 3, Now), "fixed for one heartbeat");
+    }
+
+    [Fact]
+    public void LivenessDeadline_Rule3TimeoutSet_LastPeerActivityPlusTimeout() =>
+        SchedulePolicy.LivenessDeadline(Settings(new HeartbeatOptions { Timeout = TimeSpan.FromSeconds(30) }), SlotState.Scheduled, Now).Should().Be(Now + (30 * Second));
+
+    [Fact]
+    public void LivenessDeadline_Rule3NoTimeoutOrPeerAlreadyDeclaredDead_Never()
+    {
+        SchedulePolicy.LivenessDeadline(Settings(new HeartbeatOptions()), SlotState.Scheduled, Now).Should().Be(long.MaxValue);
+        SchedulePolicy.LivenessDeadline(Settings(new HeartbeatOptions { Timeout = TimeSpan.FromSeconds(30) }), SlotState.Scheduled | SlotState.PeerDeadRaised, Now)
+            .Should().Be(long.MaxValue, "a peer is declared dead once");
+    }
+
+    [Fact]
+    public void Key_Rule4_TheEarlierOfTheDueTimeAndTheLivenessDeadline()
+    {
+        SchedulePolicy.Key(due: Now + Second, livenessDeadline: Now + (3 * Second)).Should().Be(Now + Second);
+        SchedulePolicy.Key(due: Now + (3 * Second), livenessDeadline: Now + Second).Should().Be(Now + Second);
+    }
+
+    [Fact]
+    public void AfterActivity_Rule5WhenIdleWithActivitySinceScheduling_PostponedToOneIntervalAfterTheLastActivity()
+    {
+        var settings = Settings(new HeartbeatOptions { Mode = HeartbeatMode.WhenIdle, Interval = TimeSpan.FromSeconds(10) });
+
+        SchedulePolicy.AfterActivity(settings, nominal: Now, lastActivity: Now - (2 * Second), now: Now).Should().Be(Now + (8 * Second));
+    }
+
+    [Fact]
+    public void AfterActivity_Rule5FixedRateOrNoRecentActivity_NotPostponed()
+    {
+        var whenIdle = Settings(new HeartbeatOptions { Mode = HeartbeatMode.WhenIdle, Interval = TimeSpan.FromSeconds(10) });
+        var fixedRate = Settings(new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = TimeSpan.FromSeconds(10) });
+
+        SchedulePolicy.AfterActivity(fixedRate, Now, lastActivity: Now - (2 * Second), Now).Should().Be(Now, "FixedRate ignores activity");
+        SchedulePolicy.AfterActivity(whenIdle, Now, lastActivity: Now - (10 * Second), Now).Should().Be(Now, "idle for a whole interval: due now");
+    }
+
+    [Fact]
+    public void AfterSend_Rule6FixedRateOnTime_KeepsItsPhase()
+    {
+        var settings = Settings(new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = TimeSpan.FromSeconds(1) });
+
+        SchedulePolicy.AfterSend(settings, nominal: Now, start: Now + (Second / 5), lateness: TimeSpan.FromMilliseconds(200))
+            .Should().Be((Now + Second, 0L));
+    }
+
+    [Fact]
+    public void AfterSend_Rule6StartedTwoAndAHalfIntervalsLate_TwoSkippedAndRebasedOnTheStartNeverABurst()
+    {
+        var settings = Settings(new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = TimeSpan.FromSeconds(1) });
+        var start = Now + (5 * Second / 2);
+
+        SchedulePolicy.AfterSend(settings, Now, start, TimeSpan.FromSeconds(2.5)).Should().Be((start + Second, 2L));
+    }
+
+    [Fact]
+    public void AfterSend_Rule6WhenIdle_OneIntervalAfterThisOneStarted()
+    {
+        var settings = Settings(new HeartbeatOptions { Mode = HeartbeatMode.WhenIdle, Interval = TimeSpan.FromSeconds(1) });
+
+        SchedulePolicy.AfterSend(settings, Now, start: Now + 50, TimeSpan.Zero).Should().Be((Now + 50 + Second, 0L));
+    }
+
+    [Fact]
+    public void Tolerance_Rule8_InProportionToTheIntervalBetweenItsFloorAndCeiling()
+    {
+        SchedulePolicy.Tolerance(TimeSpan.FromSeconds(1)).Should().Be(TimeSpan.FromMicroseconds(500));
+        SchedulePolicy.Tolerance(TimeSpan.FromSeconds(10)).Should().Be(TimeSpan.FromMilliseconds(5));
+        SchedulePolicy.Tolerance(TimeSpan.FromMilliseconds(100)).Should().Be(SchedulePolicy.MinTolerance);
+        SchedulePolicy.Tolerance(TimeSpan.FromHours(1)).Should().Be(SchedulePolicy.MaxTolerance);
+    }
+
+    [Fact]
+    public void Overran_Rule9_EndAtOrAfterTheNextNominalTime()
+    {
+        SchedulePolicy.Overran(end: Now + Second, nextNominal: Now + Second).Should().BeTrue();
+        SchedulePolicy.Overran(end: Now + Second - 1, nextNominal: Now + Second).Should().BeFalse();
+    }
+
+    internal static BeatSettings Settings(HeartbeatOptions options) => new(BeatSettings.KeyOf(options), Clock);
+}

@@ -1,0 +1,67 @@
+using System.Diagnostics;
+
+namespace KeepAlive.Net.Tests.Heartbeats;
+
+/// <summary>A blocked callback holds up the others only for the scheduler's takeover threshold, whatever its own options say.</summary>
+public sealed class TakeoverTests
+{
+    [Fact]
+    public async Task Scheduler_CallbackBlocksWithATenSecondBlockedThreshold_OthersRecoverAtTheSchedulersThreshold()
+    {
+        using var telemetry = new TestTelemetry();
+        await using var scheduler = new HeartbeatScheduler(null, telemetry, telemetry);
+        using var release = new ManualResetEventSlim();
+        using var blocker = scheduler.Register(
+            new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = TimeSpan.FromMilliseconds(100), BlockedCallbackThreshold = TimeSpan.FromSeconds(10), Name = "blocker" },
+            _ =>
+            {
+                release.Wait();
+                return ValueTask.CompletedTask;
+            });
+        using var healthy = scheduler.Register(new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = TimeSpan.FromMilliseconds(100), Name = "healthy" }, _ => ValueTask.CompletedTask);
+
+        await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
+        var statistics = healthy.GetStatistics();
+        release.Set();
+
+        statistics.Sent.Should().BeGreaterThanOrEqualTo(14, "about 20 were due in 2 s; one registration's 10 s threshold must not stall the others");
+        statistics.MaxLateness.Should().BeLessThan(TimeSpan.FromMilliseconds(300), "the standby takes over within the scheduler's 50 ms takeover threshold");
+        telemetry.LogsWithId(KeepAliveEventIds.HeartbeatTimerTakenOver).Should().NotBeEmpty()
+            .And.OnlyContain(r => r.Message.Contains("'blocker'", StringComparison.Ordinal), "only the blocker held a thread (a loaded machine may preempt it once more after it is released)");
+        blocker.GetStatistics().Blocked.Should().Be(0, "reported blocked only at its own 10 s threshold");
+    }
+
+    [Fact]
+    public async Task Dispose_WhileACallbackBlocks_ReturnsAtOnceAndNoOtherCallbackStarts()
+    {
+        var scheduler = new HeartbeatScheduler();
+        using var entered = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var calls = 0;
+        scheduler.Register(new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = TimeSpan.FromMilliseconds(100) }, _ =>
+        {
+            Interlocked.Increment(ref calls);
+            entered.Set();
+            release.Wait();
+            return ValueTask.CompletedTask;
+        });
+        var others = 0;
+        scheduler.Register(new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = TimeSpan.FromMilliseconds(100) }, _ =>
+        {
+            Interlocked.Increment(ref others);
+            return ValueTask.CompletedTask;
+        });
+        entered.Wait(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken).Should().BeTrue();
+
+        var disposing = Stopwatch.StartNew();
+        await scheduler.DisposeAsync();
+        disposing.Elapsed.Should().BeLessThan(TimeSpan.FromMilliseconds(200), "Dispose signals the threads and returns; it does not wait for a blocked callback");
+        var settled = Volatile.Read(ref others);
+        await Task.Delay(500, TestContext.Current.CancellationToken);
+        release.Set();
+        await Task.Delay(200, TestContext.Current.CancellationToken);
+
+        Volatile.Read(ref others).Should().Be(settled, "no heartbeat starts after Dispose returned");
+        Volatile.Read(ref calls).Should().Be(1);
+    }
+}
