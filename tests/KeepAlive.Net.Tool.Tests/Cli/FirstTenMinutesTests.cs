@@ -104,6 +104,19 @@ public sealed partial class FirstTenMinutesTests : IDisposable
     }
 
     [Fact]
+    public void ToolSource_WritesTablesAndLinesOnlyThroughPlain()
+    {
+        // Spectre reads "[::1]" in markup as a style and aborts; Plain never hands it markup. Nothing else may.
+        var markup = Directory.GetFiles(RepositoryFiles.Path("src", "KeepAlive.Net.Tool"), "*.cs", SearchOption.AllDirectories)
+            .Where(static f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal) && Path.GetFileName(f) != "Plain.cs")
+            .SelectMany(static f => File.ReadLines(f).Select((line, i) => (File: Path.GetFileName(f), Line: i + 1, Text: line)))
+            .Where(static l => MarkupCall().IsMatch(l.Text))
+            .Select(static l => $"{l.File}:{l.Line}: {l.Text.Trim()}");
+
+        markup.Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task Demo_TableShowsTheLatenessThatKilledTheConnectionAndSaysWhyKernelKeepAliveCannotHelp()
     {
         var (exitCode, output) = await KeepAlive.Net.Hosting.Tests.Packaging.DotnetCli.RunAsync(RepositoryFiles.Root, TimeSpan.FromMinutes(5),
@@ -120,6 +133,9 @@ public sealed partial class FirstTenMinutesTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [GeneratedRegex(@"\bMarkup(Line)?(Interpolated)?\(|\.AddRow\(|new TableTitle\(|\.AddColumns\(|new Markup\(")]
+    private static partial Regex MarkupCall();
 
     [GeneratedRegex(@"PeriodicTimer : max lateness (\S+ m?s),")]
     private static partial Regex DemoWorst();
