@@ -104,6 +104,25 @@ public sealed partial class FirstTenMinutesTests : IDisposable
     }
 
     [Fact]
+    public void Docs_PerformanceFigures_StatedOnceInThePerformanceTablesAndReferredToElsewhere()
+    {
+        var readme = File.ReadAllText(RepositoryFiles.Path("README.md"));
+        var performance = readme[readme.IndexOf("\n## Performance", StringComparison.Ordinal)..];
+        performance = performance[..performance.IndexOf("\n## ", 5, StringComparison.Ordinal)];
+        var lines = performance.Split('\n');
+        var cells = lines.Where(static l => l.StartsWith('|')).SelectMany(static l => l.Split('|'))
+            .Select(static c => c.Trim().Trim('*')).Where(static c => Figure().IsMatch(c) && Figure().Match(c).Value == c).ToHashSet();
+        var prose = lines.Where(static l => !l.StartsWith('|') && !l.StartsWith("**", StringComparison.Ordinal));
+
+        cells.Should().Contain(["0.51", "0.22"], "the cost table holds the CPU per fire");
+        prose.SelectMany(static l => Figure().Matches(l).Select(m => (Line: l, Figure: m.Value)))
+            .Where(f => cells.Contains(f.Figure) && UnitAfter().IsMatch(f.Line[(f.Line.IndexOf(f.Figure, StringComparison.Ordinal) + f.Figure.Length)..]))
+            .Select(static f => $"'{f.Figure}' in: {f.Line}").Should().BeEmpty("the prose points to the tables instead of repeating them");
+        readme[..readme.IndexOf("\n## Performance", StringComparison.Ordinal)].Should().NotMatchRegex(@"\d(\.\d+)? ?(µs|ns)\b", "outside Performance, costs are referred to, not quoted");
+        File.ReadAllText(RepositoryFiles.Path("docs", "ARCHITECTURE.md")).Should().NotMatchRegex(@"\d(\.\d+)? µs of CPU|\d+ ?B per registration", "ARCHITECTURE.md refers to the Performance tables");
+    }
+
+    [Fact]
     public void ToolSource_WritesTablesAndLinesOnlyThroughPlain()
     {
         // Spectre reads "[::1]" in markup as a style and aborts; Plain never hands it markup. Nothing else may.
@@ -133,6 +152,12 @@ public sealed partial class FirstTenMinutesTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [GeneratedRegex(@"\d+(\.\d+)?")]
+    private static partial Regex Figure();
+
+    [GeneratedRegex(@"^\s?(µs|ms|x\b|%)")]
+    private static partial Regex UnitAfter();
 
     [GeneratedRegex(@"\bMarkup(Line)?(Interpolated)?\(|\.AddRow\(|new TableTitle\(|\.AddColumns\(|new Markup\(")]
     private static partial Regex MarkupCall();
