@@ -79,15 +79,19 @@ internal sealed class IdleProbe : IDisposable
             }
         }
 
-        var measured = Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastHeard));
+        // The silence ends when the byte leaves, somewhere between these two readings: a survival counts the shorter,
+        // a loss the longer, so a scheduling delay in between can only widen the bounds, never put them on the wrong side.
+        var before = Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastHeard));
         try
         {
             _socket.Send(Nudge);
         }
         catch (SocketException)
         {
-            return new ProbeOutcome(silence, measured, ProbeVerdict.Reset);
+            return new ProbeOutcome(silence, Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastHeard)), ProbeVerdict.Reset);
         }
+
+        var after = Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastHeard));
 
         var sent = Stopwatch.GetTimestamp();
         while (Stopwatch.GetElapsedTime(sent) < ackBound)
@@ -96,18 +100,18 @@ internal sealed class IdleProbe : IDisposable
             var info = TcpInfoSnapshot.TryRead(_socket);
             if ((_receive.IsCompleted && await _receive == ProbeVerdict.Reset) || info?.State == "CLOSE")
             {
-                return new ProbeOutcome(silence, measured, ProbeVerdict.Reset);
+                return new ProbeOutcome(silence, after, ProbeVerdict.Reset);
             }
 
             if (info is { Unacked: 0, State: "ESTABLISHED" or "CLOSE_WAIT" })
             {
-                return new ProbeOutcome(silence, measured, ProbeVerdict.Alive);
+                return new ProbeOutcome(silence, before, ProbeVerdict.Alive);
             }
 
             await Task.Delay(Poll, CancellationToken.None);
         }
 
-        return new ProbeOutcome(silence, measured, ProbeVerdict.Dropped);
+        return new ProbeOutcome(silence, after, ProbeVerdict.Dropped);
     }
 
     /// <summary>Resets the connection (SO_LINGER 0): a probe leaves nothing half-open behind.</summary>

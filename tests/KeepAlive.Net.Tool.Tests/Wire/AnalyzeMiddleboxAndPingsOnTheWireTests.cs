@@ -65,7 +65,7 @@ public sealed class AnalyzeMiddleboxAndPingsOnTheWireTests(ITestOutputHelper out
         using (var client = LabWeb.H2cClient(handler))
         {
             (await client.GetStringAsync("/", TestContext.Current.CancellationToken)).Should().Be("ok");
-            await Task.Delay(TimeSpan.FromSeconds(4.5), TestContext.Current.CancellationToken);
+            await Task.Delay(TimeSpan.FromSeconds(5.5), TestContext.Current.CancellationToken);
         }
 
         await app.StopAsync(TestContext.Current.CancellationToken);
@@ -76,7 +76,7 @@ public sealed class AnalyzeMiddleboxAndPingsOnTheWireTests(ITestOutputHelper out
         var pings = Http2Pings(wire.Path, ack: false);
         var acks = Http2Pings(wire.Path, ack: true);
         output.WriteLine($"tshark: PINGs at {string.Join(", ", pings)}; ACKs at {string.Join(", ", acks)}");
-        pings.Should().HaveCountGreaterThanOrEqualTo(3, "4.5 s idle with a 1 s ping delay");
+        pings.Should().HaveCountGreaterThanOrEqualTo(2, "5.5 s idle with a 1 s ping delay (SocketsHttpHandler checks it on a 1 s timer)");
         http2.GetProperty("pingsFromClient").GetInt32().Should().Be(pings.Count);
         http2.GetProperty("pingAcksFromServer").GetInt32().Should().Be(acks.Count).And.Be(pings.Count, "Kestrel answers every PING");
         http2.GetProperty("pingsFromServer").GetInt32().Should().Be(0);
