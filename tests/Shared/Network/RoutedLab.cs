@@ -66,7 +66,7 @@ internal sealed class RoutedLab : IDisposable
     {
         var listener = NetworkNamespace.CreateSocket(Server);
         listener.Bind(ServerEndPoint);
-        listener.Listen(8);
+        listener.Listen(64);
         return listener;
     }
 
@@ -81,6 +81,14 @@ internal sealed class RoutedLab : IDisposable
 
     /// <summary>Undoes <see cref="DropEverything"/>: the middle forwards again (connections the kernel already gave up on stay dead).</summary>
     public void RestoreLink() => NetworkNamespace.Run("ip", "netns", "exec", Middle, "nft", "delete", "table", "inet", "cut");
+
+    /// <summary>
+    /// With the NAT (<see cref="Create"/> with an idle timeout): a segment of a flow conntrack has forgotten is answered
+    /// with a RST from the middle (nft <c>reject with tcp reset</c>) instead of being dropped, as AWS NLB answers the
+    /// first segment after its idle timeout. The RST leaves the middle with a fresh TTL, one hop more than the server's.
+    /// </summary>
+    public void ResetForgottenFlows() =>
+        Exec(Middle, "nft", "insert rule inet filter forward ct state invalid meta l4proto tcp reject with tcp reset");
 
     /// <summary>Starts tcpdump on the client's link, writing every TCP packet to <paramref name="path"/>.</summary>
     public PacketCapture StartCapture(string path) => PacketCapture.Start(Client, "c0", path);
