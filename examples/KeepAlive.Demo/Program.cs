@@ -5,6 +5,7 @@
 // Exit code 0 when the story ran as expected: the PeriodicTimer connection was killed, DriftMonitor named
 // thread-pool starvation, and the KeepAlive.Net connection survived with its heartbeats inside the budget.
 using System.Diagnostics;
+using System.Globalization;
 using System.Net.Sockets;
 using KeepAlive.Demo;
 using KeepAlive.Net;
@@ -23,10 +24,15 @@ using var server = new HeartbeatServer();
 using var proxy = new IdleTimeoutProxy(server.EndPoint, idleTimeout);
 var killed = new System.Collections.Concurrent.ConcurrentDictionary<int, TimeSpan>();
 proxy.ConnectionKilled += (port, idle) => killed[port] = idle;
+var shownKilled = new HashSet<int>();
 
 var kernelOptions = new TcpKeepAliveOptions { IdleTime = TimeSpan.FromSeconds(30), Interval = TimeSpan.FromSeconds(5), ProbeCount = 4 };
 using var timerSocket = Connect("PeriodicTimer", proxy, kernelOptions);
 using var keepAliveSocket = Connect("KeepAlive.Net", proxy, kernelOptions);
+Console.WriteLine($"Both sockets have kernel keep-alive (the lines above are read back from the kernel), and it cannot save either: its first");
+Console.WriteLine($"probe leaves after {Late(kernelOptions.IdleTime)} of silence while the peer forgets after {Late(idleTimeout)}, and a proxy never sees the probes (its own");
+Console.WriteLine("kernel answers them). Only the application heartbeat, bytes the peer reads, restarts the peer's idle timer, so its");
+Console.WriteLine("lateness decides the story. Kernel keep-alive does the other job: finding a peer that died.");
 Console.WriteLine();
 
 
@@ -38,7 +44,7 @@ using var registration = scheduler.RegisterSocket(keepAliveSocket, "beat\n"u8.To
 using var monitor = new DriftMonitor(HeartbeatOptionsFor("periodic-timer"));
 var timerCause = HeartbeatDelayCause.None;
 var timerMaxLateness = TimeSpan.Zero;
-var timerLastLateness = TimeSpan.Zero;
+var timerWorstSinceRow = 0L; // ticks; the table shows each heartbeat's lateness in the second it finally left
 var timerDue = long.MaxValue;
 monitor.Delayed += (_, e) =>
 {
@@ -53,8 +59,10 @@ var timerLoop = Task.Run(() => PeriodicTimerHeartbeatAsync(timerSocket, stop.Tok
 // The story, told from a thread we own (awaits here would be starved too).
 var clock = Stopwatch.StartNew();
 var ceiling = ThreadPoolCeiling.Lower();
-Console.WriteLine("  time  phase        PeriodicTimer: late  connection   KeepAlive.Net: late  connection");
+Console.WriteLine(" time  phase        PeriodicTimer: late  connection          KeepAlive.Net: late  connection");
+Console.WriteLine("        (late: the worst heartbeat that left in that second, or how overdue the next one is)");
 var floodStarted = false;
+var oursWorstSoFar = TimeSpan.Zero;
 while (clock.Elapsed < calm + starvation + recovery)
 {
     if (!floodStarted && clock.Elapsed >= calm)
@@ -66,7 +74,9 @@ while (clock.Elapsed < calm + starvation + recovery)
     Thread.Sleep(1000);
     var phase = clock.Elapsed < calm ? "calm" : clock.Elapsed < calm + starvation + TimeSpan.FromSeconds(1) ? "STARVED" : "recovered";
     var ours = registration.GetStatistics();
-    Console.WriteLine($"{clock.Elapsed.TotalSeconds,5:0}s  {phase,-11}  {TimerLateness(),18}  {Status(timerSocket),-11}  {Late(ours.LastLateness),18}  {Status(keepAliveSocket)}");
+    var oursThisSecond = ours.MaxLateness > oursWorstSoFar ? ours.MaxLateness : ours.LastLateness;
+    oursWorstSoFar = ours.MaxLateness;
+    Console.WriteLine($"{clock.Elapsed.TotalSeconds,4:0} s  {phase,-11}  {TimerLateness(),18}  {Status(timerSocket),-18}  {Late(oursThisSecond),18}  {Status(keepAliveSocket)}");
 }
 
 ceiling.Restore();
@@ -81,7 +91,13 @@ Console.WriteLine();
 Console.WriteLine("Result");
 Console.WriteLine($"  PeriodicTimer : max lateness {Late(timerMaxLateness)}, connection {(timerKilled ? "KILLED by the peer's idle timeout" : "survived")}, DriftMonitor cause: {timerCause}");
 Console.WriteLine($"  KeepAlive.Net : max lateness {Late(stats.MaxLateness)} (budget {Late(budget)}), {stats.Sent} sent, {stats.Skipped} skipped, connection {(oursKilled ? "KILLED" : "survived")}");
-Console.WriteLine($"  Kernel keep-alive on the KeepAlive.Net socket now: {keepAliveSocket.GetKeepAlive()}");
+Console.WriteLine($"  Kernel keep-alive on the KeepAlive.Net socket now: {keepAliveSocket.GetKeepAlive()}:");
+Console.WriteLine("  unchanged by the starvation (the kernel probes without any thread of ours), and no help against a 2 s idle timeout.");
+if (timerKilled)
+{
+    Console.WriteLine($"  The PeriodicTimer connection died once its heartbeat was more than {Late(budget)} overdue (idle timeout {Late(idleTimeout)} minus the");
+    Console.WriteLine($"  {Late(heartbeatInterval)} interval): the peer saw {Late(killed[LocalPort(timerSocket)])} of silence. The heartbeat left {Late(timerMaxLateness)} late, into a closed connection.");
+}
 
 var expected = timerKilled && timerCause == HeartbeatDelayCause.ThreadPoolStarvation && !oursKilled && stats.MaxLateness < budget;
 Console.WriteLine();
@@ -101,7 +117,7 @@ async Task PeriodicTimerHeartbeatAsync(Socket socket, CancellationToken cancel)
         while (await timer.WaitForNextTickAsync(cancel))
         {
             var report = monitor.Record(due, Stopwatch.GetTimestamp());
-            timerLastLateness = report.Lateness;
+            InterlockedMax(ref timerWorstSinceRow, report.Lateness.Ticks);
             timerMaxLateness = report.Lateness > timerMaxLateness ? report.Lateness : timerMaxLateness;
             due = Stopwatch.GetTimestamp() + period;
             Volatile.Write(ref timerDue, due);
@@ -133,7 +149,17 @@ HeartbeatOptions HeartbeatOptionsFor(string name) => new()
 string TimerLateness()
 {
     var overdue = Stopwatch.GetElapsedTime(Volatile.Read(ref timerDue));
-    return overdue > TimeSpan.FromMilliseconds(100) ? $"{Late(overdue)} overdue" : Late(timerLastLateness);
+    var worst = TimeSpan.FromTicks(Interlocked.Exchange(ref timerWorstSinceRow, 0));
+    return overdue > TimeSpan.FromMilliseconds(100) ? $"{Late(overdue)} overdue" : Late(worst);
+}
+
+static void InterlockedMax(ref long target, long value)
+{
+    var current = Volatile.Read(ref target);
+    while (value > current && Interlocked.CompareExchange(ref target, value, current) is var seen && seen != current)
+    {
+        current = seen;
+    }
 }
 
 static Socket Connect(string name, IdleTimeoutProxy proxy, TcpKeepAliveOptions options)
@@ -146,7 +172,18 @@ static Socket Connect(string name, IdleTimeoutProxy proxy, TcpKeepAliveOptions o
 
 static int LocalPort(Socket socket) => ((System.Net.IPEndPoint)socket.LocalEndPoint!).Port;
 
-static string Late(TimeSpan lateness) => lateness.TotalMilliseconds < 1000 ? $"{lateness.TotalMilliseconds:0.0} ms" : $"{lateness.TotalSeconds:0.0} s";
+// Durations as the library writes them ("22.5 ms", "7 s"), to a tenth.
+static string Late(TimeSpan lateness) => lateness.TotalMilliseconds < 1000
+    ? string.Create(CultureInfo.InvariantCulture, $"{lateness.TotalMilliseconds:0.#} ms")
+    : string.Create(CultureInfo.InvariantCulture, $"{lateness.TotalSeconds:0.#} s");
 
-static string Status(Socket socket) =>
-    socket.Poll(0, SelectMode.SelectRead) && socket.Available == 0 ? "closed" : "open";
+// "KILLED (2.0 s idle)" in the first row that sees the peer's close, "closed" after.
+string Status(Socket socket)
+{
+    if (!(socket.Poll(0, SelectMode.SelectRead) && socket.Available == 0))
+    {
+        return "open";
+    }
+
+    return killed.TryGetValue(LocalPort(socket), out var idle) && shownKilled.Add(LocalPort(socket)) ? $"KILLED ({Late(idle)} idle)" : "closed";
+}

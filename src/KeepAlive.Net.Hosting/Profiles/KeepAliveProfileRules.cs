@@ -18,12 +18,12 @@ internal static class KeepAliveProfileRules
             return null;
         }
 
-        var firstRetry = tcp.IdleTime + tcp.Interval;
-        if (firstRetry < peer.Value)
+        if (peer.IsBeatenByKeepAlive(tcp.IdleTime, tcp.Interval))
         {
             return null;
         }
 
+        var firstRetry = tcp.IdleTime + tcp.Interval;
         var largestIdle = peer.Value - tcp.Interval - TimeSpan.FromSeconds(1);
         var suggestion = TimeSpan.FromSeconds(Math.Max(1, Math.Floor(peer.Value.TotalSeconds / 2)));
         var fix = largestIdle >= TimeSpan.FromSeconds(1)

@@ -1,14 +1,14 @@
 using System.Text.Json;
+using KeepAlive.Net.Tool.Analyze.Application;
+using KeepAlive.Net.Tool.Cli;
 
 namespace KeepAlive.Net.Tool.Analyze;
 
 /// <summary>Writes <c>analyze --json</c>: one object, <c>{"flows": [...], "truncated": bool}</c>, times in seconds from the start of the capture.</summary>
 internal static class AnalysisJson
 {
-    public static void Write(Stream output, IReadOnlyList<FlowReport> flows, CaptureContents capture)
+    public static void Write(TextWriter output, IReadOnlyList<FlowReport> flows, CaptureContents capture) => JsonOutput.Write(output, json =>
     {
-        using var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true });
-        json.WriteStartObject();
         json.WriteStartArray("flows");
         foreach (var flow in flows)
         {
@@ -23,8 +23,7 @@ internal static class AnalysisJson
         }
 
         json.WriteNumber("frames", capture.Frames);
-        json.WriteEndObject();
-    }
+    });
 
     private static void WriteFlow(Utf8JsonWriter json, FlowReport flow)
     {
@@ -34,16 +33,16 @@ internal static class AnalysisJson
         json.WriteNumber("packets", flow.Packets);
         json.WriteNumber("keepAliveProbes", flow.KeepAliveProbes);
         json.WriteNumber("keepAliveAcks", flow.KeepAliveAcks);
-        Seconds(json, "probeInterval", flow.ProbeInterval);
-        Seconds(json, "firstProbeAfterIdle", flow.FirstProbeAfterIdle);
-        Seconds(json, "maxDataGap", flow.MaxDataGap);
+        json.Seconds("probeInterval", flow.ProbeInterval);
+        json.Seconds("firstProbeAfterIdle", flow.FirstProbeAfterIdle);
+        json.Seconds("maxDataGap", flow.MaxDataGap);
         json.WriteStartArray("lateHeartbeats");
         foreach (var late in flow.LateHeartbeats)
         {
             json.WriteStartObject();
-            Seconds(json, "at", late.At);
-            Seconds(json, "gap", late.Gap);
-            Seconds(json, "late", late.Late);
+            json.Seconds("at", late.At);
+            json.Seconds("gap", late.Gap);
+            json.Seconds("late", late.Late);
             json.WriteString("from", late.From);
             json.WriteNumber("frame", late.Frame);
             json.WriteEndObject();
@@ -51,7 +50,7 @@ internal static class AnalysisJson
 
         json.WriteEndArray();
         json.WriteString("end", flow.End);
-        Seconds(json, "endAfterIdle", flow.EndAfterIdle);
+        json.Seconds("endAfterIdle", flow.EndAfterIdle);
         json.WriteString("verdict", flow.Verdict);
         json.WriteBoolean("finding", flow.Finding);
         json.WriteStartArray("probeFrames");
@@ -61,32 +60,67 @@ internal static class AnalysisJson
         }
 
         json.WriteEndArray();
+        json.WriteNumber("answeredProbes", flow.AnsweredProbes);
         json.WriteNumber("unansweredProbes", flow.UnansweredProbes);
-        Seconds(json, "maxSilence", flow.MaxSilence);
-        if (flow.EndedBy is { } endedBy)
-        {
-            json.WriteString("endedBy", endedBy);
-        }
-        else
-        {
-            json.WriteNull("endedBy");
-        }
+        json.WriteNumber("unansweredInARow", flow.UnansweredInARow);
+        json.Seconds("maxSilence", flow.MaxSilence);
+        json.StringOrNull("endedBy", flow.EndedBy);
 
         json.WriteNumber("unansweredAtEnd", flow.UnansweredAtEnd);
-        Seconds(json, "silenceAfterIdle", flow.SilenceAfterIdle);
+        json.Seconds("silenceAfterIdle", flow.SilenceAfterIdle);
         json.WriteNumber("retransmissions", flow.Retransmissions);
+        json.Seconds("resetAfterIdle", flow.ResetAfterIdle);
+        json.StringOrNull("resetBy", flow.ResetBy);
+        json.NumberOrNull("resetTtl", flow.ResetTtl?.Reset);
+        json.NumberOrNull("peerTtl", flow.ResetTtl?.Usual);
+        WriteApplication(json, flow.Application);
         json.WriteEndObject();
     }
 
-    private static void Seconds(Utf8JsonWriter json, string name, double? seconds)
+    /// <summary><c>"http2"</c> and <c>"webSocket"</c>: pings and answers per side with their cadence, GOAWAY and close frames; null when absent.</summary>
+    private static void WriteApplication(Utf8JsonWriter json, KeepAliveFrames? frames)
     {
-        if (seconds is { } s)
+        foreach (var protocol in new[] { ApplicationLayer.Http2, ApplicationLayer.WebSocket })
         {
-            json.WriteNumber(name, Math.Round(s, 6));
-        }
-        else
-        {
-            json.WriteNull(name);
+            var name = protocol == ApplicationLayer.Http2 ? "http2" : "webSocket";
+            if (frames?.Protocol != protocol)
+            {
+                json.WriteNull(name);
+                continue;
+            }
+
+            json.WriteStartObject(name);
+            var kinds = protocol == ApplicationLayer.Http2 ? new[] { (ControlFrame.Ping, "ping"), (ControlFrame.PingAck, "pingAck") } : [(ControlFrame.Ping, "ping"), (ControlFrame.Pong, "pong")];
+            foreach (var (kind, key) in kinds)
+            {
+                foreach (var (fromClient, side) in new[] { (true, "Client"), (false, "Server") })
+                {
+                    json.WriteNumber($"{key}sFrom{side}", frames.Count(kind, fromClient));
+                    json.Seconds($"{char.ToLowerInvariant(side[0])}{side[1..]}{char.ToUpperInvariant(key[0])}{key[1..]}Interval", frames.Interval(kind, fromClient));
+                }
+            }
+
+            json.WriteStartArray(protocol == ApplicationLayer.Http2 ? "goAways" : "closes");
+            foreach (var shutdown in frames.Shutdowns)
+            {
+                json.WriteStartObject();
+                json.WriteString("from", shutdown.FromClient ? "client" : "server");
+                json.Seconds("at", shutdown.At);
+                json.WriteNumber("frame", shutdown.Frame);
+                json.NumberOrNull(protocol == ApplicationLayer.Http2 ? "errorCode" : "code", shutdown.Code);
+                if (protocol == ApplicationLayer.Http2)
+                {
+                    json.WriteString("error", Http2FrameReader.ErrorName(shutdown.Code ?? 0));
+                    json.NumberOrNull("lastStreamId", shutdown.LastStreamId);
+                }
+
+                json.StringOrNull(protocol == ApplicationLayer.Http2 ? "debug" : "reason", shutdown.Text);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.StringOrNull("brokenAt", frames.Broken);
+            json.WriteEndObject();
         }
     }
 }

@@ -28,9 +28,7 @@ internal static class AnalyzeCommand
 
         if (json)
         {
-            using var buffer = new MemoryStream();
-            AnalysisJson.Write(buffer, flows, capture);
-            console.Out.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+            AnalysisJson.Write(console.Out, flows, capture);
         }
         else
         {

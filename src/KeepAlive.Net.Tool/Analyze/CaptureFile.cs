@@ -81,8 +81,12 @@ internal static class CaptureFile
         var ipPayload = ip is IPv4Packet v4 ? v4.TotalLength - (v4.HeaderLength * 4) : ((IPv6Packet)ip).PayloadLength;
         var payload = Math.Max(0, ipPayload - (tcp.DataOffset * 4));
         var flags = (tcp.Finished ? TcpFlags.Fin : 0) | (tcp.Synchronize ? TcpFlags.Syn : 0) | (tcp.Reset ? TcpFlags.Rst : 0) | (tcp.Acknowledgment ? TcpFlags.Ack : 0);
+        // What the capture kept of the payload, read from the frame itself: PacketDotNet trusts the IP length and fails
+        // on a frame the snap length cut.
+        var start = tcp.HeaderSegment.Offset + tcp.HeaderSegment.Length;
+        var kept = raw.Data.AsMemory(Math.Min(start, raw.Data.Length), Math.Clamp(raw.Data.Length - start, 0, payload));
         return new TcpSegment(frame, time,
             new IPEndPoint(ip.SourceAddress, tcp.SourcePort), new IPEndPoint(ip.DestinationAddress, tcp.DestinationPort),
-            tcp.SequenceNumber, tcp.AcknowledgmentNumber, flags, payload, tcp.WindowSize);
+            tcp.SequenceNumber, tcp.AcknowledgmentNumber, flags, payload, tcp.WindowSize, ip.TimeToLive, kept);
     }
 }

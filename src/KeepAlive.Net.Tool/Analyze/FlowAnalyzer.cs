@@ -1,4 +1,5 @@
 using System.Net;
+using KeepAlive.Net.Tool.Analyze.Application;
 
 namespace KeepAlive.Net.Tool.Analyze;
 
@@ -32,14 +33,16 @@ internal static class FlowAnalyzer
         var clientText = client.ToString();
         var server = segments[0].Source.Equals(client) ? segments[0].Destination : segments[0].Source;
         var walk = new FlowWalk(client);
+        var application = new ApplicationLayer();
         foreach (var segment in segments)
         {
             walk.Add(segment);
+            application.Add(segment, segment.Source.Equals(client));
         }
 
         walk.Finish();
-
-        return FlowVerdict.Build(walk, clientText, server.ToString(), segments.Count, settings);
+        var frames = application.Protocol is { } protocol ? new KeepAliveFrames(protocol, [.. application.Frames], application.Broken) : null;
+        return FlowVerdict.Build(walk, frames, clientText, server.ToString(), segments.Count, settings);
     }
 
     /// <summary>The side that sent the first SYN; without a handshake in the capture, the side with the higher (ephemeral) port.</summary>

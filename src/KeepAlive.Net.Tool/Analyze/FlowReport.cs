@@ -13,6 +13,9 @@ internal sealed record FlowReport
 
     public required int KeepAliveAcks { get; init; }
 
+    /// <summary>Probes the other side answered (with anything but a RST): <see cref="KeepAliveProbes"/> minus this is <see cref="UnansweredProbes"/>.</summary>
+    public required int AnsweredProbes { get; init; }
+
     /// <summary>Frame numbers of the probes, comparable with tshark's <c>tcp.analysis.keep_alive</c>.</summary>
     public required IReadOnlyList<long> ProbeFrames { get; init; }
 
@@ -22,8 +25,11 @@ internal sealed record FlowReport
     /// <summary>How long the prober had heard nothing when it sent its first probe: the kernel's idle time.</summary>
     public double? FirstProbeAfterIdle { get; init; }
 
-    /// <summary>The longest run of probes in a row that got no answer.</summary>
-    public int UnansweredProbes { get; init; }
+    /// <summary>Probes that got no answer: <see cref="KeepAliveProbes"/> minus <see cref="AnsweredProbes"/>.</summary>
+    public int UnansweredProbes => KeepAliveProbes - AnsweredProbes;
+
+    /// <summary>The longest run of probes in a row that got no answer (the prober's count, when the flow died).</summary>
+    public int UnansweredInARow { get; init; }
 
     public required double MaxDataGap { get; init; }
 
@@ -46,6 +52,18 @@ internal sealed record FlowReport
     public double? SilenceAfterIdle { get; init; }
 
     public int Retransmissions { get; init; }
+
+    /// <summary>For a flow reset in answer to segments sent after a silence (forgotten, then reset): that silence.</summary>
+    public double? ResetAfterIdle { get; init; }
+
+    /// <summary>Who sent that RST: "middlebox" when its TTL differs from the endpoint's own segments, else "server" or "client" (or a middlebox as far away).</summary>
+    public string? ResetBy { get; init; }
+
+    /// <summary>The TTL of the RST that ended the flow, and the TTL its sender's other segments had.</summary>
+    public (int Reset, int? Usual)? ResetTtl { get; init; }
+
+    /// <summary>HTTP/2 or WebSocket keep-alive and shutdown frames, when the flow carries either in clear.</summary>
+    public Application.KeepAliveFrames? Application { get; init; }
 
     public required bool Finding { get; init; }
 

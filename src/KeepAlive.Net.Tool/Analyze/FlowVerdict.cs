@@ -1,11 +1,13 @@
 using System.Globalization;
+using KeepAlive.Net.Tool.Analyze.Application;
+using KeepAlive.Net.Tool.Cli;
 
 namespace KeepAlive.Net.Tool.Analyze;
 
 /// <summary>Turns what a walk through a flow collected into its report and a verdict in plain words.</summary>
 internal static class FlowVerdict
 {
-    public static FlowReport Build(FlowWalk walk, string client, string server, int packets, AnalysisSettings settings)
+    public static FlowReport Build(FlowWalk walk, KeepAliveFrames? frames, string client, string server, int packets, AnalysisSettings settings)
     {
         var late = LateHeartbeats(walk, settings.HeartbeatInterval);
         var end = walk.End is null ? "open" : walk.End.Has(TcpFlags.Rst) ? "rst" : "fin";
@@ -19,43 +21,46 @@ internal static class FlowVerdict
         {
             finding = true;
             var how = end == "rst"
-                ? Text($"its kernel reset the connection {S(endAfterIdle)} after the last data")
-                : Text($"the probes stopped {S(walk.End is null && walk.LastTime is { } t && walk.LastDataTime is { } d ? t - d : null)} after the last data: the kernel gave up");
-            parts.Add(Text($"dead peer: {walk.MaxUnansweredProbes} keep-alive probes from the {walk.Side(prober)} went unanswered and {how} (implies idle {S(walk.FirstProbeAfterIdle)}, interval {S(walk.ProbeInterval)}, count {walk.MaxUnansweredProbes})"));
+                ? Text($"its kernel reset the connection {Units.Seconds(endAfterIdle)} after the last data")
+                : Text($"the probes stopped {Units.Seconds(walk.End is null && walk.LastTime is { } t && walk.LastDataTime is { } d ? t - d : null)} after the last data: the kernel gave up");
+            parts.Add(Text($"dead peer: {walk.MaxUnansweredProbes} keep-alive probes from the {walk.Side(prober)} went unanswered and {how} (implies idle {Units.Seconds(walk.FirstProbeAfterIdle)}, interval {Units.Seconds(walk.ProbeInterval)}, count {walk.MaxUnansweredProbes})"));
         }
         else if (end == "rst")
         {
             finding = true;
-            var beyond = idleTimeout is { } t && endAfterIdle >= t
-                ? Text($", longer than the idle timeout of {S(t)}: the signature of a middlebox or peer idle timeout")
-                : string.Empty;
-            parts.Add(Text($"reset by the {walk.Side(walk.End!.Source)} after {S(endAfterIdle)} without data{beyond}"));
+            parts.Add(Reset(walk, endAfterIdle, idleTimeout));
         }
         else if (silent && walk.MaxUnansweredProbes == 0)
         {
             finding = true;
             var beyond = idleTimeout is { } t && walk.SilenceBeforeUnanswered >= t
-                ? Text($" (longer than the idle timeout of {S(t)})")
+                ? Text($" (longer than the idle timeout of {Units.Seconds(t)})")
                 : string.Empty;
-            parts.Add(Text($"went silent: {walk.Unanswered} segments from the {walk.Side(walk.UnansweredFrom!)} sent after {S(walk.SilenceBeforeUnanswered)} idle{beyond} were never answered: the peer, or a middlebox such as a NAT or load balancer, forgot the connection"));
+            parts.Add(Text($"went silent: {walk.Unanswered} segments from the {walk.Side(walk.UnansweredFrom!)} sent after {Units.Seconds(walk.SilenceBeforeUnanswered)} idle{beyond} were never answered: the peer, or a middlebox such as a NAT or load balancer, forgot the connection"));
         }
 
         if (late.Count > 0)
         {
             finding = true;
             var worst = late.MaxBy(static l => l.Gap)!;
-            parts.Add(Text($"{late.Count} late heartbeat{(late.Count == 1 ? string.Empty : "s")}: the worst left at {S(worst.At)} from {worst.From}, {S(worst.Gap)} after the previous data ({S(worst.Late)} late for a {S(settings.HeartbeatInterval!.Value.TotalSeconds)} interval)"));
+            parts.Add(Text($"{late.Count} late heartbeat{(late.Count == 1 ? string.Empty : "s")}: the worst left at {Units.Seconds(worst.At)} from {worst.From}, {Units.Seconds(worst.Gap)} after the previous data ({Units.Seconds(worst.Late)} late for a {Units.Seconds(settings.HeartbeatInterval!.Value.TotalSeconds)} interval)"));
         }
 
         if (idleTimeout is { } timeout && walk.MaxSilence >= timeout && !silent && end != "rst")
         {
             finding = true;
-            parts.Add(Text($"the flow was silent for {S(walk.MaxSilence)}, at least the idle timeout of {S(timeout)}"));
+            parts.Add(Text($"the flow was silent for {Units.Seconds(walk.MaxSilence)}, at least the idle timeout of {Units.Seconds(timeout)}"));
+        }
+
+        if (frames is not null)
+        {
+            finding |= frames.Finding;
+            parts.Add(frames.Describe());
         }
 
         if (walk.ProbeFrames.Count > 0 && DeadPeer(walk, end) is null)
         {
-            parts.Add(Text($"{walk.ProbeFrames.Count} keep-alive probes, {walk.ProbeAnswers} answered (first after {S(walk.FirstProbeAfterIdle)} idle)"));
+            parts.Add(Text($"{walk.ProbeFrames.Count} keep-alive probes, {walk.AnsweredProbes} answered, {walk.ProbeFrames.Count - walk.AnsweredProbes} unanswered (first after {Units.Seconds(walk.FirstProbeAfterIdle)} idle)"));
         }
 
         if (end == "fin")
@@ -78,7 +83,8 @@ internal static class FlowVerdict
             ProbeFrames = walk.ProbeFrames,
             ProbeInterval = walk.ProbeInterval,
             FirstProbeAfterIdle = walk.FirstProbeAfterIdle,
-            UnansweredProbes = walk.MaxUnansweredProbes,
+            AnsweredProbes = walk.AnsweredProbes,
+            UnansweredInARow = walk.MaxUnansweredProbes,
             MaxDataGap = maxGap,
             MaxSilence = walk.MaxSilence,
             LateHeartbeats = late,
@@ -88,9 +94,44 @@ internal static class FlowVerdict
             UnansweredAtEnd = walk.Unanswered,
             SilenceAfterIdle = silent ? walk.SilenceBeforeUnanswered : null,
             Retransmissions = walk.Retransmissions,
+            ResetAfterIdle = walk.ResetAnswer?.Silence,
+            ResetBy = end != "rst" || DeadPeer(walk, end) is not null ? null
+                : walk.ResetAnswer is { FromAnotherDevice: true } ? "middlebox" : walk.Side(walk.End!.Source),
+            ResetTtl = end == "rst" ? (walk.End!.Ttl, walk.UsualTtl(walk.Side(walk.End.Source) == "client")) : null,
+            Application = frames,
             Finding = finding,
             Verdict = (finding ? "FINDING: " : "ok: ") + string.Join("; ", parts),
         };
+    }
+
+    /// <summary>
+    /// A RST that ended the flow. When it answered the first segments after a silence, the flow had been forgotten: by a
+    /// middlebox when the RST's TTL differs from the endpoint's own segments (another device sent it), else by the
+    /// endpoint or a middlebox as many hops away. A RST out of the blue is the endpoint (or a middlebox) closing.
+    /// </summary>
+    private static string Reset(FlowWalk walk, double? endAfterIdle, double? idleTimeout)
+    {
+        var rst = walk.End!;
+        var side = walk.Side(rst.Source);
+        var usual = walk.UsualTtl(side == "client");
+        if (walk.ResetAnswer is not { } answer)
+        {
+            var beyond = idleTimeout is { } t && endAfterIdle >= t
+                ? Text($", longer than the idle timeout of {Units.Seconds(t)}: the signature of a middlebox or peer idle timeout")
+                : string.Empty;
+            var ttl = usual is { } u && rst.Ttl > 0 && u != rst.Ttl ? Text($" (its TTL {rst.Ttl} differs from the {side}'s {u}: a middlebox sent it)") : string.Empty;
+            return Text($"reset by the {side} after {Units.Seconds(endAfterIdle)} without data{ttl}{beyond}");
+        }
+
+        var who = answer.FromAnotherDevice
+            ? Text($"a middlebox (the RST's TTL {rst.Ttl} differs from the {side}'s {answer.UsualTtl}: another device sent it in the {side}'s name)")
+            : Text($"the {side}, or a middlebox as many hops away (the RST's TTL {rst.Ttl} matches the {side}'s)");
+        var timeout = idleTimeout is { } limit
+            ? answer.Silence >= limit ? Text($", longer than the idle timeout of {Units.Seconds(limit)}") : Text($", shorter than the idle timeout of {Units.Seconds(limit)}")
+            : string.Empty;
+        var first = answer.First;
+        var asked = walk.ProbeFrames.Contains(first.Frame) ? "keep-alive probe" : "segment";
+        return Text($"forgotten and reset after {Units.Seconds(answer.Silence)} idle{timeout}: the first {asked} after that silence (frame {first.Frame}, from the {walk.Side(first.Source)}) was answered with a RST (frame {rst.Frame}, {Units.Seconds(rst.Time - first.Time)} later{(answer.Answered > 1 ? Text($", after {answer.Answered} tries") : string.Empty)}) from {who}: what a middlebox that resets flows idle longer than its timeout does (as AWS NLB does)");
     }
 
     /// <summary>
@@ -146,9 +187,6 @@ internal static class FlowVerdict
         var before = walk.Data.LastOrDefault(d => d.Frame < end.Frame);
         return before.From is null ? walk.FirstTime : before.Time;
     }
-
-    internal static string S(double? seconds) =>
-        seconds is { } s ? s.ToString("0.###", CultureInfo.InvariantCulture) + " s" : "n/a";
 
     private static string Text(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

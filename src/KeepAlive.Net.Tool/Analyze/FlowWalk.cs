@@ -11,10 +11,16 @@ internal sealed class FlowWalk(IPEndPoint client)
     private TcpSegment? _previous;
     private TcpSegment? _lastProbe;
     private int _unansweredInARow;
+    private int? _clientTtl;
+    private int? _serverTtl;
 
     public List<long> ProbeFrames { get; } = [];
 
+    /// <summary>Wireshark's <c>tcp.analysis.keep_alive_ack</c>: empty segments that repeat the last ACK and window right after a probe.</summary>
     public int ProbeAnswers { get; private set; }
+
+    /// <summary>Probes the other side answered with anything but a RST before the prober sent its next one: proof the peer was alive.</summary>
+    public int AnsweredProbes { get; private set; }
 
     public int MaxUnansweredProbes { get; private set; }
 
@@ -37,6 +43,19 @@ internal sealed class FlowWalk(IPEndPoint client)
 
     public IPEndPoint? UnansweredFrom { get; private set; }
 
+    /// <summary>The first segment of the unanswered run.</summary>
+    public TcpSegment? FirstUnanswered { get; private set; }
+
+    /// <summary>
+    /// The RST that ended the flow when it answered segments the other side sent after a silence (a flow forgotten and
+    /// reset), with that silence, how many segments it answered, the first of them, and the TTL the RST's sender had on
+    /// its other segments.
+    /// </summary>
+    public ResetAnswer? ResetAnswer { get; private set; }
+
+    /// <summary>The TTL (hop limit) of the last segment other than a RST from each side: a RST from elsewhere shows in it.</summary>
+    public int? UsualTtl(bool ofClient) => ofClient ? _clientTtl : _serverTtl;
+
     /// <summary>Ends the walk: probes still waiting at the end of the capture were never answered.</summary>
     public void Finish()
     {
@@ -51,7 +70,7 @@ internal sealed class FlowWalk(IPEndPoint client)
 
     public double? LastDataTime => Data.Count == 0 ? null : Data[^1].Time;
 
-    public double? ProbeInterval => _retryGaps.Count == 0 ? null : Median(_retryGaps);
+    public double? ProbeInterval => Median.Of(_retryGaps);
 
     public string Side(IPEndPoint endpoint) => endpoint.Equals(client) ? "client" : "server";
 
@@ -74,6 +93,20 @@ internal sealed class FlowWalk(IPEndPoint client)
         if (_previous is { } previous)
         {
             MaxSilence = Math.Max(MaxSilence, segment.Time - previous.Time);
+        }
+
+        if (segment.Has(TcpFlags.Rst) && End?.Has(TcpFlags.Rst) != true && UnansweredFrom is { } waiting && !waiting.Equals(segment.Source))
+        {
+            ResetAnswer = new ResetAnswer(segment, FirstUnanswered!, Unanswered, SilenceBeforeUnanswered ?? 0, fromClient ? _clientTtl : _serverTtl);
+        }
+
+        if (!segment.Has(TcpFlags.Rst) && segment.Ttl > 0 && fromClient)
+        {
+            _clientTtl = segment.Ttl;
+        }
+        else if (!segment.Has(TcpFlags.Rst) && segment.Ttl > 0)
+        {
+            _serverTtl = segment.Ttl;
         }
 
         TrackProbe(segment, probe, other);
@@ -107,10 +140,11 @@ internal sealed class FlowWalk(IPEndPoint client)
     {
         if (!probe)
         {
-            if (_lastProbe is not null && !segment.Source.Equals(_lastProbe.Source) && _unansweredInARow > 0)
+            if (_lastProbe is not null && !segment.Source.Equals(_lastProbe.Source) && _unansweredInARow > 0 && !segment.Has(TcpFlags.Rst))
             {
                 // The other side spoke: the last probe of the run was answered, the ones before it were not.
                 MaxUnansweredProbes = Math.Max(MaxUnansweredProbes, _unansweredInARow - 1);
+                AnsweredProbes++;
                 _unansweredInARow = 0;
             }
 
@@ -136,7 +170,7 @@ internal sealed class FlowWalk(IPEndPoint client)
     {
         if (UnansweredFrom is { } waiting && !segment.Source.Equals(waiting))
         {
-            (Unanswered, SilenceBeforeUnanswered, UnansweredFrom) = (0, null, null);
+            (Unanswered, SilenceBeforeUnanswered, UnansweredFrom, FirstUnanswered) = (0, null, null, null);
         }
 
         var asks = probe || segment.PayloadLength > 0 || segment.Has(TcpFlags.Fin) || segment.Has(TcpFlags.Syn);
@@ -148,16 +182,10 @@ internal sealed class FlowWalk(IPEndPoint client)
         if (Unanswered == 0)
         {
             UnansweredFrom = segment.Source;
+            FirstUnanswered = segment;
             SilenceBeforeUnanswered = _previous is { } previous ? segment.Time - previous.Time : 0;
         }
 
         Unanswered++;
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        var middle = sorted.Count / 2;
-        return sorted.Count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 }

@@ -12,6 +12,8 @@ namespace KeepAlive.Net.Tool.Analyze;
 /// <param name="Flags">The TCP flags.</param>
 /// <param name="PayloadLength">Bytes of payload, from the IP header's length fields (not from what was captured).</param>
 /// <param name="Window">The advertised window, unscaled.</param>
+/// <param name="Ttl">The IPv4 TTL or IPv6 hop limit as captured: which device sent a RST shows in it.</param>
+/// <param name="Payload">The payload bytes the capture kept (fewer than <paramref name="PayloadLength"/> when the snap length cut them).</param>
 internal sealed record TcpSegment(
     long Frame,
     double Time,
@@ -21,7 +23,9 @@ internal sealed record TcpSegment(
     uint Acknowledgment,
     TcpFlags Flags,
     int PayloadLength,
-    ushort Window)
+    ushort Window,
+    int Ttl = 0,
+    ReadOnlyMemory<byte> Payload = default)
 {
     public bool Has(TcpFlags flag) => (Flags & flag) != 0;
 }

@@ -10,8 +10,6 @@ namespace KeepAlive.Net.Tool.Check;
 /// <summary><c>keepalive check HOST:PORT</c>: connect, apply the settings, hold the connection and watch it live.</summary>
 internal static class CheckCommand
 {
-    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
-
     public static Command Create(ToolConsole console)
     {
         var endpoint = new Argument<string>("endpoint") { Description = "HOST:PORT to connect to, e.g. example.com:443 or [::1]:5000." };
@@ -34,12 +32,12 @@ internal static class CheckCommand
 
     private static async Task<int> RunAsync(ToolConsole console, CheckRequest request, CancellationToken cancellationToken)
     {
-        var address = await ResolveAsync(request.Target, cancellationToken);
+        var address = await Target.ResolveAsync(request.Target, cancellationToken);
         var peer = new IPEndPoint(address, request.Target.Port);
         var tcp = request.Profile?.Options.Tcp ?? new TcpKeepAliveOptions();
         using var recorder = request.Capture is { } file ? PacketRecorder.Start(file.FullName, peer) : null;
         using var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        await ConnectAsync(socket, peer, request.Target, cancellationToken);
+        await Target.ConnectAsync(socket, peer, request.Target, cancellationToken);
         var applied = socket.ConfigureKeepAlive(tcp);
         console.Ansi.Write(Tables.Settings($"{socket.LocalEndPoint} -> {peer}: read back", applied));
         console.Ansi.Write(Tables.Applied(request.Profile?.Name ?? "library defaults", applied));
@@ -58,46 +56,5 @@ internal static class CheckCommand
         }
 
         return outcome.Died ? ExitCodes.Finding : ExitCodes.Fine;
-    }
-
-    private static async Task<IPAddress> ResolveAsync(HostAndPort target, CancellationToken cancellationToken)
-    {
-        if (IPAddress.TryParse(target.Host, out var literal))
-        {
-            return literal;
-        }
-
-        try
-        {
-            var addresses = await Dns.GetHostAddressesAsync(target.Host, cancellationToken);
-            return addresses.FirstOrDefault(static a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.FirstOrDefault()
-                ?? throw new ToolInputException($"{target.Host}: the name has no addresses.");
-        }
-        catch (SocketException e)
-        {
-            throw new ToolInputException($"{target.Host}: unknown host ({e.SocketErrorCode}: {e.Message}). Check the name, or give an IP address.", e);
-        }
-    }
-
-    private static async Task ConnectAsync(Socket socket, IPEndPoint peer, HostAndPort target, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(ConnectTimeout);
-        try
-        {
-            await socket.ConnectAsync(peer, timeout.Token);
-        }
-        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
-        {
-            throw new ToolInputException($"{target} ({peer}): connection refused: nothing listens on port {peer.Port} there (the host answered with a RST).", e);
-        }
-        catch (SocketException e)
-        {
-            throw new ToolInputException($"{target} ({peer}): cannot connect ({e.SocketErrorCode}: {e.Message}).", e);
-        }
-        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new ToolInputException($"{target} ({peer}): no answer to the connection request within {KeepAliveDuration.Format(ConnectTimeout)} (a firewall may drop it).", e);
-        }
     }
 }

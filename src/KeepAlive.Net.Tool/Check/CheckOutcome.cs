@@ -1,5 +1,5 @@
 using System.Globalization;
-using KeepAlive.Net.Tool.Show;
+using KeepAlive.Net.Tool.Cli;
 
 namespace KeepAlive.Net.Tool.Check;
 
@@ -12,11 +12,11 @@ internal sealed record CheckOutcome(bool Died, string How, TimeSpan After, TimeS
     public string Describe()
     {
         var heartbeats = Heartbeats is { } h
-            ? string.Create(CultureInfo.InvariantCulture, $" Heartbeats: {h.Sent} sent, {h.Delayed} late, worst lateness {Tables.Time(h.MaxLateness)}.")
+            ? string.Create(CultureInfo.InvariantCulture, $" Heartbeats: {h.Sent} sent, {h.Delayed} late, worst lateness {Units.Time(h.MaxLateness)}.")
             : string.Empty;
         if (!Died)
         {
-            return $"ALIVE: the connection was held for {Tables.Time(After)} and is still open.{heartbeats}";
+            return $"ALIVE: the connection was held for {Units.Time(After)} and is still open.{heartbeats}";
         }
 
         var verdict = !How.StartsWith(TimedOutPrefix, StringComparison.Ordinal)
@@ -24,11 +24,11 @@ internal sealed record CheckOutcome(bool Died, string How, TimeSpan After, TimeS
             : Bound is not { } bound
             ? "no bound is known on this platform"
             : Matches(SincePeerHeard, bound)
-                ? $"this matches the configured bound of {Tables.Time(bound)} ({BoundHow})"
+                ? $"this matches the configured bound of {Units.Time(bound)} ({BoundHow})"
                 : SincePeerHeard < bound
-                    ? $"sooner than the configured bound of {Tables.Time(bound)} ({BoundHow}): something else ended it"
-                    : $"LATER than the configured bound of {Tables.Time(bound)} ({BoundHow})";
-        return $"DIED: {How} after {Tables.Time(Round(After))} held, {Tables.Time(Round(SincePeerHeard))} after the peer was last heard; {verdict}.{heartbeats}";
+                    ? $"sooner than the configured bound of {Units.Time(bound)} ({BoundHow}): something else ended it"
+                    : $"LATER than the configured bound of {Units.Time(bound)} ({BoundHow})";
+        return $"DIED: {How} after {Units.Time(Round(After))} held, {Units.Time(Round(SincePeerHeard))} after the peer was last heard; {verdict}.{heartbeats}";
     }
 
     private static bool Matches(TimeSpan actual, TimeSpan bound) =>

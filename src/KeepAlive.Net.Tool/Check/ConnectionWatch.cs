@@ -130,44 +130,45 @@ internal sealed class ConnectionWatch(ToolConsole console, Socket socket, KeepAl
     {
         var info = TcpInfoSnapshot.TryRead(socket);
         _lastUnacked = info?.Unacked ?? _lastUnacked;
-        var table = new Table { Title = new TableTitle($"{request.Target}: held {Tables.Time(Seconds(Stopwatch.GetElapsedTime(_started)))} of {Tables.Time(request.Hold)}") }.AddColumns("counter", "value");
-        table.AddRow("bytes sent / received", string.Create(CultureInfo.InvariantCulture, $"{Interlocked.Read(ref _bytesSent)} / {Interlocked.Read(ref _bytesReceived)}"));
-        table.AddRow("since data received (our clock)", Tables.Time(Seconds(Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastReceived)))));
+        var table = Plain.Table($"{request.Target}: held {Units.Time(Seconds(Stopwatch.GetElapsedTime(_started)))} of {Units.Time(request.Hold)}", "counter", "value")
+            .Row("bytes sent / received", string.Create(CultureInfo.InvariantCulture, $"{Interlocked.Read(ref _bytesSent)} / {Interlocked.Read(ref _bytesReceived)}"))
+            .Row("since data received (our clock)", Units.Time(Seconds(Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastReceived)))));
         if (info is null)
         {
-            table.AddRow("TCP_INFO", OperatingSystem.IsLinux() ? "unavailable: the socket is closed" : "unavailable: TCP_INFO is read on Linux only");
+            table.Row("TCP_INFO", OperatingSystem.IsLinux() ? "unavailable: the socket is closed" : "unavailable: TCP_INFO is read on Linux only");
         }
         else
         {
-            table.AddRow("state (TCP_INFO)", info.State);
-            table.AddRow("since data sent / received", $"{Tables.Time(info.SinceLastDataSent)} / {Tables.Time(info.SinceLastDataReceived)}");
-            table.AddRow("since last ACK received", Tables.Time(info.SinceLastAckReceived));
-            table.AddRow("keep-alive probes out", info.ProbesOut.ToString(CultureInfo.InvariantCulture));
-            table.AddRow("retransmits (now / total)", string.Create(CultureInfo.InvariantCulture, $"{info.Retransmits} / {info.TotalRetransmits}"));
-            table.AddRow("unacknowledged segments", info.Unacked.ToString(CultureInfo.InvariantCulture));
-            table.AddRow("round trip", Tables.Time(info.RoundTrip));
+            table.Row("state (TCP_INFO)", info.State)
+                .Row("since data sent / received", $"{Units.Time(info.SinceLastDataSent)} / {Units.Time(info.SinceLastDataReceived)}")
+                .Row("since last ACK received", Units.Time(info.SinceLastAckReceived))
+                .Row("keep-alive probes out", Units.Number(info.ProbesOut))
+                .Row("retransmits (now / total)", string.Create(CultureInfo.InvariantCulture, $"{info.Retransmits} / {info.TotalRetransmits}"))
+                .Row("unacknowledged segments", Units.Number(info.Unacked))
+                .Row("round trip", Units.Time(info.RoundTrip));
         }
 
         if (_heartbeat?.GetStatistics() is { } beats)
         {
-            table.AddRow("heartbeats sent / late", string.Create(CultureInfo.InvariantCulture, $"{beats.Sent} / {beats.Delayed}"));
-            table.AddRow("heartbeat lateness (last / worst)", $"{Tables.Time(beats.LastLateness)} / {Tables.Time(beats.MaxLateness)}");
+            table.Row("heartbeats sent / late", string.Create(CultureInfo.InvariantCulture, $"{beats.Sent} / {beats.Delayed}"))
+                .Row("heartbeat lateness (last / worst)", $"{Units.Time(beats.LastLateness)} / {Units.Time(beats.MaxLateness)}");
         }
 
         return table;
     }
 
+    /// <summary>One line a second when the output is not a terminal: key=value pairs, times in the tool's one style.</summary>
     private string Line()
     {
         var info = TcpInfoSnapshot.TryRead(socket);
         _lastUnacked = info?.Unacked ?? _lastUnacked;
         var text = new StringBuilder(string.Create(CultureInfo.InvariantCulture,
-            $"t={Stopwatch.GetElapsedTime(_started).TotalSeconds:F1}s sent={Interlocked.Read(ref _bytesSent)}B received={Interlocked.Read(ref _bytesReceived)}B"));
+            $"t={Units.Time(Seconds(Stopwatch.GetElapsedTime(_started)))} sent={Interlocked.Read(ref _bytesSent)}B received={Interlocked.Read(ref _bytesReceived)}B"));
         text.Append(info is null ? " tcp_info=unavailable" : string.Create(CultureInfo.InvariantCulture,
-            $" state={info.State} probes={info.ProbesOut} retransmits={info.Retransmits}/{info.TotalRetransmits} unacked={info.Unacked} last_recv={info.SinceLastDataReceived.TotalSeconds:F1}s last_ack={info.SinceLastAckReceived.TotalSeconds:F1}s"));
+            $" state={info.State} probes={info.ProbesOut} retransmits={info.Retransmits}/{info.TotalRetransmits} unacked={info.Unacked} last_recv={Units.Time(Seconds(info.SinceLastDataReceived))} last_ack={Units.Time(Seconds(info.SinceLastAckReceived))}"));
         if (_heartbeat?.GetStatistics() is { } beats)
         {
-            text.Append(CultureInfo.InvariantCulture, $" heartbeats={beats.Sent} late={beats.Delayed} max_lateness={beats.MaxLateness.TotalMilliseconds:F0}ms");
+            text.Append(CultureInfo.InvariantCulture, $" heartbeats={beats.Sent} late={beats.Delayed} max_lateness={Units.Time(beats.MaxLateness)}");
         }
 
         return text.ToString();

@@ -1,26 +1,52 @@
 using System.Globalization;
+using System.Net;
 
 namespace KeepAlive.Net.Tool.Check;
 
 /// <summary>A <c>HOST:PORT</c> argument: <c>example.com:443</c>, <c>10.0.0.2:5000</c> or <c>[::1]:80</c>.</summary>
 internal sealed record HostAndPort(string Host, int Port)
 {
+    private const string Forms = "example.com:443, 10.0.0.2:5000 or [::1]:80 (port 1-65535)";
+
+    /// <exception cref="ToolInputException">The text is not HOST:PORT; the message shows the forms, and for an IPv6 address the brackets.</exception>
     public static HostAndPort Parse(string text)
     {
-        var colon = text.LastIndexOf(':');
-        if (colon <= 0 || colon == text.Length - 1
-            || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+        var trimmed = text.Trim();
+        string host;
+        string port;
+        if (trimmed.StartsWith('['))
         {
-            throw new ToolInputException($"'{text}' is not HOST:PORT. Write it as example.com:443, 10.0.0.2:5000 or [::1]:80 (port 1-65535).");
+            var close = trimmed.IndexOf(']', StringComparison.Ordinal);
+            if (close < 0 || close == trimmed.Length - 1 || trimmed[close + 1] != ':')
+            {
+                throw new ToolInputException($"'{text}' has no port. Write an IPv6 address in brackets followed by the port, e.g. {(close > 0 ? trimmed[..(close + 1)] : "[::1]")}:443.");
+            }
+
+            (host, port) = (trimmed[1..close], trimmed[(close + 2)..]);
+        }
+        else if (trimmed.Count(static c => c == ':') > 1)
+        {
+            // "::1" would otherwise read as host ":" and port 1: an IPv6 address needs brackets to carry a port.
+            var example = IPAddress.TryParse(trimmed, out var address) ? $"[{address}]:443" : "[2001:db8::1]:443";
+            throw new ToolInputException($"'{text}' looks like an IPv6 address{(address is null ? string.Empty : " without a port")}. Write it in brackets followed by the port, e.g. {example}.");
+        }
+        else
+        {
+            var colon = trimmed.LastIndexOf(':');
+            (host, port) = colon < 0 ? (trimmed, string.Empty) : (trimmed[..colon], trimmed[(colon + 1)..]);
         }
 
-        var host = text[..colon];
-        if (host.StartsWith('[') && host.EndsWith(']'))
+        if (host.Length == 0 || !int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number is < 1 or > 65535)
         {
-            host = host[1..^1];
+            throw new ToolInputException($"'{text}' is not HOST:PORT. Write it as {Forms}.");
         }
 
-        return new HostAndPort(host, port);
+        if (host.Contains(':', StringComparison.Ordinal) && !IPAddress.TryParse(host, out _))
+        {
+            throw new ToolInputException($"'{text}': '{host}' in brackets is not an IPv6 address. Write it as {Forms}.");
+        }
+
+        return new HostAndPort(host, number);
     }
 
     public override string ToString() => Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]:{Port}" : $"{Host}:{Port}";

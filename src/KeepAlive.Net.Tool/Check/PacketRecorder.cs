@@ -29,7 +29,7 @@ internal sealed class PacketRecorder : IDisposable
                 ?? devices.FirstOrDefault(d => d.Addresses.Any(a => a.Addr?.ipAddress?.AddressFamily == peer.AddressFamily && !IPAddress.IsLoopback(peer.Address)))
                 ?? devices.FirstOrDefault(static d => d.Loopback)
                 ?? throw new ToolInputException("--capture: libpcap lists no capture device.");
-            device.Open(new DeviceConfiguration { Mode = DeviceModes.None, ReadTimeout = 100, Snaplen = 65535 });
+            device.Open(new DeviceConfiguration { Mode = DeviceModes.MaxResponsiveness, ReadTimeout = 100, Snaplen = 65535 });
             device.Filter = string.Create(CultureInfo.InvariantCulture, $"tcp and host {peer.Address} and port {peer.Port}");
         }
         catch (Exception e) when (e is PcapException or DllNotFoundException or TypeInitializationException)

@@ -27,7 +27,19 @@ internal sealed record TcpInfoSnapshot(
     private const int MinimumLength = 104;
 
     private static readonly string[] States =
-        ["?", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING"];
+        ["UNKNOWN", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING", "NEW_SYN_RECV"];
+
+    /// <summary>TCP_INFO's option level and name, getsockopt(IPPROTO_TCP = 6, TCP_INFO = 11).</summary>
+    public const int Level = IpProtocolTcp;
+
+    public const int Name = TcpInfoOption;
+
+    /// <summary>Room for struct tcp_info as any kernel fills it.</summary>
+    public const int BufferLength = 256;
+
+    /// <summary>The state names of include/net/tcp_states.h, by number (also the <c>st</c> column of /proc/net/tcp).</summary>
+    public static string StateName(int state) =>
+        state < States.Length ? States[state] : state.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Reads TCP_INFO, or returns <see langword="null"/> where it does not exist (not Linux) or the socket is gone.</summary>
     public static TcpInfoSnapshot? TryRead(Socket socket)
@@ -37,27 +49,30 @@ internal sealed record TcpInfoSnapshot(
             return null;
         }
 
-        var buffer = new byte[256];
-        int length;
+        var buffer = new byte[BufferLength];
         try
         {
-            length = socket.GetRawSocketOption(IpProtocolTcp, TcpInfoOption, buffer);
+            return Parse(buffer.AsSpan(0, socket.GetRawSocketOption(IpProtocolTcp, TcpInfoOption, buffer)));
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
             return null;
         }
+    }
 
-        if (length < MinimumLength)
+    /// <summary>Decodes struct tcp_info, or returns <see langword="null"/> when the kernel wrote too little.</summary>
+    public static TcpInfoSnapshot? Parse(ReadOnlySpan<byte> buffer)
+    {
+        if (buffer.Length < MinimumLength)
         {
             return null;
         }
 
-        uint U32(int offset) => BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(offset));
+        uint U32(ReadOnlySpan<byte> bytes, int offset) => BinaryPrimitives.ReadUInt32LittleEndian(bytes[offset..]);
         return new TcpInfoSnapshot(
-            buffer[0] < States.Length ? States[buffer[0]] : buffer[0].ToString(System.Globalization.CultureInfo.InvariantCulture),
-            buffer[2], buffer[3], buffer[4], U32(24),
-            TimeSpan.FromMilliseconds(U32(44)), TimeSpan.FromMilliseconds(U32(52)), TimeSpan.FromMilliseconds(U32(56)),
-            TimeSpan.FromMicroseconds(U32(68)), U32(100));
+            StateName(buffer[0]),
+            buffer[2], buffer[3], buffer[4], U32(buffer, 24),
+            TimeSpan.FromMilliseconds(U32(buffer, 44)), TimeSpan.FromMilliseconds(U32(buffer, 52)), TimeSpan.FromMilliseconds(U32(buffer, 56)),
+            TimeSpan.FromMicroseconds(U32(buffer, 68)), U32(buffer, 100));
     }
 }

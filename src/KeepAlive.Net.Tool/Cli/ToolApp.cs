@@ -1,6 +1,9 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using KeepAlive.Net.Tool.Analyze;
 using KeepAlive.Net.Tool.Check;
+using KeepAlive.Net.Tool.Doctor;
+using KeepAlive.Net.Tool.ProbeIdle;
 using KeepAlive.Net.Tool.Show;
 
 namespace KeepAlive.Net.Tool.Cli;
@@ -8,12 +11,23 @@ namespace KeepAlive.Net.Tool.Cli;
 /// <summary>The <c>keepalive</c> command line: show, check and analyze; exit codes 0 fine, 1 finding, 2 bad input.</summary>
 internal static class ToolApp
 {
-    public static RootCommand Create(ToolConsole console) =>
-        new("keepalive: from keep-alive configuration to packets. Exit codes: 0 fine, 1 a finding (dead or killed connection, late heartbeat), 2 bad input.")
+    /// <summary>The command's name in help and messages: the installed command, not the assembly (KeepAlive.Net.Tool).</summary>
+    public const string Name = "keepalive";
+
+    /// <summary>
+    /// The root command. <see cref="RootCommand"/> takes its name from the running assembly, so help would say
+    /// "KeepAlive.Net.Tool"; a command named <see cref="Name"/> with the same help, version and suggest support says "keepalive".
+    /// </summary>
+    public static Command Create(ToolConsole console) =>
+        new(Name, "keepalive: from keep-alive configuration to packets. Exit codes: 0 fine, 1 a finding (dead or killed connection, late heartbeat, unprotected connection, a path that forgets idle flows), 2 bad input.")
         {
+            new HelpOption(),
+            new VersionOption(),
             ShowCommand.Create(console),
             CheckCommand.Create(console),
             AnalyzeCommand.Create(console),
+            DoctorCommand.Create(console),
+            ProbeIdleCommand.Create(console),
         };
 
     public static async Task<int> RunAsync(string[] args, ToolConsole console, CancellationToken cancellationToken = default)

@@ -12,7 +12,7 @@ internal sealed class ToolConsole(TextWriter output, TextWriter error, IAnsiCons
     public IAnsiConsole Ansi { get; } = ansi;
 
     /// <summary>Width used when the output is not a terminal (a file, a pipe, a test), so lines are not wrapped at 80 columns.</summary>
-    public const int RedirectedWidth = 160;
+    public const int RedirectedWidth = 240;
 
     public static ToolConsole System()
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using KeepAlive.Net.Hosting;
+using KeepAlive.Net.Tool.Cli;
 
 namespace KeepAlive.Net.Tool.Show;
 
@@ -31,18 +32,18 @@ internal static class Detection
         }
 
         var idle = WhenIdle(applied);
-        yield return $"Dead peer, idle connection: found after {Tables.Time(idle)} (idle {Tables.Time(applied.IdleTime)} + probes every {Tables.Time(applied.Interval)}{(applied.UserTimeout > TimeSpan.Zero ? $", cut at the user timeout {Tables.Time(applied.UserTimeout)}" : $" x {Tables.Number(applied.ProbeCount)}")}).";
+        yield return $"Dead peer, idle connection: found after {Units.Time(idle)} (idle {Units.Time(applied.IdleTime)} + probes every {Units.Time(applied.Interval)}{(applied.UserTimeout > TimeSpan.Zero ? $", cut at the user timeout {Units.Time(applied.UserTimeout)}" : $" x {Units.Number(applied.ProbeCount)}")}).";
         var (inFlight, how) = WhenDataInFlight(applied, kernel);
-        yield return $"Dead peer, data in flight: found after {(inFlight is null ? "about 15 minutes" : Tables.Time(inFlight))} ({how}).";
+        yield return $"Dead peer, data in flight: found after {(inFlight is null ? "about 15 minutes" : Units.Time(inFlight))} ({how}).";
         if (profile.Heartbeat.PeerIdleTimeout is { } peer)
         {
             var name = peer.PresetName ?? "the peer";
             // The library's validation already refused profiles whose first probe and its retry come too late.
-            yield return $"Peer idle timeout {Tables.Time(peer.Value)} ({name}): the first probe leaves after {Tables.Time(applied.IdleTime)} and its retry after {Tables.Time(applied.IdleTime + applied.Interval)}, in time to keep the connection.";
+            yield return $"Peer idle timeout {Units.Time(peer.Value)} ({name}): the first probe leaves after {Units.Time(applied.IdleTime)} and its retry after {Units.Time(applied.IdleTime + applied.Interval)}, in time to keep the connection.";
             var heartbeat = profile.Heartbeat.Interval;
             yield return heartbeat < peer.Value
-                ? $"Heartbeat every {Tables.Time(heartbeat)}: {(peer.Value / heartbeat).ToString("0.#", CultureInfo.InvariantCulture)} heartbeats fit in the peer idle timeout; a heartbeat later than {Tables.Time(peer.Value - heartbeat)} loses the connection."
-                : $"Heartbeat every {Tables.Time(heartbeat)} is not shorter than the peer idle timeout {Tables.Time(peer.Value)}: the connection is lost between heartbeats.";
+                ? $"Heartbeat every {Units.Time(heartbeat)}: {(peer.Value / heartbeat).ToString("0.#", CultureInfo.InvariantCulture)} heartbeats fit in the peer idle timeout; a heartbeat later than {Units.Time(peer.Value - heartbeat)} loses the connection."
+                : $"Heartbeat every {Units.Time(heartbeat)} is not shorter than the peer idle timeout {Units.Time(peer.Value)}: the connection is lost between heartbeats.";
         }
         else
         {

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Net.Sockets;
 using KeepAlive.Net.Tool.Cli;
-using Spectre.Console;
 
 namespace KeepAlive.Net.Tool.Show;
 
@@ -32,7 +31,7 @@ internal static class ShowCommand
         ansi.Write(Tables.Capabilities(capabilities));
         if (profile is not { } chosen)
         {
-            ansi.MarkupLine("Give --settings appsettings.json --profile NAME, or --idle/--interval/--count, to see what the library would apply.");
+            ansi.Line("Give --settings appsettings.json --profile NAME, or --idle/--interval/--count, to see what the library would apply.");
             return ExitCodes.Fine;
         }
 
@@ -41,7 +40,7 @@ internal static class ShowCommand
         ansi.Write(Tables.Applied(chosen.Name, applied));
         foreach (var line in Detection.Describe(applied, chosen.Options, kernel))
         {
-            ansi.MarkupLine(Markup.Escape(line));
+            ansi.Line(line);
         }
 
         return ExitCodes.Fine;

@@ -49,6 +49,17 @@ public readonly struct PeerIdleTimeout : IEquatable<PeerIdleTimeout>
     /// <summary>Gets every preset.</summary>
     public static IReadOnlyList<PeerIdleTimeout> Presets { get; } = [AzureLoadBalancer, AwsNlb, AwsNatGateway, AwsAlb, GcpCloudNat];
 
+    /// <summary>
+    /// Tells whether OS keep-alive beats this idle timeout with a margin: the first probe (after
+    /// <paramref name="idleTime"/> of silence) and its first retry (one <paramref name="interval"/> later) both leave
+    /// before the peer or middlebox forgets the idle flow, so a single lost probe does not cost the connection.
+    /// Profile validation and the <c>keepalive doctor</c> verdicts use this one rule.
+    /// </summary>
+    /// <param name="idleTime">The keep-alive idle time (TCP_KEEPIDLE).</param>
+    /// <param name="interval">The keep-alive interval (TCP_KEEPINTVL).</param>
+    /// <returns><see langword="true"/> when both probes leave in time.</returns>
+    public bool IsBeatenByKeepAlive(TimeSpan idleTime, TimeSpan interval) => idleTime + interval < Value;
+
     /// <summary>Converts a time to a custom idle timeout.</summary>
     /// <param name="value">The idle timeout.</param>
     public static implicit operator PeerIdleTimeout(TimeSpan value) => new(value);
@@ -131,6 +142,6 @@ public readonly struct PeerIdleTimeout : IEquatable<PeerIdleTimeout>
 
     /// <inheritdoc />
     public override string ToString() => PresetName is null
-        ? Value.ToString("c", CultureInfo.InvariantCulture)
+        ? KeepAliveFormat.Duration(Value)
         : string.Create(CultureInfo.InvariantCulture, $"{PresetName} ({KeepAliveFormat.Duration(Value)})");
 }

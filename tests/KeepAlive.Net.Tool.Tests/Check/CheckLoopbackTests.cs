@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using KeepAlive.Net.Tests.TestSupport;
 using KeepAlive.Net.Tool.Tests.Support;
 
 namespace KeepAlive.Net.Tool.Tests.Check;
@@ -109,6 +110,51 @@ public sealed class CheckLoopbackTests : IDisposable
 
         exitCode.Should().Be(2);
         error.Should().Contain("no-such-host.invalid: unknown host");
+    }
+
+    [Fact]
+    public async Task Check_Ipv6LoopbackInBrackets_HoldsTheConnectionAndPrintsTheEndpointsAsTheyAre()
+    {
+        // "[::1]" in a table title or row was read as a Spectre markup style and aborted the tool.
+        TestEnvironment.Require(Socket.OSSupportsIPv6, "IPv6 is disabled on this machine");
+        using var listener = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+        listener.Listen(1);
+        var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        var server = listener.AcceptAsync();
+
+        var (exitCode, output, error) = await ToolRun.InProcessAsync("check", $"[::1]:{port}", "--hold", "1500ms", "--idle", "1s", "--interval", "1s", "--count", "2");
+
+        exitCode.Should().Be(0, output + error);
+        error.Should().BeEmpty();
+        output.Should().MatchRegex($@"\[::1\]:\d+ -> \[::1\]:{port}: read back").And.Contain("ALIVE");
+        (await server).Dispose();
+    }
+
+    [Theory]
+    [InlineData("::1", "[::1]:443")]
+    [InlineData("fe80::1", "[fe80::1]:443")]
+    [InlineData("[::1]", "[::1]:443")]
+    public async Task Check_Ipv6AddressWithoutBracketsOrPort_ExitsTwoShowingTheBracketForm(string target, string form)
+    {
+        // "::1" used to be read as host ":" and port 1.
+        var (exitCode, output, error) = await ToolRun.InProcessAsync("check", target);
+
+        exitCode.Should().Be(2);
+        output.Should().BeEmpty();
+        error.Should().Contain(form).And.NotContain("unknown host");
+    }
+
+    [Theory]
+    [InlineData("[::1]:7300", "::1", 7300)]
+    [InlineData("10.0.0.2:5000", "10.0.0.2", 5000)]
+    [InlineData("example.com:443", "example.com", 443)]
+    [InlineData(" [2001:db8::1]:65535 ", "2001:db8::1", 65535)]
+    public void HostAndPortParse_Forms_SplitHostAndPort(string text, string host, int port)
+    {
+        var parsed = KeepAlive.Net.Tool.Check.HostAndPort.Parse(text);
+
+        parsed.Should().Be(new KeepAlive.Net.Tool.Check.HostAndPort(host, port));
     }
 
     [Theory]

@@ -29,7 +29,7 @@ public sealed class CheckOnTheWireTests(ITestOutputHelper output) : IDisposable
 
         output.WriteLine(text);
         exitCode.Should().Be(1, "a dead peer is a finding");
-        text.Should().Contain("DIED: timed out").And.Contain("this matches the configured bound of 4s");
+        text.Should().Contain("DIED: timed out").And.Contain("this matches the configured bound of 4 s");
         text.Should().Contain("probes=").And.Contain("Recorded");
         using var result = await AnalyzeResult.RunAsync(file);
         var flow = result.SingleFlow;

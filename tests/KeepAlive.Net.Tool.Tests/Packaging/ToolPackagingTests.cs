@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using KeepAlive.Net.Hosting.Tests;
 using KeepAlive.Net.Hosting.Tests.Packaging;
@@ -32,6 +33,7 @@ public sealed class ToolPackagingTests : IDisposable
             var nuspec = XDocument.Load(zip.Entries.Single(static e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open()).Root!;
             nuspec.Descendants().Single(static e => e.Name.LocalName == "packageType").Attribute("name")!.Value.Should().Be("DotnetTool");
             zip.Entries.Select(static e => e.FullName).Should().Contain("tools/net10.0/any/DotnetToolSettings.xml");
+            AssertReadmeResolvesOnThePackagePage(zip);
         }
 
         await DotnetCli.RunCheckedAsync(_root, CliTimeout,
@@ -59,6 +61,23 @@ public sealed class ToolPackagingTests : IDisposable
         {
             Directory.Delete(extracted, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// The package README is the repository's, but nuget.org shows it without the repository around it: every link and
+    /// image must be absolute (or an in-page anchor), and nothing else may differ.
+    /// </summary>
+    private static void AssertReadmeResolvesOnThePackagePage(ZipArchive zip)
+    {
+        using var reader = new StreamReader(zip.GetEntry("README.md")!.Open());
+        var packaged = reader.ReadToEnd();
+        var links = Regex.Matches(packaged, @"\]\(([^)\s]+)\)").Select(static m => m.Groups[1].Value).ToList();
+
+        links.Should().NotBeEmpty().And.OnlyContain(static l => l.StartsWith("https://", StringComparison.Ordinal) || l.StartsWith('#'));
+        links.Should().Contain("https://raw.githubusercontent.com/keepalive-net/KeepAlive.Net/main/docs/results/accuracy.png")
+            .And.Contain("https://github.com/keepalive-net/KeepAlive.Net/blob/main/docs/TOOL.md");
+        Regex.Replace(packaged, @"https://(github\.com|raw\.githubusercontent\.com)/keepalive-net/KeepAlive\.Net/(blob/)?main/", string.Empty)
+            .Should().Be(File.ReadAllText(RepositoryFiles.Path("README.md")), "only the links change");
     }
 
     private static async Task<(int ExitCode, string Output)> RunAsync(string command, params string[] arguments)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using KeepAlive.Net.Hosting;
 using KeepAlive.Net.Tests.TestSupport;
+using KeepAlive.Net.Tool.Cli;
 using KeepAlive.Net.Tool.Tests.Support;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,7 +25,7 @@ public sealed class ShowTests : IDisposable
         var (exitCode, output, _) = await ToolRun.InProcessAsync("show");
 
         exitCode.Should().Be(0);
-        output.Should().MatchRegex($@"net\.ipv4\.tcp_keepalive_time\s*│\s*{KeepAliveDuration.Format(TimeSpan.FromSeconds(time))}\s");
+        output.Should().MatchRegex($@"net\.ipv4\.tcp_keepalive_time\s*│\s*{Units.Time(TimeSpan.FromSeconds(time))}\s");
         output.Should().MatchRegex($@"net\.ipv4\.tcp_keepalive_probes\s*│\s*{probes}\s");
         output.Should().Contain("net.ipv4.tcp_retries2").And.Contain("TCP_USER_TIMEOUT").And.Contain("A fresh socket reports");
     }
@@ -40,8 +41,8 @@ public sealed class ShowTests : IDisposable
 
         exitCode.Should().Be(0);
         output.Should().Contain("Profile 'command-line'");
-        output.Should().Contain($"Dead peer, idle connection: found after {KeepAliveDuration.Format(expected.DeadPeerDetectionTime!.Value)}");
-        output.Should().Contain("Peer idle timeout 5m50s (AwsNlb): the first probe leaves after 30s and its retry after 35s, in time");
+        output.Should().Contain($"Dead peer, idle connection: found after {Units.Time(expected.DeadPeerDetectionTime!.Value)}");
+        output.Should().Contain("Peer idle timeout 350 s (AwsNlb): the first probe leaves after 30 s and its retry after 35 s, in time");
     }
 
     [Fact]
@@ -63,6 +64,19 @@ public sealed class ShowTests : IDisposable
 
         exitCode.Should().Be(0, error);
         output.Should().Contain("Profile 'payments'").And.MatchRegex(@"IdleTime\s*│\s*20 s");
+    }
+
+    [Fact]
+    public async Task Show_ProfileNameAndPathWithBrackets_PrintedAsTheyAreNotReadAsMarkup()
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(_folder, "[red]")).FullName;
+        var file = Path.Combine(folder, "appsettings.json");
+        await File.WriteAllTextAsync(file, """{ "KeepAlive": { "Profiles": { "edge[eu]": { "Tcp": { "IdleTime": "20s" } } } } }""");
+
+        var (exitCode, output, error) = await ToolRun.InProcessAsync("show", "--settings", file, "--profile", "edge[eu]");
+
+        exitCode.Should().Be(0, error);
+        output.Should().Contain("Profile 'edge[eu]' on this machine");
     }
 
     [Fact]

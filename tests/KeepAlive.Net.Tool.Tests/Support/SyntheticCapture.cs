@@ -19,7 +19,8 @@ internal sealed class SyntheticCapture
 
     public static IPEndPoint Server { get; } = new(IPAddress.Parse("10.9.0.3"), 5000);
 
-    public SyntheticCapture Add(double time, bool fromClient, uint seq, uint ack, string flags, int payload = 0, ushort window = 502)
+    /// <summary>Adds a segment; <paramref name="data"/> is its payload (else <paramref name="payload"/> zero bytes), <paramref name="ttl"/> the IPv4 TTL.</summary>
+    public SyntheticCapture Add(double time, bool fromClient, uint seq, uint ack, string flags, int payload = 0, ushort window = 502, byte[]? data = null, byte ttl = 64)
     {
         var (source, destination) = fromClient ? (Client, Server) : (Server, Client);
         var tcp = new TcpPacket((ushort)source.Port, (ushort)destination.Port)
@@ -31,9 +32,9 @@ internal sealed class SyntheticCapture
             Finished = flags.Contains('F', StringComparison.Ordinal),
             Reset = flags.Contains('R', StringComparison.Ordinal),
             WindowSize = window,
-            PayloadData = new byte[payload],
+            PayloadData = data ?? new byte[payload],
         };
-        var ip = new IPv4Packet(source.Address, destination.Address) { PayloadPacket = tcp, TimeToLive = 64 };
+        var ip = new IPv4Packet(source.Address, destination.Address) { PayloadPacket = tcp, TimeToLive = ttl };
         ip.UpdateCalculatedValues();
         ip.UpdateIPChecksum();
         tcp.UpdateTcpChecksum();

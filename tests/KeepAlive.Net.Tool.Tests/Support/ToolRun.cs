@@ -9,6 +9,18 @@ internal static class ToolRun
 {
     public static string ToolDll => typeof(ToolApp).Assembly.Location;
 
+    /// <summary>
+    /// How to start the tool built into <paramref name="folder"/> (the test's output) as a process: <c>dotnet exec</c> with
+    /// the test assembly's runtime configuration and dependencies. The test project references the ASP.NET Core shared
+    /// framework (for Kestrel), so the Microsoft.Extensions assemblies the tool needs come from there and are not copied
+    /// next to it; the tool's own runtimeconfig.json would not find them.
+    /// </summary>
+    public static string[] Dotnet(string folder)
+    {
+        var tests = Path.Combine(folder, Path.GetFileNameWithoutExtension(typeof(ToolRun).Assembly.Location));
+        return ["dotnet", "exec", "--runtimeconfig", tests + ".runtimeconfig.json", "--depsfile", tests + ".deps.json", Path.Combine(folder, Path.GetFileName(ToolDll))];
+    }
+
     public static async Task<(int ExitCode, string Output, string Error)> InProcessAsync(params string[] args)
     {
         using var output = new StringWriter();
@@ -17,12 +29,35 @@ internal static class ToolRun
         return (exitCode, output.ToString(), error.ToString());
     }
 
-    /// <summary>Runs <c>dotnet KeepAlive.Net.Tool.dll ARGS</c>, inside <paramref name="netns"/> when given.</summary>
+    /// <summary>Runs the tool as a process (<see cref="Dotnet"/>), inside <paramref name="netns"/> when given; standard output and error interleaved.</summary>
     public static async Task<(int ExitCode, string Output)> ProcessAsync(string? netns, TimeSpan timeout, params string[] args)
     {
-        var prefix = netns is null ? [] : new[] { "netns", "exec", netns, "dotnet" };
-        var start = new ProcessStartInfo(netns is null ? "dotnet" : "ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in prefix.Append(ToolDll).Concat(args))
+        var run = await RunAsync(netns is null ? [] : ["ip", "netns", "exec", netns], timeout, args);
+        return (run.ExitCode, run.Interleaved);
+    }
+
+    /// <summary>
+    /// Runs the tool as a process behind <paramref name="prefix"/> (e.g. <c>ip netns exec NS</c>, <c>setpriv ...</c>);
+    /// returns standard output and error apart, and everything interleaved as a terminal would show it.
+    /// </summary>
+    public static Task<(int ExitCode, string Output, string Error, string Interleaved)> RunAsync(string[] prefix, TimeSpan timeout, params string[] args) =>
+        RunCommandAsync([.. prefix, .. Dotnet(Path.GetDirectoryName(ToolDll)!), .. args], timeout, null);
+
+    /// <inheritdoc cref="RunAsync(string[], TimeSpan, string[])"/>
+    /// <param name="prefix">What runs the tool, e.g. <c>ip netns exec NS</c>.</param>
+    /// <param name="timeout">How long it may run.</param>
+    /// <param name="started">Called with the process once it runs (its id is the tool's: neither <c>ip netns exec</c> nor <c>dotnet</c> forks).</param>
+    /// <param name="args">The tool's arguments.</param>
+    public static Task<(int ExitCode, string Output, string Error, string Interleaved)> RunAsync(string[] prefix, TimeSpan timeout, Action<Process> started, params string[] args) =>
+        RunCommandAsync([.. prefix, .. Dotnet(Path.GetDirectoryName(ToolDll)!), .. args], timeout, started);
+
+    /// <summary>Runs <paramref name="command"/> (the program, then its arguments) to the end.</summary>
+    public static async Task<(int ExitCode, string Output, string Error, string Interleaved)> RunCommandAsync(
+        IReadOnlyList<string> command, TimeSpan timeout, Action<Process>? started, string? workingDirectory = null)
+    {
+        var args = command;
+        var start = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workingDirectory ?? string.Empty };
+        foreach (var argument in command.Skip(1))
         {
             start.ArgumentList.Add(argument);
         }
@@ -30,11 +65,14 @@ internal static class ToolRun
         start.Environment["COLUMNS"] = "160";
         using var process = Process.Start(start)!;
         var text = new StringBuilder();
+        var output = new StringBuilder();
+        var error = new StringBuilder();
         var gate = new Lock();
-        process.OutputDataReceived += (_, e) => { lock (gate) { text.AppendLine(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { lock (gate) { text.AppendLine(e.Data); } };
+        process.OutputDataReceived += (_, e) => { lock (gate) { text.AppendLine(e.Data); output.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (gate) { text.AppendLine(e.Data); error.AppendLine(e.Data); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        started?.Invoke(process);
         using var cancel = new CancellationTokenSource(timeout);
         try
         {
@@ -49,7 +87,7 @@ internal static class ToolRun
         process.WaitForExit();
         lock (gate)
         {
-            return (process.ExitCode, text.ToString());
+            return (process.ExitCode, output.ToString(), error.ToString(), text.ToString());
         }
     }
 }

@@ -18,25 +18,17 @@ public sealed class AnalyzeOnTheWireTests(ITestOutputHelper output) : IDisposabl
     [Fact]
     public async Task Analyze_LivePeerAnswersProbes_FindsExactlyTsharksProbesAndAnswers()
     {
-        RequireTshark();
-        using var lab = RoutedLab.Create();
-        using var capture = lab.StartCapture(Path.Combine(_folder, "alive.pcap"));
-        using var listener = lab.Listen();
-        using var client = lab.CreateClientSocket();
-        client.ConfigureKeepAlive(FastProbes);
-        using var server = await ConnectAsync(client, listener);
-        await client.SendAsync("hello"u8.ToArray(), SocketFlags.None);
+        using var wire = await WireConnection.OpenAsync(Path.Combine(_folder, "alive.pcap"), FastProbes);
+        await wire.Client.SendAsync("hello"u8.ToArray(), SocketFlags.None);
         await Task.Delay(TimeSpan.FromSeconds(4.5));
-        client.Shutdown(SocketShutdown.Both);
-        server.Shutdown(SocketShutdown.Both);
+        wire.Client.Shutdown(SocketShutdown.Both);
+        wire.Server.Shutdown(SocketShutdown.Both);
         await Task.Delay(200);
-        var file = capture.Stop();
 
-        using var result = await AnalyzeResult.RunAsync(file);
+        using var result = await wire.AnalyzeAsync(output);
 
         var flow = result.SingleFlow;
-        output.WriteLine(KeepAlive.Net.Tests.TestSupport.NetworkNamespace.Run("tshark", "-r", file).Output);
-        output.WriteLine(flow.ToString());
+        var file = wire.CapturePath;
         var judged = Tshark.Frames(file, "tcp.analysis.keep_alive");
         judged.Count.Should().BeGreaterThanOrEqualTo(3, "4.5 s idle with 1 s keep-alive gives several probes");
         AnalyzeResult.ProbeFrames(flow).Should().Equal(judged);
@@ -49,48 +41,71 @@ public sealed class AnalyzeOnTheWireTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact]
-    public async Task Analyze_PeerVanishes_FindsUnansweredProbesTheKernelsResetAndTheImpliedSettings()
+    public async Task Analyze_PeerVanishesWithUserTimeout_KernelResetsWhenKeepAliveGivesUp()
     {
-        RequireTshark();
-        using var lab = RoutedLab.Create();
-        using var capture = lab.StartCapture(Path.Combine(_folder, "vanished.pcap"));
-        using var listener = lab.Listen();
-        using var client = lab.CreateClientSocket();
-        client.ConfigureKeepAlive(FastProbes);
-        using var server = await ConnectAsync(client, listener);
-        await client.SendAsync("hello"u8.ToArray(), SocketFlags.None);
+        // What net/ipv4/tcp_timer.c does: tcp_keepalive_timer sends a RST (tcp_send_active_reset) before reporting the
+        // error, with or without TCP_USER_TIMEOUT; here the user timeout (3.5 s) decides when.
+        using var wire = await WireConnection.OpenAsync(Path.Combine(_folder, "vanished.pcap"),
+            new TcpKeepAliveOptions { IdleTime = TimeSpan.FromSeconds(1), Interval = TimeSpan.FromSeconds(1), ProbeCount = 3, UserTimeout = TimeSpan.FromSeconds(3.5) });
+        wire.Client.GetKeepAlive().UserTimeout.Should().Be(TimeSpan.FromSeconds(3.5));
+        await wire.Client.SendAsync("hello"u8.ToArray(), SocketFlags.None);
         await Task.Delay(200);
-        lab.DropEverything();
-        var failure = await ReceiveFailureAsync(client, TimeSpan.FromSeconds(30));
+        wire.Lab.DropEverything();
+        var failure = await ReceiveFailureAsync(wire.Client, TimeSpan.FromSeconds(30));
         failure.Should().Be(SocketError.TimedOut, "the kernel gives up after its probes");
-        var file = capture.Stop();
 
-        using var result = await AnalyzeResult.RunAsync(file);
+        using var result = await wire.AnalyzeAsync(output);
 
         var flow = result.SingleFlow;
-        output.WriteLine(KeepAlive.Net.Tests.TestSupport.NetworkNamespace.Run("tshark", "-r", file).Output);
-        output.WriteLine(flow.ToString());
+        var file = wire.CapturePath;
         AnalyzeResult.ProbeFrames(flow).Should().Equal(Tshark.Frames(file, "tcp.analysis.keep_alive")).And.HaveCount(3);
         flow.GetProperty("keepAliveAcks").GetInt32().Should().Be(0);
+        flow.GetProperty("answeredProbes").GetInt32().Should().Be(0);
         flow.GetProperty("unansweredProbes").GetInt32().Should().Be(3);
         flow.GetProperty("probeInterval").GetDouble().Should().BeApproximately(1.0, 0.3);
         flow.GetProperty("firstProbeAfterIdle").GetDouble().Should().BeInRange(0.9, 1.6);
-        flow.GetProperty("end").GetString().Should().Be("open", "Linux gives up silently when TCP_USER_TIMEOUT is set: no RST leaves");
-        flow.GetProperty("unansweredAtEnd").GetInt32().Should().Be(3);
-        flow.GetProperty("verdict").GetString().Should().Contain("dead peer: 3 keep-alive probes from the client went unanswered");
+        flow.GetProperty("end").GetString().Should().Be("rst", "Linux resets the connection when keep-alive gives up, user timeout or not");
+        flow.GetProperty("endedBy").GetString().Should().Be("client");
+        Tshark.Frames(file, "tcp.flags.reset == 1 && ip.src == " + RoutedLab.ClientAddress).Should().ContainSingle();
+        flow.GetProperty("endAfterIdle").GetDouble().Should().BeInRange(3.5, 5.0, "the first keep-alive timer run at least 3.5 s after the peer was last heard, with a probe out");
+        flow.GetProperty("verdict").GetString().Should().Contain("dead peer: 3 keep-alive probes from the client went unanswered").And.Contain("its kernel reset the connection");
+        result.ExitCode.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task Analyze_PeerVanishesWithDataInFlight_KernelGivesUpSilentlyAtTheUserTimeout()
+    {
+        // The other way the kernel gives up: unacknowledged data is retransmitted until the user timeout, then
+        // tcp_write_timeout reports the error with no RST at all.
+        using var wire = await WireConnection.OpenAsync(Path.Combine(_folder, "inflight.pcap"),
+            new TcpKeepAliveOptions { IdleTime = TimeSpan.FromSeconds(30), Interval = TimeSpan.FromSeconds(5), ProbeCount = 3, UserTimeout = TimeSpan.FromSeconds(3.5) });
+        await wire.Client.SendAsync("hello"u8.ToArray(), SocketFlags.None);
+        await Task.Delay(200);
+        wire.Lab.DropEverything();
+        var sent = Stopwatch.StartNew();
+        await wire.Client.SendAsync("never acknowledged"u8.ToArray(), SocketFlags.None);
+        var failure = await ReceiveFailureAsync(wire.Client, TimeSpan.FromSeconds(30));
+        var after = sent.Elapsed;
+        failure.Should().Be(SocketError.TimedOut);
+
+        using var result = await wire.AnalyzeAsync(output);
+
+        var flow = result.SingleFlow;
+        var file = wire.CapturePath;
+        after.Should().BeGreaterThan(TimeSpan.FromSeconds(3.4)).And.BeLessThan(TimeSpan.FromSeconds(8), "the user timeout bounds the retransmissions");
+        Tshark.Frames(file, "tcp.flags.reset == 1").Should().BeEmpty("a retransmission timeout ends the connection without a RST");
+        flow.GetProperty("end").GetString().Should().Be("open");
+        flow.GetProperty("retransmissions").GetInt32().Should().BeGreaterThanOrEqualTo(3);
+        flow.GetProperty("verdict").GetString().Should().Contain("went silent");
         result.ExitCode.Should().Be(1);
     }
 
     [Fact]
     public async Task Analyze_NatForgetsFlowWhileStarvedThreadPoolDelaysHeartbeat_FindsLateHeartbeatWithItsGapAndTheSilence()
     {
-        RequireTshark();
-        using var lab = RoutedLab.Create(natIdleTimeoutSeconds: 2);
-        using var capture = lab.StartCapture(Path.Combine(_folder, "nat.pcap"));
-        using var listener = lab.Listen();
-        using var client = lab.CreateClientSocket();
-        client.ConfigureKeepAlive(new TcpKeepAliveOptions { IdleTime = TimeSpan.FromSeconds(60), Interval = TimeSpan.FromSeconds(5), ProbeCount = 3, UserTimeout = TimeSpan.FromSeconds(3) });
-        using var server = await ConnectAsync(client, listener);
+        using var wire = await WireConnection.OpenAsync(Path.Combine(_folder, "nat.pcap"),
+            new TcpKeepAliveOptions { IdleTime = TimeSpan.FromSeconds(60), Interval = TimeSpan.FromSeconds(5), ProbeCount = 3, UserTimeout = TimeSpan.FromSeconds(3) }, natIdleTimeoutSeconds: 2);
+        var client = wire.Client;
 
         // The classic heartbeat: a PeriodicTimer whose send path hops through the thread pool's global queue, as
         // socket completions and most async code do (here explicitly, with Task.Yield).
@@ -116,13 +131,11 @@ public sealed class AnalyzeOnTheWireTests(ITestOutputHelper output) : IDisposabl
         await Task.Delay(TimeSpan.FromSeconds(6));
         await stop.CancelAsync();
         await CatchAsync(heartbeats);
-        var file = capture.Stop();
 
-        using var result = await AnalyzeResult.RunAsync(file, "--heartbeat-interval", "500ms", "--idle-timeout", "2s");
+        using var result = await wire.AnalyzeAsync(output, "--heartbeat-interval", "500ms", "--idle-timeout", "2s");
 
         var flow = result.SingleFlow;
-        output.WriteLine(KeepAlive.Net.Tests.TestSupport.NetworkNamespace.Run("tshark", "-r", file).Output);
-        output.WriteLine(flow.ToString());
+        var file = wire.CapturePath;
         var measured = MaxGap(sendTimes);
         output.WriteLine($"largest gap between heartbeat sends measured in the process: {measured.TotalSeconds:F3} s");
         measured.Should().BeGreaterThan(TimeSpan.FromSeconds(2.5), "the starved pool must have delayed the heartbeat");
@@ -172,15 +185,6 @@ public sealed class AnalyzeOnTheWireTests(ITestOutputHelper output) : IDisposabl
         {
             return times.Zip(times.Skip(1), static (a, b) => b - a).Max();
         }
-    }
-
-    private static void RequireTshark() => TestEnvironment.Require(Tshark.Available, "tshark is missing: apt-get install tshark");
-
-    private static async Task<Socket> ConnectAsync(Socket client, Socket listener)
-    {
-        var accept = listener.AcceptAsync();
-        await client.ConnectAsync(RoutedLab.ServerEndPoint);
-        return await accept.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
     private static async Task<SocketError?> ReceiveFailureAsync(Socket socket, TimeSpan timeout)

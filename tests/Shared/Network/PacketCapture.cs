@@ -3,7 +3,11 @@ using System.Globalization;
 
 namespace KeepAlive.Net.Tests.TestSupport;
 
-/// <summary>tcpdump running in a namespace, writing each packet as it arrives (-U); stopped with SIGINT so the file is complete.</summary>
+/// <summary>
+/// tcpdump running in a namespace, writing each packet as it arrives (-U); stopped with SIGINT so the file is complete.
+/// <c>--immediate-mode</c> hands every packet to tcpdump at once: without it libpcap delivers packets in blocks up to a
+/// second late, and the last packets before the stop (a kernel's RST as it gives up) were missing from the file.
+/// </summary>
 internal sealed class PacketCapture : IDisposable
 {
     private readonly Process _process;
@@ -14,7 +18,7 @@ internal sealed class PacketCapture : IDisposable
 
     public static PacketCapture Start(string netns, string device, string path)
     {
-        var process = NetworkNamespace.Start(netns, "tcpdump", "-i", device, "-U", "-s", "0", "-w", path, "tcp");
+        var process = NetworkNamespace.Start(netns, "tcpdump", "-i", device, "-U", "--immediate-mode", "-s", "0", "-w", path, "tcp");
         var capture = new PacketCapture(process, path);
         var ready = Stopwatch.StartNew();
         while (true)

@@ -1,0 +1,56 @@
+using System.Net;
+using System.Net.Sockets;
+using KeepAlive.Net.Tool.Check;
+
+namespace KeepAlive.Net.Tool.Cli;
+
+/// <summary>Resolving and connecting to a HOST:PORT the way <c>check</c> and <c>probe-idle</c> both do, with the same messages and exit code 2.</summary>
+internal static class Target
+{
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>The address to use: the literal, or the first IPv4 address of the name, else its first address.</summary>
+    /// <exception cref="ToolInputException">Unknown host.</exception>
+    public static async Task<IPAddress> ResolveAsync(HostAndPort target, CancellationToken cancellationToken)
+    {
+        if (IPAddress.TryParse(target.Host, out var literal))
+        {
+            return literal;
+        }
+
+        try
+        {
+            var addresses = await Dns.GetHostAddressesAsync(target.Host, cancellationToken);
+            return addresses.FirstOrDefault(static a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.FirstOrDefault()
+                ?? throw new ToolInputException($"{target.Host}: the name has no addresses.");
+        }
+        catch (SocketException e)
+        {
+            throw new ToolInputException($"{target.Host}: unknown host ({e.SocketErrorCode}: {e.Message}). Check the name, or give an IP address.", e);
+        }
+    }
+
+    /// <summary>Connects within <see cref="ConnectTimeout"/>.</summary>
+    /// <exception cref="ToolInputException">Refused, unreachable, or no answer in time.</exception>
+    public static async Task ConnectAsync(Socket socket, IPEndPoint peer, HostAndPort target, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(ConnectTimeout);
+        try
+        {
+            await socket.ConnectAsync(peer, timeout.Token);
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+        {
+            throw new ToolInputException($"{target} ({peer}): connection refused: nothing listens on port {peer.Port} there (the host answered with a RST).", e);
+        }
+        catch (SocketException e)
+        {
+            throw new ToolInputException($"{target} ({peer}): cannot connect ({e.SocketErrorCode}: {e.Message}).", e);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ToolInputException($"{target} ({peer}): no answer to the connection request within {Units.Time(ConnectTimeout)} (a firewall may drop it).", e);
+        }
+    }
+}

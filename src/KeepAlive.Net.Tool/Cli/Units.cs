@@ -1,0 +1,29 @@
+using System.Globalization;
+
+namespace KeepAlive.Net.Tool.Cli;
+
+/// <summary>
+/// How the tool writes times and counts for people, on every screen: the library's own style ("47.5 s", "350 s",
+/// "250 ms"), so a report, a table and a verdict never show one duration three ways.
+/// </summary>
+internal static class Units
+{
+    /// <summary>A duration to the millisecond: "50 s", "3.5 s", "250 ms"; <paramref name="missing"/> for <see langword="null"/>.</summary>
+    public static string Time(TimeSpan? value, string missing = "unknown") => value switch
+    {
+        null => missing,
+        { } v when v > TimeSpan.Zero && v < TimeSpan.FromMilliseconds(0.5) => "under 1 ms",
+        { } v => KeepAliveFormat.Duration(TimeSpan.FromMilliseconds(Math.Round(v.TotalMilliseconds))),
+    };
+
+    /// <summary>Seconds (as the JSON carries them) written as <see cref="Time"/> writes a duration.</summary>
+    public static string Seconds(double? seconds, string missing = "n/a") =>
+        seconds is { } s && double.IsFinite(s) ? Time(TimeSpan.FromSeconds(s)) : missing;
+
+    public static string Number(long? value, string missing = "unknown") =>
+        value?.ToString(CultureInfo.InvariantCulture) ?? missing;
+
+    /// <summary>"1 probe", "3 probes".</summary>
+    public static string Count(long value, string singular, string? plural = null) =>
+        string.Create(CultureInfo.InvariantCulture, $"{value} {(value == 1 ? singular : plural ?? singular + "s")}");
+}

@@ -1,0 +1,121 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using KeepAlive.Net.Tool.Cli;
+using Spectre.Console;
+
+namespace KeepAlive.Net.Tool.Doctor;
+
+/// <summary>What <c>doctor</c> found, as a table and verdict lines, or as <c>--json</c>.</summary>
+internal sealed class DoctorReport(ProcessSockets process, DoctorReference reference, IReadOnlyList<(SocketReading Socket, ConnectionVerdict Verdict)> connections)
+{
+    public int Protected => connections.Count(static c => c.Verdict.Protected == true);
+
+    public int Unprotected => connections.Count(static c => c.Verdict.Protected == false);
+
+    public int Unknown => connections.Count(static c => c.Verdict is { Protected: null, Applicable: true });
+
+    public int NotApplicable => connections.Count(static c => !c.Verdict.Applicable);
+
+    /// <summary>"ip:port" with IPv4-mapped IPv6 addresses written as IPv4, or <see langword="null"/> when there is none (a listener's peer).</summary>
+    public static string? Endpoint(IPEndPoint? endpoint) =>
+        endpoint is null || (endpoint.Port == 0 && (endpoint.Address.Equals(IPAddress.Any) || endpoint.Address.Equals(IPAddress.IPv6Any)))
+            ? null
+            : endpoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endpoint.Address.MapToIPv4(), endpoint.Port).ToString() : endpoint.ToString();
+
+    public void WriteText(IAnsiConsole console)
+    {
+        console.Line(string.Create(CultureInfo.InvariantCulture,
+            $"Process {process.Pid} ({process.Command}): {Units.Count(connections.Count, "TCP socket")}, judged against a peer idle timeout of {Units.Time(reference.Peer.Value)} ({reference.PeerSource})."));
+        if (connections.Count > 0)
+        {
+            var table = Plain.Table(null, "fd", "local -> remote", "state", "keep-alive", "idle / interval / count", "user timeout", "idle for (sent / received)", "verdict");
+            foreach (var (socket, verdict) in connections)
+            {
+                var settings = socket.Settings;
+                table.Row(
+                    Units.Number(socket.Fd),
+                    $"{Endpoint(socket.Local)} -> {Endpoint(socket.Remote) ?? "*"}",
+                    socket.State,
+                    settings is null ? socket.Proc?.KeepAliveFromTimer switch { true => "on (timer)", false => "off (timer)", _ => "unknown" } : settings.Enabled ? "on" : "off",
+                    settings is null ? "unreadable" : $"{Units.Time(settings.IdleTime)} / {Units.Time(settings.Interval)} / {Units.Number(settings.ProbeCount)}",
+                    settings is null ? "unreadable" : Show.Tables.UserTimeout(settings.UserTimeout),
+                    socket.Info is { } info && socket.State != "LISTEN" ? $"{Units.Time(IdleFor(info))} ({Units.Time(info.SinceLastDataSent)} / {Units.Time(info.SinceLastDataReceived)})" : socket.Info is null ? "unreadable" : "n/a",
+                    verdict.Summary + (verdict.Profile is { } p ? $" ({p})" : string.Empty));
+            }
+
+            console.Write(table);
+        }
+
+        foreach (var (socket, verdict) in connections.Where(static c => c.Verdict.Applicable))
+        {
+            console.Line($"fd {Units.Number(socket.Fd)} {Endpoint(socket.Local)} -> {Endpoint(socket.Remote)}: {verdict.Text}{(verdict.Fix is { } fix ? ". Fix: " + fix : string.Empty)}.",
+                verdict.Protected switch { true => Color.Green, false => Color.Red, _ => Color.Yellow });
+        }
+
+        console.Line(string.Create(CultureInfo.InvariantCulture,
+            $"{Unprotected} unprotected, {Protected} protected, {Unknown} unknown, {NotApplicable} not applicable (listening or closing).{(Unprotected > 0 ? " Exit code 1." : string.Empty)}"));
+        if (process.Limitation is { } limitation)
+        {
+            console.Line("What could not be read: " + limitation + ".", Color.Yellow);
+        }
+    }
+
+    public static void WriteJson(TextWriter output, DoctorReport report) => JsonOutput.Write(output, json =>
+    {
+        json.WriteNumber("pid", report.Process.Pid);
+        json.WriteString("command", report.Process.Command);
+        json.WriteStartObject("peerIdleTimeout");
+        json.WriteNumber("seconds", report.Reference.Peer.Value.TotalSeconds);
+        json.StringOrNull("preset", report.Reference.Peer.PresetName);
+        json.WriteString("source", report.Reference.PeerSource);
+        json.WriteEndObject();
+        json.WriteStartArray("connections");
+        foreach (var (socket, verdict) in report.Connections)
+        {
+            WriteConnection(json, socket, verdict);
+        }
+
+        json.WriteEndArray();
+        json.WriteNumber("unprotected", report.Unprotected);
+        json.WriteNumber("protected", report.Protected);
+        json.WriteNumber("unknown", report.Unknown);
+        json.WriteNumber("notApplicable", report.NotApplicable);
+        json.StringOrNull("limitation", report.Process.Limitation);
+    });
+
+    private ProcessSockets Process => process;
+
+    private DoctorReference Reference => reference;
+
+    private IReadOnlyList<(SocketReading Socket, ConnectionVerdict Verdict)> Connections => connections;
+
+    private static TimeSpan IdleFor(Check.TcpInfoSnapshot info) =>
+        info.SinceLastDataSent < info.SinceLastDataReceived ? info.SinceLastDataSent : info.SinceLastDataReceived;
+
+    private static void WriteConnection(Utf8JsonWriter json, SocketReading socket, ConnectionVerdict verdict)
+    {
+        var settings = socket.Settings;
+        var info = socket.State == "LISTEN" ? null : socket.Info;
+        json.WriteStartObject();
+        json.WriteNumber("fd", socket.Fd);
+        json.StringOrNull("local", Endpoint(socket.Local));
+        json.StringOrNull("remote", Endpoint(socket.Remote));
+        json.WriteString("state", socket.State);
+        json.BooleanOrNull("keepAlive", settings?.Enabled ?? socket.Proc?.KeepAliveFromTimer);
+        json.Seconds("idle", settings?.IdleTime);
+        json.Seconds("interval", settings?.Interval);
+        json.NumberOrNull("count", settings?.ProbeCount);
+        json.Seconds("userTimeout", settings?.UserTimeout);
+        json.Seconds("idleFor", info is null ? null : IdleFor(info));
+        json.Seconds("idleSent", info?.SinceLastDataSent);
+        json.Seconds("idleReceived", info?.SinceLastDataReceived);
+        json.Seconds("deadPeerAfter", settings?.DeadPeerDetectionTime);
+        json.BooleanOrNull("protected", verdict.Protected);
+        json.WriteString("verdict", verdict.Text);
+        json.StringOrNull("fix", verdict.Fix);
+        json.StringOrNull("profile", verdict.Profile);
+        json.WriteString("readFrom", settings is not null ? "kernel (pidfd_getfd + getsockopt)" : "/proc/PID/net/tcp (no privilege)");
+        json.WriteEndObject();
+    }
+}

@@ -1,0 +1,189 @@
+using System.Globalization;
+using KeepAlive.Net.Tcp.Backends;
+using KeepAlive.Net.Tool.Check;
+
+namespace KeepAlive.Net.Tool.Doctor;
+
+/// <summary>
+/// Every TCP socket a Linux process holds, read from the kernel: the descriptors from <c>/proc/PID/fd</c>, each
+/// duplicated with <c>pidfd_getfd</c> (root, or CAP_SYS_PTRACE, or the process's own user where ptrace is allowed)
+/// and read with getsockopt; what cannot be duplicated is described from <c>/proc/PID/net/tcp{,6}</c>, which anyone
+/// may read, with the reason.
+/// </summary>
+/// <param name="Pid">The process.</param>
+/// <param name="Command">Its name (<c>/proc/PID/comm</c>).</param>
+/// <param name="Sockets">Its TCP sockets, in descriptor order.</param>
+/// <param name="Limitation">What could not be read and why, or <see langword="null"/> when everything was.</param>
+internal sealed record ProcessSockets(int Pid, string Command, IReadOnlyList<SocketReading> Sockets, string? Limitation)
+{
+    private const int Eperm = 1;
+    private const int Esrch = 3;
+    private const int Ebadf = 9;
+    private const int Eacces = 13;
+    private const int Enosys = 38;
+    private const int Enotsock = 88;
+
+    /// <param name="pid">The process.</param>
+    /// <param name="duplicate">
+    /// <see langword="false"/> reads only what an unprivileged user can (/proc), as when pidfd_getfd is refused; tests
+    /// use it to check that path on a machine where they run as root.
+    /// </param>
+    /// <exception cref="ToolInputException">No such process, or its descriptors may not be listed (exit code 2).</exception>
+    public static ProcessSockets Read(int pid, bool duplicate = true)
+    {
+        var proc = string.Create(CultureInfo.InvariantCulture, $"/proc/{pid}");
+        if (pid <= 0 || !Directory.Exists(proc))
+        {
+            throw new ToolInputException(string.Create(CultureInfo.InvariantCulture, $"--pid {pid}: no such process (nothing at {proc}). List processes with 'ps -e' or 'pgrep NAME'."));
+        }
+
+        var descriptors = SocketDescriptors(pid, proc);
+        var table = ProcNetTcp.Read(pid);
+        var (process, openError) = duplicate ? LinuxProcessFiles.OpenProcess(pid) : (null, Eperm);
+        string? limitation = openError == 0 ? null : Refusal(duplicate ? "pidfd_open" : "pidfd_getfd", openError, pid);
+        var sockets = new List<SocketReading>();
+        using (process)
+        {
+            foreach (var (fd, inode) in descriptors)
+            {
+                table.TryGetValue(inode, out var line);
+                if (process is not null)
+                {
+                    var (copy, error) = LinuxProcessFiles.Duplicate(process, fd);
+                    if (copy is not null)
+                    {
+                        using (copy)
+                        {
+                            if (ReadCopy(fd, inode, copy, line) is { } reading)
+                            {
+                                sockets.Add(reading);
+                            }
+                        }
+
+                        continue;
+                    }
+
+                    if (error == Ebadf)
+                    {
+                        continue; // closed since /proc listed it
+                    }
+
+                    limitation ??= Refusal("pidfd_getfd", error, pid);
+                }
+
+                if (line is not null)
+                {
+                    sockets.Add(new SocketReading
+                    {
+                        Fd = fd, Inode = inode, Local = line.Local, Remote = line.Remote, State = line.State, Proc = line, Unreadable = limitation,
+                    });
+                }
+            }
+        }
+
+        return new ProcessSockets(pid, Comm(proc), sockets, limitation);
+    }
+
+    private static SocketReading? ReadCopy(int fd, long inode, LinuxProcessFiles.SafeFileDescriptor copy, ProcNetTcp? line)
+    {
+        int Int(int name) => LinuxProcessFiles.GetSocketInt32(copy, name);
+        if (Int(LinuxProcessFiles.SoType) != LinuxProcessFiles.SockStream || Int(LinuxProcessFiles.SoProtocol) != LinuxProcessFiles.IpProtoTcp
+            || Int(LinuxProcessFiles.SoDomain) is not (LinuxProcessFiles.AfInet or LinuxProcessFiles.AfInet6))
+        {
+            return null; // a Unix, UDP, netlink... socket
+        }
+
+        var buffer = new byte[TcpInfoSnapshot.BufferLength];
+        var length = LinuxProcessFiles.GetOption(copy, TcpInfoSnapshot.Level, TcpInfoSnapshot.Name, buffer);
+        var info = length > 0 ? TcpInfoSnapshot.Parse(buffer.AsSpan(0, length)) : null;
+        KeepAliveSettings? settings = null;
+        string? unreadable = null;
+        try
+        {
+            // The library's own Linux backend, reading the copy exactly as GetKeepAlive() reads a socket of ours.
+            settings = KeepAliveBackends.For(KeepAlivePlatform.Linux).Read(new DuplicatedSocket(copy), KeepAliveCapabilities.For(KeepAlivePlatform.Linux), null);
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            unreadable = $"getsockopt failed: {e.Message}";
+        }
+
+        return new SocketReading
+        {
+            Fd = fd,
+            Inode = inode,
+            Local = LinuxProcessFiles.GetAddress(copy, peer: false),
+            Remote = LinuxProcessFiles.GetAddress(copy, peer: true),
+            State = info?.State ?? line?.State ?? "UNKNOWN",
+            Settings = settings,
+            Info = info,
+            Proc = line,
+            Unreadable = unreadable,
+        };
+    }
+
+    /// <summary>The process's socket descriptors and their inodes, from the links in /proc/PID/fd.</summary>
+    private static List<(int Fd, long Inode)> SocketDescriptors(int pid, string proc)
+    {
+        IEnumerable<string> entries;
+        try
+        {
+            entries = Directory.GetFileSystemEntries(proc + "/fd");
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new ToolInputException(string.Create(CultureInfo.InvariantCulture,
+                $"--pid {pid}: not permitted to list the process's file descriptors ({proc}/fd belongs to its user). Run doctor as root (sudo keepalive doctor --pid {pid}) or as the process's own user."), e);
+        }
+        catch (DirectoryNotFoundException e)
+        {
+            throw new ToolInputException(string.Create(CultureInfo.InvariantCulture, $"--pid {pid}: the process ended."), e);
+        }
+
+        var sockets = new List<(int, long)>();
+        foreach (var entry in entries)
+        {
+            string? target;
+            try
+            {
+                target = new FileInfo(entry).LinkTarget;
+            }
+            catch (IOException)
+            {
+                continue; // closed while listing
+            }
+
+            if (target is not null && target.StartsWith("socket:[", StringComparison.Ordinal) && target.EndsWith(']')
+                && long.TryParse(target.AsSpan(8, target.Length - 9), NumberStyles.None, CultureInfo.InvariantCulture, out var inode)
+                && int.TryParse(Path.GetFileName(entry), NumberStyles.None, CultureInfo.InvariantCulture, out var fd))
+            {
+                sockets.Add((fd, inode));
+            }
+        }
+
+        sockets.Sort();
+        return sockets;
+    }
+
+    private static string Refusal(string call, int errno, int pid) => errno switch
+    {
+        Eperm or Eacces => string.Create(CultureInfo.InvariantCulture,
+            $"{call} was refused (EPERM): reading the keep-alive options of another process's sockets needs the right to ptrace it: root or CAP_SYS_PTRACE, or its own user where kernel.yama.ptrace_scope allows. Run 'sudo keepalive doctor --pid {pid}'. Without it only /proc/{pid}/net/tcp is read: endpoints, state and whether the keep-alive timer runs, not the values"),
+        Enosys => $"{call} does not exist on this kernel (ENOSYS; pidfd_getfd needs Linux 5.6): only /proc/{pid}/net/tcp is read: endpoints, state and whether the keep-alive timer runs, not the values",
+        Esrch => $"{call}: the process ended (ESRCH)",
+        Enotsock => $"{call}: not a socket (ENOTSOCK)",
+        _ => string.Create(CultureInfo.InvariantCulture, $"{call} failed with errno {errno}"),
+    };
+
+    private static string Comm(string proc)
+    {
+        try
+        {
+            return File.ReadAllText(proc + "/comm").Trim();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "?";
+        }
+    }
+}

@@ -1,0 +1,133 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Net;
+using KeepAlive.Net.Tool.Check;
+using KeepAlive.Net.Tool.Cli;
+
+namespace KeepAlive.Net.Tool.ProbeIdle;
+
+/// <summary>
+/// <c>keepalive probe-idle HOST:PORT</c>: how long the path to a TCP server keeps an idle flow, measured with silent
+/// connections held in parallel for different times (bisecting), needing nothing from the server but an ACK.
+/// </summary>
+internal static class ProbeIdleCommand
+{
+    private static readonly TimeSpan DefaultMax = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan DefaultResolution = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(5);
+    private const int DefaultConnections = 16;
+
+    public static Command Create(ToolConsole console)
+    {
+        var endpoint = new Argument<string>("endpoint") { Description = "HOST:PORT of any TCP server behind the path to measure, e.g. db.internal:5432 or [::1]:5000." };
+        var max = Durations.Option("--max", $"The longest silence to try (default {Units.Time(DefaultMax)}); the run can take about this long.");
+        var resolution = Durations.Option("--resolution", $"Stop when the bounds are this close (default {Units.Time(DefaultResolution)}).");
+        var connections = new Option<int?>("--connections") { Description = $"Silent connections held at once (default {DefaultConnections}, at most 64).", HelpName = "count" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object for scripts (progress goes to standard error)." };
+        var command = new Command("probe-idle", "Measure how long the path to a TCP server keeps an idle flow (NAT, firewall, load balancer), and suggest a profile for it.")
+        {
+            endpoint, max, resolution, connections, json,
+        };
+        command.SetAction((result, cancellationToken) => RunAsync(console, HostAndPort.Parse(result.GetValue(endpoint)!),
+            new IdleSearch(result.GetValue(max) ?? DefaultMax, result.GetValue(resolution) ?? DefaultResolution, Connections(result.GetValue(connections))),
+            result.GetValue(json), cancellationToken));
+        return command;
+    }
+
+    private static int Connections(int? requested) => requested switch
+    {
+        null => DefaultConnections,
+        >= 1 and <= 64 => requested.Value,
+        _ => throw new ToolInputException($"--connections {requested}: give 1 to 64 silent connections at once."),
+    };
+
+    private static async Task<int> RunAsync(ToolConsole console, HostAndPort target, IdleSearch search, bool json, CancellationToken cancellationToken)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new ToolInputException($"probe-idle sees a segment acknowledged through TCP_INFO, which only Linux offers: not supported on this platform ({System.Runtime.InteropServices.RuntimeInformation.OSDescription}).");
+        }
+
+        var address = await Target.ResolveAsync(target, cancellationToken);
+        var peer = new IPEndPoint(address, target.Port);
+        var progress = json ? console.Error : console.Out;
+        var started = Stopwatch.GetTimestamp();
+        await progress.WriteLineAsync($"Probing how long the path to {target} ({peer}) keeps an idle flow, up to {Units.Time(search.Max)}: silent connections, then one byte each; no ACK or a RST means the flow was forgotten.");
+        while (search.NextRound() is { Count: > 0 } silences)
+        {
+            await progress.WriteLineAsync($"Round {search.Rounds}: {Units.Count(silences.Count, "connection")} silent for {string.Join(", ", silences.Select(static s => Units.Time(s)))}.");
+            await RoundAsync(peer, target, silences, search, progress, cancellationToken);
+        }
+
+        var result = new ProbeIdleResult(target, peer, search, Stopwatch.GetElapsedTime(started));
+        if (json)
+        {
+            result.WriteJson(console.Out);
+        }
+        else
+        {
+            result.WriteText(console.Out);
+        }
+
+        return result.IdleTimeout is null ? ExitCodes.Fine : ExitCodes.Finding;
+    }
+
+    /// <summary>Holds one connection per silence at once; a forgotten one cancels the longer ones (they would be forgotten too).</summary>
+    private static async Task RoundAsync(IPEndPoint peer, HostAndPort target, IReadOnlyList<TimeSpan> silences, IdleSearch search, TextWriter progress, CancellationToken cancellationToken)
+    {
+        var probes = new List<IdleProbe>();
+        try
+        {
+            foreach (var silence in silences)
+            {
+                probes.Add(await IdleProbe.ConnectAsync(peer, target, cancellationToken));
+            }
+
+            var cancels = silences.Select(_ => CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)).ToList();
+            var ackBound = AckBound(probes[0]);
+            var gate = new Lock();
+            var round = Stopwatch.GetTimestamp();
+            var running = silences.Select((silence, i) => Task.Run(async () =>
+            {
+                var outcome = await probes[i].RunAsync(silence, ackBound, cancels[i].Token);
+                if (outcome is null)
+                {
+                    return;
+                }
+
+                lock (gate)
+                {
+                    search.Record(outcome);
+                    progress.WriteLine($"  silent {Units.Time(outcome.Silence)}: {outcome.Describe()}");
+                    if (outcome.Forgotten)
+                    {
+                        for (var longer = i + 1; longer < silences.Count; longer++)
+                        {
+                            cancels[longer].Cancel();
+                        }
+                    }
+                }
+            }, CancellationToken.None)).ToList();
+            var all = Task.WhenAll(running);
+            while (await Task.WhenAny(all, Task.Delay(ProgressEvery, cancellationToken)) != all)
+            {
+                lock (gate)
+                {
+                    var waiting = running.Count(static t => !t.IsCompleted);
+                    progress.WriteLine($"  waiting: {Units.Time(TimeSpan.FromSeconds(Math.Round(Stopwatch.GetElapsedTime(round).TotalSeconds)))} into the round, {Units.Count(waiting, "connection")} still silent (the longest for {Units.Time(silences[^1])}).");
+                }
+            }
+
+            await all;
+            cancels.ForEach(static c => c.Dispose());
+        }
+        finally
+        {
+            probes.ForEach(static p => p.Dispose());
+        }
+    }
+
+    /// <summary>How long an ACK may take: a second, plus a few round trips of a slow path.</summary>
+    private static TimeSpan AckBound(IdleProbe probe) =>
+        TimeSpan.FromSeconds(1) + (4 * (probe.RoundTrip ?? TimeSpan.Zero));
+}

@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Net;
+using KeepAlive.Net.Tool.Check;
+using KeepAlive.Net.Tool.Cli;
+
+namespace KeepAlive.Net.Tool.ProbeIdle;
+
+/// <summary>What <c>probe-idle</c> found: the bounds on the path's idle timeout, how flows were forgotten, and a profile for it.</summary>
+internal sealed class ProbeIdleResult(HostAndPort target, IPEndPoint peer, IdleSearch search, TimeSpan took)
+{
+    /// <summary>The middle of the bracket, or <see langword="null"/> when nothing was forgotten up to the maximum.</summary>
+    public TimeSpan? IdleTimeout => search.UpperBound is { } upper ? (search.LowerBound + upper) / 2 : null;
+
+    public ProfileSuggestion? Suggestion => search.UpperBound is null ? null : ProfileSuggestion.For(search.LowerBound);
+
+    public void WriteText(TextWriter output)
+    {
+        var probes = $"{Units.Count(search.Outcomes.Count, "probe")} in {Units.Count(search.Rounds, "round")}, {Units.Time(TimeSpan.FromSeconds(Math.Round(took.TotalSeconds, 1)))}";
+        if (search.UpperBound is not { } upper)
+        {
+            output.WriteLine($"Result: nothing on the path to {target} forgot an idle flow for up to {Units.Time(search.LowerBound)} (the longest silence tried; {probes}). Try a longer --max to look further.");
+            return;
+        }
+
+        output.WriteLine($"Result: the path to {target} forgets an idle flow after {Units.Time(search.LowerBound)} to {Units.Time(upper)} of silence (about {Units.Time(IdleTimeout)}): {How(search.ForgottenBy)}. {probes}.");
+        if (search.Inconsistent > 0)
+        {
+            output.WriteLine($"Note: {Units.Count(search.Inconsistent, "connection")} survived longer silences than {Units.Time(upper)}: the path does not forget at one fixed time (several middleboxes, or a lost segment).");
+        }
+
+        var suggestion = Suggestion!;
+        output.WriteLine(suggestion.Refused is null
+            ? $"Suggested profile (checked by the library's validation; {(suggestion.Tcp is null ? KeepAliveSuggestion.TooShort(new PeerIdleTimeout(suggestion.PeerIdleTimeout)) : "OS keep-alive beats the timeout, the heartbeat keeps a third of it")}):"
+            : $"A profile for it (the library refuses it as it is: {suggestion.Refused}):");
+        output.WriteLine(suggestion.Json());
+    }
+
+    public void WriteJson(TextWriter output) => JsonOutput.Write(output, json =>
+    {
+        json.WriteString("target", target.ToString());
+        json.WriteString("address", peer.ToString());
+        json.Seconds("idleTimeout", IdleTimeout?.TotalSeconds);
+        json.Seconds("lowerBound", search.LowerBound.TotalSeconds);
+        json.Seconds("upperBound", search.UpperBound?.TotalSeconds);
+        json.WriteNumber("probes", search.Outcomes.Count);
+        json.WriteNumber("rounds", search.Rounds);
+        json.StringOrNull("forgottenBy", search.ForgottenBy switch
+        {
+            ProbeVerdict.Dropped => "silence",
+            ProbeVerdict.Reset => "reset",
+            ProbeVerdict.ClosedByServer => "server-fin",
+            _ => null,
+        });
+        json.Seconds("max", search.Max.TotalSeconds);
+        json.Seconds("resolution", search.Resolution.TotalSeconds);
+        json.WriteNumber("inconsistent", search.Inconsistent);
+        json.Seconds("took", Math.Round(took.TotalSeconds, 3));
+        json.WriteStartArray("outcomes");
+        foreach (var outcome in search.Outcomes.OrderBy(static o => o.Silence))
+        {
+            json.WriteStartObject();
+            json.Seconds("silence", outcome.Silence);
+            json.WriteString("verdict", outcome.Verdict.ToString().ToLowerInvariant());
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        if (Suggestion is { } suggestion)
+        {
+            json.WriteStartObject("suggestedProfile");
+            json.WriteStartObject("Tcp");
+            if (suggestion.Tcp is { } tcp)
+            {
+                json.WriteString("IdleTime", ProfileSuggestion.Config(tcp.IdleTime));
+                json.WriteString("Interval", ProfileSuggestion.Config(tcp.Interval));
+                json.WriteNumber("ProbeCount", tcp.ProbeCount);
+            }
+            else
+            {
+                json.WriteBoolean("Enabled", false);
+            }
+
+            json.WriteEndObject();
+            json.WriteStartObject("Heartbeat");
+            json.WriteString("Interval", ProfileSuggestion.Config(suggestion.HeartbeatInterval));
+            json.WriteString("PeerIdleTimeout", ProfileSuggestion.Config(suggestion.PeerIdleTimeout));
+            json.WriteEndObject();
+            json.WriteEndObject();
+            json.StringOrNull("suggestionRefused", suggestion.Refused);
+        }
+        else
+        {
+            json.WriteNull("suggestedProfile");
+        }
+    });
+
+    private static string How(ProbeVerdict? verdict) => verdict switch
+    {
+        ProbeVerdict.Reset => "the first segment after that was answered with a RST (a load balancer such as AWS NLB, or the server, forgot the flow and resets it)",
+        ProbeVerdict.ClosedByServer => "the server itself closes connections idle that long (FIN)",
+        _ => "the first segment after that got no ACK (something on the path, a NAT or stateful firewall, forgot the flow and drops it silently)",
+    };
+}

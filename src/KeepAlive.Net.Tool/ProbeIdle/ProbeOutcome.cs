@@ -1,0 +1,34 @@
+namespace KeepAlive.Net.Tool.ProbeIdle;
+
+/// <summary>What became of one silent connection.</summary>
+internal enum ProbeVerdict
+{
+    /// <summary>The segment sent after the silence was acknowledged: the path still knew the flow.</summary>
+    Alive,
+
+    /// <summary>Nothing acknowledged the segment within the bound: a middlebox dropped it silently.</summary>
+    Dropped,
+
+    /// <summary>The segment was answered with a RST: something that forgot the flow reset it.</summary>
+    Reset,
+
+    /// <summary>The server closed the connection (FIN) while it was silent: the server's own idle timeout.</summary>
+    ClosedByServer,
+}
+
+/// <summary>One probe: how long the connection was really silent, and what answered the segment after it.</summary>
+/// <param name="Planned">The silence the search asked for.</param>
+/// <param name="Silence">The silence measured (at least <paramref name="Planned"/>; for a close by the server, until its FIN).</param>
+/// <param name="Verdict">What happened.</param>
+internal sealed record ProbeOutcome(TimeSpan Planned, TimeSpan Silence, ProbeVerdict Verdict)
+{
+    public bool Forgotten => Verdict != ProbeVerdict.Alive;
+
+    public string Describe() => Verdict switch
+    {
+        ProbeVerdict.Alive => "still known (acknowledged)",
+        ProbeVerdict.Dropped => "forgotten: no ACK (dropped silently)",
+        ProbeVerdict.Reset => "forgotten: answered with a RST",
+        _ => "closed by the server (FIN) while silent",
+    };
+}

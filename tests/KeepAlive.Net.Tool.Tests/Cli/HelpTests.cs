@@ -1,0 +1,42 @@
+using KeepAlive.Net.Tool.Tests.Support;
+
+namespace KeepAlive.Net.Tool.Tests.Cli;
+
+/// <summary>Help names the command people type, <c>keepalive</c>, not the assembly it is built from.</summary>
+public sealed class HelpTests
+{
+    [Fact]
+    public async Task Help_AsAProcess_NamesTheCommandKeepalive()
+    {
+        // As a process the runtime's executable name is the assembly, KeepAlive.Net.Tool: what System.CommandLine's
+        // RootCommand would print.
+        var (exitCode, output) = await ToolRun.ProcessAsync(null, TimeSpan.FromMinutes(1), "--help");
+
+        exitCode.Should().Be(0, output);
+        output.Should().Contain("keepalive [command] [options]").And.NotContain("KeepAlive.Net.Tool");
+        output.Should().Contain("show").And.Contain("check <endpoint>").And.Contain("analyze <file>").And.Contain("doctor").And.Contain("probe-idle <endpoint>");
+    }
+
+    [Theory]
+    [InlineData("show", "keepalive show [options]")]
+    [InlineData("check", "keepalive check <endpoint> [options]")]
+    [InlineData("analyze", "keepalive analyze <file> [options]")]
+    [InlineData("doctor", "keepalive doctor [options]")]
+    [InlineData("probe-idle", "keepalive probe-idle <endpoint> [options]")]
+    public async Task Help_OfEachCommand_ShowsItsUsageUnderKeepalive(string command, string usage)
+    {
+        var (exitCode, output, _) = await ToolRun.InProcessAsync(command, "--help");
+
+        exitCode.Should().Be(0);
+        output.Should().Contain(usage).And.NotContain("KeepAlive.Net.Tool");
+    }
+
+    [Fact]
+    public async Task UnknownCommand_ExitsTwoPointingToKeepaliveHelp()
+    {
+        var (exitCode, _, error) = await ToolRun.InProcessAsync("nope");
+
+        exitCode.Should().Be(2);
+        error.Should().Contain("'nope'").And.Contain("keepalive --help");
+    }
+}

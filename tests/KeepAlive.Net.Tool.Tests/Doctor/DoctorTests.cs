@@ -1,0 +1,257 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using KeepAlive.Net.Hosting;
+using KeepAlive.Net.Tests.TestSupport;
+using KeepAlive.Net.Tool.Doctor;
+using KeepAlive.Net.Tool.Show;
+using KeepAlive.Net.Tool.Tests.Support;
+using KeepAlive.Net.Tool.Tests.Wire;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace KeepAlive.Net.Tool.Tests.Doctor;
+
+/// <summary>
+/// <c>doctor</c> against real processes holding real connections through the routed lab: the values it prints are the
+/// ones the kernel holds (compared with what the process reads back itself), and the verdicts follow them.
+/// </summary>
+[Collection(WireCollection.Name)]
+public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
+{
+    private const string Settings = """
+        { "KeepAlive": { "Profiles": { "payments": {
+            "Tcp":       { "IdleTime": "30s", "Interval": "5s", "ProbeCount": 4 },
+            "Heartbeat": { "PeerIdleTimeout": "AwsNlb" } } } } }
+        """;
+
+    private readonly string _folder = Directory.CreateTempSubdirectory("keepalive-doctor-").FullName;
+    private readonly List<Socket> _serverSides = [];
+
+    [Fact]
+    public async Task Doctor_ProcessWithKeepAliveOffKernelDefaultAndProfile_ReadsTheKernelsValuesExactlyAndExitsOne()
+    {
+        using var lab = RoutedLab.Create();
+        using var listener = lab.Listen();
+        var settings = await WriteSettingsAsync();
+        var profile = LoadProfile(settings);
+        using var off = await ConnectAsync(lab, listener);
+        using var kernelDefault = await ConnectAsync(lab, listener);
+        kernelDefault.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+        using var fromProfile = await ConnectAsync(lab, listener);
+        fromProfile.ConfigureKeepAlive(profile.Tcp);
+
+        var run = await ToolRun.RunAsync([], TimeSpan.FromMinutes(1), "doctor", "--pid", Pid, "--peer-idle-timeout", "350s", "--settings", settings, "--profile", "payments", "--json");
+
+        output.WriteLine(run.Interleaved);
+        run.ExitCode.Should().Be(1, "two connections are unprotected");
+        using var json = JsonDocument.Parse(run.Output);
+        json.RootElement.GetProperty("pid").GetInt32().Should().Be(Environment.ProcessId);
+        json.RootElement.GetProperty("peerIdleTimeout").GetProperty("seconds").GetDouble().Should().Be(350);
+        var connections = json.RootElement.GetProperty("connections").EnumerateArray().ToList();
+
+        var offFound = AssertReadExactly(connections, off);
+        offFound.GetProperty("keepAlive").GetBoolean().Should().BeFalse();
+        offFound.GetProperty("protected").GetBoolean().Should().BeFalse();
+        offFound.GetProperty("verdict").GetString().Should().Contain("keep-alive is off");
+        offFound.GetProperty("fix").GetString().Should().Contain("apply profile 'payments'");
+
+        var defaultFound = AssertReadExactly(connections, kernelDefault);
+        defaultFound.GetProperty("keepAlive").GetBoolean().Should().BeTrue();
+        defaultFound.GetProperty("idle").GetDouble().Should().Be(7200, "the lab's namespace has the kernel's default");
+        defaultFound.GetProperty("protected").GetBoolean().Should().BeFalse();
+        defaultFound.GetProperty("verdict").GetString().Should().Contain("first probe leaves after 7200 s idle (the kernel's default)").And.Contain("350 s");
+
+        var profileFound = AssertReadExactly(connections, fromProfile);
+        profileFound.GetProperty("keepAlive").GetBoolean().Should().BeTrue();
+        (profileFound.GetProperty("idle").GetDouble(), profileFound.GetProperty("interval").GetDouble(), profileFound.GetProperty("count").GetInt32())
+            .Should().Be((30, 5, 4));
+        profileFound.GetProperty("protected").GetBoolean().Should().BeTrue();
+        profileFound.GetProperty("profile").GetString().Should().Be("payments");
+        profileFound.GetProperty("fix").ValueKind.Should().Be(JsonValueKind.Null);
+    }
+
+    [Fact]
+    public async Task Doctor_KeepaliveCheckHoldingAProfileConnection_EverythingProtectedExitsZero()
+    {
+        using var lab = RoutedLab.Create();
+        using var listener = lab.Listen();
+        var settings = await WriteSettingsAsync();
+        Process? check = null;
+        var checkRun = ToolRun.RunAsync(["ip", "netns", "exec", lab.Client], TimeSpan.FromMinutes(2), p => check = p,
+            "check", RoutedLab.ServerEndPoint.ToString(), "--settings", settings, "--profile", "payments", "--hold", "60s");
+        using var accepted = await listener.AcceptAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        await Task.Delay(300);
+
+        var text = await ToolRun.RunAsync([], TimeSpan.FromMinutes(1), "doctor", "--pid", check!.Id.ToString(CultureInfo.InvariantCulture), "--settings", settings, "--profile", "payments");
+        var run = await ToolRun.RunAsync([], TimeSpan.FromMinutes(1), "doctor", "--pid", check.Id.ToString(CultureInfo.InvariantCulture), "--settings", settings, "--profile", "payments", "--json");
+        accepted.Shutdown(SocketShutdown.Both);
+        await checkRun;
+
+        output.WriteLine(text.Interleaved);
+        text.ExitCode.Should().Be(0, text.Interleaved);
+        text.Output.Should().Contain("protected (profile 'payments'): the first probe leaves after 30 s idle and its retry after 35 s, before the peer idle timeout of 350 s (AwsNlb, profile 'payments')");
+        output.WriteLine(run.Output);
+        run.ExitCode.Should().Be(0);
+        using var json = JsonDocument.Parse(run.Output);
+        var connection = json.RootElement.GetProperty("connections").EnumerateArray()
+            .Should().ContainSingle(c => c.GetProperty("remote").GetString() == RoutedLab.ServerEndPoint.ToString()).Subject;
+        connection.GetProperty("remote").GetString().Should().Be(RoutedLab.ServerEndPoint.ToString());
+        connection.GetProperty("local").GetString().Should().Be(accepted.RemoteEndPoint!.ToString());
+        connection.GetProperty("state").GetString().Should().Be("ESTABLISHED");
+        connection.GetProperty("protected").GetBoolean().Should().BeTrue();
+        connection.GetProperty("profile").GetString().Should().Be("payments");
+        connection.GetProperty("idleFor").GetDouble().Should().BeLessThan(5);
+    }
+
+    [Fact]
+    public async Task Doctor_AsAnotherUser_ExitsTwoSayingWhatNeedsPrivilege()
+    {
+        TestEnvironment.Require(TestEnvironment.IsRoot, "the test switches to the user nobody, which needs root");
+        TestEnvironment.Require(NetworkNamespace.Run("setpriv", "--version").ExitCode == 0, "setpriv (util-linux) is missing");
+        var tool = OperatingSystem.IsWindows() ? string.Empty : CopyToolWhereNobodyCanReadIt();
+
+        var run = await ToolRun.RunCommandAsync(
+            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "env", "HOME=" + _folder, "DOTNET_CLI_HOME=" + _folder, .. ToolRun.Dotnet(tool), "doctor", "--pid", Pid],
+            TimeSpan.FromMinutes(1), null);
+
+        output.WriteLine(run.Interleaved);
+        run.ExitCode.Should().Be(2);
+        run.Error.Should().Contain("not permitted").And.Contain("sudo keepalive doctor --pid " + Pid);
+    }
+
+    [Fact]
+    public async Task Doctor_NoSuchProcess_ExitsTwo()
+    {
+        TestEnvironment.RequireLinux();
+
+        var (exitCode, text, error) = await ToolRun.InProcessAsync("doctor", "--pid", "2147483646");
+
+        exitCode.Should().Be(2);
+        text.Should().BeEmpty();
+        error.Should().Contain("--pid 2147483646: no such process");
+    }
+
+    [Theory]
+    [InlineData("--peer-idle-timeout", "350", "has no unit")]
+    [InlineData("--peer-idle-timeout", "soon", "AwsNlb")]
+    [InlineData("--pid", "abc", "abc")]
+    public async Task Doctor_BadInput_ExitsTwo(string option, string value, string hint)
+    {
+        var args = option == "--pid" ? new[] { "doctor", "--pid", value } : ["doctor", "--pid", Pid, option, value];
+
+        var (exitCode, _, error) = await ToolRun.InProcessAsync(args);
+
+        exitCode.Should().Be(2);
+        error.Should().Contain(hint);
+    }
+
+    [Fact]
+    public async Task ReadWithoutPrivilege_OwnSockets_EndpointsStateAndKeepAliveFromTheTimerColumn()
+    {
+        // What a user without the right to ptrace sees: /proc/PID/net/tcp. The keep-alive timer column tells on from off.
+        TestEnvironment.RequireLinux();
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(4);
+        using var off = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await off.ConnectAsync(listener.LocalEndPoint!);
+        using var on = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        on.ConfigureKeepAlive(new TcpKeepAliveOptions());
+        await on.ConnectAsync(listener.LocalEndPoint!);
+
+        var sockets = ProcessSockets.Read(Environment.ProcessId, duplicate: false);
+
+        sockets.Limitation.Should().Contain("pidfd_getfd was refused (EPERM)");
+        var offRead = sockets.Sockets.Should().ContainSingle(s => Equals(s.Local, off.LocalEndPoint)).Subject;
+        var onRead = sockets.Sockets.Should().ContainSingle(s => Equals(s.Local, on.LocalEndPoint)).Subject;
+        sockets.Sockets.Should().Contain(s => Equals(s.Local, listener.LocalEndPoint) && s.State == "LISTEN");
+        offRead.Should().Match<SocketReading>(s => s.State == "ESTABLISHED" && s.Settings == null && Equals(s.Remote, listener.LocalEndPoint));
+        offRead.Proc!.KeepAliveFromTimer.Should().BeFalse();
+        onRead.Proc!.KeepAliveFromTimer.Should().BeTrue();
+        onRead.Proc.TimerDue.Should().BeGreaterThan(TimeSpan.FromSeconds(20)).And.BeLessThanOrEqualTo(TimeSpan.FromSeconds(30), "the first probe is due 30 s after the connection went idle");
+        var reference = new DoctorReference(PeerIdleTimeout.AwsNlb, "test", null, null, null);
+        ConnectionVerdict.Judge(offRead, reference, KernelDefaults.Read()).Protected.Should().BeFalse("keep-alive off is certain without privilege");
+        ConnectionVerdict.Judge(onRead, reference, KernelDefaults.Read()).Should().Match<ConnectionVerdict>(v => v.Protected == null && v.Summary == "unknown");
+    }
+
+    [Theory]
+    [InlineData("   1: 0100007F:1F90 0200007F:D431 01 00000000:00000000 02:00000A8C 00000000     0        0 4242 1 0000000000000000 20 4 30 10 -1",
+        "127.0.0.1:8080", "127.0.0.2:54321", "ESTABLISHED", 2, 27_000, 4242)]
+    [InlineData("   0: 00000000000000000000000001000000:1F90 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 77 1 0",
+        "[::1]:8080", "[::]:0", "LISTEN", 0, 0, 77)]
+    public void ProcNetTcpParse_KernelLines_AddressesInNetworkOrder(string line, string local, string remote, string state, int timer, int dueMs, long inode)
+    {
+        var entry = ProcNetTcp.Parse(line)!;
+
+        entry.Should().Be(new ProcNetTcp(IPEndPoint.Parse(local), IPEndPoint.Parse(remote), state, timer, TimeSpan.FromMilliseconds(dueMs), inode));
+    }
+
+    public void Dispose()
+    {
+        _serverSides.ForEach(static s => s.Dispose());
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    private static string Pid => Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+
+    private static JsonElement AssertReadExactly(List<JsonElement> connections, Socket socket)
+    {
+        var found = connections.Should().ContainSingle(c => c.GetProperty("local").GetString() == socket.LocalEndPoint!.ToString()).Subject;
+        var kernel = socket.GetKeepAlive();
+        found.GetProperty("remote").GetString().Should().Be(RoutedLab.ServerEndPoint.ToString());
+        found.GetProperty("state").GetString().Should().Be("ESTABLISHED");
+        found.GetProperty("keepAlive").GetBoolean().Should().Be(kernel.Enabled);
+        found.GetProperty("idle").GetDouble().Should().Be(kernel.IdleTime!.Value.TotalSeconds);
+        found.GetProperty("interval").GetDouble().Should().Be(kernel.Interval!.Value.TotalSeconds);
+        found.GetProperty("count").GetInt32().Should().Be(kernel.ProbeCount);
+        found.GetProperty("userTimeout").GetDouble().Should().Be(kernel.UserTimeout!.Value.TotalSeconds);
+        found.GetProperty("readFrom").GetString().Should().StartWith("kernel");
+        return found;
+    }
+
+    /// <summary>A client socket connected through the lab; the server's side stays open until the test ends.</summary>
+    private async Task<Socket> ConnectAsync(RoutedLab lab, Socket listener)
+    {
+        var client = lab.CreateClientSocket();
+        var accept = listener.AcceptAsync();
+        await client.ConnectAsync(RoutedLab.ServerEndPoint);
+        _serverSides.Add(await accept.WaitAsync(TimeSpan.FromSeconds(10)));
+        return client;
+    }
+
+    private static KeepAliveProfileOptions LoadProfile(string settings)
+    {
+        var configuration = new ConfigurationBuilder().AddJsonFile(settings).Build();
+        using var provider = new ServiceCollection().AddKeepAlive(configuration.GetSection("KeepAlive")).BuildServiceProvider();
+        return provider.GetRequiredService<IKeepAliveProfiles>().GetProfile("payments");
+    }
+
+    private async Task<string> WriteSettingsAsync()
+    {
+        var file = Path.Combine(_folder, "appsettings.json");
+        await File.WriteAllTextAsync(file, Settings);
+        return file;
+    }
+
+    /// <summary>The tool's build output (the test's), copied where the user nobody may read it (the repository may sit under /root); returns the folder.</summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private string CopyToolWhereNobodyCanReadIt()
+    {
+        var target = Directory.CreateDirectory(Path.Combine(_folder, "tool")).FullName;
+        foreach (var file in Directory.GetFiles(Path.GetDirectoryName(ToolRun.ToolDll)!))
+        {
+            File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+        }
+
+        foreach (var path in new[] { _folder, target })
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute
+                | UnixFileMode.OtherRead | UnixFileMode.OtherExecute | UnixFileMode.OtherWrite);
+        }
+
+        return target;
+    }
+}

@@ -1,0 +1,206 @@
+using System.Net.Sockets;
+using System.Text.Json;
+using KeepAlive.Net.Tests.TestSupport;
+using KeepAlive.Net.Tool.ProbeIdle;
+using KeepAlive.Net.Tool.Tests.Support;
+using KeepAlive.Net.Tool.Tests.Wire;
+
+namespace KeepAlive.Net.Tool.Tests.ProbeIdle;
+
+/// <summary>
+/// <c>probe-idle</c> through the routed lab: a conntrack NAT whose established timeout is known must be found between
+/// the bounds, a middlebox that resets forgotten flows named as such, and a path with no middlebox reported as keeping
+/// flows at least as long as it was asked to look.
+/// </summary>
+[Collection(WireCollection.Name)]
+public sealed class ProbeIdleTests(ITestOutputHelper output)
+{
+    [Theory]
+    [InlineData(2)]
+    [InlineData(5)]
+    public async Task ProbeIdle_ThroughConntrackNat_BoundsBracketTheEstablishedTimeoutWithinOneSecond(int natIdleTimeoutSeconds)
+    {
+        using var lab = RoutedLab.Create(natIdleTimeoutSeconds);
+        using var server = Server.Start(lab);
+
+        using var result = await ProbeAsync(lab, "--max", "10s", "--json");
+
+        result.ExitCode.Should().Be(1, "a path that forgets idle flows is a finding");
+        var (lower, upper) = Bounds(result.Root);
+        // Each bound is a silence measured by the prober, from its last packet to the byte it sent; the NAT counts from
+        // the same packet, give or take scheduling (0.1 s).
+        lower.Should().BeLessThanOrEqualTo(natIdleTimeoutSeconds + 0.1, "the flow survived this long, so the NAT keeps it longer");
+        upper.Should().BeGreaterThanOrEqualTo(natIdleTimeoutSeconds - 0.1, "the flow was forgotten after this long");
+        (upper - lower).Should().BeLessThanOrEqualTo(1);
+        result.Root.GetProperty("idleTimeout").GetDouble().Should().BeApproximately(natIdleTimeoutSeconds, 1);
+        result.Root.GetProperty("forgottenBy").GetString().Should().Be("silence", "the NAT drops segments of a forgotten flow");
+        result.Root.GetProperty("target").GetString().Should().Be(RoutedLab.ServerEndPoint.ToString());
+        result.Root.GetProperty("probes").GetInt32().Should().BeGreaterThan(2);
+        var profile = result.Root.GetProperty("suggestedProfile");
+        profile.GetProperty("Heartbeat").GetProperty("PeerIdleTimeout").GetString().Should().EndWith("s");
+        result.Root.GetProperty("suggestionRefused").ValueKind.Should().Be(JsonValueKind.Null, "the library accepts the suggested profile");
+        result.Error.Should().Contain("Round 1:").And.Contain("silent").And.Contain("forgotten", "progress is reported while it waits");
+    }
+
+    [Fact]
+    public async Task ProbeIdle_MiddleboxAnswersForgottenFlowsWithReset_ReportsTheResetAndTheBounds()
+    {
+        using var lab = RoutedLab.Create(natIdleTimeoutSeconds: 3);
+        lab.ResetForgottenFlows();
+        using var server = Server.Start(lab);
+
+        using var result = await ProbeAsync(lab, "--max", "8s", "--json");
+
+        result.ExitCode.Should().Be(1);
+        var (lower, upper) = Bounds(result.Root);
+        lower.Should().BeLessThanOrEqualTo(3.1);
+        upper.Should().BeGreaterThanOrEqualTo(2.9);
+        (upper - lower).Should().BeLessThanOrEqualTo(1);
+        result.Root.GetProperty("forgottenBy").GetString().Should().Be("reset");
+    }
+
+    [Fact]
+    public async Task ProbeIdle_NoMiddlebox_ReportsNoTimeoutUpToMaxAndExitsZero()
+    {
+        using var lab = RoutedLab.Create();
+        using var server = Server.Start(lab);
+
+        using var result = await ProbeAsync(lab, "--max", "3s", "--json");
+
+        result.ExitCode.Should().Be(0);
+        result.Root.GetProperty("idleTimeout").ValueKind.Should().Be(JsonValueKind.Null);
+        result.Root.GetProperty("upperBound").ValueKind.Should().Be(JsonValueKind.Null);
+        result.Root.GetProperty("lowerBound").GetDouble().Should().BeGreaterThanOrEqualTo(3);
+        result.Root.GetProperty("suggestedProfile").ValueKind.Should().Be(JsonValueKind.Null);
+        result.Root.GetProperty("outcomes").EnumerateArray().Should().OnlyContain(static o => o.GetProperty("verdict").GetString() == "alive");
+    }
+
+    [Fact]
+    public async Task ProbeIdle_TextOutput_SaysTheBoundsAndPrintsAProfileTheLibraryAccepts()
+    {
+        using var lab = RoutedLab.Create(natIdleTimeoutSeconds: 4);
+        using var server = Server.Start(lab);
+
+        var run = await ToolRun.RunAsync(["ip", "netns", "exec", lab.Client], TimeSpan.FromMinutes(2), "probe-idle", RoutedLab.ServerEndPoint.ToString(), "--max", "6s");
+
+        output.WriteLine(run.Interleaved);
+        run.ExitCode.Should().Be(1);
+        run.Output.Should().MatchRegex(@"forgets an idle flow after \d+(\.\d+)? s to \d+(\.\d+)? s of silence");
+        run.Output.Should().Contain("Suggested profile (checked by the library's validation").And.Contain("\"probed\": {").And.Contain("\"PeerIdleTimeout\"");
+    }
+
+    [Theory]
+    [InlineData(2, 3.5, 500)]
+    [InlineData(16, 350, 500)]
+    [InlineData(4, 0.3, 100)]
+    [InlineData(8, 1199.5, 1000)]
+    public void IdleSearch_PathForgettingAtAFixedTime_ConvergesToABracketNoWiderThanTheResolution(int connections, double timeoutSeconds, int resolutionMs)
+    {
+        var timeout = TimeSpan.FromSeconds(timeoutSeconds);
+        var search = new IdleSearch(TimeSpan.FromMinutes(30), TimeSpan.FromMilliseconds(resolutionMs), connections);
+
+        for (var round = 0; round < 20 && search.NextRound() is { Count: > 0 } silences; round++)
+        {
+            silences.Count.Should().BeInRange(1, connections);
+            foreach (var silence in silences)
+            {
+                search.Record(new ProbeOutcome(silence, silence, silence >= timeout ? ProbeVerdict.Dropped : ProbeVerdict.Alive));
+            }
+        }
+
+        search.Done.Should().BeTrue();
+        search.LowerBound.Should().BeLessThan(timeout);
+        search.UpperBound.Should().BeGreaterThanOrEqualTo(timeout);
+        (search.UpperBound!.Value - search.LowerBound).Should().BeLessThanOrEqualTo(TimeSpan.FromMilliseconds(resolutionMs));
+        search.Inconsistent.Should().Be(0);
+    }
+
+    [Theory]
+    [InlineData("--connections", "0", "1 to 64")]
+    [InlineData("--max", "10", "\"10s\"")]
+    public async Task ProbeIdle_BadOption_ExitsTwo(string option, string value, string hint)
+    {
+        var (exitCode, _, error) = await ToolRun.InProcessAsync("probe-idle", "127.0.0.1:9", option, value);
+
+        exitCode.Should().Be(2);
+        error.Should().Contain(hint);
+    }
+
+    [Fact]
+    public async Task ProbeIdle_NothingListens_ExitsTwo()
+    {
+        using var closed = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        closed.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        var port = ((System.Net.IPEndPoint)closed.LocalEndPoint!).Port;
+
+        var (exitCode, _, error) = await ToolRun.InProcessAsync("probe-idle", $"127.0.0.1:{port}", "--max", "2s");
+
+        exitCode.Should().Be(2);
+        error.Should().Contain("connection refused");
+    }
+
+    private async Task<JsonRun> ProbeAsync(RoutedLab lab, params string[] args)
+    {
+        var run = await ToolRun.RunAsync(["ip", "netns", "exec", lab.Client], TimeSpan.FromMinutes(2), ["probe-idle", RoutedLab.ServerEndPoint.ToString(), .. args]);
+        output.WriteLine(run.Interleaved);
+        return new JsonRun(run.ExitCode, JsonDocument.Parse(run.Output), run.Error);
+    }
+
+    private static (double Lower, double Upper) Bounds(JsonElement root) =>
+        (root.GetProperty("lowerBound").GetDouble(), root.GetProperty("upperBound").GetDouble());
+
+    private sealed class JsonRun(int exitCode, JsonDocument json, string error) : IDisposable
+    {
+        public int ExitCode { get; } = exitCode;
+
+        public JsonElement Root => json.RootElement;
+
+        public string Error { get; } = error;
+
+        public void Dispose() => json.Dispose();
+    }
+
+    /// <summary>A server in the lab that accepts and holds every connection, saying nothing: any TCP server will do.</summary>
+    private sealed class Server : IDisposable
+    {
+        private readonly Socket _listener;
+        private readonly List<Socket> _accepted = [];
+        private readonly Task _accepting;
+
+        private Server(Socket listener)
+        {
+            _listener = listener;
+            _accepting = AcceptAsync();
+        }
+
+        public static Server Start(RoutedLab lab) => new(lab.Listen());
+
+        public void Dispose()
+        {
+            _listener.Dispose();
+            _accepting.Wait(TimeSpan.FromSeconds(5));
+            lock (_accepted)
+            {
+                _accepted.ForEach(static s => s.Dispose());
+            }
+        }
+
+        private async Task AcceptAsync()
+        {
+            try
+            {
+                while (true)
+                {
+                    var socket = await _listener.AcceptAsync();
+                    lock (_accepted)
+                    {
+                        _accepted.Add(socket);
+                    }
+                }
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using KeepAlive.Net.Tests.TestSupport;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging;
+
+namespace KeepAlive.Net.Tool.Tests.Support;
+
+/// <summary>
+/// Real Kestrel in the routed lab's server namespace and real .NET clients in its client namespace: Kestrel listens on
+/// a socket created inside the namespace (handed over as a file descriptor), clients connect from sockets created in
+/// theirs, so every packet crosses the lab's links where tcpdump records it.
+/// </summary>
+internal static partial class LabWeb
+{
+    public static Uri BaseAddress { get; } = new($"http://{RoutedLab.ServerEndPoint}/");
+
+    /// <summary>A Kestrel app listening on the lab's server endpoint with <paramref name="protocols"/>, not yet started.</summary>
+    public static WebApplication Build(RoutedLab lab, HttpProtocols protocols)
+    {
+        using var listener = lab.Listen();
+        // Kestrel takes ownership of the descriptor it is given: give it a copy of ours.
+        var descriptor = Dup((int)listener.Handle);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.ListenHandle((ulong)descriptor, listen => listen.Protocols = protocols));
+        return builder.Build();
+    }
+
+    /// <summary>A handler whose connections start in the lab's client namespace.</summary>
+    public static SocketsHttpHandler Handler(RoutedLab lab) => new()
+    {
+        ConnectCallback = async (context, cancellationToken) =>
+        {
+            var socket = lab.CreateClientSocket();
+            try
+            {
+                await socket.ConnectAsync(RoutedLab.ServerEndPoint, cancellationToken);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        },
+    };
+
+    /// <summary>An HttpClient speaking HTTP/2 without TLS (prior knowledge, h2c) through the lab.</summary>
+    public static HttpClient H2cClient(SocketsHttpHandler handler) => new(handler)
+    {
+        BaseAddress = BaseAddress,
+        DefaultRequestVersion = HttpVersion.Version20,
+        DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+    };
+
+    [LibraryImport("libc", EntryPoint = "dup", SetLastError = true)]
+    private static partial int Dup(int fd);
+}
