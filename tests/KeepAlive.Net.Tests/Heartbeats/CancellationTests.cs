@@ -32,7 +32,7 @@ public sealed class CancellationTests
             tokens.Add(context.CancellationToken);
             return new ValueTask(new TaskCompletionSource().Task);
         })).ToList();
-        harness.Step(ManualScheduler.Second, ManualScheduler.Tick);
+        harness.Step(ManualScheduler.Second + ManualScheduler.Tick, ManualScheduler.Tick); // three made together are spread by microseconds
         tokens.Should().HaveCount(3).And.OnlyContain(t => !t.IsCancellationRequested);
 
         harness.Dispose();
