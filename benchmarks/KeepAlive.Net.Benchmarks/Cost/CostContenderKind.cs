@@ -5,6 +5,7 @@ internal enum CostContenderKind
 {
     KeepAliveNet,
     PriorityQueueThread,
+    Paced1Ms,
     ThreadingTimer,
     HashedWheel1Ms,
     HashedWheel100Ms,

@@ -6,7 +6,7 @@ namespace KeepAlive.Net.Benchmarks.Cost;
 /// <summary>Creates the <c>cost</c> mode's contenders by kind and parses their command-line names.</summary>
 internal static class CostContenders
 {
-    public const string Names = "keepalive, pq-thread, timer, wheel-1ms, wheel-100ms";
+    public const string Names = "keepalive, pq-thread, paced-1ms, timer, wheel-1ms, wheel-100ms";
 
     public static IReadOnlyList<CostContenderKind> All { get; } = Enum.GetValues<CostContenderKind>();
 
@@ -14,6 +14,7 @@ internal static class CostContenders
     {
         CostContenderKind.KeepAliveNet => new SchedulerContender(registrations, interval, beat),
         CostContenderKind.PriorityQueueThread => new PriorityQueueThreadContender(registrations, interval, beat),
+        CostContenderKind.Paced1Ms => new PacedContender(registrations, interval, beat),
         CostContenderKind.ThreadingTimer => new TimerContender(registrations, interval, beat),
         CostContenderKind.HashedWheel1Ms => new HashedWheelContender(TimeSpan.FromMilliseconds(1), registrations, interval, beat),
         CostContenderKind.HashedWheel100Ms => new HashedWheelContender(TimeSpan.FromMilliseconds(100), registrations, interval, beat),
@@ -32,6 +33,7 @@ internal static class CostContenders
     {
         "KEEPALIVE" => CostContenderKind.KeepAliveNet,
         "PQ-THREAD" => CostContenderKind.PriorityQueueThread,
+        "PACED-1MS" => CostContenderKind.Paced1Ms,
         "TIMER" => CostContenderKind.ThreadingTimer,
         "WHEEL-1MS" => CostContenderKind.HashedWheel1Ms,
         "WHEEL-100MS" => CostContenderKind.HashedWheel100Ms,

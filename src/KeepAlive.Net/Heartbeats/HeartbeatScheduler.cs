@@ -88,7 +88,7 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
         slot.Nominal = SchedulePolicy.FirstNominal(settings, now);
         var key = SchedulePolicy.Key(SchedulePolicy.Due(settings, index, slot.Nominal), SchedulePolicy.LivenessDeadline(settings, 0, now));
         slot.TimerKey = key;
-        Volatile.Write(ref slot.State, SlotState.Scheduled);
+        Volatile.Write(ref slot.State, SlotState.Scheduled | SlotState.Unplaced);
         Interlocked.Increment(ref _registrationCount);
         _telemetry.Metrics.Registrations.Add(1);
         if (newSettings)

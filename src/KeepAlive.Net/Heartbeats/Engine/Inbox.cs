@@ -18,11 +18,8 @@ internal sealed class Inbox
     /// <summary>What a posted entry asks of the owner of the loop.</summary>
     public enum Kind : byte
     {
-        /// <summary>Push the slot's key (a rescheduled heartbeat, the watch of a send in flight).</summary>
+        /// <summary>Push the slot's key (a new registration's first, a rescheduled heartbeat, the watch of a send in flight).</summary>
         Key,
-
-        /// <summary>A new registration: place its first heartbeat (spread, rule 7 of <see cref="SchedulePolicy"/>) and push it.</summary>
-        Registered,
 
         /// <summary>Free the slot: nobody holds a claim on it any more.</summary>
         Free,
@@ -43,7 +40,7 @@ internal sealed class Inbox
     public void PlanWake(long timestamp) => Interlocked.Exchange(ref _plannedWake, timestamp);
 
     /// <summary>Posts a new registration's first key.</summary>
-    public void Registered(int slot, long key) => Post(new Entry(slot, key, Kind.Registered));
+    public void Registered(int slot, long key) => Post(new Entry(slot, key, Kind.Key));
 
     /// <summary>Asks the owner of the loop to free a slot; a wake-up only once many posts wait.</summary>
     public void Free(int slot) => Post(new Entry(slot, long.MaxValue, Kind.Free));

@@ -25,8 +25,12 @@ internal sealed class SchedulePolicy
     /// <summary>Rule 8's fraction: a heartbeat may wait for company for 1/2000 of its interval (0.5 ms at 1 s).</summary>
     public const int ToleranceDivisor = 2000;
 
-    /// <summary>Rule 7: a heartbeat is assumed to cost this much until the engine has measured one.</summary>
-    private static readonly TimeSpan InitialBeatCost = TimeSpan.FromMicroseconds(10);
+    /// <summary>
+    /// Rule 7: a heartbeat is assumed to cost this much until the engine has measured one (a lower first measurement replaces
+    /// it). Low, so that a late first wake-up among cheap registrations moves none of them (only what is beyond 1 ms of work at
+    /// this cost, 250 heartbeats, is spread); a socket send costs about 12 µs and is learned from the first batch.
+    /// </summary>
+    internal static readonly TimeSpan InitialBeatCost = TimeSpan.FromMicroseconds(2);
 
     /// <summary>Rule 7: spread heartbeats are placed this many costs apart, so one thread runs them at half its capacity.</summary>
     private const int SpacingInCosts = 2;
@@ -36,13 +40,16 @@ internal sealed class SchedulePolicy
 
     private readonly long _minCost;
     private readonly long _maxCost;
+    private readonly long _crowdSlack;
     private long _beatCost;
+    private bool _measured;
 
     public SchedulePolicy(TimeProvider clock)
     {
         _beatCost = TimestampTicks.From(InitialBeatCost, clock);
         _minCost = Math.Max(1, TimestampTicks.From(TimeSpan.FromTicks(1), clock));
         _maxCost = TimestampTicks.From(MaxBeatCost, clock);
+        _crowdSlack = TimestampTicks.From(TimerThreads.HelpBudget, clock);
     }
 
     /// <summary>Gets the measured cost of one heartbeat on the timer thread (callback included), in timestamp ticks.</summary>
@@ -118,11 +125,13 @@ internal sealed class SchedulePolicy
 
     /// <summary>
     /// Rule 7: a burst of registrations with the same settings (a restart, a reconnect storm) does not heartbeat in lock-step.
-    /// Registrations arrive in time order, so each first heartbeat is kept at least a spacing after the previous one of its
-    /// settings (two measured heartbeat costs, so one thread sends them at half its capacity), moving it later by at most the
-    /// settings' spread bound; beyond the bound the offsets wrap within it, each lap between the earlier ones. A registration in
-    /// a quiet period is not moved.
-    /// Only the owner of the timer loop calls it, when it takes a new registration from the inbox (the cursor lives in the settings).
+    /// First heartbeats fall due in time order; the cursor is when one thread would have sent those before, each costing a
+    /// spacing (two measured heartbeat costs, so it sends them at half its capacity). A first heartbeat whose nominal time is
+    /// within the help budget (1 ms) of the cursor is not moved; one further behind is moved later by what is beyond that
+    /// budget, at most the settings' spread bound; beyond the bound the offsets wrap within it, each lap between the earlier
+    /// ones. A registration in a quiet period, or among others that are cheap enough for their rate, is not moved.
+    /// Only the owner of the timer loop calls it, when a registration's first heartbeat falls due (not at registration: by then
+    /// the heartbeats already run have measured the cost; the cursor lives in the settings).
     /// </summary>
     /// <returns>The nominal time to use: never earlier than <paramref name="nominal"/>, at most the spread bound later.</returns>
     public long Spread(BeatSettings settings, long nominal)
@@ -134,14 +143,16 @@ internal sealed class SchedulePolicy
 
         var spacing = SpacingInCosts * _beatCost;
         var cursor = settings.SpreadCursor;
-        if (nominal >= cursor)
+        // Up to the help budget of the thread's work may wait at once (sent at most that late, as any batch); only what a crowd
+        // holds beyond it is moved. So cheap registrations, or a cost not measured yet, never move a registration that is not
+        // in a real crowd.
+        var behind = cursor - nominal - _crowdSlack;
+        settings.SpreadCursor = Math.Max(cursor, nominal) + spacing;
+        if (behind <= 0)
         {
-            settings.SpreadCursor = nominal + spacing;
             return nominal;
         }
 
-        settings.SpreadCursor = cursor + spacing;
-        var behind = cursor - nominal;
         var lap = behind / settings.SpreadTicks;
         // Past the bound the offsets wrap within it; each lap lands between the earlier ones (shifted by the bit-reversed lap
         // number's fraction of a spacing: 1/2, 1/4, 3/4...), not on top of them.
@@ -160,12 +171,21 @@ internal sealed class SchedulePolicy
         return reversed;
     }
 
-    /// <summary>Records what a batch of heartbeats cost the thread that ran it, for rule 7's spacing (a moving average).</summary>
+    /// <summary>
+    /// Records what a batch of heartbeats cost the thread that ran it, for rule 7's spacing. The estimate falls fast and rises
+    /// slowly: a trivial callback costs 30 times less than the send first assumed, and every first heartbeat placed with too
+    /// high a cost keeps a place it did not need, while a rare slow batch (the first calls of a path being compiled, a
+    /// preempted thread) must not spread cheap registrations. The first measurement below the assumption replaces it.
+    /// </summary>
     public void RecordBatch(int heartbeats, long elapsed)
     {
         if (heartbeats > 0 && elapsed > 0 && elapsed / heartbeats is var cost && cost <= _maxCost)
         {
-            _beatCost += (Math.Max(_minCost, cost) - _beatCost) / 8;
+            cost = Math.Max(_minCost, cost);
+            _beatCost = !_measured ? Math.Min(_beatCost, cost)
+                : cost < _beatCost ? _beatCost + ((cost - _beatCost) / 2)
+                : _beatCost + ((cost - _beatCost + 31) / 32); // rounded up, so a lasting rise is learned whatever the clock's resolution
+            _measured = true;
         }
     }
 

@@ -35,6 +35,9 @@ internal static class SlotState
     /// <summary>The previous send was still running when this heartbeat was due.</summary>
     public const int PreviousOverran = 1 << 6;
 
+    /// <summary>The first heartbeat has not been placed yet (rule 7 of <see cref="SchedulePolicy"/>): set at registration, cleared when it falls due.</summary>
+    public const int Unplaced = 1 << 7;
+
     public static int Phase(int state) => state & PhaseMask;
 
     /// <summary>Whether the registration is live: waiting for its next heartbeat or in one (not stopped, disposed or free).</summary>

@@ -116,9 +116,6 @@ internal sealed class TimerLoop
                     _slots[slot].Handle?.OnFreed();
                     _slots.Free(slot);
                     break;
-                case Inbox.Kind.Registered:
-                    Place(slot, key);
-                    break;
                 default:
                     PushIfCurrent(slot, key);
                     break;
@@ -126,27 +123,6 @@ internal sealed class TimerLoop
         }
 
         _spare = posted;
-    }
-
-    // A new registration's first heartbeat, spread from the others of its burst (rule 7).
-    private void Place(int index, long key)
-    {
-        ref var slot = ref _slots[index];
-        if (Volatile.Read(ref slot.TimerKey) != key || SlotState.Phase(Volatile.Read(ref slot.State)) != SlotState.Scheduled)
-        {
-            return; // disposed already
-        }
-
-        var settings = _slots.SettingsOf(slot);
-        var nominal = Policy.Spread(settings, slot.Nominal);
-        if (nominal != slot.Nominal)
-        {
-            slot.Nominal = nominal;
-            key = SchedulePolicy.Key(SchedulePolicy.Due(settings, index, nominal), SchedulePolicy.LivenessDeadline(settings, Volatile.Read(ref slot.State), Volatile.Read(ref slot.LastPeerActivity)));
-            Volatile.Write(ref slot.TimerKey, key);
-        }
-
-        _queue.Push(key, index);
     }
 
     private bool IsCurrent(long key, int slot)
@@ -191,6 +167,15 @@ internal sealed class TimerLoop
     {
         slot.Nominal = SchedulePolicy.AfterActivity(settings, slot.Nominal, Volatile.Read(ref slot.LastActivity), now);
         var due = SchedulePolicy.Due(settings, index, slot.Nominal);
+        if (due <= now && (Volatile.Read(ref slot.State) & SlotState.Unplaced) != 0)
+        {
+            // A first heartbeat is placed when it falls due, not at registration: by then the heartbeats already run have
+            // taught the policy what one costs, so only a real crowd is spread (rule 7).
+            SlotState.Update(ref slot.State, 0, SlotState.Unplaced);
+            slot.Nominal = Policy.Spread(settings, slot.Nominal);
+            due = SchedulePolicy.Due(settings, index, slot.Nominal);
+        }
+
         if (due > now)
         {
             var key = SchedulePolicy.Key(due, deadline);

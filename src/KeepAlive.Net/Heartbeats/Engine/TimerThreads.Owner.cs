@@ -36,12 +36,14 @@ internal sealed partial class TimerThreads
                 continue; // pick up what came due while the batch ran
             }
 
-            if (turn.HasBurstRoom(batch))
+            planned = _loop.WakeAt(now, next);
+            if (planned - now >= _idleTicks && turn.HasBurstRoom(batch))
             {
-                turn.Load(batch, 0); // nothing due: give back the room of a burst (an empty batch, published as none)
+                // Going quiet: give back the room of a burst (an empty batch, published as none). Not between the batches of a
+                // steady load, whose sizes vary from one wake-up to the next: that would allocate the room again and again.
+                turn.Load(batch, 0);
             }
 
-            planned = _loop.WakeAt(now, next);
             _inbox.PlanWake(planned);
             if (_inbox.IsEmpty && !_stopping)
             {

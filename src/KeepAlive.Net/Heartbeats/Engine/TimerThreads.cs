@@ -22,6 +22,9 @@ internal sealed partial class TimerThreads : IDisposable
     /// <summary>A batch estimated to take longer than this on one thread is shared with a standby.</summary>
     public static readonly TimeSpan HelpBudget = TimeSpan.FromMilliseconds(1);
 
+    /// <summary>The owner gives back a past burst's batch room only before a sleep at least this long (see <see cref="BurstRoom"/>).</summary>
+    public static readonly TimeSpan QuietSleep = TimeSpan.FromMilliseconds(100);
+
     private readonly TimerLoop _loop;
     private readonly BeatRunner _runner;
     private readonly SlotTable _slots;
@@ -34,6 +37,7 @@ internal sealed partial class TimerThreads : IDisposable
     private readonly int _maxThreads;
     private readonly long _takeover;
     private readonly long _helpBudget;
+    private readonly long _idleTicks;
     private readonly Lock _lock = new();
     private Turn _turn = new();
     private int _threads;
@@ -56,6 +60,7 @@ internal sealed partial class TimerThreads : IDisposable
         _maxThreads = Math.Max(options.StandbyThreadCount, options.MaxStandbyThreadCount) + 1;
         _takeover = TimestampTicks.From(options.TakeoverThreshold, clock);
         _helpBudget = TimestampTicks.From(HelpBudget, clock);
+        _idleTicks = TimestampTicks.From(QuietSleep, clock);
         lock (_lock)
         {
             StartThread(owner: true);

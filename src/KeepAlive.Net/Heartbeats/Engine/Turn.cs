@@ -64,16 +64,19 @@ internal sealed class Turn
         {
             Items = new WorkItem[Math.Max(batch.Count, Items.Length * 2)];
         }
-        else if (BurstRoom.Trimmed(Items.Length, batch.Count) is var room && room < Items.Length)
+        else if (batch.Count == 0 && BurstRoom.Trimmed(Items.Length, 0) is var room && room < Items.Length)
         {
-            Items = new WorkItem[room];
+            Items = new WorkItem[room]; // an empty load gives back a burst's room (the owner does it when it goes quiet)
         }
 
         batch.CopyTo(Items);
         Volatile.Write(ref Next, 0);
         Volatile.Write(ref Count, batch.Count);
         batch.Clear();
-        BurstRoom.Trim(batch, Count);
+        if (Count == 0)
+        {
+            BurstRoom.Trim(batch, 0);
+        }
         Interlocked.Exchange(ref BatchStart, now); // a full fence: a standby checks it after clearing its alarm
     }
 
