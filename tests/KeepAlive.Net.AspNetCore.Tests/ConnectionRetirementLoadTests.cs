@@ -7,6 +7,7 @@ namespace KeepAlive.Net.AspNetCore.Tests;
 /// connections at 2 s (jitter 500 ms) or 1000 requests. KEEPALIVE_RETIREMENT_LOAD_SECONDS changes the duration for a
 /// longer measurement (the README's command).
 /// </summary>
+[Collection(nameof(ConnectionRetirementLoadTests))]
 public sealed class ConnectionRetirementLoadTests
 {
     private const int Workers = 50;
@@ -30,6 +31,19 @@ public sealed class ConnectionRetirementLoadTests
 
         TestContext.Current.TestOutputHelper?.WriteLine(result.ToString());
         result.Retired.Should().BeGreaterThan(5, "connections must really be retired under this load, else the test proves nothing");
+        result.Followed.Should().Be(result.Retired, "h2c is followed frame by frame");
+        result.Lost.Should().Be(0, result.ToString());
+    }
+
+    [Fact]
+    [Trait("Category", "Load")]
+    public async Task UseKeepAlive_Http2OverTlsConfiguredAfterItUnderLoad_FollowsTheDecryptedFramesAndLosesNoRequest()
+    {
+        var result = await RetirementLoad.RunAsync(Workers, Duration() / 3, sharedClient: true, retire: true, TestContext.Current.CancellationToken, tls: true);
+
+        TestContext.Current.TestOutputHelper?.WriteLine(result.ToString());
+        result.Retired.Should().BeGreaterThan(5, "connections must really be retired under this load, else the test proves nothing");
+        result.Followed.Should().Be(result.Retired, "TLS configured after UseKeepAlive (as for endpoints from configuration) is seen through: the frames are followed in the clear");
         result.Lost.Should().Be(0, result.ToString());
     }
 
@@ -38,3 +52,7 @@ public sealed class ConnectionRetirementLoadTests
             ? TimeSpan.FromSeconds(double.Parse(seconds, CultureInfo.InvariantCulture))
             : TimeSpan.FromSeconds(15);
 }
+
+/// <summary>The load runs alone: it fills both cores, which would make the timed tests of other classes miss their bounds.</summary>
+[CollectionDefinition(nameof(ConnectionRetirementLoadTests), DisableParallelization = true)]
+public sealed class ConnectionRetirementLoadCollection;

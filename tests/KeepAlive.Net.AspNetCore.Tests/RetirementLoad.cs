@@ -24,9 +24,11 @@ internal static class RetirementLoad
     /// <param name="duration">How long the workers send.</param>
     /// <param name="sharedClient">One HttpClient (one HTTP/2 connection, multiplexed) for all workers, or one each.</param>
     /// <param name="retire">With the profile's retirement, or without (the baseline).</param>
-    public static async Task<Result> RunAsync(int workers, TimeSpan duration, bool sharedClient, bool retire, CancellationToken cancellationToken)
+    /// <param name="tls">Over TLS, configured after <c>UseKeepAlive</c> (as Kestrel does for endpoints from configuration), or h2c.</param>
+    public static async Task<Result> RunAsync(int workers, TimeSpan duration, bool sharedClient, bool retire, CancellationToken cancellationToken, bool tls = false)
     {
         var log = new ConnectionLog();
+        using var certificate = tls ? KestrelHosts.SelfSignedCertificate() : null;
         await using var app = KestrelHosts.Build(
             KestrelHosts.Profile("edge", retire ? Profile : "{}"),
             listen =>
@@ -34,12 +36,16 @@ internal static class RetirementLoad
                 listen.Protocols = HttpProtocols.Http2;
                 listen.Use(log.Middleware);
                 listen.UseKeepAlive("edge");
+                if (certificate is not null)
+                {
+                    listen.UseHttps(certificate);
+                }
             },
             services => services.AddKeepAliveRequestLimits());
         app.MapGet("/", () => "ok");
         await app.StartAsync(cancellationToken);
 
-        var clients = Enumerable.Range(0, sharedClient ? 1 : workers).Select(_ => KestrelHosts.H2cClient(app)).ToArray();
+        var clients = Enumerable.Range(0, sharedClient ? 1 : workers).Select(_ => KestrelHosts.H2cClient(app, certificate)).ToArray();
         var errors = new ConcurrentDictionary<string, int>();
         long sent = 0;
         var until = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
@@ -76,8 +82,9 @@ internal static class RetirementLoad
         }
 
         await app.StopAsync(cancellationToken);
-        var retired = log.Connections.Values.Count(c => c.Retirement?.IsRetiring == true);
-        return new Result(sent, errors.Values.Sum(), log.Connections.Count, retired, errors.ToDictionary());
+        var retired = log.Connections.Values.Where(c => c.Retirement?.IsRetiring == true).ToList();
+        var followed = retired.Count(c => c.Retirement is ConnectionRetirement { FollowsHttp2Frames: true });
+        return new Result(sent, errors.Values.Sum(), log.Connections.Count, retired.Count, followed, errors.ToDictionary());
     }
 
     private static string Describe(Exception ex)
@@ -91,9 +98,10 @@ internal static class RetirementLoad
         return string.Join(" <- ", messages);
     }
 
-    internal sealed record Result(long Sent, long Lost, int Connections, int Retired, Dictionary<string, int> Errors)
+    /// <param name="Followed">Retired connections whose HTTP/2 frames were followed, so they were retired in the RFC 9113 §6.8 sequence.</param>
+    internal sealed record Result(long Sent, long Lost, int Connections, int Retired, int Followed, Dictionary<string, int> Errors)
     {
         public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-            $"{Lost} of {Sent:N0} requests lost over {Connections} connections ({Retired} retired){string.Concat(Errors.Select(e => $"\n  {e.Value} x {e.Key}"))}");
+            $"{Lost} of {Sent:N0} requests lost over {Connections} connections ({Retired} retired, {Followed} of them frame by frame){string.Concat(Errors.Select(e => $"\n  {e.Value} x {e.Key}"))}");
     }
 }
