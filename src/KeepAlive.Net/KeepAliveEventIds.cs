@@ -77,6 +77,24 @@ public static class KeepAliveEventIds
     /// </summary>
     public const int ProfileReloadRejected = 3003;
 
+    // ---- Client libraries through KeepAlive.Net.Hosting's KeepAliveClientSettings (3200-3299): the
+    // ---- KeepAlive.Net.StackExchangeRedis, .RabbitMQ, .Npgsql and .Nats packages share these ids.
+
+    /// <summary>A client library's connection (Redis, RabbitMQ, NATS) was configured with a keep-alive profile; the message carries the effective settings read back from the kernel (Debug).</summary>
+    public const int ClientConnectionConfigured = 3200;
+
+    /// <summary>
+    /// A client library was set up from a keep-alive profile (Information): one line with what the profile sets on the client,
+    /// what keeps the client's own value, what the client cannot do (no probe count, no heartbeat timeout) and what was rounded.
+    /// </summary>
+    public const int ClientProfileApplied = 3201;
+
+    /// <summary>A client option set by hand conflicts with the keep-alive profile; the profile's value wins and the message says how to keep yours (Warning).</summary>
+    public const int ClientOptionOverridden = 3202;
+
+    /// <summary>A client library's connection has no TCP socket (a Unix domain socket), so the profile's <c>Tcp</c> section does not apply to it (Debug).</summary>
+    public const int ClientConnectionWithoutTcp = 3203;
+
     /// <summary>Keep-alive could not be applied to a Kestrel connection, which was accepted without it.</summary>
     public const int KestrelConnectionKeepAliveFailed = 3100;
 

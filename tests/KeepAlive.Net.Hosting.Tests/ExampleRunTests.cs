@@ -1,4 +1,6 @@
+using System.Net;
 using KeepAlive.Net.Hosting.Tests.Packaging;
+using KeepAlive.Net.Tests.TestSupport;
 
 namespace KeepAlive.Net.Hosting.Tests;
 
@@ -32,6 +34,34 @@ public sealed class ExampleRunTests
         output.Should().MatchRegex(@"Stopping after \d+ heartbeats", "the worker's connection heartbeated until it was told to stop");
         output.Should().Contain("Health check 'keepalive': Healthy");
         output.Should().Contain("UnhealthyPeerDeadCount=5", "the thresholds come from KeepAlive:Health, here overridden on the command line");
+    }
+
+    [Fact]
+    public async Task DataStoresExample_AgainstRealRedisAndPostgres_BothConnectionsCarryTheOneProfile()
+    {
+        // The example needs a Redis and a PostgreSQL: real ones, started here on free loopback ports and stopped after.
+        using var redis = Servers.Redis(netns: null, IPAddress.Loopback, FreePort());
+        using var postgres = Servers.Postgres(netns: null, IPAddress.Loopback, FreePort());
+
+        var (exitCode, output) = await RunExampleAsync("DataStores",
+            $"--ConnectionStrings:Redis={redis.EndPoint}",
+            $"--ConnectionStrings:Postgres=Host=127.0.0.1;Port={postgres.EndPoint.Port};Username=postgres;Database=postgres;SSL Mode=Disable",
+            "--DataStores:RunFor=00:00:03", "--DataStores:Every=00:00:01");
+
+        exitCode.Should().Be(0, output);
+        output.Should().MatchRegex(@"Round \d+: Redis visits = \d+, PostgreSQL now\(\) = ", "the worker used both stores");
+        output.Should().MatchRegex(@"StackExchange\.Redis connection .* configured with KeepAlive profile 'datastores': Linux: keep-alive on, idle 30 s, interval 5 s, probes 4, .*\(read back from the kernel\)",
+            "every Redis socket carries the profile, read back from the kernel");
+        output.Should().Contain("StackExchange.Redis uses KeepAlive profile 'datastores'").And.Contain("KeepAlive (PING when idle) every 60 s from Heartbeat:Interval");
+        output.Should().Contain("Npgsql uses KeepAlive profile 'datastores': Tcp Keepalive Time 30 s and Tcp Keepalive Interval 5 s")
+            .And.Contain("Tcp:ProbeCount 4 cannot be applied");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Runs <c>dotnet run --project examples/NAME -- ARGS</c> from the repository root, as the README does.</summary>

@@ -20,4 +20,20 @@ internal static partial class Log
     [LoggerMessage(EventId = KeepAliveEventIds.ProfileBudget, Level = LogLevel.Information,
         Message = "KeepAlive profile '{Profile}': {Budget}")]
     public static partial void ProfileBudget(ILogger logger, string profile, string budget);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.ClientConnectionConfigured, Level = LogLevel.Debug,
+        Message = "{Client} connection {Connection} configured with KeepAlive profile '{Profile}': {Settings}")]
+    public static partial void ClientConnectionConfigured(ILogger logger, string client, string connection, string profile, KeepAliveSettings settings);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.ClientProfileApplied, Level = LogLevel.Information,
+        Message = "{Client} uses KeepAlive profile '{Profile}': {Applied}")]
+    public static partial void ClientProfileApplied(ILogger logger, string client, string profile, string applied);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.ClientOptionOverridden, Level = LogLevel.Warning,
+        Message = "{Client}: {Setting} was set by hand to {HandSet}, but KeepAlive profile '{Profile}' sets {ProfileKey}, so the profile's {ProfileValue} wins. Fix: remove the hand-set {Setting}, or remove {ProfileKey} from the profile to keep your value.")]
+    public static partial void ClientOptionOverridden(ILogger logger, string client, string setting, string handSet, string profile, string profileKey, string profileValue);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.ClientConnectionWithoutTcp, Level = LogLevel.Debug,
+        Message = "{Client} connection {Connection} is not TCP (a Unix domain socket), so KeepAlive profile '{Profile}' has no Tcp section to apply to it")]
+    public static partial void ClientConnectionWithoutTcp(ILogger logger, string client, string connection, string profile);
 }

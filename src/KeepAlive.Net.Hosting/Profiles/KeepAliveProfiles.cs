@@ -43,6 +43,12 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IDisposable
 
     public IReadOnlyCollection<string> Names { get; }
 
+    /// <summary>Gets the logger every profile reports to (category <c>KeepAlive.Net.Hosting</c>); client packages log through it.</summary>
+    internal ILogger Logger => _logger;
+
+    /// <summary>Names one setting of a registered profile in messages, as start-up validation does (e.g. <c>KeepAlive:Profiles:payments:Heartbeat:Interval</c>).</summary>
+    internal string Describe(string profileName, string setting) => _registrations[Resolve(profileName)].Describe(setting);
+
     public KeepAliveProfileOptions GetProfile(string profileName) => Current(Resolve(profileName));
 
     public KeepAliveSettings Configure(Socket socket, string profileName) =>

@@ -16,6 +16,8 @@ public class HeartbeatOptions
     private const int DefaultBlockedCallbackMilliseconds = 1000;
     private const double DefaultMaxIntervalToPeerIdleRatio = 0.5;
 
+    private TimeSpan _interval = TimeSpan.FromSeconds(DefaultIntervalSeconds);
+
     /// <summary>Gets or sets when heartbeats are sent.</summary>
     /// <value>The default value is <see cref="HeartbeatMode.WhenIdle"/>.</value>
     public HeartbeatMode Mode { get; set; } = HeartbeatMode.WhenIdle;
@@ -25,7 +27,26 @@ public class HeartbeatOptions
     [KeepAliveRange("1ms", "1h", Example = "10s",
         MinimumReason = "the scheduler's timers count whole milliseconds, and every heartbeat wakes a thread and sends a packet (an interval of one tick kept a core busy with 56,000 heartbeats in 2 s).",
         MaximumReason = "the longest common middlebox idle timeout is GCP Cloud NAT's 20 min, so a rarer heartbeat keeps nothing alive.")]
-    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(DefaultIntervalSeconds);
+    public TimeSpan Interval
+    {
+        get => _interval;
+        set
+        {
+            _interval = value;
+            IsIntervalSet = true;
+        }
+    }
+
+    /// <summary>
+    /// Gets a value indicating whether <see cref="Interval"/> was assigned (from configuration or code), as opposed to
+    /// left at its default of 10 seconds.
+    /// </summary>
+    /// <value>
+    /// <see langword="true"/> once <see cref="Interval"/> has been set, even to 10 seconds. Client libraries that send a
+    /// heartbeat of their own (StackExchange.Redis, RabbitMQ.Client, Npgsql, NATS.Net) take <see cref="Interval"/> only when
+    /// it is set, so the default never replaces the client's own.
+    /// </value>
+    public bool IsIntervalSet { get; private set; }
 
     /// <summary>Gets or sets how long the peer may stay silent (no <see cref="HeartbeatRegistration.MarkPeerActivity"/>) before it is declared dead.</summary>
     /// <value>The default value is <see langword="null"/>: liveness is not checked. When set it must be longer than <see cref="Interval"/>; 1 ms to 1 day.</value>

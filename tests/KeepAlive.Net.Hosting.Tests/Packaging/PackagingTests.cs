@@ -20,6 +20,10 @@ public sealed class PackagingTests(PackedFeed feed) : IClassFixture<PackedFeed>
     [InlineData("KeepAlive.Net")]
     [InlineData("KeepAlive.Net.Hosting")]
     [InlineData("KeepAlive.Net.AspNetCore")]
+    [InlineData("KeepAlive.Net.StackExchangeRedis")]
+    [InlineData("KeepAlive.Net.RabbitMQ")]
+    [InlineData("KeepAlive.Net.Npgsql")]
+    [InlineData("KeepAlive.Net.Nats")]
     public void Pack_Library_PackageHasReadmeLicenceDocsSymbolsAndRepository(string id)
     {
         using var package = ZipFile.OpenRead(feed.PackageFile(id));

@@ -6,7 +6,11 @@ namespace KeepAlive.Net.Hosting.Tests.Packaging;
 /// </summary>
 public sealed class PackedFeed : IAsyncLifetime
 {
-    public static readonly string[] PackageIds = ["KeepAlive.Net", "KeepAlive.Net.Hosting", "KeepAlive.Net.AspNetCore"];
+    public static readonly string[] PackageIds =
+    [
+        "KeepAlive.Net", "KeepAlive.Net.Hosting", "KeepAlive.Net.AspNetCore",
+        "KeepAlive.Net.StackExchangeRedis", "KeepAlive.Net.RabbitMQ", "KeepAlive.Net.Npgsql", "KeepAlive.Net.Nats",
+    ];
 
     public string RepositoryRoot { get; } = RepositoryFiles.Root;
 

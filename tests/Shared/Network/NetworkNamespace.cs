@@ -10,31 +10,41 @@ internal static partial class NetworkNamespace
     private const int CloneNewNet = 0x40000000;
 
     /// <summary>Creates a TCP socket inside a namespace (a socket belongs to the namespace it was created in).</summary>
-    public static Socket CreateSocket(string netns, AddressFamily family = AddressFamily.InterNetwork)
+    public static Socket CreateSocket(string netns, AddressFamily family = AddressFamily.InterNetwork) =>
+        RunInside(netns, () => new Socket(family, SocketType.Stream, ProtocolType.Tcp));
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on a new thread that entered the namespace, and returns its result: every socket the
+    /// work creates on that thread lives in the namespace. For client libraries that open their own sockets synchronously
+    /// on the calling thread (Npgsql's <c>Open()</c>, StackExchange.Redis's <c>Connect()</c>).
+    /// </summary>
+    public static T RunInside<T>(string netns, Func<T> work)
     {
-        Socket? socket = null;
+        T? result = default;
         Exception? failure = null;
         var thread = new Thread(() =>
         {
             try
             {
-                using var handle = File.OpenHandle("/run/netns/" + netns);
-                if (SetNs((int)handle.DangerousGetHandle(), CloneNewNet) != 0)
+                using (var handle = File.OpenHandle("/run/netns/" + netns))
                 {
-                    throw new InvalidOperationException($"setns({netns}) failed with errno {Marshal.GetLastPInvokeError()}");
+                    if (SetNs((int)handle.DangerousGetHandle(), CloneNewNet) != 0)
+                    {
+                        throw new InvalidOperationException($"setns({netns}) failed with errno {Marshal.GetLastPInvokeError()}");
+                    }
                 }
 
                 // This thread now lives in the namespace and ends right after: nothing else runs there.
-                socket = new Socket(family, SocketType.Stream, ProtocolType.Tcp);
+                result = work();
             }
-            catch (Exception e) when (e is IOException or InvalidOperationException or SocketException or UnauthorizedAccessException)
+            catch (Exception e)
             {
                 failure = e;
             }
         });
         thread.Start();
         thread.Join();
-        return socket ?? throw new InvalidOperationException("could not create a socket in " + netns, failure);
+        return failure is null ? result! : throw new InvalidOperationException($"could not run inside {netns}: {failure.Message}", failure);
     }
 
     /// <summary>Runs a command to completion and returns its exit code and output (standard output then standard error).</summary>

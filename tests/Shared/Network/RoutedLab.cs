@@ -79,6 +79,9 @@ internal sealed class RoutedLab : IDisposable
         Exec(Middle, "nft", "add chain inet cut forward { type filter hook forward priority -10; policy drop; }");
     }
 
+    /// <summary>Undoes <see cref="DropEverything"/>: the middle forwards again (connections the kernel already gave up on stay dead).</summary>
+    public void RestoreLink() => NetworkNamespace.Run("ip", "netns", "exec", Middle, "nft", "delete", "table", "inet", "cut");
+
     /// <summary>
     /// With the NAT (<see cref="Create"/> with an idle timeout): a segment of a flow conntrack has forgotten is answered
     /// with a RST from the middle (nft <c>reject with tcp reset</c>) instead of being dropped, as AWS NLB answers the
@@ -94,8 +97,22 @@ internal sealed class RoutedLab : IDisposable
     {
         foreach (var netns in new[] { Client, Middle, Server })
         {
-            NetworkNamespace.Run("ip", "netns", "del", netns);
+            Delete(netns);
         }
+    }
+
+    /// <summary>Kills every process still running in a namespace (a server a test started there), then deletes it, so no server outlives its lab.</summary>
+    private static void Delete(string netns)
+    {
+        foreach (var pid in NetworkNamespace.Run("ip", "netns", "pids", netns).Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (int.TryParse(pid, CultureInfo.InvariantCulture, out _))
+            {
+                NetworkNamespace.Run("kill", "-9", pid);
+            }
+        }
+
+        NetworkNamespace.Run("ip", "netns", "del", netns);
     }
 
     private static void RemoveStaleLabs()
@@ -107,7 +124,7 @@ internal sealed class RoutedLab : IDisposable
             if (name.StartsWith(Prefix, StringComparison.Ordinal) && parts.Length == 4
                 && int.TryParse(parts[1], CultureInfo.InvariantCulture, out var pid) && !Directory.Exists("/proc/" + pid.ToString(CultureInfo.InvariantCulture)))
             {
-                NetworkNamespace.Run("ip", "netns", "del", name);
+                Delete(name);
             }
         }
     }

@@ -1,0 +1,39 @@
+namespace KeepAlive.Net.Hosting;
+
+/// <summary>
+/// Describes a client library (a database, cache or broker client) whose own keep-alive settings a profile sets, so that
+/// <see cref="KeepAliveClientSettings"/> can map the profile onto it and check it: its name, the setting that takes the
+/// profile's <c>Heartbeat:Interval</c> (in whole seconds), its limit, and its heartbeat timeout if it has one.
+/// </summary>
+/// <remarks>The KeepAlive.Net.StackExchangeRedis, .RabbitMQ, .Npgsql and .Nats packages each describe their client with one.</remarks>
+public sealed class KeepAliveClientDescription
+{
+    /// <summary>Initializes a new instance of the <see cref="KeepAliveClientDescription"/> class.</summary>
+    /// <param name="clientName">The client's name in messages, e.g. "StackExchange.Redis".</param>
+    /// <param name="heartbeatSetting">The client setting that takes <c>Heartbeat:Interval</c>, e.g. "ConfigurationOptions.KeepAlive".</param>
+    public KeepAliveClientDescription(string clientName, string heartbeatSetting)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(clientName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(heartbeatSetting);
+        ClientName = clientName;
+        HeartbeatSetting = heartbeatSetting;
+    }
+
+    /// <summary>Gets the client's name in messages, e.g. "StackExchange.Redis".</summary>
+    public string ClientName { get; }
+
+    /// <summary>Gets the client setting that takes <c>Heartbeat:Interval</c>, in whole seconds, e.g. "ConfigurationOptions.KeepAlive".</summary>
+    public string HeartbeatSetting { get; }
+
+    /// <summary>Gets the longest heartbeat interval the client can carry.</summary>
+    /// <value>The default value is <see cref="TimeSpan.MaxValue"/>: no limit of the client's own. RabbitMQ sends whole seconds in 16 bits (65535 s).</value>
+    public TimeSpan MaxHeartbeatInterval { get; init; } = TimeSpan.MaxValue;
+
+    /// <summary>Gets the client setting that takes <c>Heartbeat:Timeout</c>, or <see langword="null"/> when the client has no heartbeat timeout.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? HeartbeatTimeoutSetting { get; init; }
+
+    /// <summary>Gets what the client does instead of a heartbeat timeout, said when a profile sets <c>Heartbeat:Timeout</c> that the client cannot take.</summary>
+    /// <value>The default value says the client has none.</value>
+    public string WithoutHeartbeatTimeout { get; init; } = "the client has no heartbeat timeout";
+}

@@ -1,0 +1,196 @@
+using System.Net.Sockets;
+using KeepAlive.Net.Hosting.Clients;
+using KeepAlive.Net.Hosting.Diagnostics;
+using KeepAlive.Net.Hosting.Profiles;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace KeepAlive.Net.Hosting;
+
+/// <summary>
+/// A keep-alive profile mapped onto a client library's own settings, for the packages that apply profiles to database,
+/// cache and broker clients (KeepAlive.Net.StackExchangeRedis, .RabbitMQ, .Npgsql, .Nats) and for anyone writing one:
+/// the profile's current, validated values checked against the client (<see cref="Create"/>), its <c>Tcp</c> section
+/// applied to each socket the client opens (<see cref="ConfigureSocket"/>), and one log line saying what was applied,
+/// what keeps the client's own value and what the client cannot do.
+/// </summary>
+/// <remarks>
+/// Only values the profile sets are taken: <see cref="HeartbeatInterval"/> is <see langword="null"/> unless the profile
+/// sets <c>Heartbeat:Interval</c> (<see cref="HeartbeatOptions.IsIntervalSet"/>), so its 10 s default never replaces the
+/// client's own. Clients count whole seconds: intervals are rounded down (never later than asked) and the rounding is
+/// reported. Messages name the profile's configuration path, the value and the fix, as start-up validation does.
+/// </remarks>
+public sealed class KeepAliveClientSettings
+{
+    private readonly IKeepAliveProfiles _profiles;
+    private readonly ILogger _logger;
+    private readonly List<string> _adjustments = [];
+
+    private KeepAliveClientSettings(IKeepAliveProfiles profiles, string profileName, KeepAliveProfileOptions profile, KeepAliveClientDescription client)
+    {
+        _profiles = profiles;
+        _logger = (profiles as KeepAliveProfiles)?.Logger ?? NullLogger.Instance;
+        ProfileName = profileName;
+        Profile = profile;
+        Client = client;
+        Tcp = profile.Tcp is { Enabled: true } tcp ? tcp : null;
+        if (profile.Heartbeat is { IsIntervalSet: true } heartbeat)
+        {
+            HeartbeatInterval = TimeSpan.FromSeconds(ToWholeSeconds(heartbeat.Interval, "Heartbeat:Interval", client.HeartbeatSetting));
+        }
+
+        if (client.HeartbeatTimeoutSetting is not null)
+        {
+            HeartbeatTimeout = profile.Heartbeat?.Timeout;
+        }
+    }
+
+    /// <summary>Gets the client the profile is applied to.</summary>
+    public KeepAliveClientDescription Client { get; }
+
+    /// <summary>Gets the profile's name.</summary>
+    public string ProfileName { get; }
+
+    /// <summary>Gets the profile's values when the settings were created (its last valid values after any reload).</summary>
+    public KeepAliveProfileOptions Profile { get; }
+
+    /// <summary>Gets the profile's <c>Tcp</c> section, or <see langword="null"/> when it sets <c>"Enabled": false</c> (the client's sockets keep their own keep-alive).</summary>
+    public TcpKeepAliveOptions? Tcp { get; }
+
+    /// <summary>Gets the heartbeat interval for <see cref="KeepAliveClientDescription.HeartbeatSetting"/> in whole seconds (rounded down), or <see langword="null"/> when the profile does not set <c>Heartbeat:Interval</c>.</summary>
+    public TimeSpan? HeartbeatInterval { get; }
+
+    /// <summary>Gets the profile's <c>Heartbeat:Timeout</c> when the client has a heartbeat timeout (<see cref="KeepAliveClientDescription.HeartbeatTimeoutSetting"/>), else <see langword="null"/>.</summary>
+    public TimeSpan? HeartbeatTimeout { get; }
+
+    /// <summary>Gets what was rounded to fit the client, one sentence each (also in the log line of <see cref="ReportApplied"/>).</summary>
+    public IReadOnlyList<string> Adjustments => _adjustments;
+
+    /// <summary>Reads a profile's current values and checks them against a client.</summary>
+    /// <param name="profiles">The registered profiles.</param>
+    /// <param name="profileName">The profile's name.</param>
+    /// <param name="client">The client the profile is applied to.</param>
+    /// <returns>The settings for the client.</returns>
+    /// <exception cref="InvalidOperationException">No profile of that name is registered (the message lists the registered ones).</exception>
+    /// <exception cref="OptionsValidationException">The profile is invalid, or does not suit the client (a heartbeat below 1 s, nothing the client can use); each failure names the path, the value and the fix.</exception>
+    public static KeepAliveClientSettings Create(IKeepAliveProfiles profiles, string profileName, KeepAliveClientDescription client)
+    {
+        ArgumentNullException.ThrowIfNull(profiles);
+        ArgumentNullException.ThrowIfNull(profileName);
+        ArgumentNullException.ThrowIfNull(client);
+        var profile = profiles.GetProfile(profileName);
+        var errors = KeepAliveClientRules.Validate(profile, client);
+        if (errors.Count > 0)
+        {
+            var failures = errors.Select(e => $"{Describe(profiles, profileName, e.OptionName)}: {e.Message}");
+            throw new OptionsValidationException(profileName, typeof(KeepAliveProfileOptions), failures);
+        }
+
+        return new KeepAliveClientSettings(profiles, profileName, profile, client);
+    }
+
+    /// <summary>Checks a profile against a client without applying it: the rules <see cref="Create"/> and start-up validation apply.</summary>
+    /// <param name="profile">The profile's values.</param>
+    /// <param name="client">The client.</param>
+    /// <returns>The errors, each naming the profile setting (e.g. <c>Heartbeat:Interval</c>) with its value and the fix; empty when it suits.</returns>
+    public static IReadOnlyList<KeepAliveValidationError> Validate(KeepAliveProfileOptions profile, KeepAliveClientDescription client)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        ArgumentNullException.ThrowIfNull(client);
+        return KeepAliveClientRules.Validate(profile, client);
+    }
+
+    /// <summary>
+    /// Converts a profile time to the whole seconds a client setting takes: rounded down, so never later than asked,
+    /// and at least 1 s. A rounding is added to <see cref="Adjustments"/>.
+    /// </summary>
+    /// <param name="value">The profile's time.</param>
+    /// <param name="profileKey">The profile setting it comes from, e.g. <c>Tcp:IdleTime</c>.</param>
+    /// <param name="clientSetting">The client setting it goes to, e.g. <c>Tcp Keepalive Time</c>.</param>
+    /// <returns>The whole seconds.</returns>
+    public int ToWholeSeconds(TimeSpan value, string profileKey, string clientSetting)
+    {
+        var seconds = (int)Math.Clamp(Math.Floor(value.TotalSeconds), 1, int.MaxValue);
+        if (TimeSpan.FromSeconds(seconds) != value)
+        {
+            _adjustments.Add(KeepAliveClientRules.Text($"{profileKey} {KeepAliveClientRules.Show(value)} is rounded down to {seconds} s for {clientSetting} ({Client.ClientName} counts whole seconds; rounding down never makes it later than asked)"));
+        }
+
+        return seconds;
+    }
+
+    /// <summary>
+    /// Applies the profile's current <c>Tcp</c> section (its last valid values, so reloads reach connections opened
+    /// afterwards) to a socket the client opened, ideally before it connects, and logs the effective settings read back
+    /// from the kernel (event <see cref="KeepAliveEventIds.ClientConnectionConfigured"/>, Debug).
+    /// </summary>
+    /// <param name="socket">The client's socket.</param>
+    /// <param name="connection">Describes the connection in the log, e.g. the server's end point.</param>
+    /// <returns>The effective settings, or <see langword="null"/> when the socket is not TCP (a Unix domain socket) and nothing applies.</returns>
+    /// <exception cref="SocketException">The kernel rejected an option.</exception>
+    public KeepAliveSettings? ConfigureSocket(Socket socket, string connection)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        if (socket.ProtocolType != ProtocolType.Tcp)
+        {
+            Log.ClientConnectionWithoutTcp(_logger, Client.ClientName, connection, ProfileName);
+            return null;
+        }
+
+        var settings = _profiles.Configure(socket, ProfileName);
+        Log.ClientConnectionConfigured(_logger, Client.ClientName, connection, ProfileName, settings);
+        return settings;
+    }
+
+    /// <summary>
+    /// Warns when a client option was set by hand (it differs from the client's default) to something other than what the
+    /// profile sets: the profile's value wins (event <see cref="KeepAliveEventIds.ClientOptionOverridden"/>).
+    /// </summary>
+    /// <typeparam name="T">The option's type.</typeparam>
+    /// <param name="clientSetting">The client's option, e.g. <c>ConfigurationOptions.KeepAlive</c>.</param>
+    /// <param name="current">The option's value before the profile is applied.</param>
+    /// <param name="clientDefault">The client's default for the option (a value equal to it counts as not set by hand).</param>
+    /// <param name="profileKey">The profile setting that wins, e.g. <c>Heartbeat:Interval</c>.</param>
+    /// <param name="fromProfile">The value the client gets from the profile.</param>
+    /// <param name="format">Formats a value for the message.</param>
+    public void ReportIfOverridden<T>(string clientSetting, T current, T clientDefault, string profileKey, T fromProfile, Func<T, string> format)
+        where T : IEquatable<T>
+    {
+        ArgumentNullException.ThrowIfNull(format);
+        if (!current.Equals(clientDefault) && !current.Equals(fromProfile))
+        {
+            ReportOverride(clientSetting, format(current), profileKey, format(fromProfile));
+        }
+    }
+
+    /// <summary>Warns that a client option set by hand conflicts with the profile, whose value wins (event <see cref="KeepAliveEventIds.ClientOptionOverridden"/>).</summary>
+    /// <param name="clientSetting">The client's option, e.g. <c>ConfigurationOptions.KeepAlive</c>.</param>
+    /// <param name="handSetValue">The value that was set by hand.</param>
+    /// <param name="profileKey">The profile setting that wins, e.g. <c>Heartbeat:Interval</c>.</param>
+    /// <param name="profileValue">The value the client gets from the profile.</param>
+    public void ReportOverride(string clientSetting, string handSetValue, string profileKey, string profileValue) =>
+        Log.ClientOptionOverridden(_logger, Client.ClientName, clientSetting, handSetValue, ProfileName, profileKey, profileValue);
+
+    /// <summary>
+    /// Logs once what the profile set on the client (event <see cref="KeepAliveEventIds.ClientProfileApplied"/>,
+    /// Information): the client package's notes, that <c>Heartbeat:Timeout</c> is not used when the profile sets one the
+    /// client cannot take (<see cref="KeepAliveClientDescription.WithoutHeartbeatTimeout"/>), then <see cref="Adjustments"/>.
+    /// </summary>
+    /// <param name="notes">What was applied, what keeps the client's own value and what the client cannot do, one sentence each.</param>
+    public void ReportApplied(IEnumerable<string> notes)
+    {
+        ArgumentNullException.ThrowIfNull(notes);
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            IEnumerable<string> unusedTimeout = Profile.Heartbeat?.Timeout is not null && Client.HeartbeatTimeoutSetting is null
+                ? ["Heartbeat:Timeout is not used: " + Client.WithoutHeartbeatTimeout]
+                : [];
+            var applied = string.Join("; ", notes.Concat(unusedTimeout).Concat(_adjustments));
+            Log.ClientProfileApplied(_logger, Client.ClientName, ProfileName, applied);
+        }
+    }
+
+    private static string Describe(IKeepAliveProfiles profiles, string profileName, string setting) =>
+        profiles is KeepAliveProfiles registered ? registered.Describe(profileName, setting) : $"KeepAlive profile '{profileName}' {setting}";
+}

@@ -1,0 +1,32 @@
+using KeepAlive.Net.Hosting;
+using KeepAlive.Net.Hosting.Clients;
+using KeepAlive.Net.Hosting.Profiles;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Declares that a client library (Redis, RabbitMQ, PostgreSQL, NATS...) uses a keep-alive profile, so the host checks it at start-up.</summary>
+public static class KeepAliveClientServiceCollectionExtensions
+{
+    /// <summary>
+    /// Makes the host check at start-up that a profile exists and suits a client library, with the same messages as
+    /// every other profile rule: a missing profile, a heartbeat the client cannot carry, or a profile that sets nothing
+    /// the client can use stops the host before it serves anything. The client packages call this from their own
+    /// registration methods (for example <c>services.AddRedisKeepAlive("cache")</c>).
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="profileName">The profile the client uses.</param>
+    /// <param name="client">The client.</param>
+    /// <returns>The services, for chaining.</returns>
+    public static IServiceCollection AddKeepAliveClient(this IServiceCollection services, string profileName, KeepAliveClientDescription client)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(profileName);
+        ArgumentNullException.ThrowIfNull(client);
+        services.AddKeepAliveCore();
+        services.AddOptionsWithValidateOnStart<KeepAliveProfileOptions>(profileName);
+        services.AddSingleton<IValidateOptions<KeepAliveProfileOptions>>(s =>
+            new KeepAliveClientValidator(profileName, client, s.GetServices<KeepAliveProfileRegistration>()));
+        return services;
+    }
+}

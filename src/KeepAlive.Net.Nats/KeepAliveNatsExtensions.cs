@@ -1,0 +1,117 @@
+using System.Globalization;
+using KeepAlive.Net.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using NATS.Client.Core;
+
+namespace KeepAlive.Net.Nats;
+
+/// <summary>Applies a keep-alive profile to every connection a NATS.Net client opens.</summary>
+public static class KeepAliveNatsExtensions
+{
+    /// <summary>Gets how NATS.Net takes a profile: <c>Heartbeat:Interval</c> as <see cref="NatsOpts.PingInterval"/> and <c>Heartbeat:Timeout</c> as <see cref="NatsOpts.MaxPingOut"/>.</summary>
+    public static KeepAliveClientDescription Client { get; } = new("NATS.Net", "NatsOpts.PingInterval")
+    {
+        HeartbeatTimeoutSetting = "NatsOpts.MaxPingOut",
+    };
+
+    /// <summary>
+    /// Returns options that apply a keep-alive profile to every connection: its <c>Tcp</c> section to every socket (first
+    /// connection and every reconnection, plain or upgraded to TLS) through <see cref="NatsOpts.SocketConnectionFactory"/>,
+    /// before the socket connects, read back from the kernel and logged; its <c>Heartbeat:Interval</c>, when the profile
+    /// sets it, as <see cref="NatsOpts.PingInterval"/> (whole seconds, rounded down); and its <c>Heartbeat:Timeout</c> as
+    /// <see cref="NatsOpts.MaxPingOut"/> = ceil(Timeout / PingInterval), the unanswered PINGs after which the client
+    /// drops the connection and reconnects.
+    /// </summary>
+    /// <param name="options">The options (a record: they are not changed).</param>
+    /// <param name="profiles">The registered profiles.</param>
+    /// <param name="profileName">The profile's name.</param>
+    /// <returns>New options carrying the profile.</returns>
+    /// <exception cref="InvalidOperationException">No profile of that name is registered; <see cref="NatsOpts.SocketConnectionFactory"/> is already set (its sockets are out of reach); or the URL mixes <c>ws://</c> and TCP servers.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile is invalid or does not suit NATS.Net (the message names the setting, its value and the fix).</exception>
+    /// <remarks>
+    /// WebSocket servers (<c>ws://</c>, <c>wss://</c>): NATS.Net's WebSocket connection is internal and opens its own
+    /// socket, so the <c>Tcp</c> section cannot reach it; with only WebSocket URLs the heartbeat settings are applied and
+    /// the log line says the <c>Tcp</c> section is not. A <see cref="NatsOpts.PingInterval"/> or
+    /// <see cref="NatsOpts.MaxPingOut"/> set by hand is kept unless the profile sets the matching value; then the profile
+    /// wins and a warning says so (event 3202). NATS.Net sends its PINGs from a thread-pool timer; the kernel's keep-alive
+    /// is what no thread-pool starvation can delay.
+    /// </remarks>
+    public static NatsOpts UseKeepAlive(this NatsOpts options, IKeepAliveProfiles profiles, string profileName)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var settings = KeepAliveClientSettings.Create(profiles, profileName, Client);
+        var notes = new List<string>();
+        var result = options;
+        if (settings.Tcp is not null)
+        {
+            result = WithSocketFactory(result, settings, notes);
+        }
+        else
+        {
+            notes.Add("Tcp:Enabled is false: sockets keep NATS.Net's own settings (no keep-alive)");
+        }
+
+        if (settings.HeartbeatInterval is { } interval)
+        {
+            settings.ReportIfOverridden("NatsOpts.PingInterval", options.PingInterval, NatsOpts.Default.PingInterval, "Heartbeat:Interval", interval, Show);
+            result = result with { PingInterval = interval };
+            notes.Add($"PingInterval {Show(interval)} from Heartbeat:Interval");
+        }
+        else
+        {
+            notes.Add($"PingInterval stays {Show(result.PingInterval)} (Heartbeat:Interval is not set)");
+        }
+
+        if (settings.HeartbeatTimeout is { } timeout && result.PingInterval > TimeSpan.Zero)
+        {
+            var maxPingOut = (int)Math.Clamp(Math.Ceiling(timeout / result.PingInterval), 1, int.MaxValue);
+            settings.ReportIfOverridden("NatsOpts.MaxPingOut", options.MaxPingOut, NatsOpts.Default.MaxPingOut, "Heartbeat:Timeout", maxPingOut, static n => n.ToString(CultureInfo.InvariantCulture));
+            result = result with { MaxPingOut = maxPingOut };
+            notes.Add(string.Create(CultureInfo.InvariantCulture, $"MaxPingOut {maxPingOut} = ceil(Heartbeat:Timeout {Show(timeout)} / PingInterval {Show(result.PingInterval)}): a silent server is dropped after about {Show(result.PingInterval * maxPingOut)}"));
+        }
+
+        settings.ReportApplied(notes);
+        return result;
+    }
+
+    /// <summary>Applies a keep-alive profile registered in the container, as <see cref="UseKeepAlive(NatsOpts, IKeepAliveProfiles, string)"/> does.</summary>
+    /// <param name="options">The options.</param>
+    /// <param name="services">The service provider holding <see cref="IKeepAliveProfiles"/> (<c>services.AddKeepAlive(...)</c>).</param>
+    /// <param name="profileName">The profile's name.</param>
+    /// <returns>New options carrying the profile.</returns>
+    public static NatsOpts UseKeepAlive(this NatsOpts options, IServiceProvider services, string profileName)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return options.UseKeepAlive(services.GetRequiredService<IKeepAliveProfiles>(), profileName);
+    }
+
+    private static NatsOpts WithSocketFactory(NatsOpts options, KeepAliveClientSettings settings, List<string> notes)
+    {
+        var urls = options.Url.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var webSockets = urls.Count(KeepAliveNatsSocketConnectionFactory.IsWebSocket);
+        if (webSockets == urls.Length)
+        {
+            notes.Add("Tcp is not applied: every server URL is a WebSocket (ws://, wss://), whose connection NATS.Net opens itself, out of reach");
+            return options;
+        }
+
+        if (webSockets > 0)
+        {
+            throw new InvalidOperationException(
+                $"NatsOpts.Url '{options.Url}' mixes WebSocket and TCP servers. KeepAlive profile '{settings.ProfileName}' can apply its Tcp section only to TCP connections (nats://, tls://): NATS.Net's WebSocket connection is internal and opens its own socket. "
+                + "Fix: list only nats:// or tls:// servers, or only ws:// servers (then the profile sets the heartbeat only).");
+        }
+
+        if (options.SocketConnectionFactory is { } yours)
+        {
+            throw new InvalidOperationException(
+                $"NatsOpts.SocketConnectionFactory is already set ({yours.GetType().FullName}); the sockets it opens are out of reach, so KeepAlive profile '{settings.ProfileName}' cannot apply its Tcp section to them. "
+                + $"Fix: remove your factory and let UseKeepAlive set its own, or apply keep-alive inside yours with IKeepAliveProfiles.Configure(socket, \"{settings.ProfileName}\") and set Tcp:Enabled to false in the profile used here.");
+        }
+
+        notes.Add("Tcp on every socket through NatsOpts.SocketConnectionFactory (plain and TLS)");
+        return options with { SocketConnectionFactory = new KeepAliveNatsSocketConnectionFactory(settings) };
+    }
+
+    private static string Show(TimeSpan value) => KeepAliveDuration.Format(value);
+}

@@ -1,0 +1,101 @@
+using System.Globalization;
+using KeepAlive.Net.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace KeepAlive.Net.Npgsql;
+
+/// <summary>Applies a keep-alive profile to every physical connection of an <see cref="NpgsqlDataSource"/>, through Npgsql's own settings.</summary>
+public static class KeepAliveNpgsqlExtensions
+{
+    /// <summary>Gets how Npgsql takes a profile: <c>Heartbeat:Interval</c> as the <c>Keepalive</c> connection-string setting (whole seconds); it has no heartbeat timeout.</summary>
+    public static KeepAliveClientDescription Client { get; } = new("Npgsql", "Keepalive")
+    {
+        WithoutHeartbeatTimeout = "Npgsql has no heartbeat timeout: a keepalive query that gets no answer ends after the command timeout, and a dead idle connection is found by TCP keep-alive",
+    };
+
+    /// <summary>
+    /// Applies a keep-alive profile to the data source this builder builds, through Npgsql's connection-string settings
+    /// (Npgsql has no hook to reach its sockets): <c>Tcp:IdleTime</c> and <c>Tcp:Interval</c> as <c>Tcp Keepalive Time</c>
+    /// and <c>Tcp Keepalive Interval</c> (whole seconds, rounded down), and <c>Heartbeat:Interval</c>, when the profile
+    /// sets it, as <c>Keepalive</c> (a query Npgsql sends on an idle connection).
+    /// </summary>
+    /// <param name="builder">The builder, before <see cref="NpgsqlDataSourceBuilder.Build"/>.</param>
+    /// <param name="profiles">The registered profiles.</param>
+    /// <param name="profileName">The profile's name.</param>
+    /// <returns>The builder, for chaining.</returns>
+    /// <exception cref="InvalidOperationException">No profile of that name is registered.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile is invalid or does not suit Npgsql (the message names the setting, its value and the fix).</exception>
+    /// <remarks>
+    /// What Npgsql cannot do is reported in the start-up line (event 3201), not hidden: <c>Tcp:ProbeCount</c> and
+    /// <c>Tcp:UserTimeout</c> cannot be applied, so the kernel's <c>net.ipv4.tcp_keepalive_probes</c> decides how many
+    /// probes go unanswered (a dead idle peer is found after idle + probes x interval) and data in flight to a dead peer
+    /// is retransmitted for about 15 minutes unless a command timeout ends it; the values cannot be read back from the
+    /// kernel either. Settings you set by hand in the connection string are kept unless the profile sets them; then the
+    /// profile wins and a warning says so (event 3202). The values are fixed when the data source is built: a
+    /// configuration reload reaches data sources built afterwards.
+    /// </remarks>
+    public static NpgsqlDataSourceBuilder UseKeepAlive(this NpgsqlDataSourceBuilder builder, IKeepAliveProfiles profiles, string profileName)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var settings = KeepAliveClientSettings.Create(profiles, profileName, Client);
+        var connection = builder.ConnectionStringBuilder;
+        var notes = new List<string>();
+        if (settings.Tcp is { } tcp)
+        {
+            var idle = settings.ToWholeSeconds(tcp.IdleTime, "Tcp:IdleTime", "Tcp Keepalive Time");
+            var interval = settings.ToWholeSeconds(tcp.Interval, "Tcp:Interval", "Tcp Keepalive Interval");
+            settings.ReportIfOverridden("Tcp Keepalive Time", connection.TcpKeepAliveTime, 0, "Tcp:IdleTime", idle, Seconds);
+            settings.ReportIfOverridden("Tcp Keepalive Interval", connection.TcpKeepAliveInterval, 0, "Tcp:Interval", interval, Seconds);
+            connection.TcpKeepAlive = true;
+            connection.TcpKeepAliveTime = idle;
+            connection.TcpKeepAliveInterval = interval;
+            var probes = KernelKeepAlive.Probes();
+            notes.Add(Invariant($"Tcp Keepalive Time {idle} s and Tcp Keepalive Interval {interval} s from Tcp:IdleTime and Tcp:Interval"));
+            notes.Add(probes is { } count
+                ? Invariant($"Tcp:ProbeCount {tcp.ProbeCount} cannot be applied (Npgsql has no socket hook): the kernel's net.ipv4.tcp_keepalive_probes {count} applies, so a dead idle peer is found after idle + {count} x interval = {idle + (count * interval)} s")
+                : Invariant($"Tcp:ProbeCount {tcp.ProbeCount} cannot be applied (Npgsql has no socket hook): the operating system's default probe count applies"));
+            notes.Add("Tcp:UserTimeout cannot be applied (TCP_USER_TIMEOUT): data in flight to a dead peer is retransmitted for about 15 min (net.ipv4.tcp_retries2) unless a command timeout ends it first");
+            notes.Add("the values cannot be read back from the kernel: Npgsql does not expose its sockets");
+        }
+        else
+        {
+            notes.Add("Tcp:Enabled is false: Npgsql's Tcp Keepalive settings stay as they are");
+        }
+
+        if (settings.HeartbeatInterval is { } heartbeat)
+        {
+            var seconds = (int)heartbeat.TotalSeconds;
+            settings.ReportIfOverridden("Keepalive", connection.KeepAlive, 0, "Heartbeat:Interval", seconds, Seconds);
+            connection.KeepAlive = seconds;
+            notes.Add(Invariant($"Keepalive (a query on an idle connection, from a thread-pool timer) every {seconds} s from Heartbeat:Interval"));
+        }
+        else
+        {
+            notes.Add(Invariant($"Keepalive stays {(connection.KeepAlive == 0 ? "off" : $"{connection.KeepAlive} s")} (Heartbeat:Interval is not set)"));
+        }
+
+        if (connection.Host?.StartsWith('/') == true)
+        {
+            notes.Add("Host is a Unix domain socket directory: TCP keep-alive does not apply to it");
+        }
+
+        settings.ReportApplied(notes);
+        return builder;
+    }
+
+    /// <summary>Applies a keep-alive profile registered in the container, as <see cref="UseKeepAlive(NpgsqlDataSourceBuilder, IKeepAliveProfiles, string)"/> does.</summary>
+    /// <param name="builder">The builder, before <see cref="NpgsqlDataSourceBuilder.Build"/>.</param>
+    /// <param name="services">The service provider holding <see cref="IKeepAliveProfiles"/> (<c>services.AddKeepAlive(...)</c>).</param>
+    /// <param name="profileName">The profile's name.</param>
+    /// <returns>The builder, for chaining.</returns>
+    public static NpgsqlDataSourceBuilder UseKeepAlive(this NpgsqlDataSourceBuilder builder, IServiceProvider services, string profileName)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return builder.UseKeepAlive(services.GetRequiredService<IKeepAliveProfiles>(), profileName);
+    }
+
+    private static string Seconds(int seconds) => Invariant($"{seconds} s");
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,98 @@
+using System.Globalization;
+using KeepAlive.Net.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using RabbitMQ.Client;
+
+namespace KeepAlive.Net.RabbitMQ;
+
+/// <summary>Applies a keep-alive profile to every connection a RabbitMQ.Client <see cref="ConnectionFactory"/> opens.</summary>
+public static class KeepAliveRabbitMQExtensions
+{
+    /// <summary>The largest heartbeat AMQP 0-9-1 can negotiate: whole seconds in an unsigned 16-bit field.</summary>
+    private static readonly TimeSpan MaxHeartbeat = TimeSpan.FromSeconds(ushort.MaxValue);
+
+    /// <summary>Gets how RabbitMQ.Client takes a profile: <c>Heartbeat:Interval</c> as <see cref="ConnectionFactory.RequestedHeartbeat"/> (whole seconds, at most 65535 s); its heartbeat timeout is fixed.</summary>
+    public static KeepAliveClientDescription Client { get; } = new("RabbitMQ.Client", "ConnectionFactory.RequestedHeartbeat")
+    {
+        MaxHeartbeatInterval = MaxHeartbeat,
+        WithoutHeartbeatTimeout = "RabbitMQ fixes the heartbeat timeout: a peer that misses two heartbeats is declared dead, so the connection ends about 2 to 3 x RequestedHeartbeat after the peer went silent",
+    };
+
+    /// <summary>
+    /// Applies a keep-alive profile to the connections this factory creates: its <c>Tcp</c> section to every socket
+    /// (first connection and every automatic recovery) through <see cref="ConnectionFactoryBase.SocketFactory"/>, before the
+    /// socket connects, read back from the kernel and logged; and its <c>Heartbeat:Interval</c>, when the profile sets it,
+    /// as <see cref="ConnectionFactory.RequestedHeartbeat"/> (whole seconds, rounded down).
+    /// </summary>
+    /// <param name="factory">The factory, before <c>CreateConnectionAsync</c>.</param>
+    /// <param name="profiles">The registered profiles.</param>
+    /// <param name="profileName">The profile's name.</param>
+    /// <returns>The factory, for chaining.</returns>
+    /// <exception cref="InvalidOperationException">No profile of that name is registered.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile is invalid or does not suit RabbitMQ.Client (the message names the setting, its value and the fix).</exception>
+    /// <remarks>
+    /// A <see cref="ConnectionFactoryBase.SocketFactory"/> of yours is kept: it creates the socket, then the profile is
+    /// applied to it (so the profile's keep-alive wins). A <see cref="ConnectionFactory.RequestedHeartbeat"/> you set by
+    /// hand is kept unless the profile sets <c>Heartbeat:Interval</c>; then the profile wins and a warning says so (event
+    /// 3202). The broker may negotiate a lower heartbeat; RabbitMQ.Client sends a heartbeat frame every half of it, from a
+    /// thread-pool timer, and closes the connection (<c>ConnectionShutdownAsync</c>) after two missed ones.
+    /// </remarks>
+    public static ConnectionFactory UseKeepAlive(this ConnectionFactory factory, IKeepAliveProfiles profiles, string profileName)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        var settings = KeepAliveClientSettings.Create(profiles, profileName, Client);
+        var notes = new List<string>();
+        if (settings.Tcp is not null)
+        {
+            var yours = factory.SocketFactory ?? ConnectionFactoryBase.DefaultSocketFactory;
+            factory.SocketFactory = family => CreateClient(yours, family, settings);
+            notes.Add("Tcp on every socket through ConnectionFactory.SocketFactory" + (yours == (Func<System.Net.Sockets.AddressFamily, ITcpClient>)ConnectionFactoryBase.DefaultSocketFactory ? string.Empty : ", on the socket your own factory creates"));
+        }
+        else
+        {
+            notes.Add("Tcp:Enabled is false: sockets keep RabbitMQ.Client's own settings (no keep-alive)");
+        }
+
+        if (settings.HeartbeatInterval is { } interval)
+        {
+            settings.ReportIfOverridden("ConnectionFactory.RequestedHeartbeat", factory.RequestedHeartbeat, ConnectionFactory.DefaultHeartbeat, "Heartbeat:Interval", interval, Show);
+            factory.RequestedHeartbeat = interval;
+            notes.Add($"RequestedHeartbeat {Show(interval)} from Heartbeat:Interval (a frame every half of it; the broker may negotiate lower)");
+        }
+        else
+        {
+            notes.Add($"RequestedHeartbeat stays {Show(factory.RequestedHeartbeat)} (Heartbeat:Interval is not set)");
+        }
+
+        settings.ReportApplied(notes);
+        return factory;
+    }
+
+    /// <summary>Applies a keep-alive profile registered in the container, as <see cref="UseKeepAlive(ConnectionFactory, IKeepAliveProfiles, string)"/> does.</summary>
+    /// <param name="factory">The factory, before <c>CreateConnectionAsync</c>.</param>
+    /// <param name="services">The service provider holding <see cref="IKeepAliveProfiles"/> (<c>services.AddKeepAlive(...)</c>).</param>
+    /// <param name="profileName">The profile's name.</param>
+    /// <returns>The factory, for chaining.</returns>
+    public static ConnectionFactory UseKeepAlive(this ConnectionFactory factory, IServiceProvider services, string profileName)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return factory.UseKeepAlive(services.GetRequiredService<IKeepAliveProfiles>(), profileName);
+    }
+
+    private static ITcpClient CreateClient(Func<System.Net.Sockets.AddressFamily, ITcpClient> inner, System.Net.Sockets.AddressFamily family, KeepAliveClientSettings settings)
+    {
+        var client = inner(family);
+        try
+        {
+            settings.ConfigureSocket(client.Client, family.ToString());
+            return client;
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+    }
+
+    private static string Show(TimeSpan value) => KeepAliveDuration.Format(value);
+}

@@ -1,0 +1,87 @@
+using System.Globalization;
+using KeepAlive.Net.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
+
+namespace KeepAlive.Net.StackExchangeRedis;
+
+/// <summary>Applies a keep-alive profile to every connection a StackExchange.Redis multiplexer opens.</summary>
+public static class KeepAliveRedisExtensions
+{
+    /// <summary>Gets how StackExchange.Redis takes a profile: <c>Heartbeat:Interval</c> as <see cref="ConfigurationOptions.KeepAlive"/> (whole seconds), no heartbeat timeout.</summary>
+    public static KeepAliveClientDescription Client { get; } = new("StackExchange.Redis", "ConfigurationOptions.KeepAlive")
+    {
+        WithoutHeartbeatTimeout = "StackExchange.Redis has no heartbeat timeout: a dead connection is found by TCP keep-alive (and TCP_USER_TIMEOUT once a PING is unanswered) or after commands time out",
+    };
+
+    /// <summary>
+    /// Applies a keep-alive profile to the multiplexer built from these options: its <c>Tcp</c> section to every socket
+    /// (interactive and subscription, first connection and every reconnection) through
+    /// <see cref="ConfigurationOptions.BeforeSocketConnect"/>, before the socket connects, read back from the kernel and
+    /// logged; and its <c>Heartbeat:Interval</c>, when the profile sets it, as <see cref="ConfigurationOptions.KeepAlive"/>
+    /// (the PING sent on an idle connection, in whole seconds, rounded down).
+    /// </summary>
+    /// <param name="options">The options, before <c>ConnectionMultiplexer.Connect</c>.</param>
+    /// <param name="profiles">The registered profiles.</param>
+    /// <param name="profileName">The profile's name.</param>
+    /// <returns>The options, for chaining.</returns>
+    /// <exception cref="InvalidOperationException">No profile of that name is registered.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile is invalid or does not suit StackExchange.Redis (the message names the setting, its value and the fix).</exception>
+    /// <remarks>
+    /// A <see cref="ConfigurationOptions.BeforeSocketConnect"/> of yours is kept and runs first; the profile is applied
+    /// after it, so the profile's keep-alive wins. A <see cref="ConfigurationOptions.KeepAlive"/> you set by hand is kept
+    /// unless the profile sets <c>Heartbeat:Interval</c>; then the profile wins and a warning says so (event 3202). Each
+    /// socket gets the profile's values at the time it connects, so a configuration reload reaches reconnections; the
+    /// PING interval is read once, here. StackExchange.Redis has no heartbeat timeout, so <c>Heartbeat:Timeout</c> is not used.
+    /// </remarks>
+    public static ConfigurationOptions UseKeepAlive(this ConfigurationOptions options, IKeepAliveProfiles profiles, string profileName)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var settings = KeepAliveClientSettings.Create(profiles, profileName, Client);
+        var notes = new List<string>();
+        if (settings.Tcp is not null)
+        {
+            var yours = options.BeforeSocketConnect;
+            options.BeforeSocketConnect = (endPoint, connectionType, socket) =>
+            {
+                yours?.Invoke(endPoint, connectionType, socket);
+                settings.ConfigureSocket(socket, string.Create(CultureInfo.InvariantCulture, $"{endPoint} ({connectionType})"));
+            };
+            notes.Add("Tcp on every socket through BeforeSocketConnect" + (yours is null ? string.Empty : ", after your own callback"));
+        }
+        else
+        {
+            notes.Add("Tcp:Enabled is false: sockets keep StackExchange.Redis's own keep-alive (SO_KEEPALIVE with the kernel's times)");
+        }
+
+        if (settings.HeartbeatInterval is { } interval)
+        {
+            var seconds = (int)interval.TotalSeconds;
+            settings.ReportIfOverridden("ConfigurationOptions.KeepAlive", options.KeepAlive, (int)options.Defaults.KeepAliveInterval.TotalSeconds, "Heartbeat:Interval", seconds, Seconds);
+            options.KeepAlive = seconds;
+            notes.Add(Invariant($"KeepAlive (PING when idle) every {seconds} s from Heartbeat:Interval"));
+        }
+        else
+        {
+            notes.Add(Invariant($"KeepAlive stays {options.KeepAlive} s (Heartbeat:Interval is not set)"));
+        }
+
+        settings.ReportApplied(notes);
+        return options;
+    }
+
+    /// <summary>Applies a keep-alive profile registered in the container, as <see cref="UseKeepAlive(ConfigurationOptions, IKeepAliveProfiles, string)"/> does; for factory code such as <c>services.AddSingleton&lt;IConnectionMultiplexer&gt;(sp =&gt; ...)</c>.</summary>
+    /// <param name="options">The options, before <c>ConnectionMultiplexer.Connect</c>.</param>
+    /// <param name="services">The service provider holding <see cref="IKeepAliveProfiles"/> (<c>services.AddKeepAlive(...)</c>).</param>
+    /// <param name="profileName">The profile's name.</param>
+    /// <returns>The options, for chaining.</returns>
+    public static ConfigurationOptions UseKeepAlive(this ConfigurationOptions options, IServiceProvider services, string profileName)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return options.UseKeepAlive(services.GetRequiredService<IKeepAliveProfiles>(), profileName);
+    }
+
+    private static string Seconds(int seconds) => Invariant($"{seconds} s");
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,193 @@
+using System.Net.Sockets;
+using KeepAlive.Net.Hosting.Profiles;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
+
+namespace KeepAlive.Net.Hosting.Tests;
+
+/// <summary>The shared rules of the client packages (Redis, RabbitMQ, Npgsql, NATS): what a profile sets on a client, what it refuses, and reloads.</summary>
+public sealed class KeepAliveClientSettingsTests
+{
+    private static readonly KeepAliveClientDescription Client = new("TestClient", "TestOptions.Heartbeat") { MaxHeartbeatInterval = TimeSpan.FromSeconds(65535) };
+
+    [Fact]
+    public void IsIntervalSet_DefaultOrBoundOrSetInCode_TellsASetValueFromTheDefault()
+    {
+        new HeartbeatOptions().IsIntervalSet.Should().BeFalse("10 s is the default, not a choice");
+        new HeartbeatOptions { Interval = TimeSpan.FromSeconds(10) }.IsIntervalSet.Should().BeTrue("set explicitly, even to the default's value");
+
+        using var fromFile = Profiles(("KeepAlive:Profiles:a:Heartbeat:Interval", "10s"), ("KeepAlive:Profiles:b:Heartbeat:Timeout", "30s"));
+        fromFile.GetRequiredService<IKeepAliveProfiles>().GetProfile("a").Heartbeat.IsIntervalSet.Should().BeTrue();
+        fromFile.GetRequiredService<IKeepAliveProfiles>().GetProfile("b").Heartbeat.IsIntervalSet.Should().BeFalse("the file sets only the timeout");
+    }
+
+    [Fact]
+    public void Create_IntervalSet_WholeSecondsRoundedDownAndReported()
+    {
+        using var services = InCode(p => p.Heartbeat.Interval = TimeSpan.FromMilliseconds(2500));
+
+        var settings = KeepAliveClientSettings.Create(services.GetRequiredService<IKeepAliveProfiles>(), "p", Client);
+
+        settings.HeartbeatInterval.Should().Be(TimeSpan.FromSeconds(2), "clients count whole seconds; rounding down is never later than asked");
+        settings.Adjustments.Should().ContainSingle().Which.Should().Contain("Heartbeat:Interval 2s500ms is rounded down to 2 s for TestOptions.Heartbeat");
+        settings.Tcp.Should().NotBeNull();
+    }
+
+    [Fact]
+    public void Create_IntervalNotSet_NoHeartbeatSoTheClientKeepsItsOwn()
+    {
+        using var services = InCode(p => p.Heartbeat.Timeout = TimeSpan.FromSeconds(30));
+
+        var settings = KeepAliveClientSettings.Create(services.GetRequiredService<IKeepAliveProfiles>(), "p", Client);
+
+        settings.HeartbeatInterval.Should().BeNull();
+        settings.HeartbeatTimeout.Should().BeNull("this client has no heartbeat timeout setting");
+        KeepAliveClientSettings.Create(services.GetRequiredService<IKeepAliveProfiles>(), "p", new KeepAliveClientDescription("C", "H") { HeartbeatTimeoutSetting = "T" })
+            .HeartbeatTimeout.Should().Be(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public void Create_UnknownProfile_ThrowsListingTheRegisteredOnes()
+    {
+        using var services = InCode(_ => { });
+
+        var act = () => KeepAliveClientSettings.Create(services.GetRequiredService<IKeepAliveProfiles>(), "nope", Client);
+
+        act.Should().Throw<InvalidOperationException>().WithMessage("No KeepAlive profile named 'nope' is registered (registered: 'p')*Fix:*");
+    }
+
+    [Fact]
+    public void Create_HeartbeatOverThePeerIdleBudget_RefusedWithTheProfileRulesMessage()
+    {
+        using var services = InCode(p =>
+        {
+            p.Heartbeat.Interval = TimeSpan.FromMinutes(3);
+            p.Heartbeat.PeerIdleTimeout = PeerIdleTimeout.AwsAlb;
+        });
+
+        var act = () => KeepAliveClientSettings.Create(services.GetRequiredService<IKeepAliveProfiles>(), "p", Client);
+
+        act.Should().Throw<OptionsValidationException>().Which.Failures.Should().Contain(f =>
+            f.StartsWith("KeepAlive profile 'p' (configured in code) Heartbeat:Interval: Interval is 00:03:00, over the limit of 00:00:30", StringComparison.Ordinal) && f.Contains("Fix:", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("KeepAlive:Profiles:p:Heartbeat:Interval", "500ms", "KeepAlive:Profiles:p:Heartbeat:Interval: Heartbeat:Interval is 500ms, but TestClient counts TestOptions.Heartbeat in whole seconds")]
+    [InlineData("KeepAlive:Profiles:p:Tcp:Enabled", "false", "KeepAlive:Profiles:p:Tcp:Enabled: the profile sets nothing TestClient can use: Tcp:Enabled is false and Heartbeat:Interval is not set")]
+    public void Create_ProfileUnsuitedToTheClient_RefusedWithThePathTheValueAndTheFix(string key, string value, string expected)
+    {
+        using var services = Profiles((key, value));
+
+        var act = () => KeepAliveClientSettings.Create(services.GetRequiredService<IKeepAliveProfiles>(), "p", Client);
+
+        act.Should().Throw<OptionsValidationException>().Which.Failures.Should().ContainSingle(f => f.StartsWith(expected, StringComparison.Ordinal) && f.Contains("Fix:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Create_HeartbeatAboveWhatTheClientCarries_Refused()
+    {
+        using var services = InCode(p => p.Heartbeat.Interval = TimeSpan.FromSeconds(45));
+        var shortClient = new KeepAliveClientDescription("ShortClient", "ShortOptions.Heartbeat") { MaxHeartbeatInterval = TimeSpan.FromSeconds(30) };
+
+        var act = () => KeepAliveClientSettings.Create(services.GetRequiredService<IKeepAliveProfiles>(), "p", shortClient);
+
+        act.Should().Throw<OptionsValidationException>().Which.Failures.Should().ContainSingle()
+            .Which.Should().Be("KeepAlive profile 'p' (configured in code) Heartbeat:Interval: Heartbeat:Interval is 45s, above the 30s that ShortClient can carry in ShortOptions.Heartbeat. Fix: set Heartbeat:Interval to at most 30s.");
+    }
+
+    [Fact]
+    public async Task AddKeepAliveClient_ProfileUnsuitedToTheClient_HostStopsAtStartUp()
+    {
+        var error = await TestHosts.StartFailingAsync("""{ "KeepAlive": { "Profiles": { "cache": { "Heartbeat": { "Interval": "250ms" } } } } }""",
+            (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")).AddKeepAliveClient("cache", Client));
+
+        error.Should().BeOfType<OptionsValidationException>().Which.Failures.Should().ContainSingle()
+            .Which.Should().StartWith("KeepAlive:Profiles:cache:Heartbeat:Interval: Heartbeat:Interval is 250ms, but TestClient counts").And.Contain("Fix: set Heartbeat:Interval to at least \"1s\"");
+    }
+
+    [Fact]
+    public async Task AddKeepAliveClient_ProfileNotRegistered_HostStopsAtStartUpListingTheRegisteredOnes()
+    {
+        var error = await TestHosts.StartFailingAsync("""{ "KeepAlive": { "Profiles": { "cache": { } } } }""",
+            (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")).AddKeepAliveClient("queue", Client));
+
+        error.Should().BeOfType<OptionsValidationException>().Which.Message.Should().Contain("No KeepAlive profile named 'queue' is registered (registered: 'cache')");
+    }
+
+    [Fact]
+    public void ConfigureSocket_AfterAReload_NextSocketGetsTheNewValuesAndABadReloadKeepsTheLastGoodOnes()
+    {
+        var source = new Dictionary<string, string?> { ["KeepAlive:Profiles:p:Tcp:IdleTime"] = "7s" };
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(source).Build();
+        using var services = Build(s => s.AddKeepAlive(configuration.GetSection("KeepAlive")));
+        var profiles = services.GetRequiredService<IKeepAliveProfiles>();
+        var settings = KeepAliveClientSettings.Create(profiles, "p", Client);
+
+        IdleOfANewSocket(settings).Should().Be(TimeSpan.FromSeconds(7));
+
+        configuration["KeepAlive:Profiles:p:Tcp:IdleTime"] = "9s";
+        configuration.Reload();
+        IdleOfANewSocket(settings).Should().Be(TimeSpan.FromSeconds(9), "a client's next socket (a reconnection) gets the reloaded values");
+
+        configuration["KeepAlive:Profiles:p:Tcp:IdleTime"] = "-1s";
+        configuration.Reload();
+        IdleOfANewSocket(settings).Should().Be(TimeSpan.FromSeconds(9), "a bad reload keeps the last good values");
+        services.GetFakeLogCollector().GetSnapshot().Should().Contain(r => r.Id.Id == KeepAliveEventIds.ProfileReloadRejected);
+    }
+
+    [Fact]
+    public void ConfigureSocket_NotTcp_NothingAppliedAndSaidAtDebug()
+    {
+        using var services = InCode(_ => { });
+        var settings = KeepAliveClientSettings.Create(services.GetRequiredService<IKeepAliveProfiles>(), "p", Client);
+        using var unix = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+
+        settings.ConfigureSocket(unix, "/tmp/redis.sock").Should().BeNull();
+
+        services.GetFakeLogCollector().GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.ClientConnectionWithoutTcp && r.Level == LogLevel.Debug);
+    }
+
+    [Fact]
+    public void ReportOverrideAndApplied_LogWhichValueWinsAndWhatWasApplied()
+    {
+        using var services = InCode(p => p.Heartbeat.Interval = TimeSpan.FromMilliseconds(1500));
+        var settings = KeepAliveClientSettings.Create(services.GetRequiredService<IKeepAliveProfiles>(), "p", Client);
+
+        settings.ReportOverride("TestOptions.Heartbeat", "45 s", "Heartbeat:Interval", "1 s");
+        settings.ReportApplied(["heartbeat every 1 s"]);
+
+        var logs = services.GetFakeLogCollector().GetSnapshot();
+        logs.Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.ClientOptionOverridden && r.Level == LogLevel.Warning)
+            .Which.Message.Should().Be("TestClient: TestOptions.Heartbeat was set by hand to 45 s, but KeepAlive profile 'p' sets Heartbeat:Interval, so the profile's 1 s wins. Fix: remove the hand-set TestOptions.Heartbeat, or remove Heartbeat:Interval from the profile to keep your value.");
+        logs.Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.ClientProfileApplied && r.Level == LogLevel.Information)
+            .Which.Message.Should().Be("TestClient uses KeepAlive profile 'p': heartbeat every 1 s; Heartbeat:Interval 1s500ms is rounded down to 1 s for TestOptions.Heartbeat (TestClient counts whole seconds; rounding down never makes it later than asked)");
+    }
+
+    private static TimeSpan? IdleOfANewSocket(KeepAliveClientSettings settings)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        settings.ConfigureSocket(socket, "test").Should().NotBeNull();
+        return socket.GetKeepAlive().IdleTime;
+    }
+
+    private static ServiceProvider InCode(Action<KeepAliveProfileOptions> configure) => Build(s => s.AddKeepAlive("p", configure));
+
+    private static ServiceProvider Profiles(params (string Key, string Value)[] values)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
+        return Build(s => s.AddKeepAlive(configuration.GetSection("KeepAlive")));
+    }
+
+    private static ServiceProvider Build(Action<IServiceCollection> register)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging(l => l.AddFakeLogging().SetMinimumLevel(LogLevel.Debug));
+        register(services);
+        var provider = services.BuildServiceProvider();
+        provider.GetRequiredService<KeepAliveProfiles>().CaptureAll();
+        return provider;
+    }
+}

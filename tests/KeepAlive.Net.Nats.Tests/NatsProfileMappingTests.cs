@@ -1,0 +1,122 @@
+using KeepAlive.Net.Tests.TestSupport;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using NATS.Client.Core;
+
+namespace KeepAlive.Net.Nats.Tests;
+
+/// <summary>What UseKeepAlive sets on <see cref="NatsOpts"/>, and the input it refuses (no server needed).</summary>
+public sealed class NatsProfileMappingTests
+{
+    [Fact]
+    public void UseKeepAlive_ProfileSetsIntervalAndTimeout_PingIntervalAndMaxPingOut()
+    {
+        using var profiles = ClientProfiles.InCode("events", p =>
+        {
+            p.Heartbeat.Interval = TimeSpan.FromSeconds(20);
+            p.Heartbeat.Timeout = TimeSpan.FromSeconds(50);
+        });
+        var original = NatsOpts.Default;
+
+        var options = original.UseKeepAlive(profiles.Profiles, "events");
+
+        options.PingInterval.Should().Be(TimeSpan.FromSeconds(20));
+        options.MaxPingOut.Should().Be(3, "ceil(50 s / 20 s): the server is dropped no earlier than the timeout");
+        options.SocketConnectionFactory.Should().BeOfType<KeepAliveNatsSocketConnectionFactory>();
+        original.PingInterval.Should().Be(TimeSpan.FromMinutes(2), "NatsOpts is a record: the options passed in are not changed");
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should().Contain("MaxPingOut 3 = ceil(Heartbeat:Timeout 50s / PingInterval 20s)");
+    }
+
+    [Fact]
+    public void UseKeepAlive_OnlyTimeoutSet_MaxPingOutFromTheClientsOwnPingInterval()
+    {
+        using var profiles = ClientProfiles.InCode("events", p => p.Heartbeat.Timeout = TimeSpan.FromSeconds(30));
+
+        var options = NatsOpts.Default.UseKeepAlive(profiles.Profiles, "events");
+
+        options.PingInterval.Should().Be(TimeSpan.FromMinutes(2), "the profile's 10 s default must not replace NATS.Net's own");
+        options.MaxPingOut.Should().Be(1);
+    }
+
+    [Fact]
+    public void UseKeepAlive_HandSetPingIntervalConflicts_ProfileWinsAndWarns()
+    {
+        using var profiles = ClientProfiles.InCode("events", p => p.Heartbeat.Interval = TimeSpan.FromSeconds(20));
+
+        var options = (NatsOpts.Default with { PingInterval = TimeSpan.FromSeconds(90) }).UseKeepAlive(profiles.Profiles, "events");
+
+        options.PingInterval.Should().Be(TimeSpan.FromSeconds(20));
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().ContainSingle().Which.Should()
+            .Contain("NatsOpts.PingInterval was set by hand to 1m30s, but KeepAlive profile 'events' sets Heartbeat:Interval, so the profile's 20s wins");
+    }
+
+    [Fact]
+    public void UseKeepAlive_YourOwnSocketConnectionFactory_RefusedWithTheFix()
+    {
+        using var profiles = ClientProfiles.InCode("events", _ => { });
+        var yours = NatsOpts.Default.UseKeepAlive(profiles.Profiles, "events").SocketConnectionFactory;
+
+        var act = () => (NatsOpts.Default with { SocketConnectionFactory = new Wrapper(yours!) }).UseKeepAlive(profiles.Profiles, "events");
+
+        act.Should().Throw<InvalidOperationException>().WithMessage("NatsOpts.SocketConnectionFactory is already set*Fix: remove your factory*");
+    }
+
+    [Fact]
+    public void UseKeepAlive_WebSocketServers_HeartbeatOnlyAndSaysTcpIsNotApplied()
+    {
+        using var profiles = ClientProfiles.InCode("events", p => p.Heartbeat.Interval = TimeSpan.FromSeconds(20));
+
+        var options = (NatsOpts.Default with { Url = "ws://nats.internal:8080" }).UseKeepAlive(profiles.Profiles, "events");
+
+        options.SocketConnectionFactory.Should().BeNull("NATS.Net's own WebSocket connection is kept");
+        options.PingInterval.Should().Be(TimeSpan.FromSeconds(20));
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should().Contain("Tcp is not applied: every server URL is a WebSocket");
+        var mixed = () => (NatsOpts.Default with { Url = "nats://a:4222,ws://b:8080" }).UseKeepAlive(profiles.Profiles, "events");
+        mixed.Should().Throw<InvalidOperationException>().WithMessage("*mixes WebSocket and TCP servers*Fix:*");
+    }
+
+    [Fact]
+    public void UseKeepAlive_UnknownProfile_Throws()
+    {
+        using var profiles = ClientProfiles.InCode("events", _ => { });
+
+        var act = () => NatsOpts.Default.UseKeepAlive(profiles.Profiles, "audit");
+
+        act.Should().Throw<InvalidOperationException>().WithMessage("No KeepAlive profile named 'audit' is registered (registered: 'events')*");
+    }
+
+    [Fact]
+    public void UseKeepAlive_HeartbeatOverThePeerIdleBudget_Refused()
+    {
+        using var profiles = ClientProfiles.InCode("events", p =>
+        {
+            p.Heartbeat.Interval = TimeSpan.FromMinutes(3);
+            p.Heartbeat.PeerIdleTimeout = PeerIdleTimeout.AzureLoadBalancer;
+        });
+
+        var act = () => NatsOpts.Default.UseKeepAlive(profiles.Profiles, "events");
+
+        act.Should().Throw<OptionsValidationException>().Which.Failures.Should().Contain(f => f.Contains("Heartbeat:Interval: Interval is 00:03:00, over the limit of 00:02:00", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AddNatsKeepAlive_SubSecondHeartbeat_HostStopsAtStartUp()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection([new("KeepAlive:Profiles:events:Heartbeat:Interval", "250ms")]);
+        builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive")).AddNatsKeepAlive("events");
+        using var host = builder.Build();
+
+        var error = await Record.ExceptionAsync(() => host.StartAsync(TestContext.Current.CancellationToken));
+
+        error.Should().BeOfType<OptionsValidationException>().Which.Failures.Should().ContainSingle().Which.Should()
+            .StartWith("KeepAlive:Profiles:events:Heartbeat:Interval: Heartbeat:Interval is 250ms, but NATS.Net counts NatsOpts.PingInterval in whole seconds");
+    }
+
+    private sealed class Wrapper(INatsSocketConnectionFactory inner) : INatsSocketConnectionFactory
+    {
+        public ValueTask<INatsSocketConnection> ConnectAsync(Uri uri, NatsOpts opts, CancellationToken cancellationToken) => inner.ConnectAsync(uri, opts, cancellationToken);
+    }
+}

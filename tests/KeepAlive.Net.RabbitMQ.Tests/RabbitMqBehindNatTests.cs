@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.Net;
+using KeepAlive.Net.Tests.TestSupport;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+namespace KeepAlive.Net.RabbitMQ.Tests;
+
+/// <summary>
+/// A real rabbitmq-server in the lab's server namespace, behind a conntrack NAT that forgets idle flows after 2 s; the
+/// client's sockets are created in the client namespace by a SocketFactory of the test's, which UseKeepAlive chains.
+/// </summary>
+public sealed class RabbitMqBehindNatTests(RabbitMqLab fixture) : IClassFixture<RabbitMqLab>
+{
+    [Fact]
+    public async Task Defaults_IdleLongerThanTheNatTimeout_NextCommandHangsUntilTheClientsTimeout()
+    {
+        var (lab, server) = fixture.Server.Start();
+        await using var connection = await Factory(lab, server.EndPoint).CreateConnectionAsync(TestContext.Current.CancellationToken);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: TestContext.Current.CancellationToken);
+        await channel.QueueDeclareAsync(string.Empty, exclusive: true, cancellationToken: TestContext.Current.CancellationToken);
+
+        Thread.Sleep(LabServer.NatIdleTimeout * 2.5);
+        var watch = Stopwatch.StartNew();
+        var failure = await Record.ExceptionAsync(() => channel.QueueDeclareAsync(string.Empty, exclusive: true, cancellationToken: TestContext.Current.CancellationToken));
+        watch.Stop();
+
+        NatProfiles.Report($"RabbitMQ, defaults, idle 5 s behind the 2 s NAT: next queue.declare {(failure is null ? "answered" : failure.GetType().Name)} after {watch.Elapsed.TotalSeconds:0.0} s");
+        failure.Should().NotBeNull("the NAT forgot the flow: the request is dropped and the client waits for its ContinuationTimeout (20 s)");
+        watch.Elapsed.Should().BeGreaterThan(TimeSpan.FromSeconds(10), "the command hangs until the client's own timeout; it does not fail fast");
+        await channel.AbortAsync(TestContext.Current.CancellationToken); // the flow is gone: do not wait for close handshakes that cannot arrive
+        await connection.AbortAsync();
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task UseKeepAlive_IdleFiveNatTimeouts_NextCommandAnswersAtOnce(bool starveThePool)
+    {
+        var (lab, server) = fixture.Server.Start();
+        using var profiles = ClientProfiles.InCode("nat", NatProfiles.TcpOnly);
+        await using var connection = await Factory(lab, server.EndPoint).UseKeepAlive(profiles.Profiles, "nat").CreateConnectionAsync(TestContext.Current.CancellationToken);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: TestContext.Current.CancellationToken);
+        await channel.QueueDeclareAsync(string.Empty, exclusive: true, cancellationToken: TestContext.Current.CancellationToken);
+        connection.Heartbeat.Should().Be(TimeSpan.FromSeconds(60), "the profile sets no heartbeat: the client's own (negotiated 60 s, a frame every 30 s) stays, so only the kernel's probes cross the NAT in 10 s");
+
+        if (starveThePool)
+        {
+            NatProfiles.SleepWithThePoolStarved(NatProfiles.FiveNatTimeouts, NatProfiles.FiveNatTimeouts - TimeSpan.FromSeconds(2));
+        }
+        else
+        {
+            Thread.Sleep(NatProfiles.FiveNatTimeouts);
+        }
+
+        var watch = Stopwatch.StartNew();
+        await channel.QueueDeclareAsync(string.Empty, exclusive: true, cancellationToken: TestContext.Current.CancellationToken);
+        watch.Stop();
+
+        NatProfiles.Report($"RabbitMQ, profile, idle 10 s (pool starved: {starveThePool}): next queue.declare answered in {watch.Elapsed.TotalMilliseconds:0} ms");
+        watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(2), "the kernel's probes kept the NAT's mapping alive");
+        connection.IsOpen.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task UseKeepAlive_ServerLinkCut_KernelEndsTheConnectionWithinTheProfileBoundAndTheClientShutsItDown()
+    {
+        var (lab, server) = fixture.Server.Start();
+        using var profiles = ClientProfiles.InCode("nat", NatProfiles.TcpOnly);
+        var factory = Factory(lab, server.EndPoint).UseKeepAlive(profiles.Profiles, "nat");
+        factory.AutomaticRecoveryEnabled = false;
+        var before = ClientSockets.Snapshot(server.EndPoint);
+        await using var connection = await factory.CreateConnectionAsync(TestContext.Current.CancellationToken);
+        var socket = ClientSockets.SingleNew(server.EndPoint, before);
+        var bound = socket.View.GetKeepAlive().DeadPeerDetectionTime!.Value;
+        var shutdownAfter = new TaskCompletionSource<ShutdownEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.ConnectionShutdownAsync += (_, e) =>
+        {
+            shutdownAfter.TrySetResult(e);
+            return Task.CompletedTask;
+        };
+
+        lab.DropEverything();
+        try
+        {
+            var gone = ClientSockets.WaitUntilGone(socket, bound + TimeSpan.FromSeconds(8));
+            var reported = await Task.WhenAny(shutdownAfter.Task, Task.Delay(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken)) == shutdownAfter.Task;
+
+            NatProfiles.Report($"RabbitMQ, profile (dead peer bound {bound.TotalSeconds:0.0} s): kernel ended the connection after {gone?.TotalSeconds:0.0} s; ConnectionShutdownAsync raised: {reported} ({(reported ? (await shutdownAfter.Task).ReplyText : "-")})");
+            gone.Should().NotBeNull($"the profile bounds dead-peer detection at {bound}");
+            gone!.Value.Should().BeGreaterThan(bound * 0.5).And.BeLessThan(bound + TimeSpan.FromSeconds(5));
+            reported.Should().BeTrue("RabbitMQ.Client's reader fails and the connection raises ConnectionShutdownAsync");
+            connection.IsOpen.Should().BeFalse();
+        }
+        finally
+        {
+            lab.RestoreLink();
+        }
+    }
+
+    [Fact]
+    public async Task Defaults_ServerLinkCut_NothingNoticesForLong()
+    {
+        var (lab, server) = fixture.Server.Start();
+        var factory = Factory(lab, server.EndPoint);
+        factory.AutomaticRecoveryEnabled = false;
+        var before = ClientSockets.Snapshot(server.EndPoint);
+        await using var connection = await factory.CreateConnectionAsync(TestContext.Current.CancellationToken);
+        var socket = ClientSockets.SingleNew(server.EndPoint, before);
+        var kernel = socket.View.GetKeepAlive();
+
+        lab.DropEverything();
+        try
+        {
+            var gone = ClientSockets.WaitUntilGone(socket, TimeSpan.FromSeconds(12));
+
+            NatProfiles.Report($"RabbitMQ, defaults: after 12 s the cut is {(gone is null ? "still unnoticed" : $"noticed at {gone}")}; keep-alive on the socket: {kernel.Enabled} (kernel bound {kernel.DeadPeerDetectionTime}); the negotiated heartbeat of {connection.Heartbeat} ends it after 2 to 3 heartbeats");
+            gone.Should().BeNull("without the profile the socket has no keep-alive and the 60 s heartbeat needs minutes");
+            connection.IsOpen.Should().BeTrue();
+        }
+        finally
+        {
+            lab.RestoreLink();
+            await connection.AbortAsync(); // the NAT forgot the flow: no close handshake can complete
+        }
+    }
+
+    [Fact]
+    public async Task UseKeepAlive_ReadBackOnTheClientsSocket_MatchesTheProfile()
+    {
+        var (lab, server) = fixture.Server.Start();
+        using var profiles = ClientProfiles.InCode("readback", NatProfiles.ReadBack);
+        var before = ClientSockets.Snapshot(server.EndPoint);
+        await using var connection = await Factory(lab, server.EndPoint).UseKeepAlive(profiles.Profiles, "readback").CreateConnectionAsync(TestContext.Current.CancellationToken);
+
+        var kernel = ClientSockets.SingleNew(server.EndPoint, before).View.GetKeepAlive();
+
+        kernel.IsReadBackFromKernel.Should().BeTrue();
+        kernel.Enabled.Should().BeTrue();
+        kernel.IdleTime.Should().Be(TimeSpan.FromSeconds(7));
+        kernel.Interval.Should().Be(TimeSpan.FromSeconds(3));
+        kernel.ProbeCount.Should().Be(4);
+        kernel.UserTimeout.Should().BeGreaterThan(TimeSpan.Zero).And.BeLessThan(TimeSpan.FromSeconds(19));
+        profiles.Messages(KeepAliveEventIds.ClientConnectionConfigured).Should().ContainSingle().Which.Should().Contain("idle 7 s");
+    }
+
+    // The test's own SocketFactory creates each socket in the client namespace; UseKeepAlive must keep it and configure its socket.
+    private static ConnectionFactory Factory(RoutedLab lab, IPEndPoint server) => new()
+    {
+        HostName = server.Address.ToString(),
+        Port = server.Port,
+        SocketFactory = family => new TcpClientAdapter(NoDelay(NetworkNamespace.CreateSocket(lab.Client, family))),
+    };
+
+    private static System.Net.Sockets.Socket NoDelay(System.Net.Sockets.Socket socket)
+    {
+        socket.NoDelay = true;
+        return socket;
+    }
+}

@@ -1,0 +1,136 @@
+using System.Net.Sockets;
+using KeepAlive.Net.Tests.TestSupport;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using RabbitMQ.Client;
+
+namespace KeepAlive.Net.RabbitMQ.Tests;
+
+/// <summary>What UseKeepAlive sets on a <see cref="ConnectionFactory"/>, and the input it refuses (no server needed).</summary>
+public sealed class RabbitMqProfileMappingTests
+{
+    [Fact]
+    public void UseKeepAlive_ProfileSetsHeartbeatInterval_RequestedHeartbeatInWholeSecondsRoundedDown()
+    {
+        using var profiles = ClientProfiles.InCode("orders", p => p.Heartbeat.Interval = TimeSpan.FromMilliseconds(5900));
+
+        var factory = new ConnectionFactory().UseKeepAlive(profiles.Profiles, "orders");
+
+        factory.RequestedHeartbeat.Should().Be(TimeSpan.FromSeconds(5), "RabbitMQ negotiates whole seconds, and 0 would mean 'the server decides'");
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should().Contain("RequestedHeartbeat 5s from Heartbeat:Interval").And.Contain("rounded down to 5 s");
+    }
+
+    [Fact]
+    public void UseKeepAlive_ProfileLeavesIntervalUnset_YourHeartbeatStaysAndTheFixedTimeoutIsSaid()
+    {
+        using var profiles = ClientProfiles.InCode("orders", p => p.Heartbeat.Timeout = TimeSpan.FromSeconds(30));
+
+        var factory = new ConnectionFactory { RequestedHeartbeat = TimeSpan.FromSeconds(45) }.UseKeepAlive(profiles.Profiles, "orders");
+
+        factory.RequestedHeartbeat.Should().Be(TimeSpan.FromSeconds(45));
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().BeEmpty();
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should().Contain("Heartbeat:Timeout is not used: RabbitMQ fixes the heartbeat timeout");
+    }
+
+    [Fact]
+    public void UseKeepAlive_HandSetRequestedHeartbeatConflicts_ProfileWinsAndWarns()
+    {
+        using var profiles = ClientProfiles.InCode("orders", p => p.Heartbeat.Interval = TimeSpan.FromSeconds(20));
+
+        var factory = new ConnectionFactory { RequestedHeartbeat = TimeSpan.FromSeconds(45) }.UseKeepAlive(profiles.Profiles, "orders");
+
+        factory.RequestedHeartbeat.Should().Be(TimeSpan.FromSeconds(20));
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().ContainSingle().Which.Should()
+            .Contain("ConnectionFactory.RequestedHeartbeat was set by hand to 45s, but KeepAlive profile 'orders' sets Heartbeat:Interval, so the profile's 20s wins");
+    }
+
+    [Fact]
+    public void UseKeepAlive_YourSocketFactory_CreatesTheSocketAndTheProfileIsAppliedToIt()
+    {
+        using var profiles = ClientProfiles.InCode("orders", NatProfiles.ReadBack);
+        var yoursRan = false;
+        var factory = new ConnectionFactory
+        {
+            SocketFactory = family =>
+            {
+                yoursRan = true;
+                return new TcpClientAdapter(new Socket(family, SocketType.Stream, ProtocolType.Tcp));
+            },
+        }.UseKeepAlive(profiles.Profiles, "orders");
+
+        using var client = factory.SocketFactory(AddressFamily.InterNetwork);
+
+        yoursRan.Should().BeTrue();
+        client.Client.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(7));
+    }
+
+    [Fact]
+    public void UseKeepAlive_ProfileReloaded_TheNextSocketGetsTheNewValuesAndABadReloadKeepsTheLastGoodOnes()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:orders:Tcp:IdleTime", "7s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var factory = new ConnectionFactory().UseKeepAlive(profiles.Profiles, "orders");
+
+        IdleOfTheNextSocket(factory).Should().Be(TimeSpan.FromSeconds(7));
+        configuration["KeepAlive:Profiles:orders:Tcp:IdleTime"] = "9s";
+        configuration.Reload();
+        IdleOfTheNextSocket(factory).Should().Be(TimeSpan.FromSeconds(9), "a connection (or an automatic recovery) opened after the reload gets the new values");
+        configuration["KeepAlive:Profiles:orders:Tcp:IdleTime"] = "10";
+        configuration.Reload();
+        IdleOfTheNextSocket(factory).Should().Be(TimeSpan.FromSeconds(9), "a bad reload (a bare number) keeps the last good values");
+    }
+
+    [Fact]
+    public void UseKeepAlive_UnknownProfile_Throws()
+    {
+        using var profiles = ClientProfiles.InCode("orders", _ => { });
+
+        var act = () => new ConnectionFactory().UseKeepAlive(profiles.Profiles, "billing");
+
+        act.Should().Throw<InvalidOperationException>().WithMessage("No KeepAlive profile named 'billing' is registered (registered: 'orders')*");
+    }
+
+    [Fact]
+    public void UseKeepAlive_HeartbeatOverThePeerIdleBudget_Refused()
+    {
+        using var profiles = ClientProfiles.InCode("orders", p =>
+        {
+            p.Heartbeat.Interval = TimeSpan.FromMinutes(1);
+            p.Heartbeat.PeerIdleTimeout = PeerIdleTimeout.AwsAlb;
+        });
+
+        var act = () => new ConnectionFactory().UseKeepAlive(profiles.Profiles, "orders");
+
+        act.Should().Throw<OptionsValidationException>().Which.Failures.Should().Contain(f => f.Contains("Heartbeat:Interval: Interval is 00:01:00, over the limit of 00:00:30", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void UseKeepAlive_FromTheServiceProvider_AppliesTheRegisteredProfile()
+    {
+        using var profiles = ClientProfiles.InCode("orders", p => p.Heartbeat.Interval = TimeSpan.FromSeconds(15));
+
+        new ConnectionFactory().UseKeepAlive(profiles.Services, "orders").RequestedHeartbeat.Should().Be(TimeSpan.FromSeconds(15));
+    }
+
+    [Fact]
+    public async Task AddRabbitMQKeepAlive_NothingTheClientCanUse_HostStopsAtStartUpWithThePathAndTheFix()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection([new("KeepAlive:Profiles:orders:Tcp:Enabled", "false")]);
+        builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive")).AddRabbitMQKeepAlive("orders");
+        using var host = builder.Build();
+
+        var error = await Record.ExceptionAsync(() => host.StartAsync(TestContext.Current.CancellationToken));
+
+        error.Should().BeOfType<OptionsValidationException>().Which.Failures.Should().ContainSingle().Which.Should()
+            .StartWith("KeepAlive:Profiles:orders:Tcp:Enabled: the profile sets nothing RabbitMQ.Client can use").And.Contain("Fix:");
+    }
+
+    private static TimeSpan? IdleOfTheNextSocket(ConnectionFactory factory)
+    {
+        using var client = factory.SocketFactory(AddressFamily.InterNetwork);
+        return client.Client.GetKeepAlive().IdleTime;
+    }
+}

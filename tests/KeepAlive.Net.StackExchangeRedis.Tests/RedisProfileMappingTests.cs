@@ -1,0 +1,145 @@
+using System.Net;
+using System.Net.Sockets;
+using KeepAlive.Net.Tests.TestSupport;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace KeepAlive.Net.StackExchangeRedis.Tests;
+
+/// <summary>What UseKeepAlive sets on <see cref="ConfigurationOptions"/>, and the input it refuses (no server needed).</summary>
+public sealed class RedisProfileMappingTests
+{
+    private static readonly EndPoint Server = new IPEndPoint(IPAddress.Loopback, 6379);
+
+    [Fact]
+    public void UseKeepAlive_ProfileSetsHeartbeatInterval_KeepAliveInWholeSecondsRoundedDown()
+    {
+        using var profiles = ClientProfiles.InCode("cache", p => p.Heartbeat.Interval = TimeSpan.FromMilliseconds(2500));
+
+        var options = new ConfigurationOptions().UseKeepAlive(profiles.Profiles, "cache");
+
+        options.KeepAlive.Should().Be(2);
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should()
+            .Contain("KeepAlive (PING when idle) every 2 s from Heartbeat:Interval").And.Contain("rounded down to 2 s");
+    }
+
+    [Fact]
+    public void UseKeepAlive_ProfileLeavesIntervalUnset_YourKeepAliveStaysWithoutWarning()
+    {
+        using var profiles = ClientProfiles.InCode("cache", p => p.Heartbeat.Timeout = TimeSpan.FromSeconds(30));
+
+        var options = new ConfigurationOptions { KeepAlive = 45 }.UseKeepAlive(profiles.Profiles, "cache");
+
+        options.KeepAlive.Should().Be(45, "the profile's 10 s default must not replace a value the profile never set");
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().BeEmpty();
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should()
+            .Contain("KeepAlive stays 45 s").And.Contain("Heartbeat:Timeout is not used: StackExchange.Redis has no heartbeat timeout");
+    }
+
+    [Fact]
+    public void UseKeepAlive_HandSetKeepAliveConflicts_ProfileWinsAndWarns()
+    {
+        using var profiles = ClientProfiles.InCode("cache", p => p.Heartbeat.Interval = TimeSpan.FromSeconds(20));
+
+        var options = new ConfigurationOptions { KeepAlive = 45 }.UseKeepAlive(profiles.Profiles, "cache");
+
+        options.KeepAlive.Should().Be(20);
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().ContainSingle().Which.Should()
+            .Be("StackExchange.Redis: ConfigurationOptions.KeepAlive was set by hand to 45 s, but KeepAlive profile 'cache' sets Heartbeat:Interval, so the profile's 20 s wins. Fix: remove the hand-set ConfigurationOptions.KeepAlive, or remove Heartbeat:Interval from the profile to keep your value.");
+    }
+
+    [Fact]
+    public void UseKeepAlive_YourBeforeSocketConnect_RunsFirstAndTheProfileWinsOnTheSocket()
+    {
+        using var profiles = ClientProfiles.InCode("cache", NatProfiles.ReadBack);
+        var yoursRan = false;
+        var options = new ConfigurationOptions
+        {
+            BeforeSocketConnect = (_, _, socket) =>
+            {
+                yoursRan = true;
+                socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, 600);
+            },
+        }.UseKeepAlive(profiles.Profiles, "cache");
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+
+        options.BeforeSocketConnect!(Server, ConnectionType.Interactive, socket);
+
+        yoursRan.Should().BeTrue();
+        socket.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(7), "the profile is applied after your callback");
+    }
+
+    [Fact]
+    public void UseKeepAlive_ProfileReloaded_TheNextSocketGetsTheNewValuesAndABadReloadKeepsTheLastGoodOnes()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:cache:Tcp:IdleTime", "7s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var options = new ConfigurationOptions().UseKeepAlive(profiles.Profiles, "cache");
+
+        IdleOfTheNextSocket(options).Should().Be(TimeSpan.FromSeconds(7));
+        configuration["KeepAlive:Profiles:cache:Tcp:IdleTime"] = "9s";
+        configuration.Reload();
+        IdleOfTheNextSocket(options).Should().Be(TimeSpan.FromSeconds(9), "a reconnection after the reload gets the new values");
+        configuration["KeepAlive:Profiles:cache:Tcp:IdleTime"] = "-1s";
+        configuration.Reload();
+        IdleOfTheNextSocket(options).Should().Be(TimeSpan.FromSeconds(9), "a bad reload keeps the last good values");
+        profiles.Messages(KeepAliveEventIds.ProfileReloadRejected).Should().ContainSingle();
+    }
+
+    [Fact]
+    public void UseKeepAlive_UnknownProfile_Throws()
+    {
+        using var profiles = ClientProfiles.InCode("cache", _ => { });
+
+        var act = () => new ConfigurationOptions().UseKeepAlive(profiles.Profiles, "sessions");
+
+        act.Should().Throw<InvalidOperationException>().WithMessage("No KeepAlive profile named 'sessions' is registered (registered: 'cache')*");
+    }
+
+    [Fact]
+    public void UseKeepAlive_HeartbeatOverThePeerIdleBudget_Refused()
+    {
+        using var profiles = ClientProfiles.InCode("cache", p =>
+        {
+            p.Heartbeat.Interval = TimeSpan.FromMinutes(3);
+            p.Heartbeat.PeerIdleTimeout = PeerIdleTimeout.AzureLoadBalancer;
+        });
+
+        var act = () => new ConfigurationOptions().UseKeepAlive(profiles.Profiles, "cache");
+
+        act.Should().Throw<OptionsValidationException>().Which.Failures.Should().Contain(f => f.Contains("Heartbeat:Interval: Interval is 00:03:00, over the limit of 00:02:00", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void UseKeepAlive_FromTheServiceProvider_AppliesTheRegisteredProfile()
+    {
+        using var profiles = ClientProfiles.InCode("cache", p => p.Heartbeat.Interval = TimeSpan.FromSeconds(15));
+
+        new ConfigurationOptions().UseKeepAlive(profiles.Services, "cache").KeepAlive.Should().Be(15);
+    }
+
+    [Fact]
+    public async Task AddRedisKeepAlive_SubSecondHeartbeatInTheFile_HostStopsAtStartUpWithThePathAndTheFix()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection([new("KeepAlive:Profiles:cache:Heartbeat:Interval", "500ms")]);
+        builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive")).AddRedisKeepAlive("cache");
+        using var host = builder.Build();
+
+        var error = await Record.ExceptionAsync(() => host.StartAsync(TestContext.Current.CancellationToken));
+
+        error.Should().BeOfType<OptionsValidationException>().Which.Failures.Should().ContainSingle().Which.Should()
+            .StartWith("KeepAlive:Profiles:cache:Heartbeat:Interval: Heartbeat:Interval is 500ms, but StackExchange.Redis counts ConfigurationOptions.KeepAlive in whole seconds").And.Contain("Fix:");
+    }
+
+    private static TimeSpan? IdleOfTheNextSocket(ConfigurationOptions options)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        options.BeforeSocketConnect!(Server, ConnectionType.Interactive, socket);
+        return socket.GetKeepAlive().IdleTime;
+    }
+}

@@ -1,0 +1,78 @@
+using System.Globalization;
+using System.Net;
+
+namespace KeepAlive.Net.Tests.TestSupport;
+
+/// <summary>How to start each real server the client packages are tested against, with its own data directory and ports.</summary>
+internal static class Servers
+{
+    public const int RedisPort = 6379;
+    public const int PostgresPort = 5432;
+    public const int RabbitMqPort = 5672;
+    public const int NatsPort = 4222;
+    private const string PostgresBin = "/usr/lib/postgresql/15/bin";
+
+    /// <summary>redis-server, no persistence, no protected mode (the client reaches it through the NAT).</summary>
+    public static ServerProcess Redis(string? netns, IPAddress address, int port = RedisPort)
+    {
+        var data = ServerProcess.CreateDataDirectory("redis");
+        return ServerProcess.Start("redis-server", netns, new IPEndPoint(address, port), data, TimeSpan.FromSeconds(30), null,
+            "redis-server", "--bind", address.ToString(), "--port", Port(port), "--save", string.Empty, "--appendonly", "no",
+            "--protected-mode", "no", "--dir", data, "--daemonize", "no");
+    }
+
+    /// <summary>PostgreSQL 15: initdb and postgres as the postgres user (PostgreSQL refuses root), trust authentication, user postgres.</summary>
+    public static ServerProcess Postgres(string? netns, IPAddress address, int port = PostgresPort)
+    {
+        TestEnvironment.Require(File.Exists(Path.Combine(PostgresBin, "postgres")), $"PostgreSQL 15 is not installed ({PostgresBin}): apt-get install postgresql");
+        var data = ServerProcess.CreateDataDirectory("postgres", owner: "postgres");
+        var cluster = Path.Combine(data, "cluster");
+        var init = NetworkNamespace.Run("runuser", "-u", "postgres", "--", Path.Combine(PostgresBin, "initdb"), "-D", cluster, "-A", "trust", "-U", "postgres", "--no-sync");
+        if (init.ExitCode != 0)
+        {
+            throw new InvalidOperationException("initdb failed: " + init.Output);
+        }
+
+        File.AppendAllText(Path.Combine(cluster, "pg_hba.conf"), "host all all 0.0.0.0/0 trust\n");
+        return ServerProcess.Start("postgres", netns, new IPEndPoint(address, port), data, TimeSpan.FromSeconds(60), null,
+            "runuser", "-u", "postgres", "--", Path.Combine(PostgresBin, "postgres"), "-D", cluster, "-p", Port(port),
+            "-c", $"listen_addresses={address}", "-k", data, "-c", "fsync=off");
+    }
+
+    /// <summary>
+    /// rabbitmq-server with its own node name, data and log directories, AMQP and distribution ports, and no plugins;
+    /// the guest user may connect from anywhere. Erlang starts slowly (about 10 s on 2 cores).
+    /// </summary>
+    public static ServerProcess RabbitMq(string? netns, IPAddress address, int port = RabbitMqPort)
+    {
+        const string server = "/usr/lib/rabbitmq/bin/rabbitmq-server";
+        TestEnvironment.Require(File.Exists(server), "rabbitmq-server is not installed: apt-get install rabbitmq-server");
+        var data = ServerProcess.CreateDataDirectory("rabbitmq");
+        File.WriteAllText(Path.Combine(data, "rabbitmq.conf"), $"listeners.tcp.default = {address}:{Port(port)}\nloopback_users = none\n");
+        File.WriteAllText(Path.Combine(data, "enabled_plugins"), "[].\n");
+        var node = string.Create(CultureInfo.InvariantCulture, $"kaclients{Environment.ProcessId}x{Random.Shared.Next(1_000_000)}@localhost");
+        var environment = new Dictionary<string, string>
+        {
+            ["HOME"] = data,
+            ["RABBITMQ_NODENAME"] = node,
+            ["RABBITMQ_NODE_PORT"] = Port(port),
+            ["RABBITMQ_DIST_PORT"] = Port(port + 20000),
+            ["RABBITMQ_MNESIA_BASE"] = Path.Combine(data, "mnesia"),
+            ["RABBITMQ_LOG_BASE"] = Path.Combine(data, "log"),
+            ["RABBITMQ_CONFIG_FILE"] = Path.Combine(data, "rabbitmq"),
+            ["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(data, "enabled_plugins"),
+            ["RABBITMQ_PID_FILE"] = Path.Combine(data, "rabbitmq.pid"),
+        };
+        return ServerProcess.Start("rabbitmq-server", netns, new IPEndPoint(address, port), data, TimeSpan.FromSeconds(90), environment, server);
+    }
+
+    /// <summary>nats-server on one address and port.</summary>
+    public static ServerProcess Nats(string? netns, IPAddress address, int port = NatsPort)
+    {
+        var data = ServerProcess.CreateDataDirectory("nats");
+        return ServerProcess.Start("nats-server", netns, new IPEndPoint(address, port), data, TimeSpan.FromSeconds(30), null,
+            "nats-server", "-a", address.ToString(), "-p", Port(port));
+    }
+
+    private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
+}
