@@ -77,6 +77,18 @@ public static class KeepAliveEventIds
     /// </summary>
     public const int ProfileReloadRejected = 3003;
 
+    /// <summary>
+    /// The <c>Tcp</c> section of a profile does not apply to an HttpClient from the factory: another component (gRPC's
+    /// channel, for load balancing and connectivity tracking) opens its sockets; the <c>Http</c> section applies (Warning).
+    /// </summary>
+    public const int HttpClientTcpNotApplicable = 3004;
+
+    /// <summary>
+    /// At start-up, a profile's HTTP/2 or WebSocket ping timeout is shorter than the time the kernel's keep-alive takes to
+    /// declare a peer dead: its timer runs on the thread pool, so a starved pool can tear down a healthy connection (Warning).
+    /// </summary>
+    public const int PingTimeoutMayMisfire = 3005;
+
     // ---- Client libraries through KeepAlive.Net.Hosting's KeepAliveClientSettings (3200-3299): the
     // ---- KeepAlive.Net.StackExchangeRedis, .RabbitMQ, .Npgsql and .Nats packages share these ids.
 

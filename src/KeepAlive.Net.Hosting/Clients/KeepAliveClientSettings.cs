@@ -3,7 +3,6 @@ using KeepAlive.Net.Hosting.Clients;
 using KeepAlive.Net.Hosting.Diagnostics;
 using KeepAlive.Net.Hosting.Profiles;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace KeepAlive.Net.Hosting;
@@ -30,7 +29,7 @@ public sealed class KeepAliveClientSettings
     private KeepAliveClientSettings(IKeepAliveProfiles profiles, string profileName, KeepAliveProfileOptions profile, KeepAliveClientDescription client)
     {
         _profiles = profiles;
-        _logger = (profiles as KeepAliveProfiles)?.Logger ?? NullLogger.Instance;
+        _logger = KeepAliveProfiles.LoggerOf(profiles);
         ProfileName = profileName;
         Profile = profile;
         Client = client;
@@ -83,8 +82,7 @@ public sealed class KeepAliveClientSettings
         var errors = KeepAliveClientRules.Validate(profile, client);
         if (errors.Count > 0)
         {
-            var failures = errors.Select(e => $"{Describe(profiles, profileName, e.OptionName)}: {e.Message}");
-            throw new OptionsValidationException(profileName, typeof(KeepAliveProfileOptions), failures);
+            throw KeepAliveProfiles.Refusal(profiles, profileName, errors);
         }
 
         return new KeepAliveClientSettings(profiles, profileName, profile, client);
@@ -190,7 +188,4 @@ public sealed class KeepAliveClientSettings
             Log.ClientProfileApplied(_logger, Client.ClientName, ProfileName, applied);
         }
     }
-
-    private static string Describe(IKeepAliveProfiles profiles, string profileName, string setting) =>
-        profiles is KeepAliveProfiles registered ? registered.Describe(profileName, setting) : $"KeepAlive profile '{profileName}' {setting}";
 }
