@@ -22,13 +22,39 @@ public static class KeepAliveSocketsHttpHandlerExtensions
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile is invalid.</exception>
     /// <exception cref="InvalidOperationException">The handler has already sent a request.</exception>
     [UnsupportedOSPlatform("browser")]
-    public static SocketsHttpHandler UseKeepAlive(this SocketsHttpHandler handler, IKeepAliveProfiles profiles, string profileName)
+    public static SocketsHttpHandler UseKeepAlive(this SocketsHttpHandler handler, IKeepAliveProfiles profiles, string profileName) =>
+        handler.UseKeepAlive(profiles, profileName, configure: null);
+
+    /// <summary>Applies every layer of a profile a client handler can carry, as <see cref="UseKeepAlive(SocketsHttpHandler, IKeepAliveProfiles, string)"/>, with per-connection options.</summary>
+    /// <param name="handler">A handler that has not sent a request yet.</param>
+    /// <param name="profiles">The registered profiles.</param>
+    /// <param name="profileName">The profile's name.</param>
+    /// <param name="configure">Sets the connection callback (and a <see cref="KeepAliveHttpClientOptions.PooledConnectionLifetime"/> that overrides the profile's), or <see langword="null"/>.</param>
+    /// <returns>The handler, for chaining.</returns>
+    /// <exception cref="KeepAliveProfileNotFoundException">No profile of that name is registered.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile is invalid.</exception>
+    /// <exception cref="InvalidOperationException">The handler has already sent a request.</exception>
+    /// <remarks>On a handler that already carries a profile this changes nothing.</remarks>
+    [UnsupportedOSPlatform("browser")]
+    public static SocketsHttpHandler UseKeepAlive(this SocketsHttpHandler handler, IKeepAliveProfiles profiles, string profileName, Action<KeepAliveHttpClientOptions>? configure)
     {
         ArgumentNullException.ThrowIfNull(handler);
         ArgumentNullException.ThrowIfNull(profiles);
         ArgumentNullException.ThrowIfNull(profileName);
+        if (KeepAliveConnectCallback.IsOurs(handler.ConnectCallback))
+        {
+            return handler; // applied already (a factory that returns the same handler for every connection): a started handler cannot change
+        }
+
+        var options = new KeepAliveHttpClientOptions();
+        configure?.Invoke(options);
         KeepAliveHandlerSettings.Apply(handler, profiles.GetProfile(profileName).Http);
-        KeepAliveConnectCallback.Install(handler, profiles, profileName, new KeepAliveHttpClientOptions(), KeepAliveProfiles.LoggerOf(profiles));
+        if (options.PooledConnectionLifetime is { } lifetime)
+        {
+            handler.PooledConnectionLifetime = lifetime;
+        }
+
+        KeepAliveConnectCallback.Install(handler, profiles, profileName, options, KeepAliveProfiles.LoggerOf(profiles));
         return handler;
     }
 }

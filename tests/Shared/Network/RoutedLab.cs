@@ -70,6 +70,9 @@ internal sealed class RoutedLab : IDisposable
         return listener;
     }
 
+    /// <summary>Takes the middle's link to the server down: the server vanishes for the client, with no RST and no ICMP.</summary>
+    public void CutServerLink() => Ip("-n", Middle, "link", "set", "ms", "down");
+
     public Socket CreateClientSocket() => NetworkNamespace.CreateSocket(Client);
 
     /// <summary>The middle drops every packet from now on, silently: no RST, no ICMP, as when a peer loses power.</summary>
