@@ -16,13 +16,14 @@ internal static class CostCommand
         var contenders = CliOptions.List("--contenders", CostContenders.Names.Replace(" ", string.Empty, StringComparison.Ordinal), CostContenders.Check, $"Contenders, in this order: {CostContenders.Names}.");
         var output = new Option<string>("--out") { Description = "Folder for cost.csv and cost.md.", DefaultValueFactory = _ => "results" };
         var seed = CliOptions.Count("--seed", 1, "Seed of the random phases (the same draw for every contender).");
+        var burst = new Option<bool>("--burst") { Description = "Register each size in a burst (a tight loop, as after a restart) instead of at random phases over one interval." };
         var failOnMiss = new Option<bool>("--fail-on-miss") { Description = "Exit 1 when a target is missed (by default a miss is reported, and the exit code is 0)." };
-        var command = new Command("cost", "CPU, allocations, memory and lateness of N periodic heartbeats: KeepAlive.Net against a PriorityQueue thread, System.Threading.Timer and DotNetty's HashedWheelTimer, in one process and one table.")
+        var command = new Command("cost", "CPU, allocations, memory and lateness of N periodic heartbeats: KeepAlive.Net against a PriorityQueue thread, a hand-written thread paced every millisecond, System.Threading.Timer and DotNetty's HashedWheelTimer, in one process and one table.")
         {
-            sizes, interval, warmup, window, idleWindow, contenders, output, seed, failOnMiss,
+            sizes, interval, warmup, window, idleWindow, contenders, output, seed, burst, failOnMiss,
         };
         command.SetAction(parse => CostMode.Run(
-            new CostOptions(parse.GetValue(sizes)!, parse.GetValue(interval), parse.GetValue(warmup), parse.GetValue(window), parse.GetValue(idleWindow), [.. parse.GetValue(contenders)!.Select(CostContenders.Parse)], parse.GetValue(output)!, parse.GetValue(seed), parse.GetValue(failOnMiss)),
+            new CostOptions(parse.GetValue(sizes)!, parse.GetValue(interval), parse.GetValue(warmup), parse.GetValue(window), parse.GetValue(idleWindow), [.. parse.GetValue(contenders)!.Select(CostContenders.Parse)], parse.GetValue(output)!, parse.GetValue(seed), parse.GetValue(failOnMiss)) { Burst = parse.GetValue(burst) },
             Console.Out));
         return command;
     }

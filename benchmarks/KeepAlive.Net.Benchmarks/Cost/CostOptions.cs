@@ -16,4 +16,7 @@ internal sealed record CostOptions(
 
     /// <summary>How long the process is left alone after a full collection before the next measurement.</summary>
     public TimeSpan Quiet { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Gets a value indicating whether each size is registered in a burst (a tight loop) instead of at random phases over one interval.</summary>
+    public bool Burst { get; init; }
 }

@@ -94,8 +94,22 @@ internal sealed class CostRunner(CostOptions options, TextWriter log)
         using (var contender = CostContenders.Create(kind, count, options.Interval, tracker.Beat))
         {
             name = contender.Name;
-            var lag = PhaseRamp.Run(tracker, contender, options.Interval, options.Seed);
-            log.WriteLine($"[cost] {name} x{count:N0}: registered with random phases over {options.Interval.TotalSeconds:0.#} s (finished {lag.TotalMilliseconds:0} ms behind plan); warm-up {warmup.TotalSeconds:0.#} s, window {window.TotalSeconds:0.#} s");
+            if (options.Burst && scenario == CostScenario.Firing)
+            {
+                var registering = Stopwatch.GetTimestamp();
+                for (var i = 0; i < count; i++)
+                {
+                    tracker.Start(i);
+                    contender.Add(i);
+                }
+
+                log.WriteLine($"[cost] {name} x{count:N0}: registered in a burst in {Stopwatch.GetElapsedTime(registering).TotalMilliseconds:0} ms; warm-up {warmup.TotalSeconds:0.#} s, window {window.TotalSeconds:0.#} s");
+            }
+            else
+            {
+                var lag = PhaseRamp.Run(tracker, contender, options.Interval, options.Seed);
+                log.WriteLine($"[cost] {name} x{count:N0}: registered with random phases over {options.Interval.TotalSeconds:0.#} s (finished {lag.TotalMilliseconds:0} ms behind plan); warm-up {warmup.TotalSeconds:0.#} s, window {window.TotalSeconds:0.#} s");
+            }
             Thread.Sleep(warmup);
             start = ProcessMeter.Read();
             var gcBefore = (Pause: GC.GetTotalPauseDuration(), Gen0: GC.CollectionCount(0), Gen1: GC.CollectionCount(1), Gen2: GC.CollectionCount(2));

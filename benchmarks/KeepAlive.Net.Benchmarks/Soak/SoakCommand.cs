@@ -11,14 +11,15 @@ internal static class SoakCommand
         var connections = CliOptions.Count("--connections", 10_000, "Loopback TCP connections, each heartbeating.");
         var duration = CliOptions.Duration("--duration", TimeSpan.FromSeconds(60), "How long the connections heartbeat");
         var interval = CliOptions.Duration("--interval", TimeSpan.FromSeconds(1), "Heartbeat interval per connection");
-        var driver = CliOptions.Value("--driver", SoakDriver.Parse(SoakDriver.SocketName), SoakDriver.Parse, $"What sends the heartbeats: {SoakDriver.Names} ({SoakDriver.SocketName} is KeepAlive.Net's built-in socket heartbeat).");
+        var drivers = CliOptions.List("--drivers", $"{SoakDriver.SocketName},{SoakDriver.PacedName}", SoakDriver.Parse, $"What sends the heartbeats, each measured alone in turn on the same connections: {SoakDriver.Names} ({SoakDriver.SocketName} is KeepAlive.Net's built-in socket heartbeat, {SoakDriver.PacedName} the hand-written one).");
+        var registration = CliOptions.Value("--registration", SoakRegistration.Burst, static text => Enum.TryParse<SoakRegistration>(text, ignoreCase: true, out var mode) && Enum.IsDefined(mode) ? mode : throw new ArgumentException($"Unknown registration '{text}': use burst or spread."), "How the connections are registered: burst (all at once, as after a restart) or spread (over one interval).");
         var baseline = CliOptions.Duration("--send-baseline", TimeSpan.FromSeconds(3), "How long the bare-send baseline runs after the heartbeats, at most 20 sends per connection");
-        var command = new Command("soak", "Real loopback TCP connections to a peer process, heartbeating for the duration; CPU per heartbeat against the bare send, and nothing lost.")
+        var command = new Command("soak", "Real loopback TCP connections to a peer process, heartbeating for the duration with each driver in turn; lateness, CPU per heartbeat against the hand-written heartbeat and the bare send, memory per connection, and nothing lost.")
         {
-            connections, duration, interval, driver, baseline,
+            connections, duration, interval, drivers, registration, baseline,
         };
         command.SetAction(parse => SoakMode.Run(
-            new SoakOptions(parse.GetValue(connections), parse.GetValue(duration), parse.GetValue(interval), parse.GetValue(driver)!, parse.GetValue(baseline)),
+            new SoakOptions(parse.GetValue(connections), parse.GetValue(duration), parse.GetValue(interval), parse.GetValue(drivers)!, parse.GetValue(registration), parse.GetValue(baseline)),
             Console.Out) ? 0 : 1);
         return command;
     }

@@ -26,6 +26,8 @@ internal sealed class SoakConnections : IDisposable
 
     public int Count => _sockets.Length;
 
+    public Socket SocketAt(int index) => _sockets[index]!;
+
     public long BytesSent => Interlocked.Read(ref _bytesSent);
 
     public long SendFailures => Interlocked.Read(ref _failures);

@@ -6,14 +6,14 @@ using KeepAlive.Net.Benchmarks.Heartbeats;
 namespace KeepAlive.Net.Benchmarks.Soak;
 
 /// <summary>
-/// <c>soak</c>: N real loopback TCP connections to a peer process, each heartbeating one byte per interval for
-/// the duration (measured after the registration ramp of one interval); then, on the same connections, the bare-send baseline (a tight loop of <c>Socket.Send</c> of the
-/// same byte). Prints lateness, heartbeats due and sent, CPU per heartbeat next to CPU per bare send and their
-/// ratio, and checks that no connection was lost and the peer received every byte.
+/// Real loopback connections to a peer process. Each driver (our socket heartbeat, the hand-written paced heartbeat...)
+/// is measured alone in turn, on the same connections and registered the same way (a burst, or spread over an interval):
+/// heartbeats sent and missed, lateness, CPU per heartbeat and memory per protected connection. Then a bare-send baseline.
 /// </summary>
 internal static class SoakMode
 {
     private const int BaselineMaxRounds = 20;
+    private static readonly byte[] Payload = [0x2A];
 
     public static bool Run(SoakOptions options, TextWriter output)
     {
@@ -31,20 +31,51 @@ internal static class SoakMode
 
         using var peer = SoakPeerProcess.Start();
         var connecting = Stopwatch.GetTimestamp();
+        var kernelBefore = KernelMemory.Read();
+        var managedBefore = ProtectionMemory.LiveBytes();
         using var connections = SoakConnections.ConnectAsync(count, peer.Port).GetAwaiter().GetResult();
-        output.WriteLine($"[soak] {count:N0} loopback connections open with keep-alive configured in {Stopwatch.GetElapsedTime(connecting).TotalSeconds:0.0} s; peer process on port {peer.Port}; driver {options.Driver}; {options.Duration.TotalSeconds:0.#} s at {options.Interval.TotalMilliseconds:0.#} ms");
+        Thread.Sleep(200); // let the peer finish accepting: both ends are counted
+        var kernel = KernelMemory.Read().PerItemSince(kernelBefore, count);
+        var socketManaged = (ProtectionMemory.LiveBytes() - managedBefore) / (double)count;
+        output.WriteLine($"[soak] per connection before any protection: {socketManaged:N0} B managed (the connected Socket itself), kernel (both loopback ends, machine-wide delta) {kernel.SlabBytes:N0} B slab + {kernel.TcpBufferBytes:N0} B TCP buffers");
+        output.WriteLine($"[soak] {count:N0} loopback connections open with keep-alive configured in {Stopwatch.GetElapsedTime(connecting).TotalSeconds:0.0} s; peer process on port {peer.Port}; registered as a {options.Registration.ToString().ToLowerInvariant()}; {options.Duration.TotalSeconds:0.#} s at {options.Interval.TotalMilliseconds:0.#} ms per driver: {string.Join(", ", options.Drivers)}");
 
+        var runs = new List<SoakRun>();
+        foreach (var driver in options.Drivers)
+        {
+            ProcessMeter.Settle(TimeSpan.FromMilliseconds(500));
+            runs.Add(RunDriver(options, driver, connections, output));
+        }
+
+        ProcessMeter.Settle(TimeSpan.FromMilliseconds(200));
+        output.WriteLine($"[soak] bare-send baseline: Socket.Send of the same byte, round-robin over the {count:N0} connections, for at most {options.SendBaseline.TotalSeconds:0.#} s or {BaselineMaxRounds} rounds");
+        var baselineStart = ProcessMeter.Read();
+        var sends = connections.SendLoop(options.SendBaseline, BaselineMaxRounds);
+        var baselineCpu = ProcessMeter.Read().Cpu - baselineStart.Cpu;
+
+        var lost = connections.CountLost();
+        var received = peer.Stop(connections.BytesSent);
+        SoakReport.Print(output, new SoakResult(options, count, runs, sends, baselineCpu, lost, received, connections.BytesSent, connections.SendFailures, kernel, socketManaged));
+        return runs.All(r => r.Totals.Sent > 0) && sends > 0;
+    }
+
+    private static SoakRun RunDriver(SoakOptions options, SoakDriver driver, SoakConnections connections, TextWriter output)
+    {
+        var count = connections.Count;
+        var memory = MeasureMemory(options, driver, connections);
+        using var library = driver.IsOurs ? new LibraryLateness() : null;
         var tracker = new LatenessTracker(count, options.Interval, measuredWindow: true);
-        var started = Stopwatch.GetTimestamp();
-        ProcessMeter window;
+        var start = ProcessMeter.Read();
+        tracker.StartWindow(start.Timestamp); // from the first heartbeat on: a burst's first second counts
+        library?.Start();
         ProcessMeter end;
         TrackerTotals totals;
-        using (var contender = CreateDriver(options, connections, tracker.Beat))
+        string name;
+        using (var contender = CreateDriver(options, driver, connections, tracker.Beat))
         {
-            RegistrationRamp.Run([(tracker, contender)], options.Interval);
-            window = ProcessMeter.Read();
-            tracker.StartWindow(window.Timestamp);
-            var left = options.Duration - Stopwatch.GetElapsedTime(started);
+            name = contender.Name;
+            Register(options, tracker, contender);
+            var left = options.Duration - Stopwatch.GetElapsedTime(start.Timestamp);
             if (left > TimeSpan.Zero)
             {
                 Thread.Sleep(left);
@@ -54,24 +85,62 @@ internal static class SoakMode
             totals = tracker.Close();
         }
 
-        var cpu = end.Cpu - window.Cpu;
-        ProcessMeter.Settle(TimeSpan.FromMilliseconds(200));
-        output.WriteLine($"[soak] bare-send baseline: Socket.Send of the same byte, round-robin over the {count:N0} connections, for at most {options.SendBaseline.TotalSeconds:0.#} s or {BaselineMaxRounds} rounds");
-        var baselineStart = ProcessMeter.Read();
-        var sends = connections.SendLoop(options.SendBaseline, BaselineMaxRounds);
-        var baselineCpu = ProcessMeter.Read().Cpu - baselineStart.Cpu;
-
-        var lost = connections.CountLost();
-        var received = peer.Stop(connections.BytesSent);
-        SoakReport.Print(output, new SoakResult(options, count, Stopwatch.GetElapsedTime(window.Timestamp, end.Timestamp), totals, tracker.Histogram, cpu, sends, baselineCpu, lost, received, connections.BytesSent, connections.SendFailures));
-        return totals.Sent > 0 && sends > 0;
+        var run = new SoakRun(driver, name, Stopwatch.GetElapsedTime(start.Timestamp, end.Timestamp), totals, tracker.Histogram, library?.Histogram, end.Cpu - start.Cpu, memory);
+        output.WriteLine($"[soak] {name}: {totals.Sent:N0} of {totals.Due:N0} heartbeats, {run.CpuPerHeartbeat:0.00} µs CPU each, p99 {Lateness.Human(tracker.Histogram.PercentileMicroseconds(0.99))} from the registration's phase{(library is null ? string.Empty : $", p99 {Lateness.Human(library.Histogram.PercentileMicroseconds(0.99))} from the due time (the library's own; first 2 s p99 {Lateness.Human(library.First.PercentileMicroseconds(0.99))}, later p99 {Lateness.Human(library.Later.PercentileMicroseconds(0.99))} max {Lateness.Human(library.Later.MaxMicroseconds)})")}; {memory.ManagedBytes:0} B managed and {memory.ResidentBytes:0} B resident per connection");
+        return run;
     }
 
-    private static Contender CreateDriver(SoakOptions options, SoakConnections connections, Action<int> beat) => options.Driver.Kind is { } kind
-        ? Contenders.Create(kind, connections.Count, options.Interval, i =>
+    private static void Register(SoakOptions options, LatenessTracker tracker, Contender contender)
+    {
+        if (options.Registration == SoakRegistration.Spread)
+        {
+            RegistrationRamp.Run([(tracker, contender)], options.Interval);
+            return;
+        }
+
+        for (var i = 0; i < contender.Registrations; i++)
+        {
+            tracker.Start(i);
+            contender.Add(i);
+        }
+    }
+
+    // What protecting the connections adds, without the benchmark's own wrappers: our registrations exactly as a user makes
+    // them (RegisterSocket), or the hand-written heartbeat's per-connection entry.
+    private static ProtectionMemory MeasureMemory(SoakOptions options, SoakDriver driver, SoakConnections connections)
+    {
+        if (driver.IsOurs)
+        {
+            using var scheduler = new HeartbeatScheduler();
+            var heartbeat = new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = TimeSpan.FromHours(1) };
+            var registrations = new HeartbeatRegistration[connections.Count];
+            return ProtectionMemory.Measure(
+                connections.Count,
+                () =>
+                {
+                    for (var i = 0; i < registrations.Length; i++)
+                    {
+                        registrations[i] = scheduler.RegisterSocket(connections.SocketAt(i), Payload, heartbeat);
+                    }
+                },
+                () => Array.ForEach(registrations, r => r.Dispose()));
+        }
+
+        return driver.Name == SoakDriver.PacedName ? new ProtectionMemory(PacedContender.BytesPerConnection, double.NaN) : new ProtectionMemory(double.NaN, double.NaN);
+    }
+
+    private static Contender CreateDriver(SoakOptions options, SoakDriver driver, SoakConnections connections, Action<int> beat) => driver switch
+    {
+        { Kind: { } kind } => Contenders.Create(kind, connections.Count, options.Interval, i =>
         {
             beat(i);
             connections.Send(i);
-        })
-        : new SchedulerContender(connections.Count, options.Interval, beat, connections.HeartbeatFor, "KeepAlive.Net socket heartbeat");
+        }),
+        { Name: SoakDriver.PacedName } => new PacedContender(connections.Count, options.Interval, i =>
+        {
+            beat(i);
+            connections.Send(i);
+        }),
+        _ => new SchedulerContender(connections.Count, options.Interval, beat, connections.HeartbeatFor, "KeepAlive.Net socket heartbeat"),
+    };
 }

@@ -1,7 +1,10 @@
 namespace KeepAlive.Net.Benchmarks.Soak;
 
-/// <summary>
-/// What one soak run does: how many loopback connections, for how long, how often each heartbeats, with what
-/// driver, and how long the bare-send baseline runs afterwards on the same connections.
-/// </summary>
-internal sealed record SoakOptions(int Connections, TimeSpan Duration, TimeSpan Interval, SoakDriver Driver, TimeSpan SendBaseline);
+/// <summary>What the soak runs.</summary>
+/// <param name="Connections">Loopback connections, each heartbeating.</param>
+/// <param name="Duration">How long each driver heartbeats.</param>
+/// <param name="Interval">Heartbeat interval per connection.</param>
+/// <param name="Drivers">What sends the heartbeats, each measured alone in turn on the same connections.</param>
+/// <param name="Registration">How the connections are registered.</param>
+/// <param name="SendBaseline">How long the bare-send baseline runs.</param>
+internal sealed record SoakOptions(int Connections, TimeSpan Duration, TimeSpan Interval, IReadOnlyList<SoakDriver> Drivers, SoakRegistration Registration, TimeSpan SendBaseline);

@@ -8,7 +8,7 @@ namespace KeepAlive.Net.Hosting.Health;
 /// Judges every registered profile from its recent telemetry: its failure status (Unhealthy) when peers were declared
 /// dead at least <see cref="KeepAliveHealthCheckOptions.UnhealthyPeerDeadCount"/> times within the window, Degraded when
 /// the worst heartbeat lateness ate more than <see cref="KeepAliveHealthCheckOptions.DegradedBudgetFraction"/> of the
-/// profile's idle budget (<c>PeerIdleTimeout - Interval - Jitter</c>). The numbers go in the data dictionary as
+/// profile's idle budget (<see cref="HeartbeatOptions.LatenessBudget"/>: <c>PeerIdleTimeout - Interval - Jitter - Spread</c>). The numbers go in the data dictionary as
 /// <c>profile:Setting</c> keys.
 /// </summary>
 internal sealed class KeepAliveHealthCheck(KeepAliveTelemetryListener listener, IKeepAliveProfiles profiles, IOptions<KeepAliveHealthCheckOptions> options) : IHealthCheck
@@ -47,13 +47,13 @@ internal sealed class KeepAliveHealthCheck(KeepAliveTelemetryListener listener, 
                 continue;
             }
 
-            var budget = peer.Value - heartbeat.Interval - heartbeat.Jitter;
+            var budget = heartbeat.LatenessBudget!.Value;
             var used = budget > TimeSpan.Zero ? recent.MaxLatenessSeconds / budget.TotalSeconds : 0;
             data[$"{profile}:IdleBudgetSeconds"] = budget.TotalSeconds;
             data[$"{profile}:BudgetUsed"] = used;
             if (used > thresholds.DegradedBudgetFraction)
             {
-                degraded.Add(Invariant($"{profile}: a heartbeat was {KeepAliveDuration.Format(TimeSpan.FromMilliseconds(Math.Round(recent.MaxLatenessSeconds * 1000)))} late (cause {recent.Cause ?? "unknown"}), {used * 100:0}% of the idle budget of {KeepAliveDuration.Format(budget)} (PeerIdleTimeout {peer} - Interval - Jitter), over {thresholds.DegradedBudgetFraction * 100:0}%"));
+                degraded.Add(Invariant($"{profile}: a heartbeat was {KeepAliveDuration.Format(TimeSpan.FromMilliseconds(Math.Round(recent.MaxLatenessSeconds * 1000)))} late (cause {recent.Cause ?? "unknown"}), {used * 100:0}% of the idle budget of {KeepAliveDuration.Format(budget)} (PeerIdleTimeout {peer} - Interval - Jitter - Spread), over {thresholds.DegradedBudgetFraction * 100:0}%"));
             }
         }
 

@@ -5,9 +5,9 @@ namespace KeepAlive.Net;
 /// and how late a heartbeat may be before it is reported.
 /// </summary>
 /// <remarks>
-/// With <see cref="PeerIdleTimeout"/> set, lateness is measured against a budget: the margin between
-/// <see cref="Interval"/> (plus <see cref="Jitter"/>) and the peer's timeout. Half the margin used logs a
-/// warning; a heartbeat that would arrive after the peer's timeout logs an error.
+/// With <see cref="PeerIdleTimeout"/> set, lateness is measured against a budget (<see cref="LatenessBudget"/>): the margin
+/// between <see cref="Interval"/> (plus <see cref="Jitter"/> and <see cref="EffectiveSpread"/>) and the peer's timeout. Half the
+/// margin used logs a warning; a heartbeat that would arrive after the peer's timeout logs an error.
 /// </remarks>
 public class HeartbeatOptions
 {
@@ -76,7 +76,49 @@ public class HeartbeatOptions
         MaximumReason = "jitter must stay below the interval, and intervals are at most 1 h.")]
     public TimeSpan Jitter { get; set; }
 
-    /// <summary>Gets or sets how long a send may run before it is reported as blocked (and, when synchronous, moved off the dispatchers' way).</summary>
+    /// <summary>
+    /// Gets or sets the most a heartbeat may be moved later than its nominal time so that registrations made together (a
+    /// restart, a reconnect storm: thousands of connections in one second) do not heartbeat in lock-step: the first heartbeat
+    /// of each is placed at least two measured heartbeat costs after the previous one of the same options, within this bound.
+    /// A registration made while nothing crowds it is not moved. Only ever later, never early; counted in the
+    /// <see cref="LatenessBudget"/>. Zero keeps registrations made together aligned.
+    /// </summary>
+    /// <value>
+    /// The default value is <see langword="null"/>: half of <see cref="Interval"/>, but no more than half of what
+    /// <see cref="PeerIdleTimeout"/> leaves after <see cref="Interval"/> and <see cref="Jitter"/> (<see cref="EffectiveSpread"/>).
+    /// Allowed: zero up to 1 h, and less than <see cref="Interval"/>.
+    /// </value>
+    [KeepAliveRange("0s", "1h", Example = "500ms",
+        MinimumReason = "a negative spread would move heartbeats earlier.",
+        MaximumReason = "the spread must stay below the interval, and intervals are at most 1 h.")]
+    public TimeSpan? Spread { get; set; }
+
+    /// <summary>Gets the spread bound in effect: <see cref="Spread"/> when set, otherwise its default (see <see cref="Spread"/>).</summary>
+    public TimeSpan EffectiveSpread
+    {
+        get
+        {
+            if (Spread is { } spread)
+            {
+                return spread;
+            }
+
+            var half = Interval / 2;
+            return PeerIdleTimeout is { } peer && (peer.Value - Interval - Jitter) / 2 is var room && room < half
+                ? (room > TimeSpan.Zero ? room : TimeSpan.Zero)
+                : half;
+        }
+    }
+
+    /// <summary>
+    /// Gets how late a heartbeat may start before the peer's idle timeout could expire: <see cref="PeerIdleTimeout"/> minus
+    /// <see cref="Interval"/>, <see cref="Jitter"/> and <see cref="EffectiveSpread"/> (the longest a connection can stay silent
+    /// before its next heartbeat is due). Half of it used is a warning, all of it an error.
+    /// </summary>
+    /// <value><see langword="null"/> without a <see cref="PeerIdleTimeout"/>.</value>
+    public TimeSpan? LatenessBudget => PeerIdleTimeout is { } peer ? peer.Value - Interval - Jitter - EffectiveSpread : null;
+
+    /// <summary>Gets or sets how long a send may run before it is reported as blocked (a synchronous callback holding the timer thread is taken over sooner, at the scheduler's <see cref="HeartbeatSchedulerOptions.TakeoverThreshold"/>).</summary>
     /// <value>The default value is 1 second. Allowed: 1 ms to 1 h.</value>
     [KeepAliveRange("1ms", "1h", Example = "1s",
         MinimumReason = "every send takes some microseconds; below a millisecond every send would be reported as blocked.",

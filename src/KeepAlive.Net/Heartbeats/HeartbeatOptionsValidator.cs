@@ -47,6 +47,16 @@ public static class HeartbeatOptionsValidator
             Add(ref errors, nameof(HeartbeatOptions.Jitter), $"Jitter is {options.Jitter:c}, not less than Interval ({interval:c}): a heartbeat could be delayed by a whole interval. Fix: set Jitter to a small part of Interval, for example {interval / 10:c}, or zero.");
         }
 
+        if (intervalInRange && InRange(nameof(HeartbeatOptions.Spread)) && options.Spread is { } spread && spread >= interval)
+        {
+            Add(ref errors, nameof(HeartbeatOptions.Spread), $"Spread is {spread:c}, not less than Interval ({interval:c}): a first heartbeat could come more than two intervals after registering. Fix: remove it to keep the default (half the interval), or set it below {interval:c}, for example {interval / 2:c}; 0 keeps registrations made together aligned.");
+        }
+
+        if (errors is null && options.LatenessBudget is { } budget && budget <= TimeSpan.Zero)
+        {
+            Add(ref errors, nameof(HeartbeatOptions.Spread), $"Interval {interval:c} + Jitter {options.Jitter:c} + Spread {options.EffectiveSpread:c} reach PeerIdleTimeout {options.PeerIdleTimeout}: a heartbeat moved by its jitter and spread could arrive after the peer forgot the connection. Fix: lower Spread (0 keeps heartbeats aligned), Jitter or Interval.");
+        }
+
         return (IReadOnlyList<KeepAliveValidationError>?)errors ?? [];
     }
 

@@ -109,6 +109,7 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
         }
 
         _stopping.Cancel();
+        _slots.CancelAll();
         _threads?.Dispose();
         _telemetry.Metrics.Registrations.Add(-Interlocked.Exchange(ref _registrationCount, 0));
         _stopping.Dispose();

@@ -4,12 +4,14 @@ namespace KeepAlive.Net;
 
 /// <summary>
 /// The built-in heartbeat: sends a fixed payload on a connected stream <see cref="Socket"/> with
-/// <see cref="Socket.SendAsync(ReadOnlyMemory{byte}, SocketFlags, CancellationToken)"/>, straight from the dispatcher
+/// <see cref="Socket.SendAsync(ReadOnlyMemory{byte}, SocketFlags, CancellationToken)"/>, straight from the scheduler's
 /// thread, so a send that cannot complete (full send buffer, zero window) never blocks a scheduler thread; it is
-/// reported as blocked after <see cref="HeartbeatOptions.BlockedCallbackThreshold"/> and cancelled when the
-/// registration is disposed. Lateness is measured at the moment the payload is handed to the kernel. A send that
-/// fails for good (connection reset or aborted, socket shut down or disposed) declares the peer dead once and stops
-/// the registration; any other failure is counted and retried at the next heartbeat.
+/// reported as blocked after <see cref="HeartbeatOptions.BlockedCallbackThreshold"/>, and when the registration is
+/// disposed the heartbeat stops waiting for it (it fails with <see cref="OperationCanceledException"/>; the bytes already
+/// queued on the socket still leave when the peer makes room, or fail with the socket). Lateness is measured at the
+/// moment the payload is handed to the kernel. A send that fails for good (connection reset or aborted, socket shut down
+/// or disposed) declares the peer dead once and ends the registration; any other failure is counted and retried at the
+/// next heartbeat. Its own state is the socket, the payload and one delegate: about 104 bytes per connection.
 /// </summary>
 /// <remarks>
 /// The heartbeat writes to the socket on its own: if the application writes one message in several calls, a heartbeat
@@ -34,7 +36,7 @@ public static class SocketHeartbeat
 
         CheckSocket(socket);
 
-        return context => SendAsync(socket, payload, context);
+        return new SocketBeat(socket, payload).SendAsync;
     }
 
     /// <summary>Registers a heartbeat that sends <paramref name="payload"/> on <paramref name="socket"/>.</summary>
@@ -101,14 +103,33 @@ public static class SocketHeartbeat
         }
     }
 
-    private static async ValueTask SendAsync(Socket socket, ReadOnlyMemory<byte> payload, HeartbeatContext context)
+    /// <summary>One connection's socket heartbeat: the socket and the payload, and the send the scheduler calls.</summary>
+    private sealed class SocketBeat(Socket socket, ReadOnlyMemory<byte> payload)
     {
-        var cancellationToken = context.CancellationToken;
-        context.ReportSendStarted();
-        while (!payload.IsEmpty)
+        public ValueTask SendAsync(HeartbeatContext context)
         {
-            var sent = await socket.SendAsync(payload, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-            payload = payload[sent..];
+            context.ReportSendStarted();
+
+            // Almost every heartbeat fits the send buffer and completes here, without a cancellation token (which would cost
+            // every registration a cancellation source). One that must wait for room waits cancellably, below.
+            var send = socket.SendAsync(payload, SocketFlags.None, CancellationToken.None);
+            if (!send.IsCompleted)
+            {
+                return WaitForRoom(send, context.CancellationToken);
+            }
+
+            try
+            {
+                _ = send.Result;
+                return default;
+            }
+            catch (Exception exception)
+            {
+                return ValueTask.FromException(exception);
+            }
         }
+
+        private static async ValueTask WaitForRoom(ValueTask<int> send, CancellationToken cancellationToken) =>
+            await send.AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 }

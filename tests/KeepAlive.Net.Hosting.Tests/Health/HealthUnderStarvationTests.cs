@@ -67,7 +67,7 @@ public sealed class HealthUnderStarvationTests
         degraded.Status.Should().Be(HealthStatus.Degraded, degraded.Description);
         ((double)degraded.Data["theirs:BudgetUsed"]).Should().BeGreaterThan(0.5);
         degraded.Data["theirs:MaxLatenessCause"].Should().NotBe("none");
-        degraded.Description.Should().MatchRegex(@"theirs: a heartbeat was [0-9smu]+ late \(cause [a-z_]+\), \d+% of the idle budget of 3s");
+        degraded.Description.Should().MatchRegex(@"theirs: a heartbeat was [0-9smu]+ late \(cause [a-z_]+\), \d+% of the idle budget of 2s500ms");
         healthy.Status.Should().Be(HealthStatus.Healthy, healthy.Description);
         ((long)healthy.Data["ours:Heartbeats"]).Should().BeGreaterThanOrEqualTo(8, "our heartbeats kept coming during the flood");
         ((double)healthy.Data["ours:BudgetUsed"]).Should().BeLessThan(0.5);

@@ -9,6 +9,31 @@ public sealed class HeartbeatOptionsValidatorTests
         HeartbeatOptionsValidator.Validate(new HeartbeatOptions()).Should().BeEmpty();
 
     [Fact]
+    public void Validate_SpreadNotBelowInterval_RefusedWithTheFix() =>
+        HeartbeatOptionsValidator.Validate(new HeartbeatOptions { Interval = TimeSpan.FromSeconds(10), Spread = TimeSpan.FromSeconds(10) })
+            .Should().ContainSingle().Which.Should().Match<KeepAliveValidationError>(e => e.OptionName == "Spread" && e.Message.Contains("not less than Interval") && e.Message.Contains("Fix:"));
+
+    [Fact]
+    public void Validate_IntervalJitterAndSpreadReachThePeerIdleTimeout_RefusedAsTheBudgetIsGone()
+    {
+        var options = new HeartbeatOptions { Interval = TimeSpan.FromSeconds(10), Jitter = TimeSpan.FromSeconds(5), Spread = TimeSpan.FromSeconds(6), PeerIdleTimeout = TimeSpan.FromSeconds(20) };
+
+        options.LatenessBudget.Should().Be(TimeSpan.FromSeconds(-1));
+        HeartbeatOptionsValidator.Validate(options).Should().ContainSingle().Which.Message.Should().Contain("reach PeerIdleTimeout").And.Contain("Fix: lower Spread");
+    }
+
+    [Fact]
+    public void EffectiveSpread_Unset_HalfTheIntervalButAtMostHalfOfWhatThePeerLeaves()
+    {
+        new HeartbeatOptions { Interval = TimeSpan.FromSeconds(10) }.EffectiveSpread.Should().Be(TimeSpan.FromSeconds(5));
+        new HeartbeatOptions { Interval = TimeSpan.FromSeconds(10), PeerIdleTimeout = TimeSpan.FromSeconds(16) }.EffectiveSpread
+            .Should().Be(TimeSpan.FromSeconds(3), "16 - 10 leaves 6 s; half of it keeps the other half as the lateness budget");
+        new HeartbeatOptions { Interval = TimeSpan.FromSeconds(10), Spread = TimeSpan.Zero }.EffectiveSpread.Should().Be(TimeSpan.Zero);
+        new HeartbeatOptions { Interval = TimeSpan.FromSeconds(10), PeerIdleTimeout = TimeSpan.FromSeconds(60) }.LatenessBudget
+            .Should().Be(TimeSpan.FromSeconds(45), "the budget counts the spread: 60 - 10 - 0 - 5");
+    }
+
+    [Fact]
     public void Validate_FullValidProfile_NoErrors() =>
         HeartbeatOptionsValidator.Validate(new HeartbeatOptions
         {

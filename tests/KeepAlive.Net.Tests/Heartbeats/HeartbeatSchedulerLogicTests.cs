@@ -199,4 +199,50 @@ public sealed class HeartbeatSchedulerLogicTests
 
         act.Should().Throw<ObjectDisposedException>();
     }
+
+    [Fact]
+    public void Register_ABurstAtOneInstant_FirstHeartbeatsSpreadNeverEarlyWithinTheBoundThenKeepTheirPhase()
+    {
+        using var harness = new ManualScheduler();
+        var options = new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = ManualScheduler.Second, Spread = TimeSpan.FromMilliseconds(200) };
+        var registered = harness.Time.GetTimestamp();
+        var due = new List<long>[500];
+        var registrations = Enumerable.Range(0, due.Length).Select(i =>
+        {
+            due[i] = [];
+            return harness.Scheduler.Register(options, context =>
+            {
+                context.StartTimestamp.Should().BeGreaterThanOrEqualTo(context.DueTimestamp, "never early");
+                due[i].Add(context.DueTimestamp);
+                return ValueTask.CompletedTask;
+            });
+        }).ToList();
+
+        harness.Step(TimeSpan.FromSeconds(2.5), TimeSpan.FromMilliseconds(1));
+
+        var second = harness.Time.TimestampFrequency;
+        var first = due.Select(d => d[0] - registered - second).ToList();
+        first.Should().OnlyContain(offset => offset >= 0 && offset < second / 5, "spread only later, within the 200 ms bound");
+        first.Distinct().Should().HaveCount(due.Length, "no two first heartbeats at one instant");
+        due.Should().OnlyContain(d => d.Count == 2 && d[1] - d[0] == second, "FixedRate keeps the phase the spread gave it");
+        registrations.ForEach(r => r.Dispose());
+    }
+
+    [Fact]
+    public void Register_ABurstWithSpreadZero_AllDueTogether()
+    {
+        using var harness = new ManualScheduler();
+        var options = new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = ManualScheduler.Second, Spread = TimeSpan.Zero };
+        var due = new List<long>();
+        var registrations = Enumerable.Range(0, 100).Select(_ => harness.Scheduler.Register(options, context =>
+        {
+            due.Add(context.DueTimestamp);
+            return ValueTask.CompletedTask;
+        })).ToList();
+
+        harness.Step(TimeSpan.FromSeconds(1.5), TimeSpan.FromMilliseconds(1));
+
+        due.Should().HaveCount(100).And.OnlyContain(d => d == due[0], "aligned heartbeats stay available to whoever asks for them");
+        registrations.ForEach(r => r.Dispose());
+    }
 }

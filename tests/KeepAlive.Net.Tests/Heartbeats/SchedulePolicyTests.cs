@@ -109,5 +109,53 @@ public sealed class SchedulePolicyTests
         SchedulePolicy.Overran(end: Now + Second - 1, nextNominal: Now + Second).Should().BeFalse();
     }
 
+    [Fact]
+    public void Spread_Rule7QuietRegistrations_NotMoved()
+    {
+        var policy = new SchedulePolicy(Clock);
+        var settings = Settings(new HeartbeatOptions { Interval = TimeSpan.FromSeconds(1) });
+
+        policy.Spread(settings, Now).Should().Be(Now);
+        policy.Spread(settings, Now + Second).Should().Be(Now + Second, "nothing crowds a registration made a second later");
+    }
+
+    [Fact]
+    public void Spread_Rule7ABurstAtOneInstant_TwoCostsApartOnlyLaterAndWithinTheBound()
+    {
+        var policy = new SchedulePolicy(Clock);
+        var settings = Settings(new HeartbeatOptions { Interval = TimeSpan.FromSeconds(1), Spread = TimeSpan.FromMilliseconds(100) });
+        var spacing = 2 * policy.BeatCost;
+
+        var placed = Enumerable.Range(0, 10_000).Select(_ => policy.Spread(settings, Now)).ToList();
+
+        placed.Should().OnlyContain(p => p >= Now && p < Now + (Second / 10), "only later, by less than the 100 ms bound");
+        placed.Take(100).Should().Equal(Enumerable.Range(0, 100).Select(i => Now + (i * spacing)), "each placed two measured costs after the previous one");
+        placed.Distinct().Count().Should().Be(placed.Count, "past the bound the offsets wrap within it rather than pile up on its edge");
+    }
+
+    [Fact]
+    public void Spread_Rule7SpreadZero_RegistrationsMadeTogetherStayAligned()
+    {
+        var policy = new SchedulePolicy(Clock);
+        var settings = Settings(new HeartbeatOptions { Interval = TimeSpan.FromSeconds(1), Spread = TimeSpan.Zero });
+
+        Enumerable.Range(0, 100).Select(_ => policy.Spread(settings, Now)).Should().OnlyContain(p => p == Now);
+    }
+
+    [Fact]
+    public void Spread_Rule7MeasuredCost_SpacingFollowsWhatAHeartbeatReallyCosts()
+    {
+        var policy = new SchedulePolicy(Clock);
+        var micro = Clock.TimestampFrequency / 1_000_000;
+        for (var i = 0; i < 200; i++)
+        {
+            policy.RecordBatch(heartbeats: 100, elapsed: 100 * 3 * micro); // 3 µs each
+        }
+
+        policy.BeatCost.Should().BeCloseTo(3 * micro, (uint)micro);
+        policy.RecordBatch(heartbeats: 1, elapsed: 5 * Clock.TimestampFrequency); // a blocked callback teaches nothing
+        policy.BeatCost.Should().BeCloseTo(3 * micro, (uint)micro);
+    }
+
     internal static BeatSettings Settings(HeartbeatOptions options) => new(BeatSettings.KeyOf(options), Clock);
 }

@@ -62,11 +62,11 @@ internal sealed class RoutedLab : IDisposable
         return lab;
     }
 
-    public Socket Listen()
+    public Socket Listen(int backlog = 64)
     {
         var listener = NetworkNamespace.CreateSocket(Server);
         listener.Bind(ServerEndPoint);
-        listener.Listen(64);
+        listener.Listen(backlog);
         return listener;
     }
 

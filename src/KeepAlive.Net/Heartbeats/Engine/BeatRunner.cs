@@ -123,11 +123,17 @@ internal sealed class BeatRunner
         var settings = _slots.SettingsOf(slot);
         var due = SchedulePolicy.Due(settings, item.Slot, slot.Nominal);
         var timeline = new BeatTimeline(due, item.Popped, item.TimerCause, item.GcAtPop, start);
-        var sequence = slot.Counters.Sent + (Extras(item.Slot).Get()?.Incidents.Failed ?? 0) + 1;
+        var context = new HeartbeatContext(slot.Handle!, due, start, slot.Counters.Sent + (Extras(item.Slot).Get()?.Incidents.Failed ?? 0) + 1, _clock);
+        if (SlotState.Phase(Volatile.Read(ref slot.State)) == SlotState.Disposed)
+        {
+            _inbox.Free(item.Slot); // disposed while the heartbeat was being prepared: checked again right before the call
+            return 0;
+        }
+
         ValueTask pending;
         try
         {
-            pending = slot.Callback!(new HeartbeatContext(slot.Handle!, due, start, sequence, _clock));
+            pending = slot.Callback!(context);
         }
         catch (Exception exception)
         {

@@ -23,16 +23,10 @@ internal sealed class BeatSettings
         TimeoutTicks = key.Timeout is { } timeout ? TimestampTicks.From(timeout, timeProvider) : 0;
         BlockedTicks = TimestampTicks.From(key.BlockedThreshold, timeProvider);
         ToleranceTicks = TimestampTicks.From(SchedulePolicy.Tolerance(key.Interval), timeProvider);
+        SpreadTicks = TimestampTicks.From(key.Spread, timeProvider);
+        Margin = key.LatenessBudget;
         NameTag = HeartbeatMetrics.NameTag(Name);
-        if (key.PeerIdleTimeout is { } peer)
-        {
-            Margin = peer.Value - key.Interval - key.Jitter;
-            PeerText = peer.ToString();
-        }
-        else
-        {
-            PeerText = "none";
-        }
+        PeerText = key.PeerIdleTimeout?.ToString() ?? "none";
     }
 
     public BeatSettingsKey Key { get; }
@@ -69,7 +63,7 @@ internal sealed class BeatSettings
 
     public KeyValuePair<string, object?> NameTag { get; }
 
-    /// <summary>Gets the peer's idle timeout minus interval and jitter: how late a heartbeat may be before the peer gives up.</summary>
+    /// <summary>Gets <see cref="HeartbeatOptions.LatenessBudget"/>: how late a heartbeat may be before the peer gives up.</summary>
     public TimeSpan? Margin { get; }
 
     public string PeerText { get; }
@@ -78,9 +72,9 @@ internal sealed class BeatSettings
     public int References { get; set; }
 
     public static BeatSettingsKey KeyOf(HeartbeatOptions options) => new(
-        options.Name, options.Mode, options.Interval, options.Timeout, options.Jitter, options.DriftWarningThreshold,
-        options.BlockedCallbackThreshold, options.PeerIdleTimeout, options.MaxIntervalToPeerIdleRatio);
+        options.Name, options.Mode, options.Interval, options.Timeout, options.Jitter, options.EffectiveSpread, options.DriftWarningThreshold,
+        options.BlockedCallbackThreshold, options.PeerIdleTimeout, options.MaxIntervalToPeerIdleRatio, options.LatenessBudget);
 
     public void LogRegistered(ILogger logger) =>
-        Diagnostics.Log.HeartbeatRegistered(logger, Name, Mode, Interval, Timeout, Key.PeerIdleTimeout);
+        Diagnostics.Log.HeartbeatRegistered(logger, Name, Mode, Interval, Timeout, Key.PeerIdleTimeout, Key.Spread);
 }

@@ -9,7 +9,9 @@ internal readonly record struct BeatSettingsKey(
     TimeSpan Interval,
     TimeSpan? Timeout,
     TimeSpan Jitter,
+    TimeSpan Spread,
     TimeSpan DriftWarningThreshold,
     TimeSpan BlockedThreshold,
     PeerIdleTimeout? PeerIdleTimeout,
-    double MaxIntervalToPeerIdleRatio);
+    double MaxIntervalToPeerIdleRatio,
+    TimeSpan? LatenessBudget);

@@ -77,17 +77,16 @@ internal sealed class Inbox
     public List<Entry> Take(List<Entry> spare)
     {
         spare.Clear();
-        if (spare.Capacity > PostsBeforeWake * 2)
-        {
-            spare = []; // do not keep a burst's capacity for ever
-        }
 
+        List<Entry> taken;
         lock (_lock)
         {
-            var taken = _posted;
+            taken = _posted;
             _posted = spare;
-            return taken;
         }
+
+        BurstRoom.Trim(taken, taken.Count); // what it holds is the use it had: give back a burst's room as soon as it is taken
+        return taken;
     }
 
     private void Post(in Entry entry)

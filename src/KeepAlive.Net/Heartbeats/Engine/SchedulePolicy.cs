@@ -120,7 +120,8 @@ internal sealed class SchedulePolicy
     /// Rule 7: a burst of registrations with the same settings (a restart, a reconnect storm) does not heartbeat in lock-step.
     /// Registrations arrive in time order, so each first heartbeat is kept at least a spacing after the previous one of its
     /// settings (two measured heartbeat costs, so one thread sends them at half its capacity), moving it later by at most the
-    /// settings' spread bound; beyond the bound the offset wraps within it. A registration in a quiet period is not moved.
+    /// settings' spread bound; beyond the bound the offsets wrap within it, each lap between the earlier ones. A registration in
+    /// a quiet period is not moved.
     /// Only the owner of the timer loop calls it, when it takes a new registration from the inbox (the cursor lives in the settings).
     /// </summary>
     /// <returns>The nominal time to use: never earlier than <paramref name="nominal"/>, at most the spread bound later.</returns>
@@ -140,7 +141,23 @@ internal sealed class SchedulePolicy
         }
 
         settings.SpreadCursor = cursor + spacing;
-        return nominal + ((cursor - nominal) % settings.SpreadTicks);
+        var behind = cursor - nominal;
+        var lap = behind / settings.SpreadTicks;
+        // Past the bound the offsets wrap within it; each lap lands between the earlier ones (shifted by the bit-reversed lap
+        // number's fraction of a spacing: 1/2, 1/4, 3/4...), not on top of them.
+        var shift = lap == 0 ? 0 : (long)(ReverseBits16((int)(lap & 0xFFFF)) * (spacing / 65536.0));
+        return nominal + ((behind + shift) % settings.SpreadTicks);
+    }
+
+    private static int ReverseBits16(int value)
+    {
+        var reversed = 0;
+        for (var bit = 0; bit < 16; bit++)
+        {
+            reversed = (reversed << 1) | ((value >> bit) & 1);
+        }
+
+        return reversed;
     }
 
     /// <summary>Records what a batch of heartbeats cost the thread that ran it, for rule 7's spacing (a moving average).</summary>

@@ -19,17 +19,25 @@ internal sealed class SlotExtras
     /// <summary>Gets or sets the send the loop watches while no scheduler thread runs it; reused between sends of this registration.</summary>
     public InFlightSend? InFlight { get; set; }
 
-    /// <summary>Gets a token cancelled when the registration or the scheduler stops.</summary>
+    /// <summary>
+    /// Gets a token cancelled when the registration or the scheduler stops. Not linked to the scheduler's token: a long-lived
+    /// source keeps a node for every registration ever linked to it; the scheduler cancels each registration's source when it
+    /// stops instead (<see cref="SlotTable.CancelAll"/>), and a source made while it stops is cancelled here.
+    /// </summary>
     public CancellationToken GetToken(CancellationToken stopping)
     {
         var source = Volatile.Read(ref _cancellation);
         if (source is null)
         {
-            var created = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            var created = new CancellationTokenSource();
             source = Interlocked.CompareExchange(ref _cancellation, created, null) ?? created;
             if (!ReferenceEquals(source, created))
             {
                 created.Dispose();
+            }
+            else if (stopping.IsCancellationRequested)
+            {
+                Cancel(); // the scheduler stopped while this was made: CancelAll may have missed it
             }
         }
 
@@ -43,7 +51,7 @@ internal sealed class SlotExtras
         }
     }
 
-    /// <summary>Cancels sends in flight and releases the source (also unlinking it from the scheduler's token).</summary>
+    /// <summary>Cancels sends in flight and releases the source.</summary>
     public void Cancel()
     {
         var source = Interlocked.Exchange(ref _cancellation, CanceledSource);

@@ -21,6 +21,7 @@ internal sealed class SlotTable
     private BeatSettings?[] _settings = new BeatSettings?[4];
     private int _used;
     private long _minTolerance = long.MaxValue;
+    private int _extrasRoom;
 
     public SlotTable(TimeProvider timeProvider) => _timeProvider = timeProvider;
 
@@ -74,7 +75,11 @@ internal sealed class SlotTable
                 Volatile.Write(ref _minTolerance, _settings.Min(static s => s?.ToleranceTicks ?? long.MaxValue));
             }
 
-            _extras.Remove(slot);
+            if (_extras.Remove(slot) && BurstRoom.Trimmed(_extrasRoom, _extras.Count) < _extrasRoom)
+            {
+                _extras.TrimExcess();
+                _extrasRoom = _extras.Count;
+            }
             entry = default;
             _freeSlots.Push(slot);
         }
@@ -93,6 +98,21 @@ internal sealed class SlotTable
         }
     }
 
+    /// <summary>Cancels every registration's token (the scheduler stops); the callbacks run outside the lock.</summary>
+    public void CancelAll()
+    {
+        SlotExtras[] all;
+        lock (_lock)
+        {
+            all = [.. _extras.Values];
+        }
+
+        foreach (var extras in all)
+        {
+            extras.Cancel();
+        }
+    }
+
     public SlotExtras GetOrAddExtras(int slot)
     {
         lock (_lock)
@@ -101,6 +121,7 @@ internal sealed class SlotTable
             {
                 extras = new SlotExtras();
                 _extras.Add(slot, extras);
+                _extrasRoom = Math.Max(_extrasRoom, _extras.Count);
                 SlotState.Update(ref this[slot].State, SlotState.HasExtras, 0);
             }
 

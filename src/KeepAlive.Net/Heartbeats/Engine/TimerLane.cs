@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Runtime.InteropServices;
 
 namespace KeepAlive.Net.Heartbeats;
@@ -61,9 +60,9 @@ internal sealed class TimerLane
         }
 
         Count = kept;
-        if (_ring.Length > InitialCapacity && _ring.Length > 4 * Count)
+        if (BurstRoom.Trimmed(_ring.Length, Count) is var capacity && capacity < _ring.Length)
         {
-            Resize(Math.Max(InitialCapacity, (int)BitOperations.RoundUpToPowerOf2((uint)(2 * Count)))); // give back a burst's room
+            Resize(capacity);
         }
     }
 

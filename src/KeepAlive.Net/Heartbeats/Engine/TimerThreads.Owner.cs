@@ -36,6 +36,11 @@ internal sealed partial class TimerThreads
                 continue; // pick up what came due while the batch ran
             }
 
+            if (turn.HasBurstRoom(batch))
+            {
+                turn.Load(batch, 0); // nothing due: give back the room of a burst (an empty batch, published as none)
+            }
+
             planned = _loop.WakeAt(now, next);
             _inbox.PlanWake(planned);
             if (_inbox.IsEmpty && !_stopping)

@@ -64,13 +64,22 @@ internal sealed class Turn
         {
             Items = new WorkItem[Math.Max(batch.Count, Items.Length * 2)];
         }
+        else if (BurstRoom.Trimmed(Items.Length, batch.Count) is var room && room < Items.Length)
+        {
+            Items = new WorkItem[room];
+        }
 
         batch.CopyTo(Items);
         Volatile.Write(ref Next, 0);
         Volatile.Write(ref Count, batch.Count);
         batch.Clear();
+        BurstRoom.Trim(batch, Count);
         Interlocked.Exchange(ref BatchStart, now); // a full fence: a standby checks it after clearing its alarm
     }
+
+    /// <summary>Whether the last batch left burst room to give back (checked by the owner before it sleeps).</summary>
+    public bool HasBurstRoom(List<WorkItem> batch) =>
+        BurstRoom.Trimmed(Items.Length, 0) < Items.Length || BurstRoom.Trimmed(batch.Capacity, 0) < batch.Capacity;
 
     /// <summary>Claims one item for a helper: false once the batch is exhausted, closed or taken over.</summary>
     public bool TryClaimForHelper(out WorkItem item)

@@ -1,0 +1,17 @@
+using KeepAlive.Net.Benchmarks.Accuracy;
+
+namespace KeepAlive.Net.Benchmarks.Soak;
+
+/// <summary>One driver's run: heartbeats, lateness (from the registration's phase, and the library's own), CPU and memory.</summary>
+internal sealed record SoakRun(
+    SoakDriver Driver,
+    string Name,
+    TimeSpan Window,
+    TrackerTotals Totals,
+    LatenessHistogram Lateness,
+    LatenessHistogram? LibraryLateness,
+    TimeSpan Cpu,
+    ProtectionMemory Memory)
+{
+    public double CpuPerHeartbeat => Totals.Sent == 0 ? double.NaN : Cpu.TotalMicroseconds / Totals.Sent;
+}

@@ -1,0 +1,43 @@
+namespace KeepAlive.Net.Tests.Heartbeats;
+
+/// <summary>The callback's token: cancelled when its registration or the scheduler stops, without tying registrations to the scheduler's own token.</summary>
+public sealed class CancellationTests
+{
+    [Fact]
+    public void Token_RegistrationDisposedWhileItsSendIsPending_Cancelled()
+    {
+        using var harness = new ManualScheduler();
+        var token = CancellationToken.None;
+        var pending = new TaskCompletionSource();
+        var registration = harness.Scheduler.Register(new HeartbeatOptions { Interval = ManualScheduler.Second }, context =>
+        {
+            token = context.CancellationToken;
+            return new ValueTask(pending.Task);
+        });
+        harness.Step(ManualScheduler.Second, ManualScheduler.Tick);
+        token.IsCancellationRequested.Should().BeFalse();
+
+        registration.Dispose();
+
+        token.IsCancellationRequested.Should().BeTrue("a send in flight is cancelled when its registration stops");
+    }
+
+    [Fact]
+    public void Token_SchedulerDisposed_EveryRegistrationsTokenCancelledAndLaterOnesComeCancelled()
+    {
+        var harness = new ManualScheduler();
+        var tokens = new List<CancellationToken>();
+        var registrations = Enumerable.Range(0, 3).Select(_ => harness.Scheduler.Register(new HeartbeatOptions { Interval = ManualScheduler.Second }, context =>
+        {
+            tokens.Add(context.CancellationToken);
+            return new ValueTask(new TaskCompletionSource().Task);
+        })).ToList();
+        harness.Step(ManualScheduler.Second + ManualScheduler.Tick, ManualScheduler.Tick); // three made together are spread by microseconds
+        tokens.Should().HaveCount(3).And.OnlyContain(t => !t.IsCancellationRequested);
+
+        harness.Dispose();
+
+        tokens.Should().OnlyContain(t => t.IsCancellationRequested, "stopping the scheduler cancels every send in flight");
+        registrations[0].Dispose();
+    }
+}
