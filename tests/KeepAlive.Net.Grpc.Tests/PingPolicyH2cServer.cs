@@ -61,6 +61,7 @@ internal sealed class PingPolicyH2cServer : IAsyncDisposable
         await using var stream = new NetworkStream(socket);
         var writeLock = new SemaphoreSlim(1, 1);
         var open = new HashSet<int>();
+        var slowStreams = new HashSet<int>();
         var strikes = 0;
         var sentSincePing = 1;
         long? lastPing = null;
@@ -92,8 +93,18 @@ internal sealed class PingPolicyH2cServer : IAsyncDisposable
                         }
 
                         break;
-                    case Data when (flags & 1) != 0:
-                        Answer(streamId, slow: Encoding.ASCII.GetString(payload).Contains("slow", StringComparison.Ordinal));
+                    case Data:
+                        // The request message and its END_STREAM may come in one DATA frame or two (the second empty).
+                        if (Encoding.ASCII.GetString(payload).Contains("slow", StringComparison.Ordinal))
+                        {
+                            slowStreams.Add(streamId);
+                        }
+
+                        if ((flags & 1) != 0)
+                        {
+                            Answer(streamId, slow: slowStreams.Remove(streamId));
+                        }
+
                         break;
                     case RstStream:
                         lock (open)
