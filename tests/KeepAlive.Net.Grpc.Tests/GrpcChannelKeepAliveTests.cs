@@ -26,7 +26,7 @@ public sealed class GrpcChannelKeepAliveTests
         await using var server = await GrpcServers.StartOnLoopbackAsync();
         using var host = ClientHost(services => services.AddKeepAlive("grpc", NatProfiles.ReadBack));
         var before = ClientSockets.Snapshot(EndPoint(server));
-        using var channel = GrpcChannel.ForAddress(server.Address, new GrpcChannelOptions { LoggerFactory = host.Services.GetRequiredService<ILoggerFactory>() }.UseKeepAlive(host.Services, "grpc"));
+        using var channel = GrpcChannel.ForAddress(server.BaseAddress, new GrpcChannelOptions { LoggerFactory = host.Services.GetRequiredService<ILoggerFactory>() }.UseKeepAlive(host.Services, "grpc"));
 
         var reply = await new Echo.EchoClient(channel).SayAsync(new EchoRequest { Text = "hi" }, cancellationToken: Token);
 
@@ -76,7 +76,7 @@ public sealed class GrpcChannelKeepAliveTests
         using var host = ClientHost(services => services.AddKeepAlive("grpc", _ => { }));
         var options = new GrpcChannelOptions { LoggerFactory = host.Services.GetRequiredService<ILoggerFactory>() }.UseKeepAlive(host.Services, "grpc");
         options.ServiceConfig = new ServiceConfig { LoadBalancingConfigs = { new RoundRobinConfig() } }; // set after UseKeepAlive: still seen
-        using var channel = GrpcChannel.ForAddress(server.Address, options);
+        using var channel = GrpcChannel.ForAddress(server.BaseAddress, options);
 
         var reply = await new Echo.EchoClient(channel).SayAsync(new EchoRequest { Text = "round robin" }, cancellationToken: Token);
 
@@ -93,7 +93,7 @@ public sealed class GrpcChannelKeepAliveTests
         using var host = ClientHost(services =>
         {
             services.AddKeepAlive("grpc", p => p.Http.PooledConnectionIdleTimeout = TimeSpan.FromSeconds(50));
-            services.AddGrpcClient<Echo.EchoClient>(o => o.Address = scheme == "http" ? server.Address : new Uri(Dns(server)))
+            services.AddGrpcClient<Echo.EchoClient>(o => o.Address = scheme == "http" ? server.BaseAddress : new Uri(Dns(server)))
                 .ConfigureChannel(o => o.Credentials = ChannelCredentials.Insecure)
                 .UseKeepAlive("grpc");
         });
@@ -112,7 +112,7 @@ public sealed class GrpcChannelKeepAliveTests
         using var host = ClientHost(services =>
         {
             services.AddKeepAlive("grpc", NatProfiles.ReadBack);
-            services.AddGrpcClient<Echo.EchoClient>(o => o.Address = server.Address)
+            services.AddGrpcClient<Echo.EchoClient>(o => o.Address = server.BaseAddress)
                 .UseKeepAlive("grpc")
                 .ConfigureChannel((provider, options) => options.UseKeepAlive(provider, "grpc"));
         });
@@ -155,9 +155,9 @@ public sealed class GrpcChannelKeepAliveTests
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    private static IPEndPoint EndPoint(GrpcServers server) => new(IPAddress.Loopback, server.Address.Port);
+    private static IPEndPoint EndPoint(WebServer server) => new(IPAddress.Loopback, server.BaseAddress.Port);
 
-    private static string Dns(GrpcServers server) => $"dns:///127.0.0.1:{server.Address.Port}";
+    private static string Dns(WebServer server) => $"dns:///127.0.0.1:{server.BaseAddress.Port}";
 
     private static IReadOnlyList<string> Logs(IHost host, int eventId) =>
         [.. host.Services.GetFakeLogCollector().GetSnapshot().Where(r => r.Id.Id == eventId).Select(static r => r.Message)];

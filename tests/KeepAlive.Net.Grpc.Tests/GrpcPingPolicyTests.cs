@@ -27,7 +27,7 @@ public sealed class GrpcPingPolicyTests
             profile.Http.PeerPermitsPingsWithoutCalls = false;
         }));
         await host.StartAsync(Token);
-        using var channel = GrpcChannel.ForAddress(server.Address, new GrpcChannelOptions().UseKeepAlive(host.Services, "grpc"));
+        using var channel = GrpcChannel.ForAddress(server.BaseAddress, new GrpcChannelOptions().UseKeepAlive(host.Services, "grpc"));
         var client = new Echo.EchoClient(channel);
 
         await client.SayAsync(new EchoRequest { Text = "slow" }, cancellationToken: Token); // 6 s with a call in flight: pings every 3 s
@@ -54,7 +54,7 @@ public sealed class GrpcPingPolicyTests
         }));
 
         var start = () => host.StartAsync(Token);
-        var channel = () => GrpcChannel.ForAddress(server.Address, new GrpcChannelOptions().UseKeepAlive(host.Services, "grpc"));
+        var channel = () => GrpcChannel.ForAddress(server.BaseAddress, new GrpcChannelOptions().UseKeepAlive(host.Services, "grpc"));
 
         (await start.Should().ThrowAsync<OptionsValidationException>()).Which.Message.Should().Contain("Http:KeepAlivePingDelay is 1s, below Http:PeerMinPingInterval 2s").And.Contain("Fix:");
         channel.Should().Throw<OptionsValidationException>();
@@ -66,7 +66,7 @@ public sealed class GrpcPingPolicyTests
     public async Task ChannelThatPingsAnIdleConnectionByHand_GetsGoAwayTooManyPings_TheServerReallyEnforcesIt()
     {
         await using var server = new PingPolicyH2cServer(MinTime, permitWithoutStream: false);
-        using var channel = GrpcChannel.ForAddress(server.Address, new GrpcChannelOptions
+        using var channel = GrpcChannel.ForAddress(server.BaseAddress, new GrpcChannelOptions
         {
             HttpHandler = new SocketsHttpHandler { KeepAlivePingDelay = TimeSpan.FromSeconds(1), KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always },
         });

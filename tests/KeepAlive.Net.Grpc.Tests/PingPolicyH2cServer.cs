@@ -40,7 +40,7 @@ internal sealed class PingPolicyH2cServer : IAsyncDisposable
 
     public TimeSpan SlowCall { get; init; } = TimeSpan.FromSeconds(6);
 
-    public Uri Address => _acceptor.BaseAddress;
+    public Uri BaseAddress => _acceptor.BaseAddress;
 
     public int Connections => Volatile.Read(ref _connections);
 

@@ -8,10 +8,11 @@ namespace KeepAlive.Net.Hosting.Tests;
 public sealed class ExampleRunTests
 {
     [Fact]
-    public async Task WebApiExample_Smoke_PaysThroughBothProfilesAndExits()
+    public async Task WebApiExample_Smoke_PaysThroughBothProfilesAnswersThroughTheHubAndExits()
     {
         // What the README and Program.cs promise: "dotnet run --project examples/WebApi -- --smoke" starts Kestrel with the
-        // "inbound" profile, calls /pay once (which calls /peer through the "payments" HttpClient) and exits.
+        // "inbound" profile, calls /pay once (which calls /peer through the "payments" HttpClient) and /hub once (a SignalR
+        // client of the app's own hub, both with the "hub" profile), and exits.
         var (exitCode, output) = await RunExampleAsync("WebApi", "--smoke", "--urls", "http://127.0.0.1:0");
 
         exitCode.Should().Be(0, output);
@@ -21,6 +22,10 @@ public sealed class ExampleRunTests
             "the inbound connection carries the 'inbound' profile of appsettings.json, read back from the kernel");
         output.Should().MatchRegex(@"outgoing \(payments\): Linux: keep-alive on, idle 30 s, interval 5 s, probes 4, .*\(read back from the kernel\)",
             "the outgoing connection carries the 'payments' profile");
+        output.Should().MatchRegex(@"hub said 'hello' on a connection with profile 'inbound': Linux: keep-alive on, idle 45 s",
+            "the SignalR hub answers its client, on a connection that carries the 'inbound' profile");
+        output.Should().Contain("hub client: KeepAliveInterval 00:00:15, ServerTimeout 00:00:30", "the hub client takes Heartbeat:Interval and Timeout of the 'hub' profile");
+        output.Should().NotContain("warn: KeepAlive.Net", "the example's profiles are the ones we recommend: no start-up warning");
     }
 
     [Fact]

@@ -21,7 +21,7 @@ public sealed class SignalRBehindNatTests
         using var lab = Lab();
         await using var server = await HubServers.StartInLabAsync(lab);
         await using var connection = new HubConnectionBuilder()
-            .WithUrl(server.Url, o =>
+            .WithUrl(HubServers.Url(server), o =>
             {
                 Through(o, lab);
                 o.WebSocketFactory = async (context, cancellationToken) => // the same path through the lab, without the profile
@@ -50,7 +50,7 @@ public sealed class SignalRBehindNatTests
         await using var server = await HubServers.StartInLabAsync(lab);
         using var profiles = ClientProfiles.InCode("hub", NatProfiles.TcpOnly); // SignalR keeps its 15 s keep-alive: only the kernel can keep the flow
         await using var connection = new HubConnectionBuilder()
-            .WithUrl(server.Url, o => Through(o, lab))
+            .WithUrl(HubServers.Url(server), o => Through(o, lab))
             .UseKeepAlive(profiles.Profiles, "hub")
             .Build();
         await connection.StartAsync(Token);
@@ -77,7 +77,7 @@ public sealed class SignalRBehindNatTests
             profile.Heartbeat.Timeout = TimeSpan.FromSeconds(4);
         });
         await using var connection = new HubConnectionBuilder()
-            .WithUrl(server.Url, o => Through(o, lab))
+            .WithUrl(HubServers.Url(server), o => Through(o, lab))
             .UseKeepAlive(profiles.Profiles, "hub")
             .Build();
         var closed = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);

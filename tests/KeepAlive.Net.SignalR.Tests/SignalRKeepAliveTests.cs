@@ -44,10 +44,10 @@ public sealed class SignalRKeepAliveTests
         TestEnvironment.RequireLinux();
         await using var server = await HubServers.StartOnLoopbackAsync();
         using var profiles = ClientProfiles.InCode("hub", NatProfiles.ReadBack);
-        var endPoint = new IPEndPoint(IPAddress.Loopback, server.Url.Port);
+        var endPoint = new IPEndPoint(IPAddress.Loopback, HubServers.Url(server).Port);
         var before = ClientSockets.Snapshot(endPoint);
         await using var connection = new HubConnectionBuilder()
-            .WithUrl(server.Url, o => (o.SkipNegotiation, o.Transports) = (true, HttpTransportType.WebSockets))
+            .WithUrl(HubServers.Url(server), o => (o.SkipNegotiation, o.Transports) = (true, HttpTransportType.WebSockets))
             .UseKeepAlive(profiles.Profiles, "hub")
             .Build();
 
@@ -64,9 +64,9 @@ public sealed class SignalRKeepAliveTests
         TestEnvironment.RequireLinux();
         await using var server = await HubServers.StartOnLoopbackAsync();
         using var profiles = ClientProfiles.InCode("hub", NatProfiles.ReadBack);
-        var endPoint = new IPEndPoint(IPAddress.Loopback, server.Url.Port);
+        var endPoint = new IPEndPoint(IPAddress.Loopback, HubServers.Url(server).Port);
         var before = ClientSockets.Snapshot(endPoint);
-        await using var connection = new HubConnectionBuilder().WithUrl(server.Url).UseKeepAlive(profiles.Profiles, "hub").Build();
+        await using var connection = new HubConnectionBuilder().WithUrl(HubServers.Url(server)).UseKeepAlive(profiles.Profiles, "hub").Build();
 
         await connection.StartAsync(Token);
         (await connection.InvokeAsync<string>("Echo", "hi", Token)).Should().StartWith("hi on ");
@@ -85,7 +85,7 @@ public sealed class SignalRKeepAliveTests
         var logs = new FakeLogCollector();
         var own = 0;
         await using var connection = new HubConnectionBuilder()
-            .WithUrl(server.Url, o =>
+            .WithUrl(HubServers.Url(server), o =>
             {
                 o.Transports = HttpTransportType.WebSockets;
                 o.WebSocketFactory = async (context, cancellationToken) =>

@@ -10,6 +10,7 @@ public sealed class PackedFeed : IAsyncLifetime
     [
         "KeepAlive.Net", "KeepAlive.Net.Hosting", "KeepAlive.Net.AspNetCore",
         "KeepAlive.Net.StackExchangeRedis", "KeepAlive.Net.RabbitMQ", "KeepAlive.Net.Npgsql", "KeepAlive.Net.Nats",
+        "KeepAlive.Net.Grpc", "KeepAlive.Net.SignalR",
     ];
 
     public string RepositoryRoot { get; } = RepositoryFiles.Root;
