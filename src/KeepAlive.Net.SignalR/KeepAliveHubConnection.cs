@@ -157,6 +157,12 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
 
         if (ReferenceEquals(handler, signalRs) && handler is HttpClientHandler own)
         {
+            if (SetByHand(own) is { } setting)
+            {
+                notCarried = $"the HttpMessageHandlerFactory set {setting} on SignalR's HttpClientHandler, which the SocketsHttpHandler that would carry the Tcp section cannot take over; return a SocketsHttpHandler with that setting from the HttpMessageHandlerFactory instead (it gets the Tcp section)";
+                return handler;
+            }
+
             var replaced = SameSettings(own).UseKeepAlive(profiles, ProfileName);
             own.Dispose();
             return replaced;
@@ -172,6 +178,18 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
         || webSocket.Cookies is not null || webSocket.ClientCertificates.Count > 0 || !ReferenceEquals(webSocket.Proxy, DefaultWebSocketProxy)
             ? "the WebSocketConfiguration sets a certificate callback, credentials, cookies, certificates or a proxy on the WebSocket itself (set them on HttpConnectionOptions, or on a SocketsHttpHandler from HttpMessageHandlerFactory, instead)"
             : null;
+
+    /// <summary>A setting of SignalR's own handler that SignalR does not set and <see cref="SameSettings"/> does not carry, changed by the user's HttpMessageHandlerFactory.</summary>
+    private static string? SetByHand(HttpClientHandler own) =>
+        own.ServerCertificateCustomValidationCallback is not null ? nameof(own.ServerCertificateCustomValidationCallback)
+        : own.SslProtocols != System.Security.Authentication.SslProtocols.None ? nameof(own.SslProtocols)
+        : own.CheckCertificateRevocationList ? nameof(own.CheckCertificateRevocationList)
+        : own.ClientCertificateOptions != ClientCertificateOption.Manual ? nameof(own.ClientCertificateOptions)
+        : own.AutomaticDecompression != DecompressionMethods.None ? nameof(own.AutomaticDecompression)
+        : own.MaxConnectionsPerServer != int.MaxValue ? nameof(own.MaxConnectionsPerServer)
+        : !own.AllowAutoRedirect ? nameof(own.AllowAutoRedirect)
+        : own.DefaultProxyCredentials is not null ? nameof(own.DefaultProxyCredentials)
+        : null;
 
     private static SocketsHttpHandler SameSettings(HttpClientHandler own)
     {

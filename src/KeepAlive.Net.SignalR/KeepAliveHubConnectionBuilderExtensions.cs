@@ -38,8 +38,9 @@ public static class KeepAliveHubConnectionBuilderExtensions
     /// connects through an invoker over the connection's handler: a <see cref="System.Net.Http.SocketsHttpHandler"/> from your
     /// <c>HttpMessageHandlerFactory</c>, or one with the settings SignalR would give its own (proxy, cookies, certificates,
     /// credentials), carrying the <c>Tcp</c> section. Where it cannot (a WebSocketFactory of your own, a handler factory that
-    /// returns something else, options set on the WebSocket itself that only its own handler can carry), the WebSocket
-    /// connects as SignalR would and the reason is logged (event 3351).
+    /// returns something else or changes a setting of SignalR's own handler such as its certificate callback, options set on
+    /// the WebSocket itself that only its own handler can carry), your handler is kept, the WebSocket connects as SignalR
+    /// would and the reason is logged (event 3351).
     /// </para>
     /// </remarks>
     [UnsupportedOSPlatform("browser")]

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http;
 using System.Net.WebSockets;
 using KeepAlive.Net.Hosting;
 using KeepAlive.Net.Tests.TestSupport;
@@ -104,6 +105,33 @@ public sealed class SignalRKeepAliveTests
 
         own.Should().Be(1, "the user's factory opens the WebSocket");
         logs.GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.SignalRWebSocketTcpNotApplicable).Which.Message.Should().Contain("a WebSocketFactory of your own");
+    }
+
+    [Fact]
+    public async Task UseKeepAlive_HandlerFactoryChangesSignalRsOwnHandler_HandlerKeptAndTheTcpSectionIsReportedNotApplicable()
+    {
+        await using var server = await HubServers.StartOnLoopbackAsync();
+        using var profiles = ClientProfiles.InCode("hub", NatProfiles.ReadBack);
+        var logs = new FakeLogCollector();
+        HttpMessageHandler? given = null;
+        await using var connection = new HubConnectionBuilder()
+            .WithUrl(HubServers.Url(server), o => o.HttpMessageHandlerFactory = signalRs =>
+            {
+                // The documented way to accept a development certificate: a setting a replacement handler would lose.
+                ((HttpClientHandler)signalRs).ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator;
+                return given = signalRs;
+            })
+            .ConfigureLogging(logging => logging.AddProvider(new FakeLoggerProvider(logs)))
+            .UseKeepAlive(profiles.Profiles, "hub")
+            .Build();
+
+        await connection.StartAsync(Token);
+
+        (await connection.InvokeAsync<string>("Echo", "hi", Token)).Should().StartWith("hi on ", "the connection works with the user's handler");
+        given.Should().BeOfType<HttpClientHandler>().Which.ServerCertificateCustomValidationCallback.Should().NotBeNull();
+        logs.GetSnapshot().Should().Contain(r => r.Id.Id == KeepAliveEventIds.SignalRWebSocketTcpNotApplicable)
+            .Which.Message.Should().Contain("set ServerCertificateCustomValidationCallback on SignalR's HttpClientHandler").And.Contain("return a SocketsHttpHandler");
+        profiles.Messages(KeepAliveEventIds.HttpConnectionConfigured).Should().BeEmpty("no socket got the profile rather than a handler that loses the user's setting");
     }
 
     [Fact]
