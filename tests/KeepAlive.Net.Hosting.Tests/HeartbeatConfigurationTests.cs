@@ -106,11 +106,11 @@ public sealed class HeartbeatConfigurationTests
     }
 
     [Theory]
-    [InlineData("""{ "Interval": "00:00:00" }""", "Heartbeat:Interval", "00:00:00", "at least \"1ms\"")]
-    [InlineData("""{ "Interval": "00:00:30", "Timeout": "00:00:20" }""", "Heartbeat:Timeout", "00:00:20", "3 x Interval = 00:01:30")]
-    [InlineData("""{ "Interval": "00:03:00", "PeerIdleTimeout": "AwsNlb" }""", "Heartbeat:Interval", "00:03:00", "at most 00:02:55")]
-    [InlineData("""{ "Interval": "00:00:40", "PeerIdleTimeout": "AwsAlb" }""", "Heartbeat:Interval", "AwsAlb (60 s)", "at most 00:00:30")]
-    [InlineData("""{ "Jitter": "00:00:10" }""", "Heartbeat:Jitter", "00:00:10", "less than Interval")]
+    [InlineData("""{ "Interval": "00:00:00" }""", "Heartbeat:Interval", "0s", "at least \"1ms\"")]
+    [InlineData("""{ "Interval": "00:00:30", "Timeout": "00:00:20" }""", "Heartbeat:Timeout", "20s", "3 x Interval = 1m30s")]
+    [InlineData("""{ "Interval": "00:03:00", "PeerIdleTimeout": "AwsNlb" }""", "Heartbeat:Interval", "3m", "at most 2m55s")]
+    [InlineData("""{ "Interval": "00:00:40", "PeerIdleTimeout": "AwsAlb" }""", "Heartbeat:Interval", "AwsAlb (1m)", "at most 30s")]
+    [InlineData("""{ "Jitter": "00:00:10" }""", "Heartbeat:Jitter", "10s", "less than Interval")]
     [InlineData("""{ "MaxIntervalToPeerIdleRatio": 1.5 }""", "Heartbeat:MaxIntervalToPeerIdleRatio", "1.5", "RabbitMQ uses 0.5")]
     [InlineData("""{ "DriftWarningThreshold": "00:00:00" }""", "Heartbeat:DriftWarningThreshold", "00:00:00", "at least \"1ms\"")]
     [InlineData("""{ "BlockedCallbackThreshold": "-00:00:01" }""", "Heartbeat:BlockedCallbackThreshold", "-00:00:01", "at least \"1ms\"")]
@@ -147,9 +147,9 @@ public sealed class HeartbeatConfigurationTests
         var ex = await TestHosts.StartFailingAsync(Json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
 
         ex.Should().BeOfType<OptionsValidationException>().Which.Message.Should()
-            .Contain("KeepAlive:Profiles:payments:Tcp:IdleTime: Tcp:IdleTime is 00:05:45 and Tcp:Interval 00:00:10")
-            .And.Contain("AwsNlb (350 s)")
-            .And.Contain("Fix: set Tcp:IdleTime below 00:05:40");
+            .Contain("KeepAlive:Profiles:payments:Tcp:IdleTime: Tcp:IdleTime is 5m45s and Tcp:Interval 10s")
+            .And.Contain("AwsNlb (5m50s)")
+            .And.Contain("Fix: set Tcp:IdleTime below 5m40s");
     }
 
     [Fact]

@@ -32,7 +32,7 @@ public sealed class KeepAliveBudgetLogTests
         lines.Should().HaveCount(2, "one line per profile");
         lines.Should().OnlyContain(r => r.Level == LogLevel.Information);
         lines.Single(r => r.Message.Contains("'payments'", StringComparison.Ordinal)).Message.Should().Be(
-            "KeepAlive profile 'payments': middlebox idle timeout AwsNlb (350 s); TCP dead peer after 50s (idle 30s + 4 x 5s); "
+            "KeepAlive profile 'payments': middlebox idle timeout AwsNlb (5m50s); TCP dead peer after 50s (idle 30s + 4 x 5s); "
             + "heartbeat every 10s (peer dead after 30s); HTTP pool idle 5m, pool lifetime not set, server keep-alive 6m; "
             + "HTTP/2 ping after 30s (timeout 20s); connection age 10m (minus up to 30s); WebSocket keep-alive 1m (timeout 10s)");
         lines.Single(r => r.Message.Contains("'plain'", StringComparison.Ordinal)).Message.Should()

@@ -71,7 +71,7 @@ public sealed class KeepAliveClientSettingsTests
         var act = () => KeepAliveClientSettings.Create(services.GetRequiredService<IKeepAliveProfiles>(), "p", Client);
 
         act.Should().Throw<OptionsValidationException>().Which.Failures.Should().Contain(f =>
-            f.StartsWith("KeepAlive profile 'p' (configured in code) Heartbeat:Interval: Interval is 00:03:00, over the limit of 00:00:30", StringComparison.Ordinal) && f.Contains("Fix:", StringComparison.Ordinal));
+            f.StartsWith("KeepAlive profile 'p' (configured in code) Heartbeat:Interval: Interval is 3m, over the limit of 30s", StringComparison.Ordinal) && f.Contains("Fix:", StringComparison.Ordinal));
     }
 
     [Theory]

@@ -77,7 +77,7 @@ public sealed class StrictReadingTests
         failures.Should().ContainSingle(f => f.StartsWith("KeepAlive:Profiles:payments:Tcp:IdelTime: unknown key", StringComparison.Ordinal));
         failures.Should().ContainSingle(f => f.StartsWith("KeepAlive:Profiles:payments:Tcp:ProbeCount: '0' is below the floor of 1", StringComparison.Ordinal));
         failures.Should().ContainSingle(f => f.StartsWith("KeepAlive:Profiles:payments:Tcp:Interval: '10' has no unit", StringComparison.Ordinal));
-        failures.Should().ContainSingle(f => f.StartsWith("KeepAlive:Profiles:payments:Heartbeat:Interval: Interval is 00:00:40, over the limit of 00:00:30", StringComparison.Ordinal));
+        failures.Should().ContainSingle(f => f.StartsWith("KeepAlive:Profiles:payments:Heartbeat:Interval: Interval is 40s, over the limit of 30s", StringComparison.Ordinal));
         failures.Should().ContainSingle(f => f.StartsWith("KeepAlive:Profiles:payments:Http:MaxConnectionAgeJitter: ", StringComparison.Ordinal));
     }
 

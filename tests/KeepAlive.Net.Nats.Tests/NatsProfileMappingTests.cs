@@ -98,7 +98,7 @@ public sealed class NatsProfileMappingTests
 
         var act = () => NatsOpts.Default.UseKeepAlive(profiles.Profiles, "events");
 
-        act.Should().Throw<OptionsValidationException>().Which.Failures.Should().Contain(f => f.Contains("Heartbeat:Interval: Interval is 00:03:00, over the limit of 00:02:00", StringComparison.Ordinal));
+        act.Should().Throw<OptionsValidationException>().Which.Failures.Should().Contain(f => f.Contains("Heartbeat:Interval: Interval is 3m, over the limit of 2m", StringComparison.Ordinal));
     }
 
     [Fact]

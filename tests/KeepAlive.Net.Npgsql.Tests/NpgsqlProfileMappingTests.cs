@@ -80,7 +80,7 @@ public sealed class NpgsqlProfileMappingTests
 
         var act = () => new NpgsqlDataSourceBuilder(ConnectionString).UseKeepAlive(profiles.Profiles, "db");
 
-        act.Should().Throw<OptionsValidationException>().Which.Failures.Should().Contain(f => f.Contains("Tcp:IdleTime: Tcp:IdleTime is 00:05:00 and Tcp:Interval 00:00:10", StringComparison.Ordinal));
+        act.Should().Throw<OptionsValidationException>().Which.Failures.Should().Contain(f => f.Contains("Tcp:IdleTime: Tcp:IdleTime is 5m and Tcp:Interval 10s", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -103,7 +103,7 @@ public sealed class RabbitMqProfileMappingTests
 
         var act = () => new ConnectionFactory().UseKeepAlive(profiles.Profiles, "orders");
 
-        act.Should().Throw<OptionsValidationException>().Which.Failures.Should().Contain(f => f.Contains("Heartbeat:Interval: Interval is 00:01:00, over the limit of 00:00:30", StringComparison.Ordinal));
+        act.Should().Throw<OptionsValidationException>().Which.Failures.Should().Contain(f => f.Contains("Heartbeat:Interval: Interval is 1m, over the limit of 30s", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -111,7 +111,7 @@ public sealed class RedisProfileMappingTests
 
         var act = () => new ConfigurationOptions().UseKeepAlive(profiles.Profiles, "cache");
 
-        act.Should().Throw<OptionsValidationException>().Which.Failures.Should().Contain(f => f.Contains("Heartbeat:Interval: Interval is 00:03:00, over the limit of 00:02:00", StringComparison.Ordinal));
+        act.Should().Throw<OptionsValidationException>().Which.Failures.Should().Contain(f => f.Contains("Heartbeat:Interval: Interval is 3m, over the limit of 2m", StringComparison.Ordinal));
     }
 
     [Fact]

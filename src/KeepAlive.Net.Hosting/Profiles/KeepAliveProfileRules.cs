@@ -27,9 +27,9 @@ internal static class KeepAliveProfileRules
         var largestIdle = peer.Value - tcp.Interval - TimeSpan.FromSeconds(1);
         var suggestion = TimeSpan.FromSeconds(Math.Max(1, Math.Floor(peer.Value.TotalSeconds / 2)));
         var fix = largestIdle >= TimeSpan.FromSeconds(1)
-            ? string.Create(CultureInfo.InvariantCulture, $"set Tcp:IdleTime below {largestIdle + TimeSpan.FromSeconds(1):c} (Heartbeat:PeerIdleTimeout minus Tcp:Interval), for example {suggestion:c}")
-            : string.Create(CultureInfo.InvariantCulture, $"shorten Tcp:Interval and set Tcp:IdleTime to about half the peer idle timeout, for example {suggestion:c}");
+            ? string.Create(CultureInfo.InvariantCulture, $"set Tcp:IdleTime below {KeepAliveDuration.Format(largestIdle + TimeSpan.FromSeconds(1))} (Heartbeat:PeerIdleTimeout minus Tcp:Interval), for example {KeepAliveDuration.Format(suggestion)}")
+            : string.Create(CultureInfo.InvariantCulture, $"shorten Tcp:Interval and set Tcp:IdleTime to about half the peer idle timeout, for example {KeepAliveDuration.Format(suggestion)}");
         return string.Create(CultureInfo.InvariantCulture,
-            $"Tcp:IdleTime is {tcp.IdleTime:c} and Tcp:Interval {tcp.Interval:c}: the first keep-alive probe and its retry ({firstRetry:c}) do not both arrive within Heartbeat:PeerIdleTimeout {peer}, so one lost probe lets the peer drop the idle connection silently. Fix: {fix}.");
+            $"Tcp:IdleTime is {KeepAliveDuration.Format(tcp.IdleTime)} and Tcp:Interval {KeepAliveDuration.Format(tcp.Interval)}: the first keep-alive probe and its retry ({KeepAliveDuration.Format(firstRetry)}) do not both arrive within Heartbeat:PeerIdleTimeout {peer}, so one lost probe lets the peer drop the idle connection silently. Fix: {fix}.");
     }
 }

@@ -11,6 +11,9 @@ internal sealed class ToolConsole(TextWriter output, TextWriter error, IAnsiCons
 
     public IAnsiConsole Ansi { get; } = ansi;
 
+    /// <summary>Gets the system the commands read (<see cref="ToolPlatform.Current"/>; tests set another).</summary>
+    public ToolPlatform Platform { get; init; } = ToolPlatform.Current;
+
     /// <summary>Width used when the output is not a terminal (a file, a pipe, a test), so lines are not wrapped at 80 columns.</summary>
     public const int RedirectedWidth = 240;
 
@@ -26,7 +29,7 @@ internal sealed class ToolConsole(TextWriter output, TextWriter error, IAnsiCons
     }
 
     /// <summary>A console that writes plain text (no colours, no cursor movement) to <paramref name="output"/>, for tests and redirected output.</summary>
-    public static ToolConsole Plain(TextWriter output, TextWriter error)
+    public static ToolConsole Plain(TextWriter output, TextWriter error, ToolPlatform? platform = null)
     {
         var ansi = AnsiConsole.Create(new AnsiConsoleSettings
         {
@@ -36,6 +39,6 @@ internal sealed class ToolConsole(TextWriter output, TextWriter error, IAnsiCons
             Out = new AnsiConsoleOutput(output),
         });
         ansi.Profile.Width = RedirectedWidth;
-        return new(output, error, ansi);
+        return new(output, error, ansi) { Platform = platform ?? ToolPlatform.Current };
     }
 }

@@ -35,10 +35,7 @@ internal static class DoctorCommand
 
     private static int Run(ToolConsole console, int pid, PeerIdleTimeout? peerText, (string Name, Hosting.KeepAliveProfileOptions Options)? profile, bool json)
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            throw new ToolInputException($"doctor reads another process's sockets through /proc and pidfd_getfd, which only Linux has: not supported on this platform ({System.Runtime.InteropServices.RuntimeInformation.OSDescription}).");
-        }
+        console.Platform.RequireLinux("doctor", "reads another process's sockets through /proc and pidfd_getfd");
 
         var reference = Reference(peerText, profile);
         var process = ProcessSockets.Read(pid);

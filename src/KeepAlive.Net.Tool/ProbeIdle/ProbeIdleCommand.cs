@@ -43,10 +43,7 @@ internal static class ProbeIdleCommand
 
     private static async Task<int> RunAsync(ToolConsole console, HostAndPort target, IdleSearch search, bool json, CancellationToken cancellationToken)
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            throw new ToolInputException($"probe-idle sees a segment acknowledged through TCP_INFO, which only Linux offers: not supported on this platform ({System.Runtime.InteropServices.RuntimeInformation.OSDescription}).");
-        }
+        console.Platform.RequireLinux("probe-idle", "sees a segment acknowledged through TCP_INFO");
 
         var address = await Target.ResolveAsync(target, cancellationToken);
         var peer = new IPEndPoint(address, target.Port);

@@ -31,7 +31,7 @@ public static class HeartbeatOptionsValidator
         var intervalInRange = InRange(nameof(HeartbeatOptions.Interval));
         if (options.Timeout is { } timeout && intervalInRange && InRange(nameof(HeartbeatOptions.Timeout)) && timeout <= interval)
         {
-            Add(ref errors, nameof(HeartbeatOptions.Timeout), $"Timeout is {timeout:c}, not longer than Interval ({interval:c}): the peer would be declared dead before it could answer one heartbeat. Fix: set Timeout above {interval:c}, for example 3 x Interval = {Times(interval, 3):c}.");
+            Add(ref errors, nameof(HeartbeatOptions.Timeout), $"Timeout is {KeepAliveDuration.Format(timeout)}, not longer than Interval ({KeepAliveDuration.Format(interval)}): the peer would be declared dead before it could answer one heartbeat. Fix: set Timeout above {KeepAliveDuration.Format(interval)}, for example 3 x Interval = {KeepAliveDuration.Format(Times(interval, 3))}.");
         }
 
         var ratio = options.MaxIntervalToPeerIdleRatio;
@@ -39,22 +39,22 @@ public static class HeartbeatOptionsValidator
             && InRange(nameof(HeartbeatOptions.MaxIntervalToPeerIdleRatio)) && interval > Times(peer.Value, ratio))
         {
             var limit = Times(peer.Value, ratio);
-            Add(ref errors, nameof(HeartbeatOptions.Interval), $"Interval is {interval:c}, over the limit of {limit:c} = MaxIntervalToPeerIdleRatio {ratio} x PeerIdleTimeout {peer}: one late heartbeat would let the peer drop the connection. Fix: set Interval to at most {limit:c}.");
+            Add(ref errors, nameof(HeartbeatOptions.Interval), $"Interval is {KeepAliveDuration.Format(interval)}, over the limit of {KeepAliveDuration.Format(limit)} = MaxIntervalToPeerIdleRatio {ratio} x PeerIdleTimeout {peer}: one late heartbeat would let the peer drop the connection. Fix: set Interval to at most {KeepAliveDuration.Format(limit)}.");
         }
 
         if (intervalInRange && InRange(nameof(HeartbeatOptions.Jitter)) && options.Jitter >= interval)
         {
-            Add(ref errors, nameof(HeartbeatOptions.Jitter), $"Jitter is {options.Jitter:c}, not less than Interval ({interval:c}): a heartbeat could be delayed by a whole interval. Fix: set Jitter to a small part of Interval, for example {interval / 10:c}, or zero.");
+            Add(ref errors, nameof(HeartbeatOptions.Jitter), $"Jitter is {KeepAliveDuration.Format(options.Jitter)}, not less than Interval ({KeepAliveDuration.Format(interval)}): a heartbeat could be delayed by a whole interval. Fix: set Jitter to a small part of Interval, for example {KeepAliveDuration.Format(interval / 10)}, or zero.");
         }
 
         if (intervalInRange && InRange(nameof(HeartbeatOptions.Spread)) && options.Spread is { } spread && spread >= interval)
         {
-            Add(ref errors, nameof(HeartbeatOptions.Spread), $"Spread is {spread:c}, not less than Interval ({interval:c}): a first heartbeat could come more than two intervals after registering. Fix: remove it to keep the default (half the interval), or set it below {interval:c}, for example {interval / 2:c}; 0 keeps registrations made together aligned.");
+            Add(ref errors, nameof(HeartbeatOptions.Spread), $"Spread is {KeepAliveDuration.Format(spread)}, not less than Interval ({KeepAliveDuration.Format(interval)}): a first heartbeat could come more than two intervals after registering. Fix: remove it to keep the default (half the interval), or set it below {KeepAliveDuration.Format(interval)}, for example {KeepAliveDuration.Format(interval / 2)}; 0 keeps registrations made together aligned.");
         }
 
         if (errors is null && options.LatenessBudget is { } budget && budget <= TimeSpan.Zero)
         {
-            Add(ref errors, nameof(HeartbeatOptions.Spread), $"Interval {interval:c} + Jitter {options.Jitter:c} + Spread {options.EffectiveSpread:c} reach PeerIdleTimeout {options.PeerIdleTimeout}: a heartbeat moved by its jitter and spread could arrive after the peer forgot the connection. Fix: lower Spread (0 keeps heartbeats aligned), Jitter or Interval.");
+            Add(ref errors, nameof(HeartbeatOptions.Spread), $"Interval {KeepAliveDuration.Format(interval)} + Jitter {KeepAliveDuration.Format(options.Jitter)} + Spread {KeepAliveDuration.Format(options.EffectiveSpread)} reach PeerIdleTimeout {options.PeerIdleTimeout}: a heartbeat moved by its jitter and spread could arrive after the peer forgot the connection. Fix: lower Spread (0 keeps heartbeats aligned), Jitter or Interval.");
         }
 
         return (IReadOnlyList<KeepAliveValidationError>?)errors ?? [];

@@ -142,6 +142,6 @@ public readonly struct PeerIdleTimeout : IEquatable<PeerIdleTimeout>
 
     /// <inheritdoc />
     public override string ToString() => PresetName is null
-        ? KeepAliveFormat.Duration(Value)
-        : string.Create(CultureInfo.InvariantCulture, $"{PresetName} ({KeepAliveFormat.Duration(Value)})");
+        ? KeepAliveDuration.Format(Value)
+        : string.Create(CultureInfo.InvariantCulture, $"{PresetName} ({KeepAliveDuration.Format(Value)})");
 }
