@@ -126,6 +126,27 @@ public sealed class GrpcChannelKeepAliveTests
     }
 
     [Fact]
+    public async Task FactoryConfigureChannelUseKeepAlive_DnsAddress_FirstCallSucceedsAndTcpIsReportedNotApplicable()
+    {
+        await using var server = await GrpcServers.StartOnLoopbackAsync();
+        using var host = ClientHost(services =>
+        {
+            services.AddKeepAlive("grpc", p => p.Http.KeepAlivePingDelay = TimeSpan.FromSeconds(40));
+            services.AddGrpcClient<Echo.EchoClient>(o => o.Address = new Uri(Dns(server)))
+                .ConfigureChannel((provider, options) =>
+                {
+                    options.Credentials = ChannelCredentials.Insecure;
+                    options.UseKeepAlive(provider, "grpc"); // the factory set the channel's ServiceProvider before: it is wrapped
+                });
+        });
+
+        var reply = await host.Services.GetRequiredService<Echo.EchoClient>().SayAsync(new EchoRequest { Text = "factory dns" }, cancellationToken: Token);
+
+        reply.Text.Should().Be("factory dns", "the factory's channel is load-balanced: the profile's ConnectCallback must be gone before gRPC inspects the handler");
+        Logs(host, KeepAliveEventIds.GrpcChannelTcpNotApplicable).Should().ContainSingle().Which.Should().Contain("a resolver address (such as dns:///)");
+    }
+
+    [Fact]
     public void ChannelUseKeepAlive_PingDelayBelowTheServersMinimum_RefusedBeforeTheChannelExists()
     {
         using var host = ClientHost(services => services.AddKeepAlive("grpc", p =>
