@@ -46,9 +46,12 @@ public sealed class GrpcBehindNatTests
         using var host = ClientHost(services =>
         {
             services.AddKeepAlive("grpc", NatProfiles.TcpOnly);
+            // The documented factory path: the channel's handler carries the profile (the lab's own ConnectCallback, which opens
+            // the socket in the client namespace, is chained like any user's callback).
             services.AddGrpcClient<Echo.EchoClient>(o => o.Address = LabWeb.BaseAddress)
                 .ConfigurePrimaryHttpMessageHandler(() => LabWeb.Handler(lab))
-                .UseKeepAlive("grpc");
+                .UseKeepAlive("grpc")
+                .ConfigureChannel((provider, options) => options.UseKeepAlive(provider, "grpc"));
         });
         await host.StartAsync(Token);
         using var channel = GrpcChannel.ForAddress(LabWeb.BaseAddress, new GrpcChannelOptions { HttpHandler = LabWeb.Handler(lab) }.UseKeepAlive(host.Services, "grpc"));
