@@ -1,7 +1,7 @@
 namespace KeepAlive.Net.Hosting.Tests.Packaging;
 
 /// <summary>
-/// Packs the three libraries once, with a version of their own, into a temporary folder feed; removes the feed and
+/// Packs every library (<see cref="PackageIds"/>) once, with a version of their own, into a temporary folder feed; removes the feed and
 /// the extracted copies in the NuGet global packages folder afterwards.
 /// </summary>
 public sealed class PackedFeed : IAsyncLifetime
