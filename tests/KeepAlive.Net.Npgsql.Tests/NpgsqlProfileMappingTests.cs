@@ -60,6 +60,28 @@ public sealed class NpgsqlProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_ReloadTheDataSourceCannotTake_WarnsForEachValueAndForAProfileThatNoLongerSuits()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:db:Heartbeat:Interval", "60s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        new NpgsqlDataSourceBuilder(ConnectionString).UseKeepAlive(profiles.Profiles, "db");
+        new NpgsqlDataSourceBuilder(ConnectionString).UseKeepAlive(profiles.Profiles, "db");
+
+        configuration["KeepAlive:Profiles:db:Heartbeat:Interval"] = "30s";
+        configuration["KeepAlive:Profiles:db:Tcp:IdleTime"] = "20s";
+        configuration.Reload();
+        configuration["KeepAlive:Profiles:db:Heartbeat:Interval"] = "500ms";
+        configuration.Reload();
+
+        var warnings = profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied);
+        warnings.Should().HaveCount(2, "one warning per reload for data sources built with the same values");
+        warnings[0].Should().Contain("Tcp Keepalive Time stays 30s (the profile now says 20s)")
+            .And.Contain("Keepalive stays 1m (the profile now says 30s)").And.Contain("Fix: build the NpgsqlDataSource again with UseKeepAlive");
+        warnings[0].Should().NotContain("Tcp Keepalive Interval", "the interval did not change");
+        warnings[1].Should().Contain("every value stays, and the reloaded profile does not suit Npgsql: KeepAlive:Profiles:db:Heartbeat:Interval: Heartbeat:Interval is 500ms");
+    }
+
+    [Fact]
     public void UseKeepAlive_UnknownProfile_Throws()
     {
         using var profiles = ClientProfiles.InCode("db", _ => { });

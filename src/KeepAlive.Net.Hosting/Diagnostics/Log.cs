@@ -36,4 +36,8 @@ internal static partial class Log
     [LoggerMessage(EventId = KeepAliveEventIds.ClientConnectionWithoutTcp, Level = LogLevel.Debug,
         Message = "{Client} connection {Connection} is not TCP (a Unix domain socket), so KeepAlive profile '{Profile}' has no Tcp section to apply to it")]
     public static partial void ClientConnectionWithoutTcp(ILogger logger, string client, string connection, string profile);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.ClientReloadNotApplied, Level = LogLevel.Warning,
+        Message = "{Client} took these values from KeepAlive profile '{Profile}' once, when it was set up, so the reload just accepted does not reach them: {Changes}. Fix: {Fix}.")]
+    public static partial void ClientReloadNotApplied(ILogger logger, string client, string profile, string changes, string fix);
 }
