@@ -123,6 +123,14 @@ public sealed class NatsProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_FromTheServiceProvider_AppliesTheRegisteredProfile()
+    {
+        using var profiles = ClientProfiles.InCode("events", p => p.Heartbeat.Interval = TimeSpan.FromSeconds(15));
+
+        NatsOpts.Default.UseKeepAlive(profiles.Services, "events").PingInterval.Should().Be(TimeSpan.FromSeconds(15));
+    }
+
+    [Fact]
     public async Task AddNatsKeepAlive_SubSecondHeartbeat_HostStopsAtStartUp()
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });

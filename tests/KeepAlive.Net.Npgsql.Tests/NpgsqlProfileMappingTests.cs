@@ -106,6 +106,30 @@ public sealed class NpgsqlProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_HeartbeatOverThePeerIdleBudget_Refused()
+    {
+        using var profiles = ClientProfiles.InCode("db", p =>
+        {
+            p.Heartbeat.Interval = TimeSpan.FromMinutes(3);
+            p.Heartbeat.PeerIdleTimeout = PeerIdleTimeout.AzureLoadBalancer;
+        });
+
+        var act = () => new NpgsqlDataSourceBuilder(ConnectionString).UseKeepAlive(profiles.Profiles, "db");
+
+        act.Should().Throw<OptionsValidationException>().Which.Failures.Should().Contain(f => f.Contains("Heartbeat:Interval: Interval is 3m, over the limit of 2m", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void UseKeepAlive_UnixDomainSocketHost_SaysTcpKeepAliveDoesNotApply()
+    {
+        using var profiles = ClientProfiles.InCode("db", _ => { });
+
+        new NpgsqlDataSourceBuilder("Host=/var/run/postgresql;Username=app").UseKeepAlive(profiles.Profiles, "db");
+
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should().Contain("Host is a Unix domain socket directory: TCP keep-alive does not apply to it");
+    }
+
+    [Fact]
     public void UseKeepAlive_FromTheServiceProvider_AppliesTheRegisteredProfile()
     {
         using var profiles = ClientProfiles.InCode("db", p => p.Tcp.IdleTime = TimeSpan.FromSeconds(40));

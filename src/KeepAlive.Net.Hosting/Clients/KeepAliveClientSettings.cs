@@ -222,14 +222,14 @@ public sealed class KeepAliveClientSettings
         }
 
         var taken = TakenOnce(this, moreValues);
-        var key = string.Join('\n', [Client.ClientName, ProfileName, fix, .. taken.OrderBy(static p => p.Key, StringComparer.Ordinal).Select(static p => $"{p.Key}={p.Value}")]);
+        var key = string.Join('\n', [Client.ClientName, fix, .. taken.OrderBy(static p => p.Key, StringComparer.Ordinal).Select(static p => $"{p.Key}={p.Value}")]);
         registered.WatchAcceptedReloads(ProfileName, key, () =>
         {
             string changes;
             try
             {
                 var now = TakenOnce(Create(_profiles, ProfileName, Client), moreValues);
-                changes = string.Join("; ", taken.Keys.Union(now.Keys)
+                changes = string.Join("; ", taken.Keys.Union(now.Keys).Order(StringComparer.Ordinal)
                     .Where(setting => taken.GetValueOrDefault(setting) != now.GetValueOrDefault(setting))
                     .Select(setting => $"{setting} stays {taken.GetValueOrDefault(setting) ?? $"{Client.ClientName}'s own"} (the profile now says {now.GetValueOrDefault(setting) ?? $"nothing: {Client.ClientName}'s own"})"));
             }

@@ -77,14 +77,14 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IDisposable
 
     /// <summary>
     /// Calls <paramref name="onAccepted"/> after every accepted reload of a profile, as long as the profiles live; one
-    /// watcher per <paramref name="key"/>, however often it is asked for (a client set up again with the same values).
+    /// watcher per profile and <paramref name="key"/>, however often it is asked for (a client set up again with the same values).
     /// </summary>
     public void WatchAcceptedReloads(string profileName, string key, Action onAccepted)
     {
         var name = Resolve(profileName);
         lock (_subscriptions)
         {
-            if (_watchers.Add(key))
+            if (_watchers.Add($"{name}\n{key}"))
             {
                 _subscriptions.Add(ChangeToken.OnChange(() => AcceptedChanges(name), onAccepted));
             }
