@@ -127,6 +127,13 @@ public static class KeepAliveEventIds
     /// <summary>A client library's connection has no TCP socket (a Unix domain socket), so the profile's <c>Tcp</c> section does not apply to it (Debug).</summary>
     public const int ClientConnectionWithoutTcp = 3203;
 
+    /// <summary>
+    /// A keep-alive profile's reload was accepted, but it changes values a client library took once, when it was set up
+    /// (its own heartbeat; all of Npgsql's settings, fixed when the data source is built), so they do not reach that client;
+    /// the message names each value and the fix: build the client again (Warning).
+    /// </summary>
+    public const int ClientReloadNotApplied = 3204;
+
     /// <summary>Keep-alive could not be applied to a Kestrel connection, which was accepted without it.</summary>
     public const int KestrelConnectionKeepAliveFailed = 3100;
 

@@ -45,8 +45,8 @@ public sealed class ExampleRunTests
     public async Task DataStoresExample_AgainstRealRedisAndPostgres_BothConnectionsCarryTheOneProfile()
     {
         // The example needs a Redis and a PostgreSQL: real ones, started here on free loopback ports and stopped after.
-        using var redis = Servers.Redis(netns: null, IPAddress.Loopback, FreePort());
-        using var postgres = Servers.Postgres(netns: null, IPAddress.Loopback, FreePort());
+        using var redis = Servers.Redis(netns: null, IPAddress.Loopback, Servers.FreeLoopbackPort());
+        using var postgres = Servers.Postgres(netns: null, IPAddress.Loopback, Servers.FreeLoopbackPort());
 
         var (exitCode, output) = await RunExampleAsync("DataStores",
             $"--ConnectionStrings:Redis={redis.EndPoint}",
@@ -60,13 +60,6 @@ public sealed class ExampleRunTests
         output.Should().Contain("StackExchange.Redis uses KeepAlive profile 'datastores'").And.Contain("KeepAlive (PING when idle) every 60 s from Heartbeat:Interval");
         output.Should().Contain("Npgsql uses KeepAlive profile 'datastores': Tcp Keepalive Time 30 s and Tcp Keepalive Interval 5 s")
             .And.Contain("Tcp:ProbeCount 4 cannot be applied");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Runs <c>dotnet run --project examples/NAME -- ARGS</c> from the repository root, as the README does.</summary>

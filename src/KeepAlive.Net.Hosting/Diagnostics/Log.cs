@@ -44,4 +44,8 @@ internal static partial class Log
     [LoggerMessage(EventId = KeepAliveEventIds.PingTimeoutMayMisfire, Level = LogLevel.Warning,
         Message = "KeepAlive profile '{Profile}': {Warning}")]
     public static partial void PingTimeoutMayMisfire(ILogger logger, string profile, string warning);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.ClientReloadNotApplied, Level = LogLevel.Warning,
+        Message = "{Client} took these values from KeepAlive profile '{Profile}' once, when it was set up, so the reload just accepted does not reach them: {Changes}. Fix: {Fix}.")]
+    public static partial void ClientReloadNotApplied(ILogger logger, string client, string profile, string changes, string fix);
 }

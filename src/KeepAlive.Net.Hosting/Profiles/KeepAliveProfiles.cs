@@ -26,6 +26,7 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IDisposable
     private readonly ConcurrentDictionary<string, string> _lastSeen = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _accepted = new(StringComparer.Ordinal);
     private readonly List<IDisposable> _subscriptions = [];
+    private readonly HashSet<string> _watchers = new(StringComparer.Ordinal);
     private readonly Lock _reloadLock = new();
 
     public KeepAliveProfiles(IEnumerable<KeepAliveProfileRegistration> registrations, IOptionsFactory<KeepAliveProfileOptions> factory, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null)
@@ -88,11 +89,30 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IDisposable
     public IChangeToken AcceptedChanges(string name) =>
         new CancellationChangeToken(_accepted.GetOrAdd(name, static _ => new CancellationTokenSource()).Token);
 
+    /// <summary>
+    /// Calls <paramref name="onAccepted"/> after every accepted reload of a profile, as long as the profiles live; one
+    /// watcher per profile and <paramref name="key"/>, however often it is asked for (a client set up again with the same values).
+    /// </summary>
+    public void WatchAcceptedReloads(string profileName, string key, Action onAccepted)
+    {
+        var name = Resolve(profileName);
+        lock (_subscriptions)
+        {
+            if (_watchers.Add($"{name}\n{key}"))
+            {
+                _subscriptions.Add(ChangeToken.OnChange(() => AcceptedChanges(name), onAccepted));
+            }
+        }
+    }
+
     public void Dispose()
     {
-        foreach (var subscription in _subscriptions)
+        lock (_subscriptions)
         {
-            subscription.Dispose();
+            foreach (var subscription in _subscriptions)
+            {
+                subscription.Dispose();
+            }
         }
 
         foreach (var accepted in _accepted.Values)
