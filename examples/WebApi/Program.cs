@@ -2,11 +2,16 @@
 // connection retirement by age and request count, keep-alive timeout, HTTP/2 pings, WebSocket keep-alive), and the
 // outgoing "payments" HttpClient applies every layer of the "payments" profile (TCP keep-alive, pooled connection
 // idle timeout below the NLB's, lifetime with jitter, connect timeout, HTTP/2 pings). To stay
-// self-contained, the outgoing client calls this same app's /peer endpoint on 127.0.0.1.
-//   dotnet run --project examples/WebApi            then  curl http://127.0.0.1:5080/pay
-//   dotnet run --project examples/WebApi -- --smoke  starts, calls /pay once, prints the result, exits
+// self-contained, the outgoing client calls this same app's /peer endpoint on 127.0.0.1. The SignalR hub at /hubs/echo
+// and the hub client behind /hub take their keep-alive messages and timeouts from one profile, "hub" (the client's
+// sockets, its WebSocket's included, carry the profile's Tcp section).
+//   dotnet run --project examples/WebApi            then  curl http://127.0.0.1:5080/pay  and  curl http://127.0.0.1:5080/hub
+//   dotnet run --project examples/WebApi -- --smoke  starts, calls /pay and /hub once, prints the results, exits
 using KeepAlive.Net.AspNetCore;
 using KeepAlive.Net.Examples.WebApi;
+using KeepAlive.Net.Hosting;
+using KeepAlive.Net.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
 
 // --smoke is our switch, not a configuration key: the command-line provider would read "--smoke --urls x" as
 // smoke = "--urls" and drop the URL, so it is taken out before the host sees the arguments.
@@ -28,7 +33,11 @@ builder.Services.AddHttpClient("payments")
     .UseKeepAlive("payments", options => options.ConnectionConfigured = OutgoingConnections.Record)
     .ConfigureHttpClient((services, client) => client.BaseAddress = services.GetRequiredService<OutgoingConnections>().BaseAddress);
 
+// Every hub's KeepAliveInterval and ClientTimeoutInterval from "hub"; a timeout below twice the interval stops the host.
+builder.Services.AddSignalR().UseKeepAlive("hub");
+
 var app = builder.Build();
+app.MapHub<EchoHub>("/hubs/echo");
 
 // The inbound connection's settings, read back from the kernel when Kestrel accepted it.
 app.MapGet("/connection", (HttpContext context) =>
@@ -50,6 +59,18 @@ app.MapGet("/pay", async (IHttpClientFactory factory, HttpContext context) =>
     return $"peer said '{answer}'\ninbound  ({inbound?.Platform}): {inbound}\noutgoing (payments): {OutgoingConnections.Last}\n";
 });
 
+// A SignalR client of the hub with the same profile: its KeepAliveInterval and ServerTimeout, and the Tcp section on the WebSocket's socket.
+app.MapGet("/hub", async (IKeepAliveProfiles profiles, OutgoingConnections peer, HttpContext context) =>
+{
+    await using var connection = new HubConnectionBuilder()
+        .WithUrl(new Uri(peer.BaseAddress!, "/hubs/echo"))
+        .UseKeepAlive(profiles, "hub")
+        .Build();
+    await connection.StartAsync(context.RequestAborted);
+    var answer = await connection.InvokeAsync<string>("Echo", "hello", context.RequestAborted);
+    return $"hub said '{answer}\nhub client: KeepAliveInterval {connection.KeepAliveInterval}, ServerTimeout {connection.ServerTimeout}\n";
+});
+
 await app.StartAsync();
 var address = app.Urls.First();
 app.Services.GetRequiredService<OutgoingConnections>().BaseAddress = new Uri(address);
@@ -59,6 +80,7 @@ if (smoke)
 {
     using var http = new HttpClient();
     Console.Write(await http.GetStringAsync(new Uri(new Uri(address), "/pay")));
+    Console.Write(await http.GetStringAsync(new Uri(new Uri(address), "/hub")));
     await app.StopAsync();
     return;
 }

@@ -1,4 +1,5 @@
 using KeepAlive.Net.AspNetCore.Diagnostics;
+using KeepAlive.Net.AspNetCore.Http2;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Logging;
@@ -6,10 +7,11 @@ using Microsoft.Extensions.Logging;
 namespace KeepAlive.Net.AspNetCore;
 
 /// <summary>
-/// Retires one Kestrel connection when it reaches its age or its request limit: asks Kestrel to close it through
-/// <see cref="IConnectionLifetimeNotificationFeature"/> (HTTP/1.1 answers with <c>Connection: close</c> and stops
-/// reading requests, HTTP/2 sends GOAWAY and lets open streams finish), then aborts it if it is still open after the
-/// grace period.
+/// Retires one Kestrel connection when it reaches its age or its request limit, then aborts it if it is still open after
+/// the grace period. HTTP/1.1: Kestrel is asked to close it through <see cref="IConnectionLifetimeNotificationFeature"/>
+/// (it answers with <c>Connection: close</c> and reads no further request). HTTP/2: <see cref="Http2GracefulShutdown"/>
+/// first sends GOAWAY and a PING, waits the round trip and for the streams opened before it to end, and only then asks
+/// Kestrel, so no request is lost (RFC 9113 §6.8).
 /// </summary>
 internal sealed class ConnectionRetirement : IKeepAliveRetirementFeature, IDisposable
 {
@@ -19,14 +21,16 @@ internal sealed class ConnectionRetirement : IKeepAliveRetirementFeature, IDispo
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly string _profileName;
+    private readonly Http2GracefulShutdown _http2;
     private readonly ITimer? _ageTimer;
     private ITimer? _graceTimer;
     private int _requestCount;
     private int _retiring;
 
-    public ConnectionRetirement(ConnectionContext connection, string profileName, TimeSpan? maxAge, int? maxRequests, TimeSpan gracePeriod, TimeProvider timeProvider, ILogger logger)
+    public ConnectionRetirement(ConnectionContext connection, string profileName, TimeSpan? maxAge, int? maxRequests, TimeSpan gracePeriod, TimeProvider timeProvider, ILogger logger, Http2GracefulShutdown http2)
     {
         _connection = connection;
+        _http2 = http2;
         _lifetime = connection.Features.Get<IConnectionLifetimeNotificationFeature>();
         _profileName = profileName;
         _gracePeriod = gracePeriod;
@@ -47,6 +51,9 @@ internal sealed class ConnectionRetirement : IKeepAliveRetirementFeature, IDispo
     public int RequestCount => Volatile.Read(ref _requestCount);
 
     public bool IsRetiring => Volatile.Read(ref _retiring) != 0;
+
+    /// <summary>Gets whether the connection's HTTP/2 frames are followed, so it is retired in the sequence of RFC 9113 §6.8.</summary>
+    public bool FollowsHttp2Frames => _http2.IsHttp2;
 
     /// <summary>Counts a request before the application sees it; the request that reaches the limit is the last one.</summary>
     public void OnRequestStarting()
@@ -72,14 +79,21 @@ internal sealed class ConnectionRetirement : IKeepAliveRetirementFeature, IDispo
             graceTimer.Dispose();
         }
 
-        if (_lifetime is null)
+        if (_lifetime is not { } lifetime)
         {
             Abort();
             return;
         }
 
-        _lifetime.RequestClose();
+        // HTTP/2 seen in the clear: GOAWAY and PING first, Kestrel asked once the round trip is over and the streams ended.
+        if (!_http2.TryBegin(lifetime.RequestClose, RoundTripLimit(_gracePeriod), _timeProvider))
+        {
+            lifetime.RequestClose();
+        }
     }
+
+    /// <summary>How long an HTTP/2 client may take to acknowledge the PING sent with the first GOAWAY: 5 s, or half the grace period if shorter.</summary>
+    public static TimeSpan RoundTripLimit(TimeSpan gracePeriod) => TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(5).Ticks, gracePeriod.Ticks / 2));
 
     public void Dispose()
     {

@@ -1,3 +1,4 @@
+using KeepAlive.Net.AspNetCore.Http2;
 using KeepAlive.Net.Hosting;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
@@ -6,11 +7,16 @@ namespace KeepAlive.Net.AspNetCore;
 
 /// <summary>
 /// Kestrel connection middleware: gives each connection a <see cref="ConnectionRetirement"/> built from the profile's
-/// current <c>Http</c> values (age shortened by a random amount of up to the jitter), when the profile retires connections.
+/// current <c>Http</c> values (age shortened by a random amount of up to the jitter), when the profile retires connections,
+/// and shows the rest of the pipeline the connection's transport through a <see cref="RetirementTransport"/>, so an HTTP/2
+/// connection is retired without losing a request (<see cref="Http2GracefulShutdown"/>) and lingers until the client closes.
 /// </summary>
 internal sealed class RetirementConnectionMiddleware(IKeepAliveProfiles profiles, string profileName, TimeProvider timeProvider, ILogger logger)
 {
     private static readonly TimeSpan DefaultGracePeriod = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a retired HTTP/2 connection waits, after its final GOAWAY, for the client to close its side.</summary>
+    private static readonly TimeSpan LingerLimit = TimeSpan.FromSeconds(2);
 
     public async Task OnConnectionAsync(ConnectionContext context, ConnectionDelegate next)
     {
@@ -22,11 +28,23 @@ internal sealed class RetirementConnectionMiddleware(IKeepAliveProfiles profiles
         }
 
         var age = http.MaxConnectionAge is { } max ? Shorten(max, http.MaxConnectionAgeJitter) : (TimeSpan?)null;
-        using var retirement = new ConnectionRetirement(context, profileName, age, http.MaxRequestsPerConnection,
-            http.ConnectionCloseGracePeriod ?? DefaultGracePeriod, timeProvider, logger);
+        var grace = http.ConnectionCloseGracePeriod ?? DefaultGracePeriod;
+        var http2 = new Http2GracefulShutdown();
+        var view = new RetirementConnectionContext(context, http2);
+        using var retirement = new ConnectionRetirement(context, profileName, age, http.MaxRequestsPerConnection, grace, timeProvider, logger, http2);
         context.Features.Set<IKeepAliveRetirementFeature>(retirement);
         context.Features.Set(retirement);
-        await next(context).ConfigureAwait(false);
+        try
+        {
+            await next(view).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (http2.Phase != Http2ShutdownPhase.Serving)
+            {
+                await view.Raw.LingerAsync(grace < LingerLimit ? grace : LingerLimit, timeProvider).ConfigureAwait(false);
+            }
+        }
     }
 
     private static TimeSpan Shorten(TimeSpan age, TimeSpan? jitter) =>

@@ -11,7 +11,8 @@ namespace KeepAlive.Net.Hosting;
 /// Server settings (<c>listenOptions.UseKeepAlive</c>): <see cref="MaxConnectionAge"/>, <see cref="MaxConnectionAgeJitter"/>,
 /// <see cref="MaxRequestsPerConnection"/>, <see cref="ConnectionCloseGracePeriod"/>, <see cref="KeepAliveTimeout"/>.
 /// Client settings (<c>httpClientBuilder.UseKeepAlive</c>): <see cref="PooledConnectionIdleTimeout"/>,
-/// <see cref="PooledConnectionLifetime"/>, <see cref="ConnectTimeout"/>. Both: the HTTP/2 ping settings.
+/// <see cref="PooledConnectionLifetime"/>, <see cref="ConnectTimeout"/>, and the server's ping policy as the client must
+/// respect it: <see cref="PeerMinPingInterval"/>, <see cref="PeerPermitsPingsWithoutCalls"/>. Both: the HTTP/2 ping settings.
 /// </remarks>
 public class HttpKeepAliveOptions
 {
@@ -97,6 +98,32 @@ public class HttpKeepAliveOptions
     public TimeSpan? KeepAlivePingTimeout { get; set; }
 
     /// <summary>Gets or sets when an HttpClient sends keep-alive pings: only with requests in flight, or always.</summary>
-    /// <value>The default value is <see langword="null"/>: the handler's own default (<see cref="HttpKeepAlivePingPolicy.Always"/>).</value>
+    /// <value>
+    /// The default value is <see langword="null"/>: the handler's own default (<see cref="HttpKeepAlivePingPolicy.Always"/>),
+    /// or <see cref="HttpKeepAlivePingPolicy.WithActiveRequests"/> when <see cref="PeerPermitsPingsWithoutCalls"/> is <see langword="false"/>.
+    /// </value>
     public HttpKeepAlivePingPolicy? KeepAlivePingPolicy { get; set; }
+
+    /// <summary>
+    /// Gets or sets the shortest interval between HTTP/2 PINGs that the server on the other side accepts (client side). A
+    /// client that pings more often is answered with GOAWAY <c>ENHANCE_YOUR_CALM</c> "too_many_pings" and loses its
+    /// connection: grpc-go and grpc-java servers default to 5 minutes (<c>EnforcementPolicy.MinTime</c>,
+    /// <c>permitKeepAliveTime</c>) and send it after two strikes. <see cref="KeepAlivePingDelay"/> below it is refused.
+    /// Kestrel answers every PING, so against Kestrel leave it unset.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: the server accepts any PING.</value>
+    [KeepAliveRange("1s", "1d", Example = "5m",
+        MinimumReason = "SocketsHttpHandler pings at most once a second (its ping delay starts at 1 s), so a shorter minimum limits nothing.",
+        MaximumReason = "a server that accepts one PING a day forbids keep-alive pings: leave Http:KeepAlivePingDelay unset and let the Tcp section keep the connection.")]
+    public TimeSpan? PeerMinPingInterval { get; set; }
+
+    /// <summary>
+    /// Gets or sets whether the server on the other side accepts PINGs on a connection with no call (request) in flight
+    /// (client side). grpc-go and grpc-java servers default to <see langword="false"/> (<c>PermitWithoutStream</c>,
+    /// <c>permitKeepAliveWithoutCalls</c>) and answer such PINGs with GOAWAY "too_many_pings". With <see langword="false"/>,
+    /// pings run only with requests in flight (<see cref="HttpKeepAlivePingPolicy.WithActiveRequests"/>) and the profile's
+    /// <c>Tcp</c> section keeps idle connections alive; <see cref="KeepAlivePingPolicy"/> <c>Always</c> is refused.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: the server accepts PINGs at any time (Kestrel does).</value>
+    public bool? PeerPermitsPingsWithoutCalls { get; set; }
 }

@@ -1,9 +1,11 @@
+using System.Net.Http;
 using System.Net.WebSockets;
 using System.Runtime.Versioning;
+using KeepAlive.Net.Hosting.Http;
 
 namespace KeepAlive.Net.Hosting;
 
-/// <summary>Applies a keep-alive profile's <c>WebSocket</c> section to a <see cref="ClientWebSocket"/>.</summary>
+/// <summary>Applies a keep-alive profile to a <see cref="ClientWebSocket"/>: its <c>WebSocket</c> section, and its <c>Tcp</c> section on the socket.</summary>
 public static class KeepAliveClientWebSocketExtensions
 {
     /// <summary>
@@ -33,5 +35,29 @@ public static class KeepAliveClientWebSocketExtensions
         }
 
         return options;
+    }
+
+    /// <summary>
+    /// Connects the WebSocket with every layer of a profile it can carry: the <c>WebSocket</c> section (as
+    /// <see cref="UseKeepAlive(ClientWebSocketOptions, IKeepAliveProfiles, string)"/>) and the <c>Tcp</c> section on its socket,
+    /// by connecting through an invoker whose <see cref="SocketsHttpHandler"/> applies it (the handler .NET would build,
+    /// carrying the options' cookies, credentials, proxy and certificates). The WebSocket's PINGs and their timeout run on
+    /// the thread pool, so a starved pool can miss them; the kernel's probes keep the idle flow alive regardless.
+    /// </summary>
+    /// <param name="webSocket">A WebSocket that has not connected yet.</param>
+    /// <param name="uri">The server, <c>ws://</c> or <c>wss://</c>.</param>
+    /// <param name="profiles">The registered profiles.</param>
+    /// <param name="profileName">The profile's name.</param>
+    /// <param name="cancellationToken">Cancels the connect.</param>
+    /// <returns>A task that completes when the WebSocket is open.</returns>
+    /// <exception cref="KeepAliveProfileNotFoundException">No profile of that name is registered.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile is invalid.</exception>
+    [UnsupportedOSPlatform("browser")]
+    public static async Task ConnectAsync(this ClientWebSocket webSocket, Uri uri, IKeepAliveProfiles profiles, string profileName, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(webSocket);
+        webSocket.Options.UseKeepAlive(profiles, profileName);
+        using var invoker = new HttpMessageInvoker(KeepAliveWebSocketHandler.Create(webSocket.Options, profiles, profileName));
+        await webSocket.ConnectAsync(uri, invoker, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -4,7 +4,7 @@ namespace KeepAlive.Net.Hosting;
 
 /// <summary>
 /// One named keep-alive profile, bound from a configuration section such as
-/// <c>KeepAlive:Profiles:payments</c> that holds <c>Tcp</c>, <c>Heartbeat</c>, <c>Http</c> and <c>WebSocket</c> subsections.
+/// <c>KeepAlive:Profiles:payments</c> that holds <c>Tcp</c>, <c>Heartbeat</c>, <c>Http</c>, <c>WebSocket</c> and <c>SignalR</c> subsections.
 /// </summary>
 /// <remarks>
 /// Profiles are named options: read them through <see cref="IKeepAliveProfiles"/> or
@@ -47,4 +47,13 @@ public class KeepAliveProfileOptions
     /// <value>The default value is a <see cref="WebSocketKeepAliveOptions"/> with nothing set.</value>
     [Required]
     public WebSocketKeepAliveOptions WebSocket { get; set; } = new();
+
+    /// <summary>
+    /// Gets or sets SignalR's keep-alive messages and timeouts of the profile, for a hub connection
+    /// (<c>hubConnectionBuilder.UseKeepAlive</c>) and a hub (<c>services.AddSignalR().UseKeepAlive</c>); unset values come
+    /// from <see cref="Heartbeat"/> (interval and timeout).
+    /// </summary>
+    /// <value>The default value is a <see cref="SignalRKeepAliveOptions"/> with nothing set.</value>
+    [Required]
+    public SignalRKeepAliveOptions SignalR { get; set; } = new();
 }

@@ -62,15 +62,17 @@ public static class KeepAliveNatsExtensions
             notes.Add($"PingInterval stays {Show(result.PingInterval)} (Heartbeat:Interval is not set)");
         }
 
-        if (settings.HeartbeatTimeout is { } timeout && result.PingInterval > TimeSpan.Zero)
+        if (settings.HeartbeatTimeout is { } timeout && MaxPingOut(settings, options.PingInterval) is { } maxPingOut)
         {
-            var maxPingOut = (int)Math.Clamp(Math.Ceiling(timeout / result.PingInterval), 1, int.MaxValue);
             settings.ReportIfOverridden("NatsOpts.MaxPingOut", options.MaxPingOut, NatsOpts.Default.MaxPingOut, "Heartbeat:Timeout", maxPingOut, static n => n.ToString(CultureInfo.InvariantCulture));
             result = result with { MaxPingOut = maxPingOut };
             notes.Add(string.Create(CultureInfo.InvariantCulture, $"MaxPingOut {maxPingOut} = ceil(Heartbeat:Timeout {Show(timeout)} / PingInterval {Show(result.PingInterval)}): a silent server is dropped after about {Show(result.PingInterval * maxPingOut)}"));
         }
 
         settings.ReportApplied(notes);
+        settings.WarnWhenReloadsAreNotTaken(
+            "create the NatsConnection again from NatsOpts.UseKeepAlive (its sockets already follow reloads; PingInterval and MaxPingOut are fixed when the options are made)",
+            s => MaxPingOut(s, options.PingInterval) is { } n ? new Dictionary<string, string> { ["NatsOpts.MaxPingOut"] = n.ToString(CultureInfo.InvariantCulture) } : []);
         return result;
     }
 
@@ -112,6 +114,12 @@ public static class KeepAliveNatsExtensions
         notes.Add("Tcp on every socket through NatsOpts.SocketConnectionFactory (plain and TLS)");
         return options with { SocketConnectionFactory = new KeepAliveNatsSocketConnectionFactory(settings) };
     }
+
+    /// <summary>MaxPingOut = ceil(Heartbeat:Timeout / PingInterval), with the client's own PingInterval when the profile sets none; null without a timeout.</summary>
+    private static int? MaxPingOut(KeepAliveClientSettings settings, TimeSpan clientPingInterval) =>
+        settings.HeartbeatTimeout is { } timeout && (settings.HeartbeatInterval ?? clientPingInterval) is var interval && interval > TimeSpan.Zero
+            ? (int)Math.Clamp(Math.Ceiling(timeout / interval), 1, int.MaxValue)
+            : null;
 
     private static string Show(TimeSpan value) => KeepAliveDuration.Format(value);
 }

@@ -8,6 +8,8 @@ namespace KeepAlive.Net.Npgsql;
 /// <summary>Applies a keep-alive profile to every physical connection of an <see cref="NpgsqlDataSource"/>, through Npgsql's own settings.</summary>
 public static class KeepAliveNpgsqlExtensions
 {
+    private const string RebuildFix = "build the NpgsqlDataSource again with UseKeepAlive (Npgsql fixes its settings when the data source is built; the new one opens its connections with the reloaded values), then dispose the old one once nothing uses it";
+
     /// <summary>Gets how Npgsql takes a profile: <c>Heartbeat:Interval</c> as the <c>Keepalive</c> connection-string setting (whole seconds); it has no heartbeat timeout.</summary>
     public static KeepAliveClientDescription Client { get; } = new("Npgsql", "Keepalive")
     {
@@ -32,8 +34,9 @@ public static class KeepAliveNpgsqlExtensions
     /// probes go unanswered (a dead idle peer is found after idle + probes x interval) and data in flight to a dead peer
     /// is retransmitted for about 15 minutes unless a command timeout ends it; the values cannot be read back from the
     /// kernel either. Settings you set by hand in the connection string are kept unless the profile sets them; then the
-    /// profile wins and a warning says so (event 3202). The values are fixed when the data source is built: a
-    /// configuration reload reaches data sources built afterwards.
+    /// profile wins and a warning says so (event 3202). The values are fixed when the data source is built (Npgsql
+    /// offers no hook that a later connection would ask): a configuration reload reaches data sources built afterwards, and
+    /// a reload that changes a value this one keeps logs a warning (event 3204) with the fix, build the data source again.
     /// </remarks>
     public static NpgsqlDataSourceBuilder UseKeepAlive(this NpgsqlDataSourceBuilder builder, IKeepAliveProfiles profiles, string profileName)
     {
@@ -41,10 +44,8 @@ public static class KeepAliveNpgsqlExtensions
         var settings = KeepAliveClientSettings.Create(profiles, profileName, Client);
         var connection = builder.ConnectionStringBuilder;
         var notes = new List<string>();
-        if (settings.Tcp is { } tcp)
+        if (settings.Tcp is { } tcp && TcpSeconds(settings) is (var idle, var interval))
         {
-            var idle = settings.ToWholeSeconds(tcp.IdleTime, "Tcp:IdleTime", "Tcp Keepalive Time");
-            var interval = settings.ToWholeSeconds(tcp.Interval, "Tcp:Interval", "Tcp Keepalive Interval");
             settings.ReportIfOverridden("Tcp Keepalive Time", connection.TcpKeepAliveTime, 0, "Tcp:IdleTime", idle, Seconds);
             settings.ReportIfOverridden("Tcp Keepalive Interval", connection.TcpKeepAliveInterval, 0, "Tcp:Interval", interval, Seconds);
             connection.TcpKeepAlive = true;
@@ -80,7 +81,11 @@ public static class KeepAliveNpgsqlExtensions
             notes.Add("Host is a Unix domain socket directory: TCP keep-alive does not apply to it");
         }
 
+        notes.Add("the values are fixed when the data source is built: a reload reaches data sources built afterwards, and a warning (event 3204) names what a reload changes for this one");
         settings.ReportApplied(notes);
+        settings.WarnWhenReloadsAreNotTaken(RebuildFix, static s => TcpSeconds(s) is (var idle, var interval)
+            ? new Dictionary<string, string> { ["Tcp Keepalive Time"] = Duration(idle), ["Tcp Keepalive Interval"] = Duration(interval) }
+            : []);
         return builder;
     }
 
@@ -95,7 +100,14 @@ public static class KeepAliveNpgsqlExtensions
         return builder.UseKeepAlive(services.GetRequiredService<IKeepAliveProfiles>(), profileName);
     }
 
+    /// <summary><c>Tcp Keepalive Time</c> and <c>Tcp Keepalive Interval</c> from the profile's <c>Tcp</c> section (whole seconds, rounded down), or null when it is disabled.</summary>
+    private static (int Idle, int Interval)? TcpSeconds(KeepAliveClientSettings settings) => settings.Tcp is { } tcp
+        ? (settings.ToWholeSeconds(tcp.IdleTime, "Tcp:IdleTime", "Tcp Keepalive Time"), settings.ToWholeSeconds(tcp.Interval, "Tcp:Interval", "Tcp Keepalive Interval"))
+        : null;
+
     private static string Seconds(int seconds) => Invariant($"{seconds} s");
+
+    private static string Duration(int seconds) => KeepAliveDuration.Format(TimeSpan.FromSeconds(seconds));
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

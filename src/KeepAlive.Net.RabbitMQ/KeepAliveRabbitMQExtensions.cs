@@ -65,6 +65,7 @@ public static class KeepAliveRabbitMQExtensions
         }
 
         settings.ReportApplied(notes);
+        settings.WarnWhenReloadsAreNotTaken("create the connection again from a new ConnectionFactory set up with UseKeepAlive (its sockets already follow reloads, also on automatic recovery; RequestedHeartbeat is fixed when UseKeepAlive runs)");
         return factory;
     }
 

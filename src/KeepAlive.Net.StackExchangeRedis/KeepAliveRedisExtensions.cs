@@ -67,6 +67,7 @@ public static class KeepAliveRedisExtensions
         }
 
         settings.ReportApplied(notes);
+        settings.WarnWhenReloadsAreNotTaken("connect a new ConnectionMultiplexer with ConfigurationOptions.UseKeepAlive (its sockets already follow reloads, also on reconnection; ConfigurationOptions.KeepAlive is fixed when the multiplexer connects)");
         return options;
     }
 

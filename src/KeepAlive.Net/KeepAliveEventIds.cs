@@ -77,6 +77,38 @@ public static class KeepAliveEventIds
     /// </summary>
     public const int ProfileReloadRejected = 3003;
 
+    /// <summary>
+    /// The <c>Tcp</c> section of a profile does not apply to an HttpClient from the factory: another component (gRPC's
+    /// channel, for load balancing and connectivity tracking) opens its sockets; the <c>Http</c> section applies (Warning).
+    /// </summary>
+    public const int HttpClientTcpNotApplicable = 3004;
+
+    /// <summary>
+    /// At start-up, a profile's HTTP/2 or WebSocket ping timeout is shorter than the time the kernel's keep-alive takes to
+    /// declare a peer dead: its timer runs on the thread pool, so a starved pool can tear down a healthy connection (Warning).
+    /// </summary>
+    public const int PingTimeoutMayMisfire = 3005;
+
+    // ---- gRPC (KeepAlive.Net.Grpc, 3300-3349) and SignalR (KeepAlive.Net.SignalR, 3350-3399)
+
+    /// <summary>
+    /// A gRPC channel balances on the client side (a <c>dns:///</c> address, a load-balancing config): gRPC opens its
+    /// sockets, so the profile's <c>Tcp</c> section does not apply; its <c>Http</c> section does (Warning).
+    /// </summary>
+    public const int GrpcChannelTcpNotApplicable = 3300;
+
+    /// <summary>A gRPC channel's first connection got the profile's <c>Tcp</c> section; gRPC's connectivity tracking is off on that channel (Information).</summary>
+    public const int GrpcConnectivityTrackingOff = 3301;
+
+    /// <summary>A hub connection was built with a profile; the message carries the values SignalR gets and where each comes from (Information).</summary>
+    public const int SignalRProfileApplied = 3350;
+
+    /// <summary>The profile's <c>Tcp</c> section cannot reach a hub connection's WebSocket (a factory of the user's own, skipped negotiation, Windows credentials...); the message says why (Warning).</summary>
+    public const int SignalRWebSocketTcpNotApplicable = 3351;
+
+    /// <summary>A hub connection's keep-alive interval or server timeout was set by hand to another value than the profile's; the profile's wins (Warning).</summary>
+    public const int SignalROptionOverridden = 3352;
+
     // ---- Client libraries through KeepAlive.Net.Hosting's KeepAliveClientSettings (3200-3299): the
     // ---- KeepAlive.Net.StackExchangeRedis, .RabbitMQ, .Npgsql and .Nats packages share these ids.
 
@@ -95,6 +127,13 @@ public static class KeepAliveEventIds
     /// <summary>A client library's connection has no TCP socket (a Unix domain socket), so the profile's <c>Tcp</c> section does not apply to it (Debug).</summary>
     public const int ClientConnectionWithoutTcp = 3203;
 
+    /// <summary>
+    /// A keep-alive profile's reload was accepted, but it changes values a client library took once, when it was set up
+    /// (its own heartbeat; all of Npgsql's settings, fixed when the data source is built), so they do not reach that client;
+    /// the message names each value and the fix: build the client again (Warning).
+    /// </summary>
+    public const int ClientReloadNotApplied = 3204;
+
     /// <summary>Keep-alive could not be applied to a Kestrel connection, which was accepted without it.</summary>
     public const int KestrelConnectionKeepAliveFailed = 3100;
 
@@ -109,4 +148,7 @@ public static class KeepAliveEventIds
 
     /// <summary>A retired Kestrel connection did not finish within its grace period and was aborted.</summary>
     public const int KestrelConnectionGracePeriodExpired = 3104;
+
+    /// <summary>SignalR hubs took their keep-alive interval and client timeout from a profile (<c>services.AddSignalR().UseKeepAlive</c>); the message carries the values and where each comes from (Information).</summary>
+    public const int HubKeepAliveApplied = 3105;
 }

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -29,8 +31,24 @@ internal static class KestrelHosts
     public static Uri BaseAddress(WebApplication app) =>
         new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("[::1]", "127.0.0.1", StringComparison.Ordinal) + "/");
 
-    /// <summary>An HttpClient that speaks HTTP/2 without TLS, with prior knowledge (h2c), to the app.</summary>
-    public static HttpClient H2cClient(WebApplication app) => new(new SocketsHttpHandler())
+    /// <summary>A certificate for localhost and 127.0.0.1, valid for a day, for a TLS endpoint.</summary>
+    public static X509Certificate2 SelfSignedCertificate()
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddDnsName("localhost");
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pfx), null);
+    }
+
+    /// <summary>An HttpClient that speaks HTTP/2 to the app: with prior knowledge (h2c) on http, negotiated on https (trusting <paramref name="serverCertificate"/> only).</summary>
+    public static HttpClient H2cClient(WebApplication app, X509Certificate2? serverCertificate = null) => new(new SocketsHttpHandler
+    {
+        SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is not null && serverCertificate?.GetCertHashString() == certificate.GetCertHashString() },
+    })
     {
         BaseAddress = BaseAddress(app),
         DefaultRequestVersion = HttpVersion.Version20,

@@ -1,6 +1,9 @@
 using System.Diagnostics;
+using System.Net;
 using System.Net.WebSockets;
+using System.Text;
 using KeepAlive.Net.Hosting;
+using KeepAlive.Net.Tests.TestSupport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -42,6 +45,40 @@ public sealed class WebSocketKeepAliveTests
         client.State.Should().Be(WebSocketState.Aborted);
         detected.Should().BeGreaterThan(TimeSpan.FromSeconds(1.5), "the PING goes out after 1 s and has 1 s to be answered")
             .And.BeLessThan(TimeSpan.FromSeconds(4), "interval + timeout = 2 s, plus a busy machine");
+        await app.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task ClientWebSocketConnectAsyncWithAProfile_SocketCarriesTheTcpSectionAndTheOptionsCookiesStillArrive()
+    {
+        TestEnvironment.RequireLinux();
+        await using var app = KestrelHosts.Build(
+            """{ "KeepAlive": { "Profiles": { "ws": { "Tcp": { "IdleTime": "7s", "Interval": "3s", "ProbeCount": 4 }, "WebSocket": { "KeepAliveInterval": "20s" } } } } }""",
+            _ => { });
+        app.UseWebSockets();
+        app.Map("/ws", async (HttpContext context) =>
+        {
+            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            await socket.SendAsync(Encoding.UTF8.GetBytes(context.Request.Headers.Cookie.ToString()), WebSocketMessageType.Text, endOfMessage: true, context.RequestAborted);
+            await ((Task)socket.ReceiveAsync(new byte[16], context.RequestAborted)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        });
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        var uri = WebSocketUri(app);
+        var endPoint = new IPEndPoint(IPAddress.Loopback, uri.Port);
+        var before = ClientSockets.Snapshot(endPoint);
+        using var client = new ClientWebSocket();
+        client.Options.Cookies = new CookieContainer();
+        client.Options.Cookies.Add(new Uri($"http://127.0.0.1:{uri.Port}/"), new Cookie("session", "42"));
+
+        await client.ConnectAsync(uri, app.Services.GetRequiredService<IKeepAliveProfiles>(), "ws", TestContext.Current.CancellationToken);
+
+        var buffer = new byte[64];
+        var received = await client.ReceiveAsync(buffer, TestContext.Current.CancellationToken);
+        Encoding.UTF8.GetString(buffer, 0, received.Count).Should().Be("session=42", "the options' cookies moved to the handler the WebSocket connects through");
+        client.Options.KeepAliveInterval.Should().Be(TimeSpan.FromSeconds(20), "the WebSocket section applies too");
+        var settings = ClientSockets.SingleNew(endPoint, before).View.GetKeepAlive();
+        (settings.Enabled, settings.IdleTime, settings.Interval, settings.ProbeCount).Should().Be((true, TimeSpan.FromSeconds(7), TimeSpan.FromSeconds(3), 4), "read back from the kernel on the WebSocket's socket");
+        client.Abort();
         await app.StopAsync(TestContext.Current.CancellationToken);
     }
 

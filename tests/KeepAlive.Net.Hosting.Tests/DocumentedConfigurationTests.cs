@@ -22,16 +22,16 @@ public sealed partial class DocumentedConfigurationTests
     }
 
     [Theory]
-    [InlineData("Worker")]
-    [InlineData("WebApi")]
-    public async Task ExampleAppSettings_BindAndStart(string example)
+    [InlineData("Worker", 2)]
+    [InlineData("WebApi", 3)]
+    public async Task ExampleAppSettings_BindAndStart(string example, int profiles)
     {
         var json = await File.ReadAllTextAsync(RepositoryFiles.Path("examples", example, "appsettings.json"), TestContext.Current.CancellationToken);
         using var host = TestHosts.Build(json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
 
         await host.StartAsync(TestContext.Current.CancellationToken);
 
-        host.Services.GetRequiredService<IKeepAliveProfiles>().Names.Should().HaveCount(2);
+        host.Services.GetRequiredService<IKeepAliveProfiles>().Names.Should().HaveCount(profiles);
         await host.StopAsync(TestContext.Current.CancellationToken);
     }
 

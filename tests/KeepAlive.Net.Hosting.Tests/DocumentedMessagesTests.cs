@@ -23,6 +23,8 @@ public sealed class DocumentedMessagesTests
         ("payments", """{ "Tcp": { "IdleTime": "00:05:45", "Interval": "00:00:10" }, "Heartbeat": { "PeerIdleTimeout": "AwsNlb" } }"""),
         ("payments", """{ "Heartbeat": { "Interval": "00:03:00", "PeerIdleTimeout": "AwsNlb" } }"""),
         ("edge", """{ "Http": { "KeepAliveTimeout": "30s", "PooledConnectionIdleTimeout": "1m30s" }, "Heartbeat": { "PeerIdleTimeout": "AwsAlb" } }"""),
+        ("grpc", """{ "Http": { "KeepAlivePingDelay": "10s", "PeerMinPingInterval": "5m" } }"""),
+        ("hub", """{ "Heartbeat": { "Interval": "10s", "Timeout": "15s" }, "SignalR": { "ClientTimeoutInterval": "30s" } }"""),
     ];
 
     [Theory]

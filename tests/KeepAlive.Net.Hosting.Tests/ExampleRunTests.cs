@@ -8,10 +8,11 @@ namespace KeepAlive.Net.Hosting.Tests;
 public sealed class ExampleRunTests
 {
     [Fact]
-    public async Task WebApiExample_Smoke_PaysThroughBothProfilesAndExits()
+    public async Task WebApiExample_Smoke_PaysThroughBothProfilesAnswersThroughTheHubAndExits()
     {
         // What the README and Program.cs promise: "dotnet run --project examples/WebApi -- --smoke" starts Kestrel with the
-        // "inbound" profile, calls /pay once (which calls /peer through the "payments" HttpClient) and exits.
+        // "inbound" profile, calls /pay once (which calls /peer through the "payments" HttpClient) and /hub once (a SignalR
+        // client of the app's own hub, both with the "hub" profile), and exits.
         var (exitCode, output) = await RunExampleAsync("WebApi", "--smoke", "--urls", "http://127.0.0.1:0");
 
         exitCode.Should().Be(0, output);
@@ -21,6 +22,10 @@ public sealed class ExampleRunTests
             "the inbound connection carries the 'inbound' profile of appsettings.json, read back from the kernel");
         output.Should().MatchRegex(@"outgoing \(payments\): Linux: keep-alive on, idle 30 s, interval 5 s, probes 4, .*\(read back from the kernel\)",
             "the outgoing connection carries the 'payments' profile");
+        output.Should().MatchRegex(@"hub said 'hello' on a connection with profile 'inbound': Linux: keep-alive on, idle 45 s",
+            "the SignalR hub answers its client, on a connection that carries the 'inbound' profile");
+        output.Should().Contain("hub client: KeepAliveInterval 00:00:15, ServerTimeout 00:00:30", "the hub client takes Heartbeat:Interval and Timeout of the 'hub' profile");
+        output.Should().NotContain("warn: KeepAlive.Net", "the example's profiles are the ones we recommend: no start-up warning");
     }
 
     [Fact]
@@ -40,8 +45,8 @@ public sealed class ExampleRunTests
     public async Task DataStoresExample_AgainstRealRedisAndPostgres_BothConnectionsCarryTheOneProfile()
     {
         // The example needs a Redis and a PostgreSQL: real ones, started here on free loopback ports and stopped after.
-        using var redis = Servers.Redis(netns: null, IPAddress.Loopback, FreePort());
-        using var postgres = Servers.Postgres(netns: null, IPAddress.Loopback, FreePort());
+        using var redis = Servers.Redis(netns: null, IPAddress.Loopback, Servers.FreeLoopbackPort());
+        using var postgres = Servers.Postgres(netns: null, IPAddress.Loopback, Servers.FreeLoopbackPort());
 
         var (exitCode, output) = await RunExampleAsync("DataStores",
             $"--ConnectionStrings:Redis={redis.EndPoint}",
@@ -55,13 +60,6 @@ public sealed class ExampleRunTests
         output.Should().Contain("StackExchange.Redis uses KeepAlive profile 'datastores'").And.Contain("KeepAlive (PING when idle) every 60 s from Heartbeat:Interval");
         output.Should().Contain("Npgsql uses KeepAlive profile 'datastores': Tcp Keepalive Time 30 s and Tcp Keepalive Interval 5 s")
             .And.Contain("Tcp:ProbeCount 4 cannot be applied");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Runs <c>dotnet run --project examples/NAME -- ARGS</c> from the repository root, as the README does.</summary>

@@ -3,6 +3,8 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace KeepAlive.Net.Hosting.Tests;
 
@@ -67,6 +69,50 @@ public sealed class HttpClientCompositionTests
         var act = () => host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("payments");
 
         act.Should().Throw<InvalidOperationException>().WithMessage("HttpClient 'payments'*HttpClientHandler*cannot carry TCP keep-alive*Fix: configure a SocketsHttpHandler*");
+    }
+
+    [Fact]
+    public async Task UseKeepAlive_AnotherComponentInstallsItsConnectCallbackAfterTheClientIsBuilt_ItsCallbackStaysTcpIsReportedNotApplicable()
+    {
+        await using var server = new MiniHttpServer();
+        var configured = new List<KeepAliveSettings>();
+        using var host = TestHosts.Build(Json.Replace("\"Tcp\"", "\"Http\": { \"ConnectTimeout\": \"4s\" }, \"Tcp\"", StringComparison.Ordinal), (services, configuration) =>
+        {
+            services.AddLogging(logging => logging.AddFakeLogging());
+            services.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            services.AddHttpClient("payments").UseKeepAlive("payments", o => o.ConnectionConfigured = (_, settings) => configured.Add(settings));
+        });
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var chain = host.Services.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler("payments");
+        var sockets = Primary(chain);
+        var foreign = 0;
+        sockets.ConnectCallback = async (context, token) => // what gRPC's channel does when it is built on the handler
+        {
+            Interlocked.Increment(ref foreign);
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+            await socket.ConnectAsync(context.DnsEndPoint, token);
+            return new NetworkStream(socket, ownsSocket: true);
+        };
+
+        using var invoker = new HttpMessageInvoker(chain);
+        using var response = await invoker.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(server.BaseAddress, "/pay")), TestContext.Current.CancellationToken);
+
+        response.IsSuccessStatusCode.Should().BeTrue("the first call never fails because of the profile");
+        foreign.Should().Be(1, "the other component's callback stays and opens the connection");
+        configured.Should().BeEmpty("the Tcp section cannot reach a socket it does not open");
+        sockets.ConnectTimeout.Should().Be(TimeSpan.FromSeconds(4), "the Http section applies");
+        host.Services.GetFakeLogCollector().GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.HttpClientTcpNotApplicable)
+            .Which.Message.Should().Contain("HttpClient 'payments'").And.Contain("does not apply").And.Contain("Http section (HTTP/2 pings, pool timers) applies");
+    }
+
+    private static SocketsHttpHandler Primary(HttpMessageHandler handler)
+    {
+        while (handler is DelegatingHandler { InnerHandler: { } inner })
+        {
+            handler = inner;
+        }
+
+        return (SocketsHttpHandler)handler;
     }
 
     private static async Task<IHost> StartAsync(bool keepAliveFirst, List<KeepAliveSettings> configured, Func<HttpMessageHandler> primary)

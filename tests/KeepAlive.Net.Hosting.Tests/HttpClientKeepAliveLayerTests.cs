@@ -73,13 +73,15 @@ public sealed class HttpClientKeepAliveLayerTests
         var lifetimes = new List<TimeSpan>();
         for (var i = 0; i < 2; i++)
         {
-            var handler = PrimaryHandler(factory.CreateHandler("api"));
+            var chain = factory.CreateHandler("api");
+            var handler = PrimaryHandler(chain);
             handler.PooledConnectionIdleTimeout.Should().Be(TimeSpan.FromSeconds(50));
             handler.ConnectTimeout.Should().Be(TimeSpan.FromSeconds(3));
             handler.KeepAlivePingDelay.Should().Be(TimeSpan.FromSeconds(30));
             handler.KeepAlivePingTimeout.Should().Be(TimeSpan.FromSeconds(15));
             handler.KeepAlivePingPolicy.Should().Be(HttpKeepAlivePingPolicy.WithActiveRequests);
-            handler.ConnectCallback.Should().NotBeNull("the Tcp half is applied too");
+            await SendOnceAsync(chain);
+            handler.ConnectCallback.Should().NotBeNull("the Tcp half is applied too, when the client sends its first request");
             lifetimes.Add(handler.PooledConnectionLifetime);
         }
 
@@ -99,6 +101,15 @@ public sealed class HttpClientKeepAliveLayerTests
                 c.Timeout = TimeSpan.FromSeconds(30);
             }).UseKeepAlive(name);
         });
+
+    /// <summary>Sends one request through a client's handler chain to a port nothing listens on: the connect is refused.</summary>
+    internal static async Task SendOnceAsync(HttpMessageHandler chain)
+    {
+        using var invoker = new HttpMessageInvoker(chain, disposeHandler: false);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "http://127.0.0.1:1/");
+        var send = () => invoker.SendAsync(request, TestContext.Current.CancellationToken);
+        await send.Should().ThrowAsync<HttpRequestException>();
+    }
 
     private static SocketsHttpHandler PrimaryHandler(HttpMessageHandler handler)
     {

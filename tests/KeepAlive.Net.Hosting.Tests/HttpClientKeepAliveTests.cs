@@ -110,7 +110,7 @@ public sealed class HttpClientKeepAliveTests
     }
 
     [Fact]
-    public void UseTcpKeepAlive_PooledConnectionLifetime_SetOnSocketsHttpHandler()
+    public async Task UseTcpKeepAlive_PooledConnectionLifetime_SetOnSocketsHttpHandler()
     {
         using var host = TestHosts.Build(Json, (services, configuration) =>
         {
@@ -122,7 +122,8 @@ public sealed class HttpClientKeepAliveTests
 
         var sockets = Primary(handler).Should().BeOfType<SocketsHttpHandler>().Subject;
         sockets.PooledConnectionLifetime.Should().Be(TimeSpan.FromMinutes(2));
-        sockets.ConnectCallback.Should().NotBeNull();
+        await HttpClientKeepAliveLayerTests.SendOnceAsync(handler);
+        sockets.ConnectCallback.Should().NotBeNull("the Tcp section is installed when the client sends its first request");
     }
 
     private static HttpMessageHandler Primary(HttpMessageHandler handler)

@@ -139,6 +139,31 @@ public sealed class KeepAliveClientSettingsTests
     }
 
     [Fact]
+    public void WarnWhenReloadsAreNotTaken_TwoClientsWithTheSameValues_OneWarningPerReloadNamingEachValueAndTheFix()
+    {
+        var source = new Dictionary<string, string?> { ["KeepAlive:Profiles:p:Heartbeat:Interval"] = "20s", ["KeepAlive:Profiles:p:Tcp:IdleTime"] = "7500ms" };
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(source).Build();
+        using var services = Build(s => s.AddKeepAlive(configuration.GetSection("KeepAlive")));
+        var profiles = services.GetRequiredService<IKeepAliveProfiles>();
+        static IReadOnlyDictionary<string, string> Idle(KeepAliveClientSettings s) =>
+            new Dictionary<string, string> { ["TestOptions.Idle"] = $"{s.ToWholeSeconds(s.Tcp!.IdleTime, "Tcp:IdleTime", "TestOptions.Idle")} s" };
+        var first = KeepAliveClientSettings.Create(profiles, "p", Client);
+        var second = KeepAliveClientSettings.Create(profiles, "P", Client);
+        Idle(first);
+
+        first.WarnWhenReloadsAreNotTaken("make the client again", Idle);
+        second.WarnWhenReloadsAreNotTaken("make the client again", Idle);
+        configuration["KeepAlive:Profiles:p:Heartbeat:Interval"] = "30s";
+        configuration["KeepAlive:Profiles:p:Tcp:IdleTime"] = "9s";
+        configuration.Reload();
+
+        first.Adjustments.Should().ContainSingle("the same rounding, converted again, is reported once");
+        services.GetFakeLogCollector().GetSnapshot().Where(r => r.Id.Id == KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle()
+            .Which.Should().Match<FakeLogRecord>(r => r.Level == LogLevel.Warning && r.Message ==
+                "TestClient took these values from KeepAlive profile 'p' once, when it was set up, so the reload just accepted does not reach them: TestOptions.Heartbeat stays 20s (the profile now says 30s); TestOptions.Idle stays 7 s (the profile now says 9 s). Fix: make the client again.");
+    }
+
+    [Fact]
     public void ConfigureSocket_NotTcp_NothingAppliedAndSaidAtDebug()
     {
         using var services = InCode(_ => { });

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using KeepAlive.Net.Tests.TestSupport;
 
 namespace KeepAlive.Net.Hosting.Tests;
 
@@ -20,17 +21,11 @@ internal sealed class RawH2cServer : IAsyncDisposable
     private const byte EndStreamAndHeaders = 0x5;
     private static readonly byte[] Status200 = [0x88]; // HPACK static table index 8, ":status: 200"
 
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _accepting;
+    private readonly LoopbackAcceptor _acceptor;
 
-    public RawH2cServer()
-    {
-        _listener.Start();
-        _accepting = AcceptAsync();
-    }
+    public RawH2cServer() => _acceptor = new LoopbackAcceptor(ServeAsync);
 
-    public Uri BaseAddress => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/");
+    public Uri BaseAddress => _acceptor.BaseAddress;
 
     public volatile bool AnswerPings = true;
 
@@ -45,45 +40,22 @@ internal sealed class RawH2cServer : IAsyncDisposable
     /// <summary>Gets a task that completes when a client closes or resets its connection.</summary>
     public TaskCompletionSource<long> ConnectionClosed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        _listener.Stop();
-        await _accepting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        _stop.Dispose();
-    }
+    public ValueTask DisposeAsync() => _acceptor.DisposeAsync();
 
-    private async Task AcceptAsync()
-    {
-        var connections = new List<Task>();
-        try
-        {
-            while (true)
-            {
-                var socket = await _listener.AcceptSocketAsync(_stop.Token);
-                connections.Add(ServeAsync(socket));
-            }
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
-        {
-            await Task.WhenAll(connections).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-    }
-
-    private async Task ServeAsync(Socket socket)
+    private async Task ServeAsync(Socket socket, CancellationToken stopping)
     {
         using var _ = socket;
         await using var stream = new NetworkStream(socket);
         try
         {
-            await stream.ReadExactlyAsync(new byte[24], _stop.Token); // the client preface
+            await stream.ReadExactlyAsync(new byte[24], stopping); // the client preface
             await WriteFrameAsync(stream, Settings, 0, 0, []);
             var header = new byte[9];
             while (true)
             {
-                await stream.ReadExactlyAsync(header, _stop.Token);
+                await stream.ReadExactlyAsync(header, stopping);
                 var payload = new byte[(header[0] << 16) | (header[1] << 8) | header[2]];
-                await stream.ReadExactlyAsync(payload, _stop.Token);
+                await stream.ReadExactlyAsync(payload, stopping);
                 var (type, flags) = (header[3], header[4]);
                 var streamId = (int)(BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(5)) & 0x7FFF_FFFF);
                 if (type == Settings && (flags & Ack) == 0)
@@ -128,6 +100,6 @@ internal sealed class RawH2cServer : IAsyncDisposable
         frame[4] = flags;
         BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(5), streamId);
         payload.CopyTo(frame, 9);
-        await stream.WriteAsync(frame, _stop.Token);
+        await stream.WriteAsync(frame, _acceptor.Stopping);
     }
 }

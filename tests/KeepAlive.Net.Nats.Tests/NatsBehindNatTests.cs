@@ -129,14 +129,7 @@ public sealed class NatsBehindNatTests(NatsLab fixture) : IClassFixture<NatsLab>
         await using var nats = new NatsConnection(InNamespace(Options(server.EndPoint).UseKeepAlive(profiles.Profiles, "readback"), lab));
         await nats.PingAsync(TestContext.Current.CancellationToken);
 
-        var kernel = ClientSockets.SingleNew(server.EndPoint, before).View.GetKeepAlive();
-
-        kernel.IsReadBackFromKernel.Should().BeTrue();
-        kernel.Enabled.Should().BeTrue();
-        kernel.IdleTime.Should().Be(TimeSpan.FromSeconds(7));
-        kernel.Interval.Should().Be(TimeSpan.FromSeconds(3));
-        kernel.ProbeCount.Should().Be(4);
-        kernel.UserTimeout.Should().BeGreaterThan(TimeSpan.Zero).And.BeLessThan(TimeSpan.FromSeconds(19));
+        NatProfiles.ShouldCarryReadBack(ClientSockets.SingleNew(server.EndPoint, before).View.GetKeepAlive());
         profiles.Messages(KeepAliveEventIds.ClientConnectionConfigured).Should().ContainSingle().Which.Should().Contain("idle 7 s");
     }
 

@@ -78,6 +78,27 @@ public sealed class NatsProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_ReloadChangesTheHeartbeat_WarnsThatPingIntervalAndMaxPingOutStayWithTheFix()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:events:Heartbeat:Interval", "20s"), new("KeepAlive:Profiles:events:Heartbeat:Timeout", "50s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var options = NatsOpts.Default.UseKeepAlive(profiles.Profiles, "events");
+
+        configuration["KeepAlive:Profiles:events:Tcp:IdleTime"] = "20s";
+        configuration.Reload();
+        profiles.Messages(KeepAliveEventIds.ProfileReloaded).Should().ContainSingle();
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().BeEmpty("the Tcp section reaches every new socket: nothing stays behind");
+
+        configuration["KeepAlive:Profiles:events:Heartbeat:Interval"] = "10s";
+        configuration.Reload();
+
+        options.PingInterval.Should().Be(TimeSpan.FromSeconds(20), "options already made keep their values");
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle().Which.Should()
+            .Be("NATS.Net took these values from KeepAlive profile 'events' once, when it was set up, so the reload just accepted does not reach them: NatsOpts.MaxPingOut stays 3 (the profile now says 5); NatsOpts.PingInterval stays 20s (the profile now says 10s). "
+                + "Fix: create the NatsConnection again from NatsOpts.UseKeepAlive (its sockets already follow reloads; PingInterval and MaxPingOut are fixed when the options are made).");
+    }
+
+    [Fact]
     public void UseKeepAlive_UnknownProfile_Throws()
     {
         using var profiles = ClientProfiles.InCode("events", _ => { });
@@ -99,6 +120,14 @@ public sealed class NatsProfileMappingTests
         var act = () => NatsOpts.Default.UseKeepAlive(profiles.Profiles, "events");
 
         act.Should().Throw<OptionsValidationException>().Which.Failures.Should().Contain(f => f.Contains("Heartbeat:Interval: Interval is 3m, over the limit of 2m", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void UseKeepAlive_FromTheServiceProvider_AppliesTheRegisteredProfile()
+    {
+        using var profiles = ClientProfiles.InCode("events", p => p.Heartbeat.Interval = TimeSpan.FromSeconds(15));
+
+        NatsOpts.Default.UseKeepAlive(profiles.Services, "events").PingInterval.Should().Be(TimeSpan.FromSeconds(15));
     }
 
     [Fact]

@@ -60,6 +60,28 @@ public sealed class NpgsqlProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_ReloadTheDataSourceCannotTake_WarnsForEachValueAndForAProfileThatNoLongerSuits()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:db:Heartbeat:Interval", "60s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        new NpgsqlDataSourceBuilder(ConnectionString).UseKeepAlive(profiles.Profiles, "db");
+        new NpgsqlDataSourceBuilder(ConnectionString).UseKeepAlive(profiles.Profiles, "db");
+
+        configuration["KeepAlive:Profiles:db:Heartbeat:Interval"] = "30s";
+        configuration["KeepAlive:Profiles:db:Tcp:IdleTime"] = "20s";
+        configuration.Reload();
+        configuration["KeepAlive:Profiles:db:Heartbeat:Interval"] = "500ms";
+        configuration.Reload();
+
+        var warnings = profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied);
+        warnings.Should().HaveCount(2, "one warning per reload for data sources built with the same values");
+        warnings[0].Should().Contain("Tcp Keepalive Time stays 30s (the profile now says 20s)")
+            .And.Contain("Keepalive stays 1m (the profile now says 30s)").And.Contain("Fix: build the NpgsqlDataSource again with UseKeepAlive");
+        warnings[0].Should().NotContain("Tcp Keepalive Interval", "the interval did not change");
+        warnings[1].Should().Contain("every value stays, and the reloaded profile does not suit Npgsql: KeepAlive:Profiles:db:Heartbeat:Interval: Heartbeat:Interval is 500ms");
+    }
+
+    [Fact]
     public void UseKeepAlive_UnknownProfile_Throws()
     {
         using var profiles = ClientProfiles.InCode("db", _ => { });
@@ -81,6 +103,30 @@ public sealed class NpgsqlProfileMappingTests
         var act = () => new NpgsqlDataSourceBuilder(ConnectionString).UseKeepAlive(profiles.Profiles, "db");
 
         act.Should().Throw<OptionsValidationException>().Which.Failures.Should().Contain(f => f.Contains("Tcp:IdleTime: Tcp:IdleTime is 5m and Tcp:Interval 10s", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void UseKeepAlive_HeartbeatOverThePeerIdleBudget_Refused()
+    {
+        using var profiles = ClientProfiles.InCode("db", p =>
+        {
+            p.Heartbeat.Interval = TimeSpan.FromMinutes(3);
+            p.Heartbeat.PeerIdleTimeout = PeerIdleTimeout.AzureLoadBalancer;
+        });
+
+        var act = () => new NpgsqlDataSourceBuilder(ConnectionString).UseKeepAlive(profiles.Profiles, "db");
+
+        act.Should().Throw<OptionsValidationException>().Which.Failures.Should().Contain(f => f.Contains("Heartbeat:Interval: Interval is 3m, over the limit of 2m", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void UseKeepAlive_UnixDomainSocketHost_SaysTcpKeepAliveDoesNotApply()
+    {
+        using var profiles = ClientProfiles.InCode("db", _ => { });
+
+        new NpgsqlDataSourceBuilder("Host=/var/run/postgresql;Username=app").UseKeepAlive(profiles.Profiles, "db");
+
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should().Contain("Host is a Unix domain socket directory: TCP keep-alive does not apply to it");
     }
 
     [Fact]

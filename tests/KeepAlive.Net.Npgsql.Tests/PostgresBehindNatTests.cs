@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using KeepAlive.Net.Tests.TestSupport;
+using Microsoft.Extensions.Configuration;
 using Npgsql;
 
 namespace KeepAlive.Net.Npgsql.Tests;
@@ -138,6 +139,41 @@ public sealed class PostgresBehindNatTests(PostgresLab fixture) : IClassFixture<
         kernel.UserTimeout.Should().Be(TimeSpan.Zero, "Npgsql cannot set TCP_USER_TIMEOUT");
         profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should()
             .Contain("Tcp:ProbeCount 4 cannot be applied").And.Contain("Tcp:UserTimeout cannot be applied").And.Contain("cannot be read back");
+    }
+
+    [Fact]
+    public void UseKeepAlive_ProfileReloaded_TheBuiltDataSourceKeepsItsValuesAndWarnsWithTheFixANewOneTakesTheReloadedOnes()
+    {
+        var (lab, server) = fixture.Server.Start();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:db:Tcp:IdleTime", "7s"), new("KeepAlive:Profiles:db:Tcp:Interval", "3s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        using var built = Builder(server.EndPoint).UseKeepAlive(profiles.Profiles, "db").Build();
+
+        configuration["KeepAlive:Profiles:db:Tcp:IdleTime"] = "9s";
+        configuration.Reload();
+        var oldSource = IdleOfANewConnection(lab, server.EndPoint, built);
+        using var rebuilt = Builder(server.EndPoint).UseKeepAlive(profiles.Profiles, "db").Build();
+        var newSource = IdleOfANewConnection(lab, server.EndPoint, rebuilt);
+
+        oldSource.Should().Be(TimeSpan.FromSeconds(7), "Npgsql fixes its settings when the data source is built: no hook asks for them per connection");
+        newSource.Should().Be(TimeSpan.FromSeconds(9), "a data source built after the reload takes the reloaded values");
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle("the warning names what the reload does not change, once").Which.Should()
+            .Be("Npgsql took these values from KeepAlive profile 'db' once, when it was set up, so the reload just accepted does not reach them: Tcp Keepalive Time stays 7s (the profile now says 9s). Fix: "
+                + "build the NpgsqlDataSource again with UseKeepAlive (Npgsql fixes its settings when the data source is built; the new one opens its connections with the reloaded values), then dispose the old one once nothing uses it.");
+
+        configuration["KeepAlive:Profiles:db:Tcp:IdleTime"] = "10";
+        configuration.Reload();
+        profiles.Messages(KeepAliveEventIds.ProfileReloadRejected).Should().ContainSingle("a bare number is refused");
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle("a refused reload changes nothing: the last good values stay");
+        IdleOfANewConnection(lab, server.EndPoint, rebuilt).Should().Be(TimeSpan.FromSeconds(9));
+    }
+
+    private static TimeSpan? IdleOfANewConnection(RoutedLab lab, IPEndPoint server, NpgsqlDataSource dataSource)
+    {
+        var before = ClientSockets.Snapshot(server);
+        using var connection = Open(lab, dataSource);
+        Select(connection);
+        return ClientSockets.SingleNew(server, before).View.GetKeepAlive().IdleTime;
     }
 
     private static NpgsqlDataSourceBuilder Builder(IPEndPoint server) =>

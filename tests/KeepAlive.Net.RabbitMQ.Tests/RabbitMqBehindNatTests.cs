@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using KeepAlive.Net.Tests.TestSupport;
+using Microsoft.Extensions.Configuration;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
@@ -133,15 +134,39 @@ public sealed class RabbitMqBehindNatTests(RabbitMqLab fixture) : IClassFixture<
         var before = ClientSockets.Snapshot(server.EndPoint);
         await using var connection = await Factory(lab, server.EndPoint).UseKeepAlive(profiles.Profiles, "readback").CreateConnectionAsync(TestContext.Current.CancellationToken);
 
-        var kernel = ClientSockets.SingleNew(server.EndPoint, before).View.GetKeepAlive();
-
-        kernel.IsReadBackFromKernel.Should().BeTrue();
-        kernel.Enabled.Should().BeTrue();
-        kernel.IdleTime.Should().Be(TimeSpan.FromSeconds(7));
-        kernel.Interval.Should().Be(TimeSpan.FromSeconds(3));
-        kernel.ProbeCount.Should().Be(4);
-        kernel.UserTimeout.Should().BeGreaterThan(TimeSpan.Zero).And.BeLessThan(TimeSpan.FromSeconds(19));
+        NatProfiles.ShouldCarryReadBack(ClientSockets.SingleNew(server.EndPoint, before).View.GetKeepAlive());
         profiles.Messages(KeepAliveEventIds.ClientConnectionConfigured).Should().ContainSingle().Which.Should().Contain("idle 7 s");
+    }
+
+    [Fact]
+    public async Task UseKeepAlive_ConnectionLostAfterAReload_TheAutomaticRecoverySocketCarriesTheReloadedProfile()
+    {
+        var (lab, server) = fixture.Server.Start();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:orders:Tcp:IdleTime", "7s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var factory = Factory(lab, server.EndPoint).UseKeepAlive(profiles.Profiles, "orders");
+        factory.AutomaticRecoveryEnabled = true;
+        factory.NetworkRecoveryInterval = TimeSpan.FromMilliseconds(500);
+        var before = ClientSockets.Snapshot(server.EndPoint);
+        await using var connection = await factory.CreateConnectionAsync(TestContext.Current.CancellationToken);
+        var first = ClientSockets.SingleNew(server.EndPoint, before);
+        first.View.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(7));
+        var recovered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.RecoverySucceededAsync += (_, _) =>
+        {
+            recovered.TrySetResult();
+            return Task.CompletedTask;
+        };
+
+        configuration["KeepAlive:Profiles:orders:Tcp:IdleTime"] = "9s";
+        configuration.Reload();
+        var beforeRecovery = ClientSockets.Snapshot(server.EndPoint);
+        first.View.Shutdown(System.Net.Sockets.SocketShutdown.Both);
+        await recovered.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        ClientSockets.SingleNew(server.EndPoint, beforeRecovery).View.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(9), "RabbitMQ.Client's automatic recovery opens its socket through SocketFactory, which applies the reloaded profile");
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: TestContext.Current.CancellationToken);
+        await channel.QueueDeclareAsync(exclusive: true, cancellationToken: TestContext.Current.CancellationToken);
     }
 
     // The test's own SocketFactory creates each socket in the client namespace; UseKeepAlive must keep it and configure its socket.

@@ -80,6 +80,14 @@ public sealed class RabbitMqProfileMappingTests
         configuration["KeepAlive:Profiles:orders:Tcp:IdleTime"] = "10";
         configuration.Reload();
         IdleOfTheNextSocket(factory).Should().Be(TimeSpan.FromSeconds(9), "a bad reload (a bare number) keeps the last good values");
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().BeEmpty("the Tcp section reaches every new socket");
+
+        configuration["KeepAlive:Profiles:orders:Tcp:IdleTime"] = "9s";
+        configuration["KeepAlive:Profiles:orders:Heartbeat:Interval"] = "30s";
+        configuration.Reload();
+        factory.RequestedHeartbeat.Should().Be(TimeSpan.FromSeconds(60), "RequestedHeartbeat is set once, when UseKeepAlive runs");
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle().Which.Should()
+            .Contain("ConnectionFactory.RequestedHeartbeat stays RabbitMQ.Client's own (the profile now says 30s)").And.Contain("Fix: create the connection again from a new ConnectionFactory");
     }
 
     [Fact]

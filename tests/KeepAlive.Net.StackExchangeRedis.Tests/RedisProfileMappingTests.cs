@@ -88,6 +88,14 @@ public sealed class RedisProfileMappingTests
         configuration.Reload();
         IdleOfTheNextSocket(options).Should().Be(TimeSpan.FromSeconds(9), "a bad reload keeps the last good values");
         profiles.Messages(KeepAliveEventIds.ProfileReloadRejected).Should().ContainSingle();
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().BeEmpty("the Tcp section reaches every new socket");
+
+        configuration["KeepAlive:Profiles:cache:Tcp:IdleTime"] = "9s";
+        configuration["KeepAlive:Profiles:cache:Heartbeat:Interval"] = "30s";
+        configuration.Reload();
+        options.KeepAlive.Should().Be(60, "ConfigurationOptions.KeepAlive is set once, when UseKeepAlive runs");
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle().Which.Should()
+            .Contain("ConfigurationOptions.KeepAlive stays StackExchange.Redis's own (the profile now says 30s)").And.Contain("Fix: connect a new ConnectionMultiplexer");
     }
 
     [Fact]

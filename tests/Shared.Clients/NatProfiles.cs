@@ -21,6 +21,17 @@ internal static class NatProfiles
         profile.Tcp.ProbeCount = 4;
     }
 
+    /// <summary>Asserts that a client's socket, read back from the kernel, carries <see cref="ReadBack"/>.</summary>
+    public static void ShouldCarryReadBack(KeepAliveSettings kernel)
+    {
+        kernel.IsReadBackFromKernel.Should().BeTrue();
+        kernel.Enabled.Should().BeTrue();
+        kernel.IdleTime.Should().Be(TimeSpan.FromSeconds(7));
+        kernel.Interval.Should().Be(TimeSpan.FromSeconds(3));
+        kernel.ProbeCount.Should().Be(4);
+        kernel.UserTimeout.Should().BeGreaterThan(TimeSpan.Zero).And.BeLessThan(TimeSpan.FromSeconds(19), "derived slightly below idle + interval x probes");
+    }
+
     /// <summary>How long the test holds an idle connection: five times the NAT's idle timeout.</summary>
     public static TimeSpan FiveNatTimeouts => LabServer.NatIdleTimeout * 5;
 

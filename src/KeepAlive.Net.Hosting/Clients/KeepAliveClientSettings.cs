@@ -3,7 +3,6 @@ using KeepAlive.Net.Hosting.Clients;
 using KeepAlive.Net.Hosting.Diagnostics;
 using KeepAlive.Net.Hosting.Profiles;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace KeepAlive.Net.Hosting;
@@ -30,7 +29,7 @@ public sealed class KeepAliveClientSettings
     private KeepAliveClientSettings(IKeepAliveProfiles profiles, string profileName, KeepAliveProfileOptions profile, KeepAliveClientDescription client)
     {
         _profiles = profiles;
-        _logger = (profiles as KeepAliveProfiles)?.Logger ?? NullLogger.Instance;
+        _logger = KeepAliveProfiles.LoggerOf(profiles);
         ProfileName = profileName;
         Profile = profile;
         Client = client;
@@ -83,8 +82,7 @@ public sealed class KeepAliveClientSettings
         var errors = KeepAliveClientRules.Validate(profile, client);
         if (errors.Count > 0)
         {
-            var failures = errors.Select(e => $"{Describe(profiles, profileName, e.OptionName)}: {e.Message}");
-            throw new OptionsValidationException(profileName, typeof(KeepAliveProfileOptions), failures);
+            throw KeepAliveProfiles.Refusal(profiles, profileName, errors);
         }
 
         return new KeepAliveClientSettings(profiles, profileName, profile, client);
@@ -103,7 +101,7 @@ public sealed class KeepAliveClientSettings
 
     /// <summary>
     /// Converts a profile time to the whole seconds a client setting takes: rounded down, so never later than asked,
-    /// and at least 1 s. A rounding is added to <see cref="Adjustments"/>.
+    /// and at least 1 s. A rounding is added to <see cref="Adjustments"/> (once, however often the same value is converted).
     /// </summary>
     /// <param name="value">The profile's time.</param>
     /// <param name="profileKey">The profile setting it comes from, e.g. <c>Tcp:IdleTime</c>.</param>
@@ -114,7 +112,11 @@ public sealed class KeepAliveClientSettings
         var seconds = (int)Math.Clamp(Math.Floor(value.TotalSeconds), 1, int.MaxValue);
         if (TimeSpan.FromSeconds(seconds) != value)
         {
-            _adjustments.Add(KeepAliveClientRules.Text($"{profileKey} {KeepAliveClientRules.Show(value)} is rounded down to {seconds} s for {clientSetting} ({Client.ClientName} counts whole seconds; rounding down never makes it later than asked)"));
+            var adjustment = KeepAliveClientRules.Text($"{profileKey} {KeepAliveClientRules.Show(value)} is rounded down to {seconds} s for {clientSetting} ({Client.ClientName} counts whole seconds; rounding down never makes it later than asked)");
+            if (!_adjustments.Contains(adjustment))
+            {
+                _adjustments.Add(adjustment);
+            }
         }
 
         return seconds;
@@ -191,6 +193,64 @@ public sealed class KeepAliveClientSettings
         }
     }
 
-    private static string Describe(IKeepAliveProfiles profiles, string profileName, string setting) =>
-        profiles is KeepAliveProfiles registered ? registered.Describe(profileName, setting) : $"KeepAlive profile '{profileName}' {setting}";
+    /// <summary>
+    /// Warns whenever a reload of the profile is accepted that changes a value the client took once, when it was set up:
+    /// its heartbeat setting (<see cref="HeartbeatInterval"/> as <see cref="KeepAliveClientDescription.HeartbeatSetting"/>)
+    /// and <paramref name="moreValues"/>. The client keeps the old values; the warning (event
+    /// <see cref="KeepAliveEventIds.ClientReloadNotApplied"/>) names each one, what the profile now says, and
+    /// <paramref name="fix"/>. A reload that the client does not suit is reported the same way.
+    /// </summary>
+    /// <param name="fix">How to move the client onto the reloaded values, e.g. "build the NpgsqlDataSource again with UseKeepAlive".</param>
+    /// <param name="moreValues">
+    /// Other values the client takes once: each client setting with its value as the client carries it, e.g.
+    /// <c>("Tcp Keepalive Time", "30 s")</c>; a setting the profile leaves to the client is absent. Called with these
+    /// settings now and with the reloaded profile's settings after each accepted reload.
+    /// </param>
+    /// <remarks>
+    /// The warning lasts as long as the registered profiles; a client set up again with the same values shares it. Profiles
+    /// that are not reloadable (an <see cref="IKeepAliveProfiles"/> of your own) never warn. Values that reach each new
+    /// connection (the <c>Tcp</c> section through <see cref="ConfigureSocket"/>) do not belong in <paramref name="moreValues"/>.
+    /// </remarks>
+    public void WarnWhenReloadsAreNotTaken(string fix, Func<KeepAliveClientSettings, IReadOnlyDictionary<string, string>>? moreValues = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(fix);
+        if (_profiles is not KeepAliveProfiles registered)
+        {
+            return;
+        }
+
+        var taken = TakenOnce(this, moreValues);
+        var key = string.Join('\n', [Client.ClientName, fix, .. taken.OrderBy(static p => p.Key, StringComparer.Ordinal).Select(static p => $"{p.Key}={p.Value}")]);
+        registered.WatchAcceptedReloads(ProfileName, key, () =>
+        {
+            string changes;
+            try
+            {
+                var now = TakenOnce(Create(_profiles, ProfileName, Client), moreValues);
+                changes = string.Join("; ", taken.Keys.Union(now.Keys).Order(StringComparer.Ordinal)
+                    .Where(setting => taken.GetValueOrDefault(setting) != now.GetValueOrDefault(setting))
+                    .Select(setting => $"{setting} stays {taken.GetValueOrDefault(setting) ?? $"{Client.ClientName}'s own"} (the profile now says {now.GetValueOrDefault(setting) ?? $"nothing: {Client.ClientName}'s own"})"));
+            }
+            catch (OptionsValidationException ex)
+            {
+                changes = $"every value stays, and the reloaded profile does not suit {Client.ClientName}: {string.Join(" | ", ex.Failures)}";
+            }
+
+            if (changes.Length > 0)
+            {
+                Log.ClientReloadNotApplied(_logger, Client.ClientName, ProfileName, changes, fix);
+            }
+        });
+    }
+
+    private static Dictionary<string, string> TakenOnce(KeepAliveClientSettings settings, Func<KeepAliveClientSettings, IReadOnlyDictionary<string, string>>? moreValues)
+    {
+        var taken = moreValues is null ? new Dictionary<string, string>(StringComparer.Ordinal) : new Dictionary<string, string>(moreValues(settings), StringComparer.Ordinal);
+        if (settings.HeartbeatInterval is { } interval)
+        {
+            taken[settings.Client.HeartbeatSetting] = KeepAliveClientRules.Show(interval);
+        }
+
+        return taken;
+    }
 }

@@ -36,4 +36,16 @@ internal static partial class Log
     [LoggerMessage(EventId = KeepAliveEventIds.ClientConnectionWithoutTcp, Level = LogLevel.Debug,
         Message = "{Client} connection {Connection} is not TCP (a Unix domain socket), so KeepAlive profile '{Profile}' has no Tcp section to apply to it")]
     public static partial void ClientConnectionWithoutTcp(ILogger logger, string client, string connection, string profile);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.HttpClientTcpNotApplicable, Level = LogLevel.Warning,
+        Message = "HttpClient '{Client}': the Tcp section of KeepAlive profile '{Profile}' does not apply: another component installed its own SocketsHttpHandler.ConnectCallback after the client was built and opens its sockets (gRPC's channel does, for client-side load balancing and connectivity tracking). The profile's Http section (HTTP/2 pings, pool timers) applies. To have the Tcp section on a gRPC channel with an http or https address, give the channel the profile's handler: ConfigureChannel((services, options) => options.UseKeepAlive(services.GetRequiredService<IKeepAliveProfiles>(), \"{Profile}\")) from KeepAlive.Net.Grpc (gRPC's connectivity tracking, GrpcChannel.State, is then off).")]
+    public static partial void HttpClientTcpNotApplicable(ILogger logger, string client, string profile);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.PingTimeoutMayMisfire, Level = LogLevel.Warning,
+        Message = "KeepAlive profile '{Profile}': {Warning}")]
+    public static partial void PingTimeoutMayMisfire(ILogger logger, string profile, string warning);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.ClientReloadNotApplied, Level = LogLevel.Warning,
+        Message = "{Client} took these values from KeepAlive profile '{Profile}' once, when it was set up, so the reload just accepted does not reach them: {Changes}. Fix: {Fix}.")]
+    public static partial void ClientReloadNotApplied(ILogger logger, string client, string profile, string changes, string fix);
 }

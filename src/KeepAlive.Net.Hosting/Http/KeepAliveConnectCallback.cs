@@ -17,6 +17,19 @@ internal sealed class KeepAliveConnectCallback(IKeepAliveProfiles profiles, stri
     /// <summary>Gets the user's own callback that this one chains, or <see langword="null"/>.</summary>
     public Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? Inner => inner;
 
+    /// <summary>
+    /// Makes the handler's ConnectCallback apply the profile, chaining the callback it has (a callback of ours is replaced,
+    /// so a profile is never applied twice). The handler must not have sent a request yet.
+    /// </summary>
+    public static void Install(SocketsHttpHandler handler, IKeepAliveProfiles profiles, string profileName, KeepAliveHttpClientOptions options, ILogger logger)
+    {
+        var current = handler.ConnectCallback is { Target: KeepAliveConnectCallback ours } ? ours.Inner : handler.ConnectCallback;
+        handler.ConnectCallback = new KeepAliveConnectCallback(profiles, profileName, options, logger, current).ConnectAsync;
+    }
+
+    /// <summary>Whether the callback is one of ours.</summary>
+    public static bool IsOurs(Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? callback) => callback is { Target: KeepAliveConnectCallback };
+
     public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
         if (inner is not null)

@@ -10,7 +10,8 @@ namespace KeepAlive.Net.Hosting.Http;
 /// Runs after every other handler configuration of a client, whatever the order of the builder calls, so keep-alive
 /// composes with the user's handler: the factory's untouched default becomes a <see cref="SocketsHttpHandler"/>; a
 /// user's <see cref="SocketsHttpHandler"/> keeps all its settings and its ConnectCallback is chained; any other handler
-/// is refused with the fix, never silently replaced.
+/// is refused with the fix, never silently replaced. The profile's <c>Http</c> section is set now; its <c>Tcp</c> section
+/// is installed by a <see cref="KeepAliveConnectGate"/> when the client sends its first request (see there why).
 /// </summary>
 internal sealed class KeepAliveHandlerFilter(IOptionsMonitor<HttpClientKeepAliveBinding> bindings, IKeepAliveProfiles profiles, ILoggerFactory? loggerFactory = null) : IHttpMessageHandlerBuilderFilter
 {
@@ -37,14 +38,16 @@ internal sealed class KeepAliveHandlerFilter(IOptionsMonitor<HttpClientKeepAlive
             apply(handler, builder.Services);
         }
 
-        var inner = handler.ConnectCallback is { Target: KeepAliveConnectCallback ours } ? ours.Inner : handler.ConnectCallback;
-        handler.ConnectCallback = new KeepAliveConnectCallback(profiles, profileName, binding.Options, _logger, inner).ConnectAsync;
         if (binding.Options.PooledConnectionLifetime is { } lifetime)
         {
             handler.PooledConnectionLifetime = lifetime;
         }
 
         builder.PrimaryHandler = handler;
+        builder.AdditionalHandlers.Add(new KeepAliveConnectGate(
+            handler,
+            sockets => KeepAliveConnectCallback.Install(sockets, profiles, profileName, binding.Options, _logger),
+            () => KeepAliveConnectGate.ReportNotApplicable(_logger, name, profileName)));
     };
 
     private static SocketsHttpHandler Replace(HttpClientHandler factoryDefault)

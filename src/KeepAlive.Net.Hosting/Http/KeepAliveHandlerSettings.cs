@@ -36,6 +36,10 @@ internal static class KeepAliveHandlerSettings
         {
             handler.KeepAlivePingPolicy = policy;
         }
+        else if (http.PeerPermitsPingsWithoutCalls == false)
+        {
+            handler.KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests;
+        }
     }
 
     /// <summary>Takes a random amount of up to <paramref name="jitter"/> off a positive, finite time; anything else is returned unchanged.</summary>

@@ -22,6 +22,11 @@ internal static class HttpProfileRules
             errors.Add(new(nameof(http.KeepAlivePingPolicy), Text($"Http:KeepAlivePingPolicy is {policy}, which is not a policy. Fix: write WithActiveRequests or Always.")));
         }
 
+        if (errors.Count == 0)
+        {
+            CheckPeerPingPolicy(http, errors);
+        }
+
         if (http.MaxConnectionAgeJitter is { } jitter && errors.Count == 0)
         {
             var age = http.MaxConnectionAge ?? http.PooledConnectionLifetime;
@@ -36,6 +41,24 @@ internal static class HttpProfileRules
         }
 
         return errors;
+    }
+
+    /// <summary>Whether a ping runs on connections with no request in flight: the policy set, else the server's permission, else the handler's default (always).</summary>
+    public static bool PingsWithoutCalls(HttpKeepAliveOptions http) =>
+        (http.KeepAlivePingPolicy ?? (http.PeerPermitsPingsWithoutCalls == false ? HttpKeepAlivePingPolicy.WithActiveRequests : HttpKeepAlivePingPolicy.Always)) == HttpKeepAlivePingPolicy.Always;
+
+    /// <summary>The server's ping policy (grpc-go, grpc-java): no PING more often than it accepts, none on an idle connection unless it permits them.</summary>
+    private static void CheckPeerPingPolicy(HttpKeepAliveOptions http, List<KeepAliveValidationError> errors)
+    {
+        if (http.KeepAlivePingDelay is { } delay && http.PeerMinPingInterval is { } minimum && delay < minimum)
+        {
+            errors.Add(new(nameof(http.KeepAlivePingDelay), Text($"Http:KeepAlivePingDelay is {Show(delay)}, below Http:PeerMinPingInterval {Show(minimum)}: the server answers PINGs that come more often than it accepts with GOAWAY ENHANCE_YOUR_CALM \"too_many_pings\" and closes the connection (grpc-go and grpc-java servers after two strikes). Fix: set Http:KeepAlivePingDelay to at least {Show(minimum)}, or remove it and let the Tcp section keep the connection alive (the kernel's probes are not HTTP/2 PINGs, so the server's policy does not count them).")));
+        }
+
+        if (http.PeerPermitsPingsWithoutCalls == false && http.KeepAlivePingPolicy == HttpKeepAlivePingPolicy.Always)
+        {
+            errors.Add(new(nameof(http.KeepAlivePingPolicy), Text($"Http:KeepAlivePingPolicy is Always, but Http:PeerPermitsPingsWithoutCalls is false: the server answers a PING on a connection with no call in flight with GOAWAY \"too_many_pings\". Fix: set Http:KeepAlivePingPolicy to WithActiveRequests, or remove it (with PeerPermitsPingsWithoutCalls false the client then pings only with requests in flight), and let the Tcp section keep idle connections alive.")));
+        }
     }
 
     /// <summary>Validates the <c>WebSocket</c> section; errors are named relative to it, e.g. <c>KeepAliveTimeout</c>.</summary>
@@ -79,9 +102,18 @@ internal static class HttpProfileRules
             errors.Add(new("Http:PooledConnectionIdleTimeout", Text($"Http:PooledConnectionIdleTimeout is {Show(clientIdle)}, not shorter than Heartbeat:PeerIdleTimeout {peer}: a client must drop an idle pooled connection before the middlebox forgets it, else the next request is sent into a dead flow. Fix: set Http:PooledConnectionIdleTimeout below {Show(idle)}, for example {Show(idle - Margin(idle))}.")));
         }
 
-        if (http?.KeepAlivePingDelay is { } pingDelay && pingDelay >= idle)
+        if (http?.KeepAlivePingDelay is { } pingDelay && http.PeerMinPingInterval is { } minimum && minimum >= idle)
         {
-            errors.Add(new("Http:KeepAlivePingDelay", Text($"Http:KeepAlivePingDelay is {Show(pingDelay)}, not shorter than Heartbeat:PeerIdleTimeout {peer}: the middlebox forgets a silent HTTP/2 connection before the first PING. Fix: set Http:KeepAlivePingDelay to at most {Show(idle / 2)}.")));
+            errors.Add(new("Http:KeepAlivePingDelay", Text($"Http:KeepAlivePingDelay is {Show(pingDelay)}, but no ping delay can satisfy both the server and the middlebox: the server accepts a PING at most every {Show(minimum)} (Http:PeerMinPingInterval), and the middlebox forgets a silent connection after Heartbeat:PeerIdleTimeout {peer}. Fix: remove Http:KeepAlivePingDelay and keep the connection with the Tcp section (its probes are not HTTP/2 PINGs, so the server's policy does not count them), or have the server accept PINGs at least every {Show(idle / 2)} and lower Http:PeerMinPingInterval to match.")));
+        }
+        else if (http?.KeepAlivePingDelay is { } silentFor && silentFor >= idle)
+        {
+            errors.Add(new("Http:KeepAlivePingDelay", Text($"Http:KeepAlivePingDelay is {Show(silentFor)}, not shorter than Heartbeat:PeerIdleTimeout {peer}: the middlebox forgets a silent HTTP/2 connection before the first PING. Fix: set Http:KeepAlivePingDelay to at most {Show(idle / 2)}.")));
+        }
+
+        if (http?.KeepAlivePingDelay is not null && !PingsWithoutCalls(http) && options.Tcp is not { Enabled: true })
+        {
+            errors.Add(new("Tcp:Enabled", Text($"Tcp:Enabled is false, and HTTP/2 PINGs run only with requests in flight (Http:KeepAlivePingPolicy WithActiveRequests or Http:PeerPermitsPingsWithoutCalls false): an idle connection has no keep-alive at all, and the middlebox forgets it after Heartbeat:PeerIdleTimeout {peer}. Fix: enable the Tcp section (remove \"Enabled\": false) so the kernel keeps idle connections alive.")));
         }
 
         var ratio = options.Heartbeat!.MaxIntervalToPeerIdleRatio;

@@ -9,6 +9,9 @@ namespace KeepAlive.Net.Hosting.Profiles;
 /// </summary>
 internal static class KeepAliveBudget
 {
+    /// <summary>SocketsHttpHandler's and Kestrel's HTTP/2 ping timeout when pings are on and none is set.</summary>
+    private static readonly TimeSpan PlatformPingTimeout = TimeSpan.FromSeconds(20);
+
     public static string Describe(KeepAliveProfileOptions profile)
     {
         var line = new StringBuilder();
@@ -28,12 +31,22 @@ internal static class KeepAliveBudget
             .Append(", server keep-alive ").Append(Show(http.KeepAliveTimeout))
             .Append("; HTTP/2 ping after ").Append(Show(http.KeepAlivePingDelay))
             .Append(http.KeepAlivePingTimeout is { } pingTimeout ? $" (timeout {Show(pingTimeout)})" : string.Empty)
+            .Append(http.PeerMinPingInterval is { } minimum ? $", the server accepts one every {Show(minimum)} at most" : string.Empty)
+            .Append(http.PeerPermitsPingsWithoutCalls == false ? ", only with calls in flight" : string.Empty)
             .Append("; connection age ").Append(Show(http.MaxConnectionAge))
             .Append(Jitter(http.MaxConnectionAge, http.MaxConnectionAgeJitter))
             .Append(http.MaxRequestsPerConnection is { } requests ? Invariant($", at most {requests} requests") : string.Empty);
         var webSocket = profile.WebSocket ?? new WebSocketKeepAliveOptions();
         line.Append("; WebSocket keep-alive ").Append(Show(webSocket.KeepAliveInterval))
             .Append(webSocket.KeepAliveTimeout is { } wsTimeout ? $" (timeout {Show(wsTimeout)})" : string.Empty);
+        if (SignalRProfileRules.IsSet(profile.SignalR))
+        {
+            var signalR = SignalRProfileRules.Resolve(profile);
+            line.Append("; SignalR keep-alive ").Append(Show(signalR.KeepAliveInterval.Value))
+                .Append(", client's server timeout ").Append(Show(signalR.ServerTimeout.Value))
+                .Append(", hub's client timeout ").Append(Show(signalR.ClientTimeoutInterval.Value));
+        }
+
         return line.ToString();
     }
 
@@ -44,9 +57,52 @@ internal static class KeepAliveBudget
             return "keep-alive off";
         }
 
-        var deadPeer = tcp.IdleTime + (tcp.Interval * tcp.ProbeCount);
+        var deadPeer = KernelDeadPeerTime(tcp)!.Value;
         var userTimeout = tcp.UserTimeout is { Ticks: > 0 } u ? $", user timeout {Show(u)}" : string.Empty;
         return Invariant($"dead peer after {Show(deadPeer)} (idle {Show(tcp.IdleTime)} + {tcp.ProbeCount} x {Show(tcp.Interval)}{userTimeout})");
+    }
+
+    /// <summary>How long the kernel's keep-alive takes to declare a silent peer dead (idle + interval × count), or <see langword="null"/> when the Tcp section is off.</summary>
+    public static TimeSpan? KernelDeadPeerTime(TcpKeepAliveOptions? tcp) =>
+        tcp is { Enabled: true } ? tcp.IdleTime + (tcp.Interval * tcp.ProbeCount) : null;
+
+    /// <summary>
+    /// The ping timeouts of a profile that can misfire under thread-pool starvation: SocketsHttpHandler, Kestrel and
+    /// ManagedWebSocket time their PINGs on the thread pool, so a pool starved for longer than the timeout declares a
+    /// healthy peer dead (measured: pings every 1 s with a 5 s timeout, a pool starved for 7.5 s, a healthy HTTP/2
+    /// connection torn down, while the Tcp section alone kept it). The kernel's keep-alive runs no code of ours, so it
+    /// should be what declares a peer dead: a timeout below its dead-peer time, or with no Tcp section at all, is reported.
+    /// </summary>
+    /// <returns>One sentence per timeout, with the values and the fix.</returns>
+    public static IEnumerable<string> PingTimeoutsThatMayMisfire(KeepAliveProfileOptions profile)
+    {
+        var kernel = KernelDeadPeerTime(profile.Tcp);
+        if (profile.Http?.KeepAlivePingDelay is not null)
+        {
+            var timeout = profile.Http.KeepAlivePingTimeout ?? PlatformPingTimeout;
+            if (Misfires(timeout, profile.Http.KeepAlivePingTimeout is null, kernel, "Http:KeepAlivePingTimeout", "HTTP/2", out var warning))
+            {
+                yield return warning;
+            }
+        }
+
+        if (profile.WebSocket is { KeepAliveTimeout: { } wsTimeout, KeepAliveInterval: { Ticks: > 0 } }
+            && Misfires(wsTimeout, platformDefault: false, kernel, "WebSocket:KeepAliveTimeout", "WebSocket", out var wsWarning))
+        {
+            yield return wsWarning;
+        }
+    }
+
+    private static bool Misfires(TimeSpan timeout, bool platformDefault, TimeSpan? kernel, string key, string protocol, out string warning)
+    {
+        const string Why = "PINGs are timed on the thread pool, so a pool starved for longer than that declares a healthy connection dead and tears it down";
+        var value = Invariant($"{key} is {Show(timeout)}{(platformDefault ? " (unset: the platform's default)" : string.Empty)}");
+        warning = kernel is not { } deadPeer
+            ? Invariant($"{value} and the Tcp section is off: the {protocol} PING timeout is the only thing that declares a dead peer, and {Why}. Fix: enable the Tcp section so the kernel's keep-alive (no code of ours, no thread pool) declares dead peers, and set {key} above its dead-peer time.")
+            : timeout < deadPeer
+                ? Invariant($"{value}, shorter than the {Show(deadPeer)} the kernel's keep-alive (the Tcp section) takes to declare a dead peer: {Why}, before the kernel could tell. Fix: set {key} above {Show(deadPeer)}, so the kernel declares dead peers and the PING only keeps the flow alive.")
+                : string.Empty;
+        return warning.Length > 0;
     }
 
     private static string Jitter(TimeSpan? age, TimeSpan? jitter) =>

@@ -5,7 +5,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace KeepAlive.Net.Hosting.Profiles;
 
-/// <summary>Logs, when the host starts (after every profile was validated), one line per profile with every layer's timers against its budget.</summary>
+/// <summary>
+/// Logs, when the host starts (after every profile was validated), one line per profile with every layer's timers against
+/// its budget, and a warning for each ping timeout that thread-pool starvation could make misfire.
+/// </summary>
 internal sealed class KeepAliveBudgetReporter(IKeepAliveProfiles profiles, ILoggerFactory? loggerFactory = null) : IHostedService
 {
     private readonly ILogger _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("KeepAlive.Net.Hosting");
@@ -14,10 +17,19 @@ internal sealed class KeepAliveBudgetReporter(IKeepAliveProfiles profiles, ILogg
     {
         foreach (var name in profiles.Names)
         {
+            var profile = profiles.GetProfile(name);
             if (_logger.IsEnabled(LogLevel.Information))
             {
-                var budget = KeepAliveBudget.Describe(profiles.GetProfile(name));
+                var budget = KeepAliveBudget.Describe(profile);
                 Log.ProfileBudget(_logger, name, budget);
+            }
+
+            if (_logger.IsEnabled(LogLevel.Warning))
+            {
+                foreach (var warning in KeepAliveBudget.PingTimeoutsThatMayMisfire(profile))
+                {
+                    Log.PingTimeoutMayMisfire(_logger, name, warning);
+                }
             }
         }
 

@@ -72,6 +72,15 @@ internal sealed class KeepAliveProfileOptionsValidator : IValidateOptions<KeepAl
             {
                 report.Add(registration.Describe("Tcp:IdleTime"), crossField);
             }
+
+            // A profile with a SignalR section is one SignalR uses: its values as SignalR gets them (with the Heartbeat mapping).
+            if (SignalRProfileRules.IsSet(options.SignalR) && Valid("SignalR") && Valid("Heartbeat"))
+            {
+                foreach (var error in SignalRProfileRules.CheckAsUsed(options))
+                {
+                    report.Add(registration.Describe(error.OptionName), error.Message);
+                }
+            }
         }
 
         return report.Messages.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(report.Messages);

@@ -26,6 +26,7 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IDisposable
     private readonly ConcurrentDictionary<string, string> _lastSeen = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _accepted = new(StringComparer.Ordinal);
     private readonly List<IDisposable> _subscriptions = [];
+    private readonly HashSet<string> _watchers = new(StringComparer.Ordinal);
     private readonly Lock _reloadLock = new();
 
     public KeepAliveProfiles(IEnumerable<KeepAliveProfileRegistration> registrations, IOptionsFactory<KeepAliveProfileOptions> factory, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null)
@@ -46,8 +47,22 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IDisposable
     /// <summary>Gets the logger every profile reports to (category <c>KeepAlive.Net.Hosting</c>); client packages log through it.</summary>
     internal ILogger Logger => _logger;
 
+    /// <summary>The logger of the registered profiles, or none for another implementation of <see cref="IKeepAliveProfiles"/>.</summary>
+    internal static ILogger LoggerOf(IKeepAliveProfiles profiles) => (profiles as KeepAliveProfiles)?.Logger ?? NullLogger.Instance;
+
     /// <summary>Names one setting of a registered profile in messages, as start-up validation does (e.g. <c>KeepAlive:Profiles:payments:Heartbeat:Interval</c>).</summary>
     internal string Describe(string profileName, string setting) => _registrations[Resolve(profileName)].Describe(setting);
+
+    /// <summary>
+    /// The refusal of a profile by a package that applies it (a client library, SignalR, gRPC): its errors named as start-up
+    /// validation names them, in one <see cref="OptionsValidationException"/>.
+    /// </summary>
+    /// <param name="profiles">The registered profiles (any other implementation names the profile only).</param>
+    /// <param name="profileName">The profile.</param>
+    /// <param name="errors">Each error's option name is relative to the profile, e.g. <c>Heartbeat:Interval</c>.</param>
+    internal static OptionsValidationException Refusal(IKeepAliveProfiles profiles, string profileName, IEnumerable<KeepAliveValidationError> errors) =>
+        new(profileName, typeof(KeepAliveProfileOptions), errors.Select(e =>
+            $"{(profiles is KeepAliveProfiles registered ? registered.Describe(profileName, e.OptionName) : $"KeepAlive profile '{profileName}' {e.OptionName}")}: {e.Message}"));
 
     public KeepAliveProfileOptions GetProfile(string profileName) => Current(Resolve(profileName));
 
@@ -74,11 +89,30 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IDisposable
     public IChangeToken AcceptedChanges(string name) =>
         new CancellationChangeToken(_accepted.GetOrAdd(name, static _ => new CancellationTokenSource()).Token);
 
+    /// <summary>
+    /// Calls <paramref name="onAccepted"/> after every accepted reload of a profile, as long as the profiles live; one
+    /// watcher per profile and <paramref name="key"/>, however often it is asked for (a client set up again with the same values).
+    /// </summary>
+    public void WatchAcceptedReloads(string profileName, string key, Action onAccepted)
+    {
+        var name = Resolve(profileName);
+        lock (_subscriptions)
+        {
+            if (_watchers.Add($"{name}\n{key}"))
+            {
+                _subscriptions.Add(ChangeToken.OnChange(() => AcceptedChanges(name), onAccepted));
+            }
+        }
+    }
+
     public void Dispose()
     {
-        foreach (var subscription in _subscriptions)
+        lock (_subscriptions)
         {
-            subscription.Dispose();
+            foreach (var subscription in _subscriptions)
+            {
+                subscription.Dispose();
+            }
         }
 
         foreach (var accepted in _accepted.Values)

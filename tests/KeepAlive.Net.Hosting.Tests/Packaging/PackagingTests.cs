@@ -24,6 +24,8 @@ public sealed class PackagingTests(PackedFeed feed) : IClassFixture<PackedFeed>
     [InlineData("KeepAlive.Net.RabbitMQ")]
     [InlineData("KeepAlive.Net.Npgsql")]
     [InlineData("KeepAlive.Net.Nats")]
+    [InlineData("KeepAlive.Net.Grpc")]
+    [InlineData("KeepAlive.Net.SignalR")]
     public void Pack_Library_PackageHasReadmeLicenceDocsSymbolsAndRepository(string id)
     {
         using var package = ZipFile.OpenRead(feed.PackageFile(id));

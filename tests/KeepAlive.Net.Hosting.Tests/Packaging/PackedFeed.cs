@@ -1,7 +1,7 @@
 namespace KeepAlive.Net.Hosting.Tests.Packaging;
 
 /// <summary>
-/// Packs the three libraries once, with a version of their own, into a temporary folder feed; removes the feed and
+/// Packs every library (<see cref="PackageIds"/>) once, with a version of their own, into a temporary folder feed; removes the feed and
 /// the extracted copies in the NuGet global packages folder afterwards.
 /// </summary>
 public sealed class PackedFeed : IAsyncLifetime
@@ -10,6 +10,7 @@ public sealed class PackedFeed : IAsyncLifetime
     [
         "KeepAlive.Net", "KeepAlive.Net.Hosting", "KeepAlive.Net.AspNetCore",
         "KeepAlive.Net.StackExchangeRedis", "KeepAlive.Net.RabbitMQ", "KeepAlive.Net.Npgsql", "KeepAlive.Net.Nats",
+        "KeepAlive.Net.Grpc", "KeepAlive.Net.SignalR",
     ];
 
     public string RepositoryRoot { get; } = RepositoryFiles.Root;

@@ -67,12 +67,35 @@ internal static class Servers
     }
 
     /// <summary>nats-server on one address and port.</summary>
-    public static ServerProcess Nats(string? netns, IPAddress address, int port = NatsPort)
+    public static ServerProcess Nats(string? netns, IPAddress address, int port = NatsPort) =>
+        Nats(netns, address, port, ServerProcess.CreateDataDirectory("nats"), []);
+
+    /// <summary>
+    /// nats-server on one address and port that requires TLS from every client (<c>tls { cert_file, key_file }</c>), with a
+    /// certificate for <paramref name="address"/> signed by an authority made for this server: clients trust
+    /// <see cref="TestCertificates.CaFile"/> (<paramref name="certificates"/>, removed with the server's data directory).
+    /// Its monitoring endpoint (<c>/connz</c> names each client connection's TLS version) listens on <paramref name="monitoring"/>.
+    /// </summary>
+    public static ServerProcess NatsWithTls(string? netns, IPAddress address, int port, IPEndPoint monitoring, out TestCertificates certificates)
     {
-        var data = ServerProcess.CreateDataDirectory("nats");
-        return ServerProcess.Start("nats-server", netns, new IPEndPoint(address, port), data, TimeSpan.FromSeconds(30), null,
-            "nats-server", "-a", address.ToString(), "-p", Port(port));
+        var data = ServerProcess.CreateDataDirectory("nats-tls");
+        certificates = TestCertificates.Create(data, address);
+        var configuration = Path.Combine(data, "nats.conf");
+        File.WriteAllText(configuration, $"http: \"{monitoring}\"\ntls {{\n  cert_file: \"{certificates.CertFile}\"\n  key_file: \"{certificates.KeyFile}\"\n  timeout: 5\n}}\n");
+        return Nats(netns, address, port, data, ["-c", configuration]);
     }
+
+    /// <summary>A free TCP port on this host's loopback, for a server the test starts outside any namespace.</summary>
+    public static int FreeLoopbackPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static ServerProcess Nats(string? netns, IPAddress address, int port, string data, string[] more) =>
+        ServerProcess.Start("nats-server", netns, new IPEndPoint(address, port), data, TimeSpan.FromSeconds(30), null,
+            "nats-server", ["-a", address.ToString(), "-p", Port(port), .. more]);
 
     private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,0 +1,36 @@
+using KeepAlive.Net.AspNetCore.Diagnostics;
+using KeepAlive.Net.Hosting;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace KeepAlive.Net.AspNetCore;
+
+/// <summary>Sets the hubs' keep-alive interval and client timeout from a profile (<c>services.AddSignalR().UseKeepAlive</c>), when the host starts.</summary>
+internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string profileName) : IConfigureOptions<HubOptions>
+{
+    public void Configure(HubOptions options)
+    {
+        var profiles = services.GetService<IKeepAliveProfiles>() ?? throw new InvalidOperationException(
+            $"services.AddSignalR().UseKeepAlive(\"{profileName}\") needs KeepAlive profiles. Fix: call services.AddKeepAlive(configuration.GetSection(\"KeepAlive\")) or services.AddKeepAlive(\"{profileName}\", ...) when building the host.");
+        var settings = KeepAliveSignalRSettings.Create(profiles, profileName);
+        if (settings.KeepAliveInterval is { } interval)
+        {
+            options.KeepAliveInterval = interval;
+        }
+
+        if (settings.ClientTimeoutInterval is { } timeout)
+        {
+            options.ClientTimeoutInterval = timeout;
+        }
+
+        var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("KeepAlive.Net.AspNetCore");
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            var applied = settings.ToString();
+            Log.HubKeepAliveApplied(logger, profileName, applied);
+        }
+    }
+}

@@ -1,0 +1,67 @@
+using System.Net.Http;
+using System.Net.Sockets;
+using Grpc.Net.Client;
+using Grpc.Net.Client.Balancer;
+using KeepAlive.Net.Grpc.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace KeepAlive.Net.Grpc;
+
+/// <summary>
+/// One channel's keep-alive while gRPC builds it: decides whether the profile's ConnectCallback can stay. gRPC refuses a
+/// ConnectCallback when it balances on the client side (its load balancer opens the sockets): it asks the channel's service
+/// provider for resolvers for a non-http address, and the options say whether there is a load-balancing config, before it
+/// inspects the handler; at either sign the handler's own callback is put back.
+/// </summary>
+internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHttpHandler handler, Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? ownCallback, string profileName)
+{
+    private readonly Lock _lock = new();
+    private bool _balancing;
+    private int _trackingReported;
+
+    public IServiceProvider WrapServiceProvider(IServiceProvider? inner) => new BuildWatcher(this, inner);
+
+    /// <summary>The first connection the profile configured: gRPC's connectivity tracking is off on this channel; said once.</summary>
+    public void OnConnectionConfigured(Socket socket, KeepAliveSettings settings)
+    {
+        if (Interlocked.Exchange(ref _trackingReported, 1) == 0)
+        {
+            var logger = Logger();
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                Log.ConnectivityTrackingOff(logger, profileName, socket.RemoteEndPoint);
+            }
+        }
+    }
+
+    private void ChannelBuilding(bool resolverAddress)
+    {
+        lock (_lock)
+        {
+            if (_balancing || !(resolverAddress || options.ServiceConfig?.LoadBalancingConfigs.Count > 0))
+            {
+                return;
+            }
+
+            _balancing = true;
+            handler.ConnectCallback = ownCallback;
+        }
+
+        var logger = Logger();
+        Log.TcpNotApplicable(logger, profileName, resolverAddress ? "a resolver address (such as dns:///)" : "a load-balancing config");
+    }
+
+    private ILogger Logger() =>
+        (options.LoggerFactory ?? options.ServiceProvider?.GetService(typeof(ILoggerFactory)) as ILoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("KeepAlive.Net.Grpc");
+
+    /// <summary>The channel's service provider, seen by gRPC while it builds the channel.</summary>
+    private sealed class BuildWatcher(KeepAliveGrpcChannel channel, IServiceProvider? inner) : IServiceProvider
+    {
+        public object? GetService(Type serviceType)
+        {
+            channel.ChannelBuilding(resolverAddress: serviceType == typeof(IEnumerable<ResolverFactory>));
+            return inner?.GetService(serviceType);
+        }
+    }
+}

@@ -1,0 +1,99 @@
+using System.Net.Http;
+using System.Runtime.Versioning;
+using Grpc.Net.Client;
+using KeepAlive.Net.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace KeepAlive.Net.Grpc;
+
+/// <summary>Applies a keep-alive profile to a gRPC channel (<see cref="GrpcChannel"/>).</summary>
+public static class KeepAliveGrpcChannelOptionsExtensions
+{
+    /// <summary>
+    /// Gives the channel a <see cref="SocketsHttpHandler"/> carrying a profile (the channel's own, when
+    /// <see cref="GrpcChannelOptions.HttpHandler"/> already is or wraps one): its <c>Tcp</c> section on every connection's
+    /// socket, and from its <c>Http</c> section the HTTP/2 pings (within the server's ping policy,
+    /// <c>Http:PeerMinPingInterval</c> and <c>Http:PeerPermitsPingsWithoutCalls</c>), the pooled connection timers and the
+    /// connect timeout.
+    /// </summary>
+    /// <param name="options">The channel's options, before <c>GrpcChannel.ForAddress</c>.</param>
+    /// <param name="profiles">The registered profiles.</param>
+    /// <param name="profileName">The profile's name.</param>
+    /// <returns>The options, for chaining.</returns>
+    /// <exception cref="KeepAliveProfileNotFoundException">No profile of that name is registered.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">
+    /// The profile is invalid, for example a ping delay below the server's minimum (refused here, before the channel ever pings).
+    /// </exception>
+    /// <exception cref="InvalidOperationException">
+    /// The options carry an <see cref="GrpcChannelOptions.HttpClient"/>, or a handler that is not a <see cref="SocketsHttpHandler"/>:
+    /// neither can carry the profile.
+    /// </exception>
+    /// <remarks>
+    /// <para>
+    /// The <c>Tcp</c> section needs the handler's ConnectCallback, which gRPC refuses on channels that balance on the client
+    /// side: a <c>dns:///</c> (or any resolver) address, or a <see cref="GrpcChannelOptions.ServiceConfig"/> with a
+    /// load-balancing config. For those the callback is taken off again while the channel is built (the channel asks its
+    /// <see cref="GrpcChannelOptions.ServiceProvider"/>, which this call wraps, for the resolvers of a non-http address before it
+    /// inspects the handler), so gRPC's load balancer opens the sockets itself: the <c>Tcp</c> section is reported as not
+    /// applicable (event 3300), the <c>Http</c> section applies, and no call fails because of the profile. Call this after
+    /// setting <see cref="GrpcChannelOptions.ServiceProvider"/>.
+    /// </para>
+    /// <para>
+    /// On an <c>http</c> or <c>https</c> address the <c>Tcp</c> section applies, and gRPC's connectivity tracking
+    /// (<c>GrpcChannel.State</c>, <c>WaitForStateChangedAsync</c>) is off on that channel, because gRPC tracks only
+    /// connections it opens itself; this is logged once, at the first connection (event 3301).
+    /// </para>
+    /// </remarks>
+    [UnsupportedOSPlatform("browser")]
+    public static GrpcChannelOptions UseKeepAlive(this GrpcChannelOptions options, IKeepAliveProfiles profiles, string profileName)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(profiles);
+        ArgumentNullException.ThrowIfNull(profileName);
+        _ = profiles.GetProfile(profileName); // unknown or invalid: refused now, before the channel exists
+        if (options.HttpClient is not null)
+        {
+            throw new InvalidOperationException(
+                $"GrpcChannelOptions.UseKeepAlive(\"{profileName}\"): the options carry an HttpClient, whose handler cannot be reached to carry the profile. Fix: set GrpcChannelOptions.HttpHandler (a SocketsHttpHandler with your settings) instead of HttpClient, or apply the profile to the HttpClient's handler when you create it (socketsHttpHandler.UseKeepAlive(profiles, \"{profileName}\")).");
+        }
+
+        var handler = options.HttpHandler is null ? NewHandler(options) : FindSocketsHandler(options.HttpHandler) ?? throw new InvalidOperationException(
+            $"GrpcChannelOptions.UseKeepAlive(\"{profileName}\"): the channel's HttpHandler is a {options.HttpHandler.GetType().FullName}, which cannot carry TCP keep-alive (only SocketsHttpHandler has a ConnectCallback that reaches the socket). Fix: use a SocketsHttpHandler with the same settings (every HttpClientHandler setting has an equivalent), or remove UseKeepAlive from this channel.");
+        var ownCallback = handler.ConnectCallback;
+        var channel = new KeepAliveGrpcChannel(options, handler, ownCallback, profileName);
+        handler.UseKeepAlive(profiles, profileName, o => o.ConnectionConfigured = channel.OnConnectionConfigured);
+        options.ServiceProvider = channel.WrapServiceProvider(options.ServiceProvider);
+        return options;
+    }
+
+    /// <summary>Applies a keep-alive profile to the channel, as <see cref="UseKeepAlive(GrpcChannelOptions, IKeepAliveProfiles, string)"/>, with the profiles of a service provider (for <c>ConfigureChannel((services, options) => ...)</c> of the gRPC client factory).</summary>
+    /// <param name="options">The channel's options.</param>
+    /// <param name="services">A service provider with <c>services.AddKeepAlive(...)</c>.</param>
+    /// <param name="profileName">The profile's name.</param>
+    /// <returns>The options, for chaining.</returns>
+    [UnsupportedOSPlatform("browser")]
+    public static GrpcChannelOptions UseKeepAlive(this GrpcChannelOptions options, IServiceProvider services, string profileName)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return options.UseKeepAlive(services.GetRequiredService<IKeepAliveProfiles>(), profileName);
+    }
+
+    private static SocketsHttpHandler NewHandler(GrpcChannelOptions options)
+    {
+        // gRPC's own default handler; the channel disposes it, as it disposes the handler it creates itself.
+        var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true };
+        options.HttpHandler = handler;
+        options.DisposeHttpClient = true;
+        return handler;
+    }
+
+    private static SocketsHttpHandler? FindSocketsHandler(HttpMessageHandler handler)
+    {
+        while (handler is DelegatingHandler { InnerHandler: { } inner })
+        {
+            handler = inner;
+        }
+
+        return handler as SocketsHttpHandler;
+    }
+}

@@ -1,0 +1,81 @@
+using System.Net.Http;
+using KeepAlive.Net.Hosting.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace KeepAlive.Net.Hosting.Http;
+
+/// <summary>
+/// The innermost handler of an HttpClient from the factory with a keep-alive profile: when the client sends its first
+/// request it installs the ConnectCallback that applies the profile's <c>Tcp</c> section, unless another component
+/// installed a ConnectCallback of its own after the client was built. gRPC's channel does exactly that for client-side
+/// load balancing (<c>dns:///</c> addresses, a load-balancing config) and connectivity tracking (http and https addresses):
+/// it refuses a handler that already has a ConnectCallback (or silently turns its tracking off) and opens the sockets
+/// itself. Installing ours only now leaves gRPC's channel intact; the <c>Tcp</c> section is then reported as not
+/// applicable, while the <c>Http</c> section (HTTP/2 pings, pool timers), set when the client was built, applies.
+/// </summary>
+internal sealed class KeepAliveConnectGate : DelegatingHandler
+{
+    private readonly SocketsHttpHandler _handler;
+    private readonly Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? _atBuild;
+    private readonly Action<SocketsHttpHandler> _install;
+    private readonly Action _notApplicable;
+    private readonly Lock _lock = new();
+    private volatile bool _open;
+
+    public KeepAliveConnectGate(SocketsHttpHandler handler, Action<SocketsHttpHandler> install, Action notApplicable)
+    {
+        _handler = handler;
+        _atBuild = handler.ConnectCallback;
+        _install = install;
+        _notApplicable = notApplicable;
+    }
+
+    /// <summary>Logs that the client's sockets are opened by another component, so the profile's Tcp section cannot reach them.</summary>
+    public static void ReportNotApplicable(ILogger logger, string client, string profileName) =>
+        Log.HttpClientTcpNotApplicable(logger, client, profileName);
+
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (!_open)
+        {
+            Open();
+        }
+
+        return base.SendAsync(request, cancellationToken);
+    }
+
+    protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (!_open)
+        {
+            Open();
+        }
+
+        return base.Send(request, cancellationToken);
+    }
+
+    private void Open()
+    {
+        lock (_lock)
+        {
+            if (_open)
+            {
+                return;
+            }
+
+            if (ReferenceEquals(_handler.ConnectCallback, _atBuild) || KeepAliveConnectCallback.IsOurs(_handler.ConnectCallback))
+            {
+                if (!KeepAliveConnectCallback.IsOurs(_handler.ConnectCallback))
+                {
+                    _install(_handler);
+                }
+            }
+            else
+            {
+                _notApplicable();
+            }
+
+            _open = true;
+        }
+    }
+}

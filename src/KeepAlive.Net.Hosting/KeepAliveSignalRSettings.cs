@@ -1,0 +1,76 @@
+using KeepAlive.Net.Hosting.Profiles;
+using Microsoft.Extensions.Options;
+
+namespace KeepAlive.Net.Hosting;
+
+/// <summary>
+/// A keep-alive profile as SignalR takes it, on the client (<c>hubConnectionBuilder.UseKeepAlive</c>, KeepAlive.Net.SignalR)
+/// and on the server (<c>services.AddSignalR().UseKeepAlive</c>, KeepAlive.Net.AspNetCore), by one fixed mapping:
+/// <list type="table">
+/// <item><term>keep-alive interval (client <c>KeepAliveInterval</c>, hub <c>KeepAliveInterval</c>)</term><description><c>SignalR:KeepAliveInterval</c>, else <c>Heartbeat:Interval</c> when the profile sets it</description></item>
+/// <item><term>client <c>ServerTimeout</c></term><description><c>SignalR:ServerTimeout</c>, else <c>Heartbeat:Timeout</c></description></item>
+/// <item><term>hub <c>ClientTimeoutInterval</c></term><description><c>SignalR:ClientTimeoutInterval</c>, else <c>Heartbeat:Timeout</c></description></item>
+/// </list>
+/// What the profile leaves unset keeps SignalR's own value (15 s, 30 s, 30 s). A profile whose timeout would be below twice
+/// its interval is a reconnect loop and is refused, as is an interval over the middlebox's budget.
+/// </summary>
+public sealed class KeepAliveSignalRSettings
+{
+    private KeepAliveSignalRSettings(string profileName, KeepAliveProfileOptions profile)
+    {
+        var values = SignalRProfileRules.Resolve(profile);
+        ProfileName = profileName;
+        Profile = profile;
+        KeepAliveInterval = values.KeepAliveInterval.Key is null ? null : values.KeepAliveInterval.Value;
+        ServerTimeout = values.ServerTimeout.Key is null ? null : values.ServerTimeout.Value;
+        ClientTimeoutInterval = values.ClientTimeoutInterval.Key is null ? null : values.ClientTimeoutInterval.Value;
+    }
+
+    /// <summary>Gets the profile's name.</summary>
+    public string ProfileName { get; }
+
+    /// <summary>Gets the profile's values when the settings were created (its last valid values after any reload).</summary>
+    public KeepAliveProfileOptions Profile { get; }
+
+    /// <summary>Gets the keep-alive interval for both sides, or <see langword="null"/> to keep SignalR's own (15 s).</summary>
+    public TimeSpan? KeepAliveInterval { get; }
+
+    /// <summary>Gets the client's <c>ServerTimeout</c>, or <see langword="null"/> to keep SignalR's own (30 s).</summary>
+    public TimeSpan? ServerTimeout { get; }
+
+    /// <summary>Gets the hub's <c>ClientTimeoutInterval</c>, or <see langword="null"/> to keep SignalR's own (30 s).</summary>
+    public TimeSpan? ClientTimeoutInterval { get; }
+
+    /// <summary>Reads a profile's current values and checks them as SignalR takes them.</summary>
+    /// <param name="profiles">The registered profiles.</param>
+    /// <param name="profileName">The profile's name.</param>
+    /// <returns>The values for SignalR.</returns>
+    /// <exception cref="KeepAliveProfileNotFoundException">No profile of that name is registered.</exception>
+    /// <exception cref="OptionsValidationException">
+    /// The profile is invalid, or would make a reconnect loop (a timeout below twice the interval) or miss the middlebox's
+    /// budget; each failure names the configuration path, the values and the fix.
+    /// </exception>
+    public static KeepAliveSignalRSettings Create(IKeepAliveProfiles profiles, string profileName)
+    {
+        ArgumentNullException.ThrowIfNull(profiles);
+        ArgumentNullException.ThrowIfNull(profileName);
+        var profile = profiles.GetProfile(profileName);
+        var errors = SignalRProfileRules.CheckAsUsed(profile);
+        if (errors.Count > 0)
+        {
+            throw KeepAliveProfiles.Refusal(profiles, profileName, errors);
+        }
+
+        return new KeepAliveSignalRSettings(profileName, profile);
+    }
+
+    /// <summary>Describes what SignalR gets, for a log line: each value and where it comes from.</summary>
+    /// <returns>For example "KeepAliveInterval 10s (Heartbeat:Interval), ServerTimeout 30s (SignalR's default), ...".</returns>
+    public override string ToString()
+    {
+        var values = SignalRProfileRules.Resolve(Profile);
+        return $"KeepAliveInterval {Show(values.KeepAliveInterval)}, ServerTimeout {Show(values.ServerTimeout)}, ClientTimeoutInterval {Show(values.ClientTimeoutInterval)}";
+    }
+
+    private static string Show(SignalRValue value) => $"{KeepAliveDuration.Format(value.Value)} ({value.Key ?? "SignalR's default"})";
+}

@@ -1,0 +1,101 @@
+using System.Globalization;
+using KeepAlive.Net.Hosting.Configuration;
+
+namespace KeepAlive.Net.Hosting.Profiles;
+
+/// <summary>
+/// SignalR's keep-alive values of a profile, resolved once by the fixed mapping (the <c>SignalR</c> section, else
+/// <c>Heartbeat:Interval</c> and <c>Heartbeat:Timeout</c>, else SignalR's defaults), and the rules they must follow: each
+/// timeout at least twice the interval (SignalR's own rule; below it one late keep-alive message starts a reconnect loop),
+/// and the interval within the middlebox's budget (<c>Heartbeat:MaxIntervalToPeerIdleRatio</c> × <c>Heartbeat:PeerIdleTimeout</c>).
+/// </summary>
+internal static class SignalRProfileRules
+{
+    /// <summary>SignalR's own keep-alive interval (client and hub) when neither section sets one.</summary>
+    public static readonly TimeSpan DefaultKeepAliveInterval = TimeSpan.FromSeconds(15);
+
+    /// <summary>SignalR's own client ServerTimeout and hub ClientTimeoutInterval when neither section sets them.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Validates the <c>SignalR</c> section on its own; errors are named relative to it, e.g. <c>ServerTimeout</c>.</summary>
+    public static List<KeepAliveValidationError> Validate(SignalRKeepAliveOptions signalR)
+    {
+        var errors = OptionsSchema.For<SignalRKeepAliveOptions>().CheckRanges(signalR).ToList();
+        if (errors.Count == 0 && signalR.KeepAliveInterval is { } interval)
+        {
+            CheckTimeout(errors, "the client's ServerTimeout", nameof(signalR.ServerTimeout), signalR.ServerTimeout, interval, "SignalR:");
+            CheckTimeout(errors, "the hub's ClientTimeoutInterval", nameof(signalR.ClientTimeoutInterval), signalR.ClientTimeoutInterval, interval, "SignalR:");
+        }
+
+        return errors;
+    }
+
+    /// <summary>Whether the profile sets anything in its <c>SignalR</c> section (then it is checked as SignalR uses it at start-up).</summary>
+    public static bool IsSet(SignalRKeepAliveOptions? signalR) =>
+        signalR is not null && (signalR.KeepAliveInterval ?? signalR.ServerTimeout ?? signalR.ClientTimeoutInterval) is not null;
+
+    /// <summary>The values SignalR gets from a profile, each with the key it comes from (<see langword="null"/>: SignalR's default, left alone).</summary>
+    public static SignalRValues Resolve(KeepAliveProfileOptions profile)
+    {
+        var signalR = profile.SignalR ?? new SignalRKeepAliveOptions();
+        var heartbeat = profile.Heartbeat;
+        var interval = signalR.KeepAliveInterval is { } i ? new SignalRValue(i, "SignalR:KeepAliveInterval")
+            : heartbeat is { IsIntervalSet: true } ? new SignalRValue(heartbeat.Interval, "Heartbeat:Interval")
+            : new SignalRValue(DefaultKeepAliveInterval, null);
+        return new SignalRValues(interval, Timeout(signalR.ServerTimeout, "SignalR:ServerTimeout", heartbeat), Timeout(signalR.ClientTimeoutInterval, "SignalR:ClientTimeoutInterval", heartbeat));
+    }
+
+    /// <summary>Checks the values a profile gives SignalR; errors are named relative to the profile, e.g. <c>Heartbeat:Timeout</c>.</summary>
+    public static List<KeepAliveValidationError> CheckAsUsed(KeepAliveProfileOptions profile)
+    {
+        var errors = new List<KeepAliveValidationError>();
+        var values = Resolve(profile);
+        CheckTimeout(errors, "the client's ServerTimeout", "SignalR:ServerTimeout", values.ServerTimeout, values.KeepAliveInterval);
+        CheckTimeout(errors, "the hub's ClientTimeoutInterval", "SignalR:ClientTimeoutInterval", values.ClientTimeoutInterval, values.KeepAliveInterval);
+        if (profile.Heartbeat is { PeerIdleTimeout: { } peer } heartbeat && values.KeepAliveInterval.Key != "Heartbeat:Interval")
+        {
+            var limit = peer.Value * heartbeat.MaxIntervalToPeerIdleRatio;
+            var interval = values.KeepAliveInterval;
+            if (interval.Value > limit)
+            {
+                errors.Add(new(interval.Key ?? "SignalR:KeepAliveInterval", Text($"SignalR's keep-alive interval is {Show(interval.Value)} ({Source(interval)}), over {Show(limit)} = Heartbeat:MaxIntervalToPeerIdleRatio {heartbeat.MaxIntervalToPeerIdleRatio} x Heartbeat:PeerIdleTimeout {peer}: one late or lost keep-alive message lets the middlebox drop the idle connection. Fix: set SignalR:KeepAliveInterval to at most {Show(limit)}.")));
+            }
+        }
+
+        return errors;
+    }
+
+    private static SignalRValue Timeout(TimeSpan? own, string key, HeartbeatOptions? heartbeat) =>
+        own is { } value ? new SignalRValue(value, key)
+        : heartbeat?.Timeout is { } timeout ? new SignalRValue(timeout, "Heartbeat:Timeout")
+        : new SignalRValue(DefaultTimeout, null);
+
+    private static void CheckTimeout(List<KeepAliveValidationError> errors, string what, string key, TimeSpan? timeout, TimeSpan interval, string prefix)
+    {
+        if (timeout is { } value && value < interval * 2)
+        {
+            errors.Add(new(key, Text($"{prefix}{key} is {Show(value)}, below twice {prefix}KeepAliveInterval {Show(interval)}: {Loop(what)} Fix: set {prefix}{key} to at least {Show(interval * 2)}, or {prefix}KeepAliveInterval to at most {Show(value / 2)}.")));
+        }
+    }
+
+    private static void CheckTimeout(List<KeepAliveValidationError> errors, string what, string signalRKey, SignalRValue timeout, SignalRValue interval)
+    {
+        if (timeout.Value >= interval.Value * 2)
+        {
+            return;
+        }
+
+        var timeoutKey = timeout.Key ?? signalRKey;
+        var intervalKey = interval.Key ?? "SignalR:KeepAliveInterval";
+        errors.Add(new(timeoutKey, Text($"{what} would be {Show(timeout.Value)} ({Source(timeout)}) with a keep-alive interval of {Show(interval.Value)} ({Source(interval)}), below twice the interval: {Loop(what)} Fix: set {timeoutKey} to at least {Show(interval.Value * 2)}, or {intervalKey} to at most {Show(timeout.Value / 2)}.")));
+    }
+
+    private static string Loop(string what) =>
+        $"SignalR requires {what} to be at least twice the keep-alive interval; below it one late or lost keep-alive message makes that side declare the other gone, and the connection reconnects, again and again (a reconnect loop).";
+
+    private static string Source(SignalRValue value) => value.Key ?? "SignalR's default";
+
+    private static string Show(TimeSpan value) => KeepAliveDuration.Format(value);
+
+    private static string Text(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+
+namespace KeepAlive.Net.SignalR.Diagnostics;
+
+/// <summary>Every log message of KeepAlive.Net.SignalR, with the ids of <see cref="KeepAliveEventIds"/>.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = KeepAliveEventIds.SignalRProfileApplied, Level = LogLevel.Information,
+        Message = "Hub connection to {Url} uses KeepAlive profile '{Profile}': {Settings}; the Tcp section on every transport's socket, the WebSocket section on the WebSocket.")]
+    public static partial void ProfileApplied(ILogger logger, Uri? url, string profile, string settings);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.SignalRWebSocketTcpNotApplicable, Level = LogLevel.Warning,
+        Message = "Hub connection with KeepAlive profile '{Profile}': the Tcp section does not reach the WebSocket's socket: {Reason}. The WebSocket keeps its own keep-alive frames, which run on the thread pool.")]
+    public static partial void WebSocketTcpNotApplicable(ILogger logger, string profile, string reason);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.SignalROptionOverridden, Level = LogLevel.Warning,
+        Message = "Hub connection: {Option} was set to {HandSet} by hand, but KeepAlive profile '{Profile}' sets {FromProfile}; the profile's value is used.")]
+    public static partial void OptionOverridden(ILogger logger, string option, TimeSpan handSet, string profile, TimeSpan fromProfile);
+}

@@ -1,0 +1,227 @@
+using System.Net;
+using System.Net.Http;
+using System.Net.WebSockets;
+using System.Runtime.Versioning;
+using KeepAlive.Net.Hosting;
+using KeepAlive.Net.SignalR.Diagnostics;
+using Microsoft.AspNetCore.Http.Connections.Client;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace KeepAlive.Net.SignalR;
+
+/// <summary>
+/// A profile applied to one hub connection's options, after the builder's own configuration: the hub connection's
+/// interval and timeout; the connection's handler (the <c>Tcp</c> section on the sockets of negotiation, Server-Sent Events
+/// and long polling); and the WebSocket, which SignalR connects with a handler of its own that no option reaches: it is
+/// connected instead through an invoker over the connection's handler (the <c>Tcp</c> section on its socket too), with the
+/// headers, access token and <c>WebSocketConfiguration</c> SignalR's own WebSocket factory gives it, and the
+/// <c>WebSocket</c> section.
+/// </summary>
+[UnsupportedOSPlatform("browser")]
+internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAliveSignalRSettings settings, ILoggerFactory? loggerFactory)
+    : IPostConfigureOptions<HubConnectionOptions>, IPostConfigureOptions<HttpConnectionOptions>
+{
+    private static readonly IWebProxy? DefaultWebSocketProxy = DefaultProxyOfNewOptions();
+    private readonly ILogger _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("KeepAlive.Net.SignalR");
+
+    private string ProfileName => settings.ProfileName;
+
+    public void PostConfigure(string? name, HubConnectionOptions options)
+    {
+        if (settings.KeepAliveInterval is { } interval)
+        {
+            ReportIfHandSet("KeepAliveInterval", options.KeepAliveInterval, HubConnection.DefaultKeepAliveInterval, interval);
+            options.KeepAliveInterval = interval;
+        }
+
+        if (settings.ServerTimeout is { } timeout)
+        {
+            ReportIfHandSet("ServerTimeout", options.ServerTimeout, HubConnection.DefaultServerTimeout, timeout);
+            options.ServerTimeout = timeout;
+        }
+    }
+
+    public void PostConfigure(string? name, HttpConnectionOptions options)
+    {
+        var userFactory = options.HttpMessageHandlerFactory;
+        options.HttpMessageHandlerFactory = signalRs => WithKeepAlive(userFactory is null ? signalRs : userFactory(signalRs), signalRs, out _);
+        var userWebSocket = options.WebSocketConfiguration;
+        options.WebSocketConfiguration = webSocket =>
+        {
+            userWebSocket?.Invoke(webSocket);
+            webSocket.UseKeepAlive(profiles, ProfileName);
+        };
+        if (options.WebSocketFactory is null)
+        {
+            options.WebSocketFactory = (context, cancellationToken) => ConnectWebSocketAsync(context, userFactory, cancellationToken);
+        }
+        else
+        {
+            Log.WebSocketTcpNotApplicable(_logger, ProfileName, "a WebSocketFactory of your own opens the WebSocket");
+        }
+
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            var applied = settings.ToString();
+            Log.ProfileApplied(_logger, options.Url, ProfileName, applied);
+        }
+    }
+
+    /// <summary>SignalR's own WebSocket factory, connected through the connection's handler so the socket gets the Tcp section.</summary>
+    private async ValueTask<WebSocket> ConnectWebSocketAsync(WebSocketConnectionContext context, Func<HttpMessageHandler, HttpMessageHandler>? userFactory, CancellationToken cancellationToken)
+    {
+        var options = context.Options;
+        var webSocket = new ClientWebSocket();
+        try
+        {
+            webSocket.Options.SetRequestHeader("X-Requested-With", "XMLHttpRequest");
+            foreach (var (header, value) in options.Headers)
+            {
+                webSocket.Options.SetRequestHeader(header, value);
+            }
+
+            options.WebSocketConfiguration?.Invoke(webSocket.Options);
+            if (options.AccessTokenProvider is { } tokens && await tokens().ConfigureAwait(false) is { Length: > 0 } token)
+            {
+                webSocket.Options.SetRequestHeader("Authorization", $"Bearer {token}");
+            }
+
+            var signalRs = SignalRsHandler(options);
+            var handler = WithKeepAlive(userFactory is null ? signalRs : userFactory(signalRs), signalRs, out var notCarried);
+            if ((notCarried ?? OptionsOfItsOwn(webSocket.Options)) is { } reason)
+            {
+                handler.Dispose();
+                Log.WebSocketTcpNotApplicable(_logger, ProfileName, reason);
+                await webSocket.ConnectAsync(context.Uri, cancellationToken).ConfigureAwait(false);
+                return webSocket;
+            }
+
+            // As .NET does with the handler it builds for a WebSocket: the upgraded connection outlives the invoker.
+            using var invoker = new HttpMessageInvoker(handler, disposeHandler: true);
+            await webSocket.ConnectAsync(context.Uri, invoker, cancellationToken).ConfigureAwait(false);
+            return webSocket;
+        }
+        catch
+        {
+            webSocket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The handler SignalR creates for a connection, with the options' proxy, cookies, certificates and credentials.</summary>
+    private static HttpClientHandler SignalRsHandler(HttpConnectionOptions options)
+    {
+        var handler = new HttpClientHandler();
+        if (options.Proxy is { } proxy)
+        {
+            handler.Proxy = proxy;
+        }
+
+        handler.CookieContainer = options.Cookies;
+        if (options.ClientCertificates is { Count: > 0 } certificates)
+        {
+            handler.ClientCertificates.AddRange(certificates);
+        }
+
+        if (options.UseDefaultCredentials is { } useDefault)
+        {
+            handler.UseDefaultCredentials = useDefault;
+        }
+
+        if (options.Credentials is { } credentials)
+        {
+            handler.Credentials = credentials;
+        }
+
+        return handler;
+    }
+
+    /// <summary>The connection's handler: a SocketsHttpHandler carries the profile; SignalR's own HttpClientHandler is replaced by one with its settings.</summary>
+    private HttpMessageHandler WithKeepAlive(HttpMessageHandler handler, HttpMessageHandler signalRs, out string? notCarried)
+    {
+        notCarried = null;
+        var inner = handler;
+        while (inner is DelegatingHandler { InnerHandler: { } next })
+        {
+            inner = next;
+        }
+
+        if (inner is SocketsHttpHandler sockets)
+        {
+            sockets.UseKeepAlive(profiles, ProfileName);
+            return handler;
+        }
+
+        if (ReferenceEquals(handler, signalRs) && handler is HttpClientHandler own)
+        {
+            if (SetByHand(own) is { } setting)
+            {
+                notCarried = $"the HttpMessageHandlerFactory set {setting} on SignalR's HttpClientHandler, which the SocketsHttpHandler that would carry the Tcp section cannot take over; return a SocketsHttpHandler with that setting from the HttpMessageHandlerFactory instead (it gets the Tcp section)";
+                return handler;
+            }
+
+            var replaced = SameSettings(own).UseKeepAlive(profiles, ProfileName);
+            own.Dispose();
+            return replaced;
+        }
+
+        notCarried = $"the HttpMessageHandlerFactory returns a {handler.GetType().FullName}, not a SocketsHttpHandler (or a DelegatingHandler over one), so no handler can carry the Tcp section";
+        return handler;
+    }
+
+    /// <summary>Options a WebSocketConfiguration set on the WebSocket itself, which only a handler of the WebSocket's own can carry.</summary>
+    private static string? OptionsOfItsOwn(ClientWebSocketOptions webSocket) =>
+        webSocket.RemoteCertificateValidationCallback is not null || webSocket.Credentials is not null || webSocket.UseDefaultCredentials
+        || webSocket.Cookies is not null || webSocket.ClientCertificates.Count > 0 || !ReferenceEquals(webSocket.Proxy, DefaultWebSocketProxy)
+            ? "the WebSocketConfiguration sets a certificate callback, credentials, cookies, certificates or a proxy on the WebSocket itself (set them on HttpConnectionOptions, or on a SocketsHttpHandler from HttpMessageHandlerFactory, instead)"
+            : null;
+
+    /// <summary>A setting of SignalR's own handler that SignalR does not set and <see cref="SameSettings"/> does not carry, changed by the user's HttpMessageHandlerFactory.</summary>
+    private static string? SetByHand(HttpClientHandler own) =>
+        own.ServerCertificateCustomValidationCallback is not null ? nameof(own.ServerCertificateCustomValidationCallback)
+        : own.SslProtocols != System.Security.Authentication.SslProtocols.None ? nameof(own.SslProtocols)
+        : own.CheckCertificateRevocationList ? nameof(own.CheckCertificateRevocationList)
+        : own.ClientCertificateOptions != ClientCertificateOption.Manual ? nameof(own.ClientCertificateOptions)
+        : own.AutomaticDecompression != DecompressionMethods.None ? nameof(own.AutomaticDecompression)
+        : own.MaxConnectionsPerServer != int.MaxValue ? nameof(own.MaxConnectionsPerServer)
+        : !own.AllowAutoRedirect ? nameof(own.AllowAutoRedirect)
+        : own.DefaultProxyCredentials is not null ? nameof(own.DefaultProxyCredentials)
+        : null;
+
+    private static SocketsHttpHandler SameSettings(HttpClientHandler own)
+    {
+        // What SignalR sets on the HttpClientHandler it creates: proxy, cookies, client certificates, credentials.
+        var sockets = new SocketsHttpHandler
+        {
+            UseCookies = own.UseCookies,
+            CookieContainer = own.CookieContainer,
+            Credentials = own.UseDefaultCredentials ? CredentialCache.DefaultCredentials : own.Credentials,
+            PreAuthenticate = own.PreAuthenticate,
+            UseProxy = own.UseProxy,
+            Proxy = own.Proxy,
+        };
+        if (own.ClientCertificates.Count > 0)
+        {
+            sockets.SslOptions.ClientCertificates = [.. own.ClientCertificates];
+        }
+
+        return sockets;
+    }
+
+    private static IWebProxy? DefaultProxyOfNewOptions()
+    {
+        using var probe = new ClientWebSocket();
+        return probe.Options.Proxy;
+    }
+
+    private void ReportIfHandSet(string option, TimeSpan current, TimeSpan signalRsDefault, TimeSpan fromProfile)
+    {
+        if (current != signalRsDefault && current != fromProfile)
+        {
+            Log.OptionOverridden(_logger, option, current, ProfileName, fromProfile);
+        }
+    }
+}

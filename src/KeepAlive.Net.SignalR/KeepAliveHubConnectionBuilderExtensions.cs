@@ -1,0 +1,70 @@
+using System.Runtime.Versioning;
+using KeepAlive.Net.Hosting;
+using Microsoft.AspNetCore.Http.Connections.Client;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace KeepAlive.Net.SignalR;
+
+/// <summary>Applies a keep-alive profile to a SignalR hub connection.</summary>
+public static class KeepAliveHubConnectionBuilderExtensions
+{
+    /// <summary>
+    /// Applies a profile to the hub connection this builder builds: SignalR's keep-alive interval and server timeout by the
+    /// fixed mapping (<c>SignalR:KeepAliveInterval</c>, else <c>Heartbeat:Interval</c>; <c>SignalR:ServerTimeout</c>, else
+    /// <c>Heartbeat:Timeout</c>; unset keeps SignalR's 15 s and 30 s), the <c>WebSocket</c> section on the WebSocket
+    /// transport, and the <c>Tcp</c> section on the sockets of every transport (the WebSocket's included) through the
+    /// connection's <see cref="System.Net.Http.SocketsHttpHandler"/>.
+    /// </summary>
+    /// <param name="builder">The builder, with <c>WithUrl(...)</c> called before or after.</param>
+    /// <param name="profiles">The registered profiles.</param>
+    /// <param name="profileName">The profile's name.</param>
+    /// <returns>The builder, for chaining.</returns>
+    /// <exception cref="KeepAliveProfileNotFoundException">No profile of that name is registered.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">
+    /// The profile is invalid, or its server timeout would be below twice its keep-alive interval (a reconnect loop), or its
+    /// interval over the middlebox's budget; the message names the configuration path, the values and the fix.
+    /// </exception>
+    /// <remarks>
+    /// <para>
+    /// The profile's values win over <c>WithKeepAliveInterval</c> and <c>WithServerTimeout</c>; a different value set by
+    /// hand is reported (event 3352). What was applied is logged once per connection start (event 3350).
+    /// </para>
+    /// <para>
+    /// SignalR connects a WebSocket with a handler of its own that no option reaches, so the profile gives the connection a
+    /// <c>WebSocketFactory</c> that does what SignalR's does (its headers, access token and <c>WebSocketConfiguration</c>) and
+    /// connects through an invoker over the connection's handler: a <see cref="System.Net.Http.SocketsHttpHandler"/> from your
+    /// <c>HttpMessageHandlerFactory</c>, or one with the settings SignalR would give its own (proxy, cookies, certificates,
+    /// credentials), carrying the <c>Tcp</c> section. Where it cannot (a WebSocketFactory of your own, a handler factory that
+    /// returns something else or changes a setting of SignalR's own handler such as its certificate callback, options set on
+    /// the WebSocket itself that only its own handler can carry), your handler is kept, the WebSocket connects as SignalR
+    /// would and the reason is logged (event 3351).
+    /// </para>
+    /// </remarks>
+    [UnsupportedOSPlatform("browser")]
+    public static IHubConnectionBuilder UseKeepAlive(this IHubConnectionBuilder builder, IKeepAliveProfiles profiles, string profileName)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var settings = KeepAliveSignalRSettings.Create(profiles, profileName);
+        builder.Services.AddSingleton<IPostConfigureOptions<HubConnectionOptions>>(services => Connection(services, profiles, settings));
+        builder.Services.AddSingleton<IPostConfigureOptions<HttpConnectionOptions>>(services => Connection(services, profiles, settings));
+        return builder;
+    }
+
+    /// <summary>Applies a keep-alive profile to the hub connection, as <see cref="UseKeepAlive(IHubConnectionBuilder, IKeepAliveProfiles, string)"/>, with the profiles of a service provider.</summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="services">A service provider with <c>services.AddKeepAlive(...)</c>.</param>
+    /// <param name="profileName">The profile's name.</param>
+    /// <returns>The builder, for chaining.</returns>
+    [UnsupportedOSPlatform("browser")]
+    public static IHubConnectionBuilder UseKeepAlive(this IHubConnectionBuilder builder, IServiceProvider services, string profileName)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return builder.UseKeepAlive(services.GetRequiredService<IKeepAliveProfiles>(), profileName);
+    }
+
+    private static KeepAliveHubConnection Connection(IServiceProvider services, IKeepAliveProfiles profiles, KeepAliveSignalRSettings settings) =>
+        new(profiles, settings, services.GetService<ILoggerFactory>());
+}

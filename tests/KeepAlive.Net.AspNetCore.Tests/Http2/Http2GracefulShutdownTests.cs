@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using static KeepAlive.Net.AspNetCore.Tests.Http2.RawH2cClient;
+
+namespace KeepAlive.Net.AspNetCore.Tests.Http2;
+
+/// <summary>The retirement of one HTTP/2 connection, frame by frame (RFC 9113 §6.8), with a client that races it on purpose.</summary>
+public sealed class Http2GracefulShutdownTests
+{
+    [Fact]
+    public async Task Retire_ClientOpensAStreamBeforeItSeesTheGoAway_StreamIsServedAndTheFinalGoAwayNamesIt()
+    {
+        await using var app = await StartAsync("""{ "Http": { "MaxRequestsPerConnection": 1, "ConnectionCloseGracePeriod": "10s" } }""");
+        await using var client = await ConnectAsync(app);
+        var seen = new List<Frame>();
+
+        await client.SendGetAsync(1, "/slow", Token); // the connection's last request by its limit: retirement starts
+        var firstGoAway = await client.ReadUntilAsync(f => f.Type == GoAway, seen, Token);
+        var ping = await client.ReadUntilAsync(f => f.IsOurPing, seen, Token);
+        await client.SendGetAsync(3, "/", Token); // sent "before the client saw the GOAWAY"
+        await Task.Delay(300, Token);
+        var goAwaysBeforeAck = seen.Count(f => f.Type == GoAway);
+        await client.SendAsync(Ping, 1, 0, ping.Payload, Token);
+        var finalGoAway = await client.ReadUntilAsync(f => f.Type == GoAway, seen, Token);
+
+        firstGoAway.LastStreamId.Should().Be(int.MaxValue, "the first GOAWAY lets the client know streams it already sent may still be processed");
+        goAwaysBeforeAck.Should().Be(1, "the server waits for the PING's acknowledgement (a round trip) before its final GOAWAY");
+        finalGoAway.LastStreamId.Should().Be(3, "the stream sent before the client saw the GOAWAY was processed, not cut");
+        foreach (var stream in new[] { 1, 3 })
+        {
+            seen.Should().Contain(f => f.Type == Headers && f.StreamId == stream && f.Payload[0] == 0x88, $"stream {stream} was answered 200 (HPACK :status 200)");
+            seen.IndexOf(seen.Single(f => f.StreamId == stream && f.EndsStream)).Should().BeLessThan(seen.IndexOf(finalGoAway), $"stream {stream} ended before the final GOAWAY");
+        }
+    }
+
+    [Fact]
+    public async Task Retire_ClientNeverAcknowledgesThePing_ClosesGracefullyAfterTheRoundTripLimit()
+    {
+        await using var app = await StartAsync("""{ "Http": { "MaxRequestsPerConnection": 1, "ConnectionCloseGracePeriod": "2s" } }""");
+        await using var client = await ConnectAsync(app);
+        var seen = new List<Frame>();
+
+        var sent = Stopwatch.GetTimestamp(); // retirement starts after this, when the request reaches the app
+        await client.SendGetAsync(1, "/", Token);
+        await client.ReadUntilAsync(f => f.IsOurPing, seen, Token);
+        var finalGoAway = await client.ReadUntilAsync(f => f.Type == GoAway && f.LastStreamId != int.MaxValue, seen, Token);
+        var waited = Stopwatch.GetElapsedTime(sent);
+
+        finalGoAway.LastStreamId.Should().Be(1);
+        waited.Should().BeGreaterThan(TimeSpan.FromSeconds(0.95)).And.BeLessThan(TimeSpan.FromSeconds(1.9),
+            "without an acknowledgement the server waits the round-trip limit (half the 2 s grace period), then closes gracefully, before the grace period would abort it");
+    }
+
+    [Fact]
+    public async Task Retire_AfterTheFinalGoAway_ServerReadsTheClientsLastBytesUntilTheClientCloses()
+    {
+        await using var app = await StartAsync("""{ "Http": { "MaxRequestsPerConnection": 1, "ConnectionCloseGracePeriod": "10s" } }""");
+        await using var client = await ConnectAsync(app);
+        var seen = new List<Frame>();
+        await client.SendGetAsync(1, "/", Token);
+        var ping = await client.ReadUntilAsync(f => f.IsOurPing, seen, Token);
+        await client.SendAsync(Ping, 1, 0, ping.Payload, Token);
+        await client.ReadUntilAsync(f => f.Type == GoAway && f.LastStreamId == 1, seen, Token);
+
+        await client.SendAsync(WindowUpdate, 0, 0, [0, 0, 0x10, 0], Token); // bytes the server's HTTP/2 layer will never read
+        using (var wait = CancellationTokenSource.CreateLinkedTokenSource(Token))
+        {
+            wait.CancelAfter(TimeSpan.FromMilliseconds(400));
+            var early = async () => await client.ReadAsync(wait.Token);
+            await early.Should().ThrowAsync<OperationCanceledException>("the server lingers, reading, instead of closing a socket with unread bytes (which would be a RST)");
+        }
+
+        client.ShutdownSend();
+        var closedAt = Stopwatch.GetTimestamp();
+        (await client.ReadAsync(Token)).Should().BeNull("once the client closed its side the server closes with a FIN");
+        Stopwatch.GetElapsedTime(closedAt).Should().BeLessThan(TimeSpan.FromSeconds(1.5), "it does not wait for the 2 s linger limit");
+    }
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    private static async Task<WebApplication> StartAsync(string profile)
+    {
+        var app = KestrelHosts.Build(
+            KestrelHosts.Profile("edge", profile),
+            listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                listen.UseKeepAlive("edge");
+            },
+            services => services.AddKeepAliveRequestLimits());
+        app.MapGet("/", () => "ok");
+        app.MapGet("/slow", async (HttpContext context) =>
+        {
+            await Task.Delay(500, context.RequestAborted);
+            return "slow";
+        });
+        await app.StartAsync(Token);
+        return app;
+    }
+
+    private static Task<RawH2cClient> ConnectAsync(WebApplication app) => RawH2cClient.ConnectAsync(KestrelHosts.BaseAddress(app), Token);
+}

@@ -1,0 +1,193 @@
+using System.Net;
+using System.Net.Http;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Grpc.Net.Client.Configuration;
+using KeepAlive.Net.Hosting;
+using KeepAlive.Net.Tests.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
+
+namespace KeepAlive.Net.Grpc.Tests;
+
+/// <summary>
+/// A profile on gRPC channels against a real Grpc.AspNetCore server on loopback: the Tcp section read back from the
+/// kernel on http addresses, gRPC's client-side load balancing and connectivity tracking left intact, refusals.
+/// </summary>
+public sealed class GrpcChannelKeepAliveTests
+{
+    [Fact]
+    public async Task ChannelUseKeepAlive_HttpAddress_EveryConnectionCarriesTheTcpSectionAndTrackingOffIsSaid()
+    {
+        TestEnvironment.RequireLinux();
+        await using var server = await GrpcServers.StartOnLoopbackAsync();
+        using var host = ClientHost(services => services.AddKeepAlive("grpc", NatProfiles.ReadBack));
+        var before = ClientSockets.Snapshot(EndPoint(server));
+        using var channel = GrpcChannel.ForAddress(server.BaseAddress, new GrpcChannelOptions { LoggerFactory = host.Services.GetRequiredService<ILoggerFactory>() }.UseKeepAlive(host.Services, "grpc"));
+
+        var reply = await new Echo.EchoClient(channel).SayAsync(new EchoRequest { Text = "hi" }, cancellationToken: Token);
+
+        reply.Text.Should().Be("hi");
+        var settings = ClientSockets.SingleNew(EndPoint(server), before).View.GetKeepAlive();
+        (settings.Enabled, settings.IdleTime, settings.Interval, settings.ProbeCount).Should().Be((true, TimeSpan.FromSeconds(7), TimeSpan.FromSeconds(3), 4), "read back from the kernel on the channel's socket");
+        Logs(host, KeepAliveEventIds.GrpcConnectivityTrackingOff).Should().ContainSingle().Which.Should().Contain("GrpcChannel.State");
+        Logs(host, KeepAliveEventIds.GrpcChannelTcpNotApplicable).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task ChannelUseKeepAlive_DnsAddress_ChannelBuildsCallsSucceedTcpReportedNotApplicableHttpApplies()
+    {
+        await using var server = await GrpcServers.StartOnLoopbackAsync();
+        using var host = ClientHost(services => services.AddKeepAlive("grpc", p => p.Http.KeepAlivePingDelay = TimeSpan.FromSeconds(40)));
+        var handler = new SocketsHttpHandler();
+        var options = new GrpcChannelOptions { HttpHandler = handler, Credentials = ChannelCredentials.Insecure, LoggerFactory = host.Services.GetRequiredService<ILoggerFactory>() };
+        using var channel = GrpcChannel.ForAddress(Dns(server), options.UseKeepAlive(host.Services, "grpc"));
+
+        var reply = await new Echo.EchoClient(channel).SayAsync(new EchoRequest { Text = "balanced" }, cancellationToken: Token);
+
+        reply.Text.Should().Be("balanced", "the first call never fails because of the profile");
+        channel.State.Should().Be(ConnectivityState.Ready, "gRPC's connectivity tracking works: its load balancer opened the connection");
+        handler.KeepAlivePingDelay.Should().Be(TimeSpan.FromSeconds(40), "the Http section applies");
+        handler.ConnectCallback!.Target!.GetType().Name.Should().Be("BalancerHttpHandler", "the connections are gRPC's");
+        Logs(host, KeepAliveEventIds.GrpcChannelTcpNotApplicable).Should().ContainSingle().Which.Should().Contain("a resolver address (such as dns:///)").And.Contain("Http section");
+    }
+
+    [Fact]
+    public void GrpcChannel_DnsAddressWithAConnectCallback_ThrowsWhenBuilt_WhatUseKeepAliveAvoids()
+    {
+        var options = new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler { ConnectCallback = static (_, _) => throw new InvalidOperationException("never called") },
+            Credentials = ChannelCredentials.Insecure,
+        };
+
+        var build = () => GrpcChannel.ForAddress("dns:///127.0.0.1:1", options);
+
+        build.Should().Throw<InvalidOperationException>().WithMessage("*ConnectCallback*", "gRPC refuses a ConnectCallback on a load-balanced channel, so a profile must not leave one there");
+    }
+
+    [Fact]
+    public async Task ChannelUseKeepAlive_LoadBalancingConfigOnAnHttpAddress_ChannelBuildsAndTcpIsReportedNotApplicable()
+    {
+        await using var server = await GrpcServers.StartOnLoopbackAsync();
+        using var host = ClientHost(services => services.AddKeepAlive("grpc", _ => { }));
+        var options = new GrpcChannelOptions { LoggerFactory = host.Services.GetRequiredService<ILoggerFactory>() }.UseKeepAlive(host.Services, "grpc");
+        options.ServiceConfig = new ServiceConfig { LoadBalancingConfigs = { new RoundRobinConfig() } }; // set after UseKeepAlive: still seen
+        using var channel = GrpcChannel.ForAddress(server.BaseAddress, options);
+
+        var reply = await new Echo.EchoClient(channel).SayAsync(new EchoRequest { Text = "round robin" }, cancellationToken: Token);
+
+        reply.Text.Should().Be("round robin");
+        Logs(host, KeepAliveEventIds.GrpcChannelTcpNotApplicable).Should().ContainSingle().Which.Should().Contain("a load-balancing config");
+    }
+
+    [Theory]
+    [InlineData("http")]
+    [InlineData("dns")]
+    public async Task FactoryUseKeepAlive_GrpcChannel_FirstCallSucceedsGrpcKeepsItsConnectionsAndTcpIsReportedNotApplicable(string scheme)
+    {
+        await using var server = await GrpcServers.StartOnLoopbackAsync();
+        using var host = ClientHost(services =>
+        {
+            services.AddKeepAlive("grpc", p => p.Http.PooledConnectionIdleTimeout = TimeSpan.FromSeconds(50));
+            services.AddGrpcClient<Echo.EchoClient>(o => o.Address = scheme == "http" ? server.BaseAddress : new Uri(Dns(server)))
+                .ConfigureChannel(o => o.Credentials = ChannelCredentials.Insecure)
+                .UseKeepAlive("grpc");
+        });
+
+        var reply = await host.Services.GetRequiredService<Echo.EchoClient>().SayAsync(new EchoRequest { Text = scheme }, cancellationToken: Token);
+
+        reply.Text.Should().Be(scheme, "services.AddGrpcClient<T>().UseKeepAlive(...) must not break the channel, whatever its address");
+        Logs(host, KeepAliveEventIds.HttpClientTcpNotApplicable).Should().ContainSingle().Which.Should().Contain("gRPC's channel").And.Contain("options.UseKeepAlive");
+    }
+
+    [Fact]
+    public async Task FactoryConfigureChannelUseKeepAlive_HttpAddress_TheTcpSectionReachesTheChannelsSocket()
+    {
+        TestEnvironment.RequireLinux();
+        await using var server = await GrpcServers.StartOnLoopbackAsync();
+        using var host = ClientHost(services =>
+        {
+            services.AddKeepAlive("grpc", NatProfiles.ReadBack);
+            services.AddGrpcClient<Echo.EchoClient>(o => o.Address = server.BaseAddress)
+                .UseKeepAlive("grpc")
+                .ConfigureChannel((provider, options) => options.UseKeepAlive(provider, "grpc"));
+        });
+        var before = ClientSockets.Snapshot(EndPoint(server));
+
+        var reply = await host.Services.GetRequiredService<Echo.EchoClient>().SayAsync(new EchoRequest { Text = "factory" }, cancellationToken: Token);
+
+        reply.Text.Should().Be("factory");
+        ClientSockets.SingleNew(EndPoint(server), before).View.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(7));
+        Logs(host, KeepAliveEventIds.HttpClientTcpNotApplicable).Should().BeEmpty("the channel's handler carries the profile from the start");
+    }
+
+    [Fact]
+    public async Task FactoryConfigureChannelUseKeepAlive_DnsAddress_FirstCallSucceedsAndTcpIsReportedNotApplicable()
+    {
+        await using var server = await GrpcServers.StartOnLoopbackAsync();
+        using var host = ClientHost(services =>
+        {
+            services.AddKeepAlive("grpc", p => p.Http.KeepAlivePingDelay = TimeSpan.FromSeconds(40));
+            services.AddGrpcClient<Echo.EchoClient>(o => o.Address = new Uri(Dns(server)))
+                .ConfigureChannel((provider, options) =>
+                {
+                    options.Credentials = ChannelCredentials.Insecure;
+                    options.UseKeepAlive(provider, "grpc"); // the factory set the channel's ServiceProvider before: it is wrapped
+                });
+        });
+
+        var reply = await host.Services.GetRequiredService<Echo.EchoClient>().SayAsync(new EchoRequest { Text = "factory dns" }, cancellationToken: Token);
+
+        reply.Text.Should().Be("factory dns", "the factory's channel is load-balanced: the profile's ConnectCallback must be gone before gRPC inspects the handler");
+        Logs(host, KeepAliveEventIds.GrpcChannelTcpNotApplicable).Should().ContainSingle().Which.Should().Contain("a resolver address (such as dns:///)");
+    }
+
+    [Fact]
+    public void ChannelUseKeepAlive_PingDelayBelowTheServersMinimum_RefusedBeforeTheChannelExists()
+    {
+        using var host = ClientHost(services => services.AddKeepAlive("grpc", p =>
+        {
+            p.Http.KeepAlivePingDelay = TimeSpan.FromSeconds(10);
+            p.Http.PeerMinPingInterval = TimeSpan.FromMinutes(5);
+        }));
+
+        var apply = () => new GrpcChannelOptions().UseKeepAlive(host.Services, "grpc");
+
+        apply.Should().Throw<OptionsValidationException>().WithMessage("*Http:KeepAlivePingDelay is 10s, below Http:PeerMinPingInterval 5m*too_many_pings*Fix:*");
+    }
+
+    [Fact]
+    public void ChannelUseKeepAlive_HandlerThatCannotCarryTheProfile_RefusedWithTheFix()
+    {
+        using var host = ClientHost(services => services.AddKeepAlive("grpc", _ => { }));
+
+        var withClient = () => new GrpcChannelOptions { HttpClient = new HttpClient() }.UseKeepAlive(host.Services, "grpc");
+        var withHandler = () => new GrpcChannelOptions { HttpHandler = new HttpClientHandler() }.UseKeepAlive(host.Services, "grpc");
+        var unknown = () => new GrpcChannelOptions().UseKeepAlive(host.Services, "grcp");
+
+        withClient.Should().Throw<InvalidOperationException>().WithMessage("*carry an HttpClient*Fix: set GrpcChannelOptions.HttpHandler*");
+        withHandler.Should().Throw<InvalidOperationException>().WithMessage("*System.Net.Http.HttpClientHandler, which cannot carry TCP keep-alive*Fix:*");
+        unknown.Should().Throw<KeepAliveProfileNotFoundException>().WithMessage("*'grcp'*grpc*");
+    }
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    private static IPEndPoint EndPoint(WebServer server) => new(IPAddress.Loopback, server.BaseAddress.Port);
+
+    private static string Dns(WebServer server) => $"dns:///127.0.0.1:{server.BaseAddress.Port}";
+
+    private static IReadOnlyList<string> Logs(IHost host, int eventId) =>
+        [.. host.Services.GetFakeLogCollector().GetSnapshot().Where(r => r.Id.Id == eventId).Select(static r => r.Message)];
+
+    private static IHost ClientHost(Action<IServiceCollection> configure)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Debug).AddFakeLogging());
+        configure(builder.Services);
+        return builder.Build();
+    }
+}

@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using KeepAlive.Net.Tests.TestSupport;
+using Microsoft.Extensions.Configuration;
+using NATS.Client.Core;
+
+namespace KeepAlive.Net.Nats.Tests;
+
+/// <summary>
+/// Real nats-servers on loopback (no middlebox needed): TLS, which NATS.Net negotiates itself over the socket the package
+/// opened, and hot reloads, which reach the sockets of every reconnection. The client's real socket is found by its remote
+/// end point (the server) and read back from the kernel.
+/// </summary>
+public sealed class NatsOnLoopbackTests(NatsOnLoopback servers) : IClassFixture<NatsOnLoopback>
+{
+    [Theory]
+    [InlineData("nats", false)]
+    [InlineData("tls", true)]
+    public async Task UseKeepAlive_ServerRequiresTls_PingRoundTripsOverTlsOnTheSocketThatCarriesTheProfile(string scheme, bool trustThroughCallback)
+    {
+        using var profiles = ClientProfiles.InCode("secure", NatProfiles.ReadBack);
+        var server = servers.Tls.EndPoint;
+        var tls = trustThroughCallback
+            ? new NatsTlsOpts { ConfigureClientAuthentication = TrustTheTestAuthority }
+            : new NatsTlsOpts { CaFile = servers.Certificates.CaFile };
+        var options = (Options(scheme, server) with { TlsOpts = tls }).UseKeepAlive(profiles.Profiles, "secure");
+        var before = ClientSockets.Snapshot(server);
+        await using var nats = new NatsConnection(options);
+
+        var roundTrip = await nats.PingAsync(TestContext.Current.CancellationToken);
+
+        NatProfiles.Report($"NATS over TLS ({scheme}://, trust through {(trustThroughCallback ? "a validation callback" : "NatsTlsOpts.CaFile")}): PING answered in {roundTrip.TotalMilliseconds:0.0} ms");
+        nats.ServerInfo!.TlsRequired.Should().BeTrue("this server refuses clients that do not upgrade to TLS");
+        var socket = ClientSockets.SingleNew(server, before);
+        NatProfiles.ShouldCarryReadBack(socket.View.GetKeepAlive());
+        var tlsVersion = await TlsVersionTheServerSees(((IPEndPoint)socket.View.LocalEndPoint!).Port);
+        tlsVersion.Should().StartWith("1.", "the server handled this very socket's connection as TLS");
+        profiles.Messages(KeepAliveEventIds.ClientConnectionConfigured).Should().ContainSingle().Which.Should().Contain("idle 7 s");
+    }
+
+    [Fact]
+    public async Task UseKeepAlive_ServerRequiresTlsButTheClientDisablesIt_RefusedAndNoPlainTextGetsThrough()
+    {
+        using var profiles = ClientProfiles.InCode("secure", NatProfiles.ReadBack);
+        var options = (Options("nats", servers.Tls.EndPoint) with { TlsOpts = new NatsTlsOpts { Mode = TlsMode.Disable }, MaxReconnectRetry = 0 }).UseKeepAlive(profiles.Profiles, "secure");
+        await using var nats = new NatsConnection(options);
+
+        var failure = await Record.ExceptionAsync(async () => await nats.ConnectAsync());
+
+        failure.Should().NotBeNull("the control for the TLS test: this server accepts nothing in plain text, so a PING that round-trips there went over TLS");
+        failure!.ToString().Should().Contain("requires TLS");
+        profiles.Messages(KeepAliveEventIds.ClientConnectionConfigured).Should().NotBeEmpty("the package opened the socket; NATS.Net refused to go on without TLS");
+    }
+
+    [Fact]
+    public async Task UseKeepAlive_ProfileReloaded_TheNextSocketGetsTheNewValuesAndABadReloadKeepsTheLastGoodOnes()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:events:Tcp:IdleTime", "7s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var server = servers.Plain.EndPoint;
+        var before = ClientSockets.Snapshot(server);
+        await using var nats = new NatsConnection(Options("nats", server).UseKeepAlive(profiles.Profiles, "events"));
+        await nats.PingAsync(TestContext.Current.CancellationToken);
+        var first = ClientSockets.SingleNew(server, before);
+        first.View.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(7));
+
+        configuration["KeepAlive:Profiles:events:Tcp:IdleTime"] = "9s";
+        configuration.Reload();
+        var second = await ReconnectAsync(nats, server, first);
+        second.View.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(9), "the reconnection after the reload opened a socket with the new values");
+
+        configuration["KeepAlive:Profiles:events:Tcp:IdleTime"] = "-1s";
+        configuration.Reload();
+        var third = await ReconnectAsync(nats, server, second);
+        third.View.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(9), "a bad reload keeps the last good values");
+        profiles.Messages(KeepAliveEventIds.ProfileReloadRejected).Should().ContainSingle().Which.Should().Contain("KeepAlive:Profiles:events:Tcp:IdleTime");
+        profiles.Messages(KeepAliveEventIds.ClientConnectionConfigured).Should().HaveCount(3).And.Contain(m => m.Contains("idle 9 s", StringComparison.Ordinal));
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().BeEmpty("the connection's sockets follow the reload; the profile sets nothing NATS.Net takes once");
+    }
+
+    private static NatsOpts Options(string scheme, IPEndPoint server) => NatsOpts.Default with
+    {
+        Url = $"{scheme}://{server.Address}:{server.Port}",
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+        ReconnectWaitMin = TimeSpan.FromMilliseconds(100),
+    };
+
+    /// <summary>Ends the client's connection under it (shutdown on its own socket) and waits for NATS.Net to reconnect and answer a PING.</summary>
+    private static async Task<ClientSockets.Found> ReconnectAsync(NatsConnection nats, IPEndPoint server, ClientSockets.Found current)
+    {
+        var before = ClientSockets.Snapshot(server);
+        current.View.Shutdown(SocketShutdown.Both);
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            if (ClientSockets.NewSince(server, before) is [var next] && nats.ConnectionState == NatsConnectionState.Open)
+            {
+                await nats.PingAsync(TestContext.Current.CancellationToken);
+                return next;
+            }
+
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        throw new TimeoutException($"NATS.Net did not reconnect to {server} within 15 s (state {nats.ConnectionState})");
+    }
+
+    private ValueTask TrustTheTestAuthority(SslClientAuthenticationOptions options)
+    {
+        var authority = servers.Certificates.Authority;
+        options.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+        {
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(authority);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            return certificate is X509Certificate2 presented && chain.Build(presented);
+        };
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The TLS version nats-server reports (<c>/connz</c>) for the client connection from <paramref name="clientPort"/>.</summary>
+    private async Task<string?> TlsVersionTheServerSees(int clientPort)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var connz = await http.GetFromJsonAsync<JsonDocument>($"http://{servers.Monitoring}/connz", TestContext.Current.CancellationToken);
+        var connection = connz!.RootElement.GetProperty("connections").EnumerateArray().Single(c => c.GetProperty("port").GetInt32() == clientPort);
+        return connection.TryGetProperty("tls_version", out var version) ? version.GetString() : null;
+    }
+}

@@ -1,0 +1,192 @@
+using System.Net;
+using System.Net.Http;
+using System.Net.WebSockets;
+using KeepAlive.Net.Hosting;
+using KeepAlive.Net.Tests.TestSupport;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
+
+namespace KeepAlive.Net.SignalR.Tests;
+
+/// <summary>A profile on SignalR's client and hub, on loopback: the fixed mapping, the Tcp section on the WebSocket's socket, refusals.</summary>
+public sealed class SignalRKeepAliveTests
+{
+    [Fact]
+    public async Task UseKeepAlive_ProfileHeartbeat_ConnectionTakesIntervalAndServerTimeoutAndAHandSetValueLosesWithAWarning()
+    {
+        using var profiles = ClientProfiles.InCode("hub", profile =>
+        {
+            profile.Heartbeat.Interval = TimeSpan.FromSeconds(2);
+            profile.Heartbeat.Timeout = TimeSpan.FromSeconds(9);
+        });
+        var logs = new FakeLogCollector();
+
+        await using var connection = new HubConnectionBuilder()
+            .WithUrl("http://127.0.0.1:1/echo")
+            .ConfigureLogging(logging => logging.AddProvider(new FakeLoggerProvider(logs)))
+            .WithServerTimeout(TimeSpan.FromSeconds(20))
+            .UseKeepAlive(profiles.Profiles, "hub")
+            .Build();
+
+        (connection.KeepAliveInterval, connection.ServerTimeout).Should().Be((TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(9)));
+        logs.GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.SignalROptionOverridden)
+            .Which.Message.Should().Be("Hub connection: ServerTimeout was set to 00:00:20 by hand, but KeepAlive profile 'hub' sets 00:00:09; the profile's value is used.");
+    }
+
+    [Fact]
+    public async Task UseKeepAlive_WebSocketWithoutNegotiation_ItsSocketCarriesTheTcpSectionReadBackFromTheKernel()
+    {
+        TestEnvironment.RequireLinux();
+        await using var server = await HubServers.StartOnLoopbackAsync();
+        using var profiles = ClientProfiles.InCode("hub", NatProfiles.ReadBack);
+        var endPoint = new IPEndPoint(IPAddress.Loopback, HubServers.Url(server).Port);
+        var before = ClientSockets.Snapshot(endPoint);
+        await using var connection = new HubConnectionBuilder()
+            .WithUrl(HubServers.Url(server), o => (o.SkipNegotiation, o.Transports) = (true, HttpTransportType.WebSockets))
+            .UseKeepAlive(profiles.Profiles, "hub")
+            .Build();
+
+        await connection.StartAsync(Token);
+        (await connection.InvokeAsync<string>("Echo", "hi", Token)).Should().StartWith("hi on ");
+
+        var settings = ClientSockets.SingleNew(endPoint, before).View.GetKeepAlive();
+        (settings.Enabled, settings.IdleTime, settings.Interval, settings.ProbeCount).Should().Be((true, TimeSpan.FromSeconds(7), TimeSpan.FromSeconds(3), 4), "read back from the kernel on the WebSocket's socket");
+    }
+
+    [Fact]
+    public async Task UseKeepAlive_NegotiatedWebSocket_EveryConnectionCarriesTheTcpSection()
+    {
+        TestEnvironment.RequireLinux();
+        await using var server = await HubServers.StartOnLoopbackAsync();
+        using var profiles = ClientProfiles.InCode("hub", NatProfiles.ReadBack);
+        var endPoint = new IPEndPoint(IPAddress.Loopback, HubServers.Url(server).Port);
+        var before = ClientSockets.Snapshot(endPoint);
+        await using var connection = new HubConnectionBuilder().WithUrl(HubServers.Url(server)).UseKeepAlive(profiles.Profiles, "hub").Build();
+
+        await connection.StartAsync(Token);
+        (await connection.InvokeAsync<string>("Echo", "hi", Token)).Should().StartWith("hi on ");
+
+        var sockets = ClientSockets.NewSince(endPoint, before);
+        sockets.Should().NotBeEmpty();
+        sockets.Select(static s => s.View.GetKeepAlive().IdleTime).Should().OnlyContain(idle => idle == TimeSpan.FromSeconds(7), "the negotiation's and the WebSocket's sockets both carry the profile");
+        profiles.Messages(KeepAliveEventIds.HttpConnectionConfigured).Should().NotBeEmpty();
+    }
+
+    [Fact]
+    public async Task UseKeepAlive_WebSocketFactoryOfItsOwn_KeptAndTheTcpSectionIsReportedNotApplicable()
+    {
+        await using var server = await HubServers.StartOnLoopbackAsync();
+        using var profiles = ClientProfiles.InCode("hub", _ => { });
+        var logs = new FakeLogCollector();
+        var own = 0;
+        await using var connection = new HubConnectionBuilder()
+            .WithUrl(HubServers.Url(server), o =>
+            {
+                o.Transports = HttpTransportType.WebSockets;
+                o.WebSocketFactory = async (context, cancellationToken) =>
+                {
+                    Interlocked.Increment(ref own);
+                    var webSocket = new ClientWebSocket();
+                    await webSocket.ConnectAsync(context.Uri, cancellationToken);
+                    return webSocket;
+                };
+            })
+            .ConfigureLogging(logging => logging.AddProvider(new FakeLoggerProvider(logs)))
+            .UseKeepAlive(profiles.Profiles, "hub")
+            .Build();
+
+        await connection.StartAsync(Token);
+
+        own.Should().Be(1, "the user's factory opens the WebSocket");
+        logs.GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.SignalRWebSocketTcpNotApplicable).Which.Message.Should().Contain("a WebSocketFactory of your own");
+    }
+
+    [Fact]
+    public async Task UseKeepAlive_HandlerFactoryChangesSignalRsOwnHandler_HandlerKeptAndTheTcpSectionIsReportedNotApplicable()
+    {
+        await using var server = await HubServers.StartOnLoopbackAsync();
+        using var profiles = ClientProfiles.InCode("hub", NatProfiles.ReadBack);
+        var logs = new FakeLogCollector();
+        HttpMessageHandler? given = null;
+        await using var connection = new HubConnectionBuilder()
+            .WithUrl(HubServers.Url(server), o => o.HttpMessageHandlerFactory = signalRs =>
+            {
+                // The documented way to accept a development certificate: a setting a replacement handler would lose.
+                ((HttpClientHandler)signalRs).ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator;
+                return given = signalRs;
+            })
+            .ConfigureLogging(logging => logging.AddProvider(new FakeLoggerProvider(logs)))
+            .UseKeepAlive(profiles.Profiles, "hub")
+            .Build();
+
+        await connection.StartAsync(Token);
+
+        (await connection.InvokeAsync<string>("Echo", "hi", Token)).Should().StartWith("hi on ", "the connection works with the user's handler");
+        given.Should().BeOfType<HttpClientHandler>().Which.ServerCertificateCustomValidationCallback.Should().NotBeNull();
+        logs.GetSnapshot().Should().Contain(r => r.Id.Id == KeepAliveEventIds.SignalRWebSocketTcpNotApplicable)
+            .Which.Message.Should().Contain("set ServerCertificateCustomValidationCallback on SignalR's HttpClientHandler").And.Contain("return a SocketsHttpHandler");
+        profiles.Messages(KeepAliveEventIds.HttpConnectionConfigured).Should().BeEmpty("no socket got the profile rather than a handler that loses the user's setting");
+    }
+
+    [Fact]
+    public void UseKeepAlive_ProfileWhoseTimeoutIsBelowTwiceItsInterval_RefusedAtTheCallAsAReconnectLoop()
+    {
+        using var profiles = ClientProfiles.InCode("hub", profile =>
+        {
+            profile.Heartbeat.Interval = TimeSpan.FromSeconds(10);
+            profile.Heartbeat.Timeout = TimeSpan.FromSeconds(15);
+        });
+
+        var apply = () => new HubConnectionBuilder().WithUrl("http://127.0.0.1:1/echo").UseKeepAlive(profiles.Profiles, "hub");
+
+        apply.Should().Throw<OptionsValidationException>().WithMessage("KeepAlive profile 'hub' (configured in code) Heartbeat:Timeout: the client's ServerTimeout would be 15s*reconnect loop*Fix: set Heartbeat:Timeout to at least 20s*");
+    }
+
+    [Fact]
+    public async Task ServerUseKeepAlive_Profile_HubsTakeIntervalAndClientTimeout()
+    {
+        await using var server = await HubServers.StartOnLoopbackAsync(builder =>
+        {
+            builder.Services.AddKeepAlive("hub", profile =>
+            {
+                profile.Heartbeat.Interval = TimeSpan.FromSeconds(3);
+                profile.SignalR.ClientTimeoutInterval = TimeSpan.FromSeconds(12);
+            });
+            builder.Services.AddSignalR().UseKeepAlive("hub");
+        });
+
+        var hub = server.App.Services.GetRequiredService<IOptions<HubOptions>>().Value; // every hub's, unless a hub sets its own
+
+        (hub.KeepAliveInterval, hub.ClientTimeoutInterval).Should().Be((TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(12)));
+    }
+
+    [Theory]
+    [InlineData(true, "KeepAlive profile 'hub' (configured in code) Heartbeat:Timeout: the client's ServerTimeout would be 15s")]
+    [InlineData(false, "needs KeepAlive profiles. Fix: call services.AddKeepAlive(")]
+    public async Task ServerUseKeepAlive_ReconnectLoopProfileOrNoProfiles_HostDoesNotStart(bool withProfiles, string expected)
+    {
+        var start = () => HubServers.StartOnLoopbackAsync(builder =>
+        {
+            if (withProfiles)
+            {
+                builder.Services.AddKeepAlive("hub", profile =>
+                {
+                    profile.Heartbeat.Interval = TimeSpan.FromSeconds(10);
+                    profile.Heartbeat.Timeout = TimeSpan.FromSeconds(15);
+                });
+            }
+
+            builder.Services.AddSignalR().UseKeepAlive("hub");
+        });
+
+        (await start.Should().ThrowAsync<Exception>()).Which.ToString().Should().Contain(expected);
+    }
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+}

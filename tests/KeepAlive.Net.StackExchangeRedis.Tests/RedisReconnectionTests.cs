@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using KeepAlive.Net.Tests.TestSupport;
+using Microsoft.Extensions.Configuration;
+using StackExchange.Redis;
+
+namespace KeepAlive.Net.StackExchangeRedis.Tests;
+
+/// <summary>
+/// A real redis-server on this host's loopback: StackExchange.Redis reconnects from its own threads, which are outside the
+/// lab's client namespace, so the reconnection is proven here, on the host.
+/// </summary>
+public sealed class RedisReconnectionTests
+{
+    [Fact]
+    public async Task UseKeepAlive_ConnectionLostAfterAReload_TheReconnectionSocketsCarryTheReloadedProfile()
+    {
+        using var server = Servers.Redis(netns: null, IPAddress.Loopback, Servers.FreeLoopbackPort());
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:cache:Tcp:IdleTime", "7s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var options = new ConfigurationOptions { EndPoints = { server.EndPoint }, AbortOnConnectFail = true, ConnectTimeout = 5000 }.UseKeepAlive(profiles.Profiles, "cache");
+        var before = ClientSockets.Snapshot(server.EndPoint);
+        using var redis = await ConnectionMultiplexer.ConnectAsync(options);
+        await redis.GetDatabase().PingAsync();
+        var first = ClientSockets.NewSince(server.EndPoint, before);
+        first.Should().NotBeEmpty().And.OnlyContain(s => s.View.GetKeepAlive().IdleTime == TimeSpan.FromSeconds(7));
+
+        configuration["KeepAlive:Profiles:cache:Tcp:IdleTime"] = "9s";
+        configuration.Reload();
+        var beforeReconnect = ClientSockets.Snapshot(server.EndPoint);
+        foreach (var socket in first)
+        {
+            socket.View.Shutdown(SocketShutdown.Both);
+        }
+
+        var reconnected = await WaitForAsync(() => ClientSockets.NewSince(server.EndPoint, beforeReconnect) is { } again && again.Count == first.Count && redis.IsConnected ? again : null);
+        await redis.GetDatabase().PingAsync();
+
+        reconnected.Should().OnlyContain(s => s.View.GetKeepAlive().IdleTime == TimeSpan.FromSeconds(9), "BeforeSocketConnect applies the profile's current values to every reconnection");
+    }
+
+    private static async Task<IReadOnlyList<ClientSockets.Found>> WaitForAsync(Func<IReadOnlyList<ClientSockets.Found>?> found)
+    {
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            if (found() is { } sockets)
+            {
+                return sockets;
+            }
+
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+
+        throw new TimeoutException("StackExchange.Redis did not reconnect within 30 s");
+    }
+}
