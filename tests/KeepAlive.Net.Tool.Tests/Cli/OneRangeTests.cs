@@ -36,7 +36,7 @@ public sealed class OneRangeTests
     {
         var settings = RangedOption.All().Select(static o => o.Setting).ToList();
 
-        settings.Select(static s => s.Split(':')[0]).Distinct().Should().BeEquivalentTo("Tcp", "Heartbeat", "Http", "WebSocket", "Health");
+        settings.Select(static s => s.Split(':')[0]).Distinct().Should().BeEquivalentTo("Tcp", "Heartbeat", "Http", "WebSocket", "SignalR", "Health");
         settings.Should().Contain(Flags.Keys).And.HaveCountGreaterThan(20);
     }
 
