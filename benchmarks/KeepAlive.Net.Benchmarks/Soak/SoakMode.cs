@@ -37,7 +37,6 @@ internal static class SoakMode
         Thread.Sleep(200); // let the peer finish accepting: both ends are counted
         var kernel = KernelMemory.Read().PerItemSince(kernelBefore, count);
         var socketManaged = (ProtectionMemory.LiveBytes() - managedBefore) / (double)count;
-        output.WriteLine($"[soak] per connection before any protection: {socketManaged:N0} B managed (the connected Socket itself), kernel (both loopback ends, machine-wide delta) {kernel.SlabBytes:N0} B slab + {kernel.TcpBufferBytes:N0} B TCP buffers");
         output.WriteLine($"[soak] {count:N0} loopback connections open with keep-alive configured in {Stopwatch.GetElapsedTime(connecting).TotalSeconds:0.0} s; peer process on port {peer.Port}; registered as a {options.Registration.ToString().ToLowerInvariant()}; {options.Duration.TotalSeconds:0.#} s at {options.Interval.TotalMilliseconds:0.#} ms per driver: {string.Join(", ", options.Drivers)}");
 
         var runs = new List<SoakRun>();

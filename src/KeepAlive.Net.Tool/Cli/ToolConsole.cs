@@ -3,7 +3,7 @@ using Spectre.Console;
 namespace KeepAlive.Net.Tool.Cli;
 
 /// <summary>Where the tool writes: plain text and JSON to <see cref="Out"/>, problems to <see cref="Error"/>, tables through <see cref="Ansi"/>.</summary>
-internal sealed class ToolConsole(TextWriter output, TextWriter error, IAnsiConsole ansi)
+internal sealed class ToolConsole(TextWriter output, TextWriter error, IAnsiConsole ansi, ToolPlatform? platform = null)
 {
     public TextWriter Out { get; } = output;
 
@@ -12,7 +12,7 @@ internal sealed class ToolConsole(TextWriter output, TextWriter error, IAnsiCons
     public IAnsiConsole Ansi { get; } = ansi;
 
     /// <summary>Gets the system the commands read (<see cref="ToolPlatform.Current"/>; tests set another).</summary>
-    public ToolPlatform Platform { get; init; } = ToolPlatform.Current;
+    public ToolPlatform Platform { get; } = platform ?? ToolPlatform.Current;
 
     /// <summary>Width used when the output is not a terminal (a file, a pipe, a test), so lines are not wrapped at 80 columns.</summary>
     public const int RedirectedWidth = 240;
@@ -39,6 +39,6 @@ internal sealed class ToolConsole(TextWriter output, TextWriter error, IAnsiCons
             Out = new AnsiConsoleOutput(output),
         });
         ansi.Profile.Width = RedirectedWidth;
-        return new(output, error, ansi) { Platform = platform ?? ToolPlatform.Current };
+        return new(output, error, ansi, platform);
     }
 }

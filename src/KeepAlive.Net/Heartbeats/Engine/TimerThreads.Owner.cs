@@ -37,7 +37,7 @@ internal sealed partial class TimerThreads
             }
 
             planned = _loop.WakeAt(now, next);
-            if (planned - now >= _idleTicks && turn.HasBurstRoom(batch))
+            if (planned - now >= _quietSleep && turn.HasBurstRoom(batch))
             {
                 // Going quiet: give back the room of a burst (an empty batch, published as none). Not between the batches of a
                 // steady load, whose sizes vary from one wake-up to the next: that would allocate the room again and again.

@@ -37,7 +37,7 @@ internal sealed partial class TimerThreads : IDisposable
     private readonly int _maxThreads;
     private readonly long _takeover;
     private readonly long _helpBudget;
-    private readonly long _idleTicks;
+    private readonly long _quietSleep;
     private readonly Lock _lock = new();
     private Turn _turn = new();
     private int _threads;
@@ -60,7 +60,7 @@ internal sealed partial class TimerThreads : IDisposable
         _maxThreads = Math.Max(options.StandbyThreadCount, options.MaxStandbyThreadCount) + 1;
         _takeover = TimestampTicks.From(options.TakeoverThreshold, clock);
         _helpBudget = TimestampTicks.From(HelpBudget, clock);
-        _idleTicks = TimestampTicks.From(QuietSleep, clock);
+        _quietSleep = TimestampTicks.From(QuietSleep, clock);
         lock (_lock)
         {
             StartThread(owner: true);
