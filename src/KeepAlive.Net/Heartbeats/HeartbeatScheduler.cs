@@ -29,7 +29,7 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
     private readonly TimerThreads? _threads;
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<WorkItem> _batch = [];
-    private readonly NextKeys _keys = new();
+    private readonly List<(int Slot, long Key)> _keys = [];
     private int _registrationCount;
     private int _disposed;
 

@@ -128,7 +128,7 @@ public sealed class SchedulePolicyTests
 
         var placed = Enumerable.Range(0, 10_000).Select(_ => policy.Spread(settings, Now)).ToList();
 
-        var slack = TimestampTicks.From(TimerThreads.HelpBudget, Clock);
+        var slack = SchedulePolicy.Ticks(TimerThreads.HelpBudget, Clock);
         var unmoved = (int)(slack / spacing) + 1;
         placed.Should().OnlyContain(p => p >= Now && p < Now + (Second / 10), "only later, by less than the 100 ms bound");
         placed.Take(unmoved).Should().OnlyContain(p => p == Now, "the first millisecond of the thread's work is sent at once, as any batch");

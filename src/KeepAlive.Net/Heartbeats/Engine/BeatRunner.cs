@@ -2,7 +2,7 @@ namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
 /// Runs one <see cref="WorkItem"/> on the calling thread, which owns the claimed slot: starts a heartbeat's callback and,
-/// when it ends, hands its outcome to telemetry and its next key to the caller's <see cref="NextKeys"/>; declares a silent
+/// when it ends, hands its outcome to telemetry and its next key to the caller's list (the one route, see <see cref="Slot"/>); declares a silent
 /// peer dead; reports a blocked send. Every decision comes from <see cref="SchedulePolicy"/>. Also what a callback's
 /// <see cref="HeartbeatContext.ReportSendStarted"/> reaches.
 /// </summary>
@@ -28,7 +28,7 @@ internal sealed class BeatRunner
     /// <param name="keys">Receives next keys, for the caller to deliver.</param>
     /// <param name="start">When the caller started it, or 0 to read the clock.</param>
     /// <returns>When a heartbeat that completed synchronously ended (the caller's next start), otherwise 0.</returns>
-    public long Run(in WorkItem item, NextKeys keys, long start = 0)
+    public long Run(in WorkItem item, List<(int Slot, long Key)> keys, long start = 0)
     {
         switch (item.Kind)
         {
@@ -61,7 +61,7 @@ internal sealed class BeatRunner
     public CancellationToken TokenOf(int slot) => Extras(slot).GetOrAdd().GetToken(_stopping);
 
     /// <summary>Accounts for a finished send and schedules the next heartbeat (the thread that owns the send); returns when it ended.</summary>
-    public long Complete(int index, in BeatTimeline timeline, Exception? failure, NextKeys keys)
+    public long Complete(int index, in BeatTimeline timeline, Exception? failure, List<(int Slot, long Key)> keys)
     {
         ref var slot = ref _slots[index];
         var end = _clock.GetTimestamp();
@@ -70,7 +70,7 @@ internal sealed class BeatRunner
         var mark = Volatile.Read(ref slot.SendMark);
         var lateness = SendMark.IsMarked(mark) ? SendMark.Lateness(mark) : _clock.GetElapsedTime(timeline.Due, timeline.Start);
         lateness = lateness < TimeSpan.Zero ? TimeSpan.Zero : lateness;
-        var sendStart = SendMark.IsMarked(mark) ? timeline.Due + TimestampTicks.From(lateness, _clock) : timeline.Start;
+        var sendStart = SendMark.IsMarked(mark) ? timeline.Due + SchedulePolicy.Ticks(lateness, _clock) : timeline.Start;
         var sendDuration = _clock.GetElapsedTime(sendStart, end);
         var (nominal, skipped) = SchedulePolicy.AfterSend(settings, slot.Nominal, timeline.Start, lateness);
 
@@ -104,7 +104,7 @@ internal sealed class BeatRunner
 
     private ExtrasAccess Extras(int slot) => new(_slots, slot);
 
-    private long Start(in WorkItem item, NextKeys keys, long start)
+    private long Start(in WorkItem item, List<(int Slot, long Key)> keys, long start)
     {
         ref var slot = ref _slots[item.Slot];
         // The loop claimed the slot (Running) when it took the heartbeat; a Dispose since then left it Disposed, and freeing
@@ -149,12 +149,12 @@ internal sealed class BeatRunner
         var inFlight = Extras(item.Slot).GetOrAdd().InFlight ??= new InFlightSend(this, _inbox, item.Slot);
         var watch = start + settings.BlockedTicks;
         Volatile.Write(ref slot.TimerKey, watch);
-        keys.Add(item.Slot, watch);
+        keys.Add((item.Slot, watch));
         inFlight.Begin(timeline, pending);
         return 0;
     }
 
-    private void Reschedule(int index, ref Slot slot, BeatSettings settings, long nominal, long end, NextKeys keys)
+    private void Reschedule(int index, ref Slot slot, BeatSettings settings, long nominal, long end, List<(int Slot, long Key)> keys)
     {
         var state = Volatile.Read(ref slot.State);
         var overran = SchedulePolicy.Overran(end, nominal) || (state & SlotState.BlockedReported) != 0;
@@ -168,7 +168,7 @@ internal sealed class BeatRunner
         Volatile.Write(ref slot.TimerKey, key);
         if (SlotState.TryMove(ref slot.State, SlotState.Running, SlotState.Scheduled) == SlotState.Running)
         {
-            keys.Add(index, key);
+            keys.Add((index, key));
         }
         else
         {

@@ -9,39 +9,37 @@ namespace KeepAlive.Net.Heartbeats;
 /// </summary>
 internal sealed class BeatSettings
 {
+    /// <summary>The option values these settings were made from; equal keys share one instance and one validation.</summary>
+    public readonly BeatSettingsKey Key;
+
     public BeatSettings(BeatSettingsKey key, TimeProvider timeProvider)
     {
         Key = key;
         Name = key.Name ?? string.Empty;
-        Mode = key.Mode;
-        Interval = key.Interval;
-        Timeout = key.Timeout;
-        DriftWarningThreshold = key.DriftWarningThreshold;
-        BlockedThreshold = key.BlockedThreshold;
-        IntervalTicks = TimestampTicks.From(key.Interval, timeProvider);
-        JitterTicks = TimestampTicks.From(key.Jitter, timeProvider);
-        TimeoutTicks = key.Timeout is { } timeout ? TimestampTicks.From(timeout, timeProvider) : 0;
-        BlockedTicks = TimestampTicks.From(key.BlockedThreshold, timeProvider);
-        ToleranceTicks = TimestampTicks.From(SchedulePolicy.Tolerance(key.Interval), timeProvider);
-        SpreadTicks = TimestampTicks.From(key.Spread, timeProvider);
-        Margin = key.LatenessBudget;
+        IntervalTicks = SchedulePolicy.Ticks(key.Interval, timeProvider);
+        JitterTicks = SchedulePolicy.Ticks(key.Jitter, timeProvider);
+        TimeoutTicks = key.Timeout is { } timeout ? SchedulePolicy.Ticks(timeout, timeProvider) : 0;
+        BlockedTicks = SchedulePolicy.Ticks(key.BlockedThreshold, timeProvider);
+        ToleranceTicks = SchedulePolicy.Ticks(SchedulePolicy.Tolerance(key.Interval), timeProvider);
+        SpreadTicks = SchedulePolicy.Ticks(key.Spread, timeProvider);
         NameTag = HeartbeatMetrics.NameTag(Name);
         PeerText = key.PeerIdleTimeout?.ToString() ?? "none";
     }
 
-    public BeatSettingsKey Key { get; }
-
     public string Name { get; }
 
-    public HeartbeatMode Mode { get; }
+    public HeartbeatMode Mode => Key.Mode;
 
-    public TimeSpan Interval { get; }
+    public TimeSpan Interval => Key.Interval;
 
-    public TimeSpan? Timeout { get; }
+    public TimeSpan? Timeout => Key.Timeout;
 
-    public TimeSpan DriftWarningThreshold { get; }
+    public TimeSpan DriftWarningThreshold => Key.DriftWarningThreshold;
 
-    public TimeSpan BlockedThreshold { get; }
+    public TimeSpan BlockedThreshold => Key.BlockedThreshold;
+
+    /// <summary>Gets <see cref="HeartbeatOptions.LatenessBudget"/>: how late a heartbeat may be before the peer gives up.</summary>
+    public TimeSpan? Margin => Key.LatenessBudget;
 
     public long IntervalTicks { get; }
 
@@ -63,9 +61,6 @@ internal sealed class BeatSettings
 
     public KeyValuePair<string, object?> NameTag { get; }
 
-    /// <summary>Gets <see cref="HeartbeatOptions.LatenessBudget"/>: how late a heartbeat may be before the peer gives up.</summary>
-    public TimeSpan? Margin { get; }
-
     public string PeerText { get; }
 
     /// <summary>Gets or sets how many live slots use these settings (changed under the table's lock).</summary>
@@ -78,3 +73,17 @@ internal sealed class BeatSettings
     public void LogRegistered(ILogger logger) =>
         Diagnostics.Log.HeartbeatRegistered(logger, Name, Mode, Interval, Timeout, Key.PeerIdleTimeout, Key.Spread);
 }
+
+/// <summary>Every value of <see cref="HeartbeatOptions"/> that a registration's <see cref="BeatSettings"/> depend on.</summary>
+internal readonly record struct BeatSettingsKey(
+    string? Name,
+    HeartbeatMode Mode,
+    TimeSpan Interval,
+    TimeSpan? Timeout,
+    TimeSpan Jitter,
+    TimeSpan Spread,
+    TimeSpan DriftWarningThreshold,
+    TimeSpan BlockedThreshold,
+    PeerIdleTimeout? PeerIdleTimeout,
+    double MaxIntervalToPeerIdleRatio,
+    TimeSpan? LatenessBudget);

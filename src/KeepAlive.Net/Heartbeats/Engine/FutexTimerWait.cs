@@ -73,7 +73,7 @@ internal sealed unsafe partial class FutexTimerWait : TimerWait
         }
     }
 
-    protected override void Dispose(bool disposing)
+    public override void Dispose()
     {
         // Nothing to release: the word goes with the object.
     }

@@ -13,7 +13,7 @@ internal sealed class InFlightSend
     private readonly Inbox _inbox;
     private readonly int _slot;
     private readonly Action _completed;
-    private readonly NextKeys _keys = new();
+    private readonly List<(int Slot, long Key)> _keys = [];
     private ValueTask _pending;
 
     public InFlightSend(BeatRunner runner, Inbox inbox, int slot)

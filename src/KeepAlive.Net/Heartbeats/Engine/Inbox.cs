@@ -46,7 +46,7 @@ internal sealed class Inbox
     public void Free(int slot) => Post(new Entry(slot, long.MaxValue, Kind.Free));
 
     /// <summary>Posts next keys under one lock, then clears <paramref name="keys"/>.</summary>
-    public void Post(NextKeys keys)
+    public void Post(List<(int Slot, long Key)> keys)
     {
         if (keys.Count == 0)
         {

@@ -46,14 +46,18 @@ internal sealed class SchedulePolicy
 
     public SchedulePolicy(TimeProvider clock)
     {
-        _beatCost = TimestampTicks.From(InitialBeatCost, clock);
-        _minCost = Math.Max(1, TimestampTicks.From(TimeSpan.FromTicks(1), clock));
-        _maxCost = TimestampTicks.From(MaxBeatCost, clock);
-        _crowdSlack = TimestampTicks.From(TimerThreads.HelpBudget, clock);
+        _beatCost = Ticks(InitialBeatCost, clock);
+        _minCost = Math.Max(1, Ticks(TimeSpan.FromTicks(1), clock));
+        _maxCost = Ticks(MaxBeatCost, clock);
+        _crowdSlack = Ticks(TimerThreads.HelpBudget, clock);
     }
 
     /// <summary>Gets the measured cost of one heartbeat on the timer thread (callback included), in timestamp ticks.</summary>
     public long BeatCost => _beatCost;
+
+    /// <summary>Converts a duration to ticks of <paramref name="clock"/>'s timestamps, the engine's unit of time.</summary>
+    public static long Ticks(TimeSpan value, TimeProvider clock) =>
+        (long)(value.Ticks * ((double)clock.TimestampFrequency / TimeSpan.TicksPerSecond));
 
     /// <summary>Rule 1: the first heartbeat is due one interval after the registration (then spread by rule 7 when the loop takes it in).</summary>
     public static long FirstNominal(BeatSettings settings, long now) => now + settings.IntervalTicks;

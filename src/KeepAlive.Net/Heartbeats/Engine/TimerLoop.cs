@@ -27,7 +27,7 @@ internal sealed class TimerLoop
         _inbox = inbox;
         _clock = clock;
         _liveCount = liveCount;
-        _lateForCause = TimestampTicks.From(LateForCause, clock);
+        _lateForCause = SchedulePolicy.Ticks(LateForCause, clock);
         Policy = new SchedulePolicy(clock);
     }
 
@@ -71,7 +71,7 @@ internal sealed class TimerLoop
         next == long.MaxValue || _slots.MinToleranceTicks is var tolerance && tolerance == long.MaxValue ? next : Math.Max(next, wokeAt + tolerance);
 
     /// <summary>Pushes the next keys delivered by the thread that owns the loop (no inbox, no lock) and clears them.</summary>
-    public void Push(NextKeys keys)
+    public void Push(List<(int Slot, long Key)> keys)
     {
         foreach (var (slot, key) in keys)
         {

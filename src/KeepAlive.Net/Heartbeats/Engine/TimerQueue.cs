@@ -1,8 +1,10 @@
+using System.Runtime.InteropServices;
+
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
 /// The timer thread's own min-queue of (due time, slot). Heartbeats of one interval come due in the order they were
-/// scheduled, so most keys arrive in order: such a key is appended to a <see cref="TimerLane"/> (a sorted FIFO, O(1),
+/// scheduled, so most keys arrive in order: such a key is appended to a lane (a sorted FIFO, O(1),
 /// sequential memory), the one whose last key is the largest not above it. Only a key smaller than every lane's last
 /// (a postponement after activity, jitter, a mix of intervals beyond the lanes) goes to the heap, the framework's 4-ary
 /// <see cref="PriorityQueue{TElement, TPriority}"/>.
@@ -18,14 +20,14 @@ internal sealed class TimerQueue
     private const int FromHeap = -1;
     private const int Unknown = -2;
     private readonly PriorityQueue<int, long> _heap = new();
-    private readonly TimerLane[] _lanes = new TimerLane[LaneCount];
+    private readonly Lane[] _lanes = new Lane[LaneCount];
     private int _peeked = Unknown;
 
     public TimerQueue()
     {
         for (var i = 0; i < _lanes.Length; i++)
         {
-            _lanes[i] = new TimerLane();
+            _lanes[i] = new Lane();
         }
     }
 
@@ -60,8 +62,8 @@ internal sealed class TimerQueue
 
     public void Push(long key, int slot)
     {
-        TimerLane? best = null;
-        TimerLane? empty = null;
+        Lane? best = null;
+        Lane? empty = null;
         foreach (var lane in _lanes)
         {
             if (lane.Count == 0)
@@ -124,5 +126,89 @@ internal sealed class TimerQueue
 
         Count = count;
         _peeked = Unknown;
+    }
+
+    /// <summary>
+    /// A first-in first-out run of entries whose keys never decrease: appended at the tail, taken from the head, both in O(1)
+    /// and in address order, so a pass over a million of them streams through memory instead of jumping through a heap. A
+    /// power-of-two ring that grows by doubling.
+    /// </summary>
+    private sealed class Lane
+    {
+        private const int InitialCapacity = 16;
+        private Entry[] _ring = new Entry[InitialCapacity];
+        private int _head;
+
+        public int Count { get; private set; }
+
+        /// <summary>Gets the key appended last; an append must not be smaller.</summary>
+        public long Last { get; private set; }
+
+        /// <summary>Gets the entry with the smallest key. Only valid while <see cref="Count"/> is positive.</summary>
+        public Entry Head => _ring[_head];
+
+        public void Append(long key, int slot)
+        {
+            if (Count == _ring.Length)
+            {
+                Resize(_ring.Length * 2);
+            }
+
+            _ring[(_head + Count) & (_ring.Length - 1)] = new Entry(key, slot);
+            Count++;
+            Last = key;
+        }
+
+        public void RemoveHead()
+        {
+            _ring[_head] = default;
+            _head = (_head + 1) & (_ring.Length - 1);
+            Count--;
+        }
+
+        /// <summary>Removes every entry for which <paramref name="isLive"/> is false, keeping the order, and gives back unused room.</summary>
+        public void Compact(Func<long, int, bool> isLive)
+        {
+            var mask = _ring.Length - 1;
+            var kept = 0;
+            for (var i = 0; i < Count; i++)
+            {
+                var entry = _ring[(_head + i) & mask];
+                if (isLive(entry.Key, entry.Slot))
+                {
+                    _ring[(_head + kept++) & mask] = entry;
+                }
+            }
+
+            for (var i = kept; i < Count; i++)
+            {
+                _ring[(_head + i) & mask] = default;
+            }
+
+            Count = kept;
+            if (BurstRoom.Trimmed(_ring.Length, Count) is var capacity && capacity < _ring.Length)
+            {
+                Resize(capacity);
+            }
+        }
+
+        private void Resize(int capacity)
+        {
+            var ring = new Entry[capacity];
+            var mask = _ring.Length - 1;
+            for (var i = 0; i < Count; i++)
+            {
+                ring[i] = _ring[(_head + i) & mask];
+            }
+
+            _ring = ring;
+            _head = 0;
+        }
+
+        /// <summary>One entry: a due time and the slot it belongs to, 12 bytes.</summary>
+        /// <param name="Key">The due time, a TimeProvider timestamp; stale once it differs from the slot's <see cref="Slot.TimerKey"/>.</param>
+        /// <param name="Slot">The slot index.</param>
+        [StructLayout(LayoutKind.Sequential, Pack = 4)]
+        public readonly record struct Entry(long Key, int Slot);
     }
 }

@@ -17,7 +17,7 @@ namespace KeepAlive.Net.Heartbeats;
 /// <see cref="_turn"/>, and passes to another thread only through the compare-and-swap on <see cref="Turn.CurrentStart"/>.
 /// <see cref="_lock"/> guards the thread counts and the current turn; no user code runs under it.
 /// </remarks>
-internal sealed partial class TimerThreads : IDisposable
+internal sealed class TimerThreads : IDisposable
 {
     /// <summary>A batch estimated to take longer than this on one thread is shared with a standby.</summary>
     public static readonly TimeSpan HelpBudget = TimeSpan.FromMilliseconds(1);
@@ -58,9 +58,9 @@ internal sealed partial class TimerThreads : IDisposable
         _logger = logger;
         _standbyTarget = options.StandbyThreadCount;
         _maxThreads = Math.Max(options.StandbyThreadCount, options.MaxStandbyThreadCount) + 1;
-        _takeover = TimestampTicks.From(options.TakeoverThreshold, clock);
-        _helpBudget = TimestampTicks.From(HelpBudget, clock);
-        _quietSleep = TimestampTicks.From(QuietSleep, clock);
+        _takeover = SchedulePolicy.Ticks(options.TakeoverThreshold, clock);
+        _helpBudget = SchedulePolicy.Ticks(HelpBudget, clock);
+        _quietSleep = SchedulePolicy.Ticks(QuietSleep, clock);
         lock (_lock)
         {
             StartThread(owner: true);
@@ -90,7 +90,7 @@ internal sealed partial class TimerThreads : IDisposable
 
     private void Run(Turn? turn)
     {
-        var keys = new NextKeys();
+        var keys = new List<(int Slot, long Key)>();
         try
         {
             while (!_stopping)
@@ -135,6 +135,254 @@ internal sealed partial class TimerThreads : IDisposable
         {
             _alarm.Dispose();
             _wait.Dispose();
+        }
+    }
+
+    // The owner's side: the timer loop and the batch it runs inline.
+
+    /// <summary>Runs the timer loop until stopped, or until a standby takes the turn over.</summary>
+    private void Own(Turn turn, List<(int Slot, long Key)> keys)
+    {
+        var batch = new List<WorkItem>();
+        if (turn.StuckSlot >= 0)
+        {
+            // Taken over from a thread stuck in a callback: watch that callback like a send in flight, run the rest of its batch.
+            var inFlight = _slots.GetOrAddExtras(turn.StuckSlot).InFlight ??= new InFlightSend(_runner, _inbox, turn.StuckSlot);
+            _loop.WatchStuck(turn.StuckSlot, turn.StuckStart, inFlight);
+            if (turn.Count > 0 && !RunBatch(turn, null, _clock.GetTimestamp(), keys))
+            {
+                return;
+            }
+        }
+
+        var planned = long.MaxValue;
+        while (!_stopping)
+        {
+            var now = _clock.GetTimestamp();
+            _inbox.PlanWake(long.MinValue);
+            var next = _loop.Step(now, planned, batch);
+            if (batch.Count > 0)
+            {
+                Volatile.Write(ref turn.NextDue, next);
+                if (!RunBatch(turn, batch, now, keys))
+                {
+                    return;
+                }
+
+                planned = long.MaxValue;
+                continue; // pick up what came due while the batch ran
+            }
+
+            planned = _loop.WakeAt(now, next);
+            if (planned - now >= _quietSleep && turn.HasBurstRoom(batch))
+            {
+                // Going quiet: give back the room of a burst (an empty batch, published as none). Not between the batches of a
+                // steady load, whose sizes vary from one wake-up to the next: that would allocate the room again and again.
+                turn.Load(batch, 0);
+            }
+
+            _inbox.PlanWake(planned);
+            if (_inbox.IsEmpty && !_stopping)
+            {
+                _wait.WaitUntil(planned);
+            }
+        }
+    }
+
+    /// <summary>Runs a batch inline (loading <paramref name="batch"/> first, when given); false when a standby took the turn over meanwhile.</summary>
+    private bool RunBatch(Turn turn, List<WorkItem>? batch, long now, List<(int Slot, long Key)> keys)
+    {
+        if (batch is not null)
+        {
+            turn.Load(batch, now);
+        }
+        else
+        {
+            Interlocked.Exchange(ref turn.BatchStart, now);
+        }
+
+        CallStandby(turn, now);
+        var index = 0;
+        var end = 0;
+        var ran = 0;
+        long ended = 0;
+        while (!_stopping)
+        {
+            if (index == end)
+            {
+                var claimed = Interlocked.Add(ref turn.Next, Turn.OwnerChunk);
+                index = claimed - Turn.OwnerChunk;
+                if (index >= turn.Count)
+                {
+                    break;
+                }
+
+                end = Math.Min(claimed, turn.Count);
+                Volatile.Write(ref turn.ChunkEnd, end);
+            }
+
+            ref readonly var item = ref turn.Items[index];
+            // A heartbeat that completed inline ended when this one starts: one clock read per heartbeat, not two.
+            var start = ended > 0 ? ended : Math.Max(1, _clock.GetTimestamp());
+            Volatile.Write(ref turn.CurrentIndex, index);
+            Volatile.Write(ref turn.CurrentStart, start);
+            ended = _runner.Run(item, keys, start);
+            if (Interlocked.CompareExchange(ref turn.CurrentStart, 0, start) != start)
+            {
+                _inbox.Post(keys); // taken over meanwhile: the loop is another thread's now
+                return false;
+            }
+
+            _loop.Push(keys);
+            index++;
+            ran++;
+        }
+
+        Volatile.Write(ref turn.BatchStart, 0);
+        _loop.Policy.RecordBatch(ran, _clock.GetTimestamp() - now);
+        return true;
+    }
+
+    /// <summary>
+    /// Lets a standby cover for this batch: wakes one at once when the batch is estimated to take longer than
+    /// <see cref="HelpBudget"/> on one thread, else sets the standby's alarm at the takeover threshold (when none is pending:
+    /// a sleeping standby is woken to take it), so in a dense schedule it rings at most once per threshold, and after the last
+    /// batch once more.
+    /// </summary>
+    private void CallStandby(Turn turn, long now)
+    {
+        if (NeedsHelp(turn.Count))
+        {
+            _alarm.Wake();
+        }
+        else if (Volatile.Read(ref _alarmArmed) <= now)
+        {
+            Volatile.Write(ref _alarmArmed, now + TakeoverAfter(turn.Items[0].Slot));
+            _alarm.Wake();
+        }
+    }
+
+    /// <summary>Whether so many items wait that one thread would not start them all within <see cref="HelpBudget"/>.</summary>
+    private bool NeedsHelp(int waiting) => waiting >= 2 * Turn.OwnerChunk && waiting * _loop.Policy.BeatCost > _helpBudget;
+
+    /// <summary>How long a slot's callback may hold the owner: the scheduler's threshold, or the registration's blocked threshold when that is shorter.</summary>
+    private long TakeoverAfter(int slot) => Math.Min(_takeover, _slots.SettingsOf(_slots[slot]).BlockedTicks);
+
+    // The standby's side: watching the owner, taking a stuck turn over, helping with a long batch.
+
+    /// <summary>The standby's loop: sleeps while nothing runs; returns a new turn when it took one over.</summary>
+    private Turn? Watch(List<(int Slot, long Key)> keys)
+    {
+        while (!_stopping)
+        {
+            var turn = Volatile.Read(ref _turn);
+            if (Volatile.Read(ref turn.BatchStart) == 0)
+            {
+                // Nothing runs. An alarm the owner set at its last batch stays until it rings, so batches until then do not wake
+                // us again; once it has rung, sleep until the owner sets a new one as its next batch starts (it wakes us to take it).
+                var armed = Volatile.Read(ref _alarmArmed);
+                if (armed > _clock.GetTimestamp())
+                {
+                    _alarm.WaitUntil(armed);
+                    continue;
+                }
+
+                Interlocked.Exchange(ref _alarmArmed, 0); // a full fence before checking the batch again
+                if (Volatile.Read(ref turn.BatchStart) == 0)
+                {
+                    _alarm.WaitUntil(long.MaxValue);
+                }
+
+                continue;
+            }
+
+            var now = _clock.GetTimestamp();
+            var alarm = now + _takeover;
+            var start = Volatile.Read(ref turn.CurrentStart);
+            if (start > 0)
+            {
+                var index = Volatile.Read(ref turn.CurrentIndex);
+                var deadline = start + TakeoverAfter(turn.Items[index].Slot);
+                if (now < deadline)
+                {
+                    alarm = deadline;
+                }
+                else if (Waiting(turn, index) || Volatile.Read(ref turn.NextDue) <= now)
+                {
+                    if (Interlocked.CompareExchange(ref turn.CurrentStart, Turn.Taken, start) == start)
+                    {
+                        return TakeOver(turn, index, start, now);
+                    }
+
+                    continue;
+                }
+                else
+                {
+                    alarm = Volatile.Read(ref turn.NextDue); // stuck, but nothing waits for it yet
+                }
+            }
+
+            if (NeedsHelp(Volatile.Read(ref turn.Count) - Volatile.Read(ref turn.Next)))
+            {
+                Help(turn, keys);
+                continue;
+            }
+
+            Volatile.Write(ref _alarmArmed, alarm);
+            _alarm.WaitUntil(alarm);
+        }
+
+        return null;
+    }
+
+    // Whether other items of the owner's batch wait behind its callback in progress.
+    private static bool Waiting(Turn turn, int index) =>
+        index + 1 < Volatile.Read(ref turn.ChunkEnd) || Volatile.Read(ref turn.Next) < turn.Count;
+
+    private Turn TakeOver(Turn stuck, int index, long start, long now)
+    {
+        var turn = new Turn { StuckSlot = stuck.Items[index].Slot, StuckStart = start };
+        int threads;
+        lock (_lock)
+        {
+            _standbys--;
+            Volatile.Write(ref _turn, turn);
+            if (_standbys < _standbyTarget && _threads < _maxThreads)
+            {
+                StartThread(owner: false); // someone must watch the new owner
+            }
+
+            threads = _threads;
+        }
+
+        var rest = new List<WorkItem>();
+        var claimed = Interlocked.Exchange(ref stuck.Next, int.MaxValue / 2);
+        for (var i = index + 1; i < Volatile.Read(ref stuck.ChunkEnd); i++)
+        {
+            rest.Add(stuck.Items[i]); // the rest of the stuck owner's chunk
+        }
+
+        for (var i = claimed; i < stuck.Count; i++)
+        {
+            rest.Add(stuck.Items[i]);
+        }
+
+        turn.Load(rest, 0); // published by the new owner's RunBatch
+        var name = _slots.SettingsOf(_slots[turn.StuckSlot]).Name;
+        Log.HeartbeatTimerTakenOver(_logger, name, _clock.GetElapsedTime(start, now).TotalMilliseconds, turn.Count, threads);
+        return turn;
+    }
+
+    /// <summary>
+    /// Runs unclaimed items of a long batch beside the owner. Each item's next key goes to the inbox as soon as it ends: a
+    /// later callback may block this thread, and nobody watches a helper, so it must not hold other registrations' keys.
+    /// </summary>
+    private void Help(Turn turn, List<(int Slot, long Key)> keys)
+    {
+        while (!_stopping && turn.TryClaimForHelper(out var item))
+        {
+            _runner.Run(item, keys);
+            _inbox.Post(keys);
         }
     }
 }
