@@ -2,9 +2,8 @@ namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
 /// Runs one <see cref="WorkItem"/> on the calling thread, which owns the claimed slot: starts a heartbeat's callback and,
-/// when it ends, hands its outcome to telemetry and its next key to the caller's list (the one route, see <see cref="Slot"/>); declares a silent
-/// peer dead; reports a blocked send. Every decision comes from <see cref="SchedulePolicy"/>. Also what a callback's
-/// <see cref="HeartbeatContext.ReportSendStarted"/> reaches.
+/// when it ends, hands its outcome to telemetry and its next key to the caller's list (the one route, see <see cref="Slot"/>);
+/// declares a silent peer dead; reports a blocked send. Every decision comes from <see cref="SchedulePolicy"/>.
 /// </summary>
 internal sealed class BeatRunner
 {
@@ -23,10 +22,7 @@ internal sealed class BeatRunner
         _stopping = stopping;
     }
 
-    /// <summary>Runs an item; the next keys of the heartbeats it ends go to <paramref name="keys"/>.</summary>
-    /// <param name="item">The work.</param>
-    /// <param name="keys">Receives next keys, for the caller to deliver.</param>
-    /// <param name="start">When the caller started it, or 0 to read the clock.</param>
+    /// <summary>Runs an item (<paramref name="start"/>: when, or 0 to read the clock); next keys go to <paramref name="keys"/>.</summary>
     /// <returns>When a heartbeat that completed synchronously ended (the caller's next start), otherwise 0.</returns>
     public long Run(in WorkItem item, List<(int Slot, long Key)> keys, long start = 0)
     {
@@ -34,8 +30,8 @@ internal sealed class BeatRunner
         {
             case WorkKind.Beat:
                 return Start(item, keys, start == 0 ? _clock.GetTimestamp() : start);
-            case WorkKind.PeerDead:
-                DeclarePeerDead(item.Slot);
+            case WorkKind.PeerDead when SlotState.IsLive(Volatile.Read(ref _slots[item.Slot].State)):
+                RaisePeerDead(item.Slot, null);
                 break;
             case WorkKind.Blocked:
                 ReportBlocked(item.Slot, item.Popped);
@@ -58,7 +54,23 @@ internal sealed class BeatRunner
         Volatile.Write(ref slot.SendMark, SendMark.Of(_clock.GetElapsedTime(due, _clock.GetTimestamp()), Thread.CurrentThread.IsThreadPoolThread));
     }
 
-    public CancellationToken TokenOf(int slot) => Extras(slot).GetOrAdd().GetToken(_stopping);
+    public CancellationToken TokenOf(int slot) => _slots.GetOrAddExtras(slot).GetToken(_stopping);
+
+    /// <summary>
+    /// Watches a callback that still holds the thread a standby took the loop's turn from: reported blocked at its threshold,
+    /// like an asynchronous send in flight. Called by the new owner of the loop.
+    /// </summary>
+    public void WatchStuck(int index, long start, List<(int Slot, long Key)> keys)
+    {
+        ref var slot = ref _slots[index];
+        var key = Volatile.Read(ref slot.TimerKey);
+        InFlightOf(index).WatchStuckCallback(start);
+        var watch = start + _slots.SettingsOf(slot).BlockedTicks;
+        if (SlotState.Phase(Volatile.Read(ref slot.State)) == SlotState.Running && Interlocked.CompareExchange(ref slot.TimerKey, watch, key) == key)
+        {
+            keys.Add((index, watch));
+        }
+    }
 
     /// <summary>Accounts for a finished send and schedules the next heartbeat (the thread that owns the send); returns when it ended.</summary>
     public long Complete(int index, in BeatTimeline timeline, Exception? failure, List<(int Slot, long Key)> keys)
@@ -92,7 +104,7 @@ internal sealed class BeatRunner
         extras.Get()?.InFlight?.Unwatch();
         if (failure is not null && SendFailure.IsPermanent(failure) && SlotState.Phase(state) != SlotState.Disposed)
         {
-            Stop(index, ref slot, settings, failure);
+            Stop(index, ref slot, failure);
         }
         else
         {
@@ -103,6 +115,8 @@ internal sealed class BeatRunner
     }
 
     private ExtrasAccess Extras(int slot) => new(_slots, slot);
+
+    private InFlightSend InFlightOf(int slot) => _slots.GetOrAddExtras(slot).InFlight ??= new InFlightSend(this, _inbox, slot);
 
     private long Start(in WorkItem item, List<(int Slot, long Key)> keys, long start)
     {
@@ -123,7 +137,7 @@ internal sealed class BeatRunner
         var settings = _slots.SettingsOf(slot);
         var due = SchedulePolicy.Due(settings, item.Slot, slot.Nominal);
         var timeline = new BeatTimeline(due, item.Popped, item.TimerCause, item.GcAtPop, start);
-        var context = new HeartbeatContext(slot.Handle!, due, start, slot.Counters.Sent + (Extras(item.Slot).Get()?.Incidents.Failed ?? 0) + 1, _clock);
+        var context = new HeartbeatContext(slot.Handle!, due, start, slot.Counters.Sent + (_slots.ExtrasOf(item.Slot)?.Incidents.Failed ?? 0) + 1, _clock);
         if (SlotState.Phase(Volatile.Read(ref slot.State)) == SlotState.Disposed)
         {
             _inbox.Free(item.Slot); // disposed while the heartbeat was being prepared: checked again right before the call
@@ -146,7 +160,7 @@ internal sealed class BeatRunner
         }
 
         // Asynchronous: the loop watches it (blocked threshold, liveness) until it completes, wherever that is.
-        var inFlight = Extras(item.Slot).GetOrAdd().InFlight ??= new InFlightSend(this, _inbox, item.Slot);
+        var inFlight = InFlightOf(item.Slot);
         var watch = start + settings.BlockedTicks;
         Volatile.Write(ref slot.TimerKey, watch);
         keys.Add((item.Slot, watch));
@@ -176,7 +190,7 @@ internal sealed class BeatRunner
         }
     }
 
-    private void Stop(int index, ref Slot slot, BeatSettings settings, Exception failure)
+    private void Stop(int index, ref Slot slot, Exception failure)
     {
         if (SlotState.TryMove(ref slot.State, SlotState.Running, SlotState.Stopped) != SlotState.Running)
         {
@@ -184,35 +198,25 @@ internal sealed class BeatRunner
             return;
         }
 
-        RaisePeerDead(index, ref slot, settings, settings.Timeout ?? TimeSpan.Zero, FormattableString.Invariant(
-            $"the heartbeat send failed for good ({failure.GetType().Name}: {failure.Message}); the registration ended"));
+        RaisePeerDead(index, failure);
         slot.Handle?.Dispose(); // ended: counted out, freed by the loop; a later Dispose by the user does nothing
     }
 
-    private void DeclarePeerDead(int index)
+    // The peer is declared dead once (silent past the timeout, or the send failed for good): the flag also turns liveness off (rule 3).
+    private void RaisePeerDead(int index, Exception? failure)
     {
         ref var slot = ref _slots[index];
-        if (!SlotState.IsLive(Volatile.Read(ref slot.State)))
+        if ((SlotState.Update(ref slot.State, SlotState.PeerDeadRaised, 0) & SlotState.PeerDeadRaised) != 0 || slot.Handle is not { } handle)
         {
             return;
         }
 
         var settings = _slots.SettingsOf(slot);
         var silent = _clock.GetElapsedTime(Volatile.Read(ref slot.LastPeerActivity), _clock.GetTimestamp());
-        RaisePeerDead(index, ref slot, settings, settings.Timeout!.Value, FormattableString.Invariant(
-            $"nothing heard from the peer for {KeepAliveFormat.Duration(silent)}, over the timeout of {KeepAliveFormat.Duration(settings.Timeout.Value)} (no MarkPeerActivity)"));
-    }
-
-    // The peer is declared dead once: the flag also turns liveness off (rule 3 of SchedulePolicy).
-    private void RaisePeerDead(int index, ref Slot slot, BeatSettings settings, TimeSpan timeout, string reason)
-    {
-        if ((SlotState.Update(ref slot.State, SlotState.PeerDeadRaised, 0) & SlotState.PeerDeadRaised) != 0 || slot.Handle is not { } handle)
-        {
-            return;
-        }
-
-        var silent = _clock.GetElapsedTime(Volatile.Read(ref slot.LastPeerActivity), _clock.GetTimestamp());
-        _telemetry.PeerDead(settings, Extras(index), handle, silent, timeout, reason);
+        var reason = failure is null
+            ? FormattableString.Invariant($"nothing heard from the peer for {KeepAliveFormat.Duration(silent)}, over the timeout of {KeepAliveFormat.Duration(settings.Timeout ?? TimeSpan.Zero)} (no MarkPeerActivity)")
+            : FormattableString.Invariant($"the heartbeat send failed for good ({failure.GetType().Name}: {failure.Message}); the registration ended");
+        _telemetry.PeerDead(settings, Extras(index), handle, silent, settings.Timeout ?? TimeSpan.Zero, reason);
     }
 
     private void ReportBlocked(int index, long start)
@@ -223,7 +227,7 @@ internal sealed class BeatRunner
             return;
         }
 
-        var kind = Extras(index).Get()?.InFlight is { IsStuckCallback: false } inFlight && inFlight.Timeline.Start == start
+        var kind = _slots.ExtrasOf(index)?.InFlight is { IsStuckCallback: false } inFlight && inFlight.Timeline.Start == start
             ? "asynchronous send not completed"
             : "synchronous callback holding a scheduler thread";
         _telemetry.Blocked(_slots.SettingsOf(slot), Extras(index), _clock.GetElapsedTime(start, _clock.GetTimestamp()), kind);

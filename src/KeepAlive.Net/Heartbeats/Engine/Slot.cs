@@ -18,12 +18,13 @@ namespace KeepAlive.Net.Heartbeats;
 /// <item><term>Running</term><description>the send: whichever thread runs or completes the claimed heartbeat (the owner of the
 /// loop, a helping standby, the thread an asynchronous send completes on, a stuck thread once its callback returns).
 /// It writes <see cref="Nominal"/>, <see cref="SendMark"/> and, through telemetry, <see cref="Counters"/>; it publishes the next
-/// <see cref="TimerKey"/> and then moves the slot back to Scheduled, and hands that key to the loop by the one route: its
-/// thread's list of next keys, which the owner of the loop pushes into its queue (<see cref="TimerLoop.Push"/>, no lock) and
-/// any other thread posts to the <see cref="Inbox"/> (one lock for all). While a send is in flight the loop may re-key <see cref="TimerKey"/> for its watch (blocked
-/// threshold, liveness) with a compare-and-swap that fails once the send has published its next key.</description></item>
-/// <item><term>Stopped, Disposed</term><description>nobody writes; the owner of the loop frees the slot once no thread holds a
-/// claim on it (a Running slot disposed meanwhile is freed by its send's end).</description></item>
+/// <see cref="TimerKey"/>, moves the slot back to Scheduled and hands that key to the loop by the one route: its thread's list
+/// of next keys, which the owner of the loop pushes into its queue (<see cref="TimerLoop.Push"/>, no lock) and any other
+/// thread posts to the <see cref="Inbox"/> (one lock for all). While a send is in flight the loop may re-key
+/// <see cref="TimerKey"/> for its watch (blocked threshold, liveness) with a compare-and-swap that fails once the send has
+/// published its next key.</description></item>
+/// <item><term>Stopped (a send failed for good), Disposed (by the user)</term><description>nobody writes; the owner of the
+/// loop frees the slot once no thread holds a claim on it (a Running slot disposed meanwhile is freed by its send's end).</description></item>
 /// </list>
 /// <para>In every phase: <see cref="LastActivity"/> and <see cref="LastPeerActivity"/> are written by the user's threads (one
 /// word each, no lock), and the flags of <see cref="State"/> change by compare-and-swap.</para>

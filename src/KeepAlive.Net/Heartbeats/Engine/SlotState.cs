@@ -1,27 +1,12 @@
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
-/// The bits of <see cref="Slot.State"/>: a phase in the low 3 bits and flags above it. Every change is a compare-and-swap
-/// that keeps the other bits; <see cref="Slot"/> says which thread owns the slot in each phase.
+/// The bits of <see cref="Slot.State"/>: a phase in the low 3 bits (who owns the slot in each is stated in <see cref="Slot"/>)
+/// and flags above it. Every change is a compare-and-swap that keeps the other bits.
 /// </summary>
 internal static class SlotState
 {
-    /// <summary>Not in use: owned by the slot table.</summary>
-    public const int Free = 0;
-
-    /// <summary>Waiting for its next heartbeat: owned by the thread that owns the timer loop.</summary>
-    public const int Scheduled = 1;
-
-    /// <summary>Claimed for a heartbeat (waiting in a batch, in its callback, or its send in flight): owned by the send.</summary>
-    public const int Running = 2;
-
-    /// <summary>Stopped after a send failed for good; waits to be freed.</summary>
-    public const int Stopped = 3;
-
-    /// <summary>Disposed by the user; waits to be freed.</summary>
-    public const int Disposed = 4;
-
-    public const int PhaseMask = 0b111;
+    public const int Free = 0, Scheduled = 1, Running = 2, Stopped = 3, Disposed = 4, PhaseMask = 0b111;
 
     /// <summary>The slot has a <see cref="SlotExtras"/> entry.</summary>
     public const int HasExtras = 1 << 3;

@@ -37,10 +37,10 @@ internal sealed class TimerLoop
     /// <summary>Gets the process's total GC pause time now, in TimeSpan ticks (the evidence for <see cref="HeartbeatDelayCause.GcPause"/>).</summary>
     public static long GcPauseTicks() => GC.GetTotalPauseDuration().Ticks;
 
-    /// <summary>One step: drains the inbox and claims everything due into <paramref name="batch"/>; returns the next due key.</summary>
-    /// <param name="now">The clock now.</param>
-    /// <param name="planned">The wake-up that was planned, to measure oversleep (<see cref="long.MaxValue"/> when none).</param>
-    /// <param name="batch">Receives the work to run now.</param>
+    /// <summary>
+    /// One step: drains the inbox and claims everything due into <paramref name="batch"/>; returns the next due key.
+    /// <paramref name="planned"/> is the wake-up that was planned (<see cref="long.MaxValue"/>: none), to measure oversleep.
+    /// </summary>
     public long Step(long now, long planned, List<WorkItem> batch)
     {
         _gcNow = GcPauseTicks();
@@ -64,9 +64,7 @@ internal sealed class TimerLoop
         return next;
     }
 
-    /// <summary>When to wake next (rule 8 of <see cref="SchedulePolicy"/>): at the next key, but not sooner than the smallest tolerance after this wake-up.</summary>
-    /// <param name="wokeAt">When the step that found <paramref name="next"/> began.</param>
-    /// <param name="next">The next due key, <see cref="long.MaxValue"/> when nothing is queued.</param>
+    /// <summary>When to wake next (rule 8 of <see cref="SchedulePolicy"/>): at the <paramref name="next"/> key, but not sooner than the smallest tolerance after <paramref name="wokeAt"/>.</summary>
     public long WakeAt(long wokeAt, long next) =>
         next == long.MaxValue || _slots.MinToleranceTicks is var tolerance && tolerance == long.MaxValue ? next : Math.Max(next, wokeAt + tolerance);
 
@@ -79,22 +77,6 @@ internal sealed class TimerLoop
         }
 
         keys.Clear();
-    }
-
-    /// <summary>
-    /// Watches a callback that still holds a thread the loop has moved away from (the owner was stuck in it and a standby
-    /// took the turn over): it is reported blocked at its threshold, like an asynchronous send in flight.
-    /// </summary>
-    public void WatchStuck(int index, long start, InFlightSend inFlight)
-    {
-        ref var slot = ref _slots[index];
-        var key = Volatile.Read(ref slot.TimerKey);
-        inFlight.WatchStuckCallback(start);
-        var watch = start + _slots.SettingsOf(slot).BlockedTicks;
-        if (SlotState.Phase(Volatile.Read(ref slot.State)) == SlotState.Running && Interlocked.CompareExchange(ref slot.TimerKey, watch, key) == key)
-        {
-            _queue.Push(watch, index);
-        }
     }
 
     private void PushIfCurrent(int slot, long key)

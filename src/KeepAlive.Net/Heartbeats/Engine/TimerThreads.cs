@@ -4,18 +4,17 @@ using Microsoft.Extensions.Logging;
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
-/// The scheduler's threads. The owner thread runs the <see cref="TimerLoop"/> and every callback inline, like Kestrel's
-/// heartbeat: a heartbeat due costs a queue pop, the callback and a queue push on one thread, with nothing handed between
-/// threads. Standby threads sleep on an alarm the owner arms when a batch starts (at most once per takeover threshold), so
-/// with nothing running they never wake. If the owner is still in one callback past the takeover threshold while other
-/// heartbeats wait, a standby takes the turn over (the loop and the rest of the batch) and becomes the owner; the stuck thread
-/// becomes a standby when its callback returns, or ends if there are enough. When more is due at once than one thread sends
-/// within <see cref="HelpBudget"/>, the owner wakes a standby at once to send part of the batch beside it.
+/// The scheduler's threads. The owner runs the <see cref="TimerLoop"/> and every callback inline, like Kestrel's heartbeat
+/// (a heartbeat costs a pop, the callback and a push on one thread). Standbys sleep on an alarm the owner arms when a batch
+/// starts (at most once per takeover threshold). If the owner is in one callback past the takeover threshold while other
+/// heartbeats wait, a standby takes the turn over and becomes the owner; the stuck thread stands by when its callback
+/// returns, or ends if enough do. When a batch would take one thread longer than <see cref="HelpBudget"/>, the owner wakes a
+/// standby at once to send part of it.
 /// </summary>
 /// <remarks>
-/// Ownership: the loop (its queue and <see cref="SchedulePolicy"/> state) belongs to the thread whose turn is
-/// <see cref="_turn"/>, and passes to another thread only through the compare-and-swap on <see cref="Turn.CurrentStart"/>.
-/// <see cref="_lock"/> guards the thread counts and the current turn; no user code runs under it.
+/// The loop (its queue and <see cref="SchedulePolicy"/> state) belongs to the thread whose turn is <see cref="_turn"/>, and
+/// passes to another only through the compare-and-swap on <see cref="Turn.CurrentStart"/>. <see cref="_lock"/> guards the
+/// thread counts and the current turn; no user code runs under it.
 /// </remarks>
 internal sealed class TimerThreads : IDisposable
 {
@@ -71,8 +70,7 @@ internal sealed class TimerThreads : IDisposable
         }
     }
 
-    /// <summary>Signals the threads to stop and returns at once (as Kestrel's heartbeat does): a callback running now finishes on
-    /// its own, no other starts. The waits are released by the last thread to leave, never under one still using them.</summary>
+    /// <summary>Signals the threads to stop and returns at once (as Kestrel's heartbeat does); the last thread to leave releases the waits.</summary>
     public void Dispose()
     {
         _stopping = true;
@@ -119,36 +117,29 @@ internal sealed class TimerThreads : IDisposable
         }
         finally
         {
-            Leave();
+            bool last;
+            lock (_lock)
+            {
+                last = --_threads == 0 && _stopping;
+            }
+
+            if (last)
+            {
+                _alarm.Dispose();
+                _wait.Dispose();
+            }
         }
     }
 
-    private void Leave()
-    {
-        bool last;
-        lock (_lock)
-        {
-            last = --_threads == 0 && _stopping;
-        }
-
-        if (last)
-        {
-            _alarm.Dispose();
-            _wait.Dispose();
-        }
-    }
-
-    // The owner's side: the timer loop and the batch it runs inline.
-
-    /// <summary>Runs the timer loop until stopped, or until a standby takes the turn over.</summary>
+    /// <summary>The owner's side: runs the timer loop until stopped, or until a standby takes the turn over.</summary>
     private void Own(Turn turn, List<(int Slot, long Key)> keys)
     {
         var batch = new List<WorkItem>();
         if (turn.StuckSlot >= 0)
         {
-            // Taken over from a thread stuck in a callback: watch that callback like a send in flight, run the rest of its batch.
-            var inFlight = _slots.GetOrAddExtras(turn.StuckSlot).InFlight ??= new InFlightSend(_runner, _inbox, turn.StuckSlot);
-            _loop.WatchStuck(turn.StuckSlot, turn.StuckStart, inFlight);
+            // Taken over from a thread stuck in a callback: watch that callback, run the rest of its batch.
+            _runner.WatchStuck(turn.StuckSlot, turn.StuckStart, keys);
+            _loop.Push(keys);
             if (turn.Count > 0 && !RunBatch(turn, null, _clock.GetTimestamp(), keys))
             {
                 return;
@@ -176,8 +167,7 @@ internal sealed class TimerThreads : IDisposable
             planned = _loop.WakeAt(now, next);
             if (planned - now >= _quietSleep && turn.HasBurstRoom(batch))
             {
-                // Going quiet: give back the room of a burst (an empty batch, published as none). Not between the batches of a
-                // steady load, whose sizes vary from one wake-up to the next: that would allocate the room again and again.
+                // Going quiet: give back a burst's room (not between the batches of a steady load, which would allocate it again).
                 turn.Load(batch, 0);
             }
 
@@ -244,10 +234,8 @@ internal sealed class TimerThreads : IDisposable
     }
 
     /// <summary>
-    /// Lets a standby cover for this batch: wakes one at once when the batch is estimated to take longer than
-    /// <see cref="HelpBudget"/> on one thread, else sets the standby's alarm at the takeover threshold (when none is pending:
-    /// a sleeping standby is woken to take it), so in a dense schedule it rings at most once per threshold, and after the last
-    /// batch once more.
+    /// Lets a standby cover for this batch: wakes one at once for a batch too long for one thread, else arms its alarm at the
+    /// takeover threshold when none is pending, so in a dense schedule it rings at most once per threshold.
     /// </summary>
     private void CallStandby(Turn turn, long now)
     {
@@ -268,9 +256,7 @@ internal sealed class TimerThreads : IDisposable
     /// <summary>How long a slot's callback may hold the owner: the scheduler's threshold, or the registration's blocked threshold when that is shorter.</summary>
     private long TakeoverAfter(int slot) => Math.Min(_takeover, _slots.SettingsOf(_slots[slot]).BlockedTicks);
 
-    // The standby's side: watching the owner, taking a stuck turn over, helping with a long batch.
-
-    /// <summary>The standby's loop: sleeps while nothing runs; returns a new turn when it took one over.</summary>
+    /// <summary>The standby's side: sleeps while nothing runs, helps with a long batch; returns a new turn when it took one over.</summary>
     private Turn? Watch(List<(int Slot, long Key)> keys)
     {
         while (!_stopping)
@@ -278,8 +264,7 @@ internal sealed class TimerThreads : IDisposable
             var turn = Volatile.Read(ref _turn);
             if (Volatile.Read(ref turn.BatchStart) == 0)
             {
-                // Nothing runs. An alarm the owner set at its last batch stays until it rings, so batches until then do not wake
-                // us again; once it has rung, sleep until the owner sets a new one as its next batch starts (it wakes us to take it).
+                // Nothing runs: wait for the pending alarm, or once it has rung, until the owner's next batch arms a new one.
                 var armed = Volatile.Read(ref _alarmArmed);
                 if (armed > _clock.GetTimestamp())
                 {
@@ -355,17 +340,10 @@ internal sealed class TimerThreads : IDisposable
             threads = _threads;
         }
 
-        var rest = new List<WorkItem>();
-        var claimed = Interlocked.Exchange(ref stuck.Next, int.MaxValue / 2);
-        for (var i = index + 1; i < Volatile.Read(ref stuck.ChunkEnd); i++)
-        {
-            rest.Add(stuck.Items[i]); // the rest of the stuck owner's chunk
-        }
-
-        for (var i = claimed; i < stuck.Count; i++)
-        {
-            rest.Add(stuck.Items[i]);
-        }
+        // The rest of the stuck owner's chunk, then what nobody claimed.
+        var claimed = Math.Min(Interlocked.Exchange(ref stuck.Next, int.MaxValue / 2), stuck.Count);
+        var chunkEnd = Volatile.Read(ref stuck.ChunkEnd);
+        List<WorkItem> rest = [.. stuck.Items.AsSpan(index + 1, chunkEnd - index - 1), .. stuck.Items.AsSpan(claimed, stuck.Count - claimed)];
 
         turn.Load(rest, 0); // published by the new owner's RunBatch
         var name = _slots.SettingsOf(_slots[turn.StuckSlot]).Name;
@@ -373,10 +351,8 @@ internal sealed class TimerThreads : IDisposable
         return turn;
     }
 
-    /// <summary>
-    /// Runs unclaimed items of a long batch beside the owner. Each item's next key goes to the inbox as soon as it ends: a
-    /// later callback may block this thread, and nobody watches a helper, so it must not hold other registrations' keys.
-    /// </summary>
+    // Runs unclaimed items of a long batch beside the owner, posting each next key at once: nobody watches a helper, so a
+    // later callback that blocks it must not hold other registrations' keys.
     private void Help(Turn turn, List<(int Slot, long Key)> keys)
     {
         while (!_stopping && turn.TryClaimForHelper(out var item))
