@@ -103,6 +103,15 @@ public sealed class SchedulePolicyTests
     }
 
     [Fact]
+    public void WakeAt_Rule8_AtTheNextKeyButNotSoonerThanTheToleranceAfterWaking()
+    {
+        SchedulePolicy.WakeAt(Now, Now + 100, minTolerance: 50).Should().Be(Now + 100);
+        SchedulePolicy.WakeAt(Now, Now + 10, minTolerance: 50).Should().Be(Now + 50);
+        SchedulePolicy.WakeAt(Now, long.MaxValue, minTolerance: 50).Should().Be(long.MaxValue);
+        SchedulePolicy.WakeAt(Now, Now + 10, minTolerance: long.MaxValue).Should().Be(Now + 10);
+    }
+
+    [Fact]
     public void Overran_Rule9_EndAtOrAfterTheNextNominalTime()
     {
         SchedulePolicy.Overran(end: Now + Second, nextNominal: Now + Second).Should().BeTrue();

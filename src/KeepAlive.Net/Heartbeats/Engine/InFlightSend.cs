@@ -1,11 +1,10 @@
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
-/// A send the timer loop watches while no scheduler thread runs it: an asynchronous send that did not complete when its
-/// callback returned (held until it completes, on whatever thread that is), or a synchronous callback that still holds the
-/// thread a standby took the loop's turn from. The loop reports it blocked at its threshold. One per registration,
-/// allocated on its first such send and reused, so a socket whose sends sometimes wait for buffer space allocates nothing
-/// per heartbeat.
+/// A send the timer loop watches (reported blocked at its threshold) while no scheduler thread runs it: an asynchronous send
+/// not completed when its callback returned, held until it completes on whatever thread, or a synchronous callback that still
+/// holds the thread a standby took the loop's turn from. One per registration, made on its first such send and reused, so a
+/// socket whose sends sometimes wait for buffer space allocates nothing per heartbeat.
 /// </summary>
 internal sealed class InFlightSend
 {

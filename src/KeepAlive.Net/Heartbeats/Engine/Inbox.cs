@@ -15,13 +15,10 @@ internal sealed class Inbox
 
     public Inbox(TimerWait wait) => _wait = wait;
 
-    /// <summary>What a posted entry asks of the owner of the loop.</summary>
+    /// <summary>What a posted entry asks of the owner of the loop: push the slot's key (a new registration's first, a rescheduled heartbeat, a watch), or free the slot (nobody holds a claim on it any more).</summary>
     public enum Kind : byte
     {
-        /// <summary>Push the slot's key (a new registration's first, a rescheduled heartbeat, the watch of a send in flight).</summary>
         Key,
-
-        /// <summary>Free the slot: nobody holds a claim on it any more.</summary>
         Free,
     }
 
@@ -112,9 +109,6 @@ internal sealed class Inbox
         }
     }
 
-    /// <summary>One posted entry.</summary>
-    /// <param name="Slot">The slot.</param>
-    /// <param name="Key">Its key (ignored for <see cref="Kind.Free"/>).</param>
-    /// <param name="Kind">What to do with it.</param>
+    /// <summary>One posted entry; the key is ignored for <see cref="Kind.Free"/>.</summary>
     public readonly record struct Entry(int Slot, long Key, Kind Kind);
 }

@@ -1,18 +1,16 @@
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
-/// Every scheduling decision of the heartbeat engine, in one place: when a heartbeat is due, which key the timer queue
-/// holds for it, when a silent peer is dead, how activity postpones a heartbeat, how the next one is scheduled after a send
-/// (never early, never a burst), how a burst of registrations is spread, and how long the timer thread may
-/// coalesce its wake-ups. The engine only moves keys and runs callbacks; telemetry only reports. To change how heartbeats
-/// are scheduled, change this file (docs/ARCHITECTURE.md, "How to change the schedule"); each numbered rule has its own
-/// test in SchedulePolicyTests.
+/// Every scheduling decision of the heartbeat engine, in one place: due time, queue key, liveness, idle postponement, the
+/// next heartbeat after a send (never early, never a burst), spread and coalescing. The engine only moves keys and runs
+/// callbacks; telemetry only reports. To change the schedule, change this file (docs/ARCHITECTURE.md, "How to change the
+/// schedule"); each numbered rule has its own test in SchedulePolicyTests.
 /// </summary>
 /// <remarks>
-/// Times are timestamps of the scheduler's <see cref="TimeProvider"/> and durations are in its ticks (<see cref="BeatSettings"/>
-/// holds the options converted once). The static rules are pure functions: the thread that owns a slot calls them for it.
-/// The instance holds the only scheduling state that is not in a slot (the spread cursors and the measured cost of a
-/// heartbeat) and is used by the thread that owns the timer loop alone, so it needs no lock.
+/// Times are timestamps of the scheduler's <see cref="TimeProvider"/>, durations its ticks (<see cref="BeatSettings"/> holds
+/// the options converted once). The static rules are pure functions, called by the thread that owns the slot. The instance
+/// holds the only scheduling state not in a slot (the measured cost of a heartbeat; the spread cursors live in the
+/// settings) and is used by the owner of the timer loop alone, so it needs no lock.
 /// </remarks>
 internal sealed class SchedulePolicy
 {
@@ -126,6 +124,10 @@ internal sealed class SchedulePolicy
     /// </summary>
     public static TimeSpan Tolerance(TimeSpan interval) =>
         TimeSpan.FromTicks(Math.Clamp(interval.Ticks / ToleranceDivisor, MinTolerance.Ticks, MaxTolerance.Ticks));
+
+    /// <summary>Rule 8: when to wake next: at the <paramref name="next"/> key (<see cref="long.MaxValue"/>: none), but not sooner than <paramref name="minTolerance"/> after <paramref name="wokeAt"/>.</summary>
+    public static long WakeAt(long wokeAt, long next, long minTolerance) =>
+        next == long.MaxValue || minTolerance == long.MaxValue ? next : Math.Max(next, wokeAt + minTolerance);
 
     /// <summary>
     /// Rule 7: a burst of registrations with the same settings (a restart, a reconnect storm) does not heartbeat in lock-step.

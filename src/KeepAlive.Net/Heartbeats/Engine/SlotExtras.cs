@@ -7,7 +7,7 @@ namespace KeepAlive.Net.Heartbeats;
 /// </summary>
 internal sealed class SlotExtras
 {
-    private static readonly CancellationTokenSource CanceledSource = CreateCanceled();
+    private static readonly CancellationTokenSource CanceledSource = new(TimeSpan.Zero); // a zero delay cancels it at once
     private CancellationTokenSource? _cancellation;
 
     public EventHandler<PeerDeadEventArgs>? PeerDead { get; set; }
@@ -70,12 +70,5 @@ internal sealed class SlotExtras
         }
 
         source.Dispose();
-    }
-
-    private static CancellationTokenSource CreateCanceled()
-    {
-        var source = new CancellationTokenSource();
-        source.Cancel();
-        return source;
     }
 }

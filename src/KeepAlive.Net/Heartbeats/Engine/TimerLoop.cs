@@ -64,10 +64,6 @@ internal sealed class TimerLoop
         return next;
     }
 
-    /// <summary>When to wake next (rule 8 of <see cref="SchedulePolicy"/>): at the <paramref name="next"/> key, but not sooner than the smallest tolerance after <paramref name="wokeAt"/>.</summary>
-    public long WakeAt(long wokeAt, long next) =>
-        next == long.MaxValue || _slots.MinToleranceTicks is var tolerance && tolerance == long.MaxValue ? next : Math.Max(next, wokeAt + tolerance);
-
     /// <summary>Pushes the next keys delivered by the thread that owns the loop (no inbox, no lock) and clears them.</summary>
     public void Push(List<(int Slot, long Key)> keys)
     {

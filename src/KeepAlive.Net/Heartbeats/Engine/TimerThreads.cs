@@ -164,7 +164,7 @@ internal sealed class TimerThreads : IDisposable
                 continue; // pick up what came due while the batch ran
             }
 
-            planned = _loop.WakeAt(now, next);
+            planned = SchedulePolicy.WakeAt(now, next, _slots.MinToleranceTicks);
             if (planned - now >= _quietSleep && turn.HasBurstRoom(batch))
             {
                 // Going quiet: give back a burst's room (not between the batches of a steady load, which would allocate it again).

@@ -19,10 +19,7 @@ internal sealed class Turn
     /// <summary>How many items the batch holds; written with <see cref="Items"/>.</summary>
     public int Count;
 
-    /// <summary>
-    /// The first unclaimed item: the owner claims <see cref="OwnerChunk"/> items with one atomic add, a helper one with a
-    /// compare-and-swap (so a helper never moves it unless its claim is real); a taker moves it past the end.
-    /// </summary>
+    /// <summary>The first unclaimed item: the owner claims <see cref="OwnerChunk"/> with one atomic add, a helper one with a compare-and-swap (never moving it without a real claim); a taker moves it past the end.</summary>
     public int Next;
 
     /// <summary>Helpers between reading <see cref="Count"/> and copying their claimed item; the owner reloads the batch only when none is.</summary>
@@ -43,10 +40,8 @@ internal sealed class Turn
     /// <summary>The loop's next due key after this batch, for a standby's alarm while the owner runs it; written by the owner.</summary>
     public long NextDue = long.MaxValue;
 
-    /// <summary>Set by the taker on a new turn: the slot whose callback still holds the old owner's thread (-1: none), and its start.</summary>
+    /// <summary>Set by the taker on a new turn: the slot whose callback still holds the old owner's thread (-1: none), and when it started.</summary>
     public int StuckSlot = -1;
-
-    /// <summary>When <see cref="StuckSlot"/>'s callback started.</summary>
     public long StuckStart;
 
     /// <summary>Makes <paramref name="batch"/> the batch to run and publishes it (owner only); clears <paramref name="batch"/>.</summary>

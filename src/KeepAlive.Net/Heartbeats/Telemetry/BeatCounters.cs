@@ -22,3 +22,13 @@ internal struct BeatCounters
     /// <summary>Duration of the last completed send in microseconds (saturating).</summary>
     public int LastSendMicros;
 }
+
+/// <summary>
+/// Counters of what goes wrong with one heartbeat stream, in its <see cref="SlotExtras"/> (only streams that had an incident
+/// allocate them). Written by <see cref="HeartbeatTelemetry"/> with interlocked operations, from any thread that reports.
+/// </summary>
+internal sealed class IncidentCounters
+{
+    public long Failed, Skipped, Delayed, Blocked, MaxLatenessTicks;
+    public int LastCause, ConsecutiveFailures;
+}

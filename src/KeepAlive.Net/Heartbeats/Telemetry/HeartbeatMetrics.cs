@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using KeepAlive.Net.Diagnostics;
 using N = KeepAlive.Net.Diagnostics.HeartbeatMetricNames;
 
 namespace KeepAlive.Net.Heartbeats;
@@ -7,21 +6,15 @@ namespace KeepAlive.Net.Heartbeats;
 /// <summary>The heartbeat instruments of the <c>KeepAlive.Net</c> meter, created through <see cref="IMeterFactory"/> when given.</summary>
 internal sealed class HeartbeatMetrics : IDisposable
 {
+    public readonly Histogram<double> Lateness, SendDuration;
+    public readonly Counter<long> Sent, Delayed, Failed, Skipped, Blocked, PeerDead;
+    public readonly UpDownCounter<long> Registrations;
     private static readonly string[] CauseNames = Enum.GetNames<HeartbeatDelayCause>().Select(ToSnakeCase).ToArray();
     private readonly Meter? _ownedMeter;
 
     public HeartbeatMetrics(IMeterFactory? meterFactory)
     {
-        Meter meter;
-        if (meterFactory is null)
-        {
-            meter = _ownedMeter = new Meter(N.MeterName);
-        }
-        else
-        {
-            meter = meterFactory.Create(new MeterOptions(N.MeterName));
-        }
-
+        var meter = meterFactory?.Create(new MeterOptions(N.MeterName)) ?? (_ownedMeter = new Meter(N.MeterName));
         Lateness = meter.CreateHistogram<double>(N.Lateness, N.Seconds, "Start of a heartbeat's send minus its due time.");
         SendDuration = meter.CreateHistogram<double>(N.SendDuration, N.Seconds, "Duration of a heartbeat's send.");
         Sent = meter.CreateCounter<long>(N.Sent, N.HeartbeatsUnit, "Heartbeats sent.");
@@ -32,24 +25,6 @@ internal sealed class HeartbeatMetrics : IDisposable
         PeerDead = meter.CreateCounter<long>(N.PeerDead, "{peer}", "Peers declared dead after the liveness timeout.");
         Registrations = meter.CreateUpDownCounter<long>(N.Registrations, "{registration}", "Live heartbeat registrations.");
     }
-
-    public Histogram<double> Lateness { get; }
-
-    public Histogram<double> SendDuration { get; }
-
-    public Counter<long> Sent { get; }
-
-    public Counter<long> Delayed { get; }
-
-    public Counter<long> Failed { get; }
-
-    public Counter<long> Skipped { get; }
-
-    public Counter<long> Blocked { get; }
-
-    public Counter<long> PeerDead { get; }
-
-    public UpDownCounter<long> Registrations { get; }
 
     public static KeyValuePair<string, object?> CauseTag(HeartbeatDelayCause cause) => new(N.CauseTag, CauseNames[(int)cause]);
 

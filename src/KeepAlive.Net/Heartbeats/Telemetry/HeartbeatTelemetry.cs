@@ -61,11 +61,16 @@ internal sealed class HeartbeatTelemetry : IDisposable
                 metrics.Sent.Add(1, settings.NameTag);
             }
 
-            extras.Get()?.Incidents.ResetFailures();
+            if (extras.Get() is { } known)
+            {
+                Volatile.Write(ref known.Incidents.ConsecutiveFailures, 0);
+            }
         }
         else
         {
-            var consecutive = extras.GetOrAdd().Incidents.AddFailure();
+            var incidents = extras.GetOrAdd().Incidents;
+            Interlocked.Increment(ref incidents.Failed);
+            var consecutive = Interlocked.Increment(ref incidents.ConsecutiveFailures);
             metrics.Failed.Add(1, settings.NameTag);
             Log.HeartbeatSendFailed(Logger, outcome.Failure, settings.Name, consecutive);
         }
@@ -78,7 +83,7 @@ internal sealed class HeartbeatTelemetry : IDisposable
 
     public void Blocked(BeatSettings settings, ExtrasAccess extras, TimeSpan running, string kind)
     {
-        extras.GetOrAdd().Incidents.AddBlocked();
+        Interlocked.Increment(ref extras.GetOrAdd().Incidents.Blocked);
         Metrics.Blocked.Add(1, settings.NameTag);
         Log.HeartbeatSendBlocked(Logger, settings.Name, running.TotalMilliseconds, settings.BlockedThreshold.TotalMilliseconds, kind);
     }
@@ -90,14 +95,7 @@ internal sealed class HeartbeatTelemetry : IDisposable
         Log.PeerDead(Logger, settings.Name, reason);
         if (extras.Get()?.PeerDead is { } handler)
         {
-            try
-            {
-                handler(registration, new PeerDeadEventArgs(registration, silentFor, timeout, reason));
-            }
-            catch (Exception exception)
-            {
-                Log.HeartbeatHandlerFailed(Logger, exception, settings.Name, nameof(HeartbeatRegistration.PeerDead));
-            }
+            Raise(handler, registration, new PeerDeadEventArgs(registration, silentFor, timeout, reason), settings, nameof(HeartbeatRegistration.PeerDead));
         }
     }
 
@@ -105,18 +103,18 @@ internal sealed class HeartbeatTelemetry : IDisposable
     public static HeartbeatStatistics Snapshot(ref BeatCounters counters, SlotExtras? extras, bool peerDead)
     {
         var incidents = extras?.Incidents;
-        var max = Micros(Volatile.Read(ref counters.MaxLatenessMicros));
+        var maxTicks = Micros(Volatile.Read(ref counters.MaxLatenessMicros)).Ticks;
         return new HeartbeatStatistics
         {
             Sent = Interlocked.Read(ref counters.Sent),
-            Failed = incidents?.Failed ?? 0,
-            Skipped = incidents?.Skipped ?? 0,
-            Delayed = incidents?.Delayed ?? 0,
-            Blocked = incidents?.Blocked ?? 0,
-            MaxLateness = incidents is not null && incidents.MaxLateness > max ? incidents.MaxLateness : max,
+            Failed = incidents is null ? 0 : Interlocked.Read(ref incidents.Failed),
+            Skipped = incidents is null ? 0 : Interlocked.Read(ref incidents.Skipped),
+            Delayed = incidents is null ? 0 : Interlocked.Read(ref incidents.Delayed),
+            Blocked = incidents is null ? 0 : Interlocked.Read(ref incidents.Blocked),
+            MaxLateness = TimeSpan.FromTicks(incidents is null ? maxTicks : Math.Max(maxTicks, Interlocked.Read(ref incidents.MaxLatenessTicks))),
             LastLateness = Micros(Volatile.Read(ref counters.LastLatenessMicros)),
             LastSendDuration = Micros(Volatile.Read(ref counters.LastSendMicros)),
-            LastDelayCause = incidents?.LastCause ?? HeartbeatDelayCause.None,
+            LastDelayCause = incidents is null ? HeartbeatDelayCause.None : (HeartbeatDelayCause)Volatile.Read(ref incidents.LastCause),
             PeerDead = peerDead,
         };
     }
@@ -128,10 +126,10 @@ internal sealed class HeartbeatTelemetry : IDisposable
     private void RecordIncident(BeatSettings settings, SlotExtras extras, object? sender, in BeatOutcome outcome, KeyValuePair<string, object?> causeTag)
     {
         var incidents = extras.Incidents;
-        incidents.RaiseMaxLateness(outcome.Lateness);
+        InterlockedMax.Raise(ref incidents.MaxLatenessTicks, outcome.Lateness.Ticks);
         if (outcome.Skipped > 0)
         {
-            incidents.AddSkipped(outcome.Skipped);
+            Interlocked.Add(ref incidents.Skipped, outcome.Skipped);
             Metrics.Skipped.Add(outcome.Skipped, settings.NameTag);
             Log.HeartbeatSkipped(Logger, settings.Name, outcome.Skipped);
         }
@@ -141,7 +139,8 @@ internal sealed class HeartbeatTelemetry : IDisposable
             return;
         }
 
-        incidents.AddDelayed(outcome.Cause);
+        Interlocked.Increment(ref incidents.Delayed);
+        Volatile.Write(ref incidents.LastCause, (int)outcome.Cause);
         Metrics.Delayed.Add(1, settings.NameTag, causeTag);
         var lateMs = outcome.Lateness.TotalMilliseconds;
         var marginMs = settings.Margin?.TotalMilliseconds ?? 0;
@@ -160,14 +159,53 @@ internal sealed class HeartbeatTelemetry : IDisposable
 
         if (extras.Delayed is { } handler)
         {
-            try
-            {
-                handler(sender, new HeartbeatDelayedEventArgs(settings.Name, outcome.ToReport(), outcome.Evidence));
-            }
-            catch (Exception exception)
-            {
-                Log.HeartbeatHandlerFailed(Logger, exception, settings.Name, "Delayed");
-            }
+            Raise(handler, sender, new HeartbeatDelayedEventArgs(settings.Name, outcome.ToReport(), outcome.Evidence), settings, "Delayed");
         }
     }
+
+    // An event handler's exception is logged and ignored: it must not stop the engine's thread.
+    private void Raise<T>(EventHandler<T> handler, object? sender, T args, BeatSettings settings, string eventName)
+    {
+        try
+        {
+            handler(sender, args);
+        }
+        catch (Exception exception)
+        {
+            Log.HeartbeatHandlerFailed(Logger, exception, settings.Name, eventName);
+        }
+    }
+}
+
+/// <summary>The small report of one heartbeat that the engine hands to <see cref="HeartbeatTelemetry"/>.</summary>
+/// <param name="Lateness">When the send started (or was handed to the transport) minus its due time.</param>
+/// <param name="SendDuration">How long the send took.</param>
+/// <param name="Skipped">Whole intervals that passed while it was late: due heartbeats folded into it.</param>
+/// <param name="Failure">Why the send failed, or <see langword="null"/>.</param>
+/// <param name="IsDelayed">Whether it was late enough to report.</param>
+/// <param name="BudgetWarning">Whether it used half the margin before the peer's idle timeout.</param>
+/// <param name="BudgetExceeded">Whether it arrived after the peer's idle timeout would have expired.</param>
+/// <param name="Cause">The cause of a delayed heartbeat, added by the engine.</param>
+/// <param name="Evidence">The evidence for the cause, in words.</param>
+internal readonly record struct BeatOutcome(
+    TimeSpan Lateness, TimeSpan SendDuration, long Skipped, Exception? Failure, bool IsDelayed, bool BudgetWarning, bool BudgetExceeded,
+    HeartbeatDelayCause Cause = HeartbeatDelayCause.None, string Evidence = "")
+{
+    public HeartbeatLatenessReport ToReport() => new(Lateness, SendDuration, Cause, IsDelayed, BudgetExceeded, Skipped);
+}
+
+/// <summary>Where a stream's <see cref="SlotExtras"/> live: in the slot table for a registration, or owned by a <see cref="DriftMonitor"/>.</summary>
+internal readonly struct ExtrasAccess
+{
+    private readonly SlotTable? _table;
+    private readonly int _slot;
+    private readonly SlotExtras? _owned;
+
+    public ExtrasAccess(SlotTable table, int slot) => (_table, _slot) = (table, slot);
+
+    public ExtrasAccess(SlotExtras owned) => _owned = owned;
+
+    public SlotExtras? Get() => _owned ?? _table!.ExtrasOf(_slot);
+
+    public SlotExtras GetOrAdd() => _owned ?? _table!.GetOrAddExtras(_slot);
 }
