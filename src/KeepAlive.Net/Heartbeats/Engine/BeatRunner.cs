@@ -1,3 +1,5 @@
+using System.Net.Sockets;
+
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
@@ -5,22 +7,13 @@ namespace KeepAlive.Net.Heartbeats;
 /// when it ends, hands its outcome to telemetry and its next key to the caller's list (the one route, see <see cref="Slot"/>);
 /// declares a silent peer dead; reports a blocked send. Every decision comes from <see cref="SchedulePolicy"/>.
 /// </summary>
-internal sealed class BeatRunner
+internal sealed class BeatRunner(SlotTable slots, Inbox inbox, HeartbeatTelemetry telemetry, TimeProvider clock, CancellationToken stopping)
 {
-    private readonly SlotTable _slots;
-    private readonly Inbox _inbox;
-    private readonly HeartbeatTelemetry _telemetry;
-    private readonly TimeProvider _clock;
-    private readonly CancellationToken _stopping;
-
-    public BeatRunner(SlotTable slots, Inbox inbox, HeartbeatTelemetry telemetry, TimeProvider clock, CancellationToken stopping)
-    {
-        _slots = slots;
-        _inbox = inbox;
-        _telemetry = telemetry;
-        _clock = clock;
-        _stopping = stopping;
-    }
+    private readonly SlotTable _slots = slots;
+    private readonly Inbox _inbox = inbox;
+    private readonly HeartbeatTelemetry _telemetry = telemetry;
+    private readonly TimeProvider _clock = clock;
+    private readonly CancellationToken _stopping = stopping;
 
     /// <summary>Runs an item (<paramref name="start"/>: when, or 0 to read the clock); next keys go to <paramref name="keys"/>.</summary>
     /// <returns>When a heartbeat that completed synchronously ended (the caller's next start), otherwise 0.</returns>
@@ -94,7 +87,7 @@ internal sealed class BeatRunner
         }
 
         var extras = Extras(index);
-        if (sendDuration >= settings.BlockedThreshold && (SlotState.Update(ref slot.State, SlotState.BlockedReported, 0) & SlotState.BlockedReported) == 0)
+        if (sendDuration >= settings.BlockedThreshold && SlotState.TrySet(ref slot.State, SlotState.BlockedReported))
         {
             // Blocked, and nobody watched it (a helper ran it): report it now that it has ended, so every blocked send counts once.
             _telemetry.Blocked(settings, extras, sendDuration, "send blocked while a helping standby ran it");
@@ -102,7 +95,7 @@ internal sealed class BeatRunner
 
         _telemetry.Record(ref slot.Counters, settings, extras, outcome, slot.Handle);
         extras.Get()?.InFlight?.Unwatch();
-        if (failure is not null && SendFailure.IsPermanent(failure) && SlotState.Phase(state) != SlotState.Disposed)
+        if (failure is not null && IsPermanent(failure) && SlotState.Phase(state) != SlotState.Disposed)
         {
             Stop(index, ref slot, failure);
         }
@@ -113,6 +106,32 @@ internal sealed class BeatRunner
 
         return end;
     }
+
+    /// <summary>The exception of a completed send (<see cref="ValueTask.IsCompleted"/>, so nothing blocks here), or <see langword="null"/>.</summary>
+    public static Exception? FailureOf(ValueTask completed)
+    {
+        try
+        {
+            completed.GetAwaiter().GetResult();
+            return null;
+        }
+        catch (Exception exception)
+        {
+            return exception;
+        }
+    }
+
+    // Whether a send failure means the connection is gone for good (reset, aborted, shut down, disposed, a completed pipe).
+    private static bool IsPermanent(Exception failure) => failure switch
+    {
+        ObjectDisposedException or Streams.WritePathClosedException or IOException { InnerException: ObjectDisposedException } => true,
+        SocketException socket => IsPermanent(socket.SocketErrorCode),
+        IOException { InnerException: SocketException socket } => IsPermanent(socket.SocketErrorCode),
+        _ => false,
+    };
+
+    private static bool IsPermanent(SocketError error) => error is SocketError.ConnectionReset or SocketError.ConnectionAborted
+        or SocketError.Shutdown or SocketError.NotConnected or SocketError.NotSocket or SocketError.OperationAborted or SocketError.Disconnecting;
 
     private ExtrasAccess Extras(int slot) => new(_slots, slot);
 
@@ -156,7 +175,7 @@ internal sealed class BeatRunner
 
         if (pending.IsCompleted)
         {
-            return Complete(item.Slot, timeline, SendFailure.Of(pending), keys);
+            return Complete(item.Slot, timeline, FailureOf(pending), keys);
         }
 
         // Asynchronous: the loop watches it (blocked threshold, liveness) until it completes, wherever that is.
@@ -206,7 +225,7 @@ internal sealed class BeatRunner
     private void RaisePeerDead(int index, Exception? failure)
     {
         ref var slot = ref _slots[index];
-        if ((SlotState.Update(ref slot.State, SlotState.PeerDeadRaised, 0) & SlotState.PeerDeadRaised) != 0 || slot.Handle is not { } handle)
+        if (!SlotState.TrySet(ref slot.State, SlotState.PeerDeadRaised) || slot.Handle is not { } handle)
         {
             return;
         }

@@ -41,20 +41,12 @@ internal sealed class BeatSettings
     /// <summary>Gets <see cref="HeartbeatOptions.LatenessBudget"/>: how late a heartbeat may be before the peer gives up.</summary>
     public TimeSpan? Margin => Key.LatenessBudget;
 
-    public long IntervalTicks { get; }
-
-    public long JitterTicks { get; }
-
-    /// <summary>Gets the liveness timeout in timestamp ticks, or 0 when liveness is off.</summary>
-    public long TimeoutTicks { get; }
-
-    public long BlockedTicks { get; }
-
-    /// <summary>Gets how long a heartbeat may wait for company when the timer thread coalesces wake-ups (rule 8 of <see cref="SchedulePolicy"/>).</summary>
-    public long ToleranceTicks { get; }
-
-    /// <summary>Gets the most a burst of registrations may move a first heartbeat later (rule 7 of <see cref="SchedulePolicy"/>); 0 keeps them aligned.</summary>
-    public long SpreadTicks { get; }
+    /// <summary>
+    /// The options in timestamp ticks. <see cref="TimeoutTicks"/> is 0 when liveness is off; <see cref="ToleranceTicks"/> is how
+    /// long a heartbeat may wait for company when the timer thread coalesces wake-ups (rule 8 of <see cref="SchedulePolicy"/>);
+    /// <see cref="SpreadTicks"/> the most a burst of registrations may move a first heartbeat later (rule 7; 0 keeps them aligned).
+    /// </summary>
+    public readonly long IntervalTicks, JitterTicks, TimeoutTicks, BlockedTicks, ToleranceTicks, SpreadTicks;
 
     /// <summary>Gets or sets where rule 7 places the next registration of a burst. Only the owner of the timer loop touches it.</summary>
     public long SpreadCursor { get; set; }

@@ -57,7 +57,7 @@ internal sealed class InFlightSend
         var pending = _pending;
         _pending = default;
         Watched = false;
-        _runner.Complete(_slot, Timeline, SendFailure.Of(pending), _keys);
+        _runner.Complete(_slot, Timeline, BeatRunner.FailureOf(pending), _keys);
         _inbox.Post(_keys);
     }
 }

@@ -100,12 +100,9 @@ internal sealed class SchedulePolicy
     /// <summary>
     /// Rule 6: after a send, never a burst. A send that started <c>k</c> whole intervals late folds <c>k</c> heartbeats into
     /// itself (counted as skipped). FixedRate keeps its phase when nothing was skipped; otherwise, and always in WhenIdle, the
-    /// next heartbeat is due one interval after this one started.
+    /// next heartbeat is due one interval after this one's callback started (<paramref name="start"/>); <paramref name="lateness"/>
+    /// is how late it reached the transport.
     /// </summary>
-    /// <param name="settings">The registration's settings.</param>
-    /// <param name="nominal">The nominal time of the heartbeat just sent.</param>
-    /// <param name="start">When its callback started.</param>
-    /// <param name="lateness">How late it reached the transport.</param>
     public static (long Nominal, long Skipped) AfterSend(BeatSettings settings, long nominal, long start, TimeSpan lateness)
     {
         var skipped = lateness.Ticks / settings.Interval.Ticks;
@@ -149,9 +146,7 @@ internal sealed class SchedulePolicy
 
         var spacing = SpacingInCosts * _beatCost;
         var cursor = settings.SpreadCursor;
-        // Up to the help budget of the thread's work may wait at once (sent at most that late, as any batch); only what a crowd
-        // holds beyond it is moved. So cheap registrations, or a cost not measured yet, never move a registration that is not
-        // in a real crowd.
+        // Up to the help budget of work may wait at once (as in any batch): only what a crowd holds beyond it is moved.
         var behind = cursor - nominal - _crowdSlack;
         settings.SpreadCursor = Math.Max(cursor, nominal) + spacing;
         if (behind <= 0)

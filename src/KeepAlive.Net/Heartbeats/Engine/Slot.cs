@@ -61,3 +61,24 @@ internal struct Slot
     /// <summary>Where the running send reached the transport (<see cref="SendMark"/>); 0 until it does. The send owns it.</summary>
     public int SendMark;
 }
+
+/// <summary>
+/// The packing of <see cref="Slot.SendMark"/>, written by <see cref="HeartbeatContext.ReportSendStarted"/>: the lateness when
+/// the send reached the transport and whether that was on a thread-pool thread (the callback hopped onto the pool). A plain
+/// write by the send that owns the slot, so marking costs no compare-and-swap.
+/// </summary>
+internal static class SendMark
+{
+    private const int Marked = 1 << 30;
+    private const int OnPool = 1 << 29;
+    private const int MaxMicros = OnPool - 1;
+
+    public static int Of(TimeSpan lateness, bool onThreadPool) =>
+        Marked | (onThreadPool ? OnPool : 0) | (int)Math.Clamp(lateness.Ticks / TimeSpan.TicksPerMicrosecond, 0, MaxMicros);
+
+    public static bool IsMarked(int mark) => (mark & Marked) != 0;
+
+    public static bool IsOnThreadPool(int mark) => (mark & OnPool) != 0;
+
+    public static TimeSpan Lateness(int mark) => TimeSpan.FromTicks((mark & MaxMicros) * TimeSpan.TicksPerMicrosecond);
+}

@@ -47,6 +47,9 @@ internal static class SlotState
         return Phase(current);
     }
 
+    /// <summary>Sets <paramref name="flag"/>; whether this call set it (it was clear).</summary>
+    public static bool TrySet(ref int state, int flag) => (Update(ref state, flag, 0) & flag) == 0;
+
     /// <summary>Sets or clears flags, keeping the phase; returns the state before.</summary>
     public static int Update(ref int state, int set, int clear)
     {

@@ -32,10 +32,10 @@ internal sealed class SlotTable
 
     public BeatSettings SettingsOf(in Slot slot) => Volatile.Read(ref _settings)[slot.Settings]!;
 
-    /// <summary>Takes a free slot and returns it with its settings index filled in.</summary>
-    /// <param name="options">The registration's options, validated only when no live registration has equal ones.</param>
-    /// <param name="settings">The shared settings.</param>
-    /// <param name="newSettings">Whether these settings were not in use yet.</param>
+    /// <summary>
+    /// Takes a free slot and fills in its settings: shared with live registrations of equal options (validated only when none
+    /// has them; <paramref name="newSettings"/> then says so).
+    /// </summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public int Allocate(HeartbeatOptions options, out BeatSettings settings, out bool newSettings)
     {
@@ -139,11 +139,7 @@ internal sealed class SlotTable
             Volatile.Write(ref _pages, pages);
         }
 
-        if (_pages[slot >> PageShift] is null)
-        {
-            _pages[slot >> PageShift] = new Slot[PageSize];
-        }
-
+        _pages[slot >> PageShift] ??= new Slot[PageSize];
         Volatile.Write(ref _used, slot + 1);
         return slot;
     }

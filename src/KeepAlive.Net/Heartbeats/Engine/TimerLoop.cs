@@ -6,33 +6,22 @@ namespace KeepAlive.Net.Heartbeats;
 /// declare the peer dead, report a blocked send), claiming the slot for a heartbeat. It owns the <see cref="TimerQueue"/>:
 /// only the thread that owns the loop (see <see cref="TimerThreads"/>) calls it, so nothing here takes a lock but the inbox's.
 /// </summary>
-internal sealed class TimerLoop
+internal sealed class TimerLoop(SlotTable slots, Inbox inbox, TimeProvider clock, Func<int> liveCount)
 {
-    private static readonly TimeSpan LateForCause = TimeSpan.FromMilliseconds(1);
-    private readonly SlotTable _slots;
+    private readonly SlotTable _slots = slots;
     private readonly TimerQueue _queue = new();
-    private readonly Inbox _inbox;
-    private readonly TimeProvider _clock;
-    private readonly Func<int> _liveCount;
-    private readonly long _lateForCause;
+    private readonly Inbox _inbox = inbox;
+    private readonly TimeProvider _clock = clock;
+    private readonly Func<int> _liveCount = liveCount;
+    private readonly long _lateForCause = SchedulePolicy.Ticks(TimeSpan.FromMilliseconds(1), clock); // later than this, a cause is named
     private List<Inbox.Entry> _spare = [];
     private long _gcAtLastWake = GcPauseTicks();
     private long _gcNow;
     private long _gcSinceLastWake;
     private long _oversleep;
 
-    public TimerLoop(SlotTable slots, Inbox inbox, TimeProvider clock, Func<int> liveCount)
-    {
-        _slots = slots;
-        _inbox = inbox;
-        _clock = clock;
-        _liveCount = liveCount;
-        _lateForCause = SchedulePolicy.Ticks(LateForCause, clock);
-        Policy = new SchedulePolicy(clock);
-    }
-
     /// <summary>Gets the scheduling decisions, with the state only the owner of the loop touches.</summary>
-    public SchedulePolicy Policy { get; }
+    public SchedulePolicy Policy { get; } = new(clock);
 
     /// <summary>Gets the process's total GC pause time now, in TimeSpan ticks (the evidence for <see cref="HeartbeatDelayCause.GcPause"/>).</summary>
     public static long GcPauseTicks() => GC.GetTotalPauseDuration().Ticks;
@@ -182,7 +171,7 @@ internal sealed class TimerLoop
             {
                 next = Math.Min(next, watch);
             }
-            else if ((SlotState.Update(ref slot.State, SlotState.BlockedReported, 0) & SlotState.BlockedReported) == 0)
+            else if (SlotState.TrySet(ref slot.State, SlotState.BlockedReported))
             {
                 batch.Add(new WorkItem(index, WorkKind.Blocked, HeartbeatDelayCause.None, inFlight.Timeline.Start, _gcNow));
             }

@@ -4,32 +4,20 @@ namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
 /// The timer thread's own min-queue of (due time, slot). Heartbeats of one interval come due in the order they were
-/// scheduled, so most keys arrive in order: such a key is appended to a lane (a sorted FIFO, O(1),
-/// sequential memory), the one whose last key is the largest not above it. Only a key smaller than every lane's last
-/// (a postponement after activity, jitter, a mix of intervals beyond the lanes) goes to the heap, the framework's 4-ary
-/// <see cref="PriorityQueue{TElement, TPriority}"/>.
-/// The head of the queue is the smallest of the heap's top and the lanes' heads. Removal is lazy: an entry whose key
-/// no longer equals its slot's <see cref="Slot.TimerKey"/> is stale and dropped when it surfaces, and
-/// <see cref="Compact"/> sweeps them out when they pile up. Not thread-safe: only the timer thread touches it.
+/// scheduled, so most keys arrive in order: such a key is appended to the <see cref="Lane"/> whose last key is the largest not
+/// above it. Only a key smaller than every lane's last (an idle postponement, jitter, more intervals than lanes) goes to the
+/// heap, the framework's 4-ary <see cref="PriorityQueue{TElement, TPriority}"/>. The head is the smallest of the heap's top
+/// and the lanes' heads. Removal is lazy: an entry whose key no longer equals its slot's <see cref="Slot.TimerKey"/> is stale,
+/// dropped when it surfaces, and swept out by <see cref="Compact"/> when they pile up. Only the owner of the loop touches it.
 /// </summary>
 internal sealed class TimerQueue
 {
-    /// <summary>How many sorted runs are kept: one per interval in use covers most services.</summary>
-    public const int LaneCount = 8;
-
+    private const int LaneCount = 8; // one per interval in use covers most services
     private const int FromHeap = -1;
     private const int Unknown = -2;
     private readonly PriorityQueue<int, long> _heap = new();
-    private readonly Lane[] _lanes = new Lane[LaneCount];
+    private readonly Lane[] _lanes = [.. Enumerable.Range(0, LaneCount).Select(_ => new Lane())];
     private int _peeked = Unknown;
-
-    public TimerQueue()
-    {
-        for (var i = 0; i < _lanes.Length; i++)
-        {
-            _lanes[i] = new Lane();
-        }
-    }
 
     public int Count { get; private set; }
 

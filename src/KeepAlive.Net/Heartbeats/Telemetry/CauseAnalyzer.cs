@@ -10,13 +10,11 @@ namespace KeepAlive.Net.Heartbeats;
 /// </summary>
 internal static class CauseAnalyzer
 {
-    /// <summary>A heartbeat of a <see cref="HeartbeatScheduler"/>, from its timeline.</summary>
-    /// <param name="timeline">The heartbeat's moments.</param>
-    /// <param name="previousOverran">Whether the previous send was still running when this one was due.</param>
-    /// <param name="sendMark">Where the send reached the transport (<see cref="SendMark"/>), 0 when the callback did not say.</param>
-    /// <param name="lateness">How late it was.</param>
-    /// <param name="sendBlocked">Whether the send ran past its blocked threshold.</param>
-    /// <param name="clock">The scheduler's clock.</param>
+    /// <summary>
+    /// A heartbeat of a <see cref="HeartbeatScheduler"/>, from its timeline, whether the previous send was still running when
+    /// it was due, where the send reached the transport (<see cref="SendMark"/>, 0 when the callback did not say), and whether
+    /// the send ran past its blocked threshold.
+    /// </summary>
     public static (HeartbeatDelayCause Cause, string Text) Analyze(in BeatTimeline timeline, bool previousOverran, int sendMark, TimeSpan lateness, bool sendBlocked, TimeProvider clock)
     {
         var half = lateness / 2;
@@ -60,10 +58,7 @@ internal static class CauseAnalyzer
         return (HeartbeatDelayCause.Unknown, Invariant($"no evidence: timer {Ms(timerPart)}, wait in the batch {Ms(queuePart)}, callback {Ms(callbackPart)}"));
     }
 
-    /// <summary>A heartbeat of the application's own timer, reported to a <see cref="DriftMonitor"/>.</summary>
-    /// <param name="gcSinceLastRecord">The process's GC pause time since the monitor's previous record (which came before this heartbeat was due).</param>
-    /// <param name="lateness">How late it was.</param>
-    /// <param name="sendBlocked">Whether the send ran past its blocked threshold.</param>
+    /// <summary>A heartbeat of the application's own timer, reported to a <see cref="DriftMonitor"/>, from the GC pause time since the monitor's previous record (which came before this heartbeat was due).</summary>
     public static (HeartbeatDelayCause Cause, string Text) AnalyzeWindow(TimeSpan gcSinceLastRecord, TimeSpan lateness, bool sendBlocked)
     {
         if (sendBlocked)

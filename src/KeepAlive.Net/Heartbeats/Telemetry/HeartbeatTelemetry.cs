@@ -10,17 +10,11 @@ namespace KeepAlive.Net.Heartbeats;
 /// An on-time heartbeat costs a few counter updates and two histogram records, and allocates nothing. Shared by
 /// <see cref="HeartbeatScheduler"/> and <see cref="DriftMonitor"/>, so both account the same way.
 /// </summary>
-internal sealed class HeartbeatTelemetry : IDisposable
+internal sealed class HeartbeatTelemetry(ILogger logger, HeartbeatMetrics metrics) : IDisposable
 {
-    public HeartbeatTelemetry(ILogger logger, HeartbeatMetrics metrics)
-    {
-        Logger = logger;
-        Metrics = metrics;
-    }
+    public HeartbeatMetrics Metrics { get; } = metrics;
 
-    public HeartbeatMetrics Metrics { get; }
-
-    public ILogger Logger { get; }
+    public ILogger Logger { get; } = logger;
 
     public static int ToMicros(TimeSpan value) =>
         value <= TimeSpan.Zero ? 0 : (int)Math.Min(int.MaxValue, value.Ticks / TimeSpan.TicksPerMicrosecond);
