@@ -25,10 +25,9 @@ internal sealed class InFlightSend
 
     public BeatTimeline Timeline { get; private set; }
 
-    /// <summary>Gets a value indicating whether the loop watches this send now.</summary>
+    /// <summary>Gets a value indicating whether the loop watches this send now, and whether it is a synchronous callback that holds a thread.</summary>
     public bool Watched { get; private set; }
 
-    /// <summary>Gets a value indicating whether it is a synchronous callback that holds a thread, rather than an asynchronous send.</summary>
     public bool IsStuckCallback { get; private set; }
 
     /// <summary>Holds an asynchronous send until it completes, then completes the heartbeat there and posts its next key.</summary>

@@ -5,15 +5,13 @@ namespace KeepAlive.Net.Heartbeats;
 /// registration, a slot's next key, or a slot to free. Posting takes one short lock; the owner swaps the whole list out at
 /// each wake-up, and is woken only when a posted key is earlier than the wake-up it planned (or many posts wait).
 /// </summary>
-internal sealed class Inbox
+internal sealed class Inbox(TimerWait wait)
 {
     private const int PostsBeforeWake = 4096;
     private readonly Lock _lock = new();
-    private readonly TimerWait _wait;
+    private readonly TimerWait _wait = wait;
     private List<Entry> _posted = [];
     private long _plannedWake = long.MaxValue;
-
-    public Inbox(TimerWait wait) => _wait = wait;
 
     /// <summary>What a posted entry asks of the owner of the loop: push the slot's key (a new registration's first, a rescheduled heartbeat, a watch), or free the slot (nobody holds a claim on it any more).</summary>
     public enum Kind : byte

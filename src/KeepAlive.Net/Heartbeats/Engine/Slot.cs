@@ -2,8 +2,7 @@ namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
 /// The state of one registration: 80 bytes in a page of a <see cref="SlotTable"/> (pages never move, so any thread may
-/// write a timestamp into a live slot). Rare state (event handlers, incident counters, a send in flight) lives in
-/// <see cref="SlotExtras"/>; the options, shared by every registration with equal values, in <see cref="BeatSettings"/>.
+/// write a timestamp into a live slot). Rare state lives in <see cref="SlotExtras"/>, the shared options in <see cref="BeatSettings"/>.
 /// </summary>
 /// <remarks>
 /// <para><b>One owner at a time.</b> The phase in <see cref="State"/> says who may write the slot; every phase change is a
@@ -49,7 +48,7 @@ internal struct Slot
     /// <summary>The last <see cref="HeartbeatRegistration.MarkPeerActivity"/>; any thread.</summary>
     public long LastPeerActivity;
 
-    /// <summary>Sent count and lateness figures; written only by <see cref="HeartbeatTelemetry"/> for the send that owns the slot.</summary>
+    /// <summary>Telemetry's sent count and lateness figures (<see cref="BeatCounters"/>).</summary>
     public BeatCounters Counters;
 
     /// <summary>Index of the shared <see cref="BeatSettings"/> in the table. Set while Free.</summary>

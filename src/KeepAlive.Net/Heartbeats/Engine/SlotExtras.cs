@@ -2,8 +2,8 @@ namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
 /// The rare state of one registration, allocated on first need so that a healthy registration without event handlers costs
-/// only its <see cref="Slot"/>: event handlers and incident counters (telemetry's), the cancellation source and a send the
-/// loop watches (the engine's). A <see cref="DriftMonitor"/> owns one of its own.
+/// only its <see cref="Slot"/>: event handlers and incident counters (telemetry's), the cancellation source and the
+/// <see cref="InFlightSend"/> (the engine's).
 /// </summary>
 internal sealed class SlotExtras
 {
@@ -16,7 +16,6 @@ internal sealed class SlotExtras
 
     public IncidentCounters Incidents { get; } = new();
 
-    /// <summary>Gets or sets the send the loop watches while no scheduler thread runs it; reused between sends of this registration.</summary>
     public InFlightSend? InFlight { get; set; }
 
     /// <summary>

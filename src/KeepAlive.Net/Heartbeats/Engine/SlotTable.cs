@@ -1,18 +1,17 @@
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
-/// Every registration's <see cref="Slot"/>, in pages of <see cref="PageSize"/> that never move (so a user's
-/// <c>MarkActivity</c> always writes to live memory), a free list, the shared <see cref="BeatSettings"/> and the
-/// rare <see cref="SlotExtras"/>. Allocation, freeing and settings take one lock; reading and writing a slot
-/// takes none (its phase says who owns it).
+/// Every registration's <see cref="Slot"/>, in pages of <see cref="PageSize"/> that never move, a free list, the shared
+/// <see cref="BeatSettings"/> and the rare <see cref="SlotExtras"/>. Allocation, freeing, settings and extras take one lock;
+/// reading and writing a slot takes none (its phase says who owns it).
 /// </summary>
-internal sealed class SlotTable
+internal sealed class SlotTable(TimeProvider timeProvider)
 {
     public const int PageSize = 1024;
     private const int PageShift = 10;
 
     private readonly Lock _lock = new();
-    private readonly TimeProvider _timeProvider;
+    private readonly TimeProvider _timeProvider = timeProvider;
     private readonly Dictionary<BeatSettingsKey, int> _settingsByKey = [];
     private readonly Stack<int> _freeSettings = new();
     private readonly Stack<int> _freeSlots = new();
@@ -21,9 +20,6 @@ internal sealed class SlotTable
     private BeatSettings?[] _settings = new BeatSettings?[4];
     private int _used;
     private long _minTolerance = long.MaxValue;
-    private int _extrasRoom;
-
-    public SlotTable(TimeProvider timeProvider) => _timeProvider = timeProvider;
 
     /// <summary>Gets the smallest coalescing tolerance among the settings in use (<see cref="long.MaxValue"/> when none).</summary>
     public long MinToleranceTicks => Volatile.Read(ref _minTolerance);
@@ -75,10 +71,9 @@ internal sealed class SlotTable
                 Volatile.Write(ref _minTolerance, _settings.Min(static s => s?.ToleranceTicks ?? long.MaxValue));
             }
 
-            if (_extras.Remove(slot) && BurstRoom.Trimmed(_extrasRoom, _extras.Count) < _extrasRoom)
+            if (_extras.Remove(slot) && BurstRoom.Trimmed(_extras.Capacity, _extras.Count) < _extras.Capacity)
             {
                 _extras.TrimExcess();
-                _extrasRoom = _extras.Count;
             }
             entry = default;
             _freeSlots.Push(slot);
@@ -121,7 +116,6 @@ internal sealed class SlotTable
             {
                 extras = new SlotExtras();
                 _extras.Add(slot, extras);
-                _extrasRoom = Math.Max(_extrasRoom, _extras.Count);
                 SlotState.Update(ref this[slot].State, SlotState.HasExtras, 0);
             }
 

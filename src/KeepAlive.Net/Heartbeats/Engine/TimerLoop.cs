@@ -1,10 +1,9 @@
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
-/// The timer loop's work, one step per wake-up: take what other threads posted (new registrations, next keys, slots to
-/// free), pop every entry that is due, and for each ask <see cref="SchedulePolicy"/> what to do (send now, wait longer,
-/// declare the peer dead, report a blocked send), claiming the slot for a heartbeat. It owns the <see cref="TimerQueue"/>:
-/// only the thread that owns the loop (see <see cref="TimerThreads"/>) calls it, so nothing here takes a lock but the inbox's.
+/// The timer loop's work, one step per wake-up: take what other threads posted, pop every entry that is due, and for each ask
+/// <see cref="SchedulePolicy"/> what to do (send now, wait longer, declare the peer dead, report a blocked send), claiming the
+/// slot for a heartbeat. Only the thread that owns the loop (<see cref="TimerThreads"/>) calls it: no lock but the inbox's.
 /// </summary>
 internal sealed class TimerLoop(SlotTable slots, Inbox inbox, TimeProvider clock, Func<int> liveCount)
 {

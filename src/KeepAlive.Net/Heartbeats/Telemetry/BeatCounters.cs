@@ -3,9 +3,8 @@ using System.Runtime.InteropServices;
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
-/// What telemetry keeps for one heartbeat stream without allocating: sent count and the last and largest lateness. Owned by
-/// <see cref="HeartbeatTelemetry"/>: a registration's live in its <see cref="Slot"/>, a <see cref="DriftMonitor"/>'s in the
-/// monitor. One writer at a time (the send that owns the slot); readers take a snapshot with volatile reads.
+/// What telemetry keeps for one heartbeat stream without allocating, in its <see cref="Slot"/> (or its <see cref="DriftMonitor"/>).
+/// One writer at a time (the send that owns the slot, through <see cref="HeartbeatTelemetry"/>); readers use volatile reads.
 /// </summary>
 [StructLayout(LayoutKind.Sequential, Pack = 4)]
 internal struct BeatCounters
