@@ -48,7 +48,6 @@ internal sealed class InFlightSend
         Watched = true;
     }
 
-    /// <summary>Stops watching: the send completed.</summary>
     public void Unwatch() => Watched = false;
 
     private void OnCompleted()

@@ -34,7 +34,6 @@ internal sealed class Inbox(TimerWait wait)
     /// <summary>Publishes when the owner of the loop will wake next, before it checks the inbox one last time and sleeps.</summary>
     public void PlanWake(long timestamp) => Interlocked.Exchange(ref _plannedWake, timestamp);
 
-    /// <summary>Posts a new registration's first key.</summary>
     public void Registered(int slot, long key) => Post(new Entry(slot, key, Kind.Key));
 
     /// <summary>Asks the owner of the loop to free a slot; a wake-up only once many posts wait.</summary>

@@ -11,11 +11,10 @@ namespace KeepAlive.Net.Heartbeats;
 /// </summary>
 internal abstract partial class TimerWait : IDisposable
 {
-    /// <summary>Creates the wait for <paramref name="clock"/>.</summary>
     public static TimerWait Create(TimeProvider clock) =>
         clock != TimeProvider.System ? new ClockWait(clock) : FutexWait.TryCreate() ?? (TimerWait)new EventWait();
 
-    /// <summary>Gets a short name for docs and diagnostics.</summary>
+    /// <summary>Gets a short name for the start-up log.</summary>
     public abstract string Kind { get; }
 
     /// <summary>
