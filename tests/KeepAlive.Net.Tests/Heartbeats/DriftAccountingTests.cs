@@ -34,6 +34,13 @@ public sealed class DriftAccountingTests
     }
 
     [Fact]
+    public void CauseTag_EveryCause_TheSnakeCaseNameDocumentedInHeartbeatsMd()
+    {
+        Enum.GetValues<HeartbeatDelayCause>().Select(cause => (string?)KeepAlive.Net.Heartbeats.HeartbeatMetrics.CauseTag(cause).Value).Should().Equal(
+            "none", "thread_pool_starvation", "gc_pause", "send_blocked", "scheduler_overload", "process_paused", "unknown");
+    }
+
+    [Fact]
     public void RunDue_OnTimeHeartbeats_CauseNoneAndNoWarning()
     {
         using var harness = new ManualScheduler();

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Text.Json;
 using N = KeepAlive.Net.Diagnostics.HeartbeatMetricNames;
 
 namespace KeepAlive.Net.Heartbeats;
@@ -9,7 +10,7 @@ internal sealed class HeartbeatMetrics : IDisposable
     public readonly Histogram<double> Lateness, SendDuration;
     public readonly Counter<long> Sent, Delayed, Failed, Skipped, Blocked, PeerDead;
     public readonly UpDownCounter<long> Registrations;
-    private static readonly string[] CauseNames = Enum.GetNames<HeartbeatDelayCause>().Select(ToSnakeCase).ToArray();
+    private static readonly string[] CauseNames = Enum.GetNames<HeartbeatDelayCause>().Select(JsonNamingPolicy.SnakeCaseLower.ConvertName).ToArray();
     private readonly Meter? _ownedMeter;
 
     public HeartbeatMetrics(IMeterFactory? meterFactory)
@@ -31,7 +32,4 @@ internal sealed class HeartbeatMetrics : IDisposable
     public static KeyValuePair<string, object?> NameTag(string name) => new(N.NameTag, name);
 
     public void Dispose() => _ownedMeter?.Dispose();
-
-    private static string ToSnakeCase(string name) =>
-        string.Concat(name.Select(static (c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 }
