@@ -26,16 +26,15 @@ internal sealed class BeatSettings
         PeerText = key.PeerIdleTimeout?.ToString() ?? "none";
     }
 
-    public string Name { get; }
+    /// <summary>The name, its metric tag and the peer's idle timeout as text (for logs), made once.</summary>
+    public readonly string Name, PeerText;
+    public readonly KeyValuePair<string, object?> NameTag;
 
+    // The option values the engine and telemetry read, from the key.
     public HeartbeatMode Mode => Key.Mode;
-
     public TimeSpan Interval => Key.Interval;
-
     public TimeSpan? Timeout => Key.Timeout;
-
     public TimeSpan DriftWarningThreshold => Key.DriftWarningThreshold;
-
     public TimeSpan BlockedThreshold => Key.BlockedThreshold;
 
     /// <summary>Gets <see cref="HeartbeatOptions.LatenessBudget"/>: how late a heartbeat may be before the peer gives up.</summary>
@@ -51,10 +50,6 @@ internal sealed class BeatSettings
     /// <summary>Gets or sets where rule 7 places the next registration of a burst. Only the owner of the timer loop touches it.</summary>
     public long SpreadCursor { get; set; }
 
-    public KeyValuePair<string, object?> NameTag { get; }
-
-    public string PeerText { get; }
-
     /// <summary>Gets or sets how many live slots use these settings (changed under the table's lock).</summary>
     public int References { get; set; }
 
@@ -68,14 +63,5 @@ internal sealed class BeatSettings
 
 /// <summary>Every value of <see cref="HeartbeatOptions"/> that a registration's <see cref="BeatSettings"/> depend on.</summary>
 internal readonly record struct BeatSettingsKey(
-    string? Name,
-    HeartbeatMode Mode,
-    TimeSpan Interval,
-    TimeSpan? Timeout,
-    TimeSpan Jitter,
-    TimeSpan Spread,
-    TimeSpan DriftWarningThreshold,
-    TimeSpan BlockedThreshold,
-    PeerIdleTimeout? PeerIdleTimeout,
-    double MaxIntervalToPeerIdleRatio,
-    TimeSpan? LatenessBudget);
+    string? Name, HeartbeatMode Mode, TimeSpan Interval, TimeSpan? Timeout, TimeSpan Jitter, TimeSpan Spread, TimeSpan DriftWarningThreshold,
+    TimeSpan BlockedThreshold, PeerIdleTimeout? PeerIdleTimeout, double MaxIntervalToPeerIdleRatio, TimeSpan? LatenessBudget);

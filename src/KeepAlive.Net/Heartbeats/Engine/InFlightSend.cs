@@ -6,22 +6,14 @@ namespace KeepAlive.Net.Heartbeats;
 /// holds the thread a standby took the loop's turn from. One per registration, made on its first such send and reused, so a
 /// socket whose sends sometimes wait for buffer space allocates nothing per heartbeat.
 /// </summary>
-internal sealed class InFlightSend
+internal sealed class InFlightSend(BeatRunner runner, Inbox inbox, int slot)
 {
-    private readonly BeatRunner _runner;
-    private readonly Inbox _inbox;
-    private readonly int _slot;
-    private readonly Action _completed;
+    private readonly BeatRunner _runner = runner;
+    private readonly Inbox _inbox = inbox;
+    private readonly int _slot = slot;
     private readonly List<(int Slot, long Key)> _keys = [];
+    private Action? _completed; // made on the first asynchronous send, then reused
     private ValueTask _pending;
-
-    public InFlightSend(BeatRunner runner, Inbox inbox, int slot)
-    {
-        _runner = runner;
-        _inbox = inbox;
-        _slot = slot;
-        _completed = OnCompleted;
-    }
 
     public BeatTimeline Timeline { get; private set; }
 
@@ -37,7 +29,7 @@ internal sealed class InFlightSend
         IsStuckCallback = false;
         Watched = true;
         _pending = pending;
-        pending.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_completed);
+        pending.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_completed ??= OnCompleted);
     }
 
     /// <summary>Watches a synchronous callback that started at <paramref name="start"/>; its own thread completes it.</summary>

@@ -68,7 +68,6 @@ internal sealed class Inbox(TimerWait wait)
     public List<Entry> Take(List<Entry> spare)
     {
         spare.Clear();
-
         List<Entry> taken;
         lock (_lock)
         {

@@ -183,19 +183,9 @@ internal sealed class TimerLoop(SlotTable slots, Inbox inbox, TimeProvider clock
         }
     }
 
-    private HeartbeatDelayCause TimerCause(long late)
-    {
-        if (late < _lateForCause)
-        {
-            return HeartbeatDelayCause.None;
-        }
-
-        var lateTicks = _clock.GetElapsedTime(0, late).Ticks;
-        if (_gcSinceLastWake * 2 >= lateTicks)
-        {
-            return HeartbeatDelayCause.GcPause;
-        }
-
-        return _oversleep * 2 >= late ? HeartbeatDelayCause.ProcessPaused : HeartbeatDelayCause.SchedulerOverload;
-    }
+    // A heartbeat the loop took late names why: a GC pause or an oversleep that covers half of it, else the loop was too busy.
+    private HeartbeatDelayCause TimerCause(long late) =>
+        late < _lateForCause ? HeartbeatDelayCause.None
+        : _gcSinceLastWake * 2 >= _clock.GetElapsedTime(0, late).Ticks ? HeartbeatDelayCause.GcPause
+        : _oversleep * 2 >= late ? HeartbeatDelayCause.ProcessPaused : HeartbeatDelayCause.SchedulerOverload;
 }

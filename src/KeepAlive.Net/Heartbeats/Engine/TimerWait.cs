@@ -41,14 +41,8 @@ internal abstract partial class TimerWait : IDisposable
 
         public override void WaitUntil(long timestamp)
         {
-            if (timestamp == long.MaxValue)
-            {
-                _wake.WaitOne();
-                return;
-            }
-
             var remaining = TimeProvider.System.GetElapsedTime(TimeProvider.System.GetTimestamp(), timestamp);
-            _wake.WaitOne(TimeSpan.FromMilliseconds(Math.Clamp((long)remaining.TotalMilliseconds, 1, int.MaxValue - 1)));
+            _wake.WaitOne(timestamp == long.MaxValue ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(Math.Clamp((long)remaining.TotalMilliseconds, 1, int.MaxValue - 1)));
         }
 
         public override void Wake() => _wake.Set();
@@ -163,15 +157,10 @@ internal abstract partial class TimerWait : IDisposable
                 return;
             }
 
-            if (timestamp == long.MaxValue)
-            {
-                _ = Futex(_syscall, _signaled, FutexWaitBitset | FutexPrivate, 0, null, null, MatchAnyBit);
-                return;
-            }
-
             var due = Math.Max(1, timestamp);
             var deadline = new TimeSpec { Seconds = due / NanosecondsPerSecond, Nanoseconds = due % NanosecondsPerSecond };
-            _ = Futex(_syscall, _signaled, FutexWaitBitset | FutexPrivate, 0, &deadline, null, MatchAnyBit); // EINTR, EAGAIN, ETIMEDOUT: the caller checks
+            var until = timestamp == long.MaxValue ? null : &deadline; // null: until woken
+            _ = Futex(_syscall, _signaled, FutexWaitBitset | FutexPrivate, 0, until, null, MatchAnyBit); // EINTR, EAGAIN, ETIMEDOUT: the caller checks
         }
 
         public override void Wake()
@@ -182,10 +171,7 @@ internal abstract partial class TimerWait : IDisposable
             }
         }
 
-        public override void Dispose()
-        {
-            // Nothing to release: the word goes with the object.
-        }
+        public override void Dispose() { } // nothing to release: the word goes with the object
 
         private static bool StopwatchIsMonotonic()
         {

@@ -9,17 +9,11 @@ namespace KeepAlive.Net.Heartbeats;
 [StructLayout(LayoutKind.Sequential, Pack = 4)]
 internal struct BeatCounters
 {
-    /// <summary>Heartbeats sent without an exception.</summary>
-    public long Sent;
+    public long Sent; // heartbeats sent without an exception
 
-    /// <summary>Lateness of the last heartbeat in microseconds (saturating).</summary>
-    public int LastLatenessMicros;
-
-    /// <summary>Largest lateness seen in microseconds (saturating); larger ones are kept in <see cref="IncidentCounters"/>.</summary>
-    public int MaxLatenessMicros;
-
-    /// <summary>Duration of the last completed send in microseconds (saturating).</summary>
-    public int LastSendMicros;
+    // In microseconds, saturating (a larger lateness is kept in IncidentCounters): the last heartbeat's lateness, the largest
+    // seen, the last completed send's duration.
+    public int LastLatenessMicros, MaxLatenessMicros, LastSendMicros;
 }
 
 /// <summary>

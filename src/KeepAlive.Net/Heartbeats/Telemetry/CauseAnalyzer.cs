@@ -66,8 +66,7 @@ internal static class CauseAnalyzer
             return (HeartbeatDelayCause.SendBlocked, "the send ran longer than the blocked threshold");
         }
 
-        var gc = gcSinceLastRecord;
-        if (gc >= lateness / 2 && gc > TimeSpan.Zero)
+        if (gcSinceLastRecord is var gc && gc >= lateness / 2 && gc > TimeSpan.Zero)
         {
             return (HeartbeatDelayCause.GcPause, Invariant($"GC paused the process for {Ms(gc)} of the {Ms(lateness)}"));
         }
