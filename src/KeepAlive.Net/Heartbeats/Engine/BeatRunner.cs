@@ -9,12 +9,6 @@ namespace KeepAlive.Net.Heartbeats;
 /// </summary>
 internal sealed class BeatRunner(SlotTable slots, Inbox inbox, HeartbeatTelemetry telemetry, TimeProvider clock, CancellationToken stopping)
 {
-    private readonly SlotTable _slots = slots;
-    private readonly Inbox _inbox = inbox;
-    private readonly HeartbeatTelemetry _telemetry = telemetry;
-    private readonly TimeProvider _clock = clock;
-    private readonly CancellationToken _stopping = stopping;
-
     /// <summary>Runs an item (<paramref name="start"/>: when, or 0 to read the clock); next keys go to <paramref name="keys"/>.</summary>
     /// <returns>When a heartbeat that completed synchronously ended (the caller's next start), otherwise 0.</returns>
     public long Run(in WorkItem item, List<(int Slot, long Key)> keys, long start = 0)
@@ -22,8 +16,8 @@ internal sealed class BeatRunner(SlotTable slots, Inbox inbox, HeartbeatTelemetr
         switch (item.Kind)
         {
             case WorkKind.Beat:
-                return Start(item, keys, start == 0 ? _clock.GetTimestamp() : start);
-            case WorkKind.PeerDead when SlotState.IsLive(Volatile.Read(ref _slots[item.Slot].State)):
+                return Start(item, keys, start == 0 ? clock.GetTimestamp() : start);
+            case WorkKind.PeerDead when SlotState.IsLive(Volatile.Read(ref slots[item.Slot].State)):
                 RaisePeerDead(item.Slot, null);
                 break;
             case WorkKind.Blocked:
@@ -37,17 +31,17 @@ internal sealed class BeatRunner(SlotTable slots, Inbox inbox, HeartbeatTelemetr
     /// <summary>Marks the moment the heartbeat in flight is handed to the transport; its lateness is measured there.</summary>
     public void ReportSendStarted(int index)
     {
-        ref var slot = ref _slots[index];
+        ref var slot = ref slots[index];
         if (SlotState.Phase(Volatile.Read(ref slot.State)) != SlotState.Running)
         {
             return;
         }
 
-        var due = SchedulePolicy.Due(_slots.SettingsOf(slot), index, slot.Nominal);
-        Volatile.Write(ref slot.SendMark, SendMark.Of(_clock.GetElapsedTime(due, _clock.GetTimestamp()), Thread.CurrentThread.IsThreadPoolThread));
+        var due = SchedulePolicy.Due(slots.SettingsOf(slot), index, slot.Nominal);
+        Volatile.Write(ref slot.SendMark, SendMark.Of(clock.GetElapsedTime(due, clock.GetTimestamp()), Thread.CurrentThread.IsThreadPoolThread));
     }
 
-    public CancellationToken TokenOf(int slot) => _slots.GetOrAddExtras(slot).GetToken(_stopping);
+    public CancellationToken TokenOf(int slot) => slots.GetOrAddExtras(slot).GetToken(stopping);
 
     /// <summary>
     /// Watches a callback that still holds the thread a standby took the loop's turn from: reported blocked at its threshold,
@@ -55,10 +49,10 @@ internal sealed class BeatRunner(SlotTable slots, Inbox inbox, HeartbeatTelemetr
     /// </summary>
     public void WatchStuck(int index, long start, List<(int Slot, long Key)> keys)
     {
-        ref var slot = ref _slots[index];
+        ref var slot = ref slots[index];
         var key = Volatile.Read(ref slot.TimerKey);
         InFlightOf(index).WatchStuckCallback(start);
-        var watch = start + _slots.SettingsOf(slot).BlockedTicks;
+        var watch = start + slots.SettingsOf(slot).BlockedTicks;
         if (SlotState.Phase(Volatile.Read(ref slot.State)) == SlotState.Running && Interlocked.CompareExchange(ref slot.TimerKey, watch, key) == key)
         {
             keys.Add((index, watch));
@@ -68,21 +62,21 @@ internal sealed class BeatRunner(SlotTable slots, Inbox inbox, HeartbeatTelemetr
     /// <summary>Accounts for a finished send and schedules the next heartbeat (the thread that owns the send); returns when it ended.</summary>
     public long Complete(int index, in BeatTimeline timeline, Exception? failure, List<(int Slot, long Key)> keys)
     {
-        ref var slot = ref _slots[index];
-        var end = _clock.GetTimestamp();
-        var settings = _slots.SettingsOf(slot);
+        ref var slot = ref slots[index];
+        var end = clock.GetTimestamp();
+        var settings = slots.SettingsOf(slot);
         var state = Volatile.Read(ref slot.State);
         var mark = Volatile.Read(ref slot.SendMark);
-        var lateness = SendMark.IsMarked(mark) ? SendMark.Lateness(mark) : _clock.GetElapsedTime(timeline.Due, timeline.Start);
+        var lateness = SendMark.IsMarked(mark) ? SendMark.Lateness(mark) : clock.GetElapsedTime(timeline.Due, timeline.Start);
         lateness = lateness < TimeSpan.Zero ? TimeSpan.Zero : lateness;
-        var sendStart = SendMark.IsMarked(mark) ? timeline.Due + SchedulePolicy.Ticks(lateness, _clock) : timeline.Start;
-        var sendDuration = _clock.GetElapsedTime(sendStart, end);
+        var sendStart = SendMark.IsMarked(mark) ? timeline.Due + SchedulePolicy.Ticks(lateness, clock) : timeline.Start;
+        var sendDuration = clock.GetElapsedTime(sendStart, end);
         var (nominal, skipped) = SchedulePolicy.AfterSend(settings, slot.Nominal, timeline.Start, lateness);
 
         var outcome = HeartbeatTelemetry.Classify(settings, lateness, sendDuration, skipped, failure);
         if (outcome.IsDelayed)
         {
-            var evidence = CauseAnalyzer.Analyze(timeline, (state & SlotState.PreviousOverran) != 0, mark, lateness, sendDuration >= settings.BlockedThreshold, _clock);
+            var evidence = CauseAnalyzer.Analyze(timeline, (state & SlotState.PreviousOverran) != 0, mark, lateness, sendDuration >= settings.BlockedThreshold, clock);
             outcome = outcome with { Cause = evidence.Cause, Evidence = evidence.Text };
         }
 
@@ -90,10 +84,10 @@ internal sealed class BeatRunner(SlotTable slots, Inbox inbox, HeartbeatTelemetr
         if (sendDuration >= settings.BlockedThreshold && SlotState.TrySet(ref slot.State, SlotState.BlockedReported))
         {
             // Blocked, and nobody watched it (a helper ran it): report it now that it has ended, so every blocked send counts once.
-            _telemetry.Blocked(settings, extras, sendDuration, "send blocked while a helping standby ran it");
+            telemetry.Blocked(settings, extras, sendDuration, "send blocked while a helping standby ran it");
         }
 
-        _telemetry.Record(ref slot.Counters, settings, extras, outcome, slot.Handle);
+        telemetry.Record(ref slot.Counters, settings, extras, outcome, slot.Handle);
         extras.Get()?.InFlight?.Unwatch();
         if (failure is not null && IsPermanent(failure) && SlotState.Phase(state) != SlotState.Disposed)
         {
@@ -133,33 +127,33 @@ internal sealed class BeatRunner(SlotTable slots, Inbox inbox, HeartbeatTelemetr
     private static bool IsPermanent(SocketError error) => error is SocketError.ConnectionReset or SocketError.ConnectionAborted
         or SocketError.Shutdown or SocketError.NotConnected or SocketError.NotSocket or SocketError.OperationAborted or SocketError.Disconnecting;
 
-    private ExtrasAccess Extras(int slot) => new(_slots, slot);
+    private ExtrasAccess Extras(int slot) => new(slots, slot);
 
-    private InFlightSend InFlightOf(int slot) => _slots.GetOrAddExtras(slot).InFlight ??= new InFlightSend(this, _inbox, slot);
+    private InFlightSend InFlightOf(int slot) => slots.GetOrAddExtras(slot).InFlight ??= new InFlightSend(this, inbox, slot);
 
     private long Start(in WorkItem item, List<(int Slot, long Key)> keys, long start)
     {
-        ref var slot = ref _slots[item.Slot];
+        ref var slot = ref slots[item.Slot];
         // The loop claimed the slot (Running) when it took the heartbeat; a Dispose since then left it Disposed, and freeing
         // it falls to whoever holds the claim: this thread.
         var phase = SlotState.Phase(Volatile.Read(ref slot.State));
-        if (phase != SlotState.Running || _stopping.IsCancellationRequested)
+        if (phase != SlotState.Running || stopping.IsCancellationRequested)
         {
             if (phase == SlotState.Disposed)
             {
-                _inbox.Free(item.Slot);
+                inbox.Free(item.Slot);
             }
 
             return 0;
         }
 
-        var settings = _slots.SettingsOf(slot);
+        var settings = slots.SettingsOf(slot);
         var due = SchedulePolicy.Due(settings, item.Slot, slot.Nominal);
         var timeline = new BeatTimeline(due, item.Popped, item.TimerCause, item.GcAtPop, start);
-        var context = new HeartbeatContext(slot.Handle!, due, start, slot.Counters.Sent + (_slots.ExtrasOf(item.Slot)?.Incidents.Failed ?? 0) + 1, _clock);
+        var context = new HeartbeatContext(slot.Handle!, due, start, slot.Counters.Sent + (slots.ExtrasOf(item.Slot)?.Incidents.Failed ?? 0) + 1, clock);
         if (SlotState.Phase(Volatile.Read(ref slot.State)) == SlotState.Disposed)
         {
-            _inbox.Free(item.Slot); // disposed while the heartbeat was being prepared: checked again right before the call
+            inbox.Free(item.Slot); // disposed while the heartbeat was being prepared: checked again right before the call
             return 0;
         }
 
@@ -205,7 +199,7 @@ internal sealed class BeatRunner(SlotTable slots, Inbox inbox, HeartbeatTelemetr
         }
         else
         {
-            _inbox.Free(index); // disposed while running
+            inbox.Free(index); // disposed while running
         }
     }
 
@@ -213,7 +207,7 @@ internal sealed class BeatRunner(SlotTable slots, Inbox inbox, HeartbeatTelemetr
     {
         if (SlotState.TryMove(ref slot.State, SlotState.Running, SlotState.Stopped) != SlotState.Running)
         {
-            _inbox.Free(index); // disposed meanwhile
+            inbox.Free(index); // disposed meanwhile
             return;
         }
 
@@ -224,31 +218,31 @@ internal sealed class BeatRunner(SlotTable slots, Inbox inbox, HeartbeatTelemetr
     // The peer is declared dead once (silent past the timeout, or the send failed for good): the flag also turns liveness off (rule 3).
     private void RaisePeerDead(int index, Exception? failure)
     {
-        ref var slot = ref _slots[index];
+        ref var slot = ref slots[index];
         if (!SlotState.TrySet(ref slot.State, SlotState.PeerDeadRaised) || slot.Handle is not { } handle)
         {
             return;
         }
 
-        var settings = _slots.SettingsOf(slot);
-        var silent = _clock.GetElapsedTime(Volatile.Read(ref slot.LastPeerActivity), _clock.GetTimestamp());
+        var settings = slots.SettingsOf(slot);
+        var silent = clock.GetElapsedTime(Volatile.Read(ref slot.LastPeerActivity), clock.GetTimestamp());
         var reason = failure is null
             ? FormattableString.Invariant($"nothing heard from the peer for {KeepAliveFormat.Duration(silent)}, over the timeout of {KeepAliveFormat.Duration(settings.Timeout ?? TimeSpan.Zero)} (no MarkPeerActivity)")
             : FormattableString.Invariant($"the heartbeat send failed for good ({failure.GetType().Name}: {failure.Message}); the registration ended");
-        _telemetry.PeerDead(settings, Extras(index), handle, silent, settings.Timeout ?? TimeSpan.Zero, reason);
+        telemetry.PeerDead(settings, Extras(index), handle, silent, settings.Timeout ?? TimeSpan.Zero, reason);
     }
 
     private void ReportBlocked(int index, long start)
     {
-        ref var slot = ref _slots[index];
+        ref var slot = ref slots[index];
         if (SlotState.Phase(Volatile.Read(ref slot.State)) != SlotState.Running)
         {
             return;
         }
 
-        var kind = _slots.ExtrasOf(index)?.InFlight is { IsStuckCallback: false } inFlight && inFlight.Timeline.Start == start
+        var kind = slots.ExtrasOf(index)?.InFlight is { IsStuckCallback: false } inFlight && inFlight.Timeline.Start == start
             ? "asynchronous send not completed"
             : "synchronous callback holding a scheduler thread";
-        _telemetry.Blocked(_slots.SettingsOf(slot), Extras(index), _clock.GetElapsedTime(start, _clock.GetTimestamp()), kind);
+        telemetry.Blocked(slots.SettingsOf(slot), Extras(index), clock.GetElapsedTime(start, clock.GetTimestamp()), kind);
     }
 }

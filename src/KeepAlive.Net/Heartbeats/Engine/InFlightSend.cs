@@ -8,9 +8,6 @@ namespace KeepAlive.Net.Heartbeats;
 /// </summary>
 internal sealed class InFlightSend(BeatRunner runner, Inbox inbox, int slot)
 {
-    private readonly BeatRunner _runner = runner;
-    private readonly Inbox _inbox = inbox;
-    private readonly int _slot = slot;
     private readonly List<(int Slot, long Key)> _keys = [];
     private Action? _completed; // made on the first asynchronous send, then reused
     private ValueTask _pending;
@@ -47,7 +44,7 @@ internal sealed class InFlightSend(BeatRunner runner, Inbox inbox, int slot)
         var pending = _pending;
         _pending = default;
         Watched = false;
-        _runner.Complete(_slot, Timeline, BeatRunner.FailureOf(pending), _keys);
-        _inbox.Post(_keys);
+        runner.Complete(slot, Timeline, BeatRunner.FailureOf(pending), _keys);
+        inbox.Post(_keys);
     }
 }

@@ -9,7 +9,6 @@ internal sealed class Inbox(TimerWait wait)
 {
     private const int PostsBeforeWake = 4096;
     private readonly Lock _lock = new();
-    private readonly TimerWait _wait = wait;
     private List<Entry> _posted = [];
     private long _plannedWake = long.MaxValue;
 
@@ -96,12 +95,12 @@ internal sealed class Inbox(TimerWait wait)
     {
         if (full)
         {
-            _wait.Wake();
+            wait.Wake();
         }
         else if (key < Interlocked.Read(ref _plannedWake))
         {
             Interlocked.Exchange(ref _plannedWake, key);
-            _wait.Wake();
+            wait.Wake();
         }
     }
 

@@ -39,19 +39,18 @@ internal sealed class SchedulePolicy
     private readonly long _minCost;
     private readonly long _maxCost;
     private readonly long _crowdSlack;
-    private long _beatCost;
     private bool _measured;
 
     public SchedulePolicy(TimeProvider clock)
     {
-        _beatCost = Ticks(InitialBeatCost, clock);
+        BeatCost = Ticks(InitialBeatCost, clock);
         _minCost = Math.Max(1, Ticks(TimeSpan.FromTicks(1), clock));
         _maxCost = Ticks(MaxBeatCost, clock);
         _crowdSlack = Ticks(TimerThreads.HelpBudget, clock);
     }
 
     /// <summary>Gets the measured cost of one heartbeat on the timer thread (callback included), in timestamp ticks.</summary>
-    public long BeatCost => _beatCost;
+    public long BeatCost { get; private set; }
 
     /// <summary>Converts a duration to ticks of <paramref name="clock"/>'s timestamps, the engine's unit of time.</summary>
     public static long Ticks(TimeSpan value, TimeProvider clock) =>
@@ -144,7 +143,7 @@ internal sealed class SchedulePolicy
             return nominal;
         }
 
-        var spacing = SpacingInCosts * _beatCost;
+        var spacing = SpacingInCosts * BeatCost;
         var cursor = settings.SpreadCursor;
         // Up to the help budget of work may wait at once (as in any batch): only what a crowd holds beyond it is moved.
         var behind = cursor - nominal - _crowdSlack;
@@ -183,9 +182,9 @@ internal sealed class SchedulePolicy
         if (heartbeats > 0 && elapsed > 0 && elapsed / heartbeats is var cost && cost <= _maxCost)
         {
             cost = Math.Max(_minCost, cost);
-            _beatCost = !_measured ? Math.Min(_beatCost, cost)
-                : cost < _beatCost ? _beatCost + ((cost - _beatCost) / 2)
-                : _beatCost + ((cost - _beatCost + 31) / 32); // rounded up, so a lasting rise is learned whatever the clock's resolution
+            BeatCost = !_measured ? Math.Min(BeatCost, cost)
+                : cost < BeatCost ? BeatCost + ((cost - BeatCost) / 2)
+                : BeatCost + ((cost - BeatCost + 31) / 32); // rounded up, so a lasting rise is learned whatever the clock's resolution
             _measured = true;
         }
     }

@@ -30,35 +30,16 @@ namespace KeepAlive.Net.Heartbeats;
 /// </remarks>
 internal struct Slot
 {
-    /// <summary>The user's send, or <see langword="null"/> for a free slot. Set while Free.</summary>
-    public Func<HeartbeatContext, ValueTask>? Callback;
-
-    /// <summary>The public handle, passed to the callback and to event handlers. Set while Free.</summary>
-    public HeartbeatRegistration? Handle;
-
-    /// <summary>The key of this slot's one valid entry in the timer queue; an entry with another key is stale and dropped.</summary>
-    public long TimerKey;
-
-    /// <summary>When the next (or the running) heartbeat is due before jitter (<see cref="SchedulePolicy.Due"/>).</summary>
-    public long Nominal;
-
-    /// <summary>The last <see cref="HeartbeatRegistration.MarkActivity"/>; any thread.</summary>
-    public long LastActivity;
-
-    /// <summary>The last <see cref="HeartbeatRegistration.MarkPeerActivity"/>; any thread.</summary>
-    public long LastPeerActivity;
-
-    /// <summary>Telemetry's sent count and lateness figures (<see cref="BeatCounters"/>).</summary>
-    public BeatCounters Counters;
-
-    /// <summary>Index of the shared <see cref="BeatSettings"/> in the table. Set while Free.</summary>
-    public int Settings;
-
-    /// <summary>Phase and flags, see <see cref="SlotState"/>; changed only with compare-and-swap.</summary>
-    public int State;
-
-    /// <summary>Where the running send reached the transport (<see cref="SendMark"/>); 0 until it does. The send owns it.</summary>
-    public int SendMark;
+    public Func<HeartbeatContext, ValueTask>? Callback; // the user's send, null for a free slot; set while Free
+    public HeartbeatRegistration? Handle; // passed to the callback and to event handlers; set while Free
+    public long TimerKey; // the key of this slot's one valid entry in the timer queue; an entry with another key is stale
+    public long Nominal; // when the next (or the running) heartbeat is due before jitter (SchedulePolicy.Due)
+    public long LastActivity; // the last HeartbeatRegistration.MarkActivity; any thread
+    public long LastPeerActivity; // the last HeartbeatRegistration.MarkPeerActivity; any thread
+    public BeatCounters Counters; // telemetry's sent count and lateness figures
+    public int Settings; // index of the shared BeatSettings in the table; set while Free
+    public int State; // phase and flags (SlotState); changed only with compare-and-swap
+    public int SendMark; // where the running send reached the transport (SendMark), 0 until it does; the send owns it
 }
 
 /// <summary>
@@ -90,20 +71,11 @@ internal static class SlotState
 {
     public const int Free = 0, Scheduled = 1, Running = 2, Stopped = 3, Disposed = 4, PhaseMask = 0b111;
 
-    /// <summary>The slot has a <see cref="SlotExtras"/> entry.</summary>
-    public const int HasExtras = 1 << 3;
-
-    /// <summary>The peer was declared dead; liveness is no longer checked.</summary>
-    public const int PeerDeadRaised = 1 << 4;
-
-    /// <summary>The send in flight was reported as blocked (set by whoever watches it, once).</summary>
-    public const int BlockedReported = 1 << 5;
-
-    /// <summary>The previous send was still running when this heartbeat was due.</summary>
-    public const int PreviousOverran = 1 << 6;
-
-    /// <summary>The first heartbeat has not been placed yet (rule 7 of <see cref="SchedulePolicy"/>): set at registration, cleared when it falls due.</summary>
-    public const int Unplaced = 1 << 7;
+    public const int HasExtras = 1 << 3; // the slot has a SlotExtras entry
+    public const int PeerDeadRaised = 1 << 4; // the peer was declared dead; liveness is no longer checked
+    public const int BlockedReported = 1 << 5; // the send in flight was reported as blocked (set by whoever watches it, once)
+    public const int PreviousOverran = 1 << 6; // the previous send was still running when this heartbeat was due
+    public const int Unplaced = 1 << 7; // the first heartbeat is not placed yet (rule 7): set at registration, cleared when due
 
     public static int Phase(int state) => state & PhaseMask;
 

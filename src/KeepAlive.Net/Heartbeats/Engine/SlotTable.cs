@@ -11,7 +11,6 @@ internal sealed class SlotTable(TimeProvider timeProvider)
     private const int PageShift = 10;
 
     private readonly Lock _lock = new();
-    private readonly TimeProvider _timeProvider = timeProvider;
     private readonly Dictionary<BeatSettingsKey, int> _settingsByKey = [];
     private readonly Stack<int> _freeSettings = new();
     private readonly Stack<int> _freeSlots = new();
@@ -43,7 +42,7 @@ internal sealed class SlotTable(TimeProvider timeProvider)
             {
                 HeartbeatOptionsValidator.ThrowIfInvalid(options);
                 index = _freeSettings.Count > 0 ? _freeSettings.Pop() : GrowSettings();
-                _settings[index] = new BeatSettings(key, _timeProvider);
+                _settings[index] = new BeatSettings(key, timeProvider);
                 _settingsByKey.Add(key, index);
                 Volatile.Write(ref _minTolerance, Math.Min(_minTolerance, _settings[index]!.ToleranceTicks));
             }

@@ -7,11 +7,8 @@ namespace KeepAlive.Net.Heartbeats;
 /// </summary>
 internal sealed class TimerLoop(SlotTable slots, Inbox inbox, TimeProvider clock, Func<int> liveCount)
 {
-    private readonly SlotTable _slots = slots;
     private readonly TimerQueue _queue = new();
-    private readonly Inbox _inbox = inbox;
     private readonly TimeProvider _clock = clock;
-    private readonly Func<int> _liveCount = liveCount;
     private readonly long _lateForCause = SchedulePolicy.Ticks(TimeSpan.FromMilliseconds(1), clock); // later than this, a cause is named
     private List<Inbox.Entry> _spare = [];
     private long _gcAtLastWake = GcPauseTicks();
@@ -43,7 +40,7 @@ internal sealed class TimerLoop(SlotTable slots, Inbox inbox, TimeProvider clock
             Examine(slot, key, now, batch);
         }
 
-        if (_queue.Count > (2 * _liveCount()) + 1024)
+        if (_queue.Count > (2 * liveCount()) + 1024)
         {
             _queue.Compact(IsCurrent);
         }
@@ -65,7 +62,7 @@ internal sealed class TimerLoop(SlotTable slots, Inbox inbox, TimeProvider clock
 
     private void PushIfCurrent(int slot, long key)
     {
-        if (Volatile.Read(ref _slots[slot].TimerKey) == key)
+        if (Volatile.Read(ref slots[slot].TimerKey) == key)
         {
             _queue.Push(key, slot);
         }
@@ -73,14 +70,14 @@ internal sealed class TimerLoop(SlotTable slots, Inbox inbox, TimeProvider clock
 
     private void DrainInbox()
     {
-        var posted = _inbox.Take(_spare);
+        var posted = inbox.Take(_spare);
         foreach (var (slot, key, kind) in posted)
         {
             switch (kind)
             {
                 case Inbox.Kind.Free:
-                    _slots[slot].Handle?.OnFreed();
-                    _slots.Free(slot);
+                    slots[slot].Handle?.OnFreed();
+                    slots.Free(slot);
                     break;
                 default:
                     PushIfCurrent(slot, key);
@@ -93,13 +90,13 @@ internal sealed class TimerLoop(SlotTable slots, Inbox inbox, TimeProvider clock
 
     private bool IsCurrent(long key, int slot)
     {
-        ref var entry = ref _slots[slot];
+        ref var entry = ref slots[slot];
         return Volatile.Read(ref entry.TimerKey) == key && SlotState.IsLive(Volatile.Read(ref entry.State));
     }
 
     private void Examine(int index, long key, long now, List<WorkItem> batch)
     {
-        ref var slot = ref _slots[index];
+        ref var slot = ref slots[index];
         if (Volatile.Read(ref slot.TimerKey) != key)
         {
             return; // stale: rescheduled, or freed and reused
@@ -111,7 +108,7 @@ internal sealed class TimerLoop(SlotTable slots, Inbox inbox, TimeProvider clock
             return;
         }
 
-        var settings = _slots.SettingsOf(slot);
+        var settings = slots.SettingsOf(slot);
         var deadline = SchedulePolicy.LivenessDeadline(settings, state, Volatile.Read(ref slot.LastPeerActivity));
         if (deadline <= now)
         {
@@ -163,7 +160,7 @@ internal sealed class TimerLoop(SlotTable slots, Inbox inbox, TimeProvider clock
     private void ExamineInFlight(int index, ref Slot slot, BeatSettings settings, long key, long deadline, long now, List<WorkItem> batch)
     {
         var next = deadline;
-        if (_slots.ExtrasOf(index)?.InFlight is { Watched: true } inFlight && SlotState.Phase(Volatile.Read(ref slot.State)) == SlotState.Running)
+        if (slots.ExtrasOf(index)?.InFlight is { Watched: true } inFlight && SlotState.Phase(Volatile.Read(ref slot.State)) == SlotState.Running)
         {
             var watch = inFlight.Timeline.Start + settings.BlockedTicks;
             if (watch > now)

@@ -135,15 +135,9 @@ internal sealed class TimerThreads : IDisposable
     private void Own(Turn turn, List<(int Slot, long Key)> keys)
     {
         var batch = new List<WorkItem>();
-        if (turn.StuckSlot >= 0)
+        if (turn.Count > 0 && !RunBatch(turn, _clock.GetTimestamp(), keys))
         {
-            // Taken over from a thread stuck in a callback: watch that callback, run the rest of its batch.
-            _runner.WatchStuck(turn.StuckSlot, turn.StuckStart, keys);
-            _loop.Push(keys);
-            if (turn.Count > 0 && !RunBatch(turn, null, _clock.GetTimestamp(), keys))
-            {
-                return;
-            }
+            return; // a turn taken over starts with the rest of the stuck owner's batch
         }
 
         var planned = long.MaxValue;
@@ -155,7 +149,8 @@ internal sealed class TimerThreads : IDisposable
             if (batch.Count > 0)
             {
                 Volatile.Write(ref turn.NextDue, next);
-                if (!RunBatch(turn, batch, now, keys))
+                turn.Load(batch);
+                if (!RunBatch(turn, now, keys))
                 {
                     return;
                 }
@@ -168,7 +163,7 @@ internal sealed class TimerThreads : IDisposable
             if (planned - now >= _quietSleep && turn.HasBurstRoom(batch))
             {
                 // Going quiet: give back a burst's room (not between the batches of a steady load, which would allocate it again).
-                turn.Load(batch, 0);
+                turn.Load(batch);
             }
 
             _inbox.PlanWake(planned);
@@ -179,18 +174,10 @@ internal sealed class TimerThreads : IDisposable
         }
     }
 
-    /// <summary>Runs a batch inline (loading <paramref name="batch"/> first, when given); false when a standby took the turn over meanwhile.</summary>
-    private bool RunBatch(Turn turn, List<WorkItem>? batch, long now, List<(int Slot, long Key)> keys)
+    /// <summary>Publishes and runs the turn's loaded batch inline; false when a standby took the turn over meanwhile.</summary>
+    private bool RunBatch(Turn turn, long now, List<(int Slot, long Key)> keys)
     {
-        if (batch is not null)
-        {
-            turn.Load(batch, now);
-        }
-        else
-        {
-            Interlocked.Exchange(ref turn.BatchStart, now);
-        }
-
+        Interlocked.Exchange(ref turn.BatchStart, now); // a full fence: a standby checks it after clearing its alarm
         CallStandby(turn, now);
         var index = 0;
         var end = 0;
@@ -296,7 +283,7 @@ internal sealed class TimerThreads : IDisposable
                 {
                     if (Interlocked.CompareExchange(ref turn.CurrentStart, Turn.Taken, start) == start)
                     {
-                        return TakeOver(turn, index, start, now);
+                        return TakeOver(turn, index, start, now, keys);
                     }
 
                     continue;
@@ -324,9 +311,11 @@ internal sealed class TimerThreads : IDisposable
     private static bool Waiting(Turn turn, int index) =>
         index + 1 < Volatile.Read(ref turn.ChunkEnd) || Volatile.Read(ref turn.Next) < turn.Count;
 
-    private Turn TakeOver(Turn stuck, int index, long start, long now)
+    // Makes this thread the owner (the compare-and-swap won): it watches the stuck callback and runs the rest of its batch.
+    private Turn TakeOver(Turn stuck, int index, long start, long now, List<(int Slot, long Key)> keys)
     {
-        var turn = new Turn { StuckSlot = stuck.Items[index].Slot, StuckStart = start };
+        var stuckSlot = stuck.Items[index].Slot;
+        var turn = new Turn();
         int threads;
         lock (_lock)
         {
@@ -345,8 +334,10 @@ internal sealed class TimerThreads : IDisposable
         var chunkEnd = Volatile.Read(ref stuck.ChunkEnd);
         List<WorkItem> rest = [.. stuck.Items.AsSpan(index + 1, chunkEnd - index - 1), .. stuck.Items.AsSpan(claimed, stuck.Count - claimed)];
 
-        turn.Load(rest, 0); // published by the new owner's RunBatch
-        var name = _slots.SettingsOf(_slots[turn.StuckSlot]).Name;
+        turn.Load(rest); // published by the new owner's RunBatch
+        _runner.WatchStuck(stuckSlot, start, keys);
+        _loop.Push(keys);
+        var name = _slots.SettingsOf(_slots[stuckSlot]).Name;
         Log.HeartbeatTimerTakenOver(_logger, name, _clock.GetElapsedTime(start, now).TotalMilliseconds, turn.Count, threads);
         return turn;
     }
@@ -370,45 +361,26 @@ internal sealed class TimerThreads : IDisposable
 /// </summary>
 internal sealed class Turn
 {
-    /// <summary>The <see cref="CurrentStart"/> of a turn a standby has taken over.</summary>
-    public const long Taken = -1;
+    public const long Taken = -1; // the CurrentStart of a turn a standby has taken over
+    public const int OwnerChunk = 16; // how many items the owner claims with one atomic add
 
-    /// <summary>How many items the owner claims with one atomic add.</summary>
-    public const int OwnerChunk = 16;
+    public WorkItem[] Items = new WorkItem[64]; // the batch: written by the owner before it publishes BatchStart, then only read
+    public int Count; // how many items the batch holds; written with Items
 
-    /// <summary>The batch: written by the owner before it publishes <see cref="BatchStart"/>, then only read.</summary>
-    public WorkItem[] Items = new WorkItem[64];
-
-    /// <summary>How many items the batch holds; written with <see cref="Items"/>.</summary>
-    public int Count;
-
-    /// <summary>The first unclaimed item: the owner claims <see cref="OwnerChunk"/> with one atomic add, a helper one with a compare-and-swap (never moving it without a real claim); a taker moves it past the end.</summary>
+    // The first unclaimed item: the owner claims OwnerChunk with one atomic add, a helper one with a compare-and-swap (never
+    // moving it without a real claim); a taker moves it past the end.
     public int Next;
+    public int Readers; // helpers between reading Count and copying their claimed item; the owner reloads the batch only when none is
 
-    /// <summary>Helpers between reading <see cref="Count"/> and copying their claimed item; the owner reloads the batch only when none is.</summary>
-    public int Readers;
+    // Written by the owner: the end (exclusive) of its claimed chunk, before the chunk's first item starts; the batch index of
+    // its item in progress, before CurrentStart; when that callback started, 0 between callbacks (Taken once a standby took the
+    // turn, by compare-and-swap); when the batch started, 0 between batches (a full fence); the loop's next due key after this
+    // batch, for a standby's alarm while the owner runs it.
+    public int ChunkEnd, CurrentIndex;
+    public long CurrentStart, BatchStart, NextDue = long.MaxValue;
 
-    /// <summary>The end (exclusive) of the owner's claimed chunk; written by the owner before its first item starts.</summary>
-    public int ChunkEnd;
-
-    /// <summary>The batch index of the owner's item in progress; written by the owner before <see cref="CurrentStart"/>.</summary>
-    public int CurrentIndex;
-
-    /// <summary>When the owner's callback in progress started, 0 between callbacks; <see cref="Taken"/> once a standby took the turn (compare-and-swap).</summary>
-    public long CurrentStart;
-
-    /// <summary>When the batch in progress started, 0 between batches; written by the owner (a full fence), read by standbys.</summary>
-    public long BatchStart;
-
-    /// <summary>The loop's next due key after this batch, for a standby's alarm while the owner runs it; written by the owner.</summary>
-    public long NextDue = long.MaxValue;
-
-    /// <summary>Set by the taker on a new turn: the slot whose callback still holds the old owner's thread (-1: none), and when it started.</summary>
-    public int StuckSlot = -1;
-    public long StuckStart;
-
-    /// <summary>Makes <paramref name="batch"/> the batch to run and publishes it (owner only); clears <paramref name="batch"/>.</summary>
-    public void Load(List<WorkItem> batch, long now)
+    /// <summary>Makes <paramref name="batch"/> the batch to run (owner only; RunBatch publishes it); clears <paramref name="batch"/>.</summary>
+    public void Load(List<WorkItem> batch)
     {
         // Close the old batch (no helper may claim from it), wait for helpers still copying an item out of it, then reopen.
         Volatile.Write(ref Count, 0);
@@ -435,7 +407,6 @@ internal sealed class Turn
         {
             BurstRoom.Trim(batch, 0);
         }
-        Interlocked.Exchange(ref BatchStart, now); // a full fence: a standby checks it after clearing its alarm
     }
 
     /// <summary>Whether the last batch left burst room to give back (checked by the owner before it sleeps).</summary>
