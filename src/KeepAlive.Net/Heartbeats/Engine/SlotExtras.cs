@@ -11,11 +11,8 @@ internal sealed class SlotExtras
     private CancellationTokenSource? _cancellation;
 
     public EventHandler<PeerDeadEventArgs>? PeerDead { get; set; }
-
     public EventHandler<HeartbeatDelayedEventArgs>? Delayed { get; set; }
-
     public IncidentCounters Incidents { get; } = new();
-
     public InFlightSend? InFlight { get; set; }
 
     /// <summary>

@@ -123,8 +123,7 @@ internal sealed class TimerQueue
     /// </summary>
     private sealed class Lane
     {
-        private const int InitialCapacity = 16;
-        private Entry[] _ring = new Entry[InitialCapacity];
+        private Entry[] _ring = new Entry[16]; // a power of two, as every capacity
         private int _head;
 
         public int Count { get; private set; }
@@ -193,9 +192,7 @@ internal sealed class TimerQueue
             _head = 0;
         }
 
-        /// <summary>One entry: a due time and the slot it belongs to, 12 bytes.</summary>
-        /// <param name="Key">The due time, a TimeProvider timestamp; stale once it differs from the slot's <see cref="Slot.TimerKey"/>.</param>
-        /// <param name="Slot">The slot index.</param>
+        /// <summary>One entry, 12 bytes: a due time (stale once it differs from the slot's <see cref="Slot.TimerKey"/>) and its slot.</summary>
         [StructLayout(LayoutKind.Sequential, Pack = 4)]
         public readonly record struct Entry(long Key, int Slot);
     }
