@@ -15,6 +15,12 @@ namespace KeepAlive.Net.AspNetCore.Http2;
 /// here in order and moved into the inner writer when the flush ends, before anyone flushes again. A flush of ours
 /// never overlaps one of Kestrel's (a pipe allows one flush at a time).
 /// </para>
+/// <para>
+/// Kestrel's frames are reported to the observer once a flush that covers them has completed, not when they are written:
+/// a response is over when its last frame has left for the socket. Written but unflushed, it could still be dropped
+/// (Kestrel discards what its frame writer holds when it closes, the TLS layer what its writer holds when it is
+/// disposed), and a connection closed on the strength of it lost that response.
+/// </para>
 /// </summary>
 internal sealed class Http2ObservingWriter(PipeWriter inner, RetirementTransport owner) : PipeWriter
 {
@@ -29,6 +35,9 @@ internal sealed class Http2ObservingWriter(PipeWriter inner, RetirementTransport
     private byte[]? _pending;
     private ArrayBufferWriter<byte>? _held;
     private long _written;
+    private IHttp2FrameObserver? _observer;
+    private List<ServerFrame> _unflushedFrames = [];
+    private List<ServerFrame> _flushingFrames = [];
 
     public override bool CanGetUnflushedBytes => inner.CanGetUnflushedBytes;
 
@@ -49,7 +58,8 @@ internal sealed class Http2ObservingWriter(PipeWriter inner, RetirementTransport
                 return false;
             }
 
-            _scanner = new Http2FrameScanner(observer, clientDirection: false);
+            _observer = observer;
+            _scanner = new Http2FrameScanner(new Unflushed(this), clientDirection: false);
             return true;
         }
     }
@@ -116,10 +126,12 @@ internal sealed class Http2ObservingWriter(PipeWriter inner, RetirementTransport
             MoveHeld();
             _kestrelFlushing = true;
             _unflushed = false;
+            FlushStarting();
             flush = inner.FlushAsync(cancellationToken);
             if (flush.IsCompleted)
             {
                 _kestrelFlushing = false;
+                FlushEnded();
                 return flush;
             }
         }
@@ -198,6 +210,7 @@ internal sealed class Http2ObservingWriter(PipeWriter inner, RetirementTransport
             lock (_lock)
             {
                 _kestrelFlushing = false;
+                FlushEnded();
                 MoveHeld();
                 TryWritePending();
                 again = StartOwnFlushIfNeeded();
@@ -227,16 +240,18 @@ internal sealed class Http2ObservingWriter(PipeWriter inner, RetirementTransport
 
     /// <summary>
     /// Starts a flush for bytes of ours that no flush covers yet (called under the lock, so it is marked under way before
-    /// Kestrel can flush), unless a flush is under way (its end checks again) or Kestrel is mid-write (its flush follows).
+    /// Kestrel can flush), unless a flush is under way (its end checks again) or Kestrel is mid-write or mid-frame (its
+    /// flush follows, and a flush of ours never ends inside one of its frames).
     /// </summary>
     private OwnFlush? StartOwnFlushIfNeeded()
     {
-        if (!_unflushed || _lending || Flushing || HeldBytes > 0)
+        if (!_unflushed || _lending || Flushing || HeldBytes > 0 || _scanner is { AtFrameBoundary: false })
         {
             return null;
         }
 
         _unflushed = false;
+        FlushStarting();
         var flush = new OwnFlush(this, inner.FlushAsync());
         _ownFlush = flush.Done.Task;
         return flush;
@@ -263,6 +278,34 @@ internal sealed class Http2ObservingWriter(PipeWriter inner, RetirementTransport
         _unflushed = true;
     }
 
+    /// <summary>A flush starts (under the lock): it covers every frame written so far, all in the inner writer by now.</summary>
+    private void FlushStarting()
+    {
+        (_flushingFrames, _unflushedFrames) = (_unflushedFrames, _flushingFrames);
+    }
+
+    /// <summary>The flush in flight ended (under the lock): the frames it covered have left, and are reported.</summary>
+    private void FlushEnded()
+    {
+        foreach (var frame in _flushingFrames)
+        {
+            _observer!.OnFrame(frame.Type, frame.Flags, frame.StreamId, default);
+        }
+
+        _flushingFrames.Clear();
+    }
+
+    private readonly record struct ServerFrame(byte Type, byte Flags, int StreamId);
+
+    /// <summary>Keeps Kestrel's frames, as the scanner finds them (under the lock), until a flush covers them.</summary>
+    private sealed class Unflushed(Http2ObservingWriter writer) : IHttp2FrameObserver
+    {
+        public void OnProtocolDetected(bool http2) => writer._observer!.OnProtocolDetected(http2);
+
+        public void OnFrame(byte type, byte flags, int streamId, ReadOnlySpan<byte> pingPayload) =>
+            writer._unflushedFrames.Add(new ServerFrame(type, flags, streamId));
+    }
+
     /// <summary>A flush of ours in flight; Kestrel's next flush waits for it.</summary>
     private sealed class OwnFlush(Http2ObservingWriter writer, ValueTask<FlushResult> flush)
     {
@@ -283,6 +326,7 @@ internal sealed class Http2ObservingWriter(PipeWriter inner, RetirementTransport
             lock (writer._lock)
             {
                 writer._ownFlush = null;
+                writer.FlushEnded();
                 writer.MoveHeld();
                 writer.TryWritePending();
                 again = writer.StartOwnFlushIfNeeded();

@@ -122,12 +122,31 @@ public sealed class Http2ObservingWriterTests
         (await stream.WaitForAsync(Ours.Length + kestrels.Length)).Should().Equal(Ours.Concat(kestrels));
     }
 
+    [Fact]
+    public async Task KestrelsFrames_ReportedOnceAFlushThatCoversThemHasCompleted_NotWhenWritten()
+    {
+        var stream = new GatedStream();
+        var frames = new Frames();
+        var writer = Writer(PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)), frames);
+        var lastOfStream1 = Frame(0, 1, 1, new byte[2]);   // DATA, END_STREAM
+
+        Write(writer, lastOfStream1);
+        frames.StreamIds.Should().BeEmpty("written is not sent: a closing Kestrel or TLS layer can still drop it");
+        var flush = writer.FlushAsync(TestContext.Current.CancellationToken);
+        await stream.WriteStarted.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        frames.StreamIds.Should().BeEmpty("the flush has not completed");
+        stream.Open();
+        await flush;
+
+        frames.StreamIds.Should().Equal(1);
+    }
+
     private static Http2ObservingWriter Writer(Pipe pipe) => Writer(pipe.Writer);
 
-    private static Http2ObservingWriter Writer(PipeWriter inner)
+    private static Http2ObservingWriter Writer(PipeWriter inner, IHttp2FrameObserver? observer = null)
     {
         var writer = new Http2ObservingWriter(inner, new RetirementTransport(new DuplexPipe(new Pipe().Reader, inner), new Http2GracefulShutdown(), raw: false));
-        writer.StartScanning(new Ignore()).Should().BeTrue();
+        writer.StartScanning(observer ?? new Frames()).Should().BeTrue();
         return writer;
     }
 
@@ -152,15 +171,15 @@ public sealed class Http2ObservingWriterTests
         return [.. bytes];
     }
 
-    private sealed class Ignore : IHttp2FrameObserver
+    private sealed class Frames : IHttp2FrameObserver
     {
+        public List<int> StreamIds { get; } = [];
+
         public void OnProtocolDetected(bool http2)
         {
         }
 
-        public void OnFrame(byte type, byte flags, int streamId, ReadOnlySpan<byte> pingPayload)
-        {
-        }
+        public void OnFrame(byte type, byte flags, int streamId, ReadOnlySpan<byte> pingPayload) => StreamIds.Add(streamId);
     }
 
     /// <summary>A stream whose writes wait until it is opened, as an SslStream's do while the socket is slow.</summary>
