@@ -19,12 +19,23 @@ public static class KeepAliveSignalRServerBuilderExtensions
     /// <param name="builder">The builder of <c>services.AddSignalR()</c>.</param>
     /// <param name="profileName">The profile, registered with <c>services.AddKeepAlive(...)</c>.</param>
     /// <returns>The builder, for chaining.</returns>
+    /// <exception cref="InvalidOperationException">The hubs already take another profile.</exception>
     public static ISignalRServerBuilder UseKeepAlive(this ISignalRServerBuilder builder, string profileName)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(profileName);
+        if (builder.Services.FirstOrDefault(static d => d.ServiceType == typeof(HubProfile))?.ImplementationInstance is HubProfile existing)
+        {
+            return existing.Name == profileName ? builder : throw new InvalidOperationException(
+                $"services.AddSignalR().UseKeepAlive(\"{profileName}\"): the hubs already take profile '{existing.Name}', and one profile sets every hub's KeepAliveInterval and ClientTimeoutInterval (the last call would silently win). Fix: call UseKeepAlive once, with the profile the hubs' clients use.");
+        }
+
+        builder.Services.AddSingleton(new HubProfile(profileName));
         builder.Services.AddSingleton<IConfigureOptions<HubOptions>>(services => new KeepAliveHubOptionsSetup(services, profileName));
         builder.Services.AddOptions<HubOptions>().ValidateOnStart();
         return builder;
     }
+
+    /// <summary>The profile the hubs take: one per service collection.</summary>
+    private sealed record HubProfile(string Name);
 }

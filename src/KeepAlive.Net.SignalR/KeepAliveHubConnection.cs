@@ -1,6 +1,9 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http;
 using System.Net.WebSockets;
+using System.Reflection;
+using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using KeepAlive.Net.Hosting;
 using KeepAlive.Net.SignalR.Diagnostics;
@@ -25,6 +28,9 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
     : IPostConfigureOptions<HubConnectionOptions>, IPostConfigureOptions<HttpConnectionOptions>
 {
     private static readonly IWebProxy? DefaultWebSocketProxy = DefaultProxyOfNewOptions();
+
+    /// <summary>The User-Agent SignalR's own WebSocket factory sends, built as SignalR builds it, from the same assembly.</summary>
+    private static readonly string SignalRUserAgent = UserAgentOfSignalR();
     private readonly ILogger _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("KeepAlive.Net.SignalR");
 
     private string ProfileName => settings.ProfileName;
@@ -77,6 +83,7 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
         var webSocket = new ClientWebSocket();
         try
         {
+            webSocket.Options.SetRequestHeader("User-Agent", SignalRUserAgent);
             webSocket.Options.SetRequestHeader("X-Requested-With", "XMLHttpRequest");
             foreach (var (header, value) in options.Headers)
             {
@@ -109,6 +116,16 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
             webSocket.Dispose();
             throw;
         }
+    }
+
+    private static string UserAgentOfSignalR()
+    {
+        var assembly = typeof(HttpConnectionOptions).Assembly;
+        var version = assembly.GetName().Version;
+        var detailed = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+        var os = OperatingSystem.IsWindows() ? "Windows NT" : OperatingSystem.IsMacOS() ? "macOS" : OperatingSystem.IsLinux() ? "Linux" : "Unknown OS";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"Microsoft SignalR/{version?.Major}.{version?.Minor} ({(string.IsNullOrEmpty(detailed) ? "Unknown Version" : detailed)}; {os}; .NET; {RuntimeInformation.FrameworkDescription})");
     }
 
     /// <summary>The handler SignalR creates for a connection, with the options' proxy, cookies, certificates and credentials.</summary>

@@ -6,4 +6,9 @@ namespace KeepAlive.Net.SignalR.Tests;
 internal sealed class EchoHub : Hub
 {
     public string Echo(string text) => $"{text} on {Context.GetHttpContext()?.Connection.Id}";
+
+    /// <summary>The headers the connection's request (for a WebSocket, its upgrade request) carried that SignalR's client sets.</summary>
+    public string ClientHeaders() => Context.GetHttpContext() is { } http
+        ? $"User-Agent: {http.Request.Headers.UserAgent}; X-Requested-With: {http.Request.Headers.XRequestedWith}"
+        : "no HTTP context";
 }

@@ -60,6 +60,27 @@ public sealed class SignalRKeepAliveTests
     }
 
     [Fact]
+    public async Task UseKeepAlive_WebSocket_SendsTheHeadersSignalRsOwnFactorySends()
+    {
+        await using var server = await HubServers.StartOnLoopbackAsync();
+        using var profiles = ClientProfiles.InCode("hub", NatProfiles.ReadBack);
+
+        var withoutProfile = await ClientHeadersAsync(server, builder => builder);
+        var withProfile = await ClientHeadersAsync(server, builder => builder.UseKeepAlive(profiles.Profiles, "hub"));
+
+        withoutProfile.Should().StartWith("User-Agent: Microsoft SignalR/").And.Contain("X-Requested-With: XMLHttpRequest");
+        withProfile.Should().Be(withoutProfile, "the WebSocket connected through the profile's handler is SignalR's, header for header");
+    }
+
+    private static async Task<string> ClientHeadersAsync(WebServer server, Func<IHubConnectionBuilder, IHubConnectionBuilder> configure)
+    {
+        await using var connection = configure(new HubConnectionBuilder()
+            .WithUrl(HubServers.Url(server), o => (o.SkipNegotiation, o.Transports) = (true, HttpTransportType.WebSockets))).Build();
+        await connection.StartAsync(Token);
+        return await connection.InvokeAsync<string>("ClientHeaders", Token);
+    }
+
+    [Fact]
     public async Task UseKeepAlive_NegotiatedWebSocket_EveryConnectionCarriesTheTcpSection()
     {
         TestEnvironment.RequireLinux();
@@ -164,6 +185,18 @@ public sealed class SignalRKeepAliveTests
         var hub = server.App.Services.GetRequiredService<IOptions<HubOptions>>().Value; // every hub's, unless a hub sets its own
 
         (hub.KeepAliveInterval, hub.ClientTimeoutInterval).Should().Be((TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(12)));
+    }
+
+    [Fact]
+    public void ServerUseKeepAlive_TwiceWithAnotherProfile_RefusedNamingBothAndTheSameProfileAgainIsKept()
+    {
+        var services = new ServiceCollection();
+        var signalR = services.AddSignalR().UseKeepAlive("hub").UseKeepAlive("hub");
+
+        var again = () => signalR.UseKeepAlive("edge");
+
+        again.Should().Throw<InvalidOperationException>().WithMessage("services.AddSignalR().UseKeepAlive(\"edge\"): the hubs already take profile 'hub'*Fix: call UseKeepAlive once*");
+        services.Count(static d => d.ServiceType == typeof(IConfigureOptions<HubOptions>) && d.ImplementationFactory is not null).Should().Be(1, "the same profile twice is applied once");
     }
 
     [Theory]

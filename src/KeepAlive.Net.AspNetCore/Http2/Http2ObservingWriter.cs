@@ -6,8 +6,21 @@ namespace KeepAlive.Net.AspNetCore.Http2;
 /// <summary>
 /// Kestrel's bytes on their way to the client, passed through untouched and scanned as they are committed, so the
 /// server's frames are followed (which streams ended) and frames of our own (GOAWAY and PING) are written between two
-/// of Kestrel's frames, never inside one. Kestrel serialises its own calls; a lock orders ours against them, and a
-/// flush of ours never overlaps one of Kestrel's (a pipe allows one flush at a time).
+/// of Kestrel's frames, never inside one. Kestrel serialises its own calls; a lock orders ours against them.
+/// <para>
+/// The one rule: <b>the inner writer is written only while no flush is in flight</b>, ours or Kestrel's. Over TLS the
+/// inner writer is a StreamPipeWriter on the SslStream, which loses bytes written during one of its flushes (the flush
+/// resets its buffer when it ends: a response's last frame was scanned, then never sent). Kestrel never writes during
+/// its own flushes, but it does not know about ours; so while any flush is in flight, what either side writes is held
+/// here in order and moved into the inner writer when the flush ends, before anyone flushes again. A flush of ours
+/// never overlaps one of Kestrel's (a pipe allows one flush at a time).
+/// </para>
+/// <para>
+/// Kestrel's frames are reported to the observer once a flush that covers them has completed, not when they are written:
+/// a response is over when its last frame has left for the socket. Written but unflushed, it could still be dropped
+/// (Kestrel discards what its frame writer holds when it closes, the TLS layer what its writer holds when it is
+/// disposed), and a connection closed on the strength of it lost that response.
+/// </para>
 /// </summary>
 internal sealed class Http2ObservingWriter(PipeWriter inner, RetirementTransport owner) : PipeWriter
 {
@@ -15,15 +28,25 @@ internal sealed class Http2ObservingWriter(PipeWriter inner, RetirementTransport
     private Http2FrameScanner? _scanner;
     private Memory<byte> _lent;
     private bool _lending;
+    private bool _lentHeld;
     private bool _kestrelFlushing;
     private Task? _ownFlush;
     private bool _unflushed;
     private byte[]? _pending;
+    private ArrayBufferWriter<byte>? _held;
     private long _written;
+    private IHttp2FrameObserver? _observer;
+    private List<ServerFrame> _unflushedFrames = [];
+    private List<ServerFrame> _flushingFrames = [];
 
     public override bool CanGetUnflushedBytes => inner.CanGetUnflushedBytes;
 
-    public override long UnflushedBytes => inner.UnflushedBytes;
+    public override long UnflushedBytes => inner.UnflushedBytes + HeldBytes;
+
+    private int HeldBytes => _held?.WrittenCount ?? 0;
+
+    /// <summary>Whether a flush is in flight: the inner writer must not be written now.</summary>
+    private bool Flushing => _ownFlush is not null || _kestrelFlushing;
 
     /// <summary>Starts following the server's frames; refused when Kestrel already wrote bytes that were not scanned.</summary>
     public bool StartScanning(IHttp2FrameObserver observer)
@@ -35,7 +58,8 @@ internal sealed class Http2ObservingWriter(PipeWriter inner, RetirementTransport
                 return false;
             }
 
-            _scanner = new Http2FrameScanner(observer, clientDirection: false);
+            _observer = observer;
+            _scanner = new Http2FrameScanner(new Unflushed(this), clientDirection: false);
             return true;
         }
     }
@@ -58,7 +82,8 @@ internal sealed class Http2ObservingWriter(PipeWriter inner, RetirementTransport
     {
         lock (_lock)
         {
-            _lent = inner.GetMemory(sizeHint);
+            _lentHeld = Flushing || HeldBytes > 0;
+            _lent = _lentHeld ? (_held ??= new ArrayBufferWriter<byte>()).GetMemory(sizeHint) : inner.GetMemory(sizeHint);
             _lending = true;
             return _lent;
         }
@@ -71,10 +96,19 @@ internal sealed class Http2ObservingWriter(PipeWriter inner, RetirementTransport
         lock (_lock)
         {
             _scanner?.Scan(_lent.Span[..bytes]);
-            inner.Advance(bytes);
+            if (_lentHeld)
+            {
+                _held!.Advance(bytes);
+            }
+            else
+            {
+                inner.Advance(bytes);
+            }
+
             _written += bytes;
             _lent = default;
             _lending = false;
+            MoveHeld();
             TryWritePending();
         }
     }
@@ -89,12 +123,15 @@ internal sealed class Http2ObservingWriter(PipeWriter inner, RetirementTransport
                 return new ValueTask<FlushResult>(FlushAfterAsync(own, cancellationToken));
             }
 
+            MoveHeld();
             _kestrelFlushing = true;
             _unflushed = false;
+            FlushStarting();
             flush = inner.FlushAsync(cancellationToken);
             if (flush.IsCompleted)
             {
                 _kestrelFlushing = false;
+                FlushEnded();
                 return flush;
             }
         }
@@ -106,10 +143,59 @@ internal sealed class Http2ObservingWriter(PipeWriter inner, RetirementTransport
 
     public override void Complete(Exception? exception = null)
     {
-        if (!owner.HoldWriterCompletion())
+        if (owner.HoldWriterCompletion())
+        {
+            return;
+        }
+
+        Task? own;
+        lock (_lock)
+        {
+            own = _ownFlush;
+            MoveHeld();
+        }
+
+        if (own is null)
         {
             inner.Complete(exception);
         }
+        else
+        {
+            _ = CompleteAfterAsync(own, exception);
+        }
+    }
+
+    public override ValueTask CompleteAsync(Exception? exception = null)
+    {
+        if (owner.HoldWriterCompletion())
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        Task? own;
+        lock (_lock)
+        {
+            own = _ownFlush;
+            MoveHeld();
+        }
+
+        return own is null ? inner.CompleteAsync(exception) : new ValueTask(CompleteAfterAsync(own, exception));
+    }
+
+    /// <summary>Completes the inner writer once our flush is over, with what was held meanwhile moved into it first.</summary>
+    private async Task CompleteAfterAsync(Task own, Exception? exception)
+    {
+        for (Task? flush = own; flush is not null;)
+        {
+            await flush.ConfigureAwait(false);
+            lock (_lock)
+            {
+                flush = _ownFlush;
+                MoveHeld();
+            }
+        }
+
+        await inner.CompleteAsync(exception).ConfigureAwait(false);
     }
 
     private async ValueTask<FlushResult> KestrelFlushAsync(ValueTask<FlushResult> flush)
@@ -124,6 +210,9 @@ internal sealed class Http2ObservingWriter(PipeWriter inner, RetirementTransport
             lock (_lock)
             {
                 _kestrelFlushing = false;
+                FlushEnded();
+                MoveHeld();
+                TryWritePending();
                 again = StartOwnFlushIfNeeded();
             }
 
@@ -137,24 +226,38 @@ internal sealed class Http2ObservingWriter(PipeWriter inner, RetirementTransport
         return await FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Moves what was held during a flush into the inner writer, in order, once no flush is in flight (under the lock).</summary>
+    private void MoveHeld()
+    {
+        if (HeldBytes == 0 || Flushing || (_lending && _lentHeld))
+        {
+            return;
+        }
+
+        inner.Write(_held!.WrittenSpan);
+        _held.ResetWrittenCount();
+    }
+
     /// <summary>
     /// Starts a flush for bytes of ours that no flush covers yet (called under the lock, so it is marked under way before
-    /// Kestrel can flush), unless a flush is under way (its end checks again) or Kestrel is mid-write (its flush follows).
+    /// Kestrel can flush), unless a flush is under way (its end checks again) or Kestrel is mid-write or mid-frame (its
+    /// flush follows, and a flush of ours never ends inside one of its frames).
     /// </summary>
     private OwnFlush? StartOwnFlushIfNeeded()
     {
-        if (!_unflushed || _lending || _kestrelFlushing || _ownFlush is not null)
+        if (!_unflushed || _lending || Flushing || HeldBytes > 0 || _scanner is { AtFrameBoundary: false })
         {
             return null;
         }
 
         _unflushed = false;
+        FlushStarting();
         var flush = new OwnFlush(this, inner.FlushAsync());
         _ownFlush = flush.Done.Task;
         return flush;
     }
 
-    /// <summary>Writes our frames if they wait and Kestrel is between frames.</summary>
+    /// <summary>Writes our frames if they wait and Kestrel is between frames: behind what is held, if a flush is in flight.</summary>
     private void TryWritePending()
     {
         if (_pending is null || _lending || _scanner is not { AtFrameBoundary: true })
@@ -162,9 +265,45 @@ internal sealed class Http2ObservingWriter(PipeWriter inner, RetirementTransport
             return;
         }
 
-        inner.Write(_pending);
+        if (Flushing || HeldBytes > 0)
+        {
+            (_held ??= new ArrayBufferWriter<byte>()).Write(_pending);
+        }
+        else
+        {
+            inner.Write(_pending);
+        }
+
         _pending = null;
         _unflushed = true;
+    }
+
+    /// <summary>A flush starts (under the lock): it covers every frame written so far, all in the inner writer by now.</summary>
+    private void FlushStarting()
+    {
+        (_flushingFrames, _unflushedFrames) = (_unflushedFrames, _flushingFrames);
+    }
+
+    /// <summary>The flush in flight ended (under the lock): the frames it covered have left, and are reported.</summary>
+    private void FlushEnded()
+    {
+        foreach (var frame in _flushingFrames)
+        {
+            _observer!.OnFrame(frame.Type, frame.Flags, frame.StreamId, default);
+        }
+
+        _flushingFrames.Clear();
+    }
+
+    private readonly record struct ServerFrame(byte Type, byte Flags, int StreamId);
+
+    /// <summary>Keeps Kestrel's frames, as the scanner finds them (under the lock), until a flush covers them.</summary>
+    private sealed class Unflushed(Http2ObservingWriter writer) : IHttp2FrameObserver
+    {
+        public void OnProtocolDetected(bool http2) => writer._observer!.OnProtocolDetected(http2);
+
+        public void OnFrame(byte type, byte flags, int streamId, ReadOnlySpan<byte> pingPayload) =>
+            writer._unflushedFrames.Add(new ServerFrame(type, flags, streamId));
     }
 
     /// <summary>A flush of ours in flight; Kestrel's next flush waits for it.</summary>
@@ -187,6 +326,9 @@ internal sealed class Http2ObservingWriter(PipeWriter inner, RetirementTransport
             lock (writer._lock)
             {
                 writer._ownFlush = null;
+                writer.FlushEnded();
+                writer.MoveHeld();
+                writer.TryWritePending();
                 again = writer.StartOwnFlushIfNeeded();
             }
 

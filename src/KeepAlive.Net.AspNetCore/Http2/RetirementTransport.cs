@@ -55,20 +55,26 @@ internal sealed class RetirementTransport : IDuplexPipe, IHttp2FrameObserver
 
     /// <summary>
     /// Once the server is done with a retired connection: reads (and drops) what the client still sends until it closes
-    /// its side or <paramref name="limit"/> passes, then completes what was held back.
+    /// its side or <paramref name="limit"/> passes, then completes what was held back. It reads whether or not anyone asked
+    /// to complete this transport: over TLS the TLS layer ends without completing the transport under it, and in the clear
+    /// Kestrel's HTTP/2 layer does not always either, and then the socket was closed right after the final GOAWAY. The
+    /// client then read the end of the connection while a request it had queued for it before it saw the first GOAWAY was
+    /// still unsent, and failed it ("The HTTP/2 server closed the connection"), where a connection still open has it retried
+    /// on a new one.
     /// </summary>
     public async Task LingerAsync(TimeSpan limit, TimeProvider timeProvider)
     {
-        if (Volatile.Read(ref _readerHeld) != 0)
+        using (var timeout = new CancellationTokenSource(limit, timeProvider))
         {
-            using var timeout = new CancellationTokenSource(limit, timeProvider);
             try
             {
                 while (true)
                 {
+                    // A cancelled read is not the end: Kestrel cancels the pending read when it stops, and with no read
+                    // pending the cancellation waits for the next one, ours. Only the client's close or the limit ends it.
                     var result = await _inner.Input.ReadAsync(timeout.Token).ConfigureAwait(false);
                     _inner.Input.AdvanceTo(result.Buffer.End);
-                    if (result.IsCompleted || result.IsCanceled)
+                    if (result.IsCompleted)
                     {
                         break;
                     }
@@ -76,9 +82,12 @@ internal sealed class RetirementTransport : IDuplexPipe, IHttp2FrameObserver
             }
             catch (Exception ex) when (ex is OperationCanceledException or IOException or ConnectionAbortedException or InvalidOperationException)
             {
-                // The limit passed or the connection went away: nothing more to wait for.
+                // The limit passed or the connection went away (or its input was already completed): nothing more to wait for.
             }
+        }
 
+        if (Volatile.Read(ref _readerHeld) != 0)
+        {
             await _inner.Input.CompleteAsync().ConfigureAwait(false);
         }
 

@@ -68,10 +68,85 @@ public sealed class Http2ObservingWriterTests
         (await ReadAllAsync(pipe.Reader, Ours.Length)).Should().Equal(Ours);
     }
 
-    private static Http2ObservingWriter Writer(Pipe pipe)
+    // Over TLS Kestrel's transport writer is a StreamPipeWriter over the SslStream, which, unlike a Pipe, loses bytes
+    // written while one of its flushes is in flight (the flush resets its buffer when it ends). Kestrel never writes
+    // during its own flushes; these prove it never writes into the stream writer during ours, nor we during Kestrel's.
+    [Fact]
+    public async Task KestrelWrites_WhileOurFlushIsInFlightOverAStream_FollowOursAndNoneIsLost()
     {
-        var writer = new Http2ObservingWriter(pipe.Writer, new RetirementTransport(new DuplexPipe(new Pipe().Reader, pipe.Writer), new Http2GracefulShutdown(), raw: false));
-        writer.StartScanning(new Ignore()).Should().BeTrue();
+        var stream = new GatedStream();
+        var writer = Writer(PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)));
+        var kestrels = Frame(0, 1, 1, new byte[40]);
+
+        writer.Inject(Ours);                                  // our flush starts and waits in the stream
+        await stream.WriteStarted.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        Write(writer, kestrels);                              // Kestrel writes a response meanwhile
+        var kestrelsFlush = writer.FlushAsync(TestContext.Current.CancellationToken);
+        stream.Open();
+        await kestrelsFlush;
+
+        stream.Written.Should().Equal(Ours.Concat(kestrels));
+    }
+
+    [Fact]
+    public async Task Inject_WhileKestrelsFlushIsInFlightOverAStream_WritesOursAfterItAndNoneIsLost()
+    {
+        var stream = new GatedStream();
+        var writer = Writer(PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)));
+        var kestrels = Frame(0, 1, 1, new byte[40]);
+
+        Write(writer, kestrels);
+        var kestrelsFlush = writer.FlushAsync(TestContext.Current.CancellationToken);
+        await stream.WriteStarted.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        writer.Inject(Ours);                                  // arrives while Kestrel's flush waits in the stream
+        stream.Open();
+        await kestrelsFlush;
+
+        (await stream.WaitForAsync(kestrels.Length + Ours.Length)).Should().Equal(kestrels.Concat(Ours));
+    }
+
+    [Fact]
+    public async Task Complete_WhileOurFlushIsInFlightOverAStream_WritesEverythingFirst()
+    {
+        var stream = new GatedStream();
+        var writer = Writer(PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)));
+        var kestrels = Frame(1, 5, 3, new byte[12]);
+
+        writer.Inject(Ours);
+        await stream.WriteStarted.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        Write(writer, kestrels);                              // Kestrel's last frame, then it completes the transport
+        var completed = writer.CompleteAsync();
+        stream.Open();
+        await completed;
+
+        (await stream.WaitForAsync(Ours.Length + kestrels.Length)).Should().Equal(Ours.Concat(kestrels));
+    }
+
+    [Fact]
+    public async Task KestrelsFrames_ReportedOnceAFlushThatCoversThemHasCompleted_NotWhenWritten()
+    {
+        var stream = new GatedStream();
+        var frames = new Frames();
+        var writer = Writer(PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)), frames);
+        var lastOfStream1 = Frame(0, 1, 1, new byte[2]);   // DATA, END_STREAM
+
+        Write(writer, lastOfStream1);
+        frames.StreamIds.Should().BeEmpty("written is not sent: a closing Kestrel or TLS layer can still drop it");
+        var flush = writer.FlushAsync(TestContext.Current.CancellationToken);
+        await stream.WriteStarted.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        frames.StreamIds.Should().BeEmpty("the flush has not completed");
+        stream.Open();
+        await flush;
+
+        frames.StreamIds.Should().Equal(1);
+    }
+
+    private static Http2ObservingWriter Writer(Pipe pipe) => Writer(pipe.Writer);
+
+    private static Http2ObservingWriter Writer(PipeWriter inner, IHttp2FrameObserver? observer = null)
+    {
+        var writer = new Http2ObservingWriter(inner, new RetirementTransport(new DuplexPipe(new Pipe().Reader, inner), new Http2GracefulShutdown(), raw: false));
+        writer.StartScanning(observer ?? new Frames()).Should().BeTrue();
         return writer;
     }
 
@@ -96,14 +171,97 @@ public sealed class Http2ObservingWriterTests
         return [.. bytes];
     }
 
-    private sealed class Ignore : IHttp2FrameObserver
+    private sealed class Frames : IHttp2FrameObserver
     {
+        public List<int> StreamIds { get; } = [];
+
         public void OnProtocolDetected(bool http2)
         {
         }
 
-        public void OnFrame(byte type, byte flags, int streamId, ReadOnlySpan<byte> pingPayload)
+        public void OnFrame(byte type, byte flags, int streamId, ReadOnlySpan<byte> pingPayload) => StreamIds.Add(streamId);
+    }
+
+    /// <summary>A stream whose writes wait until it is opened, as an SslStream's do while the socket is slow.</summary>
+    private sealed class GatedStream : Stream
+    {
+        private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _writeStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly Lock _lock = new();
+        private readonly List<byte> _written = [];
+
+        public Task WriteStarted => _writeStarted.Task;
+
+        public byte[] Written
         {
+            get
+            {
+                lock (_lock)
+                {
+                    return [.. _written];
+                }
+            }
+        }
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public void Open() => _open.TrySetResult();
+
+        public async Task<byte[]> WaitForAsync(int length)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(10));
+            while (Written.Length < length)
+            {
+                await Task.Delay(10, timeout.Token);
+            }
+
+            return Written;
+        }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            _writeStarted.TrySetResult();
+            await _open.Task.WaitAsync(cancellationToken);
+            Append(buffer.Span);
+        }
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            _open.Task.Wait(TestContext.Current.CancellationToken);
+            Append(buffer.AsSpan(offset, count));
+        }
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        private void Append(ReadOnlySpan<byte> bytes)
+        {
+            lock (_lock)
+            {
+                _written.AddRange(bytes.ToArray());
+            }
         }
     }
 

@@ -1,39 +1,55 @@
 using System.Buffers.Binary;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
 namespace KeepAlive.Net.AspNetCore.Tests.Http2;
 
 /// <summary>
-/// An HTTP/2 client with prior knowledge (h2c), written frame by frame, so a test decides exactly when it opens a stream
-/// and when it acknowledges a PING: the race of RFC 9113 §6.8 on demand.
+/// An HTTP/2 client with prior knowledge (h2c), or over TLS (ALPN h2), written frame by frame, so a test decides exactly
+/// when it opens a stream and when it acknowledges a PING: the race of RFC 9113 §6.8 on demand.
 /// </summary>
 internal sealed class RawH2cClient : IAsyncDisposable
 {
     public const byte Data = 0, Headers = 1, RstStream = 3, Settings = 4, Ping = 6, GoAway = 7, WindowUpdate = 8;
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly Stream _stream;
 
-    private RawH2cClient(Socket socket)
+    private RawH2cClient(Socket socket, Stream stream)
     {
         _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: false);
+        _stream = stream;
     }
 
-    public static async Task<RawH2cClient> ConnectAsync(Uri baseAddress, CancellationToken cancellationToken)
+    /// <summary>Connects; over TLS when <paramref name="serverCertificate"/> is given (the only certificate trusted).</summary>
+    public static async Task<RawH2cClient> ConnectAsync(Uri baseAddress, CancellationToken cancellationToken, X509Certificate2? serverCertificate = null)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         await socket.ConnectAsync(baseAddress.Host, baseAddress.Port, cancellationToken);
-        var client = new RawH2cClient(socket);
+        Stream stream = new NetworkStream(socket, ownsSocket: false);
+        if (serverCertificate is not null)
+        {
+            var tls = new SslStream(stream);
+            await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = "localhost",
+                ApplicationProtocols = [SslApplicationProtocol.Http2],
+                RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is not null && certificate.GetCertHashString() == serverCertificate.GetCertHashString(),
+            }, cancellationToken);
+            stream = tls;
+        }
+
+        var client = new RawH2cClient(socket, stream);
         await client._stream.WriteAsync("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8.ToArray(), cancellationToken);
         await client.SendAsync(Settings, 0, 0, [], cancellationToken);
         return client;
     }
 
-    /// <summary>Sends a GET for <paramref name="path"/> on a new stream (HPACK: static :method GET and :scheme http, literal :path and :authority).</summary>
+    /// <summary>Sends a GET for <paramref name="path"/> on a new stream (HPACK: static :method GET and :scheme http or https, literal :path and :authority).</summary>
     public Task SendGetAsync(int streamId, string path, CancellationToken cancellationToken)
     {
-        var block = new List<byte> { 0x82, 0x86 };
+        var block = new List<byte> { 0x82, _stream is SslStream ? (byte)0x87 : (byte)0x86 };
         AddLiteral(block, 4, path);
         AddLiteral(block, 1, "localhost");
         return SendAsync(Headers, 0x5, streamId, [.. block], cancellationToken);
@@ -82,7 +98,7 @@ internal sealed class RawH2cClient : IAsyncDisposable
         throw new InvalidOperationException("the server closed the connection before the expected frame");
     }
 
-    /// <summary>Half-closes the client's side (FIN).</summary>
+    /// <summary>Half-closes the client's side (FIN; over TLS without a close_notify, as a client that just closes).</summary>
     public void ShutdownSend() => _socket.Shutdown(SocketShutdown.Send);
 
     public async ValueTask DisposeAsync()
