@@ -48,6 +48,9 @@ internal sealed class Http2ObservingWriter(PipeWriter inner, RetirementTransport
     /// <summary>Whether a flush is in flight: the inner writer must not be written now.</summary>
     private bool Flushing => _ownFlush is not null || _kestrelFlushing;
 
+    /// <summary>Whether bytes written now must be held: a flush is in flight, or earlier bytes are held (order is kept).</summary>
+    private bool MustHold => Flushing || HeldBytes > 0;
+
     /// <summary>Starts following the server's frames; refused when Kestrel already wrote bytes that were not scanned.</summary>
     public bool StartScanning(IHttp2FrameObserver observer)
     {
@@ -82,7 +85,7 @@ internal sealed class Http2ObservingWriter(PipeWriter inner, RetirementTransport
     {
         lock (_lock)
         {
-            _lentHeld = Flushing || HeldBytes > 0;
+            _lentHeld = MustHold;
             _lent = _lentHeld ? (_held ??= new ArrayBufferWriter<byte>()).GetMemory(sizeHint) : inner.GetMemory(sizeHint);
             _lending = true;
             return _lent;
@@ -116,6 +119,8 @@ internal sealed class Http2ObservingWriter(PipeWriter inner, RetirementTransport
     public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
     {
         ValueTask<FlushResult> flush;
+        bool done;
+        OwnFlush? again = null;
         lock (_lock)
         {
             if (_ownFlush is { } own)
@@ -128,15 +133,21 @@ internal sealed class Http2ObservingWriter(PipeWriter inner, RetirementTransport
             _unflushed = false;
             FlushStarting();
             flush = inner.FlushAsync(cancellationToken);
-            if (flush.IsCompleted)
+            done = flush.IsCompleted; // decided once: a flush that completes after this is ended by KestrelFlushAsync
+            if (done)
             {
                 _kestrelFlushing = false;
-                FlushEnded();
-                return flush;
+                again = FlushEnded();
             }
         }
 
-        return KestrelFlushAsync(flush);
+        if (!done)
+        {
+            return KestrelFlushAsync(flush);
+        }
+
+        _ = again?.RunAsync();
+        return flush;
     }
 
     public override void CancelPendingFlush() => inner.CancelPendingFlush();
@@ -148,14 +159,7 @@ internal sealed class Http2ObservingWriter(PipeWriter inner, RetirementTransport
             return;
         }
 
-        Task? own;
-        lock (_lock)
-        {
-            own = _ownFlush;
-            MoveHeld();
-        }
-
-        if (own is null)
+        if (OwnFlushAfterMovingHeld() is not { } own)
         {
             inner.Complete(exception);
         }
@@ -172,27 +176,25 @@ internal sealed class Http2ObservingWriter(PipeWriter inner, RetirementTransport
             return ValueTask.CompletedTask;
         }
 
-        Task? own;
+        return OwnFlushAfterMovingHeld() is { } own ? new ValueTask(CompleteAfterAsync(own, exception)) : inner.CompleteAsync(exception);
+    }
+
+    /// <summary>Before completing: moves what is held into the inner writer and returns our flush in flight, which completion waits for.</summary>
+    private Task? OwnFlushAfterMovingHeld()
+    {
         lock (_lock)
         {
-            own = _ownFlush;
             MoveHeld();
+            return _ownFlush;
         }
-
-        return own is null ? inner.CompleteAsync(exception) : new ValueTask(CompleteAfterAsync(own, exception));
     }
 
     /// <summary>Completes the inner writer once our flush is over, with what was held meanwhile moved into it first.</summary>
     private async Task CompleteAfterAsync(Task own, Exception? exception)
     {
-        for (Task? flush = own; flush is not null;)
+        for (Task? flush = own; flush is not null; flush = OwnFlushAfterMovingHeld())
         {
             await flush.ConfigureAwait(false);
-            lock (_lock)
-            {
-                flush = _ownFlush;
-                MoveHeld();
-            }
         }
 
         await inner.CompleteAsync(exception).ConfigureAwait(false);
@@ -210,10 +212,7 @@ internal sealed class Http2ObservingWriter(PipeWriter inner, RetirementTransport
             lock (_lock)
             {
                 _kestrelFlushing = false;
-                FlushEnded();
-                MoveHeld();
-                TryWritePending();
-                again = StartOwnFlushIfNeeded();
+                again = FlushEnded();
             }
 
             _ = again?.RunAsync();
@@ -265,7 +264,7 @@ internal sealed class Http2ObservingWriter(PipeWriter inner, RetirementTransport
             return;
         }
 
-        if (Flushing || HeldBytes > 0)
+        if (MustHold)
         {
             (_held ??= new ArrayBufferWriter<byte>()).Write(_pending);
         }
@@ -284,8 +283,12 @@ internal sealed class Http2ObservingWriter(PipeWriter inner, RetirementTransport
         (_flushingFrames, _unflushedFrames) = (_unflushedFrames, _flushingFrames);
     }
 
-    /// <summary>The flush in flight ended (under the lock): the frames it covered have left, and are reported.</summary>
-    private void FlushEnded()
+    /// <summary>
+    /// The flush in flight ended (under the lock, its flag already cleared): the frames it covered have left and are reported,
+    /// what was held meanwhile moves into the inner writer, our frames that waited are written, and the flush of ours they
+    /// need is returned for the caller to run outside the lock.
+    /// </summary>
+    private OwnFlush? FlushEnded()
     {
         foreach (var frame in _flushingFrames)
         {
@@ -293,6 +296,9 @@ internal sealed class Http2ObservingWriter(PipeWriter inner, RetirementTransport
         }
 
         _flushingFrames.Clear();
+        MoveHeld();
+        TryWritePending();
+        return StartOwnFlushIfNeeded();
     }
 
     private readonly record struct ServerFrame(byte Type, byte Flags, int StreamId);
@@ -326,10 +332,7 @@ internal sealed class Http2ObservingWriter(PipeWriter inner, RetirementTransport
             lock (writer._lock)
             {
                 writer._ownFlush = null;
-                writer.FlushEnded();
-                writer.MoveHeld();
-                writer.TryWritePending();
-                again = writer.StartOwnFlushIfNeeded();
+                again = writer.FlushEnded();
             }
 
             Done.SetResult();

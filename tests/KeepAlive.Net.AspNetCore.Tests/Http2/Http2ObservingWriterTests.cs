@@ -75,11 +75,11 @@ public sealed class Http2ObservingWriterTests
     public async Task KestrelWrites_WhileOurFlushIsInFlightOverAStream_FollowOursAndNoneIsLost()
     {
         var stream = new GatedStream();
-        var writer = Writer(PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)));
+        var writer = Writer(stream);
         var kestrels = Frame(0, 1, 1, new byte[40]);
 
         writer.Inject(Ours);                                  // our flush starts and waits in the stream
-        await stream.WriteStarted.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        await stream.WriteStartedAsync();
         Write(writer, kestrels);                              // Kestrel writes a response meanwhile
         var kestrelsFlush = writer.FlushAsync(TestContext.Current.CancellationToken);
         stream.Open();
@@ -92,12 +92,12 @@ public sealed class Http2ObservingWriterTests
     public async Task Inject_WhileKestrelsFlushIsInFlightOverAStream_WritesOursAfterItAndNoneIsLost()
     {
         var stream = new GatedStream();
-        var writer = Writer(PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)));
+        var writer = Writer(stream);
         var kestrels = Frame(0, 1, 1, new byte[40]);
 
         Write(writer, kestrels);
         var kestrelsFlush = writer.FlushAsync(TestContext.Current.CancellationToken);
-        await stream.WriteStarted.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        await stream.WriteStartedAsync();
         writer.Inject(Ours);                                  // arrives while Kestrel's flush waits in the stream
         stream.Open();
         await kestrelsFlush;
@@ -109,11 +109,11 @@ public sealed class Http2ObservingWriterTests
     public async Task Complete_WhileOurFlushIsInFlightOverAStream_WritesEverythingFirst()
     {
         var stream = new GatedStream();
-        var writer = Writer(PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)));
+        var writer = Writer(stream);
         var kestrels = Frame(1, 5, 3, new byte[12]);
 
         writer.Inject(Ours);
-        await stream.WriteStarted.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        await stream.WriteStartedAsync();
         Write(writer, kestrels);                              // Kestrel's last frame, then it completes the transport
         var completed = writer.CompleteAsync();
         stream.Open();
@@ -127,13 +127,13 @@ public sealed class Http2ObservingWriterTests
     {
         var stream = new GatedStream();
         var frames = new Frames();
-        var writer = Writer(PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)), frames);
+        var writer = Writer(stream, frames);
         var lastOfStream1 = Frame(0, 1, 1, new byte[2]);   // DATA, END_STREAM
 
         Write(writer, lastOfStream1);
         frames.StreamIds.Should().BeEmpty("written is not sent: a closing Kestrel or TLS layer can still drop it");
         var flush = writer.FlushAsync(TestContext.Current.CancellationToken);
-        await stream.WriteStarted.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        await stream.WriteStartedAsync();
         frames.StreamIds.Should().BeEmpty("the flush has not completed");
         stream.Open();
         await flush;
@@ -142,6 +142,10 @@ public sealed class Http2ObservingWriterTests
     }
 
     private static Http2ObservingWriter Writer(Pipe pipe) => Writer(pipe.Writer);
+
+    /// <summary>Over a stream, as Kestrel's TLS layer writes: a StreamPipeWriter on the SslStream.</summary>
+    private static Http2ObservingWriter Writer(GatedStream stream, IHttp2FrameObserver? observer = null) =>
+        Writer(PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)), observer);
 
     private static Http2ObservingWriter Writer(PipeWriter inner, IHttp2FrameObserver? observer = null)
     {
@@ -190,7 +194,8 @@ public sealed class Http2ObservingWriterTests
         private readonly Lock _lock = new();
         private readonly List<byte> _written = [];
 
-        public Task WriteStarted => _writeStarted.Task;
+        /// <summary>Waits until a write is waiting in the stream (a flush is in flight).</summary>
+        public Task WriteStartedAsync() => _writeStarted.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
 
         public byte[] Written
         {
