@@ -45,6 +45,14 @@ internal sealed class SoakConnections : IDisposable
                 connections._sockets[i] = socket;
                 await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
                 socket.ConfigureKeepAlive(keepAlive);
+
+                // The application's first message (a handshake), sent as applications send: asynchronously. A connection an
+                // application talks on has the framework's send state; only a never-used socket allocates it on its first
+                // heartbeat (about 700 B, so a burst's first round would also measure the GCs of that allocation).
+                if (await socket.SendAsync(Payload, SocketFlags.None, cancellationToken).ConfigureAwait(false) == Payload.Length)
+                {
+                    Interlocked.Increment(ref connections._bytesSent);
+                }
             }).ConfigureAwait(false);
             return connections;
         }

@@ -13,6 +13,7 @@ namespace KeepAlive.Net.Benchmarks.Soak;
 internal static class SoakMode
 {
     private const int BaselineMaxRounds = 20;
+    private const int WarmUpConnections = 32;
     private static readonly byte[] Payload = [0x2A];
 
     public static bool Run(SoakOptions options, TextWriter output)
@@ -63,6 +64,7 @@ internal static class SoakMode
         var count = connections.Count;
         var memory = MeasureMemory(options, driver, connections);
         using var library = driver.IsOurs ? new LibraryLateness() : null;
+        WarmUp(options, driver, connections);
         var tracker = new LatenessTracker(count, options.Interval, measuredWindow: true);
         var start = ProcessMeter.Read();
         tracker.StartWindow(start.Timestamp); // from the first heartbeat on: a burst's first second counts
@@ -87,6 +89,25 @@ internal static class SoakMode
         var run = new SoakRun(driver, name, Stopwatch.GetElapsedTime(start.Timestamp, end.Timestamp), totals, tracker.Histogram, library?.Histogram, end.Cpu - start.Cpu, memory);
         output.WriteLine($"[soak] {name}: {totals.Sent:N0} of {totals.Due:N0} heartbeats, {run.CpuPerHeartbeat:0.00} µs CPU each, p99 {Lateness.Human(tracker.Histogram.PercentileMicroseconds(0.99))} from the registration's phase{(library is null ? string.Empty : $", p99 {Lateness.Human(library.Histogram.PercentileMicroseconds(0.99))} from the due time (the library's own; first 2 s p99 {Lateness.Human(library.First.PercentileMicroseconds(0.99))}, later p99 {Lateness.Human(library.Later.PercentileMicroseconds(0.99))} max {Lateness.Human(library.Later.MaxMicroseconds)})")}; {memory.ManagedBytes:0} B managed and {memory.ResidentBytes:0} B resident per connection");
         return run;
+    }
+
+    /// <summary>
+    /// Runs the driver for two heartbeats on the first <see cref="WarmUpConnections"/> connections before it is measured, so
+    /// the burst meets a process that has compiled its send path, as a service that already talks on its sockets has: a
+    /// cold process pays its just-in-time compilation once, on its first heartbeats (about 8 ms here, on the send and on
+    /// the metrics), whatever sends them.
+    /// </summary>
+    private static void WarmUp(SoakOptions options, SoakDriver driver, SoakConnections connections)
+    {
+        var tracker = new LatenessTracker(Math.Min(WarmUpConnections, connections.Count), options.Interval);
+        using var contender = CreateDriver(options, driver, connections, tracker.Beat);
+        for (var i = 0; i < tracker.Registrations; i++)
+        {
+            tracker.Start(i);
+            contender.Add(i);
+        }
+
+        Thread.Sleep(options.Interval * 2.5);
     }
 
     private static void Register(SoakOptions options, LatenessTracker tracker, Contender contender)

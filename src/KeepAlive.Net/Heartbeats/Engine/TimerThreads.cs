@@ -8,8 +8,8 @@ namespace KeepAlive.Net.Heartbeats;
 /// (a heartbeat costs a pop, the callback and a push on one thread). Standbys sleep on an alarm the owner arms when a batch
 /// starts (at most once per takeover threshold). If the owner is in one callback past the takeover threshold while other
 /// heartbeats wait, a standby takes the turn over and becomes the owner; the stuck thread stands by when its callback
-/// returns, or ends if enough do. When a batch would take one thread longer than <see cref="HelpBudget"/>, the owner wakes a
-/// standby at once to send part of it.
+/// returns, or ends if enough do. When a batch would take one thread longer than <see cref="HelpBudget"/>, or has run longer
+/// than that (its first calls compiled, a slow callback), the owner wakes a standby to send part of what is left.
 /// </summary>
 /// <remarks>
 /// The loop (its queue and <see cref="SchedulePolicy"/> state) belongs to the thread whose turn is <see cref="_turn"/>, and
@@ -183,6 +183,7 @@ internal sealed class TimerThreads : IDisposable
         var end = 0;
         var ran = 0;
         long ended = 0;
+        var helpCalled = NeedsHelp(turn.Count);
         while (!_stopping)
         {
             if (index == end)
@@ -201,6 +202,13 @@ internal sealed class TimerThreads : IDisposable
             ref readonly var item = ref turn.Items[index];
             // A heartbeat that completed inline ended when this one starts: one clock read per heartbeat, not two.
             var start = ended > 0 ? ended : Math.Max(1, _clock.GetTimestamp());
+            if (!helpCalled && start - now > _helpBudget && Volatile.Read(ref turn.Next) < turn.Count)
+            {
+                // The batch took longer than estimated (a first call, a slow callback): what waits is shared from now on.
+                helpCalled = true;
+                _alarm.Wake();
+            }
+
             Volatile.Write(ref turn.CurrentIndex, index);
             Volatile.Write(ref turn.CurrentStart, start);
             ended = _runner.Run(item, keys, start);
@@ -294,7 +302,8 @@ internal sealed class TimerThreads : IDisposable
                 }
             }
 
-            if (NeedsHelp(Volatile.Read(ref turn.Count) - Volatile.Read(ref turn.Next)))
+            var waiting = Volatile.Read(ref turn.Count) - Volatile.Read(ref turn.Next);
+            if (waiting > 0 && (NeedsHelp(waiting) || now - Volatile.Read(ref turn.BatchStart) > _helpBudget))
             {
                 Help(turn, keys);
                 continue;
