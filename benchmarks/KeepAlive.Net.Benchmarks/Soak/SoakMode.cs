@@ -86,7 +86,7 @@ internal static class SoakMode
             totals = tracker.Close();
         }
 
-        var run = new SoakRun(driver, name, Stopwatch.GetElapsedTime(start.Timestamp, end.Timestamp), totals, tracker.Histogram, library?.Histogram, end.Cpu - start.Cpu, memory);
+        var run = new SoakRun(driver, name, Stopwatch.GetElapsedTime(start.Timestamp, end.Timestamp), totals, tracker.Histogram, library?.Histogram, library?.First, end.Cpu - start.Cpu, memory);
         output.WriteLine($"[soak] {name}: {totals.Sent:N0} of {totals.Due:N0} heartbeats, {run.CpuPerHeartbeat:0.00} µs CPU each, p99 {Lateness.Human(tracker.Histogram.PercentileMicroseconds(0.99))} from the registration's phase{(library is null ? string.Empty : $", p99 {Lateness.Human(library.Histogram.PercentileMicroseconds(0.99))} from the due time (the library's own; first 2 s p99 {Lateness.Human(library.First.PercentileMicroseconds(0.99))}, later p99 {Lateness.Human(library.Later.PercentileMicroseconds(0.99))} max {Lateness.Human(library.Later.MaxMicroseconds)})")}; {memory.ManagedBytes:0} B managed and {memory.ResidentBytes:0} B resident per connection");
         return run;
     }

@@ -41,7 +41,12 @@ internal static class SoakReport
 
         if (ours?.LibraryLateness is { } lateness)
         {
-            checks.Add(TargetCheck.AtMost($"{r.Options.Registration.ToString().ToLowerInvariant()} of {r.Connections:N0} socket registrations: p99 lateness <= 2 ms from the first second (the library's own histogram)", lateness.PercentileMicroseconds(0.99) / 1000.0, BurstP99Micros / 1000.0, " ms"));
+            var registered = $"{r.Options.Registration.ToString().ToLowerInvariant()} of {r.Connections:N0} socket registrations";
+            checks.Add(TargetCheck.AtMost($"{registered}: p99 lateness <= 2 ms over the window, first second included (the library's own histogram)", lateness.PercentileMicroseconds(0.99) / 1000.0, BurstP99Micros / 1000.0, " ms"));
+            if (ours.LibraryFirstRound is { Count: > 0 } first)
+            {
+                checks.Add(TargetCheck.AtMost($"{registered}: p99 lateness <= 2 ms in the first 2 s alone (the first round of a burst)", first.PercentileMicroseconds(0.99) / 1000.0, BurstP99Micros / 1000.0, " ms"));
+            }
         }
 
         if (ours is not null)

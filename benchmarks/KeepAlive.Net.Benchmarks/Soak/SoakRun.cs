@@ -10,6 +10,7 @@ internal sealed record SoakRun(
     TrackerTotals Totals,
     LatenessHistogram Lateness,
     LatenessHistogram? LibraryLateness,
+    LatenessHistogram? LibraryFirstRound,
     TimeSpan Cpu,
     ProtectionMemory Memory)
 {
