@@ -182,7 +182,7 @@ internal sealed class TimerThreads : IDisposable
         var index = 0;
         var end = 0;
         var ran = 0;
-        long ended = 0;
+        long ended = 0, first = 0;
         var helpCalled = NeedsHelp(turn.Count);
         while (!_stopping)
         {
@@ -202,6 +202,7 @@ internal sealed class TimerThreads : IDisposable
             ref readonly var item = ref turn.Items[index];
             // A heartbeat that completed inline ended when this one starts: one clock read per heartbeat, not two.
             var start = ended > 0 ? ended : Math.Max(1, _clock.GetTimestamp());
+            first = first == 0 ? start : first;
             if (!helpCalled && start - now > _helpBudget && Volatile.Read(ref turn.Next) < turn.Count)
             {
                 // The batch took longer than estimated (a first call, a slow callback): what waits is shared from now on.
@@ -224,7 +225,7 @@ internal sealed class TimerThreads : IDisposable
         }
 
         Volatile.Write(ref turn.BatchStart, 0);
-        _loop.Policy.RecordBatch(ran, _clock.GetTimestamp() - now);
+        _loop.Policy.RecordBatch(ran, first == 0 ? 0 : _clock.GetTimestamp() - first); // the heartbeats' own time: not the step's, which pops and places many more keys than it runs
         return true;
     }
 
