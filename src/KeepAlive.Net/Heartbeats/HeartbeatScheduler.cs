@@ -133,8 +133,8 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
     /// <returns>How many heartbeats and peer-dead events were started.</returns>
     internal int RunDue()
     {
-        var now = TimeProvider.GetTimestamp();
-        _loop.Step(now, long.MaxValue, _batch);
+        _loop.Step(TimeProvider.GetTimestamp(), long.MaxValue, _batch);
+        var first = TimeProvider.GetTimestamp();
         var started = 0;
         foreach (var item in _batch)
         {
@@ -143,7 +143,7 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
             _loop.Push(_keys);
         }
 
-        _loop.Policy.RecordBatch(_batch.Count, TimeProvider.GetTimestamp() - now); // as the timer thread does after a batch
+        _loop.Policy.RecordBatch(_batch.Count, TimeProvider.GetTimestamp() - first); // the heartbeats' own time, as the timer thread measures it
         _batch.Clear();
         return started;
     }

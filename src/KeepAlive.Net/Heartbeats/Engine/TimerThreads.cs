@@ -178,12 +178,11 @@ internal sealed class TimerThreads : IDisposable
     private bool RunBatch(Turn turn, long now, List<(int Slot, long Key)> keys)
     {
         Interlocked.Exchange(ref turn.BatchStart, now); // a full fence: a standby checks it after clearing its alarm
-        CallStandby(turn, now);
+        var helpCalled = CallStandby(turn, now);
         var index = 0;
         var end = 0;
         var ran = 0;
         long ended = 0, first = 0;
-        var helpCalled = NeedsHelp(turn.Count);
         while (!_stopping)
         {
             if (index == end)
@@ -233,17 +232,22 @@ internal sealed class TimerThreads : IDisposable
     /// Lets a standby cover for this batch: wakes one at once for a batch too long for one thread, else arms its alarm at the
     /// takeover threshold when none is pending, so in a dense schedule it rings at most once per threshold.
     /// </summary>
-    private void CallStandby(Turn turn, long now)
+    /// <returns>Whether help was called for this batch.</returns>
+    private bool CallStandby(Turn turn, long now)
     {
         if (NeedsHelp(turn.Count))
         {
             _alarm.Wake();
+            return true;
         }
-        else if (Volatile.Read(ref _alarmArmed) <= now)
+
+        if (Volatile.Read(ref _alarmArmed) <= now)
         {
             Volatile.Write(ref _alarmArmed, now + TakeoverAfter(turn.Items[0].Slot));
             _alarm.Wake();
         }
+
+        return false;
     }
 
     /// <summary>Whether so many items wait that one thread would not start them all within <see cref="HelpBudget"/>.</summary>
