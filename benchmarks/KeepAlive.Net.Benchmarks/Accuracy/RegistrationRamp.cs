@@ -12,6 +12,15 @@ internal static class RegistrationRamp
     {
         var steps = entries.Max(e => e.Contender.Registrations);
         var added = new int[entries.Count];
+        // Each contender's first registration starts it (threads, settings): a few milliseconds the ramp would then make up
+        // in one burst of registrations, which the scheduler rightly spreads. The ramp's clock starts once they are made.
+        for (var k = 0; k < entries.Count; k++)
+        {
+            entries[k].Tracker.Start(0);
+            entries[k].Contender.Add(0);
+            added[k] = 1;
+        }
+
         var start = Stopwatch.GetTimestamp();
         var intervalTicks = interval.TotalSeconds * Stopwatch.Frequency;
         var slack = Stopwatch.Frequency / 1000;
