@@ -50,6 +50,29 @@ internal static class ClientSockets
         return found;
     }
 
+    /// <summary>
+    /// Ends <paramref name="socket"/>'s connection under its client (shutdown both ways through the view), if its descriptor
+    /// still holds that socket. False when the client already closed it: the descriptor is gone or holds another file, or it
+    /// was closed between the check and the shutdown (the view's shutdown then fails with EBADF, "operation aborted").
+    /// </summary>
+    public static bool TryShutdown(Found socket)
+    {
+        if (Target($"/proc/self/fd/{socket.Descriptor}") != socket.Inode)
+        {
+            return false;
+        }
+
+        try
+        {
+            socket.View.Shutdown(SocketShutdown.Both);
+            return true;
+        }
+        catch (SocketException exception) when (exception.SocketErrorCode == SocketError.OperationAborted)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The sockets connected to <paramref name="remote"/> now (other tests' connections), to tell a new one from them.</summary>
     public static HashSet<string> Snapshot(IPEndPoint remote) => [.. ConnectedTo(remote).Select(static s => s.Inode)];
 
