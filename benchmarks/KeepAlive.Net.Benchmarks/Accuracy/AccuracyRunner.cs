@@ -13,8 +13,6 @@ internal sealed class AccuracyRunner(AccuracyOptions options, TextWriter log)
 {
     private static readonly TimeSpan LoadSettleTime = TimeSpan.FromMilliseconds(500);
 
-    private const int WarmUpRegistrations = 32;
-
     public IReadOnlyList<AccuracyResult> Run()
     {
         WarmUp();
@@ -28,30 +26,12 @@ internal sealed class AccuracyRunner(AccuracyOptions options, TextWriter log)
         return results;
     }
 
-    /// <summary>
-    /// Runs every contender for two heartbeats on <see cref="WarmUpRegistrations"/> registrations of its own before anything is
-    /// measured, as the soak does, so the measured ramp meets a process that has compiled each contender's path. A cold
-    /// process pays its compilation once, on its first heartbeats, whoever sends them: here the first round of the idle load
-    /// was then 7-36 ms late for about 6,000 of 100,000 registrations, and the first registrations kept the first
-    /// registration's compile time as lateness in every round.
-    /// </summary>
-    private void WarmUp()
+    /// <summary>Warms every contender up (<see cref="Accuracy.WarmUp"/>) before the first load, so the first round measured is not the process's compilation.</summary>
+    private void WarmUp() => Accuracy.WarmUp.Run(options.Interval, [.. Contenders.All.Select(kind =>
     {
-        var warm = Contenders.All.Select(kind =>
-        {
-            var tracker = new LatenessTracker(WarmUpRegistrations, options.Interval);
-            var contender = Contenders.Create(kind, tracker.Registrations, options.Interval, tracker.Beat);
-            for (var i = 0; i < tracker.Registrations; i++)
-            {
-                tracker.Start(i);
-                contender.Add(i);
-            }
-
-            return contender;
-        }).ToList();
-        Thread.Sleep(options.Interval * 2.5);
-        warm.ForEach(contender => contender.Dispose());
-    }
+        var tracker = new LatenessTracker(Accuracy.WarmUp.Registrations, options.Interval);
+        return (tracker, Contenders.Create(kind, tracker.Registrations, options.Interval, tracker.Beat));
+    })]);
 
     private List<AccuracyResult> RunLoad(Load load)
     {

@@ -8,6 +8,16 @@ namespace KeepAlive.Net.Benchmarks.Accuracy;
 /// </summary>
 internal static class RegistrationRamp
 {
+    /// <summary>Adds registrations 0 to <paramref name="count"/> - 1 at once, as a burst of connections (a restart, a reconnect storm) would.</summary>
+    public static void AddAtOnce(LatenessTracker tracker, Contender contender, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            tracker.Start(i);
+            contender.Add(i);
+        }
+    }
+
     public static void Run(IReadOnlyList<(LatenessTracker Tracker, Contender Contender)> entries, TimeSpan interval)
     {
         var steps = entries.Max(e => e.Contender.Registrations);
@@ -16,8 +26,7 @@ internal static class RegistrationRamp
         // in one burst of registrations, which the scheduler rightly spreads. The ramp's clock starts once they are made.
         for (var k = 0; k < entries.Count; k++)
         {
-            entries[k].Tracker.Start(0);
-            entries[k].Contender.Add(0);
+            AddAtOnce(entries[k].Tracker, entries[k].Contender, count: 1);
             added[k] = 1;
         }
 

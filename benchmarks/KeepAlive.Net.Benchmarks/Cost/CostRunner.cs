@@ -97,11 +97,7 @@ internal sealed class CostRunner(CostOptions options, TextWriter log)
             if (options.Burst && scenario == CostScenario.Firing)
             {
                 var registering = Stopwatch.GetTimestamp();
-                for (var i = 0; i < count; i++)
-                {
-                    tracker.Start(i);
-                    contender.Add(i);
-                }
+                RegistrationRamp.AddAtOnce(tracker, contender, count);
 
                 log.WriteLine($"[cost] {name} x{count:N0}: registered in a burst in {Stopwatch.GetElapsedTime(registering).TotalMilliseconds:0} ms; warm-up {warmup.TotalSeconds:0.#} s, window {window.TotalSeconds:0.#} s");
             }

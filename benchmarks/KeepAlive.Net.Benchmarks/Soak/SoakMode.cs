@@ -13,7 +13,6 @@ namespace KeepAlive.Net.Benchmarks.Soak;
 internal static class SoakMode
 {
     private const int BaselineMaxRounds = 20;
-    private const int WarmUpConnections = 32;
     private static readonly byte[] Payload = [0x2A];
 
     public static bool Run(SoakOptions options, TextWriter output)
@@ -91,23 +90,11 @@ internal static class SoakMode
         return run;
     }
 
-    /// <summary>
-    /// Runs the driver for two heartbeats on the first <see cref="WarmUpConnections"/> connections before it is measured, so
-    /// the burst meets a process that has compiled its send path, as a service that already talks on its sockets has: a
-    /// cold process pays its just-in-time compilation once, on its first heartbeats (about 8 ms here, on the send and on
-    /// the metrics), whatever sends them.
-    /// </summary>
+    /// <summary>Warms the driver up on the first connections (<see cref="Accuracy.WarmUp"/>) before it is measured, so the burst meets a process that has compiled its send path.</summary>
     private static void WarmUp(SoakOptions options, SoakDriver driver, SoakConnections connections)
     {
-        var tracker = new LatenessTracker(Math.Min(WarmUpConnections, connections.Count), options.Interval);
-        using var contender = CreateDriver(options, driver, connections, tracker.Beat);
-        for (var i = 0; i < tracker.Registrations; i++)
-        {
-            tracker.Start(i);
-            contender.Add(i);
-        }
-
-        Thread.Sleep(options.Interval * 2.5);
+        var tracker = new LatenessTracker(Math.Min(Accuracy.WarmUp.Registrations, connections.Count), options.Interval);
+        Accuracy.WarmUp.Run(options.Interval, [(tracker, CreateDriver(options, driver, connections, tracker.Beat))]);
     }
 
     private static void Register(SoakOptions options, LatenessTracker tracker, Contender contender)
@@ -118,11 +105,7 @@ internal static class SoakMode
             return;
         }
 
-        for (var i = 0; i < contender.Registrations; i++)
-        {
-            tracker.Start(i);
-            contender.Add(i);
-        }
+        RegistrationRamp.AddAtOnce(tracker, contender, contender.Registrations);
     }
 
     // What protecting the connections adds, without the benchmark's own wrappers: our registrations exactly as a user makes
