@@ -14,7 +14,7 @@ internal static class AccuracyMode
     {
         output.WriteLine($"# Heartbeat lateness: {options.Duration.TotalSeconds:0.#} s per load, interval {options.Interval.TotalMilliseconds:0.#} ms, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
         output.WriteLine();
-        output.WriteLine($"Our scheduler runs {options.RegistrationsFor(isOurs: true):N0} registrations; each thread-pool baseline runs min({options.Registrations:N0}, {options.BaselineRegistrations:N0}) = {options.RegistrationsFor(isOurs: false):N0} (change with --baseline-registrations).");
+        output.WriteLine($"Our scheduler and the PriorityQueue thread run {options.RegistrationsFor(onThreadPool: false):N0} registrations each; each thread-pool baseline runs min({options.Registrations:N0}, {options.BaselineRegistrations:N0}) = {options.RegistrationsFor(onThreadPool: true):N0} (change with --baseline-registrations).");
         output.WriteLine("Lateness = callback start - due time (monotonic clock). Unserved due times at the end count with their lateness so far.");
         output.WriteLine();
 

@@ -12,6 +12,6 @@ internal sealed record AccuracyOptions(
     public const int DefaultRegistrations = 100_000;
     public const int DefaultBaselineRegistrations = 1_000;
 
-    /// <summary>Our scheduler gets every registration; a thread-pool baseline at most <see cref="BaselineRegistrations"/>.</summary>
-    public int RegistrationsFor(bool isOurs) => isOurs ? Registrations : Math.Min(Registrations, BaselineRegistrations);
+    /// <summary>Our scheduler and the dedicated-thread baseline get every registration; a thread-pool baseline at most <see cref="BaselineRegistrations"/>.</summary>
+    public int RegistrationsFor(bool onThreadPool) => onThreadPool ? Math.Min(Registrations, BaselineRegistrations) : Registrations;
 }

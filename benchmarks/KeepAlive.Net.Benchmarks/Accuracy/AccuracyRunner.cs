@@ -37,7 +37,7 @@ internal sealed class AccuracyRunner(AccuracyOptions options, TextWriter log)
     {
         var entries = Contenders.All.Select(kind =>
         {
-            var tracker = new LatenessTracker(options.RegistrationsFor(Contenders.IsOurs(kind)), options.Interval);
+            var tracker = new LatenessTracker(options.RegistrationsFor(Contenders.OnThreadPool(kind)), options.Interval);
             return (Tracker: tracker, Contender: Contenders.Create(kind, tracker.Registrations, options.Interval, tracker.Beat));
         }).ToList();
 

@@ -13,6 +13,7 @@ internal static class Contenders
         ContenderKind.ThreadingTimer => new TimerContender(registrations, interval, beat),
         ContenderKind.PeriodicTimer => new PeriodicTimerContender(registrations, interval, beat),
         ContenderKind.TaskDelay => new TaskDelayContender(registrations, interval, beat),
+        ContenderKind.PriorityQueueThread => new Cost.PriorityQueueThreadContender(registrations, interval, beat),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown contender."),
     };
 
@@ -26,6 +27,6 @@ internal static class Contenders
         _ => throw new ArgumentException($"Unknown driver '{name}': use {DriverNames}."),
     };
 
-    /// <summary>Whether <paramref name="kind"/> is KeepAlive.Net's own scheduler rather than a thread-pool baseline.</summary>
-    public static bool IsOurs(ContenderKind kind) => kind is not (ContenderKind.ThreadingTimer or ContenderKind.PeriodicTimer or ContenderKind.TaskDelay);
+    /// <summary>Whether <paramref name="kind"/> runs its callbacks on the thread pool, so it gets at most <see cref="AccuracyOptions.BaselineRegistrations"/>.</summary>
+    public static bool OnThreadPool(ContenderKind kind) => kind is ContenderKind.ThreadingTimer or ContenderKind.PeriodicTimer or ContenderKind.TaskDelay;
 }
