@@ -161,7 +161,7 @@ public sealed class RabbitMqBehindNatTests(RabbitMqLab fixture) : IClassFixture<
         configuration["KeepAlive:Profiles:orders:Tcp:IdleTime"] = "9s";
         configuration.Reload();
         var beforeRecovery = ClientSockets.Snapshot(server.EndPoint);
-        first.View.Shutdown(System.Net.Sockets.SocketShutdown.Both);
+        ClientSockets.TryShutdown(first).Should().BeTrue("the first connection is open until the test ends it");
         await recovered.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
 
         ClientSockets.SingleNew(server.EndPoint, beforeRecovery).View.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(9), "RabbitMQ.Client's automatic recovery opens its socket through SocketFactory, which applies the reloaded profile");
