@@ -53,14 +53,20 @@ internal static class AccuracyMode
         var note = options.Registrations < StarvationTargetRegistrations ? $" (this run: {options.Registrations:N0} registrations)" : string.Empty;
         return
         [
-            idle is null ? TargetCheck.NotMeasured(Idle, "load none not selected") : TargetCheck.AtMost(Idle, idle.P99 / 1000.0, 1, " ms"),
-            starved is null ? TargetCheck.NotMeasured(Starved, "load threadpool not selected") : TargetCheck.AtMost(Starved + note, starved.P99 / 1000.0, 1, " ms"),
+            idle is null ? TargetCheck.NotMeasured(Idle, "load none not selected") : TargetCheck.AtMost(Idle + Beside(results, "none"), idle.P99 / 1000.0, 1, " ms"),
+            starved is null ? TargetCheck.NotMeasured(Starved, "load threadpool not selected") : TargetCheck.AtMost(Starved + note + Beside(results, "threadpool"), starved.P99 / 1000.0, 1, " ms"),
             starved is null ? TargetCheck.NotMeasured(StarvedMax, "load threadpool not selected") : TargetCheck.AtMost(StarvedMax + note, starved.Max / 1000.0, 10, " ms"),
             starved is null || periodic is null
                 ? TargetCheck.NotMeasured(Ratio, "load threadpool not selected")
                 : TargetCheck.AtLeast(Ratio, AccuracyReport.P99Ratio(results, periodic), 1000, "x"),
         ];
     }
+
+    /// <summary>The dedicated PriorityQueue thread's p99 under the same load: what this machine lets a dedicated thread do at those instants.</summary>
+    private static string Beside(IReadOnlyList<AccuracyResult> results, string load) =>
+        results.FirstOrDefault(r => r.Load == load && r.Contender == Cost.PriorityQueueThreadContender.DisplayName) is { } dedicated
+            ? FormattableString.Invariant($" (the PriorityQueue thread beside it, same instants: p99 {dedicated.P99 / 1000.0:0.###} ms)")
+            : string.Empty;
 
     private static AccuracyResult? Find(IReadOnlyList<AccuracyResult> results, string load, bool ours) =>
         results.FirstOrDefault(r => r.Load == load && r.IsOurs == ours);

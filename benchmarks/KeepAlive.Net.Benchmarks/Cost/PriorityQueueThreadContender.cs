@@ -12,6 +12,9 @@ namespace KeepAlive.Net.Benchmarks.Cost;
 /// </summary>
 internal sealed class PriorityQueueThreadContender : Contender
 {
+    /// <summary>The contender's name in every table.</summary>
+    public const string DisplayName = "PriorityQueue thread";
+
     private readonly object _gate = new();
     private readonly PriorityQueue<int, long> _queue = new();
     private readonly List<(int Index, long Due)> _batch = [];
@@ -21,7 +24,7 @@ internal sealed class PriorityQueueThreadContender : Contender
     private bool _stopping;
 
     public PriorityQueueThreadContender(int registrations, TimeSpan interval, Action<int> beat)
-        : base("PriorityQueue thread", registrations, interval, beat)
+        : base(DisplayName, registrations, interval, beat)
     {
         _removed = new bool[registrations];
         _period = (long)(interval.TotalSeconds * Stopwatch.Frequency);
