@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
@@ -26,6 +28,7 @@ internal sealed class TimerLoop(SlotTable slots, Inbox inbox, TimeProvider clock
     /// One step: drains the inbox and claims everything due into <paramref name="batch"/>; returns the next due key.
     /// <paramref name="planned"/> is the wake-up that was planned (<see cref="long.MaxValue"/>: none), to measure oversleep.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public long Step(long now, long planned, List<WorkItem> batch)
     {
         _gcNow = GcPauseTicks();
@@ -68,6 +71,7 @@ internal sealed class TimerLoop(SlotTable slots, Inbox inbox, TimeProvider clock
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void DrainInbox()
     {
         var posted = inbox.Take(_spare);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace KeepAlive.Net.Heartbeats;
@@ -99,6 +100,7 @@ internal sealed class TimerQueue
     }
 
     /// <summary>Removes every entry for which <paramref name="isLive"/> is false.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Compact(Func<long, int, bool> isLive)
     {
         var live = _heap.UnorderedItems.Where(entry => isLive(entry.Priority, entry.Element)).ToList();
@@ -154,6 +156,7 @@ internal sealed class TimerQueue
         }
 
         /// <summary>Removes every entry for which <paramref name="isLive"/> is false, keeping the order, and gives back unused room.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Compact(Func<long, int, bool> isLive)
         {
             var mask = _ring.Length - 1;
@@ -179,6 +182,7 @@ internal sealed class TimerQueue
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Resize(int capacity)
         {
             var ring = new Entry[capacity];

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using KeepAlive.Net.Diagnostics;
 using Microsoft.Extensions.Logging;
 
@@ -86,6 +87,7 @@ internal sealed class TimerThreads : IDisposable
         new Thread(() => Run(owner ? _turn : null)) { IsBackground = true, Name = name, Priority = ThreadPriority.AboveNormal }.UnsafeStart();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Run(Turn? turn)
     {
         var keys = new List<(int Slot, long Key)>();
@@ -132,6 +134,7 @@ internal sealed class TimerThreads : IDisposable
     }
 
     /// <summary>The owner's side: runs the timer loop until stopped, or until a standby takes the turn over.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Own(Turn turn, List<(int Slot, long Key)> keys)
     {
         var batch = new List<WorkItem>();
@@ -175,6 +178,7 @@ internal sealed class TimerThreads : IDisposable
     }
 
     /// <summary>Publishes and runs the turn's loaded batch inline; false when a standby took the turn over meanwhile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool RunBatch(Turn turn, long now, List<(int Slot, long Key)> keys)
     {
         Interlocked.Exchange(ref turn.BatchStart, now); // a full fence: a standby checks it after clearing its alarm
@@ -257,6 +261,7 @@ internal sealed class TimerThreads : IDisposable
     private long TakeoverAfter(int slot) => Math.Min(_takeover, _slots.SettingsOf(_slots[slot]).BlockedTicks);
 
     /// <summary>The standby's side: sleeps while nothing runs, helps with a long batch; returns a new turn when it took one over.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Turn? Watch(List<(int Slot, long Key)> keys)
     {
         while (!_stopping)
@@ -358,6 +363,7 @@ internal sealed class TimerThreads : IDisposable
 
     // Runs unclaimed items of a long batch beside the owner, posting each next key at once: nobody watches a helper, so a
     // later callback that blocks it must not hold other registrations' keys.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Help(Turn turn, List<(int Slot, long Key)> keys)
     {
         while (!_stopping && turn.TryClaimForHelper(out var item))
