@@ -18,7 +18,7 @@ public enum HeartbeatDelayCause
     /// <summary>The send itself (or the previous send of the same registration) blocked longer than its threshold.</summary>
     SendBlocked = 3,
 
-    /// <summary>More heartbeats were due at once than the dispatcher threads could start in time.</summary>
+    /// <summary>More heartbeats were due at once than the scheduler's threads could start in time.</summary>
     SchedulerOverload = 4,
 
     /// <summary>
