@@ -25,7 +25,8 @@ internal static class SmokeMode
             ("cli", () => CliSmoke.Run(output)),
             ("accuracy", () => Accuracy(folder, output)),
             ("cost", () => Cost(folder, output)),
-            ("soak", () => SoakMode.Run(new SoakOptions(50, TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(500), [SoakDriver.Parse(SoakDriver.SocketName), SoakDriver.Parse(SoakDriver.PacedName)], SoakRegistration.Burst, TimeSpan.FromSeconds(1)), output)),
+            ("soak", () => SoakMode.Run(new SoakOptions(50, TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(500), [SoakDriver.Parse(SoakDriver.SocketName), SoakDriver.Parse(SoakDriver.PacedName)], SoakRegistration.Burst, TimeSpan.FromSeconds(1), SoakPeerReads.Live), output)),
+            ("soak, peer reading at stop", () => SoakMode.Run(new SoakOptions(50, TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(500), [SoakDriver.Parse(SoakDriver.SocketName)], SoakRegistration.Burst, TimeSpan.FromSeconds(1), SoakPeerReads.AtStop), output)),
             ("memory", () => Heartbeats.MemoryMode.Run(10_000, output)),
             ("suite", () => Suite(output)),
         ];

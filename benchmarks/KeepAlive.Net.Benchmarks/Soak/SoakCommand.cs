@@ -14,12 +14,13 @@ internal static class SoakCommand
         var drivers = CliOptions.List("--drivers", $"{SoakDriver.SocketName},{SoakDriver.PacedName}", SoakDriver.Parse, $"What sends the heartbeats, each measured alone in turn on the same connections: {SoakDriver.Names} ({SoakDriver.SocketName} is KeepAlive.Net's built-in socket heartbeat, {SoakDriver.PacedName} the hand-written one).");
         var registration = CliOptions.Value("--registration", SoakRegistration.Burst, static text => Enum.TryParse<SoakRegistration>(text, ignoreCase: true, out var mode) && Enum.IsDefined(mode) ? mode : throw new ArgumentException($"Unknown registration '{text}': use burst or spread."), "How the connections are registered: burst (all at once, as after a restart) or spread (over one interval).");
         var baseline = CliOptions.Duration("--send-baseline", TimeSpan.FromSeconds(3), "How long the bare-send baseline runs after the heartbeats, at most 20 sends per connection");
+        var peerReads = CliOptions.Value("--peer-reads", SoakPeerReads.Live, ParsePeerReads, "When the peer process reads: live (as data arrives; on loopback its wake-ups are charged to the sender) or at-stop (nothing until the soak stops, like a peer on another host).");
         var command = new Command("soak", "Real loopback TCP connections to a peer process, heartbeating for the duration with each driver in turn; lateness, CPU per heartbeat against the hand-written heartbeat and the bare send, memory per connection, and nothing lost.")
         {
-            connections, duration, interval, drivers, registration, baseline,
+            connections, duration, interval, drivers, registration, baseline, peerReads,
         };
         command.SetAction(parse => SoakMode.Run(
-            new SoakOptions(parse.GetValue(connections), parse.GetValue(duration), parse.GetValue(interval), parse.GetValue(drivers)!, parse.GetValue(registration), parse.GetValue(baseline)),
+            new SoakOptions(parse.GetValue(connections), parse.GetValue(duration), parse.GetValue(interval), parse.GetValue(drivers)!, parse.GetValue(registration), parse.GetValue(baseline), parse.GetValue(peerReads)),
             Console.Out) ? 0 : 1);
         return command;
     }
@@ -27,7 +28,20 @@ internal static class SoakCommand
     public static Command CreatePeer()
     {
         var command = new Command("soak-peer", "The far side of the soak; started by soak, talks over standard input and output.") { Hidden = true };
-        command.SetAction(_ => SoakPeer.Run(Console.In, Console.Out));
+        var reads = new Argument<string>("reads") { Description = "live or at-stop", DefaultValueFactory = _ => "live" };
+        command.Arguments.Add(reads);
+        command.SetAction(parse => SoakPeer.Run(Console.In, Console.Out, ParsePeerReads(parse.GetValue(reads)!)));
         return command;
     }
+
+    /// <summary>Parses <c>live</c> or <c>at-stop</c>.</summary>
+    public static SoakPeerReads ParsePeerReads(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "live" => SoakPeerReads.Live,
+        "at-stop" => SoakPeerReads.AtStop,
+        _ => throw new ArgumentException($"Unknown peer reads '{text}': use live or at-stop."),
+    };
+
+    /// <summary>The command-line spelling of <paramref name="reads"/>.</summary>
+    public static string Format(SoakPeerReads reads) => reads == SoakPeerReads.AtStop ? "at-stop" : "live";
 }

@@ -16,7 +16,7 @@ internal sealed class SoakPeerProcess : IDisposable
 
     public int Port { get; }
 
-    public static SoakPeerProcess Start()
+    public static SoakPeerProcess Start(SoakPeerReads reads)
     {
         var start = new ProcessStartInfo
         {
@@ -31,6 +31,7 @@ internal sealed class SoakPeerProcess : IDisposable
         }
 
         start.ArgumentList.Add("soak-peer");
+        start.ArgumentList.Add(SoakCommand.Format(reads));
         var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start the soak peer ({start.FileName}).");
         var line = process.StandardOutput.ReadLine();
         if (line is null || !line.StartsWith("PORT ", StringComparison.Ordinal))
