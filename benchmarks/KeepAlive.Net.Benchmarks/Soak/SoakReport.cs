@@ -14,6 +14,8 @@ internal static class SoakReport
     {
         var paced = r.Runs.FirstOrDefault(run => run.Driver.Name == SoakDriver.PacedName);
         var ours = r.Runs.FirstOrDefault(run => run.Driver.IsOurs);
+        var pacedRuns = r.Runs.Where(run => run.Driver.Name == SoakDriver.PacedName).ToList();
+        var ourRuns = r.Runs.Where(run => run.Driver.IsOurs).ToList();
         output.WriteLine();
         output.WriteLine("| Connections | Registered | Driver | Window | Due | Sent | Missed | p50 | p99 | Max | p99 from the due time (library) | CPU per heartbeat incl. send | ÷ hand-written | Managed B / connection | Resident B / connection |");
         output.WriteLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -21,7 +23,7 @@ internal static class SoakReport
         {
             var h = run.Lateness;
             var library = run.LibraryLateness is { } l ? Lateness.Human(l.PercentileMicroseconds(0.99)) : "-";
-            var ratio = paced is null || ReferenceEquals(run, paced) ? "-" : $"{run.CpuPerHeartbeat / paced.CpuPerHeartbeat:0.00}x";
+            var ratio = paced is null || run.Driver.Name == SoakDriver.PacedName ? "-" : $"{run.CpuPerHeartbeat / Pooled(pacedRuns):0.00}x";
             output.WriteLine(
                 $"| {r.Connections:N0} | {r.Options.Registration.ToString().ToLowerInvariant()} | {run.Name} | {run.Window.TotalSeconds:0.#} s | {run.Totals.Due:N0} | {run.Totals.Sent:N0} | {run.Totals.Missed:N0} | " +
                 $"{Lateness.Human(h.PercentileMicroseconds(0.5))} | {Lateness.Human(h.PercentileMicroseconds(0.99))} | {Lateness.Human(h.MaxMicroseconds)} | {library} | " +
@@ -36,7 +38,8 @@ internal static class SoakReport
         var checks = new List<TargetCheck>();
         if (ours is not null && paced is not null)
         {
-            checks.Add(TargetCheck.AtMost($"CPU per heartbeat <= {HandWrittenFactor} x the hand-written heartbeat in the same run ({ours.CpuPerHeartbeat:0.00} µs vs {paced.CpuPerHeartbeat:0.00} µs)", ours.CpuPerHeartbeat / paced.CpuPerHeartbeat, HandWrittenFactor, "x"));
+            var pooled = ourRuns.Count > 1 || pacedRuns.Count > 1 ? $", each driver's {ourRuns.Count} and {pacedRuns.Count} runs pooled" : string.Empty;
+            checks.Add(TargetCheck.AtMost($"CPU per heartbeat <= {HandWrittenFactor} x the hand-written heartbeat in the same run ({Pooled(ourRuns):0.00} µs vs {Pooled(pacedRuns):0.00} µs{pooled})", Pooled(ourRuns) / Pooled(pacedRuns), HandWrittenFactor, "x"));
         }
 
         if (ours?.LibraryLateness is { } lateness)
@@ -58,6 +61,16 @@ internal static class SoakReport
         checks.Add(TargetCheck.AtMost("no heartbeat skipped (due times still in flight at the end not counted)", r.Runs.Sum(run => Math.Max(0, run.Totals.Missed - run.Totals.Unserved)), 0, " skipped"));
         checks.Add(TargetCheck.AtMost("the peer received every byte sent", r.BytesSent - r.Peer.BytesReceived, 0, " bytes missing"));
         TargetCheck.Print(output, checks, "issue 16");
+    }
+
+    /// <summary>
+    /// CPU per heartbeat over all of a driver's runs (CPU summed over heartbeats summed). Drivers listed twice in ABBA order
+    /// (<c>--drivers paced,socket,socket,paced</c>) cancel a drift of the machine's speed over the run.
+    /// </summary>
+    private static double Pooled(IReadOnlyCollection<SoakRun> runs)
+    {
+        var sent = runs.Sum(run => run.Totals.Sent);
+        return sent == 0 ? double.NaN : runs.Sum(run => run.Cpu.TotalMicroseconds) / sent;
     }
 
     private static string Bytes(double value) => double.IsNaN(value) ? "-" : $"{value:0}";
