@@ -28,7 +28,7 @@ internal static class SoakCommand
     public static Command CreatePeer()
     {
         var command = new Command("soak-peer", "The far side of the soak; started by soak, talks over standard input and output.") { Hidden = true };
-        var reads = new Argument<string>("reads") { Description = "live or at-stop", DefaultValueFactory = _ => "live" };
+        var reads = new Argument<string>("reads") { Description = "live or at-stop", DefaultValueFactory = _ => Format(SoakPeerReads.Live) };
         command.Arguments.Add(reads);
         command.SetAction(parse => SoakPeer.Run(Console.In, Console.Out, ParsePeerReads(parse.GetValue(reads)!)));
         return command;

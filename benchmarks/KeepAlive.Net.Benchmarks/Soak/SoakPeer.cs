@@ -65,7 +65,7 @@ internal static class SoakPeer
         }
     }
 
-    internal static async Task ReceiveAsync(Socket socket, PeerState state)
+    private static async Task ReceiveAsync(Socket socket, PeerState state)
     {
         var buffer = new byte[64];
         try
@@ -89,7 +89,7 @@ internal static class SoakPeer
         socket.Dispose();
     }
 
-    internal sealed class PeerState
+    private sealed class PeerState
     {
         private readonly List<Socket> _held = [];
         private bool _reading;
