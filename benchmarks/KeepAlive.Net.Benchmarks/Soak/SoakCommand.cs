@@ -34,14 +34,21 @@ internal static class SoakCommand
         return command;
     }
 
-    /// <summary>Parses <c>live</c> or <c>at-stop</c>.</summary>
-    public static SoakPeerReads ParsePeerReads(string text) => text.Trim().ToLowerInvariant() switch
+    /// <summary>Parses a spelling of <see cref="Format"/> (<c>live</c> or <c>at-stop</c>).</summary>
+    public static SoakPeerReads ParsePeerReads(string text)
     {
-        "live" => SoakPeerReads.Live,
-        "at-stop" => SoakPeerReads.AtStop,
-        _ => throw new ArgumentException($"Unknown peer reads '{text}': use live or at-stop."),
-    };
+        var spellings = Enum.GetValues<SoakPeerReads>();
+        foreach (var reads in spellings)
+        {
+            if (string.Equals(Format(reads), text.Trim(), StringComparison.OrdinalIgnoreCase))
+            {
+                return reads;
+            }
+        }
 
-    /// <summary>The command-line spelling of <paramref name="reads"/>.</summary>
+        throw new ArgumentException($"Unknown peer reads '{text}': use {string.Join(" or ", spellings.Select(Format))}.");
+    }
+
+    /// <summary>The command-line spelling of <paramref name="reads"/>: the one place it is written.</summary>
     public static string Format(SoakPeerReads reads) => reads == SoakPeerReads.AtStop ? "at-stop" : "live";
 }

@@ -17,4 +17,7 @@ internal sealed record SoakResult(
     public double CpuPerBareSend => BaselineSends == 0 ? double.NaN : BaselineCpu.TotalMicroseconds / BaselineSends;
 
     public long LostTotal => Lost + Peer.ClosedEarly;
+
+    /// <summary>Gets the bytes sent that the peer did not receive (0: nothing lost).</summary>
+    public long BytesMissing => BytesSent - Peer.BytesReceived;
 }
