@@ -108,13 +108,12 @@ internal sealed class CostRunner(CostOptions options, TextWriter log)
             }
             Thread.Sleep(warmup);
             start = ProcessMeter.Read();
-            var gcBefore = (Pause: GC.GetTotalPauseDuration(), Gen0: GC.CollectionCount(0), Gen1: GC.CollectionCount(1), Gen2: GC.CollectionCount(2));
+            var gcBefore = GcActivity.Read();
             tracker.StartWindow(start.Timestamp);
             Thread.Sleep(window);
             end = ProcessMeter.Read();
             totals = tracker.Close();
-            log.WriteLine(
-                $"[cost] {name} x{count:N0}: GC in the window: {(GC.GetTotalPauseDuration() - gcBefore.Pause).TotalMilliseconds:0.#} ms paused, collections gen0 {GC.CollectionCount(0) - gcBefore.Gen0}, gen1 {GC.CollectionCount(1) - gcBefore.Gen1}, gen2 {GC.CollectionCount(2) - gcBefore.Gen2}");
+            log.WriteLine($"[cost] {name} x{count:N0}: GC in the window: {GcActivity.Read().Since(gcBefore)}");
         }
 
         var fires = totals.Sent > 0 ? totals.Sent : double.NaN;

@@ -10,7 +10,10 @@ namespace KeepAlive.Net.Benchmarks.Soak;
 /// </summary>
 internal sealed class LibraryLateness : IDisposable
 {
-    private static readonly long FirstSeconds = 2 * System.Diagnostics.Stopwatch.Frequency;
+    /// <summary>The first part of a run, apart from the rest: a burst's first round, its registrations and first sends fall there.</summary>
+    public static readonly TimeSpan FirstRound = TimeSpan.FromSeconds(2);
+
+    private static readonly long FirstRoundTicks = (long)(FirstRound.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
     private readonly MeterListener _listener = new();
     private long _started;
     private volatile bool _recording;
@@ -30,7 +33,7 @@ internal sealed class LibraryLateness : IDisposable
             {
                 var micros = (long)(seconds * 1_000_000);
                 Histogram.Record(micros);
-                (System.Diagnostics.Stopwatch.GetTimestamp() - _started < FirstSeconds ? First : Later).Record(micros);
+                (System.Diagnostics.Stopwatch.GetTimestamp() - _started < FirstRoundTicks ? First : Later).Record(micros);
             }
         });
         _listener.Start();

@@ -66,29 +66,42 @@ internal static class SoakMode
         using var library = driver.IsOurs ? new LibraryLateness() : null;
         WarmUp(options, driver, connections);
         var tracker = new LatenessTracker(count, options.Interval, measuredWindow: true);
+        var gcStart = GcActivity.Read();
         var start = ProcessMeter.Read();
         tracker.StartWindow(start.Timestamp); // from the first heartbeat on: a burst's first second counts
         library?.Start();
         ProcessMeter end;
+        GcActivity gcEnd;
         TrackerTotals totals;
         string name;
+        (ProcessMeter Meter, GcActivity Gc, long Heartbeats) firstRound;
         using (var contender = CreateDriver(options, driver, connections, tracker.Beat))
         {
             name = contender.Name;
             Register(options, tracker, contender);
-            var left = options.Duration - Stopwatch.GetElapsedTime(start.Timestamp);
-            if (left > TimeSpan.Zero)
-            {
-                Thread.Sleep(left);
-            }
-
+            SleepUntil(start.Timestamp, LibraryLateness.FirstRound);
+            firstRound = (ProcessMeter.Read(), GcActivity.Read(), tracker.Histogram.Count);
+            SleepUntil(start.Timestamp, options.Duration);
             end = ProcessMeter.Read();
+            gcEnd = GcActivity.Read();
             totals = tracker.Close();
         }
 
-        var run = new SoakRun(driver, name, Stopwatch.GetElapsedTime(start.Timestamp, end.Timestamp), totals, tracker.Histogram, library?.Histogram, library?.First, end.Cpu - start.Cpu, memory);
+        var run = new SoakRun(
+            driver, name, Stopwatch.GetElapsedTime(start.Timestamp, end.Timestamp), totals, tracker.Histogram, library?.Histogram, library?.First, end.Cpu - start.Cpu, memory,
+            SoakStretch.Between((start, gcStart, 0), firstRound), SoakStretch.Between(firstRound, (end, gcEnd, totals.Sent)));
         output.WriteLine($"[soak] {name}: {totals.Sent:N0} of {totals.Due:N0} heartbeats, {run.CpuPerHeartbeat:0.00} µs CPU each, p99 {Lateness.Human(tracker.Histogram.PercentileMicroseconds(0.99))} from the registration's phase{(library is null ? string.Empty : $", p99 {Lateness.Human(library.Histogram.PercentileMicroseconds(0.99))} from the due time (the library's own; first 2 s p99 {Lateness.Human(library.First.PercentileMicroseconds(0.99))}, later p99 {Lateness.Human(library.Later.PercentileMicroseconds(0.99))} max {Lateness.Human(library.Later.MaxMicroseconds)})")}; {memory.ManagedBytes:0} B managed and {memory.ResidentBytes:0} B resident per connection");
+        output.WriteLine($"[soak]   the process, first {LibraryLateness.FirstRound.TotalSeconds:0} s: {run.FirstRound}; after: {run.Later}");
         return run;
+    }
+
+    private static void SleepUntil(long start, TimeSpan elapsed)
+    {
+        var left = elapsed - Stopwatch.GetElapsedTime(start);
+        if (left > TimeSpan.Zero)
+        {
+            Thread.Sleep(left);
+        }
     }
 
     /// <summary>Warms the driver up on the first connections (<see cref="Accuracy.WarmUp"/>) before it is measured, so the burst meets a process that has compiled its send path.</summary>

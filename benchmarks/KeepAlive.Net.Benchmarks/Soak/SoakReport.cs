@@ -12,7 +12,6 @@ internal static class SoakReport
 
     public static void Print(TextWriter output, SoakResult r)
     {
-        var ours = r.Runs.FirstOrDefault(run => run.Driver.IsOurs);
         var pacedRuns = r.Runs.Where(run => run.Driver.Name == SoakDriver.PacedName).ToList();
         var ourRuns = r.Runs.Where(run => run.Driver.IsOurs).ToList();
         output.WriteLine();
@@ -35,25 +34,28 @@ internal static class SoakReport
         output.WriteLine($"Per connection before any protection: the connected Socket {r.SocketManagedBytes:N0} B managed; the kernel (both loopback ends, idle, machine-wide delta while connecting) {r.KernelPerConnection.SlabBytes:N0} B slab + {r.KernelPerConnection.TcpBufferBytes:N0} B TCP buffers.");
         output.WriteLine($"Peer accepted {r.Peer.Accepted:N0} connections and received {r.Peer.BytesReceived:N0} of {r.BytesSent:N0} bytes sent (heartbeats and baseline); its CPU {r.Peer.CpuTime.TotalSeconds:0.00} s.");
         var checks = new List<TargetCheck>();
-        if (ours is not null && pacedRuns.Count > 0)
+        if (ourRuns.Count > 0 && pacedRuns.Count > 0)
         {
             var pooled = ourRuns.Count > 1 || pacedRuns.Count > 1 ? $", each driver's {ourRuns.Count} and {pacedRuns.Count} runs pooled" : string.Empty;
             checks.Add(TargetCheck.AtMost($"CPU per heartbeat <= {HandWrittenFactor} x the hand-written heartbeat in the same run ({Pooled(ourRuns):0.00} µs vs {Pooled(pacedRuns):0.00} µs{pooled})", Pooled(ourRuns) / Pooled(pacedRuns), HandWrittenFactor, "x"));
         }
 
-        if (ours?.LibraryLateness is { } lateness)
+        // A driver listed twice is checked on its worst run: a target met by the first run alone is not met.
+        var worst = ourRuns.Count > 1 ? $" (the worst of our {ourRuns.Count} runs)" : string.Empty;
+        var registered = $"{r.Options.Registration.ToString().ToLowerInvariant()} of {r.Connections:N0} socket registrations";
+        if (ourRuns.Where(run => run.LibraryLateness is not null).Select(run => run.LibraryLateness!.PercentileMicroseconds(0.99)).DefaultIfEmpty(-1).Max() is var p99 and >= 0)
         {
-            var registered = $"{r.Options.Registration.ToString().ToLowerInvariant()} of {r.Connections:N0} socket registrations";
-            checks.Add(TargetCheck.AtMost($"{registered}: p99 lateness <= 2 ms over the window, first second included (the library's own histogram)", lateness.PercentileMicroseconds(0.99) / 1000.0, BurstP99Micros / 1000.0, " ms"));
-            if (ours.LibraryFirstRound is { Count: > 0 } first)
-            {
-                checks.Add(TargetCheck.AtMost($"{registered}: p99 lateness <= 2 ms in the first 2 s alone (the first round of a burst)", first.PercentileMicroseconds(0.99) / 1000.0, BurstP99Micros / 1000.0, " ms"));
-            }
+            checks.Add(TargetCheck.AtMost($"{registered}: p99 lateness <= 2 ms over the window, first second included (the library's own histogram){worst}", p99 / 1000.0, BurstP99Micros / 1000.0, " ms"));
         }
 
-        if (ours is not null)
+        if (ourRuns.Where(run => run.LibraryFirstRound is { Count: > 0 }).Select(run => run.LibraryFirstRound!.PercentileMicroseconds(0.99)).DefaultIfEmpty(-1).Max() is var first and >= 0)
         {
-            checks.Add(TargetCheck.AtMost($"managed bytes per protected connection (a RegisterSocket registration) <= 2 x {BytesPerConnection}", ours.Memory.ManagedBytes, BytesPerConnection * 2, " B (the registration and the socket heartbeat's own state, each under 128 B)"));
+            checks.Add(TargetCheck.AtMost($"{registered}: p99 lateness <= 2 ms in the first {LibraryLateness.FirstRound.TotalSeconds:0} s alone (the first round of a burst){worst}", first / 1000.0, BurstP99Micros / 1000.0, " ms"));
+        }
+
+        if (ourRuns.Count > 0)
+        {
+            checks.Add(TargetCheck.AtMost($"managed bytes per protected connection (a RegisterSocket registration) <= 2 x {BytesPerConnection}{worst}", ourRuns.Max(run => run.Memory.ManagedBytes), BytesPerConnection * 2, " B (the registration and the socket heartbeat's own state, each under 128 B)"));
         }
 
         checks.Add(TargetCheck.AtMost($"no connection lost ({r.Connections:N0} connections)", r.LostTotal, 0, " lost"));
