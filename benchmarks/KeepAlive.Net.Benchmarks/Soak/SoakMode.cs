@@ -66,31 +66,27 @@ internal static class SoakMode
         using var library = driver.IsOurs ? new LibraryLateness() : null;
         WarmUp(options, driver, connections);
         var tracker = new LatenessTracker(count, options.Interval, measuredWindow: true);
-        var gcStart = GcActivity.Read();
-        var start = ProcessMeter.Read();
-        tracker.StartWindow(start.Timestamp); // from the first heartbeat on: a burst's first second counts
+        var start = SoakStretch.Mark.Read(0);
+        tracker.StartWindow(start.Meter.Timestamp); // from the first heartbeat on: a burst's first second counts
         library?.Start();
-        ProcessMeter end;
-        GcActivity gcEnd;
+        SoakStretch.Mark firstRound, end;
         TrackerTotals totals;
         string name;
-        (ProcessMeter Meter, GcActivity Gc, long Heartbeats) firstRound;
         using (var contender = CreateDriver(options, driver, connections, tracker.Beat))
         {
             name = contender.Name;
             Register(options, tracker, contender);
-            SleepUntil(start.Timestamp, LibraryLateness.FirstRound);
-            firstRound = (ProcessMeter.Read(), GcActivity.Read(), tracker.Histogram.Count);
-            SleepUntil(start.Timestamp, options.Duration);
-            end = ProcessMeter.Read();
-            gcEnd = GcActivity.Read();
+            SleepUntil(start.Meter.Timestamp, LibraryLateness.FirstRound);
+            firstRound = SoakStretch.Mark.Read(tracker.Histogram.Count);
+            SleepUntil(start.Meter.Timestamp, options.Duration);
+            end = SoakStretch.Mark.Read(tracker.Histogram.Count);
             totals = tracker.Close();
         }
 
         var run = new SoakRun(
-            driver, name, Stopwatch.GetElapsedTime(start.Timestamp, end.Timestamp), totals, tracker.Histogram, library?.Histogram, library?.First, end.Cpu - start.Cpu, memory,
-            SoakStretch.Between((start, gcStart, 0), firstRound), SoakStretch.Between(firstRound, (end, gcEnd, totals.Sent)));
-        output.WriteLine($"[soak] {name}: {totals.Sent:N0} of {totals.Due:N0} heartbeats, {run.CpuPerHeartbeat:0.00} µs CPU each, p99 {Lateness.Human(tracker.Histogram.PercentileMicroseconds(0.99))} from the registration's phase{(library is null ? string.Empty : $", p99 {Lateness.Human(library.Histogram.PercentileMicroseconds(0.99))} from the due time (the library's own; first 2 s p99 {Lateness.Human(library.First.PercentileMicroseconds(0.99))}, later p99 {Lateness.Human(library.Later.PercentileMicroseconds(0.99))} max {Lateness.Human(library.Later.MaxMicroseconds)})")}; {memory.ManagedBytes:0} B managed and {memory.ResidentBytes:0} B resident per connection");
+            driver, name, Stopwatch.GetElapsedTime(start.Meter.Timestamp, end.Meter.Timestamp), totals, tracker.Histogram, library?.Histogram, library?.First, end.Meter.Cpu - start.Meter.Cpu, memory,
+            SoakStretch.Between(start, firstRound), SoakStretch.Between(firstRound, end));
+        output.WriteLine($"[soak] {name}: {totals.Sent:N0} of {totals.Due:N0} heartbeats, {run.CpuPerHeartbeat:0.00} µs CPU each, p99 {Lateness.Human(tracker.Histogram.PercentileMicroseconds(0.99))} from the registration's phase{(library is null ? string.Empty : $", p99 {Lateness.Human(library.Histogram.PercentileMicroseconds(0.99))} from the due time (the library's own; first {LibraryLateness.FirstRound.TotalSeconds:0} s p99 {Lateness.Human(library.First.PercentileMicroseconds(0.99))}, later p99 {Lateness.Human(library.Later.PercentileMicroseconds(0.99))} max {Lateness.Human(library.Later.MaxMicroseconds)})")}; {memory.ManagedBytes:0} B managed and {memory.ResidentBytes:0} B resident per connection");
         output.WriteLine($"[soak]   the process, first {LibraryLateness.FirstRound.TotalSeconds:0} s: {run.FirstRound}; after: {run.Later}");
         return run;
     }

@@ -8,9 +8,18 @@ namespace KeepAlive.Net.Benchmarks.Soak;
 /// <param name="Gc">The process's collections.</param>
 internal readonly record struct SoakStretch(long Heartbeats, long Allocated, GcActivity Gc)
 {
-    public static SoakStretch Between((ProcessMeter Meter, GcActivity Gc, long Heartbeats) start, (ProcessMeter Meter, GcActivity Gc, long Heartbeats) end) =>
+    public static SoakStretch Between(Mark start, Mark end) =>
         new(end.Heartbeats - start.Heartbeats, end.Meter.Allocated - start.Meter.Allocated, end.Gc.Since(start.Gc));
 
     public override string ToString() =>
         $"{(Heartbeats <= 0 ? $"no heartbeats, {Allocated:N0} B allocated" : $"{Allocated / (double)Heartbeats:0.0} B allocated per heartbeat")}, GC {Gc}";
+
+    /// <summary>One moment of the run: the process (CPU, allocations, clock), its collections, and the heartbeats sent so far.</summary>
+    /// <param name="Meter">The process's reading.</param>
+    /// <param name="Gc">Its collections so far.</param>
+    /// <param name="Heartbeats">Heartbeats sent so far in the run.</param>
+    public readonly record struct Mark(ProcessMeter Meter, GcActivity Gc, long Heartbeats)
+    {
+        public static Mark Read(long heartbeats) => new(ProcessMeter.Read(), GcActivity.Read(), heartbeats);
+    }
 }
