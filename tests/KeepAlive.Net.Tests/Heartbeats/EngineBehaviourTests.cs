@@ -31,6 +31,55 @@ public sealed class EngineBehaviourTests
     }
 
     [Fact]
+    public async Task Scheduler_HealthySchedule_DenseOrSparse_TheStandbyNeverWakes()
+    {
+        TestEnvironment.RequireLinux();
+        var others = SchedulerThreads.Read().Keys.ToHashSet();
+        await using var scheduler = new HeartbeatScheduler();
+        var sent = 0;
+        ValueTask Send(HeartbeatContext context)
+        {
+            Interlocked.Increment(ref sent);
+            return ValueTask.CompletedTask;
+        }
+
+        // Dense: a batch every ~2 ms, well inside the 50 ms takeover threshold (the standby used to wake once or twice per threshold).
+        var dense = new List<HeartbeatRegistration>();
+        for (var i = 0; i < 10; i++)
+        {
+            dense.Add(scheduler.Register(new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = TimeSpan.FromMilliseconds(20), Name = "dense" }, Send));
+            Thread.Sleep(2);
+        }
+
+        var (timer, standby) = await WatchOneSecond(others);
+        timer.Should().BeGreaterThan(100, "the timer thread wakes for ~500 heartbeats a second");
+        standby.Should().BeLessThanOrEqualTo(2, "a healthy dense schedule keeps the standby's alarm ahead of it without waking it");
+
+        // Sparse: a batch every ~100 ms, longer than the threshold (the standby used to wake twice per batch).
+        dense.ForEach(r => r.Dispose());
+        using var a = scheduler.Register(new HeartbeatOptions { Interval = TimeSpan.FromMilliseconds(300), Name = "sparse" }, Send);
+        await Task.Delay(100, TestContext.Current.CancellationToken);
+        using var b = scheduler.Register(new HeartbeatOptions { Interval = TimeSpan.FromMilliseconds(300), Name = "sparse" }, Send);
+        await Task.Delay(100, TestContext.Current.CancellationToken);
+        using var c = scheduler.Register(new HeartbeatOptions { Interval = TimeSpan.FromMilliseconds(300), Name = "sparse" }, Send);
+        var before = Volatile.Read(ref sent);
+        (timer, standby) = await WatchOneSecond(others);
+        (Volatile.Read(ref sent) - before).Should().BeGreaterThanOrEqualTo(6, "about ten heartbeats were due");
+        standby.Should().BeLessThanOrEqualTo(2, "the owner clears the alarm before a sleep longer than it: nothing of its own runs meanwhile");
+    }
+
+    // The context switches, over one second, of the busiest and the quietest of the threads not in others.
+    private static async Task<(long Busiest, long Quietest)> WatchOneSecond(HashSet<string> others)
+    {
+        await Task.Delay(TimeSpan.FromMilliseconds(300), TestContext.Current.CancellationToken);
+        var before = SchedulerThreads.Read().Where(t => !others.Contains(t.Key)).ToDictionary();
+        await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
+        var switches = SchedulerThreads.Read().Where(t => before.ContainsKey(t.Key)).Select(t => t.Value.ContextSwitches - before[t.Key].ContextSwitches).ToList();
+        switches.Should().HaveCountGreaterThanOrEqualTo(2, "a timer thread and a standby thread");
+        return (switches.Max(), switches.Min());
+    }
+
+    [Fact]
     public async Task Dispose_WhileItsBatchIsDispatched_NoSendStartsAfterDisposeReturns()
     {
         await using var scheduler = new HeartbeatScheduler();

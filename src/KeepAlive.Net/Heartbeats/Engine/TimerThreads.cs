@@ -6,8 +6,8 @@ namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
 /// The scheduler's threads. The owner runs the <see cref="TimerLoop"/> and every callback inline, like Kestrel's heartbeat
-/// (a heartbeat costs a pop, the callback and a push on one thread). Standbys sleep on an alarm the owner arms when a batch
-/// starts (at most once per takeover threshold). If the owner is in one callback past the takeover threshold while other
+/// (a heartbeat costs a pop, the callback and a push on one thread). Standbys sleep on a <see cref="StandbyAlarm"/> the owner
+/// keeps a takeover threshold ahead of its batches and clears before it sleeps, so a healthy schedule rings nobody. If the owner is in one callback past the takeover threshold while other
 /// heartbeats wait, a standby takes the turn over and becomes the owner; the stuck thread stands by when its callback
 /// returns, or ends if enough do. When a batch would take one thread longer than <see cref="HelpBudget"/>, or has run longer
 /// than that (its first calls compiled, a slow callback), the owner wakes a standby to send part of what is left.
@@ -30,7 +30,7 @@ internal sealed class TimerThreads : IDisposable
     private readonly SlotTable _slots;
     private readonly Inbox _inbox;
     private readonly TimerWait _wait;
-    private readonly TimerWait _alarm;
+    private readonly StandbyAlarm _alarm;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private readonly int _standbyTarget;
@@ -43,7 +43,6 @@ internal sealed class TimerThreads : IDisposable
     private int _threads;
     private int _standbys;
     private int _started;
-    private long _alarmArmed;
     private volatile bool _stopping;
 
     public TimerThreads(TimerLoop loop, BeatRunner runner, SlotTable slots, Inbox inbox, TimerWait wait, TimeProvider clock, ILogger logger, HeartbeatSchedulerOptions options)
@@ -53,7 +52,7 @@ internal sealed class TimerThreads : IDisposable
         _slots = slots;
         _inbox = inbox;
         _wait = wait;
-        _alarm = TimerWait.Create(clock);
+        _alarm = StandbyAlarm.Create(clock);
         _clock = clock;
         _logger = logger;
         _standbyTarget = options.StandbyThreadCount;
@@ -76,7 +75,7 @@ internal sealed class TimerThreads : IDisposable
     {
         _stopping = true;
         _wait.Wake();
-        _alarm.Wake();
+        _alarm.Ring();
     }
 
     private void StartThread(bool owner)
@@ -115,7 +114,7 @@ internal sealed class TimerThreads : IDisposable
                 }
             }
 
-            _alarm.Wake(); // pass the stop on to the next standby
+            _alarm.Ring(); // pass the stop on to the next standby
         }
         finally
         {
@@ -163,6 +162,11 @@ internal sealed class TimerThreads : IDisposable
             }
 
             planned = SchedulePolicy.WakeAt(now, next, _slots.MinToleranceTicks);
+            if (_alarm.At is var at && at > now && at <= planned)
+            {
+                _alarm.Set(long.MaxValue, now); // nothing of the owner's runs while it sleeps: no standby needs to look
+            }
+
             if (planned - now >= _quietSleep && turn.HasBurstRoom(batch))
             {
                 // Going quiet: give back a burst's room (not between the batches of a steady load, which would allocate it again).
@@ -210,7 +214,7 @@ internal sealed class TimerThreads : IDisposable
             {
                 // The batch took longer than estimated (a first call, a slow callback): what waits is shared from now on.
                 helpCalled = true;
-                _alarm.Wake();
+                _alarm.Ring();
             }
 
             Volatile.Write(ref turn.CurrentIndex, index);
@@ -233,22 +237,23 @@ internal sealed class TimerThreads : IDisposable
     }
 
     /// <summary>
-    /// Lets a standby cover for this batch: wakes one at once for a batch too long for one thread, else arms its alarm at the
-    /// takeover threshold when none is pending, so in a dense schedule it rings at most once per threshold.
+    /// Lets a standby cover for this batch: rings at once for a batch too long for one thread, else sets the alarm to the
+    /// batch's takeover time when it would ring later than that, or soon (within half of it: pushed ahead while the owner is
+    /// healthy, so in a dense schedule it is set once per half threshold and never rings).
     /// </summary>
     /// <returns>Whether help was called for this batch.</returns>
     private bool CallStandby(Turn turn, long now)
     {
         if (NeedsHelp(turn.Count))
         {
-            _alarm.Wake();
+            _alarm.Ring();
             return true;
         }
 
-        if (Volatile.Read(ref _alarmArmed) <= now)
+        var takeover = now + TakeoverAfter(turn.Items[0].Slot);
+        if (_alarm.At is var at && (at > takeover || (at > now && at - now < (takeover - now) / 2)))
         {
-            Volatile.Write(ref _alarmArmed, now + TakeoverAfter(turn.Items[0].Slot));
-            _alarm.Wake();
+            _alarm.Set(takeover, now);
         }
 
         return false;
@@ -269,20 +274,7 @@ internal sealed class TimerThreads : IDisposable
             var turn = Volatile.Read(ref _turn);
             if (Volatile.Read(ref turn.BatchStart) == 0)
             {
-                // Nothing runs: wait for the pending alarm, or once it has rung, until the owner's next batch arms a new one.
-                var armed = Volatile.Read(ref _alarmArmed);
-                if (armed > _clock.GetTimestamp())
-                {
-                    _alarm.WaitUntil(armed);
-                    continue;
-                }
-
-                Interlocked.Exchange(ref _alarmArmed, 0); // a full fence before checking the batch again
-                if (Volatile.Read(ref turn.BatchStart) == 0)
-                {
-                    _alarm.WaitUntil(long.MaxValue);
-                }
-
+                _alarm.Wait(_clock); // nothing runs: until the owner's next batch needs a look (it sets the alarm when it starts)
                 continue;
             }
 
@@ -319,8 +311,12 @@ internal sealed class TimerThreads : IDisposable
                 continue;
             }
 
-            Volatile.Write(ref _alarmArmed, alarm);
-            _alarm.WaitUntil(alarm);
+            if (alarm < _alarm.At)
+            {
+                _alarm.Set(alarm, now);
+            }
+
+            _alarm.Wait(_clock);
         }
 
         return null;

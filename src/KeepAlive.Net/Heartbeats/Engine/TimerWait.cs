@@ -9,10 +9,16 @@ namespace KeepAlive.Net.Heartbeats;
 /// <see cref="Wake"/>. A wake is never lost: one that comes before the wait makes the wait return at once. <see cref="Create"/>
 /// picks the best one: a futex on Linux, a millisecond event wait elsewhere, the clock's own timer for a custom clock.
 /// </summary>
-internal abstract partial class TimerWait : IDisposable
+internal abstract unsafe partial class TimerWait : IDisposable
 {
+    internal const int ClockMonotonic = 1;
+    private const long NanosecondsPerSecond = 1_000_000_000;
+
     public static TimerWait Create(TimeProvider clock) =>
         clock != TimeProvider.System ? new ClockWait(clock) : FutexWait.TryCreate() ?? (TimerWait)new EventWait();
+
+    /// <summary>Gets a value indicating whether this is Linux and Stopwatch timestamps are CLOCK_MONOTONIC in nanoseconds (checked once), so the kernel's absolute deadlines can be given as timestamps.</summary>
+    internal static bool KernelClockIsStopwatch { get; } = OperatingSystem.IsLinux() && Stopwatch.Frequency == NanosecondsPerSecond && StopwatchIsMonotonic();
 
     /// <summary>Gets a short name for the start-up log.</summary>
     public abstract string Kind { get; }
@@ -28,6 +34,37 @@ internal abstract partial class TimerWait : IDisposable
 
     /// <summary>Releases the wait's handles (the last thread to leave does it).</summary>
     public abstract void Dispose();
+
+    private static bool StopwatchIsMonotonic()
+    {
+        TimeSpec now;
+        var before = Stopwatch.GetTimestamp();
+        if (ClockGetTime(ClockMonotonic, &now) != 0)
+        {
+            return false;
+        }
+
+        var monotonic = (now.Seconds * NanosecondsPerSecond) + now.Nanoseconds;
+        return Math.Abs(monotonic - before) < 1_000_000 || Math.Abs(monotonic - Stopwatch.GetTimestamp()) < 1_000_000;
+    }
+
+    [LibraryImport("libc", EntryPoint = "clock_gettime")]
+    private static partial int ClockGetTime(int clockId, TimeSpec* value);
+
+    /// <summary>A kernel <c>struct timespec</c>.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+
+        /// <summary>A Stopwatch timestamp as an absolute CLOCK_MONOTONIC time (never 0, which the kernel reads as "none").</summary>
+        public static TimeSpec At(long timestamp)
+        {
+            var due = Math.Max(1, timestamp);
+            return new TimeSpec { Seconds = due / NanosecondsPerSecond, Nanoseconds = due % NanosecondsPerSecond };
+        }
+    }
 
     /// <summary>
     /// Where no precise kernel timer is used: an event wait in whole milliseconds, rounded down so it wakes at or before the
@@ -119,8 +156,6 @@ internal abstract partial class TimerWait : IDisposable
         private const int FutexWaitBitset = 9;
         private const int FutexPrivate = 128;
         private const uint MatchAnyBit = uint.MaxValue;
-        private const int ClockMonotonic = 1;
-        private const long NanosecondsPerSecond = 1_000_000_000;
         private readonly long _syscall;
 
         // The futex word: 1 once woken, taken back to 0 by the next wait. In a pinned array, not native memory: a late Wake from
@@ -145,9 +180,7 @@ internal abstract partial class TimerWait : IDisposable
                 Architecture.Arm64 => 98L, // __NR_futex, include/uapi/asm-generic/unistd.h
                 _ => 0L,
             };
-            return OperatingSystem.IsLinux() && syscall != 0 && Stopwatch.Frequency == NanosecondsPerSecond && StopwatchIsMonotonic()
-                ? new FutexWait(syscall)
-                : null;
+            return KernelClockIsStopwatch && syscall != 0 ? new FutexWait(syscall) : null;
         }
 
         public override void WaitUntil(long timestamp)
@@ -157,8 +190,7 @@ internal abstract partial class TimerWait : IDisposable
                 return;
             }
 
-            var due = Math.Max(1, timestamp);
-            var deadline = new TimeSpec { Seconds = due / NanosecondsPerSecond, Nanoseconds = due % NanosecondsPerSecond };
+            var deadline = TimeSpec.At(timestamp);
             var until = timestamp == long.MaxValue ? null : &deadline; // null: until woken
             _ = Futex(_syscall, _signaled, FutexWaitBitset | FutexPrivate, 0, until, null, MatchAnyBit); // EINTR, EAGAIN, ETIMEDOUT: the caller checks
         }
@@ -173,30 +205,7 @@ internal abstract partial class TimerWait : IDisposable
 
         public override void Dispose() { } // nothing to release: the word goes with the object
 
-        private static bool StopwatchIsMonotonic()
-        {
-            TimeSpec now;
-            var before = Stopwatch.GetTimestamp();
-            if (ClockGetTime(ClockMonotonic, &now) != 0)
-            {
-                return false;
-            }
-
-            var monotonic = (now.Seconds * NanosecondsPerSecond) + now.Nanoseconds;
-            return Math.Abs(monotonic - before) < 1_000_000 || Math.Abs(monotonic - Stopwatch.GetTimestamp()) < 1_000_000;
-        }
-
         [LibraryImport("libc", EntryPoint = "syscall")]
         private static partial long Futex(long number, int* address, int operation, int value, TimeSpec* deadline, int* address2, uint bitset);
-
-        [LibraryImport("libc", EntryPoint = "clock_gettime")]
-        private static partial int ClockGetTime(int clockId, TimeSpec* value);
-
-        [StructLayout(LayoutKind.Sequential)]
-        private struct TimeSpec
-        {
-            public long Seconds;
-            public long Nanoseconds;
-        }
     }
 }
