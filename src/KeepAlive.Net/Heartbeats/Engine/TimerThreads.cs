@@ -52,7 +52,7 @@ internal sealed class TimerThreads : IDisposable
         _slots = slots;
         _inbox = inbox;
         _wait = wait;
-        _alarm = StandbyAlarm.Create(clock);
+        _alarm = new StandbyAlarm(clock);
         _clock = clock;
         _logger = logger;
         _standbyTarget = options.StandbyThreadCount;
