@@ -5,10 +5,11 @@ namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
 /// The timer thread's own min-queue of (due time, slot). Heartbeats of one interval come due in the order they were
-/// scheduled, so most keys arrive in order: such a key is appended to the <see cref="Lane"/> whose last key is the largest not
-/// above it. Only a key smaller than every lane's last (an idle postponement, jitter, more intervals than lanes) goes to the
-/// heap, the framework's 4-ary <see cref="PriorityQueue{TElement, TPriority}"/>. The head is the smallest of the heap's top
-/// and the lanes' heads. Removal is lazy: an entry whose key no longer equals its slot's <see cref="Slot.TimerKey"/> is stale,
+/// scheduled, so most keys arrive in order: such a key is appended to the lane whose last key is the largest not above it,
+/// a first-in first-out <see cref="Queue{T}"/> whose keys never decrease (appended and taken in O(1) and in address order, so
+/// a pass over a million of them streams through memory instead of jumping through a heap). Only a key smaller than every
+/// lane's last (an idle postponement, jitter, more intervals than lanes) goes to the heap, the framework's 4-ary
+/// <see cref="PriorityQueue{TElement, TPriority}"/>. The head is the smallest of the heap's top and the lanes' heads. Removal is lazy: an entry whose key no longer equals its slot's <see cref="Slot.TimerKey"/> is stale,
 /// dropped when it surfaces, and swept out by <see cref="Compact"/> when they pile up. Only the owner of the loop touches it.
 /// </summary>
 internal sealed class TimerQueue
@@ -17,7 +18,8 @@ internal sealed class TimerQueue
     private const int FromHeap = -1;
     private const int Unknown = -2;
     private readonly PriorityQueue<int, long> _heap = new();
-    private readonly Lane[] _lanes = [.. Enumerable.Range(0, LaneCount).Select(_ => new Lane())];
+    private readonly Queue<Entry>[] _lanes = [.. Enumerable.Range(0, LaneCount).Select(_ => new Queue<Entry>(16))];
+    private readonly long[] _lastKeys = new long[LaneCount]; // each lane's last appended key; an append must not be smaller
     private int _peeked = Unknown;
 
     public int Count { get; private set; }
@@ -38,10 +40,9 @@ internal sealed class TimerQueue
 
         for (var i = 0; i < _lanes.Length; i++)
         {
-            var lane = _lanes[i];
-            if (lane.Count > 0 && lane.Head.Key < key)
+            if (_lanes[i].TryPeek(out var head) && head.Key < key)
             {
-                (key, slot) = lane.Head;
+                (key, slot) = head;
                 _peeked = i;
             }
         }
@@ -51,23 +52,23 @@ internal sealed class TimerQueue
 
     public void Push(long key, int slot)
     {
-        Lane? best = null;
-        Lane? empty = null;
-        foreach (var lane in _lanes)
+        int best = -1, empty = -1;
+        for (var i = 0; i < _lanes.Length; i++)
         {
-            if (lane.Count == 0)
+            if (_lanes[i].Count == 0)
             {
-                empty ??= lane;
+                empty = empty < 0 ? i : empty;
             }
-            else if (lane.Last <= key && (best is null || lane.Last > best.Last))
+            else if (_lastKeys[i] <= key && (best < 0 || _lastKeys[i] > _lastKeys[best]))
             {
-                best = lane;
+                best = i;
             }
         }
 
-        if ((best ?? empty) is { } target)
+        if ((best >= 0 ? best : empty) is var lane && lane >= 0)
         {
-            target.Append(key, slot);
+            _lanes[lane].Enqueue(new Entry(key, slot));
+            _lastKeys[lane] = key;
         }
         else
         {
@@ -92,7 +93,7 @@ internal sealed class TimerQueue
         }
         else
         {
-            _lanes[_peeked].RemoveHead();
+            _lanes[_peeked].Dequeue();
         }
 
         Count--;
@@ -110,7 +111,19 @@ internal sealed class TimerQueue
         var count = _heap.Count;
         foreach (var lane in _lanes)
         {
-            lane.Compact(isLive);
+            for (var i = lane.Count; i > 0; i--)
+            {
+                if (lane.Dequeue() is var entry && isLive(entry.Key, entry.Slot))
+                {
+                    lane.Enqueue(entry); // in order, and never past the room the lane had
+                }
+            }
+
+            if (BurstRoom.Trimmed(lane.Capacity, lane.Count) is var capacity && capacity < lane.Capacity)
+            {
+                lane.TrimExcess(capacity);
+            }
+
             count += lane.Count;
         }
 
@@ -118,86 +131,7 @@ internal sealed class TimerQueue
         _peeked = Unknown;
     }
 
-    /// <summary>
-    /// A first-in first-out run of entries whose keys never decrease: appended at the tail, taken from the head, both in O(1)
-    /// and in address order, so a pass over a million of them streams through memory instead of jumping through a heap. A
-    /// power-of-two ring that grows by doubling.
-    /// </summary>
-    private sealed class Lane
-    {
-        private Entry[] _ring = new Entry[16]; // a power of two, as every capacity
-        private int _head;
-
-        public int Count { get; private set; }
-
-        /// <summary>Gets the key appended last; an append must not be smaller.</summary>
-        public long Last { get; private set; }
-
-        /// <summary>Gets the entry with the smallest key. Only valid while <see cref="Count"/> is positive.</summary>
-        public Entry Head => _ring[_head];
-
-        public void Append(long key, int slot)
-        {
-            if (Count == _ring.Length)
-            {
-                Resize(_ring.Length * 2);
-            }
-
-            _ring[(_head + Count) & (_ring.Length - 1)] = new Entry(key, slot);
-            Count++;
-            Last = key;
-        }
-
-        public void RemoveHead()
-        {
-            _ring[_head] = default;
-            _head = (_head + 1) & (_ring.Length - 1);
-            Count--;
-        }
-
-        /// <summary>Removes every entry for which <paramref name="isLive"/> is false, keeping the order, and gives back unused room.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Compact(Func<long, int, bool> isLive)
-        {
-            var mask = _ring.Length - 1;
-            var kept = 0;
-            for (var i = 0; i < Count; i++)
-            {
-                var entry = _ring[(_head + i) & mask];
-                if (isLive(entry.Key, entry.Slot))
-                {
-                    _ring[(_head + kept++) & mask] = entry;
-                }
-            }
-
-            for (var i = kept; i < Count; i++)
-            {
-                _ring[(_head + i) & mask] = default;
-            }
-
-            Count = kept;
-            if (BurstRoom.Trimmed(_ring.Length, Count) is var capacity && capacity < _ring.Length)
-            {
-                Resize(capacity);
-            }
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void Resize(int capacity)
-        {
-            var ring = new Entry[capacity];
-            var mask = _ring.Length - 1;
-            for (var i = 0; i < Count; i++)
-            {
-                ring[i] = _ring[(_head + i) & mask];
-            }
-
-            _ring = ring;
-            _head = 0;
-        }
-
-        /// <summary>One entry, 12 bytes: a due time (stale once it differs from the slot's <see cref="Slot.TimerKey"/>) and its slot.</summary>
-        [StructLayout(LayoutKind.Sequential, Pack = 4)]
-        public readonly record struct Entry(long Key, int Slot);
-    }
+    /// <summary>One entry, 12 bytes: a due time (stale once it differs from the slot's <see cref="Slot.TimerKey"/>) and its slot.</summary>
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
+    private readonly record struct Entry(long Key, int Slot);
 }
