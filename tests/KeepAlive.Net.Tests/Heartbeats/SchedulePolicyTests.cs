@@ -194,6 +194,23 @@ public sealed class SchedulePolicyTests
     }
 
     [Fact]
+    public void Spread_Rule7LeadBuiltOnTheAssumedCost_ShrinksOnceAHeartbeatIsMeasured()
+    {
+        var policy = new SchedulePolicy(Clock);
+        var micro = Clock.TimestampFrequency / 1_000_000;
+        var settings = Settings(new HeartbeatOptions { Interval = TimeSpan.FromSeconds(1), Spread = TimeSpan.FromMilliseconds(500) });
+        _ = Enumerable.Range(0, 2_000).Select(_ => policy.Spread(settings, Now)).ToList(); // the first batch, on the assumed 15 µs: a 60 ms lead
+
+        policy.RecordBatch(heartbeats: 100, elapsed: 100 * micro / 3); // then a trivial callback is measured
+
+        var tenMicrosApart = Enumerable.Range(0, 1_000).Select(i => Now + (i * 10 * micro)).ToList();
+        var placed = tenMicrosApart.Select(n => policy.Spread(settings, n)).ToList();
+        var moves = placed.Zip(tenMicrosApart, (p, n) => p - n).ToList();
+        moves.Should().OnlyContain(m => m >= 0 && m < 1_000 * micro, "only later, and by less than a millisecond: what is left of the lead is the measured work");
+        moves.Count(m => m > 0).Should().BeLessThan(50, "100,000 cheap registrations a second are not a crowd once a heartbeat was measured (kept on the assumed cost's lead, all 1,000 were moved)");
+    }
+
+    [Fact]
     public void Spread_Rule7SlowFirstBatch_DoesNotRaiseTheAssumedCost()
     {
         var policy = new SchedulePolicy(Clock);

@@ -50,6 +50,9 @@ internal sealed class BeatSettings
     /// <summary>Gets or sets where rule 7 places the next registration of a burst. Only the owner of the timer loop touches it.</summary>
     public long SpreadCursor { get; set; }
 
+    /// <summary>Gets or sets a value indicating whether <see cref="SpreadCursor"/> was last moved on the assumed cost, before a heartbeat was measured.</summary>
+    public bool SpreadAssumed { get; set; }
+
     /// <summary>Gets or sets how many live slots use these settings (changed under the table's lock).</summary>
     public int References { get; set; }
 

@@ -48,11 +48,12 @@ internal sealed class SchedulePolicy
     private readonly long _minCost;
     private readonly long _maxCost;
     private readonly long _crowdSlack;
+    private readonly long _assumedCost;
     private bool _measured;
 
     public SchedulePolicy(TimeProvider clock)
     {
-        BeatCost = Ticks(InitialBeatCost, clock);
+        BeatCost = _assumedCost = Ticks(InitialBeatCost, clock);
         _minCost = Math.Max(1, Ticks(TimeSpan.FromTicks(1), clock));
         _maxCost = Ticks(MaxBeatCost, clock);
         _crowdSlack = Ticks(TimerThreads.HelpBudget, clock);
@@ -140,7 +141,8 @@ internal sealed class SchedulePolicy
     /// spacing (two measured heartbeat costs, so it sends them at half its capacity). A first heartbeat whose nominal time is
     /// within the help budget (1 ms) of the cursor is not moved; one further behind is moved later by what is beyond that
     /// budget, at most the settings' spread bound; beyond the bound the offsets wrap within it, each lap between the earlier
-    /// ones. A registration in a quiet period, or among others that are cheap enough for their rate, is not moved.
+    /// ones. A registration in a quiet period, or among others that are cheap enough for their rate, is not moved. A lead built
+    /// on the assumed cost before any heartbeat was measured shrinks, once, to the measured cost's share of it.
     /// Only the owner of the timer loop calls it, when a registration's first heartbeat falls due (not at registration: by then
     /// the heartbeats already run have measured the cost; the cursor lives in the settings).
     /// </summary>
@@ -154,6 +156,14 @@ internal sealed class SchedulePolicy
 
         var spacing = SpacingInCosts * BeatCost;
         var cursor = settings.SpreadCursor;
+        if (settings.SpreadAssumed && _measured && cursor > nominal)
+        {
+            // The lead was built on the assumed cost before any heartbeat was measured: once one is, only the measured share of
+            // it is work still ahead (a million cheap registrations a second otherwise kept being moved by a lead of tens of ms).
+            cursor = nominal + (long)((cursor - nominal) * Math.Min(1.0, (double)BeatCost / _assumedCost));
+        }
+
+        settings.SpreadAssumed = !_measured;
         // Up to the help budget of work may wait at once (as in any batch): only what a crowd holds beyond it is moved.
         var behind = cursor - nominal - _crowdSlack;
         settings.SpreadCursor = Math.Max(cursor, nominal) + spacing;
