@@ -9,8 +9,9 @@ namespace KeepAlive.Net.Heartbeats;
 /// a first-in first-out <see cref="Queue{T}"/> whose keys never decrease (appended and taken in O(1) and in address order, so
 /// a pass over a million of them streams through memory instead of jumping through a heap). Only a key smaller than every
 /// lane's last (an idle postponement, jitter, more intervals than lanes) goes to the heap, the framework's 4-ary
-/// <see cref="PriorityQueue{TElement, TPriority}"/>. The head is the smallest of the heap's top and the lanes' heads. Removal is lazy: an entry whose key no longer equals its slot's <see cref="Slot.TimerKey"/> is stale,
-/// dropped when it surfaces, and swept out by <see cref="Compact"/> when they pile up. Only the owner of the loop touches it.
+/// <see cref="PriorityQueue{TElement, TPriority}"/>. The head is the smallest of the heap's top and the lanes' heads. Removal
+/// is lazy: an entry whose key no longer equals its slot's <see cref="Slot.TimerKey"/> is stale, dropped when it surfaces,
+/// and swept out by <see cref="Compact"/> when they pile up. Only the owner of the loop touches it.
 /// </summary>
 internal sealed class TimerQueue
 {
@@ -113,7 +114,8 @@ internal sealed class TimerQueue
         {
             for (var i = lane.Count; i > 0; i--)
             {
-                if (lane.Dequeue() is var entry && isLive(entry.Key, entry.Slot))
+                var entry = lane.Dequeue();
+                if (isLive(entry.Key, entry.Slot))
                 {
                     lane.Enqueue(entry); // in order, and never past the room the lane had
                 }
