@@ -9,8 +9,9 @@ namespace KeepAlive.Net.Heartbeats;
 /// (a heartbeat costs a pop, the callback and a push on one thread). Standbys sleep on a <see cref="StandbyAlarm"/> the owner
 /// keeps a takeover threshold ahead of its batches and clears before it sleeps, so a healthy schedule rings nobody. If the
 /// owner is in one callback past the takeover threshold while other heartbeats wait, a standby takes the turn over and
-/// becomes the owner; the stuck thread stands by when its callback returns, or ends if enough do. When a batch would take one thread longer than <see cref="HelpBudget"/>, or has run longer
-/// than that (its first calls compiled, a slow callback), the owner wakes a standby to send part of what is left.
+/// becomes the owner; the stuck thread stands by when its callback returns, or ends if enough do. When a batch would take
+/// one thread longer than <see cref="HelpBudget"/>, or has run longer than that (its first calls compiled, a slow
+/// callback), the owner wakes a standby to send part of what is left.
 /// </summary>
 /// <remarks>
 /// The loop (its queue and <see cref="SchedulePolicy"/> state) belongs to the thread whose turn is <see cref="_turn"/>, and
