@@ -38,29 +38,15 @@ internal sealed class Inbox(TimerWait wait)
     /// <summary>Asks the owner of the loop to free a slot; a wake-up only once many posts wait.</summary>
     public void Free(int slot) => Post(new Entry(slot, long.MaxValue, Kind.Free));
 
-    /// <summary>Posts next keys under one lock, then clears <paramref name="keys"/>.</summary>
+    /// <summary>Posts next keys (a thread's one or two), then clears <paramref name="keys"/>.</summary>
     public void Post(List<(int Slot, long Key)> keys)
     {
-        if (keys.Count == 0)
+        foreach (var (slot, key) in keys)
         {
-            return;
-        }
-
-        var earliest = long.MaxValue;
-        bool full;
-        lock (_lock)
-        {
-            foreach (var (slot, key) in keys)
-            {
-                _posted.Add(new Entry(slot, key, Kind.Key));
-                earliest = Math.Min(earliest, key);
-            }
-
-            full = _posted.Count >= PostsBeforeWake;
+            Post(new Entry(slot, key, Kind.Key));
         }
 
         keys.Clear();
-        Wake(full, earliest);
     }
 
     /// <summary>Takes everything posted (the owner of the loop only); <paramref name="spare"/> becomes the next list to fill.</summary>
@@ -78,6 +64,8 @@ internal sealed class Inbox(TimerWait wait)
         return taken;
     }
 
+    // Wakes the owner for a key earlier than its planned wake-up, and every PostsBeforeWake entries of a burst of posts, so
+    // it takes them in chunks, not all at once.
     private void Post(in Entry entry)
     {
         bool full;
@@ -87,19 +75,13 @@ internal sealed class Inbox(TimerWait wait)
             full = _posted.Count % PostsBeforeWake == 0;
         }
 
-        Wake(full, entry.Kind == Kind.Free ? long.MaxValue : entry.Key);
-    }
-
-    // A burst of posts wakes the owner every PostsBeforeWake entries, so it takes them in chunks, not all at once.
-    private void Wake(bool full, long key)
-    {
         if (full)
         {
             wait.Wake();
         }
-        else if (key < Interlocked.Read(ref _plannedWake))
+        else if (entry.Key < Interlocked.Read(ref _plannedWake)) // never for a Free: its key is long.MaxValue
         {
-            Interlocked.Exchange(ref _plannedWake, key);
+            Interlocked.Exchange(ref _plannedWake, entry.Key);
             wait.Wake();
         }
     }

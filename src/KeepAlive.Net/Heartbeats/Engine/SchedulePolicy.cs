@@ -25,21 +25,13 @@ internal sealed class SchedulePolicy
 
     /// <summary>
     /// Rule 7: a heartbeat is assumed to cost this much until the engine has measured one: a socket send on a thread that has
-    /// not sent many yet (11-16 µs on loopback here, more while the first calls are compiled), the dearest common heartbeat, so
-    /// the first burst of sockets is spread right (10 µs left a 19,000-socket burst's first round 2-5 ms late); a lower first
-    /// measurement replaces it at once (a trivial callback), a higher one is learned slowly (see <see cref="RecordBatch"/>).
-    /// Measured and rejected: placing nothing beyond the help budget until a batch has measured the cost left that burst in
-    /// lock-step (first 2 s p99 27-138 ms), and shrinking the cursor's lead whenever the estimate falls ratcheted it down
-    /// (the estimate falls fast and rises slowly; 16 ms).
+    /// not sent many yet (11-16 µs on loopback here), the dearest common heartbeat, so the first burst of sockets is spread
+    /// right. A lower first measurement replaces it at once, a higher one is learned slowly (see <see cref="RecordBatch"/>);
+    /// what was measured and rejected is in docs/ARCHITECTURE.md ("Rule 7's constants").
     /// </summary>
     internal static readonly TimeSpan InitialBeatCost = TimeSpan.FromMicroseconds(15);
 
-    /// <summary>
-    /// Rule 7: spread heartbeats are placed this many costs apart, so one thread runs them at half its capacity. Measured and
-    /// rejected: one cost apart (full capacity) brought a 19,000-socket burst's CPU per heartbeat from 1.17x to 1.12x a
-    /// hand-written send's (medians of three) but put its first 2 s p99 at 2.4-5.0 ms, over the 2 ms target, and left
-    /// heartbeats unsent in one run of three.
-    /// </summary>
+    /// <summary>Rule 7: spread heartbeats are placed this many costs apart, so one thread runs them at half its capacity.</summary>
     private const int SpacingInCosts = 2;
 
     /// <summary>Rule 7: a batch whose heartbeats took longer than this each held a slow or blocked callback; it teaches nothing about the cost.</summary>
@@ -192,11 +184,9 @@ internal sealed class SchedulePolicy
 
     /// <summary>
     /// Records what a batch of heartbeats cost the thread that ran it, for rule 7's spacing. The estimate falls fast and rises
-    /// slowly (a 32nd of the way, and never more than doubling per batch): a trivial callback costs 30 times less than the
-    /// send first assumed, and every first heartbeat placed with too high a cost keeps a place it did not need, while a rare
-    /// slow batch (the first calls of a path being compiled, a preempted thread: one measured 583 µs per heartbeat at a
-    /// million registrations, and moved them all by up to the bound) must not spread cheap registrations. The first
-    /// measurement below the assumption replaces it.
+    /// slowly (a 32nd of the way, at most doubling per batch): a first heartbeat placed with too high a cost keeps a place it
+    /// did not need, while one slow batch (first calls being compiled, a preempted thread) must not spread cheap
+    /// registrations. The first measurement below the assumption replaces it.
     /// </summary>
     public void RecordBatch(int heartbeats, long elapsed)
     {

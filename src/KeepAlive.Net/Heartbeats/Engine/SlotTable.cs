@@ -41,7 +41,7 @@ internal sealed class SlotTable(TimeProvider timeProvider)
             if (newSettings)
             {
                 HeartbeatOptionsValidator.ThrowIfInvalid(options);
-                index = _freeSettings.Count > 0 ? _freeSettings.Pop() : GrowSettings();
+                index = _freeSettings.Count > 0 ? _freeSettings.Pop() : Room(ref _settings, _settingsByKey.Count);
                 _settings[index] = new BeatSettings(key, timeProvider);
                 _settingsByKey.Add(key, index);
                 Volatile.Write(ref _minTolerance, Math.Min(_minTolerance, _settings[index]!.ToleranceTicks));
@@ -124,27 +124,19 @@ internal sealed class SlotTable(TimeProvider timeProvider)
 
     private int Grow()
     {
-        var slot = _used;
-        if ((slot >> PageShift) >= _pages.Length)
-        {
-            var pages = new Slot[Math.Max(4, _pages.Length * 2)][];
-            Array.Copy(_pages, pages, _pages.Length);
-            Volatile.Write(ref _pages, pages);
-        }
-
-        _pages[slot >> PageShift] ??= new Slot[PageSize];
-        Volatile.Write(ref _used, slot + 1);
-        return slot;
+        var page = Room(ref _pages, _used >> PageShift);
+        _pages[page] ??= new Slot[PageSize];
+        return _used++;
     }
 
-    private int GrowSettings()
+    // Makes room for index in an array other threads read without the lock: a doubled copy, published whole.
+    private static int Room<T>(ref T[] array, int index)
     {
-        var index = _settingsByKey.Count;
-        if (index == _settings.Length)
+        if (index >= array.Length)
         {
-            var bigger = new BeatSettings?[_settings.Length * 2];
-            Array.Copy(_settings, bigger, _settings.Length);
-            Volatile.Write(ref _settings, bigger);
+            var bigger = new T[Math.Max(4, array.Length * 2)];
+            Array.Copy(array, bigger, array.Length);
+            Volatile.Write(ref array, bigger);
         }
 
         return index;
