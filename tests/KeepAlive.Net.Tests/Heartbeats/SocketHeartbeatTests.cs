@@ -61,6 +61,52 @@ public sealed class SocketHeartbeatTests
     }
 
     [Fact]
+    public void RegisterSocket_FirstHeartbeatsOnSocketsThatNeverSentAsynchronously_KeepNoSendStatePerSocket()
+    {
+        // Socket.SendAsync(ReadOnlyMemory) caches a SocketAsyncEventArgs on every socket it sends on (361 B measured); the
+        // heartbeat's sends share one per scheduler thread instead. Measured on this thread (ManualScheduler runs the
+        // heartbeats here), against the first round of as many plain registrations, so the engine's own growth cancels out.
+        const int Sockets = 64;
+        var pairs = Enumerable.Range(0, Sockets + 1).Select(_ => ConnectPair()).ToArray();
+        try
+        {
+            using var manual = new ManualScheduler();
+            var options = new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = ManualScheduler.Second, Spread = TimeSpan.Zero };
+            using var warm = manual.Scheduler.RegisterSocket(pairs[0].Client, "P"u8.ToArray(), options);
+            long FirstRound(Func<HeartbeatRegistration> register)
+            {
+                var registrations = Enumerable.Range(0, Sockets).Select(_ => register()).ToArray();
+                var before = GC.GetAllocatedBytesForCurrentThread();
+                manual.Jump(ManualScheduler.Second).Should().Be(Sockets + 1);
+                var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                registrations.Should().OnlyContain(r => r.GetStatistics().Sent == 1 && r.GetStatistics().Failed == 0);
+                Array.ForEach(registrations, r => r.Dispose());
+                return allocated;
+            }
+
+            FirstRound(() => manual.Scheduler.Register(options, _ => default)); // warm-up: the engine grows for 65, the thread makes its send state
+            var plain = FirstRound(() => manual.Scheduler.Register(options, _ => default));
+            var next = 1;
+            var sockets = FirstRound(() => manual.Scheduler.RegisterSocket(pairs[next++].Client, "P"u8.ToArray(), options));
+
+            ((sockets - plain) / (double)Sockets).Should().BeLessThan(32, "a socket's first heartbeat must not leave the framework's send state on it");
+            foreach (var (_, server) in pairs.Skip(1))
+            {
+                server.ReceiveTimeout = 5000;
+                server.Receive(new byte[8]).Should().Be(1, "every peer received its heartbeat");
+            }
+        }
+        finally
+        {
+            foreach (var (client, server) in pairs)
+            {
+                client.Dispose();
+                server.Dispose();
+            }
+        }
+    }
+
+    [Fact]
     public void Create_EmptyPayload_Throws()
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
