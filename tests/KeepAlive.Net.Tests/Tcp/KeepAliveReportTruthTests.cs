@@ -133,7 +133,8 @@ public sealed class KeepAliveReportTruthTests
         TestEnvironment.Require(differing.Count > 0, "the other writer never got between a write and its read-back on this machine");
         differing.Should().OnlyContain(r => r.Status == KeepAliveOptionStatus.ReadBackDiffers && r.Effective == 20_000 && r.Reason!.Contains("another thread"),
             "a value other than the one written is never reported as applied");
-        reports.Where(r => r.Status == KeepAliveOptionStatus.Applied).Should().OnlyContain(r => r.Effective == 10_000);
+        // Every report may differ when the other writer wins every race (it did in one CI run): no applied one is fine then.
+        reports.Where(r => r.Status == KeepAliveOptionStatus.Applied && r.Effective != 10_000).Should().BeEmpty("an applied report carries the value written");
     }
 
     [Fact]
