@@ -35,11 +35,21 @@ public sealed class ConnectionRetirementHttp2Tests
         var first = await client.GetStringAsync("/", TestContext.Current.CancellationToken);
         var slow = client.GetAsync("/slow", TestContext.Current.CancellationToken);
         await WaitUntil(() => sniffer.Frames[first].Any(f => f.Type == Http2FrameSniffer.GoAway));
-        var afterAge = await client.GetStringAsync("/", TestContext.Current.CancellationToken);
+        // The sniffer sees the server write GOAWAY; the client reads it on its own time, and a stream it opens before that
+        // still lands on the old connection (Kestrel's first GOAWAY is the graceful notice and accepts it), as seen once in
+        // CI under the full suite. So: new streams until one lands elsewhere, within a bound the feature must meet.
+        var afterAge = first;
+        var retryUntil = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 5;
+        while (afterAge == first && Stopwatch.GetTimestamp() < retryUntil)
+        {
+            afterAge = await client.GetStringAsync("/", TestContext.Current.CancellationToken);
+            await Task.Delay(afterAge == first ? 50 : 0, TestContext.Current.CancellationToken);
+        }
+
         var slowSentAt = Stopwatch.GetTimestamp();
         using var slowResponse = await slow;
 
-        afterAge.Should().NotBe(first, "after GOAWAY new streams go to a new connection");
+        afterAge.Should().NotBe(first, "after GOAWAY new streams go to a new connection (within 5 s of the GOAWAY on the wire)");
         slowResponse.StatusCode.Should().Be(HttpStatusCode.OK, "the request in flight when the connection was retired completes");
         (await slowResponse.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).Should().Be(first);
 
