@@ -161,7 +161,15 @@ public sealed class RabbitMqBehindNatTests(RabbitMqLab fixture) : IClassFixture<
         configuration["KeepAlive:Profiles:orders:Tcp:IdleTime"] = "9s";
         configuration.Reload();
         var beforeRecovery = ClientSockets.Snapshot(server.EndPoint);
-        ClientSockets.TryShutdown(first).Should().BeTrue("the first connection is open until the test ends it");
+        if (!ClientSockets.TryShutdown(first))
+        {
+            // RabbitMQ.Client already closed it itself (seen once in five full runs, right after connecting): the connection
+            // is lost all the same, and its recovery socket, which may already be open, is the new one. Recovery waits
+            // NetworkRecoveryInterval (500 ms), so that socket still comes after the reload.
+            NatProfiles.Report("RabbitMQ: the first connection was closed by the client before the test ended it; waiting for its recovery");
+            beforeRecovery = [.. before, first.Inode];
+        }
+
         await recovered.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
 
         ClientSockets.SingleNew(server.EndPoint, beforeRecovery).View.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(9), "RabbitMQ.Client's automatic recovery opens its socket through SocketFactory, which applies the reloaded profile");
