@@ -4,7 +4,7 @@ using System.Diagnostics;
 namespace KeepAlive.Net.Tests.Heartbeats;
 
 /// <summary>
-/// Issue 16: a batch too long for one thread (more due at once than it can start within <c>TimerThreads.HelpBudget</c>) is
+/// Issue 16: a batch too long for one thread (more due at once than it can start within <c>SchedulePolicy.HelpBudget</c> (rule 10)) is
 /// shared with the standby, on the scheduler's own threads, and so is the rest of a batch that has run longer than that; a
 /// short batch stays on one thread (no cost at rest).
 /// </summary>

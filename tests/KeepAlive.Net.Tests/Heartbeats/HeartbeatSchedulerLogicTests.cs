@@ -224,7 +224,7 @@ public sealed class HeartbeatSchedulerLogicTests
         var second = harness.Time.TimestampFrequency;
         var first = due.Select(d => d[0] - registered - second).ToList();
         first.Should().OnlyContain(offset => offset >= 0 && offset < second / 5, "spread only later, within the 200 ms bound");
-        var unmoved = (int)(TimerThreads.HelpBudget / (2 * SchedulePolicy.InitialBeatCost)) + 1;
+        var unmoved = (int)(SchedulePolicy.HelpBudget / (2 * SchedulePolicy.InitialBeatCost)) + 1;
         first.Count(offset => offset == 0).Should().Be(unmoved, "only the first millisecond of work (at the assumed cost: nothing measured on a manual clock) is sent at the burst's instant");
         first.Where(offset => offset > 0).Should().OnlyHaveUniqueItems("the rest are spread: no two at one instant");
         due.Should().OnlyContain(d => d.Count == 2 && d[1] - d[0] == second, "FixedRate keeps the phase the spread gave it");

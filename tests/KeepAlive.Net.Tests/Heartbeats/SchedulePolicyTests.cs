@@ -137,7 +137,7 @@ public sealed class SchedulePolicyTests
 
         var placed = Enumerable.Range(0, 10_000).Select(_ => policy.Spread(settings, Now)).ToList();
 
-        var slack = SchedulePolicy.Ticks(TimerThreads.HelpBudget, Clock);
+        var slack = SchedulePolicy.Ticks(SchedulePolicy.HelpBudget, Clock);
         var unmoved = (int)(slack / spacing) + 1;
         placed.Should().OnlyContain(p => p >= Now && p < Now + (Second / 10), "only later, by less than the 100 ms bound");
         placed.Take(unmoved).Should().OnlyContain(p => p == Now, "the first millisecond of the thread's work is sent at once, as any batch");
@@ -219,6 +219,20 @@ public sealed class SchedulePolicyTests
         policy.RecordBatch(heartbeats: 1, elapsed: 50 * assumed);
 
         policy.BeatCost.Should().Be(assumed, "a first batch slowed by compilation must not spread every registration after it");
+    }
+
+    [Fact]
+    public void NeedsHelp_Rule10_ABatchEstimatedOrRunPastTheHelpBudgetIsShared()
+    {
+        var policy = new SchedulePolicy(Clock);
+        var budget = SchedulePolicy.Ticks(SchedulePolicy.HelpBudget, Clock);
+        var overBudget = (int)(budget / policy.BeatCost) + 1; // enough heartbeats at the assumed cost to exceed the budget
+
+        policy.NeedsHelp(Math.Max(overBudget, SchedulePolicy.MinShared)).Should().BeTrue("estimated longer than the budget");
+        policy.NeedsHelp(SchedulePolicy.MinShared - 1).Should().BeFalse("too few to share, however dear");
+        policy.NeedsHelp(overBudget - 1).Should().BeFalse("estimated within the budget");
+        policy.RanPastHelpBudget(batchStart: Now, Now + budget + 1).Should().BeTrue("the batch ran past the budget: what is left is shared");
+        policy.RanPastHelpBudget(batchStart: Now, Now + budget).Should().BeFalse("not past the budget yet");
     }
 
     internal static BeatSettings Settings(HeartbeatOptions options) => new(BeatSettings.KeyOf(options), Clock);

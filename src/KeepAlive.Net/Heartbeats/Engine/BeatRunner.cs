@@ -3,9 +3,8 @@ using System.Net.Sockets;
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
-/// Runs one <see cref="WorkItem"/> on the calling thread, which owns the claimed slot: starts a heartbeat's callback and,
-/// when it ends, hands its outcome to telemetry and its next key to the caller's list (the one route, see <see cref="Slot"/>);
-/// declares a silent peer dead; reports a blocked send. Every decision comes from <see cref="SchedulePolicy"/>.
+/// Runs one <see cref="WorkItem"/> on the calling thread, which owns the claimed slot: a heartbeat (its outcome to telemetry,
+/// its next key to the caller's list, the one route of <see cref="Slot"/>), a dead peer, a blocked send.
 /// </summary>
 internal sealed class BeatRunner(SlotTable slots, Inbox inbox, HeartbeatTelemetry telemetry, TimeProvider clock, CancellationToken stopping)
 {
@@ -43,10 +42,7 @@ internal sealed class BeatRunner(SlotTable slots, Inbox inbox, HeartbeatTelemetr
 
     public CancellationToken TokenOf(int slot) => slots.GetOrAddExtras(slot).GetToken(stopping);
 
-    /// <summary>
-    /// Watches a callback that still holds the thread a standby took the loop's turn from: reported blocked at its threshold,
-    /// like an asynchronous send in flight. Called by the new owner of the loop.
-    /// </summary>
+    /// <summary>The new owner of the loop watches the callback that holds the thread it took the turn from, like a send in flight.</summary>
     public void WatchStuck(int index, long start, List<(int Slot, long Key)> keys)
     {
         ref var slot = ref slots[index];
@@ -134,8 +130,7 @@ internal sealed class BeatRunner(SlotTable slots, Inbox inbox, HeartbeatTelemetr
     private long Start(in WorkItem item, List<(int Slot, long Key)> keys, long start)
     {
         ref var slot = ref slots[item.Slot];
-        // The loop claimed the slot (Running) when it took the heartbeat; a Dispose since then left it Disposed, and freeing
-        // it falls to whoever holds the claim: this thread.
+        // A Dispose since the loop claimed the slot left it Disposed: freeing it falls to the claim's holder, this thread.
         var phase = SlotState.Phase(Volatile.Read(ref slot.State));
         if (phase != SlotState.Running || stopping.IsCancellationRequested)
         {

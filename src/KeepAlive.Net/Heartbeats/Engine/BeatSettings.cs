@@ -3,9 +3,8 @@ using Microsoft.Extensions.Logging;
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
-/// The settings of a registration, converted to timestamp ticks once and shared by every registration with
-/// equal <see cref="HeartbeatOptions"/> values (a service usually has a handful), so a slot only holds an index.
-/// Also carries what telemetry needs per registration: the name, its metric tag and the lateness budget.
+/// A registration's options in timestamp ticks, shared by every registration with equal values (a slot holds an index),
+/// with what telemetry needs: the name, its metric tag, the lateness budget.
 /// </summary>
 internal sealed class BeatSettings
 {
@@ -40,11 +39,7 @@ internal sealed class BeatSettings
     /// <summary>Gets <see cref="HeartbeatOptions.LatenessBudget"/>: how late a heartbeat may be before the peer gives up.</summary>
     public TimeSpan? Margin => Key.LatenessBudget;
 
-    /// <summary>
-    /// The options in timestamp ticks. <see cref="TimeoutTicks"/> is 0 when liveness is off; <see cref="ToleranceTicks"/> is how
-    /// long a heartbeat may wait for company when the timer thread coalesces wake-ups (rule 8 of <see cref="SchedulePolicy"/>);
-    /// <see cref="SpreadTicks"/> the most a burst of registrations may move a first heartbeat later (rule 7; 0 keeps them aligned).
-    /// </summary>
+    /// <summary>The options in ticks (timeout 0: liveness off; tolerance: rule 8's coalescing; spread: rule 7's bound, 0 aligned).</summary>
     public readonly long IntervalTicks, JitterTicks, TimeoutTicks, BlockedTicks, ToleranceTicks, SpreadTicks;
 
     /// <summary>Gets or sets where rule 7 places the next registration of a burst. Only the owner of the timer loop touches it.</summary>

@@ -3,9 +3,8 @@ using System.Numerics;
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
-/// The one rule for the engine's growable buffers (timer lanes, batches, the inbox, the extras table): they keep their room
-/// between uses, so a steady load allocates nothing, but give back the room of a past burst (a reconnect storm, a mass
-/// death), so memory returns to where it was.
+/// The one rule for the engine's growable buffers: they keep their room between uses, so a steady load allocates nothing,
+/// but give back a past burst's (a reconnect storm, a mass death), so memory returns to where it was.
 /// </summary>
 internal static class BurstRoom
 {

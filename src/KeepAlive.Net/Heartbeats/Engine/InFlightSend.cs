@@ -1,10 +1,8 @@
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
-/// A send the timer loop watches (reported blocked at its threshold) while no scheduler thread runs it: an asynchronous send
-/// not completed when its callback returned, held until it completes on whatever thread, or a synchronous callback that still
-/// holds the thread a standby took the loop's turn from. One per registration, made on its first such send and reused, so a
-/// socket whose sends sometimes wait for buffer space allocates nothing per heartbeat.
+/// A send the timer loop watches (blocked threshold) while no scheduler thread runs it: an asynchronous send until it
+/// completes, or a callback holding the thread a standby took the turn from. One per registration, reused.
 /// </summary>
 internal sealed class InFlightSend(BeatRunner runner, Inbox inbox, int slot)
 {

@@ -1,9 +1,8 @@
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
-/// How other threads hand work to the owner of the timer loop, which alone touches the <see cref="TimerQueue"/>: a new
-/// registration, a slot's next key, or a slot to free. Posting takes one short lock; the owner swaps the whole list out at
-/// each wake-up, and is woken only when a posted key is earlier than the wake-up it planned (or many posts wait).
+/// How other threads hand the owner of the timer loop a key to push or a slot to free: one short lock to post; the owner
+/// swaps the list out at each wake-up and is woken only for a key earlier than its planned wake-up (or many posts).
 /// </summary>
 internal sealed class Inbox(TimerWait wait)
 {
@@ -12,7 +11,7 @@ internal sealed class Inbox(TimerWait wait)
     private List<Entry> _posted = [];
     private long _plannedWake = long.MaxValue;
 
-    /// <summary>What a posted entry asks of the owner of the loop: push the slot's key (a new registration's first, a rescheduled heartbeat, a watch), or free the slot (nobody holds a claim on it any more).</summary>
+    /// <summary>What a posted entry asks: push the slot's key, or free the slot (nobody holds a claim on it any more).</summary>
     public enum Kind : byte
     {
         Key,
@@ -64,8 +63,7 @@ internal sealed class Inbox(TimerWait wait)
         return taken;
     }
 
-    // Wakes the owner for a key earlier than its planned wake-up, and every PostsBeforeWake entries of a burst of posts, so
-    // it takes them in chunks, not all at once.
+    // Wakes the owner for a key earlier than its planned wake-up, and every PostsBeforeWake posts of a burst.
     private void Post(in Entry entry)
     {
         bool full;

@@ -2,15 +2,13 @@ namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
 /// Every scheduling decision of the heartbeat engine, in one place: due time, queue key, liveness, idle postponement, the
-/// next heartbeat after a send (never early, never a burst), spread and coalescing. The engine only moves keys and runs
-/// callbacks; telemetry only reports. To change the schedule, change this file (docs/ARCHITECTURE.md, "How to change the
-/// schedule"); each numbered rule has its own test in SchedulePolicyTests.
+/// next heartbeat after a send, spread and coalescing. The engine only moves keys and runs callbacks. To change the schedule,
+/// change this file (docs/ARCHITECTURE.md, "How to change the schedule"); each rule has its own test in SchedulePolicyTests.
 /// </summary>
 /// <remarks>
-/// Times are timestamps of the scheduler's <see cref="TimeProvider"/>, durations its ticks (<see cref="BeatSettings"/> holds
-/// the options converted once). The static rules are pure functions, called by the thread that owns the slot. The instance
-/// holds the only scheduling state not in a slot (the measured cost of a heartbeat; the spread cursors live in the
-/// settings) and is used by the owner of the timer loop alone, so it needs no lock.
+/// Times are timestamps of the scheduler's <see cref="TimeProvider"/>, durations its ticks. The static rules are pure
+/// functions; the instance holds the measured cost of a heartbeat, written by the owner of the timer loop alone (no lock; a
+/// standby reads it for rule 10, where a stale value only moves one help decision).
 /// </remarks>
 internal sealed class SchedulePolicy
 {
@@ -24,12 +22,16 @@ internal sealed class SchedulePolicy
     public const int ToleranceDivisor = 2000;
 
     /// <summary>
-    /// Rule 7: a heartbeat is assumed to cost this much until the engine has measured one: a socket send on a thread that has
-    /// not sent many yet (11-16 µs on loopback here), the dearest common heartbeat, so the first burst of sockets is spread
-    /// right. A lower first measurement replaces it at once, a higher one is learned slowly (see <see cref="RecordBatch"/>);
-    /// what was measured and rejected is in docs/ARCHITECTURE.md ("Rule 7's constants").
+    /// Rule 7: a heartbeat's cost until one is measured: an early socket send (11-16 µs on loopback here), the dearest common
+    /// heartbeat, so a first burst of sockets is spread right (docs/ARCHITECTURE.md, "Rule 7's constants").
     /// </summary>
     internal static readonly TimeSpan InitialBeatCost = TimeSpan.FromMicroseconds(15);
+
+    /// <summary>Rule 10: a batch estimated, or run, longer than this on one thread is shared with a standby.</summary>
+    public static readonly TimeSpan HelpBudget = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>Rule 10: the fewest waiting heartbeats estimated long worth a helper (two of the owner's claims, so a helper gets one).</summary>
+    public const int MinShared = 2 * Turn.OwnerChunk;
 
     /// <summary>Rule 7: spread heartbeats are placed this many costs apart, so one thread runs them at half its capacity.</summary>
     private const int SpacingInCosts = 2;
@@ -39,7 +41,7 @@ internal sealed class SchedulePolicy
 
     private readonly long _minCost;
     private readonly long _maxCost;
-    private readonly long _crowdSlack;
+    private readonly long _helpBudget;
     private readonly long _assumedCost;
     private bool _measured;
 
@@ -48,7 +50,7 @@ internal sealed class SchedulePolicy
         BeatCost = _assumedCost = Ticks(InitialBeatCost, clock);
         _minCost = Math.Max(1, Ticks(TimeSpan.FromTicks(1), clock));
         _maxCost = Ticks(MaxBeatCost, clock);
-        _crowdSlack = Ticks(TimerThreads.HelpBudget, clock);
+        _helpBudget = Ticks(HelpBudget, clock);
     }
 
     /// <summary>Gets the measured cost of one heartbeat on the timer thread (callback included), in timestamp ticks.</summary>
@@ -62,9 +64,8 @@ internal sealed class SchedulePolicy
     public static long FirstNominal(BeatSettings settings, long now) => now + settings.IntervalTicks;
 
     /// <summary>
-    /// Rule 2: a heartbeat is due at its nominal time plus jitter. The jitter is in [0, <see cref="HeartbeatOptions.Jitter"/>), a
-    /// hash of the slot and the nominal time: fixed for one heartbeat, different for the next, re-rolled whenever the nominal
-    /// time moves, and never negative, so jitter only delays.
+    /// Rule 2: due at the nominal time plus jitter in [0, <see cref="HeartbeatOptions.Jitter"/>), a hash of the slot and the
+    /// nominal time: fixed for one heartbeat, re-rolled whenever the nominal time moves, never negative.
     /// </summary>
     public static long Due(BeatSettings settings, int slot, long nominal)
     {
@@ -77,10 +78,7 @@ internal sealed class SchedulePolicy
         return nominal + (long)((mixed >> 11) * (1.0 / (1UL << 53)) * settings.JitterTicks);
     }
 
-    /// <summary>
-    /// Rule 3: while liveness is on (a <see cref="HeartbeatOptions.Timeout"/> is set and the peer was not declared dead yet),
-    /// the peer is dead once it has been silent for the timeout; otherwise never.
-    /// </summary>
+    /// <summary>Rule 3: with a <see cref="HeartbeatOptions.Timeout"/> and the peer not declared dead yet, it is dead once silent that long.</summary>
     public static long LivenessDeadline(BeatSettings settings, int state, long lastPeerActivity) =>
         settings.TimeoutTicks > 0 && (state & SlotState.PeerDeadRaised) == 0 ? lastPeerActivity + settings.TimeoutTicks : long.MaxValue;
 
@@ -88,10 +86,9 @@ internal sealed class SchedulePolicy
     public static long Key(long due, long livenessDeadline) => Math.Min(due, livenessDeadline);
 
     /// <summary>
-    /// Rule 5: in <see cref="HeartbeatMode.WhenIdle"/>, data sent since the heartbeat was scheduled postpones it to one
-    /// interval after the last activity. Applied lazily, when the key surfaces, so <c>MarkActivity</c> only writes a timestamp.
+    /// Rule 5: in <see cref="HeartbeatMode.WhenIdle"/>, activity since the heartbeat was scheduled postpones it to one interval
+    /// after the last activity; applied when the key surfaces, so <c>MarkActivity</c> only writes a timestamp.
     /// </summary>
-    /// <returns>The nominal time: later than <paramref name="nominal"/> when postponed.</returns>
     public static long AfterActivity(BeatSettings settings, long nominal, long lastActivity, long now)
     {
         var idleDue = lastActivity + settings.IntervalTicks;
@@ -99,10 +96,9 @@ internal sealed class SchedulePolicy
     }
 
     /// <summary>
-    /// Rule 6: after a send, never a burst. A send that started <c>k</c> whole intervals late folds <c>k</c> heartbeats into
-    /// itself (counted as skipped). FixedRate keeps its phase when nothing was skipped; otherwise, and always in WhenIdle, the
-    /// next heartbeat is due one interval after this one's callback started (<paramref name="start"/>); <paramref name="lateness"/>
-    /// is how late it reached the transport.
+    /// Rule 6: never a burst. A send <paramref name="lateness"/> late by <c>k</c> whole intervals folds <c>k</c> heartbeats into
+    /// itself (skipped). FixedRate keeps its phase when none was skipped; otherwise, and in WhenIdle, the next is due one
+    /// interval after this callback's <paramref name="start"/>.
     /// </summary>
     public static (long Nominal, long Skipped) AfterSend(BeatSettings settings, long nominal, long start, TimeSpan lateness)
     {
@@ -115,10 +111,8 @@ internal sealed class SchedulePolicy
     public static bool Overran(long end, long nextNominal) => end >= nextNominal;
 
     /// <summary>
-    /// Rule 8: after waking, the timer thread sleeps at least the smallest tolerance of the live registrations, so heartbeats
-    /// due close together share a wake-up: at most that much later, never earlier. The tolerance is in proportion to the
-    /// precision a registration needs: 1/<see cref="ToleranceDivisor"/> of its interval, between <see cref="MinTolerance"/> and
-    /// <see cref="MaxTolerance"/>.
+    /// Rule 8: heartbeats due close together share a wake-up, at most a tolerance later, never earlier: 1/<see cref="ToleranceDivisor"/>
+    /// of the interval, between <see cref="MinTolerance"/> and <see cref="MaxTolerance"/>.
     /// </summary>
     public static TimeSpan Tolerance(TimeSpan interval) =>
         TimeSpan.FromTicks(Math.Clamp(interval.Ticks / ToleranceDivisor, MinTolerance.Ticks, MaxTolerance.Ticks));
@@ -128,17 +122,12 @@ internal sealed class SchedulePolicy
         next == long.MaxValue || minTolerance == long.MaxValue ? next : Math.Max(next, wokeAt + minTolerance);
 
     /// <summary>
-    /// Rule 7: a burst of registrations with the same settings (a restart, a reconnect storm) does not heartbeat in lock-step.
-    /// First heartbeats fall due in time order; the cursor is when one thread would have sent those before, each costing a
-    /// spacing (two measured heartbeat costs, so it sends them at half its capacity). A first heartbeat whose nominal time is
-    /// within the help budget (1 ms) of the cursor is not moved; one further behind is moved later by what is beyond that
-    /// budget, at most the settings' spread bound; beyond the bound the offsets wrap within it, each lap between the earlier
-    /// ones. A registration in a quiet period, or among others that are cheap enough for their rate, is not moved. A lead built
-    /// on the assumed cost before any heartbeat was measured shrinks, once, to the measured cost's share of it.
-    /// Only the owner of the timer loop calls it, when a registration's first heartbeat falls due (not at registration: by then
-    /// the heartbeats already run have measured the cost; the cursor lives in the settings).
+    /// Rule 7: a burst of registrations with the same settings does not heartbeat in lock-step. As first heartbeats fall due,
+    /// the settings' cursor tracks when one thread would have sent those before, a spacing (two measured costs) each. One
+    /// within the help budget (1 ms) of the cursor keeps its time; one further behind moves later by the excess, wrapping
+    /// within the spread bound, each lap between the earlier ones. Called by the owner of the timer loop when a first
+    /// heartbeat falls due, so the cost is measured by then; never earlier than <paramref name="nominal"/>.
     /// </summary>
-    /// <returns>The nominal time to use: never earlier than <paramref name="nominal"/>, at most the spread bound later.</returns>
     public long Spread(BeatSettings settings, long nominal)
     {
         if (settings.SpreadTicks == 0)
@@ -150,14 +139,14 @@ internal sealed class SchedulePolicy
         var cursor = settings.SpreadCursor;
         if (settings.SpreadAssumed && _measured && cursor > nominal)
         {
-            // The lead was built on the assumed cost before any heartbeat was measured: once one is, only the measured share of
-            // it is work still ahead (a million cheap registrations a second otherwise kept being moved by a lead of tens of ms).
+            // A lead built on the assumed cost: only its measured share is work still ahead (else a million cheap registrations
+            // a second kept being moved by tens of ms).
             cursor = nominal + (long)((cursor - nominal) * Math.Min(1.0, (double)BeatCost / _assumedCost));
         }
 
         settings.SpreadAssumed = !_measured;
         // Up to the help budget of work may wait at once (as in any batch): only what a crowd holds beyond it is moved.
-        var behind = cursor - nominal - _crowdSlack;
+        var behind = cursor - nominal - _helpBudget;
         settings.SpreadCursor = Math.Max(cursor, nominal) + spacing;
         if (behind <= 0)
         {
@@ -165,11 +154,16 @@ internal sealed class SchedulePolicy
         }
 
         var lap = behind / settings.SpreadTicks;
-        // Past the bound the offsets wrap within it; each lap lands between the earlier ones (shifted by the bit-reversed lap
-        // number's fraction of a spacing: 1/2, 1/4, 3/4...), not on top of them.
+        // Each lap past the bound is shifted by the bit-reversed lap number's fraction of a spacing (1/2, 1/4, 3/4...).
         var shift = lap == 0 ? 0 : (long)(ReverseBits16((int)(lap & 0xFFFF)) * (spacing / 65536.0));
         return nominal + ((behind + shift) % settings.SpreadTicks);
     }
+
+    /// <summary>Rule 10: whether <paramref name="waiting"/> heartbeats need a helper from the start: at least <see cref="MinShared"/>, together dearer than the help budget.</summary>
+    public bool NeedsHelp(int waiting) => waiting >= MinShared && waiting * BeatCost > _helpBudget;
+
+    /// <summary>Rule 10: whether a batch that started at <paramref name="batchStart"/> ran past the help budget: what is left of it is shared.</summary>
+    public bool RanPastHelpBudget(long batchStart, long now) => now - batchStart > _helpBudget;
 
     private static int ReverseBits16(int value)
     {
@@ -183,10 +177,8 @@ internal sealed class SchedulePolicy
     }
 
     /// <summary>
-    /// Records what a batch of heartbeats cost the thread that ran it, for rule 7's spacing. The estimate falls fast and rises
-    /// slowly (a 32nd of the way, at most doubling per batch): a first heartbeat placed with too high a cost keeps a place it
-    /// did not need, while one slow batch (first calls being compiled, a preempted thread) must not spread cheap
-    /// registrations. The first measurement below the assumption replaces it.
+    /// Rule 7: learns a heartbeat's cost from a batch. The first measurement below the assumption replaces it; then it falls
+    /// fast and rises slowly (a 32nd of the way, at most doubling), so one slow batch does not spread cheap registrations.
     /// </summary>
     public void RecordBatch(int heartbeats, long elapsed)
     {
@@ -195,7 +187,7 @@ internal sealed class SchedulePolicy
             cost = Math.Max(_minCost, cost);
             BeatCost = !_measured ? Math.Min(BeatCost, cost)
                 : cost < BeatCost ? BeatCost + ((cost - BeatCost) / 2)
-                : BeatCost + Math.Min(BeatCost, (cost - BeatCost + 31) / 32); // rounded up, so a lasting rise is learned whatever the clock's resolution; at most doubled, so one preempted batch does not place a million registrations seconds apart
+                : BeatCost + Math.Min(BeatCost, (cost - BeatCost + 31) / 32); // rounded up: a lasting rise is learned at any clock resolution
             _measured = true;
         }
     }

@@ -1,9 +1,6 @@
 namespace KeepAlive.Net.Heartbeats;
 
-/// <summary>
-/// The state of one registration: 80 bytes in a page of a <see cref="SlotTable"/> (pages never move, so any thread may
-/// write a timestamp into a live slot). Rare state lives in <see cref="SlotExtras"/>, the shared options in <see cref="BeatSettings"/>.
-/// </summary>
+/// <summary>One registration's state: 80 bytes in a page of a <see cref="SlotTable"/>, which never moves (rare state: <see cref="SlotExtras"/>).</summary>
 /// <remarks>
 /// <para><b>One owner at a time.</b> The phase in <see cref="State"/> says who may write the slot; every phase change is a
 /// compare-and-swap (<see cref="SlotState"/>), so exactly one thread moves a slot out of a phase.</para>
@@ -15,13 +12,12 @@ namespace KeepAlive.Net.Heartbeats;
 /// turn over): <see cref="Nominal"/> and <see cref="TimerKey"/>, when the slot's key surfaces. It claims the slot for a
 /// heartbeat by moving it to Running.</description></item>
 /// <item><term>Running</term><description>the send: whichever thread runs or completes the claimed heartbeat (the owner of the
-/// loop, a helping standby, the thread an asynchronous send completes on, a stuck thread once its callback returns).
-/// It writes <see cref="Nominal"/>, <see cref="SendMark"/> and, through telemetry, <see cref="Counters"/>; it publishes the next
-/// <see cref="TimerKey"/>, moves the slot back to Scheduled and hands that key to the loop by the one route: its thread's list
-/// of next keys, which the owner of the loop pushes into its queue (<see cref="TimerLoop.Push"/>, no lock) and any other
-/// thread posts to the <see cref="Inbox"/> (one lock for all). While a send is in flight the loop may re-key
-/// <see cref="TimerKey"/> for its watch (blocked threshold, liveness) with a compare-and-swap that fails once the send has
-/// published its next key.</description></item>
+/// loop, a helper, an asynchronous send's completion, a stuck thread once its callback returns). It writes
+/// <see cref="Nominal"/>, <see cref="SendMark"/> and <see cref="Counters"/>, publishes the next <see cref="TimerKey"/>, moves
+/// the slot back to Scheduled and hands that key to the loop by the one route: its thread's list of next keys, which the
+/// owner of the loop pushes (<see cref="TimerLoop.Push"/>) and any other thread posts to the <see cref="Inbox"/>. While a send
+/// is in flight the loop may re-key its watch (blocked threshold, liveness) by a compare-and-swap that fails once the send
+/// has published its next key.</description></item>
 /// <item><term>Stopped (a send failed for good), Disposed (by the user)</term><description>nobody writes; the owner of the
 /// loop frees the slot once no thread holds a claim on it (a Running slot disposed meanwhile is freed by its send's end).</description></item>
 /// </list>
@@ -43,9 +39,8 @@ internal struct Slot
 }
 
 /// <summary>
-/// The packing of <see cref="Slot.SendMark"/>, written by <see cref="HeartbeatContext.ReportSendStarted"/>: the lateness when
-/// the send reached the transport and whether that was on a thread-pool thread (the callback hopped onto the pool). A plain
-/// write by the send that owns the slot, so marking costs no compare-and-swap.
+/// The packing of <see cref="Slot.SendMark"/> (<see cref="HeartbeatContext.ReportSendStarted"/>): the lateness when the send
+/// reached the transport and whether on a thread-pool thread; a plain write by the send that owns the slot.
 /// </summary>
 internal static class SendMark
 {
@@ -63,10 +58,7 @@ internal static class SendMark
     public static TimeSpan Lateness(int mark) => TimeSpan.FromTicks((mark & MaxMicros) * TimeSpan.TicksPerMicrosecond);
 }
 
-/// <summary>
-/// The bits of <see cref="Slot.State"/>: a phase in the low 3 bits (who owns the slot in each is stated in <see cref="Slot"/>)
-/// and flags above it. Every change is a compare-and-swap that keeps the other bits.
-/// </summary>
+/// <summary>The bits of <see cref="Slot.State"/>: a phase (its owner is stated in <see cref="Slot"/>), flags above; every change a compare-and-swap.</summary>
 internal static class SlotState
 {
     public const int Free = 0, Scheduled = 1, Running = 2, Stopped = 3, Disposed = 4, PhaseMask = 0b111;

@@ -1,10 +1,6 @@
 namespace KeepAlive.Net.Heartbeats;
 
-/// <summary>
-/// The rare state of one registration, allocated on first need so that a healthy registration without event handlers costs
-/// only its <see cref="Slot"/>: event handlers and incident counters (telemetry's), the cancellation source and the
-/// <see cref="InFlightSend"/> (the engine's).
-/// </summary>
+/// <summary>A registration's rare state, made on first need: event handlers, incident counters, cancellation, <see cref="InFlightSend"/>.</summary>
 internal sealed class SlotExtras
 {
     private static readonly CancellationTokenSource CanceledSource = new(TimeSpan.Zero); // a zero delay cancels it at once
@@ -16,9 +12,8 @@ internal sealed class SlotExtras
     public InFlightSend? InFlight { get; set; }
 
     /// <summary>
-    /// Gets a token cancelled when the registration or the scheduler stops. Not linked to the scheduler's token: a long-lived
-    /// source keeps a node for every registration ever linked to it; the scheduler cancels each registration's source when it
-    /// stops instead (<see cref="SlotTable.CancelAll"/>), and a source made while it stops is cancelled here.
+    /// Gets a token cancelled when the registration or the scheduler stops; not linked to the scheduler's (which would keep a
+    /// node per registration ever made): <see cref="SlotTable.CancelAll"/> cancels it, or this call if made while stopping.
     /// </summary>
     public CancellationToken GetToken(CancellationToken stopping)
     {

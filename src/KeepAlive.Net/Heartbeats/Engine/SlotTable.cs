@@ -1,9 +1,8 @@
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
-/// Every registration's <see cref="Slot"/>, in pages of <see cref="PageSize"/> that never move, a free list, the shared
-/// <see cref="BeatSettings"/> and the rare <see cref="SlotExtras"/>. Allocation, freeing, settings and extras take one lock;
-/// reading and writing a slot takes none (its phase says who owns it).
+/// Every registration's <see cref="Slot"/>, in pages that never move, the shared <see cref="BeatSettings"/> and the rare
+/// <see cref="SlotExtras"/>. Allocating, freeing, settings and extras take one lock; a slot takes none (its phase says who owns it).
 /// </summary>
 internal sealed class SlotTable(TimeProvider timeProvider)
 {
@@ -27,10 +26,7 @@ internal sealed class SlotTable(TimeProvider timeProvider)
 
     public BeatSettings SettingsOf(in Slot slot) => Volatile.Read(ref _settings)[slot.Settings]!;
 
-    /// <summary>
-    /// Takes a free slot and fills in its settings: shared with live registrations of equal options (validated only when none
-    /// has them; <paramref name="newSettings"/> then says so).
-    /// </summary>
+    /// <summary>Takes a free slot with settings shared by equal options (validated, and <paramref name="newSettings"/>, when new).</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public int Allocate(HeartbeatOptions options, out BeatSettings settings, out bool newSettings)
     {

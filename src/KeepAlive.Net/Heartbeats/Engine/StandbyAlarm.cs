@@ -3,12 +3,9 @@ using System.Runtime.InteropServices;
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
-/// When the standby threads next look at the owner of the timer loop: a time any thread may set, and a ring for now (help
-/// wanted, stopping). The owner keeps it a takeover threshold ahead of its batches and clears it before it sleeps, so only a
-/// callback that really holds the owner rings it. On Linux a timerfd (CLOCK_MONOTONIC, absolute): setting it is one system
-/// call that wakes nobody, so a healthy schedule, dense or idle, wakes no standby (a wake-up of a thread that slept long
-/// costs 60-100 µs of CPU on the CI machine). Elsewhere, and with a custom clock, a <see cref="TimerWait"/>: an earlier time
-/// wakes the standbys to wait again, a later one lets them wake at the old time first.
+/// When the standbys next look at the owner of the timer loop: a time any thread may set, or a ring now (help, stopping). On
+/// Linux a timerfd (CLOCK_MONOTONIC, absolute): setting it wakes nobody, so a healthy schedule wakes no standby. Elsewhere,
+/// and with a custom clock, a <see cref="TimerWait"/>: an earlier time wakes the standbys to wait again.
 /// </summary>
 internal sealed unsafe partial class StandbyAlarm : IDisposable
 {
@@ -18,8 +15,7 @@ internal sealed unsafe partial class StandbyAlarm : IDisposable
     private readonly TimerWait? _wait; // without a timerfd
     private int _fd; // the timerfd, -1 without one or once disposed
 
-    // When it rings: long.MaxValue when not set; at or before now once it has rung, and then only a standby's Wait clears it
-    // (nobody moves a ring no standby has seen). Changed only under _lock, together with the kernel's timer.
+    // When it rings (long.MaxValue: not set). Once rung, only a standby's Wait clears it. Changed under _lock with the kernel's timer.
     private long _at = long.MaxValue;
 
     public StandbyAlarm(TimeProvider clock)
@@ -92,8 +88,7 @@ internal sealed unsafe partial class StandbyAlarm : IDisposable
         }
     }
 
-    // Under the lock: the new time, then the kernel's timer (all zero disarms it, a time already past fires it at once) or
-    // the waiting standbys (woken only for an earlier time).
+    // Under the lock: the new time, then the kernel's timer (zero disarms it, a past time fires it) or the waiting standbys.
     private void Program(long timestamp)
     {
         var earlier = timestamp < _at;

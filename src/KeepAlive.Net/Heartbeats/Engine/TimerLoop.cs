@@ -3,9 +3,8 @@ using System.Runtime.CompilerServices;
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
-/// The timer loop's work, one step per wake-up: take what other threads posted, pop every entry that is due, and for each ask
-/// <see cref="SchedulePolicy"/> what to do (send now, wait longer, declare the peer dead, report a blocked send), claiming the
-/// slot for a heartbeat. Only the thread that owns the loop (<see cref="TimerThreads"/>) calls it: no lock but the inbox's.
+/// The timer loop's work, one step per wake-up: take what was posted, pop what is due, and ask <see cref="SchedulePolicy"/>
+/// what each needs (a heartbeat, a later key, a dead peer, a blocked report). Only the owner of the loop calls it.
 /// </summary>
 internal sealed class TimerLoop(SlotTable slots, Inbox inbox, TimeProvider clock, Func<int> liveCount)
 {
@@ -24,10 +23,7 @@ internal sealed class TimerLoop(SlotTable slots, Inbox inbox, TimeProvider clock
     /// <summary>Gets the process's total GC pause time now, in TimeSpan ticks (the evidence for <see cref="HeartbeatDelayCause.GcPause"/>).</summary>
     public static long GcPauseTicks() => GC.GetTotalPauseDuration().Ticks;
 
-    /// <summary>
-    /// One step: drains the inbox and claims everything due into <paramref name="batch"/>; returns the next due key.
-    /// <paramref name="planned"/> is the wake-up that was planned (<see cref="long.MaxValue"/>: none), to measure oversleep.
-    /// </summary>
+    /// <summary>Drains the inbox and claims everything due into <paramref name="batch"/>; returns the next key. <paramref name="planned"/>: the planned wake-up, for oversleep.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public long Step(long now, long planned, List<WorkItem> batch)
     {
@@ -136,8 +132,7 @@ internal sealed class TimerLoop(SlotTable slots, Inbox inbox, TimeProvider clock
         var due = SchedulePolicy.Due(settings, index, slot.Nominal);
         if (due <= now && (Volatile.Read(ref slot.State) & SlotState.Unplaced) != 0)
         {
-            // A first heartbeat is placed when it falls due, not at registration: by then the heartbeats already run have
-            // taught the policy what one costs, so only a real crowd is spread (rule 7).
+            // A first heartbeat is placed when it falls due (rule 7), when the heartbeats already run have measured the cost.
             SlotState.Update(ref slot.State, 0, SlotState.Unplaced);
             slot.Nominal = Policy.Spread(settings, slot.Nominal);
             due = SchedulePolicy.Due(settings, index, slot.Nominal);

@@ -4,14 +4,11 @@ using System.Runtime.InteropServices;
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
-/// The timer thread's own min-queue of (due time, slot). Heartbeats of one interval come due in the order they were
-/// scheduled, so most keys arrive in order: such a key is appended to the lane whose last key is the largest not above it,
-/// a first-in first-out <see cref="Queue{T}"/> whose keys never decrease (appended and taken in O(1) and in address order, so
-/// a pass over a million of them streams through memory instead of jumping through a heap). Only a key smaller than every
-/// lane's last (an idle postponement, jitter, more intervals than lanes) goes to the heap, the framework's 4-ary
-/// <see cref="PriorityQueue{TElement, TPriority}"/>. The head is the smallest of the heap's top and the lanes' heads. Removal
-/// is lazy: an entry whose key no longer equals its slot's <see cref="Slot.TimerKey"/> is stale, dropped when it surfaces,
-/// and swept out by <see cref="Compact"/> when they pile up. Only the owner of the loop touches it.
+/// The timer loop's min-queue of (due time, slot). Most keys arrive in order (heartbeats of one interval fall due in the
+/// order they were scheduled): such a key goes to the lane whose last key is the largest not above it, a FIFO
+/// <see cref="Queue{T}"/> (O(1), streaming through memory); the rest to the framework's <see cref="PriorityQueue{TElement, TPriority}"/>.
+/// Removal is lazy: an entry whose key is not its slot's <see cref="Slot.TimerKey"/> is stale, dropped when it surfaces or
+/// by <see cref="Compact"/>. Only the owner of the loop touches it.
 /// </summary>
 internal sealed class TimerQueue
 {
@@ -25,7 +22,7 @@ internal sealed class TimerQueue
 
     public int Count { get; private set; }
 
-    /// <summary>Gets how many entries sit in the heap (out of order), for tests and diagnostics.</summary>
+    /// <summary>Gets how many entries sit in the heap (out of order), for tests.</summary>
     public int HeapCount => _heap.Count;
 
     public bool TryPeek(out long key, out int slot)

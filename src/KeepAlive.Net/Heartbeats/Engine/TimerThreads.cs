@@ -5,24 +5,18 @@ using Microsoft.Extensions.Logging;
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
-/// The scheduler's threads. The owner runs the <see cref="TimerLoop"/> and every callback inline, like Kestrel's heartbeat
-/// (a heartbeat costs a pop, the callback and a push on one thread). Standbys sleep on a <see cref="StandbyAlarm"/> the owner
-/// keeps a takeover threshold ahead of its batches and clears before it sleeps, so a healthy schedule rings nobody. If the
-/// owner is in one callback past the takeover threshold while other heartbeats wait, a standby takes the turn over and
-/// becomes the owner; the stuck thread stands by when its callback returns, or ends if enough do. When a batch would take
-/// one thread longer than <see cref="HelpBudget"/>, or has run longer than that (its first calls compiled, a slow
-/// callback), the owner wakes a standby to send part of what is left.
+/// The scheduler's threads. The owner runs the <see cref="TimerLoop"/> and every callback inline, like Kestrel's heartbeat.
+/// Standbys sleep on a <see cref="StandbyAlarm"/> the owner keeps a takeover threshold ahead of its batches: a standby takes
+/// the turn over from an owner stuck in one callback while others wait (the stuck thread stands by when it returns, or
+/// ends), and helps with a long batch (rule 10 of <see cref="SchedulePolicy"/>).
 /// </summary>
 /// <remarks>
-/// The loop (its queue and <see cref="SchedulePolicy"/> state) belongs to the thread whose turn is <see cref="_turn"/>, and
-/// passes to another only through the compare-and-swap on <see cref="Turn.CurrentStart"/>. <see cref="_lock"/> guards the
-/// thread counts and the current turn; no user code runs under it.
+/// The loop (its queue and <see cref="SchedulePolicy"/> state) belongs to the thread whose turn is <see cref="_turn"/> and
+/// passes only through the compare-and-swap on <see cref="Turn.CurrentStart"/>. <see cref="_lock"/> guards the thread counts
+/// and the current turn; no user code runs under it.
 /// </remarks>
 internal sealed class TimerThreads : IDisposable
 {
-    /// <summary>A batch estimated to take longer than this on one thread is shared with a standby.</summary>
-    public static readonly TimeSpan HelpBudget = TimeSpan.FromMilliseconds(1);
-
     /// <summary>The owner gives back a past burst's batch room only before a sleep at least this long (see <see cref="BurstRoom"/>).</summary>
     public static readonly TimeSpan QuietSleep = TimeSpan.FromMilliseconds(100);
 
@@ -37,7 +31,6 @@ internal sealed class TimerThreads : IDisposable
     private readonly int _standbyTarget;
     private readonly int _maxThreads;
     private readonly long _takeover;
-    private readonly long _helpBudget;
     private readonly long _quietSleep;
     private readonly Lock _lock = new();
     private Turn _turn = new();
@@ -59,7 +52,6 @@ internal sealed class TimerThreads : IDisposable
         _standbyTarget = options.StandbyThreadCount;
         _maxThreads = Math.Max(options.StandbyThreadCount, options.MaxStandbyThreadCount) + 1;
         _takeover = SchedulePolicy.Ticks(options.TakeoverThreshold, clock);
-        _helpBudget = SchedulePolicy.Ticks(HelpBudget, clock);
         _quietSleep = SchedulePolicy.Ticks(QuietSleep, clock);
         lock (_lock)
         {
@@ -211,7 +203,7 @@ internal sealed class TimerThreads : IDisposable
             // A heartbeat that completed inline ended when this one starts: one clock read per heartbeat, not two.
             var start = ended > 0 ? ended : Math.Max(1, _clock.GetTimestamp());
             first = first == 0 ? start : first;
-            if (!helpCalled && start - now > _helpBudget && Volatile.Read(ref turn.Next) < turn.Count)
+            if (!helpCalled && _loop.Policy.RanPastHelpBudget(now, start) && Volatile.Read(ref turn.Next) < turn.Count)
             {
                 // The batch took longer than estimated (a first call, a slow callback): what waits is shared from now on.
                 helpCalled = true;
@@ -238,14 +230,13 @@ internal sealed class TimerThreads : IDisposable
     }
 
     /// <summary>
-    /// Lets a standby cover for this batch: rings at once for a batch too long for one thread, else sets the alarm to the
-    /// batch's takeover time when it would ring later than that, or soon (within half of it: pushed ahead while the owner is
-    /// healthy, so in a dense schedule it is set once per half threshold and never rings).
+    /// Lets a standby cover for this batch and returns whether help was called: rings at once for a batch too long for one
+    /// thread, else moves the alarm to the batch's takeover time when it is later than that or within half of it (so a
+    /// healthy, dense schedule sets it once per half threshold and it never rings).
     /// </summary>
-    /// <returns>Whether help was called for this batch.</returns>
     private bool CallStandby(Turn turn, long now)
     {
-        if (NeedsHelp(turn.Count))
+        if (_loop.Policy.NeedsHelp(turn.Count))
         {
             _alarm.Ring();
             return true;
@@ -259,9 +250,6 @@ internal sealed class TimerThreads : IDisposable
 
         return false;
     }
-
-    /// <summary>Whether so many items wait that one thread would not start them all within <see cref="HelpBudget"/>.</summary>
-    private bool NeedsHelp(int waiting) => waiting >= 2 * Turn.OwnerChunk && waiting * _loop.Policy.BeatCost > _helpBudget;
 
     /// <summary>How long a slot's callback may hold the owner: the scheduler's threshold, or the registration's blocked threshold when that is shorter.</summary>
     private long TakeoverAfter(int slot) => Math.Min(_takeover, _slots.SettingsOf(_slots[slot]).BlockedTicks);
@@ -306,7 +294,7 @@ internal sealed class TimerThreads : IDisposable
             }
 
             var waiting = Volatile.Read(ref turn.Count) - Volatile.Read(ref turn.Next);
-            if (waiting > 0 && (NeedsHelp(waiting) || now - Volatile.Read(ref turn.BatchStart) > _helpBudget))
+            if (waiting > 0 && (_loop.Policy.NeedsHelp(waiting) || _loop.Policy.RanPastHelpBudget(Volatile.Read(ref turn.BatchStart), now)))
             {
                 Help(turn, keys);
                 continue;
@@ -372,9 +360,8 @@ internal sealed class TimerThreads : IDisposable
 }
 
 /// <summary>
-/// One thread's turn as owner of the timer loop, shared with the standby threads through atomics only: the batch it runs and
-/// the callback it is in. A standby reads it to see whether the owner is stuck, takes the turn over with one compare-and-swap
-/// on <see cref="CurrentStart"/>, and claims the items the owner has not started. Every field says who writes it.
+/// One thread's turn as owner of the timer loop, shared with the standbys through atomics only: its batch and the callback it
+/// is in. A standby takes the turn over with one compare-and-swap on <see cref="CurrentStart"/> and claims unstarted items.
 /// </summary>
 internal sealed class Turn
 {
@@ -384,22 +371,19 @@ internal sealed class Turn
     public WorkItem[] Items = new WorkItem[64]; // the batch: written by the owner before it publishes BatchStart, then only read
     public int Count; // how many items the batch holds; written with Items
 
-    // The first unclaimed item: the owner claims OwnerChunk with one atomic add, a helper one with a compare-and-swap (never
-    // moving it without a real claim); a taker moves it past the end.
-    public int Next;
-    public int Readers; // helpers between reading Count and copying their claimed item; the owner reloads the batch only when none is
+    public int Next; // the first unclaimed item: the owner adds OwnerChunk, a helper claims one by compare-and-swap, a taker moves it past the end
+    public int Readers; // helpers between reading Count and copying their item; the owner reloads the batch only when none is
 
-    // Written by the owner: the end (exclusive) of its claimed chunk, before the chunk's first item starts; the batch index of
-    // its item in progress, before CurrentStart; when that callback started, 0 between callbacks (Taken once a standby took the
-    // turn, by compare-and-swap); when the batch started, 0 between batches (a full fence); the loop's next due key after this
-    // batch, for a standby's alarm while the owner runs it.
+    // Written by the owner: the end of its claimed chunk; the index of its item in progress (before CurrentStart); when that
+    // callback started (0 between callbacks, Taken once a standby took the turn); when the batch started (0 between
+    // batches); the loop's next due key after this batch, for a standby's alarm.
     public int ChunkEnd, CurrentIndex;
     public long CurrentStart, BatchStart, NextDue = long.MaxValue;
 
     /// <summary>Makes <paramref name="batch"/> the batch to run (owner only; RunBatch publishes it); clears <paramref name="batch"/>.</summary>
     public void Load(List<WorkItem> batch)
     {
-        // Close the old batch (no helper may claim from it), wait for helpers still copying an item out of it, then reopen.
+        // Close the old batch, wait for helpers still copying an item out of it, then reopen.
         Volatile.Write(ref Count, 0);
         var spin = default(SpinWait);
         while (Volatile.Read(ref Readers) != 0)

@@ -5,9 +5,8 @@ using System.Runtime.InteropServices;
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
-/// How a scheduler thread sleeps until a timestamp of its clock: precisely, without spinning, and woken early by
-/// <see cref="Wake"/>. A wake is never lost: one that comes before the wait makes the wait return at once. <see cref="Create"/>
-/// picks the best one: a futex on Linux, a millisecond event wait elsewhere, the clock's own timer for a custom clock.
+/// How a scheduler thread sleeps until a timestamp of its clock, without spinning; a <see cref="Wake"/> before the wait makes
+/// it return at once. A futex on Linux, a millisecond event wait elsewhere, the clock's own timer for a custom clock.
 /// </summary>
 internal abstract unsafe partial class TimerWait : IDisposable
 {
@@ -23,10 +22,7 @@ internal abstract unsafe partial class TimerWait : IDisposable
     /// <summary>Gets a short name for the start-up log.</summary>
     public abstract string Kind { get; }
 
-    /// <summary>
-    /// Blocks until the clock reaches <paramref name="timestamp"/> (<see cref="long.MaxValue"/>: until woken) or
-    /// <see cref="Wake"/> is called. May return early; the caller checks the clock and waits again.
-    /// </summary>
+    /// <summary>Blocks until the clock reaches <paramref name="timestamp"/> (<see cref="long.MaxValue"/>: never) or a <see cref="Wake"/>; may return early.</summary>
     public abstract void WaitUntil(long timestamp);
 
     /// <summary>Makes the current or the next wait return at once (wakes every waiter).</summary>
@@ -66,10 +62,7 @@ internal abstract unsafe partial class TimerWait : IDisposable
         }
     }
 
-    /// <summary>
-    /// Where no precise kernel timer is used: an event wait in whole milliseconds, rounded down so it wakes at or before the
-    /// due time; the thread then fires everything due on its first check at or after it.
-    /// </summary>
+    /// <summary>Without a precise kernel timer: an event wait in whole milliseconds, rounded down (the caller waits again if early).</summary>
     private sealed class EventWait : TimerWait
     {
         private readonly AutoResetEvent _wake = new(false);
@@ -88,9 +81,8 @@ internal abstract unsafe partial class TimerWait : IDisposable
     }
 
     /// <summary>
-    /// For a custom <see cref="TimeProvider"/> (FakeTimeProvider in tests): its own timer wakes the thread when the clock
-    /// reaches the due time. The timer's due time is relative to the clock when it is set, so it is set again until the clock
-    /// did not move meanwhile.
+    /// For a custom <see cref="TimeProvider"/> (FakeTimeProvider in tests): its own timer wakes the thread. The timer's due time
+    /// is relative to the clock when it is set, so it is set again until the clock did not move meanwhile.
     /// </summary>
     private sealed class ClockWait : TimerWait
     {
@@ -145,10 +137,9 @@ internal abstract unsafe partial class TimerWait : IDisposable
     }
 
     /// <summary>
-    /// The Linux wait: one futex word that <see cref="Wake"/> sets, waited on with <c>FUTEX_WAIT_BITSET</c> and an absolute
-    /// CLOCK_MONOTONIC deadline (Stopwatch timestamps are that clock in nanoseconds, checked at start-up). One system call to
-    /// sleep, one to wake a sleeper; nanosecond resolution, no spinning, no periodic wake-up; the kernel's timer slack (50 µs by
-    /// default) is the only rounding.
+    /// The Linux wait: a futex word that <see cref="Wake"/> sets, waited on with <c>FUTEX_WAIT_BITSET</c> and an absolute
+    /// CLOCK_MONOTONIC deadline (Stopwatch timestamps, checked at start-up): one system call to sleep, one to wake a sleeper;
+    /// the kernel's timer slack (50 µs by default) is the only rounding.
     /// </summary>
     private sealed unsafe partial class FutexWait : TimerWait
     {
@@ -158,8 +149,7 @@ internal abstract unsafe partial class TimerWait : IDisposable
         private const uint MatchAnyBit = uint.MaxValue;
         private readonly long _syscall;
 
-        // The futex word: 1 once woken, taken back to 0 by the next wait. In a pinned array, not native memory: a late Wake from
-        // another thread (an inbox post after the scheduler stopped) must never write to freed memory.
+        // The futex word, 1 once woken, 0 again after the next wait; pinned managed memory, so a late Wake never writes to freed memory.
         private readonly int[] _word = GC.AllocateArray<int>(1, pinned: true);
         private readonly int* _signaled;
 
@@ -171,7 +161,7 @@ internal abstract unsafe partial class TimerWait : IDisposable
 
         public override string Kind => "futex (CLOCK_MONOTONIC, absolute)";
 
-        /// <summary>Creates the wait, or returns <see langword="null"/> where it cannot work (not 64-bit Linux on x64 or Arm64, a clock that is not CLOCK_MONOTONIC ns).</summary>
+        /// <summary>Creates the wait, or <see langword="null"/> where it cannot work (not x64 or Arm64 Linux with CLOCK_MONOTONIC Stopwatch timestamps).</summary>
         public static FutexWait? TryCreate()
         {
             var syscall = RuntimeInformation.ProcessArchitecture switch

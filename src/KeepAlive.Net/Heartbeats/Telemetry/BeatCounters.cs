@@ -2,10 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace KeepAlive.Net.Heartbeats;
 
-/// <summary>
-/// What telemetry keeps for one heartbeat stream without allocating, in its <see cref="Slot"/> (or its <see cref="DriftMonitor"/>).
-/// One writer at a time (the send that owns the slot, through <see cref="HeartbeatTelemetry"/>); readers use volatile reads.
-/// </summary>
+/// <summary>What telemetry keeps per heartbeat stream in its <see cref="Slot"/> (or <see cref="DriftMonitor"/>): one writer at a time, volatile readers.</summary>
 [StructLayout(LayoutKind.Sequential, Pack = 4)]
 internal struct BeatCounters
 {
@@ -16,10 +13,7 @@ internal struct BeatCounters
     public int LastLatenessMicros, MaxLatenessMicros, LastSendMicros;
 }
 
-/// <summary>
-/// Counters of what goes wrong with one heartbeat stream, in its <see cref="SlotExtras"/> (only streams that had an incident
-/// allocate them). Written by <see cref="HeartbeatTelemetry"/> with interlocked operations, from any thread that reports.
-/// </summary>
+/// <summary>What went wrong with one heartbeat stream, in its <see cref="SlotExtras"/>; interlocked writes from any thread that reports.</summary>
 internal sealed class IncidentCounters
 {
     public long Failed, Skipped, Delayed, Blocked, MaxLatenessTicks;

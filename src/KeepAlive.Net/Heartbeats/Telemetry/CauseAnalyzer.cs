@@ -3,18 +3,13 @@ using System.Globalization;
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
-/// Names the cause of one late heartbeat by splitting its lateness into where the time went: the timer thread
-/// taking it late (its own wake-up was late: a GC or a paused process; or its backlog), the wait behind the other
-/// heartbeats of its batch, and the callback's own time before it handed the heartbeat to the transport (a hop onto a
-/// starved thread pool, or a blocked send). The largest part names the cause; the evidence says the numbers.
+/// Names the cause of a late heartbeat by splitting its lateness: the timer thread taking it late (a GC, a paused process,
+/// its backlog), the wait behind its batch, and the callback's time before the transport (a starved pool, a blocked send).
+/// The largest part names the cause; the evidence says the numbers.
 /// </summary>
 internal static class CauseAnalyzer
 {
-    /// <summary>
-    /// A heartbeat of a <see cref="HeartbeatScheduler"/>, from its timeline, whether the previous send was still running when
-    /// it was due, where the send reached the transport (<see cref="SendMark"/>, 0 when the callback did not say), and whether
-    /// the send ran past its blocked threshold.
-    /// </summary>
+    /// <summary>A heartbeat of a <see cref="HeartbeatScheduler"/>, from its timeline and <see cref="SendMark"/> (0: the callback did not say).</summary>
     public static (HeartbeatDelayCause Cause, string Text) Analyze(in BeatTimeline timeline, bool previousOverran, int sendMark, TimeSpan lateness, bool sendBlocked, TimeProvider clock)
     {
         var half = lateness / 2;

@@ -4,11 +4,9 @@ using Microsoft.Extensions.Logging;
 namespace KeepAlive.Net.Heartbeats;
 
 /// <summary>
-/// Everything a heartbeat reports, kept out of the engine: per-stream counters, metrics, logs and the <c>Delayed</c> and
-/// <c>PeerDead</c> events. The engine hands it one <see cref="BeatOutcome"/> per heartbeat (and a dead peer, a blocked send)
-/// after deciding everything itself; telemetry writes only its own state (<see cref="BeatCounters"/>, <see cref="IncidentCounters"/>).
-/// An on-time heartbeat costs a few counter updates and two histogram records, and allocates nothing. Shared by
-/// <see cref="HeartbeatScheduler"/> and <see cref="DriftMonitor"/>, so both account the same way.
+/// Everything a heartbeat reports: per-stream counters, metrics, logs and the <c>Delayed</c> and <c>PeerDead</c> events. The
+/// engine hands it one <see cref="BeatOutcome"/> per heartbeat after deciding everything; it writes only its own counters.
+/// An on-time heartbeat allocates nothing. Shared by <see cref="HeartbeatScheduler"/> and <see cref="DriftMonitor"/>.
 /// </summary>
 internal sealed class HeartbeatTelemetry(ILogger logger, HeartbeatMetrics metrics) : IDisposable
 {
@@ -171,16 +169,11 @@ internal sealed class HeartbeatTelemetry(ILogger logger, HeartbeatMetrics metric
     }
 }
 
-/// <summary>The small report of one heartbeat that the engine hands to <see cref="HeartbeatTelemetry"/>.</summary>
-/// <param name="Lateness">When the send started (or was handed to the transport) minus its due time.</param>
-/// <param name="SendDuration">How long the send took.</param>
-/// <param name="Skipped">Whole intervals that passed while it was late: due heartbeats folded into it.</param>
-/// <param name="Failure">Why the send failed, or <see langword="null"/>.</param>
-/// <param name="IsDelayed">Whether it was late enough to report.</param>
-/// <param name="BudgetWarning">Whether it used half the margin before the peer's idle timeout.</param>
-/// <param name="BudgetExceeded">Whether it arrived after the peer's idle timeout would have expired.</param>
-/// <param name="Cause">The cause of a delayed heartbeat, added by the engine.</param>
-/// <param name="Evidence">The evidence for the cause, in words.</param>
+/// <summary>
+/// The report of one heartbeat the engine hands to <see cref="HeartbeatTelemetry"/>: its lateness (send start, or hand-over
+/// to the transport, minus due time), heartbeats folded into it, whether it is delayed or used half or all of the lateness
+/// budget, and the cause with its evidence.
+/// </summary>
 internal readonly record struct BeatOutcome(
     TimeSpan Lateness, TimeSpan SendDuration, long Skipped, Exception? Failure, bool IsDelayed, bool BudgetWarning, bool BudgetExceeded,
     HeartbeatDelayCause Cause = HeartbeatDelayCause.None, string Evidence = "")
