@@ -4,7 +4,7 @@ using KeepAlive.Net.Tool.Cli;
 
 namespace KeepAlive.Net.Tool.Analyze;
 
-/// <summary>Writes <c>analyze --json</c>: one object, <c>{"flows": [...], "truncated": bool}</c>, times in seconds from the start of the capture.</summary>
+/// <summary>Writes <c>analyze --json</c>: one object, <c>{"flows": [...], "truncated": bool, "frames": n, "undecodableFrames": n}</c>, times in seconds from the start of the capture.</summary>
 internal static class AnalysisJson
 {
     public static void Write(TextWriter output, IReadOnlyList<FlowReport> flows, CaptureContents capture) => JsonOutput.Write(output, json =>
@@ -23,6 +23,7 @@ internal static class AnalysisJson
         }
 
         json.WriteNumber("frames", capture.Frames);
+        json.WriteNumber("undecodableFrames", capture.Undecodable);
     });
 
     private static void WriteFlow(Utf8JsonWriter json, FlowReport flow)

@@ -26,6 +26,11 @@ internal static class AnalyzeCommand
             console.Error.WriteLine($"warning: {file.Name} is cut off after {capture.Frames} frames ({reason}); the analysis covers what is there.");
         }
 
+        if (capture.Undecodable > 0)
+        {
+            console.Error.WriteLine($"warning: {Units.Count(capture.Undecodable, "frame")} of {file.Name} could not be decoded, too short or malformed for their headers (the first is frame {capture.FirstUndecodable}); the analysis leaves them out.");
+        }
+
         if (json)
         {
             AnalysisJson.Write(console.Out, flows, capture);

@@ -32,44 +32,46 @@ internal static class CaptureFile
         }
 
         var segments = new List<TcpSegment>();
-        long frames = 0;
-        DateTime? start = null;
+        long frames = 0, undecodable = 0, firstUndecodable = 0;
+        // Timestamps as decimal seconds: PosixTimeval.Date throws on a time DateTime cannot hold (a corrupt header).
+        decimal? start = null;
         while (true)
         {
             var status = device.GetNextPacket(out var capture);
             if (status == GetPacketStatus.NoRemainingPackets)
             {
-                return new CaptureContents(segments, frames, null);
+                return new CaptureContents(segments, frames, null, undecodable, firstUndecodable);
             }
 
             if (status != GetPacketStatus.PacketRead)
             {
                 var reason = device.LastError;
-                return new CaptureContents(segments, frames, string.IsNullOrWhiteSpace(reason) ? "the file ends in the middle of a frame" : reason.Trim());
+                return new CaptureContents(segments, frames, string.IsNullOrWhiteSpace(reason) ? "the file ends in the middle of a frame" : reason.Trim(), undecodable, firstUndecodable);
             }
 
             frames++;
             var raw = capture.GetPacket();
-            start ??= raw.Timeval.Date;
-            if (TryDecode(frames, (raw.Timeval.Date - start.Value).TotalSeconds, raw) is { } segment)
+            start ??= raw.Timeval.Value;
+            try
             {
-                segments.Add(segment);
+                if (Decode(frames, (double)(raw.Timeval.Value - start.Value), raw) is { } segment)
+                {
+                    segments.Add(segment);
+                }
+            }
+            catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or InvalidOperationException or NotImplementedException)
+            {
+                // PacketDotNet decodes lazily, so a frame too short for its own headers throws from any property, not
+                // only from ParsePacket; NotImplementedException is its answer to a link type it does not know.
+                undecodable++;
+                firstUndecodable = firstUndecodable == 0 ? frames : firstUndecodable;
             }
         }
     }
 
-    private static TcpSegment? TryDecode(long frame, double time, RawCapture raw)
+    private static TcpSegment? Decode(long frame, double time, RawCapture raw)
     {
-        Packet packet;
-        try
-        {
-            packet = Packet.ParsePacket(raw.LinkLayerType, raw.Data);
-        }
-        catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or InvalidOperationException or NotImplementedException)
-        {
-            return null;
-        }
-
+        var packet = Packet.ParsePacket(raw.LinkLayerType, raw.Data);
         var ip = packet.Extract<IPPacket>();
         var tcp = packet.Extract<TcpPacket>();
         if (ip is null || tcp is null)

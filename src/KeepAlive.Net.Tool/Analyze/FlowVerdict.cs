@@ -23,7 +23,7 @@ internal static class FlowVerdict
             var how = end == "rst"
                 ? Text($"its kernel reset the connection {Units.Seconds(endAfterIdle)} after the last data")
                 : Text($"the probes stopped {Units.Seconds(walk.End is null && walk.LastTime is { } t && walk.LastDataTime is { } d ? t - d : null)} after the last data: the kernel gave up");
-            parts.Add(Text($"dead peer: {walk.MaxUnansweredProbes} keep-alive probes from the {walk.Side(prober)} went unanswered and {how} (implies idle {Units.Seconds(walk.FirstProbeAfterIdle)}, interval {Units.Seconds(walk.ProbeInterval)}, count {walk.MaxUnansweredProbes})"));
+            parts.Add(Text($"dead peer: {Units.Count(walk.MaxUnansweredProbes, "keep-alive probe")} from the {walk.Side(prober)} went unanswered and {how} (implies idle {Units.Seconds(walk.FirstProbeAfterIdle)}, interval {Units.Seconds(walk.ProbeInterval)}, count {walk.MaxUnansweredProbes})"));
         }
         else if (end == "rst")
         {
@@ -60,7 +60,7 @@ internal static class FlowVerdict
 
         if (walk.ProbeFrames.Count > 0 && DeadPeer(walk, end) is null)
         {
-            parts.Add(Text($"{walk.ProbeFrames.Count} keep-alive probes, {walk.AnsweredProbes} answered, {walk.ProbeFrames.Count - walk.AnsweredProbes} unanswered (first after {Units.Seconds(walk.FirstProbeAfterIdle)} idle)"));
+            parts.Add(Text($"{Units.Count(walk.ProbeFrames.Count, "keep-alive probe")}, {walk.AnsweredProbes} answered, {walk.ProbeFrames.Count - walk.AnsweredProbes} unanswered (first after {Units.Seconds(walk.FirstProbeAfterIdle)} idle)"));
         }
 
         if (end == "fin")

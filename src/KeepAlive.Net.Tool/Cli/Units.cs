@@ -16,9 +16,16 @@ internal static class Units
         { } v => KeepAliveFormat.Duration(TimeSpan.FromMilliseconds(Math.Round(v.TotalMilliseconds))),
     };
 
-    /// <summary>Seconds (as the JSON carries them) written as <see cref="Time"/> writes a duration.</summary>
-    public static string Seconds(double? seconds, string missing = "n/a") =>
-        seconds is { } s && double.IsFinite(s) ? Time(TimeSpan.FromSeconds(s)) : missing;
+    /// <summary>
+    /// Seconds (as the JSON carries them) written as <see cref="Time"/> writes a duration; beyond what a TimeSpan holds
+    /// (a capture's corrupt timestamps) as plain seconds.
+    /// </summary>
+    public static string Seconds(double? seconds, string missing = "n/a") => seconds switch
+    {
+        { } s when double.IsFinite(s) && Math.Abs(s) < TimeSpan.MaxValue.TotalSeconds => Time(TimeSpan.FromSeconds(s)),
+        { } s when double.IsFinite(s) => string.Create(CultureInfo.InvariantCulture, $"{s:0} s"),
+        _ => missing,
+    };
 
     public static string Number(long? value, string missing = "unknown") =>
         value?.ToString(CultureInfo.InvariantCulture) ?? missing;

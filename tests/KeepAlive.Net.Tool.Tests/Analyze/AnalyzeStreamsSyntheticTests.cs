@@ -82,6 +82,30 @@ public sealed class AnalyzeStreamsSyntheticTests : IDisposable
         result.ExitCode.Should().Be(1);
     }
 
+    [Fact]
+    public async Task Analyze_GoAwayWithLongDebugTextAcrossSegments_IsReportedWithItsTextCut()
+    {
+        var client = new Stream(1001);
+        var server = new Stream(5001);
+        var capture = Handshake();
+        var frames = Concat(Preface, H2(4, 0, []));
+        capture.Add(0.1, true, client.Next, server.Next, ".", data: frames);
+        client.Advance(frames.Length);
+        // 2,000 bytes of debug text: more than the reader keeps, in two segments.
+        var goAway = GoAway(3, 0xb, "too_many_pings" + new string('x', 1986));
+        capture.Add(0.2, false, server.Next, client.Next, ".", data: goAway[..1400]);
+        server.Advance(1400);
+        capture.Add(0.2005, false, server.Next, client.Next, ".", data: goAway[1400..]);
+        var file = capture.Write(Path.Combine(_folder, "long-goaway.pcap"));
+
+        using var result = await AnalyzeResult.RunAsync(file);
+
+        var reported = result.SingleFlow.GetProperty("http2").GetProperty("goAways").EnumerateArray().Should().ContainSingle("a long GOAWAY is still a GOAWAY").Subject;
+        (reported.GetProperty("errorCode").GetInt32(), reported.GetProperty("lastStreamId").GetInt32()).Should().Be((0xb, 3));
+        reported.GetProperty("debug").GetString().Should().StartWith("too_many_pings").And.HaveLength(1024 - 8, "the reader keeps the first 1,024 payload bytes");
+        result.ExitCode.Should().Be(1);
+    }
+
     [Theory]
     [InlineData(1000, false)]
     [InlineData(1001, false)]

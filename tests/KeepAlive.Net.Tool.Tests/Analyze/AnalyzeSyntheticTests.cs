@@ -136,6 +136,38 @@ public sealed class AnalyzeSyntheticTests : IDisposable
     }
 
     [Fact]
+    public async Task Analyze_CorruptTimestampAndShortFrame_AnalysesTheRestAndCountsWhatItCouldNotDecode()
+    {
+        var file = Handshake().Add(0.1, true, 1001, 5001, ".", payload: 10).Write(Path.Combine(_folder, "corrupt.pcap"));
+        var bytes = (await File.ReadAllBytesAsync(file)).ToList();
+        // The first record's microseconds (file header 24 bytes, then seconds, microseconds): 0xFFFFFFFF, more than a
+        // second, which DateTime-based readers overflow on.
+        bytes.RemoveRange(28, 4);
+        bytes.InsertRange(28, BitConverter.GetBytes(uint.MaxValue));
+        // A sixth frame of 6 bytes: too short for its own Ethernet header.
+        bytes.AddRange([.. BitConverter.GetBytes(1_764_072_001u), .. BitConverter.GetBytes(0u), .. BitConverter.GetBytes(6u), .. BitConverter.GetBytes(6u), 1, 2, 3, 4, 5, 6]);
+        await File.WriteAllBytesAsync(file, [.. bytes]);
+
+        using var result = await AnalyzeResult.RunAsync(file);
+        var (textExit, text, _) = await ToolRun.InProcessAsync("analyze", file);
+
+        result.ExitCode.Should().Be(0, "the frames that decode are analysed; the others are counted and named");
+        result.Root.GetProperty("frames").GetInt32().Should().Be(5);
+        result.Root.GetProperty("undecodableFrames").GetInt32().Should().Be(1);
+        result.SingleFlow.GetProperty("packets").GetInt32().Should().Be(4);
+        result.Error.Should().Contain("1 frame of corrupt.pcap could not be decoded").And.Contain("the first is frame 5");
+        textExit.Should().Be(0);
+        text.Should().Contain("corrupt.pcap: 5 frames, 1 TCP flow");
+    }
+
+    [Theory]
+    [InlineData(1.5, "1.5 s")]
+    [InlineData(18_446_744_072_435.0, "18446744072435 s")]
+    [InlineData(double.NaN, "n/a")]
+    public void Units_Seconds_WritesEvenAGapNoTimeSpanHolds(double seconds, string expected) =>
+        KeepAlive.Net.Tool.Cli.Units.Seconds(seconds).Should().Be(expected, "a capture's corrupt timestamps make such gaps, and the report must still print");
+
+    [Fact]
     public async Task Analyze_NotACapture_RefusedWithExitCode2()
     {
         var file = Path.Combine(_folder, "notes.pcap");

@@ -1,8 +1,9 @@
 namespace KeepAlive.Net.Tool.Analyze.Application;
 
 /// <summary>
-/// Reads frames off one direction of a stream: a header whose length the protocol decides, then a payload kept only
-/// when it is small and wanted (control frames), skipped otherwise. The time and frame number of each frame are those
+/// Reads frames off one direction of a stream: a header whose length the protocol decides, then a payload whose first
+/// <see cref="MaxKeptPayload"/> bytes are kept when wanted (control frames: a GOAWAY's long debug text is cut, not the
+/// GOAWAY lost), skipped otherwise. The time and frame number of each frame are those
 /// of the segment that carried its first byte.
 /// </summary>
 internal abstract class FrameReader(bool fromClient)
@@ -34,7 +35,7 @@ internal abstract class FrameReader(bool fromClient)
                 var take = (int)Math.Min(_payloadLeft, bytes.Length);
                 if (_keep)
                 {
-                    _payload.AddRange(bytes[..take]);
+                    _payload.AddRange(bytes[..Math.Min(take, MaxKeptPayload - _payload.Count)]);
                 }
 
                 bytes = bytes[take..];
@@ -57,7 +58,7 @@ internal abstract class FrameReader(bool fromClient)
             if (HeaderLength(_header) is { } length && _header.Count >= length)
             {
                 var (payload, keep) = Payload(_header);
-                (_payloadLeft, _keep) = (payload, keep && payload <= MaxKeptPayload);
+                (_payloadLeft, _keep) = (payload, keep);
                 if (_payloadLeft == 0)
                 {
                     Complete();
