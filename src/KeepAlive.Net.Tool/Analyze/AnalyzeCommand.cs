@@ -6,11 +6,14 @@ namespace KeepAlive.Net.Tool.Analyze;
 /// <summary><c>keepalive analyze FILE</c>: every TCP flow in a capture, its keep-alive probes, data gaps, end and verdict.</summary>
 internal static class AnalyzeCommand
 {
+    // A period in a capture: anything a clock in a pcap can show, from a millisecond to a week.
+    private static readonly KeepAliveRangeAttribute CaptureRange = new("1ms", "7d") { Example = "30s" };
+
     public static Command Create(ToolConsole console)
     {
         var file = new Argument<FileInfo>("file") { Description = "A .pcap or .pcapng capture, e.g. from 'tcpdump -w FILE' or 'keepalive check --capture FILE'." };
-        var heartbeat = Durations.Option("--heartbeat-interval", "The application's heartbeat period; data that leaves 1.5 times this after the previous data is a late heartbeat.");
-        var idleTimeout = Durations.Option("--idle-timeout", "The idle timeout of the peer or a middlebox (NAT, load balancer); a flow silent this long is reported as killed.");
+        var heartbeat = Durations.Option("--heartbeat-interval", "The application's heartbeat period; data that leaves 1.5 times this after the previous data is a late heartbeat.", CaptureRange);
+        var idleTimeout = Durations.Option("--idle-timeout", "The idle timeout of the peer or a middlebox (NAT, load balancer); a flow silent this long is reported as killed.", CaptureRange);
         var json = new Option<bool>("--json") { Description = "Print one JSON object for scripts instead of tables." };
         var command = new Command("analyze", "Find keep-alive probes, late heartbeats and idle-timeout kills in a packet capture.") { file, heartbeat, idleTimeout, json };
         command.SetAction(result => Run(console, result.GetValue(file)!, new AnalysisSettings(result.GetValue(heartbeat), result.GetValue(idleTimeout)), result.GetValue(json)));

@@ -10,15 +10,35 @@ namespace KeepAlive.Net.Tool.Check;
 /// <summary><c>keepalive check HOST:PORT</c>: connect, apply the settings, hold the connection and watch it live.</summary>
 internal static class CheckCommand
 {
+    private static readonly KeepAliveRangeAttribute HoldRange = new("1s", "7d")
+    {
+        Example = "30s",
+        MaximumReason = "a check is a watch, not a service: hold a connection for longer with the library itself.",
+    };
+
     public static Command Create(ToolConsole console)
     {
         var endpoint = new Argument<string>("endpoint") { Description = "HOST:PORT to connect to, e.g. example.com:443 or [::1]:5000." };
         var profile = new ProfileArguments();
         var heartbeat = new Option<string?>("--heartbeat") { Description = "Send this text as an application heartbeat, on a dedicated thread, and measure its lateness.", HelpName = "text" };
-        var every = Durations.Option("--every", "The heartbeat period (default 1s).");
-        var hold = Durations.Option("--hold", "How long to hold the connection (default 30s).");
+        var every = Durations.Option<HeartbeatOptions>("--every", "The period of --heartbeat (default 1s)", "Heartbeat:Interval");
+        var hold = Durations.Option("--hold", "How long to hold the connection (default 30s).", HoldRange);
         var capture = new Option<FileInfo?>("--capture") { Description = "Record the connection's packets to this pcap file (libpcap; needs root or CAP_NET_RAW).", HelpName = "file" };
         var command = new Command("check", "Connect, apply keep-alive settings, and watch the connection live until it dies or --hold passes.") { endpoint, heartbeat, every, hold, capture };
+        heartbeat.Validators.Add(static result =>
+        {
+            if (string.IsNullOrEmpty(result.GetValueOrDefault<string?>()))
+            {
+                result.AddError("--heartbeat: the text is empty, so nothing would be sent. Give the text to send, for example --heartbeat ping.");
+            }
+        });
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(every) is not null && result.GetResult(heartbeat) is null)
+            {
+                result.AddError("--every: it sets the period of --heartbeat, which is not given. Add --heartbeat TEXT, or drop --every.");
+            }
+        });
         profile.AddTo(command);
         command.SetAction((result, cancellationToken) => RunAsync(console, new CheckRequest(
             HostAndPort.Parse(result.GetValue(endpoint)!),

@@ -18,7 +18,7 @@ internal sealed class PacketRecorder : IDisposable
     public long Packets { get; private set; }
 
     /// <summary>Starts recording packets to or from <paramref name="peer"/>, on every interface where the system has the "any" device (Linux).</summary>
-    /// <exception cref="ToolInputException">libpcap is missing, or this process may not capture.</exception>
+    /// <exception cref="ToolInputException">libpcap is missing, this process may not capture, or the file cannot be written.</exception>
     public static PacketRecorder Start(string path, IPEndPoint peer)
     {
         LibPcapLiveDevice device;
@@ -38,7 +38,16 @@ internal sealed class PacketRecorder : IDisposable
         }
 
         var writer = new CaptureFileWriterDevice(path, FileMode.Create);
-        writer.Open(device);
+        try
+        {
+            writer.Open(device);
+        }
+        catch (PcapException e)
+        {
+            device.Close();
+            throw new ToolInputException($"--capture {path}: cannot write the capture there ({e.Message.Trim()}). Give a file in a folder that exists and this user may write to, for example --capture /tmp/check.pcap.", e);
+        }
+
         var recorder = new PacketRecorder(device, writer);
         device.OnPacketArrival += recorder.OnPacket;
         device.StartCapture();

@@ -11,12 +11,23 @@ namespace KeepAlive.Net.Tool.Cli;
 /// </summary>
 internal static class Durations
 {
-    /// <summary>A duration flag that sets no profile value: any positive duration.</summary>
-    public static Option<TimeSpan?> Option(string name, string description) => new(name)
+    /// <summary>
+    /// A duration flag that sets no profile value, checked against <paramref name="range"/>, the flag's own declared
+    /// range (so a huge value is refused with the range and a fix, never passed to a timer that throws).
+    /// </summary>
+    public static Option<TimeSpan?> Option(string name, string description, KeepAliveRangeAttribute range) => new(name)
     {
-        Description = description + " Written as 30s, 5m, 250ms or 00:00:30.",
+        Description = $"{description} Allowed: {range}. Written as 30s, 5m, 250ms or 00:00:30.",
         HelpName = "duration",
-        CustomParser = result => Parse(name, result),
+        CustomParser = result => range.TryParse(Text(result), out TimeSpan value, out var error) ? value : Fail<TimeSpan?>(result, name, error),
+    };
+
+    /// <summary>A whole-number flag that sets no profile value, checked against its own declared <paramref name="range"/>.</summary>
+    public static Option<int?> WholeNumber(string name, string description, string helpName, KeepAliveRangeAttribute range) => new(name)
+    {
+        Description = $"{description} Allowed: {range}.",
+        HelpName = helpName,
+        CustomParser = result => range.TryParse(Text(result), out int value, out var error) ? value : Fail<int?>(result, name, error),
     };
 
     /// <summary>A duration flag that sets a profile value, checked against that value's declared range.</summary>
@@ -60,20 +71,4 @@ internal static class Durations
     }
 
     public static string Text(ArgumentResult result) => result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
-
-    private static TimeSpan? Parse(string name, ArgumentResult result)
-    {
-        var text = Text(result);
-        if (KeepAliveDuration.TryParse(text, out var value, out var error))
-        {
-            if (value > TimeSpan.Zero)
-            {
-                return value;
-            }
-
-            error = $"'{text}' is not positive. Write a positive duration such as \"30s\".";
-        }
-
-        return Fail<TimeSpan?>(result, name, error);
-    }
 }

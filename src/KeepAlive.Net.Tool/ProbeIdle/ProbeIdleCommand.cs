@@ -17,29 +17,40 @@ internal static class ProbeIdleCommand
     private static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(5);
     private const int DefaultConnections = 16;
 
+    private static readonly KeepAliveRangeAttribute MaxRange = new("1s", "1d")
+    {
+        Example = "10m",
+        MaximumReason = "the longest idle timeout of a common NAT or load balancer is hours (Linux conntrack's 5 days for an established flow is not one to measure), and the run takes about as long as the value.",
+    };
+
+    private static readonly KeepAliveRangeAttribute ResolutionRange = new("10ms", "1h")
+    {
+        Example = "500ms",
+        MinimumReason = "the answer to a probe takes a round trip and a scheduler wake-up, so finer bounds are noise.",
+    };
+
+    private static readonly KeepAliveRangeAttribute ConnectionsRange = new(1, 64)
+    {
+        Example = "16",
+        MaximumReason = "each connection is a flow the middlebox must track; more than 64 at once looks like a scan.",
+    };
+
     public static Command Create(ToolConsole console)
     {
         var endpoint = new Argument<string>("endpoint") { Description = "HOST:PORT of any TCP server behind the path to measure, e.g. db.internal:5432 or [::1]:5000." };
-        var max = Durations.Option("--max", $"The longest silence to try (default {Units.Time(DefaultMax)}); the run can take about this long.");
-        var resolution = Durations.Option("--resolution", $"Stop when the bounds are this close (default {Units.Time(DefaultResolution)}).");
-        var connections = new Option<int?>("--connections") { Description = $"Silent connections held at once (default {DefaultConnections}, at most 64).", HelpName = "count" };
+        var max = Durations.Option("--max", $"The longest silence to try (default {Units.Time(DefaultMax)}); the run can take about this long.", MaxRange);
+        var resolution = Durations.Option("--resolution", $"Stop when the bounds are this close (default {Units.Time(DefaultResolution)}).", ResolutionRange);
+        var connections = Durations.WholeNumber("--connections", $"Silent connections held at once (default {DefaultConnections}).", "count", ConnectionsRange);
         var json = new Option<bool>("--json") { Description = "Print one JSON object for scripts (progress goes to standard error)." };
         var command = new Command("probe-idle", "Measure how long the path to a TCP server keeps an idle flow (NAT, firewall, load balancer), and suggest a profile for it.")
         {
             endpoint, max, resolution, connections, json,
         };
         command.SetAction((result, cancellationToken) => RunAsync(console, HostAndPort.Parse(result.GetValue(endpoint)!),
-            new IdleSearch(result.GetValue(max) ?? DefaultMax, result.GetValue(resolution) ?? DefaultResolution, Connections(result.GetValue(connections))),
+            new IdleSearch(result.GetValue(max) ?? DefaultMax, result.GetValue(resolution) ?? DefaultResolution, result.GetValue(connections) ?? DefaultConnections),
             result.GetValue(json), cancellationToken));
         return command;
     }
-
-    private static int Connections(int? requested) => requested switch
-    {
-        null => DefaultConnections,
-        >= 1 and <= 64 => requested.Value,
-        _ => throw new ToolInputException($"--connections {requested}: give 1 to 64 silent connections at once."),
-    };
 
     private static async Task<int> RunAsync(ToolConsole console, HostAndPort target, IdleSearch search, bool json, CancellationToken cancellationToken)
     {

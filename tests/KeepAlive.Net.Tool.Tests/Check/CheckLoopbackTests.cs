@@ -178,5 +178,34 @@ public sealed class CheckLoopbackTests : IDisposable
         error.Should().Contain("ProbeCount").And.Contain("0");
     }
 
+    [Theory]
+    [InlineData("--every|2h|--heartbeat|ping", "--every (Heartbeat:Interval): '2h' is above the ceiling of 1h")]
+    [InlineData("--every|2s", "--every: it sets the period of --heartbeat, which is not given")]
+    [InlineData("--heartbeat|", "--heartbeat: the text is empty")]
+    [InlineData("--hold|99999999999999999999d", "--hold: '99999999999999999999d' is above the ceiling of 7d")]
+    [InlineData("--hold|0s", "--hold: '0s' is below the floor of 1s")]
+    public async Task Check_FlagOutOfRangeOrWithoutMeaning_ExitsTwoBeforeConnectingNamingTheFlagAndTheFix(string flags, string message)
+    {
+        var (exitCode, _, error) = await ToolRun.InProcessAsync(["check", Target, .. flags.Split('|')]);
+
+        exitCode.Should().Be(2);
+        error.Should().Contain(message);
+        _listener.Poll(0, SelectMode.SelectRead).Should().BeFalse("a refused command line connects nowhere");
+    }
+
+    [Theory]
+    [InlineData("nonexistent-folder/x.pcap")]
+    [InlineData("")]
+    public async Task Check_CaptureFileThatCannotBeWritten_ExitsTwoBeforeConnecting(string relative)
+    {
+        var path = Path.Combine(Path.GetTempPath(), relative);
+
+        var (exitCode, output, error) = await ToolRun.InProcessAsync("check", Target, "--capture", path, "--hold", "1s");
+
+        exitCode.Should().Be(2, output);
+        error.Should().Contain($"--capture {path}: cannot write the capture there").And.Contain("Give a file in a folder that exists");
+        _listener.Poll(0, SelectMode.SelectRead).Should().BeFalse("the capture is opened before the connection");
+    }
+
     public void Dispose() => _listener.Dispose();
 }

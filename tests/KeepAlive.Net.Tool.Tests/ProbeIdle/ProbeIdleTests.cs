@@ -116,8 +116,11 @@ public sealed class ProbeIdleTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("--connections", "0", "1 to 64")]
+    [InlineData("--connections", "0", "'0' is below the floor of 1")]
+    [InlineData("--connections", "abc", "'abc' is not a whole number")]
     [InlineData("--max", "10", "\"10s\"")]
+    [InlineData("--max", "100d", "at most \"1d\"")]
+    [InlineData("--resolution", "99999999999999999999d", "at most \"1h\"")]
     public async Task ProbeIdle_BadOption_ExitsTwo(string option, string value, string hint)
     {
         var (exitCode, _, error) = await ToolRun.InProcessAsync("probe-idle", "127.0.0.1:9", option, value);
