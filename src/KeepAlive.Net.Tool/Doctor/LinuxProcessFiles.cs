@@ -40,6 +40,18 @@ internal static partial class LinuxProcessFiles
         return copy < 0 ? (null, Marshal.GetLastPInvokeError()) : (new SafeFileDescriptor((int)copy), 0);
     }
 
+    /// <summary>
+    /// Where a symbolic link such as <c>/proc/PID/fd/3</c> points, or the errno that refused it: .NET's
+    /// <see cref="FileSystemInfo.LinkTarget"/> answers <see langword="null"/> alike for a link closed meanwhile (ENOENT)
+    /// and one this process may not read (EACCES, without the right to ptrace the process).
+    /// </summary>
+    public static unsafe (string? Target, int Errno) ReadLink(string path)
+    {
+        var buffer = stackalloc byte[4096];
+        var length = ReadLinkNative(path, buffer, 4096);
+        return length < 0 ? (null, Marshal.GetLastPInvokeError()) : (System.Text.Encoding.UTF8.GetString(buffer, (int)length), 0);
+    }
+
     /// <summary>An int option at SOL_SOCKET, or -1 when it cannot be read.</summary>
     public static int GetSocketInt32(SafeFileDescriptor socket, int name)
     {
@@ -100,6 +112,9 @@ internal static partial class LinuxProcessFiles
 
     [LibraryImport("libc", EntryPoint = "getpeername", SetLastError = true)]
     private static unsafe partial int GetPeerName(int socket, byte* address, uint* length);
+
+    [LibraryImport("libc", EntryPoint = "readlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial nint ReadLinkNative(string path, byte* buffer, nuint size);
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int CloseDescriptor(int fd);

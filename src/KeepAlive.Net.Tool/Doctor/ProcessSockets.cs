@@ -143,15 +143,14 @@ internal sealed record ProcessSockets(int Pid, string Command, IReadOnlyList<Soc
         var sockets = new List<(int, long)>();
         foreach (var entry in entries)
         {
-            string? target;
-            try
+            var (target, errno) = LinuxProcessFiles.ReadLink(entry);
+            if (errno is Eacces or Eperm)
             {
-                target = new FileInfo(entry).LinkTarget;
+                throw new ToolInputException(string.Create(CultureInfo.InvariantCulture,
+                    $"--pid {pid}: not permitted to read where the process's file descriptors point (readlink {entry}: permission denied), so its sockets cannot even be listed. That needs the right to ptrace it: root with CAP_SYS_PTRACE, or its own user. Run 'sudo keepalive doctor --pid {pid}'."));
             }
-            catch (IOException)
-            {
-                continue; // closed while listing
-            }
+
+            // Any other error (ENOENT): the descriptor was closed while listing.
 
             if (target is not null && target.StartsWith("socket:[", StringComparison.Ordinal) && target.EndsWith(']')
                 && long.TryParse(target.AsSpan(8, target.Length - 9), NumberStyles.None, CultureInfo.InvariantCulture, out var inode)

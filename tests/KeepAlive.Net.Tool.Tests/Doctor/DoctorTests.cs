@@ -123,6 +123,33 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Doctor_RootWithoutCapSysPtraceOnAnotherUsersProcess_ExitsTwoInsteadOfReportingNoSockets()
+    {
+        // Root without CAP_SYS_PTRACE (a container's default) may list /proc/PID/fd of another user's process but not
+        // read its links: the sockets cannot even be counted, which must not read as "0 TCP sockets", exit 0.
+        TestEnvironment.Require(TestEnvironment.IsRoot, "the test drops CAP_SYS_PTRACE from root and starts a process as the user nobody");
+        TestEnvironment.Require(NetworkNamespace.Run("setpriv", "--version").ExitCode == 0, "setpriv (util-linux) is missing");
+        using var other = Process.Start(new ProcessStartInfo("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "sleep", "60"]))!;
+        try
+        {
+            await WaitForUserAsync(other.Id, 65534);
+
+            var run = await ToolRun.RunCommandAsync(
+                ["setpriv", "--inh-caps=-sys_ptrace", "--bounding-set=-sys_ptrace", .. ToolRun.Dotnet(Path.GetDirectoryName(ToolRun.ToolDll)!), "doctor", "--pid", other.Id.ToString(CultureInfo.InvariantCulture)],
+                TimeSpan.FromMinutes(1), null);
+
+            output.WriteLine(run.Interleaved);
+            run.ExitCode.Should().Be(2);
+            run.Output.Should().NotContain("0 TCP sockets");
+            run.Error.Should().Contain("not permitted to read where the process's file descriptors point").And.Contain("CAP_SYS_PTRACE");
+        }
+        finally
+        {
+            other.Kill();
+        }
+    }
+
+    [Fact]
     public async Task Doctor_NoSuchProcess_ExitsTwo()
     {
         TestEnvironment.RequireLinux();
@@ -234,6 +261,17 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
         var file = Path.Combine(_folder, "appsettings.json");
         await File.WriteAllTextAsync(file, Settings);
         return file;
+    }
+
+    /// <summary>Waits until <paramref name="pid"/> runs as <paramref name="uid"/> (setpriv has switched and exec'd).</summary>
+    private static async Task WaitForUserAsync(int pid, int uid)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!File.ReadAllLines($"/proc/{pid}/status").Any(l => l.StartsWith("Uid:", StringComparison.Ordinal) && l.Split('\t')[1] == uid.ToString(CultureInfo.InvariantCulture)))
+        {
+            deadline.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(30), "setpriv switches user at once");
+            await Task.Delay(20);
+        }
     }
 
     /// <summary>The tool's build output (the test's), copied where the user nobody may read it (the repository may sit under /root); returns the folder.</summary>
