@@ -116,6 +116,30 @@ public sealed class HeartbeatOptionsValidatorTests
     }
 
     [Theory]
+    [InlineData("Interval", "Interval -10675199d2h48m5s477ms580us700ns is below the floor of 1ms")]
+    [InlineData("Spread", "Spread -10675199d2h48m5s477ms580us700ns is below the floor of 0s")]
+    [InlineData("Jitter", "Jitter 10675199d2h48m5s477ms580us700ns is above the ceiling of 1h")]
+    public void Register_ValueFarOutOfRangeWithAPeerIdleTimeout_ArgumentExceptionNamingItNotOverflow(string option, string named)
+    {
+        // The derived values (EffectiveSpread, LatenessBudget) overflow on these; the registration must still say which
+        // value is wrong, as the validator does, rather than throw an OverflowException from inside the engine.
+        using var harness = new ManualScheduler();
+        var options = new HeartbeatOptions { Interval = TimeSpan.FromSeconds(1), PeerIdleTimeout = PeerIdleTimeout.AwsNlb };
+        _ = option switch
+        {
+            "Interval" => options.Interval = TimeSpan.MinValue,
+            "Spread" => (options.Spread = TimeSpan.MinValue).Value,
+            _ => options.Jitter = TimeSpan.MaxValue,
+        };
+
+        var act = () => harness.Scheduler.Register(options, _ => ValueTask.CompletedTask);
+
+        act.Should().Throw<ArgumentException>().Which.Message.Should().Contain(named).And.Contain("nothing was registered");
+        HeartbeatOptionsValidator.Validate(options).Should().Contain(e => e.OptionName == option);
+        harness.Scheduler.RegistrationCount.Should().Be(0);
+    }
+
+    [Theory]
     [InlineData("AwsNlb", 350, "AwsNlb")]
     [InlineData("awsalb", 60, "AwsAlb")]
     [InlineData(" GcpCloudNat ", 1200, "GcpCloudNat")]
@@ -137,6 +161,21 @@ public sealed class HeartbeatOptionsValidatorTests
         PeerIdleTimeout.Parse("350s").Value.Should().Be(TimeSpan.FromSeconds(350));
         var act = () => PeerIdleTimeout.Parse("soon");
         act.Should().Throw<FormatException>().WithMessage("*AwsNlb*");
+    }
+
+    [Theory]
+    [InlineData("AwsN1b", "AwsNlb")]
+    [InlineData("AwsNlb (5m50s)", null)]
+    [InlineData("GcpCloudNat2", "GcpCloudNat")]
+    public void PeerIdleTimeoutParse_PresetMisspeltWithADigit_AnsweredWithThePresetsAndTheClosestName(string text, string? closest)
+    {
+        PeerIdleTimeout.TryParse(text, out _, out var error).Should().BeFalse();
+
+        error.Should().Contain($"'{text}' is neither a preset nor a duration").And.Contain("AwsNlb = 350 s");
+        if (closest is not null)
+        {
+            error.Should().Contain($"Did you mean '{closest}'?");
+        }
     }
 
     private static void AssertSingleError(HeartbeatOptions options, string optionName, params string[] fragments)

@@ -30,7 +30,19 @@ internal sealed class SlotTable(TimeProvider timeProvider)
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public int Allocate(HeartbeatOptions options, out BeatSettings settings, out bool newSettings)
     {
-        var key = BeatSettings.KeyOf(options);
+        BeatSettingsKey key;
+        try
+        {
+            key = BeatSettings.KeyOf(options);
+        }
+        catch (OverflowException)
+        {
+            // The key holds derived values (the spread, the lateness budget) that overflow on values far out of range
+            // (Interval = TimeSpan.MinValue): the validator names them; it is reached before the key only when new.
+            HeartbeatOptionsValidator.ThrowIfInvalid(options);
+            throw;
+        }
+
         lock (_lock)
         {
             newSettings = !_settingsByKey.TryGetValue(key, out var index);
