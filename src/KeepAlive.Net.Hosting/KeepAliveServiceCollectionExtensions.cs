@@ -101,6 +101,11 @@ public static class KeepAliveServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(name);
+        // Profile names are case-insensitive, like configuration keys, but named options match names exactly: a profile
+        // registered again in another case ("Payments" in JSON, "payments" in code) takes the first spelling, so its
+        // binding, its code and its validation all land on the one options object every lookup builds.
+        name = services.Where(static d => !d.IsKeyedService).Select(static d => d.ImplementationInstance).OfType<KeepAliveProfileRegistration>()
+            .FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase))?.Name ?? name;
         services.AddKeepAliveCore();
         services.AddSingleton(new KeepAliveProfileRegistration(name, configurationPath, section));
         var builder = services.AddOptionsWithValidateOnStart<KeepAliveProfileOptions>(name);
@@ -118,7 +123,8 @@ public static class KeepAliveServiceCollectionExtensions
 
         if (configure is not null)
         {
-            builder.Configure(configure);
+            // After every binding of the profile, whichever was registered first, as the overload promises.
+            builder.PostConfigure(configure);
         }
 
         builder.PostConfigure(options =>

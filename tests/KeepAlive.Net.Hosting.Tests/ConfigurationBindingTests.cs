@@ -49,6 +49,38 @@ public sealed class ConfigurationBindingTests
         profiles.GetProfile("PAYMENTS").Tcp.ProbeCount.Should().Be(4, "profile names are case-insensitive like configuration keys");
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AddKeepAlive_SameProfileInJsonAndCodeInAnotherCase_CodeRunsAfterTheBindingWhicheverCaseIsAsked(bool jsonFirst)
+    {
+        const string Json = """{ "KeepAlive": { "Profiles": { "Payments": { "Tcp": { "IdleTime": "30s", "ProbeCount": 4 } } } } }""";
+        using var host = TestHosts.Build(Json, (services, configuration) =>
+        {
+            if (jsonFirst)
+            {
+                services.AddKeepAlive(configuration.GetSection("KeepAlive")).AddKeepAlive("payments", o => o.Tcp.IdleTime = TimeSpan.FromSeconds(45));
+            }
+            else
+            {
+                services.AddKeepAlive("payments", o => o.Tcp.IdleTime = TimeSpan.FromSeconds(45)).AddKeepAlive(configuration.GetSection("KeepAlive"));
+            }
+        });
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var profiles = host.Services.GetRequiredService<IKeepAliveProfiles>();
+        var canonical = profiles.Names.Should().ContainSingle("one profile, written in two cases").Subject;
+
+        foreach (var asked in new[] { "payments", "Payments", "PAYMENTS" })
+        {
+            var tcp = profiles.GetProfile(asked).Tcp;
+            (tcp.IdleTime, tcp.ProbeCount).Should().Be((TimeSpan.FromSeconds(45), 4), "asked as '{0}', the code sets IdleTime after the JSON's ProbeCount is bound", asked);
+        }
+
+        var monitored = host.Services.GetRequiredService<IOptionsMonitor<KeepAliveProfileOptions>>().Get(canonical).Tcp;
+        (monitored.IdleTime, monitored.ProbeCount).Should().Be((TimeSpan.FromSeconds(45), 4));
+        canonical.Should().Be(jsonFirst ? "Payments" : "payments", "the first spelling registered is the profile's name");
+    }
+
     [Fact]
     public async Task AddKeepAlive_CodeProfiles_UseActionAndDefaults()
     {
