@@ -13,7 +13,10 @@ public interface IKeepAliveHeartbeats
     /// Applies the profile's TCP keep-alive to a connected socket and sends <paramref name="payload"/> on it at the
     /// profile's heartbeat interval, from the scheduler's own threads, with the profile's values at the time of the call.
     /// </summary>
-    /// <param name="socket">A connected TCP socket.</param>
+    /// <param name="socket">
+    /// A connected TCP socket; or a connected Unix-domain stream socket with a profile whose <c>Tcp:Enabled</c> is
+    /// <see langword="false"/> (no TCP layer: the heartbeat alone watches the local peer).
+    /// </param>
     /// <param name="payload">The bytes of one heartbeat, for example <c>"PING\r\n"u8.ToArray()</c>.</param>
     /// <param name="profileName">The profile, registered with <c>services.AddKeepAlive(...)</c>.</param>
     /// <returns>
@@ -22,5 +25,9 @@ public interface IKeepAliveHeartbeats
     /// </returns>
     /// <exception cref="InvalidOperationException">No profile of that name is registered.</exception>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile's values are invalid.</exception>
+    /// <exception cref="ArgumentException">
+    /// The socket is not connected or not a stream socket, the payload is empty, or a Unix-domain socket is given a profile
+    /// with TCP keep-alive on; checked before the profile touches the socket, so a refused call changes nothing.
+    /// </exception>
     HeartbeatRegistration RegisterSocket(Socket socket, ReadOnlyMemory<byte> payload, string profileName);
 }

@@ -41,6 +41,58 @@ public sealed class KeepAliveHeartbeatsTests
     }
 
     [Fact]
+    public async Task RegisterSocket_UnixSocketWithTcpDisabled_SendsHeartbeats_AndWithTcpEnabledIsRefusedWithTheFix()
+    {
+        const string Local = """
+            { "KeepAlive": { "Profiles": {
+                "local":    { "Tcp": { "Enabled": false }, "Heartbeat": { "Interval": "200ms", "Mode": "FixedRate" } },
+                "payments": { "Heartbeat": { "Interval": "200ms", "Mode": "FixedRate" } } } } }
+            """;
+        using var host = TestHosts.Build(Local, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var path = Path.Combine(Path.GetTempPath(), $"keepalive-{Guid.NewGuid():N}.sock");
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(path));
+        listener.Listen(1);
+        using var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await client.ConnectAsync(new UnixDomainSocketEndPoint(path), TestContext.Current.CancellationToken);
+        using var server = await listener.AcceptAsync(TestContext.Current.CancellationToken);
+        var heartbeats = host.Services.GetRequiredService<IKeepAliveHeartbeats>();
+
+        var refused = () => heartbeats.RegisterSocket(client, "PING"u8.ToArray(), "payments");
+        refused.Should().Throw<ArgumentException>().WithMessage("KeepAlive profile 'payments' turns TCP keep-alive on*Unix-domain*nothing was registered*\"Enabled\": false*");
+        using var registration = heartbeats.RegisterSocket(client, "PING"u8.ToArray(), "local");
+
+        var received = new byte[8];
+        var total = 0;
+        while (total < received.Length)
+        {
+            total += await server.ReceiveAsync(received.AsMemory(total), TestContext.Current.CancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        }
+
+        System.Text.Encoding.ASCII.GetString(received).Should().Be("PINGPING", "only the 'local' registration sends");
+        ((HeartbeatScheduler)host.Services.GetRequiredService<IHeartbeatScheduler>()).RegistrationCount.Should().Be(1);
+        File.Delete(path);
+    }
+
+    [Fact]
+    public async Task RegisterSocket_NotConnected_RefusedByTheSchedulerBeforeTheProfileTouchesTheSocket()
+    {
+        using var host = TestHosts.Build(Json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var before = socket.GetKeepAlive();
+        before.IdleTime.Should().NotBe(TimeSpan.FromSeconds(19), "the kernel's default is not the profile's value");
+
+        var act = () => host.Services.GetRequiredService<IKeepAliveHeartbeats>().RegisterSocket(socket, "PING"u8.ToArray(), "payments");
+
+        act.Should().Throw<ArgumentException>().WithMessage("*connect*");
+        var after = socket.GetKeepAlive();
+        (after.Enabled, after.IdleTime, after.Interval).Should().Be((before.Enabled, before.IdleTime, before.Interval), "a refused registration leaves the socket's keep-alive as it was (the profile would set IdleTime 19s)");
+        ((HeartbeatScheduler)host.Services.GetRequiredService<IHeartbeatScheduler>()).RegistrationCount.Should().Be(0);
+    }
+
+    [Fact]
     public async Task RegisterSocket_UnregisteredProfile_ThrowsWithFix()
     {
         using var host = TestHosts.Build(Json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));

@@ -8,8 +8,31 @@ internal sealed class KeepAliveHeartbeats(IKeepAliveProfiles profiles, IHeartbea
     public HeartbeatRegistration RegisterSocket(Socket socket, ReadOnlyMemory<byte> payload, string profileName)
     {
         ArgumentNullException.ThrowIfNull(socket);
-        var heartbeat = profiles.GetProfile(profileName).Heartbeat;
-        profiles.Configure(socket, profileName);
-        return scheduler.RegisterSocket(socket, payload, heartbeat);
+        var profile = profiles.GetProfile(profileName);
+        var local = socket.AddressFamily == AddressFamily.Unix;
+        if (local && profile.Tcp.Enabled)
+        {
+            throw new ArgumentException(
+                $"KeepAlive profile '{profileName}' turns TCP keep-alive on (Tcp:Enabled), but this is a Unix-domain socket, which has no TCP layer; nothing was registered. Fix: give local sockets a profile with \"Tcp\": {{ \"Enabled\": false }}; its heartbeat still runs.",
+                nameof(socket));
+        }
+
+        // The scheduler's checks first (a connected stream socket, a payload, valid options): a refused registration
+        // leaves the socket's keep-alive as it was. A Unix-domain socket carries the heartbeat alone.
+        var registration = scheduler.RegisterSocket(socket, payload, profile.Heartbeat);
+        try
+        {
+            if (!local)
+            {
+                profiles.Configure(socket, profileName);
+            }
+
+            return registration;
+        }
+        catch
+        {
+            registration.Dispose();
+            throw;
+        }
     }
 }
