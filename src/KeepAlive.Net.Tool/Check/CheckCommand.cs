@@ -23,7 +23,12 @@ internal static class CheckCommand
         var heartbeat = new Option<string?>("--heartbeat") { Description = "Send this text as an application heartbeat, on a dedicated thread, and measure its lateness.", HelpName = "text" };
         var every = Durations.Option<HeartbeatOptions>("--every", "The period of --heartbeat (default 1s)", "Heartbeat:Interval");
         var hold = Durations.Option("--hold", "How long to hold the connection (default 30s).", HoldRange);
-        var capture = new Option<FileInfo?>("--capture") { Description = "Record the connection's packets to this pcap file (libpcap; needs root or CAP_NET_RAW).", HelpName = "file" };
+        var capture = new Option<FileInfo?>("--capture")
+        {
+            Description = "Record the connection's packets to this pcap file (libpcap; needs root or CAP_NET_RAW).",
+            HelpName = "file",
+            CustomParser = static result => Paths.Parse(result, "--capture", "--capture /tmp/check.pcap"),
+        };
         var command = new Command("check", "Connect, apply keep-alive settings, and watch the connection live until it dies or --hold passes.") { endpoint, heartbeat, every, hold, capture };
         heartbeat.Validators.Add(static result =>
         {

@@ -173,6 +173,6 @@ internal sealed class ProfileArguments
 
         return json is JsonException { LineNumber: { } line, BytePositionInLine: { } column }
             ? string.Create(CultureInfo.InvariantCulture, $"not valid JSON at line {line + 1}, column {column + 1}: {json.Message.Split(" LineNumber:")[0]} Fix: correct the file there (a missing quote, comma or brace is the usual cause).")
-            : $"not a readable JSON file: {e.Message}";
+            : $"not a readable JSON file: {e.Message.TrimEnd('.')} ({e.GetBaseException().Message.TrimEnd('.')}). Fix: write one JSON object, as appsettings.json is: {{ \"KeepAlive\": {{ \"Profiles\": {{ \"payments\": {{ \"Tcp\": {{ \"IdleTime\": \"30s\" }} }} }} }} }}.";
     }
 }

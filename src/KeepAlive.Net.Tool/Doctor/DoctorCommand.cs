@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Net.Sockets;
 using KeepAlive.Net.Tool.Cli;
 using KeepAlive.Net.Tool.Show;
@@ -13,7 +14,15 @@ internal static class DoctorCommand
 {
     public static Command Create(ToolConsole console)
     {
-        var pid = new Option<int>("--pid") { Description = "The process to inspect (Linux; root reads every value, see 'what needs privilege' in docs/TOOL.md).", HelpName = "pid", Required = true };
+        var pid = new Option<int>("--pid")
+        {
+            Description = "The process to inspect (Linux; root reads every value, see 'what needs privilege' in docs/TOOL.md).",
+            HelpName = "pid",
+            Required = true,
+            CustomParser = static result => int.TryParse(Durations.Text(result), NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0
+                ? id
+                : Durations.Fail<int>(result, "--pid", $"'{Durations.Text(result)}' is not a process id. Fix: give the number 'ps -e' or 'pgrep NAME' shows, for example --pid 1234."),
+        };
         // Not ProfileArguments.PeerIdleTimeout: here it is what connections are judged against, not a value set on the profile.
         var peer = new Option<PeerIdleTimeout?>("--peer-idle-timeout")
         {

@@ -164,7 +164,7 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
     [Theory]
     [InlineData("--peer-idle-timeout", "350", "has no unit")]
     [InlineData("--peer-idle-timeout", "soon", "AwsNlb")]
-    [InlineData("--pid", "abc", "abc")]
+    [InlineData("--pid", "abc", "'abc' is not a process id")]
     public async Task Doctor_BadInput_ExitsTwo(string option, string value, string hint)
     {
         var args = option == "--pid" ? new[] { "doctor", "--pid", value } : ["doctor", "--pid", Pid, option, value];

@@ -222,6 +222,33 @@ public sealed class ShowTests : IDisposable
         error.Should().Contain("not valid JSON at line 3, column 17: 'o' is an invalid start of a value.");
     }
 
+    [Theory]
+    [InlineData("[1, 2]", "'Array' was found")]
+    [InlineData("\"payments\"", "'String' was found")]
+    public async Task Show_SettingsValidJsonButNotAnObject_SaysWhyAndShowsTheShape(string json, string cause)
+    {
+        var file = Path.Combine(_folder, "not-an-object.json");
+        await File.WriteAllTextAsync(file, json);
+
+        var (exitCode, _, error) = await ToolRun.InProcessAsync("show", "--settings", file, "--profile", "payments");
+
+        exitCode.Should().Be(2);
+        error.Should().Contain($"--settings {file}: not a readable JSON file").And.Contain(cause).And.Contain("Fix: write one JSON object").And.Contain("\"Profiles\"");
+    }
+
+    [Theory]
+    [InlineData("doctor|--pid|abc", "--pid: 'abc' is not a process id. Fix:")]
+    [InlineData("doctor|--pid|-5", "--pid: '-5' is not a process id. Fix:")]
+    [InlineData("analyze|", "FILE: the file name is empty. Fix:")]
+    [InlineData("check|127.0.0.1:9|--capture|", "--capture: the file name is empty. Fix:")]
+    public async Task Flags_ValueOfTheWrongKind_RefusedInTheToolsWordsNotTypeNames(string args, string message)
+    {
+        var (exitCode, _, error) = await ToolRun.InProcessAsync(args.Split('|'));
+
+        exitCode.Should().Be(2);
+        error.Should().Contain(message).And.NotContain("System.");
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     /// <summary>What the library itself says about a profile, loaded the documented way.</summary>
