@@ -8,7 +8,10 @@ internal static class SocketGuard
     public static void EnsureTcp(Socket socket)
     {
         ArgumentNullException.ThrowIfNull(socket);
-        ObjectDisposedException.ThrowIf(socket.SafeHandle.IsClosed || socket.SafeHandle.IsInvalid, socket);
+        if (socket.SafeHandle.IsClosed || socket.SafeHandle.IsInvalid)
+        {
+            throw new ObjectDisposedException(socket.GetType().FullName, "The socket is disposed, so it has no keep-alive to set or read. Fix: configure keep-alive while the socket is open, right after it is created, connected or accepted.");
+        }
         if (socket.AddressFamily == AddressFamily.Unix)
         {
             throw new ArgumentException(

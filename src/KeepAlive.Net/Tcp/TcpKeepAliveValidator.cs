@@ -32,6 +32,13 @@ public static class TcpKeepAliveValidator
         }
 
         List<KeepAliveValidationError>? errors = null;
+        if (!Enum.IsDefined(options.UnsetValues))
+        {
+            // KeepsCurrent reads anything but KeepCurrent as UseDefaults: a cast number would silently mean that.
+            Add(ref errors, nameof(TcpKeepAliveOptions.UnsetValues), string.Create(CultureInfo.InvariantCulture,
+                $"UnsetValues is {(int)options.UnsetValues}, which is not a TcpKeepAliveUnsetValues. Fix: use UseDefaults or KeepCurrent."));
+        }
+
         var refused = OptionRanges<TcpKeepAliveOptions>.Check(options, name => Enum.TryParse<KeepAliveOption>(name, out var option) && !options.KeepsCurrent(option), ref errors);
         var keepIdle = options.KeepsCurrent(KeepAliveOption.IdleTime);
         var keepInterval = options.KeepsCurrent(KeepAliveOption.Interval);

@@ -23,6 +23,7 @@ public sealed class ConfigureKeepAliveRejectionTests
         { "probe count over Linux limit", o => o.ProbeCount = 128, ["ProbeCount 128 is above the ceiling of 127", "TCP_KEEPCNT", "Fix"] },
         { "negative user timeout", o => o.UserTimeout = TimeSpan.FromSeconds(-1), ["UserTimeout -1s is below the floor of 1s", "(or \"0s\", which keeps the operating system's default)", "Fix"] },
         { "sub-second user timeout", o => o.UserTimeout = TimeSpan.FromMilliseconds(0.5), ["UserTimeout 500us is below the floor of 1s", "first lost segment", "Fix"] },
+        { "UnsetValues not one of the enum's values (a cast number would silently mean UseDefaults)", o => o.UnsetValues = (TcpKeepAliveUnsetValues)42, ["UnsetValues is 42, which is not a TcpKeepAliveUnsetValues", "Fix: use UseDefaults or KeepCurrent"] },
         { "user timeout over the ceiling", o => o.UserTimeout = TimeSpan.FromMilliseconds(int.MaxValue + 1L), ["UserTimeout 24d20h31m23s648ms is above the ceiling of 1h", "Fix"] },
     };
 
@@ -110,8 +111,8 @@ public sealed class ConfigureKeepAliveRejectionTests
 
         var act = () => socket.ConfigureKeepAlive(new TcpKeepAliveOptions());
 
-        act.Should().Throw<ObjectDisposedException>();
-        socket.Invoking(s => s.GetKeepAlive()).Should().Throw<ObjectDisposedException>();
+        act.Should().Throw<ObjectDisposedException>().WithMessage("The socket is disposed*Fix: configure keep-alive while the socket is open*");
+        socket.Invoking(s => s.GetKeepAlive()).Should().Throw<ObjectDisposedException>().WithMessage("The socket is disposed*");
     }
 
     [Fact]
