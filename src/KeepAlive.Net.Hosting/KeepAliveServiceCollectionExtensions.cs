@@ -29,7 +29,7 @@ public static class KeepAliveServiceCollectionExtensions
     /// <param name="services">The services.</param>
     /// <param name="keepAliveSection">The <c>KeepAlive</c> section, e.g. <c>configuration.GetSection("KeepAlive")</c>.</param>
     /// <returns>The services, for chaining.</returns>
-    /// <exception cref="InvalidOperationException">The section holds a key other than <c>Profiles</c> and <c>Health</c>.</exception>
+    /// <exception cref="InvalidOperationException">The section holds a key other than <c>Profiles</c> and <c>Health</c>, or <c>Profiles</c> is a plain value.</exception>
     /// <remarks>The set of profiles is read once, here; a reload changes the values of these profiles but adds none.</remarks>
     public static IServiceCollection AddKeepAlive(this IServiceCollection services, IConfiguration keepAliveSection)
     {
@@ -48,9 +48,15 @@ public static class KeepAliveServiceCollectionExtensions
                     $"{child.Path}: unknown key '{child.Key}' in the KeepAlive section.{ClosestName.Suggest(child.Key, ["Profiles", "Health"])} Fix: put each profile under {PathOf(keepAliveSection, "Profiles")}:<name>, e.g. {PathOf(keepAliveSection, "Profiles")}:payments:Tcp:IdleTime, and the health check's thresholds under {PathOf(keepAliveSection, "Health")}; see docs/CONFIGURATION.md.");
             }
 
+            if (!child.GetChildren().Any() && !string.IsNullOrEmpty(child.Value))
+            {
+                throw new InvalidOperationException(
+                    $"{child.Path}: is the value '{child.Value}', but it must hold one section per profile. Fix: write it as an object, e.g. \"Profiles\": {{ \"payments\": {{ \"Tcp\": {{ \"IdleTime\": \"30s\" }} }} }}; see docs/CONFIGURATION.md.");
+            }
+
             foreach (var profile in child.GetChildren())
             {
-                services.AddKeepAlive(profile.Key, profile);
+                services.AddKeepAlive(profile.Key, profile.Path, profile, configure: null, listed: true);
             }
         }
 
@@ -69,7 +75,7 @@ public static class KeepAliveServiceCollectionExtensions
     public static IServiceCollection AddKeepAlive(this IServiceCollection services, string name, IConfiguration profileSection)
     {
         ArgumentNullException.ThrowIfNull(profileSection);
-        return services.AddKeepAlive(name, (profileSection as IConfigurationSection)?.Path, profileSection, configure: null);
+        return services.AddKeepAlive(name, (profileSection as IConfigurationSection)?.Path, profileSection, configure: null, listed: false);
     }
 
     /// <summary>Registers a named profile configured in code.</summary>
@@ -96,8 +102,9 @@ public static class KeepAliveServiceCollectionExtensions
     public static IServiceCollection AddKeepAlive(this IServiceCollection services) =>
         services.AddKeepAlive(KeepAliveProfileOptions.DefaultProfileName, configurationPath: null, section: null, configure: null);
 
-    // Every overload that registers a profile ends here.
-    private static IServiceCollection AddKeepAlive(this IServiceCollection services, string name, string? configurationPath, IConfiguration? section, Action<KeepAliveProfileOptions>? configure)
+    // Every overload that registers a profile ends here. `listed`: the section was found among the Profiles, so it exists
+    // even when empty; a section named by its path must hold something, or a misspelt path would bind the defaults.
+    private static IServiceCollection AddKeepAlive(this IServiceCollection services, string name, string? configurationPath, IConfiguration? section, Action<KeepAliveProfileOptions>? configure, bool listed = false)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(name);
@@ -113,7 +120,7 @@ public static class KeepAliveServiceCollectionExtensions
         {
             // Read key by key, strictly; what is refused is reported by the validator with its own findings, at once.
             var path = KeepAliveProfileRegistration.Describe(configurationPath, name);
-            var binding = new SectionBinding<KeepAliveProfileOptions>(name, path, (reader, options) => ProfileSections.Read(reader, section, path, options));
+            var binding = new SectionBinding<KeepAliveProfileOptions>(name, path, (reader, options) => ProfileSections.Read(reader, section, path, options, listed));
             services.AddSingleton(binding);
             services.AddSingleton<IConfigureOptions<KeepAliveProfileOptions>>(binding);
 

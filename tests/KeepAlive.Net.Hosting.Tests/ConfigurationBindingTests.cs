@@ -144,6 +144,36 @@ public sealed class ConfigurationBindingTests
     }
 
     [Fact]
+    public void AddKeepAlive_ProfilesIsAPlainValue_ThrowsShowingTheShape()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["KeepAlive:Profiles"] = "oops" }).Build();
+
+        var act = () => new ServiceCollection().AddKeepAlive(configuration.GetSection("KeepAlive"));
+
+        act.Should().Throw<InvalidOperationException>().WithMessage("KeepAlive:Profiles: is the value 'oops', but it must hold one section per profile. Fix:*\"payments\"*");
+    }
+
+    [Fact]
+    public async Task Start_NamedSectionThatDoesNotExist_FailsInsteadOfRunningOnDefaults()
+    {
+        var ex = await TestHosts.StartFailingAsync(TwoProfiles, (services, configuration) =>
+            services.AddKeepAlive("payments", configuration.GetSection("KeepAlive:Profiles:paymnets")));
+
+        ex.Should().BeOfType<OptionsValidationException>().Which.Message
+            .Should().Contain("KeepAlive:Profiles:paymnets: no such section in the configuration, or an empty one (configuration cannot tell them apart), so the profile would silently run with the library's defaults. Fix: correct the path");
+    }
+
+    [Fact]
+    public async Task Start_EmptyProfileObjectListedUnderProfiles_AsksForTheDefaults()
+    {
+        using var host = TestHosts.Build("""{ "KeepAlive": { "Profiles": { "payments": { } } } }""", (services, configuration) =>
+            services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+        await host.StartAsync(TestContext.Current.CancellationToken);
+
+        host.Services.GetRequiredService<IKeepAliveProfiles>().GetProfile("payments").Tcp.IdleTime.Should().Be(new TcpKeepAliveOptions().IdleTime);
+    }
+
+    [Fact]
     public async Task Start_TimeThatIsNotATime_FailsNamingPathAndValue()
     {
         var json = TestHosts.Profile("payments", """{ "IdleTime": "thirty seconds" }""");

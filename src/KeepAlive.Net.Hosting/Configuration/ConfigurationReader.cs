@@ -51,6 +51,24 @@ internal sealed class ConfigurationReader
         }
     }
 
+    /// <summary>
+    /// Checks that a section a registration names by its path holds something: a misspelt path reads as an empty
+    /// section, and configuration cannot tell it from an empty object.
+    /// </summary>
+    /// <param name="section">The section.</param>
+    /// <param name="path">Its configuration path.</param>
+    /// <returns><see langword="false"/> when it does not exist (a failure).</returns>
+    public bool Exists(IConfiguration section, string path)
+    {
+        if (section is IConfigurationSection { Value: null } && !section.GetChildren().Any())
+        {
+            _failures.Add(new(path, $"no such section in the configuration, or an empty one (configuration cannot tell them apart), so the profile would silently run with the library's defaults. Fix: correct the path, give the section a value, or, for the defaults, register the profile without a section (services.AddKeepAlive(\"name\", o => {{ }})) or list it under KeepAlive:Profiles and call services.AddKeepAlive(configuration.GetSection(\"KeepAlive\")); {Docs}."));
+            return false;
+        }
+
+        return true;
+    }
+
     /// <summary>Checks that a section holds only known keys: one failure per unknown key, with the closest known one.</summary>
     /// <param name="section">The section.</param>
     /// <param name="path">Its configuration path.</param>

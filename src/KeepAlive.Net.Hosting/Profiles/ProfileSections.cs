@@ -26,9 +26,10 @@ internal static class ProfileSections
     /// <param name="profile">The profile's section, e.g. <c>KeepAlive:Profiles:payments</c>.</param>
     /// <param name="path">Its path for messages.</param>
     /// <param name="options">The options to fill; absent keys keep their values.</param>
-    public static void Read(ConfigurationReader reader, IConfiguration profile, string path, KeepAliveProfileOptions options)
+    /// <param name="listed">Whether the section was found among the profiles (it exists even when empty); else it must hold a value.</param>
+    public static void Read(ConfigurationReader reader, IConfiguration profile, string path, KeepAliveProfileOptions options, bool listed)
     {
-        if (!reader.Open(profile, path, Names))
+        if ((!listed && !reader.Exists(profile, path)) || !reader.Open(profile, path, Names))
         {
             return;
         }
