@@ -39,7 +39,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = KeepAliveEventIds.PeerDead, Level = LogLevel.Warning,
         Message = "Peer of heartbeat '{Name}' declared dead: {Reason}")]
-    public static partial void PeerDead(ILogger logger, string name, string reason);
+    public static partial void PeerDead(ILogger logger, Exception? exception, string name, string reason);
 
     [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatHandlerFailed, Level = LogLevel.Error,
         Message = "A handler of heartbeat '{Name}' event {Event} threw; the scheduler carries on")]

@@ -49,6 +49,9 @@ public sealed class HeartbeatRegistration : IDisposable
 
     internal int Slot => Volatile.Read(ref _slot);
 
+    /// <summary>Gets a value indicating whether the registration still runs (not disposed, not ended by PeerDead or its scheduler).</summary>
+    internal bool IsLive => Live() is not null;
+
     internal CancellationToken CancellationToken => Live() is var (scheduler, slot) ? scheduler.TokenOf(slot) : new CancellationToken(canceled: true);
 
     private int Home => _slot >= 0 ? _slot : ~_slot;

@@ -94,6 +94,12 @@ internal sealed class ActivityWritePath
     public void Track(HeartbeatRegistration registration)
     {
         ArgumentNullException.ThrowIfNull(registration);
+        if (!registration.IsLive)
+        {
+            throw new ObjectDisposedException(nameof(HeartbeatRegistration),
+                $"The heartbeat registration '{registration.Name}' has ended (disposed, its peer declared dead, or its scheduler stopped), so the writes of this {_owner} would mark activity nothing reads. Fix: track a live registration, registered for this connection.");
+        }
+
         ThrowIfTracking();
         if (Interlocked.CompareExchange(ref _registration, registration, null) is not null)
         {

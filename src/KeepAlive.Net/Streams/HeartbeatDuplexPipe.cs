@@ -61,5 +61,6 @@ public sealed class HeartbeatDuplexPipe : IDuplexPipe
     /// <summary>Marks the activity of a registration whose heartbeat is sent some other way (the caller keeps ownership of it).</summary>
     /// <param name="registration">The registration.</param>
     /// <exception cref="InvalidOperationException">This pipe already has a registration.</exception>
+    /// <exception cref="ObjectDisposedException">The registration has ended (disposed, its peer declared dead, or its scheduler stopped).</exception>
     public void TrackActivity(HeartbeatRegistration registration) => _path.Track(registration);
 }

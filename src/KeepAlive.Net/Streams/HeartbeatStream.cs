@@ -123,6 +123,7 @@ public sealed class HeartbeatStream : Stream
     /// <summary>Marks the activity of a registration whose heartbeat is sent some other way (the caller keeps ownership of it).</summary>
     /// <param name="registration">The registration.</param>
     /// <exception cref="InvalidOperationException">This stream already has a registration.</exception>
+    /// <exception cref="ObjectDisposedException">The registration has ended (disposed, its peer declared dead, or its scheduler stopped).</exception>
     public void TrackActivity(HeartbeatRegistration registration)
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);

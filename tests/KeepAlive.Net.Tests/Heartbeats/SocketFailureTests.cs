@@ -51,6 +51,7 @@ public sealed class SocketFailureTests
         await Task.Delay(TimeSpan.FromMilliseconds(500), TestContext.Current.CancellationToken);
         registration.GetStatistics().Failed.Should().Be(1);
         telemetry.LogsWithId(KeepAliveEventIds.PeerDead).Should().ContainSingle().Which.Message.Should().Contain("ObjectDisposedException");
+        telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Should().BeEmpty("the failure ended the registration: 2008 reports it, not 2005's 'tries again'");
     }
 
     [Fact]

@@ -110,8 +110,8 @@ public sealed class HeartbeatDuplexPipeTests
         deaths.Should().ContainSingle("a closed pipe is a permanent failure").Which.Reason.Should().Contain("reader (the transport) has completed");
         registration.GetStatistics().Failed.Should().Be(1, "one attempt, not one every interval for ever");
         manual.Scheduler.RegistrationCount.Should().Be(0, "the registration ended");
-        manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Should().ContainSingle("no warning with a stack trace every interval");
-        manual.Telemetry.LogsWithId(KeepAliveEventIds.PeerDead).Should().ContainSingle();
+        manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Should().BeEmpty("2005 says the registration tries again, which a failure that ends it does not");
+        manual.Telemetry.LogsWithId(KeepAliveEventIds.PeerDead).Should().ContainSingle("one line says it ended, with the exception").Which.Exception.Should().NotBeNull();
     }
 
     [Fact]
@@ -129,6 +129,17 @@ public sealed class HeartbeatDuplexPipeTests
         deaths.Should().Be(1);
         manual.Scheduler.RegistrationCount.Should().Be(0);
         manual.Telemetry.LogsWithId(KeepAliveEventIds.PeerDead).Should().ContainSingle().Which.Message.Should().Contain("completed the pipe's output");
+    }
+
+    [Fact]
+    public void TrackActivity_EndedRegistration_RefusedWithTheFix()
+    {
+        using var manual = new ManualScheduler();
+        var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(new Pipe().Reader, new Pipe().Writer));
+        var ended = manual.Scheduler.Register(new HeartbeatOptions { Name = "gone" }, _ => ValueTask.CompletedTask);
+        ended.Dispose();
+
+        pipe.Invoking(p => p.TrackActivity(ended)).Should().Throw<ObjectDisposedException>().WithMessage("*'gone' has ended*this HeartbeatDuplexPipe*Fix:*");
     }
 
     [Fact]

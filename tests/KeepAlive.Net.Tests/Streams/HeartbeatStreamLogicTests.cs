@@ -73,6 +73,21 @@ public sealed class HeartbeatStreamLogicTests
     }
 
     [Fact]
+    public void TrackActivity_EndedRegistration_RefusedWithTheFixAndNothingTracked()
+    {
+        using var manual = new ManualScheduler();
+        using var stream = new HeartbeatStream(new MemoryStream());
+        var ended = manual.Scheduler.Register(new HeartbeatOptions { Name = "gone" }, _ => ValueTask.CompletedTask);
+        ended.Dispose();
+
+        stream.Invoking(s => s.TrackActivity(ended)).Should().Throw<ObjectDisposedException>().WithMessage("The heartbeat registration 'gone' has ended*Fix: track a live registration*");
+        stream.Registration.Should().BeNull();
+        using var live = manual.Scheduler.Register(new HeartbeatOptions(), _ => ValueTask.CompletedTask);
+        stream.TrackActivity(live);
+        stream.Registration.Should().BeSameAs(live, "a refused registration leaves the stream free for a live one");
+    }
+
+    [Fact]
     public void RegisterHeartbeat_BadArguments_Refused()
     {
         using var manual = new ManualScheduler();

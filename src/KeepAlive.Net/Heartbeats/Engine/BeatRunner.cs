@@ -83,9 +83,10 @@ internal sealed class BeatRunner(SlotTable slots, Inbox inbox, HeartbeatTelemetr
             telemetry.Blocked(settings, extras, sendDuration, "send blocked while a helping standby ran it");
         }
 
-        telemetry.Record(ref slot.Counters, settings, extras, outcome, slot.Handle);
+        var ends = failure is not null && IsPermanent(failure) && SlotState.Phase(state) != SlotState.Disposed;
+        telemetry.Record(ref slot.Counters, settings, extras, outcome with { EndsRegistration = ends }, slot.Handle);
         extras.Get()?.InFlight?.Unwatch();
-        if (failure is not null && IsPermanent(failure) && SlotState.Phase(state) != SlotState.Disposed)
+        if (ends && failure is not null)
         {
             Stop(index, ref slot, failure);
         }
@@ -224,7 +225,7 @@ internal sealed class BeatRunner(SlotTable slots, Inbox inbox, HeartbeatTelemetr
         var reason = failure is null
             ? FormattableString.Invariant($"nothing heard from the peer for {KeepAliveFormat.Duration(silent)}, over the timeout of {KeepAliveFormat.Duration(settings.Timeout ?? TimeSpan.Zero)} (no MarkPeerActivity)")
             : FormattableString.Invariant($"the heartbeat send failed for good ({failure.GetType().Name}: {failure.Message}); the registration ended");
-        telemetry.PeerDead(settings, Extras(index), handle, silent, settings.Timeout ?? TimeSpan.Zero, reason);
+        telemetry.PeerDead(settings, Extras(index), handle, silent, settings.Timeout ?? TimeSpan.Zero, reason, failure);
     }
 
     private void ReportBlocked(int index, long start)

@@ -64,7 +64,10 @@ internal sealed class HeartbeatTelemetry(ILogger logger, HeartbeatMetrics metric
             Interlocked.Increment(ref incidents.Failed);
             var consecutive = Interlocked.Increment(ref incidents.ConsecutiveFailures);
             metrics.Failed.Add(1, settings.NameTag);
-            Log.HeartbeatSendFailed(Logger, outcome.Failure, settings.Name, consecutive);
+            if (!outcome.EndsRegistration)
+            {
+                Log.HeartbeatSendFailed(Logger, outcome.Failure, settings.Name, consecutive);
+            }
         }
 
         if (outcome.Skipped > 0 || outcome.IsDelayed || latenessMicros == int.MaxValue)
@@ -81,10 +84,10 @@ internal sealed class HeartbeatTelemetry(ILogger logger, HeartbeatMetrics metric
     }
 
     /// <summary>Reports a peer the engine declared dead (once) and raises the event.</summary>
-    public void PeerDead(BeatSettings settings, ExtrasAccess extras, HeartbeatRegistration registration, TimeSpan silentFor, TimeSpan timeout, string reason)
+    public void PeerDead(BeatSettings settings, ExtrasAccess extras, HeartbeatRegistration registration, TimeSpan silentFor, TimeSpan timeout, string reason, Exception? failure)
     {
         Metrics.PeerDead.Add(1, settings.NameTag);
-        Log.PeerDead(Logger, settings.Name, reason);
+        Log.PeerDead(Logger, failure, settings.Name, reason);
         if (extras.Get()?.PeerDead is { } handler)
         {
             Raise(handler, registration, new PeerDeadEventArgs(registration, silentFor, timeout, reason), settings, nameof(HeartbeatRegistration.PeerDead));
@@ -172,11 +175,12 @@ internal sealed class HeartbeatTelemetry(ILogger logger, HeartbeatMetrics metric
 /// <summary>
 /// The report of one heartbeat the engine hands to <see cref="HeartbeatTelemetry"/>: its lateness (send start, or hand-over
 /// to the transport, minus due time), heartbeats folded into it, whether it is delayed or used half or all of the lateness
-/// budget, and the cause with its evidence.
+/// budget, the cause with its evidence, and whether its failure ends the registration (the connection is gone: event 2008
+/// reports it with the exception, instead of 2005's "tries again").
 /// </summary>
 internal readonly record struct BeatOutcome(
     TimeSpan Lateness, TimeSpan SendDuration, long Skipped, Exception? Failure, bool IsDelayed, bool BudgetWarning, bool BudgetExceeded,
-    HeartbeatDelayCause Cause = HeartbeatDelayCause.None, string Evidence = "")
+    HeartbeatDelayCause Cause = HeartbeatDelayCause.None, string Evidence = "", bool EndsRegistration = false)
 {
     public HeartbeatLatenessReport ToReport() => new(Lateness, SendDuration, Cause, IsDelayed, BudgetExceeded, Skipped);
 }
