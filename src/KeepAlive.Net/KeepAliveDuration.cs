@@ -126,7 +126,7 @@ public static class KeepAliveDuration
     {
         var days = double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
         error = string.Create(CultureInfo.InvariantCulture,
-            $"'{text}' has no unit. A bare number is ambiguous (.NET would read it as {days} days). Write \"{text}s\" for seconds, \"{text}ms\" for milliseconds, or \"{ToTimeSpanText(days)}\".");
+            $"'{text}' has no unit. A bare number is ambiguous (.NET would read it as {days} {(days == 1 ? "day" : "days")}). Write \"{text}s\" for seconds, \"{text}ms\" for milliseconds, or \"{ToTimeSpanText(days)}\".");
         return Outcome.Invalid;
     }
 

@@ -29,14 +29,14 @@ public sealed class KeepAliveDurationTests
     }
 
     [Theory]
-    [InlineData("10")]
-    [InlineData("1")]
-    [InlineData("0.5")]
-    public void TryParse_BareNumber_IsRefusedWithTheFix(string text)
+    [InlineData("10", "10 days")]
+    [InlineData("1", "1 day)")]
+    [InlineData("0.5", "0.5 days")]
+    public void TryParse_BareNumber_IsRefusedWithTheFix(string text, string read)
     {
         KeepAliveDuration.TryParse(text, out _, out var error).Should().BeFalse();
 
-        error.Should().Contain("no unit").And.Contain("days").And.Contain($"\"{text}s\"");
+        error.Should().Contain("no unit").And.Contain($".NET would read it as {read}").And.Contain($"\"{text}s\"");
     }
 
     [Theory]
