@@ -44,15 +44,37 @@ public static class KeepAliveNpgsqlExtensions
         var settings = KeepAliveClientSettings.Create(profiles, profileName, Client);
         var connection = builder.ConnectionStringBuilder;
         var notes = new List<string>();
-        if (settings.Tcp is { } tcp && TcpSeconds(settings) is (var idle, var interval))
+        var unixHosts = (connection.Host ?? string.Empty).Split(',').Count(static h => h.Trim().StartsWith('/'));
+        var allUnix = unixHosts > 0 && unixHosts == (connection.Host ?? string.Empty).Split(',').Length;
+        if (settings.Tcp is not null && unixHosts > 0 && !allUnix)
         {
-            settings.ReportIfOverridden("Tcp Keepalive Time", connection.TcpKeepAliveTime, 0, "Tcp:IdleTime", idle, Seconds);
-            settings.ReportIfOverridden("Tcp Keepalive Interval", connection.TcpKeepAliveInterval, 0, "Tcp:Interval", interval, Seconds);
+            throw new InvalidOperationException(Invariant(
+                $"Npgsql's Host '{connection.Host}' mixes Unix domain socket directories and TCP hosts, and Npgsql sets its Tcp Keepalive settings on every connection, which the kernel refuses on a Unix socket. Fix: build one data source for the Unix socket without the profile's Tcp section (a profile with \"Tcp\": {{ \"Enabled\": false }}) and one for the TCP hosts with KeepAlive profile '{profileName}'."));
+        }
+
+        if (settings.Tcp is not null && allUnix)
+        {
+            // Npgsql would set TCP options on the AF_UNIX socket and the kernel refuses them (EOPNOTSUPP): not written.
+            notes.Add("Host is a Unix domain socket directory: it has no TCP layer, so the Tcp section is not written (Npgsql would set TCP options on the Unix socket, which the kernel refuses) and only Keepalive, the query, watches the connection");
+        }
+        else if (settings.Tcp is { } tcp && TcpSeconds(settings) is var (idle, interval))
+        {
+            if (idle is { } idleSeconds)
+            {
+                settings.ReportIfOverridden("Tcp Keepalive Time", connection.TcpKeepAliveTime, 0, "Tcp:IdleTime", idleSeconds, Seconds);
+                connection.TcpKeepAliveTime = idleSeconds;
+            }
+
+            if (interval is { } intervalSeconds)
+            {
+                settings.ReportIfOverridden("Tcp Keepalive Interval", connection.TcpKeepAliveInterval, 0, "Tcp:Interval", intervalSeconds, Seconds);
+                connection.TcpKeepAliveInterval = intervalSeconds;
+            }
+
             connection.TcpKeepAlive = true;
-            connection.TcpKeepAliveTime = idle;
-            connection.TcpKeepAliveInterval = interval;
+            (idle, interval) = (connection.TcpKeepAliveTime, connection.TcpKeepAliveInterval);
             var probes = KernelKeepAlive.Probes();
-            notes.Add(Invariant($"Tcp Keepalive Time {idle} s and Tcp Keepalive Interval {interval} s from Tcp:IdleTime and Tcp:Interval"));
+            notes.Add(Invariant($"Tcp Keepalive Time {idle} s and Tcp Keepalive Interval {interval} s from {(tcp.UnsetValues == TcpKeepAliveUnsetValues.KeepCurrent ? "the profile's Tcp:IdleTime and Tcp:Interval where it sets them (UnsetValues KeepCurrent), else the connection string's" : "Tcp:IdleTime and Tcp:Interval")}"));
             notes.Add(probes is { } count
                 ? Invariant($"Tcp:ProbeCount {tcp.ProbeCount} cannot be applied (Npgsql has no socket hook): the kernel's net.ipv4.tcp_keepalive_probes {count} applies, so a dead idle peer is found after idle + {count} x interval = {idle + (count * interval)} s")
                 : Invariant($"Tcp:ProbeCount {tcp.ProbeCount} cannot be applied (Npgsql has no socket hook): the operating system's default probe count applies"));
@@ -76,15 +98,10 @@ public static class KeepAliveNpgsqlExtensions
             notes.Add(Invariant($"Keepalive stays {(connection.KeepAlive == 0 ? "off" : $"{connection.KeepAlive} s")} (Heartbeat:Interval is not set)"));
         }
 
-        if (connection.Host?.StartsWith('/') == true)
-        {
-            notes.Add("Host is a Unix domain socket directory: TCP keep-alive does not apply to it");
-        }
-
         notes.Add("the values are fixed when the data source is built: a reload reaches data sources built afterwards, and a warning (event 3204) names what a reload changes for this one");
         settings.ReportApplied(notes);
-        settings.WarnWhenReloadsAreNotTaken(RebuildFix, static s => TcpSeconds(s) is (var idle, var interval)
-            ? new Dictionary<string, string> { ["Tcp Keepalive Time"] = Duration(idle), ["Tcp Keepalive Interval"] = Duration(interval) }
+        settings.WarnWhenReloadsAreNotTaken(RebuildFix, s => allUnix ? [] : TcpSeconds(s) is var (idle, interval)
+            ? new Dictionary<string, string> { ["Tcp Keepalive Time"] = idle is { } i ? Duration(i) : "kept", ["Tcp Keepalive Interval"] = interval is { } v ? Duration(v) : "kept" }
             : []);
         return builder;
     }
@@ -100,9 +117,13 @@ public static class KeepAliveNpgsqlExtensions
         return builder.UseKeepAlive(services.GetRequiredService<IKeepAliveProfiles>(), profileName);
     }
 
-    /// <summary><c>Tcp Keepalive Time</c> and <c>Tcp Keepalive Interval</c> from the profile's <c>Tcp</c> section (whole seconds, rounded down), or null when it is disabled.</summary>
-    private static (int Idle, int Interval)? TcpSeconds(KeepAliveClientSettings settings) => settings.Tcp is { } tcp
-        ? (settings.ToWholeSeconds(tcp.IdleTime, "Tcp:IdleTime", "Tcp Keepalive Time"), settings.ToWholeSeconds(tcp.Interval, "Tcp:Interval", "Tcp Keepalive Interval"))
+    /// <summary>
+    /// <c>Tcp Keepalive Time</c> and <c>Tcp Keepalive Interval</c> from the profile's <c>Tcp</c> section (whole seconds,
+    /// rounded down; null for a field it keeps as the connection string has it, <c>UnsetValues</c> KeepCurrent), or null when it is disabled.
+    /// </summary>
+    private static (int? Idle, int? Interval)? TcpSeconds(KeepAliveClientSettings settings) => settings.Tcp is { } tcp
+        ? (tcp.KeepsCurrent(KeepAliveOption.IdleTime) ? null : settings.ToWholeSeconds(tcp.IdleTime, "Tcp:IdleTime", "Tcp Keepalive Time"),
+           tcp.KeepsCurrent(KeepAliveOption.Interval) ? null : settings.ToWholeSeconds(tcp.Interval, "Tcp:Interval", "Tcp Keepalive Interval"))
         : null;
 
     private static string Seconds(int seconds) => Invariant($"{seconds} s");

@@ -120,13 +120,57 @@ public sealed class NpgsqlProfileMappingTests
     }
 
     [Fact]
-    public void UseKeepAlive_UnixDomainSocketHost_SaysTcpKeepAliveDoesNotApply()
+    public async Task UseKeepAlive_UnixDomainSocketHost_WritesNoTcpSettingsAndTheConnectionOpens()
+    {
+        // Npgsql sets its Tcp Keepalive settings on whatever socket it opens; on AF_UNIX the kernel refuses them
+        // (EOPNOTSUPP) and every connection failed. A listener stands in for the server: it must see the startup message.
+        using var profiles = ClientProfiles.InCode("db", p => p.Heartbeat.Interval = TimeSpan.FromSeconds(30));
+        var folder = Directory.CreateTempSubdirectory("keepalive-npgsql-").FullName;
+        using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        listener.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(Path.Combine(folder, ".s.PGSQL.5432")));
+        listener.Listen(1);
+
+        var builder = new NpgsqlDataSourceBuilder($"Host={folder};Username=app;Pooling=false;Timeout=5").UseKeepAlive(profiles.Profiles, "db");
+        await using var source = builder.Build();
+        var open = source.OpenConnectionAsync(TestContext.Current.CancellationToken).AsTask();
+        using var server = await listener.AcceptAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        var received = await server.ReceiveAsync(new byte[256], TestContext.Current.CancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        server.Close();
+
+        received.Should().BeGreaterThan(0, "Npgsql got past the connect and sent its startup message");
+        var error = await Record.ExceptionAsync(() => open);
+        error?.GetBaseException().Should().NotBeOfType<System.Net.Sockets.SocketException>("the fake server hung up after the startup message, but the connect itself must not fail: {0}", error);
+        builder.ConnectionStringBuilder.TcpKeepAlive.Should().BeFalse();
+        builder.ConnectionStringBuilder.KeepAlive.Should().Be(30, "the keepalive query still watches a local connection");
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should().Contain("Host is a Unix domain socket directory: it has no TCP layer, so the Tcp section is not written");
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
+    public void UseKeepAlive_UnixAndTcpHostsTogether_RefusedWithTheFix()
     {
         using var profiles = ClientProfiles.InCode("db", _ => { });
 
-        new NpgsqlDataSourceBuilder("Host=/var/run/postgresql;Username=app").UseKeepAlive(profiles.Profiles, "db");
+        var act = () => new NpgsqlDataSourceBuilder("Host=/var/run/postgresql,db.internal;Username=app").UseKeepAlive(profiles.Profiles, "db");
 
-        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should().Contain("Host is a Unix domain socket directory: TCP keep-alive does not apply to it");
+        act.Should().Throw<InvalidOperationException>().WithMessage("*mixes Unix domain socket directories and TCP hosts*Fix: build one data source*");
+    }
+
+    [Fact]
+    public void UseKeepAlive_TcpUnsetValuesKeepCurrent_KeepsTheConnectionStringsValuesTheProfileDoesNotSet()
+    {
+        using var profiles = ClientProfiles.InCode("db", p =>
+        {
+            p.Tcp.UnsetValues = TcpKeepAliveUnsetValues.KeepCurrent;
+            p.Tcp.Interval = TimeSpan.FromSeconds(5);
+        });
+
+        var builder = new NpgsqlDataSourceBuilder(ConnectionString + ";Tcp Keepalive Time=120;Tcp Keepalive Interval=60").UseKeepAlive(profiles.Profiles, "db");
+
+        builder.ConnectionStringBuilder.TcpKeepAliveTime.Should().Be(120, "the profile keeps IdleTime as the connection string has it");
+        builder.ConnectionStringBuilder.TcpKeepAliveInterval.Should().Be(5);
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().ContainSingle("only Interval is set by the profile").Which.Should().Contain("Tcp Keepalive Interval was set by hand to 60 s");
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should().Contain("Tcp Keepalive Time 120 s and Tcp Keepalive Interval 5 s");
     }
 
     [Fact]

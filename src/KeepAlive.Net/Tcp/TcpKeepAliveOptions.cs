@@ -105,7 +105,8 @@ public class TcpKeepAliveOptions
     /// <see langword="true"/> with <see cref="TcpKeepAliveUnsetValues.KeepCurrent"/> for a field never assigned, and for a
     /// <see cref="UserTimeout"/> of <see langword="null"/> (there is nothing to derive it from when other fields are kept).
     /// </returns>
-    internal bool KeepsCurrent(KeepAliveOption option) =>
+    /// <remarks>A client that maps these options onto its own settings (Npgsql's connection string) leaves such a field as it has it.</remarks>
+    public bool KeepsCurrent(KeepAliveOption option) =>
         UnsetValues == TcpKeepAliveUnsetValues.KeepCurrent && option switch
         {
             KeepAliveOption.Enabled => false,
