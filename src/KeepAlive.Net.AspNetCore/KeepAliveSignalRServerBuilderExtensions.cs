@@ -26,7 +26,7 @@ public static class KeepAliveSignalRServerBuilderExtensions
         ArgumentNullException.ThrowIfNull(profileName);
         if (builder.Services.FirstOrDefault(static d => d.ServiceType == typeof(HubProfile))?.ImplementationInstance is HubProfile existing)
         {
-            return existing.Name == profileName ? builder : throw new InvalidOperationException(
+            return string.Equals(existing.Name, profileName, StringComparison.OrdinalIgnoreCase) ? builder : throw new InvalidOperationException(
                 $"services.AddSignalR().UseKeepAlive(\"{profileName}\"): the hubs already take profile '{existing.Name}', and one profile sets every hub's KeepAliveInterval and ClientTimeoutInterval (the last call would silently win). Fix: call UseKeepAlive once, with the profile the hubs' clients use.");
         }
 

@@ -37,14 +37,16 @@ public static class KeepAliveHttpClientBuilderExtensions
     /// <param name="profileName">The profile, registered with <c>services.AddKeepAlive(...)</c>; checked when the host starts.</param>
     /// <param name="configure">Sets the connection callback (and a <see cref="KeepAliveHttpClientOptions.PooledConnectionLifetime"/> that overrides the profile's), or <see langword="null"/>.</param>
     /// <returns>The builder, for chaining.</returns>
+    /// <exception cref="InvalidOperationException">The client already takes another profile.</exception>
     [UnsupportedOSPlatform("browser")]
     public static IHttpClientBuilder UseKeepAlive(this IHttpClientBuilder builder, string profileName, Action<KeepAliveHttpClientOptions>? configure)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(profileName);
+        builder.UseTcpKeepAlive(profileName, configure); // first: it refuses a second profile for this client
         builder.Services.Configure<HttpClientKeepAliveBinding>(builder.Name, binding => binding.HandlerSettings.Add((handler, services) =>
             KeepAliveHandlerSettings.Apply(handler, services.GetRequiredService<IKeepAliveProfiles>().GetProfile(profileName).Http)));
-        return builder.UseTcpKeepAlive(profileName, configure);
+        return builder;
     }
 
     /// <summary>Applies the default profile (<see cref="KeepAliveProfileOptions.DefaultProfileName"/>) to every new connection of the client.</summary>
@@ -70,6 +72,7 @@ public static class KeepAliveHttpClientBuilderExtensions
     /// <param name="profileName">The profile, registered with <c>services.AddKeepAlive(...)</c>; checked when the host starts.</param>
     /// <param name="configure">Sets <see cref="KeepAliveHttpClientOptions.PooledConnectionLifetime"/> and the connection callback, or <see langword="null"/>.</param>
     /// <returns>The builder, for chaining.</returns>
+    /// <exception cref="InvalidOperationException">The client already takes another profile (one profile per client; the same one again is accepted).</exception>
     /// <remarks>
     /// The order of the builder calls does not matter: keep-alive is applied after every other handler configuration.
     /// A <see cref="System.Net.Http.SocketsHttpHandler"/> of yours keeps all its settings (proxy, certificates, limits)
@@ -82,6 +85,7 @@ public static class KeepAliveHttpClientBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(profileName);
+        HttpClientKeepAliveBinding.Registration.Add(builder.Services, builder.Name, profileName);
         builder.Services.AddKeepAliveCore();
         builder.Services.AddOptionsWithValidateOnStart<KeepAliveProfileOptions>(profileName);
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHttpMessageHandlerBuilderFilter, KeepAliveHandlerFilter>());

@@ -72,6 +72,20 @@ public sealed class HttpClientCompositionTests
     }
 
     [Fact]
+    public void UseKeepAlive_SecondProfileForTheSameClient_RefusedAtRegistrationTheSameOneAccepted()
+    {
+        var services = new ServiceCollection();
+        var client = services.AddHttpClient("payments").UseKeepAlive("a").UseKeepAlive("A").UseTcpKeepAlive("a");
+
+        var mixed = () => client.UseKeepAlive("b");
+        var mixedTcp = () => client.UseTcpKeepAlive("b");
+
+        mixed.Should().Throw<InvalidOperationException>().WithMessage("HttpClient 'payments' already takes KeepAlive profile 'a'; applying 'b' too would mix*Fix: call UseKeepAlive (or UseTcpKeepAlive) once per client*");
+        mixedTcp.Should().Throw<InvalidOperationException>().WithMessage("*already takes KeepAlive profile 'a'*");
+        services.AddHttpClient("orders").UseKeepAlive("b"); // another client may take another profile
+    }
+
+    [Fact]
     public async Task UseKeepAlive_AnotherComponentInstallsItsConnectCallbackAfterTheClientIsBuilt_ItsCallbackStaysTcpIsReportedNotApplicable()
     {
         await using var server = new MiniHttpServer();

@@ -191,7 +191,7 @@ public sealed class SignalRKeepAliveTests
     public void ServerUseKeepAlive_TwiceWithAnotherProfile_RefusedNamingBothAndTheSameProfileAgainIsKept()
     {
         var services = new ServiceCollection();
-        var signalR = services.AddSignalR().UseKeepAlive("hub").UseKeepAlive("hub");
+        var signalR = services.AddSignalR().UseKeepAlive("hub").UseKeepAlive("hub").UseKeepAlive("Hub"); // profile names are case-insensitive
 
         var again = () => signalR.UseKeepAlive("edge");
 

@@ -1,4 +1,5 @@
 using System.Net.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace KeepAlive.Net.Hosting.Http;
 
@@ -13,4 +14,28 @@ internal sealed class HttpClientKeepAliveBinding
 
     /// <summary>Gets further handler settings (the profile's <c>Http</c> section), applied to the final handler.</summary>
     public List<Action<SocketsHttpHandler, IServiceProvider>> HandlerSettings { get; } = [];
+
+    /// <summary>
+    /// Records at registration which profile a client takes, so that a second call naming another profile is refused
+    /// there instead of mixing two profiles' sections in one handler.
+    /// </summary>
+    /// <param name="ClientName">The client's name.</param>
+    /// <param name="ProfileName">Its profile.</param>
+    public sealed record Registration(string ClientName, string ProfileName)
+    {
+        public static void Add(IServiceCollection services, string clientName, string profileName)
+        {
+            var taken = services.Where(static d => !d.IsKeyedService).Select(static d => d.ImplementationInstance).OfType<Registration>()
+                .FirstOrDefault(r => string.Equals(r.ClientName, clientName, StringComparison.Ordinal));
+            if (taken is null)
+            {
+                services.AddSingleton(new Registration(clientName, profileName));
+            }
+            else if (!string.Equals(taken.ProfileName, profileName, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidOperationException(
+                    $"HttpClient '{clientName}' already takes KeepAlive profile '{taken.ProfileName}'; applying '{profileName}' too would mix the two profiles' sections in one handler. Fix: call UseKeepAlive (or UseTcpKeepAlive) once per client, with one profile.");
+            }
+        }
+    }
 }
