@@ -54,6 +54,21 @@ public sealed class SignalRProfileTests
         await host.StopAsync(TestContext.Current.CancellationToken);
     }
 
+    [Theory]
+    [InlineData("""{ "Heartbeat": { "Interval": "200ms", "Timeout": "1s" } }""", "Heartbeat:Interval", "SignalR's KeepAliveInterval, taken from Heartbeat:Interval, 200ms is below the floor of 1s")]
+    [InlineData("""{ "Heartbeat": { "Interval": "10s", "Timeout": "1d" } }""", "Heartbeat:Timeout", "SignalR's ServerTimeout, taken from Heartbeat:Timeout, 1d is above the ceiling of 1h")]
+    public async Task Create_HeartbeatValueOutsideSignalRsRange_RefusedForSignalRNamingTheKeyItCameFrom(string profile, string key, string message)
+    {
+        using var host = TestHosts.Build(Json(profile), (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+        await host.StartAsync(TestContext.Current.CancellationToken);
+
+        var create = () => KeepAliveSignalRSettings.Create(host.Services.GetRequiredService<IKeepAliveProfiles>(), "hub");
+
+        create.Should().Throw<OptionsValidationException>().Which.Failures.Should().ContainSingle(f => f.StartsWith($"KeepAlive:Profiles:hub:{key}: ", StringComparison.Ordinal))
+            .Which.Should().Contain(message).And.Contain("Or set SignalR:");
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
     [Fact]
     public void Create_MappingFromHeartbeat_SignalRSectionOverridesAndUnsetKeepsSignalRsOwn()
     {
