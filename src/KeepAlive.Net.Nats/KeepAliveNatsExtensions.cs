@@ -104,7 +104,13 @@ public static class KeepAliveNatsExtensions
                 + "Fix: list only nats:// or tls:// servers, or only ws:// servers (then the profile sets the heartbeat only).");
         }
 
-        if (options.SocketConnectionFactory is { } yours)
+        if (options.SocketConnectionFactory is KeepAliveNatsSocketConnectionFactory ours && !string.Equals(ours.ProfileName, settings.ProfileName, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException(
+                $"NatsOpts.UseKeepAlive(\"{settings.ProfileName}\"): these options already take KeepAlive profile '{ours.ProfileName}', and one connection's sockets and heartbeat follow one profile (the last call would silently mix them). Fix: call UseKeepAlive once per NatsOpts, with one profile.");
+        }
+
+        if (options.SocketConnectionFactory is { } yours and not KeepAliveNatsSocketConnectionFactory)
         {
             throw new InvalidOperationException(
                 $"NatsOpts.SocketConnectionFactory is already set ({yours.GetType().FullName}); the sockets it opens are out of reach, so KeepAlive profile '{settings.ProfileName}' cannot apply its Tcp section to them. "

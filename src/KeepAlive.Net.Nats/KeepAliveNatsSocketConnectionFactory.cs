@@ -13,6 +13,9 @@ internal sealed class KeepAliveNatsSocketConnectionFactory(KeepAliveClientSettin
     /// <summary>Gets or sets how a socket is created (tests create it inside a network namespace).</summary>
     internal Func<Socket> CreateSocket { get; set; } = CreateDefaultSocket;
 
+    /// <summary>Gets the profile this factory applies (a second UseKeepAlive with the same one replaces it, another is refused).</summary>
+    public string ProfileName => settings.ProfileName;
+
     public static bool IsWebSocket(string url) =>
         url.StartsWith("ws://", StringComparison.OrdinalIgnoreCase) || url.StartsWith("wss://", StringComparison.OrdinalIgnoreCase);
 

@@ -44,7 +44,8 @@ public static class KeepAliveRabbitMQExtensions
         var notes = new List<string>();
         if (settings.Tcp is not null)
         {
-            var yours = factory.SocketFactory ?? ConnectionFactoryBase.DefaultSocketFactory;
+            var yours = AppliedProfiles<ConnectionFactory, Func<System.Net.Sockets.AddressFamily, ITcpClient>>.Claim(
+                factory, settings.ProfileName, factory.SocketFactory ?? ConnectionFactoryBase.DefaultSocketFactory, "ConnectionFactory.UseKeepAlive");
             factory.SocketFactory = family => CreateClient(yours, family, settings);
             notes.Add("Tcp on every socket through ConnectionFactory.SocketFactory" + (yours == (Func<System.Net.Sockets.AddressFamily, ITcpClient>)ConnectionFactoryBase.DefaultSocketFactory ? string.Empty : ", on the socket your own factory creates"));
         }

@@ -41,7 +41,8 @@ public static class KeepAliveRedisExtensions
         var notes = new List<string>();
         if (settings.Tcp is not null)
         {
-            var yours = options.BeforeSocketConnect;
+            var yours = AppliedProfiles<ConfigurationOptions, Action<System.Net.EndPoint, ConnectionType, System.Net.Sockets.Socket>?>.Claim(
+                options, settings.ProfileName, options.BeforeSocketConnect, "ConfigurationOptions.UseKeepAlive");
             options.BeforeSocketConnect = (endPoint, connectionType, socket) =>
             {
                 yours?.Invoke(endPoint, connectionType, socket);

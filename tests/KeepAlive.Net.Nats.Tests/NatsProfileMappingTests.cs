@@ -53,6 +53,19 @@ public sealed class NatsProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_TwiceWithTheSameProfile_Accepted_AnotherProfileRefusedAsAlreadyApplied()
+    {
+        using var profiles = ClientProfiles.Build(s => s.AddKeepAlive("events", p => p.Heartbeat.Interval = TimeSpan.FromSeconds(20)).AddKeepAlive("other", _ => { }));
+        var options = NatsOpts.Default.UseKeepAlive(profiles.Profiles, "events").UseKeepAlive(profiles.Profiles, "events");
+
+        var another = () => options.UseKeepAlive(profiles.Profiles, "other");
+
+        options.PingInterval.Should().Be(TimeSpan.FromSeconds(20));
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().BeEmpty();
+        another.Should().Throw<InvalidOperationException>().WithMessage("NatsOpts.UseKeepAlive(\"other\"): these options already take KeepAlive profile 'events'*Fix: call UseKeepAlive once per NatsOpts*");
+    }
+
+    [Fact]
     public void UseKeepAlive_YourOwnSocketConnectionFactory_RefusedWithTheFix()
     {
         using var profiles = ClientProfiles.InCode("events", _ => { });

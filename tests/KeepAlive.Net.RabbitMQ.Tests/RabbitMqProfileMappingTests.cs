@@ -67,6 +67,21 @@ public sealed class RabbitMqProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_TwiceWithTheSameProfile_EachSocketConfiguredOnce_AnotherProfileRefused()
+    {
+        using var profiles = ClientProfiles.Build(s => s.AddKeepAlive("orders", NatProfiles.ReadBack).AddKeepAlive("other", _ => { }));
+        var factory = new ConnectionFactory().UseKeepAlive(profiles.Profiles, "orders").UseKeepAlive(profiles.Profiles, "orders");
+
+        using var client = factory.SocketFactory(AddressFamily.InterNetwork);
+        var another = () => factory.UseKeepAlive(profiles.Profiles, "other");
+
+        client.Client.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(7));
+        profiles.Messages(KeepAliveEventIds.ClientConnectionConfigured).Should().ContainSingle("the socket is configured once, not once per call");
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().NotContain(m => m.Contains("your own factory", StringComparison.Ordinal), "the first call's factory is ours, not yours");
+        another.Should().Throw<InvalidOperationException>().WithMessage("ConnectionFactory.UseKeepAlive(\"other\"): these options already take KeepAlive profile 'orders'*Fix:*");
+    }
+
+    [Fact]
     public void UseKeepAlive_ProfileReloaded_TheNextSocketGetsTheNewValuesAndABadReloadKeepsTheLastGoodOnes()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:orders:Tcp:IdleTime", "7s")]).Build();

@@ -74,6 +74,28 @@ public sealed class RedisProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_TwiceWithTheSameProfile_EachSocketConfiguredOnceWithoutAFalseWarning_AnotherProfileRefused()
+    {
+        using var profiles = ClientProfiles.Build(s => s
+            .AddKeepAlive("cache", p => { p.Tcp.IdleTime = TimeSpan.FromSeconds(7); p.Heartbeat.Interval = TimeSpan.FromSeconds(20); })
+            .AddKeepAlive("other", p => p.Tcp.IdleTime = TimeSpan.FromSeconds(9)));
+        var yoursRan = 0;
+        var options = new ConfigurationOptions { BeforeSocketConnect = (_, _, _) => yoursRan++ }
+            .UseKeepAlive(profiles.Profiles, "cache").UseKeepAlive(profiles.Profiles, "Cache");
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+
+        options.BeforeSocketConnect!(Server, ConnectionType.Interactive, socket);
+        var another = () => options.UseKeepAlive(profiles.Profiles, "other");
+
+        yoursRan.Should().Be(1, "your callback is wrapped once, not once per call");
+        profiles.Messages(KeepAliveEventIds.ClientConnectionConfigured).Should().ContainSingle("the socket is configured once");
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().BeEmpty("the first call's KeepAlive is not a value set by hand");
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().OnlyContain(m => m.Contains("after your own callback", StringComparison.Ordinal));
+        another.Should().Throw<InvalidOperationException>().WithMessage("ConfigurationOptions.UseKeepAlive(\"other\"): these options already take KeepAlive profile 'cache'*Fix: call UseKeepAlive once per options object*");
+        options.KeepAlive.Should().Be(20);
+    }
+
+    [Fact]
     public void UseKeepAlive_ProfileReloaded_TheNextSocketGetsTheNewValuesAndABadReloadKeepsTheLastGoodOnes()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:cache:Tcp:IdleTime", "7s")]).Build();

@@ -1,0 +1,39 @@
+using System.Runtime.CompilerServices;
+
+namespace KeepAlive.Net;
+
+/// <summary>
+/// Which profile a client package's <c>UseKeepAlive</c> applied to an options object, and the user's own hook it wrapped,
+/// so that a second call with the same profile re-applies on top of the user's hook (not on top of ours: every socket
+/// would be configured twice) and a call with another profile is refused. Compiled into each client package.
+/// </summary>
+/// <typeparam name="TOptions">The client's options type (a ConfigurationOptions, a ConnectionFactory).</typeparam>
+/// <typeparam name="THook">The user's hook that the package wraps (a callback, a socket factory).</typeparam>
+internal static class AppliedProfiles<TOptions, THook>
+    where TOptions : class
+{
+    private static readonly ConditionalWeakTable<TOptions, Entry> Applied = [];
+
+    /// <summary>Records the profile applied to <paramref name="options"/> and returns the user's own hook to wrap.</summary>
+    /// <param name="options">The options object.</param>
+    /// <param name="profileName">The profile being applied.</param>
+    /// <param name="current">The hook the options hold now (the user's, or ours from an earlier call).</param>
+    /// <param name="call">How the user wrote the call, for the message, e.g. <c>ConfigurationOptions.UseKeepAlive</c>.</param>
+    /// <returns>The user's hook: <paramref name="current"/> on the first call, the one the first call wrapped after it.</returns>
+    /// <exception cref="InvalidOperationException">Another profile was applied to these options.</exception>
+    public static THook Claim(TOptions options, string profileName, THook current, string call)
+    {
+        if (Applied.TryGetValue(options, out var earlier))
+        {
+            return string.Equals(earlier.ProfileName, profileName, StringComparison.OrdinalIgnoreCase)
+                ? earlier.Yours
+                : throw new InvalidOperationException(
+                    $"{call}(\"{profileName}\"): these options already take KeepAlive profile '{earlier.ProfileName}', and one object's sockets and heartbeat follow one profile (the last call would silently mix them). Fix: call UseKeepAlive once per options object, with one profile.");
+        }
+
+        Applied.AddOrUpdate(options, new Entry(profileName, current));
+        return current;
+    }
+
+    private sealed record Entry(string ProfileName, THook Yours);
+}
