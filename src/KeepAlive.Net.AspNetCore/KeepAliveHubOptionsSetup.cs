@@ -26,6 +26,13 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
             options.ClientTimeoutInterval = timeout;
         }
 
+        ReloadWatch.Warn(services, profileName, "The SignalR hubs' HubOptions", p => KeepAliveSignalRSettings.Create(p, profileName) is var s
+            ? new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["KeepAliveInterval"] = s.KeepAliveInterval is { } i ? KeepAliveDuration.Format(i) : "SignalR's default",
+                ["ClientTimeoutInterval"] = s.ClientTimeoutInterval is { } t ? KeepAliveDuration.Format(t) : "SignalR's default",
+            }
+            : []);
         var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("KeepAlive.Net.AspNetCore");
         if (logger.IsEnabled(LogLevel.Information))
         {

@@ -39,13 +39,26 @@ public static class KeepAliveListenOptionsExtensions
         var services = listenOptions.ApplicationServices;
         var profiles = services.GetRequiredService<IKeepAliveProfiles>();
         var profile = profiles.GetProfile(profileName);
-        if (profile.Http.MaxRequestsPerConnection is { } limit && !services.GetServices<IStartupFilter>().OfType<RequestCountingStartupFilter>().Any())
+        var counted = services.GetServices<IStartupFilter>().OfType<RequestCountingStartupFilter>().Any();
+        if (profile.Http.MaxRequestsPerConnection is { } limit && !counted)
         {
             throw new InvalidOperationException(
                 $"listenOptions.UseKeepAlive(\"{profileName}\"): the profile sets Http:MaxRequestsPerConnection to {limit}, but requests are not counted. Fix: call builder.Services.AddKeepAliveRequestLimits() when building the host, or remove Http:MaxRequestsPerConnection.");
         }
 
         ServerWideSettings.Apply(listenOptions, profileName, profile);
+        ReloadWatch.Warn(services, profileName, "Kestrel", p =>
+        {
+            var values = ServerWideSettings.Values(p.GetProfile(profileName));
+            if (!counted)
+            {
+                // Refused at start-up; a reload that sets it would be accepted and never enforced.
+                values["Http:MaxRequestsPerConnection (requests are not counted: services.AddKeepAliveRequestLimits() was not called)"] =
+                    p.GetProfile(profileName).Http.MaxRequestsPerConnection?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unlimited";
+            }
+
+            return values;
+        });
         var middleware = new RetirementConnectionMiddleware(profiles, profileName, services.GetService<TimeProvider>() ?? TimeProvider.System, Logger(services));
         listenOptions.Use(next => context => middleware.OnConnectionAsync(context, next));
         return listenOptions;

@@ -16,6 +16,26 @@ internal static class ServerWideSettings
 {
     private static readonly ConditionalWeakTable<object, Dictionary<string, (string Profile, TimeSpan Value)>> Claims = [];
 
+    /// <summary>The server-wide values a profile sets, by Kestrel's or UseWebSockets' name, as they are shown in messages.</summary>
+    public static Dictionary<string, string> Values(KeepAliveProfileOptions profile)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        void Add(string setting, TimeSpan? value)
+        {
+            if (value is { } v)
+            {
+                values[setting] = KeepAliveDuration.Format(v);
+            }
+        }
+
+        Add("Kestrel's Limits.KeepAliveTimeout (Http:KeepAliveTimeout)", profile.Http.KeepAliveTimeout);
+        Add("Kestrel's Limits.Http2.KeepAlivePingDelay (Http:KeepAlivePingDelay)", profile.Http.KeepAlivePingDelay);
+        Add("Kestrel's Limits.Http2.KeepAlivePingTimeout (Http:KeepAlivePingTimeout)", profile.Http.KeepAlivePingTimeout);
+        Add("WebSocketOptions.KeepAliveInterval (WebSocket:KeepAliveInterval)", profile.WebSocket.KeepAliveInterval);
+        Add("WebSocketOptions.KeepAliveTimeout (WebSocket:KeepAliveTimeout)", profile.WebSocket.KeepAliveTimeout);
+        return values;
+    }
+
     public static void Apply(ListenOptions listenOptions, string profileName, KeepAliveProfileOptions profile)
     {
         var limits = listenOptions.KestrelServerOptions.Limits;

@@ -151,4 +151,12 @@ public static class KeepAliveEventIds
 
     /// <summary>SignalR hubs took their keep-alive interval and client timeout from a profile (<c>services.AddSignalR().UseKeepAlive</c>); the message carries the values and where each comes from (Information).</summary>
     public const int HubKeepAliveApplied = 3105;
+
+    /// <summary>
+    /// An accepted reload changed a value ASP.NET Core took once, when the endpoint was bound or the hubs were set up
+    /// (Kestrel's keep-alive timeout and HTTP/2 pings, UseWebSockets' keep-alive, the hubs' interval and timeout), or asked
+    /// for something nothing enforces (<c>Http:MaxRequestsPerConnection</c> without request counting); the message names each
+    /// value that stays and the fix, restart the service (Warning).
+    /// </summary>
+    public const int ServerReloadNotApplied = 3106;
 }

@@ -68,6 +68,43 @@ public sealed class KestrelProfileReloadTests
         Directory.Delete(directory, recursive: true);
     }
 
+    [Fact]
+    public async Task Reload_ServerWideValueAndAnUncountedRequestLimit_WarnsThatTheyStayInsteadOfSayingTheyApply()
+    {
+        const string Before = """{ "KeepAlive": { "Profiles": { "edge": { "Http": { "KeepAliveTimeout": "5s" } } } } }""";
+        const string After = """{ "KeepAlive": { "Profiles": { "edge": { "Http": { "KeepAliveTimeout": "20s", "MaxRequestsPerConnection": 2 } } } } }""";
+        var directory = Directory.CreateTempSubdirectory("keepalive-kestrel-reload-").FullName;
+        var file = Path.Combine(directory, "appsettings.json");
+        await File.WriteAllTextAsync(file, Before, TestContext.Current.CancellationToken);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddJsonFile(file, optional: false, reloadOnChange: true);
+        builder.Logging.AddFakeLogging();
+        builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.UseKeepAlive("edge")));
+        await using var app = builder.Build();
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        var logs = app.Services.GetRequiredService<FakeLogCollector>();
+
+        await File.WriteAllTextAsync(file, After, TestContext.Current.CancellationToken);
+        var waited = Stopwatch.StartNew();
+        while (!logs.GetSnapshot().Any(r => r.Id.Id == KeepAliveEventIds.ServerReloadNotApplied))
+        {
+            waited.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(15), "the file watcher should have reloaded the file: {0}", string.Join(" | ", logs.GetSnapshot().Select(r => r.Message)));
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        var warning = logs.GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.ServerReloadNotApplied).Which;
+        warning.Level.Should().Be(LogLevel.Warning);
+        warning.Message.Should().StartWith("Kestrel took these values from KeepAlive profile 'edge' once")
+            .And.Contain("Kestrel's Limits.KeepAliveTimeout (Http:KeepAliveTimeout) stays 5s (the profile now says 20s)")
+            .And.Contain("Http:MaxRequestsPerConnection (requests are not counted: services.AddKeepAliveRequestLimits() was not called) stays unlimited (the profile now says 2)")
+            .And.Contain("Fix: restart the service");
+        app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>>().Value.Limits.KeepAliveTimeout
+            .Should().Be(TimeSpan.FromSeconds(5), "what the warning says: Kestrel keeps it");
+        await app.StopAsync(TestContext.Current.CancellationToken);
+        Directory.Delete(directory, recursive: true);
+    }
+
     private static int Port(WebApplication app) =>
         new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
 }

@@ -28,4 +28,8 @@ internal static partial class Log
     [LoggerMessage(EventId = KeepAliveEventIds.HubKeepAliveApplied, Level = LogLevel.Information,
         Message = "SignalR hubs use KeepAlive profile '{Profile}': {Settings} (the hub takes KeepAliveInterval and ClientTimeoutInterval; ServerTimeout is the client's).")]
     public static partial void HubKeepAliveApplied(ILogger logger, string profile, string settings);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.ServerReloadNotApplied, Level = LogLevel.Warning,
+        Message = "{What} took these values from KeepAlive profile '{Profile}' once, when it was set up, so the reload just accepted does not reach them: {Changes}. Fix: restart the service to apply them (ASP.NET Core reads them once).")]
+    public static partial void ServerReloadNotApplied(ILogger logger, string what, string profile, string changes);
 }

@@ -227,9 +227,7 @@ public sealed class KeepAliveClientSettings
             try
             {
                 var now = TakenOnce(Create(_profiles, ProfileName, Client), moreValues);
-                changes = string.Join("; ", taken.Keys.Union(now.Keys).Order(StringComparer.Ordinal)
-                    .Where(setting => taken.GetValueOrDefault(setting) != now.GetValueOrDefault(setting))
-                    .Select(setting => $"{setting} stays {taken.GetValueOrDefault(setting) ?? $"{Client.ClientName}'s own"} (the profile now says {now.GetValueOrDefault(setting) ?? $"nothing: {Client.ClientName}'s own"})"));
+                changes = KeepAlive.Net.TakenOnce.Changes(taken, now, Client.ClientName);
             }
             catch (OptionsValidationException ex)
             {
