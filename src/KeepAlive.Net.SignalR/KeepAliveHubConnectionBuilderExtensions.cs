@@ -43,11 +43,21 @@ public static class KeepAliveHubConnectionBuilderExtensions
     /// would and the reason is logged (event 3351).
     /// </para>
     /// </remarks>
+    /// <exception cref="InvalidOperationException">The connection already takes another profile (the same one again is applied once).</exception>
     [UnsupportedOSPlatform("browser")]
     public static IHubConnectionBuilder UseKeepAlive(this IHubConnectionBuilder builder, IKeepAliveProfiles profiles, string profileName)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(profileName);
+        if (builder.Services.FirstOrDefault(static d => d.ServiceType == typeof(AppliedProfile))?.ImplementationInstance is AppliedProfile applied)
+        {
+            // The same profile again is applied once (its factories would wrap ours and warn that ours is the user's).
+            return string.Equals(applied.Name, profileName, StringComparison.OrdinalIgnoreCase) ? builder : throw new InvalidOperationException(
+                $"HubConnectionBuilder.UseKeepAlive(\"{profileName}\"): this connection already takes KeepAlive profile '{applied.Name}', and one profile sets its keep-alive interval, server timeout and socket (the last call would silently mix them). Fix: call UseKeepAlive once per hub connection, with one profile.");
+        }
+
         var settings = KeepAliveSignalRSettings.Create(profiles, profileName);
+        builder.Services.AddSingleton(new AppliedProfile(profileName));
         builder.Services.AddSingleton<IPostConfigureOptions<HubConnectionOptions>>(services => Connection(services, profiles, settings));
         builder.Services.AddSingleton<IPostConfigureOptions<HttpConnectionOptions>>(services => Connection(services, profiles, settings));
         return builder;
@@ -65,6 +75,9 @@ public static class KeepAliveHubConnectionBuilderExtensions
         return builder.UseKeepAlive(services.GetRequiredService<IKeepAliveProfiles>(), profileName);
     }
 
-    private static KeepAliveHubConnection Connection(IServiceProvider services, IKeepAliveProfiles profiles, KeepAliveSignalRSettings settings) =>
+    /// <summary>The profile this hub connection takes: one per builder.</summary>
+    private sealed record AppliedProfile(string Name);
+
+        private static KeepAliveHubConnection Connection(IServiceProvider services, IKeepAliveProfiles profiles, KeepAliveSignalRSettings settings) =>
         new(profiles, settings, services.GetService<ILoggerFactory>());
 }

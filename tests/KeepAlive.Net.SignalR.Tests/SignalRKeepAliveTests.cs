@@ -188,6 +188,19 @@ public sealed class SignalRKeepAliveTests
     }
 
     [Fact]
+    public void ClientUseKeepAlive_TwiceWithTheSameProfile_AppliedOnce_AnotherProfileRefused()
+    {
+        using var profiles = ClientProfiles.Build(s => s.AddKeepAlive("hub", _ => { }).AddKeepAlive("edge", _ => { }));
+        var builder = new HubConnectionBuilder().WithUrl("http://localhost:1/hub").UseKeepAlive(profiles.Profiles, "hub").UseKeepAlive(profiles.Profiles, "Hub");
+
+        var another = () => builder.UseKeepAlive(profiles.Profiles, "edge");
+
+        builder.Services.Count(static d => d.ServiceType == typeof(IPostConfigureOptions<Microsoft.AspNetCore.Http.Connections.Client.HttpConnectionOptions>) && d.ImplementationFactory is not null)
+            .Should().Be(1, "a second call would wrap the first's WebSocketFactory and warn (3351) that it is the user's");
+        another.Should().Throw<InvalidOperationException>().WithMessage("HubConnectionBuilder.UseKeepAlive(\"edge\"): this connection already takes KeepAlive profile 'hub'*Fix: call UseKeepAlive once per hub connection*");
+    }
+
+    [Fact]
     public void ServerUseKeepAlive_TwiceWithAnotherProfile_RefusedNamingBothAndTheSameProfileAgainIsKept()
     {
         var services = new ServiceCollection();
