@@ -34,6 +34,33 @@ public sealed class DriftAccountingTests
     }
 
     [Fact]
+    public void RunDue_SlowDelayedHandler_ItsTimeIsThisRegistrationsNotTheTimerThreadsBacklog()
+    {
+        // A Delayed handler runs on the scheduler's thread; one that takes longer than the interval makes the next
+        // heartbeat late. That lateness is the registration's own (SendBlocked), not "more heartbeats due at once".
+        using var harness = new ManualScheduler();
+        var causes = new List<(HeartbeatDelayCause Cause, string Evidence)>();
+        using var registration = harness.Scheduler.Register(
+            new HeartbeatOptions { Interval = Second, DriftWarningThreshold = TimeSpan.FromMilliseconds(50), Spread = TimeSpan.Zero, Name = "one" }, new Recorder().Send);
+        registration.Delayed += (_, e) =>
+        {
+            causes.Add((e.Cause, e.Evidence));
+            if (causes.Count == 1)
+            {
+                harness.Time.Advance(TimeSpan.FromMilliseconds(1500)); // the handler takes 1.5 s
+            }
+        };
+
+        harness.Step(TimeSpan.FromMilliseconds(990), Tick);
+        harness.Jump(TimeSpan.FromMilliseconds(110)); // the first heartbeat 100 ms late: Delayed
+        harness.Step(TimeSpan.FromSeconds(3), Tick);
+
+        causes.Should().HaveCountGreaterThanOrEqualTo(2);
+        causes[1].Cause.Should().Be(HeartbeatDelayCause.SendBlocked, "the handler of the previous heartbeat held the thread: {0}", causes[1].Evidence);
+        causes[1].Evidence.Should().Contain("Delayed handler");
+    }
+
+    [Fact]
     public void CauseTag_EveryCause_TheSnakeCaseNameDocumentedInHeartbeatsMd()
     {
         Enum.GetValues<HeartbeatDelayCause>().Select(cause => (string?)KeepAlive.Net.Heartbeats.HeartbeatMetrics.CauseTag(cause).Value).Should().Equal(

@@ -85,6 +85,13 @@ internal sealed class BeatRunner(SlotTable slots, Inbox inbox, HeartbeatTelemetr
 
         var ends = failure is not null && IsPermanent(failure) && SlotState.Phase(state) != SlotState.Disposed;
         telemetry.Record(ref slot.Counters, settings, extras, outcome with { EndsRegistration = ends }, slot.Handle);
+        if (outcome.IsDelayed)
+        {
+            // The Delayed handler ran on this thread: the next due time and the overrun are judged after it, so its time
+            // is this registration's (cause SendBlocked next time), never "more heartbeats were due at once".
+            end = clock.GetTimestamp();
+        }
+
         extras.Get()?.InFlight?.Unwatch();
         if (ends && failure is not null)
         {

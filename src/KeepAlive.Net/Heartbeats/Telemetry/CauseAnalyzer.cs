@@ -15,7 +15,7 @@ internal static class CauseAnalyzer
         var half = lateness / 2;
         if (previousOverran || sendBlocked)
         {
-            return (HeartbeatDelayCause.SendBlocked, "the previous send of this registration was still running when this heartbeat was due, or this send blocked");
+            return (HeartbeatDelayCause.SendBlocked, "the previous send of this registration (or its Delayed handler, which runs on the scheduler's thread) was still running when this heartbeat was due, or this send blocked");
         }
 
         var timerPart = clock.GetElapsedTime(timeline.Due, timeline.Popped);
