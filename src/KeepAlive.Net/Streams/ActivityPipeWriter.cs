@@ -106,9 +106,20 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
             return ValueTask.FromException(Closed(reason));
         }
 
-        payload.Span.CopyTo(inner.GetSpan(payload.Length));
-        inner.Advance(payload.Length);
-        var flush = inner.FlushAsync();
+        ValueTask<FlushResult> flush;
+        try
+        {
+            payload.Span.CopyTo(inner.GetSpan(payload.Length));
+            inner.Advance(payload.Length);
+            flush = inner.FlushAsync();
+        }
+        catch (InvalidOperationException)
+        {
+            // "Writing is not allowed after writer was completed": its owner completed the inner writer, not through us.
+            Close("the pipe's output was completed by its owner");
+            return ValueTask.FromException(Closed(_closed!));
+        }
+
         if (!flush.IsCompleted)
         {
             inner.CancelPendingFlush();

@@ -115,6 +115,26 @@ public sealed class HeartbeatDuplexPipeTests
     }
 
     [Fact]
+    public async Task Heartbeat_InnerWriterCompletedByItsOwner_PeerDeadOnceAndRegistrationEnded()
+    {
+        // The transport (or whoever owns the wrapped pipe) completes its writer directly, not through the wrapper.
+        using var manual = new ManualScheduler();
+        var outgoing = new Pipe();
+        var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(new Pipe().Reader, outgoing.Writer));
+        var registration = pipe.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Interval = ManualScheduler.Second });
+        var deaths = new List<PeerDeadEventArgs>();
+        registration.PeerDead += (_, e) => deaths.Add(e);
+        await outgoing.Writer.CompleteAsync();
+
+        manual.Step(TimeSpan.FromSeconds(5), ManualScheduler.Tick);
+
+        deaths.Should().ContainSingle("a completed writer is closed for good, not a failure to retry every interval").Which.Reason.Should().Contain("completed by its owner");
+        registration.GetStatistics().Failed.Should().Be(1);
+        manual.Scheduler.RegistrationCount.Should().Be(0);
+        manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Should().BeEmpty();
+    }
+
+    [Fact]
     public void Heartbeat_ApplicationCompletedOutput_PeerDeadOnceAndRegistrationEnded()
     {
         using var manual = new ManualScheduler();
