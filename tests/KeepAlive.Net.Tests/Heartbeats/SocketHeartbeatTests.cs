@@ -54,9 +54,9 @@ public sealed class SocketHeartbeatTests
                 .Which.Message.Should().Contain("'zero-window'").And.Contain("asynchronous");
 
             registration.Dispose();
-            SpinWait.SpinUntil(() => telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Count > 0, TimeSpan.FromSeconds(10)).Should().BeTrue("Dispose cancels the pending send");
-            registration.GetStatistics().Failed.Should().Be(1);
-            telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Should().ContainSingle().Which.Exception.Should().BeAssignableTo<OperationCanceledException>();
+            await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken); // Dispose cancels the pending send at once
+            registration.GetStatistics().Failed.Should().Be(0, "a send cancelled because the registration was stopped is not a failure");
+            telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Should().BeEmpty("there is no next heartbeat to try again at");
         }
     }
 

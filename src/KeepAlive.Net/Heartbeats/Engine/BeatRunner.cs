@@ -84,6 +84,14 @@ internal sealed class BeatRunner(SlotTable slots, Inbox inbox, HeartbeatTelemetr
         }
 
         var ends = failure is not null && IsPermanent(failure) && SlotState.Phase(state) != SlotState.Disposed;
+        if (failure is OperationCanceledException && SlotState.Phase(state) == SlotState.Disposed)
+        {
+            // The send in flight was cancelled because the user stopped the registration: neither sent nor failed.
+            extras.Get()?.InFlight?.Unwatch();
+            Reschedule(index, ref slot, settings, nominal, end, keys); // frees the disposed slot
+            return end;
+        }
+
         telemetry.Record(ref slot.Counters, settings, extras, outcome with { EndsRegistration = ends }, slot.Handle);
         if (outcome.IsDelayed)
         {
