@@ -54,7 +54,10 @@ public static class HeartbeatOptionsValidator
 
         if (errors is null && options.LatenessBudget is { } budget && budget <= TimeSpan.Zero)
         {
-            Add(ref errors, nameof(HeartbeatOptions.Spread), $"Interval {KeepAliveDuration.Format(interval)} + Jitter {KeepAliveDuration.Format(options.Jitter)} + Spread {KeepAliveDuration.Format(options.EffectiveSpread)} reach PeerIdleTimeout {options.PeerIdleTimeout}: a heartbeat moved by its jitter and spread could arrive after the peer forgot the connection. Fix: lower Spread (0 keeps heartbeats aligned), Jitter or Interval.");
+            // Named after the value that can give: the spread when there is one, else the jitter, else the interval.
+            var culprit = options.EffectiveSpread > TimeSpan.Zero ? nameof(HeartbeatOptions.Spread)
+                : options.Jitter > TimeSpan.Zero ? nameof(HeartbeatOptions.Jitter) : nameof(HeartbeatOptions.Interval);
+            Add(ref errors, culprit, $"Interval {KeepAliveDuration.Format(interval)} + Jitter {KeepAliveDuration.Format(options.Jitter)} + Spread {KeepAliveDuration.Format(options.EffectiveSpread)} reach PeerIdleTimeout {options.PeerIdleTimeout}: a heartbeat moved by its jitter and spread could arrive after the peer forgot the connection. Fix: lower Spread (0 keeps heartbeats aligned), Jitter or Interval.");
         }
 
         return (IReadOnlyList<KeepAliveValidationError>?)errors ?? [];

@@ -195,16 +195,18 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
 
     private static void Validate(HeartbeatSchedulerOptions options)
     {
-        if (options.StandbyThreadCount < 1 || options.MaxStandbyThreadCount < options.StandbyThreadCount)
+        // Each value against its declared range (exact values in the messages), then the rule between the two counts.
+        List<KeepAliveValidationError>? errors = null;
+        var refused = OptionRanges<HeartbeatSchedulerOptions>.Check(options, applies: null, ref errors);
+        if (refused.Count == 0 && options.MaxStandbyThreadCount < options.StandbyThreadCount)
         {
-            throw new ArgumentException(FormattableString.Invariant(
-                $"StandbyThreadCount is {options.StandbyThreadCount} and MaxStandbyThreadCount {options.MaxStandbyThreadCount}; StandbyThreadCount must be at least 1 and at most MaxStandbyThreadCount. Fix: keep the defaults (1 and 16)."), nameof(options));
+            (errors ??= []).Add(new(nameof(options.StandbyThreadCount), FormattableString.Invariant(
+                $"StandbyThreadCount is {options.StandbyThreadCount}, above MaxStandbyThreadCount {options.MaxStandbyThreadCount}. Fix: keep the defaults (1 and 16), or raise MaxStandbyThreadCount.")));
         }
 
-        if (options.TakeoverThreshold < TimeSpan.FromMilliseconds(1) || options.TakeoverThreshold > TimeSpan.FromSeconds(1))
+        if (errors is not null)
         {
-            throw new ArgumentException(FormattableString.Invariant(
-                $"TakeoverThreshold is {KeepAliveFormat.Duration(options.TakeoverThreshold)}, but it must be from 1 ms to 1 s: shorter takes the timer loop away from ordinary callbacks, longer leaves every other heartbeat waiting behind a blocked one. Fix: keep the default (50 ms)."), nameof(options));
+            throw new ArgumentException("Invalid heartbeat scheduler options. " + string.Join(" ", errors.Select(static e => e.Message)), nameof(options));
         }
     }
 }

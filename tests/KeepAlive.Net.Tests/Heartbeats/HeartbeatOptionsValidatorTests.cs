@@ -99,6 +99,26 @@ public sealed class HeartbeatOptionsValidatorTests
         AssertSingleError(new HeartbeatOptions { BlockedCallbackThreshold = TimeSpan.FromSeconds(-1) }, "BlockedCallbackThreshold", "BlockedCallbackThreshold -1s is below the floor of 1ms");
 
     [Fact]
+    public void Validate_BudgetReachedWithoutASpread_NamesJitterNotSpread() =>
+        AssertSingleError(new HeartbeatOptions { Interval = TimeSpan.FromSeconds(59), Jitter = TimeSpan.FromSeconds(58), PeerIdleTimeout = TimeSpan.FromSeconds(60), MaxIntervalToPeerIdleRatio = 0.99 },
+            "Jitter", "Spread 0s reach PeerIdleTimeout");
+
+    [Theory]
+    [InlineData(0, 16, 50.0, "StandbyThreadCount 0 is below the floor of 1")]
+    [InlineData(1, 100000, 50.0, "MaxStandbyThreadCount 100000 is above the ceiling of 256")]
+    [InlineData(4, 2, 50.0, "StandbyThreadCount is 4, above MaxStandbyThreadCount 2")]
+    [InlineData(1, 16, 0.9999, "TakeoverThreshold 999us900ns is below the floor of 1ms")]
+    [InlineData(1, 16, 1000.0001, "TakeoverThreshold 1s100ns is above the ceiling of 1s")]
+    public void SchedulerOptions_OutOfRange_RefusedWithTheExactValueTheRangeAndTheFix(int standby, int maxStandby, double takeoverMs, string message)
+    {
+        var options = new HeartbeatSchedulerOptions { StandbyThreadCount = standby, MaxStandbyThreadCount = maxStandby, TakeoverThreshold = TimeSpan.FromTicks((long)Math.Round(takeoverMs * TimeSpan.TicksPerMillisecond)) };
+
+        var act = () => new HeartbeatScheduler(options: options);
+
+        act.Should().Throw<ArgumentException>().WithMessage($"*{message}*Fix*");
+    }
+
+    [Fact]
     public void Validate_UndefinedMode_Error() =>
         AssertSingleError(new HeartbeatOptions { Mode = (HeartbeatMode)7 }, "Mode", "WhenIdle or FixedRate");
 
