@@ -66,21 +66,29 @@ public static class KeepAliveDuration
         }
 
         var sign = value < TimeSpan.Zero ? "-" : string.Empty;
-        var ticks = value == TimeSpan.MinValue ? TimeSpan.MaxValue.Ticks : Math.Abs(value.Ticks);
+        var ticks = value.Ticks == long.MinValue ? (ulong)long.MaxValue + 1 : (ulong)Math.Abs(value.Ticks);
         var parts = new System.Text.StringBuilder(sign);
-        foreach (var (suffix, unit) in Units.AsSpan(0, 6))
+        foreach (var (suffix, unit) in Units.AsSpan(0, 5))
         {
-            var count = ticks / unit;
+            var count = ticks / (ulong)unit;
             if (count > 0)
             {
                 parts.Append(count.ToString(CultureInfo.InvariantCulture)).Append(suffix);
-                ticks -= count * unit;
+                ticks -= count * (ulong)unit;
             }
         }
 
+        // What is left is under a millisecond: microseconds, with the tick (100 ns) as a decimal, so Parse reads it back.
         if (ticks > 0)
         {
-            parts.Append((ticks * 100).ToString(CultureInfo.InvariantCulture)).Append("ns");
+            var (micros, tenths) = (ticks / (ulong)TimeSpan.TicksPerMicrosecond, ticks % (ulong)TimeSpan.TicksPerMicrosecond);
+            parts.Append(micros.ToString(CultureInfo.InvariantCulture));
+            if (tenths > 0)
+            {
+                parts.Append('.').Append(tenths.ToString(CultureInfo.InvariantCulture));
+            }
+
+            parts.Append("us");
         }
 
         return parts.ToString();

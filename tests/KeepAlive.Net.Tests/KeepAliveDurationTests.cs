@@ -115,15 +115,20 @@ public sealed class KeepAliveDurationTests
     [InlineData(90 * TimeSpan.TicksPerSecond, "1m30s")]
     [InlineData(-5 * TimeSpan.TicksPerSecond, "-5s")]
     [InlineData(TimeSpan.TicksPerDay + TimeSpan.TicksPerMillisecond, "1d1ms")]
-    [InlineData(15L, "1us500ns")]
+    [InlineData(15L, "1.5us")]
+    [InlineData(1L, "0.1us")]
+    [InlineData(9999L, "999.9us")]
+    [InlineData(long.MaxValue, "10675199d2h48m5s477ms580.7us")]
+    [InlineData(-long.MaxValue, "-10675199d2h48m5s477ms580.7us")]
     public void Format_RoundTripsThroughParse(long ticks, string expected)
     {
         var text = KeepAliveDuration.Format(TimeSpan.FromTicks(ticks));
 
         text.Should().Be(expected);
-        if (ticks % TimeSpan.TicksPerMicrosecond == 0)
-        {
-            KeepAliveDuration.Parse(text).Should().Be(TimeSpan.FromTicks(ticks));
-        }
+        KeepAliveDuration.Parse(text).Should().Be(TimeSpan.FromTicks(ticks), "every tick is written, in a unit Parse reads");
     }
+
+    [Fact]
+    public void Format_MinValue_IsItsOwnValueNotMaxValueNegated() =>
+        KeepAliveDuration.Format(TimeSpan.MinValue).Should().Be("-10675199d2h48m5s477ms580.8us");
 }

@@ -107,8 +107,8 @@ public sealed class HeartbeatOptionsValidatorTests
     [InlineData(0, 16, 50.0, "StandbyThreadCount 0 is below the floor of 1")]
     [InlineData(1, 100000, 50.0, "MaxStandbyThreadCount 100000 is above the ceiling of 256")]
     [InlineData(4, 2, 50.0, "StandbyThreadCount is 4, above MaxStandbyThreadCount 2")]
-    [InlineData(1, 16, 0.9999, "TakeoverThreshold 999us900ns is below the floor of 1ms")]
-    [InlineData(1, 16, 1000.0001, "TakeoverThreshold 1s100ns is above the ceiling of 1s")]
+    [InlineData(1, 16, 0.9999, "TakeoverThreshold 999.9us is below the floor of 1ms")]
+    [InlineData(1, 16, 1000.0001, "TakeoverThreshold 1s0.1us is above the ceiling of 1s")]
     public void SchedulerOptions_OutOfRange_RefusedWithTheExactValueTheRangeAndTheFix(int standby, int maxStandby, double takeoverMs, string message)
     {
         var options = new HeartbeatSchedulerOptions { StandbyThreadCount = standby, MaxStandbyThreadCount = maxStandby, TakeoverThreshold = TimeSpan.FromTicks((long)Math.Round(takeoverMs * TimeSpan.TicksPerMillisecond)) };
@@ -136,9 +136,9 @@ public sealed class HeartbeatOptionsValidatorTests
     }
 
     [Theory]
-    [InlineData("Interval", "Interval -10675199d2h48m5s477ms580us700ns is below the floor of 1ms")]
-    [InlineData("Spread", "Spread -10675199d2h48m5s477ms580us700ns is below the floor of 0s")]
-    [InlineData("Jitter", "Jitter 10675199d2h48m5s477ms580us700ns is above the ceiling of 1h")]
+    [InlineData("Interval", "Interval -10675199d2h48m5s477ms580.8us is below the floor of 1ms")]
+    [InlineData("Spread", "Spread -10675199d2h48m5s477ms580.8us is below the floor of 0s")]
+    [InlineData("Jitter", "Jitter 10675199d2h48m5s477ms580.7us is above the ceiling of 1h")]
     public void Register_ValueFarOutOfRangeWithAPeerIdleTimeout_ArgumentExceptionNamingItNotOverflow(string option, string named)
     {
         // The derived values (EffectiveSpread, LatenessBudget) overflow on these; the registration must still say which
