@@ -107,7 +107,9 @@ public readonly struct PeerIdleTimeout : IEquatable<PeerIdleTimeout>
         var trimmed = text?.Trim() ?? string.Empty;
         foreach (var preset in Presets)
         {
-            if (string.Equals(preset.PresetName, trimmed, StringComparison.OrdinalIgnoreCase))
+            // The preset's name, or what ToString writes for it ("AwsNlb (5m50s)"), so a value read back parses.
+            if (string.Equals(preset.PresetName, trimmed, StringComparison.OrdinalIgnoreCase)
+                || string.Equals(preset.ToString(), trimmed, StringComparison.OrdinalIgnoreCase))
             {
                 value = preset;
                 error = null;
