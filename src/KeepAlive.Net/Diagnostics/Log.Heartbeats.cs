@@ -7,7 +7,7 @@ internal static partial class Log
 {
     [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatRegistered, Level = LogLevel.Debug,
         Message = "Heartbeat '{Name}' registered: {Mode} every {Interval}, timeout {Timeout}, peer idle timeout {PeerIdleTimeout}, spread of a burst up to {Spread}")]
-    public static partial void HeartbeatRegistered(ILogger logger, string name, HeartbeatMode mode, TimeSpan interval, TimeSpan? timeout, PeerIdleTimeout? peerIdleTimeout, TimeSpan spread);
+    public static partial void HeartbeatRegistered(ILogger logger, string name, HeartbeatMode mode, string interval, string timeout, string peerIdleTimeout, string spread);
 
     [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatUnregistered, Level = LogLevel.Debug,
         Message = "Heartbeat '{Name}' stopped after {Sent} heartbeats")]

@@ -61,6 +61,20 @@ public sealed class DriftAccountingTests
     }
 
     [Fact]
+    public void Register_LogsItsSettingsInTheLibrarysDurationsNotTimeSpanOrNull()
+    {
+        using var harness = new ManualScheduler();
+        using var plain = harness.Scheduler.Register(new HeartbeatOptions { Interval = TimeSpan.FromMilliseconds(1500), Spread = TimeSpan.FromMilliseconds(50), Name = "plain" }, new Recorder().Send);
+        using var peer = harness.Scheduler.Register(new HeartbeatOptions { Interval = Second, Timeout = TimeSpan.FromSeconds(3), PeerIdleTimeout = PeerIdleTimeout.AwsNlb, Name = "peer" }, new Recorder().Send);
+
+        var messages = harness.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatRegistered).Select(static r => r.Message).ToList();
+
+        messages.Should().Contain(m => m.Contains("'plain'", StringComparison.Ordinal) && m.Contains("every 1s500ms, timeout none, peer idle timeout none, spread of a burst up to 50ms", StringComparison.Ordinal));
+        messages.Should().Contain(m => m.Contains("'peer'", StringComparison.Ordinal) && m.Contains("timeout 3s, peer idle timeout AwsNlb (5m50s)", StringComparison.Ordinal));
+        messages.Should().NotContain(m => m.Contains("(null)", StringComparison.Ordinal) || m.Contains("00:00:", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void CauseTag_EveryCause_TheSnakeCaseNameDocumentedInHeartbeatsMd()
     {
         Enum.GetValues<HeartbeatDelayCause>().Select(cause => (string?)KeepAlive.Net.Heartbeats.HeartbeatMetrics.CauseTag(cause).Value).Should().Equal(

@@ -55,8 +55,15 @@ internal sealed class BeatSettings
         options.Name, options.Mode, options.Interval, options.Timeout, options.Jitter, options.EffectiveSpread, options.DriftWarningThreshold,
         options.BlockedCallbackThreshold, options.PeerIdleTimeout, options.MaxIntervalToPeerIdleRatio, options.LatenessBudget);
 
-    public void LogRegistered(ILogger logger) =>
-        Diagnostics.Log.HeartbeatRegistered(logger, Name, Mode, Interval, Timeout, Key.PeerIdleTimeout, Key.Spread);
+    public void LogRegistered(ILogger logger)
+    {
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            var (interval, timeout) = (KeepAliveDuration.Format(Interval), Timeout is { } t ? KeepAliveDuration.Format(t) : "none");
+            var (peer, spread) = (Key.PeerIdleTimeout?.ToString() ?? "none", KeepAliveDuration.Format(Key.Spread));
+            Diagnostics.Log.HeartbeatRegistered(logger, Name, Mode, interval, timeout, peer, spread);
+        }
+    }
 }
 
 /// <summary>Every value of <see cref="HeartbeatOptions"/> that a registration's <see cref="BeatSettings"/> depend on.</summary>
