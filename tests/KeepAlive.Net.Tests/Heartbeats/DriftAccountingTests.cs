@@ -225,6 +225,25 @@ public sealed class DriftAccountingTests
     }
 
     [Fact]
+    public void DriftMonitor_HourLateAfterASuspendedMachine_LastLatenessIsTheHourNotThe35MinuteCounterLimit()
+    {
+        var clock = new SystemLikeFakeTimeProvider();
+        using var monitor = new DriftMonitor(new HeartbeatOptions { Interval = Second }, clock);
+        var due = clock.GetTimestamp();
+        clock.Monotonic.Advance(TimeSpan.FromHours(1));
+        var start = clock.GetTimestamp();
+        clock.Monotonic.Advance(TimeSpan.FromHours(1));
+
+        monitor.Record(due, start, clock.GetTimestamp());
+
+        var statistics = monitor.GetStatistics();
+        (statistics.LastLateness, statistics.MaxLateness, statistics.LastSendDuration).Should().Be((TimeSpan.FromHours(1), TimeSpan.FromHours(1), TimeSpan.FromHours(1)));
+        clock.Monotonic.Advance(TimeSpan.FromMilliseconds(10));
+        monitor.Record(clock.GetTimestamp(), clock.GetTimestamp(), clock.GetTimestamp());
+        monitor.GetStatistics().LastLateness.Should().Be(TimeSpan.Zero, "the next on-time heartbeat replaces it");
+    }
+
+    [Fact]
     public void Scheduler_PublicConstructorWithFakeTime_TimerThreadFollowsTheFakeClock()
     {
         var clock = new SystemLikeFakeTimeProvider();

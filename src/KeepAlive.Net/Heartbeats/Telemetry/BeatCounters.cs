@@ -8,8 +8,8 @@ internal struct BeatCounters
 {
     public long Sent; // heartbeats sent without an exception
 
-    // In microseconds, saturating (a larger lateness is kept in IncidentCounters): the last heartbeat's lateness, the largest
-    // seen, the last completed send's duration.
+    // In microseconds, saturating at int.MaxValue (35m47s; a larger value is kept exactly in IncidentCounters): the last
+    // heartbeat's lateness, the largest seen, the last completed send's duration.
     public int LastLatenessMicros, MaxLatenessMicros, LastSendMicros;
 }
 
@@ -17,5 +17,8 @@ internal struct BeatCounters
 internal sealed class IncidentCounters
 {
     public long Failed, Skipped, Delayed, Blocked, MaxLatenessTicks;
+
+    // The exact last lateness and send duration when BeatCounters saturated (a suspended VM, a laptop asleep).
+    public long LastLongLatenessTicks, LastLongSendTicks;
     public int LastCause, ConsecutiveFailures;
 }

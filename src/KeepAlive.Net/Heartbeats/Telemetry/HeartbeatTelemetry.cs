@@ -30,8 +30,16 @@ internal sealed class HeartbeatTelemetry(ILogger logger, HeartbeatMetrics metric
     public void Record(ref BeatCounters counters, BeatSettings settings, ExtrasAccess extras, in BeatOutcome outcome, object? sender)
     {
         var latenessMicros = ToMicros(outcome.Lateness);
+        var sendMicros = ToMicros(outcome.SendDuration);
+        if (latenessMicros == int.MaxValue || sendMicros == int.MaxValue)
+        {
+            var incidents = extras.GetOrAdd().Incidents;
+            Volatile.Write(ref incidents.LastLongLatenessTicks, outcome.Lateness.Ticks);
+            Volatile.Write(ref incidents.LastLongSendTicks, outcome.SendDuration.Ticks);
+        }
+
         Volatile.Write(ref counters.LastLatenessMicros, latenessMicros);
-        Volatile.Write(ref counters.LastSendMicros, ToMicros(outcome.SendDuration));
+        Volatile.Write(ref counters.LastSendMicros, sendMicros);
         InterlockedMax.Raise(ref counters.MaxLatenessMicros, latenessMicros);
         var metrics = Metrics;
         var causeTag = HeartbeatMetrics.CauseTag(outcome.Cause);
@@ -107,8 +115,8 @@ internal sealed class HeartbeatTelemetry(ILogger logger, HeartbeatMetrics metric
             Delayed = incidents is null ? 0 : Interlocked.Read(ref incidents.Delayed),
             Blocked = incidents is null ? 0 : Interlocked.Read(ref incidents.Blocked),
             MaxLateness = TimeSpan.FromTicks(incidents is null ? maxTicks : Math.Max(maxTicks, Interlocked.Read(ref incidents.MaxLatenessTicks))),
-            LastLateness = Micros(Volatile.Read(ref counters.LastLatenessMicros)),
-            LastSendDuration = Micros(Volatile.Read(ref counters.LastSendMicros)),
+            LastLateness = Exact(Volatile.Read(ref counters.LastLatenessMicros), incidents is null ? 0 : Volatile.Read(ref incidents.LastLongLatenessTicks)),
+            LastSendDuration = Exact(Volatile.Read(ref counters.LastSendMicros), incidents is null ? 0 : Volatile.Read(ref incidents.LastLongSendTicks)),
             LastDelayCause = incidents is null ? HeartbeatDelayCause.None : (HeartbeatDelayCause)Volatile.Read(ref incidents.LastCause),
             PeerDead = peerDead,
         };
@@ -117,6 +125,9 @@ internal sealed class HeartbeatTelemetry(ILogger logger, HeartbeatMetrics metric
     public void Dispose() => Metrics.Dispose();
 
     private static TimeSpan Micros(int value) => TimeSpan.FromTicks(value * TimeSpan.TicksPerMicrosecond);
+
+    // A saturated counter (int.MaxValue microseconds) stands for the exact value its incident kept.
+    private static TimeSpan Exact(int micros, long longTicks) => micros == int.MaxValue && longTicks > 0 ? TimeSpan.FromTicks(longTicks) : Micros(micros);
 
     private void RecordIncident(BeatSettings settings, SlotExtras extras, object? sender, in BeatOutcome outcome, KeyValuePair<string, object?> causeTag)
     {
