@@ -11,6 +11,9 @@ namespace KeepAlive.Net.AspNetCore;
 /// <summary>Sets the hubs' keep-alive interval and client timeout from a profile (<c>services.AddSignalR().UseKeepAlive</c>), when the host starts.</summary>
 internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string profileName) : IConfigureOptions<HubOptions>
 {
+    // HubOptions are built twice (IOptions for SignalR, IOptionsMonitor for ValidateOnStart): one start-up line says it.
+    private int _logged;
+
     public void Configure(HubOptions options)
     {
         var profiles = services.GetService<IKeepAliveProfiles>() ?? throw new InvalidOperationException(
@@ -34,7 +37,7 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
             }
             : []);
         var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("KeepAlive.Net.AspNetCore");
-        if (logger.IsEnabled(LogLevel.Information))
+        if (logger.IsEnabled(LogLevel.Information) && Interlocked.Exchange(ref _logged, 1) == 0)
         {
             var applied = settings.ToString();
             Log.HubKeepAliveApplied(logger, profileName, applied);

@@ -45,7 +45,24 @@ public static class KeepAliveHubConnectionBuilderExtensions
     /// </remarks>
     /// <exception cref="InvalidOperationException">The connection already takes another profile (the same one again is applied once).</exception>
     [UnsupportedOSPlatform("browser")]
-    public static IHubConnectionBuilder UseKeepAlive(this IHubConnectionBuilder builder, IKeepAliveProfiles profiles, string profileName)
+    public static IHubConnectionBuilder UseKeepAlive(this IHubConnectionBuilder builder, IKeepAliveProfiles profiles, string profileName) =>
+        Apply(builder, profiles, profileName, hostLoggers: null);
+
+    /// <summary>Applies a keep-alive profile to the hub connection, as <see cref="UseKeepAlive(IHubConnectionBuilder, IKeepAliveProfiles, string)"/>, with the profiles of a service provider.</summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="services">A service provider with <c>services.AddKeepAlive(...)</c>, usually the host's.</param>
+    /// <param name="profileName">The profile's name.</param>
+    /// <returns>The builder, for chaining.</returns>
+    /// <remarks>The connection's KeepAlive messages (events 3350-3352) go to that provider's logging, with the host's other KeepAlive messages.</remarks>
+    [UnsupportedOSPlatform("browser")]
+    public static IHubConnectionBuilder UseKeepAlive(this IHubConnectionBuilder builder, IServiceProvider services, string profileName)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return Apply(builder, services.GetRequiredService<IKeepAliveProfiles>(), profileName, services.GetService<ILoggerFactory>());
+    }
+
+    // Both overloads: the hub builder's own logging unless the host's was given.
+    private static IHubConnectionBuilder Apply(IHubConnectionBuilder builder, IKeepAliveProfiles profiles, string profileName, ILoggerFactory? hostLoggers)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(profileName);
@@ -58,26 +75,15 @@ public static class KeepAliveHubConnectionBuilderExtensions
 
         var settings = KeepAliveSignalRSettings.Create(profiles, profileName);
         builder.Services.AddSingleton(new AppliedProfile(profileName));
-        builder.Services.AddSingleton<IPostConfigureOptions<HubConnectionOptions>>(services => Connection(services, profiles, settings));
-        builder.Services.AddSingleton<IPostConfigureOptions<HttpConnectionOptions>>(services => Connection(services, profiles, settings));
+        builder.Services.AddSingleton<IPostConfigureOptions<HubConnectionOptions>>(services => Connection(services, profiles, settings, hostLoggers));
+        builder.Services.AddSingleton<IPostConfigureOptions<HttpConnectionOptions>>(services => Connection(services, profiles, settings, hostLoggers));
         return builder;
-    }
-
-    /// <summary>Applies a keep-alive profile to the hub connection, as <see cref="UseKeepAlive(IHubConnectionBuilder, IKeepAliveProfiles, string)"/>, with the profiles of a service provider.</summary>
-    /// <param name="builder">The builder.</param>
-    /// <param name="services">A service provider with <c>services.AddKeepAlive(...)</c>.</param>
-    /// <param name="profileName">The profile's name.</param>
-    /// <returns>The builder, for chaining.</returns>
-    [UnsupportedOSPlatform("browser")]
-    public static IHubConnectionBuilder UseKeepAlive(this IHubConnectionBuilder builder, IServiceProvider services, string profileName)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        return builder.UseKeepAlive(services.GetRequiredService<IKeepAliveProfiles>(), profileName);
     }
 
     /// <summary>The profile this hub connection takes: one per builder.</summary>
     private sealed record AppliedProfile(string Name);
 
-        private static KeepAliveHubConnection Connection(IServiceProvider services, IKeepAliveProfiles profiles, KeepAliveSignalRSettings settings) =>
-        new(profiles, settings, services.GetService<ILoggerFactory>());
+    [UnsupportedOSPlatform("browser")]
+    private static KeepAliveHubConnection Connection(IServiceProvider services, IKeepAliveProfiles profiles, KeepAliveSignalRSettings settings, ILoggerFactory? hostLoggers) =>
+        new(profiles, settings, hostLoggers ?? services.GetService<ILoggerFactory>());
 }

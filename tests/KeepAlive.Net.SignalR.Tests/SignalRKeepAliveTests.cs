@@ -172,8 +172,10 @@ public sealed class SignalRKeepAliveTests
     [Fact]
     public async Task ServerUseKeepAlive_Profile_HubsTakeIntervalAndClientTimeout()
     {
+        var logs = new FakeLogCollector();
         await using var server = await HubServers.StartOnLoopbackAsync(builder =>
         {
+            builder.Logging.AddProvider(new FakeLoggerProvider(logs));
             builder.Services.AddKeepAlive("hub", profile =>
             {
                 profile.Heartbeat.Interval = TimeSpan.FromSeconds(3);
@@ -185,6 +187,21 @@ public sealed class SignalRKeepAliveTests
         var hub = server.App.Services.GetRequiredService<IOptions<HubOptions>>().Value; // every hub's, unless a hub sets its own
 
         (hub.KeepAliveInterval, hub.ClientTimeoutInterval).Should().Be((TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(12)));
+        logs.GetSnapshot().Where(static r => r.Id.Id == KeepAliveEventIds.HubKeepAliveApplied).Should().ContainSingle("one start-up line, though HubOptions are built twice (SignalR's IOptions, ValidateOnStart's IOptionsMonitor)");
+    }
+
+    [Fact]
+    public void ClientUseKeepAlive_WithTheHostsServices_ItsMessagesGoToTheHostsLogging()
+    {
+        // The hub builder has logging of its own that nobody configured here; the host's is where KeepAlive's messages go.
+        using var profiles = ClientProfiles.InCode("hub", p => p.SignalR.KeepAliveInterval = TimeSpan.FromSeconds(5));
+        var builder = new HubConnectionBuilder().WithUrl("http://localhost:1/hub").WithKeepAliveInterval(TimeSpan.FromSeconds(7)).UseKeepAlive(profiles.Services, "hub");
+
+        var connection = builder.Build();
+
+        connection.KeepAliveInterval.Should().Be(TimeSpan.FromSeconds(5));
+        profiles.Messages(KeepAliveEventIds.SignalROptionOverridden).Should().ContainSingle("the hand-set 7 s that the profile's 5 s replaced is reported in the host's logs")
+            .Which.Should().Contain("KeepAliveInterval");
     }
 
     [Fact]
