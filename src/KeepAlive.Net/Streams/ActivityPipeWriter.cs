@@ -10,6 +10,7 @@ namespace KeepAlive.Net.Streams;
 internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath path) : PipeWriter
 {
     private bool _inMessage;
+    private bool _unread; // a heartbeat's bytes wait in the pipe behind a peer that stopped reading (only the write path's holder touches it)
     private volatile string? _closed;
 
     public override bool CanGetUnflushedBytes => inner.CanGetUnflushedBytes;
@@ -94,10 +95,12 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
 
     /// <summary>
     /// Writes one heartbeat while the caller holds the write path: the bytes go into the pipe and are flushed. Under
-    /// back-pressure (a peer that stopped reading) the flush is cancelled at once and the bytes stay queued for the next flush,
-    /// so the heartbeat never holds the output while the peer is not reading (a <see cref="Pipe"/> commits the bytes before it
-    /// waits; a writer whose cancellation completes later holds the output until it does). A pipe whose reader or writer has
-    /// completed is closed for good (<see cref="WritePathClosedException"/>: the peer is declared dead).
+    /// back-pressure (a peer that stopped reading) the flush is cancelled at once, so the heartbeat never holds the output
+    /// while the peer is not reading (a <see cref="Pipe"/> commits the bytes before it waits; a writer whose cancellation
+    /// completes later holds the output until it does): its bytes stay queued for the next flush and it fails as not sent.
+    /// While they wait unread, later heartbeats write nothing (they would only pile up past the pause threshold) and fail
+    /// alike, until a flush shows the peer reads again. A pipe whose reader or writer has completed is closed for good
+    /// (<see cref="WritePathClosedException"/>: the peer is declared dead).
     /// </summary>
     public ValueTask WriteHeartbeat(ReadOnlyMemory<byte> payload)
     {
@@ -109,6 +112,24 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
         ValueTask<FlushResult> flush;
         try
         {
+            if (_unread)
+            {
+                // Nothing new: whether the peer has read the queued heartbeat (the pipe below its resume threshold again).
+                var probe = inner.FlushAsync();
+                if (!probe.IsCompleted)
+                {
+                    return NotRead(probe, NotRead("an earlier heartbeat still waits unread in the pipe, so this one was not written"));
+                }
+
+                ObserveReader(probe.Result);
+                if (_closed is { } closed)
+                {
+                    return ValueTask.FromException(Closed(closed));
+                }
+
+                _unread = false;
+            }
+
             payload.Span.CopyTo(inner.GetSpan(payload.Length));
             inner.Advance(payload.Length);
             flush = inner.FlushAsync();
@@ -122,11 +143,32 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
 
         if (!flush.IsCompleted)
         {
-            inner.CancelPendingFlush();
+            _unread = true;
+            return NotRead(flush, NotRead("its bytes wait in the pipe and leave with the next flush the peer makes room for"));
         }
 
-        return flush.IsCompleted ? Flushed(flush.Result) : FlushedAsync(flush);
+        return Flushed(flush.Result);
     }
+
+    private static IOException NotRead(string what) => new(
+        $"The heartbeat was not sent: the peer is not reading (the pipe is over its pause threshold); {what}. The connection stays at risk until the peer reads again.");
+
+    // Cancels a flush that waits for the peer and fails the heartbeat with `notRead` (the pipe's closing wins); the write
+    // path is held until the flush has completed.
+    private ValueTask NotRead(ValueTask<FlushResult> flush, IOException notRead)
+    {
+        inner.CancelPendingFlush();
+        return flush.IsCompleted ? Failed(flush.Result, notRead) : FailedAsync(flush, notRead);
+    }
+
+    private ValueTask Failed(in FlushResult result, IOException notRead)
+    {
+        ObserveReader(result);
+        return ValueTask.FromException(_closed is { } reason ? Closed(reason) : notRead);
+    }
+
+    private async ValueTask FailedAsync(ValueTask<FlushResult> flush, IOException notRead) =>
+        await Failed(await flush.ConfigureAwait(false), notRead).ConfigureAwait(false);
 
     private ValueTask Flushed(in FlushResult result)
     {
@@ -139,8 +181,6 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
         path.MarkActivity();
         return default;
     }
-
-    private async ValueTask FlushedAsync(ValueTask<FlushResult> flush) => await Flushed(await flush.ConfigureAwait(false)).ConfigureAwait(false);
 
     private static WritePathClosedException Closed(string reason) => new($"The heartbeat was not sent: {reason}, so the connection is closed.");
 

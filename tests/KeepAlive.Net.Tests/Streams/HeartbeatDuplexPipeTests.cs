@@ -166,9 +166,7 @@ public sealed class HeartbeatDuplexPipeTests
     public async Task GetMemory_HeartbeatMeetsBackPressureFromAPeerThatStoppedReading_ApplicationDoesNotWaitForThePeer()
     {
         using var manual = new ManualScheduler();
-        var outgoing = new Pipe(new PipeOptions(pauseWriterThreshold: 64, resumeWriterThreshold: 32, useSynchronizationContext: false));
-        var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(new Pipe().Reader, outgoing.Writer));
-        var registration = pipe.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = ManualScheduler.Second });
+        var (pipe, outgoing, registration) = SmallPipeWithHeartbeat(manual);
 
         // The peer stops reading: a 100-byte message fills the pipe past its pause threshold; the application gives up waiting.
         new byte[100].CopyTo(pipe.Output.GetSpan(100));
@@ -184,9 +182,43 @@ public sealed class HeartbeatDuplexPipeTests
         (await Task.WhenAny(next, Task.Delay(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken))).Should().BeSameAs(next,
             "the heartbeat queued its bytes and let the output go: the next message must not wait for a peer that stopped reading");
         (await next).Should().BeGreaterThanOrEqualTo(8);
-        registration.GetStatistics().Sent.Should().Be(1, "its bytes are in the pipe, behind the message");
+        registration.GetStatistics().Should().Match<HeartbeatStatistics>(s => s.Sent == 0 && s.Failed == 1, "its bytes are queued behind the message, not sent: the peer is not reading");
         var read = await outgoing.Reader.ReadAsync(TestContext.Current.CancellationToken);
         read.Buffer.Length.Should().Be(100 + Ping.Length);
+    }
+
+    [Fact]
+    public async Task Heartbeat_PeerStopsReadingForSeveralIntervals_OneHeartbeatQueuedEachFailureReportedAndSentAgainOnceThePeerReads()
+    {
+        using var manual = new ManualScheduler();
+        var (pipe, outgoing, registration) = SmallPipeWithHeartbeat(manual);
+        var stuck = pipe.Output.WriteAsync(new byte[100], TestContext.Current.CancellationToken);
+        pipe.Output.CancelPendingFlush();
+        (await stuck).IsCanceled.Should().BeTrue("the peer stopped reading: the pipe is over its pause threshold");
+
+        manual.Step(TimeSpan.FromMilliseconds(4100), ManualScheduler.Tick); // four heartbeats come due while the peer reads nothing
+
+        var stats = registration.GetStatistics();
+        stats.Sent.Should().Be(0, "no heartbeat reached the peer");
+        stats.Failed.Should().Be(4, "each due heartbeat is reported: the connection is at risk while the peer does not read");
+        manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Should().HaveCount(4).And.OnlyContain(l => l.Exception!.Message.Contains("not reading"));
+        outgoing.Reader.TryRead(out var read).Should().BeTrue();
+        read.Buffer.Length.Should().Be(100 + Ping.Length, "one heartbeat waits behind the message; more would only pile up past the pause threshold");
+
+        outgoing.Reader.AdvanceTo(read.Buffer.End); // the peer reads again
+        manual.Step(ManualScheduler.Second, ManualScheduler.Tick);
+
+        registration.GetStatistics().Sent.Should().Be(1, "the pipe has room again");
+        outgoing.Reader.TryRead(out read).Should().BeTrue();
+        System.Buffers.BuffersExtensions.ToArray(read.Buffer).Should().Equal(Ping);
+    }
+
+    // A heartbeat every second on a pipe whose peer side pauses the writer past 64 unread bytes.
+    private static (HeartbeatDuplexPipe Pipe, Pipe Outgoing, HeartbeatRegistration Registration) SmallPipeWithHeartbeat(ManualScheduler manual)
+    {
+        var outgoing = new Pipe(new PipeOptions(pauseWriterThreshold: 64, resumeWriterThreshold: 32, useSynchronizationContext: false));
+        var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(new Pipe().Reader, outgoing.Writer));
+        return (pipe, outgoing, pipe.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = ManualScheduler.Second }));
     }
 
     private static (HeartbeatDuplexPipe Pipe, PipeReader Wire, PipeWriter Peer) InMemory()
