@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Collections.Concurrent;
 
 namespace KeepAlive.Net.Tests.Heartbeats;
@@ -20,11 +21,19 @@ public sealed class ConcurrencyTests
         RunOnThreads(i => registrations[i] = scheduler.Register(options, slots[i].Send));
         scheduler.RegistrationCount.Should().Be(Registrations);
 
-        await Task.Delay(TimeSpan.FromSeconds(1.5), TestContext.Current.CancellationToken);
+        // Until every registration has had three heartbeats (about 0.75 s at 250 ms; the bound only stops a broken engine).
+        var deadline = Stopwatch.StartNew();
+        while (slots.Any(s => Volatile.Read(ref s.Sends) < 3) && deadline.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        slots.Where(s => Volatile.Read(ref s.Sends) < 3).Should().BeEmpty("every registration gets its heartbeats: 3 were due within 1 s");
         RunOnThreads(i =>
         {
             registrations[i].Dispose();
             slots[i].SendsAtDispose = Volatile.Read(ref slots[i].Sends);
+            Volatile.Write(ref slots[i].Disposed, true);
         });
 
         scheduler.RegistrationCount.Should().Be(0);
@@ -34,15 +43,12 @@ public sealed class ConcurrencyTests
         for (var i = 0; i < Registrations; i++)
         {
             var slot = slots[i];
-            slot.Errors.Should().BeEmpty();
-            slot.Sends.Should().BeGreaterThanOrEqualTo(1, "every registration gets its heartbeats");
+            slot.Errors.Should().BeEmpty("no heartbeat is lost, duplicated, early, or started after Dispose returned");
             slot.Sends.Should().BeLessThanOrEqualTo(slot.SendsAtDispose + 1, "at most a send already started when Dispose was called may finish");
-            slot.Sends.Should().Be(afterDispose[i], "no heartbeat starts after Dispose returned");
+            slot.Sends.Should().BeLessThanOrEqualTo(afterDispose[i] + 1, "at most a send already started when Dispose returned may finish");
             var statistics = registrations[i].GetStatistics();
             (statistics.Sent + statistics.Failed).Should().Be(slot.Sends, "every started heartbeat is accounted for once");
         }
-
-        slots.Sum(s => (long)s.Sends).Should().BeGreaterThanOrEqualTo(Registrations * 3L, "1.5 s at 250 ms gives each registration about 5 heartbeats");
     }
 
     private static void RunOnThreads(Action<int> action)
@@ -62,12 +68,18 @@ public sealed class ConcurrencyTests
     {
         public int Sends;
         public int SendsAtDispose;
+        public bool Disposed; // set once Dispose has returned
         private long _lastSequence;
 
         public ConcurrentQueue<string> Errors { get; } = new();
 
         public ValueTask Send(HeartbeatContext context)
         {
+            if (Volatile.Read(ref Disposed))
+            {
+                Errors.Enqueue($"heartbeat {context.SequenceNumber} started after Dispose returned");
+            }
+
             if (context.SequenceNumber != _lastSequence + 1)
             {
                 Errors.Enqueue($"sequence {context.SequenceNumber} after {_lastSequence}: lost or duplicated");

@@ -57,8 +57,9 @@ public sealed class HeartbeatStreamStarvationTests
         // At least half: the full suite on 2 cores once sent 22 of the ~35 due (writers and heartbeat competing for the CPU, every
         // heartbeat under 300 ms late). The defect this guards held the heartbeat 1.7-2.4 s; the lateness bound below catches it.
         (statistics.Sent - sentBefore).Should().BeGreaterThanOrEqualTo(18, "about 35 heartbeats were due in 3.5 s; none may stall behind the pool");
-        statistics.MaxLateness.Should().BeLessThan(TimeSpan.FromMilliseconds(300), "a heartbeat due during a message waits for that message only (2 ms)");
-        TimeSpan.FromTicks(worstWrite.Max() * TimeSpan.TicksPerSecond / Stopwatch.Frequency).Should().BeLessThan(TimeSpan.FromMilliseconds(300),
+        // 1 s: the full suite on 2 cores once made one heartbeat 705 ms late (alone it is a few ms); the defect held 1.7-2.5 s.
+        statistics.MaxLateness.Should().BeLessThan(TimeSpan.FromSeconds(1), "a heartbeat due during a message waits for that message only (2 ms)");
+        TimeSpan.FromTicks(worstWrite.Max() * TimeSpan.TicksPerSecond / Stopwatch.Frequency).Should().BeLessThan(TimeSpan.FromSeconds(1),
             "no application write waits behind a heartbeat that is not writing (the old path held the gate while its continuation waited for the starved pool)");
         causes.Should().NotContain(HeartbeatDelayCause.ThreadPoolStarvation, "no heartbeat depended on the pool");
     }
