@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
+using KeepAlive.Net.Tcp.Backends;
 
 namespace KeepAlive.Net.Tool.Check;
 
@@ -22,8 +23,8 @@ internal sealed record TcpInfoSnapshot(
     TimeSpan RoundTrip,
     uint TotalRetransmits)
 {
-    private const int IpProtocolTcp = 6;
-    private const int TcpInfoOption = 11;
+    private const int IpProtocolTcp = 6; // NativeOptionNames.Linux.IpProtoTcp, as a constant
+    private const int TcpInfoOption = NativeOptionNames.LinuxTcpInfo;
     private const int MinimumLength = 104;
 
     private static readonly string[] States =

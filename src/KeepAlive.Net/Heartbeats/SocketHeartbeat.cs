@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using KeepAlive.Net.Tcp.Backends;
 
 namespace KeepAlive.Net;
 
@@ -89,7 +90,33 @@ public static class SocketHeartbeat
 
         if (!socket.Connected)
         {
-            throw new ArgumentException("The socket is not connected: there is no peer to send a heartbeat to yet. Fix: register the heartbeat after ConnectAsync completes.", nameof(socket));
+            throw new ArgumentException(WasShutDown(socket) switch
+            {
+                true => "The socket was shut down (Socket.Shutdown): the connection is ending, and a heartbeat on it could never be sent. Fix: register the heartbeat while the connection is open, and dispose the registration before shutting the socket down.",
+                false => "The socket is not connected: there is no peer to send a heartbeat to yet. Fix: register the heartbeat after ConnectAsync completes.",
+                null => "The socket is not connected (not yet, or it was shut down): there is no peer to send a heartbeat to. Fix: register the heartbeat after ConnectAsync completes, and dispose the registration before shutting the socket down.",
+            }, nameof(socket));
+        }
+    }
+
+    // .NET forgets a connection once Socket.Shutdown was called (Connected is false as before connecting); Linux's TCP_INFO
+    // still knows: its state is CLOSE only when never connected.
+    private static bool? WasShutDown(Socket socket)
+    {
+        if (!OperatingSystem.IsLinux() || socket.ProtocolType != ProtocolType.Tcp)
+        {
+            return null;
+        }
+
+        Span<byte> info = stackalloc byte[8];
+        try
+        {
+            var linux = NativeOptionNames.Linux;
+            return socket.GetRawSocketOption(linux.IpProtoTcp, NativeOptionNames.LinuxTcpInfo, info) > 0 ? info[0] != NativeOptionNames.LinuxTcpStateClose : null;
+        }
+        catch (SocketException)
+        {
+            return null;
         }
     }
 

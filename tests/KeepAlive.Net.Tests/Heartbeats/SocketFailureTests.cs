@@ -77,6 +77,22 @@ public sealed class SocketFailureTests
         act.Should().Throw<ArgumentException>().WithMessage("*not connected*Fix: register the heartbeat after ConnectAsync*");
     }
 
+    [Theory]
+    [InlineData(SocketShutdown.Send)]
+    [InlineData(SocketShutdown.Both)]
+    public void RegisterSocket_SocketShutDown_RefusedSayingSoNotNotYetConnected(SocketShutdown how)
+    {
+        using var scheduler = new HeartbeatScheduler();
+        using var pair = LoopbackConnection.Open();
+        pair.Client.Shutdown(how);
+
+        var act = () => scheduler.RegisterSocket(pair.Client, Payload, Options("shut"));
+
+        act.Should().Throw<ArgumentException>().WithMessage("*was shut down (Socket.Shutdown)*Fix: register the heartbeat while the connection is open*")
+            .Which.Message.Should().NotContain("yet", "the connection has ended; it is not a socket still to connect");
+        scheduler.RegistrationCount.Should().Be(0);
+    }
+
     [Fact]
     public void RegisterSocket_ListeningSocket_RefusedNamingTheFix()
     {

@@ -25,6 +25,12 @@ internal sealed record NativeOptionNames(
     /// <summary>SOL_SOCKET 0xffff, SO_KEEPALIVE 8, TCP_KEEPIDLE 3, TCP_KEEPINTVL 17, TCP_KEEPCNT 16.</summary>
     public static readonly NativeOptionNames Windows = new(0xffff, 0x8, 6, 3, 17, 16, null);
 
+    /// <summary>Linux TCP_INFO (&lt;netinet/tcp.h&gt;): struct tcp_info, its first byte the connection's state.</summary>
+    public const int LinuxTcpInfo = 11;
+
+    /// <summary>Linux TCP_CLOSE (include/net/tcp_states.h): the state of a TCP socket never connected (or fully closed).</summary>
+    public const byte LinuxTcpStateClose = 7;
+
     /// <summary>SIO_KEEPALIVE_VALS = _WSAIOW(IOC_VENDOR, 4) = IOC_IN | IOC_VENDOR | 4.</summary>
     public const int SioKeepAliveVals = unchecked((int)0x98000004);
 }
