@@ -15,15 +15,28 @@ internal static class SocketGuard
         if (socket.AddressFamily == AddressFamily.Unix)
         {
             throw new ArgumentException(
-                "TCP keep-alive needs a TCP socket, but this is a Unix-domain stream socket (AddressFamily.Unix), which has no TCP layer and never crosses a middlebox. Use a heartbeat (HeartbeatScheduler) to detect a silent local peer.",
+                "TCP keep-alive needs a TCP socket, but this is a Unix-domain stream socket (AddressFamily.Unix), which has no TCP layer and never crosses a middlebox. Fix: use a heartbeat (HeartbeatScheduler) to detect a silent local peer.",
                 nameof(socket));
         }
 
-        if (socket.SocketType != SocketType.Stream || socket.ProtocolType != ProtocolType.Tcp)
+        if (!IsTcp(socket))
         {
+            var instead = socket.SocketType == SocketType.Dgram
+                ? "A datagram socket (UDP) has no connection for the kernel to keep alive. Fix: send application heartbeats instead."
+                : "Only a TCP connection has keep-alive probes. Fix: configure keep-alive on the TCP socket (SocketType.Stream with ProtocolType.Tcp, or ProtocolType.Unspecified, which is TCP), or send application heartbeats.";
             throw new ArgumentException(
-                $"TCP keep-alive needs a TCP socket (SocketType.Stream, ProtocolType.Tcp), but this socket is {socket.SocketType}/{socket.ProtocolType}. UDP has no connection for the kernel to keep alive: send application heartbeats instead.",
+                $"TCP keep-alive needs a TCP socket (SocketType.Stream, ProtocolType.Tcp), but this socket is {socket.SocketType}/{socket.ProtocolType} ({socket.AddressFamily}). {instead}",
                 nameof(socket));
         }
     }
+
+    /// <summary>
+    /// A stream socket of IPv4 or IPv6 is TCP when created with <see cref="ProtocolType.Tcp"/>, and also with protocol 0
+    /// (<see cref="ProtocolType.Unspecified"/>, the same number as <see cref="ProtocolType.IP"/>): the kernel then picks
+    /// the family's stream protocol, which is TCP on every system. .NET reports the number given, not the one chosen.
+    /// </summary>
+    private static bool IsTcp(Socket socket) =>
+        socket.SocketType == SocketType.Stream
+        && socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6
+        && socket.ProtocolType is ProtocolType.Tcp or ProtocolType.Unspecified;
 }

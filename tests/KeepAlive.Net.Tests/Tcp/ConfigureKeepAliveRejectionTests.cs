@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using KeepAlive.Net.Tests.TestSupport;
 
@@ -79,8 +80,32 @@ public sealed class ConfigureKeepAliveRejectionTests
 
         var act = () => udp.ConfigureKeepAlive(new TcpKeepAliveOptions());
 
-        act.Should().ThrowExactly<ArgumentException>().WithParameterName("socket").WithMessage("*Dgram/Udp*heartbeats*");
+        act.Should().ThrowExactly<ArgumentException>().WithParameterName("socket").WithMessage("*Dgram/Udp*Fix: send application heartbeats*");
         ((int)udp.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive)!).Should().Be(0);
+    }
+
+    [Theory]
+    [InlineData(AddressFamily.InterNetwork)]
+    [InlineData(AddressFamily.InterNetworkV6)]
+    public void ConfigureKeepAlive_StreamSocketWithProtocolUnspecified_IsTcpAndIsConfigured(AddressFamily family)
+    {
+        // new Socket(family, SocketType.Stream, ProtocolType.IP) is TCP (protocol 0 picks the stream protocol), but .NET
+        // reports ProtocolType.IP: it was refused as "Stream/IP", with advice meant for UDP. Its accepted sockets too.
+        var loopback = family == AddressFamily.InterNetwork ? IPAddress.Loopback : IPAddress.IPv6Loopback;
+        using var listener = new Socket(family, SocketType.Stream, ProtocolType.IP);
+        listener.Bind(new IPEndPoint(loopback, 0));
+        listener.Listen(1);
+        using var client = new Socket(family, SocketType.Stream, ProtocolType.Unspecified);
+        client.Connect(listener.LocalEndPoint!);
+        using var accepted = listener.Accept();
+
+        var settings = client.ConfigureKeepAlive(new TcpKeepAliveOptions { IdleTime = TimeSpan.FromSeconds(21) });
+        var inherited = listener.ConfigureKeepAlive(new TcpKeepAliveOptions { IdleTime = TimeSpan.FromSeconds(22) });
+
+        settings.IdleTime.Should().Be(TimeSpan.FromSeconds(21));
+        inherited.IdleTime.Should().Be(TimeSpan.FromSeconds(22));
+        client.GetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime).Should().Be(21);
+        accepted.GetKeepAlive().Enabled.Should().BeFalse("the accepted socket was never configured, and reading it is allowed");
     }
 
     [Fact]
@@ -100,7 +125,7 @@ public sealed class ConfigureKeepAliveRejectionTests
 
         var act = () => unix.ConfigureKeepAlive(new TcpKeepAliveOptions());
 
-        act.Should().ThrowExactly<ArgumentException>().WithParameterName("socket").WithMessage("*Unix-domain*");
+        act.Should().ThrowExactly<ArgumentException>().WithParameterName("socket").WithMessage("*Unix-domain*Fix: use a heartbeat*");
     }
 
     [Fact]
