@@ -103,6 +103,15 @@ internal sealed class KeepAlivePlan
             // The probe count the kernel will use: the requested one, or the platform's fixed one.
             var total = idle.Value + (interval.Value * probeCount.Value);
             var derived = Math.Min(int.MaxValue, total - (interval.Value / 2));
+            var range = OptionRanges<TcpKeepAliveOptions>.Of(nameof(TcpKeepAliveOptions.UserTimeout));
+            if (range.Check(nameof(TcpKeepAliveOptions.UserTimeout), TimeSpan.FromMilliseconds(derived)) is not null)
+            {
+                // Past the ceiling a user timeout replaces the kernel's retransmission limit (tcp_retries2) with a longer
+                // one: data in flight to a dead peer would fail later than with no user timeout at all.
+                return new PlannedValue(true, null, 0, KeepAliveOptionStatus.OsDefault, string.Create(CultureInfo.InvariantCulture,
+                    $"Not set, and deriving it (idle + interval x probes, {KeepAliveFormat.Duration(TimeSpan.FromMilliseconds(total))}, minus half an interval) would give {KeepAliveFormat.Duration(TimeSpan.FromMilliseconds(derived))}, above UserTimeout's ceiling of {range.Maximum}: {range.MaximumReason} So TCP_USER_TIMEOUT keeps the operating system's default (0): the probe count ends a silent idle connection, the retransmission limit one with data in flight."));
+            }
+
             return new PlannedValue(true, null, derived, KeepAliveOptionStatus.Derived, string.Create(CultureInfo.InvariantCulture,
                 $"Not set, so derived slightly below idle + interval x probes ({KeepAliveFormat.Duration(TimeSpan.FromMilliseconds(total))}), minus half an interval: data in flight to a dead peer fails about as fast as a silent idle connection."));
         }

@@ -90,7 +90,9 @@ public class TcpKeepAliveOptions
     /// The default value is <see langword="null"/>: derived as slightly below
     /// <see cref="IdleTime"/> + <see cref="Interval"/> × <see cref="ProbeCount"/> (that sum minus half an interval),
     /// as Cloudflare's "When TCP sockets refuse to die" recommends, so a dead idle peer is still found after
-    /// <see cref="ProbeCount"/> probes. An explicit value wins;
+    /// <see cref="ProbeCount"/> probes; when that would be above this property's ceiling (1 h), the operating system's
+    /// default is kept instead (reported <see cref="KeepAliveOptionStatus.OsDefault"/> with the reason), since a longer
+    /// user timeout replaces the kernel's retransmission limit with a later one. An explicit value wins;
     /// <see cref="OsDefaultUserTimeout"/> (zero) keeps the operating system's default. Allowed: 1 s to 1 h, or zero.
     /// With <see cref="TcpKeepAliveUnsetValues.KeepCurrent"/>, <see langword="null"/> keeps the socket's value instead.
     /// </value>

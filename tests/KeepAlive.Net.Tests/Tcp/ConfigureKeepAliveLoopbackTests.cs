@@ -99,6 +99,40 @@ public sealed class ConfigureKeepAliveLoopbackTests
     }
 
     [Theory]
+    [InlineData(7200, 3600, 127)] // derived would be 462600 s: 128 h of retransmissions to a dead peer
+    [InlineData(1200, 300, 9)]    // derived would be 3750 s, just above the 1 h ceiling
+    public void ConfigureKeepAlive_DerivedUserTimeoutAboveItsCeiling_KeepsOsDefaultInstead(int idleSeconds, int intervalSeconds, int probes)
+    {
+        // A TCP_USER_TIMEOUT replaces the kernel's retransmission limit (about 15 min): one derived above UserTimeout's
+        // declared ceiling kept data in flight to a dead peer around longer than no user timeout at all.
+        using var pair = LoopbackConnection.Open();
+        pair.Client.ConfigureKeepAlive(new TcpKeepAliveOptions()); // a derived 55 s from before must not stay either
+        var options = new TcpKeepAliveOptions { IdleTime = TimeSpan.FromSeconds(idleSeconds), Interval = TimeSpan.FromSeconds(intervalSeconds), ProbeCount = probes };
+
+        var settings = pair.Client.ConfigureKeepAlive(options);
+
+        RawUserTimeoutMs(pair.Client).Should().Be(0);
+        settings.UserTimeout.Should().Be(TimeSpan.Zero);
+        var report = settings.GetReport(KeepAliveOption.UserTimeout)!;
+        report.Status.Should().Be(KeepAliveOptionStatus.OsDefault);
+        report.Reason.Should().Contain("above UserTimeout's ceiling of 1h").And.Contain("retransmission limit");
+        settings.DeadPeerDetectionTime.Should().Be(TimeSpan.FromSeconds(idleSeconds + (intervalSeconds * probes)), "the probe count decides, as asked");
+        settings.GetReport(KeepAliveOption.ProbeCount)!.Status.Should().Be(KeepAliveOptionStatus.Applied);
+    }
+
+    [Fact]
+    public void ConfigureKeepAlive_DerivedUserTimeoutAtItsCeiling_IsStillDerived()
+    {
+        using var pair = LoopbackConnection.Open();
+
+        // 1200 + 240 x 10 = 3600 s, minus half an interval: 3480 s, under the 1 h ceiling.
+        var settings = pair.Client.ConfigureKeepAlive(new TcpKeepAliveOptions { IdleTime = TimeSpan.FromSeconds(1200), Interval = TimeSpan.FromSeconds(240), ProbeCount = 10 });
+
+        settings.GetReport(KeepAliveOption.UserTimeout)!.Status.Should().Be(KeepAliveOptionStatus.Derived);
+        RawUserTimeoutMs(pair.Client).Should().Be(3_480_000);
+    }
+
+    [Theory]
     [InlineData(1500, 1000)]
     [InlineData(2999, 2000)]
     public void ConfigureKeepAlive_FractionOfASecond_RoundsDownAndSaysSo(int requestedMs, int expectedMs)
