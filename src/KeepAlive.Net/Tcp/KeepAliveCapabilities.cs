@@ -83,7 +83,7 @@ public sealed record KeepAliveCapabilities
             {
                 DefaultProbeCount = 8,
                 AcceptedSocketsInheritListenerSettings = false,
-                Limitations = portable.Limitations + " Keep-alive options on a listening socket are unreliable (dotnet/runtime#46728): configure each accepted socket.",
+                Limitations = portable.Limitations + " Sockets accepted by a configured listener inherit SO_KEEPALIVE, TCP_KEEPINTVL and TCP_KEEPCNT but not the idle time (TCP_KEEPALIVE), so they first probe after the system's 2 h, and keep-alive on a listening socket has kept listeners from accepting (dotnet/runtime#46728): configure each accepted socket.",
             },
             KeepAlivePlatform.FreeBsd => portable with { DefaultProbeCount = 8 },
             KeepAlivePlatform.Windows => portable with

@@ -74,8 +74,9 @@ public static class SocketKeepAliveExtensions
     public static KeepAliveSettings GetKeepAlive(this TcpClient client) => GetKeepAlive(SocketOf(client));
 
     /// <summary>
-    /// Applies keep-alive options to a <see cref="TcpListener"/>'s socket. On Linux and Windows, sockets it
-    /// accepts inherit them; on macOS configure each accepted socket instead (dotnet/runtime#46728).
+    /// Applies keep-alive options to a <see cref="TcpListener"/>'s socket. On Linux, FreeBSD and Windows, sockets it
+    /// accepts inherit them; on macOS they do not inherit the idle time, so configure each accepted socket instead
+    /// (<see cref="KeepAliveCapabilities.AcceptedSocketsInheritListenerSettings"/>).
     /// </summary>
     /// <param name="listener">The listener, started or not.</param>
     /// <param name="options">The options.</param>

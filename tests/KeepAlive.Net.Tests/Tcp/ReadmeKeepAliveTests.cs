@@ -26,6 +26,31 @@ public sealed partial class ReadmeKeepAliveTests
         applied.ToString().Should().Be(shown.Groups[1].Value.TrimEnd());
     }
 
+    [Fact]
+    public void PlatformMatrix_ListenerInheritance_AgreesWithEachPlatformsCapabilities()
+    {
+        // XNU's tcp_input.c copies t_keepcnt and t_keepintvl to an accepted socket, not t_keepidle; FreeBSD's
+        // syncache_socket copies all four keep-alive timers; Linux clones the listener's socket.
+        var row = File.ReadAllLines(Path.Combine(RepositoryRoot(), "README.md")).Single(l => l.StartsWith("| listener inheritance |", StringComparison.Ordinal));
+        var cells = row.Split('|', StringSplitOptions.TrimEntries)[2..^1];
+        var bsd = cells[1].Split(';', StringSplitOptions.TrimEntries);
+        var shown = new Dictionary<KeepAlivePlatform, string>
+        {
+            [KeepAlivePlatform.Linux] = cells[0],
+            [KeepAlivePlatform.MacOS] = bsd.Single(c => c.StartsWith("macOS:", StringComparison.Ordinal))["macOS:".Length..].Trim(),
+            [KeepAlivePlatform.FreeBsd] = bsd.Single(c => c.StartsWith("FreeBSD:", StringComparison.Ordinal))["FreeBSD:".Length..].Trim(),
+            [KeepAlivePlatform.Windows] = cells[2],
+            [KeepAlivePlatform.WindowsLegacy] = cells[3],
+        };
+
+        foreach (var (platform, text) in shown)
+        {
+            text.StartsWith("yes", StringComparison.Ordinal).Should().Be(KeepAliveCapabilities.For(platform).AcceptedSocketsInheritListenerSettings, $"the README says \"{text}\" for {platform}");
+        }
+
+        KeepAliveCapabilities.For(KeepAlivePlatform.MacOS).Limitations.Should().Contain("not the idle time");
+    }
+
     private static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
