@@ -60,8 +60,11 @@ public static class TcpKeepAliveValidator
 
         if (!options.KeepsCurrent(KeepAliveOption.ProbeCount) && !refused.Contains(nameof(TcpKeepAliveOptions.ProbeCount)) && options.ProbeCount > capabilities.MaxProbeCount)
         {
-            Add(ref errors, nameof(TcpKeepAliveOptions.ProbeCount), string.Create(CultureInfo.InvariantCulture,
-                $"ProbeCount is {options.ProbeCount}, but {capabilities.Platform} accepts 1 to {capabilities.MaxProbeCount} probes (TCP_KEEPCNT). Fix: set ProbeCount between 1 and {capabilities.MaxProbeCount}, for example 3."));
+            Add(ref errors, nameof(TcpKeepAliveOptions.ProbeCount), capabilities is { SupportsProbeCount: false, FixedProbeCount: { } fixedCount }
+                ? string.Create(CultureInfo.InvariantCulture,
+                    $"ProbeCount is {options.ProbeCount}, but {capabilities.Platform} always sends {fixedCount} probes: the count cannot be set there (no TCP_KEEPCNT), so a dead peer is declared after {fixedCount}, not {options.ProbeCount}. Fix: set ProbeCount to {fixedCount}, the count it sends.")
+                : string.Create(CultureInfo.InvariantCulture,
+                    $"ProbeCount is {options.ProbeCount}, but {capabilities.Platform} accepts 1 to {capabilities.MaxProbeCount} probes (TCP_KEEPCNT). Fix: set ProbeCount between 1 and {capabilities.MaxProbeCount}, for example 3."));
         }
 
         return (IReadOnlyList<KeepAliveValidationError>?)errors ?? [];

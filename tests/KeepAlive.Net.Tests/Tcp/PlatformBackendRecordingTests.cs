@@ -171,7 +171,8 @@ public sealed class PlatformBackendRecordingTests
     [InlineData(KeepAlivePlatform.Windows, 0, "ProbeCount 0 is below the floor of 1")]
     [InlineData(KeepAlivePlatform.MacOS, 0, "ProbeCount 0 is below the floor of 1")]
     [InlineData(KeepAlivePlatform.WindowsLegacy, 0, "ProbeCount 0 is below the floor of 1")]
-    [InlineData(KeepAlivePlatform.WindowsLegacy, 20, "WindowsLegacy accepts 1 to 10 probes")]
+    [InlineData(KeepAlivePlatform.WindowsLegacy, 20, "ProbeCount is 20, but WindowsLegacy always sends 10 probes*Fix: set ProbeCount to 10")]
+    [InlineData(KeepAlivePlatform.Windows, 128, "ProbeCount 128 is above the ceiling of 127")]
     public void Configure_InvalidOptions_MakesNoCallAtAll(KeepAlivePlatform platform, int probes, string message)
     {
         var recorder = new RecordingSocketOptionAccess();
