@@ -58,10 +58,14 @@ public sealed record KeepAliveSettings
     /// </summary>
     public TimeSpan? DeadPeerDetectionTimeWithDataInFlight => UserTimeout is { } timeout && timeout > TimeSpan.Zero ? timeout : null;
 
-    /// <summary>Gets a value indicating whether any setting was rounded, fixed by the platform, unsupported, overridden or read back different.</summary>
+    /// <summary>
+    /// Gets a value indicating whether any setting was rounded, fixed by the platform, overridden or read back different,
+    /// or asked for and unsupported. An option the platform lacks that nobody asked for (TCP_USER_TIMEOUT left unset, to be
+    /// derived, on macOS or Windows, or any option of <c>GetKeepAlive</c>) is reported unsupported but is no adjustment.
+    /// </summary>
     public bool HasAdjustments => Options.Any(static o => o.Status is KeepAliveOptionStatus.Rounded
-        or KeepAliveOptionStatus.FixedByPlatform or KeepAliveOptionStatus.Unsupported
-        or KeepAliveOptionStatus.Overridden or KeepAliveOptionStatus.ReadBackDiffers);
+        or KeepAliveOptionStatus.FixedByPlatform or KeepAliveOptionStatus.Overridden or KeepAliveOptionStatus.ReadBackDiffers
+        || (o.Status == KeepAliveOptionStatus.Unsupported && (o.Requested is not null || o.RequestedTime is not null)));
 
     /// <summary>Gets the report for one setting.</summary>
     /// <param name="option">The setting.</param>

@@ -156,6 +156,23 @@ public sealed class PlatformBackendRecordingTests
         logger.Collector.GetSnapshot().Should().NotContain(r => r.Level >= LogLevel.Warning, "nothing the user asked for was dropped");
     }
 
+    [Theory]
+    [InlineData(KeepAlivePlatform.Windows)]
+    [InlineData(KeepAlivePlatform.MacOS)]
+    [InlineData(KeepAlivePlatform.FreeBsd)]
+    public void HasAdjustments_UserTimeoutNobodyAskedFor_IsNoAdjustment(KeepAlivePlatform platform)
+    {
+        // Whole seconds, applied as asked: the only "Unsupported" is the user timeout left unset to be derived.
+        var (_, asIs) = Configure(platform, new TcpKeepAliveOptions());
+        var (_, asked) = Configure(platform, new TcpKeepAliveOptions { UserTimeout = TimeSpan.FromSeconds(20) });
+        var read = KeepAliveConfigurator.Read(new RecordingSocketOptionAccess(), KeepAliveCapabilities.For(platform));
+
+        asIs.GetReport(KeepAliveOption.UserTimeout)!.Status.Should().Be(KeepAliveOptionStatus.Unsupported);
+        asIs.HasAdjustments.Should().BeFalse("nothing that was asked for was changed or dropped");
+        asked.HasAdjustments.Should().BeTrue("an explicit user timeout was dropped");
+        read.HasAdjustments.Should().BeFalse("a read asks for nothing");
+    }
+
     [Fact]
     public void Configure_UnknownPlatform_OnlySwitchesKeepAliveOnAndSaysWhatIsUnsupported()
     {
