@@ -53,6 +53,7 @@ public sealed class PlatformBackendRecordingTests
                 Set(6, 0x102, "04000000"),       // TCP_KEEPCNT
             ],
             SameCall);
+        recorder.Calls.Where(c => c.Kind == "getsockopt").Select(c => (c.Level, c.Name)).Should().Equal((0xffff, 8), (6, 0x10), (6, 0x101), (6, 0x102));
         settings.Platform.Should().Be(KeepAlivePlatform.MacOS);
         settings.UserTimeout.Should().BeNull();
         KeepAliveCapabilities.For(KeepAlivePlatform.MacOS).AcceptedSocketsInheritListenerSettings.Should().BeFalse();
@@ -63,7 +64,15 @@ public sealed class PlatformBackendRecordingTests
     {
         var (recorder, _) = Configure(KeepAlivePlatform.FreeBsd, Options);
 
-        recorder.Writes.Select(c => c.Name).Should().Equal(0x0008, 256, 512, 1024);
+        recorder.Writes.Should().Equal(
+            [
+                Set(0xffff, 0x0008, "01000000"), // SOL_SOCKET, SO_KEEPALIVE
+                Set(6, 256, "1E000000"),         // TCP_KEEPIDLE = 30 s
+                Set(6, 512, "05000000"),         // TCP_KEEPINTVL = 5 s
+                Set(6, 1024, "04000000"),        // TCP_KEEPCNT = 4
+            ],
+            SameCall);
+        recorder.Calls.Where(c => c.Kind == "getsockopt").Select(c => (c.Level, c.Name)).Should().Equal((0xffff, 8), (6, 256), (6, 512), (6, 1024));
     }
 
     [Fact]
