@@ -8,7 +8,7 @@ internal static class SocketGuard
     public static void EnsureTcp(Socket socket)
     {
         ArgumentNullException.ThrowIfNull(socket);
-        if (socket.SafeHandle.IsClosed || socket.SafeHandle.IsInvalid)
+        if (IsDisposed(socket))
         {
             throw new ObjectDisposedException(socket.GetType().FullName, "The socket is disposed, so it has no keep-alive to set or read. Fix: configure keep-alive while the socket is open, right after it is created, connected or accepted.");
         }
@@ -27,6 +27,21 @@ internal static class SocketGuard
             throw new ArgumentException(
                 $"TCP keep-alive needs a TCP socket (SocketType.Stream, ProtocolType.Tcp), but this socket is {socket.SocketType}/{socket.ProtocolType} ({socket.AddressFamily}). {instead}",
                 nameof(socket));
+        }
+    }
+
+    // Not through Socket.SafeHandle: reading it marks the handle as exposed, after which .NET on Unix can no longer open a
+    // fresh socket when a connect to one of a host's addresses fails, so it stops trying the next address.
+    private static bool IsDisposed(Socket socket)
+    {
+        try
+        {
+            _ = socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Type);
+            return false;
+        }
+        catch (ObjectDisposedException)
+        {
+            return true;
         }
     }
 

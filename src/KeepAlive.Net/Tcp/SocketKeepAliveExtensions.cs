@@ -13,6 +13,13 @@ namespace KeepAlive.Net;
 public static class SocketKeepAliveExtensions
 {
     /// <summary>Applies keep-alive options to a TCP socket and returns what the kernel reports afterwards.</summary>
+    /// <remarks>
+    /// Before a connect to a host with several addresses: SO_KEEPALIVE, idle time, interval and probe count go through
+    /// .NET's own option names, which .NET copies to the fresh socket it opens on Linux and macOS when one address fails,
+    /// so it still tries the next. TCP_USER_TIMEOUT (Linux) has no such name: a value other than the socket's current one,
+    /// derived or explicit, makes that connect fail at the first refused address; configure after connecting, or set
+    /// <see cref="TcpKeepAliveOptions.UserTimeout"/> to <see cref="TcpKeepAliveOptions.OsDefaultUserTimeout"/>.
+    /// </remarks>
     /// <param name="socket">A TCP socket, connected or not, or a listener whose accepted sockets should inherit the settings.</param>
     /// <param name="options">The options; validated before any system call.</param>
     /// <returns>The effective settings, with a report of every rounded, derived, fixed or unsupported option.</returns>

@@ -255,6 +255,36 @@ public sealed class ConfigureKeepAliveLoopbackTests
         socket.GetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime).Should().Be(45);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ConfigureKeepAlive_BeforeAMultiAddressConnect_DotNetStillTriesTheNextAddress(bool configure)
+    {
+        // .NET on Unix opens a fresh socket after a failed connect to one of several addresses, copying the options it
+        // tracked; a raw option or a look at Socket.SafeHandle made it give up: "Connection refused" from ::1 although
+        // 127.0.0.1 listens. HttpClient's ConnectCallback (UseTcpKeepAlive) configures before ConnectAsync(DnsEndPoint).
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        using var client = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        if (configure)
+        {
+            client.ConfigureKeepAlive(new TcpKeepAliveOptions { IdleTime = TimeSpan.FromSeconds(33), ProbeCount = 7, UserTimeout = TcpKeepAliveOptions.OsDefaultUserTimeout });
+        }
+        else
+        {
+            client.GetKeepAlive();
+        }
+
+        await client.ConnectAsync([IPAddress.IPv6Loopback, IPAddress.Loopback], ((IPEndPoint)listener.LocalEndPoint!).Port, TestContext.Current.CancellationToken);
+
+        client.Connected.Should().BeTrue();
+        var settings = client.GetKeepAlive();
+        settings.Enabled.Should().Be(configure, "the options move to the socket .NET opened for the second address");
+        settings.IdleTime.Should().Be(configure ? TimeSpan.FromSeconds(33) : TimeSpan.FromSeconds(ReadSysctl("tcp_keepalive_time")));
+        settings.ProbeCount.Should().Be(configure ? 7 : ReadSysctl("tcp_keepalive_probes"));
+    }
+
     [Fact]
     public void ToString_ConfiguredSocket_NamesEveryEffectiveValue()
     {

@@ -25,6 +25,18 @@ internal sealed record NativeOptionNames(
     /// <summary>SOL_SOCKET 0xffff, SO_KEEPALIVE 8, TCP_KEEPIDLE 3, TCP_KEEPINTVL 17, TCP_KEEPCNT 16.</summary>
     public static readonly NativeOptionNames Windows = new(0xffff, 0x8, 6, 3, 17, 16, null);
 
+    /// <summary>Gets the numbers of a platform, or <see langword="null"/> for one without a mapping of ours.</summary>
+    /// <param name="platform">The platform.</param>
+    /// <returns>Its numbers (Windows before 1709 has Windows's SO_KEEPALIVE), or <see langword="null"/>.</returns>
+    public static NativeOptionNames? For(KeepAlivePlatform platform) => platform switch
+    {
+        KeepAlivePlatform.Linux => Linux,
+        KeepAlivePlatform.MacOS => MacOS,
+        KeepAlivePlatform.FreeBsd => FreeBsd,
+        KeepAlivePlatform.Windows or KeepAlivePlatform.WindowsLegacy => Windows,
+        _ => null,
+    };
+
     /// <summary>Linux TCP_INFO (&lt;netinet/tcp.h&gt;): struct tcp_info, its first byte the connection's state.</summary>
     public const int LinuxTcpInfo = 11;
 

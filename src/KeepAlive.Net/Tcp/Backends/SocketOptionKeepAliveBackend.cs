@@ -31,7 +31,10 @@ internal sealed class SocketOptionKeepAliveBackend(NativeOptionNames names) : IK
             socket.SetInt32(names.IpProtoTcp, names.KeepCount, checked((int)plan.ProbeCount.Value));
         }
 
-        if (plan.UserTimeout.Apply && names.UserTimeout is { } userTimeout)
+        // TCP_USER_TIMEOUT has no option name .NET tracks: written before Connect, .NET on Unix no longer tries a host's
+        // next address when one fails. A value already in force (the kernel's 0 on a new socket) is therefore not written.
+        if (plan.UserTimeout.Apply && names.UserTimeout is { } userTimeout
+            && socket.GetInt32(names.IpProtoTcp, userTimeout) != plan.UserTimeout.Value)
         {
             socket.SetInt32(names.IpProtoTcp, userTimeout, checked((int)plan.UserTimeout.Value));
         }
