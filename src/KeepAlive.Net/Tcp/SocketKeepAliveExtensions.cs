@@ -114,6 +114,7 @@ public static class SocketKeepAliveExtensions
     private static Socket SocketOf(TcpClient client)
     {
         ArgumentNullException.ThrowIfNull(client);
-        return client.Client ?? throw new ObjectDisposedException(nameof(TcpClient), "The TcpClient is disposed; it has no socket to configure.");
+        return client.Client ?? throw new ObjectDisposedException(nameof(TcpClient),
+            "The TcpClient is disposed (or its Client was set to null), so it has no socket whose keep-alive to set or read. Fix: configure keep-alive while the TcpClient is open, right after it is created or connected.");
     }
 }

@@ -148,7 +148,8 @@ public sealed class ConfigureKeepAliveRejectionTests
 
         var act = () => client.ConfigureKeepAlive(new TcpKeepAliveOptions());
 
-        act.Should().Throw<ObjectDisposedException>();
+        act.Should().Throw<ObjectDisposedException>().WithMessage("The TcpClient is disposed*Fix: configure keep-alive while the TcpClient is open*");
+        client.Invoking(c => c.GetKeepAlive()).Should().Throw<ObjectDisposedException>().WithMessage("The TcpClient is disposed*Fix:*");
     }
 
     [Fact]
