@@ -6,7 +6,7 @@ namespace KeepAlive.Net.Nats;
 
 /// <summary>
 /// Opens NATS connections as NATS.Net's own TCP connection does (a dual-mode socket where IPv6 exists, no Nagle), with the
-/// profile's <c>Tcp</c> section applied before connecting. NATS.Net's own TCP connection type is internal, hence this one.
+/// profile's <c>Tcp</c> section applied once connected (before NATS.Net sends a byte). NATS.Net's own TCP connection type is internal, hence this one.
 /// </summary>
 internal sealed class KeepAliveNatsSocketConnectionFactory(KeepAliveClientSettings settings) : INatsSocketConnectionFactory
 {
@@ -31,8 +31,10 @@ internal sealed class KeepAliveNatsSocketConnectionFactory(KeepAliveClientSettin
         var socket = CreateSocket();
         try
         {
-            settings.ConfigureSocket(socket, $"{uri.Host}:{uri.Port}");
+            // Configured once connected: an option .NET does not track (TCP_USER_TIMEOUT) set before ConnectAsync(host, port)
+            // stops it from trying the name's next address when the first refuses.
             await socket.ConnectAsync(uri.Host, uri.Port, cancellationToken).ConfigureAwait(false);
+            settings.ConfigureSocket(socket, $"{uri.Host}:{uri.Port}");
             return new KeepAliveNatsSocketConnection(socket);
         }
         catch

@@ -17,8 +17,9 @@ public static class KeepAliveRedisExtensions
     /// <summary>
     /// Applies a keep-alive profile to the multiplexer built from these options: its <c>Tcp</c> section to every socket
     /// (interactive and subscription, first connection and every reconnection) through
-    /// <see cref="ConfigurationOptions.BeforeSocketConnect"/>, before the socket connects, read back from the kernel and
-    /// logged; and its <c>Heartbeat:Interval</c>, when the profile sets it, as <see cref="ConfigurationOptions.KeepAlive"/>
+    /// <see cref="ConfigurationOptions.Tunnel"/>, once the socket has connected and before a byte is sent (configured before
+    /// the connect, a socket to a host name could no longer fall back to the name's next address), read back from the
+    /// kernel and logged; and its <c>Heartbeat:Interval</c>, when the profile sets it, as <see cref="ConfigurationOptions.KeepAlive"/>
     /// (the PING sent on an idle connection, in whole seconds, rounded down).
     /// </summary>
     /// <param name="options">The options, before <c>ConnectionMultiplexer.Connect</c>.</param>
@@ -28,8 +29,9 @@ public static class KeepAliveRedisExtensions
     /// <exception cref="InvalidOperationException">No profile of that name is registered.</exception>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile is invalid or does not suit StackExchange.Redis (the message names the setting, its value and the fix).</exception>
     /// <remarks>
-    /// A <see cref="ConfigurationOptions.BeforeSocketConnect"/> of yours is kept and runs first; the profile is applied
-    /// after it, so the profile's keep-alive wins. A <see cref="ConfigurationOptions.KeepAlive"/> you set by hand is kept
+    /// A <see cref="ConfigurationOptions.BeforeSocketConnect"/> of yours is kept and runs before the connect; the profile is
+    /// applied after it, so the profile's keep-alive wins. A <see cref="ConfigurationOptions.Tunnel"/> of yours (an HTTP
+    /// proxy) is wrapped and still decides where and how to connect. A <see cref="ConfigurationOptions.KeepAlive"/> you set by hand is kept
     /// unless the profile sets <c>Heartbeat:Interval</c>; then the profile wins and a warning says so (event 3202). Each
     /// socket gets the profile's values at the time it connects, so a configuration reload reaches reconnections; the
     /// PING interval is read once, here. StackExchange.Redis has no heartbeat timeout, so <c>Heartbeat:Timeout</c> is not used.
@@ -41,14 +43,10 @@ public static class KeepAliveRedisExtensions
         var notes = new List<string>();
         if (settings.Tcp is not null)
         {
-            var yours = AppliedProfiles<ConfigurationOptions, Action<System.Net.EndPoint, ConnectionType, System.Net.Sockets.Socket>?>.Claim(
-                options, settings.ProfileName, options.BeforeSocketConnect, "ConfigurationOptions.UseKeepAlive");
-            options.BeforeSocketConnect = (endPoint, connectionType, socket) =>
-            {
-                yours?.Invoke(endPoint, connectionType, socket);
-                settings.ConfigureSocket(socket, string.Create(CultureInfo.InvariantCulture, $"{endPoint} ({connectionType})"));
-            };
-            notes.Add("Tcp on every socket through BeforeSocketConnect" + (yours is null ? string.Empty : ", after your own callback"));
+            var yours = AppliedProfiles<ConfigurationOptions, StackExchange.Redis.Configuration.Tunnel?>.Claim(
+                options, settings.ProfileName, options.Tunnel, "ConfigurationOptions.UseKeepAlive");
+            options.Tunnel = new KeepAliveRedisTunnel(settings, yours);
+            notes.Add("Tcp on every socket once connected, through ConfigurationOptions.Tunnel" + (yours is null ? string.Empty : ", wrapping your own tunnel"));
         }
         else
         {

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using KeepAlive.Net.Tests.TestSupport;
 using Microsoft.Extensions.Http;
 
 namespace KeepAlive.Net.Hosting.Tests;
@@ -56,6 +57,31 @@ public sealed class HttpClientKeepAliveTests
         // The socket we read is the one the server accepted: its local port is the server side's remote port.
         var clientPort = ((IPEndPoint)clientSocket.LocalEndPoint!).Port;
         server.Accepted.Select(s => ((IPEndPoint)s.RemoteEndPoint!).Port).Should().Contain(clientPort);
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task UseTcpKeepAlive_NameWhoseFirstAddressRefuses_FallsBackToTheNextAddressConfigured()
+    {
+        // The name resolves to ::1 first, where nothing listens, then to 127.0.0.1, where the server does. A socket configured
+        // before ConnectAsync(DnsEndPoint) made .NET give up after the first address (a raw socket option it does not track).
+        await using var server = new MiniHttpServer();
+        using var name = new HostsFileEntry(IPAddress.IPv6Loopback, IPAddress.Loopback);
+        Socket? configured = null;
+        using var host = TestHosts.Build(Json, (services, configuration) =>
+        {
+            services.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            services.AddHttpClient("payments").UseTcpKeepAlive("payments", o => o.ConnectionConfigured = (s, _) => configured = s);
+        });
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        using var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("payments");
+
+        var body = await client.GetStringAsync($"http://{name.Name}:{server.BaseAddress.Port}/pay", TestContext.Current.CancellationToken);
+
+        body.Should().Be("ok");
+        configured.Should().NotBeNull();
+        ((IPEndPoint)configured!.RemoteEndPoint!).Address.MapToIPv4().Should().Be(IPAddress.Loopback, "the second address answered");
+        configured.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(17), "the connected socket has the profile's values");
         await host.StopAsync(TestContext.Current.CancellationToken);
     }
 

@@ -44,6 +44,24 @@ public sealed class NatsOnLoopbackTests(NatsOnLoopback servers) : IClassFixture<
     }
 
     [Fact]
+    public async Task UseKeepAlive_ServerNameWhoseFirstAddressRefuses_ConnectsThroughTheNextAddressConfigured()
+    {
+        // ::1 first, where nothing listens, then 127.0.0.1: a socket configured before ConnectAsync(host, port) made .NET
+        // give up after the first address (TCP_USER_TIMEOUT is an option it does not track).
+        using var profiles = ClientProfiles.InCode("fallback", NatProfiles.ReadBack);
+        using var name = new HostsFileEntry(IPAddress.IPv6Loopback, IPAddress.Loopback);
+        var server = servers.Plain.EndPoint;
+        var options = (NatsOpts.Default with { Url = $"nats://{name.Name}:{server.Port}", ConnectTimeout = TimeSpan.FromSeconds(20), MaxReconnectRetry = 0 })
+            .UseKeepAlive(profiles.Profiles, "fallback");
+        var before = ClientSockets.Snapshot(server);
+        await using var nats = new NatsConnection(options);
+
+        await nats.PingAsync(TestContext.Current.CancellationToken);
+
+        NatProfiles.ShouldCarryReadBack(ClientSockets.SingleNew(server, before).View.GetKeepAlive());
+    }
+
+    [Fact]
     public async Task UseKeepAlive_ServerRequiresTlsButTheClientDisablesIt_RefusedAndNoPlainTextGetsThrough()
     {
         using var profiles = ClientProfiles.InCode("secure", NatProfiles.ReadBack);

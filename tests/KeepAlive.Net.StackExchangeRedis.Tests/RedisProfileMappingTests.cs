@@ -53,7 +53,7 @@ public sealed class RedisProfileMappingTests
     }
 
     [Fact]
-    public void UseKeepAlive_YourBeforeSocketConnect_RunsFirstAndTheProfileWinsOnTheSocket()
+    public void UseKeepAlive_YourBeforeSocketConnect_KeptAndTheProfileWinsOnTheConnectedSocket()
     {
         using var profiles = ClientProfiles.InCode("cache", NatProfiles.ReadBack);
         var yoursRan = false;
@@ -67,10 +67,30 @@ public sealed class RedisProfileMappingTests
         }.UseKeepAlive(profiles.Profiles, "cache");
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
 
-        options.BeforeSocketConnect!(Server, ConnectionType.Interactive, socket);
+        options.BeforeSocketConnect!(Server, ConnectionType.Interactive, socket); // StackExchange.Redis: yours, before the connect
+        Connected(options, socket); // then the tunnel, once connected
 
         yoursRan.Should().BeTrue();
         socket.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(7), "the profile is applied after your callback");
+    }
+
+    [Fact]
+    public async Task UseKeepAlive_YourTunnel_WrappedAndStillDecidesWhereAndHowToConnect()
+    {
+        using var profiles = ClientProfiles.InCode("cache", NatProfiles.ReadBack);
+        var yours = new CountingTunnel();
+        var options = new ConfigurationOptions { Tunnel = yours }.UseKeepAlive(profiles.Profiles, "cache");
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+
+        var endpoint = await options.Tunnel!.GetSocketConnectEndpointAsync(Server, TestContext.Current.CancellationToken);
+        await options.Tunnel.BeforeSocketConnectAsync(Server, ConnectionType.Interactive, socket, TestContext.Current.CancellationToken);
+        var stream = await options.Tunnel.BeforeAuthenticateAsync(Server, ConnectionType.Interactive, socket, TestContext.Current.CancellationToken);
+
+        endpoint.Should().Be(CountingTunnel.Proxy, "your tunnel says where to connect");
+        stream.Should().BeSameAs(CountingTunnel.Stream, "your tunnel's stream carries the connection");
+        yours.Calls.Should().Equal("endpoint", "before connect", "before authenticate");
+        socket.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(7));
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should().Contain("wrapping your own tunnel");
     }
 
     [Fact]
@@ -79,18 +99,18 @@ public sealed class RedisProfileMappingTests
         using var profiles = ClientProfiles.Build(s => s
             .AddKeepAlive("cache", p => { p.Tcp.IdleTime = TimeSpan.FromSeconds(7); p.Heartbeat.Interval = TimeSpan.FromSeconds(20); })
             .AddKeepAlive("other", p => p.Tcp.IdleTime = TimeSpan.FromSeconds(9)));
-        var yoursRan = 0;
-        var options = new ConfigurationOptions { BeforeSocketConnect = (_, _, _) => yoursRan++ }
+        var yours = new CountingTunnel();
+        var options = new ConfigurationOptions { Tunnel = yours }
             .UseKeepAlive(profiles.Profiles, "cache").UseKeepAlive(profiles.Profiles, "Cache");
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
 
-        options.BeforeSocketConnect!(Server, ConnectionType.Interactive, socket);
+        Connected(options, socket);
         var another = () => options.UseKeepAlive(profiles.Profiles, "other");
 
-        yoursRan.Should().Be(1, "your callback is wrapped once, not once per call");
+        yours.Calls.Should().Equal(["before authenticate"], "your tunnel is wrapped once, not once per call");
         profiles.Messages(KeepAliveEventIds.ClientConnectionConfigured).Should().ContainSingle("the socket is configured once");
         profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().BeEmpty("the first call's KeepAlive is not a value set by hand");
-        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().OnlyContain(m => m.Contains("after your own callback", StringComparison.Ordinal));
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().OnlyContain(m => m.Contains("wrapping your own tunnel", StringComparison.Ordinal));
         another.Should().Throw<InvalidOperationException>().WithMessage("ConfigurationOptions.UseKeepAlive(\"other\"): these options already take KeepAlive profile 'cache'*Fix: call UseKeepAlive once per options object*");
         options.KeepAlive.Should().Be(20);
     }
@@ -169,7 +189,37 @@ public sealed class RedisProfileMappingTests
     private static TimeSpan? IdleOfTheNextSocket(ConfigurationOptions options)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        options.BeforeSocketConnect!(Server, ConnectionType.Interactive, socket);
+        Connected(options, socket);
         return socket.GetKeepAlive().IdleTime;
+    }
+
+    // What StackExchange.Redis does once a socket has connected, before it sends a byte.
+    private static void Connected(ConfigurationOptions options, Socket socket) =>
+        options.Tunnel!.BeforeAuthenticateAsync(Server, ConnectionType.Interactive, socket, CancellationToken.None).AsTask().IsCompleted.Should().BeTrue("it configures the socket synchronously");
+
+    private sealed class CountingTunnel : StackExchange.Redis.Configuration.Tunnel
+    {
+        public static readonly EndPoint Proxy = new IPEndPoint(IPAddress.Loopback, 3128);
+        public static readonly Stream Stream = new MemoryStream();
+
+        public List<string> Calls { get; } = [];
+
+        public override ValueTask<EndPoint?> GetSocketConnectEndpointAsync(EndPoint endpoint, CancellationToken cancellationToken)
+        {
+            Calls.Add("endpoint");
+            return new(Proxy);
+        }
+
+        public override ValueTask BeforeSocketConnectAsync(EndPoint endPoint, ConnectionType connectionType, Socket? socket, CancellationToken cancellationToken)
+        {
+            Calls.Add("before connect");
+            return default;
+        }
+
+        public override ValueTask<Stream?> BeforeAuthenticateAsync(EndPoint endpoint, ConnectionType connectionType, Socket? socket, CancellationToken cancellationToken)
+        {
+            Calls.Add("before authenticate");
+            return new(Stream);
+        }
     }
 }

@@ -41,6 +41,24 @@ public sealed class RedisReconnectionTests
         reconnected.Should().OnlyContain(s => s.View.GetKeepAlive().IdleTime == TimeSpan.FromSeconds(9), "BeforeSocketConnect applies the profile's current values to every reconnection");
     }
 
+    [Fact]
+    public async Task UseKeepAlive_ServerNameWhoseFirstAddressRefuses_ConnectsThroughTheNextAddressConfigured()
+    {
+        // ::1 first, where nothing listens, then 127.0.0.1: StackExchange.Redis connects its socket to the name, and .NET tries
+        // the next address only if no option it does not track (TCP_USER_TIMEOUT) was set before the connect.
+        using var server = Servers.Redis(netns: null, IPAddress.Loopback, Servers.FreeLoopbackPort());
+        using var name = new HostsFileEntry(IPAddress.IPv6Loopback, IPAddress.Loopback);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:cache:Tcp:IdleTime", "7s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var options = new ConfigurationOptions { EndPoints = { { name.Name, server.EndPoint.Port } }, AbortOnConnectFail = true, ConnectTimeout = 5000 }.UseKeepAlive(profiles.Profiles, "cache");
+        var before = ClientSockets.Snapshot(server.EndPoint);
+
+        using var redis = await ConnectionMultiplexer.ConnectAsync(options);
+        await redis.GetDatabase().PingAsync();
+
+        ClientSockets.NewSince(server.EndPoint, before).Should().NotBeEmpty().And.OnlyContain(s => s.View.GetKeepAlive().IdleTime == TimeSpan.FromSeconds(7));
+    }
+
     private static async Task<IReadOnlyList<ClientSockets.Found>> WaitForAsync(Func<IReadOnlyList<ClientSockets.Found>?> found)
     {
         var watch = Stopwatch.StartNew();

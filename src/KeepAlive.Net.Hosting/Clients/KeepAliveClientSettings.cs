@@ -124,7 +124,8 @@ public sealed class KeepAliveClientSettings
 
     /// <summary>
     /// Applies the profile's current <c>Tcp</c> section (its last valid values, so reloads reach connections opened
-    /// afterwards) to a socket the client opened, ideally before it connects, and logs the effective settings read back
+    /// afterwards) to a socket the client opened, once connected when it connects to a host name (configured before, .NET
+    /// no longer tries the name's next address), and logs the effective settings read back
     /// from the kernel (event <see cref="KeepAliveEventIds.ClientConnectionConfigured"/>, Debug).
     /// </summary>
     /// <param name="socket">The client's socket.</param>

@@ -7,8 +7,8 @@ namespace KeepAlive.Net.Hosting.Http;
 
 /// <summary>
 /// The <see cref="SocketsHttpHandler.ConnectCallback"/> that applies the profile's current keep-alive values to each
-/// new HTTP connection's socket. Without a callback of the user's, it opens the socket, configures it before connecting
-/// (so a rejected option can never mark a connected socket as broken) and connects. With one, it calls it and configures
+/// new HTTP connection's socket. Without a callback of the user's, it opens the socket, connects (trying each address of
+/// the name in turn) and configures it. With one, it calls it and configures
 /// the socket of the <see cref="NetworkStream"/> it returns; any other stream has no socket to configure and is refused.
 /// </summary>
 internal sealed class KeepAliveConnectCallback(IKeepAliveProfiles profiles, string profileName, KeepAliveHttpClientOptions options, ILogger logger,
@@ -50,9 +50,10 @@ internal sealed class KeepAliveConnectCallback(IKeepAliveProfiles profiles, stri
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            var settings = profiles.Configure(socket, profileName);
+            // Configured once connected: an option .NET does not track (TCP_USER_TIMEOUT) set before ConnectAsync(DnsEndPoint)
+            // stops it from trying a name's next address when the first refuses (localhost's ::1 with a server on 127.0.0.1).
             await socket.ConnectAsync(context.DnsEndPoint, cancellationToken).ConfigureAwait(false);
-            Configured(context, socket, settings);
+            Configured(context, socket, profiles.Configure(socket, profileName));
             return new NetworkStream(socket, ownsSocket: true);
         }
         catch

@@ -1,0 +1,42 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using KeepAlive.Net.Hosting;
+using RESPite.Transports;
+using StackExchange.Redis;
+using StackExchange.Redis.Configuration;
+
+namespace KeepAlive.Net.StackExchangeRedis;
+
+/// <summary>
+/// Applies a profile's <c>Tcp</c> section to each socket once it has connected (<see cref="Tunnel.BeforeAuthenticateAsync"/>,
+/// before StackExchange.Redis sends a byte), wrapping a tunnel of the user's (an HTTP proxy) that still decides the rest.
+/// Not before the connect: an option .NET does not track (TCP_USER_TIMEOUT) set on a socket connecting to a host name stops
+/// .NET from trying the name's next address when the first refuses.
+/// </summary>
+internal sealed class KeepAliveRedisTunnel(KeepAliveClientSettings settings, Tunnel? yours) : Tunnel
+{
+    /// <summary>Gets the user's own tunnel that this one wraps, or <see langword="null"/>.</summary>
+    public Tunnel? Yours => yours;
+
+    public override ValueTask<EndPoint?> GetSocketConnectEndpointAsync(EndPoint endpoint, CancellationToken cancellationToken) =>
+        yours is null ? base.GetSocketConnectEndpointAsync(endpoint, cancellationToken) : yours.GetSocketConnectEndpointAsync(endpoint, cancellationToken);
+
+    public override ValueTask BeforeSocketConnectAsync(EndPoint endPoint, ConnectionType connectionType, Socket? socket, CancellationToken cancellationToken) =>
+        yours is null ? base.BeforeSocketConnectAsync(endPoint, connectionType, socket, cancellationToken) : yours.BeforeSocketConnectAsync(endPoint, connectionType, socket, cancellationToken);
+
+#pragma warning disable SER009 // experimental in StackExchange.Redis: forwarded so that a tunnel of yours supplying its own transport keeps doing so
+    public override ValueTask<DuplexTransport?> ConnectTransportAsync(EndPoint endpoint, ConnectionType connectionType, TlsOptions tls, CancellationToken cancellationToken) =>
+        yours is null ? base.ConnectTransportAsync(endpoint, connectionType, tls, cancellationToken) : yours.ConnectTransportAsync(endpoint, connectionType, tls, cancellationToken);
+#pragma warning restore SER009
+
+    public override ValueTask<Stream?> BeforeAuthenticateAsync(EndPoint endpoint, ConnectionType connectionType, Socket? socket, CancellationToken cancellationToken)
+    {
+        if (socket is not null)
+        {
+            settings.ConfigureSocket(socket, string.Create(CultureInfo.InvariantCulture, $"{endpoint} ({connectionType})"));
+        }
+
+        return yours is null ? base.BeforeAuthenticateAsync(endpoint, connectionType, socket, cancellationToken) : yours.BeforeAuthenticateAsync(endpoint, connectionType, socket, cancellationToken);
+    }
+}

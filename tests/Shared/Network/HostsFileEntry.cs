@@ -1,0 +1,39 @@
+using System.Net;
+
+namespace KeepAlive.Net.Tests.TestSupport;
+
+/// <summary>
+/// A host name that resolves to several addresses in a given order, through lines added to /etc/hosts (root, Linux) and
+/// removed again on dispose: the way to test a connect that must fall back to a name's next address. The name is unique
+/// per instance, so parallel tests and the machine's own names are untouched.
+/// </summary>
+internal sealed class HostsFileEntry : IDisposable
+{
+    private const string HostsPath = "/etc/hosts";
+    private static readonly Lock FileLock = new();
+    private readonly string[] _lines;
+
+    public HostsFileEntry(params IPAddress[] addresses)
+    {
+        TestEnvironment.Require(TestEnvironment.IsRoot, "a name with several addresses is written to /etc/hosts, which needs root on Linux.");
+        Name = $"keepalive-{Guid.NewGuid():N}"[..22] + ".test";
+        _lines = [.. addresses.Select(a => $"{a} {Name}")];
+        lock (FileLock)
+        {
+            var text = File.ReadAllText(HostsPath);
+            File.WriteAllText(HostsPath, (text.EndsWith('\n') || text.Length == 0 ? text : text + "\n") + string.Join('\n', _lines) + "\n");
+        }
+    }
+
+    /// <summary>Gets the name.</summary>
+    public string Name { get; }
+
+    public void Dispose()
+    {
+        lock (FileLock)
+        {
+            var kept = File.ReadAllLines(HostsPath).Where(line => !_lines.Contains(line));
+            File.WriteAllText(HostsPath, string.Join('\n', kept) + "\n");
+        }
+    }
+}
