@@ -53,22 +53,36 @@ public static class KeepAliveHealthChecksBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         var services = builder.Services;
-        var options = services.AddOptions<KeepAliveHealthCheckOptions>().ValidateOnStart();
+
+        // Each registration keeps its own thresholds (options named after it; the default registration's are the unnamed
+        // options, IOptions<KeepAliveHealthCheckOptions>), and its own telemetry window.
+        var optionsName = OptionsNameOf(name);
+        var options = services.AddOptions<KeepAliveHealthCheckOptions>(optionsName).ValidateOnStart();
         if (configure is not null)
         {
             options.Configure(configure);
         }
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KeepAliveHealthCheckOptions>, KeepAliveHealthCheckOptionsValidator>());
-        services.TryAddSingleton(static sp => new KeepAliveTelemetryListener(
-            sp.GetRequiredService<IOptions<KeepAliveHealthCheckOptions>>(),
+        services.TryAddKeyedSingleton(optionsName, static (sp, key) => new KeepAliveTelemetryListener(
+            Options.Options.Create(sp.GetRequiredService<IOptionsMonitor<KeepAliveHealthCheckOptions>>().Get((string)key!)),
             sp.GetService<TimeProvider>(),
             sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.AddSingleton(new KeepAliveHealthCheckRegistration(optionsName));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KeepAliveTelemetryListenerService>());
         return builder.Add(new HealthCheckRegistration(
             name,
-            static sp => new KeepAliveHealthCheck(sp.GetRequiredService<KeepAliveTelemetryListener>(), sp.GetRequiredService<IKeepAliveProfiles>(), sp.GetRequiredService<IOptions<KeepAliveHealthCheckOptions>>()),
+            sp => new KeepAliveHealthCheck(
+                sp.GetRequiredKeyedService<KeepAliveTelemetryListener>(optionsName),
+                sp.GetRequiredService<IKeepAliveProfiles>(),
+                Options.Options.Create(sp.GetRequiredService<IOptionsMonitor<KeepAliveHealthCheckOptions>>().Get(optionsName))),
             failureStatus,
             tags));
     }
+
+    /// <summary>The options name of a registration: the unnamed options for the default name, else the registration's name.</summary>
+    internal static string OptionsNameOf(string registrationName) =>
+        string.Equals(registrationName, DefaultName, StringComparison.Ordinal) ? Options.Options.DefaultName : registrationName;
+
+    private const string DefaultName = "keepalive";
 }

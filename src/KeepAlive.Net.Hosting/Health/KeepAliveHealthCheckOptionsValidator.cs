@@ -16,9 +16,13 @@ internal sealed class KeepAliveHealthCheckOptionsValidator(IEnumerable<IKeepAliv
     {
         ArgumentNullException.ThrowIfNull(options);
         // Values from configuration are named by their path, values set in code by the option.
-        var binding = bindings.LastOrDefault();
+        var binding = bindings.LastOrDefault(b => string.Equals(b.Name, name ?? Options.DefaultName, StringComparison.Ordinal));
         var report = new ValidationReport(binding?.FailuresOf(options) ?? []);
-        var prefix = binding is null ? nameof(KeepAliveHealthCheckOptions) + "." : binding.Path + ":";
+        var prefix = binding is not null
+            ? binding.Path + ":"
+            : string.IsNullOrEmpty(name)
+                ? nameof(KeepAliveHealthCheckOptions) + "."
+                : $"health check '{name}': {nameof(KeepAliveHealthCheckOptions)}.";
         foreach (var error in OptionsSchema.For<KeepAliveHealthCheckOptions>().CheckRanges(options))
         {
             report.Add(prefix + error.OptionName, error.Message);

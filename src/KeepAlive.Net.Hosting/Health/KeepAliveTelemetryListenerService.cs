@@ -1,13 +1,22 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace KeepAlive.Net.Hosting.Health;
 
-/// <summary>Creates the telemetry listener when the host starts, so the health check has heard everything since then.</summary>
-internal sealed class KeepAliveTelemetryListenerService(KeepAliveTelemetryListener listener) : IHostedService
+/// <summary>The options name of one keep-alive health check registration, so its telemetry listener starts with the host.</summary>
+/// <param name="OptionsName">The name of its <see cref="KeepAliveHealthCheckOptions"/> and the key of its listener.</param>
+internal sealed record KeepAliveHealthCheckRegistration(string OptionsName);
+
+/// <summary>Creates each registration's telemetry listener when the host starts, so its health check has heard everything since then.</summary>
+internal sealed class KeepAliveTelemetryListenerService(IServiceProvider services, IEnumerable<KeepAliveHealthCheckRegistration> registrations) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        GC.KeepAlive(listener);
+        foreach (var registration in registrations)
+        {
+            GC.KeepAlive(services.GetRequiredKeyedService<KeepAliveTelemetryListener>(registration.OptionsName));
+        }
+
         return Task.CompletedTask;
     }
 

@@ -192,6 +192,53 @@ public sealed class KeepAliveHealthCheckTests
     }
 
     [Fact]
+    public async Task CheckHealth_TwoRegistrationsWithTheirOwnThresholds_EachJudgesByItsOwn()
+    {
+        // A strict check for readiness and a lenient one for liveness: each keeps the thresholds it was given
+        // (they were one set of options, the last registration's values silently used by both).
+        using var host = await HealthHosts.StartAsync(s =>
+        {
+            HealthHosts.Profile(s, "payments", Interval, PeerIdle);
+            s.AddHealthChecks()
+                .AddKeepAlive(o => { o.UnhealthyPeerDeadCount = 1; o.Window = TimeSpan.FromSeconds(30); }, name: "strict")
+                .AddKeepAlive(o => { o.UnhealthyPeerDeadCount = 5; o.Window = TimeSpan.FromMinutes(2); }, name: "lenient", failureStatus: HealthStatus.Degraded);
+        });
+        var scheduler = host.Services.GetRequiredService<IHeartbeatScheduler>();
+        var options = new HeartbeatOptions { Name = "payments", Interval = TimeSpan.FromMilliseconds(100), Timeout = TimeSpan.FromMilliseconds(300) };
+        using var registration = scheduler.Register(options, _ => ValueTask.CompletedTask);
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        HealthReport report;
+        do
+        {
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+            report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(TestContext.Current.CancellationToken);
+        }
+        while (((long)report.Entries["strict"].Data["payments:PeersDead"] < 1 || (long)report.Entries["lenient"].Data["payments:PeersDead"] < 1) && DateTime.UtcNow < deadline);
+
+        var strict = report.Entries["strict"];
+        var lenient = report.Entries["lenient"];
+        strict.Data["UnhealthyPeerDeadCount"].Should().Be(1);
+        strict.Data["WindowSeconds"].Should().Be(30.0);
+        strict.Status.Should().Be(HealthStatus.Unhealthy, "one dead peer reaches the strict check's threshold of 1");
+        lenient.Data["UnhealthyPeerDeadCount"].Should().Be(5);
+        lenient.Data["WindowSeconds"].Should().Be(120.0);
+        lenient.Status.Should().Be(HealthStatus.Healthy, "one dead peer is under the lenient check's threshold of 5");
+    }
+
+    [Fact]
+    public async Task StartAsync_BadThresholdInANamedRegistration_NamesTheRegistration()
+    {
+        var ex = await TestHosts.StartFailingAsync("{}", (s, _) =>
+        {
+            HealthHosts.Profile(s, "payments", Interval, PeerIdle);
+            s.AddHealthChecks().AddKeepAlive().AddKeepAlive(o => o.Window = TimeSpan.FromMilliseconds(500), name: "strict");
+        });
+
+        ex.Message.Should().Contain("health check 'strict': KeepAliveHealthCheckOptions.Window: Window 500ms is below the floor of 1s: ").And.Contain("Fix:");
+    }
+
+    [Fact]
     public void AddKeepAlive_NullBuilderOrBlankName_Refused()
     {
         FluentActions.Invoking(() => ((IHealthChecksBuilder)null!).AddKeepAlive()).Should().Throw<ArgumentNullException>();
