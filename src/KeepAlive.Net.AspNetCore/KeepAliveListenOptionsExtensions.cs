@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using KeepAlive.Net.AspNetCore;
 using KeepAlive.Net.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -35,7 +36,7 @@ public static class KeepAliveListenOptionsExtensions
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile is invalid; the host does not start.</exception>
     public static ListenOptions UseKeepAlive(this ListenOptions listenOptions, string profileName)
     {
-        listenOptions.UseTcpKeepAlive(profileName);
+        var endpoint = ApplyTcp(listenOptions, profileName);
         var services = listenOptions.ApplicationServices;
         var profiles = services.GetRequiredService<IKeepAliveProfiles>();
         var profile = profiles.GetProfile(profileName);
@@ -60,7 +61,13 @@ public static class KeepAliveListenOptionsExtensions
             return values;
         });
         var middleware = new RetirementConnectionMiddleware(profiles, profileName, services.GetService<TimeProvider>() ?? TimeProvider.System, Logger(services));
-        listenOptions.Use(next => context => middleware.OnConnectionAsync(context, next));
+        Volatile.Write(ref endpoint.Retirement, middleware);
+        if (!endpoint.RetirementInstalled)
+        {
+            endpoint.RetirementInstalled = true;
+            listenOptions.Use(next => context => Volatile.Read(ref endpoint.Retirement) is { } current ? current.OnConnectionAsync(context, next) : next(context));
+        }
+
         return listenOptions;
     }
 
@@ -81,6 +88,17 @@ public static class KeepAliveListenOptionsExtensions
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile is invalid; the host does not start.</exception>
     public static ListenOptions UseTcpKeepAlive(this ListenOptions listenOptions, string profileName)
     {
+        // Only the Tcp section: a UseKeepAlive applied to this endpoint before (ConfigureEndpointDefaults) retires nothing here.
+        Volatile.Write(ref ApplyTcp(listenOptions, profileName).Retirement, null);
+        return listenOptions;
+    }
+
+    /// <summary>
+    /// Puts the profile's Tcp section on the endpoint. One profile per endpoint: a later call on the same endpoint (its own
+    /// after <c>ConfigureEndpointDefaults</c>') replaces the earlier one instead of stacking a second middleware on it.
+    /// </summary>
+    private static EndpointProfile ApplyTcp(ListenOptions listenOptions, string profileName)
+    {
         ArgumentNullException.ThrowIfNull(listenOptions);
         ArgumentNullException.ThrowIfNull(profileName);
         var services = listenOptions.ApplicationServices;
@@ -90,10 +108,25 @@ public static class KeepAliveListenOptionsExtensions
         // Fails here, while Kestrel binds its endpoints, for a profile that is unknown or invalid.
         _ = profiles.GetProfile(profileName);
         var middleware = new KeepAliveConnectionMiddleware(profiles, profileName, Logger(services));
-        listenOptions.Use(next => context => middleware.OnConnectionAsync(context, next));
-        return listenOptions;
+        var endpoint = Endpoints.GetOrCreateValue(listenOptions);
+        if (Interlocked.Exchange(ref endpoint.Tcp, middleware) is null)
+        {
+            listenOptions.Use(next => context => Volatile.Read(ref endpoint.Tcp)!.OnConnectionAsync(context, next));
+        }
+
+        return endpoint;
     }
+
+    private static readonly ConditionalWeakTable<ListenOptions, EndpointProfile> Endpoints = [];
 
     private static ILogger Logger(IServiceProvider services) =>
         services.GetService<ILoggerFactory>()?.CreateLogger("KeepAlive.Net.AspNetCore") ?? NullLogger.Instance;
+
+    /// <summary>The connection middlewares of one endpoint; the last UseKeepAlive or UseTcpKeepAlive on it sets them.</summary>
+    private sealed class EndpointProfile
+    {
+        public KeepAliveConnectionMiddleware? Tcp;
+        public RetirementConnectionMiddleware? Retirement;
+        public bool RetirementInstalled;
+    }
 }

@@ -14,7 +14,7 @@ namespace KeepAlive.Net.AspNetCore;
 /// </summary>
 internal static class ServerWideSettings
 {
-    private static readonly ConditionalWeakTable<object, Dictionary<string, (string Profile, TimeSpan Value)>> Claims = [];
+    private static readonly ConditionalWeakTable<object, Dictionary<string, (string Profile, TimeSpan Value, ListenOptions Endpoint)>> Claims = [];
 
     /// <summary>The server-wide values a profile sets, by Kestrel's or UseWebSockets' name, as they are shown in messages.</summary>
     public static Dictionary<string, string> Values(KeepAliveProfileOptions profile)
@@ -42,19 +42,19 @@ internal static class ServerWideSettings
         var server = listenOptions.KestrelServerOptions;
         if (profile.Http.KeepAliveTimeout is { } keepAlive)
         {
-            Claim(server, "Http:KeepAliveTimeout", "Kestrel's Limits.KeepAliveTimeout", profileName, keepAlive);
+            Claim(server, "Http:KeepAliveTimeout", "Kestrel's Limits.KeepAliveTimeout", profileName, keepAlive, listenOptions);
             limits.KeepAliveTimeout = keepAlive;
         }
 
         if (profile.Http.KeepAlivePingDelay is { } delay)
         {
-            Claim(server, "Http:KeepAlivePingDelay", "Kestrel's Limits.Http2.KeepAlivePingDelay", profileName, delay);
+            Claim(server, "Http:KeepAlivePingDelay", "Kestrel's Limits.Http2.KeepAlivePingDelay", profileName, delay, listenOptions);
             limits.Http2.KeepAlivePingDelay = delay;
         }
 
         if (profile.Http.KeepAlivePingTimeout is { } timeout)
         {
-            Claim(server, "Http:KeepAlivePingTimeout", "Kestrel's Limits.Http2.KeepAlivePingTimeout", profileName, timeout);
+            Claim(server, "Http:KeepAlivePingTimeout", "Kestrel's Limits.Http2.KeepAlivePingTimeout", profileName, timeout, listenOptions);
             limits.Http2.KeepAlivePingTimeout = timeout;
         }
 
@@ -67,18 +67,18 @@ internal static class ServerWideSettings
         var webSockets = listenOptions.ApplicationServices.GetRequiredService<IOptions<WebSocketOptions>>().Value;
         if (profile.WebSocket.KeepAliveInterval is { } interval)
         {
-            Claim(webSockets, "WebSocket:KeepAliveInterval", "WebSocketOptions.KeepAliveInterval of UseWebSockets", profileName, interval);
+            Claim(webSockets, "WebSocket:KeepAliveInterval", "WebSocketOptions.KeepAliveInterval of UseWebSockets", profileName, interval, listenOptions);
             webSockets.KeepAliveInterval = interval;
         }
 
         if (profile.WebSocket.KeepAliveTimeout is { } wsTimeout)
         {
-            Claim(webSockets, "WebSocket:KeepAliveTimeout", "WebSocketOptions.KeepAliveTimeout of UseWebSockets", profileName, wsTimeout);
+            Claim(webSockets, "WebSocket:KeepAliveTimeout", "WebSocketOptions.KeepAliveTimeout of UseWebSockets", profileName, wsTimeout, listenOptions);
             webSockets.KeepAliveTimeout = wsTimeout;
         }
     }
 
-    private static void Claim(object owner, string setting, string what, string profileName, TimeSpan value)
+    private static void Claim(object owner, string setting, string what, string profileName, TimeSpan value, ListenOptions endpoint)
     {
         var claims = Claims.GetOrCreateValue(owner);
         lock (claims)
@@ -86,10 +86,10 @@ internal static class ServerWideSettings
             if (claims.TryGetValue(setting, out var earlier) && earlier.Value != value && !string.Equals(earlier.Profile, profileName, StringComparison.OrdinalIgnoreCase))
             {
                 throw new InvalidOperationException(
-                    $"{what} is server-wide, but KeepAlive profile '{earlier.Profile}' sets {setting} to {KeepAliveDuration.Format(earlier.Value)} and profile '{profileName}' to {KeepAliveDuration.Format(value)} on another endpoint. Fix: give both profiles the same {setting}, or set it in one of them only.");
+                    $"{what} is server-wide, but KeepAlive profile '{earlier.Profile}' sets {setting} to {KeepAliveDuration.Format(earlier.Value)} and profile '{profileName}' to {KeepAliveDuration.Format(value)} {(ReferenceEquals(earlier.Endpoint, endpoint) ? $"on the same endpoint {endpoint} (ConfigureEndpointDefaults applies '{earlier.Profile}' to every endpoint, this one's own call replaces it there, but not server-wide values)" : "on another endpoint")}. Fix: give both profiles the same {setting}, or set it in one of them only.");
             }
 
-            claims[setting] = (profileName, value);
+            claims[setting] = (profileName, value, endpoint);
         }
     }
 }

@@ -1,0 +1,77 @@
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace KeepAlive.Net.AspNetCore.Tests;
+
+/// <summary>
+/// <c>ConfigureEndpointDefaults(l => l.UseKeepAlive("inbound"))</c> with one endpoint's own <c>UseKeepAlive("partners")</c>
+/// (INTEGRATION.md, Kestrel): the endpoint's profile replaces the default one on that endpoint instead of stacking on it.
+/// </summary>
+public sealed class EndpointDefaultsTests
+{
+    private const string Json = """
+        { "KeepAlive": { "Profiles": {
+            "inbound":  { "Tcp": { "IdleTime": "2m", "Interval": "15s", "ProbeCount": 3 }, "Http": { "MaxConnectionAge": "1s", "ConnectionCloseGracePeriod": "1s" } },
+            "partners": { "Tcp": { "IdleTime": "30s", "Interval": "5s", "ProbeCount": 4 }, "Http": { "MaxRequestsPerConnection": 1000 } } } } }
+        """;
+
+    [Theory]
+    [InlineData("UseKeepAlive", "1000")]
+    [InlineData("UseTcpKeepAlive", "")]
+    public async Task UseKeepAlive_EndpointProfileOverDefaults_OnlyTheEndpointsProfileRetiresItsConnections(string call, string maxRequests)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(Json)));
+        builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
+        builder.Services.AddKeepAliveRequestLimits();
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.ConfigureEndpointDefaults(listen => listen.UseKeepAlive("inbound"));
+            k.Listen(IPAddress.Loopback, 0, listen => _ = call == "UseKeepAlive" ? listen.UseKeepAlive("partners") : listen.UseTcpKeepAlive("partners"));
+        });
+        await using var app = builder.Build();
+        app.MapGet("/", (HttpContext context) =>
+            $"{context.Connection.Id} {context.Features.Get<IKeepAliveConnectionFeature>()?.ProfileName} {context.Features.Get<IKeepAliveRetirementFeature>()?.MaxAge?.ToString() ?? "no-age"} {context.Features.Get<IKeepAliveRetirementFeature>()?.MaxRequests}");
+        await app.StartAsync(TestContext.Current.CancellationToken);
+
+        using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1 }) { BaseAddress = KestrelHosts.BaseAddress(app) };
+        var first = await client.GetStringAsync("/", TestContext.Current.CancellationToken);
+        await Task.Delay(TimeSpan.FromSeconds(2.5), TestContext.Current.CancellationToken); // past the default profile's 1 s age
+        var second = await client.GetStringAsync("/", TestContext.Current.CancellationToken);
+
+        first.Split(' ')[1..].Should().Equal("partners", "no-age", maxRequests);
+        second.Split(' ')[0].Should().Be(first.Split(' ')[0], "the endpoint's profile 'partners' has no MaxConnectionAge; the default profile's 1 s age must not retire its connections");
+        await app.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task UseKeepAlive_EndpointAndDefaultsDisagreeOnAServerWideSetting_MessageSaysItIsTheSameEndpoint()
+    {
+        const string Disagreeing = """
+            { "KeepAlive": { "Profiles": { "inbound": { "Http": { "KeepAliveTimeout": "6m" } }, "partners": { "Http": { "KeepAliveTimeout": "7m" } } } } }
+            """;
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(Disagreeing)));
+        builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.ConfigureEndpointDefaults(listen => listen.UseKeepAlive("inbound"));
+            k.Listen(IPAddress.Loopback, 0, listen => listen.UseKeepAlive("partners"));
+        });
+
+        var ex = await Record.ExceptionAsync(async () =>
+        {
+            await using var app = builder.Build();
+            await app.StartAsync(TestContext.Current.CancellationToken);
+        });
+
+        ex.Should().BeOfType<InvalidOperationException>().Which.Message.Should()
+            .Contain("'inbound' sets Http:KeepAliveTimeout to 6m and profile 'partners' to 7m on the same endpoint")
+            .And.Contain("ConfigureEndpointDefaults").And.NotContain("another endpoint").And.Contain("Fix:");
+    }
+}
