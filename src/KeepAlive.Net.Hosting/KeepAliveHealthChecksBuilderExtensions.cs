@@ -36,7 +36,14 @@ public static class KeepAliveHealthChecksBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(section);
         var path = SectionBinding<KeepAliveHealthCheckOptions>.PathOf(section, KeepAliveHealthCheckOptionsValidator.DefaultPath);
-        var binding = new SectionBinding<KeepAliveHealthCheckOptions>(Options.Options.DefaultName, path, (reader, options) => reader.Read(section, path, options, OptionsSchema.For<KeepAliveHealthCheckOptions>()));
+        var binding = new SectionBinding<KeepAliveHealthCheckOptions>(Options.Options.DefaultName, path, (reader, options) =>
+        {
+            // A misspelt path reads as an empty section: the thresholds written under the right one would be silently ignored.
+            if (reader.Exists(section, path, "the health check would silently run with the default thresholds. Fix: correct the path (the thresholds are usually under KeepAlive:Health), give the section a value, or, for the defaults, call services.AddHealthChecks().AddKeepAlive() without a section"))
+            {
+                reader.Read(section, path, options, OptionsSchema.For<KeepAliveHealthCheckOptions>());
+            }
+        });
         builder.Services.AddSingleton(binding);
         return builder.AddKeepAlive(binding.Configure);
     }

@@ -57,11 +57,18 @@ internal sealed class ConfigurationReader
     /// </summary>
     /// <param name="section">The section.</param>
     /// <param name="path">Its configuration path.</param>
+    /// <param name="consequenceAndFix">What a missing section would do and the fix, when it is not a profile's section.</param>
     /// <returns><see langword="false"/> when it does not exist (a failure).</returns>
-    public bool Exists(IConfiguration section, string path)
+    public bool Exists(IConfiguration section, string path, string? consequenceAndFix = null)
     {
         if (section is IConfigurationSection { Value: null } && !section.GetChildren().Any())
         {
+            if (consequenceAndFix is not null)
+            {
+                _failures.Add(new(path, $"no such section in the configuration, or an empty one (configuration cannot tell them apart), so {consequenceAndFix}; {Docs}."));
+                return false;
+            }
+
             _failures.Add(new(path, $"no such section in the configuration, or an empty one (configuration cannot tell them apart), so the profile would silently run with the library's defaults. Fix: correct the path, give the section a value, or, for the defaults, register the profile without a section (services.AddKeepAlive(\"name\", o => {{ }})) or list it under KeepAlive:Profiles and call services.AddKeepAlive(configuration.GetSection(\"KeepAlive\")); {Docs}."));
             return false;
         }

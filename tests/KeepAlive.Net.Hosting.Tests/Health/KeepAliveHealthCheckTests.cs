@@ -184,6 +184,25 @@ public sealed class KeepAliveHealthCheckTests
     }
 
     [Fact]
+    public async Task StartAsync_MisspeltThresholdsSection_HostDoesNotStartAndNamesThePath()
+    {
+        // The thresholds are under KeepAlive:Health, the code names KeepAlive:Healht: they were silently the defaults.
+        const string Json = """{ "KeepAlive": { "Health": { "UnhealthyPeerDeadCount": 1 } } }""";
+
+        var ex = await TestHosts.StartFailingAsync(Json, (s, configuration) =>
+        {
+            HealthHosts.Profile(s, "payments", Interval, PeerIdle);
+            s.AddHealthChecks().AddKeepAlive(configuration.GetSection("KeepAlive:Healht"));
+        });
+
+        TestContext.Current.TestOutputHelper!.WriteLine(ex.Message);
+        ex.Should().BeOfType<OptionsValidationException>().Which.Message.Should()
+            .Contain("KeepAlive:Healht: no such section in the configuration, or an empty one")
+            .And.Contain("the health check would silently run with the default thresholds")
+            .And.Contain("Fix:").And.Contain("services.AddHealthChecks().AddKeepAlive()");
+    }
+
+    [Fact]
     public async Task StartAsync_NoProfiles_HostDoesNotStartAndSaysToAddOne()
     {
         var ex = await TestHosts.StartFailingAsync("{}", (s, _) => s.AddHealthChecks().AddKeepAlive());
