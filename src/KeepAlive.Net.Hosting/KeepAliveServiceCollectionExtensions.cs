@@ -1,6 +1,7 @@
 using KeepAlive.Net;
 using KeepAlive.Net.Hosting;
 using KeepAlive.Net.Hosting.Configuration;
+using KeepAlive.Net.Hosting.Health;
 using KeepAlive.Net.Hosting.Heartbeats;
 using KeepAlive.Net.Hosting.Profiles;
 using Microsoft.Extensions.Configuration;
@@ -39,7 +40,10 @@ public static class KeepAliveServiceCollectionExtensions
         {
             if (string.Equals(child.Key, "Health", StringComparison.OrdinalIgnoreCase))
             {
-                continue; // the health check's thresholds: services.AddHealthChecks().AddKeepAlive(section.GetSection("Health"))
+                // The health check's thresholds: services.AddHealthChecks().AddKeepAlive(section.GetSection("Health")); its
+                // validator refuses a health check that does not read them.
+                services.AddSingleton(new KeepAliveHealthSection(child.Path));
+                continue;
             }
 
             if (!string.Equals(child.Key, "Profiles", StringComparison.OrdinalIgnoreCase))

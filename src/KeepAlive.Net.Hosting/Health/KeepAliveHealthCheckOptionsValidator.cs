@@ -7,7 +7,7 @@ namespace KeepAlive.Net.Hosting.Health;
 /// Validates the health check's thresholds at start-up, every failure at once: what the configuration reader refused,
 /// then each value set in code against its range. Each failure names the setting, its value and the fix.
 /// </summary>
-internal sealed class KeepAliveHealthCheckOptionsValidator(IEnumerable<IKeepAliveProfiles> profiles, IEnumerable<SectionBinding<KeepAliveHealthCheckOptions>> bindings) : IValidateOptions<KeepAliveHealthCheckOptions>
+internal sealed class KeepAliveHealthCheckOptionsValidator(IEnumerable<IKeepAliveProfiles> profiles, IEnumerable<SectionBinding<KeepAliveHealthCheckOptions>> bindings, IEnumerable<KeepAliveHealthSection> sections) : IValidateOptions<KeepAliveHealthCheckOptions>
 {
     /// <summary>The path of the thresholds in messages when they come from configuration.</summary>
     public const string DefaultPath = "KeepAlive:Health";
@@ -31,6 +31,15 @@ internal sealed class KeepAliveHealthCheckOptionsValidator(IEnumerable<IKeepAliv
         if (!profiles.Any())
         {
             report.AddGeneral("services.AddHealthChecks().AddKeepAlive() has no keep-alive profile to judge. Fix: register the profiles it should watch with services.AddKeepAlive(\"name\", configuration.GetSection(\"KeepAlive:Profiles:name\")).");
+        }
+
+        // Thresholds written beside the profiles (KeepAlive:Health) that no registration reads would be silently ignored.
+        foreach (var section in sections.DistinctBy(static s => s.Path, StringComparer.OrdinalIgnoreCase))
+        {
+            if (!bindings.Any(b => string.Equals(b.Path, section.Path, StringComparison.OrdinalIgnoreCase)))
+            {
+                report.AddGeneral($"{section.Path}: holds the health check's thresholds, but no keep-alive health check reads it (services.AddHealthChecks().AddKeepAlive() was called without a section), so they would be silently ignored. Fix: services.AddHealthChecks().AddKeepAlive(configuration.GetSection(\"{section.Path}\")), or remove {section.Path}.");
+            }
         }
 
         return report.Messages.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(report.Messages);

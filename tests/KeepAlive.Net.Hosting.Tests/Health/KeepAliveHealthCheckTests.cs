@@ -203,6 +203,24 @@ public sealed class KeepAliveHealthCheckTests
     }
 
     [Fact]
+    public async Task StartAsync_ThresholdsInTheKeepAliveSectionButCheckAddedWithoutThem_HostDoesNotStartAndSaysHowToReadThem()
+    {
+        // CONFIGURATION.md: the KeepAlive section "may also hold Health"; AddKeepAlive() without the section ignored them silently.
+        const string Json = """{ "KeepAlive": { "Profiles": { "payments": { "Tcp": { "IdleTime": "30s" } } }, "Health": { "UnhealthyPeerDeadCount": 1 } } }""";
+
+        var ex = await TestHosts.StartFailingAsync(Json, (s, configuration) =>
+        {
+            s.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            s.AddHealthChecks().AddKeepAlive();
+        });
+
+        TestContext.Current.TestOutputHelper!.WriteLine(ex.Message);
+        ex.Should().BeOfType<OptionsValidationException>().Which.Message.Should()
+            .Contain("KeepAlive:Health: holds the health check's thresholds, but no keep-alive health check reads it")
+            .And.Contain("Fix: services.AddHealthChecks().AddKeepAlive(configuration.GetSection(\"KeepAlive:Health\"))");
+    }
+
+    [Fact]
     public async Task StartAsync_NoProfiles_HostDoesNotStartAndSaysToAddOne()
     {
         var ex = await TestHosts.StartFailingAsync("{}", (s, _) => s.AddHealthChecks().AddKeepAlive());
