@@ -45,6 +45,7 @@ public sealed class HttpProfileValidationTests
     [InlineData("""{ "Http": { "MaxAge": "10m" } }""", "Http:MaxAge", "unknown key")]
     [InlineData("""{ "Http": { "MaxConnectionAge": "1m", "MaxConnectionAgeJitter": "1m" } }""", "Http:MaxConnectionAgeJitter", "retired at once")]
     [InlineData("""{ "Http": { "MaxConnectionAgeJitter": "10s" } }""", "Http:MaxConnectionAgeJitter", "no Http:MaxConnectionAge")]
+    [InlineData("""{ "Http": { "ConnectionCloseGracePeriod": "10s" } }""", "Http:ConnectionCloseGracePeriod", "nothing retires a connection")]
     [InlineData("""{ "WebSocket": { "KeepAliveTimeout": "10s" } }""", "WebSocket:KeepAliveTimeout", "no PING is ever sent")]
     [InlineData("""{ "WebSocket": { "KeepAliveInterval": "2h" } }""", "WebSocket:KeepAliveInterval", "ceiling")]
     public async Task Start_BadHttpOrWebSocketValue_HostDoesNotStartAndNamesPathValueAndFix(string profileJson, string setting, string reason)

@@ -40,6 +40,12 @@ internal static class HttpProfileRules
             }
         }
 
+        if (http.ConnectionCloseGracePeriod is { } grace && http.MaxConnectionAge is null && http.MaxRequestsPerConnection is null && errors.Count == 0)
+        {
+            // Like a jitter without an age: the value is only used once a connection is retired, so alone it does nothing.
+            errors.Add(new(nameof(http.ConnectionCloseGracePeriod), Text($"Http:ConnectionCloseGracePeriod is {Show(grace)}, but nothing retires a connection (no Http:MaxConnectionAge or Http:MaxRequestsPerConnection), so it never applies; it is not Kestrel's shutdown timeout (HostOptions.ShutdownTimeout). Fix: set Http:MaxConnectionAge or Http:MaxRequestsPerConnection, or remove the grace period.")));
+        }
+
         return errors;
     }
 
