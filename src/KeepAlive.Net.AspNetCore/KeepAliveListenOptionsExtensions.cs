@@ -65,7 +65,13 @@ public static class KeepAliveListenOptionsExtensions
         if (!endpoint.RetirementInstalled)
         {
             endpoint.RetirementInstalled = true;
-            listenOptions.Use(next => context => Volatile.Read(ref endpoint.Retirement) is { } current ? current.OnConnectionAsync(context, next) : next(context));
+            var server = listenOptions.KestrelServerOptions;
+            var logger = Logger(services);
+            listenOptions.Use(next => context =>
+            {
+                ServerWideSettings.VerifyOnce(server, logger);
+                return Volatile.Read(ref endpoint.Retirement) is { } current ? current.OnConnectionAsync(context, next) : next(context);
+            });
         }
 
         return listenOptions;

@@ -1,8 +1,10 @@
 using System.Runtime.CompilerServices;
+using KeepAlive.Net.AspNetCore.Diagnostics;
 using KeepAlive.Net.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace KeepAlive.Net.AspNetCore;
@@ -75,6 +77,38 @@ internal static class ServerWideSettings
         {
             Claim(webSockets, "WebSocket:KeepAliveTimeout", "WebSocketOptions.KeepAliveTimeout of UseWebSockets", profileName, wsTimeout, listenOptions);
             webSockets.KeepAliveTimeout = wsTimeout;
+        }
+    }
+
+    private static readonly ConditionalWeakTable<KestrelServerOptions, object> Verified = [];
+
+    /// <summary>
+    /// Once per server, at its first connection (when every configuration callback has run): warns for each Kestrel limit a
+    /// profile set that other code has changed since, so the server runs with a value the profile did not validate.
+    /// </summary>
+    public static void VerifyOnce(KestrelServerOptions server, ILogger logger)
+    {
+        if (Verified.TryGetValue(server, out _) || !Verified.TryAdd(server, server) || !Claims.TryGetValue(server, out var claims))
+        {
+            return;
+        }
+
+        lock (claims)
+        {
+            foreach (var (setting, claim) in claims.OrderBy(static c => c.Key, StringComparer.Ordinal))
+            {
+                (string What, TimeSpan Actual)? current = setting switch
+                {
+                    "Http:KeepAliveTimeout" => ("Kestrel's Limits.KeepAliveTimeout", server.Limits.KeepAliveTimeout),
+                    "Http:KeepAlivePingDelay" => ("Kestrel's Limits.Http2.KeepAlivePingDelay", server.Limits.Http2.KeepAlivePingDelay),
+                    "Http:KeepAlivePingTimeout" => ("Kestrel's Limits.Http2.KeepAlivePingTimeout", server.Limits.Http2.KeepAlivePingTimeout),
+                    _ => null,
+                };
+                if (current is { } c && c.Actual != claim.Value)
+                {
+                    Log.ServerWideSettingOverridden(logger, c.What, KeepAliveDuration.Format(c.Actual), KeepAliveDuration.Format(claim.Value), claim.Profile, setting);
+                }
+            }
         }
     }
 

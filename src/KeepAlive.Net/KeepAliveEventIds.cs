@@ -159,4 +159,11 @@ public static class KeepAliveEventIds
     /// value that stays and the fix, restart the service (Warning).
     /// </summary>
     public const int ServerReloadNotApplied = 3106;
+
+    /// <summary>
+    /// A server-wide value a profile set on Kestrel (keep-alive timeout, HTTP/2 ping delay or timeout) was changed by other
+    /// code after <c>listenOptions.UseKeepAlive</c>, so Kestrel does not run with the profile's validated value; logged once
+    /// per server, at its first connection, with both values and the fix (Warning).
+    /// </summary>
+    public const int ServerWideSettingOverridden = 3107;
 }
