@@ -55,34 +55,48 @@ internal sealed class ConnectionRetirement : IKeepAliveRetirementFeature, IDispo
     /// <summary>Gets whether the connection's HTTP/2 frames are followed, so it is retired in the sequence of RFC 9113 §6.8.</summary>
     public bool FollowsHttp2Frames => _http2.IsHttp2;
 
-    /// <summary>Counts a request before the application sees it; the request that reaches the limit is the last one.</summary>
-    public void OnRequestStarting()
+    /// <summary>
+    /// Counts a request before the application sees it; the request that reaches the limit is the last one.
+    /// </summary>
+    /// <returns><see langword="true"/> when this request retired the connection: call <see cref="StartGracePeriod"/> when it ends.</returns>
+    public bool OnRequestStarting()
     {
         var count = Interlocked.Increment(ref _requestCount);
-        if (count >= MaxRequests)
-        {
-            Retire("its request limit");
-        }
+        return count >= MaxRequests && Retire("its request limit", startGracePeriod: false);
     }
 
-    public void Retire(string reason)
+    /// <summary>
+    /// Starts the grace period after which a retired connection still open is aborted. A connection retired by its request
+    /// limit starts it when its last request ends, so that request (a download, a long poll, a WebSocket) is never cut short.
+    /// </summary>
+    public void StartGracePeriod()
     {
-        if (Interlocked.Exchange(ref _retiring, 1) != 0)
-        {
-            return;
-        }
-
-        Log.ConnectionRetiring(_logger, _connection.ConnectionId, _profileName, reason, RequestCount);
         var graceTimer = _timeProvider.CreateTimer(static s => ((ConnectionRetirement)s!).Abort(), this, _gracePeriod, Timeout.InfiniteTimeSpan);
         if (Interlocked.CompareExchange(ref _graceTimer, graceTimer, null) is not null)
         {
             graceTimer.Dispose();
         }
+    }
+
+    public void Retire(string reason) => Retire(reason, startGracePeriod: true);
+
+    private bool Retire(string reason, bool startGracePeriod)
+    {
+        if (Interlocked.Exchange(ref _retiring, 1) != 0)
+        {
+            return false;
+        }
+
+        Log.ConnectionRetiring(_logger, _connection.ConnectionId, _profileName, reason, RequestCount);
+        if (startGracePeriod)
+        {
+            StartGracePeriod();
+        }
 
         if (_lifetime is not { } lifetime)
         {
             Abort();
-            return;
+            return true;
         }
 
         // HTTP/2 seen in the clear: GOAWAY and PING first, Kestrel asked once the round trip is over and the streams ended.
@@ -90,6 +104,8 @@ internal sealed class ConnectionRetirement : IKeepAliveRetirementFeature, IDispo
         {
             lifetime.RequestClose();
         }
+
+        return true;
     }
 
     /// <summary>How long an HTTP/2 client may take to acknowledge the PING sent with the first GOAWAY: 5 s, or half the grace period if shorter.</summary>

@@ -15,9 +15,22 @@ internal sealed class RequestCountingStartupFilter : IStartupFilter
     {
         app.Use(static (context, nextMiddleware) =>
         {
-            context.Features.Get<ConnectionRetirement>()?.OnRequestStarting();
-            return nextMiddleware(context);
+            var retirement = context.Features.Get<ConnectionRetirement>();
+            return retirement?.OnRequestStarting() == true ? LastAsync(context, nextMiddleware, retirement) : nextMiddleware(context);
         });
         next(app);
     };
+
+    // The connection's last request: its grace period starts when it ends, however long it runs.
+    private static async Task LastAsync(HttpContext context, RequestDelegate next, ConnectionRetirement retirement)
+    {
+        try
+        {
+            await next(context).ConfigureAwait(false);
+        }
+        finally
+        {
+            retirement.StartGracePeriod();
+        }
+    }
 }

@@ -36,6 +36,31 @@ public sealed class ConnectionRetirementHttp1Tests
     }
 
     [Fact]
+    public async Task UseKeepAlive_LastRequestLongerThanTheGracePeriod_CompletesWithConnectionClose()
+    {
+        // The request that reaches Http:MaxRequestsPerConnection is the connection's last: it must be allowed to finish
+        // (a download, a long poll, a WebSocket). The grace period used to start when it started, so it was aborted.
+        await using var app = KestrelHosts.Build(
+            KestrelHosts.Profile("edge", """{ "Http": { "MaxRequestsPerConnection": 1, "ConnectionCloseGracePeriod": "00:00:00.500" } }"""),
+            listen => listen.UseKeepAlive("edge"),
+            services => services.AddKeepAliveRequestLimits());
+        app.MapGet("/", async (HttpContext context) =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2), context.RequestAborted);
+            return "done";
+        });
+        await app.StartAsync(TestContext.Current.CancellationToken);
+
+        using var client = new HttpClient { BaseAddress = KestrelHosts.BaseAddress(app), Timeout = TimeSpan.FromSeconds(30) };
+        using var response = await client.GetAsync("/", TestContext.Current.CancellationToken);
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).Should().Be("done");
+        response.Headers.ConnectionClose.Should().BeTrue();
+        await app.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
     public async Task UseKeepAlive_MaxConnectionAgeWithJitter_RetiresEachConnectionWithinBounds()
     {
         var age = TimeSpan.FromSeconds(1);
