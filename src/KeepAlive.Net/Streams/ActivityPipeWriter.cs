@@ -4,12 +4,14 @@ namespace KeepAlive.Net.Streams;
 
 /// <summary>
 /// The application's side of a <see cref="HeartbeatDuplexPipe"/>'s output: everything written between two flushes is
-/// one message. The first write of a message takes the write path, the flush that ends it marks activity and releases it
+/// one message. The first write of a message takes the write path, the flush that ends it marks activity (if it carried
+/// bytes) and releases it
 /// (writing a heartbeat that came due meanwhile right after the message).
 /// </summary>
 internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath path) : PipeWriter
 {
     private bool _inMessage;
+    private bool _unflushed; // bytes were advanced since the last flush that completed: only such a flush is activity
     private bool _unread; // a heartbeat's bytes wait in the pipe behind a peer that stopped reading (only the write path's holder touches it)
     private volatile string? _closed;
 
@@ -33,6 +35,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     {
         BeginMessage();
         inner.Advance(bytes);
+        _unflushed |= bytes > 0;
     }
 
     public override async ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
@@ -47,7 +50,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
         {
             var result = await inner.FlushAsync(cancellationToken).ConfigureAwait(false);
             ObserveReader(result);
-            path.MarkActivity();
+            MarkFlushed();
             return result;
         }
         finally
@@ -66,9 +69,10 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
 
         try
         {
+            _unflushed |= !source.IsEmpty;
             var result = await inner.WriteAsync(source, cancellationToken).ConfigureAwait(false);
             ObserveReader(result);
-            path.MarkActivity();
+            MarkFlushed();
             return result;
         }
         finally
@@ -196,6 +200,17 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     {
         _closed ??= reason;
         path.FailPending(Closed(reason));
+    }
+
+    // A flush that carried the application's bytes is activity; an empty one puts nothing on the wire and must not
+    // postpone the heartbeat.
+    private void MarkFlushed()
+    {
+        if (_unflushed)
+        {
+            _unflushed = false;
+            path.MarkActivity();
+        }
     }
 
     private void BeginMessage()

@@ -5,7 +5,7 @@ namespace KeepAlive.Net;
 
 /// <summary>
 /// Wraps a connection's <see cref="IDuplexPipe"/> (System.IO.Pipelines, part of the .NET shared framework) so that
-/// heartbeats follow the real traffic: a flush of <see cref="Output"/> marks <see cref="HeartbeatRegistration.MarkActivity"/>,
+/// heartbeats follow the real traffic: a flush of <see cref="Output"/> that carries bytes marks <see cref="HeartbeatRegistration.MarkActivity"/>,
 /// a read of <see cref="Input"/> that brings new bytes marks <see cref="HeartbeatRegistration.MarkPeerActivity"/>, and a
 /// heartbeat registered through <see cref="RegisterHeartbeat"/> is written on the same output, never inside a message.
 /// </summary>
@@ -40,7 +40,7 @@ public sealed class HeartbeatDuplexPipe : IDuplexPipe
     /// <summary>Gets the reader: reads that bring new bytes mark peer activity.</summary>
     public PipeReader Input { get; }
 
-    /// <summary>Gets the writer: each flush ends a message and marks activity.</summary>
+    /// <summary>Gets the writer: each flush ends a message, and marks activity when the message had bytes.</summary>
     public PipeWriter Output => _output;
 
     /// <summary>Gets the registration whose activity this pipe marks, or <see langword="null"/> before one is registered or tracked.</summary>

@@ -6,7 +6,7 @@ namespace KeepAlive.Net;
 /// <summary>
 /// Wraps a connection's <see cref="System.IO.Stream"/> (a <see cref="System.Net.Sockets.NetworkStream"/>, an
 /// <see cref="System.Net.Security.SslStream"/>...) so that heartbeats follow the real traffic without hand calls:
-/// every write marks <see cref="HeartbeatRegistration.MarkActivity"/>, every read that returns data marks
+/// every write of at least one byte marks <see cref="HeartbeatRegistration.MarkActivity"/>, every read that returns data marks
 /// <see cref="HeartbeatRegistration.MarkPeerActivity"/>, and a heartbeat registered through
 /// <see cref="RegisterHeartbeat(IHeartbeatScheduler, ReadOnlyMemory{byte}, HeartbeatOptions)"/> takes the same write
 /// path as the application, so it never lands in the middle of a message.

@@ -2,7 +2,7 @@ namespace KeepAlive.Net.Streams;
 
 /// <summary>
 /// The write-only view of a <see cref="HeartbeatWriteScope"/> or of a heartbeat's write: writes go straight to the wrapped
-/// stream (the holder already has the write path) and mark activity; usable only until it ends. With
+/// stream (the holder already has the write path) and mark activity (a zero-byte write does not: nothing goes on the wire); usable only until it ends. With
 /// <paramref name="synchronous"/> every write is a blocking one, even <c>WriteAsync</c>: an application thread writing a
 /// pending heartbeat at the end of its message must not wait for the thread pool.
 /// </summary>
@@ -37,7 +37,7 @@ internal sealed class ScopedWriteStream(Stream inner, ActivityWritePath path, bo
     {
         ThrowIfEnded();
         inner.Write(buffer);
-        path.MarkActivity();
+        MarkActivity(buffer.Length);
     }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
@@ -87,7 +87,16 @@ internal sealed class ScopedWriteStream(Stream inner, ActivityWritePath path, bo
     {
         ThrowIfEnded();
         await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
-        path.MarkActivity();
+        MarkActivity(buffer.Length);
+    }
+
+    // A zero-byte write puts nothing on the wire and refreshes no idle timer: it must not postpone the heartbeat.
+    private void MarkActivity(int written)
+    {
+        if (written > 0)
+        {
+            path.MarkActivity();
+        }
     }
 
     private static NotSupportedException ReadNotSupported() =>

@@ -31,6 +31,41 @@ public sealed class HeartbeatDuplexPipeTests
     }
 
     [Fact]
+    public async Task Output_EmptyFlushesAndWrites_AreNotActivityAndDoNotPostponeTheIdleHeartbeat()
+    {
+        // A flush with nothing written (a framework flushing after every read loop, an empty WriteAsync) puts nothing on
+        // the wire: the idle connection still needs its heartbeat. A flush that carries bytes still counts.
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var (pipe, wire, _) = InMemory();
+        var registration = pipe.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Interval = ManualScheduler.Second, Spread = TimeSpan.Zero });
+
+        for (var i = 0; i < 6; i++)
+        {
+            manual.Step(TimeSpan.FromMilliseconds(500), ManualScheduler.Tick);
+            await pipe.Output.FlushAsync(ct);
+            await pipe.Output.WriteAsync(ReadOnlyMemory<byte>.Empty, ct);
+            pipe.Output.GetSpan(8);
+            pipe.Output.Advance(0);
+            await pipe.Output.FlushAsync(ct);
+        }
+
+        var idle = registration.GetStatistics().Sent;
+        idle.Should().BeGreaterThanOrEqualTo(2, "3 s with nothing on the wire is idle, whatever empty flushes were made");
+        for (var i = 0; i < 6; i++)
+        {
+            manual.Step(TimeSpan.FromMilliseconds(500), ManualScheduler.Tick);
+            "x"u8.CopyTo(pipe.Output.GetSpan(1));
+            pipe.Output.Advance(1);
+            await pipe.Output.FlushAsync(ct);
+        }
+
+        registration.GetStatistics().Sent.Should().Be(idle, "a flush that carries bytes is activity");
+        pipe.Output.Complete();
+        (await ReadAllAsync(wire)).Should().Equal([.. Enumerable.Repeat(Ping, (int)idle).SelectMany(static p => p), .. "xxxxxx"u8.ToArray()]);
+    }
+
+    [Fact]
     public async Task Input_NewBytesWithinTimeout_PeerAliveAndRereadingOldBytesDoesNotCount()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -30,6 +30,31 @@ public sealed class HeartbeatStreamLogicTests
     }
 
     [Fact]
+    public async Task Write_ZeroBytes_IsNotActivityAndDoesNotPostponeTheIdleHeartbeat()
+    {
+        // A zero-byte write puts nothing on the wire: an application that writes empty buffers (an empty frame body, a
+        // flushed writer with nothing in it) on an idle connection must still get its heartbeat.
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var connection = new MemoryStream();
+        await using var stream = new HeartbeatStream(connection);
+        var registration = stream.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Interval = ManualScheduler.Second, Spread = TimeSpan.Zero });
+
+        for (var i = 0; i < 6; i++)
+        {
+            manual.Step(TimeSpan.FromMilliseconds(500), ManualScheduler.Tick);
+            stream.Write(ReadOnlySpan<byte>.Empty);
+            await stream.WriteAsync(ReadOnlyMemory<byte>.Empty, ct);
+            using var scope = stream.BeginMessage();
+            scope.Stream.Write([], 0, 0);
+        }
+
+        var sent = registration.GetStatistics().Sent;
+        sent.Should().BeGreaterThanOrEqualTo(2, "3 s with nothing on the wire is idle, whatever empty writes were made");
+        connection.ToArray().Should().Equal(Enumerable.Repeat(Ping, (int)sent).SelectMany(static p => p), "only heartbeats went out");
+    }
+
+    [Fact]
     public void Read_DataWithinTimeout_PeerStaysAliveAndEndOfStreamDoesNotCount()
     {
         using var manual = new ManualScheduler();
