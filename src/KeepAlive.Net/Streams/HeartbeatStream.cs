@@ -95,10 +95,12 @@ public sealed class HeartbeatStream : Stream
     /// <returns>The registration; disposing this stream disposes it.</returns>
     /// <exception cref="ArgumentException">The payload is empty or the options are invalid.</exception>
     /// <exception cref="InvalidOperationException">This stream already has a registration.</exception>
+    /// <exception cref="NotSupportedException">The wrapped stream cannot be written (read-only, or already closed), so no heartbeat could ever be sent.</exception>
     public HeartbeatRegistration RegisterHeartbeat(IHeartbeatScheduler scheduler, ReadOnlyMemory<byte> payload, HeartbeatOptions options)
     {
         ActivityWritePath.CheckPayload(payload);
         ObjectDisposedException.ThrowIf(IsDisposed, this);
+        ThrowIfInnerNotWritable();
         return _path.Register(scheduler, options, (context, synchronous) => WritePayload(payload, context, synchronous));
     }
 
@@ -113,10 +115,12 @@ public sealed class HeartbeatStream : Stream
     /// <returns>The registration; disposing this stream disposes it.</returns>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     /// <exception cref="InvalidOperationException">This stream already has a registration.</exception>
+    /// <exception cref="NotSupportedException">The wrapped stream cannot be written (read-only, or already closed), so no heartbeat could ever be sent.</exception>
     public HeartbeatRegistration RegisterHeartbeat(IHeartbeatScheduler scheduler, HeartbeatOptions options, Func<Stream, HeartbeatContext, ValueTask> writeHeartbeat)
     {
         ArgumentNullException.ThrowIfNull(writeHeartbeat);
         ObjectDisposedException.ThrowIf(IsDisposed, this);
+        ThrowIfInnerNotWritable();
         return _path.Register(scheduler, options, (context, synchronous) => WriteCustom(writeHeartbeat, context, synchronous));
     }
 
@@ -259,6 +263,17 @@ public sealed class HeartbeatStream : Stream
         }
 
         base.Dispose(disposing);
+    }
+
+    // A heartbeat on a stream that cannot be written fails at every interval for ever (NotSupportedException is not a
+    // closed connection, so the registration never ends): refuse it up front.
+    private void ThrowIfInnerNotWritable()
+    {
+        if (!_inner.CanWrite)
+        {
+            throw new NotSupportedException(
+                $"The wrapped {_inner.GetType().Name} cannot be written (CanWrite is false: it is read-only, or already closed), so this heartbeat could never be sent. Fix: wrap the connection's writable stream (a NetworkStream, an SslStream), or send the heartbeat some other way and call TrackActivity.");
+        }
     }
 
     // The heartbeat's own write, while it holds the write path: asynchronous on the scheduler's thread (a full socket buffer

@@ -131,6 +131,28 @@ public sealed class HeartbeatStreamLogicTests
     }
 
     [Fact]
+    public void RegisterHeartbeat_InnerStreamNotWritable_RefusedWithTheFixInsteadOfFailingEveryInterval()
+    {
+        // A read-only stream (or one already closed) fails every heartbeat with NotSupportedException: not a closed
+        // connection, so the registration would warn 2005 at every interval for ever and never raise PeerDead.
+        using var manual = new ManualScheduler();
+        using var readOnly = new HeartbeatStream(new MemoryStream(new byte[8], writable: false));
+        var closedInner = new MemoryStream();
+        using var closed = new HeartbeatStream(closedInner);
+        closedInner.Dispose();
+
+        readOnly.Invoking(s => s.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Interval = ManualScheduler.Second }))
+            .Should().Throw<NotSupportedException>().WithMessage("The wrapped MemoryStream cannot be written (CanWrite is false*Fix: wrap the connection's writable stream*TrackActivity*");
+        closed.Invoking(s => s.RegisterHeartbeat(manual.Scheduler, new HeartbeatOptions(), (w, c) => w.WriteAsync(Ping, c.CancellationToken)))
+            .Should().Throw<NotSupportedException>().WithMessage("*already closed*Fix:*");
+        manual.Scheduler.RegistrationCount.Should().Be(0);
+        readOnly.Registration.Should().BeNull();
+        using var tracked = manual.Scheduler.Register(new HeartbeatOptions(), _ => ValueTask.CompletedTask);
+        readOnly.TrackActivity(tracked);
+        readOnly.Registration.Should().BeSameAs(tracked, "a read-only wrapper still marks the peer activity of a heartbeat sent some other way");
+    }
+
+    [Fact]
     public void Dispose_OwnedRegistration_StopsHeartbeatAndClosesInnerUnlessLeftOpen()
     {
         using var manual = new ManualScheduler();
