@@ -68,7 +68,7 @@ public sealed class DriftMonitor : IDisposable
     /// <param name="dueTimestamp">When it was due, from <see cref="TimeProvider.GetTimestamp"/> of the monitor's clock.</param>
     /// <param name="sentTimestamp">When the send started, from the same clock.</param>
     /// <returns>The accounting: lateness, cause, whether it was delayed or over the budget.</returns>
-    /// <exception cref="ArgumentOutOfRangeException">A timestamp is not from the monitor's clock (zero, negative or in the future).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A timestamp is not from the monitor's clock: zero or negative, a send timestamp after now, or a due timestamp more than <see cref="HeartbeatOptions.Interval"/> after now.</exception>
     public HeartbeatLatenessReport Record(long dueTimestamp, long sentTimestamp) =>
         RecordCore(dueTimestamp, sentTimestamp, sentTimestamp, null);
 
@@ -77,13 +77,14 @@ public sealed class DriftMonitor : IDisposable
     /// <param name="sendStartTimestamp">When the send started.</param>
     /// <param name="sendEndTimestamp">When the send completed; not before the start.</param>
     /// <returns>The accounting.</returns>
-    /// <exception cref="ArgumentOutOfRangeException">A timestamp is not from the monitor's clock, or the end is before the start.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A timestamp is not from the monitor's clock (see <see cref="Record(long, long)"/>), or the end is before the start.</exception>
     public HeartbeatLatenessReport Record(long dueTimestamp, long sendStartTimestamp, long sendEndTimestamp) =>
         RecordCore(dueTimestamp, sendStartTimestamp, sendEndTimestamp, null);
 
     /// <summary>Records a heartbeat that is being sent now (the send started at the current timestamp).</summary>
     /// <param name="dueTimestamp">When it was due.</param>
     /// <returns>The accounting.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The timestamp is not from the monitor's clock (see <see cref="Record(long, long)"/>).</exception>
     public HeartbeatLatenessReport RecordSentNow(long dueTimestamp)
     {
         var now = _timeProvider.GetTimestamp();
@@ -95,6 +96,7 @@ public sealed class DriftMonitor : IDisposable
     /// <param name="sendStartTimestamp">When the send started.</param>
     /// <param name="exception">Why it failed.</param>
     /// <returns>The accounting.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A timestamp is not from the monitor's clock (see <see cref="Record(long, long)"/>).</exception>
     public HeartbeatLatenessReport RecordFailure(long dueTimestamp, long sendStartTimestamp, Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
@@ -119,6 +121,7 @@ public sealed class DriftMonitor : IDisposable
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var now = _timeProvider.GetTimestamp();
         CheckTimestamp(dueTimestamp, long.MaxValue, nameof(dueTimestamp));
+        CheckDue(dueTimestamp, now);
         CheckTimestamp(sendStartTimestamp, now, nameof(sendStartTimestamp));
         CheckTimestamp(sendEndTimestamp, now, nameof(sendEndTimestamp));
         var (due, start, end) = (dueTimestamp, sendStartTimestamp, sendEndTimestamp);
@@ -154,6 +157,19 @@ public sealed class DriftMonitor : IDisposable
 
         Interlocked.Exchange(ref _gcAtLastRecord, TimerLoop.GcPauseTicks()); // the previous record is the GC evidence's baseline
         return outcome.ToReport();
+    }
+
+    // A heartbeat is recorded when (or after) it is sent, so its due time cannot be far ahead of now: a timer firing a
+    // little early is fine, a whole interval is not the monitor's clock (DateTime ticks are, on the system clock: they
+    // would make every heartbeat on time, silently).
+    private void CheckDue(long dueTimestamp, long now)
+    {
+        if (dueTimestamp > now && dueTimestamp - now > _settings.IntervalTicks)
+        {
+            var ahead = _timeProvider.GetElapsedTime(now, dueTimestamp);
+            throw new ArgumentOutOfRangeException(nameof(dueTimestamp), dueTimestamp, FormattableString.Invariant(
+                $"dueTimestamp is {dueTimestamp} on the monitor's clock, {KeepAliveDuration.Format(ahead)} after now ({now}): more than the Interval ({KeepAliveDuration.Format(_settings.Interval)}) ahead, so it is not when a heartbeat being recorded was due. Fix: take it from the monitor's TimeProvider.GetTimestamp() (Stopwatch.GetTimestamp() for the system clock), never a DateTime's ticks or a future due time."));
+        }
     }
 
     private static void CheckTimestamp(long value, long latest, string name)

@@ -158,6 +158,28 @@ public sealed class EngineBehaviourTests
         monitor.GetStatistics().Sent.Should().Be(0, "a refused record is not counted");
     }
 
+    [Fact]
+    public void DriftMonitorRecord_DueTimestampFarAhead_RefusedInsteadOfCountedOnTime()
+    {
+        // DateTime.UtcNow.Ticks (6e17) is far ahead of Stopwatch.GetTimestamp() (nanoseconds since boot on Linux): every
+        // heartbeat was recorded on time with lateness 0, the very mistake the XML docs promise to refuse. A due time a
+        // little ahead (a timer that fired early) is still accepted.
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        clock.Advance(TimeSpan.FromDays(1));
+        using var monitor = new DriftMonitor(new HeartbeatOptions { Interval = TimeSpan.FromSeconds(1) }, clock);
+        var now = clock.GetTimestamp();
+        var second = TicksOf(TimeSpan.FromSeconds(1), clock);
+
+        monitor.Record(now + (second / 2), now).Lateness.Should().Be(TimeSpan.Zero, "a heartbeat sent half an interval early is on time");
+        ((Action)(() => monitor.Record(now + (2 * second), now))).Should().Throw<ArgumentOutOfRangeException>()
+            .WithMessage("dueTimestamp is * on the monitor's clock, 2s after now*more than the Interval (1s) ahead*Fix: take it from the monitor's TimeProvider.GetTimestamp()*never a DateTime's ticks*");
+        ((Action)(() => monitor.RecordSentNow(long.MaxValue))).Should().Throw<ArgumentOutOfRangeException>().WithMessage("dueTimestamp is 9223372036854775807*");
+        ((Action)(() => monitor.RecordFailure(now + (10 * second), now, new IOException()))).Should().Throw<ArgumentOutOfRangeException>();
+        monitor.GetStatistics().Sent.Should().Be(1, "only the first record was accepted");
+    }
+
+    private static long TicksOf(TimeSpan duration, TimeProvider clock) => (long)(duration.TotalSeconds * clock.TimestampFrequency);
+
     /// <summary>The live KeepAlive.Net threads of this process, from /proc (names are cut to 15 characters: "KeepAlive.Net h").</summary>
     private static class SchedulerThreads
     {
