@@ -76,6 +76,7 @@ internal sealed class ActivityWritePath
             _gate.Release();
         }
 
+        pending.CancelWith(context.CancellationToken); // a registration already stopped fails it here, at once
         return task;
     }
 
@@ -133,6 +134,10 @@ internal sealed class ActivityWritePath
             Registration?.Dispose();
         }
     }
+
+    /// <summary>Takes back a pending heartbeat whose registration stopped: it is cancelled, not written after the message.</summary>
+    public void CancelPending(CancellationToken cancellationToken) => TakePending()?.Fail(
+        new OperationCanceledException("The heartbeat's registration stopped while the heartbeat waited for a message to end; it was not written.", cancellationToken));
 
     /// <summary>Fails a pending heartbeat for good: the connection is closed and no message will end to write it.</summary>
     public void FailPending(Exception reason) => TakePending()?.Fail(reason);

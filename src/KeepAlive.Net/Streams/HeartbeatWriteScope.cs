@@ -10,7 +10,8 @@ namespace KeepAlive.Net;
 /// Write through <see cref="Stream"/> while the scope is open; writing through the <see cref="HeartbeatStream"/> itself
 /// from inside the scope waits for the scope to end, which never happens (a deadlock). Dispose the scope promptly: a
 /// heartbeat that falls due meanwhile waits, and is reported late (cause <see cref="HeartbeatDelayCause.SendBlocked"/>)
-/// if the scope outlives <see cref="HeartbeatOptions.BlockedCallbackThreshold"/>. Disposing does not flush.
+/// if the scope outlives <see cref="HeartbeatOptions.BlockedCallbackThreshold"/>; if its registration stops meanwhile (the
+/// <see cref="HeartbeatStream"/> or the registration disposed) it is cancelled, not written. Disposing does not flush.
 /// </remarks>
 public sealed class HeartbeatWriteScope : IDisposable, IAsyncDisposable
 {

@@ -11,13 +11,23 @@ internal sealed class PendingHeartbeat(ActivityWritePath path) : IValueTaskSourc
 {
     private ManualResetValueTaskSourceCore<bool> _core; // RunContinuationsAsynchronously stays false: complete inline
     private HeartbeatContext _context;
+    private CancellationTokenRegistration _cancel; // only the scheduler's side (Arm, CancelWith) touches it, one heartbeat at a time
 
     public ValueTask Arm(HeartbeatContext context)
     {
+        _cancel.Unregister(); // the previous heartbeat's, done by now
         _core.Reset();
         _context = context;
         return new ValueTask(this, _core.Version);
     }
+
+    /// <summary>
+    /// Called once the heartbeat is published as pending: when its registration stops (disposed, with its stream or by
+    /// hand, or its scheduler disposed) while the message still holds the path, the heartbeat fails at once as cancelled
+    /// (neither sent nor failed), instead of staying in flight until the message ends, or for ever if it never does.
+    /// </summary>
+    public void CancelWith(CancellationToken cancellationToken) =>
+        _cancel = cancellationToken.UnsafeRegister(static (state, token) => ((ActivityWritePath)state!).CancelPending(token), path);
 
     /// <summary>Takes the heartbeat back before anyone saw its task (the path became free at once).</summary>
     public void Disarm() => _context = default;

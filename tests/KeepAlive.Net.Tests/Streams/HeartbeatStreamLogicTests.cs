@@ -177,6 +177,45 @@ public sealed class HeartbeatStreamLogicTests
     }
 
     [Fact]
+    public void Dispose_WhileAMessageHoldsAPendingHeartbeat_HeartbeatCancelledAtOnceNotLeftInFlight()
+    {
+        // The stream (or the registration) is disposed while a message scope is open and a heartbeat waits for it: the
+        // heartbeat used to stay in flight until the scope ended (for ever if it never did), then counted as a send blocked
+        // for seconds (warning 2006) on a registration that had stopped.
+        using var manual = new ManualScheduler();
+        foreach (var disposeStream in new[] { true, false })
+        {
+            var connection = new MemoryStream();
+            var stream = new HeartbeatStream(connection, leaveOpen: true);
+            var registration = stream.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Interval = ManualScheduler.Second, Spread = TimeSpan.Zero, Name = $"stream disposed {disposeStream}" });
+            var scope = stream.BeginMessage();
+            scope.Stream.Write("abc"u8);
+            manual.Step(TimeSpan.FromMilliseconds(1200), ManualScheduler.Tick); // the heartbeat came due and waits for the scope
+
+            if (disposeStream)
+            {
+                stream.Dispose();
+            }
+            else
+            {
+                registration.Dispose();
+            }
+
+            manual.Step(TimeSpan.FromSeconds(5), ManualScheduler.Tick);
+            scope.Dispose();
+            manual.Step(TimeSpan.FromSeconds(1), ManualScheduler.Tick);
+
+            registration.GetStatistics().Should().BeEquivalentTo(new { Sent = 0L, Failed = 0L, Blocked = 0L }, "a heartbeat cancelled by stopping its registration is neither sent, failed nor blocked");
+            connection.ToArray().Should().Equal("abc"u8.ToArray(), "the cancelled heartbeat is not written after the message");
+            stream.Dispose();
+        }
+
+        manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendBlocked).Should().BeEmpty();
+        manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Should().BeEmpty();
+        manual.Scheduler.RegistrationCount.Should().Be(0);
+    }
+
+    [Fact]
     public async Task BeginMessage_ScopeEnded_ItsStreamRefusesWritesAndReads()
     {
         var connection = new MemoryStream();
