@@ -103,7 +103,9 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     /// while the peer is not reading (a <see cref="Pipe"/> commits the bytes before it waits; a writer whose cancellation
     /// completes later holds the output until it does): its bytes stay queued for the next flush and it fails as not sent.
     /// While they wait unread, later heartbeats write nothing (they would only pile up past the pause threshold) and fail
-    /// alike, until a flush shows the peer reads again. A pipe whose reader or writer has completed is closed for good
+    /// alike, until a flush shows the peer reads again. A writer over a stream (<c>PipeWriter.Create</c>) whose flush is
+    /// still writing the heartbeat's bytes is not back-pressure: that write is left to finish (holding the output) and the
+    /// heartbeat counts as sent when it does. A pipe whose reader or writer has completed is closed for good
     /// (<see cref="WritePathClosedException"/>: the peer is declared dead).
     /// </summary>
     public ValueTask WriteHeartbeat(ReadOnlyMemory<byte> payload)
@@ -147,8 +149,22 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
 
         if (!flush.IsCompleted)
         {
+            if (inner.CanGetUnflushedBytes && inner.UnflushedBytes > 0)
+            {
+                // Not back-pressure: a writer over a stream (PipeWriter.Create over an SslStream, a stream that completes
+                // its writes asynchronously) is still writing the heartbeat's bytes, which a Pipe hands to its reader at
+                // once. A stream write cannot be withdrawn (cancelling it aborts it midway) and the peer may well be
+                // reading: let it finish, holding the output as any write to that stream does.
+                return FlushedAsync(flush);
+            }
+
+            if (flush.IsCompleted)
+            {
+                return Flushed(flush.Result); // the write ended while we looked
+            }
+
             _unread = true;
-            return NotRead(flush, NotRead("its bytes wait in the pipe and leave with the next flush the peer makes room for"));
+            return NotRead(flush, NotRead("its bytes wait in the pipe and leave with the next flush the peer makes room for"), sentIfNotCanceled: true);
         }
 
         return Flushed(flush.Result);
@@ -158,21 +174,31 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
         $"The heartbeat was not sent: the peer is not reading (the pipe is over its pause threshold); {what}. The connection stays at risk until the peer reads again.");
 
     // Cancels a flush that waits for the peer and fails the heartbeat with `notRead` (the pipe's closing wins); the write
-    // path is held until the flush has completed.
-    private ValueTask NotRead(ValueTask<FlushResult> flush, IOException notRead)
+    // path is held until the flush has completed. With `sentIfNotCanceled`, a flush that completed before the cancel took
+    // (the peer made room, a stream write ended) sent the heartbeat after all.
+    private ValueTask NotRead(ValueTask<FlushResult> flush, IOException notRead, bool sentIfNotCanceled = false)
     {
         inner.CancelPendingFlush();
-        return flush.IsCompleted ? Failed(flush.Result, notRead) : FailedAsync(flush, notRead);
+        return flush.IsCompleted ? Failed(flush.Result, notRead, sentIfNotCanceled) : FailedAsync(flush, notRead, sentIfNotCanceled);
     }
 
-    private ValueTask Failed(in FlushResult result, IOException notRead)
+    private ValueTask Failed(in FlushResult result, IOException notRead, bool sentIfNotCanceled)
     {
+        if (sentIfNotCanceled && !result.IsCanceled)
+        {
+            _unread = false;
+            return Flushed(result);
+        }
+
         ObserveReader(result);
         return ValueTask.FromException(_closed is { } reason ? Closed(reason) : notRead);
     }
 
-    private async ValueTask FailedAsync(ValueTask<FlushResult> flush, IOException notRead) =>
-        await Failed(await flush.ConfigureAwait(false), notRead).ConfigureAwait(false);
+    private async ValueTask FailedAsync(ValueTask<FlushResult> flush, IOException notRead, bool sentIfNotCanceled) =>
+        await Failed(await flush.ConfigureAwait(false), notRead, sentIfNotCanceled).ConfigureAwait(false);
+
+    private async ValueTask FlushedAsync(ValueTask<FlushResult> flush) =>
+        await Flushed(await flush.ConfigureAwait(false)).ConfigureAwait(false);
 
     private ValueTask Flushed(in FlushResult result)
     {

@@ -119,6 +119,34 @@ public sealed class HeartbeatDuplexPipeTests
     }
 
     [Fact]
+    public async Task Heartbeat_OverAStreamWhoseWritesCompleteAsynchronously_SentNotFailedAsPeerNotReading()
+    {
+        // PipeWriter.Create over a stream whose WriteAsync completes later (an SslStream, many custom streams): its flush
+        // is incomplete while the stream writes, with the peer reading fine. That is not a Pipe's back-pressure: every
+        // heartbeat used to be cancelled mid-write and failed "the peer is not reading" (warning 2005 each interval, none sent).
+        var ct = TestContext.Current.CancellationToken;
+        var connection = new AsynchronousWriteStream();
+        var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(PipeReader.Create(new MemoryStream()), PipeWriter.Create(connection)));
+        using var telemetry = new TestTelemetry();
+        await using var scheduler = new HeartbeatScheduler(TimeProvider.System, telemetry, telemetry);
+        using var registration = pipe.RegisterHeartbeat(scheduler, Ping, new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = TimeSpan.FromMilliseconds(20), Spread = TimeSpan.Zero });
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while ((registration.GetStatistics().Sent < 3 || registration.GetStatistics().Failed > 0) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20, ct);
+        }
+
+        registration.GetStatistics().Should().Match<HeartbeatStatistics>(s => s.Sent >= 3 && s.Failed == 0, "each heartbeat's write completes, later, and the peer reads it: {0}", string.Join(" | ", telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Select(static r => r.Exception?.ToString())));
+        registration.Dispose();
+        await pipe.Output.WriteAsync("x"u8.ToArray(), ct);
+        var wire = connection.Written();
+        wire.Should().EndWith("x"u8.ToArray());
+        wire.Length.Should().Be((Ping.Length * (wire.Length / Ping.Length)) + 1, "whole heartbeats, none cut midway");
+        wire.AsSpan(0, wire.Length - 1).ToArray().Chunk(Ping.Length).Should().AllSatisfy(chunk => chunk.Should().Equal(Ping));
+    }
+
+    [Fact]
     public void Constructor_BadArguments_Refused()
     {
         using var manual = new ManualScheduler();
@@ -271,4 +299,52 @@ public sealed class HeartbeatDuplexPipeTests
     }
 
     private sealed record StreamDuplexPipe(PipeReader Input, PipeWriter Output) : IDuplexPipe;
+
+    /// <summary>A connection whose asynchronous writes complete after a yield to a timer, as an SslStream's often do.</summary>
+    private sealed class AsynchronousWriteStream : Stream
+    {
+        private readonly MemoryStream _written = new();
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public byte[] Written()
+        {
+            lock (_written)
+            {
+                return _written.ToArray();
+            }
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            lock (_written)
+            {
+                _written.Write(buffer, offset, count);
+            }
+        }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+            Write(buffer.ToArray(), 0, buffer.Length);
+        }
+    }
 }
