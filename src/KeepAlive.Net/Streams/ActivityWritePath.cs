@@ -33,12 +33,6 @@ internal sealed class ActivityWritePath
 
     public HeartbeatRegistration? Registration => Volatile.Read(ref _registration);
 
-    /// <summary>
-    /// Gets how the registered heartbeat is written while the caller holds the gate; with <c>synchronous</c> it must use
-    /// blocking writes only (the caller is an application thread ending its message, which must not wait for the thread pool).
-    /// </summary>
-    internal Func<HeartbeatContext, bool, ValueTask> WriteHeartbeat { get; private set; } = static (_, _) => default;
-
     public Task EnterAsync(CancellationToken cancellationToken) => _gate.WaitAsync(cancellationToken);
 
     public void Enter() => _gate.Wait();
@@ -54,15 +48,20 @@ internal sealed class ActivityWritePath
     public PendingHeartbeat? TakePending() => Interlocked.Exchange(ref _pending, null);
 
     /// <summary>The heartbeat's way in: writes at once when the path is free, otherwise leaves the heartbeat to the message in progress.</summary>
-    public ValueTask SendHeartbeatAsync(HeartbeatContext context)
+    /// <param name="context">The heartbeat.</param>
+    /// <param name="writeHeartbeat">
+    /// How its registration's heartbeat is written while the caller holds the gate; with <c>synchronous</c> it must use
+    /// blocking writes only (the caller is an application thread ending its message, which must not wait for the thread pool).
+    /// </param>
+    public ValueTask SendHeartbeatAsync(HeartbeatContext context, Func<HeartbeatContext, bool, ValueTask> writeHeartbeat)
     {
         if (_gate.Wait(0))
         {
-            return WriteHoldingGate(context);
+            return WriteHoldingGate(context, writeHeartbeat);
         }
 
         var pending = _pendingSource;
-        var task = pending.Arm(context);
+        var task = pending.Arm(context, writeHeartbeat);
         Volatile.Write(ref _pending, pending);
         if (_gate.Wait(0))
         {
@@ -70,7 +69,7 @@ internal sealed class ActivityWritePath
             if (TakePending() is not null)
             {
                 pending.Disarm();
-                return WriteHoldingGate(context);
+                return WriteHoldingGate(context, writeHeartbeat);
             }
 
             _gate.Release();
@@ -108,14 +107,15 @@ internal sealed class ActivityWritePath
         }
     }
 
-    /// <summary>Registers the heartbeat that <paramref name="writeHeartbeat"/> writes through this path (see <see cref="WriteHeartbeat"/>).</summary>
+    /// <summary>Registers the heartbeat that <paramref name="writeHeartbeat"/> writes through this path (see <see cref="SendHeartbeatAsync"/>).</summary>
     public HeartbeatRegistration Register(IHeartbeatScheduler scheduler, HeartbeatOptions options, Func<HeartbeatContext, bool, ValueTask> writeHeartbeat)
     {
         ArgumentNullException.ThrowIfNull(scheduler);
         ArgumentNullException.ThrowIfNull(options);
         ThrowIfTracking();
-        WriteHeartbeat = writeHeartbeat;
-        var registration = scheduler.Register(options, SendHeartbeatAsync);
+
+        // Each registration carries its own writer: a registration racing this one (and refused) never replaces it.
+        var registration = scheduler.Register(options, context => SendHeartbeatAsync(context, writeHeartbeat));
         if (Interlocked.CompareExchange(ref _registration, registration, null) is not null)
         {
             registration.Dispose();
@@ -147,13 +147,13 @@ internal sealed class ActivityWritePath
         : payload;
 
     // The scheduler's thread holds the gate: write (asynchronously, so a full socket buffer never blocks it) and let go when done.
-    private ValueTask WriteHoldingGate(HeartbeatContext context)
+    private ValueTask WriteHoldingGate(HeartbeatContext context, Func<HeartbeatContext, bool, ValueTask> writeHeartbeat)
     {
         ValueTask write;
         try
         {
             context.ReportSendStarted();
-            write = WriteHeartbeat(context, false);
+            write = writeHeartbeat(context, false);
         }
         catch (Exception exception)
         {

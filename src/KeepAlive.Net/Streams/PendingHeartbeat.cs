@@ -11,13 +11,15 @@ internal sealed class PendingHeartbeat(ActivityWritePath path) : IValueTaskSourc
 {
     private ManualResetValueTaskSourceCore<bool> _core; // RunContinuationsAsynchronously stays false: complete inline
     private HeartbeatContext _context;
+    private Func<HeartbeatContext, bool, ValueTask>? _write;
     private CancellationTokenRegistration _cancel; // only the scheduler's side (Arm, CancelWith) touches it, one heartbeat at a time
 
-    public ValueTask Arm(HeartbeatContext context)
+    public ValueTask Arm(HeartbeatContext context, Func<HeartbeatContext, bool, ValueTask> writeHeartbeat)
     {
         _cancel.Unregister(); // the previous heartbeat's, done by now
         _core.Reset();
         _context = context;
+        _write = writeHeartbeat;
         return new ValueTask(this, _core.Version);
     }
 
@@ -30,7 +32,11 @@ internal sealed class PendingHeartbeat(ActivityWritePath path) : IValueTaskSourc
         _cancel = cancellationToken.UnsafeRegister(static (state, token) => ((ActivityWritePath)state!).CancelPending(token), path);
 
     /// <summary>Takes the heartbeat back before anyone saw its task (the path became free at once).</summary>
-    public void Disarm() => _context = default;
+    public void Disarm()
+    {
+        _context = default;
+        _write = null;
+    }
 
     /// <summary>Writes the heartbeat on the calling thread, which holds the path, with blocking writes; completes it there.</summary>
     public void WriteNow()
@@ -40,7 +46,7 @@ internal sealed class PendingHeartbeat(ActivityWritePath path) : IValueTaskSourc
         {
             context.CancellationToken.ThrowIfCancellationRequested();
             context.ReportSendStarted();
-            var write = path.WriteHeartbeat(context, true);
+            var write = _write!(context, true);
             if (write.IsCompleted)
             {
                 write.GetAwaiter().GetResult();

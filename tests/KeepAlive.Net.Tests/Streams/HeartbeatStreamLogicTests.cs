@@ -98,6 +98,41 @@ public sealed class HeartbeatStreamLogicTests
     }
 
     [Fact]
+    public async Task RegisterHeartbeat_RacingSecondRegistration_TheWinnerKeepsItsOwnPayload()
+    {
+        // Two threads register on one stream: the second passes the "already registered?" check before the first has
+        // registered, and is refused after. It used to leave its payload behind as the stream's heartbeat writer, so the
+        // winner's registration wrote the loser's bytes. The order is forced with a scheduler that pauses in Register.
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var connection = new MemoryStream();
+        await using var stream = new HeartbeatStream(connection);
+        var options = new HeartbeatOptions { Interval = ManualScheduler.Second, Spread = TimeSpan.Zero };
+        var loserInRegister = new TaskCompletionSource();
+        var winnerDone = new TaskCompletionSource();
+        var loserScheduler = new PausingScheduler(manual.Scheduler, () =>
+        {
+            loserInRegister.SetResult();
+            winnerDone.Task.Wait(ct);
+        });
+        Task? loser = null;
+        var winnerScheduler = new PausingScheduler(manual.Scheduler, () =>
+        {
+            loser = Task.Run(() => stream.RegisterHeartbeat(loserScheduler, "LOSE"u8.ToArray(), options), ct);
+            loserInRegister.Task.Wait(ct);
+        });
+
+        var winner = stream.RegisterHeartbeat(winnerScheduler, Ping, options);
+        winnerDone.SetResult();
+        await FluentActions.Awaiting(() => loser!).Should().ThrowAsync<InvalidOperationException>();
+        manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick);
+
+        stream.Registration.Should().BeSameAs(winner);
+        winner.GetStatistics().Sent.Should().Be(1);
+        connection.ToArray().Should().Equal(Ping, "the registration that won writes its own payload");
+    }
+
+    [Fact]
     public void TrackActivity_EndedRegistration_RefusedWithTheFixAndNothingTracked()
     {
         using var manual = new ManualScheduler();
@@ -251,5 +286,16 @@ public sealed class HeartbeatStreamLogicTests
         registration.GetStatistics().Sent.Should().Be(1);
         stream.Write("x"u8);
         connection.ToArray().Should().Equal([.. Ping, .. "x"u8.ToArray()]);
+    }
+
+    /// <summary>A scheduler that runs <paramref name="pause"/> inside Register, before the registration is returned.</summary>
+    private sealed class PausingScheduler(IHeartbeatScheduler inner, Action pause) : IHeartbeatScheduler
+    {
+        public HeartbeatRegistration Register(HeartbeatOptions options, Func<HeartbeatContext, ValueTask> sendHeartbeat)
+        {
+            var registration = inner.Register(options, sendHeartbeat);
+            pause();
+            return registration;
+        }
     }
 }
