@@ -24,13 +24,18 @@ namespace KeepAlive.Net;
 /// that ends the message writes the heartbeat right after it (with blocking writes, before the next writer gets in), and
 /// the heartbeat's lateness is the message's remaining time. A heartbeat callback passed to
 /// <see cref="RegisterHeartbeat(IHeartbeatScheduler, HeartbeatOptions, Func{Stream, HeartbeatContext, ValueTask})"/> must
-/// therefore only write to the stream it is given (its writes complete synchronously there), not await anything else.
+/// therefore only write to the stream it is given (its writes complete synchronously there), not await anything else; a
+/// write through this stream from that callback throws <see cref="InvalidOperationException"/> (it would wait for itself).
 /// </para>
 /// </remarks>
 public sealed class HeartbeatStream : Stream
 {
     private readonly Stream _inner;
     private readonly bool _leaveOpen;
+    // The stream whose heartbeat writer runs on this flow: that writer holds the write path, so a write through the
+    // HeartbeatStream itself would wait for it for ever (and every writer after it).
+    private static readonly AsyncLocal<HeartbeatStream?> WritingHeartbeat = new();
+
     private readonly ActivityWritePath _path = new(nameof(HeartbeatStream));
     private int _disposed;
 
@@ -137,18 +142,22 @@ public sealed class HeartbeatStream : Stream
     /// <summary>Waits for the write path and holds it for one message written with several writes.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The scope; write through its <see cref="HeartbeatWriteScope.Stream"/> and dispose it when the message is complete.</returns>
+    /// <exception cref="InvalidOperationException">Called from this stream's own heartbeat writer, which holds the write path.</exception>
     public async ValueTask<HeartbeatWriteScope> BeginMessageAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
+        ThrowIfInHeartbeatWriter();
         await _path.EnterAsync(cancellationToken).ConfigureAwait(false);
         return new HeartbeatWriteScope(_inner, _path);
     }
 
     /// <summary>Waits (blocking) for the write path and holds it for one message written with several writes.</summary>
     /// <returns>The scope; write through its <see cref="HeartbeatWriteScope.Stream"/> and dispose it when the message is complete.</returns>
+    /// <exception cref="InvalidOperationException">Called from this stream's own heartbeat writer, which holds the write path.</exception>
     public HeartbeatWriteScope BeginMessage()
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
+        ThrowIfInHeartbeatWriter();
         _path.Enter();
         return new HeartbeatWriteScope(_inner, _path);
     }
@@ -301,6 +310,8 @@ public sealed class HeartbeatStream : Stream
     private async ValueTask WriteCustom(Func<Stream, HeartbeatContext, ValueTask> writeHeartbeat, HeartbeatContext context, bool synchronous)
     {
         var stream = new ScopedWriteStream(_inner, _path, synchronous);
+        var outer = WritingHeartbeat.Value;
+        WritingHeartbeat.Value = this;
         try
         {
             await writeHeartbeat(stream, context).ConfigureAwait(false);
@@ -309,6 +320,16 @@ public sealed class HeartbeatStream : Stream
         finally
         {
             stream.End();
+            WritingHeartbeat.Value = outer; // this method may have completed synchronously, on the caller's context
+        }
+    }
+
+    private void ThrowIfInHeartbeatWriter()
+    {
+        if (ReferenceEquals(WritingHeartbeat.Value, this))
+        {
+            throw new InvalidOperationException(
+                "The heartbeat writer wrote (or flushed) through the HeartbeatStream itself, whose write path it already holds: that write would wait for the heartbeat, which waits for the write (a deadlock of every writer). Fix: write to the stream passed to the heartbeat callback.");
         }
     }
 }

@@ -251,6 +251,30 @@ public sealed class HeartbeatStreamLogicTests
     }
 
     [Fact]
+    public async Task Heartbeat_WriterWritesThroughTheHeartbeatStreamItself_FailsWithTheFixInsteadOfDeadlocking()
+    {
+        // The callback holds the write path; a write through the wrapper (not the stream it was given) waited for it for
+        // ever: the heartbeat never completed and every application writer after it blocked too.
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var connection = new MemoryStream();
+        await using var stream = new HeartbeatStream(connection);
+        var registration = stream.RegisterHeartbeat(manual.Scheduler, new HeartbeatOptions { Interval = ManualScheduler.Second, Spread = TimeSpan.Zero }, (_, c) => stream.WriteAsync(Ping, c.CancellationToken));
+
+        manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick);
+        var write = Task.Run(() => stream.Write("x"u8), ct);
+        (await Task.WhenAny(write, Task.Delay(TimeSpan.FromSeconds(20), ct))).Should().BeSameAs(write, "the application's write must not wait for a heartbeat that can never finish");
+        await write;
+
+        registration.GetStatistics().Failed.Should().Be(1);
+        manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Should().ContainSingle()
+            .Which.Exception!.Message.Should().Match("*through the HeartbeatStream itself*Fix: write to the stream passed to the heartbeat callback*");
+        connection.ToArray().Should().Equal("x"u8.ToArray());
+        stream.Write("y"u8); // outside the writer, writing through the wrapper is the rule
+        connection.ToArray().Should().Equal("xy"u8.ToArray());
+    }
+
+    [Fact]
     public async Task BeginMessage_ScopeEnded_ItsStreamRefusesWritesAndReads()
     {
         var connection = new MemoryStream();
