@@ -116,7 +116,7 @@ public sealed class HeartbeatStream : Stream
     /// </summary>
     /// <param name="scheduler">The scheduler.</param>
     /// <param name="options">When to send; validated.</param>
-    /// <param name="writeHeartbeat">Writes one heartbeat to the given stream; observe the context's cancellation token.</param>
+    /// <param name="writeHeartbeat">Writes one heartbeat to the given stream; observe the context's cancellation token. A call that writes nothing counts as a failed heartbeat, not a sent one.</param>
     /// <returns>The registration; disposing this stream disposes it.</returns>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     /// <exception cref="InvalidOperationException">This stream already has a registration.</exception>
@@ -315,6 +315,13 @@ public sealed class HeartbeatStream : Stream
         try
         {
             await writeHeartbeat(stream, context).ConfigureAwait(false);
+            if (stream.Written == 0)
+            {
+                context.CancellationToken.ThrowIfCancellationRequested(); // stopped: neither sent nor failed
+                throw new InvalidOperationException(
+                    "The heartbeat writer returned without writing anything to the stream it was given, so no heartbeat went out (counted as failed, not sent). Fix: write the protocol's heartbeat message to the stream passed to the callback, every time it is called.");
+            }
+
             await stream.FlushAsync(context.CancellationToken).ConfigureAwait(false);
         }
         finally

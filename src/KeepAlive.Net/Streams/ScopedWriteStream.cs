@@ -9,6 +9,10 @@ namespace KeepAlive.Net.Streams;
 internal sealed class ScopedWriteStream(Stream inner, ActivityWritePath path, bool synchronous = false) : Stream
 {
     private int _ended;
+    private long _written;
+
+    /// <summary>Gets how many bytes were written through this view.</summary>
+    public long Written => Interlocked.Read(ref _written);
 
     public override bool CanRead => false;
 
@@ -95,6 +99,7 @@ internal sealed class ScopedWriteStream(Stream inner, ActivityWritePath path, bo
     {
         if (written > 0)
         {
+            Interlocked.Add(ref _written, written);
             path.MarkActivity();
         }
     }

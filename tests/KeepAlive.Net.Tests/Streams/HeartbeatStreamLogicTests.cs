@@ -275,6 +275,25 @@ public sealed class HeartbeatStreamLogicTests
     }
 
     [Fact]
+    public async Task Heartbeat_WriterWritesNothing_CountedAsFailedWithTheFixNotAsSent()
+    {
+        // A writer that returns without writing (a forgotten await, a wrong stream, a condition) put nothing on the wire,
+        // yet every heartbeat was counted as sent: the statistics said the connection was kept alive when it was not.
+        using var manual = new ManualScheduler();
+        var connection = new MemoryStream();
+        await using var stream = new HeartbeatStream(connection);
+        var registration = stream.RegisterHeartbeat(manual.Scheduler, new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = ManualScheduler.Second, Spread = TimeSpan.Zero }, (s, c) =>
+            c.SequenceNumber % 2 == 1 ? ValueTask.CompletedTask : s.WriteAsync(Ping, c.CancellationToken));
+
+        manual.Step(TimeSpan.FromMilliseconds(4100), ManualScheduler.Tick);
+
+        registration.GetStatistics().Should().BeEquivalentTo(new { Sent = 2L, Failed = 2L });
+        manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Should().HaveCount(2)
+            .And.AllSatisfy(r => r.Exception!.Message.Should().Match("*writer returned without writing anything*Fix: write the protocol's heartbeat message to the stream passed to the callback*"));
+        connection.ToArray().Should().Equal([.. Ping, .. Ping]);
+    }
+
+    [Fact]
     public async Task BeginMessage_ScopeEnded_ItsStreamRefusesWritesAndReads()
     {
         var connection = new MemoryStream();
