@@ -186,8 +186,9 @@ internal sealed class ActivityWritePath
     {
         if (Registration is { } existing)
         {
-            throw new InvalidOperationException(
-                $"This {_owner} already tracks the heartbeat registration '{existing.Name}'. Fix: wrap each connection once and give the wrapper one registration (RegisterHeartbeat or TrackActivity, not both).");
+            throw new InvalidOperationException(existing.IsLive
+                ? $"This {_owner} already tracks the heartbeat registration '{existing.Name}'. Fix: wrap each connection once and give the wrapper one registration (RegisterHeartbeat or TrackActivity, not both)."
+                : $"This {_owner} already had the heartbeat registration '{existing.Name}', which has ended (disposed, stopped by a send that failed for good, or its scheduler stopped); a wrapper takes one registration for its connection's life. Fix: close this connection and wrap the new one in a new {_owner}.");
         }
     }
 }

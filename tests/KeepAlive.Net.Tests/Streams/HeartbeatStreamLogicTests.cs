@@ -133,6 +133,22 @@ public sealed class HeartbeatStreamLogicTests
     }
 
     [Fact]
+    public void RegisterHeartbeat_AfterTheFirstRegistrationEnded_RefusedSayingItEndedAndToWrapTheNewConnection()
+    {
+        // The registration was disposed (or ended by a send that failed for good) and the user registers again on the
+        // same wrapper: "already tracks ... wrap each connection once" named a registration that no longer runs and a fix
+        // that did not fit. The message says it ended and what to do.
+        using var manual = new ManualScheduler();
+        using var stream = new HeartbeatStream(new MemoryStream());
+        var first = stream.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Name = "first", Interval = ManualScheduler.Second });
+        first.Dispose();
+
+        stream.Invoking(s => s.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Name = "second" }))
+            .Should().Throw<InvalidOperationException>().WithMessage("This HeartbeatStream already had the heartbeat registration 'first', which has ended*Fix: close this connection and wrap the new one in a new HeartbeatStream.");
+        manual.Scheduler.RegistrationCount.Should().Be(0);
+    }
+
+    [Fact]
     public void TrackActivity_EndedRegistration_RefusedWithTheFixAndNothingTracked()
     {
         using var manual = new ManualScheduler();
