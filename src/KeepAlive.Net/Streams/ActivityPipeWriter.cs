@@ -21,14 +21,30 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
 
     public override Memory<byte> GetMemory(int sizeHint = 0)
     {
-        BeginMessage();
-        return inner.GetMemory(sizeHint);
+        var began = BeginMessage();
+        try
+        {
+            return inner.GetMemory(sizeHint);
+        }
+        catch when (began)
+        {
+            EndMessage(); // nothing of this message was written: a writer completed by its owner must not keep the path
+            throw;
+        }
     }
 
     public override Span<byte> GetSpan(int sizeHint = 0)
     {
-        BeginMessage();
-        return inner.GetSpan(sizeHint);
+        var began = BeginMessage();
+        try
+        {
+            return inner.GetSpan(sizeHint);
+        }
+        catch when (began)
+        {
+            EndMessage(); // as in GetMemory
+            throw;
+        }
     }
 
     public override void Advance(int bytes)
@@ -239,13 +255,17 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
         }
     }
 
-    private void BeginMessage()
+    // Whether this call took the write path (the message starts here).
+    private bool BeginMessage()
     {
-        if (!_inMessage)
+        if (_inMessage)
         {
-            path.Enter(); // blocks only while a heartbeat copies its bytes into the pipe (never while it waits for the peer)
-            _inMessage = true;
+            return false;
         }
+
+        path.Enter(); // blocks only while a heartbeat copies its bytes into the pipe (never while it waits for the peer)
+        _inMessage = true;
+        return true;
     }
 
     private void EndMessage()

@@ -198,6 +198,29 @@ public sealed class HeartbeatDuplexPipeTests
     }
 
     [Fact]
+    public async Task Heartbeat_ApplicationGetSpanThrowsOnAWriterItsOwnerCompleted_PeerDeadInsteadOfAHeartbeatPendingForEver()
+    {
+        // The transport completes its writer; the application's next GetSpan throws ("writing is not allowed after writer
+        // was completed") and its write loop gives up. That GetSpan had taken the write path and never gave it back: the
+        // heartbeat waited for a flush that never came (in flight for ever, no PeerDead, reported blocked).
+        using var manual = new ManualScheduler();
+        var outgoing = new Pipe();
+        var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(new Pipe().Reader, outgoing.Writer));
+        var registration = pipe.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Interval = ManualScheduler.Second, Spread = TimeSpan.Zero });
+        var deaths = 0;
+        registration.PeerDead += (_, _) => deaths++;
+        await outgoing.Writer.CompleteAsync();
+
+        pipe.Output.Invoking(o => o.GetSpan(4)).Should().Throw<InvalidOperationException>();
+        pipe.Output.Invoking(o => o.GetMemory(4)).Should().Throw<InvalidOperationException>();
+        manual.Step(TimeSpan.FromSeconds(5), ManualScheduler.Tick);
+
+        deaths.Should().Be(1, "the heartbeat finds the output completed and ends the registration");
+        registration.GetStatistics().Should().BeEquivalentTo(new { Failed = 1L, Blocked = 0L });
+        manual.Scheduler.RegistrationCount.Should().Be(0);
+    }
+
+    [Fact]
     public void Heartbeat_ApplicationCompletedOutput_PeerDeadOnceAndRegistrationEnded()
     {
         using var manual = new ManualScheduler();
