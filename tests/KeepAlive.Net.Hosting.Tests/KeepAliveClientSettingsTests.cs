@@ -175,6 +175,21 @@ public sealed class KeepAliveClientSettingsTests
         services.GetFakeLogCollector().GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.ClientConnectionWithoutTcp && r.Level == LogLevel.Debug);
     }
 
+    [Theory]
+    [InlineData(AddressFamily.InterNetwork)]
+    [InlineData(AddressFamily.InterNetworkV6)]
+    public void ConfigureSocket_StreamSocketWithProtocolUnspecified_IsTcpAndConfigured(AddressFamily family)
+    {
+        using var services = InCode(p => p.Tcp.IdleTime = TimeSpan.FromSeconds(7));
+        var settings = KeepAliveClientSettings.Create(services.GetRequiredService<IKeepAliveProfiles>(), "p", Client);
+        using var socket = new Socket(family, SocketType.Stream, ProtocolType.Unspecified); // protocol 0: the kernel picks TCP
+
+        settings.ConfigureSocket(socket, "cache:6379").Should().NotBeNull();
+
+        socket.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(7));
+        services.GetFakeLogCollector().GetSnapshot().Should().NotContain(r => r.Id.Id == KeepAliveEventIds.ClientConnectionWithoutTcp);
+    }
+
     [Fact]
     public void ReportOverrideAndApplied_LogWhichValueWinsAndWhatWasApplied()
     {

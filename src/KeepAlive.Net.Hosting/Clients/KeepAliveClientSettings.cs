@@ -135,7 +135,7 @@ public sealed class KeepAliveClientSettings
     public KeepAliveSettings? ConfigureSocket(Socket socket, string connection)
     {
         ArgumentNullException.ThrowIfNull(socket);
-        if (socket.ProtocolType != ProtocolType.Tcp)
+        if (!TcpSockets.IsTcp(socket))
         {
             Log.ClientConnectionWithoutTcp(_logger, Client.ClientName, connection, ProfileName);
             return null;

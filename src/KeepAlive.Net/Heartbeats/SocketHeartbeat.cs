@@ -103,7 +103,7 @@ public static class SocketHeartbeat
     // still knows: its state is CLOSE only when never connected.
     private static bool? WasShutDown(Socket socket)
     {
-        if (!OperatingSystem.IsLinux() || socket.ProtocolType != ProtocolType.Tcp)
+        if (!OperatingSystem.IsLinux() || !TcpSockets.IsTcp(socket))
         {
             return null;
         }

@@ -19,7 +19,7 @@ internal static class SocketGuard
                 nameof(socket));
         }
 
-        if (!IsTcp(socket))
+        if (!TcpSockets.IsTcp(socket))
         {
             var instead = socket.SocketType == SocketType.Dgram
                 ? "A datagram socket (UDP) has no connection for the kernel to keep alive. Fix: send application heartbeats instead."
@@ -44,14 +44,4 @@ internal static class SocketGuard
             return true;
         }
     }
-
-    /// <summary>
-    /// A stream socket of IPv4 or IPv6 is TCP when created with <see cref="ProtocolType.Tcp"/>, and also with protocol 0
-    /// (<see cref="ProtocolType.Unspecified"/>, the same number as <see cref="ProtocolType.IP"/>): the kernel then picks
-    /// the family's stream protocol, which is TCP on every system. .NET reports the number given, not the one chosen.
-    /// </summary>
-    private static bool IsTcp(Socket socket) =>
-        socket.SocketType == SocketType.Stream
-        && socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6
-        && socket.ProtocolType is ProtocolType.Tcp or ProtocolType.Unspecified;
 }
