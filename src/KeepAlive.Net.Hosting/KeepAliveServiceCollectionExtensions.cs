@@ -112,6 +112,11 @@ public static class KeepAliveServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(name);
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            throw new ArgumentException($"The KeepAlive profile name is empty or blank ('{name}'). {KeepAliveProfileRegistration.EmptyNameFix}", nameof(name));
+        }
+
         // Profile names are case-insensitive, like configuration keys, but named options match names exactly: a profile
         // registered again in another case ("Payments" in JSON, "payments" in code) takes the first spelling, so its
         // binding, its code and its validation all land on the one options object every lookup builds.

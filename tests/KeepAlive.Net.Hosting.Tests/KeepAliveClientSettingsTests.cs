@@ -59,6 +59,21 @@ public sealed class KeepAliveClientSettingsTests
         act.Should().Throw<InvalidOperationException>().WithMessage("No KeepAlive profile named 'nope' is registered (registered: 'p')*Fix:*");
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("  ")]
+    public void EmptyProfileName_RegistrationAndLookupRefusedSayingItIsEmpty(string name)
+    {
+        using var services = InCode(_ => { });
+
+        var lookup = () => KeepAliveClientSettings.Create(services.GetRequiredService<IKeepAliveProfiles>(), name, Client);
+        var registration = () => new ServiceCollection().AddKeepAlive(name, _ => { });
+
+        lookup.Should().Throw<InvalidOperationException>().WithMessage("The KeepAlive profile name is empty (registered: 'p')*Fix: pass the profile's name*")
+            .Which.Message.Should().NotContain("add a \"", "a section with an empty name is no fix");
+        registration.Should().Throw<ArgumentException>().WithMessage("The KeepAlive profile name is empty or blank*Fix: pass the profile's name*");
+    }
+
     [Fact]
     public void Create_HeartbeatOverThePeerIdleBudget_RefusedWithTheProfileRulesMessage()
     {

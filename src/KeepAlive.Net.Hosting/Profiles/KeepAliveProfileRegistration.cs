@@ -40,10 +40,19 @@ internal sealed record KeepAliveProfileRegistration(string Name, string? Configu
         return index;
     }
 
+    /// <summary>The fix for an empty or blank profile name, shared by registration and lookup.</summary>
+    public const string EmptyNameFix = "Fix: pass the profile's name, e.g. \"payments\", or use the overload without a name for the default profile (KeepAliveProfileOptions.DefaultProfileName).";
+
     public static string NotRegisteredMessage(string profileName, IEnumerable<string> registered)
     {
         var known = registered.ToList();
         var names = string.Join(", ", known.Select(static n => $"'{n}'"));
+        if (string.IsNullOrWhiteSpace(profileName))
+        {
+            return $"The KeepAlive profile name is empty (registered: {(names.Length == 0 ? "none" : names)}). "
+                + $"{EmptyNameFix}";
+        }
+
         return $"No KeepAlive profile named '{profileName}' is registered (registered: {(names.Length == 0 ? "none" : names)}).{ClosestName.Suggest(profileName, known)} "
             + $"Fix: add a \"{profileName}\" section under KeepAlive:Profiles and call services.AddKeepAlive(configuration.GetSection(\"KeepAlive\")), "
             + $"or call services.AddKeepAlive(\"{profileName}\", ...), or use a registered profile name.";
