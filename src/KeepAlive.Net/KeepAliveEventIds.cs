@@ -51,7 +51,7 @@ public static class KeepAliveEventIds
     /// <summary>A peer was silent for longer than <see cref="HeartbeatOptions.Timeout"/> and was declared dead (Warning).</summary>
     public const int PeerDead = 2008;
 
-    /// <summary>A user handler of a heartbeat event threw; the scheduler carries on (Error).</summary>
+    /// <summary>A user handler of a heartbeat event threw; it is logged and ignored, and the heartbeats (a scheduler's or a DriftMonitor's) carry on (Error).</summary>
     public const int HeartbeatHandlerFailed = 2009;
 
     /// <summary>A callback held the timer thread past the takeover threshold while other heartbeats waited, so a standby thread took the timer loop over (Warning).</summary>

@@ -42,7 +42,7 @@ internal static partial class Log
     public static partial void PeerDead(ILogger logger, Exception? exception, string name, string reason);
 
     [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatHandlerFailed, Level = LogLevel.Error,
-        Message = "A handler of heartbeat '{Name}' event {Event} threw; the scheduler carries on")]
+        Message = "A handler of heartbeat '{Name}' event {Event} threw; the exception is logged here and ignored, and the heartbeats carry on")]
     public static partial void HeartbeatHandlerFailed(ILogger logger, Exception exception, string name, string @event);
 
     [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatTimerTakenOver, Level = LogLevel.Warning,

@@ -15,6 +15,9 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     private bool _unread; // a heartbeat's bytes wait in the pipe behind a peer that stopped reading (only the write path's holder touches it)
     private volatile string? _closed;
 
+    /// <summary>Gets why the output is closed for good (its reader or writer completed), or <see langword="null"/> while it is open.</summary>
+    public string? ClosedReason => _closed;
+
     public override bool CanGetUnflushedBytes => inner.CanGetUnflushedBytes;
 
     public override long UnflushedBytes => inner.UnflushedBytes;

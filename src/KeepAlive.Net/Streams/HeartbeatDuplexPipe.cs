@@ -54,10 +54,15 @@ public sealed class HeartbeatDuplexPipe : IDuplexPipe
     /// <param name="options">When to send; validated.</param>
     /// <returns>The registration; dispose it before completing the pipe.</returns>
     /// <exception cref="ArgumentException">The payload is empty or the options are invalid.</exception>
-    /// <exception cref="InvalidOperationException">This pipe already has a registration.</exception>
+    /// <exception cref="InvalidOperationException">This pipe already has a registration, or its output is already completed (the connection is closed).</exception>
     public HeartbeatRegistration RegisterHeartbeat(IHeartbeatScheduler scheduler, ReadOnlyMemory<byte> payload, HeartbeatOptions options)
     {
         ActivityWritePath.CheckPayload(payload);
+        if (_output.ClosedReason is { } closed)
+        {
+            throw new InvalidOperationException($"No heartbeat can be sent on this {nameof(HeartbeatDuplexPipe)}: {closed}, so the connection is closed. Fix: register the heartbeat while the connection is open, and wrap each new connection's pipe in a new {nameof(HeartbeatDuplexPipe)}.");
+        }
+
         return _path.Register(scheduler, options, (_, _) => _output.WriteHeartbeat(payload));
     }
 

@@ -238,6 +238,19 @@ public sealed class HeartbeatDuplexPipeTests
     }
 
     [Fact]
+    public void RegisterHeartbeat_AfterTheApplicationCompletedOutput_RefusedWithTheFixInsteadOfPeerDeadOneIntervalLater()
+    {
+        using var manual = new ManualScheduler();
+        var (pipe, _, _) = InMemory();
+        pipe.Output.Complete();
+
+        var act = () => pipe.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Interval = ManualScheduler.Second });
+
+        act.Should().Throw<InvalidOperationException>().WithMessage("*the application completed the pipe's output, so the connection is closed*Fix:*");
+        manual.Scheduler.RegistrationCount.Should().Be(0);
+    }
+
+    [Fact]
     public void TrackActivity_EndedRegistration_RefusedWithTheFix()
     {
         using var manual = new ManualScheduler();
