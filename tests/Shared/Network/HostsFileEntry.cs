@@ -5,12 +5,13 @@ namespace KeepAlive.Net.Tests.TestSupport;
 /// <summary>
 /// A host name that resolves to several addresses in a given order, through lines added to /etc/hosts (root, Linux) and
 /// removed again on dispose: the way to test a connect that must fall back to a name's next address. The name is unique
-/// per instance, so parallel tests and the machine's own names are untouched.
+/// per instance, so parallel tests and the machine's own names are untouched; each change of the file holds an exclusive
+/// lock on a file in /tmp, so test processes running at once (the client packages' and Hosting's) never lose a line.
 /// </summary>
 internal sealed class HostsFileEntry : IDisposable
 {
     private const string HostsPath = "/etc/hosts";
-    private static readonly Lock FileLock = new();
+    private const string LockPath = "/tmp/keepalive-tests-hosts.lock";
     private readonly string[] _lines;
 
     public HostsFileEntry(params IPAddress[] addresses)
@@ -18,7 +19,7 @@ internal sealed class HostsFileEntry : IDisposable
         TestEnvironment.Require(TestEnvironment.IsRoot, "a name with several addresses is written to /etc/hosts, which needs root on Linux.");
         Name = $"keepalive-{Guid.NewGuid():N}"[..22] + ".test";
         _lines = [.. addresses.Select(a => $"{a} {Name}")];
-        lock (FileLock)
+        using (Exclusive())
         {
             var text = File.ReadAllText(HostsPath);
             File.WriteAllText(HostsPath, (text.EndsWith('\n') || text.Length == 0 ? text : text + "\n") + string.Join('\n', _lines) + "\n");
@@ -30,10 +31,27 @@ internal sealed class HostsFileEntry : IDisposable
 
     public void Dispose()
     {
-        lock (FileLock)
+        using (Exclusive())
         {
             var kept = File.ReadAllLines(HostsPath).Where(line => !_lines.Contains(line));
             File.WriteAllText(HostsPath, string.Join('\n', kept) + "\n");
+        }
+    }
+
+    // An exclusive open (flock on Unix) of the lock file: between threads and between test processes.
+    private static FileStream Exclusive()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            try
+            {
+                return new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(10);
+            }
         }
     }
 }
