@@ -16,71 +16,59 @@ namespace KeepAlive.Net.AspNetCore;
 /// </summary>
 internal static class ServerWideSettings
 {
+    // Each server-wide value a profile sets, declared once: its setting, the option's name as messages show it, where the
+    // profile holds it, and how its owner (Kestrel's limits, UseWebSockets' options) reads and writes it.
+    private static readonly ServerWide<KestrelServerLimits>[] KestrelValues =
+    [
+        new("Http:KeepAliveTimeout", "Kestrel's Limits.KeepAliveTimeout", static p => p.Http.KeepAliveTimeout, static l => l.KeepAliveTimeout, static (l, v) => l.KeepAliveTimeout = v),
+        new("Http:KeepAlivePingDelay", "Kestrel's Limits.Http2.KeepAlivePingDelay", static p => p.Http.KeepAlivePingDelay, static l => l.Http2.KeepAlivePingDelay, static (l, v) => l.Http2.KeepAlivePingDelay = v),
+        new("Http:KeepAlivePingTimeout", "Kestrel's Limits.Http2.KeepAlivePingTimeout", static p => p.Http.KeepAlivePingTimeout, static l => l.Http2.KeepAlivePingTimeout, static (l, v) => l.Http2.KeepAlivePingTimeout = v),
+    ];
+
+    private static readonly ServerWide<WebSocketOptions>[] WebSocketValues =
+    [
+        new("WebSocket:KeepAliveInterval", "WebSocketOptions.KeepAliveInterval", static p => p.WebSocket.KeepAliveInterval, static o => o.KeepAliveInterval, static (o, v) => o.KeepAliveInterval = v),
+        new("WebSocket:KeepAliveTimeout", "WebSocketOptions.KeepAliveTimeout", static p => p.WebSocket.KeepAliveTimeout, static o => o.KeepAliveTimeout, static (o, v) => o.KeepAliveTimeout = v),
+    ];
+
     private static readonly ConditionalWeakTable<object, Dictionary<string, (string Profile, TimeSpan Value, ListenOptions Endpoint)>> Claims = [];
+    private static readonly ConditionalWeakTable<KestrelServerOptions, object> Verified = [];
 
     /// <summary>The server-wide values a profile sets, by Kestrel's or UseWebSockets' name, as they are shown in messages.</summary>
     public static Dictionary<string, string> Values(KeepAliveProfileOptions profile)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        void Add(string setting, TimeSpan? value)
+        foreach (var (setting, what, of) in KestrelValues.Select(static v => (v.Setting, v.What, v.Of)).Concat(WebSocketValues.Select(static v => (v.Setting, v.What, v.Of))))
         {
-            if (value is { } v)
+            if (of(profile) is { } value)
             {
-                values[setting] = KeepAliveDuration.Format(v);
+                values[$"{what} ({setting})"] = KeepAliveDuration.Format(value);
             }
         }
 
-        Add("Kestrel's Limits.KeepAliveTimeout (Http:KeepAliveTimeout)", profile.Http.KeepAliveTimeout);
-        Add("Kestrel's Limits.Http2.KeepAlivePingDelay (Http:KeepAlivePingDelay)", profile.Http.KeepAlivePingDelay);
-        Add("Kestrel's Limits.Http2.KeepAlivePingTimeout (Http:KeepAlivePingTimeout)", profile.Http.KeepAlivePingTimeout);
-        Add("WebSocketOptions.KeepAliveInterval (WebSocket:KeepAliveInterval)", profile.WebSocket.KeepAliveInterval);
-        Add("WebSocketOptions.KeepAliveTimeout (WebSocket:KeepAliveTimeout)", profile.WebSocket.KeepAliveTimeout);
         return values;
     }
 
     public static void Apply(ListenOptions listenOptions, string profileName, KeepAliveProfileOptions profile)
     {
-        var limits = listenOptions.KestrelServerOptions.Limits;
         var server = listenOptions.KestrelServerOptions;
-        if (profile.Http.KeepAliveTimeout is { } keepAlive)
+        foreach (var value in KestrelValues)
         {
-            Claim(server, "Http:KeepAliveTimeout", "Kestrel's Limits.KeepAliveTimeout", profileName, keepAlive, listenOptions);
-            limits.KeepAliveTimeout = keepAlive;
+            value.Apply(server, server.Limits, string.Empty, profileName, profile, listenOptions);
         }
 
-        if (profile.Http.KeepAlivePingDelay is { } delay)
-        {
-            Claim(server, "Http:KeepAlivePingDelay", "Kestrel's Limits.Http2.KeepAlivePingDelay", profileName, delay, listenOptions);
-            limits.Http2.KeepAlivePingDelay = delay;
-        }
-
-        if (profile.Http.KeepAlivePingTimeout is { } timeout)
-        {
-            Claim(server, "Http:KeepAlivePingTimeout", "Kestrel's Limits.Http2.KeepAlivePingTimeout", profileName, timeout, listenOptions);
-            limits.Http2.KeepAlivePingTimeout = timeout;
-        }
-
-        if (profile.WebSocket.KeepAliveInterval is null && profile.WebSocket.KeepAliveTimeout is null)
+        if (!WebSocketValues.Any(v => v.Of(profile) is not null))
         {
             return;
         }
 
         // UseWebSockets() reads these options when each WebSocket is accepted, so setting them while Kestrel binds reaches every WebSocket.
         var webSockets = listenOptions.ApplicationServices.GetRequiredService<IOptions<WebSocketOptions>>().Value;
-        if (profile.WebSocket.KeepAliveInterval is { } interval)
+        foreach (var value in WebSocketValues)
         {
-            Claim(webSockets, "WebSocket:KeepAliveInterval", "WebSocketOptions.KeepAliveInterval of UseWebSockets", profileName, interval, listenOptions);
-            webSockets.KeepAliveInterval = interval;
-        }
-
-        if (profile.WebSocket.KeepAliveTimeout is { } wsTimeout)
-        {
-            Claim(webSockets, "WebSocket:KeepAliveTimeout", "WebSocketOptions.KeepAliveTimeout of UseWebSockets", profileName, wsTimeout, listenOptions);
-            webSockets.KeepAliveTimeout = wsTimeout;
+            value.Apply(webSockets, webSockets, " of UseWebSockets", profileName, profile, listenOptions);
         }
     }
-
-    private static readonly ConditionalWeakTable<KestrelServerOptions, object> Verified = [];
 
     /// <summary>
     /// Once per server, at its first connection (when every configuration callback has run): warns for each Kestrel limit a
@@ -95,18 +83,12 @@ internal static class ServerWideSettings
 
         lock (claims)
         {
-            foreach (var (setting, claim) in claims.OrderBy(static c => c.Key, StringComparer.Ordinal))
+            foreach (var value in KestrelValues.Where(v => claims.ContainsKey(v.Setting)).OrderBy(static v => v.Setting, StringComparer.Ordinal))
             {
-                (string What, TimeSpan Actual)? current = setting switch
+                var claim = claims[value.Setting];
+                if (value.Get(server.Limits) is var actual && actual != claim.Value)
                 {
-                    "Http:KeepAliveTimeout" => ("Kestrel's Limits.KeepAliveTimeout", server.Limits.KeepAliveTimeout),
-                    "Http:KeepAlivePingDelay" => ("Kestrel's Limits.Http2.KeepAlivePingDelay", server.Limits.Http2.KeepAlivePingDelay),
-                    "Http:KeepAlivePingTimeout" => ("Kestrel's Limits.Http2.KeepAlivePingTimeout", server.Limits.Http2.KeepAlivePingTimeout),
-                    _ => null,
-                };
-                if (current is { } c && c.Actual != claim.Value)
-                {
-                    Log.ServerWideSettingOverridden(logger, c.What, KeepAliveDuration.Format(c.Actual), KeepAliveDuration.Format(claim.Value), claim.Profile, setting);
+                    Log.ServerWideSettingOverridden(logger, value.What, KeepAliveDuration.Format(actual), KeepAliveDuration.Format(claim.Value), claim.Profile, value.Setting);
                 }
             }
         }
@@ -124,6 +106,20 @@ internal static class ServerWideSettings
             }
 
             claims[setting] = (profileName, value, endpoint);
+        }
+    }
+
+    /// <summary>One server-wide value of <typeparamref name="TOwner"/> that a profile may set.</summary>
+    private sealed record ServerWide<TOwner>(string Setting, string What, Func<KeepAliveProfileOptions, TimeSpan?> Of, Func<TOwner, TimeSpan> Get, Action<TOwner, TimeSpan> Set)
+    {
+        // Claims the value for the profile on the claims' owner (two profiles that disagree stop the host), then sets it.
+        public void Apply(object claimsOwner, TOwner owner, string whereSuffix, string profileName, KeepAliveProfileOptions profile, ListenOptions endpoint)
+        {
+            if (Of(profile) is { } value)
+            {
+                Claim(claimsOwner, Setting, What + whereSuffix, profileName, value, endpoint);
+                Set(owner, value);
+            }
         }
     }
 }
