@@ -50,23 +50,24 @@ public static class KeepAliveListenOptionsExtensions
         ServerWideSettings.Apply(listenOptions, profileName, profile);
         ReloadWatch.Warn(services, profileName, "Kestrel", p =>
         {
-            var values = ServerWideSettings.Values(p.GetProfile(profileName));
+            var reloaded = p.GetProfile(profileName);
+            var values = ServerWideSettings.Values(reloaded);
             if (!counted)
             {
                 // Refused at start-up; a reload that sets it would be accepted and never enforced.
                 values["Http:MaxRequestsPerConnection (requests are not counted: services.AddKeepAliveRequestLimits() was not called)"] =
-                    p.GetProfile(profileName).Http.MaxRequestsPerConnection?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unlimited";
+                    reloaded.Http.MaxRequestsPerConnection?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unlimited";
             }
 
             return values;
         });
-        var middleware = new RetirementConnectionMiddleware(profiles, profileName, services.GetService<TimeProvider>() ?? TimeProvider.System, Logger(services));
+        var logger = Logger(services);
+        var middleware = new RetirementConnectionMiddleware(profiles, profileName, services.GetService<TimeProvider>() ?? TimeProvider.System, logger);
         Volatile.Write(ref endpoint.Retirement, middleware);
         if (!endpoint.RetirementInstalled)
         {
             endpoint.RetirementInstalled = true;
             var server = listenOptions.KestrelServerOptions;
-            var logger = Logger(services);
             listenOptions.Use(next => context =>
             {
                 ServerWideSettings.VerifyOnce(server, logger);

@@ -72,7 +72,7 @@ public static class KeepAliveHealthChecksBuilderExtensions
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KeepAliveHealthCheckOptions>, KeepAliveHealthCheckOptionsValidator>());
         services.TryAddKeyedSingleton(optionsName, static (sp, key) => new KeepAliveTelemetryListener(
-            Options.Options.Create(sp.GetRequiredService<IOptionsMonitor<KeepAliveHealthCheckOptions>>().Get((string)key!)),
+            ThresholdsOf(sp, (string)key!),
             sp.GetService<TimeProvider>(),
             sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddSingleton(new KeepAliveHealthCheckRegistration(optionsName));
@@ -82,7 +82,7 @@ public static class KeepAliveHealthChecksBuilderExtensions
             sp => new KeepAliveHealthCheck(
                 sp.GetRequiredKeyedService<KeepAliveTelemetryListener>(optionsName),
                 sp.GetRequiredService<IKeepAliveProfiles>(),
-                Options.Options.Create(sp.GetRequiredService<IOptionsMonitor<KeepAliveHealthCheckOptions>>().Get(optionsName))),
+                ThresholdsOf(sp, optionsName)),
             failureStatus,
             tags));
     }
@@ -92,4 +92,8 @@ public static class KeepAliveHealthChecksBuilderExtensions
         string.Equals(registrationName, DefaultName, StringComparison.Ordinal) ? Options.Options.DefaultName : registrationName;
 
     private const string DefaultName = "keepalive";
+
+    // One registration's thresholds, for its listener and its check alike.
+    private static IOptions<KeepAliveHealthCheckOptions> ThresholdsOf(IServiceProvider services, string optionsName) =>
+        Options.Options.Create(services.GetRequiredService<IOptionsMonitor<KeepAliveHealthCheckOptions>>().Get(optionsName));
 }
