@@ -64,13 +64,12 @@ public static class KeepAliveHealthChecksBuilderExtensions
         // Each registration keeps its own thresholds (options named after it; the default registration's are the unnamed
         // options, IOptions<KeepAliveHealthCheckOptions>), and its own telemetry window.
         var optionsName = OptionsNameOf(name);
-        var options = services.AddOptions<KeepAliveHealthCheckOptions>(optionsName).ValidateOnStart();
+        var options = KeepAliveHealthCheckOptionsValidator.ValidateOnStart(services, optionsName);
         if (configure is not null)
         {
             options.Configure(configure);
         }
 
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KeepAliveHealthCheckOptions>, KeepAliveHealthCheckOptionsValidator>());
         services.TryAddKeyedSingleton(optionsName, static (sp, key) => new KeepAliveTelemetryListener(
             ThresholdsOf(sp, (string)key!),
             sp.GetService<TimeProvider>(),

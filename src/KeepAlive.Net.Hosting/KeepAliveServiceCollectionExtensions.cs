@@ -41,8 +41,9 @@ public static class KeepAliveServiceCollectionExtensions
             if (string.Equals(child.Key, "Health", StringComparison.OrdinalIgnoreCase))
             {
                 // The health check's thresholds: services.AddHealthChecks().AddKeepAlive(section.GetSection("Health")); its
-                // validator refuses a health check that does not read them.
+                // validator, run at start-up even when no health check is added, refuses thresholds no check reads.
                 services.AddSingleton(new KeepAliveHealthSection(child.Path));
+                KeepAliveHealthCheckOptionsValidator.ValidateOnStart(services, Options.Options.DefaultName);
                 continue;
             }
 

@@ -1,4 +1,6 @@
 using KeepAlive.Net.Hosting.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace KeepAlive.Net.Hosting.Health;
@@ -7,10 +9,17 @@ namespace KeepAlive.Net.Hosting.Health;
 /// Validates the health check's thresholds at start-up, every failure at once: what the configuration reader refused,
 /// then each value set in code against its range. Each failure names the setting, its value and the fix.
 /// </summary>
-internal sealed class KeepAliveHealthCheckOptionsValidator(IEnumerable<IKeepAliveProfiles> profiles, IEnumerable<SectionBinding<KeepAliveHealthCheckOptions>> bindings, IEnumerable<KeepAliveHealthSection> sections) : IValidateOptions<KeepAliveHealthCheckOptions>
+internal sealed class KeepAliveHealthCheckOptionsValidator(IEnumerable<IKeepAliveProfiles> profiles, IEnumerable<SectionBinding<KeepAliveHealthCheckOptions>> bindings, IEnumerable<KeepAliveHealthSection> sections, IEnumerable<KeepAliveHealthCheckRegistration> checks) : IValidateOptions<KeepAliveHealthCheckOptions>
 {
     /// <summary>The path of the thresholds in messages when they come from configuration.</summary>
     public const string DefaultPath = "KeepAlive:Health";
+
+    /// <summary>Validates the thresholds named <paramref name="optionsName"/> when the host starts, with this validator.</summary>
+    public static OptionsBuilder<KeepAliveHealthCheckOptions> ValidateOnStart(IServiceCollection services, string optionsName)
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KeepAliveHealthCheckOptions>, KeepAliveHealthCheckOptionsValidator>());
+        return services.AddOptions<KeepAliveHealthCheckOptions>(optionsName).ValidateOnStart();
+    }
 
     public ValidateOptionsResult Validate(string? name, KeepAliveHealthCheckOptions options)
     {
@@ -26,6 +35,17 @@ internal sealed class KeepAliveHealthCheckOptionsValidator(IEnumerable<IKeepAliv
         foreach (var error in OptionsSchema.For<KeepAliveHealthCheckOptions>().CheckRanges(options))
         {
             report.Add(prefix + error.OptionName, error.Message);
+        }
+
+        if (!checks.Any())
+        {
+            // Validated only because the KeepAlive section holds Health (AddKeepAlive asks for it): no check reads it.
+            foreach (var section in sections.DistinctBy(static s => s.Path, StringComparer.OrdinalIgnoreCase))
+            {
+                report.AddGeneral($"{section.Path}: holds the health check's thresholds, but no keep-alive health check is added (services.AddHealthChecks().AddKeepAlive(...) is never called), so they would be silently ignored. Fix: services.AddHealthChecks().AddKeepAlive(configuration.GetSection(\"{section.Path}\")), or remove {section.Path}.");
+            }
+
+            return report.Messages.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(report.Messages);
         }
 
         if (!profiles.Any())

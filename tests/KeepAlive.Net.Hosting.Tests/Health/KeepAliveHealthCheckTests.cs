@@ -221,6 +221,22 @@ public sealed class KeepAliveHealthCheckTests
     }
 
     [Fact]
+    public async Task StartAsync_ThresholdsInTheKeepAliveSectionButNoHealthCheckAdded_HostDoesNotStartAndSaysHowToAddIt()
+    {
+        // Thresholds written under KeepAlive:Health while AddHealthChecks().AddKeepAlive(...) is never called: nothing read
+        // them and nothing said so (the sibling case, a check added without its section, already stopped the host).
+        const string Json = """{ "KeepAlive": { "Profiles": { "payments": { "Tcp": { "IdleTime": "30s" } } }, "Health": { "UnhealthyPeerDeadCount": 1 } } }""";
+
+        var ex = await TestHosts.StartFailingAsync(Json, (s, configuration) => s.AddKeepAlive(configuration.GetSection("KeepAlive")));
+
+        TestContext.Current.TestOutputHelper!.WriteLine(ex.Message);
+        ex.Should().BeOfType<OptionsValidationException>().Which.Message.Should()
+            .Contain("KeepAlive:Health: holds the health check's thresholds, but no keep-alive health check is added")
+            .And.Contain("Fix: services.AddHealthChecks().AddKeepAlive(configuration.GetSection(\"KeepAlive:Health\"))")
+            .And.Contain("or remove KeepAlive:Health");
+    }
+
+    [Fact]
     public async Task StartAsync_NoProfiles_HostDoesNotStartAndSaysToAddOne()
     {
         var ex = await TestHosts.StartFailingAsync("{}", (s, _) => s.AddHealthChecks().AddKeepAlive());
