@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using KeepAlive.Net.Hosting.Profiles;
 using Microsoft.Extensions.Options;
 
 namespace KeepAlive.Net.Hosting.Health;
@@ -9,7 +10,8 @@ namespace KeepAlive.Net.Hosting.Health;
 /// dead at least <see cref="KeepAliveHealthCheckOptions.UnhealthyPeerDeadCount"/> times within the window, Degraded when
 /// the worst heartbeat lateness ate more than <see cref="KeepAliveHealthCheckOptions.DegradedBudgetFraction"/> of the
 /// profile's idle budget (<see cref="HeartbeatOptions.LatenessBudget"/>: <c>PeerIdleTimeout - Interval - Jitter - Spread</c>). The numbers go in the data dictionary as
-/// <c>profile:Setting</c> keys.
+/// <c>profile:Setting</c> keys. A profile whose configuration's latest change was refused (the last valid values in force,
+/// event 3003) is Degraded too, until a change is accepted.
 /// </summary>
 internal sealed class KeepAliveHealthCheck(KeepAliveTelemetryListener listener, IKeepAliveProfiles profiles, IOptions<KeepAliveHealthCheckOptions> options) : IHealthCheck
 {
@@ -35,6 +37,12 @@ internal sealed class KeepAliveHealthCheck(KeepAliveTelemetryListener listener, 
             if (recent.Cause is { } cause)
             {
                 data[$"{profile}:MaxLatenessCause"] = cause;
+            }
+
+            if ((profiles as KeepAliveProfiles)?.RefusedChange(profile) is { } refused)
+            {
+                data[$"{profile}:ReloadRejected"] = refused;
+                degraded.Add($"{profile}: the configuration's latest change was refused, so the last valid values are in force until a valid change is saved: {refused}");
             }
 
             if (recent.PeersDead >= thresholds.UnhealthyPeerDeadCount)

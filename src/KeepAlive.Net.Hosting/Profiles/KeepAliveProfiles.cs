@@ -25,6 +25,7 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IDisposable
     private readonly ConcurrentDictionary<string, KeepAliveProfileOptions> _current = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _lastSeen = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _accepted = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _refused = new(StringComparer.Ordinal); // why a profile's latest change was refused, until one is accepted
     private readonly List<IDisposable> _subscriptions = [];
     private readonly HashSet<string> _watchers = new(StringComparer.Ordinal);
     private readonly Lock _reloadLock = new();
@@ -65,6 +66,12 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IDisposable
             $"{(profiles is KeepAliveProfiles registered ? registered.Describe(profileName, e.OptionName) : $"KeepAlive profile '{profileName}' {e.OptionName}")}: {e.Message}"));
 
     public KeepAliveProfileOptions GetProfile(string profileName) => Current(Resolve(profileName));
+
+    /// <summary>
+    /// Why the configuration's latest change of a profile was refused (its failures, as event 3003 logged them), or
+    /// <see langword="null"/> when the profile runs with its configuration's values.
+    /// </summary>
+    internal string? RefusedChange(string profileName) => _refused.TryGetValue(Resolve(profileName), out var why) ? why : null;
 
     public KeepAliveSettings Configure(Socket socket, string profileName) =>
         socket.ConfigureKeepAlive(Current(Resolve(profileName)).Tcp, _logger);
@@ -169,6 +176,7 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IDisposable
                 try
                 {
                     _current[name] = _factory.Create(name);
+                    _refused.TryRemove(name, out _);
                     Log.ProfileReloaded(_logger, name);
                     SignalAccepted(name);
                     return;
@@ -179,7 +187,8 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IDisposable
                 }
             }
 
-            Log.ProfileReloadRejected(_logger, name, string.Join(" | ", failures));
+            _refused[name] = string.Join(" | ", failures);
+            Log.ProfileReloadRejected(_logger, name, _refused[name]);
             _metrics.Rejected(name);
         }
     }

@@ -237,6 +237,34 @@ public sealed class KeepAliveHealthCheckTests
     }
 
     [Fact]
+    public async Task CheckHealth_ProfileReloadRejected_DegradedNamingTheRefusalUntilAGoodSave()
+    {
+        // A refused reload keeps the last valid values and logs one Error; the health endpoint went on saying Healthy while
+        // the file and the running values disagreed.
+        const string Valid = """{ "KeepAlive": { "Profiles": { "payments": { "Tcp": { "IdleTime": "45s" } } } } }""";
+        await using var host = await FileBackedHost.StartAsync(Valid, (s, configuration) =>
+        {
+            s.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            s.AddHealthChecks().AddKeepAlive();
+        });
+        (await HealthHosts.CheckAsync(host.Host)).Status.Should().Be(HealthStatus.Healthy);
+
+        await host.SaveAndWaitForLogAsync(Valid.Replace("45s", "45", StringComparison.Ordinal), KeepAliveEventIds.ProfileReloadRejected);
+
+        var refused = await HealthHosts.CheckAsync(host.Host);
+        TestContext.Current.TestOutputHelper!.WriteLine(refused.Description ?? "(no description)");
+        refused.Status.Should().Be(HealthStatus.Degraded, "the running values are not the configuration's");
+        refused.Description.Should().Contain("payments: the configuration's latest change was refused").And.Contain("KeepAlive:Profiles:payments:Tcp:IdleTime").And.Contain("last valid values").And.Contain("Fix:");
+        refused.Data.Should().ContainKey("payments:ReloadRejected");
+
+        await host.SaveAndWaitForLogAsync(Valid.Replace("45s", "50s", StringComparison.Ordinal), KeepAliveEventIds.ProfileReloaded);
+
+        var fixedEntry = await HealthHosts.CheckAsync(host.Host);
+        fixedEntry.Status.Should().Be(HealthStatus.Healthy, "the accepted save ends the disagreement");
+        fixedEntry.Data.Should().NotContainKey("payments:ReloadRejected");
+    }
+
+    [Fact]
     public async Task StartAsync_NoProfiles_HostDoesNotStartAndSaysToAddOne()
     {
         var ex = await TestHosts.StartFailingAsync("{}", (s, _) => s.AddHealthChecks().AddKeepAlive());
