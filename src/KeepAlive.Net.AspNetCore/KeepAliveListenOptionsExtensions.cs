@@ -47,7 +47,8 @@ public static class KeepAliveListenOptionsExtensions
                 $"listenOptions.UseKeepAlive(\"{profileName}\"): the profile sets Http:MaxRequestsPerConnection to {limit}, but requests are not counted. Fix: call builder.Services.AddKeepAliveRequestLimits() when building the host, or remove Http:MaxRequestsPerConnection.");
         }
 
-        ServerWideSettings.Apply(listenOptions, profileName, profile);
+        var logger = Logger(services);
+        ServerWideSettings.Apply(listenOptions, profileName, profile, logger);
         ReloadWatch.Warn(services, profileName, "Kestrel", p =>
         {
             var reloaded = p.GetProfile(profileName);
@@ -61,7 +62,6 @@ public static class KeepAliveListenOptionsExtensions
 
             return values;
         });
-        var logger = Logger(services);
         var middleware = new RetirementConnectionMiddleware(profiles, profileName, services.GetService<TimeProvider>() ?? TimeProvider.System, logger);
         Volatile.Write(ref endpoint.Retirement, middleware);
         if (!endpoint.RetirementInstalled)

@@ -49,12 +49,12 @@ internal static class ServerWideSettings
         return values;
     }
 
-    public static void Apply(ListenOptions listenOptions, string profileName, KeepAliveProfileOptions profile)
+    public static void Apply(ListenOptions listenOptions, string profileName, KeepAliveProfileOptions profile, ILogger logger)
     {
         var server = listenOptions.KestrelServerOptions;
         foreach (var value in KestrelValues)
         {
-            value.Apply(server, server.Limits, string.Empty, profileName, profile, listenOptions);
+            value.Apply(server, server.Limits, string.Empty, profileName, profile, listenOptions, logger);
         }
 
         if (!WebSocketValues.Any(v => v.Of(profile) is not null))
@@ -66,7 +66,7 @@ internal static class ServerWideSettings
         var webSockets = listenOptions.ApplicationServices.GetRequiredService<IOptions<WebSocketOptions>>().Value;
         foreach (var value in WebSocketValues)
         {
-            value.Apply(webSockets, webSockets, " of UseWebSockets", profileName, profile, listenOptions);
+            value.Apply(webSockets, webSockets, " of UseWebSockets", profileName, profile, listenOptions, logger);
         }
     }
 
@@ -94,30 +94,40 @@ internal static class ServerWideSettings
         }
     }
 
-    private static void Claim(object owner, string setting, string what, string profileName, TimeSpan value, ListenOptions endpoint)
+    // Whether a profile claimed the setting first (false: the value in place is the framework's or other code's).
+    private static bool Claim(object owner, string setting, string what, string profileName, TimeSpan value, ListenOptions endpoint)
     {
         var claims = Claims.GetOrCreateValue(owner);
         lock (claims)
         {
-            if (claims.TryGetValue(setting, out var earlier) && earlier.Value != value && !string.Equals(earlier.Profile, profileName, StringComparison.OrdinalIgnoreCase))
+            var claimed = claims.TryGetValue(setting, out var earlier);
+            if (claimed && earlier.Value != value && !string.Equals(earlier.Profile, profileName, StringComparison.OrdinalIgnoreCase))
             {
                 throw new InvalidOperationException(
                     $"{what} is server-wide, but KeepAlive profile '{earlier.Profile}' sets {setting} to {KeepAliveDuration.Format(earlier.Value)} and profile '{profileName}' to {KeepAliveDuration.Format(value)} {(ReferenceEquals(earlier.Endpoint, endpoint) ? $"on the same endpoint {endpoint} (ConfigureEndpointDefaults applies '{earlier.Profile}' to every endpoint, this one's own call replaces it there, but not server-wide values)" : "on another endpoint")}. Fix: give both profiles the same {setting}, or set it in one of them only.");
             }
 
             claims[setting] = (profileName, value, endpoint);
+            return claimed;
         }
     }
 
     /// <summary>One server-wide value of <typeparamref name="TOwner"/> that a profile may set.</summary>
     private sealed record ServerWide<TOwner>(string Setting, string What, Func<KeepAliveProfileOptions, TimeSpan?> Of, Func<TOwner, TimeSpan> Get, Action<TOwner, TimeSpan> Set)
+        where TOwner : new()
     {
-        // Claims the value for the profile on the claims' owner (two profiles that disagree stop the host), then sets it.
-        public void Apply(object claimsOwner, TOwner owner, string whereSuffix, string profileName, KeepAliveProfileOptions profile, ListenOptions endpoint)
+        // Claims the value for the profile on the claims' owner (two profiles that disagree stop the host), then sets it,
+        // saying so when it replaces a value other code set (one that is not the framework's default).
+        public void Apply(object claimsOwner, TOwner owner, string whereSuffix, string profileName, KeepAliveProfileOptions profile, ListenOptions endpoint, ILogger logger)
         {
             if (Of(profile) is { } value)
             {
-                Claim(claimsOwner, Setting, What + whereSuffix, profileName, value, endpoint);
+                var before = Get(owner);
+                if (!Claim(claimsOwner, Setting, What + whereSuffix, profileName, value, endpoint) && before != value && before != Get(new TOwner()))
+                {
+                    Log.ServerWideSettingReplaced(logger, What + whereSuffix, KeepAliveDuration.Format(before), KeepAliveDuration.Format(value), profileName, Setting);
+                }
+
                 Set(owner, value);
             }
         }

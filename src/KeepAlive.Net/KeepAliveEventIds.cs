@@ -166,4 +166,11 @@ public static class KeepAliveEventIds
     /// per server, at its first connection, with both values and the fix (Warning).
     /// </summary>
     public const int ServerWideSettingOverridden = 3107;
+
+    /// <summary>
+    /// <c>listenOptions.UseKeepAlive</c> replaced a server-wide value that other code had set (Kestrel's keep-alive timeout,
+    /// HTTP/2 ping delay or timeout, <c>UseWebSockets</c>' keep-alive interval or timeout, no longer at its framework default)
+    /// with the profile's; logged when the profile is applied, with both values and the fix (Warning).
+    /// </summary>
+    public const int ServerWideSettingReplaced = 3108;
 }

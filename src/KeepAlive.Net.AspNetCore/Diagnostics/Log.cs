@@ -36,4 +36,8 @@ internal static partial class Log
     [LoggerMessage(EventId = KeepAliveEventIds.ServerWideSettingOverridden, Level = LogLevel.Warning,
         Message = "{What} is {Actual}, not the {Value} KeepAlive profile '{Profile}' sets ({Setting}): other code changed it after listenOptions.UseKeepAlive(\"{Profile}\"), so the server does not run with the profile's validated value (the start-up line 3002 reports the profile's). Fix: remove the other assignment, or set {Setting} in the profile instead.")]
     public static partial void ServerWideSettingOverridden(ILogger logger, string what, string actual, string value, string profile, string setting);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.ServerWideSettingReplaced, Level = LogLevel.Warning,
+        Message = "{What} was {Before}, set by other code; KeepAlive profile '{Profile}' replaces it with {Value} ({Setting}) on listenOptions.UseKeepAlive(\"{Profile}\"), as it is server-wide. Fix: remove the other assignment, or set {Setting} to the value you want in the profile.")]
+    public static partial void ServerWideSettingReplaced(ILogger logger, string what, string before, string value, string profile, string setting);
 }
