@@ -27,8 +27,11 @@ internal sealed class KeepAlivePlan
     {
         if (!options.Enabled)
         {
+            // An explicit user timeout is still written: TCP_USER_TIMEOUT bounds unacknowledged data, probes or not.
+            TcpKeepAliveValidator.ThrowIfInvalid(options, capabilities);
             var untouched = new PlannedValue(false, null, 0, KeepAliveOptionStatus.NotChanged, "Keep-alive is disabled; only SO_KEEPALIVE was switched off.");
-            return new KeepAlivePlan(capabilities, false) { Idle = untouched, Interval = untouched, ProbeCount = untouched, UserTimeout = untouched };
+            var userTimeout = options.UserTimeout is { } explicitTimeout ? PlanUserTimeout(explicitTimeout, capabilities, untouched, untouched, untouched) : untouched;
+            return new KeepAlivePlan(capabilities, false) { Idle = untouched, Interval = untouched, ProbeCount = untouched, UserTimeout = userTimeout };
         }
 
         TcpKeepAliveValidator.ThrowIfInvalid(options, capabilities);

@@ -53,7 +53,11 @@ public class TcpKeepAliveOptions
     public TcpKeepAliveUnsetValues UnsetValues { get; set; }
 
     /// <summary>Gets or sets a value indicating whether TCP keep-alive (SO_KEEPALIVE) is on.</summary>
-    /// <value>The default value is <see langword="true"/>. <see langword="false"/> turns SO_KEEPALIVE off and leaves the other options as they are.</value>
+    /// <value>
+    /// The default value is <see langword="true"/>. <see langword="false"/> turns SO_KEEPALIVE off and leaves the other
+    /// keep-alive options as they are (nor are they validated); an explicit <see cref="UserTimeout"/> is still validated and
+    /// written, since TCP_USER_TIMEOUT bounds unacknowledged data whether or not probes run.
+    /// </value>
     public bool Enabled { get; set; } = DefaultEnabled;
 
     /// <summary>Gets or sets how long a connection must be idle before the kernel sends the first probe (TCP_KEEPIDLE).</summary>

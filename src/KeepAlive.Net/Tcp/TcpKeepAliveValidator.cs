@@ -26,12 +26,14 @@ public static class TcpKeepAliveValidator
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(capabilities);
+        List<KeepAliveValidationError>? errors = null;
         if (!options.Enabled)
         {
-            return [];
+            // Only SO_KEEPALIVE (off) and an explicit UserTimeout are written: values that are not applied are not validated.
+            OptionRanges<TcpKeepAliveOptions>.Check(options, static name => name == nameof(TcpKeepAliveOptions.UserTimeout), ref errors);
+            return (IReadOnlyList<KeepAliveValidationError>?)errors ?? [];
         }
 
-        List<KeepAliveValidationError>? errors = null;
         if (!Enum.IsDefined(options.UnsetValues))
         {
             // KeepsCurrent reads anything but KeepCurrent as UseDefaults: a cast number would silently mean that.

@@ -187,6 +187,36 @@ public sealed class ConfigureKeepAliveLoopbackTests
     }
 
     [Fact]
+    public void ConfigureKeepAlive_DisabledWithAUserTimeout_WritesTheUserTimeoutAndReportsIt()
+    {
+        // TCP_USER_TIMEOUT bounds unacknowledged data whether or not keep-alive probes run: { Enabled = false,
+        // UserTimeout = 30s } switched SO_KEEPALIVE off, wrote no user timeout and reported it NotChanged.
+        using var pair = LoopbackConnection.Open();
+
+        var settings = pair.Client.ConfigureKeepAlive(new TcpKeepAliveOptions { Enabled = false, UserTimeout = TimeSpan.FromSeconds(30) });
+
+        ((int)pair.Client.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive)!).Should().Be(0);
+        RawUserTimeoutMs(pair.Client).Should().Be(30_000, "the kernel holds the user timeout asked for");
+        settings.Enabled.Should().BeFalse();
+        settings.UserTimeout.Should().Be(TimeSpan.FromSeconds(30));
+        settings.GetReport(KeepAliveOption.UserTimeout)!.Status.Should().Be(KeepAliveOptionStatus.Applied);
+        settings.GetReport(KeepAliveOption.IdleTime)!.Status.Should().Be(KeepAliveOptionStatus.NotChanged, "only the user timeout is written besides SO_KEEPALIVE");
+        pair.AssertCarriesDataBothWays();
+    }
+
+    [Fact]
+    public void ConfigureKeepAlive_DisabledWithAUserTimeoutOutOfRange_RefusedBeforeAnySyscall()
+    {
+        using var pair = LoopbackConnection.Open();
+
+        var act = () => pair.Client.ConfigureKeepAlive(new TcpKeepAliveOptions { Enabled = false, UserTimeout = TimeSpan.FromMilliseconds(100) });
+
+        act.Should().Throw<ArgumentOutOfRangeException>().WithMessage("*UserTimeout*Fix:*");
+        ((int)pair.Client.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive)!).Should().Be(0, "nothing was applied");
+        RawUserTimeoutMs(pair.Client).Should().Be(0);
+    }
+
+    [Fact]
     public void ConfigureKeepAlive_CalledTwice_IsIdempotent()
     {
         using var pair = LoopbackConnection.Open();

@@ -11,11 +11,6 @@ internal sealed class SocketOptionKeepAliveBackend(NativeOptionNames names) : IK
     public void Apply(ISocketOptionAccess socket, KeepAlivePlan plan)
     {
         socket.SetInt32(names.SolSocket, names.SoKeepAlive, plan.Enabled ? 1 : 0);
-        if (!plan.Enabled)
-        {
-            return;
-        }
-
         if (plan.Idle.Apply)
         {
             socket.SetInt32(names.IpProtoTcp, names.KeepIdle, checked((int)(plan.Idle.Value / MillisecondsPerSecond)));
