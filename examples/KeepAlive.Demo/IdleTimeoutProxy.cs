@@ -85,8 +85,8 @@ internal sealed class IdleTimeoutProxy : IDisposable
                 {
                     var idle = connection.IdleFor;
                     var port = connection.ClientPort;
+                    ConnectionKilled?.Invoke(port, idle); // first: whoever sees the close must find why (the row that shows KILLED)
                     connection.Close();
-                    ConnectionKilled?.Invoke(port, idle);
                 }
 
                 _connections.RemoveAll(c => c.Closed);
