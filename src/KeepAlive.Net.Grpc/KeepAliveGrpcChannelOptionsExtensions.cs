@@ -2,6 +2,7 @@ using System.Net.Http;
 using System.Runtime.Versioning;
 using Grpc.Net.Client;
 using KeepAlive.Net.Hosting;
+using KeepAlive.Net.Hosting.Http;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace KeepAlive.Net.Grpc;
@@ -59,7 +60,9 @@ public static class KeepAliveGrpcChannelOptionsExtensions
 
         var handler = options.HttpHandler is null ? NewHandler(options) : FindSocketsHandler(options.HttpHandler) ?? throw new InvalidOperationException(
             $"GrpcChannelOptions.UseKeepAlive(\"{profileName}\"): the channel's HttpHandler is a {options.HttpHandler.GetType().FullName}, which cannot carry TCP keep-alive (only SocketsHttpHandler has a ConnectCallback that reaches the socket). Fix: use a SocketsHttpHandler with the same settings (every HttpClientHandler setting has an equivalent), or remove UseKeepAlive from this channel.");
-        var ownCallback = handler.ConnectCallback;
+        // The handler may carry a profile already (SocketsHttpHandler.UseKeepAlive, or this call made twice): its callback
+        // without the profile is what a load-balanced channel gets back.
+        var ownCallback = KeepAliveConnectCallback.WithoutProfile(handler.ConnectCallback);
         var channel = new KeepAliveGrpcChannel(options, handler, ownCallback, profileName);
         handler.UseKeepAlive(profiles, profileName, o => o.ConnectionConfigured = channel.OnConnectionConfigured);
         options.ServiceProvider = channel.WrapServiceProvider(options.ServiceProvider);

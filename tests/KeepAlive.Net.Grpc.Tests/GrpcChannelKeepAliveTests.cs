@@ -56,6 +56,24 @@ public sealed class GrpcChannelKeepAliveTests
     }
 
     [Fact]
+    public async Task ChannelUseKeepAlive_DnsAddressWithAHandlerThatAlreadyCarriesTheProfile_ChannelBuildsAndCallsSucceed()
+    {
+        // INTEGRATION.md: SocketsHttpHandler.UseKeepAlive is for "a gRPC channel's" handler too; the channel's UseKeepAlive
+        // after it must still take the profile's callback off on a load-balanced channel, not put the profile's back.
+        await using var server = await GrpcServers.StartOnLoopbackAsync();
+        using var host = ClientHost(services => services.AddKeepAlive("grpc", _ => { }));
+        var handler = new SocketsHttpHandler().UseKeepAlive(host.Services.GetRequiredService<IKeepAliveProfiles>(), "grpc");
+        var options = new GrpcChannelOptions { HttpHandler = handler, Credentials = ChannelCredentials.Insecure, LoggerFactory = host.Services.GetRequiredService<ILoggerFactory>() };
+        using var channel = GrpcChannel.ForAddress(Dns(server), options.UseKeepAlive(host.Services, "grpc"));
+
+        var reply = await new Echo.EchoClient(channel).SayAsync(new EchoRequest { Text = "carried" }, cancellationToken: Token);
+
+        reply.Text.Should().Be("carried", "the first call never fails because of the profile");
+        handler.ConnectCallback!.Target!.GetType().Name.Should().Be("BalancerHttpHandler", "the connections are gRPC's");
+        Logs(host, KeepAliveEventIds.GrpcChannelTcpNotApplicable).Should().ContainSingle().Which.Should().Contain("a resolver address (such as dns:///)");
+    }
+
+    [Fact]
     public void GrpcChannel_DnsAddressWithAConnectCallback_ThrowsWhenBuilt_WhatUseKeepAliveAvoids()
     {
         var options = new GrpcChannelOptions

@@ -23,9 +23,12 @@ internal sealed class KeepAliveConnectCallback(IKeepAliveProfiles profiles, stri
     /// </summary>
     public static void Install(SocketsHttpHandler handler, IKeepAliveProfiles profiles, string profileName, KeepAliveHttpClientOptions options, ILogger logger)
     {
-        var current = handler.ConnectCallback is { Target: KeepAliveConnectCallback ours } ? ours.Inner : handler.ConnectCallback;
-        handler.ConnectCallback = new KeepAliveConnectCallback(profiles, profileName, options, logger, current).ConnectAsync;
+        handler.ConnectCallback = new KeepAliveConnectCallback(profiles, profileName, options, logger, WithoutProfile(handler.ConnectCallback)).ConnectAsync;
     }
+
+    /// <summary>The callback a handler had before a profile was applied to it: the user's own (or none) under one of ours, else the callback itself.</summary>
+    public static Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? WithoutProfile(Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? callback) =>
+        callback is { Target: KeepAliveConnectCallback ours } ? ours.Inner : callback;
 
     /// <summary>Whether the callback is one of ours.</summary>
     public static bool IsOurs(Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? callback) => callback is { Target: KeepAliveConnectCallback };
