@@ -16,8 +16,7 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
 
     public void Configure(HubOptions options)
     {
-        var profiles = services.GetService<IKeepAliveProfiles>() ?? throw new InvalidOperationException(
-            $"services.AddSignalR().UseKeepAlive(\"{profileName}\") needs KeepAlive profiles. Fix: call services.AddKeepAlive(configuration.GetSection(\"KeepAlive\")) or services.AddKeepAlive(\"{profileName}\", ...) when building the host.");
+        var profiles = RegisteredProfiles.From(services, "services.AddSignalR().UseKeepAlive", profileName);
         var settings = KeepAliveSignalRSettings.Create(profiles, profileName);
         if (settings.KeepAliveInterval is { } interval)
         {

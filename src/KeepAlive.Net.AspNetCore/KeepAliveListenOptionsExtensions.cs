@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using KeepAlive.Net;
 using KeepAlive.Net.AspNetCore;
 using KeepAlive.Net.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -109,8 +110,7 @@ public static class KeepAliveListenOptionsExtensions
         ArgumentNullException.ThrowIfNull(listenOptions);
         ArgumentNullException.ThrowIfNull(profileName);
         var services = listenOptions.ApplicationServices;
-        var profiles = services.GetService<IKeepAliveProfiles>() ?? throw new InvalidOperationException(
-            $"listenOptions.UseTcpKeepAlive(\"{profileName}\") needs KeepAlive profiles. Fix: call services.AddKeepAlive(configuration.GetSection(\"KeepAlive\")) or services.AddKeepAlive(\"{profileName}\", ...) when building the host.");
+        var profiles = RegisteredProfiles.From(services, "listenOptions.UseTcpKeepAlive", profileName);
 
         // Fails here, while Kestrel binds its endpoints, for a profile that is unknown or invalid.
         _ = profiles.GetProfile(profileName);

@@ -3,7 +3,6 @@ using System.Runtime.Versioning;
 using Grpc.Net.Client;
 using KeepAlive.Net.Hosting;
 using KeepAlive.Net.Hosting.Http;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace KeepAlive.Net.Grpc;
 
@@ -78,7 +77,8 @@ public static class KeepAliveGrpcChannelOptionsExtensions
     public static GrpcChannelOptions UseKeepAlive(this GrpcChannelOptions options, IServiceProvider services, string profileName)
     {
         ArgumentNullException.ThrowIfNull(services);
-        return options.UseKeepAlive(services.GetRequiredService<IKeepAliveProfiles>(), profileName);
+        ArgumentNullException.ThrowIfNull(profileName);
+        return options.UseKeepAlive(RegisteredProfiles.From(services, "GrpcChannelOptions.UseKeepAlive", profileName), profileName);
     }
 
     private static SocketsHttpHandler NewHandler(GrpcChannelOptions options)

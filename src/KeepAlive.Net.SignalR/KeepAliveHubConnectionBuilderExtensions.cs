@@ -58,7 +58,8 @@ public static class KeepAliveHubConnectionBuilderExtensions
     public static IHubConnectionBuilder UseKeepAlive(this IHubConnectionBuilder builder, IServiceProvider services, string profileName)
     {
         ArgumentNullException.ThrowIfNull(services);
-        return Apply(builder, services.GetRequiredService<IKeepAliveProfiles>(), profileName, services.GetService<ILoggerFactory>());
+        ArgumentNullException.ThrowIfNull(profileName);
+        return Apply(builder, RegisteredProfiles.From(services, "HubConnectionBuilder.UseKeepAlive", profileName), profileName, services.GetService<ILoggerFactory>());
     }
 
     // Both overloads: the hub builder's own logging unless the host's was given.

@@ -192,6 +192,16 @@ public sealed class GrpcChannelKeepAliveTests
         unknown.Should().Throw<KeepAliveProfileNotFoundException>().WithMessage("*'grcp'*grpc*");
     }
 
+    [Fact]
+    public void ChannelUseKeepAlive_ServicesWithoutAddKeepAlive_RefusedWithTheFix()
+    {
+        using var services = new ServiceCollection().AddLogging().BuildServiceProvider();
+
+        var apply = () => new GrpcChannelOptions().UseKeepAlive(services, "grpc");
+
+        apply.Should().Throw<InvalidOperationException>().WithMessage("GrpcChannelOptions.UseKeepAlive(\"grpc\") needs KeepAlive profiles. Fix: call services.AddKeepAlive(*) or services.AddKeepAlive(\"grpc\", ...) when building the host.");
+    }
+
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     private static IPEndPoint EndPoint(WebServer server) => new(IPAddress.Loopback, server.BaseAddress.Port);

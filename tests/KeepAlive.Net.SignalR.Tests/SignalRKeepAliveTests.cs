@@ -205,6 +205,16 @@ public sealed class SignalRKeepAliveTests
     }
 
     [Fact]
+    public void ClientUseKeepAlive_ServicesWithoutAddKeepAlive_RefusedWithTheFix()
+    {
+        using var services = new ServiceCollection().AddLogging().BuildServiceProvider();
+
+        var apply = () => new HubConnectionBuilder().WithUrl("http://localhost:1/hub").UseKeepAlive(services, "hub");
+
+        apply.Should().Throw<InvalidOperationException>().WithMessage("HubConnectionBuilder.UseKeepAlive(\"hub\") needs KeepAlive profiles. Fix: call services.AddKeepAlive(*) or services.AddKeepAlive(\"hub\", ...) when building the host.");
+    }
+
+    [Fact]
     public void ClientUseKeepAlive_TwiceWithTheSameProfile_AppliedOnce_AnotherProfileRefused()
     {
         using var profiles = ClientProfiles.Build(s => s.AddKeepAlive("hub", _ => { }).AddKeepAlive("edge", _ => { }));
