@@ -1,5 +1,7 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace KeepAlive.Net.Hosting.Tests;
 
@@ -34,6 +36,33 @@ public sealed partial class DocumentedConfigurationTests
         host.Services.GetRequiredService<IKeepAliveProfiles>().Names.Should().HaveCount(profiles);
         await host.StopAsync(TestContext.Current.CancellationToken);
     }
+
+    [Theory]
+    [InlineData("README.md")]
+    [InlineData("docs", "INTEGRATION.md")]
+    public async Task Docs_ProfilesShownToCopy_StartWithoutAWarning(params string[] document)
+    {
+        // The profiles these documents offer ("orders": { ... }, "hub": { ... }) are the ones users copy: each must start a
+        // host with nothing at Warning or above, such as a ping timeout the start-up check says may misfire (event 3005).
+        var markdown = await File.ReadAllTextAsync(RepositoryFiles.Path(document), TestContext.Current.CancellationToken);
+        var profiles = JsonBlock().Matches(markdown).Select(static m => m.Groups[1].Value.Trim()).Where(static json => ProfileFragment().IsMatch(json)).ToList();
+        var logs = new FakeLogCollector();
+        using var host = TestHosts.Build($$"""{ "KeepAlive": { "Profiles": { {{string.Join(", ", profiles)}} } } }""", (services, configuration) =>
+        {
+            services.AddLogging(logging => logging.AddProvider(new FakeLoggerProvider(logs)));
+            services.AddKeepAlive(configuration.GetSection("KeepAlive"));
+        });
+
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        await host.StopAsync(TestContext.Current.CancellationToken);
+
+        profiles.Should().NotBeEmpty();
+        logs.GetSnapshot().Where(static r => r.Level >= LogLevel.Warning).Select(static r => $"{r.Id.Id} {r.Message}").Should().BeEmpty();
+    }
+
+    // A block of whole profiles: "name": { "Tcp": ... }, not a profile's sections ("Http": { ... }).
+    [GeneratedRegex("""^"(?!(Tcp|Heartbeat|Http|WebSocket|SignalR)")[\w-]+":\s*\{""")]
+    private static partial Regex ProfileFragment();
 
     [GeneratedRegex("```json\\s*\\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex JsonBlock();
