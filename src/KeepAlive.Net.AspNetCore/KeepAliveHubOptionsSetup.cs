@@ -38,7 +38,7 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
         var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("KeepAlive.Net.AspNetCore");
         if (logger.IsEnabled(LogLevel.Information) && Interlocked.Exchange(ref _logged, 1) == 0)
         {
-            var applied = settings.ToString();
+            var applied = settings.Describe(keepAliveInterval: options.KeepAliveInterval, clientTimeoutInterval: options.ClientTimeoutInterval);
             Log.HubKeepAliveApplied(logger, profileName, applied);
         }
     }

@@ -66,11 +66,29 @@ public sealed class KeepAliveSignalRSettings
 
     /// <summary>Describes what SignalR gets, for a log line: each value and where it comes from.</summary>
     /// <returns>For example "KeepAliveInterval 10s (Heartbeat:Interval), ServerTimeout 30s (SignalR's default), ...".</returns>
-    public override string ToString()
+    public override string ToString() => Describe();
+
+    /// <summary>
+    /// Describes what SignalR runs with, for a log line: each value and where it comes from. A value in force is shown as
+    /// it is, also where the profile leaves it unset and code set it (SignalR's default would be wrong there); the others
+    /// as the profile gives them.
+    /// </summary>
+    /// <param name="keepAliveInterval">The keep-alive interval in force, or <see langword="null"/> for the profile's.</param>
+    /// <param name="serverTimeout">The client's <c>ServerTimeout</c> in force, or <see langword="null"/> for the profile's.</param>
+    /// <param name="clientTimeoutInterval">The hub's <c>ClientTimeoutInterval</c> in force, or <see langword="null"/> for the profile's.</param>
+    /// <returns>For example "KeepAliveInterval 5s (set in code; the profile sets none), ServerTimeout 30s (Heartbeat:Timeout), ...".</returns>
+    public string Describe(TimeSpan? keepAliveInterval = null, TimeSpan? serverTimeout = null, TimeSpan? clientTimeoutInterval = null)
     {
         var values = SignalRProfileRules.Resolve(Profile);
-        return $"KeepAliveInterval {Show(values.KeepAliveInterval)}, ServerTimeout {Show(values.ServerTimeout)}, ClientTimeoutInterval {Show(values.ClientTimeoutInterval)}";
+        return $"KeepAliveInterval {Show(values.KeepAliveInterval, keepAliveInterval)}, ServerTimeout {Show(values.ServerTimeout, serverTimeout)}, ClientTimeoutInterval {Show(values.ClientTimeoutInterval, clientTimeoutInterval)}";
     }
 
-    private static string Show(SignalRValue value) => $"{KeepAliveDuration.Format(value.Value)} ({value.Key ?? "SignalR's default"})";
+    private static string Show(SignalRValue value, TimeSpan? inForce)
+    {
+        var shown = inForce ?? value.Value;
+        var source = shown == value.Value ? value.Key ?? "SignalR's default"
+            : value.Key is { } key ? $"set in code, over {key} {KeepAliveDuration.Format(value.Value)}"
+            : "set in code; the profile sets none";
+        return $"{KeepAliveDuration.Format(shown)} ({source})";
+    }
 }

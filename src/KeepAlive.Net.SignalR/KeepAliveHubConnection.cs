@@ -9,6 +9,7 @@ using KeepAlive.Net.Hosting;
 using KeepAlive.Net.SignalR.Diagnostics;
 using Microsoft.AspNetCore.Http.Connections.Client;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -24,7 +25,7 @@ namespace KeepAlive.Net.SignalR;
 /// <c>WebSocket</c> section.
 /// </summary>
 [UnsupportedOSPlatform("browser")]
-internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAliveSignalRSettings settings, ILoggerFactory? loggerFactory)
+internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAliveSignalRSettings settings, ILoggerFactory? loggerFactory, IServiceProvider services)
     : IPostConfigureOptions<HubConnectionOptions>, IPostConfigureOptions<HttpConnectionOptions>
 {
     private static readonly IWebProxy? DefaultWebSocketProxy = DefaultProxyOfNewOptions();
@@ -48,6 +49,13 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
             ReportIfHandSet("ServerTimeout", options.ServerTimeout, HubConnection.DefaultServerTimeout, timeout);
             options.ServerTimeout = timeout;
         }
+
+        // What the connection runs with, hand-set values the profile leaves alone included; the URL is the connection's.
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            var applied = settings.Describe(options.KeepAliveInterval, options.ServerTimeout);
+            Log.ProfileApplied(_logger, services.GetService<IOptions<HttpConnectionOptions>>()?.Value.Url, ProfileName, applied);
+        }
     }
 
     public void PostConfigure(string? name, HttpConnectionOptions options)
@@ -67,12 +75,6 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
         else
         {
             Log.WebSocketTcpNotApplicable(_logger, ProfileName, "a WebSocketFactory of your own opens the WebSocket");
-        }
-
-        if (_logger.IsEnabled(LogLevel.Information))
-        {
-            var applied = settings.ToString();
-            Log.ProfileApplied(_logger, options.Url, ProfileName, applied);
         }
     }
 

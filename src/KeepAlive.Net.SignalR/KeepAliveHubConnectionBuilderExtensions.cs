@@ -30,7 +30,7 @@ public static class KeepAliveHubConnectionBuilderExtensions
     /// <remarks>
     /// <para>
     /// The profile's values win over <c>WithKeepAliveInterval</c> and <c>WithServerTimeout</c>; a different value set by
-    /// hand is reported (event 3352). What was applied is logged once per connection start (event 3350).
+    /// hand is reported (event 3352). What the connection runs with is logged once, when it is built (event 3350).
     /// </para>
     /// <para>
     /// SignalR connects a WebSocket with a handler of its own that no option reaches, so the profile gives the connection a
@@ -86,5 +86,5 @@ public static class KeepAliveHubConnectionBuilderExtensions
 
     [UnsupportedOSPlatform("browser")]
     private static KeepAliveHubConnection Connection(IServiceProvider services, IKeepAliveProfiles profiles, KeepAliveSignalRSettings settings, ILoggerFactory? hostLoggers) =>
-        new(profiles, settings, hostLoggers ?? services.GetService<ILoggerFactory>());
+        new(profiles, settings, hostLoggers ?? services.GetService<ILoggerFactory>(), services);
 }

@@ -40,6 +40,43 @@ public sealed class SignalRKeepAliveTests
     }
 
     [Fact]
+    public async Task UseKeepAlive_ValueTheProfileLeavesUnsetSetByHand_TheAppliedLineShowsTheValueInForce()
+    {
+        using var profiles = ClientProfiles.InCode("hub", profile => profile.Heartbeat.Timeout = TimeSpan.FromSeconds(40));
+        var logs = new FakeLogCollector();
+
+        await using var connection = new HubConnectionBuilder()
+            .WithUrl("http://127.0.0.1:1/echo")
+            .ConfigureLogging(logging => logging.AddProvider(new FakeLoggerProvider(logs)))
+            .WithKeepAliveInterval(TimeSpan.FromSeconds(5))
+            .UseKeepAlive(profiles.Profiles, "hub")
+            .Build();
+
+        connection.KeepAliveInterval.Should().Be(TimeSpan.FromSeconds(5), "the profile sets no interval, so the hand-set one stays");
+        logs.GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.SignalRProfileApplied).Which.Message
+            .Should().Contain("KeepAliveInterval 5s (set in code; the profile sets none)").And.Contain("ServerTimeout 40s (Heartbeat:Timeout)")
+            .And.NotContain("15s", "the line says what the connection runs with, not SignalR's default it does not use");
+    }
+
+    [Fact]
+    public async Task ServerUseKeepAlive_ValueTheProfileLeavesUnsetSetInCode_TheStartUpLineShowsTheValueInForce()
+    {
+        var logs = new FakeLogCollector();
+        await using var server = await HubServers.StartOnLoopbackAsync(builder =>
+        {
+            builder.Logging.AddProvider(new FakeLoggerProvider(logs));
+            builder.Services.AddKeepAlive("hub", profile => profile.Heartbeat.Timeout = TimeSpan.FromSeconds(40));
+            builder.Services.AddSignalR(o => o.KeepAliveInterval = TimeSpan.FromSeconds(5)).UseKeepAlive("hub");
+        });
+
+        var hub = server.App.Services.GetRequiredService<IOptions<HubOptions>>().Value;
+
+        (hub.KeepAliveInterval, hub.ClientTimeoutInterval).Should().Be((TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(40)));
+        logs.GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.HubKeepAliveApplied).Which.Message
+            .Should().Contain("KeepAliveInterval 5s (set in code; the profile sets none)").And.Contain("ClientTimeoutInterval 40s (Heartbeat:Timeout)");
+    }
+
+    [Fact]
     public async Task UseKeepAlive_WebSocketWithoutNegotiation_ItsSocketCarriesTheTcpSectionReadBackFromTheKernel()
     {
         TestEnvironment.RequireLinux();
