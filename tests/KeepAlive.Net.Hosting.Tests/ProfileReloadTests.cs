@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging;
 
 namespace KeepAlive.Net.Hosting.Tests;
@@ -27,6 +28,24 @@ public sealed class ProfileReloadTests
         host.Rejected.GetMeasurementSnapshot().Should().ContainSingle().Which.Tags["keepalive.profile"].Should().Be("payments");
         host.LogsWithId(KeepAliveEventIds.ProfileReloaded).Should().BeEmpty();
         AssertNewSocketsGetLastValidValues(host);
+    }
+
+    [Fact]
+    public void Reload_InvalidWithoutAMeterFactory_TheRejectedCounterStillCounts()
+    {
+        // services.AddKeepAlive in a container without AddMetrics(): the heartbeat instruments publish on a meter of their
+        // own there, and the reload counter the docs name must too.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "30s" }).Build();
+        using var services = new ServiceCollection().AddKeepAlive(configuration.GetSection("KeepAlive")).BuildServiceProvider();
+        services.GetService<System.Diagnostics.Metrics.IMeterFactory>().Should().BeNull();
+        using var rejected = new MetricCollector<long>(null, "KeepAlive.Net", "keepalive.profile.reload.rejected");
+        services.GetRequiredService<IKeepAliveProfiles>().GetProfile("payments").Tcp.IdleTime.Should().Be(TimeSpan.FromSeconds(30));
+
+        configuration["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "10";
+        configuration.Reload();
+
+        services.GetRequiredService<IKeepAliveProfiles>().GetProfile("payments").Tcp.IdleTime.Should().Be(TimeSpan.FromSeconds(30), "the last valid value stays");
+        rejected.GetMeasurementSnapshot().Should().ContainSingle().Which.Tags.Should().Contain("keepalive.profile", "payments");
     }
 
     [Fact]

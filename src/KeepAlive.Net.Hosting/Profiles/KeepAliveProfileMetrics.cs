@@ -2,20 +2,27 @@ using System.Diagnostics.Metrics;
 
 namespace KeepAlive.Net.Hosting.Profiles;
 
-/// <summary>The profile instruments of the <c>KeepAlive.Net</c> meter.</summary>
-internal sealed class KeepAliveProfileMetrics
+/// <summary>
+/// The profile instruments of the <c>KeepAlive.Net</c> meter, created through <see cref="IMeterFactory"/> when the container
+/// has one, else on a meter of their own (as the heartbeat instruments are), so they are published either way.
+/// </summary>
+internal sealed class KeepAliveProfileMetrics : IDisposable
 {
     public const string MeterName = "KeepAlive.Net";
     public const string ReloadRejected = "keepalive.profile.reload.rejected";
     public const string ProfileTag = "keepalive.profile";
 
-    private readonly Counter<long>? _rejected;
+    private readonly Meter? _ownedMeter;
+    private readonly Counter<long> _rejected;
 
     public KeepAliveProfileMetrics(IMeterFactory? meterFactory)
     {
-        _rejected = meterFactory?.Create(MeterName).CreateCounter<long>(ReloadRejected, "{reload}",
+        var meter = meterFactory?.Create(MeterName) ?? (_ownedMeter = new Meter(MeterName));
+        _rejected = meter.CreateCounter<long>(ReloadRejected, "{reload}",
             "Configuration reloads that made a keep-alive profile invalid or removed it; the last valid values stayed in force.");
     }
 
-    public void Rejected(string profile) => _rejected?.Add(1, new KeyValuePair<string, object?>(ProfileTag, profile));
+    public void Rejected(string profile) => _rejected.Add(1, new KeyValuePair<string, object?>(ProfileTag, profile));
+
+    public void Dispose() => _ownedMeter?.Dispose();
 }

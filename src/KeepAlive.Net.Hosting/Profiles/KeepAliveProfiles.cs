@@ -126,6 +126,8 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IDisposable
         {
             accepted.Dispose();
         }
+
+        _metrics.Dispose();
     }
 
     private KeepAliveProfileOptions Current(string name)
