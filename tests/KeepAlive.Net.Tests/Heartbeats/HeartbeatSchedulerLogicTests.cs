@@ -248,4 +248,32 @@ public sealed class HeartbeatSchedulerLogicTests
         due.Should().HaveCount(100).And.OnlyContain(d => d == due[0], "aligned heartbeats stay available to whoever asks for them");
         registrations.ForEach(r => r.Dispose());
     }
+
+    [Fact]
+    public void PeerDead_SendFailedForGoodAndTheHandlerReconnects_TheNewRegistrationIsNotEndedWithTheOld()
+    {
+        // The usual PeerDead handler: dispose the dead connection's registration, connect again, register the new one. The
+        // loop frees the old slot meanwhile (here: RunDue, as the timer thread does while the handler connects), and the
+        // new registration takes it.
+        using var harness = new ManualScheduler();
+        var pending = new TaskCompletionSource();
+        var old = harness.Scheduler.Register(new HeartbeatOptions { Interval = Second }, _ => new ValueTask(pending.Task));
+        var fresh = new Recorder();
+        HeartbeatRegistration? reconnected = null;
+        old.PeerDead += (_, e) =>
+        {
+            e.Registration.Dispose();
+            harness.Scheduler.RunDue();
+            reconnected = harness.Scheduler.Register(new HeartbeatOptions { Interval = Second }, fresh.Send);
+        };
+        harness.Step(Second, Tick);
+
+        pending.SetException(new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionReset));
+        harness.Step(TimeSpan.FromSeconds(3), Tick);
+
+        reconnected.Should().NotBeNull();
+        harness.Scheduler.RegistrationCount.Should().Be(1, "the reconnected registration is live; only the dead one ended");
+        fresh.Count.Should().Be(3, "the new registration keeps sending");
+        reconnected!.Dispose();
+    }
 }

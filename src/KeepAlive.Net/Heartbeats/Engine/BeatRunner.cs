@@ -222,8 +222,11 @@ internal sealed class BeatRunner(SlotTable slots, Inbox inbox, HeartbeatTelemetr
             return;
         }
 
+        // Read before the handler runs: a handler that disposes the registration lets the loop free the slot, and a
+        // registration it makes then (a reconnect) can take it, so the slot's handle afterwards may be that new one.
+        var handle = slot.Handle;
         RaisePeerDead(index, failure);
-        slot.Handle?.Dispose(); // ended: counted out, freed by the loop; a later Dispose by the user does nothing
+        handle?.Dispose(); // ended: counted out, freed by the loop; a later Dispose by the user does nothing
     }
 
     // The peer is declared dead once (silent past the timeout, or the send failed for good): the flag also turns liveness off (rule 3).
