@@ -64,4 +64,37 @@ public sealed class TakeoverTests
         Volatile.Read(ref others).Should().Be(settled, "no heartbeat starts after Dispose returned");
         Volatile.Read(ref calls).Should().Be(1);
     }
+
+    [Fact]
+    public async Task Scheduler_OnlyCallbackBlocksThenAnotherRegisters_TheNewOneKeepsItsScheduleAndTheBlockedOneIsReportedAndDeclaredDead()
+    {
+        // Nothing else is due when the one callback blocks, so no takeover is needed then; a registration made afterwards is
+        // posted to the loop, which the stuck owner does not read.
+        using var telemetry = new TestTelemetry();
+        await using var scheduler = new HeartbeatScheduler(null, telemetry, telemetry);
+        using var release = new ManualResetEventSlim();
+        using var entered = new ManualResetEventSlim();
+        var dead = 0;
+        using var blocker = scheduler.Register(
+            new HeartbeatOptions { Interval = TimeSpan.FromMilliseconds(100), Timeout = TimeSpan.FromMilliseconds(500), BlockedCallbackThreshold = TimeSpan.FromMilliseconds(200), Name = "blocker" },
+            _ =>
+            {
+                entered.Set();
+                release.Wait();
+                return ValueTask.CompletedTask;
+            });
+        blocker.PeerDead += (_, _) => Interlocked.Increment(ref dead);
+        entered.Wait(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken).Should().BeTrue();
+        await Task.Delay(TimeSpan.FromMilliseconds(300), TestContext.Current.CancellationToken);
+
+        using var later = scheduler.Register(new HeartbeatOptions { Interval = TimeSpan.FromMilliseconds(100), Name = "later" }, _ => ValueTask.CompletedTask);
+        await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
+        var statistics = later.GetStatistics();
+        var (blocked, peerDead) = (blocker.GetStatistics().Blocked, Volatile.Read(ref dead));
+        release.Set();
+
+        statistics.Sent.Should().BeGreaterThanOrEqualTo(10, "about 19 were due in 2 s; a callback blocked before it registered must not stall it");
+        blocked.Should().Be(1, "the blocked callback is reported at its own 200 ms threshold while it blocks (event 2006)");
+        peerDead.Should().Be(1, "its peer was silent past its 500 ms timeout");
+    }
 }

@@ -273,13 +273,17 @@ internal sealed class TimerThreads : IDisposable
             if (start > 0)
             {
                 var index = Volatile.Read(ref turn.CurrentIndex);
-                var deadline = start + TakeoverAfter(turn.Items[index].Slot);
+                var slot = turn.Items[index].Slot;
+                var deadline = start + TakeoverAfter(slot);
+                var blocked = start + _slots.SettingsOf(_slots[slot]).BlockedTicks;
                 if (now < deadline)
                 {
                     alarm = deadline;
                 }
-                else if (Waiting(turn, index) || Volatile.Read(ref turn.NextDue) <= now)
+                else if (Waiting(turn, index) || Volatile.Read(ref turn.NextDue) <= now || now >= blocked || !_inbox.IsEmpty)
                 {
+                    // Something needs the loop: the rest of the batch, its next key, the stuck callback's own blocked report
+                    // (and liveness), or what was posted while the owner is stuck (a registration made since, a send's next key).
                     if (Interlocked.CompareExchange(ref turn.CurrentStart, Turn.Taken, start) == start)
                     {
                         return TakeOver(turn, index, start, now, keys);
@@ -289,7 +293,9 @@ internal sealed class TimerThreads : IDisposable
                 }
                 else
                 {
-                    alarm = Volatile.Read(ref turn.NextDue); // stuck, but nothing waits for it yet
+                    // Stuck, but nothing waits for it yet. Posts do not wake a standby (the owner reads them after its batch),
+                    // so it looks again a takeover threshold from now, until the loop's next key or the blocked report.
+                    alarm = Math.Min(alarm, Math.Min(Volatile.Read(ref turn.NextDue), blocked));
                 }
             }
 
