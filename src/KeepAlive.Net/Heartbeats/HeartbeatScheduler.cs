@@ -64,8 +64,8 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
         }
     }
 
-    /// <summary>Gets the number of live registrations.</summary>
-    public int RegistrationCount => Volatile.Read(ref _registrationCount);
+    /// <summary>Gets the number of live registrations; 0 once the scheduler is disposed.</summary>
+    public int RegistrationCount => Volatile.Read(ref _disposed) != 0 ? 0 : Volatile.Read(ref _registrationCount);
 
     internal TimeProvider TimeProvider { get; }
 
@@ -74,7 +74,7 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(sendHeartbeat);
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        ThrowIfDisposed();
 
         // Options equal to a live registration's were validated already: a million registrations validate once.
         var index = _slots.Allocate(options, out var settings, out var newSettings);
@@ -97,6 +97,7 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
         }
 
         _inbox.Registered(index, key);
+        ThrowIfDisposed(); // disposed since the check above: the scheduler stopped without this registration, which would never send
         return handle;
     }
 
@@ -191,6 +192,14 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
         _telemetry.Metrics.Registrations.Add(-1);
         var sent = Interlocked.Read(ref slot.Counters.Sent);
         Log.HeartbeatUnregistered(_telemetry.Logger, name, sent);
+    }
+
+    private void ThrowIfDisposed()
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            throw new ObjectDisposedException(nameof(HeartbeatScheduler), "The heartbeat scheduler is disposed: its threads have stopped, so a registration would never send; nothing was registered. Fix: register while the scheduler runs (a host's scheduler stops with the host), or create a new HeartbeatScheduler.");
+        }
     }
 
     private static void Validate(HeartbeatSchedulerOptions options)

@@ -8,5 +8,6 @@ public interface IHeartbeatScheduler
     /// <param name="sendHeartbeat">Sends one heartbeat. Return an incomplete task for asynchronous I/O; never block.</param>
     /// <returns>The registration; dispose it to stop.</returns>
     /// <exception cref="ArgumentException">The options are invalid; the message names the option, the value, the limit and the fix.</exception>
+    /// <exception cref="ObjectDisposedException">The scheduler is disposed, or was disposed while this call ran; nothing was registered.</exception>
     HeartbeatRegistration Register(HeartbeatOptions options, Func<HeartbeatContext, ValueTask> sendHeartbeat);
 }

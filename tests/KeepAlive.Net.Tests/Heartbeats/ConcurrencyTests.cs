@@ -95,4 +95,80 @@ public sealed class ConcurrencyTests
             return ValueTask.CompletedTask;
         }
     }
+
+    [Fact]
+    public async Task Register_RacingTheSchedulersDispose_ThrowsObjectDisposedAndCountsNoRegistration()
+    {
+        // The order forced: Register has passed its disposed check when Dispose runs and returns, then Register ends.
+        using var entered = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var clock = new PausingClock();
+        var scheduler = new HeartbeatScheduler(clock, null, null, null, startThreads: false);
+        var registering = Task.Run(() =>
+        {
+            clock.PauseOn(Environment.CurrentManagedThreadId, entered, release);
+            return scheduler.Register(new HeartbeatOptions(), _ => ValueTask.CompletedTask);
+        }, TestContext.Current.CancellationToken);
+        entered.Wait(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken).Should().BeTrue();
+
+        scheduler.Dispose();
+        release.Set();
+
+        await registering.Invoking(async r => await r).Should().ThrowAsync<ObjectDisposedException>("the scheduler was disposed before the registration was made: it would never send")
+            .WithMessage("*disposed*nothing was registered. Fix:*");
+        scheduler.RegistrationCount.Should().Be(0, "a disposed scheduler has no live registration");
+    }
+
+    [Fact]
+    public async Task RegistrationDispose_RacingTheSchedulersDispose_CountNeverGoesNegative()
+    {
+        // The order forced: the registration's Dispose has passed its check (it is cancelling its send in flight) when the
+        // scheduler's Dispose counts every registration out; then the registration's Dispose ends.
+        using var harness = new ManualScheduler();
+        using var entered = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var token = CancellationToken.None;
+        var registration = harness.Scheduler.Register(new HeartbeatOptions { Interval = ManualScheduler.Second }, context =>
+        {
+            token = context.CancellationToken;
+            return new ValueTask(new TaskCompletionSource().Task);
+        });
+        harness.Step(ManualScheduler.Second, ManualScheduler.Tick);
+        using var pause = token.Register(() =>
+        {
+            entered.Set();
+            release.Wait();
+        });
+        var disposing = Task.Run(registration.Dispose, TestContext.Current.CancellationToken);
+        entered.Wait(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken).Should().BeTrue();
+
+        harness.Scheduler.Dispose();
+        release.Set();
+        await disposing;
+
+        harness.Scheduler.RegistrationCount.Should().Be(0, "each registration is counted out once, by whichever Dispose came first");
+    }
+
+    /// <summary>A fake clock that pauses one thread in its next GetTimestamp until released.</summary>
+    private sealed class PausingClock : TimeProvider
+    {
+        private readonly Microsoft.Extensions.Time.Testing.FakeTimeProvider _time = new();
+        private (int Thread, ManualResetEventSlim Entered, ManualResetEventSlim Release)? _pause;
+
+        public override long TimestampFrequency => _time.TimestampFrequency;
+
+        public void PauseOn(int thread, ManualResetEventSlim entered, ManualResetEventSlim release) => _pause = (thread, entered, release);
+
+        public override long GetTimestamp()
+        {
+            if (_pause is { } pause && pause.Thread == Environment.CurrentManagedThreadId)
+            {
+                _pause = null;
+                pause.Entered.Set();
+                pause.Release.Wait();
+            }
+
+            return _time.GetTimestamp();
+        }
+    }
 }
