@@ -40,4 +40,32 @@ public sealed class CancellationTests
         tokens.Should().OnlyContain(t => t.IsCancellationRequested, "stopping the scheduler cancels every send in flight");
         registrations[0].Dispose();
     }
+
+    [Fact]
+    public async Task Token_SchedulerDisposedWhileASendIsPending_TheCancelledSendIsNeitherFailedNorLoggedAsRetried()
+    {
+        var harness = new ManualScheduler();
+        var cancelled = new TaskCompletionSource();
+        var registration = harness.Scheduler.Register(new HeartbeatOptions { Interval = ManualScheduler.Second }, async context =>
+        {
+            try
+            {
+                await Task.Delay(Timeout.Infinite, context.CancellationToken);
+            }
+            finally
+            {
+                cancelled.TrySetResult();
+            }
+        });
+        harness.Step(ManualScheduler.Second, ManualScheduler.Tick);
+
+        harness.Dispose();
+        await cancelled.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        await Task.Delay(200, TestContext.Current.CancellationToken); // the completion runs on after the callback's finally
+
+        var statistics = registration.GetStatistics();
+        statistics.Failed.Should().Be(0, "the send was cancelled because the scheduler stopped, not because it failed");
+        statistics.Sent.Should().Be(0);
+        harness.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Should().BeEmpty("warning 2005 says the registration tries again at the next heartbeat, and a stopped scheduler has none");
+    }
 }

@@ -84,9 +84,10 @@ internal sealed class BeatRunner(SlotTable slots, Inbox inbox, HeartbeatTelemetr
         }
 
         var ends = failure is not null && IsPermanent(failure) && SlotState.Phase(state) != SlotState.Disposed;
-        if (failure is OperationCanceledException && SlotState.Phase(state) == SlotState.Disposed)
+        if (failure is OperationCanceledException && (SlotState.Phase(state) == SlotState.Disposed || stopping.IsCancellationRequested))
         {
-            // The send in flight was cancelled because the user stopped the registration: neither sent nor failed.
+            // The send in flight was cancelled because the user stopped the registration or the scheduler: neither sent nor
+            // failed (there is no next heartbeat to try again).
             extras.Get()?.InFlight?.Unwatch();
             Reschedule(index, ref slot, settings, nominal, end, keys); // frees the disposed slot
             return end;
