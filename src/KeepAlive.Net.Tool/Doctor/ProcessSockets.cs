@@ -81,7 +81,30 @@ internal sealed record ProcessSockets(int Pid, string Command, IReadOnlyList<Soc
             }
         }
 
+        // Checked after reading: a process that ended before or while it was read (a zombie keeps /proc/PID but no
+        // descriptors) has closed its sockets, which must not read as 'no sockets, all fine'.
+        if (Status(proc, "State") is null or ['Z' or 'X', ..])
+        {
+            throw new ToolInputException(Ended(pid));
+        }
+
         return new ProcessSockets(pid, Comm(proc), sockets, limitation);
+    }
+
+    private static string Ended(int pid) => string.Create(CultureInfo.InvariantCulture,
+        $"--pid {pid}: the process ended (it is a zombie or gone) before or while doctor read it, so its sockets are closed and nothing was judged. Fix: run doctor while the process runs.");
+
+    /// <summary>A field of /proc/PID/status ("Tgid", "State"), or <see langword="null"/> when the process is gone.</summary>
+    private static string? Status(string proc, string field)
+    {
+        try
+        {
+            return File.ReadLines(proc + "/status").FirstOrDefault(l => l.StartsWith(field + ":", StringComparison.Ordinal))?[(field.Length + 1)..].Trim();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     private static SocketReading? ReadCopy(int fd, long inode, LinuxProcessFiles.SafeFileDescriptor copy, ProcNetTcp? line)
@@ -137,7 +160,7 @@ internal sealed record ProcessSockets(int Pid, string Command, IReadOnlyList<Soc
         }
         catch (DirectoryNotFoundException e)
         {
-            throw new ToolInputException(string.Create(CultureInfo.InvariantCulture, $"--pid {pid}: the process ended."), e);
+            throw new ToolInputException(Ended(pid), e);
         }
 
         var sockets = new List<(int, long)>();

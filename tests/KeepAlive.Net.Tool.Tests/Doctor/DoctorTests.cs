@@ -161,6 +161,29 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
         error.Should().Contain("--pid 2147483646: no such process");
     }
 
+    [Fact]
+    public async Task Doctor_ProcessThatHasEnded_ExitsTwoInsteadOfReportingNoSockets()
+    {
+        // A zombie (ended, not yet reaped) keeps /proc/PID but no descriptors, as does a process that ends while doctor
+        // reads it: its sockets are closed, which must not read as "0 TCP sockets", exit 0.
+        TestEnvironment.RequireLinux();
+        using var parent = Process.Start(new ProcessStartInfo("sh", ["-c", "sleep 0.05 & exec sleep 60"]))!;
+        try
+        {
+            var zombie = await WaitForZombieChildAsync(parent.Id);
+
+            var (exitCode, text, error) = await ToolRun.InProcessAsync("doctor", "--pid", zombie.ToString(CultureInfo.InvariantCulture));
+
+            exitCode.Should().Be(2, text);
+            text.Should().NotContain("0 TCP sockets");
+            error.Should().Contain($"--pid {zombie}: the process ended").And.Contain("Fix: run doctor while the process runs");
+        }
+        finally
+        {
+            parent.Kill();
+        }
+    }
+
     [Theory]
     [InlineData("--peer-idle-timeout", "350", "has no unit")]
     [InlineData("--peer-idle-timeout", "soon", "AwsNlb")]
@@ -261,6 +284,25 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
         var file = Path.Combine(_folder, "appsettings.json");
         await File.WriteAllTextAsync(file, Settings);
         return file;
+    }
+
+    /// <summary>The child of <paramref name="parent"/> once it has exited and is left unreaped (the parent never waits).</summary>
+    private static async Task<int> WaitForZombieChildAsync(int parent)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            foreach (var child in File.ReadAllText($"/proc/{parent}/task/{parent}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (File.ReadAllLines($"/proc/{child}/status").Contains("State:\tZ (zombie)"))
+                {
+                    return int.Parse(child, CultureInfo.InvariantCulture);
+                }
+            }
+
+            deadline.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(30), "sleep 0.05 ends at once and its parent never reaps it");
+            await Task.Delay(20);
+        }
     }
 
     /// <summary>Waits until <paramref name="pid"/> runs as <paramref name="uid"/> (setpriv has switched and exec'd).</summary>
