@@ -37,6 +37,12 @@ internal sealed record ProcessSockets(int Pid, string Command, IReadOnlyList<Soc
             throw new ToolInputException(string.Create(CultureInfo.InvariantCulture, $"--pid {pid}: no such process (nothing at {proc}). List processes with 'ps -e' or 'pgrep NAME'."));
         }
 
+        if (Status(proc, "Tgid") is { } tgid && tgid != pid.ToString(CultureInfo.InvariantCulture))
+        {
+            throw new ToolInputException(string.Create(CultureInfo.InvariantCulture,
+                $"--pid {pid}: a thread of process {tgid} (Tgid in {proc}/status), not a process; the sockets belong to the process. Fix: run again with --pid {tgid}."));
+        }
+
         var descriptors = SocketDescriptors(pid, proc);
         var table = ProcNetTcp.Read(pid);
         var (process, openError) = duplicate ? LinuxProcessFiles.OpenProcess(pid) : (null, Eperm);

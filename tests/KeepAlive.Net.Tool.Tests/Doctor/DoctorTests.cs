@@ -184,6 +184,21 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Doctor_ThreadIdInsteadOfProcessId_ExitsTwoNamingTheProcess()
+    {
+        // A thread id (top -H, ps -L, a log line) has its own /proc/TID, but pidfd_open refuses it: doctor said only
+        // 'pidfd_open failed with errno 2' and judged the sockets from /proc without their values.
+        TestEnvironment.RequireLinux();
+        var thread = Directory.GetDirectories($"/proc/{Pid}/task").Select(Path.GetFileName).First(t => t != Pid)!;
+
+        var (exitCode, text, error) = await ToolRun.InProcessAsync("doctor", "--pid", thread);
+
+        exitCode.Should().Be(2, text);
+        text.Should().BeEmpty();
+        error.Should().Contain($"--pid {thread}: a thread of process {Pid}").And.Contain($"Fix: run again with --pid {Pid}.");
+    }
+
     [Theory]
     [InlineData("--peer-idle-timeout", "350", "has no unit")]
     [InlineData("--peer-idle-timeout", "soon", "AwsNlb")]
