@@ -8,24 +8,34 @@ internal static class FlowAnalyzer
 {
     public static IReadOnlyList<FlowReport> Analyze(IReadOnlyList<TcpSegment> segments, AnalysisSettings settings)
     {
-        var flows = new Dictionary<(string, string), List<TcpSegment>>();
-        var order = new List<(string, string)>();
+        var current = new Dictionary<(string, string), List<TcpSegment>>();
+        var flows = new List<List<TcpSegment>>();
         foreach (var segment in segments)
         {
             var a = segment.Source.ToString();
             var b = segment.Destination.ToString();
             var key = string.CompareOrdinal(a, b) < 0 ? (a, b) : (b, a);
-            if (!flows.TryGetValue(key, out var list))
+            if (!current.TryGetValue(key, out var list) || OpensAnother(list, segment))
             {
-                flows[key] = list = [];
-                order.Add(key);
+                current[key] = list = [];
+                flows.Add(list);
             }
 
             list.Add(segment);
         }
 
-        return [.. order.Select(key => AnalyzeFlow(flows[key], settings))];
+        return [.. flows.Select(list => AnalyzeFlow(list, settings))];
     }
+
+    /// <summary>
+    /// A SYN (not a SYN-ACK) after the flow got past its opening, with a sequence number its side's SYN did not have
+    /// (a retransmitted SYN repeats it): a new connection on the same addresses and ports, as Wireshark starts a new
+    /// <c>tcp.stream</c> (a client bound to a fixed port, or ports reused in a long capture).
+    /// </summary>
+    private static bool OpensAnother(List<TcpSegment> flow, TcpSegment segment) =>
+        segment.Has(TcpFlags.Syn) && !segment.Has(TcpFlags.Ack)
+        && flow.Exists(static s => !s.Has(TcpFlags.Syn) || s.Has(TcpFlags.Ack))
+        && !flow.Exists(s => s.Has(TcpFlags.Syn) && !s.Has(TcpFlags.Ack) && s.Source.Equals(segment.Source) && s.Sequence == segment.Sequence);
 
     private static FlowReport AnalyzeFlow(List<TcpSegment> segments, AnalysisSettings settings)
     {

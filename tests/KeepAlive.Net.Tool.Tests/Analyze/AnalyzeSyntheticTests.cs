@@ -120,6 +120,31 @@ public sealed class AnalyzeSyntheticTests : IDisposable
     }
 
     [Fact]
+    public async Task Analyze_SameAddressesAndPortsReusedByANewConnection_IsTwoFlows()
+    {
+        // A client bound to a fixed port connects again after its first connection was reset: two connections, as
+        // tshark's tcp.stream counts them, each with its own end (they were one flow that ended 'rst', its data gap
+        // spanning both).
+        var file = Handshake().Add(0.1, true, 1001, 5001, ".", payload: 10).Add(0.101, false, 5001, 1011, ".")
+            .Add(0.3, false, 5001, 1011, "R.")
+            .Add(0.8, true, 9000, 0, "S").Add(0.8005, false, 7000, 9001, "S.").Add(0.801, true, 9001, 7001, ".")
+            .Add(0.9, true, 9001, 7001, ".", payload: 10).Add(0.901, false, 7001, 9011, ".")
+            .Add(1.0, true, 9011, 7001, "F.").Add(1.001, false, 7001, 9012, "F.").Add(1.002, true, 9012, 7002, ".")
+            .Write(Path.Combine(_folder, "reused.pcap"));
+
+        using var result = await AnalyzeResult.RunAsync(file);
+
+        result.Flows.Select(static f => (f.GetProperty("end").GetString(), f.GetProperty("packets").GetInt32()))
+            .Should().Equal(("rst", 6), ("fin", 8));
+        result.Flows[1].GetProperty("maxDataGap").GetDouble().Should().Be(0, "the second connection carries one data segment; the 800 ms back to the first connection's data is no gap of its own");
+        result.ExitCode.Should().Be(1, "the first connection was reset");
+        if (Tshark.Available)
+        {
+            Tshark.Frames(file, "tcp.stream == 1").Should().Equal(7, 8, 9, 10, 11, 12, 13, 14);
+        }
+    }
+
+    [Fact]
     public async Task Analyze_TruncatedCapture_AnalysesWhatIsThereAndSaysItWasCut()
     {
         var file = Handshake().Add(0.1, true, 1001, 5001, ".", payload: 10).Add(0.2, false, 5001, 1011, ".", payload: 10)
