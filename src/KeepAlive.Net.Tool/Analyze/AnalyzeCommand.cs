@@ -7,7 +7,12 @@ namespace KeepAlive.Net.Tool.Analyze;
 internal static class AnalyzeCommand
 {
     // A period in a capture: anything a clock in a pcap can show, from a millisecond to a week.
-    private static readonly KeepAliveRangeAttribute CaptureRange = new("1ms", "7d") { Example = "30s" };
+    private static readonly KeepAliveRangeAttribute CaptureRange = new("1ms", "7d")
+    {
+        Example = "30s",
+        MinimumReason = "no heartbeat or idle timeout is shorter, and a loopback round trip alone takes tens of microseconds.",
+        MaximumReason = "no heartbeat or idle timeout is longer (the longest common one, Linux conntrack's for an established flow, is 5 days).",
+    };
 
     public static Command Create(ToolConsole console)
     {

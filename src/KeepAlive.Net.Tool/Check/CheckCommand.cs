@@ -13,6 +13,7 @@ internal static class CheckCommand
     private static readonly KeepAliveRangeAttribute HoldRange = new("1s", "7d")
     {
         Example = "30s",
+        MinimumReason = "the connection is watched once a second, so a shorter hold sees nothing of it.",
         MaximumReason = "a check is a watch, not a service: hold a connection for longer with the library itself.",
     };
 

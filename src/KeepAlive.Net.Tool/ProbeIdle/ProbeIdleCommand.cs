@@ -20,6 +20,7 @@ internal static class ProbeIdleCommand
     private static readonly KeepAliveRangeAttribute MaxRange = new("1s", "1d")
     {
         Example = "10m",
+        MinimumReason = "the first round starts at 1 s of silence; a path that forgets a flow sooner drops connections before their first request.",
         MaximumReason = "the longest idle timeout of a common NAT or load balancer is hours (Linux conntrack's 5 days for an established flow is not one to measure), and the run takes about as long as the value.",
     };
 
@@ -27,11 +28,13 @@ internal static class ProbeIdleCommand
     {
         Example = "500ms",
         MinimumReason = "the answer to a probe takes a round trip and a scheduler wake-up, so finer bounds are noise.",
+        MaximumReason = "bounds further apart say nothing a profile can use: idle timeouts are seconds to minutes.",
     };
 
     private static readonly KeepAliveRangeAttribute ConnectionsRange = new(1, 64)
     {
         Example = "16",
+        MinimumReason = "each silent connection is one probe; with none nothing is measured.",
         MaximumReason = "each connection is a flow the middlebox must track; more than 64 at once looks like a scan.",
     };
 

@@ -41,6 +41,31 @@ public sealed class OneRangeTests
     }
 
     [Theory]
+    [InlineData("check", "127.0.0.1:1", "--hold", "500ms")]
+    [InlineData("analyze", "capture.pcap", "--heartbeat-interval", "0s")]
+    [InlineData("analyze", "capture.pcap", "--heartbeat-interval", "8d")]
+    [InlineData("analyze", "capture.pcap", "--idle-timeout", "0s")]
+    [InlineData("analyze", "capture.pcap", "--idle-timeout", "8d")]
+    [InlineData("probe-idle", "127.0.0.1:1", "--max", "500ms")]
+    [InlineData("probe-idle", "127.0.0.1:1", "--max", "2d")]
+    [InlineData("probe-idle", "127.0.0.1:1", "--resolution", "1ms")]
+    [InlineData("probe-idle", "127.0.0.1:1", "--resolution", "2h")]
+    [InlineData("probe-idle", "127.0.0.1:1", "--connections", "0")]
+    [InlineData("probe-idle", "127.0.0.1:1", "--connections", "65")]
+    public async Task ToolOnlyFlags_OutsideTheirRange_SayWhyBeforeTheFix(string command, string target, string flag, string value)
+    {
+        // The flags that set no profile value declare their ranges in the tool; each edge needs its reason, or the
+        // refusal reads "below the floor of 1s:  Fix: ...".
+        var (exitCode, _, error) = await ToolRun.InProcessAsync(command, target, flag, value);
+
+        exitCode.Should().Be(2);
+        var refusal = error.Split('\n')[0];
+        refusal.Should().StartWith($"{flag}: '{value}' is ").And.Contain(" Fix: set it to ");
+        refusal[(refusal.IndexOf(": ", flag.Length + 2, StringComparison.Ordinal) + 2)..refusal.IndexOf(" Fix: ", StringComparison.Ordinal)]
+            .Trim().Should().NotBeEmpty("the refusal says why the value is out of range: {0}", refusal);
+    }
+
+    [Theory]
     [MemberData(nameof(RangedOptions))]
     public async Task EntryPoints_EdgesOfTheDeclaredRange_AcceptAndRefuseAlikeWithTheSameLimit(string setting)
     {
