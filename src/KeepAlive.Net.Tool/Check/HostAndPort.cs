@@ -27,8 +27,14 @@ internal sealed record HostAndPort(string Host, int Port)
         else if (trimmed.Count(static c => c == ':') > 1)
         {
             // "::1" would otherwise read as host ":" and port 1: an IPv6 address needs brackets to carry a port.
-            var example = IPAddress.TryParse(trimmed, out var address) ? $"[{address}]:443" : "[2001:db8::1]:443";
-            throw new ToolInputException($"'{text}' looks like an IPv6 address{(address is null ? string.Empty : " without a port")}. Write it in brackets followed by the port, e.g. {example}.");
+            // The address as written (IPAddress would print "::1:80" as "::0.1.0.128"), and when its last group can be a
+            // port after an address ("::1:80"), the form that was probably meant.
+            var address = IPAddress.TryParse(trimmed, out _);
+            var last = trimmed.LastIndexOf(':');
+            var meant = address && IPAddress.TryParse(trimmed[..last], out _) && int.TryParse(trimmed[(last + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var meantPort) && meantPort is >= 1 and <= 65535
+                ? $", or [{trimmed[..last]}]:{meantPort} if {meantPort} is the port"
+                : string.Empty;
+            throw new ToolInputException($"'{text}' looks like an IPv6 address{(address ? " without a port" : string.Empty)}. Write it in brackets followed by the port, e.g. {(address ? $"[{trimmed}]:443" : "[2001:db8::1]:443")}{meant}.");
         }
         else
         {

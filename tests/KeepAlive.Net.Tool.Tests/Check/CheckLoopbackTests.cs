@@ -135,14 +135,16 @@ public sealed class CheckLoopbackTests : IDisposable
     [InlineData("::1", "[::1]:443")]
     [InlineData("fe80::1", "[fe80::1]:443")]
     [InlineData("[::1]", "[::1]:443")]
+    [InlineData("::1:80", "[::1]:80 if 80 is the port")]
+    [InlineData("2001:DB8::1", "[2001:DB8::1]:443")]
     public async Task Check_Ipv6AddressWithoutBracketsOrPort_ExitsTwoShowingTheBracketForm(string target, string form)
     {
-        // "::1" used to be read as host ":" and port 1.
+        // "::1" used to be read as host ":" and port 1; "::1:80" was shown back as "[::0.1.0.128]:443" (IPAddress's text).
         var (exitCode, output, error) = await ToolRun.InProcessAsync("check", target);
 
         exitCode.Should().Be(2);
         output.Should().BeEmpty();
-        error.Should().Contain(form).And.NotContain("unknown host");
+        error.Should().Contain(form).And.NotContain("unknown host").And.NotContain("0.1.0.128");
     }
 
     [Theory]
