@@ -40,7 +40,11 @@ internal static class AnalyzeCommand
 
         if (capture.Undecodable > 0)
         {
-            console.Error.WriteLine($"warning: {Units.Count(capture.Undecodable, "frame")} of {file.Name} could not be decoded, too short or malformed for their headers (the first is frame {capture.FirstUndecodable}); the analysis leaves them out.");
+            var why = capture.UnknownLinkType is { } linkType
+                ? $"of link type {linkType}, which analyze cannot decode (it reads Ethernet with or without VLAN tags, Linux cooked capture v1 and v2, BSD loopback and raw IP)"
+                : "too short or malformed for their headers";
+            var fix = capture.UnknownLinkType is null ? string.Empty : " Fix: capture again with tcpdump on Linux ('tcpdump -i any -w FILE') or on an Ethernet interface.";
+            console.Error.WriteLine($"warning: {Units.Count(capture.Undecodable, "frame")} of {file.Name} could not be decoded, {why} (the first is frame {capture.FirstUndecodable}); the analysis leaves them out.{fix}");
         }
 
         if (json)
@@ -52,6 +56,6 @@ internal static class AnalyzeCommand
             AnalysisText.Write(console.Ansi, file.Name, flows, capture);
         }
 
-        return capture.Truncated ? ExitCodes.BadInput : flows.Any(static f => f.Finding) ? ExitCodes.Finding : ExitCodes.Fine;
+        return capture.Truncated || capture.UnknownLinkType is not null ? ExitCodes.BadInput : flows.Any(static f => f.Finding) ? ExitCodes.Finding : ExitCodes.Fine;
     }
 }

@@ -6,7 +6,12 @@ namespace KeepAlive.Net.Tool.Analyze;
 /// <param name="TruncationReason">Why reading stopped before a clean end of file, or <see langword="null"/> when it did not.</param>
 /// <param name="Undecodable">How many frames were too short or malformed to decode; they are left out of the analysis.</param>
 /// <param name="FirstUndecodable">The number of the first such frame, or 0 when there is none.</param>
-internal sealed record CaptureContents(IReadOnlyList<TcpSegment> Segments, long Frames, string? TruncationReason, long Undecodable, long FirstUndecodable)
+/// <param name="UnknownLinkType">
+/// The link type of the first frame that was left out because PacketDotNet cannot decode its link type at all (an
+/// OpenBSD loopback or a raw-IPv4 capture), or <see langword="null"/>: such frames are not damaged, so the analysis of
+/// them is missing, not complete.
+/// </param>
+internal sealed record CaptureContents(IReadOnlyList<TcpSegment> Segments, long Frames, string? TruncationReason, long Undecodable, long FirstUndecodable, string? UnknownLinkType)
 {
     public bool Truncated => TruncationReason is not null;
 }

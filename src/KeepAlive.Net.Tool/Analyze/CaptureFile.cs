@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using PacketDotNet;
 using SharpPcap;
@@ -35,18 +36,19 @@ internal static class CaptureFile
         long frames = 0, undecodable = 0, firstUndecodable = 0;
         // Timestamps as decimal seconds: PosixTimeval.Date throws on a time DateTime cannot hold (a corrupt header).
         decimal? start = null;
+        string? unknownLinkType = null;
         while (true)
         {
             var status = device.GetNextPacket(out var capture);
             if (status == GetPacketStatus.NoRemainingPackets)
             {
-                return new CaptureContents(segments, frames, null, undecodable, firstUndecodable);
+                return new CaptureContents(segments, frames, null, undecodable, firstUndecodable, unknownLinkType);
             }
 
             if (status != GetPacketStatus.PacketRead)
             {
                 var reason = device.LastError;
-                return new CaptureContents(segments, frames, string.IsNullOrWhiteSpace(reason) ? "the file ends in the middle of a frame" : reason.Trim(), undecodable, firstUndecodable);
+                return new CaptureContents(segments, frames, string.IsNullOrWhiteSpace(reason) ? "the file ends in the middle of a frame" : reason.Trim(), undecodable, firstUndecodable, unknownLinkType);
             }
 
             frames++;
@@ -65,6 +67,7 @@ internal static class CaptureFile
                 // only from ParsePacket; NotImplementedException is its answer to a link type it does not know.
                 undecodable++;
                 firstUndecodable = firstUndecodable == 0 ? frames : firstUndecodable;
+                unknownLinkType ??= e is NotImplementedException ? string.Create(CultureInfo.InvariantCulture, $"{raw.LinkLayerType} ({(int)raw.LinkLayerType})") : null;
             }
         }
     }

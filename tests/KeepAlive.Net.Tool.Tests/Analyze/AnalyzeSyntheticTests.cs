@@ -186,6 +186,26 @@ public sealed class AnalyzeSyntheticTests : IDisposable
     }
 
     [Theory]
+    [InlineData(108, "Loop (108)")]
+    [InlineData(228, "IPv4 (228)")]
+    public async Task Analyze_LinkTypeItCannotDecode_SaysSoAndExitsTwo(int linkType, string named)
+    {
+        // An OpenBSD loopback or raw-IPv4 capture: the frames are whole, PacketDotNet does not know their link type.
+        // They were called 'too short or malformed' and the run ended '0 TCP flows', exit 0.
+        var file = Handshake().Add(0.1, true, 1001, 5001, ".", payload: 10).Write(Path.Combine(_folder, "linktype.pcap"));
+        var bytes = await File.ReadAllBytesAsync(file);
+        BitConverter.GetBytes(linkType).CopyTo(bytes, 20); // the file header's link type
+        await File.WriteAllBytesAsync(file, bytes);
+
+        using var result = await AnalyzeResult.RunAsync(file);
+
+        result.ExitCode.Should().Be(2, "nothing in the capture was analysed");
+        result.Root.GetProperty("undecodableFrames").GetInt32().Should().Be(4);
+        result.Error.Should().Contain($"4 frames of linktype.pcap could not be decoded, of link type {named}, which analyze cannot decode")
+            .And.Contain("Fix: capture again with tcpdump").And.NotContain("malformed");
+    }
+
+    [Theory]
     [InlineData(1.5, "1.5 s")]
     [InlineData(18_446_744_072_435.0, "18446744072435 s")]
     [InlineData(double.NaN, "n/a")]
