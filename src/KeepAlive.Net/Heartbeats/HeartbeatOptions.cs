@@ -49,7 +49,7 @@ public class HeartbeatOptions
     public bool IsIntervalSet { get; private set; }
 
     /// <summary>Gets or sets how long the peer may stay silent (no <see cref="HeartbeatRegistration.MarkPeerActivity"/>) before it is declared dead.</summary>
-    /// <value>The default value is <see langword="null"/>: liveness is not checked. When set it must be longer than <see cref="Interval"/>; 1 ms to 1 day.</value>
+    /// <value>The default value is <see langword="null"/>: liveness is not checked. When set it must be longer than <see cref="Interval"/> plus <see cref="Jitter"/> (the longest gap between two heartbeats); 1 ms to 1 day.</value>
     [KeepAliveRange("1ms", "1d", Example = "30s",
         MinimumReason = "the peer must have time to answer at least one heartbeat, so Timeout must also be longer than Interval.",
         MaximumReason = "a peer silent for more than a day is long dead; liveness that slow detects nothing.")]

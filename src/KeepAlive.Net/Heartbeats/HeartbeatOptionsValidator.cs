@@ -29,9 +29,14 @@ public static class HeartbeatOptionsValidator
         }
 
         var intervalInRange = InRange(nameof(HeartbeatOptions.Interval));
-        if (options.Timeout is { } timeout && intervalInRange && InRange(nameof(HeartbeatOptions.Timeout)) && timeout <= interval)
+        var jitter = InRange(nameof(HeartbeatOptions.Jitter)) ? options.Jitter : TimeSpan.Zero;
+        if (options.Timeout is { } timeout && intervalInRange && InRange(nameof(HeartbeatOptions.Timeout)) && timeout <= interval + jitter)
         {
-            Add(ref errors, nameof(HeartbeatOptions.Timeout), $"Timeout is {KeepAliveDuration.Format(timeout)}, not longer than Interval ({KeepAliveDuration.Format(interval)}): the peer would be declared dead before it could answer one heartbeat. Fix: set Timeout above {KeepAliveDuration.Format(interval)}, for example 3 x Interval = {KeepAliveDuration.Format(Times(interval, 3))}.");
+            // A heartbeat comes up to Interval + Jitter after the previous one: the peer can answer only after that.
+            var gap = jitter > TimeSpan.Zero
+                ? $"Interval + Jitter ({KeepAliveDuration.Format(interval)} + {KeepAliveDuration.Format(jitter)} = {KeepAliveDuration.Format(interval + jitter)}, the longest gap between two heartbeats)"
+                : $"Interval ({KeepAliveDuration.Format(interval)})";
+            Add(ref errors, nameof(HeartbeatOptions.Timeout), $"Timeout is {KeepAliveDuration.Format(timeout)}, not longer than {gap}: the peer would be declared dead before it could answer one heartbeat. Fix: set Timeout above {KeepAliveDuration.Format(interval + jitter)}, for example 3 x Interval = {KeepAliveDuration.Format(Times(interval, 3))}.");
         }
 
         var ratio = options.MaxIntervalToPeerIdleRatio;

@@ -80,6 +80,31 @@ public sealed class HeartbeatOptionsValidatorTests
         AssertSingleError(new HeartbeatOptions { Interval = TimeSpan.FromSeconds(10), Timeout = TimeSpan.FromSeconds(timeoutSeconds) }, "Timeout", text, fix);
 
     [Fact]
+    public void Validate_TimeoutNotAboveIntervalPlusJitter_RefusedAsAJitteredHeartbeatComesAfterIt()
+    {
+        // Interval 1s, Jitter 500ms: two heartbeats can be 1s500ms apart, so a peer that answers every heartbeat at once
+        // is silent that long; a Timeout of 1s200ms declared such a healthy peer dead.
+        var options = new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = TimeSpan.FromSeconds(1), Jitter = TimeSpan.FromMilliseconds(500), Timeout = TimeSpan.FromMilliseconds(1200) };
+
+        AssertSingleError(options, "Timeout", "Timeout is 1s200ms, not longer than Interval + Jitter (1s + 500ms = 1s500ms", "declared dead before it could answer", "Fix: set Timeout above 1s500ms", "3s");
+        using var harness = new ManualScheduler();
+        var register = () => harness.Scheduler.Register(options, context =>
+        {
+            context.Registration.MarkPeerActivity(); // the peer answers every heartbeat at once
+            return ValueTask.CompletedTask;
+        });
+        register.Should().Throw<ArgumentException>().WithMessage("*Interval + Jitter*");
+
+        options.Timeout = TimeSpan.FromMilliseconds(1600);
+        HeartbeatOptionsValidator.Validate(options).Should().BeEmpty();
+        var dead = 0;
+        using var registration = register();
+        registration.PeerDead += (_, _) => dead++;
+        harness.Step(TimeSpan.FromSeconds(30), ManualScheduler.Tick);
+        dead.Should().Be(0, "a Timeout above the longest gap never declares a peer that answers every heartbeat dead");
+    }
+
+    [Fact]
     public void Validate_PeerIdleTimeoutNotPositive_Error() =>
         AssertSingleError(new HeartbeatOptions { PeerIdleTimeout = TimeSpan.Zero }, "PeerIdleTimeout", "PeerIdleTimeout 0s is below the floor of 1s", "\"350s\"");
 
