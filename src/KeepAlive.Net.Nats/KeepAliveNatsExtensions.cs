@@ -84,7 +84,7 @@ public static class KeepAliveNatsExtensions
     public static NatsOpts UseKeepAlive(this NatsOpts options, IServiceProvider services, string profileName)
     {
         ArgumentNullException.ThrowIfNull(services);
-        return options.UseKeepAlive(services.GetRequiredService<IKeepAliveProfiles>(), profileName);
+        return options.UseKeepAlive(RegisteredProfiles.From(services, "options.UseKeepAlive", profileName), profileName);
     }
 
     private static NatsOpts WithSocketFactory(NatsOpts options, KeepAliveClientSettings settings, List<string> notes)

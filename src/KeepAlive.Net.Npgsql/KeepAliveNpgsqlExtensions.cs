@@ -114,7 +114,7 @@ public static class KeepAliveNpgsqlExtensions
     public static NpgsqlDataSourceBuilder UseKeepAlive(this NpgsqlDataSourceBuilder builder, IServiceProvider services, string profileName)
     {
         ArgumentNullException.ThrowIfNull(services);
-        return builder.UseKeepAlive(services.GetRequiredService<IKeepAliveProfiles>(), profileName);
+        return builder.UseKeepAlive(RegisteredProfiles.From(services, "builder.UseKeepAlive", profileName), profileName);
     }
 
     /// <summary>

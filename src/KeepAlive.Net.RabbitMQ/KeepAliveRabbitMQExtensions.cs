@@ -78,7 +78,7 @@ public static class KeepAliveRabbitMQExtensions
     public static ConnectionFactory UseKeepAlive(this ConnectionFactory factory, IServiceProvider services, string profileName)
     {
         ArgumentNullException.ThrowIfNull(services);
-        return factory.UseKeepAlive(services.GetRequiredService<IKeepAliveProfiles>(), profileName);
+        return factory.UseKeepAlive(RegisteredProfiles.From(services, "factory.UseKeepAlive", profileName), profileName);
     }
 
     private static ITcpClient CreateClient(Func<System.Net.Sockets.AddressFamily, ITcpClient> inner, System.Net.Sockets.AddressFamily family, KeepAliveClientSettings settings)

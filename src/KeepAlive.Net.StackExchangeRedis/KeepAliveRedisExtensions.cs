@@ -78,7 +78,7 @@ public static class KeepAliveRedisExtensions
     public static ConfigurationOptions UseKeepAlive(this ConfigurationOptions options, IServiceProvider services, string profileName)
     {
         ArgumentNullException.ThrowIfNull(services);
-        return options.UseKeepAlive(services.GetRequiredService<IKeepAliveProfiles>(), profileName);
+        return options.UseKeepAlive(RegisteredProfiles.From(services, "options.UseKeepAlive", profileName), profileName);
     }
 
     private static string Seconds(int seconds) => Invariant($"{seconds} s");

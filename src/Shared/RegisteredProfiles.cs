@@ -5,7 +5,8 @@ namespace KeepAlive.Net;
 /// <summary>
 /// The one refusal of a call that takes a profile from a service provider without <c>services.AddKeepAlive(...)</c>: it names
 /// the call, the profile and the fix, where the container would only say the service is not registered. Compiled into each
-/// library that reads the profiles from a service provider (ASP.NET Core's listeners and hubs, gRPC, SignalR).
+/// library that reads the profiles from a service provider (ASP.NET Core's listeners and hubs, gRPC, SignalR, and the
+/// Redis, RabbitMQ, NATS and Npgsql packages).
 /// </summary>
 internal static class RegisteredProfiles
 {

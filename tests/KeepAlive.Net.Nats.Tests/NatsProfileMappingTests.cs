@@ -161,4 +161,15 @@ public sealed class NatsProfileMappingTests
     {
         public ValueTask<INatsSocketConnection> ConnectAsync(Uri uri, NatsOpts opts, CancellationToken cancellationToken) => inner.ConnectAsync(uri, opts, cancellationToken);
     }
+
+    [Fact]
+    public void UseKeepAlive_ServicesWithoutAddKeepAlive_RefusedWithTheCallAndTheFix()
+    {
+        // It threw the container's bare "No service for type IKeepAliveProfiles has been registered".
+        using var services = new ServiceCollection().BuildServiceProvider();
+
+        var act = () => NatsOpts.Default.UseKeepAlive(services, "cache");
+
+        act.Should().Throw<InvalidOperationException>().WithMessage("options.UseKeepAlive(\"cache\") needs KeepAlive profiles. Fix: call services.AddKeepAlive(*");
+    }
 }

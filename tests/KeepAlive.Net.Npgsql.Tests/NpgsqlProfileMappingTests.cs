@@ -193,4 +193,15 @@ public sealed class NpgsqlProfileMappingTests
 
         error.Should().BeOfType<OptionsValidationException>().Which.Message.Should().Contain("No KeepAlive profile named 'postgres' is registered (registered: 'db')");
     }
+
+    [Fact]
+    public void UseKeepAlive_ServicesWithoutAddKeepAlive_RefusedWithTheCallAndTheFix()
+    {
+        // It threw the container's bare "No service for type IKeepAliveProfiles has been registered".
+        using var services = new ServiceCollection().BuildServiceProvider();
+
+        var act = () => new NpgsqlDataSourceBuilder("Host=localhost").UseKeepAlive(services, "cache");
+
+        act.Should().Throw<InvalidOperationException>().WithMessage("builder.UseKeepAlive(\"cache\") needs KeepAlive profiles. Fix: call services.AddKeepAlive(*");
+    }
 }

@@ -156,4 +156,15 @@ public sealed class RabbitMqProfileMappingTests
         using var client = factory.SocketFactory(AddressFamily.InterNetwork);
         return client.Client.GetKeepAlive().IdleTime;
     }
+
+    [Fact]
+    public void UseKeepAlive_ServicesWithoutAddKeepAlive_RefusedWithTheCallAndTheFix()
+    {
+        // It threw the container's bare "No service for type IKeepAliveProfiles has been registered".
+        using var services = new ServiceCollection().BuildServiceProvider();
+
+        var act = () => new ConnectionFactory().UseKeepAlive(services, "cache");
+
+        act.Should().Throw<InvalidOperationException>().WithMessage("factory.UseKeepAlive(\"cache\") needs KeepAlive profiles. Fix: call services.AddKeepAlive(*");
+    }
 }

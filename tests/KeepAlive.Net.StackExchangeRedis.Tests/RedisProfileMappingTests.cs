@@ -222,4 +222,15 @@ public sealed class RedisProfileMappingTests
             return new(Stream);
         }
     }
+
+    [Fact]
+    public void UseKeepAlive_ServicesWithoutAddKeepAlive_RefusedWithTheCallAndTheFix()
+    {
+        // It threw the container's bare "No service for type IKeepAliveProfiles has been registered".
+        using var services = new ServiceCollection().BuildServiceProvider();
+
+        var act = () => new ConfigurationOptions().UseKeepAlive(services, "cache");
+
+        act.Should().Throw<InvalidOperationException>().WithMessage("options.UseKeepAlive(\"cache\") needs KeepAlive profiles. Fix: call services.AddKeepAlive(*");
+    }
 }
