@@ -28,6 +28,7 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
             options.ClientTimeoutInterval = timeout;
         }
 
+        settings.ThrowIfReconnectLoop(clientTimeoutInterval: options.ClientTimeoutInterval);
         ReloadWatch.Warn(services, profileName, "The SignalR hubs' HubOptions", p => KeepAliveSignalRSettings.Create(p, profileName) is var s
             ? new Dictionary<string, string>(StringComparer.Ordinal)
             {

@@ -64,6 +64,23 @@ public sealed class KeepAliveSignalRSettings
         return new KeepAliveSignalRSettings(profileName, profile);
     }
 
+    /// <summary>
+    /// Refuses a timeout in force that code set, not the profile, below twice the profile's keep-alive interval: SignalR's own
+    /// rule, which the profile's values were checked against in <see cref="Create"/> but a hand-set value escapes.
+    /// </summary>
+    /// <param name="serverTimeout">The client's <c>ServerTimeout</c> in force (<c>WithServerTimeout</c>), or <see langword="null"/>.</param>
+    /// <param name="clientTimeoutInterval">The hub's <c>ClientTimeoutInterval</c> in force, or <see langword="null"/>.</param>
+    /// <exception cref="InvalidOperationException">The timeout would start a reconnect loop; the message names both values and the fix.</exception>
+    public void ThrowIfReconnectLoop(TimeSpan? serverTimeout = null, TimeSpan? clientTimeoutInterval = null)
+    {
+        var refused = (serverTimeout is { } server ? SignalRProfileRules.CheckSetInCode(Profile, "the client's ServerTimeout", "SignalR:ServerTimeout", "HubConnectionOptions.ServerTimeout (WithServerTimeout)", server) : null)
+            ?? (clientTimeoutInterval is { } client ? SignalRProfileRules.CheckSetInCode(Profile, "the hub's ClientTimeoutInterval", "SignalR:ClientTimeoutInterval", "HubOptions.ClientTimeoutInterval", client) : null);
+        if (refused is not null)
+        {
+            throw new InvalidOperationException($"KeepAlive profile '{ProfileName}': {refused}");
+        }
+    }
+
     /// <summary>Describes what SignalR gets, for a log line: each value and where it comes from.</summary>
     /// <returns>For example "KeepAliveInterval 10s (Heartbeat:Interval), ServerTimeout 30s (SignalR's default), ...".</returns>
     public override string ToString() => Describe();

@@ -77,6 +77,39 @@ public sealed class SignalRKeepAliveTests
     }
 
     [Fact]
+    public void UseKeepAlive_ServerTimeoutSetInCodeBelowTwiceTheProfilesInterval_RefusedAtBuildWithBothValuesAndTheFix()
+    {
+        // The profile sets the interval (10 s) and leaves ServerTimeout to SignalR's 30 s, which passed its check; the 15 s
+        // set by hand is what runs, and one late keep-alive message then starts a reconnect loop. Nothing said so.
+        using var profiles = ClientProfiles.InCode("hub", profile => profile.SignalR = new SignalRKeepAliveOptions { KeepAliveInterval = TimeSpan.FromSeconds(10) });
+
+        var build = () => new HubConnectionBuilder()
+            .WithUrl("http://127.0.0.1:1/echo")
+            .WithServerTimeout(TimeSpan.FromSeconds(15))
+            .UseKeepAlive(profiles.Profiles, "hub")
+            .Build();
+
+        build.Should().Throw<InvalidOperationException>().WithMessage(
+            "KeepAlive profile 'hub': the client's ServerTimeout is 15s, set in code (HubConnectionOptions.ServerTimeout (WithServerTimeout)), with a keep-alive interval of 10s (SignalR:KeepAliveInterval), below twice the interval: *reconnect loop*Fix: set HubConnectionOptions.ServerTimeout (WithServerTimeout) to at least 20s, or remove it and set SignalR:ServerTimeout in the profile.");
+    }
+
+    [Fact]
+    public async Task ServerUseKeepAlive_ClientTimeoutSetInCodeBelowTwiceTheProfilesInterval_RefusedWithBothValuesAndTheFix()
+    {
+        var start = async () =>
+        {
+            await using var server = await HubServers.StartOnLoopbackAsync(builder =>
+            {
+                builder.Services.AddKeepAlive("hub", profile => profile.SignalR = new SignalRKeepAliveOptions { KeepAliveInterval = TimeSpan.FromSeconds(10) });
+                builder.Services.AddSignalR(o => o.ClientTimeoutInterval = TimeSpan.FromSeconds(15)).UseKeepAlive("hub");
+            });
+        };
+
+        (await start.Should().ThrowAsync<InvalidOperationException>("the hub is mapped at start-up, with the options in force")).WithMessage(
+            "KeepAlive profile 'hub': the hub's ClientTimeoutInterval is 15s, set in code (HubOptions.ClientTimeoutInterval), with a keep-alive interval of 10s (SignalR:KeepAliveInterval), below twice the interval: *Fix: set HubOptions.ClientTimeoutInterval to at least 20s*");
+    }
+
+    [Fact]
     public async Task UseKeepAlive_WebSocketWithoutNegotiation_ItsSocketCarriesTheTcpSectionReadBackFromTheKernel()
     {
         TestEnvironment.RequireLinux();
