@@ -54,7 +54,7 @@ public static class KeepAliveEventIds
     /// <summary>A user handler of a heartbeat event threw; it is logged and ignored, and the heartbeats (a scheduler's or a DriftMonitor's) carry on (Error).</summary>
     public const int HeartbeatHandlerFailed = 2009;
 
-    /// <summary>A callback held the timer thread past the takeover threshold while other heartbeats waited, so a standby thread took the timer loop over (Warning).</summary>
+    /// <summary>A callback held the timer thread past the takeover threshold while the loop was needed (other heartbeats, a registration made meanwhile, or its own blocked report), so a standby thread took the timer loop over (Warning).</summary>
     public const int HeartbeatTimerTakenOver = 2010;
 
     /// <summary>A heartbeat scheduler started or stopped its threads (Debug).</summary>

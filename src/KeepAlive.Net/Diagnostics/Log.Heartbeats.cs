@@ -46,7 +46,7 @@ internal static partial class Log
     public static partial void HeartbeatHandlerFailed(ILogger logger, Exception exception, string name, string @event);
 
     [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatTimerTakenOver, Level = LogLevel.Warning,
-        Message = "A callback of heartbeat '{Name}' has held the timer thread for {HeldMs} ms while others waited; a standby thread took the timer loop over with the {Waiting} heartbeats of the batch not started yet ({Threads} scheduler threads now)")]
+        Message = "A callback of heartbeat '{Name}' has held the timer thread for {HeldMs} ms, past the takeover threshold, while the loop was needed (other heartbeats, a registration made meanwhile, or its own blocked report); a standby thread took the timer loop over with the {Waiting} heartbeats of the batch not started yet ({Threads} scheduler threads now)")]
     public static partial void HeartbeatTimerTakenOver(ILogger logger, string name, double heldMs, int waiting, int threads);
 
     [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatSchedulerLifecycle, Level = LogLevel.Debug,
