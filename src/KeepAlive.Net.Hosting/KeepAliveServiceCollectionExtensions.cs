@@ -19,7 +19,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <remarks>
 /// The scheduler is a singleton built with the host's <see cref="TimeProvider"/>, logger factory and meter factory
 /// when first resolved; it is stopped when the host stops, after which no heartbeat is sent. Its thread settings come
-/// from <c>services.Configure&lt;HeartbeatSchedulerOptions&gt;(...)</c>.
+/// from <c>services.Configure&lt;HeartbeatSchedulerOptions&gt;(...)</c>, validated when the host starts.
 /// </remarks>
 public static class KeepAliveServiceCollectionExtensions
 {
@@ -161,6 +161,8 @@ public static class KeepAliveServiceCollectionExtensions
         services.TryAddSingleton<IKeepAliveProfiles>(static s => s.GetRequiredService<KeepAliveProfiles>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ProfileReloadHostedService>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KeepAliveProfileOptions>, KeepAliveProfileOptionsValidator>());
+        services.AddOptions<HeartbeatSchedulerOptions>().ValidateOnStart(); // built on first use: its settings are checked at start-up
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HeartbeatSchedulerOptions>, HeartbeatSchedulerOptionsValidator>());
         services.TryAddSingleton<HeartbeatSchedulerHost>();
         services.TryAddSingleton(static s => s.GetRequiredService<HeartbeatSchedulerHost>().Scheduler);
         services.TryAddSingleton<IHeartbeatScheduler>(static s => s.GetRequiredService<HeartbeatScheduler>());

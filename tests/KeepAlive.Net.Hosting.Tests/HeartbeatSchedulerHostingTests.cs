@@ -108,4 +108,18 @@ public sealed class HeartbeatSchedulerHostingTests
             await Task.Delay(10, TestContext.Current.CancellationToken);
         }
     }
+
+    [Fact]
+    public async Task StartAsync_InvalidSchedulerThreadSettings_HostDoesNotStartAndNamesTheValueAndTheFix()
+    {
+        // The scheduler is built on first use: without a start-up check the host started and the first registration threw.
+        var ex = await TestHosts.StartFailingAsync(Json, (services, configuration) =>
+        {
+            services.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            services.Configure<HeartbeatSchedulerOptions>(o => o.TakeoverThreshold = TimeSpan.Zero);
+        });
+
+        ex.Should().BeOfType<Microsoft.Extensions.Options.OptionsValidationException>().Which.Message.Should()
+            .Contain("HeartbeatSchedulerOptions.TakeoverThreshold").And.Contain("0s").And.Contain("Fix:");
+    }
 }

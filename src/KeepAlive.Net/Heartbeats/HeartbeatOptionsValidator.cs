@@ -4,7 +4,8 @@ namespace KeepAlive.Net;
 
 /// <summary>
 /// Checks <see cref="HeartbeatOptions"/> before a registration starts, so that a heartbeat that cannot
-/// beat the peer's idle timeout is rejected at start-up instead of dropping connections in production.
+/// beat the peer's idle timeout is rejected at start-up instead of dropping connections in production, and a scheduler's
+/// <see cref="HeartbeatSchedulerOptions"/> before its threads start.
 /// </summary>
 public static class HeartbeatOptionsValidator
 {
@@ -63,6 +64,26 @@ public static class HeartbeatOptionsValidator
             var culprit = options.EffectiveSpread > TimeSpan.Zero ? nameof(HeartbeatOptions.Spread)
                 : options.Jitter > TimeSpan.Zero ? nameof(HeartbeatOptions.Jitter) : nameof(HeartbeatOptions.Interval);
             Add(ref errors, culprit, $"Interval {KeepAliveDuration.Format(interval)} + Jitter {KeepAliveDuration.Format(options.Jitter)} + Spread {KeepAliveDuration.Format(options.EffectiveSpread)} reach PeerIdleTimeout {options.PeerIdleTimeout}: a heartbeat moved by its jitter and spread could arrive after the peer forgot the connection. Fix: lower Spread (0 keeps heartbeats aligned), Jitter or Interval.");
+        }
+
+        return (IReadOnlyList<KeepAliveValidationError>?)errors ?? [];
+    }
+
+    /// <summary>Validates a scheduler's thread settings (the scheduler's constructor throws <see cref="ArgumentException"/> for them).</summary>
+    /// <param name="options">The scheduler's options.</param>
+    /// <returns>
+    /// Every error found, each naming the option, its exact value, the limit and the fix; empty when valid. Each value is checked
+    /// against its range, then <see cref="HeartbeatSchedulerOptions.MaxStandbyThreadCount"/> against
+    /// <see cref="HeartbeatSchedulerOptions.StandbyThreadCount"/>.
+    /// </returns>
+    public static IReadOnlyList<KeepAliveValidationError> Validate(HeartbeatSchedulerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        List<KeepAliveValidationError>? errors = null;
+        var refused = OptionRanges<HeartbeatSchedulerOptions>.Check(options, applies: null, ref errors);
+        if (refused.Count == 0 && options.MaxStandbyThreadCount < options.StandbyThreadCount)
+        {
+            Add(ref errors, nameof(options.StandbyThreadCount), $"StandbyThreadCount is {options.StandbyThreadCount}, above MaxStandbyThreadCount {options.MaxStandbyThreadCount}. Fix: keep the defaults (1 and 16), or raise MaxStandbyThreadCount.");
         }
 
         return (IReadOnlyList<KeepAliveValidationError>?)errors ?? [];

@@ -204,16 +204,8 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
 
     private static void Validate(HeartbeatSchedulerOptions options)
     {
-        // Each value against its declared range (exact values in the messages), then the rule between the two counts.
-        List<KeepAliveValidationError>? errors = null;
-        var refused = OptionRanges<HeartbeatSchedulerOptions>.Check(options, applies: null, ref errors);
-        if (refused.Count == 0 && options.MaxStandbyThreadCount < options.StandbyThreadCount)
-        {
-            (errors ??= []).Add(new(nameof(options.StandbyThreadCount), FormattableString.Invariant(
-                $"StandbyThreadCount is {options.StandbyThreadCount}, above MaxStandbyThreadCount {options.MaxStandbyThreadCount}. Fix: keep the defaults (1 and 16), or raise MaxStandbyThreadCount.")));
-        }
-
-        if (errors is not null)
+        var errors = HeartbeatOptionsValidator.Validate(options);
+        if (errors.Count > 0)
         {
             throw new ArgumentException("Invalid heartbeat scheduler options. " + string.Join(" ", errors.Select(static e => e.Message)), nameof(options));
         }
