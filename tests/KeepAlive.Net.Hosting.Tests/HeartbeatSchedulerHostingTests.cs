@@ -122,4 +122,16 @@ public sealed class HeartbeatSchedulerHostingTests
         ex.Should().BeOfType<Microsoft.Extensions.Options.OptionsValidationException>().Which.Message.Should()
             .Contain("HeartbeatSchedulerOptions.TakeoverThreshold").And.Contain("0s").And.Contain("Fix:");
     }
+
+    [Fact]
+    public async Task StopAsync_SchedulerFirstAskedForAfterTheHostStopped_RefusedSayingWhyAndTheFix()
+    {
+        using var host = TestHosts.Build(Json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        await host.StopAsync(TestContext.Current.CancellationToken);
+
+        var resolve = () => host.Services.GetRequiredService<IKeepAliveHeartbeats>();
+
+        resolve.Should().Throw<ObjectDisposedException>().WithMessage("*stopped with the host*nothing was registered. Fix:*");
+    }
 }

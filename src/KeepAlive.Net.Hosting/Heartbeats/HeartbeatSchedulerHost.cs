@@ -22,7 +22,11 @@ internal sealed class HeartbeatSchedulerHost(IServiceProvider services, IOptions
         {
             lock (_lock)
             {
-                ObjectDisposedException.ThrowIf(_stopped, typeof(HeartbeatScheduler));
+                if (_stopped)
+                {
+                    throw new ObjectDisposedException(nameof(HeartbeatScheduler), "The host's heartbeat scheduler stopped with the host: no heartbeat is sent any more, and nothing was registered. Fix: register heartbeats while the host runs, and dispose them in your own StopAsync before closing their sockets.");
+                }
+
                 return _scheduler ??= new HeartbeatScheduler(
                     services.GetService<TimeProvider>() ?? TimeProvider.System,
                     services.GetService<ILoggerFactory>(),
