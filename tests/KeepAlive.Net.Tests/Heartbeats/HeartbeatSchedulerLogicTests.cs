@@ -232,6 +232,55 @@ public sealed class HeartbeatSchedulerLogicTests
     }
 
     [Fact]
+    public void Register_ABurstWithATimeoutAndAPeerAnsweringEveryHeartbeat_NoPeerDeclaredDeadBeforeItsFirstHeartbeatWasSent()
+    {
+        // A reconnect storm: the spread puts first heartbeats off by up to Spread, but the silence clock ran from the
+        // registration, so with Timeout 1.05 s most peers were declared dead before their first heartbeat left.
+        using var harness = new ManualScheduler();
+        var options = new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = ManualScheduler.Second, Timeout = TimeSpan.FromMilliseconds(1050), Spread = TimeSpan.FromMilliseconds(500) };
+        var dead = 0;
+        var sent = 0;
+        var registrations = new HeartbeatRegistration[5000];
+        for (var i = 0; i < registrations.Length; i++)
+        {
+            var index = i;
+            registrations[i] = harness.Scheduler.Register(options, _ =>
+            {
+                sent++;
+                registrations[index].MarkPeerActivity(); // the peer answers at once
+                return ValueTask.CompletedTask;
+            });
+            registrations[i].PeerDead += (_, _) => dead++;
+        }
+
+        harness.Step(TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(1));
+
+        sent.Should().BeGreaterThanOrEqualTo(2 * registrations.Length, "every registration heartbeats");
+        dead.Should().Be(0, "each peer answered every heartbeat: none was silent for its timeout once its first heartbeat had left");
+        foreach (var registration in registrations)
+        {
+            registration.Dispose();
+        }
+    }
+
+    [Fact]
+    public void Register_ABurstWithATimeoutAndASilentPeer_StillDeclaredDeadWithinTimeoutPlusItsSpread()
+    {
+        using var harness = new ManualScheduler();
+        var options = new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = ManualScheduler.Second, Timeout = TimeSpan.FromMilliseconds(1050), Spread = TimeSpan.FromMilliseconds(500) };
+        var deadAfter = new List<TimeSpan>();
+        var registered = harness.Time.GetTimestamp();
+        var registrations = Enumerable.Range(0, 2000).Select(_ => harness.Scheduler.Register(options, _ => ValueTask.CompletedTask)).ToList();
+        registrations.ForEach(r => r.PeerDead += (_, _) => deadAfter.Add(harness.Time.GetElapsedTime(registered)));
+
+        harness.Step(TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(1));
+
+        deadAfter.Should().HaveCount(registrations.Count, "a silent peer is still found");
+        deadAfter.Should().OnlyContain(t => t <= TimeSpan.FromMilliseconds(1050 + 500 + 2), "within Timeout plus the spread that put its first heartbeat off");
+        registrations.ForEach(r => r.Dispose());
+    }
+
+    [Fact]
     public void Register_ABurstWithSpreadZero_AllDueTogether()
     {
         using var harness = new ManualScheduler();

@@ -43,6 +43,19 @@ public sealed class SchedulePolicyTests
     }
 
     [Fact]
+    public void PutOffSilence_Rule7FirstHeartbeatPutOff_SilenceClockPutOffAsMuchNeverPastNow()
+    {
+        var registered = Now - Second;
+        var last = registered;
+        SchedulePolicy.PutOffSilence(ref last, shift: Second / 4, now: Now);
+        last.Should().Be(registered + (Second / 4), "the peer cannot answer a heartbeat the spread put off");
+
+        var recent = Now - (Second / 10);
+        SchedulePolicy.PutOffSilence(ref recent, shift: Second / 4, now: Now);
+        recent.Should().Be(Now, "never in the future: a silence that started later than now does not exist");
+    }
+
+    [Fact]
     public void Key_Rule4_TheEarlierOfTheDueTimeAndTheLivenessDeadline()
     {
         SchedulePolicy.Key(due: Now + Second, livenessDeadline: Now + (3 * Second)).Should().Be(Now + Second);

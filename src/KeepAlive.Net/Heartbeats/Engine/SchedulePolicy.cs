@@ -159,6 +159,20 @@ internal sealed class SchedulePolicy
         return nominal + ((behind + shift) % settings.SpreadTicks);
     }
 
+    /// <summary>
+    /// Rule 7 and rule 3: a first heartbeat the spread put off by <paramref name="shift"/> puts the peer's silence clock off as
+    /// much (never past <paramref name="now"/>): the peer cannot answer a heartbeat not sent yet. A MarkPeerActivity meanwhile wins.
+    /// </summary>
+    public static void PutOffSilence(ref long lastPeerActivity, long shift, long now)
+    {
+        var seen = Volatile.Read(ref lastPeerActivity);
+        var putOff = Math.Min(now, seen + shift);
+        if (putOff > seen)
+        {
+            Interlocked.CompareExchange(ref lastPeerActivity, putOff, seen);
+        }
+    }
+
     /// <summary>Rule 10: whether <paramref name="waiting"/> heartbeats need a helper from the start: at least <see cref="MinShared"/>, together dearer than the help budget.</summary>
     public bool NeedsHelp(int waiting) => waiting >= MinShared && waiting * BeatCost > _helpBudget;
 

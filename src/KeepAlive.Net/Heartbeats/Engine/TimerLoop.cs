@@ -134,7 +134,14 @@ internal sealed class TimerLoop(SlotTable slots, Inbox inbox, TimeProvider clock
         {
             // A first heartbeat is placed when it falls due (rule 7), when the heartbeats already run have measured the cost.
             SlotState.Update(ref slot.State, 0, SlotState.Unplaced);
-            slot.Nominal = Policy.Spread(settings, slot.Nominal);
+            var placed = Policy.Spread(settings, slot.Nominal);
+            if (placed > slot.Nominal && settings.TimeoutTicks > 0)
+            {
+                SchedulePolicy.PutOffSilence(ref slot.LastPeerActivity, placed - slot.Nominal, now);
+                deadline = SchedulePolicy.LivenessDeadline(settings, Volatile.Read(ref slot.State), Volatile.Read(ref slot.LastPeerActivity));
+            }
+
+            slot.Nominal = placed;
             due = SchedulePolicy.Due(settings, index, slot.Nominal);
         }
 
