@@ -1,6 +1,10 @@
 namespace KeepAlive.Net;
 
-/// <summary>The peer of a registration was silent for longer than <see cref="HeartbeatOptions.Timeout"/>.</summary>
+/// <summary>
+/// The peer of a registration is considered dead: it was silent for longer than <see cref="HeartbeatOptions.Timeout"/>, or a
+/// heartbeat's send failed for good (the connection reset or closed, the socket or pipe disposed), with or without a
+/// timeout. <see cref="Reason"/> says which.
+/// </summary>
 public sealed class PeerDeadEventArgs : EventArgs
 {
     /// <summary>Initializes a new instance of the <see cref="PeerDeadEventArgs"/> class.</summary>
@@ -25,7 +29,7 @@ public sealed class PeerDeadEventArgs : EventArgs
     /// <summary>Gets how long nothing was heard from the peer (time since the last <see cref="HeartbeatRegistration.MarkPeerActivity"/> or registration).</summary>
     public TimeSpan SilentFor { get; }
 
-    /// <summary>Gets the configured <see cref="HeartbeatOptions.Timeout"/>.</summary>
+    /// <summary>Gets the configured <see cref="HeartbeatOptions.Timeout"/>; <see cref="TimeSpan.Zero"/> when none is set (a send that failed for good).</summary>
     public TimeSpan Timeout { get; }
 
     /// <summary>Gets a readable explanation, for logs and for the reason of a close.</summary>
