@@ -24,7 +24,9 @@ internal static class FlowAnalyzer
             list.Add(segment);
         }
 
-        return [.. flows.Select(list => AnalyzeFlow(list, settings))];
+        // How many flows each address and port is in: a server's is shared by its clients' flows.
+        var flowsOf = flows.SelectMany(static f => new[] { f[0].Source, f[0].Destination }).CountBy(static e => e).ToDictionary();
+        return [.. flows.Select(list => AnalyzeFlow(list, flowsOf, settings))];
     }
 
     /// <summary>
@@ -37,9 +39,9 @@ internal static class FlowAnalyzer
         && flow.Exists(static s => !s.Has(TcpFlags.Syn) || s.Has(TcpFlags.Ack))
         && !flow.Exists(s => s.Has(TcpFlags.Syn) && !s.Has(TcpFlags.Ack) && s.Source.Equals(segment.Source) && s.Sequence == segment.Sequence);
 
-    private static FlowReport AnalyzeFlow(List<TcpSegment> segments, AnalysisSettings settings)
+    private static FlowReport AnalyzeFlow(List<TcpSegment> segments, Dictionary<IPEndPoint, int> flowsOf, AnalysisSettings settings)
     {
-        var client = ClientOf(segments);
+        var client = ClientOf(segments, flowsOf);
         var clientText = client.ToString();
         var server = segments[0].Source.Equals(client) ? segments[0].Destination : segments[0].Source;
         var walk = new FlowWalk(client);
@@ -55,8 +57,12 @@ internal static class FlowAnalyzer
         return FlowVerdict.Build(walk, frames, clientText, server.ToString(), segments.Count, settings);
     }
 
-    /// <summary>The side that sent the first SYN; without a handshake in the capture, the side with the higher (ephemeral) port.</summary>
-    private static IPEndPoint ClientOf(List<TcpSegment> segments)
+    /// <summary>
+    /// The side that sent the first SYN; without a handshake in the capture, the side whose address and port are in
+    /// fewer flows (a server's are shared by its clients, whatever the port: gRPC's 50051 is above most ephemeral
+    /// ports), else the side with the higher (ephemeral) port.
+    /// </summary>
+    private static IPEndPoint ClientOf(List<TcpSegment> segments, Dictionary<IPEndPoint, int> flowsOf)
     {
         foreach (var segment in segments)
         {
@@ -66,7 +72,8 @@ internal static class FlowAnalyzer
             }
         }
 
-        var first = segments[0];
-        return first.Source.Port >= first.Destination.Port ? first.Source : first.Destination;
+        var (source, destination) = (segments[0].Source, segments[0].Destination);
+        var shared = flowsOf[destination].CompareTo(flowsOf[source]);
+        return shared != 0 ? (shared > 0 ? source : destination) : source.Port >= destination.Port ? source : destination;
     }
 }

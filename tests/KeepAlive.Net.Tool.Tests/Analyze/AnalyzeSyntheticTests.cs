@@ -1,3 +1,4 @@
+using System.Net;
 using KeepAlive.Net.Tests.TestSupport;
 using KeepAlive.Net.Tool.Tests.Support;
 
@@ -142,6 +143,28 @@ public sealed class AnalyzeSyntheticTests : IDisposable
         {
             Tshark.Frames(file, "tcp.stream == 1").Should().Equal(7, 8, 9, 10, 11, 12, 13, 14);
         }
+    }
+
+    [Fact]
+    public async Task Analyze_NoHandshakeAndAServerPortAboveItsClients_TheSharedEndpointIsTheServer()
+    {
+        // A capture started while a gRPC server on 50051 held two connections: no SYN to tell. The higher port alone
+        // made the server the client of both, so the server's RST read 'reset by the client'.
+        var server = new IPEndPoint(IPAddress.Parse("10.9.0.3"), 50051);
+        var first = new IPEndPoint(IPAddress.Parse("10.9.0.2"), 40000);
+        var second = new IPEndPoint(IPAddress.Parse("10.9.0.4"), 40002);
+        var file = new SyntheticCapture()
+            .Add(0.1, false, 5001, 1001, ".", payload: 10, client: first, server: server).Add(0.101, true, 1001, 5011, ".", client: first, server: server)
+            .Add(0.2, false, 8001, 3001, ".", payload: 10, client: second, server: server).Add(0.201, true, 3001, 8011, ".", client: second, server: server)
+            .Add(0.5, false, 5011, 1001, "R.", client: first, server: server)
+            .Write(Path.Combine(_folder, "midflight.pcap"));
+
+        using var result = await AnalyzeResult.RunAsync(file);
+
+        result.Flows.Select(static f => (f.GetProperty("client").GetString(), f.GetProperty("server").GetString()))
+            .Should().Equal(("10.9.0.2:40000", "10.9.0.3:50051"), ("10.9.0.4:40002", "10.9.0.3:50051"));
+        result.Flows[0].GetProperty("endedBy").GetString().Should().Be("server");
+        result.Flows[0].GetProperty("verdict").GetString().Should().Contain("reset by the server");
     }
 
     [Fact]

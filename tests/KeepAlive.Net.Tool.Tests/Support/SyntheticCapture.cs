@@ -19,10 +19,14 @@ internal sealed class SyntheticCapture
 
     public static IPEndPoint Server { get; } = new(IPAddress.Parse("10.9.0.3"), 5000);
 
-    /// <summary>Adds a segment; <paramref name="data"/> is its payload (else <paramref name="payload"/> zero bytes), <paramref name="ttl"/> the IPv4 TTL.</summary>
-    public SyntheticCapture Add(double time, bool fromClient, uint seq, uint ack, string flags, int payload = 0, ushort window = 502, byte[]? data = null, byte ttl = 64)
+    /// <summary>
+    /// Adds a segment; <paramref name="data"/> is its payload (else <paramref name="payload"/> zero bytes), <paramref name="ttl"/> the IPv4 TTL,
+    /// <paramref name="client"/> and <paramref name="server"/> the endpoints when not <see cref="Client"/> and <see cref="Server"/>.
+    /// </summary>
+    public SyntheticCapture Add(double time, bool fromClient, uint seq, uint ack, string flags, int payload = 0, ushort window = 502, byte[]? data = null, byte ttl = 64,
+        IPEndPoint? client = null, IPEndPoint? server = null)
     {
-        var (source, destination) = fromClient ? (Client, Server) : (Server, Client);
+        var (source, destination) = fromClient ? (client ?? Client, server ?? Server) : (server ?? Server, client ?? Client);
         var tcp = new TcpPacket((ushort)source.Port, (ushort)destination.Port)
         {
             SequenceNumber = seq,
