@@ -38,9 +38,12 @@ internal sealed class ProfileArguments
             : Durations.Fail<PeerIdleTimeout?>(result, "--peer-idle-timeout (Heartbeat:PeerIdleTimeout)", error),
     };
 
+    // The flags that set a profile value, over the file's profile or the library's defaults.
+    private Option[] ValueFlags => [Idle, Interval, Count, UserTimeout, PeerIdleTimeout];
+
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Settings, Profile, Idle, Interval, Count, UserTimeout, PeerIdleTimeout })
+        foreach (var option in (Option[])[Settings, Profile, .. ValueFlags])
         {
             command.Options.Add(option);
         }
@@ -77,8 +80,13 @@ internal sealed class ProfileArguments
         }
         catch (OptionsValidationException e)
         {
-            // Every failure of the profile at once: what the library's reader refused and what its validators found.
-            throw new ToolInputException($"profile '{name}' is invalid ({e.Failures.Count()} to fix):{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", e.Failures)}", e);
+            // Every failure of the profile at once: what the library's reader refused and what its validators found. The
+            // library names a value by its place in the file (or 'configured in code'): say which of them the flags set.
+            var flags = ValueFlags.Select(result.GetResult).OfType<System.CommandLine.Parsing.OptionResult>()
+                .Select(static r => $"{r.Option.Name} {string.Join(' ', r.Tokens.Select(static t => t.Value))}").ToList();
+            var fromFlags = flags.Count == 0 ? string.Empty
+                : $"{Environment.NewLine}  The command line set {string.Join(", ", flags)}{(settings is null ? ": fix a value these set with its flag." : $" (over {settings.Name}): fix a value these set with its flag, not in the file.")}";
+            throw new ToolInputException($"profile '{name}' is invalid ({e.Failures.Count()} to fix):{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", e.Failures)}{fromFlags}", e);
         }
         catch (KeepAliveProfileNotFoundException e) when (settings is not null)
         {

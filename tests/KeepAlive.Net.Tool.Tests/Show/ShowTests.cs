@@ -137,6 +137,19 @@ public sealed class ShowTests : IDisposable
     }
 
     [Fact]
+    public async Task Show_FlagMakesTheFilesProfileInvalid_SaysTheFlagSetIt()
+    {
+        // The file says 30s; --idle 10m makes the profile miss its PeerIdleTimeout. The library's message names the
+        // file's path for the value (KeepAlive:Profiles:payments:Tcp:IdleTime is 10m), which is not in the file.
+        var settings = await WriteSettingsAsync("""{ "Tcp": { "IdleTime": "30s", "Interval": "5s" }, "Heartbeat": { "PeerIdleTimeout": "AwsNlb" } }""");
+
+        var (exitCode, _, error) = await ToolRun.InProcessAsync("show", "--settings", settings, "--profile", "payments", "--idle", "10m");
+
+        exitCode.Should().Be(2);
+        error.Should().Contain("Tcp:IdleTime is 10m").And.Contain("The command line set --idle 10m (over appsettings.json): fix a value these set with its flag, not in the file.");
+    }
+
+    [Fact]
     public async Task Show_BareNumberInSettings_ExitsTwoWithTheLibrarysDurationMessage()
     {
         var settings = await WriteSettingsAsync("""{ "Tcp": { "IdleTime": "20" } }""");
