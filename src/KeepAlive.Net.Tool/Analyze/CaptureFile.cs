@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using KeepAlive.Net.Tool.Cli;
 using PacketDotNet;
 using SharpPcap;
 using SharpPcap.LibPcap;
@@ -13,10 +14,7 @@ internal static class CaptureFile
     /// <exception cref="ToolInputException">The file is missing or is not a capture libpcap can read.</exception>
     public static CaptureContents Read(string path)
     {
-        if (!File.Exists(path))
-        {
-            throw new ToolInputException($"{path}: no such file. Give a .pcap or .pcapng file, e.g. one written by 'tcpdump -w FILE'.");
-        }
+        Paths.RequireFile(path, path, "give a .pcap or .pcapng file, e.g. one written by 'tcpdump -w FILE'");
 
         using var device = new CaptureFileReaderDevice(path);
         try

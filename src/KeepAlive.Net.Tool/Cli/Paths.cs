@@ -16,4 +16,17 @@ internal static class Paths
             ? Durations.Fail<FileInfo>(result, name, $"the file name is empty. Fix: give a path, for example {example}.")
             : new FileInfo(text);
     }
+
+    /// <summary>Refuses a path to read that is no file: missing, or a directory.</summary>
+    /// <param name="subject">How the path was given, e.g. <c>--settings /etc/app</c>.</param>
+    /// <param name="path">The path.</param>
+    /// <param name="give">What to give instead, e.g. <c>give a .pcap or .pcapng file</c>.</param>
+    /// <exception cref="ToolInputException">The path is not a file.</exception>
+    public static void RequireFile(string subject, string path, string give)
+    {
+        if (!File.Exists(path))
+        {
+            throw new ToolInputException($"{subject}: {(Directory.Exists(path) ? "a directory, not a file" : "no such file")}. Fix: {give}.");
+        }
+    }
 }

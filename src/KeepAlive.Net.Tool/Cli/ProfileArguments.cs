@@ -109,10 +109,7 @@ internal sealed class ProfileArguments
 
     private static string RegisterFile(ServiceCollection services, FileInfo settings, string? profile)
     {
-        if (!settings.Exists)
-        {
-            throw new ToolInputException($"--settings {settings.FullName}: no such file.");
-        }
+        Paths.RequireFile($"--settings {settings.FullName}", settings.FullName, "give the appsettings.json file that holds KeepAlive:Profiles, e.g. --settings appsettings.json");
 
         IConfiguration configuration;
         try

@@ -258,6 +258,19 @@ public sealed class AnalyzeSyntheticTests : IDisposable
     }
 
     [Fact]
+    public async Task Analyze_DirectoryOrSettingsDirectory_SaysItIsADirectory()
+    {
+        // A directory was called 'no such file' (it exists), and --settings gave no fix.
+        var (exitCode, _, error) = await ToolRun.InProcessAsync("analyze", _folder);
+        var (settingsExit, _, settingsError) = await ToolRun.InProcessAsync("show", "--settings", _folder);
+
+        exitCode.Should().Be(2);
+        error.Should().Contain($"{_folder}: a directory, not a file. Fix: give a .pcap or .pcapng file");
+        settingsExit.Should().Be(2);
+        settingsError.Should().Contain($"--settings {_folder}: a directory, not a file. Fix: give the appsettings.json file that holds KeepAlive:Profiles");
+    }
+
+    [Fact]
     public async Task Analyze_BareNumberForInterval_RefusedShowingTheUnitForm()
     {
         var file = Handshake().Write(Path.Combine(_folder, "bare.pcap"));
