@@ -10,8 +10,8 @@ internal static partial class Log
     public static partial void HeartbeatRegistered(ILogger logger, string name, HeartbeatMode mode, string interval, string timeout, string peerIdleTimeout, string spread);
 
     [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatUnregistered, Level = LogLevel.Debug,
-        Message = "Heartbeat '{Name}' stopped after {Sent} heartbeats")]
-    public static partial void HeartbeatUnregistered(ILogger logger, string name, long sent);
+        Message = "Heartbeat '{Name}' stopped after {Sent} heartbeats{Running}")]
+    public static partial void HeartbeatUnregistered(ILogger logger, string name, long sent, string running);
 
     [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatLate, Level = LogLevel.Warning,
         Message = "Heartbeat '{Name}' started {LatenessMs} ms late (warning threshold {ThresholdMs} ms), cause {Cause}: {Evidence}. {Skipped} due heartbeats were folded into it")]

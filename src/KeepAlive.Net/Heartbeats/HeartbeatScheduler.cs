@@ -191,7 +191,8 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
         Interlocked.Decrement(ref _registrationCount);
         _telemetry.Metrics.Registrations.Add(-1);
         var sent = Interlocked.Read(ref slot.Counters.Sent);
-        Log.HeartbeatUnregistered(_telemetry.Logger, name, sent);
+        // Disposed while its heartbeat runs (from inside its own callback, say): that one is not counted yet.
+        Log.HeartbeatUnregistered(_telemetry.Logger, name, sent, phase == SlotState.Running ? ", and one being sent (counted in its statistics if it completes)" : string.Empty);
     }
 
     private void ThrowIfDisposed()

@@ -281,6 +281,25 @@ public sealed class HeartbeatSchedulerLogicTests
     }
 
     [Fact]
+    public void Dispose_FromInsideItsOwnCallback_Event2001SaysTheHeartbeatBeingSent()
+    {
+        // It said "stopped after 0 heartbeats" while the registration's statistics then said Sent = 1.
+        using var harness = new ManualScheduler();
+        HeartbeatRegistration? registration = null;
+        registration = harness.Scheduler.Register(new HeartbeatOptions { Name = "once", Interval = ManualScheduler.Second }, _ =>
+        {
+            registration!.Dispose();
+            return ValueTask.CompletedTask;
+        });
+
+        harness.Step(TimeSpan.FromSeconds(2), ManualScheduler.Tick);
+
+        registration.GetStatistics().Sent.Should().Be(1);
+        harness.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatUnregistered).Should().ContainSingle().Which.Message
+            .Should().Be("Heartbeat 'once' stopped after 0 heartbeats, and one being sent (counted in its statistics if it completes)");
+    }
+
+    [Fact]
     public void Register_ABurstWithSpreadZero_AllDueTogether()
     {
         using var harness = new ManualScheduler();
