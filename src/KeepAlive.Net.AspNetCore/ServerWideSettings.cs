@@ -62,11 +62,13 @@ internal static class ServerWideSettings
             return;
         }
 
-        // UseWebSockets() reads these options when each WebSocket is accepted, so setting them while Kestrel binds reaches every WebSocket.
+        // UseWebSockets() reads these options when each WebSocket is accepted, so setting them while Kestrel binds reaches every
+        // WebSocket. Replacing a value here is not reported: the framework's own code sets them (SignalR's AddConnections
+        // turns the keep-alive interval off), so a warning would fire for the setup INTEGRATION.md recommends.
         var webSockets = listenOptions.ApplicationServices.GetRequiredService<IOptions<WebSocketOptions>>().Value;
         foreach (var value in WebSocketValues)
         {
-            value.Apply(webSockets, webSockets, " of UseWebSockets", profileName, profile, listenOptions, logger);
+            value.Apply(webSockets, webSockets, " of UseWebSockets", profileName, profile, listenOptions, logger: null);
         }
     }
 
@@ -117,13 +119,13 @@ internal static class ServerWideSettings
         where TOwner : new()
     {
         // Claims the value for the profile on the claims' owner (two profiles that disagree stop the host), then sets it,
-        // saying so when it replaces a value other code set (one that is not the framework's default).
-        public void Apply(object claimsOwner, TOwner owner, string whereSuffix, string profileName, KeepAliveProfileOptions profile, ListenOptions endpoint, ILogger logger)
+        // saying so to `logger` when it replaces a value other code set (one that is not the framework's default).
+        public void Apply(object claimsOwner, TOwner owner, string whereSuffix, string profileName, KeepAliveProfileOptions profile, ListenOptions endpoint, ILogger? logger)
         {
             if (Of(profile) is { } value)
             {
                 var before = Get(owner);
-                if (!Claim(claimsOwner, Setting, What + whereSuffix, profileName, value, endpoint) && before != value && before != Get(new TOwner()))
+                if (!Claim(claimsOwner, Setting, What + whereSuffix, profileName, value, endpoint) && logger is not null && before != value && before != Get(new TOwner()))
                 {
                     Log.ServerWideSettingReplaced(logger, What + whereSuffix, KeepAliveDuration.Format(before), KeepAliveDuration.Format(value), profileName, Setting);
                 }

@@ -168,9 +168,9 @@ public static class KeepAliveEventIds
     public const int ServerWideSettingOverridden = 3107;
 
     /// <summary>
-    /// <c>listenOptions.UseKeepAlive</c> replaced a server-wide value that other code had set (Kestrel's keep-alive timeout,
-    /// HTTP/2 ping delay or timeout, <c>UseWebSockets</c>' keep-alive interval or timeout, no longer at its framework default)
-    /// with the profile's; logged when the profile is applied, with both values and the fix (Warning).
+    /// <c>listenOptions.UseKeepAlive</c> replaced a Kestrel limit that other code had set (keep-alive timeout, HTTP/2 ping
+    /// delay or timeout, no longer at Kestrel's default) with the profile's; logged when the profile is applied, with both
+    /// values and the fix (Warning).
     /// </summary>
     public const int ServerWideSettingReplaced = 3108;
 }

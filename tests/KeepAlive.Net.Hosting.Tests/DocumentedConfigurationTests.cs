@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
@@ -29,7 +30,14 @@ public sealed partial class DocumentedConfigurationTests
     public async Task ExampleAppSettings_BindAndStart(string example, int profiles)
     {
         var json = await File.ReadAllTextAsync(RepositoryFiles.Path("examples", example, "appsettings.json"), TestContext.Current.CancellationToken);
-        using var host = TestHosts.Build(json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+        using var host = TestHosts.Build(json, (services, configuration) =>
+        {
+            services.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            if (configuration.GetSection("KeepAlive:Health").Exists())
+            {
+                services.AddHealthChecks().AddKeepAlive(configuration.GetSection("KeepAlive:Health")); // as the example does: unread thresholds stop the host
+            }
+        });
 
         await host.StartAsync(TestContext.Current.CancellationToken);
 
