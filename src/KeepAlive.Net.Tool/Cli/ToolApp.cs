@@ -47,7 +47,14 @@ internal static class ToolApp
 
         try
         {
-            return await result.InvokeAsync(new InvocationConfiguration { Output = console.Out, Error = console.Error, EnableDefaultExceptionHandler = false }, cancellationToken);
+            // Ctrl-C and SIGTERM cancel the command's token (check ends its hold with the summary and closes its capture
+            // whole); an InvocationConfiguration made here handles neither unless the timeout is set: the process died
+            // at once, its capture cut in the middle of a frame.
+            var configuration = new InvocationConfiguration
+            {
+                Output = console.Out, Error = console.Error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(5),
+            };
+            return await result.InvokeAsync(configuration, cancellationToken);
         }
         catch (ToolInputException e)
         {

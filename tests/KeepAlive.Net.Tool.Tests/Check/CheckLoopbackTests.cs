@@ -57,6 +57,37 @@ public sealed class CheckLoopbackTests : IDisposable
     }
 
     [Fact]
+    public async Task Check_CtrlC_EndsTheHoldWithItsSummaryAndAWholeCapture()
+    {
+        // Ctrl-C (SIGINT) killed the tool at once: no summary, and the capture cut in the middle of a frame (libpcap
+        // writes through a buffer), so 'keepalive analyze' called it truncated and exited 2.
+        TestEnvironment.RequireLinux();
+        var capture = TestEnvironment.IsRoot ? Path.Combine(Path.GetTempPath(), $"keepalive-ctrlc-{Guid.NewGuid():N}.pcap") : null;
+        string[] captureFlags = capture is null ? [] : ["--capture", capture];
+        System.Diagnostics.Process? tool = null;
+        var run = ToolRun.RunAsync([], TimeSpan.FromMinutes(1), p => tool = p,
+            ["check", Target, "--hold", "60s", "--heartbeat", "ping", "--every", "50ms", .. captureFlags]);
+        using var peer = await _listener.AcceptAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await Task.Delay(1500);
+
+        NetworkNamespace.Run("kill", "-INT", tool!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)).ExitCode.Should().Be(0);
+        var stopping = System.Diagnostics.Stopwatch.StartNew();
+        var result = await run;
+
+        stopping.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(20), "Ctrl-C ends the 60 s hold");
+        result.ExitCode.Should().Be(0, result.Interleaved);
+        result.Output.Should().Contain("ALIVE: the connection was held for");
+        if (capture is not null)
+        {
+            result.Output.Should().Contain("Recorded ");
+            var (analyzeExit, _, analyzeError) = await ToolRun.InProcessAsync("analyze", capture);
+            File.Delete(capture);
+            analyzeError.Should().NotContain("cut off");
+            analyzeExit.Should().Be(0, analyzeError);
+        }
+    }
+
+    [Fact]
     public async Task Check_PeerResets_ReportsRstAndExitsOne()
     {
         var server = Task.Run(async () =>
