@@ -11,4 +11,7 @@ internal static class ExitCodes
 
     /// <summary>Bad input: a file that is not a capture or was cut, an unknown host, a refused port, a bad profile.</summary>
     public const int BadInput = 2;
+
+    /// <summary>Stopped by Ctrl-C or SIGTERM before the command finished (128 + SIGINT, as a shell reports it).</summary>
+    public const int Interrupted = 130;
 }

@@ -88,6 +88,23 @@ public sealed class CheckLoopbackTests : IDisposable
     }
 
     [Fact]
+    public async Task ProbeIdle_CtrlC_StopsWithExitCode130InsteadOfCrashing()
+    {
+        // Cancelled, a probe's connect threw TaskCanceledException out of the tool: 'Unhandled exception' and SIGABRT.
+        TestEnvironment.RequireLinux();
+        System.Diagnostics.Process? tool = null;
+        var run = ToolRun.RunAsync([], TimeSpan.FromMinutes(1), p => tool = p, "probe-idle", Target, "--max", "60s");
+        using var peer = await _listener.AcceptAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await Task.Delay(1000);
+
+        NetworkNamespace.Run("kill", "-INT", tool!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)).ExitCode.Should().Be(0);
+        var result = await run;
+
+        result.ExitCode.Should().Be(130, result.Interleaved);
+        result.Error.Should().Contain("stopped: interrupted (Ctrl-C or SIGTERM)").And.NotContain("Unhandled exception");
+    }
+
+    [Fact]
     public async Task Check_PeerResets_ReportsRstAndExitsOne()
     {
         var server = Task.Run(async () =>
