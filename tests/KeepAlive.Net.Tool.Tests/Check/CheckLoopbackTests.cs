@@ -68,7 +68,9 @@ public sealed class CheckLoopbackTests : IDisposable
         var run = ToolRun.RunAsync([], TimeSpan.FromMinutes(1), p => tool = p,
             ["check", Target, "--hold", "60s", "--heartbeat", "ping", "--every", "50ms", .. captureFlags]);
         using var peer = await _listener.AcceptAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        await Task.Delay(1500);
+        // The first heartbeat: the tool is holding the connection (under load it can still be printing its tables 1 s after connecting).
+        await peer.ReceiveAsync(new byte[64], SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(30));
+        await Task.Delay(500);
 
         NetworkNamespace.Run("kill", "-INT", tool!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)).ExitCode.Should().Be(0);
         var stopping = System.Diagnostics.Stopwatch.StartNew();
