@@ -21,7 +21,8 @@ internal sealed class ConnectionWatch(ToolConsole console, Socket socket, KeepAl
 
     public async Task<CheckOutcome> RunAsync(CancellationToken cancellationToken)
     {
-        var receive = ReceiveAsync(cancellationToken);
+        // Not cancelled with the hold: a receive cancelled by Ctrl-C would end the run as an error instead of 'alive'.
+        var receive = ReceiveAsync();
         await using var scheduler = request.Heartbeat is null ? null : new HeartbeatScheduler();
         _heartbeat = scheduler?.Register(new HeartbeatOptions { Name = "check", Interval = request.Every, Mode = HeartbeatMode.FixedRate }, SendHeartbeatAsync);
         try
@@ -88,14 +89,14 @@ internal sealed class ConnectionWatch(ToolConsole console, Socket socket, KeepAl
         return !receive.IsCompleted && !cancellationToken.IsCancellationRequested && Stopwatch.GetElapsedTime(_started) < request.Hold;
     }
 
-    private async Task<string> ReceiveAsync(CancellationToken cancellationToken)
+    private async Task<string> ReceiveAsync()
     {
         var buffer = new byte[4096];
         try
         {
             while (true)
             {
-                var received = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+                var received = await socket.ReceiveAsync(buffer, SocketFlags.None);
                 if (received == 0)
                 {
                     return "FIN from the peer (it closed the connection)";
