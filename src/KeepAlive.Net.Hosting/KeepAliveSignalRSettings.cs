@@ -73,8 +73,9 @@ public sealed class KeepAliveSignalRSettings
     /// <exception cref="InvalidOperationException">The timeout would start a reconnect loop; the message names both values and the fix.</exception>
     public void ThrowIfReconnectLoop(TimeSpan? serverTimeout = null, TimeSpan? clientTimeoutInterval = null)
     {
-        var refused = (serverTimeout is { } server ? SignalRProfileRules.CheckSetInCode(Profile, "the client's ServerTimeout", "SignalR:ServerTimeout", "HubConnectionOptions.ServerTimeout (WithServerTimeout)", server) : null)
-            ?? (clientTimeoutInterval is { } client ? SignalRProfileRules.CheckSetInCode(Profile, "the hub's ClientTimeoutInterval", "SignalR:ClientTimeoutInterval", "HubOptions.ClientTimeoutInterval", client) : null);
+        var values = SignalRProfileRules.Resolve(Profile);
+        var refused = (serverTimeout is { } server ? SignalRProfileRules.CheckSetInCode("the client's ServerTimeout", "SignalR:ServerTimeout", "HubConnectionOptions.ServerTimeout (WithServerTimeout)", server, values.ServerTimeout, values.KeepAliveInterval) : null)
+            ?? (clientTimeoutInterval is { } client ? SignalRProfileRules.CheckSetInCode("the hub's ClientTimeoutInterval", "SignalR:ClientTimeoutInterval", "HubOptions.ClientTimeoutInterval", client, values.ClientTimeoutInterval, values.KeepAliveInterval) : null);
         if (refused is not null)
         {
             throw new InvalidOperationException($"KeepAlive profile '{ProfileName}': {refused}");

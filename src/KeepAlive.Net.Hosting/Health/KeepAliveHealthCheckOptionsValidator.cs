@@ -37,28 +37,22 @@ internal sealed class KeepAliveHealthCheckOptionsValidator(IEnumerable<IKeepAliv
             report.Add(prefix + error.OptionName, error.Message);
         }
 
-        if (!checks.Any())
-        {
-            // Validated only because the KeepAlive section holds Health (AddKeepAlive asks for it): no check reads it.
-            foreach (var section in sections.DistinctBy(static s => s.Path, StringComparer.OrdinalIgnoreCase))
-            {
-                report.AddGeneral($"{section.Path}: holds the health check's thresholds, but no keep-alive health check is added (services.AddHealthChecks().AddKeepAlive(...) is never called), so they would be silently ignored. Fix: services.AddHealthChecks().AddKeepAlive(configuration.GetSection(\"{section.Path}\")), or remove {section.Path}.");
-            }
-
-            return report.Messages.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(report.Messages);
-        }
-
-        if (!profiles.Any())
+        // Validated with no check added only because the KeepAlive section holds Health (AddKeepAlive asks for it).
+        var checkAdded = checks.Any();
+        if (checkAdded && !profiles.Any())
         {
             report.AddGeneral("services.AddHealthChecks().AddKeepAlive() has no keep-alive profile to judge. Fix: register the profiles it should watch with services.AddKeepAlive(\"name\", configuration.GetSection(\"KeepAlive:Profiles:name\")).");
         }
 
         // Thresholds written beside the profiles (KeepAlive:Health) that no registration reads would be silently ignored.
+        var unread = checkAdded
+            ? "no keep-alive health check reads it (services.AddHealthChecks().AddKeepAlive() was called without a section)"
+            : "no keep-alive health check is added (services.AddHealthChecks().AddKeepAlive(...) is never called)";
         foreach (var section in sections.DistinctBy(static s => s.Path, StringComparer.OrdinalIgnoreCase))
         {
             if (!bindings.Any(b => string.Equals(b.Path, section.Path, StringComparison.OrdinalIgnoreCase)))
             {
-                report.AddGeneral($"{section.Path}: holds the health check's thresholds, but no keep-alive health check reads it (services.AddHealthChecks().AddKeepAlive() was called without a section), so they would be silently ignored. Fix: services.AddHealthChecks().AddKeepAlive(configuration.GetSection(\"{section.Path}\")), or remove {section.Path}.");
+                report.AddGeneral($"{section.Path}: holds the health check's thresholds, but {unread}, so they would be silently ignored. Fix: services.AddHealthChecks().AddKeepAlive(configuration.GetSection(\"{section.Path}\")), or remove {section.Path}.");
             }
         }
 

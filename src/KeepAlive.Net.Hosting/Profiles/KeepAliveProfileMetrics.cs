@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using KeepAlive.Net.Hosting.Health;
 
 namespace KeepAlive.Net.Hosting.Profiles;
 
@@ -8,7 +9,6 @@ namespace KeepAlive.Net.Hosting.Profiles;
 /// </summary>
 internal sealed class KeepAliveProfileMetrics : IDisposable
 {
-    public const string MeterName = "KeepAlive.Net";
     public const string ReloadRejected = "keepalive.profile.reload.rejected";
     public const string ProfileTag = "keepalive.profile";
 
@@ -17,7 +17,7 @@ internal sealed class KeepAliveProfileMetrics : IDisposable
 
     public KeepAliveProfileMetrics(IMeterFactory? meterFactory)
     {
-        var meter = meterFactory?.Create(MeterName) ?? (_ownedMeter = new Meter(MeterName));
+        var meter = meterFactory?.Create(TelemetryNames.MeterName) ?? (_ownedMeter = new Meter(TelemetryNames.MeterName));
         _rejected = meter.CreateCounter<long>(ReloadRejected, "{reload}",
             "Configuration reloads that made a keep-alive profile invalid or removed it; the last valid values stayed in force.");
     }

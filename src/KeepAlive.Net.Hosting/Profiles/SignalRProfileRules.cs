@@ -77,17 +77,13 @@ internal static class SignalRProfileRules
     }
 
     /// <summary>
-    /// Checks a timeout in force that code set (<paramref name="codeName"/>), not the profile, against the profile's keep-alive
-    /// interval, as SignalR runs them; <see langword="null"/> when it is the profile's own (checked by <see cref="CheckAsUsed"/>) or fits.
+    /// Checks a timeout in force that code set (<paramref name="codeName"/>) against the profile's keep-alive
+    /// <paramref name="interval"/>, as SignalR runs them; <see langword="null"/> when it is the profile's own value
+    /// <paramref name="own"/> (checked by <see cref="CheckAsUsed"/>) or fits.
     /// </summary>
-    public static string? CheckSetInCode(KeepAliveProfileOptions profile, string what, string signalRKey, string codeName, TimeSpan inForce)
-    {
-        var values = Resolve(profile);
-        var interval = values.KeepAliveInterval;
-        var own = signalRKey == "SignalR:ServerTimeout" ? values.ServerTimeout : values.ClientTimeoutInterval;
-        return inForce == own.Value || inForce >= interval.Value * 2 ? null
+    public static string? CheckSetInCode(string what, string signalRKey, string codeName, TimeSpan inForce, SignalRValue own, SignalRValue interval) =>
+        inForce == own.Value || inForce >= interval.Value * 2 ? null
             : Text($"{what} is {Show(inForce)}, set in code ({codeName}), with a keep-alive interval of {Show(interval.Value)} ({Source(interval)}), below twice the interval: {Loop(what)} Fix: set {codeName} to at least {Show(interval.Value * 2)}, or remove it and set {signalRKey} in the profile.");
-    }
 
     private static SignalRValue Timeout(TimeSpan? own, string key, HeartbeatOptions? heartbeat) =>
         own is { } value ? new SignalRValue(value, key)
