@@ -41,14 +41,24 @@ internal static class ProbeIdleCommand
     public static Command Create(ToolConsole console)
     {
         var endpoint = new Argument<string>("endpoint") { Description = "HOST:PORT of any TCP server behind the path to measure, e.g. db.internal:5432 or [::1]:5000." };
-        var max = Durations.Option("--max", $"The longest silence to try (default {Units.Time(DefaultMax)}); the run can take about this long.", MaxRange);
-        var resolution = Durations.Option("--resolution", $"Stop when the bounds are this close (default {Units.Time(DefaultResolution)}).", ResolutionRange);
+        var max = Durations.Option("--max", $"The longest silence to try (default {KeepAliveDuration.Format(DefaultMax)}); the run can take about this long.", MaxRange);
+        var resolution = Durations.Option("--resolution", $"Stop when the bounds are this close (default {KeepAliveDuration.Format(DefaultResolution)}).", ResolutionRange);
         var connections = Durations.WholeNumber("--connections", $"Silent connections held at once (default {DefaultConnections}).", "count", ConnectionsRange);
         var json = new Option<bool>("--json") { Description = "Print one JSON object for scripts (progress goes to standard error)." };
         var command = new Command("probe-idle", "Measure how long the path to a TCP server keeps an idle flow (NAT, firewall, load balancer), and suggest a profile for it.")
         {
             endpoint, max, resolution, connections, json,
         };
+        command.Validators.Add(result =>
+        {
+            // The values as typed: a value its own parser refused has said so already.
+            var (maxText, finestText) = (Typed(result, max) ?? KeepAliveDuration.Format(DefaultMax), Typed(result, resolution));
+            if (finestText is not null && ResolutionRange.TryParse(finestText, out TimeSpan finest, out _)
+                && MaxRange.TryParse(maxText, out TimeSpan longest, out _) && finest >= longest)
+            {
+                result.AddError($"--resolution: {finestText} is not shorter than --max {maxText}, so the first round would end the search with bounds no narrower than the ladder's. Fix: give a --resolution below --max, for example {ResolutionRange.Example}.");
+            }
+        });
         command.SetAction((result, cancellationToken) => RunAsync(console, HostAndPort.Parse(result.GetValue(endpoint)!),
             new IdleSearch(result.GetValue(max) ?? DefaultMax, result.GetValue(resolution) ?? DefaultResolution, result.GetValue(connections) ?? DefaultConnections),
             result.GetValue(json), cancellationToken));
@@ -137,6 +147,9 @@ internal static class ProbeIdleCommand
             probes.ForEach(static p => p.Dispose());
         }
     }
+
+    private static string? Typed(System.CommandLine.Parsing.CommandResult result, Option option) =>
+        result.GetResult(option) is { Tokens: [var typed, ..] } ? typed.Value : null;
 
     /// <summary>How long an ACK may take: a second, plus a few round trips of a slow path.</summary>
     private static TimeSpan AckBound(IdleProbe probe) =>

@@ -11,7 +11,15 @@ internal sealed class ProbeIdleResult(HostAndPort target, IPEndPoint peer, IdleS
     /// <summary>The middle of the bracket, or <see langword="null"/> when nothing was forgotten up to the maximum.</summary>
     public TimeSpan? IdleTimeout => search.UpperBound is { } upper ? (search.LowerBound + upper) / 2 : null;
 
-    public ProfileSuggestion? Suggestion => search.UpperBound is null ? null : ProfileSuggestion.For(search.LowerBound);
+    /// <summary>Heartbeat:PeerIdleTimeout's floor, as the library declares it: a budget is never longer than measured, so below it there is no profile.</summary>
+    private static readonly TimeSpan BudgetFloor = KeepAliveDuration.Parse(Durations.RangeOf<HeartbeatOptions>("Heartbeat:PeerIdleTimeout").Minimum);
+
+    /// <summary>Why there is no profile although the path forgets idle flows, or <see langword="null"/>.</summary>
+    public string? NoProfile => search.UpperBound is not null && search.LowerBound < BudgetFloor
+        ? $"No profile can keep this flow: it survived at most {Units.Time(search.LowerBound)} of silence, under {KeepAliveDuration.Format(BudgetFloor)}, the floor of Heartbeat:PeerIdleTimeout (a budget is never longer than measured). Fix: raise the idle timeout of the server or middlebox, or send the first request as soon as the connection opens."
+        : null;
+
+    public ProfileSuggestion? Suggestion => search.UpperBound is null || NoProfile is not null ? null : ProfileSuggestion.For(search.LowerBound);
 
     public void WriteText(TextWriter output)
     {
@@ -28,7 +36,12 @@ internal sealed class ProbeIdleResult(HostAndPort target, IPEndPoint peer, IdleS
             output.WriteLine($"Note: {Units.Count(search.Inconsistent, "connection")} survived longer silences than {Units.Time(upper)}: the path does not forget at one fixed time (several middleboxes, or a lost segment).");
         }
 
-        var suggestion = Suggestion!;
+        if (Suggestion is not { } suggestion)
+        {
+            output.WriteLine(NoProfile);
+            return;
+        }
+
         output.WriteLine(suggestion.Refused is null
             ? $"Suggested profile (checked by the library's validation; {(suggestion.Tcp is null ? KeepAliveSuggestion.TooShort(new PeerIdleTimeout(suggestion.PeerIdleTimeout)) : "OS keep-alive beats the timeout, the heartbeat keeps a third of it")}):"
             : $"A profile for it (the library refuses it as it is: {suggestion.Refused}):");
@@ -91,6 +104,7 @@ internal sealed class ProbeIdleResult(HostAndPort target, IPEndPoint peer, IdleS
         else
         {
             json.WriteNull("suggestedProfile");
+            json.StringOrNull("suggestionRefused", NoProfile);
         }
     });
 

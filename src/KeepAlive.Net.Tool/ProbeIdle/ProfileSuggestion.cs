@@ -64,5 +64,5 @@ internal sealed record ProfileSuggestion(string Name, TcpKeepAliveOptions? Tcp, 
     /// <summary>Down to whole seconds from 10 s, else to a tenth of a second: a budget must never be longer than measured.</summary>
     private static TimeSpan RoundDown(TimeSpan value) => value >= TimeSpan.FromSeconds(10)
         ? TimeSpan.FromSeconds(Math.Floor(value.TotalSeconds))
-        : TimeSpan.FromMilliseconds(Math.Max(100, Math.Floor(value.TotalMilliseconds / 100) * 100));
+        : TimeSpan.FromMilliseconds(Math.Floor(value.TotalMilliseconds / 100) * 100);
 }

@@ -130,6 +130,49 @@ public sealed class ProbeIdleTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task ProbeIdle_ServerClosingIdleConnectionsWithinASecond_SaysNoProfileCanKeepThemInsteadOfALongerBudget()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        listener.Listen(64);
+        using var stop = new CancellationTokenSource();
+        var closing = CloseEachAfterAsync(listener, TimeSpan.FromMilliseconds(50), stop.Token);
+
+        var (exitCode, text, _) = await ToolRun.InProcessAsync("probe-idle", listener.LocalEndPoint!.ToString()!, "--max", "5s");
+        var (_, json, _) = await ToolRun.InProcessAsync("probe-idle", listener.LocalEndPoint!.ToString()!, "--max", "5s", "--json");
+        await stop.CancelAsync();
+        await closing;
+
+        output.WriteLine(text);
+        exitCode.Should().Be(1);
+        text.Should().Contain("closes connections idle that long").And.Contain("No profile can keep this flow")
+            .And.Contain("under 1s").And.NotContain("\"PeerIdleTimeout\"");
+        using var document = JsonDocument.Parse(json);
+        document.RootElement.GetProperty("upperBound").GetDouble().Should().BeLessThan(1);
+        document.RootElement.GetProperty("suggestedProfile").ValueKind.Should().Be(JsonValueKind.Null);
+        document.RootElement.GetProperty("suggestionRefused").GetString().Should().Contain("No profile can keep this flow");
+    }
+
+    [Theory]
+    [InlineData("5s", "1h")]
+    [InlineData("2s", "2s")]
+    public async Task ProbeIdle_ResolutionNotBelowMax_ExitsTwoNamingBoth(string max, string resolution)
+    {
+        var (exitCode, _, error) = await ToolRun.InProcessAsync("probe-idle", "127.0.0.1:9", "--max", max, "--resolution", resolution);
+
+        exitCode.Should().Be(2);
+        error.Should().Contain($"--resolution: {resolution} is not shorter than --max {max}").And.Contain("Fix:");
+    }
+
+    [Fact]
+    public async Task ProbeIdle_Help_WritesDefaultsAsTheFlagsTakeThem()
+    {
+        var (_, help, _) = await ToolRun.InProcessAsync("probe-idle", "--help");
+
+        help.Should().Contain("(default 10m)").And.Contain("(default 500ms)");
+    }
+
+    [Fact]
     public async Task ProbeIdle_NothingListens_ExitsTwo()
     {
         using var closed = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -140,6 +183,32 @@ public sealed class ProbeIdleTests(ITestOutputHelper output)
 
         exitCode.Should().Be(2);
         error.Should().Contain("connection refused");
+    }
+
+    /// <summary>A server whose idle timeout is <paramref name="idle"/>: it closes (FIN) every connection silent that long.</summary>
+    private static async Task CloseEachAfterAsync(Socket listener, TimeSpan idle, CancellationToken cancellationToken)
+    {
+        var held = new List<Task>();
+        try
+        {
+            while (true)
+            {
+                var socket = await listener.AcceptAsync(cancellationToken);
+                held.Add(Task.Run(async () =>
+                {
+                    using (socket)
+                    {
+                        await Task.Delay(idle, CancellationToken.None);
+                        socket.Shutdown(SocketShutdown.Both);
+                    }
+                }, CancellationToken.None));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await Task.WhenAll(held);
     }
 
     private async Task<JsonRun> ProbeAsync(RoutedLab lab, params string[] args)
