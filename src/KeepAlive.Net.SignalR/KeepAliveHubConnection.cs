@@ -242,7 +242,7 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
     {
         if (current != signalRsDefault && current != fromProfile)
         {
-            Log.OptionOverridden(_logger, option, current, ProfileName, fromProfile);
+            Log.OptionOverridden(_logger, option, KeepAliveDuration.Format(current), ProfileName, KeepAliveDuration.Format(fromProfile));
         }
     }
 }

@@ -37,6 +37,8 @@ public sealed class ConnectionRetirementGraceTests
         failedAfter.Should().BeGreaterThan(TimeSpan.FromSeconds(1.4)).And.BeLessThan(TimeSpan.FromSeconds(5), "age 1 s + grace 0.5 s");
         var events = collector.GetSnapshot().Select(r => r.Id.Id).ToList();
         events.Should().Contain(KeepAliveEventIds.KestrelConnectionRetiring).And.Contain(KeepAliveEventIds.KestrelConnectionGracePeriodExpired);
+        collector.GetSnapshot().First(r => r.Id.Id == KeepAliveEventIds.KestrelConnectionGracePeriodExpired).Message
+            .Should().EndWith("was still open 500ms after it was retired: aborting it.", "durations in messages are written as configuration takes them");
         await app.StopAsync(TestContext.Current.CancellationToken);
     }
 

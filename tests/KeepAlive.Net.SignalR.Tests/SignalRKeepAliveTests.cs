@@ -36,7 +36,7 @@ public sealed class SignalRKeepAliveTests
 
         (connection.KeepAliveInterval, connection.ServerTimeout).Should().Be((TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(9)));
         logs.GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.SignalROptionOverridden)
-            .Which.Message.Should().Be("Hub connection: ServerTimeout was set to 00:00:20 by hand, but KeepAlive profile 'hub' sets 00:00:09; the profile's value is used.");
+            .Which.Message.Should().Be("Hub connection: ServerTimeout was set to 20s by hand, but KeepAlive profile 'hub' sets 9s; the profile's value is used.");
     }
 
     [Fact]

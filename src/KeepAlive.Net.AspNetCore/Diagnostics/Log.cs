@@ -23,7 +23,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = KeepAliveEventIds.KestrelConnectionGracePeriodExpired, Level = LogLevel.Warning,
         Message = "Connection {ConnectionId} (KeepAlive profile '{Profile}') was still open {GracePeriod} after it was retired: aborting it.")]
-    public static partial void ConnectionGracePeriodExpired(ILogger logger, string connectionId, string profile, TimeSpan gracePeriod);
+    public static partial void ConnectionGracePeriodExpired(ILogger logger, string connectionId, string profile, string gracePeriod);
 
     [LoggerMessage(EventId = KeepAliveEventIds.HubKeepAliveApplied, Level = LogLevel.Information,
         Message = "SignalR hubs use KeepAlive profile '{Profile}': {Settings} (the hub takes KeepAliveInterval and ClientTimeoutInterval; ServerTimeout is the client's).")]

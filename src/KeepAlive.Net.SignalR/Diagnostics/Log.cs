@@ -15,5 +15,5 @@ internal static partial class Log
 
     [LoggerMessage(EventId = KeepAliveEventIds.SignalROptionOverridden, Level = LogLevel.Warning,
         Message = "Hub connection: {Option} was set to {HandSet} by hand, but KeepAlive profile '{Profile}' sets {FromProfile}; the profile's value is used.")]
-    public static partial void OptionOverridden(ILogger logger, string option, TimeSpan handSet, string profile, TimeSpan fromProfile);
+    public static partial void OptionOverridden(ILogger logger, string option, string handSet, string profile, string fromProfile);
 }
