@@ -8,16 +8,19 @@ using Microsoft.Extensions.Options;
 
 namespace KeepAlive.Net.AspNetCore;
 
-/// <summary>Sets the hubs' keep-alive interval and client timeout from a profile (<c>services.AddSignalR().UseKeepAlive</c>), when the host starts.</summary>
-internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string profileName) : IConfigureOptions<HubOptions>
+/// <summary>
+/// Sets the hubs' keep-alive interval and client timeout from a profile (<c>services.AddSignalR().UseKeepAlive</c>), when the
+/// host starts; checks and reports the values in force after every other configuration (a <c>Configure&lt;HubOptions&gt;</c>
+/// after the call runs after the profile's values).
+/// </summary>
+internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string profileName) : IConfigureOptions<HubOptions>, IPostConfigureOptions<HubOptions>
 {
     // HubOptions are built twice (IOptions for SignalR, IOptionsMonitor for ValidateOnStart): one start-up line says it.
     private int _logged;
 
     public void Configure(HubOptions options)
     {
-        var profiles = RegisteredProfiles.From(services, "services.AddSignalR().UseKeepAlive", profileName);
-        var settings = KeepAliveSignalRSettings.Create(profiles, profileName);
+        var settings = Settings();
         if (settings.KeepAliveInterval is { } interval)
         {
             options.KeepAliveInterval = interval;
@@ -28,7 +31,6 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
             options.ClientTimeoutInterval = timeout;
         }
 
-        settings.ThrowIfReconnectLoop(clientTimeoutInterval: options.ClientTimeoutInterval);
         ReloadWatch.Warn(services, profileName, "The SignalR hubs' HubOptions", p => KeepAliveSignalRSettings.Create(p, profileName) is var s
             ? new Dictionary<string, string>(StringComparer.Ordinal)
             {
@@ -36,6 +38,12 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
                 ["ClientTimeoutInterval"] = s.ClientTimeoutInterval is { } t ? KeepAliveDuration.Format(t) : "SignalR's default",
             }
             : []);
+    }
+
+    public void PostConfigure(string? name, HubOptions options)
+    {
+        var settings = Settings();
+        settings.ThrowIfReconnectLoop(clientTimeoutInterval: options.ClientTimeoutInterval);
         var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("KeepAlive.Net.AspNetCore");
         if (logger.IsEnabled(LogLevel.Information) && Interlocked.Exchange(ref _logged, 1) == 0)
         {
@@ -43,4 +51,7 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
             Log.HubKeepAliveApplied(logger, profileName, applied);
         }
     }
+
+    private KeepAliveSignalRSettings Settings() =>
+        KeepAliveSignalRSettings.Create(RegisteredProfiles.From(services, "services.AddSignalR().UseKeepAlive", profileName), profileName);
 }

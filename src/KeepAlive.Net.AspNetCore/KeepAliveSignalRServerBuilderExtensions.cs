@@ -12,7 +12,8 @@ public static class KeepAliveSignalRServerBuilderExtensions
     /// Gives every hub the profile's SignalR values by the fixed mapping: <c>SignalR:KeepAliveInterval</c>, else
     /// <c>Heartbeat:Interval</c>, as the hub's <c>KeepAliveInterval</c>; <c>SignalR:ClientTimeoutInterval</c>, else
     /// <c>Heartbeat:Timeout</c>, as its <c>ClientTimeoutInterval</c>; unset keeps SignalR's 15 s and 30 s. Checked when the
-    /// host starts: a profile whose client timeout would be below twice its interval (a reconnect loop), or whose interval
+    /// host starts, on the values in force (a <c>Configure&lt;HubOptions&gt;</c> after this call replaces the profile's, and the
+    /// start-up line, event 3105, says so): a profile whose client timeout would be below twice its interval (a reconnect loop), or whose interval
     /// is over the middlebox's budget, stops the host with the path, the values and the fix. The connections' sockets get
     /// the profile's <c>Tcp</c> section from <c>listenOptions.UseKeepAlive</c> or <c>UseTcpKeepAlive</c>.
     /// </summary>
@@ -31,7 +32,9 @@ public static class KeepAliveSignalRServerBuilderExtensions
         }
 
         builder.Services.AddSingleton(new HubProfile(profileName));
-        builder.Services.AddSingleton<IConfigureOptions<HubOptions>>(services => new KeepAliveHubOptionsSetup(services, profileName));
+        builder.Services.AddSingleton(services => new KeepAliveHubOptionsSetup(services, profileName));
+        builder.Services.AddSingleton<IConfigureOptions<HubOptions>>(static services => services.GetRequiredService<KeepAliveHubOptionsSetup>());
+        builder.Services.AddSingleton<IPostConfigureOptions<HubOptions>>(static services => services.GetRequiredService<KeepAliveHubOptionsSetup>());
         builder.Services.AddOptions<HubOptions>().ValidateOnStart();
         return builder;
     }

@@ -110,6 +110,42 @@ public sealed class SignalRKeepAliveTests
     }
 
     [Fact]
+    public async Task ServerUseKeepAlive_ClientTimeoutConfiguredAfterTheCallBelowTwiceTheProfilesInterval_RefusedWithBothValuesAndTheFix()
+    {
+        // services.Configure<HubOptions> after UseKeepAlive runs after the profile's values: the 15 s is what the hubs run
+        // with, and the check had looked at the value before it (SignalR's 30 s). Nothing said so.
+        var start = async () =>
+        {
+            await using var server = await HubServers.StartOnLoopbackAsync(builder =>
+            {
+                builder.Services.AddKeepAlive("hub", profile => profile.SignalR = new SignalRKeepAliveOptions { KeepAliveInterval = TimeSpan.FromSeconds(10) });
+                builder.Services.AddSignalR().UseKeepAlive("hub");
+                builder.Services.Configure<HubOptions>(o => o.ClientTimeoutInterval = TimeSpan.FromSeconds(15));
+            });
+        };
+
+        (await start.Should().ThrowAsync<InvalidOperationException>()).WithMessage(
+            "KeepAlive profile 'hub': the hub's ClientTimeoutInterval is 15s, set in code (HubOptions.ClientTimeoutInterval), with a keep-alive interval of 10s (SignalR:KeepAliveInterval), below twice the interval: *Fix: set HubOptions.ClientTimeoutInterval to at least 20s*");
+    }
+
+    [Fact]
+    public async Task ServerUseKeepAlive_ProfileValueReplacedByConfigureAfterTheCall_TheStartUpLineShowsTheValueInForce()
+    {
+        var logs = new FakeLogCollector();
+        await using var server = await HubServers.StartOnLoopbackAsync(builder =>
+        {
+            builder.Logging.AddProvider(new FakeLoggerProvider(logs));
+            builder.Services.AddKeepAlive("hub", profile => profile.SignalR.ClientTimeoutInterval = TimeSpan.FromSeconds(40));
+            builder.Services.AddSignalR().UseKeepAlive("hub");
+            builder.Services.Configure<HubOptions>(o => o.ClientTimeoutInterval = TimeSpan.FromSeconds(50));
+        });
+
+        server.App.Services.GetRequiredService<IOptions<HubOptions>>().Value.ClientTimeoutInterval.Should().Be(TimeSpan.FromSeconds(50));
+        logs.GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.HubKeepAliveApplied).Which.Message
+            .Should().Contain("ClientTimeoutInterval 50s (set in code, over SignalR:ClientTimeoutInterval 40s)");
+    }
+
+    [Fact]
     public async Task UseKeepAlive_WebSocketWithoutNegotiation_ItsSocketCarriesTheTcpSectionReadBackFromTheKernel()
     {
         TestEnvironment.RequireLinux();
