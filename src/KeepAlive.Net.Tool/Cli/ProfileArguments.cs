@@ -142,7 +142,8 @@ internal sealed class ProfileArguments
             throw new ToolInputException(e.Message, e);
         }
 
-        return profile ?? names[0];
+        // Keys ignore case: the profile is named as the file names it (an unknown name stays as typed, for the library's refusal).
+        return profile is null ? names[0] : names.Find(n => string.Equals(n, profile, StringComparison.OrdinalIgnoreCase)) ?? profile;
     }
 
     private Action<KeepAliveProfileOptions>? Overrides(ParseResult result)

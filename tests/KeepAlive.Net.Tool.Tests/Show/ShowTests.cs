@@ -67,6 +67,17 @@ public sealed class ShowTests : IDisposable
     }
 
     [Fact]
+    public async Task Show_ProfileNamedInAnotherCase_NamedAsTheFileNamesIt()
+    {
+        var settings = await WriteSettingsAsync("""{ "Tcp": { "IdleTime": "20s" } }""");
+
+        var (exitCode, output, error) = await ToolRun.InProcessAsync("show", "--settings", settings, "--profile", "PAYMENTS");
+
+        exitCode.Should().Be(0, error);
+        output.Should().Contain("Profile 'payments' on this machine", "configuration keys ignore case; the report names the profile as the file does");
+    }
+
+    [Fact]
     public async Task Show_ProfileNameAndPathWithBrackets_PrintedAsTheyAreNotReadAsMarkup()
     {
         var folder = Directory.CreateDirectory(Path.Combine(_folder, "[red]")).FullName;
