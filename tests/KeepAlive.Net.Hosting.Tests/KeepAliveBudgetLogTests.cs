@@ -1,3 +1,4 @@
+using KeepAlive.Net.Hosting.Profiles;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
@@ -38,6 +39,22 @@ public sealed class KeepAliveBudgetLogTests
         lines.Single(r => r.Message.Contains("'plain'", StringComparison.Ordinal)).Message.Should()
             .Contain("no Heartbeat:PeerIdleTimeout").And.Contain("TCP keep-alive off").And.Contain("HTTP pool idle not set");
         await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Theory]
+    [InlineData("2m", "TCP dead peer after 2m (idle 30s + 4 x 5s, user timeout 2m: ")]
+    [InlineData("35s", "TCP dead peer after 35s (idle 30s + 4 x 5s, user timeout 35s: ")]
+    public void Describe_UserTimeoutOnLinux_SaysWhenTheKernelReallyDeclaresTheIdlePeerDead(string userTimeout, string expected)
+    {
+        // Linux does not use TCP_KEEPCNT once TCP_USER_TIMEOUT is set: it resets at the first probe at least the user timeout
+        // after the last segment received (idle 30 s, then every 5 s: 2m at 30 s + 18 x 5 s, 35s at 30 s + 1 x 5 s).
+        Assert.SkipUnless(KeepAliveCapabilities.Current.SupportsUserTimeout, "TCP_USER_TIMEOUT replaces the probe count on Linux only");
+        var profile = new KeepAliveProfileOptions
+        {
+            Tcp = { IdleTime = TimeSpan.FromSeconds(30), Interval = TimeSpan.FromSeconds(5), ProbeCount = 4, UserTimeout = KeepAliveDuration.Parse(userTimeout) },
+        };
+
+        KeepAliveBudget.Describe(profile).Should().Contain(expected);
     }
 
     [Fact]

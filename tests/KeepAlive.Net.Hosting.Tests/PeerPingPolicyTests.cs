@@ -82,6 +82,22 @@ public sealed class PeerPingPolicyTests
     }
 
     [Fact]
+    public void PingTimeoutsThatMayMisfire_UserTimeoutMakesTheKernelSlowerThanTheProbeCount_WarnsAgainstTheKernelsRealTime()
+    {
+        // Linux ignores TCP_KEEPCNT when TCP_USER_TIMEOUT is set: with idle 30 s, probes every 5 s and a user timeout of
+        // 2 min it resets a silent idle connection at the first probe after 2 min (30 s + 18 x 5 s), not after 4 probes (50 s).
+        Assert.SkipUnless(KeepAliveCapabilities.Current.SupportsUserTimeout, "TCP_USER_TIMEOUT replaces the probe count on Linux only");
+        var profile = new KeepAliveProfileOptions
+        {
+            Tcp = { IdleTime = TimeSpan.FromSeconds(30), Interval = TimeSpan.FromSeconds(5), ProbeCount = 4, UserTimeout = TimeSpan.FromMinutes(2) },
+            Http = { KeepAlivePingDelay = TimeSpan.FromSeconds(30), KeepAlivePingTimeout = TimeSpan.FromMinutes(1) },
+        };
+
+        KeepAliveBudget.PingTimeoutsThatMayMisfire(profile).Should().ContainSingle().Which.Should()
+            .StartWith("Http:KeepAlivePingTimeout is 1m, shorter than the 2m the kernel's keep-alive");
+    }
+
+    [Fact]
     public void PingTimeoutsThatMayMisfire_TimeoutsAboveTheKernelsDeadPeerTimeOrNoPings_NoWarning()
     {
         var quiet = new KeepAliveProfileOptions();

@@ -58,13 +58,20 @@ internal static class KeepAliveBudget
         }
 
         var deadPeer = KernelDeadPeerTime(tcp)!.Value;
-        var userTimeout = tcp.UserTimeout is { Ticks: > 0 } u ? $", user timeout {Show(u)}" : string.Empty;
+        var byCount = tcp.IdleTime + (tcp.Interval * tcp.ProbeCount);
+        var userTimeout = tcp.UserTimeout is not { Ticks: > 0 } u ? string.Empty
+            : deadPeer != byCount ? $", user timeout {Show(u)}: the kernel then ignores the probe count and resets at the first probe after {Show(u)} of silence"
+            : $", user timeout {Show(u)}";
         return Invariant($"dead peer after {Show(deadPeer)} (idle {Show(tcp.IdleTime)} + {tcp.ProbeCount} x {Show(tcp.Interval)}{userTimeout})");
     }
 
-    /// <summary>How long the kernel's keep-alive takes to declare a silent peer dead (idle + interval × count), or <see langword="null"/> when the Tcp section is off.</summary>
+    /// <summary>
+    /// How long the kernel's keep-alive takes to declare a silent idle peer dead, as the kernel behaves
+    /// (<see cref="TcpKeepAliveOptions.GetDeadPeerDetectionTime"/>: idle + interval × count, or on Linux with a user timeout
+    /// the first probe after it), or <see langword="null"/> when the Tcp section is off.
+    /// </summary>
     public static TimeSpan? KernelDeadPeerTime(TcpKeepAliveOptions? tcp) =>
-        tcp is { Enabled: true } ? tcp.IdleTime + (tcp.Interval * tcp.ProbeCount) : null;
+        tcp is { Enabled: true } ? tcp.GetDeadPeerDetectionTime() : null;
 
     /// <summary>
     /// The ping timeouts of a profile that can misfire under thread-pool starvation: SocketsHttpHandler, Kestrel and
