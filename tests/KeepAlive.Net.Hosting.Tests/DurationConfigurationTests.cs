@@ -89,6 +89,20 @@ public sealed class DurationConfigurationTests
     }
 
     [Theory]
+    [InlineData("""{ "UnsetValues": "KeepCurrent", "ProbeCount": 2 }""", "Tcp:IdleTime and Tcp:Interval are")]
+    [InlineData("""{ "UnsetValues": "KeepCurrent", "IdleTime": "20s" }""", "Tcp:Interval is")]
+    public async Task Start_UnsetValuesKeepCurrentWithAPeerIdleTimeout_RefusedBecauseTheKeptTimesAreNotKnown(string tcp, string expected)
+    {
+        // The kept values are the socket's (the kernel's 7200 s and 75 s on a fresh one), not the defaults the getters return:
+        // checked against the defaults (30 s + 10 s < 60 s), the profile passed while its sockets first probed after 2 h.
+        var json = $$"""{ "KeepAlive": { "Profiles": { "payments": { "Tcp": {{tcp}}, "Heartbeat": { "PeerIdleTimeout": "AwsAlb" } } } } }""";
+
+        var ex = await TestHosts.StartFailingAsync(json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+
+        ex.Message.Should().Contain("KeepAlive:Profiles:payments:Tcp:IdleTime: " + expected).And.Contain("KeepCurrent").And.Contain("Heartbeat:PeerIdleTimeout").And.Contain("Fix:");
+    }
+
+    [Theory]
     [InlineData("""{ "KeepAlive": { "Profiles": { "payments": { "Tcp": "oops" } } } }""", "KeepAlive:Profiles:payments:Tcp: is the value 'oops', but it must be a section")]
     [InlineData("""{ "KeepAlive": { "Profiles": { "payments": { "Heartbeat": "oops" } } } }""", "KeepAlive:Profiles:payments:Heartbeat: is the value 'oops', but it must be a section")]
     [InlineData("""{ "KeepAlive": { "Profiles": { "payments": "oops" } } }""", "KeepAlive:Profiles:payments: is the value 'oops', but it must be a section")]

@@ -9,6 +9,7 @@ internal static class KeepAliveProfileRules
     /// OS keep-alive must beat the stated peer idle timeout with a margin: the first probe (after IdleTime) and its
     /// first retry (one Interval later) must both arrive before the peer or middlebox forgets the idle flow, so a
     /// single lost probe does not cost the connection. The defaults (30 s + 10 s) beat every preset, AwsAlb's 60 s included.
+    /// A time the profile leaves to the socket (<see cref="TcpKeepAliveUnsetValues.KeepCurrent"/>) cannot be checked, so it is refused.
     /// </summary>
     /// <returns>The message with the values and the fix, or <see langword="null"/> when the rule holds or does not apply.</returns>
     public static string? CheckTcpAgainstPeerIdleTimeout(KeepAliveProfileOptions options)
@@ -18,6 +19,17 @@ internal static class KeepAliveProfileRules
             return null;
         }
 
+        var suggestion = TimeSpan.FromSeconds(Math.Max(1, Math.Floor(peer.Value.TotalSeconds / 2)));
+
+        // A time kept as the socket has it (UnsetValues = KeepCurrent) is not known here: the getter's default is never
+        // written, and a fresh socket keeps the kernel's (7200 s idle on Linux), so the rule cannot hold for it.
+        string[] kept = [.. new[] { KeepAliveOption.IdleTime, KeepAliveOption.Interval }.Where(tcp.KeepsCurrent).Select(static o => $"Tcp:{o}")];
+        if (kept.Length > 0)
+        {
+            return string.Create(CultureInfo.InvariantCulture,
+                $"{string.Join(" and ", kept)} {(kept.Length == 1 ? "is" : "are")} not set and Tcp:UnsetValues is KeepCurrent, so each socket keeps its own (the kernel's {KeepAliveDuration.Format(KeepAliveCapabilities.Current.DefaultIdleTime)} idle time on a socket nobody configured), which nothing can check against Heartbeat:PeerIdleTimeout {peer}: the middlebox may forget the idle connection before the first probe. Fix: set {string.Join(" and ", kept)} in the profile (for example IdleTime {KeepAliveDuration.Format(suggestion)}), or remove Heartbeat:PeerIdleTimeout.");
+        }
+
         if (peer.IsBeatenByKeepAlive(tcp.IdleTime, tcp.Interval))
         {
             return null;
@@ -25,7 +37,6 @@ internal static class KeepAliveProfileRules
 
         var firstRetry = tcp.IdleTime + tcp.Interval;
         var largestIdle = peer.Value - tcp.Interval - TimeSpan.FromSeconds(1);
-        var suggestion = TimeSpan.FromSeconds(Math.Max(1, Math.Floor(peer.Value.TotalSeconds / 2)));
         var fix = largestIdle >= TimeSpan.FromSeconds(1)
             ? string.Create(CultureInfo.InvariantCulture, $"set Tcp:IdleTime below {KeepAliveDuration.Format(largestIdle + TimeSpan.FromSeconds(1))} (Heartbeat:PeerIdleTimeout minus Tcp:Interval), for example {KeepAliveDuration.Format(suggestion)}")
             : string.Create(CultureInfo.InvariantCulture, $"shorten Tcp:Interval and set Tcp:IdleTime to about half the peer idle timeout, for example {KeepAliveDuration.Format(suggestion)}");
