@@ -58,6 +58,16 @@ public sealed class KeepAliveBudgetLogTests
     }
 
     [Fact]
+    public void Describe_UnsetValuesKeepCurrent_SaysWhichTimesTheSocketKeepsInsteadOfTheDefaultsNeverWritten()
+    {
+        // Only ProbeCount is written: idle time and interval stay as each socket has them (the kernel's 7200 s and 75 s on a
+        // fresh one), so "dead peer after 50s (idle 30s + 2 x 10s)" named defaults that never reach a socket.
+        var profile = new KeepAliveProfileOptions { Tcp = { UnsetValues = TcpKeepAliveUnsetValues.KeepCurrent, ProbeCount = 2 } };
+
+        KeepAliveBudget.Describe(profile).Should().Contain("TCP dead peer after the socket's own time (idle kept, 2 x interval kept: Tcp:UnsetValues is KeepCurrent)");
+    }
+
+    [Fact]
     public async Task Start_InvalidProfile_LogsNoBudgetBecauseTheHostDoesNotStart()
     {
         var collector = new FakeLogCollector();

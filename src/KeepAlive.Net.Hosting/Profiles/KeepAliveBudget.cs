@@ -57,6 +57,13 @@ internal static class KeepAliveBudget
             return "keep-alive off";
         }
 
+        if (new[] { KeepAliveOption.IdleTime, KeepAliveOption.Interval, KeepAliveOption.ProbeCount }.Any(tcp.KeepsCurrent))
+        {
+            // What the socket keeps is not known here; the getters' defaults are never written.
+            string Part(KeepAliveOption option, string name, string value) => tcp.KeepsCurrent(option) ? $"{name} kept" : value;
+            return Invariant($"dead peer after the socket's own time ({Part(KeepAliveOption.IdleTime, "idle", $"idle {Show(tcp.IdleTime)}")}, {Part(KeepAliveOption.ProbeCount, "count", Invariant($"{tcp.ProbeCount}"))} x {Part(KeepAliveOption.Interval, "interval", Show(tcp.Interval))}: Tcp:UnsetValues is KeepCurrent)");
+        }
+
         var deadPeer = KernelDeadPeerTime(tcp)!.Value;
         var byCount = tcp.IdleTime + (tcp.Interval * tcp.ProbeCount);
         var userTimeout = tcp.UserTimeout is not { Ticks: > 0 } u ? string.Empty
