@@ -59,6 +59,61 @@ public sealed class HttpClientCompositionTests
         server.Accepted.Should().ContainSingle();
     }
 
+    [Fact]
+    public async Task UseTcpKeepAlive_UserConnectCallbackToAUnixDomainSocket_RequestSucceedsWithNothingToApply()
+    {
+        // HTTP over a Unix domain socket (the Docker engine's API): the callback returns a NetworkStream whose socket has no
+        // TCP layer. The client's other connections are TCP, so the profile stays; this one is passed on untouched.
+        var path = Path.Combine(Path.GetTempPath(), $"keepalive-{Guid.NewGuid():N}.sock");
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(path));
+        listener.Listen();
+        var served = AnswerOnceAsync(listener);
+        var configured = new List<KeepAliveSettings>();
+        using var host = await StartAsync(keepAliveFirst: true, configured, () => new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, token) =>
+            {
+                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), token);
+                return new NetworkStream(socket, ownsSocket: true);
+            },
+        });
+        using var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("payments");
+
+        try
+        {
+            (await client.GetStringAsync("http://docker/info", TestContext.Current.CancellationToken)).Should().Be("ok");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+
+        await served;
+        configured.Should().BeEmpty("a Unix domain socket has no TCP keep-alive to configure");
+    }
+
+    private static async Task AnswerOnceAsync(Socket listener)
+    {
+        using var connection = await listener.AcceptAsync(TestContext.Current.CancellationToken);
+        var buffer = new byte[8192];
+        var request = string.Empty;
+        while (!request.Contains("\r\n\r\n", StringComparison.Ordinal))
+        {
+            var read = await connection.ReceiveAsync(buffer, TestContext.Current.CancellationToken);
+            if (read == 0)
+            {
+                return;
+            }
+
+            request += System.Text.Encoding.ASCII.GetString(buffer, 0, read);
+        }
+
+        await connection.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"u8.ToArray(), TestContext.Current.CancellationToken);
+        connection.Shutdown(SocketShutdown.Send);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

@@ -9,7 +9,8 @@ namespace KeepAlive.Net.Hosting.Http;
 /// The <see cref="SocketsHttpHandler.ConnectCallback"/> that applies the profile's current keep-alive values to each
 /// new HTTP connection's socket. Without a callback of the user's, it opens the socket, connects (trying each address of
 /// the name in turn) and configures it. With one, it calls it and configures
-/// the socket of the <see cref="NetworkStream"/> it returns; any other stream has no socket to configure and is refused.
+/// the socket of the <see cref="NetworkStream"/> it returns (one over a Unix domain socket has no TCP layer and is passed
+/// on untouched, event 3203); any other stream has no socket to configure and is refused.
 /// </summary>
 internal sealed class KeepAliveConnectCallback(IKeepAliveProfiles profiles, string profileName, KeepAliveHttpClientOptions options, ILogger logger,
     Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? inner = null)
@@ -46,7 +47,24 @@ internal sealed class KeepAliveConnectCallback(IKeepAliveProfiles profiles, stri
                     + "Fix: return a NetworkStream from the callback, or apply keep-alive inside it (IKeepAliveProfiles.Configure(socket, profile)) and remove UseTcpKeepAlive from this client.");
             }
 
-            Configured(context, userSocket, profiles.Configure(userSocket, profileName));
+            if (!TcpSockets.IsTcp(userSocket))
+            {
+                // HTTP over a Unix domain socket (a local daemon's API): no TCP layer, nothing to apply; the request goes on.
+                var connection = $"{context.DnsEndPoint.Host}:{context.DnsEndPoint.Port}";
+                Log.ClientConnectionWithoutTcp(logger, "HttpClient", connection, profileName);
+                return stream;
+            }
+
+            try
+            {
+                Configured(context, userSocket, profiles.Configure(userSocket, profileName));
+            }
+            catch
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+
             return stream;
         }
 
