@@ -90,6 +90,11 @@ internal sealed class KeepAlivePlan
             : new PlannedValue(false, requested, 0, KeepAliveOptionStatus.Unsupported, "This operating system has no known TCP_KEEPCNT mapping; the kernel's value stays.");
     }
 
+    // Where there is no TCP_USER_TIMEOUT, what ends a connection whose data goes unacknowledged (Linux's 15 minutes, tcp_retries2, never shows here).
+    private static string RetransmissionLimit(KeepAlivePlatform platform) => platform is KeepAlivePlatform.Windows or KeepAlivePlatform.WindowsLegacy
+        ? "Windows's retransmission limit (TcpMaxDataRetransmissions, 5 retransmissions by default, usually well under a minute; TCP_MAXRT, which this library does not set, is Windows's nearest equivalent of a user timeout)"
+        : "the kernel's retransmission limit (its maximum number of retransmissions, backing off up to about a minute apart: several minutes)";
+
     private static PlannedValue PlanUserTimeout(TimeSpan? requested, KeepAliveCapabilities capabilities, PlannedValue idle, PlannedValue interval, PlannedValue probeCount)
     {
         long? requestedMs = requested is { } r ? (long)r.TotalMilliseconds : null;
@@ -98,7 +103,7 @@ internal sealed class KeepAlivePlan
             return requested == TimeSpan.Zero
                 ? new PlannedValue(false, 0, 0, KeepAliveOptionStatus.OsDefault, null)
                 : new PlannedValue(false, requestedMs, 0, KeepAliveOptionStatus.Unsupported, string.Create(CultureInfo.InvariantCulture,
-                    $"{capabilities.Platform} has no TCP_USER_TIMEOUT: unacknowledged data to a dead peer is bounded only by the kernel's retransmission limit (about 15 minutes on most systems)."), requested);
+                    $"{capabilities.Platform} has no TCP_USER_TIMEOUT: unacknowledged data to a dead peer is bounded only by {RetransmissionLimit(capabilities.Platform)}."), requested);
         }
 
         if (requested is null)

@@ -155,6 +155,21 @@ public sealed class PlatformBackendRecordingTests
             .Which.Id.Id.Should().Be(KeepAliveEventIds.KeepAliveOptionUnsupported);
     }
 
+    [Theory]
+    [InlineData(KeepAlivePlatform.Windows, "TcpMaxDataRetransmissions")]
+    [InlineData(KeepAlivePlatform.WindowsLegacy, "TcpMaxDataRetransmissions")]
+    [InlineData(KeepAlivePlatform.MacOS, "maximum number of retransmissions")]
+    [InlineData(KeepAlivePlatform.FreeBsd, "maximum number of retransmissions")]
+    public void Configure_ExplicitUserTimeoutWithoutSupport_NamesThisPlatformsRetransmissionLimitNotLinuxs(KeepAlivePlatform platform, string limit)
+    {
+        // "About 15 minutes" is Linux's tcp_retries2 (15 retransmissions), and Linux has TCP_USER_TIMEOUT, so the message never
+        // shows there; Windows gives up after TcpMaxDataRetransmissions (5 by default), seconds after a peer dies.
+        var (_, settings) = Configure(platform, new TcpKeepAliveOptions { UserTimeout = TimeSpan.FromSeconds(20) });
+
+        var reason = settings.GetReport(KeepAliveOption.UserTimeout)!.Reason;
+        reason.Should().Contain(limit).And.NotContain("15 minutes");
+    }
+
     [Fact]
     public void Configure_DerivedUserTimeoutWithoutSupport_DoesNotWarn()
     {
