@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -86,6 +88,28 @@ public sealed class DurationConfigurationTests
 
         settings.ProbeCount.Should().Be(2);
         settings.IdleTime.Should().Be(TimeSpan.FromSeconds(44), "IdleTime is not in the file, so the socket keeps its value");
+    }
+
+    [Fact]
+    public async Task Configure_RoundedValueOnEveryConnection_WarnsOncePerProfileNotOncePerConnection()
+    {
+        // Kestrel and HttpClient apply the profile to every connection: the same rounding warned on each one flooded the log.
+        using var host = TestHosts.Build(TestHosts.Section("Tcp", """{ "IdleTime": "7600ms" }"""), (services, configuration) =>
+        {
+            services.AddLogging(logging => logging.AddFakeLogging());
+            services.AddKeepAlive(configuration.GetSection("KeepAlive"));
+        });
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var profiles = host.Services.GetRequiredService<IKeepAliveProfiles>();
+
+        for (var connection = 0; connection < 3; connection++)
+        {
+            using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            profiles.Configure(socket, "payments").GetReport(KeepAliveOption.IdleTime)!.Status.Should().Be(KeepAliveOptionStatus.Rounded, "every connection's report still says so");
+        }
+
+        host.Services.GetFakeLogCollector().GetSnapshot().Where(r => r.Id.Id == KeepAliveEventIds.KeepAliveOptionRounded)
+            .Should().ContainSingle("the profile's values round the same way on every connection");
     }
 
     [Theory]

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using KeepAlive.Net.Hosting.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -29,6 +30,7 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IDisposable
     private readonly List<IDisposable> _subscriptions = [];
     private readonly HashSet<string> _watchers = new(StringComparer.Ordinal);
     private readonly Lock _reloadLock = new();
+    private readonly ConditionalWeakTable<KeepAliveProfileOptions, WarnOnceLogger> _socketLoggers = []; // per values: each warning once, not once per connection
 
     public KeepAliveProfiles(IEnumerable<KeepAliveProfileRegistration> registrations, IOptionsFactory<KeepAliveProfileOptions> factory, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null)
     {
@@ -73,8 +75,11 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IDisposable
     /// </summary>
     internal string? RefusedChange(string profileName) => _refused.TryGetValue(Resolve(profileName), out var why) ? why : null;
 
-    public KeepAliveSettings Configure(Socket socket, string profileName) =>
-        socket.ConfigureKeepAlive(Current(Resolve(profileName)).Tcp, _logger);
+    public KeepAliveSettings Configure(Socket socket, string profileName)
+    {
+        var options = Current(Resolve(profileName));
+        return socket.ConfigureKeepAlive(options.Tcp, _socketLoggers.GetValue(options, _ => new WarnOnceLogger(_logger)));
+    }
 
     /// <summary>Builds and keeps every profile's values now; an invalid one is left for <see cref="GetProfile"/> to report.</summary>
     public void CaptureAll()
