@@ -61,7 +61,7 @@ internal sealed record ConnectionVerdict(bool? Protected, string Summary, string
 
         var (inFlight, how) = Detection.WhenDataInFlight(settings, kernel);
         return new(true, "protected",
-            $"protected{carries}: {probes}, before {against}; a dead peer is found after {Units.Time(settings.DeadPeerDetectionTime)} idle, or {(inFlight is { } t ? Units.Time(t) : "about 15 minutes")} with data in flight ({how})",
+            $"protected{carries}: {probes}, before {against}; a dead peer is found after {Units.Time(settings.DeadPeerDetectionTime)} idle, or {(inFlight is { } t ? $"{Units.Time(t)} with data in flight ({how})" : $"with data in flight when {how} ends it")}",
             null, profile);
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using KeepAlive.Net.Hosting;
+using KeepAlive.Net.Tcp;
 using KeepAlive.Net.Tool.Cli;
 
 namespace KeepAlive.Net.Tool.Show;
@@ -20,7 +21,7 @@ internal static class Detection
 
         return kernel.Retries2 is { } retries
             ? (KernelDefaults.RetransmissionTimeout(retries), $"tcp_retries2 = {retries.ToString(CultureInfo.InvariantCulture)}, no user timeout")
-            : (null, "the kernel's retransmission limit (about 15 minutes on most systems); no user timeout on this platform");
+            : (null, $"{KeepAlivePlan.RetransmissionLimit(settings.Platform)}; no user timeout on this platform");
     }
 
     public static IEnumerable<string> Describe(KeepAliveSettings applied, KeepAliveProfileOptions profile, KernelDefaults kernel)
@@ -34,7 +35,7 @@ internal static class Detection
         var idle = WhenIdle(applied);
         yield return $"Dead peer, idle connection: found after {Units.Time(idle)} (idle {Units.Time(applied.IdleTime)} + probes every {Units.Time(applied.Interval)}{(applied.UserTimeout > TimeSpan.Zero ? $", cut at the user timeout {Units.Time(applied.UserTimeout)}" : $" x {Units.Number(applied.ProbeCount)}")}).";
         var (inFlight, how) = WhenDataInFlight(applied, kernel);
-        yield return $"Dead peer, data in flight: found after {(inFlight is null ? "about 15 minutes" : Units.Time(inFlight))} ({how}).";
+        yield return inFlight is null ? $"Dead peer, data in flight: bounded only by {how}." : $"Dead peer, data in flight: found after {Units.Time(inFlight)} ({how}).";
         if (profile.Heartbeat.PeerIdleTimeout is { } peer)
         {
             var name = peer.PresetName ?? "the peer";

@@ -91,7 +91,7 @@ internal sealed class KeepAlivePlan
     }
 
     // Where there is no TCP_USER_TIMEOUT, what ends a connection whose data goes unacknowledged (Linux's 15 minutes, tcp_retries2, never shows here).
-    private static string RetransmissionLimit(KeepAlivePlatform platform) => platform is KeepAlivePlatform.Windows or KeepAlivePlatform.WindowsLegacy
+    internal static string RetransmissionLimit(KeepAlivePlatform platform) => platform is KeepAlivePlatform.Windows or KeepAlivePlatform.WindowsLegacy
         ? "Windows's retransmission limit (TcpMaxDataRetransmissions, 5 retransmissions by default, usually well under a minute; TCP_MAXRT, which this library does not set, is Windows's nearest equivalent of a user timeout)"
         : "the kernel's retransmission limit (its maximum number of retransmissions, backing off up to about a minute apart: several minutes)";
 

@@ -1,0 +1,26 @@
+using KeepAlive.Net.Hosting;
+using KeepAlive.Net.Tool.Show;
+
+namespace KeepAlive.Net.Tool.Tests.Show;
+
+/// <summary>What <c>show</c> says bounds a dead peer with data in flight where the kernel's defaults cannot be read (not Linux).</summary>
+public sealed class DetectionTests
+{
+    private static readonly KernelDefaults Unread = new(null, null, null, null, "not Linux");
+
+    [Theory]
+    [InlineData(KeepAlivePlatform.Windows, "TcpMaxDataRetransmissions")]
+    [InlineData(KeepAlivePlatform.WindowsLegacy, "TcpMaxDataRetransmissions")]
+    [InlineData(KeepAlivePlatform.MacOS, "the kernel's retransmission limit")]
+    public void Describe_NoUserTimeoutOnThePlatform_NamesThatPlatformsLimitNotLinuxsFifteenMinutes(KeepAlivePlatform platform, string limit)
+    {
+        var applied = new KeepAliveSettings
+        {
+            Platform = platform, Enabled = true, IsReadBackFromKernel = true, IdleTime = TimeSpan.FromSeconds(30), Interval = TimeSpan.FromSeconds(5), ProbeCount = 4,
+        };
+
+        var line = Detection.Describe(applied, new KeepAliveProfileOptions(), Unread).Single(static l => l.StartsWith("Dead peer, data in flight", StringComparison.Ordinal));
+
+        line.Should().Contain(limit).And.NotContain("15 minutes", "about 15 minutes is Linux's tcp_retries2 default, which does not apply here");
+    }
+}
