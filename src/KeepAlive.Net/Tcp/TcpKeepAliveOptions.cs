@@ -123,11 +123,15 @@ public class TcpKeepAliveOptions
     /// <summary>
     /// Gets the time after which the kernel declares a silent, idle peer dead with these options:
     /// <see cref="IdleTime"/> + <see cref="Interval"/> × <see cref="ProbeCount"/>, or, on Linux with an explicit
-    /// <see cref="UserTimeout"/>, the first probe at or after the user timeout (see <see cref="KeepAliveSettings.DeadPeerDetectionTime"/>).
+    /// <see cref="UserTimeout"/>, the first probe at or after the user timeout (see <see cref="KeepAliveSettings.DeadPeerDetectionTime"/>);
+    /// where the platform fixes the probe count (Windows before 1709: 10), with that count.
     /// </summary>
     /// <returns>The time, or <see cref="TimeSpan.MaxValue"/> when it does not fit.</returns>
-    public TimeSpan GetDeadPeerDetectionTime() =>
-        DeadPeerTime.Idle(IdleTime, Interval, ProbeCount, KeepAliveCapabilities.Current.SupportsUserTimeout ? UserTimeout : null) ?? TimeSpan.MaxValue;
+    public TimeSpan GetDeadPeerDetectionTime() => GetDeadPeerDetectionTime(KeepAliveCapabilities.Current);
+
+    /// <summary>The dead-peer time on the platform of <paramref name="capabilities"/>.</summary>
+    internal TimeSpan GetDeadPeerDetectionTime(KeepAliveCapabilities capabilities) =>
+        DeadPeerTime.Idle(IdleTime, Interval, capabilities.FixedProbeCount ?? ProbeCount, capabilities.SupportsUserTimeout ? UserTimeout : null) ?? TimeSpan.MaxValue;
 
     private T Mark<T>(KeepAliveOption option, T value)
     {

@@ -62,4 +62,13 @@ public sealed class KeepAliveCapabilitiesTests
     [Fact]
     public void GetDeadPeerDetectionTime_Defaults_IsSixtySeconds() =>
         new TcpKeepAliveOptions().GetDeadPeerDetectionTime().Should().Be(TimeSpan.FromSeconds(60));
+
+    [Fact]
+    public void GetDeadPeerDetectionTime_WindowsBefore1709_CountsTheTenProbesItAlwaysSends()
+    {
+        var options = new TcpKeepAliveOptions { IdleTime = TimeSpan.FromSeconds(30), Interval = TimeSpan.FromSeconds(5), ProbeCount = 4 };
+
+        options.GetDeadPeerDetectionTime(KeepAliveCapabilities.For(KeepAlivePlatform.WindowsLegacy)).Should().Be(TimeSpan.FromSeconds(80), "30 s + 10 x 5 s: the count cannot be set there");
+        options.GetDeadPeerDetectionTime(KeepAliveCapabilities.For(KeepAlivePlatform.Windows)).Should().Be(TimeSpan.FromSeconds(50));
+    }
 }
