@@ -26,7 +26,7 @@ public static class KeepAliveNpgsqlExtensions
     /// <param name="profiles">The registered profiles.</param>
     /// <param name="profileName">The profile's name.</param>
     /// <returns>The builder, for chaining.</returns>
-    /// <exception cref="InvalidOperationException">No profile of that name is registered.</exception>
+    /// <exception cref="InvalidOperationException">No profile of that name is registered; <c>Host</c> mixes Unix domain socket directories and TCP hosts; or the profile (<c>Tcp:UnsetValues</c> KeepCurrent) would leave a <c>Tcp Keepalive Interval</c> without a <c>Tcp Keepalive Time</c>, which Npgsql refuses on every connection.</exception>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile is invalid or does not suit Npgsql (the message names the setting, its value and the fix).</exception>
     /// <remarks>
     /// What Npgsql cannot do is reported in the start-up line (event 3201), not hidden: <c>Tcp:ProbeCount</c> and
@@ -59,6 +59,14 @@ public static class KeepAliveNpgsqlExtensions
         }
         else if (settings.Tcp is { } tcp && TcpSeconds(settings) is var (idle, interval))
         {
+            // What Npgsql will use: a value the profile keeps (UnsetValues KeepCurrent) stays as the connection string has it.
+            var (time, every) = (idle ?? connection.TcpKeepAliveTime, interval ?? connection.TcpKeepAliveInterval);
+            if (time == 0 && every > 0)
+            {
+                throw new InvalidOperationException(Invariant(
+                    $"KeepAlive profile '{profileName}' would give Npgsql Tcp Keepalive Interval {every} s ({(interval is null ? "from the connection string" : "from Tcp:Interval")}) without a Tcp Keepalive Time (the profile keeps it, Tcp:UnsetValues KeepCurrent, and the connection string does not set it), and Npgsql refuses every connection then (\"If TcpKeepAliveInterval is defined, TcpKeepAliveTime must be defined as well\"). Fix: set Tcp:IdleTime in the profile, or Tcp Keepalive Time in the connection string."));
+            }
+
             if (idle is { } idleSeconds)
             {
                 settings.ReportIfOverridden("Tcp Keepalive Time", connection.TcpKeepAliveTime, 0, "Tcp:IdleTime", idleSeconds, Seconds);
@@ -72,11 +80,26 @@ public static class KeepAliveNpgsqlExtensions
             }
 
             connection.TcpKeepAlive = true;
-            (idle, interval) = (connection.TcpKeepAliveTime, connection.TcpKeepAliveInterval);
-            var probes = KernelKeepAlive.Probes();
-            notes.Add(Invariant($"Tcp Keepalive Time {idle} s and Tcp Keepalive Interval {interval} s from {(tcp.UnsetValues == TcpKeepAliveUnsetValues.KeepCurrent ? "the profile's Tcp:IdleTime and Tcp:Interval where it sets them (UnsetValues KeepCurrent), else the connection string's" : "Tcp:IdleTime and Tcp:Interval")}"));
-            notes.Add(probes is { } count
-                ? Invariant($"Tcp:ProbeCount {tcp.ProbeCount} cannot be applied (Npgsql has no socket hook): the kernel's net.ipv4.tcp_keepalive_probes {count} applies, so a dead idle peer is found after idle + {count} x interval = {idle + (count * interval)} s")
+            var source = tcp.UnsetValues == TcpKeepAliveUnsetValues.KeepCurrent ? "the profile's Tcp:IdleTime and Tcp:Interval where it sets them (UnsetValues KeepCurrent), else the connection string's" : "Tcp:IdleTime and Tcp:Interval";
+            (int? Time, int? Interval) probing;
+            if (time == 0)
+            {
+                // Npgsql then only turns SO_KEEPALIVE on: the kernel's own times apply.
+                probing = (KernelKeepAlive.Read(KernelKeepAlive.TimePath), KernelKeepAlive.Read(KernelKeepAlive.IntervalPath));
+                notes.Add(probing is (int t, int i)
+                    ? Invariant($"Tcp Keepalive on with the kernel's times (net.ipv4.tcp_keepalive_time {t} s, net.ipv4.tcp_keepalive_intvl {i} s): neither {source} set Tcp Keepalive Time or Interval")
+                    : Invariant($"Tcp Keepalive on with the operating system's times: neither {source} set Tcp Keepalive Time or Interval"));
+            }
+            else
+            {
+                // Npgsql probes every Tcp Keepalive Time when Tcp Keepalive Interval is 0.
+                probing = (time, every > 0 ? every : time);
+                notes.Add(Invariant($"Tcp Keepalive Time {time} s and Tcp Keepalive Interval {probing.Interval} s{(every > 0 ? string.Empty : " (not set, so Npgsql probes every Tcp Keepalive Time)")} from {source}"));
+            }
+
+            var probes = KernelKeepAlive.Read(KernelKeepAlive.ProbesPath);
+            notes.Add(probes is { } count && probing is (int start, int each)
+                ? Invariant($"Tcp:ProbeCount {tcp.ProbeCount} cannot be applied (Npgsql has no socket hook): the kernel's net.ipv4.tcp_keepalive_probes {count} applies, so a dead idle peer is found after idle + {count} x interval = {start + (count * each)} s")
                 : Invariant($"Tcp:ProbeCount {tcp.ProbeCount} cannot be applied (Npgsql has no socket hook): the operating system's default probe count applies"));
             notes.Add("Tcp:UserTimeout cannot be applied (TCP_USER_TIMEOUT): data in flight to a dead peer is retransmitted for about 15 min (net.ipv4.tcp_retries2) unless a command timeout ends it first");
             notes.Add("the values cannot be read back from the kernel: Npgsql does not expose its sockets");

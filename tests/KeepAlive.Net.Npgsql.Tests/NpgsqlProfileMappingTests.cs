@@ -174,6 +174,70 @@ public sealed class NpgsqlProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_KeepCurrentSetsOnlyTheIntervalAndTheConnectionStringHasNoTime_RefusedAsNpgsqlWouldRefuseEveryConnection()
+    {
+        // Npgsql throws "If TcpKeepAliveInterval is defined, TcpKeepAliveTime must be defined as well" when each connection
+        // opens: UseKeepAlive accepted the profile and every OpenConnection of the data source failed.
+        using var profiles = ClientProfiles.InCode("db", p =>
+        {
+            p.Tcp.UnsetValues = TcpKeepAliveUnsetValues.KeepCurrent;
+            p.Tcp.Interval = TimeSpan.FromSeconds(5);
+        });
+        var builder = new NpgsqlDataSourceBuilder(ConnectionString);
+
+        var act = () => builder.UseKeepAlive(profiles.Profiles, "db");
+
+        act.Should().Throw<InvalidOperationException>().WithMessage(
+            "KeepAlive profile 'db' would give Npgsql Tcp Keepalive Interval 5 s (from Tcp:Interval) without a Tcp Keepalive Time*Npgsql refuses every connection*Fix: set Tcp:IdleTime in the profile, or Tcp Keepalive Time in the connection string.");
+        builder.ConnectionStringBuilder.TcpKeepAliveInterval.Should().Be(0, "nothing is written when the profile is refused");
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().BeEmpty();
+    }
+
+    [Fact]
+    public void UseKeepAlive_KeepCurrentLeavesTheIntervalUnsetEverywhere_ReportsThatNpgsqlProbesEveryTcpKeepaliveTime()
+    {
+        // Npgsql uses Tcp Keepalive Time as the interval when Tcp Keepalive Interval is 0: the line said "Tcp Keepalive
+        // Interval 0 s" and "a dead idle peer is found after idle + 9 x interval = 5 s" for a real 5 + 9 x 5 = 50 s.
+        using var profiles = ClientProfiles.InCode("db", p =>
+        {
+            p.Tcp.UnsetValues = TcpKeepAliveUnsetValues.KeepCurrent;
+            p.Tcp.IdleTime = TimeSpan.FromSeconds(5);
+        });
+
+        var builder = new NpgsqlDataSourceBuilder(ConnectionString).UseKeepAlive(profiles.Profiles, "db");
+
+        builder.ConnectionStringBuilder.TcpKeepAliveTime.Should().Be(5);
+        builder.ConnectionStringBuilder.TcpKeepAliveInterval.Should().Be(0, "the profile keeps the connection string's interval");
+        var probes = int.Parse(File.ReadAllText("/proc/sys/net/ipv4/tcp_keepalive_probes").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should()
+            .Contain("Tcp Keepalive Time 5 s and Tcp Keepalive Interval 5 s (not set, so Npgsql probes every Tcp Keepalive Time)")
+            .And.Contain(System.FormattableString.Invariant($"idle + {probes} x interval = {5 + (probes * 5)} s"))
+            .And.NotContain("Interval 0 s");
+    }
+
+    [Fact]
+    public void UseKeepAlive_KeepCurrentSetsNeitherTimeNorInterval_ReportsTheKernelsTimesThatApply()
+    {
+        // Npgsql then only turns SO_KEEPALIVE on: the kernel's tcp_keepalive_time and tcp_keepalive_intvl apply. The line said
+        // "Tcp Keepalive Time 0 s and Tcp Keepalive Interval 0 s" and "a dead idle peer is found after ... = 0 s".
+        using var profiles = ClientProfiles.InCode("db", p =>
+        {
+            p.Tcp.UnsetValues = TcpKeepAliveUnsetValues.KeepCurrent;
+            p.Tcp.ProbeCount = 5;
+        });
+
+        new NpgsqlDataSourceBuilder(ConnectionString).UseKeepAlive(profiles.Profiles, "db");
+
+        var kernel = (Time: Kernel("tcp_keepalive_time"), Interval: Kernel("tcp_keepalive_intvl"), Probes: Kernel("tcp_keepalive_probes"));
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should()
+            .Contain(System.FormattableString.Invariant($"Tcp Keepalive on with the kernel's times (net.ipv4.tcp_keepalive_time {kernel.Time} s, net.ipv4.tcp_keepalive_intvl {kernel.Interval} s)"))
+            .And.Contain(System.FormattableString.Invariant($"idle + {kernel.Probes} x interval = {kernel.Time + (kernel.Probes * kernel.Interval)} s"))
+            .And.NotContain("Time 0 s");
+
+        static int Kernel(string name) => int.Parse(File.ReadAllText("/proc/sys/net/ipv4/" + name).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
     public void UseKeepAlive_FromTheServiceProvider_AppliesTheRegisteredProfile()
     {
         using var profiles = ClientProfiles.InCode("db", p => p.Tcp.IdleTime = TimeSpan.FromSeconds(40));
