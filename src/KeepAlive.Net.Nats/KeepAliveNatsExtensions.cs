@@ -17,7 +17,7 @@ public static class KeepAliveNatsExtensions
     /// <summary>
     /// Returns options that apply a keep-alive profile to every connection: its <c>Tcp</c> section to every socket (first
     /// connection and every reconnection, plain or upgraded to TLS) through <see cref="NatsOpts.SocketConnectionFactory"/>,
-    /// before the socket connects, read back from the kernel and logged; its <c>Heartbeat:Interval</c>, when the profile
+    /// once the socket has connected and before NATS.Net sends a byte, read back from the kernel and logged; its <c>Heartbeat:Interval</c>, when the profile
     /// sets it, as <see cref="NatsOpts.PingInterval"/> (whole seconds, rounded down); and its <c>Heartbeat:Timeout</c> as
     /// <see cref="NatsOpts.MaxPingOut"/> = ceil(Timeout / PingInterval), the unanswered PINGs after which the client
     /// drops the connection and reconnects.
@@ -41,15 +41,7 @@ public static class KeepAliveNatsExtensions
         ArgumentNullException.ThrowIfNull(options);
         var settings = KeepAliveClientSettings.Create(profiles, profileName, Client);
         var notes = new List<string>();
-        var result = options;
-        if (settings.Tcp is not null)
-        {
-            result = WithSocketFactory(result, settings, notes);
-        }
-        else
-        {
-            notes.Add("Tcp:Enabled is false: sockets keep NATS.Net's own settings (no keep-alive)");
-        }
+        var result = WithSocketFactory(options, settings, notes, out var tcpOutOfReach);
 
         if (settings.HeartbeatInterval is { } interval)
         {
@@ -72,7 +64,21 @@ public static class KeepAliveNatsExtensions
         settings.ReportApplied(notes);
         settings.WarnWhenReloadsAreNotTaken(
             "create the NatsConnection again from NatsOpts.UseKeepAlive (its sockets already follow reloads; PingInterval and MaxPingOut are fixed when the options are made)",
-            s => MaxPingOut(s, options.PingInterval) is { } n ? new Dictionary<string, string> { ["NatsOpts.MaxPingOut"] = n.ToString(CultureInfo.InvariantCulture) } : []);
+            s =>
+            {
+                var values = new Dictionary<string, string>(StringComparer.Ordinal);
+                if (MaxPingOut(s, options.PingInterval) is { } n)
+                {
+                    values["NatsOpts.MaxPingOut"] = n.ToString(CultureInfo.InvariantCulture);
+                }
+
+                if (tcpOutOfReach)
+                {
+                    values["Tcp:Enabled"] = s.Tcp is null ? "false" : "true";
+                }
+
+                return values;
+            });
         return result;
     }
 
@@ -87,18 +93,36 @@ public static class KeepAliveNatsExtensions
         return options.UseKeepAlive(RegisteredProfiles.From(services, "options.UseKeepAlive", profileName), profileName);
     }
 
-    private static NatsOpts WithSocketFactory(NatsOpts options, KeepAliveClientSettings settings, List<string> notes)
+    /// <summary>
+    /// Installs the package's socket factory, also while <c>Tcp</c> is off (it reads the profile at each connection, so a
+    /// reload turning it on reaches the next one), unless NATS.Net's sockets are out of reach: WebSocket servers, or your
+    /// own factory with <c>Tcp</c> off (refused with <c>Tcp</c> on). <paramref name="tcpOutOfReach"/> says that TCP
+    /// servers' sockets stay out of reach, so that a reload turning <c>Tcp</c> on is reported instead of silently ignored.
+    /// </summary>
+    private static NatsOpts WithSocketFactory(NatsOpts options, KeepAliveClientSettings settings, List<string> notes, out bool tcpOutOfReach)
     {
+        const string Off = "Tcp:Enabled is false: sockets keep NATS.Net's own settings (no keep-alive)";
+        var tcpOn = settings.Tcp is not null;
         var urls = options.Url.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var webSockets = urls.Count(KeepAliveNatsSocketConnectionFactory.IsWebSocket);
+        tcpOutOfReach = false;
         if (webSockets == urls.Length)
         {
-            notes.Add("Tcp is not applied: every server URL is a WebSocket (ws://, wss://), whose connection NATS.Net opens itself, out of reach");
+            notes.Add(tcpOn
+                ? "Tcp is not applied: every server URL is a WebSocket (ws://, wss://), whose connection NATS.Net opens itself, out of reach"
+                : "Tcp:Enabled is false, and every server URL is a WebSocket (ws://, wss://), whose connection NATS.Net opens itself, out of reach");
             return options;
         }
 
         if (webSockets > 0)
         {
+            if (!tcpOn)
+            {
+                tcpOutOfReach = true;
+                notes.Add(Off + ": NatsOpts.Url mixes WebSocket and TCP servers, so a reload that turns Tcp on cannot reach them");
+                return options;
+            }
+
             throw new InvalidOperationException(
                 $"NatsOpts.Url '{options.Url}' mixes WebSocket and TCP servers. KeepAlive profile '{settings.ProfileName}' can apply its Tcp section only to TCP connections (nats://, tls://): NATS.Net's WebSocket connection is internal and opens its own socket. "
                 + "Fix: list only nats:// or tls:// servers, or only ws:// servers (then the profile sets the heartbeat only).");
@@ -112,12 +136,19 @@ public static class KeepAliveNatsExtensions
 
         if (options.SocketConnectionFactory is { } yours and not KeepAliveNatsSocketConnectionFactory)
         {
+            if (!tcpOn)
+            {
+                tcpOutOfReach = true;
+                notes.Add("Tcp:Enabled is false: the sockets your NatsOpts.SocketConnectionFactory opens are left as it makes them, so a reload that turns Tcp on cannot reach them");
+                return options;
+            }
+
             throw new InvalidOperationException(
                 $"NatsOpts.SocketConnectionFactory is already set ({yours.GetType().FullName}); the sockets it opens are out of reach, so KeepAlive profile '{settings.ProfileName}' cannot apply its Tcp section to them. "
                 + $"Fix: remove your factory and let UseKeepAlive set its own, or apply keep-alive inside yours with IKeepAliveProfiles.Configure(socket, \"{settings.ProfileName}\") and set Tcp:Enabled to false in the profile used here.");
         }
 
-        notes.Add("Tcp on every socket through NatsOpts.SocketConnectionFactory (plain and TLS)");
+        notes.Add(tcpOn ? "Tcp on every socket through NatsOpts.SocketConnectionFactory (plain and TLS)" : Off + " until a reload turns it on (NatsOpts.SocketConnectionFactory opens them)");
         return options with { SocketConnectionFactory = new KeepAliveNatsSocketConnectionFactory(settings) };
     }
 

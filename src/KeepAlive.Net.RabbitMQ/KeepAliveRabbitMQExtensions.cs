@@ -42,17 +42,13 @@ public static class KeepAliveRabbitMQExtensions
         ArgumentNullException.ThrowIfNull(factory);
         var settings = KeepAliveClientSettings.Create(profiles, profileName, Client);
         var notes = new List<string>();
-        if (settings.Tcp is not null)
-        {
-            var yours = AppliedProfiles<ConnectionFactory, Func<System.Net.Sockets.AddressFamily, ITcpClient>>.Claim(
-                factory, settings.ProfileName, factory.SocketFactory ?? ConnectionFactoryBase.DefaultSocketFactory, "ConnectionFactory.UseKeepAlive");
-            factory.SocketFactory = family => CreateClient(yours, family, settings);
-            notes.Add("Tcp on every socket through ConnectionFactory.SocketFactory" + (yours == (Func<System.Net.Sockets.AddressFamily, ITcpClient>)ConnectionFactoryBase.DefaultSocketFactory ? string.Empty : ", on the socket your own factory creates"));
-        }
-        else
-        {
-            notes.Add("Tcp:Enabled is false: sockets keep RabbitMQ.Client's own settings (no keep-alive)");
-        }
+        // Installed even while Tcp is off: the factory reads the profile at each socket, so a reload turning it on reaches the next one.
+        var yours = AppliedProfiles<ConnectionFactory, Func<System.Net.Sockets.AddressFamily, ITcpClient>>.Claim(
+            factory, settings.ProfileName, factory.SocketFactory ?? ConnectionFactoryBase.DefaultSocketFactory, "ConnectionFactory.UseKeepAlive");
+        factory.SocketFactory = family => CreateClient(yours, family, settings);
+        notes.Add(settings.Tcp is not null
+            ? "Tcp on every socket through ConnectionFactory.SocketFactory" + (yours == (Func<System.Net.Sockets.AddressFamily, ITcpClient>)ConnectionFactoryBase.DefaultSocketFactory ? string.Empty : ", on the socket your own factory creates")
+            : "Tcp:Enabled is false: sockets keep RabbitMQ.Client's own settings (no keep-alive) until a reload turns it on");
 
         if (settings.HeartbeatInterval is { } interval)
         {

@@ -41,17 +41,13 @@ public static class KeepAliveRedisExtensions
         ArgumentNullException.ThrowIfNull(options);
         var settings = KeepAliveClientSettings.Create(profiles, profileName, Client);
         var notes = new List<string>();
-        if (settings.Tcp is not null)
-        {
-            var yours = AppliedProfiles<ConfigurationOptions, StackExchange.Redis.Configuration.Tunnel?>.Claim(
-                options, settings.ProfileName, options.Tunnel, "ConfigurationOptions.UseKeepAlive");
-            options.Tunnel = new KeepAliveRedisTunnel(settings, yours);
-            notes.Add("Tcp on every socket once connected, through ConfigurationOptions.Tunnel" + (yours is null ? string.Empty : ", wrapping your own tunnel"));
-        }
-        else
-        {
-            notes.Add("Tcp:Enabled is false: sockets keep StackExchange.Redis's own keep-alive (SO_KEEPALIVE with the kernel's times)");
-        }
+        // Installed even while Tcp is off: the tunnel reads the profile at each connection, so a reload turning it on reaches the next one.
+        var yours = AppliedProfiles<ConfigurationOptions, StackExchange.Redis.Configuration.Tunnel?>.Claim(
+            options, settings.ProfileName, options.Tunnel, "ConfigurationOptions.UseKeepAlive");
+        options.Tunnel = new KeepAliveRedisTunnel(settings, yours);
+        notes.Add(settings.Tcp is not null
+            ? "Tcp on every socket once connected, through ConfigurationOptions.Tunnel" + (yours is null ? string.Empty : ", wrapping your own tunnel")
+            : "Tcp:Enabled is false: sockets keep StackExchange.Redis's own keep-alive (SO_KEEPALIVE with the kernel's times) until a reload turns it on");
 
         if (settings.HeartbeatInterval is { } interval)
         {

@@ -134,6 +134,12 @@ public static class KeepAliveEventIds
     /// </summary>
     public const int ClientReloadNotApplied = 3204;
 
+    /// <summary>
+    /// A client library's connection was left as the client (and a socket hook of yours) opened it, because its keep-alive
+    /// profile sets <c>Tcp:Enabled</c> false, as a reload may (Debug).
+    /// </summary>
+    public const int ClientConnectionTcpDisabled = 3205;
+
     /// <summary>Keep-alive could not be applied to a Kestrel connection, which was accepted without it.</summary>
     public const int KestrelConnectionKeepAliveFailed = 3100;
 

@@ -112,6 +112,39 @@ public sealed class NatsProfileMappingTests
     }
 
     [Fact]
+    public async Task UseKeepAlive_ProfileWithTcpOffAtSetUp_AReloadTurningItOnReachesTheNextConnection()
+    {
+        // Off at set-up, NATS.Net's own connection stayed, whose sockets no reload can reach, and no warning said so.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:events:Tcp:Enabled", "false"), new("KeepAlive:Profiles:events:Tcp:IdleTime", "7s"), new("KeepAlive:Profiles:events:Heartbeat:Interval", "20s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var options = (NatsOpts.Default with { Url = $"nats://127.0.0.1:{((System.Net.IPEndPoint)listener.LocalEndpoint).Port}" }).UseKeepAlive(profiles.Profiles, "events");
+
+        configuration["KeepAlive:Profiles:events:Tcp:Enabled"] = "true";
+        configuration.Reload();
+
+        options.SocketConnectionFactory.Should().BeOfType<KeepAliveNatsSocketConnectionFactory>();
+        await using var connection = await options.SocketConnectionFactory!.ConnectAsync(new Uri(options.Url), options, TestContext.Current.CancellationToken);
+        ((KeepAliveNatsSocketConnection)connection).Socket.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(7));
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().BeEmpty("the Tcp section reaches every new socket");
+    }
+
+    [Fact]
+    public void UseKeepAlive_YourOwnSocketConnectionFactoryWithTcpOff_AReloadTurningTcpOnWarnsThatItCannotReachYourSockets()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:events:Tcp:Enabled", "false"), new("KeepAlive:Profiles:events:Heartbeat:Interval", "20s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var yours = new Wrapper(NatsOpts.Default.UseKeepAlive(profiles.Profiles, "events").SocketConnectionFactory!);
+        (NatsOpts.Default with { SocketConnectionFactory = yours }).UseKeepAlive(profiles.Profiles, "events");
+
+        configuration["KeepAlive:Profiles:events:Tcp:Enabled"] = "true";
+        configuration.Reload();
+
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle().Which.Should().Contain("Tcp:Enabled stays false (the profile now says true)");
+    }
+
+    [Fact]
     public void UseKeepAlive_UnknownProfile_Throws()
     {
         using var profiles = ClientProfiles.InCode("events", _ => { });

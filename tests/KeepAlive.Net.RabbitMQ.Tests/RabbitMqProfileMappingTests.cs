@@ -106,6 +106,38 @@ public sealed class RabbitMqProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_ReloadTurnsTcpOffThenOn_YourSocketFactorysKeepAliveStaysThenTheNextSocketGetsTheProfile()
+    {
+        // Off by reload, SO_KEEPALIVE was switched off on the socket your SocketFactory had turned it on for; a profile off
+        // at set-up left SocketFactory alone, so a reload turning it on never reached a socket, and no warning said so.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:orders:Tcp:IdleTime", "7s"), new("KeepAlive:Profiles:orders:Heartbeat:Interval", "60s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var factory = new ConnectionFactory { SocketFactory = YoursWithKeepAlive }.UseKeepAlive(profiles.Profiles, "orders");
+        configuration["KeepAlive:Profiles:orders:Tcp:Enabled"] = "false";
+        configuration.Reload();
+
+        using (var client = factory.SocketFactory(AddressFamily.InterNetwork))
+        {
+            client.Client.GetKeepAlive().Enabled.Should().BeTrue("Tcp:Enabled false leaves the socket as your SocketFactory made it");
+        }
+
+        var offFromTheStart = new ConnectionFactory().UseKeepAlive(profiles.Profiles, "orders");
+        configuration["KeepAlive:Profiles:orders:Tcp:Enabled"] = "true";
+        configuration.Reload();
+
+        IdleOfTheNextSocket(offFromTheStart).Should().Be(TimeSpan.FromSeconds(7), "a reload that turns the Tcp section on reaches the next connection");
+        profiles.Messages(KeepAliveEventIds.ClientConnectionTcpDisabled).Should().ContainSingle();
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().BeEmpty("the Tcp section reaches every new socket");
+
+        static ITcpClient YoursWithKeepAlive(AddressFamily family)
+        {
+            var socket = new Socket(family, SocketType.Stream, ProtocolType.Tcp);
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+            return new TcpClientAdapter(socket);
+        }
+    }
+
+    [Fact]
     public void UseKeepAlive_UnknownProfile_Throws()
     {
         using var profiles = ClientProfiles.InCode("orders", _ => { });

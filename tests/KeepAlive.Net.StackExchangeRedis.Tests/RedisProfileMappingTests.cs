@@ -141,6 +141,30 @@ public sealed class RedisProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_ReloadTurnsTcpOffThenOn_TheNextSocketKeepsStackExchangeRedisOwnKeepAliveThenGetsTheProfile()
+    {
+        // Off by reload, the tunnel switched SO_KEEPALIVE off on every reconnection (StackExchange.Redis turns it on), where a
+        // profile that was off from the start leaves it on; a profile off at set-up installed no tunnel, so a reload turning
+        // it on never reached a socket, and no warning said so.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:cache:Tcp:IdleTime", "7s"), new("KeepAlive:Profiles:cache:Heartbeat:Interval", "60s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var options = new ConfigurationOptions().UseKeepAlive(profiles.Profiles, "cache");
+        configuration["KeepAlive:Profiles:cache:Tcp:Enabled"] = "false";
+        configuration.Reload();
+
+        KeepAliveOfTheNextSocket(options).Should().BeTrue("Tcp:Enabled false keeps StackExchange.Redis's own keep-alive (SO_KEEPALIVE on)");
+        profiles.Messages(KeepAliveEventIds.ClientConnectionTcpDisabled).Should().ContainSingle().Which.Should().Contain("Tcp:Enabled false");
+
+        var offFromTheStart = new ConfigurationOptions().UseKeepAlive(profiles.Profiles, "cache");
+        configuration["KeepAlive:Profiles:cache:Tcp:Enabled"] = "true";
+        configuration.Reload();
+
+        offFromTheStart.Tunnel.Should().NotBeNull("a reload that turns the Tcp section on must reach the next connection");
+        IdleOfTheNextSocket(offFromTheStart).Should().Be(TimeSpan.FromSeconds(7));
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().BeEmpty("the Tcp section reaches every new socket");
+    }
+
+    [Fact]
     public void UseKeepAlive_UnknownProfile_Throws()
     {
         using var profiles = ClientProfiles.InCode("cache", _ => { });
@@ -191,6 +215,14 @@ public sealed class RedisProfileMappingTests
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         Connected(options, socket);
         return socket.GetKeepAlive().IdleTime;
+    }
+
+    private static bool KeepAliveOfTheNextSocket(ConfigurationOptions options)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, options.TcpKeepAlive); // as StackExchange.Redis does
+        Connected(options, socket);
+        return socket.GetKeepAlive().Enabled;
     }
 
     // What StackExchange.Redis does once a socket has connected, before it sends a byte.

@@ -126,18 +126,28 @@ public sealed class KeepAliveClientSettings
     /// Applies the profile's current <c>Tcp</c> section (its last valid values, so reloads reach connections opened
     /// afterwards) to a socket the client opened, once connected when it connects to a host name (configured before, .NET
     /// no longer tries the name's next address), and logs the effective settings read back
-    /// from the kernel (event <see cref="KeepAliveEventIds.ClientConnectionConfigured"/>, Debug).
+    /// from the kernel (event <see cref="KeepAliveEventIds.ClientConnectionConfigured"/>, Debug). While the profile sets
+    /// <c>Tcp:Enabled</c> false (a reload may), the socket is left as the client opened it, its own keep-alive included, as
+    /// when the profile was off from the start (event <see cref="KeepAliveEventIds.ClientConnectionTcpDisabled"/>, Debug).
     /// </summary>
     /// <param name="socket">The client's socket.</param>
     /// <param name="connection">Describes the connection in the log, e.g. the server's end point.</param>
-    /// <returns>The effective settings, or <see langword="null"/> when the socket is not TCP (a Unix domain socket) and nothing applies.</returns>
+    /// <returns>The effective settings, or <see langword="null"/> when the socket is not TCP (a Unix domain socket) or the profile's <c>Tcp</c> section is off, and nothing applies.</returns>
     /// <exception cref="SocketException">The kernel rejected an option.</exception>
+    /// <remarks>Call it from the client's socket hook whatever the profile's <c>Tcp:Enabled</c> at set-up, so that a reload turning the section on reaches the next connection.</remarks>
     public KeepAliveSettings? ConfigureSocket(Socket socket, string connection)
     {
         ArgumentNullException.ThrowIfNull(socket);
         if (!TcpSockets.IsTcp(socket))
         {
             Log.ClientConnectionWithoutTcp(_logger, Client.ClientName, connection, ProfileName);
+            return null;
+        }
+
+        if (!_profiles.GetProfile(ProfileName).Tcp.Enabled)
+        {
+            // Tcp:Enabled false means "the client's own keep-alive" for a client; the core's false would switch SO_KEEPALIVE off.
+            Log.ClientConnectionTcpDisabled(_logger, Client.ClientName, connection, ProfileName);
             return null;
         }
 

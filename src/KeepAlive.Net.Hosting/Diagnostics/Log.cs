@@ -37,6 +37,10 @@ internal static partial class Log
         Message = "{Client} connection {Connection} is not TCP (a Unix domain socket), so KeepAlive profile '{Profile}' has no Tcp section to apply to it")]
     public static partial void ClientConnectionWithoutTcp(ILogger logger, string client, string connection, string profile);
 
+    [LoggerMessage(EventId = KeepAliveEventIds.ClientConnectionTcpDisabled, Level = LogLevel.Debug,
+        Message = "{Client} connection {Connection} is left as the client opened it, its own keep-alive included: KeepAlive profile '{Profile}' sets Tcp:Enabled false")]
+    public static partial void ClientConnectionTcpDisabled(ILogger logger, string client, string connection, string profile);
+
     [LoggerMessage(EventId = KeepAliveEventIds.HttpClientTcpNotApplicable, Level = LogLevel.Warning,
         Message = "HttpClient '{Client}': the Tcp section of KeepAlive profile '{Profile}' does not apply: another component installed its own SocketsHttpHandler.ConnectCallback after the client was built and opens its sockets (gRPC's channel does, for client-side load balancing and connectivity tracking). The profile's Http section (HTTP/2 pings, pool timers) applies. To have the Tcp section on a gRPC channel with an http or https address, give the channel the profile's handler: ConfigureChannel((services, options) => options.UseKeepAlive(services.GetRequiredService<IKeepAliveProfiles>(), \"{Profile}\")) from KeepAlive.Net.Grpc (gRPC's connectivity tracking, GrpcChannel.State, is then off).")]
     public static partial void HttpClientTcpNotApplicable(ILogger logger, string client, string profile);
