@@ -20,7 +20,9 @@ public static class KeepAliveNatsExtensions
     /// once the socket has connected and before NATS.Net sends a byte, read back from the kernel and logged; its <c>Heartbeat:Interval</c>, when the profile
     /// sets it, as <see cref="NatsOpts.PingInterval"/> (whole seconds, rounded down); and its <c>Heartbeat:Timeout</c> as
     /// <see cref="NatsOpts.MaxPingOut"/> = ceil(Timeout / PingInterval), the unanswered PINGs after which the client
-    /// drops the connection and reconnects.
+    /// drops the connection and reconnects. NATS.Net counts them only when it sends the next PING, so a silent server is
+    /// dropped MaxPingOut x PingInterval to (MaxPingOut + 1) x PingInterval after it went silent: never before the timeout,
+    /// and up to two intervals after it when the timeout is not a multiple of the interval (the log line gives the window).
     /// </summary>
     /// <param name="options">The options (a record: they are not changed).</param>
     /// <param name="profiles">The registered profiles.</param>
@@ -58,7 +60,7 @@ public static class KeepAliveNatsExtensions
         {
             settings.ReportIfOverridden("NatsOpts.MaxPingOut", options.MaxPingOut, NatsOpts.Default.MaxPingOut, "Heartbeat:Timeout", maxPingOut, static n => n.ToString(CultureInfo.InvariantCulture));
             result = result with { MaxPingOut = maxPingOut };
-            notes.Add(string.Create(CultureInfo.InvariantCulture, $"MaxPingOut {maxPingOut} = ceil(Heartbeat:Timeout {Show(timeout)} / PingInterval {Show(result.PingInterval)}): a silent server is dropped after about {Show(result.PingInterval * maxPingOut)}"));
+            notes.Add(string.Create(CultureInfo.InvariantCulture, $"MaxPingOut {maxPingOut} = ceil(Heartbeat:Timeout {Show(timeout)} / PingInterval {Show(result.PingInterval)}): NATS.Net counts unanswered PINGs only when it sends the next one, so a silent server is dropped {Show(result.PingInterval * maxPingOut)} to {Show(result.PingInterval * (maxPingOut + 1))} after it went silent"));
         }
 
         settings.ReportApplied(notes);

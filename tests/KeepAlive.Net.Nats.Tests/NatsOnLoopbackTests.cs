@@ -101,6 +101,41 @@ public sealed class NatsOnLoopbackTests(NatsOnLoopback servers) : IClassFixture<
         profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().BeEmpty("the connection's sockets follow the reload; the profile sets nothing NATS.Net takes once");
     }
 
+    [Fact]
+    public async Task UseKeepAlive_ServerGoesSilent_DroppedWithinTheWindowTheStartUpLineGives()
+    {
+        // Heartbeat:Interval 2 s and Timeout 3 s: MaxPingOut 2. NATS.Net counts unanswered PINGs only when it sends the next
+        // one, so a server that goes silent right after a PONG is dropped 4 to 6 s later: never before the timeout, and
+        // possibly more than one interval after it.
+        using var profiles = ClientProfiles.InCode("events", p =>
+        {
+            p.Heartbeat.Interval = TimeSpan.FromSeconds(2);
+            p.Heartbeat.Timeout = TimeSpan.FromSeconds(3);
+        });
+        var options = (Options("nats", servers.Plain.EndPoint) with { MaxReconnectRetry = 0 }).UseKeepAlive(profiles.Profiles, "events");
+        await using var nats = new NatsConnection(options);
+        var silentFor = Stopwatch.StartNew();
+        var dropped = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+        nats.ConnectionDisconnected += (_, _) =>
+        {
+            dropped.TrySetResult(silentFor.Elapsed);
+            return ValueTask.CompletedTask;
+        };
+        await nats.PingAsync(TestContext.Current.CancellationToken);
+
+        TimeSpan after;
+        using (servers.Plain.Freeze())
+        {
+            silentFor.Restart();
+            after = await dropped.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+        }
+
+        NatProfiles.Report($"NATS, PingInterval 2 s, MaxPingOut 2: a silent server was dropped {after.TotalSeconds:0.00} s after it went silent");
+        after.Should().BeGreaterThan(TimeSpan.FromSeconds(3.5), "never before MaxPingOut x PingInterval (4 s), which is at least the 3 s timeout")
+            .And.BeLessThan(TimeSpan.FromSeconds(8), "within (MaxPingOut + 1) x PingInterval (6 s), with room for a loaded machine");
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should().Contain("dropped 4s to 6s after it went silent");
+    }
+
     // Loopback, no middlebox: the connect timeout only has to outlast a loaded machine (the first TLS handshake of the
     // process, certificate chain included, once took over 5 s while every test assembly ran in parallel on 2 cores).
     private static NatsOpts Options(string scheme, IPEndPoint server) => NatsOpts.Default with

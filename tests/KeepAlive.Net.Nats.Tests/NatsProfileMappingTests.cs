@@ -30,6 +30,25 @@ public sealed class NatsProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_TimeoutNotAMultipleOfTheInterval_ReportsTheWindowInWhichASilentServerIsDropped()
+    {
+        // NATS.Net counts unanswered PINGs only when it sends the next one: with PingInterval 2 s and MaxPingOut 2, a real
+        // nats-server stopped (SIGSTOP) right after a PONG was dropped 4.2, 4.8, 5.0 and 6.0 s later. The line said "after
+        // about 4s", and CLIENTS.md "within one interval after" the 3 s timeout (5 s).
+        using var profiles = ClientProfiles.InCode("events", p =>
+        {
+            p.Heartbeat.Interval = TimeSpan.FromSeconds(2);
+            p.Heartbeat.Timeout = TimeSpan.FromSeconds(3);
+        });
+
+        NatsOpts.Default.UseKeepAlive(profiles.Profiles, "events").MaxPingOut.Should().Be(2);
+
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should()
+            .Contain("MaxPingOut 2 = ceil(Heartbeat:Timeout 3s / PingInterval 2s): NATS.Net counts unanswered PINGs only when it sends the next one, so a silent server is dropped 4s to 6s after it went silent")
+            .And.NotContain("after about");
+    }
+
+    [Fact]
     public void UseKeepAlive_OnlyTimeoutSet_MaxPingOutFromTheClientsOwnPingInterval()
     {
         using var profiles = ClientProfiles.InCode("events", p => p.Heartbeat.Timeout = TimeSpan.FromSeconds(30));

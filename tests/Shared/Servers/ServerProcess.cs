@@ -101,6 +101,16 @@ internal sealed class ServerProcess : IDisposable
         return server;
     }
 
+    /// <summary>
+    /// Stops the server without closing anything (SIGSTOP): its kernel still acknowledges TCP, but it answers nothing, as a
+    /// hung server does. Disposing the result lets it run again (SIGCONT).
+    /// </summary>
+    public IDisposable Freeze()
+    {
+        Check(NetworkNamespace.Run("kill", "-STOP", _process.Id.ToString(CultureInfo.InvariantCulture)), "kill -STOP");
+        return new Thaw(_process.Id);
+    }
+
     public void Dispose()
     {
         try
@@ -130,6 +140,11 @@ internal sealed class ServerProcess : IDisposable
         catch (UnauthorizedAccessException)
         {
         }
+    }
+
+    private sealed class Thaw(int processId) : IDisposable
+    {
+        public void Dispose() => NetworkNamespace.Run("kill", "-CONT", processId.ToString(CultureInfo.InvariantCulture));
     }
 
     private static void Check((int ExitCode, string Output) result, string what)
