@@ -62,6 +62,10 @@ public static class KeepAliveNatsExtensions
             result = result with { MaxPingOut = maxPingOut };
             notes.Add(string.Create(CultureInfo.InvariantCulture, $"MaxPingOut {maxPingOut} = ceil(Heartbeat:Timeout {Show(timeout)} / PingInterval {Show(result.PingInterval)}): NATS.Net counts unanswered PINGs only when it sends the next one, so a silent server is dropped {Show(result.PingInterval * maxPingOut)} to {Show(result.PingInterval * (maxPingOut + 1))} after it went silent"));
         }
+        else if (settings.HeartbeatTimeout is { } unused)
+        {
+            notes.Add($"Heartbeat:Timeout {Show(unused)} is not used: NatsOpts.PingInterval is 0, so NATS.Net sends no PING and MaxPingOut never ends a connection. Fix: set Heartbeat:Interval in the profile, or a PingInterval of yours");
+        }
 
         settings.ReportApplied(notes);
         settings.WarnWhenReloadsAreNotTaken(

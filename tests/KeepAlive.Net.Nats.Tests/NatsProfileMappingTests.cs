@@ -60,6 +60,20 @@ public sealed class NatsProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_OnlyTimeoutSetAndYourPingsOff_SaysTheTimeoutIsNotUsed()
+    {
+        // With PingInterval 0 NATS.Net sends no PING, so no MaxPingOut can end a silent connection: the profile's timeout was
+        // dropped without a word.
+        using var profiles = ClientProfiles.InCode("events", p => p.Heartbeat.Timeout = TimeSpan.FromSeconds(30));
+
+        var options = (NatsOpts.Default with { PingInterval = TimeSpan.Zero }).UseKeepAlive(profiles.Profiles, "events");
+
+        options.PingInterval.Should().Be(TimeSpan.Zero);
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should()
+            .Contain("Heartbeat:Timeout 30s is not used: NatsOpts.PingInterval is 0, so NATS.Net sends no PING and MaxPingOut never ends a connection. Fix: set Heartbeat:Interval");
+    }
+
+    [Fact]
     public void UseKeepAlive_HandSetPingIntervalConflicts_ProfileWinsAndWarns()
     {
         using var profiles = ClientProfiles.InCode("events", p => p.Heartbeat.Interval = TimeSpan.FromSeconds(20));
