@@ -15,7 +15,7 @@ public static class KeepAliveRabbitMQExtensions
     public static KeepAliveClientDescription Client { get; } = new("RabbitMQ.Client", "ConnectionFactory.RequestedHeartbeat")
     {
         MaxHeartbeatInterval = MaxHeartbeat,
-        WithoutHeartbeatTimeout = "RabbitMQ fixes the heartbeat timeout: a peer that misses two heartbeats is declared dead, so the connection ends about 2 to 3 x RequestedHeartbeat after the peer went silent",
+        WithoutHeartbeatTimeout = "RabbitMQ fixes the heartbeat timeout: RabbitMQ.Client checks for a frame once per negotiated heartbeat and closes the connection at the third check in a row that saw none, 2 to 4 x the heartbeat after the broker went silent",
     };
 
     /// <summary>
@@ -35,7 +35,8 @@ public static class KeepAliveRabbitMQExtensions
     /// applied to it (so the profile's keep-alive wins). A <see cref="ConnectionFactory.RequestedHeartbeat"/> you set by
     /// hand is kept unless the profile sets <c>Heartbeat:Interval</c>; then the profile wins and a warning says so (event
     /// 3202). The broker may negotiate a lower heartbeat; RabbitMQ.Client sends a heartbeat frame every half of it, from a
-    /// thread-pool timer, and closes the connection (<c>ConnectionShutdownAsync</c>) after two missed ones.
+    /// thread-pool timer, checks for a frame from the broker once per heartbeat, and closes the connection
+    /// (<c>ConnectionShutdownAsync</c>) at the third check in a row that saw none: 2 to 4 heartbeats after the broker went silent.
     /// </remarks>
     public static ConnectionFactory UseKeepAlive(this ConnectionFactory factory, IKeepAliveProfiles profiles, string profileName)
     {

@@ -177,6 +177,37 @@ public sealed class RabbitMqBehindNatTests(RabbitMqLab fixture) : IClassFixture<
         await channel.QueueDeclareAsync(exclusive: true, cancellationToken: TestContext.Current.CancellationToken);
     }
 
+    [Fact]
+    public async Task UseKeepAlive_BrokerGoesSilent_ClientGivesUpWithinTwoToFourHeartbeats()
+    {
+        // The broker frozen (SIGSTOP): its kernel still answers TCP, keep-alive included, so only the AMQP heartbeat can tell.
+        var (lab, server) = fixture.Server.Start();
+        using var profiles = ClientProfiles.InCode("orders", p => p.Heartbeat.Interval = TimeSpan.FromSeconds(2));
+        var factory = Factory(lab, server.EndPoint).UseKeepAlive(profiles.Profiles, "orders");
+        factory.AutomaticRecoveryEnabled = false;
+        await using var connection = await factory.CreateConnectionAsync(TestContext.Current.CancellationToken);
+        connection.Heartbeat.Should().Be(TimeSpan.FromSeconds(2));
+        var silentFor = new Stopwatch();
+        var givenUp = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.ConnectionShutdownAsync += (_, _) =>
+        {
+            givenUp.TrySetResult(silentFor.Elapsed);
+            return Task.CompletedTask;
+        };
+
+        TimeSpan after;
+        using (server.Freeze())
+        {
+            silentFor.Start();
+            after = await givenUp.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        }
+
+        NatProfiles.Report($"RabbitMQ, heartbeat 2 s: the client gave up on a silent broker {after.TotalSeconds:0.00} s after it went silent");
+        after.Should().BeGreaterThan(TimeSpan.FromSeconds(4), "never before two heartbeats without a frame")
+            .And.BeLessThan(TimeSpan.FromSeconds(11), "within four heartbeats (8 s), with room for a loaded machine");
+        await connection.AbortAsync();
+    }
+
     // The test's own SocketFactory creates each socket in the client namespace; UseKeepAlive must keep it and configure its socket.
     private static ConnectionFactory Factory(RoutedLab lab, IPEndPoint server) => new()
     {

@@ -35,6 +35,25 @@ public sealed class RabbitMqProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_ProfileSetsATimeout_SaysWhenRabbitMqClientReallyGivesUpOnASilentBroker()
+    {
+        // RabbitMQ.Client 7 checks once per negotiated heartbeat for a frame and closes at the third check in a row that saw
+        // none: a broker frozen with SIGSTOP under a 2 s heartbeat was given up 6.4 to 7.3 s later. The line said "a peer
+        // that misses two heartbeats is declared dead, so the connection ends about 2 to 3 x RequestedHeartbeat" (4 to 6 s).
+        using var profiles = ClientProfiles.InCode("orders", p =>
+        {
+            p.Heartbeat.Interval = TimeSpan.FromSeconds(2);
+            p.Heartbeat.Timeout = TimeSpan.FromSeconds(5);
+        });
+
+        new ConnectionFactory().UseKeepAlive(profiles.Profiles, "orders");
+
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should()
+            .Contain("Heartbeat:Timeout is not used: RabbitMQ fixes the heartbeat timeout: RabbitMQ.Client checks for a frame once per negotiated heartbeat and closes the connection at the third check in a row that saw none, 2 to 4 x the heartbeat after the broker went silent")
+            .And.NotContain("2 to 3 x");
+    }
+
+    [Fact]
     public void UseKeepAlive_HandSetRequestedHeartbeatConflicts_ProfileWinsAndWarns()
     {
         using var profiles = ClientProfiles.InCode("orders", p => p.Heartbeat.Interval = TimeSpan.FromSeconds(20));

@@ -107,8 +107,10 @@ internal sealed class ServerProcess : IDisposable
     /// </summary>
     public IDisposable Freeze()
     {
-        Check(NetworkNamespace.Run("kill", "-STOP", _process.Id.ToString(CultureInfo.InvariantCulture)), "kill -STOP");
-        return new Thaw(_process.Id);
+        // The whole tree: rabbitmq-server is a script whose child (beam.smp) is the broker.
+        var tree = Tree(_process.Id).Select(static id => id.ToString(CultureInfo.InvariantCulture)).ToArray();
+        Check(NetworkNamespace.Run("kill", ["-STOP", .. tree]), "kill -STOP");
+        return new Thaw(tree);
     }
 
     public void Dispose()
@@ -142,9 +144,14 @@ internal sealed class ServerProcess : IDisposable
         }
     }
 
-    private sealed class Thaw(int processId) : IDisposable
+    private static IEnumerable<int> Tree(int processId) =>
+        new[] { processId }.Concat(Directory.EnumerateDirectories($"/proc/{processId}/task")
+            .SelectMany(static task => File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .SelectMany(static child => Tree(int.Parse(child, CultureInfo.InvariantCulture))));
+
+    private sealed class Thaw(string[] processIds) : IDisposable
     {
-        public void Dispose() => NetworkNamespace.Run("kill", "-CONT", processId.ToString(CultureInfo.InvariantCulture));
+        public void Dispose() => NetworkNamespace.Run("kill", ["-CONT", .. processIds]);
     }
 
     private static void Check((int ExitCode, string Output) result, string what)
