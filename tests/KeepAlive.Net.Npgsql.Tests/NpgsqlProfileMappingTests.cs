@@ -238,6 +238,23 @@ public sealed class NpgsqlProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_TwiceWithTheSameProfile_AcceptedWithoutAFalseWarning_AnotherProfileRefusedAsAlreadyApplied()
+    {
+        // Another profile silently replaced the first one's values, warned that they had been "set by hand", and left the first
+        // profile's reload warnings watching a data source that no longer took it.
+        using var profiles = ClientProfiles.Build(s => s
+            .AddKeepAlive("db", p => { p.Tcp.IdleTime = TimeSpan.FromSeconds(7); p.Heartbeat.Interval = TimeSpan.FromSeconds(20); })
+            .AddKeepAlive("other", p => p.Tcp.IdleTime = TimeSpan.FromSeconds(9)));
+        var builder = new NpgsqlDataSourceBuilder(ConnectionString).UseKeepAlive(profiles.Profiles, "db").UseKeepAlive(profiles.Profiles, "DB");
+
+        var another = () => builder.UseKeepAlive(profiles.Profiles, "other");
+
+        another.Should().Throw<InvalidOperationException>().WithMessage("NpgsqlDataSourceBuilder.UseKeepAlive(\"other\"): these options already take KeepAlive profile 'db'*Fix: call UseKeepAlive once per options object*");
+        builder.ConnectionStringBuilder.TcpKeepAliveTime.Should().Be(7);
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().BeEmpty("the first call's values are not values set by hand");
+    }
+
+    [Fact]
     public void UseKeepAlive_FromTheServiceProvider_AppliesTheRegisteredProfile()
     {
         using var profiles = ClientProfiles.InCode("db", p => p.Tcp.IdleTime = TimeSpan.FromSeconds(40));
