@@ -102,18 +102,47 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
 
     public override void CancelPendingFlush() => inner.CancelPendingFlush();
 
+    // Completing is one more use of the inner writer, which takes one writer at a time: it waits for a heartbeat being
+    // written. Completed under a heartbeat's stream write still in flight (PipeWriter.Create), the inner writer wrote the
+    // heartbeat's bytes a second time and returned their buffer to the pool while that write still sent from it (another
+    // user's bytes on this connection). The output is closed once the path is held: a heartbeat that was being written
+    // finishes as sent, every later one finds it closed. A PeerDead handler that completes the output from a heartbeat
+    // written at the end of a message runs on the thread that holds the path: it must not wait for itself.
     public override void Complete(Exception? exception = null)
     {
-        Close("the application completed the pipe's output");
-        EndMessage();
-        inner.Complete(exception);
+        if (!path.HeldByThisThread)
+        {
+            BeginMessage();
+        }
+
+        try
+        {
+            Close("the application completed the pipe's output");
+            inner.Complete(exception);
+        }
+        finally
+        {
+            EndMessage();
+        }
     }
 
-    public override ValueTask CompleteAsync(Exception? exception = null)
+    public override async ValueTask CompleteAsync(Exception? exception = null)
     {
-        Close("the application completed the pipe's output");
-        EndMessage();
-        return inner.CompleteAsync(exception);
+        if (!_inMessage && !path.HeldByThisThread)
+        {
+            await path.EnterAsync(CancellationToken.None).ConfigureAwait(false);
+            _inMessage = true;
+        }
+
+        try
+        {
+            Close("the application completed the pipe's output");
+            await inner.CompleteAsync(exception).ConfigureAwait(false);
+        }
+        finally
+        {
+            EndMessage();
+        }
     }
 
     /// <summary>

@@ -17,6 +17,9 @@ namespace KeepAlive.Net.Streams;
 [SuppressMessage("Design", "CA1001", Justification = "The gate is never disposed: a heartbeat or writer still releasing it after the stream is disposed must not throw; SemaphoreSlim holds no unmanaged resource unless AvailableWaitHandle is used.")]
 internal sealed class ActivityWritePath
 {
+    [ThreadStatic]
+    private static ActivityWritePath? t_writingPending;
+
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly string _owner;
     private readonly PendingHeartbeat _pendingSource;
@@ -37,10 +40,30 @@ internal sealed class ActivityWritePath
 
     public void Enter() => _gate.Wait();
 
+    /// <summary>
+    /// Gets a value indicating whether this thread holds the path while it writes a pending heartbeat at the end of its
+    /// message: that heartbeat completes here, inline, so its registration's handlers (PeerDead, Delayed) run on this thread
+    /// while it holds the path.
+    /// </summary>
+    public bool HeldByThisThread => ReferenceEquals(t_writingPending, this);
+
     /// <summary>Ends a message: writes a heartbeat that came due meanwhile (on this thread, synchronously), then lets the next writer in.</summary>
     public void Exit()
     {
-        TakePending()?.WriteNow();
+        if (TakePending() is { } pending)
+        {
+            var outer = t_writingPending;
+            t_writingPending = this;
+            try
+            {
+                pending.WriteNow();
+            }
+            finally
+            {
+                t_writingPending = outer;
+            }
+        }
+
         _gate.Release();
     }
 

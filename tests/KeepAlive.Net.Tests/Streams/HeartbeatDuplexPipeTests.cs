@@ -147,6 +147,73 @@ public sealed class HeartbeatDuplexPipeTests
     }
 
     [Fact]
+    public async Task Output_CompletedWhileAHeartbeatIsBeingWrittenToAStream_WaitsForItInsteadOfWritingItTwiceFromAFreedBuffer()
+    {
+        // PipeWriter.Create over a stream whose write is still sending the heartbeat (an SslStream, a full socket buffer)
+        // when the application completes the output, in the documented order (registration disposed first). Complete did
+        // not wait for the heartbeat: the inner writer wrote the heartbeat's bytes again and returned their buffer to the
+        // pool, and the write in flight then sent whatever reused that buffer ("PINGXXXX" here: another user's bytes on
+        // this connection).
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var connection = new AsynchronousWriteStream(release.Task);
+        var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(PipeReader.Create(new MemoryStream()), PipeWriter.Create(connection)));
+        var registration = pipe.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Interval = ManualScheduler.Second, Spread = TimeSpan.Zero });
+        manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick);
+        await connection.WriteStarted.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
+
+        registration.Dispose();
+        var complete = Task.Run(
+            () =>
+            {
+                pipe.Output.Complete();
+                "XXXX"u8.CopyTo(System.Buffers.ArrayPool<byte>.Shared.Rent(4096)); // whoever rents next on this thread
+            },
+            ct);
+        await Task.Delay(200, ct);
+        complete.IsCompleted.Should().BeFalse("completing the output waits for the heartbeat being written, as any other use of the output does");
+        release.SetResult();
+        await complete.WaitAsync(TimeSpan.FromSeconds(10), ct);
+
+        System.Text.Encoding.ASCII.GetString(connection.Written()).Should().Be("PING", "the heartbeat went out once, from its own bytes");
+        connection.IsDisposed.Should().BeTrue("completing the writer still disposes its stream");
+        SpinWait.SpinUntil(() => registration.GetStatistics().Sent == 1, TimeSpan.FromSeconds(10)).Should().BeTrue("the heartbeat that was being written was sent");
+        registration.GetStatistics().Failed.Should().Be(0);
+        manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Output_CompletedByAPeerDeadHandlerOfAHeartbeatWrittenAtTheEndOfAMessage_DoesNotWaitForItself()
+    {
+        // A heartbeat due during a message is written by the thread that ends the message, which holds the output; when
+        // that write finds the connection closed, PeerDead is raised right there, and the documented handler closes the
+        // connection: completing the output from it must not wait for the path its own thread holds.
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var outgoing = new Pipe();
+        var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(new Pipe().Reader, outgoing.Writer));
+        var registration = pipe.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Interval = ManualScheduler.Second, Spread = TimeSpan.Zero });
+        var deaths = 0;
+        registration.PeerDead += (_, _) =>
+        {
+            deaths++;
+            pipe.Output.Complete();
+        };
+        "abc"u8.CopyTo(pipe.Output.GetSpan(3));
+        pipe.Output.Advance(3);
+        manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick); // the heartbeat comes due and waits for the message
+        await outgoing.Writer.CompleteAsync(); // the transport closes the connection: the pending heartbeat will fail for good
+
+        var flush = Task.Run(async () => await pipe.Output.FlushAsync(ct), ct);
+        (await Task.WhenAny(flush, Task.Delay(TimeSpan.FromSeconds(10), ct))).Should().BeSameAs(flush, "the handler's Complete must not wait for the thread it runs on");
+        await flush;
+        deaths.Should().Be(1);
+        manual.Telemetry.LogsWithId(KeepAliveEventIds.PeerDead).Should().ContainSingle().Which.Message.Should().Contain("completed by its owner");
+        manual.Scheduler.RegistrationCount.Should().Be(0);
+    }
+
+    [Fact]
     public void Constructor_BadArguments_Refused()
     {
         using var manual = new ManualScheduler();
@@ -336,10 +403,17 @@ public sealed class HeartbeatDuplexPipeTests
 
     private sealed record StreamDuplexPipe(PipeReader Input, PipeWriter Output) : IDuplexPipe;
 
-    /// <summary>A connection whose asynchronous writes complete after a yield to a timer, as an SslStream's often do.</summary>
-    private sealed class AsynchronousWriteStream : Stream
+    /// <summary>
+    /// A connection whose asynchronous writes complete later: after a yield to a timer, as an SslStream's often do, or when
+    /// the test releases them (cancellation is honoured).
+    /// </summary>
+    private sealed class AsynchronousWriteStream(Task? release = null) : Stream
     {
         private readonly MemoryStream _written = new();
+
+        public TaskCompletionSource WriteStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public bool IsDisposed { get; private set; }
 
         public override bool CanRead => false;
 
@@ -379,8 +453,15 @@ public sealed class HeartbeatDuplexPipeTests
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+            WriteStarted.TrySetResult();
+            await (release ?? Task.Delay(1, cancellationToken)).WaitAsync(cancellationToken).ConfigureAwait(false);
             Write(buffer.ToArray(), 0, buffer.Length);
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            IsDisposed = true;
+            base.Dispose(disposing);
         }
     }
 }
