@@ -40,6 +40,14 @@ internal sealed class ActivityWritePath
 
     public void Enter() => _gate.Wait();
 
+    /// <summary>Takes the path if it is free, without waiting.</summary>
+    /// <returns>Whether the path was taken.</returns>
+    public bool TryEnter() => _gate.Wait(0);
+
+    /// <summary>Waits at most <paramref name="millisecondsTimeout"/> (<see cref="Timeout.Infinite"/>: for ever) for the path.</summary>
+    /// <returns>Whether the path was taken.</returns>
+    public bool Enter(int millisecondsTimeout) => _gate.Wait(millisecondsTimeout);
+
     /// <summary>
     /// Gets a value indicating whether this thread holds the path while it writes a pending heartbeat at the end of its
     /// message: that heartbeat completes here, inline, so its registration's handlers (PeerDead, Delayed) run on this thread

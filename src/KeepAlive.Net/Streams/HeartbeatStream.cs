@@ -93,6 +93,9 @@ public sealed class HeartbeatStream : Stream
 
     private bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
+    // Read only when a write must wait for the path (a NetworkStream reads it from the socket).
+    private int WriteTimeoutOrInfinite() => _inner.CanTimeout ? _inner.WriteTimeout : Timeout.Infinite;
+
     /// <summary>Registers a heartbeat that writes <paramref name="payload"/> (then flushes) through this stream's write path, and tracks its activity.</summary>
     /// <param name="scheduler">The scheduler.</param>
     /// <param name="payload">The heartbeat message of the application protocol, complete (with its frame header if the protocol has one); must stay unchanged while registered.</param>
@@ -151,14 +154,25 @@ public sealed class HeartbeatStream : Stream
         return new HeartbeatWriteScope(_inner, _path);
     }
 
-    /// <summary>Waits (blocking) for the write path and holds it for one message written with several writes.</summary>
+    /// <summary>
+    /// Waits (blocking) for the write path and holds it for one message written with several writes; when the wrapped stream
+    /// can time out, for at most its <see cref="Stream.WriteTimeout"/>, as a write to it would.
+    /// </summary>
     /// <returns>The scope; write through its <see cref="HeartbeatWriteScope.Stream"/> and dispose it when the message is complete.</returns>
     /// <exception cref="InvalidOperationException">Called from this stream's own heartbeat writer, which holds the write path.</exception>
+    /// <exception cref="IOException">The write path stayed held for longer than <see cref="Stream.WriteTimeout"/>.</exception>
     public HeartbeatWriteScope BeginMessage()
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         ThrowIfInHeartbeatWriter();
-        _path.Enter();
+        if (!_path.TryEnter() && WriteTimeoutOrInfinite() is var timeout && !_path.Enter(timeout))
+        {
+            // A heartbeat (or another message) still writing holds the path: a blocking write to the stream itself would have
+            // failed after WriteTimeout, so this one does too instead of waiting for the peer for ever.
+            throw new IOException(FormattableString.Invariant(
+                $"The write waited the stream's WriteTimeout ({timeout} ms) for the {nameof(HeartbeatStream)}'s write path, held by a heartbeat or another message still being written (a peer that stopped reading holds every write); nothing was written. Fix: close the connection if the peer no longer reads, or raise WriteTimeout."));
+        }
+
         return new HeartbeatWriteScope(_inner, _path);
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using KeepAlive.Net.Tests.Heartbeats;
 using KeepAlive.Net.Tests.TestSupport;
 
 namespace KeepAlive.Net.Tests.Streams;
@@ -36,6 +37,55 @@ public sealed class HeartbeatStreamLoopbackTests
         await received.WaitForAsync(b => b.Contains((byte)'H'), ct);
         Stopwatch.GetElapsedTime(lastWrite).Should().BeGreaterThanOrEqualTo(Interval - TimeSpan.FromMilliseconds(5), "the first heartbeat waits a whole idle interval after the last write");
         SpinWait.SpinUntil(() => registration.GetStatistics().Sent >= 1, TimeSpan.FromSeconds(5)).Should().BeTrue("the send that put H on the wire is accounted when it completes");
+    }
+
+    [Fact]
+    public async Task Write_PeerStoppedReadingWhileAHeartbeatHoldsTheWritePath_WriteTimeoutStillEndsTheWrite()
+    {
+        // The peer stops reading and the socket's send buffer is full: the next writer waits for room. When that writer is
+        // the heartbeat, its write holds the write path until the peer reads again, and a synchronous Write through the
+        // wrapper waited for the path for ever, although WriteTimeout (which the wrapper forwards) was set: without the
+        // wrapper the same Write fails with an IOException once WriteTimeout has passed.
+        var ct = TestContext.Current.CancellationToken;
+        using var connection = LoopbackConnection.Open();
+        connection.Client.SendBufferSize = 4096;
+        connection.Server.ReceiveBufferSize = 4096;
+        FillSendBuffer(connection.Client);
+        await using var stream = new HeartbeatStream(new NetworkStream(connection.Client, ownsSocket: false));
+        using var telemetry = new TestTelemetry();
+        await using var scheduler = new HeartbeatScheduler(null, telemetry, telemetry);
+        stream.RegisterHeartbeat(scheduler, "PING"u8.ToArray(), new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = TimeSpan.FromMilliseconds(50), BlockedCallbackThreshold = TimeSpan.FromMilliseconds(100), Spread = TimeSpan.Zero });
+        SpinWait.SpinUntil(() => telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendBlocked).Count > 0, TimeSpan.FromSeconds(10)).Should().BeTrue("the heartbeat waits for room the peer never makes");
+
+        stream.CanTimeout.Should().BeTrue();
+        stream.WriteTimeout = 500;
+        var started = Stopwatch.GetTimestamp();
+        var write = Task.Run(() => stream.Write("x"u8), ct);
+
+        (await Task.WhenAny(write, Task.Delay(TimeSpan.FromSeconds(20), ct))).Should().BeSameAs(write, "WriteTimeout bounds a synchronous write, whoever holds the write path");
+        (await FluentActions.Awaiting(() => write).Should().ThrowAsync<IOException>()).Which.Message.Should().Match("*WriteTimeout*500 ms*heartbeat*");
+        Stopwatch.GetElapsedTime(started).Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(490));
+    }
+
+    // Writes to the socket until the peer's receive window and the socket's send buffer are full.
+    private static void FillSendBuffer(Socket socket)
+    {
+        socket.Blocking = false;
+        var chunk = new byte[4096];
+        try
+        {
+            while (true)
+            {
+                socket.Send(chunk);
+            }
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
+        {
+        }
+        finally
+        {
+            socket.Blocking = true;
+        }
     }
 
     [Fact]
