@@ -23,7 +23,9 @@ public sealed class HeartbeatRegistration : IDisposable
 
     /// <summary>
     /// Raised once when the peer is declared dead: silent for longer than <see cref="HeartbeatOptions.Timeout"/>, or a send
-    /// failed for good (connection reset, socket disposed), which also stops the registration. Runs on a scheduler thread:
+    /// failed for good (connection reset, socket disposed), which also stops the registration. Runs on a scheduler thread (for
+    /// a <see cref="HeartbeatStream"/>'s or <see cref="HeartbeatDuplexPipe"/>'s heartbeat written after a message, on the thread
+    /// that ended the message, once it has let the write path go):
     /// close or reconnect from here; an exception is logged and ignored.
     /// </summary>
     public event EventHandler<PeerDeadEventArgs>? PeerDead
@@ -32,7 +34,10 @@ public sealed class HeartbeatRegistration : IDisposable
         remove => Change(extras => extras.PeerDead -= value);
     }
 
-    /// <summary>Raised for every delayed heartbeat, with its lateness and cause. Runs on a scheduler thread; keep it short.</summary>
+    /// <summary>
+    /// Raised for every delayed heartbeat, with its lateness and cause. Runs on a scheduler thread (or, like
+    /// <see cref="PeerDead"/>, on the thread that ended a wrapper's message); keep it short.
+    /// </summary>
     public event EventHandler<HeartbeatDelayedEventArgs>? Delayed
     {
         add => Change(extras => extras.Delayed += value);

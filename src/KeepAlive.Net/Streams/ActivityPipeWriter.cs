@@ -106,14 +106,10 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     // written. Completed under a heartbeat's stream write still in flight (PipeWriter.Create), the inner writer wrote the
     // heartbeat's bytes a second time and returned their buffer to the pool while that write still sent from it (another
     // user's bytes on this connection). The output is closed once the path is held: a heartbeat that was being written
-    // finishes as sent, every later one finds it closed. A PeerDead handler that completes the output from a heartbeat
-    // written at the end of a message runs on the thread that holds the path: it must not wait for itself.
+    // finishes as sent, every later one finds it closed.
     public override void Complete(Exception? exception = null)
     {
-        if (!path.HeldByThisThread)
-        {
-            BeginMessage();
-        }
+        BeginMessage();
 
         try
         {
@@ -128,7 +124,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
 
     public override async ValueTask CompleteAsync(Exception? exception = null)
     {
-        if (!_inMessage && !path.HeldByThisThread)
+        if (!_inMessage)
         {
             await path.EnterAsync(CancellationToken.None).ConfigureAwait(false);
             _inMessage = true;

@@ -17,9 +17,6 @@ namespace KeepAlive.Net.Streams;
 [SuppressMessage("Design", "CA1001", Justification = "The gate is never disposed: a heartbeat or writer still releasing it after the stream is disposed must not throw; SemaphoreSlim holds no unmanaged resource unless AvailableWaitHandle is used.")]
 internal sealed class ActivityWritePath
 {
-    [ThreadStatic]
-    private static ActivityWritePath? t_writingPending;
-
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly string _owner;
     private readonly PendingHeartbeat _pendingSource;
@@ -49,30 +46,16 @@ internal sealed class ActivityWritePath
     public bool Enter(int millisecondsTimeout) => _gate.Wait(millisecondsTimeout);
 
     /// <summary>
-    /// Gets a value indicating whether this thread holds the path while it writes a pending heartbeat at the end of its
-    /// message: that heartbeat completes here, inline, so its registration's handlers (PeerDead, Delayed) run on this thread
-    /// while it holds the path.
+    /// Ends a message: writes a heartbeat that came due meanwhile (on this thread, synchronously), lets the next writer in,
+    /// then completes that heartbeat here: its registration's Delayed and PeerDead handlers run on this thread once it no
+    /// longer holds the path, so a handler that writes through the wrapper does not wait for its own thread.
     /// </summary>
-    public bool HeldByThisThread => ReferenceEquals(t_writingPending, this);
-
-    /// <summary>Ends a message: writes a heartbeat that came due meanwhile (on this thread, synchronously), then lets the next writer in.</summary>
     public void Exit()
     {
-        if (TakePending() is { } pending)
-        {
-            var outer = t_writingPending;
-            t_writingPending = this;
-            try
-            {
-                pending.WriteNow();
-            }
-            finally
-            {
-                t_writingPending = outer;
-            }
-        }
-
+        var pending = TakePending();
+        pending?.WriteNow();
         _gate.Release();
+        pending?.Complete();
     }
 
     /// <summary>Takes a pending heartbeat to write it now, if there is one (the caller holds the gate).</summary>

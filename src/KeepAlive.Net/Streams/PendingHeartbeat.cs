@@ -4,7 +4,8 @@ namespace KeepAlive.Net.Streams;
 
 /// <summary>
 /// A heartbeat that came due while a message held the write path: the scheduler sees its send pending, and the application
-/// thread that ends the message writes it (<see cref="WriteNow"/>) and completes it there, inline, with no thread-pool hop.
+/// thread that ends the message writes it (<see cref="WriteNow"/>) and, once it has let the path go, completes it there
+/// (<see cref="Complete"/>), inline, with no thread-pool hop.
 /// One per write path, reused (a registration has one heartbeat in flight at a time), so deferring allocates nothing.
 /// </summary>
 internal sealed class PendingHeartbeat(ActivityWritePath path) : IValueTaskSource
@@ -12,6 +13,7 @@ internal sealed class PendingHeartbeat(ActivityWritePath path) : IValueTaskSourc
     private ManualResetValueTaskSourceCore<bool> _core; // RunContinuationsAsynchronously stays false: complete inline
     private HeartbeatContext _context;
     private Func<HeartbeatContext, bool, ValueTask>? _write;
+    private Exception? _failure; // how WriteNow ended, until Complete reports it
     private CancellationTokenRegistration _cancel; // only the scheduler's side (Arm, CancelWith) touches it, one heartbeat at a time
 
     public ValueTask Arm(HeartbeatContext context, Func<HeartbeatContext, bool, ValueTask> writeHeartbeat)
@@ -38,7 +40,7 @@ internal sealed class PendingHeartbeat(ActivityWritePath path) : IValueTaskSourc
         _write = null;
     }
 
-    /// <summary>Writes the heartbeat on the calling thread, which holds the path, with blocking writes; completes it there.</summary>
+    /// <summary>Writes the heartbeat on the calling thread, which holds the path, with blocking writes; <see cref="Complete"/> reports it.</summary>
     public void WriteNow()
     {
         var context = _context;
@@ -56,11 +58,25 @@ internal sealed class PendingHeartbeat(ActivityWritePath path) : IValueTaskSourc
                 write.AsTask().GetAwaiter().GetResult(); // a user writer that awaited something other than a write
             }
 
-            _core.SetResult(true);
+            _failure = null;
         }
         catch (Exception exception)
         {
-            _core.SetException(exception);
+            _failure = exception;
+        }
+    }
+
+    /// <summary>Completes the heartbeat <see cref="WriteNow"/> wrote, inline on the calling thread (which has let the path go).</summary>
+    public void Complete()
+    {
+        if (_failure is { } failure)
+        {
+            _failure = null;
+            _core.SetException(failure);
+        }
+        else
+        {
+            _core.SetResult(true);
         }
     }
 

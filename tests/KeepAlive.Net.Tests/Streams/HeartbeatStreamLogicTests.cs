@@ -267,6 +267,30 @@ public sealed class HeartbeatStreamLogicTests
     }
 
     [Fact]
+    public async Task Heartbeat_LateBehindAMessage_ItsDelayedHandlerMayWriteThroughTheStreamWithoutDeadlockingTheMessagesThread()
+    {
+        // A heartbeat due during a message is written by the thread that ends the message, and completes there: its Delayed
+        // (or PeerDead) handler ran while that thread still held the write path, so a handler writing through the stream
+        // (a PeerDead handler sending a close frame, say) waited for its own thread for ever, and so did every writer after it.
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var connection = new MemoryStream();
+        await using var stream = new HeartbeatStream(connection);
+        var registration = stream.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Interval = ManualScheduler.Second, Spread = TimeSpan.Zero, DriftWarningThreshold = TimeSpan.FromMilliseconds(100) });
+        registration.Delayed += (_, _) => stream.Write("late"u8);
+        var scope = stream.BeginMessage();
+        scope.Stream.Write("abc"u8);
+        manual.Step(TimeSpan.FromMilliseconds(1500), ManualScheduler.Tick); // the heartbeat comes due and waits 500 ms for the message
+
+        var end = Task.Run(scope.Dispose, ct);
+
+        (await Task.WhenAny(end, Task.Delay(TimeSpan.FromSeconds(10), ct))).Should().BeSameAs(end, "the handler runs once the message's thread has let the write path go");
+        await end;
+        connection.ToArray().Should().Equal([.. "abc"u8.ToArray(), .. Ping, .. "late"u8.ToArray()]);
+        registration.GetStatistics().Should().BeEquivalentTo(new { Sent = 1L, Delayed = 1L });
+    }
+
+    [Fact]
     public async Task Heartbeat_WriterWritesThroughTheHeartbeatStreamItself_FailsWithTheFixInsteadOfDeadlocking()
     {
         // The callback holds the write path; a write through the wrapper (not the stream it was given) waited for it for
