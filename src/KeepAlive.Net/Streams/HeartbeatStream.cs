@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Net.Security;
 using KeepAlive.Net.Streams;
 
 namespace KeepAlive.Net;
@@ -103,7 +104,7 @@ public sealed class HeartbeatStream : Stream
     /// <returns>The registration; disposing this stream disposes it.</returns>
     /// <exception cref="ArgumentException">The payload is empty or the options are invalid.</exception>
     /// <exception cref="InvalidOperationException">This stream already has a registration.</exception>
-    /// <exception cref="NotSupportedException">The wrapped stream cannot be written (read-only, or already closed), so no heartbeat could ever be sent.</exception>
+    /// <exception cref="NotSupportedException">The wrapped stream cannot be written (read-only, already closed, or an <see cref="SslStream"/> before its handshake), so no heartbeat could be sent.</exception>
     public HeartbeatRegistration RegisterHeartbeat(IHeartbeatScheduler scheduler, ReadOnlyMemory<byte> payload, HeartbeatOptions options)
     {
         ActivityWritePath.CheckPayload(payload);
@@ -123,7 +124,7 @@ public sealed class HeartbeatStream : Stream
     /// <returns>The registration; disposing this stream disposes it.</returns>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     /// <exception cref="InvalidOperationException">This stream already has a registration.</exception>
-    /// <exception cref="NotSupportedException">The wrapped stream cannot be written (read-only, or already closed), so no heartbeat could ever be sent.</exception>
+    /// <exception cref="NotSupportedException">The wrapped stream cannot be written (read-only, already closed, or an <see cref="SslStream"/> before its handshake), so no heartbeat could be sent.</exception>
     public HeartbeatRegistration RegisterHeartbeat(IHeartbeatScheduler scheduler, HeartbeatOptions options, Func<Stream, HeartbeatContext, ValueTask> writeHeartbeat)
     {
         ArgumentNullException.ThrowIfNull(writeHeartbeat);
@@ -292,6 +293,12 @@ public sealed class HeartbeatStream : Stream
     // closed connection, so the registration never ends): refuse it up front.
     private void ThrowIfInnerNotWritable()
     {
+        if (_inner is SslStream { IsAuthenticated: false })
+        {
+            throw new NotSupportedException(
+                "The wrapped SslStream cannot be written: its TLS handshake has not completed (or the stream is closed), and no heartbeat may go out before it. Fix: register the heartbeat once AuthenticateAsClientAsync or AuthenticateAsServerAsync has completed, while the connection is open.");
+        }
+
         if (!_inner.CanWrite)
         {
             throw new NotSupportedException(

@@ -204,6 +204,19 @@ public sealed class HeartbeatStreamLogicTests
     }
 
     [Fact]
+    public void RegisterHeartbeat_SslStreamBeforeItsHandshake_RefusedNamingTheHandshakeNotAClosedStream()
+    {
+        // An SslStream cannot be written until AuthenticateAsClientAsync/AuthenticateAsServerAsync completes: registering
+        // before it was refused as "read-only, or already closed", with the fix to wrap an SslStream, which it was.
+        using var manual = new ManualScheduler();
+        using var stream = new HeartbeatStream(new System.Net.Security.SslStream(new MemoryStream()));
+
+        stream.Invoking(s => s.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Interval = ManualScheduler.Second }))
+            .Should().Throw<NotSupportedException>().WithMessage("The wrapped SslStream cannot be written: its TLS handshake has not completed*Fix: register the heartbeat once AuthenticateAsClientAsync or AuthenticateAsServerAsync has completed*");
+        manual.Scheduler.RegistrationCount.Should().Be(0);
+    }
+
+    [Fact]
     public void Dispose_OwnedRegistration_StopsHeartbeatAndClosesInnerUnlessLeftOpen()
     {
         using var manual = new ManualScheduler();
