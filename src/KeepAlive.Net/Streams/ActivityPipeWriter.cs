@@ -14,6 +14,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     private bool _unflushed; // bytes were advanced since the last flush that completed: only such a flush is activity
     private bool _unread; // a heartbeat's bytes wait in the pipe behind a peer that stopped reading (only the write path's holder touches it)
     private volatile string? _closed;
+    private volatile bool _cancelRequested; // the application's CancelPendingFlush, until one of its flushes returns cancelled
 
     /// <summary>Gets why the output is closed for good (its reader or writer completed), or <see langword="null"/> while it is open.</summary>
     public string? ClosedReason => _closed;
@@ -68,6 +69,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
         try
         {
             var result = await inner.FlushAsync(cancellationToken).ConfigureAwait(false);
+            ObserveCancel(result);
             ObserveReader(result);
             MarkFlushed();
             return result;
@@ -90,6 +92,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
         {
             _unflushed |= !source.IsEmpty;
             var result = await inner.WriteAsync(source, cancellationToken).ConfigureAwait(false);
+            ObserveCancel(result);
             ObserveReader(result);
             MarkFlushed();
             return result;
@@ -100,7 +103,11 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
         }
     }
 
-    public override void CancelPendingFlush() => inner.CancelPendingFlush();
+    public override void CancelPendingFlush()
+    {
+        _cancelRequested = true;
+        inner.CancelPendingFlush();
+    }
 
     // Completing is one more use of the inner writer, which takes one writer at a time: it waits for a heartbeat being
     // written. Completed under a heartbeat's stream write still in flight (PipeWriter.Create), the inner writer wrote the
@@ -171,7 +178,9 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
                     return NotRead(probe, NotRead("an earlier heartbeat still waits unread in the pipe, so this one was not written"));
                 }
 
-                ObserveReader(probe.Result);
+                var probed = probe.Result;
+                HandBackCancel(probed);
+                ObserveReader(probed);
                 if (_closed is { } closed)
                 {
                     return ValueTask.FromException(Closed(closed));
@@ -228,6 +237,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
 
     private ValueTask Failed(in FlushResult result, IOException notRead, bool sentIfNotCanceled)
     {
+        HandBackCancel(result);
         if (sentIfNotCanceled && !result.IsCanceled)
         {
             _unread = false;
@@ -246,6 +256,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
 
     private ValueTask Flushed(in FlushResult result)
     {
+        HandBackCancel(result);
         ObserveReader(result);
         if (_closed is { } reason)
         {
@@ -257,6 +268,25 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     }
 
     private static WritePathClosedException Closed(string reason) => new($"The heartbeat was not sent: {reason}, so the connection is closed.");
+
+    // The application's flush saw the cancel it asked for.
+    private void ObserveCancel(in FlushResult result)
+    {
+        if (result.IsCanceled)
+        {
+            _cancelRequested = false;
+        }
+    }
+
+    // A heartbeat's flush took a cancel the application asked for (CancelPendingFlush with no flush pending cancels the
+    // next one, which was the heartbeat's): ask again, so that the application's next flush is the one cancelled.
+    private void HandBackCancel(in FlushResult result)
+    {
+        if (result.IsCanceled && _cancelRequested)
+        {
+            inner.CancelPendingFlush();
+        }
+    }
 
     private void ObserveReader(in FlushResult result)
     {

@@ -379,6 +379,27 @@ public sealed class HeartbeatDuplexPipeTests
         System.Buffers.BuffersExtensions.ToArray(read.Buffer).Should().Equal(Ping);
     }
 
+    [Fact]
+    public async Task Output_CancelPendingFlushBetweenFlushes_TheApplicationsNextFlushIsCanceledEvenWhenAHeartbeatFlushesFirst()
+    {
+        // PipeWriter.CancelPendingFlush with no flush pending cancels the next one (a write loop stopped that way: "if
+        // (result.IsCanceled) break"). A heartbeat that flushed in between took that cancel for itself: the application's
+        // next flush completed normally, and its write loop never stopped.
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var (pipe, wire, _) = InMemory();
+        var registration = pipe.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Interval = ManualScheduler.Second, Spread = TimeSpan.Zero });
+        await pipe.Output.WriteAsync("abc"u8.ToArray(), ct);
+
+        pipe.Output.CancelPendingFlush();
+        manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick); // the heartbeat comes due and flushes
+
+        (await pipe.Output.WriteAsync("x"u8.ToArray(), ct)).IsCanceled.Should().BeTrue("the application asked for its next flush to be cancelled");
+        registration.GetStatistics().Should().BeEquivalentTo(new { Sent = 1L, Failed = 0L }, "the heartbeat's bytes were committed to the pipe");
+        pipe.Output.Complete();
+        (await ReadAllAsync(wire)).Should().Equal([.. "abc"u8.ToArray(), .. Ping, .. "x"u8.ToArray()]);
+    }
+
     // A heartbeat every second on a pipe whose peer side pauses the writer past 64 unread bytes.
     private static (HeartbeatDuplexPipe Pipe, Pipe Outgoing, HeartbeatRegistration Registration) SmallPipeWithHeartbeat(ManualScheduler manual)
     {
