@@ -97,6 +97,43 @@ public sealed class ConcurrencyTests
     }
 
     [Fact]
+    public async Task AsynchronousSends_NextHeartbeatCompletesWhileThePreviousCompletionStillPostsItsKey_NothingThrows()
+    {
+        // An asynchronous send's completion posts its next key from a list kept per registration; once the key is posted the
+        // next heartbeat may start and, if it completes asynchronously on another thread, it filled that same list while the
+        // first completion was still enumerating it: InvalidOperationException "Collection was modified" out of whatever
+        // thread completed the send (here the application's, ending a message behind which a heartbeat waited: 34 in 15 s).
+        var ct = TestContext.Current.CancellationToken;
+        await using var scheduler = new HeartbeatScheduler();
+        var failures = new ConcurrentQueue<Exception>();
+        var writers = Enumerable.Range(0, 4).Select(_ => Task.Run(
+            async () =>
+            {
+                await using var stream = new HeartbeatStream(new YieldingWriteStream());
+                stream.RegisterHeartbeat(scheduler, "P"u8.ToArray(), new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = TimeSpan.FromMilliseconds(1), Spread = TimeSpan.Zero });
+                var end = Stopwatch.GetTimestamp() + (5 * Stopwatch.Frequency);
+                while (Stopwatch.GetTimestamp() < end)
+                {
+                    try
+                    {
+                        using var message = stream.BeginMessage();
+                        message.Stream.Write("ab"u8);
+                        Thread.SpinWait(2000); // a heartbeat falls due during the message and waits for it
+                    }
+                    catch (InvalidOperationException e)
+                    {
+                        failures.Enqueue(e);
+                    }
+                }
+            },
+            ct)).ToArray();
+
+        await Task.WhenAll(writers);
+
+        failures.Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task Register_RacingTheSchedulersDispose_ThrowsObjectDisposedAndCountsNoRegistration()
     {
         // The order forced: Register has passed its disposed check when Dispose runs and returns, then Register ends.
@@ -170,5 +207,35 @@ public sealed class ConcurrencyTests
 
             return _time.GetTimestamp();
         }
+    }
+
+    /// <summary>A connection whose asynchronous writes complete on the thread pool, after a yield.</summary>
+    private sealed class YieldingWriteStream : Stream
+    {
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+        }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => await Task.Yield();
     }
 }

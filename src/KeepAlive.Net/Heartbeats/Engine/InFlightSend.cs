@@ -6,7 +6,9 @@ namespace KeepAlive.Net.Heartbeats;
 /// </summary>
 internal sealed class InFlightSend(BeatRunner runner, Inbox inbox, int slot)
 {
-    private readonly List<(int Slot, long Key)> _keys = [];
+    // Taken by the completion that fills and posts it: once its key is posted, the registration's next heartbeat can start,
+    // and complete on another thread, before this completion has finished posting (Inbox.Post enumerates, then clears).
+    private List<(int Slot, long Key)>? _keys = [];
     private Action? _completed; // made on the first asynchronous send, then reused
     private ValueTask _pending;
 
@@ -42,7 +44,9 @@ internal sealed class InFlightSend(BeatRunner runner, Inbox inbox, int slot)
         var pending = _pending;
         _pending = default;
         Watched = false;
-        runner.Complete(slot, Timeline, BeatRunner.FailureOf(pending), _keys);
-        inbox.Post(_keys);
+        var keys = Interlocked.Exchange(ref _keys, null) ?? [];
+        runner.Complete(slot, Timeline, BeatRunner.FailureOf(pending), keys);
+        inbox.Post(keys);
+        _keys = keys;
     }
 }
