@@ -13,7 +13,8 @@ var serverOptions = new TcpKeepAliveOptions { IdleTime = TimeSpan.FromSeconds(45
 Console.WriteLine($"listener      {listener.ConfigureKeepAlive(serverOptions)}");
 listener.Start();
 
-// 2. A TcpClient, configured before it connects.
+// 2. A TcpClient, configured before it connects to one address (to a host name with several addresses, configure it
+//    after the connect: TCP_USER_TIMEOUT, which .NET does not track, would stop it trying the next address).
 using var client = new TcpClient(AddressFamily.InterNetwork);
 var clientSettings = client.ConfigureKeepAlive(new TcpKeepAliveOptions
 {

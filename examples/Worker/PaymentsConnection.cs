@@ -32,9 +32,10 @@ public sealed partial class PaymentsConnection(
         var endpoint = await server.Endpoint.WaitAsync(stoppingToken);
         using var client = new TcpClient();
 
-        // Configure before connecting: a rejected option can then never break a live connection.
-        var settings = profiles.Configure(client.Client, "payments");
+        // Configure once connected: set before a connect to a host name with several addresses, TCP_USER_TIMEOUT (an option
+        // .NET does not track) would stop .NET from trying the next address when the first refuses.
         await client.ConnectAsync(endpoint, stoppingToken);
+        var settings = profiles.Configure(client.Client, "payments");
         LogConnected(logger, endpoint.ToString(), settings, settings.DeadPeerDetectionTime);
 
         // Every write marks activity and every read marks peer activity: no MarkActivity/MarkPeerActivity by hand.
@@ -74,6 +75,7 @@ public sealed partial class PaymentsConnection(
             LogHealth(logger, name, entry.Status, entry.Description, string.Join(", ", entry.Data.Select(static d => $"{d.Key}={d.Value}")));
         }
 
+        heartbeat.Dispose(); // first: a heartbeat into the connection being shut down would fail, and declare the peer dead
         client.Client.Shutdown(SocketShutdown.Both);
         await reader;
         lifetime.StopApplication();

@@ -29,5 +29,6 @@ public interface IKeepAliveHeartbeats
     /// The socket is not connected or not a stream socket, the payload is empty, or a Unix-domain socket is given a profile
     /// with TCP keep-alive on; checked before the profile touches the socket, so a refused call changes nothing.
     /// </exception>
+    /// <exception cref="ObjectDisposedException">The socket is disposed, or the host's heartbeat scheduler has stopped.</exception>
     HeartbeatRegistration RegisterSocket(Socket socket, ReadOnlyMemory<byte> payload, string profileName);
 }
