@@ -87,7 +87,7 @@ public static class KeepAliveNpgsqlExtensions
             if (time == 0)
             {
                 // Npgsql then only turns SO_KEEPALIVE on: the kernel's own times apply.
-                probing = (KernelKeepAlive.Read(KernelKeepAlive.TimePath), KernelKeepAlive.Read(KernelKeepAlive.IntervalPath));
+                probing = (KernelSysctls.Read(KernelSysctls.KeepAliveTime), KernelSysctls.Read(KernelSysctls.KeepAliveInterval));
                 notes.Add(probing is (int t, int i)
                     ? Invariant($"Tcp Keepalive on with the kernel's times (net.ipv4.tcp_keepalive_time {t} s, net.ipv4.tcp_keepalive_intvl {i} s): neither {source} set Tcp Keepalive Time or Interval")
                     : Invariant($"Tcp Keepalive on with the operating system's times: neither {source} set Tcp Keepalive Time or Interval"));
@@ -99,7 +99,7 @@ public static class KeepAliveNpgsqlExtensions
                 notes.Add(Invariant($"Tcp Keepalive Time {time} s and Tcp Keepalive Interval {probing.Interval} s{(every > 0 ? string.Empty : " (not set, so Npgsql probes every Tcp Keepalive Time)")} from {source}"));
             }
 
-            var probes = KernelKeepAlive.Read(KernelKeepAlive.ProbesPath);
+            var probes = KernelSysctls.Read(KernelSysctls.KeepAliveProbes);
             notes.Add(probes is { } count && probing is (int start, int each)
                 ? Invariant($"Tcp:ProbeCount {tcp.ProbeCount} cannot be applied (Npgsql has no socket hook): the kernel's net.ipv4.tcp_keepalive_probes {count} applies, so a dead idle peer is found after idle + {count} x interval = {start + (count * each)} s")
                 : Invariant($"Tcp:ProbeCount {tcp.ProbeCount} cannot be applied (Npgsql has no socket hook): the operating system's default probe count applies"));

@@ -1,12 +1,8 @@
-using System.Globalization;
-
 namespace KeepAlive.Net.Tool.Show;
 
 /// <summary>The kernel's system-wide keep-alive defaults: on Linux the sysctls in /proc/sys/net/ipv4; elsewhere unavailable.</summary>
 internal sealed record KernelDefaults(TimeSpan? KeepAliveTime, TimeSpan? KeepAliveInterval, int? KeepAliveProbes, int? Retries2, string Source)
 {
-    private const string Directory = "/proc/sys/net/ipv4/";
-
     public bool Available => KeepAliveTime is not null;
 
     public static KernelDefaults Read()
@@ -17,19 +13,14 @@ internal sealed record KernelDefaults(TimeSpan? KeepAliveTime, TimeSpan? KeepAli
                 $"unavailable on {System.Runtime.InteropServices.RuntimeInformation.OSDescription}: the sysctls exist on Linux only; a fresh socket's values are shown instead");
         }
 
-        int? Sysctl(string name) =>
-            File.Exists(Directory + name) && int.TryParse(File.ReadAllText(Directory + name).Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
-                ? value
-                : null;
-
-        var time = Sysctl("tcp_keepalive_time");
-        var interval = Sysctl("tcp_keepalive_intvl");
+        var time = KernelSysctls.Read(KernelSysctls.KeepAliveTime);
+        var interval = KernelSysctls.Read(KernelSysctls.KeepAliveInterval);
         return new KernelDefaults(
             time is { } t ? TimeSpan.FromSeconds(t) : null,
             interval is { } i ? TimeSpan.FromSeconds(i) : null,
-            Sysctl("tcp_keepalive_probes"),
-            Sysctl("tcp_retries2"),
-            "read from /proc/sys/net/ipv4 (sysctl net.ipv4.tcp_keepalive_time, _intvl, _probes, tcp_retries2)");
+            KernelSysctls.Read(KernelSysctls.KeepAliveProbes),
+            KernelSysctls.Read(KernelSysctls.Retries2),
+            $"read from {KernelSysctls.Directory} (sysctl net.ipv4.{KernelSysctls.KeepAliveTime}, _intvl, _probes, {KernelSysctls.Retries2})");
     }
 
     /// <summary>
