@@ -98,6 +98,23 @@ public sealed class PeerPingPolicyTests
     }
 
     [Fact]
+    public void PingTimeoutsThatMayMisfire_KeepCurrentLeavesTheKernelsTimes_WarnsAgainstThemNotTheDefaultsNeverWritten()
+    {
+        // With UnsetValues KeepCurrent and no times set, a socket keeps the kernel's (2 h idle on a socket nobody configured):
+        // a 90 s HTTP/2 ping timeout is what declares a dead peer, though the getters' 30 s + 3 x 10 s = 1 m would say otherwise.
+        var profile = new KeepAliveProfileOptions
+        {
+            Tcp = { UnsetValues = TcpKeepAliveUnsetValues.KeepCurrent },
+            Http = { KeepAlivePingDelay = TimeSpan.FromSeconds(30), KeepAlivePingTimeout = TimeSpan.FromSeconds(90) },
+        };
+        var kernel = KeepAliveCapabilities.Current;
+        var deadPeer = kernel.DefaultIdleTime + (kernel.DefaultInterval * (kernel.FixedProbeCount ?? kernel.DefaultProbeCount));
+
+        KeepAliveBudget.PingTimeoutsThatMayMisfire(profile).Should().ContainSingle().Which.Should()
+            .StartWith($"Http:KeepAlivePingTimeout is 1m30s, shorter than the {KeepAliveDuration.Format(deadPeer)} the kernel's keep-alive");
+    }
+
+    [Fact]
     public void PingTimeoutsThatMayMisfire_TimeoutsAboveTheKernelsDeadPeerTimeOrNoPings_NoWarning()
     {
         var quiet = new KeepAliveProfileOptions();

@@ -124,14 +124,21 @@ public class TcpKeepAliveOptions
     /// Gets the time after which the kernel declares a silent, idle peer dead with these options:
     /// <see cref="IdleTime"/> + <see cref="Interval"/> × <see cref="ProbeCount"/>, or, on Linux with an explicit
     /// <see cref="UserTimeout"/>, the first probe at or after the user timeout (see <see cref="KeepAliveSettings.DeadPeerDetectionTime"/>);
-    /// where the platform fixes the probe count (Windows before 1709: 10), with that count.
+    /// where the platform fixes the probe count (Windows before 1709: 10), with that count. With
+    /// <see cref="TcpKeepAliveUnsetValues.KeepCurrent"/>, a field left unset counts at the kernel's default (what a socket
+    /// nobody configured has, <see cref="KeepAliveCapabilities.DefaultIdleTime"/> and its neighbours), not at the getter's
+    /// default, which is never written; a socket configured before keeps its own values instead.
     /// </summary>
     /// <returns>The time, or <see cref="TimeSpan.MaxValue"/> when it does not fit.</returns>
     public TimeSpan GetDeadPeerDetectionTime() => GetDeadPeerDetectionTime(KeepAliveCapabilities.Current);
 
     /// <summary>The dead-peer time on the platform of <paramref name="capabilities"/>.</summary>
     internal TimeSpan GetDeadPeerDetectionTime(KeepAliveCapabilities capabilities) =>
-        DeadPeerTime.Idle(IdleTime, Interval, capabilities.FixedProbeCount ?? ProbeCount, capabilities.SupportsUserTimeout ? UserTimeout : null) ?? TimeSpan.MaxValue;
+        DeadPeerTime.Idle(
+            KeepsCurrent(KeepAliveOption.IdleTime) ? capabilities.DefaultIdleTime : IdleTime,
+            KeepsCurrent(KeepAliveOption.Interval) ? capabilities.DefaultInterval : Interval,
+            capabilities.FixedProbeCount ?? (KeepsCurrent(KeepAliveOption.ProbeCount) ? capabilities.DefaultProbeCount : ProbeCount),
+            capabilities.SupportsUserTimeout ? UserTimeout : null) ?? TimeSpan.MaxValue;
 
     private T Mark<T>(KeepAliveOption option, T value)
     {

@@ -71,4 +71,18 @@ public sealed class KeepAliveCapabilitiesTests
         options.GetDeadPeerDetectionTime(KeepAliveCapabilities.For(KeepAlivePlatform.WindowsLegacy)).Should().Be(TimeSpan.FromSeconds(80), "30 s + 10 x 5 s: the count cannot be set there");
         options.GetDeadPeerDetectionTime(KeepAliveCapabilities.For(KeepAlivePlatform.Windows)).Should().Be(TimeSpan.FromSeconds(50));
     }
+
+    [Fact]
+    public void GetDeadPeerDetectionTime_KeepCurrent_CountsAFieldLeftUnsetAtTheKernelsDefaultNotTheGettersNeverWritten()
+    {
+        // A socket nobody configured keeps the kernel's 7200 s idle time, 75 s interval and 9 probes on Linux: the getters'
+        // 30 s, 10 s and 3 are never written with KeepCurrent, so counting them promised a dead peer found after 1 min.
+        var linux = KeepAliveCapabilities.For(KeepAlivePlatform.Linux);
+        var nothingSet = new TcpKeepAliveOptions { UnsetValues = TcpKeepAliveUnsetValues.KeepCurrent };
+        var idleSet = new TcpKeepAliveOptions { UnsetValues = TcpKeepAliveUnsetValues.KeepCurrent, IdleTime = TimeSpan.FromSeconds(30) };
+
+        nothingSet.GetDeadPeerDetectionTime(linux).Should().Be(TimeSpan.FromSeconds(7200 + (9 * 75)));
+        idleSet.GetDeadPeerDetectionTime(linux).Should().Be(TimeSpan.FromSeconds(30 + (9 * 75)), "the idle time is written, the interval and count are the socket's");
+        idleSet.GetDeadPeerDetectionTime(KeepAliveCapabilities.For(KeepAlivePlatform.MacOS)).Should().Be(TimeSpan.FromSeconds(30 + (8 * 75)), "macOS probes 8 times by default");
+    }
 }
