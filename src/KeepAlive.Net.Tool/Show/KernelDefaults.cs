@@ -20,7 +20,7 @@ internal sealed record KernelDefaults(TimeSpan? KeepAliveTime, TimeSpan? KeepAli
             interval is { } i ? TimeSpan.FromSeconds(i) : null,
             KernelSysctls.Read(KernelSysctls.KeepAliveProbes),
             KernelSysctls.Read(KernelSysctls.Retries2),
-            $"read from {KernelSysctls.Directory} (sysctl net.ipv4.{KernelSysctls.KeepAliveTime}, _intvl, _probes, {KernelSysctls.Retries2})");
+            $"read from {KernelSysctls.Directory.TrimEnd('/')} (sysctl net.ipv4.{KernelSysctls.KeepAliveTime}, _intvl, _probes, {KernelSysctls.Retries2})");
     }
 
     /// <summary>

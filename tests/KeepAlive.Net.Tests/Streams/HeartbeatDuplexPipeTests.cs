@@ -400,6 +400,30 @@ public sealed class HeartbeatDuplexPipeTests
         (await ReadAllAsync(wire)).Should().Equal([.. "abc"u8.ToArray(), .. Ping, .. "x"u8.ToArray()]);
     }
 
+    [Fact]
+    public async Task Output_OverAStream_CancelPendingFlushBetweenFlushes_TheHeartbeatItCancelsIsNotCountedSentAndLeavesWithTheNextFlush()
+    {
+        // PipeWriter.Create over a stream: a flush cancelled before it starts writes nothing (its bytes stay buffered),
+        // unlike a Pipe's, which commits them. The heartbeat that took the application's cancel was counted as sent while
+        // its bytes were still in the writer's buffer, so the statistics said the connection was kept alive when it was not.
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var wire = new MemoryStream();
+        var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(PipeReader.Create(new MemoryStream()), PipeWriter.Create(wire, new StreamPipeWriterOptions(leaveOpen: true))));
+        var registration = pipe.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Interval = ManualScheduler.Second, Spread = TimeSpan.Zero });
+        await pipe.Output.WriteAsync("abc"u8.ToArray(), ct);
+
+        pipe.Output.CancelPendingFlush();
+        manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick); // the heartbeat comes due and takes the cancel
+
+        wire.ToArray().Should().Equal("abc"u8.ToArray(), "the cancelled flush wrote nothing");
+        registration.GetStatistics().Should().BeEquivalentTo(new { Sent = 0L, Failed = 1L }, "its bytes did not leave");
+        manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Should().ContainSingle().Which.Exception!.Message.Should().Contain("CancelPendingFlush");
+        (await pipe.Output.FlushAsync(ct)).IsCanceled.Should().BeTrue("the application asked for its next flush to be cancelled");
+        (await pipe.Output.FlushAsync(ct)).IsCanceled.Should().BeFalse();
+        wire.ToArray().Should().Equal([.. "abc"u8.ToArray(), .. Ping], "the heartbeat's bytes leave with the next flush");
+    }
+
     // A heartbeat every second on a pipe whose peer side pauses the writer past 64 unread bytes.
     private static (HeartbeatDuplexPipe Pipe, Pipe Outgoing, HeartbeatRegistration Registration) SmallPipeWithHeartbeat(ManualScheduler manual)
     {
