@@ -129,8 +129,7 @@ internal sealed class ConnectionWatch(ToolConsole console, Socket socket, KeepAl
 
     private Table Status()
     {
-        var info = TcpInfoSnapshot.TryRead(socket);
-        _lastUnacked = info?.Unacked ?? _lastUnacked;
+        var info = ReadTcpInfo();
         var table = Plain.Table($"{request.Target}: held {Units.Time(Seconds(Stopwatch.GetElapsedTime(_started)))} of {Units.Time(request.Hold)}", "counter", "value")
             .Row("bytes sent / received", string.Create(CultureInfo.InvariantCulture, $"{Interlocked.Read(ref _bytesSent)} / {Interlocked.Read(ref _bytesReceived)}"))
             .Row("since data received (our clock)", Units.Time(Seconds(Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastReceived)))));
@@ -158,11 +157,26 @@ internal sealed class ConnectionWatch(ToolConsole console, Socket socket, KeepAl
         return table;
     }
 
+    /// <summary>
+    /// TCP_INFO now, remembering whether data was unacknowledged while the connection was open: once the kernel gives up
+    /// it purges its send queue (unacked 0, state CLOSE), and the last look after the death must not erase that data was
+    /// in flight, which decides the bound the death is judged against.
+    /// </summary>
+    private TcpInfoSnapshot? ReadTcpInfo()
+    {
+        var info = TcpInfoSnapshot.TryRead(socket);
+        if (info is { State: not "CLOSE" })
+        {
+            _lastUnacked = info.Unacked;
+        }
+
+        return info;
+    }
+
     /// <summary>One line a second when the output is not a terminal: key=value pairs, times in the tool's one style.</summary>
     private string Line()
     {
-        var info = TcpInfoSnapshot.TryRead(socket);
-        _lastUnacked = info?.Unacked ?? _lastUnacked;
+        var info = ReadTcpInfo();
         var text = new StringBuilder(string.Create(CultureInfo.InvariantCulture,
             $"t={Units.Time(Seconds(Stopwatch.GetElapsedTime(_started)))} sent={Interlocked.Read(ref _bytesSent)}B received={Interlocked.Read(ref _bytesReceived)}B"));
         text.Append(info is null ? " tcp_info=unavailable" : string.Create(CultureInfo.InvariantCulture,

@@ -38,5 +38,25 @@ public sealed class CheckOnTheWireTests(ITestOutputHelper output) : IDisposable
         flow.GetProperty("verdict").GetString().Should().Contain("dead peer");
     }
 
+    [Fact]
+    public async Task Check_PeerVanishesWhileHeartbeatsAreInFlight_JudgedAgainstTheUserTimeoutNotTheIdleBound()
+    {
+        using var lab = RoutedLab.Create();
+        using var listener = lab.Listen();
+        // Heartbeats keep data in flight once the peer vanishes, so the kernel gives up at the 3 s user timeout (no
+        // keep-alive probe runs with data unacknowledged); the idle bound (30 s + 3 x 10 s, cut at 3 s: 30 s) is not it.
+        var check = ToolRun.ProcessAsync(lab.Client, TimeSpan.FromSeconds(90), "check", RoutedLab.ServerEndPoint.ToString(),
+            "--user-timeout", "3s", "--heartbeat", "ping", "--every", "250ms", "--hold", "60s");
+        using var accepted = await listener.AcceptAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        lab.DropEverything();
+
+        var (exitCode, text) = await check;
+
+        output.WriteLine(text);
+        exitCode.Should().Be(1, "a dead peer is a finding");
+        text.Should().Contain("DIED: timed out").And.Contain("this matches the configured bound of 3 s (TCP_USER_TIMEOUT, data was in flight)");
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 }
