@@ -17,7 +17,14 @@ internal sealed class DirectionState
 
     public bool LastWasProbe { get; private set; }
 
-    public double? LastPacketTime { get; private set; }
+    /// <summary>
+    /// When this side last sent anything but a keep-alive probe: what the other side's kernel hears (a probe is out of
+    /// window, so it restarts no idle timer there).
+    /// </summary>
+    public double? LastHeardTime { get; private set; }
+
+    /// <summary>How long this side had heard nothing from the other when it sent its first keep-alive probe: its idle time.</summary>
+    public double? FirstProbeAfterIdle { get; set; }
 
     public static bool SequenceGreater(uint left, uint right) => (int)(left - right) > 0;
 
@@ -54,7 +61,7 @@ internal sealed class DirectionState
 
         Window = segment.Window;
         LastWasProbe = probe;
-        LastPacketTime = segment.Time;
+        LastHeardTime = probe ? LastHeardTime : segment.Time;
         Seen = true;
     }
 }

@@ -17,13 +17,16 @@ internal static class FlowVerdict
         var finding = false;
         var idleTimeout = settings.IdleTimeout?.TotalSeconds;
 
-        if (DeadPeer(walk, end) is { } prober)
+        // The idle time of the prober the verdict is about: when both sides probe, the one whose probes went unanswered.
+        var deadPeer = DeadPeer(walk, end);
+        var firstProbeAfterIdle = deadPeer is { } dead ? walk.FirstProbeAfterIdleOf(dead) : walk.FirstProbeAfterIdle;
+        if (deadPeer is { } prober)
         {
             finding = true;
             var how = end == "rst"
                 ? Text($"its kernel reset the connection {Units.Seconds(endAfterIdle)} after the last data")
                 : Text($"the probes stopped {Units.Seconds(walk.End is null && walk.LastTime is { } t && walk.LastDataTime is { } d ? t - d : null)} after the last data: the kernel gave up");
-            parts.Add(Text($"dead peer: {Units.Count(walk.MaxUnansweredProbes, "keep-alive probe")} from the {walk.Side(prober)} went unanswered and {how} (implies idle {Units.Seconds(walk.FirstProbeAfterIdle)}, interval {Units.Seconds(walk.ProbeInterval)}, count {walk.MaxUnansweredProbes})"));
+            parts.Add(Text($"dead peer: {Units.Count(walk.MaxUnansweredProbes, "keep-alive probe")} from the {walk.Side(prober)} went unanswered and {how} (implies idle {Units.Seconds(firstProbeAfterIdle)}, interval {Units.Seconds(walk.ProbeInterval)}, count {walk.MaxUnansweredProbes})"));
         }
         else if (end == "rst")
         {
@@ -82,7 +85,7 @@ internal static class FlowVerdict
             KeepAliveAcks = walk.ProbeAnswers,
             ProbeFrames = walk.ProbeFrames,
             ProbeInterval = walk.ProbeInterval,
-            FirstProbeAfterIdle = walk.FirstProbeAfterIdle,
+            FirstProbeAfterIdle = firstProbeAfterIdle,
             AnsweredProbes = walk.AnsweredProbes,
             UnansweredInARow = walk.MaxUnansweredProbes,
             MaxDataGap = maxGap,

@@ -10,6 +10,7 @@ internal sealed class FlowWalk(IPEndPoint client)
     private readonly List<double> _retryGaps = [];
     private TcpSegment? _previous;
     private TcpSegment? _lastProbe;
+    private IPEndPoint? _firstProber;
     private int _unansweredInARow;
     private int? _clientTtl;
     private int? _serverTtl;
@@ -24,7 +25,8 @@ internal sealed class FlowWalk(IPEndPoint client)
 
     public int MaxUnansweredProbes { get; private set; }
 
-    public double? FirstProbeAfterIdle { get; private set; }
+    /// <summary>The idle time of the side that probed first (each side keeps its own, see <see cref="FirstProbeAfterIdleOf"/>).</summary>
+    public double? FirstProbeAfterIdle => ProbeFrames.Count == 0 ? null : FirstProbeAfterIdleOf(_firstProber!);
 
     public List<(double Time, long Frame, IPEndPoint From)> Data { get; } = [];
 
@@ -71,6 +73,9 @@ internal sealed class FlowWalk(IPEndPoint client)
     public double? LastDataTime => Data.Count == 0 ? null : Data[^1].Time;
 
     public double? ProbeInterval => Median.Of(_retryGaps);
+
+    /// <summary>How long <paramref name="prober"/> had heard nothing from the other side when it sent its first probe.</summary>
+    public double? FirstProbeAfterIdleOf(IPEndPoint prober) => (prober.Equals(client) ? _fromClient : _fromServer).FirstProbeAfterIdle;
 
     public string Side(IPEndPoint endpoint) => endpoint.Equals(client) ? "client" : "server";
 
@@ -152,14 +157,16 @@ internal sealed class FlowWalk(IPEndPoint client)
         }
 
         ProbeFrames.Add(segment.Frame);
+        _firstProber ??= segment.Source;
+        var own = segment.Source.Equals(client) ? _fromClient : _fromServer;
         var retry = _lastProbe is { } last && last.Source.Equals(segment.Source) && _unansweredInARow > 0;
         if (retry)
         {
             _retryGaps.Add(segment.Time - _lastProbe!.Time);
         }
-        else if (FirstProbeAfterIdle is null && other.LastPacketTime is { } heard)
+        else if (own.FirstProbeAfterIdle is null && other.LastHeardTime is { } heard)
         {
-            FirstProbeAfterIdle = segment.Time - heard;
+            own.FirstProbeAfterIdle = segment.Time - heard;
         }
 
         _unansweredInARow = retry ? _unansweredInARow + 1 : 1;

@@ -62,6 +62,29 @@ public sealed class AnalyzeSyntheticTests : IDisposable
     }
 
     [Fact]
+    public async Task Analyze_BothSidesProbeThenThePeerVanishes_TheDeadPeersProberHasItsOwnIdleTime()
+    {
+        // Both ends run keep-alive, as with the library on both: the server (idle 1 s) probes first, the client (idle
+        // 2 s) later, then the server vanishes and the client's probes go unanswered. The server's probe is no answer
+        // the client's kernel counts (it is out of window), so the client had heard nothing for 2 s when it probed.
+        var file = Handshake().Add(0.1, true, 1001, 5001, ".", payload: 10).Add(0.101, false, 5001, 1011, ".")
+            .Add(1.101, false, 5000, 1011, ".").Add(1.102, true, 1011, 5001, ".")
+            .Add(2.101, true, 1010, 5001, ".").Add(2.102, false, 5001, 1011, ".")
+            .Add(4.102, true, 1010, 5001, ".").Add(5.102, true, 1010, 5001, ".").Add(6.102, true, 1010, 5001, ".")
+            .Add(7.102, true, 1011, 5001, "R.")
+            .Write(Path.Combine(_folder, "both-probe.pcap"));
+
+        using var result = await AnalyzeResult.RunAsync(file);
+
+        result.ExitCode.Should().Be(1, "a dead peer is a finding");
+        var flow = result.SingleFlow;
+        AnalyzeResult.ProbeFrames(flow).Should().Equal(6, 8, 10, 11, 12);
+        flow.GetProperty("firstProbeAfterIdle").GetDouble().Should().BeApproximately(2.0, 0.001, "the client's first probe left 2 s after the server was last heard");
+        flow.GetProperty("verdict").GetString().Should().Contain("3 keep-alive probes from the client went unanswered").And.Contain("implies idle 2 s, interval 1 s, count 3");
+        JudgeWithTshark(file, flow);
+    }
+
+    [Fact]
     public async Task Analyze_Pcapng_SameFindingsAsPcap()
     {
         TestEnvironment.Require(KeepAlive.Net.Tests.TestSupport.NetworkNamespace.Run("editcap", "-h").ExitCode == 0, "editcap (Wireshark) is missing: apt-get install tshark");
