@@ -43,7 +43,7 @@ internal sealed class ProbeIdleResult(HostAndPort target, IPEndPoint peer, IdleS
         }
 
         output.WriteLine(suggestion.Refused is null
-            ? $"Suggested profile (checked by the library's validation; {(suggestion.Tcp is null ? KeepAliveSuggestion.TooShort(new PeerIdleTimeout(suggestion.PeerIdleTimeout)) : "OS keep-alive beats the timeout, the heartbeat keeps a third of it")}):"
+            ? $"Suggested profile (checked by the library's validation; {KeptBy(suggestion)}):"
             : $"A profile for it (the library refuses it as it is: {suggestion.Refused}):");
         output.WriteLine(suggestion.Json());
     }
@@ -107,6 +107,17 @@ internal sealed class ProbeIdleResult(HostAndPort target, IPEndPoint peer, IdleS
             json.StringOrNull("suggestionRefused", NoProfile);
         }
     });
+
+    /// <summary>
+    /// What keeps the flow with the suggested profile. A server's own idle timeout counts what its application reads,
+    /// which the kernel's keep-alive probes are not: only the heartbeat keeps such a connection.
+    /// </summary>
+    private string KeptBy(ProfileSuggestion suggestion) =>
+        search.ForgottenBy == ProbeVerdict.ClosedByServer
+            ? "the server closes idle connections itself, and OS keep-alive probes carry nothing its application reads, so only the heartbeat, every third of the timeout, keeps them open"
+            : suggestion.Tcp is null
+                ? KeepAliveSuggestion.TooShort(new PeerIdleTimeout(suggestion.PeerIdleTimeout))
+                : "OS keep-alive beats the timeout, the heartbeat keeps a third of it";
 
     private static string How(ProbeVerdict? verdict) => verdict switch
     {

@@ -132,16 +132,13 @@ public sealed class ProbeIdleTests(ITestOutputHelper output)
     [Fact]
     public async Task ProbeIdle_ServerClosingIdleConnectionsWithinASecond_SaysNoProfileCanKeepThemInsteadOfALongerBudget()
     {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
-        listener.Listen(64);
-        using var stop = new CancellationTokenSource();
-        var closing = CloseEachAfterAsync(listener, TimeSpan.FromMilliseconds(50), stop.Token);
-
-        var (exitCode, text, _) = await ToolRun.InProcessAsync("probe-idle", listener.LocalEndPoint!.ToString()!, "--max", "5s");
-        var (_, json, _) = await ToolRun.InProcessAsync("probe-idle", listener.LocalEndPoint!.ToString()!, "--max", "5s", "--json");
-        await stop.CancelAsync();
-        await closing;
+        string text, json;
+        int exitCode;
+        await using (var server = ClosingServer.Start(TimeSpan.FromMilliseconds(50)))
+        {
+            (exitCode, text, _) = await ToolRun.InProcessAsync("probe-idle", server.EndPoint, "--max", "5s");
+            (_, json, _) = await ToolRun.InProcessAsync("probe-idle", server.EndPoint, "--max", "5s", "--json");
+        }
 
         output.WriteLine(text);
         exitCode.Should().Be(1);
@@ -151,6 +148,24 @@ public sealed class ProbeIdleTests(ITestOutputHelper output)
         document.RootElement.GetProperty("upperBound").GetDouble().Should().BeLessThan(1);
         document.RootElement.GetProperty("suggestedProfile").ValueKind.Should().Be(JsonValueKind.Null);
         document.RootElement.GetProperty("suggestionRefused").GetString().Should().Contain("No profile can keep this flow");
+    }
+
+    [Fact]
+    public async Task ProbeIdle_ServerClosingIdleConnectionsItself_SaysOnlyTheHeartbeatKeepsThemNotOsKeepAlive()
+    {
+        // A server's own idle timeout (Redis 'timeout', PgBouncer's client_idle_timeout) counts what its application
+        // reads: the kernel's keep-alive probes carry nothing it reads, so they do not keep such a connection.
+        string text;
+        int exitCode;
+        await using (var server = ClosingServer.Start(TimeSpan.FromSeconds(2.5)))
+        {
+            (exitCode, text, _) = await ToolRun.InProcessAsync("probe-idle", server.EndPoint, "--max", "5s");
+        }
+
+        output.WriteLine(text);
+        exitCode.Should().Be(1);
+        text.Should().Contain("closes connections idle that long").And.Contain("\"PeerIdleTimeout\"")
+            .And.NotContain("OS keep-alive beats the timeout").And.Contain("only the heartbeat");
     }
 
     [Theory]
@@ -183,6 +198,33 @@ public sealed class ProbeIdleTests(ITestOutputHelper output)
 
         exitCode.Should().Be(2);
         error.Should().Contain("connection refused");
+    }
+
+    /// <summary>A loopback server that closes (FIN) every connection it accepts once it has been silent for its idle timeout.</summary>
+    private sealed class ClosingServer : IAsyncDisposable
+    {
+        private readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        private readonly CancellationTokenSource _stop = new();
+        private Task _closing = Task.CompletedTask;
+
+        public string EndPoint => _listener.LocalEndPoint!.ToString()!;
+
+        public static ClosingServer Start(TimeSpan idle)
+        {
+            var server = new ClosingServer();
+            server._listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+            server._listener.Listen(64);
+            server._closing = CloseEachAfterAsync(server._listener, idle, server._stop.Token);
+            return server;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            await _closing;
+            _stop.Dispose();
+            _listener.Dispose();
+        }
     }
 
     /// <summary>A server whose idle timeout is <paramref name="idle"/>: it closes (FIN) every connection silent that long.</summary>
