@@ -26,21 +26,19 @@ internal static class Detection
 
     public static IEnumerable<string> Describe(KeepAliveSettings applied, KeepAliveProfileOptions profile, KernelDefaults kernel)
     {
-        if (!applied.Enabled)
-        {
-            yield return "Keep-alive is off: a dead idle peer is never found by the kernel.";
-            yield break;
-        }
-
-        var idle = WhenIdle(applied);
-        yield return $"Dead peer, idle connection: found after {Units.Time(idle)} (idle {Units.Time(applied.IdleTime)} + probes every {Units.Time(applied.Interval)}{(applied.UserTimeout > TimeSpan.Zero ? $", cut at the user timeout {Units.Time(applied.UserTimeout)}" : $" x {Units.Number(applied.ProbeCount)}")}).";
+        // Keep-alive off leaves data in flight bounded by the kernel, and the heartbeat alone to keep the connection.
+        yield return applied.Enabled
+            ? $"Dead peer, idle connection: found after {Units.Time(WhenIdle(applied))} (idle {Units.Time(applied.IdleTime)} + probes every {Units.Time(applied.Interval)}{(applied.UserTimeout > TimeSpan.Zero ? $", cut at the user timeout {Units.Time(applied.UserTimeout)}" : $" x {Units.Number(applied.ProbeCount)}")})."
+            : "Keep-alive is off: a dead idle peer is never found by the kernel.";
         var (inFlight, how) = WhenDataInFlight(applied, kernel);
         yield return inFlight is null ? $"Dead peer, data in flight: bounded only by {how}." : $"Dead peer, data in flight: found after {Units.Time(inFlight)} ({how}).";
         if (profile.Heartbeat.PeerIdleTimeout is { } peer)
         {
             var name = peer.PresetName ?? "the peer";
             // The library's validation already refused profiles whose first probe and its retry come too late.
-            yield return $"Peer idle timeout {Units.Time(peer.Value)} ({name}): the first probe leaves after {Units.Time(applied.IdleTime)} and its retry after {Units.Time(applied.IdleTime + applied.Interval)}, in time to keep the connection.";
+            yield return applied.Enabled
+                ? $"Peer idle timeout {Units.Time(peer.Value)} ({name}): the first probe leaves after {Units.Time(applied.IdleTime)} and its retry after {Units.Time(applied.IdleTime + applied.Interval)}, in time to keep the connection."
+                : $"Peer idle timeout {Units.Time(peer.Value)} ({name}): with keep-alive off, only the heartbeat keeps the connection.";
             var heartbeat = profile.Heartbeat.Interval;
             yield return heartbeat < peer.Value
                 ? $"Heartbeat every {Units.Time(heartbeat)}: {(peer.Value / heartbeat).ToString("0.#", CultureInfo.InvariantCulture)} heartbeats fit in the peer idle timeout; a heartbeat later than {Units.Time(peer.Value - heartbeat)} loses the connection."

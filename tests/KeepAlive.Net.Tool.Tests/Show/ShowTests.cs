@@ -67,6 +67,19 @@ public sealed class ShowTests : IDisposable
     }
 
     [Fact]
+    public async Task Show_ProfileWithKeepAliveOffAndAHeartbeat_StillComparesTheHeartbeatAndBoundsDataInFlight()
+    {
+        // The shape probe-idle suggests for a path no whole-second keep-alive beats: the heartbeat alone keeps it.
+        var settings = await WriteSettingsAsync("""{ "Tcp": { "Enabled": false }, "Heartbeat": { "Interval": "600ms", "PeerIdleTimeout": "1.8s" } }""");
+
+        var (exitCode, output, error) = await ToolRun.InProcessAsync("show", "--settings", settings, "--profile", "payments");
+
+        exitCode.Should().Be(0, error);
+        output.Should().Contain("Keep-alive is off").And.Contain("Dead peer, data in flight: found after")
+            .And.Contain("Peer idle timeout 1.8 s").And.Contain("Heartbeat every 600 ms: 3 heartbeats fit in the peer idle timeout");
+    }
+
+    [Fact]
     public async Task Show_ProfileNamedInAnotherCase_NamedAsTheFileNamesIt()
     {
         var settings = await WriteSettingsAsync("""{ "Tcp": { "IdleTime": "20s" } }""");
