@@ -53,6 +53,7 @@ internal static class FlowAnalyzer
         }
 
         walk.Finish();
+        application.Finish();
         var frames = application.Protocol is { } protocol ? new KeepAliveFrames(protocol, [.. application.Frames], application.Broken) : null;
         return FlowVerdict.Build(walk, frames, clientText, server.ToString(), segments.Count, settings);
     }

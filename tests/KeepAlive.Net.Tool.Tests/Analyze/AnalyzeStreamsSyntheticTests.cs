@@ -145,6 +145,29 @@ public sealed class AnalyzeStreamsSyntheticTests : IDisposable
     }
 
     [Fact]
+    public async Task Analyze_HoleTheCaptureNeverFills_SaysWhereTheFramesStopEvenWithFewSegmentsAfterIt()
+    {
+        var client = new Stream(1001);
+        var server = new Stream(5001);
+        var capture = Handshake();
+        var frames = Concat(Preface, H2(6, 0, new byte[8]));
+        capture.Add(0.1, true, client.Next, server.Next, ".", data: frames);
+        client.Advance(frames.Length);
+        capture.Add(0.101, false, server.Next, client.Next, ".", data: H2(6, 1, new byte[8]));
+        server.Advance(17);
+        // tcpdump dropped the server's next segment (a PING ACK); the GOAWAY after it waits behind the hole for ever.
+        server.Advance(17);
+        capture.Add(2.1, false, server.Next, client.Next, ".", data: GoAway(0, 0xb, "too_many_pings"));
+        var file = capture.Write(Path.Combine(_folder, "hole.pcap"));
+
+        using var result = await AnalyzeResult.RunAsync(file);
+
+        var http2 = result.SingleFlow.GetProperty("http2");
+        http2.GetProperty("brokenAt").GetString().Should().Contain("a hole in the capture after byte 17", "the server's stream stops after its first 17 bytes");
+        result.SingleFlow.GetProperty("verdict").GetString().Should().Contain("frames followed only up to where a hole in the capture");
+    }
+
+    [Fact]
     public async Task Analyze_PayloadCutBySnapLength_SaysWhereTheFramesStopInsteadOfGuessing()
     {
         var client = new Stream(1001);

@@ -50,6 +50,13 @@ internal sealed class ApplicationLayer
         }
     }
 
+    /// <summary>Ends the flow: a hole the capture never filled breaks the frames behind it (<see cref="Broken"/>).</summary>
+    public void Finish()
+    {
+        _fromClient.Finish();
+        _fromServer.Finish();
+    }
+
     private void Detect()
     {
         var client = _clientHead.Bytes;

@@ -51,11 +51,22 @@ internal sealed class DirectionStream
 
         if (_waiting.Count > MaxWaiting)
         {
-            Broken = $"a hole in the capture after byte {_delivered} (a segment was never captured)";
+            Broken = Hole();
         }
 
         return ready;
     }
+
+    /// <summary>Ends the stream with the capture: segments still waiting sit behind a hole it never filled.</summary>
+    public void Finish()
+    {
+        if (Broken is null && _waiting.Count > 0)
+        {
+            Broken = Hole();
+        }
+    }
+
+    private string Hole() => $"a hole in the capture after byte {_delivered} (a segment was never captured)";
 
     private void Place(TcpSegment segment, List<(ReadOnlyMemory<byte>, TcpSegment)> ready)
     {
