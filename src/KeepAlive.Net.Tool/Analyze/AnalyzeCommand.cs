@@ -35,7 +35,11 @@ internal static class AnalyzeCommand
         var flows = FlowAnalyzer.Analyze(capture.Segments, settings);
         if (capture.TruncationReason is { } reason)
         {
-            console.Error.WriteLine($"warning: {file.Name} is cut off after {capture.Frames} frames ({reason}); the analysis covers what is there.");
+            // libpcap reads one link type per file; Wireshark capturing on several interfaces writes one per interface.
+            var fix = reason.Contains("interface has a type", StringComparison.Ordinal)
+                ? " Fix: capture again on one interface, or on all of them at once with 'tcpdump -i any -w FILE' (one link type); libpcap reads one link type per file."
+                : string.Empty;
+            console.Error.WriteLine($"warning: {capture.Stopped(file.Name)}; the analysis covers what is there.{fix}");
         }
 
         if (capture.Undecodable > 0)

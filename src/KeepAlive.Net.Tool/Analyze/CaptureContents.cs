@@ -13,5 +13,19 @@ namespace KeepAlive.Net.Tool.Analyze;
 /// </param>
 internal sealed record CaptureContents(IReadOnlyList<TcpSegment> Segments, long Frames, string? TruncationReason, long Undecodable, long FirstUndecodable, string? UnknownLinkType)
 {
+    /// <summary>Why reading stopped when libpcap gives no reason: the last frame is incomplete.</summary>
+    public const string EndsInAFrame = "the file ends in the middle of a frame";
+
     public bool Truncated => TruncationReason is not null;
+
+    /// <summary>
+    /// Whether reading stopped because the file is cut short (libpcap's "truncated dump file"), not because libpcap
+    /// refused what follows (a pcapng interface of a second link type, a damaged record).
+    /// </summary>
+    public bool Cut => TruncationReason is { } reason && (reason == EndsInAFrame || reason.Contains("truncated", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>How the capture's early end is named on screen: cut off, or where libpcap stopped reading.</summary>
+    public string Stopped(string name) => Cut
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{name} is cut off after {Frames} frames ({TruncationReason})")
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"libpcap stopped reading {name} after {Frames} frames ({TruncationReason})");
 }

@@ -46,7 +46,7 @@ internal static class CaptureFile
             if (status != GetPacketStatus.PacketRead)
             {
                 var reason = device.LastError;
-                return new CaptureContents(segments, frames, string.IsNullOrWhiteSpace(reason) ? "the file ends in the middle of a frame" : reason.Trim(), undecodable, firstUndecodable, unknownLinkType);
+                return new CaptureContents(segments, frames, string.IsNullOrWhiteSpace(reason) ? CaptureContents.EndsInAFrame : reason.Trim(), undecodable, firstUndecodable, unknownLinkType);
             }
 
             frames++;

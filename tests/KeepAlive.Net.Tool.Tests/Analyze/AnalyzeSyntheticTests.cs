@@ -207,6 +207,48 @@ public sealed class AnalyzeSyntheticTests : IDisposable
     }
 
     [Fact]
+    public async Task Analyze_PcapngWithInterfacesOfTwoLinkTypes_SaysLibpcapStoppedThereNotThatTheFileIsCut()
+    {
+        // Wireshark capturing on several interfaces (eth0 and a WireGuard tunnel, or 'any' and lo) writes one pcapng
+        // with a link type per interface; libpcap reads one link type per file and stops at the second interface.
+        var pcap = await File.ReadAllBytesAsync(Handshake().Add(0.1, true, 1001, 5001, ".", payload: 10).Write(Path.Combine(_folder, "one.pcap")));
+        var pcapng = new List<byte>();
+        void Block(uint type, byte[] body)
+        {
+            var padded = (body.Length + 3) & ~3;
+            pcapng.AddRange(BitConverter.GetBytes(type));
+            pcapng.AddRange(BitConverter.GetBytes((uint)(12 + padded)));
+            pcapng.AddRange(body);
+            pcapng.AddRange(new byte[padded - body.Length]);
+            pcapng.AddRange(BitConverter.GetBytes((uint)(12 + padded)));
+        }
+
+        byte[] Interface(ushort linkType) => [.. BitConverter.GetBytes(linkType), 0, 0, .. BitConverter.GetBytes(65535u)];
+        Block(0x0A0D0D0A, [.. BitConverter.GetBytes(0x1A2B3C4Du), 1, 0, 0, 0, .. BitConverter.GetBytes(-1L)]);
+        Block(1, Interface(1));
+        for (var offset = 24; offset < pcap.Length;)
+        {
+            // Each pcap record (seconds, microseconds, captured, original length, frame) as an Enhanced Packet Block on interface 0.
+            var (seconds, micros, length) = (BitConverter.ToUInt32(pcap, offset), BitConverter.ToUInt32(pcap, offset + 4), BitConverter.ToInt32(pcap, offset + 8));
+            var time = (seconds * 1_000_000UL) + micros;
+            Block(6, [.. BitConverter.GetBytes(0u), .. BitConverter.GetBytes((uint)(time >> 32)), .. BitConverter.GetBytes((uint)time),
+                .. BitConverter.GetBytes(length), .. BitConverter.GetBytes(length), .. pcap.AsSpan(offset + 16, length)]);
+            offset += 16 + length;
+        }
+
+        Block(1, Interface(276)); // Linux cooked capture v2
+        var file = Path.Combine(_folder, "two-link-types.pcapng");
+        await File.WriteAllBytesAsync(file, [.. pcapng]);
+
+        using var result = await AnalyzeResult.RunAsync(file);
+
+        result.ExitCode.Should().Be(2, "what follows the second interface was not analysed");
+        result.SingleFlow.GetProperty("packets").GetInt32().Should().Be(4, "the frames before it are analysed");
+        result.Error.Should().NotContain("cut off").And.Contain("libpcap stopped reading two-link-types.pcapng after 4 frames")
+            .And.Contain("different from the type of the first interface").And.Contain("Fix: capture again");
+    }
+
+    [Fact]
     public async Task Analyze_CorruptTimestampAndShortFrame_AnalysesTheRestAndCountsWhatItCouldNotDecode()
     {
         var file = Handshake().Add(0.1, true, 1001, 5001, ".", payload: 10).Write(Path.Combine(_folder, "corrupt.pcap"));
