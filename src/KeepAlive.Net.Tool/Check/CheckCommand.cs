@@ -78,7 +78,7 @@ internal static class CheckCommand
         if (recorder is not null)
         {
             recorder.Dispose();
-            await console.Out.WriteLineAsync($"Recorded {recorder.Packets} packets to {request.Capture!.FullName}; read them with 'keepalive analyze {request.Capture.Name}'.");
+            await console.Out.WriteLineAsync($"Recorded {recorder.Packets} packets to {request.Capture!.FullName}; read them with 'keepalive analyze {request.Capture.FullName}'.");
         }
 
         return outcome.Died ? ExitCodes.Finding : ExitCodes.Fine;

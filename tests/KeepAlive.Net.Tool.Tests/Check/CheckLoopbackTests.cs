@@ -248,6 +248,21 @@ public sealed class CheckLoopbackTests : IDisposable
         _listener.Poll(0, SelectMode.SelectRead).Should().BeFalse("a refused command line connects nowhere");
     }
 
+    [Fact]
+    public async Task Check_Capture_TellsHowToReadItWithAPathThatWorksFromAnyFolder()
+    {
+        // It said "read them with 'keepalive analyze check.pcap'", the file's bare name: from any other folder than the
+        // capture's, that command answers "no such file".
+        TestEnvironment.Require(TestEnvironment.IsRoot, "capturing needs root or CAP_NET_RAW");
+        var capture = Path.Combine(Directory.CreateTempSubdirectory("keepalive-capture-").FullName, "check.pcap");
+
+        var (exitCode, output, error) = await ToolRun.InProcessAsync("check", Target, "--capture", capture, "--hold", "1s");
+        Directory.Delete(Path.GetDirectoryName(capture)!, recursive: true);
+
+        exitCode.Should().Be(0, error);
+        output.Should().Contain($"read them with 'keepalive analyze {capture}'");
+    }
+
     [Theory]
     [InlineData("nonexistent-folder/x.pcap")]
     [InlineData("")]
