@@ -32,7 +32,9 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
 
     /// <summary>The User-Agent SignalR's own WebSocket factory sends, built as SignalR builds it, from the same assembly.</summary>
     private static readonly string SignalRUserAgent = UserAgentOfSignalR();
+    private const string TheWebSocket = "the WebSocket's socket";
     private readonly ILogger _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("KeepAlive.Net.SignalR");
+    private int _handlerReported;
 
     private string ProfileName => settings.ProfileName;
 
@@ -76,7 +78,7 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
         }
         else
         {
-            Log.WebSocketTcpNotApplicable(_logger, ProfileName, "a WebSocketFactory of your own opens the WebSocket");
+            Log.TcpNotApplicable(_logger, ProfileName, TheWebSocket, "a WebSocketFactory of your own opens the WebSocket");
         }
     }
 
@@ -105,7 +107,11 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
             if ((notCarried ?? OptionsOfItsOwn(webSocket.Options)) is { } reason)
             {
                 handler.Dispose();
-                Log.WebSocketTcpNotApplicable(_logger, ProfileName, reason);
+                if (notCarried is null)
+                {
+                    Log.TcpNotApplicable(_logger, ProfileName, TheWebSocket, reason); // a handler that does not carry the profile is reported by WithKeepAlive
+                }
+
                 await webSocket.ConnectAsync(context.Uri, cancellationToken).ConfigureAwait(false);
                 return webSocket;
             }
@@ -160,8 +166,22 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
         return handler;
     }
 
-    /// <summary>The connection's handler: a SocketsHttpHandler carries the profile; SignalR's own HttpClientHandler is replaced by one with its settings.</summary>
+    /// <summary>
+    /// The connection's handler, for every transport: a SocketsHttpHandler carries the profile; SignalR's own HttpClientHandler
+    /// is replaced by one with its settings. A handler that cannot carry it is kept, and said once per connection (event 3351).
+    /// </summary>
     private HttpMessageHandler WithKeepAlive(HttpMessageHandler handler, HttpMessageHandler signalRs, out string? notCarried)
+    {
+        var carrying = Carry(handler, signalRs, out notCarried);
+        if (notCarried is not null && Interlocked.Exchange(ref _handlerReported, 1) == 0)
+        {
+            Log.TcpNotApplicable(_logger, ProfileName, "the connection's sockets (negotiation, Server-Sent Events, long polling and the WebSocket)", notCarried);
+        }
+
+        return carrying;
+    }
+
+    private HttpMessageHandler Carry(HttpMessageHandler handler, HttpMessageHandler signalRs, out string? notCarried)
     {
         notCarried = null;
         var inner = handler;

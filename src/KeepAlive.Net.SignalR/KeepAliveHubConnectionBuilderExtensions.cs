@@ -40,7 +40,8 @@ public static class KeepAliveHubConnectionBuilderExtensions
     /// credentials), carrying the <c>Tcp</c> section. Where it cannot (a WebSocketFactory of your own, a handler factory that
     /// returns something else or changes a setting of SignalR's own handler such as its certificate callback, options set on
     /// the WebSocket itself that only its own handler can carry), your handler is kept, the WebSocket connects as SignalR
-    /// would and the reason is logged (event 3351).
+    /// would and the reason is logged (event 3351; a handler that cannot carry the profile leaves every transport's sockets
+    /// without the <c>Tcp</c> section, long polling and Server-Sent Events included, and is reported once per connection).
     /// </para>
     /// </remarks>
     /// <exception cref="InvalidOperationException">The connection already takes another profile (the same one again is applied once).</exception>

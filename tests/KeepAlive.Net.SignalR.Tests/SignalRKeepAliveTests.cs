@@ -261,6 +261,36 @@ public sealed class SignalRKeepAliveTests
         profiles.Messages(KeepAliveEventIds.HttpConnectionConfigured).Should().BeEmpty("no socket got the profile rather than a handler that loses the user's setting");
     }
 
+    [Theory]
+    [InlineData(HttpTransportType.LongPolling)]
+    [InlineData(HttpTransportType.ServerSentEvents)]
+    public async Task UseKeepAlive_HandlerFactoryChangesSignalRsOwnHandlerWithoutWebSockets_TheTcpSectionIsReportedNotApplicable(HttpTransportType transport)
+    {
+        await using var server = await HubServers.StartOnLoopbackAsync();
+        using var profiles = ClientProfiles.InCode("hub", NatProfiles.ReadBack);
+        var logs = new FakeLogCollector();
+        await using var connection = new HubConnectionBuilder()
+            .WithUrl(HubServers.Url(server), o =>
+            {
+                o.Transports = transport;
+                o.HttpMessageHandlerFactory = signalRs =>
+                {
+                    ((HttpClientHandler)signalRs).ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator;
+                    return signalRs;
+                };
+            })
+            .ConfigureLogging(logging => logging.AddProvider(new FakeLoggerProvider(logs)))
+            .UseKeepAlive(profiles.Profiles, "hub")
+            .Build();
+
+        await connection.StartAsync(Token);
+
+        (await connection.InvokeAsync<string>("Echo", "hi", Token)).Should().StartWith("hi on ", "the connection works with the user's handler");
+        profiles.Messages(KeepAliveEventIds.HttpConnectionConfigured).Should().BeEmpty("the user's handler is kept, so no socket carries the profile");
+        logs.GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.SignalRWebSocketTcpNotApplicable, "the connection's sockets run without the Tcp section, which must not go unsaid")
+            .Which.Message.Should().Contain("the connection's sockets (negotiation, Server-Sent Events, long polling").And.Contain("set ServerCertificateCustomValidationCallback on SignalR's HttpClientHandler");
+    }
+
     [Fact]
     public void UseKeepAlive_ProfileWhoseTimeoutIsBelowTwiceItsInterval_RefusedAtTheCallAsAReconnectLoop()
     {

@@ -10,8 +10,8 @@ internal static partial class Log
     public static partial void ProfileApplied(ILogger logger, Uri? url, string profile, string settings);
 
     [LoggerMessage(EventId = KeepAliveEventIds.SignalRWebSocketTcpNotApplicable, Level = LogLevel.Warning,
-        Message = "Hub connection with KeepAlive profile '{Profile}': the Tcp section does not reach the WebSocket's socket: {Reason}. The WebSocket keeps its own keep-alive frames, which run on the thread pool.")]
-    public static partial void WebSocketTcpNotApplicable(ILogger logger, string profile, string reason);
+        Message = "Hub connection with KeepAlive profile '{Profile}': the Tcp section does not reach {Sockets}: {Reason}. They keep only the keep-alive that runs on the thread pool (SignalR's keep-alive messages, the WebSocket's own frames).")]
+    public static partial void TcpNotApplicable(ILogger logger, string profile, string sockets, string reason);
 
     [LoggerMessage(EventId = KeepAliveEventIds.SignalROptionOverridden, Level = LogLevel.Warning,
         Message = "Hub connection: {Option} was set to {HandSet} by hand, but KeepAlive profile '{Profile}' sets {FromProfile}; the profile's value is used.")]
