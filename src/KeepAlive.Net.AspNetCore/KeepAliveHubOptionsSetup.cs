@@ -52,6 +52,27 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
         }
     }
 
+    /// <summary>Holds one hub's own options (<c>AddHubOptions&lt;THub&gt;</c>, which replace every hub's values for it) to the rule every hub's are held to.</summary>
+    public void CheckHub(HubOptions options, Type hub) =>
+        Settings().ThrowIfReconnectLoop(clientTimeoutInterval: options.ClientTimeoutInterval, hubOptions: $"HubOptions<{hub.Name}>");
+
     private KeepAliveSignalRSettings Settings() =>
         KeepAliveSignalRSettings.Create(RegisteredProfiles.From(services, "services.AddSignalR().UseKeepAlive", profileName), profileName);
+}
+
+/// <summary>
+/// One hub's options (<c>HubOptions&lt;THub&gt;</c>: SignalR copies every hub's values into them, then <c>AddHubOptions&lt;THub&gt;</c>
+/// may replace them): checked as <see cref="KeepAliveHubOptionsSetup"/> checks every hub's, when SignalR builds them (at <c>MapHub</c>).
+/// Registered for every options type; the container takes it only where <typeparamref name="TOptions"/> is a <see cref="HubOptions"/>.
+/// </summary>
+internal sealed class KeepAliveHubOptionsCheck<TOptions>(KeepAliveHubOptionsSetup setup) : IPostConfigureOptions<TOptions>
+    where TOptions : HubOptions
+{
+    public void PostConfigure(string? name, TOptions options)
+    {
+        if (typeof(TOptions) is { IsGenericType: true } hubOptions && hubOptions.GetGenericTypeDefinition() == typeof(HubOptions<>))
+        {
+            setup.CheckHub(options, hubOptions.GenericTypeArguments[0]);
+        }
+    }
 }

@@ -14,7 +14,8 @@ public static class KeepAliveSignalRServerBuilderExtensions
     /// <c>Heartbeat:Timeout</c>, as its <c>ClientTimeoutInterval</c>; unset keeps SignalR's 15 s and 30 s. Checked when the
     /// host starts, on the values in force (a <c>Configure&lt;HubOptions&gt;</c> after this call replaces the profile's, and the
     /// start-up line, event 3105, says so): a profile whose client timeout would be below twice its interval (a reconnect loop), or whose interval
-    /// is over the middlebox's budget, stops the host with the path, the values and the fix. The connections' sockets get
+    /// is over the middlebox's budget, stops the host with the path, the values and the fix; a hub's own client timeout
+    /// (<c>AddHubOptions&lt;THub&gt;</c>) is held to the same rule when the hub is mapped. The connections' sockets get
     /// the profile's <c>Tcp</c> section from <c>listenOptions.UseKeepAlive</c> or <c>UseTcpKeepAlive</c>.
     /// </summary>
     /// <param name="builder">The builder of <c>services.AddSignalR()</c>.</param>
@@ -35,6 +36,7 @@ public static class KeepAliveSignalRServerBuilderExtensions
         builder.Services.AddSingleton(services => new KeepAliveHubOptionsSetup(services, profileName));
         builder.Services.AddSingleton<IConfigureOptions<HubOptions>>(static services => services.GetRequiredService<KeepAliveHubOptionsSetup>());
         builder.Services.AddSingleton<IPostConfigureOptions<HubOptions>>(static services => services.GetRequiredService<KeepAliveHubOptionsSetup>());
+        builder.Services.AddSingleton(typeof(IPostConfigureOptions<>), typeof(KeepAliveHubOptionsCheck<>)); // each hub's own HubOptions<THub>
         builder.Services.AddOptions<HubOptions>().ValidateOnStart();
         return builder;
     }

@@ -110,6 +110,23 @@ public sealed class SignalRKeepAliveTests
     }
 
     [Fact]
+    public async Task ServerUseKeepAlive_OneHubsClientTimeoutSetByAddHubOptionsBelowTwiceTheProfilesInterval_RefusedNamingTheHub()
+    {
+        // AddHubOptions<THub> replaces the hubs' values for one hub: that hub runs with its own, which the rule must see too.
+        var start = async () =>
+        {
+            await using var server = await HubServers.StartOnLoopbackAsync(builder =>
+            {
+                builder.Services.AddKeepAlive("hub", profile => profile.SignalR = new SignalRKeepAliveOptions { KeepAliveInterval = TimeSpan.FromSeconds(10) });
+                builder.Services.AddSignalR().UseKeepAlive("hub").AddHubOptions<EchoHub>(o => o.ClientTimeoutInterval = TimeSpan.FromSeconds(15));
+            });
+        };
+
+        (await start.Should().ThrowAsync<InvalidOperationException>("the hub is mapped at start-up, with its own options in force")).WithMessage(
+            "KeepAlive profile 'hub': the hub's ClientTimeoutInterval is 15s, set in code (HubOptions<EchoHub>.ClientTimeoutInterval), with a keep-alive interval of 10s (SignalR:KeepAliveInterval), below twice the interval: *Fix: set HubOptions<EchoHub>.ClientTimeoutInterval to at least 20s*");
+    }
+
+    [Fact]
     public async Task ServerUseKeepAlive_ClientTimeoutConfiguredAfterTheCallBelowTwiceTheProfilesInterval_RefusedWithBothValuesAndTheFix()
     {
         // services.Configure<HubOptions> after UseKeepAlive runs after the profile's values: the 15 s is what the hubs run
