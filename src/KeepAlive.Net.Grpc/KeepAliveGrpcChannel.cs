@@ -4,7 +4,6 @@ using Grpc.Net.Client;
 using Grpc.Net.Client.Balancer;
 using KeepAlive.Net.Grpc.Diagnostics;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace KeepAlive.Net.Grpc;
 
@@ -12,9 +11,10 @@ namespace KeepAlive.Net.Grpc;
 /// One channel's keep-alive while gRPC builds it: decides whether the profile's ConnectCallback can stay. gRPC refuses a
 /// ConnectCallback when it balances on the client side (its load balancer opens the sockets): it asks the channel's service
 /// provider for resolvers for a non-http address, and the options say whether there is a load-balancing config, before it
-/// inspects the handler; at either sign the handler's own callback is put back.
+/// inspects the handler; at either sign the handler's own callback is put back. Its messages go to the channel's logging
+/// (<see cref="GrpcChannelOptions.LoggerFactory"/>, else its service provider's), else to the profiles' (<paramref name="profilesLogger"/>).
 /// </summary>
-internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHttpHandler handler, Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? ownCallback, string profileName)
+internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHttpHandler handler, Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? ownCallback, string profileName, ILogger profilesLogger)
 {
     private readonly Lock _lock = new();
     private bool _balancing;
@@ -53,7 +53,7 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
     }
 
     private ILogger Logger() =>
-        (options.LoggerFactory ?? options.ServiceProvider?.GetService(typeof(ILoggerFactory)) as ILoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("KeepAlive.Net.Grpc");
+        (options.LoggerFactory ?? options.ServiceProvider?.GetService(typeof(ILoggerFactory)) as ILoggerFactory)?.CreateLogger("KeepAlive.Net.Grpc") ?? profilesLogger;
 
     /// <summary>The channel's service provider, seen by gRPC while it builds the channel.</summary>
     private sealed class BuildWatcher(KeepAliveGrpcChannel channel, IServiceProvider? inner) : IServiceProvider

@@ -3,6 +3,7 @@ using System.Runtime.Versioning;
 using Grpc.Net.Client;
 using KeepAlive.Net.Hosting;
 using KeepAlive.Net.Hosting.Http;
+using KeepAlive.Net.Hosting.Profiles;
 
 namespace KeepAlive.Net.Grpc;
 
@@ -43,6 +44,10 @@ public static class KeepAliveGrpcChannelOptionsExtensions
     /// (<c>GrpcChannel.State</c>, <c>WaitForStateChangedAsync</c>) is off on that channel, because gRPC tracks only
     /// connections it opens itself; this is logged once, at the first connection (event 3301).
     /// </para>
+    /// <para>
+    /// Events 3300 and 3301 go to <see cref="GrpcChannelOptions.LoggerFactory"/> (or its <see cref="GrpcChannelOptions.ServiceProvider"/>'s
+    /// logging), else to the logging the profiles were registered with.
+    /// </para>
     /// </remarks>
     [UnsupportedOSPlatform("browser")]
     public static GrpcChannelOptions UseKeepAlive(this GrpcChannelOptions options, IKeepAliveProfiles profiles, string profileName)
@@ -62,7 +67,7 @@ public static class KeepAliveGrpcChannelOptionsExtensions
         // The handler may carry a profile already (SocketsHttpHandler.UseKeepAlive, or this call made twice): its callback
         // without the profile is what a load-balanced channel gets back.
         var ownCallback = KeepAliveConnectCallback.WithoutProfile(handler.ConnectCallback);
-        var channel = new KeepAliveGrpcChannel(options, handler, ownCallback, profileName);
+        var channel = new KeepAliveGrpcChannel(options, handler, ownCallback, profileName, KeepAliveProfiles.LoggerOf(profiles));
         handler.UseKeepAlive(profiles, profileName, o => o.ConnectionConfigured = channel.OnConnectionConfigured);
         options.ServiceProvider = channel.WrapServiceProvider(options.ServiceProvider);
         return options;

@@ -164,6 +164,24 @@ public sealed class GrpcChannelKeepAliveTests
         Logs(host, KeepAliveEventIds.GrpcChannelTcpNotApplicable).Should().ContainSingle().Which.Should().Contain("a resolver address (such as dns:///)");
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ChannelUseKeepAlive_OptionsWithoutALoggerFactory_TheMessagesGoToTheProfilesLogging(bool dnsAddress)
+    {
+        // INTEGRATION.md's channel built in code: new GrpcChannelOptions().UseKeepAlive(profiles, "orders"), no LoggerFactory.
+        await using var server = await GrpcServers.StartOnLoopbackAsync();
+        using var host = ClientHost(services => services.AddKeepAlive("grpc", _ => { }));
+        var options = new GrpcChannelOptions { Credentials = ChannelCredentials.Insecure }.UseKeepAlive(host.Services.GetRequiredService<IKeepAliveProfiles>(), "grpc");
+        using var channel = GrpcChannel.ForAddress(dnsAddress ? Dns(server) : server.BaseAddress.ToString(), options);
+
+        var reply = await new Echo.EchoClient(channel).SayAsync(new EchoRequest { Text = "in code" }, cancellationToken: Token);
+
+        reply.Text.Should().Be("in code");
+        Logs(host, dnsAddress ? KeepAliveEventIds.GrpcChannelTcpNotApplicable : KeepAliveEventIds.GrpcConnectivityTrackingOff)
+            .Should().ContainSingle("what the profile could not do on this channel, or what it turned off, is said where the profiles' other messages go");
+    }
+
     [Fact]
     public void ChannelUseKeepAlive_PingDelayBelowTheServersMinimum_RefusedBeforeTheChannelExists()
     {
