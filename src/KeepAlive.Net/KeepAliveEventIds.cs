@@ -146,7 +146,7 @@ public static class KeepAliveEventIds
     /// <summary>A Kestrel connection was configured with a keep-alive profile; the message carries the effective settings.</summary>
     public const int KestrelConnectionConfigured = 3101;
 
-    /// <summary>A Kestrel connection has no socket (for example a named pipe or an in-memory transport), so keep-alive was not applied.</summary>
+    /// <summary>A Kestrel connection has no TCP socket (for example a named pipe, a Unix-domain socket or an in-memory transport), so the profile's <c>Tcp</c> section was not applied (<c>UseKeepAlive</c> still retires it).</summary>
     public const int KestrelConnectionWithoutSocket = 3102;
 
     /// <summary>A Kestrel connection reached its maximum age or request count and is being closed gracefully (HTTP/1.1 Connection: close, HTTP/2 GOAWAY).</summary>

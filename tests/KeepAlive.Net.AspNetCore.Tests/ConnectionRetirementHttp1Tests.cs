@@ -1,8 +1,13 @@
 using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace KeepAlive.Net.AspNetCore.Tests;
 
@@ -32,6 +37,42 @@ public sealed class ConnectionRetirementHttp1Tests
         responses.GroupBy(r => r.Connection).Select(g => g.Count()).Should().Equal(3, 3, 3, 1);
         responses.Select(r => r.Close).Should().Equal(false, false, true, false, false, true, false, false, true, false);
         log.Connections.Should().HaveCount(4, "the server saw four connections");
+        await app.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task UseKeepAlive_UnixSocketEndpoint_RetiredByItsRequestLimitAndTheLogSaysOnlyTheTcpSectionIsNotApplied()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"keepalive-{Guid.NewGuid():N}.sock");
+        var collector = new FakeLogCollector();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(KestrelHosts.Profile("edge", """{ "Tcp": { "IdleTime": "7s" }, "Http": { "MaxRequestsPerConnection": 2 } }"""))));
+        builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive")).AddKeepAliveRequestLimits();
+        builder.Services.AddLogging(logging => logging.AddProvider(new FakeLoggerProvider(collector)).SetMinimumLevel(LogLevel.Debug));
+        builder.WebHost.UseKestrel(k => k.ListenUnixSocket(path, listen => listen.UseKeepAlive("edge")));
+        await using var app = builder.Build();
+        app.MapGet("/", (HttpContext context) => context.Connection.Id);
+        await app.StartAsync(TestContext.Current.CancellationToken);
+
+        using var client = new HttpClient(new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, cancellationToken) =>
+            {
+                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken);
+                return new NetworkStream(socket, ownsSocket: true);
+            },
+        }) { BaseAddress = new Uri("http://localhost/") };
+        var closes = new List<bool>();
+        for (var i = 0; i < 4; i++)
+        {
+            using var response = await client.GetAsync("/", TestContext.Current.CancellationToken);
+            closes.Add(response.Headers.ConnectionClose == true);
+        }
+
+        closes.Should().Equal([false, true, false, true], "the profile's Http section retires Unix-socket connections too");
+        collector.GetSnapshot().Where(static r => r.Id.Id == KeepAliveEventIds.KestrelConnectionWithoutSocket).Should().HaveCount(2)
+            .And.OnlyContain(r => r.Message.EndsWith("the Tcp section of KeepAlive profile 'edge' was not applied.", StringComparison.Ordinal), "the rest of the profile was: the line must not say the whole profile was not");
         await app.StopAsync(TestContext.Current.CancellationToken);
     }
 

@@ -14,7 +14,7 @@ internal static partial class Log
     public static partial void KestrelConnectionConfigured(ILogger logger, string connectionId, System.Net.EndPoint? remoteEndPoint, string profile, KeepAliveSettings settings);
 
     [LoggerMessage(EventId = KeepAliveEventIds.KestrelConnectionWithoutSocket, Level = LogLevel.Debug,
-        Message = "Connection {ConnectionId} has no TCP socket (named pipe, Unix-domain socket or in-memory transport); KeepAlive profile '{Profile}' was not applied.")]
+        Message = "Connection {ConnectionId} has no TCP socket (named pipe, Unix-domain socket or in-memory transport): the Tcp section of KeepAlive profile '{Profile}' was not applied.")]
     public static partial void KestrelConnectionWithoutSocket(ILogger logger, string connectionId, string profile);
 
     [LoggerMessage(EventId = KeepAliveEventIds.KestrelConnectionRetiring, Level = LogLevel.Debug,
