@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using KeepAlive.Net.AspNetCore.Diagnostics;
 using KeepAlive.Net.Hosting;
 using Microsoft.AspNetCore.SignalR;
@@ -17,6 +18,7 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
 {
     // HubOptions are built twice (IOptions for SignalR, IOptionsMonitor for ValidateOnStart): one start-up line says it.
     private int _logged;
+    private readonly ConcurrentDictionary<Type, byte> _hubsLogged = new();
 
     public void Configure(HubOptions options)
     {
@@ -42,19 +44,39 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
 
     public void PostConfigure(string? name, HubOptions options)
     {
-        var settings = Settings();
-        settings.ThrowIfReconnectLoop(clientTimeoutInterval: options.ClientTimeoutInterval);
-        var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("KeepAlive.Net.AspNetCore");
-        if (logger.IsEnabled(LogLevel.Information) && Interlocked.Exchange(ref _logged, 1) == 0)
+        Settings().ThrowIfReconnectLoop(clientTimeoutInterval: options.ClientTimeoutInterval);
+        if (Interlocked.Exchange(ref _logged, 1) == 0)
         {
-            var applied = settings.Describe(keepAliveInterval: options.KeepAliveInterval, clientTimeoutInterval: options.ClientTimeoutInterval);
-            Log.HubKeepAliveApplied(logger, profileName, applied);
+            Report("SignalR hubs use", options.KeepAliveInterval, options.ClientTimeoutInterval);
         }
     }
 
-    /// <summary>Holds one hub's own options (<c>AddHubOptions&lt;THub&gt;</c>, which replace every hub's values for it) to the rule every hub's are held to.</summary>
-    public void CheckHub(HubOptions options, Type hub) =>
-        Settings().ThrowIfReconnectLoop(clientTimeoutInterval: options.ClientTimeoutInterval, hubOptions: $"HubOptions<{hub.Name}>");
+    /// <summary>
+    /// Holds one hub's own options (<c>AddHubOptions&lt;THub&gt;</c>, which replace every hub's values for it) to the rule every
+    /// hub's are held to, and gives that hub a start-up line of its own when it runs with other values than every hub's.
+    /// </summary>
+    public void CheckHub(HubOptions options, Type hub)
+    {
+        // A value the hub's options leave unset is every hub's (SignalR falls back to HubOptions), checked already.
+        var everyHubs = services.GetRequiredService<IOptions<HubOptions>>().Value;
+        var (interval, timeout) = (options.KeepAliveInterval ?? everyHubs.KeepAliveInterval, options.ClientTimeoutInterval ?? everyHubs.ClientTimeoutInterval);
+        Settings().ThrowIfReconnectLoop(clientTimeoutInterval: timeout, hubOptions: $"HubOptions<{hub.Name}>");
+        if ((interval, timeout) != (everyHubs.KeepAliveInterval, everyHubs.ClientTimeoutInterval) && _hubsLogged.TryAdd(hub, 0))
+        {
+            Report($"SignalR hub {hub.Name} (AddHubOptions<{hub.Name}>) uses", interval, timeout);
+        }
+    }
+
+    // The start-up line (3105): the values in force, and where each comes from.
+    private void Report(string hubs, TimeSpan? keepAliveInterval, TimeSpan? clientTimeoutInterval)
+    {
+        var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("KeepAlive.Net.AspNetCore");
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            var applied = Settings().Describe(keepAliveInterval: keepAliveInterval, clientTimeoutInterval: clientTimeoutInterval);
+            Log.HubKeepAliveApplied(logger, hubs, profileName, applied);
+        }
+    }
 
     private KeepAliveSignalRSettings Settings() =>
         KeepAliveSignalRSettings.Create(RegisteredProfiles.From(services, "services.AddSignalR().UseKeepAlive", profileName), profileName);

@@ -127,6 +127,26 @@ public sealed class SignalRKeepAliveTests
     }
 
     [Fact]
+    public async Task ServerUseKeepAlive_OneHubsOwnClientTimeout_ItsOwnStartUpLineShowsTheValueItRunsWith()
+    {
+        var logs = new FakeLogCollector();
+        await using var server = await HubServers.StartOnLoopbackAsync(builder =>
+        {
+            builder.Logging.AddProvider(new FakeLoggerProvider(logs));
+            builder.Services.AddKeepAlive("hub", profile => (profile.Heartbeat.Interval, profile.Heartbeat.Timeout) = (TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(12)));
+            builder.Services.AddSignalR().UseKeepAlive("hub").AddHubOptions<EchoHub>(o => o.ClientTimeoutInterval = TimeSpan.FromSeconds(20));
+        });
+
+        var echo = server.App.Services.GetRequiredService<IOptions<HubOptions<EchoHub>>>().Value;
+
+        echo.ClientTimeoutInterval.Should().Be(TimeSpan.FromSeconds(20));
+        var lines = logs.GetSnapshot().Where(static r => r.Id.Id == KeepAliveEventIds.HubKeepAliveApplied).Select(static r => r.Message).ToList();
+        lines.Should().HaveCount(2, "every hub's line, and one for the hub that runs with values of its own");
+        lines.Should().ContainSingle(l => l.StartsWith("SignalR hub EchoHub (AddHubOptions<EchoHub>) uses KeepAlive profile 'hub'", StringComparison.Ordinal))
+            .Which.Should().Contain("ClientTimeoutInterval 20s (set in code").And.Contain("KeepAliveInterval 3s (Heartbeat:Interval)");
+    }
+
+    [Fact]
     public async Task ServerUseKeepAlive_ClientTimeoutConfiguredAfterTheCallBelowTwiceTheProfilesInterval_RefusedWithBothValuesAndTheFix()
     {
         // services.Configure<HubOptions> after UseKeepAlive runs after the profile's values: the 15 s is what the hubs run

@@ -26,8 +26,8 @@ internal static partial class Log
     public static partial void ConnectionGracePeriodExpired(ILogger logger, string connectionId, string profile, string gracePeriod);
 
     [LoggerMessage(EventId = KeepAliveEventIds.HubKeepAliveApplied, Level = LogLevel.Information,
-        Message = "SignalR hubs use KeepAlive profile '{Profile}': {Settings} (the hub takes KeepAliveInterval and ClientTimeoutInterval; ServerTimeout is the client's).")]
-    public static partial void HubKeepAliveApplied(ILogger logger, string profile, string settings);
+        Message = "{Hubs} KeepAlive profile '{Profile}': {Settings} (the hub takes KeepAliveInterval and ClientTimeoutInterval; ServerTimeout is the client's).")]
+    public static partial void HubKeepAliveApplied(ILogger logger, string hubs, string profile, string settings);
 
     [LoggerMessage(EventId = KeepAliveEventIds.ServerReloadNotApplied, Level = LogLevel.Warning,
         Message = "{What} took these values from KeepAlive profile '{Profile}' once, when it was set up, so the reload just accepted does not reach them: {Changes}. Fix: restart the service to apply them (ASP.NET Core reads them once).")]
