@@ -120,6 +120,6 @@ internal sealed class ConnectionRetirement : IKeepAliveRetirementFeature, IDispo
     private void Abort()
     {
         Log.ConnectionGracePeriodExpired(_logger, _connection.ConnectionId, _profileName, KeepAliveDuration.Format(_gracePeriod));
-        _connection.Abort(new ConnectionAbortedException($"KeepAlive profile '{_profileName}': the connection was retired and did not finish within the grace period of {_gracePeriod}."));
+        _connection.Abort(new ConnectionAbortedException($"KeepAlive profile '{_profileName}': the connection was retired and did not finish within the grace period of {KeepAliveDuration.Format(_gracePeriod)} (Http:ConnectionCloseGracePeriod)."));
     }
 }
