@@ -55,6 +55,50 @@ public sealed class SocketFailureTests
     }
 
     [Fact]
+    public async Task RegisterSocket_KernelTimesTheConnectionOut_PeerDeadAtTheFirstFailedHeartbeat()
+    {
+        // The peer stops reading and its window closes; the profile's TCP_USER_TIMEOUT makes the kernel abort the connection.
+        // Every send on it fails from then on: the first with ETIMEDOUT (SocketError.TimedOut), the next with EPIPE.
+        TestEnvironment.Require(OperatingSystem.IsLinux(), "TCP_USER_TIMEOUT on zero-window probes is Linux's");
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        listener.Listen(1);
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { SendBufferSize = 4096 };
+        await client.ConnectAsync(listener.LocalEndPoint!, TestContext.Current.CancellationToken);
+        using var server = await listener.AcceptAsync(TestContext.Current.CancellationToken); // never reads
+        client.ConfigureKeepAlive(new TcpKeepAliveOptions { UserTimeout = TimeSpan.FromSeconds(1) });
+        client.Blocking = false;
+        var filler = new byte[1024];
+        for (var full = 0; full < 3; full++)
+        {
+            while (client.Send(filler, SocketFlags.None, out var error) > 0 && error == SocketError.Success)
+            {
+            }
+
+            await Task.Delay(100, TestContext.Current.CancellationToken); // until the peer's window is closed too
+        }
+
+        client.Blocking = true;
+        using var telemetry = new TestTelemetry();
+        await using var scheduler = new HeartbeatScheduler(null, telemetry, telemetry);
+        var options = Options("timed-out");
+        options.Interval = TimeSpan.FromSeconds(5);
+        using var registration = scheduler.RegisterSocket(client, Payload, options);
+        var deaths = new List<PeerDeadEventArgs>();
+        registration.PeerDead += (_, e) => { lock (deaths) { deaths.Add(e); } };
+
+        SpinWait.SpinUntil(() => registration.GetStatistics() is { PeerDead: true } or { Failed: > 0 }, TimeSpan.FromSeconds(60)).Should().BeTrue("the kernel aborts the connection within seconds");
+        await Task.Delay(TimeSpan.FromMilliseconds(500), TestContext.Current.CancellationToken);
+
+        registration.GetStatistics().Should().Match<HeartbeatStatistics>(s => s.PeerDead && s.Failed == 1, "a connection the kernel timed out is gone for good: its first failed heartbeat ends it, not the next one an interval later");
+        telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Should().BeEmpty("nothing is tried again on a connection the kernel closed");
+        lock (deaths)
+        {
+            deaths.Should().ContainSingle().Which.Reason.Should().Contain("for good");
+        }
+    }
+
+    [Fact]
     public void RegisterSocket_UdpSocket_RefusedNamingTheFix()
     {
         using var scheduler = new HeartbeatScheduler();

@@ -132,6 +132,9 @@ internal sealed class BeatRunner(SlotTable slots, Inbox inbox, HeartbeatTelemetr
     private static bool IsPermanent(Exception failure) => failure switch
     {
         ObjectDisposedException or Streams.WritePathClosedException or IOException { InnerException: ObjectDisposedException } => true,
+        // TimedOut from a socket's own send: the kernel aborted the connection (TCP_USER_TIMEOUT, keep-alive, retransmissions),
+        // as no send timeout applies to an asynchronous send; through a stream it may be the stream's WriteTimeout instead.
+        SocketException { SocketErrorCode: SocketError.TimedOut } => true,
         SocketException socket => IsPermanent(socket.SocketErrorCode),
         IOException { InnerException: SocketException socket } => IsPermanent(socket.SocketErrorCode),
         _ => false,
