@@ -74,6 +74,26 @@ public sealed class DriftAccountingTests
         messages.Should().NotContain(m => m.Contains("(null)", StringComparison.Ordinal) || m.Contains("00:00:", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("keepalive.heartbeat.lateness")]
+    [InlineData("keepalive.heartbeat.send.duration")]
+    public void Histogram_InSeconds_AdvisesBucketsFromSubMillisecondToTheLatenessThatLosesAConnection(string name)
+    {
+        using var harness = new ManualScheduler();
+        using var collector = harness.Telemetry.Collect<double>(name);
+
+        var histogram = collector.Instrument.Should().BeOfType<System.Diagnostics.Metrics.Histogram<double>>().Subject;
+        var boundaries = histogram.Advice?.HistogramBucketBoundaries;
+
+        boundaries.Should().NotBeNull("without advice an OpenTelemetry exporter uses its default boundaries, made for milliseconds (0, 5, 10, 25 ... 10000): every value under 5 s, an on-time heartbeat and one 4 s late alike, lands in one bucket");
+        boundaries.Should().BeInAscendingOrder()
+            .And.Contain(b => b > 0 && b <= 0.001, "an on-time heartbeat takes well under a millisecond")
+            .And.Contain(b => b > 0.001 && b < 0.1)
+            .And.Contain(b => b >= 0.1 && b <= 1, "the default warning threshold is 1 s")
+            .And.Contain(b => b > 1 && b < 13)
+            .And.Contain(b => b >= 13, "the case's heartbeat was 13 s late");
+    }
+
     [Fact]
     public void CauseTag_EveryCause_TheSnakeCaseNameDocumentedInHeartbeatsMd()
     {

@@ -10,14 +10,23 @@ internal sealed class HeartbeatMetrics : IDisposable
     public readonly Histogram<double> Lateness, SendDuration;
     public readonly Counter<long> Sent, Delayed, Failed, Skipped, Blocked, PeerDead;
     public readonly UpDownCounter<long> Registrations;
+    /// <summary>
+    /// The buckets both histograms advise, in seconds: an OpenTelemetry exporter's default boundaries (0, 5, 10, 25 ... 10000)
+    /// are made for milliseconds and would put every value under 5 s in one bucket, from an on-time heartbeat (tens of µs) to
+    /// one seconds late. These tell the two apart, and reach past the 13 s of docs/CASE.md up to GCP Cloud NAT's 20 min.
+    /// </summary>
+    public static readonly IReadOnlyList<double> BucketBoundaries =
+        [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 1200];
+
     private static readonly string[] CauseNames = Enum.GetNames<HeartbeatDelayCause>().Select(JsonNamingPolicy.SnakeCaseLower.ConvertName).ToArray();
     private readonly Meter? _ownedMeter;
 
     public HeartbeatMetrics(IMeterFactory? meterFactory)
     {
         var meter = meterFactory?.Create(new MeterOptions(N.MeterName)) ?? (_ownedMeter = new Meter(N.MeterName));
-        Lateness = meter.CreateHistogram<double>(N.Lateness, N.Seconds, "Start of a heartbeat's send minus its due time.");
-        SendDuration = meter.CreateHistogram<double>(N.SendDuration, N.Seconds, "Duration of a heartbeat's send.");
+        var inSeconds = new InstrumentAdvice<double> { HistogramBucketBoundaries = BucketBoundaries };
+        Lateness = meter.CreateHistogram(N.Lateness, N.Seconds, "Start of a heartbeat's send minus its due time.", tags: null, advice: inSeconds);
+        SendDuration = meter.CreateHistogram(N.SendDuration, N.Seconds, "Duration of a heartbeat's send.", tags: null, advice: inSeconds);
         Sent = meter.CreateCounter<long>(N.Sent, N.HeartbeatsUnit, "Heartbeats sent.");
         Delayed = meter.CreateCounter<long>(N.Delayed, N.HeartbeatsUnit, "Heartbeats started later than the warning threshold or half the budget.");
         Failed = meter.CreateCounter<long>(N.Failed, N.HeartbeatsUnit, "Heartbeat sends that threw or faulted.");
