@@ -29,7 +29,11 @@ public sealed class DriftMonitor : IDisposable
     private int _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="DriftMonitor"/> class.</summary>
-    /// <param name="options">The heartbeat's interval, thresholds and peer idle timeout; validated like a registration's.</param>
+    /// <param name="options">
+    /// The heartbeat's interval, thresholds and peer idle timeout; validated like a registration's. Its lateness budget counts
+    /// a spread only when <see cref="HeartbeatOptions.Spread"/> is set: the default one is the scheduler's, and the application's
+    /// timer is not spread.
+    /// </param>
     /// <param name="timeProvider">The clock the timestamps come from; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
     /// <param name="loggerFactory">Creates the logger; nothing is logged when <see langword="null"/>.</param>
     /// <param name="meterFactory">Creates the <c>KeepAlive.Net</c> meter; a private meter when <see langword="null"/>.</param>
@@ -39,7 +43,15 @@ public sealed class DriftMonitor : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         HeartbeatOptionsValidator.ThrowIfInvalid(options);
         _timeProvider = timeProvider ?? TimeProvider.System;
-        _settings = new BeatSettings(BeatSettings.KeyOf(options), _timeProvider);
+        var key = BeatSettings.KeyOf(options);
+        if (options.Spread is null)
+        {
+            // The default spread is the scheduler's (rule 7 moves first heartbeats of a burst later); the application's own
+            // timer is never spread, so its budget keeps that time: PeerIdleTimeout - Interval - Jitter.
+            key = key with { Spread = TimeSpan.Zero, LatenessBudget = key.LatenessBudget + key.Spread };
+        }
+
+        _settings = new BeatSettings(key, _timeProvider);
         var logger = (ILogger?)loggerFactory?.CreateLogger<DriftMonitor>() ?? NullLogger.Instance;
         _telemetry = new HeartbeatTelemetry(logger, new HeartbeatMetrics(meterFactory));
     }

@@ -231,6 +231,31 @@ public sealed class DriftAccountingTests
     }
 
     [Fact]
+    public void DriftMonitor_DefaultSpread_BudgetIsTheWholeSilenceTheApplicationsTimerLeaves()
+    {
+        // HEARTBEATS.md's example: the application's own 1 s timer, a peer that forgets the connection after 2 s of silence. The
+        // default spread is the scheduler's (rule 7, first heartbeats of a burst moved later); this timer is never spread, so
+        // a heartbeat 600 ms late leaves 1.6 s of silence, inside the peer's 2 s.
+        var clock = new SystemLikeFakeTimeProvider();
+        using var telemetry = new TestTelemetry();
+        var options = new HeartbeatOptions { Name = "legacy-ping", Interval = Second, PeerIdleTimeout = TimeSpan.FromSeconds(2) };
+        using var monitor = new DriftMonitor(options, clock, telemetry, telemetry);
+
+        var due = clock.GetTimestamp();
+        clock.Monotonic.Advance(TimeSpan.FromMilliseconds(600));
+        var report = monitor.Record(due, clock.GetTimestamp());
+
+        report.BudgetExceeded.Should().BeFalse("1.6 s of silence is within the peer's idle timeout of 2 s");
+        telemetry.LogsWithId(KeepAliveEventIds.HeartbeatBudgetExceeded).Should().BeEmpty();
+        telemetry.LogsWithId(KeepAliveEventIds.HeartbeatBudgetWarning).Should().ContainSingle("600 ms is over half of the 1 s margin")
+            .Which.Message.Should().Contain("1000 ms margin");
+
+        due = clock.GetTimestamp();
+        clock.Monotonic.Advance(TimeSpan.FromMilliseconds(1000));
+        monitor.Record(due, clock.GetTimestamp()).BudgetExceeded.Should().BeTrue("2 s of silence reaches the peer's idle timeout");
+    }
+
+    [Fact]
     public void DriftMonitor_SlowSend_CauseSendBlocked()
     {
         var clock = new SystemLikeFakeTimeProvider();
