@@ -1,8 +1,35 @@
+using System.Reflection;
+using KeepAlive.Net.Heartbeats;
+using KeepAlive.Net.Tests.TestSupport;
+
 namespace KeepAlive.Net.Tests.Heartbeats;
 
 /// <summary>The callback's token: cancelled when its registration or the scheduler stops, without tying registrations to the scheduler's own token.</summary>
 public sealed class CancellationTests
 {
+    [Theory]
+    [InlineData("EventWait")] // Windows and macOS
+    [InlineData("ClockWait")] // a custom TimeProvider
+    [InlineData("FutexWait")] // Linux
+    public void TimerWait_WokenAfterTheLastSchedulerThreadReleasedIt_DoesNotThrow(string kind)
+    {
+        // A send still in flight when the scheduler is disposed completes later, on whatever thread completes it, and posts its
+        // next key; the post wakes the timer thread when the key is earlier than its planned wake-up (or every 4096th post). By
+        // then the last scheduler thread may have disposed the wait: the wake must do nothing, not throw on that thread.
+        var type = typeof(TimerWait).GetNestedType(kind, BindingFlags.NonPublic)!;
+        var wait = kind switch
+        {
+            "ClockWait" => (TimerWait)Activator.CreateInstance(type, new SystemLikeFakeTimeProvider())!,
+            "FutexWait" => TimerWait.Create(TimeProvider.System),
+            _ => (TimerWait)Activator.CreateInstance(type, nonPublic: true)!,
+        };
+        TestEnvironment.Require(wait.GetType() == type, $"{kind} is not this platform's wait");
+
+        wait.Dispose();
+
+        wait.Invoking(w => w.Wake()).Should().NotThrow();
+    }
+
     [Fact]
     public void Token_RegistrationDisposedWhileItsSendIsPending_Cancelled()
     {

@@ -75,7 +75,17 @@ internal abstract unsafe partial class TimerWait : IDisposable
             _wake.WaitOne(timestamp == long.MaxValue ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(Math.Clamp((long)remaining.TotalMilliseconds, 1, int.MaxValue - 1)));
         }
 
-        public override void Wake() => _wake.Set();
+        public override void Wake()
+        {
+            try
+            {
+                _wake.Set();
+            }
+            catch (ObjectDisposedException)
+            {
+                // A late wake (a send completing after the last scheduler thread left) finds nothing waiting any more.
+            }
+        }
 
         public override void Dispose() => _wake.Dispose();
     }
