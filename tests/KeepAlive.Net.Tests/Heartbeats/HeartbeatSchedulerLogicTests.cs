@@ -73,6 +73,25 @@ public sealed class HeartbeatSchedulerLogicTests
     }
 
     [Fact]
+    public void MarkActivity_WhenIdleThenAStall_LatenessCountedFromOneIntervalAfterTheActivity()
+    {
+        // Sent data at 0.9 s: the idle heartbeat is due at 1.9 s. The scheduler stalls from 0.9 s to 3 s (a paused process).
+        using var harness = new ManualScheduler();
+        var recorder = new Recorder();
+        using var registration = harness.Scheduler.Register(new HeartbeatOptions { Mode = HeartbeatMode.WhenIdle, Interval = Second }, recorder.Send);
+        harness.Step(TimeSpan.FromMilliseconds(900), Tick);
+        registration.MarkActivity();
+        var activity = harness.Time.GetTimestamp();
+
+        harness.Jump(TimeSpan.FromMilliseconds(2100));
+
+        var heartbeat = recorder.Calls.Should().ContainSingle().Subject;
+        harness.Time.GetElapsedTime(activity, heartbeat.DueTimestamp).Should().Be(Second, "WhenIdle: due one interval after the last activity");
+        heartbeat.Lateness.Should().Be(TimeSpan.FromMilliseconds(1100), "the connection was silent 2.1 s: one interval and 1.1 s of lateness, not 2 s");
+        registration.GetStatistics().Should().Match<HeartbeatStatistics>(s => s.Skipped == 1 && s.LastLateness == TimeSpan.FromMilliseconds(1100));
+    }
+
+    [Fact]
     public void MarkActivity_FixedRateMode_DoesNotPostpone()
     {
         using var harness = new ManualScheduler();

@@ -67,7 +67,16 @@ public sealed class SchedulePolicyTests
     {
         var settings = Settings(new HeartbeatOptions { Mode = HeartbeatMode.WhenIdle, Interval = TimeSpan.FromSeconds(10) });
 
-        SchedulePolicy.AfterActivity(settings, nominal: Now, lastActivity: Now - (2 * Second), now: Now).Should().Be(Now + (8 * Second));
+        SchedulePolicy.AfterActivity(settings, nominal: Now, lastActivity: Now - (2 * Second)).Should().Be(Now + (8 * Second));
+    }
+
+    [Fact]
+    public void AfterActivity_Rule5ActivityThenTheLoopLate_DueOneIntervalAfterTheActivityEvenWhenThatHasPassed()
+    {
+        var settings = Settings(new HeartbeatOptions { Mode = HeartbeatMode.WhenIdle, Interval = TimeSpan.FromSeconds(1) });
+
+        // Due at 1 s, activity at 0.9 s, the loop woken at 3 s: due at 1.9 s, already past, but not 1 s.
+        SchedulePolicy.AfterActivity(settings, nominal: Now - (2 * Second), lastActivity: Now - (21 * Second / 10)).Should().Be(Now - (11 * Second / 10));
     }
 
     [Fact]
@@ -76,8 +85,8 @@ public sealed class SchedulePolicyTests
         var whenIdle = Settings(new HeartbeatOptions { Mode = HeartbeatMode.WhenIdle, Interval = TimeSpan.FromSeconds(10) });
         var fixedRate = Settings(new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = TimeSpan.FromSeconds(10) });
 
-        SchedulePolicy.AfterActivity(fixedRate, Now, lastActivity: Now - (2 * Second), Now).Should().Be(Now, "FixedRate ignores activity");
-        SchedulePolicy.AfterActivity(whenIdle, Now, lastActivity: Now - (10 * Second), Now).Should().Be(Now, "idle for a whole interval: due now");
+        SchedulePolicy.AfterActivity(fixedRate, Now, lastActivity: Now - (2 * Second)).Should().Be(Now, "FixedRate ignores activity");
+        SchedulePolicy.AfterActivity(whenIdle, Now, lastActivity: Now - (10 * Second)).Should().Be(Now, "idle for a whole interval: due now");
     }
 
     [Fact]

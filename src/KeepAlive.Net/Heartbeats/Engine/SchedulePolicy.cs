@@ -87,12 +87,14 @@ internal sealed class SchedulePolicy
 
     /// <summary>
     /// Rule 5: in <see cref="HeartbeatMode.WhenIdle"/>, activity since the heartbeat was scheduled postpones it to one interval
-    /// after the last activity; applied when the key surfaces, so <c>MarkActivity</c> only writes a timestamp.
+    /// after the last activity; applied when the key surfaces, so <c>MarkActivity</c> only writes a timestamp. When the key
+    /// surfaces late (a stall), that due time may have passed too: the heartbeat is due at once, and late from it, not from
+    /// the earlier nominal time the activity replaced.
     /// </summary>
-    public static long AfterActivity(BeatSettings settings, long nominal, long lastActivity, long now)
+    public static long AfterActivity(BeatSettings settings, long nominal, long lastActivity)
     {
         var idleDue = lastActivity + settings.IntervalTicks;
-        return settings.Mode == HeartbeatMode.WhenIdle && idleDue > now && idleDue > nominal ? idleDue : nominal;
+        return settings.Mode == HeartbeatMode.WhenIdle && idleDue > nominal ? idleDue : nominal;
     }
 
     /// <summary>

@@ -128,7 +128,7 @@ internal sealed class TimerLoop(SlotTable slots, Inbox inbox, TimeProvider clock
 
     private void ExamineScheduled(int index, ref Slot slot, BeatSettings settings, long deadline, long now, List<WorkItem> batch)
     {
-        slot.Nominal = SchedulePolicy.AfterActivity(settings, slot.Nominal, Volatile.Read(ref slot.LastActivity), now);
+        slot.Nominal = SchedulePolicy.AfterActivity(settings, slot.Nominal, Volatile.Read(ref slot.LastActivity));
         var due = SchedulePolicy.Due(settings, index, slot.Nominal);
         if (due <= now && (Volatile.Read(ref slot.State) & SlotState.Unplaced) != 0)
         {
