@@ -270,6 +270,25 @@ public sealed class DriftAccountingTests
     }
 
     [Fact]
+    public void RunDue_HeartbeatThatReportsItsSendStartAnHourLate_LatenessIsTheHourNotTheSendMarksLimit()
+    {
+        // A machine suspended for an hour; the callback marks its hand-over to the transport, as the socket heartbeat does.
+        using var harness = new ManualScheduler();
+        var events = new List<HeartbeatDelayedEventArgs>();
+        using var registration = harness.Scheduler.Register(new HeartbeatOptions { Interval = TimeSpan.FromSeconds(10) }, context =>
+        {
+            context.ReportSendStarted();
+            return default;
+        });
+        registration.Delayed += (_, e) => events.Add(e);
+
+        harness.Jump(TimeSpan.FromSeconds(10) + TimeSpan.FromHours(1));
+
+        events.Should().ContainSingle().Which.Lateness.Should().Be(TimeSpan.FromHours(1), "the heartbeat was due an hour before it was sent");
+        registration.GetStatistics().Should().Match<HeartbeatStatistics>(s => s.LastLateness == TimeSpan.FromHours(1) && s.Skipped == 360);
+    }
+
+    [Fact]
     public void DriftMonitor_HourLateAfterASuspendedMachine_LastLatenessIsTheHourNotThe35MinuteCounterLimit()
     {
         var clock = new SystemLikeFakeTimeProvider();

@@ -40,22 +40,29 @@ internal struct Slot
 
 /// <summary>
 /// The packing of <see cref="Slot.SendMark"/> (<see cref="HeartbeatContext.ReportSendStarted"/>): the lateness when the send
-/// reached the transport and whether on a thread-pool thread; a plain write by the send that owns the slot.
+/// reached the transport and whether on a thread-pool thread; a plain write by the send that owns the slot. The lateness is
+/// kept in microseconds up to 4m28s, in milliseconds beyond (up to 74 h: a machine suspended for hours), never cut short.
 /// </summary>
 internal static class SendMark
 {
     private const int Marked = 1 << 30;
     private const int OnPool = 1 << 29;
-    private const int MaxMicros = OnPool - 1;
+    private const int InMilliseconds = 1 << 28;
+    private const int MaxValue = InMilliseconds - 1;
 
-    public static int Of(TimeSpan lateness, bool onThreadPool) =>
-        Marked | (onThreadPool ? OnPool : 0) | (int)Math.Clamp(lateness.Ticks / TimeSpan.TicksPerMicrosecond, 0, MaxMicros);
+    public static int Of(TimeSpan lateness, bool onThreadPool)
+    {
+        var micros = Math.Max(0, lateness.Ticks / TimeSpan.TicksPerMicrosecond);
+        var value = micros <= MaxValue ? (int)micros : InMilliseconds | (int)Math.Min(micros / 1000, MaxValue);
+        return Marked | (onThreadPool ? OnPool : 0) | value;
+    }
 
     public static bool IsMarked(int mark) => (mark & Marked) != 0;
 
     public static bool IsOnThreadPool(int mark) => (mark & OnPool) != 0;
 
-    public static TimeSpan Lateness(int mark) => TimeSpan.FromTicks((mark & MaxMicros) * TimeSpan.TicksPerMicrosecond);
+    public static TimeSpan Lateness(int mark) =>
+        TimeSpan.FromTicks((mark & MaxValue) * ((mark & InMilliseconds) != 0 ? TimeSpan.TicksPerMillisecond : TimeSpan.TicksPerMicrosecond));
 }
 
 /// <summary>The bits of <see cref="Slot.State"/>: a phase (its owner is stated in <see cref="Slot"/>), flags above; every change a compare-and-swap.</summary>
