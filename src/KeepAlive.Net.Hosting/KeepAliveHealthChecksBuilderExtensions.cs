@@ -73,7 +73,8 @@ public static class KeepAliveHealthChecksBuilderExtensions
         services.TryAddKeyedSingleton(optionsName, static (sp, key) => new KeepAliveTelemetryListener(
             ThresholdsOf(sp, (string)key!),
             sp.GetService<TimeProvider>(),
-            sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+            sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
+            sp.GetService<IKeepAliveProfiles>()));
         services.AddSingleton(new KeepAliveHealthCheckRegistration(optionsName));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KeepAliveTelemetryListenerService>());
         return builder.Add(new HealthCheckRegistration(

@@ -30,7 +30,7 @@ internal sealed class KeepAliveHealthCheck(KeepAliveTelemetryListener listener, 
         foreach (var profile in profiles.Names)
         {
             var heartbeat = profiles.GetProfile(profile).Heartbeat;
-            var recent = listener.Read(heartbeat.Name ?? profile);
+            var recent = listener.Read(KeepAliveTelemetryListener.HeartbeatName(heartbeat, profile));
             data[$"{profile}:Heartbeats"] = recent.Heartbeats;
             data[$"{profile}:MaxLatenessSeconds"] = recent.MaxLatenessSeconds;
             data[$"{profile}:PeersDead"] = recent.PeersDead;

@@ -7,8 +7,8 @@ namespace KeepAlive.Net.Hosting.Health;
 /// <summary>
 /// Listens, from host start, to the <c>KeepAlive.Net</c> meter's lateness histogram and dead-peer counter, whoever
 /// records them (<see cref="HeartbeatScheduler"/> or a <see cref="DriftMonitor"/> watching the application's own timer),
-/// and keeps a sliding window per heartbeat name. Meters of the host's <see cref="IMeterFactory"/> and meters created
-/// without a factory are heard; meters of other factories (other hosts in the process) are not.
+/// and keeps a sliding window per heartbeat name the check reads (a profile's). Meters of the host's <see cref="IMeterFactory"/>
+/// and meters created without a factory are heard; meters of other factories (other hosts in the process) are not.
 /// </summary>
 internal sealed class KeepAliveTelemetryListener : IDisposable
 {
@@ -17,10 +17,12 @@ internal sealed class KeepAliveTelemetryListener : IDisposable
     private readonly TimeProvider _time;
     private readonly object? _scope;
     private readonly long _bucketTicks;
+    private readonly IKeepAliveProfiles? _profiles;
 
-    public KeepAliveTelemetryListener(IOptions<KeepAliveHealthCheckOptions> options, TimeProvider? timeProvider = null, IMeterFactory? meterFactory = null)
+    public KeepAliveTelemetryListener(IOptions<KeepAliveHealthCheckOptions> options, TimeProvider? timeProvider = null, IMeterFactory? meterFactory = null, IKeepAliveProfiles? profiles = null)
     {
         _time = timeProvider ?? TimeProvider.System;
+        _profiles = profiles;
         _scope = meterFactory;
         Window = options.Value.Window;
         _bucketTicks = Math.Max(1, (long)(RecentHeartbeatWindow.BucketLength(Window).TotalSeconds * _time.TimestampFrequency));
@@ -40,11 +42,17 @@ internal sealed class KeepAliveTelemetryListener : IDisposable
 
     public TimeSpan Window { get; }
 
+    /// <summary>Gets how many heartbeat names have a window.</summary>
+    internal int KeptNames => _windows.Count;
+
     /// <summary>Reads what <paramref name="heartbeatName"/> reported within <see cref="Window"/> of now.</summary>
     public RecentHeartbeats Read(string heartbeatName) =>
         _windows.TryGetValue(heartbeatName, out var window) ? window.Read(CurrentBucket()) : default;
 
     public void Dispose() => _listener.Dispose();
+
+    /// <summary>The heartbeat name whose telemetry is a profile's: its <c>Heartbeat:Name</c>, by default the profile's name.</summary>
+    internal static string HeartbeatName(HeartbeatOptions heartbeat, string profile) => heartbeat.Name ?? profile;
 
     private static string? Tag(ReadOnlySpan<KeyValuePair<string, object?>> tags, string key)
     {
@@ -61,12 +69,44 @@ internal sealed class KeepAliveTelemetryListener : IDisposable
 
     private long CurrentBucket() => _time.GetTimestamp() / _bucketTicks;
 
-    private RecentHeartbeatWindow WindowOf(ReadOnlySpan<KeyValuePair<string, object?>> tags) =>
-        _windows.GetOrAdd(Tag(tags, TelemetryNames.NameTag) ?? string.Empty, static _ => new RecentHeartbeatWindow());
+    private RecentHeartbeatWindow? WindowOf(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        var name = Tag(tags, TelemetryNames.NameTag) ?? string.Empty;
+        return _windows.TryGetValue(name, out var window) ? window
+            : IsRead(name) ? _windows.GetOrAdd(name, static _ => new RecentHeartbeatWindow())
+            : null;
+    }
+
+    // Only a profile's heartbeat name is ever read: a window for every other name seen (heartbeats named per connection, as
+    // HeartbeatOptions.Name suggests) would be kept for as long as the process runs.
+    private bool IsRead(string name)
+    {
+        if (_profiles is null)
+        {
+            return true;
+        }
+
+        foreach (var profile in _profiles.Names)
+        {
+            try
+            {
+                if (string.Equals(HeartbeatName(_profiles.GetProfile(profile).Heartbeat, profile), name, StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+            }
+            catch (OptionsValidationException)
+            {
+                return true; // an invalid profile stops the host; a heartbeat's thread must not throw meanwhile
+            }
+        }
+
+        return false;
+    }
 
     private void OnLateness(double seconds, ReadOnlySpan<KeyValuePair<string, object?>> tags) =>
-        WindowOf(tags).RecordLateness(CurrentBucket(), seconds, Tag(tags, TelemetryNames.CauseTag));
+        WindowOf(tags)?.RecordLateness(CurrentBucket(), seconds, Tag(tags, TelemetryNames.CauseTag));
 
     private void OnPeerDead(long count, ReadOnlySpan<KeyValuePair<string, object?>> tags) =>
-        WindowOf(tags).RecordPeerDead(CurrentBucket(), count);
+        WindowOf(tags)?.RecordPeerDead(CurrentBucket(), count);
 }

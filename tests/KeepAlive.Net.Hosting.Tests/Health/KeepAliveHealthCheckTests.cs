@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using KeepAlive.Net.Hosting.Health;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -18,12 +19,7 @@ public sealed class KeepAliveHealthCheckTests
     public async Task CheckHealth_RecentLateness_DegradedOnlyOverHalfTheIdleBudget(int lateSeconds, string expected)
     {
         var time = new FakeTimeProvider();
-        using var host = await HealthHosts.StartAsync(s =>
-        {
-            s.AddSingleton<TimeProvider>(time);
-            HealthHosts.Profile(s, "payments", Interval, PeerIdle);
-            s.AddHealthChecks().AddKeepAlive();
-        });
+        using var host = await StartPaymentsAsync(time);
         using var monitor = HealthHosts.Monitor(host, "payments", time);
 
         var due = time.GetTimestamp();
@@ -69,15 +65,31 @@ public sealed class KeepAliveHealthCheckTests
     }
 
     [Fact]
+    public async Task Listener_HeartbeatsNamedPerConnection_KeepsOnlyTheProfilesNamesSoMemoryStaysConstant()
+    {
+        // HeartbeatOptions.Name "for example the peer's name": a service that names each connection's heartbeat. The check reads
+        // the profiles' names only; a window kept for every other name ever seen would grow for as long as the service runs.
+        var time = new FakeTimeProvider();
+        using var host = await StartPaymentsAsync(time);
+        var meters = host.Services.GetRequiredService<IMeterFactory>();
+        for (var connection = 0; connection < 500; connection++)
+        {
+            using var perConnection = new DriftMonitor(new HeartbeatOptions { Name = $"payments-10.0.0.{connection}", Interval = Interval }, time, null, meters);
+            perConnection.RecordSentNow(time.GetTimestamp());
+        }
+
+        using var monitor = HealthHosts.Monitor(host, "payments", time);
+        monitor.RecordSentNow(time.GetTimestamp());
+
+        host.Services.GetRequiredKeyedService<KeepAliveTelemetryListener>(Options.DefaultName).KeptNames.Should().Be(1, "only 'payments' is ever read");
+        (await HealthHosts.CheckAsync(host)).Data["payments:Heartbeats"].Should().Be(1L);
+    }
+
+    [Fact]
     public async Task CheckHealth_SameNameOnAnotherMeterFactory_NotCounted()
     {
         var time = new FakeTimeProvider();
-        using var host = await HealthHosts.StartAsync(s =>
-        {
-            s.AddSingleton<TimeProvider>(time);
-            HealthHosts.Profile(s, "payments", Interval, PeerIdle);
-            s.AddHealthChecks().AddKeepAlive();
-        });
+        using var host = await StartPaymentsAsync(time);
         using var otherHost = await HealthHosts.StartAsync(s => HealthHosts.Profile(s, "payments", Interval, PeerIdle));
         using var other = new DriftMonitor(new HeartbeatOptions { Name = "payments", Interval = Interval }, time, null, otherHost.Services.GetRequiredService<IMeterFactory>());
 
@@ -341,4 +353,12 @@ public sealed class KeepAliveHealthCheckTests
             await Task.Delay(20, TestContext.Current.CancellationToken);
         }
     }
+
+    /// <summary>A host with the profile 'payments' and the keep-alive health check, on <paramref name="time"/>.</summary>
+    private static Task<Microsoft.Extensions.Hosting.IHost> StartPaymentsAsync(FakeTimeProvider time) => HealthHosts.StartAsync(s =>
+    {
+        s.AddSingleton<TimeProvider>(time);
+        HealthHosts.Profile(s, "payments", Interval, PeerIdle);
+        s.AddHealthChecks().AddKeepAlive();
+    });
 }
