@@ -103,7 +103,7 @@ public static class KeepAliveEventIds
     /// <summary>A hub connection was built with a profile; the message carries the values SignalR gets and where each comes from (Information).</summary>
     public const int SignalRProfileApplied = 3350;
 
-    /// <summary>The profile's <c>Tcp</c> section cannot reach a hub connection's WebSocket (a factory of the user's own, skipped negotiation, Windows credentials...); the message says why (Warning).</summary>
+    /// <summary>The profile's <c>Tcp</c> section cannot reach a hub connection's WebSocket (a factory of the user's own, options only its own handler carries...), or any of its sockets (a handler factory whose handler cannot carry it, long polling and Server-Sent Events included); the message says which and why (Warning).</summary>
     public const int SignalRWebSocketTcpNotApplicable = 3351;
 
     /// <summary>A hub connection's keep-alive interval or server timeout was set by hand to another value than the profile's; the profile's wins (Warning).</summary>
@@ -155,7 +155,7 @@ public static class KeepAliveEventIds
     /// <summary>A retired Kestrel connection did not finish within its grace period and was aborted.</summary>
     public const int KestrelConnectionGracePeriodExpired = 3104;
 
-    /// <summary>SignalR hubs took their keep-alive interval and client timeout from a profile (<c>services.AddSignalR().UseKeepAlive</c>); the message carries the values and where each comes from (Information).</summary>
+    /// <summary>SignalR hubs took their keep-alive interval and client timeout from a profile (<c>services.AddSignalR().UseKeepAlive</c>), once for every hub and once for each hub whose <c>AddHubOptions&lt;THub&gt;</c> gives it other values; the message carries the values and where each comes from (Information).</summary>
     public const int HubKeepAliveApplied = 3105;
 
     /// <summary>
