@@ -27,6 +27,7 @@ internal sealed class KeepAliveHealthCheck(KeepAliveTelemetryListener listener, 
         };
         var unhealthy = new List<string>();
         var degraded = new List<string>();
+        var notJudged = new List<string>(); // no PeerIdleTimeout, so no budget: lateness reported, never judged
         foreach (var profile in profiles.Names)
         {
             var heartbeat = profiles.GetProfile(profile).Heartbeat;
@@ -52,6 +53,7 @@ internal sealed class KeepAliveHealthCheck(KeepAliveTelemetryListener listener, 
 
             if (heartbeat.PeerIdleTimeout is not { } peer)
             {
+                notJudged.Add(profile);
                 continue;
             }
 
@@ -69,7 +71,7 @@ internal sealed class KeepAliveHealthCheck(KeepAliveTelemetryListener listener, 
             ? new HealthCheckResult(context.Registration.FailureStatus, string.Join("; ", unhealthy.Concat(degraded)), data: data)
             : degraded.Count > 0
                 ? HealthCheckResult.Degraded(string.Join("; ", degraded), data: data)
-                : HealthCheckResult.Healthy(Invariant($"{profiles.Names.Count} keep-alive profile(s) within budget over the last {KeepAliveDuration.Format(listener.Window)}"), data);
+                : HealthCheckResult.Healthy(Invariant($"{profiles.Names.Count - notJudged.Count} keep-alive profile(s) within budget over the last {KeepAliveDuration.Format(listener.Window)}{(notJudged.Count > 0 ? $"; not judged, without Heartbeat:PeerIdleTimeout (no budget): {string.Join(", ", notJudged)}" : string.Empty)}"), data);
         return Task.FromResult(result);
     }
 

@@ -122,6 +122,8 @@ public sealed class KeepAliveHealthCheckTests
         entry.Status.Should().Be(HealthStatus.Healthy);
         entry.Data["plain:MaxLatenessSeconds"].Should().Be(300.0);
         entry.Data.Should().NotContainKey("plain:BudgetUsed");
+        entry.Description.Should().Be("0 keep-alive profile(s) within budget over the last 1m; not judged, without Heartbeat:PeerIdleTimeout (no budget): plain",
+            "a profile 5 minutes late that nothing judged is not 'within budget'");
     }
 
     [Theory]
