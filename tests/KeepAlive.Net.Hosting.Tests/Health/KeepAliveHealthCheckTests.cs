@@ -42,6 +42,23 @@ public sealed class KeepAliveHealthCheckTests
     }
 
     [Fact]
+    public async Task CheckHealth_LatenessJustOverTheThreshold_TheDescriptionNeverSaysAShareThatIsNotOverIt()
+    {
+        // 22.52 s of a 45 s budget is 50.04 %: rounded, "50% of the idle budget ..., over 50%" contradicted itself.
+        var time = new FakeTimeProvider();
+        using var host = await StartPaymentsAsync(time);
+        using var monitor = HealthHosts.Monitor(host, "payments", time);
+
+        var due = time.GetTimestamp();
+        time.Advance(TimeSpan.FromMilliseconds(22_520));
+        monitor.RecordSentNow(due);
+        var entry = await HealthHosts.CheckAsync(host);
+
+        entry.Status.Should().Be(HealthStatus.Degraded);
+        entry.Description.Should().Contain("51% of the idle budget of 45s").And.Contain("over 50%");
+    }
+
+    [Fact]
     public async Task CheckHealth_PeersDeclaredDeadAtThreshold_FailureStatusWithCount()
     {
         using var host = await HealthHosts.StartAsync(s =>
