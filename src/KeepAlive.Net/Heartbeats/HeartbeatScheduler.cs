@@ -77,7 +77,7 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
         ThrowIfDisposed();
 
         // Options equal to a live registration's were validated already: a million registrations validate once.
-        var index = _slots.Allocate(options, out var settings, out var newSettings);
+        var index = _slots.Allocate(options, out var settings);
         var handle = new HeartbeatRegistration(this, index);
         var now = TimeProvider.GetTimestamp();
         ref var slot = ref _slots[index];
@@ -91,10 +91,7 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
         Volatile.Write(ref slot.State, SlotState.Scheduled | SlotState.Unplaced);
         Interlocked.Increment(ref _registrationCount);
         _telemetry.Metrics.Registrations.Add(1);
-        if (newSettings)
-        {
-            settings.LogRegistered(_telemetry.Logger);
-        }
+        settings.LogRegistered(_telemetry.Logger); // every registration, as 2001 every unregistration (formatted only when Debug is on)
 
         _inbox.Registered(index, key);
         ThrowIfDisposed(); // disposed since the check above: the scheduler stopped without this registration, which would never send

@@ -74,6 +74,21 @@ public sealed class DriftAccountingTests
         messages.Should().NotContain(m => m.Contains("(null)", StringComparison.Ordinal) || m.Contains("00:00:", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Register_TwoConnectionsWithTheSameOptions_EachRegistrationLoggedLikeEachUnregistration()
+    {
+        // IKeepAliveHeartbeats registers every connection of a profile with the profile's one options object.
+        using var harness = new ManualScheduler();
+        var options = new HeartbeatOptions { Interval = Second, Name = "payments" };
+
+        harness.Scheduler.Register(options, new Recorder().Send).Dispose();
+        harness.Scheduler.Register(options, new Recorder().Send).Dispose();
+        using var third = harness.Scheduler.Register(options, new Recorder().Send);
+
+        harness.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatUnregistered).Should().HaveCount(2);
+        harness.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatRegistered).Should().HaveCount(3, "event 2000 is 'a heartbeat registration started': each one, as 2001 says each one that stopped");
+    }
+
     [Theory]
     [InlineData("keepalive.heartbeat.lateness")]
     [InlineData("keepalive.heartbeat.send.duration")]

@@ -26,9 +26,9 @@ internal sealed class SlotTable(TimeProvider timeProvider)
 
     public BeatSettings SettingsOf(in Slot slot) => Volatile.Read(ref _settings)[slot.Settings]!;
 
-    /// <summary>Takes a free slot with settings shared by equal options (validated, and <paramref name="newSettings"/>, when new).</summary>
+    /// <summary>Takes a free slot with settings shared by equal options (validated when new).</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
-    public int Allocate(HeartbeatOptions options, out BeatSettings settings, out bool newSettings)
+    public int Allocate(HeartbeatOptions options, out BeatSettings settings)
     {
         BeatSettingsKey key;
         try
@@ -45,8 +45,7 @@ internal sealed class SlotTable(TimeProvider timeProvider)
 
         lock (_lock)
         {
-            newSettings = !_settingsByKey.TryGetValue(key, out var index);
-            if (newSettings)
+            if (!_settingsByKey.TryGetValue(key, out var index))
             {
                 HeartbeatOptionsValidator.ThrowIfInvalid(options);
                 index = _freeSettings.Count > 0 ? _freeSettings.Pop() : Room(ref _settings, _settingsByKey.Count);
