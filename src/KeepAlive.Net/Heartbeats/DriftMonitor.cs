@@ -81,6 +81,7 @@ public sealed class DriftMonitor : IDisposable
     /// <param name="sentTimestamp">When the send started, from the same clock.</param>
     /// <returns>The accounting: lateness, cause, whether it was delayed or over the budget.</returns>
     /// <exception cref="ArgumentOutOfRangeException">A timestamp is not from the monitor's clock: zero or negative, a send timestamp after now, or a due timestamp more than <see cref="HeartbeatOptions.Interval"/> after now.</exception>
+    /// <exception cref="ObjectDisposedException">The monitor is disposed.</exception>
     public HeartbeatLatenessReport Record(long dueTimestamp, long sentTimestamp) =>
         RecordCore(dueTimestamp, sentTimestamp, sentTimestamp, null);
 
@@ -90,6 +91,7 @@ public sealed class DriftMonitor : IDisposable
     /// <param name="sendEndTimestamp">When the send completed; not before the start.</param>
     /// <returns>The accounting.</returns>
     /// <exception cref="ArgumentOutOfRangeException">A timestamp is not from the monitor's clock (see <see cref="Record(long, long)"/>), or the end is before the start.</exception>
+    /// <exception cref="ObjectDisposedException">The monitor is disposed.</exception>
     public HeartbeatLatenessReport Record(long dueTimestamp, long sendStartTimestamp, long sendEndTimestamp) =>
         RecordCore(dueTimestamp, sendStartTimestamp, sendEndTimestamp, null);
 
@@ -97,6 +99,7 @@ public sealed class DriftMonitor : IDisposable
     /// <param name="dueTimestamp">When it was due.</param>
     /// <returns>The accounting.</returns>
     /// <exception cref="ArgumentOutOfRangeException">The timestamp is not from the monitor's clock (see <see cref="Record(long, long)"/>).</exception>
+    /// <exception cref="ObjectDisposedException">The monitor is disposed.</exception>
     public HeartbeatLatenessReport RecordSentNow(long dueTimestamp)
     {
         var now = _timeProvider.GetTimestamp();
@@ -109,6 +112,7 @@ public sealed class DriftMonitor : IDisposable
     /// <param name="exception">Why it failed.</param>
     /// <returns>The accounting.</returns>
     /// <exception cref="ArgumentOutOfRangeException">A timestamp is not from the monitor's clock (see <see cref="Record(long, long)"/>).</exception>
+    /// <exception cref="ObjectDisposedException">The monitor is disposed.</exception>
     public HeartbeatLatenessReport RecordFailure(long dueTimestamp, long sendStartTimestamp, Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
@@ -130,7 +134,10 @@ public sealed class DriftMonitor : IDisposable
 
     private HeartbeatLatenessReport RecordCore(long dueTimestamp, long sendStartTimestamp, long sendEndTimestamp, Exception? failure)
     {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            throw new ObjectDisposedException(nameof(DriftMonitor), $"The DriftMonitor '{_settings.Name}' is disposed (its meter released); nothing was recorded. Fix: stop the timer whose heartbeats it measures before disposing it, or create a new DriftMonitor.");
+        }
         var now = _timeProvider.GetTimestamp();
         CheckTimestamp(dueTimestamp, long.MaxValue, nameof(dueTimestamp));
         CheckDue(dueTimestamp, now);

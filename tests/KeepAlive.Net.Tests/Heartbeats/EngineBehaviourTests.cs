@@ -159,6 +159,17 @@ public sealed class EngineBehaviourTests
     }
 
     [Fact]
+    public void DriftMonitorRecord_AfterDispose_RefusedSayingWhyAndTheFix()
+    {
+        var monitor = new DriftMonitor(new HeartbeatOptions { Interval = TimeSpan.FromSeconds(1), Name = "legacy-ping" });
+        monitor.Dispose();
+        var now = TimeProvider.System.GetTimestamp();
+
+        ((Action)(() => monitor.RecordSentNow(now))).Should().Throw<ObjectDisposedException>()
+            .WithMessage("*DriftMonitor 'legacy-ping' is disposed*nothing was recorded*Fix:*");
+    }
+
+    [Fact]
     public void DriftMonitorRecord_DueTimestampFarAhead_RefusedInsteadOfCountedOnTime()
     {
         // DateTime.UtcNow.Ticks (6e17) is far ahead of Stopwatch.GetTimestamp() (nanoseconds since boot on Linux): every
