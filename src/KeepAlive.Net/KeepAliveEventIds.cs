@@ -48,7 +48,7 @@ public static class KeepAliveEventIds
     /// <summary>Due heartbeats were folded into one after a stall instead of being sent as a burst (Debug).</summary>
     public const int HeartbeatSkipped = 2007;
 
-    /// <summary>A peer was silent for longer than <see cref="HeartbeatOptions.Timeout"/> and was declared dead (Warning).</summary>
+    /// <summary>A peer was declared dead (Warning): silent for longer than <see cref="HeartbeatOptions.Timeout"/>, or a heartbeat's send failed for good (the registration then ends).</summary>
     public const int PeerDead = 2008;
 
     /// <summary>A user handler of a heartbeat event threw; it is logged and ignored, and the heartbeats (a scheduler's or a DriftMonitor's) carry on (Error).</summary>

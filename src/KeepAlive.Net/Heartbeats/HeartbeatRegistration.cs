@@ -23,9 +23,10 @@ public sealed class HeartbeatRegistration : IDisposable
 
     /// <summary>
     /// Raised once when the peer is declared dead: silent for longer than <see cref="HeartbeatOptions.Timeout"/>, or a send
-    /// failed for good (connection reset, socket disposed), which also stops the registration. Runs on a scheduler thread (for
-    /// a <see cref="HeartbeatStream"/>'s or <see cref="HeartbeatDuplexPipe"/>'s heartbeat written after a message, on the thread
-    /// that ended the message, once it has let the write path go):
+    /// failed for good (connection reset, socket disposed), which also stops the registration. Runs on a scheduler thread, or on
+    /// the thread that completed an asynchronous send (often a thread-pool thread: a socket heartbeat whose send completed
+    /// later; a <see cref="HeartbeatStream"/>'s or <see cref="HeartbeatDuplexPipe"/>'s heartbeat written after a message runs it
+    /// on the thread that ended the message, once it has let the write path go):
     /// close or reconnect from here; an exception is logged and ignored.
     /// </summary>
     public event EventHandler<PeerDeadEventArgs>? PeerDead
@@ -36,7 +37,7 @@ public sealed class HeartbeatRegistration : IDisposable
 
     /// <summary>
     /// Raised for every delayed heartbeat, with its lateness and cause. Runs on a scheduler thread (or, like
-    /// <see cref="PeerDead"/>, on the thread that ended a wrapper's message); keep it short.
+    /// <see cref="PeerDead"/>, on the thread that completed an asynchronous send or ended a wrapper's message); keep it short.
     /// </summary>
     public event EventHandler<HeartbeatDelayedEventArgs>? Delayed
     {
