@@ -37,7 +37,8 @@ public sealed class KeepAliveBudgetLogTests
             + "heartbeat every 10s (peer dead after 30s); HTTP pool idle 5m, pool lifetime not set, server keep-alive 6m; "
             + "HTTP/2 ping after 30s (timeout 20s); connection age 10m (minus up to 30s); WebSocket keep-alive 1m (timeout 10s)");
         lines.Single(r => r.Message.Contains("'plain'", StringComparison.Ordinal)).Message.Should()
-            .Contain("no Heartbeat:PeerIdleTimeout").And.Contain("TCP keep-alive off").And.Contain("HTTP pool idle not set");
+            .Contain("no Heartbeat:PeerIdleTimeout").And.Contain("TCP keep-alive off").And.Contain("HTTP pool idle not set")
+            .And.Contain("; HTTP/2 ping not set;", "a ping delay that is not set is no ping, not a ping 'after not set'");
         await host.StopAsync(TestContext.Current.CancellationToken);
     }
 

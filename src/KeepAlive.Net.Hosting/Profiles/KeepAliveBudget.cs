@@ -29,7 +29,7 @@ internal static class KeepAliveBudget
         line.Append("; HTTP pool idle ").Append(Show(http.PooledConnectionIdleTimeout))
             .Append(", pool lifetime ").Append(Show(http.PooledConnectionLifetime)).Append(Jitter(http.PooledConnectionLifetime, http.MaxConnectionAgeJitter))
             .Append(", server keep-alive ").Append(Show(http.KeepAliveTimeout))
-            .Append("; HTTP/2 ping after ").Append(Show(http.KeepAlivePingDelay))
+            .Append(http.KeepAlivePingDelay is { } pingDelay ? $"; HTTP/2 ping after {Show(pingDelay)}" : "; HTTP/2 ping not set")
             .Append(http.KeepAlivePingTimeout is { } pingTimeout ? $" (timeout {Show(pingTimeout)})" : string.Empty)
             .Append(http.PeerMinPingInterval is { } minimum ? $", the server accepts one every {Show(minimum)} at most" : string.Empty)
             .Append(http.PeerPermitsPingsWithoutCalls == false ? ", only with calls in flight" : string.Empty)
