@@ -151,7 +151,7 @@ internal sealed record ProcessSockets(int Pid, string Command, IReadOnlyList<Soc
         };
     }
 
-    /// <summary>The process's socket descriptors and their inodes, from the links in /proc/PID/fd.</summary>
+    /// <summary>The process's sockets, each with its lowest descriptor and its inode, from the links in /proc/PID/fd.</summary>
     private static List<(int Fd, long Inode)> SocketDescriptors(int pid, string proc)
     {
         IEnumerable<string> entries;
@@ -169,7 +169,7 @@ internal sealed record ProcessSockets(int Pid, string Command, IReadOnlyList<Soc
             throw new ToolInputException(Ended(pid), e);
         }
 
-        var sockets = new List<(int, long)>();
+        var sockets = new List<(int Fd, long Inode)>();
         foreach (var entry in entries)
         {
             var (target, errno) = LinuxProcessFiles.ReadLink(entry);
@@ -189,8 +189,10 @@ internal sealed record ProcessSockets(int Pid, string Command, IReadOnlyList<Soc
             }
         }
 
+        // One socket held under several descriptors (dup, or fds 0 and 1 of a socket-activated service) is one
+        // connection: it is read once, under its lowest descriptor.
         sockets.Sort();
-        return sockets;
+        return [.. sockets.DistinctBy(static s => s.Inode)];
     }
 
     private static string Refusal(string call, int errno, int pid) => errno switch

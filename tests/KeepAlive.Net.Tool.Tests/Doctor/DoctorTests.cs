@@ -218,14 +218,9 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
     {
         // What a user without the right to ptrace sees: /proc/PID/net/tcp. The keep-alive timer column tells on from off.
         TestEnvironment.RequireLinux();
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(4);
-        using var off = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await off.ConnectAsync(listener.LocalEndPoint!);
-        using var on = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        on.ConfigureKeepAlive(new TcpKeepAliveOptions());
-        await on.ConnectAsync(listener.LocalEndPoint!);
+        using var listener = LoopbackListener();
+        using var off = await LoopbackClientAsync(listener, null);
+        using var on = await LoopbackClientAsync(listener, new TcpKeepAliveOptions());
 
         var sockets = ProcessSockets.Read(Environment.ProcessId, duplicate: false);
 
@@ -240,6 +235,29 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
         var reference = new DoctorReference(PeerIdleTimeout.AwsNlb, "test", null, null, null);
         ConnectionVerdict.Judge(offRead, reference, KernelDefaults.Read()).Protected.Should().BeFalse("keep-alive off is certain without privilege");
         ConnectionVerdict.Judge(onRead, reference, KernelDefaults.Read()).Should().Match<ConnectionVerdict>(v => v.Protected == null && v.Summary == "unknown");
+    }
+
+    [Fact]
+    public async Task Read_SocketHeldUnderTwoDescriptors_IsOneSocketUnderItsLowestDescriptor()
+    {
+        // dup(2), or fds 0 and 1 of a socket-activated service (systemd Accept=yes, inetd): one socket, two descriptors.
+        // Each was a row of its own, so one connection counted as two unprotected ones.
+        TestEnvironment.RequireLinux();
+        using var listener = LoopbackListener();
+        using var client = await LoopbackClientAsync(listener, null);
+        var second = Dup((int)client.SafeHandle.DangerousGetHandle());
+        second.Should().BePositive();
+        try
+        {
+            var sockets = ProcessSockets.Read(Environment.ProcessId);
+
+            sockets.Sockets.Should().ContainSingle(s => Equals(s.Local, client.LocalEndPoint)).Which.Fd
+                .Should().Be(Math.Min((int)client.SafeHandle.DangerousGetHandle(), second));
+        }
+        finally
+        {
+            Close(second).Should().Be(0);
+        }
     }
 
     [Theory]
@@ -261,6 +279,33 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
     }
 
     private static string Pid => Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+
+    private static Socket LoopbackListener()
+    {
+        var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(4);
+        return listener;
+    }
+
+    /// <summary>A client connected to <paramref name="listener"/>, with <paramref name="keepAlive"/> configured first when given.</summary>
+    private static async Task<Socket> LoopbackClientAsync(Socket listener, TcpKeepAliveOptions? keepAlive)
+    {
+        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        if (keepAlive is not null)
+        {
+            client.ConfigureKeepAlive(keepAlive);
+        }
+
+        await client.ConnectAsync(listener.LocalEndPoint!);
+        return client;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "dup", SetLastError = true)]
+    private static extern int Dup(int fd);
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static extern int Close(int fd);
 
     private static JsonElement AssertReadExactly(List<JsonElement> connections, Socket socket)
     {
