@@ -12,6 +12,13 @@ internal sealed record HostAndPort(string Host, int Port)
     public static HostAndPort Parse(string text)
     {
         var trimmed = text.Trim();
+        if (trimmed.Contains("://", StringComparison.Ordinal) && Uri.TryCreate(trimmed, UriKind.Absolute, out var url) && url.Host.Length > 0)
+        {
+            // A pasted URL: its scheme's colon would otherwise read as an IPv6 address's. Its port, or its scheme's.
+            var meant = url.Port > 0 ? new HostAndPort(url.Host.Trim('[', ']'), url.Port).ToString() : $"{url.Host}:PORT";
+            throw new ToolInputException($"'{text}' is a URL, not HOST:PORT. Fix: give its host and port, {meant}.");
+        }
+
         string host;
         string port;
         if (trimmed.StartsWith('['))

@@ -224,6 +224,19 @@ public sealed class CheckLoopbackTests : IDisposable
         error.Should().Contain("is not HOST:PORT").And.Contain("example.com:443");
     }
 
+    [Theory]
+    [InlineData("http://127.0.0.1:5000", "127.0.0.1:5000")]
+    [InlineData("https://example.com/health", "example.com:443")]
+    [InlineData("https://[::1]:7300/", "[::1]:7300")]
+    public async Task Check_Url_ExitsTwoGivingItsHostAndPortNotIpv6Advice(string target, string hostAndPort)
+    {
+        // A URL pasted as the target was told it 'looks like an IPv6 address' (its scheme's colon) and to use brackets.
+        var (exitCode, _, error) = await ToolRun.InProcessAsync("check", target);
+
+        exitCode.Should().Be(2);
+        error.Should().Contain($"'{target}' is a URL").And.Contain($"Fix: give its host and port, {hostAndPort}").And.NotContain("IPv6 address");
+    }
+
     [Fact]
     public async Task Check_InvalidFlags_ExitsTwoWithTheLibrarysValidationMessage()
     {
