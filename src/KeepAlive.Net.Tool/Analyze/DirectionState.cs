@@ -46,9 +46,15 @@ internal sealed class DirectionState
     public bool IsNewData(TcpSegment segment) =>
         segment.PayloadLength > 0 && (!Seen || SequenceGreater(segment.Sequence + (uint)segment.PayloadLength, NextSequence));
 
+    /// <summary>
+    /// Whether the segment sends nothing this side had not sent before (a retransmission, a keep-alive probe, a repeated
+    /// SYN or FIN): the sender's own sign that no answer came.
+    /// </summary>
+    public bool IsRepeat(TcpSegment segment) => Seen && !SequenceGreater(End(segment), NextSequence);
+
     public void Update(TcpSegment segment, bool probe)
     {
-        var next = segment.Sequence + (uint)segment.PayloadLength + (segment.Has(TcpFlags.Syn) ? 1u : 0u) + (segment.Has(TcpFlags.Fin) ? 1u : 0u);
+        var next = End(segment);
         if (!Seen || SequenceGreater(next, NextSequence))
         {
             NextSequence = next;
@@ -64,4 +70,8 @@ internal sealed class DirectionState
         LastHeardTime = probe ? LastHeardTime : segment.Time;
         Seen = true;
     }
+
+    /// <summary>The sequence number after the segment: its payload, and one each for SYN and FIN.</summary>
+    private static uint End(TcpSegment segment) =>
+        segment.Sequence + (uint)segment.PayloadLength + (segment.Has(TcpFlags.Syn) ? 1u : 0u) + (segment.Has(TcpFlags.Fin) ? 1u : 0u);
 }

@@ -12,7 +12,8 @@ internal static class FlowVerdict
         var late = LateHeartbeats(walk, settings.HeartbeatInterval);
         var end = walk.End is null ? "open" : walk.End.Has(TcpFlags.Rst) ? "rst" : "fin";
         double? endAfterIdle = walk.End is { } last ? last.Time - LastDataBefore(walk, last) : null;
-        var silent = end == "open" && walk.Unanswered >= 2;
+        // Gone silent: the sender repeated itself unanswered; segments of a burst the capture ended on are no silence.
+        var silent = end == "open" && walk.Unanswered >= 2 && walk.UnansweredRepeats;
         var parts = new List<string>();
         var finding = false;
         var idleTimeout = settings.IdleTimeout?.TotalSeconds;

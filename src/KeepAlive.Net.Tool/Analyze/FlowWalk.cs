@@ -45,6 +45,12 @@ internal sealed class FlowWalk(IPEndPoint client)
 
     public IPEndPoint? UnansweredFrom { get; private set; }
 
+    /// <summary>
+    /// Whether the unanswered run repeats itself (a retransmission or a keep-alive probe): the sender saw no answer in
+    /// time. Without one, the capture merely ended before the answer (segments of a burst still in flight).
+    /// </summary>
+    public bool UnansweredRepeats { get; private set; }
+
     /// <summary>The first segment of the unanswered run.</summary>
     public TcpSegment? FirstUnanswered { get; private set; }
 
@@ -115,7 +121,7 @@ internal sealed class FlowWalk(IPEndPoint client)
         }
 
         TrackProbe(segment, probe, other);
-        TrackAnswers(segment, probe);
+        TrackAnswers(segment, probe, own.IsRepeat(segment));
         if (!probe && segment.PayloadLength > 0)
         {
             if (own.IsNewData(segment))
@@ -173,11 +179,11 @@ internal sealed class FlowWalk(IPEndPoint client)
         _lastProbe = segment;
     }
 
-    private void TrackAnswers(TcpSegment segment, bool probe)
+    private void TrackAnswers(TcpSegment segment, bool probe, bool repeat)
     {
         if (UnansweredFrom is { } waiting && !segment.Source.Equals(waiting))
         {
-            (Unanswered, SilenceBeforeUnanswered, UnansweredFrom, FirstUnanswered) = (0, null, null, null);
+            (Unanswered, SilenceBeforeUnanswered, UnansweredFrom, FirstUnanswered, UnansweredRepeats) = (0, null, null, null, false);
         }
 
         var asks = probe || segment.PayloadLength > 0 || segment.Has(TcpFlags.Fin) || segment.Has(TcpFlags.Syn);
@@ -194,5 +200,6 @@ internal sealed class FlowWalk(IPEndPoint client)
         }
 
         Unanswered++;
+        UnansweredRepeats |= repeat;
     }
 }

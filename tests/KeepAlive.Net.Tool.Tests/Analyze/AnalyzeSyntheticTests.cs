@@ -85,6 +85,23 @@ public sealed class AnalyzeSyntheticTests : IDisposable
     }
 
     [Fact]
+    public async Task Analyze_CaptureStoppedDuringABurst_TheSegmentsNotYetAcknowledgedAreNoSilence()
+    {
+        // tcpdump stopped while two segments of a transfer were in flight, before their ACK: nothing was retransmitted,
+        // so nothing shows the peer went silent. It was 'FINDING: went silent: 2 segments ... never answered', exit 1.
+        var file = Handshake().Add(0.1, true, 1001, 5001, ".", payload: 100).Add(0.1002, false, 5001, 1101, ".")
+            .Add(5.1, true, 1101, 5001, ".", payload: 1000).Add(5.1001, true, 2101, 5001, ".", payload: 1000)
+            .Write(Path.Combine(_folder, "burst.pcap"));
+
+        using var result = await AnalyzeResult.RunAsync(file);
+
+        result.ExitCode.Should().Be(0, result.SingleFlow.GetProperty("verdict").GetString());
+        result.SingleFlow.GetProperty("end").GetString().Should().Be("open");
+        result.SingleFlow.GetProperty("silenceAfterIdle").ValueKind.Should().Be(System.Text.Json.JsonValueKind.Null);
+        result.SingleFlow.GetProperty("verdict").GetString().Should().Contain("still open at the end of the capture");
+    }
+
+    [Fact]
     public async Task Analyze_Pcapng_SameFindingsAsPcap()
     {
         TestEnvironment.Require(KeepAlive.Net.Tests.TestSupport.NetworkNamespace.Run("editcap", "-h").ExitCode == 0, "editcap (Wireshark) is missing: apt-get install tshark");
