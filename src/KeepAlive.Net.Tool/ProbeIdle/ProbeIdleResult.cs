@@ -57,13 +57,7 @@ internal sealed class ProbeIdleResult(HostAndPort target, IPEndPoint peer, IdleS
         json.Seconds("upperBound", search.UpperBound?.TotalSeconds);
         json.WriteNumber("probes", search.Outcomes.Count);
         json.WriteNumber("rounds", search.Rounds);
-        json.StringOrNull("forgottenBy", search.ForgottenBy switch
-        {
-            ProbeVerdict.Dropped => "silence",
-            ProbeVerdict.Reset => "reset",
-            ProbeVerdict.ClosedByServer => "server-fin",
-            _ => null,
-        });
+        json.StringOrNull("forgottenBy", search.ForgottenBy is { } forgotten ? JsonName(forgotten) : null);
         json.Seconds("max", search.Max.TotalSeconds);
         json.Seconds("resolution", search.Resolution.TotalSeconds);
         json.WriteNumber("inconsistent", search.Inconsistent);
@@ -73,7 +67,7 @@ internal sealed class ProbeIdleResult(HostAndPort target, IPEndPoint peer, IdleS
         {
             json.WriteStartObject();
             json.Seconds("silence", outcome.Silence);
-            json.WriteString("verdict", outcome.Verdict.ToString().ToLowerInvariant());
+            json.WriteString("verdict", JsonName(outcome.Verdict));
             json.WriteEndObject();
         }
 
@@ -118,6 +112,15 @@ internal sealed class ProbeIdleResult(HostAndPort target, IPEndPoint peer, IdleS
             : suggestion.Tcp is null
                 ? KeepAliveSuggestion.TooShort(new PeerIdleTimeout(suggestion.PeerIdleTimeout))
                 : "OS keep-alive beats the timeout, the heartbeat keeps a third of it";
+
+    /// <summary>A verdict as the JSON names it, in <c>forgottenBy</c> and in each outcome alike.</summary>
+    private static string JsonName(ProbeVerdict verdict) => verdict switch
+    {
+        ProbeVerdict.Alive => "alive",
+        ProbeVerdict.Dropped => "silence",
+        ProbeVerdict.Reset => "reset",
+        _ => "server-fin",
+    };
 
     private static string How(ProbeVerdict? verdict) => verdict switch
     {

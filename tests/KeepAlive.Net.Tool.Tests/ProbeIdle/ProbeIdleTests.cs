@@ -148,6 +148,11 @@ public sealed class ProbeIdleTests(ITestOutputHelper output)
         document.RootElement.GetProperty("upperBound").GetDouble().Should().BeLessThan(1);
         document.RootElement.GetProperty("suggestedProfile").ValueKind.Should().Be(JsonValueKind.Null);
         document.RootElement.GetProperty("suggestionRefused").GetString().Should().Contain("No profile can keep this flow");
+        // One word per outcome in the whole object: a forgotten probe's verdict is named as forgottenBy names it (it was 'closedbyserver').
+        var forgottenBy = document.RootElement.GetProperty("forgottenBy").GetString();
+        forgottenBy.Should().Be("server-fin");
+        document.RootElement.GetProperty("outcomes").EnumerateArray().Select(static o => o.GetProperty("verdict").GetString())
+            .Should().Contain(forgottenBy).And.OnlyContain(static v => v == "alive" || v == "server-fin");
     }
 
     [Fact]
