@@ -23,7 +23,9 @@ internal static class CaptureFile
         }
         catch (PcapException e)
         {
-            throw new ToolInputException($"{path}: not a pcap or pcapng capture ({e.Message.Trim()}). Record one with 'tcpdump -w FILE' or Wireshark.");
+            throw new ToolInputException(FormatOf(path) is { } format
+                ? $"{path}: a {format} capture cut inside its file header ({e.Message.Trim()}): the program that wrote it stopped before any packet. Record it again, and stop tcpdump with Ctrl-C or SIGTERM, not SIGKILL."
+                : $"{path}: not a pcap or pcapng capture ({e.Message.Trim()}). Record one with 'tcpdump -w FILE' or Wireshark.");
         }
         catch (DllNotFoundException e)
         {
@@ -68,6 +70,26 @@ internal static class CaptureFile
                 unknownLinkType ??= e is NotImplementedException ? string.Create(CultureInfo.InvariantCulture, $"{raw.LinkLayerType} ({(int)raw.LinkLayerType})") : null;
             }
         }
+    }
+
+    /// <summary>The format a file's first four bytes announce (pcap's magic numbers in either byte order, microseconds or nanoseconds; pcapng's section header block), or <see langword="null"/>.</summary>
+    private static string? FormatOf(string path)
+    {
+        Span<byte> magic = stackalloc byte[4];
+        using (var file = File.OpenRead(path))
+        {
+            if (file.ReadAtLeast(magic, 4, throwOnEndOfStream: false) < 4)
+            {
+                return null;
+            }
+        }
+
+        return System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(magic) switch
+        {
+            0xA1B2C3D4 or 0xD4C3B2A1 or 0xA1B23C4D or 0x4D3CB2A1 => "pcap",
+            0x0A0D0D0A => "pcapng",
+            _ => null,
+        };
     }
 
     private static TcpSegment? Decode(long frame, double time, RawCapture raw)

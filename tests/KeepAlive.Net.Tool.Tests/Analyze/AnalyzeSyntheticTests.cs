@@ -330,6 +330,23 @@ public sealed class AnalyzeSyntheticTests : IDisposable
         error.Should().Contain("not a pcap or pcapng capture").And.Contain("tcpdump -w");
     }
 
+    [Theory]
+    [InlineData("D4C3B2A102000400000000000000", "pcap")]
+    [InlineData("0A0D0D0A1C0000004D3C2B1A0100", "pcapng")]
+    public async Task Analyze_CaptureCutInsideItsFileHeader_SaysSoInsteadOfNotACapture(string hex, string format)
+    {
+        // tcpdump killed before it wrote its whole file header: the file starts as a capture does, and calling it
+        // "not a pcap or pcapng capture" sent the user looking for the wrong file.
+        var file = Path.Combine(_folder, "cut.pcap");
+        await File.WriteAllBytesAsync(file, Convert.FromHexString(hex));
+
+        var (exitCode, output, error) = await ToolRun.InProcessAsync("analyze", file);
+
+        exitCode.Should().Be(2);
+        output.Should().BeEmpty();
+        error.Should().Contain($"a {format} capture cut inside its file header").And.NotContain("not a pcap");
+    }
+
     [Fact]
     public async Task Analyze_MissingFile_RefusedWithExitCode2()
     {
