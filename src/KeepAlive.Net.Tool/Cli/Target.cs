@@ -9,7 +9,11 @@ internal static class Target
 {
     public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
 
-    /// <summary>The address to use: the literal, or the first IPv4 address of the name, else its first address.</summary>
+    /// <summary>
+    /// The address to use: the literal, or of the name's addresses (IPv4 first) the first that accepts a connection (tried
+    /// with a connection closed at once, only when the name has more than one); when none does, the first, whose connection
+    /// then fails with its own message.
+    /// </summary>
     /// <exception cref="ToolInputException">Unknown host.</exception>
     public static async Task<IPAddress> ResolveAsync(HostAndPort target, CancellationToken cancellationToken)
     {
@@ -18,16 +22,36 @@ internal static class Target
             return literal;
         }
 
+        IPAddress[] addresses;
         try
         {
-            var addresses = await Dns.GetHostAddressesAsync(target.Host, cancellationToken);
-            return addresses.FirstOrDefault(static a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.FirstOrDefault()
-                ?? throw new ToolInputException($"{target.Host}: the name has no addresses.");
+            addresses = [.. (await Dns.GetHostAddressesAsync(target.Host, cancellationToken)).OrderBy(static a => a.AddressFamily == AddressFamily.InterNetwork ? 0 : 1)];
         }
         catch (SocketException e)
         {
             throw new ToolInputException($"{target.Host}: unknown host ({e.SocketErrorCode}: {e.Message}). Check the name, or give an IP address.", e);
         }
+
+        if (addresses.Length == 0)
+        {
+            throw new ToolInputException($"{target.Host}: the name has no addresses.");
+        }
+
+        foreach (var address in addresses.Length > 1 ? addresses : [])
+        {
+            using var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                await ConnectAsync(socket, new IPEndPoint(address, target.Port), target, cancellationToken);
+                return address;
+            }
+            catch (ToolInputException)
+            {
+                // Refused, unreachable or silent: the next address.
+            }
+        }
+
+        return addresses[0];
     }
 
     /// <summary>Connects within <see cref="ConnectTimeout"/>.</summary>

@@ -157,6 +157,20 @@ public sealed class CheckLoopbackTests : IDisposable
     }
 
     [Fact]
+    public async Task Check_NameWhoseIpv4AddressRefuses_ConnectsToItsAddressThatListens()
+    {
+        // A name with an IPv4 and an IPv6 address, the server on IPv6 only: the tool took the first IPv4 address and
+        // answered "connection refused" without trying the other, where every client library falls back.
+        using var listener = Ipv6LoopbackListener(out var port);
+        using var name = new HostsFileEntry(IPAddress.Loopback, IPAddress.IPv6Loopback);
+
+        var (exitCode, output, error) = await ToolRun.InProcessAsync("check", $"{name.Name}:{port}", "--hold", "1500ms", "--idle", "1s", "--interval", "1s", "--count", "2");
+
+        exitCode.Should().Be(0, output + error);
+        output.Should().MatchRegex($@"-> \[::1\]:{port}: read back").And.Contain("ALIVE");
+    }
+
+    [Fact]
     public async Task Check_UnknownHost_ExitsTwoNamingTheHost()
     {
         var (exitCode, _, error) = await ToolRun.InProcessAsync("check", "no-such-host.invalid:443", "--hold", "1s");
@@ -169,11 +183,7 @@ public sealed class CheckLoopbackTests : IDisposable
     public async Task Check_Ipv6LoopbackInBrackets_HoldsTheConnectionAndPrintsTheEndpointsAsTheyAre()
     {
         // "[::1]" in a table title or row was read as a Spectre markup style and aborted the tool.
-        TestEnvironment.Require(Socket.OSSupportsIPv6, "IPv6 is disabled on this machine");
-        using var listener = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
-        listener.Listen(1);
-        var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        using var listener = Ipv6LoopbackListener(out var port);
         var server = listener.AcceptAsync();
 
         var (exitCode, output, error) = await ToolRun.InProcessAsync("check", $"[::1]:{port}", "--hold", "1500ms", "--idle", "1s", "--interval", "1s", "--count", "2");
@@ -291,4 +301,15 @@ public sealed class CheckLoopbackTests : IDisposable
     }
 
     public void Dispose() => _listener.Dispose();
+
+    /// <summary>A listener on [::1] and an ephemeral port (the test is refused where IPv6 is disabled).</summary>
+    private static Socket Ipv6LoopbackListener(out int port)
+    {
+        TestEnvironment.Require(Socket.OSSupportsIPv6, "IPv6 is disabled on this machine");
+        var listener = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+        listener.Listen(4);
+        port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        return listener;
+    }
 }
