@@ -47,10 +47,12 @@ internal sealed class IdleProbe : IDisposable
 
     /// <summary>
     /// Stays silent until nothing has crossed the connection for <paramref name="silence"/>, sends one byte and waits at
-    /// most <paramref name="ackBound"/> for its ACK. Cancelled before the byte leaves, it returns <see langword="null"/>.
+    /// most <paramref name="ackBound"/> for its ACK. Cancelled before the byte leaves, it returns <see langword="null"/>; a
+    /// server that does not let the connection go silent that long within twice the silence gives <see cref="ProbeVerdict.ServerTalks"/>.
     /// </summary>
     public async Task<ProbeOutcome?> RunAsync(TimeSpan silence, TimeSpan ackBound, CancellationToken cancellationToken)
     {
+        var waiting = Stopwatch.GetTimestamp();
         while (true)
         {
             var quiet = Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastHeard));
@@ -62,6 +64,12 @@ internal sealed class IdleProbe : IDisposable
             if (quiet >= silence)
             {
                 break;
+            }
+
+            if (Stopwatch.GetElapsedTime(waiting) >= silence * 2)
+            {
+                // Twice the silence and still not silent that long: the server keeps sending (a banner restarts it once).
+                return new ProbeOutcome(silence, quiet, ProbeVerdict.ServerTalks);
             }
 
             try

@@ -23,16 +23,23 @@ internal sealed class IdleSearch(TimeSpan max, TimeSpan resolution, int connecti
     public TimeSpan? UpperBound => _outcomes.Where(static o => o.Forgotten).Select(static o => (TimeSpan?)o.Silence).Min();
 
     /// <summary>The longest silence the flow survived below <see cref="UpperBound"/>.</summary>
-    public TimeSpan LowerBound => _outcomes.Where(o => !o.Forgotten && (UpperBound is not { } upper || o.Silence < upper))
+    public TimeSpan LowerBound => _outcomes.Where(o => o.Survived && (UpperBound is not { } upper || o.Silence < upper))
         .Select(static o => o.Silence).DefaultIfEmpty(TimeSpan.Zero).Max();
 
     /// <summary>Survivals longer than a silence that was forgotten: the path does not forget at one fixed time (or a probe was lost).</summary>
-    public int Inconsistent => UpperBound is { } upper ? _outcomes.Count(o => !o.Forgotten && o.Silence > upper) : 0;
+    public int Inconsistent => UpperBound is { } upper ? _outcomes.Count(o => o.Survived && o.Silence > upper) : 0;
 
     /// <summary>How the shortest forgotten silence ended, or <see langword="null"/> when nothing was forgotten.</summary>
     public ProbeVerdict? ForgottenBy => _outcomes.Where(static o => o.Forgotten).MinBy(static o => o.Silence)?.Verdict;
 
-    public bool Done => UpperBound is { } upper ? upper - LowerBound <= resolution : LowerBound >= max;
+    /// <summary>
+    /// The shortest silence a connection could not keep because the server kept sending data, or <see langword="null"/>:
+    /// its own traffic keeps such flows alive, and no longer silence can be tried on it.
+    /// </summary>
+    public TimeSpan? ServerTalkedWithin => _outcomes.Where(static o => o.Verdict == ProbeVerdict.ServerTalks).Select(static o => (TimeSpan?)o.Planned).Min();
+
+    /// <summary>Gets a value indicating whether the search is over: the bracket is narrow enough, nothing was forgotten up to the maximum, or the server never lets a connection go silent.</summary>
+    public bool Done => ServerTalkedWithin is not null || (UpperBound is { } upper ? upper - LowerBound <= resolution : LowerBound >= max);
 
     /// <summary>The silences to hold in the next round, shortest first; empty when <see cref="Done"/>.</summary>
     public IReadOnlyList<TimeSpan> NextRound()

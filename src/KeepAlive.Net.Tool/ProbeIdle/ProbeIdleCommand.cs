@@ -120,8 +120,9 @@ internal static class ProbeIdleCommand
                 {
                     search.Record(outcome);
                     progress.WriteLine($"  silent {Units.Time(outcome.Silence)}: {outcome.Describe()}");
-                    if (outcome.Forgotten)
+                    if (!outcome.Survived)
                     {
+                        // Forgotten, or the server never goes silent that long: a longer silence would end alike.
                         for (var longer = i + 1; longer < silences.Count; longer++)
                         {
                             cancels[longer].Cancel();

@@ -26,7 +26,9 @@ internal sealed class ProbeIdleResult(HostAndPort target, IPEndPoint peer, IdleS
         var probes = $"{Units.Count(search.Outcomes.Count, "probe")} in {Units.Count(search.Rounds, "round")}, {Units.Time(TimeSpan.FromSeconds(Math.Round(took.TotalSeconds, 1)))}";
         if (search.UpperBound is not { } upper)
         {
-            output.WriteLine($"Result: nothing on the path to {target} forgot an idle flow for up to {Units.Time(search.LowerBound)} (the longest silence tried; {probes}). Try a longer --max to look further.");
+            output.WriteLine(search.ServerTalkedWithin is { } talked
+                ? $"Result: {target} kept sending data: a connection to it was not silent for {Units.Time(talked)} within twice that ({probes}{(search.LowerBound > TimeSpan.Zero ? $"; the longest silence kept: {Units.Time(search.LowerBound)}" : string.Empty)}). Its own traffic keeps such flows alive on the path, so their idle timeout cannot be measured here. Fix: probe a port behind the same middlebox whose server waits silently for the client (most request/response servers), or a --max under {Units.Time(talked)}."
+                : $"Result: nothing on the path to {target} forgot an idle flow for up to {Units.Time(search.LowerBound)} (the longest silence tried; {probes}). Try a longer --max to look further.");
             return;
         }
 
@@ -58,6 +60,7 @@ internal sealed class ProbeIdleResult(HostAndPort target, IPEndPoint peer, IdleS
         json.WriteNumber("probes", search.Outcomes.Count);
         json.WriteNumber("rounds", search.Rounds);
         json.StringOrNull("forgottenBy", search.ForgottenBy is { } forgotten ? JsonName(forgotten) : null);
+        json.Seconds("serverTalkedWithin", search.ServerTalkedWithin?.TotalSeconds);
         json.Seconds("max", search.Max.TotalSeconds);
         json.Seconds("resolution", search.Resolution.TotalSeconds);
         json.WriteNumber("inconsistent", search.Inconsistent);
@@ -119,6 +122,7 @@ internal sealed class ProbeIdleResult(HostAndPort target, IPEndPoint peer, IdleS
         ProbeVerdict.Alive => "alive",
         ProbeVerdict.Dropped => "silence",
         ProbeVerdict.Reset => "reset",
+        ProbeVerdict.ServerTalks => "server-talks",
         _ => "server-fin",
     };
 

@@ -14,6 +14,9 @@ internal enum ProbeVerdict
 
     /// <summary>The server closed the connection (FIN) while it was silent: the server's own idle timeout.</summary>
     ClosedByServer,
+
+    /// <summary>The server kept sending data, so the connection was never silent that long: its own traffic keeps the flow alive, and the silence tells nothing.</summary>
+    ServerTalks,
 }
 
 /// <summary>One probe: how long the connection was really silent, and what answered the segment after it.</summary>
@@ -22,13 +25,18 @@ internal enum ProbeVerdict
 /// <param name="Verdict">What happened.</param>
 internal sealed record ProbeOutcome(TimeSpan Planned, TimeSpan Silence, ProbeVerdict Verdict)
 {
-    public bool Forgotten => Verdict != ProbeVerdict.Alive;
+    /// <summary>Gets a value indicating whether the path or the server forgot the flow after this silence.</summary>
+    public bool Forgotten => Verdict is ProbeVerdict.Dropped or ProbeVerdict.Reset or ProbeVerdict.ClosedByServer;
+
+    /// <summary>Gets a value indicating whether the flow outlived this silence.</summary>
+    public bool Survived => Verdict == ProbeVerdict.Alive;
 
     public string Describe() => Verdict switch
     {
         ProbeVerdict.Alive => "still known (acknowledged)",
         ProbeVerdict.Dropped => "forgotten: no ACK (dropped silently)",
         ProbeVerdict.Reset => "forgotten: answered with a RST",
+        ProbeVerdict.ServerTalks => "never silent that long: the server kept sending data",
         _ => "closed by the server (FIN) while silent",
     };
 }

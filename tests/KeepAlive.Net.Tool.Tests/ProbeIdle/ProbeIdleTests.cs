@@ -173,6 +173,32 @@ public sealed class ProbeIdleTests(ITestOutputHelper output)
             .And.NotContain("OS keep-alive beats the timeout").And.Contain("only the heartbeat");
     }
 
+    [Fact]
+    public async Task ProbeIdle_ServerThatKeepsSendingData_EndsSayingTheSilenceCannotBeHeldInsteadOfWaitingForEver()
+    {
+        // A server sending a byte every 300 ms (its own pings, a stream) restarted every probe's silence: probe-idle waited
+        // for ever ("waiting: 15 s into the round, 11 connections still silent" with --max 3s).
+        string text, json;
+        int exitCode;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await using (var server = ClosingServer.Talking(TimeSpan.FromMilliseconds(300)))
+        {
+            (exitCode, text, _) = await ToolRun.InProcessAsync("probe-idle", server.EndPoint, "--max", "3s", "--connections", "4")
+                .WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+            (_, json, _) = await ToolRun.InProcessAsync("probe-idle", server.EndPoint, "--max", "3s", "--connections", "4", "--json")
+                .WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        }
+
+        output.WriteLine(text);
+        exitCode.Should().Be(0, "nothing forgot the flow");
+        text.Should().Contain("kept sending data").And.Contain("cannot be measured").And.NotContain("nothing on the path");
+        using var document = JsonDocument.Parse(json);
+        document.RootElement.GetProperty("serverTalkedWithin").GetDouble().Should().Be(1, "the shortest rung, 1 s, could not be held");
+        document.RootElement.GetProperty("upperBound").ValueKind.Should().Be(JsonValueKind.Null);
+        document.RootElement.GetProperty("outcomes").EnumerateArray().Select(static o => o.GetProperty("verdict").GetString()).Should().Contain("server-talks");
+        watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(60), "each run ends within a few times the shortest silence");
+    }
+
     [Theory]
     [InlineData("5s", "1h")]
     [InlineData("2s", "2s")]
@@ -205,7 +231,7 @@ public sealed class ProbeIdleTests(ITestOutputHelper output)
         error.Should().Contain("connection refused");
     }
 
-    /// <summary>A loopback server that closes (FIN) every connection it accepts once it has been silent for its idle timeout.</summary>
+    /// <summary>A loopback server that closes (FIN) every connection it accepts once it has been silent for its idle timeout, or keeps talking on it.</summary>
     private sealed class ClosingServer : IAsyncDisposable
     {
         private readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -214,12 +240,34 @@ public sealed class ProbeIdleTests(ITestOutputHelper output)
 
         public string EndPoint => _listener.LocalEndPoint!.ToString()!;
 
-        public static ClosingServer Start(TimeSpan idle)
+        public static ClosingServer Start(TimeSpan idle) => Start(async (socket, _) =>
+        {
+            await Task.Delay(idle, CancellationToken.None);
+            socket.Shutdown(SocketShutdown.Both);
+        });
+
+        /// <summary>A server that sends one byte on every connection every <paramref name="every"/> until it stops.</summary>
+        public static ClosingServer Talking(TimeSpan every) => Start(async (socket, stop) =>
+        {
+            try
+            {
+                while (true)
+                {
+                    await Task.Delay(every, stop);
+                    await socket.SendAsync(new byte[] { (byte)'.' }, SocketFlags.None, stop);
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException)
+            {
+            }
+        });
+
+        private static ClosingServer Start(Func<Socket, CancellationToken, Task> each)
         {
             var server = new ClosingServer();
             server._listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
             server._listener.Listen(64);
-            server._closing = CloseEachAfterAsync(server._listener, idle, server._stop.Token);
+            server._closing = ServeEachAsync(server._listener, each, server._stop.Token);
             return server;
         }
 
@@ -232,8 +280,8 @@ public sealed class ProbeIdleTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>A server whose idle timeout is <paramref name="idle"/>: it closes (FIN) every connection silent that long.</summary>
-    private static async Task CloseEachAfterAsync(Socket listener, TimeSpan idle, CancellationToken cancellationToken)
+    /// <summary>Accepts every connection and hands it to <paramref name="each"/>, until stopped; then waits for every one to end.</summary>
+    private static async Task ServeEachAsync(Socket listener, Func<Socket, CancellationToken, Task> each, CancellationToken cancellationToken)
     {
         var held = new List<Task>();
         try
@@ -245,8 +293,7 @@ public sealed class ProbeIdleTests(ITestOutputHelper output)
                 {
                     using (socket)
                     {
-                        await Task.Delay(idle, CancellationToken.None);
-                        socket.Shutdown(SocketShutdown.Both);
+                        await each(socket, cancellationToken);
                     }
                 }, CancellationToken.None));
             }
