@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using KeepAlive.Net.Hosting.Profiles;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 
 namespace KeepAlive.Net.Hosting.Health;
 
@@ -18,11 +20,26 @@ internal sealed class KeepAliveTelemetryListener : IDisposable
     private readonly object? _scope;
     private readonly long _bucketTicks;
     private readonly IKeepAliveProfiles? _profiles;
+    private readonly List<IDisposable> _reloads = [];
+
+    // The heartbeat names the check reads, kept for the registered profiles and built again when a reload of one is
+    // accepted, so a measurement of another name costs one lookup; null: not kept (another IKeepAliveProfiles, which
+    // signals no reloads, is asked at each new name as before), or a profile was invalid when it was built.
+    private volatile HashSet<string>? _readNames;
 
     public KeepAliveTelemetryListener(IOptions<KeepAliveHealthCheckOptions> options, TimeProvider? timeProvider = null, IMeterFactory? meterFactory = null, IKeepAliveProfiles? profiles = null)
     {
         _time = timeProvider ?? TimeProvider.System;
         _profiles = profiles;
+        if (profiles is KeepAliveProfiles registered)
+        {
+            _readNames = ReadNames(registered);
+            foreach (var name in registered.Names)
+            {
+                _reloads.Add(ChangeToken.OnChange(() => registered.AcceptedChanges(name), () => _readNames = ReadNames(registered)));
+            }
+        }
+
         _scope = meterFactory;
         Window = options.Value.Window;
         _bucketTicks = Math.Max(1, (long)(RecentHeartbeatWindow.BucketLength(Window).TotalSeconds * _time.TimestampFrequency));
@@ -49,7 +66,11 @@ internal sealed class KeepAliveTelemetryListener : IDisposable
     public RecentHeartbeats Read(string heartbeatName) =>
         _windows.TryGetValue(heartbeatName, out var window) ? window.Read(CurrentBucket()) : default;
 
-    public void Dispose() => _listener.Dispose();
+    public void Dispose()
+    {
+        _reloads.ForEach(static r => r.Dispose());
+        _listener.Dispose();
+    }
 
     /// <summary>The heartbeat name whose telemetry is a profile's: its <c>Heartbeat:Name</c>, by default the profile's name.</summary>
     internal static string HeartbeatName(HeartbeatOptions heartbeat, string profile) => heartbeat.Name ?? profile;
@@ -79,29 +100,26 @@ internal sealed class KeepAliveTelemetryListener : IDisposable
 
     // Only a profile's heartbeat name is ever read: a window for every other name seen (heartbeats named per connection, as
     // HeartbeatOptions.Name suggests) would be kept for as long as the process runs.
-    private bool IsRead(string name)
-    {
-        if (_profiles is null)
-        {
-            return true;
-        }
+    private bool IsRead(string name) => _profiles is null || ((_readNames ?? ReadNames(_profiles))?.Contains(name) ?? true);
 
-        foreach (var profile in _profiles.Names)
+    // The profiles' heartbeat names, or null when one profile is invalid: then every name is kept (an invalid profile stops
+    // the host; a heartbeat's thread must not throw meanwhile).
+    private static HashSet<string>? ReadNames(IKeepAliveProfiles profiles)
+    {
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var profile in profiles.Names)
         {
             try
             {
-                if (string.Equals(HeartbeatName(_profiles.GetProfile(profile).Heartbeat, profile), name, StringComparison.OrdinalIgnoreCase))
-                {
-                    return true;
-                }
+                names.Add(HeartbeatName(profiles.GetProfile(profile).Heartbeat, profile));
             }
             catch (OptionsValidationException)
             {
-                return true; // an invalid profile stops the host; a heartbeat's thread must not throw meanwhile
+                return null;
             }
         }
 
-        return false;
+        return names;
     }
 
     private void OnLateness(double seconds, ReadOnlySpan<KeyValuePair<string, object?>> tags) =>

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using KeepAlive.Net.Hosting.Health;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -99,6 +100,35 @@ public sealed class KeepAliveHealthCheckTests
         monitor.RecordSentNow(time.GetTimestamp());
 
         host.Services.GetRequiredKeyedService<KeepAliveTelemetryListener>(Options.DefaultName).KeptNames.Should().Be(1, "only 'payments' is ever read");
+        (await HealthHosts.CheckAsync(host)).Data["payments:Heartbeats"].Should().Be(1L);
+    }
+
+    [Fact]
+    public async Task Listener_HeartbeatNameChangedByAReload_TheNewNameIsKeptAndCounted()
+    {
+        // The listener keeps windows only for the profiles' heartbeat names, a set it builds again when a reload is accepted.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["KeepAlive:Profiles:payments:Heartbeat:Interval"] = "10s",
+            ["KeepAlive:Profiles:payments:Heartbeat:PeerIdleTimeout"] = "1m",
+            ["KeepAlive:Profiles:payments:Heartbeat:Name"] = "payments-old",
+        }).Build();
+        using var host = await HealthHosts.StartAsync(s =>
+        {
+            s.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            s.AddHealthChecks().AddKeepAlive();
+        });
+        var meters = host.Services.GetRequiredService<IMeterFactory>();
+        var listener = host.Services.GetRequiredKeyedService<KeepAliveTelemetryListener>(Options.DefaultName);
+
+        configuration["KeepAlive:Profiles:payments:Heartbeat:Name"] = "payments-new";
+        configuration.Reload();
+        using (var renamed = new DriftMonitor(new HeartbeatOptions { Name = "payments-new", Interval = Interval }, null, null, meters))
+        {
+            renamed.RecordSentNow(TimeProvider.System.GetTimestamp());
+        }
+
+        listener.KeptNames.Should().Be(1, "the reloaded name is the one the check reads");
         (await HealthHosts.CheckAsync(host)).Data["payments:Heartbeats"].Should().Be(1L);
     }
 
