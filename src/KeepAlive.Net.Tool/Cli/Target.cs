@@ -32,12 +32,15 @@ internal static class Target
             throw new ToolInputException($"{target.Host}: unknown host ({e.SocketErrorCode}: {e.Message}). Check the name, or give an IP address.", e);
         }
 
-        if (addresses.Length == 0)
+        switch (addresses.Length)
         {
-            throw new ToolInputException($"{target.Host}: the name has no addresses.");
+            case 0:
+                throw new ToolInputException($"{target.Host}: the name has no addresses.");
+            case 1:
+                return addresses[0];
         }
 
-        foreach (var address in addresses.Length > 1 ? addresses : [])
+        foreach (var address in addresses)
         {
             using var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             try
