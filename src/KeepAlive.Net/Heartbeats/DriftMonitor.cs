@@ -48,7 +48,7 @@ public sealed class DriftMonitor : IDisposable
         {
             // The default spread is the scheduler's (rule 7 moves first heartbeats of a burst later); the application's own
             // timer is never spread, so its budget keeps that time: PeerIdleTimeout - Interval - Jitter.
-            key = key with { Spread = TimeSpan.Zero, LatenessBudget = key.LatenessBudget + key.Spread };
+            key = key with { Spread = TimeSpan.Zero, LatenessBudget = options.LatenessBudgetWith(TimeSpan.Zero) };
         }
 
         _settings = new BeatSettings(key, _timeProvider);

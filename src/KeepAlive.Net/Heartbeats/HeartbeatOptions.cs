@@ -116,7 +116,10 @@ public class HeartbeatOptions
     /// before its next heartbeat is due). Half of it used is a warning, all of it an error.
     /// </summary>
     /// <value><see langword="null"/> without a <see cref="PeerIdleTimeout"/>.</value>
-    public TimeSpan? LatenessBudget => PeerIdleTimeout is { } peer ? peer.Value - Interval - Jitter - EffectiveSpread : null;
+    public TimeSpan? LatenessBudget => LatenessBudgetWith(EffectiveSpread);
+
+    /// <summary>The lateness budget with <paramref name="spread"/> for the spread (a timer that is not spread: zero).</summary>
+    internal TimeSpan? LatenessBudgetWith(TimeSpan spread) => PeerIdleTimeout is { } peer ? peer.Value - Interval - Jitter - spread : null;
 
     /// <summary>Gets or sets how long a send may run before it is reported as blocked (a synchronous callback holding the timer thread is taken over sooner, at the scheduler's <see cref="HeartbeatSchedulerOptions.TakeoverThreshold"/>).</summary>
     /// <value>The default value is 1 second. Allowed: 1 ms to 1 h.</value>
