@@ -40,8 +40,11 @@ internal static class Detection
                 ? $"Peer idle timeout {Units.Time(peer.Value)} ({name}): the first probe leaves after {Units.Time(applied.IdleTime)} and its retry after {Units.Time(applied.IdleTime + applied.Interval)}, in time to keep the connection."
                 : $"Peer idle timeout {Units.Time(peer.Value)} ({name}): with keep-alive off, only the heartbeat keeps the connection.";
             var heartbeat = profile.Heartbeat.Interval;
+            // The lateness budget is the library's (HeartbeatOptions.LatenessBudget: interval, jitter and spread taken out), the
+            // one warning 2004 and the health check judge; a late heartbeat loses the connection only if no probe keeps it.
+            var late = applied.Enabled && applied.IdleTime < peer.Value ? "leaves the connection to the OS keep-alive probes" : "loses the connection";
             yield return heartbeat < peer.Value
-                ? $"Heartbeat every {Units.Time(heartbeat)}: {(peer.Value / heartbeat).ToString("0.#", CultureInfo.InvariantCulture)} heartbeats fit in the peer idle timeout; a heartbeat later than {Units.Time(peer.Value - heartbeat)} loses the connection."
+                ? $"Heartbeat every {Units.Time(heartbeat)}: {(peer.Value / heartbeat).ToString("0.#", CultureInfo.InvariantCulture)} heartbeats fit in the peer idle timeout; a heartbeat more than {Units.Time(profile.Heartbeat.LatenessBudget)} late {late} (budget: peer idle timeout - interval - jitter - spread)."
                 : $"Heartbeat every {Units.Time(heartbeat)} is not shorter than the peer idle timeout {Units.Time(peer.Value)}: the connection is lost between heartbeats.";
         }
         else

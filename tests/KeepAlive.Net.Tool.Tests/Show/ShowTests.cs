@@ -80,6 +80,31 @@ public sealed class ShowTests : IDisposable
     }
 
     [Fact]
+    public async Task Show_HeartbeatLine_UsesTheLibrarysLatenessBudgetWithSpreadAndJitter()
+    {
+        // Budget = PeerIdleTimeout - Interval - Jitter - Spread (default spread: half the interval here) = 1.8 - 0.6 - 0.1 - 0.3 s.
+        var settings = await WriteSettingsAsync("""{ "Tcp": { "Enabled": false }, "Heartbeat": { "Interval": "600ms", "Jitter": "100ms", "PeerIdleTimeout": "1.8s" } }""");
+
+        var (exitCode, output, error) = await ToolRun.InProcessAsync("show", "--settings", settings, "--profile", "payments");
+
+        exitCode.Should().Be(0, error);
+        output.Should().Contain("a heartbeat more than 800 ms late loses the connection", "the lateness budget the library warns against (2004) is the one show states")
+            .And.NotContain("later than 1.2 s");
+    }
+
+    [Fact]
+    public async Task Show_HeartbeatLineWithKeepAliveProbesInTime_SaysTheProbesKeepTheConnection()
+    {
+        var settings = await WriteSettingsAsync("""{ "Tcp": { "IdleTime": "10s", "Interval": "2s" }, "Heartbeat": { "Interval": "10s", "PeerIdleTimeout": "30s" } }""");
+
+        var (exitCode, output, error) = await ToolRun.InProcessAsync("show", "--settings", settings, "--profile", "payments");
+
+        exitCode.Should().Be(0, error);
+        output.Should().Contain("a heartbeat more than 15 s late leaves the connection to the OS keep-alive probes", "the line above says the probes keep the connection in time")
+            .And.NotContain("loses the connection");
+    }
+
+    [Fact]
     public async Task Show_ProfileNamedInAnotherCase_NamedAsTheFileNamesIt()
     {
         var settings = await WriteSettingsAsync("""{ "Tcp": { "IdleTime": "20s" } }""");
