@@ -26,7 +26,13 @@ public sealed class PeerDeadEventArgs : EventArgs
     /// <summary>Gets the registration's name, or an empty string.</summary>
     public string Name => Registration.Name;
 
-    /// <summary>Gets how long nothing was heard from the peer (time since the last <see cref="HeartbeatRegistration.MarkPeerActivity"/> or registration).</summary>
+    /// <summary>
+    /// Gets how long nothing was heard from the peer, as <see cref="Timeout"/> judged it: the time since the last
+    /// <see cref="HeartbeatRegistration.MarkPeerActivity"/> or the registration. When the spread
+    /// (<see cref="HeartbeatOptions.Spread"/>) placed the first heartbeat later, the silence before it counts from that much
+    /// later too (the peer cannot answer a heartbeat not yet sent), so a peer silent since registration was silent up to the
+    /// spread longer than this.
+    /// </summary>
     public TimeSpan SilentFor { get; }
 
     /// <summary>Gets the configured <see cref="HeartbeatOptions.Timeout"/>; <see cref="TimeSpan.Zero"/> when none is set (a send that failed for good).</summary>
