@@ -31,7 +31,8 @@ public sealed class PeerDeadEventArgs : EventArgs
     /// <see cref="HeartbeatRegistration.MarkPeerActivity"/> or the registration. When the spread
     /// (<see cref="HeartbeatOptions.Spread"/>) placed the first heartbeat later, the silence before it counts from that much
     /// later too (the peer cannot answer a heartbeat not yet sent), so a peer silent since registration was silent up to the
-    /// spread longer than this.
+    /// spread longer than this. Likewise a pause of this process (a long GC, a stopped or frozen process) that outlasted the
+    /// deadline is not counted as the peer's silence: the deadline is judged again after the pause (docs/HEARTBEATS.md).
     /// </summary>
     public TimeSpan SilentFor { get; }
 

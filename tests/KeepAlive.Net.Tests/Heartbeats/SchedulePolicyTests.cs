@@ -56,6 +56,28 @@ public sealed class SchedulePolicyTests
     }
 
     [Fact]
+    public void ExcusePause_Rule11DeadlinePassedWhileTheTimerThreadOverslept_JudgedAgainAsLongAgainAtMostTheTimeout()
+    {
+        var settings = Settings(new HeartbeatOptions { Interval = TimeSpan.FromSeconds(1), Timeout = TimeSpan.FromSeconds(3) });
+        var minimum = Second / 1000;
+
+        var last = Now - (4 * Second); // deadline 1 s ago, found by a timer thread that woke 2 s late
+        SchedulePolicy.ExcusePause(settings, ref last, oversleep: 2 * Second, minimum, Now).Should().BeTrue();
+        SchedulePolicy.LivenessDeadline(settings, SlotState.Scheduled, last).Should().Be(Now + (2 * Second), "the readers get as long again as the pause to mark what waited in the socket");
+
+        var longPause = Now - (5 * Second);
+        SchedulePolicy.ExcusePause(settings, ref longPause, oversleep: 60 * Second, minimum, Now).Should().BeTrue();
+        SchedulePolicy.LivenessDeadline(settings, SlotState.Scheduled, longPause).Should().Be(Now + (3 * Second), "at most the timeout later");
+
+        var onTime = Now - (3 * Second);
+        SchedulePolicy.ExcusePause(settings, ref onTime, oversleep: minimum - 1, minimum, Now).Should().BeFalse("an on-time wake-up excuses nothing");
+        onTime.Should().Be(Now - (3 * Second));
+
+        var noTimeout = Now - (3 * Second);
+        SchedulePolicy.ExcusePause(Settings(new HeartbeatOptions()), ref noTimeout, oversleep: Second, minimum, Now).Should().BeFalse();
+    }
+
+    [Fact]
     public void Key_Rule4_TheEarlierOfTheDueTimeAndTheLivenessDeadline()
     {
         SchedulePolicy.Key(due: Now + Second, livenessDeadline: Now + (3 * Second)).Should().Be(Now + Second);

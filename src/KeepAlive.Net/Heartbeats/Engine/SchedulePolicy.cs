@@ -168,10 +168,35 @@ internal sealed class SchedulePolicy
     public static void PutOffSilence(ref long lastPeerActivity, long shift, long now)
     {
         var seen = Volatile.Read(ref lastPeerActivity);
-        var putOff = Math.Min(now, seen + shift);
-        if (putOff > seen)
+        StartSilenceAt(ref lastPeerActivity, seen, Math.Min(now, seen + shift));
+    }
+
+    /// <summary>
+    /// Rule 11: the process's own pause is not the peer's silence. A liveness deadline found passed when the timer thread woke
+    /// <paramref name="oversleep"/> after its planned time (a GC, a stopped, frozen or starved process: the application's
+    /// readers could not run either, and the peer's answers may wait unread in the socket) is judged again as long again
+    /// after <paramref name="now"/>, at most <see cref="HeartbeatOptions.Timeout"/> later, by putting the silence clock off (a
+    /// MarkPeerActivity meanwhile wins). An oversleep under <paramref name="minimum"/> excuses nothing; a dead peer is declared
+    /// later by as long as the timer thread itself was held up. Returns whether the deadline moved.
+    /// </summary>
+    public static bool ExcusePause(BeatSettings settings, ref long lastPeerActivity, long oversleep, long minimum, long now)
+    {
+        if (oversleep < minimum || settings.TimeoutTicks <= 0)
         {
-            Interlocked.CompareExchange(ref lastPeerActivity, putOff, seen);
+            return false;
+        }
+
+        var seen = Volatile.Read(ref lastPeerActivity);
+        StartSilenceAt(ref lastPeerActivity, seen, now + Math.Min(oversleep, settings.TimeoutTicks) - settings.TimeoutTicks);
+        return true;
+    }
+
+    // The silence clock only moves forward; a MarkPeerActivity since it was read wins the compare-and-swap.
+    private static void StartSilenceAt(ref long lastPeerActivity, long seen, long start)
+    {
+        if (start > seen)
+        {
+            Interlocked.CompareExchange(ref lastPeerActivity, start, seen);
         }
     }
 

@@ -110,6 +110,11 @@ internal sealed class TimerLoop(SlotTable slots, Inbox inbox, TimeProvider clock
 
         var settings = slots.SettingsOf(slot);
         var deadline = SchedulePolicy.LivenessDeadline(settings, state, Volatile.Read(ref slot.LastPeerActivity));
+        if (deadline <= now && SchedulePolicy.ExcusePause(settings, ref slot.LastPeerActivity, _oversleep, _lateForCause, now))
+        {
+            deadline = SchedulePolicy.LivenessDeadline(settings, state, Volatile.Read(ref slot.LastPeerActivity));
+        }
+
         if (deadline <= now)
         {
             batch.Add(new WorkItem(index, WorkKind.PeerDead, HeartbeatDelayCause.None, now, _gcNow));
