@@ -28,8 +28,20 @@ internal sealed record CheckOutcome(bool Died, string How, TimeSpan After, TimeS
                 : SincePeerHeard < bound
                     ? $"sooner than the configured bound of {Units.Time(bound)} ({BoundHow}): something else ended it"
                     : $"LATER than the configured bound of {Units.Time(bound)} ({BoundHow})";
+        if (!How.StartsWith(TimedOutPrefix, StringComparison.Ordinal))
+        {
+            // The RST or FIN was heard last: what tells is the silence before it, and whether a known idle timeout is that long.
+            return $"DIED: {How} after {Units.Time(Round(After))} held, the connection silent for {Units.Time(Round(SincePeerHeard))} before it ended; {verdict}{IdleTimeoutHint()}.{heartbeats}";
+        }
+
         return $"DIED: {How} after {Units.Time(Round(After))} held, {Units.Time(Round(SincePeerHeard))} after the peer was last heard; {verdict}.{heartbeats}";
     }
+
+    // A silence within 2 % (at least 1.5 s) of a preset's idle timeout names it: the likely middlebox, and how to measure it.
+    private string IdleTimeoutHint() =>
+        PeerIdleTimeout.Presets.FirstOrDefault(p => (SincePeerHeard - p.Value).Duration() <= TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1.5).Ticks, p.Value.Ticks / 50))) is { } preset
+            ? $", after as long as {preset.PresetName}'s idle timeout ({Units.Time(preset.Value)}): likely a middlebox dropping an idle connection; measure the path's with 'keepalive probe-idle'"
+            : string.Empty;
 
     private static bool Matches(TimeSpan actual, TimeSpan bound) =>
         (actual - bound).Duration() <= TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1.5).Ticks, bound.Ticks / 5));

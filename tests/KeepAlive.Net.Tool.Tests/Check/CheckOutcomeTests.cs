@@ -1,0 +1,28 @@
+using KeepAlive.Net.Tool.Check;
+
+namespace KeepAlive.Net.Tool.Tests.Check;
+
+/// <summary>The verdict line <c>check</c> ends with, for connections the peer or a middlebox ended.</summary>
+public sealed class CheckOutcomeTests
+{
+    [Fact]
+    public void Describe_ResetAfterTheSilenceOfAKnownIdleTimeout_NamesThePresetAndTheProbe()
+    {
+        var outcome = new CheckOutcome(true, "RST from the peer (connection reset)", TimeSpan.FromSeconds(352), TimeSpan.FromSeconds(350.4), null, string.Empty, null);
+
+        var line = outcome.Describe();
+
+        line.Should().Contain("silent for 350.4 s before it ended").And.NotContain("after the peer was last heard", "the RST itself was heard last")
+            .And.Contain("AwsNlb").And.Contain("keepalive probe-idle");
+    }
+
+    [Fact]
+    public void Describe_ResetAfterASilenceNoPresetHas_NamesNoPreset()
+    {
+        var outcome = new CheckOutcome(true, "RST from the peer (connection reset)", TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(700), null, string.Empty, null);
+
+        var line = outcome.Describe();
+
+        line.Should().Contain("silent for 700 ms before it ended").And.NotContainAny("AwsNlb", "AzureLoadBalancer", "AwsAlb", "GcpCloudNat", "AwsNatGateway");
+    }
+}
