@@ -56,12 +56,19 @@ internal sealed class KeepAlivePlan
         new(false, (long)requested.TotalMilliseconds, 0, KeepAliveOptionStatus.Unsupported,
             "This operating system has no known mapping for the option; the kernel's value stays.", requested);
 
+    /// <summary>The idle time or interval the kernel is given: rounded down to the platform's resolution, never below one step.</summary>
+    internal static TimeSpan AsWritten(TimeSpan requested, KeepAliveCapabilities capabilities)
+    {
+        var step = capabilities.TimeResolution.Ticks;
+        return TimeSpan.FromTicks(Math.Max(step, requested.Ticks / step * step));
+    }
+
     private static PlannedValue RoundTime(TimeSpan requested, KeepAliveCapabilities capabilities)
     {
         var step = capabilities.TimeResolution;
-        var rounded = TimeSpan.FromTicks(requested.Ticks / step.Ticks * step.Ticks);
+        var rounded = AsWritten(requested, capabilities);
         var requestedMs = (long)requested.TotalMilliseconds;
-        if (rounded < step)
+        if (rounded > requested)
         {
             return new PlannedValue(true, requestedMs, (long)step.TotalMilliseconds, KeepAliveOptionStatus.Rounded, string.Create(CultureInfo.InvariantCulture,
                 $"{KeepAliveFormat.Duration(requested)} is below {capabilities.Platform}'s minimum; raised to {KeepAliveFormat.Duration(step)}, the earliest the kernel can probe."), requested);

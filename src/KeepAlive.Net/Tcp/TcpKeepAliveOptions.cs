@@ -127,7 +127,8 @@ public class TcpKeepAliveOptions
     /// where the platform fixes the probe count (Windows before 1709: 10), with that count. With
     /// <see cref="TcpKeepAliveUnsetValues.KeepCurrent"/>, a field left unset counts at the kernel's default (what a socket
     /// nobody configured has, <see cref="KeepAliveCapabilities.DefaultIdleTime"/> and its neighbours), not at the getter's
-    /// default, which is never written; a socket configured before keeps its own values instead.
+    /// default, which is never written; a socket configured before keeps its own values instead. Idle time and interval count
+    /// as the kernel is given them: a fraction of a second rounded down, as <c>ConfigureKeepAlive</c> writes it.
     /// </summary>
     /// <returns>The time, or <see cref="TimeSpan.MaxValue"/> when it does not fit.</returns>
     public TimeSpan GetDeadPeerDetectionTime() => GetDeadPeerDetectionTime(KeepAliveCapabilities.Current);
@@ -135,8 +136,8 @@ public class TcpKeepAliveOptions
     /// <summary>The dead-peer time on the platform of <paramref name="capabilities"/>.</summary>
     internal TimeSpan GetDeadPeerDetectionTime(KeepAliveCapabilities capabilities) =>
         DeadPeerTime.Idle(
-            KeepsCurrent(KeepAliveOption.IdleTime) ? capabilities.DefaultIdleTime : IdleTime,
-            KeepsCurrent(KeepAliveOption.Interval) ? capabilities.DefaultInterval : Interval,
+            KeepsCurrent(KeepAliveOption.IdleTime) ? capabilities.DefaultIdleTime : KeepAlivePlan.AsWritten(IdleTime, capabilities),
+            KeepsCurrent(KeepAliveOption.Interval) ? capabilities.DefaultInterval : KeepAlivePlan.AsWritten(Interval, capabilities),
             capabilities.FixedProbeCount ?? (KeepsCurrent(KeepAliveOption.ProbeCount) ? capabilities.DefaultProbeCount : ProbeCount),
             capabilities.SupportsUserTimeout ? UserTimeout : null) ?? TimeSpan.MaxValue;
 

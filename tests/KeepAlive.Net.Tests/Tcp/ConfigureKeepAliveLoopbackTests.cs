@@ -159,6 +159,25 @@ public sealed class ConfigureKeepAliveLoopbackTests
         warnings[0].Message.Should().Contain("IdleTime").And.Contain(KeepAliveFormat(requestedMs));
     }
 
+    [Theory]
+    [InlineData(30_900, 5500, 4, null)]
+    [InlineData(30_000, 5500, 4, 40_000)]
+    public void GetDeadPeerDetectionTime_FractionOfASecond_IsWhatTheKernelReports(int idleMs, int intervalMs, int probes, int? userTimeoutMs)
+    {
+        using var pair = LoopbackConnection.Open();
+        var options = new TcpKeepAliveOptions
+        {
+            IdleTime = TimeSpan.FromMilliseconds(idleMs),
+            Interval = TimeSpan.FromMilliseconds(intervalMs),
+            ProbeCount = probes,
+            UserTimeout = userTimeoutMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null,
+        };
+
+        var settings = pair.Client.ConfigureKeepAlive(options);
+
+        options.GetDeadPeerDetectionTime().Should().Be(settings.DeadPeerDetectionTime!.Value, "the options promise what the kernel, given whole seconds, does");
+    }
+
     [Fact]
     public void ConfigureKeepAlive_WholeSeconds_LogsNoWarning()
     {

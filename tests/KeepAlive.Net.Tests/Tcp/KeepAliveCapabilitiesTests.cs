@@ -73,6 +73,20 @@ public sealed class KeepAliveCapabilitiesTests
     }
 
     [Fact]
+    public void GetDeadPeerDetectionTime_FractionOfASecond_CountsWhatTheKernelIsGiven()
+    {
+        // The kernel takes whole seconds and ConfigureKeepAlive rounds down (30.9 s is written as 30 s, 5.5 s as 5 s): counting
+        // the fractions promised 30.9 s + 4 x 5.5 s = 52.9 s where the kernel declares the peer dead after 30 s + 4 x 5 s = 50 s.
+        var options = new TcpKeepAliveOptions { IdleTime = TimeSpan.FromMilliseconds(30_900), Interval = TimeSpan.FromMilliseconds(5500), ProbeCount = 4 };
+        var withUserTimeout = new TcpKeepAliveOptions { IdleTime = TimeSpan.FromSeconds(30), Interval = TimeSpan.FromMilliseconds(5500), ProbeCount = 4, UserTimeout = TimeSpan.FromSeconds(40) };
+
+        options.GetDeadPeerDetectionTime(KeepAliveCapabilities.For(KeepAlivePlatform.Linux)).Should().Be(TimeSpan.FromSeconds(50));
+        options.GetDeadPeerDetectionTime(KeepAliveCapabilities.For(KeepAlivePlatform.MacOS)).Should().Be(TimeSpan.FromSeconds(50));
+        withUserTimeout.GetDeadPeerDetectionTime(KeepAliveCapabilities.For(KeepAlivePlatform.Linux)).Should().Be(TimeSpan.FromSeconds(40), "the first probe at or after 40 s: 30 s + 2 x 5 s");
+        options.GetDeadPeerDetectionTime(KeepAliveCapabilities.For(KeepAlivePlatform.WindowsLegacy)).Should().Be(TimeSpan.FromMilliseconds(30_900 + (10 * 5500)), "milliseconds there: nothing is rounded");
+    }
+
+    [Fact]
     public void GetDeadPeerDetectionTime_KeepCurrent_CountsAFieldLeftUnsetAtTheKernelsDefaultNotTheGettersNeverWritten()
     {
         // A socket nobody configured keeps the kernel's 7200 s idle time, 75 s interval and 9 probes on Linux: the getters'
