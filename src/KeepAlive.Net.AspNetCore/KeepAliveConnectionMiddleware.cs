@@ -17,7 +17,7 @@ internal sealed class KeepAliveConnectionMiddleware(IKeepAliveProfiles profiles,
     public Task OnConnectionAsync(ConnectionContext context, ConnectionDelegate next)
     {
         var socket = context.Features.Get<IConnectionSocketFeature>()?.Socket;
-        if (socket is not { AddressFamily: AddressFamily.InterNetwork or AddressFamily.InterNetworkV6, ProtocolType: ProtocolType.Tcp })
+        if (socket is null || !TcpSockets.IsTcp(socket))
         {
             Log.KestrelConnectionWithoutSocket(logger, context.ConnectionId, profileName);
             return next(context);

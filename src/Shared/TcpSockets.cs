@@ -2,7 +2,7 @@ using System.Net.Sockets;
 
 namespace KeepAlive.Net;
 
-/// <summary>Which sockets are TCP: the one rule, compiled into the core and the hosting package.</summary>
+/// <summary>Which sockets are TCP: the one rule, compiled into the core, the hosting package and the ASP.NET Core package.</summary>
 internal static class TcpSockets
 {
     /// <summary>

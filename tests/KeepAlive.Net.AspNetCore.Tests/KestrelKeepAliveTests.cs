@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,13 +33,7 @@ public sealed class KestrelKeepAliveTests
     public async Task UseTcpKeepAlive_AcceptedSocket_KernelReportsProfileValues()
     {
         var accepted = new TaskCompletionSource<Socket>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var app = Build(Json, listen => listen
-            .UseTcpKeepAlive("edge")
-            .Use(next => context =>
-            {
-                accepted.TrySetResult(context.Features.Get<IConnectionSocketFeature>()!.Socket);
-                return next(context);
-            }));
+        await using var app = Build(Json, listen => Capture(listen.UseTcpKeepAlive("edge"), accepted));
         await app.StartAsync(TestContext.Current.CancellationToken);
 
         using var client = new TcpClient();
@@ -57,6 +52,33 @@ public sealed class KestrelKeepAliveTests
 
         ((IPEndPoint)serverSocket.RemoteEndPoint!).Port.Should().Be(((IPEndPoint)client.Client.LocalEndPoint!).Port);
         client.GetKeepAlive().IdleTime.Should().NotBe(TimeSpan.FromSeconds(23), "only the accepted side was configured");
+        await app.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task UseTcpKeepAlive_ListenSocketWithProtocolUnspecified_AcceptedSocketsGetTheProfile()
+    {
+        // A listen socket of Kestrel's socket transport created with protocol 0 (SocketTransportOptions.CreateBoundListenSocket:
+        // new Socket(family, SocketType.Stream, ProtocolType.IP)) is TCP, and so are the sockets it accepts, which .NET reports as
+        // ProtocolType.IP: they were logged as 'no TCP socket' (event 3102, Debug) and served without keep-alive.
+        var accepted = new TaskCompletionSource<Socket>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var app = Build(Json, listen => Capture(listen.UseTcpKeepAlive("edge"), accepted),
+            sockets => sockets.CreateBoundListenSocket = endPoint =>
+            {
+                var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.IP);
+                socket.Bind(endPoint);
+                return socket;
+            });
+        await app.StartAsync(TestContext.Current.CancellationToken);
+
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, Port(app), TestContext.Current.CancellationToken);
+        var serverSocket = await accepted.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        serverSocket.ProtocolType.Should().Be(ProtocolType.IP, "the case: .NET reports the protocol number the listener was created with");
+        var kernel = serverSocket.GetKeepAlive();
+        kernel.Enabled.Should().BeTrue("the accepted TCP connection gets the profile");
+        kernel.IdleTime.Should().Be(TimeSpan.FromSeconds(23));
         await app.StopAsync(TestContext.Current.CancellationToken);
     }
 
@@ -95,14 +117,27 @@ public sealed class KestrelKeepAliveTests
         (await act.Should().ThrowAsync<OptionsValidationException>()).Which.Message.Should().Contain("KeepAlive:Profiles:edge:Tcp:IdleTime");
     }
 
-    private static WebApplication Build(string json, Action<Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions> listen)
+    private static WebApplication Build(string json, Action<Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions> listen, Action<SocketTransportOptions>? sockets = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json)));
         builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, listen));
+        if (sockets is not null)
+        {
+            builder.WebHost.UseSockets(sockets);
+        }
+
         return builder.Build();
     }
+
+    // Hands the socket of the first accepted connection to the test.
+    private static void Capture(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions listen, TaskCompletionSource<Socket> accepted) =>
+        listen.Use(next => context =>
+        {
+            accepted.TrySetResult(context.Features.Get<IConnectionSocketFeature>()!.Socket);
+            return next(context);
+        });
 
     private static async Task BuildAndStartAsync(string json, Action<Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions> listen)
     {
