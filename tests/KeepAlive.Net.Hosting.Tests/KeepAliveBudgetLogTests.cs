@@ -59,6 +59,24 @@ public sealed class KeepAliveBudgetLogTests
     }
 
     [Fact]
+    public void Describe_FractionOfASecond_AddsUpTheTimesTheKernelIsGiven()
+    {
+        // The kernel takes whole seconds and ConfigureKeepAlive rounds down (7.5 s is written as 7 s): the line said
+        // "dead peer after 51s (idle 30s + 3 x 7s500ms)", whose own sum is 52.5 s, and with a user timeout that the probe
+        // count reaches at the same probe it still said the kernel ignores the count to reset elsewhere.
+        Assert.SkipUnless(KeepAliveCapabilities.Current.TimeResolution == TimeSpan.FromSeconds(1), "the kernel takes whole seconds here");
+        var profile = new KeepAliveProfileOptions { Tcp = { IdleTime = TimeSpan.FromSeconds(30), Interval = TimeSpan.FromMilliseconds(7500), ProbeCount = 3 } };
+        var withUserTimeout = new KeepAliveProfileOptions
+        {
+            Tcp = { IdleTime = TimeSpan.FromMilliseconds(30_900), Interval = TimeSpan.FromMilliseconds(7500), ProbeCount = 3, UserTimeout = TimeSpan.FromSeconds(49) },
+        };
+
+        KeepAliveBudget.Describe(profile).Should().Contain("TCP dead peer after 51s (idle 30s + 3 x 7s; Tcp:Interval 7s500ms is rounded down to 7s);");
+        KeepAliveBudget.Describe(withUserTimeout).Should().Contain(
+            "TCP dead peer after 51s (idle 30s + 3 x 7s, user timeout 49s; Tcp:IdleTime 30s900ms is rounded down to 30s, Tcp:Interval 7s500ms is rounded down to 7s);");
+    }
+
+    [Fact]
     public void Describe_UnsetValuesKeepCurrent_SaysWhichTimesTheSocketKeepsInsteadOfTheDefaultsNeverWritten()
     {
         // Only ProbeCount is written: idle time and interval stay as each socket has them (the kernel's 7200 s and 75 s on a

@@ -64,12 +64,19 @@ internal static class KeepAliveBudget
             return Invariant($"dead peer after the socket's own time ({Part(KeepAliveOption.IdleTime, "idle", $"idle {Show(tcp.IdleTime)}")}, {Part(KeepAliveOption.ProbeCount, "count", Invariant($"{tcp.ProbeCount}"))} x {Part(KeepAliveOption.Interval, "interval", Show(tcp.Interval))}: Tcp:UnsetValues is KeepCurrent)");
         }
 
+        // The times as the kernel is given them (ConfigureKeepAlive rounds a fraction of a second down), so the sum adds up.
+        var capabilities = KeepAliveCapabilities.Current;
+        var idle = capabilities.TimeAsWritten(tcp.IdleTime);
+        var interval = capabilities.TimeAsWritten(tcp.Interval);
         var deadPeer = KernelDeadPeerTime(tcp)!.Value;
-        var byCount = tcp.IdleTime + (tcp.Interval * tcp.ProbeCount);
+        var byCount = idle + (interval * tcp.ProbeCount);
         var userTimeout = tcp.UserTimeout is not { Ticks: > 0 } u ? string.Empty
             : deadPeer != byCount ? $", user timeout {Show(u)}: the kernel then ignores the probe count and resets at the first probe after {Show(u)} of silence"
             : $", user timeout {Show(u)}";
-        return Invariant($"dead peer after {Show(deadPeer)} (idle {Show(tcp.IdleTime)} + {tcp.ProbeCount} x {Show(tcp.Interval)}{userTimeout})");
+        string[] rounded = [.. new[] { (Key: "Tcp:IdleTime", Asked: tcp.IdleTime, Written: idle), (Key: "Tcp:Interval", Asked: tcp.Interval, Written: interval) }
+            .Where(static t => t.Asked != t.Written).Select(static t => $"{t.Key} {Show(t.Asked)} is rounded down to {Show(t.Written)}")];
+        var roundings = rounded.Length == 0 ? string.Empty : "; " + string.Join(", ", rounded);
+        return Invariant($"dead peer after {Show(deadPeer)} (idle {Show(idle)} + {tcp.ProbeCount} x {Show(interval)}{userTimeout}{roundings})");
     }
 
     /// <summary>

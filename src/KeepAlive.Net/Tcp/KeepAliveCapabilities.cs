@@ -50,6 +50,18 @@ public sealed record KeepAliveCapabilities
     /// <summary>Gets what this platform cannot do, in words.</summary>
     public required string Limitations { get; init; }
 
+    /// <summary>
+    /// Gets the idle time or interval the kernel is given for a requested one, as <c>ConfigureKeepAlive</c> writes it:
+    /// rounded down to <see cref="TimeResolution"/> (so no probe is later than asked), and never below it.
+    /// </summary>
+    /// <param name="requested">The requested idle time or interval.</param>
+    /// <returns>The time written, for example 7 s for 7.5 s where the kernel takes whole seconds.</returns>
+    public TimeSpan TimeAsWritten(TimeSpan requested)
+    {
+        var step = TimeResolution.Ticks;
+        return TimeSpan.FromTicks(Math.Max(step, requested.Ticks / step * step));
+    }
+
     /// <summary>Gets the capabilities of a given backend, for documentation and for tests of other platforms.</summary>
     /// <param name="platform">The backend.</param>
     /// <returns>Its capabilities.</returns>

@@ -56,17 +56,10 @@ internal sealed class KeepAlivePlan
         new(false, (long)requested.TotalMilliseconds, 0, KeepAliveOptionStatus.Unsupported,
             "This operating system has no known mapping for the option; the kernel's value stays.", requested);
 
-    /// <summary>The idle time or interval the kernel is given: rounded down to the platform's resolution, never below one step.</summary>
-    internal static TimeSpan AsWritten(TimeSpan requested, KeepAliveCapabilities capabilities)
-    {
-        var step = capabilities.TimeResolution.Ticks;
-        return TimeSpan.FromTicks(Math.Max(step, requested.Ticks / step * step));
-    }
-
     private static PlannedValue RoundTime(TimeSpan requested, KeepAliveCapabilities capabilities)
     {
         var step = capabilities.TimeResolution;
-        var rounded = AsWritten(requested, capabilities);
+        var rounded = capabilities.TimeAsWritten(requested);
         var requestedMs = (long)requested.TotalMilliseconds;
         if (rounded > requested)
         {

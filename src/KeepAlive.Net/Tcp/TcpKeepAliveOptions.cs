@@ -136,8 +136,8 @@ public class TcpKeepAliveOptions
     /// <summary>The dead-peer time on the platform of <paramref name="capabilities"/>.</summary>
     internal TimeSpan GetDeadPeerDetectionTime(KeepAliveCapabilities capabilities) =>
         DeadPeerTime.Idle(
-            KeepsCurrent(KeepAliveOption.IdleTime) ? capabilities.DefaultIdleTime : KeepAlivePlan.AsWritten(IdleTime, capabilities),
-            KeepsCurrent(KeepAliveOption.Interval) ? capabilities.DefaultInterval : KeepAlivePlan.AsWritten(Interval, capabilities),
+            KeepsCurrent(KeepAliveOption.IdleTime) ? capabilities.DefaultIdleTime : capabilities.TimeAsWritten(IdleTime),
+            KeepsCurrent(KeepAliveOption.Interval) ? capabilities.DefaultInterval : capabilities.TimeAsWritten(Interval),
             capabilities.FixedProbeCount ?? (KeepsCurrent(KeepAliveOption.ProbeCount) ? capabilities.DefaultProbeCount : ProbeCount),
             capabilities.SupportsUserTimeout ? UserTimeout : null) ?? TimeSpan.MaxValue;
 

@@ -73,6 +73,17 @@ public sealed class KeepAliveCapabilitiesTests
     }
 
     [Fact]
+    public void TimeAsWritten_RoundsDownToTheResolutionAndNeverBelowIt()
+    {
+        var linux = KeepAliveCapabilities.For(KeepAlivePlatform.Linux);
+
+        linux.TimeAsWritten(TimeSpan.FromMilliseconds(7500)).Should().Be(TimeSpan.FromSeconds(7));
+        linux.TimeAsWritten(TimeSpan.FromSeconds(30)).Should().Be(TimeSpan.FromSeconds(30));
+        linux.TimeAsWritten(TimeSpan.FromMilliseconds(200)).Should().Be(TimeSpan.FromSeconds(1), "1 s is the earliest the kernel can probe");
+        KeepAliveCapabilities.For(KeepAlivePlatform.WindowsLegacy).TimeAsWritten(TimeSpan.FromMilliseconds(7500)).Should().Be(TimeSpan.FromMilliseconds(7500), "milliseconds there");
+    }
+
+    [Fact]
     public void GetDeadPeerDetectionTime_FractionOfASecond_CountsWhatTheKernelIsGiven()
     {
         // The kernel takes whole seconds and ConfigureKeepAlive rounds down (30.9 s is written as 30 s, 5.5 s as 5 s): counting
