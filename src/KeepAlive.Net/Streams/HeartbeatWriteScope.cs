@@ -24,7 +24,7 @@ public sealed class HeartbeatWriteScope : IDisposable, IAsyncDisposable
         _stream = new ScopedWriteStream(inner, path);
     }
 
-    /// <summary>Gets a write-only stream onto the wrapped connection, valid until the scope is disposed; every write marks activity.</summary>
+    /// <summary>Gets a write-only stream onto the wrapped connection, valid until the scope is disposed; every write marks activity, and its <see cref="System.IO.Stream.WriteTimeout"/> is the connection's.</summary>
     public Stream Stream => _stream;
 
     /// <summary>Ends the message and releases the write path to the next writer or heartbeat. Idempotent.</summary>

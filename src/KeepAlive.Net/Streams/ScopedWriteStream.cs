@@ -20,6 +20,21 @@ internal sealed class ScopedWriteStream(Stream inner, ActivityWritePath path, bo
 
     public override bool CanWrite => Volatile.Read(ref _ended) == 0 && inner.CanWrite;
 
+    // Its writes go to the wrapped stream, so they time out as that stream's do (a view of the connection's WriteTimeout).
+    public override bool CanTimeout => inner.CanTimeout;
+
+    public override int WriteTimeout
+    {
+        get => inner.WriteTimeout;
+        set => inner.WriteTimeout = value;
+    }
+
+    public override int ReadTimeout
+    {
+        get => throw ReadNotSupported();
+        set => throw ReadNotSupported();
+    }
+
     public override long Length => throw new NotSupportedException();
 
     public override long Position

@@ -67,6 +67,25 @@ public sealed class HeartbeatStreamLoopbackTests
         Stopwatch.GetElapsedTime(started).Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(490));
     }
 
+    [Fact]
+    public async Task BeginMessage_OverANetworkStream_TheScopesStreamForwardsTheConnectionsWriteTimeout()
+    {
+        // The scope's stream writes straight to the NetworkStream, so its writes do time out after the connection's
+        // WriteTimeout; it said CanTimeout false and threw "Timeouts are not supported on this stream" for WriteTimeout, so
+        // code that sets or honours a stream's timeout when CanTimeout (a frame writer given message.Stream) skipped it.
+        using var connection = LoopbackConnection.Open();
+        await using var stream = new HeartbeatStream(new NetworkStream(connection.Client, ownsSocket: false));
+        stream.WriteTimeout = 700;
+        await using var message = await stream.BeginMessageAsync(TestContext.Current.CancellationToken);
+        var view = message.Stream;
+
+        view.CanTimeout.Should().BeTrue("its writes go to a NetworkStream, which times out");
+        view.WriteTimeout.Should().Be(700);
+        view.WriteTimeout = 900;
+        stream.WriteTimeout.Should().Be(900, "the scope's stream is a view of the connection");
+        view.Invoking(v => v.ReadTimeout).Should().Throw<NotSupportedException>().WithMessage("*only writes*Fix:*");
+    }
+
     // Writes to the socket until the peer's receive window and the socket's send buffer are full.
     private static void FillSendBuffer(Socket socket)
     {
