@@ -321,10 +321,22 @@ public sealed class HeartbeatStream : Stream
         return default;
     }
 
+    // Once started, the write is not cancelled: a stream write cannot be withdrawn (cancelling one that waits for room stops
+    // it after part of the heartbeat went out, and the next message would follow that part). A registration stopped meanwhile
+    // lets it end when the peer makes room; one whose stream is disposed under it is cancelled, neither sent nor failed.
     private async ValueTask WritePayloadAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
-        await _inner.WriteAsync(payload, cancellationToken).ConfigureAwait(false);
-        await _inner.FlushAsync(cancellationToken).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            await _inner.WriteAsync(payload, CancellationToken.None).ConfigureAwait(false);
+            await _inner.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException && cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("The heartbeat's registration stopped while its write waited, and the stream was closed under it.", exception, cancellationToken);
+        }
+
         _path.MarkActivity();
     }
 

@@ -68,6 +68,45 @@ public sealed class HeartbeatStreamLoopbackTests
     }
 
     [Fact]
+    public async Task RegistrationStopped_WhileAHeartbeatWaitsForRoom_TheHeartbeatIsNotCutMidwayBeforeTheNextMessage()
+    {
+        // The peer reads slowly and the heartbeat's send waits for room with part of it already in the socket. Stopping the
+        // registration (the stream stays in use) cancelled that write midway: 175,589 of the heartbeat's 1,048,576 bytes
+        // went out, then the application's next message, so the peer read a cut frame. A started stream write is not withdrawn
+        // (as a socket heartbeat's send is not): it ends when the peer makes room, and only then does the next writer go.
+        // Disposing the stream under such a write still counts the heartbeat as neither sent nor failed.
+        var ct = TestContext.Current.CancellationToken;
+        using var telemetry = new TestTelemetry();
+        await using var scheduler = new HeartbeatScheduler(null, telemetry, telemetry);
+        var heartbeat = Enumerable.Repeat((byte)'H', 1 << 20).ToArray(); // more than the socket and the peer's window take
+        foreach (var disposeStream in new[] { false, true })
+        {
+            using var connection = LoopbackConnection.Open();
+            connection.Client.SendBufferSize = 4096;
+            var stream = new HeartbeatStream(new NetworkStream(connection.Client, ownsSocket: true));
+            var registration = stream.RegisterHeartbeat(scheduler, heartbeat, new HeartbeatOptions { Name = $"stream disposed {disposeStream}", Mode = HeartbeatMode.FixedRate, Interval = TimeSpan.FromMilliseconds(50), BlockedCallbackThreshold = TimeSpan.FromMilliseconds(100), Spread = TimeSpan.Zero });
+            SpinWait.SpinUntil(() => registration.GetStatistics().Blocked > 0, TimeSpan.FromSeconds(10)).Should().BeTrue("the heartbeat waits for room the peer does not make yet");
+
+            if (disposeStream)
+            {
+                await stream.DisposeAsync(); // closes the socket: the write waiting for room fails
+                await Task.Delay(500, ct);
+                registration.GetStatistics().Should().BeEquivalentTo(new { Sent = 0L, Failed = 0L }, "a heartbeat whose stream was disposed under it is neither sent nor failed");
+                continue;
+            }
+
+            registration.Dispose();
+            var received = new ReceivedBytes(connection.Server);
+            await stream.WriteAsync("END"u8.ToArray(), ct);
+            await received.WaitForAsync(b => b.Length >= 3 && b.AsSpan()[^3..].SequenceEqual("END"u8), ct);
+            received.Snapshot().Should().Equal([.. heartbeat, .. "END"u8.ToArray()], "the heartbeat that had started went out whole, then the message");
+            await stream.DisposeAsync();
+        }
+
+        telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task BeginMessage_OverANetworkStream_TheScopesStreamForwardsTheConnectionsWriteTimeout()
     {
         // The scope's stream writes straight to the NetworkStream, so its writes do time out after the connection's
