@@ -22,6 +22,7 @@ internal sealed class ActivityWritePath
     private readonly PendingHeartbeat _pendingSource;
     private HeartbeatRegistration? _registration;
     private PendingHeartbeat? _pending;
+    private Task? _heartbeatWrite; // the scheduler thread's heartbeat write that did not complete at once (waits for room), until replaced
     private int _ownsRegistration;
 
     /// <param name="owner">The wrapper's type name, for messages.</param>
@@ -181,8 +182,31 @@ internal sealed class ActivityWritePath
             return write;
         }
 
-        return ReleaseWhenWritten(write);
+        // Rare (the socket's buffer is full): kept as a Task so a Dispose that hands the inner stream back can wait for it.
+        var released = ReleaseWhenWritten(write).AsTask();
+        Volatile.Write(ref _heartbeatWrite, released);
+        return new ValueTask(released);
     }
+
+    /// <summary>
+    /// Waits until no heartbeat of the scheduler's thread is still being written (one waiting for room from a slow peer), at
+    /// most <paramref name="millisecondsTimeout"/> (<see cref="Timeout.Infinite"/>: for ever); its failure is the heartbeat's,
+    /// reported by the scheduler. Returns whether none is left. Call once the registration is stopped, so none starts.
+    /// </summary>
+    public async ValueTask<bool> WaitForHeartbeatWriteAsync(int millisecondsTimeout)
+    {
+        if (Volatile.Read(ref _heartbeatWrite) is not { IsCompleted: false } write)
+        {
+            return true;
+        }
+
+        await Task.WhenAny(write, Task.Delay(millisecondsTimeout)).ConfigureAwait(false);
+        return write.IsCompleted;
+    }
+
+    /// <summary>The blocking <see cref="WaitForHeartbeatWriteAsync"/>, for <see cref="Stream.Dispose()"/>.</summary>
+    public bool WaitForHeartbeatWrite(int millisecondsTimeout) =>
+        Volatile.Read(ref _heartbeatWrite) is not { IsCompleted: false } write || ((IAsyncResult)write).AsyncWaitHandle.WaitOne(millisecondsTimeout);
 
     private async ValueTask ReleaseWhenWritten(ValueTask write)
     {

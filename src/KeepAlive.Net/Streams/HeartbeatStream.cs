@@ -42,7 +42,12 @@ public sealed class HeartbeatStream : Stream
 
     /// <summary>Initializes a new instance of the <see cref="HeartbeatStream"/> class.</summary>
     /// <param name="innerStream">The connection's stream.</param>
-    /// <param name="leaveOpen"><see langword="true"/> to leave <paramref name="innerStream"/> open when this stream is disposed.</param>
+    /// <param name="leaveOpen">
+    /// <see langword="true"/> to leave <paramref name="innerStream"/> open when this stream is disposed, to use it on its own
+    /// (to upgrade it to TLS, say): disposing then stops the heartbeat and waits for one still being written to it (one
+    /// waiting for room from a slow peer) at most the inner stream's <see cref="Stream.WriteTimeout"/>, then throws
+    /// <see cref="IOException"/>, so the stream comes back free.
+    /// </param>
     public HeartbeatStream(Stream innerStream, bool leaveOpen = false)
     {
         ArgumentNullException.ThrowIfNull(innerStream);
@@ -269,6 +274,10 @@ public sealed class HeartbeatStream : Stream
             {
                 await _inner.DisposeAsync().ConfigureAwait(false);
             }
+            else if (!await _path.WaitForHeartbeatWriteAsync(HandBackTimeout).ConfigureAwait(false))
+            {
+                throw HeartbeatStillWriting();
+            }
         }
 
         await base.DisposeAsync().ConfigureAwait(false);
@@ -284,10 +293,20 @@ public sealed class HeartbeatStream : Stream
             {
                 _inner.Dispose();
             }
+            else if (!_path.WaitForHeartbeatWrite(HandBackTimeout))
+            {
+                throw HeartbeatStillWriting();
+            }
         }
 
         base.Dispose(disposing);
     }
+
+    // Handing the inner stream back (leaveOpen) waits for a heartbeat still being written to it, as long as a write may wait.
+    private int HandBackTimeout => _inner.CanTimeout && _inner.WriteTimeout > 0 ? _inner.WriteTimeout : Timeout.Infinite;
+
+    private IOException HeartbeatStillWriting() => new(FormattableString.Invariant(
+        $"The HeartbeatStream is disposed, but its last heartbeat is still being written to the inner {_inner.GetType().Name} after its WriteTimeout of {HandBackTimeout} ms (the peer makes no room): the stream handed back (leaveOpen) is not free yet, and a write to it now would collide with the heartbeat. Fix: close the connection, or wait for the peer to read before using the inner stream."));
 
     // A heartbeat on a stream that cannot be written fails at every interval for ever (NotSupportedException is not a
     // closed connection, so the registration never ends): refuse it up front.

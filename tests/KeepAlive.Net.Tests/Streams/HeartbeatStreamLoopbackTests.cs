@@ -107,6 +107,49 @@ public sealed class HeartbeatStreamLoopbackTests
     }
 
     [Fact]
+    public async Task DisposeLeavingTheInnerStreamOpen_WhileAHeartbeatWaitsForRoom_ReturnsOnceTheHeartbeatIsWritten()
+    {
+        // leaveOpen hands the connection back (to upgrade it to TLS, say): DisposeAsync returned at once while the heartbeat
+        // still wrote to it, so the caller's next write collided with it (an SslStream throws "another write is pending").
+        var ct = TestContext.Current.CancellationToken;
+        await using var scheduler = new HeartbeatScheduler();
+        var heartbeat = Enumerable.Repeat((byte)'H', 1 << 20).ToArray(); // more than the socket and the peer's window take
+        using var connection = LoopbackConnection.Open();
+        connection.Client.SendBufferSize = 4096;
+        await using var inner = new NetworkStream(connection.Client, ownsSocket: false);
+        var stream = new HeartbeatStream(inner, leaveOpen: true);
+        var registration = stream.RegisterHeartbeat(scheduler, heartbeat, new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = TimeSpan.FromMilliseconds(50), BlockedCallbackThreshold = TimeSpan.FromMilliseconds(100), Spread = TimeSpan.Zero });
+        SpinWait.SpinUntil(() => registration.GetStatistics().Blocked > 0, TimeSpan.FromSeconds(10)).Should().BeTrue("the heartbeat waits for room the peer does not make yet");
+
+        var disposal = stream.DisposeAsync().AsTask();
+        await Task.Delay(500, ct);
+        disposal.IsCompleted.Should().BeFalse("the heartbeat still writes to the stream handed back");
+
+        var received = new ReceivedBytes(connection.Server);
+        await disposal.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        await inner.WriteAsync("END"u8.ToArray(), ct);
+        await received.WaitForAsync(b => b.Length >= 3 && b.AsSpan()[^3..].SequenceEqual("END"u8), ct);
+        received.Snapshot().Should().Equal([.. heartbeat, .. "END"u8.ToArray()], "the heartbeat went out whole before the stream was handed back");
+    }
+
+    [Fact]
+    public void DisposeLeavingTheInnerStreamOpen_HeartbeatStillWritingAfterWriteTimeout_ThrowsIOExceptionWithTheFix()
+    {
+        using var scheduler = new HeartbeatScheduler();
+        var heartbeat = Enumerable.Repeat((byte)'H', 1 << 20).ToArray();
+        using var connection = LoopbackConnection.Open(); // the peer never reads
+        connection.Client.SendBufferSize = 4096;
+        using var inner = new NetworkStream(connection.Client, ownsSocket: false) { WriteTimeout = 300 };
+        var stream = new HeartbeatStream(inner, leaveOpen: true);
+        var registration = stream.RegisterHeartbeat(scheduler, heartbeat, new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = TimeSpan.FromMilliseconds(50), BlockedCallbackThreshold = TimeSpan.FromMilliseconds(100), Spread = TimeSpan.Zero });
+        SpinWait.SpinUntil(() => registration.GetStatistics().Blocked > 0, TimeSpan.FromSeconds(10)).Should().BeTrue();
+
+        var dispose = () => stream.Dispose();
+
+        dispose.Should().Throw<IOException>().WithMessage("*heartbeat*still*WriteTimeout of 300 ms*Fix*");
+    }
+
+    [Fact]
     public async Task BeginMessage_OverANetworkStream_TheScopesStreamForwardsTheConnectionsWriteTimeout()
     {
         // The scope's stream writes straight to the NetworkStream, so its writes do time out after the connection's
