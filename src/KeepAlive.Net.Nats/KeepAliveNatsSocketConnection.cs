@@ -29,6 +29,10 @@ internal sealed class KeepAliveNatsSocketConnection(Socket socket) : INatsTlsUpg
             {
                 // Already reset or never connected: nothing to shut down.
             }
+            catch (ObjectDisposedException)
+            {
+                // Already closed by NATS.Net's TLS stream, which owns the socket (a NetworkStream with ownsSocket) and is disposed first.
+            }
             finally
             {
                 Socket.Dispose();

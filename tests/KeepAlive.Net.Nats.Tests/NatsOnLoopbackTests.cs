@@ -7,6 +7,8 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using KeepAlive.Net.Tests.TestSupport;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
 
 namespace KeepAlive.Net.Nats.Tests;
@@ -41,6 +43,25 @@ public sealed class NatsOnLoopbackTests(NatsOnLoopback servers) : IClassFixture<
         var tlsVersion = await TlsVersionTheServerSees(((IPEndPoint)socket.View.LocalEndPoint!).Port);
         tlsVersion.Should().StartWith("1.", "the server handled this very socket's connection as TLS");
         profiles.Messages(KeepAliveEventIds.ClientConnectionConfigured).Should().ContainSingle().Which.Should().Contain("idle 7 s");
+    }
+
+    [Fact]
+    public async Task UseKeepAlive_TlsConnectionClosed_NatsNetClosesThePackagesSocketWithoutAnError()
+    {
+        // NATS.Net's TLS stream owns the socket (a NetworkStream with ownsSocket) and disposes it first, then disposes the
+        // package's connection: its Socket.Shutdown on the disposed socket threw ObjectDisposedException, which NATS.Net
+        // logged as an error ("Error occured when disposing socket") at every close and reconnection of a TLS connection.
+        using var profiles = ClientProfiles.InCode("secure", NatProfiles.ReadBack);
+        var loggers = profiles.Services.GetRequiredService<ILoggerFactory>();
+        var options = (Options("tls", servers.Tls.EndPoint) with { TlsOpts = new NatsTlsOpts { CaFile = servers.Certificates.CaFile }, LoggerFactory = loggers })
+            .UseKeepAlive(profiles.Profiles, "secure");
+        var nats = new NatsConnection(options);
+        await nats.PingAsync(TestContext.Current.CancellationToken);
+
+        await nats.DisposeAsync();
+
+        profiles.Logs.GetSnapshot().Where(r => r.Level >= LogLevel.Warning).Select(r => $"{r.Level} {r.Message} {r.Exception?.GetType().Name}: {r.Exception?.Message}")
+            .Should().BeEmpty("closing a TLS connection is no error");
     }
 
     [Fact]
