@@ -44,8 +44,9 @@ public static class KeepAliveNpgsqlExtensions
         var settings = KeepAliveClientSettings.Create(profiles, profileName, Client);
         var connection = builder.ConnectionStringBuilder;
         var notes = new List<string>();
-        var unixHosts = (connection.Host ?? string.Empty).Split(',').Count(static h => h.Trim().StartsWith('/'));
-        var allUnix = unixHosts > 0 && unixHosts == (connection.Host ?? string.Empty).Split(',').Length;
+        var hosts = (connection.Host ?? string.Empty).Split(',', StringSplitOptions.TrimEntries);
+        var unixHosts = hosts.Count(IsUnixSocket);
+        var allUnix = unixHosts > 0 && unixHosts == hosts.Length;
         if (settings.Tcp is not null && unixHosts > 0 && !allUnix)
         {
             throw new InvalidOperationException(Invariant(
@@ -57,7 +58,7 @@ public static class KeepAliveNpgsqlExtensions
         if (settings.Tcp is not null && allUnix)
         {
             // Npgsql would set TCP options on the AF_UNIX socket and the kernel refuses them (EOPNOTSUPP): not written.
-            notes.Add("Host is a Unix domain socket directory: it has no TCP layer, so the Tcp section is not written (Npgsql would set TCP options on the Unix socket, which the kernel refuses) and only Keepalive, the query, watches the connection");
+            notes.Add((hosts.All(static h => h.StartsWith('@')) ? "Host is a Unix domain socket in Linux's abstract namespace (@name)" : "Host is a Unix domain socket directory") + ": it has no TCP layer, so the Tcp section is not written (Npgsql would set TCP options on the Unix socket, which the kernel refuses) and only Keepalive, the query, watches the connection");
         }
         else if (settings.Tcp is { } tcp && TcpSeconds(settings) is var (idle, interval))
         {
@@ -150,6 +151,9 @@ public static class KeepAliveNpgsqlExtensions
         ? (tcp.KeepsCurrent(KeepAliveOption.IdleTime) ? null : settings.ToWholeSeconds(tcp.IdleTime, "Tcp:IdleTime", "Tcp Keepalive Time"),
            tcp.KeepsCurrent(KeepAliveOption.Interval) ? null : settings.ToWholeSeconds(tcp.Interval, "Tcp:Interval", "Tcp Keepalive Interval"))
         : null;
+
+    /// <summary>Whether Npgsql connects to <paramref name="host"/> over a Unix domain socket, as it decides: a rooted path (a directory), or a name in Linux's abstract namespace (<c>@name</c>).</summary>
+    private static bool IsUnixSocket(string host) => host.StartsWith('@') || Path.IsPathRooted(host);
 
     private static string Seconds(int seconds) => Invariant($"{seconds} s");
 

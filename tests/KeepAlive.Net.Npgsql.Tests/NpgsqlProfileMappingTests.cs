@@ -147,6 +147,38 @@ public sealed class NpgsqlProfileMappingTests
     }
 
     [Fact]
+    public async Task UseKeepAlive_AbstractUnixSocketHost_WritesNoTcpSettingsAndTheConnectionOpens()
+    {
+        // Npgsql takes a Host starting with '@' as a Unix domain socket in Linux's abstract namespace, as it takes a rooted
+        // path: UseKeepAlive took it for a TCP host, wrote Tcp Keepalive Time, and every connection failed (EOPNOTSUPP).
+        using var profiles = ClientProfiles.InCode("db", p => p.Heartbeat.Interval = TimeSpan.FromSeconds(30));
+        var name = "keepalive-npgsql-" + Guid.NewGuid().ToString("N");
+        using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        listener.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint("\0" + name + "/.s.PGSQL.5432"));
+        listener.Listen(1);
+
+        var builder = new NpgsqlDataSourceBuilder($"Host=@{name};Username=app;Pooling=false;Timeout=5").UseKeepAlive(profiles.Profiles, "db");
+        await using var source = builder.Build();
+        var open = source.OpenConnectionAsync(TestContext.Current.CancellationToken).AsTask();
+        var accepted = listener.AcceptAsync(TestContext.Current.CancellationToken).AsTask();
+        var first = await Task.WhenAny(open, accepted).WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        if (first == open)
+        {
+            (await Record.ExceptionAsync(() => open)).Should().BeNull("the connect must reach the server before anything fails");
+        }
+
+        using var server = await accepted.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        var received = await server.ReceiveAsync(new byte[256], TestContext.Current.CancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        server.Close();
+
+        received.Should().BeGreaterThan(0, "Npgsql got past the connect and sent its startup message");
+        builder.ConnectionStringBuilder.TcpKeepAliveTime.Should().Be(0);
+        builder.ConnectionStringBuilder.KeepAlive.Should().Be(30, "the keepalive query still watches a local connection");
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should().Contain("Host is a Unix domain socket");
+        await Record.ExceptionAsync(() => open);
+    }
+
+    [Fact]
     public void UseKeepAlive_UnixAndTcpHostsTogether_RefusedWithTheFix()
     {
         using var profiles = ClientProfiles.InCode("db", _ => { });
