@@ -41,9 +41,17 @@ public static class KeepAliveRedisExtensions
         ArgumentNullException.ThrowIfNull(options);
         var settings = KeepAliveClientSettings.Create(profiles, profileName, Client);
         var notes = new List<string>();
+        const string Call = "ConfigurationOptions.UseKeepAlive";
+        if (options.Tunnel is KeepAliveRedisTunnel copied)
+        {
+            // A copy (ConfigurationOptions.Clone) carries the tunnel of the options it was made from: it takes that profile,
+            // so the same one again wraps your own tunnel once and another is refused, as on the options themselves.
+            AppliedProfiles<ConfigurationOptions, StackExchange.Redis.Configuration.Tunnel?>.Claim(options, copied.ProfileName, copied.Yours, Call);
+        }
+
         // Installed even while Tcp is off: the tunnel reads the profile at each connection, so a reload turning it on reaches the next one.
         var yours = AppliedProfiles<ConfigurationOptions, StackExchange.Redis.Configuration.Tunnel?>.Claim(
-            options, settings.ProfileName, options.Tunnel, "ConfigurationOptions.UseKeepAlive");
+            options, settings.ProfileName, options.Tunnel, Call);
         options.Tunnel = new KeepAliveRedisTunnel(settings, yours);
         notes.Add(settings.Tcp is not null
             ? "Tcp on every socket once connected, through ConfigurationOptions.Tunnel" + (yours is null ? string.Empty : ", wrapping your own tunnel")

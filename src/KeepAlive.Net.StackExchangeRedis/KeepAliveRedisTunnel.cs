@@ -19,6 +19,9 @@ internal sealed class KeepAliveRedisTunnel(KeepAliveClientSettings settings, Tun
     /// <summary>Gets the user's own tunnel that this one wraps, or <see langword="null"/>.</summary>
     public Tunnel? Yours => yours;
 
+    /// <summary>Gets the profile this tunnel applies.</summary>
+    public string ProfileName => settings.ProfileName;
+
     public override ValueTask<EndPoint?> GetSocketConnectEndpointAsync(EndPoint endpoint, CancellationToken cancellationToken) =>
         yours is null ? base.GetSocketConnectEndpointAsync(endpoint, cancellationToken) : yours.GetSocketConnectEndpointAsync(endpoint, cancellationToken);
 

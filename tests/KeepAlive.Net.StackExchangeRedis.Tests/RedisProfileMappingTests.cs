@@ -116,6 +116,30 @@ public sealed class RedisProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_OnACloneOfOptionsThatTakeAProfile_TheSameOneIsAppliedOnce_AnotherRefused()
+    {
+        // ConfigurationOptions.Clone copies the Tunnel: UseKeepAlive on the clone wrapped the first profile's tunnel as if it
+        // were yours, so with the same profile each socket was configured twice, and another profile was accepted while
+        // the first one's tunnel, running last, left its values on every socket (idle 7 s where the log said 'other').
+        using var profiles = ClientProfiles.Build(s => s
+            .AddKeepAlive("cache", p => { p.Tcp.IdleTime = TimeSpan.FromSeconds(7); p.Heartbeat.Interval = TimeSpan.FromSeconds(20); })
+            .AddKeepAlive("other", p => p.Tcp.IdleTime = TimeSpan.FromSeconds(9)));
+        var yours = new CountingTunnel();
+        var options = new ConfigurationOptions { Tunnel = yours }.UseKeepAlive(profiles.Profiles, "cache");
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+
+        var another = () => options.Clone().UseKeepAlive(profiles.Profiles, "other");
+        var same = options.Clone().UseKeepAlive(profiles.Profiles, "cache");
+        Connected(same, socket);
+
+        another.Should().Throw<InvalidOperationException>().WithMessage("ConfigurationOptions.UseKeepAlive(\"other\"): these options already take KeepAlive profile 'cache'*");
+        yours.Calls.Should().Equal(["before authenticate"], "your tunnel is wrapped once");
+        profiles.Messages(KeepAliveEventIds.ClientConnectionConfigured).Should().ContainSingle("the socket is configured once");
+        socket.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(7));
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().BeEmpty();
+    }
+
+    [Fact]
     public void UseKeepAlive_ProfileReloaded_TheNextSocketGetsTheNewValuesAndABadReloadKeepsTheLastGoodOnes()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:cache:Tcp:IdleTime", "7s")]).Build();
