@@ -66,7 +66,9 @@ public static class KeepAliveRedisExtensions
         }
         else
         {
-            notes.Add(Invariant($"KeepAlive stays {options.KeepAlive} s (Heartbeat:Interval is not set)"));
+            notes.Add(options.KeepAlive > 0
+                ? Invariant($"KeepAlive stays {options.KeepAlive} s (Heartbeat:Interval is not set)")
+                : Invariant($"KeepAlive stays {options.KeepAlive}, which StackExchange.Redis reads as a PING after 60 s idle, or sooner when the server's timeout setting asks (it reads CONFIG GET timeout) (Heartbeat:Interval is not set)"));
         }
 
         settings.ReportApplied(notes);

@@ -40,6 +40,22 @@ public sealed class RedisProfileMappingTests
             .Contain("KeepAlive stays 45 s").And.Contain("Heartbeat:Timeout is not used: StackExchange.Redis has no heartbeat timeout");
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void UseKeepAlive_ProfileLeavesIntervalUnsetAndYourKeepAliveIsNotPositive_SaysWhenStackExchangeRedisReallyPings(int keepAlive)
+    {
+        // StackExchange.Redis reads a KeepAlive of 0 or less as "60 s, or less when the server's timeout asks" (ServerEndPoint:
+        // config.KeepAlive > 0 ? config.KeepAlive : 60, then CONFIG GET timeout); the line said "KeepAlive stays -1 s".
+        using var profiles = ClientProfiles.InCode("cache", p => p.Tcp.IdleTime = TimeSpan.FromSeconds(20));
+
+        new ConfigurationOptions { KeepAlive = keepAlive }.UseKeepAlive(profiles.Profiles, "cache");
+
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should()
+            .Contain(System.FormattableString.Invariant($"KeepAlive stays {keepAlive}, which StackExchange.Redis reads as a PING after 60 s idle, or sooner when the server's timeout setting"))
+            .And.NotContain(System.FormattableString.Invariant($"KeepAlive stays {keepAlive} s"));
+    }
+
     [Fact]
     public void UseKeepAlive_HandSetKeepAliveConflicts_ProfileWinsAndWarns()
     {
