@@ -59,7 +59,9 @@ public static class KeepAliveRabbitMQExtensions
         }
         else
         {
-            notes.Add($"RequestedHeartbeat stays {Show(factory.RequestedHeartbeat)} (Heartbeat:Interval is not set)");
+            notes.Add(factory.RequestedHeartbeat > TimeSpan.Zero
+                ? $"RequestedHeartbeat stays {Show(factory.RequestedHeartbeat)} (Heartbeat:Interval is not set)"
+                : $"RequestedHeartbeat stays {Show(factory.RequestedHeartbeat)}, so the broker's heartbeat applies (RabbitMQ's default 60 s), as RabbitMQ.Client negotiates a requested 0 (Heartbeat:Interval is not set)");
         }
 
         settings.ReportApplied(notes);

@@ -35,6 +35,19 @@ public sealed class RabbitMqProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_ProfileLeavesIntervalUnsetAndYourHeartbeatIsZero_SaysTheBrokerDecides()
+    {
+        // RabbitMQ.Client negotiates a requested 0 as the broker's own heartbeat (max(client, server) when either is 0):
+        // the line said "RequestedHeartbeat stays 0s", as if the connection had no heartbeat.
+        using var profiles = ClientProfiles.InCode("orders", p => p.Tcp.IdleTime = TimeSpan.FromSeconds(20));
+
+        new ConnectionFactory { RequestedHeartbeat = TimeSpan.Zero }.UseKeepAlive(profiles.Profiles, "orders");
+
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should()
+            .Contain("RequestedHeartbeat stays 0s, so the broker's heartbeat applies (RabbitMQ's default 60 s)");
+    }
+
+    [Fact]
     public void UseKeepAlive_ProfileSetsATimeout_SaysWhenRabbitMqClientReallyGivesUpOnASilentBroker()
     {
         // RabbitMQ.Client 7 checks once per negotiated heartbeat for a frame and closes at the third check in a row that saw
