@@ -26,7 +26,7 @@ public static class KeepAliveNpgsqlExtensions
     /// <param name="profiles">The registered profiles.</param>
     /// <param name="profileName">The profile's name.</param>
     /// <returns>The builder, for chaining.</returns>
-    /// <exception cref="InvalidOperationException">No profile of that name is registered; <c>Host</c> mixes Unix domain socket directories and TCP hosts; or the profile (<c>Tcp:UnsetValues</c> KeepCurrent) would leave a <c>Tcp Keepalive Interval</c> without a <c>Tcp Keepalive Time</c>, which Npgsql refuses on every connection; or the builder already takes another profile.</exception>
+    /// <exception cref="InvalidOperationException">No profile of that name is registered; <c>Host</c> mixes Unix domain socket directories and TCP hosts; the profile sets <c>Heartbeat:Interval</c> and the connection string turns <c>Multiplexing</c> on (Npgsql refuses <c>Keepalive</c> with multiplexing on every connection); or the profile (<c>Tcp:UnsetValues</c> KeepCurrent) would leave a <c>Tcp Keepalive Interval</c> without a <c>Tcp Keepalive Time</c>, which Npgsql refuses on every connection; or the builder already takes another profile.</exception>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile is invalid or does not suit Npgsql (the message names the setting, its value and the fix).</exception>
     /// <remarks>
     /// What Npgsql cannot do is reported in the start-up line (event 3201), not hidden: <c>Tcp:ProbeCount</c> and
@@ -51,6 +51,12 @@ public static class KeepAliveNpgsqlExtensions
         {
             throw new InvalidOperationException(Invariant(
                 $"Npgsql's Host '{connection.Host}' mixes Unix domain socket directories and TCP hosts, and Npgsql sets its Tcp Keepalive settings on every connection, which the kernel refuses on a Unix socket. Fix: build one data source for the Unix socket without the profile's Tcp section (a profile with \"Tcp\": {{ \"Enabled\": false }}) and one for the TCP hosts with KeepAlive profile '{profileName}'."));
+        }
+
+        if (settings.HeartbeatInterval is { } keepalive && connection.Multiplexing)
+        {
+            throw new InvalidOperationException(Invariant(
+                $"KeepAlive profile '{profileName}' sets Heartbeat:Interval {Duration((int)keepalive.TotalSeconds)}, which becomes Npgsql's Keepalive, but the connection string turns Multiplexing on, and Npgsql refuses every connection then (\"Keepalive not yet implemented for multiplexing\"). Fix: use a profile without Heartbeat:Interval for this data source (its Tcp section still applies), or turn Multiplexing off."));
         }
 
         // One profile per builder: the same one again is applied as once (no false "set by hand" warning), another is refused.

@@ -179,6 +179,26 @@ public sealed class NpgsqlProfileMappingTests
     }
 
     [Fact]
+    public async Task UseKeepAlive_HeartbeatWithMultiplexing_RefusedAsNpgsqlWouldRefuseEveryConnection()
+    {
+        // Npgsql throws NotImplementedException("Keepalive not yet implemented for multiplexing") for every connection of a
+        // data source with both: UseKeepAlive accepted the profile, and the data source could open no connection at all.
+        using var profiles = ClientProfiles.InCode("db", p => p.Heartbeat.Interval = TimeSpan.FromSeconds(30));
+        var builder = new NpgsqlDataSourceBuilder(ConnectionString + ";Multiplexing=true");
+
+        var act = () => builder.UseKeepAlive(profiles.Profiles, "db");
+
+        var error = await Record.ExceptionAsync(async () =>
+        {
+            await using var source = act().Build();
+            await using var connection = await source.OpenConnectionAsync(TestContext.Current.CancellationToken);
+        });
+        error.Should().BeOfType<InvalidOperationException>().Which.Message.Should().Match(
+            "KeepAlive profile 'db' sets Heartbeat:Interval 30s, which becomes Npgsql's Keepalive, but the connection string turns Multiplexing on*Npgsql refuses every connection*Fix:*");
+        builder.ConnectionStringBuilder.KeepAlive.Should().Be(0, "nothing is written when the profile is refused");
+    }
+
+    [Fact]
     public void UseKeepAlive_UnixAndTcpHostsTogether_RefusedWithTheFix()
     {
         using var profiles = ClientProfiles.InCode("db", _ => { });
