@@ -59,23 +59,26 @@ public static class KeepAliveNpgsqlExtensions
                 $"KeepAlive profile '{profileName}' sets Heartbeat:Interval {Duration((int)keepalive.TotalSeconds)}, which becomes Npgsql's Keepalive, but the connection string turns Multiplexing on, and Npgsql refuses every connection then (\"Keepalive not yet implemented for multiplexing\"). Fix: use a profile without Heartbeat:Interval for this data source (its Tcp section still applies), or turn Multiplexing off."));
         }
 
+        // What Npgsql will use: a value the profile keeps (UnsetValues KeepCurrent) stays as the connection string has it.
+        var tcpSeconds = allUnix ? null : TcpSeconds(settings);
+        var (idle, interval) = tcpSeconds ?? (null, null);
+        var (time, every) = (idle ?? connection.TcpKeepAliveTime, interval ?? connection.TcpKeepAliveInterval);
+        if (tcpSeconds is not null && time == 0 && every > 0)
+        {
+            throw new InvalidOperationException(Invariant(
+                $"KeepAlive profile '{profileName}' would give Npgsql Tcp Keepalive Interval {every} s ({(interval is null ? "from the connection string" : "from Tcp:Interval")}) without a Tcp Keepalive Time (the profile keeps it, Tcp:UnsetValues KeepCurrent, and the connection string does not set it), and Npgsql refuses every connection then (\"If TcpKeepAliveInterval is defined, TcpKeepAliveTime must be defined as well\"). Fix: set Tcp:IdleTime in the profile, or Tcp Keepalive Time in the connection string."));
+        }
+
         // One profile per builder: the same one again is applied as once (no false "set by hand" warning), another is refused.
+        // Claimed once nothing can refuse the call any more, so that a refused call leaves the builder free for another profile.
         AppliedProfiles<NpgsqlDataSourceBuilder, object?>.Claim(builder, settings.ProfileName, null, "NpgsqlDataSourceBuilder.UseKeepAlive");
         if (settings.Tcp is not null && allUnix)
         {
             // Npgsql would set TCP options on the AF_UNIX socket and the kernel refuses them (EOPNOTSUPP): not written.
             notes.Add((hosts.All(static h => h.StartsWith('@')) ? "Host is a Unix domain socket in Linux's abstract namespace (@name)" : "Host is a Unix domain socket directory") + ": it has no TCP layer, so the Tcp section is not written (Npgsql would set TCP options on the Unix socket, which the kernel refuses) and only Keepalive, the query, watches the connection");
         }
-        else if (settings.Tcp is { } tcp && TcpSeconds(settings) is var (idle, interval))
+        else if (settings.Tcp is { } tcp && tcpSeconds is not null)
         {
-            // What Npgsql will use: a value the profile keeps (UnsetValues KeepCurrent) stays as the connection string has it.
-            var (time, every) = (idle ?? connection.TcpKeepAliveTime, interval ?? connection.TcpKeepAliveInterval);
-            if (time == 0 && every > 0)
-            {
-                throw new InvalidOperationException(Invariant(
-                    $"KeepAlive profile '{profileName}' would give Npgsql Tcp Keepalive Interval {every} s ({(interval is null ? "from the connection string" : "from Tcp:Interval")}) without a Tcp Keepalive Time (the profile keeps it, Tcp:UnsetValues KeepCurrent, and the connection string does not set it), and Npgsql refuses every connection then (\"If TcpKeepAliveInterval is defined, TcpKeepAliveTime must be defined as well\"). Fix: set Tcp:IdleTime in the profile, or Tcp Keepalive Time in the connection string."));
-            }
-
             if (idle is { } idleSeconds)
             {
                 settings.ReportIfOverridden("Tcp Keepalive Time", connection.TcpKeepAliveTime, 0, "Tcp:IdleTime", idleSeconds, Seconds);

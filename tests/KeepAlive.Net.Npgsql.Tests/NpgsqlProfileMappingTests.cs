@@ -246,6 +246,23 @@ public sealed class NpgsqlProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_RefusedProfile_TheBuilderStillTakesAnother()
+    {
+        // The refused call had already recorded its profile on the builder, so the corrected call was refused in turn with
+        // "these options already take KeepAlive profile 'db'", though the first one wrote nothing.
+        using var profiles = ClientProfiles.Build(s => s
+            .AddKeepAlive("db", p => { p.Tcp.UnsetValues = TcpKeepAliveUnsetValues.KeepCurrent; p.Tcp.Interval = TimeSpan.FromSeconds(5); })
+            .AddKeepAlive("fixed", p => p.Tcp.IdleTime = TimeSpan.FromSeconds(20)));
+        var builder = new NpgsqlDataSourceBuilder(ConnectionString);
+        var refused = () => builder.UseKeepAlive(profiles.Profiles, "db");
+        refused.Should().Throw<InvalidOperationException>().WithMessage("KeepAlive profile 'db' would give Npgsql Tcp Keepalive Interval 5 s*");
+
+        builder.UseKeepAlive(profiles.Profiles, "fixed");
+
+        builder.ConnectionStringBuilder.TcpKeepAliveTime.Should().Be(20);
+    }
+
+    [Fact]
     public void UseKeepAlive_KeepCurrentLeavesTheIntervalUnsetEverywhere_ReportsThatNpgsqlProbesEveryTcpKeepaliveTime()
     {
         // Npgsql uses Tcp Keepalive Time as the interval when Tcp Keepalive Interval is 0: the line said "Tcp Keepalive
