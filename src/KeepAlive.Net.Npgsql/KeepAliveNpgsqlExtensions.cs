@@ -75,7 +75,8 @@ public static class KeepAliveNpgsqlExtensions
         if (settings.Tcp is not null && allUnix)
         {
             // Npgsql would set TCP options on the AF_UNIX socket and the kernel refuses them (EOPNOTSUPP): not written.
-            notes.Add((hosts.All(static h => h.StartsWith('@')) ? "Host is a Unix domain socket in Linux's abstract namespace (@name)" : "Host is a Unix domain socket directory") + ": it has no TCP layer, so the Tcp section is not written (Npgsql would set TCP options on the Unix socket, which the kernel refuses) and only Keepalive, the query, watches the connection");
+            notes.Add((hosts.All(static h => h.StartsWith('@')) ? "Host is a Unix domain socket in Linux's abstract namespace (@name)" : "Host is a Unix domain socket directory") + ": it has no TCP layer, so the Tcp section is not written (Npgsql would set TCP options on the Unix socket, which the kernel refuses) and "
+                + (settings.HeartbeatInterval is not null || connection.KeepAlive > 0 ? "only Keepalive, the query, watches the connection" : "nothing watches the connection: Keepalive is off. Fix: set Heartbeat:Interval in the profile (or Keepalive in the connection string)"));
         }
         else if (settings.Tcp is { } tcp && tcpSeconds is not null)
         {

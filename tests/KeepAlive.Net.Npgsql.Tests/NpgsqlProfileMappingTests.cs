@@ -199,6 +199,19 @@ public sealed class NpgsqlProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_UnixDomainSocketHostWithoutKeepalive_SaysNothingWatchesTheConnection()
+    {
+        // The line said "only Keepalive, the query, watches the connection" and then "Keepalive stays off".
+        using var profiles = ClientProfiles.InCode("db", p => p.Tcp.IdleTime = TimeSpan.FromSeconds(20));
+
+        new NpgsqlDataSourceBuilder("Host=/var/run/postgresql;Username=app").UseKeepAlive(profiles.Profiles, "db");
+
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should()
+            .NotContain("only Keepalive, the query, watches the connection")
+            .And.Contain("nothing watches the connection: Keepalive is off. Fix: set Heartbeat:Interval in the profile");
+    }
+
+    [Fact]
     public void UseKeepAlive_UnixAndTcpHostsTogether_RefusedWithTheFix()
     {
         using var profiles = ClientProfiles.InCode("db", _ => { });
