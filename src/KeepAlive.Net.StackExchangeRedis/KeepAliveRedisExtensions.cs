@@ -2,6 +2,7 @@ using System.Globalization;
 using KeepAlive.Net.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
+using StackExchange.Redis.Configuration;
 
 namespace KeepAlive.Net.StackExchangeRedis;
 
@@ -57,18 +58,19 @@ public static class KeepAliveRedisExtensions
             ? "Tcp on every socket once connected, through ConfigurationOptions.Tunnel" + (yours is null ? string.Empty : ", wrapping your own tunnel")
             : "Tcp:Enabled is false: sockets keep StackExchange.Redis's own keep-alive (SO_KEEPALIVE with the kernel's times) until a reload turns it on");
 
+        var keepAlive = options.EndPoints.Count > 0 ? options.KeepAlive : StatedKeepAlive(options);
         if (settings.HeartbeatInterval is { } interval)
         {
             var seconds = (int)interval.TotalSeconds;
-            settings.ReportIfOverridden("ConfigurationOptions.KeepAlive", options.KeepAlive, (int)options.Defaults.KeepAliveInterval.TotalSeconds, "Heartbeat:Interval", seconds, Seconds);
+            settings.ReportIfOverridden("ConfigurationOptions.KeepAlive", keepAlive, (int)DefaultOptionsProvider.GetProvider(options.EndPoints).KeepAliveInterval.TotalSeconds, "Heartbeat:Interval", seconds, Seconds);
             options.KeepAlive = seconds;
             notes.Add(Invariant($"KeepAlive (PING when idle) every {seconds} s from Heartbeat:Interval"));
         }
         else
         {
-            notes.Add(options.KeepAlive > 0
-                ? Invariant($"KeepAlive stays {options.KeepAlive} s (Heartbeat:Interval is not set)")
-                : Invariant($"KeepAlive stays {options.KeepAlive}, which StackExchange.Redis reads as a PING after 60 s idle, or sooner when the server's timeout setting asks (it reads CONFIG GET timeout) (Heartbeat:Interval is not set)"));
+            notes.Add(keepAlive > 0
+                ? Invariant($"KeepAlive stays {keepAlive} s (Heartbeat:Interval is not set)")
+                : Invariant($"KeepAlive stays {keepAlive}, which StackExchange.Redis reads as a PING after 60 s idle, or sooner when the server's timeout setting asks (it reads CONFIG GET timeout) (Heartbeat:Interval is not set)"));
         }
 
         settings.ReportApplied(notes);
@@ -86,6 +88,18 @@ public static class KeepAliveRedisExtensions
         ArgumentNullException.ThrowIfNull(services);
         return options.UseKeepAlive(RegisteredProfiles.From(services, "options.UseKeepAlive", profileName), profileName);
     }
+
+    /// <summary>
+    /// Gets <see cref="ConfigurationOptions.KeepAlive"/> of options that have no end points yet, without reading it from
+    /// them: StackExchange.Redis picks their <see cref="ConfigurationOptions.Defaults"/> from the end points the first time
+    /// a value falls back on them, and keeps them (<see cref="ConfigurationOptions.Clone"/> does too), so a read now would
+    /// give end points added afterwards the generic defaults (AbortOnConnectFail true for Azure Cache for Redis). Read from
+    /// what the options state instead (their configuration string, where KeepAlive appears only when set).
+    /// </summary>
+    private static int StatedKeepAlive(ConfigurationOptions options) =>
+        options.ToString(includePassword: false) is { Length: > 0 } stated
+            ? ConfigurationOptions.Parse(stated, ignoreUnknown: true).KeepAlive
+            : (int)DefaultOptionsProvider.GetProvider(options.EndPoints).KeepAliveInterval.TotalSeconds;
 
     private static string Seconds(int seconds) => Invariant($"{seconds} s");
 

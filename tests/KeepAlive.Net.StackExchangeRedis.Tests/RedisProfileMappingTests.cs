@@ -57,6 +57,22 @@ public sealed class RedisProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_BeforeTheEndPointsAreAdded_TheDefaultsOfTheirServiceStillApply()
+    {
+        // StackExchange.Redis picks its defaults (ConfigurationOptions.Defaults) from the end points the first time they are
+        // read, and keeps them: UseKeepAlive read KeepAlive and Defaults on options without end points, so an Azure Cache
+        // for Redis end point added afterwards got the generic defaults (AbortOnConnectFail true instead of Azure's false).
+        using var profiles = ClientProfiles.InCode("cache", p => p.Heartbeat.Interval = TimeSpan.FromSeconds(20));
+        var options = new ConfigurationOptions().UseKeepAlive(profiles.Profiles, "cache");
+
+        options.EndPoints.Add("contoso.redis.cache.windows.net", 6380);
+
+        options.Defaults.Should().BeOfType<StackExchange.Redis.Configuration.AzureOptionsProvider>();
+        options.AbortOnConnectFail.Should().BeFalse("Azure's default, as without UseKeepAlive");
+        options.KeepAlive.Should().Be(20);
+    }
+
+    [Fact]
     public void UseKeepAlive_HandSetKeepAliveConflicts_ProfileWinsAndWarns()
     {
         using var profiles = ClientProfiles.InCode("cache", p => p.Heartbeat.Interval = TimeSpan.FromSeconds(20));
