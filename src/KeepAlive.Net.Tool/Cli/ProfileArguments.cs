@@ -121,7 +121,18 @@ internal sealed class ProfileArguments
             throw new ToolInputException($"--settings {settings.FullName}: {Describe(e)}", e);
         }
 
+        // The library reads the section first: a key it does not know (a profile's Tcp written directly under KeepAlive) is
+        // named with its fix, where "no profiles" would not say why.
         var section = configuration.GetSection("KeepAlive");
+        try
+        {
+            services.AddKeepAlive(section);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ToolInputException(e.Message, e);
+        }
+
         var names = section.GetSection("Profiles").GetChildren().Select(static c => c.Key).ToList();
         if (names.Count == 0)
         {
@@ -131,15 +142,6 @@ internal sealed class ProfileArguments
         if (profile is null && names.Count > 1)
         {
             throw new ToolInputException($"--settings {settings.Name} holds {names.Count} profiles ({string.Join(", ", names)}): choose one with --profile.");
-        }
-
-        try
-        {
-            services.AddKeepAlive(section);
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new ToolInputException(e.Message, e);
         }
 
         // Keys ignore case: the profile is named as the file names it (an unknown name stays as typed, for the library's refusal).

@@ -105,6 +105,19 @@ public sealed class ShowTests : IDisposable
     }
 
     [Fact]
+    public async Task Show_TcpSectionDirectlyUnderKeepAlive_NamedWithTheLibrarysFix()
+    {
+        // A profile's section written one level too high: "no profiles under KeepAlive:Profiles" said nothing of the Tcp key.
+        var file = Path.Combine(_folder, "misplaced.json");
+        await File.WriteAllTextAsync(file, """{ "KeepAlive": { "Tcp": { "IdleTime": "30s" } } }""", TestContext.Current.CancellationToken);
+
+        var (exitCode, _, error) = await ToolRun.InProcessAsync("show", "--settings", file);
+
+        exitCode.Should().Be(2);
+        error.Should().Contain("KeepAlive:Tcp: unknown key 'Tcp'").And.Contain("KeepAlive:Profiles:payments:Tcp:IdleTime");
+    }
+
+    [Fact]
     public async Task Show_ProfileNamedInAnotherCase_NamedAsTheFileNamesIt()
     {
         var settings = await WriteSettingsAsync("""{ "Tcp": { "IdleTime": "20s" } }""");
