@@ -38,8 +38,10 @@ internal sealed record CheckOutcome(bool Died, string How, TimeSpan After, TimeS
     }
 
     // A silence within 2 % (at least 1.5 s) of a preset's idle timeout names it: the likely middlebox, and how to measure it.
+    // PeerIdleTimeout is a struct: read as nullable, so that no match is null rather than a nameless 0 s preset.
     private string IdleTimeoutHint() =>
-        PeerIdleTimeout.Presets.FirstOrDefault(p => (SincePeerHeard - p.Value).Duration() <= TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1.5).Ticks, p.Value.Ticks / 50))) is { } preset
+        PeerIdleTimeout.Presets.Where(p => (SincePeerHeard - p.Value).Duration() <= TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1.5).Ticks, p.Value.Ticks / 50)))
+            .Cast<PeerIdleTimeout?>().FirstOrDefault() is { } preset
             ? $", after as long as {preset.PresetName}'s idle timeout ({Units.Time(preset.Value)}): likely a middlebox dropping an idle connection; measure the path's with 'keepalive probe-idle'"
             : string.Empty;
 

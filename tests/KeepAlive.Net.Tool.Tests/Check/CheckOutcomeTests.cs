@@ -25,4 +25,16 @@ public sealed class CheckOutcomeTests
 
         line.Should().Contain("silent for 700 ms before it ended").And.NotContainAny("AwsNlb", "AzureLoadBalancer", "AwsAlb", "GcpCloudNat", "AwsNatGateway");
     }
+
+    [Theory]
+    [InlineData(700)]
+    [InlineData(30_000)]
+    public void Describe_ResetAfterASilenceNoPresetHas_BlamesNoIdleTimeout(int silenceMs)
+    {
+        var outcome = new CheckOutcome(true, "RST from the peer (connection reset)", TimeSpan.FromSeconds(40), TimeSpan.FromMilliseconds(silenceMs), null, string.Empty, null);
+
+        var line = outcome.Describe();
+
+        line.Should().NotContainAny(["idle timeout", "likely a middlebox", "probe-idle"], "no preset's idle timeout is that long, so nothing names one (not an empty name with 0 s)");
+    }
 }
