@@ -131,7 +131,8 @@ internal static class ProbeIdleCommand
                 }
             }, CancellationToken.None)).ToList();
             var all = Task.WhenAll(running);
-            while (await Task.WhenAny(all, Task.Delay(ProgressEvery, cancellationToken)) != all)
+            // Interrupted, the delay ends at once: stop ticking (the probes return as soon as they see it), and start no next round.
+            while (await Task.WhenAny(all, Task.Delay(ProgressEvery, cancellationToken)) != all && !cancellationToken.IsCancellationRequested)
             {
                 lock (gate)
                 {
@@ -142,6 +143,7 @@ internal static class ProbeIdleCommand
 
             await all;
             cancels.ForEach(static c => c.Dispose());
+            cancellationToken.ThrowIfCancellationRequested();
         }
         finally
         {

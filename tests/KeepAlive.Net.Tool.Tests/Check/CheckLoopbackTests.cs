@@ -110,6 +110,25 @@ public sealed class CheckLoopbackTests : IDisposable
     }
 
     [Fact]
+    public async Task ProbeIdle_SigtermWhileARoundWaits_StopsThereWithoutSpinningOrStartingAnotherRound()
+    {
+        // Cancelled while silent connections waited, the progress loop's cancelled delay completed at once: about a
+        // thousand 'waiting: 4 s into the round' lines, then 'Round 2' started from the half-done round before 130.
+        TestEnvironment.RequireLinux();
+        System.Diagnostics.Process? tool = null;
+        var run = ToolRun.RunAsync([], TimeSpan.FromMinutes(1), p => tool = p, "probe-idle", Target, "--max", "60s", "--connections", "4");
+        using var peer = await _listener.AcceptAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await Task.Delay(2500); // the 1 s rung has answered, the three longer ones wait
+
+        NetworkNamespace.Run("kill", "-TERM", tool!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)).ExitCode.Should().Be(0);
+        var result = await run;
+
+        result.ExitCode.Should().Be(130, result.Interleaved);
+        result.Output.Should().Contain("Round 1:").And.NotContain("Round 2", "the search stops where it was interrupted")
+            .And.NotContain("waiting:", "no 5 s progress tick was due, and a cancelled one is no reason to print");
+    }
+
+    [Fact]
     public async Task Check_PeerResets_ReportsRstAndExitsOne()
     {
         var server = Task.Run(async () =>
