@@ -46,13 +46,18 @@ internal static class CheckCommand
             }
         });
         profile.AddTo(command);
-        command.SetAction((result, cancellationToken) => RunAsync(console, new CheckRequest(
-            HostAndPort.Parse(result.GetValue(endpoint)!),
-            profile.Resolve(result),
-            result.GetValue(heartbeat),
-            result.GetValue(every) ?? TimeSpan.FromSeconds(1),
-            result.GetValue(hold) ?? TimeSpan.FromSeconds(30),
-            result.GetValue(capture)), cancellationToken));
+        command.SetAction((result, cancellationToken) =>
+        {
+            // The heartbeat check sends is the profile's: its period is Heartbeat:Interval, validated and described as such.
+            var period = result.GetValue(every) ?? TimeSpan.FromSeconds(1);
+            return RunAsync(console, new CheckRequest(
+                HostAndPort.Parse(result.GetValue(endpoint)!),
+                profile.Resolve(result, result.GetValue(heartbeat) is null ? null : (every, period)),
+                result.GetValue(heartbeat),
+                period,
+                result.GetValue(hold) ?? TimeSpan.FromSeconds(30),
+                result.GetValue(capture)), cancellationToken);
+        });
         return command;
     }
 

@@ -50,12 +50,17 @@ internal sealed class ProfileArguments
     }
 
     /// <summary>The profile the options describe, validated by the library, or <see langword="null"/> when none was given.</summary>
+    /// <param name="result">The parsed command line.</param>
+    /// <param name="heartbeat">
+    /// The command's own heartbeat flag and the period it sends at (<c>check --heartbeat --every</c>), which is the
+    /// profile's <c>Heartbeat:Interval</c>, or <see langword="null"/>.
+    /// </param>
     /// <exception cref="ToolInputException">The file, the profile or a value is wrong; the message is the library's.</exception>
-    public (string Name, KeepAliveProfileOptions Options)? Resolve(ParseResult result)
+    public (string Name, KeepAliveProfileOptions Options)? Resolve(ParseResult result, (Option Flag, TimeSpan Interval)? heartbeat = null)
     {
         var settings = result.GetValue(Settings);
         var profile = result.GetValue(Profile);
-        var overrides = Overrides(result);
+        var overrides = Overrides(result, heartbeat?.Interval);
         if (settings is null && profile is not null)
         {
             throw new ToolInputException($"--profile {profile}: name the file that holds it with --settings appsettings.json.");
@@ -82,7 +87,7 @@ internal sealed class ProfileArguments
         {
             // Every failure of the profile at once: what the library's reader refused and what its validators found. The
             // library names a value by its place in the file (or 'configured in code'): say which of them the flags set.
-            var flags = ValueFlags.Select(result.GetResult).OfType<System.CommandLine.Parsing.OptionResult>()
+            var flags = ValueFlags.Append(heartbeat?.Flag).OfType<Option>().Select(result.GetResult).OfType<System.CommandLine.Parsing.OptionResult>()
                 .Select(static r => $"{r.Option.Name} {string.Join(' ', r.Tokens.Select(static t => t.Value))}").ToList();
             var fromFlags = flags.Count == 0 ? string.Empty
                 : $"{Environment.NewLine}  The command line set {string.Join(", ", flags)}{(settings is null ? ": fix a value these set with its flag." : $" (over {settings.Name}): fix a value these set with its flag, not in the file.")}";
@@ -148,14 +153,14 @@ internal sealed class ProfileArguments
         return profile is null ? names[0] : names.Find(n => string.Equals(n, profile, StringComparison.OrdinalIgnoreCase)) ?? profile;
     }
 
-    private Action<KeepAliveProfileOptions>? Overrides(ParseResult result)
+    private Action<KeepAliveProfileOptions>? Overrides(ParseResult result, TimeSpan? heartbeat)
     {
         var idle = result.GetValue(Idle);
         var interval = result.GetValue(Interval);
         var count = result.GetValue(Count);
         var userTimeout = result.GetValue(UserTimeout);
         var peer = result.GetValue(PeerIdleTimeout);
-        if (idle is null && interval is null && count is null && userTimeout is null && peer is null)
+        if (idle is null && interval is null && count is null && userTimeout is null && peer is null && heartbeat is null)
         {
             return null;
         }
@@ -167,6 +172,7 @@ internal sealed class ProfileArguments
             options.Tcp.ProbeCount = count ?? options.Tcp.ProbeCount;
             options.Tcp.UserTimeout = userTimeout ?? options.Tcp.UserTimeout;
             options.Heartbeat.PeerIdleTimeout = peer ?? options.Heartbeat.PeerIdleTimeout;
+            options.Heartbeat.Interval = heartbeat ?? options.Heartbeat.Interval;
         };
     }
 

@@ -57,6 +57,28 @@ public sealed class CheckLoopbackTests : IDisposable
     }
 
     [Fact]
+    public async Task Check_HeartbeatEveryUnderHalfAShortPeerIdleTimeout_IsTheProfilesHeartbeatIntervalNotTheDefault10s()
+    {
+        // --every is Heartbeat:Interval, but the profile was validated with the library's 10 s: 'Interval is 10s, over the
+        // limit of 2s500ms ... Fix: set Interval to at most 2s500ms' and exit 2, though the heartbeat ran every second.
+        var server = Task.Run(async () =>
+        {
+            using var peer = await _listener.AcceptAsync();
+            var buffer = new byte[256];
+            while (await peer.ReceiveAsync(buffer, SocketFlags.None) > 0)
+            {
+            }
+        });
+
+        var (exitCode, output, error) = await ToolRun.InProcessAsync("check", Target, "--idle", "1s", "--interval", "1s",
+            "--peer-idle-timeout", "5s", "--hold", "1500ms", "--heartbeat", "ping", "--every", "1s");
+
+        exitCode.Should().Be(0, output + error);
+        output.Should().Contain("Heartbeat every 1 s:").And.Contain("ALIVE:");
+        await server.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public async Task Check_CtrlCOrSigterm_EndsTheHoldWithItsSummaryAndAWholeCapture()
     {
         // Ctrl-C (SIGINT) or SIGTERM killed the tool at once: no summary, and the capture cut in the middle of a frame
