@@ -118,6 +118,11 @@ internal static class FlowVerdict
         var rst = walk.End!;
         var side = walk.Side(rst.Source);
         var usual = walk.UsualTtl(side == "client");
+        if (walk.RefusedSyn is { } syn)
+        {
+            return Text($"connection refused: the {side} answered the {walk.Side(syn.Source)}'s SYN (frame {syn.Frame}) with a RST (frame {rst.Frame}): nothing listened on port {rst.Source.Port}, or a firewall refused it");
+        }
+
         if (walk.ResetAnswer is not { } answer)
         {
             var beyond = idleTimeout is { } t && endAfterIdle >= t

@@ -61,6 +61,9 @@ internal sealed class FlowWalk(IPEndPoint client)
     /// </summary>
     public ResetAnswer? ResetAnswer { get; private set; }
 
+    /// <summary>The SYN the RST that ended the flow answered: a connection refused (nothing listened), never a flow forgotten.</summary>
+    public TcpSegment? RefusedSyn { get; private set; }
+
     /// <summary>The TTL (hop limit) of the last segment other than a RST from each side: a RST from elsewhere shows in it.</summary>
     public int? UsualTtl(bool ofClient) => ofClient ? _clientTtl : _serverTtl;
 
@@ -108,7 +111,14 @@ internal sealed class FlowWalk(IPEndPoint client)
 
         if (segment.Has(TcpFlags.Rst) && End?.Has(TcpFlags.Rst) != true && UnansweredFrom is { } waiting && !waiting.Equals(segment.Source))
         {
-            ResetAnswer = new ResetAnswer(segment, FirstUnanswered!, Unanswered, SilenceBeforeUnanswered ?? 0, fromClient ? _clientTtl : _serverTtl);
+            if (FirstUnanswered!.Has(TcpFlags.Syn) && !FirstUnanswered.Has(TcpFlags.Ack))
+            {
+                RefusedSyn = FirstUnanswered;
+            }
+            else
+            {
+                ResetAnswer = new ResetAnswer(segment, FirstUnanswered, Unanswered, SilenceBeforeUnanswered ?? 0, fromClient ? _clientTtl : _serverTtl);
+            }
         }
 
         if (!segment.Has(TcpFlags.Rst) && segment.Ttl > 0 && fromClient)

@@ -207,6 +207,25 @@ public sealed class AnalyzeStreamsSyntheticTests : IDisposable
     }
 
     [Fact]
+    public async Task Analyze_SynAnsweredWithReset_IsARefusedConnectionNotAFlowForgottenAfterIdle()
+    {
+        // What 'keepalive check 127.0.0.1:1 --capture' records: it read 'forgotten and reset after 0 s idle: the first
+        // segment after that silence (frame 1, from the client) was answered with a RST ... (as AWS NLB does)'.
+        var file = new SyntheticCapture()
+            .Add(0, true, 1000, 0, "S").Add(0.00002, false, 0, 1001, "R.")
+            .Write(Path.Combine(_folder, "refused.pcap"));
+
+        using var result = await AnalyzeResult.RunAsync(file);
+
+        var flow = result.SingleFlow;
+        flow.GetProperty("end").GetString().Should().Be("rst");
+        flow.GetProperty("resetBy").GetString().Should().Be("server");
+        flow.GetProperty("resetAfterIdle").ValueKind.Should().Be(System.Text.Json.JsonValueKind.Null, "no connection was made, so nothing was idle");
+        flow.GetProperty("verdict").GetString().Should().Contain("connection refused: the server answered the client's SYN (frame 1) with a RST (frame 2)")
+            .And.NotContainAny("forgotten", "idle", "AWS NLB");
+    }
+
+    [Fact]
     public async Task Analyze_ProbesAnsweredByDataRatherThanKeepAliveAcks_CountsAddUpWithTheVerdict()
     {
         // Two probes: one answered by the peer's data (not an ACK Wireshark would call a keep-alive ACK), one by a plain ACK.
