@@ -40,7 +40,7 @@ internal sealed class DoctorReport(ProcessSockets process, DoctorReference refer
                     settings is null ? socket.Proc?.KeepAliveFromTimer switch { true => "on (timer)", false => "off (timer)", _ => "unknown" } : settings.Enabled ? "on" : "off",
                     settings is null ? "unreadable" : $"{Units.Time(settings.IdleTime)} / {Units.Time(settings.Interval)} / {Units.Number(settings.ProbeCount)}",
                     settings is null ? "unreadable" : Show.Tables.UserTimeout(settings.UserTimeout),
-                    socket.Info is { } info && socket.State != "LISTEN" ? $"{Units.Time(IdleFor(info))} ({Units.Time(info.SinceLastDataSent)} / {Units.Time(info.SinceLastDataReceived)})" : socket.Info is null ? "unreadable" : "n/a",
+                    ConnectionInfo(socket) is { } info ? $"{Units.Time(IdleFor(info))} ({Units.Time(info.SinceLastDataSent)} / {Units.Time(info.SinceLastDataReceived)})" : socket.Info is null ? "unreadable" : "n/a",
                     verdict.Summary + (verdict.Profile is { } p ? $" ({p})" : string.Empty));
             }
 
@@ -90,13 +90,17 @@ internal sealed class DoctorReport(ProcessSockets process, DoctorReference refer
 
     private IReadOnlyList<(SocketReading Socket, ConnectionVerdict Verdict)> Connections => connections;
 
+    // TCP_INFO's idle times count from the connection: a listener or a socket never connected (no peer) has none, only
+    // the time since jiffies 0.
+    private static Check.TcpInfoSnapshot? ConnectionInfo(SocketReading socket) => Endpoint(socket.Remote) is null ? null : socket.Info;
+
     private static TimeSpan IdleFor(Check.TcpInfoSnapshot info) =>
         info.SinceLastDataSent < info.SinceLastDataReceived ? info.SinceLastDataSent : info.SinceLastDataReceived;
 
     private static void WriteConnection(Utf8JsonWriter json, SocketReading socket, ConnectionVerdict verdict)
     {
         var settings = socket.Settings;
-        var info = socket.State == "LISTEN" ? null : socket.Info;
+        var info = ConnectionInfo(socket);
         json.WriteStartObject();
         json.WriteNumber("fd", socket.Fd);
         json.StringOrNull("local", Endpoint(socket.Local));

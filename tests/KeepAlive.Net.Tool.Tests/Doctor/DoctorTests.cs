@@ -214,6 +214,26 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Doctor_SocketBoundButNeverConnected_HasNoIdleTimeRatherThanTheTimeSinceBoot()
+    {
+        // A never-connected socket's TCP_INFO counts from jiffies 0: 'idle for 43661.164 s (43661.164 s / 43661.164 s)'.
+        TestEnvironment.RequireLinux();
+        using var bound = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        bound.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+
+        var run = await ToolRun.RunAsync([], TimeSpan.FromMinutes(1), "doctor", "--pid", Pid, "--json");
+
+        using var json = JsonDocument.Parse(run.Output);
+        var found = json.RootElement.GetProperty("connections").EnumerateArray()
+            .Should().ContainSingle(c => c.GetProperty("local").GetString() == bound.LocalEndPoint!.ToString(), run.Interleaved).Subject;
+        found.GetProperty("state").GetString().Should().Be("CLOSE");
+        foreach (var idle in new[] { "idleFor", "idleSent", "idleReceived" })
+        {
+            found.GetProperty(idle).ValueKind.Should().Be(JsonValueKind.Null, "{0}: nothing was ever sent or received, so no idle time is known", idle);
+        }
+    }
+
+    [Fact]
     public async Task ReadWithoutPrivilege_OwnSockets_EndpointsStateAndKeepAliveFromTheTimerColumn()
     {
         // What a user without the right to ptrace sees: /proc/PID/net/tcp. The keep-alive timer column tells on from off.
