@@ -37,13 +37,16 @@ internal sealed record CheckOutcome(bool Died, string How, TimeSpan After, TimeS
         return $"DIED: {How} after {Units.Time(Round(After))} held, {Units.Time(Round(SincePeerHeard))} after the peer was last heard; {verdict}.{heartbeats}";
     }
 
-    // A silence within 2 % (at least 1.5 s) of a preset's idle timeout names it: the likely middlebox, and how to measure it.
-    // PeerIdleTimeout is a struct: read as nullable, so that no match is null rather than a nameless 0 s preset.
-    private string IdleTimeoutHint() =>
-        PeerIdleTimeout.Presets.Where(p => (SincePeerHeard - p.Value).Duration() <= TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1.5).Ticks, p.Value.Ticks / 50)))
-            .Cast<PeerIdleTimeout?>().FirstOrDefault() is { } preset
-            ? $", after as long as {preset.PresetName}'s idle timeout ({Units.Time(preset.Value)}): likely a middlebox dropping an idle connection; measure the path's with 'keepalive probe-idle'"
-            : string.Empty;
+    // A silence within 2 % (at least 1.5 s) of a preset's idle timeout names it (every preset that long: AwsNlb and
+    // AwsNatGateway alike): the likely middlebox, and how to measure it.
+    private string IdleTimeoutHint()
+    {
+        var presets = PeerIdleTimeout.Presets
+            .Where(p => (SincePeerHeard - p.Value).Duration() <= TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1.5).Ticks, p.Value.Ticks / 50))).ToList();
+        return presets.Count == 0
+            ? string.Empty
+            : $", after as long as {string.Join(" or ", presets.Select(static p => $"{p.PresetName}'s"))} idle timeout ({Units.Time(presets[0].Value)}): likely a middlebox dropping an idle connection; measure the path's with 'keepalive probe-idle'";
+    }
 
     private static bool Matches(TimeSpan actual, TimeSpan bound) =>
         (actual - bound).Duration() <= TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1.5).Ticks, bound.Ticks / 5));

@@ -37,4 +37,15 @@ public sealed class CheckOutcomeTests
 
         line.Should().NotContainAny(["idle timeout", "likely a middlebox", "probe-idle"], "no preset's idle timeout is that long, so nothing names one (not an empty name with 0 s)");
     }
+
+    [Fact]
+    public void Describe_ResetAfterTheSilenceOfTwoPresetsAlike_NamesBoth()
+    {
+        // AwsNlb and AwsNatGateway both forget a flow after 350 s: a NAT gateway's user was told only of the NLB.
+        var outcome = new CheckOutcome(true, "RST from the peer (connection reset)", TimeSpan.FromSeconds(352), TimeSpan.FromSeconds(350.4), null, string.Empty, null);
+
+        var line = outcome.Describe();
+
+        line.Should().Contain("after as long as AwsNlb's or AwsNatGateway's idle timeout (350 s)");
+    }
 }
