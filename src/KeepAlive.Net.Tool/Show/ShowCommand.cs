@@ -10,9 +10,11 @@ internal static class ShowCommand
     public static Command Create(ToolConsole console)
     {
         var profile = new ProfileArguments();
+        var heartbeat = Durations.Option<HeartbeatOptions>("--heartbeat-interval", "The heartbeat's period to compare with --peer-idle-timeout", "Heartbeat:Interval");
         var command = new Command("show", "Show this machine's keep-alive defaults and what a profile or flags would apply.");
         profile.AddTo(command);
-        command.SetAction(result => Run(console, profile.Resolve(result)));
+        command.Options.Add(heartbeat);
+        command.SetAction(result => Run(console, profile.Resolve(result, result.GetValue(heartbeat) is { } interval ? (heartbeat, interval) : null)));
         return command;
     }
 

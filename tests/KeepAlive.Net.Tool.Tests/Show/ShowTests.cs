@@ -118,6 +118,22 @@ public sealed class ShowTests : IDisposable
     }
 
     [Fact]
+    public async Task Show_ShortPeerIdleTimeoutFromFlags_TheHeartbeatIntervalCanBeSetByFlagToo()
+    {
+        // A path probe-idle measured at 3 s: the library's default 10 s heartbeat is refused for it, and show had no flag
+        // for Heartbeat:Interval, so "fix a value these set with its flag" could not be followed.
+        var (exitCode, output, error) = await ToolRun.InProcessAsync("show", "--idle", "1s", "--interval", "1s", "--count", "1", "--peer-idle-timeout", "3s", "--heartbeat-interval", "1s");
+
+        exitCode.Should().Be(0, error);
+        output.Should().Contain("Heartbeat every 1 s: 3 heartbeats fit in the peer idle timeout");
+
+        var (refused, _, why) = await ToolRun.InProcessAsync("show", "--peer-idle-timeout", "3s", "--heartbeat-interval", "2s");
+
+        refused.Should().Be(2);
+        why.Should().Contain("--heartbeat-interval 2s").And.Contain("fix a value these set with its flag");
+    }
+
+    [Fact]
     public async Task Show_ProfileNamedInAnotherCase_NamedAsTheFileNamesIt()
     {
         var settings = await WriteSettingsAsync("""{ "Tcp": { "IdleTime": "20s" } }""");
