@@ -113,6 +113,9 @@ internal static class FlowVerdict
     /// middlebox when the RST's TTL differs from the endpoint's own segments (another device sent it), else by the
     /// endpoint or a middlebox as many hops away. A RST out of the blue is the endpoint (or a middlebox) closing.
     /// </summary>
+    // Below this, a RST answering the first segment after a pause is no idle timeout's: none is shorter than a second.
+    private const double MinimumForgottenSilence = 1.0;
+
     private static string Reset(FlowWalk walk, double? endAfterIdle, double? idleTimeout)
     {
         var rst = walk.End!;
@@ -130,6 +133,11 @@ internal static class FlowVerdict
                 : string.Empty;
             var ttl = usual is { } u && rst.Ttl > 0 && u != rst.Ttl ? Text($" (its TTL {rst.Ttl} differs from the {side}'s {u}: a middlebox sent it)") : string.Empty;
             return Text($"reset by the {side} after {Units.Seconds(endAfterIdle)} without data{ttl}{beyond}");
+        }
+
+        if (answer.Silence < MinimumForgottenSilence)
+        {
+            return Text($"reset by the {side} (frame {rst.Frame}) in answer to the {walk.Side(answer.First.Source)}'s segment (frame {answer.First.Frame}), sent {Units.Seconds(answer.Silence)} after the traffic before it: no silence in which an idle timeout could forget the flow; the {side} (or a middlebox) refused it, as an application that closes with data unread or aborts its socket does");
         }
 
         var who = answer.FromAnotherDevice

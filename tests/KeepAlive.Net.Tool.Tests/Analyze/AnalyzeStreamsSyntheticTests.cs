@@ -207,6 +207,23 @@ public sealed class AnalyzeStreamsSyntheticTests : IDisposable
     }
 
     [Fact]
+    public async Task Analyze_ResetAnsweringDataSentWithoutASilence_IsNotBlamedOnAnIdleTimeout()
+    {
+        // The server's application closed with the request unread (a RST answering data 2 ms after the last traffic): it
+        // read 'forgotten and reset after 0.002 s idle ... what a middlebox that resets flows idle longer than its timeout
+        // does (as AWS NLB does)'.
+        var file = new SyntheticCapture()
+            .Add(0, true, 1000, 0, "S").Add(0.001, false, 5000, 1001, "S.").Add(0.002, true, 1001, 5001, ".")
+            .Add(0.004, true, 1001, 5001, ".", payload: 4).Add(0.005, false, 5001, 0, "R")
+            .Write(Path.Combine(_folder, "abort.pcap"));
+
+        using var result = await AnalyzeResult.RunAsync(file);
+
+        var verdict = result.SingleFlow.GetProperty("verdict").GetString();
+        verdict.Should().Contain("reset by the server").And.Contain("frame 4").And.NotContainAny("forgotten", "AWS NLB", "idle longer");
+    }
+
+    [Fact]
     public async Task Analyze_SynAnsweredWithReset_IsARefusedConnectionNotAFlowForgottenAfterIdle()
     {
         // What 'keepalive check 127.0.0.1:1 --capture' records: it read 'forgotten and reset after 0 s idle: the first
