@@ -61,7 +61,7 @@ public static class KeepAliveServiceCollectionExtensions
 
             foreach (var profile in child.GetChildren())
             {
-                services.AddKeepAlive(profile.Key, profile.Path, profile, configure: null, listed: true);
+                services.AddKeepAlive(profile.Key, profile.Path, profile, configure: null, listedIn: child);
             }
         }
 
@@ -80,7 +80,7 @@ public static class KeepAliveServiceCollectionExtensions
     public static IServiceCollection AddKeepAlive(this IServiceCollection services, string name, IConfiguration profileSection)
     {
         ArgumentNullException.ThrowIfNull(profileSection);
-        return services.AddKeepAlive(name, (profileSection as IConfigurationSection)?.Path, profileSection, configure: null, listed: false);
+        return services.AddKeepAlive(name, (profileSection as IConfigurationSection)?.Path, profileSection, configure: null);
     }
 
     /// <summary>Registers a named profile configured in code.</summary>
@@ -107,9 +107,9 @@ public static class KeepAliveServiceCollectionExtensions
     public static IServiceCollection AddKeepAlive(this IServiceCollection services) =>
         services.AddKeepAlive(KeepAliveProfileOptions.DefaultProfileName, configurationPath: null, section: null, configure: null);
 
-    // Every overload that registers a profile ends here. `listed`: the section was found among the Profiles, so it exists
-    // even when empty; a section named by its path must hold something, or a misspelt path would bind the defaults.
-    private static IServiceCollection AddKeepAlive(this IServiceCollection services, string name, string? configurationPath, IConfiguration? section, Action<KeepAliveProfileOptions>? configure, bool listed = false)
+    // Every overload that registers a profile ends here. `listedIn`: the Profiles section the section was found in, so it
+    // exists even when empty; a section named by its path must hold something, or a misspelt path would bind the defaults.
+    private static IServiceCollection AddKeepAlive(this IServiceCollection services, string name, string? configurationPath, IConfiguration? section, Action<KeepAliveProfileOptions>? configure, IConfiguration? listedIn = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(name);
@@ -124,13 +124,13 @@ public static class KeepAliveServiceCollectionExtensions
         name = services.Where(static d => !d.IsKeyedService).Select(static d => d.ImplementationInstance).OfType<KeepAliveProfileRegistration>()
             .FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase))?.Name ?? name;
         services.AddKeepAliveCore();
-        services.AddSingleton(new KeepAliveProfileRegistration(name, configurationPath, section));
+        services.AddSingleton(new KeepAliveProfileRegistration(name, configurationPath, section, listedIn));
         var builder = services.AddOptionsWithValidateOnStart<KeepAliveProfileOptions>(name);
         if (section is not null)
         {
             // Read key by key, strictly; what is refused is reported by the validator with its own findings, at once.
             var path = KeepAliveProfileRegistration.Describe(configurationPath, name);
-            var binding = new SectionBinding<KeepAliveProfileOptions>(name, path, (reader, options) => ProfileSections.Read(reader, section, path, options, listed));
+            var binding = new SectionBinding<KeepAliveProfileOptions>(name, path, (reader, options) => ProfileSections.Read(reader, section, path, options, listedIn is not null));
             services.AddSingleton(binding);
             services.AddSingleton<IConfigureOptions<KeepAliveProfileOptions>>(binding);
 

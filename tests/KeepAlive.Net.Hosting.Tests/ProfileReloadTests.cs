@@ -62,6 +62,24 @@ public sealed class ProfileReloadTests
     }
 
     [Fact]
+    public async Task Reload_ProfileEmptiedToAnEmptyObject_IsAcceptedWithTheDefaultsAsAtStartUp()
+    {
+        // "payments": { } is a profile with the defaults at start-up (docs/CONFIGURATION.md); saving it so is not a deletion.
+        await using var host = await StartAsync();
+
+        await host.SaveAndWaitForLogAsync("""{ "KeepAlive": { "Profiles": { "payments": { } } } }""", KeepAliveEventIds.ProfileReloaded);
+
+        host.LogsWithId(KeepAliveEventIds.ProfileReloadRejected).Should().BeEmpty();
+        host.Rejected.GetMeasurementSnapshot().Should().BeEmpty();
+        host.Profiles.GetProfile("payments").Tcp.IdleTime.Should().Be(new KeepAliveProfileOptions().Tcp.IdleTime, "an empty profile has the defaults");
+
+        await host.SaveAndWaitForLogAsync("""{ "KeepAlive": { "Profiles": { } } }""", KeepAliveEventIds.ProfileReloadRejected);
+
+        host.LogsWithId(KeepAliveEventIds.ProfileReloadRejected).Should().ContainSingle("deleting the empty profile is still a deletion").Which.Message
+            .Should().Contain("gone from the configuration");
+    }
+
+    [Fact]
     public async Task Reload_ValidSave_LogsOnceAndNewSocketsGetTheNewValues()
     {
         await using var host = await StartAsync();

@@ -6,8 +6,18 @@ namespace KeepAlive.Net.Hosting.Profiles;
 /// <param name="Name">The profile's name.</param>
 /// <param name="ConfigurationPath">The configuration path the profile binds from, or <see langword="null"/> when configured in code.</param>
 /// <param name="Section">The configuration section the profile binds from, watched for reloads; <see langword="null"/> when configured in code.</param>
-internal sealed record KeepAliveProfileRegistration(string Name, string? ConfigurationPath, IConfiguration? Section = null)
+/// <param name="ListedIn">The <c>Profiles</c> section the profile was found in (<c>AddKeepAlive(keepAliveSection)</c>), or <see langword="null"/> when its section was named by its path.</param>
+internal sealed record KeepAliveProfileRegistration(string Name, string? ConfigurationPath, IConfiguration? Section = null, IConfiguration? ListedIn = null)
 {
+    /// <summary>
+    /// Gets whether the profile's section is still in the configuration: listed among the profiles, where an empty
+    /// <c>{ }</c> is a profile with the defaults; or, named by its path, holding something (configuration cannot tell an
+    /// empty section from a missing one).
+    /// </summary>
+    public bool SectionExists => ListedIn is not null && Section is IConfigurationSection { Key: var key }
+        ? ListedIn.GetChildren().Any(c => string.Equals(c.Key, key, StringComparison.OrdinalIgnoreCase))
+        : Section?.GetChildren().Any() == true;
+
     /// <summary>Gets where the profile comes from, e.g. <c>KeepAlive:Profiles:payments</c>.</summary>
     public string Source => Describe(ConfigurationPath, Name);
 
@@ -33,7 +43,7 @@ internal sealed record KeepAliveProfileRegistration(string Name, string? Configu
             }
             else if (existing.ConfigurationPath is null && registration.ConfigurationPath is not null)
             {
-                index[registration.Name] = existing with { ConfigurationPath = registration.ConfigurationPath, Section = registration.Section };
+                index[registration.Name] = existing with { ConfigurationPath = registration.ConfigurationPath, Section = registration.Section, ListedIn = registration.ListedIn };
             }
         }
 

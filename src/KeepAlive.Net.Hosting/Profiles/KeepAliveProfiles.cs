@@ -174,7 +174,7 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IDisposable
             }
 
             IEnumerable<string> failures;
-            if (!registration.Section!.GetChildren().Any())
+            if (!registration.SectionExists)
             {
                 failures = [$"{registration.Source}: the profile's section is gone from the configuration (deleted or renamed). Fix: restore the \"{name}\" section, or remove the profile's registration and restart."];
             }
@@ -218,9 +218,10 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IDisposable
         }
     }
 
+    // Whether the section exists is part of it: an empty profile ({ }) deleted reads as the same (no) values.
     private static string Fingerprint(KeepAliveProfileRegistration registration) =>
         registration.Section is { } section
-            ? string.Join('\n', section.AsEnumerable(makePathsRelative: true).OrderBy(static p => p.Key, StringComparer.Ordinal).Select(static p => $"{p.Key}={p.Value}"))
+            ? (registration.SectionExists ? string.Empty : "(gone)\n") + string.Join('\n', section.AsEnumerable(makePathsRelative: true).OrderBy(static p => p.Key, StringComparer.Ordinal).Select(static p => $"{p.Key}={p.Value}"))
             : string.Empty;
 
     private string Resolve(string profileName)
