@@ -39,9 +39,10 @@ internal sealed class KeepAliveHealthCheckOptionsValidator(IEnumerable<IKeepAliv
 
         // Validated with no check added only because the KeepAlive section holds Health (AddKeepAlive asks for it).
         var checkAdded = checks.Any();
-        if (checkAdded && !profiles.Any())
+        // The profiles' service alone is no profile: AddKeepAlive(section) registers it when the section lists none.
+        if (checkAdded && !profiles.Any(static p => p.Names.Count > 0))
         {
-            report.AddGeneral("services.AddHealthChecks().AddKeepAlive() has no keep-alive profile to judge. Fix: register the profiles it should watch with services.AddKeepAlive(\"name\", configuration.GetSection(\"KeepAlive:Profiles:name\")).");
+            report.AddGeneral("services.AddHealthChecks().AddKeepAlive() has no keep-alive profile to judge. Fix: register the profiles it should watch with services.AddKeepAlive(\"name\", configuration.GetSection(\"KeepAlive:Profiles:name\")), or list them under KeepAlive:Profiles and call services.AddKeepAlive(configuration.GetSection(\"KeepAlive\")).");
         }
 
         // Thresholds written beside the profiles (KeepAlive:Health) that no registration reads would be silently ignored.

@@ -333,6 +333,22 @@ public sealed class KeepAliveHealthCheckTests
         ex.Message.Should().Contain("no keep-alive profile to judge").And.Contain("Fix: register the profiles");
     }
 
+    [Theory]
+    [InlineData("""{ "KeepAlive": { "Profiles": { } } }""")]
+    [InlineData("""{ "KeepAlvie": { "Profiles": { "payments": { } } } }""")]
+    public async Task StartAsync_KeepAliveSectionWithNoProfile_HostDoesNotStartAndSaysToAddOne(string json)
+    {
+        // AddKeepAlive(section) registers the profiles' service even when the section lists none: the check would judge
+        // nothing and report Healthy ("0 keep-alive profile(s) within budget").
+        var ex = await TestHosts.StartFailingAsync(json, (s, configuration) =>
+        {
+            s.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            s.AddHealthChecks().AddKeepAlive();
+        });
+
+        ex.Message.Should().Contain("no keep-alive profile to judge").And.Contain("Fix: register the profiles");
+    }
+
     [Fact]
     public async Task CheckHealth_TwoRegistrationsWithTheirOwnThresholds_EachJudgesByItsOwn()
     {
