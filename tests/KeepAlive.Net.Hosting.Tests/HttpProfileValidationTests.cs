@@ -45,6 +45,7 @@ public sealed class HttpProfileValidationTests
     [InlineData("""{ "Http": { "MaxAge": "10m" } }""", "Http:MaxAge", "unknown key")]
     [InlineData("""{ "Http": { "MaxConnectionAge": "1m", "MaxConnectionAgeJitter": "1m" } }""", "Http:MaxConnectionAgeJitter", "retired at once")]
     [InlineData("""{ "Http": { "MaxConnectionAgeJitter": "10s" } }""", "Http:MaxConnectionAgeJitter", "no Http:MaxConnectionAge")]
+    [InlineData("""{ "Http": { "MaxConnectionAge": "10m", "PooledConnectionLifetime": "30s", "MaxConnectionAgeJitter": "1m" } }""", "Http:MaxConnectionAgeJitter", "not less than Http:PooledConnectionLifetime 30s")]
     [InlineData("""{ "Http": { "ConnectionCloseGracePeriod": "10s" } }""", "Http:ConnectionCloseGracePeriod", "nothing retires a connection")]
     [InlineData("""{ "WebSocket": { "KeepAliveTimeout": "10s" } }""", "WebSocket:KeepAliveTimeout", "no PING is ever sent")]
     [InlineData("""{ "WebSocket": { "KeepAliveInterval": "2h" } }""", "WebSocket:KeepAliveInterval", "ceiling")]
