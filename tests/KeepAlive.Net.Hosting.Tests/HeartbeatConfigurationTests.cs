@@ -152,6 +152,28 @@ public sealed class HeartbeatConfigurationTests
             .And.Contain("Fix: set Tcp:IdleTime below 5m40s");
     }
 
+    [Theory]
+    [InlineData("30s", "40s", "AwsAlb", 60)]
+    [InlineData("00:05:45", "00:00:10", "AwsNlb", 350)]
+    [InlineData("5m", "6m", "10m", 600)]
+    public async Task Start_TcpIdleBeyondPeerIdleTimeout_TheFixsExampleIsAccepted(string idle, string interval, string peer, int peerSeconds)
+    {
+        // Following the message's example must make the profile start: with an interval over half the peer idle timeout,
+        // half the peer idle timeout is not below "the peer idle timeout minus the interval".
+        var json = $$"""
+            { "KeepAlive": { "Profiles": { "payments": {
+                "Tcp":       { "IdleTime": "{{idle}}", "Interval": "{{interval}}" },
+                "Heartbeat": { "PeerIdleTimeout": "{{peer}}" } } } } }
+            """;
+
+        var ex = await TestHosts.StartFailingAsync(json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+
+        var message = ex.Should().BeOfType<OptionsValidationException>().Which.Message;
+        TestContext.Current.TestOutputHelper!.WriteLine(message);
+        var example = KeepAliveDuration.Parse(System.Text.RegularExpressions.Regex.Match(message, @"Fix: set Tcp:IdleTime below \S+ \(Heartbeat:PeerIdleTimeout minus Tcp:Interval\), for example (\S+)\.").Groups[1].Value);
+        (example + KeepAliveDuration.Parse(interval)).Should().BeLessThan(TimeSpan.FromSeconds(peerSeconds), $"the example Tcp:IdleTime {KeepAliveDuration.Format(example)} must pass the rule it fixes");
+    }
+
     [Fact]
     public async Task Start_TcpIdleJustInsidePeerIdleTimeout_Starts()
     {

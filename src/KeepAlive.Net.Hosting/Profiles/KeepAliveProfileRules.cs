@@ -37,8 +37,11 @@ internal static class KeepAliveProfileRules
 
         var firstRetry = tcp.IdleTime + tcp.Interval;
         var largestIdle = peer.Value - tcp.Interval - TimeSpan.FromSeconds(1);
+
+        // Half the peer idle timeout, unless a long interval leaves less: the example must pass this rule.
+        var example = TimeSpan.FromSeconds(Math.Min(suggestion.TotalSeconds, Math.Floor(largestIdle.TotalSeconds)));
         var fix = largestIdle >= TimeSpan.FromSeconds(1)
-            ? string.Create(CultureInfo.InvariantCulture, $"set Tcp:IdleTime below {KeepAliveDuration.Format(largestIdle + TimeSpan.FromSeconds(1))} (Heartbeat:PeerIdleTimeout minus Tcp:Interval), for example {KeepAliveDuration.Format(suggestion)}")
+            ? string.Create(CultureInfo.InvariantCulture, $"set Tcp:IdleTime below {KeepAliveDuration.Format(largestIdle + TimeSpan.FromSeconds(1))} (Heartbeat:PeerIdleTimeout minus Tcp:Interval), for example {KeepAliveDuration.Format(example)}")
             : string.Create(CultureInfo.InvariantCulture, $"shorten Tcp:Interval and set Tcp:IdleTime to about half the peer idle timeout, for example {KeepAliveDuration.Format(suggestion)}");
         return string.Create(CultureInfo.InvariantCulture,
             $"Tcp:IdleTime is {KeepAliveDuration.Format(tcp.IdleTime)} and Tcp:Interval {KeepAliveDuration.Format(tcp.Interval)}: the first keep-alive probe and its retry ({KeepAliveDuration.Format(firstRetry)}) do not both arrive within Heartbeat:PeerIdleTimeout {peer}, so one lost probe lets the peer drop the idle connection silently. Fix: {fix}.");
