@@ -72,6 +72,18 @@ public sealed class HttpProfileValidationTests
     }
 
     [Fact]
+    public async Task Start_PoolIdleTimeoutOverAShortPeerIdleTimeout_TheFixsExampleIsAValidTime()
+    {
+        // A margin of 5 s taken off a 4 s middlebox left a negative example.
+        var json = Json("""{ "Http": { "PooledConnectionIdleTimeout": "1m" }, "Heartbeat": { "Interval": "1s", "PeerIdleTimeout": "4s" } }""");
+
+        var ex = await TestHosts.StartFailingAsync(json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+
+        TestContext.Current.TestOutputHelper!.WriteLine(ex.Message);
+        ex.Message.Should().Contain("Fix: set Http:PooledConnectionIdleTimeout below 4s, for example 2s.");
+    }
+
+    [Fact]
     public async Task Start_WebSocketIntervalOverHalfThePeerIdleTimeout_HostDoesNotStart()
     {
         var json = Json("""{ "WebSocket": { "KeepAliveInterval": "45s" }, "Heartbeat": { "PeerIdleTimeout": "AwsAlb" } }""");

@@ -107,7 +107,7 @@ internal static class HttpProfileRules
 
         if (http?.PooledConnectionIdleTimeout is { } clientIdle && clientIdle >= idle)
         {
-            errors.Add(new("Http:PooledConnectionIdleTimeout", Text($"Http:PooledConnectionIdleTimeout is {Show(clientIdle)}, not shorter than Heartbeat:PeerIdleTimeout {peer}: a client must drop an idle pooled connection before the middlebox forgets it, else the next request is sent into a dead flow. Fix: set Http:PooledConnectionIdleTimeout below {Show(idle)}, for example {Show(idle - Margin(idle))}.")));
+            errors.Add(new("Http:PooledConnectionIdleTimeout", Text($"Http:PooledConnectionIdleTimeout is {Show(clientIdle)}, not shorter than Heartbeat:PeerIdleTimeout {peer}: a client must drop an idle pooled connection before the middlebox forgets it, else the next request is sent into a dead flow. Fix: set Http:PooledConnectionIdleTimeout below {Show(idle)}, for example {Show(Below(idle))}.")));
         }
 
         if (http?.KeepAlivePingDelay is { } pingDelay && http.PeerMinPingInterval is { } minimum && minimum >= idle)
@@ -133,6 +133,9 @@ internal static class HttpProfileRules
     }
 
     private static TimeSpan Margin(TimeSpan idle) => TimeSpan.FromSeconds(Math.Max(5, Math.Round(idle.TotalSeconds / 10)));
+
+    // A time below the idle timeout: less the margin, but never less than half of it (a 5 s margin off a 4 s middlebox is negative).
+    private static TimeSpan Below(TimeSpan idle) => TimeSpan.FromTicks(Math.Max((idle - Margin(idle)).Ticks, (idle / 2).Ticks));
 
     private static string Show(TimeSpan value) => KeepAliveDuration.Format(value);
 
