@@ -175,6 +175,19 @@ public sealed class HeartbeatConfigurationTests
     }
 
     [Fact]
+    public async Task Start_ProfileInCodeWithPeerIdleTimeoutOutOfRange_OnlyThatValueIsReported()
+    {
+        // The rules across sections run between values that are each valid, for a profile in code as from configuration:
+        // the Tcp section is not judged against a peer idle timeout that is itself refused.
+        var ex = await TestHosts.StartFailingAsync("{}", (services, _) => services.AddKeepAlive("bulk", o => o.Heartbeat.PeerIdleTimeout = TimeSpan.FromMilliseconds(500)));
+
+        var failures = ex.Should().BeOfType<OptionsValidationException>().Which.Failures.ToList();
+        TestContext.Current.TestOutputHelper!.WriteLine(string.Join(Environment.NewLine, failures));
+        failures.Should().Contain(f => f.StartsWith("KeepAlive profile 'bulk' (configured in code) Heartbeat:PeerIdleTimeout: ", StringComparison.Ordinal));
+        failures.Should().NotContain(f => f.Contains("Tcp:IdleTime", StringComparison.Ordinal), "Tcp is fine; only the peer idle timeout it would be checked against is wrong");
+    }
+
+    [Fact]
     public async Task Start_TcpIdleJustInsidePeerIdleTimeout_Starts()
     {
         const string Json = """

@@ -11,6 +11,7 @@ internal sealed class ValidationReport
     private readonly List<(string Path, string Text)> _messages = [];
     private readonly Func<string, int>? _order;
     private readonly HashSet<string> _reported = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _failed = new(StringComparer.OrdinalIgnoreCase); // every path with a message, the validators' too
     private readonly Dictionary<string, ConfigurationFailure> _asWritten = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Initializes a new instance of the <see cref="ValidationReport"/> class with what the reader refused.</summary>
@@ -37,13 +38,14 @@ internal sealed class ValidationReport
 
     /// <summary>Gets a value indicating whether anything was reported under a path (the path itself or a key below it).</summary>
     public bool HasFailuresUnder(string path) =>
-        _reported.Any(p => p.Equals(path, StringComparison.OrdinalIgnoreCase) || p.StartsWith(path + ":", StringComparison.OrdinalIgnoreCase));
+        _reported.Concat(_failed).Any(p => p.Equals(path, StringComparison.OrdinalIgnoreCase) || p.StartsWith(path + ":", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Adds a validator's finding about one setting.</summary>
     /// <param name="path">The setting's configuration path (or its description for values set in code).</param>
     /// <param name="message">The finding, with the fix.</param>
     public void Add(string path, string message)
     {
+        _failed.Add(path);
         if (_asWritten.Remove(path, out var asWritten))
         {
             _reported.Add(path);
