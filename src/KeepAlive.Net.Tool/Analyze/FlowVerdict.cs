@@ -7,6 +7,9 @@ namespace KeepAlive.Net.Tool.Analyze;
 /// <summary>Turns what a walk through a flow collected into its report and a verdict in plain words.</summary>
 internal static class FlowVerdict
 {
+    // Below this, a RST answering the first segment after a pause is no idle timeout's: none is shorter than a second.
+    private const double MinimumForgottenSilence = 1.0;
+
     public static FlowReport Build(FlowWalk walk, KeepAliveFrames? frames, string client, string server, int packets, AnalysisSettings settings)
     {
         var late = LateHeartbeats(walk, settings.HeartbeatInterval);
@@ -113,9 +116,6 @@ internal static class FlowVerdict
     /// middlebox when the RST's TTL differs from the endpoint's own segments (another device sent it), else by the
     /// endpoint or a middlebox as many hops away. A RST out of the blue is the endpoint (or a middlebox) closing.
     /// </summary>
-    // Below this, a RST answering the first segment after a pause is no idle timeout's: none is shorter than a second.
-    private const double MinimumForgottenSilence = 1.0;
-
     private static string Reset(FlowWalk walk, double? endAfterIdle, double? idleTimeout)
     {
         var rst = walk.End!;
