@@ -34,9 +34,19 @@ internal static class Servers
         }
 
         File.AppendAllText(Path.Combine(cluster, "pg_hba.conf"), "host all all 0.0.0.0/0 trust\n");
-        return ServerProcess.Start("postgres", netns, new IPEndPoint(address, port), data, TimeSpan.FromSeconds(60), null,
+        var server = ServerProcess.Start("postgres", netns, new IPEndPoint(address, port), data, TimeSpan.FromSeconds(60), null,
             "runuser", "-u", "postgres", "--", Path.Combine(PostgresBin, "postgres"), "-D", cluster, "-p", Port(port),
             "-c", $"listen_addresses={address}", "-k", data, "-c", "fsync=off");
+
+        // PostgreSQL listens before it takes connections: until it logs this line, a connection gets 57P03 "the database
+        // system is starting up" (seen once in CI, on a test's first connection).
+        if (!SpinWait.SpinUntil(() => server.Output.Contains("database system is ready to accept connections", StringComparison.Ordinal), TimeSpan.FromSeconds(60)))
+        {
+            server.Dispose();
+            throw new InvalidOperationException("postgres listened but did not become ready within 60 s: " + server.Output);
+        }
+
+        return server;
     }
 
     /// <summary>
