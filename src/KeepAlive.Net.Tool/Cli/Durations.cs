@@ -22,6 +22,28 @@ internal static class Durations
         CustomParser = result => range.TryParse(Text(result), out TimeSpan value, out var error) ? value : Fail<TimeSpan?>(result, name, error),
     };
 
+    /// <summary>
+    /// An idle-timeout flag that sets no profile value: a <see cref="PeerIdleTimeout"/> preset's duration (read by the
+    /// library's parser, so a misspelt one is answered with the presets), or a duration within <paramref name="range"/>.
+    /// </summary>
+    public static Option<TimeSpan?> IdleTimeoutOption(string name, string description, KeepAliveRangeAttribute range) => new(name)
+    {
+        Description = $"{description} A preset ({string.Join(", ", PeerIdleTimeout.Presets.Select(static p => p.PresetName))}) or a duration, {range}. Written as 30s, 5m, 250ms or 00:00:30.",
+        HelpName = "preset|duration",
+        CustomParser = result =>
+        {
+            var text = Text(result);
+            if (PeerIdleTimeout.TryParse(text, out var peer, out var presetError) && peer.PresetName is not null)
+            {
+                return peer.Value;
+            }
+
+            // Text that starts with a letter was meant as a preset: the library's refusal lists them and the closest name.
+            return text.TrimStart() is [var first, ..] && char.IsLetter(first) ? Fail<TimeSpan?>(result, name, presetError!)
+                : range.TryParse(text, out TimeSpan value, out var error) ? value : Fail<TimeSpan?>(result, name, error);
+        },
+    };
+
     /// <summary>A whole-number flag that sets no profile value, checked against its own declared <paramref name="range"/>.</summary>
     public static Option<int?> WholeNumber(string name, string description, string helpName, KeepAliveRangeAttribute range) => new(name)
     {

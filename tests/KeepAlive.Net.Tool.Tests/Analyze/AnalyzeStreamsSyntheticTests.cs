@@ -207,6 +207,25 @@ public sealed class AnalyzeStreamsSyntheticTests : IDisposable
     }
 
     [Fact]
+    public async Task Analyze_IdleTimeoutGivenAsAPreset_JudgesAsItsDurationAndAMisspeltOneNamesThePresets()
+    {
+        // show, check and doctor take a preset for the peer's idle timeout and check names one as the likely culprit; analyze
+        // refused 'AwsNlb' as "not a duration".
+        var file = new SyntheticCapture()
+            .Add(0, true, 1000, 0, "S").Add(0.001, false, 5000, 1001, "S.", ttl: 61).Add(0.002, true, 1001, 5001, ".")
+            .Add(0.1, true, 1001, 5001, ".", payload: 4).Add(0.101, false, 5001, 1005, ".", ttl: 61)
+            .Add(350.2, true, 1005, 5001, ".", payload: 4).Add(350.203, false, 5001, 0, "R", ttl: 64)
+            .Write(Path.Combine(_folder, "preset.pcap"));
+
+        using var preset = await AnalyzeResult.RunAsync(file, "--idle-timeout", "AwsNlb");
+        var (exitCode, _, error) = await ToolRun.InProcessAsync("analyze", file, "--idle-timeout", "AwsNbl");
+
+        preset.SingleFlow.GetProperty("verdict").GetString().Should().Contain("longer than the idle timeout of 350 s");
+        exitCode.Should().Be(2);
+        error.Should().StartWith("--idle-timeout: 'AwsNbl' is neither a preset nor a duration.").And.Contain("AwsNlb = 350 s");
+    }
+
+    [Fact]
     public async Task Analyze_ResetAnsweringDataSentWithoutASilence_IsNotBlamedOnAnIdleTimeout()
     {
         // The server's application closed with the request unread (a RST answering data 2 ms after the last traffic): it
