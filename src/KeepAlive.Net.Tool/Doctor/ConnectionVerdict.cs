@@ -6,7 +6,7 @@ namespace KeepAlive.Net.Tool.Doctor;
 /// <summary>
 /// One connection judged against the peer idle timeout: protected (the kernel probes before the middlebox forgets:
 /// the library's rule, <see cref="PeerIdleTimeout.IsBeatenByKeepAlive"/>), unprotected (why, and the fix), not
-/// applicable (listening, connecting, closing), or unknown (the values could not be read).
+/// applicable (listening, connecting, closing, closed or never connected), or unknown (the values could not be read).
 /// </summary>
 /// <param name="Protected"><see langword="true"/>, <see langword="false"/>, or <see langword="null"/> when not applicable or unknown.</param>
 /// <param name="Summary">One word for the table: protected, UNPROTECTED, n/a, unknown.</param>
@@ -29,6 +29,9 @@ internal sealed record ConnectionVerdict(bool? Protected, string Summary, string
                     ? $"not applicable: listening; connections it accepts inherit its keep-alive ({(listening.Enabled ? $"on, idle {Units.Time(listening.IdleTime)}" : "off")})"
                     : "not applicable: listening",
                 "SYN_SENT" or "SYN_RECV" or "NEW_SYN_RECV" => "not applicable: still connecting",
+                // The kernel calls both CLOSE: a connection that ended had a round trip measured, a socket never connected has none.
+                "CLOSE" when socket.Info is { RoundTrip.Ticks: 0 } => "not applicable: not connected (CLOSE): created or bound, never connected",
+                "CLOSE" when socket.Info is not null => "not applicable: closed (CLOSE): the connection ended and this process has not closed its socket yet",
                 _ => $"not applicable: closing ({socket.State})",
             }, null, null);
         }

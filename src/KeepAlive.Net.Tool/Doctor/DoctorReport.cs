@@ -54,7 +54,7 @@ internal sealed class DoctorReport(ProcessSockets process, DoctorReference refer
         }
 
         console.Line(string.Create(CultureInfo.InvariantCulture,
-            $"{Unprotected} unprotected, {Protected} protected, {Unknown} unknown, {NotApplicable} not applicable (listening or closing).{(Unprotected > 0 ? " Exit code 1." : string.Empty)}"));
+            $"{Unprotected} unprotected, {Protected} protected, {Unknown} unknown, {NotApplicable} not applicable (listening, connecting, closing, closed or never connected).{(Unprotected > 0 ? " Exit code 1." : string.Empty)}"));
         if (process.Limitation is { } limitation)
         {
             console.Line("What could not be read: " + limitation + ".", Color.Yellow);

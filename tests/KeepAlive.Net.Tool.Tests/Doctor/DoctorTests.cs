@@ -231,6 +231,41 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
         {
             found.GetProperty(idle).ValueKind.Should().Be(JsonValueKind.Null, "{0}: nothing was ever sent or received, so no idle time is known", idle);
         }
+
+        found.GetProperty("verdict").GetString().Should().Be("not applicable: not connected (CLOSE): created or bound, never connected");
+    }
+
+    [Fact]
+    public async Task Doctor_ConnectionResetByThePeer_IsClosedAndHeldByTheProcessNotClosingNorNeverConnected()
+    {
+        // The kernel calls both CLOSE; doctor said 'closing (CLOSE)' for both. A connection that ended and whose socket the
+        // process still holds (a leak when it lasts) had its round-trip time measured; a never-connected socket has none.
+        TestEnvironment.RequireLinux();
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(listener.LocalEndPoint!);
+        using (var accepted = await listener.AcceptAsync())
+        {
+            accepted.LingerState = new LingerOption(true, 0); // closed with a RST
+        }
+
+        var local = client.LocalEndPoint!.ToString();
+        var waited = Stopwatch.StartNew();
+        while (Tool.Check.TcpInfoSnapshot.TryRead(client)?.State != "CLOSE" && waited.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(20); // the RST crosses loopback at once; a loaded machine may take a moment to run the receive
+        }
+
+        Tool.Check.TcpInfoSnapshot.TryRead(client)!.State.Should().Be("CLOSE", "the peer's RST ended the connection");
+
+        var run = await ToolRun.RunAsync([], TimeSpan.FromMinutes(1), "doctor", "--pid", Pid, "--json");
+
+        using var json = JsonDocument.Parse(run.Output);
+        var found = json.RootElement.GetProperty("connections").EnumerateArray()
+            .Should().ContainSingle(c => c.GetProperty("local").GetString() == local, run.Interleaved).Subject;
+        found.GetProperty("verdict").GetString().Should().Be("not applicable: closed (CLOSE): the connection ended and this process has not closed its socket yet");
     }
 
     [Fact]
