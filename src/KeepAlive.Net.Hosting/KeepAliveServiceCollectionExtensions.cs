@@ -80,7 +80,7 @@ public static class KeepAliveServiceCollectionExtensions
     public static IServiceCollection AddKeepAlive(this IServiceCollection services, string name, IConfiguration profileSection)
     {
         ArgumentNullException.ThrowIfNull(profileSection);
-        return services.AddKeepAlive(name, (profileSection as IConfigurationSection)?.Path, profileSection, configure: null);
+        return services.AddKeepAlive(name, (profileSection as IConfigurationSection)?.Path ?? string.Empty, profileSection, configure: null);
     }
 
     /// <summary>Registers a named profile configured in code.</summary>

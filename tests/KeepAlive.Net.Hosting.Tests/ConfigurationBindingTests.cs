@@ -235,6 +235,20 @@ public sealed class ConfigurationBindingTests
     }
 
     [Fact]
+    public async Task Start_InvalidProfileBoundFromAConfigurationRoot_NamesTheKeyNotCode()
+    {
+        // A profile kept in a file of its own, bound from that configuration's root: its bad value was reported as
+        // "KeepAlive profile 'bulk' (configured in code) Tcp:ProbeCount", sending the user to look for it in code.
+        var root = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Tcp:ProbeCount"] = "-1" }).Build();
+
+        var ex = await TestHosts.StartFailingAsync("{}", (services, _) => services.AddKeepAlive("bulk", root));
+
+        ex.Should().BeOfType<OptionsValidationException>().Which.Message
+            .Should().Contain("KeepAlive profile 'bulk' (bound from the root of the configuration given to AddKeepAlive) Tcp:ProbeCount").And.Contain("-1")
+            .And.NotContain("configured in code");
+    }
+
+    [Fact]
     public async Task Start_HttpClientWithUnregisteredProfile_FailsWithFix()
     {
         var ex = await TestHosts.StartFailingAsync(TwoProfiles, (services, configuration) =>

@@ -4,7 +4,7 @@ namespace KeepAlive.Net.Hosting.Profiles;
 
 /// <summary>Records that a profile was registered, and where its values come from, for validation messages.</summary>
 /// <param name="Name">The profile's name.</param>
-/// <param name="ConfigurationPath">The configuration path the profile binds from, or <see langword="null"/> when configured in code.</param>
+/// <param name="ConfigurationPath">The configuration path the profile binds from (empty for the root of a configuration), or <see langword="null"/> when configured in code.</param>
 /// <param name="Section">The configuration section the profile binds from, watched for reloads; <see langword="null"/> when configured in code.</param>
 /// <param name="ListedIn">The <c>Profiles</c> section the profile was found in (<c>AddKeepAlive(keepAliveSection)</c>), or <see langword="null"/> when its section was named by its path.</param>
 internal sealed record KeepAliveProfileRegistration(string Name, string? ConfigurationPath, IConfiguration? Section = null, IConfiguration? ListedIn = null)
@@ -26,10 +26,13 @@ internal sealed record KeepAliveProfileRegistration(string Name, string? Configu
         ? $"{path}:{setting}"
         : $"{Source} {setting}";
 
-    /// <summary>Describes where a profile comes from: its configuration path, or its name when configured in code.</summary>
-    public static string Describe(string? configurationPath, string name) => configurationPath is { Length: > 0 } path
-        ? path
-        : $"KeepAlive profile '{name}' (configured in code)";
+    /// <summary>Describes where a profile comes from: its configuration path, or its name when bound from a configuration's root or configured in code.</summary>
+    public static string Describe(string? configurationPath, string name) => configurationPath switch
+    {
+        { Length: > 0 } path => path,
+        "" => $"KeepAlive profile '{name}' (bound from the root of the configuration given to AddKeepAlive)",
+        _ => $"KeepAlive profile '{name}' (configured in code)",
+    };
 
     /// <summary>Indexes registrations by case-insensitive name; the first one with a configuration path describes the profile.</summary>
     public static Dictionary<string, KeepAliveProfileRegistration> Index(IEnumerable<KeepAliveProfileRegistration> registrations)
