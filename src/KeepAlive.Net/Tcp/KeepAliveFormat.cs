@@ -12,9 +12,10 @@ internal static class KeepAliveFormat
             return ((long)value.TotalSeconds).ToString(CultureInfo.InvariantCulture) + " s";
         }
 
+        // To the tick (100 ns): a value rounded or refused is shown as it was given, never as its neighbour.
         return value.TotalMilliseconds < 1000
-            ? value.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture) + " ms"
-            : value.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s";
+            ? value.TotalMilliseconds.ToString("0.####", CultureInfo.InvariantCulture) + " ms"
+            : value.TotalSeconds.ToString("0.#######", CultureInfo.InvariantCulture) + " s";
     }
 
     public static string Count(long value) => value.ToString(CultureInfo.InvariantCulture);

@@ -70,6 +70,18 @@ public sealed class KeepAliveReportTruthTests
     }
 
     [Fact]
+    public void ConfigureKeepAlive_IdleTimeJustOverAWholeSecond_ReasonShowsTheRequestedValueInFull()
+    {
+        // Shown to three decimals, 1 s and 400 ns read "1 s rounded down to 1 s": a rounding that rounded nothing.
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+
+        var report = socket.ConfigureKeepAlive(new TcpKeepAliveOptions { IdleTime = TimeSpan.FromSeconds(1) + TimeSpan.FromTicks(4) }).GetReport(KeepAliveOption.IdleTime)!;
+
+        report.Status.Should().Be(KeepAliveOptionStatus.Rounded);
+        report.Reason.Should().Contain("1.0000004 s rounded down to 1 s");
+    }
+
+    [Fact]
     public void ConfigureKeepAlive_KeepCurrent_UnsetFieldsKeepTheSocketsValues()
     {
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
