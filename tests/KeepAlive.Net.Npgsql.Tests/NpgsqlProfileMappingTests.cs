@@ -60,6 +60,22 @@ public sealed class NpgsqlProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_HandSetTcpKeepaliveTimeConflicts_TheWarningsFixKeepsYourValue()
+    {
+        // The fix said "remove Tcp:IdleTime from the profile to keep your value", but with Tcp:UnsetValues UseDefaults (the
+        // default) a profile without Tcp:IdleTime writes its 30 s default over the connection string's 600 all the same.
+        using var profiles = ClientProfiles.InCode("db", p => p.Tcp.IdleTime = TimeSpan.FromSeconds(20));
+
+        new NpgsqlDataSourceBuilder(ConnectionString + ";Tcp Keepalive Time=600").UseKeepAlive(profiles.Profiles, "db");
+
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().ContainSingle().Which.Should()
+            .Be("Npgsql: Tcp Keepalive Time was set by hand to 600 s, but KeepAlive profile 'db' sets Tcp:IdleTime, so the profile's 20 s wins. Fix: remove the hand-set Tcp Keepalive Time, or remove Tcp:IdleTime from the profile and set Tcp:UnsetValues to KeepCurrent (without it, the profile writes its default in place of what it does not set) to keep your value.");
+        using var kept = ClientProfiles.InCode("db", p => p.Tcp.UnsetValues = TcpKeepAliveUnsetValues.KeepCurrent);
+        new NpgsqlDataSourceBuilder(ConnectionString + ";Tcp Keepalive Time=600").UseKeepAlive(kept.Profiles, "db")
+            .ConnectionStringBuilder.TcpKeepAliveTime.Should().Be(600, "the fix, followed, keeps the hand-set value");
+    }
+
+    [Fact]
     public void UseKeepAlive_ReloadTheDataSourceCannotTake_WarnsForEachValueAndForAProfileThatNoLongerSuits()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:db:Heartbeat:Interval", "60s")]).Build();

@@ -183,7 +183,16 @@ public sealed class KeepAliveClientSettings
     /// <param name="profileKey">The profile setting that wins, e.g. <c>Heartbeat:Interval</c>.</param>
     /// <param name="profileValue">The value the client gets from the profile.</param>
     public void ReportOverride(string clientSetting, string handSetValue, string profileKey, string profileValue) =>
-        Log.ClientOptionOverridden(_logger, Client.ClientName, clientSetting, handSetValue, ProfileName, profileKey, profileValue);
+        Log.ClientOptionOverridden(_logger, Client.ClientName, clientSetting, handSetValue, ProfileName, profileKey, profileValue, HowToKeepYours(profileKey));
+
+    /// <summary>
+    /// What in the profile leaves a hand-set client option alone: removing the key, except for a <c>Tcp</c> value under
+    /// <c>Tcp:UnsetValues</c> UseDefaults, where the profile writes its default in place of a value it does not set.
+    /// </summary>
+    private string HowToKeepYours(string profileKey) =>
+        profileKey.StartsWith("Tcp:", StringComparison.Ordinal) && Profile.Tcp.UnsetValues != TcpKeepAliveUnsetValues.KeepCurrent
+            ? $"remove {profileKey} from the profile and set Tcp:UnsetValues to KeepCurrent (without it, the profile writes its default in place of what it does not set)"
+            : $"remove {profileKey} from the profile";
 
     /// <summary>
     /// Logs once what the profile set on the client (event <see cref="KeepAliveEventIds.ClientProfileApplied"/>,

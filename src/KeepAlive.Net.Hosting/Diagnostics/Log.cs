@@ -30,8 +30,8 @@ internal static partial class Log
     public static partial void ClientProfileApplied(ILogger logger, string client, string profile, string applied);
 
     [LoggerMessage(EventId = KeepAliveEventIds.ClientOptionOverridden, Level = LogLevel.Warning,
-        Message = "{Client}: {Setting} was set by hand to {HandSet}, but KeepAlive profile '{Profile}' sets {ProfileKey}, so the profile's {ProfileValue} wins. Fix: remove the hand-set {Setting}, or remove {ProfileKey} from the profile to keep your value.")]
-    public static partial void ClientOptionOverridden(ILogger logger, string client, string setting, string handSet, string profile, string profileKey, string profileValue);
+        Message = "{Client}: {Setting} was set by hand to {HandSet}, but KeepAlive profile '{Profile}' sets {ProfileKey}, so the profile's {ProfileValue} wins. Fix: remove the hand-set {Setting}, or {KeepYours} to keep your value.")]
+    public static partial void ClientOptionOverridden(ILogger logger, string client, string setting, string handSet, string profile, string profileKey, string profileValue, string keepYours);
 
     [LoggerMessage(EventId = KeepAliveEventIds.ClientConnectionWithoutTcp, Level = LogLevel.Debug,
         Message = "{Client} connection {Connection} is not TCP (a Unix domain socket), so KeepAlive profile '{Profile}' has no Tcp section to apply to it")]
