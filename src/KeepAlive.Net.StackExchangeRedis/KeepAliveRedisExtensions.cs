@@ -43,6 +43,9 @@ public static class KeepAliveRedisExtensions
         var settings = KeepAliveClientSettings.Create(profiles, profileName, Client);
         var notes = new List<string>();
         const string Call = "ConfigurationOptions.UseKeepAlive";
+        var stated = options.EndPoints.Count > 0 ? options : Stated(options);
+        var defaults = DefaultOptionsProvider.GetProvider(options.EndPoints);
+        var again = options.Tunnel is KeepAliveRedisTunnel;
         if (options.Tunnel is KeepAliveRedisTunnel copied)
         {
             // A copy (ConfigurationOptions.Clone) carries the tunnel of the options it was made from: it takes that profile,
@@ -54,15 +57,22 @@ public static class KeepAliveRedisExtensions
         var yours = AppliedProfiles<ConfigurationOptions, StackExchange.Redis.Configuration.Tunnel?>.Claim(
             options, settings.ProfileName, options.Tunnel, Call);
         options.Tunnel = new KeepAliveRedisTunnel(settings, yours);
+        if (settings.Tcp is not null && !again && (options.EndPoints.Count == 0 || options.EndPoints.Any(static e => e is not System.Net.Sockets.UnixDomainSocketEndPoint)))
+        {
+            // Not again on a second call or a copy: TcpKeepAlive stays yours (it applies while a reload turns Tcp off).
+            // Nor on Unix domain sockets only: the profile applies nothing there (event 3203). No end points yet counts as TCP.
+            settings.ReportIfOverridden("ConfigurationOptions.TcpKeepAlive", stated.TcpKeepAlive, defaults.TcpKeepAlive, "Tcp:Enabled", true, static on => on ? "true" : "false");
+        }
+
         notes.Add(settings.Tcp is not null
             ? "Tcp on every socket once connected, through ConfigurationOptions.Tunnel" + (yours is null ? string.Empty : ", wrapping your own tunnel")
             : "Tcp:Enabled is false: sockets keep StackExchange.Redis's own keep-alive (SO_KEEPALIVE with the kernel's times) until a reload turns it on");
 
-        var keepAlive = options.EndPoints.Count > 0 ? options.KeepAlive : StatedKeepAlive(options);
+        var keepAlive = stated.KeepAlive;
         if (settings.HeartbeatInterval is { } interval)
         {
             var seconds = (int)interval.TotalSeconds;
-            settings.ReportIfOverridden("ConfigurationOptions.KeepAlive", keepAlive, (int)DefaultOptionsProvider.GetProvider(options.EndPoints).KeepAliveInterval.TotalSeconds, "Heartbeat:Interval", seconds, Seconds);
+            settings.ReportIfOverridden("ConfigurationOptions.KeepAlive", keepAlive, (int)defaults.KeepAliveInterval.TotalSeconds, "Heartbeat:Interval", seconds, Seconds);
             options.KeepAlive = seconds;
             notes.Add(Invariant($"KeepAlive (PING when idle) every {seconds} s from Heartbeat:Interval"));
         }
@@ -90,16 +100,17 @@ public static class KeepAliveRedisExtensions
     }
 
     /// <summary>
-    /// Gets <see cref="ConfigurationOptions.KeepAlive"/> of options that have no end points yet, without reading it from
-    /// them: StackExchange.Redis picks their <see cref="ConfigurationOptions.Defaults"/> from the end points the first time
-    /// a value falls back on them, and keeps them (<see cref="ConfigurationOptions.Clone"/> does too), so a read now would
-    /// give end points added afterwards the generic defaults (AbortOnConnectFail true for Azure Cache for Redis). Read from
-    /// what the options state instead (their configuration string, where KeepAlive appears only when set).
+    /// Gets what options that have no end points yet state (<see cref="ConfigurationOptions.KeepAlive"/>,
+    /// <see cref="ConfigurationOptions.TcpKeepAlive"/>), without reading it from them: StackExchange.Redis picks their
+    /// <see cref="ConfigurationOptions.Defaults"/> from the end points the first time a value falls back on them, and keeps
+    /// them (<see cref="ConfigurationOptions.Clone"/> does too), so a read now would give end points added afterwards the
+    /// generic defaults (AbortOnConnectFail true for Azure Cache for Redis). Read from a copy parsed from what the options
+    /// state instead (their configuration string, where a value appears only when set).
     /// </summary>
-    private static int StatedKeepAlive(ConfigurationOptions options) =>
+    private static ConfigurationOptions Stated(ConfigurationOptions options) =>
         options.ToString(includePassword: false) is { Length: > 0 } stated
-            ? ConfigurationOptions.Parse(stated, ignoreUnknown: true).KeepAlive
-            : (int)DefaultOptionsProvider.GetProvider(options.EndPoints).KeepAliveInterval.TotalSeconds;
+            ? ConfigurationOptions.Parse(stated, ignoreUnknown: true)
+            : new ConfigurationOptions();
 
     private static string Seconds(int seconds) => Invariant($"{seconds} s");
 

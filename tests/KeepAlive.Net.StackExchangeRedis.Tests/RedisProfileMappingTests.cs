@@ -84,6 +84,50 @@ public sealed class RedisProfileMappingTests
             .Be("StackExchange.Redis: ConfigurationOptions.KeepAlive was set by hand to 45 s, but KeepAlive profile 'cache' sets Heartbeat:Interval, so the profile's 20 s wins. Fix: remove the hand-set ConfigurationOptions.KeepAlive, or remove Heartbeat:Interval from the profile to keep your value.");
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void UseKeepAlive_HandSetTcpKeepAliveOff_ProfileTurnsItOnAndWarns(bool withEndPoints)
+    {
+        // TcpKeepAlive = false asks StackExchange.Redis for sockets without SO_KEEPALIVE; the profile's Tcp section turned it
+        // on on every socket, and nothing said so.
+        using var profiles = ClientProfiles.InCode("cache", NatProfiles.ReadBack);
+        var options = new ConfigurationOptions { TcpKeepAlive = false };
+        if (withEndPoints)
+        {
+            options.EndPoints.Add(Server);
+        }
+
+        options.UseKeepAlive(profiles.Profiles, "cache").UseKeepAlive(profiles.Profiles, "cache");
+
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().ContainSingle("the same profile again is applied as once").Which.Should()
+            .Be("StackExchange.Redis: ConfigurationOptions.TcpKeepAlive was set by hand to false, but KeepAlive profile 'cache' sets Tcp:Enabled, so the profile's true wins. Fix: remove the hand-set ConfigurationOptions.TcpKeepAlive, or set Tcp:Enabled to false in the profile (the client's sockets then keep their own keep-alive) to keep your value.");
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        Connected(options, socket);
+        socket.GetKeepAlive().Enabled.Should().BeTrue("the profile wins, as the warning says");
+    }
+
+    [Fact]
+    public void UseKeepAlive_HandSetTcpKeepAliveOffOnAUnixSocket_NoWarningAsNothingIsApplied()
+    {
+        using var profiles = ClientProfiles.InCode("cache", NatProfiles.ReadBack);
+
+        new ConfigurationOptions { EndPoints = { new UnixDomainSocketEndPoint("/var/run/redis.sock") }, TcpKeepAlive = false }.UseKeepAlive(profiles.Profiles, "cache");
+
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().BeEmpty("a Unix domain socket has no TCP keep-alive for the profile to turn on (event 3203)");
+    }
+
+    [Fact]
+    public void UseKeepAlive_HandSetTcpKeepAliveOffAndTheProfilesTcpOff_KeptWithoutWarning()
+    {
+        using var profiles = ClientProfiles.InCode("cache", p => { p.Tcp.Enabled = false; p.Heartbeat.Interval = TimeSpan.FromSeconds(20); });
+
+        var options = new ConfigurationOptions { EndPoints = { Server }, TcpKeepAlive = false }.UseKeepAlive(profiles.Profiles, "cache");
+
+        options.TcpKeepAlive.Should().BeFalse();
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().BeEmpty();
+    }
+
     [Fact]
     public void UseKeepAlive_YourBeforeSocketConnect_KeptAndTheProfileWinsOnTheConnectedSocket()
     {

@@ -186,13 +186,17 @@ public sealed class KeepAliveClientSettings
         Log.ClientOptionOverridden(_logger, Client.ClientName, clientSetting, handSetValue, ProfileName, profileKey, profileValue, HowToKeepYours(profileKey));
 
     /// <summary>
-    /// What in the profile leaves a hand-set client option alone: removing the key, except for a <c>Tcp</c> value under
-    /// <c>Tcp:UnsetValues</c> UseDefaults, where the profile writes its default in place of a value it does not set.
+    /// What in the profile leaves a hand-set client option alone: removing the key, except for <c>Tcp:Enabled</c> (on by
+    /// default: it is turned off) and a <c>Tcp</c> value under <c>Tcp:UnsetValues</c> UseDefaults, where the profile
+    /// writes its default in place of a value it does not set.
     /// </summary>
-    private string HowToKeepYours(string profileKey) =>
-        profileKey.StartsWith("Tcp:", StringComparison.Ordinal) && Profile.Tcp.UnsetValues != TcpKeepAliveUnsetValues.KeepCurrent
-            ? $"remove {profileKey} from the profile and set Tcp:UnsetValues to KeepCurrent (without it, the profile writes its default in place of what it does not set)"
-            : $"remove {profileKey} from the profile";
+    private string HowToKeepYours(string profileKey) => profileKey switch
+    {
+        "Tcp:Enabled" => "set Tcp:Enabled to false in the profile (the client's sockets then keep their own keep-alive)",
+        _ when profileKey.StartsWith("Tcp:", StringComparison.Ordinal) && Profile.Tcp.UnsetValues != TcpKeepAliveUnsetValues.KeepCurrent =>
+            $"remove {profileKey} from the profile and set Tcp:UnsetValues to KeepCurrent (without it, the profile writes its default in place of what it does not set)",
+        _ => $"remove {profileKey} from the profile",
+    };
 
     /// <summary>
     /// Logs once what the profile set on the client (event <see cref="KeepAliveEventIds.ClientProfileApplied"/>,
