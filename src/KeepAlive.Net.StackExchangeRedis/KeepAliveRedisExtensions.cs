@@ -66,7 +66,9 @@ public static class KeepAliveRedisExtensions
 
         notes.Add(settings.Tcp is not null
             ? "Tcp on every socket once connected, through ConfigurationOptions.Tunnel" + (yours is null ? string.Empty : ", wrapping your own tunnel")
-            : "Tcp:Enabled is false: sockets keep StackExchange.Redis's own keep-alive (SO_KEEPALIVE with the kernel's times) until a reload turns it on");
+            : stated.TcpKeepAlive
+                ? "Tcp:Enabled is false: sockets keep StackExchange.Redis's own keep-alive (SO_KEEPALIVE with the kernel's times) until a reload turns it on"
+                : "Tcp:Enabled is false: sockets keep StackExchange.Redis's own settings, without keep-alive (ConfigurationOptions.TcpKeepAlive is false), until a reload turns it on");
 
         var keepAlive = stated.KeepAlive;
         if (settings.HeartbeatInterval is { } interval)

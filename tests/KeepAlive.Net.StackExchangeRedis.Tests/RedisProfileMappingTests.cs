@@ -129,6 +129,20 @@ public sealed class RedisProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_TcpKeepAliveOffAndTheProfilesTcpOff_TheLineSaysTheSocketsHaveNoKeepAlive()
+    {
+        // The line said "sockets keep StackExchange.Redis's own keep-alive (SO_KEEPALIVE with the kernel's times)" for sockets
+        // that StackExchange.Redis opens without SO_KEEPALIVE.
+        using var profiles = ClientProfiles.InCode("cache", p => { p.Tcp.Enabled = false; p.Heartbeat.Interval = TimeSpan.FromSeconds(20); });
+
+        new ConfigurationOptions { EndPoints = { Server }, TcpKeepAlive = false }.UseKeepAlive(profiles.Profiles, "cache");
+
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should()
+            .Contain("Tcp:Enabled is false: sockets keep StackExchange.Redis's own settings, without keep-alive (ConfigurationOptions.TcpKeepAlive is false), until a reload turns it on")
+            .And.NotContain("SO_KEEPALIVE with the kernel's times");
+    }
+
+    [Fact]
     public void UseKeepAlive_YourBeforeSocketConnect_KeptAndTheProfileWinsOnTheConnectedSocket()
     {
         using var profiles = ClientProfiles.InCode("cache", NatProfiles.ReadBack);
