@@ -47,9 +47,14 @@ public static class KeepAliveRabbitMQExtensions
         var yours = AppliedProfiles<ConnectionFactory, Func<System.Net.Sockets.AddressFamily, ITcpClient>>.Claim(
             factory, settings.ProfileName, factory.SocketFactory ?? ConnectionFactoryBase.DefaultSocketFactory, "ConnectionFactory.UseKeepAlive");
         factory.SocketFactory = family => CreateClient(yours, family, settings);
-        notes.Add(settings.Tcp is not null
-            ? "Tcp on every socket through ConnectionFactory.SocketFactory" + (yours == (Func<System.Net.Sockets.AddressFamily, ITcpClient>)ConnectionFactoryBase.DefaultSocketFactory ? string.Empty : ", on the socket your own factory creates")
-            : "Tcp:Enabled is false: sockets keep RabbitMQ.Client's own settings (no keep-alive) until a reload turns it on");
+        var defaultFactory = yours == (Func<System.Net.Sockets.AddressFamily, ITcpClient>)ConnectionFactoryBase.DefaultSocketFactory;
+        notes.Add((settings.Tcp is not null, defaultFactory) switch
+        {
+            (true, true) => "Tcp on every socket through ConnectionFactory.SocketFactory",
+            (true, false) => "Tcp on every socket through ConnectionFactory.SocketFactory, on the socket your own factory creates",
+            (false, true) => "Tcp:Enabled is false: sockets keep RabbitMQ.Client's own settings (no keep-alive) until a reload turns it on",
+            (false, false) => "Tcp:Enabled is false: sockets are left as your ConnectionFactory.SocketFactory makes them until a reload turns it on",
+        });
 
         if (settings.HeartbeatInterval is { } interval)
         {

@@ -170,6 +170,20 @@ public sealed class RabbitMqProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_TcpOffAndYourSocketFactory_TheLineSaysYourFactorysSocketsAreLeftAsItMakesThem()
+    {
+        // The line said "sockets keep RabbitMQ.Client's own settings (no keep-alive)" for the sockets of a SocketFactory of
+        // yours, whatever keep-alive it gives them.
+        using var profiles = ClientProfiles.InCode("orders", p => { p.Tcp.Enabled = false; p.Heartbeat.Interval = TimeSpan.FromSeconds(30); });
+
+        new ConnectionFactory { SocketFactory = family => new TcpClientAdapter(new Socket(family, SocketType.Stream, ProtocolType.Tcp)) }.UseKeepAlive(profiles.Profiles, "orders");
+
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should()
+            .Contain("Tcp:Enabled is false: sockets are left as your ConnectionFactory.SocketFactory makes them until a reload turns it on")
+            .And.NotContain("no keep-alive");
+    }
+
+    [Fact]
     public void UseKeepAlive_UnknownProfile_Throws()
     {
         using var profiles = ClientProfiles.InCode("orders", _ => { });
