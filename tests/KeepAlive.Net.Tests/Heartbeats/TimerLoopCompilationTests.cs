@@ -1,5 +1,7 @@
 using System.Reflection;
+using System.Text.RegularExpressions;
 using KeepAlive.Net.Heartbeats;
+using KeepAlive.Net.Tests.TestSupport;
 
 namespace KeepAlive.Net.Tests.Heartbeats;
 
@@ -9,7 +11,7 @@ namespace KeepAlive.Net.Tests.Heartbeats;
 /// of itself while heartbeats were due: idle p99 1.3-3.7 ms at 100,000 registrations, 0.69-0.75 ms once compiled up front
 /// (README → Performance, "Heartbeat lateness"). A timing test could not tell that apart on a noisy machine; the attribute can.
 /// </summary>
-public sealed class TimerLoopCompilationTests
+public sealed partial class TimerLoopCompilationTests
 {
     private const BindingFlags Declared = BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
 
@@ -36,4 +38,20 @@ public sealed class TimerLoopCompilationTests
             MethodImplAttributes.AggressiveOptimization,
             "a tiered loop on the timer thread gets compiled again, by on-stack replacement, on that thread, while heartbeats wait");
     }
+
+    [Fact]
+    public void Architecture_NamesExactlyTheLoopsCompiledUpFront()
+    {
+        var sentence = LoopsSentence().Match(RepositoryFiles.ReadAllText("docs/ARCHITECTURE.md"));
+        sentence.Success.Should().BeTrue("docs/ARCHITECTURE.md lists the loops in \"The loops only these threads run (...) are marked\"");
+
+        var documented = Regex.Matches(sentence.Groups[1].Value, "`([^`]+)`").Select(static m => m.Groups[1].Value.Split('.')[^1]);
+
+        documented.Should().BeEquivalentTo(
+            LoopsOnTheSchedulersThreads().Select(static row => row.Data.Item2),
+            "the document names the methods marked AggressiveOptimization, no more and no fewer");
+    }
+
+    [GeneratedRegex(@"The loops only these threads run \(([^)]*)\) are marked")]
+    private static partial Regex LoopsSentence();
 }

@@ -11,7 +11,7 @@ public sealed partial class ReadmeKeepAliveTests
     [Fact]
     public void QuickStart_PrintedSettings_AreWhatConfigureKeepAliveReturns()
     {
-        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        var readme = RepositoryFiles.ReadAllText("README.md");
         var shown = QuickStartOutput().Match(readme);
         shown.Success.Should().BeTrue("the quick start prints the settings in a comment that starts with \"// Linux:\"");
         using var pair = LoopbackConnection.Open();
@@ -31,7 +31,7 @@ public sealed partial class ReadmeKeepAliveTests
     {
         // XNU's tcp_input.c copies t_keepcnt and t_keepintvl to an accepted socket, not t_keepidle; FreeBSD's
         // syncache_socket copies all four keep-alive timers; Linux clones the listener's socket.
-        var row = File.ReadAllLines(Path.Combine(RepositoryRoot(), "README.md")).Single(l => l.StartsWith("| listener inheritance |", StringComparison.Ordinal));
+        var row = RepositoryFiles.ReadAllLines("README.md").Single(l => l.StartsWith("| listener inheritance |", StringComparison.Ordinal));
         var cells = row.Split('|', StringSplitOptions.TrimEntries)[2..^1];
         var bsd = cells[1].Split(';', StringSplitOptions.TrimEntries);
         var shown = new Dictionary<KeepAlivePlatform, string>
@@ -49,19 +49,6 @@ public sealed partial class ReadmeKeepAliveTests
         }
 
         KeepAliveCapabilities.For(KeepAlivePlatform.MacOS).Limitations.Should().Contain("not the idle time");
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "KeepAlive.Net.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("KeepAlive.Net.sln not found above " + AppContext.BaseDirectory);
     }
 
     [GeneratedRegex(@"^// (Linux: keep-alive .*)$", RegexOptions.Multiline)]
