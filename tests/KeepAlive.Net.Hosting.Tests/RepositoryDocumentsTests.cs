@@ -51,9 +51,28 @@ public sealed partial class RepositoryDocumentsTests
         program.Should().Contain("CreateSlimBuilder([.. args.Where(static a => a != \"--smoke\")])").And.NotContain("CreateSlimBuilder(args)");
     }
 
+    [Fact]
+    public void Architecture_Layout_NamesEveryLibraryAndEveryExample()
+    {
+        var layout = LayoutBlock().Match(File.ReadAllText(RepositoryFiles.Path("docs", "ARCHITECTURE.md")));
+        layout.Success.Should().BeTrue("docs/ARCHITECTURE.md opens with the repository's layout under \"## Layout\"");
+        var libraries = Directory.GetDirectories(RepositoryFiles.Path("src"), "KeepAlive.Net*").Select(Path.GetFileName);
+        var examples = Directory.GetDirectories(RepositoryFiles.Path("examples")).Select(Path.GetFileName);
+
+        var missing = libraries.Where(name => !layout.Groups[1].Value.Contains($"{name}/", StringComparison.Ordinal)
+                                              && !layout.Groups[1].Value.Contains($"{name!["KeepAlive.Net".Length..]}/", StringComparison.Ordinal))
+            .Concat(examples.Where(name => !Regex.IsMatch(layout.Groups[1].Value, $@"^examples/.*\b{Regex.Escape(name!)}\b", RegexOptions.Multiline)))
+            .ToList();
+
+        missing.Should().BeEmpty("the layout is where a newcomer looks for a project or an example");
+    }
+
     [GeneratedRegex(@"\]\(([^)\s]+)\)")]
     private static partial Regex MarkdownLink();
 
     [GeneratedRegex("```csharp\\s*\\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex CodeBlock();
+
+    [GeneratedRegex("## Layout\\s*```\\s*\\n(.*?)```", RegexOptions.Singleline)]
+    private static partial Regex LayoutBlock();
 }
