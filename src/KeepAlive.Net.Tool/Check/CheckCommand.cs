@@ -17,12 +17,14 @@ internal static class CheckCommand
         MaximumReason = "a check is a watch, not a service: hold a connection for longer with the library itself.",
     };
 
+    private static readonly TimeSpan DefaultPeriod = TimeSpan.FromSeconds(1);
+
     public static Command Create(ToolConsole console)
     {
         var endpoint = new Argument<string>("endpoint") { Description = "HOST:PORT to connect to, e.g. example.com:443 or [::1]:5000." };
         var profile = new ProfileArguments();
         var heartbeat = new Option<string?>("--heartbeat") { Description = "Send this text as an application heartbeat, on a dedicated thread, and measure its lateness.", HelpName = "text" };
-        var every = Durations.Option<HeartbeatOptions>("--every", "The period of --heartbeat (default 1s)", "Heartbeat:Interval");
+        var every = Durations.Option<HeartbeatOptions>("--every", "The period of --heartbeat (default: the Heartbeat:Interval of the --settings profile, else 1s)", "Heartbeat:Interval");
         var hold = Durations.Option("--hold", "How long to hold the connection (default 30s).", HoldRange);
         var capture = new Option<FileInfo?>("--capture")
         {
@@ -49,12 +51,12 @@ internal static class CheckCommand
         command.SetAction((result, cancellationToken) =>
         {
             // The heartbeat check sends is the profile's: its period is Heartbeat:Interval, validated and described as such.
-            var period = result.GetValue(every) ?? TimeSpan.FromSeconds(1);
+            var resolved = profile.Resolve(result, result.GetValue(heartbeat) is null ? null : (every, result.GetValue(every) ?? DefaultPeriod));
             return RunAsync(console, new CheckRequest(
                 HostAndPort.Parse(result.GetValue(endpoint)!),
-                profile.Resolve(result, result.GetValue(heartbeat) is null ? null : (every, period)),
+                resolved,
                 result.GetValue(heartbeat),
-                period,
+                resolved?.Options.Heartbeat.Interval ?? DefaultPeriod,
                 result.GetValue(hold) ?? TimeSpan.FromSeconds(30),
                 result.GetValue(capture)), cancellationToken);
         });

@@ -53,14 +53,15 @@ internal sealed class ProfileArguments
     /// <param name="result">The parsed command line.</param>
     /// <param name="heartbeat">
     /// The command's own heartbeat flag and the period it sends at (<c>check --heartbeat --every</c>), which is the
-    /// profile's <c>Heartbeat:Interval</c>, or <see langword="null"/>.
+    /// profile's <c>Heartbeat:Interval</c>, or <see langword="null"/>. The period is the flag's default when the flag is not
+    /// given: it then replaces only a <c>Heartbeat:Interval</c> the file's profile leaves unset.
     /// </param>
     /// <exception cref="ToolInputException">The file, the profile or a value is wrong; the message is the library's.</exception>
     public (string Name, KeepAliveProfileOptions Options)? Resolve(ParseResult result, (Option Flag, TimeSpan Interval)? heartbeat = null)
     {
         var settings = result.GetValue(Settings);
         var profile = result.GetValue(Profile);
-        var overrides = Overrides(result, heartbeat?.Interval);
+        var overrides = Overrides(result, heartbeat);
         if (settings is null && profile is not null)
         {
             throw new ToolInputException($"--profile {profile}: name the file that holds it with --settings appsettings.json.");
@@ -153,7 +154,7 @@ internal sealed class ProfileArguments
         return profile is null ? names[0] : names.Find(n => string.Equals(n, profile, StringComparison.OrdinalIgnoreCase)) ?? profile;
     }
 
-    private Action<KeepAliveProfileOptions>? Overrides(ParseResult result, TimeSpan? heartbeat)
+    private Action<KeepAliveProfileOptions>? Overrides(ParseResult result, (Option Flag, TimeSpan Interval)? heartbeat)
     {
         var idle = result.GetValue(Idle);
         var interval = result.GetValue(Interval);
@@ -172,7 +173,10 @@ internal sealed class ProfileArguments
             options.Tcp.ProbeCount = count ?? options.Tcp.ProbeCount;
             options.Tcp.UserTimeout = userTimeout ?? options.Tcp.UserTimeout;
             options.Heartbeat.PeerIdleTimeout = peer ?? options.Heartbeat.PeerIdleTimeout;
-            options.Heartbeat.Interval = heartbeat ?? options.Heartbeat.Interval;
+            if (heartbeat is { } beat && (result.GetResult(beat.Flag) is not null || !options.Heartbeat.IsIntervalSet))
+            {
+                options.Heartbeat.Interval = beat.Interval;
+            }
         };
     }
 

@@ -79,6 +79,40 @@ public sealed class CheckLoopbackTests : IDisposable
     }
 
     [Fact]
+    public async Task Check_HeartbeatWithoutEvery_SendsAtTheHeartbeatIntervalOfTheProfileFromSettings()
+    {
+        // Without --every the heartbeat ran every second whatever the file said, and the profile was validated with that
+        // 1 s: 'Heartbeat every 1 s' for a profile of 2 s, and a valid file with Jitter 1500ms refused with exit 2 as
+        // 'KeepAlive:Profiles:payments:Heartbeat:Jitter: Jitter is 1s500ms, not less than Interval (1s)'.
+        var folder = Directory.CreateTempSubdirectory("keepalive-check-");
+        try
+        {
+            var settings = Path.Combine(folder.FullName, "appsettings.json");
+            await File.WriteAllTextAsync(settings, """
+                { "KeepAlive": { "Profiles": { "payments": { "Tcp": { "IdleTime": "2s", "Interval": "1s" }, "Heartbeat": { "Interval": "2s", "Jitter": "1500ms", "PeerIdleTimeout": "10s" } } } } }
+                """, TestContext.Current.CancellationToken);
+            var server = Task.Run(async () =>
+            {
+                using var peer = await _listener.AcceptAsync();
+                var buffer = new byte[256];
+                while (await peer.ReceiveAsync(buffer, SocketFlags.None) > 0)
+                {
+                }
+            });
+
+            var (exitCode, output, error) = await ToolRun.InProcessAsync("check", Target, "--settings", settings, "--hold", "1s", "--heartbeat", "ping");
+
+            exitCode.Should().Be(0, output + error);
+            output.Should().Contain("Heartbeat every 2 s:").And.Contain("ALIVE:");
+            await server.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Check_CtrlCOrSigterm_EndsTheHoldWithItsSummaryAndAWholeCapture()
     {
         // Ctrl-C (SIGINT) or SIGTERM killed the tool at once: no summary, and the capture cut in the middle of a frame
