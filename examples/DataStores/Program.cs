@@ -22,9 +22,14 @@ var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings {
 builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
 builder.Services.AddRedisKeepAlive("datastores").AddNpgsqlKeepAlive("datastores");
 
-// One profile, two clients.
-builder.Services.AddSingleton<IConnectionMultiplexer>(services => ConnectionMultiplexer.Connect(
-    ConfigurationOptions.Parse(builder.Configuration.GetConnectionString("Redis")!).UseKeepAlive(services, "datastores")));
+// One profile, two clients. AbortOnConnectFail false, as StackExchange.Redis advises for services: a Redis that is down
+// at start-up fails the worker's first command (reported, exit code 1), not the host's start with an unhandled exception.
+builder.Services.AddSingleton<IConnectionMultiplexer>(services =>
+{
+    var redis = ConfigurationOptions.Parse(builder.Configuration.GetConnectionString("Redis")!).UseKeepAlive(services, "datastores");
+    redis.AbortOnConnectFail = false;
+    return ConnectionMultiplexer.Connect(redis);
+});
 builder.Services.AddSingleton(services => new NpgsqlDataSourceBuilder(builder.Configuration.GetConnectionString("Postgres"))
     .UseKeepAlive(services, "datastores")
     .Build());

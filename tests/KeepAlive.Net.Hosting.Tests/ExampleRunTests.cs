@@ -62,6 +62,23 @@ public sealed class ExampleRunTests
             .And.Contain("Tcp:ProbeCount 4 cannot be applied");
     }
 
+    [Fact]
+    public async Task DataStoresExample_RedisNotListening_ReportsTheFailedStoreAndExitsOneWithoutCrashing()
+    {
+        // Run without the servers it needs, the example used to crash at start-up: ConnectionMultiplexer.Connect threw while
+        // the host built the worker, "Unhandled exception. StackExchange.Redis.RedisConnectionException", exit code 134
+        // (SIGABRT), where the worker's own catch says which store failed and exits 1.
+        var closed = Servers.FreeLoopbackPort();
+
+        var (exitCode, output) = await RunExampleAsync("DataStores",
+            $"--ConnectionStrings:Redis=127.0.0.1:{closed},connectTimeout=1000",
+            $"--ConnectionStrings:Postgres=Host=127.0.0.1;Port={closed};Username=postgres;SSL Mode=Disable;Timeout=1",
+            "--DataStores:RunFor=00:00:03", "--DataStores:Every=00:00:01");
+
+        exitCode.Should().Be(1, output);
+        output.Should().Contain("A data store failed").And.NotContain("Unhandled exception");
+    }
+
     /// <summary>Runs <c>dotnet run --project examples/NAME -- ARGS</c> from the repository root, as the README does.</summary>
     private static Task<(int ExitCode, string Output)> RunExampleAsync(string example, params string[] arguments) =>
         DotnetCli.RunAsync(RepositoryFiles.Root, TimeSpan.FromMinutes(5), ["run", "--project", RepositoryFiles.Path("examples", example), "--", .. arguments]);
