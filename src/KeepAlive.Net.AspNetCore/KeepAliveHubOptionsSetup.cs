@@ -44,7 +44,7 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
 
     public void PostConfigure(string? name, HubOptions options)
     {
-        Settings().ThrowIfReconnectLoop(clientTimeoutInterval: options.ClientTimeoutInterval);
+        Settings().ThrowIfReconnectLoop(clientTimeoutInterval: options.ClientTimeoutInterval, hubKeepAliveInterval: options.KeepAliveInterval);
         if (Interlocked.Exchange(ref _logged, 1) == 0)
         {
             Report("SignalR hubs use", options.KeepAliveInterval, options.ClientTimeoutInterval);
@@ -60,7 +60,7 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
         // A value the hub's options leave unset is every hub's (SignalR falls back to HubOptions), checked already.
         var everyHubs = services.GetRequiredService<IOptions<HubOptions>>().Value;
         var (interval, timeout) = (options.KeepAliveInterval ?? everyHubs.KeepAliveInterval, options.ClientTimeoutInterval ?? everyHubs.ClientTimeoutInterval);
-        Settings().ThrowIfReconnectLoop(clientTimeoutInterval: timeout, hubOptions: $"HubOptions<{hub.Name}>");
+        Settings().ThrowIfReconnectLoop(clientTimeoutInterval: timeout, hubOptions: $"HubOptions<{hub.Name}>", hubKeepAliveInterval: interval);
         if ((interval, timeout) != (everyHubs.KeepAliveInterval, everyHubs.ClientTimeoutInterval) && _hubsLogged.TryAdd(hub, 0))
         {
             Report($"SignalR hub {hub.Name} (AddHubOptions<{hub.Name}>) uses", interval, timeout);

@@ -70,13 +70,15 @@ public sealed class KeepAliveSignalRSettings
     /// </summary>
     /// <param name="serverTimeout">The client's <c>ServerTimeout</c> in force (<c>WithServerTimeout</c>), or <see langword="null"/>.</param>
     /// <param name="clientTimeoutInterval">The hub's <c>ClientTimeoutInterval</c> in force, or <see langword="null"/>.</param>
-    /// <param name="hubOptions">The hub options that hold <paramref name="clientTimeoutInterval"/>, as the message names them: <c>HubOptions</c> (every hub's), or <c>HubOptions&lt;ChatHub&gt;</c> for one hub's own (<c>AddHubOptions&lt;ChatHub&gt;</c>).</param>
-    /// <exception cref="InvalidOperationException">The timeout would start a reconnect loop; the message names both values and the fix.</exception>
-    public void ThrowIfReconnectLoop(TimeSpan? serverTimeout = null, TimeSpan? clientTimeoutInterval = null, string hubOptions = "HubOptions")
+    /// <param name="hubOptions">The hub options that hold <paramref name="clientTimeoutInterval"/> and <paramref name="hubKeepAliveInterval"/>, as the message names them: <c>HubOptions</c> (every hub's), or <c>HubOptions&lt;ChatHub&gt;</c> for one hub's own (<c>AddHubOptions&lt;ChatHub&gt;</c>).</param>
+    /// <param name="hubKeepAliveInterval">The hub's <c>KeepAliveInterval</c> in force, or <see langword="null"/>: refused when set in code over half the client's <c>ServerTimeout</c> the profile gives.</param>
+    /// <exception cref="InvalidOperationException">The timeout or interval would start a reconnect loop; the message names both values and the fix.</exception>
+    public void ThrowIfReconnectLoop(TimeSpan? serverTimeout = null, TimeSpan? clientTimeoutInterval = null, string hubOptions = "HubOptions", TimeSpan? hubKeepAliveInterval = null)
     {
         var values = SignalRProfileRules.Resolve(Profile);
         var refused = (serverTimeout is { } server ? SignalRProfileRules.CheckSetInCode("the client's ServerTimeout", "SignalR:ServerTimeout", "HubConnectionOptions.ServerTimeout (WithServerTimeout)", server, values.ServerTimeout, values.KeepAliveInterval) : null)
-            ?? (clientTimeoutInterval is { } client ? SignalRProfileRules.CheckSetInCode("the hub's ClientTimeoutInterval", "SignalR:ClientTimeoutInterval", $"{hubOptions}.ClientTimeoutInterval", client, values.ClientTimeoutInterval, values.KeepAliveInterval) : null);
+            ?? (clientTimeoutInterval is { } client ? SignalRProfileRules.CheckSetInCode("the hub's ClientTimeoutInterval", "SignalR:ClientTimeoutInterval", $"{hubOptions}.ClientTimeoutInterval", client, values.ClientTimeoutInterval, values.KeepAliveInterval) : null)
+            ?? (hubKeepAliveInterval is { } hub ? SignalRProfileRules.CheckHubIntervalSetInCode($"{hubOptions}.KeepAliveInterval", hub, values.KeepAliveInterval, values.ServerTimeout) : null);
         if (refused is not null)
         {
             throw new InvalidOperationException($"KeepAlive profile '{ProfileName}': {refused}");

@@ -166,6 +166,41 @@ public sealed class SignalRKeepAliveTests
     }
 
     [Fact]
+    public async Task ServerUseKeepAlive_IntervalConfiguredAfterTheCallOverHalfTheClientsServerTimeout_RefusedWithBothValuesAndTheFix()
+    {
+        // The hub sends its keep-alive every 20 s; the profile's clients wait 30 s (SignalR's ServerTimeout, which the profile's
+        // 10 s interval passed), below twice 20 s: one late keep-alive message and every client reconnects. Nothing said so.
+        var start = async () =>
+        {
+            await using var server = await HubServers.StartOnLoopbackAsync(builder =>
+            {
+                builder.Services.AddKeepAlive("hub", profile => profile.SignalR = new SignalRKeepAliveOptions { KeepAliveInterval = TimeSpan.FromSeconds(10) });
+                builder.Services.AddSignalR().UseKeepAlive("hub");
+                builder.Services.Configure<HubOptions>(o => o.KeepAliveInterval = TimeSpan.FromSeconds(20));
+            });
+        };
+
+        (await start.Should().ThrowAsync<InvalidOperationException>()).WithMessage(
+            "KeepAlive profile 'hub': the hub's KeepAliveInterval is 20s, set in code (HubOptions.KeepAliveInterval), with the client's ServerTimeout of 30s (SignalR's default), over half of it: *reconnect loop*Fix: set HubOptions.KeepAliveInterval to at most 15s, or remove it and set SignalR:KeepAliveInterval in the profile.");
+    }
+
+    [Fact]
+    public async Task ServerUseKeepAlive_OneHubsIntervalSetByAddHubOptionsOverHalfTheClientsServerTimeout_RefusedNamingTheHub()
+    {
+        var start = async () =>
+        {
+            await using var server = await HubServers.StartOnLoopbackAsync(builder =>
+            {
+                builder.Services.AddKeepAlive("hub", profile => (profile.Heartbeat.Interval, profile.Heartbeat.Timeout) = (TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(12)));
+                builder.Services.AddSignalR().UseKeepAlive("hub").AddHubOptions<EchoHub>(o => o.KeepAliveInterval = TimeSpan.FromSeconds(8));
+            });
+        };
+
+        (await start.Should().ThrowAsync<InvalidOperationException>("the hub is mapped at start-up, with its own options in force")).WithMessage(
+            "KeepAlive profile 'hub': the hub's KeepAliveInterval is 8s, set in code (HubOptions<EchoHub>.KeepAliveInterval), with the client's ServerTimeout of 12s (Heartbeat:Timeout), over half of it: *Fix: set HubOptions<EchoHub>.KeepAliveInterval to at most 6s*");
+    }
+
+    [Fact]
     public async Task ServerUseKeepAlive_ProfileValueReplacedByConfigureAfterTheCall_TheStartUpLineShowsTheValueInForce()
     {
         var logs = new FakeLogCollector();

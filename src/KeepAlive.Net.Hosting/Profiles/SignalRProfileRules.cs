@@ -85,6 +85,15 @@ internal static class SignalRProfileRules
         inForce == own.Value || inForce >= interval.Value * 2 ? null
             : Text($"{what} is {Show(inForce)}, set in code ({codeName}), with a keep-alive interval of {Show(interval.Value)} ({Source(interval)}), below twice the interval: {Loop(what)} Fix: set {codeName} to at least {Show(interval.Value * 2)}, or remove it and set {signalRKey} in the profile.");
 
+    /// <summary>
+    /// Checks the hub's keep-alive interval in force that code set (<paramref name="codeName"/>) against the profile's client
+    /// <c>ServerTimeout</c> <paramref name="serverTimeout"/>, as SignalR runs them; <see langword="null"/> when it is the
+    /// profile's own interval <paramref name="own"/> (checked by <see cref="CheckAsUsed"/>) or fits.
+    /// </summary>
+    public static string? CheckHubIntervalSetInCode(string codeName, TimeSpan inForce, SignalRValue own, SignalRValue serverTimeout) =>
+        inForce == own.Value || serverTimeout.Value >= inForce * 2 ? null
+            : Text($"the hub's KeepAliveInterval is {Show(inForce)}, set in code ({codeName}), with the client's ServerTimeout of {Show(serverTimeout.Value)} ({Source(serverTimeout)}), over half of it: {Loop("the client's ServerTimeout")} Fix: set {codeName} to at most {Show(serverTimeout.Value / 2)}, or remove it and set SignalR:KeepAliveInterval in the profile.");
+
     private static SignalRValue Timeout(TimeSpan? own, string key, HeartbeatOptions? heartbeat) =>
         own is { } value ? new SignalRValue(value, key)
         : heartbeat?.Timeout is { } timeout ? new SignalRValue(timeout, "Heartbeat:Timeout")
