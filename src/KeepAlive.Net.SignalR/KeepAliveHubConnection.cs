@@ -52,7 +52,7 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
             options.ServerTimeout = timeout;
         }
 
-        settings.ThrowIfReconnectLoop(serverTimeout: options.ServerTimeout);
+        settings.ThrowIfReconnectLoop(serverTimeout: options.ServerTimeout, clientKeepAliveInterval: options.KeepAliveInterval);
 
         // What the connection runs with, hand-set values the profile leaves alone included; the URL is the connection's.
         if (_logger.IsEnabled(LogLevel.Information))

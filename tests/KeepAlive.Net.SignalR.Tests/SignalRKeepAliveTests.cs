@@ -94,6 +94,23 @@ public sealed class SignalRKeepAliveTests
     }
 
     [Fact]
+    public void UseKeepAlive_IntervalSetByHandOverHalfTheHubsClientTimeout_RefusedAtBuildWithBothValuesAndTheFix()
+    {
+        // The profile sets no interval, so the hand-set 20 s stays; the profile's hubs wait 30 s for a client's message,
+        // below twice 20 s: one late keep-alive message and the hub drops the client, which reconnects. Nothing said so.
+        using var profiles = ClientProfiles.InCode("hub", profile => profile.SignalR = new SignalRKeepAliveOptions { ClientTimeoutInterval = TimeSpan.FromSeconds(30) });
+
+        var build = () => new HubConnectionBuilder()
+            .WithUrl("http://127.0.0.1:1/echo")
+            .WithKeepAliveInterval(TimeSpan.FromSeconds(20))
+            .UseKeepAlive(profiles.Profiles, "hub")
+            .Build();
+
+        build.Should().Throw<InvalidOperationException>().WithMessage(
+            "KeepAlive profile 'hub': the client's KeepAliveInterval is 20s, set in code (HubConnectionOptions.KeepAliveInterval (WithKeepAliveInterval)), with the hub's ClientTimeoutInterval of 30s (SignalR:ClientTimeoutInterval), over half of it: *reconnect loop*Fix: set HubConnectionOptions.KeepAliveInterval (WithKeepAliveInterval) to at most 15s, or remove it and set SignalR:KeepAliveInterval in the profile.");
+    }
+
+    [Fact]
     public async Task ServerUseKeepAlive_ClientTimeoutSetInCodeBelowTwiceTheProfilesInterval_RefusedWithBothValuesAndTheFix()
     {
         var start = async () =>

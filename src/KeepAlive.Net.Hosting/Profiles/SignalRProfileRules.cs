@@ -86,13 +86,14 @@ internal static class SignalRProfileRules
             : Text($"{what} is {Show(inForce)}, set in code ({codeName}), with a keep-alive interval of {Show(interval.Value)} ({Source(interval)}), below twice the interval: {Loop(what)} Fix: set {codeName} to at least {Show(interval.Value * 2)}, or remove it and set {signalRKey} in the profile.");
 
     /// <summary>
-    /// Checks the hub's keep-alive interval in force that code set (<paramref name="codeName"/>) against the profile's client
-    /// <c>ServerTimeout</c> <paramref name="serverTimeout"/>, as SignalR runs them; <see langword="null"/> when it is the
-    /// profile's own interval <paramref name="own"/> (checked by <see cref="CheckAsUsed"/>) or fits.
+    /// Checks one side's keep-alive interval in force that code set (<paramref name="what"/>, <paramref name="codeName"/>)
+    /// against the timeout the profile gives the other side (<paramref name="timeoutWhat"/>: the client's <c>ServerTimeout</c>
+    /// for the hub's interval, the hub's <c>ClientTimeoutInterval</c> for the client's), as SignalR runs them;
+    /// <see langword="null"/> when it is the profile's own interval <paramref name="own"/> (checked by <see cref="CheckAsUsed"/>) or fits.
     /// </summary>
-    public static string? CheckHubIntervalSetInCode(string codeName, TimeSpan inForce, SignalRValue own, SignalRValue serverTimeout) =>
-        inForce == own.Value || serverTimeout.Value >= inForce * 2 ? null
-            : Text($"the hub's KeepAliveInterval is {Show(inForce)}, set in code ({codeName}), with the client's ServerTimeout of {Show(serverTimeout.Value)} ({Source(serverTimeout)}), over half of it: {Loop("the client's ServerTimeout")} Fix: set {codeName} to at most {Show(serverTimeout.Value / 2)}, or remove it and set SignalR:KeepAliveInterval in the profile.");
+    public static string? CheckIntervalSetInCode(string what, string codeName, TimeSpan inForce, SignalRValue own, string timeoutWhat, SignalRValue timeout) =>
+        inForce == own.Value || timeout.Value >= inForce * 2 ? null
+            : Text($"{what} is {Show(inForce)}, set in code ({codeName}), with {timeoutWhat} of {Show(timeout.Value)} ({Source(timeout)}), over half of it: {Loop(timeoutWhat)} Fix: set {codeName} to at most {Show(timeout.Value / 2)}, or remove it and set SignalR:KeepAliveInterval in the profile.");
 
     private static SignalRValue Timeout(TimeSpan? own, string key, HeartbeatOptions? heartbeat) =>
         own is { } value ? new SignalRValue(value, key)
