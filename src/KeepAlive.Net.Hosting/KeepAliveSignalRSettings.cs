@@ -71,16 +71,16 @@ public sealed class KeepAliveSignalRSettings
     /// <param name="serverTimeout">The client's <c>ServerTimeout</c> in force (<c>WithServerTimeout</c>), or <see langword="null"/>.</param>
     /// <param name="clientTimeoutInterval">The hub's <c>ClientTimeoutInterval</c> in force, or <see langword="null"/>.</param>
     /// <param name="hubOptions">The hub options that hold <paramref name="clientTimeoutInterval"/> and <paramref name="hubKeepAliveInterval"/>, as the message names them: <c>HubOptions</c> (every hub's), or <c>HubOptions&lt;ChatHub&gt;</c> for one hub's own (<c>AddHubOptions&lt;ChatHub&gt;</c>).</param>
-    /// <param name="hubKeepAliveInterval">The hub's <c>KeepAliveInterval</c> in force, or <see langword="null"/>: refused when set in code over half the client's <c>ServerTimeout</c> the profile gives.</param>
-    /// <param name="clientKeepAliveInterval">The client's <c>KeepAliveInterval</c> in force (<c>WithKeepAliveInterval</c>), or <see langword="null"/>: refused when set in code over half the hub's <c>ClientTimeoutInterval</c> the profile gives.</param>
-    /// <exception cref="InvalidOperationException">The timeout or interval would start a reconnect loop; the message names both values and the fix.</exception>
+    /// <param name="hubKeepAliveInterval">The hub's <c>KeepAliveInterval</c> in force, or <see langword="null"/>: refused when set in code over half the client's <c>ServerTimeout</c> the profile gives, or over the middlebox's budget (<c>Heartbeat:MaxIntervalToPeerIdleRatio</c> x <c>Heartbeat:PeerIdleTimeout</c>).</param>
+    /// <param name="clientKeepAliveInterval">The client's <c>KeepAliveInterval</c> in force (<c>WithKeepAliveInterval</c>), or <see langword="null"/>: refused when set in code over half the hub's <c>ClientTimeoutInterval</c> the profile gives, or over the middlebox's budget.</param>
+    /// <exception cref="InvalidOperationException">The timeout or interval would start a reconnect loop, or the interval miss the middlebox's budget; the message names the values and the fix.</exception>
     public void ThrowIfReconnectLoop(TimeSpan? serverTimeout = null, TimeSpan? clientTimeoutInterval = null, string hubOptions = "HubOptions", TimeSpan? hubKeepAliveInterval = null, TimeSpan? clientKeepAliveInterval = null)
     {
         var values = SignalRProfileRules.Resolve(Profile);
         var refused = (serverTimeout is { } server ? SignalRProfileRules.CheckSetInCode("the client's ServerTimeout", "SignalR:ServerTimeout", "HubConnectionOptions.ServerTimeout (WithServerTimeout)", server, values.ServerTimeout, values.KeepAliveInterval) : null)
             ?? (clientTimeoutInterval is { } client ? SignalRProfileRules.CheckSetInCode("the hub's ClientTimeoutInterval", "SignalR:ClientTimeoutInterval", $"{hubOptions}.ClientTimeoutInterval", client, values.ClientTimeoutInterval, values.KeepAliveInterval) : null)
-            ?? (hubKeepAliveInterval is { } hub ? SignalRProfileRules.CheckIntervalSetInCode("the hub's KeepAliveInterval", $"{hubOptions}.KeepAliveInterval", hub, values.KeepAliveInterval, "the client's ServerTimeout", values.ServerTimeout) : null)
-            ?? (clientKeepAliveInterval is { } ownInterval ? SignalRProfileRules.CheckIntervalSetInCode("the client's KeepAliveInterval", "HubConnectionOptions.KeepAliveInterval (WithKeepAliveInterval)", ownInterval, values.KeepAliveInterval, "the hub's ClientTimeoutInterval", values.ClientTimeoutInterval) : null);
+            ?? (hubKeepAliveInterval is { } hub ? SignalRProfileRules.CheckIntervalSetInCode("the hub's KeepAliveInterval", $"{hubOptions}.KeepAliveInterval", hub, values.KeepAliveInterval, "the client's ServerTimeout", values.ServerTimeout, Profile.Heartbeat) : null)
+            ?? (clientKeepAliveInterval is { } ownInterval ? SignalRProfileRules.CheckIntervalSetInCode("the client's KeepAliveInterval", "HubConnectionOptions.KeepAliveInterval (WithKeepAliveInterval)", ownInterval, values.KeepAliveInterval, "the hub's ClientTimeoutInterval", values.ClientTimeoutInterval, Profile.Heartbeat) : null);
         if (refused is not null)
         {
             throw new InvalidOperationException($"KeepAlive profile '{ProfileName}': {refused}");

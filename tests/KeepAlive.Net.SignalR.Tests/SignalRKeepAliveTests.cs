@@ -202,6 +202,29 @@ public sealed class SignalRKeepAliveTests
     }
 
     [Fact]
+    public async Task ServerUseKeepAlive_IntervalConfiguredAfterTheCallOverThePeerIdleBudget_RefusedWithTheBudgetAndTheFix()
+    {
+        // The profile's 10 s interval fits the middlebox (PeerIdleTimeout 1m); the 2 min the hubs run with does not: an idle
+        // connection is dropped between two keep-alive messages. The profile's own interval is checked; this one was not.
+        var start = async () =>
+        {
+            await using var server = await HubServers.StartOnLoopbackAsync(builder =>
+            {
+                builder.Services.AddKeepAlive("hub", profile =>
+                {
+                    profile.Heartbeat.PeerIdleTimeout = TimeSpan.FromMinutes(1);
+                    profile.SignalR = new SignalRKeepAliveOptions { KeepAliveInterval = TimeSpan.FromSeconds(10), ServerTimeout = TimeSpan.FromMinutes(10) };
+                });
+                builder.Services.AddSignalR().UseKeepAlive("hub");
+                builder.Services.Configure<HubOptions>(o => o.KeepAliveInterval = TimeSpan.FromMinutes(2));
+            });
+        };
+
+        (await start.Should().ThrowAsync<InvalidOperationException>()).WithMessage(
+            "KeepAlive profile 'hub': the hub's KeepAliveInterval is 2m, set in code (HubOptions.KeepAliveInterval), over 30s = Heartbeat:MaxIntervalToPeerIdleRatio 0.5 x Heartbeat:PeerIdleTimeout 1m: *Fix: set HubOptions.KeepAliveInterval to at most 30s.");
+    }
+
+    [Fact]
     public async Task ServerUseKeepAlive_OneHubsIntervalSetByAddHubOptionsOverHalfTheClientsServerTimeout_RefusedNamingTheHub()
     {
         var start = async () =>

@@ -63,18 +63,20 @@ internal static class SignalRProfileRules
 
         CheckTimeout(errors, "the client's ServerTimeout", "SignalR:ServerTimeout", values.ServerTimeout, values.KeepAliveInterval);
         CheckTimeout(errors, "the hub's ClientTimeoutInterval", "SignalR:ClientTimeoutInterval", values.ClientTimeoutInterval, values.KeepAliveInterval);
-        if (profile.Heartbeat is { PeerIdleTimeout: { } peer } heartbeat && values.KeepAliveInterval.Key != "Heartbeat:Interval")
+        var interval = values.KeepAliveInterval;
+        if (interval.Key != "Heartbeat:Interval" && OverBudget(profile.Heartbeat, "SignalR's keep-alive interval", $"{Show(interval.Value)} ({Source(interval)})", interval.Value, "SignalR:KeepAliveInterval") is { } overBudget)
         {
-            var limit = peer.Value * heartbeat.MaxIntervalToPeerIdleRatio;
-            var interval = values.KeepAliveInterval;
-            if (interval.Value > limit)
-            {
-                errors.Add(new(interval.Key ?? "SignalR:KeepAliveInterval", Text($"SignalR's keep-alive interval is {Show(interval.Value)} ({Source(interval)}), over {Show(limit)} = Heartbeat:MaxIntervalToPeerIdleRatio {heartbeat.MaxIntervalToPeerIdleRatio} x Heartbeat:PeerIdleTimeout {peer}: one late or lost keep-alive message lets the middlebox drop the idle connection. Fix: set SignalR:KeepAliveInterval to at most {Show(limit)}.")));
-            }
+            errors.Add(new(interval.Key ?? "SignalR:KeepAliveInterval", overBudget));
         }
 
         return errors;
     }
+
+    /// <summary>An interval (<paramref name="what"/>, shown as <paramref name="shown"/>) over the middlebox's budget of <paramref name="heartbeat"/>, with the fix on <paramref name="fixKey"/>; <see langword="null"/> when it fits or there is no budget.</summary>
+    private static string? OverBudget(HeartbeatOptions? heartbeat, string what, string shown, TimeSpan interval, string fixKey) =>
+        heartbeat is { PeerIdleTimeout: { } peer } && peer.Value * heartbeat.MaxIntervalToPeerIdleRatio is var limit && interval > limit
+            ? Text($"{what} is {shown}, over {Show(limit)} = Heartbeat:MaxIntervalToPeerIdleRatio {heartbeat.MaxIntervalToPeerIdleRatio} x Heartbeat:PeerIdleTimeout {peer}: one late or lost keep-alive message lets the middlebox drop the idle connection. Fix: set {fixKey} to at most {Show(limit)}.")
+            : null;
 
     /// <summary>
     /// Checks a timeout in force that code set (<paramref name="codeName"/>) against the profile's keep-alive
@@ -89,11 +91,13 @@ internal static class SignalRProfileRules
     /// Checks one side's keep-alive interval in force that code set (<paramref name="what"/>, <paramref name="codeName"/>)
     /// against the timeout the profile gives the other side (<paramref name="timeoutWhat"/>: the client's <c>ServerTimeout</c>
     /// for the hub's interval, the hub's <c>ClientTimeoutInterval</c> for the client's), as SignalR runs them;
+    /// and against the middlebox's budget of <paramref name="heartbeat"/>, as the profile's own interval is;
     /// <see langword="null"/> when it is the profile's own interval <paramref name="own"/> (checked by <see cref="CheckAsUsed"/>) or fits.
     /// </summary>
-    public static string? CheckIntervalSetInCode(string what, string codeName, TimeSpan inForce, SignalRValue own, string timeoutWhat, SignalRValue timeout) =>
-        inForce == own.Value || timeout.Value >= inForce * 2 ? null
-            : Text($"{what} is {Show(inForce)}, set in code ({codeName}), with {timeoutWhat} of {Show(timeout.Value)} ({Source(timeout)}), over half of it: {Loop(timeoutWhat)} Fix: set {codeName} to at most {Show(timeout.Value / 2)}, or remove it and set SignalR:KeepAliveInterval in the profile.");
+    public static string? CheckIntervalSetInCode(string what, string codeName, TimeSpan inForce, SignalRValue own, string timeoutWhat, SignalRValue timeout, HeartbeatOptions? heartbeat) =>
+        inForce == own.Value ? null
+            : timeout.Value < inForce * 2 ? Text($"{what} is {Show(inForce)}, set in code ({codeName}), with {timeoutWhat} of {Show(timeout.Value)} ({Source(timeout)}), over half of it: {Loop(timeoutWhat)} Fix: set {codeName} to at most {Show(timeout.Value / 2)}, or remove it and set SignalR:KeepAliveInterval in the profile.")
+            : OverBudget(heartbeat, what, $"{Show(inForce)}, set in code ({codeName})", inForce, codeName);
 
     private static SignalRValue Timeout(TimeSpan? own, string key, HeartbeatOptions? heartbeat) =>
         own is { } value ? new SignalRValue(value, key)
