@@ -16,6 +16,26 @@ public sealed class KeepAliveHttpClientOptions
     public TimeSpan? PooledConnectionLifetime { get; set; }
 
     /// <summary>
+    /// Sets <see cref="PooledConnectionLifetime"/>, when set, on <paramref name="handler"/>; a value the handler would refuse
+    /// with its own message (no client, no option) is refused here, naming <paramref name="owner"/>, the value and the fix.
+    /// </summary>
+    internal void ApplyTo(System.Net.Http.SocketsHttpHandler handler, string owner)
+    {
+        if (PooledConnectionLifetime is not { } lifetime)
+        {
+            return;
+        }
+
+        if (lifetime < TimeSpan.Zero && lifetime != Timeout.InfiniteTimeSpan)
+        {
+            throw new InvalidOperationException(
+                $"{owner}: KeepAliveHttpClientOptions.PooledConnectionLifetime is {KeepAliveDuration.Format(lifetime)}, which SocketsHttpHandler refuses (a lifetime is zero or more, or infinite). Fix: set it to a positive duration, for example TimeSpan.FromMinutes(5), to Timeout.InfiniteTimeSpan to never replace connections, or leave it unset to keep the handler's own.");
+        }
+
+        handler.PooledConnectionLifetime = lifetime;
+    }
+
+    /// <summary>
     /// Gets or sets a callback invoked for every new connection after keep-alive is applied and the socket is connected,
     /// with the settings read back from the kernel; for logging or inspection. It must not block.
     /// </summary>

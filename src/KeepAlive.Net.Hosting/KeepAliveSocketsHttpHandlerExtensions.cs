@@ -33,7 +33,7 @@ public static class KeepAliveSocketsHttpHandlerExtensions
     /// <returns>The handler, for chaining.</returns>
     /// <exception cref="KeepAliveProfileNotFoundException">No profile of that name is registered.</exception>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile is invalid.</exception>
-    /// <exception cref="InvalidOperationException">The handler has already sent a request.</exception>
+    /// <exception cref="InvalidOperationException">The handler has already sent a request, or <paramref name="configure"/> set a negative <see cref="KeepAliveHttpClientOptions.PooledConnectionLifetime"/>.</exception>
     /// <remarks>On a handler that already carries a profile this changes nothing.</remarks>
     [UnsupportedOSPlatform("browser")]
     public static SocketsHttpHandler UseKeepAlive(this SocketsHttpHandler handler, IKeepAliveProfiles profiles, string profileName, Action<KeepAliveHttpClientOptions>? configure)
@@ -49,11 +49,7 @@ public static class KeepAliveSocketsHttpHandlerExtensions
         var options = new KeepAliveHttpClientOptions();
         configure?.Invoke(options);
         KeepAliveHandlerSettings.Apply(handler, profiles.GetProfile(profileName).Http);
-        if (options.PooledConnectionLifetime is { } lifetime)
-        {
-            handler.PooledConnectionLifetime = lifetime;
-        }
-
+        options.ApplyTo(handler, $"socketsHttpHandler.UseKeepAlive(profiles, \"{profileName}\")");
         KeepAliveConnectCallback.Install(handler, profiles, profileName, options, KeepAliveProfiles.LoggerOf(profiles));
         return handler;
     }

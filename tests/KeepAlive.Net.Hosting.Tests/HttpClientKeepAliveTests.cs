@@ -152,6 +152,23 @@ public sealed class HttpClientKeepAliveTests
         sockets.ConnectCallback.Should().NotBeNull("the Tcp section is installed when the client sends its first request");
     }
 
+    [Fact]
+    public void UseTcpKeepAlive_NegativePooledConnectionLifetime_RefusedNamingTheClientTheValueAndTheFix()
+    {
+        // SocketsHttpHandler refuses it itself, as "Specified argument was out of the range of valid values. (Parameter
+        // 'value')": no client, no option, no fix.
+        using var host = TestHosts.Build(Json, (services, configuration) =>
+        {
+            services.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            services.AddHttpClient("payments").UseTcpKeepAlive("payments", o => o.PooledConnectionLifetime = TimeSpan.FromSeconds(-5));
+        });
+
+        var create = () => host.Services.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler("payments");
+
+        create.Should().Throw<InvalidOperationException>().WithMessage(
+            "HttpClient 'payments': KeepAliveHttpClientOptions.PooledConnectionLifetime is -5s, which SocketsHttpHandler refuses*Fix: *");
+    }
+
     private static HttpMessageHandler Primary(HttpMessageHandler handler)
     {
         while (handler is DelegatingHandler { InnerHandler: { } inner })

@@ -38,11 +38,7 @@ internal sealed class KeepAliveHandlerFilter(IOptionsMonitor<HttpClientKeepAlive
             apply(handler, builder.Services);
         }
 
-        if (binding.Options.PooledConnectionLifetime is { } lifetime)
-        {
-            handler.PooledConnectionLifetime = lifetime;
-        }
-
+        binding.Options.ApplyTo(handler, $"HttpClient '{name}'");
         builder.PrimaryHandler = handler;
         builder.AdditionalHandlers.Add(new KeepAliveConnectGate(
             handler,
