@@ -94,6 +94,7 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
         settings.LogRegistered(_telemetry.Logger); // every registration, as 2001 every unregistration (formatted only when Debug is on)
 
         _inbox.Registered(index, key);
+        CountOutIfDisposed();
         ThrowIfDisposed(); // disposed since the check above: the scheduler stopped without this registration, which would never send
         return handle;
     }
@@ -109,7 +110,7 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
         _stopping.Cancel();
         _slots.CancelAll();
         _threads?.Dispose();
-        _telemetry.Metrics.Registrations.Add(-Interlocked.Exchange(ref _registrationCount, 0));
+        CountOut();
         _stopping.Dispose();
         if (_threads is null)
         {
@@ -187,9 +188,30 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
         _slots.ExtrasOf(index)?.Cancel();
         Interlocked.Decrement(ref _registrationCount);
         _telemetry.Metrics.Registrations.Add(-1);
+        CountOutIfDisposed();
         var sent = Interlocked.Read(ref slot.Counters.Sent);
         // Disposed while its heartbeat runs (from inside its own callback, say): that one is not counted yet.
         Log.HeartbeatUnregistered(_telemetry.Logger, name, sent, phase == SlotState.Running ? ", and one being sent (counted in its statistics if it completes)" : string.Empty);
+    }
+
+    // Counts every registration out of the live count and the registrations gauge (which a meter factory's meter may share
+    // with other schedulers), once the scheduler is disposed.
+    private void CountOut()
+    {
+        if (Interlocked.Exchange(ref _registrationCount, 0) is var live && live != 0)
+        {
+            _telemetry.Metrics.Registrations.Add(-live);
+        }
+    }
+
+    // A Register or Unregister that changed the count while Dispose counted everything out (it had passed its disposed
+    // check) settles its own change, so the gauge ends at zero: not +1 for a registration refused, not -1 for one counted twice.
+    private void CountOutIfDisposed()
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            CountOut();
+        }
     }
 
     private void ThrowIfDisposed()

@@ -137,10 +137,12 @@ public sealed class ConcurrencyTests
     public async Task Register_RacingTheSchedulersDispose_ThrowsObjectDisposedAndCountsNoRegistration()
     {
         // The order forced: Register has passed its disposed check when Dispose runs and returns, then Register ends.
+        using var telemetry = new TestTelemetry();
+        using var gauge = telemetry.Collect<long>("keepalive.heartbeat.registrations");
         using var entered = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
         var clock = new PausingClock();
-        var scheduler = new HeartbeatScheduler(clock, null, null, null, startThreads: false);
+        var scheduler = new HeartbeatScheduler(clock, null, telemetry, null, startThreads: false);
         var registering = Task.Run(() =>
         {
             clock.PauseOn(Environment.CurrentManagedThreadId, entered, release);
@@ -154,6 +156,7 @@ public sealed class ConcurrencyTests
         await registering.Invoking(async r => await r).Should().ThrowAsync<ObjectDisposedException>("the scheduler was disposed before the registration was made: it would never send")
             .WithMessage("*disposed*nothing was registered. Fix:*");
         scheduler.RegistrationCount.Should().Be(0, "a disposed scheduler has no live registration");
+        gauge.GetMeasurementSnapshot().Sum(m => m.Value).Should().Be(0, "the refused registration is not left counted as live in the keepalive.heartbeat.registrations gauge");
     }
 
     [Fact]
@@ -162,6 +165,7 @@ public sealed class ConcurrencyTests
         // The order forced: the registration's Dispose has passed its check (it is cancelling its send in flight) when the
         // scheduler's Dispose counts every registration out; then the registration's Dispose ends.
         using var harness = new ManualScheduler();
+        using var gauge = harness.Telemetry.Collect<long>("keepalive.heartbeat.registrations");
         using var entered = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
         var token = CancellationToken.None;
@@ -184,6 +188,7 @@ public sealed class ConcurrencyTests
         await disposing;
 
         harness.Scheduler.RegistrationCount.Should().Be(0, "each registration is counted out once, by whichever Dispose came first");
+        gauge.GetMeasurementSnapshot().Sum(m => m.Value).Should().Be(0, "the keepalive.heartbeat.registrations gauge counts it out once too");
     }
 
     /// <summary>A fake clock that pauses one thread in its next GetTimestamp until released.</summary>
