@@ -137,7 +137,7 @@ internal sealed class ActivityWritePath
             ThrowIfTracking();
         }
 
-        Volatile.Write(ref _ownsRegistration, 1);
+        Interlocked.Exchange(ref _ownsRegistration, 1); // a full fence: a wrapper disposed meanwhile either sees it or is seen after
         return registration;
     }
 

@@ -110,12 +110,13 @@ public sealed class HeartbeatStream : Stream
     /// <exception cref="ArgumentException">The payload is empty or the options are invalid.</exception>
     /// <exception cref="InvalidOperationException">This stream already has a registration.</exception>
     /// <exception cref="NotSupportedException">The wrapped stream cannot be written (read-only, already closed, or an <see cref="SslStream"/> before its handshake), so no heartbeat could be sent.</exception>
+    /// <exception cref="ObjectDisposedException">This stream is disposed, or was disposed while the heartbeat was registered (the registration is then stopped).</exception>
     public HeartbeatRegistration RegisterHeartbeat(IHeartbeatScheduler scheduler, ReadOnlyMemory<byte> payload, HeartbeatOptions options)
     {
         ActivityWritePath.CheckPayload(payload);
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         ThrowIfInnerNotWritable();
-        return _path.Register(scheduler, options, (context, synchronous) => WritePayload(payload, context, synchronous));
+        return Registered(_path.Register(scheduler, options, (context, synchronous) => WritePayload(payload, context, synchronous)));
     }
 
     /// <summary>
@@ -130,12 +131,13 @@ public sealed class HeartbeatStream : Stream
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     /// <exception cref="InvalidOperationException">This stream already has a registration.</exception>
     /// <exception cref="NotSupportedException">The wrapped stream cannot be written (read-only, already closed, or an <see cref="SslStream"/> before its handshake), so no heartbeat could be sent.</exception>
+    /// <exception cref="ObjectDisposedException">This stream is disposed, or was disposed while the heartbeat was registered (the registration is then stopped).</exception>
     public HeartbeatRegistration RegisterHeartbeat(IHeartbeatScheduler scheduler, HeartbeatOptions options, Func<Stream, HeartbeatContext, ValueTask> writeHeartbeat)
     {
         ArgumentNullException.ThrowIfNull(writeHeartbeat);
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         ThrowIfInnerNotWritable();
-        return _path.Register(scheduler, options, (context, synchronous) => WriteCustom(writeHeartbeat, context, synchronous));
+        return Registered(_path.Register(scheduler, options, (context, synchronous) => WriteCustom(writeHeartbeat, context, synchronous)));
     }
 
     /// <summary>Marks the activity of a registration whose heartbeat is sent some other way (the caller keeps ownership of it).</summary>
@@ -307,6 +309,19 @@ public sealed class HeartbeatStream : Stream
 
     private IOException HeartbeatStillWriting() => new(FormattableString.Invariant(
         $"The HeartbeatStream is disposed, but its last heartbeat is still being written to the inner {_inner.GetType().Name} after its WriteTimeout of {HandBackTimeout} ms (the peer makes no room): the stream handed back (leaveOpen) is not free yet, and a write to it now would collide with the heartbeat. Fix: close the connection, or wait for the peer to read before using the inner stream."));
+
+    // Disposed while registering, past the check: Dispose found no registration to stop, and the heartbeat would write to
+    // the inner stream for ever (one handed back with leaveOpen, that the application now uses on its own).
+    private HeartbeatRegistration Registered(HeartbeatRegistration registration)
+    {
+        if (IsDisposed)
+        {
+            _path.DisposeOwnedRegistration();
+            ObjectDisposedException.ThrowIf(true, this);
+        }
+
+        return registration;
+    }
 
     // A heartbeat on a stream that cannot be written fails at every interval for ever (NotSupportedException is not a
     // closed connection, so the registration never ends): refuse it up front.

@@ -241,6 +241,25 @@ public sealed class HeartbeatStreamLogicTests
     }
 
     [Fact]
+    public void RegisterHeartbeat_RacingDisposeThatHandsTheStreamBack_RefusedAndNoHeartbeatWrittenToTheHandedBackStream()
+    {
+        // Dispose (leaveOpen) runs while RegisterHeartbeat is in the scheduler's Register, past its disposed check: the
+        // application now uses the inner stream on its own (to upgrade it to TLS, say). The order is forced with a
+        // scheduler that disposes the stream in Register.
+        using var manual = new ManualScheduler();
+        var connection = new MemoryStream();
+        var stream = new HeartbeatStream(connection, leaveOpen: true);
+        var disposing = new PausingScheduler(manual.Scheduler, stream.Dispose);
+
+        stream.Invoking(s => s.RegisterHeartbeat(disposing, Ping, new HeartbeatOptions { Interval = ManualScheduler.Second, Spread = TimeSpan.Zero }))
+            .Should().Throw<ObjectDisposedException>("the stream was disposed before the registration was made");
+        manual.Step(TimeSpan.FromSeconds(3), ManualScheduler.Tick);
+
+        manual.Scheduler.RegistrationCount.Should().Be(0, "the registration made for a disposed stream is stopped");
+        connection.ToArray().Should().BeEmpty("no heartbeat goes to a stream handed back to the application");
+    }
+
+    [Fact]
     public void Dispose_WhileAMessageHoldsAPendingHeartbeat_HeartbeatCancelledAtOnceNotLeftInFlight()
     {
         // The stream (or the registration) is disposed while a message scope is open and a heartbeat waits for it: the
