@@ -95,4 +95,26 @@ public sealed class CancellationTests
         statistics.Sent.Should().Be(0);
         harness.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Should().BeEmpty("warning 2005 says the registration tries again at the next heartbeat, and a stopped scheduler has none");
     }
+
+    [Fact]
+    public async Task PeerDead_SchedulerDisposedThenThePendingSendFailsWithTheClosedConnection_NotRaised()
+    {
+        // An application shutting down disposes the scheduler, then its connections: a send still in flight (one that does not
+        // watch its token) fails with the closed socket. The registration stopped with the scheduler, as it does with its own
+        // Dispose: nobody is told to reconnect.
+        var harness = new ManualScheduler();
+        var send = new TaskCompletionSource();
+        var registration = harness.Scheduler.Register(new HeartbeatOptions { Interval = ManualScheduler.Second }, _ => new ValueTask(send.Task));
+        var raised = 0;
+        registration.PeerDead += (_, _) => Interlocked.Increment(ref raised);
+        harness.Step(ManualScheduler.Second, ManualScheduler.Tick);
+
+        harness.Dispose();
+        send.SetException(new ObjectDisposedException("System.Net.Sockets.Socket"));
+        await Task.Delay(200, TestContext.Current.CancellationToken); // the completion runs on the thread that failed the send
+
+        Volatile.Read(ref raised).Should().Be(0, "the scheduler was disposed before the send failed: its registrations have ended");
+        registration.GetStatistics().PeerDead.Should().BeFalse();
+        harness.Telemetry.LogsWithId(KeepAliveEventIds.PeerDead).Should().BeEmpty();
+    }
 }

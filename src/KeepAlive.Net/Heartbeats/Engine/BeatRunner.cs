@@ -83,7 +83,9 @@ internal sealed class BeatRunner(SlotTable slots, Inbox inbox, HeartbeatTelemetr
             telemetry.Blocked(settings, extras, sendDuration, "send blocked while a helping standby ran it");
         }
 
-        var ends = failure is not null && IsPermanent(failure) && SlotState.Phase(state) != SlotState.Disposed;
+        // A registration stopped by its own Dispose or the scheduler's has ended already: a closed connection found after that
+        // (the application closing its connections once it has stopped the heartbeats) declares no peer dead.
+        var ends = failure is not null && IsPermanent(failure) && SlotState.Phase(state) != SlotState.Disposed && !stopping.IsCancellationRequested;
         if (failure is OperationCanceledException && (SlotState.Phase(state) == SlotState.Disposed || stopping.IsCancellationRequested))
         {
             // The send in flight was cancelled because the user stopped the registration or the scheduler: neither sent nor
