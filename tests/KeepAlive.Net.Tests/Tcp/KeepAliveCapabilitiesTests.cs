@@ -73,6 +73,15 @@ public sealed class KeepAliveCapabilitiesTests
     }
 
     [Fact]
+    public void GetDeadPeerDetectionTime_UnknownPlatform_CountsTheKernelsDefaultsItKeeps()
+    {
+        // There ConfigureKeepAlive only switches SO_KEEPALIVE on: idle time, interval and probe count keep the kernel's values.
+        var options = new TcpKeepAliveOptions { IdleTime = TimeSpan.FromSeconds(30), Interval = TimeSpan.FromSeconds(5), ProbeCount = 4 };
+
+        options.GetDeadPeerDetectionTime(KeepAliveCapabilities.For(KeepAlivePlatform.Unknown)).Should().Be(TimeSpan.FromSeconds(7200 + (9 * 75)), "2 h + 9 x 75 s, the values in force, not the 50 s asked for and never written");
+    }
+
+    [Fact]
     public void TimeAsWritten_RoundsDownToTheResolutionAndNeverBelowIt()
     {
         var linux = KeepAliveCapabilities.For(KeepAlivePlatform.Linux);
