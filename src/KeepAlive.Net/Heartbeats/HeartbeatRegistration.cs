@@ -46,12 +46,24 @@ public sealed class HeartbeatRegistration : IDisposable
     }
 
     /// <summary>Gets the name from <see cref="HeartbeatOptions.Name"/>, or an empty string.</summary>
-    public string Name => Volatile.Read(ref _owner) switch
+    public string Name
     {
-        HeartbeatScheduler scheduler when Owns(scheduler) => scheduler.SettingsOf(Home).Name,
-        Ended ended => ended.Name,
-        _ => string.Empty,
-    };
+        get
+        {
+            // The loop may free the slot (keeping the name in Ended first) while this reads it, and another registration take
+            // it: the name read counts only if the slot is still this registration's afterwards.
+            if (Volatile.Read(ref _owner) is HeartbeatScheduler scheduler && Owns(scheduler))
+            {
+                var name = scheduler.SettingsOf(Home)?.Name;
+                if (name is not null && Owns(scheduler))
+                {
+                    return name;
+                }
+            }
+
+            return Volatile.Read(ref _owner) is Ended ended ? ended.Name : string.Empty;
+        }
+    }
 
     internal int Slot => Volatile.Read(ref _slot);
 
@@ -60,7 +72,8 @@ public sealed class HeartbeatRegistration : IDisposable
 
     internal CancellationToken CancellationToken => Live() is var (scheduler, slot) ? scheduler.TokenOf(slot) : new CancellationToken(canceled: true);
 
-    private int Home => _slot >= 0 ? _slot : ~_slot;
+    // Read once: a Dispose on another thread complements it between two reads (a negative index into the slot table).
+    private int Home => Slot is var slot && slot >= 0 ? slot : ~slot;
 
     /// <summary>Records that data was sent on the connection: in <see cref="HeartbeatMode.WhenIdle"/> the next heartbeat waits a full interval from now. Lock-free.</summary>
     public void MarkActivity()

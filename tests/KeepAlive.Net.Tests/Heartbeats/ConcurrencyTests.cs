@@ -160,6 +160,52 @@ public sealed class ConcurrencyTests
     }
 
     [Fact]
+    public void Name_ReadWhileTheLoopFreesTheSlotAndAnotherRegistrationTakesIt_AlwaysTheRegistrationsOwnName()
+    {
+        // A PeerDead or Delayed handler (or any thread) reading Name while the loop frees the ended registration's slot: it
+        // read "" (the slot no longer its own, its last name not kept yet), within about a thousand cycles.
+        using var manual = new ManualScheduler();
+        var mine = new HeartbeatOptions { Name = "mine", Interval = ManualScheduler.Second };
+        var other = new HeartbeatOptions { Name = "other", Interval = ManualScheduler.Second * 2 };
+        var wrong = new ConcurrentQueue<string>();
+        HeartbeatRegistration? current = null;
+        var stop = false;
+        var reader = new Thread(() =>
+        {
+            while (!Volatile.Read(ref stop))
+            {
+                try
+                {
+                    if (Volatile.Read(ref current)?.Name is { } name && name != "mine")
+                    {
+                        wrong.Enqueue($"'{name}'");
+                    }
+                }
+                catch (Exception exception)
+                {
+                    wrong.Enqueue(exception.GetType().Name);
+                }
+            }
+        });
+        reader.Start();
+        var cycles = Stopwatch.StartNew();
+        for (var i = 0; i < 5000 && wrong.IsEmpty && cycles.Elapsed < TimeSpan.FromSeconds(4); i++)
+        {
+            var registration = manual.Scheduler.Register(mine, _ => ValueTask.CompletedTask);
+            Volatile.Write(ref current, registration);
+            Thread.SpinWait(50);
+            registration.Dispose();
+            manual.Scheduler.RunDue(); // the loop frees its slot
+            manual.Scheduler.Register(other, _ => ValueTask.CompletedTask).Dispose(); // which another registration takes
+            manual.Scheduler.RunDue();
+        }
+
+        Volatile.Write(ref stop, true);
+        reader.Join();
+        wrong.Should().BeEmpty("a registration's Name is its own, before and after its slot is freed");
+    }
+
+    [Fact]
     public async Task RegistrationDispose_RacingTheSchedulersDispose_CountNeverGoesNegative()
     {
         // The order forced: the registration's Dispose has passed its check (it is cancelling its send in flight) when the
