@@ -96,25 +96,36 @@ public sealed class CancellationTests
         harness.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Should().BeEmpty("warning 2005 says the registration tries again at the next heartbeat, and a stopped scheduler has none");
     }
 
-    [Fact]
-    public async Task PeerDead_SchedulerDisposedThenThePendingSendFailsWithTheClosedConnection_NotRaised()
+    [Theory]
+    [InlineData("scheduler")]
+    [InlineData("registration")]
+    public async Task PeerDead_StoppedThenThePendingSendFailsWithTheClosedConnection_NotRaisedNorLoggedAsRetried(string stopped)
     {
         // An application shutting down disposes the scheduler, then its connections: a send still in flight (one that does not
         // watch its token) fails with the closed socket. The registration stopped with the scheduler, as it does with its own
         // Dispose: nobody is told to reconnect.
-        var harness = new ManualScheduler();
+        using var harness = new ManualScheduler();
         var send = new TaskCompletionSource();
         var registration = harness.Scheduler.Register(new HeartbeatOptions { Interval = ManualScheduler.Second }, _ => new ValueTask(send.Task));
         var raised = 0;
         registration.PeerDead += (_, _) => Interlocked.Increment(ref raised);
         harness.Step(ManualScheduler.Second, ManualScheduler.Tick);
 
-        harness.Dispose();
+        if (stopped == "scheduler")
+        {
+            harness.Dispose();
+        }
+        else
+        {
+            registration.Dispose();
+        }
+
         send.SetException(new ObjectDisposedException("System.Net.Sockets.Socket"));
         await Task.Delay(200, TestContext.Current.CancellationToken); // the completion runs on the thread that failed the send
 
-        Volatile.Read(ref raised).Should().Be(0, "the scheduler was disposed before the send failed: its registrations have ended");
+        Volatile.Read(ref raised).Should().Be(0, "the registration had stopped before the send failed");
         registration.GetStatistics().PeerDead.Should().BeFalse();
         harness.Telemetry.LogsWithId(KeepAliveEventIds.PeerDead).Should().BeEmpty();
+        harness.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Should().BeEmpty("warning 2005 says the registration tries again at the next heartbeat, and a stopped one has none");
     }
 }

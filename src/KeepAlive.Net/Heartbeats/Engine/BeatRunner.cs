@@ -84,9 +84,11 @@ internal sealed class BeatRunner(SlotTable slots, Inbox inbox, HeartbeatTelemetr
         }
 
         // A registration stopped by its own Dispose or the scheduler's has ended already: a closed connection found after that
-        // (the application closing its connections once it has stopped the heartbeats) declares no peer dead.
-        var ends = failure is not null && IsPermanent(failure) && SlotState.Phase(state) != SlotState.Disposed && !stopping.IsCancellationRequested;
-        if (failure is OperationCanceledException && (SlotState.Phase(state) == SlotState.Disposed || stopping.IsCancellationRequested))
+        // (the application closing its connections once it has stopped the heartbeats) declares no peer dead, and no failure
+        // of it is logged as retried at a next heartbeat it does not have.
+        var stopped = SlotState.Phase(state) == SlotState.Disposed || stopping.IsCancellationRequested;
+        var ends = failure is not null && IsPermanent(failure) && !stopped;
+        if (failure is OperationCanceledException && stopped)
         {
             // The send in flight was cancelled because the user stopped the registration or the scheduler: neither sent nor
             // failed (there is no next heartbeat to try again).
@@ -95,7 +97,7 @@ internal sealed class BeatRunner(SlotTable slots, Inbox inbox, HeartbeatTelemetr
             return end;
         }
 
-        telemetry.Record(ref slot.Counters, settings, extras, outcome with { EndsRegistration = ends }, slot.Handle);
+        telemetry.Record(ref slot.Counters, settings, extras, outcome with { EndsRegistration = ends || stopped }, slot.Handle);
         if (outcome.IsDelayed)
         {
             // The Delayed handler ran on this thread: the next due time and the overrun are judged after it, so its time
