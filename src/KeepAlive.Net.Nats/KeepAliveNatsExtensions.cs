@@ -12,6 +12,7 @@ public static class KeepAliveNatsExtensions
     public static KeepAliveClientDescription Client { get; } = new("NATS.Net", "NatsOpts.PingInterval")
     {
         HeartbeatTimeoutSetting = "NatsOpts.MaxPingOut",
+        HeartbeatInWholeSeconds = false, // a TimeSpan, the period of NATS.Net's PeriodicTimer
     };
 
     /// <summary>

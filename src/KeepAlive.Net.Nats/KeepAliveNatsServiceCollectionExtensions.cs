@@ -6,9 +6,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class KeepAliveNatsServiceCollectionExtensions
 {
     /// <summary>
-    /// Makes the host check at start-up that the profile exists and suits NATS.Net (a heartbeat of at least 1 s, something
-    /// the client can use), with the path, the value and the fix; apply it with
-    /// <c>NatsOpts.UseKeepAlive(serviceProvider, profileName)</c>.
+    /// Makes the host check at start-up that the profile exists and suits NATS.Net (something the client can use), with the path,
+    /// the value and the fix; apply it with <c>NatsOpts.UseKeepAlive(serviceProvider, profileName)</c>.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="profileName">The profile the NATS connection uses.</param>

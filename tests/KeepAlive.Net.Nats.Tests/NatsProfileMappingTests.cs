@@ -210,17 +210,36 @@ public sealed class NatsProfileMappingTests
     }
 
     [Fact]
-    public async Task AddNatsKeepAlive_SubSecondHeartbeat_HostStopsAtStartUp()
+    public async Task AddNatsKeepAlive_SubSecondHeartbeat_StartsAndIsThePingIntervalAsGiven()
     {
+        // NATS.Net takes NatsOpts.PingInterval as a TimeSpan (a PeriodicTimer of it): 250 ms was refused at start-up with
+        // "NATS.Net counts NatsOpts.PingInterval in whole seconds: below 1 s it would round to 0", which it does not.
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection([new("KeepAlive:Profiles:events:Heartbeat:Interval", "250ms")]);
         builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive")).AddNatsKeepAlive("events");
         using var host = builder.Build();
 
-        var error = await Record.ExceptionAsync(() => host.StartAsync(TestContext.Current.CancellationToken));
+        await host.StartAsync(TestContext.Current.CancellationToken);
 
-        error.Should().BeOfType<OptionsValidationException>().Which.Failures.Should().ContainSingle().Which.Should()
-            .StartWith("KeepAlive:Profiles:events:Heartbeat:Interval: Heartbeat:Interval is 250ms, but NATS.Net counts NatsOpts.PingInterval in whole seconds");
+        NatsOpts.Default.UseKeepAlive(host.Services, "events").PingInterval.Should().Be(TimeSpan.FromMilliseconds(250));
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public void UseKeepAlive_FractionOfASecond_KeptAsGivenAndMaxPingOutCountedFromIt()
+    {
+        // 2.5 s became 2 s ("NATS.Net counts whole seconds"), and MaxPingOut ceil(5 s / 2 s) = 3 where the profile's own
+        // interval gives 2: the silent server was dropped 6-8 s after it went silent instead of 5-7.5 s.
+        using var profiles = ClientProfiles.InCode("events", p =>
+        {
+            p.Heartbeat.Interval = TimeSpan.FromMilliseconds(2500);
+            p.Heartbeat.Timeout = TimeSpan.FromSeconds(5);
+        });
+
+        var options = NatsOpts.Default.UseKeepAlive(profiles.Profiles, "events");
+
+        (options.PingInterval, options.MaxPingOut).Should().Be((TimeSpan.FromMilliseconds(2500), 2));
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should().NotContain("rounded");
     }
 
     private sealed class Wrapper(INatsSocketConnectionFactory inner) : INatsSocketConnectionFactory

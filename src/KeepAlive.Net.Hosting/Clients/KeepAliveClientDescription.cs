@@ -3,7 +3,7 @@ namespace KeepAlive.Net.Hosting;
 /// <summary>
 /// Describes a client library (a database, cache or broker client) whose own keep-alive settings a profile sets, so that
 /// <see cref="KeepAliveClientSettings"/> can map the profile onto it and check it: its name, the setting that takes the
-/// profile's <c>Heartbeat:Interval</c> (in whole seconds), its limit, and its heartbeat timeout if it has one.
+/// profile's <c>Heartbeat:Interval</c> (in whole seconds unless <see cref="HeartbeatInWholeSeconds"/> says otherwise), its limit, and its heartbeat timeout if it has one.
 /// </summary>
 /// <remarks>The KeepAlive.Net.StackExchangeRedis, .RabbitMQ, .Npgsql and .Nats packages each describe their client with one.</remarks>
 public sealed class KeepAliveClientDescription
@@ -22,8 +22,12 @@ public sealed class KeepAliveClientDescription
     /// <summary>Gets the client's name in messages, e.g. "StackExchange.Redis".</summary>
     public string ClientName { get; }
 
-    /// <summary>Gets the client setting that takes <c>Heartbeat:Interval</c>, in whole seconds, e.g. "ConfigurationOptions.KeepAlive".</summary>
+    /// <summary>Gets the client setting that takes <c>Heartbeat:Interval</c>, e.g. "ConfigurationOptions.KeepAlive".</summary>
     public string HeartbeatSetting { get; }
+
+    /// <summary>Gets a value indicating whether the client counts its heartbeat in whole seconds: then <c>Heartbeat:Interval</c> is rounded down to them and refused below 1 s.</summary>
+    /// <value>The default value is <see langword="true"/> (StackExchange.Redis, RabbitMQ, Npgsql); NATS.Net takes any <see cref="TimeSpan"/>.</value>
+    public bool HeartbeatInWholeSeconds { get; init; } = true;
 
     /// <summary>Gets the longest heartbeat interval the client can carry.</summary>
     /// <value>The default value is <see cref="TimeSpan.MaxValue"/>: no limit of the client's own. RabbitMQ sends whole seconds in 16 bits (65535 s).</value>

@@ -4,7 +4,7 @@ using KeepAlive.Net.Hosting.Profiles;
 namespace KeepAlive.Net.Hosting.Clients;
 
 /// <summary>
-/// The rules a profile must follow to be applied to a client library that counts its heartbeat in whole seconds. The
+/// The rules a profile must follow to be applied to a client library (most count their heartbeat in whole seconds). The
 /// profile's own rules (every duration, the heartbeat and <c>Tcp</c> against <c>Heartbeat:PeerIdleTimeout</c>) are checked
 /// by <see cref="KeepAliveProfileOptionsValidator"/> first; option names are relative to the profile, as in <see cref="HttpProfileRules"/>.
 /// </summary>
@@ -16,7 +16,7 @@ internal static class KeepAliveClientRules
     {
         var errors = new List<KeepAliveValidationError>();
         var heartbeat = profile.Heartbeat;
-        if (heartbeat is { IsIntervalSet: true } && heartbeat.Interval < OneSecond)
+        if (heartbeat is { IsIntervalSet: true } && client.HeartbeatInWholeSeconds && heartbeat.Interval < OneSecond)
         {
             errors.Add(new("Heartbeat:Interval", Text($"Heartbeat:Interval is {Show(heartbeat.Interval)}, but {client.ClientName} counts {client.HeartbeatSetting} in whole seconds: below 1 s it would round to 0, which turns the client's heartbeat off (RabbitMQ reads 0 as \"the server decides\"). Fix: set Heartbeat:Interval to at least \"1s\", or remove it to keep {client.ClientName}'s own default.")));
         }

@@ -17,7 +17,7 @@ namespace KeepAlive.Net.Hosting;
 /// <remarks>
 /// Only values the profile sets are taken: <see cref="HeartbeatInterval"/> is <see langword="null"/> unless the profile
 /// sets <c>Heartbeat:Interval</c> (<see cref="HeartbeatOptions.IsIntervalSet"/>), so its 10 s default never replaces the
-/// client's own. Clients count whole seconds: intervals are rounded down (never later than asked) and the rounding is
+/// client's own. Clients that count whole seconds get intervals rounded down (never later than asked) and the rounding is
 /// reported. Messages name the profile's configuration path, the value and the fix, as start-up validation does.
 /// </remarks>
 public sealed class KeepAliveClientSettings
@@ -36,7 +36,7 @@ public sealed class KeepAliveClientSettings
         Tcp = profile.Tcp is { Enabled: true } tcp ? tcp : null;
         if (profile.Heartbeat is { IsIntervalSet: true } heartbeat)
         {
-            HeartbeatInterval = TimeSpan.FromSeconds(ToWholeSeconds(heartbeat.Interval, "Heartbeat:Interval", client.HeartbeatSetting));
+            HeartbeatInterval = client.HeartbeatInWholeSeconds ? TimeSpan.FromSeconds(ToWholeSeconds(heartbeat.Interval, "Heartbeat:Interval", client.HeartbeatSetting)) : heartbeat.Interval;
         }
 
         if (client.HeartbeatTimeoutSetting is not null)
@@ -57,7 +57,7 @@ public sealed class KeepAliveClientSettings
     /// <summary>Gets the profile's <c>Tcp</c> section, or <see langword="null"/> when it sets <c>"Enabled": false</c> (the client's sockets keep their own keep-alive).</summary>
     public TcpKeepAliveOptions? Tcp { get; }
 
-    /// <summary>Gets the heartbeat interval for <see cref="KeepAliveClientDescription.HeartbeatSetting"/> in whole seconds (rounded down), or <see langword="null"/> when the profile does not set <c>Heartbeat:Interval</c>.</summary>
+    /// <summary>Gets the heartbeat interval for <see cref="KeepAliveClientDescription.HeartbeatSetting"/> (in whole seconds, rounded down, when <see cref="KeepAliveClientDescription.HeartbeatInWholeSeconds"/>), or <see langword="null"/> when the profile does not set <c>Heartbeat:Interval</c>.</summary>
     public TimeSpan? HeartbeatInterval { get; }
 
     /// <summary>Gets the profile's <c>Heartbeat:Timeout</c> when the client has a heartbeat timeout (<see cref="KeepAliveClientDescription.HeartbeatTimeoutSetting"/>), else <see langword="null"/>.</summary>
