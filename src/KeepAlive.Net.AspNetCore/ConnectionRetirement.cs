@@ -58,7 +58,7 @@ internal sealed class ConnectionRetirement : IKeepAliveRetirementFeature, IDispo
     /// <summary>
     /// Counts a request before the application sees it; the request that reaches the limit is the last one.
     /// </summary>
-    /// <returns><see langword="true"/> when this request retired the connection: call <see cref="StartGracePeriod"/> when it ends.</returns>
+    /// <returns><see langword="true"/> when this request retired the connection, which closes gracefully: call <see cref="StartGracePeriod()"/> when it ends.</returns>
     public bool OnRequestStarting()
     {
         var count = Interlocked.Increment(ref _requestCount);
@@ -69,9 +69,17 @@ internal sealed class ConnectionRetirement : IKeepAliveRetirementFeature, IDispo
     /// Starts the grace period after which a retired connection still open is aborted. A connection retired by its request
     /// limit starts it when its last request ends, so that request (a download, a long poll, a WebSocket) is never cut short.
     /// </summary>
-    public void StartGracePeriod()
+    public void StartGracePeriod() => StartGracePeriod("the request that reached its request limit ended");
+
+    /// <param name="since">What the grace period counts from, as warning 3104 says it.</param>
+    private void StartGracePeriod(string since)
     {
-        var graceTimer = _timeProvider.CreateTimer(static s => ((ConnectionRetirement)s!).Abort(), this, _gracePeriod, Timeout.InfiniteTimeSpan);
+        var grace = KeepAliveDuration.Format(_gracePeriod);
+        var graceTimer = _timeProvider.CreateTimer(
+            _ => Abort(grace, since, $"KeepAlive profile '{_profileName}': the connection was retired and did not finish within the grace period of {grace} (Http:ConnectionCloseGracePeriod)."),
+            null,
+            _gracePeriod,
+            Timeout.InfiniteTimeSpan);
         if (Interlocked.CompareExchange(ref _graceTimer, graceTimer, null) is not null)
         {
             graceTimer.Dispose();
@@ -88,15 +96,18 @@ internal sealed class ConnectionRetirement : IKeepAliveRetirementFeature, IDispo
         }
 
         Log.ConnectionRetiring(_logger, _connection.ConnectionId, _profileName, reason, RequestCount);
-        if (startGracePeriod)
-        {
-            StartGracePeriod();
-        }
-
         if (_lifetime is not { } lifetime)
         {
-            Abort();
-            return true;
+            Abort(
+                KeepAliveDuration.Format(TimeSpan.Zero),
+                "it was retired (its transport cannot close it gracefully: no IConnectionLifetimeNotificationFeature)",
+                $"KeepAlive profile '{_profileName}': the connection was retired and its transport cannot close it gracefully (no IConnectionLifetimeNotificationFeature), so it was aborted at once.");
+            return false; // aborted: no grace period to start when the request ends
+        }
+
+        if (startGracePeriod)
+        {
+            StartGracePeriod("it was retired");
         }
 
         // HTTP/2 seen in the clear: GOAWAY and PING first, Kestrel asked once the round trip is over and the streams ended.
@@ -117,9 +128,12 @@ internal sealed class ConnectionRetirement : IKeepAliveRetirementFeature, IDispo
         Interlocked.Exchange(ref _graceTimer, null)?.Dispose();
     }
 
-    private void Abort()
+    /// <param name="openFor">How long the connection was still open after <paramref name="since"/>.</param>
+    /// <param name="since">What that time counts from: the retirement, or the end of the request that reached the limit.</param>
+    /// <param name="reason">The reason the application sees on the aborted connection.</param>
+    private void Abort(string openFor, string since, string reason)
     {
-        Log.ConnectionGracePeriodExpired(_logger, _connection.ConnectionId, _profileName, KeepAliveDuration.Format(_gracePeriod));
-        _connection.Abort(new ConnectionAbortedException($"KeepAlive profile '{_profileName}': the connection was retired and did not finish within the grace period of {KeepAliveDuration.Format(_gracePeriod)} (Http:ConnectionCloseGracePeriod)."));
+        Log.ConnectionGracePeriodExpired(_logger, _connection.ConnectionId, _profileName, openFor, since);
+        _connection.Abort(new ConnectionAbortedException(reason));
     }
 }

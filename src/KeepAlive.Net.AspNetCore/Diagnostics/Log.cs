@@ -22,8 +22,8 @@ internal static partial class Log
     public static partial void ConnectionRetiring(ILogger logger, string connectionId, string profile, string reason, int requestCount);
 
     [LoggerMessage(EventId = KeepAliveEventIds.KestrelConnectionGracePeriodExpired, Level = LogLevel.Warning,
-        Message = "Connection {ConnectionId} (KeepAlive profile '{Profile}') was still open {GracePeriod} after it was retired: aborting it.")]
-    public static partial void ConnectionGracePeriodExpired(ILogger logger, string connectionId, string profile, string gracePeriod);
+        Message = "Connection {ConnectionId} (KeepAlive profile '{Profile}') was still open {GracePeriod} after {GraceStart}: aborting it.")]
+    public static partial void ConnectionGracePeriodExpired(ILogger logger, string connectionId, string profile, string gracePeriod, string graceStart);
 
     [LoggerMessage(EventId = KeepAliveEventIds.HubKeepAliveApplied, Level = LogLevel.Information,
         Message = "{Hubs} KeepAlive profile '{Profile}': {Settings} (the hub takes KeepAliveInterval and ClientTimeoutInterval; ServerTimeout is the client's).")]
