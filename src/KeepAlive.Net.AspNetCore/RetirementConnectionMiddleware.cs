@@ -27,7 +27,7 @@ internal sealed class RetirementConnectionMiddleware(IKeepAliveProfiles profiles
             return;
         }
 
-        var age = http.MaxConnectionAge is { } max ? Shorten(max, http.MaxConnectionAgeJitter) : (TimeSpan?)null;
+        var age = http.MaxConnectionAge is { } max ? AgeJitter.Shorten(max, http.MaxConnectionAgeJitter) : (TimeSpan?)null;
         var grace = http.ConnectionCloseGracePeriod ?? DefaultGracePeriod;
         var http2 = new Http2GracefulShutdown();
         var view = new RetirementConnectionContext(context, http2);
@@ -46,7 +46,4 @@ internal sealed class RetirementConnectionMiddleware(IKeepAliveProfiles profiles
             }
         }
     }
-
-    private static TimeSpan Shorten(TimeSpan age, TimeSpan? jitter) =>
-        jitter is { Ticks: > 0 } j ? age - TimeSpan.FromTicks(Random.Shared.NextInt64(Math.Min(j.Ticks, age.Ticks - 1) + 1)) : age;
 }

@@ -14,7 +14,7 @@ internal static class KeepAliveHandlerSettings
 
         if (http.PooledConnectionLifetime is { } lifetime)
         {
-            handler.PooledConnectionLifetime = Shorten(lifetime, http.MaxConnectionAgeJitter);
+            handler.PooledConnectionLifetime = AgeJitter.Shorten(lifetime, http.MaxConnectionAgeJitter);
         }
 
         if (http.ConnectTimeout is { } connect)
@@ -41,10 +41,4 @@ internal static class KeepAliveHandlerSettings
             handler.KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests;
         }
     }
-
-    /// <summary>Takes a random amount of up to <paramref name="jitter"/> off a positive, finite time; anything else is returned unchanged.</summary>
-    public static TimeSpan Shorten(TimeSpan value, TimeSpan? jitter) =>
-        jitter is { Ticks: > 0 } j && value > TimeSpan.Zero && value != Timeout.InfiniteTimeSpan
-            ? value - TimeSpan.FromTicks(Random.Shared.NextInt64(Math.Min(j.Ticks, value.Ticks - 1) + 1))
-            : value;
 }
