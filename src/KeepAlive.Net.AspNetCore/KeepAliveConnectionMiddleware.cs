@@ -14,6 +14,9 @@ namespace KeepAlive.Net.AspNetCore;
 /// </summary>
 internal sealed class KeepAliveConnectionMiddleware(IKeepAliveProfiles profiles, string profileName, ILogger logger)
 {
+    /// <summary>Gets the profile applied.</summary>
+    public string ProfileName => profileName;
+
     public Task OnConnectionAsync(ConnectionContext context, ConnectionDelegate next)
     {
         var socket = context.Features.Get<IConnectionSocketFeature>()?.Socket;

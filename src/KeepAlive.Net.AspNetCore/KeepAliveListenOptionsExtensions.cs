@@ -1,7 +1,9 @@
 using System.Runtime.CompilerServices;
 using KeepAlive.Net;
 using KeepAlive.Net.AspNetCore;
+using KeepAlive.Net.AspNetCore.Diagnostics;
 using KeepAlive.Net.Hosting;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -119,9 +121,26 @@ public static class KeepAliveListenOptionsExtensions
         if (Interlocked.Exchange(ref endpoint.Tcp, middleware) is null)
         {
             listenOptions.Use(next => context => Volatile.Read(ref endpoint.Tcp)!.OnConnectionAsync(context, next));
+
+            // Kestrel builds the QUIC pipeline when it binds an endpoint's HTTP/3 side, its protocols final by then.
+            ((IMultiplexedConnectionBuilder)listenOptions).Use(next =>
+            {
+                WarnIfHttp3Only(listenOptions, endpoint, Logger(services));
+                return next;
+            });
         }
 
         return endpoint;
+    }
+
+    /// <summary>Says that the profile does nothing on an endpoint that serves HTTP/3 only (a mixed endpoint's QUIC side is in the docs).</summary>
+    private static void WarnIfHttp3Only(ListenOptions listenOptions, EndpointProfile endpoint, ILogger logger)
+    {
+        if ((listenOptions.Protocols & (HttpProtocols.Http1 | HttpProtocols.Http2)) == 0 && Volatile.Read(ref endpoint.Tcp) is { } tcp)
+        {
+            var call = Volatile.Read(ref endpoint.Retirement) is null ? nameof(UseTcpKeepAlive) : nameof(UseKeepAlive);
+            Log.KestrelEndpointHttp3Only(logger, listenOptions.EndPoint.ToString() ?? "", call, tcp.ProfileName);
+        }
     }
 
     private static readonly ConditionalWeakTable<ListenOptions, EndpointProfile> Endpoints = [];

@@ -179,4 +179,11 @@ public static class KeepAliveEventIds
     /// values and the fix (Warning).
     /// </summary>
     public const int ServerWideSettingReplaced = 3108;
+
+    /// <summary>
+    /// A Kestrel endpoint with <c>listenOptions.UseKeepAlive</c> or <c>UseTcpKeepAlive</c> serves HTTP/3 only, where the
+    /// profile does nothing: QUIC connections have no TCP socket and are not retired; logged when Kestrel binds the
+    /// endpoint, with the fix (Warning).
+    /// </summary>
+    public const int KestrelEndpointHttp3Only = 3109;
 }

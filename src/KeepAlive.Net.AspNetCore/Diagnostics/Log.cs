@@ -25,6 +25,10 @@ internal static partial class Log
         Message = "Connection {ConnectionId} (KeepAlive profile '{Profile}') was still open {GracePeriod} after {GraceStart}: aborting it.")]
     public static partial void ConnectionGracePeriodExpired(ILogger logger, string connectionId, string profile, string gracePeriod, string graceStart);
 
+    [LoggerMessage(EventId = KeepAliveEventIds.KestrelEndpointHttp3Only, Level = LogLevel.Warning,
+        Message = "Endpoint {EndPoint} serves HTTP/3 only (Protocols = Http3), so listenOptions.{Call}(\"{Profile}\") does nothing there: QUIC runs over UDP, with no TCP socket for the profile's Tcp section, and Kestrel runs no connection middleware for QUIC connections, so none is retired by Http:MaxConnectionAge or Http:MaxRequestsPerConnection. Fix: serve Http1AndHttp2AndHttp3 so that the TCP connections get the profile, or remove the call and bound QUIC connections with QuicTransportOptions.IdleTimeout.")]
+    public static partial void KestrelEndpointHttp3Only(ILogger logger, string endPoint, string call, string profile);
+
     [LoggerMessage(EventId = KeepAliveEventIds.HubKeepAliveApplied, Level = LogLevel.Information,
         Message = "{Hubs} KeepAlive profile '{Profile}': {Settings} (the hub takes KeepAliveInterval and ClientTimeoutInterval; ServerTimeout is the client's).")]
     public static partial void HubKeepAliveApplied(ILogger logger, string hubs, string profile, string settings);
