@@ -42,6 +42,8 @@ internal sealed class RetirementConnectionMiddleware(IKeepAliveProfiles profiles
         {
             if (http2.Phase != Http2ShutdownPhase.Serving)
             {
+                // Kestrel is done with the connection: only the client's close is awaited now, not a request to abort.
+                retirement.Dispose();
                 await view.Raw.LingerAsync(grace < LingerLimit ? grace : LingerLimit, timeProvider).ConfigureAwait(false);
             }
         }

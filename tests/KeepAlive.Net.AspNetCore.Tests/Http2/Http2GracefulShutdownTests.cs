@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using static KeepAlive.Net.AspNetCore.Tests.Http2.RawH2cClient;
 
 namespace KeepAlive.Net.AspNetCore.Tests.Http2;
@@ -87,9 +89,33 @@ public sealed class Http2GracefulShutdownTests
         Stopwatch.GetElapsedTime(closedAt).Should().BeLessThan(TimeSpan.FromSeconds(1.5), "it does not wait for the 2 s linger limit");
     }
 
+    // Once Kestrel is done with a retired connection the server only lingers for the client's close (at most 2 s); the grace
+    // period, counted from the retirement, used to run out in that wait: warning 3104 for a connection that had finished,
+    // and an abort where the linger waits to close with a FIN.
+    [Fact]
+    public async Task Retire_ClientSlowToCloseAfterTheFinalGoAway_GracePeriodNoLongerRunsDuringTheLinger()
+    {
+        var collector = new FakeLogCollector();
+        await using var app = await StartAsync("""{ "Http": { "MaxConnectionAge": "1s", "ConnectionCloseGracePeriod": "1s" } }""", collector: collector);
+        await using var client = await ConnectAsync(app);
+        var seen = new List<Frame>();
+        await Task.Delay(700, Token);
+        await client.SendGetAsync(1, "/slow", Token); // 500 ms, in flight when the connection is retired at 1 s
+        var ping = await client.ReadUntilAsync(f => f.IsOurPing, seen, Token);
+        await client.SendAsync(Ping, 1, 0, ping.Payload, Token);
+        await client.ReadUntilAsync(f => f.Type == GoAway && f.LastStreamId == 1, seen, Token);
+
+        await Task.Delay(1300, Token); // the client has not closed yet: past the grace period's end (2 s), within the linger (2.2 s)
+
+        seen.Should().Contain(f => f.StreamId == 1 && f.EndsStream, "the stream completed");
+        collector.GetSnapshot().Should().NotContain(r => r.Id.Id == KeepAliveEventIds.KestrelConnectionGracePeriodExpired, "the connection finished within its grace period; only the client's close was awaited");
+        client.ShutdownSend();
+        (await client.ReadAsync(Token)).Should().BeNull("the server closes with a FIN");
+    }
+
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    private static async Task<WebApplication> StartAsync(string profile, System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null)
+    private static async Task<WebApplication> StartAsync(string profile, System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null, FakeLogCollector? collector = null)
     {
         var app = KestrelHosts.Build(
             KestrelHosts.Profile("edge", profile),
@@ -102,7 +128,14 @@ public sealed class Http2GracefulShutdownTests
                     listen.UseHttps(certificate); // after UseKeepAlive, as for endpoints from configuration
                 }
             },
-            services => services.AddKeepAliveRequestLimits());
+            services =>
+            {
+                services.AddKeepAliveRequestLimits();
+                if (collector is not null)
+                {
+                    services.AddLogging(logging => logging.AddProvider(new FakeLoggerProvider(collector)));
+                }
+            });
         app.MapGet("/", () => "ok");
         app.MapGet("/slow", async (HttpContext context) =>
         {
