@@ -130,12 +130,18 @@ public static class KeepAliveServiceCollectionExtensions
         {
             // Read key by key, strictly; what is refused is reported by the validator with its own findings, at once.
             var path = KeepAliveProfileRegistration.Describe(configurationPath, name);
+            var watched = services.Where(static d => !d.IsKeyedService).Select(static d => d.ImplementationInstance).OfType<SectionBinding<KeepAliveProfileOptions>>()
+                .Any(b => string.Equals(b.Name, name, StringComparison.Ordinal));
             var binding = new SectionBinding<KeepAliveProfileOptions>(name, path, (reader, options) => ProfileSections.Read(reader, section, path, options, listedIn is not null));
             services.AddSingleton(binding);
             services.AddSingleton<IConfigureOptions<KeepAliveProfileOptions>>(binding);
 
-            // One watcher (KeepAliveProfiles) follows the section; IOptionsMonitor hears of the reloads it accepted.
-            services.AddSingleton<IOptionsChangeTokenSource<KeepAliveProfileOptions>>(s => new AcceptedProfileChanges(name, s.GetRequiredService<KeepAliveProfiles>()));
+            // One watcher (KeepAliveProfiles) follows the section; IOptionsMonitor hears of the reloads it accepted, once
+            // however many overloads bound the profile (the KeepAlive section and the profile's own path, combined).
+            if (!watched)
+            {
+                services.AddSingleton<IOptionsChangeTokenSource<KeepAliveProfileOptions>>(s => new AcceptedProfileChanges(name, s.GetRequiredService<KeepAliveProfiles>()));
+            }
         }
 
         if (configure is not null)

@@ -131,6 +131,26 @@ public sealed class StrictReadingTests
         await host.StopAsync(TestContext.Current.CancellationToken);
     }
 
+    [Fact]
+    public async Task Reload_ProfileRegisteredByTwoCombinedOverloads_OptionsMonitorHearsEachAcceptedReloadOnce()
+    {
+        // The overloads can be combined (docs/CONFIGURATION.md): the KeepAlive section, and the same profile by its path.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "30s" });
+        builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"))
+            .AddKeepAlive("payments", builder.Configuration.GetSection("KeepAlive:Profiles:payments"));
+        using var host = builder.Build();
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var monitor = host.Services.GetRequiredService<IOptionsMonitor<KeepAliveProfileOptions>>();
+        var heard = new List<TimeSpan>();
+        using var listener = monitor.OnChange((options, name) => heard.Add(options.Tcp.IdleTime));
+
+        Save(builder, "42s");
+
+        heard.Should().Equal([TimeSpan.FromSeconds(42)], "OnChange fires once per accepted save");
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
     private static void Save(HostApplicationBuilder builder, string idleTime)
     {
         builder.Configuration["KeepAlive:Profiles:payments:Tcp:IdleTime"] = idleTime;
