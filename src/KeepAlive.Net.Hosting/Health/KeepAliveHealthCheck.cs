@@ -63,8 +63,9 @@ internal sealed class KeepAliveHealthCheck(KeepAliveTelemetryListener listener, 
             data[$"{profile}:BudgetUsed"] = used;
             if (used > thresholds.DegradedBudgetFraction)
             {
-                // The share is rounded up: a share just over the threshold never reads as the threshold itself.
-                degraded.Add(Invariant($"{profile}: a heartbeat was {KeepAliveDuration.Format(TimeSpan.FromMilliseconds(Math.Round(recent.MaxLatenessSeconds * 1000)))} late (cause {recent.Cause ?? "unknown"}), {Math.Ceiling(used * 100):0}% of the idle budget of {KeepAliveDuration.Format(budget)} (PeerIdleTimeout {peer} - Interval - Jitter - Spread), over {thresholds.DegradedBudgetFraction * 100:0}%"));
+                // The share is rounded up and the threshold shown as set (12.5%, not 13%): a share just over the threshold
+                // never reads as the threshold itself.
+                degraded.Add(Invariant($"{profile}: a heartbeat was {KeepAliveDuration.Format(TimeSpan.FromMilliseconds(Math.Round(recent.MaxLatenessSeconds * 1000)))} late (cause {recent.Cause ?? "unknown"}), {Math.Ceiling(used * 100):0}% of the idle budget of {KeepAliveDuration.Format(budget)} (PeerIdleTimeout {peer} - Interval - Jitter - Spread), over {thresholds.DegradedBudgetFraction * 100:0.##}%"));
             }
         }
 

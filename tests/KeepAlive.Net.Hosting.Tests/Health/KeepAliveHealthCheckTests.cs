@@ -42,21 +42,22 @@ public sealed class KeepAliveHealthCheckTests
         (await HealthHosts.CheckAsync(host)).Status.Should().Be(HealthStatus.Healthy, "lateness older than the 1 minute window no longer counts");
     }
 
-    [Fact]
-    public async Task CheckHealth_LatenessJustOverTheThreshold_TheDescriptionNeverSaysAShareThatIsNotOverIt()
+    [Theory]
+    [InlineData(0.5, 22_520, "51%", "over 50%")] // 50.04 %: rounded, "50% of the idle budget ..., over 50%" contradicted itself
+    [InlineData(0.125, 5_630, "13%", "over 12.5%")] // 12.51 %: with the threshold rounded as well, "13% ..., over 13%"
+    public async Task CheckHealth_LatenessJustOverTheThreshold_TheDescriptionNeverSaysAShareThatIsNotOverIt(double fraction, int lateMilliseconds, string share, string threshold)
     {
-        // 22.52 s of a 45 s budget is 50.04 %: rounded, "50% of the idle budget ..., over 50%" contradicted itself.
         var time = new FakeTimeProvider();
-        using var host = await StartPaymentsAsync(time);
+        using var host = await StartPaymentsAsync(time, fraction);
         using var monitor = HealthHosts.Monitor(host, "payments", time);
 
         var due = time.GetTimestamp();
-        time.Advance(TimeSpan.FromMilliseconds(22_520));
+        time.Advance(TimeSpan.FromMilliseconds(lateMilliseconds));
         monitor.RecordSentNow(due);
         var entry = await HealthHosts.CheckAsync(host);
 
         entry.Status.Should().Be(HealthStatus.Degraded);
-        entry.Description.Should().Contain("51% of the idle budget of 45s").And.Contain("over 50%");
+        entry.Description.Should().Contain($"{share} of the idle budget of 45s").And.Contain(threshold);
     }
 
     [Fact]
@@ -420,10 +421,10 @@ public sealed class KeepAliveHealthCheckTests
     }
 
     /// <summary>A host with the profile 'payments' and the keep-alive health check, on <paramref name="time"/>.</summary>
-    private static Task<Microsoft.Extensions.Hosting.IHost> StartPaymentsAsync(FakeTimeProvider time) => HealthHosts.StartAsync(s =>
+    private static Task<Microsoft.Extensions.Hosting.IHost> StartPaymentsAsync(FakeTimeProvider time, double? degradedBudgetFraction = null) => HealthHosts.StartAsync(s =>
     {
         s.AddSingleton<TimeProvider>(time);
         HealthHosts.Profile(s, "payments", Interval, PeerIdle);
-        s.AddHealthChecks().AddKeepAlive();
+        s.AddHealthChecks().AddKeepAlive(o => o.DegradedBudgetFraction = degradedBudgetFraction ?? o.DegradedBudgetFraction);
     });
 }
