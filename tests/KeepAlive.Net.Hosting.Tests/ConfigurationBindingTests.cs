@@ -249,6 +249,23 @@ public sealed class ConfigurationBindingTests
     }
 
     [Fact]
+    public async Task Start_ProfileBoundFromAnEmptyConfigurationRoot_RefusedAsAnEmptySectionIs()
+    {
+        // A profile kept in a file of its own whose name is misspelt (optional: true, so no error from the provider): the
+        // root holds nothing, and the profile would silently run with the library's defaults, as a misspelt section path
+        // would (that one stops the host); a reload that empties the same root is refused as a deletion.
+        var directory = Directory.CreateTempSubdirectory("keepalive-root-").FullName;
+        var root = new ConfigurationBuilder().SetBasePath(directory).AddJsonFile("bulk.json", optional: true).Build();
+
+        var ex = await TestHosts.StartFailingAsync("{}", (services, _) => services.AddKeepAlive("bulk", root));
+
+        var message = ex.Should().BeOfType<OptionsValidationException>().Which.Message;
+        TestContext.Current.TestOutputHelper!.WriteLine(message);
+        message.Should().Contain("KeepAlive profile 'bulk' (bound from the root of the configuration given to AddKeepAlive): ")
+            .And.Contain("empty").And.Contain("library's defaults").And.Contain("Fix:");
+    }
+
+    [Fact]
     public async Task Start_HttpClientWithUnregisteredProfile_FailsWithFix()
     {
         var ex = await TestHosts.StartFailingAsync(TwoProfiles, (services, configuration) =>

@@ -52,8 +52,9 @@ internal sealed class ConfigurationReader
     }
 
     /// <summary>
-    /// Checks that a section a registration names by its path holds something: a misspelt path reads as an empty
-    /// section, and configuration cannot tell it from an empty object.
+    /// Checks that a section a registration names by its path, or a configuration's root it binds, holds something: a
+    /// misspelt path reads as an empty section, and configuration cannot tell it from an empty object; a misspelt optional
+    /// file reads as an empty configuration.
     /// </summary>
     /// <param name="section">The section.</param>
     /// <param name="path">Its configuration path.</param>
@@ -61,19 +62,23 @@ internal sealed class ConfigurationReader
     /// <returns><see langword="false"/> when it does not exist (a failure).</returns>
     public bool Exists(IConfiguration section, string path, string? consequenceAndFix = null)
     {
-        if (section is IConfigurationSection { Value: null } && !section.GetChildren().Any())
+        // A configuration's root (a file of its own) is empty when the file is missing (optional) or holds nothing.
+        if (section is IConfigurationSection { Value: not null } || section.GetChildren().Any())
         {
-            if (consequenceAndFix is not null)
-            {
-                _failures.Add(new(path, $"no such section in the configuration, or an empty one (configuration cannot tell them apart), so {consequenceAndFix}; {Docs}."));
-                return false;
-            }
+            return true;
+        }
 
-            _failures.Add(new(path, $"no such section in the configuration, or an empty one (configuration cannot tell them apart), so the profile would silently run with the library's defaults. Fix: correct the path, give the section a value, or, for the defaults, register the profile without a section (services.AddKeepAlive(\"name\", o => {{ }})) or list it under KeepAlive:Profiles and call services.AddKeepAlive(configuration.GetSection(\"KeepAlive\")); {Docs}."));
+        var missing = section is IConfigurationSection
+            ? "no such section in the configuration, or an empty one (configuration cannot tell them apart)"
+            : "the configuration is empty (an optional file that is not found, or one with nothing in it)";
+        if (consequenceAndFix is not null)
+        {
+            _failures.Add(new(path, $"{missing}, so {consequenceAndFix}; {Docs}."));
             return false;
         }
 
-        return true;
+        _failures.Add(new(path, $"{missing}, so the profile would silently run with the library's defaults. Fix: correct the path, give the section a value, or, for the defaults, register the profile without a section (services.AddKeepAlive(\"name\", o => {{ }})) or list it under KeepAlive:Profiles and call services.AddKeepAlive(configuration.GetSection(\"KeepAlive\")); {Docs}."));
+        return false;
     }
 
     /// <summary>Checks that a section holds only known keys: one failure per unknown key, with the closest known one.</summary>
