@@ -87,6 +87,15 @@ public sealed class KeepAliveBudgetLogTests
     }
 
     [Fact]
+    public void Describe_WebSocketKeepAliveIntervalZero_SaysTheFramesAreOff()
+    {
+        // "0s" turns keep-alive frames off (docs/CONFIGURATION.md); "WebSocket keep-alive 0s" read as a frame every 0 s.
+        var profile = new KeepAliveProfileOptions { WebSocket = { KeepAliveInterval = TimeSpan.Zero } };
+
+        KeepAliveBudget.Describe(profile).Should().EndWith("; WebSocket keep-alive off (WebSocket:KeepAliveInterval 0s)");
+    }
+
+    [Fact]
     public async Task Start_InvalidProfile_LogsNoBudgetBecauseTheHostDoesNotStart()
     {
         var collector = new FakeLogCollector();

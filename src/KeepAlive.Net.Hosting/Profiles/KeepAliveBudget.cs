@@ -37,7 +37,7 @@ internal static class KeepAliveBudget
             .Append(Jitter(http.MaxConnectionAge, http.MaxConnectionAgeJitter))
             .Append(http.MaxRequestsPerConnection is { } requests ? Invariant($", at most {requests} requests") : string.Empty);
         var webSocket = profile.WebSocket ?? new WebSocketKeepAliveOptions();
-        line.Append("; WebSocket keep-alive ").Append(Show(webSocket.KeepAliveInterval))
+        line.Append("; WebSocket keep-alive ").Append(webSocket.KeepAliveInterval == TimeSpan.Zero ? "off (WebSocket:KeepAliveInterval 0s)" : Show(webSocket.KeepAliveInterval))
             .Append(webSocket.KeepAliveTimeout is { } wsTimeout ? $" (timeout {Show(wsTimeout)})" : string.Empty);
         if (SignalRProfileRules.IsSet(profile.SignalR))
         {
