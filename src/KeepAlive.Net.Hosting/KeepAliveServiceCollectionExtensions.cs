@@ -36,6 +36,12 @@ public static class KeepAliveServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(keepAliveSection);
+
+        // The file may be right and the call wrong: the whole configuration passed (it holds KeepAlive), or the Profiles
+        // section itself (its parent is the KeepAlive section); the fix then names the section to pass.
+        var meant = keepAliveSection.GetChildren().FirstOrDefault(static c => string.Equals(c.Key, "KeepAlive", StringComparison.OrdinalIgnoreCase))?.Path
+            ?? (keepAliveSection is IConfigurationSection { Key: var key, Path: var path } && string.Equals(key, "Profiles", StringComparison.OrdinalIgnoreCase)
+                ? ConfigurationPath.GetParentPath(path) : null);
         foreach (var child in keepAliveSection.GetChildren())
         {
             if (string.Equals(child.Key, "Health", StringComparison.OrdinalIgnoreCase))
@@ -49,8 +55,9 @@ public static class KeepAliveServiceCollectionExtensions
 
             if (!string.Equals(child.Key, "Profiles", StringComparison.OrdinalIgnoreCase))
             {
-                throw new InvalidOperationException(
-                    $"{child.Path}: unknown key '{child.Key}' in the KeepAlive section.{ClosestName.Suggest(child.Key, ["Profiles", "Health"])} Fix: put each profile under {PathOf(keepAliveSection, "Profiles")}:<name>, e.g. {PathOf(keepAliveSection, "Profiles")}:payments:Tcp:IdleTime, and the health check's thresholds under {PathOf(keepAliveSection, "Health")}; see docs/CONFIGURATION.md.");
+                throw new InvalidOperationException(meant is { Length: > 0 }
+                    ? $"{child.Path}: unknown key '{child.Key}' in the KeepAlive section: the section given to AddKeepAlive is not the KeepAlive section, which is {meant}. Fix: services.AddKeepAlive(configuration.GetSection(\"{meant}\")); see docs/CONFIGURATION.md."
+                    : $"{child.Path}: unknown key '{child.Key}' in the KeepAlive section.{ClosestName.Suggest(child.Key, ["Profiles", "Health"])} Fix: put each profile under {PathOf(keepAliveSection, "Profiles")}:<name>, e.g. {PathOf(keepAliveSection, "Profiles")}:payments:Tcp:IdleTime, and the health check's thresholds under {PathOf(keepAliveSection, "Health")}; see docs/CONFIGURATION.md.");
             }
 
             if (!child.GetChildren().Any() && !string.IsNullOrEmpty(child.Value))

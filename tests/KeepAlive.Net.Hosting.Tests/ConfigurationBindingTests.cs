@@ -143,6 +143,27 @@ public sealed class ConfigurationBindingTests
         act.Should().Throw<InvalidOperationException>().WithMessage("*KeepAlive:Profile*unknown key 'Profile'*Fix*KeepAlive:Profiles:<name>*");
     }
 
+    [Theory]
+    [InlineData("", "KeepAlive", "services.AddKeepAlive(configuration.GetSection(\"KeepAlive\"))")] // the whole configuration
+    [InlineData("KeepAlive:Profiles", "KeepAlive:Profiles:payments", "services.AddKeepAlive(configuration.GetSection(\"KeepAlive\"))")] // one level too deep
+    public void AddKeepAlive_SectionAroundOrInsideTheKeepAliveSection_TheFixNamesTheSectionToPass(string passed, string path, string fix)
+    {
+        // The file is right; the call passed the wrong section. The fix said to move the profiles to
+        // "Profiles:<name>" (the whole configuration) or "KeepAlive:Profiles:Profiles:<name>" (the Profiles section).
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Logging:LogLevel:Default"] = "Information",
+            ["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "30s",
+        }).Build();
+        IConfiguration section = passed.Length == 0 ? configuration : configuration.GetSection(passed);
+
+        var act = () => new ServiceCollection().AddKeepAlive(section);
+
+        var message = act.Should().Throw<InvalidOperationException>().Which.Message;
+        TestContext.Current.TestOutputHelper!.WriteLine(message);
+        message.Should().Contain($"{path}: unknown key").And.Contain($"Fix: {fix}").And.NotContain("Profiles:Profiles");
+    }
+
     [Fact]
     public void AddKeepAlive_ProfilesIsAPlainValue_ThrowsShowingTheShape()
     {
