@@ -33,7 +33,13 @@ public sealed class KeepAliveProfileNotFoundException : InvalidOperationExceptio
     /// <param name="profileName">The name asked for.</param>
     /// <param name="registeredNames">The names that are registered.</param>
     public KeepAliveProfileNotFoundException(string profileName, IReadOnlyCollection<string> registeredNames)
-        : base(KeepAliveProfileRegistration.NotRegisteredMessage(profileName, registeredNames))
+        : this(profileName, registeredNames, addedAfterStartUp: null)
+    {
+    }
+
+    /// <summary>For a name a reload added to the configuration after the profiles were registered (at <paramref name="addedAfterStartUp"/>).</summary>
+    internal KeepAliveProfileNotFoundException(string profileName, IReadOnlyCollection<string> registeredNames, string? addedAfterStartUp)
+        : base(KeepAliveProfileRegistration.NotRegisteredMessage(profileName, registeredNames, addedAfterStartUp))
     {
         ProfileName = profileName;
         RegisteredNames = [.. registeredNames];

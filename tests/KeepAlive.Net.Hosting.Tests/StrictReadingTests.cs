@@ -110,10 +110,7 @@ public sealed class StrictReadingTests
     public async Task Reload_InvalidValues_OptionsMonitorKeepsTheLastValidValuesAndHearsOnlyAcceptedReloads()
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "30s" });
-        builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
-        using var host = builder.Build();
-        await host.StartAsync(TestContext.Current.CancellationToken);
+        using var host = await StartPaymentsAsync(builder, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
         var monitor = host.Services.GetRequiredService<IOptionsMonitor<KeepAliveProfileOptions>>();
         monitor.Get("payments").Tcp.IdleTime.Should().Be(TimeSpan.FromSeconds(30));
         var heard = new List<TimeSpan>();
@@ -136,11 +133,8 @@ public sealed class StrictReadingTests
     {
         // The overloads can be combined (docs/CONFIGURATION.md): the KeepAlive section, and the same profile by its path.
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "30s" });
-        builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"))
-            .AddKeepAlive("payments", builder.Configuration.GetSection("KeepAlive:Profiles:payments"));
-        using var host = builder.Build();
-        await host.StartAsync(TestContext.Current.CancellationToken);
+        using var host = await StartPaymentsAsync(builder, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive"))
+            .AddKeepAlive("payments", configuration.GetSection("KeepAlive:Profiles:payments")));
         var monitor = host.Services.GetRequiredService<IOptionsMonitor<KeepAliveProfileOptions>>();
         var heard = new List<TimeSpan>();
         using var listener = monitor.OnChange((options, name) => heard.Add(options.Tcp.IdleTime));
@@ -149,6 +143,35 @@ public sealed class StrictReadingTests
 
         heard.Should().Equal([TimeSpan.FromSeconds(42)], "OnChange fires once per accepted save");
         await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task GetProfile_ProfileAddedToTheConfigurationAfterStartUp_NotFoundSayingItNeedsARestart()
+    {
+        // The set of profiles is read once (CONFIGURATION.md); the fix said to add the section that is already there.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        using var host = await StartPaymentsAsync(builder, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+
+        builder.Configuration["KeepAlive:Profiles:orders:Tcp:IdleTime"] = "20s";
+        ((IConfigurationRoot)builder.Configuration).Reload();
+        var act = () => host.Services.GetRequiredService<IKeepAliveProfiles>().GetProfile("orders");
+
+        var ex = act.Should().Throw<KeepAliveProfileNotFoundException>().Which;
+        TestContext.Current.TestOutputHelper!.WriteLine(ex.Message);
+        ex.ProfileName.Should().Be("orders");
+        ex.Message.Should().Contain("KeepAlive:Profiles:orders").And.Contain("after start-up").And.Contain("Fix: restart")
+            .And.NotContain("add a \"orders\" section");
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    // Starts a host with the profile "payments" (Tcp:IdleTime 30s) in an in-memory configuration, registered by `register`.
+    private static async Task<IHost> StartPaymentsAsync(HostApplicationBuilder builder, Action<IServiceCollection, IConfiguration> register)
+    {
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "30s" });
+        register(builder.Services, builder.Configuration);
+        var host = builder.Build();
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        return host;
     }
 
     private static void Save(HostApplicationBuilder builder, string idleTime)

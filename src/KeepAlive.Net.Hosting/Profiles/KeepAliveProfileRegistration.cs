@@ -56,7 +56,11 @@ internal sealed record KeepAliveProfileRegistration(string Name, string? Configu
     /// <summary>The fix for an empty or blank profile name, shared by registration and lookup.</summary>
     public const string EmptyNameFix = "Fix: pass the profile's name, e.g. \"payments\", or use the overload without a name for the default profile (KeepAliveProfileOptions.DefaultProfileName).";
 
-    public static string NotRegisteredMessage(string profileName, IEnumerable<string> registered)
+    /// <summary>Says that no profile of that name is registered, with the registered ones, the closest name and the fix.</summary>
+    /// <param name="profileName">The name asked for.</param>
+    /// <param name="registered">The registered names.</param>
+    /// <param name="addedAfterStartUp">The path of a section listing it that a reload added, or <see langword="null"/>.</param>
+    public static string NotRegisteredMessage(string profileName, IEnumerable<string> registered, string? addedAfterStartUp = null)
     {
         var known = registered.ToList();
         var names = string.Join(", ", known.Select(static n => $"'{n}'"));
@@ -64,6 +68,12 @@ internal sealed record KeepAliveProfileRegistration(string Name, string? Configu
         {
             return $"The KeepAlive profile name is empty (registered: {(names.Length == 0 ? "none" : names)}). "
                 + $"{EmptyNameFix}";
+        }
+
+        if (addedAfterStartUp is not null)
+        {
+            return $"No KeepAlive profile named '{profileName}' is registered (registered: {(names.Length == 0 ? "none" : names)}): {addedAfterStartUp} was added to the configuration after start-up, "
+                + "and the set of profiles is read once, when services.AddKeepAlive(section) runs (a reload changes their values, it adds none). Fix: restart the service to register it, or use a registered profile name.";
         }
 
         return $"No KeepAlive profile named '{profileName}' is registered (registered: {(names.Length == 0 ? "none" : names)}).{ClosestName.Suggest(profileName, known)} "

@@ -229,6 +229,12 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IDisposable
         ArgumentNullException.ThrowIfNull(profileName);
         return _registrations.TryGetValue(profileName, out var registration)
             ? registration.Name
-            : throw new KeepAliveProfileNotFoundException(profileName, Names);
+            : throw new KeepAliveProfileNotFoundException(profileName, Names, AddedAfterStartUp(profileName));
     }
+
+    // A profile a reload listed in a watched Profiles section: not registered, as the set of profiles is read once.
+    private string? AddedAfterStartUp(string profileName) =>
+        _registrations.Values.Select(static r => r.ListedIn).OfType<IConfiguration>().Distinct()
+            .SelectMany(static listedIn => listedIn.GetChildren())
+            .FirstOrDefault(c => string.Equals(c.Key, profileName, StringComparison.OrdinalIgnoreCase))?.Path;
 }
