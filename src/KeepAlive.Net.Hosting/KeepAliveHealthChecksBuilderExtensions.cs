@@ -38,8 +38,15 @@ public static class KeepAliveHealthChecksBuilderExtensions
         var path = SectionBinding<KeepAliveHealthCheckOptions>.PathOf(section, KeepAliveHealthCheckOptionsValidator.DefaultPath);
         var binding = new SectionBinding<KeepAliveHealthCheckOptions>(Options.Options.DefaultName, path, (reader, options) =>
         {
+            // The KeepAlive section given for its Health child: "remove the unknown key Profiles" would delete every profile.
+            string[] around = [.. section.GetChildren().Select(static c => c.Key).Where(static k => k.Equals("Profiles", StringComparison.OrdinalIgnoreCase) || k.Equals("Health", StringComparison.OrdinalIgnoreCase))];
+            if (around.Length > 0)
+            {
+                reader.Refuse(path, $"is the KeepAlive section (it holds {string.Join(" and ", around)}), not the health check's thresholds. Fix: services.AddHealthChecks().AddKeepAlive(configuration.GetSection(\"{path}:Health\")) with the thresholds there, or AddKeepAlive() without a section for the defaults; see docs/HEALTH.md.");
+            }
+
             // A misspelt path reads as an empty section: the thresholds written under the right one would be silently ignored.
-            if (reader.Exists(section, path, "the health check would silently run with the default thresholds. Fix: correct the path (the thresholds are usually under KeepAlive:Health), give the section a value, or, for the defaults, call services.AddHealthChecks().AddKeepAlive() without a section"))
+            else if (reader.Exists(section, path, "the health check would silently run with the default thresholds. Fix: correct the path (the thresholds are usually under KeepAlive:Health), give the section a value, or, for the defaults, call services.AddHealthChecks().AddKeepAlive() without a section"))
             {
                 reader.Read(section, path, options, OptionsSchema.For<KeepAliveHealthCheckOptions>());
             }

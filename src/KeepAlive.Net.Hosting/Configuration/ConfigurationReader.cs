@@ -81,6 +81,11 @@ internal sealed class ConfigurationReader
         return false;
     }
 
+    /// <summary>Refuses a section as a whole, for a reason its caller found.</summary>
+    /// <param name="path">The section's configuration path.</param>
+    /// <param name="messageAndFix">What is wrong and the fix.</param>
+    public void Refuse(string path, string messageAndFix) => _failures.Add(new(path, messageAndFix));
+
     /// <summary>Checks that a section holds only known keys: one failure per unknown key, with the closest known one.</summary>
     /// <param name="section">The section.</param>
     /// <param name="path">Its configuration path.</param>

@@ -264,6 +264,25 @@ public sealed class KeepAliveHealthCheckTests
             .And.Contain("Fix:").And.Contain("services.AddHealthChecks().AddKeepAlive()");
     }
 
+    [Theory]
+    [InlineData("""{ "KeepAlive": { "Profiles": { "payments": { "Tcp": { "IdleTime": "30s" } } }, "Health": { "UnhealthyPeerDeadCount": 1 } } }""")]
+    [InlineData("""{ "KeepAlive": { "Profiles": { "payments": { "Tcp": { "IdleTime": "30s" } } } } }""")]
+    public async Task StartAsync_TheKeepAliveSectionGivenAsTheThresholds_TheFixNamesTheSectionToPassNotToRemoveTheProfiles(string json)
+    {
+        // AddKeepAlive(configuration.GetSection("KeepAlive")) on the health checks builder: the fix was
+        // "KeepAlive:Profiles: unknown key 'Profiles'. Fix: remove it", which would delete every profile.
+        var ex = await TestHosts.StartFailingAsync(json, (s, configuration) =>
+        {
+            s.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            s.AddHealthChecks().AddKeepAlive(configuration.GetSection("KeepAlive"));
+        });
+
+        TestContext.Current.TestOutputHelper!.WriteLine(ex.Message);
+        ex.Should().BeOfType<OptionsValidationException>().Which.Message.Should()
+            .Contain("KeepAlive: is the KeepAlive section (it holds ").And.Contain("Fix: services.AddHealthChecks().AddKeepAlive(configuration.GetSection(\"KeepAlive:Health\"))")
+            .And.NotContain("remove it");
+    }
+
     [Fact]
     public async Task StartAsync_ThresholdsInTheKeepAliveSectionButCheckAddedWithoutThem_HostDoesNotStartAndSaysHowToReadThem()
     {
