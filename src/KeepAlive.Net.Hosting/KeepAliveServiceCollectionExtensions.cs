@@ -139,7 +139,7 @@ public static class KeepAliveServiceCollectionExtensions
             var path = KeepAliveProfileRegistration.Describe(configurationPath, name);
             var watched = services.Where(static d => !d.IsKeyedService).Select(static d => d.ImplementationInstance).OfType<SectionBinding<KeepAliveProfileOptions>>()
                 .Any(b => string.Equals(b.Name, name, StringComparison.Ordinal));
-            var binding = new SectionBinding<KeepAliveProfileOptions>(name, path, (reader, options) => ProfileSections.Read(reader, section, path, options, listedIn is not null));
+            var binding = new SectionBinding<KeepAliveProfileOptions>(name, path, (reader, options) => ProfileSections.Read(reader, section, path, options, listedIn is not null, name));
             services.AddSingleton(binding);
             services.AddSingleton<IConfigureOptions<KeepAliveProfileOptions>>(binding);
 

@@ -164,6 +164,22 @@ public sealed class ConfigurationBindingTests
         message.Should().Contain($"{path}: unknown key").And.Contain($"Fix: {fix}").And.NotContain("Profiles:Profiles");
     }
 
+    [Theory]
+    [InlineData("KeepAlive", "Profiles")]
+    [InlineData("KeepAlive:Profiles", "default, payments")]
+    public async Task Start_OneProfileGivenTheSectionAroundIt_TheFixNamesTheProfilesSectionNotToRemoveAKey(string passed, string key)
+    {
+        // AddKeepAlive("payments", section) given the KeepAlive section or its Profiles: the fix was "unknown key 'Profiles'
+        // (or 'payments'). Fix: remove it", which would delete every profile (or this one).
+        var ex = await TestHosts.StartFailingAsync(TwoProfiles, (services, configuration) => services.AddKeepAlive("payments", configuration.GetSection(passed)));
+
+        var message = ex.Should().BeOfType<OptionsValidationException>().Which.Message;
+        TestContext.Current.TestOutputHelper!.WriteLine(message);
+        message.Should().Contain($"{passed}: is not a profile's section but one around it (it holds {key}")
+            .And.Contain("Fix: services.AddKeepAlive(\"payments\", configuration.GetSection(\"KeepAlive:Profiles:payments\"))")
+            .And.NotContain("remove it");
+    }
+
     [Fact]
     public void AddKeepAlive_ProfilesIsAPlainValue_ThrowsShowingTheShape()
     {

@@ -27,8 +27,16 @@ internal static class ProfileSections
     /// <param name="path">Its path for messages.</param>
     /// <param name="options">The options to fill; absent keys keep their values.</param>
     /// <param name="listed">Whether the section was found among the profiles (it exists even when empty); else it must hold a value.</param>
-    public static void Read(ConfigurationReader reader, IConfiguration profile, string path, KeepAliveProfileOptions options, bool listed)
+    /// <param name="name">The profile's name, for the fix when the section given is one around the profile's.</param>
+    public static void Read(ConfigurationReader reader, IConfiguration profile, string path, KeepAliveProfileOptions options, bool listed, string name)
     {
+        if (!listed && Around(profile, name) is { } meant)
+        {
+            // "Unknown key 'Profiles'. Fix: remove it" would delete every profile.
+            reader.Refuse(path, $"is not a profile's section but one around it (it holds {string.Join(", ", profile.GetChildren().Select(static c => c.Key))}). Fix: services.AddKeepAlive(\"{name}\", configuration.GetSection(\"{meant}\")), or services.AddKeepAlive(configuration.GetSection(\"KeepAlive\")) for every profile; see docs/CONFIGURATION.md.");
+            return;
+        }
+
         if ((!listed && !reader.Exists(profile, path)) || !reader.Open(profile, path, Names))
         {
             return;
@@ -41,5 +49,20 @@ internal static class ProfileSections
                 reader.Read(profile.GetSection(section.Name), $"{path}:{section.Name}", target, section.Schema);
             }
         }
+    }
+
+    // The path of the profile's own section when `profile` is the KeepAlive section (no profile holds Profiles) or its
+    // Profiles section (it holds profiles, no section of one); null otherwise.
+    private static string? Around(IConfiguration profile, string name)
+    {
+        if (profile is not IConfigurationSection { Path: var path, Key: var key })
+        {
+            return null;
+        }
+
+        var children = profile.GetChildren().Select(static c => c.Key).ToList();
+        return children.Contains("Profiles", StringComparer.OrdinalIgnoreCase) ? $"{path}:Profiles:{name}"
+            : key.Equals("Profiles", StringComparison.OrdinalIgnoreCase) && children.Count > 0 && !children.Intersect(Names, StringComparer.OrdinalIgnoreCase).Any() ? $"{path}:{name}"
+            : null;
     }
 }
