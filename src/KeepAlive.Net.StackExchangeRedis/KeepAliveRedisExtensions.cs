@@ -51,12 +51,14 @@ public static class KeepAliveRedisExtensions
             // A copy (ConfigurationOptions.Clone) carries the tunnel of the options it was made from: it takes that profile,
             // so the same one again wraps your own tunnel once and another is refused, as on the options themselves.
             AppliedProfiles<ConfigurationOptions, StackExchange.Redis.Configuration.Tunnel?>.Claim(options, copied.ProfileName, copied.Yours, Call);
+            AppliedProfiles<ConfigurationOptions, StackExchange.Redis.Configuration.Tunnel?>.Installed(options, copied);
         }
 
         // Installed even while Tcp is off: the tunnel reads the profile at each connection, so a reload turning it on reaches the next one.
         var yours = AppliedProfiles<ConfigurationOptions, StackExchange.Redis.Configuration.Tunnel?>.Claim(
             options, settings.ProfileName, options.Tunnel, Call);
         options.Tunnel = new KeepAliveRedisTunnel(settings, yours);
+        AppliedProfiles<ConfigurationOptions, StackExchange.Redis.Configuration.Tunnel?>.Installed(options, options.Tunnel);
         if (settings.Tcp is not null && !again && (options.EndPoints.Count == 0 || options.EndPoints.Any(static e => e is not System.Net.Sockets.UnixDomainSocketEndPoint)))
         {
             // Not again on a second call or a copy: TcpKeepAlive stays yours (it applies while a reload turns Tcp off).

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using KeepAlive.Net.Hosting;
 using RESPite.Transports;
 using StackExchange.Redis;
@@ -16,6 +17,9 @@ namespace KeepAlive.Net.StackExchangeRedis;
 /// </summary>
 internal sealed class KeepAliveRedisTunnel(KeepAliveClientSettings settings, Tunnel? yours) : Tunnel
 {
+    /// <summary>The sockets a keep-alive tunnel has configured, so that one reached twice on the way in (ours, then yours wrapping an earlier one of ours) configures it once.</summary>
+    private static readonly ConditionalWeakTable<Socket, KeepAliveRedisTunnel> Configured = [];
+
     /// <summary>Gets the user's own tunnel that this one wraps, or <see langword="null"/>.</summary>
     public Tunnel? Yours => yours;
 
@@ -35,7 +39,9 @@ internal sealed class KeepAliveRedisTunnel(KeepAliveClientSettings settings, Tun
 
     public override ValueTask<Stream?> BeforeAuthenticateAsync(EndPoint endpoint, ConnectionType connectionType, Socket? socket, CancellationToken cancellationToken)
     {
-        if (socket is not null)
+        // Once per socket: a tunnel set on top of ours (LoggingTunnel.LogToDirectory) and wrapped by a later UseKeepAlive
+        // reaches ours again through that tunnel.
+        if (socket is not null && Configured.TryAdd(socket, this))
         {
             settings.ConfigureSocket(socket, string.Create(CultureInfo.InvariantCulture, $"{endpoint} ({connectionType})"));
         }

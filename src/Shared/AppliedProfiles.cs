@@ -25,15 +25,39 @@ internal static class AppliedProfiles<TOptions, THook>
     {
         if (Applied.TryGetValue(options, out var earlier))
         {
-            return string.Equals(earlier.ProfileName, profileName, StringComparison.OrdinalIgnoreCase)
-                ? earlier.Yours
-                : throw new InvalidOperationException(
+            if (!string.Equals(earlier.ProfileName, profileName, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidOperationException(
                     $"{call}(\"{profileName}\"): these options already take KeepAlive profile '{earlier.ProfileName}', and one object's sockets and heartbeat follow one profile (the last call would silently mix them). Fix: call UseKeepAlive once per options object, with one profile.");
+            }
+
+            if (earlier.Ours is null || ReferenceEquals(earlier.Ours, current))
+            {
+                return earlier.Yours;
+            }
+
+            // A hook set since the earlier call (StackExchange.Redis's LoggingTunnel.LogToDirectory wrapping ours, or one of
+            // yours in its place) is yours now: wrapped, not dropped for the one from before the first call.
         }
 
         Applied.AddOrUpdate(options, new Entry(profileName, current));
         return current;
     }
 
-    private sealed record Entry(string ProfileName, THook Yours);
+    /// <summary>Records the hook <c>UseKeepAlive</c> installed on <paramref name="options"/>, so that a later call tells it from a hook set afterwards.</summary>
+    /// <param name="options">The options object, already claimed.</param>
+    /// <param name="ours">The hook the options hold now, ours.</param>
+    public static void Installed(TOptions options, THook ours)
+    {
+        if (Applied.TryGetValue(options, out var entry))
+        {
+            entry.Ours = ours;
+        }
+    }
+
+    private sealed record Entry(string ProfileName, THook Yours)
+    {
+        /// <summary>Gets or sets the hook installed for the profile, or <see langword="null"/> when not recorded.</summary>
+        public object? Ours { get; set; }
+    }
 }

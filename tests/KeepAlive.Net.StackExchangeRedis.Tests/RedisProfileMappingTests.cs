@@ -206,6 +206,27 @@ public sealed class RedisProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_AgainAfterATunnelWasSetOnTop_ThatTunnelIsKeptAndEachSocketConfiguredOnce()
+    {
+        // LoggingTunnel.LogToDirectory(options, ...) after UseKeepAlive wraps the keep-alive tunnel; UseKeepAlive again with
+        // the same profile put a new keep-alive tunnel around the tunnel from before the first call, dropping the logging one.
+        using var profiles = ClientProfiles.InCode("cache", p => p.Tcp.IdleTime = TimeSpan.FromSeconds(7));
+        var yours = new CountingTunnel();
+        var options = new ConfigurationOptions { Tunnel = yours }.UseKeepAlive(profiles.Profiles, "cache");
+        var logging = new WrappingTunnel(options.Tunnel!);
+        options.Tunnel = logging; // as LoggingTunnel.LogToDirectory does
+        options.UseKeepAlive(profiles.Profiles, "cache");
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+
+        Connected(options, socket);
+
+        logging.Calls.Should().Be(1, "the tunnel set after the first call is wrapped, not dropped");
+        yours.Calls.Should().Equal(["before authenticate"], "your tunnel is still reached, once");
+        profiles.Messages(KeepAliveEventIds.ClientConnectionConfigured).Should().ContainSingle("the socket is configured once");
+        socket.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(7));
+    }
+
+    [Fact]
     public void UseKeepAlive_OnACloneOfOptionsThatTakeAProfile_TheSameOneIsAppliedOnce_AnotherRefused()
     {
         // ConfigurationOptions.Clone copies the Tunnel: UseKeepAlive on the clone wrapped the first profile's tunnel as if it
@@ -342,6 +363,18 @@ public sealed class RedisProfileMappingTests
     // What StackExchange.Redis does once a socket has connected, before it sends a byte.
     private static void Connected(ConfigurationOptions options, Socket socket) =>
         options.Tunnel!.BeforeAuthenticateAsync(Server, ConnectionType.Interactive, socket, CancellationToken.None).AsTask().IsCompleted.Should().BeTrue("it configures the socket synchronously");
+
+    // Forwards everything to the tunnel it wraps, as StackExchange.Redis's LoggingTunnel does.
+    private sealed class WrappingTunnel(StackExchange.Redis.Configuration.Tunnel tail) : StackExchange.Redis.Configuration.Tunnel
+    {
+        public int Calls { get; private set; }
+
+        public override ValueTask<Stream?> BeforeAuthenticateAsync(EndPoint endpoint, ConnectionType connectionType, Socket? socket, CancellationToken cancellationToken)
+        {
+            Calls++;
+            return tail.BeforeAuthenticateAsync(endpoint, connectionType, socket, cancellationToken);
+        }
+    }
 
     private sealed class CountingTunnel : StackExchange.Redis.Configuration.Tunnel
     {
