@@ -11,6 +11,9 @@ public static class KeepAliveRabbitMQExtensions
     /// <summary>The largest heartbeat AMQP 0-9-1 can negotiate: whole seconds in an unsigned 16-bit field.</summary>
     private static readonly TimeSpan MaxHeartbeat = TimeSpan.FromSeconds(ushort.MaxValue);
 
+    /// <summary>The sockets a keep-alive factory has configured, so that one reached twice (ours around a factory of yours wrapping an earlier one of ours) configures it once.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<System.Net.Sockets.Socket, KeepAliveClientSettings> Configured = [];
+
     /// <summary>Gets how RabbitMQ.Client takes a profile: <c>Heartbeat:Interval</c> as <see cref="ConnectionFactory.RequestedHeartbeat"/> (whole seconds, at most 65535 s); its heartbeat timeout is fixed.</summary>
     public static KeepAliveClientDescription Client { get; } = new("RabbitMQ.Client", "ConnectionFactory.RequestedHeartbeat")
     {
@@ -47,6 +50,7 @@ public static class KeepAliveRabbitMQExtensions
         var yours = AppliedProfiles<ConnectionFactory, Func<System.Net.Sockets.AddressFamily, ITcpClient>>.Claim(
             factory, settings.ProfileName, factory.SocketFactory ?? ConnectionFactoryBase.DefaultSocketFactory, "ConnectionFactory.UseKeepAlive");
         factory.SocketFactory = family => CreateClient(yours, family, settings);
+        AppliedProfiles<ConnectionFactory, Func<System.Net.Sockets.AddressFamily, ITcpClient>>.Installed(factory, factory.SocketFactory);
         var defaultFactory = yours == (Func<System.Net.Sockets.AddressFamily, ITcpClient>)ConnectionFactoryBase.DefaultSocketFactory;
         notes.Add((settings.Tcp is not null, defaultFactory) switch
         {
@@ -90,7 +94,11 @@ public static class KeepAliveRabbitMQExtensions
         var client = inner(family);
         try
         {
-            settings.ConfigureSocket(client.Client, family.ToString());
+            if (Configured.TryAdd(client.Client, settings))
+            {
+                settings.ConfigureSocket(client.Client, family.ToString());
+            }
+
             return client;
         }
         catch

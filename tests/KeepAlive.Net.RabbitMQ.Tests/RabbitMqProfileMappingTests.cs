@@ -99,6 +99,29 @@ public sealed class RabbitMqProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_AgainAfterASocketFactoryWasSetOnTop_ThatFactoryIsKeptAndEachSocketConfiguredOnce()
+    {
+        // A SocketFactory set after UseKeepAlive (one wrapping ours, to log or count sockets) was dropped by UseKeepAlive
+        // again with the same profile: the new factory wrapped the one from before the first call.
+        using var profiles = ClientProfiles.InCode("orders", NatProfiles.ReadBack);
+        var factory = new ConnectionFactory().UseKeepAlive(profiles.Profiles, "orders");
+        var ours = factory.SocketFactory;
+        var created = 0;
+        factory.SocketFactory = family =>
+        {
+            created++;
+            return ours(family);
+        };
+        factory.UseKeepAlive(profiles.Profiles, "orders");
+
+        using var client = factory.SocketFactory(AddressFamily.InterNetwork);
+
+        created.Should().Be(1, "the factory set after the first call is wrapped, not dropped");
+        client.Client.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(7));
+        profiles.Messages(KeepAliveEventIds.ClientConnectionConfigured).Should().ContainSingle("the socket is configured once");
+    }
+
+    [Fact]
     public void UseKeepAlive_TwiceWithTheSameProfile_EachSocketConfiguredOnce_AnotherProfileRefused()
     {
         using var profiles = ClientProfiles.Build(s => s.AddKeepAlive("orders", NatProfiles.ReadBack).AddKeepAlive("other", _ => { }));
