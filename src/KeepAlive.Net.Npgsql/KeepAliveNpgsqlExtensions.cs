@@ -82,13 +82,13 @@ public static class KeepAliveNpgsqlExtensions
         {
             if (idle is { } idleSeconds)
             {
-                settings.ReportIfOverridden("Tcp Keepalive Time", connection.TcpKeepAliveTime, 0, "Tcp:IdleTime", idleSeconds, Seconds);
+                AppliedProfiles<NpgsqlDataSourceBuilder, object?>.ReportIfOverridden(builder, settings, "Tcp Keepalive Time", connection.TcpKeepAliveTime, 0, "Tcp:IdleTime", idleSeconds, Seconds);
                 connection.TcpKeepAliveTime = idleSeconds;
             }
 
             if (interval is { } intervalSeconds)
             {
-                settings.ReportIfOverridden("Tcp Keepalive Interval", connection.TcpKeepAliveInterval, 0, "Tcp:Interval", intervalSeconds, Seconds);
+                AppliedProfiles<NpgsqlDataSourceBuilder, object?>.ReportIfOverridden(builder, settings, "Tcp Keepalive Interval", connection.TcpKeepAliveInterval, 0, "Tcp:Interval", intervalSeconds, Seconds);
                 connection.TcpKeepAliveInterval = intervalSeconds;
             }
 
@@ -125,7 +125,7 @@ public static class KeepAliveNpgsqlExtensions
         if (settings.HeartbeatInterval is { } heartbeat)
         {
             var seconds = (int)heartbeat.TotalSeconds;
-            settings.ReportIfOverridden("Keepalive", connection.KeepAlive, 0, "Heartbeat:Interval", seconds, Seconds);
+            AppliedProfiles<NpgsqlDataSourceBuilder, object?>.ReportIfOverridden(builder, settings, "Keepalive", connection.KeepAlive, 0, "Heartbeat:Interval", seconds, Seconds);
             connection.KeepAlive = seconds;
             notes.Add(Invariant($"Keepalive (a query on an idle connection, from a thread-pool timer) every {seconds} s from Heartbeat:Interval"));
         }

@@ -62,7 +62,7 @@ public static class KeepAliveRabbitMQExtensions
 
         if (settings.HeartbeatInterval is { } interval)
         {
-            settings.ReportIfOverridden("ConnectionFactory.RequestedHeartbeat", factory.RequestedHeartbeat, ConnectionFactory.DefaultHeartbeat, "Heartbeat:Interval", interval, Show);
+            AppliedProfiles<ConnectionFactory, Func<System.Net.Sockets.AddressFamily, ITcpClient>>.ReportIfOverridden(factory, settings, "ConnectionFactory.RequestedHeartbeat", factory.RequestedHeartbeat, ConnectionFactory.DefaultHeartbeat, "Heartbeat:Interval", interval, Show);
             factory.RequestedHeartbeat = interval;
             notes.Add($"RequestedHeartbeat {Show(interval)} from Heartbeat:Interval (a frame every half of it; the broker may negotiate lower)");
         }

@@ -76,7 +76,7 @@ public static class KeepAliveRedisExtensions
         if (settings.HeartbeatInterval is { } interval)
         {
             var seconds = (int)interval.TotalSeconds;
-            settings.ReportIfOverridden("ConfigurationOptions.KeepAlive", keepAlive, (int)defaults.KeepAliveInterval.TotalSeconds, "Heartbeat:Interval", seconds, Seconds);
+            AppliedProfiles<ConfigurationOptions, StackExchange.Redis.Configuration.Tunnel?>.ReportIfOverridden(options, settings, "ConfigurationOptions.KeepAlive", keepAlive, (int)defaults.KeepAliveInterval.TotalSeconds, "Heartbeat:Interval", seconds, Seconds);
             options.KeepAlive = seconds;
             notes.Add(Invariant($"KeepAlive (PING when idle) every {seconds} s from Heartbeat:Interval"));
         }

@@ -31,13 +31,15 @@ internal static class AppliedProfiles<TOptions, THook>
                     $"{call}(\"{profileName}\"): these options already take KeepAlive profile '{earlier.ProfileName}', and one object's sockets and heartbeat follow one profile (the last call would silently mix them). Fix: call UseKeepAlive once per options object, with one profile.");
             }
 
-            if (earlier.Ours is null || ReferenceEquals(earlier.Ours, current))
+            if (earlier.Ours is null || ReferenceEquals(earlier.Ours, current) || ReferenceEquals(earlier.Yours, current))
             {
                 return earlier.Yours;
             }
 
             // A hook set since the earlier call (StackExchange.Redis's LoggingTunnel.LogToDirectory wrapping ours, or one of
             // yours in its place) is yours now: wrapped, not dropped for the one from before the first call.
+            earlier.Yours = current;
+            return current;
         }
 
         Applied.AddOrUpdate(options, new Entry(profileName, current));
@@ -55,8 +57,43 @@ internal static class AppliedProfiles<TOptions, THook>
         }
     }
 
-    private sealed record Entry(string ProfileName, THook Yours)
+    /// <summary>
+    /// Warns as <see cref="KeepAlive.Net.Hosting.KeepAliveClientSettings.ReportIfOverridden"/> does, unless
+    /// <paramref name="current"/> is what an earlier <c>UseKeepAlive</c> on these options set (a call again after a reload:
+    /// that value is not yours), and records <paramref name="fromProfile"/> as set by this call.
+    /// </summary>
+    /// <typeparam name="T">The option's type.</typeparam>
+    /// <param name="options">The options object, already claimed.</param>
+    /// <param name="settings">The profile's settings for the client.</param>
+    /// <param name="clientSetting">The client's option, e.g. <c>ConfigurationOptions.KeepAlive</c>.</param>
+    /// <param name="current">The option's value before the profile is applied.</param>
+    /// <param name="clientDefault">The client's default for the option.</param>
+    /// <param name="profileKey">The profile setting that wins, e.g. <c>Heartbeat:Interval</c>.</param>
+    /// <param name="fromProfile">The value the client gets from the profile, which the caller sets.</param>
+    /// <param name="format">Formats a value for the message.</param>
+    public static void ReportIfOverridden<T>(TOptions options, KeepAlive.Net.Hosting.KeepAliveClientSettings settings, string clientSetting, T current, T clientDefault, string profileKey, T fromProfile, Func<T, string> format)
+        where T : IEquatable<T>
     {
+        var entry = Applied.TryGetValue(options, out var claimed) ? claimed : null;
+        if (entry is null || !entry.Values.TryGetValue(clientSetting, out var taken) || !current.Equals(taken))
+        {
+            settings.ReportIfOverridden(clientSetting, current, clientDefault, profileKey, fromProfile, format);
+        }
+
+        entry?.Values[clientSetting] = fromProfile;
+    }
+
+    private sealed class Entry(string profileName, THook yours)
+    {
+        /// <summary>Gets the profile applied.</summary>
+        public string ProfileName { get; } = profileName;
+
+        /// <summary>Gets or sets the user's own hook that ours wraps.</summary>
+        public THook Yours { get; set; } = yours;
+
+        /// <summary>Gets the values set for the profile, by the client's option.</summary>
+        public Dictionary<string, object> Values { get; } = new(StringComparer.Ordinal);
+
         /// <summary>Gets or sets the hook installed for the profile, or <see langword="null"/> when not recorded.</summary>
         public object? Ours { get; set; }
     }

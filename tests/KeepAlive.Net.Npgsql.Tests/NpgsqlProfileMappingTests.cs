@@ -353,6 +353,26 @@ public sealed class NpgsqlProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_AgainOnTheSameBuilderAfterAReload_TakesTheNewValuesWithoutCallingTheFirstCallsValuesHandSet()
+    {
+        // Warning 3204's fix is to build the data source again with UseKeepAlive; on the same builder, the values the first
+        // call set were reported as set by hand (3202 "Tcp Keepalive Time was set by hand to 7 s", and for Keepalive).
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(
+            [new("KeepAlive:Profiles:db:Tcp:IdleTime", "7s"), new("KeepAlive:Profiles:db:Heartbeat:Interval", "20s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var builder = new NpgsqlDataSourceBuilder(ConnectionString).UseKeepAlive(profiles.Profiles, "db");
+
+        configuration["KeepAlive:Profiles:db:Tcp:IdleTime"] = "9s";
+        configuration["KeepAlive:Profiles:db:Heartbeat:Interval"] = "30s";
+        configuration.Reload();
+        builder.UseKeepAlive(profiles.Profiles, "db");
+
+        builder.ConnectionStringBuilder.TcpKeepAliveTime.Should().Be(9);
+        builder.ConnectionStringBuilder.KeepAlive.Should().Be(30);
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().BeEmpty("the first call set them, not you");
+    }
+
+    [Fact]
     public void UseKeepAlive_FromTheServiceProvider_AppliesTheRegisteredProfile()
     {
         using var profiles = ClientProfiles.InCode("db", p => p.Tcp.IdleTime = TimeSpan.FromSeconds(40));

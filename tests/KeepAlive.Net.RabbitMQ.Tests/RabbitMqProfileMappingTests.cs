@@ -122,6 +122,23 @@ public sealed class RabbitMqProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_AgainOnTheSameFactoryAfterAReload_TakesTheNewHeartbeatWithoutCallingTheFirstCallsValueHandSet()
+    {
+        // Warning 3204's fix is to set up the factory again with UseKeepAlive; on the same factory, the value the first call
+        // set was reported as set by hand (3202 "ConnectionFactory.RequestedHeartbeat was set by hand to 20s").
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:orders:Heartbeat:Interval", "20s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var factory = new ConnectionFactory().UseKeepAlive(profiles.Profiles, "orders");
+
+        configuration["KeepAlive:Profiles:orders:Heartbeat:Interval"] = "30s";
+        configuration.Reload();
+        factory.UseKeepAlive(profiles.Profiles, "orders");
+
+        factory.RequestedHeartbeat.Should().Be(TimeSpan.FromSeconds(30));
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().BeEmpty("the first call set 20 s, not you");
+    }
+
+    [Fact]
     public void UseKeepAlive_TwiceWithTheSameProfile_EachSocketConfiguredOnce_AnotherProfileRefused()
     {
         using var profiles = ClientProfiles.Build(s => s.AddKeepAlive("orders", NatProfiles.ReadBack).AddKeepAlive("other", _ => { }));

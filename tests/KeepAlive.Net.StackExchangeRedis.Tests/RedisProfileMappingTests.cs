@@ -276,6 +276,23 @@ public sealed class RedisProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_AgainOnTheSameOptionsAfterAReload_TakesTheNewIntervalWithoutCallingTheFirstCallsValueHandSet()
+    {
+        // Warning 3204's fix is to connect again with UseKeepAlive; on the same options, the value the first call set was
+        // reported as set by hand (3202 "ConfigurationOptions.KeepAlive was set by hand to 20 s").
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:cache:Heartbeat:Interval", "20s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var options = new ConfigurationOptions().UseKeepAlive(profiles.Profiles, "cache");
+
+        configuration["KeepAlive:Profiles:cache:Heartbeat:Interval"] = "30s";
+        configuration.Reload();
+        options.UseKeepAlive(profiles.Profiles, "cache");
+
+        options.KeepAlive.Should().Be(30);
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().BeEmpty("the first call set 20 s, not you");
+    }
+
+    [Fact]
     public void UseKeepAlive_ReloadTurnsTcpOffThenOn_TheNextSocketKeepsStackExchangeRedisOwnKeepAliveThenGetsTheProfile()
     {
         // Off by reload, the tunnel switched SO_KEEPALIVE off on every reconnection (StackExchange.Redis turns it on), where a
