@@ -50,8 +50,7 @@ public static class KeepAliveRedisExtensions
         {
             // A copy (ConfigurationOptions.Clone) carries the tunnel of the options it was made from: it takes that profile,
             // so the same one again wraps your own tunnel once and another is refused, as on the options themselves.
-            AppliedProfiles<ConfigurationOptions, StackExchange.Redis.Configuration.Tunnel?>.Claim(options, copied.ProfileName, copied.Yours, Call);
-            AppliedProfiles<ConfigurationOptions, StackExchange.Redis.Configuration.Tunnel?>.Installed(options, copied);
+            AppliedProfiles<ConfigurationOptions, StackExchange.Redis.Configuration.Tunnel?>.ClaimCopy(options, copied, copied.ProfileName, copied.Yours, Call);
         }
 
         // Installed even while Tcp is off: the tunnel reads the profile at each connection, so a reload turning it on reaches the next one.

@@ -14,6 +14,9 @@ internal static class AppliedProfiles<TOptions, THook>
 {
     private static readonly ConditionalWeakTable<TOptions, Entry> Applied = [];
 
+    /// <summary>The entry of the options each hook of ours was first installed on, for a copy that carries the hook.</summary>
+    private static readonly ConditionalWeakTable<object, Entry> Installations = [];
+
     /// <summary>Records the profile applied to <paramref name="options"/> and returns the user's own hook to wrap.</summary>
     /// <param name="options">The options object.</param>
     /// <param name="profileName">The profile being applied.</param>
@@ -54,6 +57,33 @@ internal static class AppliedProfiles<TOptions, THook>
         if (Applied.TryGetValue(options, out var entry))
         {
             entry.Ours = ours;
+            if (ours is not null)
+            {
+                Installations.TryAdd(ours, entry);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Claims a copy of options (<c>ConfigurationOptions.Clone</c>) that carries the hook of ours installed on the options it
+    /// was made from: it takes that profile (another is then refused), the same hook of yours is wrapped, and the values
+    /// set there are not reported as set by hand.
+    /// </summary>
+    /// <param name="options">The copy.</param>
+    /// <param name="ours">Our hook, which the copy holds.</param>
+    /// <param name="profileName">The profile that hook applies.</param>
+    /// <param name="yours">The user's own hook that it wraps.</param>
+    /// <param name="call">How the user wrote the call, for the message.</param>
+    public static void ClaimCopy(TOptions options, THook ours, string profileName, THook yours, string call)
+    {
+        Claim(options, profileName, yours, call);
+        Installed(options, ours);
+        if (ours is not null && Installations.TryGetValue(ours, out var original) && Applied.TryGetValue(options, out var entry) && entry != original)
+        {
+            foreach (var (setting, value) in original.Values)
+            {
+                entry.Values.TryAdd(setting, value);
+            }
         }
     }
 

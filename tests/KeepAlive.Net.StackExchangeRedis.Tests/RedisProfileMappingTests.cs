@@ -275,20 +275,22 @@ public sealed class RedisProfileMappingTests
             .Contain("ConfigurationOptions.KeepAlive stays StackExchange.Redis's own (the profile now says 30s)").And.Contain("Fix: connect a new ConnectionMultiplexer");
     }
 
-    [Fact]
-    public void UseKeepAlive_AgainOnTheSameOptionsAfterAReload_TakesTheNewIntervalWithoutCallingTheFirstCallsValueHandSet()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void UseKeepAlive_AgainOnTheSameOptionsOrACloneAfterAReload_TakesTheNewIntervalWithoutCallingTheFirstCallsValueHandSet(bool clone)
     {
-        // Warning 3204's fix is to connect again with UseKeepAlive; on the same options, the value the first call set was
-        // reported as set by hand (3202 "ConfigurationOptions.KeepAlive was set by hand to 20 s").
+        // Warning 3204's fix is to connect again with UseKeepAlive; on the same options (or a clone, which carries the value),
+        // the value the first call set was reported as set by hand (3202 "ConfigurationOptions.KeepAlive was set by hand to 20 s").
         var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:cache:Heartbeat:Interval", "20s")]).Build();
         using var profiles = ClientProfiles.FromConfiguration(configuration);
         var options = new ConfigurationOptions().UseKeepAlive(profiles.Profiles, "cache");
 
         configuration["KeepAlive:Profiles:cache:Heartbeat:Interval"] = "30s";
         configuration.Reload();
-        options.UseKeepAlive(profiles.Profiles, "cache");
+        var again = (clone ? options.Clone() : options).UseKeepAlive(profiles.Profiles, "cache");
 
-        options.KeepAlive.Should().Be(30);
+        again.KeepAlive.Should().Be(30);
         profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().BeEmpty("the first call set 20 s, not you");
     }
 
