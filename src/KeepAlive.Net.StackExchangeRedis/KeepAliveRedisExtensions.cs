@@ -58,7 +58,8 @@ public static class KeepAliveRedisExtensions
             options, settings.ProfileName, options.Tunnel, Call);
         options.Tunnel = new KeepAliveRedisTunnel(settings, yours);
         AppliedProfiles<ConfigurationOptions, StackExchange.Redis.Configuration.Tunnel?>.Installed(options, options.Tunnel);
-        if (settings.Tcp is not null && !again && (options.EndPoints.Count == 0 || options.EndPoints.Any(static e => e is not System.Net.Sockets.UnixDomainSocketEndPoint)))
+        var overTcp = options.EndPoints.Count == 0 || options.EndPoints.Any(static e => e is not System.Net.Sockets.UnixDomainSocketEndPoint);
+        if (settings.Tcp is not null && !again && overTcp)
         {
             // Not again on a second call or a copy: TcpKeepAlive stays yours (it applies while a reload turns Tcp off).
             // Nor on Unix domain sockets only: the profile applies nothing there (event 3203). No end points yet counts as TCP.
@@ -66,7 +67,9 @@ public static class KeepAliveRedisExtensions
         }
 
         notes.Add(settings.Tcp is not null
-            ? "Tcp on every socket once connected, through ConfigurationOptions.Tunnel" + (yours is null ? string.Empty : ", wrapping your own tunnel")
+            ? overTcp
+                ? "Tcp on every socket once connected, through ConfigurationOptions.Tunnel" + (yours is null ? string.Empty : ", wrapping your own tunnel")
+                : "every end point is a Unix domain socket, which has no TCP keep-alive: the Tcp section is not applied (event 3203 for each connection), and only KeepAlive, the PING, watches the connection"
             : stated.TcpKeepAlive
                 ? "Tcp:Enabled is false: sockets keep StackExchange.Redis's own keep-alive (SO_KEEPALIVE with the kernel's times) until a reload turns it on"
                 : "Tcp:Enabled is false: sockets keep StackExchange.Redis's own settings, without keep-alive (ConfigurationOptions.TcpKeepAlive is false), until a reload turns it on");

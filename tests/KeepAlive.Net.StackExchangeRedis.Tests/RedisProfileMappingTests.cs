@@ -108,6 +108,18 @@ public sealed class RedisProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_OnlyUnixSocketEndPoints_TheLineSaysTheTcpSectionIsNotApplied()
+    {
+        // The line said "Tcp on every socket once connected" where no socket has TCP (each connection logs 3203).
+        using var profiles = ClientProfiles.InCode("cache", NatProfiles.ReadBack);
+
+        new ConfigurationOptions { EndPoints = { new UnixDomainSocketEndPoint("/var/run/redis.sock") } }.UseKeepAlive(profiles.Profiles, "cache");
+
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should()
+            .NotContain("Tcp on every socket").And.Contain("every end point is a Unix domain socket, which has no TCP keep-alive: the Tcp section is not applied");
+    }
+
+    [Fact]
     public void UseKeepAlive_HandSetTcpKeepAliveOffOnAUnixSocket_NoWarningAsNothingIsApplied()
     {
         using var profiles = ClientProfiles.InCode("cache", NatProfiles.ReadBack);
