@@ -92,6 +92,12 @@ public static class KeepAliveNpgsqlExtensions
                 connection.TcpKeepAliveInterval = intervalSeconds;
             }
 
+            if (!connection.TcpKeepAlive && new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connection.ConnectionString }.ContainsKey("Tcp Keepalive"))
+            {
+                // Off by default too: only a connection string that says so turned it off by hand.
+                settings.ReportOverride("Tcp Keepalive", "false", "Tcp:Enabled", "true");
+            }
+
             connection.TcpKeepAlive = true;
             var source = tcp.UnsetValues == TcpKeepAliveUnsetValues.KeepCurrent ? "the profile's Tcp:IdleTime and Tcp:Interval where it sets them (UnsetValues KeepCurrent), else the connection string's" : "Tcp:IdleTime and Tcp:Interval";
             (int? Time, int? Interval) probing;

@@ -60,6 +60,20 @@ public sealed class NpgsqlProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_HandSetTcpKeepaliveOff_ProfileTurnsItOnAndWarnsWithTheFix()
+    {
+        // "Tcp Keepalive=false" in the connection string was turned on without a word (Redis warns for its TcpKeepAlive false).
+        using var profiles = ClientProfiles.InCode("db", p => p.Tcp.IdleTime = TimeSpan.FromSeconds(20));
+
+        var builder = new NpgsqlDataSourceBuilder(ConnectionString + ";Tcp Keepalive=false").UseKeepAlive(profiles.Profiles, "db");
+
+        builder.ConnectionStringBuilder.TcpKeepAlive.Should().BeTrue();
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().ContainSingle().Which.Should()
+            .StartWith("Npgsql: Tcp Keepalive was set by hand to false, but KeepAlive profile 'db' sets Tcp:Enabled, so the profile's true wins. Fix:")
+            .And.Contain("set Tcp:Enabled to false in the profile");
+    }
+
+    [Fact]
     public void UseKeepAlive_HandSetTcpKeepaliveTimeConflicts_TheWarningsFixKeepsYourValue()
     {
         // The fix said "remove Tcp:IdleTime from the profile to keep your value", but with Tcp:UnsetValues UseDefaults (the
