@@ -136,6 +136,7 @@ public sealed class DurationConfigurationTests
     [InlineData("""{ "KeepAlive": { "Profiles": { "payments": { "Heartbeat": { "Mode": "1" } } } } }""", "KeepAlive:Profiles:payments:Heartbeat:Mode: '1' is not one of WhenIdle, FixedRate")]
     [InlineData("""{ "KeepAlive": { "Profiles": { "payments": { "Heartbeat": { "PeerIdleTimeout": "AwsNbl" } } } } }""", "KeepAlive:Profiles:payments:Heartbeat:PeerIdleTimeout: 'AwsNbl' is neither a preset nor a duration")]
     [InlineData("""{ "KeepAlive": { "Profiles": { "payments": { "Tcp": { "IdleTime": "" } } } } }""", "KeepAlive:Profiles:payments:Tcp:IdleTime: is empty")]
+    [InlineData("""{ "KeepAlive": { "Profiles": { "payments": { "Heartbeat": { "Name": "  " } } } } }""", "KeepAlive:Profiles:payments:Heartbeat:Name: is blank")]
     public async Task Start_WrongValueType_FailsNamingPath(string json, string expected)
     {
         var message = await TestHosts.ProfilesFailAsync(json);

@@ -61,6 +61,13 @@ internal sealed class OptionKey
             return IsOptional ? ReadOutcome.Accepted : ReadOutcome.Refused;
         }
 
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            // Only spaces: a name of " " in logs and metric tags reads as none, and no other kind of value parses from it.
+            error = "is blank (only white space). Fix: write a value or remove the key to keep the default; see docs/CONFIGURATION.md.";
+            return ReadOutcome.Refused;
+        }
+
         if (_type == typeof(TimeSpan))
         {
             return Outcome(Range!.TryParse(text, out TimeSpan time, out error) || KeepAliveDuration.TryParse(text, out time, out _), error, time, out value);
