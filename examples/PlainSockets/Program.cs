@@ -7,7 +7,7 @@ using KeepAlive.Net;
 Console.WriteLine($"Platform: {KeepAliveCapabilities.Current.Platform}. {KeepAliveCapabilities.Current.Limitations}");
 Console.WriteLine();
 
-// 1. A listener: sockets it accepts inherit its keep-alive settings (Linux and Windows).
+// 1. A listener: sockets it accepts inherit its keep-alive settings (Linux, FreeBSD and Windows; on macOS configure each accepted socket).
 var listener = new TcpListener(IPAddress.Loopback, 0);
 var serverOptions = new TcpKeepAliveOptions { IdleTime = TimeSpan.FromSeconds(45), Interval = TimeSpan.FromSeconds(15), ProbeCount = 3 };
 Console.WriteLine($"listener      {listener.ConfigureKeepAlive(serverOptions)}");
