@@ -46,9 +46,10 @@ internal sealed class KeepAliveHealthCheckOptionsValidator(IEnumerable<IKeepAliv
         }
 
         // Thresholds written beside the profiles (KeepAlive:Health) that no registration reads would be silently ignored.
-        var unread = checkAdded
-            ? "no keep-alive health check reads it (services.AddHealthChecks().AddKeepAlive() was called without a section)"
-            : "no keep-alive health check is added (services.AddHealthChecks().AddKeepAlive(...) is never called)";
+        var given = bindings.Select(static b => b.Path).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        var unread = !checkAdded ? "no keep-alive health check is added (services.AddHealthChecks().AddKeepAlive(...) is never called)"
+            : given.Count == 0 ? "no keep-alive health check reads it (services.AddHealthChecks().AddKeepAlive() was called without a section)"
+            : $"no keep-alive health check reads it (services.AddHealthChecks().AddKeepAlive(...) was given {string.Join(", ", given)})";
         foreach (var section in sections.DistinctBy(static s => s.Path, StringComparer.OrdinalIgnoreCase))
         {
             if (!bindings.Any(b => string.Equals(b.Path, section.Path, StringComparison.OrdinalIgnoreCase)))
