@@ -94,6 +94,11 @@ public static class KeepAliveRabbitMQExtensions
         var client = inner(family);
         try
         {
+            if (client.Client is null)
+            {
+                throw new InvalidOperationException($"ConnectionFactory.SocketFactory returned an ITcpClient ({client.GetType().FullName}) whose Client is null, so KeepAlive profile '{settings.ProfileName}' has no socket to configure. Fix: return a client that holds its socket, e.g. new TcpClientAdapter(new Socket(family, SocketType.Stream, ProtocolType.Tcp)).");
+            }
+
             if (Configured.TryAdd(client.Client, settings))
             {
                 settings.ConfigureSocket(client.Client, family.ToString());

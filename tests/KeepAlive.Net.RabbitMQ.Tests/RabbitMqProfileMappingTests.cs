@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Reflection;
 using KeepAlive.Net.Tests.TestSupport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -207,6 +208,26 @@ public sealed class RabbitMqProfileMappingTests
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
             return new TcpClientAdapter(socket);
         }
+    }
+
+    [Fact]
+    public void UseKeepAlive_YourSocketFactoryReturnsAClientWithoutASocket_RefusedNamingTheFactoryAndTheFix()
+    {
+        // An ITcpClient whose Client is null threw a bare ArgumentNullException ("Value cannot be null. (Parameter 'key')").
+        using var profiles = ClientProfiles.InCode("orders", p => p.Tcp.IdleTime = TimeSpan.FromSeconds(30));
+        var factory = new ConnectionFactory { SocketFactory = _ => DispatchProxy.Create<ITcpClient, NoSocketClient>() }.UseKeepAlive(profiles.Profiles, "orders");
+
+        var create = () => factory.SocketFactory(AddressFamily.InterNetwork);
+
+        create.Should().Throw<InvalidOperationException>().WithMessage(
+            "ConnectionFactory.SocketFactory returned an ITcpClient (*) whose Client is null, so KeepAlive profile 'orders' has no socket to configure. Fix: *new TcpClientAdapter(new Socket(family, SocketType.Stream, ProtocolType.Tcp))*");
+    }
+
+    /// <summary>An <see cref="ITcpClient"/> whose every member returns null: its Client has no socket.</summary>
+    public class NoSocketClient : DispatchProxy
+    {
+        /// <inheritdoc />
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) => null;
     }
 
     [Fact]
