@@ -23,6 +23,12 @@ public sealed record KeepAliveCapabilities
     /// <summary>Gets the largest probe count the platform accepts.</summary>
     public required int MaxProbeCount { get; init; }
 
+    /// <summary>
+    /// Gets a value indicating whether idle time and interval can be set; when not (an operating system with no known
+    /// mapping), only SO_KEEPALIVE is written and both stay at <see cref="DefaultIdleTime"/> and <see cref="DefaultInterval"/>.
+    /// </summary>
+    public required bool SupportsKeepAliveTimes { get; init; }
+
     /// <summary>Gets a value indicating whether the probe count can be set; when not, see <see cref="FixedProbeCount"/>.</summary>
     public required bool SupportsProbeCount { get; init; }
 
@@ -74,6 +80,7 @@ public sealed record KeepAliveCapabilities
             MaxIdleTime = TimeSpan.FromSeconds(32767),
             MaxInterval = TimeSpan.FromSeconds(32767),
             MaxProbeCount = 127,
+            SupportsKeepAliveTimes = true,
             SupportsProbeCount = true,
             SupportsUserTimeout = false,
             CanReadBack = true,
@@ -119,6 +126,7 @@ public sealed record KeepAliveCapabilities
             },
             _ => portable with
             {
+                SupportsKeepAliveTimes = false,
                 SupportsProbeCount = false,
                 CanReadBack = false,
                 Limitations = "Unknown operating system: only SO_KEEPALIVE is switched on; idle time, interval and probe count keep the kernel's values.",

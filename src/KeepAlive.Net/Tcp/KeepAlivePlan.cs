@@ -35,11 +35,10 @@ internal sealed class KeepAlivePlan
         }
 
         TcpKeepAliveValidator.ThrowIfInvalid(options, capabilities);
-        var unknown = capabilities.Platform == KeepAlivePlatform.Unknown;
         var idle = options.KeepsCurrent(KeepAliveOption.IdleTime) ? PlannedValue.KeepCurrent
-            : unknown ? Unsupported(options.IdleTime) : RoundTime(options.IdleTime, capabilities);
+            : capabilities.SupportsKeepAliveTimes ? RoundTime(options.IdleTime, capabilities) : Unsupported(options.IdleTime);
         var interval = options.KeepsCurrent(KeepAliveOption.Interval) ? PlannedValue.KeepCurrent
-            : unknown ? Unsupported(options.Interval) : RoundTime(options.Interval, capabilities);
+            : capabilities.SupportsKeepAliveTimes ? RoundTime(options.Interval, capabilities) : Unsupported(options.Interval);
         var probeCount = options.KeepsCurrent(KeepAliveOption.ProbeCount) ? PlannedValue.KeepCurrent : PlanProbeCount(options.ProbeCount, capabilities);
         return new KeepAlivePlan(capabilities, true)
         {

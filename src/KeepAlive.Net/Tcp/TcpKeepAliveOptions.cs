@@ -125,7 +125,7 @@ public class TcpKeepAliveOptions
     /// <see cref="IdleTime"/> + <see cref="Interval"/> × <see cref="ProbeCount"/>, or, on Linux with an explicit
     /// <see cref="UserTimeout"/>, the first probe at or after the user timeout (see <see cref="KeepAliveSettings.DeadPeerDetectionTime"/>);
     /// where the platform fixes the probe count (Windows before 1709: 10), with that count; on an operating system with no
-    /// known mapping (<see cref="KeepAlivePlatform.Unknown"/>, where only SO_KEEPALIVE is written), at the kernel's defaults. With
+    /// known mapping (<see cref="KeepAliveCapabilities.SupportsKeepAliveTimes"/> false, where only SO_KEEPALIVE is written), at the kernel's defaults. With
     /// <see cref="TcpKeepAliveUnsetValues.KeepCurrent"/>, a field left unset counts at the kernel's default (what a socket
     /// nobody configured has, <see cref="KeepAliveCapabilities.DefaultIdleTime"/> and its neighbours), not at the getter's
     /// default, which is never written; a socket configured before keeps its own values instead. Idle time and interval count
@@ -137,12 +137,11 @@ public class TcpKeepAliveOptions
     /// <summary>The dead-peer time on the platform of <paramref name="capabilities"/>.</summary>
     internal TimeSpan GetDeadPeerDetectionTime(KeepAliveCapabilities capabilities)
     {
-        // A field that is not written counts at the kernel's default: one kept, or one the platform has no mapping for (on an
-        // unknown operating system ConfigureKeepAlive writes only SO_KEEPALIVE; see KeepAlivePlan).
-        var unknown = capabilities.Platform == KeepAlivePlatform.Unknown;
+        // A field that is not written counts at the kernel's default: one kept, or one the platform cannot set (see KeepAlivePlan).
+        var timesKept = !capabilities.SupportsKeepAliveTimes;
         return DeadPeerTime.Idle(
-            KeepsCurrent(KeepAliveOption.IdleTime) || unknown ? capabilities.DefaultIdleTime : capabilities.TimeAsWritten(IdleTime),
-            KeepsCurrent(KeepAliveOption.Interval) || unknown ? capabilities.DefaultInterval : capabilities.TimeAsWritten(Interval),
+            KeepsCurrent(KeepAliveOption.IdleTime) || timesKept ? capabilities.DefaultIdleTime : capabilities.TimeAsWritten(IdleTime),
+            KeepsCurrent(KeepAliveOption.Interval) || timesKept ? capabilities.DefaultInterval : capabilities.TimeAsWritten(Interval),
             capabilities.FixedProbeCount ?? (KeepsCurrent(KeepAliveOption.ProbeCount) || !capabilities.SupportsProbeCount ? capabilities.DefaultProbeCount : ProbeCount),
             capabilities.SupportsUserTimeout ? UserTimeout : null) ?? TimeSpan.MaxValue;
     }

@@ -1,3 +1,6 @@
+using KeepAlive.Net.Tcp;
+using KeepAlive.Net.Tests.TestSupport;
+
 namespace KeepAlive.Net.Tests.Tcp;
 
 public sealed class KeepAliveCapabilitiesTests
@@ -79,6 +82,33 @@ public sealed class KeepAliveCapabilitiesTests
         var options = new TcpKeepAliveOptions { IdleTime = TimeSpan.FromSeconds(30), Interval = TimeSpan.FromSeconds(5), ProbeCount = 4 };
 
         options.GetDeadPeerDetectionTime(KeepAliveCapabilities.For(KeepAlivePlatform.Unknown)).Should().Be(TimeSpan.FromSeconds(7200 + (9 * 75)), "2 h + 9 x 75 s, the values in force, not the 50 s asked for and never written");
+    }
+
+    [Theory]
+    [InlineData(KeepAlivePlatform.Linux, true)]
+    [InlineData(KeepAlivePlatform.MacOS, true)]
+    [InlineData(KeepAlivePlatform.FreeBsd, true)]
+    [InlineData(KeepAlivePlatform.Windows, true)]
+    [InlineData(KeepAlivePlatform.WindowsLegacy, true)]
+    [InlineData(KeepAlivePlatform.Unknown, false)]
+    public void For_EachPlatform_SaysWhetherIdleTimeAndIntervalCanBeSet(KeepAlivePlatform platform, bool settable) =>
+        KeepAliveCapabilities.For(platform).SupportsKeepAliveTimes.Should().Be(settable);
+
+    [Fact]
+    public void SupportsKeepAliveTimes_False_IsOneRuleForWhatIsWrittenAndForTheDeadPeerTime()
+    {
+        // The plan (what ConfigureKeepAlive writes) and the dead-peer time read the same capability, not the platform's name.
+        var capabilities = KeepAliveCapabilities.For(KeepAlivePlatform.Linux) with { SupportsKeepAliveTimes = false };
+        var options = new TcpKeepAliveOptions { IdleTime = TimeSpan.FromSeconds(30), Interval = TimeSpan.FromSeconds(5), ProbeCount = 4 };
+        var recorder = new RecordingSocketOptionAccess();
+
+        var settings = KeepAliveConfigurator.Configure(recorder, capabilities, options, null);
+
+        settings.Options.Where(o => o.Option is KeepAliveOption.IdleTime or KeepAliveOption.Interval)
+            .Should().HaveCount(2).And.OnlyContain(o => o.Status == KeepAliveOptionStatus.Unsupported);
+        recorder.Writes.Should().NotContain(w => w.Level == 6 && (w.Name == 4 || w.Name == 5), "Linux's TCP_KEEPIDLE (4) and TCP_KEEPINTVL (5) are not written");
+        recorder.Writes.Should().Contain(w => w.Level == 6 && w.Name == 6, "TCP_KEEPCNT (6) still is");
+        options.GetDeadPeerDetectionTime(capabilities).Should().Be(TimeSpan.FromSeconds(7200 + (4 * 75)), "the kernel's idle time and interval stay; the count of 4 is written");
     }
 
     [Fact]
