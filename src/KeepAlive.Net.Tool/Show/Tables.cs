@@ -39,7 +39,9 @@ internal static class Tables
 
     public static Table Capabilities(KeepAliveCapabilities capabilities) =>
         Plain.Table("What this platform supports", "option", "support")
-            .Row("idle time / interval", $"yes, steps of {Units.Time(capabilities.TimeResolution)}, up to {Units.Time(capabilities.MaxIdleTime)} / {Units.Time(capabilities.MaxInterval)}")
+            .Row("idle time / interval", capabilities.SupportsKeepAliveTimes
+                ? $"yes, steps of {Units.Time(capabilities.TimeResolution)}, up to {Units.Time(capabilities.MaxIdleTime)} / {Units.Time(capabilities.MaxInterval)}"
+                : $"no, the kernel's {Units.Time(capabilities.DefaultIdleTime)} / {Units.Time(capabilities.DefaultInterval)} stay")
             .Row("probe count (TCP_KEEPCNT)", capabilities.SupportsProbeCount ? $"yes, up to {Units.Number(capabilities.MaxProbeCount)}" : capabilities.FixedProbeCount is { } f ? $"no, fixed at {Units.Number(f)}" : "no")
             .Row("TCP_USER_TIMEOUT", capabilities.SupportsUserTimeout ? "yes (milliseconds)" : "no")
             .Row("read back", capabilities.CanReadBack ? "yes" : "no")

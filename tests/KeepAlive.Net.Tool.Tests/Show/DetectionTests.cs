@@ -1,4 +1,5 @@
 using KeepAlive.Net.Hosting;
+using KeepAlive.Net.Tool.Cli;
 using KeepAlive.Net.Tool.Show;
 
 namespace KeepAlive.Net.Tool.Tests.Show;
@@ -22,5 +23,18 @@ public sealed class DetectionTests
         var line = Detection.Describe(applied, new KeepAliveProfileOptions(), Unread).Single(static l => l.StartsWith("Dead peer, data in flight", StringComparison.Ordinal));
 
         line.Should().Contain(limit).And.NotContain("15 minutes", "about 15 minutes is Linux's tcp_retries2 default, which does not apply here");
+    }
+
+    [Theory]
+    [InlineData(KeepAlivePlatform.Unknown, "no, the kernel's 7200 s / 75 s stay")]
+    [InlineData(KeepAlivePlatform.Linux, "yes, steps of 1 s")]
+    public void Capabilities_SaysWhetherIdleTimeAndIntervalCanBeSet(KeepAlivePlatform platform, string support)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        ToolConsole.Plain(output, error).Ansi.Write(Tables.Capabilities(KeepAliveCapabilities.For(platform)));
+
+        output.ToString().Should().MatchRegex($@"idle time / interval\s*│\s*{System.Text.RegularExpressions.Regex.Escape(support)}");
     }
 }
