@@ -154,6 +154,32 @@ public sealed class KeepAliveClientSettingsTests
     }
 
     [Fact]
+    public void ConfigureSocket_ReloadTurningTcpOffRightAfterTheProfileIsRead_LeavesTheClientsKeepAliveOn()
+    {
+        // Tcp:Enabled false means "the client's own keep-alive" for a client. ConfigureSocket decides on one reading of the
+        // profile; had it read the values again to apply them, a reload landing in between would hand the core Enabled
+        // false, which switches SO_KEEPALIVE off on the client's socket.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["KeepAlive:Profiles:p:Tcp:IdleTime"] = "7s" }).Build();
+        using var services = Build(s => s.AddKeepAlive(configuration.GetSection("KeepAlive")));
+        var reloadAfterRead = new ReloadAfterRead(services.GetRequiredService<IKeepAliveProfiles>(), () =>
+        {
+            configuration["KeepAlive:Profiles:p:Tcp:Enabled"] = "false";
+            configuration.Reload();
+        });
+        var settings = KeepAliveClientSettings.Create(reloadAfterRead, "p", Client);
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true); // the client's own keep-alive
+
+        reloadAfterRead.Armed = true;
+        var applied = settings.ConfigureSocket(socket, "test");
+
+        reloadAfterRead.Armed.Should().BeFalse("the reload happened right after the profile was read");
+        services.GetRequiredService<IKeepAliveProfiles>().GetProfile("p").Tcp.Enabled.Should().BeFalse("the reload was accepted");
+        applied.Should().NotBeNull().And.Match<KeepAliveSettings>(s => s.Enabled && s.IdleTime == TimeSpan.FromSeconds(7), "the values read are the values applied");
+        socket.GetKeepAlive().Enabled.Should().BeTrue("SO_KEEPALIVE is never switched off on a client's socket");
+    }
+
+    [Fact]
     public void WarnWhenReloadsAreNotTaken_TwoClientsWithTheSameValues_OneWarningPerReloadNamingEachValueAndTheFix()
     {
         var source = new Dictionary<string, string?> { ["KeepAlive:Profiles:p:Heartbeat:Interval"] = "20s", ["KeepAlive:Profiles:p:Tcp:IdleTime"] = "7500ms" };

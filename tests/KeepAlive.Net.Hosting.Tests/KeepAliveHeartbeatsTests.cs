@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace KeepAlive.Net.Hosting.Tests;
@@ -18,12 +19,9 @@ public sealed class KeepAliveHeartbeatsTests
     {
         using var host = TestHosts.Build(Json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
         await host.StartAsync(TestContext.Current.CancellationToken);
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await client.ConnectAsync(listener.LocalEndPoint!, TestContext.Current.CancellationToken);
-        using var server = await listener.AcceptAsync(TestContext.Current.CancellationToken);
+        var (client, server) = await LoopbackPairAsync();
+        using var clientSocket = client;
+        using var serverSocket = server;
 
         using var registration = host.Services.GetRequiredService<IKeepAliveHeartbeats>().RegisterSocket(client, "PING"u8.ToArray(), "payments");
 
@@ -38,6 +36,29 @@ public sealed class KeepAliveHeartbeatsTests
         client.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(19), "the profile's Tcp section is applied too");
         registration.GetStatistics().Should().NotBeNull();
         await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task RegisterSocket_ReloadRightAfterTheProfileIsRead_AppliesTheValuesItRegistered()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["KeepAlive:Profiles:p:Tcp:IdleTime"] = "7s" }).Build();
+        var services = new ServiceCollection().AddLogging().AddKeepAlive(configuration.GetSection("KeepAlive"));
+        await using var provider = services.BuildServiceProvider();
+        var reloadAfterRead = new ReloadAfterRead(provider.GetRequiredService<IKeepAliveProfiles>(), () =>
+        {
+            configuration["KeepAlive:Profiles:p:Tcp:IdleTime"] = "9s";
+            configuration.Reload();
+        });
+        var (client, server) = await LoopbackPairAsync();
+        using var clientSocket = client;
+        using var serverSocket = server;
+
+        reloadAfterRead.Armed = true;
+        using var registration = new Heartbeats.KeepAliveHeartbeats(reloadAfterRead, provider.GetRequiredService<IHeartbeatScheduler>()).RegisterSocket(client, "P"u8.ToArray(), "p");
+
+        reloadAfterRead.Armed.Should().BeFalse("the reload happened right after the profile was read");
+        provider.GetRequiredService<IKeepAliveProfiles>().GetProfile("p").Tcp.IdleTime.Should().Be(TimeSpan.FromSeconds(9), "the reload was accepted");
+        client.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(7), "one registration applies one version of the profile: the heartbeat's and the socket's values come from the same reading");
     }
 
     [Fact]
@@ -102,5 +123,15 @@ public sealed class KeepAliveHeartbeatsTests
         var act = () => host.Services.GetRequiredService<IKeepAliveHeartbeats>().RegisterSocket(socket, "PING"u8.ToArray(), "orders");
 
         act.Should().Throw<InvalidOperationException>().WithMessage("No KeepAlive profile named 'orders'*Fix:*");
+    }
+
+    private static async Task<(Socket Client, Socket Server)> LoopbackPairAsync()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(listener.LocalEndPoint!, TestContext.Current.CancellationToken);
+        return (client, await listener.AcceptAsync(TestContext.Current.CancellationToken));
     }
 }

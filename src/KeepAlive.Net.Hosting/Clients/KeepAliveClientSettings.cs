@@ -144,14 +144,15 @@ public sealed class KeepAliveClientSettings
             return null;
         }
 
-        if (!_profiles.GetProfile(ProfileName).Tcp.Enabled)
+        var profile = _profiles.GetProfile(ProfileName);
+        if (!profile.Tcp.Enabled)
         {
             // Tcp:Enabled false means "the client's own keep-alive" for a client; the core's false would switch SO_KEEPALIVE off.
             Log.ClientConnectionTcpDisabled(_logger, Client.ClientName, connection, ProfileName);
             return null;
         }
 
-        var settings = _profiles.Configure(socket, ProfileName);
+        var settings = KeepAliveProfiles.Configure(_profiles, socket, profile);
         Log.ClientConnectionConfigured(_logger, Client.ClientName, connection, ProfileName, settings);
         return settings;
     }

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using KeepAlive.Net.Hosting.Profiles;
 
 namespace KeepAlive.Net.Hosting.Heartbeats;
 
@@ -24,7 +25,7 @@ internal sealed class KeepAliveHeartbeats(IKeepAliveProfiles profiles, IHeartbea
         {
             if (!local)
             {
-                profiles.Configure(socket, profileName);
+                KeepAliveProfiles.Configure(profiles, socket, profile); // the values registered above, not a reload's
             }
 
             return registration;

@@ -75,11 +75,18 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IDisposable
     /// </summary>
     internal string? RefusedChange(string profileName) => _refused.TryGetValue(Resolve(profileName), out var why) ? why : null;
 
-    public KeepAliveSettings Configure(Socket socket, string profileName)
-    {
-        var options = Current(Resolve(profileName));
-        return socket.ConfigureKeepAlive(options.Tcp, _socketLoggers.GetValue(options, _ => new WarnOnceLogger(_logger)));
-    }
+    public KeepAliveSettings Configure(Socket socket, string profileName) => Apply(socket, Current(Resolve(profileName)));
+
+    /// <summary>
+    /// Applies the <c>Tcp</c> section of values the caller already read with <see cref="GetProfile"/> and decided on: read
+    /// again, a reload in between would apply other values than those checked (a client's <c>Tcp:Enabled</c> false would
+    /// switch SO_KEEPALIVE off).
+    /// </summary>
+    internal static KeepAliveSettings Configure(IKeepAliveProfiles profiles, Socket socket, KeepAliveProfileOptions read) =>
+        profiles is KeepAliveProfiles registered ? registered.Apply(socket, read) : socket.ConfigureKeepAlive(read.Tcp);
+
+    private KeepAliveSettings Apply(Socket socket, KeepAliveProfileOptions options) =>
+        socket.ConfigureKeepAlive(options.Tcp, _socketLoggers.GetValue(options, _ => new WarnOnceLogger(_logger)));
 
     /// <summary>Builds and keeps every profile's values now; an invalid one is left for <see cref="GetProfile"/> to report.</summary>
     public void CaptureAll()
