@@ -37,7 +37,8 @@ public readonly struct HeartbeatContext
     /// Marks the moment the heartbeat is handed to the transport (right before the send call), when that is later than
     /// the callback's start, for example after an <see langword="await"/>: the lateness is then measured up to this
     /// moment, so a hop onto a starved thread pool shows up as lateness with its cause. The built-in socket heartbeat
-    /// calls it itself. Without it, lateness is measured at the callback's start.
+    /// calls it itself. Without it, lateness is measured at the callback's start. It marks this heartbeat only: called
+    /// through a context kept after its heartbeat ended, it does nothing.
     /// </summary>
-    public void ReportSendStarted() => Registration.ReportSendStarted();
+    public void ReportSendStarted() => Registration.ReportSendStarted(DueTimestamp);
 }

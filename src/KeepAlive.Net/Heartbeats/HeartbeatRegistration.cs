@@ -70,28 +70,16 @@ public sealed class HeartbeatRegistration : IDisposable
     /// <summary>Gets a value indicating whether the registration still runs (not disposed, not ended by PeerDead or its scheduler).</summary>
     internal bool IsLive => Live() is not null;
 
-    internal CancellationToken CancellationToken => Live() is var (scheduler, slot) ? scheduler.TokenOf(slot) : new CancellationToken(canceled: true);
+    internal CancellationToken CancellationToken => Live() is var (scheduler, slot) ? scheduler.TokenOf(slot, this) : new CancellationToken(canceled: true);
 
     // Read once: a Dispose on another thread complements it between two reads (a negative index into the slot table).
     private int Home => Slot is var slot && slot >= 0 ? slot : ~slot;
 
     /// <summary>Records that data was sent on the connection: in <see cref="HeartbeatMode.WhenIdle"/> the next heartbeat waits a full interval from now. Lock-free.</summary>
-    public void MarkActivity()
-    {
-        if (Live() is var (scheduler, slot))
-        {
-            Volatile.Write(ref scheduler.SlotOf(slot).LastActivity, scheduler.TimeProvider.GetTimestamp());
-        }
-    }
+    public void MarkActivity() => Stamp(peer: false);
 
     /// <summary>Records that the peer was heard from: the liveness timer (<see cref="HeartbeatOptions.Timeout"/>) restarts. Lock-free.</summary>
-    public void MarkPeerActivity()
-    {
-        if (Live() is var (scheduler, slot))
-        {
-            Volatile.Write(ref scheduler.SlotOf(slot).LastPeerActivity, scheduler.TimeProvider.GetTimestamp());
-        }
-    }
+    public void MarkPeerActivity() => Stamp(peer: true);
 
     /// <summary>Gets a snapshot of this registration's counters and lateness; after <see cref="Dispose"/>, the last one.</summary>
     /// <returns>The snapshot.</returns>
@@ -131,12 +119,12 @@ public sealed class HeartbeatRegistration : IDisposable
         }
     }
 
-    /// <summary>Marks the moment this registration's heartbeat in flight is handed to the transport.</summary>
-    internal void ReportSendStarted()
+    /// <summary>Marks the moment this registration's heartbeat in flight, due at <paramref name="due"/>, is handed to the transport.</summary>
+    internal void ReportSendStarted(long due)
     {
         if (Live() is var (scheduler, slot))
         {
-            scheduler.ReportSendStarted(slot);
+            scheduler.ReportSendStarted(slot, due);
         }
     }
 
@@ -154,14 +142,43 @@ public sealed class HeartbeatRegistration : IDisposable
         return slot >= 0 && Volatile.Read(ref _owner) is HeartbeatScheduler scheduler && ReferenceEquals(scheduler.SlotOf(slot).Handle, this) ? (scheduler, slot) : null;
     }
 
+    // The extras are checked to be this registration's under the slot table's lock, which freeing a slot takes: a handle
+    // disposed on another thread after Live() must not add a handler to the extras of a free slot (the registration that takes
+    // it next would find them without its flag, and never raise its own handlers) or of another registration that took it
+    // (which would raise this connection's handlers). Extras freed after the check are no longer any slot's: changing them is harmless.
     private void Change(Action<SlotExtras> change)
     {
-        if (Live() is var (scheduler, slot))
+        if (Live() is var (scheduler, slot) && scheduler.ExtrasOf(slot, this) is { } extras)
         {
-            var extras = scheduler.ExtrasOf(slot);
             lock (extras)
             {
                 change(extras);
+            }
+        }
+    }
+
+    // Writes now as the slot's last activity, lock-free, only while the slot is this registration's. Dispose on another thread
+    // lets the loop free the slot and a new registration take it between any check and a plain write, which then restarted
+    // the new registration's liveness timer or postponed its heartbeat. So the time is read first, then the slot's value, then
+    // the owner; the compare-and-swap fails if the slot changed hands since: freeing zeroes the value, and a new registration
+    // writes its own time, read after this one. A stamp only moves forward (a later one already there wins).
+    private void Stamp(bool peer)
+    {
+        var slot = Slot;
+        if (slot < 0 || Volatile.Read(ref _owner) is not HeartbeatScheduler scheduler)
+        {
+            return;
+        }
+
+        var now = scheduler.TimeProvider.GetTimestamp();
+        ref var entry = ref scheduler.SlotOf(slot);
+        ref var stamp = ref peer ? ref entry.LastPeerActivity : ref entry.LastActivity;
+        while (true)
+        {
+            var seen = Volatile.Read(ref stamp);
+            if (seen >= now || !ReferenceEquals(Volatile.Read(ref entry.Handle), this) || Interlocked.CompareExchange(ref stamp, now, seen) == seen)
+            {
+                return;
             }
         }
     }

@@ -151,13 +151,14 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
 
     internal BeatSettings SettingsOf(int index) => _slots.SettingsOf(_slots[index]);
 
-    internal SlotExtras ExtrasOf(int index) => _slots.GetOrAddExtras(index);
+    /// <summary>The extras of a slot, made if needed, or <see langword="null"/> once the slot is no longer <paramref name="owner"/>'s.</summary>
+    internal SlotExtras? ExtrasOf(int index, HeartbeatRegistration owner) => _slots.GetOrAddExtras(index, owner);
 
     internal SlotExtras? FindExtras(int index) => _slots.ExtrasOf(index);
 
-    internal CancellationToken TokenOf(int index) => Volatile.Read(ref _disposed) != 0 ? new CancellationToken(true) : _runner.TokenOf(index);
+    internal CancellationToken TokenOf(int index, HeartbeatRegistration owner) => Volatile.Read(ref _disposed) != 0 ? new CancellationToken(true) : _runner.TokenOf(index, owner);
 
-    internal void ReportSendStarted(int index) => _runner.ReportSendStarted(index);
+    internal void ReportSendStarted(int index, long due) => _runner.ReportSendStarted(index, due);
 
     /// <summary>Ends a registration: no heartbeat starts afterwards; the owner of the loop frees its slot.</summary>
     internal void Unregister(int index, string name)

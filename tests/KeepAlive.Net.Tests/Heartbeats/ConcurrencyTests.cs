@@ -237,29 +237,6 @@ public sealed class ConcurrencyTests
         gauge.GetMeasurementSnapshot().Sum(m => m.Value).Should().Be(0, "the keepalive.heartbeat.registrations gauge counts it out once too");
     }
 
-    /// <summary>A fake clock that pauses one thread in its next GetTimestamp until released.</summary>
-    private sealed class PausingClock : TimeProvider
-    {
-        private readonly Microsoft.Extensions.Time.Testing.FakeTimeProvider _time = new();
-        private (int Thread, ManualResetEventSlim Entered, ManualResetEventSlim Release)? _pause;
-
-        public override long TimestampFrequency => _time.TimestampFrequency;
-
-        public void PauseOn(int thread, ManualResetEventSlim entered, ManualResetEventSlim release) => _pause = (thread, entered, release);
-
-        public override long GetTimestamp()
-        {
-            if (_pause is { } pause && pause.Thread == Environment.CurrentManagedThreadId)
-            {
-                _pause = null;
-                pause.Entered.Set();
-                pause.Release.Wait();
-            }
-
-            return _time.GetTimestamp();
-        }
-    }
-
     /// <summary>A connection whose asynchronous writes complete on the thread pool, after a yield.</summary>
     private sealed class YieldingWriteStream : Stream
     {

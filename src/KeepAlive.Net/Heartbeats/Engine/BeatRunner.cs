@@ -27,8 +27,12 @@ internal sealed class BeatRunner(SlotTable slots, Inbox inbox, HeartbeatTelemetr
         return 0;
     }
 
-    /// <summary>Marks the moment the heartbeat in flight is handed to the transport; its lateness is measured there.</summary>
-    public void ReportSendStarted(int index)
+    /// <summary>
+    /// Marks the moment the heartbeat in flight is handed to the transport; its lateness is measured there. Only the heartbeat
+    /// due at <paramref name="heartbeatDue"/> (its context's): a context kept past its heartbeat and used while a later one
+    /// runs (the registration's next, or another registration's in the slot since) marks nothing.
+    /// </summary>
+    public void ReportSendStarted(int index, long heartbeatDue)
     {
         ref var slot = ref slots[index];
         if (SlotState.Phase(Volatile.Read(ref slot.State)) != SlotState.Running)
@@ -37,10 +41,16 @@ internal sealed class BeatRunner(SlotTable slots, Inbox inbox, HeartbeatTelemetr
         }
 
         var due = SchedulePolicy.Due(slots.SettingsOf(slot), index, slot.Nominal);
+        if (due != heartbeatDue)
+        {
+            return;
+        }
+
         Volatile.Write(ref slot.SendMark, SendMark.Of(clock.GetElapsedTime(due, clock.GetTimestamp()), Thread.CurrentThread.IsThreadPoolThread));
     }
 
-    public CancellationToken TokenOf(int slot) => slots.GetOrAddExtras(slot).GetToken(stopping);
+    /// <summary>The registration's token, or a cancelled one once the slot is no longer <paramref name="owner"/>'s (a context kept past its heartbeat).</summary>
+    public CancellationToken TokenOf(int slot, HeartbeatRegistration owner) => slots.GetOrAddExtras(slot, owner)?.GetToken(stopping) ?? new CancellationToken(canceled: true);
 
     /// <summary>The new owner of the loop watches the callback that holds the thread it took the turn from, like a send in flight.</summary>
     public void WatchStuck(int index, long start, List<(int Slot, long Key)> keys)

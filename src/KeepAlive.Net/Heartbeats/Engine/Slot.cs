@@ -22,7 +22,8 @@ namespace KeepAlive.Net.Heartbeats;
 /// loop frees the slot once no thread holds a claim on it (a Running slot disposed meanwhile is freed by its send's end).</description></item>
 /// </list>
 /// <para>In every phase: <see cref="LastActivity"/> and <see cref="LastPeerActivity"/> are written by the user's threads (one
-/// word each, no lock), and the flags of <see cref="State"/> change by compare-and-swap.</para>
+/// word each, no lock: a compare-and-swap that fails once the slot has changed hands, <see cref="HeartbeatRegistration"/>'s
+/// Stamp), and the flags of <see cref="State"/> change by compare-and-swap.</para>
 /// </remarks>
 internal struct Slot
 {

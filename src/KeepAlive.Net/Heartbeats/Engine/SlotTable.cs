@@ -114,19 +114,38 @@ internal sealed class SlotTable(TimeProvider timeProvider)
         }
     }
 
+    /// <summary>The extras of a slot the caller holds a claim on (the engine, for a send it runs), made if needed.</summary>
     public SlotExtras GetOrAddExtras(int slot)
     {
         lock (_lock)
         {
-            if (!_extras.TryGetValue(slot, out var extras))
-            {
-                extras = new SlotExtras();
-                _extras.Add(slot, extras);
-                SlotState.Update(ref this[slot].State, SlotState.HasExtras, 0);
-            }
-
-            return extras;
+            return GetOrAddExtrasLocked(slot);
         }
+    }
+
+    /// <summary>
+    /// The extras of a slot for its registration's handle, made if needed; <see langword="null"/> once the slot is not
+    /// <paramref name="owner"/>'s (freed, or taken by another registration, since the handle looked). Checked under the lock
+    /// that <see cref="Free"/> takes, so no extras are made for a free slot or handed to another registration's handle.
+    /// </summary>
+    public SlotExtras? GetOrAddExtras(int slot, HeartbeatRegistration owner)
+    {
+        lock (_lock)
+        {
+            return ReferenceEquals(this[slot].Handle, owner) ? GetOrAddExtrasLocked(slot) : null;
+        }
+    }
+
+    private SlotExtras GetOrAddExtrasLocked(int slot)
+    {
+        if (!_extras.TryGetValue(slot, out var extras))
+        {
+            extras = new SlotExtras();
+            _extras.Add(slot, extras);
+            SlotState.Update(ref this[slot].State, SlotState.HasExtras, 0);
+        }
+
+        return extras;
     }
 
     private int Grow()
