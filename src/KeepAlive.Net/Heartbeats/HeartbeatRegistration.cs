@@ -68,7 +68,7 @@ public sealed class HeartbeatRegistration : IDisposable
     internal int Slot => Volatile.Read(ref _slot);
 
     /// <summary>Gets a value indicating whether the registration still runs (not disposed, not ended by PeerDead or its scheduler).</summary>
-    internal bool IsLive => Live() is not null;
+    internal bool IsLive => Live() is var (scheduler, _) && !scheduler.IsDisposed;
 
     internal CancellationToken CancellationToken => Live() is var (scheduler, slot) ? scheduler.TokenOf(slot, this) : new CancellationToken(canceled: true);
 

@@ -151,6 +151,9 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
 
     internal BeatSettings SettingsOf(int index) => _slots.SettingsOf(_slots[index]);
 
+    /// <summary>Gets a value indicating whether <see cref="Dispose"/> was called: its registrations have stopped.</summary>
+    internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
     /// <summary>The extras of a slot, made if needed, or <see langword="null"/> once the slot is no longer <paramref name="owner"/>'s.</summary>
     internal SlotExtras? ExtrasOf(int index, HeartbeatRegistration owner) => _slots.GetOrAddExtras(index, owner);
 

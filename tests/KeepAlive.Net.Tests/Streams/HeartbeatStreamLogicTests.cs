@@ -164,6 +164,21 @@ public sealed class HeartbeatStreamLogicTests
     }
 
     [Fact]
+    public void TrackActivity_RegistrationWhoseSchedulerWasDisposed_RefusedAsEnded()
+    {
+        // TrackActivity documents ObjectDisposedException for a registration whose scheduler stopped; such a registration was
+        // accepted (its handle still looked live), and the stream's reads and writes marked activity that nothing reads.
+        var manual = new ManualScheduler();
+        var stopped = manual.Scheduler.Register(new HeartbeatOptions { Name = "stopped" }, _ => ValueTask.CompletedTask);
+        manual.Dispose();
+        using var stream = new HeartbeatStream(new MemoryStream());
+
+        stream.Invoking(s => s.TrackActivity(stopped)).Should().Throw<ObjectDisposedException>()
+            .WithMessage("The heartbeat registration 'stopped' has ended (disposed, its peer declared dead, or its scheduler stopped)*Fix: track a live registration*");
+        stream.Registration.Should().BeNull();
+    }
+
+    [Fact]
     public void RegisterHeartbeat_BadArguments_Refused()
     {
         using var manual = new ManualScheduler();
