@@ -349,11 +349,26 @@ public sealed class HeartbeatStream : Stream
             return WritePayloadAsync(payload, context.CancellationToken);
         }
 
-        _inner.Write(payload.Span);
-        _inner.Flush();
+        try
+        {
+            _inner.Write(payload.Span);
+            _inner.Flush();
+        }
+        catch (InvalidOperationException refused)
+        {
+            throw Closed(refused);
+        }
+
         _path.MarkActivity();
         return default;
     }
+
+    // A stream over a pipe (PipeWriter.AsStream(), a transport's pipe seen as a stream) refuses every write once its writer is
+    // completed, with InvalidOperationException ("Writing is not allowed after writer was completed"): the connection is closed
+    // for good, which ends the registration (PeerDead), instead of a failure retried, and warned about, at every interval.
+    private WritePathClosedException Closed(InvalidOperationException refused) => new(
+        $"The heartbeat was not sent: the wrapped {_inner.GetType().Name} refused the write ({refused.Message}), as a stream over a pipe does once its writer is completed, so the connection is closed.",
+        refused);
 
     // Once started, the write is not cancelled: a stream write cannot be withdrawn (cancelling one that waits for room stops
     // it after part of the heartbeat went out, and the next message would follow that part). A registration stopped meanwhile
@@ -369,6 +384,10 @@ public sealed class HeartbeatStream : Stream
         catch (Exception exception) when (exception is not OperationCanceledException && cancellationToken.IsCancellationRequested)
         {
             throw new OperationCanceledException("The heartbeat's registration stopped while its write waited, and the stream was closed under it.", exception, cancellationToken);
+        }
+        catch (InvalidOperationException refused)
+        {
+            throw Closed(refused);
         }
 
         _path.MarkActivity();
@@ -390,6 +409,10 @@ public sealed class HeartbeatStream : Stream
             }
 
             await stream.FlushAsync(context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (stream.Refusal is { } refused)
+        {
+            throw Closed(refused); // the writer saw the stream's own exception; the engine sees a closed connection
         }
         finally
         {

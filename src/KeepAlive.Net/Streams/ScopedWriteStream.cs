@@ -10,9 +10,13 @@ internal sealed class ScopedWriteStream(Stream inner, ActivityWritePath path, bo
 {
     private int _ended;
     private long _written;
+    private InvalidOperationException? _refusal;
 
     /// <summary>Gets how many bytes were written through this view.</summary>
     public long Written => Interlocked.Read(ref _written);
+
+    /// <summary>Gets the wrapped stream's refusal of a write or flush (InvalidOperationException: a stream over a completed pipe writer), if it refused one.</summary>
+    public InvalidOperationException? Refusal => Volatile.Read(ref _refusal);
 
     public override bool CanRead => false;
 
@@ -55,7 +59,16 @@ internal sealed class ScopedWriteStream(Stream inner, ActivityWritePath path, bo
     public override void Write(ReadOnlySpan<byte> buffer)
     {
         ThrowIfEnded();
-        inner.Write(buffer);
+        try
+        {
+            inner.Write(buffer);
+        }
+        catch (InvalidOperationException refused)
+        {
+            Volatile.Write(ref _refusal, refused);
+            throw;
+        }
+
         MarkActivity(buffer.Length);
     }
 
@@ -79,7 +92,15 @@ internal sealed class ScopedWriteStream(Stream inner, ActivityWritePath path, bo
     public override void Flush()
     {
         ThrowIfEnded();
-        inner.Flush();
+        try
+        {
+            inner.Flush();
+        }
+        catch (InvalidOperationException refused)
+        {
+            Volatile.Write(ref _refusal, refused);
+            throw;
+        }
     }
 
     public override Task FlushAsync(CancellationToken cancellationToken)
@@ -87,11 +108,11 @@ internal sealed class ScopedWriteStream(Stream inner, ActivityWritePath path, bo
         ThrowIfEnded();
         if (synchronous)
         {
-            inner.Flush();
+            Flush();
             return Task.CompletedTask;
         }
 
-        return inner.FlushAsync(cancellationToken);
+        return FlushAsyncCore(cancellationToken);
     }
 
     public override int Read(byte[] buffer, int offset, int count) => throw ReadNotSupported();
@@ -105,8 +126,30 @@ internal sealed class ScopedWriteStream(Stream inner, ActivityWritePath path, bo
     private async ValueTask WriteAsyncCore(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
     {
         ThrowIfEnded();
-        await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException refused)
+        {
+            Volatile.Write(ref _refusal, refused);
+            throw;
+        }
+
         MarkActivity(buffer.Length);
+    }
+
+    private async Task FlushAsyncCore(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await inner.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException refused)
+        {
+            Volatile.Write(ref _refusal, refused);
+            throw;
+        }
     }
 
     // A zero-byte write puts nothing on the wire and refreshes no idle timer: it must not postpone the heartbeat.

@@ -1,3 +1,4 @@
+using System.Buffers;
 using KeepAlive.Net.Tests.Heartbeats;
 
 namespace KeepAlive.Net.Tests.Streams;
@@ -176,6 +177,39 @@ public sealed class HeartbeatStreamLogicTests
         stream.Invoking(s => s.TrackActivity(stopped)).Should().Throw<ObjectDisposedException>()
             .WithMessage("The heartbeat registration 'stopped' has ended (disposed, its peer declared dead, or its scheduler stopped)*Fix: track a live registration*");
         stream.Registration.Should().BeNull();
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Heartbeat_InnerStreamOverAPipeWhoseWriterWasCompleted_EndsTheRegistrationOnceInsteadOfFailingEveryInterval(bool ownWriter)
+    {
+        // A pipe seen as a stream (PipeWriter.AsStream(), as a transport's pipe often is) refuses every write once its writer
+        // is completed, with InvalidOperationException "Writing is not allowed after writer was completed": not a failure
+        // the engine knew as permanent, so the heartbeat failed at every interval for ever (warning 2005 each time) and never
+        // raised PeerDead, although the connection is closed for good.
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var pipe = new System.IO.Pipelines.Pipe();
+        await using var stream = new HeartbeatStream(pipe.Writer.AsStream());
+        var options = new HeartbeatOptions { Name = "piped", Interval = ManualScheduler.Second, Spread = TimeSpan.Zero };
+        var registration = ownWriter
+            ? stream.RegisterHeartbeat(manual.Scheduler, options, (writer, context) => writer.WriteAsync(Ping, context.CancellationToken))
+            : stream.RegisterHeartbeat(manual.Scheduler, Ping, options);
+        var reasons = new List<string>();
+        registration.PeerDead += (_, e) => reasons.Add(e.Reason);
+        manual.Step(TimeSpan.FromMilliseconds(1500), ManualScheduler.Tick);
+        registration.GetStatistics().Sent.Should().Be(1);
+
+        await pipe.Writer.CompleteAsync();
+        manual.Step(TimeSpan.FromSeconds(5), ManualScheduler.Tick);
+
+        reasons.Should().ContainSingle("the connection's pipe is closed for good: the peer is declared dead once")
+            .Which.Should().Contain("writer was completed");
+        registration.GetStatistics().Failed.Should().Be(1, "the registration ended at its first failed heartbeat; none was tried after it");
+        manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Should().BeEmpty("no heartbeat is retried on a closed connection");
+        manual.Scheduler.RegistrationCount.Should().Be(0);
+        (await pipe.Reader.ReadAsync(ct)).Buffer.ToArray().Should().Equal(Ping, "only the heartbeat sent before the writer was completed went out");
     }
 
     [Fact]
