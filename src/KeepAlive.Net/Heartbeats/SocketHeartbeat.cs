@@ -92,32 +92,49 @@ public static class SocketHeartbeat
         {
             throw new ArgumentException(WasShutDown(socket) switch
             {
-                true => "The socket was shut down (Socket.Shutdown): the connection is ending, and a heartbeat on it could never be sent. Fix: register the heartbeat while the connection is open, and dispose the registration before shutting the socket down.",
-                false => "The socket is not connected: there is no peer to send a heartbeat to yet. Fix: register the heartbeat after ConnectAsync completes.",
-                null => "The socket is not connected (not yet, or it was shut down): there is no peer to send a heartbeat to. Fix: register the heartbeat after ConnectAsync completes, and dispose the registration before shutting the socket down.",
+                Shutdown.Receiving => "The socket was shut down for receiving (SocketShutdown.Receive): it can still send, but .NET counts a socket shut down in either direction as no longer connected, and the application has stopped reading its peer. Fix: register the heartbeat before shutting the receiving side down (its heartbeats go on being sent after that), or keep the receiving side open.",
+                Shutdown.Sending => "The socket was shut down (Socket.Shutdown): the connection is ending, and a heartbeat on it could never be sent. Fix: register the heartbeat while the connection is open, and dispose the registration before shutting the socket down.",
+                Shutdown.Never => "The socket is not connected: there is no peer to send a heartbeat to yet. Fix: register the heartbeat after ConnectAsync completes.",
+                _ => "The socket is not connected (not yet, or it was shut down): there is no peer to send a heartbeat to. Fix: register the heartbeat after ConnectAsync completes, and dispose the registration before shutting the socket down.",
             }, nameof(socket));
         }
     }
 
     // .NET forgets a connection once Socket.Shutdown was called (Connected is false as before connecting); Linux's TCP_INFO
-    // still knows: its state is CLOSE only when never connected.
-    private static bool? WasShutDown(Socket socket)
+    // still knows: its state is CLOSE when never connected (SYN_SENT while a connect is in progress), and a shutdown of the
+    // receiving side alone sends nothing, so the connection stays ESTABLISHED (CLOSE_WAIT when the peer had closed its side),
+    // where it can still send.
+    private static Shutdown WasShutDown(Socket socket)
     {
         if (!OperatingSystem.IsLinux() || !TcpSockets.IsTcp(socket))
         {
-            return null;
+            return Shutdown.Unknown;
         }
 
         Span<byte> info = stackalloc byte[8];
         try
         {
             var linux = NativeOptionNames.Linux;
-            return socket.GetRawSocketOption(linux.IpProtoTcp, NativeOptionNames.LinuxTcpInfo, info) > 0 ? info[0] != NativeOptionNames.LinuxTcpStateClose : null;
+            return socket.GetRawSocketOption(linux.IpProtoTcp, NativeOptionNames.LinuxTcpInfo, info) <= 0 ? Shutdown.Unknown : info[0] switch
+            {
+                NativeOptionNames.LinuxTcpStateClose or NativeOptionNames.LinuxTcpStateSynSent or NativeOptionNames.LinuxTcpStateSynReceived => Shutdown.Never,
+                NativeOptionNames.LinuxTcpStateEstablished or NativeOptionNames.LinuxTcpStateCloseWait => Shutdown.Receiving,
+                _ => Shutdown.Sending,
+            };
         }
         catch (SocketException)
         {
-            return null;
+            return Shutdown.Unknown;
         }
+    }
+
+    // What TCP_INFO says of a socket .NET counts as not connected.
+    private enum Shutdown
+    {
+        Unknown,
+        Never,
+        Receiving,
+        Sending,
     }
 
     private static bool IsListening(Socket socket)

@@ -138,6 +138,53 @@ public sealed class SocketFailureTests
     }
 
     [Fact]
+    public async Task RegisterSocket_ConnectStillInProgress_RefusedAsNotConnectedYetNotAsShutDown()
+    {
+        // A ConnectAsync not awaited yet: the connect is in progress (TCP state SYN_SENT), and the refusal said the socket
+        // "was shut down (Socket.Shutdown)" and could never send, with a fix about shutting down, instead of "register
+        // after ConnectAsync completes".
+        var ct = TestContext.Current.CancellationToken;
+        using var scheduler = new HeartbeatScheduler();
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        listener.Listen(0);
+        using var first = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await first.ConnectAsync(listener.LocalEndPoint!, ct); // fills the accept queue: the next connect's SYN is dropped
+        using var connecting = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var connect = connecting.ConnectAsync(listener.LocalEndPoint!, ct).AsTask();
+        await Task.Delay(100, ct);
+        TestEnvironment.Require(!connect.IsCompleted, "a connect to a listener whose accept queue is full stays in progress (Linux drops its SYN)");
+
+        var act = () => scheduler.RegisterSocket(connecting, Payload, Options("connecting"));
+
+        act.Should().Throw<ArgumentException>().WithMessage("The socket is not connected*Fix: register the heartbeat after ConnectAsync completes*")
+            .Which.Message.Should().NotContain("Socket.Shutdown", "nothing shut the socket down: its connect has not completed");
+        scheduler.RegistrationCount.Should().Be(0);
+    }
+
+    [Fact]
+    public void RegisterSocket_SocketShutDownForReceivingOnly_RefusedWithoutClaimingItCannotSendAndNamingTheOrderThatWorks()
+    {
+        // Shutdown(SocketShutdown.Receive) leaves the sending side open (a send still works), but the refusal said "a
+        // heartbeat on it could never be sent". A socket registered first keeps its heartbeat through that shutdown.
+        using var scheduler = new HeartbeatScheduler();
+        using var pair = LoopbackConnection.Open();
+        pair.Client.Shutdown(SocketShutdown.Receive);
+
+        var act = () => scheduler.RegisterSocket(pair.Client, Payload, Options("half"));
+
+        var refusal = act.Should().Throw<ArgumentException>().Which;
+        refusal.Message.Should().NotContain("could never be sent", "the socket can still send");
+        if (OperatingSystem.IsLinux())
+        {
+            refusal.Message.Should().Match("The socket was shut down for receiving (SocketShutdown.Receive): it can still send*Fix: register the heartbeat before shutting the receiving side down*");
+        }
+
+        scheduler.RegistrationCount.Should().Be(0);
+        pair.Client.Send(Payload).Should().Be(Payload.Length, "what the message says: the socket still sends");
+    }
+
+    [Fact]
     public void RegisterSocket_ListeningSocket_RefusedNamingTheFix()
     {
         using var scheduler = new HeartbeatScheduler();

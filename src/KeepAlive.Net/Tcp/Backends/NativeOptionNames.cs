@@ -43,6 +43,18 @@ internal sealed record NativeOptionNames(
     /// <summary>Linux TCP_CLOSE (include/net/tcp_states.h): the state of a TCP socket never connected (or fully closed).</summary>
     public const byte LinuxTcpStateClose = 7;
 
+    /// <summary>Linux TCP_ESTABLISHED: open both ways (also after a shutdown of the receiving side only, which sends nothing).</summary>
+    public const byte LinuxTcpStateEstablished = 1;
+
+    /// <summary>Linux TCP_CLOSE_WAIT: the peer closed its side; this side can still send.</summary>
+    public const byte LinuxTcpStateCloseWait = 8;
+
+    /// <summary>Linux TCP_SYN_SENT: a connect in progress, not answered yet.</summary>
+    public const byte LinuxTcpStateSynSent = 2;
+
+    /// <summary>Linux TCP_SYN_RECV: a connection being set up, not established yet.</summary>
+    public const byte LinuxTcpStateSynReceived = 3;
+
     /// <summary>SIO_KEEPALIVE_VALS = _WSAIOW(IOC_VENDOR, 4) = IOC_IN | IOC_VENDOR | 4.</summary>
     public const int SioKeepAliveVals = unchecked((int)0x98000004);
 }
