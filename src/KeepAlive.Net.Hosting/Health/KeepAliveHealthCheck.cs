@@ -63,9 +63,8 @@ internal sealed class KeepAliveHealthCheck(KeepAliveTelemetryListener listener, 
             data[$"{profile}:BudgetUsed"] = used;
             if (used > thresholds.DegradedBudgetFraction)
             {
-                // The share is rounded up and the threshold shown as set (12.5%, not 13%): a share just over the threshold
-                // never reads as the threshold itself.
-                degraded.Add(Invariant($"{profile}: a heartbeat was {KeepAliveDuration.Format(TimeSpan.FromMilliseconds(Math.Round(recent.MaxLatenessSeconds * 1000)))} late (cause {recent.Cause ?? "unknown"}), {Math.Ceiling(used * 100):0}% of the idle budget of {KeepAliveDuration.Format(budget)} (PeerIdleTimeout {peer} - Interval - Jitter - Spread), over {thresholds.DegradedBudgetFraction * 100:0.##}%"));
+                var (share, threshold) = Percentages(used, thresholds.DegradedBudgetFraction);
+                degraded.Add(Invariant($"{profile}: a heartbeat was {KeepAliveDuration.Format(TimeSpan.FromMilliseconds(Math.Round(recent.MaxLatenessSeconds * 1000)))} late (cause {recent.Cause ?? "unknown"}), {share}% of the idle budget of {KeepAliveDuration.Format(budget)} (PeerIdleTimeout {peer} - Interval - Jitter - Spread), over {threshold}%"));
             }
         }
 
@@ -75,6 +74,28 @@ internal sealed class KeepAliveHealthCheck(KeepAliveTelemetryListener listener, 
                 ? HealthCheckResult.Degraded(string.Join("; ", degraded), data: data)
                 : HealthCheckResult.Healthy(Invariant($"{profiles.Names.Count - notJudged.Count} keep-alive profile(s) within budget over the last {KeepAliveDuration.Format(listener.Window)}{(notJudged.Count > 0 ? $"; not judged, without Heartbeat:PeerIdleTimeout (no budget): {string.Join(", ", notJudged)}" : string.Empty)}"), data);
         return Task.FromResult(result);
+    }
+
+    /// <summary>
+    /// The share of the budget used, rounded up, and the threshold as set (12.5%, not 13%), each with as many decimals
+    /// as it takes for a share over the threshold to read over it: 12.9991% of a 0.12999 threshold is "13% ..., over
+    /// 12.999%", not "13% ..., over 13%".
+    /// </summary>
+    private static (string Share, string Threshold) Percentages(double used, double threshold)
+    {
+        const int MaxDecimals = 15;
+        for (var decimals = 0; ; decimals++)
+        {
+            var scale = Math.Pow(10, decimals);
+            // Rounded to 6 places before rounding up: 0.55 * 100 is 55.00000000000001 in binary and is 55%, not 56%.
+            var share = Math.Ceiling(Math.Round(used * 100 * scale, 6)) / scale;
+            var shown = Math.Round(threshold * 100, Math.Max(decimals, 2));
+            if (share > shown || decimals == MaxDecimals)
+            {
+                var format = "0." + new string('#', MaxDecimals);
+                return (share.ToString(format, CultureInfo.InvariantCulture), shown.ToString(format, CultureInfo.InvariantCulture));
+            }
+        }
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

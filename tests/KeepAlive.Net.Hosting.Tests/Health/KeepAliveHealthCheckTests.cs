@@ -45,7 +45,9 @@ public sealed class KeepAliveHealthCheckTests
     [Theory]
     [InlineData(0.5, 22_520, "51%", "over 50%")] // 50.04 %: rounded, "50% of the idle budget ..., over 50%" contradicted itself
     [InlineData(0.125, 5_630, "13%", "over 12.5%")] // 12.51 %: with the threshold rounded as well, "13% ..., over 13%"
-    public async Task CheckHealth_LatenessJustOverTheThreshold_TheDescriptionNeverSaysAShareThatIsNotOverIt(double fraction, int lateMilliseconds, string share, string threshold)
+    [InlineData(0.12999, 5_849.6, "13%", "over 12.999%")] // 12.9991 % over 12.999 %: with the threshold shown to 2 decimals, "13% ..., over 13%"
+    [InlineData(0.5, 24_750, "55%", "over 50%")] // exactly 55 %, which is 55.00000000000001 in binary: rounded up, it read "56%"
+    public async Task CheckHealth_LatenessJustOverTheThreshold_TheDescriptionNeverSaysAShareThatIsNotOverIt(double fraction, double lateMilliseconds, string share, string threshold)
     {
         var time = new FakeTimeProvider();
         using var host = await StartPaymentsAsync(time, fraction);
