@@ -19,7 +19,7 @@ public static class KeepAliveNatsExtensions
     /// Returns options that apply a keep-alive profile to every connection: its <c>Tcp</c> section to every socket (first
     /// connection and every reconnection, plain or upgraded to TLS) through <see cref="NatsOpts.SocketConnectionFactory"/>,
     /// once the socket has connected and before NATS.Net sends a byte, read back from the kernel and logged; its <c>Heartbeat:Interval</c>, when the profile
-    /// sets it, as <see cref="NatsOpts.PingInterval"/> (whole seconds, rounded down); and its <c>Heartbeat:Timeout</c> as
+    /// sets it, as <see cref="NatsOpts.PingInterval"/> (as written, 250 ms or 2.5 s: NATS.Net takes a <see cref="TimeSpan"/>, the period of its timer); and its <c>Heartbeat:Timeout</c> as
     /// <see cref="NatsOpts.MaxPingOut"/> = ceil(Timeout / PingInterval), the unanswered PINGs after which the client
     /// drops the connection and reconnects. NATS.Net counts them only when it sends the next PING, so a silent server is
     /// dropped MaxPingOut x PingInterval to (MaxPingOut + 1) x PingInterval after it went silent: never before the timeout,
