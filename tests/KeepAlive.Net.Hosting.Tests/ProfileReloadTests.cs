@@ -49,6 +49,40 @@ public sealed class ProfileReloadTests
     }
 
     [Fact]
+    public void Reload_ProfileBoundFromTwoSections_AChangeInTheSecondIsAppliedOrRefusedToo()
+    {
+        // One profile bound from two sections (the bindings combine, the later one winning key by key): a reload that changes
+        // only the second section must reach IKeepAliveProfiles and IOptionsMonitor as one that changes the first does.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "30s",
+            ["Overrides:payments:Tcp:Interval"] = "5s",
+        }).Build();
+        using var services = new ServiceCollection()
+            .AddKeepAlive(configuration.GetSection("KeepAlive"))
+            .AddKeepAlive("payments", configuration.GetSection("Overrides:payments"))
+            .BuildServiceProvider();
+        var profiles = services.GetRequiredService<IKeepAliveProfiles>();
+        var monitor = services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<KeepAliveProfileOptions>>();
+        profiles.GetProfile("payments").Tcp.Interval.Should().Be(TimeSpan.FromSeconds(5));
+        monitor.Get("payments").Tcp.Interval.Should().Be(TimeSpan.FromSeconds(5));
+        using var rejected = new MetricCollector<long>(null, "KeepAlive.Net", "keepalive.profile.reload.rejected");
+
+        configuration["Overrides:payments:Tcp:Interval"] = "7s";
+        configuration.Reload();
+
+        profiles.GetProfile("payments").Tcp.Interval.Should().Be(TimeSpan.FromSeconds(7), "the second section's change is a change of the profile");
+        monitor.Get("payments").Tcp.Interval.Should().Be(TimeSpan.FromSeconds(7));
+        profiles.GetProfile("payments").Tcp.IdleTime.Should().Be(TimeSpan.FromSeconds(30));
+
+        configuration["Overrides:payments:Tcp:Interval"] = "7";
+        configuration.Reload();
+
+        profiles.GetProfile("payments").Tcp.Interval.Should().Be(TimeSpan.FromSeconds(7), "the last valid value stays");
+        rejected.GetMeasurementSnapshot().Should().ContainSingle("the invalid save of the second section is refused and counted");
+    }
+
+    [Fact]
     public async Task Reload_ProfileDeleted_KeepsLastValidValuesAndSaysSo()
     {
         await using var host = await StartAsync();

@@ -20,6 +20,7 @@ namespace KeepAlive.Net.Hosting.Profiles;
 internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IDisposable
 {
     private readonly Dictionary<string, KeepAliveProfileRegistration> _registrations;
+    private readonly ILookup<string, IConfiguration> _sections; // every section each profile binds from, all watched
     private readonly IOptionsFactory<KeepAliveProfileOptions> _factory;
     private readonly ILogger _logger;
     private readonly KeepAliveProfileMetrics _metrics;
@@ -34,14 +35,18 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IDisposable
 
     public KeepAliveProfiles(IEnumerable<KeepAliveProfileRegistration> registrations, IOptionsFactory<KeepAliveProfileOptions> factory, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null)
     {
-        _registrations = KeepAliveProfileRegistration.Index(registrations);
+        var all = registrations.ToList();
+        _registrations = KeepAliveProfileRegistration.Index(all);
+        _sections = all.Where(static r => r.Section is not null).ToLookup(static r => r.Name, static r => r.Section!, StringComparer.OrdinalIgnoreCase);
         _factory = factory;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("KeepAlive.Net.Hosting");
         _metrics = new KeepAliveProfileMetrics(meterFactory);
         Names = [.. _registrations.Values.Select(static r => r.Name)];
-        foreach (var registration in _registrations.Values.Where(static r => r.Section is not null))
+        // A profile bound from several sections (the KeepAlive section and a path of its own) reloads when any of them does.
+        foreach (var registration in all.Where(static r => r.Section is not null))
         {
-            _subscriptions.Add(ChangeToken.OnChange(registration.Section!.GetReloadToken, () => Reload(registration)));
+            var profile = _registrations[registration.Name];
+            _subscriptions.Add(ChangeToken.OnChange(registration.Section!.GetReloadToken, () => Reload(profile)));
         }
     }
 
@@ -225,10 +230,12 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IDisposable
         }
     }
 
-    // Whether the section exists is part of it: an empty profile ({ }) deleted reads as the same (no) values.
-    private static string Fingerprint(KeepAliveProfileRegistration registration) =>
-        registration.Section is { } section
-            ? (registration.SectionExists ? string.Empty : "(gone)\n") + string.Join('\n', section.AsEnumerable(makePathsRelative: true).OrderBy(static p => p.Key, StringComparer.Ordinal).Select(static p => $"{p.Key}={p.Value}"))
+    // Whether the section exists is part of it: an empty profile ({ }) deleted reads as the same (no) values. Every section
+    // the profile binds from counts: a change in any of them is a change of the profile.
+    private string Fingerprint(KeepAliveProfileRegistration registration) =>
+        registration.Section is not null
+            ? (registration.SectionExists ? string.Empty : "(gone)\n") + string.Join("\n\n", _sections[registration.Name].Select(static section =>
+                string.Join('\n', section.AsEnumerable(makePathsRelative: true).OrderBy(static p => p.Key, StringComparer.Ordinal).Select(static p => $"{p.Key}={p.Value}"))))
             : string.Empty;
 
     private string Resolve(string profileName)
