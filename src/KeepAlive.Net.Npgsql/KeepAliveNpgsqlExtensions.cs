@@ -117,9 +117,13 @@ public static class KeepAliveNpgsqlExtensions
             }
 
             var probes = KernelSysctls.Read(KernelSysctls.KeepAliveProbes);
+            // Under KeepCurrent an unset ProbeCount is no value of the profile (its getter's default is never written).
+            var probeCount = tcp.KeepsCurrent(KeepAliveOption.ProbeCount)
+                ? "Tcp:ProbeCount is not set (Tcp:UnsetValues KeepCurrent)"
+                : Invariant($"Tcp:ProbeCount {tcp.ProbeCount} cannot be applied (Npgsql has no socket hook)");
             notes.Add(probes is { } count && probing is (int start, int each)
-                ? Invariant($"Tcp:ProbeCount {tcp.ProbeCount} cannot be applied (Npgsql has no socket hook): the kernel's net.ipv4.tcp_keepalive_probes {count} applies, so a dead idle peer is found after idle + {count} x interval = {start + (count * each)} s")
-                : Invariant($"Tcp:ProbeCount {tcp.ProbeCount} cannot be applied (Npgsql has no socket hook): the operating system's default probe count applies"));
+                ? Invariant($"{probeCount}: the kernel's net.ipv4.tcp_keepalive_probes {count} applies, so a dead idle peer is found after idle + {count} x interval = {start + (count * each)} s")
+                : $"{probeCount}: the operating system's default probe count applies");
             notes.Add("Tcp:UserTimeout cannot be applied (TCP_USER_TIMEOUT): data in flight to a dead peer is retransmitted for about 15 min (net.ipv4.tcp_retries2) unless a command timeout ends it first");
             notes.Add("the values cannot be read back from the kernel: Npgsql does not expose its sockets");
         }

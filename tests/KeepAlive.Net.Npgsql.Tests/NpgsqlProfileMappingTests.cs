@@ -328,6 +328,26 @@ public sealed class NpgsqlProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_KeepCurrentLeavesTheProbeCountUnset_DoesNotReportAProbeCountTheProfileNeverSet()
+    {
+        // Under KeepCurrent the profile sets only what it names: the line said "Tcp:ProbeCount 3 cannot be applied", the
+        // getter's default, for a profile without any ProbeCount.
+        using var profiles = ClientProfiles.InCode("db", p =>
+        {
+            p.Tcp.UnsetValues = TcpKeepAliveUnsetValues.KeepCurrent;
+            p.Tcp.IdleTime = TimeSpan.FromSeconds(5);
+            p.Tcp.Interval = TimeSpan.FromSeconds(2);
+        });
+
+        new NpgsqlDataSourceBuilder(ConnectionString).UseKeepAlive(profiles.Profiles, "db");
+
+        var probes = int.Parse(File.ReadAllText("/proc/sys/net/ipv4/tcp_keepalive_probes").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should()
+            .NotContain("Tcp:ProbeCount 3")
+            .And.Contain(System.FormattableString.Invariant($"Tcp:ProbeCount is not set (Tcp:UnsetValues KeepCurrent): the kernel's net.ipv4.tcp_keepalive_probes {probes} applies, so a dead idle peer is found after idle + {probes} x interval = {5 + (probes * 2)} s"));
+    }
+
+    [Fact]
     public void UseKeepAlive_KeepCurrentSetsNeitherTimeNorInterval_ReportsTheKernelsTimesThatApply()
     {
         // Npgsql then only turns SO_KEEPALIVE on: the kernel's tcp_keepalive_time and tcp_keepalive_intvl apply. The line said
