@@ -62,7 +62,8 @@ public static class KeepAliveNpgsqlExtensions
         // What Npgsql will use: a value the profile keeps (UnsetValues KeepCurrent) stays as the connection string has it.
         var tcpSeconds = allUnix ? null : TcpSeconds(settings);
         var (idle, interval) = tcpSeconds ?? (null, null);
-        var (time, every) = (idle ?? connection.TcpKeepAliveTime, interval ?? connection.TcpKeepAliveInterval);
+        var (ownTime, ownInterval) = (connection.TcpKeepAliveTime, connection.TcpKeepAliveInterval);
+        var (time, every) = (idle ?? ownTime, interval ?? ownInterval);
         if (tcpSeconds is not null && time == 0 && every > 0)
         {
             throw new InvalidOperationException(Invariant(
@@ -147,7 +148,7 @@ public static class KeepAliveNpgsqlExtensions
         notes.Add("the values are fixed when the data source is built: a reload reaches data sources built afterwards, and a warning (event 3204) names what a reload changes for this one");
         settings.ReportApplied(notes);
         settings.WarnWhenReloadsAreNotTaken(RebuildFix, s => allUnix ? [] : TcpSeconds(s) is var (idle, interval)
-            ? new Dictionary<string, string> { ["Tcp Keepalive Time"] = idle is { } i ? Duration(i) : "kept", ["Tcp Keepalive Interval"] = interval is { } v ? Duration(v) : "kept" }
+            ? new Dictionary<string, string> { ["Tcp Keepalive Time"] = idle is { } i ? Duration(i) : Kept(ownTime), ["Tcp Keepalive Interval"] = interval is { } v ? Duration(v) : Kept(ownInterval) }
             : []);
         return builder;
     }
@@ -174,6 +175,9 @@ public static class KeepAliveNpgsqlExtensions
 
     /// <summary>Whether Npgsql connects to <paramref name="host"/> over a Unix domain socket, as it decides: a rooted path (a directory), or a name in Linux's abstract namespace (<c>@name</c>).</summary>
     private static bool IsUnixSocket(string host) => host.StartsWith('@') || Path.IsPathRooted(host);
+
+    /// <summary>A value the profile keeps (UnsetValues KeepCurrent) as the data source has it: the connection string's, or none.</summary>
+    private static string Kept(int seconds) => seconds > 0 ? Duration(seconds) : "not set";
 
     private static string Seconds(int seconds) => Invariant($"{seconds} s");
 

@@ -112,6 +112,26 @@ public sealed class NpgsqlProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_KeepCurrentReloadSetsAValueTheConnectionStringGave_TheWarningSaysTheValueThatStays()
+    {
+        // The data source keeps the connection string's Tcp Keepalive Time (120 s) where the profile (KeepCurrent) sets none:
+        // the warning said "Tcp Keepalive Time stays kept", not the 2m that stays.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(
+        [
+            new("KeepAlive:Profiles:db:Tcp:UnsetValues", "KeepCurrent"),
+            new("KeepAlive:Profiles:db:Tcp:Interval", "5s"),
+        ]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        new NpgsqlDataSourceBuilder(ConnectionString + ";Tcp Keepalive Time=120").UseKeepAlive(profiles.Profiles, "db");
+
+        configuration["KeepAlive:Profiles:db:Tcp:IdleTime"] = "30s";
+        configuration.Reload();
+
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle().Which.Should()
+            .Contain("Tcp Keepalive Time stays 2m (the profile now says 30s)").And.NotContain("stays kept");
+    }
+
+    [Fact]
     public void UseKeepAlive_UnknownProfile_Throws()
     {
         using var profiles = ClientProfiles.InCode("db", _ => { });
