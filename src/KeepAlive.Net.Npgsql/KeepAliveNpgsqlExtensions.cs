@@ -1,6 +1,7 @@
 using System.Globalization;
 using KeepAlive.Net.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace KeepAlive.Net.Npgsql;
@@ -53,10 +54,10 @@ public static class KeepAliveNpgsqlExtensions
                 $"Npgsql's Host '{connection.Host}' mixes Unix domain socket directories and TCP hosts, and Npgsql sets its Tcp Keepalive settings on every connection, which the kernel refuses on a Unix socket. Fix: build one data source for the Unix socket without the profile's Tcp section (a profile with \"Tcp\": {{ \"Enabled\": false }}) and one for the TCP hosts with KeepAlive profile '{profileName}'."));
         }
 
-        if (settings.HeartbeatInterval is { } keepalive && connection.Multiplexing)
+        var multiplexing = connection.Multiplexing;
+        if (settings.HeartbeatInterval is { } keepalive && multiplexing)
         {
-            throw new InvalidOperationException(Invariant(
-                $"KeepAlive profile '{profileName}' sets Heartbeat:Interval {Duration((int)keepalive.TotalSeconds)}, which becomes Npgsql's Keepalive, but the connection string turns Multiplexing on, and Npgsql refuses every connection then (\"Keepalive not yet implemented for multiplexing\"). Fix: use a profile without Heartbeat:Interval for this data source (its Tcp section still applies), or turn Multiplexing off."));
+            throw new InvalidOperationException(MultiplexingRefusal(profileName, keepalive));
         }
 
         // What Npgsql will use: a value the profile keeps (UnsetValues KeepCurrent) stays as the connection string has it.
@@ -147,7 +148,9 @@ public static class KeepAliveNpgsqlExtensions
 
         notes.Add("the values are fixed when the data source is built: a reload reaches data sources built afterwards, and a warning (event 3204) names what a reload changes for this one");
         settings.ReportApplied(notes);
-        settings.WarnWhenReloadsAreNotTaken(RebuildFix, s => allUnix ? [] : TcpSeconds(s) is var (idle, interval)
+        settings.WarnWhenReloadsAreNotTaken(RebuildFix, s => multiplexing && s.HeartbeatInterval is { } added
+            ? throw new OptionsValidationException(s.ProfileName, typeof(KeepAliveProfileOptions), [MultiplexingRefusal(s.ProfileName, added)]) // rebuilding would be refused
+            : allUnix ? [] : TcpSeconds(s) is var (idle, interval)
             ? new Dictionary<string, string> { ["Tcp Keepalive Time"] = idle is { } i ? Duration(i) : Kept(ownTime), ["Tcp Keepalive Interval"] = interval is { } v ? Duration(v) : Kept(ownInterval) }
             : []);
         return builder;
@@ -175,6 +178,10 @@ public static class KeepAliveNpgsqlExtensions
 
     /// <summary>Whether Npgsql connects to <paramref name="host"/> over a Unix domain socket, as it decides: a rooted path (a directory), or a name in Linux's abstract namespace (<c>@name</c>).</summary>
     private static bool IsUnixSocket(string host) => host.StartsWith('@') || Path.IsPathRooted(host);
+
+    /// <summary>Npgsql refuses every connection with both <c>Keepalive</c> and <c>Multiplexing</c>: the refusal, with the fix.</summary>
+    private static string MultiplexingRefusal(string profileName, TimeSpan keepalive) => Invariant(
+        $"KeepAlive profile '{profileName}' sets Heartbeat:Interval {Duration((int)keepalive.TotalSeconds)}, which becomes Npgsql's Keepalive, but the connection string turns Multiplexing on, and Npgsql refuses every connection then (\"Keepalive not yet implemented for multiplexing\"). Fix: use a profile without Heartbeat:Interval for this data source (its Tcp section still applies), or turn Multiplexing off.");
 
     /// <summary>A value the profile keeps (UnsetValues KeepCurrent) as the data source has it: the connection string's, or none.</summary>
     private static string Kept(int seconds) => seconds > 0 ? Duration(seconds) : "not set";

@@ -132,6 +132,23 @@ public sealed class NpgsqlProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_ReloadAddsAHeartbeatToAMultiplexingDataSource_TheWarningSaysRebuildingWouldBeRefused()
+    {
+        // The warning said "Keepalive stays Npgsql's own (the profile now says 30s). Fix: build the NpgsqlDataSource again
+        // with UseKeepAlive", and following it threw: Npgsql refuses Keepalive with Multiplexing.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:db:Tcp:IdleTime", "30s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        new NpgsqlDataSourceBuilder(ConnectionString + ";Multiplexing=true").UseKeepAlive(profiles.Profiles, "db");
+
+        configuration["KeepAlive:Profiles:db:Heartbeat:Interval"] = "30s";
+        configuration.Reload();
+
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle().Which.Should()
+            .Contain("every value stays, and the reloaded profile does not suit Npgsql")
+            .And.Contain("Multiplexing on");
+    }
+
+    [Fact]
     public void UseKeepAlive_UnknownProfile_Throws()
     {
         using var profiles = ClientProfiles.InCode("db", _ => { });
