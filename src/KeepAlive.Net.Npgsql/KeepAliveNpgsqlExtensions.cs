@@ -48,28 +48,42 @@ public static class KeepAliveNpgsqlExtensions
         var hosts = (connection.Host ?? string.Empty).Split(',', StringSplitOptions.TrimEntries);
         var unixHosts = hosts.Count(IsUnixSocket);
         var allUnix = unixHosts > 0 && unixHosts == hosts.Length;
-        if (settings.Tcp is not null && unixHosts > 0 && !allUnix)
+        var multiplexing = connection.Multiplexing;
+        var (ownTime, ownInterval) = (connection.TcpKeepAliveTime, connection.TcpKeepAliveInterval);
+        var host = connection.Host;
+
+        // What Npgsql would refuse on every connection of a data source built with these settings, or null: checked here,
+        // and after each accepted reload, whose warning must not tell you to build a data source that would be refused.
+        string? Refusal(KeepAliveClientSettings s)
         {
-            throw new InvalidOperationException(Invariant(
-                $"Npgsql's Host '{connection.Host}' mixes Unix domain socket directories and TCP hosts, and Npgsql sets its Tcp Keepalive settings on every connection, which the kernel refuses on a Unix socket. Fix: build one data source for the Unix socket without the profile's Tcp section (a profile with \"Tcp\": {{ \"Enabled\": false }}) and one for the TCP hosts with KeepAlive profile '{profileName}'."));
+            if (s.Tcp is not null && unixHosts > 0 && !allUnix)
+            {
+                return Invariant(
+                    $"Npgsql's Host '{host}' mixes Unix domain socket directories and TCP hosts, and Npgsql sets its Tcp Keepalive settings on every connection, which the kernel refuses on a Unix socket. Fix: build one data source for the Unix socket without the profile's Tcp section (a profile with \"Tcp\": {{ \"Enabled\": false }}) and one for the TCP hosts with KeepAlive profile '{s.ProfileName}'.");
+            }
+
+            if (s.HeartbeatInterval is { } keepalive && multiplexing)
+            {
+                return Invariant(
+                    $"KeepAlive profile '{s.ProfileName}' sets Heartbeat:Interval {Duration((int)keepalive.TotalSeconds)}, which becomes Npgsql's Keepalive, but the connection string turns Multiplexing on, and Npgsql refuses every connection then (\"Keepalive not yet implemented for multiplexing\"). Fix: use a profile without Heartbeat:Interval for this data source (its Tcp section still applies), or turn Multiplexing off.");
+            }
+
+            // A value the profile keeps (UnsetValues KeepCurrent) stays as the connection string has it.
+            return !allUnix && TcpSeconds(s) is var (idle, interval) && (idle ?? ownTime) == 0 && (interval ?? ownInterval) is > 0 and var every
+                ? Invariant(
+                    $"KeepAlive profile '{s.ProfileName}' would give Npgsql Tcp Keepalive Interval {every} s ({(interval is null ? "from the connection string" : "from Tcp:Interval")}) without a Tcp Keepalive Time (the profile keeps it, Tcp:UnsetValues KeepCurrent, and the connection string does not set it), and Npgsql refuses every connection then (\"If TcpKeepAliveInterval is defined, TcpKeepAliveTime must be defined as well\"). Fix: set Tcp:IdleTime in the profile, or Tcp Keepalive Time in the connection string.")
+                : null;
         }
 
-        var multiplexing = connection.Multiplexing;
-        if (settings.HeartbeatInterval is { } keepalive && multiplexing)
+        if (Refusal(settings) is { } refused)
         {
-            throw new InvalidOperationException(MultiplexingRefusal(profileName, keepalive));
+            throw new InvalidOperationException(refused);
         }
 
         // What Npgsql will use: a value the profile keeps (UnsetValues KeepCurrent) stays as the connection string has it.
         var tcpSeconds = allUnix ? null : TcpSeconds(settings);
         var (idle, interval) = tcpSeconds ?? (null, null);
-        var (ownTime, ownInterval) = (connection.TcpKeepAliveTime, connection.TcpKeepAliveInterval);
         var (time, every) = (idle ?? ownTime, interval ?? ownInterval);
-        if (tcpSeconds is not null && time == 0 && every > 0)
-        {
-            throw new InvalidOperationException(Invariant(
-                $"KeepAlive profile '{profileName}' would give Npgsql Tcp Keepalive Interval {every} s ({(interval is null ? "from the connection string" : "from Tcp:Interval")}) without a Tcp Keepalive Time (the profile keeps it, Tcp:UnsetValues KeepCurrent, and the connection string does not set it), and Npgsql refuses every connection then (\"If TcpKeepAliveInterval is defined, TcpKeepAliveTime must be defined as well\"). Fix: set Tcp:IdleTime in the profile, or Tcp Keepalive Time in the connection string."));
-        }
 
         // One profile per builder: the same one again is applied as once (no false "set by hand" warning), another is refused.
         // Claimed once nothing can refuse the call any more, so that a refused call leaves the builder free for another profile.
@@ -148,8 +162,8 @@ public static class KeepAliveNpgsqlExtensions
 
         notes.Add("the values are fixed when the data source is built: a reload reaches data sources built afterwards, and a warning (event 3204) names what a reload changes for this one");
         settings.ReportApplied(notes);
-        settings.WarnWhenReloadsAreNotTaken(RebuildFix, s => multiplexing && s.HeartbeatInterval is { } added
-            ? throw new OptionsValidationException(s.ProfileName, typeof(KeepAliveProfileOptions), [MultiplexingRefusal(s.ProfileName, added)]) // rebuilding would be refused
+        settings.WarnWhenReloadsAreNotTaken(RebuildFix, s => Refusal(s) is { } refusedNow
+            ? throw new OptionsValidationException(s.ProfileName, typeof(KeepAliveProfileOptions), [refusedNow]) // rebuilding would be refused
             : allUnix ? [] : TcpSeconds(s) is var (idle, interval)
             ? new Dictionary<string, string> { ["Tcp Keepalive Time"] = idle is { } i ? Duration(i) : Kept(ownTime), ["Tcp Keepalive Interval"] = interval is { } v ? Duration(v) : Kept(ownInterval) }
             : []);
@@ -178,10 +192,6 @@ public static class KeepAliveNpgsqlExtensions
 
     /// <summary>Whether Npgsql connects to <paramref name="host"/> over a Unix domain socket, as it decides: a rooted path (a directory), or a name in Linux's abstract namespace (<c>@name</c>).</summary>
     private static bool IsUnixSocket(string host) => host.StartsWith('@') || Path.IsPathRooted(host);
-
-    /// <summary>Npgsql refuses every connection with both <c>Keepalive</c> and <c>Multiplexing</c>: the refusal, with the fix.</summary>
-    private static string MultiplexingRefusal(string profileName, TimeSpan keepalive) => Invariant(
-        $"KeepAlive profile '{profileName}' sets Heartbeat:Interval {Duration((int)keepalive.TotalSeconds)}, which becomes Npgsql's Keepalive, but the connection string turns Multiplexing on, and Npgsql refuses every connection then (\"Keepalive not yet implemented for multiplexing\"). Fix: use a profile without Heartbeat:Interval for this data source (its Tcp section still applies), or turn Multiplexing off.");
 
     /// <summary>A value the profile keeps (UnsetValues KeepCurrent) as the data source has it: the connection string's, or none.</summary>
     private static string Kept(int seconds) => seconds > 0 ? Duration(seconds) : "not set";

@@ -149,6 +149,27 @@ public sealed class NpgsqlProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_KeepCurrentReloadLeavesAnIntervalWithoutATime_TheWarningSaysRebuildingWouldBeRefused()
+    {
+        // The reload drops Tcp:IdleTime (KeepCurrent) and the connection string has no Tcp Keepalive Time: a data source built
+        // again would be refused, so "Fix: build the NpgsqlDataSource again" sent you into that refusal.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(
+        [
+            new("KeepAlive:Profiles:db:Tcp:UnsetValues", "KeepCurrent"),
+            new("KeepAlive:Profiles:db:Tcp:IdleTime", "20s"),
+            new("KeepAlive:Profiles:db:Tcp:Interval", "5s"),
+        ]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        new NpgsqlDataSourceBuilder(ConnectionString).UseKeepAlive(profiles.Profiles, "db");
+
+        configuration["KeepAlive:Profiles:db:Tcp:IdleTime"] = null;
+        configuration.Reload();
+
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle().Which.Should()
+            .Contain("every value stays, and the reloaded profile does not suit Npgsql: KeepAlive profile 'db' would give Npgsql Tcp Keepalive Interval 5 s (from Tcp:Interval) without a Tcp Keepalive Time");
+    }
+
+    [Fact]
     public void UseKeepAlive_UnknownProfile_Throws()
     {
         using var profiles = ClientProfiles.InCode("db", _ => { });
