@@ -44,7 +44,7 @@ public static class KeepAliveNatsExtensions
         ArgumentNullException.ThrowIfNull(options);
         var settings = KeepAliveClientSettings.Create(profiles, profileName, Client);
         var notes = new List<string>();
-        var result = WithSocketFactory(options, settings, notes, out var tcpOutOfReach);
+        var result = WithSocketFactory(options, settings, notes, out var refusedWithTcp);
 
         if (settings.HeartbeatInterval is { } interval)
         {
@@ -69,8 +69,9 @@ public static class KeepAliveNatsExtensions
         }
 
         settings.ReportApplied(notes);
+        const string Rebuild = "create the NatsConnection again from NatsOpts.UseKeepAlive (its sockets already follow reloads; PingInterval and MaxPingOut are fixed when the options are made)";
         settings.WarnWhenReloadsAreNotTaken(
-            "create the NatsConnection again from NatsOpts.UseKeepAlive (its sockets already follow reloads; PingInterval and MaxPingOut are fixed when the options are made)",
+            refusedWithTcp is null ? Rebuild : $"{Rebuild}; with Tcp on, UseKeepAlive refuses these options: {refusedWithTcp.TrimEnd('.')}",
             s =>
             {
                 var values = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -79,7 +80,7 @@ public static class KeepAliveNatsExtensions
                     values["NatsOpts.MaxPingOut"] = n.ToString(CultureInfo.InvariantCulture);
                 }
 
-                if (tcpOutOfReach)
+                if (refusedWithTcp is not null)
                 {
                     values["Tcp:Enabled"] = s.Tcp is null ? "false" : "true";
                 }
@@ -103,16 +104,17 @@ public static class KeepAliveNatsExtensions
     /// <summary>
     /// Installs the package's socket factory, also while <c>Tcp</c> is off (it reads the profile at each connection, so a
     /// reload turning it on reaches the next one), unless NATS.Net's sockets are out of reach: WebSocket servers, or your
-    /// own factory with <c>Tcp</c> off (refused with <c>Tcp</c> on). <paramref name="tcpOutOfReach"/> says that TCP
-    /// servers' sockets stay out of reach, so that a reload turning <c>Tcp</c> on is reported instead of silently ignored.
+    /// own factory with <c>Tcp</c> off (refused with <c>Tcp</c> on). <paramref name="refusedWithTcp"/>, when TCP servers'
+    /// sockets stay out of reach, is the refusal these options get with <c>Tcp</c> on, so that a reload turning it on is
+    /// reported with a fix that works instead of silently ignored.
     /// </summary>
-    private static NatsOpts WithSocketFactory(NatsOpts options, KeepAliveClientSettings settings, List<string> notes, out bool tcpOutOfReach)
+    private static NatsOpts WithSocketFactory(NatsOpts options, KeepAliveClientSettings settings, List<string> notes, out string? refusedWithTcp)
     {
         const string Off = "Tcp:Enabled is false: sockets keep NATS.Net's own settings (no keep-alive)";
         var tcpOn = settings.Tcp is not null;
         var urls = options.Url.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var webSockets = urls.Count(KeepAliveNatsSocketConnectionFactory.IsWebSocket);
-        tcpOutOfReach = false;
+        refusedWithTcp = null;
         if (webSockets == urls.Length)
         {
             notes.Add(tcpOn
@@ -123,16 +125,16 @@ public static class KeepAliveNatsExtensions
 
         if (webSockets > 0)
         {
+            var mixed = $"NatsOpts.Url '{options.Url}' mixes WebSocket and TCP servers. KeepAlive profile '{settings.ProfileName}' can apply its Tcp section only to TCP connections (nats://, tls://): NATS.Net's WebSocket connection is internal and opens its own socket. "
+                + "Fix: list only nats:// or tls:// servers, or only ws:// servers (then the profile sets the heartbeat only).";
             if (!tcpOn)
             {
-                tcpOutOfReach = true;
+                refusedWithTcp = mixed;
                 notes.Add(Off + ": NatsOpts.Url mixes WebSocket and TCP servers, so a reload that turns Tcp on cannot reach them");
                 return options;
             }
 
-            throw new InvalidOperationException(
-                $"NatsOpts.Url '{options.Url}' mixes WebSocket and TCP servers. KeepAlive profile '{settings.ProfileName}' can apply its Tcp section only to TCP connections (nats://, tls://): NATS.Net's WebSocket connection is internal and opens its own socket. "
-                + "Fix: list only nats:// or tls:// servers, or only ws:// servers (then the profile sets the heartbeat only).");
+            throw new InvalidOperationException(mixed);
         }
 
         if (options.SocketConnectionFactory is KeepAliveNatsSocketConnectionFactory ours && !string.Equals(ours.ProfileName, settings.ProfileName, StringComparison.OrdinalIgnoreCase))
@@ -143,16 +145,16 @@ public static class KeepAliveNatsExtensions
 
         if (options.SocketConnectionFactory is { } yours and not KeepAliveNatsSocketConnectionFactory)
         {
+            var outOfReach = $"NatsOpts.SocketConnectionFactory is already set ({yours.GetType().FullName}); the sockets it opens are out of reach, so KeepAlive profile '{settings.ProfileName}' cannot apply its Tcp section to them. "
+                + $"Fix: remove your factory and let UseKeepAlive set its own, or apply keep-alive inside yours with IKeepAliveProfiles.Configure(socket, \"{settings.ProfileName}\") and set Tcp:Enabled to false in the profile used here.";
             if (!tcpOn)
             {
-                tcpOutOfReach = true;
+                refusedWithTcp = outOfReach;
                 notes.Add("Tcp:Enabled is false: the sockets your NatsOpts.SocketConnectionFactory opens are left as it makes them, so a reload that turns Tcp on cannot reach them");
                 return options;
             }
 
-            throw new InvalidOperationException(
-                $"NatsOpts.SocketConnectionFactory is already set ({yours.GetType().FullName}); the sockets it opens are out of reach, so KeepAlive profile '{settings.ProfileName}' cannot apply its Tcp section to them. "
-                + $"Fix: remove your factory and let UseKeepAlive set its own, or apply keep-alive inside yours with IKeepAliveProfiles.Configure(socket, \"{settings.ProfileName}\") and set Tcp:Enabled to false in the profile used here.");
+            throw new InvalidOperationException(outOfReach);
         }
 
         notes.Add(tcpOn ? "Tcp on every socket through NatsOpts.SocketConnectionFactory (plain and TLS)" : Off + " until a reload turns it on (NatsOpts.SocketConnectionFactory opens them)");

@@ -178,6 +178,27 @@ public sealed class NatsProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_YourOwnFactoryAndAReloadTurningTcpOn_TheWarningsFixIsNotOneUseKeepAliveRefuses()
+    {
+        // The fix said "create the NatsConnection again from NatsOpts.UseKeepAlive", and with Tcp on UseKeepAlive refuses
+        // your own SocketConnectionFactory: the warning now says so, with the way that works (keep-alive inside your factory).
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:events:Tcp:Enabled", "false"), new("KeepAlive:Profiles:events:Heartbeat:Interval", "20s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var yours = new Wrapper(NatsOpts.Default.UseKeepAlive(profiles.Profiles, "events").SocketConnectionFactory!);
+        var options = NatsOpts.Default with { SocketConnectionFactory = yours };
+        options.UseKeepAlive(profiles.Profiles, "events");
+
+        configuration["KeepAlive:Profiles:events:Tcp:Enabled"] = "true";
+        configuration.Reload();
+
+        var refusal = () => options.UseKeepAlive(profiles.Profiles, "events");
+        refusal.Should().Throw<InvalidOperationException>().WithMessage("NatsOpts.SocketConnectionFactory is already set*");
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle().Which.Should()
+            .Contain("with Tcp on, UseKeepAlive refuses these options: NatsOpts.SocketConnectionFactory is already set")
+            .And.Contain("IKeepAliveProfiles.Configure(socket, \"events\")");
+    }
+
+    [Fact]
     public void UseKeepAlive_UnknownProfile_Throws()
     {
         using var profiles = ClientProfiles.InCode("events", _ => { });
