@@ -172,6 +172,7 @@ public static class KeepAliveServiceCollectionExtensions
         services.AddOptions();
         services.TryAddSingleton<KeepAliveProfiles>();
         services.TryAddSingleton<IKeepAliveProfiles>(static s => s.GetRequiredService<KeepAliveProfiles>());
+        services.TryAddSingleton<IOptionsFactory<KeepAliveProfileOptions>>(static s => s.GetRequiredService<KeepAliveProfiles>()); // the values taken, for IOptionsMonitor too
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ProfileReloadHostedService>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KeepAliveProfileOptions>, KeepAliveProfileOptionsValidator>());
         services.AddOptions<HeartbeatSchedulerOptions>().ValidateOnStart(); // built on first use: its settings are checked at start-up

@@ -83,6 +83,43 @@ public sealed class ProfileReloadTests
     }
 
     [Fact]
+    public void Reload_AnInvalidSaveLandingWhileAValidOneIsTaken_IOptionsMonitorKeepsTheValuesIKeepAliveProfilesTook()
+    {
+        // Two saves in quick succession: the second (invalid) lands after the first was validated and taken, before
+        // IOptionsMonitor rebuilt its value for the first. The monitor must answer with the values taken, as IKeepAliveProfiles
+        // does, not rebuild from the configuration of the moment (which threw, left its cache empty and Get throwing).
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "30s" }).Build();
+        var secondSave = false;
+        var services = new ServiceCollection().AddKeepAlive(configuration.GetSection("KeepAlive"));
+        services.Configure<KeepAliveProfileOptions>("payments", _ =>
+        {
+            if (secondSave)
+            {
+                secondSave = false;
+                configuration["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "-1s"; // saved; its reload event is still to come
+            }
+        });
+        using var provider = services.BuildServiceProvider();
+        var profiles = provider.GetRequiredService<IKeepAliveProfiles>();
+        var monitor = provider.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<KeepAliveProfileOptions>>();
+        profiles.GetProfile("payments").Tcp.IdleTime.Should().Be(TimeSpan.FromSeconds(30));
+        monitor.Get("payments").Tcp.IdleTime.Should().Be(TimeSpan.FromSeconds(30));
+
+        configuration["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "40s";
+        secondSave = true;
+        configuration.Reload();
+
+        secondSave.Should().BeFalse("the second save landed while the first was taken");
+        profiles.GetProfile("payments").Tcp.IdleTime.Should().Be(TimeSpan.FromSeconds(40), "the first save was valid and taken");
+        monitor.Get("payments").Tcp.IdleTime.Should().Be(TimeSpan.FromSeconds(40), "IOptionsMonitor has the values taken");
+
+        configuration.Reload(); // the invalid second save's event
+        profiles.GetProfile("payments").Tcp.IdleTime.Should().Be(TimeSpan.FromSeconds(40), "the invalid save is refused");
+        monitor.Get("payments").Tcp.IdleTime.Should().Be(TimeSpan.FromSeconds(40), "IOptionsMonitor keeps the last valid values too");
+        monitor.Get("PAYMENTS").Should().BeSameAs(profiles.GetProfile("payments"), "one set of values, whichever way it is read; profile names are case-insensitive");
+    }
+
+    [Fact]
     public async Task Reload_ProfileDeleted_KeepsLastValidValuesAndSaysSo()
     {
         await using var host = await StartAsync();

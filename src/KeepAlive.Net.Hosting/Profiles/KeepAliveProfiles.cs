@@ -17,11 +17,17 @@ namespace KeepAlive.Net.Hosting.Profiles;
 /// watcher raises), invalid or missing ones are refused with one Error naming each path, value and fix, and a metric,
 /// while new connections (HttpClient, Kestrel, sockets) keep the last valid values.
 /// </summary>
-internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IDisposable
+/// <remarks>
+/// It is also the container's <see cref="IOptionsFactory{TOptions}"/> of <see cref="KeepAliveProfileOptions"/>, so that
+/// <see cref="IOptionsMonitor{TOptions}"/> and <see cref="IOptionsSnapshot{TOptions}"/> answer with the values taken here:
+/// rebuilt from the configuration of the moment, a save landing between an accepted reload and the monitor's rebuild would
+/// leave the monitor without values (its <c>Get</c> throwing) while the profile keeps the last valid ones.
+/// </remarks>
+internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<KeepAliveProfileOptions>, IDisposable
 {
     private readonly Dictionary<string, KeepAliveProfileRegistration> _registrations;
     private readonly ILookup<string, IConfiguration> _sections; // every section each profile binds from, all watched
-    private readonly IOptionsFactory<KeepAliveProfileOptions> _factory;
+    private readonly OptionsFactory<KeepAliveProfileOptions> _factory;
     private readonly ILogger _logger;
     private readonly KeepAliveProfileMetrics _metrics;
     private readonly ConcurrentDictionary<string, KeepAliveProfileOptions> _current = new(StringComparer.Ordinal);
@@ -33,12 +39,18 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IDisposable
     private readonly Lock _reloadLock = new();
     private readonly ConditionalWeakTable<KeepAliveProfileOptions, WarnOnceLogger> _socketLoggers = []; // per values: each warning once, not once per connection
 
-    public KeepAliveProfiles(IEnumerable<KeepAliveProfileRegistration> registrations, IOptionsFactory<KeepAliveProfileOptions> factory, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null)
+    public KeepAliveProfiles(
+        IEnumerable<KeepAliveProfileRegistration> registrations,
+        IEnumerable<IConfigureOptions<KeepAliveProfileOptions>> setups,
+        IEnumerable<IPostConfigureOptions<KeepAliveProfileOptions>> postConfigures,
+        IEnumerable<IValidateOptions<KeepAliveProfileOptions>> validations,
+        ILoggerFactory? loggerFactory = null,
+        IMeterFactory? meterFactory = null)
     {
         var all = registrations.ToList();
         _registrations = KeepAliveProfileRegistration.Index(all);
         _sections = all.Where(static r => r.Section is not null).ToLookup(static r => r.Name, static r => r.Section!, StringComparer.OrdinalIgnoreCase);
-        _factory = factory;
+        _factory = new OptionsFactory<KeepAliveProfileOptions>(setups, postConfigures, validations); // builds from the configuration
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("KeepAlive.Net.Hosting");
         _metrics = new KeepAliveProfileMetrics(meterFactory);
         Names = [.. _registrations.Values.Select(static r => r.Name)];
@@ -73,6 +85,10 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IDisposable
             $"{(profiles is KeepAliveProfiles registered ? registered.Describe(profileName, e.OptionName) : $"KeepAlive profile '{profileName}' {e.OptionName}")}: {e.Message}"));
 
     public KeepAliveProfileOptions GetProfile(string profileName) => Current(Resolve(profileName));
+
+    /// <summary>A registered profile's values as taken (see the remarks); any other name's built as the options framework does.</summary>
+    KeepAliveProfileOptions IOptionsFactory<KeepAliveProfileOptions>.Create(string name) =>
+        _registrations.ContainsKey(name) ? GetProfile(name) : _factory.Create(name);
 
     /// <summary>
     /// Why the configuration's latest change of a profile was refused (its failures, as event 3003 logged them), or
