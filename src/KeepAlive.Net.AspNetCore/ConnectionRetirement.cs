@@ -126,6 +126,7 @@ internal sealed class ConnectionRetirement : IKeepAliveRetirementFeature, IDispo
     {
         _ageTimer?.Dispose();
         Interlocked.Exchange(ref _graceTimer, null)?.Dispose();
+        _http2.ConnectionEnded();
     }
 
     /// <param name="openFor">How long the connection was still open after <paramref name="since"/>.</param>

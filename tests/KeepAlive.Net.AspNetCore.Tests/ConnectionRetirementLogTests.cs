@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using KeepAlive.Net.AspNetCore.Http2;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
@@ -62,6 +63,30 @@ public sealed class ConnectionRetirementLogTests
         logger.Collector.GetSnapshot().Count(r => r.Id.Id == KeepAliveEventIds.KestrelConnectionGracePeriodExpired).Should().Be(1, "aborted once");
     }
 
+    // The connection can end while the server waits for its PING's acknowledgement (the client closed, or Kestrel ended it):
+    // the round-trip timer then ran on after the connection was disposed, holding it, and asked Kestrel to close a finished one.
+    [Fact]
+    public void Dispose_WhileAnHttp2ConnectionAwaitsThePingAck_StopsTheRoundTripTimer()
+    {
+        var time = new TimerCountingTimeProvider();
+        var lifetime = new Lifetime();
+        var connection = new RecordingConnection();
+        connection.Features.Set<IConnectionLifetimeNotificationFeature>(lifetime);
+        var http2 = new Http2GracefulShutdown();
+        new RetirementTransport(new DuplexPipe(new Pipe().Reader, new Pipe().Writer), http2, raw: false).OnProtocolDetected(http2: true);
+        var retirement = new ConnectionRetirement(connection, "edge", TimeSpan.FromSeconds(1), null, TimeSpan.FromSeconds(30), time, new FakeLogger(), http2);
+        time.Fake.Advance(TimeSpan.FromSeconds(1));
+        http2.Phase.Should().Be(Http2ShutdownPhase.AwaitingPingAck, "the first GOAWAY and the PING went out");
+
+        retirement.Dispose();
+        var live = time.LiveTimers;
+        time.Fake.Advance(TimeSpan.FromSeconds(10));
+
+        live.Should().Be(0, "the age, grace and round-trip timers all end with the connection");
+        Thread.Sleep(200); // RequestClose is queued to the thread pool
+        lifetime.CloseRequests.Should().Be(0, "a finished connection is not asked to close");
+    }
+
     private static RecordingConnection Connection(bool graceful)
     {
         var connection = new RecordingConnection();
@@ -84,8 +109,62 @@ public sealed class ConnectionRetirementLogTests
     {
         public CancellationToken ConnectionClosedRequested { get; set; }
 
-        public void RequestClose()
+        public int CloseRequests => Volatile.Read(ref _closeRequests);
+
+        public void RequestClose() => Interlocked.Increment(ref _closeRequests);
+
+        private int _closeRequests;
+    }
+
+    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
+    {
+        public PipeReader Input => input;
+
+        public PipeWriter Output => output;
+    }
+
+    /// <summary>A fake clock that counts the timers created on it and not disposed yet.</summary>
+    private sealed class TimerCountingTimeProvider : TimeProvider
+    {
+        private int _live;
+
+        public FakeTimeProvider Fake { get; } = new();
+
+        public int LiveTimers => Volatile.Read(ref _live);
+
+        public override DateTimeOffset GetUtcNow() => Fake.GetUtcNow();
+
+        public override long GetTimestamp() => Fake.GetTimestamp();
+
+        public override long TimestampFrequency => Fake.TimestampFrequency;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
+            Interlocked.Increment(ref _live);
+            return new Counted(Fake.CreateTimer(callback, state, dueTime, period), this);
+        }
+
+        private sealed class Counted(ITimer inner, TimerCountingTimeProvider owner) : ITimer
+        {
+            private int _disposed;
+
+            public bool Change(TimeSpan dueTime, TimeSpan period) => inner.Change(dueTime, period);
+
+            public void Dispose()
+            {
+                if (Interlocked.Exchange(ref _disposed, 1) == 0)
+                {
+                    Interlocked.Decrement(ref owner._live);
+                }
+
+                inner.Dispose();
+            }
+
+            public ValueTask DisposeAsync()
+            {
+                Dispose();
+                return ValueTask.CompletedTask;
+            }
         }
     }
 }

@@ -32,6 +32,7 @@ internal sealed class Http2GracefulShutdown
     private Http2ShutdownPhase _phase;
     private Action? _requestClose;
     private ITimer? _roundTripTimer;
+    private bool _ended;
 
     public Http2GracefulShutdown() => _serverFrames = new ServerFrames(this);
 
@@ -87,7 +88,7 @@ internal sealed class Http2GracefulShutdown
         Http2ObservingWriter writer;
         lock (_lock)
         {
-            if (_writer is null || _phase != Http2ShutdownPhase.Serving)
+            if (_writer is null || _phase != Http2ShutdownPhase.Serving || _ended)
             {
                 return false;
             }
@@ -100,6 +101,21 @@ internal sealed class Http2GracefulShutdown
 
         writer.Inject(GoAwayAndPing);
         return true;
+    }
+
+    /// <summary>
+    /// The connection ended: the round-trip timer stops and Kestrel is no longer asked to close it (the connection may end
+    /// while the PING's acknowledgement is awaited, and the timer then asked a finished connection to close).
+    /// </summary>
+    public void ConnectionEnded()
+    {
+        lock (_lock)
+        {
+            _ended = true;
+            _requestClose = null;
+            _roundTripTimer?.Dispose();
+            _roundTripTimer = null;
+        }
     }
 
     /// <summary>A frame from the client.</summary>
