@@ -68,7 +68,10 @@ public static class KeepAliveGrpcChannelOptionsExtensions
         // without the profile is what a load-balanced channel gets back.
         var ownCallback = KeepAliveConnectCallback.WithoutProfile(handler.ConnectCallback);
         var channel = new KeepAliveGrpcChannel(options, handler, ownCallback, profileName, KeepAliveProfiles.LoggerOf(profiles));
-        handler.UseKeepAlive(profiles, profileName, o => o.ConnectionConfigured = channel.OnConnectionConfigured);
+        if (!KeepAliveConnectCallback.TryObserve(handler.ConnectCallback, channel.OnConnectionConfigured))
+        {
+            handler.UseKeepAlive(profiles, profileName, o => o.ConnectionConfigured = channel.OnConnectionConfigured);
+        }
         options.ServiceProvider = channel.WrapServiceProvider(options.ServiceProvider);
         return options;
     }

@@ -74,6 +74,23 @@ public sealed class GrpcChannelKeepAliveTests
     }
 
     [Fact]
+    public async Task ChannelUseKeepAlive_HttpAddressWithAHandlerThatAlreadyCarriesTheProfile_TrackingOffIsSaid()
+    {
+        // The handler's profile turns gRPC's connectivity tracking off as the channel's would: event 3301 must say so. The
+        // channel's UseKeepAlive left a handler carrying a profile as it was, without its hook, so nothing was said.
+        await using var server = await GrpcServers.StartOnLoopbackAsync();
+        using var host = ClientHost(services => services.AddKeepAlive("grpc", _ => { }));
+        var handler = new SocketsHttpHandler().UseKeepAlive(host.Services.GetRequiredService<IKeepAliveProfiles>(), "grpc");
+        var options = new GrpcChannelOptions { HttpHandler = handler, LoggerFactory = host.Services.GetRequiredService<ILoggerFactory>() };
+        using var channel = GrpcChannel.ForAddress(server.BaseAddress, options.UseKeepAlive(host.Services, "grpc"));
+
+        var reply = await new Echo.EchoClient(channel).SayAsync(new EchoRequest { Text = "carried" }, cancellationToken: Token);
+
+        reply.Text.Should().Be("carried");
+        Logs(host, KeepAliveEventIds.GrpcConnectivityTrackingOff).Should().ContainSingle("the channel's connectivity tracking is off, whichever call put the profile on its handler");
+    }
+
+    [Fact]
     public void GrpcChannel_DnsAddressWithAConnectCallback_ThrowsWhenBuilt_WhatUseKeepAliveAvoids()
     {
         var options = new GrpcChannelOptions

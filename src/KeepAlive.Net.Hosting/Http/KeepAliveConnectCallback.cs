@@ -15,6 +15,8 @@ namespace KeepAlive.Net.Hosting.Http;
 internal sealed class KeepAliveConnectCallback(IKeepAliveProfiles profiles, string profileName, KeepAliveHttpClientOptions options, ILogger logger,
     Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? inner = null)
 {
+    private Action<Socket, KeepAliveSettings>? _observers;
+
     /// <summary>Gets the user's own callback that this one chains, or <see langword="null"/>.</summary>
     public Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? Inner => inner;
 
@@ -33,6 +35,30 @@ internal sealed class KeepAliveConnectCallback(IKeepAliveProfiles profiles, stri
 
     /// <summary>Whether the callback is one of ours.</summary>
     public static bool IsOurs(Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? callback) => callback is { Target: KeepAliveConnectCallback };
+
+    /// <summary>
+    /// When the callback is one of ours, calls <paramref name="observer"/> too for every connection it configures from now on
+    /// (after the options' <see cref="KeepAliveHttpClientOptions.ConnectionConfigured"/>): for a component that finds the
+    /// profile already on a handler, which cannot be put on again once the handler has sent a request.
+    /// </summary>
+    /// <returns>Whether the callback is one of ours.</returns>
+    public static bool TryObserve(Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? callback, Action<Socket, KeepAliveSettings> observer)
+    {
+        if (callback is not { Target: KeepAliveConnectCallback ours })
+        {
+            return false;
+        }
+
+        Action<Socket, KeepAliveSettings>? observers, combined;
+        do
+        {
+            observers = Volatile.Read(ref ours._observers);
+            combined = observers + observer;
+        }
+        while (Interlocked.CompareExchange(ref ours._observers, combined, observers) != observers);
+
+        return true;
+    }
 
     public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
@@ -88,5 +114,6 @@ internal sealed class KeepAliveConnectCallback(IKeepAliveProfiles profiles, stri
     {
         Log.HttpConnectionConfigured(logger, context.DnsEndPoint.Host, context.DnsEndPoint.Port, profileName, settings);
         options.ConnectionConfigured?.Invoke(socket, settings);
+        Volatile.Read(ref _observers)?.Invoke(socket, settings);
     }
 }
