@@ -24,12 +24,14 @@ internal sealed class ConnectionRetirement : IKeepAliveRetirementFeature, IDispo
     private readonly Http2GracefulShutdown _http2;
     private readonly ITimer? _ageTimer;
     private ITimer? _graceTimer;
+    private readonly bool _requestsCounted;
     private int _requestCount;
     private int _retiring;
 
-    public ConnectionRetirement(ConnectionContext connection, string profileName, TimeSpan? maxAge, int? maxRequests, TimeSpan gracePeriod, TimeProvider timeProvider, ILogger logger, Http2GracefulShutdown http2)
+    public ConnectionRetirement(ConnectionContext connection, string profileName, TimeSpan? maxAge, int? maxRequests, TimeSpan gracePeriod, TimeProvider timeProvider, ILogger logger, Http2GracefulShutdown http2, bool requestsCounted = true)
     {
         _connection = connection;
+        _requestsCounted = requestsCounted;
         _http2 = http2;
         _lifetime = connection.Features.Get<IConnectionLifetimeNotificationFeature>();
         _profileName = profileName;
@@ -95,7 +97,10 @@ internal sealed class ConnectionRetirement : IKeepAliveRetirementFeature, IDispo
             return false;
         }
 
-        Log.ConnectionRetiring(_logger, _connection.ConnectionId, _profileName, reason, RequestCount);
+        var requests = _requestsCounted
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{RequestCount} requests")
+            : "requests not counted: services.AddKeepAliveRequestLimits() was not called";
+        Log.ConnectionRetiring(_logger, _connection.ConnectionId, _profileName, reason, requests);
         if (_lifetime is not { } lifetime)
         {
             Abort(

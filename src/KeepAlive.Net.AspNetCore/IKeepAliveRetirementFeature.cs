@@ -12,7 +12,10 @@ public interface IKeepAliveRetirementFeature
     /// <summary>Gets how many requests this connection serves, or <see langword="null"/> when there is no limit.</summary>
     int? MaxRequests { get; }
 
-    /// <summary>Gets how many requests the connection has started.</summary>
+    /// <summary>
+    /// Gets how many requests the connection has started, as counted by <c>services.AddKeepAliveRequestLimits()</c>; without
+    /// that call requests are not counted and this stays 0.
+    /// </summary>
     int RequestCount { get; }
 
     /// <summary>Gets whether the connection is being retired: no new request is accepted, requests in flight complete.</summary>

@@ -65,7 +65,7 @@ public static class KeepAliveListenOptionsExtensions
 
             return values;
         });
-        var middleware = new RetirementConnectionMiddleware(profiles, profileName, services.GetService<TimeProvider>() ?? TimeProvider.System, logger);
+        var middleware = new RetirementConnectionMiddleware(profiles, profileName, services.GetService<TimeProvider>() ?? TimeProvider.System, logger, counted);
         Volatile.Write(ref endpoint.Retirement, middleware);
         if (!endpoint.RetirementInstalled)
         {

@@ -10,8 +10,9 @@ namespace KeepAlive.Net.AspNetCore;
 /// current <c>Http</c> values (age shortened by a random amount of up to the jitter), when the profile retires connections,
 /// and shows the rest of the pipeline the connection's transport through a <see cref="RetirementTransport"/>, so an HTTP/2
 /// connection is retired without losing a request (<see cref="Http2GracefulShutdown"/>) and lingers until the client closes.
+/// <c>requestsCounted</c> says whether <c>services.AddKeepAliveRequestLimits()</c> counts the requests (else the count stays 0).
 /// </summary>
-internal sealed class RetirementConnectionMiddleware(IKeepAliveProfiles profiles, string profileName, TimeProvider timeProvider, ILogger logger)
+internal sealed class RetirementConnectionMiddleware(IKeepAliveProfiles profiles, string profileName, TimeProvider timeProvider, ILogger logger, bool requestsCounted)
 {
     private static readonly TimeSpan DefaultGracePeriod = TimeSpan.FromSeconds(30);
 
@@ -31,7 +32,7 @@ internal sealed class RetirementConnectionMiddleware(IKeepAliveProfiles profiles
         var grace = http.ConnectionCloseGracePeriod ?? DefaultGracePeriod;
         var http2 = new Http2GracefulShutdown();
         var view = new RetirementConnectionContext(context, http2);
-        using var retirement = new ConnectionRetirement(context, profileName, age, http.MaxRequestsPerConnection, grace, timeProvider, logger, http2);
+        using var retirement = new ConnectionRetirement(context, profileName, age, http.MaxRequestsPerConnection, grace, timeProvider, logger, http2, requestsCounted);
         context.Features.Set<IKeepAliveRetirementFeature>(retirement);
         context.Features.Set(retirement);
         try

@@ -63,6 +63,21 @@ public sealed class ConnectionRetirementLogTests
         logger.Collector.GetSnapshot().Count(r => r.Id.Id == KeepAliveEventIds.KestrelConnectionGracePeriodExpired).Should().Be(1, "aborted once");
     }
 
+    // Requests are counted only by services.AddKeepAliveRequestLimits(); without it a connection retired by its age after
+    // hundreds of requests was logged with "0 requests".
+    [Fact]
+    public void Retiring_RequestsNotCounted_SaysSoInsteadOfZeroRequests()
+    {
+        var time = new FakeTimeProvider();
+        var logger = new FakeLogger();
+        using var retirement = new ConnectionRetirement(Connection(graceful: true), "edge", TimeSpan.FromSeconds(1), null, TimeSpan.FromSeconds(30), time, logger, new Http2GracefulShutdown(), requestsCounted: false);
+
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        logger.Collector.GetSnapshot().Single(r => r.Id.Id == KeepAliveEventIds.KestrelConnectionRetiring).Message
+            .Should().NotContain("0 requests").And.Contain("requests not counted: services.AddKeepAliveRequestLimits() was not called");
+    }
+
     // The connection can end while the server waits for its PING's acknowledgement (the client closed, or Kestrel ended it):
     // the round-trip timer then ran on after the connection was disposed, holding it, and asked Kestrel to close a finished one.
     [Fact]

@@ -18,8 +18,8 @@ internal static partial class Log
     public static partial void KestrelConnectionWithoutSocket(ILogger logger, string connectionId, string profile);
 
     [LoggerMessage(EventId = KeepAliveEventIds.KestrelConnectionRetiring, Level = LogLevel.Debug,
-        Message = "Connection {ConnectionId} reached {Reason} (KeepAlive profile '{Profile}', {RequestCount} requests): closing it gracefully (HTTP/1.1 Connection: close, HTTP/2 GOAWAY).")]
-    public static partial void ConnectionRetiring(ILogger logger, string connectionId, string profile, string reason, int requestCount);
+        Message = "Connection {ConnectionId} reached {Reason} (KeepAlive profile '{Profile}', {Requests}): closing it gracefully (HTTP/1.1 Connection: close, HTTP/2 GOAWAY).")]
+    public static partial void ConnectionRetiring(ILogger logger, string connectionId, string profile, string reason, string requests);
 
     [LoggerMessage(EventId = KeepAliveEventIds.KestrelConnectionGracePeriodExpired, Level = LogLevel.Warning,
         Message = "Connection {ConnectionId} (KeepAlive profile '{Profile}') was still open {GracePeriod} after {GraceStart}: aborting it.")]
