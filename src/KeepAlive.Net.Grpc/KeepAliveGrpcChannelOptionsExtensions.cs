@@ -27,7 +27,8 @@ public static class KeepAliveGrpcChannelOptionsExtensions
     /// </exception>
     /// <exception cref="InvalidOperationException">
     /// The options carry an <see cref="GrpcChannelOptions.HttpClient"/>, or a handler that is not a <see cref="SocketsHttpHandler"/>:
-    /// neither can carry the profile.
+    /// neither can carry the profile. Or the handler's own <c>KeepAlivePingDelay</c>, which a profile without
+    /// <c>Http:KeepAlivePingDelay</c> leaves in place, is below the profile's <c>Http:PeerMinPingInterval</c>.
     /// </exception>
     /// <remarks>
     /// <para>

@@ -45,7 +45,7 @@ public static class KeepAliveHttpClientBuilderExtensions
         ArgumentNullException.ThrowIfNull(profileName);
         builder.UseTcpKeepAlive(profileName, configure); // first: it refuses a second profile for this client
         builder.Services.Configure<HttpClientKeepAliveBinding>(builder.Name, binding => binding.HandlerSettings.Add((handler, services) =>
-            KeepAliveHandlerSettings.Apply(handler, services.GetRequiredService<IKeepAliveProfiles>().GetProfile(profileName).Http)));
+            KeepAliveHandlerSettings.Apply(handler, services.GetRequiredService<IKeepAliveProfiles>().GetProfile(profileName).Http, $"HttpClient '{builder.Name}' (KeepAlive profile '{profileName}')")));
         return builder;
     }
 

@@ -20,7 +20,7 @@ public static class KeepAliveSocketsHttpHandlerExtensions
     /// <returns>The handler, for chaining.</returns>
     /// <exception cref="KeepAliveProfileNotFoundException">No profile of that name is registered.</exception>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile is invalid.</exception>
-    /// <exception cref="InvalidOperationException">The handler has already sent a request.</exception>
+    /// <exception cref="InvalidOperationException">The handler has already sent a request, or its own <c>KeepAlivePingDelay</c>, which the profile leaves in place, is below the profile's <c>Http:PeerMinPingInterval</c>.</exception>
     [UnsupportedOSPlatform("browser")]
     public static SocketsHttpHandler UseKeepAlive(this SocketsHttpHandler handler, IKeepAliveProfiles profiles, string profileName) =>
         handler.UseKeepAlive(profiles, profileName, configure: null);
@@ -33,7 +33,7 @@ public static class KeepAliveSocketsHttpHandlerExtensions
     /// <returns>The handler, for chaining.</returns>
     /// <exception cref="KeepAliveProfileNotFoundException">No profile of that name is registered.</exception>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile is invalid.</exception>
-    /// <exception cref="InvalidOperationException">The handler has already sent a request, or <paramref name="configure"/> set a negative <see cref="KeepAliveHttpClientOptions.PooledConnectionLifetime"/>.</exception>
+    /// <exception cref="InvalidOperationException">The handler has already sent a request, <paramref name="configure"/> set a negative <see cref="KeepAliveHttpClientOptions.PooledConnectionLifetime"/>, or the handler's own <c>KeepAlivePingDelay</c>, which the profile leaves in place, is below its <c>Http:PeerMinPingInterval</c>.</exception>
     /// <remarks>On a handler that already carries a profile this changes nothing.</remarks>
     [UnsupportedOSPlatform("browser")]
     public static SocketsHttpHandler UseKeepAlive(this SocketsHttpHandler handler, IKeepAliveProfiles profiles, string profileName, Action<KeepAliveHttpClientOptions>? configure)
@@ -48,8 +48,9 @@ public static class KeepAliveSocketsHttpHandlerExtensions
 
         var options = new KeepAliveHttpClientOptions();
         configure?.Invoke(options);
-        KeepAliveHandlerSettings.Apply(handler, profiles.GetProfile(profileName).Http);
-        options.ApplyTo(handler, $"socketsHttpHandler.UseKeepAlive(profiles, \"{profileName}\")");
+        var owner = $"socketsHttpHandler.UseKeepAlive(profiles, \"{profileName}\")";
+        KeepAliveHandlerSettings.Apply(handler, profiles.GetProfile(profileName).Http, owner);
+        options.ApplyTo(handler, owner);
         KeepAliveConnectCallback.Install(handler, profiles, profileName, options, KeepAliveProfiles.LoggerOf(profiles));
         return handler;
     }

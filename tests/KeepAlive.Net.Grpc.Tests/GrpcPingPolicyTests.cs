@@ -62,6 +62,24 @@ public sealed class GrpcPingPolicyTests
         server.Pings.Should().Be(0);
     }
 
+    // The profile states the server's policy but sets no delay, so the handler's own stays: set by hand below the minimum it
+    // was kept, and the channel pinged every second during calls into "too_many_pings".
+    [Fact]
+    public void ChannelWhoseHandlerPingsByHandMoreOftenThanTheProfilesPeerAllows_IsRefusedBeforeItEverPings()
+    {
+        using var host = ClientHost(services => services.AddKeepAlive("grpc", profile =>
+        {
+            profile.Http.PeerMinPingInterval = MinTime;
+            profile.Http.PeerPermitsPingsWithoutCalls = false;
+        }));
+        var options = new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { KeepAlivePingDelay = TimeSpan.FromSeconds(1) } };
+
+        var apply = () => options.UseKeepAlive(host.Services, "grpc");
+
+        apply.Should().Throw<InvalidOperationException>()
+            .WithMessage("socketsHttpHandler.UseKeepAlive(profiles, \"grpc\"): the handler's own KeepAlivePingDelay is 1s, below Http:PeerMinPingInterval 2s*too_many_pings*Fix: set Http:KeepAlivePingDelay to at least 2s*");
+    }
+
     [Fact]
     public async Task ChannelThatPingsAnIdleConnectionByHand_GetsGoAwayTooManyPings_TheServerReallyEnforcesIt()
     {

@@ -1,12 +1,27 @@
+using System.Globalization;
 using System.Net.Http;
+using KeepAlive.Net.Hosting.Profiles;
 
 namespace KeepAlive.Net.Hosting.Http;
 
 /// <summary>Applies the client half of a profile's <c>Http</c> section to a <see cref="SocketsHttpHandler"/>; unset values leave the handler's own.</summary>
 internal static class KeepAliveHandlerSettings
 {
-    public static void Apply(SocketsHttpHandler handler, HttpKeepAliveOptions http)
+    /// <param name="handler">The handler.</param>
+    /// <param name="http">The profile's <c>Http</c> section.</param>
+    /// <param name="owner">Who applies the profile, as refusals name it.</param>
+    /// <exception cref="InvalidOperationException">The handler's own ping delay, which the profile leaves in place, is below the profile's <c>Http:PeerMinPingInterval</c>.</exception>
+    public static void Apply(SocketsHttpHandler handler, HttpKeepAliveOptions http, string owner)
     {
+        // The profile's own delay is validated against the server's minimum; one the handler was given by hand stays where
+        // the profile sets none, and the server's policy stated in the profile must hold for it too.
+        if (http.KeepAlivePingDelay is null && http.PeerMinPingInterval is { } minimum
+            && handler.KeepAlivePingDelay != Timeout.InfiniteTimeSpan && handler.KeepAlivePingDelay < minimum)
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                $"{owner}: the handler's own KeepAlivePingDelay is {KeepAliveDuration.Format(handler.KeepAlivePingDelay)}, below Http:PeerMinPingInterval {KeepAliveDuration.Format(minimum)}, and the profile sets no Http:KeepAlivePingDelay to replace it: {HttpProfileRules.TooManyPings}. Fix: set Http:KeepAlivePingDelay to at least {KeepAliveDuration.Format(minimum)} in the profile (it replaces the handler's), or remove the handler's KeepAlivePingDelay."));
+        }
+
         if (http.PooledConnectionIdleTimeout is { } idle)
         {
             handler.PooledConnectionIdleTimeout = idle;

@@ -13,6 +13,9 @@ namespace KeepAlive.Net.Hosting.Profiles;
 /// </summary>
 internal static class HttpProfileRules
 {
+    /// <summary>What a client that pings more often than <c>Http:PeerMinPingInterval</c> meets, as the messages say it.</summary>
+    public const string TooManyPings = "the server answers PINGs that come more often than it accepts with GOAWAY ENHANCE_YOUR_CALM \"too_many_pings\" and closes the connection (grpc-go and grpc-java servers after two strikes)";
+
     /// <summary>Validates the <c>Http</c> section; errors are named relative to it, e.g. <c>MaxConnectionAgeJitter</c>.</summary>
     public static List<KeepAliveValidationError> Validate(HttpKeepAliveOptions http)
     {
@@ -60,7 +63,7 @@ internal static class HttpProfileRules
     {
         if (http.KeepAlivePingDelay is { } delay && http.PeerMinPingInterval is { } minimum && delay < minimum)
         {
-            errors.Add(new(nameof(http.KeepAlivePingDelay), Text($"Http:KeepAlivePingDelay is {Show(delay)}, below Http:PeerMinPingInterval {Show(minimum)}: the server answers PINGs that come more often than it accepts with GOAWAY ENHANCE_YOUR_CALM \"too_many_pings\" and closes the connection (grpc-go and grpc-java servers after two strikes). Fix: set Http:KeepAlivePingDelay to at least {Show(minimum)}, or remove it and let the Tcp section keep the connection alive (the kernel's probes are not HTTP/2 PINGs, so the server's policy does not count them).")));
+            errors.Add(new(nameof(http.KeepAlivePingDelay), Text($"Http:KeepAlivePingDelay is {Show(delay)}, below Http:PeerMinPingInterval {Show(minimum)}: {TooManyPings}. Fix: set Http:KeepAlivePingDelay to at least {Show(minimum)}, or remove it and let the Tcp section keep the connection alive (the kernel's probes are not HTTP/2 PINGs, so the server's policy does not count them).")));
         }
 
         if (http.PeerPermitsPingsWithoutCalls == false && http.KeepAlivePingPolicy == HttpKeepAlivePingPolicy.Always)
