@@ -168,7 +168,7 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
 
     /// <summary>
     /// The connection's handler, for every transport: a SocketsHttpHandler carries the profile; SignalR's own HttpClientHandler
-    /// is replaced by one with its settings. A handler that cannot carry it is kept, and said once per connection (event 3351).
+    /// (returned as it is, or under DelegatingHandlers of the user's) is replaced by one with its settings. A handler that cannot carry it is kept, and said once per connection (event 3351).
     /// </summary>
     private HttpMessageHandler WithKeepAlive(HttpMessageHandler handler, HttpMessageHandler signalRs, out string? notCarried)
     {
@@ -185,8 +185,10 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
     {
         notCarried = null;
         var inner = handler;
-        while (inner is DelegatingHandler { InnerHandler: { } next })
+        DelegatingHandler? over = null;
+        while (inner is DelegatingHandler { InnerHandler: { } next } delegating)
         {
+            over = delegating;
             inner = next;
         }
 
@@ -196,7 +198,8 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
             return handler;
         }
 
-        if (ReferenceEquals(handler, signalRs) && handler is HttpClientHandler own)
+        // SignalR's own handler, returned as it is or under DelegatingHandlers of the user's (logging, auth): replaced in place.
+        if (ReferenceEquals(inner, signalRs) && inner is HttpClientHandler own)
         {
             if (SetByHand(own) is { } setting)
             {
@@ -206,7 +209,13 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
 
             var replaced = SameSettings(own).UseKeepAlive(profiles, ProfileName);
             own.Dispose();
-            return replaced;
+            if (over is null)
+            {
+                return replaced;
+            }
+
+            over.InnerHandler = replaced;
+            return handler;
         }
 
         notCarried = $"the HttpMessageHandlerFactory returns a {handler.GetType().FullName}, not a SocketsHttpHandler (or a DelegatingHandler over one), so no handler can carry the Tcp section";

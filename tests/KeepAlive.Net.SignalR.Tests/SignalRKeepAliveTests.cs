@@ -373,6 +373,40 @@ public sealed class SignalRKeepAliveTests
         profiles.Messages(KeepAliveEventIds.HttpConnectionConfigured).Should().BeEmpty("no socket got the profile rather than a handler that loses the user's setting");
     }
 
+    // The common factory that wraps SignalR's own handler (logging, auth) without changing it: SignalR's handler was kept
+    // under the user's, so no socket of any transport got the Tcp section (warning 3351 said so), though nothing stood in
+    // the way of replacing it as it is replaced when the factory returns it as it is.
+    [Theory]
+    [InlineData(HttpTransportType.WebSockets)]
+    [InlineData(HttpTransportType.LongPolling)]
+    public async Task UseKeepAlive_HandlerFactoryWrapsSignalRsOwnHandlerInADelegatingHandler_TheSocketsCarryTheTcpSection(HttpTransportType transport)
+    {
+        var (logs, passed) = (new FakeLogCollector(), 0);
+        await using var server = await HubServers.StartOnLoopbackAsync();
+        using var profiles = ClientProfiles.InCode("hub", NatProfiles.ReadBack);
+        await using var connection = Logged(new HubConnectionBuilder().WithUrl(HubServers.Url(server), o => (o.Transports, o.HttpMessageHandlerFactory) =
+            (transport, signalRs => new PassThrough(() => Interlocked.Increment(ref passed)) { InnerHandler = signalRs })), logs).UseKeepAlive(profiles.Profiles, "hub").Build();
+
+        await connection.StartAsync(Token);
+
+        (await connection.InvokeAsync<string>("Echo", "hi", Token)).Should().StartWith("hi on ");
+        passed.Should().BeGreaterThan(0, "the user's handler stays in the chain");
+        logs.GetSnapshot().Should().NotContain(r => r.Id.Id == KeepAliveEventIds.SignalRWebSocketTcpNotApplicable);
+        profiles.Messages(KeepAliveEventIds.HttpConnectionConfigured).Should().NotBeEmpty("the connection's sockets carry the profile under the user's handler");
+    }
+
+    private static IHubConnectionBuilder Logged(IHubConnectionBuilder builder, FakeLogCollector logs) =>
+        builder.ConfigureLogging(logging => logging.AddProvider(new FakeLoggerProvider(logs)));
+
+    private sealed class PassThrough(Action onSend) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            onSend();
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+
     [Theory]
     [InlineData(HttpTransportType.LongPolling)]
     [InlineData(HttpTransportType.ServerSentEvents)]
