@@ -102,6 +102,28 @@ public sealed class ConnectionRetirementLogTests
         lifetime.CloseRequests.Should().Be(0, "a finished connection is not asked to close");
     }
 
+    // Kestrel completes the transport's output before the connection middleware returns and disposes the retirement: an
+    // age reached in between wrote the GOAWAY and PING into the completed writer, and the exception left the timer's
+    // callback, where it ends the process.
+    [Fact]
+    public void Retire_AfterKestrelCompletedTheOutputOfAnHttp2Connection_NothingIsWrittenAndNothingThrows()
+    {
+        var time = new FakeTimeProvider();
+        var output = new Pipe();
+        var http2 = new Http2GracefulShutdown();
+        var transport = new RetirementTransport(new DuplexPipe(new Pipe().Reader, output.Writer), http2, raw: true);
+        transport.OnProtocolDetected(http2: true);
+        using var retirement = new ConnectionRetirement(Connection(graceful: true), "edge", TimeSpan.FromSeconds(1), null, TimeSpan.FromSeconds(30), time, new FakeLogger(), http2);
+        transport.Output.Complete(); // Kestrel is done with the connection; the middleware has not disposed the retirement yet
+
+        var ageReached = () => time.Advance(TimeSpan.FromSeconds(1));
+
+        ageReached.Should().NotThrow("the age timer's callback runs on a timer thread, where an exception ends the process");
+        output.Reader.TryRead(out var written).Should().BeTrue();
+        written.IsCompleted.Should().BeTrue();
+        written.Buffer.Length.Should().Be(0, "nothing is written after the writer completed");
+    }
+
     private static RecordingConnection Connection(bool graceful)
     {
         var connection = new RecordingConnection();

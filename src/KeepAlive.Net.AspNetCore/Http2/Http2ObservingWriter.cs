@@ -32,6 +32,7 @@ internal sealed class Http2ObservingWriter(PipeWriter inner, RetirementTransport
     private bool _kestrelFlushing;
     private Task? _ownFlush;
     private bool _unflushed;
+    private bool _completed;
     private byte[]? _pending;
     private ArrayBufferWriter<byte>? _held;
     private long _written;
@@ -67,12 +68,20 @@ internal sealed class Http2ObservingWriter(PipeWriter inner, RetirementTransport
         }
     }
 
-    /// <summary>Writes frames of our own at the next frame boundary (now, if Kestrel is between frames) and flushes them.</summary>
+    /// <summary>
+    /// Writes frames of our own at the next frame boundary (now, if Kestrel is between frames) and flushes them; nothing
+    /// once Kestrel has completed the writer (the connection is over: a retirement that comes then has nothing to send).
+    /// </summary>
     public void Inject(byte[] frames)
     {
         OwnFlush? flush;
         lock (_lock)
         {
+            if (_completed)
+            {
+                return;
+            }
+
             _pending = frames;
             TryWritePending();
             flush = StartOwnFlushIfNeeded();
@@ -184,6 +193,7 @@ internal sealed class Http2ObservingWriter(PipeWriter inner, RetirementTransport
     {
         lock (_lock)
         {
+            _completed = true;
             MoveHeld();
             return _ownFlush;
         }
