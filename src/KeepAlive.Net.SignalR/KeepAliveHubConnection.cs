@@ -58,7 +58,11 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
         if (_logger.IsEnabled(LogLevel.Information))
         {
             var applied = settings.Describe(options.KeepAliveInterval, options.ServerTimeout);
-            Log.ProfileApplied(_logger, services.GetService<IOptions<HttpConnectionOptions>>()?.Value.Url, ProfileName, applied);
+            var http = services.GetService<IOptions<HttpConnectionOptions>>()?.Value;
+            var layers = http?.WebSocketFactory is { Target: not OwnWebSocketFactory }
+                ? "the Tcp section on the sockets of negotiation, Server-Sent Events and long polling, not the WebSocket's: a WebSocketFactory of your own opens it (event 3351), and the WebSocket section in WebSocketConfiguration, for it to apply"
+                : "the Tcp section on every transport's socket, the WebSocket section on the WebSocket";
+            Log.ProfileApplied(_logger, http?.Url, ProfileName, applied, layers);
         }
     }
 
@@ -74,7 +78,7 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
         };
         if (options.WebSocketFactory is null)
         {
-            options.WebSocketFactory = (context, cancellationToken) => ConnectWebSocketAsync(context, userFactory, cancellationToken);
+            options.WebSocketFactory = new OwnWebSocketFactory(this, userFactory).ConnectAsync;
         }
         else
         {
@@ -126,6 +130,13 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
             webSocket.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The connection's WebSocketFactory when it has none of its own: recognisable, so what the connection runs with is said right.</summary>
+    private sealed class OwnWebSocketFactory(KeepAliveHubConnection connection, Func<HttpMessageHandler, HttpMessageHandler>? userFactory)
+    {
+        public ValueTask<WebSocket> ConnectAsync(WebSocketConnectionContext context, CancellationToken cancellationToken) =>
+            connection.ConnectWebSocketAsync(context, userFactory, cancellationToken);
     }
 
     private static string UserAgentOfSignalR()

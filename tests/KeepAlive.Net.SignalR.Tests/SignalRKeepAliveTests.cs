@@ -346,6 +346,22 @@ public sealed class SignalRKeepAliveTests
         logs.GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.SignalRWebSocketTcpNotApplicable).Which.Message.Should().Contain("a WebSocketFactory of your own");
     }
 
+    // With a WebSocketFactory of the user's, line 3350 said "the Tcp section on every transport's socket, the WebSocket
+    // section on the WebSocket" next to warning 3351 saying the WebSocket's socket does not get the Tcp section.
+    [Fact]
+    public void UseKeepAlive_WebSocketFactoryOfItsOwn_TheAppliedLineDoesNotClaimTheWebSocket()
+    {
+        using var profiles = ClientProfiles.InCode("hub", _ => { });
+        var logs = new FakeLogCollector();
+        var builder = new HubConnectionBuilder().WithUrl(new Uri("http://127.0.0.1:1/echo"), o => o.WebSocketFactory = static (_, _) => throw new InvalidOperationException("never called"));
+        builder.ConfigureLogging(logging => logging.AddProvider(new FakeLoggerProvider(logs)));
+
+        using var connection = builder.UseKeepAlive(profiles.Profiles, "hub").Build() as IDisposable;
+
+        logs.GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.SignalRProfileApplied).Which.Message
+            .Should().NotContain("on every transport's socket").And.Contain("not the WebSocket's: a WebSocketFactory of your own opens it");
+    }
+
     [Fact]
     public async Task UseKeepAlive_HandlerFactoryChangesSignalRsOwnHandler_HandlerKeptAndTheTcpSectionIsReportedNotApplicable()
     {

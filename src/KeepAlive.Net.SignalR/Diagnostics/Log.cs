@@ -6,8 +6,8 @@ namespace KeepAlive.Net.SignalR.Diagnostics;
 internal static partial class Log
 {
     [LoggerMessage(EventId = KeepAliveEventIds.SignalRProfileApplied, Level = LogLevel.Information,
-        Message = "Hub connection to {Url} uses KeepAlive profile '{Profile}': {Settings}; the Tcp section on every transport's socket, the WebSocket section on the WebSocket.")]
-    public static partial void ProfileApplied(ILogger logger, Uri? url, string profile, string settings);
+        Message = "Hub connection to {Url} uses KeepAlive profile '{Profile}': {Settings}; {Layers}.")]
+    public static partial void ProfileApplied(ILogger logger, Uri? url, string profile, string settings, string layers);
 
     [LoggerMessage(EventId = KeepAliveEventIds.SignalRWebSocketTcpNotApplicable, Level = LogLevel.Warning,
         Message = "Hub connection with KeepAlive profile '{Profile}': the Tcp section does not reach {Sockets}: {Reason}. They keep only the keep-alive that runs on the thread pool (SignalR's keep-alive messages, the WebSocket's own frames).")]
