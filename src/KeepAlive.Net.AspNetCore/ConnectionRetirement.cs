@@ -27,6 +27,7 @@ internal sealed class ConnectionRetirement : IKeepAliveRetirementFeature, IDispo
     private readonly bool _requestsCounted;
     private int _requestCount;
     private int _retiring;
+    private int _disposed;
 
     public ConnectionRetirement(ConnectionContext connection, string profileName, TimeSpan? maxAge, int? maxRequests, TimeSpan gracePeriod, TimeProvider timeProvider, ILogger logger, Http2GracefulShutdown http2, bool requestsCounted = true)
     {
@@ -86,13 +87,18 @@ internal sealed class ConnectionRetirement : IKeepAliveRetirementFeature, IDispo
         {
             graceTimer.Dispose();
         }
+        else if (Volatile.Read(ref _disposed) != 0)
+        {
+            Interlocked.Exchange(ref _graceTimer, null)?.Dispose(); // the connection ended meanwhile: Dispose may have missed it
+        }
     }
 
     public void Retire(string reason) => Retire(reason, startGracePeriod: true);
 
     private bool Retire(string reason, bool startGracePeriod)
     {
-        if (Interlocked.Exchange(ref _retiring, 1) != 0)
+        // An age timer's callback may still run after Dispose stopped the timer: a connection that ended is not retired.
+        if (Volatile.Read(ref _disposed) != 0 || Interlocked.Exchange(ref _retiring, 1) != 0)
         {
             return false;
         }
@@ -129,6 +135,7 @@ internal sealed class ConnectionRetirement : IKeepAliveRetirementFeature, IDispo
 
     public void Dispose()
     {
+        Interlocked.Exchange(ref _disposed, 1);
         _ageTimer?.Dispose();
         Interlocked.Exchange(ref _graceTimer, null)?.Dispose();
         _http2.ConnectionEnded();

@@ -124,6 +124,24 @@ public sealed class ConnectionRetirementLogTests
         written.Buffer.Length.Should().Be(0, "nothing is written after the writer completed");
     }
 
+    // Disposing a timer does not stop a callback already running: an age reached as the connection ended retired it after
+    // Dispose, and started a grace timer nothing disposed, which 30 s later warned 3104 and aborted the finished connection.
+    [Fact]
+    public void Retire_ByAnAgeCallbackStillRunningWhenTheConnectionEnded_StartsNoGracePeriod()
+    {
+        var time = new FakeTimeProvider();
+        var logger = new FakeLogger();
+        var connection = Connection(graceful: true);
+        var retirement = new ConnectionRetirement(connection, "edge", TimeSpan.FromSeconds(1), null, TimeSpan.FromSeconds(30), time, logger, new Http2GracefulShutdown());
+
+        retirement.Dispose();
+        retirement.Retire("its maximum age"); // the age timer's callback, already running when Dispose stopped the timer
+        time.Advance(TimeSpan.FromSeconds(31));
+
+        logger.Collector.GetSnapshot().Should().NotContain(r => r.Id.Id == KeepAliveEventIds.KestrelConnectionGracePeriodExpired, "the connection had ended");
+        connection.Aborted.Should().BeNull();
+    }
+
     private static RecordingConnection Connection(bool graceful)
     {
         var connection = new RecordingConnection();
