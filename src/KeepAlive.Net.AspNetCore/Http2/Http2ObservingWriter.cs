@@ -333,9 +333,10 @@ internal sealed class Http2ObservingWriter(PipeWriter inner, RetirementTransport
             {
                 await flush.ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException)
+            catch (Exception)
             {
-                // The connection is gone; nobody is left to read our frames.
+                // The connection is gone (however its transport failed: an IOException, a disposed or failed TLS layer...);
+                // nobody is left to read our frames. The flush must still end, or Kestrel's next flush waits for ever.
             }
 
             OwnFlush? again;

@@ -141,6 +141,27 @@ public sealed class Http2ObservingWriterTests
         frames.StreamIds.Should().Equal(1);
     }
 
+    // A flush of ours that failed with an exception other than the few expected (here the TLS layer's) never ended: Kestrel's
+    // next flush waited for it for ever, and the connection hung with its frame writer.
+    [Fact]
+    public async Task KestrelsFlush_AfterOurFlushFailedWithAnyException_IsNotHeldForEver()
+    {
+        var writer = Writer(PipeWriter.Create(new FailingStream(), new StreamPipeWriterOptions(leaveOpen: true)));
+        writer.Inject(Ours);
+
+        Write(writer, Frame(0, 1, 1, new byte[2]));
+        var kestrelsFlush = async () => await writer.FlushAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        await kestrelsFlush.Should().NotThrowAsync<TimeoutException>("the flush of ours that failed has ended");
+    }
+
+    /// <summary>A transport whose writes fail as a TLS layer's can (not an IOException).</summary>
+    private sealed class FailingStream : MemoryStream
+    {
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+            ValueTask.FromException(new System.Security.Authentication.AuthenticationException("the TLS session failed"));
+    }
+
     private static Http2ObservingWriter Writer(Pipe pipe) => Writer(pipe.Writer);
 
     /// <summary>Over a stream, as Kestrel's TLS layer writes: a StreamPipeWriter on the SslStream.</summary>
