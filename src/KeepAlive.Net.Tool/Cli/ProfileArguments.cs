@@ -17,7 +17,12 @@ internal sealed class ProfileArguments
 {
     public const string CommandLineProfile = "command-line";
 
-    public Option<FileInfo?> Settings { get; } = new("--settings") { Description = "An appsettings.json file with a KeepAlive:Profiles section.", HelpName = "file" };
+    public Option<FileInfo?> Settings { get; } = new("--settings")
+    {
+        Description = "An appsettings.json file with a KeepAlive:Profiles section.",
+        HelpName = "file",
+        CustomParser = static result => Paths.Parse(result, "--settings", "--settings appsettings.json"),
+    };
 
     public Option<string?> Profile { get; } = new("--profile") { Description = "The profile to use from --settings, e.g. payments.", HelpName = "name" };
 

@@ -332,6 +332,9 @@ public sealed class ShowTests : IDisposable
     [InlineData("doctor|--pid|-5", "--pid: '-5' is not a process id. Fix:")]
     [InlineData("analyze|", "FILE: the file name is empty. Fix:")]
     [InlineData("check|127.0.0.1:9|--capture|", "--capture: the file name is empty. Fix:")]
+    [InlineData("show|--settings|", "--settings: the file name is empty. Fix:")]
+    [InlineData("check|127.0.0.1:9|--settings|", "--settings: the file name is empty. Fix:")]
+    [InlineData("doctor|--pid|1|--settings|", "--settings: the file name is empty. Fix:")]
     public async Task Flags_ValueOfTheWrongKind_RefusedInTheToolsWordsNotTypeNames(string args, string message)
     {
         var (exitCode, _, error) = await ToolRun.InProcessAsync(args.Split('|'));
