@@ -26,7 +26,9 @@ internal static class FlowAnalyzer
 
         // How many flows each address and port is in: a server's is shared by its clients' flows.
         var flowsOf = flows.SelectMany(static f => new[] { f[0].Source, f[0].Destination }).CountBy(static e => e).ToDictionary();
-        return [.. flows.Select(list => AnalyzeFlow(list, flowsOf, settings))];
+        // When the capture ends: a flow's last segment before it tells whether its sender stopped or the capture did.
+        var captureEnd = segments.Count == 0 ? 0 : segments.Max(static s => s.Time);
+        return [.. flows.Select(list => AnalyzeFlow(list, flowsOf, settings, captureEnd))];
     }
 
     /// <summary>
@@ -39,7 +41,7 @@ internal static class FlowAnalyzer
         && flow.Exists(static s => !s.Has(TcpFlags.Syn) || s.Has(TcpFlags.Ack))
         && !flow.Exists(s => s.Has(TcpFlags.Syn) && !s.Has(TcpFlags.Ack) && s.Source.Equals(segment.Source) && s.Sequence == segment.Sequence);
 
-    private static FlowReport AnalyzeFlow(List<TcpSegment> segments, Dictionary<IPEndPoint, int> flowsOf, AnalysisSettings settings)
+    private static FlowReport AnalyzeFlow(List<TcpSegment> segments, Dictionary<IPEndPoint, int> flowsOf, AnalysisSettings settings, double captureEnd)
     {
         var client = ClientOf(segments, flowsOf);
         var clientText = client.ToString();
@@ -55,7 +57,7 @@ internal static class FlowAnalyzer
         walk.Finish();
         application.Finish();
         var frames = application.Protocol is { } protocol ? new KeepAliveFrames(protocol, [.. application.Frames], application.Broken) : null;
-        return FlowVerdict.Build(walk, frames, clientText, server.ToString(), segments.Count, settings);
+        return FlowVerdict.Build(walk, frames, clientText, server.ToString(), segments.Count, settings, captureEnd);
     }
 
     /// <summary>

@@ -10,7 +10,14 @@ internal static class FlowVerdict
     // Below this, a RST answering the first segment after a pause is no idle timeout's: none is shorter than a second.
     private const double MinimumForgottenSilence = 1.0;
 
-    public static FlowReport Build(FlowWalk walk, KeepAliveFrames? frames, string client, string server, int packets, AnalysisSettings settings)
+    /// <param name="walk">What the walk through the flow collected.</param>
+    /// <param name="frames">Its HTTP/2 or WebSocket keep-alive frames, or <see langword="null"/>.</param>
+    /// <param name="client">The client's address and port.</param>
+    /// <param name="server">The server's address and port.</param>
+    /// <param name="packets">The flow's segments.</param>
+    /// <param name="settings">The heartbeat interval and idle timeout given.</param>
+    /// <param name="captureEnd">The time of the capture's last segment, in seconds from its first frame.</param>
+    public static FlowReport Build(FlowWalk walk, KeepAliveFrames? frames, string client, string server, int packets, AnalysisSettings settings, double captureEnd)
     {
         var late = LateHeartbeats(walk, settings.HeartbeatInterval);
         var end = walk.End is null ? "open" : walk.End.Has(TcpFlags.Rst) ? "rst" : "fin";
@@ -27,10 +34,15 @@ internal static class FlowVerdict
         if (deadPeer is { } prober)
         {
             finding = true;
+            // The capture, not the prober, stopped when it ends before the next probe was due: the count is a floor.
+            var afterLast = captureEnd - (walk.LastTime ?? captureEnd);
+            var captureStopped = end == "open" && afterLast < 1.5 * (walk.ProbeInterval ?? firstProbeAfterIdle ?? 0);
             var how = end == "rst"
                 ? Text($"its kernel reset the connection {Units.Seconds(endAfterIdle)} after the last data")
-                : Text($"the probes stopped {Units.Seconds(walk.End is null && walk.LastTime is { } t && walk.LastDataTime is { } d ? t - d : null)} after the last data: the kernel gave up");
-            parts.Add(Text($"dead peer: {Units.Count(walk.MaxUnansweredProbes, "keep-alive probe")} from the {walk.Side(prober)} went unanswered and {how} (implies idle {Units.Seconds(firstProbeAfterIdle)}, interval {Units.Seconds(walk.ProbeInterval)}, count {walk.MaxUnansweredProbes})"));
+                : captureStopped
+                    ? Text($"the capture ended {Units.Seconds(afterLast)} after the last probe, before the next was due: the kernel was still probing (Linux resets the connection when it gives up)")
+                    : Text($"the probes stopped {Units.Seconds(walk.End is null && walk.LastTime is { } t && walk.LastDataTime is { } d ? t - d : null)} after the last data: the kernel gave up");
+            parts.Add(Text($"dead peer: {Units.Count(walk.MaxUnansweredProbes, "keep-alive probe")} from the {walk.Side(prober)} went unanswered and {how} (implies idle {Units.Seconds(firstProbeAfterIdle)}, interval {Units.Seconds(walk.ProbeInterval)}, count {(captureStopped ? "at least " : string.Empty)}{walk.MaxUnansweredProbes})"));
         }
         else if (end == "rst")
         {

@@ -61,6 +61,26 @@ public sealed class AnalyzeSyntheticTests : IDisposable
         JudgeWithTshark(file, flow);
     }
 
+    [Theory]
+    // tcpdump stopped 0.2 s after the second unanswered probe (interval 1 s): the kernel was still probing (Linux resets
+    // when it gives up). It read 'the probes stopped 3.001 s after the last data: the kernel gave up (... count 2)'.
+    [InlineData(3.3, "the capture ended 199 ms after the last probe, before the next was due: the kernel was still probing", "count at least 2)")]
+    // Another flow goes on 5 s after the last probe: the prober stopped by itself, after its count.
+    [InlineData(8.101, "the probes stopped 3.001 s after the last data: the kernel gave up", "count 2)")]
+    public async Task Analyze_UnansweredProbesAtTheEnd_TheKernelGaveUpOnlyWhenTheCaptureWentOnPastTheNextProbe(double captureEnd, string how, string count)
+    {
+        var file = Handshake().Add(0.1, true, 1001, 5001, ".", payload: 10).Add(0.101, false, 5001, 1011, ".")
+            .Add(2.101, true, 1010, 5001, ".").Add(3.101, true, 1010, 5001, ".")
+            .Add(captureEnd, true, 1001, 5001, ".", client: new IPEndPoint(SyntheticCapture.Client.Address, 40001))
+            .Write(Path.Combine(_folder, "unanswered-at-the-end.pcap"));
+
+        using var result = await AnalyzeResult.RunAsync(file);
+
+        result.ExitCode.Should().Be(1, "probes nobody answers are a finding");
+        result.Root.GetProperty("flows")[0].GetProperty("verdict").GetString()
+            .Should().Contain("dead peer: 2 keep-alive probes from the client went unanswered and " + how).And.Contain(count);
+    }
+
     [Fact]
     public async Task Analyze_BothSidesProbeThenThePeerVanishes_TheDeadPeersProberHasItsOwnIdleTime()
     {
