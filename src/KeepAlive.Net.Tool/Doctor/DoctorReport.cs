@@ -90,9 +90,9 @@ internal sealed class DoctorReport(ProcessSockets process, DoctorReference refer
 
     private IReadOnlyList<(SocketReading Socket, ConnectionVerdict Verdict)> Connections => connections;
 
-    // TCP_INFO's idle times count from the connection: a listener or a socket never connected (no peer) has none, only
-    // the time since jiffies 0.
-    private static Check.TcpInfoSnapshot? ConnectionInfo(SocketReading socket) => Endpoint(socket.Remote) is null ? null : socket.Info;
+    // TCP_INFO's idle times count from the connection: a listener, a socket never connected (no peer) or one still
+    // connecting has none, only the time since jiffies 0.
+    private static Check.TcpInfoSnapshot? ConnectionInfo(SocketReading socket) => Endpoint(socket.Remote) is null || socket.State == "SYN_SENT" ? null : socket.Info;
 
     private static TimeSpan IdleFor(Check.TcpInfoSnapshot info) =>
         info.SinceLastDataSent < info.SinceLastDataReceived ? info.SinceLastDataSent : info.SinceLastDataReceived;

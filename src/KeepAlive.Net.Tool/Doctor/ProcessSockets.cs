@@ -142,7 +142,8 @@ internal sealed record ProcessSockets(int Pid, string Command, IReadOnlyList<Soc
             Fd = fd,
             Inode = inode,
             Local = LinuxProcessFiles.GetAddress(copy, peer: false),
-            Remote = LinuxProcessFiles.GetAddress(copy, peer: true),
+            // Until the handshake ends getpeername fails (SYN_SENT); /proc/PID/net/tcp names the peer being connected to.
+            Remote = LinuxProcessFiles.GetAddress(copy, peer: true) ?? line?.Remote,
             State = info?.State ?? line?.State ?? "UNKNOWN",
             Settings = settings,
             Info = info,

@@ -269,6 +269,39 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Doctor_ConnectionStillConnecting_NamesThePeerItConnectsToAndHasNoIdleTime()
+    {
+        // A connect nobody answers (SYN_SENT): getpeername fails until the handshake ends, so the peer read '*' (a
+        // listener's) and null in the JSON, though /proc/PID/net/tcp names it; TCP_INFO's idle times count from jiffies 0.
+        TestEnvironment.RequireLinux();
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(0); // a full accept queue: the kernel drops the next SYN, so that connect stays SYN_SENT
+        using var queued = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await queued.ConnectAsync(listener.LocalEndPoint!);
+        using var connecting = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        connecting.Bind(new IPEndPoint(IPAddress.Loopback, 0)); // its address known before the connect completes
+        var pending = connecting.ConnectAsync(listener.LocalEndPoint!);
+        Tool.Check.TcpInfoSnapshot.TryRead(connecting)!.State.Should().Be("SYN_SENT", "the listener's accept queue is full");
+
+        var run = await ToolRun.RunAsync([], TimeSpan.FromMinutes(1), "doctor", "--pid", Pid, "--json");
+
+        using var json = JsonDocument.Parse(run.Output);
+        var found = json.RootElement.GetProperty("connections").EnumerateArray()
+            .Should().ContainSingle(c => c.GetProperty("local").GetString() == connecting.LocalEndPoint!.ToString(), run.Interleaved).Subject;
+        found.GetProperty("state").GetString().Should().Be("SYN_SENT");
+        found.GetProperty("remote").GetString().Should().Be(listener.LocalEndPoint!.ToString());
+        foreach (var idle in new[] { "idleFor", "idleSent", "idleReceived" })
+        {
+            found.GetProperty(idle).ValueKind.Should().Be(JsonValueKind.Null, "{0}: a connection not yet made has no idle time", idle);
+        }
+
+        found.GetProperty("verdict").GetString().Should().Be("not applicable: still connecting");
+        connecting.Dispose();
+        await ((Task)pending).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+    }
+
+    [Fact]
     public async Task ReadWithoutPrivilege_OwnSockets_EndpointsStateAndKeepAliveFromTheTimerColumn()
     {
         // What a user without the right to ptrace sees: /proc/PID/net/tcp. The keep-alive timer column tells on from off.
