@@ -71,6 +71,13 @@ internal static class FlowVerdict
             parts.Add(Text($"the flow was silent for {Units.Seconds(walk.MaxSilence)}, at least the idle timeout of {Units.Seconds(timeout)}"));
         }
 
+        // Silent from its last segment while the capture went on: a middlebox with that timeout has forgotten it since.
+        if (idleTimeout is { } limit && end == "open" && !silent && deadPeer is null && captureEnd - walk.LastTime >= limit)
+        {
+            finding = true;
+            parts.Add(Text($"the flow was silent for {Units.Seconds(captureEnd - walk.LastTime)} from its last segment (frame {walk.LastFrame}) to the end of the capture, at least the idle timeout of {Units.Seconds(limit)}: a middlebox with that timeout has forgotten it, so its next segment is dropped or reset"));
+        }
+
         if (frames is not null)
         {
             finding |= frames.Finding;

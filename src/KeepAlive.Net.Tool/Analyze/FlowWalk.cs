@@ -79,6 +79,9 @@ internal sealed class FlowWalk(IPEndPoint client)
 
     public double? LastTime => _previous?.Time;
 
+    /// <summary>The frame of the flow's last segment, or <see langword="null"/> before any.</summary>
+    public long? LastFrame => _previous?.Frame;
+
     public double? LastDataTime => Data.Count == 0 ? null : Data[^1].Time;
 
     public double? ProbeInterval => Median.Of(_retryGaps);

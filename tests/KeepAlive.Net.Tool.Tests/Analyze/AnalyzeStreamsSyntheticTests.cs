@@ -207,6 +207,29 @@ public sealed class AnalyzeStreamsSyntheticTests : IDisposable
     }
 
     [Fact]
+    public async Task Analyze_FlowSilentUntilTheCaptureEndsLongerThanTheIdleTimeout_IsAFinding()
+    {
+        // The client's flow carries 4 bytes at 0.1 s and nothing more while another flow goes on for 400 s: the middlebox
+        // with a 350 s idle timeout forgot it, which '--idle-timeout' promises to report ('a flow silent this long is
+        // reported as killed'); it read 'ok: still open at the end of the capture', exit 0.
+        var other = new System.Net.IPEndPoint(SyntheticCapture.Client.Address, 40001);
+        var file = new SyntheticCapture()
+            .Add(0, true, 1000, 0, "S").Add(0.001, false, 5000, 1001, "S.").Add(0.002, true, 1001, 5001, ".")
+            .Add(0.1, true, 1001, 5001, ".", payload: 4).Add(0.101, false, 5001, 1005, ".")
+            .Add(200, true, 7000, 9001, ".", payload: 4, client: other).Add(200.001, false, 9001, 7004, ".", client: other)
+            .Add(400.1, true, 7004, 9001, ".", payload: 4, client: other).Add(400.101, false, 9001, 7008, ".", client: other)
+            .Write(Path.Combine(_folder, "silent-until-the-end.pcap"));
+
+        using var result = await AnalyzeResult.RunAsync(file, "--idle-timeout", "350s");
+
+        result.ExitCode.Should().Be(1, "a flow silent longer than the idle timeout is a finding");
+        var flow = result.Root.GetProperty("flows")[0];
+        flow.GetProperty("finding").GetBoolean().Should().BeTrue();
+        flow.GetProperty("verdict").GetString().Should().Contain("the flow was silent for 400 s from its last segment (frame 5) to the end of the capture, at least the idle timeout of 350 s");
+        result.Root.GetProperty("flows")[1].GetProperty("finding").GetBoolean().Should().BeFalse("its silences were 200 s");
+    }
+
+    [Fact]
     public async Task Analyze_IdleTimeoutGivenAsAPreset_JudgesAsItsDurationAndAMisspeltOneNamesThePresets()
     {
         // show, check and doctor take a preset for the peer's idle timeout and check names one as the likely culprit; analyze
