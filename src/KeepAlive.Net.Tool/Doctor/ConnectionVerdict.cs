@@ -32,6 +32,8 @@ internal sealed record ConnectionVerdict(bool? Protected, string Summary, string
                 // The kernel calls both CLOSE: a connection that ended had a round trip measured, a socket never connected has none.
                 "CLOSE" when socket.Info is { RoundTrip.Ticks: 0 } => "not applicable: not connected (CLOSE): created or bound, never connected",
                 "CLOSE" when socket.Info is not null => "not applicable: closed (CLOSE): the connection ended and this process has not closed its socket yet",
+                // The peer's FIN arrived, the process never closed its side: not closing, the classic leak when they pile up.
+                "CLOSE_WAIT" => "not applicable: closed by the peer (CLOSE_WAIT): its FIN arrived and this process has not closed its socket yet",
                 _ => $"not applicable: closing ({socket.State})",
             }, null, null);
         }

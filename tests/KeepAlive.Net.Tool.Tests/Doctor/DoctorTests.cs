@@ -235,11 +235,15 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
         found.GetProperty("verdict").GetString().Should().Be("not applicable: not connected (CLOSE): created or bound, never connected");
     }
 
-    [Fact]
-    public async Task Doctor_ConnectionResetByThePeer_IsClosedAndHeldByTheProcessNotClosingNorNeverConnected()
+    [Theory]
+    // The kernel calls both CLOSE; doctor said 'closing (CLOSE)' for both. A connection that ended and whose socket the
+    // process still holds (a leak when it lasts) had its round-trip time measured; a never-connected socket has none.
+    [InlineData(true, "CLOSE", "not applicable: closed (CLOSE): the connection ended and this process has not closed its socket yet")]
+    // CLOSE_WAIT: the peer's FIN arrived and the process never closed its side (the classic socket leak). It read
+    // 'not applicable: closing (CLOSE_WAIT)', as if the process were closing it.
+    [InlineData(false, "CLOSE_WAIT", "not applicable: closed by the peer (CLOSE_WAIT): its FIN arrived and this process has not closed its socket yet")]
+    public async Task Doctor_ConnectionEndedByThePeer_IsClosedAndHeldByTheProcessNotClosingNorNeverConnected(bool reset, string state, string verdict)
     {
-        // The kernel calls both CLOSE; doctor said 'closing (CLOSE)' for both. A connection that ended and whose socket the
-        // process still holds (a leak when it lasts) had its round-trip time measured; a never-connected socket has none.
         TestEnvironment.RequireLinux();
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -248,24 +252,31 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
         await client.ConnectAsync(listener.LocalEndPoint!);
         using (var accepted = await listener.AcceptAsync())
         {
-            accepted.LingerState = new LingerOption(true, 0); // closed with a RST
+            if (reset)
+            {
+                accepted.LingerState = new LingerOption(true, 0); // closed with a RST
+            }
+            else
+            {
+                accepted.Shutdown(SocketShutdown.Both); // a FIN
+            }
         }
 
         var local = client.LocalEndPoint!.ToString();
         var waited = Stopwatch.StartNew();
-        while (Tool.Check.TcpInfoSnapshot.TryRead(client)?.State != "CLOSE" && waited.Elapsed < TimeSpan.FromSeconds(10))
+        while (Tool.Check.TcpInfoSnapshot.TryRead(client)?.State != state && waited.Elapsed < TimeSpan.FromSeconds(10))
         {
-            await Task.Delay(20); // the RST crosses loopback at once; a loaded machine may take a moment to run the receive
+            await Task.Delay(20); // the RST or FIN crosses loopback at once; a loaded machine may take a moment to run the receive
         }
 
-        Tool.Check.TcpInfoSnapshot.TryRead(client)!.State.Should().Be("CLOSE", "the peer's RST ended the connection");
+        Tool.Check.TcpInfoSnapshot.TryRead(client)!.State.Should().Be(state, "the peer's RST or FIN ended the connection");
 
         var run = await ToolRun.RunAsync([], TimeSpan.FromMinutes(1), "doctor", "--pid", Pid, "--json");
 
         using var json = JsonDocument.Parse(run.Output);
         var found = json.RootElement.GetProperty("connections").EnumerateArray()
             .Should().ContainSingle(c => c.GetProperty("local").GetString() == local, run.Interleaved).Subject;
-        found.GetProperty("verdict").GetString().Should().Be("not applicable: closed (CLOSE): the connection ended and this process has not closed its socket yet");
+        found.GetProperty("verdict").GetString().Should().Be(verdict);
     }
 
     [Fact]
