@@ -23,9 +23,15 @@ internal static class CaptureFile
         }
         catch (PcapException e)
         {
-            throw new ToolInputException(FormatOf(path) is { } format
-                ? $"{path}: a {format} capture cut inside its file header ({e.Message.Trim()}): the program that wrote it stopped before any packet. Record it again, and stop tcpdump with Ctrl-C or SIGTERM, not SIGKILL."
-                : $"{path}: not a pcap or pcapng capture ({e.Message.Trim()}). Record one with 'tcpdump -w FILE' or Wireshark.");
+            // Cut: libpcap ran out of header bytes, or of blocks before the first interface; anything else it refuses is
+            // damaged or of a version it does not know, with nothing cut.
+            var cut = e.Message.Contains("truncated", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("no Interface Description Blocks", StringComparison.Ordinal);
+            throw new ToolInputException(FormatOf(path) switch
+            {
+                { } format when cut => $"{path}: a {format} capture cut inside its file header ({e.Message.Trim()}): the program that wrote it stopped before any packet. Record it again, and stop tcpdump with Ctrl-C or SIGTERM, not SIGKILL.",
+                { } format => $"{path}: a {format} capture whose file header libpcap cannot read ({e.Message.Trim()}): the file is damaged, or written in a version this libpcap does not know. Fix: record it again with 'tcpdump -w FILE', or open it in Wireshark and save it as pcap.",
+                null => $"{path}: not a pcap or pcapng capture ({e.Message.Trim()}). Record one with 'tcpdump -w FILE' or Wireshark.",
+            });
         }
         catch (DllNotFoundException e)
         {

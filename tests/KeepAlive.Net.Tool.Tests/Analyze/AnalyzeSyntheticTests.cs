@@ -368,6 +368,22 @@ public sealed class AnalyzeSyntheticTests : IDisposable
     }
 
     [Fact]
+    public async Task Analyze_CaptureWithAWholeButDamagedFileHeader_SaysSoNotThatItWasCut()
+    {
+        // A whole 24-byte pcap header whose version (9.4) libpcap refuses read 'a pcap capture cut inside its file header
+        // (... unsupported pcap savefile version 9.4): the program that wrote it stopped before any packet': nothing was cut.
+        var file = Path.Combine(_folder, "damaged.pcap");
+        await File.WriteAllBytesAsync(file, Convert.FromHexString("D4C3B2A1090004000000000000000000FFFF000001000000"));
+
+        var (exitCode, output, error) = await ToolRun.InProcessAsync("analyze", file);
+
+        exitCode.Should().Be(2);
+        output.Should().BeEmpty();
+        error.Should().Contain("a pcap capture whose file header libpcap cannot read (").And.Contain("unsupported pcap savefile version 9.4")
+            .And.Contain("Fix: ").And.NotContain("cut inside");
+    }
+
+    [Fact]
     public async Task Analyze_MissingFile_RefusedWithExitCode2()
     {
         var (exitCode, _, error) = await ToolRun.InProcessAsync("analyze", Path.Combine(_folder, "missing.pcap"));
