@@ -35,10 +35,13 @@ internal static class AnalyzeCommand
         var flows = FlowAnalyzer.Analyze(capture.Segments, settings);
         if (capture.TruncationReason is { } reason)
         {
-            // libpcap reads one link type per file; Wireshark capturing on several interfaces writes one per interface.
+            // libpcap reads one link type per file; Wireshark capturing on several interfaces writes one per interface. Any
+            // other record libpcap refuses before the end is damage: nothing after it is read.
             var fix = reason.Contains("interface has a type", StringComparison.Ordinal)
                 ? " Fix: capture again on one interface, or on all of them at once with 'tcpdump -i any -w FILE' (one link type); libpcap reads one link type per file."
-                : string.Empty;
+                : capture.Cut
+                    ? string.Empty
+                    : $" Fix: the file is damaged after its first {Units.Count(capture.Frames, "frame")}, where libpcap reads no further; record the capture again, or open it in Wireshark and save the frames it can read as pcap.";
             console.Error.WriteLine($"warning: {capture.Stopped(file.Name)}; the analysis covers what is there.{fix}");
         }
 

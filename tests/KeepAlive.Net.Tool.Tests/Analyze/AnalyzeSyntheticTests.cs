@@ -244,6 +244,21 @@ public sealed class AnalyzeSyntheticTests : IDisposable
     }
 
     [Fact]
+    public async Task Analyze_RecordLibpcapRefusesInTheMiddle_SaysWhereItStoppedAndTheFix()
+    {
+        // A damaged record header after the handshake (a captured length of 2 GiB): the warning named libpcap's reason and
+        // stopped there, with no fix ('libpcap stopped reading x.pcap after 3 frames (invalid packet capture length ...)').
+        var file = Handshake().Write(Path.Combine(_folder, "damaged-record.pcap"));
+        await File.AppendAllBytesAsync(file, [.. new byte[8], .. BitConverter.GetBytes(int.MaxValue), .. BitConverter.GetBytes(60), .. new byte[60]]);
+
+        var (exitCode, _, error) = await ToolRun.InProcessAsync("analyze", file);
+
+        exitCode.Should().Be(2);
+        error.Should().Contain("libpcap stopped reading damaged-record.pcap after 3 frames (invalid packet capture length")
+            .And.Contain("Fix: ");
+    }
+
+    [Fact]
     public async Task Analyze_PcapngWithInterfacesOfTwoLinkTypes_SaysLibpcapStoppedThereNotThatTheFileIsCut()
     {
         // Wireshark capturing on several interfaces (eth0 and a WireGuard tunnel, or 'any' and lo) writes one pcapng
