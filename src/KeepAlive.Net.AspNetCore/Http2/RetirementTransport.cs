@@ -84,8 +84,17 @@ internal sealed class RetirementTransport : IDuplexPipe, IHttp2FrameObserver
             {
                 // The limit passed or the connection went away (or its input was already completed): nothing more to wait for.
             }
+            finally
+            {
+                // Whatever ended the linger (any other failure of the input too, which still reaches Kestrel), what was
+                // held back is completed: else Kestrel's connection never ends.
+                await CompleteHeldAsync().ConfigureAwait(false);
+            }
         }
+    }
 
+    private async Task CompleteHeldAsync()
+    {
         if (Volatile.Read(ref _readerHeld) != 0)
         {
             await _inner.Input.CompleteAsync().ConfigureAwait(false);
