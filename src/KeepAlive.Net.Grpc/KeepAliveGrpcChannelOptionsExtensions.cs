@@ -27,7 +27,8 @@ public static class KeepAliveGrpcChannelOptionsExtensions
     /// </exception>
     /// <exception cref="InvalidOperationException">
     /// The options carry an <see cref="GrpcChannelOptions.HttpClient"/>, or a handler that is not a <see cref="SocketsHttpHandler"/>:
-    /// neither can carry the profile. Or the handler's own <c>KeepAlivePingDelay</c>, which a profile without
+    /// neither can carry the profile. Or the handler already carries another profile (the client factory's
+    /// <c>UseKeepAlive</c>, or <c>SocketsHttpHandler.UseKeepAlive</c>); the same profile again is accepted. Or the handler's own <c>KeepAlivePingDelay</c>, which a profile without
     /// <c>Http:KeepAlivePingDelay</c> leaves in place, is below the profile's <c>Http:PeerMinPingInterval</c>.
     /// </exception>
     /// <remarks>
@@ -63,8 +64,17 @@ public static class KeepAliveGrpcChannelOptionsExtensions
                 $"GrpcChannelOptions.UseKeepAlive(\"{profileName}\"): the options carry an HttpClient, whose handler cannot be reached to carry the profile. Fix: set GrpcChannelOptions.HttpHandler (a SocketsHttpHandler with your settings) instead of HttpClient, or apply the profile to the HttpClient's handler when you create it (socketsHttpHandler.UseKeepAlive(profiles, \"{profileName}\")).");
         }
 
-        var handler = options.HttpHandler is null ? NewHandler(options) : FindSocketsHandler(options.HttpHandler) ?? throw new InvalidOperationException(
+        string? gated = null;
+        var handler = options.HttpHandler is null ? NewHandler(options) : FindSocketsHandler(options.HttpHandler, out gated) ?? throw new InvalidOperationException(
             $"GrpcChannelOptions.UseKeepAlive(\"{profileName}\"): the channel's HttpHandler is a {options.HttpHandler.GetType().FullName}, which cannot carry TCP keep-alive (only SocketsHttpHandler has a ConnectCallback that reaches the socket). Fix: use a SocketsHttpHandler with the same settings (every HttpClientHandler setting has an equivalent), or remove UseKeepAlive from this channel.");
+        if ((gated ?? KeepAliveConnectCallback.ProfileOf(handler.ConnectCallback)) is { } carried && carried != profileName)
+        {
+            // One profile per handler, as one per client of the factory: a second one would lay its Http section over the
+            // first's and take the Tcp section for itself.
+            throw new InvalidOperationException(
+                $"GrpcChannelOptions.UseKeepAlive(\"{profileName}\"): the channel's handler already carries KeepAlive profile '{carried}' (services.AddGrpcClient<T>().UseKeepAlive(\"{carried}\") or socketsHttpHandler.UseKeepAlive(profiles, \"{carried}\")), and a handler carries one profile: two would mix their Http sections. Fix: name the same profile in both calls, or remove one of them.");
+        }
+
         // The handler may carry a profile already (SocketsHttpHandler.UseKeepAlive, or this call made twice): its callback
         // without the profile is what a load-balanced channel gets back.
         var ownCallback = KeepAliveConnectCallback.WithoutProfile(handler.ConnectCallback);
@@ -99,10 +109,13 @@ public static class KeepAliveGrpcChannelOptionsExtensions
         return handler;
     }
 
-    private static SocketsHttpHandler? FindSocketsHandler(HttpMessageHandler handler)
+    /// <summary>The SocketsHttpHandler under the chain, and the profile of a client factory's gate found on the way (see <see cref="KeepAliveConnectGate"/>).</summary>
+    private static SocketsHttpHandler? FindSocketsHandler(HttpMessageHandler handler, out string? gatedProfile)
     {
+        gatedProfile = null;
         while (handler is DelegatingHandler { InnerHandler: { } inner })
         {
+            gatedProfile ??= (handler as KeepAliveConnectGate)?.ProfileName;
             handler = inner;
         }
 

@@ -161,6 +161,40 @@ public sealed class GrpcChannelKeepAliveTests
     }
 
     [Fact]
+    public void FactoryUseKeepAliveAndConfigureChannelUseKeepAlive_TwoProfiles_RefusedNamingBothAndTheFix()
+    {
+        using var host = ClientHost(services =>
+        {
+            services.AddKeepAlive("a", p => p.Http.PooledConnectionIdleTimeout = TimeSpan.FromSeconds(50));
+            services.AddKeepAlive("b", p => p.Http.KeepAlivePingDelay = TimeSpan.FromSeconds(40));
+            services.AddGrpcClient<Echo.EchoClient>(o => o.Address = new Uri("http://127.0.0.1:1"))
+                .UseKeepAlive("a")
+                .ConfigureChannel((provider, options) => options.UseKeepAlive(provider, "b"));
+        });
+
+        var create = () => host.Services.GetRequiredService<Echo.EchoClient>();
+
+        create.Should().Throw<InvalidOperationException>().WithMessage(
+            "GrpcChannelOptions.UseKeepAlive(\"b\"): the channel's handler already carries KeepAlive profile 'a'*Fix:*same profile*");
+    }
+
+    [Fact]
+    public void ChannelUseKeepAlive_HandlerCarryingAnotherProfile_RefusedNamingBothAndTheFix()
+    {
+        using var host = ClientHost(services =>
+        {
+            services.AddKeepAlive("a", _ => { });
+            services.AddKeepAlive("b", _ => { });
+        });
+        var handler = new SocketsHttpHandler().UseKeepAlive(host.Services.GetRequiredService<IKeepAliveProfiles>(), "a");
+
+        var apply = () => new GrpcChannelOptions { HttpHandler = handler }.UseKeepAlive(host.Services, "b");
+
+        apply.Should().Throw<InvalidOperationException>().WithMessage(
+            "GrpcChannelOptions.UseKeepAlive(\"b\"): the channel's handler already carries KeepAlive profile 'a'*Fix:*same profile*");
+    }
+
+    [Fact]
     public async Task FactoryConfigureChannelUseKeepAlive_DnsAddress_FirstCallSucceedsAndTcpIsReportedNotApplicable()
     {
         await using var server = await GrpcServers.StartOnLoopbackAsync();

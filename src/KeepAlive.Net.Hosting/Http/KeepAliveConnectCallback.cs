@@ -17,6 +17,9 @@ internal sealed class KeepAliveConnectCallback(IKeepAliveProfiles profiles, stri
 {
     private Action<Socket, KeepAliveSettings>? _observers;
 
+    /// <summary>Gets the profile this callback applies.</summary>
+    public string ProfileName => profileName;
+
     /// <summary>Gets the user's own callback that this one chains, or <see langword="null"/>.</summary>
     public Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? Inner => inner;
 
@@ -32,6 +35,10 @@ internal sealed class KeepAliveConnectCallback(IKeepAliveProfiles profiles, stri
     /// <summary>The callback a handler had before a profile was applied to it: the user's own (or none) under one of ours, else the callback itself.</summary>
     public static Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? WithoutProfile(Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? callback) =>
         callback is { Target: KeepAliveConnectCallback ours } ? ours.Inner : callback;
+
+    /// <summary>The profile a callback of ours applies, or <see langword="null"/> for any other callback.</summary>
+    public static string? ProfileOf(Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? callback) =>
+        callback is { Target: KeepAliveConnectCallback ours } ? ours.ProfileName : null;
 
     /// <summary>Whether the callback is one of ours.</summary>
     public static bool IsOurs(Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? callback) => callback is { Target: KeepAliveConnectCallback };

@@ -22,13 +22,17 @@ internal sealed class KeepAliveConnectGate : DelegatingHandler
     private readonly Lock _lock = new();
     private volatile bool _open;
 
-    public KeepAliveConnectGate(SocketsHttpHandler handler, Action<SocketsHttpHandler> install, Action notApplicable)
+    public KeepAliveConnectGate(SocketsHttpHandler handler, string profileName, Action<SocketsHttpHandler> install, Action notApplicable)
     {
         _handler = handler;
+        ProfileName = profileName;
         _atBuild = handler.ConnectCallback;
         _install = install;
         _notApplicable = notApplicable;
     }
+
+    /// <summary>Gets the profile whose <c>Tcp</c> section this gate installs (its <c>Http</c> section is on the handler already).</summary>
+    public string ProfileName { get; }
 
     /// <summary>Logs that the client's sockets are opened by another component, so the profile's Tcp section cannot reach them.</summary>
     public static void ReportNotApplicable(ILogger logger, string client, string profileName) =>

@@ -42,6 +42,7 @@ internal sealed class KeepAliveHandlerFilter(IOptionsMonitor<HttpClientKeepAlive
         builder.PrimaryHandler = handler;
         builder.AdditionalHandlers.Add(new KeepAliveConnectGate(
             handler,
+            profileName,
             sockets => KeepAliveConnectCallback.Install(sockets, profiles, profileName, binding.Options, _logger),
             () => KeepAliveConnectGate.ReportNotApplicable(_logger, name, profileName)));
     };
