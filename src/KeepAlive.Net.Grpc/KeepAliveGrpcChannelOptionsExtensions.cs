@@ -64,10 +64,10 @@ public static class KeepAliveGrpcChannelOptionsExtensions
                 $"GrpcChannelOptions.UseKeepAlive(\"{profileName}\"): the options carry an HttpClient, whose handler cannot be reached to carry the profile. Fix: set GrpcChannelOptions.HttpHandler (a SocketsHttpHandler with your settings) instead of HttpClient, or apply the profile to the HttpClient's handler when you create it (socketsHttpHandler.UseKeepAlive(profiles, \"{profileName}\")).");
         }
 
-        string? gated = null;
-        var handler = options.HttpHandler is null ? NewHandler(options) : FindSocketsHandler(options.HttpHandler, out gated) ?? throw new InvalidOperationException(
+        KeepAliveConnectGate? gate = null;
+        var handler = options.HttpHandler is null ? NewHandler(options) : FindSocketsHandler(options.HttpHandler, out gate) ?? throw new InvalidOperationException(
             $"GrpcChannelOptions.UseKeepAlive(\"{profileName}\"): the channel's HttpHandler is a {options.HttpHandler.GetType().FullName}, which cannot carry TCP keep-alive (only SocketsHttpHandler has a ConnectCallback that reaches the socket). Fix: use a SocketsHttpHandler with the same settings (every HttpClientHandler setting has an equivalent), or remove UseKeepAlive from this channel.");
-        if ((gated ?? KeepAliveConnectCallback.ProfileOf(handler.ConnectCallback)) is { } carried && carried != profileName)
+        if ((gate?.ProfileName ?? KeepAliveConnectCallback.ProfileOf(handler.ConnectCallback)) is { } carried && !string.Equals(carried, profileName, StringComparison.OrdinalIgnoreCase))
         {
             // One profile per handler, as one per client of the factory: a second one would lay its Http section over the
             // first's and take the Tcp section for itself.
@@ -79,6 +79,7 @@ public static class KeepAliveGrpcChannelOptionsExtensions
         // without the profile is what a load-balanced channel gets back.
         var ownCallback = KeepAliveConnectCallback.WithoutProfile(handler.ConnectCallback);
         var channel = new KeepAliveGrpcChannel(options, handler, ownCallback, profileName, KeepAliveProfiles.LoggerOf(profiles));
+        gate?.InstallNow(); // the client factory's callback, with its options (ConnectionConfigured), observed below
         if (!KeepAliveConnectCallback.TryObserve(handler.ConnectCallback, channel.OnConnectionConfigured))
         {
             handler.UseKeepAlive(profiles, profileName, o => o.ConnectionConfigured = channel.OnConnectionConfigured);
@@ -109,13 +110,13 @@ public static class KeepAliveGrpcChannelOptionsExtensions
         return handler;
     }
 
-    /// <summary>The SocketsHttpHandler under the chain, and the profile of a client factory's gate found on the way (see <see cref="KeepAliveConnectGate"/>).</summary>
-    private static SocketsHttpHandler? FindSocketsHandler(HttpMessageHandler handler, out string? gatedProfile)
+    /// <summary>The SocketsHttpHandler under the chain, and the client factory's gate found on the way, if any (see <see cref="KeepAliveConnectGate"/>).</summary>
+    private static SocketsHttpHandler? FindSocketsHandler(HttpMessageHandler handler, out KeepAliveConnectGate? gate)
     {
-        gatedProfile = null;
+        gate = null;
         while (handler is DelegatingHandler { InnerHandler: { } inner })
         {
-            gatedProfile ??= (handler as KeepAliveConnectGate)?.ProfileName;
+            gate ??= handler as KeepAliveConnectGate;
             handler = inner;
         }
 

@@ -161,6 +161,26 @@ public sealed class GrpcChannelKeepAliveTests
     }
 
     [Fact]
+    public async Task FactoryUseKeepAliveWithOptionsAndConfigureChannelUseKeepAlive_HttpAddress_TheClientsConnectionCallbackStillRuns()
+    {
+        await using var server = await GrpcServers.StartOnLoopbackAsync();
+        var configured = 0;
+        using var host = ClientHost(services =>
+        {
+            services.AddKeepAlive("grpc", _ => { });
+            services.AddGrpcClient<Echo.EchoClient>(o => o.Address = server.BaseAddress)
+                .UseKeepAlive("grpc", o => o.ConnectionConfigured = (_, _) => Interlocked.Increment(ref configured))
+                .ConfigureChannel((provider, options) => options.UseKeepAlive(provider, "grpc"));
+        });
+
+        var reply = await host.Services.GetRequiredService<Echo.EchoClient>().SayAsync(new EchoRequest { Text = "callback" }, cancellationToken: Token);
+
+        reply.Text.Should().Be("callback");
+        Volatile.Read(ref configured).Should().Be(1, "the ConnectionConfigured given to the client's UseKeepAlive must run for the channel's connection, not be dropped when ConfigureChannel applies the same profile");
+        Logs(host, KeepAliveEventIds.GrpcConnectivityTrackingOff).Should().ContainSingle("the channel still sees its connections configured");
+    }
+
+    [Fact]
     public void FactoryUseKeepAliveAndConfigureChannelUseKeepAlive_TwoProfiles_RefusedNamingBothAndTheFix()
     {
         using var host = ClientHost(services =>

@@ -34,6 +34,22 @@ internal sealed class KeepAliveConnectGate : DelegatingHandler
     /// <summary>Gets the profile whose <c>Tcp</c> section this gate installs (its <c>Http</c> section is on the handler already).</summary>
     public string ProfileName { get; }
 
+    /// <summary>
+    /// Installs the client's ConnectCallback now, with the client's options (its <c>ConnectionConfigured</c>), unless the
+    /// client has sent a request or another callback is there already: for gRPC's channel applying the same profile, which
+    /// then observes this callback instead of installing one without the client's options.
+    /// </summary>
+    public void InstallNow()
+    {
+        lock (_lock)
+        {
+            if (!_open && ReferenceEquals(_handler.ConnectCallback, _atBuild))
+            {
+                _install(_handler);
+            }
+        }
+    }
+
     /// <summary>Logs that the client's sockets are opened by another component, so the profile's Tcp section cannot reach them.</summary>
     public static void ReportNotApplicable(ILogger logger, string client, string profileName) =>
         Log.HttpClientTcpNotApplicable(logger, client, profileName);
