@@ -54,13 +54,9 @@ internal static class AnalysisJson
         json.Seconds("endAfterIdle", flow.EndAfterIdle);
         json.WriteString("verdict", flow.Verdict);
         json.WriteBoolean("finding", flow.Finding);
-        json.WriteStartArray("probeFrames");
-        foreach (var frame in flow.ProbeFrames)
-        {
-            json.WriteNumberValue(frame);
-        }
-
-        json.WriteEndArray();
+        WriteFrames(json, "probeFrames", flow.ProbeFrames);
+        json.WriteNumber("zeroWindowProbes", flow.ZeroWindowProbeFrames.Count);
+        WriteFrames(json, "zeroWindowProbeFrames", flow.ZeroWindowProbeFrames);
         json.WriteNumber("answeredProbes", flow.AnsweredProbes);
         json.WriteNumber("unansweredProbes", flow.UnansweredProbes);
         json.WriteNumber("unansweredInARow", flow.UnansweredInARow);
@@ -76,6 +72,17 @@ internal static class AnalysisJson
         json.NumberOrNull("peerTtl", flow.ResetTtl?.Usual);
         WriteApplication(json, flow.Application);
         json.WriteEndObject();
+    }
+
+    private static void WriteFrames(Utf8JsonWriter json, string name, IReadOnlyList<long> frames)
+    {
+        json.WriteStartArray(name);
+        foreach (var frame in frames)
+        {
+            json.WriteNumberValue(frame);
+        }
+
+        json.WriteEndArray();
     }
 
     /// <summary><c>"http2"</c> and <c>"webSocket"</c>: pings and answers per side with their cadence, GOAWAY and close frames; null when absent.</summary>

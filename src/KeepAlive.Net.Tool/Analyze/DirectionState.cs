@@ -36,6 +36,15 @@ internal sealed class DirectionState
         Seen && segment.PayloadLength is 0 or 1 && segment.Sequence == NextSequence - 1
         && !segment.Has(TcpFlags.Syn | TcpFlags.Fin | TcpFlags.Rst);
 
+    /// <summary>
+    /// A window probe: a probe (<see cref="IsProbe"/>, as Linux sends one: SND.UNA − 1, no payload), or Wireshark's
+    /// <c>tcp.analysis.zero_window_probe</c> (one new byte), sent while <paramref name="other"/> last advertised a zero
+    /// window: that side stopped reading, it is not idle.
+    /// </summary>
+    public bool IsZeroWindowProbe(TcpSegment segment, DirectionState other) =>
+        other.Seen && other.Window == 0
+        && (IsProbe(segment) || (Seen && segment.PayloadLength == 1 && segment.Sequence == NextSequence && !segment.Has(TcpFlags.Syn | TcpFlags.Fin | TcpFlags.Rst)));
+
     /// <summary>The answer to a probe: an empty segment repeating this side's last ACK and window, right after a probe from the other side.</summary>
     public bool IsProbeAnswer(TcpSegment segment, DirectionState other) =>
         Seen && other.LastWasProbe && segment.PayloadLength == 0 && segment.Window != 0 && segment.Window == Window

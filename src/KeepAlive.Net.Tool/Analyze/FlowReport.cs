@@ -19,6 +19,9 @@ internal sealed record FlowReport
     /// <summary>Frame numbers of the probes, comparable with tshark's <c>tcp.analysis.keep_alive</c>.</summary>
     public required IReadOnlyList<long> ProbeFrames { get; init; }
 
+    /// <summary>Frame numbers of the probes sent into a zero window: the other side stopped reading (tshark calls Linux's <c>tcp.analysis.keep_alive</c>).</summary>
+    public IReadOnlyList<long> ZeroWindowProbeFrames { get; init; } = [];
+
     /// <summary>The median time between unanswered probes in a row: the kernel's probe interval.</summary>
     public double? ProbeInterval { get; init; }
 

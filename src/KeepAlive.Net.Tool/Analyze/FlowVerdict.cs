@@ -84,6 +84,13 @@ internal static class FlowVerdict
             parts.Add(frames.Describe());
         }
 
+        if (walk.ZeroWindowProber is { } windowProber)
+        {
+            finding = true;
+            var reader = walk.Side(windowProber) == "client" ? "server" : "client";
+            parts.Add(Text($"the {reader} stopped reading: its receive window is zero ({Units.Count(walk.ZeroWindowProbeFrames.Count, "zero-window probe")} from the {walk.Side(windowProber)}, the first at frame {walk.ZeroWindowProbeFrames[0]}): its application does not read its socket, so the flow is stalled, not idle"));
+        }
+
         if (walk.ProbeFrames.Count > 0 && DeadPeer(walk, end) is null)
         {
             parts.Add(Text($"{Units.Count(walk.ProbeFrames.Count, "keep-alive probe")}, {walk.AnsweredProbes} answered, {walk.ProbeFrames.Count - walk.AnsweredProbes} unanswered (first after {Units.Seconds(walk.FirstProbeAfterIdle)} idle)"));
@@ -107,6 +114,7 @@ internal static class FlowVerdict
             KeepAliveProbes = walk.ProbeFrames.Count,
             KeepAliveAcks = walk.ProbeAnswers,
             ProbeFrames = walk.ProbeFrames,
+            ZeroWindowProbeFrames = walk.ZeroWindowProbeFrames,
             ProbeInterval = walk.ProbeInterval,
             FirstProbeAfterIdle = firstProbeAfterIdle,
             AnsweredProbes = walk.AnsweredProbes,

@@ -17,6 +17,12 @@ internal sealed class FlowWalk(IPEndPoint client)
 
     public List<long> ProbeFrames { get; } = [];
 
+    /// <summary>Frames of the probes sent into a zero window (<see cref="DirectionState.IsZeroWindowProbe"/>): not keep-alive probes.</summary>
+    public List<long> ZeroWindowProbeFrames { get; } = [];
+
+    /// <summary>The side that sent the first zero-window probe: the other side stopped reading.</summary>
+    public IPEndPoint? ZeroWindowProber { get; private set; }
+
     /// <summary>Wireshark's <c>tcp.analysis.keep_alive_ack</c>: empty segments that repeat the last ACK and window right after a probe.</summary>
     public int ProbeAnswers { get; private set; }
 
@@ -97,6 +103,13 @@ internal sealed class FlowWalk(IPEndPoint client)
         var own = fromClient ? _fromClient : _fromServer;
         var other = fromClient ? _fromServer : _fromClient;
         var probe = own.IsProbe(segment);
+        // A probe into a zero window asks for the window, not whether the peer is alive: no keep-alive probe.
+        var zeroWindowProbe = own.IsZeroWindowProbe(segment, other);
+        if (zeroWindowProbe)
+        {
+            ZeroWindowProbeFrames.Add(segment.Frame);
+            ZeroWindowProber ??= segment.Source;
+        }
         if (own.IsProbeAnswer(segment, other))
         {
             ProbeAnswers++;
@@ -133,7 +146,7 @@ internal sealed class FlowWalk(IPEndPoint client)
             _serverTtl = segment.Ttl;
         }
 
-        TrackProbe(segment, probe, other);
+        TrackProbe(segment, probe && !zeroWindowProbe, other);
         TrackAnswers(segment, probe, own.IsRepeat(segment));
         if (!probe && segment.PayloadLength > 0)
         {

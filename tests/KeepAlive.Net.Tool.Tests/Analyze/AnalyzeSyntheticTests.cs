@@ -61,6 +61,31 @@ public sealed class AnalyzeSyntheticTests : IDisposable
         JudgeWithTshark(file, flow);
     }
 
+    [Fact]
+    public async Task Analyze_ProbesIntoAZeroWindow_AreTheStalledPeerNotKeepAlive()
+    {
+        // The server took the 10 bytes and advertised a zero window: its application stopped reading. Linux's window
+        // probe is a keep-alive probe's twin (SND.UNA - 1, no payload; tshark calls it tcp.analysis.keep_alive), and the
+        // server answers each with its zero window again.
+        var file = Handshake().Add(0.1, true, 1001, 5001, ".", payload: 10).Add(0.101, false, 5001, 1011, ".", window: 0)
+            .Add(0.3, true, 1010, 5001, ".").Add(0.301, false, 5001, 1011, ".", window: 0)
+            .Add(0.7, true, 1010, 5001, ".").Add(0.701, false, 5001, 1011, ".", window: 0)
+            .Add(1.5, true, 1010, 5001, ".").Add(1.501, false, 5001, 1011, ".", window: 0)
+            .Write(Path.Combine(_folder, "zero-window.pcap"));
+
+        using var result = await AnalyzeResult.RunAsync(file);
+
+        result.ExitCode.Should().Be(1, "a peer that stopped reading stalls the flow");
+        var flow = result.SingleFlow;
+        flow.GetProperty("keepAliveProbes").GetInt32().Should().Be(0, "a probe into a zero window is a window probe");
+        flow.GetProperty("zeroWindowProbes").GetInt32().Should().Be(3);
+        flow.GetProperty("zeroWindowProbeFrames").EnumerateArray().Select(static f => f.GetInt64()).Should().Equal(6, 8, 10);
+        flow.GetProperty("verdict").GetString().Should().Contain("the server stopped reading: its receive window is zero")
+            .And.Contain("3 zero-window probes from the client").And.NotContain("keep-alive probe");
+        var (_, text, _) = await ToolRun.InProcessAsync("analyze", file);
+        text.Should().Contain("the server stopped reading: its receive window is zero");
+    }
+
     [Theory]
     // tcpdump stopped 0.2 s after the second unanswered probe (interval 1 s): the kernel was still probing (Linux resets
     // when it gives up). It read 'the probes stopped 3.001 s after the last data: the kernel gave up (... count 2)'.
