@@ -30,7 +30,9 @@ internal sealed class PacketRecorder : IDisposable
                 ?? devices.FirstOrDefault(static d => d.Loopback)
                 ?? throw new ToolInputException("--capture: libpcap lists no capture device.");
             device.Open(new DeviceConfiguration { Mode = DeviceModes.MaxResponsiveness, ReadTimeout = 100, Snaplen = 65535 });
-            device.Filter = string.Create(CultureInfo.InvariantCulture, $"tcp and host {peer.Address} and port {peer.Port}");
+            // Without the scope id (fe80::1%2): a BPF host expression takes none, and the device already picks the link.
+            var host = new IPAddress(peer.Address.GetAddressBytes());
+            device.Filter = string.Create(CultureInfo.InvariantCulture, $"tcp and host {host} and port {peer.Port}");
         }
         catch (Exception e) when (e is PcapException or DllNotFoundException or TypeInitializationException)
         {

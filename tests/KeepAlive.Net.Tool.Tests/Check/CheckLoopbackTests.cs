@@ -361,6 +361,28 @@ public sealed class CheckLoopbackTests : IDisposable
         output.Should().Contain($"read them with 'keepalive analyze {capture}'");
     }
 
+    [Fact]
+    public async Task Check_CaptureToALinkLocalPeerWithItsScope_RecordsIt()
+    {
+        // The filter read 'host fe80::1%2', which libpcap cannot compile, and the error blamed libpcap and permissions.
+        TestEnvironment.Require(TestEnvironment.IsRoot, "capturing needs root or CAP_NET_RAW");
+        var linkLocal = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .SelectMany(static n => n.GetIPProperties().UnicastAddresses).Select(static u => u.Address)
+            .FirstOrDefault(static a => a.IsIPv6LinkLocal);
+        TestEnvironment.Require(linkLocal is not null, "no interface has an IPv6 link-local address");
+        using var listener = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(linkLocal!, 0));
+        listener.Listen(4);
+        var folder = Directory.CreateTempSubdirectory("keepalive-capture-").FullName;
+
+        var (exitCode, output, error) = await ToolRun.InProcessAsync("check", listener.LocalEndPoint!.ToString()!, "--capture", Path.Combine(folder, "check.pcap"), "--hold", "1s");
+        Directory.Delete(folder, recursive: true);
+
+        error.Should().NotContain("cannot capture packets");
+        exitCode.Should().Be(0, error);
+        output.Should().Contain("read them with 'keepalive analyze");
+    }
+
     [Theory]
     [InlineData("nonexistent-folder/x.pcap")]
     [InlineData("")]
