@@ -32,7 +32,7 @@ internal static class JsonOutput
         }
     }
 
-    /// <summary>Seconds, to the millisecond (values read from the kernel in milliseconds).</summary>
+    /// <summary>Seconds, to the millisecond (values read from the kernel in milliseconds, and probe-idle's silences).</summary>
     public static void Seconds(this Utf8JsonWriter json, string name, TimeSpan? value) =>
         json.Seconds(name, value is { } v ? Math.Round(v.TotalSeconds, 3) : null);
 

@@ -50,21 +50,22 @@ internal sealed class ProbeIdleResult(HostAndPort target, IPEndPoint peer, IdleS
         output.WriteLine(suggestion.Json());
     }
 
+    /// <summary>Writes <c>--json</c>; every time as a <see cref="TimeSpan"/>, to the millisecond, so a bound reads as the outcome it comes from.</summary>
     public void WriteJson(TextWriter output) => JsonOutput.Write(output, json =>
     {
         json.WriteString("target", target.ToString());
         json.WriteString("address", peer.ToString());
-        json.Seconds("idleTimeout", IdleTimeout?.TotalSeconds);
-        json.Seconds("lowerBound", search.LowerBound.TotalSeconds);
-        json.Seconds("upperBound", search.UpperBound?.TotalSeconds);
+        json.Seconds("idleTimeout", IdleTimeout);
+        json.Seconds("lowerBound", search.LowerBound);
+        json.Seconds("upperBound", search.UpperBound);
         json.WriteNumber("probes", search.Outcomes.Count);
         json.WriteNumber("rounds", search.Rounds);
         json.StringOrNull("forgottenBy", search.ForgottenBy is { } forgotten ? JsonName(forgotten) : null);
-        json.Seconds("serverTalkedWithin", search.ServerTalkedWithin?.TotalSeconds);
-        json.Seconds("max", search.Max.TotalSeconds);
-        json.Seconds("resolution", search.Resolution.TotalSeconds);
+        json.Seconds("serverTalkedWithin", search.ServerTalkedWithin);
+        json.Seconds("max", search.Max);
+        json.Seconds("resolution", search.Resolution);
         json.WriteNumber("inconsistent", search.Inconsistent);
-        json.Seconds("took", Math.Round(took.TotalSeconds, 3));
+        json.Seconds("took", took);
         json.WriteStartArray("outcomes");
         foreach (var outcome in search.Outcomes.OrderBy(static o => o.Silence))
         {

@@ -1,6 +1,8 @@
+using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using KeepAlive.Net.Tests.TestSupport;
+using KeepAlive.Net.Tool.Check;
 using KeepAlive.Net.Tool.ProbeIdle;
 using KeepAlive.Net.Tool.Tests.Support;
 using KeepAlive.Net.Tool.Tests.Wire;
@@ -87,6 +89,28 @@ public sealed class ProbeIdleTests(ITestOutputHelper output)
         run.ExitCode.Should().Be(1);
         run.Output.Should().MatchRegex(@"forgets an idle flow after \d+(\.\d+)? s to \d+(\.\d+)? s of silence");
         run.Output.Should().Contain("Suggested profile (checked by the library's validation").And.Contain("\"probed\": {").And.Contain("\"PeerIdleTimeout\"");
+    }
+
+    [Fact]
+    public void ProbeIdle_Json_BoundsAreWrittenAsTheOutcomesTheyComeFrom()
+    {
+        // lowerBound is the longest silence survived, upperBound the shortest forgotten: they read 2.123457 and 4.567891
+        // while the outcomes they are read from said 2.123 and 4.568, so no outcome matched its bound.
+        var search = new IdleSearch(TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(500), 2);
+        search.Record(new ProbeOutcome(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2.1234567), ProbeVerdict.Alive));
+        search.Record(new ProbeOutcome(TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(4.5678912), ProbeVerdict.Dropped));
+        var result = new ProbeIdleResult(HostAndPort.Parse("127.0.0.1:9"), new IPEndPoint(IPAddress.Loopback, 9), search, TimeSpan.FromSeconds(5));
+        using var json = new StringWriter();
+
+        result.WriteJson(json);
+
+        using var document = JsonDocument.Parse(json.ToString());
+        var root = document.RootElement;
+        var silences = root.GetProperty("outcomes").EnumerateArray().Select(static o => o.GetProperty("silence").GetDouble()).ToList();
+        silences.Should().Equal(2.123, 4.568);
+        root.GetProperty("lowerBound").GetDouble().Should().Be(silences[0]);
+        root.GetProperty("upperBound").GetDouble().Should().Be(silences[1]);
+        root.GetProperty("idleTimeout").GetDouble().Should().Be(3.346, "the middle of the bracket, to the same millisecond");
     }
 
     [Theory]
