@@ -108,13 +108,15 @@ internal static class CaptureFile
             return null;
         }
 
-        // The payload length the sender meant, from the IP header, as Wireshark computes it (not what the snap length kept).
-        var ipPayload = ip is IPv4Packet v4 ? v4.TotalLength - (v4.HeaderLength * 4) : ((IPv6Packet)ip).PayloadLength;
-        var payload = Math.Max(0, ipPayload - (tcp.DataOffset * 4));
+        // The payload length the sender meant, from the IP header, as Wireshark computes it (not what the snap length
+        // kept): from the end of the TCP header to the end of the IP datagram, so IPv6 extension headers, which IPv6's
+        // payload length counts, are no TCP payload (PacketDotNet reads an IPv4 total length of 0, a TSO capture, from the frame).
+        var start = tcp.HeaderSegment.Offset + tcp.HeaderSegment.Length;
+        var ipEnd = ip.HeaderSegment.Offset + (ip is IPv4Packet v4 ? v4.TotalLength : IPv6Fields.HeaderLength + ((IPv6Packet)ip).PayloadLength);
+        var payload = Math.Max(0, ipEnd - start);
         var flags = (tcp.Finished ? TcpFlags.Fin : 0) | (tcp.Synchronize ? TcpFlags.Syn : 0) | (tcp.Reset ? TcpFlags.Rst : 0) | (tcp.Acknowledgment ? TcpFlags.Ack : 0);
         // What the capture kept of the payload, read from the frame itself: PacketDotNet trusts the IP length and fails
         // on a frame the snap length cut.
-        var start = tcp.HeaderSegment.Offset + tcp.HeaderSegment.Length;
         var kept = raw.Data.AsMemory(Math.Min(start, raw.Data.Length), Math.Clamp(raw.Data.Length - start, 0, payload));
         return new TcpSegment(frame, time,
             new IPEndPoint(ip.SourceAddress, tcp.SourcePort), new IPEndPoint(ip.DestinationAddress, tcp.DestinationPort),

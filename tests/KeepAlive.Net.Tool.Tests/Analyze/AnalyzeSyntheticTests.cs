@@ -147,6 +147,41 @@ public sealed class AnalyzeSyntheticTests : IDisposable
     }
 
     [Fact]
+    public async Task Analyze_Ipv6WithAnExtensionHeader_ThePayloadLeavesTheHeaderOut()
+    {
+        // IPv6's payload length counts extension headers: an 8-byte hop-by-hop header read as 8 bytes of TCP payload,
+        // so the probe (frame 6, SND.NXT - 1, empty) was data and no probe.
+        var file = new SyntheticCapture()
+            .AddFrame(0, Ipv6Frame(true, 1000, 0, 0x02, 0)).AddFrame(0.0005, Ipv6Frame(false, 5000, 1001, 0x12, 0)).AddFrame(0.001, Ipv6Frame(true, 1001, 5001, 0x10, 0))
+            .AddFrame(0.1, Ipv6Frame(true, 1001, 5001, 0x10, 10)).AddFrame(0.101, Ipv6Frame(false, 5001, 1011, 0x10, 0))
+            .AddFrame(1.101, Ipv6Frame(true, 1010, 5001, 0x10, 0)).AddFrame(1.102, Ipv6Frame(false, 5001, 1011, 0x10, 0))
+            .Write(Path.Combine(_folder, "ipv6-extension.pcap"));
+
+        using var result = await AnalyzeResult.RunAsync(file);
+
+        var flow = result.SingleFlow;
+        AnalyzeResult.ProbeFrames(flow).Should().Equal(6);
+        flow.GetProperty("retransmissions").GetInt32().Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Analyze_Ipv4TotalLengthZero_ThePayloadIsWhatTheFrameCarries()
+    {
+        // A capture of a TSO/BIG TCP segment has an IPv4 total length of 0: its 10 bytes must count (PacketDotNet reads
+        // the length from the frame then), or the probe after them (SND.NXT - 1 = 1010) is out of place and no probe.
+        var tso = new SyntheticCapture().Add(0.1, true, 1001, 5001, ".", payload: 10).Frame(0);
+        tso[14 + 2] = 0;
+        tso[14 + 3] = 0;
+        var file = Handshake().AddFrame(0.1, tso).Add(0.101, false, 5001, 1011, ".")
+            .Add(1.101, true, 1010, 5001, ".").Add(1.102, false, 5001, 1011, ".")
+            .Write(Path.Combine(_folder, "tso.pcap"));
+
+        using var result = await AnalyzeResult.RunAsync(file);
+
+        AnalyzeResult.ProbeFrames(result.SingleFlow).Should().Equal(6);
+    }
+
+    [Fact]
     public async Task Analyze_Pcapng_SameFindingsAsPcap()
     {
         TestEnvironment.Require(KeepAlive.Net.Tests.TestSupport.NetworkNamespace.Run("editcap", "-h").ExitCode == 0, "editcap (Wireshark) is missing: apt-get install tshark");
@@ -468,6 +503,34 @@ public sealed class AnalyzeSyntheticTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    /// <summary>An IPv6 TCP segment between [fd00::2]:40000 and [fd00::3]:5000 behind an 8-byte hop-by-hop header (PadN).</summary>
+    private static byte[] Ipv6Frame(bool fromClient, uint seq, uint ack, byte flags, int payload)
+    {
+        var frame = new byte[14 + 40 + 8 + 20 + payload];
+        frame[12] = 0x86;
+        frame[13] = 0xDD;
+        var ip = frame.AsSpan(14);
+        ip[0] = 0x60;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(ip[4..], (ushort)(8 + 20 + payload));
+        ip[6] = 0; // hop-by-hop options next
+        ip[7] = 64;
+        ip[8] = ip[24] = 0xFD;
+        ip[23] = (byte)(fromClient ? 2 : 3);
+        ip[39] = (byte)(fromClient ? 3 : 2);
+        ip[40] = 6; // then TCP; length 0 (8 bytes); PadN of 4
+        ip[42] = 1;
+        ip[43] = 4;
+        var tcp = ip[48..];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(tcp, (ushort)(fromClient ? 40000 : 5000));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(tcp[2..], (ushort)(fromClient ? 5000 : 40000));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(tcp[4..], seq);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(tcp[8..], ack);
+        tcp[12] = 0x50;
+        tcp[13] = flags;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(tcp[14..], 502);
+        return frame;
+    }
 
     private static SyntheticCapture Handshake() => new SyntheticCapture()
         .Add(0, true, 1000, 0, "S").Add(0.0005, false, 5000, 1001, "S.").Add(0.001, true, 1001, 5001, ".");

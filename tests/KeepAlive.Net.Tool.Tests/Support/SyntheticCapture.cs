@@ -13,7 +13,7 @@ namespace KeepAlive.Net.Tool.Tests.Support;
 internal sealed class SyntheticCapture
 {
     private static readonly PhysicalAddress Mac = PhysicalAddress.Parse("02-00-00-00-00-01");
-    private readonly List<(double Time, Packet Packet)> _packets = [];
+    private readonly List<(double Time, byte[] Frame)> _packets = [];
 
     public static IPEndPoint Client { get; } = new(IPAddress.Parse("10.9.0.2"), 40000);
 
@@ -42,7 +42,17 @@ internal sealed class SyntheticCapture
         ip.UpdateCalculatedValues();
         ip.UpdateIPChecksum();
         tcp.UpdateTcpChecksum();
-        _packets.Add((time, new EthernetPacket(Mac, Mac, EthernetType.IPv4) { PayloadPacket = ip }));
+        _packets.Add((time, new EthernetPacket(Mac, Mac, EthernetType.IPv4) { PayloadPacket = ip }.Bytes));
+        return this;
+    }
+
+    /// <summary>The Ethernet frame added <paramref name="index"/>th, to change before adding it to another capture.</summary>
+    public byte[] Frame(int index) => _packets[index].Frame;
+
+    /// <summary>Adds an Ethernet frame as given, for headers PacketDotNet does not write (an IPv6 extension header, an IPv4 total length of 0).</summary>
+    public SyntheticCapture AddFrame(double time, byte[] frame)
+    {
+        _packets.Add((time, frame));
         return this;
     }
 
@@ -52,10 +62,9 @@ internal sealed class SyntheticCapture
         {
             writer.Open(new DeviceConfiguration { LinkLayerType = LinkLayers.Ethernet, Snaplen = 65535 });
             var start = new DateTime(2026, 11, 25, 12, 0, 0, DateTimeKind.Utc);
-            foreach (var (time, packet) in _packets)
+            foreach (var (time, frame) in _packets)
             {
-                var bytes = packet.Bytes;
-                writer.Write(new RawCapture(LinkLayers.Ethernet, new PosixTimeval(start.AddSeconds(time)), bytes));
+                writer.Write(new RawCapture(LinkLayers.Ethernet, new PosixTimeval(start.AddSeconds(time)), frame));
             }
         }
 
