@@ -34,7 +34,7 @@ internal sealed class DirectionState
     /// </summary>
     public bool IsProbe(TcpSegment segment) =>
         Seen && segment.PayloadLength is 0 or 1 && segment.Sequence == NextSequence - 1
-        && !segment.Has(TcpFlags.Syn | TcpFlags.Fin | TcpFlags.Rst);
+        && !segment.OpensOrCloses;
 
     /// <summary>
     /// A window probe: a probe (<see cref="IsProbe"/>, as Linux sends one: SND.UNA − 1, no payload), or Wireshark's
@@ -43,13 +43,13 @@ internal sealed class DirectionState
     /// </summary>
     public bool IsZeroWindowProbe(TcpSegment segment, DirectionState other) =>
         other.Seen && other.Window == 0
-        && (IsProbe(segment) || (Seen && segment.PayloadLength == 1 && segment.Sequence == NextSequence && !segment.Has(TcpFlags.Syn | TcpFlags.Fin | TcpFlags.Rst)));
+        && (IsProbe(segment) || (Seen && segment.PayloadLength == 1 && segment.Sequence == NextSequence && !segment.OpensOrCloses));
 
     /// <summary>The answer to a probe: an empty segment repeating this side's last ACK and window, right after a probe from the other side.</summary>
     public bool IsProbeAnswer(TcpSegment segment, DirectionState other) =>
         Seen && other.LastWasProbe && segment.PayloadLength == 0 && segment.Window != 0 && segment.Window == Window
         && segment.Sequence == NextSequence && segment.Acknowledgment == LastAcknowledgment
-        && !segment.Has(TcpFlags.Syn | TcpFlags.Fin | TcpFlags.Rst);
+        && !segment.OpensOrCloses;
 
     /// <summary>Whether the segment carries bytes beyond anything this side sent before.</summary>
     public bool IsNewData(TcpSegment segment) =>

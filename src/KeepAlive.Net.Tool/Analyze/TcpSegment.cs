@@ -27,5 +27,8 @@ internal sealed record TcpSegment(
     int Ttl = 0,
     ReadOnlyMemory<byte> Payload = default)
 {
+    /// <summary>Gets a value indicating whether the segment opens, closes or resets the connection (SYN, FIN or RST): never a probe, a window probe or a probe's answer.</summary>
+    public bool OpensOrCloses => Has(TcpFlags.Syn | TcpFlags.Fin | TcpFlags.Rst);
+
     public bool Has(TcpFlags flag) => (Flags & flag) != 0;
 }
