@@ -48,4 +48,40 @@ public sealed class GcPauseCauseTests
         GC.KeepAlive(graph);
         TestEnvironment.Require(false, $"no GC-dominated delay in {Attempts} forced collections ({string.Join("; ", tried)})");
     }
+
+    [Fact]
+    public void Timeout_GcPauseWhileTheTimerThreadWasNotAsleep_DeadlineJudgedAgainNotDeclaredAtOnce()
+    {
+        // Rule 11 for a pause the timer thread did not oversleep: a GC during a batch (or one that ended before its planned
+        // wake-up). The application's readers were stopped too, so the peer's data may wait unread: the passed deadline is
+        // judged again as long again as the pause later. RunDue steps with no planned wake-up, so no oversleep is seen.
+        using var harness = new ManualScheduler();
+        var dead = new List<PeerDeadEventArgs>();
+        using var registration = harness.Scheduler.Register(
+            new HeartbeatOptions { Interval = ManualScheduler.Second, Timeout = TimeSpan.FromSeconds(3) }, new Recorder().Send);
+        registration.PeerDead += (_, e) => dead.Add(e);
+        harness.Step(TimeSpan.FromMilliseconds(2990), ManualScheduler.Tick);
+        dead.Should().BeEmpty();
+
+        var graph = new object[3_000_000];
+        for (var i = 0; i < graph.Length; i++)
+        {
+            graph[i] = new byte[16 + (i % 64)];
+        }
+
+        var pauseBefore = GC.GetTotalPauseDuration();
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.KeepAlive(graph);
+        var pause = GC.GetTotalPauseDuration() - pauseBefore;
+        TestEnvironment.Require(pause >= TimeSpan.FromMilliseconds(2), $"a forced collection of 3 million objects paused only {pause.TotalMilliseconds:F2} ms");
+
+        harness.Jump(ManualScheduler.Tick); // the deadline (3 s) is reached, after the pause
+        dead.Should().BeEmpty("the process was paused {0} ms by a GC since the loop last looked: the peer's answer may wait unread", pause.TotalMilliseconds);
+
+        registration.MarkPeerActivity(); // the reader ran again and found the peer's data
+        harness.Step(TimeSpan.FromMilliseconds(2900), ManualScheduler.Tick);
+        dead.Should().BeEmpty("the peer was heard from under 3 s ago");
+        harness.Step(TimeSpan.FromSeconds(1) + pause, ManualScheduler.Tick);
+        dead.Should().ContainSingle("a peer that stays silent is still declared dead, once");
+    }
 }

@@ -172,12 +172,13 @@ internal sealed class SchedulePolicy
     }
 
     /// <summary>
-    /// Rule 11: the process's own pause is not the peer's silence. A liveness deadline found passed when the timer thread woke
-    /// <paramref name="oversleep"/> after its planned time (a GC, a stopped, frozen or starved process: the application's
-    /// readers could not run either, and the peer's answers may wait unread in the socket) is judged again as long again
-    /// after <paramref name="now"/>, at most <see cref="HeartbeatOptions.Timeout"/> later, by putting the silence clock off (a
-    /// MarkPeerActivity meanwhile wins). An oversleep under <paramref name="minimum"/> excuses nothing; a dead peer is declared
-    /// later by as long as the timer thread itself was held up. Returns whether the deadline moved.
+    /// Rule 11: the process's own pause is not the peer's silence. A liveness deadline found passed when the process was held
+    /// up <paramref name="oversleep"/> since the loop last looked (the timer thread woke that long after its planned time: a GC,
+    /// a stopped, frozen or starved process; or a GC paused it that long, during a batch or before the planned wake-up: the
+    /// application's readers could not run either, and the peer's answers may wait unread in the socket) is judged again as
+    /// long again after <paramref name="now"/>, at most <see cref="HeartbeatOptions.Timeout"/> later, by putting the silence
+    /// clock off (a MarkPeerActivity meanwhile wins). A pause under <paramref name="minimum"/> excuses nothing; a dead peer is
+    /// declared later by as long as the process was held up. Returns whether the deadline moved.
     /// </summary>
     public static bool ExcusePause(BeatSettings settings, ref long lastPeerActivity, long oversleep, long minimum, long now)
     {

@@ -110,7 +110,7 @@ internal sealed class TimerLoop(SlotTable slots, Inbox inbox, TimeProvider clock
 
         var settings = slots.SettingsOf(slot);
         var deadline = SchedulePolicy.LivenessDeadline(settings, state, Volatile.Read(ref slot.LastPeerActivity));
-        if (deadline <= now && SchedulePolicy.ExcusePause(settings, ref slot.LastPeerActivity, _oversleep, _lateForCause, now))
+        if (deadline <= now && SchedulePolicy.ExcusePause(settings, ref slot.LastPeerActivity, PausedSinceLastStep(), _lateForCause, now))
         {
             deadline = SchedulePolicy.LivenessDeadline(settings, state, Volatile.Read(ref slot.LastPeerActivity));
         }
@@ -190,6 +190,10 @@ internal sealed class TimerLoop(SlotTable slots, Inbox inbox, TimeProvider clock
             _queue.Push(next, index);
         }
     }
+
+    // How long the process was held up since the loop last looked: the oversleep, or a GC pause that began during a batch
+    // or ended before the planned wake-up (the timer thread did not oversleep it, but the application's readers were stopped).
+    private long PausedSinceLastStep() => Math.Max(_oversleep, SchedulePolicy.Ticks(TimeSpan.FromTicks(_gcSinceLastWake), _clock));
 
     // A heartbeat the loop took late names why: a GC pause or an oversleep that covers half of it, else the loop was too busy.
     private HeartbeatDelayCause TimerCause(long late) =>
