@@ -37,6 +37,11 @@ internal sealed class KeepAliveConnectionMiddleware(IKeepAliveProfiles profiles,
             // The peer may already have gone; the connection goes on without the profile rather than failing here.
             Log.KestrelConnectionKeepAliveFailed(logger, ex, context.ConnectionId, profileName);
         }
+        catch (ObjectDisposedException)
+        {
+            // Aborted before this middleware ran (Kestrel disposes an aborted connection's socket): it is gone, with
+            // nothing left to keep alive; Kestrel ends it as it ends any aborted connection.
+        }
 
         return next(context);
     }

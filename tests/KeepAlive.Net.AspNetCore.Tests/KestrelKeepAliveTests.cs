@@ -101,6 +101,49 @@ public sealed class KestrelKeepAliveTests
     }
 
     [Fact]
+    public async Task UseTcpKeepAlive_ConnectionAbortedBeforeTheMiddleware_GoesOnWithoutFaulting()
+    {
+        // Kestrel disposes an aborted connection's socket (SocketConnection.Abort shuts it down and disposes it), so a
+        // connection aborted before the middleware runs (the server stopping, a middleware before it refusing the peer)
+        // reaches it with a disposed socket: configuring it threw ObjectDisposedException, which escaped the pipeline.
+        var outcome = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var app = Build(Json, listen => ((Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions)listen
+            .Use(next => async context =>
+            {
+                var socket = context.Features.Get<IConnectionSocketFeature>()!.Socket;
+                context.Abort();
+                try
+                {
+                    socket.SafeHandle.IsClosed.Should().BeTrue("the case: Kestrel disposed the aborted connection's socket");
+                    await next(context);
+                    outcome.TrySetResult(null);
+                }
+                catch (Exception ex)
+                {
+                    outcome.TrySetResult(ex);
+                    throw;
+                }
+            }))
+            .UseTcpKeepAlive("edge"));
+        await app.StartAsync(TestContext.Current.CancellationToken);
+
+        using var client = new TcpClient();
+        try
+        {
+            await client.ConnectAsync(IPAddress.Loopback, Port(app), TestContext.Current.CancellationToken);
+        }
+        catch (SocketException)
+        {
+            // The server's abort may reach the client before its connect completes.
+        }
+
+        var thrown = await outcome.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        thrown.Should().BeNull("a connection that is already gone has no keep-alive to set, and is no error of the pipeline");
+        await app.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
     public async Task UseTcpKeepAlive_UnregisteredProfile_HostDoesNotStart()
     {
         var act = () => BuildAndStartAsync(Json, listen => listen.UseTcpKeepAlive("payments"));
