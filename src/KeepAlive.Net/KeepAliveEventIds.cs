@@ -84,7 +84,7 @@ public static class KeepAliveEventIds
     public const int HttpClientTcpNotApplicable = 3004;
 
     /// <summary>
-    /// At start-up, a profile's HTTP/2 or WebSocket ping timeout is shorter than the time the kernel's keep-alive takes to
+    /// At start-up or on an accepted reload, a profile's HTTP/2 or WebSocket ping timeout is shorter than the time the kernel's keep-alive takes to
     /// declare a peer dead: its timer runs on the thread pool, so a starved pool can tear down a healthy connection (Warning).
     /// </summary>
     public const int PingTimeoutMayMisfire = 3005;

@@ -164,6 +164,23 @@ public sealed class ProfileReloadTests
     }
 
     [Fact]
+    public async Task Reload_ValidSaveWithAPingTimeoutThatMayMisfire_WarnsAsStartUpDoes()
+    {
+        // Start-up warns (event 3005) of a ping timeout shorter than the kernel's dead-peer time; the same values brought in
+        // by an accepted reload were taken silently, while the guide promises that nothing degrades silently.
+        await using var host = await StartAsync();
+        host.LogsWithId(KeepAliveEventIds.PingTimeoutMayMisfire).Should().BeEmpty("the profile starts without pings");
+
+        await host.SaveAndWaitForLogAsync(
+            """{ "KeepAlive": { "Profiles": { "payments": { "Tcp": { "IdleTime": "45s", "Interval": "5s" }, "Http": { "KeepAlivePingDelay": "1s", "KeepAlivePingTimeout": "5s" } } } } }""",
+            KeepAliveEventIds.ProfileReloaded);
+
+        var warning = host.LogsWithId(KeepAliveEventIds.PingTimeoutMayMisfire).Should().ContainSingle().Which;
+        warning.Level.Should().Be(LogLevel.Warning);
+        warning.Message.Should().Contain("'payments'").And.Contain("Http:KeepAlivePingTimeout is 5s").And.Contain("Fix:");
+    }
+
+    [Fact]
     public async Task Reload_InvalidThenFixed_RecoversAndLogsBoth()
     {
         await using var host = await StartAsync();

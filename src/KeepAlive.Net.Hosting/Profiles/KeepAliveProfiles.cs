@@ -210,9 +210,11 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
             {
                 try
                 {
-                    _current[name] = _factory.Create(name);
+                    var reloaded = _factory.Create(name);
+                    _current[name] = reloaded;
                     _refused.TryRemove(name, out _);
                     Log.ProfileReloaded(_logger, name);
+                    KeepAliveBudgetReporter.WarnOfPingTimeouts(_logger, name, reloaded);
                     SignalAccepted(name);
                     return;
                 }
