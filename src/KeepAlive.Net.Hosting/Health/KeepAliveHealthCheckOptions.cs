@@ -15,7 +15,8 @@ public class KeepAliveHealthCheckOptions
     public TimeSpan Window { get; set; } = TimeSpan.FromSeconds(DefaultWindowSeconds);
 
     /// <summary>
-    /// Gets or sets the part of a profile's idle budget (<c>PeerIdleTimeout - Interval - Jitter</c>) that the worst
+    /// Gets or sets the part of a profile's idle budget (<see cref="HeartbeatOptions.LatenessBudget"/>:
+    /// <c>PeerIdleTimeout - Interval - Jitter - Spread</c>) that the worst
     /// heartbeat lateness in the window may eat before the check reports Degraded.
     /// </summary>
     /// <value>The default value is 0.5: Degraded when a heartbeat was late by more than half the budget.</value>
