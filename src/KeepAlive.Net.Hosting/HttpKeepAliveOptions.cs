@@ -91,7 +91,7 @@ public class HttpKeepAliveOptions
         MaximumReason = "the longest common middlebox idle timeout is 20 min; a rarer ping keeps nothing alive.")]
     public TimeSpan? KeepAlivePingDelay { get; set; }
 
-    /// <summary>Gets or sets how long a PING may stay unanswered before the connection is closed as dead. </summary>
+    /// <summary>Gets or sets how long a PING may stay unanswered before the connection is closed as dead; only with <see cref="KeepAlivePingDelay"/>, without which no PING is sent. </summary>
     /// <value>The default value is <see langword="null"/>: the platform's default (20 seconds).</value>
     [KeepAliveRange("1s", "1h", Example = "20s", MinimumReason = PingFloor,
         MaximumReason = "a peer that leaves a PING unanswered for an hour is long dead.")]

@@ -48,6 +48,7 @@ public sealed class HttpProfileValidationTests
     [InlineData("""{ "Http": { "MaxConnectionAge": "10m", "PooledConnectionLifetime": "30s", "MaxConnectionAgeJitter": "1m" } }""", "Http:MaxConnectionAgeJitter", "not less than Http:PooledConnectionLifetime 30s")]
     [InlineData("""{ "Http": { "ConnectionCloseGracePeriod": "10s" } }""", "Http:ConnectionCloseGracePeriod", "nothing retires a connection")]
     [InlineData("""{ "WebSocket": { "KeepAliveTimeout": "10s" } }""", "WebSocket:KeepAliveTimeout", "no PING is ever sent")]
+    [InlineData("""{ "Http": { "KeepAlivePingTimeout": "20s" } }""", "Http:KeepAlivePingTimeout", "no PING is ever sent")]
     [InlineData("""{ "WebSocket": { "KeepAliveInterval": "2h" } }""", "WebSocket:KeepAliveInterval", "ceiling")]
     public async Task Start_BadHttpOrWebSocketValue_HostDoesNotStartAndNamesPathValueAndFix(string profileJson, string setting, string reason)
     {

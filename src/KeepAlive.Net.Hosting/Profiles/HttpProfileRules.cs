@@ -30,6 +30,12 @@ internal static class HttpProfileRules
             CheckPeerPingPolicy(http, errors);
         }
 
+        if (http.KeepAlivePingTimeout is { } pingTimeout && http.KeepAlivePingDelay is null && errors.Count == 0)
+        {
+            // As WebSocket:KeepAliveTimeout without an interval: SocketsHttpHandler and Kestrel send no PING unless given a delay.
+            errors.Add(new(nameof(http.KeepAlivePingTimeout), Text($"Http:KeepAlivePingTimeout is {Show(pingTimeout)}, but without Http:KeepAlivePingDelay no PING is ever sent (SocketsHttpHandler and Kestrel send none by default), so a dead peer is never detected. Fix: set Http:KeepAlivePingDelay, for example \"30s\", or remove Http:KeepAlivePingTimeout.")));
+        }
+
         if (http.MaxConnectionAgeJitter is { } jitter && errors.Count == 0)
         {
             // It shortens both ages (the server's and each client handler's), so it must be less than the shorter one.
