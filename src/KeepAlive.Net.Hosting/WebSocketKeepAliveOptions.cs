@@ -13,7 +13,7 @@ public class WebSocketKeepAliveOptions
         MaximumReason = "the longest common middlebox idle timeout is 20 min; rarer frames keep nothing alive.")]
     public TimeSpan? KeepAliveInterval { get; set; }
 
-    /// <summary>Gets or sets how long a PING may stay unanswered by a PONG before the WebSocket is aborted as dead. Needs <see cref="KeepAliveInterval"/>.</summary>
+    /// <summary>Gets or sets how long a PING may stay unanswered by a PONG before the WebSocket is aborted as dead. Refused with a <see cref="KeepAliveInterval"/> of 0, which sends no PING; unset, the platform's interval sends them.</summary>
     /// <value>The default value is <see langword="null"/>: no timeout (a dead peer is only found by TCP).</value>
     [KeepAliveRange("1s", "1h", Example = "10s",
         MinimumReason = "a PONG needs at least a round trip, and a busy peer answers later.",

@@ -47,7 +47,7 @@ public sealed class HttpProfileValidationTests
     [InlineData("""{ "Http": { "MaxConnectionAgeJitter": "10s" } }""", "Http:MaxConnectionAgeJitter", "no Http:MaxConnectionAge")]
     [InlineData("""{ "Http": { "MaxConnectionAge": "10m", "PooledConnectionLifetime": "30s", "MaxConnectionAgeJitter": "1m" } }""", "Http:MaxConnectionAgeJitter", "not less than Http:PooledConnectionLifetime 30s")]
     [InlineData("""{ "Http": { "ConnectionCloseGracePeriod": "10s" } }""", "Http:ConnectionCloseGracePeriod", "nothing retires a connection")]
-    [InlineData("""{ "WebSocket": { "KeepAliveTimeout": "10s" } }""", "WebSocket:KeepAliveTimeout", "no PING is ever sent")]
+    [InlineData("""{ "WebSocket": { "KeepAliveInterval": "0s", "KeepAliveTimeout": "10s" } }""", "WebSocket:KeepAliveTimeout", "no PING is ever sent")]
     [InlineData("""{ "Http": { "KeepAlivePingTimeout": "20s" } }""", "Http:KeepAlivePingTimeout", "no PING is ever sent")]
     [InlineData("""{ "WebSocket": { "KeepAliveInterval": "2h" } }""", "WebSocket:KeepAliveInterval", "ceiling")]
     public async Task Start_BadHttpOrWebSocketValue_HostDoesNotStartAndNamesPathValueAndFix(string profileJson, string setting, string reason)
@@ -57,6 +57,24 @@ public sealed class HttpProfileValidationTests
         var message = ex.Should().BeOfType<OptionsValidationException>().Which.Message;
         message.Should().Contain($"KeepAlive:Profiles:edge:{setting}").And.Contain("Fix:");
         message.Should().ContainEquivalentOf(reason);
+    }
+
+    [Fact]
+    public async Task Start_WebSocketTimeoutWithoutAnInterval_AcceptedAndTheClientsOwnIntervalPings()
+    {
+        // Unset, the interval is the platform's (ClientWebSocket 30 s, UseWebSockets 2 min), and with a timeout those frames
+        // are PINGs: only an interval of 0 sends none. The timeout alone was refused as "no PING is ever sent".
+        using var host = TestHosts.Build(Json("""{ "WebSocket": { "KeepAliveTimeout": "10s" } }"""), (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+        await host.StartAsync(TestContext.Current.CancellationToken);
+
+        using var webSocket = new System.Net.WebSockets.ClientWebSocket();
+        var platformInterval = webSocket.Options.KeepAliveInterval;
+        webSocket.Options.UseKeepAlive(host.Services.GetRequiredService<IKeepAliveProfiles>(), "edge");
+
+        platformInterval.Should().BePositive("the client's own interval sends keep-alive frames");
+        webSocket.Options.KeepAliveInterval.Should().Be(platformInterval, "the profile leaves the interval unset");
+        webSocket.Options.KeepAliveTimeout.Should().Be(TimeSpan.FromSeconds(10));
+        await host.StopAsync(TestContext.Current.CancellationToken);
     }
 
     [Theory]

@@ -82,13 +82,19 @@ internal static class HttpProfileRules
     public static List<KeepAliveValidationError> Validate(WebSocketKeepAliveOptions webSocket)
     {
         var errors = OptionsSchema.For<WebSocketKeepAliveOptions>().CheckRanges(webSocket).ToList();
-        if (webSocket.KeepAliveTimeout is { } timeout && errors.Count == 0 && (webSocket.KeepAliveInterval ?? TimeSpan.Zero) == TimeSpan.Zero)
+        if (webSocket.KeepAliveTimeout is { } timeout && errors.Count == 0 && !SendsPings(webSocket))
         {
-            errors.Add(new(nameof(webSocket.KeepAliveTimeout), Text($"WebSocket:KeepAliveTimeout is {Show(timeout)}, but without a positive WebSocket:KeepAliveInterval no PING is ever sent, so a dead peer is never detected. Fix: set WebSocket:KeepAliveInterval, for example \"30s\".")));
+            errors.Add(new(nameof(webSocket.KeepAliveTimeout), Text($"WebSocket:KeepAliveTimeout is {Show(timeout)}, but WebSocket:KeepAliveInterval is 0s, which turns keep-alive frames off: no PING is ever sent, so a dead peer is never detected. Fix: set WebSocket:KeepAliveInterval, for example \"30s\", or remove it to keep the platform's (30 s on the client, 2 min on the server).")));
         }
 
         return errors;
     }
+
+    /// <summary>
+    /// Whether the WebSocket sends keep-alive frames (PINGs, with a timeout): unless its interval is 0. Unset, the interval is
+    /// the platform's own (<see cref="System.Net.WebSockets.ClientWebSocketOptions.KeepAliveInterval"/> 30 s, UseWebSockets 2 min).
+    /// </summary>
+    public static bool SendsPings(WebSocketKeepAliveOptions webSocket) => webSocket.KeepAliveInterval != TimeSpan.Zero;
 
     /// <summary>
     /// Checks every layer against <c>Heartbeat:PeerIdleTimeout</c>, when there is one; errors are named relative to the

@@ -37,7 +37,7 @@ internal static class KeepAliveBudget
             .Append(Jitter(http.MaxConnectionAge, http.MaxConnectionAgeJitter))
             .Append(http.MaxRequestsPerConnection is { } requests ? Invariant($", at most {requests} requests") : string.Empty);
         var webSocket = profile.WebSocket ?? new WebSocketKeepAliveOptions();
-        line.Append("; WebSocket keep-alive ").Append(webSocket.KeepAliveInterval == TimeSpan.Zero ? "off (WebSocket:KeepAliveInterval 0s)" : Show(webSocket.KeepAliveInterval))
+        line.Append("; WebSocket keep-alive ").Append(!HttpProfileRules.SendsPings(webSocket) ? "off (WebSocket:KeepAliveInterval 0s)" : Show(webSocket.KeepAliveInterval))
             .Append(webSocket.KeepAliveTimeout is { } wsTimeout ? $" (timeout {Show(wsTimeout)})" : string.Empty);
         if (SignalRProfileRules.IsSet(profile.SignalR))
         {
@@ -107,7 +107,7 @@ internal static class KeepAliveBudget
             }
         }
 
-        if (profile.WebSocket is { KeepAliveTimeout: { } wsTimeout, KeepAliveInterval: { Ticks: > 0 } }
+        if (profile.WebSocket is { KeepAliveTimeout: { } wsTimeout } webSocket && HttpProfileRules.SendsPings(webSocket)
             && Misfires(wsTimeout, platformDefault: false, kernel, "WebSocket:KeepAliveTimeout", "WebSocket", out var wsWarning))
         {
             yield return wsWarning;
