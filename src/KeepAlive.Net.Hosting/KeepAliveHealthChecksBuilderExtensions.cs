@@ -52,6 +52,7 @@ public static class KeepAliveHealthChecksBuilderExtensions
             }
         });
         builder.Services.AddSingleton(binding);
+        builder.Services.AddSingleton(services => new HealthThresholdsReload(binding, section, services));
         return builder.AddKeepAlive(binding.Configure);
     }
 

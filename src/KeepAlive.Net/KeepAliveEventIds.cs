@@ -89,6 +89,13 @@ public static class KeepAliveEventIds
     /// </summary>
     public const int PingTimeoutMayMisfire = 3005;
 
+    /// <summary>
+    /// The keep-alive health check's thresholds section changed after start-up (or a change was refused), but the check
+    /// reads its thresholds once; the message names each value that stays, or why the change was refused, and the fix:
+    /// restart the service (Warning).
+    /// </summary>
+    public const int HealthReloadNotApplied = 3006;
+
     // ---- gRPC (KeepAlive.Net.Grpc, 3300-3349) and SignalR (KeepAlive.Net.SignalR, 3350-3399)
 
     /// <summary>

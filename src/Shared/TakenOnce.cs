@@ -3,7 +3,7 @@ namespace KeepAlive.Net;
 /// <summary>
 /// The one wording of "a reload changed a value that was taken once": each setting whose value differs, as it stays and
 /// as the profile now says it. Compiled into each library that warns about it (the client packages' 3204 through
-/// KeepAlive.Net.Hosting, ASP.NET Core's 3106).
+/// KeepAlive.Net.Hosting, ASP.NET Core's 3106, the health check's 3006).
 /// </summary>
 internal static class TakenOnce
 {
@@ -11,9 +11,10 @@ internal static class TakenOnce
     /// <param name="taken">The values taken, by setting.</param>
     /// <param name="now">The reloaded profile's values, by setting; a setting the profile leaves alone is absent.</param>
     /// <param name="owner">Who keeps its own value for an absent setting, e.g. "Npgsql".</param>
+    /// <param name="source">What was reloaded: the profile, or the health check's section.</param>
     /// <returns>"X stays 5s (the profile now says 20s); ...", or an empty string when nothing differs.</returns>
-    public static string Changes(IReadOnlyDictionary<string, string> taken, IReadOnlyDictionary<string, string> now, string owner) =>
+    public static string Changes(IReadOnlyDictionary<string, string> taken, IReadOnlyDictionary<string, string> now, string owner, string source = "the profile") =>
         string.Join("; ", taken.Keys.Union(now.Keys).Order(StringComparer.Ordinal)
             .Where(setting => taken.GetValueOrDefault(setting) != now.GetValueOrDefault(setting))
-            .Select(setting => $"{setting} stays {taken.GetValueOrDefault(setting) ?? $"{owner}'s own"} (the profile now says {now.GetValueOrDefault(setting) ?? $"nothing: {owner}'s own"})"));
+            .Select(setting => $"{setting} stays {taken.GetValueOrDefault(setting) ?? $"{owner}'s own"} ({source} now says {now.GetValueOrDefault(setting) ?? $"nothing: {owner}'s own"})"));
 }

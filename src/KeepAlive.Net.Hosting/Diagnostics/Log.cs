@@ -13,6 +13,10 @@ internal static partial class Log
         Message = "KeepAlive profile '{Profile}' was NOT reloaded: the new configuration is invalid, so new connections keep the last valid values. {Failures}")]
     public static partial void ProfileReloadRejected(ILogger logger, string profile, string failures);
 
+    [LoggerMessage(EventId = KeepAliveEventIds.HealthReloadNotApplied, Level = LogLevel.Warning,
+        Message = "The keep-alive health check read its thresholds from {Path} once, at start-up, so the change just saved does not reach it: {Changes}. Fix: restart the service to apply the section's values.")]
+    public static partial void HealthReloadNotApplied(ILogger logger, string path, string changes);
+
     [LoggerMessage(EventId = KeepAliveEventIds.HttpConnectionConfigured, Level = LogLevel.Debug,
         Message = "HTTP connection to {Host}:{Port} configured with KeepAlive profile '{Profile}': {Settings}")]
     public static partial void HttpConnectionConfigured(ILogger logger, string host, int port, string profile, KeepAliveSettings settings);

@@ -7,14 +7,22 @@ namespace KeepAlive.Net.Hosting.Health;
 /// <param name="OptionsName">The name of its <see cref="KeepAliveHealthCheckOptions"/> and the key of its listener.</param>
 internal sealed record KeepAliveHealthCheckRegistration(string OptionsName);
 
-/// <summary>Creates each registration's telemetry listener when the host starts, so its health check has heard everything since then.</summary>
-internal sealed class KeepAliveTelemetryListenerService(IServiceProvider services, IEnumerable<KeepAliveHealthCheckRegistration> registrations) : IHostedService
+/// <summary>
+/// Creates each registration's telemetry listener when the host starts, so its health check has heard everything since then,
+/// and watches the thresholds' sections for changes the checks will not apply.
+/// </summary>
+internal sealed class KeepAliveTelemetryListenerService(IServiceProvider services, IEnumerable<KeepAliveHealthCheckRegistration> registrations, IEnumerable<HealthThresholdsReload> reloads) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
         foreach (var registration in registrations)
         {
             GC.KeepAlive(services.GetRequiredKeyedService<KeepAliveTelemetryListener>(registration.OptionsName));
+        }
+
+        foreach (var reload in reloads)
+        {
+            reload.Start();
         }
 
         return Task.CompletedTask;
