@@ -101,7 +101,9 @@ public static class KeepAliveRabbitMQExtensions
 
             if (Configured.TryAdd(client.Client, settings))
             {
-                settings.ConfigureSocket(client.Client, family.ToString());
+                // The socket's own family (a factory of yours may return an IPv6 dual-mode socket for InterNetwork), and no
+                // server: RabbitMQ.Client connects the socket only after this.
+                settings.ConfigureSocket(client.Client, $"(an {client.Client.AddressFamily} socket, configured before it connects: the server is not known yet)");
             }
 
             return client;

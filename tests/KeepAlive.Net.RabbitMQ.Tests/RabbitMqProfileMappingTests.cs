@@ -100,6 +100,22 @@ public sealed class RabbitMqProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_YourSocketFactoryMakesADualModeSocket_The3200LineNamesTheSocketsFamilyNotAServer()
+    {
+        // The line named the family RabbitMQ.Client asked for as if it were the connection: "RabbitMQ.Client connection
+        // InterNetwork configured" for the IPv6 (dual-mode) socket your SocketFactory returned for it.
+        using var profiles = ClientProfiles.InCode("orders", NatProfiles.ReadBack);
+        var factory = new ConnectionFactory { SocketFactory = _ => new TcpClientAdapter(new Socket(SocketType.Stream, ProtocolType.Tcp)) }.UseKeepAlive(profiles.Profiles, "orders");
+
+        using var client = factory.SocketFactory(AddressFamily.InterNetwork);
+
+        client.Client.AddressFamily.Should().Be(AddressFamily.InterNetworkV6);
+        profiles.Messages(KeepAliveEventIds.ClientConnectionConfigured).Should().ContainSingle().Which.Should()
+            .StartWith("RabbitMQ.Client connection (an InterNetworkV6 socket, configured before it connects: the server is not known yet) configured with KeepAlive profile 'orders'")
+            .And.NotContain("connection InterNetwork ");
+    }
+
+    [Fact]
     public void UseKeepAlive_AgainAfterASocketFactoryWasSetOnTop_ThatFactoryIsKeptAndEachSocketConfiguredOnce()
     {
         // A SocketFactory set after UseKeepAlive (one wrapping ours, to log or count sockets) was dropped by UseKeepAlive
