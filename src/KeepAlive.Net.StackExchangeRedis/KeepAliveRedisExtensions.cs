@@ -45,11 +45,12 @@ public static class KeepAliveRedisExtensions
         const string Call = "ConfigurationOptions.UseKeepAlive";
         var stated = options.EndPoints.Count > 0 ? options : Stated(options);
         var defaults = DefaultOptionsProvider.GetProvider(options.EndPoints);
-        var again = options.Tunnel is KeepAliveRedisTunnel;
-        if (options.Tunnel is KeepAliveRedisTunnel copied)
+        var copied = KeepAliveRedisTunnel.Within(options.Tunnel);
+        var again = copied is not null;
+        if (copied is not null)
         {
-            // A copy (ConfigurationOptions.Clone) carries the tunnel of the options it was made from: it takes that profile,
-            // so the same one again wraps your own tunnel once and another is refused, as on the options themselves.
+            // A copy (ConfigurationOptions.Clone) carries the tunnel of the options it was made from (or a LoggingTunnel wrapping
+            // it): it takes that profile, so the same one again wraps your own tunnel once and another is refused, as on the options themselves.
             AppliedProfiles<ConfigurationOptions, StackExchange.Redis.Configuration.Tunnel?>.ClaimCopy(options, copied, copied.ProfileName, copied.Yours, Call);
         }
 

@@ -26,8 +26,29 @@ internal sealed class KeepAliveRedisTunnel(KeepAliveClientSettings settings, Tun
     /// <summary>Gets the profile this tunnel applies.</summary>
     public string ProfileName => settings.ProfileName;
 
+    /// <summary>
+    /// Finds the keep-alive tunnel a tunnel is, or wraps as StackExchange.Redis's <c>LoggingTunnel</c> does
+    /// (<c>LoggingTunnel.LogToDirectory</c> after <c>UseKeepAlive</c>): it forwards <see cref="GetSocketConnectEndpointAsync"/>,
+    /// so it hands ours a marker end point, which ours answers with itself. A tunnel of yours is not asked (it would see the marker).
+    /// </summary>
+    /// <param name="tunnel">The options' tunnel.</param>
+    /// <returns>The keep-alive tunnel, or <see langword="null"/>.</returns>
+    public static KeepAliveRedisTunnel? Within(Tunnel? tunnel)
+    {
+#pragma warning disable CS0618 // LoggingTunnel is experimental in StackExchange.Redis
+        if (tunnel is not LoggingTunnel logging)
+#pragma warning restore CS0618
+        {
+            return tunnel as KeepAliveRedisTunnel;
+        }
+
+        var found = logging.GetSocketConnectEndpointAsync(Probe.Marker, CancellationToken.None);
+        return found.IsCompletedSuccessfully && found.Result is Probe { Tunnel: { } ours } ? ours : null;
+    }
+
     public override ValueTask<EndPoint?> GetSocketConnectEndpointAsync(EndPoint endpoint, CancellationToken cancellationToken) =>
-        yours is null ? base.GetSocketConnectEndpointAsync(endpoint, cancellationToken) : yours.GetSocketConnectEndpointAsync(endpoint, cancellationToken);
+        ReferenceEquals(endpoint, Probe.Marker) ? new(new Probe(this))
+        : yours is null ? base.GetSocketConnectEndpointAsync(endpoint, cancellationToken) : yours.GetSocketConnectEndpointAsync(endpoint, cancellationToken);
 
     public override ValueTask BeforeSocketConnectAsync(EndPoint endPoint, ConnectionType connectionType, Socket? socket, CancellationToken cancellationToken) =>
         yours is null ? base.BeforeSocketConnectAsync(endPoint, connectionType, socket, cancellationToken) : yours.BeforeSocketConnectAsync(endPoint, connectionType, socket, cancellationToken);
@@ -47,5 +68,13 @@ internal sealed class KeepAliveRedisTunnel(KeepAliveClientSettings settings, Tun
         }
 
         return yours is null ? base.BeforeAuthenticateAsync(endpoint, connectionType, socket, cancellationToken) : yours.BeforeAuthenticateAsync(endpoint, connectionType, socket, cancellationToken);
+    }
+
+    /// <summary>The marker end point of <see cref="Within"/> (no tunnel), and ours answering it (itself).</summary>
+    private sealed class Probe(KeepAliveRedisTunnel? tunnel) : EndPoint
+    {
+        public static readonly Probe Marker = new(null);
+
+        public KeepAliveRedisTunnel? Tunnel => tunnel;
     }
 }

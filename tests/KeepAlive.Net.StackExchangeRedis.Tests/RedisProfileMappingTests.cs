@@ -263,6 +263,36 @@ public sealed class RedisProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_OnACloneMadeAfterLoggingTunnelWrappedOurs_TakesTheProfileItWasMadeWith()
+    {
+        // LoggingTunnel.LogToDirectory wraps the keep-alive tunnel, and a clone made then carries the LoggingTunnel: UseKeepAlive
+        // on it did not see the profile inside, so another profile was accepted, and its tunnel, running first, left its
+        // values on every socket (idle 9 s, 'other') where the options it was made from take 'cache' (7 s).
+        using var profiles = ClientProfiles.Build(s => s
+            .AddKeepAlive("cache", p => { p.Tcp.IdleTime = TimeSpan.FromSeconds(7); p.Heartbeat.Interval = TimeSpan.FromSeconds(20); })
+            .AddKeepAlive("other", p => p.Tcp.IdleTime = TimeSpan.FromSeconds(9)));
+        var directory = Directory.CreateTempSubdirectory();
+        try
+        {
+            var options = new ConfigurationOptions().UseKeepAlive(profiles.Profiles, "cache");
+#pragma warning disable CS0618 // experimental in StackExchange.Redis: the very call a user makes to log the traffic
+            StackExchange.Redis.Configuration.LoggingTunnel.LogToDirectory(options, directory.FullName);
+#pragma warning restore CS0618
+
+            var another = () => options.Clone().UseKeepAlive(profiles.Profiles, "other");
+            var same = options.Clone().UseKeepAlive(profiles.Profiles, "cache");
+
+            another.Should().Throw<InvalidOperationException>().WithMessage("ConfigurationOptions.UseKeepAlive(\"other\"): these options already take KeepAlive profile 'cache'*");
+            same.Tunnel.Should().NotBeNull();
+            profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().BeEmpty("the clone carries the KeepAlive the first call set");
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void UseKeepAlive_ProfileReloaded_TheNextSocketGetsTheNewValuesAndABadReloadKeepsTheLastGoodOnes()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:cache:Tcp:IdleTime", "7s")]).Build();
