@@ -49,7 +49,7 @@ public static class KeepAliveNpgsqlExtensions
         var unixHosts = hosts.Count(IsUnixSocket);
         var allUnix = unixHosts > 0 && unixHosts == hosts.Length;
         var multiplexing = connection.Multiplexing;
-        var (ownTime, ownInterval) = (connection.TcpKeepAliveTime, connection.TcpKeepAliveInterval);
+        var (ownTime, ownInterval, ownKeepAlive) = (connection.TcpKeepAliveTime, connection.TcpKeepAliveInterval, connection.KeepAlive);
         var host = connection.Host;
 
         // What Npgsql would refuse on every connection of a data source built with these settings, or null: checked here,
@@ -148,6 +148,9 @@ public static class KeepAliveNpgsqlExtensions
             notes.Add("Tcp:Enabled is false: Npgsql's Tcp Keepalive settings stay as they are");
         }
 
+        TimeSpan? yourKeepAlive = ownKeepAlive > 0 && !AppliedProfiles<NpgsqlDataSourceBuilder, object?>.SetByAnEarlierCall(builder, "Keepalive", ownKeepAlive)
+            ? TimeSpan.FromSeconds(ownKeepAlive)
+            : null;
         if (settings.HeartbeatInterval is { } heartbeat)
         {
             var seconds = (int)heartbeat.TotalSeconds;
@@ -166,7 +169,8 @@ public static class KeepAliveNpgsqlExtensions
             ? throw new OptionsValidationException(s.ProfileName, typeof(KeepAliveProfileOptions), [refusedNow]) // rebuilding would be refused
             : allUnix ? [] : TcpSeconds(s) is var (idle, interval)
             ? new Dictionary<string, string> { ["Tcp Keepalive Time"] = idle is { } i ? Duration(i) : Kept(ownTime), ["Tcp Keepalive Interval"] = interval is { } v ? Duration(v) : Kept(ownInterval) }
-            : []);
+            : [],
+            yourHeartbeat: yourKeepAlive);
         return builder;
     }
 

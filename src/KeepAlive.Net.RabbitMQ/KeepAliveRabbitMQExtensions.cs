@@ -46,6 +46,7 @@ public static class KeepAliveRabbitMQExtensions
         ArgumentNullException.ThrowIfNull(factory);
         var settings = KeepAliveClientSettings.Create(profiles, profileName, Client);
         var notes = new List<string>();
+        var requested = factory.RequestedHeartbeat;
         // Installed even while Tcp is off: the factory reads the profile at each socket, so a reload turning it on reaches the next one.
         var yours = AppliedProfiles<ConnectionFactory, Func<System.Net.Sockets.AddressFamily, ITcpClient>>.Claim(
             factory, settings.ProfileName, factory.SocketFactory ?? ConnectionFactoryBase.DefaultSocketFactory, "ConnectionFactory.UseKeepAlive");
@@ -60,6 +61,10 @@ public static class KeepAliveRabbitMQExtensions
             (false, false) => "Tcp:Enabled is false: sockets are left as your ConnectionFactory.SocketFactory makes them until a reload turns it on",
         });
 
+        TimeSpan? yourHeartbeat = requested > TimeSpan.Zero && requested != ConnectionFactory.DefaultHeartbeat
+            && !AppliedProfiles<ConnectionFactory, Func<System.Net.Sockets.AddressFamily, ITcpClient>>.SetByAnEarlierCall(factory, "ConnectionFactory.RequestedHeartbeat", requested)
+            ? requested
+            : null;
         if (settings.HeartbeatInterval is { } interval)
         {
             AppliedProfiles<ConnectionFactory, Func<System.Net.Sockets.AddressFamily, ITcpClient>>.ReportIfOverridden(factory, settings, "ConnectionFactory.RequestedHeartbeat", factory.RequestedHeartbeat, ConnectionFactory.DefaultHeartbeat, "Heartbeat:Interval", interval, Show);
@@ -74,7 +79,9 @@ public static class KeepAliveRabbitMQExtensions
         }
 
         settings.ReportApplied(notes);
-        settings.WarnWhenReloadsAreNotTaken("create the connection again from a new ConnectionFactory set up with UseKeepAlive (its sockets already follow reloads, also on automatic recovery; RequestedHeartbeat is fixed when UseKeepAlive runs)");
+        settings.WarnWhenReloadsAreNotTaken(
+            "create the connection again from a new ConnectionFactory set up with UseKeepAlive (its sockets already follow reloads, also on automatic recovery; RequestedHeartbeat is fixed when UseKeepAlive runs)",
+            yourHeartbeat: yourHeartbeat);
         return factory;
     }
 

@@ -76,10 +76,14 @@ public static class KeepAliveRedisExtensions
                 : "Tcp:Enabled is false: sockets keep StackExchange.Redis's own settings, without keep-alive (ConfigurationOptions.TcpKeepAlive is false), until a reload turns it on");
 
         var keepAlive = stated.KeepAlive;
+        var defaultKeepAlive = (int)defaults.KeepAliveInterval.TotalSeconds;
+        TimeSpan? yourKeepAlive = keepAlive > 0 && keepAlive != defaultKeepAlive && !AppliedProfiles<ConfigurationOptions, StackExchange.Redis.Configuration.Tunnel?>.SetByAnEarlierCall(options, "ConfigurationOptions.KeepAlive", keepAlive)
+            ? TimeSpan.FromSeconds(keepAlive)
+            : null;
         if (settings.HeartbeatInterval is { } interval)
         {
             var seconds = (int)interval.TotalSeconds;
-            AppliedProfiles<ConfigurationOptions, StackExchange.Redis.Configuration.Tunnel?>.ReportIfOverridden(options, settings, "ConfigurationOptions.KeepAlive", keepAlive, (int)defaults.KeepAliveInterval.TotalSeconds, "Heartbeat:Interval", seconds, Seconds);
+            AppliedProfiles<ConfigurationOptions, StackExchange.Redis.Configuration.Tunnel?>.ReportIfOverridden(options, settings, "ConfigurationOptions.KeepAlive", keepAlive, defaultKeepAlive, "Heartbeat:Interval", seconds, Seconds);
             options.KeepAlive = seconds;
             notes.Add(Invariant($"KeepAlive (PING when idle) every {seconds} s from Heartbeat:Interval"));
         }
@@ -91,7 +95,9 @@ public static class KeepAliveRedisExtensions
         }
 
         settings.ReportApplied(notes);
-        settings.WarnWhenReloadsAreNotTaken("connect a new ConnectionMultiplexer with ConfigurationOptions.UseKeepAlive (its sockets already follow reloads, also on reconnection; ConfigurationOptions.KeepAlive is fixed when the multiplexer connects)");
+        settings.WarnWhenReloadsAreNotTaken(
+            "connect a new ConnectionMultiplexer with ConfigurationOptions.UseKeepAlive (its sockets already follow reloads, also on reconnection; ConfigurationOptions.KeepAlive is fixed when the multiplexer connects)",
+            yourHeartbeat: yourKeepAlive);
         return options;
     }
 

@@ -104,14 +104,26 @@ internal static class AppliedProfiles<TOptions, THook>
     public static void ReportIfOverridden<T>(TOptions options, KeepAlive.Net.Hosting.KeepAliveClientSettings settings, string clientSetting, T current, T clientDefault, string profileKey, T fromProfile, Func<T, string> format)
         where T : IEquatable<T>
     {
-        var entry = Applied.TryGetValue(options, out var claimed) ? claimed : null;
-        if (entry is null || !entry.Values.TryGetValue(clientSetting, out var taken) || !current.Equals(taken))
+        if (!SetByAnEarlierCall(options, clientSetting, current))
         {
             settings.ReportIfOverridden(clientSetting, current, clientDefault, profileKey, fromProfile, format);
         }
 
-        entry?.Values[clientSetting] = fromProfile;
+        if (Applied.TryGetValue(options, out var entry))
+        {
+            entry.Values[clientSetting] = fromProfile;
+        }
     }
+
+    /// <summary>Whether <paramref name="current"/> is what an earlier <c>UseKeepAlive</c> on these options (or the options they were copied from) set for the option: then it is not yours.</summary>
+    /// <typeparam name="T">The option's type.</typeparam>
+    /// <param name="options">The options object, already claimed.</param>
+    /// <param name="clientSetting">The client's option, e.g. <c>ConfigurationOptions.KeepAlive</c>.</param>
+    /// <param name="current">The option's value now.</param>
+    /// <returns><see langword="true"/> when an earlier call set that value.</returns>
+    public static bool SetByAnEarlierCall<T>(TOptions options, string clientSetting, T current)
+        where T : IEquatable<T> =>
+        Applied.TryGetValue(options, out var entry) && entry.Values.TryGetValue(clientSetting, out var taken) && current.Equals(taken);
 
     private sealed class Entry(string profileName, THook yours)
     {

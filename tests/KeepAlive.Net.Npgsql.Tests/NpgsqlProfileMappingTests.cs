@@ -112,6 +112,22 @@ public sealed class NpgsqlProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_ReloadSetsAHeartbeatWhereYourKeepaliveStays_TheWarningSaysYourValue()
+    {
+        // The data source keeps the connection string's Keepalive=45 where the profile sets no Heartbeat:Interval: a reload
+        // setting one warned "Keepalive stays Npgsql's own", which is off, where the data source queries every 45 s.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:db:Tcp:IdleTime", "20s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        new NpgsqlDataSourceBuilder(ConnectionString + ";Keepalive=45").UseKeepAlive(profiles.Profiles, "db");
+
+        configuration["KeepAlive:Profiles:db:Heartbeat:Interval"] = "30s";
+        configuration.Reload();
+
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle().Which.Should()
+            .Contain("Keepalive stays 45s (the profile now says 30s)").And.NotContain("Npgsql's own");
+    }
+
+    [Fact]
     public void UseKeepAlive_KeepCurrentReloadSetsAValueTheConnectionStringGave_TheWarningSaysTheValueThatStays()
     {
         // The data source keeps the connection string's Tcp Keepalive Time (120 s) where the profile (KeepCurrent) sets none:

@@ -195,6 +195,41 @@ public sealed class RabbitMqProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_ReloadSetsAHeartbeatWhereYourRequestedHeartbeatStays_TheWarningSaysYourValue()
+    {
+        // The factory keeps your RequestedHeartbeat (45 s) where the profile sets no Heartbeat:Interval: a reload setting one
+        // warned "ConnectionFactory.RequestedHeartbeat stays RabbitMQ.Client's own", which is 60 s.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:orders:Tcp:IdleTime", "7s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        new ConnectionFactory { RequestedHeartbeat = TimeSpan.FromSeconds(45) }.UseKeepAlive(profiles.Profiles, "orders");
+
+        configuration["KeepAlive:Profiles:orders:Heartbeat:Interval"] = "30s";
+        configuration.Reload();
+
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle().Which.Should()
+            .Contain("ConnectionFactory.RequestedHeartbeat stays 45s (the profile now says 30s)").And.NotContain("RabbitMQ.Client's own");
+    }
+
+    [Fact]
+    public void UseKeepAlive_AgainOnTheSameFactoryThenAReloadDropsTheHeartbeat_TheWarningDoesNotTakeTheFirstCallsValueForYours()
+    {
+        // The value the first call set (20 s) is not yours: a reload dropping Heartbeat:Interval after UseKeepAlive again
+        // must not say that a factory set up again would take 20 s.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:orders:Heartbeat:Interval", "20s"), new("KeepAlive:Profiles:orders:Tcp:IdleTime", "7s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var factory = new ConnectionFactory().UseKeepAlive(profiles.Profiles, "orders");
+        configuration["KeepAlive:Profiles:orders:Heartbeat:Interval"] = "30s";
+        configuration.Reload();
+        factory.UseKeepAlive(profiles.Profiles, "orders");
+
+        configuration["KeepAlive:Profiles:orders:Heartbeat:Interval"] = null;
+        configuration.Reload();
+
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().Contain(m => m.Contains("ConnectionFactory.RequestedHeartbeat stays 30s (the profile now says nothing: RabbitMQ.Client's own)", StringComparison.Ordinal))
+            .And.NotContain(m => m.Contains("the profile now says 20s", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void UseKeepAlive_ReloadTurnsTcpOffThenOn_YourSocketFactorysKeepAliveStaysThenTheNextSocketGetsTheProfile()
     {
         // Off by reload, SO_KEEPALIVE was switched off on the socket your SocketFactory had turned it on for; a profile off

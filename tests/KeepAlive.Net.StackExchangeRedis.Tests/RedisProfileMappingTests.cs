@@ -317,6 +317,22 @@ public sealed class RedisProfileMappingTests
             .Contain("ConfigurationOptions.KeepAlive stays StackExchange.Redis's own (the profile now says 30s)").And.Contain("Fix: connect a new ConnectionMultiplexer");
     }
 
+    [Fact]
+    public void UseKeepAlive_ReloadSetsAHeartbeatWhereYourKeepAliveStays_TheWarningSaysYourValue()
+    {
+        // The options keep your KeepAlive (45 s) where the profile sets no Heartbeat:Interval: a reload setting one warned
+        // "ConfigurationOptions.KeepAlive stays StackExchange.Redis's own", which is 60 s.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:cache:Tcp:IdleTime", "7s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        new ConfigurationOptions { KeepAlive = 45 }.UseKeepAlive(profiles.Profiles, "cache");
+
+        configuration["KeepAlive:Profiles:cache:Heartbeat:Interval"] = "30s";
+        configuration.Reload();
+
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle().Which.Should()
+            .Contain("ConfigurationOptions.KeepAlive stays 45s (the profile now says 30s)").And.NotContain("StackExchange.Redis's own");
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

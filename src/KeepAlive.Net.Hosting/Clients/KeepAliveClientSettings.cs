@@ -231,12 +231,16 @@ public sealed class KeepAliveClientSettings
     /// <c>("Tcp Keepalive Time", "30 s")</c>; a setting the profile leaves to the client is absent. Called with these
     /// settings now and with the reloaded profile's settings after each accepted reload.
     /// </param>
+    /// <param name="yourHeartbeat">
+    /// The client's heartbeat setting as it was set by hand before the profile was applied, which it keeps while the profile
+    /// sets no <c>Heartbeat:Interval</c>, so the warning names that value; <see langword="null"/> when it is the client's own default.
+    /// </param>
     /// <remarks>
     /// The warning lasts as long as the registered profiles; a client set up again with the same values shares it. Profiles
     /// that are not reloadable (an <see cref="IKeepAliveProfiles"/> of your own) never warn. Values that reach each new
     /// connection (the <c>Tcp</c> section through <see cref="ConfigureSocket"/>) do not belong in <paramref name="moreValues"/>.
     /// </remarks>
-    public void WarnWhenReloadsAreNotTaken(string fix, Func<KeepAliveClientSettings, IReadOnlyDictionary<string, string>>? moreValues = null)
+    public void WarnWhenReloadsAreNotTaken(string fix, Func<KeepAliveClientSettings, IReadOnlyDictionary<string, string>>? moreValues = null, TimeSpan? yourHeartbeat = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(fix);
         if (_profiles is not KeepAliveProfiles registered)
@@ -244,14 +248,14 @@ public sealed class KeepAliveClientSettings
             return;
         }
 
-        var taken = TakenOnce(this, moreValues);
+        var taken = TakenOnce(this, moreValues, yourHeartbeat);
         var key = string.Join('\n', [Client.ClientName, fix, .. taken.OrderBy(static p => p.Key, StringComparer.Ordinal).Select(static p => $"{p.Key}={p.Value}")]);
         registered.WatchAcceptedReloads(ProfileName, key, () =>
         {
             string changes;
             try
             {
-                var now = TakenOnce(Create(_profiles, ProfileName, Client), moreValues);
+                var now = TakenOnce(Create(_profiles, ProfileName, Client), moreValues, yourHeartbeat);
                 changes = KeepAlive.Net.TakenOnce.Changes(taken, now, Client.ClientName);
             }
             catch (OptionsValidationException ex)
@@ -266,10 +270,10 @@ public sealed class KeepAliveClientSettings
         });
     }
 
-    private static Dictionary<string, string> TakenOnce(KeepAliveClientSettings settings, Func<KeepAliveClientSettings, IReadOnlyDictionary<string, string>>? moreValues)
+    private static Dictionary<string, string> TakenOnce(KeepAliveClientSettings settings, Func<KeepAliveClientSettings, IReadOnlyDictionary<string, string>>? moreValues, TimeSpan? yourHeartbeat)
     {
         var taken = moreValues is null ? new Dictionary<string, string>(StringComparer.Ordinal) : new Dictionary<string, string>(moreValues(settings), StringComparer.Ordinal);
-        if (settings.HeartbeatInterval is { } interval)
+        if ((settings.HeartbeatInterval ?? yourHeartbeat) is { } interval)
         {
             taken[settings.Client.HeartbeatSetting] = KeepAliveClientRules.Show(interval);
         }
