@@ -167,9 +167,12 @@ public static class KeepAliveNpgsqlExtensions
         settings.ReportApplied(notes);
         settings.WarnWhenReloadsAreNotTaken(RebuildFix, s => Refusal(s) is { } refusedNow
             ? throw new OptionsValidationException(s.ProfileName, typeof(KeepAliveProfileOptions), [refusedNow]) // rebuilding would be refused
-            : allUnix ? [] : TcpSeconds(s) is var (idle, interval)
-            ? new Dictionary<string, string> { ["Tcp Keepalive Time"] = idle is { } i ? Duration(i) : Kept(ownTime), ["Tcp Keepalive Interval"] = interval is { } v ? Duration(v) : Kept(ownInterval) }
-            : [],
+            : allUnix ? [] : new Dictionary<string, string>
+            {
+                // With Tcp off, a data source built again keeps the connection string's values, as for a value the profile keeps.
+                ["Tcp Keepalive Time"] = TcpSeconds(s)?.Idle is { } i ? Duration(i) : Kept(ownTime),
+                ["Tcp Keepalive Interval"] = TcpSeconds(s)?.Interval is { } v ? Duration(v) : Kept(ownInterval),
+            },
             yourHeartbeat: yourKeepAlive);
         return builder;
     }

@@ -112,6 +112,26 @@ public sealed class NpgsqlProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_ReloadTurnsTcpOff_TheWarningSaysTheConnectionStringsValueARebuildWouldTake()
+    {
+        // With Tcp off, a data source built again keeps the connection string's Tcp Keepalive Time=120: the warning said the
+        // profile now leaves it to "Npgsql's own", which is off.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(
+        [
+            new("KeepAlive:Profiles:db:Tcp:IdleTime", "20s"),
+            new("KeepAlive:Profiles:db:Heartbeat:Interval", "60s"),
+        ]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        new NpgsqlDataSourceBuilder(ConnectionString + ";Tcp Keepalive Time=120").UseKeepAlive(profiles.Profiles, "db");
+
+        configuration["KeepAlive:Profiles:db:Tcp:Enabled"] = "false";
+        configuration.Reload();
+
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle().Which.Should()
+            .Contain("Tcp Keepalive Time stays 20s (the profile now says 2m)").And.Contain("Tcp Keepalive Interval stays 10s (the profile now says not set)").And.NotContain("Npgsql's own");
+    }
+
+    [Fact]
     public void UseKeepAlive_ReloadSetsAHeartbeatWhereYourKeepaliveStays_TheWarningSaysYourValue()
     {
         // The data source keeps the connection string's Keepalive=45 where the profile sets no Heartbeat:Interval: a reload
