@@ -12,7 +12,7 @@ public static class KeepAliveRedisExtensions
     /// <summary>Gets how StackExchange.Redis takes a profile: <c>Heartbeat:Interval</c> as <see cref="ConfigurationOptions.KeepAlive"/> (whole seconds), no heartbeat timeout.</summary>
     public static KeepAliveClientDescription Client { get; } = new("StackExchange.Redis", "ConfigurationOptions.KeepAlive")
     {
-        WithoutHeartbeatTimeout = "StackExchange.Redis has no heartbeat timeout: a dead connection is found by TCP keep-alive (and TCP_USER_TIMEOUT once a PING is unanswered) or after commands time out",
+        WithoutHeartbeatTimeout = "StackExchange.Redis has no heartbeat timeout: a dead connection is found by TCP keep-alive (and TCP_USER_TIMEOUT once a PING goes unacknowledged (the server's host is gone)) or after commands time out; a server that hangs while its kernel still acknowledges TCP is found only by commands timing out",
     };
 
     /// <summary>

@@ -263,6 +263,25 @@ public sealed class RedisProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_ProfileSetsATimeout_TheLineSaysAHungServerIsFoundOnlyByCommandsTimingOut()
+    {
+        // The line said a dead connection is found "by TCP_USER_TIMEOUT once a PING is unanswered": a hung server's kernel
+        // acknowledges the PING, and the connection stays up (RedisReconnectionTests.UseKeepAlive_ServerGoesSilent_OnlyACommandTimingOutTellsNotTheProfilesKeepAliveOrUserTimeout).
+        using var profiles = ClientProfiles.InCode("cache", p =>
+        {
+            p.Heartbeat.Interval = TimeSpan.FromSeconds(2);
+            p.Heartbeat.Timeout = TimeSpan.FromSeconds(5);
+        });
+
+        new ConfigurationOptions().UseKeepAlive(profiles.Profiles, "cache");
+
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should()
+            .Contain("TCP_USER_TIMEOUT once a PING goes unacknowledged (the server's host is gone)")
+            .And.Contain("a server that hangs while its kernel still acknowledges TCP is found only by commands timing out")
+            .And.NotContain("once a PING is unanswered");
+    }
+
+    [Fact]
     public void UseKeepAlive_OnACloneMadeAfterLoggingTunnelWrappedOurs_TakesTheProfileItWasMadeWith()
     {
         // LoggingTunnel.LogToDirectory wraps the keep-alive tunnel, and a clone made then carries the LoggingTunnel: UseKeepAlive

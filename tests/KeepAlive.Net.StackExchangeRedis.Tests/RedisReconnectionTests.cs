@@ -9,7 +9,8 @@ namespace KeepAlive.Net.StackExchangeRedis.Tests;
 
 /// <summary>
 /// A real redis-server on this host's loopback: StackExchange.Redis reconnects from its own threads, which are outside the
-/// lab's client namespace, so the reconnection is proven here, on the host.
+/// lab's client namespace, so the reconnection is proven here, on the host; and a server that goes silent (SIGSTOP), whose
+/// kernel still acknowledges TCP, keep-alive probes and StackExchange.Redis's PING included.
 /// </summary>
 public sealed class RedisReconnectionTests
 {
@@ -57,6 +58,39 @@ public sealed class RedisReconnectionTests
         await redis.GetDatabase().PingAsync();
 
         ClientSockets.NewSince(server.EndPoint, before).Should().NotBeEmpty().And.OnlyContain(s => s.View.GetKeepAlive().IdleTime == TimeSpan.FromSeconds(7));
+    }
+
+    [Fact]
+    public async Task UseKeepAlive_ServerGoesSilent_OnlyACommandTimingOutTellsNotTheProfilesKeepAliveOrUserTimeout()
+    {
+        // CLIENTS.md and the 3201 line said an unanswered PING is data in flight that the profile's TCP_USER_TIMEOUT ends:
+        // a frozen server acknowledges it, and the connection stayed up (no ConnectionFailed in 20 s under idle 1 s, a
+        // user timeout of about 4 s and a PING every second).
+        using var server = Servers.Redis(netns: null, IPAddress.Loopback, Servers.FreeLoopbackPort());
+        using var profiles = ClientProfiles.InCode("cache", p =>
+        {
+            p.Tcp.IdleTime = TimeSpan.FromSeconds(1);
+            p.Tcp.Interval = TimeSpan.FromSeconds(1);
+            p.Tcp.ProbeCount = 3;
+            p.Heartbeat.Interval = TimeSpan.FromSeconds(1);
+        });
+        var options = new ConfigurationOptions { EndPoints = { server.EndPoint }, AbortOnConnectFail = true, ConnectTimeout = 5000, AsyncTimeout = 2000 }.UseKeepAlive(profiles.Profiles, "cache");
+        using var redis = await ConnectionMultiplexer.ConnectAsync(options);
+        await redis.GetDatabase().PingAsync();
+        var failures = 0;
+        redis.ConnectionFailed += (_, _) => Interlocked.Increment(ref failures);
+
+        using (server.Freeze())
+        {
+            await Task.Delay(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+            Volatile.Read(ref failures).Should().Be(0, "the frozen server's kernel acknowledges the keep-alive probes and the PINGs: 10 s is over twice the user timeout");
+            redis.IsConnected.Should().BeTrue();
+
+            var watch = Stopwatch.StartNew();
+            var ping = () => redis.GetDatabase().PingAsync();
+            await ping.Should().ThrowAsync<RedisTimeoutException>("a command is what finds a server that answers nothing");
+            watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(10), "after AsyncTimeout (2 s), with room for a loaded machine");
+        }
     }
 
     private static async Task<IReadOnlyList<ClientSockets.Found>> WaitForAsync(Func<IReadOnlyList<ClientSockets.Found>?> found)
