@@ -212,6 +212,44 @@ public sealed class HeartbeatStreamLogicTests
         (await pipe.Reader.ReadAsync(ct)).Buffer.ToArray().Should().Equal(Ping, "only the heartbeat sent before the writer was completed went out");
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Heartbeat_DueDuringAMessageOnAStreamThatRefusesBlockingWrites_FailsOnceAndTheNextIsSentNotPeerDead(bool ownWriter)
+    {
+        // An ASP.NET Core request or response body with AllowSynchronousIO off refuses every blocking write with
+        // InvalidOperationException ("Synchronous operations are disallowed"); the heartbeat due during a message is written
+        // by the thread that ends it, with blocking writes. The docs promise that heartbeat fails (warning 2005) and the next
+        // is tried; the refusal was taken for a stream over a completed pipe writer: PeerDead "the connection is closed" and
+        // the registration ended, on a connection that was fine (the application's asynchronous writes kept going through).
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var connection = new AsynchronousOnlyStream();
+        await using var stream = new HeartbeatStream(connection);
+        var options = new HeartbeatOptions { Name = "body", Interval = ManualScheduler.Second, Spread = TimeSpan.Zero };
+        var registration = ownWriter
+            ? stream.RegisterHeartbeat(manual.Scheduler, options, (writer, context) => writer.WriteAsync(Ping, context.CancellationToken))
+            : stream.RegisterHeartbeat(manual.Scheduler, Ping, options);
+        var deaths = new List<string>();
+        registration.PeerDead += (_, e) => deaths.Add(e.Reason);
+        await using (var message = await stream.BeginMessageAsync(ct))
+        {
+            await message.Stream.WriteAsync("abc"u8.ToArray(), ct);
+            manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick); // the heartbeat comes due and waits for the message
+        }
+
+        deaths.Should().BeEmpty("a stream that refuses blocking writes is not a closed connection");
+        registration.GetStatistics().Failed.Should().Be(1);
+        manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Should().ContainSingle()
+            .Which.Exception!.Message.Should().Contain("Synchronous operations are disallowed");
+
+        manual.Step(TimeSpan.FromSeconds(1), ManualScheduler.Tick); // the next heartbeat is written from the scheduler's thread
+
+        registration.GetStatistics().Sent.Should().Be(1, "the registration carried on");
+        manual.Scheduler.RegistrationCount.Should().Be(1);
+        connection.ToArray().Should().Equal([.. "abc"u8.ToArray(), .. Ping]);
+    }
+
     [Fact]
     public void RegisterHeartbeat_BadArguments_Refused()
     {
@@ -450,6 +488,44 @@ public sealed class HeartbeatStreamLogicTests
         registration.GetStatistics().Sent.Should().Be(1);
         stream.Write("x"u8);
         connection.ToArray().Should().Equal([.. Ping, .. "x"u8.ToArray()]);
+    }
+
+    /// <summary>A connection that refuses blocking writes as an ASP.NET Core body with AllowSynchronousIO off does.</summary>
+    private sealed class AsynchronousOnlyStream : Stream
+    {
+        private readonly MemoryStream _written = new();
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public byte[] ToArray() => _written.ToArray();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw Refused();
+
+        public override void Flush() => throw Refused();
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            _written.Write(buffer.Span);
+            return default;
+        }
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        private static InvalidOperationException Refused() => new("Synchronous operations are disallowed. Call WriteAsync or set AllowSynchronousIO to true instead.");
     }
 
     /// <summary>A scheduler that runs <paramref name="pause"/> inside Register, before the registration is returned.</summary>
