@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net.Security;
+using System.Net.Sockets;
 using KeepAlive.Net.Streams;
 
 namespace KeepAlive.Net;
@@ -350,8 +351,16 @@ public sealed class HeartbeatStream : Stream
         }
 
         // A blocking write's refusal is not a closed connection (see Closed): it fails this heartbeat only.
-        _inner.Write(payload.Span);
-        _inner.Flush();
+        try
+        {
+            _inner.Write(payload.Span);
+            _inner.Flush();
+        }
+        catch (IOException failure) when (IsTimedOut(failure))
+        {
+            throw TimedOut(failure);
+        }
+
         _path.MarkActivity();
         return default;
     }
@@ -364,6 +373,17 @@ public sealed class HeartbeatStream : Stream
     private WritePathClosedException Closed(InvalidOperationException refused) => new(
         $"The heartbeat was not sent: the wrapped {_inner.GetType().Name} refused the write ({refused.Message}), as a stream over a pipe does once its writer is completed, so the connection is closed.",
         refused);
+
+    // A write that timed out (a NetworkStream's IOException over SocketError.TimedOut) leaves the connection unusable: an
+    // asynchronous write has no WriteTimeout, so the kernel aborted the connection (TCP_USER_TIMEOUT, keep-alive,
+    // retransmissions), and a blocking write that ran past WriteTimeout may have put part of the heartbeat on the wire, which
+    // the next message would follow. As the socket heartbeat's TimedOut, it ends the registration (PeerDead) instead of being
+    // tried again at every interval.
+    private static bool IsTimedOut(IOException failure) => failure.InnerException is SocketException { SocketErrorCode: SocketError.TimedOut };
+
+    private WritePathClosedException TimedOut(IOException failure) => new(
+        $"The heartbeat was not sent: its write to the wrapped {_inner.GetType().Name} timed out ({failure.Message}): the connection was aborted (TCP_USER_TIMEOUT, keep-alive or retransmissions), or a blocking write ran past the stream's WriteTimeout and part of the heartbeat may be on the wire, so the connection is not usable.",
+        failure);
 
     // Once started, the write is not cancelled: a stream write cannot be withdrawn (cancelling one that waits for room stops
     // it after part of the heartbeat went out, and the next message would follow that part). A registration stopped meanwhile
@@ -383,6 +403,10 @@ public sealed class HeartbeatStream : Stream
         catch (InvalidOperationException refused)
         {
             throw Closed(refused);
+        }
+        catch (IOException failure) when (IsTimedOut(failure))
+        {
+            throw TimedOut(failure);
         }
 
         _path.MarkActivity();
@@ -408,6 +432,10 @@ public sealed class HeartbeatStream : Stream
         catch (Exception) when (!synchronous && stream.Refusal is { } refused)
         {
             throw Closed(refused); // the writer saw the stream's own exception; the engine sees a closed connection
+        }
+        catch (IOException failure) when (IsTimedOut(failure))
+        {
+            throw TimedOut(failure);
         }
         finally
         {

@@ -250,6 +250,44 @@ public sealed class HeartbeatStreamLogicTests
         connection.ToArray().Should().Equal([.. "abc"u8.ToArray(), .. Ping]);
     }
 
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public async Task Heartbeat_WriteTimedOut_EndsTheRegistrationOnceInsteadOfFailingEveryInterval(bool ownWriter, bool atTheEndOfAMessage)
+    {
+        // A NetworkStream write that times out throws IOException over SocketException TimedOut: asynchronously (the scheduler's
+        // heartbeat) the kernel aborted the connection (TCP_USER_TIMEOUT, keep-alive, retransmissions: no WriteTimeout applies),
+        // and a blocking write (the heartbeat written at the end of a message) that ran past WriteTimeout may have put part of
+        // the heartbeat on the wire, so the next message would follow a cut one. Either way the connection is not usable, as
+        // the socket heartbeat's TimedOut is; it was a failure retried at every interval (warning 2005 each time), never PeerDead.
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var connection = new TimingOutStream(Ping);
+        await using var stream = new HeartbeatStream(connection);
+        var options = new HeartbeatOptions { Name = "timed-out", Mode = HeartbeatMode.FixedRate, Interval = ManualScheduler.Second, Spread = TimeSpan.Zero };
+        var registration = ownWriter
+            ? stream.RegisterHeartbeat(manual.Scheduler, options, (writer, context) => writer.WriteAsync(Ping, context.CancellationToken))
+            : stream.RegisterHeartbeat(manual.Scheduler, Ping, options);
+        var reasons = new List<string>();
+        registration.PeerDead += (_, e) => reasons.Add(e.Reason);
+        if (atTheEndOfAMessage)
+        {
+            await using var message = await stream.BeginMessageAsync(ct);
+            await message.Stream.WriteAsync("abc"u8.ToArray(), ct);
+            manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick); // the heartbeat comes due and waits for the message
+        }
+
+        manual.Step(TimeSpan.FromSeconds(5), ManualScheduler.Tick);
+
+        reasons.Should().ContainSingle("a write that timed out leaves the connection unusable: the peer is declared dead once")
+            .Which.Should().Contain("timed out");
+        registration.GetStatistics().Failed.Should().Be(1, "the registration ended at its first failed heartbeat");
+        manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Should().BeEmpty("no heartbeat is retried on a connection that timed out");
+        manual.Scheduler.RegistrationCount.Should().Be(0);
+    }
+
     [Fact]
     public void RegisterHeartbeat_BadArguments_Refused()
     {
@@ -526,6 +564,44 @@ public sealed class HeartbeatStreamLogicTests
         public override void SetLength(long value) => throw new NotSupportedException();
 
         private static InvalidOperationException Refused() => new("Synchronous operations are disallowed. Call WriteAsync or set AllowSynchronousIO to true instead.");
+    }
+
+    /// <summary>A connection whose writes of <paramref name="timingOut"/> time out as a NetworkStream's do; other writes go through.</summary>
+    private sealed class TimingOutStream(byte[] timingOut) : Stream
+    {
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            if (buffer.AsSpan(offset, count).SequenceEqual(timingOut))
+            {
+                throw new IOException("Unable to write data to the transport connection: Connection timed out.", new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.TimedOut));
+            }
+        }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Write(buffer.ToArray(), 0, buffer.Length);
+            return default;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 
     /// <summary>A scheduler that runs <paramref name="pause"/> inside Register, before the registration is returned.</summary>
