@@ -275,7 +275,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
         return default;
     }
 
-    private static WritePathClosedException Closed(string reason) => new($"The heartbeat was not sent: {reason}, so the connection is closed.");
+    private static WritePathClosedException Closed(string reason) => WritePathClosedException.Because(reason);
 
     // The application's flush saw the cancel it asked for.
     private void ObserveCancel(in FlushResult result)
@@ -300,7 +300,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     {
         if (result.IsCompleted)
         {
-            Close("the pipe's reader (the transport) has completed");
+            Close(WritePathClosedException.ReaderCompleted);
         }
     }
 

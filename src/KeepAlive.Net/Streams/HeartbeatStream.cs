@@ -1,6 +1,8 @@
 using System.Diagnostics.CodeAnalysis;
+using System.IO.Pipelines;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using KeepAlive.Net.Streams;
 
 namespace KeepAlive.Net;
@@ -33,6 +35,7 @@ namespace KeepAlive.Net;
 public sealed class HeartbeatStream : Stream
 {
     private readonly Stream _inner;
+    private readonly PipeWriter? _innerPipe; // the pipe under the inner stream when it is PipeWriter.AsStream()'s (see FlushHeartbeatAsync)
     private readonly bool _leaveOpen;
     // The stream whose heartbeat writer runs on this flow: that writer holds the write path, so a write through the
     // HeartbeatStream itself would wait for it for ever (and every writer after it).
@@ -53,6 +56,7 @@ public sealed class HeartbeatStream : Stream
     {
         ArgumentNullException.ThrowIfNull(innerStream);
         _inner = innerStream;
+        _innerPipe = PipeWriterUnder(innerStream);
         _leaveOpen = leaveOpen;
     }
 
@@ -354,7 +358,7 @@ public sealed class HeartbeatStream : Stream
         try
         {
             _inner.Write(payload.Span);
-            _inner.Flush();
+            FlushHeartbeat(_inner);
         }
         catch (IOException failure) when (IsTimedOut(failure))
         {
@@ -394,7 +398,7 @@ public sealed class HeartbeatStream : Stream
         try
         {
             await _inner.WriteAsync(payload, CancellationToken.None).ConfigureAwait(false);
-            await _inner.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            await FlushHeartbeatAsync(_inner, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is not OperationCanceledException && cancellationToken.IsCancellationRequested)
         {
@@ -412,6 +416,77 @@ public sealed class HeartbeatStream : Stream
         _path.MarkActivity();
     }
 
+    // Flushes a heartbeat written through `through`. A stream over a pipe (PipeWriter.AsStream()) drops its flush's result, so
+    // it never tells that the pipe's reader (the transport) has completed: its writes then go nowhere and each heartbeat counted
+    // as sent for ever. Its pipe writer is flushed instead (all that stream's Flush does), and a completed reader closes the
+    // connection for good, as HeartbeatDuplexPipe sees it.
+    private ValueTask FlushHeartbeatAsync(Stream through, CancellationToken cancellationToken)
+    {
+        if (_innerPipe is null)
+        {
+            return new ValueTask(through.FlushAsync(cancellationToken));
+        }
+
+        var flush = _innerPipe.FlushAsync(cancellationToken);
+        if (flush.IsCompleted)
+        {
+            ThrowIfReaderCompleted(flush.Result);
+            return default;
+        }
+
+        return FlushedAsync(flush);
+
+        static async ValueTask FlushedAsync(ValueTask<FlushResult> pending) => ThrowIfReaderCompleted(await pending.ConfigureAwait(false));
+    }
+
+    // The blocking FlushHeartbeatAsync, for a heartbeat written at the end of a message.
+    private void FlushHeartbeat(Stream through)
+    {
+        if (_innerPipe is null)
+        {
+            through.Flush();
+            return;
+        }
+
+        var flush = _innerPipe.FlushAsync();
+        ThrowIfReaderCompleted(flush.IsCompleted ? flush.Result : flush.AsTask().GetAwaiter().GetResult()); // as that stream's Flush blocks
+    }
+
+    private static void ThrowIfReaderCompleted(in FlushResult result)
+    {
+        if (result.IsCompleted)
+        {
+            throw WritePathClosedException.Because(WritePathClosedException.ReaderCompleted);
+        }
+
+        if (result.IsCanceled)
+        {
+            throw new OperationCanceledException("The heartbeat's flush was cancelled on the pipe under the wrapped stream (PipeWriter.CancelPendingFlush).");
+        }
+    }
+
+    // PipeWriter.AsStream()'s stream is internal to System.IO.Pipelines; its writer is read once, here. A runtime whose stream
+    // keeps it elsewhere leaves the stream flushed as any other (a completed reader then goes unseen, as before).
+    private static PipeWriter? PipeWriterUnder(Stream stream)
+    {
+        if (stream.GetType() is not { FullName: "System.IO.Pipelines.PipeWriterStream" } type || type.Assembly != typeof(PipeWriter).Assembly)
+        {
+            return null;
+        }
+
+        try
+        {
+            return PipeWriterField(stream);
+        }
+        catch (MissingFieldException)
+        {
+            return null;
+        }
+    }
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_pipeWriter")]
+    private static extern ref PipeWriter PipeWriterField([UnsafeAccessorType("System.IO.Pipelines.PipeWriterStream, System.IO.Pipelines")] object stream);
+
     private async ValueTask WriteCustom(Func<Stream, HeartbeatContext, ValueTask> writeHeartbeat, HeartbeatContext context, bool synchronous)
     {
         var stream = new ScopedWriteStream(_inner, _path, synchronous);
@@ -427,7 +502,14 @@ public sealed class HeartbeatStream : Stream
                     "The heartbeat writer returned without writing anything to the stream it was given, so no heartbeat went out (counted as failed, not sent). Fix: write the protocol's heartbeat message to the stream passed to the callback, every time it is called.");
             }
 
-            await stream.FlushAsync(context.CancellationToken).ConfigureAwait(false);
+            if (synchronous)
+            {
+                FlushHeartbeat(stream);
+            }
+            else
+            {
+                await FlushHeartbeatAsync(stream, context.CancellationToken).ConfigureAwait(false);
+            }
         }
         catch (Exception) when (!synchronous && stream.Refusal is { } refused)
         {

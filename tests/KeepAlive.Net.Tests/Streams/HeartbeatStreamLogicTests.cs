@@ -193,11 +193,7 @@ public sealed class HeartbeatStreamLogicTests
         var pipe = new System.IO.Pipelines.Pipe();
         await using var stream = new HeartbeatStream(pipe.Writer.AsStream());
         var options = new HeartbeatOptions { Name = "piped", Interval = ManualScheduler.Second, Spread = TimeSpan.Zero };
-        var registration = ownWriter
-            ? stream.RegisterHeartbeat(manual.Scheduler, options, (writer, context) => writer.WriteAsync(Ping, context.CancellationToken))
-            : stream.RegisterHeartbeat(manual.Scheduler, Ping, options);
-        var reasons = new List<string>();
-        registration.PeerDead += (_, e) => reasons.Add(e.Reason);
+        var (registration, reasons) = RegisterPing(stream, manual, options, ownWriter);
         manual.Step(TimeSpan.FromMilliseconds(1500), ManualScheduler.Tick);
         registration.GetStatistics().Sent.Should().Be(1);
 
@@ -210,6 +206,43 @@ public sealed class HeartbeatStreamLogicTests
         manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Should().BeEmpty("no heartbeat is retried on a closed connection");
         manual.Scheduler.RegistrationCount.Should().Be(0);
         (await pipe.Reader.ReadAsync(ct)).Buffer.ToArray().Should().Equal(Ping, "only the heartbeat sent before the writer was completed went out");
+    }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public async Task Heartbeat_InnerStreamOverAPipeWhoseReaderCompleted_EndsTheRegistrationOnceInsteadOfCountingSentForEver(bool ownWriter, bool atTheEndOfAMessage)
+    {
+        // A pipe seen as a stream (PipeWriter.AsStream()) whose reader (the transport) completed takes every write and drops
+        // it: the stream ignores the flush's result, which says so. Every heartbeat counted as sent for ever, on a closed
+        // connection, where HeartbeatDuplexPipe over the same pipe raises PeerDead once and ends the registration.
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var pipe = new System.IO.Pipelines.Pipe();
+        await using var stream = new HeartbeatStream(pipe.Writer.AsStream());
+        var options = new HeartbeatOptions { Name = "piped", Mode = HeartbeatMode.FixedRate, Interval = ManualScheduler.Second, Spread = TimeSpan.Zero };
+        var (registration, reasons) = RegisterPing(stream, manual, options, ownWriter);
+        manual.Step(TimeSpan.FromMilliseconds(1500), ManualScheduler.Tick);
+        (await pipe.Reader.ReadAsync(ct)).Buffer.ToArray().Should().Equal(Ping);
+        registration.GetStatistics().Sent.Should().Be(1);
+
+        await pipe.Reader.CompleteAsync();
+        if (atTheEndOfAMessage)
+        {
+            await using var message = await stream.BeginMessageAsync(ct);
+            await message.Stream.WriteAsync("abc"u8.ToArray(), ct);
+            manual.Step(TimeSpan.FromMilliseconds(1000), ManualScheduler.Tick); // the heartbeat comes due and waits for the message
+        }
+
+        manual.Step(TimeSpan.FromSeconds(5), ManualScheduler.Tick);
+
+        reasons.Should().ContainSingle("the connection's pipe is closed for good: the peer is declared dead once")
+            .Which.Should().Contain("reader (the transport) has completed");
+        registration.GetStatistics().Should().BeEquivalentTo(new { Sent = 1L, Failed = 1L }, "no heartbeat reached a reader that completed, and none was tried after the first");
+        manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Should().BeEmpty();
+        manual.Scheduler.RegistrationCount.Should().Be(0);
     }
 
     [Theory]
@@ -227,11 +260,7 @@ public sealed class HeartbeatStreamLogicTests
         var connection = new AsynchronousOnlyStream();
         await using var stream = new HeartbeatStream(connection);
         var options = new HeartbeatOptions { Name = "body", Interval = ManualScheduler.Second, Spread = TimeSpan.Zero };
-        var registration = ownWriter
-            ? stream.RegisterHeartbeat(manual.Scheduler, options, (writer, context) => writer.WriteAsync(Ping, context.CancellationToken))
-            : stream.RegisterHeartbeat(manual.Scheduler, Ping, options);
-        var deaths = new List<string>();
-        registration.PeerDead += (_, e) => deaths.Add(e.Reason);
+        var (registration, deaths) = RegisterPing(stream, manual, options, ownWriter);
         await using (var message = await stream.BeginMessageAsync(ct))
         {
             await message.Stream.WriteAsync("abc"u8.ToArray(), ct);
@@ -267,11 +296,7 @@ public sealed class HeartbeatStreamLogicTests
         var connection = new TimingOutStream(Ping);
         await using var stream = new HeartbeatStream(connection);
         var options = new HeartbeatOptions { Name = "timed-out", Mode = HeartbeatMode.FixedRate, Interval = ManualScheduler.Second, Spread = TimeSpan.Zero };
-        var registration = ownWriter
-            ? stream.RegisterHeartbeat(manual.Scheduler, options, (writer, context) => writer.WriteAsync(Ping, context.CancellationToken))
-            : stream.RegisterHeartbeat(manual.Scheduler, Ping, options);
-        var reasons = new List<string>();
-        registration.PeerDead += (_, e) => reasons.Add(e.Reason);
+        var (registration, reasons) = RegisterPing(stream, manual, options, ownWriter);
         if (atTheEndOfAMessage)
         {
             await using var message = await stream.BeginMessageAsync(ct);
@@ -526,6 +551,17 @@ public sealed class HeartbeatStreamLogicTests
         registration.GetStatistics().Sent.Should().Be(1);
         stream.Write("x"u8);
         connection.ToArray().Should().Equal([.. Ping, .. "x"u8.ToArray()]);
+    }
+
+    // The ping heartbeat, as a payload or written by a callback, and the reasons of its PeerDead events.
+    private static (HeartbeatRegistration Registration, List<string> Deaths) RegisterPing(HeartbeatStream stream, ManualScheduler manual, HeartbeatOptions options, bool ownWriter)
+    {
+        var registration = ownWriter
+            ? stream.RegisterHeartbeat(manual.Scheduler, options, (writer, context) => writer.WriteAsync(Ping, context.CancellationToken))
+            : stream.RegisterHeartbeat(manual.Scheduler, Ping, options);
+        var deaths = new List<string>();
+        registration.PeerDead += (_, e) => deaths.Add(e.Reason);
+        return (registration, deaths);
     }
 
     /// <summary>A connection that refuses blocking writes as an ASP.NET Core body with AllowSynchronousIO off does.</summary>
