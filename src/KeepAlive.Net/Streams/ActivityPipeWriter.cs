@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.IO.Pipelines;
 
 namespace KeepAlive.Net.Streams;
@@ -13,11 +14,13 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     private bool _inMessage;
     private bool _unflushed; // bytes were advanced since the last flush that completed: only such a flush is activity
     private bool _unread; // a heartbeat's bytes wait in the pipe behind a peer that stopped reading (only the write path's holder touches it)
+    private const string CompletedByApplication = "the application completed the pipe's output";
     private volatile string? _closed;
+    private volatile string? _completing; // the application completed the output: no heartbeat starts, one being written finishes
     private volatile bool _cancelRequested; // the application's CancelPendingFlush, until one of its flushes returns cancelled
 
     /// <summary>Gets why the output is closed for good (its reader or writer completed), or <see langword="null"/> while it is open.</summary>
-    public string? ClosedReason => _closed;
+    public string? ClosedReason => _closed ?? _completing;
 
     public override bool CanGetUnflushedBytes => inner.CanGetUnflushedBytes;
 
@@ -113,14 +116,20 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     // written. Completed under a heartbeat's stream write still in flight (PipeWriter.Create), the inner writer wrote the
     // heartbeat's bytes a second time and returned their buffer to the pool while that write still sent from it (another
     // user's bytes on this connection). The output is closed once the path is held: a heartbeat that was being written
-    // finishes as sent, every later one finds it closed.
+    // finishes as sent, every later one finds it closed. The application does not wait for such a write, which waits for a
+    // peer that may never read again (it hung the thread closing the connection): the inner writer is completed after it.
     public override void Complete(Exception? exception = null)
     {
-        BeginMessage();
+        _completing = CompletedByApplication;
+        if (EnterToComplete() is { } heartbeatWrite)
+        {
+            _ = CompleteAfterAsync(heartbeatWrite, exception);
+            return;
+        }
 
         try
         {
-            Close("the application completed the pipe's output");
+            Close(CompletedByApplication);
             inner.Complete(exception);
         }
         finally
@@ -131,15 +140,16 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
 
     public override async ValueTask CompleteAsync(Exception? exception = null)
     {
-        if (!_inMessage)
+        _completing = CompletedByApplication;
+        if (EnterToComplete() is { } heartbeatWrite)
         {
-            await path.EnterAsync(CancellationToken.None).ConfigureAwait(false);
-            _inMessage = true;
+            _ = CompleteAfterAsync(heartbeatWrite, exception);
+            return;
         }
 
         try
         {
-            Close("the application completed the pipe's output");
+            Close(CompletedByApplication);
             await inner.CompleteAsync(exception).ConfigureAwait(false);
         }
         finally
@@ -161,7 +171,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     /// </summary>
     public ValueTask WriteHeartbeat(ReadOnlyMemory<byte> payload)
     {
-        if (_closed is { } reason)
+        if (ClosedReason is { } reason)
         {
             return ValueTask.FromException(Closed(reason));
         }
@@ -318,6 +328,48 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
         {
             _unflushed = false;
             path.MarkActivity();
+        }
+    }
+
+    // Takes the write path to complete the output, unless a heartbeat's write holds it waiting for the peer: returns that
+    // write. A heartbeat that holds it only to copy its bytes into the pipe lets it go at once.
+    private Task? EnterToComplete()
+    {
+        if (_inMessage)
+        {
+            return null;
+        }
+
+        while (!path.Enter(millisecondsTimeout: 10))
+        {
+            if (path.HeartbeatWriteInFlight is { } heartbeatWrite)
+            {
+                return heartbeatWrite;
+            }
+        }
+
+        _inMessage = true;
+        return null;
+    }
+
+    // The application has returned from Complete: nobody awaits this, and the output is closed (its stream disposed) whatever
+    // the inner writer throws (a stream that failed meanwhile, writing bytes left unflushed).
+    [SuppressMessage("Design", "CA1031", Justification = "Nobody observes a completion handed to the heartbeat's write; the output is closed either way.")]
+    private async Task CompleteAfterAsync(Task heartbeatWrite, Exception? exception)
+    {
+        await heartbeatWrite.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing); // its failure is the heartbeat's, reported by the scheduler
+        await path.EnterAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            Close(CompletedByApplication);
+            await inner.CompleteAsync(exception).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+        }
+        finally
+        {
+            path.Exit();
         }
     }
 

@@ -195,7 +195,7 @@ internal sealed class ActivityWritePath
     /// </summary>
     public async ValueTask<bool> WaitForHeartbeatWriteAsync(int millisecondsTimeout)
     {
-        if (Volatile.Read(ref _heartbeatWrite) is not { IsCompleted: false } write)
+        if (HeartbeatWriteInFlight is not { } write)
         {
             return true;
         }
@@ -206,7 +206,10 @@ internal sealed class ActivityWritePath
 
     /// <summary>The blocking <see cref="WaitForHeartbeatWriteAsync"/>, for <see cref="Stream.Dispose()"/>.</summary>
     public bool WaitForHeartbeatWrite(int millisecondsTimeout) =>
-        Volatile.Read(ref _heartbeatWrite) is not { IsCompleted: false } write || ((IAsyncResult)write).AsyncWaitHandle.WaitOne(millisecondsTimeout);
+        HeartbeatWriteInFlight is not { } write || ((IAsyncResult)write).AsyncWaitHandle.WaitOne(millisecondsTimeout);
+
+    /// <summary>Gets the heartbeat of the scheduler's thread still being written (waiting for room from a slow peer), which holds the path until it ends; <see langword="null"/> when none is.</summary>
+    public Task? HeartbeatWriteInFlight => Volatile.Read(ref _heartbeatWrite) is { IsCompleted: false } write ? write : null;
 
     private async ValueTask ReleaseWhenWritten(ValueTask write)
     {

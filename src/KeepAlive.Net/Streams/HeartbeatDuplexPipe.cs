@@ -18,7 +18,7 @@ namespace KeepAlive.Net;
 /// application never waits for a peer that stopped reading because of a heartbeat; that heartbeat fails as not sent, and
 /// later ones write nothing and fail alike until the peer reads again (no pile-up past the pause threshold). Over a stream
 /// (<c>PipeWriter.Create</c>), a flush still writing the heartbeat is left to finish, holding the output, and counts as
-/// sent (a stream write cannot be withdrawn); completing <see cref="Output"/> waits for it too. When the pipe's reader (the transport)
+/// sent (a stream write cannot be withdrawn); completing <see cref="Output"/> returns at once and completes the inner writer once that write has ended. When the pipe's reader (the transport)
 /// or the application completes it, the connection is closed for good: the heartbeat's registration raises
 /// <see cref="HeartbeatRegistration.PeerDead"/> once and ends. <see cref="Output"/> keeps the single-writer rule of
 /// <see cref="PipeWriter"/>.

@@ -156,12 +156,7 @@ public sealed class HeartbeatDuplexPipeTests
         // this connection).
         var ct = TestContext.Current.CancellationToken;
         using var manual = new ManualScheduler();
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var connection = new AsynchronousWriteStream(release.Task);
-        var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(PipeReader.Create(new MemoryStream()), PipeWriter.Create(connection)));
-        var registration = pipe.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Interval = ManualScheduler.Second, Spread = TimeSpan.Zero });
-        manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick);
-        await connection.WriteStarted.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        var (pipe, connection, release, registration) = await HeartbeatBeingWrittenToAStreamAsync(manual, ct);
 
         registration.Dispose();
         var complete = Task.Run(
@@ -172,15 +167,39 @@ public sealed class HeartbeatDuplexPipeTests
             },
             ct);
         await Task.Delay(200, ct);
-        complete.IsCompleted.Should().BeFalse("completing the output waits for the heartbeat being written, as any other use of the output does");
+        connection.IsDisposed.Should().BeFalse("the inner writer is completed only once the heartbeat being written has ended, as any other use of the output waits for it");
         release.SetResult();
         await complete.WaitAsync(TimeSpan.FromSeconds(10), ct);
 
+        SpinWait.SpinUntil(() => connection.IsDisposed, TimeSpan.FromSeconds(10)).Should().BeTrue("completing the writer still disposes its stream");
         System.Text.Encoding.ASCII.GetString(connection.Written()).Should().Be("PING", "the heartbeat went out once, from its own bytes");
-        connection.IsDisposed.Should().BeTrue("completing the writer still disposes its stream");
         SpinWait.SpinUntil(() => registration.GetStatistics().Sent == 1, TimeSpan.FromSeconds(10)).Should().BeTrue("the heartbeat that was being written was sent");
         registration.GetStatistics().Failed.Should().Be(0);
         manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Should().BeEmpty();
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Output_CompletedWhileAHeartbeatWriteWaitsForAPeerThatStoppedReading_ReturnsAtOnceAndCompletesTheWriterOnceTheWriteEnds(bool asynchronously)
+    {
+        // PipeWriter.Create over a connection whose peer stopped reading: the heartbeat's stream write waits for room, holding
+        // the output (it cannot be withdrawn). The application closes the connection: Output.Complete waited for that write,
+        // that is for a peer that may never read again; the thread that closes the connection hung there for ever (and the
+        // stream it would dispose stayed open). PipeWriter.Complete, on a writer the application is not using, returns at once.
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var (pipe, connection, release, registration) = await HeartbeatBeingWrittenToAStreamAsync(manual, ct);
+
+        var complete = Task.Run(async () => { if (asynchronously) { await pipe.Output.CompleteAsync(); } else { pipe.Output.Complete(); } }, ct);
+
+        (await Task.WhenAny(complete, Task.Delay(TimeSpan.FromSeconds(5), ct))).Should().BeSameAs(complete, "completing the output must not wait for a peer that stopped reading");
+        connection.IsDisposed.Should().BeFalse("the inner writer is completed (and disposes its stream) only once the heartbeat's write has ended");
+        release.SetResult(); // the peer reads again (or the connection is closed under the write)
+        SpinWait.SpinUntil(() => connection.IsDisposed, TimeSpan.FromSeconds(10)).Should().BeTrue("the inner writer is completed once the write has ended");
+        System.Text.Encoding.ASCII.GetString(connection.Written()).Should().Be("PING", "the heartbeat went out once, whole");
+        SpinWait.SpinUntil(() => registration.GetStatistics().Sent == 1, TimeSpan.FromSeconds(10)).Should().BeTrue();
+        pipe.Invoking(p => p.Output.GetSpan()).Should().Throw<InvalidOperationException>("the output is completed");
     }
 
     [Fact]
@@ -422,6 +441,18 @@ public sealed class HeartbeatDuplexPipeTests
         (await pipe.Output.FlushAsync(ct)).IsCanceled.Should().BeTrue("the application asked for its next flush to be cancelled");
         (await pipe.Output.FlushAsync(ct)).IsCanceled.Should().BeFalse();
         wire.ToArray().Should().Equal([.. "abc"u8.ToArray(), .. Ping], "the heartbeat's bytes leave with the next flush");
+    }
+
+    // PipeWriter.Create over a stream whose write of the heartbeat, started, ends when `release` is set.
+    private static async Task<(HeartbeatDuplexPipe Pipe, AsynchronousWriteStream Connection, TaskCompletionSource Release, HeartbeatRegistration Registration)> HeartbeatBeingWrittenToAStreamAsync(ManualScheduler manual, CancellationToken ct)
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var connection = new AsynchronousWriteStream(release.Task);
+        var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(PipeReader.Create(new MemoryStream()), PipeWriter.Create(connection)));
+        var registration = pipe.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Interval = ManualScheduler.Second, Spread = TimeSpan.Zero });
+        manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick);
+        await connection.WriteStarted.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        return (pipe, connection, release, registration);
     }
 
     // A heartbeat every second on a pipe whose peer side pauses the writer past 64 unread bytes.
