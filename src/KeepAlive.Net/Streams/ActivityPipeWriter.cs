@@ -169,7 +169,19 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     /// heartbeat counts as sent when it does. A pipe whose reader or writer has completed is closed for good
     /// (<see cref="WritePathClosedException"/>: the peer is declared dead).
     /// </summary>
-    public ValueTask WriteHeartbeat(ReadOnlyMemory<byte> payload)
+    public async ValueTask WriteHeartbeat(ReadOnlyMemory<byte> payload)
+    {
+        try
+        {
+            await WriteHeartbeatCore(payload).ConfigureAwait(false); // completes synchronously when the write does, allocating nothing
+        }
+        catch (IOException failure) when (WritePathClosedException.IsTimedOut(failure))
+        {
+            throw WritePathClosedException.TimedOut(inner, failure); // a writer over a NetworkStream (PipeWriter.Create)
+        }
+    }
+
+    private ValueTask WriteHeartbeatCore(ReadOnlyMemory<byte> payload)
     {
         if (ClosedReason is { } reason)
         {

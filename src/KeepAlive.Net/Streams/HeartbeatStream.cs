@@ -1,7 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.IO.Pipelines;
 using System.Net.Security;
-using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using KeepAlive.Net.Streams;
 
@@ -360,9 +359,9 @@ public sealed class HeartbeatStream : Stream
             _inner.Write(payload.Span);
             FlushHeartbeat(_inner);
         }
-        catch (IOException failure) when (IsTimedOut(failure))
+        catch (IOException failure) when (WritePathClosedException.IsTimedOut(failure))
         {
-            throw TimedOut(failure);
+            throw WritePathClosedException.TimedOut(_inner, failure);
         }
 
         _path.MarkActivity();
@@ -377,17 +376,6 @@ public sealed class HeartbeatStream : Stream
     private WritePathClosedException Closed(InvalidOperationException refused) => new(
         $"The heartbeat was not sent: the wrapped {_inner.GetType().Name} refused the write ({refused.Message}), as a stream over a pipe does once its writer is completed, so the connection is closed.",
         refused);
-
-    // A write that timed out (a NetworkStream's IOException over SocketError.TimedOut) leaves the connection unusable: an
-    // asynchronous write has no WriteTimeout, so the kernel aborted the connection (TCP_USER_TIMEOUT, keep-alive,
-    // retransmissions), and a blocking write that ran past WriteTimeout may have put part of the heartbeat on the wire, which
-    // the next message would follow. As the socket heartbeat's TimedOut, it ends the registration (PeerDead) instead of being
-    // tried again at every interval.
-    private static bool IsTimedOut(IOException failure) => failure.InnerException is SocketException { SocketErrorCode: SocketError.TimedOut };
-
-    private WritePathClosedException TimedOut(IOException failure) => new(
-        $"The heartbeat was not sent: its write to the wrapped {_inner.GetType().Name} timed out ({failure.Message}): the connection was aborted (TCP_USER_TIMEOUT, keep-alive or retransmissions), or a blocking write ran past the stream's WriteTimeout and part of the heartbeat may be on the wire, so the connection is not usable.",
-        failure);
 
     // Once started, the write is not cancelled: a stream write cannot be withdrawn (cancelling one that waits for room stops
     // it after part of the heartbeat went out, and the next message would follow that part). A registration stopped meanwhile
@@ -408,9 +396,9 @@ public sealed class HeartbeatStream : Stream
         {
             throw Closed(refused);
         }
-        catch (IOException failure) when (IsTimedOut(failure))
+        catch (IOException failure) when (WritePathClosedException.IsTimedOut(failure))
         {
-            throw TimedOut(failure);
+            throw WritePathClosedException.TimedOut(_inner, failure);
         }
 
         _path.MarkActivity();
@@ -515,9 +503,9 @@ public sealed class HeartbeatStream : Stream
         {
             throw Closed(refused); // the writer saw the stream's own exception; the engine sees a closed connection
         }
-        catch (IOException failure) when (IsTimedOut(failure))
+        catch (IOException failure) when (WritePathClosedException.IsTimedOut(failure))
         {
-            throw TimedOut(failure);
+            throw WritePathClosedException.TimedOut(_inner, failure);
         }
         finally
         {

@@ -1,3 +1,5 @@
+using System.Net.Sockets;
+
 namespace KeepAlive.Net.Streams;
 
 /// <summary>A heartbeat could not be written because its connection's write path is closed for good (the pipe's reader or writer completed).</summary>
@@ -15,6 +17,20 @@ internal sealed class WritePathClosedException : IOException
         : base(message, innerException)
     {
     }
+
+    /// <summary>
+    /// Whether a write timed out (a NetworkStream's IOException over SocketError.TimedOut), which leaves the connection
+    /// unusable: an asynchronous write has no WriteTimeout, so the kernel aborted the connection (TCP_USER_TIMEOUT, keep-alive,
+    /// retransmissions), and a blocking write that ran past WriteTimeout may have put part of the heartbeat on the wire, which
+    /// the next message would follow. As the socket heartbeat's TimedOut, it ends the registration (PeerDead) instead of being
+    /// tried again at every interval.
+    /// </summary>
+    public static bool IsTimedOut(IOException failure) => failure.InnerException is SocketException { SocketErrorCode: SocketError.TimedOut };
+
+    /// <summary>The heartbeat's failure when its write to <paramref name="connection"/> timed out (<see cref="IsTimedOut"/>).</summary>
+    public static WritePathClosedException TimedOut(object connection, IOException failure) => new(
+        $"The heartbeat was not sent: its write to the wrapped {connection.GetType().Name} timed out ({failure.Message}): the connection was aborted (TCP_USER_TIMEOUT, keep-alive or retransmissions), or a blocking write ran past the stream's WriteTimeout and part of the heartbeat may be on the wire, so the connection is not usable.",
+        failure);
 
     /// <summary>The heartbeat's failure on a connection closed for <paramref name="reason"/>.</summary>
     public static WritePathClosedException Because(string reason) => new($"The heartbeat was not sent: {reason}, so the connection is closed.");

@@ -263,6 +263,36 @@ public sealed class HeartbeatDuplexPipeTests
         manual.Telemetry.LogsWithId(KeepAliveEventIds.PeerDead).Should().ContainSingle("one line says it ended, with the exception").Which.Exception.Should().NotBeNull();
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Heartbeat_OverAStreamWhoseWriteTimedOut_PeerDeadOnceAndRegistrationEnded(bool atTheEndOfAMessage)
+    {
+        // PipeWriter.Create over a NetworkStream whose write timed out (IOException over SocketException TimedOut: the kernel
+        // aborted the connection, as an asynchronous write has no WriteTimeout): the connection is not usable, as
+        // HeartbeatStream and the socket heartbeat take it; the heartbeat failed at every interval instead (warning 2005).
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(PipeReader.Create(new MemoryStream()), PipeWriter.Create(new TimingOutStream(Ping))));
+        var registration = pipe.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = ManualScheduler.Second, Spread = TimeSpan.Zero });
+        var deaths = new List<string>();
+        registration.PeerDead += (_, e) => deaths.Add(e.Reason);
+        if (atTheEndOfAMessage)
+        {
+            "abc"u8.CopyTo(pipe.Output.GetSpan(3));
+            pipe.Output.Advance(3);
+            manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick); // the heartbeat comes due and waits for the message
+            await pipe.Output.FlushAsync(ct);
+        }
+
+        manual.Step(TimeSpan.FromSeconds(5), ManualScheduler.Tick);
+
+        deaths.Should().ContainSingle("a write that timed out leaves the connection unusable").Which.Should().Contain("timed out");
+        registration.GetStatistics().Failed.Should().Be(1, "one attempt, not one every interval for ever");
+        manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Should().BeEmpty();
+        manual.Scheduler.RegistrationCount.Should().Be(0);
+    }
+
     [Fact]
     public async Task Heartbeat_InnerWriterCompletedByItsOwner_PeerDeadOnceAndRegistrationEnded()
     {
