@@ -353,11 +353,14 @@ public sealed class HeartbeatStream : Stream
             return WritePayloadAsync(payload, context.CancellationToken);
         }
 
-        // A blocking write's refusal is not a closed connection (see Closed): it fails this heartbeat only.
         try
         {
             _inner.Write(payload.Span);
             FlushHeartbeat(_inner);
+        }
+        catch (InvalidOperationException refused) when (RefusalClosesTheConnection(synchronous: true))
+        {
+            throw Closed(refused);
         }
         catch (IOException failure) when (WritePathClosedException.IsTimedOut(failure))
         {
@@ -371,8 +374,11 @@ public sealed class HeartbeatStream : Stream
     // A stream over a pipe (PipeWriter.AsStream(), a transport's pipe seen as a stream) refuses every write once its writer is
     // completed, with InvalidOperationException ("Writing is not allowed after writer was completed"): the connection is closed
     // for good, which ends the registration (PeerDead), instead of a failure retried, and warned about, at every interval.
-    // Only an asynchronous write's refusal means that: an ASP.NET Core body with AllowSynchronousIO off refuses every blocking
-    // write (the heartbeat written at the end of a message) with InvalidOperationException too, on a connection that is fine.
+    // Only an asynchronous write's refusal means that, or a blocking one's by a stream known to be over a pipe: an ASP.NET Core
+    // body with AllowSynchronousIO off refuses every blocking write (the heartbeat written at the end of a message) with
+    // InvalidOperationException too, on a connection that is fine; that heartbeat only fails.
+    private bool RefusalClosesTheConnection(bool synchronous) => !synchronous || _innerPipe is not null;
+
     private WritePathClosedException Closed(InvalidOperationException refused) => new(
         $"The heartbeat was not sent: the wrapped {_inner.GetType().Name} refused the write ({refused.Message}), as a stream over a pipe does once its writer is completed, so the connection is closed.",
         refused);
@@ -499,7 +505,7 @@ public sealed class HeartbeatStream : Stream
                 await FlushHeartbeatAsync(stream, context.CancellationToken).ConfigureAwait(false);
             }
         }
-        catch (Exception) when (!synchronous && stream.Refusal is { } refused)
+        catch (Exception) when (RefusalClosesTheConnection(synchronous) && stream.Refusal is { } refused)
         {
             throw Closed(refused); // the writer saw the stream's own exception; the engine sees a closed connection
         }

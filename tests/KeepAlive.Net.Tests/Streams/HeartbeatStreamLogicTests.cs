@@ -190,10 +190,8 @@ public sealed class HeartbeatStreamLogicTests
         // raised PeerDead, although the connection is closed for good.
         var ct = TestContext.Current.CancellationToken;
         using var manual = new ManualScheduler();
-        var pipe = new System.IO.Pipelines.Pipe();
-        await using var stream = new HeartbeatStream(pipe.Writer.AsStream());
-        var options = new HeartbeatOptions { Name = "piped", Interval = ManualScheduler.Second, Spread = TimeSpan.Zero };
-        var (registration, reasons) = RegisterPing(stream, manual, options, ownWriter);
+        var (pipe, stream, registration, reasons) = PipedStreamWithPing(manual, HeartbeatMode.WhenIdle, ownWriter);
+        await using var owned = stream;
         manual.Step(TimeSpan.FromMilliseconds(1500), ManualScheduler.Tick);
         registration.GetStatistics().Sent.Should().Be(1);
 
@@ -209,6 +207,32 @@ public sealed class HeartbeatStreamLogicTests
     }
 
     [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Heartbeat_DueDuringAMessageOnAStreamOverAPipeWhoseWriterWasCompleted_EndsTheRegistrationAtOnce(bool ownWriter)
+    {
+        // The heartbeat written at the end of a message (blocking writes) finds the pipe under the stream completed: a stream
+        // over a pipe refuses the write as it refuses every write after that, so the connection is closed for good there too,
+        // not only when the scheduler's thread writes the heartbeat (a blocking write's InvalidOperationException from any
+        // other stream, an ASP.NET Core body refusing blocking writes, only fails that heartbeat).
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var (pipe, stream, registration, reasons) = PipedStreamWithPing(manual, HeartbeatMode.WhenIdle, ownWriter);
+        await using var owned = stream;
+        await using (var message = await stream.BeginMessageAsync(ct))
+        {
+            await message.Stream.WriteAsync("abc"u8.ToArray(), ct);
+            manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick); // the heartbeat comes due and waits for the message
+            await pipe.Writer.CompleteAsync(); // the transport closes the connection
+        }
+
+        reasons.Should().ContainSingle("the connection's pipe is closed for good").Which.Should().Contain("writer was completed");
+        registration.GetStatistics().Failed.Should().Be(1);
+        manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Should().BeEmpty("no heartbeat is retried on a closed connection");
+        manual.Scheduler.RegistrationCount.Should().Be(0);
+    }
+
+    [Theory]
     [InlineData(false, false)]
     [InlineData(true, false)]
     [InlineData(false, true)]
@@ -220,10 +244,8 @@ public sealed class HeartbeatStreamLogicTests
         // connection, where HeartbeatDuplexPipe over the same pipe raises PeerDead once and ends the registration.
         var ct = TestContext.Current.CancellationToken;
         using var manual = new ManualScheduler();
-        var pipe = new System.IO.Pipelines.Pipe();
-        await using var stream = new HeartbeatStream(pipe.Writer.AsStream());
-        var options = new HeartbeatOptions { Name = "piped", Mode = HeartbeatMode.FixedRate, Interval = ManualScheduler.Second, Spread = TimeSpan.Zero };
-        var (registration, reasons) = RegisterPing(stream, manual, options, ownWriter);
+        var (pipe, stream, registration, reasons) = PipedStreamWithPing(manual, HeartbeatMode.FixedRate, ownWriter);
+        await using var owned = stream;
         manual.Step(TimeSpan.FromMilliseconds(1500), ManualScheduler.Tick);
         (await pipe.Reader.ReadAsync(ct)).Buffer.ToArray().Should().Equal(Ping);
         registration.GetStatistics().Sent.Should().Be(1);
@@ -562,6 +584,15 @@ public sealed class HeartbeatStreamLogicTests
         var deaths = new List<string>();
         registration.PeerDead += (_, e) => deaths.Add(e.Reason);
         return (registration, deaths);
+    }
+
+    // A HeartbeatStream over a pipe seen as a stream (PipeWriter.AsStream()), with the ping heartbeat registered ("piped").
+    private static (System.IO.Pipelines.Pipe Pipe, HeartbeatStream Stream, HeartbeatRegistration Registration, List<string> Deaths) PipedStreamWithPing(ManualScheduler manual, HeartbeatMode mode, bool ownWriter)
+    {
+        var pipe = new System.IO.Pipelines.Pipe();
+        var stream = new HeartbeatStream(pipe.Writer.AsStream());
+        var (registration, deaths) = RegisterPing(stream, manual, new HeartbeatOptions { Name = "piped", Mode = mode, Interval = ManualScheduler.Second, Spread = TimeSpan.Zero }, ownWriter);
+        return (pipe, stream, registration, deaths);
     }
 
     /// <summary>A connection that refuses blocking writes as an ASP.NET Core body with AllowSynchronousIO off does.</summary>
