@@ -165,7 +165,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     /// completes later holds the output until it does): its bytes stay queued for the next flush and it fails as not sent.
     /// While they wait unread, later heartbeats write nothing (they would only pile up past the pause threshold) and fail
     /// alike, until a flush shows the peer reads again. A writer over a stream (<c>PipeWriter.Create</c>) whose flush is
-    /// still writing the heartbeat's bytes is not back-pressure: that write is left to finish (holding the output) and the
+    /// still writing the heartbeat's bytes, or a writer that cannot count its unflushed bytes, is not back-pressure: that write is left to finish (holding the output) and the
     /// heartbeat counts as sent when it does. A pipe whose reader or writer has completed is closed for good
     /// (<see cref="WritePathClosedException"/>: the peer is declared dead).
     /// </summary>
@@ -224,12 +224,13 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
 
         if (!flush.IsCompleted)
         {
-            if (inner.CanGetUnflushedBytes && inner.UnflushedBytes > 0)
+            if (!inner.CanGetUnflushedBytes || inner.UnflushedBytes > 0)
             {
                 // Not back-pressure: a writer over a stream (PipeWriter.Create over an SslStream, a stream that completes
                 // its writes asynchronously) is still writing the heartbeat's bytes, which a Pipe hands to its reader at
                 // once. A stream write cannot be withdrawn (cancelling it aborts it midway) and the peer may well be
-                // reading: let it finish, holding the output as any write to that stream does.
+                // reading: let it finish, holding the output as any write to that stream does. So does a writer that cannot
+                // count its unflushed bytes (a transport's own, sending on FlushAsync): nothing tells its send from back-pressure.
                 return FlushedAsync(flush);
             }
 

@@ -17,7 +17,7 @@ namespace KeepAlive.Net;
 /// back-pressure the heartbeat's own flush is cancelled at once, its bytes left queued for the next flush, so the
 /// application never waits for a peer that stopped reading because of a heartbeat; that heartbeat fails as not sent, and
 /// later ones write nothing and fail alike until the peer reads again (no pile-up past the pause threshold). Over a stream
-/// (<c>PipeWriter.Create</c>), a flush still writing the heartbeat is left to finish, holding the output, and counts as
+/// (<c>PipeWriter.Create</c>), or a writer that cannot count its unflushed bytes, a flush still writing the heartbeat is left to finish, holding the output, and counts as
 /// sent (a stream write cannot be withdrawn); completing <see cref="Output"/> returns at once and completes the inner writer once that write has ended. When the pipe's reader (the transport)
 /// or the application completes it, the connection is closed for good: the heartbeat's registration raises
 /// <see cref="HeartbeatRegistration.PeerDead"/> once and ends. <see cref="Output"/> keeps the single-writer rule of

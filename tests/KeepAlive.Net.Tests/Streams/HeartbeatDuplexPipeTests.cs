@@ -131,11 +131,7 @@ public sealed class HeartbeatDuplexPipeTests
         await using var scheduler = new HeartbeatScheduler(TimeProvider.System, telemetry, telemetry);
         using var registration = pipe.RegisterHeartbeat(scheduler, Ping, new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = TimeSpan.FromMilliseconds(20), Spread = TimeSpan.Zero });
 
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while ((registration.GetStatistics().Sent < 3 || registration.GetStatistics().Failed > 0) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20, ct);
-        }
+        await ThreeSentOrTwentySecondsAsync(registration, ct);
 
         registration.GetStatistics().Should().Match<HeartbeatStatistics>(s => s.Sent >= 3 && s.Failed == 0, "each heartbeat's write completes, later, and the peer reads it: {0}", string.Join(" | ", telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Select(static r => r.Exception?.ToString())));
         registration.Dispose();
@@ -144,6 +140,26 @@ public sealed class HeartbeatDuplexPipeTests
         wire.Should().EndWith("x"u8.ToArray());
         wire.Length.Should().Be((Ping.Length * (wire.Length / Ping.Length)) + 1, "whole heartbeats, none cut midway");
         wire.AsSpan(0, wire.Length - 1).ToArray().Chunk(Ping.Length).Should().AllSatisfy(chunk => chunk.Should().Equal(Ping));
+    }
+
+    [Fact]
+    public async Task Heartbeat_OverATransportWriterThatSendsOnFlushAndCannotCountUnflushedBytes_SentNotCutAsPeerNotReading()
+    {
+        // A transport's own PipeWriter (not a Pipe, not PipeWriter.Create) that sends on FlushAsync, so its flush completes
+        // later, and cannot say what it has not yet flushed (CanGetUnflushedBytes false, PipeWriter's default). Its incomplete
+        // flush was taken for a peer that stopped reading: every heartbeat's flush was cancelled, cutting the send midway
+        // (20 of 20 in 1 s at 50 ms, none sent, each "the peer is not reading"), while the peer read everything.
+        var ct = TestContext.Current.CancellationToken;
+        var transport = new SendOnFlushWriter();
+        var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(PipeReader.Create(new MemoryStream()), transport));
+        using var telemetry = new TestTelemetry();
+        await using var scheduler = new HeartbeatScheduler(TimeProvider.System, telemetry, telemetry);
+        using var registration = pipe.RegisterHeartbeat(scheduler, Ping, new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = TimeSpan.FromMilliseconds(20), Spread = TimeSpan.Zero });
+
+        await ThreeSentOrTwentySecondsAsync(registration, ct);
+
+        registration.GetStatistics().Should().Match<HeartbeatStatistics>(s => s.Sent >= 3 && s.Failed == 0, "each heartbeat's send completes, later, and the peer reads it: {0}", string.Join(" | ", telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Select(static r => r.Exception?.Message)));
+        transport.Cut.Should().Be(0, "a send in progress is not withdrawn midway");
     }
 
     [Fact]
@@ -473,6 +489,16 @@ public sealed class HeartbeatDuplexPipeTests
         wire.ToArray().Should().Equal([.. "abc"u8.ToArray(), .. Ping], "the heartbeat's bytes leave with the next flush");
     }
 
+    // Waits until the registration has sent 3 heartbeats and failed none, at most 20 s.
+    private static async Task ThreeSentOrTwentySecondsAsync(HeartbeatRegistration registration, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while ((registration.GetStatistics().Sent < 3 || registration.GetStatistics().Failed > 0) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20, ct);
+        }
+    }
+
     // PipeWriter.Create over a stream whose write of the heartbeat, started, ends when `release` is set.
     private static async Task<(HeartbeatDuplexPipe Pipe, AsynchronousWriteStream Connection, TaskCompletionSource Release, HeartbeatRegistration Registration)> HeartbeatBeingWrittenToAStreamAsync(ManualScheduler manual, CancellationToken ct)
     {
@@ -508,6 +534,47 @@ public sealed class HeartbeatDuplexPipeTests
     }
 
     private sealed record StreamDuplexPipe(PipeReader Input, PipeWriter Output) : IDuplexPipe;
+
+    /// <summary>
+    /// A transport's writer that sends what was written on FlushAsync, taking a few milliseconds; a cancel cuts the send midway
+    /// (counted in <see cref="Cut"/>). Like PipeWriter's default, it cannot count its unflushed bytes.
+    /// </summary>
+    private sealed class SendOnFlushWriter : PipeWriter
+    {
+        private readonly System.Buffers.ArrayBufferWriter<byte> _buffer = new();
+        private volatile TaskCompletionSource _cancel = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _cut;
+
+        public int Cut => Volatile.Read(ref _cut);
+
+        public override void Advance(int bytes) => _buffer.Advance(bytes);
+
+        public override Memory<byte> GetMemory(int sizeHint = 0) => _buffer.GetMemory(sizeHint);
+
+        public override Span<byte> GetSpan(int sizeHint = 0) => _buffer.GetSpan(sizeHint);
+
+        public override void CancelPendingFlush() => _cancel.TrySetResult();
+
+        public override void Complete(Exception? exception = null)
+        {
+        }
+
+        public override async ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+        {
+            var cancel = _cancel;
+            var sent = Task.Delay(2, cancellationToken);
+            if (await Task.WhenAny(sent, cancel.Task).ConfigureAwait(false) == cancel.Task)
+            {
+                _cancel = new(TaskCreationOptions.RunContinuationsAsynchronously);
+                Interlocked.Increment(ref _cut);
+                _buffer.Clear();
+                return new FlushResult(isCanceled: true, isCompleted: false);
+            }
+
+            _buffer.Clear();
+            return new FlushResult(isCanceled: false, isCompleted: false);
+        }
+    }
 
     /// <summary>
     /// A connection whose asynchronous writes complete later: after a yield to a timer, as an SslStream's often do, or when
