@@ -85,6 +85,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
 
     public override async ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
     {
+        ThrowIfCompleted();
         if (!_inMessage)
         {
             await path.EnterAsync(cancellationToken).ConfigureAwait(false);
@@ -386,9 +387,20 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
         }
     }
 
+    // Refuses a write after Complete (a flush writes nothing, and is let through) as the completed inner writer does, at once: that writer may still wait to be completed
+    // after a heartbeat's write, and a write waiting for it would take the output before the completion.
+    private void ThrowIfCompleted()
+    {
+        if (_completing is not null)
+        {
+            throw new InvalidOperationException("Writing is not allowed after the writer was completed (Output.Complete or CompleteAsync was called). Fix: write and flush every message before completing the output.");
+        }
+    }
+
     // Whether this call took the write path (the message starts here).
     private bool BeginMessage()
     {
+        ThrowIfCompleted();
         if (_inMessage)
         {
             return false;

@@ -219,6 +219,27 @@ public sealed class HeartbeatDuplexPipeTests
     }
 
     [Fact]
+    public async Task Output_WrittenAfterCompleteWhileAHeartbeatWriteWaitsForThePeer_RefusedAtOnceAsACompletedWriterIs()
+    {
+        // Complete returns while a heartbeat's stream write still waits for the peer, and completes the inner writer after
+        // it. A write after Complete (an application bug) must be refused at once, as the completed inner writer refuses it:
+        // it waited for the peer instead, blocking the thread in GetSpan, then could take the output before the completion.
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var (pipe, connection, release, _) = await HeartbeatBeingWrittenToAStreamAsync(manual, ct);
+        pipe.Output.Complete();
+
+        var write = Task.Run(() => pipe.Output.GetSpan(4).Length, ct);
+
+        (await Task.WhenAny(write, Task.Delay(TimeSpan.FromSeconds(5), ct))).Should().BeSameAs(write, "a write after Complete does not wait for the peer");
+        await write.Invoking(w => w).Should().ThrowAsync<InvalidOperationException>().WithMessage("*completed*");
+        await pipe.Output.Invoking(o => o.WriteAsync(Ping, ct).AsTask()).Should().ThrowAsync<InvalidOperationException>().WithMessage("*completed*");
+        release.SetResult();
+        SpinWait.SpinUntil(() => connection.IsDisposed, TimeSpan.FromSeconds(10)).Should().BeTrue();
+        System.Text.Encoding.ASCII.GetString(connection.Written()).Should().Be("PING", "nothing was written after the heartbeat");
+    }
+
+    [Fact]
     public async Task Output_CompletedByAPeerDeadHandlerOfAHeartbeatWrittenAtTheEndOfAMessage_DoesNotWaitForItself()
     {
         // A heartbeat due during a message is written by the thread that ends the message, which holds the output; when
