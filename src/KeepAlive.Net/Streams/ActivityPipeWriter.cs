@@ -18,6 +18,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     private volatile string? _closed;
     private volatile string? _completing; // the application completed the output: no heartbeat starts, one being written finishes
     private volatile bool _cancelRequested; // the application's CancelPendingFlush, until one of its flushes returns cancelled
+    private volatile bool _cancelDeferred; // that CancelPendingFlush came while a heartbeat's write was in flight, and waits for the application's flush
 
     /// <summary>Gets why the output is closed for good (its reader or writer completed), or <see langword="null"/> while it is open.</summary>
     public string? ClosedReason => _closed ?? _completing;
@@ -71,6 +72,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
 
         try
         {
+            PassOnDeferredCancel();
             var result = await inner.FlushAsync(cancellationToken).ConfigureAwait(false);
             ObserveCancel(result);
             ObserveReader(result);
@@ -95,6 +97,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
         try
         {
             _unflushed |= !source.IsEmpty;
+            PassOnDeferredCancel();
             var result = await inner.WriteAsync(source, cancellationToken).ConfigureAwait(false);
             ObserveCancel(result);
             ObserveReader(result);
@@ -107,10 +110,29 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
         }
     }
 
+    // A heartbeat's stream write in flight is not the application's flush: cancelling it would stop it midway, and the inner
+    // writer would send the whole heartbeat again with the next flush (the peer reads a cut one, then a whole one). The
+    // cancel is then passed on when the application's next flush has the output.
     public override void CancelPendingFlush()
     {
         _cancelRequested = true;
+        if (path.HeartbeatWriteInFlight is not null)
+        {
+            _cancelDeferred = true;
+            return;
+        }
+
         inner.CancelPendingFlush();
+    }
+
+    // The application's flush has the output: a cancel it asked for while a heartbeat was being written is passed on now.
+    private void PassOnDeferredCancel()
+    {
+        if (_cancelDeferred)
+        {
+            _cancelDeferred = false;
+            inner.CancelPendingFlush();
+        }
     }
 
     // Completing is one more use of the inner writer, which takes one writer at a time: it waits for a heartbeat being
@@ -166,8 +188,8 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     /// completes later holds the output until it does): its bytes stay queued for the next flush and it fails as not sent.
     /// While they wait unread, later heartbeats write nothing (they would only pile up past the pause threshold) and fail
     /// alike, until a flush shows the peer reads again. A writer over a stream (<c>PipeWriter.Create</c>) whose flush is
-    /// still writing the heartbeat's bytes, or a writer that cannot count its unflushed bytes, is not back-pressure: that write is left to finish (holding the output) and the
-    /// heartbeat counts as sent when it does. A pipe whose reader or writer has completed is closed for good
+    /// still writing the heartbeat's bytes, or a writer that cannot count its unflushed bytes, is not back-pressure: that
+    /// write is left to finish (holding the output) and the heartbeat counts as sent when it does. A pipe whose reader or writer has completed is closed for good
     /// (<see cref="WritePathClosedException"/>: the peer is declared dead).
     /// </summary>
     public async ValueTask WriteHeartbeat(ReadOnlyMemory<byte> payload)
@@ -387,8 +409,9 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
         }
     }
 
-    // Refuses a write after Complete (a flush writes nothing, and is let through) as the completed inner writer does, at once: that writer may still wait to be completed
-    // after a heartbeat's write, and a write waiting for it would take the output before the completion.
+    // Refuses a write after Complete at once, as the completed inner writer does (a flush writes nothing and is let through):
+    // that writer may still wait to be completed after a heartbeat's write, and a write waiting for it would take the output
+    // before the completion.
     private void ThrowIfCompleted()
     {
         if (_completing is not null)

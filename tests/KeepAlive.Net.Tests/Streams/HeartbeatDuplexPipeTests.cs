@@ -240,6 +240,33 @@ public sealed class HeartbeatDuplexPipeTests
     }
 
     [Fact]
+    public async Task Output_CancelPendingFlushWhileAHeartbeatIsBeingWrittenToAStream_DoesNotCutTheHeartbeatAndCancelsTheApplicationsNextFlush()
+    {
+        // PipeWriter.Create over a stream whose write has sent part of the heartbeat and waits for room. The application
+        // calls CancelPendingFlush with no flush of its own pending (to stop its write loop at its next flush): the
+        // wrapper passed it to the inner writer at once, which cancelled the heartbeat's stream write midway; its bytes
+        // stayed buffered and went out again whole with the next flush, so the peer read a cut heartbeat then a whole one.
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var connection = new AsynchronousWriteStream(release.Task, halfBeforeRelease: true);
+        var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(PipeReader.Create(new MemoryStream()), PipeWriter.Create(connection)));
+        var registration = pipe.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Interval = ManualScheduler.Second, Spread = TimeSpan.Zero });
+        manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick);
+        await connection.WriteStarted.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
+
+        pipe.Output.CancelPendingFlush();
+        await Task.Delay(100, ct);
+        release.SetResult(); // the peer makes room
+        SpinWait.SpinUntil(() => registration.GetStatistics().Sent + registration.GetStatistics().Failed > 0, TimeSpan.FromSeconds(10)).Should().BeTrue();
+
+        (await pipe.Output.WriteAsync("x"u8.ToArray(), ct)).IsCanceled.Should().BeTrue("the application asked for its next flush to be cancelled");
+        (await pipe.Output.FlushAsync(ct)).IsCanceled.Should().BeFalse();
+        System.Text.Encoding.ASCII.GetString(connection.Written()).Should().Be("PINGx", "the heartbeat went out whole, once, before the application's bytes");
+        registration.GetStatistics().Should().BeEquivalentTo(new { Sent = 1L, Failed = 0L });
+    }
+
+    [Fact]
     public async Task Output_CompletedByAPeerDeadHandlerOfAHeartbeatWrittenAtTheEndOfAMessage_DoesNotWaitForItself()
     {
         // A heartbeat due during a message is written by the thread that ends the message, which holds the output; when
@@ -599,9 +626,9 @@ public sealed class HeartbeatDuplexPipeTests
 
     /// <summary>
     /// A connection whose asynchronous writes complete later: after a yield to a timer, as an SslStream's often do, or when
-    /// the test releases them (cancellation is honoured).
+    /// the test releases them (cancellation is honoured); with halfBeforeRelease the first half of each write goes out before.
     /// </summary>
-    private sealed class AsynchronousWriteStream(Task? release = null) : Stream
+    private sealed class AsynchronousWriteStream(Task? release = null, bool halfBeforeRelease = false) : Stream
     {
         private readonly MemoryStream _written = new();
 
@@ -647,9 +674,11 @@ public sealed class HeartbeatDuplexPipeTests
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
+            var first = halfBeforeRelease ? buffer.Length / 2 : 0; // a socket send that sent part, then waits for room
+            Write(buffer[..first].ToArray(), 0, first);
             WriteStarted.TrySetResult();
             await (release ?? Task.Delay(1, cancellationToken)).WaitAsync(cancellationToken).ConfigureAwait(false);
-            Write(buffer.ToArray(), 0, buffer.Length);
+            Write(buffer[first..].ToArray(), 0, buffer.Length - first);
         }
 
         protected override void Dispose(bool disposing)
