@@ -40,18 +40,28 @@ public sealed partial class TimerLoopCompilationTests
     }
 
     [Fact]
-    public void Architecture_NamesExactlyTheLoopsCompiledUpFront()
+    public void Architecture_NamesExactlyTheLoopsCompiledUpFront() =>
+        NamesExactlyTheLoopsCompiledUpFront("docs/ARCHITECTURE.md", LoopsSentence(), "\"The loops only these threads run (...) are marked\"");
+
+    [Fact]
+    public void Readme_NamesExactlyTheLoopsCompiledUpFront() =>
+        NamesExactlyTheLoopsCompiledUpFront("README.md", ReadmeLoopsSentence(), "\"The fix marks the loops ... run `[MethodImpl(...)]`: ... They are compiled once\"");
+
+    private static void NamesExactlyTheLoopsCompiledUpFront(string document, Regex listing, string where)
     {
-        var sentence = LoopsSentence().Match(RepositoryFiles.ReadAllText("docs/ARCHITECTURE.md"));
-        sentence.Success.Should().BeTrue("docs/ARCHITECTURE.md lists the loops in \"The loops only these threads run (...) are marked\"");
+        var sentence = listing.Match(RepositoryFiles.ReadAllText(document));
+        sentence.Success.Should().BeTrue($"{document} lists the loops in {where}");
 
         var documented = Regex.Matches(sentence.Groups[1].Value, "`([^`]+)`").Select(static m => m.Groups[1].Value.Split('.')[^1]);
 
         documented.Should().BeEquivalentTo(
             LoopsOnTheSchedulersThreads().Select(static row => row.Data.Item2),
-            "the document names the methods marked AggressiveOptimization, no more and no fewer");
+            $"{document} names the methods marked AggressiveOptimization, no more and no fewer");
     }
 
     [GeneratedRegex(@"The loops only these threads run \(([^)]*)\) are marked")]
     private static partial Regex LoopsSentence();
+
+    [GeneratedRegex(@"The fix marks the loops that only the scheduler's own threads run `[^`]*`:(.*?)\. They are compiled once", RegexOptions.Singleline)]
+    private static partial Regex ReadmeLoopsSentence();
 }
