@@ -67,11 +67,27 @@ public sealed partial class RepositoryDocumentsTests
         missing.Should().BeEmpty("the layout is where a newcomer looks for a project or an example");
     }
 
+    [Fact]
+    public void Architecture_HowToAddAnOption_QuotesTheRangeThePropertyDeclares()
+    {
+        var example = RangeDeclarationExample().Match(File.ReadAllText(RepositoryFiles.Path("docs", "ARCHITECTURE.md")));
+        example.Success.Should().BeTrue("docs/ARCHITECTURE.md shows how HttpKeepAliveOptions.PeerMinPingInterval declares its range");
+        var declared = typeof(HttpKeepAliveOptions).GetProperty(example.Groups["property"].Value)!
+            .GetCustomAttributes(typeof(KeepAliveRangeAttribute), inherit: false).Cast<KeepAliveRangeAttribute>().Single();
+
+        new[] { example.Groups["min"].Value, example.Groups["max"].Value, example.Groups["example"].Value }.Should().Equal(
+            [declared.Minimum, declared.Maximum, declared.Example],
+            "the example names the real file and property, so its range must be the one the property declares");
+    }
+
     [GeneratedRegex(@"\]\(([^)\s]+)\)")]
     private static partial Regex MarkdownLink();
 
     [GeneratedRegex("```csharp\\s*\\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex CodeBlock();
+
+    [GeneratedRegex(@"\[KeepAliveRange\(""(?<min>[^""]+)"", ""(?<max>[^""]+)"", Example = ""(?<example>[^""]+)"",[^\]]*\]\s*public TimeSpan\? (?<property>PeerMinPingInterval) ")]
+    private static partial Regex RangeDeclarationExample();
 
     [GeneratedRegex("## Layout\\s*```\\s*\\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex LayoutBlock();
