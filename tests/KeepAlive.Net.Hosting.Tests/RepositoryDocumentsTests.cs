@@ -80,6 +80,17 @@ public sealed partial class RepositoryDocumentsTests
             "the example names the real file and property, so its range must be the one the property declares");
     }
 
+    [Fact]
+    public void Integration_AotParagraph_SaysHowProfilesAreRead()
+    {
+        var hosting = File.ReadAllText(RepositoryFiles.Path("src", "KeepAlive.Net.Hosting", "KeepAlive.Net.Hosting.csproj"));
+        var integration = File.ReadAllText(RepositoryFiles.Path("docs", "INTEGRATION.md"));
+
+        hosting.Should().NotContain("Microsoft.Extensions.Configuration.Binder", "profiles are read by the library's own reader (docs/ARCHITECTURE.md)");
+        integration.Should().NotContain("binding source generator", "nothing binds profiles with the configuration binder or its generator")
+            .And.Contain("[DynamicallyAccessedMembers]", "the reader's reflection is what the trimmer and Native AOT must be told about");
+    }
+
     [GeneratedRegex(@"\]\(([^)\s]+)\)")]
     private static partial Regex MarkdownLink();
 
