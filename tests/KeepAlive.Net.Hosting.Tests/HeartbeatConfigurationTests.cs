@@ -174,6 +174,32 @@ public sealed class HeartbeatConfigurationTests
         (example + KeepAliveDuration.Parse(interval)).Should().BeLessThan(TimeSpan.FromSeconds(peerSeconds), $"the example Tcp:IdleTime {KeepAliveDuration.Format(example)} must pass the rule it fixes");
     }
 
+    [Theory]
+    [InlineData("2s")]
+    [InlineData("1500ms")]
+    public async Task Start_PeerIdleTimeoutNoWholeSecondKeepAliveCanBeat_TheFixTurnsTcpOffAndIsAccepted(string peer)
+    {
+        // Tcp:IdleTime and Tcp:Interval are at least 1 s each, so no Tcp section beats a peer idle timeout of 2 s or less
+        // (a 2 s NAT, as probe-idle measures one). The fix must not send the user round in circles ("for example 1s" to a
+        // profile that already has 1 s); following it must make the profile start.
+        var json = $$"""
+            { "KeepAlive": { "Profiles": { "nat": {
+                "Tcp":       { "IdleTime": "1s", "Interval": "1s" },
+                "Heartbeat": { "Interval": "500ms", "PeerIdleTimeout": "{{peer}}" } } } } }
+            """;
+
+        var ex = await TestHosts.StartFailingAsync(json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+
+        var message = ex.Should().BeOfType<OptionsValidationException>().Which.Message;
+        TestContext.Current.TestOutputHelper!.WriteLine(message);
+        message.Should().Contain("KeepAlive:Profiles:nat:Tcp:IdleTime: Tcp:IdleTime is 1s and Tcp:Interval 1s")
+            .And.Contain("Fix: set Tcp:Enabled to false").And.NotContain("for example 1s");
+
+        using var host = TestHosts.Build(json.Replace("\"IdleTime\": \"1s\", \"Interval\": \"1s\"", "\"Enabled\": false", StringComparison.Ordinal),
+            (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+        await host.StartAsync(TestContext.Current.CancellationToken);
+    }
+
     [Fact]
     public async Task Start_ProfileInCodeWithPeerIdleTimeoutOutOfRange_OnlyThatValueIsReported()
     {
