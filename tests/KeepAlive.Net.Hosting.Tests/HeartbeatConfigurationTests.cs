@@ -175,6 +175,17 @@ public sealed class HeartbeatConfigurationTests
     }
 
     [Theory]
+    [InlineData("2s", "1s", "2500ms", "1s500ms")]
+    [InlineData("2s", "2s", "3500ms", "1s500ms")]
+    public async Task Start_TcpIdleBeyondAPeerIdleTimeoutOfAFractionalSecond_TheFixNamesTheRealBoundAndAnExampleThatFits(string idle, string interval, string peer, string bound)
+    {
+        // The interval need not change: a whole-second Tcp:IdleTime below PeerIdleTimeout minus Tcp:Interval fits.
+        var message = await StartNatProfileFailingAsync(NatProfile(idle, interval, peer));
+
+        message.Should().Contain($"Fix: set Tcp:IdleTime below {bound} (Heartbeat:PeerIdleTimeout minus Tcp:Interval), for example 1s.");
+    }
+
+    [Theory]
     [InlineData("2s")]
     [InlineData("1500ms")]
     public async Task Start_PeerIdleTimeoutNoWholeSecondKeepAliveCanBeat_TheFixTurnsTcpOffAndIsAccepted(string peer)
@@ -182,22 +193,31 @@ public sealed class HeartbeatConfigurationTests
         // Tcp:IdleTime and Tcp:Interval are at least 1 s each, so no Tcp section beats a peer idle timeout of 2 s or less
         // (a 2 s NAT, as probe-idle measures one). The fix must not send the user round in circles ("for example 1s" to a
         // profile that already has 1 s); following it must make the profile start.
-        var json = $$"""
-            { "KeepAlive": { "Profiles": { "nat": {
-                "Tcp":       { "IdleTime": "1s", "Interval": "1s" },
-                "Heartbeat": { "Interval": "500ms", "PeerIdleTimeout": "{{peer}}" } } } } }
-            """;
+        var json = NatProfile("1s", "1s", peer);
 
-        var ex = await TestHosts.StartFailingAsync(json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+        var message = await StartNatProfileFailingAsync(json);
 
-        var message = ex.Should().BeOfType<OptionsValidationException>().Which.Message;
-        TestContext.Current.TestOutputHelper!.WriteLine(message);
         message.Should().Contain("KeepAlive:Profiles:nat:Tcp:IdleTime: Tcp:IdleTime is 1s and Tcp:Interval 1s")
             .And.Contain("Fix: set Tcp:Enabled to false").And.NotContain("for example 1s");
 
         using var host = TestHosts.Build(json.Replace("\"IdleTime\": \"1s\", \"Interval\": \"1s\"", "\"Enabled\": false", StringComparison.Ordinal),
             (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
         await host.StartAsync(TestContext.Current.CancellationToken);
+    }
+
+    private static string NatProfile(string idle, string interval, string peer) => $$"""
+        { "KeepAlive": { "Profiles": { "nat": {
+            "Tcp":       { "IdleTime": "{{idle}}", "Interval": "{{interval}}" },
+            "Heartbeat": { "Interval": "500ms", "PeerIdleTimeout": "{{peer}}" } } } } }
+        """;
+
+    private static async Task<string> StartNatProfileFailingAsync(string json)
+    {
+        var ex = await TestHosts.StartFailingAsync(json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+
+        var message = ex.Should().BeOfType<OptionsValidationException>().Which.Message;
+        TestContext.Current.TestOutputHelper!.WriteLine(message);
+        return message;
     }
 
     [Fact]

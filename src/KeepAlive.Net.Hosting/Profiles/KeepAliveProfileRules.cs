@@ -37,18 +37,21 @@ internal static class KeepAliveProfileRules
         }
 
         var firstRetry = tcp.IdleTime + tcp.Interval;
-        var largestIdle = peer.Value - tcp.Interval - TimeSpan.FromSeconds(1);
+        var idleBound = peer.Value - tcp.Interval;
+
+        // The longest whole-second Tcp:IdleTime below that bound (1s below 1s500ms, 5m39s below 5m40s).
+        var largestIdle = TimeSpan.FromSeconds(Math.Ceiling(idleBound.TotalSeconds) - 1);
 
         // The earliest retry any Tcp section can give: both times at their declared floors (the kernel counts whole seconds).
         var ranges = OptionsSchema.For<TcpKeepAliveOptions>().Keys;
         var (idleFloor, intervalFloor) = (Floor(ranges, nameof(TcpKeepAliveOptions.IdleTime)), Floor(ranges, nameof(TcpKeepAliveOptions.Interval)));
 
         // Half the peer idle timeout, unless a long interval leaves less: the example must pass this rule.
-        var example = TimeSpan.FromSeconds(Math.Min(suggestion.TotalSeconds, Math.Floor(largestIdle.TotalSeconds)));
+        var example = TimeSpan.FromSeconds(Math.Min(suggestion.TotalSeconds, largestIdle.TotalSeconds));
         var fix = peer.Value <= idleFloor + intervalFloor
             ? string.Create(CultureInfo.InvariantCulture, $"set Tcp:Enabled to false and keep the idle connection with the heartbeat alone (no Tcp section can: Tcp:IdleTime and Tcp:Interval are at least {KeepAliveDuration.Format(idleFloor)} and {KeepAliveDuration.Format(intervalFloor)}, so the earliest retry leaves after {KeepAliveDuration.Format(idleFloor + intervalFloor)}), or remove Heartbeat:PeerIdleTimeout")
             : largestIdle >= TimeSpan.FromSeconds(1)
-            ? string.Create(CultureInfo.InvariantCulture, $"set Tcp:IdleTime below {KeepAliveDuration.Format(largestIdle + TimeSpan.FromSeconds(1))} (Heartbeat:PeerIdleTimeout minus Tcp:Interval), for example {KeepAliveDuration.Format(example)}")
+            ? string.Create(CultureInfo.InvariantCulture, $"set Tcp:IdleTime below {KeepAliveDuration.Format(idleBound)} (Heartbeat:PeerIdleTimeout minus Tcp:Interval), for example {KeepAliveDuration.Format(example)}")
             : string.Create(CultureInfo.InvariantCulture, $"shorten Tcp:Interval and set Tcp:IdleTime to about half the peer idle timeout, for example {KeepAliveDuration.Format(suggestion)}");
         return string.Create(CultureInfo.InvariantCulture,
             $"Tcp:IdleTime is {KeepAliveDuration.Format(tcp.IdleTime)} and Tcp:Interval {KeepAliveDuration.Format(tcp.Interval)}: the first keep-alive probe and its retry ({KeepAliveDuration.Format(firstRetry)}) do not both arrive within Heartbeat:PeerIdleTimeout {peer}, so one lost probe lets the peer drop the idle connection silently. Fix: {fix}.");
