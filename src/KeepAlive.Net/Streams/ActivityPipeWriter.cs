@@ -19,6 +19,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     private volatile string? _completing; // the application completed the output: no heartbeat starts, one being written finishes
     private volatile bool _cancelRequested; // the application's CancelPendingFlush, until one of its flushes returns cancelled
     private volatile bool _cancelDeferred; // that CancelPendingFlush came while a heartbeat's write was in flight, and waits for the application's flush
+    private CancellationTokenSource? _flushWait; // the application's flush waiting for the output behind a heartbeat's write, which CancelPendingFlush ends
 
     /// <summary>Gets why the output is closed for good (its reader or writer completed), or <see langword="null"/> while it is open.</summary>
     public string? ClosedReason => _closed ?? _completing;
@@ -66,7 +67,11 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     {
         if (!_inMessage)
         {
-            await path.EnterAsync(cancellationToken).ConfigureAwait(false);
+            if (!await EnterToFlushAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return new FlushResult(isCanceled: true, isCompleted: false);
+            }
+
             _inMessage = true;
         }
 
@@ -119,10 +124,53 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
         if (path.HeartbeatWriteInFlight is not null)
         {
             _cancelDeferred = true;
+            Interlocked.MemoryBarrier(); // a flush starting to wait either is seen here or sees the deferred cancel
+            try
+            {
+                Volatile.Read(ref _flushWait)?.Cancel(); // the application's flush waiting behind that write is the pending one
+            }
+            catch (ObjectDisposedException)
+            {
+                // That flush has just taken the output: the deferred cancel is passed on to it.
+            }
+
             return;
         }
 
         inner.CancelPendingFlush();
+    }
+
+    // Takes the write path for the application's flush (a flush that starts a message writes nothing of its own). Behind a
+    // heartbeat's write that waits for the peer, CancelPendingFlush ends the wait at once, as PipeWriter's contract says of a
+    // pending flush: returns false, the flush is cancelled, and that cancel is spent.
+    private async ValueTask<bool> EnterToFlushAsync(CancellationToken cancellationToken)
+    {
+        if (path.TryEnter())
+        {
+            return true;
+        }
+
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Interlocked.Exchange(ref _flushWait, wait); // a full fence, paired with CancelPendingFlush's
+        try
+        {
+            if (!_cancelDeferred)
+            {
+                await path.EnterAsync(wait.Token).ConfigureAwait(false);
+                return true;
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            Volatile.Write(ref _flushWait, null);
+        }
+
+        _cancelDeferred = false;
+        _cancelRequested = false;
+        return false;
     }
 
     // The application's flush has the output: a cancel it asked for while a heartbeat was being written is passed on now.

@@ -248,12 +248,7 @@ public sealed class HeartbeatDuplexPipeTests
         // stayed buffered and went out again whole with the next flush, so the peer read a cut heartbeat then a whole one.
         var ct = TestContext.Current.CancellationToken;
         using var manual = new ManualScheduler();
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var connection = new AsynchronousWriteStream(release.Task, halfBeforeRelease: true);
-        var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(PipeReader.Create(new MemoryStream()), PipeWriter.Create(connection)));
-        var registration = pipe.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Interval = ManualScheduler.Second, Spread = TimeSpan.Zero });
-        manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick);
-        await connection.WriteStarted.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        var (pipe, connection, release, registration) = await HeartbeatBeingWrittenToAStreamAsync(manual, ct, halfBeforeRelease: true);
 
         pipe.Output.CancelPendingFlush();
         await Task.Delay(100, ct);
@@ -262,6 +257,32 @@ public sealed class HeartbeatDuplexPipeTests
 
         (await pipe.Output.WriteAsync("x"u8.ToArray(), ct)).IsCanceled.Should().BeTrue("the application asked for its next flush to be cancelled");
         (await pipe.Output.FlushAsync(ct)).IsCanceled.Should().BeFalse();
+        System.Text.Encoding.ASCII.GetString(connection.Written()).Should().Be("PINGx", "the heartbeat went out whole, once, before the application's bytes");
+        registration.GetStatistics().Should().BeEquivalentTo(new { Sent = 1L, Failed = 0L });
+    }
+
+    [Fact]
+    public async Task Output_CancelPendingFlushWhileTheApplicationsFlushWaitsBehindAHeartbeatsStreamWrite_ReturnsItCancelledAtOnceAndOnlyIt()
+    {
+        // The application's flush waits for the output held by a heartbeat whose stream write waits for the peer; the
+        // application calls CancelPendingFlush to stop that flush (PipeWriter's contract: the pending flush returns
+        // cancelled). The cancel was held for the application's next flush, so the flush in progress kept waiting for a peer
+        // that may never read again. It must return cancelled at once, the heartbeat stay whole, and the next flush not be cancelled.
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var (pipe, connection, release, registration) = await HeartbeatBeingWrittenToAStreamAsync(manual, ct, halfBeforeRelease: true);
+
+        var flush = pipe.Output.FlushAsync(ct).AsTask();
+        await Task.Delay(100, ct);
+        flush.IsCompleted.Should().BeFalse("the heartbeat's write holds the output");
+        pipe.Output.CancelPendingFlush();
+
+        (await Task.WhenAny(flush, Task.Delay(TimeSpan.FromSeconds(5), ct))).Should().BeSameAs(flush, "CancelPendingFlush ends the application's pending flush at once");
+        (await flush).IsCanceled.Should().BeTrue();
+        release.SetResult(); // the peer makes room
+        SpinWait.SpinUntil(() => registration.GetStatistics().Sent + registration.GetStatistics().Failed > 0, TimeSpan.FromSeconds(10)).Should().BeTrue();
+
+        (await pipe.Output.WriteAsync("x"u8.ToArray(), ct)).IsCanceled.Should().BeFalse("the cancel ended the flush it was meant for, once");
         System.Text.Encoding.ASCII.GetString(connection.Written()).Should().Be("PINGx", "the heartbeat went out whole, once, before the application's bytes");
         registration.GetStatistics().Should().BeEquivalentTo(new { Sent = 1L, Failed = 0L });
     }
@@ -547,11 +568,11 @@ public sealed class HeartbeatDuplexPipeTests
         }
     }
 
-    // PipeWriter.Create over a stream whose write of the heartbeat, started, ends when `release` is set.
-    private static async Task<(HeartbeatDuplexPipe Pipe, AsynchronousWriteStream Connection, TaskCompletionSource Release, HeartbeatRegistration Registration)> HeartbeatBeingWrittenToAStreamAsync(ManualScheduler manual, CancellationToken ct)
+    // PipeWriter.Create over a stream whose write of the heartbeat, started (with `halfBeforeRelease`, half of it sent), ends when `release` is set.
+    private static async Task<(HeartbeatDuplexPipe Pipe, AsynchronousWriteStream Connection, TaskCompletionSource Release, HeartbeatRegistration Registration)> HeartbeatBeingWrittenToAStreamAsync(ManualScheduler manual, CancellationToken ct, bool halfBeforeRelease = false)
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var connection = new AsynchronousWriteStream(release.Task);
+        var connection = new AsynchronousWriteStream(release.Task, halfBeforeRelease);
         var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(PipeReader.Create(new MemoryStream()), PipeWriter.Create(connection)));
         var registration = pipe.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Interval = ManualScheduler.Second, Spread = TimeSpan.Zero });
         manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick);
