@@ -19,6 +19,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     private volatile string? _completing; // the application completed the output: no heartbeat starts, one being written finishes
     private volatile bool _cancelRequested; // the application's CancelPendingFlush, until one of its flushes returns cancelled
     private volatile bool _cancelDeferred; // that CancelPendingFlush came while a heartbeat's write was in flight, and waits for the application's flush
+    private volatile bool _writingHeartbeat; // a heartbeat is being written (the scheduler's thread's, or one at the end of a message)
     private CancellationTokenSource? _flushWait; // the application's flush waiting for the output behind a heartbeat's write, which CancelPendingFlush ends
 
     /// <summary>Gets why the output is closed for good (its reader or writer completed), or <see langword="null"/> while it is open.</summary>
@@ -116,12 +117,13 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     }
 
     // A heartbeat's stream write in flight is not the application's flush: cancelling it would stop it midway, and the inner
-    // writer would send the whole heartbeat again with the next flush (the peer reads a cut one, then a whole one). The
-    // cancel is then passed on when the application's next flush has the output.
+    // writer would send the whole heartbeat again with the next flush (the peer reads a cut one, then a whole one). That is
+    // so of the scheduler thread's write and of one written at the end of a message (the application's flush has not
+    // returned, but its bytes are out). The cancel is then passed on when the application's next flush has the output.
     public override void CancelPendingFlush()
     {
         _cancelRequested = true;
-        if (path.HeartbeatWriteInFlight is not null)
+        if (_writingHeartbeat)
         {
             _cancelDeferred = true;
             Interlocked.MemoryBarrier(); // a flush starting to wait either is seen here or sees the deferred cancel
@@ -242,6 +244,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     /// </summary>
     public async ValueTask WriteHeartbeat(ReadOnlyMemory<byte> payload)
     {
+        _writingHeartbeat = true;
         try
         {
             await WriteHeartbeatCore(payload).ConfigureAwait(false); // completes synchronously when the write does, allocating nothing
@@ -249,6 +252,10 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
         catch (IOException failure) when (WritePathClosedException.IsTimedOut(failure))
         {
             throw WritePathClosedException.TimedOut(inner, failure); // a writer over a NetworkStream (PipeWriter.Create)
+        }
+        finally
+        {
+            _writingHeartbeat = false;
         }
     }
 

@@ -262,6 +262,36 @@ public sealed class HeartbeatDuplexPipeTests
     }
 
     [Fact]
+    public async Task Output_CancelPendingFlushWhileAHeartbeatIsWrittenToAStreamAtTheEndOfAMessage_DoesNotCutTheHeartbeat()
+    {
+        // A heartbeat due during a message is written by the application's flush that ends it, with a blocking write; over
+        // a stream (PipeWriter.Create) that write has sent part of the heartbeat and waits for room. The application calls
+        // CancelPendingFlush (its flush has not returned): the cancel went to the inner writer at once and stopped the
+        // heartbeat's stream write midway; its bytes stayed buffered and went out again whole with the next flush.
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var connection = new AsynchronousWriteStream(release.Task, halfBeforeRelease: true, freeWrites: 1);
+        var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(PipeReader.Create(new MemoryStream()), PipeWriter.Create(connection)));
+        var registration = pipe.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Interval = ManualScheduler.Second, Spread = TimeSpan.Zero });
+        "msg"u8.CopyTo(pipe.Output.GetSpan(3));
+        pipe.Output.Advance(3);
+        manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick); // the heartbeat comes due and waits for the message
+        var flush = Task.Run(async () => await pipe.Output.FlushAsync(ct), ct);
+        SpinWait.SpinUntil(() => connection.Written().Length == 5, TimeSpan.FromSeconds(10)).Should().BeTrue("the message went out, then half the heartbeat");
+
+        pipe.Output.CancelPendingFlush();
+        await Task.Delay(100, ct);
+        release.SetResult(); // the peer makes room
+        await flush.WaitAsync(TimeSpan.FromSeconds(10), ct);
+
+        (await pipe.Output.WriteAsync("x"u8.ToArray(), ct)).IsCanceled.Should().BeTrue("the cancel is held for the application's next flush");
+        (await pipe.Output.FlushAsync(ct)).IsCanceled.Should().BeFalse();
+        System.Text.Encoding.ASCII.GetString(connection.Written()).Should().Be("msgPINGx", "the heartbeat went out whole, once, between the application's bytes");
+        registration.GetStatistics().Should().BeEquivalentTo(new { Sent = 1L, Failed = 0L });
+    }
+
+    [Fact]
     public async Task Output_CancelPendingFlushWhileTheApplicationsFlushWaitsBehindAHeartbeatsStreamWrite_ReturnsItCancelledAtOnceAndOnlyIt()
     {
         // The application's flush waits for the output held by a heartbeat whose stream write waits for the peer; the
@@ -648,10 +678,12 @@ public sealed class HeartbeatDuplexPipeTests
     /// <summary>
     /// A connection whose asynchronous writes complete later: after a yield to a timer, as an SslStream's often do, or when
     /// the test releases them (cancellation is honoured); with halfBeforeRelease the first half of each write goes out before.
+    /// The first `freeWrites` writes go out whole at once.
     /// </summary>
-    private sealed class AsynchronousWriteStream(Task? release = null, bool halfBeforeRelease = false) : Stream
+    private sealed class AsynchronousWriteStream(Task? release = null, bool halfBeforeRelease = false, int freeWrites = 0) : Stream
     {
         private readonly MemoryStream _written = new();
+        private int _freeWrites = freeWrites;
 
         public TaskCompletionSource WriteStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -695,6 +727,12 @@ public sealed class HeartbeatDuplexPipeTests
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
+            if (Interlocked.Decrement(ref _freeWrites) >= 0)
+            {
+                Write(buffer.ToArray(), 0, buffer.Length);
+                return;
+            }
+
             var first = halfBeforeRelease ? buffer.Length / 2 : 0; // a socket send that sent part, then waits for room
             Write(buffer[..first].ToArray(), 0, first);
             WriteStarted.TrySetResult();
