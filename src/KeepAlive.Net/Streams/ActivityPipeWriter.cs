@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.IO.Pipelines;
 
@@ -21,6 +22,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     private volatile bool _cancelDeferred; // that CancelPendingFlush came while a heartbeat's write was in flight, and waits for the application's flush
     private volatile bool _writingHeartbeat; // a heartbeat is being written (the scheduler's thread's, or one at the end of a message)
     private CancellationTokenSource? _flushWait; // the application's flush waiting for the output behind a heartbeat's write, which CancelPendingFlush ends
+    private byte[]? _held; // the bytes of the application's WriteAsync that CancelPendingFlush ended while it waited: written when its next use has the output
 
     /// <summary>Gets why the output is closed for good (its reader or writer completed), or <see langword="null"/> while it is open.</summary>
     public string? ClosedReason => _closed ?? _completing;
@@ -78,6 +80,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
 
         try
         {
+            WriteHeld();
             PassOnDeferredCancel();
             var result = await inner.FlushAsync(cancellationToken).ConfigureAwait(false);
             ObserveCancel(result);
@@ -96,12 +99,18 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
         ThrowIfCompleted();
         if (!_inMessage)
         {
-            await path.EnterAsync(cancellationToken).ConfigureAwait(false);
+            if (!await EnterToFlushAsync(cancellationToken).ConfigureAwait(false))
+            {
+                _held = [.. _held ?? [], .. source.Span]; // committed, as a Pipe's cancelled WriteAsync commits its bytes
+                return new FlushResult(isCanceled: true, isCompleted: false);
+            }
+
             _inMessage = true;
         }
 
         try
         {
+            WriteHeld();
             _unflushed |= !source.IsEmpty;
             PassOnDeferredCancel();
             var result = await inner.WriteAsync(source, cancellationToken).ConfigureAwait(false);
@@ -202,6 +211,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
 
         try
         {
+            WriteHeld();
             Close(CompletedByApplication);
             inner.Complete(exception);
         }
@@ -222,6 +232,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
 
         try
         {
+            WriteHeld();
             Close(CompletedByApplication);
             await inner.CompleteAsync(exception).ConfigureAwait(false);
         }
@@ -452,6 +463,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
         await path.EnterAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
+            WriteHeld();
             Close(CompletedByApplication);
             await inner.CompleteAsync(exception).ConfigureAwait(false);
         }
@@ -486,7 +498,28 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
 
         path.Enter(); // blocks only while a heartbeat copies its bytes into the pipe (never while it waits for the peer)
         _inMessage = true;
+        try
+        {
+            WriteHeld();
+        }
+        catch
+        {
+            EndMessage();
+            throw;
+        }
+
         return true;
+    }
+
+    // The application's use has the output: the bytes of its WriteAsync cancelled while it waited go first.
+    private void WriteHeld()
+    {
+        if (_held is { } held)
+        {
+            _held = null;
+            inner.Write(held);
+            _unflushed = true;
+        }
     }
 
     private void EndMessage()

@@ -291,18 +291,21 @@ public sealed class HeartbeatDuplexPipeTests
         registration.GetStatistics().Should().BeEquivalentTo(new { Sent = 1L, Failed = 0L });
     }
 
-    [Fact]
-    public async Task Output_CancelPendingFlushWhileTheApplicationsFlushWaitsBehindAHeartbeatsStreamWrite_ReturnsItCancelledAtOnceAndOnlyIt()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Output_CancelPendingFlushWhileTheApplicationsFlushWaitsBehindAHeartbeatsStreamWrite_ReturnsItCancelledAtOnceAndOnlyIt(bool writeAsync)
     {
-        // The application's flush waits for the output held by a heartbeat whose stream write waits for the peer; the
-        // application calls CancelPendingFlush to stop that flush (PipeWriter's contract: the pending flush returns
-        // cancelled). The cancel was held for the application's next flush, so the flush in progress kept waiting for a peer
-        // that may never read again. It must return cancelled at once, the heartbeat stay whole, and the next flush not be cancelled.
+        // The application's flush (FlushAsync, or WriteAsync: a flush too) waits for the output held by a heartbeat whose
+        // stream write waits for the peer; the application calls CancelPendingFlush to stop that flush (PipeWriter's
+        // contract: the pending flush returns cancelled). The cancel was held for the application's next flush, so the flush
+        // in progress kept waiting for a peer that may never read again. It must return cancelled at once, the heartbeat
+        // stay whole, the next flush not be cancelled, and a cancelled WriteAsync's bytes leave with it (a Pipe commits them).
         var ct = TestContext.Current.CancellationToken;
         using var manual = new ManualScheduler();
         var (pipe, connection, release, registration) = await HeartbeatBeingWrittenToAStreamAsync(manual, ct, halfBeforeRelease: true);
 
-        var flush = pipe.Output.FlushAsync(ct).AsTask();
+        var flush = writeAsync ? pipe.Output.WriteAsync("x"u8.ToArray(), ct).AsTask() : pipe.Output.FlushAsync(ct).AsTask();
         await Task.Delay(100, ct);
         flush.IsCompleted.Should().BeFalse("the heartbeat's write holds the output");
         pipe.Output.CancelPendingFlush();
@@ -312,7 +315,7 @@ public sealed class HeartbeatDuplexPipeTests
         release.SetResult(); // the peer makes room
         SpinWait.SpinUntil(() => registration.GetStatistics().Sent + registration.GetStatistics().Failed > 0, TimeSpan.FromSeconds(10)).Should().BeTrue();
 
-        (await pipe.Output.WriteAsync("x"u8.ToArray(), ct)).IsCanceled.Should().BeFalse("the cancel ended the flush it was meant for, once");
+        (await pipe.Output.WriteAsync(writeAsync ? Array.Empty<byte>() : "x"u8.ToArray(), ct)).IsCanceled.Should().BeFalse("the cancel ended the flush it was meant for, once");
         System.Text.Encoding.ASCII.GetString(connection.Written()).Should().Be("PINGx", "the heartbeat went out whole, once, before the application's bytes");
         registration.GetStatistics().Should().BeEquivalentTo(new { Sent = 1L, Failed = 0L });
     }
