@@ -131,12 +131,21 @@ public class TcpKeepAliveOptions
     /// default, which is never written; a socket configured before keeps its own values instead. Idle time and interval count
     /// as the kernel is given them: a fraction of a second rounded down, as <c>ConfigureKeepAlive</c> writes it.
     /// </summary>
-    /// <returns>The time, or <see cref="TimeSpan.MaxValue"/> when it does not fit.</returns>
+    /// <returns>
+    /// The time, or <see cref="TimeSpan.MaxValue"/> when it does not fit or when <see cref="Enabled"/> is
+    /// <see langword="false"/>: no probe is sent then, so the kernel never declares an idle peer dead
+    /// (<see cref="KeepAliveSettings.DeadPeerDetectionTime"/> is <see langword="null"/> for such a socket).
+    /// </returns>
     public TimeSpan GetDeadPeerDetectionTime() => GetDeadPeerDetectionTime(KeepAliveCapabilities.Current);
 
     /// <summary>The dead-peer time on the platform of <paramref name="capabilities"/>.</summary>
     internal TimeSpan GetDeadPeerDetectionTime(KeepAliveCapabilities capabilities)
     {
+        if (!Enabled)
+        {
+            return TimeSpan.MaxValue;
+        }
+
         // A field that is not written counts at the kernel's default: one kept, or one the platform cannot set (see KeepAlivePlan).
         var timesKept = !capabilities.SupportsKeepAliveTimes;
         return DeadPeerTime.Idle(

@@ -66,6 +66,21 @@ public sealed class KeepAliveCapabilitiesTests
     public void GetDeadPeerDetectionTime_Defaults_IsSixtySeconds() =>
         new TcpKeepAliveOptions().GetDeadPeerDetectionTime().Should().Be(TimeSpan.FromSeconds(60));
 
+    [Theory]
+    [InlineData(KeepAlivePlatform.Linux)]
+    [InlineData(KeepAlivePlatform.MacOS)]
+    [InlineData(KeepAlivePlatform.WindowsLegacy)]
+    public void GetDeadPeerDetectionTime_KeepAliveOff_IsNeverNotTheTimesOfProbesNeverSent(KeepAlivePlatform platform)
+    {
+        // Enabled = false switches SO_KEEPALIVE off: no probe is sent, so the kernel never declares a silent idle peer dead
+        // (KeepAliveSettings.DeadPeerDetectionTime is null then), whatever the idle time, interval, count or user timeout say.
+        var off = new TcpKeepAliveOptions { Enabled = false };
+        var offWithUserTimeout = new TcpKeepAliveOptions { Enabled = false, UserTimeout = TimeSpan.FromSeconds(20) };
+
+        off.GetDeadPeerDetectionTime(KeepAliveCapabilities.For(platform)).Should().Be(TimeSpan.MaxValue, "no keep-alive probe ever leaves");
+        offWithUserTimeout.GetDeadPeerDetectionTime(KeepAliveCapabilities.For(platform)).Should().Be(TimeSpan.MaxValue, "TCP_USER_TIMEOUT ends an idle connection only at a keep-alive probe");
+    }
+
     [Fact]
     public void GetDeadPeerDetectionTime_WindowsBefore1709_CountsTheTenProbesItAlwaysSends()
     {
