@@ -10,16 +10,18 @@ internal static class Target
     public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// The address to use: the literal, or of the name's addresses (IPv4 first) the first that accepts a connection (tried
-    /// with a connection closed at once, only when the name has more than one); when none does, the first, whose connection
-    /// then fails with its own message.
+    /// The address to use: the literal (an IPv4-mapped IPv6 one, [::ffff:10.0.0.2], as the IPv4 address it is), or of the
+    /// name's addresses (IPv4 first) the first that accepts a connection (tried with a connection closed at once, only when
+    /// the name has more than one); when none does, the first, whose connection then fails with its own message.
     /// </summary>
     /// <exception cref="ToolInputException">Unknown host.</exception>
     public static async Task<IPAddress> ResolveAsync(HostAndPort target, CancellationToken cancellationToken)
     {
         if (IPAddress.TryParse(target.Host, out var literal))
         {
-            return literal;
+            // The socket is opened for the address's family, and an IPv6 socket is IPv6-only: a mapped address there is
+            // 'Network is unreachable'.
+            return literal.IsIPv4MappedToIPv6 ? literal.MapToIPv4() : literal;
         }
 
         IPAddress[] addresses;

@@ -269,6 +269,21 @@ public sealed class CheckLoopbackTests : IDisposable
         (await server).Dispose();
     }
 
+    [Fact]
+    public async Task Check_Ipv4MappedIpv6Literal_ConnectsToTheIpv4Peer()
+    {
+        // [::ffff:127.0.0.1] is 127.0.0.1 written as IPv6; an IPv6-only socket refused it as 'Network is unreachable'.
+        var port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
+        var server = _listener.AcceptAsync();
+
+        var (exitCode, output, error) = await ToolRun.InProcessAsync("check", $"[::ffff:127.0.0.1]:{port}", "--hold", "1500ms", "--idle", "1s", "--interval", "1s", "--count", "2");
+
+        exitCode.Should().Be(0, output + error);
+        error.Should().BeEmpty();
+        output.Should().Contain($"-> 127.0.0.1:{port}").And.Contain("ALIVE");
+        (await server).Dispose();
+    }
+
     [Theory]
     [InlineData("::1", "[::1]:443")]
     [InlineData("fe80::1", "[fe80::1]:443")]
