@@ -52,7 +52,7 @@ internal static class Tables
         var table = Plain.Table($"Profile '{profile}' on this machine (applied to a fresh socket, read back)", "option", "requested", "effective", "status", "why");
         foreach (var report in applied.Options)
         {
-            table.Row(report.Option.ToString(), report.Format(report.Requested), report.Format(report.Effective), report.Status.ToString(), report.Reason ?? string.Empty);
+            table.Row(report.Option.ToString(), report.FormatRequested(), report.Format(report.Effective), report.Status.ToString(), report.Reason ?? string.Empty);
         }
 
         return table;

@@ -79,16 +79,16 @@ internal static class KeepAliveConfigurator
             switch (report.Status)
             {
                 case KeepAliveOptionStatus.Rounded:
-                    Log.KeepAliveOptionRounded(logger, report.Option, settings.Platform, report.Format(report.Requested), report.Format(report.Effective), report.Reason);
+                    Log.KeepAliveOptionRounded(logger, report.Option, settings.Platform, report.FormatRequested(), report.Format(report.Effective), report.Reason);
                     break;
                 case KeepAliveOptionStatus.Overridden or KeepAliveOptionStatus.ReadBackDiffers:
                     Log.KeepAliveOptionNotAsWritten(logger, report.Option, settings.Platform, report.Status, report.Format(report.Effective), report.Reason);
                     break;
                 case KeepAliveOptionStatus.FixedByPlatform:
-                    Log.KeepAliveOptionFixedByPlatform(logger, report.Option, settings.Platform, report.Format(report.Requested), report.Format(report.Effective), report.Reason);
+                    Log.KeepAliveOptionFixedByPlatform(logger, report.Option, settings.Platform, report.FormatRequested(), report.Format(report.Effective), report.Reason);
                     break;
                 case KeepAliveOptionStatus.Unsupported when report.Option != KeepAliveOption.UserTimeout || options.UserTimeout is not null:
-                    Log.KeepAliveOptionUnsupported(logger, report.Option, settings.Platform, report.Format(report.Requested), report.Reason);
+                    Log.KeepAliveOptionUnsupported(logger, report.Option, settings.Platform, report.FormatRequested(), report.Reason);
                     break;
                 default:
                     break;

@@ -47,17 +47,17 @@ public sealed record KeepAliveOptionReport(
         { } v => KeepAliveFormat.Count(v),
     };
 
+    /// <summary>Formats the request for people: a time exactly as requested (<see cref="RequestedTime"/>), else as <see cref="Format"/> does.</summary>
+    /// <returns>The text, or "n/a" when nothing was requested.</returns>
+    internal string FormatRequested() => RequestedTime is { } requestedTime ? KeepAliveFormat.Duration(requestedTime) : Format(Requested);
+
     /// <inheritdoc />
     public override string ToString()
     {
         var text = $"{Option}: {Status}";
-        if (RequestedTime is { } requestedTime)
+        if (RequestedTime is not null || Requested is not null)
         {
-            text += $", requested {KeepAliveFormat.Duration(requestedTime)}";
-        }
-        else if (Requested is not null)
-        {
-            text += $", requested {Format(Requested)}";
+            text += $", requested {FormatRequested()}";
         }
 
         if (Effective is not null)

@@ -82,6 +82,21 @@ public sealed class KeepAliveReportTruthTests
     }
 
     [Fact]
+    public void ConfigureKeepAlive_RoundedByLessThanAMillisecond_TheWarningShowsTheRequestInFull()
+    {
+        // The warning printed the request in whole milliseconds: "IdleTime was rounded on Linux: requested 1 s, effective 1 s".
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        var logger = new FakeLogger();
+
+        socket.ConfigureKeepAlive(new TcpKeepAliveOptions { IdleTime = TimeSpan.FromSeconds(1) + TimeSpan.FromTicks(4), UserTimeout = TimeSpan.FromMilliseconds(1000.5) }, logger);
+
+        var rounded = logger.Collector.GetSnapshot().Where(r => r.Id.Id == KeepAliveEventIds.KeepAliveOptionRounded).Select(r => r.Message).ToList();
+        rounded.Should().HaveCount(2);
+        rounded.Should().ContainSingle(m => m.Contains("IdleTime")).Which.Should().Contain("requested 1.0000004 s, effective 1 s");
+        rounded.Should().ContainSingle(m => m.Contains("UserTimeout")).Which.Should().Contain("requested 1.0005 s, effective 1 s");
+    }
+
+    [Fact]
     public void ConfigureKeepAlive_KeepCurrent_UnsetFieldsKeepTheSocketsValues()
     {
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
