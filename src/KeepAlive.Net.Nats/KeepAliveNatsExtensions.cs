@@ -86,7 +86,8 @@ public static class KeepAliveNatsExtensions
                 }
 
                 return values;
-            });
+            },
+            yourHeartbeat: options.PingInterval != NatsOpts.Default.PingInterval ? options.PingInterval : null);
         return result;
     }
 

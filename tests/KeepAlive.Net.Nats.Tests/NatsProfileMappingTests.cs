@@ -145,6 +145,23 @@ public sealed class NatsProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_YourPingIntervalAndAReloadSettingTheInterval_TheWarningNamesTheIntervalYourConnectionKeeps()
+    {
+        // The warning said "NatsOpts.PingInterval stays NATS.Net's own", while the connection pings every 5 s, as set by hand.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:events:Heartbeat:Timeout", "20s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var options = (NatsOpts.Default with { PingInterval = TimeSpan.FromSeconds(5) }).UseKeepAlive(profiles.Profiles, "events");
+
+        configuration["KeepAlive:Profiles:events:Heartbeat:Interval"] = "10s";
+        configuration.Reload();
+
+        options.PingInterval.Should().Be(TimeSpan.FromSeconds(5));
+        options.MaxPingOut.Should().Be(4);
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle().Which.Should()
+            .Contain("NatsOpts.MaxPingOut stays 4 (the profile now says 2); NatsOpts.PingInterval stays 5s (the profile now says 10s).");
+    }
+
+    [Fact]
     public async Task UseKeepAlive_ProfileWithTcpOffAtSetUp_AReloadTurningItOnReachesTheNextConnection()
     {
         // Off at set-up, NATS.Net's own connection stayed, whose sockets no reload can reach, and no warning said so.
