@@ -75,7 +75,8 @@ public static class KeepAliveNatsExtensions
             s =>
             {
                 var values = new Dictionary<string, string>(StringComparer.Ordinal);
-                if (MaxPingOut(s, options.PingInterval) is { } n)
+                // Without a timeout the profile leaves MaxPingOut alone: yours, when set by hand, is what the connection keeps.
+                if ((MaxPingOut(s, options.PingInterval) ?? (options.MaxPingOut != NatsOpts.Default.MaxPingOut ? options.MaxPingOut : null)) is { } n)
                 {
                     values["NatsOpts.MaxPingOut"] = n.ToString(CultureInfo.InvariantCulture);
                 }

@@ -162,6 +162,21 @@ public sealed class NatsProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_YourMaxPingOutAndAReloadSettingTheTimeout_TheWarningNamesTheCountYourConnectionKeeps()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:events:Heartbeat:Interval", "10s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var options = (NatsOpts.Default with { MaxPingOut = 5 }).UseKeepAlive(profiles.Profiles, "events");
+
+        configuration["KeepAlive:Profiles:events:Heartbeat:Timeout"] = "30s";
+        configuration.Reload();
+
+        options.MaxPingOut.Should().Be(5);
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle().Which.Should()
+            .Contain("NatsOpts.MaxPingOut stays 5 (the profile now says 3).");
+    }
+
+    [Fact]
     public async Task UseKeepAlive_ProfileWithTcpOffAtSetUp_AReloadTurningItOnReachesTheNextConnection()
     {
         // Off at set-up, NATS.Net's own connection stayed, whose sockets no reload can reach, and no warning said so.
