@@ -254,7 +254,8 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
 
     private static SocketsHttpHandler SameSettings(HttpClientHandler own)
     {
-        // What SignalR sets on the HttpClientHandler it creates: proxy, cookies, client certificates, credentials.
+        // What SignalR sets on the HttpClientHandler it creates: proxy, cookies, client certificates, credentials; and the
+        // limits a handler factory may set on it, which a SocketsHttpHandler takes as they are.
         var sockets = new SocketsHttpHandler
         {
             UseCookies = own.UseCookies,
@@ -263,6 +264,8 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
             PreAuthenticate = own.PreAuthenticate,
             UseProxy = own.UseProxy,
             Proxy = own.Proxy,
+            MaxResponseHeadersLength = own.MaxResponseHeadersLength,
+            MaxAutomaticRedirections = own.MaxAutomaticRedirections,
         };
         if (own.ClientCertificates.Count > 0)
         {

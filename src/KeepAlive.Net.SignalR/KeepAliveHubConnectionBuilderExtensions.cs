@@ -37,7 +37,7 @@ public static class KeepAliveHubConnectionBuilderExtensions
     /// <c>WebSocketFactory</c> that does what SignalR's does (its headers, access token and <c>WebSocketConfiguration</c>) and
     /// connects through an invoker over the connection's handler: a <see cref="System.Net.Http.SocketsHttpHandler"/> from your
     /// <c>HttpMessageHandlerFactory</c>, or one with the settings SignalR would give its own (proxy, cookies, certificates,
-    /// credentials; also under <c>DelegatingHandler</c>s of yours that wrap SignalR's own), carrying the <c>Tcp</c> section. Where it cannot (a WebSocketFactory of your own, a handler factory that
+    /// credentials, the response-header and redirection limits; also under <c>DelegatingHandler</c>s of yours that wrap SignalR's own), carrying the <c>Tcp</c> section. Where it cannot (a WebSocketFactory of your own, a handler factory that
     /// returns something else or changes a setting of SignalR's own handler such as its certificate callback, options set on
     /// the WebSocket itself that only its own handler can carry), your handler is kept, the WebSocket connects as SignalR
     /// would and the reason is logged (event 3351; a handler that cannot carry the profile leaves every transport's sockets

@@ -453,6 +453,43 @@ public sealed class SignalRKeepAliveTests
             .Which.Message.Should().Contain("the connection's sockets (negotiation, Server-Sent Events, long polling").And.Contain("set ServerCertificateCustomValidationCallback on SignalR's HttpClientHandler");
     }
 
+    [Theory]
+    [InlineData(HttpTransportType.WebSockets)]
+    [InlineData(HttpTransportType.LongPolling)]
+    public async Task UseKeepAlive_HandlerFactorySetsAResponseHeaderLimitOnSignalRsOwnHandler_TheLimitStaysOnTheHandlerCarryingTheProfile(HttpTransportType transport)
+    {
+        // SignalR's handler was replaced by a SocketsHttpHandler without its MaxResponseHeadersLength: the 1 KB limit the
+        // user set was silently dropped, and a 2 KB header was accepted.
+        await using var server = await HubServers.StartOnLoopbackAsync(static builder => builder.Services.AddTransient<Microsoft.AspNetCore.Hosting.IStartupFilter, LargeResponseHeader>());
+        using var profiles = ClientProfiles.InCode("hub", NatProfiles.ReadBack);
+        await using var connection = new HubConnectionBuilder()
+            .WithUrl(HubServers.Url(server), o => (o.Transports, o.HttpMessageHandlerFactory) = (transport, signalRs =>
+            {
+                ((HttpClientHandler)signalRs).MaxResponseHeadersLength = 1;
+                return signalRs;
+            }))
+            .UseKeepAlive(profiles.Profiles, "hub")
+            .Build();
+
+        var start = () => connection.StartAsync(Token);
+
+        (await start.Should().ThrowAsync<Exception>()).Which.ToString().Should().Contain("response headers length exceeded the set limit of 1024 bytes");
+        profiles.Messages(KeepAliveEventIds.HttpConnectionConfigured).Should().NotBeEmpty("the handler keeping the limit carries the profile");
+    }
+
+    private sealed class LargeResponseHeader : Microsoft.AspNetCore.Hosting.IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, nextMiddleware) =>
+            {
+                context.Response.Headers["X-Large"] = new string('x', 2048);
+                return nextMiddleware(context);
+            });
+            next(app);
+        };
+    }
+
     [Fact]
     public void UseKeepAlive_ProfileWhoseTimeoutIsBelowTwiceItsInterval_RefusedAtTheCallAsAReconnectLoop()
     {
