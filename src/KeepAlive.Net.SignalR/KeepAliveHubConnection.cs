@@ -107,8 +107,10 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
             }
 
             var signalRs = SignalRsHandler(options);
-            var handler = WithKeepAlive(userFactory is null ? signalRs : userFactory(signalRs), signalRs, out var notCarried);
-            if ((notCarried ?? OptionsOfItsOwn(webSocket.Options)) is { } reason)
+            var given = userFactory is null ? signalRs : userFactory(signalRs);
+            var yours = !ReferenceEquals(Innermost(given, out _), signalRs);
+            var handler = WithKeepAlive(given, signalRs, out var notCarried);
+            if ((notCarried ?? OptionsOfItsOwn(webSocket.Options) ?? (yours ? OptionsYourHandlerLacks(options) : null)) is { } reason)
             {
                 handler.Dispose();
                 if (notCarried is null)
@@ -116,6 +118,7 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
                     Log.TcpNotApplicable(_logger, ProfileName, TheWebSocket, reason); // a handler that does not carry the profile is reported by WithKeepAlive
                 }
 
+                WithOptionsOfTheConnection(webSocket.Options, options);
                 await webSocket.ConnectAsync(context.Uri, cancellationToken).ConfigureAwait(false);
                 return webSocket;
             }
@@ -195,14 +198,7 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
     private HttpMessageHandler Carry(HttpMessageHandler handler, HttpMessageHandler signalRs, out string? notCarried)
     {
         notCarried = null;
-        var inner = handler;
-        DelegatingHandler? over = null;
-        while (inner is DelegatingHandler { InnerHandler: { } next } delegating)
-        {
-            over = delegating;
-            inner = next;
-        }
-
+        var inner = Innermost(handler, out var over);
         if (inner is SocketsHttpHandler sockets)
         {
             sockets.UseKeepAlive(profiles, ProfileName);
@@ -231,6 +227,49 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
 
         notCarried = $"the HttpMessageHandlerFactory returns a {handler.GetType().FullName}, not a SocketsHttpHandler (or a DelegatingHandler over one), so no handler can carry the Tcp section";
         return handler;
+    }
+
+    /// <summary>The handler under a chain of DelegatingHandlers, and the last of them (<paramref name="over"/>), if any.</summary>
+    private static HttpMessageHandler Innermost(HttpMessageHandler handler, out DelegatingHandler? over)
+    {
+        over = null;
+        while (handler is DelegatingHandler { InnerHandler: { } next } delegating)
+        {
+            over = delegating;
+            handler = next;
+        }
+
+        return handler;
+    }
+
+    /// <summary>
+    /// Options of the connection that SignalR gives the WebSocket itself, whatever handler its factory returns, and that a
+    /// handler of the user's does not carry (SignalR puts them only on its own handler).
+    /// </summary>
+    private static string? OptionsYourHandlerLacks(HttpConnectionOptions options) =>
+        options.Proxy is not null || options.ClientCertificates is { Count: > 0 } || options.Credentials is not null || options.UseDefaultCredentials == true || options.Cookies.Count > 0
+            ? "the HttpMessageHandlerFactory returns a handler of its own, and HttpConnectionOptions set a proxy, client certificates, credentials or cookies, which SignalR gives the WebSocket itself and your handler does not carry (set them on the SocketsHttpHandler your factory returns instead, and not on HttpConnectionOptions)"
+            : null;
+
+    /// <summary>What SignalR's own WebSocket factory takes from the connection's options, where the WebSocketConfiguration has not set it.</summary>
+    private static void WithOptionsOfTheConnection(ClientWebSocketOptions webSocket, HttpConnectionOptions options)
+    {
+        webSocket.Cookies ??= options.Cookies;
+        if (webSocket.ClientCertificates.Count == 0 && options.ClientCertificates is { Count: > 0 } certificates)
+        {
+            webSocket.ClientCertificates.AddRange(certificates);
+        }
+
+        webSocket.Credentials ??= options.Credentials;
+        if (options.Proxy is { } proxy && ReferenceEquals(webSocket.Proxy, DefaultWebSocketProxy))
+        {
+            webSocket.Proxy = proxy;
+        }
+
+        if (options.UseDefaultCredentials is true)
+        {
+            webSocket.UseDefaultCredentials = true;
+        }
     }
 
     /// <summary>Options a WebSocketConfiguration set on the WebSocket itself, which only a handler of the WebSocket's own can carry.</summary>

@@ -39,7 +39,8 @@ public static class KeepAliveHubConnectionBuilderExtensions
     /// <c>HttpMessageHandlerFactory</c>, or one with the settings SignalR would give its own (proxy, cookies, certificates,
     /// credentials, the response-header and redirection limits; also under <c>DelegatingHandler</c>s of yours that wrap SignalR's own), carrying the <c>Tcp</c> section. Where it cannot (a WebSocketFactory of your own, a handler factory that
     /// returns something else or changes a setting of SignalR's own handler such as its certificate callback, options set on
-    /// the WebSocket itself that only its own handler can carry), your handler is kept, the WebSocket connects as SignalR
+    /// the WebSocket itself that only its own handler can carry, a handler of yours while the connection's options set a
+    /// proxy, client certificates, credentials or cookies, which SignalR gives the WebSocket itself), your handler is kept, the WebSocket connects as SignalR
     /// would and the reason is logged (event 3351; a handler that cannot carry the profile leaves every transport's sockets
     /// without the <c>Tcp</c> section, long polling and Server-Sent Events included, and is reported once per connection).
     /// </para>

@@ -490,6 +490,55 @@ public sealed class SignalRKeepAliveTests
         };
     }
 
+    // SignalR gives its WebSocket the options' proxy (and cookies, certificates, credentials) whatever the handler factory
+    // returns. The profile's WebSocket factory connected through the user's own SocketsHttpHandler, which has none of them,
+    // and, where it kept SignalR's way (a handler it cannot replace), left them off: the WebSocket bypassed the proxy.
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task UseKeepAlive_HttpConnectionOptionsProxyAndAHandlerFactory_TheWebSocketGoesThroughTheProxyAsSignalRsOwnWould(bool yourSocketsHandler)
+    {
+        await using var server = await HubServers.StartOnLoopbackAsync();
+        using var profiles = ClientProfiles.InCode("hub", NatProfiles.ReadBack);
+        var logs = new FakeLogCollector();
+        var proxy = new AskedProxy();
+        await using var connection = Logged(new HubConnectionBuilder().WithUrl(HubServers.Url(server), o =>
+        {
+            (o.SkipNegotiation, o.Transports, o.Proxy) = (true, HttpTransportType.WebSockets, proxy);
+            o.HttpMessageHandlerFactory = signalRs =>
+            {
+                if (yourSocketsHandler)
+                {
+                    return new SocketsHttpHandler();
+                }
+
+                ((HttpClientHandler)signalRs).ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator;
+                return signalRs;
+            };
+        }), logs).UseKeepAlive(profiles.Profiles, "hub").Build();
+
+        await connection.StartAsync(Token);
+
+        (await connection.InvokeAsync<string>("Echo", "hi", Token)).Should().StartWith("hi on ");
+        proxy.Asked.Should().ContainSingle("the WebSocket asks the options' proxy, as SignalR's own does").Which.Port.Should().Be(HubServers.Url(server).Port);
+        logs.GetSnapshot().Should().Contain(r => r.Id.Id == KeepAliveEventIds.SignalRWebSocketTcpNotApplicable, "the WebSocket's socket runs without the Tcp section");
+    }
+
+    private sealed class AskedProxy : IWebProxy
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<Uri> Asked { get; } = new();
+
+        public ICredentials? Credentials { get; set; }
+
+        public Uri? GetProxy(Uri destination) => destination;
+
+        public bool IsBypassed(Uri host)
+        {
+            Asked.Enqueue(host);
+            return true;
+        }
+    }
+
     [Fact]
     public void UseKeepAlive_ProfileWhoseTimeoutIsBelowTwiceItsInterval_RefusedAtTheCallAsAReconnectLoop()
     {
