@@ -201,6 +201,13 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
         var inner = Innermost(handler, out var over);
         if (inner is SocketsHttpHandler sockets)
         {
+            if (CarriedProfile(handler, sockets) is { } carried && !string.Equals(carried, ProfileName, StringComparison.OrdinalIgnoreCase))
+            {
+                // A handler carries one profile, as gRPC's channel refuses: this one would keep the other's Http section, and its Tcp section too.
+                throw new InvalidOperationException(
+                    $"HubConnectionBuilder.UseKeepAlive(\"{ProfileName}\"): the SocketsHttpHandler the HttpMessageHandlerFactory returns already carries KeepAlive profile '{carried}' (socketsHttpHandler.UseKeepAlive(profiles, \"{carried}\") or an HttpClient factory's UseKeepAlive(\"{carried}\")), and a handler carries one profile: the connection would run with '{carried}' while it says '{ProfileName}'. Fix: name the same profile in both calls, or return a handler without a profile.");
+            }
+
             sockets.UseKeepAlive(profiles, ProfileName);
             return handler;
         }
@@ -227,6 +234,20 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
 
         notCarried = $"the HttpMessageHandlerFactory returns a {handler.GetType().FullName}, not a SocketsHttpHandler (or a DelegatingHandler over one), so no handler can carry the Tcp section";
         return handler;
+    }
+
+    /// <summary>The profile a handler chain carries already: the client factory's gate on the way (it installs its callback at the first request), else the callback on the SocketsHttpHandler.</summary>
+    private static string? CarriedProfile(HttpMessageHandler handler, SocketsHttpHandler sockets)
+    {
+        for (var current = handler; current is DelegatingHandler { InnerHandler: { } next }; current = next)
+        {
+            if (current is KeepAlive.Net.Hosting.Http.KeepAliveConnectGate gate)
+            {
+                return gate.ProfileName;
+            }
+        }
+
+        return KeepAlive.Net.Hosting.Http.KeepAliveConnectCallback.ProfileOf(sockets.ConnectCallback);
     }
 
     /// <summary>The handler under a chain of DelegatingHandlers, and the last of them (<paramref name="over"/>), if any.</summary>

@@ -45,7 +45,7 @@ public static class KeepAliveHubConnectionBuilderExtensions
     /// without the <c>Tcp</c> section, long polling and Server-Sent Events included, and is reported once per connection).
     /// </para>
     /// </remarks>
-    /// <exception cref="InvalidOperationException">The connection already takes another profile (the same one again is applied once).</exception>
+    /// <exception cref="InvalidOperationException">The connection already takes another profile (the same one again is applied once). When the connection starts: its <c>HttpMessageHandlerFactory</c> returns a handler that carries another profile.</exception>
     [UnsupportedOSPlatform("browser")]
     public static IHubConnectionBuilder UseKeepAlive(this IHubConnectionBuilder builder, IKeepAliveProfiles profiles, string profileName) =>
         Apply(builder, profiles, profileName, hostLoggers: null);

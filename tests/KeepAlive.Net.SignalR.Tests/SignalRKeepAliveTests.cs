@@ -540,6 +540,23 @@ public sealed class SignalRKeepAliveTests
     }
 
     [Fact]
+    public async Task UseKeepAlive_HandlerFactoryReturnsAHandlerCarryingAnotherProfile_RefusedNamingBothAndTheFix()
+    {
+        // The handler kept the other profile's Tcp and Http sections while line 3350 said the connection used 'hub'.
+        await using var server = await HubServers.StartOnLoopbackAsync();
+        using var profiles = ClientProfiles.Build(services => services.AddKeepAlive("hub", NatProfiles.ReadBack).AddKeepAlive("other", static _ => { }));
+        await using var connection = new HubConnectionBuilder()
+            .WithUrl(HubServers.Url(server), o => o.HttpMessageHandlerFactory = _ => new SocketsHttpHandler().UseKeepAlive(profiles.Profiles, "other"))
+            .UseKeepAlive(profiles.Profiles, "hub")
+            .Build();
+
+        var start = () => connection.StartAsync(Token);
+
+        (await start.Should().ThrowAsync<InvalidOperationException>()).WithMessage(
+            "HubConnectionBuilder.UseKeepAlive(\"hub\"): the SocketsHttpHandler the HttpMessageHandlerFactory returns already carries KeepAlive profile 'other'*Fix:*");
+    }
+
+    [Fact]
     public void UseKeepAlive_ProfileWhoseTimeoutIsBelowTwiceItsInterval_RefusedAtTheCallAsAReconnectLoop()
     {
         using var profiles = ClientProfiles.InCode("hub", profile =>
