@@ -40,6 +40,7 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
 
     public void PostConfigure(string? name, HubConnectionOptions options)
     {
+        var (yourInterval, yourTimeout) = (options.KeepAliveInterval, options.ServerTimeout);
         if (settings.KeepAliveInterval is { } interval)
         {
             ReportIfHandSet("KeepAliveInterval", options.KeepAliveInterval, HubConnection.DefaultKeepAliveInterval, interval);
@@ -64,6 +65,59 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
                 : "the Tcp section on every transport's socket, the WebSocket section on the WebSocket";
             Log.ProfileApplied(_logger, http?.Url, ProfileName, applied, layers);
         }
+
+        WarnWhenReloadsAreNotTaken(yourInterval, yourTimeout);
+    }
+
+    /// <summary>
+    /// The hub connection takes its interval and timeout once, when it is built: warns after every accepted reload that
+    /// changes one of them (event 3204, as the client packages), with the value that stays and the fix.
+    /// </summary>
+    private void WarnWhenReloadsAreNotTaken(TimeSpan yourInterval, TimeSpan yourTimeout)
+    {
+        if (profiles is not KeepAlive.Net.Hosting.Profiles.KeepAliveProfiles registered)
+        {
+            return;
+        }
+
+        // A value the profile leaves alone is SignalR's own, or yours when set by hand.
+        var yours = (Interval: yourInterval != HubConnection.DefaultKeepAliveInterval ? yourInterval : (TimeSpan?)null, Timeout: yourTimeout != HubConnection.DefaultServerTimeout ? yourTimeout : (TimeSpan?)null);
+        Dictionary<string, string> Taken(KeepAliveSignalRSettings s)
+        {
+            var values = new Dictionary<string, string>(StringComparer.Ordinal);
+            if ((s.KeepAliveInterval ?? yours.Interval) is { } interval)
+            {
+                values["HubConnectionOptions.KeepAliveInterval"] = KeepAliveDuration.Format(interval);
+            }
+
+            if ((s.ServerTimeout ?? yours.Timeout) is { } timeout)
+            {
+                values["HubConnectionOptions.ServerTimeout"] = KeepAliveDuration.Format(timeout);
+            }
+
+            return values;
+        }
+
+        var taken = Taken(settings);
+        var (allProfiles, profileName, logger) = (profiles, ProfileName, _logger);
+        registered.WatchAcceptedReloads(profileName, string.Join('\n', ["SignalR", .. taken.OrderBy(static p => p.Key, StringComparer.Ordinal).Select(static p => $"{p.Key}={p.Value}")]), () =>
+        {
+            string changes;
+            try
+            {
+                changes = TakenOnce.Changes(taken, Taken(KeepAliveSignalRSettings.Create(allProfiles, profileName)), "SignalR");
+            }
+            catch (OptionsValidationException ex)
+            {
+                changes = $"every value stays, and the reloaded profile does not suit SignalR: {string.Join(" | ", ex.Failures)}";
+            }
+
+            if (changes.Length > 0)
+            {
+                KeepAlive.Net.Hosting.Diagnostics.Log.ClientReloadNotApplied(logger, "SignalR hub connection", profileName, changes,
+                    "build the hub connection again with UseKeepAlive (its sockets already follow reloads; KeepAliveInterval and ServerTimeout are fixed when it is built)");
+            }
+        });
     }
 
     public void PostConfigure(string? name, HttpConnectionOptions options)

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
@@ -554,6 +555,29 @@ public sealed class SignalRKeepAliveTests
 
         (await start.Should().ThrowAsync<InvalidOperationException>()).WithMessage(
             "HubConnectionBuilder.UseKeepAlive(\"hub\"): the SocketsHttpHandler the HttpMessageHandlerFactory returns already carries KeepAlive profile 'other'*Fix:*");
+    }
+
+    // The hub connection takes KeepAliveInterval and ServerTimeout once, when it is built; a reload changing them was
+    // accepted without a word, while the other client packages (3204) and the hubs (3106) say what stays.
+    [Fact]
+    public async Task UseKeepAlive_AReloadChangesTheIntervalAfterTheConnectionWasBuilt_WarnsThatTheValuesStayWithTheFix()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(
+            [new("KeepAlive:Profiles:hub:Heartbeat:Interval", "5s"), new("KeepAlive:Profiles:hub:Heartbeat:Timeout", "20s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var logs = new FakeLogCollector();
+        await using var connection = Logged(new HubConnectionBuilder().WithUrl(new Uri("http://127.0.0.1:1/echo")), logs)
+            .UseKeepAlive(profiles.Profiles, "hub").Build();
+
+        configuration["KeepAlive:Profiles:hub:Heartbeat:Interval"] = "8s";
+        configuration["KeepAlive:Profiles:hub:Heartbeat:Timeout"] = "24s";
+        configuration.Reload();
+
+        connection.KeepAliveInterval.Should().Be(TimeSpan.FromSeconds(5), "a built connection keeps its values");
+        logs.GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.ClientReloadNotApplied).Which.Message.Should().Be(
+            "SignalR hub connection took these values from KeepAlive profile 'hub' once, when it was set up, so the reload just accepted does not reach them: "
+            + "HubConnectionOptions.KeepAliveInterval stays 5s (the profile now says 8s); HubConnectionOptions.ServerTimeout stays 20s (the profile now says 24s). "
+            + "Fix: build the hub connection again with UseKeepAlive (its sockets already follow reloads; KeepAliveInterval and ServerTimeout are fixed when it is built).");
     }
 
     [Fact]
