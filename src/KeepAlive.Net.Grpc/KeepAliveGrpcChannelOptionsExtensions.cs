@@ -2,6 +2,7 @@ using System.Net.Http;
 using System.Runtime.Versioning;
 using Grpc.Net.Client;
 using KeepAlive.Net.Hosting;
+using KeepAlive.Net.Hosting.Clients;
 using KeepAlive.Net.Hosting.Http;
 using KeepAlive.Net.Hosting.Profiles;
 
@@ -10,6 +11,8 @@ namespace KeepAlive.Net.Grpc;
 /// <summary>Applies a keep-alive profile to a gRPC channel (<see cref="GrpcChannel"/>).</summary>
 public static class KeepAliveGrpcChannelOptionsExtensions
 {
+    private const string ReloadFix = "create the GrpcChannel again from GrpcChannelOptions.UseKeepAlive (its sockets already follow reloads; the handler's pings, pool timers and connect timeout are fixed when UseKeepAlive runs)";
+
     /// <summary>
     /// Gives the channel a <see cref="SocketsHttpHandler"/> carrying a profile (the channel's own, when
     /// <see cref="GrpcChannelOptions.HttpHandler"/> already is or wraps one): its <c>Tcp</c> section on every connection's
@@ -84,6 +87,13 @@ public static class KeepAliveGrpcChannelOptionsExtensions
         {
             handler.UseKeepAlive(profiles, profileName, o => o.ConnectionConfigured = channel.OnConnectionConfigured);
         }
+        if (gate is null)
+        {
+            // The handler took the Http section now, once (the client factory's are built again every HandlerLifetime, and follow reloads).
+            ClientReloadWatch.Warn(profiles, profileName, "gRPC channel", ReloadFix, KeepAliveProfiles.LoggerOf(profiles),
+                KeepAliveHandlerSettings.Values(profiles.GetProfile(profileName).Http), () => KeepAliveHandlerSettings.Values(profiles.GetProfile(profileName).Http));
+        }
+
         options.ServiceProvider = channel.WrapServiceProvider(options.ServiceProvider);
         return options;
     }

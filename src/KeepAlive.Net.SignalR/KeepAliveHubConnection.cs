@@ -75,11 +75,6 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
     /// </summary>
     private void WarnWhenReloadsAreNotTaken(TimeSpan yourInterval, TimeSpan yourTimeout)
     {
-        if (profiles is not KeepAlive.Net.Hosting.Profiles.KeepAliveProfiles registered)
-        {
-            return;
-        }
-
         // A value the profile leaves alone is SignalR's own, or yours when set by hand.
         var yours = (Interval: yourInterval != HubConnection.DefaultKeepAliveInterval ? yourInterval : (TimeSpan?)null, Timeout: yourTimeout != HubConnection.DefaultServerTimeout ? yourTimeout : (TimeSpan?)null);
         Dictionary<string, string> Taken(KeepAliveSignalRSettings s)
@@ -98,26 +93,10 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
             return values;
         }
 
-        var taken = Taken(settings);
-        var (allProfiles, profileName, logger) = (profiles, ProfileName, _logger);
-        registered.WatchAcceptedReloads(profileName, string.Join('\n', ["SignalR", .. taken.OrderBy(static p => p.Key, StringComparer.Ordinal).Select(static p => $"{p.Key}={p.Value}")]), () =>
-        {
-            string changes;
-            try
-            {
-                changes = TakenOnce.Changes(taken, Taken(KeepAliveSignalRSettings.Create(allProfiles, profileName)), "SignalR");
-            }
-            catch (OptionsValidationException ex)
-            {
-                changes = $"every value stays, and the reloaded profile does not suit SignalR: {string.Join(" | ", ex.Failures)}";
-            }
-
-            if (changes.Length > 0)
-            {
-                KeepAlive.Net.Hosting.Diagnostics.Log.ClientReloadNotApplied(logger, "SignalR hub connection", profileName, changes,
-                    "build the hub connection again with UseKeepAlive (its sockets already follow reloads; KeepAliveInterval and ServerTimeout are fixed when it is built)");
-            }
-        });
+        var (allProfiles, profileName) = (profiles, ProfileName);
+        KeepAlive.Net.Hosting.Clients.ClientReloadWatch.Warn(profiles, profileName, "SignalR hub connection",
+            "build the hub connection again with UseKeepAlive (its sockets already follow reloads; KeepAliveInterval and ServerTimeout are fixed when it is built)",
+            _logger, Taken(settings), () => Taken(KeepAliveSignalRSettings.Create(allProfiles, profileName)));
     }
 
     public void PostConfigure(string? name, HttpConnectionOptions options)

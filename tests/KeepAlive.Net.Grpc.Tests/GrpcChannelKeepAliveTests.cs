@@ -5,6 +5,7 @@ using Grpc.Net.Client;
 using Grpc.Net.Client.Configuration;
 using KeepAlive.Net.Hosting;
 using KeepAlive.Net.Tests.TestSupport;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -178,6 +179,25 @@ public sealed class GrpcChannelKeepAliveTests
         reply.Text.Should().Be("callback");
         Volatile.Read(ref configured).Should().Be(1, "the ConnectionConfigured given to the client's UseKeepAlive must run for the channel's connection, not be dropped when ConfigureChannel applies the same profile");
         Logs(host, KeepAliveEventIds.GrpcConnectivityTrackingOff).Should().ContainSingle("the channel still sees its connections configured");
+    }
+
+    // The channel's handler takes the Http section once; a reload changing its ping delay was accepted without a word,
+    // while the client packages (3204) and Kestrel (3106) say what stays.
+    [Fact]
+    public void ChannelUseKeepAlive_AReloadChangesTheHttpSection_WarnsThatTheHandlersValuesStayWithTheFix()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(
+            [new("KeepAlive:Profiles:grpc:Http:KeepAlivePingDelay", "20s"), new("KeepAlive:Profiles:grpc:Http:KeepAlivePingTimeout", "10s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var options = new GrpcChannelOptions().UseKeepAlive(profiles.Profiles, "grpc");
+
+        configuration["KeepAlive:Profiles:grpc:Http:KeepAlivePingDelay"] = "30s";
+        configuration.Reload();
+
+        ((SocketsHttpHandler)options.HttpHandler!).KeepAlivePingDelay.Should().Be(TimeSpan.FromSeconds(20));
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle().Which.Should().Be(
+            "gRPC channel took these values from KeepAlive profile 'grpc' once, when it was set up, so the reload just accepted does not reach them: SocketsHttpHandler.KeepAlivePingDelay stays 20s (the profile now says 30s). "
+            + "Fix: create the GrpcChannel again from GrpcChannelOptions.UseKeepAlive (its sockets already follow reloads; the handler's pings, pool timers and connect timeout are fixed when UseKeepAlive runs).");
     }
 
     [Fact]

@@ -243,31 +243,8 @@ public sealed class KeepAliveClientSettings
     public void WarnWhenReloadsAreNotTaken(string fix, Func<KeepAliveClientSettings, IReadOnlyDictionary<string, string>>? moreValues = null, TimeSpan? yourHeartbeat = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(fix);
-        if (_profiles is not KeepAliveProfiles registered)
-        {
-            return;
-        }
-
-        var taken = TakenOnce(this, moreValues, yourHeartbeat);
-        var key = string.Join('\n', [Client.ClientName, fix, .. taken.OrderBy(static p => p.Key, StringComparer.Ordinal).Select(static p => $"{p.Key}={p.Value}")]);
-        registered.WatchAcceptedReloads(ProfileName, key, () =>
-        {
-            string changes;
-            try
-            {
-                var now = TakenOnce(Create(_profiles, ProfileName, Client), moreValues, yourHeartbeat);
-                changes = KeepAlive.Net.TakenOnce.Changes(taken, now, Client.ClientName);
-            }
-            catch (OptionsValidationException ex)
-            {
-                changes = $"every value stays, and the reloaded profile does not suit {Client.ClientName}: {string.Join(" | ", ex.Failures)}";
-            }
-
-            if (changes.Length > 0)
-            {
-                Log.ClientReloadNotApplied(_logger, Client.ClientName, ProfileName, changes, fix);
-            }
-        });
+        ClientReloadWatch.Warn(_profiles, ProfileName, Client.ClientName, fix, _logger, TakenOnce(this, moreValues, yourHeartbeat),
+            () => TakenOnce(Create(_profiles, ProfileName, Client), moreValues, yourHeartbeat));
     }
 
     private static Dictionary<string, string> TakenOnce(KeepAliveClientSettings settings, Func<KeepAliveClientSettings, IReadOnlyDictionary<string, string>>? moreValues, TimeSpan? yourHeartbeat)

@@ -56,4 +56,31 @@ internal static class KeepAliveHandlerSettings
             handler.KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests;
         }
     }
+
+    /// <summary>What <see cref="Apply"/> sets on a handler, by handler setting, as the profile states it (a lifetime before its jitter); a value the profile leaves unset is absent.</summary>
+    /// <param name="http">The profile's <c>Http</c> section.</param>
+    /// <returns>The values, for a warning that a reload does not reach a handler already set up.</returns>
+    public static Dictionary<string, string> Values(HttpKeepAliveOptions http)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        void Add(string setting, TimeSpan? value)
+        {
+            if (value is { } set)
+            {
+                values[$"SocketsHttpHandler.{setting}"] = KeepAliveDuration.Format(set);
+            }
+        }
+
+        Add(nameof(SocketsHttpHandler.PooledConnectionIdleTimeout), http.PooledConnectionIdleTimeout);
+        Add(nameof(SocketsHttpHandler.PooledConnectionLifetime), http.PooledConnectionLifetime);
+        Add(nameof(SocketsHttpHandler.ConnectTimeout), http.ConnectTimeout);
+        Add(nameof(SocketsHttpHandler.KeepAlivePingDelay), http.KeepAlivePingDelay);
+        Add(nameof(SocketsHttpHandler.KeepAlivePingTimeout), http.KeepAlivePingTimeout);
+        if ((http.KeepAlivePingPolicy ?? (http.PeerPermitsPingsWithoutCalls == false ? HttpKeepAlivePingPolicy.WithActiveRequests : null)) is { } policy)
+        {
+            values[$"SocketsHttpHandler.{nameof(SocketsHttpHandler.KeepAlivePingPolicy)}"] = policy.ToString();
+        }
+
+        return values;
+    }
 }
