@@ -20,7 +20,13 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
     private bool _balancing;
     private int _trackingReported;
 
+    private SocketsHttpHandler Handler => handler;
+
     public IServiceProvider WrapServiceProvider(IServiceProvider? inner) => new BuildWatcher(this, inner);
+
+    /// <summary>Whether the options already carry a channel of ours over this handler: UseKeepAlive called again with the same profile, which changes nothing.</summary>
+    public static bool IsOn(GrpcChannelOptions options, SocketsHttpHandler handler) =>
+        options.ServiceProvider is BuildWatcher { Channel: var ours } && ReferenceEquals(ours.Handler, handler);
 
     /// <summary>The first connection the profile configured: gRPC's connectivity tracking is off on this channel; said once.</summary>
     public void OnConnectionConfigured(Socket socket, KeepAliveSettings settings)
@@ -58,6 +64,8 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
     /// <summary>The channel's service provider, seen by gRPC while it builds the channel.</summary>
     private sealed class BuildWatcher(KeepAliveGrpcChannel channel, IServiceProvider? inner) : IServiceProvider
     {
+        public KeepAliveGrpcChannel Channel => channel;
+
         public object? GetService(Type serviceType)
         {
             channel.ChannelBuilding(resolverAddress: serviceType == typeof(IEnumerable<ResolverFactory>));

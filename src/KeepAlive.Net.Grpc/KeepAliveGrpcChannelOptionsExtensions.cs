@@ -78,6 +78,11 @@ public static class KeepAliveGrpcChannelOptionsExtensions
                 $"GrpcChannelOptions.UseKeepAlive(\"{profileName}\"): the channel's handler already carries KeepAlive profile '{carried}' (services.AddGrpcClient<T>().UseKeepAlive(\"{carried}\") or socketsHttpHandler.UseKeepAlive(profiles, \"{carried}\")), and a handler carries one profile: two would mix their Http sections. Fix: name the same profile in both calls, or remove one of them.");
         }
 
+        if (KeepAliveGrpcChannel.IsOn(options, handler))
+        {
+            return options; // the same profile again: a second watcher and observer would say 3300 or 3301 twice
+        }
+
         // The handler may carry a profile already (SocketsHttpHandler.UseKeepAlive, or this call made twice): its callback
         // without the profile is what a load-balanced channel gets back.
         var ownCallback = KeepAliveConnectCallback.WithoutProfile(handler.ConnectCallback);

@@ -56,6 +56,24 @@ public sealed class GrpcChannelKeepAliveTests
         Logs(host, KeepAliveEventIds.GrpcChannelTcpNotApplicable).Should().ContainSingle().Which.Should().Contain("a resolver address (such as dns:///)").And.Contain("Http section");
     }
 
+    // The same profile twice is accepted (INTEGRATION.md); each call wrapped the service provider and observed the
+    // handler again, so one channel said 3300 or 3301 once per call.
+    [Theory]
+    [InlineData("http")]
+    [InlineData("dns")]
+    public async Task ChannelUseKeepAlive_TwiceWithTheSameProfile_TheChannelSaysItsEventOnce(string scheme)
+    {
+        await using var server = await GrpcServers.StartOnLoopbackAsync();
+        using var host = ClientHost(services => services.AddKeepAlive("grpc", _ => { }));
+        var options = new GrpcChannelOptions { Credentials = ChannelCredentials.Insecure, LoggerFactory = host.Services.GetRequiredService<ILoggerFactory>() };
+        using var channel = GrpcChannel.ForAddress(scheme == "http" ? server.BaseAddress.ToString() : Dns(server), options.UseKeepAlive(host.Services, "grpc").UseKeepAlive(host.Services, "grpc"));
+
+        var reply = await new Echo.EchoClient(channel).SayAsync(new EchoRequest { Text = "twice" }, cancellationToken: Token);
+
+        reply.Text.Should().Be("twice");
+        Logs(host, scheme == "http" ? KeepAliveEventIds.GrpcConnectivityTrackingOff : KeepAliveEventIds.GrpcChannelTcpNotApplicable).Should().ContainSingle();
+    }
+
     [Fact]
     public async Task ChannelUseKeepAlive_DnsAddressWithAHandlerThatAlreadyCarriesTheProfile_ChannelBuildsAndCallsSucceed()
     {
