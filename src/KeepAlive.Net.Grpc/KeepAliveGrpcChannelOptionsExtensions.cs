@@ -68,9 +68,9 @@ public static class KeepAliveGrpcChannelOptionsExtensions
         }
 
         KeepAliveConnectGate? gate = null;
-        var handler = options.HttpHandler is null ? NewHandler(options) : FindSocketsHandler(options.HttpHandler, out gate) ?? throw new InvalidOperationException(
+        var handler = options.HttpHandler is null ? NewHandler(options) : KeepAliveConnectGate.Innermost(options.HttpHandler, out _, out gate) as SocketsHttpHandler ?? throw new InvalidOperationException(
             $"GrpcChannelOptions.UseKeepAlive(\"{profileName}\"): the channel's HttpHandler is a {options.HttpHandler.GetType().FullName}, which cannot carry TCP keep-alive (only SocketsHttpHandler has a ConnectCallback that reaches the socket). Fix: use a SocketsHttpHandler with the same settings (every HttpClientHandler setting has an equivalent), or remove UseKeepAlive from this channel.");
-        if ((gate?.ProfileName ?? KeepAliveConnectCallback.ProfileOf(handler.ConnectCallback)) is { } carried && !string.Equals(carried, profileName, StringComparison.OrdinalIgnoreCase))
+        if (KeepAliveConnectGate.CarriedProfile(gate, handler) is { } carried && !string.Equals(carried, profileName, StringComparison.OrdinalIgnoreCase))
         {
             // One profile per handler, as one per client of the factory: a second one would lay its Http section over the
             // first's and take the Tcp section for itself.
@@ -123,18 +123,5 @@ public static class KeepAliveGrpcChannelOptionsExtensions
         options.HttpHandler = handler;
         options.DisposeHttpClient = true;
         return handler;
-    }
-
-    /// <summary>The SocketsHttpHandler under the chain, and the client factory's gate found on the way, if any (see <see cref="KeepAliveConnectGate"/>).</summary>
-    private static SocketsHttpHandler? FindSocketsHandler(HttpMessageHandler handler, out KeepAliveConnectGate? gate)
-    {
-        gate = null;
-        while (handler is DelegatingHandler { InnerHandler: { } inner })
-        {
-            gate ??= handler as KeepAliveConnectGate;
-            handler = inner;
-        }
-
-        return handler as SocketsHttpHandler;
     }
 }

@@ -6,6 +6,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using KeepAlive.Net.Hosting;
+using KeepAlive.Net.Hosting.Http;
 using KeepAlive.Net.SignalR.Diagnostics;
 using Microsoft.AspNetCore.Http.Connections.Client;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -141,7 +142,7 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
 
             var signalRs = SignalRsHandler(options);
             var given = userFactory is null ? signalRs : userFactory(signalRs);
-            var yours = !ReferenceEquals(Innermost(given, out _), signalRs);
+            var yours = !ReferenceEquals(KeepAliveConnectGate.Innermost(given, out _, out _), signalRs);
             var handler = WithKeepAlive(given, signalRs, out var notCarried);
             if ((notCarried ?? OptionsOfItsOwn(webSocket.Options) ?? (yours ? OptionsYourHandlerLacks(options) : null)) is { } reason)
             {
@@ -231,10 +232,10 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
     private HttpMessageHandler Carry(HttpMessageHandler handler, HttpMessageHandler signalRs, out string? notCarried)
     {
         notCarried = null;
-        var inner = Innermost(handler, out var over);
+        var inner = KeepAliveConnectGate.Innermost(handler, out var over, out var gate);
         if (inner is SocketsHttpHandler sockets)
         {
-            if (CarriedProfile(handler, sockets) is { } carried && !string.Equals(carried, ProfileName, StringComparison.OrdinalIgnoreCase))
+            if (KeepAliveConnectGate.CarriedProfile(gate, sockets) is { } carried && !string.Equals(carried, ProfileName, StringComparison.OrdinalIgnoreCase))
             {
                 // A handler carries one profile, as gRPC's channel refuses: this one would keep the other's Http section, and its Tcp section too.
                 throw new InvalidOperationException(
@@ -266,33 +267,6 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
         }
 
         notCarried = $"the HttpMessageHandlerFactory returns a {handler.GetType().FullName}, not a SocketsHttpHandler (or a DelegatingHandler over one), so no handler can carry the Tcp section";
-        return handler;
-    }
-
-    /// <summary>The profile a handler chain carries already: the client factory's gate on the way (it installs its callback at the first request), else the callback on the SocketsHttpHandler.</summary>
-    private static string? CarriedProfile(HttpMessageHandler handler, SocketsHttpHandler sockets)
-    {
-        for (var current = handler; current is DelegatingHandler { InnerHandler: { } next }; current = next)
-        {
-            if (current is KeepAlive.Net.Hosting.Http.KeepAliveConnectGate gate)
-            {
-                return gate.ProfileName;
-            }
-        }
-
-        return KeepAlive.Net.Hosting.Http.KeepAliveConnectCallback.ProfileOf(sockets.ConnectCallback);
-    }
-
-    /// <summary>The handler under a chain of DelegatingHandlers, and the last of them (<paramref name="over"/>), if any.</summary>
-    private static HttpMessageHandler Innermost(HttpMessageHandler handler, out DelegatingHandler? over)
-    {
-        over = null;
-        while (handler is DelegatingHandler { InnerHandler: { } next } delegating)
-        {
-            over = delegating;
-            handler = next;
-        }
-
         return handler;
     }
 

@@ -34,6 +34,27 @@ internal sealed class KeepAliveConnectGate : DelegatingHandler
     /// <summary>Gets the profile whose <c>Tcp</c> section this gate installs (its <c>Http</c> section is on the handler already).</summary>
     public string ProfileName { get; }
 
+    /// <summary>The handler under a chain of DelegatingHandlers, the last of them (<paramref name="over"/>), and the client factory's gate found on the way, if any.</summary>
+    public static HttpMessageHandler Innermost(HttpMessageHandler handler, out DelegatingHandler? over, out KeepAliveConnectGate? gate)
+    {
+        (over, gate) = (null, null);
+        while (handler is DelegatingHandler { InnerHandler: { } inner } delegating)
+        {
+            over = delegating;
+            gate ??= delegating as KeepAliveConnectGate;
+            handler = inner;
+        }
+
+        return handler;
+    }
+
+    /// <summary>
+    /// The profile a handler chain carries already: its gate's (the client factory installs its callback only at the first
+    /// request), else the one whose callback is on its innermost <paramref name="sockets"/>. A handler carries one profile.
+    /// </summary>
+    public static string? CarriedProfile(KeepAliveConnectGate? gate, SocketsHttpHandler sockets) =>
+        gate?.ProfileName ?? KeepAliveConnectCallback.ProfileOf(sockets.ConnectCallback);
+
     /// <summary>
     /// Installs the client's ConnectCallback now, with the client's options (its <c>ConnectionConfigured</c>), unless the
     /// client has sent a request or another callback is there already: for gRPC's channel applying the same profile, which
