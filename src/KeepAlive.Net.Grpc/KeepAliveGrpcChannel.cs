@@ -1,5 +1,6 @@
 using System.Net.Http;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Grpc.Net.Client;
 using Grpc.Net.Client.Balancer;
 using KeepAlive.Net.Grpc.Diagnostics;
@@ -16,6 +17,10 @@ namespace KeepAlive.Net.Grpc;
 /// </summary>
 internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHttpHandler handler, Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? ownCallback, string profileName, ILogger profilesLogger)
 {
+    // The channel whose observer says 3301, by handler. Channels sharing a handler (gRPC's advice: one handler, cheap
+    // channels) share its connections, so one observer serves them all and no later channel is kept alive by the handler.
+    private static readonly ConditionalWeakTable<SocketsHttpHandler, KeepAliveGrpcChannel> Observing = [];
+
     private readonly Lock _lock = new();
     private bool _balancing;
     private int _trackingReported;
@@ -27,6 +32,9 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
     /// <summary>Whether the options already carry a channel of ours over this handler: UseKeepAlive called again with the same profile, which changes nothing.</summary>
     public static bool IsOn(GrpcChannelOptions options, SocketsHttpHandler handler) =>
         options.ServiceProvider is BuildWatcher { Channel: var ours } && ReferenceEquals(ours.Handler, handler);
+
+    /// <summary>Whether <paramref name="channel"/> is the first of ours over <paramref name="handler"/>, which observes its connections for every channel over it.</summary>
+    public static bool FirstOver(SocketsHttpHandler handler, KeepAliveGrpcChannel channel) => Observing.TryAdd(handler, channel);
 
     /// <summary>The first connection the profile configured: gRPC's connectivity tracking is off on this channel; said once.</summary>
     public void OnConnectionConfigured(Socket socket, KeepAliveSettings settings)

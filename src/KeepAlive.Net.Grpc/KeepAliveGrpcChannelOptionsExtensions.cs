@@ -47,7 +47,8 @@ public static class KeepAliveGrpcChannelOptionsExtensions
     /// <para>
     /// On an <c>http</c> or <c>https</c> address the <c>Tcp</c> section applies, and gRPC's connectivity tracking
     /// (<c>GrpcChannel.State</c>, <c>WaitForStateChangedAsync</c>) is off on that channel, because gRPC tracks only
-    /// connections it opens itself; this is logged once, at the first connection (event 3301).
+    /// connections it opens itself; this is logged once per handler, at its first connection (event 3301): channels sharing one
+    /// handler share its connections, and the handler keeps none of them alive.
     /// </para>
     /// <para>
     /// Events 3300 and 3301 go to <see cref="GrpcChannelOptions.LoggerFactory"/> (or its <see cref="GrpcChannelOptions.ServiceProvider"/>'s
@@ -88,7 +89,8 @@ public static class KeepAliveGrpcChannelOptionsExtensions
         var ownCallback = KeepAliveConnectCallback.WithoutProfile(handler.ConnectCallback);
         var channel = new KeepAliveGrpcChannel(options, handler, ownCallback, profileName, KeepAliveProfiles.LoggerOf(profiles));
         gate?.InstallNow(); // the client factory's callback, with its options (ConnectionConfigured), observed below
-        if (!KeepAliveConnectCallback.TryObserve(handler.ConnectCallback, channel.OnConnectionConfigured))
+        if (KeepAliveGrpcChannel.FirstOver(handler, channel)
+            && !KeepAliveConnectCallback.TryObserve(handler.ConnectCallback, channel.OnConnectionConfigured))
         {
             handler.UseKeepAlive(profiles, profileName, o => o.ConnectionConfigured = channel.OnConnectionConfigured);
         }

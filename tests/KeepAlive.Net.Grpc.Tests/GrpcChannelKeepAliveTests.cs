@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http;
+using System.Runtime.CompilerServices;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Grpc.Net.Client.Configuration;
@@ -107,6 +108,48 @@ public sealed class GrpcChannelKeepAliveTests
 
         reply.Text.Should().Be("carried");
         Logs(host, KeepAliveEventIds.GrpcConnectivityTrackingOff).Should().ContainSingle("the channel's connectivity tracking is off, whichever call put the profile on its handler");
+    }
+
+    // gRPC's advice: share one handler and make channels cheaply. Each channel's UseKeepAlive added an observer to the
+    // handler's callback that was never taken off, so every channel (its options, logger factory, service provider) lived
+    // as long as the handler, and each one said 3301 at the handler's next new connection.
+    [Fact]
+    public async Task ChannelUseKeepAlive_ManyChannelsOverOneSharedHandler_TheHandlerKeepsNoChannelAndTrackingOffIsSaidOnce()
+    {
+        await using var server = await GrpcServers.StartOnLoopbackAsync();
+        using var host = ClientHost(services => services.AddKeepAlive("grpc", _ => { }));
+        using var handler = new SocketsHttpHandler();
+        var channels = new List<WeakReference>();
+        for (var i = 0; i < 20; i++)
+        {
+            channels.Add(await CallOnAChannelAsync(server, host, handler, $"call {i}"));
+        }
+
+        // The handler's HTTP/2 connection keeps its last call's state (the framework's, with or without a profile): a call on a
+        // channel of no profile comes last, so that every channel of ours is judged on what the profile keeps.
+        using (var plain = GrpcChannel.ForAddress(server.BaseAddress, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = false }))
+        {
+            await new Echo.EchoClient(plain).SayAsync(new EchoRequest { Text = "plain" }, cancellationToken: Token);
+        }
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        channels.Skip(1).Count(static c => c.IsAlive).Should().Be(0, "a channel over a shared handler is released with its last reference (one per handler may stay, to say 3301)");
+        Logs(host, KeepAliveEventIds.GrpcConnectivityTrackingOff).Should().ContainSingle("the channels share the handler's connections, and tracking is off on all of them");
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static async Task<WeakReference> CallOnAChannelAsync(WebServer server, IHost host, SocketsHttpHandler handler, string text)
+    {
+        var options = new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = false, LoggerFactory = host.Services.GetRequiredService<ILoggerFactory>() }.UseKeepAlive(host.Services, "grpc");
+        using (var channel = GrpcChannel.ForAddress(server.BaseAddress, options))
+        {
+            (await new Echo.EchoClient(channel).SayAsync(new EchoRequest { Text = text }, cancellationToken: Token)).Text.Should().Be(text);
+        }
+
+        return new WeakReference(options);
     }
 
     [Fact]
