@@ -14,7 +14,7 @@ internal sealed class TimerLoop(SlotTable slots, Inbox inbox, TimeProvider clock
     private List<Inbox.Entry> _spare = [];
     private long _gcAtLastWake = GcPauseTicks();
     private long _gcNow;
-    private long _gcSinceLastWake;
+    private long _gcSinceLastWake; // timestamp ticks, like every other duration of the loop: converted once, at each step
     private long _oversleep;
 
     /// <summary>Gets the scheduling decisions, with the state only the owner of the loop touches.</summary>
@@ -28,7 +28,7 @@ internal sealed class TimerLoop(SlotTable slots, Inbox inbox, TimeProvider clock
     public long Step(long now, long planned, List<WorkItem> batch)
     {
         _gcNow = GcPauseTicks();
-        _gcSinceLastWake = _gcNow - _gcAtLastWake;
+        _gcSinceLastWake = SchedulePolicy.Ticks(TimeSpan.FromTicks(_gcNow - _gcAtLastWake), _clock);
         _gcAtLastWake = _gcNow;
         _oversleep = planned == long.MaxValue || now <= planned ? 0 : now - planned;
 
@@ -193,11 +193,11 @@ internal sealed class TimerLoop(SlotTable slots, Inbox inbox, TimeProvider clock
 
     // How long the process was held up since the loop last looked: the oversleep, or a GC pause that began during a batch
     // or ended before the planned wake-up (the timer thread did not oversleep it, but the application's readers were stopped).
-    private long PausedSinceLastStep() => Math.Max(_oversleep, SchedulePolicy.Ticks(TimeSpan.FromTicks(_gcSinceLastWake), _clock));
+    private long PausedSinceLastStep() => Math.Max(_oversleep, _gcSinceLastWake);
 
     // A heartbeat the loop took late names why: a GC pause or an oversleep that covers half of it, else the loop was too busy.
     private HeartbeatDelayCause TimerCause(long late) =>
         late < _lateForCause ? HeartbeatDelayCause.None
-        : _gcSinceLastWake * 2 >= _clock.GetElapsedTime(0, late).Ticks ? HeartbeatDelayCause.GcPause
+        : _gcSinceLastWake * 2 >= late ? HeartbeatDelayCause.GcPause
         : _oversleep * 2 >= late ? HeartbeatDelayCause.ProcessPaused : HeartbeatDelayCause.SchedulerOverload;
 }
