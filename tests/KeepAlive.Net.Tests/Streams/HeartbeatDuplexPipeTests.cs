@@ -218,6 +218,40 @@ public sealed class HeartbeatDuplexPipeTests
         pipe.Invoking(p => p.Output.GetSpan()).Should().Throw<InvalidOperationException>("the output is completed");
     }
 
+    [Theory]
+    [InlineData("room")]
+    [InlineData("cancelled")]
+    [InlineData("failed")]
+    public async Task Output_CompletedWithAnErrorWhileAHeartbeatWaitsOnATransportWriterThatCannotCountUnflushedBytes_TheErrorReachesTheInnerWriterOnceTheWriteEnds(string end)
+    {
+        // A transport's own writer that sends on FlushAsync (CanGetUnflushedBytes false) and whose peer stopped reading:
+        // the heartbeat's flush waits for room, holding the output. The application completes the output with the error
+        // that closes the connection: Complete returns at once, and once that flush ends (the peer makes room, the transport
+        // cancels or fails it) the inner writer must be completed, with that error.
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var transport = new BackPressuredTransportWriter();
+        var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(new Pipe().Reader, transport));
+        var registration = pipe.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Interval = ManualScheduler.Second, Spread = TimeSpan.Zero });
+        manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick);
+        await transport.FlushStarted.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        var error = new InvalidOperationException("the application's protocol error");
+
+        var complete = Task.Run(() => pipe.Output.Complete(error), ct);
+
+        (await Task.WhenAny(complete, Task.Delay(TimeSpan.FromSeconds(5), ct))).Should().BeSameAs(complete, "completing the output does not wait for a peer that stopped reading");
+        transport.Completed.Task.IsCompleted.Should().BeFalse("the inner writer is completed once the heartbeat's flush has ended");
+        switch (end)
+        {
+            case "room": transport.Room.SetResult(); break;
+            case "cancelled": transport.CancelPendingFlush(); break;
+            default: transport.Room.SetException(new IOException("connection reset")); break;
+        }
+
+        (await transport.Completed.Task.WaitAsync(TimeSpan.FromSeconds(10), ct)).Should().BeSameAs(error, "the completion reaches the inner writer, with the application's error");
+        registration.Dispose();
+    }
+
     [Fact]
     public async Task Output_WrittenAfterCompleteWhileAHeartbeatWriteWaitsForThePeer_RefusedAtOnceAsACompletedWriterIs()
     {
@@ -673,6 +707,57 @@ public sealed class HeartbeatDuplexPipeTests
                 return new FlushResult(isCanceled: true, isCompleted: false);
             }
 
+            _buffer.Clear();
+            return new FlushResult(isCanceled: false, isCompleted: false);
+        }
+    }
+
+    /// <summary>
+    /// A transport's writer that sends on FlushAsync and cannot count its unflushed bytes (PipeWriter's default), over a peer
+    /// that stopped reading: each flush waits for <see cref="Room"/> (a CancelPendingFlush returns it cancelled). Records
+    /// its completion; with <see cref="CompleteFailure"/> set, CompleteAsync throws it after recording.
+    /// </summary>
+    private sealed class BackPressuredTransportWriter : PipeWriter
+    {
+        private readonly System.Buffers.ArrayBufferWriter<byte> _buffer = new();
+        private volatile TaskCompletionSource _cancel = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Room { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource FlushStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource<Exception?> Completed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Exception? CompleteFailure { get; init; }
+
+        public override void Advance(int bytes) => _buffer.Advance(bytes);
+
+        public override Memory<byte> GetMemory(int sizeHint = 0) => _buffer.GetMemory(sizeHint);
+
+        public override Span<byte> GetSpan(int sizeHint = 0) => _buffer.GetSpan(sizeHint);
+
+        public override void CancelPendingFlush() => _cancel.TrySetResult();
+
+        public override void Complete(Exception? exception = null)
+        {
+            Completed.TrySetResult(exception);
+            if (CompleteFailure is { } failure)
+            {
+                throw failure;
+            }
+        }
+
+        public override async ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+        {
+            var cancel = _cancel;
+            FlushStarted.TrySetResult();
+            if (await Task.WhenAny(Room.Task, cancel.Task).WaitAsync(cancellationToken).ConfigureAwait(false) == cancel.Task)
+            {
+                _cancel = new(TaskCreationOptions.RunContinuationsAsynchronously);
+                return new FlushResult(isCanceled: true, isCompleted: false);
+            }
+
+            await Room.Task.ConfigureAwait(false); // a failed send throws here
             _buffer.Clear();
             return new FlushResult(isCanceled: false, isCompleted: false);
         }
