@@ -60,6 +60,12 @@ public static class KeepAliveEventIds
     /// <summary>A heartbeat scheduler started or stopped its threads (Debug).</summary>
     public const int HeartbeatSchedulerLifecycle = 2011;
 
+    /// <summary>
+    /// Completing a <see cref="HeartbeatDuplexPipe"/>'s output failed after <c>Output.Complete</c> had returned (it was left
+    /// to run once a heartbeat's write ended, where nobody awaits it); the output is closed and the inner writer completed anyway (Warning).
+    /// </summary>
+    public const int HeartbeatOutputCompletionFailed = 2012;
+
     // ---- Hosting: KeepAlive.Net.Hosting (3000-3099) and KeepAlive.Net.AspNetCore (3100-3199) ----
 
     /// <summary>A keep-alive profile's values changed on a configuration reload; new connections use them, existing ones keep theirs.</summary>

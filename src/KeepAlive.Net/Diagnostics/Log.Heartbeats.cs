@@ -52,4 +52,8 @@ internal static partial class Log
     [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatSchedulerLifecycle, Level = LogLevel.Debug,
         Message = "Heartbeat scheduler {State} (a timer thread and {Standbys} standby threads, timer wait: {TimerWait})")]
     public static partial void HeartbeatSchedulerLifecycle(ILogger logger, string state, int standbys, string timerWait);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatOutputCompletionFailed, Level = LogLevel.Warning,
+        Message = "Completing the output of the {Owner} of heartbeat '{Name}' failed after Output.Complete had returned (it waited for the heartbeat's write to end, and nobody awaits it); the output is closed and its inner writer was completed anyway")]
+    public static partial void HeartbeatOutputCompletionFailed(ILogger logger, Exception exception, string owner, string name);
 }

@@ -70,6 +70,9 @@ public sealed class HeartbeatRegistration : IDisposable
     /// <summary>Gets a value indicating whether the registration still runs (not disposed, not ended by PeerDead or its scheduler).</summary>
     internal bool IsLive => Live() is var (scheduler, _) && !scheduler.IsDisposed;
 
+    /// <summary>Gets its scheduler's logger while the registration has one (read it at registration), otherwise a logger that writes nothing.</summary>
+    internal Microsoft.Extensions.Logging.ILogger Logger => Volatile.Read(ref _owner) is HeartbeatScheduler scheduler ? scheduler.Logger : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
     internal CancellationToken CancellationToken => Live() is var (scheduler, slot) ? scheduler.TokenOf(slot, this) : new CancellationToken(canceled: true);
 
     // Read once: a Dispose on another thread complements it between two reads (a negative index into the slot table).

@@ -154,6 +154,9 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
     /// <summary>Gets a value indicating whether <see cref="Dispose"/> was called: its registrations have stopped.</summary>
     internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
+    /// <summary>Gets the logger of this scheduler's events, for a wrapper that reports on its registration's connection.</summary>
+    internal ILogger Logger => _telemetry.Logger;
+
     /// <summary>The extras of a slot, made if needed, or <see langword="null"/> once the slot is no longer <paramref name="owner"/>'s.</summary>
     internal SlotExtras? ExtrasOf(int index, HeartbeatRegistration owner) => _slots.GetOrAddExtras(index, owner);
 

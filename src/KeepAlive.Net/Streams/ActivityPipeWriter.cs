@@ -211,13 +211,18 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
 
         try
         {
-            WriteHeld();
-            Close(CompletedByApplication);
-            inner.Complete(exception);
+            WriteHeldThenClose();
         }
         finally
         {
-            EndMessage();
+            try
+            {
+                inner.Complete(exception);
+            }
+            finally
+            {
+                EndMessage();
+            }
         }
     }
 
@@ -232,9 +237,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
 
         try
         {
-            WriteHeld();
-            Close(CompletedByApplication);
-            await inner.CompleteAsync(exception).ConfigureAwait(false);
+            await CompleteInnerAsync(exception).ConfigureAwait(false);
         }
         finally
         {
@@ -455,24 +458,50 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     }
 
     // The application has returned from Complete: nobody awaits this, and the output is closed (its stream disposed) whatever
-    // the inner writer throws (a stream that failed meanwhile, writing bytes left unflushed).
-    [SuppressMessage("Design", "CA1031", Justification = "Nobody observes a completion handed to the heartbeat's write; the output is closed either way.")]
+    // fails here (the held bytes' write or the inner writer's completion, on a transport that failed meanwhile): logged (2012).
+    [SuppressMessage("Design", "CA1031", Justification = "Nobody observes a completion handed to the heartbeat's write: its failure is logged, and the output is closed either way.")]
     private async Task CompleteAfterAsync(Task heartbeatWrite, Exception? exception)
     {
         await heartbeatWrite.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing); // its failure is the heartbeat's, reported by the scheduler
         await path.EnterAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
-            WriteHeld();
-            Close(CompletedByApplication);
-            await inner.CompleteAsync(exception).ConfigureAwait(false);
+            await CompleteInnerAsync(exception).ConfigureAwait(false);
         }
-        catch (Exception)
+        catch (Exception failure)
         {
+            path.ReportCompletionFailed(failure);
         }
         finally
         {
             path.Exit();
+        }
+    }
+
+    // Completes the inner writer with the application's exception even when writing the held bytes first fails (that failure
+    // is then thrown after the completion): a connection being closed must not be left open by its last write.
+    private async ValueTask CompleteInnerAsync(Exception? exception)
+    {
+        try
+        {
+            WriteHeldThenClose();
+        }
+        finally
+        {
+            await inner.CompleteAsync(exception).ConfigureAwait(false);
+        }
+    }
+
+    // The held bytes go first; the output is closed (a pending heartbeat fails for good) whether or not their write succeeds.
+    private void WriteHeldThenClose()
+    {
+        try
+        {
+            WriteHeld();
+        }
+        finally
+        {
+            Close(CompletedByApplication);
         }
     }
 

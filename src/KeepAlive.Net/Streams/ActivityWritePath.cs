@@ -1,4 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
+using KeepAlive.Net.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace KeepAlive.Net.Streams;
 
@@ -24,6 +27,7 @@ internal sealed class ActivityWritePath
     private PendingHeartbeat? _pending;
     private Task? _heartbeatWrite; // the scheduler thread's heartbeat write that did not complete at once (waits for room), until replaced
     private int _ownsRegistration;
+    private ILogger _logger = NullLogger.Instance; // the registered heartbeat's scheduler's: what fails where nobody awaits is logged there
 
     /// <param name="owner">The wrapper's type name, for messages.</param>
     public ActivityWritePath(string owner)
@@ -137,6 +141,7 @@ internal sealed class ActivityWritePath
             ThrowIfTracking();
         }
 
+        _logger = registration.Logger; // read now: the registration ends (disposed first, as documented) before the output is completed
         Interlocked.Exchange(ref _ownsRegistration, 1); // a full fence: a wrapper disposed meanwhile either sees it or is seen after
         return registration;
     }
@@ -149,6 +154,10 @@ internal sealed class ActivityWritePath
             Registration?.Dispose();
         }
     }
+
+    /// <summary>Logs (2012) that completing the output failed where nobody awaits it: after a heartbeat's write that the completion waited for.</summary>
+    public void ReportCompletionFailed(Exception failure) =>
+        Log.HeartbeatOutputCompletionFailed(_logger, failure, _owner, Registration?.Name ?? string.Empty);
 
     /// <summary>Takes back a pending heartbeat whose registration stopped: it is cancelled, not written after the message.</summary>
     public void CancelPending(CancellationToken cancellationToken) => TakePending()?.Fail(

@@ -231,10 +231,7 @@ public sealed class HeartbeatDuplexPipeTests
         var ct = TestContext.Current.CancellationToken;
         using var manual = new ManualScheduler();
         var transport = new BackPressuredTransportWriter();
-        var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(new Pipe().Reader, transport));
-        var registration = pipe.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Interval = ManualScheduler.Second, Spread = TimeSpan.Zero });
-        manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick);
-        await transport.FlushStarted.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        var (pipe, registration) = await HeartbeatWaitingOnATransportAsync(manual, transport, ct);
         var error = new InvalidOperationException("the application's protocol error");
 
         var complete = Task.Run(() => pipe.Output.Complete(error), ct);
@@ -250,6 +247,41 @@ public sealed class HeartbeatDuplexPipeTests
 
         (await transport.Completed.Task.WaitAsync(TimeSpan.FromSeconds(10), ct)).Should().BeSameAs(error, "the completion reaches the inner writer, with the application's error");
         registration.Dispose();
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Output_CompletedWhileAHeartbeatWaitsAndTheDelayedCompletionFails_TheFailureIsLoggedAndTheInnerWriterStillCompleted(bool heldBytesFail)
+    {
+        // Complete returns at once while the heartbeat's flush waits for the peer, and the inner writer is completed after
+        // it, where nobody awaits. What failed there was dropped without a word: the inner writer's CompleteAsync throwing
+        // (a transport that could not send its last bytes), or writing the bytes of the application's WriteAsync that its
+        // CancelPendingFlush had ended behind the heartbeat (the transport failed meanwhile), which also skipped the inner
+        // writer's completion altogether.
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var failure = new IOException(heldBytesFail ? "connection reset while writing the held bytes" : "the transport could not send its last bytes");
+        var transport = new BackPressuredTransportWriter { CompleteFailure = heldBytesFail ? null : failure };
+        var (pipe, _) = await HeartbeatWaitingOnATransportAsync(manual, transport, ct, "orders");
+        if (heldBytesFail)
+        {
+            var write = pipe.Output.WriteAsync("x"u8.ToArray(), ct); // waits behind the heartbeat's flush
+            pipe.Output.CancelPendingFlush();
+            (await write.AsTask().WaitAsync(TimeSpan.FromSeconds(10), ct)).IsCanceled.Should().BeTrue("its bytes are held for the next use of the output");
+            transport.WriteFailure = failure;
+        }
+
+        var error = new InvalidOperationException("the application's protocol error");
+        pipe.Output.Complete(error);
+        transport.Room.SetResult(); // the heartbeat's flush ends: the completion handed to it runs now
+
+        (await transport.Completed.Task.WaitAsync(TimeSpan.FromSeconds(10), ct)).Should().BeSameAs(error, "the inner writer is completed, with the application's error, whatever failed before");
+        SpinWait.SpinUntil(() => manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatOutputCompletionFailed).Count > 0, TimeSpan.FromSeconds(10)).Should().BeTrue("nothing fails silently");
+        var logged = manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatOutputCompletionFailed).Should().ContainSingle().Subject;
+        logged.Exception.Should().BeSameAs(failure);
+        logged.Level.Should().Be(Microsoft.Extensions.Logging.LogLevel.Warning);
+        logged.Message.Should().Contain("'orders'").And.Contain("HeartbeatDuplexPipe");
     }
 
     [Fact]
@@ -647,6 +679,16 @@ public sealed class HeartbeatDuplexPipeTests
         return (pipe, connection, release, registration);
     }
 
+    // A heartbeat every second over `transport`, whose flush of the first one has started (and waits for the transport's Room).
+    private static async Task<(HeartbeatDuplexPipe Pipe, HeartbeatRegistration Registration)> HeartbeatWaitingOnATransportAsync(ManualScheduler manual, BackPressuredTransportWriter transport, CancellationToken ct, string name = "")
+    {
+        var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(new Pipe().Reader, transport));
+        var registration = pipe.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Name = name, Interval = ManualScheduler.Second, Spread = TimeSpan.Zero });
+        manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick);
+        await transport.FlushStarted.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        return (pipe, registration);
+    }
+
     // A heartbeat every second on a pipe whose peer side pauses the writer past 64 unread bytes.
     private static (HeartbeatDuplexPipe Pipe, Pipe Outgoing, HeartbeatRegistration Registration) SmallPipeWithHeartbeat(ManualScheduler manual)
     {
@@ -730,11 +772,14 @@ public sealed class HeartbeatDuplexPipeTests
 
         public Exception? CompleteFailure { get; init; }
 
+        /// <summary>Gets or sets what GetMemory and GetSpan throw (a transport whose connection failed).</summary>
+        public Exception? WriteFailure { get; set; }
+
         public override void Advance(int bytes) => _buffer.Advance(bytes);
 
-        public override Memory<byte> GetMemory(int sizeHint = 0) => _buffer.GetMemory(sizeHint);
+        public override Memory<byte> GetMemory(int sizeHint = 0) => WriteFailure is { } failure ? throw failure : _buffer.GetMemory(sizeHint);
 
-        public override Span<byte> GetSpan(int sizeHint = 0) => _buffer.GetSpan(sizeHint);
+        public override Span<byte> GetSpan(int sizeHint = 0) => WriteFailure is { } failure ? throw failure : _buffer.GetSpan(sizeHint);
 
         public override void CancelPendingFlush() => _cancel.TrySetResult();
 
