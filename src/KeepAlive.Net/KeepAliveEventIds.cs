@@ -66,6 +66,13 @@ public static class KeepAliveEventIds
     /// </summary>
     public const int HeartbeatOutputCompletionFailed = 2012;
 
+    /// <summary>
+    /// The application's <c>GetMemory</c>/<c>GetSpan</c>/<c>Advance</c> on a <see cref="HeartbeatDuplexPipe"/>'s output has waited
+    /// longer than the registration's <see cref="HeartbeatOptions.BlockedCallbackThreshold"/> for a heartbeat's write that
+    /// cannot be withdrawn (a writer over a stream, or one that cannot count its unflushed bytes) and keeps waiting until it ends (Warning).
+    /// </summary>
+    public const int HeartbeatOutputWaiting = 2013;
+
     // ---- Hosting: KeepAlive.Net.Hosting (3000-3099) and KeepAlive.Net.AspNetCore (3100-3199) ----
 
     /// <summary>A keep-alive profile's values changed on a configuration reload; new connections use them, existing ones keep theirs.</summary>

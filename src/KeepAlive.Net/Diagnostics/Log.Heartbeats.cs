@@ -56,4 +56,8 @@ internal static partial class Log
     [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatOutputCompletionFailed, Level = LogLevel.Warning,
         Message = "Completing the output of the {Owner} of heartbeat '{Name}' failed after Output.Complete had returned (it waited for the heartbeat's write to end, and nobody awaits it); the output is closed and its inner writer was completed anyway")]
     public static partial void HeartbeatOutputCompletionFailed(ILogger logger, Exception exception, string owner, string name);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatOutputWaiting, Level = LogLevel.Warning,
+        Message = "The application's Output.{Call} on the {Owner} of heartbeat '{Name}' has waited {WaitedMs} ms (its BlockedCallbackThreshold) for the heartbeat's write to end, which cannot be withdrawn and waits for the peer to read; it keeps waiting, blocking its thread, until that write ends. Fix: when the peer may stop reading, bound the connection (TCP_USER_TIMEOUT, the peer's Timeout) and close it, which ends the write")]
+    public static partial void HeartbeatOutputWaiting(ILogger logger, string call, string owner, string name, double waitedMs);
 }

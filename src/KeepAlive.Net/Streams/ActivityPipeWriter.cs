@@ -33,7 +33,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
 
     public override Memory<byte> GetMemory(int sizeHint = 0)
     {
-        var began = BeginMessage();
+        var began = BeginMessage(nameof(GetMemory));
         try
         {
             return inner.GetMemory(sizeHint);
@@ -47,7 +47,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
 
     public override Span<byte> GetSpan(int sizeHint = 0)
     {
-        var began = BeginMessage();
+        var began = BeginMessage(nameof(GetSpan));
         try
         {
             return inner.GetSpan(sizeHint);
@@ -61,7 +61,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
 
     public override void Advance(int bytes)
     {
-        BeginMessage();
+        BeginMessage(nameof(Advance));
         inner.Advance(bytes);
         _unflushed |= bytes > 0;
     }
@@ -516,8 +516,8 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
         }
     }
 
-    // Whether this call took the write path (the message starts here).
-    private bool BeginMessage()
+    // Whether this call (`call`, for the report of a long wait) took the write path (the message starts here).
+    private bool BeginMessage(string call)
     {
         ThrowIfCompleted();
         if (_inMessage)
@@ -525,7 +525,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
             return false;
         }
 
-        path.Enter(); // blocks only while a heartbeat copies its bytes into the pipe (never while it waits for the peer)
+        path.Enter(call); // blocks while a heartbeat copies its bytes into a Pipe (never while it waits for the peer), or while its write that cannot be withdrawn ends (reported past its blocked threshold)
         _inMessage = true;
         try
         {

@@ -28,6 +28,7 @@ internal sealed class ActivityWritePath
     private Task? _heartbeatWrite; // the scheduler thread's heartbeat write that did not complete at once (waits for room), until replaced
     private int _ownsRegistration;
     private ILogger _logger = NullLogger.Instance; // the registered heartbeat's scheduler's: what fails where nobody awaits is logged there
+    private int _waitReportMilliseconds = Timeout.Infinite; // the registered heartbeat's BlockedCallbackThreshold: an application's blocking wait behind its write longer than that is logged
 
     /// <param name="owner">The wrapper's type name, for messages.</param>
     public ActivityWritePath(string owner)
@@ -40,7 +41,25 @@ internal sealed class ActivityWritePath
 
     public Task EnterAsync(CancellationToken cancellationToken) => _gate.WaitAsync(cancellationToken);
 
-    public void Enter() => _gate.Wait();
+    /// <summary>
+    /// Takes the path for an application's blocking call (<paramref name="call"/>). Behind a heartbeat's write that waits for the
+    /// peer (one that cannot be withdrawn) it waits as long as that write, and once it has waited the registration's
+    /// BlockedCallbackThreshold it says so (2013), once per wait.
+    /// </summary>
+    public void Enter(string call)
+    {
+        if (_gate.Wait(0) || _gate.Wait(_waitReportMilliseconds))
+        {
+            return;
+        }
+
+        if (HeartbeatWriteInFlight is not null)
+        {
+            Log.HeartbeatOutputWaiting(_logger, call, _owner, Registration?.Name ?? string.Empty, _waitReportMilliseconds);
+        }
+
+        _gate.Wait();
+    }
 
     /// <summary>Takes the path if it is free, without waiting.</summary>
     /// <returns>Whether the path was taken.</returns>
@@ -142,6 +161,7 @@ internal sealed class ActivityWritePath
         }
 
         _logger = registration.Logger; // read now: the registration ends (disposed first, as documented) before the output is completed
+        _waitReportMilliseconds = (int)options.BlockedCallbackThreshold.TotalMilliseconds;
         Interlocked.Exchange(ref _ownsRegistration, 1); // a full fence: a wrapper disposed meanwhile either sees it or is seen after
         return registration;
     }

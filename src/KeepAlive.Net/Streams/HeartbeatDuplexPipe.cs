@@ -13,12 +13,14 @@ namespace KeepAlive.Net;
 /// A message is everything written to <see cref="Output"/> between two flushes (<c>FlushAsync</c>, or <c>WriteAsync</c>
 /// which writes and flushes): the first <c>GetMemory</c>/<c>GetSpan</c>/<c>Advance</c> of a message takes the write path
 /// and the flush releases it. A heartbeat due meanwhile is written by that flush's thread, right after the message. The
-/// first call of a message waits (blocking the calling thread) only while a heartbeat copies its bytes into the pipe: under
+/// first call of a message waits (blocking the calling thread), over a <see cref="Pipe"/>, only while a heartbeat copies its bytes into it: under
 /// back-pressure the heartbeat's own flush is cancelled at once, its bytes left queued for the next flush, so the
 /// application never waits for a peer that stopped reading because of a heartbeat; that heartbeat fails as not sent, and
 /// later ones write nothing and fail alike until the peer reads again (no pile-up past the pause threshold). Over a stream
 /// (<c>PipeWriter.Create</c>), or a writer that cannot count its unflushed bytes, a flush still writing the heartbeat is left to finish, holding the output, and counts as
-/// sent (a stream write cannot be withdrawn); completing <see cref="Output"/> returns at once and completes the inner writer once that write has ended. When the pipe's reader (the transport)
+/// sent (a stream write cannot be withdrawn): the first call of the next message then blocks until that write ends, however
+/// long the peer takes to read (a wait past the registration's <see cref="HeartbeatOptions.BlockedCallbackThreshold"/> is
+/// logged, <see cref="KeepAliveEventIds.HeartbeatOutputWaiting"/>); completing <see cref="Output"/> returns at once and completes the inner writer once that write has ended. When the pipe's reader (the transport)
 /// or the application completes it, the connection is closed for good: the heartbeat's registration raises
 /// <see cref="HeartbeatRegistration.PeerDead"/> once and ends. <see cref="Output"/> keeps the single-writer rule of
 /// <see cref="PipeWriter"/>.

@@ -587,6 +587,30 @@ public sealed class HeartbeatDuplexPipeTests
     }
 
     [Fact]
+    public async Task GetSpan_WhileAHeartbeatWriteWaitsForAPeerThatStoppedReading_WaitsForItAndSaysSoPastTheBlockedThreshold()
+    {
+        // Over a writer whose flush cannot be withdrawn (a transport's own, or PipeWriter.Create over a stream), the heartbeat's
+        // flush holds the output while the peer does not read, and the application's GetSpan that starts the next message
+        // blocks its thread until that flush ends, for as long as the peer reads nothing. That wait was said nowhere.
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var transport = new BackPressuredTransportWriter();
+        var (pipe, _) = await HeartbeatWaitingOnATransportAsync(manual, transport, ct, "orders", blockedCallbackThreshold: TimeSpan.FromMilliseconds(200));
+
+        var span = Task.Run(() => pipe.Output.GetSpan(4).Length, ct);
+
+        SpinWait.SpinUntil(() => manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatOutputWaiting).Count > 0, TimeSpan.FromSeconds(10)).Should().BeTrue(
+            "the application's wait behind the heartbeat's write is reported once it passes the registration's BlockedCallbackThreshold");
+        span.IsCompleted.Should().BeFalse("GetSpan waits for the heartbeat's flush, which cannot be withdrawn");
+        var logged = manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatOutputWaiting).Should().ContainSingle().Subject;
+        logged.Level.Should().Be(Microsoft.Extensions.Logging.LogLevel.Warning);
+        logged.Message.Should().Contain("GetSpan").And.Contain("'orders'").And.Contain("200 ms");
+        transport.Room.SetResult(); // the peer reads again
+        (await span.WaitAsync(TimeSpan.FromSeconds(10), ct)).Should().BeGreaterThanOrEqualTo(4);
+        manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatOutputWaiting).Should().ContainSingle("one report per wait");
+    }
+
+    [Fact]
     public async Task Heartbeat_PeerStopsReadingForSeveralIntervals_OneHeartbeatQueuedEachFailureReportedAndSentAgainOnceThePeerReads()
     {
         using var manual = new ManualScheduler();
@@ -680,10 +704,12 @@ public sealed class HeartbeatDuplexPipeTests
     }
 
     // A heartbeat every second over `transport`, whose flush of the first one has started (and waits for the transport's Room).
-    private static async Task<(HeartbeatDuplexPipe Pipe, HeartbeatRegistration Registration)> HeartbeatWaitingOnATransportAsync(ManualScheduler manual, BackPressuredTransportWriter transport, CancellationToken ct, string name = "")
+    private static async Task<(HeartbeatDuplexPipe Pipe, HeartbeatRegistration Registration)> HeartbeatWaitingOnATransportAsync(ManualScheduler manual, BackPressuredTransportWriter transport, CancellationToken ct, string name = "", TimeSpan? blockedCallbackThreshold = null)
     {
         var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(new Pipe().Reader, transport));
-        var registration = pipe.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Name = name, Interval = ManualScheduler.Second, Spread = TimeSpan.Zero });
+        var options = new HeartbeatOptions { Name = name, Interval = ManualScheduler.Second, Spread = TimeSpan.Zero };
+        options.BlockedCallbackThreshold = blockedCallbackThreshold ?? options.BlockedCallbackThreshold;
+        var registration = pipe.RegisterHeartbeat(manual.Scheduler, Ping, options);
         manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick);
         await transport.FlushStarted.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
         return (pipe, registration);
