@@ -285,6 +285,38 @@ public sealed class HeartbeatDuplexPipeTests
     }
 
     [Fact]
+    public async Task Output_CompletedFromAnotherThreadWhileAFlushWritesAHeartbeatAfterItsMessage_WaitsForThatFlushThenCompletes()
+    {
+        // Outside PipeWriter's single-writer rule: one thread's FlushAsync ends its message and writes the heartbeat that came
+        // due meanwhile (blocking, over a stream whose peer stopped reading), and another thread completes the output. The
+        // wrapper cannot tell that flush from a writer operation in progress, so Complete waits for it (as documented in
+        // HEARTBEATS.md), then completes the inner writer; the heartbeat is never cut nor written twice.
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var connection = new AsynchronousWriteStream(release.Task, freeWrites: 1);
+        var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(PipeReader.Create(new MemoryStream()), PipeWriter.Create(connection)));
+        var registration = pipe.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Interval = ManualScheduler.Second, Spread = TimeSpan.Zero });
+        "abc"u8.CopyTo(pipe.Output.GetSpan(3));
+        pipe.Output.Advance(3);
+        manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick); // the heartbeat comes due and waits for the message
+        var flush = Task.Run(async () => await pipe.Output.FlushAsync(ct), ct);
+        await connection.WriteStarted.Task.WaitAsync(TimeSpan.FromSeconds(10), ct); // the message went out; the heartbeat's write waits for the peer
+
+        var complete = Task.Run(() => pipe.Output.Complete(), ct);
+
+        await Task.Delay(300, ct);
+        complete.IsCompleted.Should().BeFalse("Complete called while another thread's flush is in progress waits for that flush, heartbeat included");
+        connection.IsDisposed.Should().BeFalse();
+        release.SetResult(); // the peer reads again
+        await flush.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        await complete.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        connection.IsDisposed.Should().BeTrue("the inner writer was completed after that flush");
+        System.Text.Encoding.ASCII.GetString(connection.Written()).Should().Be("abcPING", "the message, then the heartbeat, whole and once");
+        registration.GetStatistics().Should().BeEquivalentTo(new { Sent = 1L, Failed = 0L });
+    }
+
+    [Fact]
     public async Task Output_WrittenAfterCompleteWhileAHeartbeatWriteWaitsForThePeer_RefusedAtOnceAsACompletedWriterIs()
     {
         // Complete returns while a heartbeat's stream write still waits for the peer, and completes the inner writer after
