@@ -378,12 +378,13 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
             return ValueTask.FromException(Closed(reason));
         }
 
-        if (result.IsCanceled && inner.CanGetUnflushedBytes && inner.UnflushedBytes > 0)
+        if (result.IsCanceled && (!inner.CanGetUnflushedBytes || inner.UnflushedBytes > 0))
         {
             // A Pipe commits the bytes of a cancelled flush; a writer over a stream (PipeWriter.Create) writes nothing, or
-            // stops its write midway, and keeps them buffered: the heartbeat did not leave.
+            // stops its write midway, and keeps them buffered: the heartbeat did not leave. A writer that cannot count its
+            // unflushed bytes (a transport's own) says nothing of what a cancelled flush sent: not counted as sent either.
             return ValueTask.FromException(new IOException(
-                "The heartbeat was not sent: the application cancelled the pending flush (PipeWriter.CancelPendingFlush) as the heartbeat flushed, and a writer over a stream does not write a cancelled flush's bytes; they leave with the next flush."));
+                "The heartbeat was not sent: the application cancelled the pending flush (PipeWriter.CancelPendingFlush) as the heartbeat flushed, and a writer over a stream does not write a cancelled flush's bytes (they leave with the next flush), nor does a writer that cannot count its unflushed bytes say whether it did."));
         }
 
         path.MarkActivity();

@@ -713,6 +713,27 @@ public sealed class HeartbeatDuplexPipeTests
         wire.ToArray().Should().Equal([.. "abc"u8.ToArray(), .. Ping], "the heartbeat's bytes leave with the next flush");
     }
 
+    [Fact]
+    public async Task Output_OverATransportWriterThatCannotCountUnflushedBytes_CancelPendingFlushBetweenFlushes_TheHeartbeatItCancelsIsNotCountedSent()
+    {
+        // CancelPendingFlush with no flush pending cancels the next one, which was the heartbeat's. A transport's writer that
+        // cannot count its unflushed bytes says nothing of what a cancelled flush sent (this one drops them): the heartbeat
+        // was counted as sent, so the statistics said the connection was kept alive when nothing reached the peer.
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var transport = new SendOnFlushWriter();
+        var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(PipeReader.Create(new MemoryStream()), transport));
+        var registration = pipe.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Interval = ManualScheduler.Second, Spread = TimeSpan.Zero });
+
+        pipe.Output.CancelPendingFlush();
+        manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick); // the heartbeat comes due and takes the cancel
+
+        transport.Cut.Should().Be(1, "the heartbeat's flush was the cancelled one");
+        registration.GetStatistics().Should().BeEquivalentTo(new { Sent = 0L, Failed = 1L }, "nothing says its bytes left");
+        manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Should().ContainSingle().Which.Exception!.Message.Should().Contain("CancelPendingFlush");
+        (await pipe.Output.FlushAsync(ct)).IsCanceled.Should().BeTrue("the application asked for its next flush to be cancelled");
+    }
+
     // Waits until the registration has sent 3 heartbeats and failed none, at most 20 s.
     private static async Task ThreeSentOrTwentySecondsAsync(HeartbeatRegistration registration, CancellationToken ct)
     {
