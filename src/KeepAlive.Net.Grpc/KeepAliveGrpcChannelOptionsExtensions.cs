@@ -97,8 +97,9 @@ public static class KeepAliveGrpcChannelOptionsExtensions
         if (gate is null)
         {
             // The handler took the Http section now, once (the client factory's are built again every HandlerLifetime, and follow reloads).
-            ClientReloadWatch.Warn(profiles, profileName, "gRPC channel", ReloadFix, KeepAliveProfiles.LoggerOf(profiles),
-                KeepAliveHandlerSettings.Values(profiles.GetProfile(profileName).Http), () => KeepAliveHandlerSettings.Values(profiles.GetProfile(profileName).Http));
+            // Held by the handler, which keeps the values and which every channel over it keeps.
+            ClientReloadWatch.Warn(profiles, profileName, "gRPC channel", ReloadFix, KeepAliveProfiles.LoggerOf(profiles), handler,
+                KeepAliveHandlerSettings.Values(profiles.GetProfile(profileName).Http), HttpValues(profiles, profileName));
         }
 
         options.ServiceProvider = channel.WrapServiceProvider(options.ServiceProvider);
@@ -117,6 +118,11 @@ public static class KeepAliveGrpcChannelOptionsExtensions
         ArgumentNullException.ThrowIfNull(profileName);
         return options.UseKeepAlive(RegisteredProfiles.From(services, "GrpcChannelOptions.UseKeepAlive", profileName), profileName);
     }
+
+    // A lambda of UseKeepAlive would share its closure with the channel's, and the profiles would hold the channel and its
+    // handler through the watcher: made here, it holds the profiles and the name only.
+    private static Func<IReadOnlyDictionary<string, string>> HttpValues(IKeepAliveProfiles profiles, string profileName) =>
+        () => KeepAliveHandlerSettings.Values(profiles.GetProfile(profileName).Http);
 
     private static SocketsHttpHandler NewHandler(GrpcChannelOptions options)
     {

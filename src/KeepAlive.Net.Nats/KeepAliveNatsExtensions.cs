@@ -88,7 +88,8 @@ public static class KeepAliveNatsExtensions
 
                 return values;
             },
-            yourHeartbeat: options.PingInterval != NatsOpts.Default.PingInterval ? options.PingInterval : null);
+            yourHeartbeat: options.PingInterval != NatsOpts.Default.PingInterval ? options.PingInterval : null,
+            heldBy: result.SocketConnectionFactory); // the connections made from these options keep it: their (re)connections open sockets through it
         return result;
     }
 

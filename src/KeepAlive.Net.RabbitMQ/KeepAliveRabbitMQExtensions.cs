@@ -81,7 +81,8 @@ public static class KeepAliveRabbitMQExtensions
         settings.ReportApplied(notes);
         settings.WarnWhenReloadsAreNotTaken(
             "create the connection again from a new ConnectionFactory set up with UseKeepAlive (its sockets already follow reloads, also on automatic recovery; RequestedHeartbeat is fixed when UseKeepAlive runs)",
-            yourHeartbeat: yourHeartbeat);
+            yourHeartbeat: yourHeartbeat,
+            heldBy: factory.SocketFactory); // the factory and its connections keep it: automatic recovery opens sockets through it
         return factory;
     }
 

@@ -97,7 +97,7 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
         var (allProfiles, profileName) = (profiles, ProfileName);
         KeepAlive.Net.Hosting.Clients.ClientReloadWatch.Warn(profiles, profileName, "SignalR hub connection",
             "build the hub connection again with UseKeepAlive (its sockets already follow reloads; KeepAliveInterval and ServerTimeout are fixed when it is built)",
-            _logger, Taken(settings), () => Taken(KeepAliveSignalRSettings.Create(allProfiles, profileName)));
+            _logger, this, Taken(settings), () => Taken(KeepAliveSignalRSettings.Create(allProfiles, profileName))); // held by the hub connection, through its services
     }
 
     public void PostConfigure(string? name, HttpConnectionOptions options)

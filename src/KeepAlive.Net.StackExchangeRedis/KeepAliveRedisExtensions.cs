@@ -97,7 +97,8 @@ public static class KeepAliveRedisExtensions
         settings.ReportApplied(notes);
         settings.WarnWhenReloadsAreNotTaken(
             "connect a new ConnectionMultiplexer with ConfigurationOptions.UseKeepAlive (its sockets already follow reloads, also on reconnection; ConfigurationOptions.KeepAlive is fixed when the multiplexer connects)",
-            yourHeartbeat: yourKeepAlive);
+            yourHeartbeat: yourKeepAlive,
+            heldBy: options.Tunnel); // every multiplexer connected with these options (or a copy) connects through it, also on reconnection
         return options;
     }
 

@@ -262,6 +262,48 @@ public sealed class GrpcChannelKeepAliveTests
     }
 
     [Fact]
+    public async Task ChannelUseKeepAlive_ChannelDisposedAndCollected_AReloadOfTheHttpSectionNoLongerWarns()
+    {
+        // 3204 said "gRPC channel took these values" after every accepted reload for the rest of the process, also once the
+        // channel (and the handler it made and disposed) was gone: the watcher's subscription was never released.
+        await using var server = await GrpcServers.StartOnLoopbackAsync();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:grpc:Http:KeepAlivePingDelay", "20s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var handler = await ReloadWhileAChannelLivesThenDisposeAsync(server, profiles, configuration);
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle("the control: a live channel keeps KeepAlivePingDelay 20s")
+            .Which.Should().Contain("SocketsHttpHandler.KeepAlivePingDelay stays 20s (the profile now says 30s)");
+        for (var i = 0; i < 50 && handler.IsAlive; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            await Task.Delay(100, Token);
+        }
+
+        handler.IsAlive.Should().BeFalse("the disposed channel and its handler are referenced by nothing of the test's");
+
+        configuration["KeepAlive:Profiles:grpc:Http:KeepAlivePingDelay"] = "40s";
+        configuration.Reload();
+
+        profiles.Messages(KeepAliveEventIds.ProfileReloaded).Should().HaveCount(2);
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle("no channel keeps the values any more");
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static async Task<WeakReference> ReloadWhileAChannelLivesThenDisposeAsync(WebServer server, ClientProfiles profiles, IConfigurationRoot configuration)
+    {
+        var options = new GrpcChannelOptions().UseKeepAlive(profiles.Profiles, "grpc");
+        var handler = new WeakReference(options.HttpHandler);
+        using (var channel = GrpcChannel.ForAddress(server.BaseAddress, options))
+        {
+            (await new Echo.EchoClient(channel).SayAsync(new EchoRequest { Text = "before" }, cancellationToken: Token)).Text.Should().Be("before");
+            configuration["KeepAlive:Profiles:grpc:Http:KeepAlivePingDelay"] = "30s";
+            configuration.Reload();
+        }
+
+        return handler;
+    }
+
+    [Fact]
     public void FactoryUseKeepAliveAndConfigureChannelUseKeepAlive_TwoProfiles_RefusedNamingBothAndTheFix()
     {
         using var host = ClientHost(services =>

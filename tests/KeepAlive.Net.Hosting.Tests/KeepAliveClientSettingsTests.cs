@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using KeepAlive.Net.Hosting.Profiles;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -202,6 +203,39 @@ public sealed class KeepAliveClientSettingsTests
         services.GetFakeLogCollector().GetSnapshot().Where(r => r.Id.Id == KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle()
             .Which.Should().Match<FakeLogRecord>(r => r.Level == LogLevel.Warning && r.Message ==
                 "TestClient took these values from KeepAlive profile 'p' once, when it was set up, so the reload just accepted does not reach them: TestOptions.Heartbeat stays 20s (the profile now says 30s); TestOptions.Idle stays 7 s (the profile now says 9 s). Fix: make the client again.");
+    }
+
+    [Fact]
+    public void WarnWhenReloadsAreNotTaken_WhatHeldTheValuesIsCollected_TheNextReloadSaysNothingAndReleasesTheWatcher()
+    {
+        // The watcher lasted as long as the profiles: clients disposed long ago were still said to keep their values at
+        // every reload, and each watcher's subscription was never released.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:p:Heartbeat:Interval", "20s")]).Build();
+        using var services = Build(s => s.AddKeepAlive(configuration.GetSection("KeepAlive")));
+        var profiles = services.GetRequiredService<IKeepAliveProfiles>();
+        var stillHeld = new object();
+        var gone = new[] { WatchHeldByANewObject(profiles, "make the client again"), WatchHeldByANewObject(profiles, "make the other client again") };
+        KeepAliveClientSettings.Create(profiles, "p", Client).WarnWhenReloadsAreNotTaken("make the client again", heldBy: stillHeld);
+        ((KeepAliveProfiles)profiles).AcceptedReloadWatchers.Should().Be(2, "the same client, fix and values share one watcher");
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        gone.Should().OnlyContain(static w => !w.IsAlive, "nothing of the test's holds them");
+
+        configuration["KeepAlive:Profiles:p:Heartbeat:Interval"] = "30s";
+        configuration.Reload();
+
+        services.GetFakeLogCollector().GetSnapshot().Where(r => r.Id.Id == KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle()
+            .Which.Message.Should().EndWith("Fix: make the client again.", "a holder of the shared watcher lives; the other watcher's is gone");
+        ((KeepAliveProfiles)profiles).AcceptedReloadWatchers.Should().Be(1, "the watcher whose holders are all collected is released at the reload");
+        GC.KeepAlive(stillHeld);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static WeakReference WatchHeldByANewObject(IKeepAliveProfiles profiles, string fix)
+    {
+        var holder = new object();
+        KeepAliveClientSettings.Create(profiles, "p", Client).WarnWhenReloadsAreNotTaken(fix, heldBy: holder);
+        return new WeakReference(holder);
     }
 
     [Fact]

@@ -157,6 +157,42 @@ public sealed class NatsOnLoopbackTests(NatsOnLoopback servers) : IClassFixture<
         profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should().Contain("dropped 4s to 6s after it went silent");
     }
 
+    [Fact]
+    public async Task UseKeepAlive_ConnectionDisposedAndCollected_AReloadOfThePingIntervalNoLongerWarns()
+    {
+        // 3204 said "NATS.Net took these values" after every accepted reload for the rest of the process, also once the
+        // connection made from the options had been disposed and collected: the watcher's subscription was never released.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:events:Heartbeat:Interval", "20s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var connection = await ReloadWhileAConnectionLivesThenDisposeAsync(profiles, configuration, servers.Plain.EndPoint);
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle("the control: a live connection keeps PingInterval 20s")
+            .Which.Should().Contain("NatsOpts.PingInterval stays 20s (the profile now says 30s)");
+        for (var i = 0; i < 50 && connection.IsAlive; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            await Task.Delay(100, TestContext.Current.CancellationToken); // NATS.Net's loops end after DisposeAsync returns
+        }
+
+        connection.IsAlive.Should().BeFalse("the disposed connection and its options are referenced by nothing of the test's");
+
+        configuration["KeepAlive:Profiles:events:Heartbeat:Interval"] = "40s";
+        configuration.Reload();
+
+        profiles.Messages(KeepAliveEventIds.ProfileReloaded).Should().HaveCount(2);
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle("no connection keeps the values any more");
+    }
+
+    private static async Task<WeakReference> ReloadWhileAConnectionLivesThenDisposeAsync(ClientProfiles profiles, IConfigurationRoot configuration, IPEndPoint server)
+    {
+        var nats = new NatsConnection(Options("nats", server).UseKeepAlive(profiles.Profiles, "events"));
+        await nats.PingAsync(TestContext.Current.CancellationToken);
+        configuration["KeepAlive:Profiles:events:Heartbeat:Interval"] = "30s";
+        configuration.Reload();
+        await nats.DisposeAsync();
+        return new WeakReference(nats);
+    }
+
     // Loopback, no middlebox: the connect timeout only has to outlast a loaded machine (the first TLS handshake of the
     // process, certificate chain included, once took over 5 s while every test assembly ran in parallel on 2 cores).
     private static NatsOpts Options(string scheme, IPEndPoint server) => NatsOpts.Default with

@@ -235,15 +235,22 @@ public sealed class KeepAliveClientSettings
     /// The client's heartbeat setting as it was set by hand before the profile was applied, which it keeps while the profile
     /// sets no <c>Heartbeat:Interval</c>, so the warning names that value; <see langword="null"/> when it is the client's own default.
     /// </param>
+    /// <param name="heldBy">
+    /// What the client keeps for as long as it lives, and with it the values it took: the hook the package installs, which
+    /// the client calls for every socket it opens, reconnections included (a socket factory, a tunnel), as do the options
+    /// or factory it was made from. Held weakly: once it has been collected (every client made from it disposed and no
+    /// longer referenced) the next accepted reload says nothing and releases the warning. <see langword="null"/> when the
+    /// client keeps nothing of the package's: the warning then lasts as long as the registered profiles.
+    /// </param>
     /// <remarks>
-    /// The warning lasts as long as the registered profiles; a client set up again with the same values shares it. Profiles
+    /// A client set up again with the same values shares the warning, which lasts while one of them is held. Profiles
     /// that are not reloadable (an <see cref="IKeepAliveProfiles"/> of your own) never warn. Values that reach each new
     /// connection (the <c>Tcp</c> section through <see cref="ConfigureSocket"/>) do not belong in <paramref name="moreValues"/>.
     /// </remarks>
-    public void WarnWhenReloadsAreNotTaken(string fix, Func<KeepAliveClientSettings, IReadOnlyDictionary<string, string>>? moreValues = null, TimeSpan? yourHeartbeat = null)
+    public void WarnWhenReloadsAreNotTaken(string fix, Func<KeepAliveClientSettings, IReadOnlyDictionary<string, string>>? moreValues = null, TimeSpan? yourHeartbeat = null, object? heldBy = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(fix);
-        ClientReloadWatch.Warn(_profiles, ProfileName, Client.ClientName, fix, _logger, TakenOnce(this, moreValues, yourHeartbeat),
+        ClientReloadWatch.Warn(_profiles, ProfileName, Client.ClientName, fix, _logger, heldBy, TakenOnce(this, moreValues, yourHeartbeat),
             () => TakenOnce(Create(_profiles, ProfileName, Client), moreValues, yourHeartbeat));
     }
 

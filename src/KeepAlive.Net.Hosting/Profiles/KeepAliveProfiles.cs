@@ -35,7 +35,7 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _accepted = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _refused = new(StringComparer.Ordinal); // why a profile's latest change was refused, until one is accepted
     private readonly List<IDisposable> _subscriptions = [];
-    private readonly HashSet<string> _watchers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, AcceptedReloadWatcher> _watchers = new(StringComparer.Ordinal); // by profile and key
     private readonly Lock _reloadLock = new();
     private readonly ConditionalWeakTable<KeepAliveProfileOptions, WarnOnceLogger> _socketLoggers = []; // per values: each warning once, not once per connection
 
@@ -130,19 +130,67 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
         new CancellationChangeToken(_accepted.GetOrAdd(name, static _ => new CancellationTokenSource()).Token);
 
     /// <summary>
-    /// Calls <paramref name="onAccepted"/> after every accepted reload of a profile, as long as the profiles live; one
-    /// watcher per profile and <paramref name="key"/>, however often it is asked for (a client set up again with the same values).
+    /// Calls <paramref name="onAccepted"/> after every accepted reload of a profile while something still holds the values
+    /// it is about: one watcher per profile and <paramref name="key"/>, however often it is asked for (a client set up again
+    /// with the same values adds its holder). Holders are kept weakly: once every one has been collected (the clients made
+    /// from them disposed and dropped), the next accepted reload calls nothing and releases the watcher.
     /// </summary>
-    public void WatchAcceptedReloads(string profileName, string key, Action onAccepted)
+    /// <param name="profileName">The profile.</param>
+    /// <param name="key">What the watcher is about (who took which values).</param>
+    /// <param name="heldBy">What keeps the values for as long as a client made from them lives; <see langword="null"/>: as long as the profiles.</param>
+    /// <param name="onAccepted">Called after each accepted reload.</param>
+    public void WatchAcceptedReloads(string profileName, string key, object? heldBy, Action onAccepted)
     {
         var name = Resolve(profileName);
-        lock (_subscriptions)
+        var id = $"{name}\n{key}";
+        lock (_watchers)
         {
-            if (_watchers.Add($"{name}\n{key}"))
+            if (!_watchers.TryGetValue(id, out var watcher))
             {
-                _subscriptions.Add(ChangeToken.OnChange(() => AcceptedChanges(name), onAccepted));
+                watcher = new AcceptedReloadWatcher();
+                _watchers.Add(id, watcher);
+                watcher.Subscription = ChangeToken.OnChange(() => AcceptedChanges(name), () =>
+                {
+                    if (StillHeld(id))
+                    {
+                        onAccepted();
+                    }
+                });
+            }
+
+            watcher.Hold(heldBy);
+        }
+    }
+
+    /// <summary>Gets how many watchers of accepted reloads are subscribed (a released one no longer counts).</summary>
+    internal int AcceptedReloadWatchers
+    {
+        get
+        {
+            lock (_watchers)
+            {
+                return _watchers.Count;
             }
         }
+    }
+
+    // Runs on the reload's thread, in the watcher's own callback: the only place a watcher is released, so that its
+    // subscription is disposed from within its callback (which never waits) and never from a thread the callback waits for.
+    private bool StillHeld(string id)
+    {
+        AcceptedReloadWatcher? released;
+        lock (_watchers)
+        {
+            if (!_watchers.TryGetValue(id, out released) || released.IsHeld())
+            {
+                return released is not null;
+            }
+
+            _watchers.Remove(id);
+        }
+
+        released.Subscription?.Dispose();
+        return false;
     }
 
     public void Dispose()
@@ -153,6 +201,18 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
             {
                 subscription.Dispose();
             }
+        }
+
+        List<AcceptedReloadWatcher> watchers;
+        lock (_watchers)
+        {
+            watchers = [.. _watchers.Values];
+            _watchers.Clear();
+        }
+
+        foreach (var watcher in watchers)
+        {
+            watcher.Subscription?.Dispose(); // outside the lock: a callback running now waits for it in StillHeld
         }
 
         foreach (var accepted in _accepted.Values)
@@ -269,4 +329,32 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
         _registrations.Values.Select(static r => r.ListedIn).OfType<IConfiguration>().Distinct()
             .SelectMany(static listedIn => listedIn.GetChildren())
             .FirstOrDefault(c => string.Equals(c.Key, profileName, StringComparison.OrdinalIgnoreCase))?.Path;
+    /// <summary>One watcher of accepted reloads and what holds the values it is about, weakly.</summary>
+    private sealed class AcceptedReloadWatcher
+    {
+        private readonly List<WeakReference<object>> _holders = [];
+        private bool _heldByTheProfiles;
+
+        public IDisposable? Subscription { get; set; }
+
+        /// <summary>Adds a holder (under the profiles' lock of watchers); <see langword="null"/> holds it as long as the profiles.</summary>
+        public void Hold(object? holder)
+        {
+            if (holder is null)
+            {
+                _heldByTheProfiles = true;
+            }
+            else if (!_holders.Exists(h => h.TryGetTarget(out var held) && ReferenceEquals(held, holder)))
+            {
+                _holders.Add(new WeakReference<object>(holder));
+            }
+        }
+
+        /// <summary>Whether a holder lives, forgetting the collected ones (under the profiles' lock of watchers).</summary>
+        public bool IsHeld()
+        {
+            _holders.RemoveAll(static h => !h.TryGetTarget(out _));
+            return _heldByTheProfiles || _holders.Count > 0;
+        }
+    }
 }
