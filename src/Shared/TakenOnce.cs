@@ -2,8 +2,8 @@ namespace KeepAlive.Net;
 
 /// <summary>
 /// The one wording of "a reload changed a value that was taken once": each setting whose value differs, as it stays and
-/// as the profile now says it. Compiled into each library that warns about it (the client packages' 3204 through
-/// KeepAlive.Net.Hosting, ASP.NET Core's 3106, the health check's 3006).
+/// as the profile now says it. Compiled into KeepAlive.Net.Hosting, whose one watcher of profile reloads says it for the
+/// client packages (3204) and ASP.NET Core (3106), and whose health check says it for its section (3006).
 /// </summary>
 internal static class TakenOnce
 {

@@ -9,7 +9,8 @@ namespace KeepAlive.Net.Hosting.Clients;
 /// The one watcher of "a client took these values once": after every accepted reload of the profile that changes one of
 /// them, event <see cref="KeepAliveEventIds.ClientReloadNotApplied"/> names each value that stays, what the profile now
 /// says, and the fix. For the client packages (<see cref="KeepAliveClientSettings.WarnWhenReloadsAreNotTaken"/>), a gRPC
-/// channel's handler and a SignalR hub connection.
+/// channel's handler and a SignalR hub connection; ASP.NET Core's event 3106 (what Kestrel and the hubs took once) takes
+/// the same route, <see cref="Watch"/>. The health check's 3006 does not: it watches a configuration section, not a profile.
 /// </summary>
 internal static class ClientReloadWatch
 {
@@ -32,28 +33,48 @@ internal static class ClientReloadWatch
     /// <param name="now">The reloaded profile's values, by client setting (throws <see cref="OptionsValidationException"/> when the profile no longer suits the client).</param>
     public static void Warn(IKeepAliveProfiles profiles, string profileName, string client, string fix, ILogger logger, object? heldBy, IReadOnlyDictionary<string, string> taken, Func<IReadOnlyDictionary<string, string>> now)
     {
-        if (profiles is not KeepAliveProfiles registered)
+        if (profiles is KeepAliveProfiles registered)
         {
-            return;
+            Watch(registered, profileName, client, fix, heldBy, taken, now, client, client, changes => Log.ClientReloadNotApplied(logger, client, profileName, changes, fix));
         }
+    }
 
-        // One watcher per client, fix and values: a client set up again with the same values shares it.
-        var key = string.Join('\n', [client, fix, .. taken.OrderBy(static p => p.Key, StringComparer.Ordinal).Select(static p => $"{p.Key}={p.Value}")]);
-        registered.WatchAcceptedReloads(profileName, key, heldBy, () =>
+    /// <summary>
+    /// The route every "took these values once" warning takes (3204 here, 3106 for ASP.NET Core): after every accepted
+    /// reload of the profile, while <paramref name="heldBy"/> or a holder of the same watcher lives, <paramref name="report"/>
+    /// gets each value of <paramref name="taken"/> that stays and what the profile now says, or why the reloaded profile
+    /// does not suit <paramref name="unsuited"/>; a reload that changes none of them reports nothing.
+    /// </summary>
+    /// <param name="profiles">The registered profiles, whose accepted reloads are watched.</param>
+    /// <param name="profileName">The profile.</param>
+    /// <param name="what">Who took the values, as the warning names it (one watcher per profile, what, fix and values).</param>
+    /// <param name="fix">The fix the warning gives.</param>
+    /// <param name="heldBy">What keeps the values (held weakly), or <see langword="null"/>: as long as the profiles.</param>
+    /// <param name="taken">The values taken, by setting.</param>
+    /// <param name="now">The reloaded profile's values, by setting (throws <see cref="OptionsValidationException"/> when the profile no longer suits).</param>
+    /// <param name="owner">Who keeps its own value for a setting the profile leaves alone.</param>
+    /// <param name="unsuited">Whom a reloaded profile that is refused does not suit.</param>
+    /// <param name="report">Logs the changes.</param>
+    public static void Watch(KeepAliveProfiles profiles, string profileName, string what, string fix, object? heldBy, IReadOnlyDictionary<string, string> taken, Func<IReadOnlyDictionary<string, string>> now, string owner, string unsuited, Action<string> report)
+    {
+        ArgumentNullException.ThrowIfNull(profiles);
+        // One watcher per what, fix and values: a client set up again with the same values shares it.
+        var key = string.Join('\n', [what, fix, .. taken.OrderBy(static p => p.Key, StringComparer.Ordinal).Select(static p => $"{p.Key}={p.Value}")]);
+        profiles.WatchAcceptedReloads(profileName, key, heldBy, () =>
         {
             string changes;
             try
             {
-                changes = TakenOnce.Changes(taken, now(), client);
+                changes = TakenOnce.Changes(taken, now(), owner);
             }
             catch (OptionsValidationException ex)
             {
-                changes = $"every value stays, and the reloaded profile does not suit {client}: {string.Join(" | ", ex.Failures)}";
+                changes = $"every value stays, and the reloaded profile does not suit {unsuited}: {string.Join(" | ", ex.Failures)}";
             }
 
             if (changes.Length > 0)
             {
-                Log.ClientReloadNotApplied(logger, client, profileName, changes, fix);
+                report(changes);
             }
         });
     }
