@@ -329,6 +329,7 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
         _registrations.Values.Select(static r => r.ListedIn).OfType<IConfiguration>().Distinct()
             .SelectMany(static listedIn => listedIn.GetChildren())
             .FirstOrDefault(c => string.Equals(c.Key, profileName, StringComparison.OrdinalIgnoreCase))?.Path;
+
     /// <summary>One watcher of accepted reloads and what holds the values it is about, weakly.</summary>
     private sealed class AcceptedReloadWatcher
     {
@@ -346,6 +347,8 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
             }
             else if (!_holders.Exists(h => h.TryGetTarget(out var held) && ReferenceEquals(held, holder)))
             {
+                // Clients made and dropped between reloads (a channel per call) leave no trail: the collected go first.
+                ForgetCollected();
                 _holders.Add(new WeakReference<object>(holder));
             }
         }
@@ -353,8 +356,10 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
         /// <summary>Whether a holder lives, forgetting the collected ones (under the profiles' lock of watchers).</summary>
         public bool IsHeld()
         {
-            _holders.RemoveAll(static h => !h.TryGetTarget(out _));
+            ForgetCollected();
             return _heldByTheProfiles || _holders.Count > 0;
         }
+
+        private void ForgetCollected() => _holders.RemoveAll(static h => !h.TryGetTarget(out _));
     }
 }
