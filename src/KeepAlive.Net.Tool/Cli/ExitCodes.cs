@@ -12,6 +12,12 @@ internal static class ExitCodes
     /// <summary>Bad input: a file that is not a capture or was cut, an unknown host, a refused port, a bad profile.</summary>
     public const int BadInput = 2;
 
+    /// <summary>
+    /// Nothing to judge: <c>doctor</c> found no connection it could judge (the process holds no TCP socket, or only
+    /// listening, connecting or closed ones). Neither fine (nothing was checked) nor a finding.
+    /// </summary>
+    public const int NothingToJudge = 3;
+
     /// <summary>Stopped by Ctrl-C or SIGTERM before the command finished (128 + SIGINT, as a shell reports it).</summary>
     public const int Interrupted = 130;
 }

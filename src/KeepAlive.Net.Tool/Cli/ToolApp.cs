@@ -8,7 +8,7 @@ using KeepAlive.Net.Tool.Show;
 
 namespace KeepAlive.Net.Tool.Cli;
 
-/// <summary>The <c>keepalive</c> command line: show, check and analyze; exit codes 0 fine, 1 finding, 2 bad input, 130 interrupted.</summary>
+/// <summary>The <c>keepalive</c> command line: show, check and analyze; exit codes 0 fine, 1 finding, 2 bad input, 3 nothing to judge, 130 interrupted.</summary>
 internal static class ToolApp
 {
     /// <summary>The command's name in help and messages: the installed command, not the assembly (KeepAlive.Net.Tool).</summary>
@@ -19,7 +19,7 @@ internal static class ToolApp
     /// "KeepAlive.Net.Tool"; a command named <see cref="Name"/> with the same help, version and suggest support says "keepalive".
     /// </summary>
     public static Command Create(ToolConsole console) =>
-        new(Name, "keepalive: from keep-alive configuration to packets. Exit codes: 0 fine, 1 a finding (dead or killed connection, late heartbeat, unprotected connection, a path that forgets idle flows), 2 bad input, 130 stopped by Ctrl-C.")
+        new(Name, "keepalive: from keep-alive configuration to packets. Exit codes: 0 fine, 1 a finding (dead or killed connection, late heartbeat, unprotected connection, a path that forgets idle flows), 2 bad input, 3 nothing to judge (doctor: no connection), 130 stopped by Ctrl-C.")
         {
             new HelpOption(),
             new VersionOption(),

@@ -8,7 +8,7 @@ namespace KeepAlive.Net.Tool.Doctor;
 
 /// <summary>
 /// <c>keepalive doctor --pid PID</c>: every TCP connection of a running process, its keep-alive as the kernel holds it,
-/// and whether it beats the peer idle timeout. Exit 0 when all are protected, 1 when one is not, 2 on bad input.
+/// and whether it beats the peer idle timeout. Exit 0 when all are protected, 1 when one is not, 2 on bad input, 3 when there was no connection to judge.
 /// </summary>
 internal static class DoctorCommand
 {
@@ -65,7 +65,15 @@ internal static class DoctorCommand
             console.Error.WriteLine("warning: " + limitation + ".");
         }
 
-        return report.Unprotected > 0 ? ExitCodes.Finding : report.Unknown > 0 ? ExitCodes.BadInput : ExitCodes.Fine;
+        if (json && report.NothingToJudge is { } nothing)
+        {
+            console.Error.WriteLine(nothing);
+        }
+
+        return report.Unprotected > 0 ? ExitCodes.Finding
+            : report.Unknown > 0 ? ExitCodes.BadInput
+            : report.NothingToJudge is not null ? ExitCodes.NothingToJudge
+            : ExitCodes.Fine;
     }
 
     private static DoctorReference Reference(PeerIdleTimeout? given, (string Name, Hosting.KeepAliveProfileOptions Options)? profile)

@@ -9,6 +9,8 @@ namespace KeepAlive.Net.Tool.Doctor;
 /// <summary>What <c>doctor</c> found, as a table and verdict lines, or as <c>--json</c>.</summary>
 internal sealed class DoctorReport(ProcessSockets process, DoctorReference reference, IReadOnlyList<(SocketReading Socket, ConnectionVerdict Verdict)> connections)
 {
+    private const string NotApplicableKinds = "listening, connecting, closing, closed or never connected";
+
     public int Protected => connections.Count(static c => c.Verdict.Protected == true);
 
     public int Unprotected => connections.Count(static c => c.Verdict.Protected == false);
@@ -16,6 +18,15 @@ internal sealed class DoctorReport(ProcessSockets process, DoctorReference refer
     public int Unknown => connections.Count(static c => c.Verdict is { Protected: null, Applicable: true });
 
     public int NotApplicable => connections.Count(static c => !c.Verdict.Applicable);
+
+    /// <summary>
+    /// Gets what to say when no connection could be judged (none, or every socket not applicable), else
+    /// <see langword="null"/>: that is no "all protected", and ends with <see cref="ExitCodes.NothingToJudge"/>.
+    /// </summary>
+    public string? NothingToJudge => connections.Any(static c => c.Verdict.Applicable)
+        ? null
+        : string.Create(CultureInfo.InvariantCulture,
+            $"Nothing to judge: process {process.Pid} ({process.Command}) {(connections.Count == 0 ? "holds no TCP socket" : $"holds {Units.Count(connections.Count, "TCP socket")}, but no connection that can be judged ({NotApplicable} not applicable: {NotApplicableKinds})")}, so nothing was checked. Fix: give the pid of the process that holds the connections (not a shell or launcher that started it), or run doctor again while it is connected. Exit code {ExitCodes.NothingToJudge}.");
 
     /// <summary>"ip:port" with IPv4-mapped IPv6 addresses written as IPv4, or <see langword="null"/> when there is none (a listener's peer).</summary>
     public static string? Endpoint(IPEndPoint? endpoint) =>
@@ -54,7 +65,12 @@ internal sealed class DoctorReport(ProcessSockets process, DoctorReference refer
         }
 
         console.Line(string.Create(CultureInfo.InvariantCulture,
-            $"{Unprotected} unprotected, {Protected} protected, {Unknown} unknown, {NotApplicable} not applicable (listening, connecting, closing, closed or never connected).{(Unprotected > 0 ? " Exit code 1." : string.Empty)}"));
+            $"{Unprotected} unprotected, {Protected} protected, {Unknown} unknown, {NotApplicable} not applicable ({NotApplicableKinds}).{(Unprotected > 0 ? " Exit code 1." : string.Empty)}"));
+        if (NothingToJudge is { } nothing)
+        {
+            console.Line(nothing, Color.Yellow);
+        }
+
         if (process.Limitation is { } limitation)
         {
             console.Line("What could not be read: " + limitation + ".", Color.Yellow);

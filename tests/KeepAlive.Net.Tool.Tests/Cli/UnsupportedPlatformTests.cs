@@ -39,6 +39,7 @@ public sealed class UnsupportedPlatformTests
         var exitCode = await ToolApp.RunAsync(["doctor", "--pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture), "--json"], ToolConsole.Plain(output, error), TestContext.Current.CancellationToken);
 
         error.ToString().Should().NotContain("not supported on this platform");
-        exitCode.Should().BeOneOf(ExitCodes.Fine, ExitCodes.Finding);
+        // 3 when the test process holds no connection at that moment (other tests' sockets come and go).
+        exitCode.Should().BeOneOf(ExitCodes.Fine, ExitCodes.Finding, ExitCodes.NothingToJudge);
     }
 }

@@ -184,6 +184,47 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    [Theory]
+    // A process with no TCP socket at all (a launcher, a shell, the wrong one of a service's processes) read
+    // '0 TCP sockets ... 0 unprotected, 0 protected', exit 0: a script took "nothing was checked" for "all protected".
+    [InlineData(false, "holds no TCP socket")]
+    // A server between clients holds only its listener, which is never judged (its connections are): nothing was checked either.
+    [InlineData(true, "holds 1 TCP socket, but no connection that can be judged (1 not applicable: listening")]
+    public async Task Doctor_ProcessWithNoConnectionToJudge_SaysSoAndExitsThreeNotZero(bool listening, string says)
+    {
+        TestEnvironment.RequireLinux();
+        using var listener = LoopbackListener();
+        // dup(2) clears FD_CLOEXEC, so the child started next inherits that one descriptor: the listener, and nothing else TCP.
+        var inherited = listening ? Dup((int)listener.SafeHandle.DangerousGetHandle()) : -1;
+        using var process = Process.Start(new ProcessStartInfo("sleep", ["60"]))!;
+        if (listening)
+        {
+            Close(inherited).Should().Be(0);
+        }
+
+        try
+        {
+            var pid = process.Id.ToString(CultureInfo.InvariantCulture);
+
+            var text = await ToolRun.RunAsync([], TimeSpan.FromMinutes(1), "doctor", "--pid", pid);
+            var json = await ToolRun.RunAsync([], TimeSpan.FromMinutes(1), "doctor", "--pid", pid, "--json");
+
+            output.WriteLine(text.Interleaved);
+            text.ExitCode.Should().Be(3, "nothing was judged, which is neither 'all protected' (0) nor a finding (1)");
+            text.Output.Should().Contain($"Nothing to judge: process {pid} (sleep) {says}").And.Contain("Exit code 3.");
+            output.WriteLine(json.Interleaved);
+            json.ExitCode.Should().Be(3);
+            using var document = JsonDocument.Parse(json.Output);
+            document.RootElement.GetProperty("connections").GetArrayLength().Should().Be(listening ? 1 : 0);
+            (document.RootElement.GetProperty("protected").GetInt32() + document.RootElement.GetProperty("unprotected").GetInt32()).Should().Be(0);
+            json.Error.Should().Contain($"Nothing to judge: process {pid} (sleep) {says}");
+        }
+        finally
+        {
+            process.Kill();
+        }
+    }
+
     [Fact]
     public async Task Doctor_ThreadIdInsteadOfProcessId_ExitsTwoNamingTheProcess()
     {
