@@ -63,6 +63,28 @@ internal static class AnalyzeCommand
             AnalysisText.Write(console.Ansi, file.Name, flows, capture);
         }
 
-        return capture.Truncated || capture.UnknownLinkType is not null ? ExitCodes.BadInput : flows.Any(static f => f.Finding) ? ExitCodes.Finding : ExitCodes.Fine;
+        if (capture.Truncated || capture.UnknownLinkType is not null)
+        {
+            return ExitCodes.BadInput;
+        }
+
+        if (flows.Count == 0)
+        {
+            // A capture that missed the connection (another interface, host or port, a filter it never matched) holds
+            // nothing to judge: "no finding" would read as a clean connection.
+            var nothing = $"Nothing to judge: {file.Name} holds no TCP segment ({Units.Count(capture.Frames, "frame")}, none of them TCP over IPv4 or IPv6), so no flow was analysed. Fix: capture where the connection's packets pass, on its interface and with its host and port, e.g. 'tcpdump -i any -w FILE tcp port 5000'. Exit code {ExitCodes.NothingToJudge}.";
+            if (json)
+            {
+                console.Error.WriteLine(nothing);
+            }
+            else
+            {
+                console.Ansi.Line(nothing, Spectre.Console.Color.Yellow);
+            }
+
+            return ExitCodes.NothingToJudge;
+        }
+
+        return flows.Any(static f => f.Finding) ? ExitCodes.Finding : ExitCodes.Fine;
     }
 }

@@ -149,6 +149,33 @@ public sealed class AnalyzeOnTheWireTests(ITestOutputHelper output) : IDisposabl
         result.ExitCode.Should().Be(1);
     }
 
+    [Fact]
+    public async Task Analyze_CaptureThatHoldsNoTcpFlow_SaysThereIsNothingToJudgeAndExitsThreeNotZero()
+    {
+        // tcpdump recording while the traffic went another way (here UDP past its 'tcp' filter; or the wrong interface,
+        // port or host): 'x.pcap: 0 frames, 0 TCP flows', exit 0, so a script read "no finding" from a capture that
+        // held nothing to judge.
+        using var capture = await LabCapture.StartAsync(Path.Combine(_folder, "no-tcp.pcap"));
+        using (var udp = NetworkNamespace.RunInside(capture.Lab.Client, static () => new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp)))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                await udp.SendToAsync("ping"u8.ToArray(), SocketFlags.None, RoutedLab.ServerEndPoint);
+            }
+        }
+
+        using var result = await capture.AnalyzeAsync(output);
+        var text = await ToolRun.InProcessAsync("analyze", capture.Path);
+
+        output.WriteLine(text.Output + text.Error);
+        result.ExitCode.Should().Be(3, "nothing was judged, which is neither 'no finding' (0) nor a finding (1)");
+        result.Flows.Should().BeEmpty();
+        result.Error.Should().Contain("Nothing to judge: no-tcp.pcap holds no TCP segment");
+        text.ExitCode.Should().Be(3);
+        text.Output.Should().Contain("no-tcp.pcap: 0 frames, 0 TCP flows").And.Contain("Nothing to judge: no-tcp.pcap holds no TCP segment")
+            .And.Contain("Fix: ").And.Contain("Exit code 3.");
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     internal static void StarveThreadPool(TimeSpan duration)
