@@ -24,6 +24,8 @@ internal static class FlowVerdict
         double? endAfterIdle = walk.End is { } last ? last.Time - LastDataBefore(walk, last) : null;
         // Gone silent: the sender repeated itself unanswered; segments of a burst the capture ended on are no silence.
         var silent = end == "open" && walk.Unanswered >= 2 && walk.UnansweredRepeats;
+        // Silent from its SYN on (the connect and its retransmissions): no connection was ever made, so none was forgotten.
+        var unansweredSyn = silent && walk.FirstUnanswered is { } first && first.Has(TcpFlags.Syn) && !first.Has(TcpFlags.Ack) ? first : null;
         var parts = new List<string>();
         var finding = false;
         var idleTimeout = settings.IdleTimeout?.TotalSeconds;
@@ -48,6 +50,11 @@ internal static class FlowVerdict
         {
             finding = true;
             parts.Add(Reset(walk, endAfterIdle, idleTimeout));
+        }
+        else if (unansweredSyn is { } syn)
+        {
+            finding = true;
+            parts.Add(Text($"connection never established: the {walk.Side(syn.Source)}'s SYN (frame {syn.Frame}) went unanswered, {walk.Unanswered} times over {Units.Seconds(walk.LastTime - syn.Time)} (the kernel's retransmissions): nothing at {syn.Destination} answered, so a firewall drops it, the host is down or unreachable, or its listener's accept queue is full"));
         }
         else if (silent && walk.MaxUnansweredProbes == 0)
         {
@@ -126,7 +133,7 @@ internal static class FlowVerdict
             EndedBy = walk.End is { } e ? walk.Side(e.Source) : null,
             EndAfterIdle = endAfterIdle,
             UnansweredAtEnd = walk.Unanswered,
-            SilenceAfterIdle = silent ? walk.SilenceBeforeUnanswered : null,
+            SilenceAfterIdle = silent && unansweredSyn is null ? walk.SilenceBeforeUnanswered : null,
             Retransmissions = walk.Retransmissions,
             ResetAfterIdle = walk.ResetAnswer?.Silence,
             ResetBy = end != "rst" || DeadPeer(walk, end) is not null ? null

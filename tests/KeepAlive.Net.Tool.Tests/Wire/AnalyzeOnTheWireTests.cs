@@ -150,6 +150,33 @@ public sealed class AnalyzeOnTheWireTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact]
+    public async Task Analyze_ConnectWhoseSynsGoUnanswered_IsAConnectionNeverEstablishedNotAFlowForgotten()
+    {
+        // A firewall dropping the SYN (or a host down, or a full accept queue): the client's SYN and its retransmissions,
+        // never answered. It read 'went silent: 3 segments from the client sent after 0 s idle were never answered: the
+        // peer, or a middlebox such as a NAT or load balancer, forgot the connection', though no connection ever existed.
+        using var capture = await LabCapture.StartAsync(Path.Combine(_folder, "syn-dropped.pcap"));
+        capture.Lab.DropEverything();
+        using (var client = capture.Lab.CreateClientSocket())
+        {
+            using var giveUp = new CancellationTokenSource(TimeSpan.FromSeconds(4)); // SYNs at 0, 1 and 3 s
+            var connect = async () => await client.ConnectAsync(RoutedLab.ServerEndPoint, giveUp.Token);
+            await connect.Should().ThrowAsync<OperationCanceledException>("the middle drops every SYN");
+        }
+
+        using var result = await capture.AnalyzeAsync(output);
+
+        var flow = result.SingleFlow;
+        var syns = Tshark.Frames(capture.Path, "tcp.flags.syn == 1 && tcp.flags.ack == 0");
+        syns.Count.Should().BeGreaterThanOrEqualTo(2, "the kernel retransmits an unanswered SYN after 1 s");
+        flow.GetProperty("verdict").GetString().Should()
+            .Contain($"connection never established: the client's SYN (frame {syns[0]}) went unanswered, {syns.Count} times")
+            .And.NotContain("forgot the connection").And.NotContain("went silent");
+        flow.GetProperty("silenceAfterIdle").ValueKind.Should().Be(System.Text.Json.JsonValueKind.Null, "no connection was ever idle");
+        result.ExitCode.Should().Be(1, "a connection that cannot be made is a finding");
+    }
+
+    [Fact]
     public async Task Analyze_CaptureThatHoldsNoTcpFlow_SaysThereIsNothingToJudgeAndExitsThreeNotZero()
     {
         // tcpdump recording while the traffic went another way (here UDP past its 'tcp' filter; or the wrong interface,
