@@ -10,7 +10,7 @@ internal static class AnalysisText
     public static void Write(IAnsiConsole console, string name, IReadOnlyList<FlowReport> flows, CaptureContents capture)
     {
         console.Line(string.Create(CultureInfo.InvariantCulture,
-            $"{name}: {capture.Frames} frames, {Units.Count(flows.Count, "TCP flow")}{(capture.Truncated ? capture.Cut ? " (the file is cut off)" : " (libpcap stopped reading it)" : string.Empty)}"));
+            $"{name}: {Units.Count(capture.Frames, "frame")}, {Units.Count(flows.Count, "TCP flow")}{(capture.Truncated ? capture.Cut ? " (the file is cut off)" : " (libpcap stopped reading it)" : string.Empty)}"));
         if (flows.Count == 0)
         {
             return;

@@ -177,6 +177,26 @@ public sealed class AnalyzeOnTheWireTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact]
+    public async Task Analyze_CaptureOfOneFrame_CountsItInTheSingular()
+    {
+        // The summary line counted flows with Units.Count ('1 TCP flow') but not frames: 'one-syn.pcap: 1 frames'.
+        using var capture = await LabCapture.StartAsync(Path.Combine(_folder, "one-syn.pcap"));
+        capture.Lab.DropEverything();
+        using (var client = capture.Lab.CreateClientSocket())
+        {
+            using var giveUp = new CancellationTokenSource(TimeSpan.FromMilliseconds(500)); // before the SYN's first retransmission at 1 s
+            var connect = async () => await client.ConnectAsync(RoutedLab.ServerEndPoint, giveUp.Token);
+            await connect.Should().ThrowAsync<OperationCanceledException>("the middle drops the SYN");
+        }
+
+        using var result = await capture.AnalyzeAsync(output);
+        var text = await ToolRun.InProcessAsync("analyze", capture.Path);
+
+        result.Root.GetProperty("frames").GetInt32().Should().Be(1, "one SYN, never retransmitted within 500 ms");
+        text.Output.Should().Contain("one-syn.pcap: 1 frame, 1 TCP flow");
+    }
+
+    [Fact]
     public async Task Analyze_CaptureThatHoldsNoTcpFlow_SaysThereIsNothingToJudgeAndExitsThreeNotZero()
     {
         // tcpdump recording while the traffic went another way (here UDP past its 'tcp' filter; or the wrong interface,
