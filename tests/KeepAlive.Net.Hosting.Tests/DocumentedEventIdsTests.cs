@@ -41,9 +41,19 @@ public sealed partial class DocumentedEventIdsTests
         Problems(Messages(Sources()), documents).Should().BeEmpty();
     }
 
+    [Fact]
+    public void Docs_ConfigurationEventTable_CoversEveryEventId()
+    {
+        // CONFIGURATION.md's table is the one list of all ids: a family documented elsewhere (CLIENTS.md, HEARTBEATS.md) has a row there pointing to it.
+        var rows = Rows("CONFIGURATION.md", File.ReadAllText(RepositoryFiles.Path("docs", "CONFIGURATION.md"))).ToList();
+
+        Ids().Where(i => !rows.Any(r => r.First <= i.Value && i.Value <= r.Last)).Select(static i => $"{i.Value} {i.Key}")
+            .Should().BeEmpty("a reader of CONFIGURATION.md's 'Log event ids' must find every id, or where it is described");
+    }
+
     [Theory]
-    [InlineData("| 2003 | `HeartbeatBudgetWarning` | Warning |", "| 2003 | `HeartbeatBudgetWarning` | Error |", "2003 HeartbeatBudgetWarning (Warning)")] // its name holds the level it is logged at
-    [InlineData("| 2011 | `HeartbeatSchedulerLifecycle` | Debug |\n", "", "2011 HeartbeatSchedulerLifecycle (Debug)")]
+    [InlineData("| 2003 | `HeartbeatBudgetWarning` | Warning |", "| 2003 | `HeartbeatBudgetWarning` | Error |", "'| 2003 | `HeartbeatBudgetWarning` | Error |' says Error")] // its name holds the level it is logged at
+    [InlineData("| 2011 | `HeartbeatSchedulerLifecycle` | Debug |\n", "", "covers 2011, which have no row of their own")]
     [InlineData("| 2011 | `HeartbeatSchedulerLifecycle` | Debug |", "| 2011 | `HeartbeatSchedulerLifecycle` | Debug |\n| 2012 | `HeartbeatNoSuchEvent` | Warning |", "2012")]
     [InlineData("| 2011 | `HeartbeatSchedulerLifecycle` | Debug |", "| 2011 | `HeartbeatSchedulerLifecycle` | Debug / Error |", "Error")]
     [InlineData("| 2011 | `HeartbeatSchedulerLifecycle` | Debug |", "| 2011 | `HeartbeatSchedulerLifecycle` | Verbose |", "Verbose")]
@@ -69,11 +79,19 @@ public sealed partial class DocumentedEventIdsTests
         problems.AddRange(ids.Where(i => !messages.Any(m => m.Id == i.Value)).Select(static i => $"{i.Value} {i.Key} is never logged"));
         foreach (var row in rows)
         {
-            var missing = Enumerable.Range(row.First, row.Last - row.First + 1).Where(id => !ids.ContainsValue(id)).ToList();
+            var range = Enumerable.Range(row.First, row.Last - row.First + 1).ToList();
+            var missing = range.Where(id => !ids.ContainsValue(id)).ToList();
             if (missing.Count > 0)
             {
                 problems.Add($"{row.Document}: '{row.Text}' documents {string.Join(", ", missing)}, which KeepAliveEventIds does not have");
                 continue;
+            }
+
+            // A range that points to a table with a row per id (2000-2011, 3200-3205) needs every id there.
+            var alone = range.Where(id => rows.Any(r => r.First == id && r.Last == id)).ToList();
+            if (alone.Count > 0 && alone.Count < range.Count)
+            {
+                problems.Add($"{row.Document}: '{row.Text}' covers {string.Join(", ", range.Except(alone))}, which have no row of their own as the others of it do");
             }
 
             var covered = messages.Where(m => row.First <= m.Id && m.Id <= row.Last).ToList();
