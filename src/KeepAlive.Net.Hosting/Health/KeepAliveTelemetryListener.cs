@@ -98,8 +98,8 @@ internal sealed class KeepAliveTelemetryListener : IDisposable
             : null;
     }
 
-    // Only a profile's heartbeat name is ever read: a window for every other name seen (heartbeats named per connection, as
-    // HeartbeatOptions.Name suggests) would be kept for as long as the process runs.
+    // Only a profile's heartbeat name is ever read: a window for every other name seen (heartbeats named per connection, against
+    // HeartbeatOptions.Name's advice) would be kept for as long as the process runs.
     private bool IsRead(string name) => _profiles is null || ((_readNames ?? ReadNames(_profiles))?.Contains(name) ?? true);
 
     // The profiles' heartbeat names, or null when one profile is invalid: then every name is kept (an invalid profile stops

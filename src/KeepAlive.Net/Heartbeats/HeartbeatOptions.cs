@@ -135,7 +135,10 @@ public class HeartbeatOptions
         MaximumReason = "at a ratio of 1 a heartbeat arrives just as the peer forgets the connection, so any lateness loses it (RabbitMQ uses 0.5, Kafka one third).")]
     public double MaxIntervalToPeerIdleRatio { get; set; } = DefaultMaxIntervalToPeerIdleRatio;
 
-    /// <summary>Gets or sets a name used in logs and metric tags, for example the peer's name.</summary>
+    /// <summary>
+    /// Gets or sets a name used in logs and as the <c>keepalive.heartbeat.name</c> metric tag: name a kind of connection (the
+    /// service or profile it talks to), not one connection, since each distinct name is one more time series of every instrument.
+    /// </summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public string? Name { get; set; }
 }

@@ -88,7 +88,7 @@ public sealed class KeepAliveHealthCheckTests
     [Fact]
     public async Task Listener_HeartbeatsNamedPerConnection_KeepsOnlyTheProfilesNamesSoMemoryStaysConstant()
     {
-        // HeartbeatOptions.Name "for example the peer's name": a service that names each connection's heartbeat. The check reads
+        // A service that names each connection's heartbeat (HeartbeatOptions.Name advises against it). The check reads
         // the profiles' names only; a window kept for every other name ever seen would grow for as long as the service runs.
         var time = new FakeTimeProvider();
         using var host = await StartPaymentsAsync(time);

@@ -1,0 +1,127 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace KeepAlive.Net.Hosting.Tests;
+
+/// <summary>
+/// HEARTBEATS.md's metrics table is what dashboards and alerts are built on: every instrument the packages publish on the
+/// <c>KeepAlive.Net</c> meter is a row with its kind, unit and tags, and every row is an instrument.
+/// </summary>
+public sealed partial class DocumentedMetricsTests
+{
+    [Fact]
+    public async Task Docs_MetricsTable_IsEveryInstrumentWithItsKindUnitAndTags()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["KeepAlive:Profiles:payments:Heartbeat:Interval"] = "10s",
+        }).Build();
+        using var services = new ServiceCollection().AddMetrics().AddKeepAlive(configuration.GetSection("KeepAlive")).BuildServiceProvider();
+        var meters = services.GetRequiredService<IMeterFactory>();
+        var published = new ConcurrentDictionary<string, Instrument>();
+        var tagsSeen = new ConcurrentDictionary<string, ConcurrentDictionary<string, byte>>();
+        var measured = new ConcurrentDictionary<string, byte>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == "KeepAlive.Net" && ReferenceEquals(instrument.Meter.Scope, meters))
+                {
+                    published[instrument.Name] = instrument;
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        void Measured(Instrument instrument, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            measured[instrument.Name] = 0;
+            var keys = string.Join(", ", tags.ToArray().Select(static t => t.Key).Order(StringComparer.Ordinal));
+            tagsSeen.GetOrAdd(instrument.Name, static _ => new())[keys] = 0;
+            if (tags.ToArray().FirstOrDefault(static t => t.Key == "cause").Value is string cause)
+            {
+                tagsSeen.GetOrAdd("cause values", static _ => new())[cause] = 0;
+            }
+        }
+
+        listener.SetMeasurementEventCallback<long>((instrument, _, tags, _) => Measured(instrument, tags));
+        listener.SetMeasurementEventCallback<double>((instrument, _, tags, _) => Measured(instrument, tags));
+        listener.Start();
+
+        // Every kind of measurement: a late heartbeat (delayed, skipped), a failed one, a blocked one, a dead peer, a refused reload.
+        var profiles = services.GetRequiredService<IKeepAliveProfiles>();
+        profiles.GetProfile("payments").Heartbeat.Interval.Should().Be(TimeSpan.FromSeconds(10));
+        using (var monitor = new DriftMonitor(new HeartbeatOptions { Name = "payments", Interval = TimeSpan.FromSeconds(1) }, null, null, meters))
+        {
+            var now = TimeProvider.System.GetTimestamp();
+            monitor.Record(now - (long)(3.5 * TimeProvider.System.TimestampFrequency), now);
+            monitor.RecordFailure(now, now, new IOException("reset"));
+        }
+
+        var dead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (var registration = services.GetRequiredService<IHeartbeatScheduler>().Register(
+            new HeartbeatOptions { Name = "payments", Interval = TimeSpan.FromMilliseconds(100), Timeout = TimeSpan.FromMilliseconds(300), BlockedCallbackThreshold = TimeSpan.FromMilliseconds(5) },
+            static _ =>
+            {
+                Thread.Sleep(30);
+                return ValueTask.CompletedTask;
+            }))
+        {
+            registration.PeerDead += (_, _) => dead.TrySetResult();
+            await dead.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+        }
+
+        configuration["KeepAlive:Profiles:payments:Heartbeat:Interval"] = "10";
+        configuration.Reload();
+        profiles.GetProfile("payments").Heartbeat.Interval.Should().Be(TimeSpan.FromSeconds(10), "the refused reload keeps the last valid value");
+
+        var documented = Documented();
+        published.Keys.Order(StringComparer.Ordinal).Should().Equal(documented.Keys.Order(StringComparer.Ordinal), "every instrument is documented and every documented one exists");
+        foreach (var (name, instrument) in published)
+        {
+            name.Should().MatchRegex(@"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$", "OpenTelemetry names are lowercase and dotted");
+            (Kind(instrument), instrument.Unit).Should().Be((documented[name].Kind, documented[name].Unit), name);
+            measured.Keys.Should().Contain(name, "the test measures every instrument, to read its tags");
+            tagsSeen[name].Keys.Should().Equal(new[] { string.Join(", ", documented[name].Tags.Order(StringComparer.Ordinal)) }, "{0} is measured with the documented tags", name);
+        }
+
+        var causes = Enum.GetNames<HeartbeatDelayCause>().Select(JsonNamingPolicy.SnakeCaseLower.ConvertName);
+        documented["keepalive.heartbeat.lateness"].Values.Should().BeEquivalentTo(causes, "the documented cause values are HeartbeatDelayCause's");
+        tagsSeen["cause values"].Keys.Should().BeSubsetOf(causes);
+    }
+
+    private static string Kind(Instrument instrument) => instrument.GetType().GetGenericTypeDefinition().Name switch
+    {
+        "Histogram`1" => "histogram",
+        "Counter`1" => "counter",
+        "UpDownCounter`1" => "up-down counter",
+        var other => other,
+    };
+
+    // "| `keepalive.heartbeat.lateness` | histogram | s | `keepalive.heartbeat.name`, `cause` (`none`, ...) |": the tags are the
+    // backticked names outside parentheses, the values those inside.
+    private static Dictionary<string, (string Kind, string Unit, string[] Tags, string[] Values)> Documented()
+    {
+        var markdown = File.ReadAllText(RepositoryFiles.Path("docs", "HEARTBEATS.md"));
+        var section = markdown[markdown.IndexOf("## Metrics", StringComparison.Ordinal)..];
+        var table = section[..section.IndexOf("\n## ", StringComparison.Ordinal)];
+        return MetricRow().Matches(table).ToDictionary(
+            static m => m.Groups["name"].Value,
+            static m =>
+            {
+                var tags = m.Groups["tags"].Value;
+                var outside = Regex.Replace(tags, @"\([^)]*\)", string.Empty);
+                var inside = string.Concat(Regex.Matches(tags, @"\([^)]*\)").Select(static p => p.Value));
+                return (m.Groups["kind"].Value.Trim(), m.Groups["unit"].Value.Trim(), Quoted(outside), Quoted(inside));
+            },
+            StringComparer.Ordinal);
+
+        static string[] Quoted(string text) => [.. Regex.Matches(text, "`([^`]+)`").Select(static q => q.Groups[1].Value)];
+    }
+
+    [GeneratedRegex(@"^\| `(?<name>keepalive\.[^`]+)` \|(?<kind>[^|]+)\|(?<unit>[^|]+)\|(?<tags>[^|]*)\|", RegexOptions.Multiline)]
+    private static partial Regex MetricRow();
+}
