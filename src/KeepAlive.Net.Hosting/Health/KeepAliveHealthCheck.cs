@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using KeepAlive.Net.Hosting.Profiles;
 using Microsoft.Extensions.Options;
@@ -15,6 +16,9 @@ namespace KeepAlive.Net.Hosting.Health;
 /// </summary>
 internal sealed class KeepAliveHealthCheck(KeepAliveTelemetryListener listener, IKeepAliveProfiles profiles, IOptions<KeepAliveHealthCheckOptions> options) : IHealthCheck
 {
+    // The cause tag of a heartbeat that was not delayed, as the KeepAlive.Net meter writes it (HeartbeatDelayCause in snake_case).
+    private static readonly string NotDelayed = JsonNamingPolicy.SnakeCaseLower.ConvertName(nameof(HeartbeatDelayCause.None));
+
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -64,7 +68,7 @@ internal sealed class KeepAliveHealthCheck(KeepAliveTelemetryListener listener, 
             if (used > thresholds.DegradedBudgetFraction)
             {
                 var (share, threshold) = Percentages(used, thresholds.DegradedBudgetFraction);
-                degraded.Add(Invariant($"{profile}: a heartbeat was {KeepAliveDuration.Format(TimeSpan.FromMilliseconds(Math.Round(recent.MaxLatenessSeconds * 1000)))} late (cause {recent.Cause ?? "unknown"}), {share}% of the idle budget of {KeepAliveDuration.Format(budget)} (PeerIdleTimeout {peer} - Interval - Jitter - Spread), over {threshold}%"));
+                degraded.Add(Invariant($"{profile}: a heartbeat was {KeepAliveDuration.Format(TimeSpan.FromMilliseconds(Math.Round(recent.MaxLatenessSeconds * 1000)))} late ({CauseText(recent.Cause, heartbeat)}), {share}% of the idle budget of {KeepAliveDuration.Format(budget)} (PeerIdleTimeout {peer} - Interval - Jitter - Spread), over {threshold}%"));
             }
         }
 
@@ -75,6 +79,15 @@ internal sealed class KeepAliveHealthCheck(KeepAliveTelemetryListener listener, 
                 : HealthCheckResult.Healthy(Invariant($"{profiles.Names.Count - notJudged.Count} keep-alive profile(s) within budget over the last {KeepAliveDuration.Format(listener.Window)}{(notJudged.Count > 0 ? $"; not judged, without Heartbeat:PeerIdleTimeout (no budget): {string.Join(", ", notJudged)}" : string.Empty)}"), data);
         return Task.FromResult(result);
     }
+
+    /// <summary>
+    /// The cause tag of the worst lateness, or, for <see cref="HeartbeatDelayCause.None"/> (a heartbeat under both thresholds from
+    /// which causes are analysed, which a <see cref="KeepAliveHealthCheckOptions.DegradedBudgetFraction"/> under 0.5 or a
+    /// <see cref="DriftMonitor"/>'s budget can still judge too late), that no cause was looked for: not "cause none".
+    /// </summary>
+    private static string CauseText(string? cause, HeartbeatOptions heartbeat) => cause == NotDelayed
+        ? $"its cause was not looked for: causes are analysed from Heartbeat:DriftWarningThreshold {KeepAliveDuration.Format(heartbeat.DriftWarningThreshold)} or half the lateness budget on"
+        : $"cause {cause ?? "unknown"}";
 
     /// <summary>
     /// The share of the budget used, rounded up, and the threshold as set (12.5%, not 13%), each with as many decimals

@@ -63,6 +63,26 @@ public sealed class KeepAliveHealthCheckTests
     }
 
     [Fact]
+    public async Task CheckHealth_DegradedByAHeartbeatTooLittleLateToBeAnalysed_SaysItsCauseWasNotLookedForNotCauseNone()
+    {
+        // Causes are analysed from DriftWarningThreshold or half the lateness budget on; with a lower DegradedBudgetFraction (or a
+        // DriftMonitor, whose budget keeps the spread) a heartbeat under both turns the check Degraded with cause tag "none",
+        // which HeartbeatDelayCause documents as "the heartbeat was not delayed".
+        var time = new FakeTimeProvider();
+        using var host = await StartPaymentsAsync(time, 0.01); // Degraded over 450 ms of the 45 s budget
+        using var monitor = HealthHosts.Monitor(host, "payments", time);
+
+        var due = time.GetTimestamp();
+        time.Advance(TimeSpan.FromMilliseconds(500));
+        monitor.RecordSentNow(due).Cause.Should().Be(HeartbeatDelayCause.None, "500 ms is under DriftWarningThreshold (1s) and half the budget");
+        var entry = await HealthHosts.CheckAsync(host);
+
+        entry.Status.Should().Be(HealthStatus.Degraded);
+        entry.Description.Should().NotContain("cause none")
+            .And.Contain("payments: a heartbeat was 500ms late (its cause was not looked for: causes are analysed from Heartbeat:DriftWarningThreshold 1s or half the lateness budget on), 2% of the idle budget of 45s");
+    }
+
+    [Fact]
     public async Task CheckHealth_PeersDeclaredDeadAtThreshold_FailureStatusWithCount()
     {
         using var host = await HealthHosts.StartAsync(s =>
