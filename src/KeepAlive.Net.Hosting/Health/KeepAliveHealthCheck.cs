@@ -52,7 +52,7 @@ internal sealed class KeepAliveHealthCheck(KeepAliveTelemetryListener listener, 
 
             if (recent.PeersDead >= thresholds.UnhealthyPeerDeadCount)
             {
-                unhealthy.Add(Invariant($"{profile}: {recent.PeersDead} peers declared dead within {KeepAliveDuration.Format(listener.Window)} (threshold {thresholds.UnhealthyPeerDeadCount})"));
+                unhealthy.Add(Invariant($"{profile}: {recent.PeersDead} peers declared dead within {KeepAliveDuration.Format(listener.Window)} (threshold {thresholds.UnhealthyPeerDeadCount}): {DeathText(recent)}"));
             }
 
             if (heartbeat.PeerIdleTimeout is not { } peer)
@@ -78,6 +78,24 @@ internal sealed class KeepAliveHealthCheck(KeepAliveTelemetryListener listener, 
                 ? HealthCheckResult.Degraded(string.Join("; ", degraded), data: data)
                 : HealthCheckResult.Healthy(Invariant($"{profiles.Names.Count - notJudged.Count} keep-alive profile(s) within budget over the last {KeepAliveDuration.Format(listener.Window)}{(notJudged.Count > 0 ? $"; not judged, without Heartbeat:PeerIdleTimeout (no budget): {string.Join(", ", notJudged)}" : string.Empty)}"), data);
         return Task.FromResult(result);
+    }
+
+    /// <summary>How the peers died: silent past the timeout (the peers or the network), or a send that failed for good (the connections).</summary>
+    private static string DeathText(RecentHeartbeats recent)
+    {
+        var silent = recent.PeersDead - recent.PeersDeadBySendFailure;
+        var parts = new List<string>(2);
+        if (silent > 0)
+        {
+            parts.Add(Invariant($"{silent} silent past Heartbeat:Timeout"));
+        }
+
+        if (recent.PeersDeadBySendFailure > 0)
+        {
+            parts.Add(Invariant($"{recent.PeersDeadBySendFailure} whose heartbeat send failed for good (connection reset or closed)"));
+        }
+
+        return string.Join(", ", parts);
     }
 
     /// <summary>

@@ -126,5 +126,5 @@ internal sealed class KeepAliveTelemetryListener : IDisposable
         WindowOf(tags)?.RecordLateness(CurrentBucket(), seconds, Tag(tags, TelemetryNames.CauseTag));
 
     private void OnPeerDead(long count, ReadOnlySpan<KeyValuePair<string, object?>> tags) =>
-        WindowOf(tags)?.RecordPeerDead(CurrentBucket(), count);
+        WindowOf(tags)?.RecordPeerDead(CurrentBucket(), count, Tag(tags, TelemetryNames.ReasonTag) == TelemetryNames.SendFailed);
 }

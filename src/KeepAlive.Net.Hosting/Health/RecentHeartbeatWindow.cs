@@ -2,7 +2,7 @@ namespace KeepAlive.Net.Hosting.Health;
 
 /// <summary>
 /// What one heartbeat name reported recently, in a ring of time buckets: the worst lateness (with its cause), the
-/// number of heartbeats and of peers declared dead. Constant memory however many heartbeats are recorded.
+/// number of heartbeats and of peers declared dead (and how many of them by a send that failed for good). Constant memory however many heartbeats are recorded.
 /// </summary>
 internal sealed class RecentHeartbeatWindow
 {
@@ -13,6 +13,7 @@ internal sealed class RecentHeartbeatWindow
     private readonly string?[] _causes = new string?[Buckets];
     private readonly long[] _heartbeats = new long[Buckets];
     private readonly long[] _peersDead = new long[Buckets];
+    private readonly long[] _peersDeadBySendFailure = new long[Buckets];
 
     public RecentHeartbeatWindow() => Array.Fill(_ids, long.MinValue);
 
@@ -30,11 +31,13 @@ internal sealed class RecentHeartbeatWindow
         }
     }
 
-    public void RecordPeerDead(long bucket, long count)
+    public void RecordPeerDead(long bucket, long count, bool sendFailed)
     {
         lock (_lock)
         {
-            _peersDead[Slot(bucket)] += count;
+            var slot = Slot(bucket);
+            _peersDead[slot] += count;
+            _peersDeadBySendFailure[slot] += sendFailed ? count : 0;
         }
     }
 
@@ -53,6 +56,7 @@ internal sealed class RecentHeartbeatWindow
 
                 result.Heartbeats += _heartbeats[slot];
                 result.PeersDead += _peersDead[slot];
+                result.PeersDeadBySendFailure += _peersDeadBySendFailure[slot];
                 if (_maxLateness[slot] > result.MaxLatenessSeconds)
                 {
                     result.MaxLatenessSeconds = _maxLateness[slot];
@@ -77,6 +81,7 @@ internal sealed class RecentHeartbeatWindow
             _causes[slot] = null;
             _heartbeats[slot] = 0;
             _peersDead[slot] = 0;
+            _peersDeadBySendFailure[slot] = 0;
         }
 
         return slot;

@@ -5,6 +5,7 @@ internal struct RecentHeartbeats
 {
     public long Heartbeats;
     public long PeersDead;
+    public long PeersDeadBySendFailure;
     public double MaxLatenessSeconds;
     public string? Cause;
 }

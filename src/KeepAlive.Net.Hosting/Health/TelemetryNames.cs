@@ -11,4 +11,6 @@ internal static class TelemetryNames
     public const string PeerDead = "keepalive.peer.dead";
     public const string NameTag = "keepalive.heartbeat.name";
     public const string CauseTag = "cause";
+    public const string ReasonTag = "reason";
+    public const string SendFailed = "send_failed";
 }

@@ -17,4 +17,9 @@ internal static class HeartbeatMetricNames
     public const string HeartbeatsUnit = "{heartbeat}";
     public const string CauseTag = "cause";
     public const string NameTag = "keepalive.heartbeat.name";
+
+    /// <summary>Why a peer was declared dead (<see cref="PeerDead"/>): <see cref="PeerSilent"/> or <see cref="SendFailed"/>.</summary>
+    public const string ReasonTag = "reason";
+    public const string PeerSilent = "timeout";
+    public const string SendFailed = "send_failed";
 }

@@ -85,24 +85,43 @@ public sealed class KeepAliveHealthCheckTests
     [Fact]
     public async Task CheckHealth_PeersDeclaredDeadAtThreshold_FailureStatusWithCount()
     {
-        using var host = await HealthHosts.StartAsync(s =>
-        {
-            HealthHosts.Profile(s, "payments", Interval, PeerIdle);
-            s.AddHealthChecks().AddKeepAlive(o => o.UnhealthyPeerDeadCount = 2);
-        });
+        using var host = await StartUnhealthyAtTwoDeadPeersAsync();
         var scheduler = host.Services.GetRequiredService<IHeartbeatScheduler>();
-        var options = new HeartbeatOptions { Name = "payments", Interval = TimeSpan.FromMilliseconds(100), Timeout = TimeSpan.FromMilliseconds(300) };
-        using var first = scheduler.Register(options, _ => ValueTask.CompletedTask);
+        using var first = scheduler.Register(SilentPeer(), _ => ValueTask.CompletedTask);
 
         var one = await PeersDeadAsync(host, 1);
         one.Status.Should().Be(HealthStatus.Healthy, "one dead peer is under the threshold of 2");
         one.Data["payments:PeersDead"].Should().Be(1L);
 
-        using var second = scheduler.Register(options, _ => ValueTask.CompletedTask);
+        using var second = scheduler.Register(SilentPeer(), _ => ValueTask.CompletedTask);
         var two = await PeersDeadAsync(host, 2);
         two.Status.Should().Be(HealthStatus.Unhealthy);
         two.Data["payments:PeersDead"].Should().Be(2L);
         two.Description.Should().Contain("payments: 2 peers declared dead within 1m (threshold 2)");
+    }
+
+    [Fact]
+    public async Task CheckHealth_PeersDeadBySilenceAndBySendFailure_TheDescriptionSaysHowManyOfEach()
+    {
+        // Unhealthy says why: peers silent past Heartbeat:Timeout point at the peers or the network, sends that failed for
+        // good (reset, closed) at connections torn down under the heartbeat.
+        using var host = await StartUnhealthyAtTwoDeadPeersAsync();
+        var scheduler = host.Services.GetRequiredService<IHeartbeatScheduler>();
+        using var silent = scheduler.Register(SilentPeer(), _ => ValueTask.CompletedTask);
+        await PeersDeadAsync(host, 1);
+
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var closed = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await closed.ConnectAsync((System.Net.IPEndPoint)listener.LocalEndpoint, TestContext.Current.CancellationToken);
+        using var accepted = await listener.AcceptSocketAsync(TestContext.Current.CancellationToken);
+        closed.Dispose(); // the application closed the connection under its heartbeat
+        using var failed = scheduler.Register(
+            new HeartbeatOptions { Name = "payments", Interval = TimeSpan.FromMilliseconds(100) }, async c => await closed.SendAsync(new byte[] { 0 }, c.CancellationToken));
+        var entry = await PeersDeadAsync(host, 2);
+
+        entry.Status.Should().Be(HealthStatus.Unhealthy);
+        entry.Description.Should().Be("payments: 2 peers declared dead within 1m (threshold 2): 1 silent past Heartbeat:Timeout, 1 whose heartbeat send failed for good (connection reset or closed)");
     }
 
     [Fact]
@@ -446,6 +465,16 @@ public sealed class KeepAliveHealthCheckTests
     }
 
     /// <summary>Checks health until the profile's dead-peer count reaches <paramref name="count"/> (the counter is recorded on a scheduler thread).</summary>
+    /// <summary>A host with the profile 'payments' whose keep-alive health check is Unhealthy at 2 dead peers.</summary>
+    private static Task<Microsoft.Extensions.Hosting.IHost> StartUnhealthyAtTwoDeadPeersAsync() => HealthHosts.StartAsync(s =>
+    {
+        HealthHosts.Profile(s, "payments", Interval, PeerIdle);
+        s.AddHealthChecks().AddKeepAlive(o => o.UnhealthyPeerDeadCount = 2);
+    });
+
+    /// <summary>A heartbeat of 'payments' whose peer, never heard from, is declared dead after 300 ms.</summary>
+    private static HeartbeatOptions SilentPeer() => new() { Name = "payments", Interval = TimeSpan.FromMilliseconds(100), Timeout = TimeSpan.FromMilliseconds(300) };
+
     private static async Task<HealthReportEntry> PeersDeadAsync(Microsoft.Extensions.Hosting.IHost host, long count)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);

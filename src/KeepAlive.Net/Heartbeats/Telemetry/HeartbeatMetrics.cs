@@ -18,6 +18,7 @@ internal sealed class HeartbeatMetrics : IDisposable
     public static readonly IReadOnlyList<double> BucketBoundaries =
         [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 1200];
 
+    private static readonly KeyValuePair<string, object?> PeerSilentTag = new(N.ReasonTag, N.PeerSilent), SendFailedTag = new(N.ReasonTag, N.SendFailed);
     private static readonly string[] CauseNames = Enum.GetNames<HeartbeatDelayCause>().Select(JsonNamingPolicy.SnakeCaseLower.ConvertName).ToArray();
     private readonly Meter? _ownedMeter;
 
@@ -39,6 +40,9 @@ internal sealed class HeartbeatMetrics : IDisposable
     public static KeyValuePair<string, object?> CauseTag(HeartbeatDelayCause cause) => new(N.CauseTag, CauseNames[(int)cause]);
 
     public static KeyValuePair<string, object?> NameTag(string name) => new(N.NameTag, name);
+
+    /// <summary>The reason tag of a dead peer: silent past the timeout, or a heartbeat send that failed for good.</summary>
+    public static KeyValuePair<string, object?> PeerDeadReasonTag(bool sendFailed) => sendFailed ? SendFailedTag : PeerSilentTag;
 
     public void Dispose() => _ownedMeter?.Dispose();
 }

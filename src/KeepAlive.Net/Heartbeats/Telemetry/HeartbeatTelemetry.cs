@@ -94,7 +94,7 @@ internal sealed class HeartbeatTelemetry(ILogger logger, HeartbeatMetrics metric
     /// <summary>Reports a peer the engine declared dead (once) and raises the event.</summary>
     public void PeerDead(BeatSettings settings, ExtrasAccess extras, HeartbeatRegistration registration, TimeSpan silentFor, TimeSpan timeout, string reason, Exception? failure)
     {
-        Metrics.PeerDead.Add(1, settings.NameTag);
+        Metrics.PeerDead.Add(1, settings.NameTag, HeartbeatMetrics.PeerDeadReasonTag(sendFailed: failure is not null));
         Log.PeerDead(Logger, failure, settings.Name, reason);
         if (extras.Get()?.PeerDead is { } handler)
         {
