@@ -194,9 +194,13 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
     {
         TestEnvironment.RequireLinux();
         using var listener = LoopbackListener();
-        // dup(2) clears FD_CLOEXEC, so the child started next inherits that one descriptor: the listener, and nothing else TCP.
+        // dup(2) clears FD_CLOEXEC, so the child started next inherits that one descriptor: the listener. Every other
+        // descriptor the test process holds without FD_CLOEXEC (another test's, in parallel) is closed before sleep runs,
+        // else the child judged held sockets of other tests (seen in CI: two inherited listeners).
         var inherited = listening ? Dup((int)listener.SafeHandle.DangerousGetHandle()) : -1;
-        using var process = Process.Start(new ProcessStartInfo("sleep", ["60"]))!;
+        var start = new ProcessStartInfo("bash", ["-c", """for fd in /proc/$$/fd/*; do fd=${fd##*/}; if [ "$fd" -gt 2 ] && [ "$fd" != "$KEEP_FD" ]; then eval "exec $fd>&-"; fi; done; exec sleep 60"""]);
+        start.Environment["KEEP_FD"] = inherited.ToString(CultureInfo.InvariantCulture);
+        using var process = Process.Start(start)!;
         if (listening)
         {
             Close(inherited).Should().Be(0);
@@ -205,6 +209,11 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
         try
         {
             var pid = process.Id.ToString(CultureInfo.InvariantCulture);
+            for (var waited = 0; File.ReadAllText($"/proc/{pid}/comm").Trim() != "sleep"; waited++)
+            {
+                waited.Should().BeLessThan(1000, "bash closes the other descriptors and becomes sleep within 10 s");
+                await Task.Delay(10, TestContext.Current.CancellationToken);
+            }
 
             var text = await ToolRun.RunAsync([], TimeSpan.FromMinutes(1), "doctor", "--pid", pid);
             var json = await ToolRun.RunAsync([], TimeSpan.FromMinutes(1), "doctor", "--pid", pid, "--json");
