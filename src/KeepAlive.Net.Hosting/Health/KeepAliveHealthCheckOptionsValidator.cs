@@ -45,6 +45,14 @@ internal sealed class KeepAliveHealthCheckOptionsValidator(IEnumerable<IKeepAliv
             report.AddGeneral("services.AddHealthChecks().AddKeepAlive() has no keep-alive profile to judge. Fix: register the profiles it should watch with services.AddKeepAlive(\"name\", configuration.GetSection(\"KeepAlive:Profiles:name\")), or list them under KeepAlive:Profiles and call services.AddKeepAlive(configuration.GetSection(\"KeepAlive\")).");
         }
 
+        if (checkAdded)
+        {
+            foreach (var shared in SharedHeartbeatNames(profiles))
+            {
+                report.AddGeneral(shared);
+            }
+        }
+
         // Thresholds written beside the profiles (KeepAlive:Health) that no registration reads would be silently ignored.
         var given = bindings.Select(static b => b.Path).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         var unread = !checkAdded ? "no keep-alive health check is added (services.AddHealthChecks().AddKeepAlive(...) is never called)"
@@ -59,5 +67,28 @@ internal sealed class KeepAliveHealthCheckOptionsValidator(IEnumerable<IKeepAliv
         }
 
         return report.Messages.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(report.Messages);
+    }
+
+    // Profiles whose heartbeats report under one name (the check reads a profile's telemetry by it, ignoring case): the check
+    // would judge each by the other's lateness and dead peers. An invalid profile is left to its own validation.
+    private static IEnumerable<string> SharedHeartbeatNames(IEnumerable<IKeepAliveProfiles> profiles) =>
+        profiles.Distinct().SelectMany(static p => p.Names.Select(profile => (Profile: profile, Heartbeat: HeartbeatNameOf(p, profile))))
+            .Where(static p => p.Heartbeat is not null)
+            .GroupBy(static p => p.Heartbeat!, StringComparer.OrdinalIgnoreCase)
+            .Where(static g => g.Count() > 1)
+            .Select(static g =>
+                $"Profiles {string.Join(" and ", g.Select(static p => $"'{p.Profile}'"))} report their heartbeats under one name, '{g.Key}' (Heartbeat:Name, by default the profile's name), so the keep-alive health check cannot tell them apart and would judge each by the others' lateness and dead peers. "
+                + $"Fix: give each profile its own Heartbeat:Name (KeepAlive:Profiles:{g.Last().Profile}:Heartbeat:Name), or remove it so that each reports under its profile's name.");
+
+    private static string? HeartbeatNameOf(IKeepAliveProfiles profiles, string profile)
+    {
+        try
+        {
+            return KeepAliveTelemetryListener.HeartbeatName(profiles.GetProfile(profile).Heartbeat, profile);
+        }
+        catch (OptionsValidationException)
+        {
+            return null;
+        }
     }
 }

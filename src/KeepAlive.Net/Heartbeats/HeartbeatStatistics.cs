@@ -24,7 +24,7 @@ public sealed record HeartbeatStatistics
     /// <summary>Gets the lateness of the most recent heartbeat.</summary>
     public TimeSpan LastLateness { get; init; }
 
-    /// <summary>Gets the duration of the most recent completed send.</summary>
+    /// <summary>Gets how long the most recent send took, whether it succeeded or failed (a failed one also counts in <see cref="Failed"/>).</summary>
     public TimeSpan LastSendDuration { get; init; }
 
     /// <summary>Gets the cause of the most recent delayed heartbeat, or <see cref="HeartbeatDelayCause.None"/>.</summary>

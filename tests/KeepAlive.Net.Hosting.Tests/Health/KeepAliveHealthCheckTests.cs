@@ -394,6 +394,33 @@ public sealed class KeepAliveHealthCheckTests
         ex.Message.Should().Contain("no keep-alive profile to judge").And.Contain("Fix: register the profiles");
     }
 
+    // Two profiles whose heartbeats report under one name (one's Heartbeat:Name is the other's, or the other profile's
+    // name): the check reads telemetry by that name, so each profile was judged by the other's lateness and dead peers.
+    [Theory]
+    [InlineData("""{ "KeepAlive": { "Profiles": { "payments": { }, "payments-eu": { "Heartbeat": { "Name": "Payments" } } } } }""", "'payments' and 'payments-eu'", "'payments'")]
+    [InlineData("""{ "KeepAlive": { "Profiles": { "a": { "Heartbeat": { "Name": "shared" } }, "b": { "Heartbeat": { "Name": "shared" } } } } }""", "'a' and 'b'", "'shared'")]
+    public async Task StartAsync_TwoProfilesReportingUnderOneHeartbeatName_HostDoesNotStartAndSaysToNameEach(string json, string profiles, string name)
+    {
+        var ex = await TestHosts.StartFailingAsync(json, (s, configuration) =>
+        {
+            s.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            s.AddHealthChecks().AddKeepAlive();
+        });
+
+        ex.Message.Should().Contain($"Profiles {profiles} report their heartbeats under one name, {name}").And.Contain("cannot tell them apart").And.Contain("Fix: give each profile its own Heartbeat:Name");
+    }
+
+    [Fact]
+    public async Task StartAsync_TwoProfilesReportingUnderOneHeartbeatNameWithoutAHealthCheck_HostStarts()
+    {
+        // Only the health check reads telemetry by name: without it, one name for two profiles (one dashboard) is the user's choice.
+        using var host = TestHosts.Build("""{ "KeepAlive": { "Profiles": { "a": { "Heartbeat": { "Name": "shared" } }, "b": { "Heartbeat": { "Name": "shared" } } } } }""",
+            (s, configuration) => s.AddKeepAlive(configuration.GetSection("KeepAlive")));
+
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        host.Services.GetRequiredService<IKeepAliveProfiles>().Names.Should().BeEquivalentTo(["a", "b"]);
+    }
+
     [Theory]
     [InlineData("""{ "KeepAlive": { "Profiles": { } } }""")]
     [InlineData("""{ "KeepAlvie": { "Profiles": { "payments": { } } } }""")]
