@@ -72,23 +72,11 @@ internal sealed class KeepAliveHealthCheckOptionsValidator(IEnumerable<IKeepAliv
     // Profiles whose heartbeats report under one name (the check reads a profile's telemetry by it, ignoring case): the check
     // would judge each by the other's lateness and dead peers. An invalid profile is left to its own validation.
     private static IEnumerable<string> SharedHeartbeatNames(IEnumerable<IKeepAliveProfiles> profiles) =>
-        profiles.Distinct().SelectMany(static p => p.Names.Select(profile => (Profile: profile, Heartbeat: HeartbeatNameOf(p, profile))))
+        profiles.Distinct().SelectMany(KeepAliveTelemetryListener.HeartbeatNames)
             .Where(static p => p.Heartbeat is not null)
             .GroupBy(static p => p.Heartbeat!, StringComparer.OrdinalIgnoreCase)
             .Where(static g => g.Count() > 1)
             .Select(static g =>
                 $"Profiles {string.Join(" and ", g.Select(static p => $"'{p.Profile}'"))} report their heartbeats under one name, '{g.Key}' (Heartbeat:Name, by default the profile's name), so the keep-alive health check cannot tell them apart and would judge each by the others' lateness and dead peers. "
                 + $"Fix: give each profile its own Heartbeat:Name (KeepAlive:Profiles:{g.Last().Profile}:Heartbeat:Name), or remove it so that each reports under its profile's name.");
-
-    private static string? HeartbeatNameOf(IKeepAliveProfiles profiles, string profile)
-    {
-        try
-        {
-            return KeepAliveTelemetryListener.HeartbeatName(profiles.GetProfile(profile).Heartbeat, profile);
-        }
-        catch (OptionsValidationException)
-        {
-            return null;
-        }
-    }
 }

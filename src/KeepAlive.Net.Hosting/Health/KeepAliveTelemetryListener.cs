@@ -75,6 +75,25 @@ internal sealed class KeepAliveTelemetryListener : IDisposable
     /// <summary>The heartbeat name whose telemetry is a profile's: its <c>Heartbeat:Name</c>, by default the profile's name.</summary>
     internal static string HeartbeatName(HeartbeatOptions heartbeat, string profile) => heartbeat.Name ?? profile;
 
+    /// <summary>Each profile with its heartbeat name, <see langword="null"/> for a profile whose values are invalid (its validation reports it).</summary>
+    internal static IEnumerable<(string Profile, string? Heartbeat)> HeartbeatNames(IKeepAliveProfiles profiles)
+    {
+        foreach (var profile in profiles.Names)
+        {
+            string? heartbeat;
+            try
+            {
+                heartbeat = HeartbeatName(profiles.GetProfile(profile).Heartbeat, profile);
+            }
+            catch (OptionsValidationException)
+            {
+                heartbeat = null;
+            }
+
+            yield return (profile, heartbeat);
+        }
+    }
+
     private static string? Tag(ReadOnlySpan<KeyValuePair<string, object?>> tags, string key)
     {
         foreach (var tag in tags)
@@ -107,16 +126,14 @@ internal sealed class KeepAliveTelemetryListener : IDisposable
     private static HashSet<string>? ReadNames(IKeepAliveProfiles profiles)
     {
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var profile in profiles.Names)
+        foreach (var (_, heartbeat) in HeartbeatNames(profiles))
         {
-            try
-            {
-                names.Add(HeartbeatName(profiles.GetProfile(profile).Heartbeat, profile));
-            }
-            catch (OptionsValidationException)
+            if (heartbeat is null)
             {
                 return null;
             }
+
+            names.Add(heartbeat);
         }
 
         return names;
