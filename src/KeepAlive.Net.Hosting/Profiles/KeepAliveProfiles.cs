@@ -145,10 +145,17 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
         var id = $"{name}\n{key}";
         lock (_watchers)
         {
-            if (!_watchers.TryGetValue(id, out var watcher))
+            var added = !_watchers.TryGetValue(id, out var watcher);
+            if (added)
             {
                 watcher = new AcceptedReloadWatcher();
                 _watchers.Add(id, watcher);
+            }
+
+            // Held before subscribing: a reload accepted meanwhile calls back at once, and must find the holder.
+            watcher!.Hold(heldBy);
+            if (added)
+            {
                 watcher.Subscription = ChangeToken.OnChange(() => AcceptedChanges(name), () =>
                 {
                     if (StillHeld(id))
@@ -157,8 +164,6 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
                     }
                 });
             }
-
-            watcher.Hold(heldBy);
         }
     }
 
