@@ -48,7 +48,7 @@ internal sealed class ActivityWritePath
     /// </summary>
     public void Enter(string call)
     {
-        if (_gate.Wait(0) || _gate.Wait(_waitReportMilliseconds))
+        if (_gate.Wait(_waitReportMilliseconds))
         {
             return;
         }
