@@ -10,7 +10,9 @@ namespace KeepAlive.Net.Hosting.Health;
 /// Judges every registered profile from its recent telemetry: its failure status (Unhealthy) when peers were declared
 /// dead at least <see cref="KeepAliveHealthCheckOptions.UnhealthyPeerDeadCount"/> times within the window, Degraded when
 /// the worst heartbeat lateness ate more than <see cref="KeepAliveHealthCheckOptions.DegradedBudgetFraction"/> of the
-/// profile's idle budget (<see cref="HeartbeatOptions.LatenessBudget"/>: <c>PeerIdleTimeout - Interval - Jitter - Spread</c>). The numbers go in the data dictionary as
+/// profile's idle budget (<see cref="HeartbeatOptions.LatenessBudget"/>: <c>PeerIdleTimeout - Interval - Jitter - Spread</c>), and Degraded
+/// when a send ran past <see cref="HeartbeatOptions.BlockedCallbackThreshold"/> within the window (reported while it still runs, so a
+/// stall in progress shows before its lateness can be measured). The numbers go in the data dictionary as
 /// <c>profile:Setting</c> keys. A profile whose configuration's latest change was refused (the last valid values in force,
 /// event 3003) is Degraded too, until a change is accepted.
 /// </summary>
@@ -39,6 +41,7 @@ internal sealed class KeepAliveHealthCheck(KeepAliveTelemetryListener listener, 
             data[$"{profile}:Heartbeats"] = recent.Heartbeats;
             data[$"{profile}:MaxLatenessSeconds"] = recent.MaxLatenessSeconds;
             data[$"{profile}:PeersDead"] = recent.PeersDead;
+            data[$"{profile}:SendsBlocked"] = recent.SendsBlocked;
             if (recent.Cause is { } cause)
             {
                 data[$"{profile}:MaxLatenessCause"] = cause;
@@ -53,6 +56,13 @@ internal sealed class KeepAliveHealthCheck(KeepAliveTelemetryListener listener, 
             if (recent.PeersDead >= thresholds.UnhealthyPeerDeadCount)
             {
                 unhealthy.Add(Invariant($"{profile}: {recent.PeersDead} peers declared dead within {KeepAliveDuration.Format(listener.Window)} (threshold {thresholds.UnhealthyPeerDeadCount}): {DeathText(recent)}"));
+            }
+
+            if (recent.SendsBlocked > 0)
+            {
+                // Lateness is recorded when a heartbeat leaves, so a stall still in progress shows only here: the scheduler
+                // reports a send as blocked while it runs, once it passes its threshold.
+                degraded.Add(Invariant($"{profile}: {recent.SendsBlocked} heartbeat {(recent.SendsBlocked == 1 ? "send" : "sends")} ran past Heartbeat:BlockedCallbackThreshold ({KeepAliveDuration.Format(heartbeat.BlockedCallbackThreshold)}) within {KeepAliveDuration.Format(listener.Window)}: until a blocked send returns, its connection sends no heartbeat and how late the next one is cannot be known (the peer or the network stopped taking data, or the callback blocks)"));
             }
 
             if (heartbeat.PeerIdleTimeout is not { } peer)

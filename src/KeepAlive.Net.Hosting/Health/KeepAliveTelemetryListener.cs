@@ -7,7 +7,7 @@ using Microsoft.Extensions.Primitives;
 namespace KeepAlive.Net.Hosting.Health;
 
 /// <summary>
-/// Listens, from host start, to the <c>KeepAlive.Net</c> meter's lateness histogram and dead-peer counter, whoever
+/// Listens, from host start, to the <c>KeepAlive.Net</c> meter's lateness histogram, blocked-send and dead-peer counters, whoever
 /// records them (<see cref="HeartbeatScheduler"/> or a <see cref="DriftMonitor"/> watching the application's own timer),
 /// and keeps a sliding window per heartbeat name the check reads (a profile's). Meters of the host's <see cref="IMeterFactory"/>
 /// and meters created without a factory are heard; meters of other factories (other hosts in the process) are not.
@@ -47,13 +47,24 @@ internal sealed class KeepAliveTelemetryListener : IDisposable
         {
             if (instrument.Meter.Name == TelemetryNames.MeterName
                 && (instrument.Meter.Scope is null || ReferenceEquals(instrument.Meter.Scope, _scope))
-                && instrument.Name is TelemetryNames.Lateness or TelemetryNames.PeerDead)
+                && instrument.Name is TelemetryNames.Lateness or TelemetryNames.PeerDead or TelemetryNames.Blocked)
             {
                 listener.EnableMeasurementEvents(instrument, this);
             }
         };
         _listener.SetMeasurementEventCallback<double>(static (instrument, value, tags, state) => ((KeepAliveTelemetryListener)state!).OnLateness(value, tags));
-        _listener.SetMeasurementEventCallback<long>(static (instrument, value, tags, state) => ((KeepAliveTelemetryListener)state!).OnPeerDead(value, tags));
+        _listener.SetMeasurementEventCallback<long>(static (instrument, value, tags, state) =>
+        {
+            var listener = (KeepAliveTelemetryListener)state!;
+            if (instrument.Name == TelemetryNames.Blocked)
+            {
+                listener.OnBlocked(value, tags);
+            }
+            else
+            {
+                listener.OnPeerDead(value, tags);
+            }
+        });
         _listener.Start();
     }
 
@@ -141,6 +152,9 @@ internal sealed class KeepAliveTelemetryListener : IDisposable
 
     private void OnLateness(double seconds, ReadOnlySpan<KeyValuePair<string, object?>> tags) =>
         WindowOf(tags)?.RecordLateness(CurrentBucket(), seconds, Tag(tags, TelemetryNames.CauseTag));
+
+    private void OnBlocked(long count, ReadOnlySpan<KeyValuePair<string, object?>> tags) =>
+        WindowOf(tags)?.RecordBlocked(CurrentBucket(), count);
 
     private void OnPeerDead(long count, ReadOnlySpan<KeyValuePair<string, object?>> tags) =>
         WindowOf(tags)?.RecordPeerDead(CurrentBucket(), count, Tag(tags, TelemetryNames.ReasonTag) == TelemetryNames.SendFailed);

@@ -2,7 +2,8 @@ namespace KeepAlive.Net.Hosting.Health;
 
 /// <summary>
 /// What one heartbeat name reported recently, in a ring of time buckets: the worst lateness (with its cause), the
-/// number of heartbeats and of peers declared dead (and how many of them by a send that failed for good). Constant memory however many heartbeats are recorded.
+/// number of heartbeats, of sends reported blocked (while they still ran) and of peers declared dead (and how many of them by a
+/// send that failed for good). Constant memory however many heartbeats are recorded.
 /// </summary>
 internal sealed class RecentHeartbeatWindow
 {
@@ -14,6 +15,7 @@ internal sealed class RecentHeartbeatWindow
     private readonly long[] _heartbeats = new long[Buckets];
     private readonly long[] _peersDead = new long[Buckets];
     private readonly long[] _peersDeadBySendFailure = new long[Buckets];
+    private readonly long[] _sendsBlocked = new long[Buckets];
 
     public RecentHeartbeatWindow() => Array.Fill(_ids, long.MinValue);
 
@@ -41,6 +43,14 @@ internal sealed class RecentHeartbeatWindow
         }
     }
 
+    public void RecordBlocked(long bucket, long count)
+    {
+        lock (_lock)
+        {
+            _sendsBlocked[Slot(bucket)] += count;
+        }
+    }
+
     /// <summary>Sums the buckets from <paramref name="currentBucket"/> back over <see cref="Buckets"/> - 1 earlier ones.</summary>
     public RecentHeartbeats Read(long currentBucket)
     {
@@ -57,6 +67,7 @@ internal sealed class RecentHeartbeatWindow
                 result.Heartbeats += _heartbeats[slot];
                 result.PeersDead += _peersDead[slot];
                 result.PeersDeadBySendFailure += _peersDeadBySendFailure[slot];
+                result.SendsBlocked += _sendsBlocked[slot];
                 if (_maxLateness[slot] > result.MaxLatenessSeconds)
                 {
                     result.MaxLatenessSeconds = _maxLateness[slot];
@@ -82,6 +93,7 @@ internal sealed class RecentHeartbeatWindow
             _heartbeats[slot] = 0;
             _peersDead[slot] = 0;
             _peersDeadBySendFailure[slot] = 0;
+            _sendsBlocked[slot] = 0;
         }
 
         return slot;

@@ -6,6 +6,7 @@ internal struct RecentHeartbeats
     public long Heartbeats;
     public long PeersDead;
     public long PeersDeadBySendFailure;
+    public long SendsBlocked;
     public double MaxLatenessSeconds;
     public string? Cause;
 }

@@ -9,6 +9,7 @@ internal static class TelemetryNames
     public const string MeterName = "KeepAlive.Net";
     public const string Lateness = "keepalive.heartbeat.lateness";
     public const string PeerDead = "keepalive.peer.dead";
+    public const string Blocked = "keepalive.heartbeat.blocked";
     public const string NameTag = "keepalive.heartbeat.name";
     public const string CauseTag = "cause";
     public const string ReasonTag = "reason";
