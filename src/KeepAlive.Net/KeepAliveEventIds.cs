@@ -73,6 +73,13 @@ public static class KeepAliveEventIds
     /// </summary>
     public const int HeartbeatOutputWaiting = 2013;
 
+    /// <summary>
+    /// The application's own heartbeat, watched by <see cref="DriftMonitor.WatchForOverdue"/>, is overdue and still not recorded:
+    /// none came within its interval after the last one's due time plus the lateness from which a heartbeat is delayed. Said
+    /// while the stall goes on, once per stall, with its likely cause (Warning).
+    /// </summary>
+    public const int HeartbeatOverdue = 2014;
+
     // ---- Hosting: KeepAlive.Net.Hosting (3000-3099) and KeepAlive.Net.AspNetCore (3100-3199) ----
 
     /// <summary>A keep-alive profile's values changed on a configuration reload; new connections use them, existing ones keep theirs.</summary>

@@ -60,4 +60,8 @@ internal static partial class Log
     [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatOutputWaiting, Level = LogLevel.Warning,
         Message = "The application's Output.{Call} on the {Owner} of heartbeat '{Name}' has waited {WaitedMs} ms (its BlockedCallbackThreshold) for the heartbeat's write to end, which cannot be withdrawn and waits for the peer to read; it keeps waiting, blocking its thread, until that write ends. Fix: when the peer may stop reading, bound the connection (TCP_USER_TIMEOUT, the peer's Timeout) and close it, which ends the write")]
     public static partial void HeartbeatOutputWaiting(ILogger logger, string call, string owner, string name, double waitedMs);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatOverdue, Level = LogLevel.Warning,
+        Message = "The application's heartbeat '{Name}' is {Overdue} overdue and still not recorded: none since the last one, {SinceLast} ago (due or sent, whichever was later), which is more than its Interval {Interval} plus the {LateFrom} from which a heartbeat is late (DriftWarningThreshold, or half the lateness budget when less). Likely cause {Cause}: {Evidence}. {Budget}")]
+    public static partial void HeartbeatOverdue(ILogger logger, string name, string overdue, string sinceLast, string interval, string lateFrom, HeartbeatDelayCause cause, string evidence, string budget);
 }

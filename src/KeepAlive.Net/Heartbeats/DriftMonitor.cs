@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using KeepAlive.Net.Diagnostics;
 using KeepAlive.Net.Heartbeats;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -27,6 +28,10 @@ public sealed class DriftMonitor : IDisposable
     private long _gcAtLastRecord = TimerLoop.GcPauseTicks();
     private BeatCounters _counters;
     private int _disposed;
+    // The latest of each recorded heartbeat's due time and send start, 0 before the first: the overdue watch expects the next
+    // one an interval after it. A heartbeat sent late stands for its due time, but a timer's next tick comes after its send.
+    private long _lastHeartbeat;
+    private OverdueWatch? _watch;
 
     /// <summary>Initializes a new instance of the <see cref="DriftMonitor"/> class.</summary>
     /// <param name="options">
@@ -123,21 +128,98 @@ public sealed class DriftMonitor : IDisposable
     /// <returns>The snapshot.</returns>
     public HeartbeatStatistics GetStatistics() => HeartbeatTelemetry.Snapshot(ref _counters, _extras, peerDead: false);
 
-    /// <summary>Releases the meter.</summary>
+    /// <summary>
+    /// Watches, on a thread of its own, for the application's next heartbeat: when none is recorded by
+    /// <see cref="HeartbeatOptions.Interval"/> after the last one (its due time, or its send when that was later) plus the lateness from which a heartbeat is
+    /// delayed (<see cref="HeartbeatOptions.DriftWarningThreshold"/>, or half the lateness budget when less), warning 2014
+    /// (<see cref="KeepAliveEventIds.HeartbeatOverdue"/>) says so while the stall is still going on, once per stall, with its
+    /// likely cause and what is left of the budget. Without it, a stall shows only when the late heartbeat is finally recorded,
+    /// which may be after the peer closed the connection. The thread wakes once per interval at rest; a timer would not do,
+    /// since its callback waits in the same thread-pool queue that delays the application's heartbeat.
+    /// </summary>
+    /// <returns>The watch: disposing it stops the thread. Disposing the monitor stops it too.</returns>
+    /// <remarks>
+    /// For a heartbeat recorded every <see cref="HeartbeatOptions.Interval"/> (a <see cref="PeriodicTimer"/>, a timer): a
+    /// heartbeat the application skips on purpose (while traffic flows) would be reported overdue.
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">The monitor is already watched.</exception>
+    /// <exception cref="NotSupportedException">The monitor's clock is not <see cref="TimeProvider.System"/>: the watch waits in real time.</exception>
+    /// <exception cref="ObjectDisposedException">The monitor is disposed.</exception>
+    public IDisposable WatchForOverdue()
+    {
+        ThrowIfDisposed("no watch was started. Fix: create a new DriftMonitor and watch it");
+        if (_timeProvider != TimeProvider.System)
+        {
+            throw new NotSupportedException(FormattableString.Invariant(
+                $"The DriftMonitor '{_settings.Name}' reads its timestamps from a custom TimeProvider, but its overdue watch waits on a thread of its own in real time, so it would judge your clock's timestamps by the system's. Fix: create the DriftMonitor with TimeProvider.System (or null) to watch it."));
+        }
+
+        lock (_lock)
+        {
+            if (_watch is not null)
+            {
+                throw new InvalidOperationException(FormattableString.Invariant(
+                    $"The DriftMonitor '{_settings.Name}' is already watched for overdue heartbeats: one watch says each stall once. Fix: dispose the first watch before starting another, or keep using it."));
+            }
+
+            return _watch = new OverdueWatch(_settings.Name, () => Interlocked.Read(ref _lastHeartbeat), _settings.Interval, HeartbeatTelemetry.LateFrom(_settings), WarnOverdue, EndWatch);
+        }
+    }
+
+    /// <summary>Releases the meter, and stops the overdue watch.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            OverdueWatch? watch;
+            lock (_lock)
+            {
+                watch = _watch;
+            }
+
+            watch?.Dispose();
             _telemetry.Dispose();
         }
     }
 
-    private HeartbeatLatenessReport RecordCore(long dueTimestamp, long sendStartTimestamp, long sendEndTimestamp, Exception? failure)
+    private void ThrowIfDisposed(string consequence)
     {
         if (Volatile.Read(ref _disposed) != 0)
         {
-            throw new ObjectDisposedException(nameof(DriftMonitor), $"The DriftMonitor '{_settings.Name}' is disposed (its meter released); nothing was recorded. Fix: stop the timer whose heartbeats it measures before disposing it, or create a new DriftMonitor.");
+            throw new ObjectDisposedException(nameof(DriftMonitor), $"The DriftMonitor '{_settings.Name}' is disposed (its meter released); {consequence}.");
         }
+    }
+
+    private void EndWatch(OverdueWatch watch)
+    {
+        lock (_lock)
+        {
+            if (_watch == watch)
+            {
+                _watch = null;
+            }
+        }
+    }
+
+    // On the watch's thread: the heartbeat expected at expectedDue has not been recorded by now.
+    private void WarnOverdue(long expectedDue, long now)
+    {
+        static string Ms(TimeSpan measured) => KeepAliveDuration.Format(TimeSpan.FromMilliseconds(Math.Round(measured.TotalMilliseconds)));
+        var overdue = _timeProvider.GetElapsedTime(expectedDue, now);
+        var gc = TimeSpan.FromTicks(TimerLoop.GcPauseTicks() - Interlocked.Read(ref _gcAtLastRecord));
+        var (cause, evidence) = CauseAnalyzer.AnalyzeWindow(gc, overdue, sendBlocked: false, stillWaiting: true);
+        var budget = _settings.Margin is not { } margin
+            ? "No Heartbeat:PeerIdleTimeout is set, so how long the peer waits is not known"
+            : overdue < margin
+                ? FormattableString.Invariant($"{Ms(margin - overdue)} of its lateness budget of {KeepAliveDuration.Format(margin)} (PeerIdleTimeout {_settings.PeerText} - Interval - Jitter) is left before the peer's idle timeout may close the connection")
+                : FormattableString.Invariant($"Its lateness budget of {KeepAliveDuration.Format(margin)} (PeerIdleTimeout {_settings.PeerText} - Interval - Jitter) is used up: the peer's idle timeout may already have closed the connection");
+        Diagnostics.Log.HeartbeatOverdue(_telemetry.Logger, _settings.Name, Ms(overdue), Ms(_timeProvider.GetElapsedTime(expectedDue - _settings.IntervalTicks, now)),
+            KeepAliveDuration.Format(_settings.Interval), KeepAliveDuration.Format(HeartbeatTelemetry.LateFrom(_settings)), cause, evidence, budget);
+    }
+
+    private HeartbeatLatenessReport RecordCore(long dueTimestamp, long sendStartTimestamp, long sendEndTimestamp, Exception? failure)
+    {
+        ThrowIfDisposed("nothing was recorded. Fix: stop the timer whose heartbeats it measures before disposing it, or create a new DriftMonitor");
         var now = _timeProvider.GetTimestamp();
         CheckTimestamp(dueTimestamp, long.MaxValue, nameof(dueTimestamp));
         CheckDue(dueTimestamp, now);
@@ -175,6 +257,7 @@ public sealed class DriftMonitor : IDisposable
         }
 
         Interlocked.Exchange(ref _gcAtLastRecord, TimerLoop.GcPauseTicks()); // the previous record is the GC evidence's baseline
+        InterlockedMax.Raise(ref _lastHeartbeat, Math.Max(due, start));
         return outcome.ToReport();
     }
 

@@ -54,7 +54,11 @@ internal static class CauseAnalyzer
     }
 
     /// <summary>A heartbeat of the application's own timer, reported to a <see cref="DriftMonitor"/>, from the GC pause time since the monitor's previous record (which came before this heartbeat was due).</summary>
-    public static (HeartbeatDelayCause Cause, string Text) AnalyzeWindow(TimeSpan gcSinceLastRecord, TimeSpan lateness, bool sendBlocked)
+    /// <param name="gcSinceLastRecord">GC pause time since the monitor's previous record.</param>
+    /// <param name="lateness">How late the heartbeat is.</param>
+    /// <param name="sendBlocked">Its send ran past the blocked threshold.</param>
+    /// <param name="stillWaiting">It has not been recorded yet: the overdue watch asks, from its own thread.</param>
+    public static (HeartbeatDelayCause Cause, string Text) AnalyzeWindow(TimeSpan gcSinceLastRecord, TimeSpan lateness, bool sendBlocked, bool stillWaiting = false)
     {
         if (sendBlocked)
         {
@@ -70,7 +74,7 @@ internal static class CauseAnalyzer
         if (queued > 0 || Thread.CurrentThread.IsThreadPoolThread)
         {
             return (HeartbeatDelayCause.ThreadPoolStarvation, Invariant(
-                $"recorded on {(Thread.CurrentThread.IsThreadPoolThread ? "a thread-pool thread" : "another thread")} {Ms(lateness)} late without a GC; {queued} queued thread-pool work items, {ThreadPool.ThreadCount} threads: timers, PeriodicTimer and Task.Delay continuations wait in that queue"));
+                $"{(stillWaiting ? "still not recorded" : Thread.CurrentThread.IsThreadPoolThread ? "recorded on a thread-pool thread" : "recorded on another thread")} {Ms(lateness)} late without a GC; {queued} queued thread-pool work items, {ThreadPool.ThreadCount} threads: timers, PeriodicTimer and Task.Delay continuations wait in that queue"));
         }
 
         return (HeartbeatDelayCause.Unknown, Invariant($"no evidence: GC pause {Ms(gc)}, no queued thread-pool work; the process may have been paused or starved of CPU (a HeartbeatScheduler's own timer thread tells those apart: cause ProcessPaused)"));

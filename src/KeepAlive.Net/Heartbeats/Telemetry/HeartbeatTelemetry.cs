@@ -18,11 +18,15 @@ internal sealed class HeartbeatTelemetry(ILogger logger, HeartbeatMetrics metric
         value <= TimeSpan.Zero ? 0 : (int)Math.Min(int.MaxValue, value.Ticks / TimeSpan.TicksPerMicrosecond);
 
     /// <summary>Decides whether a heartbeat is delayed and against which budget (the cause is added by the caller).</summary>
+    /// <summary>The lateness from which a heartbeat is delayed (events 2002, 2003): <see cref="HeartbeatOptions.DriftWarningThreshold"/>, or half the lateness budget when that is less.</summary>
+    public static TimeSpan LateFrom(BeatSettings settings) =>
+        settings.Margin is { } margin && margin / 2 < settings.DriftWarningThreshold ? margin / 2 : settings.DriftWarningThreshold;
+
     public static BeatOutcome Classify(BeatSettings settings, TimeSpan lateness, TimeSpan sendDuration, long skipped, Exception? failure)
     {
         var budgetExceeded = settings.Margin is { } margin && lateness >= margin;
         var budgetWarning = settings.Margin is { } half && lateness >= half / 2;
-        var delayed = lateness >= settings.DriftWarningThreshold || budgetWarning || budgetExceeded;
+        var delayed = lateness >= LateFrom(settings) || budgetExceeded;
         return new BeatOutcome(lateness, sendDuration, skipped, failure, delayed, budgetWarning, budgetExceeded);
     }
 
