@@ -17,15 +17,27 @@ internal sealed class IdleProbe : IDisposable
     private static readonly byte[] Nudge = " "u8.ToArray();
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(5);
     private readonly Socket _socket;
+    private readonly TimeSpan _handshake;
     private readonly Task<ProbeVerdict?> _receive;
     private long _lastHeard;
+    private long _closedAt;
 
     private IdleProbe(Socket socket)
     {
         _socket = socket;
         _lastHeard = Stopwatch.GetTimestamp();
+        _handshake = RoundTrip ?? TimeSpan.Zero;
         _receive = ReceiveAsync();
     }
+
+    /// <summary>
+    /// A close (FIN or RST) this soon after the last packet, plus two round trips (our ACK reaching the server, its FIN
+    /// coming back), is the server turning the connection away, not an idle timeout: no idle period worth the name
+    /// was held (nothing listens behind a proxy or port forward, a client refused, a server full). It leaves room for a
+    /// loaded machine's scheduling; no NAT or server times out an idle flow that fast, and a peer's idle timeout under
+    /// 1 s (Heartbeat:PeerIdleTimeout's floor) gets no profile anyway.
+    /// </summary>
+    public static readonly TimeSpan AtOnce = TimeSpan.FromMilliseconds(100);
 
     public static async Task<IdleProbe> ConnectAsync(IPEndPoint peer, HostAndPort target, CancellationToken cancellationToken)
     {
@@ -58,7 +70,11 @@ internal sealed class IdleProbe : IDisposable
             var quiet = Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastHeard));
             if (_receive.IsCompleted)
             {
-                return new ProbeOutcome(silence, quiet, await _receive ?? ProbeVerdict.ClosedByServer);
+                // The silence the server allowed ends at its FIN or RST (ReceiveAsync's clock), not at this look.
+                var ended = await _receive ?? ProbeVerdict.ClosedByServer;
+                var allowed = Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastHeard), Interlocked.Read(ref _closedAt));
+                return new ProbeOutcome(silence, allowed,
+                    ended is ProbeVerdict.ClosedByServer or ProbeVerdict.Reset && allowed < AtOnce + (2 * _handshake) ? ProbeVerdict.ClosedAtOnce : ended);
             }
 
             if (quiet >= silence)
@@ -156,6 +172,10 @@ internal sealed class IdleProbe : IDisposable
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
             return ProbeVerdict.Dropped;
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _closedAt, Stopwatch.GetTimestamp());
         }
     }
 }

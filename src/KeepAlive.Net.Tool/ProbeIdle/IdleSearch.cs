@@ -38,8 +38,11 @@ internal sealed class IdleSearch(TimeSpan max, TimeSpan resolution, int connecti
     /// </summary>
     public TimeSpan? ServerTalkedWithin => _outcomes.Where(static o => o.Verdict == ProbeVerdict.ServerTalks).Select(static o => (TimeSpan?)o.Planned).Min();
 
-    /// <summary>Gets a value indicating whether the search is over: the bracket is narrow enough, nothing was forgotten up to the maximum, or the server never lets a connection go silent.</summary>
-    public bool Done => ServerTalkedWithin is not null || (UpperBound is { } upper ? upper - LowerBound <= resolution : LowerBound >= max);
+    /// <summary>How many connections the server closed at once (<see cref="ProbeVerdict.ClosedAtOnce"/>): it turns them away, and no silence can be held on them.</summary>
+    public int ClosedAtOnce => _outcomes.Count(static o => o.Verdict == ProbeVerdict.ClosedAtOnce);
+
+    /// <summary>Gets a value indicating whether the search is over: the bracket is narrow enough, nothing was forgotten up to the maximum, or the server never lets a connection go silent or closes it at once.</summary>
+    public bool Done => ServerTalkedWithin is not null || ClosedAtOnce > 0 || (UpperBound is { } upper ? upper - LowerBound <= resolution : LowerBound >= max);
 
     /// <summary>The silences to hold in the next round, shortest first; empty when <see cref="Done"/>.</summary>
     public IReadOnlyList<TimeSpan> NextRound()

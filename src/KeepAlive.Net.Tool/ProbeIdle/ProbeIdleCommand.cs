@@ -84,13 +84,17 @@ internal static class ProbeIdleCommand
         if (json)
         {
             result.WriteJson(console.Out);
+            if (result.NothingToJudge is { } nothing)
+            {
+                await console.Error.WriteLineAsync(nothing);
+            }
         }
         else
         {
             result.WriteText(console.Out);
         }
 
-        return result.IdleTimeout is null ? ExitCodes.Fine : ExitCodes.Finding;
+        return result.NothingToJudge is not null ? ExitCodes.NothingToJudge : result.IdleTimeout is null ? ExitCodes.Fine : ExitCodes.Finding;
     }
 
     /// <summary>Holds one connection per silence at once; a forgotten one cancels the longer ones (they would be forgotten too).</summary>

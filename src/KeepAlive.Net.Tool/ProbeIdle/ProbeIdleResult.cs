@@ -19,10 +19,21 @@ internal sealed class ProbeIdleResult(HostAndPort target, IPEndPoint peer, IdleS
         ? $"No profile can keep this flow: it survived at most {Units.Time(search.LowerBound)} of silence, under {KeepAliveDuration.Format(BudgetFloor)}, the floor of Heartbeat:PeerIdleTimeout (a budget is never longer than measured). Fix: raise the idle timeout of the server or middlebox, or send the first request as soon as the connection opens."
         : null;
 
+    /// <summary>Why nothing was measured (exit code <see cref="ExitCodes.NothingToJudge"/>), or <see langword="null"/>.</summary>
+    public string? NothingToJudge => search.ClosedAtOnce > 0
+        ? $"Nothing to judge: {target} closed the connection at once ({Units.Number(search.ClosedAtOnce)} of {Units.Count(search.Outcomes.Count, "connection")}, each within {Units.Time(search.Outcomes.Where(static o => o.Verdict == ProbeVerdict.ClosedAtOnce).Max(static o => o.Silence))} of its last packet, under {Units.Time(IdleProbe.AtOnce)} plus two round trips): not an idle timeout, so none was measured. The server turns connections away: nothing listens behind a proxy or port forward, or it refuses this client or is full. Fix: check that {target} is the service you mean and that it accepts this client{(search.Outcomes.Any(static o => o.Survived) ? "; some connections held their silence, so it may limit connections per client: try --connections 1" : string.Empty)}, then run probe-idle again. Exit code {ExitCodes.NothingToJudge}."
+        : null;
+
     public ProfileSuggestion? Suggestion => search.UpperBound is null || NoProfile is not null ? null : ProfileSuggestion.For(search.LowerBound);
 
     public void WriteText(TextWriter output)
     {
+        if (NothingToJudge is { } nothing)
+        {
+            output.WriteLine(nothing);
+            return;
+        }
+
         var probes = $"{Units.Count(search.Outcomes.Count, "probe")} in {Units.Count(search.Rounds, "round")}, {Units.Time(TimeSpan.FromSeconds(Math.Round(took.TotalSeconds, 1)))}";
         if (search.UpperBound is not { } upper)
         {
@@ -62,6 +73,7 @@ internal sealed class ProbeIdleResult(HostAndPort target, IPEndPoint peer, IdleS
         json.WriteNumber("rounds", search.Rounds);
         json.StringOrNull("forgottenBy", search.ForgottenBy is { } forgotten ? JsonName(forgotten) : null);
         json.Seconds("serverTalkedWithin", search.ServerTalkedWithin);
+        json.WriteNumber("closedAtOnce", search.ClosedAtOnce);
         json.Seconds("max", search.Max);
         json.Seconds("resolution", search.Resolution);
         json.WriteNumber("inconsistent", search.Inconsistent);
@@ -124,6 +136,7 @@ internal sealed class ProbeIdleResult(HostAndPort target, IPEndPoint peer, IdleS
         ProbeVerdict.Dropped => "silence",
         ProbeVerdict.Reset => "reset",
         ProbeVerdict.ServerTalks => "server-talks",
+        ProbeVerdict.ClosedAtOnce => "closed-at-once",
         _ => "server-fin",
     };
 

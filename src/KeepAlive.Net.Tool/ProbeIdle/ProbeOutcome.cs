@@ -15,6 +15,12 @@ internal enum ProbeVerdict
     /// <summary>The server closed the connection (FIN) while it was silent: the server's own idle timeout.</summary>
     ClosedByServer,
 
+    /// <summary>
+    /// The server closed the connection (FIN or RST) at once, before any idle period worth the name
+    /// (<see cref="IdleProbe.AtOnce"/>): it turns connections away, which is not an idle timeout.
+    /// </summary>
+    ClosedAtOnce,
+
     /// <summary>The server kept sending data, so the connection was never silent that long: its own traffic keeps the flow alive, and the silence tells nothing.</summary>
     ServerTalks,
 }
@@ -37,6 +43,7 @@ internal sealed record ProbeOutcome(TimeSpan Planned, TimeSpan Silence, ProbeVer
         ProbeVerdict.Dropped => "forgotten: no ACK (dropped silently)",
         ProbeVerdict.Reset => "forgotten: answered with a RST",
         ProbeVerdict.ServerTalks => "never silent that long: the server kept sending data",
+        ProbeVerdict.ClosedAtOnce => "closed by the server at once, before any idle period: not an idle timeout",
         _ => "closed by the server (FIN) while silent",
     };
 }

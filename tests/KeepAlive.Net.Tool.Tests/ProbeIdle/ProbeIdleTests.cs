@@ -158,7 +158,8 @@ public sealed class ProbeIdleTests(ITestOutputHelper output)
     {
         string text, json;
         int exitCode;
-        await using (var server = ClosingServer.Start(TimeSpan.FromMilliseconds(50)))
+        // 300 ms: a close within 100 ms (plus two round trips) is the server turning the connection away, not an idle timeout.
+        await using (var server = ClosingServer.Start(TimeSpan.FromMilliseconds(300)))
         {
             (exitCode, text, _) = await ToolRun.InProcessAsync("probe-idle", server.EndPoint, "--max", "5s");
             (_, json, _) = await ToolRun.InProcessAsync("probe-idle", server.EndPoint, "--max", "5s", "--json");
@@ -177,6 +178,34 @@ public sealed class ProbeIdleTests(ITestOutputHelper output)
         forgottenBy.Should().Be("server-fin");
         document.RootElement.GetProperty("outcomes").EnumerateArray().Select(static o => o.GetProperty("verdict").GetString())
             .Should().Contain(forgottenBy).And.OnlyContain(static v => v == "alive" || v == "server-fin");
+    }
+
+    [Fact]
+    public async Task ProbeIdle_ServerClosingEachConnectionAtOnce_SaysItIsNotAnIdleTimeoutAndExitsThree()
+    {
+        // A server that accepts and closes at once (nothing behind a proxy or port forward, a client turned away) read as
+        // "forgets an idle flow after 0 s to 22 ms of silence (about 11 ms)": no silence was ever held, so nothing was measured.
+        string text, json, jsonError;
+        int exitCode, jsonExitCode;
+        await using (var server = ClosingServer.Start(TimeSpan.Zero))
+        {
+            (exitCode, text, _) = await ToolRun.InProcessAsync("probe-idle", server.EndPoint, "--max", "5s");
+            (jsonExitCode, json, jsonError) = await ToolRun.InProcessAsync("probe-idle", server.EndPoint, "--max", "5s", "--json");
+        }
+
+        output.WriteLine(text);
+        exitCode.Should().Be(3, "nothing was judged: no idle period was ever held");
+        text.Should().Contain("closed the connection at once").And.Contain("not an idle timeout").And.Contain("Fix:")
+            .And.NotContain("forgets an idle flow").And.NotContain("No profile can keep this flow");
+        jsonExitCode.Should().Be(3);
+        jsonError.Should().Contain("closed the connection at once");
+        using var document = JsonDocument.Parse(json);
+        document.RootElement.GetProperty("idleTimeout").ValueKind.Should().Be(JsonValueKind.Null);
+        document.RootElement.GetProperty("upperBound").ValueKind.Should().Be(JsonValueKind.Null);
+        document.RootElement.GetProperty("forgottenBy").ValueKind.Should().Be(JsonValueKind.Null);
+        document.RootElement.GetProperty("closedAtOnce").GetInt32().Should().BeGreaterThan(0);
+        document.RootElement.GetProperty("outcomes").EnumerateArray().Select(static o => o.GetProperty("verdict").GetString())
+            .Should().Contain("closed-at-once").And.NotContain("server-fin");
     }
 
     [Fact]
