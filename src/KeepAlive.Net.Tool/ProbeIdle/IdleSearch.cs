@@ -8,7 +8,8 @@ namespace KeepAlive.Net.Tool.ProbeIdle;
 /// </summary>
 internal sealed class IdleSearch(TimeSpan max, TimeSpan resolution, int connections)
 {
-    private static readonly TimeSpan FirstRung = TimeSpan.FromSeconds(1);
+    /// <summary>The shortest silence the first round holds (the floor of <c>--max</c>).</summary>
+    public static readonly TimeSpan FirstRung = TimeSpan.FromSeconds(1);
     private readonly List<ProbeOutcome> _outcomes = [];
 
     public TimeSpan Max => max;

@@ -19,8 +19,13 @@ internal sealed class ProbeIdleResult(HostAndPort target, IPEndPoint peer, IdleS
         ? $"No profile can keep this flow: it survived at most {Units.Time(search.LowerBound)} of silence, under {KeepAliveDuration.Format(BudgetFloor)}, the floor of Heartbeat:PeerIdleTimeout (a budget is never longer than measured). Fix: raise the idle timeout of the server or middlebox, or send the first request as soon as the connection opens."
         : null;
 
-    /// <summary>Why nothing was measured (exit code <see cref="ExitCodes.NothingToJudge"/>), or <see langword="null"/>.</summary>
-    public string? NothingToJudge => search.ClosedAtOnce > 0
+    /// <summary>
+    /// Why nothing was measured (exit code <see cref="ExitCodes.NothingToJudge"/>): the server closed the connections at
+    /// once, or kept sending data so that none went silent; or <see langword="null"/>.
+    /// </summary>
+    public string? NothingToJudge => search.ServerTalkedWithin is { } talked
+        ? $"Nothing to judge: {target} kept sending data: a connection to it was not silent for {Units.Time(talked)} within twice that ({Probes}{(search.LowerBound > TimeSpan.Zero ? $"; the longest silence kept: {Units.Time(search.LowerBound)}" : string.Empty)}). Its own traffic keeps such flows alive on the path, so their idle timeout cannot be measured here. Fix: probe a port behind the same middlebox whose server waits silently for the client (most request/response servers){(talked > IdleSearch.FirstRung ? $", or a --max under {Units.Time(talked)}" : string.Empty)}. Exit code {ExitCodes.NothingToJudge}."
+        : search.ClosedAtOnce > 0
         ? $"Nothing to judge: {target} closed the connection at once ({Units.Number(search.ClosedAtOnce)} of {Units.Count(search.Outcomes.Count, "connection")}, each within {Units.Time(search.Outcomes.Where(static o => o.Verdict == ProbeVerdict.ClosedAtOnce).Max(static o => o.Silence))} of its last packet, under {Units.Time(IdleProbe.AtOnce)} plus two round trips): not an idle timeout, so none was measured. The server turns connections away: nothing listens behind a proxy or port forward, or it refuses this client or is full. Fix: check that {target} is the service you mean and that it accepts this client{(search.Outcomes.Any(static o => o.Survived) ? "; some connections held their silence, so it may limit connections per client: try --connections 1" : string.Empty)}, then run probe-idle again. Exit code {ExitCodes.NothingToJudge}."
         : null;
 
@@ -34,16 +39,13 @@ internal sealed class ProbeIdleResult(HostAndPort target, IPEndPoint peer, IdleS
             return;
         }
 
-        var probes = $"{Units.Count(search.Outcomes.Count, "probe")} in {Units.Count(search.Rounds, "round")}, {Units.Time(TimeSpan.FromSeconds(Math.Round(took.TotalSeconds, 1)))}";
         if (search.UpperBound is not { } upper)
         {
-            output.WriteLine(search.ServerTalkedWithin is { } talked
-                ? $"Result: {target} kept sending data: a connection to it was not silent for {Units.Time(talked)} within twice that ({probes}{(search.LowerBound > TimeSpan.Zero ? $"; the longest silence kept: {Units.Time(search.LowerBound)}" : string.Empty)}). Its own traffic keeps such flows alive on the path, so their idle timeout cannot be measured here. Fix: probe a port behind the same middlebox whose server waits silently for the client (most request/response servers), or a --max under {Units.Time(talked)}."
-                : $"Result: nothing on the path to {target} forgot an idle flow for up to {Units.Time(search.LowerBound)} (the longest silence tried; {probes}). Try a longer --max to look further.");
+            output.WriteLine($"Result: nothing on the path to {target} forgot an idle flow for up to {Units.Time(search.LowerBound)} (the longest silence tried; {Probes}). Try a longer --max to look further.");
             return;
         }
 
-        output.WriteLine($"Result: the path to {target} forgets an idle flow after {Units.Time(search.LowerBound)} to {Units.Time(upper)} of silence (about {Units.Time(IdleTimeout)}): {How(search.ForgottenBy)}. {probes}.");
+        output.WriteLine($"Result: the path to {target} forgets an idle flow after {Units.Time(search.LowerBound)} to {Units.Time(upper)} of silence (about {Units.Time(IdleTimeout)}): {How(search.ForgottenBy)}. {Probes}.");
         if (search.Inconsistent > 0)
         {
             output.WriteLine($"Note: {Units.Count(search.Inconsistent, "connection")} survived longer silences than {Units.Time(upper)}: the path does not forget at one fixed time (several middleboxes, or a lost segment).");
@@ -60,6 +62,9 @@ internal sealed class ProbeIdleResult(HostAndPort target, IPEndPoint peer, IdleS
             : $"A profile for it (the library refuses it as it is: {suggestion.Refused}):");
         output.WriteLine(suggestion.Json());
     }
+
+    /// <summary>How many probes in how many rounds, and how long they took.</summary>
+    private string Probes => $"{Units.Count(search.Outcomes.Count, "probe")} in {Units.Count(search.Rounds, "round")}, {Units.Time(TimeSpan.FromSeconds(Math.Round(took.TotalSeconds, 1)))}";
 
     /// <summary>Writes <c>--json</c>; every time as a <see cref="TimeSpan"/>, to the millisecond, so a bound reads as the outcome it comes from.</summary>
     public void WriteJson(TextWriter output) => JsonOutput.Write(output, json =>

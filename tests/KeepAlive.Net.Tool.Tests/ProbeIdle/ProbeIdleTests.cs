@@ -231,20 +231,22 @@ public sealed class ProbeIdleTests(ITestOutputHelper output)
     {
         // A server sending a byte every 300 ms (its own pings, a stream) restarted every probe's silence: probe-idle waited
         // for ever ("waiting: 15 s into the round, 11 connections still silent" with --max 3s).
-        string text, json;
-        int exitCode;
+        string text, json, jsonError;
+        int exitCode, jsonExitCode;
         var watch = System.Diagnostics.Stopwatch.StartNew();
         await using (var server = ClosingServer.Talking(TimeSpan.FromMilliseconds(300)))
         {
             (exitCode, text, _) = await ToolRun.InProcessAsync("probe-idle", server.EndPoint, "--max", "3s", "--connections", "4")
                 .WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
-            (_, json, _) = await ToolRun.InProcessAsync("probe-idle", server.EndPoint, "--max", "3s", "--connections", "4", "--json")
+            (jsonExitCode, json, jsonError) = await ToolRun.InProcessAsync("probe-idle", server.EndPoint, "--max", "3s", "--connections", "4", "--json")
                 .WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
         }
 
         output.WriteLine(text);
-        exitCode.Should().Be(0, "nothing forgot the flow");
-        text.Should().Contain("kept sending data").And.Contain("cannot be measured").And.NotContain("nothing on the path");
+        exitCode.Should().Be(3, "nothing was measured, which is not 'fine' (0): exit code 3 as doctor and analyze say when there is nothing to judge");
+        text.Should().Contain("Nothing to judge:").And.Contain("kept sending data").And.Contain("cannot be measured").And.NotContain("nothing on the path");
+        jsonExitCode.Should().Be(3);
+        jsonError.Should().Contain("Nothing to judge:", "with --json the sentence goes to standard error, as doctor's and analyze's");
         using var document = JsonDocument.Parse(json);
         document.RootElement.GetProperty("serverTalkedWithin").GetDouble().Should().Be(1, "the shortest rung, 1 s, could not be held");
         document.RootElement.GetProperty("upperBound").ValueKind.Should().Be(JsonValueKind.Null);
