@@ -4,7 +4,15 @@ using KeepAlive.Net.Tool.Cli;
 namespace KeepAlive.Net.Tool.Check;
 
 /// <summary>How a held connection ended, or that it survived, and whether that matches the configured bound.</summary>
-internal sealed record CheckOutcome(bool Died, string How, TimeSpan After, TimeSpan SincePeerHeard, TimeSpan? Bound, string BoundHow, HeartbeatStatistics? Heartbeats)
+/// <param name="Died">Whether the connection ended during the hold.</param>
+/// <param name="How">How it ended (or "alive").</param>
+/// <param name="After">How long it was held.</param>
+/// <param name="SincePeerHeard">How long the peer had been silent at the end.</param>
+/// <param name="Bound">When the configured keep-alive should have found a dead peer, or <see langword="null"/>.</param>
+/// <param name="BoundHow">How <paramref name="Bound"/> was computed.</param>
+/// <param name="Heartbeats">The heartbeat's statistics, or <see langword="null"/> without <c>--heartbeat</c>.</param>
+/// <param name="CutShortOf">The planned hold when Ctrl-C or SIGTERM ended it sooner, or <see langword="null"/>: alive until then is no pass.</param>
+internal sealed record CheckOutcome(bool Died, string How, TimeSpan After, TimeSpan SincePeerHeard, TimeSpan? Bound, string BoundHow, HeartbeatStatistics? Heartbeats, TimeSpan? CutShortOf = null)
 {
     /// <summary>How a connection that our kernel gave up on is described.</summary>
     public const string TimedOutPrefix = "timed out";
@@ -16,7 +24,9 @@ internal sealed record CheckOutcome(bool Died, string How, TimeSpan After, TimeS
             : string.Empty;
         if (!Died)
         {
-            return $"ALIVE: the connection was held for {Units.Time(After)} and is still open.{heartbeats}";
+            return CutShortOf is { } planned
+                ? $"STOPPED: the hold was cut short by Ctrl-C or SIGTERM after {Units.Time(Round(After))} of the planned {Units.Time(planned)}; the connection was alive and open until then, but the rest of the hold was not watched, so this is no pass (exit code {ExitCodes.Interrupted}).{heartbeats}"
+                : $"ALIVE: the connection was held for {Units.Time(After)} and is still open.{heartbeats}";
         }
 
         var verdict = !How.StartsWith(TimedOutPrefix, StringComparison.Ordinal)

@@ -66,7 +66,9 @@ internal sealed class ConnectionWatch(ToolConsole console, Socket socket, KeepAl
             // Close gracefully (FIN): disposing a socket with a receive pending would reset the connection.
             socket.Shutdown(SocketShutdown.Both);
             await ((Task)receive).WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            return new CheckOutcome(false, "alive", Stopwatch.GetElapsedTime(_started), Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastReceived)), null, string.Empty, statistics);
+            var held = Stopwatch.GetElapsedTime(_started);
+            return new CheckOutcome(false, "alive", held, Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastReceived)), null, string.Empty, statistics,
+                cancellationToken.IsCancellationRequested && held < request.Hold ? request.Hold : null);
         }
 
         var how = await receive;
