@@ -177,7 +177,7 @@ internal sealed record ProcessSockets(int Pid, string Command, IReadOnlyList<Soc
             if (errno is Eacces or Eperm)
             {
                 throw new ToolInputException(string.Create(CultureInfo.InvariantCulture,
-                    $"--pid {pid}: not permitted to read where the process's file descriptors point (readlink {entry}: permission denied), so its sockets cannot even be listed. That needs the right to ptrace it: root with CAP_SYS_PTRACE, or its own user. Run 'sudo keepalive doctor --pid {pid}'."));
+                    $"--pid {pid}: not permitted to read where the process's file descriptors point (readlink {entry}: permission denied), so its sockets cannot even be listed. That needs the right to ptrace it: {PtraceAdvice(pid)}."));
             }
 
             // Any other error (ENOENT): the descriptor was closed while listing.
@@ -199,12 +199,32 @@ internal sealed record ProcessSockets(int Pid, string Command, IReadOnlyList<Soc
     private static string Refusal(string call, int errno, int pid) => errno switch
     {
         Eperm or Eacces => string.Create(CultureInfo.InvariantCulture,
-            $"{call} was refused (EPERM): reading the keep-alive options of another process's sockets needs the right to ptrace it: root or CAP_SYS_PTRACE, or its own user where kernel.yama.ptrace_scope allows. Run 'sudo keepalive doctor --pid {pid}'. Without it only /proc/{pid}/net/tcp is read: endpoints, state and whether the keep-alive timer runs, not the values"),
+            $"{call} was refused (EPERM): reading the keep-alive options of another process's sockets needs the right to ptrace it: {PtraceAdvice(pid)}. Without it only /proc/{pid}/net/tcp is read: endpoints, state and whether the keep-alive timer runs, not the values"),
         Enosys => $"{call} does not exist on this kernel (ENOSYS; pidfd_getfd needs Linux 5.6): only /proc/{pid}/net/tcp is read: endpoints, state and whether the keep-alive timer runs, not the values",
         Esrch => $"{call}: the process ended (ESRCH)",
         Enotsock => $"{call}: not a socket (ENOTSOCK)",
         _ => string.Create(CultureInfo.InvariantCulture, $"{call} failed with errno {errno}"),
     };
+
+    /// <summary>
+    /// How to get the right to ptrace the process, for the privileges this tool holds (<c>/proc/self/status</c>): sudo
+    /// helps a user without them; root without CAP_SYS_PTRACE (a container's default) needs the capability added, which
+    /// sudo does not give back; and a refusal despite CAP_SYS_PTRACE comes from a Linux security module, which
+    /// neither changes (pid 1 of a sandbox that confines its sessions with Landlock reads so).
+    /// </summary>
+    private static string PtraceAdvice(int pid)
+    {
+        const int CapSysPtrace = 19;
+        var root = Status("/proc/self", "Uid")?.Split('\t', StringSplitOptions.RemoveEmptyEntries) is [_, "0", ..];
+        var ptrace = ulong.TryParse(Status("/proc/self", "CapEff"), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var capabilities)
+            && (capabilities & (1UL << CapSysPtrace)) != 0;
+        return (root, ptrace) switch
+        {
+            (_, true) => $"doctor already runs as {(root ? "root" : "a user")} with CAP_SYS_PTRACE, so sudo would not help: the kernel refused it all the same, so a Linux security module denies it (Landlock or a BPF LSM of a sandbox or container runtime that confines its processes, SELinux or AppArmor policy, Yama's kernel.yama.ptrace_scope 3), or the process is in a user namespace this tool's capabilities do not reach. Fix: run doctor where that policy lets it ptrace the process: outside the sandbox, or inside the process's own container (docker exec, kubectl debug --target)",
+            (true, false) => "doctor runs as root but without CAP_SYS_PTRACE (a container's default), which sudo does not give back. Fix: add the capability (docker run --cap-add SYS_PTRACE; Kubernetes securityContext.capabilities.add: [\"SYS_PTRACE\"]), or run doctor on the host",
+            _ => string.Create(CultureInfo.InvariantCulture, $"root with CAP_SYS_PTRACE, or its own user where kernel.yama.ptrace_scope allows. Run 'sudo keepalive doctor --pid {pid}'"),
+        };
+    }
 
     private static string Comm(string proc)
     {

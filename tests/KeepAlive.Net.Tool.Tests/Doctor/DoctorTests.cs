@@ -123,6 +123,34 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Doctor_RootWithCapSysPtraceRefusedByASecurityModule_SaysWhySudoWouldNotHelp()
+    {
+        // Run as root with CAP_SYS_PTRACE inside a Landlock domain (as a sandbox runs it), doctor was refused the links of
+        // a process outside it (pid 1 in such a sandbox) and told to run 'sudo keepalive doctor': it already was root.
+        TestEnvironment.Require(TestEnvironment.IsRoot, "the test runs the tool as root with CAP_SYS_PTRACE");
+        TestEnvironment.Require(NetworkNamespace.Run("perl", "-e", "exit 0").ExitCode == 0, "perl is missing (it starts the tool in a Landlock domain)");
+        TestEnvironment.Require(NetworkNamespace.Run("perl", "-e", "exit(syscall(444, 0, 0, 1) > 0 ? 0 : 1)").ExitCode == 0, "the kernel has no Landlock (Linux 5.13+, CONFIG_SECURITY_LANDLOCK)");
+        using var other = Process.Start(new ProcessStartInfo("sleep", ["60"]))!;
+        try
+        {
+            // prctl(PR_SET_NO_NEW_PRIVS), landlock_create_ruleset handling only the making of block devices, landlock_restrict_self, exec.
+            const string landlock = """syscall(157, 38, 1, 0, 0, 0) == 0 or die "prctl: $!"; my $attr = pack("Q", 1 << 11); my $fd = syscall(444, $attr, 8, 0); $fd >= 0 or die "landlock: $!"; syscall(446, $fd, 0) == 0 or die "restrict: $!"; exec @ARGV or die "exec: $!";""";
+            var run = await ToolRun.RunCommandAsync(
+                ["perl", "-e", landlock, .. ToolRun.Dotnet(Path.GetDirectoryName(ToolRun.ToolDll)!), "doctor", "--pid", other.Id.ToString(CultureInfo.InvariantCulture)],
+                TimeSpan.FromMinutes(1), null);
+
+            output.WriteLine(run.Interleaved);
+            run.ExitCode.Should().Be(2);
+            run.Error.Should().Contain("not permitted to read where the process's file descriptors point")
+                .And.Contain("already runs as root with CAP_SYS_PTRACE").And.Contain("security module").And.NotContain("Run 'sudo");
+        }
+        finally
+        {
+            other.Kill();
+        }
+    }
+
+    [Fact]
     public async Task Doctor_RootWithoutCapSysPtraceOnAnotherUsersProcess_ExitsTwoInsteadOfReportingNoSockets()
     {
         // Root without CAP_SYS_PTRACE (a container's default) may list /proc/PID/fd of another user's process but not
@@ -141,7 +169,8 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
             output.WriteLine(run.Interleaved);
             run.ExitCode.Should().Be(2);
             run.Output.Should().NotContain("0 TCP sockets");
-            run.Error.Should().Contain("not permitted to read where the process's file descriptors point").And.Contain("CAP_SYS_PTRACE");
+            run.Error.Should().Contain("not permitted to read where the process's file descriptors point").And.Contain("CAP_SYS_PTRACE")
+                .And.Contain("--cap-add SYS_PTRACE").And.NotContain("Run 'sudo", "it runs as root already: sudo gives back no capability its bounding set dropped");
         }
         finally
         {
