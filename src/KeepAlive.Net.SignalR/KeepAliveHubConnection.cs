@@ -94,10 +94,12 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
             return values;
         }
 
+        // The watcher is shared by every connection built with these values, and outlives the first of them: it warns
+        // where the profiles report their reloads, as the client packages do, not through one connection's logging.
         var (allProfiles, profileName) = (profiles, ProfileName);
         KeepAlive.Net.Hosting.Clients.ClientReloadWatch.Warn(profiles, profileName, "SignalR hub connection",
             "build the hub connection again with UseKeepAlive (its sockets already follow reloads; KeepAliveInterval and ServerTimeout are fixed when it is built)",
-            _logger, this, Taken(settings), () => Taken(KeepAliveSignalRSettings.Create(allProfiles, profileName))); // held by the hub connection, through its services
+            KeepAlive.Net.Hosting.Profiles.KeepAliveProfiles.LoggerOf(profiles), this, Taken(settings), () => Taken(KeepAliveSignalRSettings.Create(allProfiles, profileName))); // held by the hub connection, through its services
     }
 
     public void PostConfigure(string? name, HttpConnectionOptions options)

@@ -565,19 +565,37 @@ public sealed class SignalRKeepAliveTests
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(
             [new("KeepAlive:Profiles:hub:Heartbeat:Interval", "5s"), new("KeepAlive:Profiles:hub:Heartbeat:Timeout", "20s")]).Build();
         using var profiles = ClientProfiles.FromConfiguration(configuration);
-        var logs = new FakeLogCollector();
-        await using var connection = Logged(new HubConnectionBuilder().WithUrl(new Uri("http://127.0.0.1:1/echo")), logs)
-            .UseKeepAlive(profiles.Profiles, "hub").Build();
+        await using var connection = new HubConnectionBuilder().WithUrl(new Uri("http://127.0.0.1:1/echo")).UseKeepAlive(profiles.Profiles, "hub").Build();
 
         configuration["KeepAlive:Profiles:hub:Heartbeat:Interval"] = "8s";
         configuration["KeepAlive:Profiles:hub:Heartbeat:Timeout"] = "24s";
         configuration.Reload();
 
         connection.KeepAliveInterval.Should().Be(TimeSpan.FromSeconds(5), "a built connection keeps its values");
-        logs.GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.ClientReloadNotApplied).Which.Message.Should().Be(
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle().Which.Should().Be(
             "SignalR hub connection took these values from KeepAlive profile 'hub' once, when it was set up, so the reload just accepted does not reach them: "
             + "HubConnectionOptions.KeepAliveInterval stays 5s (the profile now says 8s); HubConnectionOptions.ServerTimeout stays 20s (the profile now says 24s). "
             + "Fix: build the hub connection again with UseKeepAlive (its sockets already follow reloads; KeepAliveInterval and ServerTimeout are fixed when it is built).");
+    }
+
+    [Fact]
+    public void UseKeepAlive_TwoConnectionsWithTheirOwnLogging_AReloadWarnsInTheProfilesLoggingNotTheFirstConnections()
+    {
+        // The connections built with the same values share one watcher: it warned through the logger of the first one built,
+        // which a second connection (its own logging) never saw, and which outlived the first connection's disposal.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:hub:Heartbeat:Interval", "5s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var (first, second) = (new FakeLogCollector(), new FakeLogCollector());
+        var one = Logged(new HubConnectionBuilder().WithUrl(new Uri("http://127.0.0.1:1/echo")), first).UseKeepAlive(profiles.Profiles, "hub").Build();
+        var two = Logged(new HubConnectionBuilder().WithUrl(new Uri("http://127.0.0.1:1/echo")), second).UseKeepAlive(profiles.Profiles, "hub").Build();
+
+        configuration["KeepAlive:Profiles:hub:Heartbeat:Interval"] = "8s";
+        configuration.Reload();
+
+        (one.KeepAliveInterval, two.KeepAliveInterval).Should().Be((TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5)));
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle("one warning for both connections, where the profiles report their reloads")
+            .Which.Should().Contain("HubConnectionOptions.KeepAliveInterval stays 5s (the profile now says 8s)");
+        first.GetSnapshot().Should().NotContain(r => r.Id.Id == KeepAliveEventIds.ClientReloadNotApplied, "the watcher is not the first connection's");
     }
 
     [Fact]
