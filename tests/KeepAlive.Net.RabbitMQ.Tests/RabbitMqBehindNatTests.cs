@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Runtime.CompilerServices;
 using KeepAlive.Net.Tests.TestSupport;
 using Microsoft.Extensions.Configuration;
 using RabbitMQ.Client;
@@ -209,6 +210,35 @@ public sealed class RabbitMqBehindNatTests(RabbitMqLab fixture) : IClassFixture<
     }
 
     // The test's own SocketFactory creates each socket in the client namespace; UseKeepAlive must keep it and configure its socket.
+    [Fact]
+    public async Task UseKeepAlive_ConnectionDisposedAndCollected_AReloadOfTheHeartbeatNoLongerWarns()
+    {
+        // 3204 is tied, weakly, to the SocketFactory UseKeepAlive installs: once the connection and its factory are disposed
+        // and collected, an accepted reload says nothing (the control: while they live, it says RequestedHeartbeat stays 20s).
+        var (lab, server) = fixture.Server.Start();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:orders:Heartbeat:Interval", "20s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+
+        await ReloadWarnings.StopOnceTheClientIsCollectedAsync(profiles, configuration, "KeepAlive:Profiles:orders:Heartbeat:Interval", "40s",
+            "ConnectionFactory.RequestedHeartbeat stays 20s (the profile now says 30s)", () => ReloadWhileAConnectionLivesThenDisposeAsync(profiles, configuration, lab, server.EndPoint));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static async Task<WeakReference> ReloadWhileAConnectionLivesThenDisposeAsync(ClientProfiles profiles, IConfigurationRoot configuration, RoutedLab lab, IPEndPoint server)
+    {
+        var factory = Factory(lab, server).UseKeepAlive(profiles.Profiles, "orders");
+        var socketFactory = new WeakReference(factory.SocketFactory);
+        await using (var connection = await factory.CreateConnectionAsync(TestContext.Current.CancellationToken))
+        {
+            await using var channel = await connection.CreateChannelAsync(cancellationToken: TestContext.Current.CancellationToken);
+            await channel.QueueDeclareAsync(exclusive: true, cancellationToken: TestContext.Current.CancellationToken);
+            configuration["KeepAlive:Profiles:orders:Heartbeat:Interval"] = "30s";
+            configuration.Reload();
+        }
+
+        return socketFactory;
+    }
+
     private static ConnectionFactory Factory(RoutedLab lab, IPEndPoint server) => new()
     {
         HostName = server.Address.ToString(),

@@ -579,6 +579,31 @@ public sealed class SignalRKeepAliveTests
     }
 
     [Fact]
+    public async Task UseKeepAlive_ConnectionDisposedAndCollected_AReloadOfTheIntervalNoLongerWarns()
+    {
+        // 3204 is tied, weakly, to what the hub connection keeps of the package's: once the connection is disposed and
+        // collected, an accepted reload says nothing (the control: while it lives, it says KeepAliveInterval stays 5s).
+        await using var server = await HubServers.StartOnLoopbackAsync();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:hub:Heartbeat:Interval", "5s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+
+        await ReloadWarnings.StopOnceTheClientIsCollectedAsync(profiles, configuration, "KeepAlive:Profiles:hub:Heartbeat:Interval", "9s",
+            "HubConnectionOptions.KeepAliveInterval stays 5s (the profile now says 8s)", () => ReloadWhileAConnectionLivesThenDisposeAsync(server, profiles, configuration));
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static async Task<WeakReference> ReloadWhileAConnectionLivesThenDisposeAsync(WebServer server, ClientProfiles profiles, IConfigurationRoot configuration)
+    {
+        var connection = new HubConnectionBuilder().WithUrl(HubServers.Url(server)).UseKeepAlive(profiles.Profiles, "hub").Build();
+        await connection.StartAsync(Token);
+        (await connection.InvokeAsync<string>("Echo", "hi", Token)).Should().StartWith("hi on ");
+        configuration["KeepAlive:Profiles:hub:Heartbeat:Interval"] = "8s";
+        configuration.Reload();
+        await connection.DisposeAsync();
+        return new WeakReference(connection);
+    }
+
+    [Fact]
     public void UseKeepAlive_TwoConnectionsWithTheirOwnLogging_AReloadWarnsInTheProfilesLoggingNotTheFirstConnections()
     {
         // The connections built with the same values share one watcher: it warned through the logger of the first one built,

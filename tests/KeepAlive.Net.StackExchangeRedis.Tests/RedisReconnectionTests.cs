@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using KeepAlive.Net.Tests.TestSupport;
 using Microsoft.Extensions.Configuration;
 using StackExchange.Redis;
@@ -91,6 +92,34 @@ public sealed class RedisReconnectionTests
             await ping.Should().ThrowAsync<RedisTimeoutException>("a command is what finds a server that answers nothing");
             watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(10), "after AsyncTimeout (2 s), with room for a loaded machine");
         }
+    }
+
+    [Fact]
+    public async Task UseKeepAlive_MultiplexerDisposedAndCollected_AReloadOfTheKeepAliveNoLongerWarns()
+    {
+        // 3204 is tied, weakly, to the tunnel UseKeepAlive installs: once the multiplexer and its options are disposed and
+        // collected, an accepted reload says nothing (the control: while it lives, it says KeepAlive stays 20s).
+        using var server = Servers.Redis(netns: null, IPAddress.Loopback, Servers.FreeLoopbackPort());
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:cache:Heartbeat:Interval", "20s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+
+        await ReloadWarnings.StopOnceTheClientIsCollectedAsync(profiles, configuration, "KeepAlive:Profiles:cache:Heartbeat:Interval", "40s",
+            "ConfigurationOptions.KeepAlive stays 20s (the profile now says 30s)", () => ReloadWhileAMultiplexerLivesThenDisposeAsync(profiles, configuration, server.EndPoint));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static async Task<WeakReference> ReloadWhileAMultiplexerLivesThenDisposeAsync(ClientProfiles profiles, IConfigurationRoot configuration, IPEndPoint server)
+    {
+        var options = new ConfigurationOptions { EndPoints = { server }, AbortOnConnectFail = true, ConnectTimeout = 5000 }.UseKeepAlive(profiles.Profiles, "cache");
+        var tunnel = new WeakReference(options.Tunnel);
+        await using (var redis = await ConnectionMultiplexer.ConnectAsync(options))
+        {
+            await redis.GetDatabase().PingAsync();
+            configuration["KeepAlive:Profiles:cache:Heartbeat:Interval"] = "30s";
+            configuration.Reload();
+        }
+
+        return tunnel;
     }
 
     private static async Task<IReadOnlyList<ClientSockets.Found>> WaitForAsync(Func<IReadOnlyList<ClientSockets.Found>?> found)
