@@ -27,7 +27,7 @@ namespace KeepAlive.Net.SignalR;
 /// </summary>
 [UnsupportedOSPlatform("browser")]
 internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAliveSignalRSettings settings, ILoggerFactory? loggerFactory, IServiceProvider services)
-    : IPostConfigureOptions<HubConnectionOptions>, IPostConfigureOptions<HttpConnectionOptions>
+    : IPostConfigureOptions<HubConnectionOptions>, IPostConfigureOptions<HttpConnectionOptions>, IDisposable
 {
     private static readonly IWebProxy? DefaultWebSocketProxy = DefaultProxyOfNewOptions();
 
@@ -36,6 +36,9 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
     private const string TheWebSocket = "the WebSocket's socket";
     private readonly ILogger _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("KeepAlive.Net.SignalR");
     private int _handlerReported;
+
+    /// <summary>What keeps warning 3204 for this connection: released when the hub connection disposes its services, and this with them.</summary>
+    private readonly KeepAlive.Net.Hosting.Clients.ClientHold _hold = new();
 
     private string ProfileName => settings.ProfileName;
 
@@ -99,8 +102,11 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
         var (allProfiles, profileName) = (profiles, ProfileName);
         KeepAlive.Net.Hosting.Clients.ClientReloadWatch.Warn(profiles, profileName, "SignalR hub connection",
             "build the hub connection again with UseKeepAlive (its sockets already follow reloads; KeepAliveInterval and ServerTimeout are fixed when it is built)",
-            KeepAlive.Net.Hosting.Profiles.KeepAliveProfiles.LoggerOf(profiles), this, Taken(settings), () => Taken(KeepAliveSignalRSettings.Create(allProfiles, profileName))); // held by the hub connection, through its services
+            KeepAlive.Net.Hosting.Profiles.KeepAliveProfiles.LoggerOf(profiles), _hold, Taken(settings), () => Taken(KeepAliveSignalRSettings.Create(allProfiles, profileName))); // held by the hub connection, through its services, until it is disposed
     }
+
+    /// <summary>The hub connection disposed its services: it keeps no values in force, so 3204 no longer names it.</summary>
+    public void Dispose() => _hold.Release();
 
     public void PostConfigure(string? name, HttpConnectionOptions options)
     {

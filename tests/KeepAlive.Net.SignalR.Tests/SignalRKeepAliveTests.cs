@@ -604,6 +604,27 @@ public sealed class SignalRKeepAliveTests
     }
 
     [Fact]
+    public async Task UseKeepAlive_ConnectionDisposedButStillReferenced_AReloadNoLongerWarns()
+    {
+        // 3204 said "SignalR hub connection took these values" for as long as a disposed connection was referenced (a field
+        // of a service that keeps it): a disposed connection keeps nothing in force.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:hub:Heartbeat:Interval", "5s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var connection = new HubConnectionBuilder().WithUrl(new Uri("http://127.0.0.1:1/echo")).UseKeepAlive(profiles.Profiles, "hub").Build();
+        configuration["KeepAlive:Profiles:hub:Heartbeat:Interval"] = "8s";
+        configuration.Reload();
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle("the control: a live connection keeps KeepAliveInterval 5s");
+
+        await connection.DisposeAsync();
+        configuration["KeepAlive:Profiles:hub:Heartbeat:Interval"] = "9s";
+        configuration.Reload();
+
+        profiles.Messages(KeepAliveEventIds.ProfileReloaded).Should().HaveCount(2);
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle("the disposed connection keeps no values in force");
+        GC.KeepAlive(connection);
+    }
+
+    [Fact]
     public void UseKeepAlive_TwoConnectionsWithTheirOwnLogging_AReloadWarnsInTheProfilesLoggingNotTheFirstConnections()
     {
         // The connections built with the same values share one watcher: it warned through the logger of the first one built,

@@ -28,7 +28,8 @@ internal static class ClientReloadWatch
     /// <param name="heldBy">
     /// What keeps the values for as long as any client made from them lives: a hook the client calls for every socket it
     /// opens, reconnections included, or the handler it sends through. Held weakly: once it has been collected (every such
-    /// client disposed and dropped) the warning stops. <see langword="null"/>: for as long as the profiles.
+    /// client disposed and dropped), or released (a <see cref="ClientHold"/> the client's disposal released), the warning
+    /// stops. <see langword="null"/>: for as long as the profiles.
     /// </param>
     /// <param name="now">The reloaded profile's values, by client setting (throws <see cref="OptionsValidationException"/> when the profile no longer suits the client).</param>
     public static void Warn(IKeepAliveProfiles profiles, string profileName, string client, string fix, ILogger logger, object? heldBy, IReadOnlyDictionary<string, string> taken, Func<IReadOnlyDictionary<string, string>> now)

@@ -133,7 +133,8 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
     /// Calls <paramref name="onAccepted"/> after every accepted reload of a profile while something still holds the values
     /// it is about: one watcher per profile and <paramref name="key"/>, however often it is asked for (a client set up again
     /// with the same values adds its holder). Holders are kept weakly: once every one has been collected (the clients made
-    /// from them disposed and dropped), the next accepted reload calls nothing and releases the watcher.
+    /// from them disposed and dropped), or released (a <see cref="Clients.ClientHold"/> its client's disposal released), the
+    /// next accepted reload calls nothing and releases the watcher.
     /// </summary>
     /// <param name="profileName">The profile.</param>
     /// <param name="key">What the watcher is about (who took which values).</param>
@@ -365,6 +366,7 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
             return _heldByTheProfiles || _holders.Count > 0;
         }
 
-        private void ForgetCollected() => _holders.RemoveAll(static h => !h.TryGetTarget(out _));
+        // A holder released by its client's disposal (Clients.ClientHold) keeps nothing in force either.
+        private void ForgetCollected() => _holders.RemoveAll(static h => !h.TryGetTarget(out var held) || held is Clients.ClientHold { IsReleased: true });
     }
 }
