@@ -51,6 +51,7 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
 
     private void ChannelBuilding(bool resolverAddress)
     {
+        var reason = resolverAddress ? "a resolver address (such as dns:///)" : "a load-balancing config";
         lock (_lock)
         {
             if (_balancing || !(resolverAddress || options.ServiceConfig?.LoadBalancingConfigs.Count > 0))
@@ -59,11 +60,36 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
             }
 
             _balancing = true;
-            handler.ConnectCallback = ownCallback;
+            GiveTheCallbackBack(reason);
         }
 
         var logger = Logger();
-        Log.TcpNotApplicable(logger, profileName, resolverAddress ? "a resolver address (such as dns:///)" : "a load-balancing config");
+        Log.TcpNotApplicable(logger, profileName, reason);
+    }
+
+    /// <summary>
+    /// Gives the handler's ConnectCallback back to what it was without the profile, for gRPC's load balancer. Not set again
+    /// when the handler has it already (a handler shared by channels that balance, which gRPC set up for the first of them):
+    /// a handler that has sent refuses any change, the same value included.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The handler carries the profile's callback and has sent already: the fix is a handler of the channel's own.</exception>
+    private void GiveTheCallbackBack(string reason)
+    {
+        if (handler.ConnectCallback == ownCallback)
+        {
+            return;
+        }
+
+        try
+        {
+            handler.ConnectCallback = ownCallback;
+        }
+        catch (InvalidOperationException started)
+        {
+            throw new InvalidOperationException(
+                $"GrpcChannelOptions.UseKeepAlive(\"{profileName}\"): the channel balances on the client side ({reason}), so gRPC's load balancer needs the SocketsHttpHandler's ConnectCallback, but that handler carries the profile's Tcp section in its ConnectCallback and has already sent requests (another channel over it, or an HttpClient), so the callback can no longer change. Fix: give this channel a SocketsHttpHandler of its own (GrpcChannelOptions.HttpHandler), or use an http or https address on it too.",
+                started);
+        }
     }
 
     private ILogger Logger() =>

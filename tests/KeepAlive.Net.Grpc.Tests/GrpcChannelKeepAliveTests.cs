@@ -261,6 +261,35 @@ public sealed class GrpcChannelKeepAliveTests
             + "Fix: create the GrpcChannel again from GrpcChannelOptions.UseKeepAlive (its sockets already follow reloads; the handler's pings, pool timers and connect timeout are fixed when UseKeepAlive runs).");
     }
 
+    // gRPC's advice is one handler for many channels. A dns:/// channel's UseKeepAlive gives the handler's ConnectCallback
+    // back to gRPC's load balancer while the channel is built: on a handler that has sent already (through another
+    // channel), SocketsHttpHandler refused the change with its own message, which says nothing of the profile or the fix.
+    [Theory]
+    [InlineData("http")]
+    [InlineData("dns")]
+    public async Task ChannelUseKeepAlive_DnsAddressOnAHandlerAnotherChannelHasSentThrough_BuildsWhenGrpcAlreadyBalancesItOrRefusedWithTheFix(string first)
+    {
+        await using var server = await GrpcServers.StartOnLoopbackAsync();
+        using var host = ClientHost(services => services.AddKeepAlive("grpc", _ => { }));
+        using var handler = new SocketsHttpHandler();
+        GrpcChannelOptions Options() => new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = false, Credentials = ChannelCredentials.Insecure, LoggerFactory = host.Services.GetRequiredService<ILoggerFactory>() }.UseKeepAlive(host.Services, "grpc");
+        using var sent = GrpcChannel.ForAddress(first == "http" ? server.BaseAddress.ToString() : Dns(server), Options());
+        (await new Echo.EchoClient(sent).SayAsync(new EchoRequest { Text = "first" }, cancellationToken: Token)).Text.Should().Be("first");
+
+        var second = () => GrpcChannel.ForAddress(Dns(server), Options());
+
+        if (first == "dns")
+        {
+            using var balanced = second.Should().NotThrow("gRPC's load balancer already has the handler's ConnectCallback, as the second channel needs").Subject;
+            (await new Echo.EchoClient(balanced).SayAsync(new EchoRequest { Text = "second" }, cancellationToken: Token)).Text.Should().Be("second");
+        }
+        else
+        {
+            second.Should().Throw<InvalidOperationException>().WithMessage(
+                "GrpcChannelOptions.UseKeepAlive(\"grpc\"): the channel balances on the client side (a resolver address (such as dns:///)), so gRPC's load balancer needs the SocketsHttpHandler's ConnectCallback, but that handler carries the profile's Tcp section in its ConnectCallback and has already sent requests (another channel over it, or an HttpClient), so the callback can no longer change. Fix: give this channel a SocketsHttpHandler of its own (GrpcChannelOptions.HttpHandler), or use an http or https address on it too.");
+        }
+    }
+
     [Fact]
     public async Task ChannelUseKeepAlive_ChannelDisposedAndCollected_AReloadOfTheHttpSectionNoLongerWarns()
     {
