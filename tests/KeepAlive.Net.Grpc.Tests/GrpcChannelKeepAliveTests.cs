@@ -261,6 +261,39 @@ public sealed class GrpcChannelKeepAliveTests
             + "Fix: create the GrpcChannel again from GrpcChannelOptions.UseKeepAlive (its sockets already follow reloads; the handler's pings, pool timers and connect timeout are fixed when UseKeepAlive runs).");
     }
 
+    [Fact]
+    public void ChannelUseKeepAlive_AReloadChangesThePoolLifetime_TheWarningNamesTheLifetimeInForceAfterItsJitter()
+    {
+        // The handler's PooledConnectionLifetime is the profile's less a random part of Http:MaxConnectionAgeJitter; the
+        // warning said "stays 5m", a value the handler never had.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(
+            [new("KeepAlive:Profiles:grpc:Http:PooledConnectionLifetime", "5m"), new("KeepAlive:Profiles:grpc:Http:MaxConnectionAgeJitter", "30s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var handler = (SocketsHttpHandler)new GrpcChannelOptions().UseKeepAlive(profiles.Profiles, "grpc").HttpHandler!;
+        handler.PooledConnectionLifetime.Should().BeLessThan(TimeSpan.FromMinutes(5), "the control: the jitter took a random part off");
+
+        configuration["KeepAlive:Profiles:grpc:Http:PooledConnectionLifetime"] = "10m";
+        configuration.Reload();
+
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle().Which.Should().Contain(
+            $"SocketsHttpHandler.PooledConnectionLifetime stays {KeepAliveDuration.Format(handler.PooledConnectionLifetime)} (from 5m less up to 30s of Http:MaxConnectionAgeJitter) (the profile now says 10m less up to 30s of Http:MaxConnectionAgeJitter)");
+    }
+
+    [Fact]
+    public void ChannelUseKeepAlive_AReloadLeavesThePoolLifetimeAndItsJitter_TheWarningDoesNotNameTheLifetime()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(
+            [new("KeepAlive:Profiles:grpc:Http:PooledConnectionLifetime", "5m"), new("KeepAlive:Profiles:grpc:Http:MaxConnectionAgeJitter", "30s"), new("KeepAlive:Profiles:grpc:Http:KeepAlivePingDelay", "20s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        new GrpcChannelOptions().UseKeepAlive(profiles.Profiles, "grpc");
+
+        configuration["KeepAlive:Profiles:grpc:Http:KeepAlivePingDelay"] = "30s";
+        configuration.Reload();
+
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle().Which.Should()
+            .Contain("SocketsHttpHandler.KeepAlivePingDelay stays 20s (the profile now says 30s)").And.NotContain("PooledConnectionLifetime");
+    }
+
     // gRPC's advice is one handler for many channels. A dns:/// channel's UseKeepAlive gives the handler's ConnectCallback
     // back to gRPC's load balancer while the channel is built: on a handler that has sent already (through another
     // channel), SocketsHttpHandler refused the change with its own message, which says nothing of the profile or the fix.

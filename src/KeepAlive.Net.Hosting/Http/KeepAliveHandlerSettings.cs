@@ -7,6 +7,9 @@ namespace KeepAlive.Net.Hosting.Http;
 /// <summary>Applies the client half of a profile's <c>Http</c> section to a <see cref="SocketsHttpHandler"/>; unset values leave the handler's own.</summary>
 internal static class KeepAliveHandlerSettings
 {
+    /// <summary>The handler's pool lifetime as <see cref="Values"/> names it: the one value a handler holds other than the profile states it (less its jitter).</summary>
+    public const string Lifetime = $"SocketsHttpHandler.{nameof(SocketsHttpHandler.PooledConnectionLifetime)}";
+
     /// <param name="handler">The handler.</param>
     /// <param name="http">The profile's <c>Http</c> section.</param>
     /// <param name="owner">Who applies the profile, as refusals name it.</param>
@@ -57,7 +60,7 @@ internal static class KeepAliveHandlerSettings
         }
     }
 
-    /// <summary>What <see cref="Apply"/> sets on a handler, by handler setting, as the profile states it (a lifetime before its jitter); a value the profile leaves unset is absent.</summary>
+    /// <summary>What <see cref="Apply"/> sets on a handler, by handler setting, as the profile states it (a lifetime with the jitter that shortens it, "5m less up to 30s of Http:MaxConnectionAgeJitter"); a value the profile leaves unset is absent.</summary>
     /// <param name="http">The profile's <c>Http</c> section.</param>
     /// <returns>The values, for a warning that a reload does not reach a handler already set up.</returns>
     public static Dictionary<string, string> Values(HttpKeepAliveOptions http)
@@ -72,7 +75,12 @@ internal static class KeepAliveHandlerSettings
         }
 
         Add(nameof(SocketsHttpHandler.PooledConnectionIdleTimeout), http.PooledConnectionIdleTimeout);
-        Add(nameof(SocketsHttpHandler.PooledConnectionLifetime), http.PooledConnectionLifetime);
+        if (http.PooledConnectionLifetime is { } lifetime)
+        {
+            values[Lifetime] = KeepAliveDuration.Format(lifetime)
+                + (http.MaxConnectionAgeJitter is { Ticks: > 0 } jitter ? $" less up to {KeepAliveDuration.Format(jitter)} of Http:MaxConnectionAgeJitter" : string.Empty);
+        }
+
         Add(nameof(SocketsHttpHandler.ConnectTimeout), http.ConnectTimeout);
         Add(nameof(SocketsHttpHandler.KeepAlivePingDelay), http.KeepAlivePingDelay);
         Add(nameof(SocketsHttpHandler.KeepAlivePingTimeout), http.KeepAlivePingTimeout);
