@@ -28,14 +28,16 @@ internal sealed class ActivityPipeReader(PipeReader inner, ActivityWritePath pat
 
     public override void AdvanceTo(SequencePosition consumed)
     {
-        Remember(consumed);
+        var unconsumed = Unconsumed(consumed);
         inner.AdvanceTo(consumed);
+        Remember(unconsumed);
     }
 
     public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
     {
-        Remember(consumed);
+        var unconsumed = Unconsumed(consumed);
         inner.AdvanceTo(consumed, examined);
+        Remember(unconsumed);
     }
 
     public override void CancelPendingRead() => inner.CancelPendingRead();
@@ -50,9 +52,24 @@ internal sealed class ActivityPipeReader(PipeReader inner, ActivityWritePath pat
         path.MarkPeerActivity(result.Buffer.Length - _unconsumed);
     }
 
-    private void Remember(SequencePosition consumed)
+    // Measured before the inner reader is advanced (which may free the buffer's segments). A position the previous read's
+    // buffer does not hold (AdvanceTo twice, or before any read) is the inner reader's to refuse, with its own exception,
+    // not ours: null, and what it accepts is then all consumed.
+    private long? Unconsumed(SequencePosition consumed)
     {
-        _unconsumed = _lastBuffer.Slice(consumed).Length;
+        try
+        {
+            return _lastBuffer.Slice(consumed).Length;
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
+    private void Remember(long? unconsumed)
+    {
+        _unconsumed = unconsumed ?? 0;
         _lastBuffer = default;
     }
 }

@@ -97,6 +97,42 @@ public sealed class HeartbeatDuplexPipeTests
         dead.Should().Be(1, "reading the same unconsumed bytes again is not the peer speaking");
     }
 
+    [Theory]
+    [InlineData("twice")]
+    [InlineData("before any read")]
+    public async Task Input_AdvanceToMisused_ThrowsTheInnerReadersOwnException(string misuse)
+    {
+        // A misuse of PipeReader.AdvanceTo is the inner reader's to refuse: the application must see the exception it would
+        // see without the wrapper. The wrapper sliced the previous read's buffer first and threw its own (an
+        // ArgumentOutOfRangeException from ReadOnlySequence) before the inner reader was asked.
+        var ct = TestContext.Current.CancellationToken;
+        var bare = new Pipe();
+        var (pipe, _, peer) = InMemory();
+        var elsewhere = new Pipe();
+        await elsewhere.Writer.WriteAsync("zzz"u8.ToArray(), ct);
+        var foreign = (await elsewhere.Reader.ReadAsync(ct)).Buffer.End;
+
+        var expected = await MisuseAsync(bare.Reader, bare.Writer);
+        var actual = await MisuseAsync(pipe.Input, peer);
+
+        expected.Should().NotBeNull("the inner reader refuses this misuse");
+        actual.Should().NotBeNull().And.BeOfType(expected!.GetType());
+        actual!.Message.Should().Be(expected.Message);
+
+        async Task<Exception?> MisuseAsync(PipeReader reader, PipeWriter writer)
+        {
+            await writer.WriteAsync("abc"u8.ToArray(), ct);
+            if (misuse == "before any read")
+            {
+                return Record.Exception(() => reader.AdvanceTo(foreign));
+            }
+
+            var read = await reader.ReadAsync(ct);
+            reader.AdvanceTo(read.Buffer.End);
+            return Record.Exception(() => reader.AdvanceTo(read.Buffer.End));
+        }
+    }
+
     [Fact]
     public async Task Output_HeartbeatDueMidMessageOnLoopback_FollowsTheFlushedMessage()
     {
