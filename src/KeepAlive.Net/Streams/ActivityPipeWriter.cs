@@ -70,7 +70,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     {
         if (!_inMessage)
         {
-            if (!await EnterToFlushAsync(cancellationToken).ConfigureAwait(false))
+            if (!await EnterToFlushAsync(nameof(FlushAsync), cancellationToken).ConfigureAwait(false))
             {
                 return new FlushResult(isCanceled: true, isCompleted: false);
             }
@@ -99,7 +99,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
         ThrowIfCompleted();
         if (!_inMessage)
         {
-            if (!await EnterToFlushAsync(cancellationToken).ConfigureAwait(false))
+            if (!await EnterToFlushAsync(nameof(WriteAsync), cancellationToken).ConfigureAwait(false))
             {
                 _held = [.. _held ?? [], .. source.Span]; // committed, as a Pipe's cancelled WriteAsync commits its bytes
                 return new FlushResult(isCanceled: true, isCompleted: false);
@@ -153,8 +153,9 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
 
     // Takes the write path for the application's flush (a flush that starts a message writes nothing of its own). Behind a
     // heartbeat's write that waits for the peer, CancelPendingFlush ends the wait at once, as PipeWriter's contract says of a
-    // pending flush: returns false, the flush is cancelled, and that cancel is spent.
-    private async ValueTask<bool> EnterToFlushAsync(CancellationToken cancellationToken)
+    // pending flush: returns false, the flush is cancelled, and that cancel is spent. A wait past the registration's
+    // BlockedCallbackThreshold is reported as a blocking call's is (2013, naming `call`).
+    private async ValueTask<bool> EnterToFlushAsync(string call, CancellationToken cancellationToken)
     {
         if (path.TryEnter())
         {
@@ -167,7 +168,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
         {
             if (!_cancelDeferred)
             {
-                await path.EnterAsync(wait.Token).ConfigureAwait(false);
+                await path.EnterAsync(call, wait.Token).ConfigureAwait(false);
                 return true;
             }
         }

@@ -53,12 +53,20 @@ internal sealed class ActivityWritePath
             return;
         }
 
-        if (HeartbeatWriteInFlight is not null)
+        ReportWaiting(call);
+        _gate.Wait();
+    }
+
+    /// <summary>The asynchronous <see cref="Enter(string)"/>, for an application's <paramref name="call"/> that waits without a thread: reported alike.</summary>
+    public async Task EnterAsync(string call, CancellationToken cancellationToken)
+    {
+        if (await _gate.WaitAsync(_waitReportMilliseconds, cancellationToken).ConfigureAwait(false))
         {
-            Log.HeartbeatOutputWaiting(_logger, call, _owner, Registration?.Name ?? string.Empty, _waitReportMilliseconds);
+            return;
         }
 
-        _gate.Wait();
+        ReportWaiting(call);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Takes the path if it is free, without waiting.</summary>
@@ -249,6 +257,16 @@ internal sealed class ActivityWritePath
         finally
         {
             _gate.Release();
+        }
+    }
+
+    // An application's wait for the path has lasted the registration's BlockedCallbackThreshold: said (2013) when a
+    // heartbeat's write that cannot be withdrawn holds it.
+    private void ReportWaiting(string call)
+    {
+        if (HeartbeatWriteInFlight is not null)
+        {
+            Log.HeartbeatOutputWaiting(_logger, call, _owner, Registration?.Name ?? string.Empty, _waitReportMilliseconds);
         }
     }
 

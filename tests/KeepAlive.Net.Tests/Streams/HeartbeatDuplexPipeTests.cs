@@ -678,6 +678,32 @@ public sealed class HeartbeatDuplexPipeTests
         manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatOutputWaiting).Should().ContainSingle("one report per wait");
     }
 
+    [Theory]
+    [InlineData("FlushAsync")]
+    [InlineData("WriteAsync")]
+    public async Task FlushAsync_WhileAHeartbeatWriteWaitsForAPeerThatStoppedReading_WaitsForItAndSaysSoPastTheBlockedThreshold(string call)
+    {
+        // The asynchronous twin of GetSpan's wait: the application's FlushAsync or WriteAsync that starts a message behind a
+        // heartbeat's flush that cannot be withdrawn waits (without a thread) as long as the peer reads nothing. Only the
+        // blocking calls' wait was reported (2013); this one was said nowhere.
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var transport = new BackPressuredTransportWriter();
+        var (pipe, _) = await HeartbeatWaitingOnATransportAsync(manual, transport, ct, "orders", blockedCallbackThreshold: TimeSpan.FromMilliseconds(200));
+
+        var flush = call == "FlushAsync" ? pipe.Output.FlushAsync(ct).AsTask() : pipe.Output.WriteAsync("abc"u8.ToArray(), ct).AsTask();
+
+        SpinWait.SpinUntil(() => manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatOutputWaiting).Count > 0, TimeSpan.FromSeconds(10)).Should().BeTrue(
+            "the application's wait behind the heartbeat's write is reported once it passes the registration's BlockedCallbackThreshold, asynchronous or not");
+        flush.IsCompleted.Should().BeFalse($"{call} waits for the heartbeat's flush, which cannot be withdrawn");
+        var logged = manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatOutputWaiting).Should().ContainSingle().Subject;
+        logged.Level.Should().Be(Microsoft.Extensions.Logging.LogLevel.Warning);
+        logged.Message.Should().Contain(call).And.Contain("'orders'").And.Contain("200 ms");
+        transport.Room.SetResult(); // the peer reads again
+        (await flush.WaitAsync(TimeSpan.FromSeconds(10), ct)).IsCanceled.Should().BeFalse();
+        manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatOutputWaiting).Should().ContainSingle("one report per wait");
+    }
+
     [Fact]
     public async Task Heartbeat_PeerStopsReadingForSeveralIntervals_OneHeartbeatQueuedEachFailureReportedAndSentAgainOnceThePeerReads()
     {
