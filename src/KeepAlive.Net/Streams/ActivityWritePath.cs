@@ -26,6 +26,7 @@ internal sealed class ActivityWritePath
     private HeartbeatRegistration? _registration;
     private PendingHeartbeat? _pending;
     private Task? _heartbeatWrite; // the scheduler thread's heartbeat write that did not complete at once (waits for room), until replaced
+    private Task? _endOfMessageWrite; // a pending heartbeat an application thread ending its message takes and writes, until replaced
     private int _ownsRegistration;
     private ILogger _logger = NullLogger.Instance; // the registered heartbeat's scheduler's: what fails where nobody awaits is logged there
     private int _waitReportMilliseconds = Timeout.Infinite; // the registered heartbeat's BlockedCallbackThreshold: an application's blocking wait behind its write longer than that is logged
@@ -84,10 +85,28 @@ internal sealed class ActivityWritePath
     /// </summary>
     public void Exit()
     {
-        var pending = TakePending();
-        pending?.WriteNow();
+        var pending = Volatile.Read(ref _pending) is null ? null : WriteAtEndOfMessage();
         _gate.Release();
         pending?.Complete();
+    }
+
+    // The write is published before the heartbeat is taken (the exchange is a full fence): a Dispose that stops the
+    // registration (its cancel takes a pending heartbeat back) and then waits for heartbeat writes either took it first,
+    // or sees this write and waits for it (WaitForHeartbeatWrite).
+    private PendingHeartbeat? WriteAtEndOfMessage()
+    {
+        var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _endOfMessageWrite, written.Task);
+        try
+        {
+            var pending = TakePending();
+            pending?.WriteNow();
+            return pending;
+        }
+        finally
+        {
+            written.SetResult();
+        }
     }
 
     /// <summary>Takes a pending heartbeat to write it now, if there is one (the caller holds the gate).</summary>
@@ -226,13 +245,14 @@ internal sealed class ActivityWritePath
     }
 
     /// <summary>
-    /// Waits until no heartbeat of the scheduler's thread is still being written (one waiting for room from a slow peer), at
-    /// most <paramref name="millisecondsTimeout"/> (<see cref="Timeout.Infinite"/>: for ever); its failure is the heartbeat's,
-    /// reported by the scheduler. Returns whether none is left. Call once the registration is stopped, so none starts.
+    /// Waits until no heartbeat is still being written (the scheduler thread's, waiting for room from a slow peer, or one an
+    /// application thread writes at the end of its message), at most <paramref name="millisecondsTimeout"/>
+    /// (<see cref="Timeout.Infinite"/>: for ever); its failure is the heartbeat's, reported by the scheduler. Returns whether
+    /// none is left. Call once the registration is stopped, so none starts.
     /// </summary>
     public async ValueTask<bool> WaitForHeartbeatWriteAsync(int millisecondsTimeout)
     {
-        if (HeartbeatWriteInFlight is not { } write)
+        if (AnyHeartbeatWriteInFlight() is not { } write)
         {
             return true;
         }
@@ -243,7 +263,15 @@ internal sealed class ActivityWritePath
 
     /// <summary>The blocking <see cref="WaitForHeartbeatWriteAsync"/>, for <see cref="Stream.Dispose()"/>.</summary>
     public bool WaitForHeartbeatWrite(int millisecondsTimeout) =>
-        HeartbeatWriteInFlight is not { } write || ((IAsyncResult)write).AsyncWaitHandle.WaitOne(millisecondsTimeout);
+        AnyHeartbeatWriteInFlight() is not { } write || ((IAsyncResult)write).AsyncWaitHandle.WaitOne(millisecondsTimeout);
+
+    private Task? AnyHeartbeatWriteInFlight() =>
+        (HeartbeatWriteInFlight, Volatile.Read(ref _endOfMessageWrite) is { IsCompleted: false } atTheEnd ? atTheEnd : null) switch
+        {
+            (null, var atTheEndOfAMessage) => atTheEndOfAMessage,
+            (var fromTheScheduler, null) => fromTheScheduler,
+            (var both, var andThisOne) => Task.WhenAll(both, andThisOne),
+        };
 
     /// <summary>Gets the heartbeat of the scheduler's thread still being written (waiting for room from a slow peer), which holds the path until it ends; <see langword="null"/> when none is.</summary>
     public Task? HeartbeatWriteInFlight => Volatile.Read(ref _heartbeatWrite) is { IsCompleted: false } write ? write : null;

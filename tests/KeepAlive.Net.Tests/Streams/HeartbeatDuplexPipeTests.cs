@@ -954,50 +954,13 @@ public sealed class HeartbeatDuplexPipeTests
     /// the test releases them (cancellation is honoured); with halfBeforeRelease the first half of each write goes out before.
     /// The first `freeWrites` writes go out whole at once.
     /// </summary>
-    private sealed class AsynchronousWriteStream(Task? release = null, bool halfBeforeRelease = false, int freeWrites = 0) : Stream
+    private sealed class AsynchronousWriteStream(Task? release = null, bool halfBeforeRelease = false, int freeWrites = 0) : RecordingWriteStream
     {
-        private readonly MemoryStream _written = new();
         private int _freeWrites = freeWrites;
 
         public TaskCompletionSource WriteStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public bool IsDisposed { get; private set; }
-
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public byte[] Written()
-        {
-            lock (_written)
-            {
-                return _written.ToArray();
-            }
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count)
-        {
-            lock (_written)
-            {
-                _written.Write(buffer, offset, count);
-            }
-        }
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {

@@ -470,6 +470,52 @@ public sealed class HeartbeatStreamLogicTests
         manual.Scheduler.RegistrationCount.Should().Be(0);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Dispose_LeaveOpenWhileAnApplicationThreadWritesTheHeartbeatAtTheEndOfItsMessage_ReturnsOnlyOnceThatWriteEnded(bool asynchronously)
+    {
+        // A heartbeat came due during a message; the thread that ends the message writes it (blocking, the peer makes no
+        // room yet), and another thread disposes the HeartbeatStream to take the inner stream back (leaveOpen). Dispose
+        // waited only for a heartbeat written by the scheduler's thread: it returned at once, and the heartbeat's bytes went
+        // into a stream the application already used on its own.
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        using var room = new ManualResetEventSlim();
+        var connection = new SlowPeerStream(Ping, room);
+        var stream = new HeartbeatStream(connection, leaveOpen: true);
+        var registration = stream.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Interval = ManualScheduler.Second, Spread = TimeSpan.Zero });
+        var scope = stream.BeginMessage();
+        scope.Stream.Write("abc"u8);
+        manual.Step(TimeSpan.FromMilliseconds(1200), ManualScheduler.Tick); // the heartbeat came due and waits for the message
+        var ended = Task.Run(scope.Dispose, ct); // writes the heartbeat right after the message, and waits for room
+        connection.HeartbeatWriteStarted.Wait(TimeSpan.FromSeconds(10), ct).Should().BeTrue();
+
+        var disposed = Task.Run(
+            async () =>
+            {
+                if (asynchronously)
+                {
+                    await stream.DisposeAsync();
+                }
+                else
+                {
+                    stream.Dispose();
+                }
+
+                return connection.Written();
+            },
+            ct);
+
+        await Task.Delay(300, ct);
+        disposed.IsCompleted.Should().BeFalse("the inner stream is handed back only once the heartbeat being written to it has ended");
+        room.Set(); // the peer reads again
+        System.Text.Encoding.ASCII.GetString(await disposed.WaitAsync(TimeSpan.FromSeconds(10), ct)).Should().Be("abcPING", "no heartbeat byte reaches the inner stream after Dispose returned");
+        await ended.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        System.Text.Encoding.ASCII.GetString(connection.Written()).Should().Be("abcPING");
+        registration.GetStatistics().Sent.Should().Be(1);
+    }
+
     [Fact]
     public async Task Heartbeat_LateBehindAMessage_ItsDelayedHandlerMayWriteThroughTheStreamWithoutDeadlockingTheMessagesThread()
     {
@@ -596,21 +642,32 @@ public sealed class HeartbeatStreamLogicTests
     }
 
     /// <summary>A connection that refuses blocking writes as an ASP.NET Core body with AllowSynchronousIO off does.</summary>
-    private sealed class AsynchronousOnlyStream : Stream
+    /// <summary>A connection whose blocking write of <paramref name="slow"/> (a heartbeat) waits for <paramref name="room"/>, as a peer that stopped reading makes it.</summary>
+    private sealed class SlowPeerStream(byte[] slow, ManualResetEventSlim room) : RecordingWriteStream
     {
-        private readonly MemoryStream _written = new();
+        public ManualResetEventSlim HeartbeatWriteStarted { get; } = new();
 
-        public override bool CanRead => false;
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            if (buffer.AsSpan(offset, count).SequenceEqual(slow))
+            {
+                HeartbeatWriteStarted.Set();
+                room.Wait();
+            }
 
-        public override bool CanSeek => false;
+            base.Write(buffer, offset, count);
+        }
 
-        public override bool CanWrite => true;
+        protected override void Dispose(bool disposing)
+        {
+            HeartbeatWriteStarted.Dispose();
+            base.Dispose(disposing);
+        }
+    }
 
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public byte[] ToArray() => _written.ToArray();
+    private sealed class AsynchronousOnlyStream : RecordingWriteStream
+    {
+        public byte[] ToArray() => Written();
 
         public override void Write(byte[] buffer, int offset, int count) => throw Refused();
 
@@ -618,17 +675,11 @@ public sealed class HeartbeatStreamLogicTests
 
         public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            _written.Write(buffer.Span);
+            base.Write(buffer.ToArray(), 0, buffer.Length);
             return default;
         }
 
         public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
 
         private static InvalidOperationException Refused() => new("Synchronous operations are disallowed. Call WriteAsync or set AllowSynchronousIO to true instead.");
     }
