@@ -12,7 +12,9 @@ namespace KeepAlive.Net.Streams;
 /// </summary>
 internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath path) : PipeWriter
 {
-    private bool _inMessage;
+    // 1 while a message holds the write path. Read and ended atomically: a Complete from another thread (allowed, outside the
+    // single-writer rule) may end the message the writing thread is in; exactly one of them releases the path (EndMessage).
+    private int _inMessage;
     private bool _unflushed; // bytes were advanced since the last flush that completed: only such a flush is activity
     private bool _unread; // a heartbeat's bytes wait in the pipe behind a peer that stopped reading (only the write path's holder touches it)
     private const string CompletedByApplication = "the application completed the pipe's output";
@@ -68,14 +70,14 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
 
     public override async ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
     {
-        if (!_inMessage)
+        if (!InMessage)
         {
             if (!await EnterToFlushAsync(nameof(FlushAsync), cancellationToken).ConfigureAwait(false))
             {
                 return new FlushResult(isCanceled: true, isCompleted: false);
             }
 
-            _inMessage = true;
+            StartMessage();
         }
 
         try
@@ -97,15 +99,15 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     public override async ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
     {
         ThrowIfCompleted();
-        if (!_inMessage)
+        if (!InMessage)
         {
             if (!await EnterToFlushAsync(nameof(WriteAsync), cancellationToken).ConfigureAwait(false))
             {
-                _held = [.. _held ?? [], .. source.Span]; // committed, as a Pipe's cancelled WriteAsync commits its bytes
+                Hold(source.Span); // committed, as a Pipe's cancelled WriteAsync commits its bytes
                 return new FlushResult(isCanceled: true, isCompleted: false);
             }
 
-            _inMessage = true;
+            StartMessage();
         }
 
         try
@@ -439,23 +441,25 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     }
 
     // Takes the write path to complete the output, unless a heartbeat's write holds it waiting for the peer: returns that
-    // write. A heartbeat that holds it only to copy its bytes into the pipe lets it go at once.
+    // write. A heartbeat that holds it only to copy its bytes into the pipe lets it go at once. A message that holds the path is the application's (its own thread's, or one a second thread writes): it is completed
+    // under it, and read again at each turn, since the writing thread may take the path just after a first look and then
+    // stop (its next call refused once completing began) without ever letting it go.
     private Task? EnterToComplete()
     {
-        if (_inMessage)
+        while (!InMessage)
         {
-            return null;
-        }
+            if (path.Enter(millisecondsTimeout: 10))
+            {
+                StartMessage();
+                return null;
+            }
 
-        while (!path.Enter(millisecondsTimeout: 10))
-        {
             if (path.HeartbeatWriteInFlight is { } heartbeatWrite)
             {
                 return heartbeatWrite;
             }
         }
 
-        _inMessage = true;
         return null;
     }
 
@@ -522,13 +526,13 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     private bool BeginMessage(string call)
     {
         ThrowIfCompleted();
-        if (_inMessage)
+        if (InMessage)
         {
             return false;
         }
 
         path.Enter(call); // blocks while a heartbeat copies its bytes into a Pipe (never while it waits for the peer), or while its write that cannot be withdrawn ends (reported past its blocked threshold)
-        _inMessage = true;
+        StartMessage();
         try
         {
             WriteHeld();
@@ -543,21 +547,35 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     }
 
     // The application's use has the output: the bytes of its WriteAsync cancelled while it waited go first.
+    // Taken atomically: a Complete from another thread and the writing thread never both write them, nor drop them.
     private void WriteHeld()
     {
-        if (_held is { } held)
+        if (Interlocked.Exchange(ref _held, null) is { } held)
         {
-            _held = null;
             inner.Write(held);
             _unflushed = true;
         }
     }
 
+    private void Hold(ReadOnlySpan<byte> bytes)
+    {
+        byte[]? held;
+        do
+        {
+            held = Volatile.Read(ref _held);
+        }
+        while (Interlocked.CompareExchange(ref _held, [.. held ?? [], .. bytes], held) != held);
+    }
+
+    private bool InMessage => Volatile.Read(ref _inMessage) != 0;
+
+    // The caller has just taken the write path.
+    private void StartMessage() => Volatile.Write(ref _inMessage, 1);
+
     private void EndMessage()
     {
-        if (_inMessage)
+        if (Interlocked.Exchange(ref _inMessage, 0) != 0)
         {
-            _inMessage = false;
             path.Exit();
         }
     }

@@ -353,6 +353,63 @@ public sealed class HeartbeatDuplexPipeTests
     }
 
     [Fact]
+    public async Task Output_CompletedFromAnotherThreadWhileTheWriterWritesMessages_EndsTheMessageOnceAndCompletesTheInnerWriterOnce()
+    {
+        // Complete from a second thread (outside PipeWriter's single-writer rule; the docs allow it, with its limits) read the
+        // writer's "a message is in progress" flag once, without synchronisation: seeing none, it waited for the write path,
+        // which the writing thread took just after and never let go (its next call was refused, completing had begun), so
+        // Complete hung for ever; and both threads could end the same message (the path released twice). Many rounds at
+        // varying moments: Complete returns, the writer is refused as a completed writer is, the inner writer is completed
+        // once, and every message reaches it whole.
+        var ct = TestContext.Current.CancellationToken;
+        for (var round = 0; round < 200; round++)
+        {
+            var inner = new LockedRecordingWriter();
+            var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(new Pipe().Reader, inner));
+            using var start = new Barrier(2);
+            var flushed = 0L;
+            var writer = Task.Run(
+                async () =>
+                {
+                    start.SignalAndWait(ct);
+                    try
+                    {
+                        for (var i = 0; i < 10_000; i++)
+                        {
+                            "abcd"u8.CopyTo(pipe.Output.GetSpan(4));
+                            pipe.Output.Advance(4);
+                            await pipe.Output.FlushAsync(ct);
+                            Interlocked.Add(ref flushed, 4);
+                        }
+                    }
+                    catch (InvalidOperationException refused) when (refused.Message.Contains("completed", StringComparison.Ordinal))
+                    {
+                        // refused as a completed writer refuses it
+                    }
+                },
+                ct);
+            var completer = Task.Run(
+                () =>
+                {
+                    start.SignalAndWait(ct);
+                    Thread.SpinWait(round * 97 % 5000);
+                    pipe.Output.Complete();
+                },
+                ct);
+
+            await Task.WhenAny(Task.WhenAll(writer, completer), Task.Delay(TimeSpan.FromSeconds(30), ct));
+            new { Writer = writer.Status, Completer = completer.Status, Round = round, Failure = (writer.Exception ?? completer.Exception)?.InnerException?.ToString() }
+                .Should().BeEquivalentTo(new { Writer = TaskStatus.RanToCompletion, Completer = TaskStatus.RanToCompletion }, options => options.ExcludingMissingMembers(), "neither thread waits for the other for ever");
+
+            inner.Completions.Should().Be(1, "round {0}: the inner writer is completed once", round);
+            var written = inner.Written();
+            (written.Length % 4).Should().Be(0, "round {0}: every message reaches the inner writer whole", round);
+            written.LongLength.Should().BeGreaterThanOrEqualTo(Volatile.Read(ref flushed), "round {0}: no flushed message is lost", round);
+            pipe.Output.Invoking(o => o.GetSpan(1)).Should().Throw<InvalidOperationException>();
+        }
+    }
+
+    [Fact]
     public async Task Output_WrittenAfterCompleteWhileAHeartbeatWriteWaitsForThePeer_RefusedAtOnceAsACompletedWriterIs()
     {
         // Complete returns while a heartbeat's stream write still waits for the peer, and completes the inner writer after
@@ -853,6 +910,75 @@ public sealed class HeartbeatDuplexPipeTests
     }
 
     private sealed record StreamDuplexPipe(PipeReader Input, PipeWriter Output) : IDuplexPipe;
+
+    /// <summary>A writer that records what is advanced and flushed, and counts its completions; each call under a lock, so two threads may call it.</summary>
+    private sealed class LockedRecordingWriter : PipeWriter
+    {
+        private readonly System.Buffers.ArrayBufferWriter<byte> _buffer = new();
+        private readonly Lock _lock = new();
+        private bool _completed;
+        private int _completions;
+
+        public int Completions => Volatile.Read(ref _completions);
+
+        public byte[] Written()
+        {
+            lock (_lock)
+            {
+                return _buffer.WrittenSpan.ToArray();
+            }
+        }
+
+        public override void Advance(int bytes)
+        {
+            lock (_lock)
+            {
+                ThrowIfCompleted();
+                _buffer.Advance(bytes);
+            }
+        }
+
+        public override Memory<byte> GetMemory(int sizeHint = 0)
+        {
+            lock (_lock)
+            {
+                ThrowIfCompleted();
+                return _buffer.GetMemory(Math.Max(sizeHint, 64));
+            }
+        }
+
+        public override Span<byte> GetSpan(int sizeHint = 0) => GetMemory(sizeHint).Span;
+
+        public override void CancelPendingFlush()
+        {
+        }
+
+        public override void Complete(Exception? exception = null)
+        {
+            lock (_lock)
+            {
+                _completed = true;
+                _completions++;
+            }
+        }
+
+        public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+        {
+            lock (_lock)
+            {
+                ThrowIfCompleted();
+                return new(new FlushResult(isCanceled: false, isCompleted: false));
+            }
+        }
+
+        private void ThrowIfCompleted()
+        {
+            if (_completed)
+            {
+                throw new InvalidOperationException("Writing is not allowed after writer was completed.");
+            }
+        }
+    }
 
     /// <summary>
     /// A transport's writer that sends what was written on FlushAsync, taking a few milliseconds; a cancel cuts the send midway
