@@ -63,8 +63,17 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
 
     public override void Advance(int bytes)
     {
-        BeginMessage(nameof(Advance));
-        inner.Advance(bytes);
+        var began = BeginMessage(nameof(Advance));
+        try
+        {
+            inner.Advance(bytes);
+        }
+        catch when (began)
+        {
+            EndMessage(); // as in GetMemory
+            throw;
+        }
+
         _unflushed |= bytes > 0;
     }
 

@@ -622,12 +622,16 @@ public sealed class HeartbeatDuplexPipeTests
         manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Should().BeEmpty();
     }
 
-    [Fact]
-    public async Task Heartbeat_ApplicationGetSpanThrowsOnAWriterItsOwnerCompleted_PeerDeadInsteadOfAHeartbeatPendingForEver()
+    [Theory]
+    [InlineData("GetSpan")]
+    [InlineData("GetMemory")]
+    [InlineData("Advance")]
+    public async Task Heartbeat_ApplicationCallThrowsOnAWriterItsOwnerCompleted_PeerDeadInsteadOfAHeartbeatPendingForEver(string call)
     {
         // The transport completes its writer; the application's next GetSpan throws ("writing is not allowed after writer
         // was completed") and its write loop gives up. That GetSpan had taken the write path and never gave it back: the
-        // heartbeat waited for a flush that never came (in flight for ever, no PeerDead, reported blocked).
+        // heartbeat waited for a flush that never came (in flight for ever, no PeerDead, reported blocked). An Advance that
+        // starts a message and that the inner writer refuses did the same.
         using var manual = new ManualScheduler();
         var outgoing = new Pipe();
         var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(new Pipe().Reader, outgoing.Writer));
@@ -636,8 +640,13 @@ public sealed class HeartbeatDuplexPipeTests
         registration.PeerDead += (_, _) => deaths++;
         await outgoing.Writer.CompleteAsync();
 
-        pipe.Output.Invoking(o => o.GetSpan(4)).Should().Throw<InvalidOperationException>();
-        pipe.Output.Invoking(o => o.GetMemory(4)).Should().Throw<InvalidOperationException>();
+        Action refused = call switch
+        {
+            "GetSpan" => () => pipe.Output.GetSpan(4),
+            "GetMemory" => () => pipe.Output.GetMemory(4),
+            _ => () => pipe.Output.Advance(4),
+        };
+        refused.Should().Throw<Exception>("the inner writer refuses it");
         manual.Step(TimeSpan.FromSeconds(5), ManualScheduler.Tick);
 
         deaths.Should().Be(1, "the heartbeat finds the output completed and ends the registration");
