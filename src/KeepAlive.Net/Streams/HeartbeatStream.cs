@@ -280,7 +280,7 @@ public sealed class HeartbeatStream : Stream
             {
                 await _inner.DisposeAsync().ConfigureAwait(false);
             }
-            else if (!await _path.WaitForHeartbeatWriteAsync(HandBackTimeout).ConfigureAwait(false))
+            else if (!InHeartbeatWriter && !await _path.WaitForHeartbeatWriteAsync(HandBackTimeout).ConfigureAwait(false))
             {
                 throw HeartbeatStillWriting();
             }
@@ -299,7 +299,7 @@ public sealed class HeartbeatStream : Stream
             {
                 _inner.Dispose();
             }
-            else if (!_path.WaitForHeartbeatWrite(HandBackTimeout))
+            else if (!InHeartbeatWriter && !_path.WaitForHeartbeatWrite(HandBackTimeout))
             {
                 throw HeartbeatStillWriting();
             }
@@ -520,9 +520,13 @@ public sealed class HeartbeatStream : Stream
         }
     }
 
+    // This flow runs this stream's heartbeat writer, which holds the write path: disposing from there does not wait for the
+    // heartbeat's write (itself), and a write through the stream itself is refused.
+    private bool InHeartbeatWriter => ReferenceEquals(WritingHeartbeat.Value, this);
+
     private void ThrowIfInHeartbeatWriter()
     {
-        if (ReferenceEquals(WritingHeartbeat.Value, this))
+        if (InHeartbeatWriter)
         {
             throw new InvalidOperationException(
                 "The heartbeat writer wrote (or flushed) through the HeartbeatStream itself, whose write path it already holds: that write would wait for the heartbeat, which waits for the write (a deadlock of every writer). Fix: write to the stream passed to the heartbeat callback.");

@@ -565,6 +565,33 @@ public sealed class HeartbeatStreamLogicTests
     }
 
     [Fact]
+    public async Task Heartbeat_WriterAtTheEndOfAMessageDisposesTheLeftOpenStream_DisposeDoesNotWaitForItsOwnWrite()
+    {
+        // A heartbeat callback written at the end of a message (on the thread that ends it) decides to close: it disposes the
+        // HeartbeatStream made with leaveOpen. Dispose waits for a heartbeat still being written at the end of a message,
+        // here its own caller: it must not wait for itself (an inner stream that cannot time out would hang it for ever).
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var connection = new MemoryStream();
+        var stream = new HeartbeatStream(connection, leaveOpen: true);
+        stream.RegisterHeartbeat(manual.Scheduler, new HeartbeatOptions { Interval = ManualScheduler.Second, Spread = TimeSpan.Zero }, async (given, _) =>
+        {
+            await given.WriteAsync(Ping);
+            await stream.DisposeAsync();
+        });
+        var scope = stream.BeginMessage();
+        scope.Stream.Write("abc"u8);
+        manual.Step(TimeSpan.FromMilliseconds(1200), ManualScheduler.Tick); // the heartbeat came due and waits for the message
+
+        var ended = Task.Run(scope.Dispose, ct);
+
+        (await Task.WhenAny(ended, Task.Delay(TimeSpan.FromSeconds(20), ct))).Should().BeSameAs(ended, "the callback's Dispose does not wait for the heartbeat it is part of");
+        await ended;
+        connection.ToArray().Should().Equal([.. "abc"u8.ToArray(), .. Ping]);
+        stream.CanWrite.Should().BeFalse("the stream is disposed");
+    }
+
+    [Fact]
     public async Task Heartbeat_WriterWritesNothing_CountedAsFailedWithTheFixNotAsSent()
     {
         // A writer that returns without writing (a forgotten await, a wrong stream, a condition) put nothing on the wire,
