@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using KeepAlive.Net.Diagnostics;
 using KeepAlive.Net.Hosting.Profiles;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
@@ -45,9 +46,9 @@ internal sealed class KeepAliveTelemetryListener : IDisposable
         _bucketTicks = Math.Max(1, (long)(RecentHeartbeatWindow.BucketLength(Window).TotalSeconds * _time.TimestampFrequency));
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == TelemetryNames.MeterName
+            if (instrument.Meter.Name == KeepAliveMetricNames.MeterName
                 && (instrument.Meter.Scope is null || ReferenceEquals(instrument.Meter.Scope, _scope))
-                && instrument.Name is TelemetryNames.Lateness or TelemetryNames.PeerDead or TelemetryNames.Blocked)
+                && instrument.Name is KeepAliveMetricNames.Lateness or KeepAliveMetricNames.PeerDead or KeepAliveMetricNames.Blocked)
             {
                 listener.EnableMeasurementEvents(instrument, this);
             }
@@ -56,7 +57,7 @@ internal sealed class KeepAliveTelemetryListener : IDisposable
         _listener.SetMeasurementEventCallback<long>(static (instrument, value, tags, state) =>
         {
             var listener = (KeepAliveTelemetryListener)state!;
-            if (instrument.Name == TelemetryNames.Blocked)
+            if (instrument.Name == KeepAliveMetricNames.Blocked)
             {
                 listener.OnBlocked(value, tags);
             }
@@ -122,7 +123,7 @@ internal sealed class KeepAliveTelemetryListener : IDisposable
 
     private RecentHeartbeatWindow? WindowOf(ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
-        var name = Tag(tags, TelemetryNames.NameTag) ?? string.Empty;
+        var name = Tag(tags, KeepAliveMetricNames.NameTag) ?? string.Empty;
         return _windows.TryGetValue(name, out var window) ? window
             : IsRead(name) ? _windows.GetOrAdd(name, static _ => new RecentHeartbeatWindow())
             : null;
@@ -151,11 +152,11 @@ internal sealed class KeepAliveTelemetryListener : IDisposable
     }
 
     private void OnLateness(double seconds, ReadOnlySpan<KeyValuePair<string, object?>> tags) =>
-        WindowOf(tags)?.RecordLateness(CurrentBucket(), seconds, Tag(tags, TelemetryNames.CauseTag));
+        WindowOf(tags)?.RecordLateness(CurrentBucket(), seconds, Tag(tags, KeepAliveMetricNames.CauseTag));
 
     private void OnBlocked(long count, ReadOnlySpan<KeyValuePair<string, object?>> tags) =>
         WindowOf(tags)?.RecordBlocked(CurrentBucket(), count);
 
     private void OnPeerDead(long count, ReadOnlySpan<KeyValuePair<string, object?>> tags) =>
-        WindowOf(tags)?.RecordPeerDead(CurrentBucket(), count, Tag(tags, TelemetryNames.ReasonTag) == TelemetryNames.SendFailed);
+        WindowOf(tags)?.RecordPeerDead(CurrentBucket(), count, Tag(tags, KeepAliveMetricNames.ReasonTag) == KeepAliveMetricNames.SendFailed);
 }

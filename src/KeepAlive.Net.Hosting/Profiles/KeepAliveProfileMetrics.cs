@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using KeepAlive.Net.Hosting.Health;
+using KeepAlive.Net.Diagnostics;
 
 namespace KeepAlive.Net.Hosting.Profiles;
 
@@ -9,20 +9,17 @@ namespace KeepAlive.Net.Hosting.Profiles;
 /// </summary>
 internal sealed class KeepAliveProfileMetrics : IDisposable
 {
-    public const string ReloadRejected = "keepalive.profile.reload.rejected";
-    public const string ProfileTag = "keepalive.profile";
-
     private readonly Meter? _ownedMeter;
     private readonly Counter<long> _rejected;
 
     public KeepAliveProfileMetrics(IMeterFactory? meterFactory)
     {
-        var meter = meterFactory?.Create(TelemetryNames.MeterName) ?? (_ownedMeter = new Meter(TelemetryNames.MeterName));
-        _rejected = meter.CreateCounter<long>(ReloadRejected, "{reload}",
+        var meter = meterFactory?.Create(KeepAliveMetricNames.MeterName) ?? (_ownedMeter = new Meter(KeepAliveMetricNames.MeterName));
+        _rejected = meter.CreateCounter<long>(KeepAliveMetricNames.ReloadRejected, "{reload}",
             "Configuration reloads that made a keep-alive profile invalid or removed it; the last valid values stayed in force.");
     }
 
-    public void Rejected(string profile) => _rejected.Add(1, new KeyValuePair<string, object?>(ProfileTag, profile));
+    public void Rejected(string profile) => _rejected.Add(1, new KeyValuePair<string, object?>(KeepAliveMetricNames.ProfileTag, profile));
 
     public void Dispose() => _ownedMeter?.Dispose();
 }

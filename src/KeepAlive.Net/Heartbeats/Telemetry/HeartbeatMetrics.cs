@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Text.Json;
-using N = KeepAlive.Net.Diagnostics.HeartbeatMetricNames;
+using N = KeepAlive.Net.Diagnostics.KeepAliveMetricNames;
 
 namespace KeepAlive.Net.Heartbeats;
 

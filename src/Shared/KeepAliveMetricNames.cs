@@ -1,7 +1,11 @@
 namespace KeepAlive.Net.Diagnostics;
 
-/// <summary>Names, units and tags of every heartbeat instrument of the <c>KeepAlive.Net</c> meter.</summary>
-internal static class HeartbeatMetricNames
+/// <summary>
+/// Names, units and tags of every instrument of the <c>KeepAlive.Net</c> meter, as docs/HEARTBEATS.md (Metrics) documents
+/// them: declared once, compiled into KeepAlive.Net (the heartbeat instruments) and KeepAlive.Net.Hosting (the profile
+/// instruments, and the health check that listens to the heartbeat ones).
+/// </summary>
+internal static class KeepAliveMetricNames
 {
     public const string MeterName = "KeepAlive.Net";
     public const string Lateness = "keepalive.heartbeat.lateness";
@@ -13,10 +17,12 @@ internal static class HeartbeatMetricNames
     public const string Blocked = "keepalive.heartbeat.blocked";
     public const string PeerDead = "keepalive.peer.dead";
     public const string Registrations = "keepalive.heartbeat.registrations";
+    public const string ReloadRejected = "keepalive.profile.reload.rejected";
     public const string Seconds = "s";
     public const string HeartbeatsUnit = "{heartbeat}";
     public const string CauseTag = "cause";
     public const string NameTag = "keepalive.heartbeat.name";
+    public const string ProfileTag = "keepalive.profile";
 
     /// <summary>Why a peer was declared dead (<see cref="PeerDead"/>): <see cref="PeerSilent"/> or <see cref="SendFailed"/>.</summary>
     public const string ReasonTag = "reason";
