@@ -14,7 +14,7 @@ internal sealed class KeepAliveProfileMetrics : IDisposable
 
     public KeepAliveProfileMetrics(IMeterFactory? meterFactory)
     {
-        var meter = meterFactory?.Create(KeepAliveMetricNames.MeterName) ?? (_ownedMeter = new Meter(KeepAliveMetricNames.MeterName));
+        var meter = KeepAliveMeter.Create(meterFactory, out _ownedMeter);
         _rejected = meter.CreateCounter<long>(KeepAliveMetricNames.ReloadRejected, "{reload}",
             "Configuration reloads that made a keep-alive profile invalid or removed it; the last valid values stayed in force.");
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Text.Json;
+using KeepAlive.Net.Diagnostics;
 using N = KeepAlive.Net.Diagnostics.KeepAliveMetricNames;
 
 namespace KeepAlive.Net.Heartbeats;
@@ -24,7 +25,7 @@ internal sealed class HeartbeatMetrics : IDisposable
 
     public HeartbeatMetrics(IMeterFactory? meterFactory)
     {
-        var meter = meterFactory?.Create(new MeterOptions(N.MeterName)) ?? (_ownedMeter = new Meter(N.MeterName));
+        var meter = KeepAliveMeter.Create(meterFactory, out _ownedMeter);
         var inSeconds = new InstrumentAdvice<double> { HistogramBucketBoundaries = BucketBoundaries };
         Lateness = meter.CreateHistogram(N.Lateness, N.Seconds, "Start of a heartbeat's send minus its due time.", tags: null, advice: inSeconds);
         SendDuration = meter.CreateHistogram(N.SendDuration, N.Seconds, "Duration of a heartbeat's send.", tags: null, advice: inSeconds);
