@@ -20,12 +20,20 @@ internal static class KeepAliveMetricNames
     public const string ReloadRejected = "keepalive.profile.reload.rejected";
     public const string Seconds = "s";
     public const string HeartbeatsUnit = "{heartbeat}";
-    public const string CauseTag = "cause";
     public const string NameTag = "keepalive.heartbeat.name";
-    public const string ProfileTag = "keepalive.profile";
+
+    // Tags follow OpenTelemetry's attribute naming: namespaced under keepalive (a bare "cause" or "reason" clashes with other
+    // libraries' on one exporter), and no name is also a namespace, metric names included ("keepalive.peer.dead.reason"
+    // would make the metric keepalive.peer.dead one; "keepalive.profile" was the namespace of keepalive.profile.reload.rejected).
+
+    /// <summary>Why a heartbeat was late (<see cref="Lateness"/>, <see cref="Delayed"/>): a <c>HeartbeatDelayCause</c> in snake_case.</summary>
+    public const string CauseTag = "keepalive.lateness.cause";
+
+    /// <summary>The profile of a <see cref="ReloadRejected"/>.</summary>
+    public const string ProfileTag = "keepalive.profile.name";
 
     /// <summary>Why a peer was declared dead (<see cref="PeerDead"/>): <see cref="PeerSilent"/> or <see cref="SendFailed"/>.</summary>
-    public const string ReasonTag = "reason";
+    public const string ReasonTag = "keepalive.peer.death.reason";
     public const string PeerSilent = "timeout";
     public const string SendFailed = "send_failed";
 }

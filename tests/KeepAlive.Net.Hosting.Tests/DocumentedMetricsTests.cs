@@ -41,7 +41,7 @@ public sealed partial class DocumentedMetricsTests
             measured[instrument.Name] = 0;
             var keys = string.Join(", ", tags.ToArray().Select(static t => t.Key).Order(StringComparer.Ordinal));
             tagsSeen.GetOrAdd(instrument.Name, static _ => new())[keys] = 0;
-            if (tags.ToArray().FirstOrDefault(static t => t.Key == "cause").Value is string cause)
+            if (tags.ToArray().FirstOrDefault(static t => t.Key == "keepalive.lateness.cause").Value is string cause)
             {
                 tagsSeen.GetOrAdd("cause values", static _ => new())[cause] = 0;
             }
@@ -91,6 +91,27 @@ public sealed partial class DocumentedMetricsTests
         var causes = Enum.GetNames<HeartbeatDelayCause>().Select(JsonNamingPolicy.SnakeCaseLower.ConvertName);
         documented["keepalive.heartbeat.lateness"].Values.Should().BeEquivalentTo(causes, "the documented cause values are HeartbeatDelayCause's");
         tagsSeen["cause values"].Keys.Should().BeSubsetOf(causes);
+    }
+
+    [Fact]
+    public void Docs_MetricsTable_EveryTagIsNamespacedAndNoNameIsAnotherOnesNamespace()
+    {
+        // OpenTelemetry's attribute naming: names are lowercase and namespaced with dots, and metric names and attributes share
+        // one hierarchy, in which a name must not also be a namespace ("keepalive.peer.dead.reason" would make the metric
+        // "keepalive.peer.dead" one). A bare "cause" or "reason" clashes with every other library's on the same exporter.
+        var documented = Documented();
+        var names = documented.Keys.Concat(documented.Values.SelectMany(static row => row.Tags)).Distinct(StringComparer.Ordinal).ToList();
+
+        foreach (var tag in documented.Values.SelectMany(static row => row.Tags).Distinct(StringComparer.Ordinal))
+        {
+            tag.Should().MatchRegex(@"^keepalive(\.[a-z][a-z0-9_]*)+$", "a tag of ours is in the keepalive namespace");
+            documented.Keys.Should().NotContain(tag, "a tag is not named as a metric");
+        }
+
+        foreach (var name in names)
+        {
+            names.Should().NotContain(other => other.StartsWith(name + ".", StringComparison.Ordinal), "{0} is a name, so it is not also a namespace", name);
+        }
     }
 
     private static string Kind(Instrument instrument) => instrument.GetType().GetGenericTypeDefinition().Name switch

@@ -25,7 +25,7 @@ public sealed class ProfileReloadTests
         TestContext.Current.TestOutputHelper!.WriteLine(error.Message);
         error.Level.Should().Be(LogLevel.Error);
         error.Message.Should().Contain(path).And.Contain(value).And.Contain("Fix:").And.Contain("keep the last valid values");
-        host.Rejected.GetMeasurementSnapshot().Should().ContainSingle().Which.Tags["keepalive.profile"].Should().Be("payments");
+        host.Rejected.GetMeasurementSnapshot().Should().ContainSingle().Which.Tags["keepalive.profile.name"].Should().Be("payments");
         host.LogsWithId(KeepAliveEventIds.ProfileReloaded).Should().BeEmpty();
         AssertNewSocketsGetLastValidValues(host);
     }
@@ -45,7 +45,7 @@ public sealed class ProfileReloadTests
         configuration.Reload();
 
         services.GetRequiredService<IKeepAliveProfiles>().GetProfile("payments").Tcp.IdleTime.Should().Be(TimeSpan.FromSeconds(30), "the last valid value stays");
-        rejected.GetMeasurementSnapshot().Should().ContainSingle().Which.Tags.Should().Contain("keepalive.profile", "payments");
+        rejected.GetMeasurementSnapshot().Should().ContainSingle().Which.Tags.Should().Contain("keepalive.profile.name", "payments");
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public sealed class DriftAccountingTests
         var log = harness.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatLate).Should().ContainSingle().Subject;
         log.Message.Should().Contain("'db'").And.Contain("2000 ms late").And.Contain(e.Cause.ToString());
         var measurement = delayed.GetMeasurementSnapshot().Should().ContainSingle().Subject;
-        measurement.Tags["cause"].Should().NotBeNull().And.NotBe("none");
+        measurement.Tags["keepalive.lateness.cause"].Should().NotBeNull().And.NotBe("none");
         measurement.Tags["keepalive.heartbeat.name"].Should().Be("db");
         lateness.LastMeasurement!.Value.Should().BeApproximately(2.0, 0.0001);
         registration.GetStatistics().Should().BeEquivalentTo(new { Sent = 1L, Delayed = 1L, MaxLateness = TimeSpan.FromSeconds(2), LastDelayCause = e.Cause });
@@ -125,7 +125,7 @@ public sealed class DriftAccountingTests
 
         harness.Step(TimeSpan.FromSeconds(3), Tick);
 
-        lateness.GetMeasurementSnapshot().Should().HaveCount(3).And.OnlyContain(m => (string?)m.Tags["cause"] == "none");
+        lateness.GetMeasurementSnapshot().Should().HaveCount(3).And.OnlyContain(m => (string?)m.Tags["keepalive.lateness.cause"] == "none");
         harness.Telemetry.Logs.GetSnapshot().Should().NotContain(r => r.Level >= Microsoft.Extensions.Logging.LogLevel.Warning);
         registration.GetStatistics().Sent.Should().Be(3);
     }
