@@ -13,7 +13,10 @@ public interface IKeepAliveProfiles
 
     /// <summary>Gets the current values of a profile (after any configuration reload).</summary>
     /// <param name="profileName">The profile's name.</param>
-    /// <returns>The validated options.</returns>
+    /// <returns>
+    /// The validated options, as a copy of the caller's own: changing it changes neither the profile nor what later callers
+    /// and new connections get.
+    /// </returns>
     /// <exception cref="KeepAliveProfileNotFoundException">No profile of that name is registered.</exception>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile's values are invalid.</exception>
     KeepAliveProfileOptions GetProfile(string profileName);

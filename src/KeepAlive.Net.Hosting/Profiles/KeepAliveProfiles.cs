@@ -38,6 +38,7 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
     private readonly Dictionary<string, AcceptedReloadWatcher> _watchers = new(StringComparer.Ordinal); // by profile and key
     private readonly Lock _reloadLock = new();
     private readonly ConditionalWeakTable<KeepAliveProfileOptions, WarnOnceLogger> _socketLoggers = []; // per values: each warning once, not once per connection
+    private readonly ConditionalWeakTable<KeepAliveProfileOptions, KeepAliveProfileOptions> _copiedFrom = []; // each copy GetProfile gave, to the values taken
 
     public KeepAliveProfiles(
         IEnumerable<KeepAliveProfileRegistration> registrations,
@@ -84,7 +85,14 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
         new(profileName, typeof(KeepAliveProfileOptions), errors.Select(e =>
             $"{(profiles is KeepAliveProfiles registered ? registered.Describe(profileName, e.OptionName) : $"KeepAlive profile '{profileName}' {e.OptionName}")}: {e.Message}"));
 
-    public KeepAliveProfileOptions GetProfile(string profileName) => Current(Resolve(profileName));
+    /// <summary>Gets a copy of the profile's values (<see cref="ProfileCopy"/>): changing it changes no one else's.</summary>
+    public KeepAliveProfileOptions GetProfile(string profileName)
+    {
+        var taken = Current(Resolve(profileName));
+        var copy = ProfileCopy.Of(taken);
+        _copiedFrom.AddOrUpdate(copy, taken);
+        return copy;
+    }
 
     /// <summary>A registered profile's values as taken (see the remarks); any other name's built as the options framework does.</summary>
     KeepAliveProfileOptions IOptionsFactory<KeepAliveProfileOptions>.Create(string name) =>
@@ -106,8 +114,9 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
     internal static KeepAliveSettings Configure(IKeepAliveProfiles profiles, Socket socket, KeepAliveProfileOptions read) =>
         profiles is KeepAliveProfiles registered ? registered.Apply(socket, read) : socket.ConfigureKeepAlive(read.Tcp);
 
+    // Warned once per values taken, whichever copy of them a caller read.
     private KeepAliveSettings Apply(Socket socket, KeepAliveProfileOptions options) =>
-        socket.ConfigureKeepAlive(options.Tcp, _socketLoggers.GetValue(options, _ => new WarnOnceLogger(_logger)));
+        socket.ConfigureKeepAlive(options.Tcp, _socketLoggers.GetValue(_copiedFrom.TryGetValue(options, out var taken) ? taken : options, _ => new WarnOnceLogger(_logger)));
 
     /// <summary>Builds and keeps every profile's values now; an invalid one is left for <see cref="GetProfile"/> to report.</summary>
     public void CaptureAll()
