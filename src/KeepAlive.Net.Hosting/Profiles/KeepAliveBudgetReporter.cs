@@ -9,7 +9,7 @@ namespace KeepAlive.Net.Hosting.Profiles;
 /// Logs, when the host starts (after every profile was validated), one line per profile with every layer's timers against
 /// its budget, and a warning for each ping timeout that thread-pool starvation could make misfire (as an accepted reload does).
 /// </summary>
-internal sealed class KeepAliveBudgetReporter(IKeepAliveProfiles profiles, ILoggerFactory? loggerFactory = null) : IHostedService
+internal sealed class KeepAliveBudgetReporter(KeepAliveProfiles profiles, ILoggerFactory? loggerFactory = null) : IHostedService
 {
     private readonly ILogger _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("KeepAlive.Net.Hosting");
 
@@ -24,22 +24,10 @@ internal sealed class KeepAliveBudgetReporter(IKeepAliveProfiles profiles, ILogg
                 Log.ProfileBudget(_logger, name, budget);
             }
 
-            WarnOfPingTimeouts(_logger, name, profile);
+            profiles.WarnOfPingTimeouts(name, profile);
         }
 
         return Task.CompletedTask;
-    }
-
-    /// <summary>Warns of each ping timeout of a profile's values that thread-pool starvation could make misfire: at start-up, and when a reload is accepted.</summary>
-    internal static void WarnOfPingTimeouts(ILogger logger, string name, KeepAliveProfileOptions profile)
-    {
-        if (logger.IsEnabled(LogLevel.Warning))
-        {
-            foreach (var warning in KeepAliveBudget.PingTimeoutsThatMayMisfire(profile))
-            {
-                Log.PingTimeoutMayMisfire(logger, name, warning);
-            }
-        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

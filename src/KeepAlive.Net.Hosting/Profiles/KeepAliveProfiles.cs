@@ -39,6 +39,7 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
     private readonly Lock _reloadLock = new();
     private readonly ConditionalWeakTable<KeepAliveProfileOptions, WarnOnceLogger> _socketLoggers = []; // per values: each warning once, not once per connection
     private readonly ConditionalWeakTable<KeepAliveProfileOptions, KeepAliveProfileOptions> _copiedFrom = []; // each copy GetProfile gave, to the values taken
+    private readonly ConcurrentDictionary<string, string[]> _pingWarnings = new(StringComparer.Ordinal); // event 3005's warnings given for each profile's values in force
 
     public KeepAliveProfiles(
         IEnumerable<KeepAliveProfileRegistration> registrations,
@@ -130,6 +131,30 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
             catch (OptionsValidationException)
             {
                 // ValidateOnStart reports it; GetProfile throws it to whoever asks.
+            }
+        }
+    }
+
+    /// <summary>
+    /// Warns (event 3005) of each ping timeout of a profile's values that thread-pool starvation could make misfire, at
+    /// start-up and when a reload is accepted: once for the values that cause it, so a reload that leaves them as they were
+    /// (another setting changed) says nothing again, and one that changes them (or brings a removed condition back) does.
+    /// </summary>
+    internal void WarnOfPingTimeouts(string name, KeepAliveProfileOptions profile)
+    {
+        if (!_logger.IsEnabled(LogLevel.Warning))
+        {
+            return;
+        }
+
+        lock (_reloadLock)
+        {
+            var warnings = KeepAliveBudget.PingTimeoutsThatMayMisfire(profile).ToArray();
+            var given = _pingWarnings.GetValueOrDefault(name, []);
+            _pingWarnings[name] = warnings;
+            foreach (var warning in warnings.Except(given, StringComparer.Ordinal))
+            {
+                Log.PingTimeoutMayMisfire(_logger, name, warning);
             }
         }
     }
@@ -289,7 +314,7 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
                     _current[name] = reloaded;
                     _refused.TryRemove(name, out _);
                     Log.ProfileReloaded(_logger, name);
-                    KeepAliveBudgetReporter.WarnOfPingTimeouts(_logger, name, reloaded);
+                    WarnOfPingTimeouts(name, reloaded);
                     SignalAccepted(name);
                     return;
                 }
