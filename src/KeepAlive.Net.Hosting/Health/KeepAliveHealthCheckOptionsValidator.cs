@@ -76,7 +76,16 @@ internal sealed class KeepAliveHealthCheckOptionsValidator(IEnumerable<IKeepAliv
             .Where(static p => p.Heartbeat is not null)
             .GroupBy(static p => p.Heartbeat!, StringComparer.OrdinalIgnoreCase)
             .Where(static g => g.Count() > 1)
-            .Select(static g =>
-                $"Profiles {string.Join(" and ", g.Select(static p => $"'{p.Profile}'"))} report their heartbeats under one name, '{g.Key}' (Heartbeat:Name, by default the profile's name), so the keep-alive health check cannot tell them apart and would judge each by the others' lateness and dead peers. "
-                + $"Fix: give each profile its own Heartbeat:Name (KeepAlive:Profiles:{g.Last().Profile}:Heartbeat:Name), or remove it so that each reports under its profile's name.");
+            .Select(static g => SharedHeartbeatName([.. g.Select(static p => p.Profile)], g.Key, $"KeepAlive:Profiles:{g.Last().Profile}:Heartbeat:Name"));
+
+    /// <summary>
+    /// The one wording of "these profiles report under one heartbeat name": at start-up (this validator) and at a reload that
+    /// makes a profile share another's (<see cref="Profiles.KeepAliveProfiles"/>, which refuses it).
+    /// </summary>
+    /// <param name="profiles">The profiles sharing the name.</param>
+    /// <param name="name">The heartbeat name they share.</param>
+    /// <param name="setting">The setting to change, as a path.</param>
+    internal static string SharedHeartbeatName(IReadOnlyList<string> profiles, string name, string setting) =>
+        $"Profiles {string.Join(" and ", profiles.Select(static p => $"'{p}'"))} report their heartbeats under one name, '{name}' (Heartbeat:Name, by default the profile's name), so the keep-alive health check cannot tell them apart and would judge each by the others' lateness and dead peers. "
+        + $"Fix: give each profile its own Heartbeat:Name ({setting}), or remove it so that each reports under its profile's name.";
 }

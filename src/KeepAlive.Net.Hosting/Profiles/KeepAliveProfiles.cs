@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using KeepAlive.Net.Hosting.Diagnostics;
+using KeepAlive.Net.Hosting.Health;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -37,6 +38,7 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
     private readonly List<IDisposable> _subscriptions = [];
     private readonly Dictionary<string, AcceptedReloadWatcher> _watchers = new(StringComparer.Ordinal); // by profile and key
     private readonly Lock _reloadLock = new();
+    private readonly bool _healthChecked; // a keep-alive health check reads each profile's telemetry by its heartbeat name
     private readonly ConditionalWeakTable<KeepAliveProfileOptions, WarnOnceLogger> _socketLoggers = []; // per values: each warning once, not once per connection
     private readonly ConditionalWeakTable<KeepAliveProfileOptions, KeepAliveProfileOptions> _copiedFrom = []; // each copy GetProfile gave, to the values taken
     private readonly ConcurrentDictionary<string, string[]> _pingWarnings = new(StringComparer.Ordinal); // event 3005's warnings given for each profile's values in force
@@ -47,8 +49,10 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
         IEnumerable<IPostConfigureOptions<KeepAliveProfileOptions>> postConfigures,
         IEnumerable<IValidateOptions<KeepAliveProfileOptions>> validations,
         ILoggerFactory? loggerFactory = null,
-        IMeterFactory? meterFactory = null)
+        IMeterFactory? meterFactory = null,
+        IEnumerable<KeepAliveHealthCheckRegistration>? healthChecks = null)
     {
+        _healthChecked = healthChecks?.Any() ?? false;
         var all = registrations.ToList();
         _registrations = KeepAliveProfileRegistration.Index(all);
         _sections = all.Where(static r => r.Section is not null).ToLookup(static r => r.Name, static r => r.Section!, StringComparer.OrdinalIgnoreCase);
@@ -311,6 +315,11 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
                 try
                 {
                     var reloaded = _factory.Create(name);
+                    if (SharedHeartbeatName(registration, reloaded) is { } shared)
+                    {
+                        throw new OptionsValidationException(name, typeof(KeepAliveProfileOptions), [shared]);
+                    }
+
                     _current[name] = reloaded;
                     _refused.TryRemove(name, out _);
                     Log.ProfileReloaded(_logger, name);
@@ -328,6 +337,18 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
             Log.ProfileReloadRejected(_logger, name, _refused[name]);
             _metrics.Rejected(name);
         }
+    }
+
+    // Start-up refuses two profiles reporting under one heartbeat name when the health check is added (its options validator);
+    // a reload that makes this profile's name another's, whose values are in force, is refused the same way.
+    private string? SharedHeartbeatName(KeepAliveProfileRegistration registration, KeepAliveProfileOptions reloaded)
+    {
+        var heartbeat = KeepAliveTelemetryListener.HeartbeatName(reloaded.Heartbeat, registration.Name);
+        var others = _healthChecked
+            ? _current.Where(c => c.Key != registration.Name && string.Equals(KeepAliveTelemetryListener.HeartbeatName(c.Value.Heartbeat, c.Key), heartbeat, StringComparison.OrdinalIgnoreCase)).Select(static c => c.Key).ToList()
+            : [];
+        return others.Count == 0 ? null
+            : $"{registration.Describe("Heartbeat:Name")}: '{heartbeat}' is refused. " + KeepAliveHealthCheckOptionsValidator.SharedHeartbeatName([.. others, registration.Name], heartbeat, registration.Describe("Heartbeat:Name"));
     }
 
     private void SignalAccepted(string name)
