@@ -3,7 +3,8 @@
 // Two clients heartbeat every second: one with PeriodicTimer (on the thread pool), one with KeepAlive.Net.
 // Then the thread pool is flooded with blocking work, as the customer's code did.
 // Exit code 0 when the story ran as expected: the PeriodicTimer connection was killed, DriftMonitor named
-// thread-pool starvation, and the KeepAlive.Net connection survived with its heartbeats inside the budget.
+// thread-pool starvation, and the KeepAlive.Net connection survived with its heartbeats inside the budget. DriftMonitor's
+// overdue watch prints its warning (2014) between the rows, while the PeriodicTimer heartbeat still waits.
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
@@ -40,8 +41,12 @@ Console.WriteLine();
 await using var scheduler = new HeartbeatScheduler();
 using var registration = scheduler.RegisterSocket(keepAliveSocket, "beat\n"u8.ToArray(), HeartbeatOptionsFor("keepalive-net"));
 
-// The customer's heartbeat: PeriodicTimer on the thread pool, with DriftMonitor attached to it.
-using var monitor = new DriftMonitor(HeartbeatOptionsFor("periodic-timer"));
+// The customer's heartbeat: PeriodicTimer on the thread pool, with DriftMonitor attached to it. Its overdue watch, on a
+// thread of its own, says the heartbeat is late while it still waits (warning 2014), not only once it finally leaves.
+var clock = new Stopwatch();
+var overdueWarnings = new OverdueWarnings(() => clock.Elapsed);
+using var monitor = new DriftMonitor(HeartbeatOptionsFor("periodic-timer"), null, overdueWarnings);
+using var overdueWatch = monitor.WatchForOverdue();
 var timerCause = HeartbeatDelayCause.None;
 var timerMaxLateness = TimeSpan.Zero;
 var timerWorstSinceRow = 0L; // ticks; the table shows each heartbeat's lateness in the second it finally left
@@ -57,7 +62,7 @@ using var stop = new CancellationTokenSource();
 var timerLoop = Task.Run(() => PeriodicTimerHeartbeatAsync(timerSocket, stop.Token));
 
 // The story, told from a thread we own (awaits here would be starved too).
-var clock = Stopwatch.StartNew();
+clock.Start();
 var ceiling = ThreadPoolCeiling.Lower();
 Console.WriteLine(" time  phase        PeriodicTimer: late  connection          KeepAlive.Net: late  connection");
 Console.WriteLine("        (late: the worst heartbeat that left in that second, or how overdue the next one is)");
@@ -90,6 +95,9 @@ var oursKilled = killed.ContainsKey(LocalPort(keepAliveSocket));
 Console.WriteLine();
 Console.WriteLine("Result");
 Console.WriteLine($"  PeriodicTimer : max lateness {Late(timerMaxLateness)}, connection {(timerKilled ? "KILLED by the peer's idle timeout" : "survived")}, DriftMonitor cause: {timerCause}");
+Console.WriteLine(overdueWarnings.First is { } warned
+    ? $"                  DriftMonitor's overdue watch warned at {warned.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s, while the heartbeat still waited (warning 2014, from its own thread)"
+    : "                  DriftMonitor's overdue watch did not warn");
 Console.WriteLine($"  KeepAlive.Net : max lateness {Late(stats.MaxLateness)} (budget {Late(budget)}), {stats.Sent} sent, {stats.Skipped} skipped, connection {(oursKilled ? "KILLED" : "survived")}");
 Console.WriteLine($"  Kernel keep-alive on the KeepAlive.Net socket now: {keepAliveSocket.GetKeepAlive()}:");
 Console.WriteLine("  unchanged by the starvation (the kernel probes without any thread of ours), and no help against a 2 s idle timeout.");

@@ -153,6 +153,8 @@ public sealed partial class FirstTenMinutesTests : IDisposable
             "the first row that sees the connection gone says why (the proxy closed it before recording the kill, so under the flood a row could read 'closed' first)");
         rows.Should().Contain(row => Regex.IsMatch(row, $@"\s{Regex.Escape(worst)}\s+closed"),
             $"the PeriodicTimer heartbeat's {worst} lateness, the one the result reports, shows in the second it finally left");
+        output.Should().Contain("! warning 2014, while the PeriodicTimer heartbeat still waits:").And.Contain("cause ThreadPoolStarvation;")
+            .And.Contain("DriftMonitor's overdue watch warned at", "the watch says the heartbeat is late while it still waits, before it finally leaves");
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
