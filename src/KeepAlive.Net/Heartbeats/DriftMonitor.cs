@@ -201,9 +201,10 @@ public sealed class DriftMonitor : IDisposable
         }
     }
 
-    // On the watch's thread: the heartbeat expected at expectedDue has not been recorded by now.
-    private void WarnOverdue(long expectedDue, long now)
+    // On the watch's thread: no heartbeat was recorded after lastHeartbeat by now, an interval plus LateFrom later.
+    private void WarnOverdue(long lastHeartbeat, long now)
     {
+        var expectedDue = lastHeartbeat + _settings.IntervalTicks;
         static string Ms(TimeSpan measured) => KeepAliveDuration.Format(TimeSpan.FromMilliseconds(Math.Round(measured.TotalMilliseconds)));
         var overdue = _timeProvider.GetElapsedTime(expectedDue, now);
         var gc = TimeSpan.FromTicks(TimerLoop.GcPauseTicks() - Interlocked.Read(ref _gcAtLastRecord));
@@ -213,7 +214,7 @@ public sealed class DriftMonitor : IDisposable
             : overdue < margin
                 ? FormattableString.Invariant($"{Ms(margin - overdue)} of its lateness budget of {KeepAliveDuration.Format(margin)} (PeerIdleTimeout {_settings.PeerText} - Interval - Jitter) is left before the peer's idle timeout may close the connection")
                 : FormattableString.Invariant($"Its lateness budget of {KeepAliveDuration.Format(margin)} (PeerIdleTimeout {_settings.PeerText} - Interval - Jitter) is used up: the peer's idle timeout may already have closed the connection");
-        Diagnostics.Log.HeartbeatOverdue(_telemetry.Logger, _settings.Name, Ms(overdue), Ms(_timeProvider.GetElapsedTime(expectedDue - _settings.IntervalTicks, now)),
+        Diagnostics.Log.HeartbeatOverdue(_telemetry.Logger, _settings.Name, Ms(overdue), Ms(_timeProvider.GetElapsedTime(lastHeartbeat, now)),
             KeepAliveDuration.Format(_settings.Interval), KeepAliveDuration.Format(HeartbeatTelemetry.LateFrom(_settings)), cause, evidence, budget);
     }
 

@@ -21,7 +21,7 @@ internal sealed class OverdueWatch : IDisposable
     /// <param name="lastDue">When the last recorded heartbeat was due, or sent when that was later (system clock), 0 before the first.</param>
     /// <param name="interval">The heartbeat's interval: a heartbeat is expected that long after the last one was due.</param>
     /// <param name="lateFrom">How late an expected heartbeat may be before it is overdue.</param>
-    /// <param name="warn">Says a stall: when the heartbeat that did not come was expected, and now.</param>
+    /// <param name="warn">Says a stall: the last recorded heartbeat (as <paramref name="lastDue"/> gave it), and now.</param>
     /// <param name="ended">Told once when the watch is disposed.</param>
     public OverdueWatch(string name, Func<long> lastDue, TimeSpan interval, TimeSpan lateFrom, Action<long, long> warn, Action<OverdueWatch> ended)
     {
@@ -57,7 +57,7 @@ internal sealed class OverdueWatch : IDisposable
             if (lastDue != 0 && warnedFor != lastDue)
             {
                 warnedFor = lastDue;
-                _warn(lastDue + SchedulePolicy.Ticks(_interval, TimeProvider.System), now);
+                _warn(lastDue, now);
             }
 
             // Before the first record, or still overdue: look again an interval later (a record moves the deadline).
