@@ -15,6 +15,7 @@ internal static class KeepAliveMetricNames
     public const string Failed = "keepalive.heartbeat.failed";
     public const string Skipped = "keepalive.heartbeat.skipped";
     public const string Blocked = "keepalive.heartbeat.blocked";
+    public const string Overdue = "keepalive.heartbeat.overdue";
     public const string PeerDead = "keepalive.peer.dead";
     public const string Registrations = "keepalive.heartbeat.registrations";
     public const string ReloadRejected = "keepalive.profile.reload.rejected";

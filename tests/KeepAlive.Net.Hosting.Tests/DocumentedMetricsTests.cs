@@ -51,7 +51,8 @@ public sealed partial class DocumentedMetricsTests
         listener.SetMeasurementEventCallback<double>((instrument, _, tags, _) => Measured(instrument, tags));
         listener.Start();
 
-        // Every kind of measurement: a late heartbeat (delayed, skipped), a failed one, a blocked one, a dead peer, a refused reload.
+        // Every kind of measurement: a late heartbeat (delayed, skipped), a failed one, a blocked one, an overdue one, a dead peer,
+        // a refused reload.
         var profiles = services.GetRequiredService<IKeepAliveProfiles>();
         profiles.GetProfile("payments").Heartbeat.Interval.Should().Be(TimeSpan.FromSeconds(10));
         using (var monitor = new DriftMonitor(new HeartbeatOptions { Name = "payments", Interval = TimeSpan.FromSeconds(1) }, null, null, meters))
@@ -59,6 +60,16 @@ public sealed partial class DocumentedMetricsTests
             var now = TimeProvider.System.GetTimestamp();
             monitor.Record(now - (long)(3.5 * TimeProvider.System.TimestampFrequency), now);
             monitor.RecordFailure(now, now, new IOException("reset"));
+        }
+
+        using (var watched = new DriftMonitor(new HeartbeatOptions { Name = "payments", Interval = TimeSpan.FromMilliseconds(100), DriftWarningThreshold = TimeSpan.FromMilliseconds(50) }, null, null, meters))
+        {
+            watched.RecordSentNow(TimeProvider.System.GetTimestamp());
+            using var watch = watched.WatchForOverdue();
+            for (var waited = 0; !measured.ContainsKey("keepalive.heartbeat.overdue") && waited < 15_000; waited += 20)
+            {
+                await Task.Delay(20, TestContext.Current.CancellationToken);
+            }
         }
 
         var dead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -12,7 +12,9 @@ namespace KeepAlive.Net.Hosting.Health;
 /// the worst heartbeat lateness ate more than <see cref="KeepAliveHealthCheckOptions.DegradedBudgetFraction"/> of the
 /// profile's idle budget (<see cref="HeartbeatOptions.LatenessBudget"/>: <c>PeerIdleTimeout - Interval - Jitter - Spread</c>), and Degraded
 /// when a send ran past <see cref="HeartbeatOptions.BlockedCallbackThreshold"/> within the window (reported while it still runs, so a
-/// stall in progress shows before its lateness can be measured). The numbers go in the data dictionary as
+/// stall in progress shows before its lateness can be measured), or when a watched <see cref="DriftMonitor"/> found the
+/// application's own heartbeat overdue within the window (<see cref="DriftMonitor.WatchForOverdue"/>: counted while it still
+/// waits, for the same reason). The numbers go in the data dictionary as
 /// <c>profile:Setting</c> keys. A profile whose configuration's latest change was refused (the last valid values in force,
 /// event 3003) is Degraded too, until a change is accepted.
 /// </summary>
@@ -42,6 +44,7 @@ internal sealed class KeepAliveHealthCheck(KeepAliveTelemetryListener listener, 
             data[$"{profile}:MaxLatenessSeconds"] = recent.MaxLatenessSeconds;
             data[$"{profile}:PeersDead"] = recent.PeersDead;
             data[$"{profile}:SendsBlocked"] = recent.SendsBlocked;
+            data[$"{profile}:HeartbeatsOverdue"] = recent.HeartbeatsOverdue;
             if (recent.Cause is { } cause)
             {
                 data[$"{profile}:MaxLatenessCause"] = cause;
@@ -63,6 +66,12 @@ internal sealed class KeepAliveHealthCheck(KeepAliveTelemetryListener listener, 
                 // Lateness is recorded when a heartbeat leaves, so a stall still in progress shows only here: the scheduler
                 // reports a send as blocked while it runs, once it passes its threshold.
                 degraded.Add(Invariant($"{profile}: {recent.SendsBlocked} heartbeat {(recent.SendsBlocked == 1 ? "send" : "sends")} ran past Heartbeat:BlockedCallbackThreshold ({KeepAliveDuration.Format(heartbeat.BlockedCallbackThreshold)}) within {KeepAliveDuration.Format(listener.Window)}: until a blocked send returns, its connection sends no heartbeat and how late the next one is cannot be known (the peer or the network stopped taking data, or the callback blocks)"));
+            }
+
+            if (recent.HeartbeatsOverdue > 0)
+            {
+                // The application's own timer stalled: a watched DriftMonitor counts the heartbeat it expected while it waits.
+                degraded.Add(Invariant($"{profile}: {recent.HeartbeatsOverdue} heartbeat{(recent.HeartbeatsOverdue == 1 ? string.Empty : "s")} overdue within {KeepAliveDuration.Format(listener.Window)} (cause {recent.OverdueCause ?? "unknown"} in the latest): none was recorded Heartbeat:Interval ({KeepAliveDuration.Format(heartbeat.Interval)}) after the last one plus Heartbeat:DriftWarningThreshold ({KeepAliveDuration.Format(heartbeat.DriftWarningThreshold)}, or half the lateness budget when less); counted while the heartbeat still waited (DriftMonitor.WatchForOverdue, warning 2014), since its lateness shows only once it leaves"));
             }
 
             if (heartbeat.PeerIdleTimeout is not { } peer)

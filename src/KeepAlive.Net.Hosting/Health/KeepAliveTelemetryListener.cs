@@ -8,7 +8,7 @@ using Microsoft.Extensions.Primitives;
 namespace KeepAlive.Net.Hosting.Health;
 
 /// <summary>
-/// Listens, from host start, to the <c>KeepAlive.Net</c> meter's lateness histogram, blocked-send and dead-peer counters, whoever
+/// Listens, from host start, to the <c>KeepAlive.Net</c> meter's lateness histogram, blocked-send, overdue and dead-peer counters, whoever
 /// records them (<see cref="HeartbeatScheduler"/> or a <see cref="DriftMonitor"/> watching the application's own timer),
 /// and keeps a sliding window per heartbeat name the check reads (a profile's). Meters of the host's <see cref="IMeterFactory"/>
 /// and meters created without a factory are heard; meters of other factories (other hosts in the process) are not.
@@ -48,7 +48,7 @@ internal sealed class KeepAliveTelemetryListener : IDisposable
         {
             if (instrument.Meter.Name == KeepAliveMetricNames.MeterName
                 && (instrument.Meter.Scope is null || ReferenceEquals(instrument.Meter.Scope, _scope))
-                && instrument.Name is KeepAliveMetricNames.Lateness or KeepAliveMetricNames.PeerDead or KeepAliveMetricNames.Blocked)
+                && instrument.Name is KeepAliveMetricNames.Lateness or KeepAliveMetricNames.PeerDead or KeepAliveMetricNames.Blocked or KeepAliveMetricNames.Overdue)
             {
                 listener.EnableMeasurementEvents(instrument, this);
             }
@@ -57,13 +57,17 @@ internal sealed class KeepAliveTelemetryListener : IDisposable
         _listener.SetMeasurementEventCallback<long>(static (instrument, value, tags, state) =>
         {
             var listener = (KeepAliveTelemetryListener)state!;
-            if (instrument.Name == KeepAliveMetricNames.Blocked)
+            switch (instrument.Name)
             {
-                listener.OnBlocked(value, tags);
-            }
-            else
-            {
-                listener.OnPeerDead(value, tags);
+                case KeepAliveMetricNames.Blocked:
+                    listener.OnBlocked(value, tags);
+                    break;
+                case KeepAliveMetricNames.Overdue:
+                    listener.OnOverdue(value, tags);
+                    break;
+                default:
+                    listener.OnPeerDead(value, tags);
+                    break;
             }
         });
         _listener.Start();
@@ -156,6 +160,9 @@ internal sealed class KeepAliveTelemetryListener : IDisposable
 
     private void OnBlocked(long count, ReadOnlySpan<KeyValuePair<string, object?>> tags) =>
         WindowOf(tags)?.RecordBlocked(CurrentBucket(), count);
+
+    private void OnOverdue(long count, ReadOnlySpan<KeyValuePair<string, object?>> tags) =>
+        WindowOf(tags)?.RecordOverdue(CurrentBucket(), count, Tag(tags, KeepAliveMetricNames.CauseTag));
 
     private void OnPeerDead(long count, ReadOnlySpan<KeyValuePair<string, object?>> tags) =>
         WindowOf(tags)?.RecordPeerDead(CurrentBucket(), count, Tag(tags, KeepAliveMetricNames.ReasonTag) == KeepAliveMetricNames.SendFailed);

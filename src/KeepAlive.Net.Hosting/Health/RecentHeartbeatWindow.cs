@@ -2,7 +2,8 @@ namespace KeepAlive.Net.Hosting.Health;
 
 /// <summary>
 /// What one heartbeat name reported recently, in a ring of time buckets: the worst lateness (with its cause), the
-/// number of heartbeats, of sends reported blocked (while they still ran) and of peers declared dead (and how many of them by a
+/// number of heartbeats, of sends reported blocked (while they still ran), of heartbeats a watched DriftMonitor found overdue
+/// (while they still waited, with the latest one's cause) and of peers declared dead (and how many of them by a
 /// send that failed for good). Constant memory however many heartbeats are recorded.
 /// </summary>
 internal sealed class RecentHeartbeatWindow
@@ -16,6 +17,8 @@ internal sealed class RecentHeartbeatWindow
     private readonly long[] _peersDead = new long[Buckets];
     private readonly long[] _peersDeadBySendFailure = new long[Buckets];
     private readonly long[] _sendsBlocked = new long[Buckets];
+    private readonly long[] _overdue = new long[Buckets];
+    private readonly string?[] _overdueCauses = new string?[Buckets];
 
     public RecentHeartbeatWindow() => Array.Fill(_ids, long.MinValue);
 
@@ -51,10 +54,21 @@ internal sealed class RecentHeartbeatWindow
         }
     }
 
+    public void RecordOverdue(long bucket, long count, string? cause)
+    {
+        lock (_lock)
+        {
+            var slot = Slot(bucket);
+            _overdue[slot] += count;
+            _overdueCauses[slot] = cause;
+        }
+    }
+
     /// <summary>Sums the buckets from <paramref name="currentBucket"/> back over <see cref="Buckets"/> - 1 earlier ones.</summary>
     public RecentHeartbeats Read(long currentBucket)
     {
         var result = default(RecentHeartbeats);
+        var overdueBucket = long.MinValue;
         lock (_lock)
         {
             for (var slot = 0; slot < Buckets; slot++)
@@ -68,6 +82,13 @@ internal sealed class RecentHeartbeatWindow
                 result.PeersDead += _peersDead[slot];
                 result.PeersDeadBySendFailure += _peersDeadBySendFailure[slot];
                 result.SendsBlocked += _sendsBlocked[slot];
+                if (_overdue[slot] > 0 && (result.HeartbeatsOverdue == 0 || _ids[slot] > overdueBucket))
+                {
+                    overdueBucket = _ids[slot];
+                    result.OverdueCause = _overdueCauses[slot]; // the latest stall's
+                }
+
+                result.HeartbeatsOverdue += _overdue[slot];
                 if (_maxLateness[slot] > result.MaxLatenessSeconds)
                 {
                     result.MaxLatenessSeconds = _maxLateness[slot];
@@ -94,6 +115,8 @@ internal sealed class RecentHeartbeatWindow
             _peersDead[slot] = 0;
             _peersDeadBySendFailure[slot] = 0;
             _sendsBlocked[slot] = 0;
+            _overdue[slot] = 0;
+            _overdueCauses[slot] = null;
         }
 
         return slot;

@@ -7,6 +7,8 @@ internal struct RecentHeartbeats
     public long PeersDead;
     public long PeersDeadBySendFailure;
     public long SendsBlocked;
+    public long HeartbeatsOverdue;
+    public string? OverdueCause;
     public double MaxLatenessSeconds;
     public string? Cause;
 }

@@ -133,7 +133,8 @@ public sealed class DriftMonitor : IDisposable
     /// <see cref="HeartbeatOptions.Interval"/> after the last one (its due time, or its send when that was later) plus the lateness from which a heartbeat is
     /// delayed (<see cref="HeartbeatOptions.DriftWarningThreshold"/>, or half the lateness budget when less), warning 2014
     /// (<see cref="KeepAliveEventIds.HeartbeatOverdue"/>) says so while the stall is still going on, once per stall, with its
-    /// likely cause and what is left of the budget. Without it, a stall shows only when the late heartbeat is finally recorded,
+    /// likely cause and what is left of the budget, and counts it once in <c>keepalive.heartbeat.overdue</c> (the keep-alive
+    /// health check reads it). Without it, a stall shows only when the late heartbeat is finally recorded,
     /// which may be after the peer closed the connection. The thread wakes once per interval at rest; a timer would not do,
     /// since its callback waits in the same thread-pool queue that delays the application's heartbeat.
     /// </summary>
@@ -214,6 +215,7 @@ public sealed class DriftMonitor : IDisposable
             : overdue < margin
                 ? FormattableString.Invariant($"{Ms(margin - overdue)} of its lateness budget of {KeepAliveDuration.Format(margin)} (PeerIdleTimeout {_settings.PeerText} - Interval - Jitter) is left before the peer's idle timeout may close the connection")
                 : FormattableString.Invariant($"Its lateness budget of {KeepAliveDuration.Format(margin)} (PeerIdleTimeout {_settings.PeerText} - Interval - Jitter) is used up: the peer's idle timeout may already have closed the connection");
+        _telemetry.Metrics.Overdue.Add(1, _settings.NameTag, HeartbeatMetrics.CauseTag(cause));
         Diagnostics.Log.HeartbeatOverdue(_telemetry.Logger, _settings.Name, Ms(overdue), Ms(_timeProvider.GetElapsedTime(lastHeartbeat, now)),
             KeepAliveDuration.Format(_settings.Interval), KeepAliveDuration.Format(HeartbeatTelemetry.LateFrom(_settings)), cause, evidence, budget);
     }

@@ -9,7 +9,7 @@ namespace KeepAlive.Net.Heartbeats;
 internal sealed class HeartbeatMetrics : IDisposable
 {
     public readonly Histogram<double> Lateness, SendDuration;
-    public readonly Counter<long> Sent, Delayed, Failed, Skipped, Blocked, PeerDead;
+    public readonly Counter<long> Sent, Delayed, Failed, Skipped, Blocked, Overdue, PeerDead;
     public readonly UpDownCounter<long> Registrations;
     /// <summary>
     /// The buckets both histograms advise, in seconds: an OpenTelemetry exporter's default boundaries (0, 5, 10, 25 ... 10000)
@@ -34,6 +34,7 @@ internal sealed class HeartbeatMetrics : IDisposable
         Failed = meter.CreateCounter<long>(N.Failed, N.HeartbeatsUnit, "Heartbeat sends that threw or faulted.");
         Skipped = meter.CreateCounter<long>(N.Skipped, N.HeartbeatsUnit, "Due heartbeats folded into a later one after a stall.");
         Blocked = meter.CreateCounter<long>(N.Blocked, N.HeartbeatsUnit, "Heartbeat sends that ran longer than the blocked threshold.");
+        Overdue = meter.CreateCounter<long>(N.Overdue, N.HeartbeatsUnit, "Heartbeats a watched DriftMonitor expected and had not seen an interval plus the delayed threshold after the last one, counted while they still wait: once per stall.");
         PeerDead = meter.CreateCounter<long>(N.PeerDead, "{peer}", "Peers declared dead: silent for longer than the timeout, or a heartbeat send that failed for good (connection reset or closed).");
         Registrations = meter.CreateUpDownCounter<long>(N.Registrations, "{registration}", "Live heartbeat registrations.");
     }
