@@ -62,6 +62,6 @@ internal static partial class Log
     public static partial void HeartbeatOutputWaiting(ILogger logger, string call, string owner, string name, double waitedMs);
 
     [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatOverdue, Level = LogLevel.Warning,
-        Message = "The application's heartbeat '{Name}' is {Overdue} overdue and still not recorded: none since the last one, {SinceLast} ago (due or sent, whichever was later), which is more than its Interval {Interval} plus the {LateFrom} from which a heartbeat is late (DriftWarningThreshold, or half the lateness budget when less). Likely cause {Cause}: {Evidence}. {Budget}")]
-    public static partial void HeartbeatOverdue(ILogger logger, string name, string overdue, string sinceLast, string interval, string lateFrom, HeartbeatDelayCause cause, string evidence, string budget);
+        Message = "The application's heartbeat '{Name}' is {Overdue} overdue and still not recorded: none since {Since}, {SinceLast} ago, which is more than its Interval {Interval} plus the {LateFrom} from which a heartbeat is late (DriftWarningThreshold, or half the lateness budget when less). Likely cause {Cause}: {Evidence}. {Budget}")]
+    public static partial void HeartbeatOverdue(ILogger logger, string name, string overdue, string since, string sinceLast, string interval, string lateFrom, HeartbeatDelayCause cause, string evidence, string budget);
 }

@@ -31,6 +31,7 @@ public sealed class DriftMonitor : IDisposable
     // The latest of each recorded heartbeat's due time and send start, 0 before the first: the overdue watch expects the next
     // one an interval after it. A heartbeat sent late stands for its due time, but a timer's next tick comes after its send.
     private long _lastHeartbeat;
+    private long _lastActivity; // MarkActivity's latest, 0 before the first: in WhenIdle, traffic postpones the next heartbeat
     private OverdueWatch? _watch;
 
     /// <summary>Initializes a new instance of the <see cref="DriftMonitor"/> class.</summary>
@@ -124,13 +125,24 @@ public sealed class DriftMonitor : IDisposable
         return RecordCore(dueTimestamp, sendStartTimestamp, _timeProvider.GetTimestamp(), exception);
     }
 
+    /// <summary>
+    /// Records that the connection carried data now. In <see cref="HeartbeatMode.WhenIdle"/> (the default), where the
+    /// application skips its heartbeat while traffic flows, the overdue watch (<see cref="WatchForOverdue"/>) then expects the
+    /// next heartbeat an <see cref="HeartbeatOptions.Interval"/> after the later of the last heartbeat and the last activity,
+    /// as the scheduler's <see cref="HeartbeatRegistration.MarkActivity"/> does. In <see cref="HeartbeatMode.FixedRate"/> a
+    /// heartbeat is due every interval whatever the traffic, so a mark moves nothing. Lock-free; after <see cref="Dispose"/> it
+    /// does nothing (a read or write loop may still mark traffic while the application shuts down).
+    /// </summary>
+    public void MarkActivity() => InterlockedMax.Raise(ref _lastActivity, _timeProvider.GetTimestamp());
+
     /// <summary>Gets a snapshot of the counters and lateness recorded so far.</summary>
     /// <returns>The snapshot.</returns>
     public HeartbeatStatistics GetStatistics() => HeartbeatTelemetry.Snapshot(ref _counters, _extras, peerDead: false);
 
     /// <summary>
     /// Watches, on a thread of its own, for the application's next heartbeat: when none is recorded by
-    /// <see cref="HeartbeatOptions.Interval"/> after the last one (its due time, or its send when that was later) plus the lateness from which a heartbeat is
+    /// <see cref="HeartbeatOptions.Interval"/> after the last one (its due time, or its send when that was later; in
+    /// <see cref="HeartbeatMode.WhenIdle"/>, or after the last <see cref="MarkActivity"/> when that was later) plus the lateness from which a heartbeat is
     /// delayed (<see cref="HeartbeatOptions.DriftWarningThreshold"/>, or half the lateness budget when less), warning 2014
     /// (<see cref="KeepAliveEventIds.HeartbeatOverdue"/>) says so while the stall is still going on, once per stall, with its
     /// likely cause and what is left of the budget, and counts it once in <c>keepalive.heartbeat.overdue</c> (the keep-alive
@@ -140,8 +152,9 @@ public sealed class DriftMonitor : IDisposable
     /// </summary>
     /// <returns>The watch: disposing it stops the thread. Disposing the monitor stops it too.</returns>
     /// <remarks>
-    /// For a heartbeat recorded every <see cref="HeartbeatOptions.Interval"/> (a <see cref="PeriodicTimer"/>, a timer): a
-    /// heartbeat the application skips on purpose (while traffic flows) would be reported overdue.
+    /// For a heartbeat recorded every <see cref="HeartbeatOptions.Interval"/> (a <see cref="PeriodicTimer"/>, a timer), or one
+    /// the application skips while traffic flows in <see cref="HeartbeatMode.WhenIdle"/> and tells the monitor of that traffic
+    /// with <see cref="MarkActivity"/>: a heartbeat skipped without a mark would be reported overdue.
     /// </remarks>
     /// <exception cref="InvalidOperationException">The monitor is already watched.</exception>
     /// <exception cref="NotSupportedException">The monitor's clock is not <see cref="TimeProvider.System"/>: the watch waits in real time.</exception>
@@ -163,7 +176,7 @@ public sealed class DriftMonitor : IDisposable
                     $"The DriftMonitor '{_settings.Name}' is already watched for overdue heartbeats: one watch says each stall once. Fix: dispose the first watch before starting another, or keep using it."));
             }
 
-            return _watch = new OverdueWatch(_settings.Name, () => Interlocked.Read(ref _lastHeartbeat), _settings.Interval, HeartbeatTelemetry.LateFrom(_settings), WarnOverdue, EndWatch);
+            return _watch = new OverdueWatch(_settings.Name, ExpectedHeartbeat, _settings.Interval, HeartbeatTelemetry.LateFrom(_settings), WarnOverdue, EndWatch);
         }
     }
 
@@ -202,10 +215,21 @@ public sealed class DriftMonitor : IDisposable
         }
     }
 
-    // On the watch's thread: no heartbeat was recorded after lastHeartbeat by now, an interval plus LateFrom later.
-    private void WarnOverdue(long lastHeartbeat, long now)
+    // When the next heartbeat is expected, 0 while none is: an interval after the last one, postponed by traffic in WhenIdle
+    // by the scheduler's own rule (SchedulePolicy.AfterActivity), which moves nothing in FixedRate.
+    private long ExpectedHeartbeat()
     {
-        var expectedDue = lastHeartbeat + _settings.IntervalTicks;
+        var (last, activity) = (Interlocked.Read(ref _lastHeartbeat), Interlocked.Read(ref _lastActivity));
+        return last == 0 && activity == 0 ? 0 : SchedulePolicy.AfterActivity(_settings, last == 0 ? 0 : last + _settings.IntervalTicks, activity);
+    }
+
+    // On the watch's thread: the heartbeat expected at expectedDue was not recorded by now, LateFrom later.
+    private void WarnOverdue(long expectedDue, long now)
+    {
+        var last = expectedDue - _settings.IntervalTicks; // the heartbeat or the activity it is expected an interval after
+        var since = expectedDue > Interlocked.Read(ref _lastHeartbeat) + _settings.IntervalTicks
+            ? "the connection's last activity (MarkActivity: in WhenIdle traffic postpones the heartbeat)"
+            : "the last one (due or sent, whichever was later)";
         static string Ms(TimeSpan measured) => KeepAliveDuration.Format(TimeSpan.FromMilliseconds(Math.Round(measured.TotalMilliseconds)));
         var overdue = _timeProvider.GetElapsedTime(expectedDue, now);
         var gc = TimeSpan.FromTicks(TimerLoop.GcPauseTicks() - Interlocked.Read(ref _gcAtLastRecord));
@@ -216,7 +240,7 @@ public sealed class DriftMonitor : IDisposable
                 ? FormattableString.Invariant($"{Ms(margin - overdue)} of its lateness budget of {KeepAliveDuration.Format(margin)} (PeerIdleTimeout {_settings.PeerText} - Interval - Jitter) is left before the peer's idle timeout may close the connection")
                 : FormattableString.Invariant($"Its lateness budget of {KeepAliveDuration.Format(margin)} (PeerIdleTimeout {_settings.PeerText} - Interval - Jitter) is used up: the peer's idle timeout may already have closed the connection");
         _telemetry.Metrics.Overdue.Add(1, _settings.NameTag, HeartbeatMetrics.CauseTag(cause));
-        Diagnostics.Log.HeartbeatOverdue(_telemetry.Logger, _settings.Name, Ms(overdue), Ms(_timeProvider.GetElapsedTime(lastHeartbeat, now)),
+        Diagnostics.Log.HeartbeatOverdue(_telemetry.Logger, _settings.Name, Ms(overdue), since, Ms(_timeProvider.GetElapsedTime(last, now)),
             KeepAliveDuration.Format(_settings.Interval), KeepAliveDuration.Format(HeartbeatTelemetry.LateFrom(_settings)), cause, evidence, budget);
     }
 

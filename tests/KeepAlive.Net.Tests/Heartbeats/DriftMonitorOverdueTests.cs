@@ -115,6 +115,56 @@ public sealed class DriftMonitorOverdueTests
     }
 
     [Fact]
+    public async Task WatchForOverdue_WhenIdleWithTrafficMarked_SaysNothingUntilTheTrafficStopsThenWarnsNamingIt()
+    {
+        using var telemetry = new TestTelemetry();
+        using var monitor = new DriftMonitor(Options(HeartbeatMode.WhenIdle), null, telemetry);
+        using var watch = monitor.WatchForOverdue();
+        monitor.RecordSentNow(TimeProvider.System.GetTimestamp());
+
+        // Traffic every 100 ms for 2 s: a WhenIdle heartbeat is not due while the connection carries data.
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(2);
+        while (DateTime.UtcNow < until)
+        {
+            monitor.MarkActivity();
+            await Task.Factory.StartNew(() => Thread.Sleep(100), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        }
+
+        telemetry.LogsWithId(KeepAliveEventIds.HeartbeatOverdue).Should().BeEmpty("each mark put the next heartbeat an interval after it, as the scheduler's WhenIdle does");
+        var stopped = TimeProvider.System.GetTimestamp();
+        var warning = await WaitForAsync(telemetry, KeepAliveEventIds.HeartbeatOverdue, DateTime.UtcNow + TimeSpan.FromSeconds(10));
+        warning.Should().NotBeNull("once the traffic stops, the heartbeat is due an interval after the last mark");
+        TimeProvider.System.GetElapsedTime(stopped).Should().BeGreaterThanOrEqualTo(Interval, "not before an interval after the last mark");
+        warning!.Message.Should().Contain("the connection's last activity");
+    }
+
+    [Fact]
+    public async Task WatchForOverdue_FixedRateWithTrafficMarked_StillWarns()
+    {
+        using var telemetry = new TestTelemetry();
+        using var monitor = new DriftMonitor(Options(HeartbeatMode.FixedRate), null, telemetry);
+        using var watch = monitor.WatchForOverdue();
+        monitor.RecordSentNow(TimeProvider.System.GetTimestamp());
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (telemetry.LogsWithId(KeepAliveEventIds.HeartbeatOverdue).Count == 0 && DateTime.UtcNow < until)
+        {
+            monitor.MarkActivity();
+            await Task.Factory.StartNew(() => Thread.Sleep(50), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        }
+
+        telemetry.LogsWithId(KeepAliveEventIds.HeartbeatOverdue).Should().ContainSingle("a FixedRate heartbeat leaves every interval whatever the traffic, as in the scheduler")
+            .Which.Message.Should().Contain("the last one (due or sent");
+    }
+
+    [Fact]
+    public void MarkActivity_AfterDispose_DoesNothing()
+    {
+        var monitor = new DriftMonitor(Options(HeartbeatMode.WhenIdle));
+        monitor.Dispose();
+        monitor.Invoking(m => m.MarkActivity()).Should().NotThrow("an application's read or write loop may still mark traffic while it shuts down");
+    }
+
+    [Fact]
     public void WatchForOverdue_Misused_RefusedWithTheFix()
     {
         using var monitor = new DriftMonitor(Options());
@@ -133,9 +183,10 @@ public sealed class DriftMonitorOverdueTests
         disposed.Invoking(m => m.WatchForOverdue()).Should().Throw<ObjectDisposedException>();
     }
 
-    private static HeartbeatOptions Options() => new()
+    private static HeartbeatOptions Options(HeartbeatMode mode = HeartbeatMode.WhenIdle) => new()
     {
         Name = "legacy-ping",
+        Mode = mode,
         Interval = Interval,
         PeerIdleTimeout = TimeSpan.FromSeconds(4),
         DriftWarningThreshold = TimeSpan.FromMilliseconds(250),
