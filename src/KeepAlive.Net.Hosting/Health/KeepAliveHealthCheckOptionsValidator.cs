@@ -1,4 +1,5 @@
 using KeepAlive.Net.Hosting.Configuration;
+using KeepAlive.Net.Hosting.Profiles;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -71,12 +72,14 @@ internal sealed class KeepAliveHealthCheckOptionsValidator(IEnumerable<IKeepAliv
 
     // Profiles whose heartbeats report under one name (the check reads a profile's telemetry by it, ignoring case): the check
     // would judge each by the other's lateness and dead peers. An invalid profile is left to its own validation.
+    // The setting to change is named by the path its profile is bound from, as every other start-up message names it.
     private static IEnumerable<string> SharedHeartbeatNames(IEnumerable<IKeepAliveProfiles> profiles) =>
-        profiles.Distinct().SelectMany(KeepAliveTelemetryListener.HeartbeatNames)
+        profiles.Distinct().SelectMany(static registered => KeepAliveTelemetryListener.HeartbeatNames(registered)
+                .Select(p => (p.Profile, p.Heartbeat, Setting: KeepAliveProfiles.Describe(registered, p.Profile, "Heartbeat:Name"))))
             .Where(static p => p.Heartbeat is not null)
             .GroupBy(static p => p.Heartbeat!, StringComparer.OrdinalIgnoreCase)
             .Where(static g => g.Count() > 1)
-            .Select(static g => SharedHeartbeatName([.. g.Select(static p => p.Profile)], g.Key, $"KeepAlive:Profiles:{g.Last().Profile}:Heartbeat:Name"));
+            .Select(static g => SharedHeartbeatName([.. g.Select(static p => p.Profile)], g.Key, g.Last().Setting));
 
     /// <summary>
     /// The one wording of "these profiles report under one heartbeat name": at start-up (this validator) and at a reload that

@@ -80,6 +80,13 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
     internal string Describe(string profileName, string setting) => _registrations[Resolve(profileName)].Describe(setting);
 
     /// <summary>
+    /// Names one setting of a profile in messages: as start-up validation does for the registered profiles (the path it is
+    /// bound from), by the profile's name for another implementation of <see cref="IKeepAliveProfiles"/>.
+    /// </summary>
+    internal static string Describe(IKeepAliveProfiles profiles, string profileName, string setting) =>
+        profiles is KeepAliveProfiles registered ? registered.Describe(profileName, setting) : $"KeepAlive profile '{profileName}' {setting}";
+
+    /// <summary>
     /// The refusal of a profile by a package that applies it (a client library, SignalR, gRPC): its errors named as start-up
     /// validation names them, in one <see cref="OptionsValidationException"/>.
     /// </summary>
@@ -87,8 +94,7 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
     /// <param name="profileName">The profile.</param>
     /// <param name="errors">Each error's option name is relative to the profile, e.g. <c>Heartbeat:Interval</c>.</param>
     internal static OptionsValidationException Refusal(IKeepAliveProfiles profiles, string profileName, IEnumerable<KeepAliveValidationError> errors) =>
-        new(profileName, typeof(KeepAliveProfileOptions), errors.Select(e =>
-            $"{(profiles is KeepAliveProfiles registered ? registered.Describe(profileName, e.OptionName) : $"KeepAlive profile '{profileName}' {e.OptionName}")}: {e.Message}"));
+        new(profileName, typeof(KeepAliveProfileOptions), errors.Select(e => $"{Describe(profiles, profileName, e.OptionName)}: {e.Message}"));
 
     /// <summary>Gets a copy of the profile's values (<see cref="ProfileCopy"/>): changing it changes no one else's.</summary>
     public KeepAliveProfileOptions GetProfile(string profileName)

@@ -410,6 +410,23 @@ public sealed class KeepAliveHealthCheckTests
         ex.Message.Should().Contain($"Profiles {profiles} report their heartbeats under one name, {name}").And.Contain("cannot tell them apart").And.Contain("Fix: give each profile its own Heartbeat:Name");
     }
 
+    // Profiles bound from sections of their own: the fix must name the key the user edits, not KeepAlive:Profiles:<name>.
+    [Fact]
+    public async Task StartAsync_TwoProfilesFromOtherSectionsReportingUnderOneHeartbeatName_TheFixNamesTheRealPath()
+    {
+        const string Json = """{ "Services": { "A": { "KeepAlive": { "Heartbeat": { "Name": "shared" } } }, "B": { "KeepAlive": { "Heartbeat": { "Name": "shared" } } } } }""";
+        var ex = await TestHosts.StartFailingAsync(Json, (s, configuration) =>
+        {
+            s.AddKeepAlive("a", configuration.GetSection("Services:A:KeepAlive"));
+            s.AddKeepAlive("b", configuration.GetSection("Services:B:KeepAlive"));
+            s.AddHealthChecks().AddKeepAlive();
+        });
+
+        ex.Message.Should().Contain("report their heartbeats under one name, 'shared'")
+            .And.MatchRegex(@"Fix: give each profile its own Heartbeat:Name \(Services:[AB]:KeepAlive:Heartbeat:Name\)")
+            .And.NotContain("KeepAlive:Profiles:", "neither profile is bound from KeepAlive:Profiles");
+    }
+
     [Fact]
     public async Task StartAsync_TwoProfilesReportingUnderOneHeartbeatNameWithoutAHealthCheck_HostStarts()
     {
