@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
@@ -110,6 +111,39 @@ public sealed class DurationConfigurationTests
 
         host.Services.GetFakeLogCollector().GetSnapshot().Where(r => r.Id.Id == KeepAliveEventIds.KeepAliveOptionRounded)
             .Should().ContainSingle("the profile's values round the same way on every connection");
+    }
+
+    [Theory]
+    [InlineData("Heartbeat:Interval", "5s", 1)] // another setting: the rounding is the one already said
+    [InlineData("Tcp:Interval", "5s", 2)] // the Tcp section changed: its warnings are said again
+    public void Configure_AfterAnAcceptedReload_RepeatsTheRoundingWarningOnlyWhenTheTcpSectionChanged(string key, string value, int expected)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "7600ms",
+            ["KeepAlive:Profiles:payments:Heartbeat:Interval"] = "10s",
+        }).Build();
+        using var provider = new ServiceCollection().AddLogging(logging => logging.AddFakeLogging())
+            .AddKeepAlive(configuration.GetSection("KeepAlive")).BuildServiceProvider();
+        var profiles = provider.GetRequiredService<IKeepAliveProfiles>();
+        ConfigureTwice(profiles);
+
+        configuration[$"KeepAlive:Profiles:payments:{key}"] = value;
+        configuration.Reload();
+        provider.GetFakeLogCollector().GetSnapshot().Should().Contain(r => r.Id.Id == KeepAliveEventIds.ProfileReloaded, "the reload is accepted");
+        ConfigureTwice(profiles);
+
+        provider.GetFakeLogCollector().GetSnapshot().Where(r => r.Id.Id == KeepAliveEventIds.KeepAliveOptionRounded)
+            .Should().HaveCount(expected, $"a reload of {key} alone {(expected == 1 ? "rounds Tcp:IdleTime as before" : "gives new Tcp values")}");
+
+        static void ConfigureTwice(IKeepAliveProfiles profiles)
+        {
+            for (var connection = 0; connection < 2; connection++)
+            {
+                using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                profiles.Configure(socket, "payments").GetReport(KeepAliveOption.IdleTime)!.Status.Should().Be(KeepAliveOptionStatus.Rounded);
+            }
+        }
     }
 
     [Theory]

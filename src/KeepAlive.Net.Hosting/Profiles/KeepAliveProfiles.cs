@@ -39,7 +39,7 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
     private readonly Dictionary<string, AcceptedReloadWatcher> _watchers = new(StringComparer.Ordinal); // by profile and key
     private readonly Lock _reloadLock = new();
     private readonly bool _healthChecked; // a keep-alive health check reads each profile's telemetry by its heartbeat name
-    private readonly ConditionalWeakTable<KeepAliveProfileOptions, WarnOnceLogger> _socketLoggers = []; // per values: each warning once, not once per connection
+    private readonly ConditionalWeakTable<KeepAliveProfileOptions, WarnOnceLogger> _socketLoggers = []; // per values: each warning once, not once per connection nor per reload of other settings
     private readonly ConditionalWeakTable<KeepAliveProfileOptions, KeepAliveProfileOptions> _copiedFrom = []; // each copy GetProfile gave, to the values taken
     private readonly ConcurrentDictionary<string, string[]> _pingWarnings = new(StringComparer.Ordinal); // event 3005's warnings given for each profile's values in force
 
@@ -306,7 +306,7 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
             }
 
             _lastSeen[name] = fingerprint;
-            if (!_current.ContainsKey(name))
+            if (!_current.TryGetValue(name, out var previous))
             {
                 return; // Never built: the next use builds it and reports any problem itself.
             }
@@ -326,6 +326,7 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
                         throw new OptionsValidationException(name, typeof(KeepAliveProfileOptions), [shared]);
                     }
 
+                    KeepSocketWarnings(previous, reloaded);
                     _current[name] = reloaded;
                     _refused.TryRemove(name, out _);
                     Log.ProfileReloaded(_logger, name);
@@ -356,6 +357,22 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
         return others.Count == 0 ? null
             : $"{registration.Describe("Heartbeat:Name")}: '{heartbeat}' is refused. " + KeepAliveHealthCheckOptionsValidator.SharedHeartbeatName([.. others, registration.Name], heartbeat, registration.Describe("Heartbeat:Name"));
     }
+
+    // The socket warnings given for the values in force stay given while the reload leaves the Tcp section as it was (another
+    // setting changed): the same values round, or are unsupported, the same way. New Tcp values get a new logger, warning again.
+    private void KeepSocketWarnings(KeepAliveProfileOptions previous, KeepAliveProfileOptions reloaded)
+    {
+        if (SameTcp(previous.Tcp, reloaded.Tcp) && _socketLoggers.TryGetValue(previous, out var given))
+        {
+            _socketLoggers.AddOrUpdate(reloaded, given);
+        }
+    }
+
+    // Every value ConfigureKeepAlive writes, and whether it writes it at all (UnsetValues KeepCurrent).
+    private static bool SameTcp(TcpKeepAliveOptions previous, TcpKeepAliveOptions reloaded) =>
+        previous.Enabled == reloaded.Enabled && previous.UnsetValues == reloaded.UnsetValues && previous.IdleTime == reloaded.IdleTime
+        && previous.Interval == reloaded.Interval && previous.ProbeCount == reloaded.ProbeCount && previous.UserTimeout == reloaded.UserTimeout
+        && Enum.GetValues<KeepAliveOption>().All(o => previous.KeepsCurrent(o) == reloaded.KeepsCurrent(o));
 
     private void SignalAccepted(string name)
     {

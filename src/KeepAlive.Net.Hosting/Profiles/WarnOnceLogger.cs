@@ -5,7 +5,8 @@ namespace KeepAlive.Net.Hosting.Profiles;
 /// <summary>
 /// The logger a profile's values configure sockets with: each distinct warning once (the same rounding, an overridden
 /// probe count or an unsupported option is the same on every connection Kestrel or an HttpClient opens with those values),
-/// everything below Warning each time. A reload makes new values, and so a new logger that warns again.
+/// everything below Warning each time. A reload that changes the <c>Tcp</c> section makes a new logger that warns again;
+/// one that changes other settings only keeps this one (<see cref="KeepAliveProfiles"/>).
 /// </summary>
 internal sealed class WarnOnceLogger(ILogger inner) : ILogger
 {
