@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -257,6 +258,48 @@ public sealed class HeartbeatConfigurationTests
         using var host = TestHosts.Build(Json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
 
         await host.StartAsync(TestContext.Current.CancellationToken);
+    }
+
+    // An empty or blank Heartbeat:Name would reach logs and the keepalive.heartbeat.name tag as no name at all (the default,
+    // the profile's name, replaces only an unset one): refused at start-up, from a file or from code, with the path and the fix.
+    [Theory]
+    [InlineData("\"\"", null, "KeepAlive:Profiles:payments:Heartbeat:Name: is empty")]
+    [InlineData("\" \"", null, "KeepAlive:Profiles:payments:Heartbeat:Name: is blank")]
+    [InlineData(null, "", "KeepAlive profile 'payments' (configured in code) Heartbeat:Name: ''")]
+    [InlineData(null, " \t", "KeepAlive profile 'payments' (configured in code) Heartbeat:Name: ' \t'")]
+    public async Task Start_EmptyOrBlankHeartbeatName_HostDoesNotStartNamingThePathAndTheFix(string? json, string? code, string expected)
+    {
+        var ex = await TestHosts.StartFailingAsync(json is null ? "{}" : HeartbeatProfile($$"""{ "Name": {{json}} }"""), (services, configuration) =>
+        {
+            if (json is not null)
+            {
+                services.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            }
+            else
+            {
+                services.AddKeepAlive("payments", o => o.Heartbeat.Name = code);
+            }
+        });
+
+        ex.Should().BeOfType<OptionsValidationException>().Which.Message.Should().Contain(expected).And.Contain("Fix:");
+    }
+
+    [Fact]
+    public void Reload_EmptyHeartbeatName_RefusedAndTheLastValidNameStays()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["KeepAlive:Profiles:payments:Heartbeat:Name"] = "payments-gateway",
+        }).Build();
+        using var provider = new ServiceCollection().AddKeepAlive(configuration.GetSection("KeepAlive")).BuildServiceProvider();
+        var profiles = (Profiles.KeepAliveProfiles)provider.GetRequiredService<IKeepAliveProfiles>();
+        profiles.CaptureAll();
+
+        configuration["KeepAlive:Profiles:payments:Heartbeat:Name"] = "";
+        configuration.Reload();
+
+        profiles.GetProfile("payments").Heartbeat.Name.Should().Be("payments-gateway", "a refused reload keeps the last valid values");
+        profiles.RefusedChange("payments").Should().Contain("KeepAlive:Profiles:payments:Heartbeat:Name: is empty").And.Contain("Fix:");
     }
 
     private static string HeartbeatProfile(string heartbeatJson) =>

@@ -57,6 +57,21 @@ internal static class KeepAliveProfileRules
             $"Tcp:IdleTime is {KeepAliveDuration.Format(tcp.IdleTime)} and Tcp:Interval {KeepAliveDuration.Format(tcp.Interval)}: the first keep-alive probe and its retry ({KeepAliveDuration.Format(firstRetry)}) do not both arrive within Heartbeat:PeerIdleTimeout {peer}, so one lost probe lets the peer drop the idle connection silently. Fix: {fix}.");
     }
 
+    /// <summary>
+    /// A profile's heartbeat always has a name: unset, it is the profile's. An empty or blank one set in code would name it
+    /// nothing in logs and in the <c>keepalive.heartbeat.name</c> metric tag (the default replaces only an unset name); the
+    /// configuration reader refuses such a value from a file itself.
+    /// </summary>
+    /// <returns>The error with the value and the fix, or none.</returns>
+    public static IEnumerable<KeepAliveValidationError> CheckHeartbeatName(HeartbeatOptions heartbeat)
+    {
+        if (heartbeat.Name is { } name && string.IsNullOrWhiteSpace(name))
+        {
+            yield return new(nameof(HeartbeatOptions.Name),
+                $"'{name}' is {(name.Length == 0 ? "empty" : "blank (only white space)")}: the heartbeat would be named nothing in logs and in the keepalive.heartbeat.name metric tag. Fix: set it to a name such as \"payments-gateway\", or leave it null to name the heartbeat after its profile.");
+        }
+    }
+
     private static TimeSpan Floor(IReadOnlyList<OptionKey> ranges, string name) =>
         KeepAliveDuration.Parse(ranges.Single(k => k.Name == name).Range!.Minimum);
 }

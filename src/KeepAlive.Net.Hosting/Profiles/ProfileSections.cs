@@ -13,7 +13,7 @@ internal static class ProfileSections
     public static readonly IReadOnlyList<ProfileSection> All =
     [
         ProfileSection.Of(nameof(KeepAliveProfileOptions.Tcp), static p => p.Tcp, static (tcp, platform) => TcpKeepAliveValidator.Validate(tcp, platform)),
-        ProfileSection.Of(nameof(KeepAliveProfileOptions.Heartbeat), static p => p.Heartbeat, static (heartbeat, _) => HeartbeatOptionsValidator.Validate(heartbeat)),
+        ProfileSection.Of(nameof(KeepAliveProfileOptions.Heartbeat), static p => p.Heartbeat, static (heartbeat, _) => HeartbeatOptionsValidator.Validate(heartbeat).Concat(KeepAliveProfileRules.CheckHeartbeatName(heartbeat))),
         ProfileSection.Of(nameof(KeepAliveProfileOptions.Http), static p => p.Http, static (http, _) => HttpProfileRules.Validate(http)),
         ProfileSection.Of(nameof(KeepAliveProfileOptions.WebSocket), static p => p.WebSocket, static (webSocket, _) => HttpProfileRules.Validate(webSocket)),
         ProfileSection.Of(nameof(KeepAliveProfileOptions.SignalR), static p => p.SignalR, static (signalR, _) => SignalRProfileRules.Validate(signalR)),
