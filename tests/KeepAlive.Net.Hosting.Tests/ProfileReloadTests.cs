@@ -219,6 +219,26 @@ public sealed class ProfileReloadTests
         configured.Should().ContainSingle().Which.IdleTime.Should().Be(TimeSpan.FromSeconds(45));
     }
 
+    [Fact]
+    public void Reload_AcceptedWhileTheProfilesAreDisposed_FinishesWithoutThrowingIntoTheConfigurationReload()
+    {
+        // The host stops (its services disposed) while a save is being taken: the reload already running must end quietly,
+        // not throw ObjectDisposedException into the configuration's reload (the file watcher's thread).
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "30s" }).Build();
+        Profiles.KeepAliveProfiles? profiles = null;
+        using var services = new ServiceCollection()
+            .AddLogging(logging => logging.AddProvider(new OnEvent(KeepAliveEventIds.ProfileReloaded, () => profiles!.Dispose())))
+            .AddKeepAlive(configuration.GetSection("KeepAlive")).BuildServiceProvider();
+        profiles = services.GetRequiredService<Profiles.KeepAliveProfiles>();
+        var monitor = services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<KeepAliveProfileOptions>>(); // listens to accepted reloads
+        monitor.Get("payments").Tcp.IdleTime.Should().Be(TimeSpan.FromSeconds(30));
+
+        configuration["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "40s";
+        var reload = configuration.Reload;
+
+        reload.Should().NotThrow("a reload that meets the profiles' disposal has nothing left to tell");
+    }
+
     private static Task<FileBackedHost> StartAsync() =>
         FileBackedHost.StartAsync(Valid, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
 
@@ -228,5 +248,28 @@ public sealed class ProfileReloadTests
         var settings = host.Profiles.Configure(socket, "payments");
         settings.IdleTime.Should().Be(TimeSpan.FromSeconds(45), "the last valid values stay in force");
         host.Profiles.GetProfile("payments").Tcp.Interval.Should().Be(TimeSpan.FromSeconds(5));
+    }
+
+    /// <summary>Runs an action when an event is logged (from within the log call, as a concurrent thread could).</summary>
+    private sealed class OnEvent(int eventId, Action action) : ILoggerProvider, ILogger
+    {
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId1, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (eventId1.Id == eventId)
+            {
+                action();
+            }
+        }
+
+        public void Dispose()
+        {
+        }
     }
 }

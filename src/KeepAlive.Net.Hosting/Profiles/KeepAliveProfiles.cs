@@ -38,6 +38,7 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
     private readonly List<IDisposable> _subscriptions = [];
     private readonly Dictionary<string, AcceptedReloadWatcher> _watchers = new(StringComparer.Ordinal); // by profile and key
     private readonly Lock _reloadLock = new();
+    private bool _disposed; // under the reloads' lock: the accepted-reload tokens are disposed, and no reload is taken any more
     private readonly bool _healthChecked; // a keep-alive health check reads each profile's telemetry by its heartbeat name
     private readonly ConditionalWeakTable<KeepAliveProfileOptions, WarnOnceLogger> _socketLoggers = []; // per values: each warning once, not once per connection nor per reload of other settings
     private readonly ConditionalWeakTable<KeepAliveProfileOptions, KeepAliveProfileOptions> _copiedFrom = []; // each copy GetProfile gave, to the values taken
@@ -265,9 +266,15 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
             watcher.Subscription?.Dispose(); // outside the lock: a callback running now waits for it in StillHeld
         }
 
-        foreach (var accepted in _accepted.Values)
+        // Under the reloads' lock: a reload running now (the file watcher's thread, while the host stops) finishes first, and
+        // one that follows, or that this disposal interrupted on its own thread (a listener of its log), signals nothing.
+        lock (_reloadLock)
         {
-            accepted.Dispose();
+            _disposed = true;
+            foreach (var accepted in _accepted.Values)
+            {
+                accepted.Dispose();
+            }
         }
 
         _metrics.Dispose();
@@ -299,6 +306,11 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
         var name = registration.Name;
         lock (_reloadLock)
         {
+            if (_disposed)
+            {
+                return; // The host is gone: nothing uses the values any more.
+            }
+
             var fingerprint = Fingerprint(registration);
             if (_lastSeen.TryGetValue(name, out var last) && last == fingerprint)
             {
@@ -376,7 +388,7 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
 
     private void SignalAccepted(string name)
     {
-        if (_accepted.TryRemove(name, out var previous))
+        if (!_disposed && _accepted.TryRemove(name, out var previous))
         {
             using (previous)
             {
