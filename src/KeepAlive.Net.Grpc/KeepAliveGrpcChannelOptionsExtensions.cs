@@ -128,12 +128,14 @@ public static class KeepAliveGrpcChannelOptionsExtensions
     /// <returns>The lifetime as the profile stated it, or <see langword="null"/> when the handler has it as stated.</returns>
     private static string? InForce(Dictionary<string, string> taken, SocketsHttpHandler handler)
     {
-        if (!taken.TryGetValue(KeepAliveHandlerSettings.Lifetime, out var stated) || stated == KeepAliveDuration.Format(handler.PooledConnectionLifetime))
+        // To the millisecond: the jitter draws to the tick, a precision no pool timer has.
+        var inForce = KeepAliveDuration.Format(handler.PooledConnectionLifetime, TimeSpan.FromMilliseconds(1));
+        if (!taken.TryGetValue(KeepAliveHandlerSettings.Lifetime, out var stated) || stated == inForce)
         {
             return null;
         }
 
-        taken[KeepAliveHandlerSettings.Lifetime] = $"{KeepAliveDuration.Format(handler.PooledConnectionLifetime)} (from {stated})";
+        taken[KeepAliveHandlerSettings.Lifetime] = $"{inForce} (from {stated})";
         return stated;
     }
 

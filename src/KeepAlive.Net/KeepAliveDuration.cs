@@ -95,6 +95,22 @@ public static class KeepAliveDuration
     }
 
     /// <summary>
+    /// Formats a duration as <see cref="Format(TimeSpan)"/> does, rounded to the nearest multiple of <paramref name="precision"/>
+    /// (to even at the midpoint), for a value measured or drawn to the tick whose last digits mean nothing in a message:
+    /// <c>4m34s479ms</c> to the millisecond, not <c>4m34s478ms515.7us</c>.
+    /// </summary>
+    /// <param name="value">The duration.</param>
+    /// <param name="precision">The unit it is rounded to, for example one millisecond; positive.</param>
+    /// <returns>The text of the rounded duration, which <see cref="Parse"/> reads back to the rounded value.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="precision"/> is zero or negative.</exception>
+    public static string Format(TimeSpan value, TimeSpan precision)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(precision, TimeSpan.Zero);
+        var ticks = decimal.Round((decimal)value.Ticks / precision.Ticks) * precision.Ticks;
+        return Format(TimeSpan.FromTicks((long)Math.Clamp(ticks, TimeSpan.MinValue.Ticks, TimeSpan.MaxValue.Ticks)));
+    }
+
+    /// <summary>
     /// Reads a duration and says what was found: a value, text that is no duration, or a number too large (or, negative,
     /// too small) for a <see cref="TimeSpan"/>, which a caller that knows the accepted range reports against that range.
     /// </summary>

@@ -128,6 +128,23 @@ public sealed class KeepAliveDurationTests
         KeepAliveDuration.Parse(text).Should().Be(TimeSpan.FromTicks(ticks), "every tick is written, in a unit Parse reads");
     }
 
+    [Theory]
+    [InlineData(2_744_784_157, 10_000, "4m34s478ms")]
+    [InlineData(2_744_785_167, 10_000, "4m34s479ms")]
+    [InlineData(2_744_785_167, 10_000_000, "4m34s")]
+    [InlineData(-15_000, 10_000, "-2ms")]
+    [InlineData(4_000, 10_000, "0s")]
+    public void Format_ToAPrecision_RoundsToTheNearestMultiple(long ticks, long precisionTicks, string expected) =>
+        KeepAliveDuration.Format(TimeSpan.FromTicks(ticks), TimeSpan.FromTicks(precisionTicks)).Should().Be(expected);
+
+    [Fact]
+    public void Format_ToAPrecision_NearTheLimitsStaysADuration() =>
+        KeepAliveDuration.Format(TimeSpan.MaxValue, TimeSpan.FromHours(1)).Should().Be(KeepAliveDuration.Format(TimeSpan.MaxValue));
+
+    [Fact]
+    public void Format_ToAZeroPrecision_Throws() =>
+        FluentActions.Invoking(() => KeepAliveDuration.Format(TimeSpan.FromSeconds(1), TimeSpan.Zero)).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("precision");
+
     [Fact]
     public void Format_MinValue_IsItsOwnValueNotMaxValueNegated() =>
         KeepAliveDuration.Format(TimeSpan.MinValue).Should().Be("-10675199d2h48m5s477ms580.8us");
