@@ -98,10 +98,12 @@ public static class KeepAliveGrpcChannelOptionsExtensions
         {
             // The handler took the Http section now, once (the client factory's are built again every HandlerLifetime, and follow reloads).
             // Held by the handler, which keeps the values and which every channel over it keeps.
+            // Watched as the profile states them: channels whose handlers drew their own lifetime share one watcher, and one
+            // warning names the lifetimes in force.
             var taken = KeepAliveHandlerSettings.Values(profiles.GetProfile(profileName).Http);
-            var stated = InForce(taken, handler);
+            var drawn = DrawnLifetimes.Of(profiles, profileName, taken, handler);
             ClientReloadWatch.Warn(profiles, profileName, "gRPC channel", ReloadFix, KeepAliveProfiles.LoggerOf(profiles), handler,
-                taken, HttpValues(profiles, profileName, stated, taken.GetValueOrDefault(KeepAliveHandlerSettings.Lifetime)));
+                taken, HttpValues(profiles, profileName), drawn is null ? null : drawn.InForce);
         }
 
         options.ServiceProvider = channel.WrapServiceProvider(options.ServiceProvider);
@@ -121,38 +123,10 @@ public static class KeepAliveGrpcChannelOptionsExtensions
         return options.UseKeepAlive(RegisteredProfiles.From(services, "GrpcChannelOptions.UseKeepAlive", profileName), profileName);
     }
 
-    /// <summary>
-    /// Names the handler's pool lifetime as it is in force (the profile's less a random part of its jitter, or a value of the
-    /// handler's own), with what the profile stated: the numbers of a warning are the handler's.
-    /// </summary>
-    /// <returns>The lifetime as the profile stated it, or <see langword="null"/> when the handler has it as stated.</returns>
-    private static string? InForce(Dictionary<string, string> taken, SocketsHttpHandler handler)
-    {
-        // To the millisecond: the jitter draws to the tick, a precision no pool timer has.
-        var inForce = KeepAliveDuration.Format(handler.PooledConnectionLifetime, TimeSpan.FromMilliseconds(1));
-        if (!taken.TryGetValue(KeepAliveHandlerSettings.Lifetime, out var stated) || stated == inForce)
-        {
-            return null;
-        }
-
-        taken[KeepAliveHandlerSettings.Lifetime] = $"{inForce} (from {stated})";
-        return stated;
-    }
-
     // A lambda of UseKeepAlive would share its closure with the channel's, and the profiles would hold the channel and its
-    // handler through the watcher: made here, it holds the profiles, the name and two strings only. A reload that leaves
-    // the lifetime as stated (and its jitter) does not change the handler's: compared as the one in force.
-    private static Func<IReadOnlyDictionary<string, string>> HttpValues(IKeepAliveProfiles profiles, string profileName, string? statedLifetime, string? inForce) =>
-        () =>
-        {
-            var now = KeepAliveHandlerSettings.Values(profiles.GetProfile(profileName).Http);
-            if (statedLifetime is not null && now.TryGetValue(KeepAliveHandlerSettings.Lifetime, out var lifetime) && lifetime == statedLifetime)
-            {
-                now[KeepAliveHandlerSettings.Lifetime] = inForce!;
-            }
-
-            return now;
-        };
+    // handler through the watcher: made here, it holds the profiles and the name only.
+    private static Func<IReadOnlyDictionary<string, string>> HttpValues(IKeepAliveProfiles profiles, string profileName) =>
+        () => KeepAliveHandlerSettings.Values(profiles.GetProfile(profileName).Http);
 
     private static SocketsHttpHandler NewHandler(GrpcChannelOptions options)
     {

@@ -281,6 +281,26 @@ public sealed class GrpcChannelKeepAliveTests
             .And.NotContain("us ");
     }
 
+    // Each channel's handler draws its own lifetime, and each draw made a watcher of its own: three channels from one
+    // profile said three warnings at one reload, where clients set up with the same profile and values share one.
+    [Fact]
+    public void ChannelUseKeepAlive_ChannelsDrawTheirOwnLifetime_OneReloadWarnsOnceNamingTheLifetimesInForce()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(
+            [new("KeepAlive:Profiles:grpc:Http:PooledConnectionLifetime", "5m"), new("KeepAlive:Profiles:grpc:Http:MaxConnectionAgeJitter", "30s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var handlers = Enumerable.Range(0, 3).Select(_ => (SocketsHttpHandler)new GrpcChannelOptions().UseKeepAlive(profiles.Profiles, "grpc").HttpHandler!).ToArray();
+        var lifetimes = handlers.Select(h => h.PooledConnectionLifetime).Order().ToArray();
+        lifetimes.Distinct().Should().HaveCount(3, "the control: each handler drew its own lifetime");
+
+        configuration["KeepAlive:Profiles:grpc:Http:PooledConnectionLifetime"] = "10m";
+        configuration.Reload();
+
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle("one reload, one warning for the channels set up from one profile with the same values").Which.Should().Contain(
+            $"SocketsHttpHandler.PooledConnectionLifetime stays {InMilliseconds(lifetimes[0])} to {InMilliseconds(lifetimes[^1])} in 3 handlers (from 5m less up to 30s of Http:MaxConnectionAgeJitter) (the profile now says 10m less up to 30s of Http:MaxConnectionAgeJitter)");
+        GC.KeepAlive(handlers);
+    }
+
     [Fact]
     public void ChannelUseKeepAlive_AReloadLeavesThePoolLifetimeAndItsJitter_TheWarningDoesNotNameTheLifetime()
     {

@@ -32,11 +32,17 @@ internal static class ClientReloadWatch
     /// stops. <see langword="null"/>: for as long as the profiles.
     /// </param>
     /// <param name="now">The reloaded profile's values, by client setting (throws <see cref="OptionsValidationException"/> when the profile no longer suits the client).</param>
-    public static void Warn(IKeepAliveProfiles profiles, string profileName, string client, string fix, ILogger logger, object? heldBy, IReadOnlyDictionary<string, string> taken, Func<IReadOnlyDictionary<string, string>> now)
+    /// <param name="inForce">
+    /// At each reload, how the values that stay are named where clients have them other than as <paramref name="taken"/> states
+    /// them (a pool lifetime less each handler's own jitter), by client setting; <see langword="null"/>: as taken. What the
+    /// watcher is about, and what a reload is compared with, stays <paramref name="taken"/>: clients that drew their own
+    /// share one watcher and one warning.
+    /// </param>
+    public static void Warn(IKeepAliveProfiles profiles, string profileName, string client, string fix, ILogger logger, object? heldBy, IReadOnlyDictionary<string, string> taken, Func<IReadOnlyDictionary<string, string>> now, Func<IReadOnlyDictionary<string, string>>? inForce = null)
     {
         if (profiles is KeepAliveProfiles registered)
         {
-            Watch(registered, profileName, client, fix, heldBy, taken, now, client, client, changes => Log.ClientReloadNotApplied(logger, client, profileName, changes, fix));
+            Watch(registered, profileName, client, fix, heldBy, taken, now, client, client, changes => Log.ClientReloadNotApplied(logger, client, profileName, changes, fix), inForce);
         }
     }
 
@@ -56,7 +62,8 @@ internal static class ClientReloadWatch
     /// <param name="owner">Who keeps its own value for a setting the profile leaves alone.</param>
     /// <param name="unsuited">Whom a reloaded profile that is refused does not suit.</param>
     /// <param name="report">Logs the changes.</param>
-    public static void Watch(KeepAliveProfiles profiles, string profileName, string what, string fix, object? heldBy, IReadOnlyDictionary<string, string> taken, Func<IReadOnlyDictionary<string, string>> now, string owner, string unsuited, Action<string> report)
+    /// <param name="inForce">How the values that stay are named where they are in force other than as taken, by setting, at each reload; <see langword="null"/>: as taken.</param>
+    public static void Watch(KeepAliveProfiles profiles, string profileName, string what, string fix, object? heldBy, IReadOnlyDictionary<string, string> taken, Func<IReadOnlyDictionary<string, string>> now, string owner, string unsuited, Action<string> report, Func<IReadOnlyDictionary<string, string>>? inForce = null)
     {
         ArgumentNullException.ThrowIfNull(profiles);
         // One watcher per what, fix and values: a client set up again with the same values shares it.
@@ -66,7 +73,7 @@ internal static class ClientReloadWatch
             string changes;
             try
             {
-                changes = TakenOnce.Changes(taken, now(), owner);
+                changes = TakenOnce.Changes(taken, now(), owner, inForce: inForce?.Invoke());
             }
             catch (OptionsValidationException ex)
             {
