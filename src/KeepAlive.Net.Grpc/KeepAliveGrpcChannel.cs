@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using Grpc.Net.Client;
 using Grpc.Net.Client.Balancer;
 using KeepAlive.Net.Grpc.Diagnostics;
+using KeepAlive.Net.Hosting.Http;
 using Microsoft.Extensions.Logging;
 
 namespace KeepAlive.Net.Grpc;
@@ -24,6 +25,7 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
     private readonly Lock _lock = new();
     private bool _balancing;
     private int _trackingReported;
+    private int _handlerChecked;
 
     private SocketsHttpHandler Handler => handler;
 
@@ -46,6 +48,31 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
             {
                 Log.ConnectivityTrackingOff(logger, profileName, socket.RemoteEndPoint);
             }
+        }
+    }
+
+    /// <summary>
+    /// Says, once, that the channel being built sends through something else than the handler that carries the profile: its
+    /// <see cref="GrpcChannelOptions.HttpHandler"/> or <see cref="GrpcChannelOptions.HttpClient"/> was set after UseKeepAlive,
+    /// which the channel cannot tell from a choice. Not when a later UseKeepAlive wrapped this watcher (it checks its own handler).
+    /// </summary>
+    private void CheckTheHandler(IServiceProvider watcher)
+    {
+        if (!ReferenceEquals(options.ServiceProvider, watcher) || Interlocked.Exchange(ref _handlerChecked, 1) == 1)
+        {
+            return;
+        }
+
+        var (setting, replacement) = options switch
+        {
+            { HttpClient: { } client } => (nameof(GrpcChannelOptions.HttpClient), $"an HttpClient ({client.GetType().FullName})"),
+            { HttpHandler: null } => (nameof(GrpcChannelOptions.HttpHandler), "null (gRPC creates a handler of its own)"),
+            { HttpHandler: { } other } when !ReferenceEquals(KeepAliveConnectGate.Innermost(other, out _, out _), handler) => (nameof(GrpcChannelOptions.HttpHandler), $"the handler {other.GetType().FullName}, which is not the one UseKeepAlive set up and does not wrap it"),
+            _ => (null, null),
+        };
+        if (setting is not null)
+        {
+            Log.HandlerReplaced(Logger(), profileName, setting, replacement!);
         }
     }
 
@@ -102,6 +129,7 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
 
         public object? GetService(Type serviceType)
         {
+            channel.CheckTheHandler(this);
             channel.ChannelBuilding(resolverAddress: serviceType == typeof(IEnumerable<ResolverFactory>));
             return inner?.GetService(serviceType);
         }

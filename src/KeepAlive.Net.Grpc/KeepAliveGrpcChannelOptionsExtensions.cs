@@ -51,7 +51,11 @@ public static class KeepAliveGrpcChannelOptionsExtensions
     /// handler share its connections, and the handler keeps none of them alive.
     /// </para>
     /// <para>
-    /// Events 3300 and 3301 go to <see cref="GrpcChannelOptions.LoggerFactory"/> (or its <see cref="GrpcChannelOptions.ServiceProvider"/>'s
+    /// An <see cref="GrpcChannelOptions.HttpHandler"/> or <see cref="GrpcChannelOptions.HttpClient"/> set on the options after
+    /// this call replaces the handler that carries the profile: the channel says so when it is built (event 3302, with the fix).
+    /// </para>
+    /// <para>
+    /// Events 3300, 3301 and 3302 go to <see cref="GrpcChannelOptions.LoggerFactory"/> (or its <see cref="GrpcChannelOptions.ServiceProvider"/>'s
     /// logging), else to the logging the profiles were registered with.
     /// </para>
     /// </remarks>

@@ -127,6 +127,12 @@ public static class KeepAliveEventIds
     /// <summary>A gRPC channel's first connection got the profile's <c>Tcp</c> section; gRPC's connectivity tracking is off on that channel (Information).</summary>
     public const int GrpcConnectivityTrackingOff = 3301;
 
+    /// <summary>
+    /// A gRPC channel was built from options whose <c>HttpHandler</c> or <c>HttpClient</c> was set after <c>UseKeepAlive</c>:
+    /// it sends through a handler that does not carry the profile, so neither its <c>Tcp</c> nor its <c>Http</c> section applies (Warning).
+    /// </summary>
+    public const int GrpcChannelHandlerReplaced = 3302;
+
     /// <summary>A hub connection was built with a profile; the message carries the values SignalR gets and where each comes from (Information).</summary>
     public const int SignalRProfileApplied = 3350;
 

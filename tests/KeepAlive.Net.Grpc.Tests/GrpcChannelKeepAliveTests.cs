@@ -460,6 +460,59 @@ public sealed class GrpcChannelKeepAliveTests
             .Should().ContainSingle("what the profile could not do on this channel, or what it turned off, is said where the profiles' other messages go");
     }
 
+    // A handler set after UseKeepAlive replaced the one carrying the profile: the channel connected without keep-alive and
+    // without the Http section, and nothing said so.
+    [Theory]
+    [InlineData("HttpHandler")]
+    [InlineData("HttpClient")]
+    public async Task ChannelUseKeepAlive_HandlerSetAfterwards_TheChannelSaysTheProfileDoesNotApplyWithTheFix(string setting)
+    {
+        TestEnvironment.RequireLinux();
+        await using var server = await GrpcServers.StartOnLoopbackAsync();
+        using var host = ClientHost(services => services.AddKeepAlive("grpc", NatProfiles.ReadBack));
+        var options = new GrpcChannelOptions { LoggerFactory = host.Services.GetRequiredService<ILoggerFactory>() }.UseKeepAlive(host.Services, "grpc");
+        using var yours = new SocketsHttpHandler();
+        using var client = new HttpClient(yours, disposeHandler: false);
+        if (setting == "HttpHandler")
+        {
+            options.HttpHandler = yours;
+        }
+        else
+        {
+            (options.HttpHandler, options.HttpClient) = (null, client);
+        }
+
+        var before = ClientSockets.Snapshot(EndPoint(server));
+        using var channel = GrpcChannel.ForAddress(server.BaseAddress, options);
+
+        var reply = await new Echo.EchoClient(channel).SayAsync(new EchoRequest { Text = "replaced" }, cancellationToken: Token);
+
+        reply.Text.Should().Be("replaced");
+        ClientSockets.SingleNew(EndPoint(server), before).View.GetKeepAlive().Enabled.Should().BeFalse("the control: the socket was opened by a handler without the profile");
+        Logs(host, KeepAliveEventIds.GrpcChannelHandlerReplaced).Should().ContainSingle().Which.Should()
+            .Contain($"GrpcChannelOptions.{setting} was set after UseKeepAlive").And.Contain("neither its Tcp section").And.Contain($"Fix: set GrpcChannelOptions.{setting} before calling UseKeepAlive");
+        Logs(host, KeepAliveEventIds.GrpcConnectivityTrackingOff).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task ChannelUseKeepAlive_HandlerSetBeforeOrUseKeepAliveAgainAfter_NoWarning()
+    {
+        await using var server = await GrpcServers.StartOnLoopbackAsync();
+        using var host = ClientHost(services => services.AddKeepAlive("grpc", _ => { }));
+        using var yours = new SocketsHttpHandler();
+        using var later = new SocketsHttpHandler();
+        var options = new GrpcChannelOptions { HttpHandler = yours, DisposeHttpClient = false, LoggerFactory = host.Services.GetRequiredService<ILoggerFactory>() }.UseKeepAlive(host.Services, "grpc");
+        using var first = GrpcChannel.ForAddress(server.BaseAddress, options);
+        options.HttpHandler = later;
+        using var second = GrpcChannel.ForAddress(server.BaseAddress, options.UseKeepAlive(host.Services, "grpc"));
+
+        (await new Echo.EchoClient(first).SayAsync(new EchoRequest { Text = "1" }, cancellationToken: Token)).Text.Should().Be("1");
+        (await new Echo.EchoClient(second).SayAsync(new EchoRequest { Text = "2" }, cancellationToken: Token)).Text.Should().Be("2");
+
+        Logs(host, KeepAliveEventIds.GrpcChannelHandlerReplaced).Should().BeEmpty("each channel sends through the handler its last UseKeepAlive set up");
+        Logs(host, KeepAliveEventIds.GrpcConnectivityTrackingOff).Should().HaveCount(2, "the control: both handlers carry the profile");
+    }
+
     [Fact]
     public void ChannelUseKeepAlive_PingDelayBelowTheServersMinimum_RefusedBeforeTheChannelExists()
     {
