@@ -21,7 +21,7 @@ internal static class CheckCommand
 
     public static Command Create(ToolConsole console)
     {
-        var endpoint = new Argument<string>("endpoint") { Description = "HOST:PORT to connect to, e.g. example.com:443 or [::1]:5000." };
+        var endpoint = HostAndPort.Argument("HOST:PORT to connect to, e.g. example.com:443 or [::1]:5000.");
         var profile = new ProfileArguments();
         var heartbeat = new Option<string?>("--heartbeat") { Description = "Send this text as an application heartbeat, on a dedicated thread, and measure its lateness.", HelpName = "text" };
         var every = Durations.Option<HeartbeatOptions>("--every", "The period of --heartbeat (default: the Heartbeat:Interval of the --settings profile, else 1s)", "Heartbeat:Interval");
@@ -53,7 +53,7 @@ internal static class CheckCommand
             // The heartbeat check sends is the profile's: its period is Heartbeat:Interval, validated and described as such.
             var resolved = profile.Resolve(result, result.GetValue(heartbeat) is null ? null : (every, result.GetValue(every) ?? DefaultPeriod));
             return RunAsync(console, new CheckRequest(
-                HostAndPort.Parse(result.GetValue(endpoint)!),
+                result.GetValue(endpoint)!,
                 resolved,
                 result.GetValue(heartbeat),
                 resolved?.Options.Heartbeat.Interval ?? DefaultPeriod,

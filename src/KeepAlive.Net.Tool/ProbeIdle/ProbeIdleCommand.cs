@@ -40,7 +40,7 @@ internal static class ProbeIdleCommand
 
     public static Command Create(ToolConsole console)
     {
-        var endpoint = new Argument<string>("endpoint") { Description = "HOST:PORT of any TCP server behind the path to measure, e.g. db.internal:5432 or [::1]:5000." };
+        var endpoint = HostAndPort.Argument("HOST:PORT of any TCP server behind the path to measure, e.g. db.internal:5432 or [::1]:5000.");
         var max = Durations.Option("--max", $"The longest silence to try (default {KeepAliveDuration.Format(DefaultMax)}); the run can take about this long.", MaxRange);
         var resolution = Durations.Option("--resolution", $"Stop when the bounds are this close (default {KeepAliveDuration.Format(DefaultResolution)}).", ResolutionRange);
         var connections = Durations.WholeNumber("--connections", $"Silent connections held at once (default {DefaultConnections}).", "count", ConnectionsRange);
@@ -59,7 +59,7 @@ internal static class ProbeIdleCommand
                 result.AddError($"--resolution: {finestText} is not shorter than --max {maxText}, so the first round would end the search with bounds no narrower than the ladder's. Fix: give a --resolution below --max, for example {ResolutionRange.Example}.");
             }
         });
-        command.SetAction((result, cancellationToken) => RunAsync(console, HostAndPort.Parse(result.GetValue(endpoint)!),
+        command.SetAction((result, cancellationToken) => RunAsync(console, result.GetValue(endpoint)!,
             new IdleSearch(result.GetValue(max) ?? DefaultMax, result.GetValue(resolution) ?? DefaultResolution, result.GetValue(connections) ?? DefaultConnections),
             result.GetValue(json), cancellationToken));
         return command;

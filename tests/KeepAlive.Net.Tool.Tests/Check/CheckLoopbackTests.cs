@@ -314,18 +314,6 @@ public sealed class CheckLoopbackTests : IDisposable
     }
 
     [Theory]
-    [InlineData("localhost")]
-    [InlineData("localhost:0")]
-    [InlineData("localhost:http")]
-    public async Task Check_NotHostAndPort_ExitsTwoShowingTheForm(string target)
-    {
-        var (exitCode, _, error) = await ToolRun.InProcessAsync("check", target);
-
-        exitCode.Should().Be(2);
-        error.Should().Contain("is not HOST:PORT").And.Contain("example.com:443");
-    }
-
-    [Theory]
     [InlineData("http://127.0.0.1:5000", "127.0.0.1:5000")]
     [InlineData("https://example.com/health", "example.com:443")]
     [InlineData("https://[::1]:7300/", "[::1]:7300")]
