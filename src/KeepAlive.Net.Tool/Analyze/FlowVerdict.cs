@@ -31,14 +31,14 @@ internal static class FlowVerdict
         var idleTimeout = settings.IdleTimeout?.TotalSeconds;
 
         // The idle time of the prober the verdict is about: when both sides probe, the one whose probes went unanswered.
-        var deadPeer = DeadPeer(walk, end);
+        var deadPeer = DeadPeer(walk, end, captureEnd);
         var firstProbeAfterIdle = deadPeer is { } dead ? walk.FirstProbeAfterIdleOf(dead) : walk.FirstProbeAfterIdle;
+        var afterLast = captureEnd - (walk.LastTime ?? captureEnd);
         if (deadPeer is { } prober)
         {
             finding = true;
             // The capture, not the prober, stopped when it ends before the next probe was due: the count is a floor.
-            var afterLast = captureEnd - (walk.LastTime ?? captureEnd);
-            var captureStopped = end == "open" && afterLast < 1.5 * (walk.ProbeInterval ?? firstProbeAfterIdle ?? 0);
+            var captureStopped = end == "open" && CaptureStoppedWhileProbing(walk, captureEnd, prober);
             var how = end == "rst"
                 ? Text($"its kernel reset the connection {Units.Seconds(endAfterIdle)} after the last data")
                 : captureStopped
@@ -98,9 +98,12 @@ internal static class FlowVerdict
             parts.Add(Text($"the {reader} stopped reading: its receive window is zero ({Units.Count(walk.ZeroWindowProbeFrames.Count, "zero-window probe")} from the {walk.Side(windowProber)}, the first at frame {walk.ZeroWindowProbeFrames[0]}): its application does not read its socket, so the flow is stalled, not idle"));
         }
 
-        if (walk.ProbeFrames.Count > 0 && DeadPeer(walk, end) is null)
+        if (walk.ProbeFrames.Count > 0 && deadPeer is null)
         {
-            parts.Add(Text($"{Units.Count(walk.ProbeFrames.Count, "keep-alive probe")}, {walk.AnsweredProbes} answered, {walk.ProbeFrames.Count - walk.AnsweredProbes} unanswered (first after {Units.Seconds(walk.FirstProbeAfterIdle)} idle)"));
+            var cut = end == "open" && walk.TrailingUnansweredProbes > 0
+                ? Text($"; the capture ended {Units.Seconds(afterLast)} after the last probe, before its answer or the next probe, so it shows nothing of the peer")
+                : string.Empty;
+            parts.Add(Text($"{Units.Count(walk.ProbeFrames.Count, "keep-alive probe")}, {walk.AnsweredProbes} answered, {walk.ProbeFrames.Count - walk.AnsweredProbes} unanswered (first after {Units.Seconds(walk.FirstProbeAfterIdle)} idle){cut}"));
         }
 
         if (end == "fin")
@@ -136,7 +139,7 @@ internal static class FlowVerdict
             SilenceAfterIdle = silent && unansweredSyn is null ? walk.SilenceBeforeUnanswered : null,
             Retransmissions = walk.Retransmissions,
             ResetAfterIdle = walk.ResetAnswer?.Silence,
-            ResetBy = end != "rst" || DeadPeer(walk, end) is not null ? null
+            ResetBy = end != "rst" || deadPeer is not null ? null
                 : walk.ResetAnswer is { FromAnotherDevice: true } ? "middlebox" : walk.Side(walk.End!.Source),
             ResetTtl = end == "rst" ? (walk.End!.Ttl, walk.UsualTtl(walk.Side(walk.End.Source) == "client")) : null,
             Application = frames,
@@ -187,9 +190,11 @@ internal static class FlowVerdict
 
     /// <summary>
     /// The prober whose keep-alive probes went unanswered until the flow ended: by the prober's own RST (Linux resets
-    /// when it gives up), or with the capture ending on unanswered probes.
+    /// when it gives up), or with the capture ending on unanswered probes. One unanswered probe the capture ended on
+    /// before the next was due is none: its answer may be the very next frame (a capture stopped by a count or a file
+    /// rotation), and only the prober's next probe shows the first went unanswered.
     /// </summary>
-    private static System.Net.IPEndPoint? DeadPeer(FlowWalk walk, string end)
+    private static System.Net.IPEndPoint? DeadPeer(FlowWalk walk, string end, double captureEnd)
     {
         if (walk.TrailingUnansweredProbes == 0 || walk.UnansweredFrom is not { } prober)
         {
@@ -197,9 +202,13 @@ internal static class FlowVerdict
         }
 
         return end == "rst" && walk.End!.Source.Equals(prober) ? prober
-            : end == "open" ? prober
+            : end == "open" && (walk.TrailingUnansweredProbes > 1 || !CaptureStoppedWhileProbing(walk, captureEnd, prober)) ? prober
             : null;
     }
+
+    /// <summary>Whether the capture ended before <paramref name="prober"/>'s next probe was due (within 1.5 probe intervals, or idle times, of the flow's last segment).</summary>
+    private static bool CaptureStoppedWhileProbing(FlowWalk walk, double captureEnd, System.Net.IPEndPoint prober) =>
+        captureEnd - (walk.LastTime ?? captureEnd) < 1.5 * (walk.ProbeInterval ?? walk.FirstProbeAfterIdleOf(prober) ?? 0);
 
     private static List<LateHeartbeat> LateHeartbeats(FlowWalk walk, TimeSpan? interval)
     {
