@@ -40,7 +40,7 @@ internal static class AnalyzeCommand
             var fix = reason.Contains("interface has a type", StringComparison.Ordinal)
                 ? " Fix: capture again on one interface, or on all of them at once with 'tcpdump -i any -w FILE' (one link type); libpcap reads one link type per file."
                 : capture.Cut
-                    ? string.Empty
+                    ? " Fix: let the capture end before reading it: stop tcpdump with Ctrl-C or SIGTERM (not SIGKILL), and read the file once tcpdump has exited; 'tcpdump -U' writes each packet whole as it comes."
                     : $" Fix: the file is damaged after its first {Units.Count(capture.Frames, "frame")}, where libpcap reads no further; record the capture again, or open it in Wireshark and save the frames it can read as pcap.";
             console.Error.WriteLine($"warning: {capture.Stopped(file.Name)}; the analysis covers what is there.{fix}");
         }

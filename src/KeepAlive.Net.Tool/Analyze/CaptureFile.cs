@@ -15,6 +15,10 @@ internal static class CaptureFile
     public static CaptureContents Read(string path)
     {
         Paths.RequireFile(path, path, "give a .pcap or .pcapng file, e.g. one written by 'tcpdump -w FILE'");
+        if (new FileInfo(path).Length == 0)
+        {
+            throw new ToolInputException($"{path}: an empty file (0 bytes), not a capture: nothing was ever written to it (tcpdump writes its file header as it starts). Fix: give the file tcpdump wrote, or record the capture again with 'tcpdump -i any -w FILE'.");
+        }
 
         using var device = new CaptureFileReaderDevice(path);
         try
@@ -28,14 +32,14 @@ internal static class CaptureFile
             var cut = e.Message.Contains("truncated", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("no Interface Description Blocks", StringComparison.Ordinal);
             throw new ToolInputException(FormatOf(path) switch
             {
-                { } format when cut => $"{path}: a {format} capture cut inside its file header ({e.Message.Trim()}): the program that wrote it stopped before any packet. Record it again, and stop tcpdump with Ctrl-C or SIGTERM, not SIGKILL.",
+                { } format when cut => $"{path}: a {format} capture cut inside its file header ({e.Message.Trim()}): the program that wrote it stopped before any packet. Fix: record it again, and stop tcpdump with Ctrl-C or SIGTERM, not SIGKILL.",
                 { } format => $"{path}: a {format} capture whose file header libpcap cannot read ({e.Message.Trim()}): the file is damaged, or written in a version this libpcap does not know. Fix: record it again with 'tcpdump -w FILE', or open it in Wireshark and save it as pcap.",
-                null => $"{path}: not a pcap or pcapng capture ({e.Message.Trim()}). Record one with 'tcpdump -w FILE' or Wireshark.",
+                null => $"{path}: not a pcap or pcapng capture ({e.Message.Trim()}). Fix: give a capture as tcpdump or Wireshark writes it, e.g. with 'tcpdump -w FILE' (not a text export such as 'tcpdump > FILE').",
             });
         }
         catch (DllNotFoundException e)
         {
-            throw new ToolInputException($"libpcap is not installed, so captures cannot be read ({e.Message}). Install it: 'apt-get install libpcap0.8' (Linux), Npcap (Windows); macOS ships it.");
+            throw new ToolInputException($"libpcap is not installed, so captures cannot be read ({e.Message}). Fix: install it: 'apt-get install libpcap0.8' (Linux), Npcap (Windows); macOS ships it.");
         }
 
         var segments = new List<TcpSegment>();
