@@ -58,7 +58,7 @@ internal static partial class Log
     public static partial void HeartbeatOutputCompletionFailed(ILogger logger, Exception exception, string owner, string name);
 
     [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatOutputWaiting, Level = LogLevel.Warning,
-        Message = "The application's Output.{Call} on the {Owner} of heartbeat '{Name}' has waited {WaitedMs} ms (its BlockedCallbackThreshold) for the heartbeat's write to end, which cannot be withdrawn and waits for the peer to read; it keeps waiting (a GetMemory/GetSpan/Advance blocking its thread, a FlushAsync/WriteAsync without one) until that write ends or CancelPendingFlush ends a FlushAsync/WriteAsync's wait. Fix: when the peer may stop reading, bound the connection (TCP_USER_TIMEOUT, the peer's Timeout) and close it, which ends the write")]
+        Message = "The application's {Call} on the {Owner} of heartbeat '{Name}' has waited {WaitedMs} ms (its BlockedCallbackThreshold) for the heartbeat's write to end, which cannot be withdrawn and waits for the peer to read; it keeps waiting (a blocking call holding its thread, an asynchronous one without one) until that write ends or the wait is ended (on a HeartbeatDuplexPipe, CancelPendingFlush ends an Output.FlushAsync/WriteAsync's wait; on a HeartbeatStream, the call's cancellation token ends a WriteAsync/FlushAsync/BeginMessageAsync's wait). Fix: when the peer may stop reading, bound the connection (TCP_USER_TIMEOUT, the peer's Timeout) and close it, which ends the write")]
     public static partial void HeartbeatOutputWaiting(ILogger logger, string call, string owner, string name, double waitedMs);
 
     [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatOverdue, Level = LogLevel.Warning,

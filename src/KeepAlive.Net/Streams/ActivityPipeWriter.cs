@@ -35,7 +35,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
 
     public override Memory<byte> GetMemory(int sizeHint = 0)
     {
-        var began = BeginMessage(nameof(GetMemory));
+        var began = BeginMessage($"Output.{nameof(GetMemory)}");
         try
         {
             return inner.GetMemory(sizeHint);
@@ -49,7 +49,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
 
     public override Span<byte> GetSpan(int sizeHint = 0)
     {
-        var began = BeginMessage(nameof(GetSpan));
+        var began = BeginMessage($"Output.{nameof(GetSpan)}");
         try
         {
             return inner.GetSpan(sizeHint);
@@ -63,7 +63,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
 
     public override void Advance(int bytes)
     {
-        var began = BeginMessage(nameof(Advance));
+        var began = BeginMessage($"Output.{nameof(Advance)}");
         try
         {
             inner.Advance(bytes);
@@ -81,7 +81,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     {
         if (!InMessage)
         {
-            if (!await EnterToFlushAsync(nameof(FlushAsync), cancellationToken).ConfigureAwait(false))
+            if (!await EnterToFlushAsync($"Output.{nameof(FlushAsync)}", cancellationToken).ConfigureAwait(false))
             {
                 return new FlushResult(isCanceled: true, isCompleted: false);
             }
@@ -110,7 +110,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
         ThrowIfCompleted();
         if (!InMessage)
         {
-            if (!await EnterToFlushAsync(nameof(WriteAsync), cancellationToken).ConfigureAwait(false))
+            if (!await EnterToFlushAsync($"Output.{nameof(WriteAsync)}", cancellationToken).ConfigureAwait(false))
             {
                 Hold(source.Span); // committed, as a Pipe's cancelled WriteAsync commits its bytes
                 return new FlushResult(isCanceled: true, isCompleted: false);

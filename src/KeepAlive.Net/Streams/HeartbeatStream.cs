@@ -158,13 +158,8 @@ public sealed class HeartbeatStream : Stream
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The scope; write through its <see cref="HeartbeatWriteScope.Stream"/> and dispose it when the message is complete.</returns>
     /// <exception cref="InvalidOperationException">Called from this stream's own heartbeat writer, which holds the write path.</exception>
-    public async ValueTask<HeartbeatWriteScope> BeginMessageAsync(CancellationToken cancellationToken = default)
-    {
-        ObjectDisposedException.ThrowIf(IsDisposed, this);
-        ThrowIfInHeartbeatWriter();
-        await _path.EnterAsync(cancellationToken).ConfigureAwait(false);
-        return new HeartbeatWriteScope(_inner, _path);
-    }
+    public ValueTask<HeartbeatWriteScope> BeginMessageAsync(CancellationToken cancellationToken = default) =>
+        EnterMessageAsync(nameof(BeginMessageAsync), cancellationToken);
 
     /// <summary>
     /// Waits (blocking) for the write path and holds it for one message written with several writes; when the wrapped stream
@@ -185,6 +180,16 @@ public sealed class HeartbeatStream : Stream
                 $"The write waited the stream's WriteTimeout ({timeout} ms) for the {nameof(HeartbeatStream)}'s write path, held by a heartbeat or another message still being written (a peer that stopped reading holds every write); nothing was written. Fix: close the connection if the peer no longer reads, or raise WriteTimeout."));
         }
 
+        return new HeartbeatWriteScope(_inner, _path);
+    }
+
+    // The application's asynchronous `call` takes the write path: behind a heartbeat's write that waits for the peer, as long
+    // as that write (it cannot be withdrawn), reported past the registration's BlockedCallbackThreshold (2013).
+    private async ValueTask<HeartbeatWriteScope> EnterMessageAsync(string call, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        ThrowIfInHeartbeatWriter();
+        await _path.EnterAsync(call, cancellationToken).ConfigureAwait(false);
         return new HeartbeatWriteScope(_inner, _path);
     }
 
@@ -246,7 +251,7 @@ public sealed class HeartbeatStream : Stream
     [SuppressMessage("ApiDesign", "RS0027", Justification = "Overrides Stream's own signature, optional token included.")]
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        using var scope = await BeginMessageAsync(cancellationToken).ConfigureAwait(false);
+        using var scope = await EnterMessageAsync(nameof(WriteAsync), cancellationToken).ConfigureAwait(false);
         await scope.Stream.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
     }
 
@@ -260,7 +265,7 @@ public sealed class HeartbeatStream : Stream
     /// <inheritdoc/>
     public override async Task FlushAsync(CancellationToken cancellationToken)
     {
-        using var scope = await BeginMessageAsync(cancellationToken).ConfigureAwait(false);
+        using var scope = await EnterMessageAsync(nameof(FlushAsync), cancellationToken).ConfigureAwait(false);
         await scope.Stream.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 

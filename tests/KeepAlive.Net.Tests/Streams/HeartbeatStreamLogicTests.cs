@@ -648,6 +648,37 @@ public sealed class HeartbeatStreamLogicTests
         connection.ToArray().Should().Equal([.. Ping, .. "x"u8.ToArray()]);
     }
 
+    [Theory]
+    [InlineData("WriteAsync")]
+    [InlineData("FlushAsync")]
+    public async Task WriteAsync_WhileAHeartbeatWriteWaitsForAPeerThatStoppedReading_WaitsForItAndSaysSoPastTheBlockedThreshold(string call)
+    {
+        // The heartbeat's write from the scheduler's thread waits for room (a stream write cannot be withdrawn), and the
+        // application's WriteAsync or FlushAsync waits for it, as long as the peer reads nothing. HeartbeatDuplexPipe says so
+        // past the registration's BlockedCallbackThreshold (2013); the stream's wait was said nowhere.
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var room = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var connection = new AsynchronousWriteStream(room.Task);
+        await using var stream = new HeartbeatStream(connection);
+        stream.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Name = "orders", Interval = ManualScheduler.Second, Spread = TimeSpan.Zero, BlockedCallbackThreshold = TimeSpan.FromMilliseconds(200) });
+        manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick);
+        await connection.WriteStarted.Task.WaitAsync(TimeSpan.FromSeconds(10), ct); // the heartbeat's write waits for the peer
+
+        var write = call == "WriteAsync" ? stream.WriteAsync("abc"u8.ToArray(), ct).AsTask() : stream.FlushAsync(ct);
+
+        SpinWait.SpinUntil(() => manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatOutputWaiting).Count > 0, TimeSpan.FromSeconds(10)).Should().BeTrue(
+            "the application's wait behind the heartbeat's write is reported once it passes the registration's BlockedCallbackThreshold");
+        write.IsCompleted.Should().BeFalse($"{call} waits for the heartbeat's write, which cannot be withdrawn");
+        var logged = manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatOutputWaiting).Should().ContainSingle().Subject;
+        logged.Level.Should().Be(Microsoft.Extensions.Logging.LogLevel.Warning);
+        logged.Message.Should().Contain(call).And.Contain("HeartbeatStream").And.Contain("'orders'").And.Contain("200 ms");
+        room.SetResult(); // the peer reads again
+        await write.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        connection.Written().Should().Equal(call == "WriteAsync" ? [.. Ping, .. "abc"u8.ToArray()] : Ping);
+        manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatOutputWaiting).Should().ContainSingle("one report per wait");
+    }
+
     // The ping heartbeat, as a payload or written by a callback, and the reasons of its PeerDead events.
     private static (HeartbeatRegistration Registration, List<string> Deaths) RegisterPing(HeartbeatStream stream, ManualScheduler manual, HeartbeatOptions options, bool ownWriter)
     {
