@@ -214,7 +214,11 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     // peer that may never read again (it hung the thread closing the connection): the inner writer is completed after it.
     public override void Complete(Exception? exception = null)
     {
-        _completing = CompletedByApplication;
+        if (!StartCompleting())
+        {
+            return;
+        }
+
         if (EnterToComplete() is { } heartbeatWrite)
         {
             _ = CompleteAfterAsync(heartbeatWrite, exception);
@@ -240,7 +244,11 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
 
     public override async ValueTask CompleteAsync(Exception? exception = null)
     {
-        _completing = CompletedByApplication;
+        if (!StartCompleting())
+        {
+            return;
+        }
+
         if (EnterToComplete() is { } heartbeatWrite)
         {
             _ = CompleteAfterAsync(heartbeatWrite, exception);
@@ -448,6 +456,11 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
             path.MarkActivity();
         }
     }
+
+    // Whether this call is the first Complete/CompleteAsync: only that one completes the output. Another (a second thread's
+    // at the same time, or a later one) returns at once: it would take the first one's completion, under way, for a message
+    // in progress, and complete the inner writer again under it (or after the heartbeat's write, a second time).
+    private bool StartCompleting() => Interlocked.CompareExchange(ref _completing, CompletedByApplication, null) is null;
 
     // Takes the write path to complete the output, unless a heartbeat's write holds it waiting for the peer: returns that
     // write. A heartbeat that holds it only to copy its bytes into the pipe lets it go at once. A message that holds the path is the application's (its own thread's, or one a second thread writes): it is completed

@@ -409,6 +409,53 @@ public sealed class HeartbeatDuplexPipeTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Output_CompleteAndCompleteAsyncOnTwoThreadsAtOnce_CompletesTheInnerWriterOnce(bool asynchronousFirst)
+    {
+        // Complete on one thread holds the write path while it completes the inner writer; a CompleteAsync (or Complete) on
+        // another thread meanwhile found "a message in progress", took it for the application's, and completed the inner
+        // writer a second time under it (over PipeWriter.Create, a second dispose of the stream). The first completion is
+        // held in the inner writer until the second call has either returned or reached the inner writer too.
+        var ct = TestContext.Current.CancellationToken;
+        using var gate = new ManualResetEventSlim();
+        var inner = new LockedRecordingWriter { CompleteGate = gate };
+        var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(new Pipe().Reader, inner));
+        Task Completing(bool asynchronous) => asynchronous ? Task.Run(async () => await pipe.Output.CompleteAsync(), ct) : Task.Run(() => pipe.Output.Complete(), ct);
+
+        var first = Completing(asynchronousFirst);
+        (await inner.CompleteCalled.WaitAsync(TimeSpan.FromSeconds(10), ct)).Should().BeTrue("the first completion reaches the inner writer");
+        var second = Completing(!asynchronousFirst);
+        var secondReachedTheInnerWriter = inner.CompleteCalled.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        await Task.WhenAny(second, secondReachedTheInnerWriter);
+        gate.Set();
+
+        await Task.WhenAll(first, second).WaitAsync(TimeSpan.FromSeconds(10), ct);
+        inner.Completions.Should().Be(1, "the output is completed once, whichever call and thread comes first");
+        pipe.Output.Invoking(o => o.GetSpan(1)).Should().Throw<InvalidOperationException>();
+    }
+
+    [Fact]
+    public async Task Output_CompleteAndCompleteAsyncWhileAHeartbeatWriteWaitsForThePeer_CompletesTheInnerWriterOnceAfterIt()
+    {
+        // Both calls return at once while the heartbeat's write waits for the peer, and each left a completion to run after
+        // that write: the inner writer was completed twice.
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var transport = new BackPressuredTransportWriter();
+        var (pipe, registration) = await HeartbeatWaitingOnATransportAsync(manual, transport, ct);
+
+        pipe.Output.Complete();
+        await pipe.Output.CompleteAsync();
+        transport.Room.SetResult(); // the heartbeat's write ends: the completion runs now
+
+        await transport.Completed.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        SpinWait.SpinUntil(() => transport.Completions > 1, TimeSpan.FromSeconds(1)).Should().BeFalse("the inner writer is completed once");
+        transport.Completions.Should().Be(1);
+        registration.Dispose();
+    }
+
     [Fact]
     public async Task Output_WrittenAfterCompleteWhileAHeartbeatWriteWaitsForThePeer_RefusedAtOnceAsACompletedWriterIs()
     {
@@ -930,6 +977,12 @@ public sealed class HeartbeatDuplexPipeTests
 
         public int Completions => Volatile.Read(ref _completions);
 
+        /// <summary>Gets a count released each time Complete is called, before it waits for <see cref="CompleteGate"/>.</summary>
+        public SemaphoreSlim CompleteCalled { get; } = new(0);
+
+        /// <summary>Gets what each Complete waits for before it completes the writer (none: it completes at once).</summary>
+        public ManualResetEventSlim? CompleteGate { get; init; }
+
         public byte[] Written()
         {
             lock (_lock)
@@ -964,6 +1017,8 @@ public sealed class HeartbeatDuplexPipeTests
 
         public override void Complete(Exception? exception = null)
         {
+            CompleteCalled.Release();
+            CompleteGate?.Wait();
             lock (_lock)
             {
                 _completed = true;
@@ -1039,6 +1094,7 @@ public sealed class HeartbeatDuplexPipeTests
     {
         private readonly System.Buffers.ArrayBufferWriter<byte> _buffer = new();
         private volatile TaskCompletionSource _cancel = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _completions;
 
         public TaskCompletionSource Room { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -1059,8 +1115,11 @@ public sealed class HeartbeatDuplexPipeTests
 
         public override void CancelPendingFlush() => _cancel.TrySetResult();
 
+        public int Completions => Volatile.Read(ref _completions);
+
         public override void Complete(Exception? exception = null)
         {
+            Interlocked.Increment(ref _completions);
             Completed.TrySetResult(exception);
             if (CompleteFailure is { } failure)
             {
