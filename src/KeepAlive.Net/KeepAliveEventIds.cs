@@ -68,7 +68,7 @@ public static class KeepAliveEventIds
 
     /// <summary>
     /// The application's <c>GetMemory</c>/<c>GetSpan</c>/<c>Advance</c> (blocking its thread) or <c>FlushAsync</c>/<c>WriteAsync</c> on a <see cref="HeartbeatDuplexPipe"/>'s output,
-    /// or its <c>WriteAsync</c>/<c>FlushAsync</c>/<c>BeginMessageAsync</c> on a <see cref="HeartbeatStream"/>, has waited
+    /// or its <c>Write</c>/<c>Flush</c>/<c>BeginMessage</c> (blocking its thread) or <c>WriteAsync</c>/<c>FlushAsync</c>/<c>BeginMessageAsync</c> on a <see cref="HeartbeatStream"/>, has waited
     /// longer than the registration's <see cref="HeartbeatOptions.BlockedCallbackThreshold"/> for a heartbeat's write that
     /// cannot be withdrawn (a writer over a stream, or one that cannot count its unflushed bytes; a stream write waiting for room) and keeps waiting until it ends (Warning).
     /// </summary>

@@ -43,22 +43,30 @@ internal sealed class ActivityWritePath
     public Task EnterAsync(CancellationToken cancellationToken) => _gate.WaitAsync(cancellationToken);
 
     /// <summary>
-    /// Takes the path for an application's blocking call (<paramref name="call"/>). Behind a heartbeat's write that waits for the
-    /// peer (one that cannot be withdrawn) it waits as long as that write, and once it has waited the registration's
+    /// Takes the path for an application's blocking call (<paramref name="call"/>), waiting at most
+    /// <paramref name="millisecondsTimeout"/> (<see cref="Timeout.Infinite"/>: for ever). Behind a heartbeat's write that waits
+    /// for the peer (one that cannot be withdrawn) it waits as long as that write, and once it has waited the registration's
     /// BlockedCallbackThreshold it says so (2013), once per wait.
     /// </summary>
-    public void Enter(string call)
+    /// <returns>Whether the path was taken.</returns>
+    public bool Enter(string call, int millisecondsTimeout = Timeout.Infinite)
     {
-        if (_gate.Wait(_waitReportMilliseconds))
+        var report = _waitReportMilliseconds;
+        if (report == Timeout.Infinite || (millisecondsTimeout != Timeout.Infinite && millisecondsTimeout <= report))
         {
-            return;
+            return _gate.Wait(millisecondsTimeout);
+        }
+
+        if (_gate.Wait(report))
+        {
+            return true;
         }
 
         ReportWaiting(call);
-        _gate.Wait();
+        return _gate.Wait(millisecondsTimeout == Timeout.Infinite ? Timeout.Infinite : millisecondsTimeout - report);
     }
 
-    /// <summary>The asynchronous <see cref="Enter(string)"/>, for an application's <paramref name="call"/> that waits without a thread: reported alike.</summary>
+    /// <summary>The asynchronous <see cref="Enter(string, int)"/>, for an application's <paramref name="call"/> that waits without a thread: reported alike.</summary>
     public async Task EnterAsync(string call, CancellationToken cancellationToken)
     {
         if (await _gate.WaitAsync(_waitReportMilliseconds, cancellationToken).ConfigureAwait(false))

@@ -168,11 +168,15 @@ public sealed class HeartbeatStream : Stream
     /// <returns>The scope; write through its <see cref="HeartbeatWriteScope.Stream"/> and dispose it when the message is complete.</returns>
     /// <exception cref="InvalidOperationException">Called from this stream's own heartbeat writer, which holds the write path.</exception>
     /// <exception cref="IOException">The write path stayed held for longer than <see cref="Stream.WriteTimeout"/>.</exception>
-    public HeartbeatWriteScope BeginMessage()
+    public HeartbeatWriteScope BeginMessage() => EnterMessage(nameof(BeginMessage));
+
+    // The application's blocking `call` takes the write path: behind a heartbeat's write that waits for the peer, at most
+    // WriteTimeout, reported past the registration's BlockedCallbackThreshold (2013).
+    private HeartbeatWriteScope EnterMessage(string call)
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         ThrowIfInHeartbeatWriter();
-        if (!_path.TryEnter() && WriteTimeoutOrInfinite() is var timeout && !_path.Enter(timeout))
+        if (!_path.TryEnter() && WriteTimeoutOrInfinite() is var timeout && !_path.Enter(call, timeout))
         {
             // A heartbeat (or another message) still writing holds the path: a blocking write to the stream itself would have
             // failed after WriteTimeout, so this one does too instead of waiting for the peer for ever.
@@ -236,7 +240,7 @@ public sealed class HeartbeatStream : Stream
     /// <inheritdoc/>
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        using var scope = BeginMessage();
+        using var scope = EnterMessage(nameof(Write));
         scope.Stream.Write(buffer);
     }
 
@@ -258,7 +262,7 @@ public sealed class HeartbeatStream : Stream
     /// <inheritdoc/>
     public override void Flush()
     {
-        using var scope = BeginMessage();
+        using var scope = EnterMessage(nameof(Flush));
         scope.Stream.Flush();
     }
 

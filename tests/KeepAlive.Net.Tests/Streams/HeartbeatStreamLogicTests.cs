@@ -651,10 +651,15 @@ public sealed class HeartbeatStreamLogicTests
     [Theory]
     [InlineData("WriteAsync")]
     [InlineData("FlushAsync")]
-    public async Task WriteAsync_WhileAHeartbeatWriteWaitsForAPeerThatStoppedReading_WaitsForItAndSaysSoPastTheBlockedThreshold(string call)
+    [InlineData("BeginMessageAsync")]
+    [InlineData("Write")]
+    [InlineData("Flush")]
+    [InlineData("BeginMessage")]
+    public async Task Write_WhileAHeartbeatWriteWaitsForAPeerThatStoppedReading_WaitsForItAndSaysSoPastTheBlockedThreshold(string call)
     {
         // The heartbeat's write from the scheduler's thread waits for room (a stream write cannot be withdrawn), and the
-        // application's WriteAsync or FlushAsync waits for it, as long as the peer reads nothing. HeartbeatDuplexPipe says so
+        // application's writes wait for it as long as the peer reads nothing: asynchronously, or blocking a thread over a
+        // stream that cannot time out (a NetworkStream's WriteTimeout is infinite by default). HeartbeatDuplexPipe says so
         // past the registration's BlockedCallbackThreshold (2013); the stream's wait was said nowhere.
         var ct = TestContext.Current.CancellationToken;
         using var manual = new ManualScheduler();
@@ -665,17 +670,30 @@ public sealed class HeartbeatStreamLogicTests
         manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick);
         await connection.WriteStarted.Task.WaitAsync(TimeSpan.FromSeconds(10), ct); // the heartbeat's write waits for the peer
 
-        var write = call == "WriteAsync" ? stream.WriteAsync("abc"u8.ToArray(), ct).AsTask() : stream.FlushAsync(ct);
+        var write = Task.Run(
+            async () =>
+            {
+                switch (call)
+                {
+                    case "WriteAsync": await stream.WriteAsync("abc"u8.ToArray(), ct); break;
+                    case "FlushAsync": await stream.FlushAsync(ct); break;
+                    case "BeginMessageAsync": await (await stream.BeginMessageAsync(ct)).DisposeAsync(); break;
+                    case "Write": stream.Write("abc"u8); break;
+                    case "Flush": stream.Flush(); break;
+                    default: stream.BeginMessage().Dispose(); break;
+                }
+            },
+            ct);
 
         SpinWait.SpinUntil(() => manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatOutputWaiting).Count > 0, TimeSpan.FromSeconds(10)).Should().BeTrue(
-            "the application's wait behind the heartbeat's write is reported once it passes the registration's BlockedCallbackThreshold");
+            "the application's wait behind the heartbeat's write is reported once it passes the registration's BlockedCallbackThreshold, asynchronous or not");
         write.IsCompleted.Should().BeFalse($"{call} waits for the heartbeat's write, which cannot be withdrawn");
         var logged = manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatOutputWaiting).Should().ContainSingle().Subject;
         logged.Level.Should().Be(Microsoft.Extensions.Logging.LogLevel.Warning);
-        logged.Message.Should().Contain(call).And.Contain("HeartbeatStream").And.Contain("'orders'").And.Contain("200 ms");
+        logged.Message.Should().Contain($"{call} on the HeartbeatStream").And.Contain("'orders'").And.Contain("200 ms");
         room.SetResult(); // the peer reads again
         await write.WaitAsync(TimeSpan.FromSeconds(10), ct);
-        connection.Written().Should().Equal(call == "WriteAsync" ? [.. Ping, .. "abc"u8.ToArray()] : Ping);
+        connection.Written().Should().Equal(call.StartsWith("Write", StringComparison.Ordinal) ? [.. Ping, .. "abc"u8.ToArray()] : Ping);
         manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatOutputWaiting).Should().ContainSingle("one report per wait");
     }
 
