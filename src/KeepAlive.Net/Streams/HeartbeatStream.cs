@@ -157,6 +157,7 @@ public sealed class HeartbeatStream : Stream
     /// <summary>Waits for the write path and holds it for one message written with several writes.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The scope; write through its <see cref="HeartbeatWriteScope.Stream"/> and dispose it when the message is complete.</returns>
+    /// <exception cref="ObjectDisposedException">This stream is disposed, or was disposed while the call waited for the write path (nothing was written).</exception>
     /// <exception cref="InvalidOperationException">Called from this stream's own heartbeat writer, which holds the write path.</exception>
     public ValueTask<HeartbeatWriteScope> BeginMessageAsync(CancellationToken cancellationToken = default) =>
         EnterMessageAsync(nameof(BeginMessageAsync), cancellationToken);
@@ -166,6 +167,7 @@ public sealed class HeartbeatStream : Stream
     /// can time out, for at most its <see cref="Stream.WriteTimeout"/>, as a write to it would.
     /// </summary>
     /// <returns>The scope; write through its <see cref="HeartbeatWriteScope.Stream"/> and dispose it when the message is complete.</returns>
+    /// <exception cref="ObjectDisposedException">This stream is disposed, or was disposed while the call waited for the write path (nothing was written).</exception>
     /// <exception cref="InvalidOperationException">Called from this stream's own heartbeat writer, which holds the write path.</exception>
     /// <exception cref="IOException">The write path stayed held for longer than <see cref="Stream.WriteTimeout"/>.</exception>
     public HeartbeatWriteScope BeginMessage() => EnterMessage(nameof(BeginMessage));
@@ -184,7 +186,7 @@ public sealed class HeartbeatStream : Stream
                 $"The write waited the stream's WriteTimeout ({timeout} ms) for the {nameof(HeartbeatStream)}'s write path, held by a heartbeat or another message still being written (a peer that stopped reading holds every write); nothing was written. Fix: close the connection if the peer no longer reads, or raise WriteTimeout."));
         }
 
-        return new HeartbeatWriteScope(_inner, _path);
+        return Scope();
     }
 
     // The application's asynchronous `call` takes the write path: behind a heartbeat's write that waits for the peer, as long
@@ -194,6 +196,20 @@ public sealed class HeartbeatStream : Stream
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         ThrowIfInHeartbeatWriter();
         await _path.EnterAsync(call, cancellationToken).ConfigureAwait(false);
+        return Scope();
+    }
+
+    // The caller has just taken the write path. A stream disposed while it waited (Dispose waits for no application writer)
+    // takes no more writes: its inner stream is closed, or handed back (leaveOpen) to an application that now writes to it
+    // on its own.
+    private HeartbeatWriteScope Scope()
+    {
+        if (IsDisposed)
+        {
+            _path.Exit();
+            ObjectDisposedException.ThrowIf(true, this);
+        }
+
         return new HeartbeatWriteScope(_inner, _path);
     }
 

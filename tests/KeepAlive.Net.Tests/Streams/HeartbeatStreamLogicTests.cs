@@ -697,6 +697,33 @@ public sealed class HeartbeatStreamLogicTests
         manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatOutputWaiting).Should().ContainSingle("one report per wait");
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Dispose_LeaveOpenWhileAWriteWaitsBehindTheHeartbeatsWrite_ThatWriteFailsAsDisposedAndNothingReachesTheHandedBackStream(bool asynchronously)
+    {
+        // The application's write waits for the write path behind the heartbeat's write (the peer makes no room), and the
+        // HeartbeatStream is disposed to hand the inner stream back (leaveOpen). Dispose waits for the heartbeat's write; the
+        // waiting write then took the path and wrote its bytes into the stream the application now uses on its own.
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var room = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var connection = new AsynchronousWriteStream(room.Task);
+        var stream = new HeartbeatStream(connection, leaveOpen: true);
+        stream.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Interval = ManualScheduler.Second, Spread = TimeSpan.Zero });
+        manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick);
+        await connection.WriteStarted.Task.WaitAsync(TimeSpan.FromSeconds(10), ct); // the heartbeat's write waits for the peer
+        var write = asynchronously ? stream.WriteAsync("abc"u8.ToArray(), ct).AsTask() : Task.Run(() => stream.Write("abc"u8), ct);
+        SpinWait.SpinUntil(() => write.IsCompleted, TimeSpan.FromMilliseconds(200)).Should().BeFalse("the write waits for the heartbeat's");
+
+        var disposed = stream.DisposeAsync().AsTask();
+        room.SetResult(); // the peer reads again: the heartbeat's write ends
+
+        await disposed.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        await write.Awaiting(w => w.WaitAsync(TimeSpan.FromSeconds(10), ct)).Should().ThrowAsync<ObjectDisposedException>("the stream was disposed while the write waited");
+        connection.Written().Should().Equal(Ping, "no byte reaches the inner stream through the wrapper once it is handed back");
+    }
+
     // The ping heartbeat, as a payload or written by a callback, and the reasons of its PeerDead events.
     private static (HeartbeatRegistration Registration, List<string> Deaths) RegisterPing(HeartbeatStream stream, ManualScheduler manual, HeartbeatOptions options, bool ownWriter)
     {
