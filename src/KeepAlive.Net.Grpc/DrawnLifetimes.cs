@@ -40,8 +40,12 @@ internal sealed class DrawnLifetimes
         var drawn = ByProfiles.GetOrCreateValue(profiles).GetOrAdd(key, _ => new DrawnLifetimes(stated));
         lock (drawn._handlers)
         {
+            // Once per handler: channels over one handler of yours share its one draw.
             drawn._handlers.RemoveAll(static h => !h.TryGetTarget(out _));
-            drawn._handlers.Add(new WeakReference<SocketsHttpHandler>(handler));
+            if (!drawn._handlers.Exists(h => h.TryGetTarget(out var known) && ReferenceEquals(known, handler)))
+            {
+                drawn._handlers.Add(new WeakReference<SocketsHttpHandler>(handler));
+            }
         }
 
         return drawn;

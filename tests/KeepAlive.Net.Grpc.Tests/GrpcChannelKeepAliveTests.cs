@@ -301,6 +301,24 @@ public sealed class GrpcChannelKeepAliveTests
         GC.KeepAlive(handlers);
     }
 
+    // Channels over one handler of yours share its one draw: the warning names that handler once, not once per channel.
+    [Fact]
+    public void ChannelUseKeepAlive_ChannelsShareAHandler_TheWarningNamesItsOneLifetime()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(
+            [new("KeepAlive:Profiles:grpc:Http:PooledConnectionLifetime", "5m"), new("KeepAlive:Profiles:grpc:Http:MaxConnectionAgeJitter", "30s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        using var handler = new SocketsHttpHandler();
+        new GrpcChannelOptions { HttpHandler = handler }.UseKeepAlive(profiles.Profiles, "grpc");
+        new GrpcChannelOptions { HttpHandler = handler }.UseKeepAlive(profiles.Profiles, "grpc");
+
+        configuration["KeepAlive:Profiles:grpc:Http:PooledConnectionLifetime"] = "10m";
+        configuration.Reload();
+
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle().Which.Should().Contain(
+            $"SocketsHttpHandler.PooledConnectionLifetime stays {InMilliseconds(handler.PooledConnectionLifetime)} (from 5m less up to 30s of Http:MaxConnectionAgeJitter) (the profile now says");
+    }
+
     [Fact]
     public void ChannelUseKeepAlive_AReloadLeavesThePoolLifetimeAndItsJitter_TheWarningDoesNotNameTheLifetime()
     {
