@@ -31,13 +31,13 @@ internal static class Target
         }
         catch (SocketException e)
         {
-            throw new ToolInputException($"{target.Host}: unknown host ({e.SocketErrorCode}: {e.Message}). Check the name, or give an IP address.", e);
+            throw new ToolInputException($"{target.Host}: unknown host ({e.SocketErrorCode}: {e.Message}). Fix: check the name, or give its IP address, e.g. 10.0.0.2:{target.Port}.", e);
         }
 
         switch (addresses.Length)
         {
             case 0:
-                throw new ToolInputException($"{target.Host}: the name has no addresses.");
+                throw new ToolInputException($"{target.Host}: the name has no addresses. Fix: give a name with an A or AAAA record, or an IP address, e.g. 10.0.0.2:{target.Port}.");
             case 1:
                 return addresses[0];
         }
@@ -71,15 +71,15 @@ internal static class Target
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
         {
-            throw new ToolInputException($"{target} ({peer}): connection refused: nothing listens on port {peer.Port} there (the host answered with a RST).", e);
+            throw new ToolInputException($"{target} ({peer}): connection refused: nothing listens on port {peer.Port} there (the host answered with a RST). Fix: check the port, and that the service runs and listens on {peer} (not only on its host's loopback), or that no firewall rejects the connection.", e);
         }
         catch (SocketException e)
         {
-            throw new ToolInputException($"{target} ({peer}): cannot connect ({e.SocketErrorCode}: {e.Message}).", e);
+            throw new ToolInputException($"{target} ({peer}): cannot connect ({e.SocketErrorCode}: {e.Message}). Fix: check that this machine has a route to {peer.Address} ('ip route get {peer.Address}'), and that no firewall rejects the connection.", e);
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new ToolInputException($"{target} ({peer}): no answer to the connection request within {Units.Time(ConnectTimeout)} (a firewall may drop it).", e);
+            throw new ToolInputException($"{target} ({peer}): no answer to the connection request within {Units.Time(ConnectTimeout)} (a firewall may drop it). Fix: check that the host is up and that every firewall on the way lets this machine reach port {peer.Port} ('nc -vz {peer.Address} {peer.Port}' from here).", e);
         }
     }
 }

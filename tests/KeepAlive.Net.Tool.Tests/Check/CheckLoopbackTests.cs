@@ -229,7 +229,8 @@ public sealed class CheckLoopbackTests : IDisposable
         var (exitCode, _, error) = await ToolRun.InProcessAsync("check", $"127.0.0.1:{port}", "--hold", "1s");
 
         exitCode.Should().Be(2);
-        error.Should().Contain("connection refused").And.Contain($"nothing listens on port {port}");
+        error.Should().Contain("connection refused").And.Contain($"nothing listens on port {port}")
+            .And.Contain($"Fix: check the port, and that the service runs and listens on 127.0.0.1:{port}");
     }
 
     [Fact]
@@ -252,7 +253,7 @@ public sealed class CheckLoopbackTests : IDisposable
         var (exitCode, _, error) = await ToolRun.InProcessAsync("check", "no-such-host.invalid:443", "--hold", "1s");
 
         exitCode.Should().Be(2);
-        error.Should().Contain("no-such-host.invalid: unknown host");
+        error.Should().Contain("no-such-host.invalid: unknown host").And.Contain("Fix: check the name, or give its IP address, e.g. 10.0.0.2:443.");
     }
 
     [Fact]
