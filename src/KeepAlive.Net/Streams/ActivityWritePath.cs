@@ -17,10 +17,11 @@ namespace KeepAlive.Net.Streams;
 /// thread (a thread-pool thread there names <see cref="HeartbeatDelayCause.ThreadPoolStarvation"/>). Exactly one of the two
 /// writes a pending heartbeat: whoever takes it back with an atomic exchange.
 /// </remarks>
-[SuppressMessage("Design", "CA1001", Justification = "The gate is never disposed: a heartbeat or writer still releasing it after the stream is disposed must not throw; SemaphoreSlim holds no unmanaged resource unless AvailableWaitHandle is used.")]
+[SuppressMessage("Design", "CA1001", Justification = "The gate and the closing token are never disposed: a heartbeat or writer still releasing the gate, or a wait linked to the token, after the stream is disposed must not throw; SemaphoreSlim holds no unmanaged resource unless AvailableWaitHandle is used, nor a CancellationTokenSource without a timer or WaitHandle.")]
 internal sealed class ActivityWritePath
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly CancellationTokenSource _closing = new(); // cancelled when the wrapper is disposed (Close): the application's calls still waiting for the gate fail
     private readonly string _owner;
     private readonly PendingHeartbeat _pendingSource;
     private HeartbeatRegistration? _registration;
@@ -49,34 +50,64 @@ internal sealed class ActivityWritePath
     /// BlockedCallbackThreshold it says so (2013), once per wait.
     /// </summary>
     /// <returns>Whether the path was taken.</returns>
+    /// <exception cref="ObjectDisposedException">The wrapper was disposed while the call waited (<see cref="Close"/>).</exception>
     public bool Enter(string call, int millisecondsTimeout = Timeout.Infinite)
     {
-        var report = _waitReportMilliseconds;
-        if (report == Timeout.Infinite || (millisecondsTimeout != Timeout.Infinite && millisecondsTimeout <= report))
+        var closing = _closing.Token;
+        try
         {
-            return _gate.Wait(millisecondsTimeout);
-        }
+            var report = _waitReportMilliseconds;
+            if (report == Timeout.Infinite || (millisecondsTimeout != Timeout.Infinite && millisecondsTimeout <= report))
+            {
+                return _gate.Wait(millisecondsTimeout, closing);
+            }
 
-        if (_gate.Wait(report))
+            if (_gate.Wait(report, closing))
+            {
+                return true;
+            }
+
+            ReportWaiting(call);
+            return _gate.Wait(millisecondsTimeout == Timeout.Infinite ? Timeout.Infinite : millisecondsTimeout - report, closing);
+        }
+        catch (OperationCanceledException closed) when (closing.IsCancellationRequested)
         {
-            return true;
+            throw ClosedWhileWaiting(call, closed);
         }
-
-        ReportWaiting(call);
-        return _gate.Wait(millisecondsTimeout == Timeout.Infinite ? Timeout.Infinite : millisecondsTimeout - report);
     }
 
     /// <summary>The asynchronous <see cref="Enter(string, int)"/>, for an application's <paramref name="call"/> that waits without a thread: reported alike.</summary>
+    /// <exception cref="ObjectDisposedException">The wrapper was disposed while the call waited (<see cref="Close"/>).</exception>
     public async Task EnterAsync(string call, CancellationToken cancellationToken)
     {
-        if (await _gate.WaitAsync(_waitReportMilliseconds, cancellationToken).ConfigureAwait(false))
+        if (!cancellationToken.IsCancellationRequested && TryEnter())
         {
             return;
         }
 
-        ReportWaiting(call);
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
+        try
+        {
+            if (await _gate.WaitAsync(_waitReportMilliseconds, wait.Token).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            ReportWaiting(call);
+            await _gate.WaitAsync(wait.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException closed) when (_closing.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw ClosedWhileWaiting(call, closed);
+        }
     }
+
+    /// <summary>The wrapper is disposed: the application's calls still waiting for the path fail (<see cref="ObjectDisposedException"/>), and none waits again.</summary>
+    public void Close() => _closing.Cancel();
+
+    private ObjectDisposedException ClosedWhileWaiting(string call, OperationCanceledException closed) => new(
+        $"The {_owner} was disposed while the application's {call} waited for its write path (held by another message or a heartbeat); nothing was written. Fix: finish writing before disposing the connection's wrapper, or treat this as the connection closing.",
+        closed);
 
     /// <summary>Takes the path if it is free, without waiting.</summary>
     /// <returns>Whether the path was taken.</returns>

@@ -301,6 +301,7 @@ public sealed class HeartbeatStream : Stream
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             _path.DisposeOwnedRegistration();
+            _path.Close(); // the application's writes still waiting for the write path fail as disposed
             if (!_leaveOpen)
             {
                 await _inner.DisposeAsync().ConfigureAwait(false);
@@ -320,6 +321,7 @@ public sealed class HeartbeatStream : Stream
         if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             _path.DisposeOwnedRegistration();
+            _path.Close(); // as in DisposeAsync
             if (!_leaveOpen)
             {
                 _inner.Dispose();

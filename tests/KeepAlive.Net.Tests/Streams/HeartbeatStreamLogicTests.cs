@@ -713,8 +713,8 @@ public sealed class HeartbeatStreamLogicTests
         stream.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Interval = ManualScheduler.Second, Spread = TimeSpan.Zero });
         manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick);
         await connection.WriteStarted.Task.WaitAsync(TimeSpan.FromSeconds(10), ct); // the heartbeat's write waits for the peer
-        var write = asynchronously ? stream.WriteAsync("abc"u8.ToArray(), ct).AsTask() : Task.Run(() => stream.Write("abc"u8), ct);
-        SpinWait.SpinUntil(() => write.IsCompleted, TimeSpan.FromMilliseconds(200)).Should().BeFalse("the write waits for the heartbeat's");
+        var write = asynchronously ? stream.WriteAsync("abc"u8.ToArray(), ct).AsTask() : WaitingBlockingCall(() => stream.Write("abc"u8));
+        write.IsCompleted.Should().BeFalse("the write waits for the heartbeat's");
 
         var disposed = stream.DisposeAsync().AsTask();
         room.SetResult(); // the peer reads again: the heartbeat's write ends
@@ -722,6 +722,31 @@ public sealed class HeartbeatStreamLogicTests
         await disposed.WaitAsync(TimeSpan.FromSeconds(10), ct);
         await write.Awaiting(w => w.WaitAsync(TimeSpan.FromSeconds(10), ct)).Should().ThrowAsync<ObjectDisposedException>("the stream was disposed while the write waited");
         connection.Written().Should().Equal(Ping, "no byte reaches the inner stream through the wrapper once it is handed back");
+    }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public async Task Dispose_WhileAWriteWaitsBehindAnOpenMessage_ThatWriteFailsAsDisposedInsteadOfWaitingForTheMessage(bool asynchronously, bool leaveOpen)
+    {
+        // One writer holds a message open (a scope); another's write waits for the write path. Disposing the stream left that
+        // write waiting for the message for as long as it stayed open (for ever if it never ends), on a stream already closed.
+        var ct = TestContext.Current.CancellationToken;
+        var connection = new MemoryStream();
+        var stream = new HeartbeatStream(connection, leaveOpen);
+        var message = await stream.BeginMessageAsync(ct);
+        await message.Stream.WriteAsync("head"u8.ToArray(), ct);
+        var write = asynchronously ? stream.WriteAsync("x"u8.ToArray(), ct).AsTask() : WaitingBlockingCall(() => stream.Write("x"u8));
+        write.IsCompleted.Should().BeFalse("the write waits for the message to end");
+
+        await stream.DisposeAsync();
+
+        await write.Awaiting(w => w.WaitAsync(TimeSpan.FromSeconds(10), ct)).Should().ThrowAsync<ObjectDisposedException>("the stream was disposed while the write waited")
+            .WithMessage("*HeartbeatStream*");
+        message.Dispose();
+        connection.ToArray().Should().Equal("head"u8.ToArray(), "the waiting write wrote nothing");
     }
 
     // The ping heartbeat, as a payload or written by a callback, and the reasons of its PeerDead events.
@@ -733,6 +758,29 @@ public sealed class HeartbeatStreamLogicTests
         var deaths = new List<string>();
         registration.PeerDead += (_, e) => deaths.Add(e.Reason);
         return (registration, deaths);
+    }
+
+    // Runs a blocking call on a thread of its own and returns once that thread waits (the write path's gate is the only wait
+    // on its way), so that what the test does next happens while it waits, however slowly the pool starts work.
+    private static Task WaitingBlockingCall(Action call)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                call();
+                done.SetResult();
+            }
+            catch (Exception exception)
+            {
+                done.SetException(exception);
+            }
+        })
+        { IsBackground = true };
+        thread.Start();
+        SpinWait.SpinUntil(() => (thread.ThreadState & ThreadState.WaitSleepJoin) != 0 || done.Task.IsCompleted, TimeSpan.FromSeconds(10)).Should().BeTrue("the call started");
+        return done.Task;
     }
 
     // A HeartbeatStream over a pipe seen as a stream (PipeWriter.AsStream()), with the ping heartbeat registered ("piped").
