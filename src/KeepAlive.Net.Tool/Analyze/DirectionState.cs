@@ -61,6 +61,12 @@ internal sealed class DirectionState
     /// </summary>
     public bool IsRepeat(TcpSegment segment) => Seen && !SequenceGreater(End(segment), NextSequence);
 
+    /// <summary>
+    /// Takes <paramref name="nextSequence"/> as what this side would send next, before its first segment in the capture:
+    /// learnt from the other side's acknowledgment (<see cref="FlowWalk.LearnFromFirstAnswers"/>).
+    /// </summary>
+    public void Assume(uint nextSequence) => (NextSequence, Seen) = (nextSequence, true);
+
     public void Update(TcpSegment segment, bool probe)
     {
         var next = End(segment);

@@ -47,6 +47,7 @@ internal static class FlowAnalyzer
         var clientText = client.ToString();
         var server = segments[0].Source.Equals(client) ? segments[0].Destination : segments[0].Source;
         var walk = new FlowWalk(client);
+        walk.LearnFromFirstAnswers(segments);
         var application = new ApplicationLayer();
         foreach (var segment in segments)
         {

@@ -97,6 +97,28 @@ internal sealed class FlowWalk(IPEndPoint client)
 
     public string Side(IPEndPoint endpoint) => endpoint.Equals(client) ? "client" : "server";
 
+    /// <summary>
+    /// A capture that starts after the connection did can open a direction on a keep-alive probe: its sender's next
+    /// sequence number is then unknown, and the probe and every repeat of it read as plain ACKs (Wireshark calls them
+    /// Dup ACKs). The other side's answer tells: a segment right after an empty one that acknowledges one byte past it
+    /// shows the empty segment lay one below what that side had received (SEG.SEQ = RCV.NXT − 1), which only a probe
+    /// does; its sender's next sequence number is that acknowledgment. Call before <see cref="Add"/>.
+    /// </summary>
+    /// <param name="segments">The flow's segments, in order.</param>
+    public void LearnFromFirstAnswers(IReadOnlyList<TcpSegment> segments)
+    {
+        var opened = new HashSet<IPEndPoint>();
+        for (var i = 0; i < segments.Count - 1; i++)
+        {
+            var (first, next) = (segments[i], segments[i + 1]);
+            if (opened.Add(first.Source) && first.PayloadLength == 0 && !first.OpensOrCloses && !next.Source.Equals(first.Source)
+                && next.Has(TcpFlags.Ack) && next.Acknowledgment == first.Sequence + 1)
+            {
+                (first.Source.Equals(client) ? _fromClient : _fromServer).Assume(next.Acknowledgment);
+            }
+        }
+    }
+
     public void Add(TcpSegment segment)
     {
         var fromClient = segment.Source.Equals(client);
