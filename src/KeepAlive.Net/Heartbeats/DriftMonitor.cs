@@ -230,7 +230,7 @@ public sealed class DriftMonitor : IDisposable
         var since = expectedDue > Interlocked.Read(ref _lastHeartbeat) + _settings.IntervalTicks
             ? "the connection's last activity (MarkActivity: in WhenIdle traffic postpones the heartbeat)"
             : "the last one (due or sent, whichever was later)";
-        static string Ms(TimeSpan measured) => KeepAliveDuration.Format(TimeSpan.FromMilliseconds(Math.Round(measured.TotalMilliseconds)));
+        static string Ms(TimeSpan measured) => KeepAliveDuration.Format(measured, TimeSpan.FromMilliseconds(1));
         var overdue = _timeProvider.GetElapsedTime(expectedDue, now);
         var gc = TimeSpan.FromTicks(TimerLoop.GcPauseTicks() - Interlocked.Read(ref _gcAtLastRecord));
         var (cause, evidence) = CauseAnalyzer.AnalyzeWindow(gc, overdue, sendBlocked: false, stillWaiting: true);
