@@ -312,50 +312,73 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
             }
 
             var fingerprint = Fingerprint(registration);
-            if (_lastSeen.TryGetValue(name, out var last) && last == fingerprint)
+            // The file watcher raises several events for one save: unchanged content is not judged again.
+            var judged = (!_lastSeen.TryGetValue(name, out var last) || last != fingerprint) && _current.ContainsKey(name);
+            if (judged)
             {
-                return; // The file watcher raises several events for one save; the content did not change.
-            }
-
-            _lastSeen[name] = fingerprint;
-            if (!_current.TryGetValue(name, out var previous))
-            {
-                return; // Never built: the next use builds it and reports any problem itself.
-            }
-
-            IEnumerable<string> failures;
-            if (!registration.SectionExists)
-            {
-                failures = [$"{registration.Source}: the profile's section is gone from the configuration (deleted or renamed). Fix: restore the \"{name}\" section, or remove the profile's registration and restart."];
+                Judge(registration, fingerprint, refusalKnown: false);
             }
             else
             {
-                try
-                {
-                    var reloaded = _factory.Create(name);
-                    if (SharedHeartbeatName(registration, reloaded) is { } shared)
-                    {
-                        throw new OptionsValidationException(name, typeof(KeepAliveProfileOptions), [shared]);
-                    }
-
-                    KeepSocketWarnings(previous, reloaded);
-                    _current[name] = reloaded;
-                    _refused.TryRemove(name, out _);
-                    Log.ProfileReloaded(_logger, name);
-                    WarnOfPingTimeouts(name, reloaded);
-                    SignalAccepted(name);
-                    return;
-                }
-                catch (OptionsValidationException ex)
-                {
-                    failures = ex.Failures;
-                }
+                _lastSeen[name] = fingerprint; // never built: the next use builds it and reports any problem itself
             }
 
-            _refused[name] = string.Join(" | ", failures);
-            Log.ProfileReloadRejected(_logger, name, _refused[name]);
-            _metrics.Rejected(name);
+            // A refusal can depend on the other profiles (a heartbeat name another one reports under): every profile whose
+            // latest change was refused is judged again against the configuration of now, its refusal logged again only when
+            // its reason changed.
+            foreach (var refused in _refused.Keys.Where(r => !judged || r != name).Order(StringComparer.Ordinal).ToList())
+            {
+                var other = _registrations[refused];
+                Judge(other, Fingerprint(other), refusalKnown: true);
+            }
         }
+    }
+
+    // Under the reloads' lock, for a profile whose values were built: takes the configuration's values when valid, refuses
+    // them otherwise (logged and counted, unless refusalKnown and the same reason was given already).
+    private void Judge(KeepAliveProfileRegistration registration, string fingerprint, bool refusalKnown)
+    {
+        var name = registration.Name;
+        _lastSeen[name] = fingerprint;
+        var previous = _current[name];
+        IEnumerable<string> failures;
+        if (!registration.SectionExists)
+        {
+            failures = [$"{registration.Source}: the profile's section is gone from the configuration (deleted or renamed). Fix: restore the \"{name}\" section, or remove the profile's registration and restart."];
+        }
+        else
+        {
+            try
+            {
+                var reloaded = _factory.Create(name);
+                if (SharedHeartbeatName(registration, reloaded) is { } shared)
+                {
+                    throw new OptionsValidationException(name, typeof(KeepAliveProfileOptions), [shared]);
+                }
+
+                KeepSocketWarnings(previous, reloaded);
+                _current[name] = reloaded;
+                _refused.TryRemove(name, out _);
+                Log.ProfileReloaded(_logger, name);
+                WarnOfPingTimeouts(name, reloaded);
+                SignalAccepted(name);
+                return;
+            }
+            catch (OptionsValidationException ex)
+            {
+                failures = ex.Failures;
+            }
+        }
+
+        var why = string.Join(" | ", failures);
+        if (refusalKnown && _refused.TryGetValue(name, out var given) && given == why)
+        {
+            return;
+        }
+
+        _refused[name] = why;
+        Log.ProfileReloadRejected(_logger, name, why);
+        _metrics.Rejected(name);
     }
 
     // Start-up refuses two profiles reporting under one heartbeat name when the health check is added (its options validator);
