@@ -33,6 +33,12 @@ internal sealed class OptionsSchema
     public IEnumerable<KeepAliveValidationError> CheckRanges(object target) =>
         Keys.Select(k => k.CheckRange(target) is { } message ? new KeepAliveValidationError(k.Name, message) : null).OfType<KeepAliveValidationError>();
 
+    /// <summary>Tells whether two options objects hold the same value for every key (a property added is compared too).</summary>
+    /// <param name="first">One options object of the type.</param>
+    /// <param name="second">The other.</param>
+    /// <returns><see langword="true"/> when each key's value is equal in both.</returns>
+    public bool SameValues(object first, object second) => Keys.All(k => Equals(k.GetValue(first), k.GetValue(second)));
+
     private static class Cache<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] T>
     {
         public static readonly OptionsSchema Schema = new(

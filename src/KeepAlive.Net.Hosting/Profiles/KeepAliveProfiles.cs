@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using KeepAlive.Net.Hosting.Configuration;
 using KeepAlive.Net.Hosting.Diagnostics;
 using KeepAlive.Net.Hosting.Health;
 using Microsoft.Extensions.Configuration;
@@ -403,10 +404,10 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
         }
     }
 
-    // Every value ConfigureKeepAlive writes, and whether it writes it at all (UnsetValues KeepCurrent).
-    private static bool SameTcp(TcpKeepAliveOptions previous, TcpKeepAliveOptions reloaded) =>
-        previous.Enabled == reloaded.Enabled && previous.UnsetValues == reloaded.UnsetValues && previous.IdleTime == reloaded.IdleTime
-        && previous.Interval == reloaded.Interval && previous.ProbeCount == reloaded.ProbeCount && previous.UserTimeout == reloaded.UserTimeout
+    // Every value ConfigureKeepAlive writes (each settable Tcp option, as the configuration schema finds them: one added is
+    // compared too), and whether it writes it at all (UnsetValues KeepCurrent).
+    internal static bool SameTcp(TcpKeepAliveOptions previous, TcpKeepAliveOptions reloaded) =>
+        OptionsSchema.For<TcpKeepAliveOptions>().SameValues(previous, reloaded)
         && Enum.GetValues<KeepAliveOption>().All(o => previous.KeepsCurrent(o) == reloaded.KeepsCurrent(o));
 
     private void SignalAccepted(string name)
