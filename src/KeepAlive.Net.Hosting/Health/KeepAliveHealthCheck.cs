@@ -21,6 +21,8 @@ namespace KeepAlive.Net.Hosting.Health;
 internal sealed class KeepAliveHealthCheck(KeepAliveTelemetryListener listener, IKeepAliveProfiles profiles, IOptions<KeepAliveHealthCheckOptions> options) : IHealthCheck
 {
     // The cause tag of a heartbeat that was not delayed, as the KeepAlive.Net meter writes it (HeartbeatDelayCause in snake_case).
+    private static readonly TimeSpan Millisecond = TimeSpan.FromMilliseconds(1);
+
     private static readonly string NotDelayed = JsonNamingPolicy.SnakeCaseLower.ConvertName(nameof(HeartbeatDelayCause.None));
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -87,7 +89,7 @@ internal sealed class KeepAliveHealthCheck(KeepAliveTelemetryListener listener, 
             if (used > thresholds.DegradedBudgetFraction)
             {
                 var (share, threshold) = Percentages(used, thresholds.DegradedBudgetFraction);
-                degraded.Add(Invariant($"{profile}: a heartbeat was {KeepAliveDuration.Format(TimeSpan.FromMilliseconds(Math.Round(recent.MaxLatenessSeconds * 1000)))} late ({CauseText(recent.Cause, heartbeat)}), {share}% of the idle budget of {KeepAliveDuration.Format(budget)} (PeerIdleTimeout {peer} - Interval - Jitter - Spread), over {threshold}%"));
+                degraded.Add(Invariant($"{profile}: a heartbeat was {Lateness(recent.MaxLatenessSeconds)} late ({CauseText(recent.Cause, heartbeat)}), {share}% of the idle budget of {KeepAliveDuration.Format(budget)} (PeerIdleTimeout {peer} - Interval - Jitter - Spread), over {threshold}%"));
             }
         }
 
@@ -97,6 +99,16 @@ internal sealed class KeepAliveHealthCheck(KeepAliveTelemetryListener listener, 
                 ? HealthCheckResult.Degraded(string.Join("; ", degraded), data: data)
                 : HealthCheckResult.Healthy(Invariant($"{profiles.Names.Count - notJudged.Count} keep-alive profile(s) within budget over the last {KeepAliveDuration.Format(listener.Window)}{(notJudged.Count > 0 ? $"; not judged, without Heartbeat:PeerIdleTimeout (no budget): {string.Join(", ", notJudged)}" : string.Empty)}"), data);
         return Task.FromResult(result);
+    }
+
+    /// <summary>
+    /// A measured lateness as the library shows measured durations, to the millisecond (<see cref="KeepAliveDuration.Format(TimeSpan, TimeSpan)"/>),
+    /// and under a millisecond as measured: a lateness that turned the check Degraded (a tiny DegradedBudgetFraction) never reads "0s".
+    /// </summary>
+    private static string Lateness(double seconds)
+    {
+        var late = TimeSpan.FromSeconds(seconds);
+        return late < Millisecond ? KeepAliveDuration.Format(late) : KeepAliveDuration.Format(late, Millisecond);
     }
 
     /// <summary>How the peers died: silent past the timeout (the peers or the network), or a send that failed for good (the connections).</summary>

@@ -49,14 +49,7 @@ public sealed class KeepAliveHealthCheckTests
     [InlineData(0.5, 24_750, "55%", "over 50%")] // exactly 55 %, which is 55.00000000000001 in binary: rounded up, it read "56%"
     public async Task CheckHealth_LatenessJustOverTheThreshold_TheDescriptionNeverSaysAShareThatIsNotOverIt(double fraction, double lateMilliseconds, string share, string threshold)
     {
-        var time = new FakeTimeProvider();
-        using var host = await StartPaymentsAsync(time, fraction);
-        using var monitor = HealthHosts.Monitor(host, "payments", time);
-
-        var due = time.GetTimestamp();
-        time.Advance(TimeSpan.FromMilliseconds(lateMilliseconds));
-        monitor.RecordSentNow(due);
-        var entry = await HealthHosts.CheckAsync(host);
+        var entry = await CheckAfterOneLateHeartbeatAsync(fraction, TimeSpan.FromMilliseconds(lateMilliseconds));
 
         entry.Status.Should().Be(HealthStatus.Degraded);
         entry.Description.Should().Contain($"{share} of the idle budget of 45s").And.Contain(threshold);
@@ -80,6 +73,17 @@ public sealed class KeepAliveHealthCheckTests
         entry.Status.Should().Be(HealthStatus.Degraded);
         entry.Description.Should().NotContain("cause none")
             .And.Contain("payments: a heartbeat was 500ms late (its cause was not looked for: causes are analysed from Heartbeat:DriftWarningThreshold 1s or half the lateness budget on), 2% of the idle budget of 45s");
+    }
+
+    [Theory]
+    [InlineData(0.000001, 4_000, "400us")] // over 45us of the 45 s budget: rounded to the millisecond by hand it read "0s late"
+    [InlineData(0.01, 23_456_789, "2s346ms")] // measured to the tick: shown to the millisecond, not 2s345ms678.9us
+    public async Task CheckHealth_LatenessMeasuredToTheTick_TheDescriptionRoundsItAsTheLibraryDoesNeverToZero(double fraction, long lateTicks, string shown)
+    {
+        var entry = await CheckAfterOneLateHeartbeatAsync(fraction, TimeSpan.FromTicks(lateTicks));
+
+        entry.Status.Should().Be(HealthStatus.Degraded);
+        entry.Description.Should().Contain($"payments: a heartbeat was {shown} late (");
     }
 
     [Fact]
@@ -535,6 +539,18 @@ public sealed class KeepAliveHealthCheckTests
     }
 
     /// <summary>A host with the profile 'payments' and the keep-alive health check, on <paramref name="time"/>.</summary>
+    // The check's entry after one heartbeat of payments was sent late by that much, on a fake clock.
+    private static async Task<HealthReportEntry> CheckAfterOneLateHeartbeatAsync(double degradedBudgetFraction, TimeSpan late)
+    {
+        var time = new FakeTimeProvider();
+        using var host = await StartPaymentsAsync(time, degradedBudgetFraction);
+        using var monitor = HealthHosts.Monitor(host, "payments", time);
+        var due = time.GetTimestamp();
+        time.Advance(late);
+        monitor.RecordSentNow(due);
+        return await HealthHosts.CheckAsync(host);
+    }
+
     private static Task<Microsoft.Extensions.Hosting.IHost> StartPaymentsAsync(FakeTimeProvider time, double? degradedBudgetFraction = null) => HealthHosts.StartAsync(s =>
     {
         s.AddSingleton<TimeProvider>(time);
