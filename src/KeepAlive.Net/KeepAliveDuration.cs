@@ -36,6 +36,7 @@ public static class KeepAliveDuration
     {
         Parsed,
         Invalid,
+        BareNumber,
         TooLarge,
         TooSmall,
     }
@@ -148,10 +149,29 @@ public static class KeepAliveDuration
 
     private static Outcome BareNumber(string text, out string error)
     {
+        error = BareNumberAdvice(text, static reading => TryParse(reading, out _, out _), range: null);
+        return Outcome.BareNumber;
+    }
+
+    /// <summary>
+    /// The refusal of a bare number: how .NET would read it, and the readings to write instead (as seconds, as
+    /// milliseconds, as a clock of that many seconds), only those <paramref name="accepts"/> takes, so the advice never
+    /// suggests a value the same option then refuses; when it takes none, the message says so against <paramref name="range"/>.
+    /// </summary>
+    internal static string BareNumberAdvice(string text, Func<string, bool> accepts, string? range)
+    {
         var days = double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
-        error = string.Create(CultureInfo.InvariantCulture,
-            $"'{text}' has no unit. A bare number is ambiguous (.NET would read it as {days} {(days == 1 ? "day" : "days")}). Write \"{text}s\" for seconds, \"{text}ms\" for milliseconds, or \"{ToTimeSpanText(days)}\".");
-        return Outcome.Invalid;
+        var clock = days is >= 0 and < 86_400 && days == Math.Floor(days) ? TimeSpan.FromSeconds(days).ToString("c", CultureInfo.InvariantCulture) : null;
+        var readings = new[] { $"\"{text}s\" for seconds", $"\"{text}ms\" for milliseconds", clock is null ? null : $"\"{clock}\"" }
+            .Where(r => r is not null && accepts(r[1..r.IndexOf('"', 1)])).ToList();
+        var advice = readings.Count switch
+        {
+            0 => $", and read as seconds or milliseconds it is outside {range ?? $"{Format(TimeSpan.MinValue)} to {Format(TimeSpan.MaxValue)}"}.",
+            1 => $". Write {readings[0]}.",
+            2 => $". Write {readings[0]} or {readings[1]}.",
+            _ => $". Write {string.Join(", ", readings[..^1])}, or {readings[^1]}.",
+        };
+        return string.Create(CultureInfo.InvariantCulture, $"'{text}' has no unit. A bare number is ambiguous (.NET would read it as {days} {(days == 1 ? "day" : "days")}){advice}");
     }
 
     // [d.]hh:mm:ss[.fraction], as TimeSpan's "c" format writes it; hours 0-23, minutes and seconds 0-59.
@@ -278,9 +298,4 @@ public static class KeepAliveDuration
 
     private static long Component(ReadOnlySpan<char> digits) =>
         digits.TrimStart('0').Length > 3 ? 1000 : long.Parse(digits, NumberStyles.None, CultureInfo.InvariantCulture);
-
-    private static string ToTimeSpanText(double seconds) =>
-        seconds is >= 0 and < 86_400 && seconds == Math.Floor(seconds)
-            ? TimeSpan.FromSeconds(seconds).ToString("c", CultureInfo.InvariantCulture)
-            : "00:00:10";
 }

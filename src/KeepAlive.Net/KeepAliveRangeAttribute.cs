@@ -113,10 +113,14 @@ public sealed class KeepAliveRangeAttribute : Attribute
             KeepAliveDuration.Outcome.Parsed => Violation(written, value.Ticks),
             KeepAliveDuration.Outcome.TooLarge => Violation(written, double.PositiveInfinity),
             KeepAliveDuration.Outcome.TooSmall => Violation(written, double.NegativeInfinity),
-            _ => $"{notADuration} Fix: write a duration with its unit, for example {Quote(Example)} or \"{KeepAliveDuration.Parse(Example).ToString("c", CultureInfo.InvariantCulture)}\".",
+            KeepAliveDuration.Outcome.BareNumber => $"{KeepAliveDuration.BareNumberAdvice(text!.Trim(), reading => TryParse(reading, out TimeSpan _, out _), ToString())} {FixForUnit()}",
+            _ => $"{notADuration} {FixForUnit()}",
         };
         return error is null;
     }
+
+    private string FixForUnit() =>
+        $"Fix: write a duration with its unit, for example {Quote(Example)} or \"{KeepAliveDuration.Parse(Example).ToString("c", CultureInfo.InvariantCulture)}\".";
 
     /// <summary>Parses a number written in configuration or on a command line, and checks it.</summary>
     /// <param name="text">The text, for example <c>"0.5"</c>.</param>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Reflection;
+using System.Text.RegularExpressions;
 using KeepAlive.Net.Hosting;
 using KeepAlive.Net.Tool.Tests.Support;
 using Microsoft.Extensions.Configuration;
@@ -103,6 +104,37 @@ public sealed class OneRangeTests
                 {
                     refusals.Should().ContainSingle($"{setting} = {text} is outside {option.Range}, and {name} must refuse it once")
                         .Which.Should().Contain(limit!, $"{name} must state the declared limit, reason and fix");
+                }
+            }
+        }
+    }
+
+    public static TheoryData<string> RangedDurations => [.. RangedOption.All().Where(static o => o.Range.IsDuration).Select(static o => o.Setting)];
+
+    [Theory]
+    [MemberData(nameof(RangedDurations))]
+    public async Task BareNumber_EveryValueTheAdviceSuggests_IsInsideTheOptionsRange(string setting)
+    {
+        // A bare number is refused with readings to write instead ("0s" for seconds, "0ms" for milliseconds...): a reading
+        // the same option then refuses ("show --idle 0" advised "0s", below --idle's floor of 1s) sends the user round in circles.
+        var option = RangedOption.All().Single(o => o.Setting == setting);
+        foreach (var number in new[] { "0", "1", "30", "0.5", "100000" })
+        {
+            var refusals = new List<(string Name, string Message)>();
+            refusals.AddRange(option.ReadFromConfiguration(number).Select(static m => ("configuration", m)));
+            if (Flags.TryGetValue(setting, out var flag))
+            {
+                var (_, _, error) = await ToolRun.InProcessAsync("show", flag, number);
+                refusals.Add(($"keepalive show {flag}", error.Split('\n')[0]));
+            }
+
+            foreach (var (name, message) in refusals)
+            {
+                message.Should().Contain($"'{number}' has no unit", $"{name} refuses a bare number").And.Contain(" Fix: ");
+                foreach (var suggested in Regex.Matches(message, "\"([^\"]+)\"").Select(static m => m.Groups[1].Value))
+                {
+                    option.Range.TryParse(suggested, out TimeSpan _, out var refusal).Should()
+                        .BeTrue($"{name} suggests \"{suggested}\" for {setting} = {number}, which {option.Range} must accept ({refusal}): {message}");
                 }
             }
         }
