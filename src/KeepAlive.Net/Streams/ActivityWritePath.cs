@@ -105,6 +105,20 @@ internal sealed class ActivityWritePath
     /// <summary>The wrapper is disposed: the application's calls still waiting for the path fail (<see cref="ObjectDisposedException"/>), and none waits again.</summary>
     public void Close() => _closing.Cancel();
 
+    /// <summary>Gets whether the wrapper is disposed (<see cref="Close"/>).</summary>
+    public bool IsClosed => _closing.IsCancellationRequested;
+
+    /// <summary>Refuses an application's write or flush through a message still open when the wrapper was disposed (<see cref="Close"/>).</summary>
+    /// <exception cref="ObjectDisposedException">The wrapper is disposed.</exception>
+    public void ThrowIfClosed()
+    {
+        if (IsClosed)
+        {
+            throw new ObjectDisposedException(_owner,
+                $"The {_owner} was disposed while this message was open: its inner stream is closed, or handed back (leaveOpen) to the application, which may be writing its own frames to it; nothing was written. Fix: end the message (dispose its write scope) before disposing the {_owner}, or treat this as the connection closing.");
+        }
+    }
+
     private ObjectDisposedException ClosedWhileWaiting(string call, OperationCanceledException closed) => new(
         $"The {_owner} was disposed while the application's {call} waited for its write path (held by another message or a heartbeat); nothing was written. Fix: finish writing before disposing the connection's wrapper, or treat this as the connection closing.",
         closed);

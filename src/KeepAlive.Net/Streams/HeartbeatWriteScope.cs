@@ -12,6 +12,9 @@ namespace KeepAlive.Net;
 /// heartbeat that falls due meanwhile waits, and is reported late (cause <see cref="HeartbeatDelayCause.SendBlocked"/>)
 /// if the scope outlives <see cref="HeartbeatOptions.BlockedCallbackThreshold"/>; if its registration stops meanwhile (the
 /// <see cref="HeartbeatStream"/> or the registration disposed) it is cancelled, not written. Disposing does not flush.
+/// Disposing the <see cref="HeartbeatStream"/> ends the scope's writes too: its inner stream is closed, or handed back
+/// (<c>leaveOpen</c>) to the application, so a write or flush through <see cref="Stream"/> afterwards throws
+/// <see cref="ObjectDisposedException"/>, nothing written.
 /// </remarks>
 public sealed class HeartbeatWriteScope : IDisposable, IAsyncDisposable
 {
@@ -21,10 +24,10 @@ public sealed class HeartbeatWriteScope : IDisposable, IAsyncDisposable
     internal HeartbeatWriteScope(Stream inner, ActivityWritePath path)
     {
         _path = path;
-        _stream = new ScopedWriteStream(inner, path);
+        _stream = new ScopedWriteStream(inner, path, endsWithWrapper: true);
     }
 
-    /// <summary>Gets a write-only stream onto the wrapped connection, valid until the scope is disposed; every write marks activity, and its <see cref="System.IO.Stream.WriteTimeout"/> is the connection's.</summary>
+    /// <summary>Gets a write-only stream onto the wrapped connection, valid until the scope (or its <see cref="HeartbeatStream"/>) is disposed; every write marks activity, and its <see cref="System.IO.Stream.WriteTimeout"/> is the connection's.</summary>
     public Stream Stream => _stream;
 
     /// <summary>Ends the message and releases the write path to the next writer or heartbeat. Idempotent.</summary>

@@ -4,9 +4,11 @@ namespace KeepAlive.Net.Streams;
 /// The write-only view of a <see cref="HeartbeatWriteScope"/> or of a heartbeat's write: writes go straight to the wrapped
 /// stream (the holder already has the write path) and mark activity (a zero-byte write does not: nothing goes on the wire); usable only until it ends. With
 /// <paramref name="synchronous"/> every write is a blocking one, even <c>WriteAsync</c>: an application thread writing a
-/// pending heartbeat at the end of its message must not wait for the thread pool.
+/// pending heartbeat at the end of its message must not wait for the thread pool. With <paramref name="endsWithWrapper"/> (an
+/// application's message) it also ends when the wrapper is disposed: the inner stream is then closed, or handed back to the
+/// application; a heartbeat's write is left to finish (Dispose waits for it), never cut midway.
 /// </summary>
-internal sealed class ScopedWriteStream(Stream inner, ActivityWritePath path, bool synchronous = false) : Stream
+internal sealed class ScopedWriteStream(Stream inner, ActivityWritePath path, bool synchronous = false, bool endsWithWrapper = false) : Stream
 {
     private int _ended;
     private long _written;
@@ -22,7 +24,7 @@ internal sealed class ScopedWriteStream(Stream inner, ActivityWritePath path, bo
 
     public override bool CanSeek => false;
 
-    public override bool CanWrite => Volatile.Read(ref _ended) == 0 && inner.CanWrite;
+    public override bool CanWrite => Volatile.Read(ref _ended) == 0 && !(endsWithWrapper && path.IsClosed) && inner.CanWrite;
 
     // Its writes go to the wrapped stream, so they time out as that stream's do (a view of the connection's WriteTimeout).
     public override bool CanTimeout => inner.CanTimeout;
@@ -170,6 +172,11 @@ internal sealed class ScopedWriteStream(Stream inner, ActivityWritePath path, bo
         if (Volatile.Read(ref _ended) != 0)
         {
             throw new ObjectDisposedException(nameof(HeartbeatWriteScope), "This write scope has ended, so the write path may already carry another message or a heartbeat. Fix: write inside the scope (before disposing it), or begin a new one.");
+        }
+
+        if (endsWithWrapper)
+        {
+            path.ThrowIfClosed();
         }
     }
 }

@@ -631,6 +631,39 @@ public sealed class HeartbeatStreamLogicTests
         connection.ToArray().Should().Equal("headbodynext"u8.ToArray(), "disposing the scope twice released the write path once");
     }
 
+    [Theory]
+    [InlineData("Write", true)]
+    [InlineData("WriteAsync", true)]
+    [InlineData("Flush", true)]
+    [InlineData("FlushAsync", true)]
+    [InlineData("Write", false)]
+    [InlineData("WriteAsync", false)]
+    public async Task BeginMessage_ScopeStillOpenWhenTheStreamIsDisposed_ItsStreamRefusesWritesAsDisposedAndNothingReachesTheInnerStream(string call, bool leaveOpen)
+    {
+        // A message is still open when the HeartbeatStream is disposed: its inner stream is closed, or handed back (leaveOpen)
+        // to an application that now writes its own frames to it. A write through the scope went straight into it.
+        var ct = TestContext.Current.CancellationToken;
+        var connection = new FlushCountingStream();
+        var stream = new HeartbeatStream(connection, leaveOpen);
+        var message = call.EndsWith("Async", StringComparison.Ordinal) ? await stream.BeginMessageAsync(ct) : stream.BeginMessage();
+        message.Stream.Write("head"u8);
+
+        await stream.DisposeAsync();
+
+        Func<Task> use = call switch
+        {
+            "Write" => () => Task.Run(() => message.Stream.Write("x"u8), ct),
+            "WriteAsync" => () => message.Stream.WriteAsync("x"u8.ToArray(), ct).AsTask(),
+            "Flush" => () => Task.Run(message.Stream.Flush, ct),
+            _ => () => message.Stream.FlushAsync(ct),
+        };
+        await use.Should().ThrowAsync<ObjectDisposedException>().WithMessage("*HeartbeatStream*was disposed*nothing was written*Fix:*");
+        message.Dispose();
+        connection.Written().Should().Equal("head"u8.ToArray(), "no byte went through the scope once its wrapper was disposed");
+        connection.Flushes.Should().Be(0);
+        message.Stream.CanWrite.Should().BeFalse("the scope's wrapper is disposed");
+    }
+
     [Fact]
     public async Task Heartbeat_WriterThrows_CountedAsFailedAndWritePathReleased()
     {
@@ -814,6 +847,16 @@ public sealed class HeartbeatStreamLogicTests
             HeartbeatWriteStarted.Dispose();
             base.Dispose(disposing);
         }
+    }
+
+    /// <summary>A connection that counts its flushes.</summary>
+    private sealed class FlushCountingStream : RecordingWriteStream
+    {
+        private int _flushes;
+
+        public int Flushes => Volatile.Read(ref _flushes);
+
+        public override void Flush() => Interlocked.Increment(ref _flushes);
     }
 
     private sealed class AsynchronousOnlyStream : RecordingWriteStream
