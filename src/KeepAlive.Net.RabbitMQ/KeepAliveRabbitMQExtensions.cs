@@ -35,7 +35,9 @@ public static class KeepAliveRabbitMQExtensions
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile is invalid or does not suit RabbitMQ.Client (the message names the setting, its value and the fix).</exception>
     /// <remarks>
     /// A <see cref="ConnectionFactoryBase.SocketFactory"/> of yours is kept: it creates the socket, then the profile is
-    /// applied to it (so the profile's keep-alive wins). A <see cref="ConnectionFactory.RequestedHeartbeat"/> you set by
+    /// applied to it (so the profile's keep-alive wins). One set after this call must call the one this call installs: one in
+    /// its place opens sockets without the profile, which the first connection made through it says (event 3206, once per
+    /// factory; this call wraps <see cref="ConnectionFactory.EndpointResolverFactory"/> to see it). A <see cref="ConnectionFactory.RequestedHeartbeat"/> you set by
     /// hand is kept unless the profile sets <c>Heartbeat:Interval</c>; then the profile wins and a warning says so (event
     /// 3202). The broker may negotiate a lower heartbeat; RabbitMQ.Client sends a heartbeat frame every half of it, from a
     /// thread-pool timer, checks for a frame from the broker once per heartbeat, and closes the connection
@@ -52,6 +54,7 @@ public static class KeepAliveRabbitMQExtensions
             factory, settings.ProfileName, factory.SocketFactory ?? ConnectionFactoryBase.DefaultSocketFactory, "ConnectionFactory.UseKeepAlive");
         factory.SocketFactory = family => CreateClient(yours, family, settings);
         AppliedProfiles<ConnectionFactory, Func<System.Net.Sockets.AddressFamily, ITcpClient>>.Installed(factory, factory.SocketFactory);
+        SocketFactoryWatch.Watch(factory, factory.SocketFactory, settings);
         var defaultFactory = yours == (Func<System.Net.Sockets.AddressFamily, ITcpClient>)ConnectionFactoryBase.DefaultSocketFactory;
         notes.Add((settings.Tcp is not null, defaultFactory) switch
         {
@@ -99,6 +102,7 @@ public static class KeepAliveRabbitMQExtensions
 
     private static ITcpClient CreateClient(Func<System.Net.Sockets.AddressFamily, ITcpClient> inner, System.Net.Sockets.AddressFamily family, KeepAliveClientSettings settings)
     {
+        SocketFactoryWatch.OursCreatedTheSocket();
         var client = inner(family);
         try
         {

@@ -174,6 +174,13 @@ public static class KeepAliveEventIds
     /// </summary>
     public const int ClientConnectionTcpDisabled = 3205;
 
+    /// <summary>
+    /// A client's socket hook (RabbitMQ.Client's <c>ConnectionFactory.SocketFactory</c>) was replaced after <c>UseKeepAlive</c>
+    /// by one that does not call the package's: a connection opened its socket without the profile's <c>Tcp</c> section.
+    /// Logged once per options object, when the first such connection connects, with the fix (Warning).
+    /// </summary>
+    public const int ClientSocketHookReplaced = 3206;
+
     /// <summary>Keep-alive could not be applied to a Kestrel connection, which was accepted without it.</summary>
     public const int KestrelConnectionKeepAliveFailed = 3100;
 

@@ -209,6 +209,52 @@ public sealed class RabbitMqBehindNatTests(RabbitMqLab fixture) : IClassFixture<
         await connection.AbortAsync();
     }
 
+    [Fact]
+    public async Task UseKeepAlive_ASocketFactorySetAfterIt_EachSocketLacksTheProfileAndTheFirstConnectionWarnsOnce()
+    {
+        // A SocketFactory set after UseKeepAlive replaced the one carrying the profile: the broker's socket had no keep-alive
+        // and nothing said so (the docs could only point at a missing 3200 line).
+        var (lab, server) = fixture.Server.Start();
+        using var profiles = ClientProfiles.InCode("orders", NatProfiles.ReadBack);
+        var factory = Factory(lab, server.EndPoint).UseKeepAlive(profiles.Profiles, "orders");
+        factory.SocketFactory = family => new TcpClientAdapter(NetworkNamespace.CreateSocket(lab.Client, family));
+        var before = ClientSockets.Snapshot(server.EndPoint);
+
+        await using var first = await factory.CreateConnectionAsync(TestContext.Current.CancellationToken);
+        var kernel = ClientSockets.SingleNew(server.EndPoint, before).View.GetKeepAlive();
+        await using var second = await factory.CreateConnectionAsync(TestContext.Current.CancellationToken);
+
+        kernel.Enabled.Should().BeFalse("the factory set afterwards does not call the one that applies the profile");
+        profiles.Messages(KeepAliveEventIds.ClientConnectionConfigured).Should().BeEmpty();
+        profiles.Messages(KeepAliveEventIds.ClientSocketHookReplaced).Should().ContainSingle("once per factory, not once per connection").Which.Should()
+            .StartWith("RabbitMQ.Client with KeepAlive profile 'orders': ConnectionFactory.SocketFactory was set after UseKeepAlive")
+            .And.Contain("without the profile's Tcp section")
+            .And.Contain("Fix: set ConnectionFactory.SocketFactory before calling UseKeepAlive");
+    }
+
+    [Fact]
+    public async Task UseKeepAlive_ASocketFactoryWrappingOursSetAfterIt_TheSocketCarriesTheProfileAndNothingWarns()
+    {
+        // The control: a factory set afterwards that calls ours (to count or log sockets) keeps the profile on each socket.
+        var (lab, server) = fixture.Server.Start();
+        using var profiles = ClientProfiles.InCode("orders", NatProfiles.ReadBack);
+        var factory = Factory(lab, server.EndPoint).UseKeepAlive(profiles.Profiles, "orders");
+        var ours = factory.SocketFactory;
+        var created = 0;
+        factory.SocketFactory = family =>
+        {
+            Interlocked.Increment(ref created);
+            return ours(family);
+        };
+        var before = ClientSockets.Snapshot(server.EndPoint);
+
+        await using var connection = await factory.CreateConnectionAsync(TestContext.Current.CancellationToken);
+
+        created.Should().Be(1);
+        NatProfiles.ShouldCarryReadBack(ClientSockets.SingleNew(server.EndPoint, before).View.GetKeepAlive());
+        profiles.Messages(KeepAliveEventIds.ClientSocketHookReplaced).Should().BeEmpty();
+    }
+
     // The test's own SocketFactory creates each socket in the client namespace; UseKeepAlive must keep it and configure its socket.
     [Fact]
     public async Task UseKeepAlive_ConnectionDisposedAndCollected_AReloadOfTheHeartbeatNoLongerWarns()

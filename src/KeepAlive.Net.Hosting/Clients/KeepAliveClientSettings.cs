@@ -187,6 +187,17 @@ public sealed class KeepAliveClientSettings
         Log.ClientOptionOverridden(_logger, Client.ClientName, clientSetting, handSetValue, ProfileName, profileKey, profileValue, HowToKeepYours(profileKey));
 
     /// <summary>
+    /// Warns that the client's socket hook, which carries the profile, was replaced after <c>UseKeepAlive</c> by one that does
+    /// not call it, so the client opens its sockets without the profile's <c>Tcp</c> section (event
+    /// <see cref="KeepAliveEventIds.ClientSocketHookReplaced"/>, Warning, with the fix). Call it when a connection is opened
+    /// through the replacement; saying it once per options object is the caller's part.
+    /// </summary>
+    /// <param name="hookSetting">The client's hook, e.g. <c>ConnectionFactory.SocketFactory</c>.</param>
+    /// <param name="replacement">What the hook holds now, e.g. the method of the delegate set in its place.</param>
+    public void ReportSocketHookReplaced(string hookSetting, string replacement) =>
+        Log.ClientSocketHookReplaced(_logger, Client.ClientName, ProfileName, hookSetting, replacement);
+
+    /// <summary>
     /// What in the profile leaves a hand-set client option alone: removing the key, except for <c>Tcp:Enabled</c> (on by
     /// default: it is turned off) and a <c>Tcp</c> value under <c>Tcp:UnsetValues</c> UseDefaults, where the profile
     /// writes its default in place of a value it does not set.

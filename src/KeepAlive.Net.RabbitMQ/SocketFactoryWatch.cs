@@ -1,0 +1,103 @@
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using KeepAlive.Net.Hosting;
+using RabbitMQ.Client;
+
+namespace KeepAlive.Net.RabbitMQ;
+
+/// <summary>
+/// Tells when a connection connects through a <see cref="ConnectionFactoryBase.SocketFactory"/> set after <c>UseKeepAlive</c>
+/// that does not call the one <c>UseKeepAlive</c> installed, so its socket gets no profile, and says so once per factory
+/// (event 3206). RabbitMQ.Client has no hook after the socket is open; it reads the endpoints of the resolver that
+/// <see cref="ConnectionFactory.EndpointResolverFactory"/> returns before each connection and each automatic recovery, so
+/// that factory is wrapped: the resolver's endpoints are handed out one by one, and when the client stops asking for more
+/// (a connection was made) without our socket factory having run for it, the socket came from another one.
+/// </summary>
+internal sealed class SocketFactoryWatch
+{
+    private const string Hook = "ConnectionFactory.SocketFactory";
+
+    private static readonly ConditionalWeakTable<ConnectionFactory, SocketFactoryWatch> Watches = [];
+
+    /// <summary>Set while a connection handed out by a watched resolver is being made: whether our socket factory ran for it.</summary>
+    private static readonly AsyncLocal<StrongBox<bool>?> OursRan = new();
+
+    private readonly Lock _lock = new();
+    private readonly ConnectionFactory _factory;
+    private Func<AddressFamily, ITcpClient>? _ours;
+    private KeepAliveClientSettings? _settings;
+    private Func<IEnumerable<AmqpTcpEndpoint>, IEndpointResolver>? _installed;
+    private int _warned;
+
+    private SocketFactoryWatch(ConnectionFactory factory) => _factory = factory;
+
+    /// <summary>Watches <paramref name="factory"/>, whose <see cref="ConnectionFactoryBase.SocketFactory"/> is <paramref name="ours"/> now; again on the same factory, the last call's socket factory and settings count.</summary>
+    /// <param name="factory">The factory <c>UseKeepAlive</c> set up.</param>
+    /// <param name="ours">The socket factory <c>UseKeepAlive</c> installed.</param>
+    /// <param name="settings">The profile's settings, for the warning.</param>
+    public static void Watch(ConnectionFactory factory, Func<AddressFamily, ITcpClient> ours, KeepAliveClientSettings settings)
+    {
+        var watch = Watches.GetValue(factory, static f => new SocketFactoryWatch(f));
+        lock (watch._lock)
+        {
+            watch._ours = ours;
+            watch._settings = settings;
+            if (!ReferenceEquals(factory.EndpointResolverFactory, watch._installed))
+            {
+                var inner = factory.EndpointResolverFactory;
+                watch._installed = endpoints => new Resolver(inner(endpoints), watch);
+                factory.EndpointResolverFactory = watch._installed;
+            }
+        }
+    }
+
+    /// <summary>Records that the socket factory <c>UseKeepAlive</c> installed created the socket of the connection being made.</summary>
+    public static void OursCreatedTheSocket()
+    {
+        if (OursRan.Value is { } ran)
+        {
+            ran.Value = true;
+        }
+    }
+
+    private IEnumerable<AmqpTcpEndpoint> Watched(IEnumerable<AmqpTcpEndpoint> endpoints)
+    {
+        Func<AddressFamily, ITcpClient> current;
+        KeepAliveClientSettings settings;
+        bool quiet;
+        lock (_lock)
+        {
+            current = _factory.SocketFactory;
+            settings = _settings!;
+            quiet = ReferenceEquals(current, _ours) || Volatile.Read(ref _warned) != 0;
+        }
+
+        // A socket factory set after UseKeepAlive: one wrapping ours makes ours run for the connection, one in its place does not.
+        var ran = quiet ? null : new StrongBox<bool>();
+        var exhausted = false;
+        OursRan.Value = ran;
+        try
+        {
+            foreach (var endpoint in endpoints)
+            {
+                yield return endpoint;
+            }
+
+            exhausted = true; // every endpoint was tried and none connected: no socket to speak of
+        }
+        finally
+        {
+            OursRan.Value = null;
+            if (ran is { Value: false } && !exhausted && Interlocked.Exchange(ref _warned, 1) == 0)
+            {
+                settings.ReportSocketHookReplaced(Hook, $"{current.Method.DeclaringType?.FullName}.{current.Method.Name}");
+            }
+        }
+    }
+
+    /// <summary>The resolver RabbitMQ.Client gets: the user's (or the default one), its endpoints watched.</summary>
+    private sealed class Resolver(IEndpointResolver inner, SocketFactoryWatch watch) : IEndpointResolver
+    {
+        public IEnumerable<AmqpTcpEndpoint> All() => watch.Watched(inner.All());
+    }
+}
