@@ -162,8 +162,8 @@ public static class KeepAliveDuration
     {
         var days = double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
         var clock = days is >= 0 and < 86_400 && days == Math.Floor(days) ? TimeSpan.FromSeconds(days).ToString("c", CultureInfo.InvariantCulture) : null;
-        var readings = new[] { $"\"{text}s\" for seconds", $"\"{text}ms\" for milliseconds", clock is null ? null : $"\"{clock}\"" }
-            .Where(r => r is not null && accepts(r[1..r.IndexOf('"', 1)])).ToList();
+        (string? Reading, string Label)[] candidates = [($"{text}s", " for seconds"), ($"{text}ms", " for milliseconds"), (clock, string.Empty)];
+        var readings = candidates.Where(c => c.Reading is not null && accepts(c.Reading)).Select(c => $"\"{c.Reading}\"{c.Label}").ToList();
         var advice = readings.Count switch
         {
             0 => $", and read as seconds or milliseconds it is outside {range ?? $"{Format(TimeSpan.MinValue)} to {Format(TimeSpan.MaxValue)}"}.",
