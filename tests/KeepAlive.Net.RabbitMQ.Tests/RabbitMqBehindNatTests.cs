@@ -146,34 +146,16 @@ public sealed class RabbitMqBehindNatTests(RabbitMqLab fixture) : IClassFixture<
         var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:orders:Tcp:IdleTime", "7s")]).Build();
         using var profiles = ClientProfiles.FromConfiguration(configuration);
         var factory = Factory(lab, server.EndPoint).UseKeepAlive(profiles.Profiles, "orders");
-        factory.AutomaticRecoveryEnabled = true;
-        factory.NetworkRecoveryInterval = TimeSpan.FromMilliseconds(500);
-        var before = ClientSockets.Snapshot(server.EndPoint);
-        await using var connection = await factory.CreateConnectionAsync(TestContext.Current.CancellationToken);
-        var first = ClientSockets.SingleNew(server.EndPoint, before);
-        first.View.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(7));
-        var recovered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        connection.RecoverySucceededAsync += (_, _) =>
+
+        var (connection, recovered) = await RecoverAsync(factory, server.EndPoint, first =>
         {
-            recovered.TrySetResult();
-            return Task.CompletedTask;
-        };
+            first.View.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(7));
+            configuration["KeepAlive:Profiles:orders:Tcp:IdleTime"] = "9s";
+            configuration.Reload();
+        });
+        await using var _ = connection;
 
-        configuration["KeepAlive:Profiles:orders:Tcp:IdleTime"] = "9s";
-        configuration.Reload();
-        var beforeRecovery = ClientSockets.Snapshot(server.EndPoint);
-        if (!ClientSockets.TryShutdown(first))
-        {
-            // RabbitMQ.Client already closed it itself (seen once in five full runs, right after connecting): the connection
-            // is lost all the same, and its recovery socket, which may already be open, is the new one. Recovery waits
-            // NetworkRecoveryInterval (500 ms), so that socket still comes after the reload.
-            NatProfiles.Report("RabbitMQ: the first connection was closed by the client before the test ended it; waiting for its recovery");
-            beforeRecovery = [.. before, first.Inode];
-        }
-
-        await recovered.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
-
-        ClientSockets.SingleNew(server.EndPoint, beforeRecovery).View.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(9), "RabbitMQ.Client's automatic recovery opens its socket through SocketFactory, which applies the reloaded profile");
+        recovered.View.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(9), "RabbitMQ.Client's automatic recovery opens its socket through SocketFactory, which applies the reloaded profile");
         await using var channel = await connection.CreateChannelAsync(cancellationToken: TestContext.Current.CancellationToken);
         await channel.QueueDeclareAsync(exclusive: true, cancellationToken: TestContext.Current.CancellationToken);
     }
@@ -233,6 +215,26 @@ public sealed class RabbitMqBehindNatTests(RabbitMqLab fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task UseKeepAlive_ASocketFactoryReplacedWhileConnected_TheAutomaticRecoverySaysItsSocketLacksTheProfile()
+    {
+        // Automatic recovery opens its socket through the factory's SocketFactory as it is then: the resolver's endpoints are
+        // read again, so the replacement is said at the recovery, not only at a first connection.
+        var (lab, server) = fixture.Server.Start();
+        using var profiles = ClientProfiles.InCode("orders", NatProfiles.ReadBack);
+        var factory = Factory(lab, server.EndPoint).UseKeepAlive(profiles.Profiles, "orders");
+
+        var (connection, recovered) = await RecoverAsync(factory, server.EndPoint, _ =>
+        {
+            profiles.Messages(KeepAliveEventIds.ClientSocketHookReplaced).Should().BeEmpty("the first connection went through ours");
+            factory.SocketFactory = family => new TcpClientAdapter(NetworkNamespace.CreateSocket(lab.Client, family));
+        });
+        await using var _ = connection;
+
+        recovered.View.GetKeepAlive().Enabled.Should().BeFalse("the recovery socket came from the factory set in place of ours");
+        profiles.Messages(KeepAliveEventIds.ClientSocketHookReplaced).Should().ContainSingle().Which.Should().Contain("ConnectionFactory.SocketFactory was set after UseKeepAlive");
+    }
+
+    [Fact]
     public async Task UseKeepAlive_ASocketFactoryWrappingOursSetAfterIt_TheSocketCarriesTheProfileAndNothingWarns()
     {
         // The control: a factory set afterwards that calls ours (to count or log sockets) keeps the profile on each socket.
@@ -283,6 +285,39 @@ public sealed class RabbitMqBehindNatTests(RabbitMqLab fixture) : IClassFixture<
         }
 
         return socketFactory;
+    }
+
+    /// <summary>
+    /// Connects with automatic recovery (after 500 ms), runs <paramref name="meanwhile"/> with the connection's socket, ends
+    /// that socket under the client and returns the connection once recovered, with its recovery socket.
+    /// </summary>
+    private static async Task<(IConnection Connection, ClientSockets.Found Recovered)> RecoverAsync(ConnectionFactory factory, IPEndPoint server, Action<ClientSockets.Found> meanwhile)
+    {
+        factory.AutomaticRecoveryEnabled = true;
+        factory.NetworkRecoveryInterval = TimeSpan.FromMilliseconds(500);
+        var before = ClientSockets.Snapshot(server);
+        var connection = await factory.CreateConnectionAsync(TestContext.Current.CancellationToken);
+        var first = ClientSockets.SingleNew(server, before);
+        var recovered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.RecoverySucceededAsync += (_, _) =>
+        {
+            recovered.TrySetResult();
+            return Task.CompletedTask;
+        };
+
+        meanwhile(first);
+        var beforeRecovery = ClientSockets.Snapshot(server);
+        if (!ClientSockets.TryShutdown(first))
+        {
+            // RabbitMQ.Client already closed it itself (seen once in five full runs, right after connecting): the connection
+            // is lost all the same, and its recovery socket, which may already be open, is the new one. Recovery waits
+            // NetworkRecoveryInterval (500 ms), so that socket still comes after what the test did meanwhile.
+            NatProfiles.Report("RabbitMQ: the first connection was closed by the client before the test ended it; waiting for its recovery");
+            beforeRecovery = [.. before, first.Inode];
+        }
+
+        await recovered.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        return (connection, ClientSockets.SingleNew(server, beforeRecovery));
     }
 
     private static ConnectionFactory Factory(RoutedLab lab, IPEndPoint server) => new()
