@@ -139,19 +139,23 @@ internal sealed class KeepAliveHealthCheck(KeepAliveTelemetryListener listener, 
         : $"cause {cause ?? "unknown"}";
 
     /// <summary>
-    /// The share of the budget used, rounded up, and the threshold as set (12.5%, not 13%), each with as many decimals
-    /// as it takes for a share over the threshold to read over it: 12.9991% of a 0.12999 threshold is "13% ..., over
-    /// 12.999%", not "13% ..., over 13%".
+    /// The share of the budget used, rounded up (at its first significant digit at least) with as many decimals as it
+    /// takes to read over the threshold, and the threshold as set (12.5%, not 13%; 0.0001%, not 0%): 12.9991% of a
+    /// 0.12999 threshold is "13% ..., over 12.999%", not "13% ..., over 13%", and 0.00089% of a 0.000001 threshold
+    /// "0.0009% ..., over 0.0001%", not "1% ..., over 0%".
     /// </summary>
     private static (string Share, string Threshold) Percentages(double used, double threshold)
     {
         const int MaxDecimals = 15;
-        for (var decimals = 0; ; decimals++)
+        // Rounded to 10 places: 0.12999 * 100 is 12.999000000000001 in binary and is 12.999%.
+        var shown = Math.Round(threshold * 100, 10);
+        // A share under 1% starts at its first significant digit: 0.00089% rounded up to a whole 1% would overstate it 1000 times.
+        var first = used * 100 is > 0 and < 1 ? (int)Math.Min(MaxDecimals, -Math.Floor(Math.Log10(used * 100))) : 0;
+        for (var decimals = first; ; decimals++)
         {
             var scale = Math.Pow(10, decimals);
             // Rounded to 6 places before rounding up: 0.55 * 100 is 55.00000000000001 in binary and is 55%, not 56%.
             var share = Math.Ceiling(Math.Round(used * 100 * scale, 6)) / scale;
-            var shown = Math.Round(threshold * 100, Math.Max(decimals, 2));
             if (share > shown || decimals == MaxDecimals)
             {
                 var format = "0." + new string('#', MaxDecimals);

@@ -47,6 +47,7 @@ public sealed class KeepAliveHealthCheckTests
     [InlineData(0.125, 5_630, "13%", "over 12.5%")] // 12.51 %: with the threshold rounded as well, "13% ..., over 13%"
     [InlineData(0.12999, 5_849.6, "13%", "over 12.999%")] // 12.9991 % over 12.999 %: with the threshold shown to 2 decimals, "13% ..., over 13%"
     [InlineData(0.5, 24_750, "55%", "over 50%")] // exactly 55 %, which is 55.00000000000001 in binary: rounded up, it read "56%"
+    [InlineData(0.000001, 0.4, "0.0009%", "over 0.0001%")] // a threshold of 0.0001 %: rounded to 2 decimals, "1% ..., over 0%"
     public async Task CheckHealth_LatenessJustOverTheThreshold_TheDescriptionNeverSaysAShareThatIsNotOverIt(double fraction, double lateMilliseconds, string share, string threshold)
     {
         var entry = await CheckAfterOneLateHeartbeatAsync(fraction, TimeSpan.FromMilliseconds(lateMilliseconds));
