@@ -65,8 +65,7 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
         // A profile bound from several sections (the KeepAlive section and a path of its own) reloads when any of them does.
         foreach (var registration in all.Where(static r => r.Section is not null))
         {
-            var profile = _registrations[registration.Name];
-            _subscriptions.Add(ChangeToken.OnChange(registration.Section!.GetReloadToken, () => Reload(profile)));
+            _subscriptions.Add(ChangeToken.OnChange(registration.Section!.GetReloadToken, Reload));
         }
     }
 
@@ -302,9 +301,11 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
         }
     }
 
-    private void Reload(KeepAliveProfileRegistration registration)
+    // Any profile's reload judges every profile with a change not judged yet (its own, and those whose reload event is still
+    // to come in the same save) and every profile whose latest change was refused (a refusal can depend on the others: a
+    // heartbeat name another one reports under), together, against the configuration of now.
+    private void Reload()
     {
-        var name = registration.Name;
         lock (_reloadLock)
         {
             if (_disposed)
@@ -312,87 +313,99 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
                 return; // The host is gone: nothing uses the values any more.
             }
 
-            var fingerprint = Fingerprint(registration);
-            // The file watcher raises several events for one save: unchanged content is not judged again.
-            var judged = (!_lastSeen.TryGetValue(name, out var last) || last != fingerprint) && _current.ContainsKey(name);
-            if (judged)
+            var judged = new List<(KeepAliveProfileRegistration Registration, bool Changed)>();
+            foreach (var profile in _registrations.Values.Where(static r => r.Section is not null).OrderBy(static r => r.Name, StringComparer.Ordinal))
             {
-                Judge(registration, fingerprint, refusalKnown: false);
-            }
-            else
-            {
-                _lastSeen[name] = fingerprint; // never built: the next use builds it and reports any problem itself
+                // The file watcher raises several events for one save: unchanged content is not judged again, unless refused.
+                var fingerprint = Fingerprint(profile);
+                var changed = !_lastSeen.TryGetValue(profile.Name, out var last) || last != fingerprint;
+                _lastSeen[profile.Name] = fingerprint;
+                if (_current.ContainsKey(profile.Name) && (changed || _refused.ContainsKey(profile.Name)))
+                {
+                    judged.Add((profile, changed)); // never built: the next use builds it and reports any problem itself
+                }
             }
 
-            // A refusal can depend on the other profiles (a heartbeat name another one reports under): every profile whose
-            // latest change was refused is judged again against the configuration of now, its refusal logged again only when
-            // its reason changed.
-            foreach (var refused in _refused.Keys.Where(r => !judged || r != name).Order(StringComparer.Ordinal).ToList())
-            {
-                var other = _registrations[refused];
-                Judge(other, Fingerprint(other), refusalKnown: true);
-            }
+            Judge(judged);
         }
     }
 
-    // Under the reloads' lock, for a profile whose values were built: takes the configuration's values when valid, refuses
-    // them otherwise (logged and counted, unless refusalKnown and the same reason was given already).
-    private void Judge(KeepAliveProfileRegistration registration, string fingerprint, bool refusalKnown)
+    // Under the reloads' lock. Each profile's values are built and validated; the valid ones then must not report their
+    // heartbeats under a name another profile reports under once this reload is taken (refused together until none does, as
+    // start-up refuses them). Taken: logged as accepted; refused: logged and counted, unless only judged again (unchanged)
+    // and refused for the same reason as already given.
+    private void Judge(List<(KeepAliveProfileRegistration Registration, bool Changed)> judged)
     {
-        var name = registration.Name;
-        _lastSeen[name] = fingerprint;
-        var previous = _current[name];
-        IEnumerable<string> failures;
-        if (!registration.SectionExists)
+        var taken = new Dictionary<string, KeepAliveProfileOptions>(StringComparer.Ordinal);
+        var refused = new Dictionary<string, IEnumerable<string>>(StringComparer.Ordinal);
+        foreach (var (registration, _) in judged)
         {
-            failures = [$"{registration.Source}: the profile's section is gone from the configuration (deleted or renamed). Fix: restore the \"{name}\" section, or remove the profile's registration and restart."];
-        }
-        else
-        {
+            if (!registration.SectionExists)
+            {
+                refused[registration.Name] = [$"{registration.Source}: the profile's section is gone from the configuration (deleted or renamed). Fix: restore the \"{registration.Name}\" section, or remove the profile's registration and restart."];
+                continue;
+            }
+
             try
             {
-                var reloaded = _factory.Create(name);
-                if (SharedHeartbeatName(registration, reloaded) is { } shared)
-                {
-                    throw new OptionsValidationException(name, typeof(KeepAliveProfileOptions), [shared]);
-                }
+                taken[registration.Name] = _factory.Create(registration.Name);
+            }
+            catch (OptionsValidationException ex)
+            {
+                refused[registration.Name] = ex.Failures;
+            }
+        }
 
-                KeepSocketWarnings(previous, reloaded);
+        // A profile keeping the heartbeat name it reports under now is never the one refused for it: the other one took it.
+        while (taken.Where(t => !string.Equals(HeartbeatName(t.Key, t.Value), HeartbeatName(t.Key, _current[t.Key]), StringComparison.OrdinalIgnoreCase))
+            .Select(t => (t.Key, Shared: SharedHeartbeatName(_registrations[t.Key], t.Value, taken))).Where(static t => t.Shared is not null).ToList() is { Count: > 0 } shared)
+        {
+            foreach (var (name, why) in shared)
+            {
+                taken.Remove(name);
+                refused[name] = [why!];
+            }
+        }
+
+        foreach (var (registration, changed) in judged)
+        {
+            var name = registration.Name;
+            if (taken.TryGetValue(name, out var reloaded))
+            {
+                KeepSocketWarnings(_current[name], reloaded);
                 _current[name] = reloaded;
                 _refused.TryRemove(name, out _);
                 Log.ProfileReloaded(_logger, name);
                 WarnOfPingTimeouts(name, reloaded);
                 SignalAccepted(name);
-                return;
+                continue;
             }
-            catch (OptionsValidationException ex)
+
+            var why = string.Join(" | ", refused[name]);
+            if (!changed && _refused.TryGetValue(name, out var given) && given == why)
             {
-                failures = ex.Failures;
+                continue;
             }
-        }
 
-        var why = string.Join(" | ", failures);
-        if (refusalKnown && _refused.TryGetValue(name, out var given) && given == why)
-        {
-            return;
+            _refused[name] = why;
+            Log.ProfileReloadRejected(_logger, name, why);
+            _metrics.Rejected(name);
         }
-
-        _refused[name] = why;
-        Log.ProfileReloadRejected(_logger, name, why);
-        _metrics.Rejected(name);
     }
 
     // Start-up refuses two profiles reporting under one heartbeat name when the health check is added (its options validator);
-    // a reload that makes this profile's name another's, whose values are in force, is refused the same way.
-    private string? SharedHeartbeatName(KeepAliveProfileRegistration registration, KeepAliveProfileOptions reloaded)
+    // a reload that makes this profile's name another's, as it will be once the reload is taken, is refused the same way.
+    private string? SharedHeartbeatName(KeepAliveProfileRegistration registration, KeepAliveProfileOptions reloaded, Dictionary<string, KeepAliveProfileOptions> taken)
     {
-        var heartbeat = KeepAliveTelemetryListener.HeartbeatName(reloaded.Heartbeat, registration.Name);
+        var heartbeat = HeartbeatName(registration.Name, reloaded);
         var others = _healthChecked
-            ? _current.Where(c => c.Key != registration.Name && string.Equals(KeepAliveTelemetryListener.HeartbeatName(c.Value.Heartbeat, c.Key), heartbeat, StringComparison.OrdinalIgnoreCase)).Select(static c => c.Key).ToList()
+            ? _current.Where(c => c.Key != registration.Name && string.Equals(HeartbeatName(c.Key, taken.GetValueOrDefault(c.Key, c.Value)), heartbeat, StringComparison.OrdinalIgnoreCase)).Select(static c => c.Key).Order(StringComparer.Ordinal).ToList()
             : [];
         return others.Count == 0 ? null
             : $"{registration.Describe("Heartbeat:Name")}: '{heartbeat}' is refused. " + KeepAliveHealthCheckOptionsValidator.SharedHeartbeatName([.. others, registration.Name], heartbeat, registration.Describe("Heartbeat:Name"));
     }
+
+    private static string HeartbeatName(string profile, KeepAliveProfileOptions values) => KeepAliveTelemetryListener.HeartbeatName(values.Heartbeat, profile);
 
     // The socket warnings given for the values in force stay given while the reload leaves the Tcp section as it was (another
     // setting changed): the same values round, or are unsupported, the same way. New Tcp values get a new logger, warning again.

@@ -18,20 +18,9 @@ public sealed class SharedHeartbeatNameReloadTests
     [InlineData(false)]
     public void Reload_HeartbeatNameOfAnotherProfile_RefusedWithTheHealthCheckAllowedWithout(bool healthCheck)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["KeepAlive:Profiles:payments:Heartbeat:Interval"] = "10s",
-            ["KeepAlive:Profiles:orders:Heartbeat:Interval"] = "10s",
-        }).Build();
-        var services = new ServiceCollection().AddKeepAlive(configuration.GetSection("KeepAlive"));
-        if (healthCheck)
-        {
-            services.AddHealthChecks().AddKeepAlive();
-        }
-
-        using var provider = services.BuildServiceProvider();
+        var configuration = TwoProfiles();
+        using var provider = Start(configuration, healthCheck);
         var profiles = (KeepAliveProfiles)provider.GetRequiredService<IKeepAliveProfiles>();
-        profiles.CaptureAll();
 
         configuration["KeepAlive:Profiles:orders:Heartbeat:Name"] = "Payments";
         configuration.Reload();
@@ -55,17 +44,10 @@ public sealed class SharedHeartbeatNameReloadTests
         // orders' change was refused because payments reports under the name it asked for; payments then takes another name.
         // orders' own section did not change again, yet its refused change is now valid: it must be taken, as any accepted
         // reload is (logged once), not left refused (and the health check Degraded) until orders is saved again.
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["KeepAlive:Profiles:payments:Heartbeat:Interval"] = "10s",
-            ["KeepAlive:Profiles:orders:Heartbeat:Interval"] = "10s",
-        }).Build();
-        var services = new ServiceCollection().AddLogging(logging => logging.AddFakeLogging()).AddMetrics().AddKeepAlive(configuration.GetSection("KeepAlive"));
-        services.AddHealthChecks().AddKeepAlive();
-        using var provider = services.BuildServiceProvider();
+        var configuration = TwoProfiles();
+        using var provider = Start(configuration, healthCheck: true);
         var profiles = (KeepAliveProfiles)provider.GetRequiredService<IKeepAliveProfiles>();
         var logs = provider.GetFakeLogCollector();
-        profiles.CaptureAll();
         configuration["KeepAlive:Profiles:orders:Heartbeat:Name"] = "Payments";
         configuration.Reload();
         profiles.RefusedChange("orders").Should().Contain("'Payments'");
@@ -86,6 +68,55 @@ public sealed class SharedHeartbeatNameReloadTests
         var report = await provider.GetRequiredService<HealthCheckService>().CheckHealthAsync(TestContext.Current.CancellationToken);
         report.Entries["keepalive"].Data.Should().NotContainKey("orders:ReloadRejected");
         report.Entries["keepalive"].Status.Should().Be(HealthStatus.Healthy);
+    }
+
+    [Fact]
+    public void Reload_TwoProfilesSwapTheirHeartbeatNamesInOneSave_BothAccepted()
+    {
+        // payments takes orders' name and orders payments' in one save: the names stay unique (start-up takes them), yet each
+        // profile, judged against the other's values in force, was refused, and both stayed refused for good.
+        var configuration = TwoProfiles();
+        using var provider = Start(configuration, healthCheck: true);
+        var profiles = (KeepAliveProfiles)provider.GetRequiredService<IKeepAliveProfiles>();
+
+        configuration["KeepAlive:Profiles:payments:Heartbeat:Name"] = "orders";
+        configuration["KeepAlive:Profiles:orders:Heartbeat:Name"] = "payments";
+        configuration.Reload();
+
+        profiles.RefusedChange("payments").Should().BeNull();
+        profiles.RefusedChange("orders").Should().BeNull();
+        profiles.GetProfile("payments").Heartbeat.Name.Should().Be("orders");
+        profiles.GetProfile("orders").Heartbeat.Name.Should().Be("payments");
+        Messages(provider.GetFakeLogCollector(), KeepAliveEventIds.ProfileReloaded).Should().HaveCount(2, "each profile's change is taken once");
+
+        configuration["KeepAlive:Profiles:payments:Heartbeat:Name"] = "shared";
+        configuration["KeepAlive:Profiles:orders:Heartbeat:Name"] = "SHARED";
+        configuration.Reload();
+
+        profiles.RefusedChange("payments").Should().Contain("'shared'", "two changes taking one name are both refused, as start-up refuses them");
+        profiles.RefusedChange("orders").Should().Contain("'SHARED'");
+        profiles.GetProfile("payments").Heartbeat.Name.Should().Be("orders");
+        profiles.GetProfile("orders").Heartbeat.Name.Should().Be("payments");
+    }
+
+    private static IConfigurationRoot TwoProfiles() => new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+    {
+        ["KeepAlive:Profiles:payments:Heartbeat:Interval"] = "10s",
+        ["KeepAlive:Profiles:orders:Heartbeat:Interval"] = "10s",
+    }).Build();
+
+    // The profiles of the configuration, each built (in force), with fake logging and, when asked, the keep-alive health check.
+    private static ServiceProvider Start(IConfiguration configuration, bool healthCheck)
+    {
+        var services = new ServiceCollection().AddLogging(logging => logging.AddFakeLogging()).AddMetrics().AddKeepAlive(configuration.GetSection("KeepAlive"));
+        if (healthCheck)
+        {
+            services.AddHealthChecks().AddKeepAlive();
+        }
+
+        var provider = services.BuildServiceProvider();
+        ((KeepAliveProfiles)provider.GetRequiredService<IKeepAliveProfiles>()).CaptureAll();
+        return provider;
     }
 
     private static List<string> Messages(FakeLogCollector logs, int eventId) => [.. logs.GetSnapshot().Where(r => r.Id.Id == eventId).Select(static r => r.Message)];
