@@ -34,14 +34,13 @@ internal static class ToolApp
     {
         var root = Create(console);
         var result = root.Parse(args);
-        if (result.Errors.Count > 0)
+        if (ParseRefusals.Of(result) is { Count: > 0 } refusals)
         {
-            foreach (var error in result.Errors)
+            foreach (var refusal in refusals)
             {
-                await console.Error.WriteLineAsync(error.Message);
+                await console.Error.WriteLineAsync(refusal);
             }
 
-            await console.Error.WriteLineAsync("Run 'keepalive --help' for usage.");
             return ExitCodes.BadInput;
         }
 

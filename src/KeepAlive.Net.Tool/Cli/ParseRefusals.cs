@@ -1,0 +1,106 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Parsing;
+
+namespace KeepAlive.Net.Tool.Cli;
+
+/// <summary>
+/// What System.CommandLine refuses before a command runs, told the way the tool tells every refusal: what was written,
+/// what is wrong with it, and "Fix: ...". Its own messages ("Option '--idle' expects a single argument but 2 were
+/// provided.", "Unrecognized command or argument '--bogus'.") name neither the value nor the fix; a flag's own parser
+/// (a duration, a pid) already does, and its message is kept as it is.
+/// </summary>
+internal static class ParseRefusals
+{
+    private const string FixMark = " Fix: ";
+
+    /// <summary>One refusal per mistake; empty when the command line parsed.</summary>
+    public static IReadOnlyList<string> Of(ParseResult result)
+    {
+        if (result.Errors.Count == 0)
+        {
+            return [];
+        }
+
+        var at = result.CommandResult;
+        var command = at.Command;
+        var refusals = new List<string>();
+        refusals.AddRange(result.Errors.Select(static e => e.Message).Where(static m => m.Contains(FixMark, StringComparison.Ordinal)));
+        refusals.AddRange(Unmatched(result.UnmatchedTokens, at));
+        foreach (var option in command.Options.Where(static o => o is not (HelpOption or VersionOption)))
+        {
+            var given = result.GetResult(option);
+            if (given is null or { Implicit: true, Tokens.Count: 0 })
+            {
+                if (option.Required)
+                {
+                    refusals.Add($"{option.Name}: not given, and '{Usage(at)}' needs it ({About(option)}).{FixMark}add {Written(option)}.");
+                }
+            }
+            else if (given.Tokens.Count > 1 && option.Arity.MaximumNumberOfValues == 1)
+            {
+                var values = given.Tokens.Select(static t => t.Value).ToList();
+                refusals.Add($"{string.Join(' ', values.Select(v => $"{option.Name} {v}"))}: {option.Name} takes one value and was given {values.Count} ({string.Join(", ", values)}).{FixMark}give {option.Name} once, e.g. {option.Name} {values[^1]}.");
+            }
+            else if (given.Tokens.Count == 0 && !given.Implicit && option.Arity.MinimumNumberOfValues > 0)
+            {
+                refusals.Add($"{option.Name}: no value after it.{FixMark}write {Written(option)} ({About(option)}).");
+            }
+        }
+
+        foreach (var argument in command.Arguments.Where(a => a.Arity.MinimumNumberOfValues > 0 && result.GetResult(a) is not { Tokens.Count: > 0 }))
+        {
+            refusals.Add($"<{argument.Name}>: not given, and '{Usage(at)}' needs it ({About(argument)}).{FixMark}add it: {Usage(at)}.");
+        }
+
+        if (command.Subcommands.Count > 0 && command.Action is null && !result.UnmatchedTokens.Any(static t => !t.StartsWith('-')))
+        {
+            refusals.Add($"{ToolApp.Name}: no command given.{FixMark}name one of {Names(command)}, e.g. '{ToolApp.Name} show'; '{ToolApp.Name} --help' says what each does.");
+        }
+
+        // An error not recognised above keeps System.CommandLine's words, with the help to read.
+        return refusals.Count > 0 ? refusals.Distinct().ToList()
+            : [.. result.Errors.Select(e => $"{Usage(at)}: {e.Message}{FixMark}see '{Usage(at)} --help'.")];
+    }
+
+    // An unknown option takes the value written after it along ("--idel 30s"), so one typo is one refusal.
+    private static IEnumerable<string> Unmatched(IReadOnlyList<string> tokens, CommandResult at)
+    {
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var token = tokens[i];
+            if (!token.StartsWith('-'))
+            {
+                yield return Unmatched(token, at);
+                continue;
+            }
+
+            var written = i + 1 < tokens.Count && !tokens[i + 1].StartsWith('-') ? $"{token} {tokens[++i]}" : token;
+            var options = at.Command.Options.SelectMany(static o => o.Aliases.Prepend(o.Name)).ToList();
+            yield return $"{written}: {(written == token ? "not" : $"{token} is not")} an option of '{Usage(at)}'.{ClosestName.Suggest(token, options)}{FixMark}remove it, or see '{Path(at)} --help' for its options.";
+        }
+    }
+
+    private static string Unmatched(string token, CommandResult at)
+    {
+        var command = at.Command;
+        return command.Subcommands.Count > 0
+            ? $"'{token}': not a command of {ToolApp.Name}.{ClosestName.Suggest(token, command.Subcommands.Select(static c => c.Name))}{FixMark}name one of {Names(command)}; '{ToolApp.Name} --help' says what each does."
+            : command.Arguments.Count == 0 ? $"'{token}': '{Usage(at)}' takes no arguments, only options.{FixMark}remove it, or put the option it belongs to before it; see '{Usage(at)} --help'."
+            : $"'{token}': one value too many; '{Usage(at)}' takes no more.{FixMark}remove it, or quote a value that holds spaces: {Usage(at)}.";
+    }
+
+    private static string About(Symbol symbol) => symbol.Description?.TrimEnd('.') ?? symbol.Name;
+
+    private static string Names(Command command) => string.Join(", ", command.Subcommands.Where(static c => !c.Hidden).Select(static c => c.Name));
+
+    private static string Written(Option option) => $"{option.Name} <{option.HelpName ?? "value"}>";
+
+    // The command as typed, "keepalive doctor".
+    private static string Path(CommandResult at) =>
+        at.Parent is CommandResult parent ? $"{Path(parent)} {at.Command.Name}" : at.Command.Name;
+
+    // The command and its arguments, "keepalive analyze <file>".
+    private static string Usage(CommandResult at) =>
+        string.Join(' ', at.Command.Arguments.Select(static a => $"<{a.Name}>").Prepend(Path(at)));
+}

@@ -1,0 +1,36 @@
+using KeepAlive.Net.Tool.Tests.Support;
+
+namespace KeepAlive.Net.Tool.Tests.Cli;
+
+/// <summary>
+/// What System.CommandLine refuses before any command runs (a repeated, unknown or value-less option, a missing required
+/// option or argument, an unknown command) is told the tool's way, as every other refusal is: what was written, what
+/// is wrong, and "Fix: ...", with exit code 2.
+/// </summary>
+public sealed class ParseRefusalTests
+{
+    [Theory]
+    [InlineData("--idle 1s --idle 2s: ", "give --idle once", "show", "--idle", "1s", "--idle", "2s")]
+    [InlineData("--pid 1 --pid 2: ", "give --pid once", "doctor", "--pid", "1", "--pid", "2")]
+    [InlineData("--bogus: ", "keepalive show --help", "show", "--bogus")]
+    [InlineData("--idel 30s: ", "Did you mean '--idle'?", "show", "--idel", "30s")]
+    [InlineData("--pid: ", "--pid <pid>", "doctor")]
+    [InlineData("--pid: ", "--pid <pid>", "doctor", "--pid")]
+    [InlineData("--idle: ", "--idle <duration>", "show", "--idle")]
+    [InlineData("<file>: ", "keepalive analyze <file>", "analyze")]
+    [InlineData("<endpoint>: ", "keepalive check <endpoint>", "check")]
+    [InlineData("'b.pcap': ", "keepalive analyze <file>", "analyze", "a.pcap", "b.pcap")]
+    [InlineData("'shwo': ", "Did you mean 'show'?", "shwo")]
+    [InlineData("'nope': ", "show, check, analyze, doctor, probe-idle", "nope")]
+    [InlineData("keepalive: ", "show, check, analyze, doctor, probe-idle")]
+    public async Task ParseError_EachKind_NamesWhatWasWrittenAndAFix(string subject, string fix, params string[] args)
+    {
+        var (exitCode, output, error) = await ToolRun.InProcessAsync(args);
+
+        exitCode.Should().Be(2, "keepalive {0} is bad input", string.Join(' ', args));
+        output.Should().BeEmpty();
+        var refusals = error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        refusals.Should().ContainSingle("one mistake is one refusal, not System.CommandLine's list: {0}", error)
+            .Which.Should().StartWith(subject).And.Contain(" Fix: ").And.Contain(fix);
+    }
+}
