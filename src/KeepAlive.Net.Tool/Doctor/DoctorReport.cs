@@ -34,6 +34,12 @@ internal sealed class DoctorReport(ProcessSockets process, DoctorReference refer
             ? null
             : endpoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endpoint.Address.MapToIPv4(), endpoint.Port).ToString() : endpoint.ToString();
 
+    /// <summary>
+    /// The socket's own address, or "unbound" for one created and never bound (getsockname reads 0.0.0.0:0), which an
+    /// empty column or a JSON <see langword="null"/> would show as an address that could not be read.
+    /// </summary>
+    public static string Local(SocketReading socket) => Endpoint(socket.Local) ?? "unbound";
+
     public void WriteText(IAnsiConsole console)
     {
         console.Line(string.Create(CultureInfo.InvariantCulture,
@@ -46,7 +52,7 @@ internal sealed class DoctorReport(ProcessSockets process, DoctorReference refer
                 var settings = socket.Settings;
                 table.Row(
                     Units.Number(socket.Fd),
-                    $"{Endpoint(socket.Local)} -> {Endpoint(socket.Remote) ?? "*"}",
+                    $"{Local(socket)} -> {Endpoint(socket.Remote) ?? "*"}",
                     socket.State,
                     settings is null ? socket.Proc?.KeepAliveFromTimer switch { true => "on (timer)", false => "off (timer)", _ => "unknown" } : settings.Enabled ? "on" : "off",
                     settings is null ? "unreadable" : $"{Units.Time(settings.IdleTime)} / {Units.Time(settings.Interval)} / {Units.Number(settings.ProbeCount)}",
@@ -60,7 +66,7 @@ internal sealed class DoctorReport(ProcessSockets process, DoctorReference refer
 
         foreach (var (socket, verdict) in connections.Where(static c => c.Verdict.Applicable))
         {
-            console.Line($"fd {Units.Number(socket.Fd)} {Endpoint(socket.Local)} -> {Endpoint(socket.Remote)}: {verdict.Text}{(verdict.Fix is { } fix ? ". Fix: " + fix : string.Empty)}.",
+            console.Line($"fd {Units.Number(socket.Fd)} {Local(socket)} -> {Endpoint(socket.Remote)}: {verdict.Text}{(verdict.Fix is { } fix ? ". Fix: " + fix : string.Empty)}.",
                 verdict.Protected switch { true => Color.Green, false => Color.Red, _ => Color.Yellow });
         }
 
@@ -119,7 +125,7 @@ internal sealed class DoctorReport(ProcessSockets process, DoctorReference refer
         var info = ConnectionInfo(socket);
         json.WriteStartObject();
         json.WriteNumber("fd", socket.Fd);
-        json.StringOrNull("local", Endpoint(socket.Local));
+        json.WriteString("local", Local(socket));
         json.StringOrNull("remote", Endpoint(socket.Remote));
         json.WriteString("state", socket.State);
         json.BooleanOrNull("keepAlive", settings?.Enabled ?? socket.Proc?.KeepAliveFromTimer);

@@ -318,6 +318,30 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
         found.GetProperty("verdict").GetString().Should().Be("not applicable: not connected (CLOSE): created or bound, never connected");
     }
 
+    [Fact]
+    public async Task Doctor_SocketNeverBound_SaysUnboundInTextAndJson()
+    {
+        // getsockname of a socket created and never bound is 0.0.0.0:0: the table showed ' -> *' (an empty local
+        // endpoint) and --json "local": null, as if the address could not be read.
+        TestEnvironment.RequireLinux();
+        using var unbound = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var fd = (int)unbound.Handle;
+
+        var run = await ToolRun.RunAsync([], TimeSpan.FromMinutes(1), "doctor", "--pid", Pid, "--json");
+        var text = await ToolRun.RunAsync([], TimeSpan.FromMinutes(1), "doctor", "--pid", Pid);
+
+        output.WriteLine(text.Interleaved);
+        using var json = JsonDocument.Parse(run.Output);
+        var found = json.RootElement.GetProperty("connections").EnumerateArray()
+            .Should().ContainSingle(c => c.GetProperty("fd").GetInt32() == fd, run.Interleaved).Subject;
+        found.GetProperty("local").GetString().Should().Be("unbound");
+        found.GetProperty("remote").ValueKind.Should().Be(JsonValueKind.Null, "a socket never connected has no peer");
+        found.GetProperty("verdict").GetString().Should().StartWith("not applicable: not connected (CLOSE)");
+        var cells = text.Output.Split('\n').Select(static l => l.Split('│').Select(static c => c.Trim()).ToArray())
+            .Should().ContainSingle(c => c.Length > 2 && c[1] == fd.ToString(CultureInfo.InvariantCulture), text.Output).Subject;
+        cells[2].Should().Be("unbound -> *");
+    }
+
     [Theory]
     // The kernel calls both CLOSE; doctor said 'closing (CLOSE)' for both. A connection that ended and whose socket the
     // process still holds (a leak when it lasts) had its round-trip time measured; a never-connected socket has none.
