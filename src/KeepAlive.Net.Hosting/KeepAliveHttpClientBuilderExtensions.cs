@@ -22,7 +22,8 @@ public static class KeepAliveHttpClientBuilderExtensions
     /// handler's <see cref="System.Net.Http.SocketsHttpHandler.PooledConnectionIdleTimeout"/>,
     /// <see cref="System.Net.Http.SocketsHttpHandler.PooledConnectionLifetime"/> (shortened by a random amount of up to
     /// <c>Http:MaxConnectionAgeJitter</c> for each handler), <see cref="System.Net.Http.SocketsHttpHandler.ConnectTimeout"/>
-    /// and the HTTP/2 keep-alive ping delay, timeout and policy. Values the profile leaves unset keep the handler's own.
+    /// and the HTTP/2 keep-alive ping delay, timeout and policy. Values the profile leaves unset keep the handler's own; one
+    /// your handler set by hand that the profile replaces is logged as a warning (<see cref="KeepAlive.Net.KeepAliveEventIds.ClientOptionOverridden"/>), once per client and value.
     /// </summary>
     /// <param name="builder">The client's builder.</param>
     /// <param name="profileName">The profile, registered with <c>services.AddKeepAlive(...)</c>; checked when the host starts.</param>
@@ -45,7 +46,12 @@ public static class KeepAliveHttpClientBuilderExtensions
         ArgumentNullException.ThrowIfNull(profileName);
         builder.UseTcpKeepAlive(profileName, configure); // first: it refuses a second profile for this client
         builder.Services.Configure<HttpClientKeepAliveBinding>(builder.Name, binding => binding.HandlerSettings.Add((handler, services) =>
-            KeepAliveHandlerSettings.Apply(handler, services.GetRequiredService<IKeepAliveProfiles>().GetProfile(profileName).Http, $"HttpClient '{builder.Name}' (KeepAlive profile '{profileName}')")));
+        {
+            var profiles = services.GetRequiredService<IKeepAliveProfiles>();
+            var client = $"HttpClient '{builder.Name}'";
+            KeepAliveHandlerSettings.Apply(handler, profiles.GetProfile(profileName).Http, $"{client} (KeepAlive profile '{profileName}')",
+                KeepAliveHandlerSettings.Warn(profiles, client, profileName, binding.Options, binding.ReportedOverrides));
+        }));
         return builder;
     }
 

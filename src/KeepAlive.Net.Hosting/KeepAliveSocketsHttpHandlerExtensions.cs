@@ -12,7 +12,8 @@ public static class KeepAliveSocketsHttpHandlerExtensions
     /// Applies every layer of a profile a client handler can carry: its <c>Tcp</c> section to each new connection's socket
     /// (through the handler's ConnectCallback, chaining a callback you set before, with the profile's values at the time of
     /// connecting), and from its <c>Http</c> section the pooled connection timers, connect timeout, HTTP/2 pings and the
-    /// server's ping policy, as <c>httpClientBuilder.UseKeepAlive</c> does. Values the profile leaves unset keep the handler's own.
+    /// server's ping policy, as <c>httpClientBuilder.UseKeepAlive</c> does. Values the profile leaves unset keep the handler's own;
+    /// one set by hand that the profile replaces is logged as a warning (<see cref="KeepAliveEventIds.ClientOptionOverridden"/>).
     /// </summary>
     /// <param name="handler">A handler that has not sent a request yet.</param>
     /// <param name="profiles">The registered profiles.</param>
@@ -49,7 +50,7 @@ public static class KeepAliveSocketsHttpHandlerExtensions
         var options = new KeepAliveHttpClientOptions();
         configure?.Invoke(options);
         var owner = $"socketsHttpHandler.UseKeepAlive(profiles, \"{profileName}\")";
-        KeepAliveHandlerSettings.Apply(handler, profiles.GetProfile(profileName).Http, owner);
+        KeepAliveHandlerSettings.Apply(handler, profiles.GetProfile(profileName).Http, owner, KeepAliveHandlerSettings.Warn(profiles, owner, profileName, options));
         options.ApplyTo(handler, owner);
         KeepAliveConnectCallback.Install(handler, profiles, profileName, options, KeepAliveProfiles.LoggerOf(profiles));
         return handler;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
@@ -172,6 +173,57 @@ public sealed class HttpClientCompositionTests
         sockets.ConnectTimeout.Should().Be(TimeSpan.FromSeconds(4), "the Http section applies");
         host.Services.GetFakeLogCollector().GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.HttpClientTcpNotApplicable)
             .Which.Message.Should().Contain("HttpClient 'payments'").And.Contain("does not apply").And.Contain("Http section (HTTP/2 pings, pool timers) applies");
+    }
+
+    [Fact]
+    public async Task UseKeepAlive_UserSocketsHandlerWithItsOwnHttpValues_TheProfileWinsAndSaysSoOncePerClientNotSilently()
+    {
+        // The user's SocketsHttpHandler sets PooledConnectionLifetime and PooledConnectionIdleTimeout by hand; the profile's
+        // Http section sets them too. The profile's replaced them without a word. A value the profile leaves unset stays,
+        // one equal to the profile's is no conflict, and a handler built again (every HandlerLifetime) is not warned again.
+        var ct = TestContext.Current.CancellationToken;
+        using var host = TestHosts.Build(
+            """{ "KeepAlive": { "Profiles": { "payments": { "Http": { "PooledConnectionLifetime": "5m", "PooledConnectionIdleTimeout": "50s", "KeepAlivePingDelay": "30s" } } } } }""",
+            (services, configuration) =>
+            {
+                services.AddLogging(logging => logging.AddFakeLogging());
+                services.AddKeepAlive(configuration.GetSection("KeepAlive"));
+                services.AddHttpClient("payments")
+                    .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+                    {
+                        PooledConnectionLifetime = TimeSpan.FromMinutes(1),
+                        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(10),
+                        KeepAlivePingDelay = TimeSpan.FromSeconds(30),
+                        ConnectTimeout = TimeSpan.FromSeconds(7),
+                    })
+                    .SetHandlerLifetime(TimeSpan.FromSeconds(1))
+                    .UseKeepAlive("payments");
+            });
+        await host.StartAsync(ct);
+        var factory = host.Services.GetRequiredService<IHttpMessageHandlerFactory>();
+        var first = Primary(factory.CreateHandler("payments"));
+        var rebuilt = first;
+        var waited = Stopwatch.StartNew();
+        while (ReferenceEquals(rebuilt, first) && waited.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(50, ct);
+            rebuilt = Primary(factory.CreateHandler("payments"));
+        }
+
+        rebuilt.Should().NotBeSameAs(first, "the handler lifetime of 1 s has the factory build the handler again");
+        foreach (var handler in new[] { first, rebuilt })
+        {
+            handler.PooledConnectionLifetime.Should().Be(TimeSpan.FromMinutes(5), "the profile's value wins");
+            handler.PooledConnectionIdleTimeout.Should().Be(TimeSpan.FromSeconds(50));
+            handler.ConnectTimeout.Should().Be(TimeSpan.FromSeconds(7), "a value the profile leaves unset keeps the handler's own");
+        }
+
+        var warnings = host.Services.GetFakeLogCollector().GetSnapshot().Where(static r => r.Id.Id == KeepAliveEventIds.ClientOptionOverridden).Select(static r => r.Message).ToList();
+        warnings.Should().HaveCount(2, "one warning per hand-set value the profile replaces, once per client: {0}", string.Join(" | ", warnings));
+        warnings.Should().ContainSingle(m => m.Contains("SocketsHttpHandler.PooledConnectionLifetime was set by hand to 1m", StringComparison.Ordinal))
+            .Which.Should().Contain("HttpClient 'payments'").And.Contain("'payments' sets Http:PooledConnectionLifetime, so the profile's 5m wins").And.Contain("Fix: remove the hand-set SocketsHttpHandler.PooledConnectionLifetime, or remove Http:PooledConnectionLifetime from the profile");
+        warnings.Should().ContainSingle(m => m.Contains("SocketsHttpHandler.PooledConnectionIdleTimeout was set by hand to 10s", StringComparison.Ordinal))
+            .Which.Should().Contain("the profile's 50s wins");
     }
 
     private static SocketsHttpHandler Primary(HttpMessageHandler handler)

@@ -1,5 +1,7 @@
 using System.Net.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace KeepAlive.Net.Hosting.Tests;
 
@@ -49,9 +51,30 @@ public sealed class SocketsHttpHandlerUseKeepAliveTests
         handler.ConnectCallback.Should().BeNull("nothing is applied from a refused call");
     }
 
-    private static ServiceProvider Profiles()
+    [Fact]
+    public void UseKeepAlive_HandlerWithItsOwnIdleTimeout_TheProfileWinsAndSaysSoButNotForALifetimeTheOptionsSet()
+    {
+        // The handler's PooledConnectionIdleTimeout was set by hand; the profile's replaced it without a word. Its hand-set
+        // PooledConnectionLifetime loses to the per-connection options' lifetime, not to the profile: nothing to say there.
+        using var services = Profiles(logging: true);
+        using var handler = new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromSeconds(10), PooledConnectionLifetime = TimeSpan.FromMinutes(1) };
+
+        handler.UseKeepAlive(services.GetRequiredService<IKeepAliveProfiles>(), "a", o => o.PooledConnectionLifetime = TimeSpan.FromMinutes(3));
+
+        handler.PooledConnectionIdleTimeout.Should().Be(TimeSpan.FromSeconds(40), "the profile's value wins");
+        handler.PooledConnectionLifetime.Should().Be(TimeSpan.FromMinutes(3));
+        services.GetFakeLogCollector().GetSnapshot().Where(static r => r.Id.Id == KeepAliveEventIds.ClientOptionOverridden).Should().ContainSingle()
+            .Which.Message.Should().Be("socketsHttpHandler.UseKeepAlive(profiles, \"a\"): SocketsHttpHandler.PooledConnectionIdleTimeout was set by hand to 10s, but KeepAlive profile 'a' sets Http:PooledConnectionIdleTimeout, so the profile's 40s wins. Fix: remove the hand-set SocketsHttpHandler.PooledConnectionIdleTimeout, or remove Http:PooledConnectionIdleTimeout from the profile to keep your value.");
+    }
+
+    private static ServiceProvider Profiles(bool logging = false)
     {
         var services = new ServiceCollection();
+        if (logging)
+        {
+            services.AddLogging(l => l.AddFakeLogging());
+        }
+
         services.AddKeepAlive("a", p => p.Http.PooledConnectionIdleTimeout = TimeSpan.FromSeconds(40));
         services.AddKeepAlive("b", p => p.Http.PooledConnectionIdleTimeout = TimeSpan.FromSeconds(20));
         return services.BuildServiceProvider();

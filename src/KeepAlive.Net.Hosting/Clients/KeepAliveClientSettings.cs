@@ -207,8 +207,11 @@ public sealed class KeepAliveClientSettings
         "Tcp:Enabled" => "set Tcp:Enabled to false in the profile (the client's sockets then keep their own keep-alive)",
         _ when profileKey.StartsWith("Tcp:", StringComparison.Ordinal) && Profile.Tcp.UnsetValues != TcpKeepAliveUnsetValues.KeepCurrent =>
             $"remove {profileKey} from the profile and set Tcp:UnsetValues to KeepCurrent (without it, the profile writes its default in place of what it does not set)",
-        _ => $"remove {profileKey} from the profile",
+        _ => RemoveFromProfile(profileKey),
     };
+
+    /// <summary>How to keep a hand-set option that <paramref name="profileKey"/> replaces, for a key whose absence leaves it alone.</summary>
+    internal static string RemoveFromProfile(string profileKey) => $"remove {profileKey} from the profile";
 
     /// <summary>
     /// Logs once what the profile set on the client (event <see cref="KeepAliveEventIds.ClientProfileApplied"/>,

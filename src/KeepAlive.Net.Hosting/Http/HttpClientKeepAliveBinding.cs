@@ -15,6 +15,9 @@ internal sealed class HttpClientKeepAliveBinding
     /// <summary>Gets further handler settings (the profile's <c>Http</c> section), applied to the final handler.</summary>
     public List<Action<SocketsHttpHandler, IServiceProvider>> HandlerSettings { get; } = [];
 
+    /// <summary>Gets the hand-set handler values the profile replaced that were reported already: a handler built again every HandlerLifetime is not reported again.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, bool> ReportedOverrides { get; } = new(StringComparer.Ordinal);
+
     /// <summary>
     /// Records at registration which profile a client takes, so that a second call naming another profile is refused
     /// there instead of mixing two profiles' sections in one handler.

@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net.Http;
+using KeepAlive.Net.Hosting.Diagnostics;
 using KeepAlive.Net.Hosting.Profiles;
 
 namespace KeepAlive.Net.Hosting.Http;
@@ -13,8 +15,12 @@ internal static class KeepAliveHandlerSettings
     /// <param name="handler">The handler.</param>
     /// <param name="http">The profile's <c>Http</c> section.</param>
     /// <param name="owner">Who applies the profile, as refusals name it.</param>
+    /// <param name="replaced">
+    /// Told of each value the profile replaces that the handler had set by hand (unlike a new handler's default) to something
+    /// else: the handler setting, its hand-set value, the profile's key and the profile's value as <see cref="Values"/> states it.
+    /// </param>
     /// <exception cref="InvalidOperationException">The handler's own ping delay, which the profile leaves in place, is below the profile's <c>Http:PeerMinPingInterval</c>.</exception>
-    public static void Apply(SocketsHttpHandler handler, HttpKeepAliveOptions http, string owner)
+    public static void Apply(SocketsHttpHandler handler, HttpKeepAliveOptions http, string owner, HandSetReplaced? replaced = null)
     {
         // The profile's own delay is validated against the server's minimum; one the handler was given by hand stays where
         // the profile sets none, and the server's policy stated in the profile must hold for it too.
@@ -23,6 +29,11 @@ internal static class KeepAliveHandlerSettings
         {
             throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
                 $"{owner}: the handler's own KeepAlivePingDelay is {KeepAliveDuration.Format(handler.KeepAlivePingDelay)}, below Http:PeerMinPingInterval {KeepAliveDuration.Format(minimum)}, and the profile sets no Http:KeepAlivePingDelay to replace it: {HttpProfileRules.TooManyPings}. Fix: set Http:KeepAlivePingDelay to at least {KeepAliveDuration.Format(minimum)} in the profile (it replaces the handler's), or remove the handler's KeepAlivePingDelay."));
+        }
+
+        if (replaced is not null)
+        {
+            ReportHandSet(handler, http, replaced);
         }
 
         if (http.PooledConnectionIdleTimeout is { } idle)
@@ -50,14 +61,73 @@ internal static class KeepAliveHandlerSettings
             handler.KeepAlivePingTimeout = timeout;
         }
 
-        if (http.KeepAlivePingPolicy is { } policy)
+        if (Policy(http) is { } policy)
         {
             handler.KeepAlivePingPolicy = policy;
         }
-        else if (http.PeerPermitsPingsWithoutCalls == false)
+    }
+
+    /// <summary>
+    /// Warns (event <see cref="KeepAliveEventIds.ClientOptionOverridden"/>, through the profiles' logging) of each value set by
+    /// hand on <paramref name="client"/>'s handler that the profile replaces; once per value when <paramref name="reported"/>
+    /// is given (a factory's handler, built again every HandlerLifetime). A lifetime <paramref name="options"/> sets wins over
+    /// both, so the profile's replacing the handler's is not said.
+    /// </summary>
+    /// <param name="profiles">The registered profiles.</param>
+    /// <param name="client">The handler's owner, as the warning names it.</param>
+    /// <param name="profileName">The profile.</param>
+    /// <param name="options">The per-connection options, already configured.</param>
+    /// <param name="reported">What was said already, or <see langword="null"/> to say each.</param>
+    /// <returns>What <see cref="Apply"/> calls.</returns>
+    public static HandSetReplaced Warn(IKeepAliveProfiles profiles, string client, string profileName, KeepAliveHttpClientOptions options, ConcurrentDictionary<string, bool>? reported = null)
+    {
+        var logger = KeepAliveProfiles.LoggerOf(profiles);
+        return (setting, handSet, profileKey, profileValue) =>
         {
-            handler.KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests;
+            if ((setting == Lifetime && options.PooledConnectionLifetime is not null) || reported?.TryAdd($"{setting}={handSet}>{profileValue}", true) == false)
+            {
+                return;
+            }
+
+            Log.ClientOptionOverridden(logger, client, setting, handSet, profileName, profileKey, profileValue, KeepAliveClientSettings.RemoveFromProfile(profileKey));
+        };
+    }
+
+    /// <summary>A value of the profile that replaced one the handler had set by hand (see <see cref="Apply"/>).</summary>
+    /// <param name="setting">The handler's setting, e.g. <c>SocketsHttpHandler.PooledConnectionLifetime</c>.</param>
+    /// <param name="handSet">The value it was set to by hand.</param>
+    /// <param name="profileKey">The profile's key that replaced it, e.g. <c>Http:PooledConnectionLifetime</c>.</param>
+    /// <param name="profileValue">The profile's value, as <see cref="Values"/> states it.</param>
+    public delegate void HandSetReplaced(string setting, string handSet, string profileKey, string profileValue);
+
+    // The ping policy the profile sets: its own, or the one a server that refuses pings without calls needs.
+    private static HttpKeepAlivePingPolicy? Policy(HttpKeepAliveOptions http) =>
+        http.KeepAlivePingPolicy ?? (http.PeerPermitsPingsWithoutCalls == false ? HttpKeepAlivePingPolicy.WithActiveRequests : null);
+
+    // A value set by hand differs from a new handler's default; one equal to the profile's (before its jitter) is no conflict.
+    private static void ReportHandSet(SocketsHttpHandler handler, HttpKeepAliveOptions http, HandSetReplaced replaced)
+    {
+        using var defaults = new SocketsHttpHandler();
+        var stated = Values(http);
+        void Check<T>(string name, string profileKey, T current, T byDefault, T? fromProfile, Func<T, string> format)
+            where T : struct
+        {
+            if (fromProfile is { } value && !EqualityComparer<T>.Default.Equals(current, byDefault) && !EqualityComparer<T>.Default.Equals(current, value))
+            {
+                replaced($"SocketsHttpHandler.{name}", format(current), profileKey, stated[$"SocketsHttpHandler.{name}"]);
+            }
         }
+
+        void CheckDuration(string name, TimeSpan current, TimeSpan byDefault, TimeSpan? fromProfile) =>
+            Check(name, $"Http:{name}", current, byDefault, fromProfile, static v => v == Timeout.InfiniteTimeSpan ? "infinite" : KeepAliveDuration.Format(v));
+
+        CheckDuration(nameof(SocketsHttpHandler.PooledConnectionIdleTimeout), handler.PooledConnectionIdleTimeout, defaults.PooledConnectionIdleTimeout, http.PooledConnectionIdleTimeout);
+        CheckDuration(nameof(SocketsHttpHandler.PooledConnectionLifetime), handler.PooledConnectionLifetime, defaults.PooledConnectionLifetime, http.PooledConnectionLifetime);
+        CheckDuration(nameof(SocketsHttpHandler.ConnectTimeout), handler.ConnectTimeout, defaults.ConnectTimeout, http.ConnectTimeout);
+        CheckDuration(nameof(SocketsHttpHandler.KeepAlivePingDelay), handler.KeepAlivePingDelay, defaults.KeepAlivePingDelay, http.KeepAlivePingDelay);
+        CheckDuration(nameof(SocketsHttpHandler.KeepAlivePingTimeout), handler.KeepAlivePingTimeout, defaults.KeepAlivePingTimeout, http.KeepAlivePingTimeout);
+        Check(nameof(SocketsHttpHandler.KeepAlivePingPolicy), http.KeepAlivePingPolicy is null ? "Http:PeerPermitsPingsWithoutCalls" : "Http:KeepAlivePingPolicy",
+            handler.KeepAlivePingPolicy, defaults.KeepAlivePingPolicy, Policy(http), static p => p.ToString());
     }
 
     /// <summary>What <see cref="Apply"/> sets on a handler, by handler setting, as the profile states it (a lifetime with the jitter that shortens it, "5m less up to 30s of Http:MaxConnectionAgeJitter"); a value the profile leaves unset is absent.</summary>
@@ -84,7 +154,7 @@ internal static class KeepAliveHandlerSettings
         Add(nameof(SocketsHttpHandler.ConnectTimeout), http.ConnectTimeout);
         Add(nameof(SocketsHttpHandler.KeepAlivePingDelay), http.KeepAlivePingDelay);
         Add(nameof(SocketsHttpHandler.KeepAlivePingTimeout), http.KeepAlivePingTimeout);
-        if ((http.KeepAlivePingPolicy ?? (http.PeerPermitsPingsWithoutCalls == false ? HttpKeepAlivePingPolicy.WithActiveRequests : null)) is { } policy)
+        if (Policy(http) is { } policy)
         {
             values[$"SocketsHttpHandler.{nameof(SocketsHttpHandler.KeepAlivePingPolicy)}"] = policy.ToString();
         }
