@@ -24,6 +24,9 @@ public static class KeepAliveClientServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(profileName);
         ArgumentNullException.ThrowIfNull(client);
         services.AddKeepAliveCore();
+        // Under the profile's own spelling (a client's "Cache" for the profile "cache"): under another, start-up would check
+        // the same values twice and stop the host with each failure said twice.
+        profileName = KeepAliveProfileRegistration.Spelling(services, profileName);
         services.AddOptionsWithValidateOnStart<KeepAliveProfileOptions>(profileName);
         services.AddSingleton<IValidateOptions<KeepAliveProfileOptions>>(s =>
             new KeepAliveClientValidator(profileName, client, s.GetServices<KeepAliveProfileRegistration>()));

@@ -125,11 +125,9 @@ public static class KeepAliveServiceCollectionExtensions
             throw new ArgumentException($"The KeepAlive profile name is empty or blank ('{name}'). {KeepAliveProfileRegistration.EmptyNameFix}", nameof(name));
         }
 
-        // Profile names are case-insensitive, like configuration keys, but named options match names exactly: a profile
-        // registered again in another case ("Payments" in JSON, "payments" in code) takes the first spelling, so its
-        // binding, its code and its validation all land on the one options object every lookup builds.
-        name = services.Where(static d => !d.IsKeyedService).Select(static d => d.ImplementationInstance).OfType<KeepAliveProfileRegistration>()
-            .FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase))?.Name ?? name;
+        // A profile registered again in another case ("Payments" in JSON, "payments" in code) takes the first spelling, so
+        // its binding, its code and its validation all land on the one options object every lookup builds.
+        name = KeepAliveProfileRegistration.Spelling(services, name);
         services.AddKeepAliveCore();
         services.AddSingleton(new KeepAliveProfileRegistration(name, configurationPath, section, listedIn));
         var builder = services.AddOptionsWithValidateOnStart<KeepAliveProfileOptions>(name);

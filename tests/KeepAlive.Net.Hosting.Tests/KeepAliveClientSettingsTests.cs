@@ -125,6 +125,18 @@ public sealed class KeepAliveClientSettingsTests
     }
 
     [Fact]
+    public async Task AddKeepAliveClient_NameInAnotherCaseThanTheProfile_HostStopsSayingTheFailureOnce()
+    {
+        // Profile names are case-insensitive: the client's "Cache" was validated once as "Cache" and once as "cache", and the
+        // host stopped with an AggregateException holding the same failure twice.
+        var error = await TestHosts.StartFailingAsync("""{ "KeepAlive": { "Profiles": { "cache": { "Heartbeat": { "Interval": "250ms" } } } } }""",
+            (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")).AddKeepAliveClient("Cache", Client));
+
+        error.Should().BeOfType<OptionsValidationException>().Which.Failures.Should().ContainSingle()
+            .Which.Should().StartWith("KeepAlive:Profiles:cache:Heartbeat:Interval: Heartbeat:Interval is 250ms, but TestClient counts");
+    }
+
+    [Fact]
     public async Task AddKeepAliveClient_ProfileNotRegistered_HostStopsAtStartUpListingTheRegisteredOnes()
     {
         var error = await TestHosts.StartFailingAsync("""{ "KeepAlive": { "Profiles": { "cache": { } } } }""",

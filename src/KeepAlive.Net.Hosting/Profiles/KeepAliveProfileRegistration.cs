@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace KeepAlive.Net.Hosting.Profiles;
 
@@ -52,6 +53,17 @@ internal sealed record KeepAliveProfileRegistration(string Name, string? Configu
 
         return index;
     }
+
+    /// <summary>
+    /// The spelling under which a profile of that name (any case) was first registered in <paramref name="services"/>, or
+    /// <paramref name="name"/>: profile names are case-insensitive, like configuration keys, but named options match names
+    /// exactly, so what registers a profile's options (its binding, its code, a client's start-up check) uses that spelling.
+    /// </summary>
+    /// <param name="services">The services registered so far.</param>
+    /// <param name="name">The name as the caller wrote it.</param>
+    public static string Spelling(IServiceCollection services, string name) =>
+        services.Where(static d => !d.IsKeyedService).Select(static d => d.ImplementationInstance).OfType<KeepAliveProfileRegistration>()
+            .FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase))?.Name ?? name;
 
     /// <summary>The fix for an empty or blank profile name, shared by registration and lookup.</summary>
     public const string EmptyNameFix = "Fix: pass the profile's name, e.g. \"payments\", or use the overload without a name for the default profile (KeepAliveProfileOptions.DefaultProfileName).";
