@@ -202,15 +202,7 @@ public sealed class HttpClientCompositionTests
         await host.StartAsync(ct);
         var factory = host.Services.GetRequiredService<IHttpMessageHandlerFactory>();
         var first = Primary(factory.CreateHandler("payments"));
-        var rebuilt = first;
-        var waited = Stopwatch.StartNew();
-        while (ReferenceEquals(rebuilt, first) && waited.Elapsed < TimeSpan.FromSeconds(10))
-        {
-            await Task.Delay(50, ct);
-            rebuilt = Primary(factory.CreateHandler("payments"));
-        }
-
-        rebuilt.Should().NotBeSameAs(first, "the handler lifetime of 1 s has the factory build the handler again");
+        var rebuilt = await RebuiltHandlerAsync(factory, "payments");
         foreach (var handler in new[] { first, rebuilt })
         {
             handler.PooledConnectionLifetime.Should().Be(TimeSpan.FromMinutes(5), "the profile's value wins");
@@ -226,7 +218,25 @@ public sealed class HttpClientCompositionTests
             .Which.Should().Contain("the profile's 50s wins");
     }
 
-    private static SocketsHttpHandler Primary(HttpMessageHandler handler)
+    /// <summary>Waits until the factory builds the client's handler again (a handler lifetime of 1 s has passed), at most 10 s, and returns its primary handler.</summary>
+    internal static async Task<SocketsHttpHandler> RebuiltHandlerAsync(IHttpMessageHandlerFactory factory, string client)
+    {
+        var current = Primary(factory.CreateHandler(client));
+        var waited = Stopwatch.StartNew();
+        while (waited.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+            if (Primary(factory.CreateHandler(client)) is var next && !ReferenceEquals(next, current))
+            {
+                return next;
+            }
+        }
+
+        throw new TimeoutException($"the factory did not build HttpClient '{client}''s handler again within 10 s");
+    }
+
+    /// <summary>The primary handler under a client's handler chain.</summary>
+    internal static SocketsHttpHandler Primary(HttpMessageHandler handler)
     {
         while (handler is DelegatingHandler { InnerHandler: { } inner })
         {

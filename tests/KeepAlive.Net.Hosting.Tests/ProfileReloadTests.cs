@@ -220,6 +220,29 @@ public sealed class ProfileReloadTests
     }
 
     [Fact]
+    public async Task Reload_HttpSection_HandlersBuiltAfterAValidSaveTakeItAndAfterAnInvalidOneKeepTheLastValid()
+    {
+        // UseKeepAlive's Http section is read each time the factory builds a handler (every HandlerLifetime): a valid save
+        // reaches the next handler, an invalid one (refused, logged) leaves the next handler with the last valid values.
+        const string Http = """{ "KeepAlive": { "Profiles": { "payments": { "Http": { "PooledConnectionIdleTimeout": "50s", "ConnectTimeout": "3s" } } } } }""";
+        await using var host = await FileBackedHost.StartAsync(Http, (services, configuration) =>
+        {
+            services.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            services.AddHttpClient("payments").SetHandlerLifetime(TimeSpan.FromSeconds(1)).UseKeepAlive("payments");
+        });
+        var factory = host.Host.Services.GetRequiredService<IHttpMessageHandlerFactory>();
+        HttpClientCompositionTests.Primary(factory.CreateHandler("payments")).PooledConnectionIdleTimeout.Should().Be(TimeSpan.FromSeconds(50));
+
+        await host.SaveAndWaitForLogAsync(Http.Replace("50s", "40s", StringComparison.Ordinal), KeepAliveEventIds.ProfileReloaded);
+        (await HttpClientCompositionTests.RebuiltHandlerAsync(factory, "payments")).PooledConnectionIdleTimeout.Should().Be(TimeSpan.FromSeconds(40), "a valid save reaches the next handler");
+
+        await host.SaveAndWaitForLogAsync(Http.Replace("50s", "-00:00:01", StringComparison.Ordinal).Replace("3s", "9s", StringComparison.Ordinal), KeepAliveEventIds.ProfileReloadRejected);
+        var next = await HttpClientCompositionTests.RebuiltHandlerAsync(factory, "payments");
+        next.PooledConnectionIdleTimeout.Should().Be(TimeSpan.FromSeconds(40), "an invalid save keeps the last valid values");
+        next.ConnectTimeout.Should().Be(TimeSpan.FromSeconds(3), "nothing of the refused save is taken, not even its valid keys");
+    }
+
+    [Fact]
     public void Reload_AcceptedWhileTheProfilesAreDisposed_FinishesWithoutThrowingIntoTheConfigurationReload()
     {
         // The host stops (its services disposed) while a save is being taken: the reload already running must end quietly,
