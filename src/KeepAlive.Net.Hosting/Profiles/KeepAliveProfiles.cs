@@ -367,14 +367,19 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
             }
         }
 
+        // Every profile taken before any is told of: a listener of one reads the others as this save left them.
+        foreach (var (name, reloaded) in taken)
+        {
+            KeepSocketWarnings(_current[name], reloaded);
+            _current[name] = reloaded;
+            _refused.TryRemove(name, out _);
+        }
+
         foreach (var (registration, changed) in judged)
         {
             var name = registration.Name;
             if (taken.TryGetValue(name, out var reloaded))
             {
-                KeepSocketWarnings(_current[name], reloaded);
-                _current[name] = reloaded;
-                _refused.TryRemove(name, out _);
                 Log.ProfileReloaded(_logger, name);
                 WarnOfPingTimeouts(name, reloaded);
                 SignalAccepted(name);

@@ -99,6 +99,26 @@ public sealed class SharedHeartbeatNameReloadTests
         profiles.GetProfile("orders").Heartbeat.Name.Should().Be("payments");
     }
 
+    [Fact]
+    public void Reload_TwoProfilesTakenInOneSave_IOptionsMonitorListenersSeeBothTaken()
+    {
+        // A listener told of one profile's accepted reload reads the other's values (the health check's telemetry listener
+        // reads every heartbeat name): it must see the whole save taken, not one profile's new name beside the other's old
+        // one, the same name twice.
+        var configuration = TwoProfiles();
+        using var provider = Start(configuration, healthCheck: true);
+        var profiles = provider.GetRequiredService<IKeepAliveProfiles>();
+        var monitor = provider.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<KeepAliveProfileOptions>>();
+        var seen = new List<string>();
+        using var listening = monitor.OnChange((_, name) => seen.Add($"{name}: payments {profiles.GetProfile("payments").Heartbeat.Name}, orders {profiles.GetProfile("orders").Heartbeat.Name}"));
+
+        configuration["KeepAlive:Profiles:payments:Heartbeat:Name"] = "orders";
+        configuration["KeepAlive:Profiles:orders:Heartbeat:Name"] = "payments";
+        configuration.Reload();
+
+        seen.Should().BeEquivalentTo("orders: payments orders, orders payments", "payments: payments orders, orders payments");
+    }
+
     private static IConfigurationRoot TwoProfiles() => new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
     {
         ["KeepAlive:Profiles:payments:Heartbeat:Interval"] = "10s",
