@@ -20,9 +20,9 @@ namespace KeepAlive.Net.Hosting.Health;
 /// </summary>
 internal sealed class KeepAliveHealthCheck(KeepAliveTelemetryListener listener, IKeepAliveProfiles profiles, IOptions<KeepAliveHealthCheckOptions> options) : IHealthCheck
 {
-    // The cause tag of a heartbeat that was not delayed, as the KeepAlive.Net meter writes it (HeartbeatDelayCause in snake_case).
     private static readonly TimeSpan Millisecond = TimeSpan.FromMilliseconds(1);
 
+    // The cause tag of a heartbeat that was not delayed, as the KeepAlive.Net meter writes it (HeartbeatDelayCause in snake_case).
     private static readonly string NotDelayed = JsonNamingPolicy.SnakeCaseLower.ConvertName(nameof(HeartbeatDelayCause.None));
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -55,7 +55,7 @@ internal sealed class KeepAliveHealthCheck(KeepAliveTelemetryListener listener, 
             if ((profiles as KeepAliveProfiles)?.RefusedChange(profile) is { } refused)
             {
                 data[$"{profile}:ReloadRejected"] = refused;
-                degraded.Add($"{profile}: the configuration's latest change was refused, so the last valid values are in force until a valid change is saved: {refused}");
+                degraded.Add($"{profile}: the configuration's latest change was refused, so the last valid values are in force until a reload makes it valid (its own section saved again, or another profile changed so that it no longer conflicts): {refused}");
             }
 
             if (recent.PeersDead >= thresholds.UnhealthyPeerDeadCount)
