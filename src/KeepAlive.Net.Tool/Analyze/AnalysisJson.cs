@@ -70,6 +70,8 @@ internal static class AnalysisJson
         json.StringOrNull("resetBy", flow.ResetBy);
         json.NumberOrNull("resetTtl", flow.ResetTtl?.Reset);
         json.NumberOrNull("peerTtl", flow.ResetTtl?.Usual);
+        json.WriteBoolean("rolesGuessed", flow.RolesGuessed);
+        json.WriteString("rolesBasis", flow.RolesBasis);
         WriteApplication(json, flow.Application);
         json.WriteEndObject();
     }

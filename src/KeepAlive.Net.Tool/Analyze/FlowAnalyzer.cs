@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using KeepAlive.Net.Tool.Analyze.Application;
 
@@ -43,7 +44,7 @@ internal static class FlowAnalyzer
 
     private static FlowReport AnalyzeFlow(List<TcpSegment> segments, Dictionary<IPEndPoint, int> flowsOf, AnalysisSettings settings, double captureEnd)
     {
-        var client = ClientOf(segments, flowsOf);
+        var (client, rolesBasis, rolesGuessed) = ClientOf(segments, flowsOf);
         var clientText = client.ToString();
         var server = segments[0].Source.Equals(client) ? segments[0].Destination : segments[0].Source;
         var walk = new FlowWalk(client);
@@ -58,26 +59,33 @@ internal static class FlowAnalyzer
         walk.Finish();
         application.Finish();
         var frames = application.Protocol is { } protocol ? new KeepAliveFrames(protocol, [.. application.Frames], application.Broken) : null;
-        return FlowVerdict.Build(walk, frames, clientText, server.ToString(), segments.Count, settings, captureEnd);
+        return FlowVerdict.Build(walk, frames, clientText, server.ToString(), segments.Count, settings, captureEnd) with { RolesGuessed = rolesGuessed, RolesBasis = rolesBasis };
     }
 
     /// <summary>
-    /// The side that sent the first SYN; without a handshake in the capture, the side whose address and port are in
-    /// fewer flows (a server's are shared by its clients, whatever the port: gRPC's 50051 is above most ephemeral
-    /// ports), else the side with the higher (ephemeral) port.
+    /// The side that sent the first SYN; without a handshake in the capture, a guess: the side whose address and port are
+    /// in fewer flows (a server's are shared by its clients, whatever the port: gRPC's 50051 is above most ephemeral
+    /// ports), else the side with the higher (ephemeral) port. Returns the basis, as the report states it, and whether it is a guess.
     /// </summary>
-    private static IPEndPoint ClientOf(List<TcpSegment> segments, Dictionary<IPEndPoint, int> flowsOf)
+    private static (IPEndPoint Client, string Basis, bool Guessed) ClientOf(List<TcpSegment> segments, Dictionary<IPEndPoint, int> flowsOf)
     {
         foreach (var segment in segments)
         {
             if (segment.Has(TcpFlags.Syn))
             {
-                return segment.Has(TcpFlags.Ack) ? segment.Destination : segment.Source;
+                return (segment.Has(TcpFlags.Ack) ? segment.Destination : segment.Source, "the handshake: the client sent the SYN", false);
             }
         }
 
+        const string Guess = "no handshake in the capture (it started after the connection opened), so client and server are guessed";
         var (source, destination) = (segments[0].Source, segments[0].Destination);
         var shared = flowsOf[destination].CompareTo(flowsOf[source]);
-        return shared != 0 ? (shared > 0 ? source : destination) : source.Port >= destination.Port ? source : destination;
+        if (shared != 0)
+        {
+            var (client, server) = shared > 0 ? (source, destination) : (destination, source);
+            return (client, string.Create(CultureInfo.InvariantCulture, $"{Guess}: the server is the side shared by more flows ({server} is in {flowsOf[server]}, {client} in {flowsOf[client]})"), true);
+        }
+
+        return (source.Port >= destination.Port ? source : destination, $"{Guess}: the client is the side with the higher port, as an ephemeral port usually is (a client bound to a low port is taken for the server)", true);
     }
 }

@@ -7,6 +7,12 @@ internal sealed record FlowReport
 
     public required string Server { get; init; }
 
+    /// <summary>Gets a value indicating whether <see cref="Client"/> and <see cref="Server"/> are guessed (no handshake in the capture) rather than known from the SYN.</summary>
+    public bool RolesGuessed { get; init; }
+
+    /// <summary>Gets how <see cref="Client"/> and <see cref="Server"/> were told apart: the handshake, or the guess and its basis.</summary>
+    public string RolesBasis { get; init; } = string.Empty;
+
     public required int Packets { get; init; }
 
     public required int KeepAliveProbes { get; init; }

@@ -57,13 +57,9 @@ public sealed class AnalyzePartialCaptureTests(ITestOutputHelper output) : IDisp
         // client's next sequence number was never learnt, and the run read 'ok: still open at the end of the capture'
         // with 0 keep-alive probes (tshark, without the earlier segments, calls them Dup ACKs). The judge is a second
         // capture of the whole connection, where tshark knows the probes' sequence number.
-        using var listener = Listen(out var port);
         var (whole, late) = (Path.Combine(_folder, "whole.pcap"), Path.Combine(_folder, "late.pcap"));
-        using var wholeCapture = StartTcpdump(whole, port, null);
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        client.ConfigureKeepAlive(FastProbes);
-        await client.ConnectAsync(listener.LocalEndpoint);
-        using var server = await listener.AcceptSocketAsync();
+        using var recorded = await RecordedConnection.OpenAsync(whole, static (client, _) => client.ConfigureKeepAlive(FastProbes));
+        var (client, server, port, wholeCapture) = (recorded.Client, recorded.Server, recorded.Port, recorded.Capture);
         await client.SendAsync("hello"u8.ToArray(), SocketFlags.None);
         (await server.ReceiveAsync(new byte[16], SocketFlags.None)).Should().Be(5);
         await Task.Delay(TimeSpan.FromMilliseconds(500));
@@ -86,6 +82,92 @@ public sealed class AnalyzePartialCaptureTests(ITestOutputHelper output) : IDisp
         var verdict = flow.GetProperty("verdict").GetString();
         verdict.Should().Contain($"{judged.Count} keep-alive probes, {judged.Count} answered, 0 unanswered");
         result.ExitCode.Should().Be(0, verdict);
+    }
+
+    [Fact]
+    public async Task Analyze_CaptureStartedAfterTheConnection_SaysClientAndServerAreGuessedAndOnWhatBasis()
+    {
+        // Without the handshake the roles come from a heuristic (here: the higher port is the client's), which a client
+        // bound to a low port defeats: the report named the listener "client" as a fact. The whole capture, with the
+        // SYN, knows them.
+        var (whole, late) = (Path.Combine(_folder, "whole.pcap"), Path.Combine(_folder, "late.pcap"));
+        using var recorded = await RecordedConnection.OpenAsync(whole, static (client, port) => client.Bind(new IPEndPoint(IPAddress.Loopback, LowFreePort(below: port))));
+        var (client, server, port, wholeCapture) = (recorded.Client, recorded.Server, recorded.Port, recorded.Capture);
+        using (var lateCapture = StartTcpdump(late, port, 2))
+        {
+            await client.SendAsync("hello"u8.ToArray(), SocketFlags.None);
+            (await server.ReceiveAsync(new byte[16], SocketFlags.None)).Should().Be(5);
+            using var stopped = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await lateCapture.WaitForExitAsync(stopped.Token);
+        }
+
+        await Task.Delay(TimeSpan.FromMilliseconds(200));
+        Stop(wholeCapture);
+        using var fromWhole = await AnalyzeAsync(whole);
+        using var fromLate = await AnalyzeAsync(late);
+        var text = await ToolRun.InProcessAsync("analyze", late);
+
+        fromWhole.SingleFlow.GetProperty("client").GetString().Should().Be(client.LocalEndPoint!.ToString());
+        fromWhole.SingleFlow.GetProperty("rolesGuessed").GetBoolean().Should().BeFalse("the capture holds the SYN");
+        fromWhole.SingleFlow.GetProperty("rolesBasis").GetString().Should().Contain("SYN");
+        var flow = fromLate.SingleFlow;
+        flow.GetProperty("rolesGuessed").GetBoolean().Should().BeTrue("the capture holds no SYN: {0}", flow);
+        flow.GetProperty("rolesBasis").GetString().Should().Contain("no handshake in the capture").And.Contain("higher");
+        text.Output.Should().Contain("(guessed)").And.Contain("no handshake in the capture").And.Contain("higher");
+    }
+
+    /// <summary>A loopback connection opened while tcpdump records it whole; the client is prepared (given the listener's port) before it connects.</summary>
+    private sealed class RecordedConnection : IDisposable
+    {
+        private readonly TcpListener _listener;
+
+        private RecordedConnection(TcpListener listener, int port, Process capture, Socket client, Socket server) =>
+            (_listener, Port, Capture, Client, Server) = (listener, port, capture, client, server);
+
+        public int Port { get; }
+
+        public Process Capture { get; }
+
+        public Socket Client { get; }
+
+        public Socket Server { get; }
+
+        public static async Task<RecordedConnection> OpenAsync(string file, Action<Socket, int> prepare)
+        {
+            var listener = Listen(out var port);
+            var capture = StartTcpdump(file, port, null);
+            var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            prepare(client, port);
+            await client.ConnectAsync(listener.LocalEndpoint);
+            return new RecordedConnection(listener, port, capture, client, await listener.AcceptSocketAsync());
+        }
+
+        public void Dispose()
+        {
+            Server.Dispose();
+            Client.Dispose();
+            Capture.Dispose();
+            _listener.Dispose();
+        }
+    }
+
+    /// <summary>A free port below <paramref name="below"/> (and the ephemeral range), for a client the port heuristic takes for the server.</summary>
+    private static int LowFreePort(int below)
+    {
+        for (var candidate = 20000; candidate < Math.Min(below, 32000); candidate++)
+        {
+            using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                probe.Bind(new IPEndPoint(IPAddress.Loopback, candidate));
+                return candidate;
+            }
+            catch (SocketException)
+            {
+            }
+        }
+
+        throw new InvalidOperationException($"no free port between 20000 and {below}");
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
