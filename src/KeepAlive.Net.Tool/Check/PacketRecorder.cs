@@ -28,7 +28,7 @@ internal sealed class PacketRecorder : IDisposable
             device = devices.FirstOrDefault(static d => d.Name == "any")
                 ?? devices.FirstOrDefault(d => d.Addresses.Any(a => a.Addr?.ipAddress?.AddressFamily == peer.AddressFamily && !IPAddress.IsLoopback(peer.Address)))
                 ?? devices.FirstOrDefault(static d => d.Loopback)
-                ?? throw new ToolInputException("--capture: libpcap lists no capture device.");
+                ?? throw new ToolInputException("--capture: libpcap lists no capture device. Fix: run as root or with CAP_NET_RAW, where libpcap can open the loopback and network interfaces, or leave out --capture.");
             device.Open(new DeviceConfiguration { Mode = DeviceModes.MaxResponsiveness, ReadTimeout = 100, Snaplen = 65535 });
             // Without the scope id (fe80::1%2): a BPF host expression takes none, and the device already picks the link.
             var host = new IPAddress(peer.Address.GetAddressBytes());
@@ -36,7 +36,7 @@ internal sealed class PacketRecorder : IDisposable
         }
         catch (Exception e) when (e is PcapException or DllNotFoundException or TypeInitializationException)
         {
-            throw new ToolInputException($"--capture: cannot capture packets ({e.Message.Trim()}). Capturing needs libpcap (apt-get install libpcap0.8) and root or CAP_NET_RAW.", e);
+            throw new ToolInputException($"--capture: cannot capture packets ({e.Message.Trim()}). Fix: capturing needs libpcap (apt-get install libpcap0.8) and root or CAP_NET_RAW: run with sudo, or leave out --capture.", e);
         }
 
         var writer = new CaptureFileWriterDevice(path, FileMode.Create);
@@ -47,7 +47,7 @@ internal sealed class PacketRecorder : IDisposable
         catch (PcapException e)
         {
             device.Close();
-            throw new ToolInputException($"--capture {path}: cannot write the capture there ({e.Message.Trim()}). Give a file in a folder that exists and this user may write to, for example --capture /tmp/check.pcap.", e);
+            throw new ToolInputException($"--capture {path}: cannot write the capture there ({e.Message.Trim()}). Fix: give a file in a folder that exists and this user may write to, for example --capture /tmp/check.pcap.", e);
         }
 
         var recorder = new PacketRecorder(device, writer);

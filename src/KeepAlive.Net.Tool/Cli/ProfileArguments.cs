@@ -69,7 +69,7 @@ internal sealed class ProfileArguments
         var overrides = Overrides(result, heartbeat);
         if (settings is null && profile is not null)
         {
-            throw new ToolInputException($"--profile {profile}: name the file that holds it with --settings appsettings.json.");
+            throw new ToolInputException($"--profile {profile}: no --settings file to find it in. Fix: name the file that holds it, e.g. --settings appsettings.json --profile {profile}.");
         }
 
         if (settings is null && overrides is null)
@@ -147,12 +147,12 @@ internal sealed class ProfileArguments
         var names = section.GetSection("Profiles").GetChildren().Select(static c => c.Key).ToList();
         if (names.Count == 0)
         {
-            throw new ToolInputException($"--settings {settings.FullName}: no profiles under KeepAlive:Profiles. Add one, e.g. \"KeepAlive\": {{ \"Profiles\": {{ \"payments\": {{ \"Tcp\": {{ \"IdleTime\": \"30s\" }} }} }} }}.");
+            throw new ToolInputException($"--settings {settings.FullName}: no profiles under KeepAlive:Profiles. Fix: add one, e.g. \"KeepAlive\": {{ \"Profiles\": {{ \"payments\": {{ \"Tcp\": {{ \"IdleTime\": \"30s\" }} }} }} }}.");
         }
 
         if (profile is null && names.Count > 1)
         {
-            throw new ToolInputException($"--settings {settings.Name} holds {names.Count} profiles ({string.Join(", ", names)}): choose one with --profile.");
+            throw new ToolInputException($"--settings {settings.Name} holds {names.Count} profiles ({string.Join(", ", names)}) and no --profile says which. Fix: choose one, e.g. --profile {names[0]}.");
         }
 
         // Keys ignore case: the profile is named as the file names it (an unknown name stays as typed, for the library's refusal).

@@ -34,7 +34,7 @@ internal sealed record ProcessSockets(int Pid, string Command, IReadOnlyList<Soc
         var proc = string.Create(CultureInfo.InvariantCulture, $"/proc/{pid}");
         if (pid <= 0 || !Directory.Exists(proc))
         {
-            throw new ToolInputException(string.Create(CultureInfo.InvariantCulture, $"--pid {pid}: no such process (nothing at {proc}). List processes with 'ps -e' or 'pgrep NAME'."));
+            throw new ToolInputException(string.Create(CultureInfo.InvariantCulture, $"--pid {pid}: no such process (nothing at {proc}). Fix: give the number 'ps -e' or 'pgrep NAME' shows for the running service."));
         }
 
         if (Status(proc, "Tgid") is { } tgid && tgid != pid.ToString(CultureInfo.InvariantCulture))

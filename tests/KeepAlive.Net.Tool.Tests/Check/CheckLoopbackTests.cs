@@ -398,7 +398,7 @@ public sealed class CheckLoopbackTests : IDisposable
         var (exitCode, output, error) = await ToolRun.InProcessAsync("check", Target, "--capture", path, "--hold", "1s");
 
         exitCode.Should().Be(2, output);
-        error.Should().Contain($"--capture {path}: cannot write the capture there").And.Contain("Give a file in a folder that exists");
+        error.Should().Contain($"--capture {path}: cannot write the capture there").And.Contain("Fix: give a file in a folder that exists");
         _listener.Poll(0, SelectMode.SelectRead).Should().BeFalse("the capture is opened before the connection");
     }
 
