@@ -17,16 +17,27 @@ internal static class Paths
             : new FileInfo(text);
     }
 
-    /// <summary>Refuses a path to read that is no file: missing, or a directory.</summary>
+    /// <summary>Refuses a path to read that is no file (missing, or a directory), or a file this user may not read.</summary>
     /// <param name="subject">How the path was given, e.g. <c>--settings /etc/app</c>.</param>
     /// <param name="path">The path.</param>
     /// <param name="give">What to give instead, e.g. <c>give a .pcap or .pcapng file</c>.</param>
-    /// <exception cref="ToolInputException">The path is not a file.</exception>
+    /// <exception cref="ToolInputException">The path is not a file, or not readable.</exception>
     public static void RequireFile(string subject, string path, string give)
     {
         if (!File.Exists(path))
         {
             throw new ToolInputException($"{subject}: {(Directory.Exists(path) ? "a directory, not a file" : "no such file")}. Fix: {give}.");
+        }
+
+        try
+        {
+            File.OpenRead(path).Dispose();
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            // A capture tcpdump wrote as root (mode 0600), read as another user: no crash with a stack trace.
+            throw new ToolInputException(
+                $"{subject}: not readable by this user ({e.GetBaseException().Message.TrimEnd('.')}). Fix: run keepalive as a user who may read it (e.g. with sudo), or make it readable: chmod a+r {path}.", e);
         }
     }
 }

@@ -1,4 +1,5 @@
 using FluentAssertions.Execution;
+using KeepAlive.Net.Tests.TestSupport;
 using KeepAlive.Net.Tool.Tests.Support;
 
 namespace KeepAlive.Net.Tool.Tests.Cli;
@@ -34,6 +35,39 @@ public sealed class ToolRefusalTests
 
                 exitCode.Should().Be(2, "keepalive {0}: {1}", string.Join(' ', args), error);
                 error.Should().Contain(" Fix: ", "keepalive {0} is refused with the fix", string.Join(' ', args));
+            }
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Refusal_FileThisUserMayNotRead_SaysSoWithAFixRatherThanCrashing()
+    {
+        // A capture tcpdump wrote as root with mode 0600, read as another user: an unhandled UnauthorizedAccessException,
+        // exit 134 and a stack trace.
+        TestEnvironment.RequireLinux();
+        TestEnvironment.Require(TestEnvironment.IsRoot, "the test switches to the user nobody, which needs root");
+        TestEnvironment.Require(NetworkNamespace.Run("setpriv", "--version").ExitCode == 0, "setpriv (util-linux) is missing");
+        var folder = Directory.CreateTempSubdirectory("keepalive-unreadable-");
+        try
+        {
+            var tool = ToolRun.CopyWhereNobodyCanRunIt(folder.FullName);
+            var secret = Path.Combine(folder.FullName, "root-only");
+            await File.WriteAllTextAsync(secret, "{}", TestContext.Current.CancellationToken);
+            File.SetUnixFileMode(secret, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            using var scope = new AssertionScope();
+            foreach (var args in new[] { new[] { "analyze", secret }, ["show", "--settings", secret] })
+            {
+                var run = await ToolRun.RunCommandAsync(
+                    ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "env", "HOME=" + folder.FullName, "DOTNET_CLI_HOME=" + folder.FullName, .. ToolRun.Dotnet(tool), .. args],
+                    TimeSpan.FromMinutes(1), null);
+
+                run.ExitCode.Should().Be(2, run.Interleaved);
+                run.Error.Should().Contain($"{secret}: not readable").And.Contain(" Fix: ").And.NotContain("Unhandled exception");
             }
         }
         finally

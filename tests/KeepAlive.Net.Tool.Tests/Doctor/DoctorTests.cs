@@ -115,7 +115,7 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
     {
         TestEnvironment.Require(TestEnvironment.IsRoot, "the test switches to the user nobody, which needs root");
         TestEnvironment.Require(NetworkNamespace.Run("setpriv", "--version").ExitCode == 0, "setpriv (util-linux) is missing");
-        var tool = OperatingSystem.IsWindows() ? string.Empty : CopyToolWhereNobodyCanReadIt();
+        var tool = OperatingSystem.IsWindows() ? string.Empty : ToolRun.CopyWhereNobodyCanRunIt(_folder);
 
         var run = await ToolRun.RunCommandAsync(
             ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "env", "HOME=" + _folder, "DOTNET_CLI_HOME=" + _folder, .. ToolRun.Dotnet(tool), "doctor", "--pid", Pid],
@@ -580,24 +580,5 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
             deadline.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(30), "setpriv switches user at once");
             await Task.Delay(20);
         }
-    }
-
-    /// <summary>The tool's build output (the test's), copied where the user nobody may read it (the repository may sit under /root); returns the folder.</summary>
-    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    private string CopyToolWhereNobodyCanReadIt()
-    {
-        var target = Directory.CreateDirectory(Path.Combine(_folder, "tool")).FullName;
-        foreach (var file in Directory.GetFiles(Path.GetDirectoryName(ToolRun.ToolDll)!))
-        {
-            File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
-        }
-
-        foreach (var path in new[] { _folder, target })
-        {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute
-                | UnixFileMode.OtherRead | UnixFileMode.OtherExecute | UnixFileMode.OtherWrite);
-        }
-
-        return target;
     }
 }

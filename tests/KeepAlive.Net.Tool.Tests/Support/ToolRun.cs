@@ -21,6 +21,28 @@ internal static class ToolRun
         return ["dotnet", "exec", "--runtimeconfig", tests + ".runtimeconfig.json", "--depsfile", tests + ".deps.json", Path.Combine(folder, Path.GetFileName(ToolDll))];
     }
 
+    /// <summary>
+    /// Copies the built tool (the test's output) into <paramref name="folder"/>/tool and opens both to every user, so the
+    /// tool can run as the user nobody (<c>setpriv --reuid=65534</c>; the repository may sit under /root); returns the copy's folder, for <see cref="Dotnet"/>.
+    /// </summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public static string CopyWhereNobodyCanRunIt(string folder)
+    {
+        var target = Directory.CreateDirectory(Path.Combine(folder, "tool")).FullName;
+        foreach (var file in Directory.GetFiles(Path.GetDirectoryName(ToolDll)!))
+        {
+            File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+        }
+
+        foreach (var path in new[] { folder, target })
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute
+                | UnixFileMode.OtherRead | UnixFileMode.OtherExecute | UnixFileMode.OtherWrite);
+        }
+
+        return target;
+    }
+
     public static async Task<(int ExitCode, string Output, string Error)> InProcessAsync(params string[] args)
     {
         using var output = new StringWriter();
