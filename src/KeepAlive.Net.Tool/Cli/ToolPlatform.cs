@@ -21,7 +21,7 @@ internal sealed record ToolPlatform(string Description, bool IsLinux)
     {
         if (!IsLinux)
         {
-            throw new ToolInputException($"{command} {needs}, which only Linux has: not supported on this platform ({Description}).");
+            throw new ToolInputException($"{command} {needs}, which only Linux has: not supported on this platform ({Description}). Fix: run {command} on the Linux host, container or WSL 2 distribution that holds the connections or the path to probe.");
         }
     }
 }

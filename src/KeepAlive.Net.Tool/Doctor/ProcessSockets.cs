@@ -163,7 +163,7 @@ internal sealed record ProcessSockets(int Pid, string Command, IReadOnlyList<Soc
         catch (UnauthorizedAccessException e)
         {
             throw new ToolInputException(string.Create(CultureInfo.InvariantCulture,
-                $"--pid {pid}: not permitted to list the process's file descriptors ({proc}/fd belongs to its user). Run doctor as root (sudo keepalive doctor --pid {pid}) or as the process's own user."), e);
+                $"--pid {pid}: not permitted to list the process's file descriptors ({proc}/fd belongs to its user). Fix: run doctor as root (sudo keepalive doctor --pid {pid}) or as the process's own user."), e);
         }
         catch (DirectoryNotFoundException e)
         {

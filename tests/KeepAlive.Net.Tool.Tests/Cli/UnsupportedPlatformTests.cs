@@ -25,7 +25,7 @@ public sealed class UnsupportedPlatformTests
         var exitCode = await ToolApp.RunAsync(args, ToolConsole.Plain(output, error, Windows), TestContext.Current.CancellationToken);
 
         exitCode.Should().Be(ExitCodes.BadInput);
-        error.ToString().Should().Contain(reason).And.Contain("not supported on this platform (Microsoft Windows 10.0.26100)");
+        error.ToString().Should().Contain(reason).And.Contain("not supported on this platform (Microsoft Windows 10.0.26100). Fix: ");
         output.ToString().Should().BeEmpty("nothing is probed or read before the refusal");
     }
 

@@ -123,7 +123,7 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
 
         output.WriteLine(run.Interleaved);
         run.ExitCode.Should().Be(2);
-        run.Error.Should().Contain("not permitted").And.Contain("sudo keepalive doctor --pid " + Pid);
+        run.Error.Should().Contain("not permitted").And.Contain("Fix: run doctor as root (sudo keepalive doctor --pid " + Pid);
     }
 
     [Fact]
