@@ -5,7 +5,7 @@ namespace KeepAlive.Net.Tool.Cli;
 /// <summary>File arguments and flags refused in the tool's words (the flag, the value, the fix), not System.CommandLine's type names.</summary>
 internal static class Paths
 {
-    /// <summary>Reads a file path; an empty one is refused.</summary>
+    /// <summary>Reads a file path; an empty one, and '-' (standard input or output, which the tool does not read or write), are refused.</summary>
     /// <param name="result">The argument or flag being parsed.</param>
     /// <param name="name">The flag or argument as the user writes it, e.g. <c>--capture</c>.</param>
     /// <param name="example">A good value, e.g. <c>/tmp/check.pcap</c>.</param>
@@ -14,7 +14,9 @@ internal static class Paths
         var text = Durations.Text(result);
         return string.IsNullOrWhiteSpace(text)
             ? Durations.Fail<FileInfo>(result, name, $"the file name is empty. Fix: give a path, for example {example}.")
-            : new FileInfo(text);
+            : text.Trim() == "-"
+                ? Durations.Fail<FileInfo>(result, name, $"'-' (standard input or output) is not supported: the tool reads and writes files by name. Fix: save it to a file first and give its path, for example {example}.")
+                : new FileInfo(text);
     }
 
     /// <summary>Refuses a path to read that is no file (missing, or a directory), or a file this user may not read.</summary>

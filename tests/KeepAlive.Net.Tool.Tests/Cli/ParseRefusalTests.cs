@@ -23,6 +23,9 @@ public sealed class ParseRefusalTests
     [InlineData("'shwo': ", "Did you mean 'show'?", "shwo")]
     [InlineData("'nope': ", "show, check, analyze, doctor, probe-idle", "nope")]
     [InlineData("keepalive: ", "show, check, analyze, doctor, probe-idle")]
+    // tcpdump -w - | keepalive analyze -: it looked for a file named '-' in the current folder ("/tmp/-: no such file").
+    [InlineData("FILE: '-'", "keepalive analyze capture.pcap", "analyze", "-")]
+    [InlineData("--settings: '-'", "--settings appsettings.json", "show", "--settings", "-")]
     public async Task ParseError_EachKind_NamesWhatWasWrittenAndAFix(string subject, string fix, params string[] args)
     {
         var (exitCode, output, error) = await ToolRun.InProcessAsync(args);
