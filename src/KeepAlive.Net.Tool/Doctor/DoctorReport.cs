@@ -35,8 +35,8 @@ internal sealed class DoctorReport(ProcessSockets process, DoctorReference refer
             : endpoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endpoint.Address.MapToIPv4(), endpoint.Port).ToString() : endpoint.ToString();
 
     /// <summary>
-    /// The socket's own address, or "unbound" for one created and never bound (getsockname reads 0.0.0.0:0), which an
-    /// empty column or a JSON <see langword="null"/> would show as an address that could not be read.
+    /// The socket's own address for the table, or "unbound" for one created and never bound (getsockname reads 0.0.0.0:0),
+    /// which an empty column would show as an address that could not be read (JSON keeps its contract: <see langword="null"/>).
     /// </summary>
     public static string Local(SocketReading socket) => Endpoint(socket.Local) ?? "unbound";
 
@@ -125,7 +125,7 @@ internal sealed class DoctorReport(ProcessSockets process, DoctorReference refer
         var info = ConnectionInfo(socket);
         json.WriteStartObject();
         json.WriteNumber("fd", socket.Fd);
-        json.WriteString("local", Local(socket));
+        json.StringOrNull("local", Endpoint(socket.Local)); // null for a socket never bound: the contract's "ip:port or null", as for "remote"
         json.StringOrNull("remote", Endpoint(socket.Remote));
         json.WriteString("state", socket.State);
         json.BooleanOrNull("keepAlive", settings?.Enabled ?? socket.Proc?.KeepAliveFromTimer);
