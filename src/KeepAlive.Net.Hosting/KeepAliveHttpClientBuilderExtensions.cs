@@ -3,6 +3,7 @@ using KeepAlive.Net.Hosting;
 using KeepAlive.Net.Hosting.Http;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -50,7 +51,8 @@ public static class KeepAliveHttpClientBuilderExtensions
             var profiles = services.GetRequiredService<IKeepAliveProfiles>();
             var client = $"HttpClient '{builder.Name}'";
             KeepAliveHandlerSettings.Apply(handler, profiles.GetProfile(profileName).Http, $"{client} (KeepAlive profile '{profileName}')",
-                KeepAliveHandlerSettings.Warn(profiles, client, profileName, binding.Options, binding.ReportedOverrides));
+                KeepAliveHandlerSettings.Warn(profiles, client, profileName, binding.Options, binding.ReportedOverrides),
+                services.GetRequiredService<IOptionsMonitor<HttpClientFactoryOptions>>().Get(builder.Name).HandlerLifetime);
         }));
         return builder;
     }

@@ -218,6 +218,33 @@ public sealed class HttpClientCompositionTests
             .Which.Should().Contain("the profile's 50s wins");
     }
 
+    [Fact]
+    public async Task UseKeepAlive_FactoryDefaultHandler_ItsPresetLifetimeIsNotAValueSetByHandAndNothingWarns()
+    {
+        // Since .NET 9 the factory's default primary handler is a SocketsHttpHandler whose PooledConnectionLifetime is preset
+        // to the client's HandlerLifetime (2m by default): the profile replacing that preset was warned as "set by hand to
+        // 2m" for every client that sets no handler of its own (the WebApi example's smoke test caught it).
+        var ct = TestContext.Current.CancellationToken;
+        using var host = TestHosts.Build(
+            """{ "KeepAlive": { "Profiles": { "payments": { "Http": { "PooledConnectionLifetime": "5m" } } } } }""",
+            (services, configuration) =>
+            {
+                services.AddLogging(logging => logging.AddFakeLogging());
+                services.AddKeepAlive(configuration.GetSection("KeepAlive"));
+                services.AddHttpClient("payments").UseKeepAlive("payments");
+                services.AddHttpClient("orders").SetHandlerLifetime(TimeSpan.FromMinutes(3)).UseKeepAlive("payments");
+            });
+        await host.StartAsync(ct);
+        var factory = host.Services.GetRequiredService<IHttpMessageHandlerFactory>();
+        foreach (var client in new[] { "payments", "orders" })
+        {
+            Primary(factory.CreateHandler(client)).PooledConnectionLifetime.Should().Be(TimeSpan.FromMinutes(5), "the profile's value wins over the factory's preset");
+        }
+
+        host.Services.GetFakeLogCollector().GetSnapshot().Where(static r => r.Id.Id == KeepAliveEventIds.ClientOptionOverridden).Select(static r => r.Message)
+            .Should().BeEmpty("the factory's own preset lifetime is not a value set by hand");
+    }
+
     /// <summary>Waits until the factory builds the client's handler again (a handler lifetime of 1 s has passed), at most 10 s, and returns its primary handler.</summary>
     internal static async Task<SocketsHttpHandler> RebuiltHandlerAsync(IHttpMessageHandlerFactory factory, string client)
     {

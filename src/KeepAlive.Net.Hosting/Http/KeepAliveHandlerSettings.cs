@@ -20,7 +20,11 @@ internal static class KeepAliveHandlerSettings
     /// else: the handler setting, its hand-set value, the profile's key and the profile's value as <see cref="Values"/> states it.
     /// </param>
     /// <exception cref="InvalidOperationException">The handler's own ping delay, which the profile leaves in place, is below the profile's <c>Http:PeerMinPingInterval</c>.</exception>
-    public static void Apply(SocketsHttpHandler handler, HttpKeepAliveOptions http, string owner, HandSetReplaced? replaced = null)
+    /// <param name="presetLifetime">
+    /// A lifetime the handler's maker preset, not the user: HttpClientFactory's default primary handler (since .NET 9) has its
+    /// <see cref="SocketsHttpHandler.PooledConnectionLifetime"/> preset to the client's HandlerLifetime. Not reported as set by hand.
+    /// </param>
+    public static void Apply(SocketsHttpHandler handler, HttpKeepAliveOptions http, string owner, HandSetReplaced? replaced = null, TimeSpan? presetLifetime = null)
     {
         // The profile's own delay is validated against the server's minimum; one the handler was given by hand stays where
         // the profile sets none, and the server's policy stated in the profile must hold for it too.
@@ -33,7 +37,7 @@ internal static class KeepAliveHandlerSettings
 
         if (replaced is not null)
         {
-            ReportHandSet(handler, http, replaced);
+            ReportHandSet(handler, http, replaced, presetLifetime);
         }
 
         if (http.PooledConnectionIdleTimeout is { } idle)
@@ -105,7 +109,7 @@ internal static class KeepAliveHandlerSettings
         http.KeepAlivePingPolicy ?? (http.PeerPermitsPingsWithoutCalls == false ? HttpKeepAlivePingPolicy.WithActiveRequests : null);
 
     // A value set by hand differs from a new handler's default; one equal to the profile's (before its jitter) is no conflict.
-    private static void ReportHandSet(SocketsHttpHandler handler, HttpKeepAliveOptions http, HandSetReplaced replaced)
+    private static void ReportHandSet(SocketsHttpHandler handler, HttpKeepAliveOptions http, HandSetReplaced replaced, TimeSpan? presetLifetime)
     {
         using var defaults = new SocketsHttpHandler();
         var stated = Values(http);
@@ -122,7 +126,11 @@ internal static class KeepAliveHandlerSettings
             Check(name, $"Http:{name}", current, byDefault, fromProfile, static v => v == Timeout.InfiniteTimeSpan ? "infinite" : KeepAliveDuration.Format(v));
 
         CheckDuration(nameof(SocketsHttpHandler.PooledConnectionIdleTimeout), handler.PooledConnectionIdleTimeout, defaults.PooledConnectionIdleTimeout, http.PooledConnectionIdleTimeout);
-        CheckDuration(nameof(SocketsHttpHandler.PooledConnectionLifetime), handler.PooledConnectionLifetime, defaults.PooledConnectionLifetime, http.PooledConnectionLifetime);
+        if (handler.PooledConnectionLifetime != presetLifetime)
+        {
+            CheckDuration(nameof(SocketsHttpHandler.PooledConnectionLifetime), handler.PooledConnectionLifetime, defaults.PooledConnectionLifetime, http.PooledConnectionLifetime);
+        }
+
         CheckDuration(nameof(SocketsHttpHandler.ConnectTimeout), handler.ConnectTimeout, defaults.ConnectTimeout, http.ConnectTimeout);
         CheckDuration(nameof(SocketsHttpHandler.KeepAlivePingDelay), handler.KeepAlivePingDelay, defaults.KeepAlivePingDelay, http.KeepAlivePingDelay);
         CheckDuration(nameof(SocketsHttpHandler.KeepAlivePingTimeout), handler.KeepAlivePingTimeout, defaults.KeepAlivePingTimeout, http.KeepAlivePingTimeout);
