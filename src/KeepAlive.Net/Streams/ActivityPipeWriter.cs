@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 
 namespace KeepAlive.Net.Streams;
 
@@ -25,6 +26,8 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     private volatile bool _writingHeartbeat; // a heartbeat is being written (the scheduler's thread's, or one at the end of a message)
     private CancellationTokenSource? _flushWait; // the application's flush waiting for the output behind a heartbeat's write, which CancelPendingFlush ends
     private byte[]? _held; // the bytes of the application's WriteAsync that CancelPendingFlush ended while it waited: written when its next use has the output
+    private int _flushesInFlight; // the application's FlushAsync/WriteAsync calls from their start (a wait for the path included) until they return
+    private StrongBox<Exception?>? _completionAfterFlushes; // a Complete that came during those calls (with its exception): whoever takes it back completes the output
 
     /// <summary>Gets why the output is closed for good (its reader or writer completed), or <see langword="null"/> while it is open.</summary>
     public string? ClosedReason => _closed ?? _completing;
@@ -79,6 +82,19 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
 
     public override async ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
     {
+        Interlocked.Increment(ref _flushesInFlight);
+        try
+        {
+            return await FlushCoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            FlushEnded();
+        }
+    }
+
+    private async ValueTask<FlushResult> FlushCoreAsync(CancellationToken cancellationToken)
+    {
         if (!InMessage)
         {
             if (!await EnterToFlushAsync($"Output.{nameof(FlushAsync)}", cancellationToken).ConfigureAwait(false))
@@ -107,7 +123,20 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
 
     public override async ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
     {
-        ThrowIfCompleted();
+        Interlocked.Increment(ref _flushesInFlight); // a full fence before ThrowIfCompleted, paired with Complete's: this write is refused, or Complete sees it
+        try
+        {
+            ThrowIfCompleted();
+            return await WriteCoreAsync(source, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            FlushEnded();
+        }
+    }
+
+    private async ValueTask<FlushResult> WriteCoreAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken)
+    {
         if (!InMessage)
         {
             if (!await EnterToFlushAsync($"Output.{nameof(WriteAsync)}", cancellationToken).ConfigureAwait(false))
@@ -214,7 +243,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     // peer that may never read again (it hung the thread closing the connection): the inner writer is completed after it.
     public override void Complete(Exception? exception = null)
     {
-        if (!StartCompleting())
+        if (!StartCompleting() || CompletesAfterFlushes(exception))
         {
             return;
         }
@@ -244,7 +273,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
 
     public override async ValueTask CompleteAsync(Exception? exception = null)
     {
-        if (!StartCompleting())
+        if (!StartCompleting() || CompletesAfterFlushes(exception))
         {
             return;
         }
@@ -461,6 +490,30 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     // at the same time, or a later one) returns at once: it would take the first one's completion, under way, for a message
     // in progress, and complete the inner writer again under it (or after the heartbeat's write, a second time).
     private bool StartCompleting() => Interlocked.CompareExchange(ref _completing, CompletedByApplication, null) is null;
+
+    // The one rule for a Complete from another thread while the application's FlushAsync or WriteAsync is under way (waiting for
+    // the path behind a heartbeat's write, or writing): the completion is left to the last of them to return, so each goes out
+    // whole before the inner writer is completed, and Complete returns at once (such a flush may wait for a peer that never
+    // reads again). Exactly one of Complete and that flush takes the completion back (an exchange, after a full fence on
+    // each side): Complete itself when the flushes ended meanwhile.
+    private bool CompletesAfterFlushes(Exception? exception)
+    {
+        if (Volatile.Read(ref _flushesInFlight) == 0)
+        {
+            return false;
+        }
+
+        Interlocked.Exchange(ref _completionAfterFlushes, new StrongBox<Exception?>(exception));
+        return Volatile.Read(ref _flushesInFlight) != 0 || Interlocked.Exchange(ref _completionAfterFlushes, null) is null;
+    }
+
+    private void FlushEnded()
+    {
+        if (Interlocked.Decrement(ref _flushesInFlight) == 0 && Interlocked.Exchange(ref _completionAfterFlushes, null) is { } completion)
+        {
+            _ = CompleteAfterAsync(Task.CompletedTask, completion.Value);
+        }
+    }
 
     // Takes the write path to complete the output, unless a heartbeat's write holds it waiting for the peer: returns that
     // write. A heartbeat that holds it only to copy its bytes into the pipe lets it go at once. A message that holds the path is the application's (its own thread's, or one a second thread writes): it is completed

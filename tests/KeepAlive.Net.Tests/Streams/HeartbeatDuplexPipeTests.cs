@@ -321,12 +321,12 @@ public sealed class HeartbeatDuplexPipeTests
     }
 
     [Fact]
-    public async Task Output_CompletedFromAnotherThreadWhileAFlushWritesAHeartbeatAfterItsMessage_WaitsForThatFlushThenCompletes()
+    public async Task Output_CompletedFromAnotherThreadWhileAFlushWritesAHeartbeatAfterItsMessage_ReturnsAtOnceAndCompletesAfterThatFlush()
     {
         // Outside PipeWriter's single-writer rule: one thread's FlushAsync ends its message and writes the heartbeat that came
-        // due meanwhile (blocking, over a stream whose peer stopped reading), and another thread completes the output. The
-        // wrapper cannot tell that flush from a writer operation in progress, so Complete waits for it (as documented in
-        // HEARTBEATS.md), then completes the inner writer; the heartbeat is never cut nor written twice.
+        // due meanwhile (blocking, over a stream whose peer stopped reading), and another thread completes the output. Complete
+        // returns at once (the flush may wait for a peer that never reads again) and the inner writer is completed after that
+        // flush (as documented in HEARTBEATS.md); the heartbeat is never cut nor written twice.
         var ct = TestContext.Current.CancellationToken;
         using var manual = new ManualScheduler();
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -341,15 +341,137 @@ public sealed class HeartbeatDuplexPipeTests
 
         var complete = Task.Run(() => pipe.Output.Complete(), ct);
 
-        await Task.Delay(300, ct);
-        complete.IsCompleted.Should().BeFalse("Complete called while another thread's flush is in progress waits for that flush, heartbeat included");
-        connection.IsDisposed.Should().BeFalse();
+        (await Task.WhenAny(complete, Task.Delay(TimeSpan.FromSeconds(5), ct))).Should().BeSameAs(complete, "Complete does not wait for another thread's flush");
+        await Task.Delay(100, ct);
+        connection.IsDisposed.Should().BeFalse("the inner writer is not completed under that flush, heartbeat included");
         release.SetResult(); // the peer reads again
         await flush.WaitAsync(TimeSpan.FromSeconds(10), ct);
-        await complete.WaitAsync(TimeSpan.FromSeconds(10), ct);
-        connection.IsDisposed.Should().BeTrue("the inner writer was completed after that flush");
+        SpinWait.SpinUntil(() => connection.IsDisposed, TimeSpan.FromSeconds(10)).Should().BeTrue("the inner writer was completed after that flush");
         System.Text.Encoding.ASCII.GetString(connection.Written()).Should().Be("abcPING", "the message, then the heartbeat, whole and once");
         registration.GetStatistics().Should().BeEquivalentTo(new { Sent = 1L, Failed = 0L });
+    }
+
+    [Theory]
+    [InlineData("WriteAsync", false)]
+    [InlineData("WriteAsync", true)]
+    [InlineData("FlushAsync", false)]
+    [InlineData("FlushAsync", true)]
+    public async Task Output_CompletedFromAnotherThreadWhileAFlushWaitsBehindAHeartbeatsWrite_NeitherWaitsForTheOtherAndTheFlushsBytesGoOutBeforeTheCompletion(string call, bool asynchronously)
+    {
+        // The application's FlushAsync or WriteAsync waits for the output behind a heartbeat whose flush a slow transport
+        // holds, and another thread completes the output. Complete must return at once, the waiting flush must end when the
+        // heartbeat's does (neither hangs), its bytes reach the wire after the heartbeat's, whole, and the inner writer is
+        // completed once after both: the reader of the real pipe below sees the whole stream, then its end.
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var wire = new Pipe();
+        var transport = new SlowFlushPipeWriter(wire.Writer);
+        var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(new Pipe().Reader, transport));
+        var registration = pipe.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Interval = ManualScheduler.Second, Spread = TimeSpan.Zero });
+        manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick);
+        await transport.FlushStarted.Task.WaitAsync(TimeSpan.FromSeconds(10), ct); // the heartbeat's flush is held by the transport
+        var flush = call == "WriteAsync" ? pipe.Output.WriteAsync("data"u8.ToArray(), ct).AsTask() : pipe.Output.FlushAsync(ct).AsTask();
+        await Task.Delay(100, ct);
+        flush.IsCompleted.Should().BeFalse("the heartbeat's flush holds the output");
+
+        var complete = Task.Run(async () => { if (asynchronously) { await pipe.Output.CompleteAsync(); } else { pipe.Output.Complete(); } }, ct);
+
+        (await Task.WhenAny(complete, Task.Delay(TimeSpan.FromSeconds(5), ct))).Should().BeSameAs(complete, "completing the output does not wait for the heartbeat's flush");
+        await complete;
+        transport.Release.SetResult(); // the transport sends the heartbeat
+        (await Task.WhenAny(flush, Task.Delay(TimeSpan.FromSeconds(10), ct))).Should().BeSameAs(flush, "the waiting flush ends once the heartbeat's has");
+        (await flush).Should().Match<FlushResult>(r => !r.IsCanceled && !r.IsCompleted, "the flush went through");
+        var written = await ReadAllAsync(wire.Reader).WaitAsync(TimeSpan.FromSeconds(10), ct); // ends only once the inner writer is completed
+        System.Text.Encoding.ASCII.GetString(written).Should().Be(call == "WriteAsync" ? "PINGdata" : "PING", "the heartbeat, then the flush's bytes, each whole and once");
+        transport.Completions.Should().Be(1, "the inner writer is completed once, after the waiting flush");
+        SpinWait.SpinUntil(() => registration.GetStatistics().Sent == 1, TimeSpan.FromSeconds(10)).Should().BeTrue("the heartbeat that was being written was sent");
+        registration.GetStatistics().Failed.Should().Be(0);
+        manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatOutputCompletionFailed).Should().BeEmpty();
+        pipe.Output.Invoking(o => o.GetSpan(1)).Should().Throw<InvalidOperationException>().WithMessage("*completed*");
+    }
+
+    [Fact]
+    public async Task Output_CompletedFromAnotherThreadAsTheHeartbeatAWaitingWriteWaitsBehindEnds_TheWriteStillGoesOutWholeBeforeTheCompletion()
+    {
+        // As above, with the heartbeat's flush ending while Complete starts (at varying moments around it): Complete takes the
+        // output in turn, behind the write that was already waiting for it (never ahead of it, which would complete the inner
+        // writer under that write and refuse it), neither call hangs, and the inner writer is completed once.
+        var ct = TestContext.Current.CancellationToken;
+        for (var round = 0; round < 60; round++)
+        {
+            using var manual = new ManualScheduler();
+            var wire = new Pipe();
+            var transport = new SlowFlushPipeWriter(wire.Writer);
+            var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(new Pipe().Reader, transport));
+            pipe.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Interval = ManualScheduler.Second, Spread = TimeSpan.Zero });
+            manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick);
+            await transport.FlushStarted.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
+            var write = pipe.Output.WriteAsync("data"u8.ToArray(), ct).AsTask();
+            SpinWait.SpinUntil(() => write.IsCompleted, TimeSpan.FromMilliseconds(20)).Should().BeFalse("round {0}: the heartbeat's flush holds the output", round);
+
+            using var go = new ManualResetEventSlim();
+            var complete = Task.Factory.StartNew(() => { go.Wait(ct); pipe.Output.Complete(); }, ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            go.Set();
+            Thread.SpinWait(round % 6 * 20_000);
+            transport.Release.SetResult();
+
+            await Task.WhenAny(Task.WhenAll(complete, write), Task.Delay(TimeSpan.FromSeconds(10), ct));
+            complete.Status.Should().Be(TaskStatus.RanToCompletion, "round {0}: Complete returns ({1})", round, complete.Exception?.InnerException);
+            write.Status.Should().Be(TaskStatus.RanToCompletion, "round {0}: the waiting write went through ({1})", round, write.Exception?.InnerException);
+            var written = await ReadAllAsync(wire.Reader).WaitAsync(TimeSpan.FromSeconds(10), ct);
+            System.Text.Encoding.ASCII.GetString(written).Should().Be("PINGdata", "round {0}: the write went out whole, after the heartbeat", round);
+            transport.Completions.Should().Be(1, "round {0}: the inner writer is completed once", round);
+        }
+    }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public async Task Output_CompletedFromAnotherThreadWhileTheApplicationsWriteIsOnTheWire_ReturnsAtOnceAndCompletesTheInnerWriterAfterTheWrite(bool waitedBehindAHeartbeat, bool asynchronously)
+    {
+        // The application's WriteAsync has the output and its flush is held by a slow transport (having first waited behind a
+        // heartbeat's write, or not), and another thread completes the output: the case a Complete racing the end of that
+        // heartbeat's write meets. Completed under the write, the inner writer refused it ("Writing is not allowed after
+        // writer was completed"). Complete must return at once, the write go out whole, and the inner writer be completed
+        // once, after it.
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var wire = new Pipe();
+        var transport = new SlowFlushPipeWriter(wire.Writer) { HoldLaterFlushes = true };
+        var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(new Pipe().Reader, transport));
+        Task<FlushResult> write;
+        TaskCompletionSource writeRelease;
+        if (waitedBehindAHeartbeat)
+        {
+            pipe.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Interval = ManualScheduler.Second, Spread = TimeSpan.Zero });
+            manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick);
+            await transport.FlushStarted.Task.WaitAsync(TimeSpan.FromSeconds(10), ct); // the heartbeat's flush holds the output
+            write = pipe.Output.WriteAsync("data"u8.ToArray(), ct).AsTask();
+            transport.Release.SetResult(); // the heartbeat goes out; the write takes the output
+            await transport.LaterFlushStarted.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
+            writeRelease = transport.LaterRelease;
+        }
+        else
+        {
+            write = pipe.Output.WriteAsync("data"u8.ToArray(), ct).AsTask();
+            await transport.FlushStarted.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
+            writeRelease = transport.Release;
+        }
+
+        var complete = Task.Run(async () => { if (asynchronously) { await pipe.Output.CompleteAsync(); } else { pipe.Output.Complete(); } }, ct);
+
+        (await Task.WhenAny(complete, Task.Delay(TimeSpan.FromSeconds(5), ct))).Should().BeSameAs(complete, "completing the output does not wait for the application's write on the wire");
+        await complete;
+        transport.Completions.Should().Be(0, "the inner writer is not completed under the write");
+        writeRelease.SetResult();
+        (await write.WaitAsync(TimeSpan.FromSeconds(10), ct)).Should().Match<FlushResult>(r => !r.IsCanceled && !r.IsCompleted, "the write went through");
+        var written = await ReadAllAsync(wire.Reader).WaitAsync(TimeSpan.FromSeconds(10), ct); // ends only once the inner writer is completed
+        System.Text.Encoding.ASCII.GetString(written).Should().Be(waitedBehindAHeartbeat ? "PINGdata" : "data");
+        transport.Completions.Should().Be(1, "the inner writer is completed once, after the write");
+        manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatOutputCompletionFailed).Should().BeEmpty();
+        pipe.Output.Invoking(o => o.GetSpan(1)).Should().Throw<InvalidOperationException>().WithMessage("*completed*");
     }
 
     [Fact]
@@ -1041,6 +1163,56 @@ public sealed class HeartbeatDuplexPipeTests
             {
                 throw new InvalidOperationException("Writing is not allowed after writer was completed.");
             }
+        }
+    }
+
+    /// <summary>
+    /// A slow transport over a real <see cref="Pipe"/>: every flush waits for <see cref="Release"/> before it flushes the pipe.
+    /// Like a transport's own writer, it cannot count its unflushed bytes. Counts its completions.
+    /// </summary>
+    private sealed class SlowFlushPipeWriter(PipeWriter pipe) : PipeWriter
+    {
+        private int _completions;
+        private int _flushes;
+
+        public TaskCompletionSource FlushStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Gets whether every flush after the first also waits, for <see cref="LaterRelease"/>.</summary>
+        public bool HoldLaterFlushes { get; init; }
+
+        public TaskCompletionSource LaterFlushStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource LaterRelease { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Completions => Volatile.Read(ref _completions);
+
+        public override void Advance(int bytes) => pipe.Advance(bytes);
+
+        public override Memory<byte> GetMemory(int sizeHint = 0) => pipe.GetMemory(sizeHint);
+
+        public override Span<byte> GetSpan(int sizeHint = 0) => pipe.GetSpan(sizeHint);
+
+        public override void CancelPendingFlush() => pipe.CancelPendingFlush();
+
+        public override void Complete(Exception? exception = null)
+        {
+            Interlocked.Increment(ref _completions);
+            pipe.Complete(exception);
+        }
+
+        public override async ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+        {
+            if (Interlocked.Increment(ref _flushes) > 1 && HoldLaterFlushes)
+            {
+                LaterFlushStarted.TrySetResult();
+                await LaterRelease.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            FlushStarted.TrySetResult();
+            await Release.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return await pipe.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
