@@ -516,9 +516,11 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     }
 
     // Takes the write path to complete the output, unless a heartbeat's write holds it waiting for the peer: returns that
-    // write. A heartbeat that holds it only to copy its bytes into the pipe lets it go at once. A message that holds the path is the application's (its own thread's, or one a second thread writes): it is completed
-    // under it, and read again at each turn, since the writing thread may take the path just after a first look and then
-    // stop (its next call refused once completing began) without ever letting it go.
+    // write. A heartbeat that holds it only to copy its bytes into the pipe lets it go at once. A message that holds the path
+    // with no flush under way (begun with GetMemory/GetSpan/Advance, by its own thread or a second one; a flush under way is
+    // CompletesAfterFlushes') may never end: the output is completed under it. Read again at each turn, since the writing
+    // thread may take the path just after a first look and then stop (its next call refused once completing began) without
+    // ever letting it go.
     private Task? EnterToComplete()
     {
         while (!InMessage)
