@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using KeepAlive.Net.Hosting;
 using RabbitMQ.Client;
 
@@ -11,7 +12,10 @@ namespace KeepAlive.Net.RabbitMQ;
 /// (event 3206). RabbitMQ.Client has no hook after the socket is open; it reads the endpoints of the resolver that
 /// <see cref="ConnectionFactory.EndpointResolverFactory"/> returns before each connection and each automatic recovery, so
 /// that factory is wrapped: the resolver's endpoints are handed out one by one, and when the client stops asking for more
-/// (a connection was made) without our socket factory having run for it, the socket came from another one.
+/// (a connection was made) without our socket factory having run for it, the socket came from another one. The client also
+/// stops asking when the connect is cancelled (the token already cancelled, or cancelled before the socket was created),
+/// which says nothing of the socket factory: while a connection is watched, the exceptions thrown on its way are seen
+/// first-hand, and one that ends in a cancellation is no verdict.
 /// </summary>
 internal sealed class SocketFactoryWatch
 {
@@ -19,8 +23,14 @@ internal sealed class SocketFactoryWatch
 
     private static readonly ConditionalWeakTable<ConnectionFactory, SocketFactoryWatch> Watches = [];
 
-    /// <summary>Set while a connection handed out by a watched resolver is being made: whether our socket factory ran for it.</summary>
-    private static readonly AsyncLocal<StrongBox<bool>?> OursRan = new();
+    /// <summary>Set while a connection handed out by a watched resolver is being made.</summary>
+    private static readonly AsyncLocal<Attempt?> Current = new();
+
+    /// <summary>Guards <see cref="_watched"/>.</summary>
+    private static readonly Lock Listening = new();
+
+    /// <summary>How many watched connections are being made: while any is, <see cref="AppDomain.FirstChanceException"/> is listened to.</summary>
+    private static int _watched;
 
     private readonly Lock _lock = new();
     private readonly ConnectionFactory _factory;
@@ -54,9 +64,9 @@ internal sealed class SocketFactoryWatch
     /// <summary>Records that the socket factory <c>UseKeepAlive</c> installed created the socket of the connection being made.</summary>
     public static void OursCreatedTheSocket()
     {
-        if (OursRan.Value is { } ran)
+        if (Current.Value is { } attempt)
         {
-            ran.Value = true;
+            attempt.OursRan = true;
         }
     }
 
@@ -73,13 +83,20 @@ internal sealed class SocketFactoryWatch
         }
 
         // A socket factory set after UseKeepAlive: one wrapping ours makes ours run for the connection, one in its place does not.
-        var ran = quiet ? null : new StrongBox<bool>();
+        var attempt = quiet ? null : new Attempt();
         var exhausted = false;
-        OursRan.Value = ran;
+        Current.Value = attempt;
+        if (attempt is not null)
+        {
+            Listen(start: true);
+        }
+
         try
         {
             foreach (var endpoint in endpoints)
             {
+                attempt?.Cancelled = false; // an earlier endpoint's cancelled connect is not this one's
+
                 yield return endpoint;
             }
 
@@ -87,12 +104,51 @@ internal sealed class SocketFactoryWatch
         }
         finally
         {
-            OursRan.Value = null;
-            if (ran is { Value: false } && !exhausted && Interlocked.Exchange(ref _warned, 1) == 0)
+            Current.Value = null;
+            if (attempt is not null)
+            {
+                Listen(start: false);
+            }
+
+            // Stopped early without a cancellation: the connection was made, and ours did not create its socket.
+            if (attempt is { OursRan: false, Cancelled: false } && !exhausted && Interlocked.Exchange(ref _warned, 1) == 0)
             {
                 settings.ReportSocketHookReplaced(Hook, $"{current.Method.DeclaringType?.FullName}.{current.Method.Name}");
             }
         }
+    }
+
+    /// <summary>Starts (<paramref name="start"/>) or ends listening for one watched connection being made.</summary>
+    private static void Listen(bool start)
+    {
+        lock (Listening)
+        {
+            if (start && _watched++ == 0)
+            {
+                AppDomain.CurrentDomain.FirstChanceException += Seen;
+            }
+            else if (!start && --_watched == 0)
+            {
+                AppDomain.CurrentDomain.FirstChanceException -= Seen;
+            }
+        }
+    }
+
+    /// <summary>An exception thrown on the way of a watched connection: whether the last one is a cancellation.</summary>
+    private static void Seen(object? sender, FirstChanceExceptionEventArgs e)
+    {
+        if (Current.Value is { } attempt)
+        {
+            attempt.Cancelled = e.Exception is OperationCanceledException;
+        }
+    }
+
+    /// <summary>A watched connection being made: whether our socket factory ran for it, and whether the last exception thrown on its way was a cancellation.</summary>
+    private sealed class Attempt
+    {
+        public bool OursRan { get; set; }
+
+        public bool Cancelled { get; set; }
     }
 
     /// <summary>The resolver RabbitMQ.Client gets: the user's (or the default one), its endpoints watched.</summary>

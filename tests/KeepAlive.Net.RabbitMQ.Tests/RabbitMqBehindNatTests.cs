@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using KeepAlive.Net.Tests.TestSupport;
 using Microsoft.Extensions.Configuration;
@@ -196,14 +197,12 @@ public sealed class RabbitMqBehindNatTests(RabbitMqLab fixture) : IClassFixture<
     {
         // A SocketFactory set after UseKeepAlive replaced the one carrying the profile: the broker's socket had no keep-alive
         // and nothing said so (the docs could only point at a missing 3200 line).
-        var (lab, server) = fixture.Server.Start();
         using var profiles = ClientProfiles.InCode("orders", NatProfiles.ReadBack);
-        var factory = Factory(lab, server.EndPoint).UseKeepAlive(profiles.Profiles, "orders");
-        factory.SocketFactory = family => new TcpClientAdapter(NetworkNamespace.CreateSocket(lab.Client, family));
-        var before = ClientSockets.Snapshot(server.EndPoint);
+        var (server, factory) = SocketFactorySetAfterUseKeepAlive(profiles, InPlaceOfOurs);
+        var before = ClientSockets.Snapshot(server);
 
         await using var first = await factory.CreateConnectionAsync(TestContext.Current.CancellationToken);
-        var kernel = ClientSockets.SingleNew(server.EndPoint, before).View.GetKeepAlive();
+        var kernel = ClientSockets.SingleNew(server, before).View.GetKeepAlive();
         await using var second = await factory.CreateConnectionAsync(TestContext.Current.CancellationToken);
 
         kernel.Enabled.Should().BeFalse("the factory set afterwards does not call the one that applies the profile");
@@ -226,7 +225,7 @@ public sealed class RabbitMqBehindNatTests(RabbitMqLab fixture) : IClassFixture<
         var (connection, recovered) = await RecoverAsync(factory, server.EndPoint, _ =>
         {
             profiles.Messages(KeepAliveEventIds.ClientSocketHookReplaced).Should().BeEmpty("the first connection went through ours");
-            factory.SocketFactory = family => new TcpClientAdapter(NetworkNamespace.CreateSocket(lab.Client, family));
+            factory.SocketFactory = InPlaceOfOurs(lab, factory.SocketFactory);
         });
         await using var _ = connection;
 
@@ -238,23 +237,54 @@ public sealed class RabbitMqBehindNatTests(RabbitMqLab fixture) : IClassFixture<
     public async Task UseKeepAlive_ASocketFactoryWrappingOursSetAfterIt_TheSocketCarriesTheProfileAndNothingWarns()
     {
         // The control: a factory set afterwards that calls ours (to count or log sockets) keeps the profile on each socket.
-        var (lab, server) = fixture.Server.Start();
         using var profiles = ClientProfiles.InCode("orders", NatProfiles.ReadBack);
-        var factory = Factory(lab, server.EndPoint).UseKeepAlive(profiles.Profiles, "orders");
-        var ours = factory.SocketFactory;
         var created = 0;
-        factory.SocketFactory = family =>
+        var (server, factory) = SocketFactorySetAfterUseKeepAlive(profiles, (_, ours) => family =>
         {
             Interlocked.Increment(ref created);
             return ours(family);
-        };
-        var before = ClientSockets.Snapshot(server.EndPoint);
+        });
+        var before = ClientSockets.Snapshot(server);
 
         await using var connection = await factory.CreateConnectionAsync(TestContext.Current.CancellationToken);
 
         created.Should().Be(1);
-        NatProfiles.ShouldCarryReadBack(ClientSockets.SingleNew(server.EndPoint, before).View.GetKeepAlive());
+        NatProfiles.ShouldCarryReadBack(ClientSockets.SingleNew(server, before).View.GetKeepAlive());
         profiles.Messages(KeepAliveEventIds.ClientSocketHookReplaced).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task UseKeepAlive_ASocketFactoryWrappingOursAndAConnectCancelledBeforeItsSocket_NothingWarns()
+    {
+        // A connect cancelled before any socket was created (the token already cancelled: RabbitMQ.Client reads the first
+        // endpoint, then throws) stopped the watched endpoints early with no socket through ours: warning 3206 said the
+        // factory set afterwards replaced ours, though it calls ours.
+        using var profiles = ClientProfiles.InCode("orders", NatProfiles.ReadBack);
+        var (server, factory) = SocketFactorySetAfterUseKeepAlive(profiles, static (_, ours) => family => ours(family));
+
+        var cancelled = await Record.ExceptionAsync(() => factory.CreateConnectionAsync(new CancellationToken(canceled: true)));
+        var before = ClientSockets.Snapshot(server);
+        await using var connection = await factory.CreateConnectionAsync(TestContext.Current.CancellationToken);
+
+        cancelled.Should().BeAssignableTo<OperationCanceledException>();
+        NatProfiles.ShouldCarryReadBack(ClientSockets.SingleNew(server, before).View.GetKeepAlive());
+        profiles.Messages(KeepAliveEventIds.ClientSocketHookReplaced).Should().BeEmpty("the factory set afterwards calls ours: the hook is in place");
+    }
+
+    [Fact]
+    public async Task UseKeepAlive_ASocketFactoryInPlaceOfOursAndAConnectCancelledBeforeItsSocket_TheNextConnectionWarns()
+    {
+        // The other side of the cancelled connect: it made no connection, so it says nothing, and the warning waits for the
+        // first connection the replacing factory really makes.
+        using var profiles = ClientProfiles.InCode("orders", NatProfiles.ReadBack);
+        var (_, factory) = SocketFactorySetAfterUseKeepAlive(profiles, InPlaceOfOurs);
+
+        await Record.ExceptionAsync(() => factory.CreateConnectionAsync(new CancellationToken(canceled: true)));
+        var afterTheCancelledOne = profiles.Messages(KeepAliveEventIds.ClientSocketHookReplaced);
+        await using var connection = await factory.CreateConnectionAsync(TestContext.Current.CancellationToken);
+
+        afterTheCancelledOne.Should().BeEmpty("the cancelled connect made no connection");
+        profiles.Messages(KeepAliveEventIds.ClientSocketHookReplaced).Should().ContainSingle().Which.Should().Contain("ConnectionFactory.SocketFactory was set after UseKeepAlive");
     }
 
     // The test's own SocketFactory creates each socket in the client namespace; UseKeepAlive must keep it and configure its socket.
@@ -319,6 +349,19 @@ public sealed class RabbitMqBehindNatTests(RabbitMqLab fixture) : IClassFixture<
         await recovered.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
         return (connection, ClientSockets.SingleNew(server, beforeRecovery));
     }
+
+    /// <summary>Starts the broker and sets up a factory with UseKeepAlive and <paramref name="profiles"/>' 'orders', then sets its SocketFactory to what <paramref name="setAfter"/> makes of the lab and ours.</summary>
+    private (IPEndPoint Server, ConnectionFactory Factory) SocketFactorySetAfterUseKeepAlive(ClientProfiles profiles, Func<RoutedLab, Func<AddressFamily, ITcpClient>, Func<AddressFamily, ITcpClient>> setAfter)
+    {
+        var (lab, server) = fixture.Server.Start();
+        var factory = Factory(lab, server.EndPoint).UseKeepAlive(profiles.Profiles, "orders");
+        factory.SocketFactory = setAfter(lab, factory.SocketFactory);
+        return (server.EndPoint, factory);
+    }
+
+    /// <summary>A SocketFactory set in place of ours: it does not call it.</summary>
+    private static Func<AddressFamily, ITcpClient> InPlaceOfOurs(RoutedLab lab, Func<AddressFamily, ITcpClient> ours) =>
+        family => new TcpClientAdapter(NetworkNamespace.CreateSocket(lab.Client, family));
 
     private static ConnectionFactory Factory(RoutedLab lab, IPEndPoint server) => new()
     {
