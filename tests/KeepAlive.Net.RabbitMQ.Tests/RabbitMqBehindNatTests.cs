@@ -287,6 +287,37 @@ public sealed class RabbitMqBehindNatTests(RabbitMqLab fixture) : IClassFixture<
         profiles.Messages(KeepAliveEventIds.ClientSocketHookReplaced).Should().ContainSingle().Which.Should().Contain("ConnectionFactory.SocketFactory was set after UseKeepAlive");
     }
 
+    [Theory]
+    [InlineData("CreateConnectionAsync(IEndpointResolver)")]
+    [InlineData("EndpointResolverFactory set after UseKeepAlive")]
+    public async Task UseKeepAlive_ASocketFactoryInPlaceOfOursOnAConnectionThatBypassesTheWatchedResolver_NoWarningAsDocumented(string bypass)
+    {
+        // The limit CLIENTS.md states: the watch sits in EndpointResolverFactory, so a connection that does not go through it
+        // opens its socket without the profile and nothing says so. UseKeepAlive again (the documented fix) takes both back.
+        using var profiles = ClientProfiles.InCode("orders", NatProfiles.ReadBack);
+        var (server, factory) = SocketFactorySetAfterUseKeepAlive(profiles, InPlaceOfOurs);
+        var withResolver = bypass.StartsWith("Create", StringComparison.Ordinal);
+        Func<Task<IConnection>> connect = withResolver
+            ? () => factory.CreateConnectionAsync(new DefaultEndpointResolver([new AmqpTcpEndpoint(factory.HostName, factory.Port)]), null, TestContext.Current.CancellationToken)
+            : () => factory.CreateConnectionAsync(TestContext.Current.CancellationToken);
+        if (!withResolver)
+        {
+            factory.EndpointResolverFactory = all => new DefaultEndpointResolver(all);
+        }
+
+        var before = ClientSockets.Snapshot(server);
+        await using (var unwatched = await connect())
+        {
+            ClientSockets.SingleNew(server, before).View.GetKeepAlive().Enabled.Should().BeFalse("the factory set in place of ours made the socket");
+            profiles.Messages(KeepAliveEventIds.ClientSocketHookReplaced).Should().BeEmpty($"{bypass} is not seen");
+        }
+
+        factory.UseKeepAlive(profiles.Profiles, "orders");
+        before = ClientSockets.Snapshot(server);
+        await using var again = await connect();
+        NatProfiles.ShouldCarryReadBack(ClientSockets.SingleNew(server, before).View.GetKeepAlive());
+    }
+
     // The test's own SocketFactory creates each socket in the client namespace; UseKeepAlive must keep it and configure its socket.
     [Fact]
     public async Task UseKeepAlive_ConnectionDisposedAndCollected_AReloadOfTheHeartbeatNoLongerWarns()
