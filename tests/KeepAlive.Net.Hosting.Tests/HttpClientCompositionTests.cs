@@ -146,13 +146,8 @@ public sealed class HttpClientCompositionTests
     {
         await using var server = new MiniHttpServer();
         var configured = new List<KeepAliveSettings>();
-        using var host = TestHosts.Build(Json.Replace("\"Tcp\"", "\"Http\": { \"ConnectTimeout\": \"4s\" }, \"Tcp\"", StringComparison.Ordinal), (services, configuration) =>
-        {
-            services.AddLogging(logging => logging.AddFakeLogging());
-            services.AddKeepAlive(configuration.GetSection("KeepAlive"));
-            services.AddHttpClient("payments").UseKeepAlive("payments", o => o.ConnectionConfigured = (_, settings) => configured.Add(settings));
-        });
-        await host.StartAsync(TestContext.Current.CancellationToken);
+        using var host = await StartWithLogsAsync(Json.Replace("\"Tcp\"", "\"Http\": { \"ConnectTimeout\": \"4s\" }, \"Tcp\"", StringComparison.Ordinal), services =>
+            services.AddHttpClient("payments").UseKeepAlive("payments", o => o.ConnectionConfigured = (_, settings) => configured.Add(settings)));
         var chain = host.Services.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler("payments");
         var sockets = Primary(chain);
         var foreign = 0;
@@ -171,8 +166,8 @@ public sealed class HttpClientCompositionTests
         foreign.Should().Be(1, "the other component's callback stays and opens the connection");
         configured.Should().BeEmpty("the Tcp section cannot reach a socket it does not open");
         sockets.ConnectTimeout.Should().Be(TimeSpan.FromSeconds(4), "the Http section applies");
-        host.Services.GetFakeLogCollector().GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.HttpClientTcpNotApplicable)
-            .Which.Message.Should().Contain("HttpClient 'payments'").And.Contain("does not apply").And.Contain("Http section (HTTP/2 pings, pool timers) applies");
+        Messages(host, KeepAliveEventIds.HttpClientTcpNotApplicable).Should().ContainSingle()
+            .Which.Should().Contain("HttpClient 'payments'").And.Contain("does not apply").And.Contain("Http section (HTTP/2 pings, pool timers) applies");
     }
 
     [Fact]
@@ -181,25 +176,18 @@ public sealed class HttpClientCompositionTests
         // The user's SocketsHttpHandler sets PooledConnectionLifetime and PooledConnectionIdleTimeout by hand; the profile's
         // Http section sets them too. The profile's replaced them without a word. A value the profile leaves unset stays,
         // one equal to the profile's is no conflict, and a handler built again (every HandlerLifetime) is not warned again.
-        var ct = TestContext.Current.CancellationToken;
-        using var host = TestHosts.Build(
+        using var host = await StartWithLogsAsync(
             """{ "KeepAlive": { "Profiles": { "payments": { "Http": { "PooledConnectionLifetime": "5m", "PooledConnectionIdleTimeout": "50s", "KeepAlivePingDelay": "30s" } } } } }""",
-            (services, configuration) =>
-            {
-                services.AddLogging(logging => logging.AddFakeLogging());
-                services.AddKeepAlive(configuration.GetSection("KeepAlive"));
-                services.AddHttpClient("payments")
-                    .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
-                    {
-                        PooledConnectionLifetime = TimeSpan.FromMinutes(1),
-                        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(10),
-                        KeepAlivePingDelay = TimeSpan.FromSeconds(30),
-                        ConnectTimeout = TimeSpan.FromSeconds(7),
-                    })
-                    .SetHandlerLifetime(TimeSpan.FromSeconds(1))
-                    .UseKeepAlive("payments");
-            });
-        await host.StartAsync(ct);
+            services => services.AddHttpClient("payments")
+                .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+                {
+                    PooledConnectionLifetime = TimeSpan.FromMinutes(1),
+                    PooledConnectionIdleTimeout = TimeSpan.FromSeconds(10),
+                    KeepAlivePingDelay = TimeSpan.FromSeconds(30),
+                    ConnectTimeout = TimeSpan.FromSeconds(7),
+                })
+                .SetHandlerLifetime(TimeSpan.FromSeconds(1))
+                .UseKeepAlive("payments"));
         var factory = host.Services.GetRequiredService<IHttpMessageHandlerFactory>();
         var first = Primary(factory.CreateHandler("payments"));
         var rebuilt = await RebuiltHandlerAsync(factory, "payments");
@@ -210,7 +198,7 @@ public sealed class HttpClientCompositionTests
             handler.ConnectTimeout.Should().Be(TimeSpan.FromSeconds(7), "a value the profile leaves unset keeps the handler's own");
         }
 
-        var warnings = host.Services.GetFakeLogCollector().GetSnapshot().Where(static r => r.Id.Id == KeepAliveEventIds.ClientOptionOverridden).Select(static r => r.Message).ToList();
+        var warnings = Messages(host, KeepAliveEventIds.ClientOptionOverridden);
         warnings.Should().HaveCount(2, "one warning per hand-set value the profile replaces, once per client: {0}", string.Join(" | ", warnings));
         warnings.Should().ContainSingle(m => m.Contains("SocketsHttpHandler.PooledConnectionLifetime was set by hand to 1m", StringComparison.Ordinal))
             .Which.Should().Contain("HttpClient 'payments'").And.Contain("'payments' sets Http:PooledConnectionLifetime, so the profile's 5m wins").And.Contain("Fix: remove the hand-set SocketsHttpHandler.PooledConnectionLifetime, or remove Http:PooledConnectionLifetime from the profile");
@@ -224,25 +212,20 @@ public sealed class HttpClientCompositionTests
         // Since .NET 9 the factory's default primary handler is a SocketsHttpHandler whose PooledConnectionLifetime is preset
         // to the client's HandlerLifetime (2m by default): the profile replacing that preset was warned as "set by hand to
         // 2m" for every client that sets no handler of its own (the WebApi example's smoke test caught it).
-        var ct = TestContext.Current.CancellationToken;
-        using var host = TestHosts.Build(
+        using var host = await StartWithLogsAsync(
             """{ "KeepAlive": { "Profiles": { "payments": { "Http": { "PooledConnectionLifetime": "5m" } } } } }""",
-            (services, configuration) =>
+            services =>
             {
-                services.AddLogging(logging => logging.AddFakeLogging());
-                services.AddKeepAlive(configuration.GetSection("KeepAlive"));
                 services.AddHttpClient("payments").UseKeepAlive("payments");
                 services.AddHttpClient("orders").SetHandlerLifetime(TimeSpan.FromMinutes(3)).UseKeepAlive("payments");
             });
-        await host.StartAsync(ct);
         var factory = host.Services.GetRequiredService<IHttpMessageHandlerFactory>();
         foreach (var client in new[] { "payments", "orders" })
         {
             Primary(factory.CreateHandler(client)).PooledConnectionLifetime.Should().Be(TimeSpan.FromMinutes(5), "the profile's value wins over the factory's preset");
         }
 
-        host.Services.GetFakeLogCollector().GetSnapshot().Where(static r => r.Id.Id == KeepAliveEventIds.ClientOptionOverridden).Select(static r => r.Message)
-            .Should().BeEmpty("the factory's own preset lifetime is not a value set by hand");
+        Messages(host, KeepAliveEventIds.ClientOptionOverridden).Should().BeEmpty("the factory's own preset lifetime is not a value set by hand");
     }
 
     /// <summary>Waits until the factory builds the client's handler again (a handler lifetime of 1 s has passed), at most 10 s, and returns its primary handler.</summary>
@@ -272,6 +255,23 @@ public sealed class HttpClientCompositionTests
 
         return (SocketsHttpHandler)handler;
     }
+
+    /// <summary>Builds and starts a host from <paramref name="json"/> with captured logs and <c>AddKeepAlive</c>; <paramref name="clients"/> registers its HttpClients.</summary>
+    private static async Task<IHost> StartWithLogsAsync(string json, Action<IServiceCollection> clients)
+    {
+        var host = TestHosts.Build(json, (services, configuration) =>
+        {
+            services.AddLogging(logging => logging.AddFakeLogging());
+            services.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            clients(services);
+        });
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        return host;
+    }
+
+    /// <summary>The messages the host logged with one event id.</summary>
+    private static List<string> Messages(IHost host, int eventId) =>
+        [.. host.Services.GetFakeLogCollector().GetSnapshot().Where(r => r.Id.Id == eventId).Select(static r => r.Message)];
 
     private static async Task<IHost> StartAsync(bool keepAliveFirst, List<KeepAliveSettings> configured, Func<HttpMessageHandler> primary)
     {
