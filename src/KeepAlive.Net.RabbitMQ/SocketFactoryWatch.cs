@@ -72,6 +72,18 @@ internal sealed class SocketFactoryWatch
 
     private IEnumerable<AmqpTcpEndpoint> Watched(IEnumerable<AmqpTcpEndpoint> endpoints)
     {
+        if (Current.Value is { Done: false })
+        {
+            // Watched twice (UseKeepAlive again over an EndpointResolverFactory of yours that calls the one it watched): the
+            // outer watch sees this connection; a second one would see ours run for it and the outer not.
+            foreach (var endpoint in endpoints)
+            {
+                yield return endpoint;
+            }
+
+            yield break;
+        }
+
         Func<AddressFamily, ITcpClient> current;
         KeepAliveClientSettings settings;
         bool quiet;
@@ -107,6 +119,7 @@ internal sealed class SocketFactoryWatch
             Current.Value = null;
             if (attempt is not null)
             {
+                attempt.Done = true; // the connection's own tasks may carry it on, made
                 Listen(start: false);
             }
 
@@ -143,12 +156,14 @@ internal sealed class SocketFactoryWatch
         }
     }
 
-    /// <summary>A watched connection being made: whether our socket factory ran for it, and whether the last exception thrown on its way was a cancellation.</summary>
+    /// <summary>A watched connection being made: whether our socket factory ran for it, whether the last exception thrown on its way was a cancellation, and whether it is made (or given up).</summary>
     private sealed class Attempt
     {
         public bool OursRan { get; set; }
 
         public bool Cancelled { get; set; }
+
+        public bool Done { get; set; }
     }
 
     /// <summary>The resolver RabbitMQ.Client gets: the user's (or the default one), its endpoints watched.</summary>

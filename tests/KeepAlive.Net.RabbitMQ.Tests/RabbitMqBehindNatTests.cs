@@ -287,6 +287,28 @@ public sealed class RabbitMqBehindNatTests(RabbitMqLab fixture) : IClassFixture<
         profiles.Messages(KeepAliveEventIds.ClientSocketHookReplaced).Should().ContainSingle().Which.Should().Contain("ConnectionFactory.SocketFactory was set after UseKeepAlive");
     }
 
+    [Fact]
+    public async Task UseKeepAlive_AgainOverAnEndpointResolverFactoryWrappingOursThenASocketFactoryWrappingOurs_NothingWarns()
+    {
+        // UseKeepAlive again watches the EndpointResolverFactory set in between, which calls the one the first call watched:
+        // each connection was watched twice, ours ran for the inner watch only, and the outer one warned 3206 though every
+        // socket went through ours.
+        var (lab, server) = fixture.Server.Start();
+        using var profiles = ClientProfiles.InCode("orders", NatProfiles.ReadBack);
+        var factory = Factory(lab, server.EndPoint).UseKeepAlive(profiles.Profiles, "orders");
+        var watched = factory.EndpointResolverFactory;
+        factory.EndpointResolverFactory = endpoints => watched(endpoints);
+        factory.UseKeepAlive(profiles.Profiles, "orders");
+        var ours = factory.SocketFactory;
+        factory.SocketFactory = family => ours(family);
+        var before = ClientSockets.Snapshot(server.EndPoint);
+
+        await using var connection = await factory.CreateConnectionAsync(TestContext.Current.CancellationToken);
+
+        NatProfiles.ShouldCarryReadBack(ClientSockets.SingleNew(server.EndPoint, before).View.GetKeepAlive());
+        profiles.Messages(KeepAliveEventIds.ClientSocketHookReplaced).Should().BeEmpty("the socket went through ours");
+    }
+
     [Theory]
     [InlineData("CreateConnectionAsync(IEndpointResolver)")]
     [InlineData("EndpointResolverFactory set after UseKeepAlive")]
