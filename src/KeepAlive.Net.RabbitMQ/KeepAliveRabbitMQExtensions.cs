@@ -64,7 +64,8 @@ public static class KeepAliveRabbitMQExtensions
             (false, false) => "Tcp:Enabled is false: sockets are left as your ConnectionFactory.SocketFactory makes them until a reload turns it on",
         });
 
-        TimeSpan? yourHeartbeat = requested > TimeSpan.Zero && requested != ConnectionFactory.DefaultHeartbeat
+        // A 0 of yours too: the broker decides then, which is not RabbitMQ.Client's own 60 s.
+        TimeSpan? yourHeartbeat = requested >= TimeSpan.Zero && requested != ConnectionFactory.DefaultHeartbeat
             && !AppliedProfiles<ConnectionFactory, Func<System.Net.Sockets.AddressFamily, ITcpClient>>.SetByAnEarlierCall(factory, "ConnectionFactory.RequestedHeartbeat", requested)
             ? requested
             : null;

@@ -211,6 +211,22 @@ public sealed class RabbitMqProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_ReloadSetsAHeartbeatWhereYourRequestedHeartbeatOfZeroStays_TheWarningSaysZeroNotTheClientsOwn()
+    {
+        // A RequestedHeartbeat of 0 you set (the broker decides) is not RabbitMQ.Client's own 60 s: a reload setting
+        // Heartbeat:Interval warned "ConnectionFactory.RequestedHeartbeat stays RabbitMQ.Client's own", as for a factory left alone.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:orders:Tcp:IdleTime", "7s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        new ConnectionFactory { RequestedHeartbeat = TimeSpan.Zero }.UseKeepAlive(profiles.Profiles, "orders");
+
+        configuration["KeepAlive:Profiles:orders:Heartbeat:Interval"] = "30s";
+        configuration.Reload();
+
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle().Which.Should()
+            .Contain("ConnectionFactory.RequestedHeartbeat stays 0s (the profile now says 30s)").And.NotContain("RabbitMQ.Client's own");
+    }
+
+    [Fact]
     public void UseKeepAlive_AgainOnTheSameFactoryThenAReloadDropsTheHeartbeat_TheWarningDoesNotTakeTheFirstCallsValueForYours()
     {
         // The value the first call set (20 s) is not yours: a reload dropping Heartbeat:Interval after UseKeepAlive again
