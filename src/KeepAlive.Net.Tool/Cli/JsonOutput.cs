@@ -6,6 +6,9 @@ namespace KeepAlive.Net.Tool.Cli;
 /// <summary>How every <c>--json</c> is written: one indented object, readable characters kept as they are, times in seconds, absent values as null.</summary>
 internal static class JsonOutput
 {
+    /// <summary>The option that asks a command for JSON.</summary>
+    public const string OptionName = "--json";
+
     public static void Write(TextWriter output, Action<Utf8JsonWriter> write)
     {
         using var buffer = new MemoryStream();

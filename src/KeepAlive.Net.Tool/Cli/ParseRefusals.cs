@@ -12,8 +12,6 @@ namespace KeepAlive.Net.Tool.Cli;
 /// </summary>
 internal static class ParseRefusals
 {
-    private const string FixMark = " Fix: ";
-
     /// <summary>One refusal per mistake; empty when the command line parsed.</summary>
     public static IReadOnlyList<string> Of(ParseResult result)
     {
@@ -25,7 +23,7 @@ internal static class ParseRefusals
         var at = result.CommandResult;
         var command = at.Command;
         var refusals = new List<string>();
-        refusals.AddRange(result.Errors.Select(static e => e.Message).Where(static m => m.Contains(FixMark, StringComparison.Ordinal)));
+        refusals.AddRange(result.Errors.Select(static e => e.Message).Where(static m => m.Contains(Refusals.FixMark, StringComparison.Ordinal)));
         refusals.AddRange(Unmatched(result.UnmatchedTokens, at));
         foreach (var option in command.Options.Where(static o => o is not (HelpOption or VersionOption)))
         {
@@ -34,33 +32,33 @@ internal static class ParseRefusals
             {
                 if (option.Required)
                 {
-                    refusals.Add($"{option.Name}: not given, and '{Usage(at)}' needs it ({About(option)}).{FixMark}add {Written(option)}.");
+                    refusals.Add($"{option.Name}: not given, and '{Usage(at)}' needs it ({About(option)}).{Refusals.FixMark}add {Written(option)}.");
                 }
             }
             else if (given.Tokens.Count > 1 && option.Arity.MaximumNumberOfValues == 1)
             {
                 var values = given.Tokens.Select(static t => t.Value).ToList();
-                refusals.Add($"{string.Join(' ', values.Select(v => $"{option.Name} {v}"))}: {option.Name} takes one value and was given {values.Count} ({string.Join(", ", values)}).{FixMark}give {option.Name} once, e.g. {option.Name} {values[^1]}.");
+                refusals.Add($"{string.Join(' ', values.Select(v => $"{option.Name} {v}"))}: {option.Name} takes one value and was given {values.Count} ({string.Join(", ", values)}).{Refusals.FixMark}give {option.Name} once, e.g. {option.Name} {values[^1]}.");
             }
             else if (given.Tokens.Count == 0 && !given.Implicit && option.Arity.MinimumNumberOfValues > 0)
             {
-                refusals.Add($"{option.Name}: no value after it.{FixMark}write {Written(option)} ({About(option)}).");
+                refusals.Add($"{option.Name}: no value after it.{Refusals.FixMark}write {Written(option)} ({About(option)}).");
             }
         }
 
         foreach (var argument in command.Arguments.Where(a => a.Arity.MinimumNumberOfValues > 0 && result.GetResult(a) is not { Tokens.Count: > 0 }))
         {
-            refusals.Add($"<{argument.Name}>: not given, and '{Usage(at)}' needs it ({About(argument)}).{FixMark}add it: {Usage(at)}.");
+            refusals.Add($"<{argument.Name}>: not given, and '{Usage(at)}' needs it ({About(argument)}).{Refusals.FixMark}add it: {Usage(at)}.");
         }
 
         if (command.Subcommands.Count > 0 && command.Action is null && !result.UnmatchedTokens.Any(static t => !t.StartsWith('-')))
         {
-            refusals.Add($"{ToolApp.Name}: no command given.{FixMark}name one of {Names(command)}, e.g. '{ToolApp.Name} show'; '{ToolApp.Name} --help' says what each does.");
+            refusals.Add($"{ToolApp.Name}: no command given.{Refusals.FixMark}name one of {Names(command)}, e.g. '{ToolApp.Name} show'; '{ToolApp.Name} --help' says what each does.");
         }
 
         // An error not recognised above keeps System.CommandLine's words, with the help to read.
         return refusals.Count > 0 ? refusals.Distinct().ToList()
-            : [.. result.Errors.Select(e => $"{Usage(at)}: {e.Message}{FixMark}see '{Usage(at)} --help'.")];
+            : [.. result.Errors.Select(e => $"{Usage(at)}: {e.Message}{Refusals.FixMark}see '{Usage(at)} --help'.")];
     }
 
     // An unknown option takes the value written after it along ("--idel 30s"), so one typo is one refusal.
@@ -77,7 +75,7 @@ internal static class ParseRefusals
 
             var written = i + 1 < tokens.Count && !tokens[i + 1].StartsWith('-') ? $"{token} {tokens[++i]}" : token;
             var options = at.Command.Options.SelectMany(static o => o.Aliases.Prepend(o.Name)).ToList();
-            yield return $"{written}: {(written == token ? "not" : $"{token} is not")} an option of '{Usage(at)}'.{ClosestName.Suggest(token, options)}{FixMark}remove it, or see '{Path(at)} --help' for its options.";
+            yield return $"{written}: {(written == token ? "not" : $"{token} is not")} an option of '{Usage(at)}'.{ClosestName.Suggest(token, options)}{Refusals.FixMark}remove it, or see '{Path(at)} --help' for its options.";
         }
     }
 
@@ -85,9 +83,9 @@ internal static class ParseRefusals
     {
         var command = at.Command;
         return command.Subcommands.Count > 0
-            ? $"'{token}': not a command of {ToolApp.Name}.{ClosestName.Suggest(token, command.Subcommands.Select(static c => c.Name))}{FixMark}name one of {Names(command)}; '{ToolApp.Name} --help' says what each does."
-            : command.Arguments.Count == 0 ? $"'{token}': '{Usage(at)}' takes no arguments, only options.{FixMark}remove it, or put the option it belongs to before it; see '{Usage(at)} --help'."
-            : $"'{token}': one value too many; '{Usage(at)}' takes no more.{FixMark}remove it, or quote a value that holds spaces: {Usage(at)}.";
+            ? $"'{token}': not a command of {ToolApp.Name}.{ClosestName.Suggest(token, command.Subcommands.Select(static c => c.Name))}{Refusals.FixMark}name one of {Names(command)}; '{ToolApp.Name} --help' says what each does."
+            : command.Arguments.Count == 0 ? $"'{token}': '{Usage(at)}' takes no arguments, only options.{Refusals.FixMark}remove it, or put the option it belongs to before it; see '{Usage(at)} --help'."
+            : $"'{token}': one value too many; '{Usage(at)}' takes no more.{Refusals.FixMark}remove it, or quote a value that holds spaces: {Usage(at)}.";
     }
 
     private static string About(Symbol symbol) => symbol.Description?.TrimEnd('.') ?? symbol.Name;

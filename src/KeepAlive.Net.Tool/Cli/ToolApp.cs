@@ -36,12 +36,7 @@ internal static class ToolApp
         var result = root.Parse(args);
         if (ParseRefusals.Of(result) is { Count: > 0 } refusals)
         {
-            foreach (var refusal in refusals)
-            {
-                await console.Error.WriteLineAsync(refusal);
-            }
-
-            return ExitCodes.BadInput;
+            return await Refusals.WriteAsync(console, refusals, Refusals.JsonAsked(result));
         }
 
         try
@@ -57,8 +52,7 @@ internal static class ToolApp
         }
         catch (ToolInputException e)
         {
-            await console.Error.WriteLineAsync("error: " + e.Message);
-            return ExitCodes.BadInput;
+            return await Refusals.WriteAsync(console, [e.Message], Refusals.JsonAsked(result), "error: ");
         }
         catch (OperationCanceledException)
         {
