@@ -37,14 +37,14 @@ internal static class CheckCommand
         {
             if (string.IsNullOrEmpty(result.GetValueOrDefault<string?>()))
             {
-                result.AddError("--heartbeat: the text is empty, so nothing would be sent. Give the text to send, for example --heartbeat ping.");
+                result.AddError(Refusals.Text("--heartbeat", "the text is empty, so nothing would be sent.", "give the text to send, for example --heartbeat ping."));
             }
         });
         command.Validators.Add(result =>
         {
             if (result.GetResult(every) is not null && result.GetResult(heartbeat) is null)
             {
-                result.AddError("--every: it sets the period of --heartbeat, which is not given. Add --heartbeat TEXT, or drop --every.");
+                result.AddError(Refusals.Text("--every", "it sets the period of --heartbeat, which is not given.", "add --heartbeat TEXT, or drop --every."));
             }
         });
         profile.AddTo(command);

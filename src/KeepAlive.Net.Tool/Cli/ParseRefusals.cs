@@ -32,33 +32,33 @@ internal static class ParseRefusals
             {
                 if (option.Required)
                 {
-                    refusals.Add($"{option.Name}: not given, and '{Usage(at)}' needs it ({About(option)}).{Refusals.FixMark}add {Written(option)}.");
+                    refusals.Add(Refusals.Text(option.Name, $"not given, and '{Usage(at)}' needs it ({About(option)}).", $"add {Written(option)}."));
                 }
             }
             else if (given.Tokens.Count > 1 && option.Arity.MaximumNumberOfValues == 1)
             {
                 var values = given.Tokens.Select(static t => t.Value).ToList();
-                refusals.Add($"{string.Join(' ', values.Select(v => $"{option.Name} {v}"))}: {option.Name} takes one value and was given {values.Count} ({string.Join(", ", values)}).{Refusals.FixMark}give {option.Name} once, e.g. {option.Name} {values[^1]}.");
+                refusals.Add(Refusals.Text(string.Join(' ', values.Select(v => $"{option.Name} {v}")), $"{option.Name} takes one value and was given {values.Count} ({string.Join(", ", values)}).", $"give {option.Name} once, e.g. {option.Name} {values[^1]}."));
             }
             else if (given.Tokens.Count == 0 && !given.Implicit && option.Arity.MinimumNumberOfValues > 0)
             {
-                refusals.Add($"{option.Name}: no value after it.{Refusals.FixMark}write {Written(option)} ({About(option)}).");
+                refusals.Add(Refusals.Text(option.Name, "no value after it.", $"write {Written(option)} ({About(option)})."));
             }
         }
 
         foreach (var argument in command.Arguments.Where(a => a.Arity.MinimumNumberOfValues > 0 && result.GetResult(a) is not { Tokens.Count: > 0 }))
         {
-            refusals.Add($"<{argument.Name}>: not given, and '{Usage(at)}' needs it ({About(argument)}).{Refusals.FixMark}add it: {Usage(at)}.");
+            refusals.Add(Refusals.Text($"<{argument.Name}>", $"not given, and '{Usage(at)}' needs it ({About(argument)}).", $"add it: {Usage(at)}."));
         }
 
         if (command.Subcommands.Count > 0 && command.Action is null && !result.UnmatchedTokens.Any(static t => !t.StartsWith('-')))
         {
-            refusals.Add($"{ToolApp.Name}: no command given.{Refusals.FixMark}name one of {Names(command)}, e.g. '{ToolApp.Name} show'; '{ToolApp.Name} --help' says what each does.");
+            refusals.Add(Refusals.Text(ToolApp.Name, "no command given.", $"name one of {Names(command)}, e.g. '{ToolApp.Name} show'; '{ToolApp.Name} --help' says what each does."));
         }
 
         // An error not recognised above keeps System.CommandLine's words, with the help to read.
         return refusals.Count > 0 ? refusals.Distinct().ToList()
-            : [.. result.Errors.Select(e => $"{Usage(at)}: {e.Message}{Refusals.FixMark}see '{Usage(at)} --help'.")];
+            : [.. result.Errors.Select(e => Refusals.Text(Usage(at), e.Message, $"see '{Usage(at)} --help'."))];
     }
 
     // An unknown option takes the value written after it along ("--idel 30s"), so one typo is one refusal.
@@ -75,7 +75,7 @@ internal static class ParseRefusals
 
             var written = i + 1 < tokens.Count && !tokens[i + 1].StartsWith('-') ? $"{token} {tokens[++i]}" : token;
             var options = at.Command.Options.SelectMany(static o => o.Aliases.Prepend(o.Name)).ToList();
-            yield return $"{written}: {(written == token ? "not" : $"{token} is not")} an option of '{Usage(at)}'.{ClosestName.Suggest(token, options)}{Refusals.FixMark}remove it, or see '{Path(at)} --help' for its options.";
+            yield return Refusals.Text(written, $"{(written == token ? "not" : $"{token} is not")} an option of '{Usage(at)}'.{ClosestName.Suggest(token, options)}", $"remove it, or see '{Path(at)} --help' for its options.");
         }
     }
 
@@ -83,9 +83,9 @@ internal static class ParseRefusals
     {
         var command = at.Command;
         return command.Subcommands.Count > 0
-            ? $"'{token}': not a command of {ToolApp.Name}.{ClosestName.Suggest(token, command.Subcommands.Select(static c => c.Name))}{Refusals.FixMark}name one of {Names(command)}; '{ToolApp.Name} --help' says what each does."
-            : command.Arguments.Count == 0 ? $"'{token}': '{Usage(at)}' takes no arguments, only options.{Refusals.FixMark}remove it, or put the option it belongs to before it; see '{Usage(at)} --help'."
-            : $"'{token}': one value too many; '{Usage(at)}' takes no more.{Refusals.FixMark}remove it, or quote a value that holds spaces: {Usage(at)}.";
+            ? Refusals.Text($"'{token}'", $"not a command of {ToolApp.Name}.{ClosestName.Suggest(token, command.Subcommands.Select(static c => c.Name))}", $"name one of {Names(command)}; '{ToolApp.Name} --help' says what each does.")
+            : command.Arguments.Count == 0 ? Refusals.Text($"'{token}'", $"'{Usage(at)}' takes no arguments, only options.", $"remove it, or put the option it belongs to before it; see '{Usage(at)} --help'.")
+            : Refusals.Text($"'{token}'", $"one value too many; '{Usage(at)}' takes no more.", $"remove it, or quote a value that holds spaces: {Usage(at)}.");
     }
 
     private static string About(Symbol symbol) => symbol.Description?.TrimEnd('.') ?? symbol.Name;

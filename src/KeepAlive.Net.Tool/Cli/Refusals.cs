@@ -4,7 +4,7 @@ namespace KeepAlive.Net.Tool.Cli;
 
 /// <summary>
 /// How every refusal (exit code 2) is written, whether the command-line parser or a command refused: one line per
-/// mistake on standard error, "what was written: what is wrong with it. Fix: ...". With <c>--json</c>, also one JSON
+/// mistake on standard error, in one shape, "what was written: what is wrong with it. Fix: ..." (no "error: " before it). With <c>--json</c>, also one JSON
 /// object on standard output, where the command's JSON would have gone, so a script that parses it learns the refusal:
 /// <c>{"exitCode": 2, "errors": [{"subject", "error", "fix", "message"}]}</c>.
 /// </summary>
@@ -13,16 +13,21 @@ internal static class Refusals
     /// <summary>What starts a refusal's fix.</summary>
     public const string FixMark = " Fix: ";
 
+    /// <summary>A refusal's one shape: "<paramref name="subject"/>: <paramref name="problem"/> Fix: <paramref name="fix"/>".</summary>
+    /// <param name="subject">What was written: the option with its value, the argument, the path.</param>
+    /// <param name="problem">What is wrong with it, a sentence with its full stop (and a "Did you mean" after it).</param>
+    /// <param name="fix">What to do instead, a sentence with its full stop.</param>
+    public static string Text(string subject, string problem, string fix) => $"{subject}: {problem}{FixMark}{fix}";
+
     /// <summary>Writes <paramref name="refusals"/> and returns <see cref="ExitCodes.BadInput"/>.</summary>
     /// <param name="console">Where to write.</param>
     /// <param name="refusals">One per mistake, each "subject: what is wrong. Fix: ...".</param>
     /// <param name="json">Whether the command line asked for JSON (<see cref="JsonAsked"/>).</param>
-    /// <param name="prefix">What the line a person reads starts with.</param>
-    public static async Task<int> WriteAsync(ToolConsole console, IReadOnlyList<string> refusals, bool json, string prefix = "")
+    public static async Task<int> WriteAsync(ToolConsole console, IReadOnlyList<string> refusals, bool json)
     {
         foreach (var refusal in refusals)
         {
-            await console.Error.WriteLineAsync(prefix + refusal);
+            await console.Error.WriteLineAsync(refusal);
         }
 
         if (json)

@@ -56,7 +56,7 @@ internal static class ProbeIdleCommand
             if (finestText is not null && ResolutionRange.TryParse(finestText, out TimeSpan finest, out _)
                 && MaxRange.TryParse(maxText, out TimeSpan longest, out _) && finest >= longest)
             {
-                result.AddError($"--resolution: {finestText} is not shorter than --max {maxText}, so the first round would end the search with bounds no narrower than the ladder's. Fix: give a --resolution below --max, for example {ResolutionRange.Example}.");
+                result.AddError(Refusals.Text("--resolution", $"{finestText} is not shorter than --max {maxText}, so the first round would end the search with bounds no narrower than the ladder's.", $"give a --resolution below --max, for example {ResolutionRange.Example}."));
             }
         });
         command.SetAction((result, cancellationToken) => RunAsync(console, result.GetValue(endpoint)!,

@@ -321,7 +321,7 @@ public sealed class AnalyzeSyntheticTests : IDisposable
 
         exitCode.Should().Be(2);
         output.Should().BeEmpty();
-        error.Should().StartWith($"error: {file}: {problem}").And.Contain(". Fix: ").And.Contain("tcpdump");
+        error.Should().StartWith($"{file}: {problem}").And.Contain(". Fix: ").And.Contain("tcpdump");
     }
 
     [Fact]

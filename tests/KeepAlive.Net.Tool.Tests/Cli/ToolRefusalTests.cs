@@ -43,6 +43,24 @@ public sealed class ToolRefusalTests
         }
     }
 
+    [Theory]
+    [InlineData("/nonexistent/keepalive-none.pcap: no such file", "analyze", "/nonexistent/keepalive-none.pcap")]
+    [InlineData("--profile payments: ", "show", "--profile", "payments")]
+    [InlineData("--idle (Tcp:IdleTime): '3h'", "show", "--idle", "3h")]
+    [InlineData("--heartbeat: ", "check", "127.0.0.1:1", "--heartbeat", "")]
+    [InlineData("--every: ", "check", "127.0.0.1:1", "--every", "1s")]
+    public async Task Refusal_WhetherTheParserOrTheCommandRefuses_HasOneShape(string start, params string[] args)
+    {
+        // A command's refusals started with "error: ", the parser's did not; check's --heartbeat and --every refusals had no
+        // "Fix: " and were read as the parser's own errors, "keepalive check <endpoint>: --every: ...".
+        var (exitCode, _, error) = await ToolRun.InProcessAsync(args);
+
+        exitCode.Should().Be(2, "keepalive {0}: {1}", string.Join(' ', args), error);
+        var refusal = error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Should().ContainSingle().Subject;
+        refusal.Should().StartWith(start, "every refusal starts with what was written, as docs/TOOL.md shows")
+            .And.Contain(" Fix: ").And.NotContain("--help");
+    }
+
     [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task Refusal_FileThisUserMayNotRead_SaysSoWithAFixRatherThanCrashing()
