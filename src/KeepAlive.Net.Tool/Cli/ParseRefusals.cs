@@ -15,17 +15,18 @@ internal static class ParseRefusals
     /// <summary>One refusal per mistake; empty when the command line parsed.</summary>
     public static IReadOnlyList<string> Of(ParseResult result)
     {
+        var at = result.CommandResult;
         if (result.Errors.Count == 0)
         {
-            return [];
+            // System.CommandLine accepts a flag given twice ("--json --json") without an error.
+            return [.. at.Children.OfType<OptionResult>().Where(static o => Judged(o.Option) && Repeats(o)).Select(Repeated)];
         }
 
-        var at = result.CommandResult;
         var command = at.Command;
         var refusals = new List<string>();
         refusals.AddRange(result.Errors.Select(static e => e.Message).Where(static m => m.Contains(Refusals.FixMark, StringComparison.Ordinal)));
         refusals.AddRange(Unmatched(result.UnmatchedTokens, at));
-        foreach (var option in command.Options.Where(static o => o is not (HelpOption or VersionOption)))
+        foreach (var option in command.Options.Where(Judged))
         {
             var given = result.GetResult(option);
             if (given is null or { Implicit: true, Tokens.Count: 0 })
@@ -35,10 +36,9 @@ internal static class ParseRefusals
                     refusals.Add(Refusals.Text(option.Name, $"not given, and '{Usage(at)}' needs it ({About(option)}).", $"add {Written(option)}."));
                 }
             }
-            else if (given.Tokens.Count > 1 && option.Arity.MaximumNumberOfValues == 1)
+            else if (Repeats(given))
             {
-                var values = given.Tokens.Select(static t => t.Value).ToList();
-                refusals.Add(Refusals.Text(string.Join(' ', values.Select(v => $"{option.Name} {v}")), $"{option.Name} takes one value and was given {values.Count} ({string.Join(", ", values)}).", $"give {option.Name} once, e.g. {option.Name} {values[^1]}."));
+                refusals.Add(Repeated(given));
             }
             else if (given.Tokens.Count == 0 && !given.Implicit && option.Arity.MinimumNumberOfValues > 0)
             {
@@ -86,6 +86,26 @@ internal static class ParseRefusals
             ? Refusals.Text($"'{token}'", $"not a command of {ToolApp.Name}.{ClosestName.Suggest(token, command.Subcommands.Select(static c => c.Name))}", $"name one of {Names(command)}; '{ToolApp.Name} --help' says what each does.")
             : command.Arguments.Count == 0 ? Refusals.Text($"'{token}'", $"'{Usage(at)}' takes no arguments, only options.", $"remove it, or put the option it belongs to before it; see '{Usage(at)} --help'.")
             : Refusals.Text($"'{token}'", $"one value too many; '{Usage(at)}' takes no more.", $"remove it, or quote a value that holds spaces: {Usage(at)}.");
+    }
+
+    // An option written more than once, "--idle 1s --idle 2s" or a flag's "--json --json", is refused alike: which one
+    // counts would be a guess.
+    // --help and --version answer whatever else was written.
+    private static bool Judged(Option option) => option is not (HelpOption or VersionOption);
+
+    private static bool Repeats(OptionResult given) =>
+        given.IdentifierTokenCount > 1 || (given.Tokens.Count > 1 && given.Option.Arity.MaximumNumberOfValues == 1);
+
+    private static string Repeated(OptionResult given)
+    {
+        var option = given.Option;
+        var values = given.Tokens.Select(static t => t.Value).ToList();
+        var times = Math.Max(given.IdentifierTokenCount, values.Count);
+        var written = values.Count == times ? values.Select(v => $"{option.Name} {v}") : Enumerable.Repeat(option.Name, times).Concat(values);
+        var problem = values.Count > 1
+            ? $"{option.Name} takes one value and was given {values.Count} ({string.Join(", ", values)})."
+            : $"{option.Name} was given {times} times, and once says it.";
+        return Refusals.Text(string.Join(' ', written), problem, $"give {option.Name} once{(values.Count > 0 ? $", e.g. {option.Name} {values[^1]}" : string.Empty)}.");
     }
 
     private static string About(Symbol symbol) => symbol.Description?.TrimEnd('.') ?? symbol.Name;

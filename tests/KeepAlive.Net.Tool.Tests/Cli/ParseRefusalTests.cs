@@ -1,3 +1,4 @@
+using System.Text.Json;
 using KeepAlive.Net.Tool.Tests.Support;
 
 namespace KeepAlive.Net.Tool.Tests.Cli;
@@ -35,5 +36,21 @@ public sealed class ParseRefusalTests
         var refusals = error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         refusals.Should().ContainSingle("one mistake is one refusal, not System.CommandLine's list: {0}", error)
             .Which.Should().StartWith(subject).And.Contain(" Fix: ").And.Contain(fix);
+    }
+
+    [Theory]
+    [InlineData("--json --json: ", "analyze", "/nonexistent/keepalive-none.pcap", "--json", "--json")]
+    [InlineData("--json --json: ", "doctor", "--pid", "2147483647", "--json", "--json")]
+    [InlineData("--json --json --json: ", "probe-idle", "127.0.0.1:1", "--json", "--json", "--json")]
+    public async Task Flag_GivenTwice_IsRefusedAsAValueOptionGivenTwiceIs(string subject, params string[] args)
+    {
+        // "--idle 1s --idle 2s" was refused, "--json --json" accepted silently: a repeated option is a mistake either way.
+        var (exitCode, output, error) = await ToolRun.InProcessAsync(args);
+
+        exitCode.Should().Be(2, "keepalive {0} repeats a flag", string.Join(' ', args));
+        error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Should().ContainSingle(error)
+            .Which.Should().StartWith(subject).And.Contain(" Fix: give --json once");
+        using var json = JsonDocument.Parse(output);
+        json.RootElement.GetProperty("errors")[0].GetProperty("subject").GetString().Should().Be(subject.TrimEnd(' ', ':'));
     }
 }
