@@ -114,7 +114,7 @@ internal static class AnalysisJson
             foreach (var shutdown in frames.Shutdowns)
             {
                 json.WriteStartObject();
-                json.WriteString("from", shutdown.FromClient ? "client" : "server");
+                json.WriteString("from", Roles.Name(shutdown.FromClient, guessed: false));
                 json.Seconds("at", shutdown.At);
                 json.WriteNumber("frame", shutdown.Frame);
                 json.NumberOrNull(protocol == ApplicationLayer.Http2 ? "errorCode" : "code", shutdown.Code);

@@ -20,7 +20,7 @@ internal static class AnalysisText
         foreach (var flow in flows)
         {
             table.Row(
-                flow.Client + " -> " + flow.Server + (flow.RolesGuessed ? " (guessed)" : string.Empty), Units.Number(flow.Packets), Units.Number(flow.KeepAliveProbes), Units.Number(flow.AnsweredProbes),
+                flow.Client + " -> " + flow.Server + Roles.Mark(flow.RolesGuessed), Units.Number(flow.Packets), Units.Number(flow.KeepAliveProbes), Units.Number(flow.AnsweredProbes),
                 Units.Number(flow.KeepAliveProbes - flow.AnsweredProbes),
                 Units.Seconds(flow.ProbeInterval), Units.Seconds(flow.FirstProbeAfterIdle), Units.Seconds(flow.MaxDataGap),
                 Units.Number(flow.LateHeartbeats.Count), flow.End + (flow.EndAfterIdle is { } idle ? " after " + Units.Seconds(idle) + " idle" : string.Empty));
@@ -29,7 +29,7 @@ internal static class AnalysisText
         console.Write(table);
         foreach (var flow in flows)
         {
-            console.Line($"{flow.Client} -> {flow.Server}: {flow.Verdict}", flow.Finding ? Color.Red : Color.Green);
+            console.Line($"{flow.Client} -> {flow.Server}{Roles.Mark(flow.RolesGuessed)}: {flow.Verdict}", flow.Finding ? Color.Red : Color.Green);
             if (flow.RolesGuessed)
             {
                 console.Line($"  client and server: {flow.RolesBasis}.", Color.Yellow);

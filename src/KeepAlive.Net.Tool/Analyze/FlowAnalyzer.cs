@@ -47,7 +47,7 @@ internal static class FlowAnalyzer
         var (client, rolesBasis, rolesGuessed) = ClientOf(segments, flowsOf);
         var clientText = client.ToString();
         var server = segments[0].Source.Equals(client) ? segments[0].Destination : segments[0].Source;
-        var walk = new FlowWalk(client);
+        var walk = new FlowWalk(client, rolesGuessed);
         walk.LearnFromFirstAnswers(segments);
         var application = new ApplicationLayer();
         foreach (var segment in segments)
@@ -58,7 +58,7 @@ internal static class FlowAnalyzer
 
         walk.Finish();
         application.Finish();
-        var frames = application.Protocol is { } protocol ? new KeepAliveFrames(protocol, [.. application.Frames], application.Broken) : null;
+        var frames = application.Protocol is { } protocol ? new KeepAliveFrames(protocol, [.. application.Frames], application.Broken) { RolesGuessed = rolesGuessed } : null;
         return FlowVerdict.Build(walk, frames, clientText, server.ToString(), segments.Count, settings, captureEnd) with { RolesGuessed = rolesGuessed, RolesBasis = rolesBasis };
     }
 

@@ -44,7 +44,7 @@ internal static class FlowVerdict
                 : captureStopped
                     ? Text($"the capture ended {Units.Seconds(afterLast)} after the last probe, before the next was due: the kernel was still probing (Linux resets the connection when it gives up)")
                     : Text($"the probes stopped {Units.Seconds(walk.End is null && walk.LastTime is { } t && walk.LastDataTime is { } d ? t - d : null)} after the last data: the kernel gave up");
-            parts.Add(Text($"dead peer: {Units.Count(walk.MaxUnansweredProbes, "keep-alive probe")} from the {walk.Side(prober)} went unanswered and {how} (implies idle {Units.Seconds(firstProbeAfterIdle)}, interval {Units.Seconds(walk.ProbeInterval)}, count {(captureStopped ? "at least " : string.Empty)}{walk.MaxUnansweredProbes})"));
+            parts.Add(Text($"dead peer: {Units.Count(walk.MaxUnansweredProbes, "keep-alive probe")} from the {walk.Named(prober)} went unanswered and {how} (implies idle {Units.Seconds(firstProbeAfterIdle)}, interval {Units.Seconds(walk.ProbeInterval)}, count {(captureStopped ? "at least " : string.Empty)}{walk.MaxUnansweredProbes})"));
         }
         else if (end == "rst")
         {
@@ -54,7 +54,7 @@ internal static class FlowVerdict
         else if (unansweredSyn is { } syn)
         {
             finding = true;
-            parts.Add(Text($"connection never established: the {walk.Side(syn.Source)}'s SYN (frame {syn.Frame}) went unanswered, {walk.Unanswered} times over {Units.Seconds(walk.LastTime - syn.Time)} (the kernel's retransmissions): nothing at {syn.Destination} answered, so a firewall drops it, the host is down or unreachable, or its listener's accept queue is full"));
+            parts.Add(Text($"connection never established: the {walk.Named(syn.Source)}'s SYN (frame {syn.Frame}) went unanswered, {walk.Unanswered} times over {Units.Seconds(walk.LastTime - syn.Time)} (the kernel's retransmissions): nothing at {syn.Destination} answered, so a firewall drops it, the host is down or unreachable, or its listener's accept queue is full"));
         }
         else if (silent && walk.MaxUnansweredProbes == 0)
         {
@@ -62,7 +62,7 @@ internal static class FlowVerdict
             var beyond = idleTimeout is { } t && walk.SilenceBeforeUnanswered >= t
                 ? Text($" (longer than the idle timeout of {Units.Seconds(t)})")
                 : string.Empty;
-            parts.Add(Text($"went silent: {walk.Unanswered} segments from the {walk.Side(walk.UnansweredFrom!)} sent after {Units.Seconds(walk.SilenceBeforeUnanswered)} idle{beyond} were never answered: the peer, or a middlebox such as a NAT or load balancer, forgot the connection"));
+            parts.Add(Text($"went silent: {walk.Unanswered} segments from the {walk.Named(walk.UnansweredFrom!)} sent after {Units.Seconds(walk.SilenceBeforeUnanswered)} idle{beyond} were never answered: the peer, or a middlebox such as a NAT or load balancer, forgot the connection"));
         }
 
         if (late.Count > 0)
@@ -94,8 +94,7 @@ internal static class FlowVerdict
         if (walk.ZeroWindowProber is { } windowProber)
         {
             finding = true;
-            var reader = walk.Side(windowProber) == "client" ? "server" : "client";
-            parts.Add(Text($"the {reader} stopped reading: its receive window is zero ({Units.Count(walk.ZeroWindowProbeFrames.Count, "zero-window probe")} from the {walk.Side(windowProber)}, the first at frame {walk.ZeroWindowProbeFrames[0]}): its application does not read its socket, so the flow is stalled, not idle"));
+            parts.Add(Text($"the {walk.NamedOther(windowProber)} stopped reading: its receive window is zero ({Units.Count(walk.ZeroWindowProbeFrames.Count, "zero-window probe")} from the {walk.Named(windowProber)}, the first at frame {walk.ZeroWindowProbeFrames[0]}): its application does not read its socket, so the flow is stalled, not idle"));
         }
 
         if (walk.ProbeFrames.Count > 0 && deadPeer is null)
@@ -108,7 +107,7 @@ internal static class FlowVerdict
 
         if (end == "fin")
         {
-            parts.Add(Text($"closed with FIN by the {walk.Side(walk.End!.Source)}"));
+            parts.Add(Text($"closed with FIN by the {walk.Named(walk.End!.Source)}"));
         }
         else if (end == "open" && !silent)
         {
@@ -141,7 +140,7 @@ internal static class FlowVerdict
             ResetAfterIdle = walk.ResetAnswer?.Silence,
             ResetBy = end != "rst" || deadPeer is not null ? null
                 : walk.ResetAnswer is { FromAnotherDevice: true } ? "middlebox" : walk.Side(walk.End!.Source),
-            ResetTtl = end == "rst" ? (walk.End!.Ttl, walk.UsualTtl(walk.Side(walk.End.Source) == "client")) : null,
+            ResetTtl = end == "rst" ? (walk.End!.Ttl, walk.UsualTtl(walk.Side(walk.End.Source) == Roles.Client)) : null,
             Application = frames,
             Finding = finding,
             Verdict = (finding ? "FINDING: " : "ok: ") + string.Join("; ", parts),
@@ -156,11 +155,11 @@ internal static class FlowVerdict
     private static string Reset(FlowWalk walk, double? endAfterIdle, double? idleTimeout)
     {
         var rst = walk.End!;
-        var side = walk.Side(rst.Source);
-        var usual = walk.UsualTtl(side == "client");
+        var side = walk.Named(rst.Source);
+        var usual = walk.UsualTtl(walk.Side(rst.Source) == Roles.Client);
         if (walk.RefusedSyn is { } syn)
         {
-            return Text($"connection refused: the {side} answered the {walk.Side(syn.Source)}'s SYN (frame {syn.Frame}) with a RST (frame {rst.Frame}): nothing listened on port {rst.Source.Port}, or a firewall refused it");
+            return Text($"connection refused: the {side} answered the {walk.Named(syn.Source)}'s SYN (frame {syn.Frame}) with a RST (frame {rst.Frame}): nothing listened on port {rst.Source.Port}, or a firewall refused it");
         }
 
         if (walk.ResetAnswer is not { } answer)
@@ -174,7 +173,7 @@ internal static class FlowVerdict
 
         if (answer.Silence < MinimumForgottenSilence)
         {
-            return Text($"reset by the {side} (frame {rst.Frame}) in answer to the {walk.Side(answer.First.Source)}'s segment (frame {answer.First.Frame}), sent {Units.Seconds(answer.Silence)} after the traffic before it: no silence in which an idle timeout could forget the flow; the {side} (or a middlebox) refused it, as an application that closes with data unread or aborts its socket does");
+            return Text($"reset by the {side} (frame {rst.Frame}) in answer to the {walk.Named(answer.First.Source)}'s segment (frame {answer.First.Frame}), sent {Units.Seconds(answer.Silence)} after the traffic before it: no silence in which an idle timeout could forget the flow; the {side} (or a middlebox) refused it, as an application that closes with data unread or aborts its socket does");
         }
 
         var who = answer.FromAnotherDevice
@@ -185,7 +184,7 @@ internal static class FlowVerdict
             : string.Empty;
         var first = answer.First;
         var asked = walk.ProbeFrames.Contains(first.Frame) ? "keep-alive probe" : "segment";
-        return Text($"forgotten and reset after {Units.Seconds(answer.Silence)} idle{timeout}: the first {asked} after that silence (frame {first.Frame}, from the {walk.Side(first.Source)}) was answered with a RST (frame {rst.Frame}, {Units.Seconds(rst.Time - first.Time)} later{(answer.Answered > 1 ? Text($", after {answer.Answered} tries") : string.Empty)}) from {who}: what a middlebox that resets flows idle longer than its timeout does (as AWS NLB does)");
+        return Text($"forgotten and reset after {Units.Seconds(answer.Silence)} idle{timeout}: the first {asked} after that silence (frame {first.Frame}, from the {walk.Named(first.Source)}) was answered with a RST (frame {rst.Frame}, {Units.Seconds(rst.Time - first.Time)} later{(answer.Answered > 1 ? Text($", after {answer.Answered} tries") : string.Empty)}) from {who}: what a middlebox that resets flows idle longer than its timeout does (as AWS NLB does)");
     }
 
     /// <summary>

@@ -3,7 +3,7 @@ using System.Net;
 namespace KeepAlive.Net.Tool.Analyze;
 
 /// <summary>Walks one flow's segments in order and collects what the verdict needs.</summary>
-internal sealed class FlowWalk(IPEndPoint client)
+internal sealed class FlowWalk(IPEndPoint client, bool rolesGuessed = false)
 {
     private readonly DirectionState _fromClient = new();
     private readonly DirectionState _fromServer = new();
@@ -95,7 +95,14 @@ internal sealed class FlowWalk(IPEndPoint client)
     /// <summary>How long <paramref name="prober"/> had heard nothing from the other side when it sent its first probe.</summary>
     public double? FirstProbeAfterIdleOf(IPEndPoint prober) => (prober.Equals(client) ? _fromClient : _fromServer).FirstProbeAfterIdle;
 
-    public string Side(IPEndPoint endpoint) => endpoint.Equals(client) ? "client" : "server";
+    /// <summary>The side <paramref name="endpoint"/> is, "client" or "server", as the JSON's fields name it.</summary>
+    public string Side(IPEndPoint endpoint) => endpoint.Equals(client) ? Roles.Client : Roles.Server;
+
+    /// <summary>The side <paramref name="endpoint"/> is, as a sentence names it: marked when guessed (<see cref="Roles.Name"/>).</summary>
+    public string Named(IPEndPoint endpoint) => Roles.Name(endpoint.Equals(client), rolesGuessed);
+
+    /// <summary>The side <paramref name="endpoint"/> is not, as a sentence names it.</summary>
+    public string NamedOther(IPEndPoint endpoint) => Roles.Name(!endpoint.Equals(client), rolesGuessed);
 
     /// <summary>
     /// A capture that starts after the connection did can open a direction on a keep-alive probe: its sender's next

@@ -57,6 +57,31 @@ public sealed class AnalyzeStreamsSyntheticTests : IDisposable
     }
 
     [Fact]
+    public async Task Analyze_H2cWithoutHandshake_NamesTheSidesOfItsFramesAsGuessed()
+    {
+        // The capture starts after the connection opened, so which side is the client is a guess: the table said so, the
+        // HTTP/2 sentence did not ("PING from the client", "GOAWAY from the server").
+        var client = new Stream(1001);
+        var server = new Stream(5001);
+        var capture = new SyntheticCapture();
+        var first = Concat(Preface, H2(6, 0, new byte[8]));
+        capture.Add(0.1, true, client.Next, server.Next, ".", data: first);
+        client.Advance(first.Length);
+        capture.Add(0.101, false, server.Next, client.Next, ".", data: H2(6, 1, new byte[8]));
+        server.Advance(17);
+        capture.Add(0.2, false, server.Next, client.Next, ".", data: GoAway(0, 0, null));
+        server.Advance(17);
+        capture.Add(0.201, true, client.Next, server.Next, ".");
+        var file = capture.Write(Path.Combine(_folder, "h2c-late.pcap"));
+
+        using var result = await AnalyzeResult.RunAsync(file);
+
+        result.SingleFlow.GetProperty("rolesGuessed").GetBoolean().Should().BeTrue();
+        result.SingleFlow.GetProperty("verdict").GetString().Should().Contain("1 PING from the client (guessed)")
+            .And.Contain("acknowledged by the server (guessed)").And.Contain("GOAWAY from the server (guessed)");
+    }
+
+    [Fact]
     public async Task Analyze_H2cUpgradeFromHttp11_ReadsFramesAfterThe101AndTheClientPreface()
     {
         var client = new Stream(1001);

@@ -62,6 +62,25 @@ public sealed class AnalyzeSyntheticTests : IDisposable
     }
 
     [Fact]
+    public async Task Analyze_NoHandshake_VerdictSaysTheRolesAreGuessedAsTheTableDoes()
+    {
+        // The capture starts after the connection opened: the table said "(guessed)", the verdict "from the client" as a fact.
+        var file = new SyntheticCapture().Add(0.1, true, 1001, 5001, ".", payload: 10).Add(0.101, false, 5001, 1011, ".")
+            .Add(2.101, true, 1010, 5001, ".").Add(3.101, true, 1010, 5001, ".").Add(4.101, true, 1010, 5001, ".")
+            .Add(5.101, true, 1011, 5001, "R.")
+            .Write(Path.Combine(_folder, "dead-late.pcap"));
+
+        using var result = await AnalyzeResult.RunAsync(file);
+        var (_, text, _) = await ToolRun.InProcessAsync("analyze", file);
+
+        var flow = result.SingleFlow;
+        flow.GetProperty("rolesGuessed").GetBoolean().Should().BeTrue();
+        flow.GetProperty("endedBy").GetString().Should().Be("client", "the JSON's fields keep their values; rolesGuessed says they are guessed");
+        flow.GetProperty("verdict").GetString().Should().Contain("3 keep-alive probes from the client (guessed) went unanswered");
+        text.Should().Contain("10.9.0.2:40000 -> 10.9.0.3:5000 (guessed): FINDING: dead peer: 3 keep-alive probes from the client (guessed) went unanswered");
+    }
+
+    [Fact]
     public async Task Analyze_ProbesIntoAZeroWindow_AreTheStalledPeerNotKeepAlive()
     {
         // The server took the 10 bytes and advertised a zero window: its application stopped reading. Linux's window

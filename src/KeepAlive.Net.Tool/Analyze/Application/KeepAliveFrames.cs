@@ -13,6 +13,9 @@ internal sealed record KeepAliveFrames(string Protocol, IReadOnlyList<ControlFra
     private const long NormalClosure = 1000;
     private const long GoingAway = 1001;
 
+    /// <summary>Gets a value indicating whether the flow's client and server are guessed (<see cref="FlowReport.RolesGuessed"/>): the sentences say so.</summary>
+    public bool RolesGuessed { get; init; }
+
     public int Count(string kind, bool fromClient) => Frames.Count(f => f.Kind == kind && f.FromClient == fromClient);
 
     /// <summary>The median time between consecutive frames of a kind from one side.</summary>
@@ -31,7 +34,7 @@ internal sealed record KeepAliveFrames(string Protocol, IReadOnlyList<ControlFra
             : (ControlFrame.Ping, ControlFrame.Pong, "answered with a pong");
         foreach (var fromClient in new[] { true, false })
         {
-            var (side, other) = fromClient ? ("client", "server") : ("server", "client");
+            var (side, other) = (Roles.Name(fromClient, RolesGuessed), Roles.Name(!fromClient, RolesGuessed));
             if (Count(ping, fromClient) is var pings and > 0)
             {
                 parts.Add($"{Units.Count(pings, Protocol == ApplicationLayer.Http2 ? "PING" : "ping")} from the {side}{Every(Interval(ping, fromClient))}, {Units.Number(Count(answer, !fromClient))} {answerName} by the {other}");
@@ -57,9 +60,9 @@ internal sealed record KeepAliveFrames(string Protocol, IReadOnlyList<ControlFra
         return $"{name}: {string.Join(", ", parts)}{(Broken is null ? string.Empty : $" (frames followed only up to where {Broken})")}";
     }
 
-    private static string Describe(ControlFrame frame)
+    private string Describe(ControlFrame frame)
     {
-        var side = frame.FromClient ? "client" : "server";
+        var side = Roles.Name(frame.FromClient, RolesGuessed);
         var at = $"at {Units.Seconds(frame.At)} (frame {Units.Number(frame.Frame)})";
         if (frame.Kind == ControlFrame.GoAway)
         {
