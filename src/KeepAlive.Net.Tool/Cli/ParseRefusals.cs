@@ -16,6 +16,17 @@ internal static class ParseRefusals
     public static IReadOnlyList<string> Of(ParseResult result)
     {
         var at = result.CommandResult;
+
+        // An unknown option where the command's argument goes is taken for the argument ("analyze --bogus x.pcap" reads
+        // the file "--bogus", and x.pcap is one value too many): it is the mistake, and what follows it is not. After "--"
+        // every token is an argument, as written.
+        var optionLike = result.Tokens.Any(static t => t.Type == TokenType.DoubleDash) ? []
+            : at.Children.OfType<ArgumentResult>().SelectMany(static a => a.Tokens).Select(static t => t.Value).Where(static v => v.Length > 1 && v.StartsWith('-')).ToList();
+        if (optionLike.Count > 0)
+        {
+            return [.. optionLike.Select(token => UnknownOption(token, token, at))];
+        }
+
         if (result.Errors.Count == 0)
         {
             // System.CommandLine accepts a flag given twice ("--json --json") without an error.
@@ -74,9 +85,14 @@ internal static class ParseRefusals
             }
 
             var written = i + 1 < tokens.Count && !tokens[i + 1].StartsWith('-') ? $"{token} {tokens[++i]}" : token;
-            var options = at.Command.Options.SelectMany(static o => o.Aliases.Prepend(o.Name)).ToList();
-            yield return Refusals.Text(written, $"{(written == token ? "not" : $"{token} is not")} an option of '{Usage(at)}'.{ClosestName.Suggest(token, options)}", $"remove it, or see '{Path(at)} --help' for its options.");
+            yield return UnknownOption(written, token, at);
         }
+    }
+
+    private static string UnknownOption(string written, string token, CommandResult at)
+    {
+        var options = at.Command.Options.SelectMany(static o => o.Aliases.Prepend(o.Name)).ToList();
+        return Refusals.Text(written, $"{(written == token ? "not" : $"{token} is not")} an option of '{Usage(at)}'.{ClosestName.Suggest(token, options)}", $"remove it, or see '{Path(at)} --help' for its options.");
     }
 
     private static string Unmatched(string token, CommandResult at)

@@ -15,6 +15,12 @@ public sealed class ParseRefusalTests
     [InlineData("--pid 1 --pid 2: ", "give --pid once", "doctor", "--pid", "1", "--pid", "2")]
     [InlineData("--bogus: ", "keepalive show --help", "show", "--bogus")]
     [InlineData("--idel 30s: ", "Did you mean '--idle'?", "show", "--idel", "30s")]
+    // An unknown option where the command's argument goes was taken for it: "'x.pcap': one value too many", or the file
+    // "--bogus" looked for in the current folder.
+    [InlineData("--bogus: ", "keepalive analyze --help", "analyze", "--bogus", "x.pcap")]
+    [InlineData("--bogus: ", "keepalive analyze --help", "analyze", "--bogus")]
+    [InlineData("--jsn: ", "Did you mean '--json'?", "analyze", "--jsn", "x.pcap")]
+    [InlineData("--bogus: ", "keepalive check --help", "check", "--bogus", "127.0.0.1:1")]
     [InlineData("--pid: ", "--pid <pid>", "doctor")]
     [InlineData("--pid: ", "--pid <pid>", "doctor", "--pid")]
     [InlineData("--idle: ", "--idle <duration>", "show", "--idle")]
