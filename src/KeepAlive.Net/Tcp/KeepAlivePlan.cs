@@ -94,6 +94,13 @@ internal sealed class KeepAlivePlan
         ? "Windows's retransmission limit (TcpMaxDataRetransmissions, 5 retransmissions by default, usually well under a minute; TCP_MAXRT, which this library does not set, is Windows's nearest equivalent of a user timeout)"
         : "the kernel's retransmission limit (its maximum number of retransmissions, backing off up to about a minute apart: several minutes)";
 
+    /// <summary>
+    /// A user timeout as TCP_USER_TIMEOUT is given it: whole milliseconds, a fraction rounded down but never to zero, which
+    /// would mean the operating system's default; zero (that default) and below stay as they are.
+    /// </summary>
+    internal static TimeSpan UserTimeoutAsWritten(TimeSpan requested) =>
+        requested <= TimeSpan.Zero ? requested : TimeSpan.FromMilliseconds(Math.Max(1, (long)requested.TotalMilliseconds));
+
     private static PlannedValue PlanUserTimeout(TimeSpan? requested, KeepAliveCapabilities capabilities, PlannedValue idle, PlannedValue interval, PlannedValue probeCount)
     {
         long? requestedMs = requested is { } r ? (long)r.TotalMilliseconds : null;
@@ -128,8 +135,9 @@ internal sealed class KeepAlivePlan
             return new PlannedValue(true, 0, 0, KeepAliveOptionStatus.OsDefault, null);
         }
 
-        var ms = Math.Max(1, requestedMs!.Value);
-        var exact = TimeSpan.FromMilliseconds(ms) == requested;
+        var written = UserTimeoutAsWritten(requested!.Value);
+        var ms = (long)written.TotalMilliseconds;
+        var exact = written == requested;
         return new PlannedValue(true, requestedMs, ms, exact ? KeepAliveOptionStatus.Applied : KeepAliveOptionStatus.Rounded,
             exact ? null : string.Create(CultureInfo.InvariantCulture, $"TCP_USER_TIMEOUT takes whole milliseconds: {requested.Value.TotalMilliseconds} ms became {ms} ms."), requested);
     }

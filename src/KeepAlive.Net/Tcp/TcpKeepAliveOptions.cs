@@ -129,7 +129,8 @@ public class TcpKeepAliveOptions
     /// <see cref="TcpKeepAliveUnsetValues.KeepCurrent"/>, a field left unset counts at the kernel's default (what a socket
     /// nobody configured has, <see cref="KeepAliveCapabilities.DefaultIdleTime"/> and its neighbours), not at the getter's
     /// default, which is never written; a socket configured before keeps its own values instead. Idle time and interval count
-    /// as the kernel is given them: a fraction of a second rounded down, as <c>ConfigureKeepAlive</c> writes it.
+    /// as the kernel is given them: a fraction of a second rounded down, as <c>ConfigureKeepAlive</c> writes it; so does
+    /// <see cref="UserTimeout"/>, a fraction of a millisecond rounded down.
     /// </summary>
     /// <returns>
     /// The time, or <see cref="TimeSpan.MaxValue"/> when it does not fit or when <see cref="Enabled"/> is
@@ -152,7 +153,7 @@ public class TcpKeepAliveOptions
             KeepsCurrent(KeepAliveOption.IdleTime) || timesKept ? capabilities.DefaultIdleTime : capabilities.TimeAsWritten(IdleTime),
             KeepsCurrent(KeepAliveOption.Interval) || timesKept ? capabilities.DefaultInterval : capabilities.TimeAsWritten(Interval),
             capabilities.FixedProbeCount ?? (KeepsCurrent(KeepAliveOption.ProbeCount) || !capabilities.SupportsProbeCount ? capabilities.DefaultProbeCount : ProbeCount),
-            capabilities.SupportsUserTimeout ? UserTimeout : null) ?? TimeSpan.MaxValue;
+            capabilities.SupportsUserTimeout && UserTimeout is { } userTimeout ? KeepAlivePlan.UserTimeoutAsWritten(userTimeout) : null) ?? TimeSpan.MaxValue;
     }
 
     private T Mark<T>(KeepAliveOption option, T value)

@@ -70,6 +70,20 @@ public sealed class KeepAliveReportTruthTests
     }
 
     [Fact]
+    public void GetDeadPeerDetectionTime_UserTimeoutWithAFractionOfAMillisecond_MatchesWhatTheKernelIsGiven()
+    {
+        // TCP_USER_TIMEOUT takes whole milliseconds and 3 s + 0.5 ms is written as 3 s, so the kernel resets at the probe at
+        // 1 s + 2 x 1 s = 3 s; counting the half millisecond promised the next probe, 4 s.
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        var options = Options(1, 1, 9, TimeSpan.FromMilliseconds(3000.5));
+
+        var settings = socket.ConfigureKeepAlive(options);
+
+        settings.DeadPeerDetectionTime.Should().Be(TimeSpan.FromSeconds(3));
+        options.GetDeadPeerDetectionTime().Should().Be(settings.DeadPeerDetectionTime!.Value, "the prediction counts the user timeout as ConfigureKeepAlive writes it");
+    }
+
+    [Fact]
     public void ConfigureKeepAlive_IdleTimeJustOverAWholeSecond_ReasonShowsTheRequestedValueInFull()
     {
         // Shown to three decimals, 1 s and 400 ns read "1 s rounded down to 1 s": a rounding that rounded nothing.
