@@ -1,0 +1,42 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace KeepAlive.Net.Hosting.Tests.Health;
+
+/// <summary>docs/HEALTH.md's data dictionary names every key the keep-alive health check writes into its entry's data.</summary>
+public sealed partial class DocumentedHealthDataTests
+{
+    private const string Heading = "## Data dictionary";
+
+    [Fact]
+    public async Task HealthDoc_DataDictionary_NamesEveryKeyTheCheckWrites()
+    {
+        var markdown = await File.ReadAllTextAsync(RepositoryFiles.Path("docs", "HEALTH.md"), TestContext.Current.CancellationToken);
+        var section = markdown[(markdown.IndexOf(Heading, StringComparison.Ordinal) + Heading.Length)..];
+        var documented = section[..section.IndexOf("\n## ", StringComparison.Ordinal)].Split('\n')
+            .Where(static l => l.StartsWith('|'))
+            .SelectMany(static l => KeyCell().Match(l) is { Success: true } m ? Quoted().Matches(m.Groups[1].Value).Select(static q => q.Groups[1].Value) : [])
+            .ToHashSet(StringComparer.Ordinal);
+        using var host = await HealthHosts.StartAsync(s =>
+        {
+            HealthHosts.Profile(s, "payments", TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(1));
+            s.AddHealthChecks().AddKeepAlive();
+        });
+        using var monitor = HealthHosts.Monitor(host, "payments");
+        monitor.RecordSentNow(Stopwatch.GetTimestamp());
+
+        var entry = await HealthHosts.CheckAsync(host);
+
+        var written = entry.Data.Keys.Select(static k => k.Replace("payments:", "<profile>:", StringComparison.Ordinal)).ToList();
+        written.Should().Contain("<profile>:IdleBudgetSeconds", "a profile with PeerIdleTimeout has its budget in the data");
+        written.Where(k => !documented.Contains(k)).Should().BeEmpty($"each key the check writes has a row under \"{Heading}\" in docs/HEALTH.md, which names {string.Join(", ", documented)}");
+    }
+
+    // The first cell of a row: one or more `key`s.
+    [GeneratedRegex(@"^\|\s*([^|]+)\|")]
+    private static partial Regex KeyCell();
+
+    [GeneratedRegex("`([^`]+)`")]
+    private static partial Regex Quoted();
+}
