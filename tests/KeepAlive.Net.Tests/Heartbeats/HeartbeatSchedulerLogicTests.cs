@@ -148,6 +148,24 @@ public sealed class HeartbeatSchedulerLogicTests
     }
 
     [Fact]
+    public void PeerDead_FirstHandlerThrows_TheOthersStillRun()
+    {
+        // A handler that logs, subscribed before the one that closes the connection: its bug must not leave the dead
+        // connection open. Each handler's exception is logged (2009) and the next handler runs.
+        using var harness = new ManualScheduler();
+        using var registration = harness.Scheduler.Register(new HeartbeatOptions { Interval = Second, Timeout = TimeSpan.FromSeconds(2) }, new Recorder().Send);
+        var closed = 0;
+        registration.PeerDead += (_, _) => throw new InvalidOperationException("first handler bug");
+        registration.PeerDead += (_, _) => closed++;
+        registration.PeerDead += (_, _) => throw new InvalidOperationException("third handler bug");
+
+        harness.Step(TimeSpan.FromSeconds(5), Tick);
+
+        closed.Should().Be(1, "the second handler of the event runs once although the first threw");
+        harness.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatHandlerFailed).Should().HaveCount(2, "each handler that threw is logged");
+    }
+
+    [Fact]
     public void Dispose_Registration_StopsSends()
     {
         using var harness = new ManualScheduler();

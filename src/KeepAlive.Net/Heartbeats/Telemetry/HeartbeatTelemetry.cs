@@ -173,8 +173,23 @@ internal sealed class HeartbeatTelemetry(ILogger logger, HeartbeatMetrics metric
         }
     }
 
-    // An event handler's exception is logged and ignored: it must not stop the engine's thread.
+    // An event handler's exception is logged and ignored: it must not stop the engine's thread, nor the event's other
+    // handlers (a logging handler's bug must not keep the one that closes a dead connection from running).
     private void Raise<T>(EventHandler<T> handler, object? sender, T args, BeatSettings settings, string eventName)
+    {
+        if (handler.HasSingleTarget)
+        {
+            RaiseOne(handler, sender, args, settings, eventName);
+            return;
+        }
+
+        foreach (var one in Delegate.EnumerateInvocationList(handler))
+        {
+            RaiseOne(one, sender, args, settings, eventName);
+        }
+    }
+
+    private void RaiseOne<T>(EventHandler<T> handler, object? sender, T args, BeatSettings settings, string eventName)
     {
         try
         {
