@@ -60,7 +60,7 @@ internal sealed class KeepAliveHealthCheck(KeepAliveTelemetryListener listener, 
 
             if (recent.PeersDead >= thresholds.UnhealthyPeerDeadCount)
             {
-                unhealthy.Add(Invariant($"{profile}: {recent.PeersDead} peers declared dead within {KeepAliveDuration.Format(listener.Window)} (threshold {thresholds.UnhealthyPeerDeadCount}): {DeathText(recent)}"));
+                unhealthy.Add(Invariant($"{profile}: {recent.PeersDead} {(recent.PeersDead == 1 ? "peer" : "peers")} declared dead within {KeepAliveDuration.Format(listener.Window)} (threshold {thresholds.UnhealthyPeerDeadCount}): {DeathText(recent)}"));
             }
 
             if (recent.SendsBlocked > 0)

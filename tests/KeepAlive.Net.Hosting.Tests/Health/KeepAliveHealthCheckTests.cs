@@ -106,6 +106,23 @@ public sealed class KeepAliveHealthCheckTests
     }
 
     [Fact]
+    public async Task CheckHealth_OnePeerDeadAtAThresholdOfOne_TheDescriptionSaysOnePeerNotOnePeers()
+    {
+        // HEALTH.md's strict readiness check (UnhealthyPeerDeadCount = 1) reads one dead peer as a singular.
+        using var host = await HealthHosts.StartAsync(s =>
+        {
+            HealthHosts.Profile(s, "payments", Interval, PeerIdle);
+            s.AddHealthChecks().AddKeepAlive(o => o.UnhealthyPeerDeadCount = 1);
+        });
+        using var silent = host.Services.GetRequiredService<IHeartbeatScheduler>().Register(SilentPeer(), _ => ValueTask.CompletedTask);
+
+        var entry = await PeersDeadAsync(host, 1);
+
+        entry.Status.Should().Be(HealthStatus.Unhealthy);
+        entry.Description.Should().Be("payments: 1 peer declared dead within 1m (threshold 1): 1 silent past Heartbeat:Timeout");
+    }
+
+    [Fact]
     public async Task CheckHealth_PeersDeadBySilenceAndBySendFailure_TheDescriptionSaysHowManyOfEach()
     {
         // Unhealthy says why: peers silent past Heartbeat:Timeout point at the peers or the network, sends that failed for
