@@ -14,11 +14,11 @@ internal static partial class Log
     public static partial void HeartbeatUnregistered(ILogger logger, string name, long sent, string running);
 
     [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatLate, Level = LogLevel.Warning,
-        Message = "Heartbeat '{Name}' started {LatenessMs} ms late (warning threshold {ThresholdMs} ms), cause {Cause}: {Evidence}. {Skipped} due heartbeats were folded into it")]
+        Message = "Heartbeat '{Name}' started {LatenessMs} ms late (warning threshold {ThresholdMs} ms), cause {Cause}: {Evidence}; due heartbeats folded into it: {Skipped}")]
     public static partial void HeartbeatLate(ILogger logger, string name, double latenessMs, double thresholdMs, HeartbeatDelayCause cause, string evidence, long skipped);
 
     [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatBudgetWarning, Level = LogLevel.Warning,
-        Message = "Heartbeat '{Name}' started {LatenessMs} ms late, half of the {MarginMs} ms margin between its interval and the peer's idle timeout {PeerIdleTimeout}; cause {Cause}: {Evidence}")]
+        Message = "Heartbeat '{Name}' started {LatenessMs} ms late, at least half of the {MarginMs} ms margin (the peer's idle timeout {PeerIdleTimeout} less the interval, jitter and spread); cause {Cause}: {Evidence}")]
     public static partial void HeartbeatBudgetWarning(ILogger logger, string name, double latenessMs, double marginMs, string peerIdleTimeout, HeartbeatDelayCause cause, string evidence);
 
     [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatBudgetExceeded, Level = LogLevel.Error,
