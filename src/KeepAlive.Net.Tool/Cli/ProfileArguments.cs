@@ -91,13 +91,16 @@ internal sealed class ProfileArguments
         }
         catch (OptionsValidationException e)
         {
-            // Every failure of the profile at once: what the library's reader refused and what its validators found. The
-            // library names a value by its place in the file (or 'configured in code'): say which of them the flags set.
+            // Every failure of the profile at once, one refusal each: what the library's reader refused and what its
+            // validators found, each "path: 'value' ... Fix: ...". The library names a value by its place in the file (or
+            // 'configured in code'): each fix says which of them the flags set.
             var flags = ValueFlags.Append(heartbeat?.Flag).OfType<Option>().Select(result.GetResult).OfType<System.CommandLine.Parsing.OptionResult>()
                 .Select(static r => $"{r.Option.Name} {string.Join(' ', r.Tokens.Select(static t => t.Value))}").ToList();
             var fromFlags = flags.Count == 0 ? string.Empty
-                : $"{Environment.NewLine}  The command line set {string.Join(", ", flags)}{(settings is null ? ": fix a value these set with its flag." : $" (over {settings.Name}): fix a value these set with its flag, not in the file.")}";
-            throw new ToolInputException($"profile '{name}' is invalid ({e.Failures.Count()} to fix):{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", e.Failures)}{fromFlags}", e);
+                : $" The command line set {string.Join(", ", flags)}{(settings is null ? ": fix a value these set with its flag." : $" (over {settings.Name}): fix a value these set with its flag, not in the file.")}";
+            throw new ToolInputException([.. e.Failures.Select(failure => Refusals.Parts(failure) is { Subject: { } subject, Fix: { } fix } parts
+                ? Refusals.Text(subject, parts.Error, fix + fromFlags)
+                : Refusals.Text($"profile '{name}'", failure, $"correct the value it names.{fromFlags}"))], e);
         }
         catch (KeepAliveProfileNotFoundException e) when (settings is not null)
         {

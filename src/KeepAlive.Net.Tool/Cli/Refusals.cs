@@ -54,19 +54,29 @@ internal static class Refusals
         && result.GetResult(option) is { Implicit: false } given
         && (given.Tokens.Count == 0 || !bool.TryParse(given.Tokens[^1].Value, out var value) || value);
 
-    // "--pid abc: 'abc' is not a process id. Fix: give the number ..." is the subject "--pid abc", the error and the fix;
-    // a refusal without a subject on its first line, or without a fix, has null there.
-    private static void WriteJson(System.Text.Json.Utf8JsonWriter writer, string refusal)
+    /// <summary>
+    /// The parts of a refusal written by <see cref="Text"/>: "--pid abc: 'abc' is not a process id. Fix: give the number ..."
+    /// is the subject "--pid abc", the error and the fix; a refusal without a subject on its first line, or without a fix,
+    /// has null there.
+    /// </summary>
+    /// <param name="refusal">One refusal.</param>
+    public static (string? Subject, string Error, string? Fix) Parts(string refusal)
     {
         var fixAt = refusal.IndexOf(FixMark, StringComparison.Ordinal);
         var said = fixAt < 0 ? refusal : refusal[..fixAt];
         var subjectEnd = said.IndexOf(": ", StringComparison.Ordinal);
         var lineEnd = said.IndexOf('\n', StringComparison.Ordinal);
         var subject = subjectEnd > 0 && (lineEnd < 0 || subjectEnd < lineEnd) ? said[..subjectEnd] : null;
+        return (subject, subject is null ? said.Trim() : said[(subjectEnd + 2)..].Trim(), fixAt < 0 ? null : refusal[(fixAt + FixMark.Length)..].Trim());
+    }
+
+    private static void WriteJson(System.Text.Json.Utf8JsonWriter writer, string refusal)
+    {
+        var (subject, error, fix) = Parts(refusal);
         writer.WriteStartObject();
         writer.StringOrNull("subject", subject);
-        writer.WriteString("error", subject is null ? said.Trim() : said[(subjectEnd + 2)..].Trim());
-        writer.StringOrNull("fix", fixAt < 0 ? null : refusal[(fixAt + FixMark.Length)..].Trim());
+        writer.WriteString("error", error);
+        writer.StringOrNull("fix", fix);
         writer.WriteString("message", refusal);
         writer.WriteEndObject();
     }

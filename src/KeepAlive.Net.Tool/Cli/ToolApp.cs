@@ -52,7 +52,7 @@ internal static class ToolApp
         }
         catch (ToolInputException e)
         {
-            return await Refusals.WriteAsync(console, [e.Message], Refusals.JsonAsked(result));
+            return await Refusals.WriteAsync(console, e.Refusals, Refusals.JsonAsked(result));
         }
         catch (OperationCanceledException)
         {

@@ -34,4 +34,38 @@ public sealed class JsonRefusalTests
         refusal.GetProperty("fix").GetString().Should().NotBeNullOrWhiteSpace();
         error.Should().Contain(refusal.GetProperty("fix").GetString());
     }
+
+    [Fact]
+    public async Task Refusal_OfAnInvalidProfile_IsOneRefusalPerFailureNamingItsPathValueAndFix()
+    {
+        // "profile 'a' is invalid (2 to fix):" came first, with each failure on an indented line under it: the whole was one
+        // refusal with no subject, whose "fix" ran from the first failure's fix into the second failure's text.
+        var settings = Path.Combine(Path.GetTempPath(), $"keepalive-invalid-profile-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(settings, """{"KeepAlive":{"Profiles":{"a":{"Tcp":{"IdleTime":"30","Interval":"5h"}}}}}""", TestContext.Current.CancellationToken);
+        try
+        {
+            var (exitCode, output, error) = await ToolRun.InProcessAsync("doctor", "--json", "--pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), "--settings", settings);
+
+            using var scope = new AssertionScope();
+            exitCode.Should().Be(2, error);
+            var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            lines.Should().SatisfyRespectively(
+                idle => idle.Should().StartWith("KeepAlive:Profiles:a:Tcp:IdleTime: '30' "),
+                interval => interval.Should().StartWith("KeepAlive:Profiles:a:Tcp:Interval: '5h' "));
+            using var document = JsonDocument.Parse(output);
+            var errors = document.RootElement.GetProperty("errors").EnumerateArray().ToList();
+            errors.Select(static e => e.GetProperty("subject").GetString()).Should().Equal("KeepAlive:Profiles:a:Tcp:IdleTime", "KeepAlive:Profiles:a:Tcp:Interval");
+            errors.Select(static e => e.GetProperty("error").GetString()).Should().SatisfyRespectively(
+                idle => idle.Should().StartWith("'30' "),
+                interval => interval.Should().StartWith("'5h' "));
+            foreach (var refusal in errors)
+            {
+                refusal.GetProperty("fix").GetString().Should().NotBeNullOrWhiteSpace().And.NotContain("\n").And.NotContain("KeepAlive:Profiles");
+            }
+        }
+        finally
+        {
+            File.Delete(settings);
+        }
+    }
 }
