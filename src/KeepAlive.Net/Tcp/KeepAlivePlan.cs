@@ -68,8 +68,8 @@ internal sealed class KeepAlivePlan
 
         if (rounded != requested)
         {
-            return new PlannedValue(true, requestedMs, (long)rounded.TotalMilliseconds, KeepAliveOptionStatus.Rounded, string.Create(CultureInfo.InvariantCulture,
-                $"{capabilities.Platform} takes whole {(step == TimeSpan.FromSeconds(1) ? "seconds" : "milliseconds")}: {KeepAliveFormat.Duration(requested)} rounded down to {KeepAliveFormat.Duration(rounded)}, so no probe is later than asked."), requested);
+            return new PlannedValue(true, requestedMs, (long)rounded.TotalMilliseconds, KeepAliveOptionStatus.Rounded,
+                RoundedDown($"{capabilities.Platform} takes whole {(step == TimeSpan.FromSeconds(1) ? "seconds" : "milliseconds")}", requested, rounded, "no probe is later than asked"), requested);
         }
 
         return new PlannedValue(true, requestedMs, requestedMs, KeepAliveOptionStatus.Applied, null, requested);
@@ -139,6 +139,10 @@ internal sealed class KeepAlivePlan
         var ms = (long)written.TotalMilliseconds;
         var exact = written == requested;
         return new PlannedValue(true, requestedMs, ms, exact ? KeepAliveOptionStatus.Applied : KeepAliveOptionStatus.Rounded,
-            exact ? null : string.Create(CultureInfo.InvariantCulture, $"TCP_USER_TIMEOUT takes whole milliseconds: {requested.Value.TotalMilliseconds} ms became {ms} ms."), requested);
+            exact ? null : RoundedDown("TCP_USER_TIMEOUT takes whole milliseconds", requested.Value, written, "data in flight is not waited on longer than asked"), requested);
     }
+
+    // A value the kernel takes only in whole steps, rounded down: worded once for every option.
+    private static string RoundedDown(string takes, TimeSpan requested, TimeSpan rounded, string so) =>
+        $"{takes}: {KeepAliveFormat.Duration(requested)} rounded down to {KeepAliveFormat.Duration(rounded)}, so {so}.";
 }

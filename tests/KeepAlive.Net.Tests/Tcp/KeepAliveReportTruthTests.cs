@@ -66,7 +66,7 @@ public sealed class KeepAliveReportTruthTests
         report.Status.Should().Be(KeepAliveOptionStatus.Rounded);
         report.RequestedTime.Should().Be(TimeSpan.FromMilliseconds(1000.5));
         report.EffectiveTime.Should().Be(TimeSpan.FromMilliseconds(1000));
-        report.Reason.Should().Contain("1000.5 ms became 1000 ms");
+        report.Reason.Should().Contain("TCP_USER_TIMEOUT takes whole milliseconds: 1.0005 s rounded down to 1 s", "durations are written as in the idle time's and interval's rounding reasons");
     }
 
     [Fact]
