@@ -85,39 +85,34 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
         Interlocked.Increment(ref _flushesInFlight);
         try
         {
-            return await FlushCoreAsync(cancellationToken).ConfigureAwait(false);
+            if (!InMessage)
+            {
+                if (!await EnterToFlushAsync($"Output.{nameof(FlushAsync)}", cancellationToken).ConfigureAwait(false))
+                {
+                    return new FlushResult(isCanceled: true, isCompleted: false);
+                }
+
+                StartMessage();
+            }
+
+            try
+            {
+                WriteHeld();
+                PassOnDeferredCancel();
+                var result = await inner.FlushAsync(cancellationToken).ConfigureAwait(false);
+                ObserveCancel(result);
+                ObserveReader(result);
+                MarkFlushed();
+                return result;
+            }
+            finally
+            {
+                EndMessage();
+            }
         }
         finally
         {
             FlushEnded();
-        }
-    }
-
-    private async ValueTask<FlushResult> FlushCoreAsync(CancellationToken cancellationToken)
-    {
-        if (!InMessage)
-        {
-            if (!await EnterToFlushAsync($"Output.{nameof(FlushAsync)}", cancellationToken).ConfigureAwait(false))
-            {
-                return new FlushResult(isCanceled: true, isCompleted: false);
-            }
-
-            StartMessage();
-        }
-
-        try
-        {
-            WriteHeld();
-            PassOnDeferredCancel();
-            var result = await inner.FlushAsync(cancellationToken).ConfigureAwait(false);
-            ObserveCancel(result);
-            ObserveReader(result);
-            MarkFlushed();
-            return result;
-        }
-        finally
-        {
-            EndMessage();
         }
     }
 
@@ -127,41 +122,36 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
         try
         {
             ThrowIfCompleted();
-            return await WriteCoreAsync(source, cancellationToken).ConfigureAwait(false);
+            if (!InMessage)
+            {
+                if (!await EnterToFlushAsync($"Output.{nameof(WriteAsync)}", cancellationToken).ConfigureAwait(false))
+                {
+                    Hold(source.Span); // committed, as a Pipe's cancelled WriteAsync commits its bytes
+                    return new FlushResult(isCanceled: true, isCompleted: false);
+                }
+
+                StartMessage();
+            }
+
+            try
+            {
+                WriteHeld();
+                _unflushed |= !source.IsEmpty;
+                PassOnDeferredCancel();
+                var result = await inner.WriteAsync(source, cancellationToken).ConfigureAwait(false);
+                ObserveCancel(result);
+                ObserveReader(result);
+                MarkFlushed();
+                return result;
+            }
+            finally
+            {
+                EndMessage();
+            }
         }
         finally
         {
             FlushEnded();
-        }
-    }
-
-    private async ValueTask<FlushResult> WriteCoreAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken)
-    {
-        if (!InMessage)
-        {
-            if (!await EnterToFlushAsync($"Output.{nameof(WriteAsync)}", cancellationToken).ConfigureAwait(false))
-            {
-                Hold(source.Span); // committed, as a Pipe's cancelled WriteAsync commits its bytes
-                return new FlushResult(isCanceled: true, isCompleted: false);
-            }
-
-            StartMessage();
-        }
-
-        try
-        {
-            WriteHeld();
-            _unflushed |= !source.IsEmpty;
-            PassOnDeferredCancel();
-            var result = await inner.WriteAsync(source, cancellationToken).ConfigureAwait(false);
-            ObserveCancel(result);
-            ObserveReader(result);
-            MarkFlushed();
-            return result;
-        }
-        finally
-        {
-            EndMessage();
         }
     }
 
