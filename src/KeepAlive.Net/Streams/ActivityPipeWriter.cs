@@ -80,15 +80,30 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
         _unflushed |= bytes > 0;
     }
 
-    public override async ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+    public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default) => FlushOrWriteAsync(null, cancellationToken);
+
+    public override ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default) => FlushOrWriteAsync(source, cancellationToken);
+
+    // The application's FlushAsync, or its WriteAsync of `source`: one message that ends with the inner writer's flush.
+    private async ValueTask<FlushResult> FlushOrWriteAsync(ReadOnlyMemory<byte>? source, CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref _flushesInFlight);
+        Interlocked.Increment(ref _flushesInFlight); // a full fence before ThrowIfCompleted, paired with Complete's: a write is refused, or Complete sees it
         try
         {
+            if (source is not null)
+            {
+                ThrowIfCompleted();
+            }
+
             if (!InMessage)
             {
-                if (!await EnterToFlushAsync($"Output.{nameof(FlushAsync)}", cancellationToken).ConfigureAwait(false))
+                if (!await EnterToFlushAsync(source is null ? $"Output.{nameof(FlushAsync)}" : $"Output.{nameof(WriteAsync)}", cancellationToken).ConfigureAwait(false))
                 {
+                    if (source is { } cancelled)
+                    {
+                        Hold(cancelled.Span); // committed, as a Pipe's cancelled WriteAsync commits its bytes
+                    }
+
                     return new FlushResult(isCanceled: true, isCompleted: false);
                 }
 
@@ -98,47 +113,11 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
             try
             {
                 WriteHeld();
+                _unflushed |= source is { IsEmpty: false };
                 PassOnDeferredCancel();
-                var result = await inner.FlushAsync(cancellationToken).ConfigureAwait(false);
-                ObserveCancel(result);
-                ObserveReader(result);
-                MarkFlushed();
-                return result;
-            }
-            finally
-            {
-                EndMessage();
-            }
-        }
-        finally
-        {
-            FlushEnded();
-        }
-    }
-
-    public override async ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
-    {
-        Interlocked.Increment(ref _flushesInFlight); // a full fence before ThrowIfCompleted, paired with Complete's: this write is refused, or Complete sees it
-        try
-        {
-            ThrowIfCompleted();
-            if (!InMessage)
-            {
-                if (!await EnterToFlushAsync($"Output.{nameof(WriteAsync)}", cancellationToken).ConfigureAwait(false))
-                {
-                    Hold(source.Span); // committed, as a Pipe's cancelled WriteAsync commits its bytes
-                    return new FlushResult(isCanceled: true, isCompleted: false);
-                }
-
-                StartMessage();
-            }
-
-            try
-            {
-                WriteHeld();
-                _unflushed |= !source.IsEmpty;
-                PassOnDeferredCancel();
-                var result = await inner.WriteAsync(source, cancellationToken).ConfigureAwait(false);
+                var result = source is { } bytes
+                    ? await inner.WriteAsync(bytes, cancellationToken).ConfigureAwait(false)
+                    : await inner.FlushAsync(cancellationToken).ConfigureAwait(false);
                 ObserveCancel(result);
                 ObserveReader(result);
                 MarkFlushed();
