@@ -140,7 +140,7 @@ internal static class FlowVerdict
             ResetAfterIdle = walk.ResetAnswer?.Silence,
             ResetBy = end != "rst" || deadPeer is not null ? null
                 : walk.ResetAnswer is { FromAnotherDevice: true } ? "middlebox" : walk.Side(walk.End!.Source),
-            ResetTtl = end == "rst" ? (walk.End!.Ttl, walk.UsualTtl(walk.Side(walk.End.Source) == Roles.Client)) : null,
+            ResetTtl = end == "rst" ? (walk.End!.Ttl, walk.UsualTtl(walk.IsClient(walk.End.Source))) : null,
             Application = frames,
             Finding = finding,
             Verdict = (finding ? "FINDING: " : "ok: ") + string.Join("; ", parts),
@@ -156,7 +156,7 @@ internal static class FlowVerdict
     {
         var rst = walk.End!;
         var side = walk.Named(rst.Source);
-        var usual = walk.UsualTtl(walk.Side(rst.Source) == Roles.Client);
+        var usual = walk.UsualTtl(walk.IsClient(rst.Source));
         if (walk.RefusedSyn is { } syn)
         {
             return Text($"connection refused: the {side} answered the {walk.Named(syn.Source)}'s SYN (frame {syn.Frame}) with a RST (frame {rst.Frame}): nothing listened on port {rst.Source.Port}, or a firewall refused it");

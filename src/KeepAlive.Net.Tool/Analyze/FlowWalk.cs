@@ -93,16 +93,19 @@ internal sealed class FlowWalk(IPEndPoint client, bool rolesGuessed = false)
     public double? ProbeInterval => Median.Of(_retryGaps);
 
     /// <summary>How long <paramref name="prober"/> had heard nothing from the other side when it sent its first probe.</summary>
-    public double? FirstProbeAfterIdleOf(IPEndPoint prober) => (prober.Equals(client) ? _fromClient : _fromServer).FirstProbeAfterIdle;
+    public double? FirstProbeAfterIdleOf(IPEndPoint prober) => (IsClient(prober) ? _fromClient : _fromServer).FirstProbeAfterIdle;
+
+    /// <summary>Whether <paramref name="endpoint"/> is the flow's client (as taken from the handshake, or guessed).</summary>
+    public bool IsClient(IPEndPoint endpoint) => endpoint.Equals(client);
 
     /// <summary>The side <paramref name="endpoint"/> is, "client" or "server", as the JSON's fields name it.</summary>
-    public string Side(IPEndPoint endpoint) => endpoint.Equals(client) ? Roles.Client : Roles.Server;
+    public string Side(IPEndPoint endpoint) => IsClient(endpoint) ? Roles.Client : Roles.Server;
 
     /// <summary>The side <paramref name="endpoint"/> is, as a sentence names it: marked when guessed (<see cref="Roles.Name"/>).</summary>
-    public string Named(IPEndPoint endpoint) => Roles.Name(endpoint.Equals(client), rolesGuessed);
+    public string Named(IPEndPoint endpoint) => Roles.Name(IsClient(endpoint), rolesGuessed);
 
     /// <summary>The side <paramref name="endpoint"/> is not, as a sentence names it.</summary>
-    public string NamedOther(IPEndPoint endpoint) => Roles.Name(!endpoint.Equals(client), rolesGuessed);
+    public string NamedOther(IPEndPoint endpoint) => Roles.Name(!IsClient(endpoint), rolesGuessed);
 
     /// <summary>
     /// A capture that starts after the connection did can open a direction on a keep-alive probe: its sender's next
@@ -121,14 +124,14 @@ internal sealed class FlowWalk(IPEndPoint client, bool rolesGuessed = false)
             if (opened.Add(first.Source) && first.PayloadLength == 0 && !first.OpensOrCloses && !next.Source.Equals(first.Source)
                 && next.Has(TcpFlags.Ack) && next.Acknowledgment == first.Sequence + 1)
             {
-                (first.Source.Equals(client) ? _fromClient : _fromServer).Assume(next.Acknowledgment);
+                (IsClient(first.Source) ? _fromClient : _fromServer).Assume(next.Acknowledgment);
             }
         }
     }
 
     public void Add(TcpSegment segment)
     {
-        var fromClient = segment.Source.Equals(client);
+        var fromClient = IsClient(segment.Source);
         var own = fromClient ? _fromClient : _fromServer;
         var other = fromClient ? _fromServer : _fromClient;
         var probe = own.IsProbe(segment);
@@ -219,7 +222,7 @@ internal sealed class FlowWalk(IPEndPoint client, bool rolesGuessed = false)
 
         ProbeFrames.Add(segment.Frame);
         _firstProber ??= segment.Source;
-        var own = segment.Source.Equals(client) ? _fromClient : _fromServer;
+        var own = IsClient(segment.Source) ? _fromClient : _fromServer;
         var retry = _lastProbe is { } last && last.Source.Equals(segment.Source) && _unansweredInARow > 0;
         if (retry)
         {
