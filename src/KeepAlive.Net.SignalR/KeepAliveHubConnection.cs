@@ -36,6 +36,7 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
     private const string TheWebSocket = "the WebSocket's socket";
     private readonly ILogger _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("KeepAlive.Net.SignalR");
     private int _handlerReported;
+    private int _webSocketReported;
 
     /// <summary>What keeps warning 3204 for this connection: released when the hub connection disposes its services, and this with them.</summary>
     private readonly KeepAlive.Net.Hosting.Clients.ClientHold _hold = new();
@@ -116,7 +117,14 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
         options.WebSocketConfiguration = webSocket =>
         {
             userWebSocket?.Invoke(webSocket);
+            var (yourInterval, yourTimeout) = (webSocket.KeepAliveInterval, webSocket.KeepAliveTimeout);
             webSocket.UseKeepAlive(profiles, ProfileName);
+            if (Interlocked.Exchange(ref _webSocketReported, 1) == 0)
+            {
+                // Said once per connection, not at every reconnection: the WebSocketConfiguration runs for each WebSocket.
+                ReportIfHandSet("ClientWebSocketOptions.KeepAliveInterval (WebSocketConfiguration)", yourInterval, WebSocket.DefaultKeepAliveInterval, webSocket.KeepAliveInterval);
+                ReportIfHandSet("ClientWebSocketOptions.KeepAliveTimeout (WebSocketConfiguration)", yourTimeout, Timeout.InfiniteTimeSpan, webSocket.KeepAliveTimeout);
+            }
         };
         if (options.WebSocketFactory is null)
         {

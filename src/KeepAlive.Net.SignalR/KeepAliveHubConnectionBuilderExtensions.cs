@@ -29,8 +29,9 @@ public static class KeepAliveHubConnectionBuilderExtensions
     /// </exception>
     /// <remarks>
     /// <para>
-    /// The profile's values win over <c>WithKeepAliveInterval</c> and <c>WithServerTimeout</c>; a different value set by
-    /// hand is reported (event 3352). What the connection runs with is logged once, when it is built (event 3350).
+    /// The profile's values win over <c>WithKeepAliveInterval</c> and <c>WithServerTimeout</c>, and its <c>WebSocket</c> section
+    /// over the <c>KeepAliveInterval</c> and <c>KeepAliveTimeout</c> a <c>WebSocketConfiguration</c> of yours sets; a different
+    /// value set by hand is reported (event 3352; the WebSocket's once per connection). What the connection runs with is logged once, when it is built (event 3350).
     /// </para>
     /// <para>
     /// SignalR connects a WebSocket with a handler of its own that no option reaches, so the profile gives the connection a

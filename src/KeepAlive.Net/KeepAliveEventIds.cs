@@ -140,7 +140,7 @@ public static class KeepAliveEventIds
     /// <summary>The profile's <c>Tcp</c> section cannot reach a hub connection's WebSocket (a factory of the user's own, options only its own handler carries...), or any of its sockets (a handler factory whose handler cannot carry it, long polling and Server-Sent Events included); the message says which and why (Warning).</summary>
     public const int SignalRWebSocketTcpNotApplicable = 3351;
 
-    /// <summary>A hub connection's keep-alive interval or server timeout was set by hand to another value than the profile's; the profile's wins (Warning).</summary>
+    /// <summary>A hub connection's keep-alive interval or server timeout, or its WebSocket's keep-alive interval or timeout (<c>WebSocketConfiguration</c>), was set by hand to another value than the profile's; the profile's wins (Warning).</summary>
     public const int SignalROptionOverridden = 3352;
 
     // ---- Client libraries through KeepAlive.Net.Hosting's KeepAliveClientSettings (3200-3299): the

@@ -291,6 +291,39 @@ public sealed class SignalRKeepAliveTests
         withProfile.Should().Be(withoutProfile, "the WebSocket connected through the profile's handler is SignalR's, header for header");
     }
 
+    // The profile's WebSocket section replaced the KeepAliveInterval and KeepAliveTimeout a WebSocketConfiguration of the
+    // user's had set on the WebSocket, without a word, while a hand-set KeepAliveInterval or ServerTimeout of the hub
+    // connection that the profile replaces is reported (event 3352). Values the profile leaves unset stay, unreported.
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task UseKeepAlive_WebSocketConfigurationSetsKeepAliveValues_TheProfilesWinWithAWarningOrYoursStay(bool profileSetsThem)
+    {
+        await using var server = await HubServers.StartOnLoopbackAsync();
+        using var profiles = ClientProfiles.InCode("hub", profile => (profile.WebSocket.KeepAliveInterval, profile.WebSocket.KeepAliveTimeout) =
+            profileSetsThem ? (TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(10)) : ((TimeSpan?)null, (TimeSpan?)null));
+        var logs = new FakeLogCollector();
+        ClientWebSocketOptions? configured = null;
+        await using var connection = Logged(new HubConnectionBuilder().WithUrl(HubServers.Url(server), o =>
+        {
+            (o.SkipNegotiation, o.Transports) = (true, HttpTransportType.WebSockets);
+            o.WebSocketConfiguration = webSocket => (configured, webSocket.KeepAliveInterval, webSocket.KeepAliveTimeout) = (webSocket, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(3));
+        }), logs).UseKeepAlive(profiles.Profiles, "hub").Build();
+
+        await connection.StartAsync(Token);
+        await connection.StopAsync(Token);
+        await connection.StartAsync(Token);
+
+        (configured!.KeepAliveInterval, configured.KeepAliveTimeout).Should().Be(profileSetsThem ? (TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(10)) : (TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(3)));
+        logs.GetSnapshot().Where(static r => r.Id.Id == KeepAliveEventIds.SignalROptionOverridden).Select(static r => r.Message).Should().BeEquivalentTo(profileSetsThem
+            ?
+            [
+                "Hub connection: ClientWebSocketOptions.KeepAliveInterval (WebSocketConfiguration) was set to 5s by hand, but KeepAlive profile 'hub' sets 20s; the profile's value is used.",
+                "Hub connection: ClientWebSocketOptions.KeepAliveTimeout (WebSocketConfiguration) was set to 3s by hand, but KeepAlive profile 'hub' sets 10s; the profile's value is used.",
+            ]
+            : [], "each replaced value is said once, not at every connect, and a value the profile leaves alone is not replaced");
+    }
+
     private static async Task<string> ClientHeadersAsync(WebServer server, Func<IHubConnectionBuilder, IHubConnectionBuilder> configure)
     {
         await using var connection = configure(new HubConnectionBuilder()
