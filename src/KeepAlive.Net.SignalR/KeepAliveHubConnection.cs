@@ -7,6 +7,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using KeepAlive.Net.Hosting;
 using KeepAlive.Net.Hosting.Http;
+using KeepAlive.Net.Hosting.Profiles;
 using KeepAlive.Net.SignalR.Diagnostics;
 using Microsoft.AspNetCore.Http.Connections.Client;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -46,15 +47,16 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
     public void PostConfigure(string? name, HubConnectionOptions options)
     {
         var (yourInterval, yourTimeout) = (options.KeepAliveInterval, options.ServerTimeout);
+        var keys = SignalRProfileRules.Resolve(settings.Profile);
         if (settings.KeepAliveInterval is { } interval)
         {
-            ReportIfHandSet("KeepAliveInterval", options.KeepAliveInterval, HubConnection.DefaultKeepAliveInterval, interval);
+            ReportIfHandSet("HubConnectionOptions.KeepAliveInterval (WithKeepAliveInterval)", options.KeepAliveInterval, HubConnection.DefaultKeepAliveInterval, interval, keys.KeepAliveInterval.Key, "SignalR:KeepAliveInterval");
             options.KeepAliveInterval = interval;
         }
 
         if (settings.ServerTimeout is { } timeout)
         {
-            ReportIfHandSet("ServerTimeout", options.ServerTimeout, HubConnection.DefaultServerTimeout, timeout);
+            ReportIfHandSet("HubConnectionOptions.ServerTimeout (WithServerTimeout)", options.ServerTimeout, HubConnection.DefaultServerTimeout, timeout, keys.ServerTimeout.Key, "SignalR:ServerTimeout");
             options.ServerTimeout = timeout;
         }
 
@@ -122,8 +124,8 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
             if (Interlocked.Exchange(ref _webSocketReported, 1) == 0)
             {
                 // Said once per connection, not at every reconnection: the WebSocketConfiguration runs for each WebSocket.
-                ReportIfHandSet("ClientWebSocketOptions.KeepAliveInterval (WebSocketConfiguration)", yourInterval, WebSocket.DefaultKeepAliveInterval, webSocket.KeepAliveInterval);
-                ReportIfHandSet("ClientWebSocketOptions.KeepAliveTimeout (WebSocketConfiguration)", yourTimeout, Timeout.InfiniteTimeSpan, webSocket.KeepAliveTimeout);
+                ReportIfHandSet("ClientWebSocketOptions.KeepAliveInterval (WebSocketConfiguration)", yourInterval, WebSocket.DefaultKeepAliveInterval, webSocket.KeepAliveInterval, "WebSocket:KeepAliveInterval", "WebSocket:KeepAliveInterval");
+                ReportIfHandSet("ClientWebSocketOptions.KeepAliveTimeout (WebSocketConfiguration)", yourTimeout, Timeout.InfiniteTimeSpan, webSocket.KeepAliveTimeout, "WebSocket:KeepAliveTimeout", "WebSocket:KeepAliveTimeout");
             }
         };
         if (options.WebSocketFactory is null)
@@ -364,11 +366,17 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
         return probe.Options.Proxy;
     }
 
-    private void ReportIfHandSet(string option, TimeSpan current, TimeSpan signalRsDefault, TimeSpan fromProfile)
+    /// <summary>
+    /// Warns (event 3352) when <paramref name="option"/> was set by hand (it differs from the client's default) to another
+    /// value than the one the profile gives it from <paramref name="profileKey"/>; the fix names the profile key that gives
+    /// the connection the hand-set value back (<paramref name="keepYoursKey"/>, which takes precedence for it).
+    /// </summary>
+    private void ReportIfHandSet(string option, TimeSpan current, TimeSpan clientDefault, TimeSpan fromProfile, string? profileKey, string keepYoursKey)
     {
-        if (current != signalRsDefault && current != fromProfile)
+        if (current != clientDefault && current != fromProfile)
         {
-            Log.OptionOverridden(_logger, option, KeepAliveDuration.Format(current), ProfileName, KeepAliveDuration.Format(fromProfile));
+            var handSet = KeepAliveDuration.Format(current);
+            Log.OptionOverridden(_logger, option, handSet, ProfileName, KeepAliveDuration.Format(fromProfile), profileKey ?? keepYoursKey, keepYoursKey);
         }
     }
 }

@@ -37,7 +37,7 @@ public sealed class SignalRKeepAliveTests
 
         (connection.KeepAliveInterval, connection.ServerTimeout).Should().Be((TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(9)));
         logs.GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.SignalROptionOverridden)
-            .Which.Message.Should().Be("Hub connection: ServerTimeout was set to 20s by hand, but KeepAlive profile 'hub' sets 9s; the profile's value is used.");
+            .Which.Message.Should().Be("Hub connection: HubConnectionOptions.ServerTimeout (WithServerTimeout) was set to 20s by hand, but KeepAlive profile 'hub' sets 9s (Heartbeat:Timeout); the profile's value is used. Fix: remove the hand-set value, or set SignalR:ServerTimeout to 20s in the profile to keep it.");
     }
 
     [Fact]
@@ -318,8 +318,8 @@ public sealed class SignalRKeepAliveTests
         logs.GetSnapshot().Where(static r => r.Id.Id == KeepAliveEventIds.SignalROptionOverridden).Select(static r => r.Message).Should().BeEquivalentTo(profileSetsThem
             ?
             [
-                "Hub connection: ClientWebSocketOptions.KeepAliveInterval (WebSocketConfiguration) was set to 5s by hand, but KeepAlive profile 'hub' sets 20s; the profile's value is used.",
-                "Hub connection: ClientWebSocketOptions.KeepAliveTimeout (WebSocketConfiguration) was set to 3s by hand, but KeepAlive profile 'hub' sets 10s; the profile's value is used.",
+                "Hub connection: ClientWebSocketOptions.KeepAliveInterval (WebSocketConfiguration) was set to 5s by hand, but KeepAlive profile 'hub' sets 20s (WebSocket:KeepAliveInterval); the profile's value is used. Fix: remove the hand-set value, or set WebSocket:KeepAliveInterval to 5s in the profile to keep it.",
+                "Hub connection: ClientWebSocketOptions.KeepAliveTimeout (WebSocketConfiguration) was set to 3s by hand, but KeepAlive profile 'hub' sets 10s (WebSocket:KeepAliveTimeout); the profile's value is used. Fix: remove the hand-set value, or set WebSocket:KeepAliveTimeout to 3s in the profile to keep it.",
             ]
             : [], "each replaced value is said once, not at every connect, and a value the profile leaves alone is not replaced");
     }
@@ -723,7 +723,8 @@ public sealed class SignalRKeepAliveTests
 
         connection.KeepAliveInterval.Should().Be(TimeSpan.FromSeconds(5));
         profiles.Messages(KeepAliveEventIds.SignalROptionOverridden).Should().ContainSingle("the hand-set 7 s that the profile's 5 s replaced is reported in the host's logs")
-            .Which.Should().Contain("KeepAliveInterval");
+            .Which.Should().Contain("HubConnectionOptions.KeepAliveInterval (WithKeepAliveInterval) was set to 7s by hand, but KeepAlive profile 'hub' sets 5s (SignalR:KeepAliveInterval)")
+            .And.EndWith("Fix: remove the hand-set value, or set SignalR:KeepAliveInterval to 7s in the profile to keep it.");
     }
 
     [Fact]

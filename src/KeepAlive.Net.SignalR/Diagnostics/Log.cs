@@ -14,6 +14,6 @@ internal static partial class Log
     public static partial void TcpNotApplicable(ILogger logger, string profile, string sockets, string reason);
 
     [LoggerMessage(EventId = KeepAliveEventIds.SignalROptionOverridden, Level = LogLevel.Warning,
-        Message = "Hub connection: {Option} was set to {HandSet} by hand, but KeepAlive profile '{Profile}' sets {FromProfile}; the profile's value is used.")]
-    public static partial void OptionOverridden(ILogger logger, string option, string handSet, string profile, string fromProfile);
+        Message = "Hub connection: {Option} was set to {HandSet} by hand, but KeepAlive profile '{Profile}' sets {FromProfile} ({ProfileKey}); the profile's value is used. Fix: remove the hand-set value, or set {KeepYoursKey} to {HandSet} in the profile to keep it.")]
+    public static partial void OptionOverridden(ILogger logger, string option, string handSet, string profile, string fromProfile, string profileKey, string keepYoursKey);
 }
