@@ -69,6 +69,7 @@ public static class KeepAliveHubConnectionBuilderExtensions
     private static IHubConnectionBuilder Apply(IHubConnectionBuilder builder, IKeepAliveProfiles profiles, string profileName, ILoggerFactory? hostLoggers)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(profiles);
         ArgumentNullException.ThrowIfNull(profileName);
         if (builder.Services.FirstOrDefault(static d => d.ServiceType == typeof(AppliedProfile))?.ImplementationInstance is AppliedProfile applied)
         {

@@ -750,6 +750,18 @@ public sealed class SignalRKeepAliveTests
         another.Should().Throw<InvalidOperationException>().WithMessage("HubConnectionBuilder.UseKeepAlive(\"edge\"): this connection already takes KeepAlive profile 'hub'*Fix: call UseKeepAlive once per hub connection*");
     }
 
+    // A second call on a builder that already takes the profile returned early and accepted null profiles without a word.
+    [Fact]
+    public void ClientUseKeepAlive_NullProfilesOnABuilderThatAlreadyTakesTheProfile_Refused()
+    {
+        using var profiles = ClientProfiles.InCode("hub", _ => { });
+        var builder = new HubConnectionBuilder().WithUrl("http://localhost:1/hub").UseKeepAlive(profiles.Profiles, "hub");
+
+        var again = () => builder.UseKeepAlive((IKeepAliveProfiles)null!, "hub");
+
+        again.Should().Throw<ArgumentNullException>().WithParameterName("profiles");
+    }
+
     [Fact]
     public void ServerUseKeepAlive_TwiceWithAnotherProfile_RefusedNamingBothAndTheSameProfileAgainIsKept()
     {
