@@ -9,6 +9,7 @@ using KeepAlive.Net.Hosting;
 using KeepAlive.Net.Hosting.Http;
 using KeepAlive.Net.Hosting.Profiles;
 using KeepAlive.Net.SignalR.Diagnostics;
+using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.Http.Connections.Client;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
@@ -67,7 +68,9 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
         {
             var applied = settings.Describe(options.KeepAliveInterval, options.ServerTimeout);
             var http = services.GetService<IOptions<HttpConnectionOptions>>()?.Value;
-            var layers = http?.WebSocketFactory is { Target: not OwnWebSocketFactory }
+            var layers = http?.Transports == HttpTransportType.LongPolling
+                ? "long polling only, on which SignalR sends no keep-alive messages and runs no ServerTimeout (each poll stands in for them), so neither value runs on this connection: the Tcp section on every poll's socket is what finds a dead server"
+                : http?.WebSocketFactory is { Target: not OwnWebSocketFactory }
                 ? "the Tcp section on the sockets of negotiation, Server-Sent Events and long polling, not the WebSocket's: a WebSocketFactory of your own opens it (event 3351), and the WebSocket section in WebSocketConfiguration, for it to apply"
                 : "the Tcp section on every transport's socket, the WebSocket section on the WebSocket";
             Log.ProfileApplied(_logger, http?.Url, ProfileName, applied, layers);

@@ -396,6 +396,23 @@ public sealed class SignalRKeepAliveTests
             .Should().NotContain("on every transport's socket").And.Contain("not the WebSocket's: a WebSocketFactory of your own opens it");
     }
 
+    // On long polling SignalR's client sends no keep-alive messages and runs no ServerTimeout (the poll stands in for them):
+    // line 3350 still said the connection ran with the profile's KeepAliveInterval and ServerTimeout, and the WebSocket
+    // section on a WebSocket it never opens.
+    [Fact]
+    public void UseKeepAlive_LongPollingOnly_TheAppliedLineSaysTheIntervalAndTimeoutDoNotRun()
+    {
+        using var profiles = ClientProfiles.InCode("hub", profile => (profile.Heartbeat.Interval, profile.Heartbeat.Timeout) = (TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(9)));
+        var logs = new FakeLogCollector();
+
+        using var connection = Logged(new HubConnectionBuilder().WithUrl(new Uri("http://127.0.0.1:1/echo"), HttpTransportType.LongPolling), logs)
+            .UseKeepAlive(profiles.Profiles, "hub").Build() as IDisposable;
+
+        logs.GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.SignalRProfileApplied).Which.Message
+            .Should().Contain("long polling only, on which SignalR sends no keep-alive messages and runs no ServerTimeout")
+            .And.NotContain("the WebSocket section on the WebSocket");
+    }
+
     [Fact]
     public async Task UseKeepAlive_HandlerFactoryChangesSignalRsOwnHandler_HandlerKeptAndTheTcpSectionIsReportedNotApplicable()
     {
