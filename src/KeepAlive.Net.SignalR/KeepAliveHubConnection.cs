@@ -137,7 +137,8 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
         }
         else
         {
-            Log.TcpNotApplicable(_logger, ProfileName, TheWebSocket, "a WebSocketFactory of your own opens the WebSocket");
+            Log.TcpNotApplicable(_logger, ProfileName, TheWebSocket,
+                $"a WebSocketFactory of your own opens the WebSocket (Fix: remove the WebSocketFactory, or connect the WebSocket in it with webSocket.ConnectAsync(context.Uri, profiles, \"{ProfileName}\", cancellationToken) from KeepAlive.Net.Hosting, which applies the Tcp section to its socket; this line cannot see inside your factory, so it stays)");
         }
     }
 

@@ -258,8 +258,12 @@ public sealed class SignalRKeepAliveTests
             .Should().Contain("ClientTimeoutInterval 50s (set in code, over SignalR:ClientTimeoutInterval 40s)");
     }
 
-    [Fact]
-    public async Task UseKeepAlive_WebSocketWithoutNegotiation_ItsSocketCarriesTheTcpSectionReadBackFromTheKernel()
+    // ownFactoryFollowingTheFix: the fix warning 3351 gives for a WebSocketFactory of the user's, connecting in it through
+    // KeepAlive.Net.Hosting's ClientWebSocket.ConnectAsync(uri, profiles, name, ct), puts the Tcp section on the socket too.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task UseKeepAlive_WebSocketWithoutNegotiation_ItsSocketCarriesTheTcpSectionReadBackFromTheKernel(bool ownFactoryFollowingTheFix)
     {
         TestEnvironment.RequireLinux();
         await using var server = await HubServers.StartOnLoopbackAsync();
@@ -267,7 +271,19 @@ public sealed class SignalRKeepAliveTests
         var endPoint = new IPEndPoint(IPAddress.Loopback, HubServers.Url(server).Port);
         var before = ClientSockets.Snapshot(endPoint);
         await using var connection = new HubConnectionBuilder()
-            .WithUrl(HubServers.Url(server), o => (o.SkipNegotiation, o.Transports) = (true, HttpTransportType.WebSockets))
+            .WithUrl(HubServers.Url(server), o =>
+            {
+                (o.SkipNegotiation, o.Transports) = (true, HttpTransportType.WebSockets);
+                if (ownFactoryFollowingTheFix)
+                {
+                    o.WebSocketFactory = async (context, cancellationToken) =>
+                    {
+                        var webSocket = new ClientWebSocket();
+                        await webSocket.ConnectAsync(context.Uri, profiles.Profiles, "hub", cancellationToken);
+                        return webSocket;
+                    };
+                }
+            })
             .UseKeepAlive(profiles.Profiles, "hub")
             .Build();
 
@@ -377,7 +393,8 @@ public sealed class SignalRKeepAliveTests
         await connection.StartAsync(Token);
 
         own.Should().Be(1, "the user's factory opens the WebSocket");
-        logs.GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.SignalRWebSocketTcpNotApplicable).Which.Message.Should().Contain("a WebSocketFactory of your own");
+        logs.GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.SignalRWebSocketTcpNotApplicable).Which.Message.Should().Contain("a WebSocketFactory of your own")
+            .And.Contain("Fix: remove the WebSocketFactory, or connect the WebSocket in it with webSocket.ConnectAsync(context.Uri, profiles, \"hub\", cancellationToken) from KeepAlive.Net.Hosting, which applies the Tcp section to its socket", "the warning says how to get the profile onto the WebSocket the user's factory opens");
     }
 
     // With a WebSocketFactory of the user's, line 3350 said "the Tcp section on every transport's socket, the WebSocket
