@@ -39,7 +39,7 @@ public static class KeepAliveListenOptionsExtensions
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile is invalid; the host does not start.</exception>
     public static ListenOptions UseKeepAlive(this ListenOptions listenOptions, string profileName)
     {
-        var endpoint = ApplyTcp(listenOptions, profileName);
+        var endpoint = ApplyTcp(listenOptions, profileName, $"listenOptions.{nameof(UseKeepAlive)}");
         var services = listenOptions.ApplicationServices;
         var profiles = services.GetRequiredService<IKeepAliveProfiles>();
         var profile = profiles.GetProfile(profileName);
@@ -99,20 +99,21 @@ public static class KeepAliveListenOptionsExtensions
     public static ListenOptions UseTcpKeepAlive(this ListenOptions listenOptions, string profileName)
     {
         // Only the Tcp section: a UseKeepAlive applied to this endpoint before (ConfigureEndpointDefaults) retires nothing here.
-        Volatile.Write(ref ApplyTcp(listenOptions, profileName).Retirement, null);
+        Volatile.Write(ref ApplyTcp(listenOptions, profileName, $"listenOptions.{nameof(UseTcpKeepAlive)}").Retirement, null);
         return listenOptions;
     }
 
     /// <summary>
     /// Puts the profile's Tcp section on the endpoint. One profile per endpoint: a later call on the same endpoint (its own
     /// after <c>ConfigureEndpointDefaults</c>') replaces the earlier one instead of stacking a second middleware on it.
+    /// <paramref name="call"/> is the call the application made, as a refusal names it.
     /// </summary>
-    private static EndpointProfile ApplyTcp(ListenOptions listenOptions, string profileName)
+    private static EndpointProfile ApplyTcp(ListenOptions listenOptions, string profileName, string call)
     {
         ArgumentNullException.ThrowIfNull(listenOptions);
         ArgumentNullException.ThrowIfNull(profileName);
         var services = listenOptions.ApplicationServices;
-        var profiles = RegisteredProfiles.From(services, "listenOptions.UseTcpKeepAlive", profileName);
+        var profiles = RegisteredProfiles.From(services, call, profileName);
 
         // Fails here, while Kestrel binds its endpoints, for a profile that is unknown or invalid.
         _ = profiles.GetProfile(profileName);

@@ -79,6 +79,25 @@ public sealed class UseKeepAliveServerTests
             .Contain("Http:MaxRequestsPerConnection to 100").And.Contain("Fix: call builder.Services.AddKeepAliveRequestLimits()");
     }
 
+    // Without services.AddKeepAlive(...) the refusal named listenOptions.UseTcpKeepAlive, a call the application never made.
+    [Theory]
+    [InlineData("UseKeepAlive")]
+    [InlineData("UseTcpKeepAlive")]
+    public async Task UseKeepAlive_NoProfilesRegistered_HostDoesNotStartAndTheMessageNamesTheCallMade(string call)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => _ = call == "UseKeepAlive" ? listen.UseKeepAlive("edge") : listen.UseTcpKeepAlive("edge")));
+
+        var ex = await Record.ExceptionAsync(async () =>
+        {
+            await using var app = builder.Build();
+            await app.StartAsync(TestContext.Current.CancellationToken);
+        });
+
+        ex.Should().BeOfType<InvalidOperationException>().Which.Message.Should()
+            .StartWith($"listenOptions.{call}(\"edge\") needs KeepAlive profiles.").And.Contain("Fix: call services.AddKeepAlive(");
+    }
+
     [Fact]
     public async Task UseKeepAlive_InvalidHttpSection_HostDoesNotStart()
     {
