@@ -47,7 +47,7 @@ public static class KeepAliveListenOptionsExtensions
         if (profile.Http.MaxRequestsPerConnection is { } limit && !counted)
         {
             throw new InvalidOperationException(
-                $"listenOptions.UseKeepAlive(\"{profileName}\"): the profile sets Http:MaxRequestsPerConnection to {limit}, but requests are not counted. Fix: call builder.Services.AddKeepAliveRequestLimits() when building the host, or remove Http:MaxRequestsPerConnection.");
+                $"listenOptions.UseKeepAlive(\"{profileName}\"): the profile sets Http:MaxRequestsPerConnection to {limit}, but requests are not counted. Fix: {CountRequests}.");
         }
 
         var logger = Logger(services);
@@ -59,12 +59,12 @@ public static class KeepAliveListenOptionsExtensions
             if (!counted)
             {
                 // Refused at start-up; a reload that sets it would be accepted and never enforced.
-                values["Http:MaxRequestsPerConnection (requests are not counted: services.AddKeepAliveRequestLimits() was not called)"] =
-                    reloaded.Http.MaxRequestsPerConnection?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unlimited";
+                values[UncountedRequestLimit] = reloaded.Http.MaxRequestsPerConnection?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unlimited";
             }
 
             return values;
-        });
+        },
+        changes => changes.Contains(UncountedRequestLimit, StringComparison.Ordinal) ? $"{CountRequests}, then restart the service (restarted as it is, the host does not start: nothing would count the requests the profile limits)" : null);
         var middleware = new RetirementConnectionMiddleware(profiles, profileName, services.GetService<TimeProvider>() ?? TimeProvider.System, logger, counted);
         Volatile.Write(ref endpoint.Retirement, middleware);
         if (!endpoint.RetirementInstalled)
@@ -145,6 +145,12 @@ public static class KeepAliveListenOptionsExtensions
     }
 
     private static readonly ConditionalWeakTable<ListenOptions, EndpointProfile> Endpoints = [];
+
+    /// <summary>What a profile that limits requests needs when nothing counts them: at start-up, and after a reload that sets the limit.</summary>
+    private const string CountRequests = "call builder.Services.AddKeepAliveRequestLimits() when building the host, or remove Http:MaxRequestsPerConnection";
+
+    /// <summary>The request limit in warning 3106, when a reload sets one on an endpoint whose requests are not counted.</summary>
+    private const string UncountedRequestLimit = "Http:MaxRequestsPerConnection (requests are not counted: services.AddKeepAliveRequestLimits() was not called)";
 
     private static ILogger Logger(IServiceProvider services) =>
         services.GetService<ILoggerFactory>()?.CreateLogger("KeepAlive.Net.AspNetCore") ?? NullLogger.Instance;

@@ -19,12 +19,19 @@ internal static class ReloadWatch
 {
     private const string Fix = "restart the service"; // as event 3106 says it; distinguishes its watchers from the clients'
 
+    /// <summary>The fix event 3106 gives when a restart is all the values need.</summary>
+    private const string RestartFix = "restart the service to apply them (ASP.NET Core reads them once)";
+
     /// <summary>Warns after every accepted reload of <paramref name="profileName"/> that changes one of <paramref name="values"/>.</summary>
     /// <param name="services">The application's services (its profiles and logger).</param>
     /// <param name="profileName">The profile.</param>
     /// <param name="what">Who took the values, e.g. "Kestrel".</param>
     /// <param name="values">The values as taken, by setting, from the profiles: called now and after each accepted reload.</param>
-    public static void Warn(IServiceProvider services, string profileName, string what, Func<IKeepAliveProfiles, IReadOnlyDictionary<string, string>> values)
+    /// <param name="fixFor">
+    /// The fix for the changes as the warning lists them, where a restart alone is not it; <see langword="null"/> (or a
+    /// <see langword="null"/> answer): restart the service.
+    /// </param>
+    public static void Warn(IServiceProvider services, string profileName, string what, Func<IKeepAliveProfiles, IReadOnlyDictionary<string, string>> values, Func<string, string?>? fixFor = null)
     {
         var registered = services.GetService<KeepAliveProfiles>();
         var profiles = services.GetService<IKeepAliveProfiles>();
@@ -36,6 +43,6 @@ internal static class ReloadWatch
         // Kestrel and the hubs live as long as the application's services, which dispose the profiles and the watcher.
         var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("KeepAlive.Net.AspNetCore");
         ClientReloadWatch.Watch(registered, profileName, what, Fix, heldBy: null, values(profiles), () => values(profiles), "ASP.NET Core", "it",
-            changes => Log.ServerReloadNotApplied(logger, what, profileName, changes));
+            changes => Log.ServerReloadNotApplied(logger, what, profileName, changes, fixFor?.Invoke(changes) ?? RestartFix));
     }
 }

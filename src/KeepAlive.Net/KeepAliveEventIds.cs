@@ -203,7 +203,8 @@ public static class KeepAliveEventIds
     /// An accepted reload changed a value ASP.NET Core took once, when the endpoint was bound or the hubs were set up
     /// (Kestrel's keep-alive timeout and HTTP/2 pings, UseWebSockets' keep-alive, the hubs' interval and timeout), or asked
     /// for something nothing enforces (<c>Http:MaxRequestsPerConnection</c> without request counting); the message names each
-    /// value that stays and the fix, restart the service (Warning).
+    /// value that stays and the fix, restart the service (for the request limit, call <c>AddKeepAliveRequestLimits()</c> or
+    /// remove it first: a restart alone stops the host) (Warning).
     /// </summary>
     public const int ServerReloadNotApplied = 3106;
 

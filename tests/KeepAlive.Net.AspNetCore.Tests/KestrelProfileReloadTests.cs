@@ -73,19 +73,66 @@ public sealed class KestrelProfileReloadTests
     {
         const string Before = """{ "KeepAlive": { "Profiles": { "edge": { "Http": { "KeepAliveTimeout": "5s" } } } } }""";
         const string After = """{ "KeepAlive": { "Profiles": { "edge": { "Http": { "KeepAliveTimeout": "20s", "MaxRequestsPerConnection": 2 } } } } }""";
+        var (app, warning, file) = await ReloadUseKeepAliveEndpointAsync(Before, After);
+        await using var disposing = app;
+
+        warning.Level.Should().Be(LogLevel.Warning);
+        warning.Message.Should().StartWith("Kestrel took these values from KeepAlive profile 'edge' once")
+            .And.Contain("Kestrel's Limits.KeepAliveTimeout (Http:KeepAliveTimeout) stays 5s (the profile now says 20s)")
+            .And.Contain("Http:MaxRequestsPerConnection (requests are not counted: services.AddKeepAliveRequestLimits() was not called) stays unlimited (the profile now says 2)")
+            .And.Contain("then restart the service");
+        app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>>().Value.Limits.KeepAliveTimeout
+            .Should().Be(TimeSpan.FromSeconds(5), "what the warning says: Kestrel keeps it");
+        await app.StopAsync(TestContext.Current.CancellationToken);
+        Directory.Delete(Path.GetDirectoryName(file)!, recursive: true);
+    }
+
+    // The fix of 3106 was "restart the service to apply them" for a request limit that nothing counts too; but a restart
+    // with that profile and without services.AddKeepAliveRequestLimits() stops the host: following the fix took the
+    // service down. The fix says what start-up would ask for.
+    [Fact]
+    public async Task Reload_RequestLimitThatNothingCounts_FixAsksForTheCountingARestartNeeds()
+    {
+        const string Before = """{ "KeepAlive": { "Profiles": { "edge": { "Tcp": { "IdleTime": "23s" } } } } }""";
+        const string After = """{ "KeepAlive": { "Profiles": { "edge": { "Tcp": { "IdleTime": "23s" }, "Http": { "MaxRequestsPerConnection": 2 } } } } }""";
+        var (app, warning, file) = await ReloadUseKeepAliveEndpointAsync(Before, After);
+        await using var disposing = app;
+        await app.StopAsync(TestContext.Current.CancellationToken);
+
+        // The restart a fix of "restart the service" leads to: the same code, the saved file.
+        var restart = WebApplication.CreateSlimBuilder();
+        restart.Configuration.AddJsonFile(file, optional: false);
+        restart.Services.AddKeepAlive(restart.Configuration.GetSection("KeepAlive"));
+        restart.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.UseKeepAlive("edge")));
+        var refused = await Record.ExceptionAsync(async () =>
+        {
+            await using var restarted = restart.Build();
+            await restarted.StartAsync(TestContext.Current.CancellationToken);
+        });
+
+        refused.Should().BeOfType<InvalidOperationException>("a restart alone does not start: {0}", warning.Message);
+        warning.Message.Should().Contain("Fix: call builder.Services.AddKeepAliveRequestLimits() when building the host, or remove Http:MaxRequestsPerConnection, then restart the service")
+            .And.NotContain("Fix: restart the service");
+        Directory.Delete(Path.GetDirectoryName(file)!, recursive: true);
+    }
+
+    // Starts an app whose endpoint has UseKeepAlive("edge") (no AddKeepAliveRequestLimits) from a watched appsettings.json
+    // holding `before`, saves `after`, and returns the app with the warning 3106 it logged and the file.
+    private static async Task<(WebApplication App, FakeLogRecord Warning, string File)> ReloadUseKeepAliveEndpointAsync(string before, string after)
+    {
         var directory = Directory.CreateTempSubdirectory("keepalive-kestrel-reload-").FullName;
         var file = Path.Combine(directory, "appsettings.json");
-        await File.WriteAllTextAsync(file, Before, TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(file, before, TestContext.Current.CancellationToken);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.AddJsonFile(file, optional: false, reloadOnChange: true);
         builder.Logging.AddFakeLogging();
         builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.UseKeepAlive("edge")));
-        await using var app = builder.Build();
+        var app = builder.Build();
         await app.StartAsync(TestContext.Current.CancellationToken);
         var logs = app.Services.GetRequiredService<FakeLogCollector>();
 
-        await File.WriteAllTextAsync(file, After, TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(file, after, TestContext.Current.CancellationToken);
         var waited = Stopwatch.StartNew();
         while (!logs.GetSnapshot().Any(r => r.Id.Id == KeepAliveEventIds.ServerReloadNotApplied))
         {
@@ -93,16 +140,7 @@ public sealed class KestrelProfileReloadTests
             await Task.Delay(50, TestContext.Current.CancellationToken);
         }
 
-        var warning = logs.GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.ServerReloadNotApplied).Which;
-        warning.Level.Should().Be(LogLevel.Warning);
-        warning.Message.Should().StartWith("Kestrel took these values from KeepAlive profile 'edge' once")
-            .And.Contain("Kestrel's Limits.KeepAliveTimeout (Http:KeepAliveTimeout) stays 5s (the profile now says 20s)")
-            .And.Contain("Http:MaxRequestsPerConnection (requests are not counted: services.AddKeepAliveRequestLimits() was not called) stays unlimited (the profile now says 2)")
-            .And.Contain("Fix: restart the service");
-        app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>>().Value.Limits.KeepAliveTimeout
-            .Should().Be(TimeSpan.FromSeconds(5), "what the warning says: Kestrel keeps it");
-        await app.StopAsync(TestContext.Current.CancellationToken);
-        Directory.Delete(directory, recursive: true);
+        return (app, logs.GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.ServerReloadNotApplied).Which, file);
     }
 
     private static int Port(WebApplication app) =>

@@ -34,8 +34,8 @@ internal static partial class Log
     public static partial void HubKeepAliveApplied(ILogger logger, string hubs, string profile, string settings);
 
     [LoggerMessage(EventId = KeepAliveEventIds.ServerReloadNotApplied, Level = LogLevel.Warning,
-        Message = "{What} took these values from KeepAlive profile '{Profile}' once, when it was set up, so the reload just accepted does not reach them: {Changes}. Fix: restart the service to apply them (ASP.NET Core reads them once).")]
-    public static partial void ServerReloadNotApplied(ILogger logger, string what, string profile, string changes);
+        Message = "{What} took these values from KeepAlive profile '{Profile}' once, when it was set up, so the reload just accepted does not reach them: {Changes}. Fix: {Fix}.")]
+    public static partial void ServerReloadNotApplied(ILogger logger, string what, string profile, string changes, string fix);
 
     [LoggerMessage(EventId = KeepAliveEventIds.ServerWideSettingOverridden, Level = LogLevel.Warning,
         Message = "{What} is {Actual}, not the {Value} KeepAlive profile '{Profile}' sets ({Setting}): other code changed it after listenOptions.UseKeepAlive(\"{Profile}\"), so the server does not run with the profile's validated value (the start-up line 3002 reports the profile's). Fix: remove the other assignment, or set {Setting} in the profile instead.")]
