@@ -2,7 +2,8 @@ namespace KeepAlive.Net.AspNetCore;
 
 /// <summary>
 /// Added to a Kestrel connection's features by <c>listenOptions.UseKeepAlive(...)</c> when the profile retires connections
-/// (<c>Http:MaxConnectionAge</c> or <c>Http:MaxRequestsPerConnection</c>); also visible from <c>HttpContext.Features</c>.
+/// (<c>Http:MaxConnectionAge</c>, or <c>Http:MaxRequestsPerConnection</c> with the requests counted by
+/// <c>services.AddKeepAliveRequestLimits()</c>); also visible from <c>HttpContext.Features</c>.
 /// </summary>
 public interface IKeepAliveRetirementFeature
 {

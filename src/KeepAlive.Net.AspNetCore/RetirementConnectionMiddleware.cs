@@ -22,7 +22,10 @@ internal sealed class RetirementConnectionMiddleware(IKeepAliveProfiles profiles
     public async Task OnConnectionAsync(ConnectionContext context, ConnectionDelegate next)
     {
         var http = profiles.GetProfile(profileName).Http;
-        if (http.MaxConnectionAge is null && http.MaxRequestsPerConnection is null)
+
+        // A request limit nothing counts (set by a reload without AddKeepAliveRequestLimits, warning 3106) is not in force.
+        var maxRequests = requestsCounted ? http.MaxRequestsPerConnection : null;
+        if (http.MaxConnectionAge is null && maxRequests is null)
         {
             await next(context).ConfigureAwait(false);
             return;
@@ -32,7 +35,7 @@ internal sealed class RetirementConnectionMiddleware(IKeepAliveProfiles profiles
         var grace = http.ConnectionCloseGracePeriod ?? DefaultGracePeriod;
         var http2 = new Http2GracefulShutdown();
         var view = new RetirementConnectionContext(context, http2);
-        using var retirement = new ConnectionRetirement(context, profileName, age, http.MaxRequestsPerConnection, grace, timeProvider, logger, http2, requestsCounted);
+        using var retirement = new ConnectionRetirement(context, profileName, age, maxRequests, grace, timeProvider, logger, http2, requestsCounted);
         context.Features.Set<IKeepAliveRetirementFeature>(retirement);
         context.Features.Set(retirement);
         try

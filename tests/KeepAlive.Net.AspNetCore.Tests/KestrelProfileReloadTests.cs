@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
@@ -6,6 +7,7 @@ using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -17,6 +19,42 @@ namespace KeepAlive.Net.AspNetCore.Tests;
 public sealed class KestrelProfileReloadTests
 {
     private const string Valid = """{ "KeepAlive": { "Profiles": { "edge": { "Tcp": { "IdleTime": "23s", "Interval": "4s" } } } } }""";
+
+    // A reload that sets a request limit nothing counts is accepted and warned about (3106: it "stays unlimited"), but new
+    // connections' IKeepAliveRetirementFeature said MaxRequests 2, a limit no connection was held to.
+    [Fact]
+    public async Task Reload_RequestLimitThatNothingCounts_NewConnectionsDoNotReportItAsTheirLimit()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["KeepAlive:Profiles:edge:Tcp:IdleTime"] = "23s" });
+        builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.UseKeepAlive("edge")));
+        await using var app = builder.Build();
+        app.MapGet("/", (HttpContext context) =>
+            $"{context.Connection.Id} {context.Features.Get<IKeepAliveRetirementFeature>()?.MaxRequests?.ToString(CultureInfo.InvariantCulture) ?? "no-limit"}");
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        var profiles = app.Services.GetRequiredService<KeepAlive.Net.Hosting.IKeepAliveProfiles>();
+
+        app.Configuration["KeepAlive:Profiles:edge:Http:MaxRequestsPerConnection"] = "2";
+        ((IConfigurationRoot)app.Configuration).Reload();
+        var waited = Stopwatch.StartNew();
+        while (profiles.GetProfile("edge").Http.MaxRequestsPerConnection != 2)
+        {
+            waited.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(15), "the reload should have been accepted");
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1 }) { BaseAddress = KestrelHosts.BaseAddress(app) };
+        var answers = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            answers.Add(await client.GetStringAsync("/", TestContext.Current.CancellationToken));
+        }
+
+        answers.Select(a => a.Split(' ')[0]).Distinct().Should().ContainSingle("nothing counts the requests, so no connection is retired at 2");
+        answers.Select(a => a.Split(' ')[1]).Should().OnlyContain(limit => limit == "no-limit", "the connection serves more than 2 requests: the profile's limit is not in force, as warning 3106 says");
+        await app.StopAsync(TestContext.Current.CancellationToken);
+    }
 
     [Fact]
     public async Task Reload_TypoSaved_AcceptedConnectionsKeepLastValidValuesAndOneErrorIsLogged()
