@@ -302,6 +302,42 @@ public sealed class HeartbeatConfigurationTests
         profiles.RefusedChange("payments").Should().Contain("KeepAlive:Profiles:payments:Heartbeat:Name: is empty").And.Contain("Fix:");
     }
 
+    // The value the refusal offers for aligned heartbeats is one to write in the file: Heartbeat:Spread is a duration, and
+    // a bare "0" is refused there like any number without a unit.
+    [Theory]
+    [InlineData("""{ "Interval": "10s", "Spread": "{0}" }""", "10s", @"; (\S+) keeps registrations made together aligned\.")]
+    [InlineData("""{ "Interval": "30s", "Jitter": "10s", "Spread": "{0}", "PeerIdleTimeout": "AwsAlb" }""", "20s", @"\((\S+) keeps heartbeats aligned\)")]
+    public async Task Start_SpreadRefused_TheAlignedValueTheFixOffersIsAccepted(string heartbeat, string refused, string offer)
+    {
+        var ex = await TestHosts.StartFailingAsync(HeartbeatProfile(heartbeat.Replace("{0}", refused, StringComparison.Ordinal)),
+            (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+        var message = ex.Should().BeOfType<OptionsValidationException>().Which.Message;
+        TestContext.Current.TestOutputHelper!.WriteLine(message);
+        var aligned = System.Text.RegularExpressions.Regex.Match(message, offer);
+        aligned.Success.Should().BeTrue("the fix offers a value that keeps heartbeats aligned");
+
+        using var host = TestHosts.Build(HeartbeatProfile(heartbeat.Replace("{0}", aligned.Groups[1].Value, StringComparison.Ordinal)),
+            (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+        await host.StartAsync(TestContext.Current.CancellationToken);
+
+        host.Services.GetRequiredService<IKeepAliveProfiles>().GetProfile("payments").Heartbeat.EffectiveSpread.Should().Be(TimeSpan.Zero);
+    }
+
+    [Fact]
+    public async Task ConfigurationDoc_SpreadRow_TheAlignedValueItNamesIsAccepted()
+    {
+        var markdown = await File.ReadAllTextAsync(RepositoryFiles.Path("docs", "CONFIGURATION.md"), TestContext.Current.CancellationToken);
+        var row = markdown.Split('\n').Single(static l => l.StartsWith("| `Spread` |", StringComparison.Ordinal));
+        var aligned = System.Text.RegularExpressions.Regex.Match(row, @"`([^`]+)` keeps them aligned");
+        aligned.Success.Should().BeTrue($"the row says which value keeps heartbeats aligned: {row}");
+
+        using var host = TestHosts.Build(HeartbeatProfile($$"""{ "Spread": {{aligned.Groups[1].Value}} }"""),
+            (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+        await host.StartAsync(TestContext.Current.CancellationToken);
+
+        host.Services.GetRequiredService<IKeepAliveProfiles>().GetProfile("payments").Heartbeat.EffectiveSpread.Should().Be(TimeSpan.Zero);
+    }
+
     private static string HeartbeatProfile(string heartbeatJson) =>
         $$"""{ "KeepAlive": { "Profiles": { "payments": { "Heartbeat": {{heartbeatJson}} } } } }""";
 }

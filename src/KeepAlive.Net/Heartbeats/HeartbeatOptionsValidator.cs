@@ -55,7 +55,7 @@ public static class HeartbeatOptionsValidator
 
         if (intervalInRange && InRange(nameof(HeartbeatOptions.Spread)) && options.Spread is { } spread && spread >= interval)
         {
-            Add(ref errors, nameof(HeartbeatOptions.Spread), $"Spread is {KeepAliveDuration.Format(spread)}, not less than Interval ({KeepAliveDuration.Format(interval)}): a first heartbeat could come more than two intervals after registering. Fix: remove it to keep the default (half the interval), or set it below {KeepAliveDuration.Format(interval)}, for example {KeepAliveDuration.Format(interval / 2)}; 0 keeps registrations made together aligned.");
+            Add(ref errors, nameof(HeartbeatOptions.Spread), $"Spread is {KeepAliveDuration.Format(spread)}, not less than Interval ({KeepAliveDuration.Format(interval)}): a first heartbeat could come more than two intervals after registering. Fix: remove it to keep the default (half the interval), or set it below {KeepAliveDuration.Format(interval)}, for example {KeepAliveDuration.Format(interval / 2)}; {KeepAliveDuration.Format(TimeSpan.Zero)} keeps registrations made together aligned.");
         }
 
         if (errors is null && options.LatenessBudget is { } budget && budget <= TimeSpan.Zero)
@@ -63,7 +63,7 @@ public static class HeartbeatOptionsValidator
             // Named after the value that can give: the spread when there is one, else the jitter, else the interval.
             var culprit = options.EffectiveSpread > TimeSpan.Zero ? nameof(HeartbeatOptions.Spread)
                 : options.Jitter > TimeSpan.Zero ? nameof(HeartbeatOptions.Jitter) : nameof(HeartbeatOptions.Interval);
-            Add(ref errors, culprit, $"Interval {KeepAliveDuration.Format(interval)} + Jitter {KeepAliveDuration.Format(options.Jitter)} + Spread {KeepAliveDuration.Format(options.EffectiveSpread)} reach PeerIdleTimeout {options.PeerIdleTimeout}: a heartbeat moved by its jitter and spread could arrive after the peer forgot the connection. Fix: lower Spread (0 keeps heartbeats aligned), Jitter or Interval.");
+            Add(ref errors, culprit, $"Interval {KeepAliveDuration.Format(interval)} + Jitter {KeepAliveDuration.Format(options.Jitter)} + Spread {KeepAliveDuration.Format(options.EffectiveSpread)} reach PeerIdleTimeout {options.PeerIdleTimeout}: a heartbeat moved by its jitter and spread could arrive after the peer forgot the connection. Fix: lower Spread ({KeepAliveDuration.Format(TimeSpan.Zero)} keeps heartbeats aligned), Jitter or Interval.");
         }
 
         return (IReadOnlyList<KeepAliveValidationError>?)errors ?? [];
