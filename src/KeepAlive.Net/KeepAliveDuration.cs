@@ -202,33 +202,33 @@ public static class KeepAliveDuration
             return Outcome.Invalid;
         }
 
-        var h = Component(hours);
-        var m = Component(minutes);
-        var s = Component(seconds);
-        if (h > 23)
-        {
-            error = $"'{text}' has {hours} hours: .NET would read it as {hours} days. Write \"{hours}h\", or the days before a dot as in \"1.00:00:00\".";
-            return Outcome.Invalid;
-        }
-
-        if (m > 59 || s > 59)
-        {
-            error = $"'{text}' has {(m > 59 ? $"{minutes} minutes" : $"{seconds} seconds")}; minutes and seconds go up to 59. Write it with units, for example \"{(m > 59 ? $"{minutes}m" : $"{seconds}s")}\".";
-            return Outcome.Invalid;
-        }
-
-        if (days.TrimStart('0').Length > 8 || !long.TryParse(days, NumberStyles.None, CultureInfo.InvariantCulture, out var d) || d > TimeSpan.MaxValue.Days)
-        {
-            return Outcome.TooLarge;
-        }
-
-        var ticks = (decimal)d * TimeSpan.TicksPerDay + (h * TimeSpan.TicksPerHour) + (m * TimeSpan.TicksPerMinute) + (s * TimeSpan.TicksPerSecond);
+        var (d, h, m, s) = (Component(days), Component(hours), Component(minutes), Component(seconds));
+        var ticks = (d * TimeSpan.TicksPerDay) + (h * TimeSpan.TicksPerHour) + (m * TimeSpan.TicksPerMinute) + (s * TimeSpan.TicksPerSecond);
         if (!fraction.IsEmpty)
         {
             ticks += decimal.Round(decimal.Parse($"0.{fraction}", NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture) * TimeSpan.TicksPerSecond, MidpointRounding.AwayFromZero);
         }
 
-        return ToTimeSpan(ticks, out value);
+        if (ToTimeSpan(ticks, out value) == Outcome.TooLarge)
+        {
+            return Outcome.TooLarge;
+        }
+
+        if (h > 23 || m > 59 || s > 59)
+        {
+            // Offered as the duration the clock meant, every part of it, with units and as a clock .NET reads the same way.
+            // .NET reads hours past 23 as days, the minutes as hours and the seconds as minutes, when those fit.
+            var dotnet = dayAt < 0 && m <= 23 && s <= 59 && fractionAt < 0
+                ? $": .NET would read it as {hours} days{(m + s > 0 ? $" and {Format(TimeSpan.FromHours((double)m) + TimeSpan.FromMinutes((double)s))}" : string.Empty)}"
+                : "; hours go up to 23";
+            var why = h > 23 ? $"{hours} hours{dotnet}" : $"{(m > 59 ? $"{minutes} minutes" : $"{seconds} seconds")}; minutes and seconds go up to 59";
+            var meant = text.StartsWith('-') ? -value : value;
+            error = $"'{text}' has {why}. Write \"{Format(meant)}\" or \"{meant.ToString("c", CultureInfo.InvariantCulture)}\".";
+            value = default;
+            return Outcome.Invalid;
+        }
+
+        return Outcome.Parsed;
     }
 
     private static Outcome ReadUnits(string text, ReadOnlySpan<char> rest, out TimeSpan value, out string? error)
@@ -296,6 +296,7 @@ public static class KeepAliveDuration
 
     private static bool Digits(ReadOnlySpan<char> text) => !text.IsEmpty && !text.ContainsAnyExceptInRange('0', '9');
 
-    private static long Component(ReadOnlySpan<char> digits) =>
-        digits.TrimStart('0').Length > 3 ? 1000 : long.Parse(digits, NumberStyles.None, CultureInfo.InvariantCulture);
+    // A clock's part; past 12 digits it is too large for any duration whatever its unit, so it is counted as 10^12.
+    private static decimal Component(ReadOnlySpan<char> digits) =>
+        digits.TrimStart('0').Length > 12 ? 1_000_000_000_000m : decimal.Parse(digits, NumberStyles.None, CultureInfo.InvariantCulture);
 }

@@ -1,3 +1,5 @@
+using KeepAlive.Net.Tests.TestSupport;
+
 namespace KeepAlive.Net.Tests;
 
 public sealed class KeepAliveDurationTests
@@ -100,6 +102,40 @@ public sealed class KeepAliveDurationTests
 
         error.Should().Contain($"'{text}'").And.Contain(why);
     }
+
+    // A clock with a part past its limit is refused, and what it offers instead is the duration the clock meant, every part
+    // of it: "36:30:00" is not "36h", nor "1.00:00:00".
+    [Theory]
+    [InlineData("36:00:00", 36 * 3600)]
+    [InlineData("36:30:15", (36 * 3600) + (30 * 60) + 15)]
+    [InlineData("1.30:00:00", 54 * 3600)]
+    [InlineData("00:90:00", 90 * 60)]
+    [InlineData("01:75:30", 3600 + (75 * 60) + 30)]
+    [InlineData("00:00:75.5", 75.5)]
+    public void TryParse_ClockWithAPartPastItsLimit_OffersOnlyTheDurationItMeant(string text, double seconds)
+    {
+        KeepAliveDuration.TryParse(text, out _, out var error).Should().BeFalse();
+
+        var offered = Offered(error!, text);
+        offered.Should().NotBeEmpty(error);
+        offered.Should().AllSatisfy(o => KeepAliveDuration.Parse(o).Should().Be(TimeSpan.FromSeconds(seconds), $"'{o}' is offered for '{text}': {error}"));
+    }
+
+    [Fact]
+    public void ConfigurationDoc_ClockOfManyHours_OffersWhatTheParserOffers()
+    {
+        var markdown = RepositoryFiles.ReadAllText("docs/CONFIGURATION.md");
+        var claim = System.Text.RegularExpressions.Regex.Match(markdown, @"\(`""([^""`]+)""` is \d+ days to \.NET: write (`""[^""`]+""`(?: or `""[^""`]+""`)*)\)");
+        claim.Success.Should().BeTrue("CONFIGURATION.md says what to write for a clock of 24 hours or more");
+
+        KeepAliveDuration.TryParse(claim.Groups[1].Value, out _, out var error).Should().BeFalse();
+
+        Offered(claim.Groups[2].Value, claim.Groups[1].Value).Should().Equal(Offered(error!, claim.Groups[1].Value), "the doc quotes the readings the parser offers");
+    }
+
+    // The quoted readings of a message, without the text it quotes back.
+    private static List<string> Offered(string message, string text) =>
+        System.Text.RegularExpressions.Regex.Matches(message, "\"([^\"]+)\"").Select(static m => m.Groups[1].Value).Where(o => o != text).ToList();
 
     [Fact]
     public void Parse_BareNumber_ThrowsFormatException()
