@@ -234,11 +234,13 @@ public sealed class DriftMonitor : IDisposable
         var overdue = _timeProvider.GetElapsedTime(expectedDue, now);
         var gc = TimeSpan.FromTicks(TimerLoop.GcPauseTicks() - Interlocked.Read(ref _gcAtLastRecord));
         var (cause, evidence) = CauseAnalyzer.AnalyzeWindow(gc, overdue, sendBlocked: false, stillWaiting: true);
+        // The terms the budget took off: a spread only when one is set (the constructor leaves the default one out).
+        var terms = _settings.Key.Spread > TimeSpan.Zero ? "Interval - Jitter - Spread" : "Interval - Jitter";
         var budget = _settings.Margin is not { } margin
             ? "No Heartbeat:PeerIdleTimeout is set, so how long the peer waits is not known"
             : overdue < margin
-                ? FormattableString.Invariant($"{Ms(margin - overdue)} of its lateness budget of {KeepAliveDuration.Format(margin)} (PeerIdleTimeout {_settings.PeerText} - Interval - Jitter) is left before the peer's idle timeout may close the connection")
-                : FormattableString.Invariant($"Its lateness budget of {KeepAliveDuration.Format(margin)} (PeerIdleTimeout {_settings.PeerText} - Interval - Jitter) is used up: the peer's idle timeout may already have closed the connection");
+                ? FormattableString.Invariant($"{Ms(margin - overdue)} of its lateness budget of {KeepAliveDuration.Format(margin)} (PeerIdleTimeout {_settings.PeerText} - {terms}) is left before the peer's idle timeout may close the connection")
+                : FormattableString.Invariant($"Its lateness budget of {KeepAliveDuration.Format(margin)} (PeerIdleTimeout {_settings.PeerText} - {terms}) is used up: the peer's idle timeout may already have closed the connection");
         _telemetry.Metrics.Overdue.Add(1, _settings.NameTag, HeartbeatMetrics.CauseTag(cause));
         Diagnostics.Log.HeartbeatOverdue(_telemetry.Logger, _settings.Name, Ms(overdue), since, Ms(_timeProvider.GetElapsedTime(last, now)),
             KeepAliveDuration.Format(_settings.Interval), KeepAliveDuration.Format(HeartbeatTelemetry.LateFrom(_settings)), cause, evidence, budget);

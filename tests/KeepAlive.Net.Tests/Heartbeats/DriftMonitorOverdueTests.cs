@@ -83,6 +83,26 @@ public sealed class DriftMonitorOverdueTests
     }
 
     [Fact]
+    public async Task WatchForOverdue_SpreadSet_TheBudgetItStatesIsTheDifferenceItNames()
+    {
+        // A spread set on the options counts in a DriftMonitor's budget (HEARTBEATS.md): 4s - 500ms - 0s - 200ms = 3s300ms, and
+        // the warning's formula must name every term it took off, or it states a budget its own terms do not give.
+        using var telemetry = new TestTelemetry();
+        var options = Options();
+        options.Spread = TimeSpan.FromMilliseconds(200);
+        using var monitor = new DriftMonitor(options, null, telemetry);
+        using var watch = monitor.WatchForOverdue();
+
+        monitor.RecordSentNow(TimeProvider.System.GetTimestamp());
+        var warning = await WaitForAsync(telemetry, KeepAliveEventIds.HeartbeatOverdue, DateTime.UtcNow + TimeSpan.FromSeconds(10));
+
+        warning.Should().NotBeNull("no heartbeat came an interval after the last one");
+        TestContext.Current.TestOutputHelper?.WriteLine(warning!.Message);
+        options.LatenessBudget.Should().Be(TimeSpan.FromMilliseconds(3300));
+        warning.Message.Should().Contain("lateness budget of 3s300ms (PeerIdleTimeout 4s - Interval - Jitter - Spread)");
+    }
+
+    [Fact]
     public async Task WatchForOverdue_HeartbeatsRecordedOnTime_SaysNothing()
     {
         var ct = TestContext.Current.CancellationToken;
