@@ -129,15 +129,15 @@ public static class KeepAliveServiceCollectionExtensions
         // its binding, its code and its validation all land on the one options object every lookup builds.
         name = KeepAliveProfileRegistration.Spelling(services, name);
         services.AddKeepAliveCore();
-        services.AddSingleton(new KeepAliveProfileRegistration(name, configurationPath, section, listedIn));
+        var registration = new KeepAliveProfileRegistration(name, configurationPath, section, listedIn);
+        services.AddSingleton(registration);
         var builder = services.AddOptionsWithValidateOnStart<KeepAliveProfileOptions>(name);
         if (section is not null)
         {
             // Read key by key, strictly; what is refused is reported by the validator with its own findings, at once.
-            var path = KeepAliveProfileRegistration.Describe(configurationPath, name);
             var watched = services.Where(static d => !d.IsKeyedService).Select(static d => d.ImplementationInstance).OfType<SectionBinding<KeepAliveProfileOptions>>()
                 .Any(b => string.Equals(b.Name, name, StringComparison.Ordinal));
-            var binding = new SectionBinding<KeepAliveProfileOptions>(name, path, (reader, options) => ProfileSections.Read(reader, section, path, options, listedIn is not null, name));
+            var binding = new SectionBinding<KeepAliveProfileOptions>(name, registration.Source, (reader, options) => ProfileSections.Read(reader, section, registration, options));
             services.AddSingleton(binding);
             services.AddSingleton<IConfigureOptions<KeepAliveProfileOptions>>(binding);
 

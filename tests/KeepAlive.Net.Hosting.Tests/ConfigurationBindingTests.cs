@@ -286,6 +286,41 @@ public sealed class ConfigurationBindingTests
     }
 
     [Fact]
+    public async Task Start_ProfileBoundFromAConfigurationRoot_RefusedWithTheMessagesOfTheSameProfileUnderKeepAliveProfiles()
+    {
+        // The same profile, from a file of its own or under KeepAlive:Profiles, is refused for the same reasons in the same
+        // words; only the name of where it comes from differs (CONFIGURATION.md: "KeepAlive profile 'bulk' (bound from the
+        // root of the configuration given to AddKeepAlive) Tcp:ProbeCount: ..."). A value refused as written ("0", "10")
+        // is quoted as written, and the rules across sections are not run on the default left in its place.
+        var settings = new Dictionary<string, string?>
+        {
+            ["Tcp:ProbeCount"] = "0",
+            ["Tcp:IdleTime"] = "10",
+            ["Tcp:Interval"] = "40s",
+            ["Tcp:IdelTime"] = "30s",
+            ["Heartbaet:Interval"] = "1s",
+            ["Heartbeat:PeerIdleTimeout"] = "AwsAlb",
+        };
+        const string Root = "KeepAlive profile 'bulk' (bound from the root of the configuration given to AddKeepAlive) ";
+        var underProfiles = new ConfigurationBuilder().AddInMemoryCollection(settings.ToDictionary(static s => $"KeepAlive:Profiles:bulk:{s.Key}", static s => s.Value)).Build();
+        var expected = (await FailuresAsync(services => services.AddKeepAlive(underProfiles.GetSection("KeepAlive"))))
+            .Select(static f => f.Replace("KeepAlive:Profiles:bulk:", Root, StringComparison.Ordinal)).ToList();
+
+        var failures = await FailuresAsync(services => services.AddKeepAlive("bulk", new ConfigurationBuilder().AddInMemoryCollection(settings).Build()));
+
+        expected.Should().HaveCount(4, "the unknown key and section, the bare number and the probe count").And.Contain(static f => f.Contains("'0' is below the floor of 1", StringComparison.Ordinal));
+        failures.Should().Equal(expected);
+
+        static async Task<IEnumerable<string>> FailuresAsync(Action<IServiceCollection> register)
+        {
+            var ex = await TestHosts.StartFailingAsync("{}", (services, _) => register(services));
+            var failures = ex.Should().BeOfType<OptionsValidationException>().Which.Failures;
+            TestContext.Current.TestOutputHelper!.WriteLine(string.Join(Environment.NewLine, failures));
+            return failures;
+        }
+    }
+
+    [Fact]
     public async Task Start_ProfileBoundFromAnEmptyConfigurationRoot_RefusedAsAnEmptySectionIs()
     {
         // A profile kept in a file of its own whose name is misspelt (optional: true, so no error from the provider): the

@@ -90,8 +90,9 @@ internal sealed class ConfigurationReader
     /// <param name="section">The section.</param>
     /// <param name="path">Its configuration path.</param>
     /// <param name="keys">The keys it may hold.</param>
+    /// <param name="keyPath">Names a key of the section in messages; <c>path:key</c> when <see langword="null"/>.</param>
     /// <returns><see langword="false"/> when it holds a plain value instead of keys (a failure too).</returns>
-    public bool Open(IConfiguration section, string path, IReadOnlyList<string> keys)
+    public bool Open(IConfiguration section, string path, IReadOnlyList<string> keys, Func<string, string>? keyPath = null)
     {
         var children = section.GetChildren().ToList();
         if (children.Count == 0 && section is IConfigurationSection { Value: { Length: > 0 } text })
@@ -102,7 +103,7 @@ internal sealed class ConfigurationReader
 
         foreach (var child in children.Where(c => !keys.Contains(c.Key, StringComparer.OrdinalIgnoreCase)))
         {
-            _failures.Add(new($"{path}:{child.Key}", $"unknown key '{child.Key}'.{ClosestName.Suggest(child.Key, keys)} Fix: remove it or use one of the known keys: {string.Join(", ", keys)}; {Docs}."));
+            _failures.Add(new(keyPath?.Invoke(child.Key) ?? $"{path}:{child.Key}", $"unknown key '{child.Key}'.{ClosestName.Suggest(child.Key, keys)} Fix: remove it or use one of the known keys: {string.Join(", ", keys)}; {Docs}."));
         }
 
         return true;

@@ -24,12 +24,11 @@ internal static class ProfileSections
     /// <summary>Reads a profile's section into its options.</summary>
     /// <param name="reader">Collects what is refused.</param>
     /// <param name="profile">The profile's section, e.g. <c>KeepAlive:Profiles:payments</c>.</param>
-    /// <param name="path">Its path for messages.</param>
+    /// <param name="registration">The profile's registration: its name, and how messages name it and its settings (the validator's way).</param>
     /// <param name="options">The options to fill; absent keys keep their values.</param>
-    /// <param name="listed">Whether the section was found among the profiles (it exists even when empty); else it must hold a value.</param>
-    /// <param name="name">The profile's name, for the fix when the section given is one around the profile's.</param>
-    public static void Read(ConfigurationReader reader, IConfiguration profile, string path, KeepAliveProfileOptions options, bool listed, string name)
+    public static void Read(ConfigurationReader reader, IConfiguration profile, KeepAliveProfileRegistration registration, KeepAliveProfileOptions options)
     {
+        var (path, name, listed) = (registration.Source, registration.Name, registration.ListedIn is not null);
         if (!listed && Around(profile, name) is { } meant)
         {
             // "Unknown key 'Profiles'. Fix: remove it" would delete every profile.
@@ -37,7 +36,7 @@ internal static class ProfileSections
             return;
         }
 
-        if ((!listed && !reader.Exists(profile, path)) || !reader.Open(profile, path, Names))
+        if ((!listed && !reader.Exists(profile, path)) || !reader.Open(profile, path, Names, registration.Describe))
         {
             return;
         }
@@ -46,7 +45,7 @@ internal static class ProfileSections
         {
             if (section.Of(options) is { } target)
             {
-                reader.Read(profile.GetSection(section.Name), $"{path}:{section.Name}", target, section.Schema);
+                reader.Read(profile.GetSection(section.Name), registration.Describe(section.Name), target, section.Schema);
             }
         }
     }
