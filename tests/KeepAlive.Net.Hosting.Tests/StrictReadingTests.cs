@@ -11,6 +11,24 @@ namespace KeepAlive.Net.Hosting.Tests;
 /// </summary>
 public sealed class StrictReadingTests
 {
+    [Fact]
+    public async Task JsonNull_IsTheKeyLeftOutForEverySetting_AsConfigurationDocSays()
+    {
+        // Configuration providers remove a key by setting it to null (configuration["...:IdleTime"] = null before a reload),
+        // so a JSON null is the key left out: a setting's default, unset for one whose default is unset. An empty string of a
+        // setting with a default is refused; CONFIGURATION.md grouped null with it, as if null were refused too.
+        using var host = TestHosts.Build(TestHosts.Section("Tcp", """{ "IdleTime": null, "ProbeCount": null, "UserTimeout": null }"""),
+            (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+        await host.StartAsync(TestContext.Current.CancellationToken);
+
+        var tcp = host.Services.GetRequiredService<IKeepAliveProfiles>().GetProfile("payments").Tcp;
+        var defaults = new TcpKeepAliveOptions();
+        (tcp.IdleTime, tcp.ProbeCount, tcp.UserTimeout).Should().Be((defaults.IdleTime, defaults.ProbeCount, defaults.UserTimeout));
+        (await TestHosts.ProfilesFailAsync(TestHosts.Section("Tcp", """{ "IdleTime": "" }"""))).Should().Contain("Tcp:IdleTime: is empty");
+        var markdown = await File.ReadAllTextAsync(RepositoryFiles.Path("docs", "CONFIGURATION.md"), TestContext.Current.CancellationToken);
+        System.Text.RegularExpressions.Regex.Replace(markdown, @"\s+", " ").Should().Contain("A JSON `null` is the key left out, for every setting: its default");
+    }
+
     [Theory]
     [InlineData("Tcp", "IdleTime", "99999999999999999999d", "is above the ceiling of 2h: ")]
     [InlineData("Tcp", "UserTimeout", "-99999999999999999999d", "is below the floor of 1s: ")]
