@@ -83,7 +83,7 @@ public static class HeartbeatOptionsValidator
         var refused = OptionRanges<HeartbeatSchedulerOptions>.Check(options, applies: null, ref errors);
         if (refused.Count == 0 && options.MaxStandbyThreadCount < options.StandbyThreadCount)
         {
-            Add(ref errors, nameof(options.StandbyThreadCount), $"StandbyThreadCount is {options.StandbyThreadCount}, above MaxStandbyThreadCount {options.MaxStandbyThreadCount}. Fix: keep the defaults (1 and 16), or raise MaxStandbyThreadCount.");
+            Add(ref errors, nameof(options.StandbyThreadCount), $"StandbyThreadCount is {options.StandbyThreadCount}, above MaxStandbyThreadCount {options.MaxStandbyThreadCount}. Fix: keep the defaults ({HeartbeatSchedulerOptions.DefaultStandbyThreadCount} and {HeartbeatSchedulerOptions.DefaultMaxStandbyThreadCount}), or raise MaxStandbyThreadCount.");
         }
 
         return (IReadOnlyList<KeepAliveValidationError>?)errors ?? [];

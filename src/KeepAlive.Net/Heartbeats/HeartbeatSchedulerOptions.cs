@@ -3,8 +3,8 @@ namespace KeepAlive.Net;
 /// <summary>Settings of a <see cref="HeartbeatScheduler"/>'s own threads: one timer thread runs every callback inline, standby threads cover for it.</summary>
 public sealed class HeartbeatSchedulerOptions
 {
-    private const int DefaultStandbyThreadCount = 1;
-    private const int DefaultMaxStandbyThreadCount = 16;
+    internal const int DefaultStandbyThreadCount = 1;
+    internal const int DefaultMaxStandbyThreadCount = 16;
     private const int DefaultTakeoverMilliseconds = 50;
 
     /// <summary>
