@@ -20,7 +20,10 @@ public static class KeepAliveGrpcChannelOptionsExtensions
     /// <c>Http:PeerMinPingInterval</c> and <c>Http:PeerPermitsPingsWithoutCalls</c>), the pooled connection timers and the
     /// connect timeout.
     /// </summary>
-    /// <param name="options">The channel's options, before <c>GrpcChannel.ForAddress</c>.</param>
+    /// <param name="options">
+    /// The channel's options, before <c>GrpcChannel.ForAddress</c>; one per channel when they carry no handler of yours: the
+    /// handler created here is the channel's and is disposed with it.
+    /// </param>
     /// <param name="profiles">The registered profiles.</param>
     /// <param name="profileName">The profile's name.</param>
     /// <returns>The options, for chaining.</returns>
