@@ -10,8 +10,9 @@ public static class KeepAliveClientWebSocketExtensions
 {
     /// <summary>
     /// Sets <see cref="ClientWebSocketOptions.KeepAliveInterval"/> and <see cref="ClientWebSocketOptions.KeepAliveTimeout"/>
-    /// from a profile's <c>WebSocket</c> section (values the profile leaves unset keep the client's own). With a timeout,
-    /// the client sends PINGs and aborts the WebSocket when a PONG does not arrive within the timeout.
+    /// from a profile's <c>WebSocket</c> section (values the profile leaves unset keep the client's own; one set by hand, unlike
+    /// the client's default, that the profile replaces is logged as a warning, <see cref="KeepAliveEventIds.ClientOptionOverridden"/>).
+    /// With a timeout, the client sends PINGs and aborts the WebSocket when a PONG does not arrive within the timeout.
     /// </summary>
     /// <param name="options">The options of a <see cref="ClientWebSocket"/> that has not connected yet.</param>
     /// <param name="profiles">The registered profiles.</param>
@@ -24,6 +25,13 @@ public static class KeepAliveClientWebSocketExtensions
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(profiles);
         var webSocket = profiles.GetProfile(profileName).WebSocket;
+        var replaced = KeepAliveHandlerSettings.Warn(profiles, $"clientWebSocketOptions.UseKeepAlive(profiles, \"{profileName}\")", profileName, options: null);
+        void ReportIfHandSet(string name, TimeSpan current, TimeSpan byDefault, TimeSpan? fromProfile) =>
+            KeepAliveHandlerSettings.ReportIfHandSet(replaced, $"{nameof(ClientWebSocketOptions)}.{name}", $"WebSocket:{name}", current, byDefault, fromProfile);
+
+        // Unlike ClientWebSocketOptions' defaults, a value was set by hand; the profile's wins.
+        ReportIfHandSet(nameof(ClientWebSocketOptions.KeepAliveInterval), options.KeepAliveInterval, WebSocket.DefaultKeepAliveInterval, webSocket.KeepAliveInterval);
+        ReportIfHandSet(nameof(ClientWebSocketOptions.KeepAliveTimeout), options.KeepAliveTimeout, Timeout.InfiniteTimeSpan, webSocket.KeepAliveTimeout);
         if (webSocket.KeepAliveInterval is { } interval)
         {
             options.KeepAliveInterval = interval;

@@ -155,7 +155,7 @@ public static class KeepAliveEventIds
     /// </summary>
     public const int ClientProfileApplied = 3201;
 
-    /// <summary>A client option set by hand (a client library's, or a <c>SocketsHttpHandler</c>'s under <c>UseKeepAlive</c>) conflicts with the keep-alive profile; the profile's value wins and the message says how to keep yours (Warning).</summary>
+    /// <summary>A client option set by hand (a client library's, or a <c>SocketsHttpHandler</c>'s or <c>ClientWebSocketOptions</c>' under <c>UseKeepAlive</c>) conflicts with the keep-alive profile; the profile's value wins and the message says how to keep yours (Warning).</summary>
     public const int ClientOptionOverridden = 3202;
 
     /// <summary>A client library's connection has no TCP socket (a Unix domain socket), so the profile's <c>Tcp</c> section does not apply to it (Debug).</summary>

@@ -1,5 +1,7 @@
 using System.Net.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 
 namespace KeepAlive.Net.Hosting.Tests;
@@ -77,6 +79,41 @@ public sealed class HttpProfileValidationTests
         await host.StopAsync(TestContext.Current.CancellationToken);
     }
 
+    [Fact]
+    public void ClientWebSocketUseKeepAlive_IntervalAndTimeoutSetByHand_TheProfileWinsAndSaysSoForEach()
+    {
+        // The profile's WebSocket section replaced a hand-set KeepAliveInterval and KeepAliveTimeout without a word, where a
+        // SocketsHttpHandler's hand-set value the profile replaces is warned about (3202).
+        using var services = WebSocketProfiles();
+        using var webSocket = new System.Net.WebSockets.ClientWebSocket();
+        webSocket.Options.KeepAliveInterval = TimeSpan.FromSeconds(5);
+        webSocket.Options.KeepAliveTimeout = TimeSpan.FromSeconds(3);
+
+        webSocket.Options.UseKeepAlive(services.GetRequiredService<IKeepAliveProfiles>(), "both");
+
+        webSocket.Options.KeepAliveInterval.Should().Be(TimeSpan.FromSeconds(20), "the profile's value wins");
+        webSocket.Options.KeepAliveTimeout.Should().Be(TimeSpan.FromSeconds(10), "the profile's value wins");
+        services.GetFakeLogCollector().GetSnapshot().Where(static r => r.Id.Id == KeepAliveEventIds.ClientOptionOverridden).Select(static r => r.Message).Should().Equal(
+            "clientWebSocketOptions.UseKeepAlive(profiles, \"both\"): ClientWebSocketOptions.KeepAliveInterval was set by hand to 5s, but KeepAlive profile 'both' sets WebSocket:KeepAliveInterval, so the profile's 20s wins. Fix: remove the hand-set ClientWebSocketOptions.KeepAliveInterval, or remove WebSocket:KeepAliveInterval from the profile to keep your value.",
+            "clientWebSocketOptions.UseKeepAlive(profiles, \"both\"): ClientWebSocketOptions.KeepAliveTimeout was set by hand to 3s, but KeepAlive profile 'both' sets WebSocket:KeepAliveTimeout, so the profile's 10s wins. Fix: remove the hand-set ClientWebSocketOptions.KeepAliveTimeout, or remove WebSocket:KeepAliveTimeout from the profile to keep your value.");
+    }
+
+    [Fact]
+    public void ClientWebSocketUseKeepAlive_DefaultIntervalAndATimeoutTheProfileLeavesUnset_NothingIsReported()
+    {
+        // A value equal to the client's default cannot be told from one never set; one the profile leaves unset is kept.
+        using var services = WebSocketProfiles();
+        using var webSocket = new System.Net.WebSockets.ClientWebSocket();
+        webSocket.Options.KeepAliveInterval = System.Net.WebSockets.WebSocket.DefaultKeepAliveInterval;
+        webSocket.Options.KeepAliveTimeout = TimeSpan.FromSeconds(3);
+
+        webSocket.Options.UseKeepAlive(services.GetRequiredService<IKeepAliveProfiles>(), "interval");
+
+        webSocket.Options.KeepAliveInterval.Should().Be(TimeSpan.FromSeconds(20));
+        webSocket.Options.KeepAliveTimeout.Should().Be(TimeSpan.FromSeconds(3), "the profile leaves the timeout unset");
+        services.GetFakeLogCollector().GetSnapshot().Should().NotContain(static r => r.Id.Id == KeepAliveEventIds.ClientOptionOverridden);
+    }
+
     [Theory]
     [InlineData("""{ "KeepAliveTimeout": "60s" }""", "Http:KeepAliveTimeout", "502", "above 1m")]
     [InlineData("""{ "PooledConnectionIdleTimeout": "90s" }""", "Http:PooledConnectionIdleTimeout", "before the middlebox forgets it", "below 1m")]
@@ -133,4 +170,13 @@ public sealed class HttpProfileValidationTests
     }
 
     private static string Json(string profile) => $$"""{ "KeepAlive": { "Profiles": { "edge": {{profile}} } } }""";
+
+    private static ServiceProvider WebSocketProfiles()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging(l => l.AddFakeLogging());
+        services.AddKeepAlive("both", p => (p.WebSocket.KeepAliveInterval, p.WebSocket.KeepAliveTimeout) = (TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(10)));
+        services.AddKeepAlive("interval", p => p.WebSocket.KeepAliveInterval = TimeSpan.FromSeconds(20));
+        return services.BuildServiceProvider();
+    }
 }

@@ -73,22 +73,22 @@ internal static class KeepAliveHandlerSettings
 
     /// <summary>
     /// Warns (event <see cref="KeepAliveEventIds.ClientOptionOverridden"/>, through the profiles' logging) of each value set by
-    /// hand on <paramref name="client"/>'s handler that the profile replaces; once per value when <paramref name="reported"/>
-    /// is given (a factory's handler, built again every HandlerLifetime). A lifetime <paramref name="options"/> sets wins over
-    /// both, so the profile's replacing the handler's is not said.
+    /// hand on <paramref name="client"/>'s handler (or its <c>ClientWebSocketOptions</c>) that the profile replaces; once per value
+    /// when <paramref name="reported"/> is given (a factory's handler, built again every HandlerLifetime). A lifetime
+    /// <paramref name="options"/> sets wins over both, so the profile's replacing the handler's is not said.
     /// </summary>
     /// <param name="profiles">The registered profiles.</param>
     /// <param name="client">The handler's owner, as the warning names it.</param>
     /// <param name="profileName">The profile.</param>
-    /// <param name="options">The per-connection options, already configured.</param>
+    /// <param name="options">The per-connection options, already configured, or <see langword="null"/> where there are none (a WebSocket's options).</param>
     /// <param name="reported">What was said already, or <see langword="null"/> to say each.</param>
     /// <returns>What <see cref="Apply"/> calls.</returns>
-    public static HandSetReplaced Warn(IKeepAliveProfiles profiles, string client, string profileName, KeepAliveHttpClientOptions options, ConcurrentDictionary<string, bool>? reported = null)
+    public static HandSetReplaced Warn(IKeepAliveProfiles profiles, string client, string profileName, KeepAliveHttpClientOptions? options, ConcurrentDictionary<string, bool>? reported = null)
     {
         var logger = KeepAliveProfiles.LoggerOf(profiles);
         return (setting, handSet, profileKey, profileValue) =>
         {
-            if ((setting == Lifetime && options.PooledConnectionLifetime is not null) || reported?.TryAdd($"{setting}={handSet}>{profileValue}", true) == false)
+            if ((setting == Lifetime && options?.PooledConnectionLifetime is not null) || reported?.TryAdd($"{setting}={handSet}>{profileValue}", true) == false)
             {
                 return;
             }
@@ -97,8 +97,8 @@ internal static class KeepAliveHandlerSettings
         };
     }
 
-    /// <summary>A value of the profile that replaced one the handler had set by hand (see <see cref="Apply"/>).</summary>
-    /// <param name="setting">The handler's setting, e.g. <c>SocketsHttpHandler.PooledConnectionLifetime</c>.</param>
+    /// <summary>A value of the profile that replaced one the handler (or a WebSocket's options) had set by hand (see <see cref="Apply"/>).</summary>
+    /// <param name="setting">The client's setting, e.g. <c>SocketsHttpHandler.PooledConnectionLifetime</c>.</param>
     /// <param name="handSet">The value it was set to by hand.</param>
     /// <param name="profileKey">The profile's key that replaced it, e.g. <c>Http:PooledConnectionLifetime</c>.</param>
     /// <param name="profileValue">The profile's value, as <see cref="Values"/> states it.</param>
@@ -108,22 +108,41 @@ internal static class KeepAliveHandlerSettings
     private static HttpKeepAlivePingPolicy? Policy(HttpKeepAliveOptions http) =>
         http.KeepAlivePingPolicy ?? (http.PeerPermitsPingsWithoutCalls == false ? HttpKeepAlivePingPolicy.WithActiveRequests : null);
 
+    /// <summary>
+    /// Tells <paramref name="replaced"/> of a duration set by hand that the profile replaces: one the profile sets, unlike the
+    /// client's default (which cannot be told from unset) and unlike the profile's own.
+    /// </summary>
+    /// <param name="replaced">What is told.</param>
+    /// <param name="setting">The client's setting, e.g. <c>ClientWebSocketOptions.KeepAliveInterval</c>.</param>
+    /// <param name="profileKey">The profile's key that replaces it, e.g. <c>WebSocket:KeepAliveInterval</c>.</param>
+    /// <param name="current">The setting's value before the profile's.</param>
+    /// <param name="byDefault">The setting's value on a new client.</param>
+    /// <param name="fromProfile">The profile's value, or <see langword="null"/> where it leaves the setting alone.</param>
+    public static void ReportIfHandSet(HandSetReplaced replaced, string setting, string profileKey, TimeSpan current, TimeSpan byDefault, TimeSpan? fromProfile) =>
+        ReportIfHandSet(replaced, setting, profileKey, current, byDefault, fromProfile, FormatHandSet, KeepAliveDuration.Format);
+
+    private static void ReportIfHandSet<T>(HandSetReplaced replaced, string setting, string profileKey, T current, T byDefault, T? fromProfile, Func<T, string> format, Func<T, string> stateProfiles)
+        where T : struct
+    {
+        if (fromProfile is { } value && !EqualityComparer<T>.Default.Equals(current, byDefault) && !EqualityComparer<T>.Default.Equals(current, value))
+        {
+            replaced(setting, format(current), profileKey, stateProfiles(value));
+        }
+    }
+
+    private static string FormatHandSet(TimeSpan value) => value == Timeout.InfiniteTimeSpan ? "infinite" : KeepAliveDuration.Format(value);
+
     // A value set by hand differs from a new handler's default; one equal to the profile's (before its jitter) is no conflict.
     private static void ReportHandSet(SocketsHttpHandler handler, HttpKeepAliveOptions http, HandSetReplaced replaced, TimeSpan? presetLifetime)
     {
         using var defaults = new SocketsHttpHandler();
         var stated = Values(http);
         void Check<T>(string name, string profileKey, T current, T byDefault, T? fromProfile, Func<T, string> format)
-            where T : struct
-        {
-            if (fromProfile is { } value && !EqualityComparer<T>.Default.Equals(current, byDefault) && !EqualityComparer<T>.Default.Equals(current, value))
-            {
-                replaced($"SocketsHttpHandler.{name}", format(current), profileKey, stated[$"SocketsHttpHandler.{name}"]);
-            }
-        }
+            where T : struct =>
+            ReportIfHandSet(replaced, $"SocketsHttpHandler.{name}", profileKey, current, byDefault, fromProfile, format, _ => stated[$"SocketsHttpHandler.{name}"]);
 
         void CheckDuration(string name, TimeSpan current, TimeSpan byDefault, TimeSpan? fromProfile) =>
-            Check(name, $"Http:{name}", current, byDefault, fromProfile, static v => v == Timeout.InfiniteTimeSpan ? "infinite" : KeepAliveDuration.Format(v));
+            Check(name, $"Http:{name}", current, byDefault, fromProfile, FormatHandSet);
 
         CheckDuration(nameof(SocketsHttpHandler.PooledConnectionIdleTimeout), handler.PooledConnectionIdleTimeout, defaults.PooledConnectionIdleTimeout, http.PooledConnectionIdleTimeout);
         if (handler.PooledConnectionLifetime != presetLifetime)
