@@ -32,6 +32,15 @@ public static class KeepAliveClientWebSocketExtensions
         // Unlike ClientWebSocketOptions' defaults, a value was set by hand; the profile's wins.
         ReportIfHandSet(nameof(ClientWebSocketOptions.KeepAliveInterval), options.KeepAliveInterval, WebSocket.DefaultKeepAliveInterval, webSocket.KeepAliveInterval);
         ReportIfHandSet(nameof(ClientWebSocketOptions.KeepAliveTimeout), options.KeepAliveTimeout, Timeout.InfiniteTimeSpan, webSocket.KeepAliveTimeout);
+        return ApplyWebSocketSection(options, webSocket);
+    }
+
+    /// <summary>
+    /// Sets the profile's <c>WebSocket</c> values on <paramref name="options"/> without reporting hand-set ones: for a caller
+    /// that reports them itself (a SignalR hub connection, event 3352, once per connection rather than at every connect).
+    /// </summary>
+    internal static ClientWebSocketOptions ApplyWebSocketSection(ClientWebSocketOptions options, WebSocketKeepAliveOptions webSocket)
+    {
         if (webSocket.KeepAliveInterval is { } interval)
         {
             options.KeepAliveInterval = interval;

@@ -123,7 +123,7 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
         {
             userWebSocket?.Invoke(webSocket);
             var (yourInterval, yourTimeout) = (webSocket.KeepAliveInterval, webSocket.KeepAliveTimeout);
-            webSocket.UseKeepAlive(profiles, ProfileName);
+            KeepAliveClientWebSocketExtensions.ApplyWebSocketSection(webSocket, profiles.GetProfile(ProfileName).WebSocket); // hand-set values: 3352 below, not 3202
             if (Interlocked.Exchange(ref _webSocketReported, 1) == 0)
             {
                 // Said once per connection, not at every reconnection: the WebSocketConfiguration runs for each WebSocket.

@@ -338,6 +338,7 @@ public sealed class SignalRKeepAliveTests
                 "Hub connection: ClientWebSocketOptions.KeepAliveTimeout (WebSocketConfiguration) was set to 3s by hand, but KeepAlive profile 'hub' sets 10s (WebSocket:KeepAliveTimeout); the profile's value is used. Fix: remove the hand-set value, or set WebSocket:KeepAliveTimeout to 3s in the profile to keep it.",
             ]
             : [], "each replaced value is said once, not at every connect, and a value the profile leaves alone is not replaced");
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().BeEmpty("3352 reports these values for the hub connection; the WebSocket options' own 3202 would say each again at every connect");
     }
 
     private static async Task<string> ClientHeadersAsync(WebServer server, Func<IHubConnectionBuilder, IHubConnectionBuilder> configure)
