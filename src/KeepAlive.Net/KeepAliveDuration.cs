@@ -111,6 +111,9 @@ public static class KeepAliveDuration
         return Format(TimeSpan.FromTicks((long)Math.Clamp(ticks, TimeSpan.MinValue.Ticks, TimeSpan.MaxValue.Ticks)));
     }
 
+    /// <summary>A measured duration (a lateness, a pause, a silence) as <see cref="Format(TimeSpan)"/> writes it, to the millisecond.</summary>
+    internal static string FormatMeasured(TimeSpan value) => Format(value, TimeSpan.FromMilliseconds(1));
+
     /// <summary>
     /// Reads a duration and says what was found: a value, text that is no duration, or a number too large (or, negative,
     /// too small) for a <see cref="TimeSpan"/>, which a caller that knows the accepted range reports against that range.

@@ -18,11 +18,11 @@ public sealed class ExampleRunTests
         exitCode.Should().Be(0, output);
         output.Should().Contain("Listening on http://127.0.0.1:", "--smoke --urls must keep the URL (the switch is removed before the host reads arguments)");
         output.Should().Contain("peer said 'paid'");
-        output.Should().MatchRegex(@"inbound  \(Linux\): Linux: keep-alive on, idle 45 s, interval 10 s, probes 3, .*\(read back from the kernel\)",
+        output.Should().MatchRegex(@"inbound  \(Linux\): Linux: keep-alive on, idle 45s, interval 10s, probes 3, .*\(read back from the kernel\)",
             "the inbound connection carries the 'inbound' profile of appsettings.json, read back from the kernel");
-        output.Should().MatchRegex(@"outgoing \(payments\): Linux: keep-alive on, idle 30 s, interval 5 s, probes 4, .*\(read back from the kernel\)",
+        output.Should().MatchRegex(@"outgoing \(payments\): Linux: keep-alive on, idle 30s, interval 5s, probes 4, .*\(read back from the kernel\)",
             "the outgoing connection carries the 'payments' profile");
-        output.Should().MatchRegex(@"hub said 'hello' on a connection with profile 'inbound': Linux: keep-alive on, idle 45 s",
+        output.Should().MatchRegex(@"hub said 'hello' on a connection with profile 'inbound': Linux: keep-alive on, idle 45s",
             "the SignalR hub answers its client, on a connection that carries the 'inbound' profile");
         output.Should().Contain("hub client: KeepAliveInterval 00:00:15, ServerTimeout 00:00:30", "the hub client takes Heartbeat:Interval and Timeout of the 'hub' profile");
         output.Should().NotContain("warn: KeepAlive.Net", "the example's profiles are the ones we recommend: no start-up warning");
@@ -55,7 +55,7 @@ public sealed class ExampleRunTests
 
         exitCode.Should().Be(0, output);
         output.Should().MatchRegex(@"Round \d+: Redis visits = \d+, PostgreSQL now\(\) = ", "the worker used both stores");
-        output.Should().MatchRegex(@"StackExchange\.Redis connection .* configured with KeepAlive profile 'datastores': Linux: keep-alive on, idle 30 s, interval 5 s, probes 4, .*\(read back from the kernel\)",
+        output.Should().MatchRegex(@"StackExchange\.Redis connection .* configured with KeepAlive profile 'datastores': Linux: keep-alive on, idle 30s, interval 5s, probes 4, .*\(read back from the kernel\)",
             "every Redis socket carries the profile, read back from the kernel");
         output.Should().Contain("StackExchange.Redis uses KeepAlive profile 'datastores'").And.Contain("KeepAlive (PING when idle) every 60 s from Heartbeat:Interval");
         output.Should().Contain("Npgsql uses KeepAlive profile 'datastores': Tcp Keepalive Time 30 s and Tcp Keepalive Interval 5 s")

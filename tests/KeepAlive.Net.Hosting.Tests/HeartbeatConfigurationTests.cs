@@ -82,7 +82,7 @@ public sealed class HeartbeatConfigurationTests
         var ex = await TestHosts.StartFailingAsync(json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
 
         ex.Should().BeOfType<OptionsValidationException>().Which.Message.Should()
-            .Contain("KeepAlive:Profiles:payments:Heartbeat:PeerIdleTimeout: 'AwsNbl'").And.Contain("AwsNlb = 350 s").And.Contain("Fix:");
+            .Contain("KeepAlive:Profiles:payments:Heartbeat:PeerIdleTimeout: 'AwsNbl'").And.Contain("AwsNlb = 5m50s").And.Contain("Fix:");
     }
 
     [Fact]

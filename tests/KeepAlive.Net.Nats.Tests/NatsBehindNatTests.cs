@@ -130,7 +130,7 @@ public sealed class NatsBehindNatTests(NatsLab fixture) : IClassFixture<NatsLab>
         await nats.PingAsync(TestContext.Current.CancellationToken);
 
         NatProfiles.ShouldCarryReadBack(ClientSockets.SingleNew(server.EndPoint, before).View.GetKeepAlive());
-        profiles.Messages(KeepAliveEventIds.ClientConnectionConfigured).Should().ContainSingle().Which.Should().Contain("idle 7 s");
+        profiles.Messages(KeepAliveEventIds.ClientConnectionConfigured).Should().ContainSingle().Which.Should().Contain("idle 7s");
     }
 
     private static NatsOpts Options(IPEndPoint server) => NatsOpts.Default with

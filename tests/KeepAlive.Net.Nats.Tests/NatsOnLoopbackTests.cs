@@ -42,7 +42,7 @@ public sealed class NatsOnLoopbackTests(NatsOnLoopback servers) : IClassFixture<
         NatProfiles.ShouldCarryReadBack(socket.View.GetKeepAlive());
         var tlsVersion = await TlsVersionTheServerSees(((IPEndPoint)socket.View.LocalEndPoint!).Port);
         tlsVersion.Should().StartWith("1.", "the server handled this very socket's connection as TLS");
-        profiles.Messages(KeepAliveEventIds.ClientConnectionConfigured).Should().ContainSingle().Which.Should().Contain("idle 7 s");
+        profiles.Messages(KeepAliveEventIds.ClientConnectionConfigured).Should().ContainSingle().Which.Should().Contain("idle 7s");
     }
 
     [Fact]
@@ -118,7 +118,7 @@ public sealed class NatsOnLoopbackTests(NatsOnLoopback servers) : IClassFixture<
         var third = await ReconnectAsync(nats, server, second);
         third.View.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(9), "a bad reload keeps the last good values");
         profiles.Messages(KeepAliveEventIds.ProfileReloadRejected).Should().ContainSingle().Which.Should().Contain("KeepAlive:Profiles:events:Tcp:IdleTime");
-        profiles.Messages(KeepAliveEventIds.ClientConnectionConfigured).Should().HaveCount(3).And.Contain(m => m.Contains("idle 9 s", StringComparison.Ordinal));
+        profiles.Messages(KeepAliveEventIds.ClientConnectionConfigured).Should().HaveCount(3).And.Contain(m => m.Contains("idle 9s", StringComparison.Ordinal));
         profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().BeEmpty("the connection's sockets follow the reload; the profile sets nothing NATS.Net takes once");
     }
 

@@ -137,7 +137,7 @@ public sealed class RabbitMqBehindNatTests(RabbitMqLab fixture) : IClassFixture<
         await using var connection = await Factory(lab, server.EndPoint).UseKeepAlive(profiles.Profiles, "readback").CreateConnectionAsync(TestContext.Current.CancellationToken);
 
         NatProfiles.ShouldCarryReadBack(ClientSockets.SingleNew(server.EndPoint, before).View.GetKeepAlive());
-        profiles.Messages(KeepAliveEventIds.ClientConnectionConfigured).Should().ContainSingle().Which.Should().Contain("idle 7 s");
+        profiles.Messages(KeepAliveEventIds.ClientConnectionConfigured).Should().ContainSingle().Which.Should().Contain("idle 7s");
     }
 
     [Fact]

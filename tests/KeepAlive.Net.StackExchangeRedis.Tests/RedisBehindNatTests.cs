@@ -141,7 +141,7 @@ public sealed class RedisBehindNatTests(RedisLab fixture) : IClassFixture<RedisL
             NatProfiles.ShouldCarryReadBack(socket.View.GetKeepAlive());
         }
 
-        profiles.Messages(KeepAliveEventIds.ClientConnectionConfigured).Should().Contain(m => m.Contains($"{server.EndPoint}", StringComparison.Ordinal) && m.Contains("idle 7 s", StringComparison.Ordinal));
+        profiles.Messages(KeepAliveEventIds.ClientConnectionConfigured).Should().Contain(m => m.Contains($"{server.EndPoint}", StringComparison.Ordinal) && m.Contains("idle 7s", StringComparison.Ordinal));
     }
 
     private static ConfigurationOptions Options(IPEndPoint server) => new()

@@ -3,17 +3,18 @@ using System.Globalization;
 namespace KeepAlive.Net.Tool.Cli;
 
 /// <summary>
-/// How the tool writes times and counts for people, on every screen: the library's own style ("47.5 s", "350 s",
-/// "250 ms"), so a report, a table and a verdict never show one duration three ways.
+/// How the tool writes times and counts for people, on every screen: as the configuration reads them
+/// (<see cref="KeepAliveDuration.Format(TimeSpan)"/>: "47s500ms", "5m50s", "250ms"), so a report, a table, a verdict and
+/// the settings they advise never show one duration two ways.
 /// </summary>
 internal static class Units
 {
-    /// <summary>A duration to the millisecond: "50 s", "3.5 s", "250 ms"; <paramref name="missing"/> for <see langword="null"/>.</summary>
+    /// <summary>A duration to the millisecond: "50s", "3s500ms", "250ms"; <paramref name="missing"/> for <see langword="null"/>.</summary>
     public static string Time(TimeSpan? value, string missing = "unknown") => value switch
     {
         null => missing,
-        { } v when v > TimeSpan.Zero && v < TimeSpan.FromMilliseconds(0.5) => "under 1 ms",
-        { } v => KeepAliveFormat.Duration(TimeSpan.FromMilliseconds(Math.Round(v.TotalMilliseconds))),
+        { } v when v > TimeSpan.Zero && v < TimeSpan.FromMilliseconds(0.5) => "under 1ms",
+        { } v => KeepAliveDuration.FormatMeasured(v),
     };
 
     /// <summary>
@@ -23,7 +24,7 @@ internal static class Units
     public static string Seconds(double? seconds, string missing = "n/a") => seconds switch
     {
         { } s when double.IsFinite(s) && Math.Abs(s) < TimeSpan.MaxValue.TotalSeconds => Time(TimeSpan.FromSeconds(s)),
-        { } s when double.IsFinite(s) => string.Create(CultureInfo.InvariantCulture, $"{s:0} s"),
+        { } s when double.IsFinite(s) => string.Create(CultureInfo.InvariantCulture, $"{s:0}s"),
         _ => missing,
     };
 

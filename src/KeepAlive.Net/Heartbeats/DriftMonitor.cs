@@ -230,7 +230,6 @@ public sealed class DriftMonitor : IDisposable
         var since = expectedDue > Interlocked.Read(ref _lastHeartbeat) + _settings.IntervalTicks
             ? "the connection's last activity (MarkActivity: in WhenIdle traffic postpones the heartbeat)"
             : "the last one (due or sent, whichever was later)";
-        static string Ms(TimeSpan measured) => KeepAliveDuration.Format(measured, TimeSpan.FromMilliseconds(1));
         var overdue = _timeProvider.GetElapsedTime(expectedDue, now);
         var gc = TimeSpan.FromTicks(TimerLoop.GcPauseTicks() - Interlocked.Read(ref _gcAtLastRecord));
         var (cause, evidence) = CauseAnalyzer.AnalyzeWindow(gc, overdue, sendBlocked: false, stillWaiting: true);
@@ -239,10 +238,10 @@ public sealed class DriftMonitor : IDisposable
         var budget = _settings.Margin is not { } margin
             ? "No Heartbeat:PeerIdleTimeout is set, so how long the peer waits is not known"
             : overdue < margin
-                ? FormattableString.Invariant($"{Ms(margin - overdue)} of its lateness budget of {KeepAliveDuration.Format(margin)} (PeerIdleTimeout {_settings.PeerText} - {terms}) is left before the peer's idle timeout may close the connection")
+                ? FormattableString.Invariant($"{KeepAliveDuration.FormatMeasured(margin - overdue)} of its lateness budget of {KeepAliveDuration.Format(margin)} (PeerIdleTimeout {_settings.PeerText} - {terms}) is left before the peer's idle timeout may close the connection")
                 : FormattableString.Invariant($"Its lateness budget of {KeepAliveDuration.Format(margin)} (PeerIdleTimeout {_settings.PeerText} - {terms}) is used up: the peer's idle timeout may already have closed the connection");
         _telemetry.Metrics.Overdue.Add(1, _settings.NameTag, HeartbeatMetrics.CauseTag(cause));
-        Diagnostics.Log.HeartbeatOverdue(_telemetry.Logger, _settings.Name, Ms(overdue), since, Ms(_timeProvider.GetElapsedTime(last, now)),
+        Diagnostics.Log.HeartbeatOverdue(_telemetry.Logger, _settings.Name, KeepAliveDuration.FormatMeasured(overdue), since, KeepAliveDuration.FormatMeasured(_timeProvider.GetElapsedTime(last, now)),
             KeepAliveDuration.Format(_settings.Interval), KeepAliveDuration.Format(HeartbeatTelemetry.LateFrom(_settings)), cause, evidence, budget);
     }
 

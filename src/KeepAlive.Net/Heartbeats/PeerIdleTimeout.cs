@@ -121,7 +121,7 @@ public readonly struct PeerIdleTimeout : IEquatable<PeerIdleTimeout>
         // digit in it ("AwsN1b", "AwsNlb (5m50s)"), and is answered with the presets and the closest name.
         if (trimmed.Length == 0 || char.IsLetter(trimmed[0]))
         {
-            var presets = string.Join(", ", Presets.Select(static p => string.Create(CultureInfo.InvariantCulture, $"{p.PresetName} = {p.Value.TotalSeconds:0} s")));
+            var presets = string.Join(", ", Presets.Select(static p => $"{p.PresetName} = {KeepAliveDuration.Format(p.Value)}"));
             error = $"'{trimmed}' is neither a preset nor a duration.{ClosestName.Suggest(trimmed, Presets.Select(static p => p.PresetName!))} Fix: write a preset name ({presets}) or the peer's idle timeout as a duration such as \"350s\" or \"00:05:50\".";
             return false;
         }

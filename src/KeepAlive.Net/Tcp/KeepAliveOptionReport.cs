@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace KeepAlive.Net;
 
 /// <summary>What became of one keep-alive setting: requested value, effective value and why they differ.</summary>
@@ -36,20 +38,20 @@ public sealed record KeepAliveOptionReport(
 
     private bool IsTime => Option is KeepAliveOption.IdleTime or KeepAliveOption.Interval or KeepAliveOption.UserTimeout;
 
-    /// <summary>Formats a value of this option for people ("30 s", "3", "on").</summary>
+    /// <summary>Formats a value of this option for people, a time as configuration reads it ("30s", "1s500ms", "3", "on").</summary>
     /// <param name="value">A value in the option's unit.</param>
     /// <returns>The text, or "n/a" for <see langword="null"/>.</returns>
     public string Format(long? value) => value switch
     {
         null => "n/a",
         { } v when Option == KeepAliveOption.Enabled => v != 0 ? "on" : "off",
-        { } v when IsTime => KeepAliveFormat.Duration(TimeSpan.FromMilliseconds(v)),
-        { } v => KeepAliveFormat.Count(v),
+        { } v when IsTime => KeepAliveDuration.Format(TimeSpan.FromMilliseconds(v)),
+        { } v => v.ToString(CultureInfo.InvariantCulture),
     };
 
     /// <summary>Formats the request for people: a time exactly as requested (<see cref="RequestedTime"/>), else as <see cref="Format"/> does.</summary>
     /// <returns>The text, or "n/a" when nothing was requested.</returns>
-    internal string FormatRequested() => RequestedTime is { } requestedTime ? KeepAliveFormat.Duration(requestedTime) : Format(Requested);
+    internal string FormatRequested() => RequestedTime is { } requestedTime ? KeepAliveDuration.Format(requestedTime) : Format(Requested);
 
     /// <inheritdoc />
     public override string ToString()

@@ -63,7 +63,7 @@ internal sealed class KeepAlivePlan
         if (rounded > requested)
         {
             return new PlannedValue(true, requestedMs, (long)step.TotalMilliseconds, KeepAliveOptionStatus.Rounded, string.Create(CultureInfo.InvariantCulture,
-                $"{KeepAliveFormat.Duration(requested)} is below {capabilities.Platform}'s minimum; raised to {KeepAliveFormat.Duration(step)}, the earliest the kernel can probe."), requested);
+                $"{KeepAliveDuration.Format(requested)} is below {capabilities.Platform}'s minimum; raised to {KeepAliveDuration.Format(step)}, the earliest the kernel can probe."), requested);
         }
 
         if (rounded != requested)
@@ -123,11 +123,11 @@ internal sealed class KeepAlivePlan
                 // Past the ceiling a user timeout replaces the kernel's retransmission limit (tcp_retries2) with a longer
                 // one: data in flight to a dead peer would fail later than with no user timeout at all.
                 return new PlannedValue(true, null, 0, KeepAliveOptionStatus.OsDefault, string.Create(CultureInfo.InvariantCulture,
-                    $"Not set, and deriving it (idle + interval x probes, {KeepAliveFormat.Duration(TimeSpan.FromMilliseconds(total))}, minus half an interval) would give {KeepAliveFormat.Duration(TimeSpan.FromMilliseconds(derived))}, above UserTimeout's ceiling of {range.Maximum}: {range.MaximumReason} So TCP_USER_TIMEOUT keeps the operating system's default (0): the probe count ends a silent idle connection, the retransmission limit one with data in flight."));
+                    $"Not set, and deriving it (idle + interval x probes, {KeepAliveDuration.Format(TimeSpan.FromMilliseconds(total))}, minus half an interval) would give {KeepAliveDuration.Format(TimeSpan.FromMilliseconds(derived))}, above UserTimeout's ceiling of {range.Maximum}: {range.MaximumReason} So TCP_USER_TIMEOUT keeps the operating system's default (0): the probe count ends a silent idle connection, the retransmission limit one with data in flight."));
             }
 
             return new PlannedValue(true, null, derived, KeepAliveOptionStatus.Derived, string.Create(CultureInfo.InvariantCulture,
-                $"Not set, so derived slightly below idle + interval x probes ({KeepAliveFormat.Duration(TimeSpan.FromMilliseconds(total))}), minus half an interval: data in flight to a dead peer fails about as fast as a silent idle connection."));
+                $"Not set, so derived slightly below idle + interval x probes ({KeepAliveDuration.Format(TimeSpan.FromMilliseconds(total))}), minus half an interval: data in flight to a dead peer fails about as fast as a silent idle connection."));
         }
 
         if (requested == TimeSpan.Zero)
@@ -144,5 +144,5 @@ internal sealed class KeepAlivePlan
 
     // A value the kernel takes only in whole steps, rounded down: worded once for every option.
     private static string RoundedDown(string takes, TimeSpan requested, TimeSpan rounded, string so) =>
-        $"{takes}: {KeepAliveFormat.Duration(requested)} rounded down to {KeepAliveFormat.Duration(rounded)}, so {so}.";
+        $"{takes}: {KeepAliveDuration.Format(requested)} rounded down to {KeepAliveDuration.Format(rounded)}, so {so}.";
 }

@@ -89,5 +89,5 @@ public sealed record KeepAliveSettings
         return text.ToString();
     }
 
-    private static string Describe(TimeSpan? value) => value is { } v ? KeepAliveFormat.Duration(v) : "unknown";
+    private static string Describe(TimeSpan? value) => value is { } v ? KeepAliveDuration.Format(v) : "unknown";
 }

@@ -23,11 +23,11 @@ internal static class UserTimeoutReport
         }
 
         var overridden = string.Create(CultureInfo.InvariantCulture,
-            $"Overridden by the user timeout: TCP_USER_TIMEOUT is {KeepAliveFormat.Duration(userTimeout)}, so the kernel does not use TCP_KEEPCNT; it resets an idle connection at the first probe after {KeepAliveFormat.Duration(userTimeout)} of silence. A dead idle peer is found after {KeepAliveFormat.Duration(byKernel)}, not after {KeepAliveFormat.Duration(byCount)} (idle + interval x {count}).");
+            $"Overridden by the user timeout: TCP_USER_TIMEOUT is {KeepAliveDuration.Format(userTimeout)}, so the kernel does not use TCP_KEEPCNT; it resets an idle connection at the first probe after {KeepAliveDuration.Format(userTimeout)} of silence. A dead idle peer is found after {KeepAliveDuration.Format(byKernel)}, not after {KeepAliveDuration.Format(byCount)} (idle + interval x {count}).");
         if (userTimeout > byCount)
         {
             overridden += string.Create(CultureInfo.InvariantCulture,
-                $" Fix: set UserTimeout slightly below {KeepAliveFormat.Duration(byCount)} (idle + interval x probes), or leave it unset to derive it.");
+                $" Fix: set UserTimeout slightly below {KeepAliveDuration.Format(byCount)} (idle + interval x probes), or leave it unset to derive it.");
         }
 
         return settings with

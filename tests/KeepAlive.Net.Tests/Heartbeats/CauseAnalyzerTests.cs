@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using KeepAlive.Net.Heartbeats;
+using KeepAlive.Net.Tests.TestSupport;
 
 namespace KeepAlive.Net.Tests.Heartbeats;
 
@@ -24,7 +25,7 @@ public sealed class CauseAnalyzerTests
         var (cause, text) = CauseAnalyzer.Analyze(Timeline(timer: 2 * Second, timerCause), previousOverran: false, 0, Late, sendBlocked: false, Clock);
 
         cause.Should().Be(timerCause);
-        text.Should().Contain(evidence).And.Contain("2 s");
+        text.Should().Contain(evidence).And.Contain("2s");
     }
 
     [Fact]
@@ -52,6 +53,16 @@ public sealed class CauseAnalyzerTests
     [Fact]
     public void Analyze_NoPartDominates_Unknown() =>
         CauseAnalyzer.Analyze(Timeline(), previousOverran: false, 0, Late, sendBlocked: false, Clock).Cause.Should().Be(HeartbeatDelayCause.Unknown);
+
+    [Fact]
+    public void AnalyzeWindow_GcPauseAndStarvation_TheMeasuredDurationsReadBackToTheMillisecond()
+    {
+        var gc = CauseAnalyzer.AnalyzeWindow(TimeSpan.FromMilliseconds(1500.4), TimeSpan.FromMilliseconds(2000.6), sendBlocked: false).Text;
+        var other = CauseAnalyzer.AnalyzeWindow(TimeSpan.FromMilliseconds(0.3), TimeSpan.FromSeconds(90), sendBlocked: false).Text;
+
+        DurationText.NotReadBack(gc + "\n" + other).Should().BeEmpty("measured durations are written as the configuration reads them: {0} / {1}", gc, other);
+        gc.Should().Contain("GC paused the process for 1s500ms of the 2s1ms", "a measured duration is rounded to the millisecond");
+    }
 
     private static BeatTimeline Timeline(long timer = 0, HeartbeatDelayCause timerCause = HeartbeatDelayCause.None, long waited = 0)
     {

@@ -225,7 +225,7 @@ public sealed class HeartbeatOptionsValidatorTests
     {
         PeerIdleTimeout.TryParse(text, out _, out var error).Should().BeFalse();
 
-        error.Should().Contain($"'{text}' is neither a preset nor a duration").And.Contain("AwsNlb = 350 s");
+        error.Should().Contain($"'{text}' is neither a preset nor a duration").And.Contain("AwsNlb = 5m50s");
         if (closest is not null)
         {
             error.Should().Contain($"Did you mean '{closest}'?");

@@ -127,7 +127,7 @@ public sealed class HeartbeatSchedulerLogicTests
         dead.Name.Should().Be("payments");
         dead.Timeout.Should().Be(TimeSpan.FromSeconds(3));
         dead.SilentFor.Should().BeGreaterThanOrEqualTo(TimeSpan.FromSeconds(3)).And.BeLessThan(TimeSpan.FromSeconds(3) + (Tick * 2));
-        dead.Reason.Should().Contain("3 s");
+        dead.Reason.Should().Contain("over the timeout of 3s");
         dead.Registration.Should().BeSameAs(registration);
         registration.GetStatistics().PeerDead.Should().BeTrue();
         harness.Telemetry.LogsWithId(KeepAliveEventIds.PeerDead).Should().ContainSingle();

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using KeepAlive.Net.Tcp;
 using KeepAlive.Net.Tests.TestSupport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
@@ -24,7 +25,7 @@ public sealed class KeepAliveReportTruthTests
         var probes = settings.GetReport(KeepAliveOption.ProbeCount)!;
         probes.Status.Should().Be(KeepAliveOptionStatus.Overridden);
         probes.Effective.Should().Be(2, "the count is written and read back; it just is not used");
-        probes.Reason.Should().Contain("Overridden by the user timeout").And.Contain("after 10 s, not after 3 s").And.Contain("Fix: set UserTimeout slightly below 3 s");
+        probes.Reason.Should().Contain("Overridden by the user timeout").And.Contain("after 10s, not after 3s").And.Contain("Fix: set UserTimeout slightly below 3s");
         settings.HasAdjustments.Should().BeTrue();
         logger.Collector.GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.KeepAliveOptionNotAsWritten && r.Level == LogLevel.Warning)
             .Which.Message.Should().Contain("ProbeCount").And.Contain("Overridden");
@@ -66,7 +67,7 @@ public sealed class KeepAliveReportTruthTests
         report.Status.Should().Be(KeepAliveOptionStatus.Rounded);
         report.RequestedTime.Should().Be(TimeSpan.FromMilliseconds(1000.5));
         report.EffectiveTime.Should().Be(TimeSpan.FromMilliseconds(1000));
-        report.Reason.Should().Contain("TCP_USER_TIMEOUT takes whole milliseconds: 1.0005 s rounded down to 1 s", "durations are written as in the idle time's and interval's rounding reasons");
+        report.Reason.Should().Contain("TCP_USER_TIMEOUT takes whole milliseconds: 1s500us rounded down to 1s", "durations are written as in the idle time's and interval's rounding reasons");
     }
 
     [Fact]
@@ -92,7 +93,7 @@ public sealed class KeepAliveReportTruthTests
         var report = socket.ConfigureKeepAlive(new TcpKeepAliveOptions { IdleTime = TimeSpan.FromSeconds(1) + TimeSpan.FromTicks(4) }).GetReport(KeepAliveOption.IdleTime)!;
 
         report.Status.Should().Be(KeepAliveOptionStatus.Rounded);
-        report.Reason.Should().Contain("1.0000004 s rounded down to 1 s");
+        report.Reason.Should().Contain("1s0.4us rounded down to 1s");
     }
 
     [Fact]
@@ -106,8 +107,37 @@ public sealed class KeepAliveReportTruthTests
 
         var rounded = logger.Collector.GetSnapshot().Where(r => r.Id.Id == KeepAliveEventIds.KeepAliveOptionRounded).Select(r => r.Message).ToList();
         rounded.Should().HaveCount(2);
-        rounded.Should().ContainSingle(m => m.Contains("IdleTime")).Which.Should().Contain("requested 1.0000004 s, effective 1 s");
-        rounded.Should().ContainSingle(m => m.Contains("UserTimeout")).Which.Should().Contain("requested 1.0005 s, effective 1 s");
+        rounded.Should().ContainSingle(m => m.Contains("IdleTime")).Which.Should().Contain("requested 1s0.4us, effective 1s");
+        rounded.Should().ContainSingle(m => m.Contains("UserTimeout")).Which.Should().Contain("requested 1s500us, effective 1s");
+    }
+
+    [Fact]
+    public void ConfigureKeepAlive_RaisedRoundedOverriddenAndDerived_EveryDurationInTheReportsReadsBack()
+    {
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        using var derived = new Socket(SocketType.Stream, ProtocolType.Tcp);
+
+        // Linux counts whole seconds: 1.5 s is rounded down to 1 s; 10.0005 s of user timeout is rounded to the millisecond
+        // and overrides the probe count (idle + interval x 2 = 3 s). A platform counting in steps of 2 s raises 1.5 s to 2 s.
+        var settings = socket.ConfigureKeepAlive(new TcpKeepAliveOptions
+        {
+            IdleTime = TimeSpan.FromSeconds(1),
+            Interval = TimeSpan.FromMilliseconds(1500),
+            ProbeCount = 2,
+            UserTimeout = TimeSpan.FromMilliseconds(10_000.5),
+        });
+        var withDerived = derived.ConfigureKeepAlive(new TcpKeepAliveOptions { IdleTime = TimeSpan.FromSeconds(90), Interval = TimeSpan.FromSeconds(1.5), ProbeCount = 2 });
+
+        var raised = KeepAlivePlan.Create(new TcpKeepAliveOptions { IdleTime = TimeSpan.FromMilliseconds(1500) }, KeepAliveCapabilities.For(KeepAlivePlatform.Linux) with { TimeResolution = TimeSpan.FromSeconds(2) }).Idle.Reason;
+
+        string[] texts = [raised!, settings.ToString(), .. settings.Options.Select(static o => o.ToString()), withDerived.ToString(), .. withDerived.Options.Select(static o => o.ToString())];
+        var all = string.Join("\n", texts);
+
+        all.Should().Contain("raised to").And.Contain("rounded down to").And.Contain("Overridden by the user timeout").And.Contain("derived slightly below", "each kind of reason is checked");
+        DurationText.Durations(all).Should().HaveCountGreaterThan(10, "the reports are full of durations");
+        DurationText.NotReadBack(all).Should().BeEmpty("every duration is written as the configuration reads it, in:\n{0}", all);
+        all.Should().Contain("1s500ms is below Linux's minimum; raised to 2s").And.Contain("1s500ms rounded down to 1s").And.Contain("10s500us rounded down to 10s")
+            .And.Contain("Fix: set UserTimeout slightly below 3s").And.Contain("(1m32s)", "idle + interval x probes of the derived user timeout, in the largest units");
     }
 
     [Fact]

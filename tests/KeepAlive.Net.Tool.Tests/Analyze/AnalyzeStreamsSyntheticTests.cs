@@ -227,7 +227,7 @@ public sealed class AnalyzeStreamsSyntheticTests : IDisposable
         flow.GetProperty("resetBy").GetString().Should().Be(resetBy);
         flow.GetProperty("resetAfterIdle").GetDouble().Should().BeApproximately(350.099, 0.001);
         (flow.GetProperty("resetTtl").GetInt32(), flow.GetProperty("peerTtl").GetInt32()).Should().Be((resetTtl, 61));
-        flow.GetProperty("verdict").GetString().Should().Contain("forgotten and reset after 350.099 s idle, longer than the idle timeout of 350 s")
+        flow.GetProperty("verdict").GetString().Should().Contain("forgotten and reset after 5m50s99ms idle, longer than the idle timeout of 5m50s")
             .And.Contain("frame 6, from the client").And.Contain(who);
     }
 
@@ -250,7 +250,7 @@ public sealed class AnalyzeStreamsSyntheticTests : IDisposable
         result.ExitCode.Should().Be(1, "a flow silent longer than the idle timeout is a finding");
         var flow = result.Root.GetProperty("flows")[0];
         flow.GetProperty("finding").GetBoolean().Should().BeTrue();
-        flow.GetProperty("verdict").GetString().Should().Contain("the flow was silent for 400 s from its last segment (frame 5) to the end of the capture, at least the idle timeout of 350 s");
+        flow.GetProperty("verdict").GetString().Should().Contain("the flow was silent for 6m40s from its last segment (frame 5) to the end of the capture, at least the idle timeout of 5m50s");
         result.Root.GetProperty("flows")[1].GetProperty("finding").GetBoolean().Should().BeFalse("its silences were 200 s");
     }
 
@@ -268,9 +268,9 @@ public sealed class AnalyzeStreamsSyntheticTests : IDisposable
         using var preset = await AnalyzeResult.RunAsync(file, "--idle-timeout", "AwsNlb");
         var (exitCode, _, error) = await ToolRun.InProcessAsync("analyze", file, "--idle-timeout", "AwsNbl");
 
-        preset.SingleFlow.GetProperty("verdict").GetString().Should().Contain("longer than the idle timeout of 350 s");
+        preset.SingleFlow.GetProperty("verdict").GetString().Should().Contain("longer than the idle timeout of 5m50s");
         exitCode.Should().Be(2);
-        error.Should().StartWith("--idle-timeout: 'AwsNbl' is neither a preset nor a duration.").And.Contain("AwsNlb = 350 s");
+        error.Should().StartWith("--idle-timeout: 'AwsNbl' is neither a preset nor a duration.").And.Contain("AwsNlb = 5m50s");
     }
 
     [Fact]

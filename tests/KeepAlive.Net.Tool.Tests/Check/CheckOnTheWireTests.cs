@@ -29,7 +29,7 @@ public sealed class CheckOnTheWireTests(ITestOutputHelper output) : IDisposable
 
         output.WriteLine(text);
         exitCode.Should().Be(1, "a dead peer is a finding");
-        text.Should().Contain("DIED: timed out").And.Contain("this matches the configured bound of 4 s");
+        text.Should().Contain("DIED: timed out").And.Contain("this matches the configured bound of 4s");
         text.Should().Contain("probes=").And.Contain("Recorded");
         using var result = await AnalyzeResult.RunAsync(file);
         var flow = result.SingleFlow;
@@ -55,7 +55,7 @@ public sealed class CheckOnTheWireTests(ITestOutputHelper output) : IDisposable
 
         output.WriteLine(text);
         exitCode.Should().Be(1, "a dead peer is a finding");
-        text.Should().Contain("DIED: timed out").And.Contain("this matches the configured bound of 3 s (TCP_USER_TIMEOUT, data was in flight)");
+        text.Should().Contain("DIED: timed out").And.Contain("this matches the configured bound of 3s (TCP_USER_TIMEOUT, data was in flight)");
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);

@@ -12,7 +12,7 @@ public sealed class CheckOutcomeTests
 
         var line = outcome.Describe();
 
-        line.Should().Contain("silent for 350.4 s before it ended").And.NotContain("after the peer was last heard", "the RST itself was heard last")
+        line.Should().Contain("silent for 5m50s400ms before it ended").And.NotContain("after the peer was last heard", "the RST itself was heard last")
             .And.Contain("AwsNlb").And.Contain("keepalive probe-idle");
     }
 
@@ -23,7 +23,7 @@ public sealed class CheckOutcomeTests
 
         var line = outcome.Describe();
 
-        line.Should().Contain("silent for 700 ms before it ended").And.NotContainAny("AwsNlb", "AzureLoadBalancer", "AwsAlb", "GcpCloudNat", "AwsNatGateway");
+        line.Should().Contain("silent for 700ms before it ended").And.NotContainAny("AwsNlb", "AzureLoadBalancer", "AwsAlb", "GcpCloudNat", "AwsNatGateway");
     }
 
     [Theory]
@@ -46,6 +46,6 @@ public sealed class CheckOutcomeTests
 
         var line = outcome.Describe();
 
-        line.Should().Contain("after as long as AwsNlb's or AwsNatGateway's idle timeout (350 s)");
+        line.Should().Contain("after as long as AwsNlb's or AwsNatGateway's idle timeout (5m50s)");
     }
 }

@@ -62,7 +62,7 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
         defaultFound.GetProperty("keepAlive").GetBoolean().Should().BeTrue();
         defaultFound.GetProperty("idle").GetDouble().Should().Be(7200, "the lab's namespace has the kernel's default");
         defaultFound.GetProperty("protected").GetBoolean().Should().BeFalse();
-        defaultFound.GetProperty("verdict").GetString().Should().Contain("first probe leaves after 7200 s idle (the kernel's default)").And.Contain("350 s");
+        defaultFound.GetProperty("verdict").GetString().Should().Contain("first probe leaves after 2h idle (the kernel's default)").And.Contain("5m50s");
 
         var profileFound = AssertReadExactly(connections, fromProfile);
         profileFound.GetProperty("keepAlive").GetBoolean().Should().BeTrue();
@@ -94,7 +94,7 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
 
         output.WriteLine(text.Interleaved);
         text.ExitCode.Should().Be(0, text.Interleaved);
-        text.Output.Should().Contain("protected (profile 'payments'): the first probe leaves after 30 s idle and its retry after 35 s, before the peer idle timeout of 350 s (AwsNlb, profile 'payments')");
+        text.Output.Should().Contain("protected (profile 'payments'): the first probe leaves after 30s idle and its retry after 35s, before the peer idle timeout of 5m50s (AwsNlb, profile 'payments')");
         output.WriteLine(run.Output);
         run.ExitCode.Should().Be(0);
         using var json = JsonDocument.Parse(run.Output);

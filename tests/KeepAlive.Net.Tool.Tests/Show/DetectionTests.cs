@@ -26,8 +26,8 @@ public sealed class DetectionTests
     }
 
     [Theory]
-    [InlineData(KeepAlivePlatform.Unknown, "no, the kernel's 7200 s / 75 s stay")]
-    [InlineData(KeepAlivePlatform.Linux, "yes, steps of 1 s")]
+    [InlineData(KeepAlivePlatform.Unknown, "no, the kernel's 2h / 1m15s stay")]
+    [InlineData(KeepAlivePlatform.Linux, "yes, steps of 1s")]
     public void Capabilities_SaysWhetherIdleTimeAndIntervalCanBeSet(KeepAlivePlatform platform, string support)
     {
         using var output = new StringWriter();

@@ -46,7 +46,7 @@ public sealed class AnalyzeMiddleboxAndPingsOnTheWireTests(ITestOutputHelper out
         flow.GetProperty("resetTtl").GetInt32().Should().Be(int.Parse(reset[1], CultureInfo.InvariantCulture));
         flow.GetProperty("peerTtl").GetInt32().Should().Be(int.Parse(serverTtl, CultureInfo.InvariantCulture));
         flow.GetProperty("resetAfterIdle").GetDouble().Should().BeInRange(2.9, 4, "the client was silent 3 s before the segment the RST answered");
-        flow.GetProperty("verdict").GetString().Should().Contain("forgotten and reset after").And.Contain("longer than the idle timeout of 2 s")
+        flow.GetProperty("verdict").GetString().Should().Contain("forgotten and reset after").And.Contain("longer than the idle timeout of 2s")
             .And.Contain($"frame {reset[0]}").And.Contain("a middlebox (the RST's TTL").And.Contain("AWS NLB");
         result.ExitCode.Should().Be(1);
     }

@@ -145,7 +145,7 @@ public sealed class AnalyzeOnTheWireTests(ITestOutputHelper output) : IDisposabl
         AnalyzeResult.ProbeFrames(flow).Should().Equal(Tshark.Frames(file, "tcp.analysis.keep_alive")).And.BeEmpty();
         flow.GetProperty("end").GetString().Should().Be("open", "the NAT dropped the late segment silently; the client gave up without a RST");
         flow.GetProperty("silenceAfterIdle").GetDouble().Should().BeGreaterThan(2, "the NAT forgot the flow after 2 s idle");
-        flow.GetProperty("verdict").GetString().Should().Contain("went silent").And.Contain("late heartbeat").And.Contain("longer than the idle timeout of 2 s");
+        flow.GetProperty("verdict").GetString().Should().Contain("went silent").And.Contain("late heartbeat").And.Contain("longer than the idle timeout of 2s");
         result.ExitCode.Should().Be(1);
     }
 

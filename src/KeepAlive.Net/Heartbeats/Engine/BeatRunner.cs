@@ -259,7 +259,7 @@ internal sealed class BeatRunner(SlotTable slots, Inbox inbox, HeartbeatTelemetr
         var settings = slots.SettingsOf(slot);
         var silent = clock.GetElapsedTime(Volatile.Read(ref slot.LastPeerActivity), clock.GetTimestamp());
         var reason = failure is null
-            ? FormattableString.Invariant($"nothing heard from the peer for {KeepAliveFormat.Duration(silent)}, over the timeout of {KeepAliveFormat.Duration(settings.Timeout ?? TimeSpan.Zero)} (no MarkPeerActivity)")
+            ? FormattableString.Invariant($"nothing heard from the peer for {KeepAliveDuration.FormatMeasured(silent)}, over the timeout of {KeepAliveDuration.Format(settings.Timeout ?? TimeSpan.Zero)} (no MarkPeerActivity)")
             : FormattableString.Invariant($"the heartbeat send failed for good ({failure.GetType().Name}: {failure.Message}); the registration ended");
         telemetry.PeerDead(settings, Extras(index), handle, silent, settings.Timeout ?? TimeSpan.Zero, reason, failure);
     }

@@ -80,7 +80,7 @@ internal static class CauseAnalyzer
         return (HeartbeatDelayCause.Unknown, Invariant($"no evidence: GC pause {Ms(gc)}, no queued thread-pool work; the process may have been paused or starved of CPU (a HeartbeatScheduler's own timer thread tells those apart: cause ProcessPaused)"));
     }
 
-    private static string Ms(TimeSpan value) => KeepAliveFormat.Duration(value);
+    private static string Ms(TimeSpan value) => KeepAliveDuration.FormatMeasured(value);
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
