@@ -17,7 +17,7 @@ namespace KeepAlive.Net.Hosting;
 public class HttpKeepAliveOptions
 {
     private const string NoFlowForADay = "no middlebox keeps an idle flow for a day, and a connection that old has missed every DNS and load balancer change.";
-    private const string PingFloor = "Kestrel and SocketsHttpHandler refuse HTTP/2 ping times under 1 s.";
+    private const string PingFloor = "Kestrel and SocketsHttpHandler refuse HTTP/2 ping times under 1s.";
 
     /// <summary>
     /// Gets or sets how long a server connection may live before it is retired: HTTP/1.1 answers the next response with
@@ -36,7 +36,7 @@ public class HttpKeepAliveOptions
     /// <value>The default value is <see langword="null"/> (no jitter). Less than the age it shortens.</value>
     [KeepAliveRange("0s", "1d", Example = "30s",
         MinimumReason = "a negative jitter would lengthen the age.",
-        MaximumReason = "the jitter must stay below the age, and ages are at most 1 d.")]
+        MaximumReason = "the jitter must stay below the age, and ages are at most 1d.")]
     public TimeSpan? MaxConnectionAgeJitter { get; set; }
 
     /// <summary>Gets or sets how many requests a server connection serves; the last one is answered with <c>Connection: close</c> (HTTP/1.1) or followed by GOAWAY (HTTP/2).</summary>
@@ -81,14 +81,14 @@ public class HttpKeepAliveOptions
     /// <summary>Gets or sets how long an HttpClient waits for a new connection to be established.</summary>
     /// <value>The default value is <see langword="null"/>: the handler's own default (infinite, bounded by the request timeout).</value>
     [KeepAliveRange("100ms", "10m", Example = "5s",
-        MinimumReason = "a TCP handshake across a region already takes tens of milliseconds, and a lost SYN is retried after 1 s.",
-        MaximumReason = "the kernel gives up on a connect after about 2 min (tcp_syn_retries); a longer timeout only hides the failure.")]
+        MinimumReason = "a TCP handshake across a region already takes tens of milliseconds, and a lost SYN is retried after 1s.",
+        MaximumReason = "the kernel gives up on a connect after about 2m (tcp_syn_retries); a longer timeout only hides the failure.")]
     public TimeSpan? ConnectTimeout { get; set; }
 
     /// <summary>Gets or sets how long an HTTP/2 connection may stay silent before a PING frame is sent (Kestrel and HttpClient). </summary>
     /// <value>The default value is <see langword="null"/>: no keep-alive pings.</value>
     [KeepAliveRange("1s", "1h", Example = "30s", MinimumReason = PingFloor,
-        MaximumReason = "the longest common middlebox idle timeout is 20 min; a rarer ping keeps nothing alive.")]
+        MaximumReason = "the longest common middlebox idle timeout is 20m; a rarer ping keeps nothing alive.")]
     public TimeSpan? KeepAlivePingDelay { get; set; }
 
     /// <summary>Gets or sets how long a PING may stay unanswered before the connection is closed as dead; only with <see cref="KeepAlivePingDelay"/>, without which no PING is sent. </summary>
@@ -113,7 +113,7 @@ public class HttpKeepAliveOptions
     /// </summary>
     /// <value>The default value is <see langword="null"/>: the server accepts any PING.</value>
     [KeepAliveRange("1s", "1d", Example = "5m",
-        MinimumReason = "SocketsHttpHandler pings at most once a second (its ping delay starts at 1 s), so a shorter minimum limits nothing.",
+        MinimumReason = "SocketsHttpHandler pings at most once a second (its ping delay starts at 1s), so a shorter minimum limits nothing.",
         MaximumReason = "a server that accepts one PING a day forbids keep-alive pings: leave Http:KeepAlivePingDelay unset and let the Tcp section keep the connection.")]
     public TimeSpan? PeerMinPingInterval { get; set; }
 

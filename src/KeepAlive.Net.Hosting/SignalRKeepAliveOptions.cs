@@ -11,13 +11,13 @@ namespace KeepAlive.Net.Hosting;
 public class SignalRKeepAliveOptions
 {
     private const string Floor = "SignalR sends its keep-alive message from a timer on the thread pool; faster only adds traffic, no middlebox forgets a flow that fast.";
-    private const string TimeoutFloor = "the timeout must cover at least two keep-alive intervals, and intervals start at 1 s.";
+    private const string TimeoutFloor = "the timeout must cover at least two keep-alive intervals, and intervals start at 1s.";
     private const string TimeoutCeiling = "a peer silent for an hour is long dead; the kernel's keep-alive (the Tcp section) finds it sooner.";
 
     /// <summary>Gets or sets how often each side sends a SignalR ping message when it has sent nothing else (client and hub <c>KeepAliveInterval</c>).</summary>
     /// <value>The default value is <see langword="null"/>: <c>Heartbeat:Interval</c> when the profile sets it, else SignalR's 15 seconds.</value>
     [KeepAliveRange("1s", "1h", Example = "15s", MinimumReason = Floor,
-        MaximumReason = "the longest common middlebox idle timeout is 20 min; rarer keep-alive messages keep nothing alive.")]
+        MaximumReason = "the longest common middlebox idle timeout is 20m; rarer keep-alive messages keep nothing alive.")]
     public TimeSpan? KeepAliveInterval { get; set; }
 
     /// <summary>Gets or sets how long the client waits for any message from the hub before it closes the connection (client <c>ServerTimeout</c>). At least twice <see cref="KeepAliveInterval"/>.</summary>

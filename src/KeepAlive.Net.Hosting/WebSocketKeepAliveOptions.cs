@@ -10,7 +10,7 @@ public class WebSocketKeepAliveOptions
     /// <value>The default value is <see langword="null"/>: the platform's default (30 seconds on the client, 2 minutes on the server).</value>
     [KeepAliveRange("1s", "1h", Example = "30s", ZeroMeans = "turns keep-alive frames off",
         MinimumReason = "faster keep-alive frames only add traffic; no middlebox forgets a flow that fast.",
-        MaximumReason = "the longest common middlebox idle timeout is 20 min; rarer frames keep nothing alive.")]
+        MaximumReason = "the longest common middlebox idle timeout is 20m; rarer frames keep nothing alive.")]
     public TimeSpan? KeepAliveInterval { get; set; }
 
     /// <summary>Gets or sets how long a PING may stay unanswered by a PONG before the WebSocket is aborted as dead. Refused with a <see cref="KeepAliveInterval"/> of 0, which sends no PING; unset, the platform's interval sends them.</summary>

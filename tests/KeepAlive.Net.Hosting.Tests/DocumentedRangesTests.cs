@@ -1,5 +1,6 @@
 using KeepAlive.Net.Hosting.Configuration;
 using KeepAlive.Net.Hosting.Profiles;
+using KeepAlive.Net.Tests.TestSupport;
 
 namespace KeepAlive.Net.Hosting.Tests;
 
@@ -15,13 +16,20 @@ public sealed class DocumentedRangesTests
         var table = markdown[(markdown.IndexOf(Heading, StringComparison.Ordinal) + Heading.Length)..].Split('\n')
             .SkipWhile(static l => !l.StartsWith("| `", StringComparison.Ordinal)).TakeWhile(static l => l.StartsWith('|')).ToList();
 
-        var declared = ProfileSections.All.Select(static s => (s.Name, s.Schema))
-            .Append(("Health", OptionsSchema.For<KeepAliveHealthCheckOptions>()))
-            .SelectMany(static s => s.Item2.Keys.Where(static k => k.Range is not null).Select(k => Row($"{s.Item1}:{k.Name}", k.Range!)))
-            .ToList();
+        var declared = DeclaredRanges().Select(static r => Row(r.Setting, r.Range)).ToList();
 
         declared.Should().HaveCountGreaterThan(20);
         table.Should().Equal(declared, $"the table under \"{Heading}\" must be the declared ranges; they are:\n{string.Join('\n', declared)}\n");
+    }
+
+    [Fact]
+    public void EveryDeclaredRange_ItsReasons_WriteDurationsAsTheConfigurationReadsThem()
+    {
+        // A reason follows its bound in the same message: "below the floor of 1s: ..., so 1 s is the earliest it can probe".
+        var reasons = string.Join("\n", DeclaredRanges().SelectMany(static r => new[] { r.Range.MinimumReason, r.Range.MaximumReason }));
+
+        DurationText.Durations(reasons).Should().HaveCountGreaterThan(5, "the reasons quote timers, timeouts and middleboxes");
+        DurationText.NotReadBack(reasons).Should().BeEmpty("a reason writes a duration as the bound it explains is written");
     }
 
     [Fact]
@@ -42,6 +50,11 @@ public sealed class DocumentedRangesTests
 
         ProfileSections.All.Select(static s => s.Name).Should().Equal(properties, "a profile property the reader does not know would never be read from configuration");
     }
+
+    private static IEnumerable<(string Setting, KeepAliveRangeAttribute Range)> DeclaredRanges() =>
+        ProfileSections.All.Select(static s => (s.Name, s.Schema))
+            .Append(("Health", OptionsSchema.For<KeepAliveHealthCheckOptions>()))
+            .SelectMany(static s => s.Item2.Keys.Where(static k => k.Range is not null).Select(k => ($"{s.Item1}:{k.Name}", k.Range!)));
 
     private static string Row(string setting, KeepAliveRangeAttribute range) =>
         $"| `{setting}` | {range} | {range.MinimumReason} | {range.MaximumReason} |";

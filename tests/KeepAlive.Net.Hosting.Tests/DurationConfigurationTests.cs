@@ -53,12 +53,12 @@ public sealed class DurationConfigurationTests
     }
 
     [Theory]
-    [InlineData("Heartbeat", "Interval", "1us", "below the floor of 1ms", "56,000 heartbeats in 2 s")]
+    [InlineData("Heartbeat", "Interval", "1us", "below the floor of 1ms", "56,000 heartbeats in 2s")]
     [InlineData("Heartbeat", "Interval", "2h", "above the ceiling of 1h", "GCP Cloud NAT")]
-    [InlineData("Tcp", "UserTimeout", "10d", "above the ceiling of 1h", "about 15 min")]
+    [InlineData("Tcp", "UserTimeout", "10d", "above the ceiling of 1h", "about 15m")]
     [InlineData("Tcp", "UserTimeout", "500ms", "below the floor of 1s", "first lost segment")]
     [InlineData("Tcp", "IdleTime", "500ms", "below the floor of 1s", "whole seconds")]
-    [InlineData("Heartbeat", "PeerIdleTimeout", "2d", "above the ceiling of 1d", "20 min")]
+    [InlineData("Heartbeat", "PeerIdleTimeout", "2d", "above the ceiling of 1d", "20m")]
     [InlineData("Heartbeat", "Jitter", "-1s", "below the floor of 0s", "early")]
     [InlineData("Heartbeat", "Timeout", "500us", "below the floor of 1ms", "answer")]
     public async Task Start_DurationOutsideSaneRange_FailsSayingWhy(string section, string key, string value, string limit, string why)

@@ -25,8 +25,8 @@ public class HeartbeatOptions
     /// <summary>Gets or sets the time between heartbeats (or, in <see cref="HeartbeatMode.WhenIdle"/>, the idle time before one).</summary>
     /// <value>The default value is 10 seconds. Allowed: 1 ms to 1 h.</value>
     [KeepAliveRange("1ms", "1h", Example = "10s",
-        MinimumReason = "the scheduler's timers count whole milliseconds, and every heartbeat wakes a thread and sends a packet (an interval of one tick kept a core busy with 56,000 heartbeats in 2 s).",
-        MaximumReason = "the longest common middlebox idle timeout is GCP Cloud NAT's 20 min, so a rarer heartbeat keeps nothing alive.")]
+        MinimumReason = "the scheduler's timers count whole milliseconds, and every heartbeat wakes a thread and sends a packet (an interval of one tick kept a core busy with 56,000 heartbeats in 2s).",
+        MaximumReason = "the longest common middlebox idle timeout is GCP Cloud NAT's 20m, so a rarer heartbeat keeps nothing alive.")]
     public TimeSpan Interval
     {
         get => _interval;
@@ -59,7 +59,7 @@ public class HeartbeatOptions
     /// <value>The default value is <see langword="null"/>: no budget. 1 s to 1 day; <see cref="Interval"/> must be at most <see cref="MaxIntervalToPeerIdleRatio"/> of it.</value>
     [KeepAliveRange("1s", "1d", Example = "350s",
         MinimumReason = "no peer or middlebox forgets a flow in under a second, and heartbeats must be a fraction of it.",
-        MaximumReason = "no middlebox keeps an idle flow for a day (GCP Cloud NAT, the longest preset, forgets after 20 min).")]
+        MaximumReason = "no middlebox keeps an idle flow for a day (GCP Cloud NAT, the longest preset, forgets after 20m).")]
     public PeerIdleTimeout? PeerIdleTimeout { get; set; }
 
     /// <summary>Gets or sets the lateness from which a heartbeat is reported as delayed (warning log, event, metric).</summary>
@@ -73,7 +73,7 @@ public class HeartbeatOptions
     /// <value>The default value is zero. Allowed: zero up to 1 h, and less than <see cref="Interval"/>. Jitter only delays: a heartbeat is never early.</value>
     [KeepAliveRange("0s", "1h", Example = "100ms",
         MinimumReason = "a negative jitter would fire heartbeats early.",
-        MaximumReason = "jitter must stay below the interval, and intervals are at most 1 h.")]
+        MaximumReason = "jitter must stay below the interval, and intervals are at most 1h.")]
     public TimeSpan Jitter { get; set; }
 
     /// <summary>
@@ -90,7 +90,7 @@ public class HeartbeatOptions
     /// </value>
     [KeepAliveRange("0s", "1h", Example = "500ms",
         MinimumReason = "a negative spread would move heartbeats earlier.",
-        MaximumReason = "the spread must stay below the interval, and intervals are at most 1 h.")]
+        MaximumReason = "the spread must stay below the interval, and intervals are at most 1h.")]
     public TimeSpan? Spread { get; set; }
 
     /// <summary>Gets the spread bound in effect: <see cref="Spread"/> when set, otherwise its default (see <see cref="Spread"/>).</summary>

@@ -27,7 +27,7 @@ public class TcpKeepAliveOptions
     private const int DefaultIdleSeconds = 30;
     private const int DefaultIntervalSeconds = 10;
     private const int DefaultProbeCount = 3;
-    private const string WholeSeconds = "the kernel counts keep-alive times in whole seconds, so 1 s is the earliest it can probe.";
+    private const string WholeSeconds = "the kernel counts keep-alive times in whole seconds, so 1s is the earliest it can probe.";
 
     /// <summary>
     /// The value of <see cref="UserTimeout"/> that keeps the operating system's default
@@ -64,7 +64,7 @@ public class TcpKeepAliveOptions
     /// <value>The default value is 30 seconds. Allowed: 1 s to 2 h (the declared <see cref="KeepAliveRangeAttribute"/>).</value>
     [KeepAliveRange("1s", "2h", Example = "30s",
         MinimumReason = WholeSeconds,
-        MaximumReason = "the kernel's own default is 2 h, and middleboxes forget idle flows within minutes (AWS ALB 60 s, GCP Cloud NAT 20 min), so a longer idle time protects nothing.")]
+        MaximumReason = "the kernel's own default is 2h, and middleboxes forget idle flows within minutes (AWS ALB 1m, GCP Cloud NAT 20m), so a longer idle time protects nothing.")]
     public TimeSpan IdleTime { get => _idleTime; set => _idleTime = Mark(KeepAliveOption.IdleTime, value); }
 
     /// <summary>Gets or sets the time between unanswered probes (TCP_KEEPINTVL).</summary>
@@ -101,8 +101,8 @@ public class TcpKeepAliveOptions
     /// With <see cref="TcpKeepAliveUnsetValues.KeepCurrent"/>, <see langword="null"/> keeps the socket's value instead.
     /// </value>
     [KeepAliveRange("1s", "1h", Example = "45s", ZeroMeans = "keeps the operating system's default",
-        MinimumReason = "a shorter TCP_USER_TIMEOUT aborts healthy connections on the first lost segment (a retransmission waits at least 200 ms, often about 1 s).",
-        MaximumReason = "the kernel's own retransmission limit gives up after about 15 min; a longer user timeout only keeps a dead connection around longer.")]
+        MinimumReason = "a shorter TCP_USER_TIMEOUT aborts healthy connections on the first lost segment (a retransmission waits at least 200ms, often about 1s).",
+        MaximumReason = "the kernel's own retransmission limit gives up after about 15m; a longer user timeout only keeps a dead connection around longer.")]
     public TimeSpan? UserTimeout { get => _userTimeout; set => _userTimeout = Mark(KeepAliveOption.UserTimeout, value); }
 
     /// <summary>Tells whether <c>ConfigureKeepAlive</c> leaves a field as the socket has it.</summary>
