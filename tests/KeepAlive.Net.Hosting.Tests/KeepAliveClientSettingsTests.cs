@@ -33,7 +33,7 @@ public sealed class KeepAliveClientSettingsTests
         var settings = KeepAliveClientSettings.Create(services.GetRequiredService<IKeepAliveProfiles>(), "p", Client);
 
         settings.HeartbeatInterval.Should().Be(TimeSpan.FromSeconds(2), "clients count whole seconds; rounding down is never later than asked");
-        settings.Adjustments.Should().ContainSingle().Which.Should().Contain("Heartbeat:Interval 2s500ms is rounded down to 2 s for TestOptions.Heartbeat");
+        settings.Adjustments.Should().ContainSingle().Which.Should().Contain("Heartbeat:Interval 2s500ms is rounded down to 2s for TestOptions.Heartbeat");
         settings.Tcp.Should().NotBeNull();
     }
 
@@ -290,7 +290,7 @@ public sealed class KeepAliveClientSettingsTests
         logs.Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.ClientOptionOverridden && r.Level == LogLevel.Warning)
             .Which.Message.Should().Be("TestClient: TestOptions.Heartbeat was set by hand to 45 s, but KeepAlive profile 'p' sets Heartbeat:Interval, so the profile's 1 s wins. Fix: remove the hand-set TestOptions.Heartbeat, or remove Heartbeat:Interval from the profile to keep your value.");
         logs.Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.ClientProfileApplied && r.Level == LogLevel.Information)
-            .Which.Message.Should().Be("TestClient uses KeepAlive profile 'p': heartbeat every 1 s; Heartbeat:Interval 1s500ms is rounded down to 1 s for TestOptions.Heartbeat (TestClient counts whole seconds; rounding down never makes it later than asked)");
+            .Which.Message.Should().Be("TestClient uses KeepAlive profile 'p': heartbeat every 1 s; Heartbeat:Interval 1s500ms is rounded down to 1s for TestOptions.Heartbeat (TestClient counts whole seconds; rounding down never makes it later than asked)");
     }
 
     private static TimeSpan? IdleOfANewSocket(KeepAliveClientSettings settings)

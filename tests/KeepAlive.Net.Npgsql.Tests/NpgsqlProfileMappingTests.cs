@@ -32,7 +32,7 @@ public sealed class NpgsqlProfileMappingTests
         settings.KeepAlive.Should().Be(60);
         profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should()
             .Contain("Tcp:ProbeCount 4 cannot be applied (Npgsql has no socket hook): the kernel's net.ipv4.tcp_keepalive_probes")
-            .And.Contain("Tcp:UserTimeout cannot be applied").And.Contain("rounded down to 30 s for Tcp Keepalive Time");
+            .And.Contain("Tcp:UserTimeout cannot be applied").And.Contain("rounded down to 30s for Tcp Keepalive Time");
     }
 
     [Fact]

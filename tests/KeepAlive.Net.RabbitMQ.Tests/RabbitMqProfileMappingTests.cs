@@ -20,7 +20,7 @@ public sealed class RabbitMqProfileMappingTests
         var factory = new ConnectionFactory().UseKeepAlive(profiles.Profiles, "orders");
 
         factory.RequestedHeartbeat.Should().Be(TimeSpan.FromSeconds(5), "RabbitMQ negotiates whole seconds, and 0 would mean 'the server decides'");
-        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should().Contain("RequestedHeartbeat 5s from Heartbeat:Interval").And.Contain("rounded down to 5 s");
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should().Contain("RequestedHeartbeat 5s from Heartbeat:Interval").And.Contain("rounded down to 5s");
     }
 
     [Fact]

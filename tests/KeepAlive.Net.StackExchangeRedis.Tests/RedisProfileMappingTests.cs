@@ -24,7 +24,7 @@ public sealed class RedisProfileMappingTests
 
         options.KeepAlive.Should().Be(2);
         profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should()
-            .Contain("KeepAlive (PING when idle) every 2 s from Heartbeat:Interval").And.Contain("rounded down to 2 s");
+            .Contain("KeepAlive (PING when idle) every 2 s from Heartbeat:Interval").And.Contain("rounded down to 2s");
     }
 
     [Fact]

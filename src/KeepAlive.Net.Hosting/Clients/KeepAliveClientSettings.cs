@@ -112,7 +112,7 @@ public sealed class KeepAliveClientSettings
         var seconds = (int)Math.Clamp(Math.Floor(value.TotalSeconds), 1, int.MaxValue);
         if (TimeSpan.FromSeconds(seconds) != value)
         {
-            var adjustment = KeepAliveClientRules.Text($"{profileKey} {KeepAliveClientRules.Show(value)} is rounded down to {seconds} s for {clientSetting} ({Client.ClientName} counts whole seconds; rounding down never makes it later than asked)");
+            var adjustment = KeepAliveClientRules.Text($"{profileKey} {KeepAliveClientRules.Show(value)} is rounded down to {KeepAliveClientRules.Show(TimeSpan.FromSeconds(seconds))} for {clientSetting} ({Client.ClientName} counts whole seconds; rounding down never makes it later than asked)");
             if (!_adjustments.Contains(adjustment))
             {
                 _adjustments.Add(adjustment);
