@@ -71,7 +71,7 @@ public static class KeepAliveNpgsqlExtensions
             // A value the profile keeps (UnsetValues KeepCurrent) stays as the connection string has it.
             return !allUnix && TcpSeconds(s) is var (idle, interval) && (idle ?? ownTime) == 0 && (interval ?? ownInterval) is > 0 and var every
                 ? Invariant(
-                    $"KeepAlive profile '{s.ProfileName}' would give Npgsql Tcp Keepalive Interval {every} s ({(interval is null ? "from the connection string" : "from Tcp:Interval")}) without a Tcp Keepalive Time (the profile keeps it, Tcp:UnsetValues KeepCurrent, and the connection string does not set it), and Npgsql refuses every connection then (\"If TcpKeepAliveInterval is defined, TcpKeepAliveTime must be defined as well\"). Fix: set Tcp:IdleTime in the profile, or Tcp Keepalive Time in the connection string.")
+                    $"KeepAlive profile '{s.ProfileName}' would give Npgsql Tcp Keepalive Interval {Duration(every)} ({(interval is null ? "from the connection string" : "from Tcp:Interval")}) without a Tcp Keepalive Time (the profile keeps it, Tcp:UnsetValues KeepCurrent, and the connection string does not set it), and Npgsql refuses every connection then (\"If TcpKeepAliveInterval is defined, TcpKeepAliveTime must be defined as well\"). Fix: set Tcp:IdleTime in the profile, or Tcp Keepalive Time in the connection string.")
                 : null;
         }
 
@@ -98,13 +98,13 @@ public static class KeepAliveNpgsqlExtensions
         {
             if (idle is { } idleSeconds)
             {
-                AppliedProfiles<NpgsqlDataSourceBuilder, object?>.ReportIfOverridden(builder, settings, "Tcp Keepalive Time", connection.TcpKeepAliveTime, 0, "Tcp:IdleTime", idleSeconds, Seconds);
+                AppliedProfiles<NpgsqlDataSourceBuilder, object?>.ReportIfOverridden(builder, settings, "Tcp Keepalive Time", connection.TcpKeepAliveTime, 0, "Tcp:IdleTime", idleSeconds, Duration);
                 connection.TcpKeepAliveTime = idleSeconds;
             }
 
             if (interval is { } intervalSeconds)
             {
-                AppliedProfiles<NpgsqlDataSourceBuilder, object?>.ReportIfOverridden(builder, settings, "Tcp Keepalive Interval", connection.TcpKeepAliveInterval, 0, "Tcp:Interval", intervalSeconds, Seconds);
+                AppliedProfiles<NpgsqlDataSourceBuilder, object?>.ReportIfOverridden(builder, settings, "Tcp Keepalive Interval", connection.TcpKeepAliveInterval, 0, "Tcp:Interval", intervalSeconds, Duration);
                 connection.TcpKeepAliveInterval = intervalSeconds;
             }
 
@@ -122,14 +122,14 @@ public static class KeepAliveNpgsqlExtensions
                 // Npgsql then only turns SO_KEEPALIVE on: the kernel's own times apply.
                 probing = (KernelSysctls.Read(KernelSysctls.KeepAliveTime), KernelSysctls.Read(KernelSysctls.KeepAliveInterval));
                 notes.Add(probing is (int t, int i)
-                    ? Invariant($"Tcp Keepalive on with the kernel's times (net.ipv4.tcp_keepalive_time {t} s, net.ipv4.tcp_keepalive_intvl {i} s): neither {source} set Tcp Keepalive Time or Interval")
+                    ? Invariant($"Tcp Keepalive on with the kernel's times (net.ipv4.tcp_keepalive_time {Duration(t)}, net.ipv4.tcp_keepalive_intvl {Duration(i)}): neither {source} set Tcp Keepalive Time or Interval")
                     : Invariant($"Tcp Keepalive on with the operating system's times: neither {source} set Tcp Keepalive Time or Interval"));
             }
             else
             {
                 // Npgsql probes every Tcp Keepalive Time when Tcp Keepalive Interval is 0.
                 probing = (time, every > 0 ? every : time);
-                notes.Add(Invariant($"Tcp Keepalive Time {time} s and Tcp Keepalive Interval {probing.Interval} s{(every > 0 ? string.Empty : " (not set, so Npgsql probes every Tcp Keepalive Time)")} from {source}"));
+                notes.Add(Invariant($"Tcp Keepalive Time {Duration(time)} and Tcp Keepalive Interval {Duration(probing.Interval.Value)}{(every > 0 ? string.Empty : " (not set, so Npgsql probes every Tcp Keepalive Time)")} from {source}"));
             }
 
             var probes = KernelSysctls.Read(KernelSysctls.KeepAliveProbes);
@@ -138,7 +138,7 @@ public static class KeepAliveNpgsqlExtensions
                 ? "Tcp:ProbeCount is not set (Tcp:UnsetValues KeepCurrent)"
                 : Invariant($"Tcp:ProbeCount {tcp.ProbeCount} cannot be applied (Npgsql has no socket hook)");
             notes.Add(probes is { } count && probing is (int start, int each)
-                ? Invariant($"{probeCount}: the kernel's net.ipv4.tcp_keepalive_probes {count} applies, so a dead idle peer is found after idle + {count} x interval = {start + (count * each)} s")
+                ? Invariant($"{probeCount}: the kernel's net.ipv4.tcp_keepalive_probes {count} applies, so a dead idle peer is found after idle + {count} x interval = {Duration(start + (count * each))}")
                 : $"{probeCount}: the operating system's default probe count applies");
             notes.Add("Tcp:UserTimeout cannot be applied (TCP_USER_TIMEOUT): data in flight to a dead peer is retransmitted for about 15 min (net.ipv4.tcp_retries2) unless a command timeout ends it first");
             notes.Add("the values cannot be read back from the kernel: Npgsql does not expose its sockets");
@@ -154,13 +154,13 @@ public static class KeepAliveNpgsqlExtensions
         if (settings.HeartbeatInterval is { } heartbeat)
         {
             var seconds = (int)heartbeat.TotalSeconds;
-            AppliedProfiles<NpgsqlDataSourceBuilder, object?>.ReportIfOverridden(builder, settings, "Keepalive", connection.KeepAlive, 0, "Heartbeat:Interval", seconds, Seconds);
+            AppliedProfiles<NpgsqlDataSourceBuilder, object?>.ReportIfOverridden(builder, settings, "Keepalive", connection.KeepAlive, 0, "Heartbeat:Interval", seconds, Duration);
             connection.KeepAlive = seconds;
-            notes.Add(Invariant($"Keepalive (a query on an idle connection, from a thread-pool timer) every {seconds} s from Heartbeat:Interval"));
+            notes.Add(Invariant($"Keepalive (a query on an idle connection, from a thread-pool timer) every {Duration(seconds)} from Heartbeat:Interval"));
         }
         else
         {
-            notes.Add(Invariant($"Keepalive stays {(connection.KeepAlive == 0 ? "off" : $"{connection.KeepAlive} s")} (Heartbeat:Interval is not set)"));
+            notes.Add(Invariant($"Keepalive stays {(connection.KeepAlive == 0 ? "off" : Duration(connection.KeepAlive))} (Heartbeat:Interval is not set)"));
         }
 
         notes.Add("the values are fixed when the data source is built: a reload reaches data sources built afterwards, and a warning (event 3204) names what a reload changes for this one");
@@ -202,8 +202,6 @@ public static class KeepAliveNpgsqlExtensions
 
     /// <summary>A value the profile keeps (UnsetValues KeepCurrent) as the data source has it: the connection string's, or none.</summary>
     private static string Kept(int seconds) => seconds > 0 ? Duration(seconds) : "not set";
-
-    private static string Seconds(int seconds) => Invariant($"{seconds} s");
 
     private static string Duration(int seconds) => KeepAliveDuration.Format(TimeSpan.FromSeconds(seconds));
 

@@ -79,7 +79,7 @@ public static class KeepAliveRabbitMQExtensions
         {
             notes.Add(factory.RequestedHeartbeat > TimeSpan.Zero
                 ? $"RequestedHeartbeat stays {Show(factory.RequestedHeartbeat)} (Heartbeat:Interval is not set)"
-                : $"RequestedHeartbeat stays {Show(factory.RequestedHeartbeat)}, so the broker's heartbeat applies (RabbitMQ's default 60 s), as RabbitMQ.Client negotiates a requested 0 (Heartbeat:Interval is not set)");
+                : $"RequestedHeartbeat stays {Show(factory.RequestedHeartbeat)}, so the broker's heartbeat applies (RabbitMQ's default 1m), as RabbitMQ.Client negotiates a requested 0 (Heartbeat:Interval is not set)");
         }
 
         settings.ReportApplied(notes);

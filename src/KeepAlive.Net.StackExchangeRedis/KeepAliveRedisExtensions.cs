@@ -85,13 +85,13 @@ public static class KeepAliveRedisExtensions
             var seconds = (int)interval.TotalSeconds;
             AppliedProfiles<ConfigurationOptions, StackExchange.Redis.Configuration.Tunnel?>.ReportIfOverridden(options, settings, "ConfigurationOptions.KeepAlive", keepAlive, defaultKeepAlive, "Heartbeat:Interval", seconds, Seconds);
             options.KeepAlive = seconds;
-            notes.Add(Invariant($"KeepAlive (PING when idle) every {seconds} s from Heartbeat:Interval"));
+            notes.Add(Invariant($"KeepAlive (PING when idle) every {Seconds(seconds)} from Heartbeat:Interval"));
         }
         else
         {
             notes.Add(keepAlive > 0
-                ? Invariant($"KeepAlive stays {keepAlive} s (Heartbeat:Interval is not set)")
-                : Invariant($"KeepAlive stays {keepAlive}, which StackExchange.Redis reads as a PING after 60 s idle, or sooner when the server's timeout setting asks (it reads CONFIG GET timeout) (Heartbeat:Interval is not set)"));
+                ? Invariant($"KeepAlive stays {Seconds(keepAlive)} (Heartbeat:Interval is not set)")
+                : Invariant($"KeepAlive stays {keepAlive}, which StackExchange.Redis reads as a PING after {Seconds(60)} idle, or sooner when the server's timeout setting asks (it reads CONFIG GET timeout) (Heartbeat:Interval is not set)"));
         }
 
         settings.ReportApplied(notes);
@@ -126,7 +126,7 @@ public static class KeepAliveRedisExtensions
             ? ConfigurationOptions.Parse(stated, ignoreUnknown: true)
             : new ConfigurationOptions();
 
-    private static string Seconds(int seconds) => Invariant($"{seconds} s");
+    private static string Seconds(int seconds) => KeepAliveDuration.Format(TimeSpan.FromSeconds(seconds));
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

@@ -266,7 +266,7 @@ public sealed class NatsProfileMappingTests
     public async Task AddNatsKeepAlive_SubSecondHeartbeat_StartsAndIsThePingIntervalAsGiven()
     {
         // NATS.Net takes NatsOpts.PingInterval as a TimeSpan (a PeriodicTimer of it): 250 ms was refused at start-up with
-        // "NATS.Net counts NatsOpts.PingInterval in whole seconds: below 1 s it would round to 0", which it does not.
+        // "NATS.Net counts NatsOpts.PingInterval in whole seconds: below 1s it would round to 0", which it does not.
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection([new("KeepAlive:Profiles:events:Heartbeat:Interval", "250ms")]);
         builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive")).AddNatsKeepAlive("events");

@@ -56,7 +56,7 @@ public sealed class NpgsqlProfileMappingTests
         builder.ConnectionStringBuilder.KeepAlive.Should().Be(20);
         builder.ConnectionStringBuilder.TcpKeepAliveTime.Should().Be(30);
         profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().HaveCount(3).And
-            .Contain(m => m.StartsWith("Npgsql: Keepalive was set by hand to 45 s, but KeepAlive profile 'db' sets Heartbeat:Interval, so the profile's 20 s wins", StringComparison.Ordinal));
+            .Contain(m => m.StartsWith("Npgsql: Keepalive was set by hand to 45s, but KeepAlive profile 'db' sets Heartbeat:Interval, so the profile's 20s wins", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -83,7 +83,7 @@ public sealed class NpgsqlProfileMappingTests
         new NpgsqlDataSourceBuilder(ConnectionString + ";Tcp Keepalive Time=600").UseKeepAlive(profiles.Profiles, "db");
 
         profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().ContainSingle().Which.Should()
-            .Be("Npgsql: Tcp Keepalive Time was set by hand to 600 s, but KeepAlive profile 'db' sets Tcp:IdleTime, so the profile's 20 s wins. Fix: remove the hand-set Tcp Keepalive Time, or remove Tcp:IdleTime from the profile and set Tcp:UnsetValues to KeepCurrent (without it, the profile writes its default in place of what it does not set) to keep your value.");
+            .Be("Npgsql: Tcp Keepalive Time was set by hand to 10m, but KeepAlive profile 'db' sets Tcp:IdleTime, so the profile's 20s wins. Fix: remove the hand-set Tcp Keepalive Time, or remove Tcp:IdleTime from the profile and set Tcp:UnsetValues to KeepCurrent (without it, the profile writes its default in place of what it does not set) to keep your value.");
         using var kept = ClientProfiles.InCode("db", p => p.Tcp.UnsetValues = TcpKeepAliveUnsetValues.KeepCurrent);
         new NpgsqlDataSourceBuilder(ConnectionString + ";Tcp Keepalive Time=600").UseKeepAlive(kept.Profiles, "db")
             .ConnectionStringBuilder.TcpKeepAliveTime.Should().Be(600, "the fix, followed, keeps the hand-set value");
@@ -202,7 +202,7 @@ public sealed class NpgsqlProfileMappingTests
         configuration.Reload();
 
         profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle().Which.Should()
-            .Contain("every value stays, and the reloaded profile does not suit Npgsql: KeepAlive profile 'db' would give Npgsql Tcp Keepalive Interval 5 s (from Tcp:Interval) without a Tcp Keepalive Time");
+            .Contain("every value stays, and the reloaded profile does not suit Npgsql: KeepAlive profile 'db' would give Npgsql Tcp Keepalive Interval 5s (from Tcp:Interval) without a Tcp Keepalive Time");
     }
 
     [Fact]
@@ -358,8 +358,8 @@ public sealed class NpgsqlProfileMappingTests
 
         builder.ConnectionStringBuilder.TcpKeepAliveTime.Should().Be(120, "the profile keeps IdleTime as the connection string has it");
         builder.ConnectionStringBuilder.TcpKeepAliveInterval.Should().Be(5);
-        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().ContainSingle("only Interval is set by the profile").Which.Should().Contain("Tcp Keepalive Interval was set by hand to 60 s");
-        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should().Contain("Tcp Keepalive Time 120 s and Tcp Keepalive Interval 5 s");
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().ContainSingle("only Interval is set by the profile").Which.Should().Contain("Tcp Keepalive Interval was set by hand to 1m");
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should().Contain("Tcp Keepalive Time 2m and Tcp Keepalive Interval 5s");
     }
 
     [Fact]
@@ -377,7 +377,7 @@ public sealed class NpgsqlProfileMappingTests
         var act = () => builder.UseKeepAlive(profiles.Profiles, "db");
 
         act.Should().Throw<InvalidOperationException>().WithMessage(
-            "KeepAlive profile 'db' would give Npgsql Tcp Keepalive Interval 5 s (from Tcp:Interval) without a Tcp Keepalive Time*Npgsql refuses every connection*Fix: set Tcp:IdleTime in the profile, or Tcp Keepalive Time in the connection string.");
+            "KeepAlive profile 'db' would give Npgsql Tcp Keepalive Interval 5s (from Tcp:Interval) without a Tcp Keepalive Time*Npgsql refuses every connection*Fix: set Tcp:IdleTime in the profile, or Tcp Keepalive Time in the connection string.");
         builder.ConnectionStringBuilder.TcpKeepAliveInterval.Should().Be(0, "nothing is written when the profile is refused");
         profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().BeEmpty();
     }
@@ -392,7 +392,7 @@ public sealed class NpgsqlProfileMappingTests
             .AddKeepAlive("fixed", p => p.Tcp.IdleTime = TimeSpan.FromSeconds(20)));
         var builder = new NpgsqlDataSourceBuilder(ConnectionString);
         var refused = () => builder.UseKeepAlive(profiles.Profiles, "db");
-        refused.Should().Throw<InvalidOperationException>().WithMessage("KeepAlive profile 'db' would give Npgsql Tcp Keepalive Interval 5 s*");
+        refused.Should().Throw<InvalidOperationException>().WithMessage("KeepAlive profile 'db' would give Npgsql Tcp Keepalive Interval 5s*");
 
         builder.UseKeepAlive(profiles.Profiles, "fixed");
 
@@ -416,9 +416,9 @@ public sealed class NpgsqlProfileMappingTests
         builder.ConnectionStringBuilder.TcpKeepAliveInterval.Should().Be(0, "the profile keeps the connection string's interval");
         var probes = int.Parse(File.ReadAllText("/proc/sys/net/ipv4/tcp_keepalive_probes").Trim(), System.Globalization.CultureInfo.InvariantCulture);
         profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should()
-            .Contain("Tcp Keepalive Time 5 s and Tcp Keepalive Interval 5 s (not set, so Npgsql probes every Tcp Keepalive Time)")
-            .And.Contain(System.FormattableString.Invariant($"idle + {probes} x interval = {5 + (probes * 5)} s"))
-            .And.NotContain("Interval 0 s");
+            .Contain("Tcp Keepalive Time 5s and Tcp Keepalive Interval 5s (not set, so Npgsql probes every Tcp Keepalive Time)")
+            .And.Contain(System.FormattableString.Invariant($"idle + {probes} x interval = {KeepAliveDuration.Format(TimeSpan.FromSeconds(5 + (probes * 5)))}"))
+            .And.NotContain("Interval 0s");
     }
 
     [Fact]
@@ -438,7 +438,7 @@ public sealed class NpgsqlProfileMappingTests
         var probes = int.Parse(File.ReadAllText("/proc/sys/net/ipv4/tcp_keepalive_probes").Trim(), System.Globalization.CultureInfo.InvariantCulture);
         profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should()
             .NotContain("Tcp:ProbeCount 3")
-            .And.Contain(System.FormattableString.Invariant($"Tcp:ProbeCount is not set (Tcp:UnsetValues KeepCurrent): the kernel's net.ipv4.tcp_keepalive_probes {probes} applies, so a dead idle peer is found after idle + {probes} x interval = {5 + (probes * 2)} s"));
+            .And.Contain(System.FormattableString.Invariant($"Tcp:ProbeCount is not set (Tcp:UnsetValues KeepCurrent): the kernel's net.ipv4.tcp_keepalive_probes {probes} applies, so a dead idle peer is found after idle + {probes} x interval = {KeepAliveDuration.Format(TimeSpan.FromSeconds(5 + (probes * 2)))}"));
     }
 
     [Fact]
@@ -456,9 +456,9 @@ public sealed class NpgsqlProfileMappingTests
 
         var kernel = (Time: Kernel("tcp_keepalive_time"), Interval: Kernel("tcp_keepalive_intvl"), Probes: Kernel("tcp_keepalive_probes"));
         profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should()
-            .Contain(System.FormattableString.Invariant($"Tcp Keepalive on with the kernel's times (net.ipv4.tcp_keepalive_time {kernel.Time} s, net.ipv4.tcp_keepalive_intvl {kernel.Interval} s)"))
-            .And.Contain(System.FormattableString.Invariant($"idle + {kernel.Probes} x interval = {kernel.Time + (kernel.Probes * kernel.Interval)} s"))
-            .And.NotContain("Time 0 s");
+            .Contain(System.FormattableString.Invariant($"Tcp Keepalive on with the kernel's times (net.ipv4.tcp_keepalive_time {KeepAliveDuration.Format(TimeSpan.FromSeconds(kernel.Time))}, net.ipv4.tcp_keepalive_intvl {KeepAliveDuration.Format(TimeSpan.FromSeconds(kernel.Interval))})"))
+            .And.Contain(System.FormattableString.Invariant($"idle + {kernel.Probes} x interval = {KeepAliveDuration.Format(TimeSpan.FromSeconds(kernel.Time + (kernel.Probes * kernel.Interval)))}"))
+            .And.NotContain("Time 0s");
 
         static int Kernel(string name) => int.Parse(File.ReadAllText("/proc/sys/net/ipv4/" + name).Trim(), System.Globalization.CultureInfo.InvariantCulture);
     }

@@ -72,7 +72,7 @@ public sealed class PostgresBehindNatTests(PostgresLab fixture) : IClassFixture<
         var probes = KernelProbes(lab);
         var bound = TimeSpan.FromSeconds(1 + (probes * 1)); // idle 1 s + the kernel's probes x interval 1 s: Npgsql sets no probe count
         profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should()
-            .Contain(string.Create(CultureInfo.InvariantCulture, $"idle + {probes} x interval = {bound.TotalSeconds:0} s"), "the reported bound is the one the kernel keeps");
+            .Contain($"idle + {probes} x interval = {KeepAliveDuration.Format(bound)}", "the reported bound is the one the kernel keeps");
 
         lab.DropEverything();
         try

@@ -45,7 +45,7 @@ public sealed class RabbitMqProfileMappingTests
         new ConnectionFactory { RequestedHeartbeat = TimeSpan.Zero }.UseKeepAlive(profiles.Profiles, "orders");
 
         profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should()
-            .Contain("RequestedHeartbeat stays 0s, so the broker's heartbeat applies (RabbitMQ's default 60 s)");
+            .Contain("RequestedHeartbeat stays 0s, so the broker's heartbeat applies (RabbitMQ's default 1m)");
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public sealed class RedisProfileMappingTests
 
         options.KeepAlive.Should().Be(2);
         profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should()
-            .Contain("KeepAlive (PING when idle) every 2 s from Heartbeat:Interval").And.Contain("rounded down to 2s");
+            .Contain("KeepAlive (PING when idle) every 2s from Heartbeat:Interval").And.Contain("rounded down to 2s");
     }
 
     [Fact]
@@ -37,7 +37,7 @@ public sealed class RedisProfileMappingTests
         options.KeepAlive.Should().Be(45, "the profile's 10 s default must not replace a value the profile never set");
         profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().BeEmpty();
         profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should()
-            .Contain("KeepAlive stays 45 s").And.Contain("Heartbeat:Timeout is not used: StackExchange.Redis has no heartbeat timeout");
+            .Contain("KeepAlive stays 45s").And.Contain("Heartbeat:Timeout is not used: StackExchange.Redis has no heartbeat timeout");
     }
 
     [Theory]
@@ -52,7 +52,7 @@ public sealed class RedisProfileMappingTests
         new ConfigurationOptions { KeepAlive = keepAlive }.UseKeepAlive(profiles.Profiles, "cache");
 
         profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should()
-            .Contain(System.FormattableString.Invariant($"KeepAlive stays {keepAlive}, which StackExchange.Redis reads as a PING after 60 s idle, or sooner when the server's timeout setting"))
+            .Contain(System.FormattableString.Invariant($"KeepAlive stays {keepAlive}, which StackExchange.Redis reads as a PING after 1m idle, or sooner when the server's timeout setting"))
             .And.NotContain(System.FormattableString.Invariant($"KeepAlive stays {keepAlive} s"));
     }
 
@@ -81,7 +81,7 @@ public sealed class RedisProfileMappingTests
 
         options.KeepAlive.Should().Be(20);
         profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().ContainSingle().Which.Should()
-            .Be("StackExchange.Redis: ConfigurationOptions.KeepAlive was set by hand to 45 s, but KeepAlive profile 'cache' sets Heartbeat:Interval, so the profile's 20 s wins. Fix: remove the hand-set ConfigurationOptions.KeepAlive, or remove Heartbeat:Interval from the profile to keep your value.");
+            .Be("StackExchange.Redis: ConfigurationOptions.KeepAlive was set by hand to 45s, but KeepAlive profile 'cache' sets Heartbeat:Interval, so the profile's 20s wins. Fix: remove the hand-set ConfigurationOptions.KeepAlive, or remove Heartbeat:Interval from the profile to keep your value.");
     }
 
     [Theory]

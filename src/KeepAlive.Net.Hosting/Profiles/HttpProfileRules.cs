@@ -84,7 +84,7 @@ internal static class HttpProfileRules
         var errors = OptionsSchema.For<WebSocketKeepAliveOptions>().CheckRanges(webSocket).ToList();
         if (webSocket.KeepAliveTimeout is { } timeout && errors.Count == 0 && !SendsPings(webSocket))
         {
-            errors.Add(new(nameof(webSocket.KeepAliveTimeout), Text($"WebSocket:KeepAliveTimeout is {Show(timeout)}, but WebSocket:KeepAliveInterval is 0s, which turns keep-alive frames off: no PING is ever sent, so a dead peer is never detected. Fix: set WebSocket:KeepAliveInterval, for example \"30s\", or remove it to keep the platform's (30 s on the client, 2 min on the server).")));
+            errors.Add(new(nameof(webSocket.KeepAliveTimeout), Text($"WebSocket:KeepAliveTimeout is {Show(timeout)}, but WebSocket:KeepAliveInterval is 0s, which turns keep-alive frames off: no PING is ever sent, so a dead peer is never detected. Fix: set WebSocket:KeepAliveInterval, for example \"30s\", or remove it to keep the platform's (30s on the client, 2m on the server).")));
         }
 
         return errors;

@@ -40,7 +40,7 @@ internal static class KeepAliveSuggestion
 
     /// <summary>Why nothing can be suggested for a timeout this short.</summary>
     public static string TooShort(PeerIdleTimeout peer) =>
-        $"no TCP keep-alive beats an idle timeout of {Units.Time(peer.Value)}: the kernel counts keep-alive in whole seconds, so the first probe and its retry take at least 2 s; send an application heartbeat more often than every {Units.Time(peer.Value / 2)} instead";
+        $"no TCP keep-alive beats an idle timeout of {Units.Time(peer.Value)}: the kernel counts keep-alive in whole seconds, so the first probe and its retry take at least 2s; send an application heartbeat more often than every {Units.Time(peer.Value / 2)} instead";
 
     private static TimeSpan WholeSeconds(TimeSpan value) => TimeSpan.FromSeconds(Math.Max(1, Math.Floor(value.TotalSeconds)));
 }

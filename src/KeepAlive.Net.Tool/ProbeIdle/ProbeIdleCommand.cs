@@ -20,7 +20,7 @@ internal static class ProbeIdleCommand
     private static readonly KeepAliveRangeAttribute MaxRange = new("1s", "1d")
     {
         Example = "10m",
-        MinimumReason = "the first round starts at 1 s of silence; a path that forgets a flow sooner drops connections before their first request.",
+        MinimumReason = "the first round starts at 1s of silence; a path that forgets a flow sooner drops connections before their first request.",
         MaximumReason = "the longest idle timeout of a common NAT or load balancer is hours (Linux conntrack's 5 days for an established flow is not one to measure), and the run takes about as long as the value.",
     };
 
