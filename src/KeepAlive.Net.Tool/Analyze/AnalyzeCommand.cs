@@ -23,7 +23,7 @@ internal static class AnalyzeCommand
         };
         var heartbeat = Durations.Option("--heartbeat-interval", "The application's heartbeat period; data that leaves 1.5 times this after the previous data is a late heartbeat.", CaptureRange);
         var idleTimeout = Durations.IdleTimeoutOption("--idle-timeout", "The idle timeout of the peer or a middlebox (NAT, load balancer); a flow silent this long is reported as killed.", CaptureRange);
-        var json = new Option<bool>(JsonOutput.OptionName) { Description = "Print one JSON object for scripts instead of tables." };
+        var json = JsonOutput.Option();
         var command = new Command("analyze", "Find keep-alive probes, late heartbeats and idle-timeout kills in a packet capture.") { file, heartbeat, idleTimeout, json };
         command.SetAction(result => Run(console, result.GetValue(file)!, new AnalysisSettings(result.GetValue(heartbeat), result.GetValue(idleTimeout)), result.GetValue(json)));
         return command;

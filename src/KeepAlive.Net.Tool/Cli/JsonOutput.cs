@@ -9,6 +9,12 @@ internal static class JsonOutput
     /// <summary>The option that asks a command for JSON.</summary>
     public const string OptionName = "--json";
 
+    /// <summary>The <see cref="OptionName"/> option, as every command that has it declares it: one name, one description.</summary>
+    public static System.CommandLine.Option<bool> Option() => new(OptionName)
+    {
+        Description = "Print one JSON object for scripts instead of tables and text (progress and warnings go to standard error).",
+    };
+
     public static void Write(TextWriter output, Action<Utf8JsonWriter> write)
     {
         using var buffer = new MemoryStream();

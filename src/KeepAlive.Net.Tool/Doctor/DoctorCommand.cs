@@ -33,7 +33,7 @@ internal static class DoctorCommand
                 : Durations.Fail<PeerIdleTimeout?>(result, "--peer-idle-timeout", error),
         };
         var profile = new ProfileArguments();
-        var json = new Option<bool>(JsonOutput.OptionName) { Description = "Print one JSON object for scripts instead of tables." };
+        var json = JsonOutput.Option();
         var command = new Command("doctor", "Read the keep-alive of every TCP connection of a running process from the kernel and say which are unprotected against the peer idle timeout, and the fix.")
         {
             pid, peer, profile.Settings, profile.Profile, json,

@@ -44,7 +44,7 @@ internal static class ProbeIdleCommand
         var max = Durations.Option("--max", $"The longest silence to try (default {KeepAliveDuration.Format(DefaultMax)}); the run can take about this long.", MaxRange);
         var resolution = Durations.Option("--resolution", $"Stop when the bounds are this close (default {KeepAliveDuration.Format(DefaultResolution)}).", ResolutionRange);
         var connections = Durations.WholeNumber("--connections", $"Silent connections held at once (default {DefaultConnections}).", "count", ConnectionsRange);
-        var json = new Option<bool>(JsonOutput.OptionName) { Description = "Print one JSON object for scripts (progress goes to standard error)." };
+        var json = JsonOutput.Option();
         var command = new Command("probe-idle", "Measure how long the path to a TCP server keeps an idle flow (NAT, firewall, load balancer), and suggest a profile for it.")
         {
             endpoint, max, resolution, connections, json,

@@ -1,3 +1,4 @@
+using KeepAlive.Net.Tool.Cli;
 using KeepAlive.Net.Tool.Tests.Support;
 
 namespace KeepAlive.Net.Tool.Tests.Cli;
@@ -29,6 +30,23 @@ public sealed class HelpTests
 
         exitCode.Should().Be(0);
         output.Should().Contain(usage).And.NotContain("KeepAlive.Net.Tool");
+    }
+
+    [Fact]
+    public async Task JsonOption_OfEveryCommandThatHasIt_IsDeclaredOnceWithOneDescription()
+    {
+        var root = ToolApp.Create(ToolConsole.Plain(TextWriter.Null, TextWriter.Null));
+        var json = root.Subcommands.SelectMany(c => c.Options.Where(static o => o.Name == JsonOutput.OptionName).Select(o => (Command: c.Name, o.Description))).ToList();
+
+        json.Select(static j => j.Command).Should().BeEquivalentTo(["analyze", "doctor", "probe-idle"]);
+        json.Select(static j => j.Description).Distinct().Should().ContainSingle("one option, one description, in every command that has it")
+            .Which.Should().NotBeNullOrWhiteSpace();
+        foreach (var (command, description) in json)
+        {
+            var (exitCode, output, _) = await ToolRun.InProcessAsync(command, "--help");
+            exitCode.Should().Be(0);
+            output.Should().Contain(description![..40], $"'{command} --help' shows it");
+        }
     }
 
     [Fact]
