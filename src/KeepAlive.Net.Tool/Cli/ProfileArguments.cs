@@ -17,6 +17,12 @@ internal sealed class ProfileArguments
 {
     public const string CommandLineProfile = "command-line";
 
+    /// <summary>
+    /// Where the profile of the flags alone comes from, in the library's shape ("KeepAlive profile 'name' (...)"): the library
+    /// says "(configured in code)" of a profile without a configuration path, which is true in an application, not here.
+    /// </summary>
+    private const string CommandLineSource = $"KeepAlive profile '{CommandLineProfile}' (from the command-line flags)";
+
     public Option<FileInfo?> Settings { get; } = new("--settings")
     {
         Description = "An appsettings.json file with a KeepAlive:Profiles section.",
@@ -92,13 +98,13 @@ internal sealed class ProfileArguments
         catch (OptionsValidationException e)
         {
             // Every failure of the profile at once, one refusal each: what the library's reader refused and what its
-            // validators found, each "path: 'value' ... Fix: ...". The library names a value by its place in the file (or
-            // 'configured in code'): each fix says which of them the flags set.
+            // validators found, each "path: 'value' ... Fix: ...". The library names a value by its place in the file (or, for
+            // the flags' profile, 'configured in code', named here as the flags'): each fix says which of them the flags set.
             var flags = ValueFlags.Append(heartbeat?.Flag).OfType<Option>().Select(result.GetResult).OfType<System.CommandLine.Parsing.OptionResult>()
                 .Select(static r => $"{r.Option.Name} {string.Join(' ', r.Tokens.Select(static t => t.Value))}").ToList();
             var fromFlags = flags.Count == 0 ? string.Empty
                 : $" The command line set {string.Join(", ", flags)}{(settings is null ? ": fix a value these set with its flag." : $" (over {settings.Name}): fix a value these set with its flag, not in the file.")}";
-            throw new ToolInputException([.. e.Failures.Select(failure => Refusals.Parts(failure) is { Subject: { } subject, Fix: { } fix } parts
+            throw new ToolInputException([.. e.Failures.Select(failure => settings is null ? FromFlags(failure) : failure).Select(failure => Refusals.Parts(failure) is { Subject: { } subject, Fix: { } fix } parts
                 ? Refusals.Text(subject, parts.Error, fix + fromFlags)
                 : Refusals.Text($"profile '{name}'", failure, $"correct the value it names.{fromFlags}"))], e);
         }
@@ -113,6 +119,16 @@ internal sealed class ProfileArguments
         {
             throw new ToolInputException(e.Message, e);
         }
+    }
+
+    // A failure of the flags' profile, named by where it comes from. The library names a profile without a configuration
+    // path by its name and origin, then the setting ("KeepAlive profile 'x' (...) Tcp:IdleTime"; a setting has no space),
+    // or by the first alone for the profile as a whole.
+    private static string FromFlags(string failure)
+    {
+        var subject = Refusals.Parts(failure).Subject ?? string.Empty;
+        var sourceEnd = subject.EndsWith(')') ? subject.Length : subject.LastIndexOf(' ');
+        return sourceEnd > 0 ? CommandLineSource + failure[sourceEnd..] : failure;
     }
 
     private static string RegisterCommandLine(ServiceCollection services)

@@ -134,6 +134,24 @@ public sealed class ShowTests : IDisposable
     }
 
     [Fact]
+    public async Task Show_ProfileFromFlagsOnly_NamedAsTheCommandLineFlagsNotAsCode()
+    {
+        // No file: the profile is the flags'. The library names a profile without a configuration path "(configured in
+        // code)", which is its truth for an application and not for the tool.
+        var (exitCode, _, error) = await ToolRun.InProcessAsync("show", "--idle", "10m", "--interval", "10s", "--peer-idle-timeout", "AwsAlb");
+
+        exitCode.Should().Be(2);
+        error.Should().StartWith("KeepAlive profile 'command-line' (from the command-line flags) Tcp:IdleTime: Tcp:IdleTime is 10m and Tcp:Interval 10s")
+            .And.NotContain("configured in code");
+
+        // What the library says of a profile configured in code is unchanged.
+        using var provider = new ServiceCollection().AddKeepAlive(ProfileArguments.CommandLineProfile, static o => o.Tcp.IdleTime = TimeSpan.FromHours(3)).BuildServiceProvider();
+        var library = () => provider.GetRequiredService<IKeepAliveProfiles>().GetProfile(ProfileArguments.CommandLineProfile);
+        library.Should().Throw<OptionsValidationException>().Which.Failures.Should().ContainSingle()
+            .Which.Should().StartWith("KeepAlive profile 'command-line' (configured in code) Tcp:IdleTime: ");
+    }
+
+    [Fact]
     public async Task Show_ProfileNamedInAnotherCase_NamedAsTheFileNamesIt()
     {
         var settings = await WriteSettingsAsync("""{ "Tcp": { "IdleTime": "20s" } }""");
