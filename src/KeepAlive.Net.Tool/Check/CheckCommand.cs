@@ -24,7 +24,7 @@ internal static class CheckCommand
         var endpoint = HostAndPort.Argument("HOST:PORT to connect to, e.g. example.com:443 or [::1]:5000.");
         var profile = new ProfileArguments();
         var heartbeat = new Option<string?>("--heartbeat") { Description = "Send this text as an application heartbeat, on a dedicated thread, and measure its lateness.", HelpName = "text" };
-        var every = Durations.Option<HeartbeatOptions>("--every", "The period of --heartbeat (default: the Heartbeat:Interval of the --settings profile, else 1s)", "Heartbeat:Interval");
+        var every = Durations.Option<HeartbeatOptions>("--every", "The period of --heartbeat (default: the Heartbeat:Interval of the --settings profile, else 1s)", ProfileArguments.HeartbeatIntervalSetting);
         var hold = Durations.Option("--hold", "How long to hold the connection (default 30s).", HoldRange);
         var capture = new Option<FileInfo?>("--capture")
         {

@@ -23,6 +23,15 @@ internal sealed class ProfileArguments
     /// </summary>
     private const string CommandLineSource = $"KeepAlive profile '{CommandLineProfile}' (from the command-line flags)";
 
+    /// <summary>The profile value the heartbeat period flags set (<c>show --heartbeat-interval</c>, <c>check --every</c>).</summary>
+    public const string HeartbeatIntervalSetting = "Heartbeat:Interval";
+
+    private const string IdleTimeSetting = "Tcp:IdleTime";
+    private const string IntervalSetting = "Tcp:Interval";
+    private const string ProbeCountSetting = "Tcp:ProbeCount";
+    private const string UserTimeoutSetting = "Tcp:UserTimeout";
+    private const string PeerIdleTimeoutSetting = "Heartbeat:PeerIdleTimeout";
+
     public Option<FileInfo?> Settings { get; } = new("--settings")
     {
         Description = "An appsettings.json file with a KeepAlive:Profiles section.",
@@ -32,29 +41,30 @@ internal sealed class ProfileArguments
 
     public Option<string?> Profile { get; } = new("--profile") { Description = "The profile to use from --settings, e.g. payments.", HelpName = "name" };
 
-    public Option<TimeSpan?> Idle { get; } = Durations.Option<TcpKeepAliveOptions>("--idle", "Idle time before the first keep-alive probe", "Tcp:IdleTime");
+    public Option<TimeSpan?> Idle { get; } = Durations.Option<TcpKeepAliveOptions>("--idle", "Idle time before the first keep-alive probe", IdleTimeSetting);
 
-    public Option<TimeSpan?> Interval { get; } = Durations.Option<TcpKeepAliveOptions>("--interval", "Time between keep-alive probes", "Tcp:Interval");
+    public Option<TimeSpan?> Interval { get; } = Durations.Option<TcpKeepAliveOptions>("--interval", "Time between keep-alive probes", IntervalSetting);
 
-    public Option<int?> Count { get; } = Durations.WholeNumber<TcpKeepAliveOptions>("--count", "Unanswered probes before the kernel gives up", "probes", "Tcp:ProbeCount");
+    public Option<int?> Count { get; } = Durations.WholeNumber<TcpKeepAliveOptions>("--count", "Unanswered probes before the kernel gives up", "probes", ProbeCountSetting);
 
-    public Option<TimeSpan?> UserTimeout { get; } = Durations.Option<TcpKeepAliveOptions>("--user-timeout", "TCP_USER_TIMEOUT (Linux), a bound on unacknowledged data", "Tcp:UserTimeout");
+    public Option<TimeSpan?> UserTimeout { get; } = Durations.Option<TcpKeepAliveOptions>("--user-timeout", "TCP_USER_TIMEOUT (Linux), a bound on unacknowledged data", UserTimeoutSetting);
 
     public Option<PeerIdleTimeout?> PeerIdleTimeout { get; } = new("--peer-idle-timeout")
     {
-        Description = $"The peer's or middlebox's idle timeout (Heartbeat:PeerIdleTimeout): a preset ({string.Join(", ", KeepAlive.Net.PeerIdleTimeout.Presets.Select(static p => p.PresetName))}) or a duration, {Durations.RangeOf<HeartbeatOptions>("Heartbeat:PeerIdleTimeout")}.",
+        Description = $"The peer's or middlebox's idle timeout ({PeerIdleTimeoutSetting}): a preset ({string.Join(", ", KeepAlive.Net.PeerIdleTimeout.Presets.Select(static p => p.PresetName))}) or a duration, {Durations.RangeOf<HeartbeatOptions>(PeerIdleTimeoutSetting)}.",
         HelpName = "preset|duration",
         CustomParser = static result => KeepAlive.Net.PeerIdleTimeout.TryParse(Durations.Text(result), out var value, out var error)
             ? value
-            : Durations.Fail<PeerIdleTimeout?>(result, "--peer-idle-timeout (Heartbeat:PeerIdleTimeout)", error),
+            : Durations.Fail<PeerIdleTimeout?>(result, $"--peer-idle-timeout ({PeerIdleTimeoutSetting})", error),
     };
 
-    // The flags that set a profile value, over the file's profile or the library's defaults.
-    private Option[] ValueFlags => [Idle, Interval, Count, UserTimeout, PeerIdleTimeout];
+    // The flags that set a profile value, over the file's profile or the library's defaults, each with the value it sets.
+    private (Option Flag, string Setting)[] ValueFlags =>
+        [(Idle, IdleTimeSetting), (Interval, IntervalSetting), (Count, ProbeCountSetting), (UserTimeout, UserTimeoutSetting), (PeerIdleTimeout, PeerIdleTimeoutSetting)];
 
     public void AddTo(Command command)
     {
-        foreach (var option in (Option[])[Settings, Profile, .. ValueFlags])
+        foreach (var option in (Option[])[Settings, Profile, .. ValueFlags.Select(static f => f.Flag)])
         {
             command.Options.Add(option);
         }
@@ -84,7 +94,7 @@ internal sealed class ProfileArguments
         }
 
         var services = new ServiceCollection();
-        var name = settings is null ? RegisterCommandLine(services) : RegisterFile(services, settings, profile);
+        var name = settings is null ? RegisterCommandLine(services) : RegisterFile(services, settings, profile, Given(result, heartbeat).Select(static f => f.Setting).ToList());
         if (overrides is not null)
         {
             services.Configure(name, overrides);
@@ -100,7 +110,7 @@ internal sealed class ProfileArguments
             // Every failure of the profile at once, one refusal each: what the library's reader refused and what its
             // validators found, each "path: 'value' ... Fix: ...". The library names a value by its place in the file (or, for
             // the flags' profile, 'configured in code', named here as the flags'): each fix says which of them the flags set.
-            var flags = ValueFlags.Append(heartbeat?.Flag).OfType<Option>().Select(result.GetResult).OfType<System.CommandLine.Parsing.OptionResult>()
+            var flags = Given(result, heartbeat).Select(f => result.GetResult(f.Flag)!)
                 .Select(static r => $"{r.Option.Name} {string.Join(' ', r.Tokens.Select(static t => t.Value))}").ToList();
             var fromFlags = flags.Count == 0 ? string.Empty
                 : $" The command line set {string.Join(", ", flags)}{(settings is null ? ": fix a value these set with its flag." : $" (over {settings.Name}): fix a value these set with its flag, not in the file.")}";
@@ -137,7 +147,11 @@ internal sealed class ProfileArguments
         return CommandLineProfile;
     }
 
-    private static string RegisterFile(ServiceCollection services, FileInfo settings, string? profile)
+    // The flags given on the command line that set a profile value, each with the value it sets.
+    private IEnumerable<(Option Flag, string Setting)> Given(ParseResult result, (Option Flag, TimeSpan Interval)? heartbeat) =>
+        ValueFlags.Concat(heartbeat is { Flag: var beat } ? [(beat, HeartbeatIntervalSetting)] : []).Where(f => result.GetResult(f.Flag) is not null);
+
+    private static string RegisterFile(ServiceCollection services, FileInfo settings, string? profile, List<string> replaced)
     {
         Paths.RequireFile($"--settings {settings.FullName}", settings.FullName, "give the appsettings.json file that holds KeepAlive:Profiles, e.g. --settings appsettings.json");
 
@@ -149,6 +163,16 @@ internal sealed class ProfileArguments
         catch (Exception e) when (e is InvalidDataException or FormatException or IOException)
         {
             throw new ToolInputException($"--settings {settings.FullName}: {Describe(e)}", e);
+        }
+
+        // Keys ignore case: the profile is named as the file names it (an unknown name stays as typed, for the library's refusal).
+        var names = configuration.GetSection("KeepAlive:Profiles").GetChildren().Select(static c => c.Key).ToList();
+        var name = profile is null ? names.FirstOrDefault() : names.Find(n => string.Equals(n, profile, StringComparison.OrdinalIgnoreCase)) ?? profile;
+
+        // Flags override the file: a value a flag sets is not read from it, so a mistake there is no longer one.
+        if (name is not null && replaced.Count > 0)
+        {
+            configuration = Without(configuration, [.. replaced.Select(s => ConfigurationPath.Combine("KeepAlive", "Profiles", name, s))]);
         }
 
         // The library reads the section first: a key it does not know (a profile's Tcp written directly under KeepAlive) is
@@ -163,8 +187,7 @@ internal sealed class ProfileArguments
             throw new ToolInputException(e.Message, e);
         }
 
-        var names = section.GetSection("Profiles").GetChildren().Select(static c => c.Key).ToList();
-        if (names.Count == 0)
+        if (name is null)
         {
             throw new ToolInputException($"--settings {settings.FullName}: no profiles under KeepAlive:Profiles. Fix: add one, e.g. \"KeepAlive\": {{ \"Profiles\": {{ \"payments\": {{ \"Tcp\": {{ \"IdleTime\": \"30s\" }} }} }} }}.");
         }
@@ -174,9 +197,14 @@ internal sealed class ProfileArguments
             throw new ToolInputException($"--settings {settings.Name} holds {names.Count} profiles ({string.Join(", ", names)}) and no --profile says which. Fix: choose one, e.g. --profile {names[0]}.");
         }
 
-        // Keys ignore case: the profile is named as the file names it (an unknown name stays as typed, for the library's refusal).
-        return profile is null ? names[0] : names.Find(n => string.Equals(n, profile, StringComparison.OrdinalIgnoreCase)) ?? profile;
+        return name;
     }
+
+    // The configuration without the keys at (or under) the paths given, which ignore case as configuration keys do.
+    private static IConfiguration Without(IConfiguration configuration, string[] paths) =>
+        new ConfigurationBuilder().AddInMemoryCollection(configuration.AsEnumerable().Where(pair => !paths.Any(path =>
+            string.Equals(pair.Key, path, StringComparison.OrdinalIgnoreCase)
+            || pair.Key.StartsWith(path + ConfigurationPath.KeyDelimiter, StringComparison.OrdinalIgnoreCase)))).Build();
 
     private Action<KeepAliveProfileOptions>? Overrides(ParseResult result, (Option Flag, TimeSpan Interval)? heartbeat)
     {

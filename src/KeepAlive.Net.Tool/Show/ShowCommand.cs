@@ -10,7 +10,7 @@ internal static class ShowCommand
     public static Command Create(ToolConsole console)
     {
         var profile = new ProfileArguments();
-        var heartbeat = Durations.Option<HeartbeatOptions>("--heartbeat-interval", "The heartbeat's period to compare with --peer-idle-timeout", "Heartbeat:Interval");
+        var heartbeat = Durations.Option<HeartbeatOptions>("--heartbeat-interval", "The heartbeat's period to compare with --peer-idle-timeout", ProfileArguments.HeartbeatIntervalSetting);
         var command = new Command("show", "Show this machine's keep-alive defaults and what a profile or flags would apply.");
         profile.AddTo(command);
         command.Options.Add(heartbeat);

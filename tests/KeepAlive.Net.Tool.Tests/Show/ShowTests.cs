@@ -241,6 +241,40 @@ public sealed class ShowTests : IDisposable
         error.Should().Contain("Tcp:IdleTime is 10m").And.Contain("The command line set --idle 10m (over appsettings.json): fix a value these set with its flag, not in the file.");
     }
 
+    [Theory]
+    [InlineData("""{ "Tcp": { "IdleTime": "abc" } }""", "--idle", "30s", @"IdleTime\s*│\s*30 s")]
+    [InlineData("""{ "tcp": { "idletime": "20" } }""", "--idle", "30s", @"IdleTime\s*│\s*30 s")]
+    [InlineData("""{ "Tcp": { "ProbeCount": { "Value": 3 } } }""", "--count", "4", @"ProbeCount\s*│\s*4\s")]
+    [InlineData("""{ "Heartbeat": { "PeerIdleTimeout": "AwsNbl" } }""", "--peer-idle-timeout", "AwsNlb", @"Peer idle timeout 350 s \(AwsNlb\)")]
+    [InlineData("""{ "Heartbeat": { "Interval": "soon", "PeerIdleTimeout": "350s" } }""", "--heartbeat-interval", "5s", "Heartbeat every 5 s: 70 heartbeats fit")]
+    public async Task Show_FlagReplacesABadValueOfTheFile_TheFlagWins(string payments, string flag, string value, string shown)
+    {
+        // Flags override the file: the value the flag replaces is not read, so its mistake is no longer one.
+        var settings = await WriteSettingsAsync(payments);
+
+        var (exitCode, output, error) = await ToolRun.InProcessAsync("show", "--settings", settings, flag, value);
+
+        exitCode.Should().Be(0, error);
+        error.Should().BeEmpty();
+        output.Should().MatchRegex(shown);
+    }
+
+    [Fact]
+    public async Task Show_FlagReplacesOneBadValueOfTheFile_TheFilesOtherMistakesStillRefused()
+    {
+        var settings = await WriteSettingsAsync("""{ "Tcp": { "IdleTime": "abc", "Interval": "5", "ProbeCount": 0 } }""");
+
+        var (exitCode, output, error) = await ToolRun.InProcessAsync("show", "--settings", settings, "--idle", "30s");
+
+        exitCode.Should().Be(2);
+        output.Should().BeEmpty();
+        var refusals = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        refusals.Should().HaveCount(2, error);
+        refusals[0].Should().StartWith("KeepAlive:Profiles:payments:Tcp:Interval: '5'");
+        refusals[1].Should().StartWith("KeepAlive:Profiles:payments:Tcp:ProbeCount: ");
+        error.Should().NotContain("'abc'");
+    }
+
     [Fact]
     public async Task Show_BareNumberInSettings_ExitsTwoWithTheLibrarysDurationMessage()
     {
