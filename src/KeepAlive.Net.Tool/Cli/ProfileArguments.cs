@@ -73,12 +73,13 @@ internal sealed class ProfileArguments
     /// <summary>The profile the options describe, validated by the library, or <see langword="null"/> when none was given.</summary>
     /// <param name="result">The parsed command line.</param>
     /// <param name="heartbeat">
-    /// The command's own heartbeat flag and the period it sends at (<c>check --heartbeat --every</c>), which is the
-    /// profile's <c>Heartbeat:Interval</c>, or <see langword="null"/>. The period is the flag's default when the flag is not
-    /// given: it then replaces only a <c>Heartbeat:Interval</c> the file's profile leaves unset.
+    /// The command's own heartbeat flag, which sets the profile's <c>Heartbeat:Interval</c>, and the period it gives
+    /// (<c>check --heartbeat --every</c>, <c>show --heartbeat-interval</c>), or <see langword="null"/> when the command has
+    /// none. The period is the flag's default when the flag is not given: it then replaces only a <c>Heartbeat:Interval</c>
+    /// the file's profile leaves unset; without a period, the profile's stays.
     /// </param>
     /// <exception cref="ToolInputException">The file, the profile or a value is wrong; the message is the library's.</exception>
-    public (string Name, KeepAliveProfileOptions Options)? Resolve(ParseResult result, (Option Flag, TimeSpan Interval)? heartbeat = null)
+    public (string Name, KeepAliveProfileOptions Options)? Resolve(ParseResult result, (Option Flag, TimeSpan? Interval)? heartbeat = null)
     {
         var settings = result.GetValue(Settings);
         var profile = result.GetValue(Profile);
@@ -109,14 +110,11 @@ internal sealed class ProfileArguments
         {
             // Every failure of the profile at once, one refusal each: what the library's reader refused and what its
             // validators found, each "path: 'value' ... Fix: ...". The library names a value by its place in the file (or, for
-            // the flags' profile, 'configured in code', named here as the flags'): each fix says which of them the flags set.
-            var flags = Given(result, heartbeat).Select(f => result.GetResult(f.Flag)!)
-                .Select(static r => $"{r.Option.Name} {string.Join(' ', r.Tokens.Select(static t => t.Value))}").ToList();
-            var fromFlags = flags.Count == 0 ? string.Empty
-                : $" The command line set {string.Join(", ", flags)}{(settings is null ? ": fix a value these set with its flag." : $" (over {settings.Name}): fix a value these set with its flag, not in the file.")}";
+            // the flags' profile, 'configured in code', named here as the flags'); a fix a flag can make names that flag.
+            var source = settings is null ? CommandLineSource : ConfigurationPath.Combine("KeepAlive", "Profiles", name);
             throw new ToolInputException([.. e.Failures.Select(failure => settings is null ? FromFlags(failure) : failure).Select(failure => Refusals.Parts(failure) is { Subject: { } subject, Fix: { } fix } parts
-                ? Refusals.Text(subject, parts.Error, fix + fromFlags)
-                : Refusals.Text($"profile '{name}'", failure, $"correct the value it names.{fromFlags}"))], e);
+                ? Refusals.Text(subject, parts.Error, fix + FlagNote(result, heartbeat, settings, Setting(source, subject), fix))
+                : Refusals.Text($"profile '{name}'", failure, "correct the value it names."))], e);
         }
         catch (KeepAliveProfileNotFoundException e) when (settings is not null)
         {
@@ -147,9 +145,38 @@ internal sealed class ProfileArguments
         return CommandLineProfile;
     }
 
-    // The flags given on the command line that set a profile value, each with the value it sets.
-    private IEnumerable<(Option Flag, string Setting)> Given(ParseResult result, (Option Flag, TimeSpan Interval)? heartbeat) =>
-        ValueFlags.Concat(heartbeat is { Flag: var beat } ? [(beat, HeartbeatIntervalSetting)] : []).Where(f => result.GetResult(f.Flag) is not null);
+    // The flags of this command that set a profile value, each with the value it sets.
+    private IEnumerable<(Option Flag, string Setting)> Flags(ParseResult result, (Option Flag, TimeSpan? Interval)? heartbeat) =>
+        ValueFlags.Concat(heartbeat is { Flag: var beat } ? [(beat, HeartbeatIntervalSetting)] : []).Where(f => result.CommandResult.Command.Options.Contains(f.Flag));
+
+    // Those given on the command line.
+    private IEnumerable<(Option Flag, string Setting)> Given(ParseResult result, (Option Flag, TimeSpan? Interval)? heartbeat) =>
+        Flags(result, heartbeat).Where(f => result.GetResult(f.Flag) is not null);
+
+    // The setting a failure names after the profile's source ("KeepAlive:Profiles:a:Tcp:IdleTime", or the flags' source
+    // then " Tcp:IdleTime"), or null when it names the profile as a whole.
+    private static string? Setting(string source, string subject) =>
+        subject.Length > source.Length + 1 && subject.StartsWith(source, StringComparison.OrdinalIgnoreCase) && subject[source.Length] is ':' or ' '
+            ? subject[(source.Length + 1)..]
+            : null;
+
+    // What the command line can do about one failure, from the flags that set the value it names or a value its fix
+    // names: those given set it (over the file), so it is fixed there; in a profile of flags alone, the others can set
+    // it. Empty when no flag can (a file's own mistakes are the library's words alone).
+    private string FlagNote(ParseResult result, (Option Flag, TimeSpan? Interval)? heartbeat, FileInfo? settings, string? setting, string fix)
+    {
+        var able = Flags(result, heartbeat)
+            .Where(f => string.Equals(f.Setting, setting, StringComparison.OrdinalIgnoreCase) || fix.Contains(f.Setting, StringComparison.Ordinal))
+            .Select(f => (f.Flag, Given: result.GetResult(f.Flag))).ToList();
+        var given = able.Where(static f => f.Given is not null).Select(static f => $"{f.Flag.Name} {string.Join(' ', f.Given!.Tokens.Select(static t => t.Value))}").ToList();
+        if (given.Count > 0)
+        {
+            return $" The command line set {string.Join(", ", given)}{(settings is null ? string.Empty : $" (over {settings.Name})")}: fix a value set there with its flag{(settings is null ? string.Empty : ", not in the file")}.";
+        }
+
+        return able.Count == 0 || settings is not null ? string.Empty
+            : $" Set it on the command line: {string.Join(", ", able.Select(static f => $"{f.Flag.Name} <{f.Flag.HelpName}>"))}.";
+    }
 
     private static string RegisterFile(ServiceCollection services, FileInfo settings, string? profile, List<string> replaced)
     {
@@ -206,14 +233,14 @@ internal sealed class ProfileArguments
             string.Equals(pair.Key, path, StringComparison.OrdinalIgnoreCase)
             || pair.Key.StartsWith(path + ConfigurationPath.KeyDelimiter, StringComparison.OrdinalIgnoreCase)))).Build();
 
-    private Action<KeepAliveProfileOptions>? Overrides(ParseResult result, (Option Flag, TimeSpan Interval)? heartbeat)
+    private Action<KeepAliveProfileOptions>? Overrides(ParseResult result, (Option Flag, TimeSpan? Interval)? heartbeat)
     {
         var idle = result.GetValue(Idle);
         var interval = result.GetValue(Interval);
         var count = result.GetValue(Count);
         var userTimeout = result.GetValue(UserTimeout);
         var peer = result.GetValue(PeerIdleTimeout);
-        if (idle is null && interval is null && count is null && userTimeout is null && peer is null && heartbeat is null)
+        if (idle is null && interval is null && count is null && userTimeout is null && peer is null && heartbeat?.Interval is null)
         {
             return null;
         }
@@ -225,9 +252,9 @@ internal sealed class ProfileArguments
             options.Tcp.ProbeCount = count ?? options.Tcp.ProbeCount;
             options.Tcp.UserTimeout = userTimeout ?? options.Tcp.UserTimeout;
             options.Heartbeat.PeerIdleTimeout = peer ?? options.Heartbeat.PeerIdleTimeout;
-            if (heartbeat is { } beat && (result.GetResult(beat.Flag) is not null || !options.Heartbeat.IsIntervalSet))
+            if (heartbeat is { Interval: { } period } beat && (result.GetResult(beat.Flag) is not null || !options.Heartbeat.IsIntervalSet))
             {
-                options.Heartbeat.Interval = beat.Interval;
+                options.Heartbeat.Interval = period;
             }
         };
     }

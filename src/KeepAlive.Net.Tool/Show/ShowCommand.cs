@@ -14,7 +14,7 @@ internal static class ShowCommand
         var command = new Command("show", "Show this machine's keep-alive defaults and what a profile or flags would apply.");
         profile.AddTo(command);
         command.Options.Add(heartbeat);
-        command.SetAction(result => Run(console, profile.Resolve(result, result.GetValue(heartbeat) is { } interval ? (heartbeat, interval) : null)));
+        command.SetAction(result => Run(console, profile.Resolve(result, (heartbeat, result.GetValue(heartbeat)))));
         return command;
     }
 

@@ -130,7 +130,7 @@ public sealed class ShowTests : IDisposable
         var (refused, _, why) = await ToolRun.InProcessAsync("show", "--peer-idle-timeout", "3s", "--heartbeat-interval", "2s");
 
         refused.Should().Be(2);
-        why.Should().Contain("--heartbeat-interval 2s").And.Contain("fix a value these set with its flag");
+        why.Should().Contain("The command line set --heartbeat-interval 2s: fix a value set there with its flag.");
     }
 
     [Fact]
@@ -238,7 +238,7 @@ public sealed class ShowTests : IDisposable
         var (exitCode, _, error) = await ToolRun.InProcessAsync("show", "--settings", settings, "--profile", "payments", "--idle", "10m");
 
         exitCode.Should().Be(2);
-        error.Should().Contain("Tcp:IdleTime is 10m").And.Contain("The command line set --idle 10m (over appsettings.json): fix a value these set with its flag, not in the file.");
+        error.Should().Contain("Tcp:IdleTime is 10m").And.Contain("The command line set --idle 10m (over appsettings.json): fix a value set there with its flag, not in the file.");
     }
 
     [Theory]
@@ -273,6 +273,49 @@ public sealed class ShowTests : IDisposable
         refusals[0].Should().StartWith("KeepAlive:Profiles:payments:Tcp:Interval: '5'");
         refusals[1].Should().StartWith("KeepAlive:Profiles:payments:Tcp:ProbeCount: ");
         error.Should().NotContain("'abc'");
+    }
+
+    [Fact]
+    public async Task Show_FailuresNoFlagCanFix_AreTheLibrarysWithoutANoteAboutTheFlags()
+    {
+        // An unknown key and a value no flag sets: the flags given cannot fix either, so no fix speaks of them.
+        var settings = await WriteSettingsAsync("""{ "Tcp": { "IdelTime": "20s" }, "Heartbeat": { "Jitter": "5" } }""");
+        var expected = LibraryError(settings, "payments").Split('\n');
+
+        var (exitCode, _, error) = await ToolRun.InProcessAsync("show", "--settings", settings, "--interval", "5s", "--count", "3");
+
+        exitCode.Should().Be(2);
+        expected.Should().HaveCount(2);
+        error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().Equal(expected);
+    }
+
+    [Fact]
+    public async Task Show_FailureOfAValueAFlagSet_NamesThatFlagAlone()
+    {
+        var settings = await WriteSettingsAsync("""{ "Tcp": { "Interval": "5s" }, "Heartbeat": { "PeerIdleTimeout": "AwsNlb", "Jitter": "5" } }""");
+
+        var (exitCode, _, error) = await ToolRun.InProcessAsync("show", "--settings", settings, "--idle", "10m", "--count", "3");
+
+        exitCode.Should().Be(2);
+        error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().SatisfyRespectively(
+            idle => idle.Should().StartWith("KeepAlive:Profiles:payments:Tcp:IdleTime: Tcp:IdleTime is 10m")
+                .And.EndWith(". The command line set --idle 10m (over appsettings.json): fix a value set there with its flag, not in the file.").And.NotContain("--count"),
+            jitter => jitter.Should().StartWith("KeepAlive:Profiles:payments:Heartbeat:Jitter: '5'").And.NotContain("command line").And.NotContain("--"));
+    }
+
+    [Fact]
+    public async Task Show_FailureOfAValueAFlagCanSet_NamesTheFlag()
+    {
+        // A profile of flags alone: the library's 10 s heartbeat does not fit a 3 s idle timeout, and --heartbeat-interval sets it.
+        var (fromFlags, _, flagsError) = await ToolRun.InProcessAsync("show", "--peer-idle-timeout", "3s");
+
+        fromFlags.Should().Be(2);
+        var refusals = flagsError.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        refusals.Should().Contain(static r => r.Contains(" Heartbeat:Interval: ", StringComparison.Ordinal)).Which
+            .Should().EndWith(" Set it on the command line: --heartbeat-interval <duration>.");
+        refusals.Should().Contain(static r => r.Contains(" Tcp:IdleTime: ", StringComparison.Ordinal)).Which
+            .Should().Contain("Fix: shorten Tcp:Interval and set Tcp:IdleTime").And.EndWith(" Set it on the command line: --idle <duration>, --interval <duration>.");
+        flagsError.Should().NotContain("The command line set --peer-idle-timeout 3s", "the flag given is no fix for either");
     }
 
     [Fact]
