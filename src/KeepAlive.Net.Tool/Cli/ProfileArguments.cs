@@ -245,13 +245,35 @@ internal sealed class ProfileArguments
             return null;
         }
 
+        // Only what a flag gives is assigned: an assignment marks a TCP value as set, and a profile with Tcp:UnsetValues
+        // KeepCurrent writes every value marked so in place of the socket's own.
         return options =>
         {
-            options.Tcp.IdleTime = idle ?? options.Tcp.IdleTime;
-            options.Tcp.Interval = interval ?? options.Tcp.Interval;
-            options.Tcp.ProbeCount = count ?? options.Tcp.ProbeCount;
-            options.Tcp.UserTimeout = userTimeout ?? options.Tcp.UserTimeout;
-            options.Heartbeat.PeerIdleTimeout = peer ?? options.Heartbeat.PeerIdleTimeout;
+            if (idle is { } idleTime)
+            {
+                options.Tcp.IdleTime = idleTime;
+            }
+
+            if (interval is { } probeInterval)
+            {
+                options.Tcp.Interval = probeInterval;
+            }
+
+            if (count is { } probeCount)
+            {
+                options.Tcp.ProbeCount = probeCount;
+            }
+
+            if (userTimeout is { } timeout)
+            {
+                options.Tcp.UserTimeout = timeout;
+            }
+
+            if (peer is { } peerIdle)
+            {
+                options.Heartbeat.PeerIdleTimeout = peerIdle;
+            }
+
             if (heartbeat is { Interval: { } period } beat && (result.GetResult(beat.Flag) is not null || !options.Heartbeat.IsIntervalSet))
             {
                 options.Heartbeat.Interval = period;

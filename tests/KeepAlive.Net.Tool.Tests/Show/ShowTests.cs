@@ -319,6 +319,21 @@ public sealed class ShowTests : IDisposable
     }
 
     [Fact]
+    public async Task Show_FlagOverAProfileThatKeepsTheSocketsValues_SetsItsOwnValueAlone()
+    {
+        // Tcp:UnsetValues KeepCurrent: what the profile does not set, each socket keeps. --count sets the probe count; the
+        // idle time and interval stay the socket's, not the library's 30 s and 10 s written in their place.
+        var settings = await WriteSettingsAsync("""{ "Tcp": { "UnsetValues": "KeepCurrent", "ProbeCount": 3 } }""");
+
+        var (exitCode, output, error) = await ToolRun.InProcessAsync("show", "--settings", settings, "--count", "5");
+
+        exitCode.Should().Be(0, error);
+        output.Should().MatchRegex(@"ProbeCount\s*│\s*5\s*│\s*5\s*│\s*Applied")
+            .And.MatchRegex(@"IdleTime\s*│\s*n/a\s*│[^│]*│\s*NotChanged")
+            .And.MatchRegex(@"Interval\s*│\s*n/a\s*│[^│]*│\s*NotChanged");
+    }
+
+    [Fact]
     public async Task Show_BareNumberInSettings_ExitsTwoWithTheLibrarysDurationMessage()
     {
         var settings = await WriteSettingsAsync("""{ "Tcp": { "IdleTime": "20" } }""");
