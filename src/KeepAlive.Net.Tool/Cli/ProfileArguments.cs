@@ -221,7 +221,7 @@ internal sealed class ProfileArguments
 
         if (profile is null && names.Count > 1)
         {
-            throw new ToolInputException($"--settings {settings.Name} holds {names.Count} profiles ({string.Join(", ", names)}) and no --profile says which. Fix: choose one, e.g. --profile {names[0]}.");
+            throw new ToolInputException(Refusals.Text($"--settings {settings.FullName}", $"holds {names.Count} profiles ({string.Join(", ", names)}) and no --profile says which.", $"choose one, e.g. --profile {names[0]}."));
         }
 
         return name;

@@ -36,6 +36,29 @@ public sealed class JsonRefusalTests
     }
 
     [Fact]
+    public async Task Refusal_OfASettingsFileWithSeveralProfilesAndNoProfile_NamesTheFileAsItsSubject()
+    {
+        // "--settings two.json holds 2 profiles ..." had no "subject: " before what is wrong, so JSON said subject null.
+        var settings = Path.Combine(Path.GetTempPath(), $"keepalive-two-profiles-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(settings, """{"KeepAlive":{"Profiles":{"a":{},"b":{}}}}""", TestContext.Current.CancellationToken);
+        try
+        {
+            var (exitCode, output, error) = await ToolRun.InProcessAsync("doctor", "--json", "--pid", "1", "--settings", settings);
+
+            exitCode.Should().Be(2, error);
+            using var document = JsonDocument.Parse(output);
+            var refusal = document.RootElement.GetProperty("errors").EnumerateArray().Should().ContainSingle().Subject;
+            refusal.GetProperty("subject").GetString().Should().Be($"--settings {settings}");
+            refusal.GetProperty("error").GetString().Should().Be("holds 2 profiles (a, b) and no --profile says which.");
+            refusal.GetProperty("fix").GetString().Should().Be("choose one, e.g. --profile a.");
+        }
+        finally
+        {
+            File.Delete(settings);
+        }
+    }
+
+    [Fact]
     public async Task Refusal_OfAnInvalidProfile_IsOneRefusalPerFailureNamingItsPathValueAndFix()
     {
         // "profile 'a' is invalid (2 to fix):" came first, with each failure on an indented line under it: the whole was one
