@@ -39,7 +39,22 @@ internal sealed class ProfileArguments
         CustomParser = static result => Paths.Parse(result, "--settings", "--settings appsettings.json"),
     };
 
-    public Option<string?> Profile { get; } = new("--profile") { Description = "The profile to use from --settings, e.g. payments.", HelpName = "name" };
+    public Option<string?> Profile { get; } = new("--profile")
+    {
+        Description = "The profile to use from --settings, e.g. payments.",
+        HelpName = "name",
+        // An empty name is no profile's: refused as such, not looked up and answered with "add a \"\" profile".
+        Validators =
+        {
+            static result =>
+            {
+                if (string.IsNullOrWhiteSpace(result.GetValueOrDefault<string?>()))
+                {
+                    result.AddError(Refusals.Text("--profile", "the profile name is empty.", "give the name of a profile under KeepAlive:Profiles in --settings, e.g. --profile payments, or leave --profile out when the file holds one."));
+                }
+            },
+        },
+    };
 
     public Option<TimeSpan?> Idle { get; } = Durations.Option<TcpKeepAliveOptions>("--idle", "Idle time before the first keep-alive probe", IdleTimeSetting);
 

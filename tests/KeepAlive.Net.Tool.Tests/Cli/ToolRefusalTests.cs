@@ -49,6 +49,8 @@ public sealed class ToolRefusalTests
     [InlineData("--idle (Tcp:IdleTime): '3h'", "show", "--idle", "3h")]
     [InlineData("--heartbeat: ", "check", "127.0.0.1:1", "--heartbeat", "")]
     [InlineData("--every: ", "check", "127.0.0.1:1", "--every", "1s")]
+    [InlineData("--profile: the profile name is empty. Fix: ", "show", "--settings", "/nonexistent/appsettings.json", "--profile", "")]
+    [InlineData("--profile: the profile name is empty. Fix: ", "doctor", "--pid", "1", "--settings", "/nonexistent/appsettings.json", "--profile", " ")]
     public async Task Refusal_WhetherTheParserOrTheCommandRefuses_HasOneShape(string start, params string[] args)
     {
         // A command's refusals started with "error: ", the parser's did not; check's --heartbeat and --every refusals had no
