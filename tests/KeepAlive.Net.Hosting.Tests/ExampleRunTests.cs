@@ -57,8 +57,8 @@ public sealed class ExampleRunTests
         output.Should().MatchRegex(@"Round \d+: Redis visits = \d+, PostgreSQL now\(\) = ", "the worker used both stores");
         output.Should().MatchRegex(@"StackExchange\.Redis connection .* configured with KeepAlive profile 'datastores': Linux: keep-alive on, idle 30s, interval 5s, probes 4, .*\(read back from the kernel\)",
             "every Redis socket carries the profile, read back from the kernel");
-        output.Should().Contain("StackExchange.Redis uses KeepAlive profile 'datastores'").And.Contain("KeepAlive (PING when idle) every 60 s from Heartbeat:Interval");
-        output.Should().Contain("Npgsql uses KeepAlive profile 'datastores': Tcp Keepalive Time 30 s and Tcp Keepalive Interval 5 s")
+        output.Should().Contain("StackExchange.Redis uses KeepAlive profile 'datastores'").And.Contain("KeepAlive (PING when idle) every 1m from Heartbeat:Interval");
+        output.Should().Contain("Npgsql uses KeepAlive profile 'datastores': Tcp Keepalive Time 30s and Tcp Keepalive Interval 5s")
             .And.Contain("Tcp:ProbeCount 4 cannot be applied");
     }
 
