@@ -37,7 +37,10 @@ public sealed class GrpcPingPolicyTests
 
         NatProfiles.Report($"respecting: {server.Pings} PINGs ({pingsDuringTheCall} during the slow call), at most {server.MaxStrikes} strikes, {server.TooManyPings} GOAWAY too_many_pings, {server.Connections} connection(s)");
         pingsDuringTheCall.Should().BeGreaterThan(0, "with a call in flight the channel keeps it alive with PINGs");
-        server.MaxStrikes.Should().Be(0);
+        // One strike at most: the channel's PING that comes as the second call starts can reach the server just before that
+        // call's HEADERS, while no stream is open (grpc-go counts it too, and forgives up to two). A channel that pinged while
+        // idle, or more often than the policy allows, strikes at every PING and is sent GOAWAY after the third.
+        server.MaxStrikes.Should().BeLessThanOrEqualTo(1);
         server.TooManyPings.Should().Be(0);
         server.Connections.Should().Be(1, "the channel kept its connection through the idle period");
         await host.StopAsync(Token);
