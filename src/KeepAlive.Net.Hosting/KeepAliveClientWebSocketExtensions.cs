@@ -26,13 +26,22 @@ public static class KeepAliveClientWebSocketExtensions
         ArgumentNullException.ThrowIfNull(profiles);
         var webSocket = profiles.GetProfile(profileName).WebSocket;
         var replaced = KeepAliveHandlerSettings.Warn(profiles, $"clientWebSocketOptions.UseKeepAlive(profiles, \"{profileName}\")", profileName, options: null);
-        void ReportIfHandSet(string name, TimeSpan current, TimeSpan byDefault, TimeSpan? fromProfile) =>
-            KeepAliveHandlerSettings.ReportIfHandSet(replaced, $"{nameof(ClientWebSocketOptions)}.{name}", $"WebSocket:{name}", current, byDefault, fromProfile);
-
-        // Unlike ClientWebSocketOptions' defaults, a value was set by hand; the profile's wins.
-        ReportIfHandSet(nameof(ClientWebSocketOptions.KeepAliveInterval), options.KeepAliveInterval, WebSocket.DefaultKeepAliveInterval, webSocket.KeepAliveInterval);
-        ReportIfHandSet(nameof(ClientWebSocketOptions.KeepAliveTimeout), options.KeepAliveTimeout, Timeout.InfiniteTimeSpan, webSocket.KeepAliveTimeout);
+        ReportHandSet(options, webSocket, replaced, static name => $"{nameof(ClientWebSocketOptions)}.{name}");
         return ApplyWebSocketSection(options, webSocket);
+    }
+
+    /// <summary>
+    /// Tells <paramref name="replaced"/> of each keep-alive value of <paramref name="options"/> set by hand (unlike
+    /// <see cref="ClientWebSocketOptions"/>' defaults) that the profile's <c>WebSocket</c> section replaces;
+    /// <paramref name="setting"/> names an option (<c>KeepAliveInterval</c>) as the report says it.
+    /// </summary>
+    internal static void ReportHandSet(ClientWebSocketOptions options, WebSocketKeepAliveOptions webSocket, KeepAliveHandlerSettings.HandSetReplaced replaced, Func<string, string> setting)
+    {
+        void Report(string name, TimeSpan current, TimeSpan byDefault, TimeSpan? fromProfile) =>
+            KeepAliveHandlerSettings.ReportIfHandSet(replaced, setting(name), $"WebSocket:{name}", current, byDefault, fromProfile);
+
+        Report(nameof(ClientWebSocketOptions.KeepAliveInterval), options.KeepAliveInterval, WebSocket.DefaultKeepAliveInterval, webSocket.KeepAliveInterval);
+        Report(nameof(ClientWebSocketOptions.KeepAliveTimeout), options.KeepAliveTimeout, Timeout.InfiniteTimeSpan, webSocket.KeepAliveTimeout);
     }
 
     /// <summary>

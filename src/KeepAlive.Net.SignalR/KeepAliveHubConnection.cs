@@ -122,14 +122,14 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
         options.WebSocketConfiguration = webSocket =>
         {
             userWebSocket?.Invoke(webSocket);
-            var (yourInterval, yourTimeout) = (webSocket.KeepAliveInterval, webSocket.KeepAliveTimeout);
-            KeepAliveClientWebSocketExtensions.ApplyWebSocketSection(webSocket, profiles.GetProfile(ProfileName).WebSocket); // hand-set values: 3352 below, not 3202
+            var section = profiles.GetProfile(ProfileName).WebSocket;
             if (Interlocked.Exchange(ref _webSocketReported, 1) == 0)
             {
                 // Said once per connection, not at every reconnection: the WebSocketConfiguration runs for each WebSocket.
-                ReportIfHandSet("ClientWebSocketOptions.KeepAliveInterval (WebSocketConfiguration)", yourInterval, WebSocket.DefaultKeepAliveInterval, webSocket.KeepAliveInterval, "WebSocket:KeepAliveInterval", "WebSocket:KeepAliveInterval");
-                ReportIfHandSet("ClientWebSocketOptions.KeepAliveTimeout (WebSocketConfiguration)", yourTimeout, Timeout.InfiniteTimeSpan, webSocket.KeepAliveTimeout, "WebSocket:KeepAliveTimeout", "WebSocket:KeepAliveTimeout");
+                KeepAliveClientWebSocketExtensions.ReportHandSet(webSocket, section, Overridden(keepYoursKey: null), static name => $"ClientWebSocketOptions.{name} (WebSocketConfiguration)");
             }
+
+            KeepAliveClientWebSocketExtensions.ApplyWebSocketSection(webSocket, section); // hand-set values: 3352 above, not 3202
         };
         if (options.WebSocketFactory is null)
         {
@@ -373,14 +373,13 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
     /// <summary>
     /// Warns (event 3352) when <paramref name="option"/> was set by hand (it differs from the client's default) to another
     /// value than the one the profile gives it from <paramref name="profileKey"/>; the fix names the profile key that gives
-    /// the connection the hand-set value back (<paramref name="keepYoursKey"/>, which takes precedence for it).
+    /// the connection the hand-set value back (<paramref name="keepYoursKey"/>, which takes precedence for it). The rule is
+    /// the clients' own (<see cref="KeepAliveHandlerSettings.ReportIfHandSet"/>).
     /// </summary>
-    private void ReportIfHandSet(string option, TimeSpan current, TimeSpan clientDefault, TimeSpan fromProfile, string? profileKey, string keepYoursKey)
-    {
-        if (current != clientDefault && current != fromProfile)
-        {
-            var handSet = KeepAliveDuration.Format(current);
-            Log.OptionOverridden(_logger, option, handSet, ProfileName, KeepAliveDuration.Format(fromProfile), profileKey ?? keepYoursKey, keepYoursKey);
-        }
-    }
+    private void ReportIfHandSet(string option, TimeSpan current, TimeSpan clientDefault, TimeSpan fromProfile, string? profileKey, string keepYoursKey) =>
+        KeepAliveHandlerSettings.ReportIfHandSet(Overridden(keepYoursKey), option, profileKey ?? keepYoursKey, current, clientDefault, fromProfile);
+
+    /// <summary>Event 3352 for a value the profile replaced; its fix names <paramref name="keepYoursKey"/>, else the key that replaced it.</summary>
+    private KeepAliveHandlerSettings.HandSetReplaced Overridden(string? keepYoursKey) =>
+        (setting, handSet, profileKey, profileValue) => Log.OptionOverridden(_logger, setting, handSet, ProfileName, profileValue, profileKey, keepYoursKey ?? profileKey);
 }
