@@ -75,7 +75,8 @@ internal static class CheckCommand
         console.Ansi.Write(Tables.Settings($"{socket.LocalEndPoint} -> {peer}: read back", applied));
         console.Ansi.Write(Tables.Applied(request.Profile?.Name ?? "library defaults", applied));
         var kernel = KernelDefaults.Read();
-        foreach (var line in Detection.Describe(applied, request.Profile?.Options ?? new KeepAliveProfileOptions(), kernel))
+        var profile = request.Profile?.Options ?? new KeepAliveProfileOptions();
+        foreach (var line in Detection.Describe(applied, profile, kernel, heartbeat: request.Heartbeat is not null || profile.Heartbeat.IsIntervalSet))
         {
             await console.Out.WriteLineAsync(line);
         }

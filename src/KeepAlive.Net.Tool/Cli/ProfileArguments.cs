@@ -90,7 +90,7 @@ internal sealed class ProfileArguments
     /// <param name="heartbeat">
     /// The command's own heartbeat flag, which sets the profile's <c>Heartbeat:Interval</c>, and the period it gives
     /// (<c>check --heartbeat --every</c>, <c>show --heartbeat-interval</c>), or <see langword="null"/> when the command has
-    /// none. The period is the flag's default when the flag is not given: it then replaces only a <c>Heartbeat:Interval</c>
+    /// none: it sends no heartbeat, so a <c>Heartbeat:Interval</c> nobody set is not judged (<see cref="UnusedHeartbeatValidation"/>). The period is the flag's default when the flag is not given: it then replaces only a <c>Heartbeat:Interval</c>
     /// the file's profile leaves unset; without a period, the profile's stays.
     /// </param>
     /// <exception cref="ToolInputException">The file, the profile or a value is wrong; the message is the library's.</exception>
@@ -114,6 +114,11 @@ internal sealed class ProfileArguments
         if (overrides is not null)
         {
             services.Configure(name, overrides);
+        }
+
+        if (heartbeat is null)
+        {
+            UnusedHeartbeatValidation.Wrap(services);
         }
 
         using var provider = services.BuildServiceProvider();

@@ -24,7 +24,12 @@ internal static class Detection
             : (null, $"{KeepAlivePlan.RetransmissionLimit(settings.Platform)}; no user timeout on this platform");
     }
 
-    public static IEnumerable<string> Describe(KeepAliveSettings applied, KeepAliveProfileOptions profile, KernelDefaults kernel)
+    /// <summary>How soon a dead peer is found, and how the keep-alive and the heartbeat beat the peer's idle timeout.</summary>
+    /// <param name="applied">The settings read back from the kernel.</param>
+    /// <param name="profile">The profile they come from.</param>
+    /// <param name="kernel">The kernel's defaults.</param>
+    /// <param name="heartbeat">Whether the profile's heartbeat is described: not when nothing sends it and nobody set its interval.</param>
+    public static IEnumerable<string> Describe(KeepAliveSettings applied, KeepAliveProfileOptions profile, KernelDefaults kernel, bool heartbeat = true)
     {
         // Keep-alive off leaves data in flight bounded by the kernel, and the heartbeat alone to keep the connection.
         yield return applied.Enabled
@@ -39,13 +44,19 @@ internal static class Detection
             yield return applied.Enabled
                 ? $"Peer idle timeout {Units.Time(peer.Value)} ({name}): the first probe leaves after {Units.Time(applied.IdleTime)} and its retry after {Units.Time(applied.IdleTime + applied.Interval)}, in time to keep the connection."
                 : $"Peer idle timeout {Units.Time(peer.Value)} ({name}): with keep-alive off, only the heartbeat keeps the connection.";
-            var heartbeat = profile.Heartbeat.Interval;
+            if (!heartbeat)
+            {
+                yield return "No heartbeat is sent (--heartbeat TEXT sends one) and the profile sets no Heartbeat:Interval.";
+                yield break;
+            }
+
+            var interval = profile.Heartbeat.Interval;
             // The lateness budget is the library's (HeartbeatOptions.LatenessBudget: interval, jitter and spread taken out), the
             // one warning 2004 and the health check judge; a late heartbeat loses the connection only if no probe keeps it.
             var late = applied.Enabled && applied.IdleTime < peer.Value ? "leaves the connection to the OS keep-alive probes" : "loses the connection";
-            yield return heartbeat < peer.Value
-                ? $"Heartbeat every {Units.Time(heartbeat)}: {(peer.Value / heartbeat).ToString("0.#", CultureInfo.InvariantCulture)} heartbeats fit in the peer idle timeout; a heartbeat more than {Units.Time(profile.Heartbeat.LatenessBudget)} late {late} (budget: peer idle timeout - interval - jitter - spread)."
-                : $"Heartbeat every {Units.Time(heartbeat)} is not shorter than the peer idle timeout {Units.Time(peer.Value)}: the connection is lost between heartbeats.";
+            yield return interval < peer.Value
+                ? $"Heartbeat every {Units.Time(interval)}: {(peer.Value / interval).ToString("0.#", CultureInfo.InvariantCulture)} heartbeats fit in the peer idle timeout; a heartbeat more than {Units.Time(profile.Heartbeat.LatenessBudget)} late {late} (budget: peer idle timeout - interval - jitter - spread)."
+                : $"Heartbeat every {Units.Time(interval)} is not shorter than the peer idle timeout {Units.Time(peer.Value)}: the connection is lost between heartbeats.";
         }
         else
         {

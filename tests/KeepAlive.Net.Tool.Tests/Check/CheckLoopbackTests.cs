@@ -78,6 +78,58 @@ public sealed class CheckLoopbackTests : IDisposable
         await server.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("""{ "Tcp": { "IdleTime": "1s", "Interval": "1s" }, "Heartbeat": { "PeerIdleTimeout": "3s" } }""")]
+    public async Task Check_PeerIdleTimeoutWithoutHeartbeat_IsNotJudgedOnTheDefault10sInterval(string? profile)
+    {
+        // Without --heartbeat nothing is sent, yet the profile was validated with the library's default 10 s interval:
+        // 'Heartbeat:Interval: Interval is 10s, over the limit of 1s500ms ...' and exit 2, for a value nobody set.
+        var folder = Directory.CreateTempSubdirectory("keepalive-check-");
+        var settings = Path.Combine(folder.FullName, "appsettings.json");
+        await File.WriteAllTextAsync(settings, $$"""{ "KeepAlive": { "Profiles": { "p": {{profile}} } } }""", TestContext.Current.CancellationToken);
+        var server = Task.Run(async () =>
+        {
+            using var peer = await _listener.AcceptAsync();
+            var buffer = new byte[256];
+            while (await peer.ReceiveAsync(buffer, SocketFlags.None) > 0)
+            {
+            }
+        });
+
+        var (exitCode, output, error) = await ToolRun.InProcessAsync(["check", Target, "--count", "1", "--hold", "1s",
+            .. profile is null ? ["--peer-idle-timeout", "3s", "--idle", "1s", "--interval", "1s"] : (string[])["--settings", settings]]);
+        folder.Delete(recursive: true);
+
+        exitCode.Should().Be(0, output + error);
+        error.Should().NotContain("Heartbeat:Interval");
+        output.Should().Contain("ALIVE:").And.Contain("Peer idle timeout 3s").And.NotContain("Heartbeat every 10s");
+        await server.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Theory]
+    [InlineData("""{ "Tcp": { "IdleTime": "1s", "Interval": "1s" }, "Heartbeat": { "Interval": "10s", "PeerIdleTimeout": "3s" } }""", "", "KeepAlive:Profiles:p:Heartbeat:Interval: Interval is 10s, over the limit of 1s500ms")]
+    [InlineData("""{ "Tcp": { "IdleTime": "1s", "Interval": "1s" }, "Heartbeat": { "PeerIdleTimeout": "3s" } }""", "--heartbeat|ping|--every|2s", "Heartbeat:Interval: Interval is 2s, over the limit of 1s500ms")]
+    public async Task Check_HeartbeatIntervalSetInTheFileOrByAFlag_IsStillJudgedAgainstThePeerIdleTimeout(string profile, string flags, string message)
+    {
+        var folder = Directory.CreateTempSubdirectory("keepalive-check-");
+        try
+        {
+            var settings = Path.Combine(folder.FullName, "appsettings.json");
+            await File.WriteAllTextAsync(settings, $$"""{ "KeepAlive": { "Profiles": { "p": {{profile}} } } }""", TestContext.Current.CancellationToken);
+
+            var (exitCode, _, error) = await ToolRun.InProcessAsync(["check", Target, "--settings", settings, "--hold", "1s", .. flags.Split('|', StringSplitOptions.RemoveEmptyEntries)]);
+
+            exitCode.Should().Be(2);
+            error.Should().Contain(message);
+            _listener.Poll(0, SelectMode.SelectRead).Should().BeFalse("a refused profile connects nowhere");
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
     [Fact]
     public async Task Check_HeartbeatWithoutEvery_SendsAtTheHeartbeatIntervalOfTheProfileFromSettings()
     {

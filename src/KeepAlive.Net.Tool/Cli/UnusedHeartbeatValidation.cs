@@ -1,0 +1,44 @@
+using KeepAlive.Net.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace KeepAlive.Net.Tool.Cli;
+
+/// <summary>
+/// The library's validation of a profile for a command that sends no heartbeat (<c>check</c> without <c>--heartbeat</c>,
+/// <c>doctor</c>): a <c>Heartbeat:Interval</c> nobody set (neither the file nor a flag) is the library's 10 s default,
+/// which this command never sends, so its refusals are not the profile's. An interval that was set is still judged.
+/// </summary>
+internal sealed class UnusedHeartbeatValidation(IValidateOptions<KeepAliveProfileOptions> library) : IValidateOptions<KeepAliveProfileOptions>
+{
+    /// <summary>Wraps every profile validation <paramref name="services"/> holds.</summary>
+    /// <param name="services">The services the profiles were registered in.</param>
+    public static void Wrap(IServiceCollection services)
+    {
+        for (var i = 0; i < services.Count; i++)
+        {
+            if (services[i] is { ServiceType: var type, IsKeyedService: false } descriptor && type == typeof(IValidateOptions<KeepAliveProfileOptions>))
+            {
+                services[i] = ServiceDescriptor.Singleton<IValidateOptions<KeepAliveProfileOptions>>(provider => new UnusedHeartbeatValidation(
+                    (IValidateOptions<KeepAliveProfileOptions>)(descriptor.ImplementationInstance
+                        ?? descriptor.ImplementationFactory?.Invoke(provider)
+                        ?? ActivatorUtilities.CreateInstance(provider, descriptor.ImplementationType!))));
+            }
+        }
+    }
+
+    public ValidateOptionsResult Validate(string? name, KeepAliveProfileOptions options)
+    {
+        var result = library.Validate(name, options);
+        if (!result.Failed || options.Heartbeat.IsIntervalSet)
+        {
+            return result;
+        }
+
+        // The library's own refusals of the interval, by the option they name: the profile's failure ends with each message.
+        var interval = HeartbeatOptionsValidator.Validate(options.Heartbeat)
+            .Where(static e => e.OptionName == nameof(HeartbeatOptions.Interval)).Select(static e => ": " + e.Message).ToList();
+        var left = result.Failures.Where(failure => !interval.Exists(message => failure.EndsWith(message, StringComparison.Ordinal))).ToList();
+        return left.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(left);
+    }
+}
