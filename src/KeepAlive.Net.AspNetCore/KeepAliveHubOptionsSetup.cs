@@ -18,6 +18,15 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
 {
     // HubOptions are built twice (IOptions for SignalR, IOptionsMonitor for ValidateOnStart): one start-up line says it.
     private int _logged;
+
+    // The call, as messages name it.
+    private const string Call = "services.AddSignalR().UseKeepAlive";
+
+    // How warning 3106 marks a value that code set after the call, over the profile's.
+    private const string SetAfterTheCall = ", set in code after " + Call;
+
+    // The hubs' values as the profile's Configure left them: a value in force that differs was set in code after the call.
+    private (TimeSpan? KeepAliveInterval, TimeSpan? ClientTimeoutInterval) _leftByTheProfile;
     private readonly ConcurrentDictionary<Type, byte> _hubsLogged = new();
 
     public void Configure(HubOptions options)
@@ -33,14 +42,38 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
             options.ClientTimeoutInterval = timeout;
         }
 
+        _leftByTheProfile = (options.KeepAliveInterval, options.ClientTimeoutInterval);
         ReloadWatch.Warn(services, profileName, "The SignalR hubs' HubOptions", p => KeepAliveSignalRSettings.Create(p, profileName) is var s
-            ? new Dictionary<string, string>(StringComparer.Ordinal)
-            {
-                ["KeepAliveInterval"] = s.KeepAliveInterval is { } i ? KeepAliveDuration.Format(i) : "SignalR's default",
-                ["ClientTimeoutInterval"] = s.ClientTimeoutInterval is { } t ? KeepAliveDuration.Format(t) : "SignalR's default",
-            }
-            : []);
+            ? Values(s.KeepAliveInterval, s.ClientTimeoutInterval, static _ => string.Empty)
+            : [],
+            static changes => changes.Contains(SetAfterTheCall, StringComparison.Ordinal)
+                ? $"remove the HubOptions assignments in code after {Call} (Configure<HubOptions>), which win over the profile, then restart the service"
+                : null,
+            InForce);
     }
+
+    // The hubs' values in force, for warning 3106: code may have set them, before the call where the profile sets none
+    // (a restart applies the profile's), or after it (a restart keeps them).
+    private Dictionary<string, string> InForce()
+    {
+        var hubs = services.GetRequiredService<IOptions<HubOptions>>().Value;
+        var left = _leftByTheProfile;
+        return Values(hubs.KeepAliveInterval, hubs.ClientTimeoutInterval, setting => setting switch
+        {
+            nameof(HubOptions.KeepAliveInterval) when hubs.KeepAliveInterval != left.KeepAliveInterval => SetAfterTheCall,
+            nameof(HubOptions.ClientTimeoutInterval) when hubs.ClientTimeoutInterval != left.ClientTimeoutInterval => SetAfterTheCall,
+            _ => string.Empty,
+        });
+    }
+
+    // The hubs' values by setting, as warning 3106 shows them (unset: SignalR's default), each followed by `note(setting)`.
+    private static Dictionary<string, string> Values(TimeSpan? keepAliveInterval, TimeSpan? clientTimeoutInterval, Func<string, string> note) => new(StringComparer.Ordinal)
+    {
+        [nameof(HubOptions.KeepAliveInterval)] = Show(keepAliveInterval) + note(nameof(HubOptions.KeepAliveInterval)),
+        [nameof(HubOptions.ClientTimeoutInterval)] = Show(clientTimeoutInterval) + note(nameof(HubOptions.ClientTimeoutInterval)),
+    };
+
+    private static string Show(TimeSpan? value) => value is { } v ? KeepAliveDuration.Format(v) : "SignalR's default";
 
     public void PostConfigure(string? name, HubOptions options)
     {
@@ -79,7 +112,7 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
     }
 
     private KeepAliveSignalRSettings Settings() =>
-        KeepAliveSignalRSettings.Create(RegisteredProfiles.From(services, "services.AddSignalR().UseKeepAlive", profileName), profileName);
+        KeepAliveSignalRSettings.Create(RegisteredProfiles.From(services, Call, profileName), profileName);
 }
 
 /// <summary>

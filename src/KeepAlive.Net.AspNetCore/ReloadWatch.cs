@@ -31,7 +31,11 @@ internal static class ReloadWatch
     /// The fix for the changes as the warning lists them, where a restart alone is not it; <see langword="null"/> (or a
     /// <see langword="null"/> answer): restart the service.
     /// </param>
-    public static void Warn(IServiceProvider services, string profileName, string what, Func<IKeepAliveProfiles, IReadOnlyDictionary<string, string>> values, Func<string, string?>? fixFor = null)
+    /// <param name="inForce">
+    /// How the values that stay are named where they are in force other than as the profile gave them (code set them), by
+    /// setting, at each reload; <see langword="null"/>: as taken.
+    /// </param>
+    public static void Warn(IServiceProvider services, string profileName, string what, Func<IKeepAliveProfiles, IReadOnlyDictionary<string, string>> values, Func<string, string?>? fixFor = null, Func<IReadOnlyDictionary<string, string>>? inForce = null)
     {
         var registered = services.GetService<KeepAliveProfiles>();
         var profiles = services.GetService<IKeepAliveProfiles>();
@@ -43,6 +47,6 @@ internal static class ReloadWatch
         // Kestrel and the hubs live as long as the application's services, which dispose the profiles and the watcher.
         var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("KeepAlive.Net.AspNetCore");
         ClientReloadWatch.Watch(registered, profileName, what, Fix, heldBy: null, values(profiles), () => values(profiles), "ASP.NET Core", "it",
-            changes => Log.ServerReloadNotApplied(logger, what, profileName, changes, fixFor?.Invoke(changes) ?? RestartFix));
+            changes => Log.ServerReloadNotApplied(logger, what, profileName, changes, fixFor?.Invoke(changes) ?? RestartFix), inForce);
     }
 }
