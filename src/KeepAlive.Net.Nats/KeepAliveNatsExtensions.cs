@@ -149,7 +149,7 @@ public static class KeepAliveNatsExtensions
         if (options.SocketConnectionFactory is { } yours and not KeepAliveNatsSocketConnectionFactory)
         {
             var outOfReach = $"NatsOpts.SocketConnectionFactory is already set ({yours.GetType().FullName}); the sockets it opens are out of reach, so KeepAlive profile '{settings.ProfileName}' cannot apply its Tcp section to them. "
-                + $"Fix: remove your factory and let UseKeepAlive set its own, or apply keep-alive inside yours with IKeepAliveProfiles.Configure(socket, \"{settings.ProfileName}\") and set Tcp:Enabled to false in the profile used here.";
+                + $"Fix: remove your factory and let UseKeepAlive set its own, or apply keep-alive inside yours with IKeepAliveProfiles.Configure(socket, \"{settings.ProfileName}\") (its Tcp section is on) and give UseKeepAlive another profile, with the same Heartbeat section and \"Tcp\": {{ \"Enabled\": false }} (not '{settings.ProfileName}' itself: Configure with a profile whose Tcp:Enabled is false turns the socket's keep-alive off).";
             if (!tcpOn)
             {
                 refusedWithTcp = outOfReach;

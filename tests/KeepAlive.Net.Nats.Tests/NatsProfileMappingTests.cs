@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using KeepAlive.Net.Tests.TestSupport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -110,6 +111,35 @@ public sealed class NatsProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_YourOwnSocketConnectionFactory_TheFixKeepsTcpOnForConfigureAndOffForUseKeepAlive()
+    {
+        // The fix said "IKeepAliveProfiles.Configure(socket, "events") inside yours and set Tcp:Enabled to false in the
+        // profile used here": done with that one profile, Configure turned the keep-alive of your socket off.
+        using var profiles = ClientProfiles.Build(s => s
+            .AddKeepAlive("events", p => p.Heartbeat.Interval = TimeSpan.FromSeconds(20))
+            .AddKeepAlive("events-off", p => (p.Tcp.Enabled, p.Heartbeat.Interval) = (false, TimeSpan.FromSeconds(20))));
+        var yours = new Wrapper(NatsOpts.Default.UseKeepAlive(profiles.Profiles, "events").SocketConnectionFactory!);
+
+        var act = () => (NatsOpts.Default with { SocketConnectionFactory = yours }).UseKeepAlive(profiles.Profiles, "events");
+
+        act.Should().Throw<InvalidOperationException>().Which.Message.Should()
+            .Contain("IKeepAliveProfiles.Configure(socket, \"events\") (its Tcp section is on)")
+            .And.Contain("give UseKeepAlive another profile, with the same Heartbeat section and \"Tcp\": { \"Enabled\": false }")
+            .And.NotContain("set Tcp:Enabled to false in the profile used here");
+        bool KeepAliveAfterConfigure(string profile)
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+            profiles.Profiles.Configure(socket, profile);
+            return (int)socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive)! != 0;
+        }
+
+        KeepAliveAfterConfigure("events-off").Should().BeFalse("Configure with a profile whose Tcp:Enabled is false turns the socket's keep-alive off, hence two profiles");
+        KeepAliveAfterConfigure("events").Should().BeTrue();
+        (NatsOpts.Default with { SocketConnectionFactory = yours }).UseKeepAlive(profiles.Profiles, "events-off").PingInterval.Should().Be(TimeSpan.FromSeconds(20), "the fix's UseKeepAlive is accepted");
+    }
+
+    [Fact]
     public void UseKeepAlive_WebSocketServers_HeartbeatOnlyAndSaysTcpIsNotApplied()
     {
         using var profiles = ClientProfiles.InCode("events", p => p.Heartbeat.Interval = TimeSpan.FromSeconds(20));
@@ -182,7 +212,7 @@ public sealed class NatsProfileMappingTests
         // Off at set-up, NATS.Net's own connection stayed, whose sockets no reload can reach, and no warning said so.
         var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:events:Tcp:Enabled", "false"), new("KeepAlive:Profiles:events:Tcp:IdleTime", "7s"), new("KeepAlive:Profiles:events:Heartbeat:Interval", "20s")]).Build();
         using var profiles = ClientProfiles.FromConfiguration(configuration);
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
         var options = (NatsOpts.Default with { Url = $"nats://127.0.0.1:{((System.Net.IPEndPoint)listener.LocalEndpoint).Port}" }).UseKeepAlive(profiles.Profiles, "events");
 
