@@ -33,13 +33,16 @@ public sealed class KeepAliveProfileNotFoundException : InvalidOperationExceptio
     /// <param name="profileName">The name asked for.</param>
     /// <param name="registeredNames">The names that are registered.</param>
     public KeepAliveProfileNotFoundException(string profileName, IReadOnlyCollection<string> registeredNames)
-        : this(profileName, registeredNames, addedAfterStartUp: null)
+        : this(profileName, registeredNames, addedAfterStartUp: null, emptySections: null)
     {
     }
 
-    /// <summary>For a name a reload added to the configuration after the profiles were registered (at <paramref name="addedAfterStartUp"/>).</summary>
-    internal KeepAliveProfileNotFoundException(string profileName, IReadOnlyCollection<string> registeredNames, string? addedAfterStartUp)
-        : base(KeepAliveProfileRegistration.NotRegisteredMessage(profileName, registeredNames, addedAfterStartUp))
+    /// <summary>
+    /// For a name a reload added to the configuration after the profiles were registered (at <paramref name="addedAfterStartUp"/>),
+    /// or not registered while a section given to <c>AddKeepAlive(section)</c> held no profile (<paramref name="emptySections"/>).
+    /// </summary>
+    internal KeepAliveProfileNotFoundException(string profileName, IReadOnlyCollection<string> registeredNames, string? addedAfterStartUp, string? emptySections)
+        : base(KeepAliveProfileRegistration.NotRegisteredMessage(profileName, registeredNames, addedAfterStartUp, emptySections))
     {
         ProfileName = profileName;
         RegisteredNames = [.. registeredNames];

@@ -31,7 +31,12 @@ public static class KeepAliveServiceCollectionExtensions
     /// <param name="keepAliveSection">The <c>KeepAlive</c> section, e.g. <c>configuration.GetSection("KeepAlive")</c>.</param>
     /// <returns>The services, for chaining.</returns>
     /// <exception cref="InvalidOperationException">The section holds a key other than <c>Profiles</c> and <c>Health</c>, or <c>Profiles</c> is a plain value.</exception>
-    /// <remarks>The set of profiles is read once, here; a reload changes the values of these profiles but adds none.</remarks>
+    /// <remarks>
+    /// The set of profiles is read once, here; a reload changes the values of these profiles but adds none. A section that
+    /// holds no profile (a misspelt path reads as an empty section) registers none: the host logs warning 3007
+    /// (<see cref="KeepAliveEventIds.KeepAliveSectionWithoutProfiles"/>) when it starts, unless the section holds the health
+    /// check's thresholds, and a profile asked for by name then stops it naming the section read.
+    /// </remarks>
     public static IServiceCollection AddKeepAlive(this IServiceCollection services, IConfiguration keepAliveSection)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -42,6 +47,7 @@ public static class KeepAliveServiceCollectionExtensions
         var meant = keepAliveSection.GetChildren().FirstOrDefault(static c => string.Equals(c.Key, "KeepAlive", StringComparison.OrdinalIgnoreCase))?.Path
             ?? (keepAliveSection is IConfigurationSection { Key: var key, Path: var path } && string.Equals(key, "Profiles", StringComparison.OrdinalIgnoreCase)
                 ? ConfigurationPath.GetParentPath(path) : null);
+        var (profiles, health) = (0, false);
         foreach (var child in keepAliveSection.GetChildren())
         {
             if (string.Equals(child.Key, "Health", StringComparison.OrdinalIgnoreCase))
@@ -50,6 +56,7 @@ public static class KeepAliveServiceCollectionExtensions
                 // validator, run at start-up even when no health check is added, refuses thresholds no check reads.
                 services.AddSingleton(new KeepAliveHealthSection(child.Path));
                 KeepAliveHealthCheckOptionsValidator.ValidateOnStart(services, Options.Options.DefaultName);
+                health = true;
                 continue;
             }
 
@@ -69,7 +76,14 @@ public static class KeepAliveServiceCollectionExtensions
             foreach (var profile in child.GetChildren())
             {
                 services.AddKeepAlive(profile.Key, profile.Path, profile, configure: null, listedIn: child);
+                profiles++;
             }
+        }
+
+        if (profiles == 0)
+        {
+            // A misspelt path reads as an empty section: start-up says so (event 3007), and so does a profile asked for by name.
+            services.AddSingleton(new EmptyKeepAliveSection(keepAliveSection, health));
         }
 
         return services.AddKeepAliveCore();
@@ -181,6 +195,7 @@ public static class KeepAliveServiceCollectionExtensions
         services.TryAddSingleton<IKeepAliveHeartbeats, KeepAliveHeartbeats>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, HeartbeatSchedulerHostedService>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KeepAliveBudgetReporter>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, EmptyKeepAliveSectionReporter>());
         return services;
     }
 

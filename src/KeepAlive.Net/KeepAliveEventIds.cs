@@ -117,6 +117,13 @@ public static class KeepAliveEventIds
     /// </summary>
     public const int HealthReloadNotApplied = 3006;
 
+    /// <summary>
+    /// At start-up, <c>services.AddKeepAlive(section)</c> registered no profile from the section it was given (a misspelt
+    /// path, an empty section, an empty <c>Profiles</c>): the message names the path read, what it holds, the sections
+    /// beside it and the fix (Warning).
+    /// </summary>
+    public const int KeepAliveSectionWithoutProfiles = 3007;
+
     // ---- gRPC (KeepAlive.Net.Grpc, 3300-3349) and SignalR (KeepAlive.Net.SignalR, 3350-3399)
 
     /// <summary>

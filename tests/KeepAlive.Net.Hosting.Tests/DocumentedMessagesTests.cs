@@ -42,6 +42,7 @@ public sealed class DocumentedMessagesTests
 
         printed.UnionWith(HealthFailures());
         printed.Add(await RejectedReloadAsync());
+        printed.Add(await MisspeltSectionAsync());
         printed.Add($"KeepAlive profile 'payments': {KeepAliveBudget.Describe(BudgetExample())}");
 
         quoted.Should().NotBeEmpty();
@@ -77,6 +78,19 @@ public sealed class DocumentedMessagesTests
         ((IConfigurationRoot)builder.Configuration).Reload();
         await host.StopAsync(TestContext.Current.CancellationToken);
         return host.Services.GetRequiredService<FakeLogCollector>().GetSnapshot().Single(r => r.Id.Id == KeepAliveEventIds.ProfileReloadRejected && r.Level == LogLevel.Error).Message;
+    }
+
+    // The warning a misspelt KeepAlive section gives at start-up.
+    private static async Task<string> MisspeltSectionAsync()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["AllowedHosts"] = "*", ["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "30s", ["Logging:LogLevel:Default"] = "Information" });
+        builder.Logging.AddFakeLogging();
+        builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlives"));
+        using var host = builder.Build();
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        await host.StopAsync(TestContext.Current.CancellationToken);
+        return host.Services.GetRequiredService<FakeLogCollector>().GetSnapshot().Single(r => r.Id.Id == KeepAliveEventIds.KeepAliveSectionWithoutProfiles).Message;
     }
 
     // The profile of "The whole budget for each preset": AwsNlb with the timers of its row.

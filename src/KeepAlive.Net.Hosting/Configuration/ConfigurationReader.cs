@@ -68,9 +68,7 @@ internal sealed class ConfigurationReader
             return true;
         }
 
-        var missing = section is IConfigurationSection
-            ? "no such section in the configuration, or an empty one (configuration cannot tell them apart)"
-            : "the configuration is empty (an optional file that is not found, or one with nothing in it)";
+        var missing = Missing(section);
         if (consequenceAndFix is not null)
         {
             _failures.Add(new(path, $"{missing}, so {consequenceAndFix}; {Docs}."));
@@ -80,6 +78,12 @@ internal sealed class ConfigurationReader
         _failures.Add(new(path, $"{missing}, so the profile would silently run with the library's defaults. Fix: correct the path, give the section a value, or, for the defaults, register the profile without a section (services.AddKeepAlive(\"name\", o => {{ }})) or list it under KeepAlive:Profiles and call services.AddKeepAlive(configuration.GetSection(\"KeepAlive\")); {Docs}."));
         return false;
     }
+
+    /// <summary>Says what a section that holds nothing is: a missing or empty section, or an empty configuration (a file of its own).</summary>
+    /// <param name="section">The section, or a configuration's root.</param>
+    public static string Missing(IConfiguration section) => section is IConfigurationSection
+        ? "no such section in the configuration, or an empty one (configuration cannot tell them apart)"
+        : "the configuration is empty (an optional file that is not found, or one with nothing in it)";
 
     /// <summary>Refuses a section as a whole, for a reason its caller found.</summary>
     /// <param name="path">The section's configuration path.</param>

@@ -17,6 +17,10 @@ internal static partial class Log
         Message = "The keep-alive health check read its thresholds from {Path} once, at start-up, so the change just saved does not reach it: {Changes}. Fix: restart the service to apply the section's values.")]
     public static partial void HealthReloadNotApplied(ILogger logger, string path, string changes);
 
+    [LoggerMessage(EventId = KeepAliveEventIds.KeepAliveSectionWithoutProfiles, Level = LogLevel.Warning,
+        Message = "{Path}: {Finding}, or remove the call if every profile is configured in code; see docs/CONFIGURATION.md.")]
+    public static partial void KeepAliveSectionWithoutProfiles(ILogger logger, string path, string finding);
+
     [LoggerMessage(EventId = KeepAliveEventIds.HttpConnectionConfigured, Level = LogLevel.Debug,
         Message = "HTTP connection to {Host}:{Port} configured with KeepAlive profile '{Profile}': {Settings}")]
     public static partial void HttpConnectionConfigured(ILogger logger, string host, int port, string profile, KeepAliveSettings settings);

@@ -1,4 +1,5 @@
 using KeepAlive.Net.Hosting.Configuration;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace KeepAlive.Net.Hosting.Profiles;
@@ -14,10 +15,13 @@ internal sealed class KeepAliveProfileOptionsValidator : IValidateOptions<KeepAl
     private readonly Dictionary<string, KeepAliveProfileRegistration> _registrations;
     private readonly SectionBinding<KeepAliveProfileOptions>[] _bindings;
     private readonly KeepAliveCapabilities _capabilities;
+    private readonly EmptyKeepAliveSection[] _emptySections = [];
+    private readonly IConfiguration? _configuration;
 
-    public KeepAliveProfileOptionsValidator(IEnumerable<KeepAliveProfileRegistration> registrations, IEnumerable<SectionBinding<KeepAliveProfileOptions>> bindings)
+    public KeepAliveProfileOptionsValidator(IEnumerable<KeepAliveProfileRegistration> registrations, IEnumerable<SectionBinding<KeepAliveProfileOptions>> bindings, IEnumerable<EmptyKeepAliveSection> emptySections, IConfiguration? configuration = null)
         : this(registrations, bindings, KeepAliveCapabilities.Current)
     {
+        (_emptySections, _configuration) = ([.. emptySections], configuration);
     }
 
     internal KeepAliveProfileOptionsValidator(IEnumerable<KeepAliveProfileRegistration> registrations, IEnumerable<SectionBinding<KeepAliveProfileOptions>> bindings, KeepAliveCapabilities capabilities)
@@ -33,7 +37,7 @@ internal sealed class KeepAliveProfileOptionsValidator : IValidateOptions<KeepAl
         name ??= Options.DefaultName;
         if (!_registrations.TryGetValue(name, out var registration))
         {
-            return ValidateOptionsResult.Fail(KeepAliveProfileRegistration.NotRegisteredMessage(name, _registrations.Values.Select(static r => r.Name)));
+            return ValidateOptionsResult.Fail(KeepAliveProfileRegistration.NotRegisteredMessage(name, _registrations.Values.Select(static r => r.Name), emptySections: EmptyKeepAliveSection.DescribeAll(_emptySections, _configuration)));
         }
 
         // Messages follow the profile's sections, whoever found them: the reader or a validator.

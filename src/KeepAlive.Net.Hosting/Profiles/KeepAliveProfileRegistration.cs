@@ -72,7 +72,8 @@ internal sealed record KeepAliveProfileRegistration(string Name, string? Configu
     /// <param name="profileName">The name asked for.</param>
     /// <param name="registered">The registered names.</param>
     /// <param name="addedAfterStartUp">The path of a section listing it that a reload added, or <see langword="null"/>.</param>
-    public static string NotRegisteredMessage(string profileName, IEnumerable<string> registered, string? addedAfterStartUp = null)
+    /// <param name="emptySections">What the sections given to <c>AddKeepAlive(section)</c> that registered no profile hold, and their fix (<see cref="EmptyKeepAliveSection.DescribeAll"/>), or <see langword="null"/>.</param>
+    public static string NotRegisteredMessage(string profileName, IEnumerable<string> registered, string? addedAfterStartUp = null, string? emptySections = null)
     {
         var known = registered.ToList();
         var names = string.Join(", ", known.Select(static n => $"'{n}'"));
@@ -86,6 +87,13 @@ internal sealed record KeepAliveProfileRegistration(string Name, string? Configu
         {
             return $"No KeepAlive profile named '{profileName}' is registered (registered: {(names.Length == 0 ? "none" : names)}): {addedAfterStartUp} was added to the configuration after start-up, "
                 + "and the set of profiles is read once, when services.AddKeepAlive(section) runs (a reload changes their values, it adds none). Fix: restart the service to register it, or use a registered profile name.";
+        }
+
+        if (emptySections is not null)
+        {
+            // The file may well hold the profile: the section read is the one to fix.
+            return $"No KeepAlive profile named '{profileName}' is registered (registered: {(names.Length == 0 ? "none" : names)}).{ClosestName.Suggest(profileName, known)} "
+                + $"{emptySections}, or call services.AddKeepAlive(\"{profileName}\", ...), or use a registered profile name.";
         }
 
         return $"No KeepAlive profile named '{profileName}' is registered (registered: {(names.Length == 0 ? "none" : names)}).{ClosestName.Suggest(profileName, known)} "

@@ -43,6 +43,8 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
     private readonly bool _healthChecked; // a keep-alive health check reads each profile's telemetry by its heartbeat name
     private readonly ConditionalWeakTable<KeepAliveProfileOptions, WarnOnceLogger> _socketLoggers = []; // per values: each warning once, not once per connection nor per reload of other settings
     private readonly ConditionalWeakTable<KeepAliveProfileOptions, KeepAliveProfileOptions> _copiedFrom = []; // each copy GetProfile gave, to the values taken
+    private readonly EmptyKeepAliveSection[] _emptySections; // given to AddKeepAlive(section), no profile registered from them
+    private readonly IConfiguration? _configuration; // the host's, to name what lies beside a missing section
     private readonly ConcurrentDictionary<string, string[]> _pingWarnings = new(StringComparer.Ordinal); // event 3005's warnings given for each profile's values in force
 
     public KeepAliveProfiles(
@@ -52,8 +54,12 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
         IEnumerable<IValidateOptions<KeepAliveProfileOptions>> validations,
         ILoggerFactory? loggerFactory = null,
         IMeterFactory? meterFactory = null,
-        IEnumerable<KeepAliveHealthCheckRegistration>? healthChecks = null)
+        IEnumerable<KeepAliveHealthCheckRegistration>? healthChecks = null,
+        IEnumerable<EmptyKeepAliveSection>? emptySections = null,
+        IConfiguration? configuration = null)
     {
+        _emptySections = [.. emptySections ?? []];
+        _configuration = configuration;
         _healthChecked = healthChecks?.Any() ?? false;
         var all = registrations.ToList();
         _registrations = KeepAliveProfileRegistration.Index(all);
@@ -459,7 +465,7 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
         ArgumentNullException.ThrowIfNull(profileName);
         return _registrations.TryGetValue(profileName, out var registration)
             ? registration.Name
-            : throw new KeepAliveProfileNotFoundException(profileName, Names, AddedAfterStartUp(profileName));
+            : throw new KeepAliveProfileNotFoundException(profileName, Names, AddedAfterStartUp(profileName), EmptyKeepAliveSection.DescribeAll(_emptySections, _configuration));
     }
 
     // A profile a reload listed in a watched Profiles section: not registered, as the set of profiles is read once.
