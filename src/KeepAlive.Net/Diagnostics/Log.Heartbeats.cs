@@ -13,17 +13,27 @@ internal static partial class Log
         Message = "Heartbeat '{Name}' stopped after {Sent} heartbeats{Running}")]
     public static partial void HeartbeatUnregistered(ILogger logger, string name, long sent, string running);
 
-    [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatLate, Level = LogLevel.Warning,
-        Message = "Heartbeat '{Name}' started {LatenessMs} ms late (warning threshold {ThresholdMs} ms), cause {Cause}: {Evidence}; due heartbeats folded into it: {Skipped}")]
-    public static partial void HeartbeatLate(ILogger logger, string name, double latenessMs, double thresholdMs, HeartbeatDelayCause cause, string evidence, long skipped);
+    // Events 2002-2004 write their durations as configuration reads them ("1s600ms"), and keep the numbers of milliseconds
+    // they wrote before as fields outside the message (LatenessMs, ThresholdMs, MarginMs) for the dashboards built on them.
+    private const string HeartbeatLateMessage = "Heartbeat '{Name}' started {Lateness} late (warning threshold {Threshold}), cause {Cause}: {Evidence}; due heartbeats folded into it: {Skipped}";
+    private const string HeartbeatBudgetWarningMessage = "Heartbeat '{Name}' started {Lateness} late, at least half of the {Margin} margin (the peer's idle timeout {PeerIdleTimeout} less the interval, jitter and spread); cause {Cause}: {Evidence}";
+    private const string HeartbeatBudgetExceededMessage = "Heartbeat '{Name}' started {Lateness} late, beyond the {Margin} margin: it arrives after the peer's idle timeout {PeerIdleTimeout}, which may already have closed the connection; cause {Cause}: {Evidence}";
 
-    [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatBudgetWarning, Level = LogLevel.Warning,
-        Message = "Heartbeat '{Name}' started {LatenessMs} ms late, at least half of the {MarginMs} ms margin (the peer's idle timeout {PeerIdleTimeout} less the interval, jitter and spread); cause {Cause}: {Evidence}")]
-    public static partial void HeartbeatBudgetWarning(ILogger logger, string name, double latenessMs, double marginMs, string peerIdleTimeout, HeartbeatDelayCause cause, string evidence);
+    public static void HeartbeatLate(ILogger logger, string name, TimeSpan lateness, TimeSpan threshold, HeartbeatDelayCause cause, string evidence, long skipped)
+    {
+        if (logger.IsEnabled(LogLevel.Warning))
+        {
+            LogFields.Write(logger, LogLevel.Warning, new(KeepAliveEventIds.HeartbeatLate, nameof(HeartbeatLate)), HeartbeatLateMessage,
+                ("Name", name), ("Lateness", KeepAliveDuration.FormatMeasured(lateness)), ("Threshold", KeepAliveDuration.Format(threshold)), ("Cause", cause),
+                ("Evidence", evidence), ("Skipped", skipped), ("LatenessMs", lateness.TotalMilliseconds), ("ThresholdMs", threshold.TotalMilliseconds));
+        }
+    }
 
-    [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatBudgetExceeded, Level = LogLevel.Error,
-        Message = "Heartbeat '{Name}' started {LatenessMs} ms late, beyond the {MarginMs} ms margin: it arrives after the peer's idle timeout {PeerIdleTimeout}, which may already have closed the connection; cause {Cause}: {Evidence}")]
-    public static partial void HeartbeatBudgetExceeded(ILogger logger, string name, double latenessMs, double marginMs, string peerIdleTimeout, HeartbeatDelayCause cause, string evidence);
+    public static void HeartbeatBudgetWarning(ILogger logger, string name, TimeSpan lateness, TimeSpan margin, string peerIdleTimeout, HeartbeatDelayCause cause, string evidence) =>
+        LatenessBudget(logger, LogLevel.Warning, new(KeepAliveEventIds.HeartbeatBudgetWarning, nameof(HeartbeatBudgetWarning)), HeartbeatBudgetWarningMessage, name, lateness, margin, peerIdleTimeout, cause, evidence);
+
+    public static void HeartbeatBudgetExceeded(ILogger logger, string name, TimeSpan lateness, TimeSpan margin, string peerIdleTimeout, HeartbeatDelayCause cause, string evidence) =>
+        LatenessBudget(logger, LogLevel.Error, new(KeepAliveEventIds.HeartbeatBudgetExceeded, nameof(HeartbeatBudgetExceeded)), HeartbeatBudgetExceededMessage, name, lateness, margin, peerIdleTimeout, cause, evidence);
 
     [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatSendFailed, Level = LogLevel.Warning,
         Message = "Heartbeat '{Name}' send failed ({ConsecutiveFailures} in a row); the registration tries again at the next heartbeat")]
@@ -64,4 +74,14 @@ internal static partial class Log
     [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatOverdue, Level = LogLevel.Warning,
         Message = "The application's heartbeat '{Name}' is {Overdue} overdue and still not recorded: none since {Since}, {SinceLast} ago, which is more than its Interval {Interval} plus the {LateFrom} from which a heartbeat is late (DriftWarningThreshold, or half the lateness budget when less). Likely cause {Cause}: {Evidence}. {Budget}")]
     public static partial void HeartbeatOverdue(ILogger logger, string name, string overdue, string since, string sinceLast, string interval, string lateFrom, HeartbeatDelayCause cause, string evidence, string budget);
+
+    private static void LatenessBudget(ILogger logger, LogLevel level, EventId eventId, string template, string name, TimeSpan lateness, TimeSpan margin, string peerIdleTimeout, HeartbeatDelayCause cause, string evidence)
+    {
+        if (logger.IsEnabled(level))
+        {
+            LogFields.Write(logger, level, eventId, template,
+                ("Name", name), ("Lateness", KeepAliveDuration.FormatMeasured(lateness)), ("Margin", KeepAliveDuration.Format(margin)), ("PeerIdleTimeout", peerIdleTimeout),
+                ("Cause", cause), ("Evidence", evidence), ("LatenessMs", lateness.TotalMilliseconds), ("MarginMs", margin.TotalMilliseconds));
+        }
+    }
 }

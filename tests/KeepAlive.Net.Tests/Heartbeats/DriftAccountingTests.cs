@@ -25,7 +25,7 @@ public sealed class DriftAccountingTests
         e.Cause.Should().NotBe(HeartbeatDelayCause.None);
         e.Evidence.Should().NotBeNullOrEmpty();
         var log = harness.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatLate).Should().ContainSingle().Subject;
-        log.Message.Should().Contain("'db'").And.Contain("2000 ms late").And.Contain(e.Cause.ToString())
+        log.Message.Should().Contain("'db'").And.Contain("2s late").And.Contain(e.Cause.ToString())
             .And.EndWith("due heartbeats folded into it: 0", "none was folded: the message must not read \"0 due heartbeats were folded into it\" as if some were");
         var measurement = delayed.GetMeasurementSnapshot().Should().ContainSingle().Subject;
         measurement.Tags["keepalive.lateness.cause"].Should().NotBeNull().And.NotBe("none");
@@ -264,7 +264,7 @@ public sealed class DriftAccountingTests
         report.BudgetExceeded.Should().BeFalse("1.6 s of silence is within the peer's idle timeout of 2 s");
         telemetry.LogsWithId(KeepAliveEventIds.HeartbeatBudgetExceeded).Should().BeEmpty();
         telemetry.LogsWithId(KeepAliveEventIds.HeartbeatBudgetWarning).Should().ContainSingle("600 ms is over half of the 1 s margin")
-            .Which.Message.Should().Contain("at least half of the 1000 ms margin (the peer's idle timeout", "600 ms is more than half: the margin is what the idle timeout leaves")
+            .Which.Message.Should().Contain("at least half of the 1s margin (the peer's idle timeout", "600 ms is more than half: the margin is what the idle timeout leaves")
             .And.Contain("less the interval, jitter and spread");
 
         due = clock.GetTimestamp();

@@ -152,19 +152,18 @@ internal sealed class HeartbeatTelemetry(ILogger logger, HeartbeatMetrics metric
         Interlocked.Increment(ref incidents.Delayed);
         Volatile.Write(ref incidents.LastCause, (int)outcome.Cause);
         Metrics.Delayed.Add(1, settings.NameTag, causeTag);
-        var lateMs = outcome.Lateness.TotalMilliseconds;
-        var marginMs = settings.Margin?.TotalMilliseconds ?? 0;
+        var margin = settings.Margin ?? TimeSpan.Zero;
         if (outcome.BudgetExceeded)
         {
-            Log.HeartbeatBudgetExceeded(Logger, settings.Name, lateMs, marginMs, settings.PeerText, outcome.Cause, outcome.Evidence);
+            Log.HeartbeatBudgetExceeded(Logger, settings.Name, outcome.Lateness, margin, settings.PeerText, outcome.Cause, outcome.Evidence);
         }
         else if (outcome.BudgetWarning)
         {
-            Log.HeartbeatBudgetWarning(Logger, settings.Name, lateMs, marginMs, settings.PeerText, outcome.Cause, outcome.Evidence);
+            Log.HeartbeatBudgetWarning(Logger, settings.Name, outcome.Lateness, margin, settings.PeerText, outcome.Cause, outcome.Evidence);
         }
         else
         {
-            Log.HeartbeatLate(Logger, settings.Name, lateMs, settings.DriftWarningThreshold.TotalMilliseconds, outcome.Cause, outcome.Evidence, outcome.Skipped);
+            Log.HeartbeatLate(Logger, settings.Name, outcome.Lateness, settings.DriftWarningThreshold, outcome.Cause, outcome.Evidence, outcome.Skipped);
         }
 
         if (extras.Delayed is { } handler)
