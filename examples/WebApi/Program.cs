@@ -7,6 +7,7 @@
 // sockets, its WebSocket's included, carry the profile's Tcp section).
 //   dotnet run --project examples/WebApi            then  curl http://127.0.0.1:5080/pay  and  curl http://127.0.0.1:5080/hub
 //   dotnet run --project examples/WebApi -- --smoke  starts, calls /pay and /hub once, prints the results, exits
+using KeepAlive.Net;
 using KeepAlive.Net.AspNetCore;
 using KeepAlive.Net.Examples.WebApi;
 using KeepAlive.Net.Hosting;
@@ -68,7 +69,7 @@ app.MapGet("/hub", async (IKeepAliveProfiles profiles, OutgoingConnections peer,
         .Build();
     await connection.StartAsync(context.RequestAborted);
     var answer = await connection.InvokeAsync<string>("Echo", "hello", context.RequestAborted);
-    return $"hub said '{answer}\nhub client: KeepAliveInterval {connection.KeepAliveInterval}, ServerTimeout {connection.ServerTimeout}\n";
+    return $"hub said '{answer}\nhub client: KeepAliveInterval {KeepAliveDuration.Format(connection.KeepAliveInterval)}, ServerTimeout {KeepAliveDuration.Format(connection.ServerTimeout)}\n";
 });
 
 await app.StartAsync();

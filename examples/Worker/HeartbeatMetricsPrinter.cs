@@ -43,7 +43,7 @@ public sealed class HeartbeatMetricsPrinter : IHostedService, IDisposable
             foreach (var (name, (count, sum, max)) in _totals.OrderBy(static t => t.Key, StringComparer.Ordinal))
             {
                 Console.WriteLine(name.EndsWith("lateness", StringComparison.Ordinal) || name.EndsWith("duration", StringComparison.Ordinal)
-                    ? FormattableString.Invariant($"  {name,-40} {count,5} samples, mean {sum / count * 1000:0.###} ms, max {max * 1000:0.###} ms")
+                    ? FormattableString.Invariant($"  {name,-40} {count,5} samples, mean {PaymentsConnection.Measured(TimeSpan.FromSeconds(sum / count))}, max {PaymentsConnection.Measured(TimeSpan.FromSeconds(max))}")
                     : FormattableString.Invariant($"  {name,-40} {sum,5}"));
             }
         }

@@ -36,16 +36,16 @@ public sealed partial class PaymentsConnection(
         // .NET does not track) would stop .NET from trying the next address when the first refuses.
         await client.ConnectAsync(endpoint, stoppingToken);
         var settings = profiles.Configure(client.Client, "payments");
-        LogConnected(logger, endpoint.ToString(), settings, settings.DeadPeerDetectionTime);
+        LogConnected(logger, endpoint.ToString(), settings, settings.DeadPeerDetectionTime is { } dead ? KeepAliveDuration.Format(dead) : "an unknown time (keep-alive off, or a value not read back)");
 
         // Every write marks activity and every read marks peer activity: no MarkActivity/MarkPeerActivity by hand.
         await using var stream = new HeartbeatStream(client.GetStream());
         var profile = profiles.GetProfile("payments");
         var heartbeat = stream.RegisterHeartbeat(scheduler, HeartbeatMessage, profile.Heartbeat); // disposed with the stream
         // The scheduler logs these too; an application would reconnect on PeerDead and alert on Delayed.
-        heartbeat.PeerDead += (_, e) => LogPeerDead(logger, e.SilentFor, e.Reason);
-        heartbeat.Delayed += (_, e) => LogDelayed(logger, e.Lateness.TotalMilliseconds, e.Cause);
-        LogHeartbeat(logger, profile.Heartbeat.Mode, profile.Heartbeat.Interval, profile.Heartbeat.PeerIdleTimeout);
+        heartbeat.PeerDead += (_, e) => LogPeerDead(logger, Measured(e.SilentFor), e.Reason);
+        heartbeat.Delayed += (_, e) => LogDelayed(logger, Measured(e.Lateness), e.Cause);
+        LogHeartbeat(logger, profile.Heartbeat.Mode, KeepAliveDuration.Format(profile.Heartbeat.Interval), profile.Heartbeat.PeerIdleTimeout);
 
         var reader = ReadAsync(stream, stoppingToken);
         var stopAt = options.Value.RunFor > TimeSpan.Zero ? DateTimeOffset.UtcNow + options.Value.RunFor : DateTimeOffset.MaxValue;
@@ -68,7 +68,7 @@ public sealed partial class PaymentsConnection(
         }
 
         var statistics = heartbeat.GetStatistics();
-        LogDone(logger, statistics.Sent, statistics.MaxLateness.TotalMilliseconds, statistics.Delayed, client.GetKeepAlive());
+        LogDone(logger, statistics.Sent, Measured(statistics.MaxLateness), statistics.Delayed, client.GetKeepAlive());
         var report = await health.CheckHealthAsync(CancellationToken.None);
         foreach (var (name, entry) in report.Entries)
         {
@@ -80,6 +80,9 @@ public sealed partial class PaymentsConnection(
         await reader;
         lifetime.StopApplication();
     }
+
+    /// <summary>A measured duration (a lateness, a silence) as the library writes one: its duration form, to the millisecond ("40ms", "5s12ms").</summary>
+    internal static string Measured(TimeSpan value) => KeepAliveDuration.Format(value, TimeSpan.FromMilliseconds(1));
 
     private async Task ReadAsync(HeartbeatStream stream, CancellationToken cancellationToken)
     {
@@ -97,23 +100,23 @@ public sealed partial class PaymentsConnection(
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Connected to {Endpoint} with the 'payments' profile; kernel settings: {Settings}; a dead peer is detected after {DeadPeer}")]
-    private static partial void LogConnected(ILogger logger, string endpoint, KeepAliveSettings settings, TimeSpan? deadPeer);
+    private static partial void LogConnected(ILogger logger, string endpoint, KeepAliveSettings settings, string deadPeer);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Heartbeat registered: {Mode} every {Interval}, peer idle timeout {PeerIdleTimeout}")]
-    private static partial void LogHeartbeat(ILogger logger, HeartbeatMode mode, TimeSpan interval, PeerIdleTimeout? peerIdleTimeout);
+    private static partial void LogHeartbeat(ILogger logger, HeartbeatMode mode, string interval, PeerIdleTimeout? peerIdleTimeout);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Peer echoed '{Echo}'")]
     private static partial void LogEcho(ILogger logger, string echo);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Heartbeat {LatenessMs:0.#} ms late, cause {Cause}")]
-    private static partial void LogDelayed(ILogger logger, double latenessMs, HeartbeatDelayCause cause);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Heartbeat {Lateness} late, cause {Cause}")]
+    private static partial void LogDelayed(ILogger logger, string lateness, HeartbeatDelayCause cause);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Peer declared dead after {SilentFor} of silence: {Reason}")]
-    private static partial void LogPeerDead(ILogger logger, TimeSpan silentFor, string reason);
+    private static partial void LogPeerDead(ILogger logger, string silentFor, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Health check '{Name}': {Status}, {Description} ({Data})")]
     private static partial void LogHealth(ILogger logger, string name, HealthStatus status, string? description, string data);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping after {Sent} heartbeats (max lateness {MaxLatenessMs:0.###} ms, {Delayed} delayed); the connection's keep-alive is still {Settings}")]
-    private static partial void LogDone(ILogger logger, long sent, double maxLatenessMs, long delayed, KeepAliveSettings settings);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping after {Sent} heartbeats (max lateness {MaxLateness}, {Delayed} delayed); the connection's keep-alive is still {Settings}")]
+    private static partial void LogDone(ILogger logger, long sent, string maxLateness, long delayed, KeepAliveSettings settings);
 }

@@ -1,11 +1,12 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using KeepAlive.Net.Hosting.Tests.Packaging;
 using KeepAlive.Net.Tests.TestSupport;
 
 namespace KeepAlive.Net.Hosting.Tests;
 
 /// <summary>The examples the README tells a newcomer to run, run for real: built, started, answering, exiting 0.</summary>
-public sealed class ExampleRunTests
+public sealed partial class ExampleRunTests
 {
     [Fact]
     public async Task WebApiExample_Smoke_PaysThroughBothProfilesAnswersThroughTheHubAndExits()
@@ -24,7 +25,7 @@ public sealed class ExampleRunTests
             "the outgoing connection carries the 'payments' profile");
         output.Should().MatchRegex(@"hub said 'hello' on a connection with profile 'inbound': Linux: keep-alive on, idle 45s",
             "the SignalR hub answers its client, on a connection that carries the 'inbound' profile");
-        output.Should().Contain("hub client: KeepAliveInterval 00:00:15, ServerTimeout 00:00:30", "the hub client takes Heartbeat:Interval and Timeout of the 'hub' profile");
+        output.Should().Contain("hub client: KeepAliveInterval 15s, ServerTimeout 30s", "the hub client takes Heartbeat:Interval and Timeout of the 'hub' profile, written as the library writes durations");
         output.Should().NotContain("warn: KeepAlive.Net", "the example's profiles are the ones we recommend: no start-up warning");
     }
 
@@ -39,6 +40,13 @@ public sealed class ExampleRunTests
         output.Should().MatchRegex(@"Stopping after \d+ heartbeats", "the worker's connection heartbeated until it was told to stop");
         output.Should().Contain("Health check 'keepalive': Healthy");
         output.Should().Contain("UnhealthyPeerDeadCount=5", "the thresholds come from KeepAlive:Health, here overridden on the command line");
+
+        // The example's own lines write durations as the library does (KeepAliveDuration.Format), not as clocks or "12.345 ms".
+        output.Should().Contain("a dead peer is detected after 50s").And.Contain("Heartbeat registered: WhenIdle every 1s, peer idle timeout AwsNlb (5m50s)");
+        var own = OwnLines(output, "KeepAlive.Net.Examples.Worker.PaymentsConnection", "Heartbeat metrics", "  keepalive.");
+        own.Should().Contain(static l => l.Contains("Stopping after", StringComparison.Ordinal)).And.Contain(static l => l.Contains("keepalive.heartbeat.lateness", StringComparison.Ordinal));
+        own.SelectMany(static l => DurationText.NotReadBack(l)).Should().BeEmpty("every duration the example writes reads back as configuration (\"40ms\", \"1s\")");
+        own.Where(static l => Clock().IsMatch(l)).Should().BeEmpty("a clock (00:00:50) is a second way to write a duration");
     }
 
     [Fact]
@@ -78,6 +86,19 @@ public sealed class ExampleRunTests
         exitCode.Should().Be(1, output);
         output.Should().Contain("A data store failed").And.NotContain("Unhandled exception");
     }
+
+    /// <summary>
+    /// The lines the example writes itself: the message lines of its own log categories (the line after the category's
+    /// header) and its console lines, told by how they start.
+    /// </summary>
+    private static List<string> OwnLines(string output, string category, params string[] consoleStarts)
+    {
+        var lines = output.Split('\n');
+        return [.. lines.Where((line, i) => (i > 0 && lines[i - 1].Contains(category, StringComparison.Ordinal)) || consoleStarts.Any(s => line.StartsWith(s, StringComparison.Ordinal)))];
+    }
+
+    [GeneratedRegex(@"\b\d{2}:\d{2}:\d{2}\b")]
+    private static partial Regex Clock();
 
     /// <summary>Runs <c>dotnet run --project examples/NAME -- ARGS</c> from the repository root, as the README does.</summary>
     private static Task<(int ExitCode, string Output)> RunExampleAsync(string example, params string[] arguments) =>
