@@ -336,7 +336,23 @@ public sealed class HeartbeatStream : Stream
     }
 
     // Handing the inner stream back (leaveOpen) waits for a heartbeat still being written to it, as long as a write may wait.
-    private int HandBackTimeout => _inner.CanTimeout && _inner.WriteTimeout > 0 ? _inner.WriteTimeout : Timeout.Infinite;
+    // A stream whose connection is already closed (a NetworkStream reads WriteTimeout from its socket, which a PeerDead
+    // handler may have closed) has no timeout to read, and Dispose must not throw for it: a heartbeat write still on a
+    // closed socket is aborted, so the wait for it ends without one.
+    private int HandBackTimeout
+    {
+        get
+        {
+            try
+            {
+                return _inner.CanTimeout && _inner.WriteTimeout > 0 ? _inner.WriteTimeout : Timeout.Infinite;
+            }
+            catch (ObjectDisposedException)
+            {
+                return Timeout.Infinite;
+            }
+        }
+    }
 
     private IOException HeartbeatStillWriting() => new(FormattableString.Invariant(
         $"The HeartbeatStream is disposed, but its last heartbeat is still being written to the inner {_inner.GetType().Name} after its WriteTimeout of {HandBackTimeout} ms (the peer makes no room): the stream handed back (leaveOpen) is not free yet, and a write to it now would collide with the heartbeat. Fix: close the connection, or wait for the peer to read before using the inner stream."));

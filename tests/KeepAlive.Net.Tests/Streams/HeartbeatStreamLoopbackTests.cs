@@ -153,6 +153,26 @@ public sealed class HeartbeatStreamLoopbackTests
     }
 
     [Fact]
+    public async Task DisposeLeavingTheInnerStreamOpen_SocketAlreadyClosed_ReturnsWithoutThrowing()
+    {
+        // The PeerDead handler closes the socket (as docs/HEARTBEATS.md shows), then the HeartbeatStream made with leaveOpen
+        // is disposed: Dispose read the NetworkStream's WriteTimeout (a socket option) to bound its wait for a heartbeat
+        // still writing, even with none in flight, and threw ObjectDisposedException from Dispose/DisposeAsync.
+        using var scheduler = new HeartbeatScheduler();
+        using var connection = LoopbackConnection.Open();
+        var inner = new NetworkStream(connection.Client, ownsSocket: true);
+        var stream = new HeartbeatStream(inner, leaveOpen: true);
+        var asynchronous = new HeartbeatStream(inner, leaveOpen: true);
+        var registration = stream.RegisterHeartbeat(scheduler, "H"u8.ToArray(), new HeartbeatOptions { Interval = TimeSpan.FromSeconds(1) });
+
+        connection.Client.Close(); // the socket under both wrappers, as a PeerDead handler closes it
+
+        stream.Invoking(static s => s.Dispose()).Should().NotThrow("disposing never fails for a connection that is already closed");
+        await asynchronous.Awaiting(static s => s.DisposeAsync().AsTask()).Should().NotThrowAsync();
+        registration.IsLive.Should().BeFalse("disposing the stream stopped its heartbeat");
+    }
+
+    [Fact]
     public async Task BeginMessage_OverANetworkStream_TheScopesStreamForwardsTheConnectionsWriteTimeout()
     {
         // The scope's stream writes straight to the NetworkStream, so its writes do time out after the connection's
