@@ -293,6 +293,29 @@ public sealed class KeepAliveClientSettingsTests
             .Which.Message.Should().Be("TestClient uses KeepAlive profile 'p': heartbeat every 1 s; Heartbeat:Interval 1s500ms is rounded down to 1s for TestOptions.Heartbeat (TestClient counts whole seconds; rounding down never makes it later than asked)");
     }
 
+    [Fact]
+    public void ReportApplied_ProfileSetsJitterSpreadOrFixedRate_SaysTheClientCannotUseThem()
+    {
+        // A profile shared with the library's own heartbeats (Jitter to spread a fleet, Mode FixedRate) lost them on a
+        // client without a word: the client's own timer sends its heartbeat, with none of them.
+        using var services = InCode(p =>
+        {
+            p.Heartbeat.Interval = TimeSpan.FromSeconds(30);
+            p.Heartbeat.Mode = HeartbeatMode.FixedRate;
+            p.Heartbeat.Jitter = TimeSpan.FromSeconds(2);
+            p.Heartbeat.Spread = TimeSpan.FromSeconds(1);
+        });
+        using var quiet = InCode(p => (p.Heartbeat.Interval, p.Heartbeat.Spread) = (TimeSpan.FromSeconds(30), TimeSpan.Zero));
+
+        KeepAliveClientSettings.Create(services.GetRequiredService<IKeepAliveProfiles>(), "p", Client).ReportApplied(["heartbeat every 30s"]);
+        KeepAliveClientSettings.Create(quiet.GetRequiredService<IKeepAliveProfiles>(), "p", Client).ReportApplied(["heartbeat every 30s"]);
+
+        services.GetFakeLogCollector().GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.ClientProfileApplied)
+            .Which.Message.Should().Be("TestClient uses KeepAlive profile 'p': heartbeat every 30s; Heartbeat:Mode FixedRate, Heartbeat:Jitter 2s and Heartbeat:Spread 1s are not used: TestClient sends TestOptions.Heartbeat from its own timer, which has no such setting");
+        quiet.GetFakeLogCollector().GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.ClientProfileApplied)
+            .Which.Message.Should().Be("TestClient uses KeepAlive profile 'p': heartbeat every 30s", "the defaults (WhenIdle, no jitter) and a spread of 0 ask nothing the client lacks");
+    }
+
     private static TimeSpan? IdleOfANewSocket(KeepAliveClientSettings settings)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);

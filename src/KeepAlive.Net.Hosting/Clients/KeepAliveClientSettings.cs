@@ -216,7 +216,9 @@ public sealed class KeepAliveClientSettings
     /// <summary>
     /// Logs once what the profile set on the client (event <see cref="KeepAliveEventIds.ClientProfileApplied"/>,
     /// Information): the client package's notes, that <c>Heartbeat:Timeout</c> is not used when the profile sets one the
-    /// client cannot take (<see cref="KeepAliveClientDescription.WithoutHeartbeatTimeout"/>), then <see cref="Adjustments"/>.
+    /// client cannot take (<see cref="KeepAliveClientDescription.WithoutHeartbeatTimeout"/>), that <c>Heartbeat:Mode</c>
+    /// FixedRate, <c>Heartbeat:Jitter</c> and <c>Heartbeat:Spread</c> are not used when the profile sets them (the client's
+    /// own timer sends its heartbeat), then <see cref="Adjustments"/>.
     /// </summary>
     /// <param name="notes">What was applied, what keeps the client's own value and what the client cannot do, one sentence each.</param>
     public void ReportApplied(IEnumerable<string> notes)
@@ -227,8 +229,29 @@ public sealed class KeepAliveClientSettings
             IEnumerable<string> unusedTimeout = Profile.Heartbeat?.Timeout is not null && Client.HeartbeatTimeoutSetting is null
                 ? ["Heartbeat:Timeout is not used: " + Client.WithoutHeartbeatTimeout]
                 : [];
-            var applied = string.Join("; ", notes.Concat(unusedTimeout).Concat(_adjustments));
+            var applied = string.Join("; ", notes.Concat(unusedTimeout).Concat(UnusedTiming()).Concat(_adjustments));
             Log.ClientProfileApplied(_logger, Client.ClientName, ProfileName, applied);
+        }
+    }
+
+    /// <summary>
+    /// What the profile asks of its heartbeat's timing that only the library's own heartbeats do (<c>Heartbeat:Mode</c>
+    /// FixedRate, <c>Heartbeat:Jitter</c>, <c>Heartbeat:Spread</c>): a client sends its heartbeat from its own timer, with none of them.
+    /// </summary>
+    private IEnumerable<string> UnusedTiming()
+    {
+        var heartbeat = Profile.Heartbeat;
+        string?[] set =
+        [
+            heartbeat?.Mode == HeartbeatMode.FixedRate ? $"Heartbeat:Mode {HeartbeatMode.FixedRate}" : null,
+            heartbeat?.Jitter > TimeSpan.Zero ? $"Heartbeat:Jitter {KeepAliveClientRules.Show(heartbeat.Jitter)}" : null,
+            heartbeat?.Spread > TimeSpan.Zero ? $"Heartbeat:Spread {KeepAliveClientRules.Show(heartbeat.Spread.Value)}" : null,
+        ];
+        var unused = set.OfType<string>().ToList();
+        if (unused.Count > 0)
+        {
+            var keys = unused.Count == 1 ? unused[0] : $"{string.Join(", ", unused[..^1])} and {unused[^1]}";
+            yield return $"{keys} {(unused.Count == 1 ? "is" : "are")} not used: {Client.ClientName} sends {Client.HeartbeatSetting} from its own timer, which has no such setting";
         }
     }
 
