@@ -30,7 +30,7 @@ public static class KeepAliveServiceCollectionExtensions
     /// <param name="services">The services.</param>
     /// <param name="keepAliveSection">The <c>KeepAlive</c> section, e.g. <c>configuration.GetSection("KeepAlive")</c>.</param>
     /// <returns>The services, for chaining.</returns>
-    /// <exception cref="InvalidOperationException">The section holds a key other than <c>Profiles</c> and <c>Health</c>, or <c>Profiles</c> is a plain value.</exception>
+    /// <exception cref="InvalidOperationException">The section holds a key other than <c>Profiles</c> and <c>Health</c>, or it or <c>Profiles</c> is a plain value.</exception>
     /// <remarks>
     /// The set of profiles is read once, here; a reload changes the values of these profiles but adds none. A section that
     /// holds no profile (a misspelt path reads as an empty section) registers none: the host logs warning 3007
@@ -47,6 +47,11 @@ public static class KeepAliveServiceCollectionExtensions
         var meant = keepAliveSection.GetChildren().FirstOrDefault(static c => string.Equals(c.Key, "KeepAlive", StringComparison.OrdinalIgnoreCase))?.Path
             ?? (keepAliveSection is IConfigurationSection { Key: var key, Path: var path } && string.Equals(key, "Profiles", StringComparison.OrdinalIgnoreCase)
                 ? ConfigurationPath.GetParentPath(path) : null);
+        if (keepAliveSection is IConfigurationSection { Key: var sectionKey })
+        {
+            RefusePlainValue(keepAliveSection, "a Profiles section with one section per profile", $"\"{sectionKey}\": {{ {ProfilesShape} }}");
+        }
+
         var (profiles, health) = (0, false);
         foreach (var child in keepAliveSection.GetChildren())
         {
@@ -67,11 +72,7 @@ public static class KeepAliveServiceCollectionExtensions
                     : $"{child.Path}: unknown key '{child.Key}' in the KeepAlive section.{ClosestName.Suggest(child.Key, ["Profiles", "Health"])} Fix: put each profile under {PathOf(keepAliveSection, "Profiles")}:<name>, e.g. {PathOf(keepAliveSection, "Profiles")}:payments:Tcp:IdleTime, and the health check's thresholds under {PathOf(keepAliveSection, "Health")}; see docs/CONFIGURATION.md.");
             }
 
-            if (!child.GetChildren().Any() && !string.IsNullOrEmpty(child.Value))
-            {
-                throw new InvalidOperationException(
-                    $"{child.Path}: is the value '{child.Value}', but it must hold one section per profile. Fix: write it as an object, e.g. \"Profiles\": {{ \"payments\": {{ \"Tcp\": {{ \"IdleTime\": \"30s\" }} }} }}; see docs/CONFIGURATION.md.");
-            }
+            RefusePlainValue(child, "one section per profile", ProfilesShape);
 
             foreach (var profile in child.GetChildren())
             {
@@ -197,6 +198,18 @@ public static class KeepAliveServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KeepAliveBudgetReporter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, EmptyKeepAliveSectionReporter>());
         return services;
+    }
+
+    // A KeepAlive or Profiles section written as one value ("KeepAlive": "payments", KeepAlive=on in the environment) holds
+    // no profile, and is no empty section either: refused at once, with the shape it must have.
+    private const string ProfilesShape = "\"Profiles\": { \"payments\": { \"Tcp\": { \"IdleTime\": \"30s\" } } }";
+
+    private static void RefusePlainValue(IConfiguration section, string mustHold, string shape)
+    {
+        if (section is IConfigurationSection { Value: { Length: > 0 } value, Path: var path } && !section.GetChildren().Any())
+        {
+            throw new InvalidOperationException($"{path}: is the value '{value}', but it must hold {mustHold}. Fix: write it as an object, e.g. {shape}; see docs/CONFIGURATION.md.");
+        }
     }
 
     private static string PathOf(IConfiguration section, string child) =>

@@ -191,6 +191,17 @@ public sealed class ConfigurationBindingTests
     }
 
     [Fact]
+    public void AddKeepAlive_KeepAliveSectionIsAPlainValue_ThrowsShowingTheShape()
+    {
+        // "KeepAlive": "payments" (or KeepAlive=on in the environment) holds no profile and is no empty section either.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["KeepAlive"] = "payments" }).Build();
+
+        var act = () => new ServiceCollection().AddKeepAlive(configuration.GetSection("KeepAlive"));
+
+        act.Should().Throw<InvalidOperationException>().WithMessage("KeepAlive: is the value 'payments', but it must hold a Profiles section with one section per profile. Fix:*\"Profiles\": { \"payments\": { \"Tcp\"*");
+    }
+
+    [Fact]
     public async Task Start_NamedSectionThatDoesNotExist_FailsInsteadOfRunningOnDefaults()
     {
         var ex = await TestHosts.StartFailingAsync(TwoProfiles, (services, configuration) =>
