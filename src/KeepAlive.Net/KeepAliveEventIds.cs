@@ -124,6 +124,13 @@ public static class KeepAliveEventIds
     /// </summary>
     public const int KeepAliveSectionWithoutProfiles = 3007;
 
+    /// <summary>
+    /// A configuration reload added a profile to a <c>Profiles</c> section given to <c>services.AddKeepAlive(section)</c>:
+    /// the set of profiles is read once, at start-up, so it is not registered and nothing uses it until the service restarts;
+    /// said once per profile added (Warning).
+    /// </summary>
+    public const int ProfileAddedAfterStartUp = 3008;
+
     // ---- gRPC (KeepAlive.Net.Grpc, 3300-3349) and SignalR (KeepAlive.Net.SignalR, 3350-3399)
 
     /// <summary>

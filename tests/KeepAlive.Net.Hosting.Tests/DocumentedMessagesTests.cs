@@ -43,6 +43,7 @@ public sealed class DocumentedMessagesTests
         printed.UnionWith(HealthFailures());
         printed.Add(await RejectedReloadAsync());
         printed.Add(await MisspeltSectionAsync());
+        printed.Add(await AddedProfileAsync());
         printed.Add($"KeepAlive profile 'payments': {KeepAliveBudget.Describe(BudgetExample())}");
 
         quoted.Should().NotBeEmpty();
@@ -66,31 +67,34 @@ public sealed class DocumentedMessagesTests
     }
 
     // The Error a refused reload logs, from a real reload of a valid profile into an invalid one.
-    private static async Task<string> RejectedReloadAsync()
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "30s" });
-        builder.Logging.AddFakeLogging();
-        builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
-        using var host = builder.Build();
-        await host.StartAsync(TestContext.Current.CancellationToken);
-        builder.Configuration["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "-00:00:01";
-        ((IConfigurationRoot)builder.Configuration).Reload();
-        await host.StopAsync(TestContext.Current.CancellationToken);
-        return host.Services.GetRequiredService<FakeLogCollector>().GetSnapshot().Single(r => r.Id.Id == KeepAliveEventIds.ProfileReloadRejected && r.Level == LogLevel.Error).Message;
-    }
+    private static Task<string> RejectedReloadAsync() =>
+        LoggedAsync("KeepAlive", KeepAliveEventIds.ProfileReloadRejected, ("KeepAlive:Profiles:payments:Tcp:IdleTime", "-00:00:01"));
 
     // The warning a misspelt KeepAlive section gives at start-up.
-    private static async Task<string> MisspeltSectionAsync()
+    private static Task<string> MisspeltSectionAsync() => LoggedAsync("KeepAlives", KeepAliveEventIds.KeepAliveSectionWithoutProfiles);
+
+    // The warning a reload that lists a new profile gives.
+    private static Task<string> AddedProfileAsync() =>
+        LoggedAsync("KeepAlive", KeepAliveEventIds.ProfileAddedAfterStartUp, ("KeepAlive:Profiles:orders:Tcp:IdleTime", "20s"));
+
+    // The one message of an event a real host logs with the profile "payments" and AddKeepAlive(GetSection(section)), after
+    // the reload of one value when one is given.
+    private static async Task<string> LoggedAsync(string section, int eventId, (string Key, string Value)? reload = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["AllowedHosts"] = "*", ["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "30s", ["Logging:LogLevel:Default"] = "Information" });
         builder.Logging.AddFakeLogging();
-        builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlives"));
+        builder.Services.AddKeepAlive(builder.Configuration.GetSection(section));
         using var host = builder.Build();
         await host.StartAsync(TestContext.Current.CancellationToken);
+        if (reload is { } change)
+        {
+            builder.Configuration[change.Key] = change.Value;
+            ((IConfigurationRoot)builder.Configuration).Reload();
+        }
+
         await host.StopAsync(TestContext.Current.CancellationToken);
-        return host.Services.GetRequiredService<FakeLogCollector>().GetSnapshot().Single(r => r.Id.Id == KeepAliveEventIds.KeepAliveSectionWithoutProfiles).Message;
+        return host.Services.GetRequiredService<FakeLogCollector>().GetSnapshot().Single(r => r.Id.Id == eventId).Message;
     }
 
     // The profile of "The whole budget for each preset": AwsNlb with the timers of its row.

@@ -133,6 +133,37 @@ public sealed class ProfileReloadTests
     }
 
     [Fact]
+    public async Task Reload_ProfileAdded_WarnsOnceThatItNeedsARestart()
+    {
+        await using var host = await StartAsync();
+
+        const string Added = """{ "KeepAlive": { "Profiles": { "payments": { "Tcp": { "IdleTime": "45s", "Interval": "5s" } }, "orders": { "Tcp": { "IdleTime": "20s" } } } } }""";
+        await host.SaveAndWaitForLogAsync(Added, KeepAliveEventIds.ProfileAddedAfterStartUp);
+
+        var warning = host.LogsWithId(KeepAliveEventIds.ProfileAddedAfterStartUp).Should().ContainSingle("one save, however many change events the file watcher raises").Which;
+        TestContext.Current.TestOutputHelper!.WriteLine(warning.Message);
+        warning.Level.Should().Be(LogLevel.Warning);
+        warning.Message.Should().Contain("KeepAlive:Profiles:orders was added to the configuration after start-up").And.Contain("Fix: restart the service");
+        host.LogsWithId(KeepAliveEventIds.ProfileReloaded).Should().BeEmpty("payments did not change");
+
+        // Another save that keeps it: said already.
+        await host.SaveAndWaitForLogAsync(Added.Replace("\"45s\"", "\"40s\"", StringComparison.Ordinal), KeepAliveEventIds.ProfileReloaded);
+        host.LogsWithId(KeepAliveEventIds.ProfileAddedAfterStartUp).Should().ContainSingle("the added profile was already reported");
+    }
+
+    [Fact]
+    public async Task Reload_ProfileAddedToASectionThatHeldNone_WarnsAndGetProfileSaysItNeedsARestart()
+    {
+        await using var host = await FileBackedHost.StartAsync("""{ "KeepAlive": { "Profiles": { } } }""", static (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+
+        await host.SaveAndWaitForLogAsync(Valid, KeepAliveEventIds.ProfileAddedAfterStartUp);
+
+        host.LogsWithId(KeepAliveEventIds.ProfileAddedAfterStartUp).Should().ContainSingle().Which.Message.Should().Contain("KeepAlive:Profiles:payments was added to the configuration after start-up");
+        var act = () => host.Profiles.GetProfile("payments");
+        act.Should().Throw<KeepAliveProfileNotFoundException>().Which.Message.Should().Contain("KeepAlive:Profiles:payments was added to the configuration after start-up").And.Contain("Fix: restart");
+    }
+
+    [Fact]
     public async Task Reload_ProfileEmptiedToAnEmptyObject_IsAcceptedWithTheDefaultsAsAtStartUp()
     {
         // "payments": { } is a profile with the defaults at start-up (docs/CONFIGURATION.md); saving it so is not a deletion.

@@ -21,6 +21,10 @@ internal static partial class Log
         Message = "{Path}: {Finding}, or remove the call if every profile is configured in code; see docs/CONFIGURATION.md.")]
     public static partial void KeepAliveSectionWithoutProfiles(ILogger logger, string path, string finding);
 
+    [LoggerMessage(EventId = KeepAliveEventIds.ProfileAddedAfterStartUp, Level = LogLevel.Warning,
+        Message = "KeepAlive profile '{Profile}' is not registered: {Why}. Nothing uses it until the service restarts. Fix: restart the service to register it.")]
+    public static partial void ProfileAddedAfterStartUp(ILogger logger, string profile, string why);
+
     [LoggerMessage(EventId = KeepAliveEventIds.HttpConnectionConfigured, Level = LogLevel.Debug,
         Message = "HTTP connection to {Host}:{Port} configured with KeepAlive profile '{Profile}': {Settings}")]
     public static partial void HttpConnectionConfigured(ILogger logger, string host, int port, string profile, KeepAliveSettings settings);

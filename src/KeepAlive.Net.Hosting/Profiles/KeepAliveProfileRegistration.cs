@@ -68,6 +68,11 @@ internal sealed record KeepAliveProfileRegistration(string Name, string? Configu
     /// <summary>The fix for an empty or blank profile name, shared by registration and lookup.</summary>
     public const string EmptyNameFix = "Fix: pass the profile's name, e.g. \"payments\", or use the overload without a name for the default profile (KeepAliveProfileOptions.DefaultProfileName).";
 
+    /// <summary>Says that a profile a reload listed (at <paramref name="path"/>) is not registered, and why.</summary>
+    /// <param name="path">Its section, e.g. <c>KeepAlive:Profiles:orders</c>.</param>
+    public static string AddedAfterStartUp(string path) =>
+        $"{path} was added to the configuration after start-up, and the set of profiles is read once, when services.AddKeepAlive(section) runs (a reload changes their values, it adds none)";
+
     /// <summary>Says that no profile of that name is registered, with the registered ones, the closest name and the fix.</summary>
     /// <param name="profileName">The name asked for.</param>
     /// <param name="registered">The registered names.</param>
@@ -85,8 +90,8 @@ internal sealed record KeepAliveProfileRegistration(string Name, string? Configu
 
         if (addedAfterStartUp is not null)
         {
-            return $"No KeepAlive profile named '{profileName}' is registered (registered: {(names.Length == 0 ? "none" : names)}): {addedAfterStartUp} was added to the configuration after start-up, "
-                + "and the set of profiles is read once, when services.AddKeepAlive(section) runs (a reload changes their values, it adds none). Fix: restart the service to register it, or use a registered profile name.";
+            return $"No KeepAlive profile named '{profileName}' is registered (registered: {(names.Length == 0 ? "none" : names)}): {AddedAfterStartUp(addedAfterStartUp)}. "
+                + "Fix: restart the service to register it, or use a registered profile name.";
         }
 
         if (emptySections is not null)

@@ -45,6 +45,8 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
     private readonly ConditionalWeakTable<KeepAliveProfileOptions, KeepAliveProfileOptions> _copiedFrom = []; // each copy GetProfile gave, to the values taken
     private readonly EmptyKeepAliveSection[] _emptySections; // given to AddKeepAlive(section), no profile registered from them
     private readonly IConfiguration? _configuration; // the host's, to name what lies beside a missing section
+    private readonly IConfiguration[] _listed; // the Profiles sections given to AddKeepAlive(section), which a reload may add profiles to
+    private readonly HashSet<string> _addedSaid = new(StringComparer.OrdinalIgnoreCase); // under the reloads' lock: event 3008 given for these paths
     private readonly ConcurrentDictionary<string, string[]> _pingWarnings = new(StringComparer.Ordinal); // event 3005's warnings given for each profile's values in force
 
     public KeepAliveProfiles(
@@ -72,6 +74,13 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
         foreach (var registration in all.Where(static r => r.Section is not null))
         {
             _subscriptions.Add(ChangeToken.OnChange(registration.Section!.GetReloadToken, Reload));
+        }
+
+        // A section that held no profile is watched too: a reload may list one there, which is said (event 3008).
+        _listed = [.. all.Select(static r => r.ListedIn).OfType<IConfiguration>().Distinct(), .. _emptySections.Select(static e => e.Section.GetSection("Profiles"))];
+        foreach (var empty in _emptySections)
+        {
+            _subscriptions.Add(ChangeToken.OnChange(empty.Section.GetReloadToken, Reload));
         }
     }
 
@@ -333,6 +342,19 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
             }
 
             Judge(judged);
+            SayAdded();
+        }
+    }
+
+    // Under the reloads' lock: each profile a reload listed in a watched Profiles section is said once (event 3008), as
+    // nothing registers it; one removed and listed again is said again.
+    private void SayAdded()
+    {
+        var added = Unregistered().ToList();
+        _addedSaid.IntersectWith(added.Select(static c => c.Path));
+        foreach (var profile in added.Where(c => _addedSaid.Add(c.Path)))
+        {
+            Log.ProfileAddedAfterStartUp(_logger, profile.Key, KeepAliveProfileRegistration.AddedAfterStartUp(profile.Path));
         }
     }
 
@@ -470,9 +492,10 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
 
     // A profile a reload listed in a watched Profiles section: not registered, as the set of profiles is read once.
     private string? AddedAfterStartUp(string profileName) =>
-        _registrations.Values.Select(static r => r.ListedIn).OfType<IConfiguration>().Distinct()
-            .SelectMany(static listedIn => listedIn.GetChildren())
-            .FirstOrDefault(c => string.Equals(c.Key, profileName, StringComparison.OrdinalIgnoreCase))?.Path;
+        Unregistered().FirstOrDefault(c => string.Equals(c.Key, profileName, StringComparison.OrdinalIgnoreCase))?.Path;
+
+    private IEnumerable<IConfigurationSection> Unregistered() =>
+        _listed.SelectMany(static listed => listed.GetChildren()).Where(c => !_registrations.ContainsKey(c.Key));
 
     /// <summary>One watcher of accepted reloads and what holds the values it is about, weakly.</summary>
     private sealed class AcceptedReloadWatcher
