@@ -33,6 +33,16 @@ public sealed class KeepAliveSectionReadTests
         host.Profiles.Names.Should().BeEmpty();
     }
 
+    [Theory]
+    [InlineData("""{ "Services": { "KeepAlive": { "Profiles": { "payments": { "Tcp": { "IdleTime": "30s" } } } } } }""", "KeepAlive", "Services:KeepAlive")]
+    [InlineData("""{ "KeepAlive": { "Profiles": { "payments": { "Tcp": { "IdleTime": "30s" } } } }, "App": { "Name": "shop" } }""", "App:KeepAlive", "KeepAlive")]
+    public async Task Start_KeepAliveSectionReadAtAnotherNesting_TheFixNamesWhereItIs(string json, string read, string there)
+    {
+        await using var host = await FileBackedHost.StartAsync(json, (services, configuration) => services.AddKeepAlive(configuration.GetSection(read)));
+
+        Warning(host).Should().StartWith($"{read}: no such section").And.Contain($"Fix: services.AddKeepAlive(configuration.GetSection(\"{there}\"))");
+    }
+
     [Fact]
     public async Task Start_EmptyProfilesSection_WarnsNamingIt()
     {

@@ -57,8 +57,9 @@ internal sealed record EmptyKeepAliveSection(IConfiguration Section, bool HoldsH
     public static string? DescribeAll(IEnumerable<EmptyKeepAliveSection> sections, IConfiguration? configuration) =>
         string.Join(" ", sections.Select(s => s.Describe(configuration)).Distinct().Select(static d => $"{d.Path}: {d.Finding}")) is { Length: > 0 } all ? all : null;
 
-    // The keys beside a missing section in the host's configuration, and the one its key most likely meant; nothing when the
-    // section is not the host's (the host holds something at its path) or has nothing beside it.
+    // The keys beside a missing section in the host's configuration, and the section it most likely meant: a key beside it
+    // within a typo, or a section of that key holding Profiles at another nesting ("Services:KeepAlive" read as
+    // "KeepAlive", or the reverse). Nothing when the section is not the host's (the host holds something at its path).
     private (string Beside, string? Meant) Beside(IConfiguration? configuration)
     {
         if (configuration is null || Section is not IConfigurationSection { Key: var key, Path: var path } || configuration.GetSection(path).GetChildren().Any())
@@ -69,13 +70,25 @@ internal sealed record EmptyKeepAliveSection(IConfiguration Section, bool HoldsH
         var parent = ConfigurationPath.GetParentPath(path);
         var keys = (parent is null ? configuration : configuration.GetSection(parent)).GetChildren().Select(static c => c.Key)
             .Where(k => !string.Equals(k, key, StringComparison.OrdinalIgnoreCase)).ToList();
-        if (keys.Count == 0)
+        var beside = keys.Count == 0 ? string.Empty
+            : $" {(parent is null ? "At its top level" : $"Under {parent}")} the configuration holds {string.Join(", ", keys)}.{ClosestName.Suggest(key, keys)}";
+        if (ClosestName.To(key, keys) is { } meant)
         {
-            return (string.Empty, null);
+            return (beside, parent is null ? meant : ConfigurationPath.Combine(parent, meant));
         }
 
-        var meant = ClosestName.To(key, keys);
-        var where = parent is null ? "At its top level" : $"Under {parent}";
-        return ($" {where} the configuration holds {string.Join(", ", keys)}.{ClosestName.Suggest(key, keys)}", meant is null || parent is null ? meant : ConfigurationPath.Combine(parent, meant));
+        var elsewhere = configuration.AsEnumerable().Select(p => HoldingProfiles(p.Key, key)).FirstOrDefault(static p => p is not null);
+        return elsewhere is null ? (beside, null) : ($"{beside} A {key} section with profiles is at {elsewhere}.", elsewhere);
+    }
+
+    // The path up to a segment `key` followed by Profiles in a configuration key, e.g. Services:KeepAlive for
+    // Services:KeepAlive:Profiles:payments:Tcp:IdleTime; null when there is none.
+    private static string? HoldingProfiles(string configurationKey, string key)
+    {
+        var segments = configurationKey.Split(ConfigurationPath.KeyDelimiter);
+        var at = Array.FindIndex(segments, s => string.Equals(s, key, StringComparison.OrdinalIgnoreCase));
+        return at >= 0 && at < segments.Length - 1 && string.Equals(segments[at + 1], "Profiles", StringComparison.OrdinalIgnoreCase)
+            ? string.Join(ConfigurationPath.KeyDelimiter, segments[..(at + 1)])
+            : null;
     }
 }
