@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using KeepAlive.Net.Hosting;
+using KeepAlive.Net.Hosting.Profiles;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -17,10 +18,10 @@ internal sealed class ProfileArguments
 {
     public const string CommandLineProfile = "command-line";
 
-    /// <summary>
-    /// Where the profile of the flags alone comes from, in the library's shape ("KeepAlive profile 'name' (...)"): the library
-    /// says "(configured in code)" of a profile without a configuration path, which is true in an application, not here.
-    /// </summary>
+    /// <summary>Where a <c>--settings</c> file holds its profiles.</summary>
+    private const string ProfilesSection = "KeepAlive:Profiles";
+
+    /// <summary>Where the profile of the flags alone comes from, named in its refusals in place of the library's name of it (<see cref="FromFlags"/>).</summary>
     private const string CommandLineSource = $"KeepAlive profile '{CommandLineProfile}' (from the command-line flags)";
 
     /// <summary>The profile value the heartbeat period flags set (<c>show --heartbeat-interval</c>, <c>check --every</c>).</summary>
@@ -130,11 +131,13 @@ internal sealed class ProfileArguments
         {
             // Every failure of the profile at once, one refusal each: what the library's reader refused and what its
             // validators found, each "path: 'value' ... Fix: ...". The library names a value by its place in the file (or, for
-            // the flags' profile, 'configured in code', named here as the flags'); a fix a flag can make names that flag.
-            var source = settings is null ? CommandLineSource : ConfigurationPath.Combine("KeepAlive", "Profiles", name);
-            throw new ToolInputException([.. e.Failures.Select(failure => settings is null ? FromFlags(failure) : failure).Select(failure => Refusals.Parts(failure) is { Subject: { } subject, Fix: { } fix } parts
-                ? Refusals.Text(subject, parts.Error, fix + FlagNote(result, heartbeat, settings, Setting(source, subject), fix))
-                : Refusals.Text($"profile '{name}'", failure, "correct the value it names."))], e);
+            // the flags' profile, 'configured in code', named here as the flags'), by its one rule, asked here; a fix a flag
+            // can make names that flag.
+            var library = new KeepAliveProfileRegistration(name, settings is null ? null : ProfilePath(name));
+            throw new ToolInputException([.. e.Failures.Select(failure => (Said: failure, Shown: settings is null ? FromFlags(failure, library.Source) : failure))
+                .Select(failure => Refusals.Parts(failure.Shown) is { Subject: { } subject, Fix: { } fix } parts
+                    ? Refusals.Text(subject, parts.Error, fix + FlagNote(result, heartbeat, settings, setting => failure.Said.StartsWith(library.Describe(setting) + ": ", StringComparison.OrdinalIgnoreCase), fix))
+                    : Refusals.Text($"profile '{name}'", failure.Shown, "correct the value it names."))], e);
         }
         catch (KeepAliveProfileNotFoundException e) when (settings is not null)
         {
@@ -149,15 +152,19 @@ internal sealed class ProfileArguments
         }
     }
 
-    // A failure of the flags' profile, named by where it comes from. The library names a profile without a configuration
-    // path by its name and origin, then the setting ("KeepAlive profile 'x' (...) Tcp:IdleTime"; a setting has no space),
-    // or by the first alone for the profile as a whole.
-    private static string FromFlags(string failure)
-    {
-        var subject = Refusals.Parts(failure).Subject ?? string.Empty;
-        var sourceEnd = subject.EndsWith(')') ? subject.Length : subject.LastIndexOf(' ');
-        return sourceEnd > 0 ? CommandLineSource + failure[sourceEnd..] : failure;
-    }
+    /// <summary>
+    /// A failure of the flags' profile, named by where it comes from: the library names a profile without a configuration
+    /// path "(configured in code)", true in an application, not here. Its name, <paramref name="librarySource"/>, is replaced
+    /// as the library wrote it, whatever its words; a failure that does not start with it is left as it is.
+    /// </summary>
+    /// <param name="failure">One failure, as the library's validation wrote it.</param>
+    /// <param name="librarySource">How the library names the profile (<see cref="KeepAliveProfileRegistration.Source"/>).</param>
+    internal static string FromFlags(string failure, string librarySource) =>
+        failure.StartsWith(librarySource, StringComparison.Ordinal) ? CommandLineSource + failure[librarySource.Length..] : failure;
+
+    // The configuration path of a file's profile, e.g. KeepAlive:Profiles:payments: what the flags replace in the file, and
+    // how the library names the profile in its refusals.
+    private static string ProfilePath(string name) => ConfigurationPath.Combine(ProfilesSection, name);
 
     private static string RegisterCommandLine(ServiceCollection services)
     {
@@ -173,20 +180,13 @@ internal sealed class ProfileArguments
     private IEnumerable<(Option Flag, string Setting)> Given(ParseResult result, (Option Flag, TimeSpan? Interval)? heartbeat) =>
         Flags(result, heartbeat).Where(f => result.GetResult(f.Flag) is not null);
 
-    // The setting a failure names after the profile's source ("KeepAlive:Profiles:a:Tcp:IdleTime", or the flags' source
-    // then " Tcp:IdleTime"), or null when it names the profile as a whole.
-    private static string? Setting(string source, string subject) =>
-        subject.Length > source.Length + 1 && subject.StartsWith(source, StringComparison.OrdinalIgnoreCase) && subject[source.Length] is ':' or ' '
-            ? subject[(source.Length + 1)..]
-            : null;
-
-    // What the command line can do about one failure, from the flags that set the value it names or a value its fix
-    // names: those given set it (over the file), so it is fixed there; in a profile of flags alone, the others can set
-    // it. Empty when no flag can (a file's own mistakes are the library's words alone).
-    private string FlagNote(ParseResult result, (Option Flag, TimeSpan? Interval)? heartbeat, FileInfo? settings, string? setting, string fix)
+    // What the command line can do about one failure, from the flags that set the value it names (as the library names
+    // it, `names`) or a value its fix names: those given set it (over the file), so it is fixed there; in a profile of
+    // flags alone, the others can set it. Empty when no flag can (a file's own mistakes are the library's words alone).
+    private string FlagNote(ParseResult result, (Option Flag, TimeSpan? Interval)? heartbeat, FileInfo? settings, Func<string, bool> names, string fix)
     {
         var able = Flags(result, heartbeat)
-            .Where(f => string.Equals(f.Setting, setting, StringComparison.OrdinalIgnoreCase) || fix.Contains(f.Setting, StringComparison.Ordinal))
+            .Where(f => names(f.Setting) || fix.Contains(f.Setting, StringComparison.Ordinal))
             .Select(f => (f.Flag, Given: result.GetResult(f.Flag))).ToList();
         var given = able.Where(static f => f.Given is not null).Select(static f => $"{f.Flag.Name} {string.Join(' ', f.Given!.Tokens.Select(static t => t.Value))}").ToList();
         if (given.Count > 0)
@@ -213,13 +213,13 @@ internal sealed class ProfileArguments
         }
 
         // Keys ignore case: the profile is named as the file names it (an unknown name stays as typed, for the library's refusal).
-        var names = configuration.GetSection("KeepAlive:Profiles").GetChildren().Select(static c => c.Key).ToList();
+        var names = configuration.GetSection(ProfilesSection).GetChildren().Select(static c => c.Key).ToList();
         var name = profile is null ? names.FirstOrDefault() : names.Find(n => string.Equals(n, profile, StringComparison.OrdinalIgnoreCase)) ?? profile;
 
         // Flags override the file: a value a flag sets is not read from it, so a mistake there is no longer one.
         if (name is not null && replaced.Count > 0)
         {
-            configuration = Without(configuration, [.. replaced.Select(s => ConfigurationPath.Combine("KeepAlive", "Profiles", name, s))]);
+            configuration = Without(configuration, [.. replaced.Select(s => ConfigurationPath.Combine(ProfilePath(name), s))]);
         }
 
         // The library reads the section first: a key it does not know (a profile's Tcp written directly under KeepAlive) is
