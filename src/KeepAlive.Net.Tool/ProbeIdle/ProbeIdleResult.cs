@@ -99,8 +99,8 @@ internal sealed class ProbeIdleResult(HostAndPort target, IPEndPoint peer, IdleS
             json.WriteStartObject("Tcp");
             if (suggestion.Tcp is { } tcp)
             {
-                json.WriteString("IdleTime", ProfileSuggestion.Config(tcp.IdleTime));
-                json.WriteString("Interval", ProfileSuggestion.Config(tcp.Interval));
+                json.WriteString("IdleTime", KeepAliveDuration.Format(tcp.IdleTime));
+                json.WriteString("Interval", KeepAliveDuration.Format(tcp.Interval));
                 json.WriteNumber("ProbeCount", tcp.ProbeCount);
             }
             else
@@ -110,8 +110,8 @@ internal sealed class ProbeIdleResult(HostAndPort target, IPEndPoint peer, IdleS
 
             json.WriteEndObject();
             json.WriteStartObject("Heartbeat");
-            json.WriteString("Interval", ProfileSuggestion.Config(suggestion.HeartbeatInterval));
-            json.WriteString("PeerIdleTimeout", ProfileSuggestion.Config(suggestion.PeerIdleTimeout));
+            json.WriteString("Interval", KeepAliveDuration.Format(suggestion.HeartbeatInterval));
+            json.WriteString("PeerIdleTimeout", KeepAliveDuration.Format(suggestion.PeerIdleTimeout));
             json.WriteEndObject();
             json.WriteEndObject();
             json.StringOrNull("suggestionRefused", suggestion.Refused);

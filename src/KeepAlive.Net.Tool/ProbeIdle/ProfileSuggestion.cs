@@ -1,4 +1,3 @@
-using System.Globalization;
 using KeepAlive.Net.Hosting;
 using KeepAlive.Net.Tool.Cli;
 using Microsoft.Extensions.DependencyInjection;
@@ -51,15 +50,10 @@ internal sealed record ProfileSuggestion(string Name, TcpKeepAliveOptions? Tcp, 
     public string Json() =>
         $$"""
         "{{Name}}": {
-          "Tcp":       { {{(Tcp is { } t ? $"\"IdleTime\": \"{Config(t.IdleTime)}\", \"Interval\": \"{Config(t.Interval)}\", \"ProbeCount\": {Units.Number(t.ProbeCount)}" : "\"Enabled\": false")}} },
-          "Heartbeat": { "Interval": "{{Config(HeartbeatInterval)}}", "PeerIdleTimeout": "{{Config(PeerIdleTimeout)}}" }
+          "Tcp":       { {{(Tcp is { } t ? $"\"IdleTime\": \"{KeepAliveDuration.Format(t.IdleTime)}\", \"Interval\": \"{KeepAliveDuration.Format(t.Interval)}\", \"ProbeCount\": {Units.Number(t.ProbeCount)}" : "\"Enabled\": false")}} },
+          "Heartbeat": { "Interval": "{{KeepAliveDuration.Format(HeartbeatInterval)}}", "PeerIdleTimeout": "{{KeepAliveDuration.Format(PeerIdleTimeout)}}" }
         }
         """;
-
-    /// <summary>A duration as configuration takes it (KeepAliveDuration): "350s", "1.9s", "600ms".</summary>
-    public static string Config(TimeSpan value) => value < TimeSpan.FromSeconds(1)
-        ? string.Create(CultureInfo.InvariantCulture, $"{Math.Round(value.TotalMilliseconds)}ms")
-        : string.Create(CultureInfo.InvariantCulture, $"{value.TotalSeconds:0.###}s");
 
     /// <summary>Down to whole seconds from 10 s, else to a tenth of a second: a budget must never be longer than measured.</summary>
     private static TimeSpan RoundDown(TimeSpan value) => value >= TimeSpan.FromSeconds(10)
