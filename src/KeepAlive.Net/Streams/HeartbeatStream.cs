@@ -183,7 +183,7 @@ public sealed class HeartbeatStream : Stream
             // A heartbeat (or another message) still writing holds the path: a blocking write to the stream itself would have
             // failed after WriteTimeout, so this one does too instead of waiting for the peer for ever.
             throw new IOException(FormattableString.Invariant(
-                $"The write waited the stream's WriteTimeout ({timeout} ms) for the {nameof(HeartbeatStream)}'s write path, held by a heartbeat or another message still being written (a peer that stopped reading holds every write); nothing was written. Fix: close the connection if the peer no longer reads, or raise WriteTimeout."));
+                $"The write waited the stream's WriteTimeout ({KeepAliveDuration.Format(TimeSpan.FromMilliseconds(timeout))}) for the {nameof(HeartbeatStream)}'s write path, held by a heartbeat or another message still being written (a peer that stopped reading holds every write); nothing was written. Fix: close the connection if the peer no longer reads, or raise WriteTimeout."));
         }
 
         return Scope();
@@ -355,7 +355,7 @@ public sealed class HeartbeatStream : Stream
     }
 
     private IOException HeartbeatStillWriting() => new(FormattableString.Invariant(
-        $"The HeartbeatStream is disposed, but its last heartbeat is still being written to the inner {_inner.GetType().Name} after its WriteTimeout of {HandBackTimeout} ms (the peer makes no room): the stream handed back (leaveOpen) is not free yet, and a write to it now would collide with the heartbeat. Fix: close the connection, or wait for the peer to read before using the inner stream."));
+        $"The HeartbeatStream is disposed, but its last heartbeat is still being written to the inner {_inner.GetType().Name} after its WriteTimeout of {KeepAliveDuration.Format(TimeSpan.FromMilliseconds(HandBackTimeout))} (the peer makes no room): the stream handed back (leaveOpen) is not free yet, and a write to it now would collide with the heartbeat. Fix: close the connection, or wait for the peer to read before using the inner stream."));
 
     // Disposed while registering, past the check: Dispose found no registration to stop, and the heartbeat would write to
     // the inner stream for ever (one handed back with leaveOpen, that the application now uses on its own).

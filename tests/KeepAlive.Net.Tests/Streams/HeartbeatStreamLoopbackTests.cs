@@ -66,7 +66,9 @@ public sealed class HeartbeatStreamLoopbackTests
         var write = Task.Run(() => stream.Write("x"u8), ct);
 
         (await Task.WhenAny(write, Task.Delay(TimeSpan.FromSeconds(20), ct))).Should().BeSameAs(write, "WriteTimeout bounds a synchronous write, whoever holds the write path");
-        (await FluentActions.Awaiting(() => write).Should().ThrowAsync<IOException>()).Which.Message.Should().Match("*WriteTimeout*500 ms*heartbeat*");
+        var message = (await FluentActions.Awaiting(() => write).Should().ThrowAsync<IOException>()).Which.Message;
+        message.Should().Match("*WriteTimeout (500ms)*heartbeat*");
+        DurationText.NotReadBack(message).Should().BeEmpty("the message writes durations as configuration reads them: {0}", message);
         Stopwatch.GetElapsedTime(started).Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(490));
     }
 
@@ -149,7 +151,8 @@ public sealed class HeartbeatStreamLoopbackTests
 
         var dispose = () => stream.Dispose();
 
-        dispose.Should().Throw<IOException>().WithMessage("*heartbeat*still*WriteTimeout of 300 ms*Fix*");
+        var message = dispose.Should().Throw<IOException>().WithMessage("*heartbeat*still*WriteTimeout of 300ms*Fix*").Which.Message;
+        DurationText.NotReadBack(message).Should().BeEmpty("the message writes durations as configuration reads them: {0}", message);
     }
 
     [Fact]
