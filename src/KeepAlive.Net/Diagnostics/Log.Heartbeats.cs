@@ -13,11 +13,15 @@ internal static partial class Log
         Message = "Heartbeat '{Name}' stopped after {Sent} heartbeats{Running}")]
     public static partial void HeartbeatUnregistered(ILogger logger, string name, long sent, string running);
 
-    // Events 2002-2004 write their durations as configuration reads them ("1s600ms"), and keep the numbers of milliseconds
-    // they wrote before as fields outside the message (LatenessMs, ThresholdMs, MarginMs) for the dashboards built on them.
+    // Events 2002-2004, 2006, 2010 and 2013 write their durations as configuration reads them ("1s600ms"), and keep the numbers
+    // of milliseconds they wrote before as fields outside the message (LatenessMs, ThresholdMs, MarginMs, RunningMs, HeldMs,
+    // WaitedMs) for the dashboards built on them.
     private const string HeartbeatLateMessage = "Heartbeat '{Name}' started {Lateness} late (warning threshold {Threshold}), cause {Cause}: {Evidence}; due heartbeats folded into it: {Skipped}";
     private const string HeartbeatBudgetWarningMessage = "Heartbeat '{Name}' started {Lateness} late, at least half of the {Margin} margin (the peer's idle timeout {PeerIdleTimeout} less the interval, jitter and spread); cause {Cause}: {Evidence}";
     private const string HeartbeatBudgetExceededMessage = "Heartbeat '{Name}' started {Lateness} late, beyond the {Margin} margin: it arrives after the peer's idle timeout {PeerIdleTimeout}, which may already have closed the connection; cause {Cause}: {Evidence}";
+    private const string HeartbeatSendBlockedMessage = "Heartbeat '{Name}' send has been running for {Running}, over the blocked threshold of {Threshold} ({Kind}); other registrations are not held up";
+    private const string HeartbeatTimerTakenOverMessage = "A callback of heartbeat '{Name}' has held the timer thread for {Held}, past the takeover threshold, while the loop was needed (other heartbeats, a registration made meanwhile, or its own blocked report); a standby thread took the timer loop over with the {Waiting} heartbeats of the batch not started yet ({Threads} scheduler threads now)";
+    private const string HeartbeatOutputWaitingMessage = "The application's {Call} on the {Owner} of heartbeat '{Name}' has waited {Waited} (its BlockedCallbackThreshold) for the heartbeat's write to end, which cannot be withdrawn and waits for the peer to read; it keeps waiting (a blocking call holding its thread, an asynchronous one without one) until that write ends or the wait is ended (on a HeartbeatDuplexPipe, CancelPendingFlush ends an Output.FlushAsync/WriteAsync's wait; on a HeartbeatStream, the call's cancellation token ends a WriteAsync/FlushAsync/BeginMessageAsync's wait, and a Write/Flush/BeginMessage's ends at the inner stream's WriteTimeout when it can time out). Fix: when the peer may stop reading, bound the connection (TCP_USER_TIMEOUT, the peer's Timeout) and close it, which ends the write";
 
     public static void HeartbeatLate(ILogger logger, string name, TimeSpan lateness, TimeSpan threshold, HeartbeatDelayCause cause, string evidence, long skipped)
     {
@@ -39,9 +43,15 @@ internal static partial class Log
         Message = "Heartbeat '{Name}' send failed ({ConsecutiveFailures} in a row); the registration tries again at the next heartbeat")]
     public static partial void HeartbeatSendFailed(ILogger logger, Exception exception, string name, int consecutiveFailures);
 
-    [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatSendBlocked, Level = LogLevel.Warning,
-        Message = "Heartbeat '{Name}' send has been running for {RunningMs} ms, over the blocked threshold of {ThresholdMs} ms ({Kind}); other registrations are not held up")]
-    public static partial void HeartbeatSendBlocked(ILogger logger, string name, double runningMs, double thresholdMs, string kind);
+    public static void HeartbeatSendBlocked(ILogger logger, string name, TimeSpan running, TimeSpan threshold, string kind)
+    {
+        if (logger.IsEnabled(LogLevel.Warning))
+        {
+            LogFields.Write(logger, LogLevel.Warning, new(KeepAliveEventIds.HeartbeatSendBlocked, nameof(HeartbeatSendBlocked)), HeartbeatSendBlockedMessage,
+                ("Name", name), ("Running", KeepAliveDuration.FormatMeasured(running)), ("Threshold", KeepAliveDuration.Format(threshold)), ("Kind", kind),
+                ("RunningMs", running.TotalMilliseconds), ("ThresholdMs", threshold.TotalMilliseconds));
+        }
+    }
 
     [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatSkipped, Level = LogLevel.Debug,
         Message = "Heartbeat '{Name}' folded {Skipped} due heartbeats into one after a stall and re-based its schedule")]
@@ -55,9 +65,14 @@ internal static partial class Log
         Message = "A handler of heartbeat '{Name}' event {Event} threw; the exception is logged here and ignored, and the heartbeats carry on")]
     public static partial void HeartbeatHandlerFailed(ILogger logger, Exception exception, string name, string @event);
 
-    [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatTimerTakenOver, Level = LogLevel.Warning,
-        Message = "A callback of heartbeat '{Name}' has held the timer thread for {HeldMs} ms, past the takeover threshold, while the loop was needed (other heartbeats, a registration made meanwhile, or its own blocked report); a standby thread took the timer loop over with the {Waiting} heartbeats of the batch not started yet ({Threads} scheduler threads now)")]
-    public static partial void HeartbeatTimerTakenOver(ILogger logger, string name, double heldMs, int waiting, int threads);
+    public static void HeartbeatTimerTakenOver(ILogger logger, string name, double heldMs, int waiting, int threads)
+    {
+        if (logger.IsEnabled(LogLevel.Warning))
+        {
+            LogFields.Write(logger, LogLevel.Warning, new(KeepAliveEventIds.HeartbeatTimerTakenOver, nameof(HeartbeatTimerTakenOver)), HeartbeatTimerTakenOverMessage,
+                ("Name", name), ("Held", KeepAliveDuration.FormatMeasured(TimeSpan.FromMilliseconds(heldMs))), ("Waiting", waiting), ("Threads", threads), ("HeldMs", heldMs));
+        }
+    }
 
     [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatSchedulerLifecycle, Level = LogLevel.Debug,
         Message = "Heartbeat scheduler {State} (a timer thread and {Standbys} standby threads, timer wait: {TimerWait})")]
@@ -67,9 +82,14 @@ internal static partial class Log
         Message = "Completing the output of the {Owner} of heartbeat '{Name}' failed after Output.Complete had returned (it waited for the heartbeat's write to end, and nobody awaits it); the output is closed and its inner writer was completed anyway")]
     public static partial void HeartbeatOutputCompletionFailed(ILogger logger, Exception exception, string owner, string name);
 
-    [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatOutputWaiting, Level = LogLevel.Warning,
-        Message = "The application's {Call} on the {Owner} of heartbeat '{Name}' has waited {WaitedMs} ms (its BlockedCallbackThreshold) for the heartbeat's write to end, which cannot be withdrawn and waits for the peer to read; it keeps waiting (a blocking call holding its thread, an asynchronous one without one) until that write ends or the wait is ended (on a HeartbeatDuplexPipe, CancelPendingFlush ends an Output.FlushAsync/WriteAsync's wait; on a HeartbeatStream, the call's cancellation token ends a WriteAsync/FlushAsync/BeginMessageAsync's wait, and a Write/Flush/BeginMessage's ends at the inner stream's WriteTimeout when it can time out). Fix: when the peer may stop reading, bound the connection (TCP_USER_TIMEOUT, the peer's Timeout) and close it, which ends the write")]
-    public static partial void HeartbeatOutputWaiting(ILogger logger, string call, string owner, string name, double waitedMs);
+    public static void HeartbeatOutputWaiting(ILogger logger, string call, string owner, string name, double waitedMs)
+    {
+        if (logger.IsEnabled(LogLevel.Warning))
+        {
+            LogFields.Write(logger, LogLevel.Warning, new(KeepAliveEventIds.HeartbeatOutputWaiting, nameof(HeartbeatOutputWaiting)), HeartbeatOutputWaitingMessage,
+                ("Call", call), ("Owner", owner), ("Name", name), ("Waited", KeepAliveDuration.Format(TimeSpan.FromMilliseconds(waitedMs))), ("WaitedMs", waitedMs));
+        }
+    }
 
     [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatOverdue, Level = LogLevel.Warning,
         Message = "The application's heartbeat '{Name}' is {Overdue} overdue and still not recorded: none since {Since}, {SinceLast} ago, which is more than its Interval {Interval} plus the {LateFrom} from which a heartbeat is late (DriftWarningThreshold, or half the lateness budget when less). Likely cause {Cause}: {Evidence}. {Budget}")]

@@ -200,7 +200,11 @@ public sealed class DriftAccountingTests
         harness.Scheduler.RunDue().Should().Be(0, "only the blocked report is due");
         harness.Scheduler.RunDue().Should().Be(0, "a registration never overlaps its own sends");
         registration.GetStatistics().Blocked.Should().Be(1);
-        harness.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendBlocked).Should().ContainSingle();
+        var blocked = harness.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendBlocked).Should().ContainSingle().Subject;
+        blocked.ShouldWriteDurations("500ms");
+        blocked.Message.Should().Contain("over the blocked threshold of 500ms");
+        blocked.ShouldKeepFields(("ThresholdMs", "500"));
+        blocked.ShouldKeepMilliseconds("RunningMs").Should().BeGreaterThanOrEqualTo(500, "reported once the send ran past the threshold");
 
         pending.SetResult();
         SpinWait.SpinUntil(() => registration.GetStatistics().Sent == 1, TimeSpan.FromSeconds(5)).Should().BeTrue();

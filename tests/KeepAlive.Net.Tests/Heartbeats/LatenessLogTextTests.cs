@@ -1,5 +1,3 @@
-using KeepAlive.Net.Tests.TestSupport;
-using Microsoft.Extensions.Logging.Testing;
 using static KeepAlive.Net.Tests.Heartbeats.ManualScheduler;
 
 namespace KeepAlive.Net.Tests.Heartbeats;
@@ -21,9 +19,9 @@ public sealed class LatenessLogTextTests
         harness.Jump(TimeSpan.FromMilliseconds(2010));
 
         var log = harness.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatLate).Should().ContainSingle().Subject;
-        ShouldWriteDurations(log, "2s", "1s");
+        log.ShouldWriteDurations("2s", "1s");
         log.Message.Should().Contain("started 2s late (warning threshold 1s)");
-        ShouldKeepFields(log, ("LatenessMs", "2000"), ("ThresholdMs", "1000"));
+        log.ShouldKeepFields(("LatenessMs", "2000"), ("ThresholdMs", "1000"));
     }
 
     [Theory]
@@ -39,23 +37,8 @@ public sealed class LatenessLogTextTests
         harness.Jump(TimeSpan.FromMilliseconds(stallMs));
 
         var log = harness.Telemetry.LogsWithId(eventId).Should().ContainSingle().Subject;
-        ShouldWriteDurations(log, lateness, "2s500ms", "4s");
+        log.ShouldWriteDurations(lateness, "2s500ms", "4s");
         log.Message.Should().Contain(shape, "the margin is the peer's idle timeout 4s less the interval 1s, the jitter and the spread");
-        ShouldKeepFields(log, ("LatenessMs", latenessMs), ("MarginMs", "2500"));
-    }
-
-    private static void ShouldWriteDurations(FakeLogRecord log, params string[] expected)
-    {
-        DurationText.NotReadBack(log.Message).Should().BeEmpty("every duration of the message reads back as configuration: {0}", log.Message);
-        DurationText.Durations(log.Message).Should().Contain(expected, "the message: {0}", log.Message);
-        log.Message.Should().NotContain(" ms", "milliseconds are written \"250ms\", as configuration reads them: {0}", log.Message);
-    }
-
-    private static void ShouldKeepFields(FakeLogRecord log, params (string Name, string Value)[] fields)
-    {
-        foreach (var (name, value) in fields)
-        {
-            log.GetStructuredStateValue(name).Should().Be(value, "dashboards query the numeric field {0}", name);
-        }
+        log.ShouldKeepFields(("LatenessMs", latenessMs), ("MarginMs", "2500"));
     }
 }

@@ -28,6 +28,10 @@ public sealed class TakeoverTests
         statistics.MaxLateness.Should().BeLessThan(TimeSpan.FromMilliseconds(300), "the standby takes over within the scheduler's 50 ms takeover threshold");
         telemetry.LogsWithId(KeepAliveEventIds.HeartbeatTimerTakenOver).Should().NotBeEmpty()
             .And.OnlyContain(r => r.Message.Contains("'blocker'", StringComparison.Ordinal), "only the blocker held a thread (a loaded machine may preempt it once more after it is released)");
+        var takeover = telemetry.LogsWithId(KeepAliveEventIds.HeartbeatTimerTakenOver)[0];
+        var held = KeepAliveDuration.FormatMeasured(TimeSpan.FromMilliseconds(takeover.ShouldKeepMilliseconds("HeldMs")));
+        takeover.ShouldWriteDurations(held);
+        takeover.Message.Should().Contain($"held the timer thread for {held}, past");
         blocker.GetStatistics().Blocked.Should().Be(0, "reported blocked only at its own 10 s threshold");
     }
 

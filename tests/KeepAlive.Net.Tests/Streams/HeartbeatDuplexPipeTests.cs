@@ -907,7 +907,9 @@ public sealed class HeartbeatDuplexPipeTests
         span.IsCompleted.Should().BeFalse("GetSpan waits for the heartbeat's flush, which cannot be withdrawn");
         var logged = manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatOutputWaiting).Should().ContainSingle().Subject;
         logged.Level.Should().Be(Microsoft.Extensions.Logging.LogLevel.Warning);
-        logged.Message.Should().Contain("GetSpan").And.Contain("'orders'").And.Contain("200 ms");
+        logged.Message.Should().Contain("GetSpan").And.Contain("'orders'").And.Contain("has waited 200ms (its BlockedCallbackThreshold)");
+        logged.ShouldWriteDurations("200ms");
+        logged.ShouldKeepFields(("WaitedMs", "200"));
         transport.Room.SetResult(); // the peer reads again
         (await span.WaitAsync(TimeSpan.FromSeconds(10), ct)).Should().BeGreaterThanOrEqualTo(4);
         manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatOutputWaiting).Should().ContainSingle("one report per wait");
@@ -933,7 +935,9 @@ public sealed class HeartbeatDuplexPipeTests
         flush.IsCompleted.Should().BeFalse($"{call} waits for the heartbeat's flush, which cannot be withdrawn");
         var logged = manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatOutputWaiting).Should().ContainSingle().Subject;
         logged.Level.Should().Be(Microsoft.Extensions.Logging.LogLevel.Warning);
-        logged.Message.Should().Contain(call).And.Contain("'orders'").And.Contain("200 ms");
+        logged.Message.Should().Contain(call).And.Contain("'orders'").And.Contain("has waited 200ms (its BlockedCallbackThreshold)");
+        logged.ShouldWriteDurations("200ms");
+        logged.ShouldKeepFields(("WaitedMs", "200"));
         transport.Room.SetResult(); // the peer reads again
         (await flush.WaitAsync(TimeSpan.FromSeconds(10), ct)).IsCanceled.Should().BeFalse();
         manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatOutputWaiting).Should().ContainSingle("one report per wait");

@@ -723,7 +723,9 @@ public sealed class HeartbeatStreamLogicTests
         write.IsCompleted.Should().BeFalse($"{call} waits for the heartbeat's write, which cannot be withdrawn");
         var logged = manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatOutputWaiting).Should().ContainSingle().Subject;
         logged.Level.Should().Be(Microsoft.Extensions.Logging.LogLevel.Warning);
-        logged.Message.Should().Contain($"{call} on the HeartbeatStream").And.Contain("'orders'").And.Contain("200 ms");
+        logged.Message.Should().Contain($"{call} on the HeartbeatStream").And.Contain("'orders'").And.Contain("has waited 200ms (its BlockedCallbackThreshold)");
+        logged.ShouldWriteDurations("200ms");
+        logged.ShouldKeepFields(("WaitedMs", "200"));
         room.SetResult(); // the peer reads again
         await write.WaitAsync(TimeSpan.FromSeconds(10), ct);
         connection.Written().Should().Equal(call.StartsWith("Write", StringComparison.Ordinal) ? [.. Ping, .. "abc"u8.ToArray()] : Ping);

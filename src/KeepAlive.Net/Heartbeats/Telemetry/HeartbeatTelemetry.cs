@@ -92,7 +92,7 @@ internal sealed class HeartbeatTelemetry(ILogger logger, HeartbeatMetrics metric
     {
         Interlocked.Increment(ref extras.GetOrAdd().Incidents.Blocked);
         Metrics.Blocked.Add(1, settings.NameTag);
-        Log.HeartbeatSendBlocked(Logger, settings.Name, running.TotalMilliseconds, settings.BlockedThreshold.TotalMilliseconds, kind);
+        Log.HeartbeatSendBlocked(Logger, settings.Name, running, settings.BlockedThreshold, kind);
     }
 
     /// <summary>Reports a peer the engine declared dead (once) and raises the event.</summary>
