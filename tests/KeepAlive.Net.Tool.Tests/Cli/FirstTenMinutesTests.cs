@@ -105,6 +105,17 @@ public sealed partial class FirstTenMinutesTests : IDisposable
     }
 
     [Fact]
+    public void ToolDoc_EveryDuration_WrittenAsTheToolPrintsIt()
+    {
+        // The tool prints "1s to 7d" (its --help ranges, its refusals, its verdicts); its manual wrote "1 s to 7 d".
+        var manual = File.ReadAllText(RepositoryFiles.Path("docs", "TOOL.md"));
+
+        DurationText.Durations(manual).Should().Contain(["1s", "7d", "10ms"], "the manual states the flags' ranges");
+        DurationText.NotReadBack(manual).Should().Equal(
+            ["99999999999999999999d"], "docs/TOOL.md writes every duration as the tool prints it and the configuration reads it, but for the value too large for a TimeSpan it shows refused");
+    }
+
+    [Fact]
     public void Docs_PerformanceFigures_StatedOnceInThePerformanceTablesAndReferredToElsewhere()
     {
         var readme = File.ReadAllText(RepositoryFiles.Path("README.md"));
