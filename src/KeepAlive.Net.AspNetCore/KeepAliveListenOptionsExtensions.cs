@@ -71,10 +71,19 @@ public static class KeepAliveListenOptionsExtensions
         {
             endpoint.RetirementInstalled = true;
             var server = listenOptions.KestrelServerOptions;
-            listenOptions.Use(next => context =>
+            listenOptions.Use(next =>
             {
-                ServerWideSettings.VerifyOnce(server, logger);
-                return Volatile.Read(ref endpoint.Retirement) is { } current ? current.OnConnectionAsync(context, next) : next(context);
+                // Kestrel builds the pipeline when it binds the endpoint: every configuration callback has run by then.
+                if (Volatile.Read(ref endpoint.Retirement) is { } bound)
+                {
+                    ServerWideSettings.WarnIfKestrelClosesFirst(listenOptions, bound.ProfileName, profiles.GetProfile(bound.ProfileName), logger);
+                }
+
+                return context =>
+                {
+                    ServerWideSettings.VerifyOnce(server, logger);
+                    return Volatile.Read(ref endpoint.Retirement) is { } current ? current.OnConnectionAsync(context, next) : next(context);
+                };
             });
         }
 

@@ -16,6 +16,9 @@ internal sealed class RetirementConnectionMiddleware(IKeepAliveProfiles profiles
 {
     private static readonly TimeSpan DefaultGracePeriod = TimeSpan.FromSeconds(30);
 
+    /// <summary>Gets the profile applied.</summary>
+    public string ProfileName => profileName;
+
     /// <summary>How long a retired HTTP/2 connection waits, after its final GOAWAY, for the client to close its side.</summary>
     private static readonly TimeSpan LingerLimit = TimeSpan.FromSeconds(2);
 

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using KeepAlive.Net.AspNetCore.Diagnostics;
 using KeepAlive.Net.Hosting;
+using KeepAlive.Net.Hosting.Profiles;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,9 +19,12 @@ internal static class ServerWideSettings
 {
     // Each server-wide value a profile sets, declared once: its setting, the option's name as messages show it, where the
     // profile holds it, and how its owner (Kestrel's limits, UseWebSockets' options) reads and writes it.
+    private static readonly ServerWide<KestrelServerLimits> KeepAliveTimeout =
+        new("Http:KeepAliveTimeout", "Kestrel's Limits.KeepAliveTimeout", static p => p.Http.KeepAliveTimeout, static l => l.KeepAliveTimeout, static (l, v) => l.KeepAliveTimeout = v);
+
     private static readonly ServerWide<KestrelServerLimits>[] KestrelValues =
     [
-        new("Http:KeepAliveTimeout", "Kestrel's Limits.KeepAliveTimeout", static p => p.Http.KeepAliveTimeout, static l => l.KeepAliveTimeout, static (l, v) => l.KeepAliveTimeout = v),
+        KeepAliveTimeout,
         new("Http:KeepAlivePingDelay", "Kestrel's Limits.Http2.KeepAlivePingDelay", static p => p.Http.KeepAlivePingDelay, static l => l.Http2.KeepAlivePingDelay, static (l, v) => l.Http2.KeepAlivePingDelay = v),
         new("Http:KeepAlivePingTimeout", "Kestrel's Limits.Http2.KeepAlivePingTimeout", static p => p.Http.KeepAlivePingTimeout, static l => l.Http2.KeepAlivePingTimeout, static (l, v) => l.Http2.KeepAlivePingTimeout = v),
     ];
@@ -95,6 +99,39 @@ internal static class ServerWideSettings
             }
         }
     }
+
+    /// <summary>
+    /// When Kestrel binds an endpoint with <c>UseKeepAlive</c> (every configuration callback has run by then): where the profile
+    /// states a middlebox (<c>Heartbeat:PeerIdleTimeout</c>) but sets no <c>Http:KeepAliveTimeout</c>, holds the keep-alive timeout
+    /// Kestrel runs with (its default, or a value set in code) to the rule the profile's own is held to; warns once per server and profile.
+    /// </summary>
+    public static void WarnIfKestrelClosesFirst(ListenOptions listenOptions, string profileName, KeepAliveProfileOptions profile, ILogger logger)
+    {
+        var server = listenOptions.KestrelServerOptions;
+        if (profile.Heartbeat?.PeerIdleTimeout is not { } peer || KeepAliveTimeout.Of(profile) is not null)
+        {
+            return;
+        }
+
+        var inForce = KeepAliveTimeout.Get(server.Limits);
+        var source = inForce == KeepAliveTimeout.Get(new KestrelServerLimits()) ? "Kestrel's default" : "set in code";
+        var warned = ClosesFirstWarned.GetValue(server, static _ => new HashSet<string>(StringComparer.OrdinalIgnoreCase));
+        if (HttpProfileRules.ServerClosesFirst($"{KeepAliveTimeout.What} ({source}; the profile sets no {KeepAliveTimeout.Setting})", inForce, peer) is { } rule)
+        {
+            lock (warned)
+            {
+                if (!warned.Add(profileName))
+                {
+                    return;
+                }
+            }
+
+            Log.KestrelKeepAliveTimeoutNotLongerThanPeer(logger, profileName, listenOptions.EndPoint.ToString() ?? "", rule);
+        }
+    }
+
+    // The profiles warning 3110 was logged for, per server (an endpoint bound on two addresses is built twice).
+    private static readonly ConditionalWeakTable<KestrelServerOptions, HashSet<string>> ClosesFirstWarned = [];
 
     // Whether a profile claimed the setting first (false: the value in place is the framework's or other code's).
     private static bool Claim(object owner, string setting, string what, string profileName, TimeSpan value, ListenOptions endpoint)

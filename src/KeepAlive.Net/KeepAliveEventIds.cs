@@ -242,4 +242,12 @@ public static class KeepAliveEventIds
     /// endpoint, with the fix (Warning).
     /// </summary>
     public const int KestrelEndpointHttp3Only = 3109;
+
+    /// <summary>
+    /// A profile applied with <c>listenOptions.UseKeepAlive</c> has a <c>Heartbeat:PeerIdleTimeout</c> but no
+    /// <c>Http:KeepAliveTimeout</c>, and the keep-alive timeout Kestrel runs with (its default 130 s, or a value set in code)
+    /// is not longer than the middlebox's: the server closes idle connections the balancer may reuse (502s); logged when
+    /// Kestrel binds the endpoint, with the fix (Warning).
+    /// </summary>
+    public const int KestrelKeepAliveTimeoutNotLongerThanPeer = 3110;
 }

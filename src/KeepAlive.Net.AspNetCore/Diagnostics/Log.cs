@@ -44,4 +44,8 @@ internal static partial class Log
     [LoggerMessage(EventId = KeepAliveEventIds.ServerWideSettingReplaced, Level = LogLevel.Warning,
         Message = "{What} was {Before}, set by other code; KeepAlive profile '{Profile}' replaces it with {Value} ({Setting}) on listenOptions.UseKeepAlive(\"{Profile}\"), as it is server-wide. Fix: remove the other assignment, or set {Setting} to the value you want in the profile.")]
     public static partial void ServerWideSettingReplaced(ILogger logger, string what, string before, string value, string profile, string setting);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.KestrelKeepAliveTimeoutNotLongerThanPeer, Level = LogLevel.Warning,
+        Message = "KeepAlive profile '{Profile}' on endpoint {EndPoint}: {Rule}")]
+    public static partial void KestrelKeepAliveTimeoutNotLongerThanPeer(ILogger logger, string profile, string endPoint, string rule);
 }

@@ -115,9 +115,9 @@ internal static class HttpProfileRules
     {
         var http = options.Http;
         var idle = peer.Value;
-        if (http?.KeepAliveTimeout is { } serverIdle && serverIdle <= idle)
+        if (http?.KeepAliveTimeout is { } serverIdle && ServerClosesFirst("Http:KeepAliveTimeout", serverIdle, peer) is { } closesFirst)
         {
-            errors.Add(new("Http:KeepAliveTimeout", Text($"Http:KeepAliveTimeout is {Show(serverIdle)}, not longer than Heartbeat:PeerIdleTimeout {peer}: a server behind a load balancer must keep idle connections open longer than the balancer does, else the balancer sends a request on a connection the server has just closed and the client gets a 502. Fix: set Http:KeepAliveTimeout above {Show(idle)}, for example {Show(idle + Margin(idle))}.")));
+            errors.Add(new("Http:KeepAliveTimeout", closesFirst));
         }
 
         if (http?.PooledConnectionIdleTimeout is { } clientIdle && clientIdle >= idle)
@@ -146,6 +146,14 @@ internal static class HttpProfileRules
             errors.Add(new("WebSocket:KeepAliveInterval", Text($"WebSocket:KeepAliveInterval is {Show(wsInterval)}, over {Show(limit)} = Heartbeat:MaxIntervalToPeerIdleRatio {ratio} x Heartbeat:PeerIdleTimeout {peer}: one late or lost keep-alive frame would let the middlebox drop the WebSocket. Fix: set WebSocket:KeepAliveInterval to at most {Show(limit)}.")));
         }
     }
+
+    /// <summary>
+    /// The server's keep-alive timeout (<paramref name="what"/>: <c>Http:KeepAliveTimeout</c>, or Kestrel's limit in force where
+    /// the profile sets none) against the middlebox's: not longer, the server closes idle connections the balancer may reuse.
+    /// </summary>
+    /// <returns>The message, with the fix on <c>Http:KeepAliveTimeout</c>; <see langword="null"/> when the server outlasts the middlebox.</returns>
+    public static string? ServerClosesFirst(string what, TimeSpan serverIdle, PeerIdleTimeout peer) => serverIdle > peer.Value ? null
+        : Text($"{what} is {Show(serverIdle)}, not longer than Heartbeat:PeerIdleTimeout {peer}: a server behind a load balancer must keep idle connections open longer than the balancer does, else the balancer sends a request on a connection the server has just closed and the client gets a 502. Fix: set Http:KeepAliveTimeout above {Show(peer.Value)}, for example {Show(peer.Value + Margin(peer.Value))}.");
 
     private static TimeSpan Margin(TimeSpan idle) => TimeSpan.FromSeconds(Math.Max(5, Math.Round(idle.TotalSeconds / 10)));
 

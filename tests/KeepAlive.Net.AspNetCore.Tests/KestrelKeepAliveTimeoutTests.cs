@@ -1,0 +1,62 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+
+namespace KeepAlive.Net.AspNetCore.Tests;
+
+/// <summary>
+/// Behind a load balancer the server must keep an idle HTTP connection open longer than the balancer does, else the
+/// balancer reuses a connection the server has just closed (a 502). A profile's <c>Http:KeepAliveTimeout</c> is validated
+/// against <c>Heartbeat:PeerIdleTimeout</c>; where the profile sets none, Kestrel runs with its own 130 s (or a value set in
+/// code), which nothing held to that rule: behind an AWS NLB (350 s) the server closed first without a word.
+/// </summary>
+public sealed class KestrelKeepAliveTimeoutTests
+{
+    [Fact]
+    public async Task UseKeepAlive_PeerIdleTimeoutOverKestrelsDefaultAndNoHttpKeepAliveTimeout_WarnsAtStartUpWithTheFix()
+    {
+        var logs = await StartAsync("""{ "Heartbeat": { "PeerIdleTimeout": "AwsNlb" } }""", static _ => { });
+
+        var warning = logs.Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.KestrelKeepAliveTimeoutNotLongerThanPeer, "logged when Kestrel binds the endpoint, before any connection").Which;
+        warning.Level.Should().Be(LogLevel.Warning);
+        warning.Message.Should().Contain("KeepAlive profile 'edge'")
+            .And.Contain("Kestrel's Limits.KeepAliveTimeout (Kestrel's default; the profile sets no Http:KeepAliveTimeout) is 2m10s, not longer than Heartbeat:PeerIdleTimeout AwsNlb (5m50s)")
+            .And.Contain("502")
+            .And.EndWith("Fix: set Http:KeepAliveTimeout above 5m50s, for example 6m25s.");
+    }
+
+    [Fact]
+    public async Task UseKeepAlive_KeepAliveTimeoutSetInCodeNotLongerThanThePeers_WarnsNamingItAsSetInCode()
+    {
+        var logs = await StartAsync("""{ "Heartbeat": { "PeerIdleTimeout": "1m" } }""", static k => k.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(45));
+
+        logs.Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.KestrelKeepAliveTimeoutNotLongerThanPeer).Which.Message
+            .Should().Contain("Kestrel's Limits.KeepAliveTimeout (set in code; the profile sets no Http:KeepAliveTimeout) is 45s, not longer than Heartbeat:PeerIdleTimeout 1m");
+    }
+
+    [Theory]
+    [InlineData("""{ "Heartbeat": { "PeerIdleTimeout": "1m" } }""")] // Kestrel's 130 s outlasts the balancer's 60 s: as the rule asks
+    [InlineData("""{ "Heartbeat": { "PeerIdleTimeout": "AwsNlb" }, "Http": { "KeepAliveTimeout": "6m" } }""")] // the profile's own, validated
+    [InlineData("""{ "Tcp": { "IdleTime": "30s" } }""")] // no middlebox stated
+    public async Task UseKeepAlive_KestrelOutlastsThePeerOrNoPeer_NoWarning(string profile)
+    {
+        var logs = await StartAsync(profile, static _ => { });
+
+        logs.Should().NotContain(r => r.Id.Id == KeepAliveEventIds.KestrelKeepAliveTimeoutNotLongerThanPeer);
+    }
+
+    // Starts and stops an app whose one endpoint has UseKeepAlive("edge") with `profile`, after `kestrel` configured the
+    // server (after the call), and returns what it logged.
+    private static async Task<IReadOnlyList<FakeLogRecord>> StartAsync(string profile, Action<KestrelServerOptions> kestrel)
+    {
+        await using var app = KestrelHosts.Build(KestrelHosts.Profile("edge", profile), static listen => listen.UseKeepAlive("edge"), static services => services.AddLogging(l => l.AddFakeLogging()));
+        var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<KestrelServerOptions>>().Value;
+        kestrel(options);
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        var logs = app.Services.GetRequiredService<FakeLogCollector>().GetSnapshot();
+        await app.StopAsync(TestContext.Current.CancellationToken);
+        return logs;
+    }
+}
