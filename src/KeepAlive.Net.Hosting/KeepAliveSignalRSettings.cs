@@ -1,3 +1,4 @@
+using KeepAlive.Net.Hosting.Clients;
 using KeepAlive.Net.Hosting.Profiles;
 using Microsoft.Extensions.Options;
 
@@ -16,12 +17,22 @@ namespace KeepAlive.Net.Hosting;
 /// </summary>
 public sealed class KeepAliveSignalRSettings
 {
+    // What was rounded to fit SignalR's timer, for the applied lines; null when nothing was.
+    private readonly string? _rounding;
+
     private KeepAliveSignalRSettings(string profileName, KeepAliveProfileOptions profile)
     {
         var values = SignalRProfileRules.Resolve(profile);
         ProfileName = profileName;
         Profile = profile;
-        KeepAliveInterval = values.KeepAliveInterval.Key is null ? null : values.KeepAliveInterval.Value;
+        if (values.KeepAliveInterval is { Key: { } key, Value: var asked })
+        {
+            // SignalR sends its keep-alive messages from a 1 s timer tick, once the interval has passed: 2500ms runs as 3s.
+            var (seconds, rounding) = KeepAliveClientRules.ToWholeSeconds(asked, key, "SignalR's KeepAliveInterval",
+                $"SignalR sends keep-alive messages on a 1s timer tick, so {KeepAliveDuration.Format(asked)} would run as {KeepAliveDuration.Format(TimeSpan.FromSeconds(Math.Ceiling(asked.TotalSeconds)))}");
+            (KeepAliveInterval, _rounding) = (TimeSpan.FromSeconds(seconds), rounding);
+        }
+
         ServerTimeout = values.ServerTimeout.Key is null ? null : values.ServerTimeout.Value;
         ClientTimeoutInterval = values.ClientTimeoutInterval.Key is null ? null : values.ClientTimeoutInterval.Value;
     }
@@ -32,7 +43,11 @@ public sealed class KeepAliveSignalRSettings
     /// <summary>Gets the profile's values when the settings were created (its last valid values after any reload).</summary>
     public KeepAliveProfileOptions Profile { get; }
 
-    /// <summary>Gets the keep-alive interval for both sides, or <see langword="null"/> to keep SignalR's own (15 s).</summary>
+    /// <summary>
+    /// Gets the keep-alive interval for both sides, or <see langword="null"/> to keep SignalR's own (15 s): in whole seconds,
+    /// rounded down (SignalR sends keep-alive messages on a 1 s timer tick, so a fraction would make them later than asked),
+    /// which <see cref="Describe"/> says.
+    /// </summary>
     public TimeSpan? KeepAliveInterval { get; }
 
     /// <summary>Gets the client's <c>ServerTimeout</c>, or <see langword="null"/> to keep SignalR's own (30 s).</summary>
@@ -76,7 +91,7 @@ public sealed class KeepAliveSignalRSettings
     /// <exception cref="InvalidOperationException">The timeout or interval would start a reconnect loop, or the interval miss the middlebox's budget; the message names the values and the fix.</exception>
     public void ThrowIfReconnectLoop(TimeSpan? serverTimeout = null, TimeSpan? clientTimeoutInterval = null, string hubOptions = "HubOptions", TimeSpan? hubKeepAliveInterval = null, TimeSpan? clientKeepAliveInterval = null)
     {
-        var values = SignalRProfileRules.Resolve(Profile);
+        var values = Values();
         var refused = (serverTimeout is { } server ? SignalRProfileRules.CheckSetInCode("the client's ServerTimeout", "SignalR:ServerTimeout", "HubConnectionOptions.ServerTimeout (WithServerTimeout)", server, values.ServerTimeout, values.KeepAliveInterval) : null)
             ?? (clientTimeoutInterval is { } client ? SignalRProfileRules.CheckSetInCode("the hub's ClientTimeoutInterval", "SignalR:ClientTimeoutInterval", $"{hubOptions}.ClientTimeoutInterval", client, values.ClientTimeoutInterval, values.KeepAliveInterval) : null)
             ?? (hubKeepAliveInterval is { } hub ? SignalRProfileRules.CheckIntervalSetInCode("the hub's KeepAliveInterval", $"{hubOptions}.KeepAliveInterval", hub, values.KeepAliveInterval, "the client's ServerTimeout", values.ServerTimeout, Profile.Heartbeat) : null)
@@ -102,9 +117,15 @@ public sealed class KeepAliveSignalRSettings
     /// <returns>For example "KeepAliveInterval 5s (set in code; the profile sets none), ServerTimeout 30s (Heartbeat:Timeout), ...".</returns>
     public string Describe(TimeSpan? keepAliveInterval = null, TimeSpan? serverTimeout = null, TimeSpan? clientTimeoutInterval = null)
     {
-        var values = SignalRProfileRules.Resolve(Profile);
-        return $"KeepAliveInterval {Show(values.KeepAliveInterval, keepAliveInterval)}, ServerTimeout {Show(values.ServerTimeout, serverTimeout)}, ClientTimeoutInterval {Show(values.ClientTimeoutInterval, clientTimeoutInterval)}";
+        var values = Values();
+        var described = $"KeepAliveInterval {Show(values.KeepAliveInterval, keepAliveInterval)}, ServerTimeout {Show(values.ServerTimeout, serverTimeout)}, ClientTimeoutInterval {Show(values.ClientTimeoutInterval, clientTimeoutInterval)}";
+        return _rounding is null || keepAliveInterval is { } inForce && inForce != KeepAliveInterval ? described : $"{described}; {_rounding}";
     }
+
+    // The values SignalR gets, as it runs them: the keep-alive interval rounded down to whole seconds.
+    private SignalRValues Values() => SignalRProfileRules.Resolve(Profile) is var values && KeepAliveInterval is { } interval
+        ? values with { KeepAliveInterval = values.KeepAliveInterval with { Value = interval } }
+        : values;
 
     private static string Show(SignalRValue value, TimeSpan? inForce)
     {

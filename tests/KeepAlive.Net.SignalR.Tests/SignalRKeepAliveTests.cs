@@ -726,6 +726,47 @@ public sealed class SignalRKeepAliveTests
         apply.Should().Throw<OptionsValidationException>().WithMessage("KeepAlive profile 'hub' (configured in code) Heartbeat:Timeout: the client's ServerTimeout would be 15s*reconnect loop*Fix: set Heartbeat:Timeout to at least 20s*");
     }
 
+    // SignalR sends keep-alive messages from a 1 s timer tick (the hub's HubConnectionContext and the client's HubConnection
+    // alike), once the interval has passed: a 2s500ms interval ran as 3s, later than asked, and the start-up lines (3105,
+    // 3350) said 2500ms. The client packages round their whole-second settings down and say so (3201); SignalR now does too.
+    [Fact]
+    public async Task ServerUseKeepAlive_IntervalNotInWholeSeconds_RoundedDownAndTheStartUpLineSaysSo()
+    {
+        var logs = new FakeLogCollector();
+        await using var server = await HubServers.StartOnLoopbackAsync(builder =>
+        {
+            builder.Logging.AddProvider(new FakeLoggerProvider(logs));
+            builder.Services.AddKeepAlive("hub", profile => (profile.Heartbeat.Interval, profile.Heartbeat.Timeout) = (TimeSpan.FromMilliseconds(2500), TimeSpan.FromSeconds(10)));
+            builder.Services.AddSignalR().UseKeepAlive("hub");
+        });
+
+        var hub = server.App.Services.GetRequiredService<IOptions<HubOptions>>().Value;
+
+        hub.KeepAliveInterval.Should().Be(TimeSpan.FromSeconds(2), "rounded down: never later than asked");
+        logs.GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.HubKeepAliveApplied).Which.Message
+            .Should().Contain("KeepAliveInterval 2s (Heartbeat:Interval)")
+            .And.Contain("Heartbeat:Interval 2s500ms is rounded down to 2s for SignalR's KeepAliveInterval (SignalR sends keep-alive messages on a 1s timer tick, so 2s500ms would run as 3s; rounding down never makes it later than asked)")
+            .And.NotContain("set in code", "the rounded value is the profile's, not code's");
+    }
+
+    [Fact]
+    public async Task UseKeepAlive_IntervalNotInWholeSeconds_RoundedDownAndTheAppliedLineSaysSo()
+    {
+        using var profiles = ClientProfiles.InCode("hub", profile => profile.SignalR.KeepAliveInterval = TimeSpan.FromMilliseconds(1500));
+        var logs = new FakeLogCollector();
+
+        await using var connection = new HubConnectionBuilder()
+            .WithUrl("http://127.0.0.1:1/echo")
+            .ConfigureLogging(logging => logging.AddProvider(new FakeLoggerProvider(logs)))
+            .UseKeepAlive(profiles.Profiles, "hub")
+            .Build();
+
+        connection.KeepAliveInterval.Should().Be(TimeSpan.FromSeconds(1));
+        logs.GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.SignalRProfileApplied).Which.Message
+            .Should().Contain("SignalR:KeepAliveInterval 1s500ms is rounded down to 1s for SignalR's KeepAliveInterval");
+        logs.GetSnapshot().Should().NotContain(r => r.Id.Id == KeepAliveEventIds.SignalROptionOverridden);
+    }
+
     [Fact]
     public async Task ServerUseKeepAlive_Profile_HubsTakeIntervalAndClientTimeout()
     {

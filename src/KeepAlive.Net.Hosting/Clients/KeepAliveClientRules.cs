@@ -34,6 +34,22 @@ internal static class KeepAliveClientRules
         return errors;
     }
 
+    /// <summary>
+    /// Rounds a profile time down to the whole seconds a setting runs in: never later than asked, and at least 1 s; with the
+    /// one wording of the rounding, for the log line that says what was applied.
+    /// </summary>
+    /// <param name="value">The profile's time.</param>
+    /// <param name="profileKey">The profile setting it comes from, e.g. <c>Heartbeat:Interval</c>.</param>
+    /// <param name="setting">The setting it goes to, e.g. <c>Tcp Keepalive Time</c>.</param>
+    /// <param name="why">Why it runs in whole seconds, e.g. "Npgsql counts whole seconds".</param>
+    /// <returns>The whole seconds, and the sentence saying what was rounded (<see langword="null"/> when nothing was).</returns>
+    public static (int Seconds, string? Rounding) ToWholeSeconds(TimeSpan value, string profileKey, string setting, string why)
+    {
+        var seconds = (int)Math.Clamp(Math.Floor(value.TotalSeconds), 1, int.MaxValue);
+        return (seconds, TimeSpan.FromSeconds(seconds) == value ? null
+            : Text($"{profileKey} {Show(value)} is rounded down to {Show(TimeSpan.FromSeconds(seconds))} for {setting} ({why}; rounding down never makes it later than asked)"));
+    }
+
     public static string Show(TimeSpan value) => KeepAliveDuration.Format(value);
 
     public static string Text(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

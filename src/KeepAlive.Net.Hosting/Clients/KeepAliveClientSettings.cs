@@ -109,14 +109,10 @@ public sealed class KeepAliveClientSettings
     /// <returns>The whole seconds.</returns>
     public int ToWholeSeconds(TimeSpan value, string profileKey, string clientSetting)
     {
-        var seconds = (int)Math.Clamp(Math.Floor(value.TotalSeconds), 1, int.MaxValue);
-        if (TimeSpan.FromSeconds(seconds) != value)
+        var (seconds, adjustment) = KeepAliveClientRules.ToWholeSeconds(value, profileKey, clientSetting, $"{Client.ClientName} counts whole seconds");
+        if (adjustment is not null && !_adjustments.Contains(adjustment))
         {
-            var adjustment = KeepAliveClientRules.Text($"{profileKey} {KeepAliveClientRules.Show(value)} is rounded down to {KeepAliveClientRules.Show(TimeSpan.FromSeconds(seconds))} for {clientSetting} ({Client.ClientName} counts whole seconds; rounding down never makes it later than asked)");
-            if (!_adjustments.Contains(adjustment))
-            {
-                _adjustments.Add(adjustment);
-            }
+            _adjustments.Add(adjustment);
         }
 
         return seconds;
