@@ -46,9 +46,21 @@ public static class KeepAliveNatsExtensions
         var notes = new List<string>();
         var result = WithSocketFactory(options, settings, notes, out var refusedWithTcp);
 
+        // What an earlier UseKeepAlive set on these options (or the options they were copied from) is not yours: not reported
+        // as set by hand, nor named as yours when a reload changes it, and still the earlier call's for a call after this one.
+        var earlier = options.SocketConnectionFactory as KeepAliveNatsSocketConnectionFactory;
+        TimeSpan? yourPingInterval = options.PingInterval != NatsOpts.Default.PingInterval && earlier?.PingIntervalSet != options.PingInterval ? options.PingInterval : null;
+        int? yourMaxPingOut = options.MaxPingOut != NatsOpts.Default.MaxPingOut && earlier?.MaxPingOutSet != options.MaxPingOut ? options.MaxPingOut : null;
+        var ours = result.SocketConnectionFactory as KeepAliveNatsSocketConnectionFactory;
+        if (ours is not null && !ReferenceEquals(ours, earlier))
+        {
+            (ours.PingIntervalSet, ours.MaxPingOutSet) = (yourPingInterval is null ? earlier?.PingIntervalSet : null, yourMaxPingOut is null ? earlier?.MaxPingOutSet : null);
+        }
+
         if (settings.HeartbeatInterval is { } interval)
         {
-            settings.ReportIfOverridden("NatsOpts.PingInterval", options.PingInterval, NatsOpts.Default.PingInterval, "Heartbeat:Interval", interval, Show);
+            settings.ReportIfOverridden("NatsOpts.PingInterval", yourPingInterval ?? NatsOpts.Default.PingInterval, NatsOpts.Default.PingInterval, "Heartbeat:Interval", interval, Show);
+            ours?.PingIntervalSet = interval;
             result = result with { PingInterval = interval };
             notes.Add($"PingInterval {Show(interval)} from Heartbeat:Interval");
         }
@@ -59,7 +71,8 @@ public static class KeepAliveNatsExtensions
 
         if (settings.HeartbeatTimeout is { } timeout && MaxPingOut(settings, options.PingInterval) is { } maxPingOut)
         {
-            settings.ReportIfOverridden("NatsOpts.MaxPingOut", options.MaxPingOut, NatsOpts.Default.MaxPingOut, "Heartbeat:Timeout", maxPingOut, static n => n.ToString(CultureInfo.InvariantCulture));
+            settings.ReportIfOverridden("NatsOpts.MaxPingOut", yourMaxPingOut ?? NatsOpts.Default.MaxPingOut, NatsOpts.Default.MaxPingOut, "Heartbeat:Timeout", maxPingOut, static n => n.ToString(CultureInfo.InvariantCulture));
+            ours?.MaxPingOutSet = maxPingOut;
             result = result with { MaxPingOut = maxPingOut };
             notes.Add(string.Create(CultureInfo.InvariantCulture, $"MaxPingOut {maxPingOut} = ceil(Heartbeat:Timeout {Show(timeout)} / PingInterval {Show(result.PingInterval)}): NATS.Net counts unanswered PINGs only when it sends the next one, so a silent server is dropped {Show(result.PingInterval * maxPingOut)} to {Show(result.PingInterval * (maxPingOut + 1))} after it went silent"));
         }
@@ -76,7 +89,7 @@ public static class KeepAliveNatsExtensions
             {
                 var values = new Dictionary<string, string>(StringComparer.Ordinal);
                 // Without a timeout the profile leaves MaxPingOut alone: yours, when set by hand, is what the connection keeps.
-                if ((MaxPingOut(s, options.PingInterval) ?? (options.MaxPingOut != NatsOpts.Default.MaxPingOut ? options.MaxPingOut : null)) is { } n)
+                if ((MaxPingOut(s, options.PingInterval) ?? yourMaxPingOut) is { } n)
                 {
                     values["NatsOpts.MaxPingOut"] = n.ToString(CultureInfo.InvariantCulture);
                 }
@@ -88,7 +101,7 @@ public static class KeepAliveNatsExtensions
 
                 return values;
             },
-            yourHeartbeat: options.PingInterval != NatsOpts.Default.PingInterval ? options.PingInterval : null,
+            yourHeartbeat: yourPingInterval,
             heldBy: result.SocketConnectionFactory); // the connections made from these options keep it: their (re)connections open sockets through it
         return result;
     }

@@ -100,6 +100,31 @@ public sealed class NatsProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_AgainOnItsOwnResultAfterAReload_TakesTheReloadedValuesWithoutCallingTheFirstOnesHandSet()
+    {
+        // 3204's fix, "create the NatsConnection again from NatsOpts.UseKeepAlive", followed on the options the first call
+        // returned (or a copy of them) warned 3202 that the first call's PingInterval and MaxPingOut were "set by hand".
+        var (configuration, profiles, first) = Every20sDroppedAfter50s();
+        using var _ = profiles;
+        configuration["KeepAlive:Profiles:events:Heartbeat:Interval"] = "30s";
+        configuration["KeepAlive:Profiles:events:Heartbeat:Timeout"] = "100s";
+        configuration.Reload();
+
+        var again = first.UseKeepAlive(profiles.Profiles, "events");
+        var copy = (first with { Name = "copy" }).UseKeepAlive(profiles.Profiles, "events");
+
+        (again.PingInterval, again.MaxPingOut, copy.PingInterval, copy.MaxPingOut).Should().Be((TimeSpan.FromSeconds(30), 4, TimeSpan.FromSeconds(30), 4));
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().BeEmpty("the values replaced are the first call's, not yours");
+
+        configuration["KeepAlive:Profiles:events:Heartbeat:Interval"] = null;
+        configuration["KeepAlive:Profiles:events:Heartbeat:Timeout"] = null;
+        configuration.Reload();
+
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().Contain(m => m.Contains("NatsOpts.PingInterval stays 30s (the profile now says nothing: NATS.Net's own)", StringComparison.Ordinal))
+            .And.NotContain(m => m.Contains("the profile now says 20s", StringComparison.Ordinal) || m.Contains("the profile now says 3)", StringComparison.Ordinal), "the first call's values are not yours either");
+    }
+
+    [Fact]
     public void UseKeepAlive_YourOwnSocketConnectionFactory_RefusedWithTheFix()
     {
         using var profiles = ClientProfiles.InCode("events", _ => { });
@@ -156,9 +181,8 @@ public sealed class NatsProfileMappingTests
     [Fact]
     public void UseKeepAlive_ReloadChangesTheHeartbeat_WarnsThatPingIntervalAndMaxPingOutStayWithTheFix()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:events:Heartbeat:Interval", "20s"), new("KeepAlive:Profiles:events:Heartbeat:Timeout", "50s")]).Build();
-        using var profiles = ClientProfiles.FromConfiguration(configuration);
-        var options = NatsOpts.Default.UseKeepAlive(profiles.Profiles, "events");
+        var (configuration, profiles, options) = Every20sDroppedAfter50s();
+        using var _ = profiles;
 
         configuration["KeepAlive:Profiles:events:Tcp:IdleTime"] = "20s";
         configuration.Reload();
@@ -323,6 +347,14 @@ public sealed class NatsProfileMappingTests
 
         (options.PingInterval, options.MaxPingOut).Should().Be((TimeSpan.FromMilliseconds(2500), 2));
         profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should().NotContain("rounded");
+    }
+
+    /// <summary>Reloadable profile 'events' (Heartbeat:Interval 20s, Timeout 50s) and NatsOpts.Default with it applied.</summary>
+    private static (IConfigurationRoot Configuration, ClientProfiles Profiles, NatsOpts Options) Every20sDroppedAfter50s()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:events:Heartbeat:Interval", "20s"), new("KeepAlive:Profiles:events:Heartbeat:Timeout", "50s")]).Build();
+        var profiles = ClientProfiles.FromConfiguration(configuration);
+        return (configuration, profiles, NatsOpts.Default.UseKeepAlive(profiles.Profiles, "events"));
     }
 
     private sealed class Wrapper(INatsSocketConnectionFactory inner) : INatsSocketConnectionFactory
