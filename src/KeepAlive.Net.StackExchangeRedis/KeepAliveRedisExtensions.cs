@@ -33,7 +33,9 @@ public static class KeepAliveRedisExtensions
     /// A <see cref="ConfigurationOptions.BeforeSocketConnect"/> of yours is kept and runs before the connect; the profile is
     /// applied after it, so the profile's keep-alive wins. A <see cref="ConfigurationOptions.Tunnel"/> of yours (an HTTP
     /// proxy) is wrapped and still decides where and how to connect. A <see cref="ConfigurationOptions.KeepAlive"/> you set by hand is kept
-    /// unless the profile sets <c>Heartbeat:Interval</c>; then the profile wins and a warning says so (event 3202). Each
+    /// unless the profile sets <c>Heartbeat:Interval</c>; then the profile wins and a warning says so (event 3202), as it does for
+    /// a <see cref="ConfigurationOptions.HeartbeatInterval"/> of yours longer than that <c>KeepAlive</c> (StackExchange.Redis sends
+    /// the PING only at a heartbeat; on options with end points, it goes back to the default). Each
     /// socket gets the profile's values at the time it connects, so a configuration reload reaches reconnections; the
     /// PING interval is read once, here. StackExchange.Redis has no heartbeat timeout, so <c>Heartbeat:Timeout</c> is not used.
     /// </remarks>
@@ -86,6 +88,16 @@ public static class KeepAliveRedisExtensions
             AppliedProfiles<ConfigurationOptions, StackExchange.Redis.Configuration.Tunnel?>.ReportIfOverridden(options, settings, "ConfigurationOptions.KeepAlive", keepAlive, defaultKeepAlive, "Heartbeat:Interval", seconds, Seconds);
             options.KeepAlive = seconds;
             notes.Add(Invariant($"KeepAlive (PING when idle) every {Seconds(seconds)} from Heartbeat:Interval"));
+
+            // StackExchange.Redis sends that PING only at its heartbeat, every HeartbeatInterval: a longer one makes it late by up
+            // to that much. Read only with end points: it is not in the configuration string Stated reads, and reading it from
+            // options without end points would fix their Defaults (see Stated).
+            if (options.EndPoints.Count > 0 && options.HeartbeatInterval > TimeSpan.FromSeconds(seconds))
+            {
+                settings.ReportOverride("ConfigurationOptions.HeartbeatInterval", KeepAliveDuration.Format(options.HeartbeatInterval), "Heartbeat:Interval",
+                    Invariant($"{KeepAliveDuration.Format(defaults.HeartbeatInterval)} (StackExchange.Redis's default: it sends the KeepAlive PING, every {Seconds(seconds)}, only at a heartbeat, so a longer HeartbeatInterval makes it late)"));
+                options.HeartbeatInterval = defaults.HeartbeatInterval;
+            }
         }
         else
         {

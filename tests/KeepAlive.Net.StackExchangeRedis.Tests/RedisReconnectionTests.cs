@@ -108,6 +108,39 @@ public sealed class RedisReconnectionTests
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
+    [Fact]
+    public async Task UseKeepAlive_HandSetHeartbeatIntervalLongerThanTheProfilesKeepAlive_ThePingIsNotLateAndAWarningSaysSo()
+    {
+        // StackExchange.Redis sends its KeepAlive PING only at a heartbeat, every ConfigurationOptions.HeartbeatInterval: with
+        // one of 10 s set by hand, the profile's PING every second went out every 10 s, and nothing said so.
+        using var server = Servers.Redis(netns: null, IPAddress.Loopback, Servers.FreeLoopbackPort());
+        using var profiles = ClientProfiles.InCode("cache", p => p.Heartbeat.Interval = TimeSpan.FromSeconds(1));
+        var options = new ConfigurationOptions { EndPoints = { server.EndPoint }, AbortOnConnectFail = true, ConnectTimeout = 5000, HeartbeatInterval = TimeSpan.FromSeconds(10) }
+            .UseKeepAlive(profiles.Profiles, "cache");
+        using var redis = await ConnectionMultiplexer.ConnectAsync(options);
+        await redis.GetDatabase().PingAsync();
+
+        await Task.Delay(TimeSpan.FromSeconds(7), TestContext.Current.CancellationToken);
+
+        var clients = await ClientListAsync(server.EndPoint);
+        var idle = clients.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(static l => l.Contains("cmd=ping", StringComparison.Ordinal))
+            .Select(static l => int.Parse(l.Split(' ').Single(static f => f.StartsWith("idle=", StringComparison.Ordinal))[5..], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        idle.Should().NotBeEmpty(clients).And.OnlyContain(s => s <= 4, $"a PING every second keeps the connection's idle time at a second or two ({clients})");
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().ContainSingle().Which.Should()
+            .StartWith("StackExchange.Redis: ConfigurationOptions.HeartbeatInterval was set by hand to 10s, but KeepAlive profile 'cache' sets Heartbeat:Interval, so the profile's 1s");
+    }
+
+    /// <summary>The server's CLIENT LIST, asked over a socket of its own (not through StackExchange.Redis, whose commands would count as activity).</summary>
+    private static async Task<string> ClientListAsync(IPEndPoint server)
+    {
+        using var socket = new Socket(server.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(server, TestContext.Current.CancellationToken);
+        await socket.SendAsync("CLIENT LIST\r\n"u8.ToArray(), SocketFlags.None, TestContext.Current.CancellationToken);
+        var buffer = new byte[65536];
+        var read = await socket.ReceiveAsync(buffer, SocketFlags.None, TestContext.Current.CancellationToken);
+        return System.Text.Encoding.ASCII.GetString(buffer, 0, read);
+    }
+
     private static async Task<WeakReference> ReloadWhileAMultiplexerLivesThenDisposeAsync(ClientProfiles profiles, IConfigurationRoot configuration, IPEndPoint server)
     {
         var options = new ConfigurationOptions { EndPoints = { server }, AbortOnConnectFail = true, ConnectTimeout = 5000 }.UseKeepAlive(profiles.Profiles, "cache");
