@@ -6,7 +6,8 @@
 // and the hub client behind /hub take their keep-alive messages and timeouts from one profile, "hub" (the client's
 // sockets, its WebSocket's included, carry the profile's Tcp section).
 //   dotnet run --project examples/WebApi            then  curl http://127.0.0.1:5080/pay  and  curl http://127.0.0.1:5080/hub
-//   dotnet run --project examples/WebApi -- --smoke  starts, calls /pay and /hub once, prints the results, exits
+//   dotnet run --project examples/WebApi -- --smoke  starts, calls /pay, /hub and /connection once, prints the results, exits
+using System.Globalization;
 using KeepAlive.Net;
 using KeepAlive.Net.AspNetCore;
 using KeepAlive.Net.Examples.WebApi;
@@ -45,7 +46,7 @@ app.MapGet("/connection", (HttpContext context) =>
     context.Features.Get<IKeepAliveConnectionFeature>() is { } feature
         ? $"inbound connection, profile '{feature.ProfileName}': {feature.Settings}\n"
             + (context.Features.Get<IKeepAliveRetirementFeature>() is { } retirement
-                ? $"retired at {retirement.MaxAge} or after {retirement.MaxRequests} requests; this is request {retirement.RequestCount}\n"
+                ? $"retired at age {(retirement.MaxAge is { } age ? KeepAliveDuration.Format(age, TimeSpan.FromMilliseconds(1)) : "(no age limit)")} or after {retirement.MaxRequests?.ToString(CultureInfo.InvariantCulture) ?? "unlimited"} requests; this is request {retirement.RequestCount}\n"
                 : string.Empty)
         : "this connection has no keep-alive profile");
 
@@ -82,6 +83,7 @@ if (smoke)
     using var http = new HttpClient();
     Console.Write(await http.GetStringAsync(new Uri(new Uri(address), "/pay")));
     Console.Write(await http.GetStringAsync(new Uri(new Uri(address), "/hub")));
+    Console.Write(await http.GetStringAsync(new Uri(new Uri(address), "/connection")));
     await app.StopAsync();
     return;
 }

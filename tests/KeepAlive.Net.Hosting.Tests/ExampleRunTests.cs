@@ -27,6 +27,13 @@ public sealed partial class ExampleRunTests
             "the SignalR hub answers its client, on a connection that carries the 'inbound' profile");
         output.Should().Contain("hub client: KeepAliveInterval 15s, ServerTimeout 30s", "the hub client takes Heartbeat:Interval and Timeout of the 'hub' profile, written as the library writes durations");
         output.Should().NotContain("warn: KeepAlive.Net", "the example's profiles are the ones we recommend: no start-up warning");
+
+        // /connection, which the README and the example's first line tell a newcomer to try, is in the smoke run too: the
+        // inbound connection's retirement age (Http:MaxConnectionAge 10m with 1m of jitter) in the library's duration form.
+        var retired = Regex.Match(output, @"retired at age (\S+) or after 1000 requests; this is request \d+");
+        retired.Success.Should().BeTrue(output);
+        KeepAliveDuration.TryParse(retired.Groups[1].Value, out var age, out _).Should().BeTrue($"'{retired.Groups[1].Value}' is written as the configuration reads durations (10m27s113ms), not as a clock");
+        age.Should().BeGreaterThanOrEqualTo(TimeSpan.FromMinutes(9)).And.BeLessThanOrEqualTo(TimeSpan.FromMinutes(10), "Http:MaxConnectionAge 10m shortened by up to 1m of jitter");
     }
 
     [Fact]
