@@ -42,6 +42,6 @@ internal sealed class OverdueWarnings(Func<TimeSpan> elapsed) : ILoggerFactory, 
         Interlocked.CompareExchange(ref _firstTicks, at.Ticks, -1);
         string? Value(string key) => Convert.ToString(values.FirstOrDefault(v => v.Key == key).Value, CultureInfo.InvariantCulture);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{at.TotalSeconds,4:0.0} s  ! warning 2014, while the PeriodicTimer heartbeat still waits: {Value("Overdue")} overdue, cause {Value("Cause")}; {Value("Budget")}"));
+            $"{KeepAliveDuration.Format(at, TimeSpan.FromMilliseconds(100)),7}  ! warning 2014, while the PeriodicTimer heartbeat still waits: {Value("Overdue")} overdue, cause {Value("Cause")}; {Value("Budget")}"));
     }
 }

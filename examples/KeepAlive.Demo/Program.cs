@@ -18,7 +18,7 @@ var starvation = TimeSpan.FromSeconds(8);
 var recovery = TimeSpan.FromSeconds(6);
 
 Console.WriteLine("KeepAlive.Net demo: a heartbeat that is scheduled is not a heartbeat that is sent.");
-Console.WriteLine($"Peer idle timeout {idleTimeout.TotalSeconds:0} s, heartbeat every {heartbeatInterval.TotalSeconds:0} s, thread pool flooded for {starvation.TotalSeconds:0} s.");
+Console.WriteLine($"Peer idle timeout {Late(idleTimeout)}, heartbeat every {Late(heartbeatInterval)}, thread pool flooded for {Late(starvation)}.");
 Console.WriteLine();
 
 using var server = new HeartbeatServer();
@@ -81,7 +81,7 @@ while (clock.Elapsed < calm + starvation + recovery)
     var ours = registration.GetStatistics();
     var oursThisSecond = ours.MaxLateness > oursWorstSoFar ? ours.MaxLateness : ours.LastLateness;
     oursWorstSoFar = ours.MaxLateness;
-    Console.WriteLine($"{clock.Elapsed.TotalSeconds,4:0} s  {phase,-11}  {TimerLateness(),18}  {Status(timerSocket),-18}  {Late(oursThisSecond),18}  {Status(keepAliveSocket)}");
+    Console.WriteLine($"{Late(TimeSpan.FromSeconds(Math.Round(clock.Elapsed.TotalSeconds))),5}  {phase,-11}  {TimerLateness(),18}  {Status(timerSocket),-18}  {Late(oursThisSecond),18}  {Status(keepAliveSocket)}");
 }
 
 ceiling.Restore();
@@ -96,11 +96,11 @@ Console.WriteLine();
 Console.WriteLine("Result");
 Console.WriteLine($"  PeriodicTimer : max lateness {Late(timerMaxLateness)}, connection {(timerKilled ? "KILLED by the peer's idle timeout" : "survived")}, DriftMonitor cause: {timerCause}");
 Console.WriteLine(overdueWarnings.First is { } warned
-    ? $"                  DriftMonitor's overdue watch warned at {warned.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s, while the heartbeat still waited (warning 2014, from its own thread)"
+    ? $"                  DriftMonitor's overdue watch warned at {KeepAliveDuration.Format(warned, TimeSpan.FromMilliseconds(100))}, while the heartbeat still waited (warning 2014, from its own thread)"
     : "                  DriftMonitor's overdue watch did not warn");
 Console.WriteLine($"  KeepAlive.Net : max lateness {Late(stats.MaxLateness)} (budget {Late(budget)}), {stats.Sent} sent, {stats.Skipped} skipped, connection {(oursKilled ? "KILLED" : "survived")}");
 Console.WriteLine($"  Kernel keep-alive on the KeepAlive.Net socket now: {keepAliveSocket.GetKeepAlive()}:");
-Console.WriteLine("  unchanged by the starvation (the kernel probes without any thread of ours), and no help against a 2 s idle timeout.");
+Console.WriteLine($"  unchanged by the starvation (the kernel probes without any thread of ours), and no help against a {Late(idleTimeout)} idle timeout.");
 if (timerKilled)
 {
     Console.WriteLine($"  The PeriodicTimer connection died once its heartbeat was more than {Late(budget)} overdue (idle timeout {Late(idleTimeout)} minus the");
@@ -180,12 +180,10 @@ static Socket Connect(string name, IdleTimeoutProxy proxy, TcpKeepAliveOptions o
 
 static int LocalPort(Socket socket) => ((System.Net.IPEndPoint)socket.LocalEndPoint!).Port;
 
-// Durations as the library writes them ("22.5 ms", "7 s"), to a tenth.
-static string Late(TimeSpan lateness) => lateness.TotalMilliseconds < 1000
-    ? string.Create(CultureInfo.InvariantCulture, $"{lateness.TotalMilliseconds:0.#} ms")
-    : string.Create(CultureInfo.InvariantCulture, $"{lateness.TotalSeconds:0.#} s");
+// Durations as the library writes them (KeepAliveDuration.Format; measured ones to the millisecond: "54ms", "7s3ms", "2s").
+static string Late(TimeSpan lateness) => KeepAliveDuration.Format(lateness, TimeSpan.FromMilliseconds(1));
 
-// "KILLED (2.0 s idle)" in the first row that sees the peer's close, "closed" after.
+// "KILLED (2s4ms idle)" in the first row that sees the peer's close, "closed" after.
 string Status(Socket socket)
 {
     if (!(socket.Poll(0, SelectMode.SelectRead) && socket.Available == 0))
