@@ -184,6 +184,10 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
         }
+        catch (OperationCanceledException canceled)
+        {
+            throw ActivityWritePath.CanceledBy(canceled, cancellationToken); // the caller's token, not the linked one
+        }
         finally
         {
             Volatile.Write(ref _flushWait, null);

@@ -100,7 +100,18 @@ internal sealed class ActivityWritePath
         {
             throw ClosedWhileWaiting(call, closed);
         }
+        catch (OperationCanceledException canceled) when (cancellationToken.IsCancellationRequested)
+        {
+            throw CanceledBy(canceled, cancellationToken);
+        }
     }
+
+    /// <summary>
+    /// The caller's cancellation of a wait linked to other tokens, reported with the caller's token, as a stream's or a
+    /// pipe's own cancelled call is: the linked token would hide it from <c>catch (OperationCanceledException e) when (e.CancellationToken == token)</c>.
+    /// </summary>
+    public static OperationCanceledException CanceledBy(OperationCanceledException linked, CancellationToken cancellationToken) =>
+        linked.CancellationToken == cancellationToken ? linked : new(linked.Message, linked, cancellationToken);
 
     /// <summary>The wrapper is disposed: the application's calls still waiting for the path fail (<see cref="ObjectDisposedException"/>), and none waits again.</summary>
     public void Close() => _closing.Cancel();

@@ -681,6 +681,24 @@ public sealed class HeartbeatDuplexPipeTests
     }
 
     [Fact]
+    public async Task Output_FlushWaitingBehindAHeartbeatsStreamWriteCancelledByItsToken_ThrowsWithTheCallersToken()
+    {
+        // As a Pipe's FlushAsync does: the exception carries the caller's token, not the wrapper's linked one, so a caller
+        // can tell its own cancellation (e.CancellationToken == token) from a timeout or a shutdown.
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var (pipe, _, release, _) = await HeartbeatBeingWrittenToAStreamAsync(manual, ct, halfBeforeRelease: true);
+        using var cancel = new CancellationTokenSource();
+
+        var flush = pipe.Output.FlushAsync(cancel.Token).AsTask();
+        await Task.Delay(50, ct);
+        await cancel.CancelAsync();
+
+        (await flush.Awaiting(static f => f).Should().ThrowAsync<OperationCanceledException>()).Which.CancellationToken.Should().Be(cancel.Token);
+        release.SetResult();
+    }
+
+    [Fact]
     public async Task Output_CompletedByAPeerDeadHandlerOfAHeartbeatWrittenAtTheEndOfAMessage_DoesNotWaitForItself()
     {
         // A heartbeat due during a message is written by the thread that ends the message, which holds the output; when

@@ -31,6 +31,26 @@ public sealed class HeartbeatStreamLogicTests
     }
 
     [Fact]
+    public async Task WriteAsync_CancelledWhileWaitingForTheWritePath_ThrowsWithTheCallersToken()
+    {
+        // A caller tells its own cancellation from a timeout or a shutdown by the exception's token (as Stream.WriteAsync
+        // reports it): the wait for the write path is linked to the stream's closing, and the exception carried that linked
+        // token instead, so `catch (OperationCanceledException e) when (e.CancellationToken == token)` missed it.
+        var ct = TestContext.Current.CancellationToken;
+        await using var stream = new HeartbeatStream(new MemoryStream());
+        await using var message = await stream.BeginMessageAsync(ct); // holds the write path
+        using var cancel = new CancellationTokenSource();
+
+        var waiting = stream.WriteAsync(Ping, cancel.Token).AsTask();
+        await Task.Delay(50, ct);
+        await cancel.CancelAsync();
+
+        (await waiting.Awaiting(static w => w).Should().ThrowAsync<OperationCanceledException>()).Which.CancellationToken.Should().Be(cancel.Token, "the wait was cancelled by the caller's token");
+        (await stream.Awaiting(s => s.WriteAsync(Ping, cancel.Token).AsTask()).Should().ThrowAsync<OperationCanceledException>()).Which.CancellationToken.Should().Be(cancel.Token, "a token cancelled before the call");
+        (await stream.Awaiting(s => s.BeginMessageAsync(cancel.Token).AsTask()).Should().ThrowAsync<OperationCanceledException>()).Which.CancellationToken.Should().Be(cancel.Token);
+    }
+
+    [Fact]
     public async Task Write_ZeroBytes_IsNotActivityAndDoesNotPostponeTheIdleHeartbeat()
     {
         // A zero-byte write puts nothing on the wire: an application that writes empty buffers (an empty frame body, a
