@@ -30,6 +30,20 @@ public sealed class StrictReadingTests
     }
 
     [Theory]
+    [InlineData("Tcp", "IdleTime", "30s")]
+    [InlineData("heartbeat", "PeerIdleTimeout", "AwsNlb")]
+    public async Task ProfileNameMissing_ASectionListedAsAProfile_FixPutsItUnderAProfileRatherThanRemovingIt(string section, string key, string value)
+    {
+        // "Profiles": { "Tcp": { "IdleTime": "30s" } }: a profile named Tcp whose keys are a Tcp section's; "remove it" lost the value.
+        var message = await TestHosts.ProfilesFailAsync($$"""{ "KeepAlive": { "Profiles": { "{{section}}": { "{{key}}": "{{value}}" } } } }""");
+
+        message.Should().StartWith($"KeepAlive:Profiles:{section}: is a profile named '{section}' that holds the keys of a")
+            .And.Contain("the profile's name is missing")
+            .And.Contain($"Fix: put the section under a profile's name, e.g. KeepAlive:Profiles:payments:{section}:{key}")
+            .And.NotContain("remove it");
+    }
+
+    [Theory]
     [InlineData("Tcp", "IdleTime", "99999999999999999999d", "is above the ceiling of 2h: ")]
     [InlineData("Tcp", "UserTimeout", "-99999999999999999999d", "is below the floor of 1s: ")]
     [InlineData("Heartbeat", "PeerIdleTimeout", "99999999999999999999d", "is above the ceiling of 1d: ")]

@@ -36,6 +36,14 @@ internal static class ProfileSections
             return;
         }
 
+        if (listed && Unnamed(profile, name) is { } unnamed)
+        {
+            // "Profiles": { "Tcp": { "IdleTime": "30s" } }: "unknown key 'IdleTime'. Fix: remove it" would lose the value.
+            var keys = profile.GetChildren().Select(static c => c.Key).ToList();
+            reader.Refuse(path, $"is a profile named '{name}' that holds the keys of a {unnamed.Name} section ({string.Join(", ", keys)}): the profile's name is missing between Profiles and {name}. Fix: put the section under a profile's name, e.g. {ConfigurationPath.GetParentPath(path)}:payments:{name}:{keys[0]}; see docs/CONFIGURATION.md.");
+            return;
+        }
+
         if ((!listed && !reader.Exists(profile, path)) || !reader.Open(profile, path, Names, registration.Describe))
         {
             return;
@@ -48,6 +56,17 @@ internal static class ProfileSections
                 reader.Read(profile.GetSection(section.Name), registration.Describe(section.Name), target, section.Schema);
             }
         }
+    }
+
+    // The section a profile named after one (Tcp, Heartbeat, ...) holds the keys of, and no section of a profile: a profile
+    // section written without the profile's name; null otherwise.
+    private static ProfileSection? Unnamed(IConfiguration profile, string name)
+    {
+        var keys = profile.GetChildren().Select(static c => c.Key).ToList();
+        return All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase)) is { } section
+            && keys.Count > 0 && !keys.Intersect(Names, StringComparer.OrdinalIgnoreCase).Any() && keys.Intersect(section.Schema.Names, StringComparer.OrdinalIgnoreCase).Any()
+            ? section
+            : null;
     }
 
     // The path of the profile's own section when `profile` is the KeepAlive section (no profile holds Profiles) or its
