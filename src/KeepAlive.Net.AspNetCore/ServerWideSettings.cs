@@ -74,6 +74,14 @@ internal static class ServerWideSettings
         {
             value.Apply(webSockets, webSockets, " of UseWebSockets", profileName, profile, listenOptions, logger: null);
         }
+
+        // The profile's rule takes an unset interval for the platform's 2 min; SignalR turns it off (it sends keep-alive
+        // messages of its own), and with no PING the timeout never runs.
+        if (profile.WebSocket.KeepAliveTimeout is { } timeout && webSockets.KeepAliveInterval == TimeSpan.Zero)
+        {
+            throw new InvalidOperationException(
+                $"listenOptions.UseKeepAlive(\"{profileName}\"): the profile sets WebSocket:KeepAliveTimeout to {KeepAliveDuration.Format(timeout)} and no WebSocket:KeepAliveInterval, but the KeepAliveInterval of UseWebSockets is 0s (services.AddSignalR() turns it off, as SignalR sends keep-alive messages of its own, or other code set it), so no PING is ever sent and the timeout never detects a dead peer. Fix: set WebSocket:KeepAliveInterval in the profile, for example \"30s\", or remove WebSocket:KeepAliveTimeout.");
+        }
     }
 
     /// <summary>

@@ -8,7 +8,11 @@ namespace KeepAlive.Net.SignalR.Tests;
 internal static class HubServers
 {
     public static Task<WebServer> StartOnLoopbackAsync(Action<WebApplicationBuilder>? configure = null) =>
-        WebServer.StartOnLoopbackAsync(static _ => { }, builder => AddSignalR(builder, configure), MapEcho);
+        StartOnLoopbackAsync(static _ => { }, configure);
+
+    /// <summary>Starts the hub on loopback, its endpoint configured by <paramref name="listen"/> (a profile...).</summary>
+    public static Task<WebServer> StartOnLoopbackAsync(Action<Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions> listen, Action<WebApplicationBuilder>? configure = null) =>
+        WebServer.StartOnLoopbackAsync(listen, builder => AddSignalR(builder, configure), MapEcho);
 
     public static Task<WebServer> StartInLabAsync(RoutedLab lab, Action<WebApplicationBuilder>? configure = null) =>
         WebServer.StartInLabAsync(lab, static _ => { }, builder => AddSignalR(builder, configure), MapEcho);
