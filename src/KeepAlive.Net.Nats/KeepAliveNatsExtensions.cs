@@ -44,23 +44,29 @@ public static class KeepAliveNatsExtensions
         ArgumentNullException.ThrowIfNull(options);
         var settings = KeepAliveClientSettings.Create(profiles, profileName, Client);
         var notes = new List<string>();
+        var earlier = NatsProfileTaken.Of(options);
+        if (earlier is not null && !string.Equals(earlier.ProfileName, settings.ProfileName, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException(
+                $"NatsOpts.UseKeepAlive(\"{settings.ProfileName}\"): these options already take KeepAlive profile '{earlier.ProfileName}', and one connection's sockets and heartbeat follow one profile (the last call would silently mix them). Fix: call UseKeepAlive once per NatsOpts, with one profile.");
+        }
+
         var result = WithSocketFactory(options, settings, notes, out var refusedWithTcp);
 
         // What an earlier UseKeepAlive set on these options (or the options they were copied from) is not yours: not reported
         // as set by hand, nor named as yours when a reload changes it, and still the earlier call's for a call after this one.
-        var earlier = options.SocketConnectionFactory as KeepAliveNatsSocketConnectionFactory;
         TimeSpan? yourPingInterval = options.PingInterval != NatsOpts.Default.PingInterval && earlier?.PingIntervalSet != options.PingInterval ? options.PingInterval : null;
         int? yourMaxPingOut = options.MaxPingOut != NatsOpts.Default.MaxPingOut && earlier?.MaxPingOutSet != options.MaxPingOut ? options.MaxPingOut : null;
-        var ours = result.SocketConnectionFactory as KeepAliveNatsSocketConnectionFactory;
-        if (ours is not null && !ReferenceEquals(ours, earlier))
+        var taken = new NatsProfileTaken(settings.ProfileName)
         {
-            (ours.PingIntervalSet, ours.MaxPingOutSet) = (yourPingInterval is null ? earlier?.PingIntervalSet : null, yourMaxPingOut is null ? earlier?.MaxPingOutSet : null);
-        }
+            PingIntervalSet = yourPingInterval is null ? earlier?.PingIntervalSet : null,
+            MaxPingOutSet = yourMaxPingOut is null ? earlier?.MaxPingOutSet : null,
+        };
 
         if (settings.HeartbeatInterval is { } interval)
         {
             settings.ReportIfOverridden("NatsOpts.PingInterval", yourPingInterval ?? NatsOpts.Default.PingInterval, NatsOpts.Default.PingInterval, "Heartbeat:Interval", interval, Show);
-            ours?.PingIntervalSet = interval;
+            taken.PingIntervalSet = interval;
             result = result with { PingInterval = interval };
             notes.Add($"PingInterval {Show(interval)} from Heartbeat:Interval");
         }
@@ -72,7 +78,7 @@ public static class KeepAliveNatsExtensions
         if (settings.HeartbeatTimeout is { } timeout && MaxPingOut(settings, options.PingInterval) is { } maxPingOut)
         {
             settings.ReportIfOverridden("NatsOpts.MaxPingOut", yourMaxPingOut ?? NatsOpts.Default.MaxPingOut, NatsOpts.Default.MaxPingOut, "Heartbeat:Timeout", maxPingOut, static n => n.ToString(CultureInfo.InvariantCulture));
-            ours?.MaxPingOutSet = maxPingOut;
+            taken.MaxPingOutSet = maxPingOut;
             result = result with { MaxPingOut = maxPingOut };
             notes.Add(string.Create(CultureInfo.InvariantCulture, $"MaxPingOut {maxPingOut} = ceil(Heartbeat:Timeout {Show(timeout)} / PingInterval {Show(result.PingInterval)}): NATS.Net counts unanswered PINGs only when it sends the next one, so a silent server is dropped {Show(result.PingInterval * maxPingOut)} to {Show(result.PingInterval * (maxPingOut + 1))} after it went silent"));
         }
@@ -81,6 +87,7 @@ public static class KeepAliveNatsExtensions
             notes.Add($"Heartbeat:Timeout {Show(unused)} is not used: NatsOpts.PingInterval is 0, so NATS.Net sends no PING and MaxPingOut never ends a connection. Fix: set Heartbeat:Interval in the profile, or a PingInterval of yours");
         }
 
+        NatsProfileTaken.Record(result, taken);
         settings.ReportApplied(notes);
         const string Rebuild = "create the NatsConnection again from NatsOpts.UseKeepAlive (its sockets already follow reloads; PingInterval and MaxPingOut are fixed when the options are made)";
         settings.WarnWhenReloadsAreNotTaken(
@@ -151,12 +158,6 @@ public static class KeepAliveNatsExtensions
             }
 
             throw new InvalidOperationException(mixed);
-        }
-
-        if (options.SocketConnectionFactory is KeepAliveNatsSocketConnectionFactory ours && !string.Equals(ours.ProfileName, settings.ProfileName, StringComparison.OrdinalIgnoreCase))
-        {
-            throw new InvalidOperationException(
-                $"NatsOpts.UseKeepAlive(\"{settings.ProfileName}\"): these options already take KeepAlive profile '{ours.ProfileName}', and one connection's sockets and heartbeat follow one profile (the last call would silently mix them). Fix: call UseKeepAlive once per NatsOpts, with one profile.");
         }
 
         if (options.SocketConnectionFactory is { } yours and not KeepAliveNatsSocketConnectionFactory)

@@ -16,11 +16,8 @@ internal sealed class KeepAliveNatsSocketConnectionFactory(KeepAliveClientSettin
     /// <summary>Gets the profile this factory applies (a second UseKeepAlive with the same one replaces it, another is refused).</summary>
     public string ProfileName => settings.ProfileName;
 
-    /// <summary>Gets or sets the <see cref="NatsOpts.PingInterval"/> a UseKeepAlive set on the options carrying this factory, or <see langword="null"/>: not yours when UseKeepAlive runs again on them (or a copy).</summary>
-    public TimeSpan? PingIntervalSet { get; set; }
-
-    /// <summary>Gets or sets the <see cref="NatsOpts.MaxPingOut"/> a UseKeepAlive set on the options carrying this factory, or <see langword="null"/>.</summary>
-    public int? MaxPingOutSet { get; set; }
+    /// <summary>Gets or sets what the UseKeepAlive that installed this factory applied to the options carrying it (and every copy of them).</summary>
+    public NatsProfileTaken? Taken { get; set; }
 
     public static bool IsWebSocket(string url) =>
         url.StartsWith("ws://", StringComparison.OrdinalIgnoreCase) || url.StartsWith("wss://", StringComparison.OrdinalIgnoreCase);

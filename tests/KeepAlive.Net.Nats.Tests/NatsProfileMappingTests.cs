@@ -179,6 +179,21 @@ public sealed class NatsProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_WebSocketServersTwice_TheSameProfileAppliedAsOnce_AnotherRefusedAsAlreadyApplied()
+    {
+        // With only WebSocket servers no factory of ours marks the options: UseKeepAlive("other") on them was accepted, its
+        // heartbeat mixed in, and the first profile's PingInterval was warned (3202) as "set by hand".
+        using var profiles = ClientProfiles.Build(s => s.AddKeepAlive("events", p => p.Heartbeat.Interval = TimeSpan.FromSeconds(20)).AddKeepAlive("other", p => p.Heartbeat.Interval = TimeSpan.FromSeconds(30)));
+        var options = (NatsOpts.Default with { Url = "ws://nats.internal:8080" }).UseKeepAlive(profiles.Profiles, "events");
+
+        var another = () => options.UseKeepAlive(profiles.Profiles, "other");
+
+        another.Should().Throw<InvalidOperationException>().WithMessage("NatsOpts.UseKeepAlive(\"other\"): these options already take KeepAlive profile 'events'*");
+        options.UseKeepAlive(profiles.Profiles, "events").PingInterval.Should().Be(TimeSpan.FromSeconds(20));
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().BeEmpty();
+    }
+
+    [Fact]
     public void UseKeepAlive_ReloadChangesTheHeartbeat_WarnsThatPingIntervalAndMaxPingOutStayWithTheFix()
     {
         var (configuration, profiles, options) = Every20sDroppedAfter50s();
