@@ -180,8 +180,10 @@ static Socket Connect(string name, IdleTimeoutProxy proxy, TcpKeepAliveOptions o
 
 static int LocalPort(Socket socket) => ((System.Net.IPEndPoint)socket.LocalEndPoint!).Port;
 
-// Durations as the library writes them (KeepAliveDuration.Format; measured ones to the millisecond: "54ms", "7s3ms", "2s").
-static string Late(TimeSpan lateness) => KeepAliveDuration.Format(lateness, TimeSpan.FromMilliseconds(1));
+// Durations as the library writes them (KeepAliveDuration.Format): to the millisecond ("54ms", "7s3ms", "2s"), and a
+// lateness under a millisecond to 10 µs ("420us"), so an on-time heartbeat shows how on time it was instead of "0s".
+static string Late(TimeSpan lateness) =>
+    KeepAliveDuration.Format(lateness, lateness < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMicroseconds(10) : TimeSpan.FromMilliseconds(1));
 
 // "KILLED (2s4ms idle)" in the first row that sees the peer's close, "closed" after.
 string Status(Socket socket)
