@@ -19,21 +19,11 @@ internal sealed record KeepAliveProfileRegistration(string Name, string? Configu
         ? ListedIn.GetChildren().Any(c => string.Equals(c.Key, key, StringComparison.OrdinalIgnoreCase))
         : Section?.GetChildren().Any() == true;
 
-    /// <summary>Gets where the profile comes from, e.g. <c>KeepAlive:Profiles:payments</c>.</summary>
-    public string Source => Describe(ConfigurationPath, Name);
+    /// <summary>Gets where the profile comes from, e.g. <c>KeepAlive:Profiles:payments</c> (<see cref="ProfileSource.Of"/>).</summary>
+    public string Source => ProfileSource.Of(ConfigurationPath, Name);
 
-    /// <summary>Names one setting of this profile in messages, e.g. <c>KeepAlive:Profiles:payments:Tcp:IdleTime</c>.</summary>
-    public string Describe(string setting) => ConfigurationPath is { Length: > 0 } path
-        ? $"{path}:{setting}"
-        : $"{Source} {setting}";
-
-    /// <summary>Describes where a profile comes from: its configuration path, or its name when bound from a configuration's root or configured in code.</summary>
-    public static string Describe(string? configurationPath, string name) => configurationPath switch
-    {
-        { Length: > 0 } path => path,
-        "" => $"KeepAlive profile '{name}' (bound from the root of the configuration given to AddKeepAlive)",
-        _ => $"KeepAlive profile '{name}' (configured in code)",
-    };
+    /// <summary>Names one setting of this profile in messages, e.g. <c>KeepAlive:Profiles:payments:Tcp:IdleTime</c> (<see cref="ProfileSource.Setting"/>).</summary>
+    public string Describe(string setting) => ProfileSource.Setting(ConfigurationPath, Name, setting);
 
     /// <summary>Indexes registrations by case-insensitive name; the first one with a configuration path describes the profile.</summary>
     public static Dictionary<string, KeepAliveProfileRegistration> Index(IEnumerable<KeepAliveProfileRegistration> registrations)

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using KeepAlive.Net.Hosting;
-using KeepAlive.Net.Hosting.Profiles;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -133,10 +132,10 @@ internal sealed class ProfileArguments
             // validators found, each "path: 'value' ... Fix: ...". The library names a value by its place in the file (or, for
             // the flags' profile, 'configured in code', named here as the flags'), by its one rule, asked here; a fix a flag
             // can make names that flag.
-            var library = new KeepAliveProfileRegistration(name, settings is null ? null : ProfilePath(name));
-            throw new ToolInputException([.. e.Failures.Select(failure => (Said: failure, Shown: settings is null ? FromFlags(failure, library.Source) : failure))
+            var path = settings is null ? null : ProfilePath(name);
+            throw new ToolInputException([.. e.Failures.Select(failure => (Said: failure, Shown: settings is null ? FromFlags(failure, ProfileSource.Of(path, name)) : failure))
                 .Select(failure => Refusals.Parts(failure.Shown) is { Subject: { } subject, Fix: { } fix } parts
-                    ? Refusals.Text(subject, parts.Error, fix + FlagNote(result, heartbeat, settings, setting => failure.Said.StartsWith(library.Describe(setting) + ": ", StringComparison.OrdinalIgnoreCase), fix))
+                    ? Refusals.Text(subject, parts.Error, fix + FlagNote(result, heartbeat, settings, setting => failure.Said.StartsWith(ProfileSource.Setting(path, name, setting) + ": ", StringComparison.OrdinalIgnoreCase), fix))
                     : Refusals.Text($"profile '{name}'", failure.Shown, "correct the value it names."))], e);
         }
         catch (KeepAliveProfileNotFoundException e) when (settings is not null)
@@ -158,7 +157,7 @@ internal sealed class ProfileArguments
     /// as the library wrote it, whatever its words; a failure that does not start with it is left as it is.
     /// </summary>
     /// <param name="failure">One failure, as the library's validation wrote it.</param>
-    /// <param name="librarySource">How the library names the profile (<see cref="KeepAliveProfileRegistration.Source"/>).</param>
+    /// <param name="librarySource">How the library names the profile (<see cref="ProfileSource.Of"/>).</param>
     internal static string FromFlags(string failure, string librarySource) =>
         failure.StartsWith(librarySource, StringComparison.Ordinal) ? CommandLineSource + failure[librarySource.Length..] : failure;
 

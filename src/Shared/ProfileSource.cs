@@ -1,0 +1,28 @@
+namespace KeepAlive.Net;
+
+/// <summary>
+/// How validation messages name a profile and its settings, the one rule: by the profile's configuration path
+/// (<c>KeepAlive:Profiles:payments:Tcp:IdleTime</c>), or, without one, by its name and origin. Compiled into the Hosting
+/// library, whose messages use it, and into the <c>keepalive</c> tool, which renames the flags' profile in those messages
+/// and finds the setting a message names by the same rule rather than by the message's shape.
+/// </summary>
+internal static class ProfileSource
+{
+    /// <summary>Names a profile: its configuration path, or its name when bound from a configuration's root or configured in code.</summary>
+    /// <param name="configurationPath">The path it binds from (empty for the root of a configuration), or <see langword="null"/> when configured in code.</param>
+    /// <param name="name">The profile's name.</param>
+    public static string Of(string? configurationPath, string name) => configurationPath switch
+    {
+        { Length: > 0 } path => path,
+        "" => $"KeepAlive profile '{name}' (bound from the root of the configuration given to AddKeepAlive)",
+        _ => $"KeepAlive profile '{name}' (configured in code)",
+    };
+
+    /// <summary>Names one setting of a profile, e.g. <c>KeepAlive:Profiles:payments:Tcp:IdleTime</c>.</summary>
+    /// <param name="configurationPath">As for <see cref="Of"/>.</param>
+    /// <param name="name">The profile's name.</param>
+    /// <param name="setting">The setting, e.g. <c>Tcp:IdleTime</c>.</param>
+    public static string Setting(string? configurationPath, string name, string setting) => configurationPath is { Length: > 0 } path
+        ? $"{path}:{setting}"
+        : $"{Of(configurationPath, name)} {setting}";
+}
