@@ -17,6 +17,9 @@ internal sealed class ProfileArguments
 {
     public const string CommandLineProfile = "command-line";
 
+    /// <summary>The fix for a <c>--settings</c> file that holds no JSON object: the shape it takes.</summary>
+    private const string ObjectShape = "write one JSON object, as appsettings.json is: { \"KeepAlive\": { \"Profiles\": { \"payments\": { \"Tcp\": { \"IdleTime\": \"30s\" } } } } }.";
+
     /// <summary>Where a <c>--settings</c> file holds its profiles.</summary>
     private const string ProfilesSection = "KeepAlive:Profiles";
 
@@ -208,7 +211,7 @@ internal sealed class ProfileArguments
         }
         catch (Exception e) when (e is InvalidDataException or FormatException or IOException)
         {
-            throw new ToolInputException($"--settings {settings.FullName}: {Describe(e)}", e);
+            throw new ToolInputException($"--settings {settings.FullName}: {(IsBlank(settings) ? $"the file is empty.{Refusals.FixMark}{ObjectShape}" : Describe(e))}", e);
         }
 
         // Keys ignore case: the profile is named as the file names it (an unknown name stays as typed, for the library's refusal).
@@ -311,6 +314,19 @@ internal sealed class ProfileArguments
 
         return json is JsonException { LineNumber: { } line, BytePositionInLine: { } column }
             ? string.Create(CultureInfo.InvariantCulture, $"not valid JSON at line {line + 1}, column {column + 1}: {json.Message.Split(" LineNumber:")[0]} Fix: correct the file there (a missing quote, comma or brace is the usual cause).")
-            : $"not a readable JSON file: {e.Message.TrimEnd('.')} ({e.GetBaseException().Message.TrimEnd('.')}). Fix: write one JSON object, as appsettings.json is: {{ \"KeepAlive\": {{ \"Profiles\": {{ \"payments\": {{ \"Tcp\": {{ \"IdleTime\": \"30s\" }} }} }} }} }}.";
+            : $"not a readable JSON file: {e.Message.TrimEnd('.')} ({e.GetBaseException().Message.TrimEnd('.')}).{Refusals.FixMark}{ObjectShape}";
+    }
+
+    // A file of nothing but white space, which no JSON reader takes (its error blames a quote, a comma or a brace).
+    private static bool IsBlank(FileInfo settings)
+    {
+        try
+        {
+            return string.IsNullOrWhiteSpace(File.ReadAllText(settings.FullName));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 }

@@ -407,6 +407,23 @@ public sealed class ShowTests : IDisposable
         error.Should().Contain($"--settings {file}: not valid JSON at line 1, column 3: ").And.Contain("Fix:");
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData(" \n\t\n")]
+    public async Task Show_SettingsFileEmpty_SaysItIsEmptyAndShowsTheShape(string content)
+    {
+        // It said "not valid JSON at line 1, column 1: The input does not contain any JSON tokens. ... Fix: correct the file
+        // there (a missing quote, comma or brace is the usual cause)": no quote, comma or brace is missing from an empty file.
+        var file = Path.Combine(_folder, "empty.json");
+        await File.WriteAllTextAsync(file, content);
+
+        var (exitCode, _, error) = await ToolRun.InProcessAsync("show", "--settings", file);
+
+        exitCode.Should().Be(2);
+        error.Should().StartWith($"--settings {file}: the file is empty. Fix: write one JSON object, as appsettings.json is: {{ \"KeepAlive\": {{ \"Profiles\"")
+            .And.NotContain("missing quote");
+    }
+
     [Fact]
     public async Task Show_SettingsBrokenOnALaterLine_NamesTheLineAndColumn()
     {
