@@ -88,7 +88,7 @@ internal sealed class DoctorReport(ProcessSockets process, DoctorReference refer
         json.WriteNumber("pid", report.Process.Pid);
         json.WriteString("command", report.Process.Command);
         json.WriteStartObject("peerIdleTimeout");
-        json.WriteNumber("seconds", report.Reference.Peer.Value.TotalSeconds);
+        json.Seconds("seconds", report.Reference.Peer.Value);
         json.StringOrNull("preset", report.Reference.Peer.PresetName);
         json.WriteString("source", report.Reference.PeerSource);
         json.WriteEndObject();

@@ -183,6 +183,25 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Doctor_Json_WritesThePeerIdleTimeoutInSecondsToTheMillisecondAsEveryOtherTime()
+    {
+        // It wrote "seconds": 5.0004567, the value's every tick, where every other time in --json is rounded to the millisecond.
+        TestEnvironment.RequireLinux();
+        using var sleeper = Process.Start("sleep", "30");
+        try
+        {
+            var (_, text, error) = await ToolRun.InProcessAsync("doctor", "--pid", sleeper.Id.ToString(CultureInfo.InvariantCulture), "--peer-idle-timeout", "00:00:05.0004567", "--json");
+
+            using var json = JsonDocument.Parse(text);
+            json.RootElement.GetProperty("peerIdleTimeout").GetProperty("seconds").GetDouble().Should().Be(5, error);
+        }
+        finally
+        {
+            sleeper.Kill();
+        }
+    }
+
+    [Fact]
     public async Task Doctor_NoSuchProcess_ExitsTwo()
     {
         TestEnvironment.RequireLinux();
