@@ -33,7 +33,8 @@ public static class KeepAliveNpgsqlExtensions
     /// What Npgsql cannot do is reported in the start-up line (event 3201), not hidden: <c>Tcp:ProbeCount</c> and
     /// <c>Tcp:UserTimeout</c> cannot be applied, so the kernel's <c>net.ipv4.tcp_keepalive_probes</c> decides how many
     /// probes go unanswered (a dead idle peer is found after idle + probes x interval) and data in flight to a dead peer
-    /// is retransmitted for about 15 minutes unless a command timeout ends it; the values cannot be read back from the
+    /// is retransmitted as long as the kernel's <c>net.ipv4.tcp_retries2</c> allows (15m24s600ms with its default 15, the
+    /// start-up line says how long with this machine's) unless a command timeout ends it; the values cannot be read back from the
     /// kernel either. Settings you set by hand in the connection string are kept unless the profile sets them; then the
     /// profile wins and a warning says so (event 3202). The values are fixed when the data source is built (Npgsql
     /// offers no hook that a later connection would ask): a configuration reload reaches data sources built afterwards, and
@@ -140,7 +141,10 @@ public static class KeepAliveNpgsqlExtensions
             notes.Add(probes is { } count && probing is (int start, int each)
                 ? Invariant($"{probeCount}: the kernel's net.ipv4.tcp_keepalive_probes {count} applies, so a dead idle peer is found after idle + {count} x interval = {Duration(start + (count * each))}")
                 : $"{probeCount}: the operating system's default probe count applies");
-            notes.Add("Tcp:UserTimeout cannot be applied (TCP_USER_TIMEOUT): data in flight to a dead peer is retransmitted for about 15 min (net.ipv4.tcp_retries2) unless a command timeout ends it first");
+            var retransmitted = KernelSysctls.Read(KernelSysctls.Retries2) is { } retries
+                ? Invariant($"for {KeepAliveDuration.Format(KernelSysctls.RetransmissionTimeout(retries))} (net.ipv4.{KernelSysctls.Retries2} {retries})")
+                : "as long as the operating system's retransmission limit allows";
+            notes.Add($"Tcp:UserTimeout cannot be applied (TCP_USER_TIMEOUT): data in flight to a dead peer is retransmitted {retransmitted} unless a command timeout ends it first");
             notes.Add("the values cannot be read back from the kernel: Npgsql does not expose its sockets");
         }
         else

@@ -4,7 +4,8 @@ namespace KeepAlive.Net;
 
 /// <summary>
 /// Linux's system-wide TCP settings (<c>sysctl net.ipv4.*</c>) that apply where a socket sets nothing: one reader, compiled
-/// into the tool (<c>keepalive show</c>) and the Npgsql package (its start-up line, as Npgsql has no socket hook).
+/// into the tool (<c>keepalive show</c>) and the Npgsql package (its start-up line, as Npgsql has no socket hook), with the
+/// kernel's model of how long it retransmits.
 /// </summary>
 internal static class KernelSysctls
 {
@@ -47,5 +48,23 @@ internal static class KernelSysctls
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// How long Linux retransmits unacknowledged data before giving up with <paramref name="retries2"/> retries
+    /// (<see cref="Retries2"/>) and no user timeout: the kernel's own model, exponential back-off from TCP_RTO_MIN (200ms)
+    /// capped at TCP_RTO_MAX (2m).
+    /// </summary>
+    /// <param name="retries2">The value of <see cref="Retries2"/>.</param>
+    /// <returns>The time from the first transmission until the connection is dropped.</returns>
+    public static TimeSpan RetransmissionTimeout(int retries2)
+    {
+        var total = 0.0;
+        for (var i = 0; i <= retries2; i++)
+        {
+            total += Math.Min(0.2 * Math.Pow(2, i), 120);
+        }
+
+        return TimeSpan.FromSeconds(total);
     }
 }

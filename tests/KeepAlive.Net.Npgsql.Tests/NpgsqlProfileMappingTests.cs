@@ -36,6 +36,26 @@ public sealed class NpgsqlProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_UserTimeoutNote_WritesTheRetransmissionTimeAsConfigurationReadsIt()
+    {
+        // The note said "retransmitted for about 15 min", whatever the kernel's tcp_retries2, in a form no option reads.
+        using var profiles = ClientProfiles.InCode("db", p => p.Tcp.IdleTime = TimeSpan.FromSeconds(30));
+
+        new NpgsqlDataSourceBuilder(ConnectionString).UseKeepAlive(profiles.Profiles, "db");
+
+        var message = profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Subject;
+        var note = message[message.IndexOf("Tcp:UserTimeout cannot be applied", StringComparison.Ordinal)..];
+        note = note[..note.IndexOf(';', StringComparison.Ordinal)];
+        DurationText.NotReadBack(note).Should().BeEmpty("a duration is written as configuration reads it: {0}", note);
+        if (OperatingSystem.IsLinux() && File.Exists("/proc/sys/net/ipv4/tcp_retries2"))
+        {
+            var retries = File.ReadAllText("/proc/sys/net/ipv4/tcp_retries2").Trim();
+            note.Should().Contain($"(net.ipv4.tcp_retries2 {retries})", "the time is the kernel's, from its setting");
+            DurationText.Durations(note).Should().ContainSingle("the note states how long the kernel retransmits: {0}", note);
+        }
+    }
+
+    [Fact]
     public void UseKeepAlive_ProfileLeavesIntervalUnset_KeepaliveStaysAsItIs()
     {
         using var profiles = ClientProfiles.InCode("db", _ => { });

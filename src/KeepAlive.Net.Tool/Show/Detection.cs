@@ -20,7 +20,7 @@ internal static class Detection
         }
 
         return kernel.Retries2 is { } retries
-            ? (KernelDefaults.RetransmissionTimeout(retries), $"tcp_retries2 = {retries.ToString(CultureInfo.InvariantCulture)}, no user timeout")
+            ? (KernelSysctls.RetransmissionTimeout(retries), $"tcp_retries2 = {retries.ToString(CultureInfo.InvariantCulture)}, no user timeout")
             : (null, $"{KeepAlivePlan.RetransmissionLimit(settings.Platform)}; no user timeout on this platform");
     }
 

@@ -22,19 +22,4 @@ internal sealed record KernelDefaults(TimeSpan? KeepAliveTime, TimeSpan? KeepAli
             KernelSysctls.Read(KernelSysctls.Retries2),
             $"read from {KernelSysctls.Directory.TrimEnd('/')} (sysctl net.ipv4.{KernelSysctls.KeepAliveTime}, _intvl, _probes, {KernelSysctls.Retries2})");
     }
-
-    /// <summary>
-    /// How long Linux retransmits unacknowledged data before giving up with tcp_retries2 retries and no user timeout:
-    /// the kernel's own model, exponential back-off from TCP_RTO_MIN (200 ms) capped at TCP_RTO_MAX (120 s).
-    /// </summary>
-    public static TimeSpan RetransmissionTimeout(int retries2)
-    {
-        var total = 0.0;
-        for (var i = 0; i <= retries2; i++)
-        {
-            total += Math.Min(0.2 * Math.Pow(2, i), 120);
-        }
-
-        return TimeSpan.FromSeconds(total);
-    }
 }

@@ -17,7 +17,7 @@ internal static class Tables
                 .Row("net.ipv4.tcp_keepalive_intvl", Units.Time(kernel.KeepAliveInterval))
                 .Row("net.ipv4.tcp_keepalive_probes", Units.Number(kernel.KeepAliveProbes))
                 .Row("net.ipv4.tcp_retries2", kernel.Retries2 is { } r
-                    ? Units.Number(r) + $" (data in flight is retransmitted for about {Units.Time(KernelDefaults.RetransmissionTimeout(r))})"
+                    ? Units.Number(r) + $" (data in flight is retransmitted for about {Units.Time(KernelSysctls.RetransmissionTimeout(r))})"
                     : "unavailable");
         }
         else
