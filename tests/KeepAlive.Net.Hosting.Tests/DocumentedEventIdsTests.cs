@@ -30,7 +30,7 @@ public sealed partial class DocumentedEventIdsTests
         var sources = Sources();
         var attributes = sources.Sum(static text => LoggerMessageAttribute().Count(text));
 
-        Messages(sources).Should().HaveCount(attributes, "every [LoggerMessage] must read 'EventId = KeepAliveEventIds.X, Level = LogLevel.Y'");
+        Messages(sources).Should().HaveCount(attributes, "every [LoggerMessage] must read 'EventId = KeepAliveEventIds.X, Level = LogLevel.Y', every LogFields.Write 'LogFields.Write(logger, LogLevel.Y, new(KeepAliveEventIds.X'");
     }
 
     [Fact]
@@ -155,9 +155,10 @@ public sealed partial class DocumentedEventIdsTests
     [GeneratedRegex(@"^(?<first>\d{4})(-(?<last>\d{4}))?$")]
     private static partial Regex IdCell();
 
-    [GeneratedRegex(@"\[LoggerMessage\(")]
+    // A message is declared by [LoggerMessage], or written through LogFields (one whose record keeps fields its text does not show).
+    [GeneratedRegex(@"\[LoggerMessage\(|LogFields\.Write\(")]
     private static partial Regex LoggerMessageAttribute();
 
-    [GeneratedRegex(@"\[LoggerMessage\(EventId = KeepAliveEventIds\.(?<name>\w+), Level = LogLevel\.(?<level>\w+)")]
+    [GeneratedRegex(@"\[LoggerMessage\(EventId = KeepAliveEventIds\.(?<name>\w+), Level = LogLevel\.(?<level>\w+)|LogFields\.Write\(logger, LogLevel\.(?<level>\w+), new\(KeepAliveEventIds\.(?<name>\w+)")]
     private static partial Regex LoggerMessage();
 }

@@ -33,11 +33,23 @@ internal static partial class Log
         }
     }
 
-    public static void HeartbeatBudgetWarning(ILogger logger, string name, TimeSpan lateness, TimeSpan margin, string peerIdleTimeout, HeartbeatDelayCause cause, string evidence) =>
-        LatenessBudget(logger, LogLevel.Warning, new(KeepAliveEventIds.HeartbeatBudgetWarning, nameof(HeartbeatBudgetWarning)), HeartbeatBudgetWarningMessage, name, lateness, margin, peerIdleTimeout, cause, evidence);
+    public static void HeartbeatBudgetWarning(ILogger logger, string name, TimeSpan lateness, TimeSpan margin, string peerIdleTimeout, HeartbeatDelayCause cause, string evidence)
+    {
+        if (logger.IsEnabled(LogLevel.Warning))
+        {
+            LogFields.Write(logger, LogLevel.Warning, new(KeepAliveEventIds.HeartbeatBudgetWarning, nameof(HeartbeatBudgetWarning)), HeartbeatBudgetWarningMessage,
+                LatenessBudget(name, lateness, margin, peerIdleTimeout, cause, evidence));
+        }
+    }
 
-    public static void HeartbeatBudgetExceeded(ILogger logger, string name, TimeSpan lateness, TimeSpan margin, string peerIdleTimeout, HeartbeatDelayCause cause, string evidence) =>
-        LatenessBudget(logger, LogLevel.Error, new(KeepAliveEventIds.HeartbeatBudgetExceeded, nameof(HeartbeatBudgetExceeded)), HeartbeatBudgetExceededMessage, name, lateness, margin, peerIdleTimeout, cause, evidence);
+    public static void HeartbeatBudgetExceeded(ILogger logger, string name, TimeSpan lateness, TimeSpan margin, string peerIdleTimeout, HeartbeatDelayCause cause, string evidence)
+    {
+        if (logger.IsEnabled(LogLevel.Error))
+        {
+            LogFields.Write(logger, LogLevel.Error, new(KeepAliveEventIds.HeartbeatBudgetExceeded, nameof(HeartbeatBudgetExceeded)), HeartbeatBudgetExceededMessage,
+                LatenessBudget(name, lateness, margin, peerIdleTimeout, cause, evidence));
+        }
+    }
 
     [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatSendFailed, Level = LogLevel.Warning,
         Message = "Heartbeat '{Name}' send failed ({ConsecutiveFailures} in a row); the registration tries again at the next heartbeat")]
@@ -95,13 +107,10 @@ internal static partial class Log
         Message = "The application's heartbeat '{Name}' is {Overdue} overdue and still not recorded: none since {Since}, {SinceLast} ago, which is more than its Interval {Interval} plus the {LateFrom} from which a heartbeat is late (DriftWarningThreshold, or half the lateness budget when less). Likely cause {Cause}: {Evidence}. {Budget}")]
     public static partial void HeartbeatOverdue(ILogger logger, string name, string overdue, string since, string sinceLast, string interval, string lateFrom, HeartbeatDelayCause cause, string evidence, string budget);
 
-    private static void LatenessBudget(ILogger logger, LogLevel level, EventId eventId, string template, string name, TimeSpan lateness, TimeSpan margin, string peerIdleTimeout, HeartbeatDelayCause cause, string evidence)
-    {
-        if (logger.IsEnabled(level))
-        {
-            LogFields.Write(logger, level, eventId, template,
-                ("Name", name), ("Lateness", KeepAliveDuration.FormatMeasured(lateness)), ("Margin", KeepAliveDuration.Format(margin)), ("PeerIdleTimeout", peerIdleTimeout),
-                ("Cause", cause), ("Evidence", evidence), ("LatenessMs", lateness.TotalMilliseconds), ("MarginMs", margin.TotalMilliseconds));
-        }
-    }
+    // The fields of events 2003 and 2004.
+    private static (string Name, object? Value)[] LatenessBudget(string name, TimeSpan lateness, TimeSpan margin, string peerIdleTimeout, HeartbeatDelayCause cause, string evidence) =>
+    [
+        ("Name", name), ("Lateness", KeepAliveDuration.FormatMeasured(lateness)), ("Margin", KeepAliveDuration.Format(margin)), ("PeerIdleTimeout", peerIdleTimeout),
+        ("Cause", cause), ("Evidence", evidence), ("LatenessMs", lateness.TotalMilliseconds), ("MarginMs", margin.TotalMilliseconds),
+    ];
 }
