@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using KeepAlive.Net.Tests.TestSupport;
 using KeepAlive.Net.Tool.Tests.Support;
 
 namespace KeepAlive.Net.Tool.Tests.Analyze;
@@ -104,6 +105,9 @@ public sealed class AnalyzeStreamsSyntheticTests : IDisposable
         http2.GetProperty("pingsFromClient").GetInt32().Should().Be(1);
         var goAway = http2.GetProperty("goAways").EnumerateArray().Should().ContainSingle().Subject;
         (goAway.GetProperty("errorCode").GetInt32(), goAway.GetProperty("debug").GetString(), goAway.GetProperty("lastStreamId").GetInt32()).Should().Be((0xb, "too_many_pings", 1));
+        var verdict = result.SingleFlow.GetProperty("verdict").GetString()!;
+        verdict.Should().Contain("gRPC servers accept one ping every 5m by default", "the advice writes the server's minimum ping interval as the profile's Http:PeerMinPingInterval would");
+        DurationText.NotReadBack(verdict).Should().BeEmpty();
         result.ExitCode.Should().Be(1);
     }
 

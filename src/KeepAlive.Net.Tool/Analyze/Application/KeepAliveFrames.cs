@@ -69,7 +69,7 @@ internal sealed record KeepAliveFrames(string Protocol, IReadOnlyList<ControlFra
             var code = frame.Code ?? 0;
             var text = $"GOAWAY from the {side} {at}: {Http2FrameReader.ErrorName(code)} (0x{code.ToString("x", CultureInfo.InvariantCulture)}){(frame.Text is { Length: > 0 } debug ? $" '{debug}'" : string.Empty)}, last stream {Units.Number(frame.LastStreamId)}";
             return frame.Text == "too_many_pings" || code == 0xb
-                ? text + ": the peer refused the ping rate: ping less often (gRPC servers accept one ping every 5 minutes by default) and back off when told"
+                ? text + ": the peer refused the ping rate: ping less often (gRPC servers accept one ping every 5m by default) and back off when told"
                 : text;
         }
 
