@@ -30,6 +30,19 @@ public sealed class CancellationTests
         wait.Invoking(w => w.Wake()).Should().NotThrow();
     }
 
+    [Theory]
+    [InlineData("EventWait")] // Windows and macOS
+    [InlineData("FutexWait")] // Linux
+    public void TimerWait_Kind_WritesItsDurationsAsConfigurationReadsThem(string kind)
+    {
+        // The kind is event 2011's {TimerWait}: a duration in it is written the one way every message writes one.
+        var type = typeof(TimerWait).GetNestedType(kind, BindingFlags.NonPublic)!;
+        using var wait = kind == "FutexWait" ? TimerWait.Create(TimeProvider.System) : (TimerWait)Activator.CreateInstance(type, nonPublic: true)!;
+        TestEnvironment.Require(wait.GetType() == type, $"{kind} is not this platform's wait");
+
+        DurationText.NotReadBack(wait.Kind).Should().BeEmpty();
+    }
+
     [Fact]
     public void Token_RegistrationDisposedWhileItsSendIsPending_Cancelled()
     {

@@ -67,7 +67,7 @@ internal abstract unsafe partial class TimerWait : IDisposable
     {
         private readonly AutoResetEvent _wake = new(false);
 
-        public override string Kind => "event wait (1 ms resolution)";
+        public override string Kind => "event wait (1ms resolution)";
 
         public override void WaitUntil(long timestamp)
         {
