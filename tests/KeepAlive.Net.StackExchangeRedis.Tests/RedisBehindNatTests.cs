@@ -148,7 +148,7 @@ public sealed class RedisBehindNatTests(RedisLab fixture) : IClassFixture<RedisL
     {
         EndPoints = { server },
         AbortOnConnectFail = true,
-        ConnectTimeout = 5000,
+        ConnectTimeout = RedisTimeouts.ConnectMs,
         SyncTimeout = 5000,
     };
 
