@@ -96,7 +96,7 @@ Console.WriteLine();
 Console.WriteLine("Result");
 Console.WriteLine($"  PeriodicTimer : max lateness {Late(timerMaxLateness)}, connection {(timerKilled ? "KILLED by the peer's idle timeout" : "survived")}, DriftMonitor cause: {timerCause}");
 Console.WriteLine(overdueWarnings.First is { } warned
-    ? $"                  DriftMonitor's overdue watch warned at {KeepAliveDuration.Format(warned, TimeSpan.FromMilliseconds(100))}, while the heartbeat still waited (warning 2014, from its own thread)"
+    ? $"                  DriftMonitor's overdue watch warned at {OverdueWarnings.At(warned)}, while the heartbeat still waited (warning 2014, from its own thread)"
     : "                  DriftMonitor's overdue watch did not warn");
 Console.WriteLine($"  KeepAlive.Net : max lateness {Late(stats.MaxLateness)} (budget {Late(budget)}), {stats.Sent} sent, {stats.Skipped} skipped, connection {(oursKilled ? "KILLED" : "survived")}");
 Console.WriteLine($"  Kernel keep-alive on the KeepAlive.Net socket now: {keepAliveSocket.GetKeepAlive()}:");
