@@ -43,6 +43,18 @@ public sealed class StrictReadingTests
             .And.NotContain("remove it");
     }
 
+    [Fact]
+    public async Task ProfilesWrittenAsAnArray_IsRefusedNamingTheIndexRatherThanRegisteringProfilesNamedByNumbers()
+    {
+        // "Profiles": [ { ... } ] reads as keys 0, 1, ... (configuration cannot tell an array from numeric keys): it silently
+        // registered profiles named "0", "1", ..., which no UseTcpKeepAlive("payments") ever finds.
+        var message = await TestHosts.ProfilesFailAsync("""{ "KeepAlive": { "Profiles": [ { "Tcp": { "IdleTime": "30s" } } ] } }""");
+
+        message.Should().StartWith("KeepAlive:Profiles:0: is a profile named '0'")
+            .And.Contain("an array")
+            .And.Contain("Fix: write Profiles as an object keyed by each profile's name, e.g. KeepAlive:Profiles:payments:Tcp:IdleTime");
+    }
+
     [Theory]
     [InlineData("Tcp", "IdleTime", "99999999999999999999d", "is above the ceiling of 2h: ")]
     [InlineData("Tcp", "UserTimeout", "-99999999999999999999d", "is below the floor of 1s: ")]

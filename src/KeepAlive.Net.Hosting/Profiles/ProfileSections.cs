@@ -40,7 +40,16 @@ internal static class ProfileSections
         {
             // "Profiles": { "Tcp": { "IdleTime": "30s" } }: "unknown key 'IdleTime'. Fix: remove it" would lose the value.
             var keys = profile.GetChildren().Select(static c => c.Key).ToList();
-            reader.Refuse(path, $"is a profile named '{name}' that holds the keys of a {unnamed.Name} section ({string.Join(", ", keys)}): the profile's name is missing between Profiles and {name}. Fix: put the section under a profile's name, e.g. {ConfigurationPath.GetParentPath(path)}:payments:{name}:{keys[0]}; see docs/CONFIGURATION.md.");
+            reader.Refuse(path, $"is a profile named '{name}' that holds the keys of a {unnamed.Name} section ({string.Join(", ", keys)}): the profile's name is missing between Profiles and {name}. Fix: put the section under a profile's name, e.g. {Named(path, $"{name}:{keys[0]}")}; see docs/CONFIGURATION.md.");
+            return;
+        }
+
+        if (listed && name.All(char.IsAsciiDigit))
+        {
+            // "Profiles": [ { "Tcp": { ... } } ] reads as the keys 0, 1, ...: configuration cannot tell an array from them, and
+            // a profile named "0" is one nothing asks for by name.
+            var first = profile.AsEnumerable(makePathsRelative: true).Where(static p => p.Value is not null).Select(static p => p.Key).Order(StringComparer.Ordinal).FirstOrDefault() ?? "Tcp:IdleTime";
+            reader.Refuse(path, $"is a profile named '{name}': Profiles was written as an array (or with numbers for keys, which configuration cannot tell from an array), and a profile's name is the key it is written under. Fix: write Profiles as an object keyed by each profile's name, e.g. {Named(path, first)}; see docs/CONFIGURATION.md.");
             return;
         }
 
@@ -57,6 +66,9 @@ internal static class ProfileSections
             }
         }
     }
+
+    // The path of a profile named "payments" beside the profile at `path`, followed by `rest`: the example of the fixes above.
+    private static string Named(string path, string rest) => $"{ConfigurationPath.GetParentPath(path)}:payments:{rest}";
 
     // The section a profile named after one (Tcp, Heartbeat, ...) holds the keys of, and no section of a profile: a profile
     // section written without the profile's name; null otherwise.
