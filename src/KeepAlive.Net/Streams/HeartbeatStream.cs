@@ -103,8 +103,26 @@ public sealed class HeartbeatStream : Stream
 
     private bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
-    // Read only when a write must wait for the path (a NetworkStream reads it from the socket).
-    private int WriteTimeoutOrInfinite() => _inner.CanTimeout ? _inner.WriteTimeout : Timeout.Infinite;
+    // How long a blocking write waits for the path, and Dispose (leaveOpen) for a heartbeat still being written, as a write to
+    // the inner stream may wait: its WriteTimeout when it can time out, for ever otherwise. Read only when needed (a
+    // NetworkStream reads it from its socket, a socket option): a connection already closed (a PeerDead handler that closed the
+    // socket) has none to read, and neither may throw the socket's ObjectDisposedException for it: a heartbeat write still on
+    // the closed socket is aborted, so the wait ends; a blocking write then fails as the inner stream's own write does, as an
+    // asynchronous one does.
+    private int InnerWriteTimeout
+    {
+        get
+        {
+            try
+            {
+                return _inner.CanTimeout && _inner.WriteTimeout > 0 ? _inner.WriteTimeout : Timeout.Infinite;
+            }
+            catch (ObjectDisposedException)
+            {
+                return Timeout.Infinite;
+            }
+        }
+    }
 
     /// <summary>Registers a heartbeat that writes <paramref name="payload"/> (then flushes) through this stream's write path, and tracks its activity.</summary>
     /// <param name="scheduler">The scheduler.</param>
@@ -178,7 +196,7 @@ public sealed class HeartbeatStream : Stream
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         ThrowIfInHeartbeatWriter();
-        if (!_path.TryEnter() && WriteTimeoutOrInfinite() is var timeout && !_path.Enter(call, timeout))
+        if (!_path.TryEnter() && InnerWriteTimeout is var timeout && !_path.Enter(call, timeout))
         {
             // A heartbeat (or another message) still writing holds the path: a blocking write to the stream itself would have
             // failed after WriteTimeout, so this one does too instead of waiting for the peer for ever.
@@ -306,7 +324,7 @@ public sealed class HeartbeatStream : Stream
             {
                 await _inner.DisposeAsync().ConfigureAwait(false);
             }
-            else if (!InHeartbeatWriter && !await _path.WaitForHeartbeatWriteAsync(HandBackTimeout).ConfigureAwait(false))
+            else if (!InHeartbeatWriter && !await _path.WaitForHeartbeatWriteAsync(InnerWriteTimeout).ConfigureAwait(false))
             {
                 throw HeartbeatStillWriting();
             }
@@ -326,7 +344,7 @@ public sealed class HeartbeatStream : Stream
             {
                 _inner.Dispose();
             }
-            else if (!InHeartbeatWriter && !_path.WaitForHeartbeatWrite(HandBackTimeout))
+            else if (!InHeartbeatWriter && !_path.WaitForHeartbeatWrite(InnerWriteTimeout))
             {
                 throw HeartbeatStillWriting();
             }
@@ -335,27 +353,8 @@ public sealed class HeartbeatStream : Stream
         base.Dispose(disposing);
     }
 
-    // Handing the inner stream back (leaveOpen) waits for a heartbeat still being written to it, as long as a write may wait.
-    // A stream whose connection is already closed (a NetworkStream reads WriteTimeout from its socket, which a PeerDead
-    // handler may have closed) has no timeout to read, and Dispose must not throw for it: a heartbeat write still on a
-    // closed socket is aborted, so the wait for it ends without one.
-    private int HandBackTimeout
-    {
-        get
-        {
-            try
-            {
-                return _inner.CanTimeout && _inner.WriteTimeout > 0 ? _inner.WriteTimeout : Timeout.Infinite;
-            }
-            catch (ObjectDisposedException)
-            {
-                return Timeout.Infinite;
-            }
-        }
-    }
-
     private IOException HeartbeatStillWriting() => new(FormattableString.Invariant(
-        $"The HeartbeatStream is disposed, but its last heartbeat is still being written to the inner {_inner.GetType().Name} after its WriteTimeout of {KeepAliveDuration.Format(TimeSpan.FromMilliseconds(HandBackTimeout))} (the peer makes no room): the stream handed back (leaveOpen) is not free yet, and a write to it now would collide with the heartbeat. Fix: close the connection, or wait for the peer to read before using the inner stream."));
+        $"The HeartbeatStream is disposed, but its last heartbeat is still being written to the inner {_inner.GetType().Name} after its WriteTimeout of {KeepAliveDuration.Format(TimeSpan.FromMilliseconds(InnerWriteTimeout))} (the peer makes no room): the stream handed back (leaveOpen) is not free yet, and a write to it now would collide with the heartbeat. Fix: close the connection, or wait for the peer to read before using the inner stream."));
 
     // Disposed while registering, past the check: Dispose found no registration to stop, and the heartbeat would write to
     // the inner stream for ever (one handed back with leaveOpen, that the application now uses on its own).

@@ -175,6 +175,42 @@ public sealed class HeartbeatStreamLoopbackTests
         registration.IsLive.Should().BeFalse("disposing the stream stopped its heartbeat");
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Write_SocketClosedWhileAHeartbeatHoldsTheWritePath_FailsAsTheNetworkStreamsOwnWriteDoesNotWithTheSocketsObjectDisposedException(bool asynchronously)
+    {
+        // The PeerDead handler (or the application) closes the socket while a heartbeat writer holds the write path. A blocking
+        // Write then read the NetworkStream's WriteTimeout (a socket option) to bound its wait for the path, and threw the
+        // Socket's ObjectDisposedException (ObjectName "System.Net.Sockets.Socket") at once, where WriteAsync waited for the path
+        // and failed as the NetworkStream's own write does (IOException): the documented "as a write to that stream would".
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        using var connection = LoopbackConnection.Open();
+        var inner = new NetworkStream(connection.Client, ownsSocket: false);
+        await using var stream = new HeartbeatStream(inner);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        stream.RegisterHeartbeat(manual.Scheduler, new HeartbeatOptions { Interval = ManualScheduler.Second, Spread = TimeSpan.Zero }, async (writer, context) =>
+        {
+            holding.TrySetResult();
+            await release.Task; // holds the write path, as a heartbeat waiting for room does
+            await writer.WriteAsync("PING"u8.ToArray(), context.CancellationToken);
+        });
+        manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick);
+        await holding.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        connection.Client.Close();
+        var direct = FluentActions.Invoking(() => inner.Write("x"u8)).Should().Throw<Exception>().Which.GetType();
+
+        var write = asynchronously ? stream.WriteAsync("x"u8.ToArray(), ct).AsTask() : Task.Run(() => stream.Write("x"u8), ct);
+        await Task.Delay(200, ct);
+        release.SetResult(); // the heartbeat's write fails on the closed socket and lets the path go
+
+        var thrown = (await write.Awaiting(w => w.WaitAsync(TimeSpan.FromSeconds(10), ct)).Should().ThrowAsync<Exception>()).Which;
+        thrown.Should().BeOfType(direct, "the write fails as the NetworkStream's own write on the closed socket does");
+        thrown.Should().NotBeOfType<ObjectDisposedException>("the HeartbeatStream is not disposed, and the socket is not the object the caller writes to");
+    }
+
     [Fact]
     public async Task BeginMessage_OverANetworkStream_TheScopesStreamForwardsTheConnectionsWriteTimeout()
     {
