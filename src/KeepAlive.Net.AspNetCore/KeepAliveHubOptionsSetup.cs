@@ -29,6 +29,9 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
     private (TimeSpan? KeepAliveInterval, TimeSpan? ClientTimeoutInterval) _leftByTheProfile;
     private readonly ConcurrentDictionary<Type, byte> _hubsLogged = new();
 
+    // The values each mapped hub runs with (its HubOptions<THub>, else every hub's), for warning 3106.
+    private readonly ConcurrentDictionary<Type, (TimeSpan? KeepAliveInterval, TimeSpan? ClientTimeoutInterval)> _hubsInForce = new();
+
     public void Configure(HubOptions options)
     {
         var settings = Settings();
@@ -46,11 +49,28 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
         ReloadWatch.Warn(services, profileName, "The SignalR hubs' HubOptions", p => KeepAliveSignalRSettings.Create(p, profileName) is var s
             ? Values(s.KeepAliveInterval, s.ClientTimeoutInterval, static _ => string.Empty)
             : [],
-            static changes => changes.Contains(SetAfterTheCall, StringComparison.Ordinal)
-                ? $"remove the HubOptions assignments in code after {Call} (Configure<HubOptions>), which win over the profile, then restart the service"
-                : null,
+            FixFor,
             InForce);
     }
+
+    // The fix of warning 3106 where a restart alone is not it: values set in code that win over the profile stay after one.
+    private string? FixFor(string changes)
+    {
+        string[] assignments =
+        [
+            .. changes.Contains(SetAfterTheCall, StringComparison.Ordinal) ? [$"the HubOptions assignments in code after {Call} (Configure<HubOptions>)"] : Array.Empty<string>(),
+            .. _hubsInForce.Keys.Select(static hub => SetByHubOptions(hub.Name)).Where(hub => changes.Contains(hub, StringComparison.Ordinal)).Order(StringComparer.Ordinal)
+                .Select(static hub => $"the assignments{hub}"),
+        ];
+        return assignments.Length == 0 ? null : $"remove {string.Join(" and ", assignments)}, which win over the profile, then restart the service";
+    }
+
+    // How warning 3106 marks the value one mapped hub runs with, set in code by its AddHubOptions<THub> (a restart keeps it).
+    private static string OnHub(string value, string hub) => $", and {value} on hub {hub}, set{SetByHubOptions(hub)}";
+
+    private static string SetByHubOptions(string hub) => $" in code by {AddHubOptions(hub)}";
+
+    private static string AddHubOptions(string hub) => $"AddHubOptions<{hub}>";
 
     // The hubs' values in force, for warning 3106: code may have set them, before the call where the profile sets none
     // (a restart applies the profile's), or after it (a restart keeps them).
@@ -58,13 +78,19 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
     {
         var hubs = services.GetRequiredService<IOptions<HubOptions>>().Value;
         var left = _leftByTheProfile;
+        var mapped = _hubsInForce.OrderBy(static h => h.Key.Name, StringComparer.Ordinal).ToList();
         return Values(hubs.KeepAliveInterval, hubs.ClientTimeoutInterval, setting => setting switch
         {
             nameof(HubOptions.KeepAliveInterval) when hubs.KeepAliveInterval != left.KeepAliveInterval => SetAfterTheCall,
             nameof(HubOptions.ClientTimeoutInterval) when hubs.ClientTimeoutInterval != left.ClientTimeoutInterval => SetAfterTheCall,
             _ => string.Empty,
-        });
+        } + string.Concat(mapped.Select(hub => (Of(hub.Value, setting), Of((hubs.KeepAliveInterval, hubs.ClientTimeoutInterval), setting)) is var (own, every) && own != every
+            ? OnHub(Show(own), hub.Key.Name)
+            : string.Empty)));
     }
+
+    private static TimeSpan? Of((TimeSpan? KeepAliveInterval, TimeSpan? ClientTimeoutInterval) values, string setting) =>
+        setting == nameof(HubOptions.KeepAliveInterval) ? values.KeepAliveInterval : values.ClientTimeoutInterval;
 
     // The hubs' values by setting, as warning 3106 shows them (unset: SignalR's default), each followed by `note(setting)`.
     private static Dictionary<string, string> Values(TimeSpan? keepAliveInterval, TimeSpan? clientTimeoutInterval, Func<string, string> note) => new(StringComparer.Ordinal)
@@ -94,9 +120,10 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
         var everyHubs = services.GetRequiredService<IOptions<HubOptions>>().Value;
         var (interval, timeout) = (options.KeepAliveInterval ?? everyHubs.KeepAliveInterval, options.ClientTimeoutInterval ?? everyHubs.ClientTimeoutInterval);
         Settings().ThrowIfReconnectLoop(clientTimeoutInterval: timeout, hubOptions: $"HubOptions<{hub.Name}>", hubKeepAliveInterval: interval);
+        _hubsInForce[hub] = (interval, timeout);
         if ((interval, timeout) != (everyHubs.KeepAliveInterval, everyHubs.ClientTimeoutInterval) && _hubsLogged.TryAdd(hub, 0))
         {
-            Report($"SignalR hub {hub.Name} (AddHubOptions<{hub.Name}>) uses", interval, timeout);
+            Report($"SignalR hub {hub.Name} ({AddHubOptions(hub.Name)}) uses", interval, timeout);
         }
     }
 

@@ -45,6 +45,20 @@ public sealed class HubProfileReloadTests
             .And.Contain("Fix: remove the HubOptions assignments in code after services.AddSignalR().UseKeepAlive (Configure<HubOptions>), which win over the profile, then restart the service");
     }
 
+    [Fact]
+    public async Task Reload_OneHubsOwnIntervalFromAddHubOptions_TheWarningNamesTheValueThatHubRunsWithAndThatARestartKeepsIt()
+    {
+        // AddHubOptions<EchoHub> gives the mapped hub 2 s over the profile's 5 s: 3106 said every hub's "stays 5s" and
+        // "restart the service", though EchoHub runs with 2 s and a restart keeps it.
+        var (_, warning) = await ReloadAsync(
+            [new("KeepAlive:Profiles:hub:SignalR:KeepAliveInterval", "5s")],
+            [new("KeepAlive:Profiles:hub:SignalR:KeepAliveInterval", "6s")],
+            builder => builder.Services.AddSignalR().UseKeepAlive("hub").AddHubOptions<EchoHub>(o => o.KeepAliveInterval = TimeSpan.FromSeconds(2)));
+
+        warning.Should().Contain("KeepAliveInterval stays 5s, and 2s on hub EchoHub, set in code by AddHubOptions<EchoHub> (the profile now says 6s)")
+            .And.Contain("Fix: remove the assignments in code by AddHubOptions<EchoHub>, which win over the profile, then restart the service");
+    }
+
     // Starts the hub with the profile from configuration holding `before`, reloads it with `after`, and returns the hubs'
     // options and the one warning 3106.
     private static async Task<(HubOptions Hub, string Warning)> ReloadAsync(KeyValuePair<string, string?>[] before, KeyValuePair<string, string?>[] after, Action<WebApplicationBuilder> configure)
