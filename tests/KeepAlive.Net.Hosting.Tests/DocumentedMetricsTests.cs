@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -13,6 +14,11 @@ namespace KeepAlive.Net.Hosting.Tests;
 /// </summary>
 public sealed partial class DocumentedMetricsTests
 {
+    // How long the test waits for a measurement its threads make (the overdue watch, the scheduler's blocked send and dead
+    // peer): each takes well under a second on an idle machine; the bound only ends a wait that would never succeed, so it is
+    // generous for a loaded 2-core CI machine, and a missing measurement then fails the assertions below by name.
+    private static readonly TimeSpan MeasuredWithin = TimeSpan.FromSeconds(20);
+
     [Fact]
     public async Task Docs_MetricsTable_IsEveryInstrumentWithItsKindUnitAndTags()
     {
@@ -47,6 +53,15 @@ public sealed partial class DocumentedMetricsTests
             }
         }
 
+        async Task UntilMeasured(params string[] names)
+        {
+            var waiting = Stopwatch.StartNew();
+            while (!names.All(measured.ContainsKey) && waiting.Elapsed < MeasuredWithin)
+            {
+                await Task.Delay(20, TestContext.Current.CancellationToken);
+            }
+        }
+
         listener.SetMeasurementEventCallback<long>((instrument, _, tags, _) => Measured(instrument, tags));
         listener.SetMeasurementEventCallback<double>((instrument, _, tags, _) => Measured(instrument, tags));
         listener.Start();
@@ -66,14 +81,13 @@ public sealed partial class DocumentedMetricsTests
         {
             watched.RecordSentNow(TimeProvider.System.GetTimestamp());
             using var watch = watched.WatchForOverdue();
-            for (var waited = 0; !measured.ContainsKey("keepalive.heartbeat.overdue") && waited < 15_000; waited += 20)
-            {
-                await Task.Delay(20, TestContext.Current.CancellationToken);
-            }
+            await UntilMeasured("keepalive.heartbeat.overdue");
         }
 
-        var dead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using (var registration = services.GetRequiredService<IHeartbeatScheduler>().Register(
+        // The registration lives until both its blocked send and its dead peer are measured, whichever order the scheduler's
+        // threads report them in: a peer declared dead before the first heartbeat ran, or before a PeerDead handler was
+        // attached, must not end the wait early or never.
+        using (services.GetRequiredService<IHeartbeatScheduler>().Register(
             new HeartbeatOptions { Name = "payments", Interval = TimeSpan.FromMilliseconds(100), Timeout = TimeSpan.FromMilliseconds(300), BlockedCallbackThreshold = TimeSpan.FromMilliseconds(5) },
             static _ =>
             {
@@ -81,8 +95,7 @@ public sealed partial class DocumentedMetricsTests
                 return ValueTask.CompletedTask;
             }))
         {
-            registration.PeerDead += (_, _) => dead.TrySetResult();
-            await dead.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+            await UntilMeasured("keepalive.heartbeat.blocked", "keepalive.peer.dead");
         }
 
         configuration["KeepAlive:Profiles:payments:Heartbeat:Interval"] = "10";
