@@ -76,7 +76,8 @@ internal static class CheckCommand
         console.Ansi.Write(Tables.Applied(request.Profile?.Name ?? "library defaults", applied));
         var kernel = KernelDefaults.Read();
         var profile = request.Profile?.Options ?? new KeepAliveProfileOptions();
-        foreach (var line in Detection.Describe(applied, profile, kernel, heartbeat: request.Heartbeat is not null || profile.Heartbeat.IsIntervalSet))
+        // Without a profile there is no peer idle timeout to judge a heartbeat against.
+        foreach (var line in Detection.Describe(applied, profile, kernel, heartbeat: request.Profile?.JudgesHeartbeat ?? true))
         {
             await console.Out.WriteLineAsync(line);
         }

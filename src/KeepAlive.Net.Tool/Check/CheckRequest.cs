@@ -1,11 +1,11 @@
-using KeepAlive.Net.Hosting;
+using KeepAlive.Net.Tool.Cli;
 
 namespace KeepAlive.Net.Tool.Check;
 
 /// <summary>What <c>check</c> was asked to do.</summary>
 internal sealed record CheckRequest(
     HostAndPort Target,
-    (string Name, KeepAliveProfileOptions Options)? Profile,
+    ResolvedProfile? Profile,
     string? Heartbeat,
     TimeSpan Every,
     TimeSpan Hold,

@@ -93,11 +93,11 @@ internal sealed class ProfileArguments
     /// <param name="heartbeat">
     /// The command's own heartbeat flag, which sets the profile's <c>Heartbeat:Interval</c>, and the period it gives
     /// (<c>check --heartbeat --every</c>, <c>show --heartbeat-interval</c>), or <see langword="null"/> when the command has
-    /// none: it sends no heartbeat, so a <c>Heartbeat:Interval</c> nobody set is not judged (<see cref="UnusedHeartbeatValidation"/>). The period is the flag's default when the flag is not given: it then replaces only a <c>Heartbeat:Interval</c>
+    /// none: it sends no heartbeat, so a <c>Heartbeat:Interval</c> nobody set is not judged (<see cref="ResolvedProfile.Judges"/>). The period is the flag's default when the flag is not given: it then replaces only a <c>Heartbeat:Interval</c>
     /// the file's profile leaves unset; without a period, the profile's stays.
     /// </param>
     /// <exception cref="ToolInputException">The file, the profile or a value is wrong; the message is the library's.</exception>
-    public (string Name, KeepAliveProfileOptions Options)? Resolve(ParseResult result, (Option Flag, TimeSpan? Interval)? heartbeat = null)
+    public ResolvedProfile? Resolve(ParseResult result, (Option Flag, TimeSpan? Interval)? heartbeat = null)
     {
         var settings = result.GetValue(Settings);
         var profile = result.GetValue(Profile);
@@ -119,15 +119,12 @@ internal sealed class ProfileArguments
             services.Configure(name, overrides);
         }
 
-        if (heartbeat is null)
-        {
-            UnusedHeartbeatValidation.Wrap(services);
-        }
-
+        var sends = heartbeat is not null;
+        UnusedHeartbeatValidation.Wrap(services, sends);
         using var provider = services.BuildServiceProvider();
         try
         {
-            return (name, provider.GetRequiredService<IKeepAliveProfiles>().GetProfile(name));
+            return new ResolvedProfile(name, provider.GetRequiredService<IKeepAliveProfiles>().GetProfile(name), sends);
         }
         catch (OptionsValidationException e)
         {

@@ -5,15 +5,17 @@ using Microsoft.Extensions.Options;
 namespace KeepAlive.Net.Tool.Cli;
 
 /// <summary>
-/// The library's validation of a profile for a command that sends no heartbeat (<c>check</c> without <c>--heartbeat</c>,
-/// <c>doctor</c>): a <c>Heartbeat:Interval</c> nobody set (neither the file nor a flag) is the library's 10 s default,
-/// which this command never sends, so its refusals are not the profile's. An interval that was set is still judged.
+/// The library's validation of a profile as a command judges it: for a command that sends no heartbeat (<c>check</c>
+/// without <c>--heartbeat</c>, <c>doctor</c>), a <c>Heartbeat:Interval</c> nobody set (neither the file nor a flag) is the
+/// library's 10 s default, which this command never sends, so its refusals are not the profile's. An interval that was set
+/// is still judged (<see cref="ResolvedProfile.Judges"/>).
 /// </summary>
-internal sealed class UnusedHeartbeatValidation(IValidateOptions<KeepAliveProfileOptions> library) : IValidateOptions<KeepAliveProfileOptions>
+internal sealed class UnusedHeartbeatValidation(IValidateOptions<KeepAliveProfileOptions> library, bool sends) : IValidateOptions<KeepAliveProfileOptions>
 {
     /// <summary>Wraps every profile validation <paramref name="services"/> holds.</summary>
     /// <param name="services">The services the profiles were registered in.</param>
-    public static void Wrap(IServiceCollection services)
+    /// <param name="sends">Whether the command sends the profile's heartbeat.</param>
+    public static void Wrap(IServiceCollection services, bool sends)
     {
         for (var i = 0; i < services.Count; i++)
         {
@@ -22,7 +24,8 @@ internal sealed class UnusedHeartbeatValidation(IValidateOptions<KeepAliveProfil
                 services[i] = ServiceDescriptor.Singleton<IValidateOptions<KeepAliveProfileOptions>>(provider => new UnusedHeartbeatValidation(
                     (IValidateOptions<KeepAliveProfileOptions>)(descriptor.ImplementationInstance
                         ?? descriptor.ImplementationFactory?.Invoke(provider)
-                        ?? ActivatorUtilities.CreateInstance(provider, descriptor.ImplementationType!))));
+                        ?? ActivatorUtilities.CreateInstance(provider, descriptor.ImplementationType!)),
+                    sends));
             }
         }
     }
@@ -30,7 +33,7 @@ internal sealed class UnusedHeartbeatValidation(IValidateOptions<KeepAliveProfil
     public ValidateOptionsResult Validate(string? name, KeepAliveProfileOptions options)
     {
         var result = library.Validate(name, options);
-        if (!result.Failed || options.Heartbeat.IsIntervalSet)
+        if (!result.Failed || ResolvedProfile.Judges(sends, options.Heartbeat))
         {
             return result;
         }

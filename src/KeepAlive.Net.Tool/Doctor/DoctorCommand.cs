@@ -42,7 +42,7 @@ internal static class DoctorCommand
         return command;
     }
 
-    private static int Run(ToolConsole console, int pid, PeerIdleTimeout? peerText, (string Name, Hosting.KeepAliveProfileOptions Options)? profile, bool json)
+    private static int Run(ToolConsole console, int pid, PeerIdleTimeout? peerText, ResolvedProfile? profile, bool json)
     {
         console.Platform.RequireLinux("doctor", "reads another process's sockets through /proc and pidfd_getfd");
 
@@ -76,7 +76,7 @@ internal static class DoctorCommand
             : ExitCodes.Fine;
     }
 
-    private static DoctorReference Reference(PeerIdleTimeout? given, (string Name, Hosting.KeepAliveProfileOptions Options)? profile)
+    private static DoctorReference Reference(PeerIdleTimeout? given, ResolvedProfile? profile)
     {
         KeepAliveSettings? applied = null;
         if (profile is { } chosen)
@@ -88,7 +88,7 @@ internal static class DoctorCommand
         var (peer, source) = given is { } flag
             ? (flag, "--peer-idle-timeout")
             : profile?.Options.Heartbeat.PeerIdleTimeout is { } fromProfile
-                ? (fromProfile, $"profile '{profile.Value.Name}'")
+                ? (fromProfile, $"profile '{profile.Name}'")
                 : (DoctorReference.Default, "none given: the shortest common one");
         return new DoctorReference(peer, peer.PresetName is { } preset ? $"{preset}, {source}" : source, profile?.Name, profile?.Options, applied);
     }

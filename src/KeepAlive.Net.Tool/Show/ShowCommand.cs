@@ -18,7 +18,7 @@ internal static class ShowCommand
         return command;
     }
 
-    private static int Run(ToolConsole console, (string Name, Hosting.KeepAliveProfileOptions Options)? profile)
+    private static int Run(ToolConsole console, ResolvedProfile? profile)
     {
         var ansi = console.Ansi;
         var capabilities = KeepAliveCapabilities.Current;
@@ -40,7 +40,7 @@ internal static class ShowCommand
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         var applied = socket.ConfigureKeepAlive(chosen.Options.Tcp);
         ansi.Write(Tables.Applied(chosen.Name, applied));
-        foreach (var line in Detection.Describe(applied, chosen.Options, kernel))
+        foreach (var line in Detection.Describe(applied, chosen.Options, kernel, chosen.JudgesHeartbeat))
         {
             ansi.Line(line);
         }
