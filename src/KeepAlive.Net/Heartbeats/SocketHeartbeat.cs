@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using KeepAlive.Net.Tcp;
 using KeepAlive.Net.Tcp.Backends;
 
 namespace KeepAlive.Net;
@@ -70,12 +71,19 @@ public static class SocketHeartbeat
         return scheduler.RegisterSocket(client.Client ?? throw new ObjectDisposedException(nameof(TcpClient), "The TcpClient is disposed. Fix: register its heartbeat while it is connected."), payload, options);
     }
 
-    private static void CheckSocket(Socket socket)
+    /// <summary>Refuses a heartbeat on a disposed socket (its own, or the one under a wrapped <see cref="NetworkStream"/>): it could never be sent.</summary>
+    /// <exception cref="ObjectDisposedException">The socket is disposed.</exception>
+    internal static void ThrowIfDisposed(Socket socket)
     {
-        if (socket.SafeHandle.IsClosed)
+        if (SocketGuard.IsDisposed(socket))
         {
             throw new ObjectDisposedException(nameof(Socket), "The socket is disposed; a heartbeat on it could never be sent. Fix: register the heartbeat right after connecting, and dispose the registration before the socket.");
         }
+    }
+
+    private static void CheckSocket(Socket socket)
+    {
+        ThrowIfDisposed(socket);
 
         if (socket.SocketType != SocketType.Stream)
         {

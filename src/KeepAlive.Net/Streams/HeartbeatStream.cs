@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.IO.Pipelines;
 using System.Net.Security;
+using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using KeepAlive.Net.Streams;
 
@@ -132,7 +133,7 @@ public sealed class HeartbeatStream : Stream
     /// <exception cref="ArgumentException">The payload is empty or the options are invalid.</exception>
     /// <exception cref="InvalidOperationException">This stream already has a registration.</exception>
     /// <exception cref="NotSupportedException">The wrapped stream cannot be written (read-only, already closed, or an <see cref="SslStream"/> before its handshake), so no heartbeat could be sent.</exception>
-    /// <exception cref="ObjectDisposedException">This stream is disposed, or was disposed while the heartbeat was registered (the registration is then stopped).</exception>
+    /// <exception cref="ObjectDisposedException">This stream is disposed, or was disposed while the heartbeat was registered (the registration is then stopped), or the socket under the wrapped <see cref="NetworkStream"/> is closed.</exception>
     public HeartbeatRegistration RegisterHeartbeat(IHeartbeatScheduler scheduler, ReadOnlyMemory<byte> payload, HeartbeatOptions options)
     {
         ActivityWritePath.CheckPayload(payload);
@@ -153,7 +154,7 @@ public sealed class HeartbeatStream : Stream
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     /// <exception cref="InvalidOperationException">This stream already has a registration.</exception>
     /// <exception cref="NotSupportedException">The wrapped stream cannot be written (read-only, already closed, or an <see cref="SslStream"/> before its handshake), so no heartbeat could be sent.</exception>
-    /// <exception cref="ObjectDisposedException">This stream is disposed, or was disposed while the heartbeat was registered (the registration is then stopped).</exception>
+    /// <exception cref="ObjectDisposedException">This stream is disposed, or was disposed while the heartbeat was registered (the registration is then stopped), or the socket under the wrapped <see cref="NetworkStream"/> is closed.</exception>
     public HeartbeatRegistration RegisterHeartbeat(IHeartbeatScheduler scheduler, HeartbeatOptions options, Func<Stream, HeartbeatContext, ValueTask> writeHeartbeat)
     {
         ArgumentNullException.ThrowIfNull(writeHeartbeat);
@@ -370,7 +371,8 @@ public sealed class HeartbeatStream : Stream
     }
 
     // A heartbeat on a stream that cannot be written fails at every interval for ever (NotSupportedException is not a
-    // closed connection, so the registration never ends): refuse it up front.
+    // closed connection, so the registration never ends): refuse it up front. One on a socket already closed would only end
+    // with PeerDead at the first heartbeat: refused as RegisterSocket refuses that socket.
     private void ThrowIfInnerNotWritable()
     {
         if (_inner is SslStream { IsAuthenticated: false })
@@ -383,6 +385,11 @@ public sealed class HeartbeatStream : Stream
         {
             throw new NotSupportedException(
                 $"The wrapped {_inner.GetType().Name} cannot be written (CanWrite is false: it is read-only, or already closed), so this heartbeat could never be sent. Fix: wrap the connection's writable stream (a NetworkStream, an SslStream), or send the heartbeat some other way and call TrackActivity.");
+        }
+
+        if (_inner is NetworkStream { Socket: var socket })
+        {
+            SocketHeartbeat.ThrowIfDisposed(socket); // its socket closed under it, a NetworkStream still says CanWrite
         }
     }
 

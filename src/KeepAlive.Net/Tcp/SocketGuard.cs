@@ -30,9 +30,13 @@ internal static class SocketGuard
         }
     }
 
-    // Not through Socket.SafeHandle: reading it marks the handle as exposed, after which .NET on Unix can no longer open a
-    // fresh socket when a connect to one of a host's addresses fails, so it stops trying the next address.
-    private static bool IsDisposed(Socket socket)
+    /// <summary>
+    /// Whether <paramref name="socket"/> is disposed (closed): the one rule by which a disposed socket is refused, for keep-alive
+    /// and for heartbeats. Not through <see cref="Socket.SafeHandle"/>: reading it marks the handle as exposed, after which .NET
+    /// on Unix can no longer open a fresh socket when a connect to one of a host's addresses fails, so it stops trying the next
+    /// address.
+    /// </summary>
+    public static bool IsDisposed(Socket socket)
     {
         try
         {

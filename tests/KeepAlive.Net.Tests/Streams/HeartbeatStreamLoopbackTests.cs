@@ -212,6 +212,29 @@ public sealed class HeartbeatStreamLoopbackTests
     }
 
     [Fact]
+    public void RegisterHeartbeat_NetworkStreamWhoseSocketIsClosed_RefusedUpFrontAsRegisterSocketRefusesADisposedSocket()
+    {
+        // The socket under a NetworkStream is closed (the stream itself is not disposed, so CanWrite stays true): the
+        // registration was accepted and its first heartbeat ended it with PeerDead, where RegisterSocket refuses the same
+        // socket at once with ObjectDisposedException and the fix.
+        using var manual = new ManualScheduler();
+        using var connection = LoopbackConnection.Open();
+        using var inner = new NetworkStream(connection.Client, ownsSocket: false);
+        using var stream = new HeartbeatStream(inner);
+        connection.Client.Close();
+        inner.CanWrite.Should().BeTrue("the NetworkStream does not know its socket was closed");
+
+        stream.Invoking(s => s.RegisterHeartbeat(manual.Scheduler, "PING"u8.ToArray(), new HeartbeatOptions { Interval = ManualScheduler.Second }))
+            .Should().Throw<ObjectDisposedException>().WithMessage("The socket is disposed*Fix: register the heartbeat right after connecting*");
+        stream.Invoking(s => s.RegisterHeartbeat(manual.Scheduler, new HeartbeatOptions(), (w, c) => w.WriteAsync("PING"u8.ToArray(), c.CancellationToken)))
+            .Should().Throw<ObjectDisposedException>().WithMessage("The socket is disposed*Fix:*");
+        manual.Scheduler.RegistrationCount.Should().Be(0);
+        stream.Registration.Should().BeNull();
+        manual.Scheduler.Invoking(s => s.RegisterSocket(connection.Client, "PING"u8.ToArray(), new HeartbeatOptions()))
+            .Should().Throw<ObjectDisposedException>().WithMessage("The socket is disposed*", "the same rule refuses the socket itself");
+    }
+
+    [Fact]
     public async Task BeginMessage_OverANetworkStream_TheScopesStreamForwardsTheConnectionsWriteTimeout()
     {
         // The scope's stream writes straight to the NetworkStream, so its writes do time out after the connection's
