@@ -11,6 +11,7 @@ namespace KeepAlive.Net.Nats.Tests;
 /// client's sockets are created in the client namespace (the package's factory through its socket seam; for the
 /// defaults, a plain factory like NATS.Net's own TCP connection).
 /// </summary>
+[Collection(PoolStarvationGroup.Name)] // UseKeepAlive_IdleFiveNatTimeouts_* starve the process's thread pool for 8 s
 public sealed class NatsBehindNatTests(NatsLab fixture) : IClassFixture<NatsLab>
 {
     [Fact]

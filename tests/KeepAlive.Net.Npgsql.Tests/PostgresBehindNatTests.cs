@@ -11,6 +11,7 @@ namespace KeepAlive.Net.Npgsql.Tests;
 /// A real PostgreSQL in the lab's server namespace, behind a conntrack NAT that forgets idle flows after 2 s; Npgsql opens
 /// its socket synchronously in <c>OpenConnection()</c>, which the test calls on a thread inside the client namespace.
 /// </summary>
+[Collection(PoolStarvationGroup.Name)] // UseKeepAlive_IdleFiveNatTimeouts_* starve the process's thread pool for 8 s
 public sealed class PostgresBehindNatTests(PostgresLab fixture) : IClassFixture<PostgresLab>
 {
     [Fact]

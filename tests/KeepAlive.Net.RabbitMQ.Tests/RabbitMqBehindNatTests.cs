@@ -13,6 +13,7 @@ namespace KeepAlive.Net.RabbitMQ.Tests;
 /// A real rabbitmq-server in the lab's server namespace, behind a conntrack NAT that forgets idle flows after 2 s; the
 /// client's sockets are created in the client namespace by a SocketFactory of the test's, which UseKeepAlive chains.
 /// </summary>
+[Collection(PoolStarvationGroup.Name)] // UseKeepAlive_IdleFiveNatTimeouts_* starve the process's thread pool for 8 s
 public sealed class RabbitMqBehindNatTests(RabbitMqLab fixture) : IClassFixture<RabbitMqLab>
 {
     [Fact]

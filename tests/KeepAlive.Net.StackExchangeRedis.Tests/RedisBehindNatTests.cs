@@ -9,6 +9,7 @@ namespace KeepAlive.Net.StackExchangeRedis.Tests;
 /// A real redis-server in the lab's server namespace, behind a conntrack NAT that forgets idle flows after 2 s; the
 /// client in the client namespace (its sockets are created by <c>Connect()</c> on a thread that entered it).
 /// </summary>
+[Collection(PoolStarvationGroup.Name)] // UseKeepAlive_IdleFiveNatTimeouts_* starve the process's thread pool for 8 s
 public sealed class RedisBehindNatTests(RedisLab fixture) : IClassFixture<RedisLab>
 {
     [Fact]
