@@ -127,7 +127,9 @@ public static class KeepAliveEventIds
     /// <summary>
     /// A configuration reload added a profile to a <c>Profiles</c> section given to <c>services.AddKeepAlive(section)</c>:
     /// the set of profiles is read once, at start-up, so it is not registered and nothing uses it until the service restarts;
-    /// said once per profile added (Warning).
+    /// or the profile of that name is registered without that section (in code only, or from another path), so the section's
+    /// values are not applied until then, which the message says with what wins after the restart; said once per section
+    /// added (Warning).
     /// </summary>
     public const int ProfileAddedAfterStartUp = 3008;
 

@@ -152,6 +152,47 @@ public sealed class ProfileReloadTests
     }
 
     [Fact]
+    public async Task Reload_SectionAddedForAProfileConfiguredInCodeOnly_WarnsThatTheCodesValuesStayAndWhatARestartApplies()
+    {
+        // Start-up binds a profile that is in the file and in code from the file, then sets the code's values over it. A reload
+        // that lists a profile "orders" registered in code only found it registered, and said nothing, applying nothing.
+        const string Added = """{ "KeepAlive": { "Profiles": { "payments": { "Tcp": { "IdleTime": "45s", "Interval": "5s" } }, "orders": { "Tcp": { "IdleTime": "20s", "ProbeCount": 9 } } } } }""";
+        static void Register(IServiceCollection services, IConfiguration configuration) =>
+            services.AddKeepAlive(configuration.GetSection("KeepAlive")).AddKeepAlive("orders", static o => o.Tcp.ProbeCount = 2);
+        await using var host = await FileBackedHost.StartAsync(Valid, Register);
+
+        await host.SaveAndWaitForLogAsync(Added, KeepAliveEventIds.ProfileAddedAfterStartUp);
+
+        var warning = host.LogsWithId(KeepAliveEventIds.ProfileAddedAfterStartUp).Should().ContainSingle("one save, however many change events the file watcher raises").Which;
+        TestContext.Current.TestOutputHelper!.WriteLine(warning.Message);
+        warning.Level.Should().Be(LogLevel.Warning);
+        warning.Message.Should().Contain("KeepAlive:Profiles:orders was added to the configuration after start-up")
+            .And.Contain("configured in code only").And.Contain("the code's values set over them").And.Contain("Fix: restart the service");
+        var defaults = new TcpKeepAliveOptions();
+        var tcp = host.Profiles.GetProfile("orders").Tcp;
+        (tcp.IdleTime, tcp.ProbeCount).Should().Be((defaults.IdleTime, 2), "the section is not applied before a restart, as the warning says");
+
+        // What the warning says a restart does: the section bound, the code's ProbeCount over its 9.
+        using var restarted = TestHosts.Build(Added, Register);
+        await restarted.StartAsync(TestContext.Current.CancellationToken);
+        var applied = restarted.Services.GetRequiredService<IKeepAliveProfiles>().GetProfile("orders").Tcp;
+        (applied.IdleTime, applied.ProbeCount).Should().Be((TimeSpan.FromSeconds(20), 2));
+    }
+
+    [Fact]
+    public async Task Reload_SectionAddedForAProfileBoundFromAnotherPath_WarnsThatItIsNotBoundUntilARestart()
+    {
+        await using var host = await FileBackedHost.StartAsync("""{ "KeepAlive": { "Profiles": { } }, "Orders": { "Tcp": { "IdleTime": "40s" } } }""", static (services, configuration) =>
+            services.AddKeepAlive(configuration.GetSection("KeepAlive")).AddKeepAlive("orders", configuration.GetSection("Orders")));
+
+        await host.SaveAndWaitForLogAsync("""{ "KeepAlive": { "Profiles": { "orders": { "Tcp": { "Interval": "7s" } } } }, "Orders": { "Tcp": { "IdleTime": "40s" } } }""", KeepAliveEventIds.ProfileAddedAfterStartUp);
+
+        host.LogsWithId(KeepAliveEventIds.ProfileAddedAfterStartUp).Should().ContainSingle().Which.Message
+            .Should().Contain("KeepAlive:Profiles:orders was added to the configuration after start-up").And.Contain("binds from Orders only").And.Contain("Fix: restart the service");
+        host.Profiles.GetProfile("orders").Tcp.Interval.Should().Be(new TcpKeepAliveOptions().Interval);
+    }
+
+    [Fact]
     public async Task Reload_ProfileAddedToASectionThatHeldNone_WarnsAndGetProfileSaysItNeedsARestart()
     {
         await using var host = await FileBackedHost.StartAsync("""{ "KeepAlive": { "Profiles": { } } }""", static (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));

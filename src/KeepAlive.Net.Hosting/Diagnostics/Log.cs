@@ -22,8 +22,8 @@ internal static partial class Log
     public static partial void KeepAliveSectionWithoutProfiles(ILogger logger, string path, string finding);
 
     [LoggerMessage(EventId = KeepAliveEventIds.ProfileAddedAfterStartUp, Level = LogLevel.Warning,
-        Message = "KeepAlive profile '{Profile}' is not registered: {Why}. Nothing uses it until the service restarts. Fix: restart the service to register it.")]
-    public static partial void ProfileAddedAfterStartUp(ILogger logger, string profile, string why);
+        Message = "KeepAlive profile '{Profile}' {Finding}. Fix: {Fix}.")]
+    public static partial void ProfileAddedAfterStartUp(ILogger logger, string profile, string finding, string fix);
 
     [LoggerMessage(EventId = KeepAliveEventIds.HttpConnectionConfigured, Level = LogLevel.Debug,
         Message = "HTTP connection to {Host}:{Port} configured with KeepAlive profile '{Profile}': {Settings}")]

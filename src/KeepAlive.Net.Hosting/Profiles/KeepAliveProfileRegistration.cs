@@ -63,6 +63,28 @@ internal sealed record KeepAliveProfileRegistration(string Name, string? Configu
     public static string AddedAfterStartUp(string path) =>
         $"{path} was added to the configuration after start-up, and the set of profiles is read once, when services.AddKeepAlive(section) runs (a reload changes their values, it adds none)";
 
+    /// <summary>
+    /// What event 3008 says of a profile section a reload listed and no profile binds from, up to its fix: the profile is not
+    /// registered, or it is (<paramref name="registered"/>: in code, or from other sections) without that section, which is
+    /// then not applied before a restart; a restart binds it as start-up does, the code's values set over every section.
+    /// </summary>
+    /// <param name="path">The section, e.g. <c>KeepAlive:Profiles:orders</c>.</param>
+    /// <param name="registered">The profile of that name, or <see langword="null"/> when none is registered.</param>
+    /// <returns>The finding (after "KeepAlive profile 'orders' ") and the fix, each without a full stop.</returns>
+    public static (string Finding, string Fix) AddedAfterStartUp(string path, KeepAliveProfileRegistration? registered)
+    {
+        if (registered is null)
+        {
+            return ($"is not registered: {AddedAfterStartUp(path)}. Nothing uses it until the service restarts", "restart the service to register it");
+        }
+
+        var (bound, restart, kept) = registered.Section is null
+            ? ("is configured in code only, so its values stay the code's", "binds the section with the code's values set over them (the code wins for each value it sets)", "the code's values")
+            : ($"binds from {registered.Source} only, so its values stay that section's", "binds both sections (the one registered later wins for each key both set) with any values set in code over them", $"the values of {registered.Source}");
+        return ($"does not take the values of its section {path}: {path} was added to the configuration after start-up, and the sections a profile binds from are read once, when services.AddKeepAlive(section) runs. The profile {bound} until the service restarts, which {restart}, as start-up does",
+            $"restart the service to apply {path}, or remove the section to keep {kept}");
+    }
+
     /// <summary>Says that no profile of that name is registered, with the registered ones, the closest name and the fix.</summary>
     /// <param name="profileName">The name asked for.</param>
     /// <param name="registered">The registered names.</param>

@@ -346,15 +346,17 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
         }
     }
 
-    // Under the reloads' lock: each profile a reload listed in a watched Profiles section is said once (event 3008), as
-    // nothing registers it; one removed and listed again is said again.
+    // Under the reloads' lock: each profile section a reload listed in a watched Profiles section and no profile binds from is
+    // said once (event 3008): its profile not registered, or registered (in code, or from another path) without it, as the
+    // sections a profile binds from are read at start-up; one removed and listed again is said again.
     private void SayAdded()
     {
-        var added = Unregistered().ToList();
-        _addedSaid.IntersectWith(added.Select(static c => c.Path));
-        foreach (var profile in added.Where(c => _addedSaid.Add(c.Path)))
+        var added = NotBound().ToList();
+        _addedSaid.IntersectWith(added.Select(static c => c.Section.Path));
+        foreach (var (section, registration) in added.Where(c => _addedSaid.Add(c.Section.Path)))
         {
-            Log.ProfileAddedAfterStartUp(_logger, profile.Key, KeepAliveProfileRegistration.AddedAfterStartUp(profile.Path));
+            var (finding, fix) = KeepAliveProfileRegistration.AddedAfterStartUp(section.Path, registration);
+            Log.ProfileAddedAfterStartUp(_logger, registration?.Name ?? section.Key, finding, fix);
         }
     }
 
@@ -492,10 +494,14 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
 
     // A profile a reload listed in a watched Profiles section: not registered, as the set of profiles is read once.
     private string? AddedAfterStartUp(string profileName) =>
-        Unregistered().FirstOrDefault(c => string.Equals(c.Key, profileName, StringComparison.OrdinalIgnoreCase))?.Path;
+        NotBound().FirstOrDefault(c => c.Registration is null && string.Equals(c.Section.Key, profileName, StringComparison.OrdinalIgnoreCase)).Section?.Path;
 
-    private IEnumerable<IConfigurationSection> Unregistered() =>
-        _listed.SelectMany(static listed => listed.GetChildren()).Where(c => !_registrations.ContainsKey(c.Key));
+    // The profile sections listed in the watched Profiles sections that no profile binds from, with the profile of their name
+    // when one is registered (in code, or from other sections).
+    private IEnumerable<(IConfigurationSection Section, KeepAliveProfileRegistration? Registration)> NotBound() =>
+        _listed.SelectMany(static listed => listed.GetChildren())
+            .Where(c => !_sections[c.Key].OfType<IConfigurationSection>().Any(bound => string.Equals(bound.Path, c.Path, StringComparison.OrdinalIgnoreCase)))
+            .Select(c => (c, _registrations.GetValueOrDefault(c.Key)));
 
     /// <summary>One watcher of accepted reloads and what holds the values it is about, weakly.</summary>
     private sealed class AcceptedReloadWatcher
