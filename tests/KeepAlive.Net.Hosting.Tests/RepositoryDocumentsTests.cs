@@ -44,6 +44,25 @@ public sealed partial class RepositoryDocumentsTests
     }
 
     [Fact]
+    public void Readme_HealthCheckComment_NamesEveryDegradedRuleOfTheHealthDoc()
+    {
+        // README's comment beside AddHealthChecks().AddKeepAlive() lists when the check turns Degraded; docs/HEALTH.md's
+        // "Rules, per profile" table is the list. The comment left out a refused reload (event 3003).
+        var health = File.ReadAllText(RepositoryFiles.Path("docs", "HEALTH.md"));
+        var rules = health[health.IndexOf("## Rules, per profile", StringComparison.Ordinal)..];
+        var degradedRows = rules[..rules.IndexOf("\n\n", rules.IndexOf('|', StringComparison.Ordinal), StringComparison.Ordinal)]
+            .Split('\n').Count(static l => l.StartsWith("| Degraded |", StringComparison.Ordinal));
+        var comment = HealthCheckComment().Match(File.ReadAllText(RepositoryFiles.Path("README.md")));
+        comment.Success.Should().BeTrue("README.md shows builder.Services.AddHealthChecks().AddKeepAlive() with its rules in a comment");
+        var degraded = Regex.Replace(comment.Groups[1].Value, @"\s*//\s*", " ");
+        var named = degraded[..degraded.IndexOf("Unhealthy:", StringComparison.Ordinal)].Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+        degradedRows.Should().BeGreaterThan(3);
+        named.Should().HaveCount(degradedRows, "each Degraded rule of docs/HEALTH.md is one clause of the comment, which reads: {0}", degraded);
+        degraded.Should().Contain("3003", "the refused reload is named by its event, as docs/HEALTH.md names it");
+    }
+
+    [Fact]
     public void WebApiExample_SmokeSwitch_IsRemovedBeforeTheHostReadsArguments()
     {
         var program = File.ReadAllText(RepositoryFiles.Path("examples", "WebApi", "Program.cs"));
@@ -99,6 +118,9 @@ public sealed partial class RepositoryDocumentsTests
 
     [GeneratedRegex(@"\[KeepAliveRange\(""(?<min>[^""]+)"", ""(?<max>[^""]+)"", Example = ""(?<example>[^""]+)"",[^\]]*\]\s*public TimeSpan\? (?<property>PeerMinPingInterval) ")]
     private static partial Regex RangeDeclarationExample();
+
+    [GeneratedRegex(@"AddHealthChecks\(\)\.AddKeepAlive\(\);\s*//\s*Degraded:(.*?)\n\s*```", RegexOptions.Singleline)]
+    private static partial Regex HealthCheckComment();
 
     [GeneratedRegex("## Layout\\s*```\\s*\\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex LayoutBlock();
