@@ -90,6 +90,6 @@ internal static class CheckCommand
             await console.Out.WriteLineAsync($"Recorded {recorder.Packets} packets to {request.Capture!.FullName}; read them with 'keepalive analyze {request.Capture.FullName}'.");
         }
 
-        return outcome.Died ? ExitCodes.Finding : outcome.CutShortOf is not null ? ExitCodes.Interrupted : ExitCodes.Fine;
+        return outcome.ExitCode;
     }
 }

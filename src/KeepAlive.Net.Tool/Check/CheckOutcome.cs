@@ -17,15 +17,21 @@ internal sealed record CheckOutcome(bool Died, string How, TimeSpan After, TimeS
     /// <summary>How a connection that our kernel gave up on is described.</summary>
     public const string TimedOutPrefix = "timed out";
 
+    /// <summary>Gets a value indicating whether a heartbeat started late (later than its warning threshold): a finding, as a dead connection is.</summary>
+    public bool LateHeartbeats => Heartbeats is { Delayed: > 0 };
+
+    /// <summary>Gets the exit code: a finding (the connection died, or a heartbeat was late) even when the hold was cut short.</summary>
+    public int ExitCode => Died || LateHeartbeats ? ExitCodes.Finding : CutShortOf is not null ? ExitCodes.Interrupted : ExitCodes.Fine;
+
     public string Describe()
     {
         var heartbeats = Heartbeats is { } h
-            ? string.Create(CultureInfo.InvariantCulture, $" Heartbeats: {h.Sent} sent, {h.Delayed} late, worst lateness {Units.Time(h.MaxLateness)}.")
+            ? string.Create(CultureInfo.InvariantCulture, $" Heartbeats: {h.Sent} sent, {h.Delayed} late, worst lateness {Units.Time(h.MaxLateness)}.{(LateHeartbeats ? $" FINDING: {Units.Count(h.Delayed, "heartbeat")} started late (the last: {h.LastDelayCause}), exit code {ExitCodes.Finding}." : string.Empty)}")
             : string.Empty;
         if (!Died)
         {
             return CutShortOf is { } planned
-                ? $"STOPPED: the hold was cut short by Ctrl-C or SIGTERM after {Units.Time(Round(After))} of the planned {Units.Time(planned)}; the connection was alive and open until then, but the rest of the hold was not watched, so this is no pass (exit code {ExitCodes.Interrupted}).{heartbeats}"
+                ? $"STOPPED: the hold was cut short by Ctrl-C or SIGTERM after {Units.Time(Round(After))} of the planned {Units.Time(planned)}; the connection was alive and open until then, but the rest of the hold was not watched, so this is no pass (exit code {ExitCode}).{heartbeats}"
                 : $"ALIVE: the connection was held for {Units.Time(After)} and is still open.{heartbeats}";
         }
 

@@ -238,6 +238,27 @@ public sealed class CheckLoopbackTests : IDisposable
     }
 
     [Fact]
+    public async Task Check_HeartbeatLateWhileTheConnectionStaysAlive_IsAFindingExitOne()
+    {
+        // The tool stopped for 2s500ms (SIGSTOP, as a suspended VM or a throttled container pauses it): 'ALIVE: ... Heartbeats:
+        // 22 sent, 1 late, worst lateness 2s489ms.' and exit code 0, though a late heartbeat is a finding (exit code 1).
+        TestEnvironment.RequireLinux();
+        System.Diagnostics.Process? tool = null;
+        var run = ToolRun.RunAsync([], TimeSpan.FromMinutes(1), p => tool = p, ["check", Target, "--hold", "8s", "--heartbeat", "ping", "--every", "200ms"]);
+        using var peer = await _listener.AcceptAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await peer.ReceiveAsync(new byte[64], SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(30));
+        var pid = tool!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        NetworkNamespace.Run("kill", "-STOP", pid).ExitCode.Should().Be(0);
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        NetworkNamespace.Run("kill", "-CONT", pid).ExitCode.Should().Be(0);
+        var result = await run;
+
+        result.ExitCode.Should().Be(1, result.Interleaved);
+        result.Output.Should().Contain("ALIVE: the connection was held for").And.MatchRegex(@"FINDING: \d+ heartbeats? started late \(the last: [A-Za-z]+\), exit code 1\.");
+    }
+
+    [Fact]
     public async Task Check_PeerResets_ReportsRstAndExitsOne()
     {
         var server = Task.Run(async () =>

@@ -48,4 +48,26 @@ public sealed class CheckOutcomeTests
 
         line.Should().Contain("after as long as AwsNlb's or AwsNatGateway's idle timeout (5m50s)");
     }
+
+    [Theory]
+    [InlineData(0, 130)]
+    [InlineData(2, 1)]
+    public void Describe_HoldCutShort_IsAFindingWhenAHeartbeatWasLateBeforeTheSignal(long late, int exitCode)
+    {
+        var heartbeats = new HeartbeatStatistics { Sent = 10, Delayed = late, MaxLateness = TimeSpan.FromMilliseconds(2400), LastDelayCause = late > 0 ? HeartbeatDelayCause.ProcessPaused : HeartbeatDelayCause.None };
+        var outcome = new CheckOutcome(false, "alive", TimeSpan.FromSeconds(3), TimeSpan.Zero, null, string.Empty, heartbeats, CutShortOf: TimeSpan.FromMinutes(1));
+
+        var line = outcome.Describe();
+
+        outcome.ExitCode.Should().Be(exitCode);
+        line.Should().Contain($"so this is no pass (exit code {exitCode})");
+        if (late > 0)
+        {
+            line.Should().EndWith("FINDING: 2 heartbeats started late (the last: ProcessPaused), exit code 1.").And.NotContain("130");
+        }
+        else
+        {
+            line.Should().NotContain("FINDING");
+        }
+    }
 }
