@@ -23,47 +23,31 @@ internal static partial class Log
     private const string HeartbeatTimerTakenOverMessage = "A callback of heartbeat '{Name}' has held the timer thread for {Held}, past the takeover threshold, while the loop was needed (other heartbeats, a registration made meanwhile, or its own blocked report); a standby thread took the timer loop over with the {Waiting} heartbeats of the batch not started yet ({Threads} scheduler threads now)";
     private const string HeartbeatOutputWaitingMessage = "The application's {Call} on the {Owner} of heartbeat '{Name}' has waited {Waited} (its BlockedCallbackThreshold) for the heartbeat's write to end, which cannot be withdrawn and waits for the peer to read; it keeps waiting (a blocking call holding its thread, an asynchronous one without one) until that write ends or the wait is ended (on a HeartbeatDuplexPipe, CancelPendingFlush ends an Output.FlushAsync/WriteAsync's wait; on a HeartbeatStream, the call's cancellation token ends a WriteAsync/FlushAsync/BeginMessageAsync's wait, and a Write/Flush/BeginMessage's ends at the inner stream's WriteTimeout when it can time out). Fix: when the peer may stop reading, bound the connection (TCP_USER_TIMEOUT, the peer's Timeout) and close it, which ends the write";
 
-    public static void HeartbeatLate(ILogger logger, string name, TimeSpan lateness, TimeSpan threshold, HeartbeatDelayCause cause, string evidence, long skipped)
-    {
-        if (logger.IsEnabled(LogLevel.Warning))
-        {
-            LogFields.Write(logger, LogLevel.Warning, new(KeepAliveEventIds.HeartbeatLate, nameof(HeartbeatLate)), HeartbeatLateMessage,
-                ("Name", name), ("Lateness", KeepAliveDuration.FormatMeasured(lateness)), ("Threshold", KeepAliveDuration.Format(threshold)), ("Cause", cause),
-                ("Evidence", evidence), ("Skipped", skipped), ("LatenessMs", lateness.TotalMilliseconds), ("ThresholdMs", threshold.TotalMilliseconds));
-        }
-    }
+    public static void HeartbeatLate(ILogger logger, string name, TimeSpan lateness, TimeSpan threshold, HeartbeatDelayCause cause, string evidence, long skipped) =>
+        LogFields.Write(logger, LogLevel.Warning, new(KeepAliveEventIds.HeartbeatLate, nameof(HeartbeatLate)), HeartbeatLateMessage, (name, lateness, threshold, cause, evidence, skipped), static s =>
+        [
+            ("Name", s.name), ("Lateness", KeepAliveDuration.FormatMeasured(s.lateness)), ("Threshold", KeepAliveDuration.Format(s.threshold)), ("Cause", s.cause),
+            ("Evidence", s.evidence), ("Skipped", s.skipped), ("LatenessMs", s.lateness.TotalMilliseconds), ("ThresholdMs", s.threshold.TotalMilliseconds),
+        ]);
 
-    public static void HeartbeatBudgetWarning(ILogger logger, string name, TimeSpan lateness, TimeSpan margin, string peerIdleTimeout, HeartbeatDelayCause cause, string evidence)
-    {
-        if (logger.IsEnabled(LogLevel.Warning))
-        {
-            LogFields.Write(logger, LogLevel.Warning, new(KeepAliveEventIds.HeartbeatBudgetWarning, nameof(HeartbeatBudgetWarning)), HeartbeatBudgetWarningMessage,
-                LatenessBudget(name, lateness, margin, peerIdleTimeout, cause, evidence));
-        }
-    }
+    public static void HeartbeatBudgetWarning(ILogger logger, string name, TimeSpan lateness, TimeSpan margin, string peerIdleTimeout, HeartbeatDelayCause cause, string evidence) =>
+        LogFields.Write(logger, LogLevel.Warning, new(KeepAliveEventIds.HeartbeatBudgetWarning, nameof(HeartbeatBudgetWarning)), HeartbeatBudgetWarningMessage,
+            new LatenessBudget(name, lateness, margin, peerIdleTimeout, cause, evidence), LatenessBudget.Fields);
 
-    public static void HeartbeatBudgetExceeded(ILogger logger, string name, TimeSpan lateness, TimeSpan margin, string peerIdleTimeout, HeartbeatDelayCause cause, string evidence)
-    {
-        if (logger.IsEnabled(LogLevel.Error))
-        {
-            LogFields.Write(logger, LogLevel.Error, new(KeepAliveEventIds.HeartbeatBudgetExceeded, nameof(HeartbeatBudgetExceeded)), HeartbeatBudgetExceededMessage,
-                LatenessBudget(name, lateness, margin, peerIdleTimeout, cause, evidence));
-        }
-    }
+    public static void HeartbeatBudgetExceeded(ILogger logger, string name, TimeSpan lateness, TimeSpan margin, string peerIdleTimeout, HeartbeatDelayCause cause, string evidence) =>
+        LogFields.Write(logger, LogLevel.Error, new(KeepAliveEventIds.HeartbeatBudgetExceeded, nameof(HeartbeatBudgetExceeded)), HeartbeatBudgetExceededMessage,
+            new LatenessBudget(name, lateness, margin, peerIdleTimeout, cause, evidence), LatenessBudget.Fields);
 
     [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatSendFailed, Level = LogLevel.Warning,
         Message = "Heartbeat '{Name}' send failed ({ConsecutiveFailures} in a row); the registration tries again at the next heartbeat")]
     public static partial void HeartbeatSendFailed(ILogger logger, Exception exception, string name, int consecutiveFailures);
 
-    public static void HeartbeatSendBlocked(ILogger logger, string name, TimeSpan running, TimeSpan threshold, string kind)
-    {
-        if (logger.IsEnabled(LogLevel.Warning))
-        {
-            LogFields.Write(logger, LogLevel.Warning, new(KeepAliveEventIds.HeartbeatSendBlocked, nameof(HeartbeatSendBlocked)), HeartbeatSendBlockedMessage,
-                ("Name", name), ("Running", KeepAliveDuration.FormatMeasured(running)), ("Threshold", KeepAliveDuration.Format(threshold)), ("Kind", kind),
-                ("RunningMs", running.TotalMilliseconds), ("ThresholdMs", threshold.TotalMilliseconds));
-        }
-    }
+    public static void HeartbeatSendBlocked(ILogger logger, string name, TimeSpan running, TimeSpan threshold, string kind) =>
+        LogFields.Write(logger, LogLevel.Warning, new(KeepAliveEventIds.HeartbeatSendBlocked, nameof(HeartbeatSendBlocked)), HeartbeatSendBlockedMessage, (name, running, threshold, kind), static s =>
+        [
+            ("Name", s.name), ("Running", KeepAliveDuration.FormatMeasured(s.running)), ("Threshold", KeepAliveDuration.Format(s.threshold)), ("Kind", s.kind),
+            ("RunningMs", s.running.TotalMilliseconds), ("ThresholdMs", s.threshold.TotalMilliseconds),
+        ]);
 
     [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatSkipped, Level = LogLevel.Debug,
         Message = "Heartbeat '{Name}' folded {Skipped} due heartbeats into one after a stall and re-based its schedule")]
@@ -77,14 +61,11 @@ internal static partial class Log
         Message = "A handler of heartbeat '{Name}' event {Event} threw; the exception is logged here and ignored, and the heartbeats carry on")]
     public static partial void HeartbeatHandlerFailed(ILogger logger, Exception exception, string name, string @event);
 
-    public static void HeartbeatTimerTakenOver(ILogger logger, string name, double heldMs, int waiting, int threads)
-    {
-        if (logger.IsEnabled(LogLevel.Warning))
-        {
-            LogFields.Write(logger, LogLevel.Warning, new(KeepAliveEventIds.HeartbeatTimerTakenOver, nameof(HeartbeatTimerTakenOver)), HeartbeatTimerTakenOverMessage,
-                ("Name", name), ("Held", KeepAliveDuration.FormatMeasured(TimeSpan.FromMilliseconds(heldMs))), ("Waiting", waiting), ("Threads", threads), ("HeldMs", heldMs));
-        }
-    }
+    public static void HeartbeatTimerTakenOver(ILogger logger, string name, double heldMs, int waiting, int threads) =>
+        LogFields.Write(logger, LogLevel.Warning, new(KeepAliveEventIds.HeartbeatTimerTakenOver, nameof(HeartbeatTimerTakenOver)), HeartbeatTimerTakenOverMessage, (name, heldMs, waiting, threads), static s =>
+        [
+            ("Name", s.name), ("Held", KeepAliveDuration.FormatMeasured(TimeSpan.FromMilliseconds(s.heldMs))), ("Waiting", s.waiting), ("Threads", s.threads), ("HeldMs", s.heldMs),
+        ]);
 
     [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatSchedulerLifecycle, Level = LogLevel.Debug,
         Message = "Heartbeat scheduler {State} (a timer thread and {Standbys} standby threads, timer wait: {TimerWait})")]
@@ -94,23 +75,23 @@ internal static partial class Log
         Message = "Completing the output of the {Owner} of heartbeat '{Name}' failed after Output.Complete had returned (it waited for the heartbeat's write to end, and nobody awaits it); the output is closed and its inner writer was completed anyway")]
     public static partial void HeartbeatOutputCompletionFailed(ILogger logger, Exception exception, string owner, string name);
 
-    public static void HeartbeatOutputWaiting(ILogger logger, string call, string owner, string name, double waitedMs)
-    {
-        if (logger.IsEnabled(LogLevel.Warning))
-        {
-            LogFields.Write(logger, LogLevel.Warning, new(KeepAliveEventIds.HeartbeatOutputWaiting, nameof(HeartbeatOutputWaiting)), HeartbeatOutputWaitingMessage,
-                ("Call", call), ("Owner", owner), ("Name", name), ("Waited", KeepAliveDuration.Format(TimeSpan.FromMilliseconds(waitedMs))), ("WaitedMs", waitedMs));
-        }
-    }
+    public static void HeartbeatOutputWaiting(ILogger logger, string call, string owner, string name, double waitedMs) =>
+        LogFields.Write(logger, LogLevel.Warning, new(KeepAliveEventIds.HeartbeatOutputWaiting, nameof(HeartbeatOutputWaiting)), HeartbeatOutputWaitingMessage, (call, owner, name, waitedMs), static s =>
+        [
+            ("Call", s.call), ("Owner", s.owner), ("Name", s.name), ("Waited", KeepAliveDuration.Format(TimeSpan.FromMilliseconds(s.waitedMs))), ("WaitedMs", s.waitedMs),
+        ]);
 
     [LoggerMessage(EventId = KeepAliveEventIds.HeartbeatOverdue, Level = LogLevel.Warning,
         Message = "The application's heartbeat '{Name}' is {Overdue} overdue and still not recorded: none since {Since}, {SinceLast} ago, which is more than its Interval {Interval} plus the {LateFrom} from which a heartbeat is late (DriftWarningThreshold, or half the lateness budget when less). Likely cause {Cause}: {Evidence}. {Budget}")]
     public static partial void HeartbeatOverdue(ILogger logger, string name, string overdue, string since, string sinceLast, string interval, string lateFrom, HeartbeatDelayCause cause, string evidence, string budget);
 
-    // The fields of events 2003 and 2004.
-    private static (string Name, object? Value)[] LatenessBudget(string name, TimeSpan lateness, TimeSpan margin, string peerIdleTimeout, HeartbeatDelayCause cause, string evidence) =>
-    [
-        ("Name", name), ("Lateness", KeepAliveDuration.FormatMeasured(lateness)), ("Margin", KeepAliveDuration.Format(margin)), ("PeerIdleTimeout", peerIdleTimeout),
-        ("Cause", cause), ("Evidence", evidence), ("LatenessMs", lateness.TotalMilliseconds), ("MarginMs", margin.TotalMilliseconds),
-    ];
+    // The values of events 2003 and 2004, and their fields.
+    private readonly record struct LatenessBudget(string Name, TimeSpan Lateness, TimeSpan Margin, string PeerIdleTimeout, HeartbeatDelayCause Cause, string Evidence)
+    {
+        public static readonly Func<LatenessBudget, (string Name, object? Value)[]> Fields = static s =>
+        [
+            ("Name", s.Name), ("Lateness", KeepAliveDuration.FormatMeasured(s.Lateness)), ("Margin", KeepAliveDuration.Format(s.Margin)), ("PeerIdleTimeout", s.PeerIdleTimeout),
+            ("Cause", s.Cause), ("Evidence", s.Evidence), ("LatenessMs", s.Lateness.TotalMilliseconds), ("MarginMs", s.Margin.TotalMilliseconds),
+        ];
+    }
 }

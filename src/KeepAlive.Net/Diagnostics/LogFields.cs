@@ -31,17 +31,22 @@ internal sealed class LogFields : IReadOnlyList<KeyValuePair<string, object?>>
     public KeyValuePair<string, object?> this[int index] =>
         index == _fields.Length ? new(OriginalFormat, _template) : _fields[index];
 
-    /// <summary>Writes a record; the caller builds <paramref name="fields"/> only when <paramref name="level"/> is enabled.</summary>
+    /// <summary>
+    /// Writes a record when <paramref name="level"/> is enabled: the one place that asks the logger, once, before anything of
+    /// the record (its fields, their durations formatted) is built. Callers do not ask it themselves.
+    /// </summary>
+    /// <typeparam name="TState">The caller's values the fields are built from (a tuple: no closure, no boxing).</typeparam>
     /// <param name="logger">The logger.</param>
     /// <param name="level">The record's level.</param>
     /// <param name="eventId">The record's id, from <see cref="KeepAliveEventIds"/>, and its name.</param>
     /// <param name="template">The message, whose holes (<c>{Name}</c>) name fields.</param>
-    /// <param name="fields">Every field, those the template names and those it does not.</param>
-    public static void Write(ILogger logger, LogLevel level, EventId eventId, string template, params (string Name, object? Value)[] fields)
+    /// <param name="state">The values passed to <paramref name="fields"/>.</param>
+    /// <param name="fields">Builds every field from <paramref name="state"/>, those the template names and those it does not; called only when the level is enabled.</param>
+    public static void Write<TState>(ILogger logger, LogLevel level, EventId eventId, string template, TState state, Func<TState, (string Name, object? Value)[]> fields)
     {
         if (logger.IsEnabled(level))
         {
-            logger.Log(level, eventId, new LogFields(template, [.. fields.Select(static f => new KeyValuePair<string, object?>(f.Name, f.Value))]), null, Formatter);
+            logger.Log(level, eventId, new LogFields(template, [.. fields(state).Select(static f => new KeyValuePair<string, object?>(f.Name, f.Value))]), null, Formatter);
         }
     }
 
