@@ -298,7 +298,7 @@ public sealed class DriftMonitor : IDisposable
         {
             var ahead = _timeProvider.GetElapsedTime(now, dueTimestamp);
             throw new ArgumentOutOfRangeException(nameof(dueTimestamp), dueTimestamp, FormattableString.Invariant(
-                $"dueTimestamp is {dueTimestamp} on the monitor's clock, {KeepAliveDuration.Format(ahead)} after now ({now}): more than the Interval ({KeepAliveDuration.Format(_settings.Interval)}) ahead, so it is not when a heartbeat being recorded was due. Fix: take it from the monitor's TimeProvider.GetTimestamp() (Stopwatch.GetTimestamp() for the system clock), never a DateTime's ticks or a future due time."));
+                $"dueTimestamp is {dueTimestamp} on the monitor's clock, {KeepAliveDuration.FormatMeasured(ahead)} after now ({now}): more than the Interval ({KeepAliveDuration.Format(_settings.Interval)}) ahead, so it is not when a heartbeat being recorded was due. Fix: take it from the monitor's TimeProvider.GetTimestamp() (Stopwatch.GetTimestamp() for the system clock), never a DateTime's ticks or a future due time."));
         }
     }
 

@@ -29,6 +29,6 @@ public sealed class HeartbeatDelayedEventArgs : EventArgs
     /// <summary>Gets a value indicating whether the heartbeat arrived after the peer's idle timeout would have expired.</summary>
     public bool BudgetExceeded => Report.BudgetExceeded;
 
-    /// <summary>Gets what the cause was inferred from, for example "the timer thread took it 1.2 s late while a GC paused the process" or "it waited 45 ms behind the other heartbeats of its batch: ...".</summary>
+    /// <summary>Gets what the cause was inferred from, for example "the timer thread took it 1s200ms late while a GC paused the process" or "it waited 45ms behind the other heartbeats of its batch: ...".</summary>
     public string Evidence { get; }
 }

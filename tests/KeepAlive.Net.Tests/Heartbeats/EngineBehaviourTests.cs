@@ -189,6 +189,23 @@ public sealed class EngineBehaviourTests
         monitor.GetStatistics().Sent.Should().Be(1, "only the first record was accepted");
     }
 
+    [Fact]
+    public void DriftMonitorRecord_DueTimestampAheadByAnAmountOfTicks_MessageWritesItToTheMillisecondAsEveryMeasuredDuration()
+    {
+        // How far ahead the due timestamp is was measured from two timestamps, to the tick: the refusal wrote it exactly
+        // ("2s345ms678.9us"), where every other measured duration of the library is written to the millisecond (FormatMeasured).
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        clock.Advance(TimeSpan.FromDays(1));
+        using var monitor = new DriftMonitor(new HeartbeatOptions { Interval = TimeSpan.FromSeconds(1) }, clock);
+        var now = clock.GetTimestamp();
+        var ahead = TicksOf(TimeSpan.FromTicks(23_456_789), clock); // 2s345ms678.9us
+
+        var message = ((Action)(() => monitor.Record(now + ahead, now))).Should().Throw<ArgumentOutOfRangeException>().Which.Message;
+
+        message.Should().Contain("on the monitor's clock, 2s346ms after now", "a measured duration is written to the millisecond");
+        DurationText.NotReadBack(message).Should().BeEmpty("the message writes durations as configuration reads them: {0}", message);
+    }
+
     private static long TicksOf(TimeSpan duration, TimeProvider clock) => (long)(duration.TotalSeconds * clock.TimestampFrequency);
 
     /// <summary>The live KeepAlive.Net threads of this process, from /proc (names are cut to 15 characters: "KeepAlive.Net h").</summary>
