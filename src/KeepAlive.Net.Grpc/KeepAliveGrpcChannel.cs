@@ -18,6 +18,10 @@ namespace KeepAlive.Net.Grpc;
 /// </summary>
 internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHttpHandler handler, Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? ownCallback, string profileName, ILogger profilesLogger)
 {
+    // What gRPC asks the options' service provider once at the start of every channel it builds (after ILoggerFactory,
+    // which it asks only when the options carry no LoggerFactory): where one build ends and the next begins.
+    private const string AskedOncePerBuild = "Grpc.Net.Client.Internal.IOperatingSystem";
+
     // The channel whose observer says 3301, by handler. Channels sharing a handler (gRPC's advice: one handler, cheap
     // channels) share its connections, so one observer serves them all and no later channel is kept alive by the handler.
     private static readonly ConditionalWeakTable<SocketsHttpHandler, KeepAliveGrpcChannel> Observing = [];
@@ -26,6 +30,7 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
     private bool _balancing;
     private int _trackingReported;
     private int _handlerChecked;
+    private int _builds;
 
     private SocketsHttpHandler Handler => handler;
 
@@ -73,6 +78,15 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
         if (setting is not null)
         {
             Log.HandlerReplaced(Logger(), profileName, setting, replacement!);
+        }
+    }
+
+    /// <summary>At the start of each channel built from the options: the handler is checked again (the options may carry another since the last channel).</summary>
+    private void BuildStarting(Type serviceType)
+    {
+        if (serviceType.FullName == AskedOncePerBuild && Interlocked.Increment(ref _builds) > 1)
+        {
+            Volatile.Write(ref _handlerChecked, 0);
         }
     }
 
@@ -129,6 +143,7 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
 
         public object? GetService(Type serviceType)
         {
+            channel.BuildStarting(serviceType);
             channel.CheckTheHandler(this);
             channel.ChannelBuilding(resolverAddress: serviceType == typeof(IEnumerable<ResolverFactory>));
             return inner?.GetService(serviceType);

@@ -478,6 +478,25 @@ public sealed class GrpcChannelKeepAliveTests
             .Should().ContainSingle("what the profile could not do on this channel, or what it turned off, is said where the profiles' other messages go");
     }
 
+    // The check ran once per UseKeepAlive: a handler set on the options after a first channel was built from them went
+    // unsaid on the second channel.
+    [Fact]
+    public async Task ChannelUseKeepAlive_HandlerSetAfterAFirstChannelWasBuilt_TheSecondChannelSaysTheProfileDoesNotApply()
+    {
+        await using var server = await GrpcServers.StartOnLoopbackAsync();
+        using var host = ClientHost(services => services.AddKeepAlive("grpc", _ => { }));
+        var options = new GrpcChannelOptions { LoggerFactory = host.Services.GetRequiredService<ILoggerFactory>() }.UseKeepAlive(host.Services, "grpc");
+        using var first = GrpcChannel.ForAddress(server.BaseAddress, options);
+        using var yours = new SocketsHttpHandler();
+        (options.HttpHandler, options.DisposeHttpClient) = (yours, false);
+
+        using var second = GrpcChannel.ForAddress(server.BaseAddress, options);
+
+        (await new Echo.EchoClient(second).SayAsync(new EchoRequest { Text = "2" }, cancellationToken: Token)).Text.Should().Be("2");
+        Logs(host, KeepAliveEventIds.GrpcChannelHandlerReplaced).Should().ContainSingle("the second channel sends through a handler without the profile").Which.Should()
+            .Contain("GrpcChannelOptions.HttpHandler was set after UseKeepAlive");
+    }
+
     // A handler set after UseKeepAlive replaced the one carrying the profile: the channel connected without keep-alive and
     // without the Http section, and nothing said so.
     [Theory]
