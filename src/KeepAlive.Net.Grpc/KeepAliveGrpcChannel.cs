@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using Grpc.Net.Client;
 using Grpc.Net.Client.Balancer;
 using KeepAlive.Net.Grpc.Diagnostics;
+using KeepAlive.Net.Hosting;
 using KeepAlive.Net.Hosting.Http;
 using Microsoft.Extensions.Logging;
 
@@ -16,7 +17,11 @@ namespace KeepAlive.Net.Grpc;
 /// inspects the handler; at either sign the handler's own callback is put back. Its messages go to the channel's logging
 /// (<see cref="GrpcChannelOptions.LoggerFactory"/>, else its service provider's), else to the profiles' (<paramref name="profilesLogger"/>).
 /// </summary>
-internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHttpHandler handler, Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? ownCallback, string profileName, ILogger profilesLogger)
+/// <remarks>
+/// A handler UseKeepAlive created (<paramref name="ownsHandler"/>) is the channel's, disposed with it: a second channel built
+/// from the same options gets a handler of its own, set up as UseKeepAlive set up the first, while gRPC builds it.
+/// </remarks>
+internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHttpHandler handler, Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? ownCallback, IKeepAliveProfiles profiles, string profileName, bool ownsHandler, ILogger profilesLogger)
 {
     // What gRPC asks the options' service provider once at the start of every channel it builds (after ILoggerFactory,
     // which it asks only when the options carry no LoggerFactory): where one build ends and the next begins.
@@ -81,13 +86,27 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
         }
     }
 
-    /// <summary>At the start of each channel built from the options: the handler is checked again (the options may carry another since the last channel).</summary>
-    private void BuildStarting(Type serviceType)
+    /// <summary>
+    /// At the start of each channel built from the options: the handler is checked again (the options may carry another
+    /// since the last channel); from the second channel on, a handler UseKeepAlive created and the first channel disposes
+    /// is replaced by one of this channel's own, set up by UseKeepAlive again, whose watcher sees the rest of the build.
+    /// </summary>
+    /// <returns>The watcher of the handler set up for this channel, or <see langword="null"/>: this one goes on.</returns>
+    private IServiceProvider? BuildStarting(IServiceProvider watcher, Type serviceType)
     {
-        if (serviceType.FullName == AskedOncePerBuild && Interlocked.Increment(ref _builds) > 1)
+        if (serviceType.FullName != AskedOncePerBuild || Interlocked.Increment(ref _builds) == 1)
         {
-            Volatile.Write(ref _handlerChecked, 0);
+            return null;
         }
+
+        Volatile.Write(ref _handlerChecked, 0);
+        if (!ownsHandler || !ReferenceEquals(options.ServiceProvider, watcher) || !ReferenceEquals(options.HttpHandler, handler))
+        {
+            return null;
+        }
+
+        (options.HttpHandler, options.ServiceProvider) = (null, ((BuildWatcher)watcher).Inner);
+        return options.UseKeepAlive(profiles, profileName).ServiceProvider;
     }
 
     private void ChannelBuilding(bool resolverAddress)
@@ -141,9 +160,15 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
     {
         public KeepAliveGrpcChannel Channel => channel;
 
+        public IServiceProvider? Inner => inner;
+
         public object? GetService(Type serviceType)
         {
-            channel.BuildStarting(serviceType);
+            if (channel.BuildStarting(this, serviceType) is { } handedOver)
+            {
+                return handedOver.GetService(serviceType);
+            }
+
             channel.CheckTheHandler(this);
             channel.ChannelBuilding(resolverAddress: serviceType == typeof(IEnumerable<ResolverFactory>));
             return inner?.GetService(serviceType);

@@ -21,8 +21,9 @@ public static class KeepAliveGrpcChannelOptionsExtensions
     /// connect timeout.
     /// </summary>
     /// <param name="options">
-    /// The channel's options, before <c>GrpcChannel.ForAddress</c>; one per channel when they carry no handler of yours: the
-    /// handler created here is the channel's and is disposed with it.
+    /// The channel's options, before <c>GrpcChannel.ForAddress</c>. When they carry no handler of yours, the handler created
+    /// here is the channel's and is disposed with it; each further channel built from these options gets one of its own,
+    /// set up from the profile in the same way.
     /// </param>
     /// <param name="profiles">The registered profiles.</param>
     /// <param name="profileName">The profile's name.</param>
@@ -76,6 +77,7 @@ public static class KeepAliveGrpcChannelOptionsExtensions
         }
 
         KeepAliveConnectGate? gate = null;
+        var ownsHandler = options.HttpHandler is null; // the handler created here is the channel's, disposed with it
         var handler = options.HttpHandler is null ? NewHandler(options) : KeepAliveConnectGate.Innermost(options.HttpHandler, out _, out gate) as SocketsHttpHandler ?? throw new InvalidOperationException(
             $"GrpcChannelOptions.UseKeepAlive(\"{profileName}\"): the channel's HttpHandler is a {options.HttpHandler.GetType().FullName}, which cannot carry TCP keep-alive (only SocketsHttpHandler has a ConnectCallback that reaches the socket). Fix: use a SocketsHttpHandler with the same settings (every HttpClientHandler setting has an equivalent), or remove UseKeepAlive from this channel.");
         if (KeepAliveConnectGate.CarriedProfile(gate, handler) is { } carried && !string.Equals(carried, profileName, StringComparison.OrdinalIgnoreCase))
@@ -94,7 +96,7 @@ public static class KeepAliveGrpcChannelOptionsExtensions
         // The handler may carry a profile already (SocketsHttpHandler.UseKeepAlive, or this call made twice): its callback
         // without the profile is what a load-balanced channel gets back.
         var ownCallback = KeepAliveConnectCallback.WithoutProfile(handler.ConnectCallback);
-        var channel = new KeepAliveGrpcChannel(options, handler, ownCallback, profileName, KeepAliveProfiles.LoggerOf(profiles));
+        var channel = new KeepAliveGrpcChannel(options, handler, ownCallback, profiles, profileName, ownsHandler, KeepAliveProfiles.LoggerOf(profiles));
         gate?.InstallNow(); // the client factory's callback, with its options (ConnectionConfigured), observed below
         if (KeepAliveGrpcChannel.FirstOver(handler, channel)
             && !KeepAliveConnectCallback.TryObserve(handler.ConnectCallback, channel.OnConnectionConfigured))

@@ -478,6 +478,44 @@ public sealed class GrpcChannelKeepAliveTests
             .Should().ContainSingle("what the profile could not do on this channel, or what it turned off, is said where the profiles' other messages go");
     }
 
+    // UseKeepAlive on options without a handler creates one and makes it the channel's (DisposeHttpClient): a second channel
+    // built from the same options shared it, and its calls failed (ObjectDisposedException) once the first was disposed.
+    // dns: a load-balanced channel, whose handler's callback gRPC takes: the second channel's own handler is set up for that too.
+    [Theory]
+    [InlineData("http")]
+    [InlineData("dns")]
+    public async Task ChannelUseKeepAlive_TwoChannelsFromTheSameOptions_EachHasAHandlerOfItsOwnCarryingTheProfile(string scheme)
+    {
+        if (scheme == "http")
+        {
+            TestEnvironment.RequireLinux(); // reads the socket's keep-alive back from the kernel
+        }
+
+        await using var server = await GrpcServers.StartOnLoopbackAsync();
+        using var host = ClientHost(services => services.AddKeepAlive("grpc", NatProfiles.ReadBack));
+        var address = scheme == "http" ? server.BaseAddress.ToString() : Dns(server);
+        var options = KeepAliveOptions(host);
+        var first = GrpcChannel.ForAddress(address, options);
+        using var second = GrpcChannel.ForAddress(address, options);
+        (await new Echo.EchoClient(first).SayAsync(new EchoRequest { Text = "1" }, cancellationToken: Token)).Text.Should().Be("1");
+        first.Dispose();
+        var before = ClientSockets.Snapshot(EndPoint(server));
+
+        var reply = await new Echo.EchoClient(second).SayAsync(new EchoRequest { Text = "2" }, cancellationToken: Token);
+
+        reply.Text.Should().Be("2", "the second channel's handler is not the first's, which its disposal disposed");
+        Logs(host, KeepAliveEventIds.GrpcChannelHandlerReplaced).Should().BeEmpty();
+        if (scheme == "http")
+        {
+            var settings = ClientSockets.SingleNew(EndPoint(server), before).View.GetKeepAlive();
+            (settings.Enabled, settings.IdleTime, settings.Interval, settings.ProbeCount).Should().Be((true, TimeSpan.FromSeconds(7), TimeSpan.FromSeconds(3), 4), "the second channel's handler carries the profile too");
+        }
+        else
+        {
+            Logs(host, KeepAliveEventIds.GrpcChannelTcpNotApplicable).Should().HaveCount(2, "each channel's handler left its callback to gRPC's balancer");
+        }
+    }
+
     // The check ran once per UseKeepAlive: a handler set on the options after a first channel was built from them went
     // unsaid on the second channel.
     [Fact]
@@ -593,6 +631,10 @@ public sealed class GrpcChannelKeepAliveTests
     private static string InMilliseconds(TimeSpan value) => KeepAliveDuration.Format(TimeSpan.FromMilliseconds(Math.Round(value.TotalMilliseconds)));
 
     private static IPEndPoint EndPoint(WebServer server) => new(IPAddress.Loopback, server.BaseAddress.Port);
+
+    // Options without a handler, their channel logging to the host, with profile "grpc" (insecure: for dns:/// addresses too).
+    private static GrpcChannelOptions KeepAliveOptions(IHost host) =>
+        new GrpcChannelOptions { Credentials = ChannelCredentials.Insecure, LoggerFactory = host.Services.GetRequiredService<ILoggerFactory>() }.UseKeepAlive(host.Services, "grpc");
 
     private static string Dns(WebServer server) => $"dns:///127.0.0.1:{server.BaseAddress.Port}";
 
