@@ -64,8 +64,8 @@ public sealed partial class ExampleRunTests
         using var postgres = Servers.Postgres(netns: null, IPAddress.Loopback, Servers.FreeLoopbackPort());
 
         var (exitCode, output) = await RunExampleAsync("DataStores",
-            $"--ConnectionStrings:Redis={redis.EndPoint}",
-            $"--ConnectionStrings:Postgres=Host=127.0.0.1;Port={postgres.EndPoint.Port};Username=postgres;Database=postgres;SSL Mode=Disable",
+            $"--ConnectionStrings:Redis={redis.EndPoint},connectTimeout={ClientTimeouts.ConnectMs}",
+            $"--ConnectionStrings:Postgres=Host=127.0.0.1;Port={postgres.EndPoint.Port};Username=postgres;Database=postgres;SSL Mode=Disable;Timeout={ClientTimeouts.ConnectSeconds}",
             "--DataStores:RunFor=00:00:03", "--DataStores:Every=00:00:01");
 
         exitCode.Should().Be(0, output);

@@ -137,7 +137,7 @@ public sealed class NatsBehindNatTests(NatsLab fixture) : IClassFixture<NatsLab>
     private static NatsOpts Options(IPEndPoint server) => NatsOpts.Default with
     {
         Url = $"nats://{server.Address}:{server.Port}",
-        ConnectTimeout = TimeSpan.FromSeconds(5),
+        ConnectTimeout = ClientTimeouts.Connect,
     };
 
     // The package's factory creates its socket through a seam; here inside the client namespace.

@@ -72,7 +72,7 @@ public sealed class NatsOnLoopbackTests(NatsOnLoopback servers) : IClassFixture<
         using var profiles = ClientProfiles.InCode("fallback", NatProfiles.ReadBack);
         using var name = new HostsFileEntry(IPAddress.IPv6Loopback, IPAddress.Loopback);
         var server = servers.Plain.EndPoint;
-        var options = (NatsOpts.Default with { Url = $"nats://{name.Name}:{server.Port}", ConnectTimeout = TimeSpan.FromSeconds(20), MaxReconnectRetry = 0 })
+        var options = (NatsOpts.Default with { Url = $"nats://{name.Name}:{server.Port}", ConnectTimeout = ClientTimeouts.Connect, MaxReconnectRetry = 0 })
             .UseKeepAlive(profiles.Profiles, "fallback");
         var before = ClientSockets.Snapshot(server);
         await using var nats = new NatsConnection(options);
@@ -193,12 +193,11 @@ public sealed class NatsOnLoopbackTests(NatsOnLoopback servers) : IClassFixture<
         return new WeakReference(nats);
     }
 
-    // Loopback, no middlebox: the connect timeout only has to outlast a loaded machine (the first TLS handshake of the
-    // process, certificate chain included, once took over 5 s while every test assembly ran in parallel on 2 cores).
+    // Loopback, no middlebox: the connect timeout only has to outlast a loaded machine (ClientTimeouts.Connect).
     private static NatsOpts Options(string scheme, IPEndPoint server) => NatsOpts.Default with
     {
         Url = $"{scheme}://{server.Address}:{server.Port}",
-        ConnectTimeout = TimeSpan.FromSeconds(20),
+        ConnectTimeout = ClientTimeouts.Connect,
         ReconnectWaitMin = TimeSpan.FromMilliseconds(100),
     };
 
@@ -216,7 +215,7 @@ public sealed class NatsOnLoopbackTests(NatsOnLoopback servers) : IClassFixture<
         }
 
         var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < TimeSpan.FromSeconds(15))
+        while (watch.Elapsed < ClientTimeouts.Connect)
         {
             if (ClientSockets.NewSince(server, before) is [var next] && nats.ConnectionState == NatsConnectionState.Open)
             {
@@ -227,7 +226,7 @@ public sealed class NatsOnLoopbackTests(NatsOnLoopback servers) : IClassFixture<
             await Task.Delay(50, TestContext.Current.CancellationToken);
         }
 
-        throw new TimeoutException($"NATS.Net did not reconnect to {server} within 15 s (state {nats.ConnectionState})");
+        throw new TimeoutException($"NATS.Net did not reconnect to {server} within {KeepAliveDuration.Format(ClientTimeouts.Connect)} (state {nats.ConnectionState})");
     }
 
     private ValueTask TrustTheTestAuthority(SslClientAuthenticationOptions options)

@@ -274,11 +274,11 @@ public sealed class NpgsqlProfileMappingTests
         listener.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(Path.Combine(folder, ".s.PGSQL.5432")));
         listener.Listen(1);
 
-        var builder = new NpgsqlDataSourceBuilder($"Host={folder};Username=app;Pooling=false;Timeout=5").UseKeepAlive(profiles.Profiles, "db");
+        var builder = new NpgsqlDataSourceBuilder($"Host={folder};Username=app;Pooling=false;Timeout={ClientTimeouts.ConnectSeconds}").UseKeepAlive(profiles.Profiles, "db");
         await using var source = builder.Build();
         var open = source.OpenConnectionAsync(TestContext.Current.CancellationToken).AsTask();
-        using var server = await listener.AcceptAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
-        var received = await server.ReceiveAsync(new byte[256], TestContext.Current.CancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        using var server = await listener.AcceptAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(ClientTimeouts.Connect, TestContext.Current.CancellationToken);
+        var received = await server.ReceiveAsync(new byte[256], TestContext.Current.CancellationToken).AsTask().WaitAsync(ClientTimeouts.Connect, TestContext.Current.CancellationToken);
         server.Close();
 
         received.Should().BeGreaterThan(0, "Npgsql got past the connect and sent its startup message");
@@ -301,18 +301,18 @@ public sealed class NpgsqlProfileMappingTests
         listener.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint("\0" + name + "/.s.PGSQL.5432"));
         listener.Listen(1);
 
-        var builder = new NpgsqlDataSourceBuilder($"Host=@{name};Username=app;Pooling=false;Timeout=5").UseKeepAlive(profiles.Profiles, "db");
+        var builder = new NpgsqlDataSourceBuilder($"Host=@{name};Username=app;Pooling=false;Timeout={ClientTimeouts.ConnectSeconds}").UseKeepAlive(profiles.Profiles, "db");
         await using var source = builder.Build();
         var open = source.OpenConnectionAsync(TestContext.Current.CancellationToken).AsTask();
         var accepted = listener.AcceptAsync(TestContext.Current.CancellationToken).AsTask();
-        var first = await Task.WhenAny(open, accepted).WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        var first = await Task.WhenAny(open, accepted).WaitAsync(ClientTimeouts.Connect, TestContext.Current.CancellationToken);
         if (first == open)
         {
             (await Record.ExceptionAsync(() => open)).Should().BeNull("the connect must reach the server before anything fails");
         }
 
-        using var server = await accepted.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
-        var received = await server.ReceiveAsync(new byte[256], TestContext.Current.CancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        using var server = await accepted.WaitAsync(ClientTimeouts.Connect, TestContext.Current.CancellationToken);
+        var received = await server.ReceiveAsync(new byte[256], TestContext.Current.CancellationToken).AsTask().WaitAsync(ClientTimeouts.Connect, TestContext.Current.CancellationToken);
         server.Close();
 
         received.Should().BeGreaterThan(0, "Npgsql got past the connect and sent its startup message");

@@ -178,7 +178,7 @@ public sealed class PostgresBehindNatTests(PostgresLab fixture) : IClassFixture<
     }
 
     private static NpgsqlDataSourceBuilder Builder(IPEndPoint server) =>
-        new($"Host={server.Address};Port={server.Port};Username=postgres;Database=postgres;Pooling=false;Timeout=5;SSL Mode=Disable;Gss Encryption Mode=Disable");
+        new($"Host={server.Address};Port={server.Port};Username=postgres;Database=postgres;Pooling=false;Timeout={ClientTimeouts.ConnectSeconds};SSL Mode=Disable;Gss Encryption Mode=Disable");
 
     private static NpgsqlConnection Open(RoutedLab lab, NpgsqlDataSource dataSource) =>
         NetworkNamespace.RunInside(lab.Client, dataSource.OpenConnection);

@@ -149,7 +149,7 @@ public sealed class RedisBehindNatTests(RedisLab fixture) : IClassFixture<RedisL
     {
         EndPoints = { server },
         AbortOnConnectFail = true,
-        ConnectTimeout = RedisTimeouts.ConnectMs,
+        ConnectTimeout = ClientTimeouts.ConnectMs,
         SyncTimeout = 5000,
     };
 

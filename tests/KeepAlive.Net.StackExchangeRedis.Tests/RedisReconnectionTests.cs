@@ -21,7 +21,7 @@ public sealed class RedisReconnectionTests
         using var server = Servers.Redis(netns: null, IPAddress.Loopback, Servers.FreeLoopbackPort());
         var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:cache:Tcp:IdleTime", "7s")]).Build();
         using var profiles = ClientProfiles.FromConfiguration(configuration);
-        var options = new ConfigurationOptions { EndPoints = { server.EndPoint }, AbortOnConnectFail = true, ConnectTimeout = RedisTimeouts.ConnectMs }.UseKeepAlive(profiles.Profiles, "cache");
+        var options = new ConfigurationOptions { EndPoints = { server.EndPoint }, AbortOnConnectFail = true, ConnectTimeout = ClientTimeouts.ConnectMs }.UseKeepAlive(profiles.Profiles, "cache");
         var before = ClientSockets.Snapshot(server.EndPoint);
         using var redis = await ConnectionMultiplexer.ConnectAsync(options);
         await redis.GetDatabase().PingAsync();
@@ -52,7 +52,7 @@ public sealed class RedisReconnectionTests
         using var name = new HostsFileEntry(IPAddress.IPv6Loopback, IPAddress.Loopback);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:cache:Tcp:IdleTime", "7s")]).Build();
         using var profiles = ClientProfiles.FromConfiguration(configuration);
-        var options = new ConfigurationOptions { EndPoints = { { name.Name, server.EndPoint.Port } }, AbortOnConnectFail = true, ConnectTimeout = RedisTimeouts.ConnectMs }.UseKeepAlive(profiles.Profiles, "cache");
+        var options = new ConfigurationOptions { EndPoints = { { name.Name, server.EndPoint.Port } }, AbortOnConnectFail = true, ConnectTimeout = ClientTimeouts.ConnectMs }.UseKeepAlive(profiles.Profiles, "cache");
         var before = ClientSockets.Snapshot(server.EndPoint);
 
         using var redis = await ConnectionMultiplexer.ConnectAsync(options);
@@ -75,7 +75,7 @@ public sealed class RedisReconnectionTests
             p.Tcp.ProbeCount = 3;
             p.Heartbeat.Interval = TimeSpan.FromSeconds(1);
         });
-        var options = new ConfigurationOptions { EndPoints = { server.EndPoint }, AbortOnConnectFail = true, ConnectTimeout = RedisTimeouts.ConnectMs, AsyncTimeout = 2000 }.UseKeepAlive(profiles.Profiles, "cache");
+        var options = new ConfigurationOptions { EndPoints = { server.EndPoint }, AbortOnConnectFail = true, ConnectTimeout = ClientTimeouts.ConnectMs, AsyncTimeout = 2000 }.UseKeepAlive(profiles.Profiles, "cache");
         using var redis = await ConnectionMultiplexer.ConnectAsync(options);
         await redis.GetDatabase().PingAsync();
         var failures = 0;
@@ -115,7 +115,7 @@ public sealed class RedisReconnectionTests
         // one of 10 s set by hand, the profile's PING every second went out every 10 s, and nothing said so.
         using var server = Servers.Redis(netns: null, IPAddress.Loopback, Servers.FreeLoopbackPort());
         using var profiles = ClientProfiles.InCode("cache", p => p.Heartbeat.Interval = TimeSpan.FromSeconds(1));
-        var options = new ConfigurationOptions { EndPoints = { server.EndPoint }, AbortOnConnectFail = true, ConnectTimeout = RedisTimeouts.ConnectMs, HeartbeatInterval = TimeSpan.FromSeconds(10) }
+        var options = new ConfigurationOptions { EndPoints = { server.EndPoint }, AbortOnConnectFail = true, ConnectTimeout = ClientTimeouts.ConnectMs, HeartbeatInterval = TimeSpan.FromSeconds(10) }
             .UseKeepAlive(profiles.Profiles, "cache");
         using var redis = await ConnectionMultiplexer.ConnectAsync(options);
         await redis.GetDatabase().PingAsync();
@@ -143,7 +143,7 @@ public sealed class RedisReconnectionTests
 
     private static async Task<WeakReference> ReloadWhileAMultiplexerLivesThenDisposeAsync(ClientProfiles profiles, IConfigurationRoot configuration, IPEndPoint server)
     {
-        var options = new ConfigurationOptions { EndPoints = { server }, AbortOnConnectFail = true, ConnectTimeout = RedisTimeouts.ConnectMs }.UseKeepAlive(profiles.Profiles, "cache");
+        var options = new ConfigurationOptions { EndPoints = { server }, AbortOnConnectFail = true, ConnectTimeout = ClientTimeouts.ConnectMs }.UseKeepAlive(profiles.Profiles, "cache");
         var tunnel = new WeakReference(options.Tunnel);
         await using (var redis = await ConnectionMultiplexer.ConnectAsync(options))
         {
