@@ -12,6 +12,11 @@ internal static class Servers
     public const int NatsPort = 4222;
     private const string PostgresBin = "/usr/lib/postgresql/15/bin";
 
+    // FreeLoopbackPort's ports: below the ephemeral range, and below the ports the Tool tests bind for a client (20000 up).
+    private const int FirstLoopbackPort = 10_000;
+    private const int LoopbackPortCount = 10_000;
+    private static int _loopbackPortCursor = Random.Shared.Next(LoopbackPortCount);
+
     /// <summary>redis-server, no persistence, no protected mode (the client reaches it through the NAT).</summary>
     public static ServerProcess Redis(string? netns, IPAddress address, int port = RedisPort)
     {
@@ -95,12 +100,32 @@ internal static class Servers
         return Nats(netns, address, port, data, ["-c", configuration]);
     }
 
-    /// <summary>A free TCP port on this host's loopback, for a server the test starts outside any namespace.</summary>
+    /// <summary>
+    /// A free TCP port on this host's loopback, for a server the test starts outside any namespace. The server binds it
+    /// later (seconds later for PostgreSQL, after initdb), so it is taken below the kernel's ephemeral range (32768-60999
+    /// by default): a port the kernel handed out for a bind to port 0 (every Kestrel, listener and probe of the tests
+    /// running meanwhile, in this process and the other test processes) could be handed out again to one of them before the
+    /// server binds it, which then fails to start or, worse, the test talks to another test's listener. No port is taken
+    /// twice by one process; the range starts at a random place in each, and a port found in use is skipped.
+    /// </summary>
     public static int FreeLoopbackPort()
     {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var tried = 0; tried < LoopbackPortCount; tried++)
+        {
+            var port = FirstLoopbackPort + (int)((uint)Interlocked.Increment(ref _loopbackPortCursor) % LoopbackPortCount);
+            using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            try
+            {
+                probe.Bind(new IPEndPoint(IPAddress.Loopback, port));
+                return port;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // In use (another process's server, or this process's in TIME_WAIT): the next one.
+            }
+        }
+
+        throw new InvalidOperationException($"no free loopback port from {FirstLoopbackPort} to {FirstLoopbackPort + LoopbackPortCount - 1}");
     }
 
     private static ServerProcess Nats(string? netns, IPAddress address, int port, string data, string[] more) =>
