@@ -6,7 +6,9 @@ namespace KeepAlive.Net.Tests.TestSupport;
 /// A host name that resolves to several addresses in a given order, through lines added to /etc/hosts (root, Linux) and
 /// removed again on dispose: the way to test a connect that must fall back to a name's next address. The name is unique
 /// per instance, so parallel tests and the machine's own names are untouched; each change of the file holds an exclusive
-/// lock on a file in /tmp, so test processes running at once (the client packages' and Hosting's) never lose a line.
+/// lock on a file in /tmp, so test processes running at once (the client packages' and Hosting's) never lose a line, and
+/// replaces the file whole (a rename), so a lookup running meanwhile in any process reads the old file or the new one,
+/// never an empty or half-written one.
 /// </summary>
 internal sealed class HostsFileEntry : IDisposable
 {
@@ -22,7 +24,7 @@ internal sealed class HostsFileEntry : IDisposable
         using (Exclusive())
         {
             var text = File.ReadAllText(HostsPath);
-            File.WriteAllText(HostsPath, (text.EndsWith('\n') || text.Length == 0 ? text : text + "\n") + string.Join('\n', _lines) + "\n");
+            Replace((text.EndsWith('\n') || text.Length == 0 ? text : text + "\n") + string.Join('\n', _lines) + "\n");
         }
     }
 
@@ -34,7 +36,30 @@ internal sealed class HostsFileEntry : IDisposable
         using (Exclusive())
         {
             var kept = File.ReadAllLines(HostsPath).Where(line => !_lines.Contains(line));
-            File.WriteAllText(HostsPath, string.Join('\n', kept) + "\n");
+            Replace(string.Join('\n', kept) + "\n");
+        }
+    }
+
+    // Writing /etc/hosts in place truncates it first: a getaddrinfo of another test (another process's name, or localhost)
+    // reading it at that moment found nothing. A file written beside it and renamed over it is swapped in at once. Where
+    // /etc/hosts is a mount point of its own (a container's bind mount) it cannot be renamed over, and is written in place.
+    private static void Replace(string text)
+    {
+        var beside = HostsPath + ".keepalive-" + Guid.NewGuid().ToString("N");
+        File.WriteAllText(beside, text);
+        try
+        {
+            if (OperatingSystem.IsLinux())
+            {
+                File.SetUnixFileMode(beside, File.GetUnixFileMode(HostsPath));
+            }
+
+            File.Move(beside, HostsPath, overwrite: true);
+        }
+        catch (IOException)
+        {
+            File.Delete(beside);
+            File.WriteAllText(HostsPath, text);
         }
     }
 
