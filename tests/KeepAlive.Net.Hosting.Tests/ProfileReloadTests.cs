@@ -34,18 +34,22 @@ public sealed class ProfileReloadTests
     public void Reload_InvalidWithoutAMeterFactory_TheRejectedCounterStillCounts()
     {
         // services.AddKeepAlive in a container without AddMetrics(): the heartbeat instruments publish on a meter of their
-        // own there, and the reload counter the docs name must too.
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "30s" }).Build();
+        // own there, and the reload counter the docs name must too. A collector of meters without a factory hears every such
+        // container of the process, other test classes' running in parallel included (HeartbeatConfigurationTests refuses
+        // a reload of a profile named payments so): this test's profile has a name of its own, and only its counts are read.
+        const string Profile = "counted-without-a-meter-factory";
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [$"KeepAlive:Profiles:{Profile}:Tcp:IdleTime"] = "30s" }).Build();
         using var services = new ServiceCollection().AddKeepAlive(configuration.GetSection("KeepAlive")).BuildServiceProvider();
         services.GetService<System.Diagnostics.Metrics.IMeterFactory>().Should().BeNull();
         using var rejected = new MetricCollector<long>(null, "KeepAlive.Net", "keepalive.profile.reload.rejected");
-        services.GetRequiredService<IKeepAliveProfiles>().GetProfile("payments").Tcp.IdleTime.Should().Be(TimeSpan.FromSeconds(30));
+        services.GetRequiredService<IKeepAliveProfiles>().GetProfile(Profile).Tcp.IdleTime.Should().Be(TimeSpan.FromSeconds(30));
 
-        configuration["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "10";
+        configuration[$"KeepAlive:Profiles:{Profile}:Tcp:IdleTime"] = "10";
         configuration.Reload();
 
-        services.GetRequiredService<IKeepAliveProfiles>().GetProfile("payments").Tcp.IdleTime.Should().Be(TimeSpan.FromSeconds(30), "the last valid value stays");
-        rejected.GetMeasurementSnapshot().Should().ContainSingle().Which.Tags.Should().Contain("keepalive.profile.name", "payments");
+        services.GetRequiredService<IKeepAliveProfiles>().GetProfile(Profile).Tcp.IdleTime.Should().Be(TimeSpan.FromSeconds(30), "the last valid value stays");
+        rejected.GetMeasurementSnapshot().Where(static m => Equals(m.Tags.GetValueOrDefault("keepalive.profile.name"), Profile))
+            .Should().ContainSingle("the refused reload is counted once, on the meter the container made without a factory");
     }
 
     [Fact]
@@ -59,6 +63,7 @@ public sealed class ProfileReloadTests
             ["Overrides:payments:Tcp:Interval"] = "5s",
         }).Build();
         using var services = new ServiceCollection()
+            .AddMetrics() // the counter on this container's meter factory, which no other test's container shares
             .AddKeepAlive(configuration.GetSection("KeepAlive"))
             .AddKeepAlive("payments", configuration.GetSection("Overrides:payments"))
             .BuildServiceProvider();
@@ -66,7 +71,7 @@ public sealed class ProfileReloadTests
         var monitor = services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<KeepAliveProfileOptions>>();
         profiles.GetProfile("payments").Tcp.Interval.Should().Be(TimeSpan.FromSeconds(5));
         monitor.Get("payments").Tcp.Interval.Should().Be(TimeSpan.FromSeconds(5));
-        using var rejected = new MetricCollector<long>(null, "KeepAlive.Net", "keepalive.profile.reload.rejected");
+        using var rejected = new MetricCollector<long>(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), "KeepAlive.Net", "keepalive.profile.reload.rejected");
 
         configuration["Overrides:payments:Tcp:Interval"] = "7s";
         configuration.Reload();
