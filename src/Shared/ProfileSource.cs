@@ -2,9 +2,9 @@ namespace KeepAlive.Net;
 
 /// <summary>
 /// How validation messages name a profile and its settings, the one rule: by the profile's configuration path
-/// (<c>KeepAlive:Profiles:payments:Tcp:IdleTime</c>), or, without one, by its name and origin. Compiled into the Hosting
-/// library, whose messages use it, and into the <c>keepalive</c> tool, which renames the flags' profile in those messages
-/// and finds the setting a message names by the same rule rather than by the message's shape.
+/// (<c>KeepAlive:Profiles:payments:Tcp:IdleTime</c>), or, without one, by its name and origin (its name alone when the origin
+/// is not known). Compiled into the Hosting library, whose messages use it, and into the <c>keepalive</c> tool, which renames
+/// the flags' profile in those messages and finds the setting a message names by the same rule rather than by the message's shape.
 /// </summary>
 internal static class ProfileSource
 {
@@ -14,9 +14,18 @@ internal static class ProfileSource
     public static string Of(string? configurationPath, string name) => configurationPath switch
     {
         { Length: > 0 } path => path,
-        "" => $"KeepAlive profile '{name}' (bound from the root of the configuration given to AddKeepAlive)",
-        _ => $"KeepAlive profile '{name}' (configured in code)",
+        "" => $"{ByName(name)} (bound from the root of the configuration given to AddKeepAlive)",
+        _ => $"{ByName(name)} (configured in code)",
     };
+
+    /// <summary>
+    /// Names one setting of a profile whose origin is not known (an <c>IKeepAliveProfiles</c> other than the registered
+    /// profiles: a decorator, a test double), by the profile's name alone, e.g. <c>KeepAlive profile 'payments' Tcp:IdleTime</c>:
+    /// no path to give, and no origin to claim.
+    /// </summary>
+    /// <param name="name">The profile's name.</param>
+    /// <param name="setting">The setting, e.g. <c>Tcp:IdleTime</c>.</param>
+    public static string SettingByName(string name, string setting) => $"{ByName(name)} {setting}";
 
     /// <summary>Names one setting of a profile, e.g. <c>KeepAlive:Profiles:payments:Tcp:IdleTime</c>.</summary>
     /// <param name="configurationPath">As for <see cref="Of"/>.</param>
@@ -25,4 +34,6 @@ internal static class ProfileSource
     public static string Setting(string? configurationPath, string name, string setting) => configurationPath is { Length: > 0 } path
         ? $"{path}:{setting}"
         : $"{Of(configurationPath, name)} {setting}";
+
+    private static string ByName(string name) => $"KeepAlive profile '{name}'";
 }

@@ -115,6 +115,22 @@ public sealed class KeepAliveClientSettingsTests
     }
 
     [Fact]
+    public void Create_AnotherImplementationOfIKeepAliveProfiles_RefusalNamesTheProfileByNameThroughTheOneRuleWithNoOriginItCannotKnow()
+    {
+        // A decorator of IKeepAliveProfiles (here one around a profile configured in code) has no registration to name the
+        // profile's path or origin: "(configured in code)" would be a guess. The name alone, by ProfileSource's rule.
+        using var services = InCode(p => p.Heartbeat.Interval = TimeSpan.FromSeconds(45));
+        var shortClient = new KeepAliveClientDescription("ShortClient", "ShortOptions.Heartbeat") { MaxHeartbeatInterval = TimeSpan.FromSeconds(30) };
+        var another = new ReloadAfterRead(services.GetRequiredService<IKeepAliveProfiles>(), static () => { });
+
+        var act = () => KeepAliveClientSettings.Create(another, "p", shortClient);
+
+        var failure = act.Should().Throw<OptionsValidationException>().Which.Failures.Should().ContainSingle().Which;
+        failure.Should().Be("KeepAlive profile 'p' Heartbeat:Interval: Heartbeat:Interval is 45s, above the 30s that ShortClient can carry in ShortOptions.Heartbeat. Fix: set Heartbeat:Interval to at most 30s.");
+        failure.Should().StartWith(ProfileSource.SettingByName("p", "Heartbeat:Interval") + ": ", "ProfileSource names every profile in messages");
+    }
+
+    [Fact]
     public async Task AddKeepAliveClient_ProfileUnsuitedToTheClient_HostStopsAtStartUp()
     {
         var error = await TestHosts.StartFailingAsync("""{ "KeepAlive": { "Profiles": { "cache": { "Heartbeat": { "Interval": "250ms" } } } } }""",

@@ -97,10 +97,11 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
 
     /// <summary>
     /// Names one setting of a profile in messages: as start-up validation does for the registered profiles (the path it is
-    /// bound from), by the profile's name for another implementation of <see cref="IKeepAliveProfiles"/>.
+    /// bound from), by the profile's name alone for another implementation of <see cref="IKeepAliveProfiles"/>, which
+    /// knows no path nor origin (<see cref="ProfileSource.SettingByName"/>).
     /// </summary>
     internal static string Describe(IKeepAliveProfiles profiles, string profileName, string setting) =>
-        profiles is KeepAliveProfiles registered ? registered.Describe(profileName, setting) : $"KeepAlive profile '{profileName}' {setting}";
+        profiles is KeepAliveProfiles registered ? registered.Describe(profileName, setting) : ProfileSource.SettingByName(profileName, setting);
 
     /// <summary>
     /// The refusal of a profile by a package that applies it (a client library, SignalR, gRPC): its errors named as start-up
