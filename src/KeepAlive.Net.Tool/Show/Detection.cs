@@ -40,10 +40,12 @@ internal static class Detection
         if (profile.Heartbeat.PeerIdleTimeout is { } peer)
         {
             var name = peer.PresetName ?? "the peer";
+            // Configured values are written as the profile reads them, not rounded as a measured time is (1ms500us, not 2ms).
+            var peerValue = KeepAliveDuration.Format(peer.Value);
             // The library's validation already refused profiles whose first probe and its retry come too late.
             yield return applied.Enabled
-                ? $"Peer idle timeout {Units.Time(peer.Value)} ({name}): the first probe leaves after {Units.Time(applied.IdleTime)} and its retry after {Units.Time(applied.IdleTime + applied.Interval)}, in time to keep the connection."
-                : $"Peer idle timeout {Units.Time(peer.Value)} ({name}): with keep-alive off, only the heartbeat keeps the connection.";
+                ? $"Peer idle timeout {peerValue} ({name}): the first probe leaves after {Units.Time(applied.IdleTime)} and its retry after {Units.Time(applied.IdleTime + applied.Interval)}, in time to keep the connection."
+                : $"Peer idle timeout {peerValue} ({name}): with keep-alive off, only the heartbeat keeps the connection.";
             if (!heartbeat)
             {
                 yield return "No heartbeat is sent (--heartbeat TEXT sends one) and the profile sets no Heartbeat:Interval.";
@@ -51,12 +53,13 @@ internal static class Detection
             }
 
             var interval = profile.Heartbeat.Interval;
+            var every = KeepAliveDuration.Format(interval);
             // The lateness budget is the library's (HeartbeatOptions.LatenessBudget: interval, jitter and spread taken out), the
             // one warning 2004 and the health check judge; a late heartbeat loses the connection only if no probe keeps it.
             var late = applied.Enabled && applied.IdleTime < peer.Value ? "leaves the connection to the OS keep-alive probes" : "loses the connection";
             yield return interval < peer.Value
-                ? $"Heartbeat every {Units.Time(interval)}: {(peer.Value / interval).ToString("0.#", CultureInfo.InvariantCulture)} heartbeats fit in the peer idle timeout; a heartbeat more than {Units.Time(profile.Heartbeat.LatenessBudget)} late {late} (budget: peer idle timeout - interval - jitter - spread)."
-                : $"Heartbeat every {Units.Time(interval)} is not shorter than the peer idle timeout {Units.Time(peer.Value)}: the connection is lost between heartbeats.";
+                ? $"Heartbeat every {every}: {(peer.Value / interval).ToString("0.#", CultureInfo.InvariantCulture)} heartbeats fit in the peer idle timeout; a heartbeat more than {Units.Time(profile.Heartbeat.LatenessBudget)} late {late} (budget: peer idle timeout - interval - jitter - spread)."
+                : $"Heartbeat every {every} is not shorter than the peer idle timeout {peerValue}: the connection is lost between heartbeats.";
         }
         else
         {

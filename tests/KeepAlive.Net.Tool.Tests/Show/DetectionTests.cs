@@ -37,4 +37,20 @@ public sealed class DetectionTests
 
         output.ToString().Should().MatchRegex($@"idle time / interval\s*│\s*{System.Text.RegularExpressions.Regex.Escape(support)}");
     }
+
+    [Fact]
+    public void Describe_ConfiguredIntervalAndPeerIdleTimeout_AreWrittenExactlyAsTheProfileReadsThem()
+    {
+        // A Heartbeat:Interval of 1.5ms read "Heartbeat every 2ms: 666.7 heartbeats fit": rounded to the millisecond as a
+        // measured time, though the count was the 1.5ms one's and "2ms" pasted into a profile is another heartbeat.
+        var applied = new KeepAliveSettings { Platform = KeepAlivePlatform.Linux, Enabled = false, IsReadBackFromKernel = true };
+        var profile = new KeepAliveProfileOptions();
+        profile.Heartbeat.Interval = TimeSpan.FromTicks(15_000);
+        profile.Heartbeat.PeerIdleTimeout = PeerIdleTimeout.Parse("1000500us");
+
+        var lines = Detection.Describe(applied, profile, Unread).ToList();
+
+        lines.Should().Contain(static l => l.StartsWith("Peer idle timeout 1s500us (the peer):", StringComparison.Ordinal));
+        lines.Should().Contain(static l => l.StartsWith("Heartbeat every 1ms500us: 667 heartbeats fit", StringComparison.Ordinal));
+    }
 }
