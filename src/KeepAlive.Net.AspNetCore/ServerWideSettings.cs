@@ -31,7 +31,8 @@ internal static class ServerWideSettings
 
     private static readonly ServerWide<WebSocketOptions>[] WebSocketValues =
     [
-        new("WebSocket:KeepAliveInterval", "WebSocketOptions.KeepAliveInterval", static p => p.WebSocket.KeepAliveInterval, static o => o.KeepAliveInterval, static (o, v) => o.KeepAliveInterval = v),
+        // services.AddSignalR() turns the interval off (SignalR sends keep-alive messages of its own): the framework's value, replaced without a word.
+        new("WebSocket:KeepAliveInterval", "WebSocketOptions.KeepAliveInterval", static p => p.WebSocket.KeepAliveInterval, static o => o.KeepAliveInterval, static (o, v) => o.KeepAliveInterval = v, FrameworkValue: TimeSpan.Zero),
         new("WebSocket:KeepAliveTimeout", "WebSocketOptions.KeepAliveTimeout", static p => p.WebSocket.KeepAliveTimeout, static o => o.KeepAliveTimeout, static (o, v) => o.KeepAliveTimeout = v),
     ];
 
@@ -67,12 +68,11 @@ internal static class ServerWideSettings
         }
 
         // UseWebSockets() reads these options when each WebSocket is accepted, so setting them while Kestrel binds reaches every
-        // WebSocket. Replacing a value here is not reported: the framework's own code sets them (SignalR's AddConnections
-        // turns the keep-alive interval off), so a warning would fire for the setup INTEGRATION.md recommends.
+        // WebSocket. Replacing a value other code set (Configure<WebSocketOptions>) is said, as for Kestrel's limits.
         var webSockets = listenOptions.ApplicationServices.GetRequiredService<IOptions<WebSocketOptions>>().Value;
         foreach (var value in WebSocketValues)
         {
-            value.Apply(webSockets, webSockets, " of UseWebSockets", profileName, profile, listenOptions, logger: null);
+            value.Apply(webSockets, webSockets, " of UseWebSockets", profileName, profile, listenOptions, logger);
         }
 
         // The profile's rule takes an unset interval for the platform's 2 min; SignalR turns it off (it sends keep-alive
@@ -159,18 +159,21 @@ internal static class ServerWideSettings
         }
     }
 
-    /// <summary>One server-wide value of <typeparamref name="TOwner"/> that a profile may set.</summary>
-    private sealed record ServerWide<TOwner>(string Setting, string What, Func<KeepAliveProfileOptions, TimeSpan?> Of, Func<TOwner, TimeSpan> Get, Action<TOwner, TimeSpan> Set)
+    /// <summary>
+    /// One server-wide value of <typeparamref name="TOwner"/> that a profile may set; <paramref name="FrameworkValue"/>: a value
+    /// the framework's own code sets (not the application's), which the profile replaces without a word.
+    /// </summary>
+    private sealed record ServerWide<TOwner>(string Setting, string What, Func<KeepAliveProfileOptions, TimeSpan?> Of, Func<TOwner, TimeSpan> Get, Action<TOwner, TimeSpan> Set, TimeSpan? FrameworkValue = null)
         where TOwner : new()
     {
         // Claims the value for the profile on the claims' owner (two profiles that disagree stop the host), then sets it,
-        // saying so to `logger` when it replaces a value other code set (one that is not the framework's default).
-        public void Apply(object claimsOwner, TOwner owner, string whereSuffix, string profileName, KeepAliveProfileOptions profile, ListenOptions endpoint, ILogger? logger)
+        // saying so to `logger` when it replaces a value other code set (neither the default nor the framework's value).
+        public void Apply(object claimsOwner, TOwner owner, string whereSuffix, string profileName, KeepAliveProfileOptions profile, ListenOptions endpoint, ILogger logger)
         {
             if (Of(profile) is { } value)
             {
                 var before = Get(owner);
-                if (!Claim(claimsOwner, Setting, What + whereSuffix, profileName, value, endpoint) && logger is not null && before != value && before != Get(new TOwner()))
+                if (!Claim(claimsOwner, Setting, What + whereSuffix, profileName, value, endpoint) && before != value && before != Get(new TOwner()) && before != FrameworkValue)
                 {
                     Log.ServerWideSettingReplaced(logger, What + whereSuffix, KeepAliveDuration.Format(before), KeepAliveDuration.Format(value), profileName, Setting);
                 }

@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 
 namespace KeepAlive.Net.AspNetCore.Tests;
@@ -32,6 +34,38 @@ public sealed class UseKeepAliveServerTests
         var webSockets = app.Services.GetRequiredService<IOptions<WebSocketOptions>>().Value;
         webSockets.KeepAliveInterval.Should().Be(TimeSpan.FromSeconds(15));
         webSockets.KeepAliveTimeout.Should().Be(TimeSpan.FromSeconds(5));
+        await app.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    // A WebSocket keep-alive the application set (Configure<WebSocketOptions>) was replaced by the profile's without a word,
+    // though a Kestrel limit set so is said (3108); SignalR's own value (its interval off) is the framework's, not said.
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task UseKeepAlive_WebSocketKeepAliveSetInCode_ReplacedWithAWarningNamingBothValuesButNotSignalRsOwn(bool setInCode)
+    {
+        await using var app = KestrelHosts.Build(Json, listen => listen.UseKeepAlive("edge"), services =>
+        {
+            services.AddLogging(logging => logging.AddFakeLogging()).AddSignalR();
+            if (setInCode)
+            {
+                services.Configure<WebSocketOptions>(o => o.KeepAliveInterval = TimeSpan.FromSeconds(40));
+            }
+        });
+        await app.StartAsync(TestContext.Current.CancellationToken);
+
+        app.Services.GetRequiredService<IOptions<WebSocketOptions>>().Value.KeepAliveInterval.Should().Be(TimeSpan.FromSeconds(15));
+        var replaced = app.Services.GetRequiredService<FakeLogCollector>().GetSnapshot().Where(static r => r.Id.Id == KeepAliveEventIds.ServerWideSettingReplaced).Select(static r => r.Message);
+        if (setInCode)
+        {
+            replaced.Should().ContainSingle().Which.Should().Contain("WebSocketOptions.KeepAliveInterval of UseWebSockets was 40s, set by other code; KeepAlive profile 'edge' replaces it with 15s (WebSocket:KeepAliveInterval)")
+                .And.Contain("Fix:");
+        }
+        else
+        {
+            replaced.Should().BeEmpty("services.AddSignalR() turns the interval off itself, and the profile's is the one INTEGRATION.md recommends over it");
+        }
+
         await app.StopAsync(TestContext.Current.CancellationToken);
     }
 
