@@ -175,10 +175,8 @@ public sealed class EngineBehaviourTests
         // DateTime.UtcNow.Ticks (6e17) is far ahead of Stopwatch.GetTimestamp() (nanoseconds since boot on Linux): every
         // heartbeat was recorded on time with lateness 0, the very mistake the XML docs promise to refuse. A due time a
         // little ahead (a timer that fired early) is still accepted.
-        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
-        clock.Advance(TimeSpan.FromDays(1));
-        using var monitor = new DriftMonitor(new HeartbeatOptions { Interval = TimeSpan.FromSeconds(1) }, clock);
-        var now = clock.GetTimestamp();
+        var (clock, monitor, now) = MonitorOfOneSecondADayIn();
+        using var disposeMonitor = monitor;
         var second = TicksOf(TimeSpan.FromSeconds(1), clock);
 
         monitor.Record(now + (second / 2), now).Lateness.Should().Be(TimeSpan.Zero, "a heartbeat sent half an interval early is on time");
@@ -194,16 +192,22 @@ public sealed class EngineBehaviourTests
     {
         // How far ahead the due timestamp is was measured from two timestamps, to the tick: the refusal wrote it exactly
         // ("2s345ms678.9us"), where every other measured duration of the library is written to the millisecond (FormatMeasured).
-        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
-        clock.Advance(TimeSpan.FromDays(1));
-        using var monitor = new DriftMonitor(new HeartbeatOptions { Interval = TimeSpan.FromSeconds(1) }, clock);
-        var now = clock.GetTimestamp();
+        var (clock, monitor, now) = MonitorOfOneSecondADayIn();
+        using var disposeMonitor = monitor;
         var ahead = TicksOf(TimeSpan.FromTicks(23_456_789), clock); // 2s345ms678.9us
 
         var message = ((Action)(() => monitor.Record(now + ahead, now))).Should().Throw<ArgumentOutOfRangeException>().Which.Message;
 
         message.Should().Contain("on the monitor's clock, 2s346ms after now", "a measured duration is written to the millisecond");
         DurationText.NotReadBack(message).Should().BeEmpty("the message writes durations as configuration reads them: {0}", message);
+    }
+
+    // A DriftMonitor of a 1s interval on a fake clock a day past its start, and that clock's now.
+    private static (TimeProvider Clock, DriftMonitor Monitor, long Now) MonitorOfOneSecondADayIn()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        clock.Advance(TimeSpan.FromDays(1));
+        return (clock, new DriftMonitor(new HeartbeatOptions { Interval = TimeSpan.FromSeconds(1) }, clock), clock.GetTimestamp());
     }
 
     private static long TicksOf(TimeSpan duration, TimeProvider clock) => (long)(duration.TotalSeconds * clock.TimestampFrequency);
