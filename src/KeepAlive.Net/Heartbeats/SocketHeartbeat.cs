@@ -71,19 +71,18 @@ public static class SocketHeartbeat
         return scheduler.RegisterSocket(client.Client ?? throw new ObjectDisposedException(nameof(TcpClient), "The TcpClient is disposed. Fix: register its heartbeat while it is connected."), payload, options);
     }
 
-    /// <summary>Refuses a heartbeat on a disposed socket (its own, or the one under a wrapped <see cref="NetworkStream"/>): it could never be sent.</summary>
+    /// <summary>
+    /// Refuses a heartbeat on a socket it could never be sent on (its own, or the one under a wrapped <see cref="NetworkStream"/>,
+    /// which still says CanWrite): disposed, not a stream socket, listening, not connected or shut down.
+    /// </summary>
     /// <exception cref="ObjectDisposedException">The socket is disposed.</exception>
-    internal static void ThrowIfDisposed(Socket socket)
+    /// <exception cref="ArgumentException">The socket is not a connected stream socket.</exception>
+    internal static void CheckSocket(Socket socket)
     {
         if (SocketGuard.IsDisposed(socket))
         {
             throw new ObjectDisposedException(nameof(Socket), "The socket is disposed; a heartbeat on it could never be sent. Fix: register the heartbeat right after connecting, and dispose the registration before the socket.");
         }
-    }
-
-    private static void CheckSocket(Socket socket)
-    {
-        ThrowIfDisposed(socket);
 
         if (socket.SocketType != SocketType.Stream)
         {

@@ -130,7 +130,7 @@ public sealed class HeartbeatStream : Stream
     /// <param name="payload">The heartbeat message of the application protocol, complete (with its frame header if the protocol has one); must stay unchanged while registered.</param>
     /// <param name="options">When to send; validated.</param>
     /// <returns>The registration; disposing this stream disposes it.</returns>
-    /// <exception cref="ArgumentException">The payload is empty or the options are invalid.</exception>
+    /// <exception cref="ArgumentException">The payload is empty, the options are invalid, or the socket under the wrapped <see cref="NetworkStream"/> was shut down.</exception>
     /// <exception cref="InvalidOperationException">This stream already has a registration.</exception>
     /// <exception cref="NotSupportedException">The wrapped stream cannot be written (read-only, already closed, or an <see cref="SslStream"/> before its handshake), so no heartbeat could be sent.</exception>
     /// <exception cref="ObjectDisposedException">This stream is disposed, or was disposed while the heartbeat was registered (the registration is then stopped), or the socket under the wrapped <see cref="NetworkStream"/> is closed.</exception>
@@ -151,7 +151,7 @@ public sealed class HeartbeatStream : Stream
     /// <param name="options">When to send; validated.</param>
     /// <param name="writeHeartbeat">Writes one heartbeat to the given stream; observe the context's cancellation token. A call that writes nothing counts as a failed heartbeat, not a sent one.</param>
     /// <returns>The registration; disposing this stream disposes it.</returns>
-    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    /// <exception cref="ArgumentException">The options are invalid, or the socket under the wrapped <see cref="NetworkStream"/> was shut down.</exception>
     /// <exception cref="InvalidOperationException">This stream already has a registration.</exception>
     /// <exception cref="NotSupportedException">The wrapped stream cannot be written (read-only, already closed, or an <see cref="SslStream"/> before its handshake), so no heartbeat could be sent.</exception>
     /// <exception cref="ObjectDisposedException">This stream is disposed, or was disposed while the heartbeat was registered (the registration is then stopped), or the socket under the wrapped <see cref="NetworkStream"/> is closed.</exception>
@@ -371,8 +371,8 @@ public sealed class HeartbeatStream : Stream
     }
 
     // A heartbeat on a stream that cannot be written fails at every interval for ever (NotSupportedException is not a
-    // closed connection, so the registration never ends): refuse it up front. One on a socket already closed would only end
-    // with PeerDead at the first heartbeat: refused as RegisterSocket refuses that socket.
+    // closed connection, so the registration never ends): refuse it up front. One on a socket already closed or shut down would
+    // only end with PeerDead at the first heartbeat: refused as RegisterSocket refuses that socket.
     private void ThrowIfInnerNotWritable()
     {
         if (_inner is SslStream { IsAuthenticated: false })
@@ -389,7 +389,7 @@ public sealed class HeartbeatStream : Stream
 
         if (_inner is NetworkStream { Socket: var socket })
         {
-            SocketHeartbeat.ThrowIfDisposed(socket); // its socket closed under it, a NetworkStream still says CanWrite
+            SocketHeartbeat.CheckSocket(socket); // its socket closed or shut down under it, a NetworkStream still says CanWrite
         }
     }
 

@@ -235,6 +235,25 @@ public sealed class HeartbeatStreamLoopbackTests
     }
 
     [Fact]
+    public void RegisterHeartbeat_NetworkStreamWhoseSocketWasShutDown_RefusedUpFrontAsRegisterSocketRefusesThatSocket()
+    {
+        // Socket.Shutdown(Send) under a NetworkStream (which still says CanWrite): the registration was accepted and its first
+        // heartbeat failed on the shut-down socket, where RegisterSocket refuses the same socket at once, saying so, with the fix.
+        using var manual = new ManualScheduler();
+        using var connection = LoopbackConnection.Open();
+        using var stream = new HeartbeatStream(new NetworkStream(connection.Client, ownsSocket: false));
+        connection.Client.Shutdown(SocketShutdown.Send);
+        stream.CanWrite.Should().BeTrue("the NetworkStream does not know its socket was shut down");
+        var direct = manual.Scheduler.Invoking(s => s.RegisterSocket(connection.Client, "PING"u8.ToArray(), new HeartbeatOptions()))
+            .Should().Throw<ArgumentException>().WithMessage("*shut down*Fix:*").Which.Message;
+
+        stream.Invoking(s => s.RegisterHeartbeat(manual.Scheduler, "PING"u8.ToArray(), new HeartbeatOptions { Interval = ManualScheduler.Second }))
+            .Should().Throw<ArgumentException>().Which.Message.Should().Be(direct, "one rule refuses the socket, under a stream or not");
+        manual.Scheduler.RegistrationCount.Should().Be(0);
+        stream.Registration.Should().BeNull();
+    }
+
+    [Fact]
     public async Task BeginMessage_OverANetworkStream_TheScopesStreamForwardsTheConnectionsWriteTimeout()
     {
         // The scope's stream writes straight to the NetworkStream, so its writes do time out after the connection's
