@@ -34,7 +34,8 @@ public static class KeepAliveNatsExtensions
     /// <remarks>
     /// WebSocket servers (<c>ws://</c>, <c>wss://</c>): NATS.Net's WebSocket connection is internal and opens its own
     /// socket, so the <c>Tcp</c> section cannot reach it; with only WebSocket URLs the heartbeat settings are applied and
-    /// the log line says the <c>Tcp</c> section is not. A <see cref="NatsOpts.PingInterval"/> or
+    /// the log line says the <c>Tcp</c> section is not; the options returned then carry the profile in a
+    /// <see cref="NatsWebSocketOpts.ConfigureClientWebSocketOptions"/> that runs yours, so a copy of them takes the same one. A <see cref="NatsOpts.PingInterval"/> or
     /// <see cref="NatsOpts.MaxPingOut"/> set by hand is kept unless the profile sets the matching value; then the profile
     /// wins and a warning says so (event 3202). NATS.Net sends its PINGs from a thread-pool timer; the kernel's keep-alive
     /// is what no thread-pool starvation can delay.
@@ -87,7 +88,7 @@ public static class KeepAliveNatsExtensions
             notes.Add($"Heartbeat:Timeout {Show(unused)} is not used: NatsOpts.PingInterval is 0, so NATS.Net sends no PING and MaxPingOut never ends a connection. Fix: set Heartbeat:Interval in the profile, or a PingInterval of yours");
         }
 
-        NatsProfileTaken.Record(result, taken);
+        result = NatsProfileTaken.Record(result, taken);
         settings.ReportApplied(notes);
         const string Rebuild = "create the NatsConnection again from NatsOpts.UseKeepAlive (its sockets already follow reloads; PingInterval and MaxPingOut are fixed when the options are made)";
         settings.WarnWhenReloadsAreNotTaken(

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using NATS.Client.Core;
 
 namespace KeepAlive.Net.Nats;
@@ -8,12 +7,11 @@ namespace KeepAlive.Net.Nats;
 /// the <see cref="NatsOpts.PingInterval"/> and <see cref="NatsOpts.MaxPingOut"/> it set, which are not yours when
 /// <c>UseKeepAlive</c> runs again on those options. Carried by the package's socket factory, which every copy of the options
 /// (<c>with { ... }</c>) carries; for options without one (only WebSocket servers, or your own factory while <c>Tcp</c> is off)
-/// kept for the options object <c>UseKeepAlive</c> returned.
+/// by a <see cref="NatsWebSocketOpts.ConfigureClientWebSocketOptions"/> that runs yours (NATS.Net calls it for WebSocket
+/// connections only), which every copy carries too, unless it replaces <see cref="NatsOpts.WebSocketOpts"/>.
 /// </summary>
 internal sealed class NatsProfileTaken(string profileName)
 {
-    private static readonly ConditionalWeakTable<NatsOpts, NatsProfileTaken> WithoutOurFactory = [];
-
     /// <summary>Gets the profile applied.</summary>
     public string ProfileName => profileName;
 
@@ -26,18 +24,32 @@ internal sealed class NatsProfileTaken(string profileName)
     /// <summary>What an earlier <c>UseKeepAlive</c> applied to these options (or the options they were copied from), or <see langword="null"/>.</summary>
     public static NatsProfileTaken? Of(NatsOpts options) =>
         options.SocketConnectionFactory is KeepAliveNatsSocketConnectionFactory ours ? ours.Taken ?? new(ours.ProfileName)
-        : WithoutOurFactory.TryGetValue(options, out var taken) ? taken : null;
+        : options.WebSocketOpts?.ConfigureClientWebSocketOptions?.Target is Carrier carrier ? carrier.Taken
+        : null;
 
     /// <summary>Records what <c>UseKeepAlive</c> applied to the options it returns.</summary>
-    public static void Record(NatsOpts options, NatsProfileTaken taken)
+    /// <returns>The options carrying it: <paramref name="options"/>, or a copy whose <see cref="NatsOpts.WebSocketOpts"/> carries it.</returns>
+    public static NatsOpts Record(NatsOpts options, NatsProfileTaken taken)
     {
         if (options.SocketConnectionFactory is KeepAliveNatsSocketConnectionFactory ours)
         {
             ours.Taken = taken;
+            return options;
         }
-        else
-        {
-            WithoutOurFactory.AddOrUpdate(options, taken);
-        }
+
+        var webSocket = options.WebSocketOpts ?? NatsWebSocketOpts.Default;
+        var yours = webSocket.ConfigureClientWebSocketOptions is { Target: Carrier earlier } ? earlier.Yours : webSocket.ConfigureClientWebSocketOptions;
+        return options with { WebSocketOpts = webSocket with { ConfigureClientWebSocketOptions = new Carrier(taken, yours).ConfigureAsync } };
+    }
+
+    /// <summary>Carries what was applied in options without a factory of ours, and runs your own WebSocket callback.</summary>
+    private sealed class Carrier(NatsProfileTaken taken, Func<Uri, System.Net.WebSockets.ClientWebSocketOptions, CancellationToken, ValueTask>? yours)
+    {
+        public NatsProfileTaken Taken => taken;
+
+        public Func<Uri, System.Net.WebSockets.ClientWebSocketOptions, CancellationToken, ValueTask>? Yours => yours;
+
+        public ValueTask ConfigureAsync(Uri uri, System.Net.WebSockets.ClientWebSocketOptions options, CancellationToken cancellationToken) =>
+            yours?.Invoke(uri, options, cancellationToken) ?? default;
     }
 }

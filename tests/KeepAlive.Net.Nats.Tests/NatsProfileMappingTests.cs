@@ -193,6 +193,35 @@ public sealed class NatsProfileMappingTests
         profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().BeEmpty();
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task UseKeepAlive_OnACopyOfOptionsWithoutOurFactory_TheSameProfileAppliedAsOnce_AnotherRefused(bool yourFactoryWithTcpOff)
+    {
+        // With only WebSocket servers (or your own factory while Tcp is off) no factory of ours marks the options, and the
+        // profile was kept for the very object UseKeepAlive returned: a `with` copy of it forgot it, so another profile was
+        // accepted on the copy, mixing two, and the same one again warned (3202) that the first call's PingInterval was set by hand.
+        using var profiles = ClientProfiles.Build(s => s
+            .AddKeepAlive("events", p => (p.Tcp.Enabled, p.Heartbeat.Interval) = (false, TimeSpan.FromSeconds(20)))
+            .AddKeepAlive("other", p => (p.Tcp.Enabled, p.Heartbeat.Interval) = (false, TimeSpan.FromSeconds(30))));
+        var yours = yourFactoryWithTcpOff ? new Wrapper(NatsOpts.Default.UseKeepAlive(profiles.Profiles, "events").SocketConnectionFactory!) : null;
+        var yourWebSocketCallback = 0;
+        var start = yours is null
+            ? NatsOpts.Default with { Url = "ws://nats.internal:8080", WebSocketOpts = new() { ConfigureClientWebSocketOptions = (_, _, _) => { yourWebSocketCallback++; return default; } } }
+            : NatsOpts.Default with { SocketConnectionFactory = yours };
+        var copy = start.UseKeepAlive(profiles.Profiles, "events") with { Name = "copy" };
+
+        var another = () => copy.UseKeepAlive(profiles.Profiles, "other");
+
+        another.Should().Throw<InvalidOperationException>().WithMessage("NatsOpts.UseKeepAlive(\"other\"): these options already take KeepAlive profile 'events'*");
+        var again = copy.UseKeepAlive(profiles.Profiles, "events");
+        (again.PingInterval, again.SocketConnectionFactory).Should().Be((TimeSpan.FromSeconds(20), yours));
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().BeEmpty("the copy's PingInterval is the first call's, not yours");
+        using var webSocket = new System.Net.WebSockets.ClientWebSocket();
+        await again.WebSocketOpts.ConfigureClientWebSocketOptions!(new Uri("ws://nats.internal:8080"), webSocket.Options, TestContext.Current.CancellationToken);
+        yourWebSocketCallback.Should().Be(yours is null ? 1 : 0, "a WebSocket callback of yours still runs, once, however often UseKeepAlive ran");
+    }
+
     [Fact]
     public void UseKeepAlive_ReloadChangesTheHeartbeat_WarnsThatPingIntervalAndMaxPingOutStayWithTheFix()
     {
