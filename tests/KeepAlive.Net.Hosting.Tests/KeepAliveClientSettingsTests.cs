@@ -332,6 +332,24 @@ public sealed class KeepAliveClientSettingsTests
             .Which.Message.Should().Be("TestClient uses KeepAlive profile 'p': heartbeat every 30s", "the defaults (WhenIdle, no jitter) and a spread of 0 ask nothing the client lacks");
     }
 
+    [Fact]
+    public void ReportApplied_ProfileSetsTheDriftOrBlockedCallbackThreshold_SaysTheClientCannotUseThem()
+    {
+        // Heartbeat:DriftWarningThreshold and Heartbeat:BlockedCallbackThreshold watch the library's own heartbeats: set in a
+        // profile applied to a client, whose own timer sends its heartbeat unmeasured, they were dropped without a word.
+        using var services = InCode(p =>
+        {
+            p.Heartbeat.Interval = TimeSpan.FromSeconds(30);
+            p.Heartbeat.DriftWarningThreshold = TimeSpan.FromMilliseconds(200);
+            p.Heartbeat.BlockedCallbackThreshold = TimeSpan.FromSeconds(2);
+        });
+
+        KeepAliveClientSettings.Create(services.GetRequiredService<IKeepAliveProfiles>(), "p", Client).ReportApplied(["heartbeat every 30s"]);
+
+        services.GetFakeLogCollector().GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.ClientProfileApplied)
+            .Which.Message.Should().Be("TestClient uses KeepAlive profile 'p': heartbeat every 30s; Heartbeat:DriftWarningThreshold 200ms and Heartbeat:BlockedCallbackThreshold 2s are not used: TestClient sends TestOptions.Heartbeat from its own timer, which has no such setting");
+    }
+
     private static TimeSpan? IdleOfANewSocket(KeepAliveClientSettings settings)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);

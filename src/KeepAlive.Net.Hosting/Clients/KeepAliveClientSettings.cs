@@ -22,6 +22,9 @@ namespace KeepAlive.Net.Hosting;
 /// </remarks>
 public sealed class KeepAliveClientSettings
 {
+    /// <summary>The heartbeat settings' defaults, against which a threshold the profile sets is told from one it leaves.</summary>
+    private static readonly HeartbeatOptions HeartbeatDefaults = new();
+
     private readonly IKeepAliveProfiles _profiles;
     private readonly ILogger _logger;
     private readonly List<string> _adjustments = [];
@@ -213,8 +216,9 @@ public sealed class KeepAliveClientSettings
     /// Logs once what the profile set on the client (event <see cref="KeepAliveEventIds.ClientProfileApplied"/>,
     /// Information): the client package's notes, that <c>Heartbeat:Timeout</c> is not used when the profile sets one the
     /// client cannot take (<see cref="KeepAliveClientDescription.WithoutHeartbeatTimeout"/>), that <c>Heartbeat:Mode</c>
-    /// FixedRate, <c>Heartbeat:Jitter</c> and <c>Heartbeat:Spread</c> are not used when the profile sets them (the client's
-    /// own timer sends its heartbeat), then <see cref="Adjustments"/>.
+    /// FixedRate, <c>Heartbeat:Jitter</c>, <c>Heartbeat:Spread</c>, <c>Heartbeat:DriftWarningThreshold</c> and
+    /// <c>Heartbeat:BlockedCallbackThreshold</c> are not used when the profile sets them (the client's own timer sends its
+    /// heartbeat), then <see cref="Adjustments"/>.
     /// </summary>
     /// <param name="notes">What was applied, what keeps the client's own value and what the client cannot do, one sentence each.</param>
     public void ReportApplied(IEnumerable<string> notes)
@@ -231,8 +235,10 @@ public sealed class KeepAliveClientSettings
     }
 
     /// <summary>
-    /// What the profile asks of its heartbeat's timing that only the library's own heartbeats do (<c>Heartbeat:Mode</c>
-    /// FixedRate, <c>Heartbeat:Jitter</c>, <c>Heartbeat:Spread</c>): a client sends its heartbeat from its own timer, with none of them.
+    /// What the profile asks of its heartbeat that only the library's own heartbeats do (<c>Heartbeat:Mode</c> FixedRate,
+    /// <c>Heartbeat:Jitter</c>, <c>Heartbeat:Spread</c>, and a <c>Heartbeat:DriftWarningThreshold</c> or
+    /// <c>Heartbeat:BlockedCallbackThreshold</c> other than the default): a client sends its heartbeat from its own timer,
+    /// with none of them, unmeasured.
     /// </summary>
     private IEnumerable<string> UnusedTiming()
     {
@@ -242,6 +248,8 @@ public sealed class KeepAliveClientSettings
             heartbeat?.Mode == HeartbeatMode.FixedRate ? $"Heartbeat:Mode {HeartbeatMode.FixedRate}" : null,
             heartbeat?.Jitter > TimeSpan.Zero ? $"Heartbeat:Jitter {KeepAliveClientRules.Show(heartbeat.Jitter)}" : null,
             heartbeat?.Spread > TimeSpan.Zero ? $"Heartbeat:Spread {KeepAliveClientRules.Show(heartbeat.Spread.Value)}" : null,
+            heartbeat is not null && heartbeat.DriftWarningThreshold != HeartbeatDefaults.DriftWarningThreshold ? $"Heartbeat:DriftWarningThreshold {KeepAliveClientRules.Show(heartbeat.DriftWarningThreshold)}" : null,
+            heartbeat is not null && heartbeat.BlockedCallbackThreshold != HeartbeatDefaults.BlockedCallbackThreshold ? $"Heartbeat:BlockedCallbackThreshold {KeepAliveClientRules.Show(heartbeat.BlockedCallbackThreshold)}" : null,
         ];
         var unused = set.OfType<string>().ToList();
         if (unused.Count > 0)
