@@ -32,7 +32,9 @@ public static class KeepAliveRedisExtensions
     /// <remarks>
     /// A <see cref="ConfigurationOptions.BeforeSocketConnect"/> of yours is kept and runs before the connect; the profile is
     /// applied after it, so the profile's keep-alive wins. A <see cref="ConfigurationOptions.Tunnel"/> of yours (an HTTP
-    /// proxy) is wrapped and still decides where and how to connect. A <see cref="ConfigurationOptions.KeepAlive"/> you set by hand is kept
+    /// proxy) is wrapped and still decides where and how to connect; one set after this call must wrap the one it installs:
+    /// one in its place opens sockets without the profile, which the first connection made through it says (event 3206, once
+    /// per call; this call wraps <see cref="ConfigurationOptions.BeforeSocketConnect"/> to see it). A <see cref="ConfigurationOptions.KeepAlive"/> you set by hand is kept
     /// unless the profile sets <c>Heartbeat:Interval</c>; then the profile wins and a warning says so (event 3202), as it does for
     /// a <see cref="ConfigurationOptions.HeartbeatInterval"/> of yours longer than that <c>KeepAlive</c> (StackExchange.Redis sends
     /// the PING only at a heartbeat; on options with end points, it goes back to the default). Each
@@ -61,6 +63,7 @@ public static class KeepAliveRedisExtensions
             options, settings.ProfileName, options.Tunnel, Call);
         options.Tunnel = new KeepAliveRedisTunnel(settings, yours);
         AppliedProfiles<ConfigurationOptions, StackExchange.Redis.Configuration.Tunnel?>.Installed(options, options.Tunnel);
+        TunnelWatch.Watch(options, settings);
         var overTcp = options.EndPoints.Count == 0 || options.EndPoints.Any(static e => e is not System.Net.Sockets.UnixDomainSocketEndPoint);
         if (settings.Tcp is not null && !again && overTcp)
         {

@@ -46,9 +46,16 @@ internal sealed class KeepAliveRedisTunnel(KeepAliveClientSettings settings, Tun
         return found.IsCompletedSuccessfully && found.Result is Probe { Tunnel: { } ours } ? ours : null;
     }
 
-    public override ValueTask<EndPoint?> GetSocketConnectEndpointAsync(EndPoint endpoint, CancellationToken cancellationToken) =>
-        ReferenceEquals(endpoint, Probe.Marker) ? new(new Probe(this))
-        : yours is null ? base.GetSocketConnectEndpointAsync(endpoint, cancellationToken) : yours.GetSocketConnectEndpointAsync(endpoint, cancellationToken);
+    public override ValueTask<EndPoint?> GetSocketConnectEndpointAsync(EndPoint endpoint, CancellationToken cancellationToken)
+    {
+        if (ReferenceEquals(endpoint, Probe.Marker))
+        {
+            return new(new Probe(this));
+        }
+
+        var target = yours is null ? base.GetSocketConnectEndpointAsync(endpoint, cancellationToken) : yours.GetSocketConnectEndpointAsync(endpoint, cancellationToken);
+        return target.IsCompletedSuccessfully ? new(Asked(endpoint, target.Result)) : AskedAsync(endpoint, target);
+    }
 
     public override ValueTask BeforeSocketConnectAsync(EndPoint endPoint, ConnectionType connectionType, Socket? socket, CancellationToken cancellationToken) =>
         yours is null ? base.BeforeSocketConnectAsync(endPoint, connectionType, socket, cancellationToken) : yours.BeforeSocketConnectAsync(endPoint, connectionType, socket, cancellationToken);
@@ -69,6 +76,19 @@ internal sealed class KeepAliveRedisTunnel(KeepAliveClientSettings settings, Tun
 
         return yours is null ? base.BeforeAuthenticateAsync(endpoint, connectionType, socket, cancellationToken) : yours.BeforeAuthenticateAsync(endpoint, connectionType, socket, cancellationToken);
     }
+
+    /// <summary>Tells <see cref="TunnelWatch"/> that this connection was asked about through this tunnel, when it gets a socket (a tunnel of yours may answer none).</summary>
+    private static EndPoint? Asked(EndPoint endpoint, EndPoint? target)
+    {
+        if (target is not null)
+        {
+            TunnelWatch.Asked(endpoint);
+        }
+
+        return target;
+    }
+
+    private static async ValueTask<EndPoint?> AskedAsync(EndPoint endpoint, ValueTask<EndPoint?> target) => Asked(endpoint, await target.ConfigureAwait(false));
 
     /// <summary>The marker end point of <see cref="Within"/> (no tunnel), and ours answering it (itself).</summary>
     private sealed class Probe(KeepAliveRedisTunnel? tunnel) : EndPoint

@@ -191,7 +191,7 @@ public static class KeepAliveEventIds
     public const int ClientConnectionTcpDisabled = 3205;
 
     /// <summary>
-    /// A client's socket hook (RabbitMQ.Client's <c>ConnectionFactory.SocketFactory</c>) was replaced after <c>UseKeepAlive</c>
+    /// A client's socket hook (RabbitMQ.Client's <c>ConnectionFactory.SocketFactory</c>, StackExchange.Redis's <c>ConfigurationOptions.Tunnel</c>) was replaced after <c>UseKeepAlive</c>
     /// by one that does not call the package's: a connection opened its socket without the profile's <c>Tcp</c> section.
     /// Logged once per options object, when the first such connection connects, with the fix (Warning).
     /// </summary>

@@ -158,22 +158,24 @@ public sealed class RedisProfileMappingTests
     public void UseKeepAlive_YourBeforeSocketConnect_KeptAndTheProfileWinsOnTheConnectedSocket()
     {
         using var profiles = ClientProfiles.InCode("cache", NatProfiles.ReadBack);
-        var yoursRan = false;
+        var yoursRan = 0;
         var options = new ConfigurationOptions
         {
             BeforeSocketConnect = (_, _, socket) =>
             {
-                yoursRan = true;
+                yoursRan++;
                 socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, 600);
             },
-        }.UseKeepAlive(profiles.Profiles, "cache");
+        }.UseKeepAlive(profiles.Profiles, "cache").UseKeepAlive(profiles.Profiles, "cache");
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
 
-        options.BeforeSocketConnect!(Server, ConnectionType.Interactive, socket); // StackExchange.Redis: yours, before the connect
+        options.Tunnel!.GetSocketConnectEndpointAsync(Server, CancellationToken.None).AsTask().IsCompletedSuccessfully.Should().BeTrue(); // StackExchange.Redis: the tunnel says where to connect
+        options.BeforeSocketConnect!(Server, ConnectionType.Interactive, socket); // yours, before the connect
         Connected(options, socket); // then the tunnel, once connected
 
-        yoursRan.Should().BeTrue();
+        yoursRan.Should().Be(1, "yours is wrapped once, however often UseKeepAlive runs");
         socket.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(7), "the profile is applied after your callback");
+        profiles.Messages(KeepAliveEventIds.ClientSocketHookReplaced).Should().BeEmpty("the connection went through the tunnel UseKeepAlive installed");
     }
 
     [Fact]

@@ -130,6 +130,45 @@ public sealed class RedisReconnectionTests
             .StartWith("StackExchange.Redis: ConfigurationOptions.HeartbeatInterval was set by hand to 10s, but KeepAlive profile 'cache' sets Heartbeat:Interval, so the profile's 1s");
     }
 
+    [Fact]
+    public async Task UseKeepAlive_TunnelReplacedAfterwards_TheFirstConnectionThroughItWarnsOnce_ALoggingTunnelOnTopStaysSilent()
+    {
+        // A ConfigurationOptions.Tunnel set after UseKeepAlive in place of ours: every socket was opened without the profile,
+        // and nothing said so (RabbitMQ's SocketFactory set the same way logs 3206).
+        using var server = Servers.Redis(netns: null, IPAddress.Loopback, Servers.FreeLoopbackPort());
+        using var profiles = ClientProfiles.InCode("cache", p => p.Tcp.IdleTime = TimeSpan.FromSeconds(7));
+        var replaced = new ConfigurationOptions { EndPoints = { server.EndPoint }, AbortOnConnectFail = true, ConnectTimeout = ClientTimeouts.ConnectMs }.UseKeepAlive(profiles.Profiles, "cache");
+        replaced.Tunnel = new PlainTunnel();
+
+        foreach (var _ in Enumerable.Range(0, 2))
+        {
+            using var redis = await ConnectionMultiplexer.ConnectAsync(replaced);
+            await redis.GetDatabase().PingAsync();
+        }
+
+        profiles.Messages(KeepAliveEventIds.ClientSocketHookReplaced).Should().ContainSingle("said once, at the first connection through it").Which.Should().Be(
+            $"StackExchange.Redis with KeepAlive profile 'cache': ConfigurationOptions.Tunnel was set after UseKeepAlive, to {typeof(PlainTunnel).FullName}, which does not call the one UseKeepAlive installed, so the client opens its sockets without the profile's Tcp section (no keep-alive from the profile on them; said once). Fix: set ConfigurationOptions.Tunnel before calling UseKeepAlive (yours is kept and the profile is applied to the sockets it creates), or call UseKeepAlive again after setting it.");
+        profiles.Messages(KeepAliveEventIds.ClientConnectionConfigured).Should().BeEmpty("the sockets went through the tunnel set in place of ours");
+
+        var directory = Directory.CreateTempSubdirectory();
+        try
+        {
+            var wrapped = new ConfigurationOptions { EndPoints = { server.EndPoint }, AbortOnConnectFail = true, ConnectTimeout = ClientTimeouts.ConnectMs }.UseKeepAlive(profiles.Profiles, "cache");
+#pragma warning disable CS0618 // experimental in StackExchange.Redis: a tunnel set after UseKeepAlive that wraps ours
+            StackExchange.Redis.Configuration.LoggingTunnel.LogToDirectory(wrapped, directory.FullName);
+#pragma warning restore CS0618
+            using var redis = await ConnectionMultiplexer.ConnectAsync(wrapped);
+            await redis.GetDatabase().PingAsync();
+
+            profiles.Messages(KeepAliveEventIds.ClientConnectionConfigured).Should().NotBeEmpty("the logging tunnel calls ours");
+            profiles.Messages(KeepAliveEventIds.ClientSocketHookReplaced).Should().ContainSingle("a tunnel that wraps ours is no replacement");
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
     /// <summary>The server's CLIENT LIST, asked over a socket of its own (not through StackExchange.Redis, whose commands would count as activity).</summary>
     private static async Task<string> ClientListAsync(IPEndPoint server)
     {
@@ -170,4 +209,7 @@ public sealed class RedisReconnectionTests
 
         throw new TimeoutException("StackExchange.Redis did not reconnect within 30 s");
     }
+
+    /// <summary>A tunnel of yours that wraps nothing: StackExchange.Redis's default behaviour.</summary>
+    private sealed class PlainTunnel : StackExchange.Redis.Configuration.Tunnel;
 }
