@@ -29,6 +29,9 @@ internal sealed class ProfileArguments
     /// <summary>The profile value the heartbeat period flags set (<c>show --heartbeat-interval</c>, <c>check --every</c>).</summary>
     public const string HeartbeatIntervalSetting = "Heartbeat:Interval";
 
+    private const string EnabledSetting = "Tcp:Enabled";
+    private const string On = "on";
+    private const string Off = "off";
     private const string IdleTimeSetting = "Tcp:IdleTime";
     private const string IntervalSetting = "Tcp:Interval";
     private const string ProbeCountSetting = "Tcp:ProbeCount";
@@ -59,6 +62,19 @@ internal sealed class ProfileArguments
         },
     };
 
+    // Text, not a bool option: System.CommandLine takes only "true" or "false" after a bool option and reads "off" as an argument.
+    public Option<string?> TcpKeepAlive { get; } = new("--tcp-keepalive")
+    {
+        Description = $"Whether OS keep-alive is on ({EnabledSetting}): on or off. Off leaves an idle connection to the heartbeat, the one way to keep it through an idle timeout of 2s or less, which no keep-alive probe and its retry can beat.",
+        HelpName = "on|off",
+        CustomParser = static result => Durations.Text(result) switch
+        {
+            var text when text.Equals(On, StringComparison.OrdinalIgnoreCase) => On,
+            var text when text.Equals(Off, StringComparison.OrdinalIgnoreCase) => Off,
+            var text => Durations.Fail<string?>(result, $"--tcp-keepalive ({EnabledSetting})", $"'{text}' is neither {On} nor {Off}. Fix: write --tcp-keepalive {Off} to leave the connection to the heartbeat, or --tcp-keepalive {On}."),
+        },
+    };
+
     public Option<TimeSpan?> Idle { get; } = Durations.Option<TcpKeepAliveOptions>("--idle", "Idle time before the first keep-alive probe", IdleTimeSetting);
 
     public Option<TimeSpan?> Interval { get; } = Durations.Option<TcpKeepAliveOptions>("--interval", "Time between keep-alive probes", IntervalSetting);
@@ -78,7 +94,7 @@ internal sealed class ProfileArguments
 
     // The flags that set a profile value, over the file's profile or the library's defaults, each with the value it sets.
     private (Option Flag, string Setting)[] ValueFlags =>
-        [(Idle, IdleTimeSetting), (Interval, IntervalSetting), (Count, ProbeCountSetting), (UserTimeout, UserTimeoutSetting), (PeerIdleTimeout, PeerIdleTimeoutSetting)];
+        [(TcpKeepAlive, EnabledSetting), (Idle, IdleTimeSetting), (Interval, IntervalSetting), (Count, ProbeCountSetting), (UserTimeout, UserTimeoutSetting), (PeerIdleTimeout, PeerIdleTimeoutSetting)];
 
     public void AddTo(Command command)
     {
@@ -254,12 +270,13 @@ internal sealed class ProfileArguments
 
     private Action<KeepAliveProfileOptions>? Overrides(ParseResult result, (Option Flag, TimeSpan? Interval)? heartbeat)
     {
+        var enabled = result.GetValue(TcpKeepAlive) is { } keepAlive ? keepAlive == On : (bool?)null;
         var idle = result.GetValue(Idle);
         var interval = result.GetValue(Interval);
         var count = result.GetValue(Count);
         var userTimeout = result.GetValue(UserTimeout);
         var peer = result.GetValue(PeerIdleTimeout);
-        if (idle is null && interval is null && count is null && userTimeout is null && peer is null && heartbeat?.Interval is null)
+        if (enabled is null && idle is null && interval is null && count is null && userTimeout is null && peer is null && heartbeat?.Interval is null)
         {
             return null;
         }
@@ -268,6 +285,11 @@ internal sealed class ProfileArguments
         // KeepCurrent writes every value marked so in place of the socket's own.
         return options =>
         {
+            if (enabled is { } on)
+            {
+                options.Tcp.Enabled = on;
+            }
+
             if (idle is { } idleTime)
             {
                 options.Tcp.IdleTime = idleTime;

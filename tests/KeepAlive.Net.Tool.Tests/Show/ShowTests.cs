@@ -134,6 +134,29 @@ public sealed class ShowTests : IDisposable
     }
 
     [Fact]
+    public async Task Show_IdleTimeoutNoKeepAliveCanBeat_KeepAliveCanBeTurnedOffByFlagAsTheFixSays()
+    {
+        // probe-idle suggests { "Tcp": { "Enabled": false }, "Heartbeat": { "Interval": "600ms", "PeerIdleTimeout": "1s800ms" } }
+        // for a 2s NAT; on the command line it was refused with "Fix: set Tcp:Enabled to false", which no flag could set.
+        var (exitCode, output, error) = await ToolRun.InProcessAsync("show", "--peer-idle-timeout", "1800ms", "--heartbeat-interval", "600ms", "--tcp-keepalive", "off");
+
+        exitCode.Should().Be(0, error);
+        output.Should().Contain("Keep-alive is off").And.Contain("Heartbeat every 600ms: 3 heartbeats fit in the peer idle timeout");
+
+        // Over a file's profile, as every flag: its Tcp:Enabled is not read.
+        var settings = await WriteSettingsAsync("""{ "Tcp": { "Enabled": "maybe" }, "Heartbeat": { "Interval": "600ms", "PeerIdleTimeout": "1.8s" } }""");
+        var (overFile, fileOutput, fileError) = await ToolRun.InProcessAsync("show", "--settings", settings, "--tcp-keepalive", "off");
+
+        overFile.Should().Be(0, fileError);
+        fileOutput.Should().Contain("Keep-alive is off");
+
+        var (refused, _, why) = await ToolRun.InProcessAsync("show", "--tcp-keepalive", "maybe");
+
+        refused.Should().Be(2);
+        why.Should().StartWith("--tcp-keepalive (Tcp:Enabled): 'maybe' is neither on nor off. Fix: write --tcp-keepalive off");
+    }
+
+    [Fact]
     public async Task Show_ProfileFromFlagsOnly_NamedAsTheCommandLineFlagsNotAsCode()
     {
         // No file: the profile is the flags'. The library names a profile without a configuration path "(configured in
