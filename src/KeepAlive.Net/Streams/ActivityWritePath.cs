@@ -30,7 +30,8 @@ internal sealed class ActivityWritePath
     private Task? _endOfMessageWrite; // a pending heartbeat an application thread ending its message takes and writes, until replaced
     private int _ownsRegistration;
     private ILogger _logger = NullLogger.Instance; // the registered heartbeat's scheduler's: what fails where nobody awaits is logged there
-    private int _waitReportMilliseconds = Timeout.Infinite; // the registered heartbeat's BlockedCallbackThreshold: an application's blocking wait behind its write longer than that is logged
+    private TimeSpan _waitReport = Timeout.InfiniteTimeSpan; // the registered heartbeat's BlockedCallbackThreshold: an application's wait behind its write longer than that is logged
+    private int _waitReportMilliseconds = Timeout.Infinite; // _waitReport rounded up to the whole milliseconds the gate waits in: never reported before it has passed
 
     /// <param name="owner">The wrapper's type name, for messages.</param>
     public ActivityWritePath(string owner)
@@ -252,7 +253,8 @@ internal sealed class ActivityWritePath
         }
 
         _logger = registration.Logger; // read now: the registration ends (disposed first, as documented) before the output is completed
-        _waitReportMilliseconds = (int)options.BlockedCallbackThreshold.TotalMilliseconds;
+        _waitReport = options.BlockedCallbackThreshold;
+        _waitReportMilliseconds = (int)Math.Ceiling(_waitReport.TotalMilliseconds);
         Interlocked.Exchange(ref _ownsRegistration, 1); // a full fence: a wrapper disposed meanwhile either sees it or is seen after
         return registration;
     }
@@ -358,7 +360,7 @@ internal sealed class ActivityWritePath
     {
         if (HeartbeatWriteInFlight is not null)
         {
-            Log.HeartbeatOutputWaiting(_logger, call, _owner, Registration?.Name ?? string.Empty, _waitReportMilliseconds);
+            Log.HeartbeatOutputWaiting(_logger, call, _owner, Registration?.Name ?? string.Empty, _waitReport.TotalMilliseconds);
         }
     }
 

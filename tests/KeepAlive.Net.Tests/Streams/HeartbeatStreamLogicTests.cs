@@ -719,7 +719,9 @@ public sealed class HeartbeatStreamLogicTests
         var room = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var connection = new AsynchronousWriteStream(room.Task);
         await using var stream = new HeartbeatStream(connection);
-        stream.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Name = "orders", Interval = ManualScheduler.Second, Spread = TimeSpan.Zero, BlockedCallbackThreshold = TimeSpan.FromMilliseconds(200) });
+        // A threshold with a part under the millisecond (the wait counts whole milliseconds): it said "has waited 200ms (its
+        // BlockedCallbackThreshold)" and WaitedMs 200 for a threshold of 200ms500us, and reported the wait before it had passed.
+        stream.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Name = "orders", Interval = ManualScheduler.Second, Spread = TimeSpan.Zero, BlockedCallbackThreshold = TimeSpan.FromMicroseconds(200_500) });
         manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick);
         await connection.WriteStarted.Task.WaitAsync(TimeSpan.FromSeconds(10), ct); // the heartbeat's write waits for the peer
 
@@ -743,9 +745,9 @@ public sealed class HeartbeatStreamLogicTests
         write.IsCompleted.Should().BeFalse($"{call} waits for the heartbeat's write, which cannot be withdrawn");
         var logged = manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatOutputWaiting).Should().ContainSingle().Subject;
         logged.Level.Should().Be(Microsoft.Extensions.Logging.LogLevel.Warning);
-        logged.Message.Should().Contain($"{call} on the HeartbeatStream").And.Contain("'orders'").And.Contain("has waited 200ms (its BlockedCallbackThreshold)");
-        logged.ShouldWriteDurations("200ms");
-        logged.ShouldKeepFields(("WaitedMs", "200"));
+        logged.Message.Should().Contain($"{call} on the HeartbeatStream").And.Contain("'orders'").And.Contain("has waited 200ms500us (its BlockedCallbackThreshold)");
+        logged.ShouldWriteDurations("200ms500us");
+        logged.ShouldKeepFields(("WaitedMs", "200.5"));
         room.SetResult(); // the peer reads again
         await write.WaitAsync(TimeSpan.FromSeconds(10), ct);
         connection.Written().Should().Equal(call.StartsWith("Write", StringComparison.Ordinal) ? [.. Ping, .. "abc"u8.ToArray()] : Ping);
