@@ -42,8 +42,17 @@ internal sealed class HostsFileEntry : IDisposable
 
     // Writing /etc/hosts in place truncates it first: a getaddrinfo of another test (another process's name, or localhost)
     // reading it at that moment found nothing. A file written beside it and renamed over it is swapped in at once. Where
-    // /etc/hosts is a mount point of its own (a container's bind mount) it cannot be renamed over, and is written in place.
+    // /etc/hosts is a mount point of its own (a container's bind mount) it cannot be renamed over, and where it is a
+    // symbolic link a rename would replace the link: there it is written in place.
     private static void Replace(string text)
+    {
+        if (new FileInfo(HostsPath).LinkTarget is not null || !TryRenameOver(text))
+        {
+            File.WriteAllText(HostsPath, text);
+        }
+    }
+
+    private static bool TryRenameOver(string text)
     {
         var beside = HostsPath + ".keepalive-" + Guid.NewGuid().ToString("N");
         File.WriteAllText(beside, text);
@@ -55,11 +64,12 @@ internal sealed class HostsFileEntry : IDisposable
             }
 
             File.Move(beside, HostsPath, overwrite: true);
+            return true;
         }
         catch (IOException)
         {
             File.Delete(beside);
-            File.WriteAllText(HostsPath, text);
+            return false;
         }
     }
 
