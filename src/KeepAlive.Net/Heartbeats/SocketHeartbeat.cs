@@ -81,7 +81,7 @@ public static class SocketHeartbeat
     {
         if (SocketGuard.IsDisposed(socket))
         {
-            throw new ObjectDisposedException(nameof(Socket), "The socket is disposed; a heartbeat on it could never be sent. Fix: register the heartbeat right after connecting, and dispose the registration before the socket.");
+            throw SocketGuard.Disposed(socket, "The socket is disposed; a heartbeat on it could never be sent. Fix: register the heartbeat right after connecting, and dispose the registration before the socket.");
         }
 
         if (socket.SocketType != SocketType.Stream)

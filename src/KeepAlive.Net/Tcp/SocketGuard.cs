@@ -10,7 +10,7 @@ internal static class SocketGuard
         ArgumentNullException.ThrowIfNull(socket);
         if (IsDisposed(socket))
         {
-            throw new ObjectDisposedException(socket.GetType().FullName, "The socket is disposed, so it has no keep-alive to set or read. Fix: configure keep-alive while the socket is open, right after it is created, connected or accepted.");
+            throw Disposed(socket, "The socket is disposed, so it has no keep-alive to set or read. Fix: configure keep-alive while the socket is open, right after it is created, connected or accepted.");
         }
         if (socket.AddressFamily == AddressFamily.Unix)
         {
@@ -29,6 +29,9 @@ internal static class SocketGuard
                 nameof(socket));
         }
     }
+
+    /// <summary>The refusal of a disposed <paramref name="socket"/>, named as the runtime names it (its type's full name), so a catch by ObjectName sees one name.</summary>
+    public static ObjectDisposedException Disposed(Socket socket, string message) => new(socket.GetType().FullName, message);
 
     /// <summary>
     /// Whether <paramref name="socket"/> is disposed (closed): the one rule by which a disposed socket is refused, for keep-alive

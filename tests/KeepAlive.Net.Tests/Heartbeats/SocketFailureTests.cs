@@ -206,7 +206,11 @@ public sealed class SocketFailureTests
         var client = new TcpClient();
         client.Dispose();
 
-        ((Action)(() => scheduler.RegisterSocket(socket, Payload, Options("disposed")))).Should().Throw<ObjectDisposedException>().WithMessage("*disposed*Fix:*");
+        // Named as the runtime names the socket, and as ConfigureKeepAlive does: a catch by ObjectName that works for a
+        // Send on the disposed socket (ObjectName "System.Net.Sockets.Socket") missed the heartbeat's ("Socket").
+        var runtimes = socket.Invoking(s => s.Send(Payload)).Should().Throw<ObjectDisposedException>().Which.ObjectName;
+        ((Action)(() => scheduler.RegisterSocket(socket, Payload, Options("disposed")))).Should().Throw<ObjectDisposedException>().WithMessage("*disposed*Fix:*")
+            .Which.ObjectName.Should().Be(runtimes).And.Be(socket.Invoking(s => s.GetKeepAlive()).Should().Throw<ObjectDisposedException>().Which.ObjectName);
         ((Action)(() => scheduler.RegisterSocket(client, Payload, Options("client")))).Should().Throw<ObjectDisposedException>();
     }
 
