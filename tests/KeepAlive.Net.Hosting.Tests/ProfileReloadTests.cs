@@ -157,6 +157,24 @@ public sealed class ProfileReloadTests
     }
 
     [Fact]
+    public async Task Reload_ProfilesSavedAsAnArray_SaysItIsAnArrayRatherThanThatARestartRegistersIt()
+    {
+        // The index a JSON array lists reads as a profile "0" added after start-up: "Fix: restart the service to register it"
+        // led to a host that refuses to start (a profile named by a number under Profiles is an array written by mistake).
+        await using var host = await StartAsync();
+
+        await host.SaveAndWaitForLogAsync("""{ "KeepAlive": { "Profiles": [ { "Tcp": { "IdleTime": "45s", "Interval": "5s" } } ] } }""", KeepAliveEventIds.ProfileAddedAfterStartUp);
+
+        var warning = host.LogsWithId(KeepAliveEventIds.ProfileAddedAfterStartUp).Should().ContainSingle().Which.Message;
+        TestContext.Current.TestOutputHelper!.WriteLine(warning);
+        warning.Should().Contain("KeepAlive:Profiles:0").And.Contain("written as an array")
+            .And.Contain("Fix: write Profiles as an object keyed by each profile's name, e.g. KeepAlive:Profiles:payments:Tcp:IdleTime")
+            .And.NotContain("restart the service to register it");
+        host.LogsWithId(KeepAliveEventIds.ProfileReloadRejected).Should().ContainSingle().Which.Message.Should().Contain("gone from the configuration");
+        AssertNewSocketsGetLastValidValues(host);
+    }
+
+    [Fact]
     public async Task Reload_SectionAddedForAProfileConfiguredInCodeOnly_WarnsThatTheCodesValuesStayAndWhatARestartApplies()
     {
         // Start-up binds a profile that is in the file and in code from the file, then sets the code's values over it. A reload

@@ -68,14 +68,18 @@ internal sealed record KeepAliveProfileRegistration(string Name, string? Configu
     /// registered, or it is (<paramref name="registered"/>: in code, or from other sections) without that section, which is
     /// then not applied before a restart; a restart binds it as start-up does, the code's values set over every section.
     /// </summary>
-    /// <param name="path">The section, e.g. <c>KeepAlive:Profiles:orders</c>.</param>
+    /// <param name="section">The section, e.g. <c>KeepAlive:Profiles:orders</c>.</param>
     /// <param name="registered">The profile of that name, or <see langword="null"/> when none is registered.</param>
     /// <returns>The finding (after "KeepAlive profile 'orders' ") and the fix, each without a full stop.</returns>
-    public static (string Finding, string Fix) AddedAfterStartUp(string path, KeepAliveProfileRegistration? registered)
+    public static (string Finding, string Fix) AddedAfterStartUp(IConfigurationSection section, KeepAliveProfileRegistration? registered)
     {
+        var path = section.Path;
         if (registered is null)
         {
-            return ($"is not registered: {AddedAfterStartUp(path)}. Nothing uses it until the service restarts", "restart the service to register it");
+            // A profile named by a number (Profiles saved as an array) would stop the host that a restart builds.
+            return ProfileSections.Numbered(section, path) is { } numbered
+                ? ($"is not registered, and a restart would refuse it: {path} {numbered.Finding}", $"{numbered.Fix}, then restart the service")
+                : ($"is not registered: {AddedAfterStartUp(path)}. Nothing uses it until the service restarts", "restart the service to register it");
         }
 
         var (bound, restart, kept) = registered.Section is null

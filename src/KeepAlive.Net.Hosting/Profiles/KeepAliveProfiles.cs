@@ -356,7 +356,7 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
         _addedSaid.IntersectWith(added.Select(static c => c.Section.Path));
         foreach (var (section, registration) in added.Where(c => _addedSaid.Add(c.Section.Path)))
         {
-            var (finding, fix) = KeepAliveProfileRegistration.AddedAfterStartUp(section.Path, registration);
+            var (finding, fix) = KeepAliveProfileRegistration.AddedAfterStartUp(section, registration);
             Log.ProfileAddedAfterStartUp(_logger, registration?.Name ?? section.Key, finding, fix);
         }
     }

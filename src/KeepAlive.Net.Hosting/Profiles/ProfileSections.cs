@@ -44,12 +44,9 @@ internal static class ProfileSections
             return;
         }
 
-        if (listed && name.All(char.IsAsciiDigit))
+        if (listed && Numbered(profile, path) is { } numbered)
         {
-            // "Profiles": [ { "Tcp": { ... } } ] reads as the keys 0, 1, ...: configuration cannot tell an array from them, and
-            // a profile named "0" is one nothing asks for by name.
-            var first = profile.AsEnumerable(makePathsRelative: true).Where(static p => p.Value is not null).Select(static p => p.Key).Order(StringComparer.Ordinal).FirstOrDefault() ?? "Tcp:IdleTime";
-            reader.Refuse(path, $"is a profile named '{name}': Profiles was written as an array (or with numbers for keys, which configuration cannot tell from an array), and a profile's name is the key it is written under. Fix: write Profiles as an object keyed by each profile's name, e.g. {Named(path, first)}; see docs/CONFIGURATION.md.");
+            reader.Refuse(path, $"{numbered.Finding}. Fix: {numbered.Fix}; see docs/CONFIGURATION.md.");
             return;
         }
 
@@ -65,6 +62,26 @@ internal static class ProfileSections
                 reader.Read(profile.GetSection(section.Name), registration.Describe(section.Name), target, section.Schema);
             }
         }
+    }
+
+    /// <summary>
+    /// What is wrong with a profile listed under <c>Profiles</c> whose name is a number, and the fix (each without a full
+    /// stop): <c>"Profiles": [ { "Tcp": { ... } } ]</c> reads as the keys 0, 1, ..., configuration cannot tell an array from
+    /// them, and a profile named "0" is one nothing asks for by name; <see langword="null"/> for any other name.
+    /// </summary>
+    /// <param name="profile">The profile's section.</param>
+    /// <param name="path">Its path, e.g. <c>KeepAlive:Profiles:0</c>.</param>
+    public static (string Finding, string Fix)? Numbered(IConfiguration profile, string path)
+    {
+        var name = ConfigurationPath.GetSectionKey(path);
+        if (!name.All(char.IsAsciiDigit))
+        {
+            return null;
+        }
+
+        var first = profile.AsEnumerable(makePathsRelative: true).Where(static p => p.Value is not null).Select(static p => p.Key).Order(StringComparer.Ordinal).FirstOrDefault() ?? "Tcp:IdleTime";
+        return ($"is a profile named '{name}': Profiles was written as an array (or with numbers for keys, which configuration cannot tell from an array), and a profile's name is the key it is written under",
+            $"write Profiles as an object keyed by each profile's name, e.g. {Named(path, first)}");
     }
 
     // The path of a profile named "payments" beside the profile at `path`, followed by `rest`: the example of the fixes above.
