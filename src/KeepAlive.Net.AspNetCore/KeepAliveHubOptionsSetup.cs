@@ -23,7 +23,7 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
     private const string Call = "services.AddSignalR().UseKeepAlive";
 
     // How warning 3106 marks a value that code set after the call, over the profile's.
-    private const string SetAfterTheCall = ", set in code after " + Call;
+    private static readonly string SetAfterTheCall = ReloadWatch.SetInCodeAfter(Call);
 
     // The hubs' values as the profile's Configure left them: a value in force that differs was set in code after the call.
     private (TimeSpan? KeepAliveInterval, TimeSpan? ClientTimeoutInterval) _leftByTheProfile;
@@ -62,7 +62,7 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
             .. _hubsInForce.Keys.Select(static hub => SetByHubOptions(hub.Name)).Where(hub => changes.Contains(hub, StringComparison.Ordinal)).Order(StringComparer.Ordinal)
                 .Select(static hub => $"the assignments{hub}"),
         ];
-        return assignments.Length == 0 ? null : $"remove {string.Join(" and ", assignments)}, which win over the profile, then restart the service";
+        return assignments.Length == 0 ? null : ReloadWatch.RemoveThenRestart(assignments);
     }
 
     // How warning 3106 marks the value one mapped hub runs with, set in code by its AddHubOptions<THub> (a restart keeps it).

@@ -64,7 +64,10 @@ public static class KeepAliveListenOptionsExtensions
 
             return values;
         },
-        changes => changes.Contains(UncountedRequestLimit, StringComparison.Ordinal) ? $"{CountRequests}, then restart the service (restarted as it is, the host does not start: nothing would count the requests the profile limits)" : null);
+        changes => changes.Contains(UncountedRequestLimit, StringComparison.Ordinal) ? $"{CountRequests}, then restart the service (restarted as it is, the host does not start: nothing would count the requests the profile limits)"
+            : changes.Contains(ServerWideSettings.SetAfterTheCall, StringComparison.Ordinal) ? ReloadWatch.RemoveThenRestart(["the assignments in code after listenOptions.UseKeepAlive (k.Limits...)"])
+            : null,
+        () => ServerWideSettings.InForce(listenOptions.KestrelServerOptions));
         var middleware = new RetirementConnectionMiddleware(profiles, profileName, services.GetService<TimeProvider>() ?? TimeProvider.System, logger, counted);
         Volatile.Write(ref endpoint.Retirement, middleware);
         if (!endpoint.RetirementInstalled)

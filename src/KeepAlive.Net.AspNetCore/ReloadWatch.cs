@@ -22,6 +22,13 @@ internal static class ReloadWatch
     /// <summary>The fix event 3106 gives when a restart is all the values need.</summary>
     private const string RestartFix = "restart the service to apply them (ASP.NET Core reads them once)";
 
+    /// <summary>How warning 3106 marks a value in force that code set after <paramref name="call"/>, over the profile's (a restart keeps it).</summary>
+    public static string SetInCodeAfter(string call) => $", set in code after {call}";
+
+    /// <summary>The fix warning 3106 gives for values set in code that win over the profile: a restart alone keeps them.</summary>
+    public static string RemoveThenRestart(IEnumerable<string> assignments) =>
+        $"remove {string.Join(" and ", assignments)}, which win over the profile, then restart the service";
+
     /// <summary>Warns after every accepted reload of <paramref name="profileName"/> that changes one of <paramref name="values"/>.</summary>
     /// <param name="services">The application's services (its profiles and logger).</param>
     /// <param name="profileName">The profile.</param>

@@ -47,7 +47,7 @@ internal static class ServerWideSettings
         {
             if (of(profile) is { } value)
             {
-                values[$"{what} ({setting})"] = KeepAliveDuration.Format(value);
+                values[Named(what, setting)] = KeepAliveDuration.Format(value);
             }
         }
 
@@ -82,6 +82,33 @@ internal static class ServerWideSettings
             throw new InvalidOperationException(
                 $"listenOptions.UseKeepAlive(\"{profileName}\"): the profile sets WebSocket:KeepAliveTimeout to {KeepAliveDuration.Format(timeout)} and no WebSocket:KeepAliveInterval, but the KeepAliveInterval of UseWebSockets is 0s (services.AddSignalR() turns it off, as SignalR sends keep-alive messages of its own, or other code set it), so no PING is ever sent and the timeout never detects a dead peer. Fix: set WebSocket:KeepAliveInterval in the profile, for example \"30s\", or remove WebSocket:KeepAliveTimeout.");
         }
+    }
+
+    // A server-wide value as warning 3106 names it: the option, then the profile's setting.
+    private static string Named(string what, string setting) => $"{what} ({setting})";
+
+    /// <summary>How warning 3106 marks a Kestrel limit in force that code set after the call.</summary>
+    public static readonly string SetAfterTheCall = ReloadWatch.SetInCodeAfter("listenOptions.UseKeepAlive");
+
+    /// <summary>
+    /// For warning 3106: each Kestrel limit a profile set that other code changed since (what 3107 says), by the name
+    /// <see cref="Values"/> gives it, as it is in force.
+    /// </summary>
+    public static Dictionary<string, string> InForce(KestrelServerOptions server)
+    {
+        var inForce = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (Claims.TryGetValue(server, out var claims))
+        {
+            lock (claims)
+            {
+                foreach (var value in KestrelValues.Where(v => claims.TryGetValue(v.Setting, out var claim) && v.Get(server.Limits) != claim.Value))
+                {
+                    inForce[Named(value.What, value.Setting)] = KeepAliveDuration.Format(value.Get(server.Limits)) + SetAfterTheCall;
+                }
+            }
+        }
+
+        return inForce;
     }
 
     /// <summary>

@@ -125,6 +125,24 @@ public sealed class KestrelProfileReloadTests
         Directory.Delete(Path.GetDirectoryName(file)!, recursive: true);
     }
 
+    // Code after UseKeepAlive set Kestrel's keep-alive timeout to 1m (warning 3107 says Kestrel runs with it): 3106 said the
+    // limit "stays 5s" and "restart the service", though Kestrel runs with 1m and a restart keeps it.
+    [Fact]
+    public async Task Reload_KestrelLimitCodeSetAfterTheCall_TheWarningNamesTheValueInForceAndThatARestartKeepsIt()
+    {
+        const string Before = """{ "KeepAlive": { "Profiles": { "edge": { "Http": { "KeepAliveTimeout": "5s" } } } } }""";
+        const string After = """{ "KeepAlive": { "Profiles": { "edge": { "Http": { "KeepAliveTimeout": "20s" } } } } }""";
+        var (app, warning, file) = await ReloadUseKeepAliveEndpointAsync(Before, After, k => k.Limits.KeepAliveTimeout = TimeSpan.FromMinutes(1));
+        await using var disposing = app;
+
+        app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>>().Value.Limits.KeepAliveTimeout
+            .Should().Be(TimeSpan.FromMinutes(1), "the control: code after the call wins in Kestrel");
+        warning.Message.Should().Contain("Kestrel's Limits.KeepAliveTimeout (Http:KeepAliveTimeout) stays 1m, set in code after listenOptions.UseKeepAlive (the profile now says 20s)")
+            .And.Contain("Fix: remove the assignments in code after listenOptions.UseKeepAlive (k.Limits...), which win over the profile, then restart the service");
+        await app.StopAsync(TestContext.Current.CancellationToken);
+        Directory.Delete(Path.GetDirectoryName(file)!, recursive: true);
+    }
+
     // The fix of 3106 was "restart the service to apply them" for a request limit that nothing counts too; but a restart
     // with that profile and without services.AddKeepAliveRequestLimits() stops the host: following the fix took the
     // service down. The fix says what start-up would ask for.
@@ -156,7 +174,8 @@ public sealed class KestrelProfileReloadTests
 
     // Starts an app whose endpoint has UseKeepAlive("edge") (no AddKeepAliveRequestLimits) from a watched appsettings.json
     // holding `before`, saves `after`, and returns the app with the warning 3106 it logged and the file.
-    private static async Task<(WebApplication App, FakeLogRecord Warning, string File)> ReloadUseKeepAliveEndpointAsync(string before, string after)
+    // `kestrel` runs after the endpoint is declared (code after UseKeepAlive).
+    private static async Task<(WebApplication App, FakeLogRecord Warning, string File)> ReloadUseKeepAliveEndpointAsync(string before, string after, Action<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>? kestrel = null)
     {
         var directory = Directory.CreateTempSubdirectory("keepalive-kestrel-reload-").FullName;
         var file = Path.Combine(directory, "appsettings.json");
@@ -165,7 +184,11 @@ public sealed class KestrelProfileReloadTests
         builder.Configuration.AddJsonFile(file, optional: false, reloadOnChange: true);
         builder.Logging.AddFakeLogging();
         builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.UseKeepAlive("edge")));
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.Listen(IPAddress.Loopback, 0, listen => listen.UseKeepAlive("edge"));
+            kestrel?.Invoke(k);
+        });
         var app = builder.Build();
         await app.StartAsync(TestContext.Current.CancellationToken);
         var logs = app.Services.GetRequiredService<FakeLogCollector>();
