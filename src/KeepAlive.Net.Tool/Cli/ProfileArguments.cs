@@ -204,13 +204,14 @@ internal sealed class ProfileArguments
             .Where(f => names(f.Setting) || fix.Contains(f.Setting, StringComparison.Ordinal))
             .Select(f => (f.Flag, Given: result.GetResult(f.Flag))).ToList();
         var given = able.Where(static f => f.Given is not null).Select(static f => $"{f.Flag.Name} {string.Join(' ', f.Given!.Tokens.Select(static t => t.Value))}").ToList();
+        var others = settings is not null ? [] : able.Where(static f => f.Given is null).Select(static f => $"{f.Flag.Name} <{f.Flag.HelpName}>").ToList();
         if (given.Count > 0)
         {
-            return $" The command line set {string.Join(", ", given)}{(settings is null ? string.Empty : $" (over {settings.Name})")}: fix a value set there with its flag{(settings is null ? string.Empty : ", not in the file")}.";
+            return $" The command line set {string.Join(", ", given)}{(settings is null ? string.Empty : $" (over {settings.Name})")}: fix a value set there with its flag{(settings is null ? string.Empty : ", not in the file")}."
+                + (others.Count == 0 ? string.Empty : $" Or set one on the command line: {string.Join(", ", others)}.");
         }
 
-        return able.Count == 0 || settings is not null ? string.Empty
-            : $" Set it on the command line: {string.Join(", ", able.Select(static f => $"{f.Flag.Name} <{f.Flag.HelpName}>"))}.";
+        return others.Count == 0 ? string.Empty : $" Set it on the command line: {string.Join(", ", others)}.";
     }
 
     private static string RegisterFile(ServiceCollection services, FileInfo settings, string? profile, List<string> replaced)

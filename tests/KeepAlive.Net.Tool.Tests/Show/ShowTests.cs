@@ -157,6 +157,18 @@ public sealed class ShowTests : IDisposable
     }
 
     [Fact]
+    public async Task Show_RefusalAFlagNotGivenCanFix_NamesThatFlagBesideTheGivenOnes()
+    {
+        // "Fix: set Tcp:Enabled to false ... The command line set --peer-idle-timeout 1800ms: fix a value set there with its
+        // flag.": the flag that sets Tcp:Enabled, not given, went unnamed.
+        var (exitCode, _, error) = await ToolRun.InProcessAsync("show", "--peer-idle-timeout", "1800ms", "--heartbeat-interval", "600ms");
+
+        exitCode.Should().Be(2);
+        error.Should().Contain("Fix: set Tcp:Enabled to false").And.Contain(
+            "The command line set --peer-idle-timeout 1800ms: fix a value set there with its flag. Or set one on the command line: --tcp-keepalive <on|off>");
+    }
+
+    [Fact]
     public async Task Show_ProfileFromFlagsOnly_NamedAsTheCommandLineFlagsNotAsCode()
     {
         // No file: the profile is the flags'. The library names a profile without a configuration path "(configured in
