@@ -27,9 +27,31 @@ public static class KeepAliveClientServiceCollectionExtensions
         // Under the profile's own spelling (a client's "Cache" for the profile "cache"): under another, start-up would check
         // the same values twice and stop the host with each failure said twice.
         profileName = KeepAliveProfileRegistration.Spelling(services, profileName);
+
+        // Once per client and profile (any case): registered twice (a library's and the application's), the check ran twice
+        // and each failure was said twice.
+        var check = new ClientCheck(profileName, client);
+        if (services.Any(d => d.ServiceType == typeof(ClientCheck) && check.Equals(d.ImplementationInstance)))
+        {
+            return services;
+        }
+
+        services.AddSingleton(check);
         services.AddOptionsWithValidateOnStart<KeepAliveProfileOptions>(profileName);
         services.AddSingleton<IValidateOptions<KeepAliveProfileOptions>>(s =>
             new KeepAliveClientValidator(profileName, client, s.GetServices<KeepAliveProfileRegistration>()));
         return services;
+    }
+
+    /// <summary>A client checked against a profile at start-up: the same client and profile again adds nothing.</summary>
+    private sealed class ClientCheck(string profileName, KeepAliveClientDescription client)
+    {
+        private readonly string _profileName = profileName;
+        private readonly KeepAliveClientDescription _client = client;
+
+        public override bool Equals(object? obj) =>
+            obj is ClientCheck other && ReferenceEquals(other._client, _client) && string.Equals(other._profileName, _profileName, StringComparison.OrdinalIgnoreCase);
+
+        public override int GetHashCode() => HashCode.Combine(_client, StringComparer.OrdinalIgnoreCase.GetHashCode(_profileName));
     }
 }

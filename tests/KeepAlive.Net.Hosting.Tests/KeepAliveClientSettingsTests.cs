@@ -153,6 +153,18 @@ public sealed class KeepAliveClientSettingsTests
     }
 
     [Fact]
+    public async Task AddKeepAliveClient_TwiceForTheSameClientAndProfile_HostStopsSayingTheFailureOnce()
+    {
+        // Registered twice (a library's own AddRedisKeepAlive("cache") and the application's), the check ran twice and the
+        // host stopped with the same failure said twice.
+        var error = await TestHosts.StartFailingAsync("""{ "KeepAlive": { "Profiles": { "cache": { "Heartbeat": { "Interval": "250ms" } } } } }""",
+            (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")).AddKeepAliveClient("cache", Client).AddKeepAliveClient("Cache", Client));
+
+        error.Should().BeOfType<OptionsValidationException>().Which.Failures.Should().ContainSingle()
+            .Which.Should().StartWith("KeepAlive:Profiles:cache:Heartbeat:Interval: Heartbeat:Interval is 250ms, but TestClient counts");
+    }
+
+    [Fact]
     public async Task AddKeepAliveClient_ProfileNotRegistered_HostStopsAtStartUpListingTheRegisteredOnes()
     {
         var error = await TestHosts.StartFailingAsync("""{ "KeepAlive": { "Profiles": { "cache": { } } } }""",
