@@ -29,7 +29,7 @@ public static class KeepAliveNatsExtensions
     /// <param name="profiles">The registered profiles.</param>
     /// <param name="profileName">The profile's name.</param>
     /// <returns>New options carrying the profile.</returns>
-    /// <exception cref="InvalidOperationException">No profile of that name is registered; <see cref="NatsOpts.SocketConnectionFactory"/> is already set (its sockets are out of reach); or the URL mixes <c>ws://</c> and TCP servers.</exception>
+    /// <exception cref="InvalidOperationException">No profile of that name is registered; <see cref="NatsOpts.SocketConnectionFactory"/> is already set (its sockets are out of reach); or the URL mixes <c>ws://</c> and TCP servers, or lists none.</exception>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile is invalid or does not suit NATS.Net (the message names the setting, its value and the fix).</exception>
     /// <remarks>
     /// WebSocket servers (<c>ws://</c>, <c>wss://</c>): NATS.Net's WebSocket connection is internal and opens its own
@@ -137,6 +137,13 @@ public static class KeepAliveNatsExtensions
         const string Off = "Tcp:Enabled is false: sockets keep NATS.Net's own settings (no keep-alive)";
         var tcpOn = settings.Tcp is not null;
         var urls = options.Url.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (urls.Length == 0)
+        {
+            // NATS.Net would fail at connect (an empty entry is no URI); counted below, it read as "every server is a WebSocket".
+            throw new InvalidOperationException(
+                $"NatsOpts.Url '{options.Url}' lists no server, so KeepAlive profile '{settings.ProfileName}' has no connection to apply to. Fix: set NatsOpts.Url to the servers, for example \"{NatsOpts.Default.Url}\" (NATS.Net's default), or leave it unset.");
+        }
+
         var webSockets = urls.Count(KeepAliveNatsSocketConnectionFactory.IsWebSocket);
         refusedWithTcp = null;
         if (webSockets == urls.Length)

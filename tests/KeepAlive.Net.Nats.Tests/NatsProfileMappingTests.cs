@@ -178,6 +178,22 @@ public sealed class NatsProfileMappingTests
         mixed.Should().Throw<InvalidOperationException>().WithMessage("*mixes WebSocket and TCP servers*Fix:*");
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData(" , ")]
+    public void UseKeepAlive_UrlListsNoServer_RefusedWithTheValueAndTheFix(string url)
+    {
+        // A Url listing no server counted as "every server URL is a WebSocket": the heartbeat was applied and the line said
+        // the Tcp section could not reach a WebSocket connection that does not exist.
+        using var profiles = ClientProfiles.InCode("events", p => p.Heartbeat.Interval = TimeSpan.FromSeconds(20));
+
+        var act = () => (NatsOpts.Default with { Url = url }).UseKeepAlive(profiles.Profiles, "events");
+
+        act.Should().Throw<InvalidOperationException>().Which.Message.Should()
+            .Be($"NatsOpts.Url '{url}' lists no server, so KeepAlive profile 'events' has no connection to apply to. Fix: set NatsOpts.Url to the servers, for example \"nats://localhost:4222\" (NATS.Net's default), or leave it unset.");
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().BeEmpty();
+    }
+
     [Fact]
     public void UseKeepAlive_WebSocketServersTwice_TheSameProfileAppliedAsOnce_AnotherRefusedAsAlreadyApplied()
     {
