@@ -220,6 +220,36 @@ public sealed class DriftAccountingTests
     }
 
     [Fact]
+    public void AsyncSend_CompletesAfterTheLoopFlaggedItBlockedBeforeTheReportRan_CountedAndLoggedOnce()
+    {
+        // The loop flags a send blocked when its watch surfaces and queues the report in its batch; a send that completes
+        // before that report runs (here: an earlier item of the same batch completes it) leaves its own end to the report.
+        using var harness = new ManualScheduler();
+        var pending = new TaskCompletionSource(); // completed inline: its continuation runs inside the other registration's callback
+        var calls = 0;
+        using var blocked = harness.Scheduler.Register(
+            new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = Second, BlockedCallbackThreshold = TimeSpan.FromMilliseconds(500), Name = "slow" },
+            _ => ++calls == 1 ? new ValueTask(pending.Task) : ValueTask.CompletedTask);
+        using var other = harness.Scheduler.Register(
+            new HeartbeatOptions { Interval = TimeSpan.FromMilliseconds(1400), Name = "other" },
+            _ =>
+            {
+                pending.TrySetResult();
+                return ValueTask.CompletedTask;
+            });
+
+        harness.Step(Second, Tick);
+        calls.Should().Be(1);
+        harness.Time.Advance(TimeSpan.FromMilliseconds(600)); // the other's heartbeat (1.4 s) pops before the slow send's watch (1.5 s)
+        harness.Scheduler.RunDue().Should().Be(1, "the other registration's heartbeat ran, then the blocked report");
+
+        pending.Task.IsCompleted.Should().BeTrue();
+        blocked.GetStatistics().Should().BeEquivalentTo(new { Sent = 1L, Blocked = 1L }, "the send ran 600 ms, past its 500 ms threshold, and is counted once");
+        harness.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendBlocked).Should().ContainSingle()
+            .Which.Message.Should().Contain("'slow' send has been running for 600ms").And.Contain("it ended before this report ran");
+    }
+
+    [Fact]
     public void DriftMonitor_Record_SameAccountingAsScheduler()
     {
         var clock = new SystemLikeFakeTimeProvider();

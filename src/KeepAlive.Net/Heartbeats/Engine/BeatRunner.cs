@@ -264,11 +264,21 @@ internal sealed class BeatRunner(SlotTable slots, Inbox inbox, HeartbeatTelemetr
         telemetry.PeerDead(settings, Extras(index), handle, silent, settings.Timeout ?? TimeSpan.Zero, reason, failure);
     }
 
+    // The loop raised the blocked flag for this send when it queued the report, so the send's end (Complete) left the count
+    // to it: report while the send runs, or once it has ended as long as no next heartbeat was claimed (which clears the flag).
     private void ReportBlocked(int index, long start)
     {
         ref var slot = ref slots[index];
-        if (SlotState.Phase(Volatile.Read(ref slot.State)) != SlotState.Running)
+        var state = Volatile.Read(ref slot.State);
+        if (SlotState.Phase(state) != SlotState.Running && (SlotState.Phase(state) != SlotState.Scheduled || (state & SlotState.BlockedReported) == 0))
         {
+            return;
+        }
+
+        if (SlotState.Phase(state) == SlotState.Scheduled)
+        {
+            var ran = TimeSpan.FromMicroseconds(Volatile.Read(ref slot.Counters.LastSendMicros));
+            telemetry.Blocked(slots.SettingsOf(slot), Extras(index), ran, "it ended before this report ran");
             return;
         }
 
