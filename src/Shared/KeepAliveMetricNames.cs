@@ -19,6 +19,7 @@ internal static class KeepAliveMetricNames
     public const string PeerDead = "keepalive.peer.dead";
     public const string Registrations = "keepalive.heartbeat.registrations";
     public const string ReloadRejected = "keepalive.profile.reload.rejected";
+    public const string LogFailed = "keepalive.log.failed";
     public const string Seconds = "s";
     public const string HeartbeatsUnit = "{heartbeat}";
     public const string NameTag = "keepalive.heartbeat.name";

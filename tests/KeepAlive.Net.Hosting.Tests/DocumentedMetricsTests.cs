@@ -5,6 +5,8 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace KeepAlive.Net.Hosting.Tests;
 
@@ -67,7 +69,7 @@ public sealed partial class DocumentedMetricsTests
         listener.Start();
 
         // Every kind of measurement: a late heartbeat (delayed, skipped), a failed one, a blocked one, an overdue one, a dead peer,
-        // a refused reload.
+        // a refused reload, a log record the application's logger threw on.
         var profiles = services.GetRequiredService<IKeepAliveProfiles>();
         profiles.GetProfile("payments").Heartbeat.Interval.Should().Be(TimeSpan.FromSeconds(10));
         using (var monitor = new DriftMonitor(new HeartbeatOptions { Name = "payments", Interval = TimeSpan.FromSeconds(1) }, null, null, meters))
@@ -75,6 +77,15 @@ public sealed partial class DocumentedMetricsTests
             var now = TimeProvider.System.GetTimestamp();
             monitor.Record(now - (long)(3.5 * TimeProvider.System.TimestampFrequency), now);
             monitor.RecordFailure(now, now, new IOException("reset"));
+        }
+
+        // A log record dropped because the application's logger threw (its one provider does, so Logger throws).
+        var throwingSink = FakeLogCollector.Create(new FakeLogCollectorOptions { OutputSink = static _ => throw new InvalidOperationException("a logging provider that fails") });
+        using (var brokenLogging = LoggerFactory.Create(logging => logging.AddProvider(new FakeLoggerProvider(throwingSink))))
+        using (var logged = new DriftMonitor(new HeartbeatOptions { Name = "payments", Interval = TimeSpan.FromSeconds(1) }, null, brokenLogging, meters))
+        {
+            var now = TimeProvider.System.GetTimestamp();
+            logged.Record(now - (long)(3.5 * TimeProvider.System.TimestampFrequency), now);
         }
 
         using (var watched = new DriftMonitor(new HeartbeatOptions { Name = "payments", Interval = TimeSpan.FromMilliseconds(100), DriftWarningThreshold = TimeSpan.FromMilliseconds(50) }, null, null, meters))

@@ -59,8 +59,8 @@ public sealed class HeartbeatScheduler : IHeartbeatScheduler, IAsyncDisposable, 
         _runner = new BeatRunner(_slots, _inbox, _telemetry, TimeProvider, _stopping.Token);
         if (startThreads)
         {
-            _threads = new TimerThreads(_loop, _runner, _slots, _inbox, _wait, TimeProvider, logger, options);
-            Log.HeartbeatSchedulerLifecycle(logger, "started", options.StandbyThreadCount, _wait.Kind);
+            _threads = new TimerThreads(_loop, _runner, _slots, _inbox, _wait, TimeProvider, _telemetry.Logger, options); // the guarded logger: a log call on its threads never throws
+            Log.HeartbeatSchedulerLifecycle(_telemetry.Logger, "started", options.StandbyThreadCount, _wait.Kind);
         }
     }
 

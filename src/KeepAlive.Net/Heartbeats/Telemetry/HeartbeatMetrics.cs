@@ -9,7 +9,7 @@ namespace KeepAlive.Net.Heartbeats;
 internal sealed class HeartbeatMetrics : IDisposable
 {
     public readonly Histogram<double> Lateness, SendDuration;
-    public readonly Counter<long> Sent, Delayed, Failed, Skipped, Blocked, Overdue, PeerDead;
+    public readonly Counter<long> Sent, Delayed, Failed, Skipped, Blocked, Overdue, PeerDead, LogFailed;
     public readonly UpDownCounter<long> Registrations;
     /// <summary>
     /// The buckets both histograms advise, in seconds: an OpenTelemetry exporter's default boundaries (0, 5, 10, 25 ... 10000)
@@ -37,6 +37,7 @@ internal sealed class HeartbeatMetrics : IDisposable
         Overdue = meter.CreateCounter<long>(N.Overdue, N.HeartbeatsUnit, "Heartbeats a watched DriftMonitor expected and had not seen an interval plus the delayed threshold after the last one, counted while they still wait: once per stall.");
         PeerDead = meter.CreateCounter<long>(N.PeerDead, "{peer}", "Peers declared dead: silent for longer than the timeout, or a heartbeat send that failed for good (connection reset or closed).");
         Registrations = meter.CreateUpDownCounter<long>(N.Registrations, "{registration}", "Live heartbeat registrations.");
+        LogFailed = meter.CreateCounter<long>(N.LogFailed, "{record}", "Log records of the heartbeats dropped because the application's logger threw; the heartbeats carry on.");
     }
 
     public static KeyValuePair<string, object?> CauseTag(HeartbeatDelayCause cause) => new(N.CauseTag, CauseNames[(int)cause]);

@@ -12,7 +12,8 @@ internal sealed class HeartbeatTelemetry(ILogger logger, HeartbeatMetrics metric
 {
     public HeartbeatMetrics Metrics { get; } = metrics;
 
-    public ILogger Logger { get; } = logger;
+    /// <summary>Gets the application's logger, guarded: a log call never throws (<see cref="GuardedLogger"/>), on the engine's threads or any other.</summary>
+    public ILogger Logger { get; } = GuardedLogger.Wrap(logger, metrics.LogFailed);
 
     public static int ToMicros(TimeSpan value) =>
         value <= TimeSpan.Zero ? 0 : (int)Math.Min(int.MaxValue, value.Ticks / TimeSpan.TicksPerMicrosecond);

@@ -1,0 +1,68 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace KeepAlive.Net.Diagnostics;
+
+/// <summary>
+/// The application's logger as the heartbeat code uses it: an exception from it (a logging provider that throws makes
+/// Microsoft.Extensions.Logging's <c>Logger</c> throw an <see cref="AggregateException"/>) is caught and counted in
+/// <c>keepalive.log.failed</c>, and the record dropped. The library logs from threads it owns (the scheduler's timer and
+/// standby threads, the overdue watch) and from where a send completes (often the thread pool), where nothing else would
+/// catch it: one log call that throws would end the process, or stop every heartbeat. The one place that guards it:
+/// <see cref="Heartbeats.HeartbeatTelemetry"/> wraps the logger it is given, so every log call of the scheduler and
+/// <see cref="DriftMonitor"/> goes through here.
+/// </summary>
+internal sealed class GuardedLogger : ILogger
+{
+    private readonly ILogger _inner;
+    private readonly Counter<long> _failed;
+
+    private GuardedLogger(ILogger inner, Counter<long> failed) => (_inner, _failed) = (inner, failed);
+
+    /// <summary>Guards <paramref name="logger"/>, counting its failures in <paramref name="failed"/>; a <see cref="NullLogger"/> cannot throw and stays as it is.</summary>
+    public static ILogger Wrap(ILogger logger, Counter<long> failed) =>
+        logger is NullLogger or GuardedLogger ? logger : new GuardedLogger(logger, failed);
+
+    /// <inheritdoc/>
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        try
+        {
+            _inner.Log(logLevel, eventId, state, exception, formatter);
+        }
+        catch (Exception)
+        {
+            _failed.Add(1);
+        }
+    }
+
+    /// <inheritdoc/>
+    public bool IsEnabled(LogLevel logLevel)
+    {
+        try
+        {
+            return _inner.IsEnabled(logLevel);
+        }
+        catch (Exception)
+        {
+            _failed.Add(1);
+            return false;
+        }
+    }
+
+    /// <inheritdoc/>
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull
+    {
+        try
+        {
+            return _inner.BeginScope(state);
+        }
+        catch (Exception)
+        {
+            _failed.Add(1);
+            return null;
+        }
+    }
+}
