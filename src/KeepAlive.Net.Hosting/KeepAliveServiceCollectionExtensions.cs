@@ -42,14 +42,16 @@ public static class KeepAliveServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(keepAliveSection);
 
-        // The file may be right and the call wrong: the whole configuration passed (it holds KeepAlive), or the Profiles
-        // section itself (its parent is the KeepAlive section); the fix then names the section to pass.
-        var meant = keepAliveSection.GetChildren().FirstOrDefault(static c => string.Equals(c.Key, "KeepAlive", StringComparison.OrdinalIgnoreCase))?.Path
-            ?? (keepAliveSection is IConfigurationSection { Key: var key, Path: var path } && string.Equals(key, "Profiles", StringComparison.OrdinalIgnoreCase)
-                ? ConfigurationPath.GetParentPath(path) : null);
         if (keepAliveSection is IConfigurationSection { Key: var sectionKey })
         {
             RefusePlainValue(keepAliveSection, "a Profiles section with one section per profile", $"\"{sectionKey}\": {{ {ProfilesShape} }}");
+        }
+
+        // A key it may not hold is refused here; one a reload adds is said then (event 3009), with the same finding and fix.
+        var given = new KeepAliveSection(keepAliveSection);
+        if (given.UnknownKeys().FirstOrDefault() is { Path: { } unknownPath } unknown)
+        {
+            throw new InvalidOperationException($"{unknownPath}: {unknown.Finding} Fix: {unknown.Fix}; see docs/CONFIGURATION.md.");
         }
 
         var (profiles, health) = (0, false);
@@ -65,14 +67,7 @@ public static class KeepAliveServiceCollectionExtensions
                 continue;
             }
 
-            if (!string.Equals(child.Key, "Profiles", StringComparison.OrdinalIgnoreCase))
-            {
-                throw new InvalidOperationException(meant is { Length: > 0 }
-                    ? $"{child.Path}: unknown key '{child.Key}' in the KeepAlive section: the section given to AddKeepAlive is not the KeepAlive section, which is {meant}. Fix: services.AddKeepAlive(configuration.GetSection(\"{meant}\")); see docs/CONFIGURATION.md."
-                    : $"{child.Path}: unknown key '{child.Key}' in the KeepAlive section.{ClosestName.Suggest(child.Key, ["Profiles", "Health"])} Fix: put each profile under {PathOf(keepAliveSection, "Profiles")}:<name>, e.g. {PathOf(keepAliveSection, "Profiles")}:payments:Tcp:IdleTime, and the health check's thresholds under {PathOf(keepAliveSection, "Health")}; see docs/CONFIGURATION.md.");
-            }
-
-            RefusePlainValue(child, "one section per profile", ProfilesShape);
+            RefusePlainValue(child, "one section per profile", ProfilesShape); // Profiles: any other key was refused above
 
             foreach (var profile in child.GetChildren())
             {
@@ -87,6 +82,8 @@ public static class KeepAliveServiceCollectionExtensions
             services.AddSingleton(new EmptyKeepAliveSection(keepAliveSection, health));
         }
 
+        services.AddSingleton(given);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KeepAliveSectionReload>());
         return services.AddKeepAliveCore();
     }
 
@@ -211,7 +208,4 @@ public static class KeepAliveServiceCollectionExtensions
             throw new InvalidOperationException($"{path}: is the value '{value}', but it must hold {mustHold}. Fix: write it as an object, e.g. {shape}; see docs/CONFIGURATION.md.");
         }
     }
-
-    private static string PathOf(IConfiguration section, string child) =>
-        section is IConfigurationSection { Path.Length: > 0 } s ? $"{s.Path}:{child}" : child;
 }

@@ -133,6 +133,14 @@ public static class KeepAliveEventIds
     /// </summary>
     public const int ProfileAddedAfterStartUp = 3008;
 
+    /// <summary>
+    /// A configuration reload added a key other than <c>Profiles</c> and <c>Health</c> to a section given to
+    /// <c>services.AddKeepAlive(section)</c> (a typo such as <c>KeepAlive:Profilez</c>): start-up refuses it, but a reload
+    /// cannot stop the host, so nothing reads it and nothing in force changes; the message names its path, the closest
+    /// known key and start-up's fix, and that the next start-up refuses it; said once per key added (Warning).
+    /// </summary>
+    public const int UnknownKeyAddedAfterStartUp = 3009;
+
     // ---- gRPC (KeepAlive.Net.Grpc, 3300-3349) and SignalR (KeepAlive.Net.SignalR, 3350-3399)
 
     /// <summary>

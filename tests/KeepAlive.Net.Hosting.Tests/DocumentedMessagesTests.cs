@@ -44,6 +44,7 @@ public sealed class DocumentedMessagesTests
         printed.Add(await RejectedReloadAsync());
         printed.Add(await MisspeltSectionAsync());
         printed.Add(await AddedProfileAsync());
+        printed.Add(await LoggedAsync("KeepAlive", KeepAliveEventIds.UnknownKeyAddedAfterStartUp, ("KeepAlive:Helth:Window", "5m")));
         printed.Add($"KeepAlive profile 'payments': {KeepAliveBudget.Describe(BudgetExample())}");
 
         quoted.Should().NotBeEmpty();

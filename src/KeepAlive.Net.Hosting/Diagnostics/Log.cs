@@ -25,6 +25,10 @@ internal static partial class Log
         Message = "KeepAlive profile '{Profile}' {Finding}. Fix: {Fix}.")]
     public static partial void ProfileAddedAfterStartUp(ILogger logger, string profile, string finding, string fix);
 
+    [LoggerMessage(EventId = KeepAliveEventIds.UnknownKeyAddedAfterStartUp, Level = LogLevel.Warning,
+        Message = "{Path}: {Finding} It was saved after start-up, and a reload cannot stop the host: nothing reads it and nothing in force changes, but the next start-up refuses it and the host stops. Fix: {Fix}; see docs/CONFIGURATION.md.")]
+    public static partial void UnknownKeyAddedAfterStartUp(ILogger logger, string path, string finding, string fix);
+
     [LoggerMessage(EventId = KeepAliveEventIds.HttpConnectionConfigured, Level = LogLevel.Debug,
         Message = "HTTP connection to {Host}:{Port} configured with KeepAlive profile '{Profile}': {Settings}")]
     public static partial void HttpConnectionConfigured(ILogger logger, string host, int port, string profile, KeepAliveSettings settings);
