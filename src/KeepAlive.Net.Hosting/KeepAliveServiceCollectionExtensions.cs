@@ -35,7 +35,10 @@ public static class KeepAliveServiceCollectionExtensions
     /// The set of profiles is read once, here; a reload changes the values of these profiles but adds none. A section that
     /// holds no profile (a misspelt path reads as an empty section) registers none: the host logs warning 3007
     /// (<see cref="KeepAliveEventIds.KeepAliveSectionWithoutProfiles"/>) when it starts, unless the section holds the health
-    /// check's thresholds, and a profile asked for by name then stops it naming the section read.
+    /// check's thresholds, and a profile asked for by name then stops it naming the section read. A key other than
+    /// <c>Profiles</c> and <c>Health</c>, or a <c>Health</c> section no keep-alive health check reads, stops the host at
+    /// start-up; one a reload adds changes nothing in force and is logged as a warning (event 3009
+    /// (<see cref="KeepAliveEventIds.UnknownKeyAddedAfterStartUp"/>) or 3010 (<see cref="KeepAliveEventIds.HealthSectionAddedAfterStartUp"/>)).
     /// </remarks>
     public static IServiceCollection AddKeepAlive(this IServiceCollection services, IConfiguration keepAliveSection)
     {
@@ -57,7 +60,7 @@ public static class KeepAliveServiceCollectionExtensions
         var (profiles, health) = (0, false);
         foreach (var child in keepAliveSection.GetChildren())
         {
-            if (string.Equals(child.Key, "Health", StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(child.Key, KeepAliveSection.HealthKey, StringComparison.OrdinalIgnoreCase))
             {
                 // The health check's thresholds: services.AddHealthChecks().AddKeepAlive(section.GetSection("Health")); its
                 // validator, run at start-up even when no health check is added, refuses thresholds no check reads.

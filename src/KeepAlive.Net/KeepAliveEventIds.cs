@@ -141,6 +141,14 @@ public static class KeepAliveEventIds
     /// </summary>
     public const int UnknownKeyAddedAfterStartUp = 3009;
 
+    /// <summary>
+    /// A configuration reload added a <c>Health</c> section (the health check's thresholds) to a section given to
+    /// <c>services.AddKeepAlive(section)</c>, and no keep-alive health check reads it: start-up refuses it, but a reload cannot
+    /// stop the host, so every check keeps the thresholds it started with; the message names why no check reads it, the
+    /// call that does (then a restart), and that the next start-up refuses it; said once per section added (Warning).
+    /// </summary>
+    public const int HealthSectionAddedAfterStartUp = 3010;
+
     // ---- gRPC (KeepAlive.Net.Grpc, 3300-3349) and SignalR (KeepAlive.Net.SignalR, 3350-3399)
 
     /// <summary>

@@ -45,6 +45,7 @@ public sealed class DocumentedMessagesTests
         printed.Add(await MisspeltSectionAsync());
         printed.Add(await AddedProfileAsync());
         printed.Add(await LoggedAsync("KeepAlive", KeepAliveEventIds.UnknownKeyAddedAfterStartUp, ("KeepAlive:Helth:Window", "5m")));
+        printed.Add(await LoggedAsync("KeepAlive", KeepAliveEventIds.HealthSectionAddedAfterStartUp, ("KeepAlive:Health:Window", "5m")));
         printed.Add($"KeepAlive profile 'payments': {KeepAliveBudget.Describe(BudgetExample())}");
 
         quoted.Should().NotBeEmpty();

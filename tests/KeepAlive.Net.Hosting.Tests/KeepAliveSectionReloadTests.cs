@@ -1,8 +1,4 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Testing;
 
 namespace KeepAlive.Net.Hosting.Tests;
 
@@ -19,32 +15,21 @@ public sealed class KeepAliveSectionReloadTests
     [InlineData("KeepAlive:Helth:Window", "KeepAlive:Helth", "Did you mean 'Health'?")]
     public async Task Reload_UnknownKeyAdded_WarnsOnceWithStartUpsFindingAndFixAndTheProfilesKeepFollowingTheirSections(string key, string path, string suggestion)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = "Test" });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "30s" });
-        builder.Logging.AddFakeLogging();
-        builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
-        using var host = builder.Build();
-        await host.StartAsync(TestContext.Current.CancellationToken);
-        var logs = host.Services.GetRequiredService<FakeLogCollector>();
+        using var host = await ReloadableHost.StartAsync([new("KeepAlive:Profiles:payments:Tcp:IdleTime", "30s")], static (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
 
-        builder.Configuration[key] = "20s";
-        builder.Configuration["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "40s";
-        ((IConfigurationRoot)builder.Configuration).Reload();
-        ((IConfigurationRoot)builder.Configuration).Reload(); // the file watcher's second event for one save: said once
+        host.Save((key, "20s"), ("KeepAlive:Profiles:payments:Tcp:IdleTime", "40s"));
 
-        var warning = logs.GetSnapshot().Where(static r => r.Id.Id == KeepAliveEventIds.UnknownKeyAddedAfterStartUp).Should().ContainSingle().Which;
-        TestContext.Current.TestOutputHelper!.WriteLine(warning.Message);
-        warning.Level.Should().Be(LogLevel.Warning);
-        warning.Message.Should().StartWith($"{path}: unknown key").And.Contain(suggestion).And.Contain("saved after start-up").And.Contain("the next start-up refuses it");
+        var warning = host.SingleWarning(KeepAliveEventIds.UnknownKeyAddedAfterStartUp);
+        warning.Should().StartWith($"{path}: unknown key").And.Contain(suggestion).And.Contain("saved after start-up").And.Contain("the next start-up refuses it");
 
         // The finding and the fix are start-up's, word for word: the same key refused there.
-        var refused = () => new ServiceCollection().AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
+        var refused = () => new ServiceCollection().AddKeepAlive(host.Configuration.GetSection("KeepAlive"));
         var startUp = refused.Should().Throw<InvalidOperationException>().Which.Message.Split(" Fix: ");
-        warning.Message.Should().Contain(startUp[0]).And.Contain($" Fix: {startUp[1]}");
+        warning.Should().Contain(startUp[0]).And.Contain($" Fix: {startUp[1]}");
 
         // Nothing reads the key; the profiles follow their own sections as before.
-        host.Services.GetRequiredService<IKeepAliveProfiles>().GetProfile("payments").Tcp.IdleTime.Should().Be(TimeSpan.FromSeconds(40));
-        logs.GetSnapshot().Should().NotContain(static r => r.Id.Id == KeepAliveEventIds.ProfileReloadRejected);
+        host.Host.Services.GetRequiredService<IKeepAliveProfiles>().GetProfile("payments").Tcp.IdleTime.Should().Be(TimeSpan.FromSeconds(40));
+        host.Logs.GetSnapshot().Should().NotContain(static r => r.Id.Id == KeepAliveEventIds.ProfileReloadRejected);
     }
 
     [Fact]

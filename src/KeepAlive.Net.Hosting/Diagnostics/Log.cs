@@ -29,6 +29,10 @@ internal static partial class Log
         Message = "{Path}: {Finding} It was saved after start-up, and a reload cannot stop the host: nothing reads it and nothing in force changes, but the next start-up refuses it and the host stops. Fix: {Fix}; see docs/CONFIGURATION.md.")]
     public static partial void UnknownKeyAddedAfterStartUp(ILogger logger, string path, string finding, string fix);
 
+    [LoggerMessage(EventId = KeepAliveEventIds.HealthSectionAddedAfterStartUp, Level = LogLevel.Warning,
+        Message = "{Path}: holds the health check's thresholds, saved after start-up, but {Unread}, and a reload cannot stop the host: nothing reads them and nothing in force changes, but the next start-up refuses them and the host stops. Fix: to apply them, call {ReadingCall} and restart the service; otherwise remove {Path}; see docs/HEALTH.md.")]
+    public static partial void HealthSectionAddedAfterStartUp(ILogger logger, string path, string unread, string readingCall);
+
     [LoggerMessage(EventId = KeepAliveEventIds.HttpConnectionConfigured, Level = LogLevel.Debug,
         Message = "HTTP connection to {Host}:{Port} configured with KeepAlive profile '{Profile}': {Settings}")]
     public static partial void HttpConnectionConfigured(ILogger logger, string host, int port, string profile, KeepAliveSettings settings);

@@ -55,19 +55,35 @@ internal sealed class KeepAliveHealthCheckOptionsValidator(IEnumerable<IKeepAliv
         }
 
         // Thresholds written beside the profiles (KeepAlive:Health) that no registration reads would be silently ignored.
-        var given = bindings.Select(static b => b.Path).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-        var unread = !checkAdded ? "no keep-alive health check is added (services.AddHealthChecks().AddKeepAlive(...) is never called)"
-            : given.Count == 0 ? "no keep-alive health check reads it (services.AddHealthChecks().AddKeepAlive() was called without a section)"
-            : $"no keep-alive health check reads it (services.AddHealthChecks().AddKeepAlive(...) was given {string.Join(", ", given)})";
         foreach (var section in sections.DistinctBy(static s => s.Path, StringComparer.OrdinalIgnoreCase))
         {
-            if (!bindings.Any(b => string.Equals(b.Path, section.Path, StringComparison.OrdinalIgnoreCase)))
+            if (Unread(section.Path, bindings, checks) is { } unread)
             {
-                report.AddGeneral($"{section.Path}: holds the health check's thresholds, but {unread}, so they would be silently ignored. Fix: services.AddHealthChecks().AddKeepAlive(configuration.GetSection(\"{section.Path}\")), or remove {section.Path}.");
+                report.AddGeneral($"{section.Path}: holds the health check's thresholds, but {unread}, so they would be silently ignored. Fix: {ReadingCall(section.Path)}, or remove {section.Path}.");
             }
         }
 
         return report.Messages.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(report.Messages);
+    }
+
+    /// <summary>The call that has the keep-alive health check read its thresholds from the section at <paramref name="path"/>.</summary>
+    /// <param name="path">The section's path, e.g. <c>KeepAlive:Health</c>.</param>
+    internal static string ReadingCall(string path) => $"services.AddHealthChecks().AddKeepAlive(configuration.GetSection(\"{path}\"))";
+
+    /// <summary>
+    /// Why no keep-alive health check reads the thresholds at <paramref name="path"/>, or <see langword="null"/> when one does:
+    /// start-up refuses such a section beside the profiles, and a reload that adds one says so (event 3010).
+    /// </summary>
+    /// <param name="path">The section's path, e.g. <c>KeepAlive:Health</c>.</param>
+    /// <param name="bindings">The sections the registered checks read their thresholds from.</param>
+    /// <param name="checks">The registered checks.</param>
+    internal static string? Unread(string path, IEnumerable<SectionBinding<KeepAliveHealthCheckOptions>> bindings, IEnumerable<KeepAliveHealthCheckRegistration> checks)
+    {
+        var given = bindings.Select(static b => b.Path).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        return given.Contains(path, StringComparer.OrdinalIgnoreCase) ? null
+            : !checks.Any() ? "no keep-alive health check is added (services.AddHealthChecks().AddKeepAlive(...) is never called)"
+            : given.Count == 0 ? "no keep-alive health check reads it (services.AddHealthChecks().AddKeepAlive() was called without a section)"
+            : $"no keep-alive health check reads it (services.AddHealthChecks().AddKeepAlive(...) was given {string.Join(", ", given)})";
     }
 
     // Profiles whose heartbeats report under one name (the check reads a profile's telemetry by it, ignoring case): the check

@@ -3,14 +3,17 @@ using Microsoft.Extensions.Configuration;
 namespace KeepAlive.Net.Hosting.Profiles;
 
 /// <summary>
-/// A section given to <c>services.AddKeepAlive(section)</c>, and the one wording of a key it may not hold (any but
-/// <c>Profiles</c> and <c>Health</c>): start-up refuses the key with it, a reload that adds one says it (event 3009).
+/// A section given to <c>services.AddKeepAlive(section)</c>: its <c>Health</c> section, and the one wording of a key it may
+/// not hold (any but <c>Profiles</c> and <c>Health</c>): start-up refuses the key with it, a reload that adds one says it (event 3009).
 /// </summary>
 /// <param name="Section">The section as given.</param>
 internal sealed record KeepAliveSection(IConfiguration Section)
 {
+    /// <summary>The key of the health check's thresholds.</summary>
+    public const string HealthKey = "Health";
+
     /// <summary>The keys a <c>KeepAlive</c> section may hold.</summary>
-    public static readonly IReadOnlyList<string> Keys = ["Profiles", "Health"];
+    public static readonly IReadOnlyList<string> Keys = ["Profiles", HealthKey];
 
     /// <summary>Gets the section's path (empty for a configuration's root).</summary>
     public string Path => Section is IConfigurationSection s ? s.Path : string.Empty;
@@ -35,6 +38,10 @@ internal sealed record KeepAliveSection(IConfiguration Section)
                 : (child.Path, $"{unknown}.{ClosestName.Suggest(child.Key, Keys)}", $"put each profile under {PathOf("Profiles")}:<name>, e.g. {PathOf("Profiles")}:payments:Tcp:IdleTime, and the health check's thresholds under {PathOf("Health")}");
         }
     }
+
+    /// <summary>Gets the health check's thresholds the section holds (<c>KeepAlive:Health</c>), if any.</summary>
+    public IConfigurationSection? Health =>
+        Section.GetChildren().FirstOrDefault(static c => string.Equals(c.Key, HealthKey, StringComparison.OrdinalIgnoreCase));
 
     private string PathOf(string child) => Path.Length > 0 ? $"{Path}:{child}" : child;
 }

@@ -1,4 +1,6 @@
+using KeepAlive.Net.Hosting.Configuration;
 using KeepAlive.Net.Hosting.Diagnostics;
+using KeepAlive.Net.Hosting.Health;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -8,11 +10,16 @@ namespace KeepAlive.Net.Hosting.Profiles;
 
 /// <summary>
 /// Watches each section given to <c>services.AddKeepAlive(section)</c> from the host's start for what a reload adds there
-/// that start-up refuses: a key other than <c>Profiles</c> and <c>Health</c> (event 3009). A reload cannot stop the host, so
-/// nothing reads it and nothing in force changes, and that is said with start-up's finding and fix, once per key added
-/// however many change events the file watcher raises; a key removed and added again is said again.
+/// that start-up refuses: a key other than <c>Profiles</c> and <c>Health</c> (event 3009), or a <c>Health</c> section no
+/// keep-alive health check reads (event 3010; one a check reads is that check's to watch, event 3006). A reload cannot stop
+/// the host, so nothing reads it and nothing in force changes, and that is said with start-up's reason and fix, once per
+/// key or section added however many change events the file watcher raises; one removed and added again is said again.
 /// </summary>
-internal sealed class KeepAliveSectionReload(IEnumerable<KeepAliveSection> sections, ILoggerFactory? loggerFactory = null) : IHostedService, IDisposable
+internal sealed class KeepAliveSectionReload(
+    IEnumerable<KeepAliveSection> sections,
+    IEnumerable<SectionBinding<KeepAliveHealthCheckOptions>> healthBindings,
+    IEnumerable<KeepAliveHealthCheckRegistration> healthChecks,
+    ILoggerFactory? loggerFactory = null) : IHostedService, IDisposable
 {
     private readonly ILogger _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("KeepAlive.Net.Hosting");
     private readonly KeepAliveSection[] _sections = [.. sections.DistinctBy(static s => s.Path, StringComparer.OrdinalIgnoreCase)];
@@ -52,12 +59,20 @@ internal sealed class KeepAliveSectionReload(IEnumerable<KeepAliveSection> secti
     private void Check()
     {
         var unknown = _sections.SelectMany(static s => s.UnknownKeys()).ToList();
+        var unread = _sections.Select(static s => s.Health?.Path).OfType<string>()
+            .Select(path => (Path: path, Unread: KeepAliveHealthCheckOptionsValidator.Unread(path, healthBindings, healthChecks)))
+            .Where(static h => h.Unread is not null).ToList();
         lock (_lock)
         {
-            _said.IntersectWith(unknown.Select(static u => u.Path));
+            _said.IntersectWith([.. unknown.Select(static u => u.Path), .. unread.Select(static h => h.Path)]);
             foreach (var (path, finding, fix) in unknown.Where(u => _said.Add(u.Path)))
             {
                 Log.UnknownKeyAddedAfterStartUp(_logger, path, finding, fix);
+            }
+
+            foreach (var (path, why) in unread.Where(h => _said.Add(h.Path)))
+            {
+                Log.HealthSectionAddedAfterStartUp(_logger, path, why!, KeepAliveHealthCheckOptionsValidator.ReadingCall(path));
             }
         }
     }

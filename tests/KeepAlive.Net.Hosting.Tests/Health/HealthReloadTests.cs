@@ -37,6 +37,7 @@ public sealed class HealthReloadTests
             configuration["KeepAlive:Health:UnhealthyPeerDeadCount"] = "3";
             configuration.Reload();
             logs.GetSnapshot().Where(static r => r.Id.Id == KeepAliveEventIds.HealthReloadNotApplied).Should().ContainSingle("the section says again what the check runs with");
+            logs.GetSnapshot().Should().NotContain(static r => r.Id.Id == KeepAliveEventIds.HealthSectionAddedAfterStartUp, "a check reads the section: 3006 says what stays");
         }
     }
 
@@ -53,6 +54,43 @@ public sealed class HealthReloadTests
             TestContext.Current.TestOutputHelper!.WriteLine(warning.Message);
             warning.Message.Should().Contain("every threshold stays").And.Contain("KeepAlive:Health:Window").And.Contain("'10' has no unit");
         }
+    }
+
+    [Theory]
+    [InlineData(false, null, "no keep-alive health check is added")]
+    [InlineData(true, null, "services.AddHealthChecks().AddKeepAlive() was called without a section")]
+    [InlineData(true, "Thresholds", "was given Thresholds")]
+    public async Task Reload_HealthSectionAddedThatNoCheckReads_WarnsOnceThatItIsNotAppliedWithStartUpsReasonAndTheFix(bool checkAdded, string? checkSection, string unread)
+    {
+        // Thresholds saved beside the profiles while the service runs, where no check reads them: start-up refuses them (no
+        // check reads them); a reload used to ignore them in silence, the check running on with the thresholds it started with.
+        var settings = new Dictionary<string, string?> { ["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "30s", ["Thresholds:Window"] = "2m" };
+        void Register(IServiceCollection services, IConfiguration configuration)
+        {
+            services.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            if (checkAdded)
+            {
+                _ = checkSection is null ? services.AddHealthChecks().AddKeepAlive() : services.AddHealthChecks().AddKeepAlive(configuration.GetSection(checkSection));
+            }
+        }
+
+        using var host = await ReloadableHost.StartAsync(settings, Register);
+        var window = host.Host.Services.GetRequiredService<IOptionsMonitor<KeepAliveHealthCheckOptions>>().Get(Options.DefaultName).Window;
+
+        host.Save(("KeepAlive:Health:Window", "5m"), ("KeepAlive:Health:UnhealthyPeerDeadCount", "7"));
+
+        host.SingleWarning(KeepAliveEventIds.HealthSectionAddedAfterStartUp).Should().StartWith("KeepAlive:Health: ").And.Contain(unread).And.Contain("saved after start-up")
+            .And.Contain("the next start-up refuses them").And.Contain("services.AddHealthChecks().AddKeepAlive(configuration.GetSection(\"KeepAlive:Health\")) and restart the service");
+        host.Logs.GetSnapshot().Should().NotContain(static r => r.Id.Id == KeepAliveEventIds.UnknownKeyAddedAfterStartUp, "Health is a key of the KeepAlive section");
+        host.Host.Services.GetRequiredService<IOptionsMonitor<KeepAliveHealthCheckOptions>>().Get(Options.DefaultName).Window.Should().Be(window, "no check reads the section");
+
+        // What the warning says of the next start-up, for the same reason.
+        var restarted = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = "Test" });
+        restarted.Configuration.AddInMemoryCollection(host.Configuration.AsEnumerable());
+        Register(restarted.Services, restarted.Configuration);
+        using var next = restarted.Build();
+        var refused = await Record.ExceptionAsync(() => next.StartAsync(TestContext.Current.CancellationToken));
+        refused.Should().BeOfType<OptionsValidationException>().Which.Message.Should().Contain("KeepAlive:Health: holds the health check's thresholds, but").And.Contain(unread);
     }
 
     private static async Task<(IHost Host, IConfigurationRoot Configuration, FakeLogCollector Logs)> StartAsync()
