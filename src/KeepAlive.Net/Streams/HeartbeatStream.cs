@@ -130,10 +130,10 @@ public sealed class HeartbeatStream : Stream
     /// <param name="payload">The heartbeat message of the application protocol, complete (with its frame header if the protocol has one); must stay unchanged while registered.</param>
     /// <param name="options">When to send; validated.</param>
     /// <returns>The registration; disposing this stream disposes it.</returns>
-    /// <exception cref="ArgumentException">The payload is empty, the options are invalid, or the socket under the wrapped <see cref="NetworkStream"/> was shut down.</exception>
+    /// <exception cref="ArgumentException">The payload is empty, the options are invalid, or the socket under the wrapped <see cref="NetworkStream"/> (or under the <see cref="SslStream"/> over it) was shut down.</exception>
     /// <exception cref="InvalidOperationException">This stream already has a registration.</exception>
     /// <exception cref="NotSupportedException">The wrapped stream cannot be written (read-only, already closed, or an <see cref="SslStream"/> before its handshake), so no heartbeat could be sent.</exception>
-    /// <exception cref="ObjectDisposedException">This stream is disposed, or was disposed while the heartbeat was registered (the registration is then stopped), or the socket under the wrapped <see cref="NetworkStream"/> is closed.</exception>
+    /// <exception cref="ObjectDisposedException">This stream is disposed, or was disposed while the heartbeat was registered (the registration is then stopped), or the socket under the wrapped <see cref="NetworkStream"/> (or under the <see cref="SslStream"/> over it) is closed.</exception>
     public HeartbeatRegistration RegisterHeartbeat(IHeartbeatScheduler scheduler, ReadOnlyMemory<byte> payload, HeartbeatOptions options)
     {
         ActivityWritePath.CheckPayload(payload);
@@ -151,10 +151,10 @@ public sealed class HeartbeatStream : Stream
     /// <param name="options">When to send; validated.</param>
     /// <param name="writeHeartbeat">Writes one heartbeat to the given stream; observe the context's cancellation token. A call that writes nothing counts as a failed heartbeat, not a sent one.</param>
     /// <returns>The registration; disposing this stream disposes it.</returns>
-    /// <exception cref="ArgumentException">The options are invalid, or the socket under the wrapped <see cref="NetworkStream"/> was shut down.</exception>
+    /// <exception cref="ArgumentException">The options are invalid, or the socket under the wrapped <see cref="NetworkStream"/> (or under the <see cref="SslStream"/> over it) was shut down.</exception>
     /// <exception cref="InvalidOperationException">This stream already has a registration.</exception>
     /// <exception cref="NotSupportedException">The wrapped stream cannot be written (read-only, already closed, or an <see cref="SslStream"/> before its handshake), so no heartbeat could be sent.</exception>
-    /// <exception cref="ObjectDisposedException">This stream is disposed, or was disposed while the heartbeat was registered (the registration is then stopped), or the socket under the wrapped <see cref="NetworkStream"/> is closed.</exception>
+    /// <exception cref="ObjectDisposedException">This stream is disposed, or was disposed while the heartbeat was registered (the registration is then stopped), or the socket under the wrapped <see cref="NetworkStream"/> (or under the <see cref="SslStream"/> over it) is closed.</exception>
     public HeartbeatRegistration RegisterHeartbeat(IHeartbeatScheduler scheduler, HeartbeatOptions options, Func<Stream, HeartbeatContext, ValueTask> writeHeartbeat)
     {
         ArgumentNullException.ThrowIfNull(writeHeartbeat);
@@ -387,11 +387,26 @@ public sealed class HeartbeatStream : Stream
                 $"The wrapped {_inner.GetType().Name} cannot be written (CanWrite is false: it is read-only, or already closed), so this heartbeat could never be sent. Fix: wrap the connection's writable stream (a NetworkStream, an SslStream), or send the heartbeat some other way and call TrackActivity.");
         }
 
-        if (_inner is NetworkStream { Socket: var socket })
+        if (SocketUnder(_inner) is { } socket)
         {
-            SocketHeartbeat.CheckSocket(socket); // its socket closed or shut down under it, a NetworkStream still says CanWrite
+            SocketHeartbeat.CheckSocket(socket); // its socket closed or shut down under it, a NetworkStream (and an SslStream over it) still says CanWrite
         }
     }
+
+    // The socket of a NetworkStream wrapped directly or under an SslStream (any AuthenticatedStream, TLS within TLS too), whose
+    // InnerStream is protected: read through its accessor, as a derived class reads it.
+    private static Socket? SocketUnder(Stream stream)
+    {
+        while (stream is AuthenticatedStream authenticated)
+        {
+            stream = InnerStreamOf(authenticated);
+        }
+
+        return (stream as NetworkStream)?.Socket;
+    }
+
+    [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "get_InnerStream")]
+    private static extern Stream InnerStreamOf(AuthenticatedStream stream);
 
     // The heartbeat's own write, while it holds the write path: asynchronous on the scheduler's thread (a full socket buffer
     // never blocks it), blocking on an application thread that writes a pending heartbeat at the end of its message.

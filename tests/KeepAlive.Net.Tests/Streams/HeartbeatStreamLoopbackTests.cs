@@ -253,6 +253,53 @@ public sealed class HeartbeatStreamLoopbackTests
         stream.Registration.Should().BeNull();
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task RegisterHeartbeat_SslStreamWhoseSocketIsClosedOrShutDown_RefusedAsOverTheNetworkStreamItself(bool closed)
+    {
+        // The socket under an authenticated SslStream is closed (a PeerDead handler closed it) or shut down: the SslStream and
+        // its NetworkStream still say CanWrite, so the registration was accepted and its first heartbeat ended it with PeerDead,
+        // where a HeartbeatStream straight over that NetworkStream refuses it at once, saying why, with the fix.
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        using var tls = await TlsLoopbackConnection.OpenAsync(ct);
+        using var overTls = new HeartbeatStream(tls.Client, leaveOpen: true);
+        using var overTcp = new HeartbeatStream(new NetworkStream(tls.Connection.Client, ownsSocket: false));
+        using (var open = new HeartbeatStream(tls.Client, leaveOpen: true))
+        {
+            open.RegisterHeartbeat(manual.Scheduler, "PING"u8.ToArray(), new HeartbeatOptions()).IsLive.Should().BeTrue("the session's socket is still open");
+        }
+
+        if (closed)
+        {
+            tls.Connection.Client.Close();
+        }
+        else
+        {
+            tls.Connection.Client.Shutdown(SocketShutdown.Send);
+        }
+
+        tls.Client.CanWrite.Should().BeTrue("neither the SslStream nor its NetworkStream knows what happened to the socket");
+        var direct = overTcp.Invoking(s => s.RegisterHeartbeat(manual.Scheduler, "PING"u8.ToArray(), new HeartbeatOptions()))
+            .Should().Throw<Exception>().Which;
+        direct.Should().BeOfType(closed ? typeof(ObjectDisposedException) : typeof(ArgumentException));
+
+        foreach (var register in new Func<HeartbeatStream, HeartbeatRegistration>[]
+        {
+            s => s.RegisterHeartbeat(manual.Scheduler, "PING"u8.ToArray(), new HeartbeatOptions { Interval = ManualScheduler.Second }),
+            s => s.RegisterHeartbeat(manual.Scheduler, new HeartbeatOptions(), (w, c) => w.WriteAsync("PING"u8.ToArray(), c.CancellationToken)),
+        })
+        {
+            var refused = overTls.Invoking(register).Should().Throw<Exception>().Which;
+            refused.Should().BeOfType(direct.GetType(), "one rule refuses the socket, under an SslStream or not");
+            refused.Message.Should().Be(direct.Message).And.Contain("Fix:");
+        }
+
+        manual.Scheduler.RegistrationCount.Should().Be(0);
+        overTls.Registration.Should().BeNull();
+    }
+
     [Fact]
     public async Task BeginMessage_OverANetworkStream_TheScopesStreamForwardsTheConnectionsWriteTimeout()
     {
