@@ -67,8 +67,7 @@ public static class SocketHeartbeat
     /// <exception cref="ObjectDisposedException">The client is disposed.</exception>
     public static HeartbeatRegistration RegisterSocket(this IHeartbeatScheduler scheduler, TcpClient client, ReadOnlyMemory<byte> payload, HeartbeatOptions options)
     {
-        ArgumentNullException.ThrowIfNull(client);
-        return scheduler.RegisterSocket(client.Client ?? throw new ObjectDisposedException(nameof(TcpClient), "The TcpClient is disposed. Fix: register its heartbeat while it is connected."), payload, options);
+        return scheduler.RegisterSocket(SocketGuard.SocketOf(client), payload, options);
     }
 
     /// <summary>

@@ -30,8 +30,17 @@ internal static class SocketGuard
         }
     }
 
-    /// <summary>The refusal of a disposed <paramref name="socket"/>, named as the runtime names it (its type's full name), so a catch by ObjectName sees one name.</summary>
-    public static ObjectDisposedException Disposed(Socket socket, string message) => new(socket.GetType().FullName, message);
+    /// <summary>The refusal of a disposed <paramref name="disposed"/> (a socket, a TcpClient), named as the runtime names it (its type's full name, as <see cref="ObjectDisposedException.ThrowIf(bool, object)"/> does), so a catch by ObjectName sees one name.</summary>
+    public static ObjectDisposedException Disposed(object disposed, string message) => new(disposed.GetType().FullName, message);
+
+    /// <summary>The socket of <paramref name="client"/>, for its keep-alive or its heartbeat; a disposed client (no socket left) is refused here, once for both.</summary>
+    /// <exception cref="ObjectDisposedException">The client is disposed, or its Client was set to <see langword="null"/>.</exception>
+    public static Socket SocketOf(TcpClient client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return client.Client ?? throw Disposed(client,
+            "The TcpClient is disposed (or its Client was set to null), so it has no socket: no keep-alive to set or read, no heartbeat to send. Fix: use the TcpClient while it is open: configure keep-alive and register its heartbeat right after it is connected, and dispose the heartbeat's registration before the client.");
+    }
 
     /// <summary>
     /// Whether <paramref name="socket"/> is disposed (closed): the one rule by which a disposed socket is refused, for keep-alive

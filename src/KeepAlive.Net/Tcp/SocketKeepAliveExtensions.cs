@@ -73,12 +73,12 @@ public static class SocketKeepAliveExtensions
     /// <param name="logger">Receives the warnings, or <see langword="null"/>.</param>
     /// <returns>The effective settings, read back from the kernel.</returns>
     public static KeepAliveSettings ConfigureKeepAlive(this TcpClient client, TcpKeepAliveOptions options, ILogger? logger) =>
-        ConfigureKeepAlive(SocketOf(client), options, logger);
+        ConfigureKeepAlive(SocketGuard.SocketOf(client), options, logger);
 
     /// <summary>Reads the keep-alive settings of a <see cref="TcpClient"/>'s socket.</summary>
     /// <param name="client">The client.</param>
     /// <returns>The effective settings.</returns>
-    public static KeepAliveSettings GetKeepAlive(this TcpClient client) => GetKeepAlive(SocketOf(client));
+    public static KeepAliveSettings GetKeepAlive(this TcpClient client) => GetKeepAlive(SocketGuard.SocketOf(client));
 
     /// <summary>
     /// Applies keep-alive options to a <see cref="TcpListener"/>'s socket. On Linux, FreeBSD and Windows, sockets it
@@ -109,12 +109,5 @@ public static class SocketKeepAliveExtensions
     {
         ArgumentNullException.ThrowIfNull(listener);
         return GetKeepAlive(listener.Server);
-    }
-
-    private static Socket SocketOf(TcpClient client)
-    {
-        ArgumentNullException.ThrowIfNull(client);
-        return client.Client ?? throw new ObjectDisposedException(nameof(TcpClient),
-            "The TcpClient is disposed (or its Client was set to null), so it has no socket whose keep-alive to set or read. Fix: configure keep-alive while the TcpClient is open, right after it is created or connected.");
     }
 }

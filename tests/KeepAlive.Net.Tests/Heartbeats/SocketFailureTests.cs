@@ -215,6 +215,29 @@ public sealed class SocketFailureTests
     }
 
     [Fact]
+    public void RegisterSocketAndKeepAlive_DisposedTcpClient_RefusedWithOneMessageNamingTheClientAsTheRuntimeDoes()
+    {
+        // .NET's own TcpClient names itself by its type's full name when disposed ("System.Net.Sockets.TcpClient"); RegisterSocket
+        // and ConfigureKeepAlive/GetKeepAlive said "TcpClient", each with its own message, so a catch by ObjectName that works for
+        // the client's own calls missed theirs.
+        using var scheduler = new HeartbeatScheduler();
+        var client = new TcpClient();
+        client.Dispose();
+        var runtimes = client.Invoking(c => c.GetStream()).Should().Throw<ObjectDisposedException>().Which.ObjectName;
+
+        var refusals = new[]
+        {
+            ((Action)(() => scheduler.RegisterSocket(client, Payload, Options("client")))).Should().Throw<ObjectDisposedException>().Which,
+            client.Invoking(c => c.ConfigureKeepAlive(new TcpKeepAliveOptions())).Should().Throw<ObjectDisposedException>().Which,
+            client.Invoking(c => c.GetKeepAlive()).Should().Throw<ObjectDisposedException>().Which,
+        };
+
+        refusals.Should().AllSatisfy(e => e.ObjectName.Should().Be(runtimes, "the refused object is named as the runtime names it"));
+        refusals.Select(static e => e.Message).Distinct().Should().ContainSingle("one rule refuses a disposed TcpClient, with one message")
+            .Which.Should().Match("The TcpClient is disposed*Fix:*");
+    }
+
+    [Fact]
     public async Task RegisterSocket_ConnectedTcpClient_PeerReceivesHeartbeats()
     {
         using var pair = LoopbackConnection.Open();

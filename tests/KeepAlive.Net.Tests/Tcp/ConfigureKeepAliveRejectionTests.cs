@@ -148,7 +148,7 @@ public sealed class ConfigureKeepAliveRejectionTests
 
         var act = () => client.ConfigureKeepAlive(new TcpKeepAliveOptions());
 
-        act.Should().Throw<ObjectDisposedException>().WithMessage("The TcpClient is disposed*Fix: configure keep-alive while the TcpClient is open*");
+        act.Should().Throw<ObjectDisposedException>().WithMessage("The TcpClient is disposed*Fix: use the TcpClient while it is open: configure keep-alive*");
         client.Invoking(c => c.GetKeepAlive()).Should().Throw<ObjectDisposedException>().WithMessage("The TcpClient is disposed*Fix:*");
     }
 
