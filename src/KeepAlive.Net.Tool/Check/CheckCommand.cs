@@ -56,7 +56,6 @@ internal static class CheckCommand
                 result.GetValue(endpoint)!,
                 resolved,
                 result.GetValue(heartbeat),
-                resolved?.Options.Heartbeat.Interval ?? DefaultPeriod,
                 result.GetValue(hold) ?? TimeSpan.FromSeconds(30),
                 result.GetValue(capture)), cancellationToken);
         });

@@ -23,8 +23,9 @@ internal sealed class ConnectionWatch(ToolConsole console, Socket socket, KeepAl
     {
         // Not cancelled with the hold: a receive cancelled by Ctrl-C would end the run as an error instead of 'alive'.
         var receive = ReceiveAsync();
-        await using var scheduler = request.Heartbeat is null ? null : new HeartbeatScheduler();
-        _heartbeat = scheduler?.Register(new HeartbeatOptions { Name = "check", Interval = request.Every, Mode = HeartbeatMode.FixedRate }, SendHeartbeatAsync);
+        var sent = request.SentHeartbeat;
+        await using var scheduler = sent is null ? null : new HeartbeatScheduler();
+        _heartbeat = scheduler?.Register(sent!, SendHeartbeatAsync);
         try
         {
             if (console.Ansi.Profile.Capabilities.Interactive)

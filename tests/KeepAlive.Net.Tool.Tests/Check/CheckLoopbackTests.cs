@@ -242,20 +242,25 @@ public sealed class CheckLoopbackTests : IDisposable
     {
         // The tool stopped for 2s500ms (SIGSTOP, as a suspended VM or a throttled container pauses it): 'ALIVE: ... Heartbeats:
         // 22 sent, 1 late, worst lateness 2s489ms.' and exit code 0, though a late heartbeat is a finding (exit code 1).
-        TestEnvironment.RequireLinux();
-        System.Diagnostics.Process? tool = null;
-        var run = ToolRun.RunAsync([], TimeSpan.FromMinutes(1), p => tool = p, ["check", Target, "--hold", "8s", "--heartbeat", "ping", "--every", "200ms"]);
-        using var peer = await _listener.AcceptAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        await peer.ReceiveAsync(new byte[64], SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(30));
-        var pid = tool!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
-        NetworkNamespace.Run("kill", "-STOP", pid).ExitCode.Should().Be(0);
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
-        NetworkNamespace.Run("kill", "-CONT", pid).ExitCode.Should().Be(0);
-        var result = await run;
+        var result = await CheckStoppedForAWhileAsync("--every", "200ms");
 
         result.ExitCode.Should().Be(1, result.Interleaved);
         result.Output.Should().Contain("ALIVE: the connection was held for").And.MatchRegex(@"FINDING: \d+ heartbeats? started late \(the last: [A-Za-z]+\), exit code 1\.");
+    }
+
+    [Fact]
+    public async Task Check_HeartbeatLateWithinTheProfilesDriftWarningThreshold_IsNoFinding()
+    {
+        // The heartbeat check sent was not the profile's: only its interval was taken, so a heartbeat was judged late from the
+        // library's default 1s, not the profile's DriftWarningThreshold (nor its Jitter, Spread or PeerIdleTimeout, the
+        // budget): stopped for 2s500ms, 'FINDING: 1 heartbeat started late' and exit code 1 for a profile that allows 1h.
+        var result = await WithSettingsAsync(
+            """{ "KeepAlive": { "Profiles": { "p": { "Tcp": { "IdleTime": "1s", "Interval": "1s" }, "Heartbeat": { "Interval": "200ms", "Jitter": "50ms", "DriftWarningThreshold": "1h", "PeerIdleTimeout": "1m" } } } } }""",
+            settings => CheckStoppedForAWhileAsync("--settings", settings));
+
+        // The pause was measured (a worst lateness of seconds) and is within the profile's threshold and half its budget.
+        result.ExitCode.Should().Be(0, result.Interleaved);
+        result.Output.Should().Contain("ALIVE: the connection was held for").And.MatchRegex(@"Heartbeats: \d+ sent, 0 late, worst lateness [2-9]s").And.NotContain("FINDING");
     }
 
     [Fact]
@@ -473,6 +478,41 @@ public sealed class CheckLoopbackTests : IDisposable
         exitCode.Should().Be(2, output);
         error.Should().Contain($"--capture {path}: cannot write the capture there").And.Contain("Fix: give a file in a folder that exists");
         _listener.Poll(0, SelectMode.SelectRead).Should().BeFalse("the capture is opened before the connection");
+    }
+
+    /// <summary>Runs <paramref name="run"/> with the path of an appsettings.json holding <paramref name="json"/>, deleted after.</summary>
+    private static async Task<T> WithSettingsAsync<T>(string json, Func<string, Task<T>> run)
+    {
+        var folder = Directory.CreateTempSubdirectory("keepalive-check-");
+        try
+        {
+            var settings = Path.Combine(folder.FullName, "appsettings.json");
+            await File.WriteAllTextAsync(settings, json, TestContext.Current.CancellationToken);
+            return await run(settings);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Runs <c>check --heartbeat ping --hold 8s</c> with <paramref name="flags"/> as a process and stops it for 2s500ms once its
+    /// first heartbeat arrived (SIGSTOP, as a suspended VM or a throttled container pauses it).
+    /// </summary>
+    private async Task<(int ExitCode, string Output, string Error, string Interleaved)> CheckStoppedForAWhileAsync(params string[] flags)
+    {
+        TestEnvironment.RequireLinux();
+        System.Diagnostics.Process? tool = null;
+        var run = ToolRun.RunAsync([], TimeSpan.FromMinutes(1), p => tool = p, ["check", Target, "--hold", "8s", "--heartbeat", "ping", .. flags]);
+        using var peer = await _listener.AcceptAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await peer.ReceiveAsync(new byte[64], SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(30));
+        var pid = tool!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        NetworkNamespace.Run("kill", "-STOP", pid).ExitCode.Should().Be(0);
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        NetworkNamespace.Run("kill", "-CONT", pid).ExitCode.Should().Be(0);
+        return await run;
     }
 
     public void Dispose() => _listener.Dispose();
