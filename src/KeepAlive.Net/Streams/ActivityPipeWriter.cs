@@ -115,9 +115,20 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
                 WriteHeld();
                 _unflushed |= source is { IsEmpty: false };
                 PassOnDeferredCancel();
-                var result = source is { } bytes
-                    ? await inner.WriteAsync(bytes, cancellationToken).ConfigureAwait(false)
-                    : await inner.FlushAsync(cancellationToken).ConfigureAwait(false);
+                var cancelledBefore = cancellationToken.IsCancellationRequested; // then the inner writer writes nothing
+                FlushResult result;
+                try
+                {
+                    result = source is { } bytes
+                        ? await inner.WriteAsync(bytes, cancellationToken).ConfigureAwait(false)
+                        : await inner.FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception failure) when (!cancelledBefore)
+                {
+                    path.MessageFailed(failure); // a writer over a stream whose write failed midway: no heartbeat may follow
+                    throw;
+                }
+
                 ObserveCancel(result);
                 ObserveReader(result);
                 MarkFlushed();

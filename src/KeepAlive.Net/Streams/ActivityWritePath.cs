@@ -28,6 +28,7 @@ internal sealed class ActivityWritePath
     private PendingHeartbeat? _pending;
     private Task? _heartbeatWrite; // the scheduler thread's heartbeat write that did not complete at once (waits for room), until replaced
     private Task? _endOfMessageWrite; // a pending heartbeat an application thread ending its message takes and writes, until replaced
+    private Exception? _messageCut; // an application's write that failed midway (MessageFailed): no heartbeat goes out after it
     private int _ownsRegistration;
     private ILogger _logger = NullLogger.Instance; // the registered heartbeat's scheduler's: what fails where nobody awaits is logged there
     private TimeSpan _waitReport = Timeout.InfiniteTimeSpan; // the registered heartbeat's BlockedCallbackThreshold: an application's wait behind its write longer than that is logged
@@ -209,6 +210,24 @@ internal sealed class ActivityWritePath
         return task;
     }
 
+    /// <summary>
+    /// An application's write or flush in a message, which had started (its token was not cancelled before), failed with
+    /// <paramref name="failure"/>. A refusal of the call itself wrote nothing: <see cref="InvalidOperationException"/> (a
+    /// stream or pipe whose writer is completed, a body refusing blocking writes, <see cref="ObjectDisposedException"/>),
+    /// <see cref="NotSupportedException"/>, <see cref="ArgumentException"/>. Any other failure (an <see cref="IOException"/>: a
+    /// blocking write past WriteTimeout, a reset; a write cancelled while it waited for room) may come after part of the
+    /// message went out: a heartbeat after it would be read as the rest of that message, so none is written any more: the
+    /// next one (the one pending at the end of this message, or the scheduler's next) fails for good, which ends the
+    /// registration with PeerDead. Called by the writer holding the path, before it lets it go.
+    /// </summary>
+    public void MessageFailed(Exception failure)
+    {
+        if (failure is not (InvalidOperationException or NotSupportedException or ArgumentException))
+        {
+            Interlocked.CompareExchange(ref _messageCut, failure, null);
+        }
+    }
+
     /// <summary>Data went out: in WhenIdle mode the next heartbeat waits a full interval.</summary>
     public void MarkActivity() => Registration?.MarkActivity();
 
@@ -244,8 +263,13 @@ internal sealed class ActivityWritePath
         ArgumentNullException.ThrowIfNull(options);
         ThrowIfTracking();
 
-        // Each registration carries its own writer: a registration racing this one (and refused) never replaces it.
-        var registration = scheduler.Register(options, context => SendHeartbeatAsync(context, writeHeartbeat));
+        // Each registration carries its own writer: a registration racing this one (and refused) never replaces it. Both ways a
+        // heartbeat is written (by the scheduler's thread, or by the thread ending a message) call it holding the path, so it
+        // sees a message cut before the path was let go.
+        Func<HeartbeatContext, bool, ValueTask> write = (context, synchronous) => Volatile.Read(ref _messageCut) is { } cut
+            ? ValueTask.FromException(WritePathClosedException.MessageCut(_owner, cut))
+            : writeHeartbeat(context, synchronous);
+        var registration = scheduler.Register(options, context => SendHeartbeatAsync(context, write));
         if (Interlocked.CompareExchange(ref _registration, registration, null) is not null)
         {
             registration.Dispose();

@@ -22,7 +22,9 @@ namespace KeepAlive.Net;
 /// long the peer takes to read (a wait past the registration's <see cref="HeartbeatOptions.BlockedCallbackThreshold"/> is
 /// logged, <see cref="KeepAliveEventIds.HeartbeatOutputWaiting"/>); completing <see cref="Output"/> returns at once and completes the inner writer once that write has ended. When the pipe's reader (the transport)
 /// or the application completes it, the connection is closed for good: the heartbeat's registration raises
-/// <see cref="HeartbeatRegistration.PeerDead"/> once and ends. <see cref="Output"/> keeps the single-writer rule of
+/// <see cref="HeartbeatRegistration.PeerDead"/> once and ends; so does it when the application's flush or <c>WriteAsync</c>
+/// fails after part of its message may have gone out (a writer over a stream whose write failed midway: no heartbeat may
+/// follow that part). <see cref="Output"/> keeps the single-writer rule of
 /// <see cref="PipeWriter"/>.
 /// </remarks>
 public sealed class HeartbeatDuplexPipe : IDuplexPipe

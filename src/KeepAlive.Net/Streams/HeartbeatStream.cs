@@ -31,6 +31,11 @@ namespace KeepAlive.Net;
 /// therefore only write to the stream it is given (its writes complete synchronously there), not await anything else; a
 /// write through this stream from that callback throws <see cref="InvalidOperationException"/> (it would wait for itself).
 /// </para>
+/// <para>
+/// A write or flush of the application that fails after part of its message may have gone out (an <see cref="IOException"/>,
+/// a write cancelled while it waited for room) leaves the connection's framing lost: no heartbeat is written after it, and the
+/// next heartbeat fails for good, which raises <see cref="HeartbeatRegistration.PeerDead"/> once and ends the registration.
+/// </para>
 /// </remarks>
 public sealed class HeartbeatStream : Stream
 {

@@ -6,7 +6,8 @@ namespace KeepAlive.Net.Streams;
 /// <paramref name="synchronous"/> every write is a blocking one, even <c>WriteAsync</c>: an application thread writing a
 /// pending heartbeat at the end of its message must not wait for the thread pool. With <paramref name="endsWithWrapper"/> (an
 /// application's message) it also ends when the wrapper is disposed: the inner stream is then closed, or handed back to the
-/// application; a heartbeat's write is left to finish (Dispose waits for it), never cut midway.
+/// application; a heartbeat's write is left to finish (Dispose waits for it), never cut midway. An application's message whose
+/// write or flush fails midway cuts the path for heartbeats (<see cref="ActivityWritePath.MessageFailed"/>).
 /// </summary>
 internal sealed class ScopedWriteStream(Stream inner, ActivityWritePath path, bool synchronous = false, bool endsWithWrapper = false) : Stream
 {
@@ -65,9 +66,9 @@ internal sealed class ScopedWriteStream(Stream inner, ActivityWritePath path, bo
         {
             inner.Write(buffer);
         }
-        catch (InvalidOperationException refused)
+        catch (Exception failure)
         {
-            Volatile.Write(ref _refusal, refused);
+            Failed(failure);
             throw;
         }
 
@@ -98,9 +99,9 @@ internal sealed class ScopedWriteStream(Stream inner, ActivityWritePath path, bo
         {
             inner.Flush();
         }
-        catch (InvalidOperationException refused)
+        catch (Exception failure)
         {
-            Volatile.Write(ref _refusal, refused);
+            Failed(failure);
             throw;
         }
     }
@@ -128,13 +129,14 @@ internal sealed class ScopedWriteStream(Stream inner, ActivityWritePath path, bo
     private async ValueTask WriteAsyncCore(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
     {
         ThrowIfEnded();
+        cancellationToken.ThrowIfCancellationRequested(); // cancelled before writing: nothing of the message went out
         try
         {
             await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
         }
-        catch (InvalidOperationException refused)
+        catch (Exception failure)
         {
-            Volatile.Write(ref _refusal, refused);
+            Failed(failure);
             throw;
         }
 
@@ -143,14 +145,30 @@ internal sealed class ScopedWriteStream(Stream inner, ActivityWritePath path, bo
 
     private async Task FlushAsyncCore(CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         try
         {
             await inner.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (InvalidOperationException refused)
+        catch (Exception failure)
+        {
+            Failed(failure);
+            throw;
+        }
+    }
+
+    // The wrapped stream's write or flush failed: a refusal (a stream over a completed pipe writer) is kept for the heartbeat's
+    // writer; an application's message may be cut (ActivityWritePath.MessageFailed decides).
+    private void Failed(Exception failure)
+    {
+        if (failure is InvalidOperationException refused)
         {
             Volatile.Write(ref _refusal, refused);
-            throw;
+        }
+
+        if (endsWithWrapper)
+        {
+            path.MessageFailed(failure);
         }
     }
 

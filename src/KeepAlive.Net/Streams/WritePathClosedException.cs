@@ -32,6 +32,14 @@ internal sealed class WritePathClosedException : IOException
         $"The heartbeat was not sent: its write to the wrapped {connection.GetType().Name} timed out ({failure.Message}): the connection was aborted (TCP_USER_TIMEOUT, keep-alive or retransmissions), or a blocking write ran past the stream's WriteTimeout and part of the heartbeat may be on the wire, so the connection is not usable.",
         failure);
 
+    /// <summary>
+    /// The heartbeat's failure once an application's write or flush through <paramref name="owner"/> failed midway (<paramref name="failure"/>):
+    /// part of its message may be on the wire, and the peer would read a heartbeat written after it as the rest of that message.
+    /// </summary>
+    public static WritePathClosedException MessageCut(string owner, Exception failure) => new(
+        $"The heartbeat was not sent: an application write or flush through the {owner} failed after part of a message may have gone out ({failure.Message}), and the peer would read a heartbeat as the rest of that message, so the connection's framing is lost. Fix: close the connection (in this PeerDead handler) and open a new one; a message cut midway cannot be resumed on it.",
+        failure);
+
     /// <summary>The heartbeat's failure on a connection closed for <paramref name="reason"/>.</summary>
     public static WritePathClosedException Because(string reason) => new($"The heartbeat was not sent: {reason}, so the connection is closed.");
 }

@@ -30,6 +30,54 @@ public sealed class HeartbeatDuplexPipeTests
         (await ReadAllAsync(wire)).Should().Equal([.. "xxxxxxxx"u8.ToArray(), .. Ping]);
     }
 
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public async Task Output_FlushOverAStreamFailedAfterPartOfTheMessageWentOut_NoHeartbeatFollowsThatPartAndThePeerIsDeclaredDeadOnce(bool dueDuringTheFlush, bool advance)
+    {
+        // A writer over a stream (PipeWriter.Create) whose flush of the application's message put part of it on the wire, then
+        // failed (a write past WriteTimeout): the heartbeat that came due during it, and the next ones at every interval, were
+        // written right after that part, so the peer read them as the rest of the message, and each counted as sent.
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var message = "LONG-MESSAGE"u8.ToArray();
+        var connection = new CuttingWriteStream(
+            message,
+            TimingOutStream.TimedOut,
+            whileWriting: () =>
+            {
+                if (dueDuringTheFlush)
+                {
+                    manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick); // the heartbeat comes due and waits for the flush
+                }
+            });
+        var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(PipeReader.Create(new MemoryStream()), PipeWriter.Create(connection)));
+        var registration = pipe.RegisterHeartbeat(manual.Scheduler, Ping, new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = ManualScheduler.Second, Spread = TimeSpan.Zero });
+        var deaths = new List<string>();
+        registration.PeerDead += (_, e) => deaths.Add(e.Reason);
+
+        if (advance)
+        {
+            message.CopyTo(pipe.Output.GetSpan(message.Length));
+            pipe.Output.Advance(message.Length);
+            await pipe.Output.Awaiting(o => o.FlushAsync(ct).AsTask()).Should().ThrowAsync<IOException>();
+        }
+        else
+        {
+            await pipe.Output.Awaiting(o => o.WriteAsync(message, ct).AsTask()).Should().ThrowAsync<IOException>();
+        }
+
+        manual.Step(TimeSpan.FromSeconds(5), ManualScheduler.Tick);
+
+        connection.Written().Should().Equal(message[..(message.Length / 2)], "nothing may follow the part of the message: the peer would read it as the rest");
+        deaths.Should().ContainSingle("the connection's framing is lost for good: the peer is declared dead once")
+            .Which.Should().Contain("part of a message").And.Contain("timed out").And.Contain("Fix:");
+        registration.GetStatistics().Sent.Should().Be(0);
+        manual.Scheduler.RegistrationCount.Should().Be(0);
+    }
+
     [Fact]
     public async Task Output_EmptyFlushesAndWrites_AreNotActivityAndDoNotPostponeTheIdleHeartbeat()
     {

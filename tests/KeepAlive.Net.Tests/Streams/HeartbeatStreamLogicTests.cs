@@ -684,6 +684,77 @@ public sealed class HeartbeatStreamLogicTests
         message.Stream.CanWrite.Should().BeFalse("the scope's wrapper is disposed");
     }
 
+    [Theory]
+    [InlineData(false, false, false, false)]
+    [InlineData(false, true, false, false)]
+    [InlineData(true, false, false, false)]
+    [InlineData(true, true, false, false)]
+    [InlineData(true, true, true, false)]
+    [InlineData(false, true, false, true)]
+    [InlineData(true, false, true, true)]
+    public async Task Write_FailedAfterPartOfTheMessageWentOut_NoHeartbeatFollowsThatPartAndThePeerIsDeclaredDeadOnce(bool asynchronously, bool dueDuringTheWrite, bool cancelled, bool ownWriter)
+    {
+        // An application write through the HeartbeatStream put part of its message on the wire, then failed (a NetworkStream's
+        // blocking write past its WriteTimeout, a WriteAsync cancelled while it waited for room): a heartbeat that came due
+        // during it was written right after that part when the write path was let go, and the next ones at every interval,
+        // so the peer read a heartbeat as the rest of the message, the framing lost for good, and nothing said so.
+        var ct = TestContext.Current.CancellationToken;
+        using var manual = new ManualScheduler();
+        var message = "LONG-MESSAGE"u8.ToArray();
+        var connection = new CuttingWriteStream(
+            message,
+            () => cancelled
+                ? new OperationCanceledException("The operation was canceled.")
+                : TimingOutStream.TimedOut(),
+            whileWriting: () =>
+            {
+                if (dueDuringTheWrite)
+                {
+                    manual.Step(TimeSpan.FromMilliseconds(1100), ManualScheduler.Tick); // the heartbeat comes due and waits for the write
+                }
+            });
+        await using var stream = new HeartbeatStream(connection);
+        var options = new HeartbeatOptions { Name = "cut", Mode = HeartbeatMode.FixedRate, Interval = ManualScheduler.Second, Spread = TimeSpan.Zero };
+        var (registration, deaths) = RegisterPing(stream, manual, options, ownWriter);
+
+        var write = asynchronously ? stream.WriteAsync(message, ct).AsTask() : Task.Run(() => stream.Write(message), ct);
+        await write.Awaiting(w => w.WaitAsync(TimeSpan.FromSeconds(10), ct)).Should().ThrowAsync<Exception>("the application sees its own write fail");
+        manual.Step(TimeSpan.FromSeconds(5), ManualScheduler.Tick);
+
+        connection.Written().Should().Equal(message[..(message.Length / 2)], "nothing may follow the part of the message: the peer would read it as the rest");
+        deaths.Should().ContainSingle("the connection's framing is lost for good: the peer is declared dead once")
+            .Which.Should().Contain("part of a message").And.Contain(cancelled ? "canceled" : "timed out").And.Contain("Fix:");
+        registration.IsLive.Should().BeFalse();
+        registration.GetStatistics().Sent.Should().Be(0);
+        manual.Telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Should().BeEmpty("no heartbeat is retried on a connection whose framing is lost");
+        manual.Scheduler.RegistrationCount.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Write_RefusedByTheInnerStreamOrCancelledWithNothingWritten_HeartbeatsGoOn()
+    {
+        // The inner stream refused the application's call itself (an ASP.NET Core body with AllowSynchronousIO off refuses a
+        // blocking write), or the write's token was cancelled before it started: nothing of the message went out, so the
+        // framing is intact and the heartbeats go on.
+        using var manual = new ManualScheduler();
+        var connection = new AsynchronousOnlyStream();
+        await using var stream = new HeartbeatStream(connection);
+        var (registration, deaths) = RegisterPing(stream, manual, new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = ManualScheduler.Second, Spread = TimeSpan.Zero }, ownWriter: false);
+
+        stream.Invoking(s => s.Write("abc"u8)).Should().Throw<InvalidOperationException>();
+        await using (var message = await stream.BeginMessageAsync(TestContext.Current.CancellationToken))
+        {
+            await message.Stream.Awaiting(m => m.WriteAsync("abc"u8.ToArray(), new CancellationToken(canceled: true)).AsTask()).Should().ThrowAsync<OperationCanceledException>();
+            await message.Stream.Awaiting(m => m.FlushAsync(new CancellationToken(canceled: true))).Should().ThrowAsync<OperationCanceledException>();
+        }
+
+        manual.Step(TimeSpan.FromMilliseconds(2500), ManualScheduler.Tick);
+
+        deaths.Should().BeEmpty();
+        registration.IsLive.Should().BeTrue();
+        connection.ToArray().Should().Equal([.. Ping, .. Ping]);
+    }
+
     [Fact]
     public async Task Heartbeat_WriterThrows_CountedAsFailedAndWritePathReleased()
     {

@@ -19,9 +19,12 @@ internal sealed class TimingOutStream(byte[] timingOut) : Stream
     {
         if (buffer.AsSpan(offset, count).SequenceEqual(timingOut))
         {
-            throw new IOException("Unable to write data to the transport connection: Connection timed out.", new SocketException((int)SocketError.TimedOut));
+            throw TimedOut();
         }
     }
+
+    /// <summary>What a NetworkStream's write that timed out throws.</summary>
+    public static IOException TimedOut() => new("Unable to write data to the transport connection: Connection timed out.", new SocketException((int)SocketError.TimedOut));
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
