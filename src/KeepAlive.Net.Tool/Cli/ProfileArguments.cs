@@ -109,7 +109,9 @@ internal sealed class ProfileArguments
     /// <param name="heartbeat">
     /// The command's own heartbeat flag, which sets the profile's <c>Heartbeat:Interval</c>, and the period it gives
     /// (<c>check --heartbeat --every</c>, <c>show --heartbeat-interval</c>), or <see langword="null"/> when the command has
-    /// none: it sends no heartbeat, so a <c>Heartbeat:Interval</c> nobody set is not judged (<see cref="ResolvedProfile.Judges"/>). The period is the flag's default when the flag is not given: it then replaces only a <c>Heartbeat:Interval</c>
+    /// none: it sends no heartbeat, so in a profile of flags alone a <c>Heartbeat:Interval</c> no flag set is not judged; a
+    /// <c>--settings</c> file's profile, flags over it or not, is judged as the application that reads the file judges it,
+    /// which sends its heartbeat (<see cref="ResolvedProfile.Judges"/>). The period is the flag's default when the flag is not given: it then replaces only a <c>Heartbeat:Interval</c>
     /// the file's profile leaves unset; without a period, the profile's stays.
     /// </param>
     /// <exception cref="ToolInputException">The file, the profile or a value is wrong; the message is the library's.</exception>
@@ -135,12 +137,14 @@ internal sealed class ProfileArguments
             services.Configure(name, overrides);
         }
 
-        var sends = heartbeat is not null;
-        UnusedHeartbeatValidation.Wrap(services, sends);
+        // The heartbeat is sent by the command, or by the application that reads the file: the flags over a file stand for
+        // edits of it, so its unset Heartbeat:Interval is the 10 s default the application sends, judged as Hosting judges it.
+        var sent = heartbeat is not null || settings is not null;
+        UnusedHeartbeatValidation.Wrap(services, sent);
         using var provider = services.BuildServiceProvider();
         try
         {
-            return new ResolvedProfile(name, provider.GetRequiredService<IKeepAliveProfiles>().GetProfile(name), sends);
+            return new ResolvedProfile(name, provider.GetRequiredService<IKeepAliveProfiles>().GetProfile(name), sent);
         }
         catch (OptionsValidationException e)
         {

@@ -5,17 +5,18 @@ using Microsoft.Extensions.Options;
 namespace KeepAlive.Net.Tool.Cli;
 
 /// <summary>
-/// The library's validation of a profile as a command judges it: for a command that sends no heartbeat (<c>check</c>
-/// without <c>--heartbeat</c>, <c>doctor</c>), a <c>Heartbeat:Interval</c> nobody set (neither the file nor a flag) is the
-/// library's 10 s default, which this command never sends, so its refusals are not the profile's. An interval that was set
-/// is still judged (<see cref="ResolvedProfile.Judges"/>).
+/// The library's validation of a profile as a command judges it: for a profile of command-line flags alone whose heartbeat
+/// nothing sends (<c>check</c> without <c>--heartbeat</c> and without <c>--settings</c>), a <c>Heartbeat:Interval</c> no flag
+/// set is the library's 10 s default, which nothing sends, so its refusals are not the profile's. An interval that was set
+/// is still judged, and so is every <c>--settings</c> file's profile, as the application that reads it judges it
+/// (<see cref="ResolvedProfile.Judges"/>).
 /// </summary>
-internal sealed class UnusedHeartbeatValidation(IValidateOptions<KeepAliveProfileOptions> library, bool sends) : IValidateOptions<KeepAliveProfileOptions>
+internal sealed class UnusedHeartbeatValidation(IValidateOptions<KeepAliveProfileOptions> library, bool sent) : IValidateOptions<KeepAliveProfileOptions>
 {
     /// <summary>Wraps every profile validation <paramref name="services"/> holds.</summary>
     /// <param name="services">The services the profiles were registered in.</param>
-    /// <param name="sends">Whether the command sends the profile's heartbeat.</param>
-    public static void Wrap(IServiceCollection services, bool sends)
+    /// <param name="sent">Whether the profile's heartbeat is sent (<see cref="ResolvedProfile.HeartbeatSent"/>).</param>
+    public static void Wrap(IServiceCollection services, bool sent)
     {
         for (var i = 0; i < services.Count; i++)
         {
@@ -25,7 +26,7 @@ internal sealed class UnusedHeartbeatValidation(IValidateOptions<KeepAliveProfil
                     (IValidateOptions<KeepAliveProfileOptions>)(descriptor.ImplementationInstance
                         ?? descriptor.ImplementationFactory?.Invoke(provider)
                         ?? ActivatorUtilities.CreateInstance(provider, descriptor.ImplementationType!)),
-                    sends));
+                    sent));
             }
         }
     }
@@ -33,7 +34,7 @@ internal sealed class UnusedHeartbeatValidation(IValidateOptions<KeepAliveProfil
     public ValidateOptionsResult Validate(string? name, KeepAliveProfileOptions options)
     {
         var result = library.Validate(name, options);
-        if (!result.Failed || ResolvedProfile.Judges(sends, options.Heartbeat))
+        if (!result.Failed || ResolvedProfile.Judges(sent, options.Heartbeat))
         {
             return result;
         }

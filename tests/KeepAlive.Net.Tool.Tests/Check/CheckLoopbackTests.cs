@@ -78,16 +78,13 @@ public sealed class CheckLoopbackTests : IDisposable
         await server.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
-    [Theory]
-    [InlineData(null)]
-    [InlineData("""{ "Tcp": { "IdleTime": "1s", "Interval": "1s" }, "Heartbeat": { "PeerIdleTimeout": "3s" } }""")]
-    public async Task Check_PeerIdleTimeoutWithoutHeartbeat_IsNotJudgedOnTheDefault10sInterval(string? profile)
+    [Fact]
+    public async Task Check_PeerIdleTimeoutWithoutHeartbeat_IsNotJudgedOnTheDefault10sInterval()
     {
-        // Without --heartbeat nothing is sent, yet the profile was validated with the library's default 10 s interval:
-        // 'Heartbeat:Interval: Interval is 10s, over the limit of 1s500ms ...' and exit 2, for a value nobody set.
-        var folder = Directory.CreateTempSubdirectory("keepalive-check-");
-        var settings = Path.Combine(folder.FullName, "appsettings.json");
-        await File.WriteAllTextAsync(settings, $$"""{ "KeepAlive": { "Profiles": { "p": {{profile}} } } }""", TestContext.Current.CancellationToken);
+        // Flags alone describe the path, not a heartbeat profile: without --heartbeat nothing is sent, yet the profile was
+        // validated with the library's default 10 s interval: 'Heartbeat:Interval: Interval is 10s, over the limit of
+        // 1s500ms ...' and exit 2, for a value nobody set. (A --settings file's profile is judged as the application that
+        // reads it judges it: Check_ProfileFromSettingsWithoutHeartbeat_IsRefusedAsShowAndTheApplicationRefuseIt.)
         var server = Task.Run(async () =>
         {
             using var peer = await _listener.AcceptAsync();
@@ -97,9 +94,8 @@ public sealed class CheckLoopbackTests : IDisposable
             }
         });
 
-        var (exitCode, output, error) = await ToolRun.InProcessAsync(["check", Target, "--count", "1", "--hold", "1s",
-            .. profile is null ? ["--peer-idle-timeout", "3s", "--idle", "1s", "--interval", "1s"] : (string[])["--settings", settings]]);
-        folder.Delete(recursive: true);
+        var (exitCode, output, error) = await ToolRun.InProcessAsync("check", Target, "--count", "1", "--hold", "1s",
+            "--peer-idle-timeout", "3s", "--idle", "1s", "--interval", "1s");
 
         exitCode.Should().Be(0, output + error);
         error.Should().NotContain("Heartbeat:Interval");
@@ -122,6 +118,37 @@ public sealed class CheckLoopbackTests : IDisposable
 
             exitCode.Should().Be(2);
             error.Should().Contain(message);
+            _listener.Poll(0, SelectMode.SelectRead).Should().BeFalse("a refused profile connects nowhere");
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("""{ "Heartbeat": { "PeerIdleTimeout": "3s" } }""", "")]
+    [InlineData("""{ "Tcp": { "IdleTime": "1s", "Interval": "1s" }, "Heartbeat": { "PeerIdleTimeout": "3s" } }""", "")]
+    [InlineData("""{ "Tcp": { "IdleTime": "1s", "Interval": "1s" }, "Heartbeat": { "Jitter": "15s", "PeerIdleTimeout": "3s" } }""", "")]
+    [InlineData("""{ "Tcp": { "IdleTime": "1s", "Interval": "1s" } }""", "--peer-idle-timeout|3s")]
+    public async Task Check_ProfileFromSettingsWithoutHeartbeat_IsRefusedAsShowAndTheApplicationRefuseIt(string profile, string flags)
+    {
+        // Hosting refuses this profile at start-up: its heartbeat registration sends the default 10 s Heartbeat:Interval,
+        // over half the 3 s peer idle timeout. check without --heartbeat dropped that refusal, exit 0 (or only the Jitter
+        // line): a file the application refuses passed as good. Flags over the file stand for edits of it.
+        var folder = Directory.CreateTempSubdirectory("keepalive-check-");
+        try
+        {
+            var settings = Path.Combine(folder.FullName, "appsettings.json");
+            await File.WriteAllTextAsync(settings, $$"""{ "KeepAlive": { "Profiles": { "p": {{profile}} } } }""", TestContext.Current.CancellationToken);
+            string[] profileArgs = ["--settings", settings, .. flags.Split('|', StringSplitOptions.RemoveEmptyEntries)];
+            var shown = await ToolRun.ShowRefusalAsync(profileArgs);
+
+            var (exitCode, output, error) = await ToolRun.InProcessAsync(["check", Target, "--hold", "1s", .. profileArgs]);
+
+            exitCode.Should().Be(2, output + error);
+            shown.Should().Contain(static line => line.StartsWith("KeepAlive:Profiles:p:Heartbeat:Interval: Interval is 10s", StringComparison.Ordinal));
+            ToolRun.Lines(error).Should().Equal(shown);
             _listener.Poll(0, SelectMode.SelectRead).Should().BeFalse("a refused profile connects nowhere");
         }
         finally

@@ -51,6 +51,22 @@ internal static class ToolRun
         return (exitCode, output.ToString(), error.ToString());
     }
 
+    /// <summary>
+    /// The lines <c>keepalive show</c> refuses the profile of <paramref name="profileArgs"/> with (exit 2 asserted): the
+    /// refusal another command must give for the same profile, as the application that reads it refuses it at start-up.
+    /// </summary>
+    /// <param name="profileArgs">The profile's options: <c>--settings FILE</c> and any flags over it.</param>
+    public static async Task<string[]> ShowRefusalAsync(params string[] profileArgs)
+    {
+        var (exitCode, output, error) = await InProcessAsync(["show", .. profileArgs]);
+        exitCode.Should().Be(2, $"show refuses the profile; it printed: {output}{error}");
+        return Lines(error);
+    }
+
+    /// <summary>The non-empty lines of what a command wrote.</summary>
+    /// <param name="text">Its standard output or error.</param>
+    public static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
     /// <summary>Runs the tool as a process (<see cref="Dotnet"/>), inside <paramref name="netns"/> when given; standard output and error interleaved.</summary>
     public static async Task<(int ExitCode, string Output)> ProcessAsync(string? netns, TimeSpan timeout, params string[] args)
     {
