@@ -85,8 +85,7 @@ public static class KeepAliveServiceCollectionExtensions
             services.AddSingleton(new EmptyKeepAliveSection(keepAliveSection, health));
         }
 
-        services.AddSingleton(given);
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KeepAliveSectionReload>());
+        services.AddSingleton(given); // watched by KeepAliveProfiles, created at start-up (ProfileReloadHostedService)
         return services.AddKeepAliveCore();
     }
 

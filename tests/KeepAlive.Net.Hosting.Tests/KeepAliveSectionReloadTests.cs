@@ -32,6 +32,30 @@ public sealed class KeepAliveSectionReloadTests
         host.Logs.GetSnapshot().Should().NotContain(static r => r.Id.Id == KeepAliveEventIds.ProfileReloadRejected);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Reload_UnknownKeyAddedToASectionWithoutProfiles_WarnsOnceWithStartUpsFinding(bool healthOnly)
+    {
+        // No profile registered from the section (empty, or the health check's thresholds only, the profile bound from a path
+        // of its own): what watches it is not a profile's section, yet a key a reload adds there is said as beside profiles.
+        var settings = healthOnly ? new Dictionary<string, string?> { ["KeepAlive:Health:Window"] = "2m", ["Payments:Tcp:IdleTime"] = "30s" } : [];
+        using var host = await ReloadableHost.StartAsync(settings, (services, configuration) =>
+        {
+            services.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            if (healthOnly)
+            {
+                services.AddKeepAlive("payments", configuration.GetSection("Payments"));
+                services.AddHealthChecks().AddKeepAlive(configuration.GetSection("KeepAlive:Health"));
+            }
+        });
+
+        host.Save(("KeepAlive:Profilez:orders:Tcp:IdleTime", "20s"));
+
+        host.SingleWarning(KeepAliveEventIds.UnknownKeyAddedAfterStartUp).Should().StartWith("KeepAlive:Profilez: unknown key 'Profilez' in the KeepAlive section. Did you mean 'Profiles'?")
+            .And.Contain("saved after start-up");
+    }
+
     [Fact]
     public async Task Reload_UnknownKeySavedInAppSettings_WarnsOnceAndAgainWhenSavedAgainAfterItsRemoval()
     {

@@ -17,7 +17,11 @@ namespace KeepAlive.Net.Hosting.Profiles;
 /// The registered profiles, holding the last valid values of each. When a profile's configuration section reloads, the
 /// new values are built and validated; valid ones replace the old (logged once, however many change events the file
 /// watcher raises), invalid or missing ones are refused with one Error naming each path, value and fix, and a metric,
-/// while new connections (HttpClient, Kestrel, sockets) keep the last valid values.
+/// while new connections (HttpClient, Kestrel, sockets) keep the last valid values. It also watches each section given to
+/// <c>services.AddKeepAlive(section)</c> for what a reload adds there that start-up reads once or refuses: a profile (event
+/// 3008), a key other than <c>Profiles</c> and <c>Health</c> (event 3009), a <c>Health</c> section no keep-alive health check
+/// reads (event 3010; one a check reads is that check's to watch, event 3006). Each is said once per path however many change
+/// events the file watcher raises, and again once removed and added again.
 /// </summary>
 /// <remarks>
 /// It is also the container's <see cref="IOptionsFactory{TOptions}"/> of <see cref="KeepAliveProfileOptions"/>, so that
@@ -40,13 +44,16 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
     private readonly Dictionary<string, AcceptedReloadWatcher> _watchers = new(StringComparer.Ordinal); // by profile and key
     private readonly Lock _reloadLock = new();
     private bool _disposed; // under the reloads' lock: the accepted-reload tokens are disposed, and no reload is taken any more
-    private readonly bool _healthChecked; // a keep-alive health check reads each profile's telemetry by its heartbeat name
+    private readonly KeepAliveHealthCheckRegistration[] _healthChecks; // any: a keep-alive health check reads each profile's telemetry by its heartbeat name
+    private readonly SectionBinding<KeepAliveHealthCheckOptions>[] _healthBindings; // the sections the health checks read their thresholds from
     private readonly ConditionalWeakTable<KeepAliveProfileOptions, WarnOnceLogger> _socketLoggers = []; // per values: each warning once, not once per connection nor per reload of other settings
     private readonly ConditionalWeakTable<KeepAliveProfileOptions, KeepAliveProfileOptions> _copiedFrom = []; // each copy GetProfile gave, to the values taken
     private readonly EmptyKeepAliveSection[] _emptySections; // given to AddKeepAlive(section), no profile registered from them
     private readonly IConfiguration? _configuration; // the host's, to name what lies beside a missing section
     private readonly IConfiguration[] _listed; // the Profiles sections given to AddKeepAlive(section), which a reload may add profiles to
     private readonly HashSet<string> _addedSaid = new(StringComparer.OrdinalIgnoreCase); // under the reloads' lock: event 3008 given for these paths
+    private readonly KeepAliveSection[] _given; // the sections given to AddKeepAlive(section), each path once
+    private readonly HashSet<string> _refusedSaid = new(StringComparer.OrdinalIgnoreCase); // under the reloads' lock: event 3009 or 3010 given for these paths
     private readonly ConcurrentDictionary<string, string[]> _pingWarnings = new(StringComparer.Ordinal); // event 3005's warnings given for each profile's values in force
 
     public KeepAliveProfiles(
@@ -58,11 +65,16 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
         IMeterFactory? meterFactory = null,
         IEnumerable<KeepAliveHealthCheckRegistration>? healthChecks = null,
         IEnumerable<EmptyKeepAliveSection>? emptySections = null,
-        IConfiguration? configuration = null)
+        IConfiguration? configuration = null,
+        IEnumerable<KeepAliveSection>? givenSections = null,
+        IEnumerable<SectionBinding<KeepAliveHealthCheckOptions>>? healthBindings = null)
     {
         _emptySections = [.. emptySections ?? []];
         _configuration = configuration;
-        _healthChecked = healthChecks?.Any() ?? false;
+        _healthChecks = [.. healthChecks ?? []];
+        _healthBindings = [.. healthBindings ?? []];
+        var given = (givenSections ?? []).ToList();
+        _given = [.. given.DistinctBy(static s => s.Path, StringComparer.OrdinalIgnoreCase)];
         var all = registrations.ToList();
         _registrations = KeepAliveProfileRegistration.Index(all);
         _sections = all.Where(static r => r.Section is not null).ToLookup(static r => r.Name, static r => r.Section!, StringComparer.OrdinalIgnoreCase);
@@ -76,11 +88,12 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
             _subscriptions.Add(ChangeToken.OnChange(registration.Section!.GetReloadToken, Reload));
         }
 
-        // A section that held no profile is watched too: a reload may list one there, which is said (event 3008).
+        // Each section given to AddKeepAlive(section) is watched too, holding profiles or not (empty, or the health check's
+        // thresholds only): a reload may list a profile there (event 3008) or add what start-up refuses (events 3009, 3010).
         _listed = [.. all.Select(static r => r.ListedIn).OfType<IConfiguration>().Distinct(), .. _emptySections.Select(static e => e.Section.GetSection("Profiles"))];
-        foreach (var empty in _emptySections)
+        foreach (var section in given)
         {
-            _subscriptions.Add(ChangeToken.OnChange(empty.Section.GetReloadToken, Reload));
+            _subscriptions.Add(ChangeToken.OnChange(section.Section.GetReloadToken, Reload));
         }
     }
 
@@ -344,6 +357,7 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
 
             Judge(judged);
             SayAdded();
+            SayRefusedAtStartUp();
         }
     }
 
@@ -358,6 +372,27 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
         {
             var (finding, fix) = KeepAliveProfileRegistration.AddedAfterStartUp(section, registration);
             Log.ProfileAddedAfterStartUp(_logger, registration?.Name ?? section.Key, finding, fix);
+        }
+    }
+
+    // Under the reloads' lock: in every section given to AddKeepAlive(section), each key a reload added that start-up refuses
+    // (event 3009) and each Health section no health check reads (event 3010) is said once, with start-up's finding and fix;
+    // nothing reads it and nothing in force changes. One removed and added again is said again.
+    private void SayRefusedAtStartUp()
+    {
+        var unknown = _given.SelectMany(static s => s.UnknownKeys()).ToList();
+        var unread = _given.Select(static s => s.Health?.Path).OfType<string>()
+            .Select(path => (Path: path, Unread: KeepAliveHealthCheckOptionsValidator.Unread(path, _healthBindings, _healthChecks)))
+            .Where(static h => h.Unread is not null).ToList();
+        _refusedSaid.IntersectWith([.. unknown.Select(static u => u.Path), .. unread.Select(static h => h.Path)]);
+        foreach (var (path, finding, fix) in unknown.Where(u => _refusedSaid.Add(u.Path)))
+        {
+            Log.UnknownKeyAddedAfterStartUp(_logger, path, finding, fix);
+        }
+
+        foreach (var (path, why) in unread.Where(h => _refusedSaid.Add(h.Path)))
+        {
+            Log.HealthSectionAddedAfterStartUp(_logger, path, why!, KeepAliveHealthCheckOptionsValidator.ReadingCall(path));
         }
     }
 
@@ -434,7 +469,7 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
     private string? SharedHeartbeatName(KeepAliveProfileRegistration registration, KeepAliveProfileOptions reloaded, Dictionary<string, KeepAliveProfileOptions> taken)
     {
         var heartbeat = HeartbeatName(registration.Name, reloaded);
-        var others = _healthChecked
+        var others = _healthChecks.Length > 0
             ? _current.Where(c => c.Key != registration.Name && string.Equals(HeartbeatName(c.Key, taken.GetValueOrDefault(c.Key, c.Value)), heartbeat, StringComparison.OrdinalIgnoreCase)).Select(static c => c.Key).Order(StringComparer.Ordinal).ToList()
             : [];
         return others.Count == 0 ? null
