@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using KeepAlive.Net.AspNetCore.Diagnostics;
 using KeepAlive.Net.Hosting;
+using KeepAlive.Net.Hosting.Profiles;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace KeepAlive.Net.AspNetCore;
@@ -130,7 +130,7 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
     // The start-up line (3105): the values in force, and where each comes from.
     private void Report(string hubs, TimeSpan? keepAliveInterval, TimeSpan? clientTimeoutInterval)
     {
-        var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("KeepAlive.Net.AspNetCore");
+        var logger = KeepAliveProfileMetrics.Logger(services, "KeepAlive.Net.AspNetCore");
         if (logger.IsEnabled(LogLevel.Information))
         {
             var applied = Settings().Describe(keepAliveInterval: keepAliveInterval, clientTimeoutInterval: clientTimeoutInterval);

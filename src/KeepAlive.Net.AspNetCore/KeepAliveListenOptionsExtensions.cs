@@ -3,11 +3,11 @@ using KeepAlive.Net;
 using KeepAlive.Net.AspNetCore;
 using KeepAlive.Net.AspNetCore.Diagnostics;
 using KeepAlive.Net.Hosting;
+using KeepAlive.Net.Hosting.Profiles;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Microsoft.AspNetCore.Hosting;
 
@@ -164,8 +164,8 @@ public static class KeepAliveListenOptionsExtensions
     /// <summary>The request limit in warning 3106, when a reload sets one on an endpoint whose requests are not counted.</summary>
     private const string UncountedRequestLimit = "Http:MaxRequestsPerConnection (requests are not counted: services.AddKeepAliveRequestLimits() was not called)";
 
-    private static ILogger Logger(IServiceProvider services) =>
-        services.GetService<ILoggerFactory>()?.CreateLogger("KeepAlive.Net.AspNetCore") ?? NullLogger.Instance;
+    // Guarded: the connections' timers log (retiring, grace period expired), where a logger that throws would end the process.
+    private static ILogger Logger(IServiceProvider services) => KeepAliveProfileMetrics.Logger(services, "KeepAlive.Net.AspNetCore");
 
     /// <summary>The connection middlewares of one endpoint; the last UseKeepAlive or UseTcpKeepAlive on it sets them.</summary>
     private sealed class EndpointProfile

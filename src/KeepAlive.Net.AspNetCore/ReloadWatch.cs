@@ -4,7 +4,6 @@ using KeepAlive.Net.Hosting.Clients;
 using KeepAlive.Net.Hosting.Profiles;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace KeepAlive.Net.AspNetCore;
 
@@ -52,7 +51,7 @@ internal static class ReloadWatch
         }
 
         // Kestrel and the hubs live as long as the application's services, which dispose the profiles and the watcher.
-        var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("KeepAlive.Net.AspNetCore");
+        var logger = KeepAliveProfileMetrics.Logger(services, "KeepAlive.Net.AspNetCore");
         ClientReloadWatch.Watch(registered, profileName, what, Fix, heldBy: null, values(profiles), () => values(profiles), "ASP.NET Core", "it",
             changes => Log.ServerReloadNotApplied(logger, what, profileName, changes, fixFor?.Invoke(changes) ?? RestartFix), inForce);
     }

@@ -1,6 +1,7 @@
 using KeepAlive.Net.Hosting;
 using KeepAlive.Net.Hosting.Configuration;
 using KeepAlive.Net.Hosting.Health;
+using KeepAlive.Net.Hosting.Profiles;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -52,6 +53,7 @@ public static class KeepAliveHealthChecksBuilderExtensions
             }
         });
         builder.Services.AddSingleton(binding);
+        builder.Services.TryAddSingleton<KeepAliveProfileMetrics>(); // its logger, also without AddKeepAlive
         builder.Services.AddSingleton(services => new HealthThresholdsReload(binding, section, services));
         return builder.AddKeepAlive(binding.Configure);
     }

@@ -182,6 +182,7 @@ public static class KeepAliveServiceCollectionExtensions
     internal static IServiceCollection AddKeepAliveCore(this IServiceCollection services)
     {
         services.AddOptions();
+        services.TryAddSingleton<KeepAliveProfileMetrics>();
         services.TryAddSingleton<KeepAliveProfiles>();
         services.TryAddSingleton<IKeepAliveProfiles>(static s => s.GetRequiredService<KeepAliveProfiles>());
         services.TryAddSingleton<IOptionsFactory<KeepAliveProfileOptions>>(static s => s.GetRequiredService<KeepAliveProfiles>()); // the values taken, for IOptionsMonitor too

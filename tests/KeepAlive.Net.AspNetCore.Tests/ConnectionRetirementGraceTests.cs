@@ -45,34 +45,14 @@ public sealed class ConnectionRetirementGraceTests
     [Fact]
     public async Task UseKeepAlive_GracePeriodAbortsAnUpload_TheApplicationSeesTheReasonWithTheDurationAsConfigured()
     {
-        var seen = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var app = KestrelHosts.Build(
             KestrelHosts.Profile("edge", """{ "Http": { "MaxConnectionAge": "1s", "ConnectionCloseGracePeriod": "500ms" } }"""),
             listen => listen.UseKeepAlive("edge"));
-        app.MapPost("/upload", async (HttpContext context) =>
-        {
-            try
-            {
-                var buffer = new byte[100];
-                while (await context.Request.Body.ReadAsync(buffer) > 0)
-                {
-                }
-
-                seen.TrySetResult(null);
-            }
-            catch (Exception ex)
-            {
-                seen.TrySetResult(ex);
-            }
-        });
+        using var upload = new StalledUpload(app);
         await app.StartAsync(TestContext.Current.CancellationToken);
-        var address = KestrelHosts.BaseAddress(app);
-        using var client = new System.Net.Sockets.TcpClient();
-        await client.ConnectAsync(address.Host, address.Port, TestContext.Current.CancellationToken);
 
-        // An upload that stalls: 3 of its 1000 bytes, then nothing, so the grace period runs out under it.
-        await client.GetStream().WriteAsync("POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\nabc"u8.ToArray(), TestContext.Current.CancellationToken);
-        var caught = await seen.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        await upload.StartAsync(app);
+        var caught = await upload.Seen.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
 
         caught.Should().NotBeNull("the connection was aborted under the upload");
         caught!.InnerException.Should().BeOfType<Microsoft.AspNetCore.Connections.ConnectionAbortedException>()

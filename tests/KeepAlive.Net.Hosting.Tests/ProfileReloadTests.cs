@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Net.Sockets;
+using KeepAlive.Net.Tests.TestSupport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
@@ -355,6 +357,45 @@ public sealed class ProfileReloadTests
         var reload = configuration.Reload;
 
         reload.Should().NotThrow("a reload that meets the profiles' disposal has nothing left to tell");
+    }
+
+    [Fact]
+    public void Reload_LoggerThrows_ListenersHearOfEveryAcceptedProfileAndTheRefusedOneIsCounted()
+    {
+        // The application's logging throws for the library's category: each profile's reload log (3002, 3003) was written after
+        // its values were taken and before its listeners were told, so the first one that threw left that profile, and every
+        // later one of the save, taken but untold (IOptionsMonitor, Kestrel, the client packages) and the refusal uncounted.
+        using var broken = new BrokenLogging(LogLevel.Information);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "30s",
+            ["KeepAlive:Profiles:refused:Tcp:IdleTime"] = "30s",
+            ["KeepAlive:Profiles:orders:Tcp:IdleTime"] = "30s",
+        }).Build();
+        using var services = new ServiceCollection().AddMetrics()
+            .AddLogging(logging => broken.AddTo(logging, "KeepAlive.Net.Hosting"))
+            .AddKeepAlive(configuration.GetSection("KeepAlive")).BuildServiceProvider();
+        var meters = services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        using var rejected = new MetricCollector<long>(meters, "KeepAlive.Net", "keepalive.profile.reload.rejected");
+        using var failed = new MetricCollector<long>(meters, "KeepAlive.Net", "keepalive.log.failed");
+        var monitor = services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<KeepAliveProfileOptions>>();
+        string[] names = ["orders", "payments", "refused"]; // judged in this order
+        names.Select(name => monitor.Get(name).Tcp.IdleTime).Should().AllBeEquivalentTo(TimeSpan.FromSeconds(30), "each is taken, so a reload judges it");
+        var heard = new ConcurrentQueue<string?>();
+        using var listening = monitor.OnChange((_, name) => heard.Enqueue(name));
+
+        configuration["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "40s";
+        configuration["KeepAlive:Profiles:refused:Tcp:IdleTime"] = "10";
+        configuration["KeepAlive:Profiles:orders:Tcp:IdleTime"] = "50s";
+        var reload = configuration.Reload;
+
+        reload.Should().NotThrow("a log call that throws must not escape into the configuration's reload (the file watcher's thread)");
+        heard.Should().BeEquivalentTo(["orders", "payments"], "each accepted profile's listeners hear of it, though its log threw");
+        monitor.Get("orders").Tcp.IdleTime.Should().Be(TimeSpan.FromSeconds(50));
+        rejected.GetMeasurementSnapshot().Should().ContainSingle("the refused profile is counted, though its error log threw")
+            .Which.Tags["keepalive.profile.name"].Should().Be("refused");
+        broken.Records.Should().BeGreaterThanOrEqualTo(3, "3002 twice and 3003 once were logged");
+        failed.GetMeasurementSnapshot().Sum(static m => m.Value).Should().Be(broken.Records, "every record the logger threw on is counted");
     }
 
     private static Task<FileBackedHost> StartAsync() =>

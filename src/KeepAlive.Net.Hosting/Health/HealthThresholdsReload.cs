@@ -1,10 +1,10 @@
 using System.Globalization;
 using KeepAlive.Net.Hosting.Configuration;
 using KeepAlive.Net.Hosting.Diagnostics;
+using KeepAlive.Net.Hosting.Profiles;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 
@@ -29,7 +29,7 @@ internal sealed class HealthThresholdsReload(SectionBinding<KeepAliveHealthCheck
     {
         var taken = Values(services.GetRequiredService<IOptionsMonitor<KeepAliveHealthCheckOptions>>().Get(binding.Name));
         var validators = services.GetServices<IValidateOptions<KeepAliveHealthCheckOptions>>().ToList();
-        var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<KeepAliveHealthCheckOptions>();
+        var logger = KeepAliveProfileMetrics.Logger(services, typeof(KeepAliveHealthCheckOptions).FullName!); // CreateLogger<T>'s category
         _subscription = ChangeToken.OnChange(section.GetReloadToken, () => Check(taken, validators, logger));
     }
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using KeepAlive.Net.Hosting.Configuration;
@@ -61,8 +60,8 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
         IEnumerable<IConfigureOptions<KeepAliveProfileOptions>> setups,
         IEnumerable<IPostConfigureOptions<KeepAliveProfileOptions>> postConfigures,
         IEnumerable<IValidateOptions<KeepAliveProfileOptions>> validations,
+        KeepAliveProfileMetrics metrics,
         ILoggerFactory? loggerFactory = null,
-        IMeterFactory? meterFactory = null,
         IEnumerable<KeepAliveHealthCheckRegistration>? healthChecks = null,
         IEnumerable<EmptyKeepAliveSection>? emptySections = null,
         IConfiguration? configuration = null,
@@ -79,8 +78,8 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
         _registrations = KeepAliveProfileRegistration.Index(all);
         _sections = all.Where(static r => r.Section is not null).ToLookup(static r => r.Name, static r => r.Section!, StringComparer.OrdinalIgnoreCase);
         _factory = new OptionsFactory<KeepAliveProfileOptions>(setups, postConfigures, validations); // builds from the configuration
-        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("KeepAlive.Net.Hosting");
-        _metrics = new KeepAliveProfileMetrics(meterFactory);
+        _metrics = metrics; // the container's: it disposes them
+        _logger = metrics.Logger(loggerFactory, "KeepAlive.Net.Hosting"); // guarded: a reload's log that throws leaves no profile untold
         Names = [.. _registrations.Values.Select(static r => r.Name)];
         // A profile bound from several sections (the KeepAlive section and a path of its own) reloads when any of them does.
         foreach (var registration in all.Where(static r => r.Section is not null))
@@ -305,8 +304,6 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
                 accepted.Dispose();
             }
         }
-
-        _metrics.Dispose();
     }
 
     private KeepAliveProfileOptions Current(string name)

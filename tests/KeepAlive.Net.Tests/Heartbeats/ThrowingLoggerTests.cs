@@ -1,3 +1,4 @@
+using KeepAlive.Net.Tests.TestSupport;
 using Microsoft.Extensions.Logging;
 
 namespace KeepAlive.Net.Tests.Heartbeats;

@@ -1,11 +1,11 @@
 using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 
-namespace KeepAlive.Net.Tests.Heartbeats;
+namespace KeepAlive.Net.Tests.TestSupport;
 
 /// <summary>
 /// Sees an exception of <see cref="BrokenLogging"/> that escapes a thread (the library's own threads, a send's
-/// completion on the thread pool), which would end the process, without ending the test host: the runtime's handler of
+/// completion on the thread pool, a timer's or a reload's callback), which would end the process, without ending the test host: the runtime's handler of
 /// unhandled exceptions (one per process, set once here) records it and ends only that thread. Any other exception is left
 /// unhandled, and ends the process as before.
 /// </summary>

@@ -5,13 +5,15 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace KeepAlive.Net.Diagnostics;
 
 /// <summary>
-/// The application's logger as the heartbeat code uses it: an exception from it (a logging provider that throws makes
+/// The application's logger as the library uses it: an exception from it (a logging provider that throws makes
 /// Microsoft.Extensions.Logging's <c>Logger</c> throw an <see cref="AggregateException"/>) is caught and counted in
 /// <c>keepalive.log.failed</c>, and the record dropped. The library logs from threads it owns (the scheduler's timer and
-/// standby threads, the overdue watch) and from where a send completes (often the thread pool), where nothing else would
-/// catch it: one log call that throws would end the process, or stop every heartbeat. The one place that guards it:
-/// <see cref="Heartbeats.HeartbeatTelemetry"/> wraps the logger it is given, so every log call of the scheduler and
-/// <see cref="DriftMonitor"/> goes through here.
+/// standby threads, the overdue watch), from where a send completes (often the thread pool), from timer callbacks (a Kestrel
+/// connection's age and grace period) and from configuration reload callbacks, where nothing else would catch it: one log
+/// call that throws would end the process, stop every heartbeat, or leave a reload half told. Compiled into KeepAlive.Net,
+/// where <c>HeartbeatTelemetry</c> wraps the logger it is given (every log call of the scheduler and <c>DriftMonitor</c>),
+/// and KeepAlive.Net.Hosting, where <c>KeepAliveProfileMetrics</c> wraps the loggers Hosting and ASP.NET Core log with from
+/// reload callbacks and Kestrel's connection timers (the profiles', which the client packages log through too).
 /// </summary>
 internal sealed class GuardedLogger : ILogger
 {
@@ -23,6 +25,10 @@ internal sealed class GuardedLogger : ILogger
     /// <summary>Guards <paramref name="logger"/>, counting its failures in <paramref name="failed"/>; a <see cref="NullLogger"/> cannot throw and stays as it is.</summary>
     public static ILogger Wrap(ILogger logger, Counter<long> failed) =>
         logger is NullLogger or GuardedLogger ? logger : new GuardedLogger(logger, failed);
+
+    /// <summary>Creates the counter of the records dropped, <c>keepalive.log.failed</c>, on <paramref name="meter"/>.</summary>
+    public static Counter<long> CreateCounter(Meter meter) =>
+        meter.CreateCounter<long>(KeepAliveMetricNames.LogFailed, "{record}", "Log records dropped because the application's logger threw; what the library was doing carries on.");
 
     /// <inheritdoc/>
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
