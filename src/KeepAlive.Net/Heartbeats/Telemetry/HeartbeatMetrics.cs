@@ -37,7 +37,7 @@ internal sealed class HeartbeatMetrics : IDisposable
         Overdue = meter.CreateCounter<long>(N.Overdue, N.HeartbeatsUnit, "Heartbeats a watched DriftMonitor expected and had not seen an interval plus the delayed threshold after the last one, counted while they still wait: once per stall.");
         PeerDead = meter.CreateCounter<long>(N.PeerDead, "{peer}", "Peers declared dead: silent for longer than the timeout, or a heartbeat send that failed for good (connection reset or closed).");
         Registrations = meter.CreateUpDownCounter<long>(N.Registrations, "{registration}", "Live heartbeat registrations.");
-        LogFailed = meter.CreateCounter<long>(N.LogFailed, "{record}", "Log records of the heartbeats dropped because the application's logger threw; the heartbeats carry on.");
+        LogFailed = GuardedLogger.CreateCounter(meter); // one instrument, one description, in every package
     }
 
     public static KeyValuePair<string, object?> CauseTag(HeartbeatDelayCause cause) => new(N.CauseTag, CauseNames[(int)cause]);
