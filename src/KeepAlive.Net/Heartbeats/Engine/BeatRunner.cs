@@ -270,15 +270,15 @@ internal sealed class BeatRunner(SlotTable slots, Inbox inbox, HeartbeatTelemetr
     {
         ref var slot = ref slots[index];
         var state = Volatile.Read(ref slot.State);
-        if (SlotState.Phase(state) != SlotState.Running && (SlotState.Phase(state) != SlotState.Scheduled || (state & SlotState.BlockedReported) == 0))
+        if (SlotState.Phase(state) == SlotState.Scheduled && (state & SlotState.BlockedReported) != 0)
         {
+            var ran = HeartbeatTelemetry.LastSendDuration(ref slot.Counters, slots.ExtrasOf(index));
+            telemetry.Blocked(slots.SettingsOf(slot), Extras(index), ran, "it ended before this report ran");
             return;
         }
 
-        if (SlotState.Phase(state) == SlotState.Scheduled)
+        if (SlotState.Phase(state) != SlotState.Running)
         {
-            var ran = TimeSpan.FromMicroseconds(Volatile.Read(ref slot.Counters.LastSendMicros));
-            telemetry.Blocked(slots.SettingsOf(slot), Extras(index), ran, "it ended before this report ran");
             return;
         }
 

@@ -121,11 +121,15 @@ internal sealed class HeartbeatTelemetry(ILogger logger, HeartbeatMetrics metric
             Blocked = incidents is null ? 0 : Interlocked.Read(ref incidents.Blocked),
             MaxLateness = TimeSpan.FromTicks(incidents is null ? maxTicks : Math.Max(maxTicks, Interlocked.Read(ref incidents.MaxLatenessTicks))),
             LastLateness = Exact(Volatile.Read(ref counters.LastLatenessMicros), incidents is null ? 0 : Volatile.Read(ref incidents.LastLongLatenessTicks)),
-            LastSendDuration = Exact(Volatile.Read(ref counters.LastSendMicros), incidents is null ? 0 : Volatile.Read(ref incidents.LastLongSendTicks)),
+            LastSendDuration = LastSendDuration(ref counters, extras),
             LastDelayCause = incidents is null ? HeartbeatDelayCause.None : (HeartbeatDelayCause)Volatile.Read(ref incidents.LastCause),
             PeerDead = peerDead,
         };
     }
+
+    /// <summary>The last completed send's duration, exact beyond the counter's saturation (kept in the incidents then).</summary>
+    public static TimeSpan LastSendDuration(ref BeatCounters counters, SlotExtras? extras) =>
+        Exact(Volatile.Read(ref counters.LastSendMicros), extras is null ? 0 : Volatile.Read(ref extras.Incidents.LastLongSendTicks));
 
     public void Dispose() => Metrics.Dispose();
 
