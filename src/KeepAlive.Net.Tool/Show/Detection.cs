@@ -57,8 +57,12 @@ internal static class Detection
             // The lateness budget is the library's (HeartbeatOptions.LatenessBudget: interval, jitter and spread taken out), the
             // one warning 2004 and the health check judge; a late heartbeat loses the connection only if no probe keeps it.
             var late = applied.Enabled && applied.IdleTime < peer.Value ? "leaves the connection to the OS keep-alive probes" : "loses the connection";
+            var budget = profile.Heartbeat.LatenessBudget!.Value;
+            // What the budget leaves of the peer idle timeout is the longest gap it allows between heartbeats, so the count
+            // and the budget in one sentence follow one rule.
+            var gap = peer.Value - budget;
             yield return interval < peer.Value
-                ? $"Heartbeat every {every}: {(peer.Value / interval).ToString("0.#", CultureInfo.InvariantCulture)} heartbeats fit in the peer idle timeout; a heartbeat more than {Units.Time(profile.Heartbeat.LatenessBudget)} late {late} (budget: peer idle timeout - interval - jitter - spread)."
+                ? $"Heartbeat every {every}: {(peer.Value / gap).ToString("0.#", CultureInfo.InvariantCulture)} heartbeats fit in the peer idle timeout, {KeepAliveDuration.Format(gap)} apart at most (interval + jitter + spread); a heartbeat more than {Units.Time(budget)} late {late} (budget: peer idle timeout - interval - jitter - spread)."
                 : $"Heartbeat every {every} is not shorter than the peer idle timeout {peerValue}: the connection is lost between heartbeats.";
         }
         else

@@ -31,11 +31,11 @@ public sealed class HeartbeatJudgedTests : IDisposable
 
     [Theory]
     [InlineData(null, false, NotSent)]
-    [InlineData(null, true, "Heartbeat every 1s: 3 heartbeats fit in the peer idle timeout")]
-    [InlineData(WithoutIntervalLongPeerIdle, false, "Heartbeat every 10s: 3 heartbeats fit in the peer idle timeout")]
-    [InlineData(WithInterval, false, "Heartbeat every 1s400ms: 2.1 heartbeats fit in the peer idle timeout")]
-    [InlineData(WithoutInterval, true, "Heartbeat every 1s: 3 heartbeats fit in the peer idle timeout")]
-    [InlineData(WithInterval, true, "Heartbeat every 1s400ms: 2.1 heartbeats fit in the peer idle timeout")]
+    [InlineData(null, true, "Heartbeat every 1s: 2 heartbeats fit in the peer idle timeout")]
+    [InlineData(WithoutIntervalLongPeerIdle, false, "Heartbeat every 10s: 2 heartbeats fit in the peer idle timeout")]
+    [InlineData(WithInterval, false, "Heartbeat every 1s400ms: 1.4 heartbeats fit in the peer idle timeout")]
+    [InlineData(WithoutInterval, true, "Heartbeat every 1s: 2 heartbeats fit in the peer idle timeout")]
+    [InlineData(WithInterval, true, "Heartbeat every 1s400ms: 1.4 heartbeats fit in the peer idle timeout")]
     public async Task Check_HeartbeatLine_IsDescribedWhenSentOrTheProfileIsAFilesOrSetsItsInterval(string? profile, bool send, string line)
     {
         string[] profileArgs = profile is null ? ["--peer-idle-timeout", "3s", "--idle", "1s", "--interval", "1s"] : ["--settings", await WriteSettingsAsync(profile)];
@@ -51,9 +51,9 @@ public sealed class HeartbeatJudgedTests : IDisposable
 
     [Theory]
     [InlineData(WithoutInterval, new string[0], 2, "KeepAlive:Profiles:p:Heartbeat:Interval: Interval is 10s, over the limit of 1s500ms")]
-    [InlineData(WithoutInterval, new[] { "--heartbeat-interval", "1s" }, 0, "Heartbeat every 1s: 3 heartbeats fit in the peer idle timeout")]
-    [InlineData(WithInterval, new string[0], 0, "Heartbeat every 1s400ms: 2.1 heartbeats fit in the peer idle timeout")]
-    [InlineData(WithInterval, new[] { "--heartbeat-interval", "1s" }, 0, "Heartbeat every 1s: 3 heartbeats fit in the peer idle timeout")]
+    [InlineData(WithoutInterval, new[] { "--heartbeat-interval", "1s" }, 0, "Heartbeat every 1s: 2 heartbeats fit in the peer idle timeout")]
+    [InlineData(WithInterval, new string[0], 0, "Heartbeat every 1s400ms: 1.4 heartbeats fit in the peer idle timeout")]
+    [InlineData(WithInterval, new[] { "--heartbeat-interval", "1s" }, 0, "Heartbeat every 1s: 2 heartbeats fit in the peer idle timeout")]
     public async Task Show_AlwaysJudgesTheHeartbeat_TheProfilesOrTheFlagsInterval(string profile, string[] flags, int expectedExitCode, string said)
     {
         var settings = await WriteSettingsAsync(profile);

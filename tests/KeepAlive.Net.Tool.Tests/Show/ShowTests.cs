@@ -76,7 +76,7 @@ public sealed class ShowTests : IDisposable
 
         exitCode.Should().Be(0, error);
         output.Should().Contain("Keep-alive is off").And.Contain("Dead peer, data in flight: found after")
-            .And.Contain("Peer idle timeout 1s800ms").And.Contain("Heartbeat every 600ms: 3 heartbeats fit in the peer idle timeout");
+            .And.Contain("Peer idle timeout 1s800ms").And.Contain("Heartbeat every 600ms: 2 heartbeats fit in the peer idle timeout");
     }
 
     [Fact]
@@ -125,7 +125,7 @@ public sealed class ShowTests : IDisposable
         var (exitCode, output, error) = await ToolRun.InProcessAsync("show", "--idle", "1s", "--interval", "1s", "--count", "1", "--peer-idle-timeout", "3s", "--heartbeat-interval", "1s");
 
         exitCode.Should().Be(0, error);
-        output.Should().Contain("Heartbeat every 1s: 3 heartbeats fit in the peer idle timeout");
+        output.Should().Contain("Heartbeat every 1s: 2 heartbeats fit in the peer idle timeout");
 
         var (refused, _, why) = await ToolRun.InProcessAsync("show", "--peer-idle-timeout", "3s", "--heartbeat-interval", "2s");
 
@@ -141,7 +141,7 @@ public sealed class ShowTests : IDisposable
         var (exitCode, output, error) = await ToolRun.InProcessAsync("show", "--peer-idle-timeout", "1800ms", "--heartbeat-interval", "600ms", "--tcp-keepalive", "off");
 
         exitCode.Should().Be(0, error);
-        output.Should().Contain("Keep-alive is off").And.Contain("Heartbeat every 600ms: 3 heartbeats fit in the peer idle timeout");
+        output.Should().Contain("Keep-alive is off").And.Contain("Heartbeat every 600ms: 2 heartbeats fit in the peer idle timeout");
 
         // Over a file's profile, as every flag: its Tcp:Enabled is not read.
         var settings = await WriteSettingsAsync("""{ "Tcp": { "Enabled": "maybe" }, "Heartbeat": { "Interval": "600ms", "PeerIdleTimeout": "1.8s" } }""");
@@ -281,7 +281,7 @@ public sealed class ShowTests : IDisposable
     [InlineData("""{ "tcp": { "idletime": "20" } }""", "--idle", "30s", @"IdleTime\s*│\s*30s\s")]
     [InlineData("""{ "Tcp": { "ProbeCount": { "Value": 3 } } }""", "--count", "4", @"ProbeCount\s*│\s*4\s")]
     [InlineData("""{ "Heartbeat": { "PeerIdleTimeout": "AwsNbl" } }""", "--peer-idle-timeout", "AwsNlb", @"Peer idle timeout 5m50s \(AwsNlb\)")]
-    [InlineData("""{ "Heartbeat": { "Interval": "soon", "PeerIdleTimeout": "350s" } }""", "--heartbeat-interval", "5s", "Heartbeat every 5s: 70 heartbeats fit")]
+    [InlineData("""{ "Heartbeat": { "Interval": "soon", "PeerIdleTimeout": "350s" } }""", "--heartbeat-interval", "5s", "Heartbeat every 5s: 46.7 heartbeats fit")]
     public async Task Show_FlagReplacesABadValueOfTheFile_TheFlagWins(string payments, string flag, string value, string shown)
     {
         // Flags override the file: the value the flag replaces is not read, so its mistake is no longer one.
