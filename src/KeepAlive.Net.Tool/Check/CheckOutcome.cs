@@ -31,7 +31,7 @@ internal sealed record CheckOutcome(bool Died, string How, TimeSpan After, TimeS
         if (!Died)
         {
             return CutShortOf is { } planned
-                ? $"STOPPED: the hold was cut short by Ctrl-C or SIGTERM after {Units.Time(Round(After))} of the planned {Units.Time(planned)}; the connection was alive and open until then, but the rest of the hold was not watched, so this is no pass (exit code {ExitCode}).{heartbeats}"
+                ? $"STOPPED: the hold was cut short by Ctrl-C or SIGTERM after {Units.AtMost(After)} of the planned {KeepAliveDuration.Format(planned)}; the connection was alive and open until then, but the rest of the hold was not watched, so this is no pass (exit code {ExitCode}).{heartbeats}"
                 : $"ALIVE: the connection was held for {Units.Time(After)} and is still open.{heartbeats}";
         }
 

@@ -39,7 +39,8 @@ internal sealed record ConnectionVerdict(bool? Protected, string Summary, string
         }
 
         var peer = reference.Peer;
-        var against = $"the peer idle timeout of {Units.Time(peer.Value)} ({reference.PeerSource})";
+        // Configured, so written exactly: rounded, 20s200us read "20s", beside a retry after 20s judged in time.
+        var against = $"the peer idle timeout of {KeepAliveDuration.Format(peer.Value)} ({reference.PeerSource})";
         if (socket.Settings is not { } settings)
         {
             return socket.Proc?.KeepAliveFromTimer == false

@@ -43,7 +43,7 @@ internal sealed class DoctorReport(ProcessSockets process, DoctorReference refer
     public void WriteText(IAnsiConsole console)
     {
         console.Line(string.Create(CultureInfo.InvariantCulture,
-            $"Process {process.Pid} ({process.Command}): {Units.Count(connections.Count, "TCP socket")}, judged against a peer idle timeout of {Units.Time(reference.Peer.Value)} ({reference.PeerSource})."));
+            $"Process {process.Pid} ({process.Command}): {Units.Count(connections.Count, "TCP socket")}, judged against a peer idle timeout of {KeepAliveDuration.Format(reference.Peer.Value)} ({reference.PeerSource})."));
         if (connections.Count > 0)
         {
             var table = Plain.Table(null, "fd", "local -> remote", "state", "keep-alive", "idle / interval / count", "user timeout", "idle for (sent / received)", "verdict");

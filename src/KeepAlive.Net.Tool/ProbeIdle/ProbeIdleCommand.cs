@@ -73,7 +73,7 @@ internal static class ProbeIdleCommand
         var peer = new IPEndPoint(address, target.Port);
         var progress = json ? console.Error : console.Out;
         var started = Stopwatch.GetTimestamp();
-        await progress.WriteLineAsync($"Probing how long the path to {target} ({peer}) keeps an idle flow, up to {Units.Time(search.Max)}: silent connections, then one byte each; no ACK or a RST means the flow was forgotten.");
+        await progress.WriteLineAsync($"Probing how long the path to {target} ({peer}) keeps an idle flow, up to {KeepAliveDuration.Format(search.Max)}: silent connections, then one byte each; no ACK or a RST means the flow was forgotten.");
         while (search.NextRound() is { Count: > 0 } silences)
         {
             await progress.WriteLineAsync($"Round {search.Rounds}: {Units.Count(silences.Count, "connection")} silent for {string.Join(", ", silences.Select(static s => Units.Time(s)))}.");

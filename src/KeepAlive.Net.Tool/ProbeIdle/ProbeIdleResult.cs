@@ -16,7 +16,7 @@ internal sealed class ProbeIdleResult(HostAndPort target, IPEndPoint peer, IdleS
 
     /// <summary>Why there is no profile although the path forgets idle flows, or <see langword="null"/>.</summary>
     public string? NoProfile => search.UpperBound is not null && search.LowerBound < BudgetFloor
-        ? $"No profile can keep this flow: it survived at most {Units.Time(search.LowerBound)} of silence, under {KeepAliveDuration.Format(BudgetFloor)}, the floor of Heartbeat:PeerIdleTimeout (a budget is never longer than measured). Fix: raise the idle timeout of the server or middlebox, or send the first request as soon as the connection opens."
+        ? $"No profile can keep this flow: it survived at most {Units.AtMost(search.LowerBound)} of silence, under {KeepAliveDuration.Format(BudgetFloor)}, the floor of Heartbeat:PeerIdleTimeout (a budget is never longer than measured). Fix: raise the idle timeout of the server or middlebox, or send the first request as soon as the connection opens."
         : null;
 
     /// <summary>
@@ -24,7 +24,7 @@ internal sealed class ProbeIdleResult(HostAndPort target, IPEndPoint peer, IdleS
     /// once, or kept sending data so that none went silent; or <see langword="null"/>.
     /// </summary>
     public string? NothingToJudge => search.ServerTalkedWithin is { } talked
-        ? $"Nothing to judge: {target} kept sending data: a connection to it was not silent for {Units.Time(talked)} within twice that ({Probes}{(search.LowerBound > TimeSpan.Zero ? $"; the longest silence kept: {Units.Time(search.LowerBound)}" : string.Empty)}). Its own traffic keeps such flows alive on the path, so their idle timeout cannot be measured here. Fix: probe a port behind the same middlebox whose server waits silently for the client (most request/response servers){(talked > IdleSearch.FirstRung ? $", or a --max under {Units.Time(talked)}" : string.Empty)}. Exit code {ExitCodes.NothingToJudge}."
+        ? $"Nothing to judge: {target} kept sending data: a connection to it was not silent for {Units.Time(talked)} within twice that ({Probes}{(search.LowerBound > TimeSpan.Zero ? $"; the longest silence kept: {Units.AtMost(search.LowerBound)}" : string.Empty)}). Its own traffic keeps such flows alive on the path, so their idle timeout cannot be measured here. Fix: probe a port behind the same middlebox whose server waits silently for the client (most request/response servers){(talked > IdleSearch.FirstRung ? $", or a --max under {Units.Time(talked)}" : string.Empty)}. Exit code {ExitCodes.NothingToJudge}."
         : search.ClosedAtOnce > 0
         ? $"Nothing to judge: {target} closed the connection at once ({Units.Number(search.ClosedAtOnce)} of {Units.Count(search.Outcomes.Count, "connection")}, each within {Units.Time(search.Outcomes.Where(static o => o.Verdict == ProbeVerdict.ClosedAtOnce).Max(static o => o.Silence))} of its last packet, under {Units.Time(IdleProbe.AtOnce)} plus two round trips): not an idle timeout, so none was measured. The server turns connections away: nothing listens behind a proxy or port forward, or it refuses this client or is full. Fix: check that {target} is the service you mean and that it accepts this client{(search.Outcomes.Any(static o => o.Survived) ? "; some connections held their silence, so it may limit connections per client: try --connections 1" : string.Empty)}, then run probe-idle again. Exit code {ExitCodes.NothingToJudge}."
         : null;
@@ -41,14 +41,14 @@ internal sealed class ProbeIdleResult(HostAndPort target, IPEndPoint peer, IdleS
 
         if (search.UpperBound is not { } upper)
         {
-            output.WriteLine($"Result: nothing on the path to {target} forgot an idle flow for up to {Units.Time(search.LowerBound)} (the longest silence tried; {Probes}). Try a longer --max to look further.");
+            output.WriteLine($"Result: nothing on the path to {target} forgot an idle flow for up to {Units.AtMost(search.LowerBound)} (the longest silence tried; {Probes}). Try a longer --max to look further.");
             return;
         }
 
-        output.WriteLine($"Result: the path to {target} forgets an idle flow after {Units.Time(search.LowerBound)} to {Units.Time(upper)} of silence (about {Units.Time(IdleTimeout)}): {How(search.ForgottenBy)}. {Probes}.");
+        output.WriteLine($"Result: the path to {target} forgets an idle flow after {Units.AtMost(search.LowerBound)} to {Units.AtLeast(upper)} of silence (about {Units.Time(IdleTimeout)}): {How(search.ForgottenBy)}. {Probes}.");
         if (search.Inconsistent > 0)
         {
-            output.WriteLine($"Note: {Units.Count(search.Inconsistent, "connection")} survived longer silences than {Units.Time(upper)}: the path does not forget at one fixed time (several middleboxes, or a lost segment).");
+            output.WriteLine($"Note: {Units.Count(search.Inconsistent, "connection")} survived longer silences than {Units.AtMost(upper)}: the path does not forget at one fixed time (several middleboxes, or a lost segment).");
         }
 
         if (Suggestion is not { } suggestion)

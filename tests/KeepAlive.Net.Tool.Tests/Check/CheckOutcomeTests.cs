@@ -70,4 +70,19 @@ public sealed class CheckOutcomeTests
             line.Should().NotContain("FINDING");
         }
     }
+
+    [Theory]
+    // Ctrl-C 0.4 ms before the end of a 1m hold read "after 1m of the planned 1m ... this is no pass": by its figures the
+    // whole hold was watched, by its verdict not.
+    [InlineData(599_996_000L, 600_000_000L, "after 59s999ms of the planned 1m;")]
+    // A --hold of 1m400us read "of the planned 1m", beside a hold of 1m that was cut short of it.
+    [InlineData(600_002_000L, 600_004_000L, "after 1m of the planned 1m400us;")]
+    public void Describe_HoldCutShortJustBeforeItsEnd_NeverReadsAsTheWholePlannedHold(long afterTicks, long plannedTicks, string says)
+    {
+        var outcome = new CheckOutcome(false, "alive", TimeSpan.FromTicks(afterTicks), TimeSpan.Zero, null, string.Empty, null, CutShortOf: TimeSpan.FromTicks(plannedTicks));
+
+        var line = outcome.Describe();
+
+        line.Should().StartWith("STOPPED: ").And.Contain(says);
+    }
 }

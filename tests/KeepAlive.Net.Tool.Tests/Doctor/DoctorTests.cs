@@ -202,6 +202,31 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void Doctor_PeerIdleTimeoutWithMicroseconds_IsWrittenExactlyBesideTheRetryItBeats()
+    {
+        // --peer-idle-timeout 20000200us, probes at 10s and 20s: protected (20s is under 20s200us), yet the text read "its
+        // retry after 20s, before the peer idle timeout of 20s", the reason for the verdict contradicting it.
+        var reading = new SocketReading
+        {
+            Fd = 3, Inode = 1, State = "ESTABLISHED",
+            Settings = new KeepAliveSettings
+            {
+                Platform = KeepAlivePlatform.Linux, Enabled = true, IsReadBackFromKernel = true, IdleTime = TimeSpan.FromSeconds(10), Interval = TimeSpan.FromSeconds(10), ProbeCount = 3,
+            },
+        };
+        var reference = new DoctorReference(KeepAliveDuration.Parse("20000200us"), "--peer-idle-timeout", null, null, null);
+        var verdict = ConnectionVerdict.Judge(reading, reference, new KernelDefaults(null, null, null, null, "not read"));
+        using var text = new StringWriter();
+        using var error = new StringWriter();
+
+        new DoctorReport(new ProcessSockets(4242, "app", [reading], null), reference, [(reading, verdict)]).WriteText(KeepAlive.Net.Tool.Cli.ToolConsole.Plain(text, error).Ansi);
+
+        verdict.Protected.Should().BeTrue();
+        text.ToString().Should().Contain("judged against a peer idle timeout of 20s200us (--peer-idle-timeout)")
+            .And.Contain("its retry after 20s, before the peer idle timeout of 20s200us (--peer-idle-timeout)");
+    }
+
+    [Fact]
     public async Task Doctor_NoSuchProcess_ExitsTwo()
     {
         TestEnvironment.RequireLinux();

@@ -164,13 +164,14 @@ public sealed class ProbeIdleTests(ITestOutputHelper output)
         // 300 ms: a close within 100 ms (plus two round trips) is the server turning the connection away, not an idle timeout.
         await using (var server = ClosingServer.Start(TimeSpan.FromMilliseconds(300)))
         {
-            (exitCode, text, _) = await ToolRun.InProcessAsync("probe-idle", server.EndPoint, "--max", "5s");
+            // A --max of 5000500us read "up to 5s" (rounded as a measured time), which is not the maximum given.
+            (exitCode, text, _) = await ToolRun.InProcessAsync("probe-idle", server.EndPoint, "--max", "5000500us");
             (_, json, _) = await ToolRun.InProcessAsync("probe-idle", server.EndPoint, "--max", "5s", "--json");
         }
 
         output.WriteLine(text);
         exitCode.Should().Be(1);
-        text.Should().Contain("closes connections idle that long").And.Contain("No profile can keep this flow")
+        text.Should().Contain("keeps an idle flow, up to 5s500us:").And.Contain("closes connections idle that long").And.Contain("No profile can keep this flow")
             .And.Contain("under 1s").And.NotContain("\"PeerIdleTimeout\"");
         using var document = JsonDocument.Parse(json);
         document.RootElement.GetProperty("upperBound").GetDouble().Should().BeLessThan(1);
@@ -426,5 +427,38 @@ public sealed class ProbeIdleTests(ITestOutputHelper output)
             {
             }
         }
+    }
+
+    [Fact]
+    public void ProbeIdle_Text_BoundsAreRoundedSoTheyNeverContradictTheVerdict()
+    {
+        // Survived 999.6 ms, forgotten after 1000.4 ms: the text said "forgets an idle flow after 1s to 1s of silence" and
+        // "it survived at most 1s of silence, under 1s", a figure at the floor its verdict says it is under.
+        var search = new IdleSearch(TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(500), 2);
+        search.Record(new ProbeOutcome(TimeSpan.FromMilliseconds(900), TimeSpan.FromTicks(9_996_000), ProbeVerdict.Alive));
+        search.Record(new ProbeOutcome(TimeSpan.FromSeconds(1), TimeSpan.FromTicks(10_004_000), ProbeVerdict.Dropped));
+
+        var text = WriteText(search);
+
+        text.Should().Contain("forgets an idle flow after 999ms to 1s1ms of silence").And.Contain("it survived at most 999ms of silence, under 1s,");
+    }
+
+    [Fact]
+    public void ProbeIdle_TextNothingForgotten_SaysNoLongerSilenceThanWasSurvived()
+    {
+        // A silence of 2000.6 ms survived read "forgot an idle flow for up to 2s1ms", a millisecond more than was held.
+        var search = new IdleSearch(TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(500), 1);
+        search.Record(new ProbeOutcome(TimeSpan.FromSeconds(2), TimeSpan.FromTicks(20_006_000), ProbeVerdict.Alive));
+
+        var text = WriteText(search);
+
+        text.Should().Contain("forgot an idle flow for up to 2s (the longest silence tried;");
+    }
+
+    private static string WriteText(IdleSearch search)
+    {
+        using var text = new StringWriter();
+        new ProbeIdleResult(HostAndPort.Parse("127.0.0.1:9"), new IPEndPoint(IPAddress.Loopback, 9), search, TimeSpan.FromSeconds(5)).WriteText(text);
+        return text.ToString();
     }
 }
