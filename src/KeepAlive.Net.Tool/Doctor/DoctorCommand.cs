@@ -70,10 +70,7 @@ internal static class DoctorCommand
             console.Error.WriteLine(nothing);
         }
 
-        return report.Unprotected > 0 ? ExitCodes.Finding
-            : report.Unknown > 0 ? ExitCodes.BadInput
-            : report.NothingToJudge is not null ? ExitCodes.NothingToJudge
-            : ExitCodes.Fine;
+        return report.ExitCode;
     }
 
     private static DoctorReference Reference(PeerIdleTimeout? given, ResolvedProfile? profile)

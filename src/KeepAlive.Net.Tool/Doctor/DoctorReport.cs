@@ -20,6 +20,16 @@ internal sealed class DoctorReport(ProcessSockets process, DoctorReference refer
     public int NotApplicable => connections.Count(static c => !c.Verdict.Applicable);
 
     /// <summary>
+    /// Gets the exit code: <see cref="ExitCodes.Finding"/> when a connection is unprotected, else
+    /// <see cref="ExitCodes.BadInput"/> when one's values could not be read, else <see cref="ExitCodes.NothingToJudge"/>
+    /// when none could be judged, else <see cref="ExitCodes.Fine"/>.
+    /// </summary>
+    public int ExitCode => Unprotected > 0 ? ExitCodes.Finding
+        : Unknown > 0 ? ExitCodes.BadInput
+        : NothingToJudge is not null ? ExitCodes.NothingToJudge
+        : ExitCodes.Fine;
+
+    /// <summary>
     /// Gets what to say when no connection could be judged (none, or every socket not applicable), else
     /// <see langword="null"/>: that is no "all protected", and ends with <see cref="ExitCodes.NothingToJudge"/>.
     /// </summary>
@@ -39,6 +49,17 @@ internal sealed class DoctorReport(ProcessSockets process, DoctorReference refer
     /// which an empty column would show as an address that could not be read (JSON keeps its contract: <see langword="null"/>).
     /// </summary>
     public static string Local(SocketReading socket) => Endpoint(socket.Local) ?? "unbound";
+
+    /// <summary>
+    /// What the summary line says of a non-zero <see cref="ExitCode"/>, as check and probe-idle end theirs; 3 is said by
+    /// the <see cref="NothingToJudge"/> line after it, and 0 needs no word.
+    /// </summary>
+    private string ExitCodeSays => ExitCode switch
+    {
+        ExitCodes.Finding => $" Exit code {ExitCodes.Finding}.",
+        ExitCodes.BadInput => $" Exit code {ExitCodes.BadInput}: the keep-alive of {Units.Count(Unknown, "connection")} could not be read, so {(Unknown == 1 ? "it is" : "they are")} not known to be protected.",
+        _ => string.Empty,
+    };
 
     public void WriteText(IAnsiConsole console)
     {
@@ -71,7 +92,7 @@ internal sealed class DoctorReport(ProcessSockets process, DoctorReference refer
         }
 
         console.Line(string.Create(CultureInfo.InvariantCulture,
-            $"{Unprotected} unprotected, {Protected} protected, {Unknown} unknown, {NotApplicable} not applicable ({NotApplicableKinds}).{(Unprotected > 0 ? " Exit code 1." : string.Empty)}"));
+            $"{Unprotected} unprotected, {Protected} protected, {Unknown} unknown, {NotApplicable} not applicable ({NotApplicableKinds}).{ExitCodeSays}"));
         if (NothingToJudge is { } nothing)
         {
             console.Line(nothing, Color.Yellow);

@@ -215,15 +215,29 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
             },
         };
         var reference = new DoctorReference(KeepAliveDuration.Parse("20000200us"), "--peer-idle-timeout", null, null, null);
-        var verdict = ConnectionVerdict.Judge(reading, reference, new KernelDefaults(null, null, null, null, "not read"));
-        using var text = new StringWriter();
-        using var error = new StringWriter();
 
-        new DoctorReport(new ProcessSockets(4242, "app", [reading], null), reference, [(reading, verdict)]).WriteText(KeepAlive.Net.Tool.Cli.ToolConsole.Plain(text, error).Ansi);
+        var (report, text) = Report(reference, null, reading);
 
-        verdict.Protected.Should().BeTrue();
-        text.ToString().Should().Contain("judged against a peer idle timeout of 20s200us (--peer-idle-timeout)")
+        report.Protected.Should().Be(1);
+        text.Should().Contain("judged against a peer idle timeout of 20s200us (--peer-idle-timeout)")
             .And.Contain("its retry after 20s, before the peer idle timeout of 20s200us (--peer-idle-timeout)");
+    }
+
+    [Theory]
+    [InlineData(1, "Exit code 2: the keep-alive of 1 connection could not be read, so it is not known to be protected.")]
+    [InlineData(2, "Exit code 2: the keep-alive of 2 connections could not be read, so they are not known to be protected.")]
+    public void Doctor_ConnectionsWhoseValuesCannotBeRead_TextSaysItExitsTwoAndWhy(int unreadable, string says)
+    {
+        // Without the right to duplicate the sockets, doctor exited 2 while its text said "0 unprotected, 0 protected,
+        // 1 unknown" and no exit code, though it says "Exit code 1." for an unprotected one and "Exit code 3." for none.
+        var readings = Enumerable.Range(3, unreadable)
+            .Select(static fd => new SocketReading { Fd = fd, Inode = fd, State = "ESTABLISHED", Unreadable = "pidfd_getfd was refused (EPERM)" }).ToArray();
+
+        var (report, text) = Report(new DoctorReference(PeerIdleTimeout.AwsNlb, "test", null, null, null), "pidfd_getfd was refused (EPERM)", readings);
+
+        report.ExitCode.Should().Be(2);
+        text.Should().Contain($"0 unprotected, 0 protected, {unreadable} unknown, 0 not applicable").And.Contain(says)
+            .And.Contain("What could not be read: pidfd_getfd was refused (EPERM).");
     }
 
     [Fact]
@@ -529,6 +543,17 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
     }
 
     private static string Pid => Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>doctor's report and text for <paramref name="readings"/>, as if one process held them, judged against <paramref name="reference"/>.</summary>
+    private static (DoctorReport Report, string Text) Report(DoctorReference reference, string? limitation, params SocketReading[] readings)
+    {
+        var kernel = new KernelDefaults(null, null, null, null, "not read");
+        var report = new DoctorReport(new ProcessSockets(4242, "app", readings, limitation), reference, [.. readings.Select(r => (r, ConnectionVerdict.Judge(r, reference, kernel)))]);
+        using var text = new StringWriter();
+        using var error = new StringWriter();
+        report.WriteText(KeepAlive.Net.Tool.Cli.ToolConsole.Plain(text, error).Ansi);
+        return (report, text.ToString());
+    }
 
     private static Socket LoopbackListener()
     {
