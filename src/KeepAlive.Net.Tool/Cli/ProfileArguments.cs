@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using KeepAlive.Net.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,7 +14,7 @@ namespace KeepAlive.Net.Tool.Cli;
 /// (flags override the profile). Profiles are loaded through the library's own hosting API, so binding and
 /// validation messages are the library's.
 /// </summary>
-internal sealed class ProfileArguments
+internal sealed partial class ProfileArguments
 {
     public const string CommandLineProfile = "command-line";
 
@@ -199,13 +200,22 @@ internal sealed class ProfileArguments
     private IEnumerable<(Option Flag, string Setting)> Given(ParseResult result, (Option Flag, TimeSpan? Interval)? heartbeat) =>
         Flags(result, heartbeat).Where(f => result.GetResult(f.Flag) is not null);
 
-    // What the command line can do about one failure, from the flags that set the value it names (as the library names
-    // it, `names`) or a value its fix names: those given set it (over the file), so it is fixed there; in a profile of
-    // flags alone, the others can set it. Empty when no flag can (a file's own mistakes are the library's words alone).
+    // What the command line can do about one failure, from the flags that set a value its fix asks to change, or, when
+    // its fix names none, the value it names (as the library names it, `names`): those given set it (over the file), so it
+    // is fixed there; in a profile of flags alone, the others can set it. Empty when no flag can (a file's own mistakes
+    // are the library's words alone). What the fix names in parentheses explains and is not asked for: "set Tcp:Enabled
+    // to false ... (no Tcp section can: Tcp:IdleTime and Tcp:Interval are at least 1s and 1s ...)" asks for no --idle.
     private string FlagNote(ParseResult result, (Option Flag, TimeSpan? Interval)? heartbeat, FileInfo? settings, Func<string, bool> names, string fix)
     {
-        var able = Flags(result, heartbeat)
-            .Where(f => names(f.Setting) || fix.Contains(f.Setting, StringComparison.Ordinal))
+        var asked = fix;
+        while (Parenthesis().IsMatch(asked))
+        {
+            asked = Parenthesis().Replace(asked, string.Empty);
+        }
+
+        var flags = Flags(result, heartbeat).ToList();
+        bool Asked((Option Flag, string Setting) flag) => asked.Contains(flag.Setting, StringComparison.Ordinal);
+        var able = (flags.Any(Asked) ? flags.Where(Asked) : flags.Where(f => names(f.Setting)))
             .Select(f => (f.Flag, Given: result.GetResult(f.Flag))).ToList();
         var given = able.Where(static f => f.Given is not null).Select(static f => $"{f.Flag.Name} {string.Join(' ', f.Given!.Tokens.Select(static t => t.Value))}").ToList();
         var others = settings is not null ? [] : able.Where(static f => f.Given is null).Select(static f => $"{f.Flag.Name} <{f.Flag.HelpName}>").ToList();
@@ -353,4 +363,8 @@ internal sealed class ProfileArguments
             return false;
         }
     }
+
+    /// <summary>A parenthesis with none inside it: removed until none is left, nested ones go from the inside out.</summary>
+    [GeneratedRegex(@"\([^()]*\)")]
+    private static partial Regex Parenthesis();
 }

@@ -168,6 +168,22 @@ public sealed class ShowTests : IDisposable
             "The command line set --peer-idle-timeout 1800ms: fix a value set there with its flag. Or set one on the command line: --tcp-keepalive <on|off>");
     }
 
+    [Theory]
+    // The fix turns keep-alive off because "no Tcp section can" beat 1s800ms; the notes still offered --idle and --interval,
+    // not given ("Or set one on the command line: --tcp-keepalive <on|off>, --idle <duration>, --interval <duration>.") or
+    // given ("The command line set --idle 1s, --interval 1s, --peer-idle-timeout 1800ms"): the Tcp values the fix names
+    // only to explain why none of them can.
+    [InlineData("")]
+    [InlineData("--idle 1s --interval 1s")]
+    public async Task Show_RefusalWhoseFixTurnsKeepAliveOff_NotesOnlyTheFlagsItsFixAsksFor(string tcp)
+    {
+        var (exitCode, _, error) = await ToolRun.InProcessAsync(["show", "--peer-idle-timeout", "1800ms", "--heartbeat-interval", "600ms", .. tcp.Split(' ', StringSplitOptions.RemoveEmptyEntries)]);
+
+        exitCode.Should().Be(2);
+        error.TrimEnd().Should().Contain("Fix: set Tcp:Enabled to false").And.Contain("(no Tcp section can: Tcp:IdleTime and Tcp:Interval are at least 1s and 1s")
+            .And.EndWith("or remove Heartbeat:PeerIdleTimeout. The command line set --peer-idle-timeout 1800ms: fix a value set there with its flag. Or set one on the command line: --tcp-keepalive <on|off>.");
+    }
+
     [Fact]
     public async Task Show_ProfileFromFlagsOnly_NamedAsTheCommandLineFlagsNotAsCode()
     {
