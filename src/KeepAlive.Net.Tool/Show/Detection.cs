@@ -61,8 +61,9 @@ internal static class Detection
             // What the budget leaves of the peer idle timeout is the longest gap it allows between heartbeats, so the count
             // and the budget in one sentence follow one rule.
             var gap = peer.Value - budget;
+            // Counted down to a tenth (whole ticks, no floating-point rounding): 2.96 fit is "2.9", never "3", which would fit one more.
             yield return interval < peer.Value
-                ? $"Heartbeat every {every}: {(peer.Value / gap).ToString("0.#", CultureInfo.InvariantCulture)} heartbeats fit in the peer idle timeout, {KeepAliveDuration.Format(gap)} apart at most (interval + jitter + spread); a heartbeat more than {Units.Time(budget)} late {late} (budget: peer idle timeout - interval - jitter - spread)."
+                ? $"Heartbeat every {every}: {(peer.Value.Ticks * 10 / gap.Ticks / 10.0).ToString("0.#", CultureInfo.InvariantCulture)} heartbeats fit in the peer idle timeout, {KeepAliveDuration.Format(gap)} apart at most (interval + jitter + spread); a heartbeat more than {Units.Time(budget)} late {late} (budget: peer idle timeout - interval - jitter - spread)."
                 : $"Heartbeat every {every} is not shorter than the peer idle timeout {peerValue}: the connection is lost between heartbeats.";
         }
         else

@@ -51,14 +51,14 @@ public sealed class DetectionTests
         var lines = Detection.Describe(applied, profile, Unread).ToList();
 
         lines.Should().Contain(static l => l.StartsWith("Peer idle timeout 1s500us (the peer):", StringComparison.Ordinal));
-        lines.Should().Contain(static l => l.StartsWith("Heartbeat every 1ms500us: 444.7 heartbeats fit", StringComparison.Ordinal));
+        lines.Should().Contain(static l => l.StartsWith("Heartbeat every 1ms500us: 444.6 heartbeats fit", StringComparison.Ordinal));
     }
 
     [Fact]
     public void Describe_ProfileWithJitterAndSpread_CountsHeartbeatsByTheGapTheLatenessBudgetLeaves()
     {
         // Interval 10s, Jitter 2s, Spread 3s, PeerIdleTimeout 40s: the budget is 40 - 10 - 2 - 3 = 25s, so heartbeats may be
-        // 15s apart and 2.7 fit; the line said "4 heartbeats fit" (40s / 10s) beside that 25s budget, two rules in one sentence.
+        // 15s apart and 2.6 fit (2.67, counted down: rounded, 2.7 would claim more than fits); the line said "4 heartbeats fit" (40s / 10s) beside that 25s budget, two rules in one sentence.
         var applied = new KeepAliveSettings { Platform = KeepAlivePlatform.Linux, Enabled = false, IsReadBackFromKernel = true };
         var profile = new KeepAliveProfileOptions();
         profile.Heartbeat.Interval = TimeSpan.FromSeconds(10);
@@ -68,7 +68,7 @@ public sealed class DetectionTests
 
         var line = Detection.Describe(applied, profile, Unread).Single(static l => l.StartsWith("Heartbeat every", StringComparison.Ordinal));
 
-        line.Should().StartWith("Heartbeat every 10s: 2.7 heartbeats fit in the peer idle timeout, 15s apart at most (interval + jitter + spread);")
+        line.Should().StartWith("Heartbeat every 10s: 2.6 heartbeats fit in the peer idle timeout, 15s apart at most (interval + jitter + spread);")
             .And.Contain("a heartbeat more than 25s late loses the connection");
     }
 }

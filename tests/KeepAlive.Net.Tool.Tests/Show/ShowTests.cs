@@ -297,7 +297,7 @@ public sealed class ShowTests : IDisposable
     [InlineData("""{ "tcp": { "idletime": "20" } }""", "--idle", "30s", @"IdleTime\s*│\s*30s\s")]
     [InlineData("""{ "Tcp": { "ProbeCount": { "Value": 3 } } }""", "--count", "4", @"ProbeCount\s*│\s*4\s")]
     [InlineData("""{ "Heartbeat": { "PeerIdleTimeout": "AwsNbl" } }""", "--peer-idle-timeout", "AwsNlb", @"Peer idle timeout 5m50s \(AwsNlb\)")]
-    [InlineData("""{ "Heartbeat": { "Interval": "soon", "PeerIdleTimeout": "350s" } }""", "--heartbeat-interval", "5s", "Heartbeat every 5s: 46.7 heartbeats fit")]
+    [InlineData("""{ "Heartbeat": { "Interval": "soon", "PeerIdleTimeout": "350s" } }""", "--heartbeat-interval", "5s", "Heartbeat every 5s: 46.6 heartbeats fit")]
     public async Task Show_FlagReplacesABadValueOfTheFile_TheFlagWins(string payments, string flag, string value, string shown)
     {
         // Flags override the file: the value the flag replaces is not read, so its mistake is no longer one.
