@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Sockets;
 using KeepAlive.Net.Tests.Heartbeats;
@@ -209,6 +210,70 @@ public sealed class HeartbeatStreamLoopbackTests
         var thrown = (await write.Awaiting(w => w.WaitAsync(TimeSpan.FromSeconds(10), ct)).Should().ThrowAsync<Exception>()).Which;
         thrown.Should().BeOfType(direct, "the write fails as the NetworkStream's own write on the closed socket does");
         thrown.Should().NotBeOfType<ObjectDisposedException>("the HeartbeatStream is not disposed, and the socket is not the object the caller writes to");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Write_PeerResetWhileTheMessageWaitsForRoom_ThePeerIsDeclaredDeadOnceForThatResetAndNoHeartbeatIsWritten(bool asynchronously)
+    {
+        // The in-memory tests of a message cut midway (HeartbeatStreamLogicTests) on a real connection: the peer stops reading,
+        // the application's message fills the socket's buffers and waits for room with part of it on the wire, a heartbeat
+        // comes due behind it, and the peer resets the connection (linger 0, then close: RST). The write fails with the
+        // kernel's error; no heartbeat may be written after the part of the message, the peer is declared dead once, for
+        // that error, and the registration ends.
+        var ct = TestContext.Current.CancellationToken;
+        using var control = LoopbackConnection.Open();
+        var direct = await WriteUntilThePeerResetsAsync(control, new NetworkStream(control.Client, ownsSocket: false), asynchronously, static () => Task.CompletedTask, ct);
+        var kernels = direct.InnerException.Should().BeOfType<SocketException>().Subject.SocketErrorCode; // Linux 6: TimedOut blocking, ConnectionReset asynchronously
+
+        using var connection = LoopbackConnection.Open();
+        await using var stream = new HeartbeatStream(new NetworkStream(connection.Client, ownsSocket: false));
+        using var telemetry = new TestTelemetry();
+        await using var scheduler = new HeartbeatScheduler(null, telemetry, telemetry);
+        var interval = TimeSpan.FromMilliseconds(100);
+        var heartbeatWrites = 0;
+        var deaths = new ConcurrentQueue<string>();
+        HeartbeatRegistration? registration = null;
+        var failure = await WriteUntilThePeerResetsAsync(connection, stream, asynchronously, async () =>
+        {
+            // Registered once part of the message is on the wire: every heartbeat written from here on would follow that part.
+            registration = stream.RegisterHeartbeat(scheduler, new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = interval, Spread = TimeSpan.Zero }, (writer, context) =>
+            {
+                Interlocked.Increment(ref heartbeatWrites);
+                return writer.WriteAsync("PING"u8.ToArray(), context.CancellationToken);
+            });
+            registration.PeerDead += (_, e) => deaths.Enqueue(e.Reason);
+            await Task.Delay(3 * interval, ct); // a heartbeat comes due and waits behind the message
+        }, ct);
+
+        failure.InnerException.Should().BeOfType<SocketException>().Which.SocketErrorCode.Should().Be(kernels, "the write fails as the NetworkStream's own does when its peer resets");
+        SpinWait.SpinUntil(() => !deaths.IsEmpty, TimeSpan.FromSeconds(20)).Should().BeTrue("the next heartbeat finds the message cut");
+        await Task.Delay(5 * interval, ct); // the intervals at which a heartbeat, or a second PeerDead, would follow
+
+        deaths.Should().ContainSingle("the connection is lost for good: the peer is declared dead once")
+            .Which.Should().Contain(failure.Message, "the reason names the write's failure, the peer's reset ({0})", kernels);
+        Volatile.Read(ref heartbeatWrites).Should().Be(0, "no heartbeat is written after the part of the message");
+        registration!.GetStatistics().Sent.Should().Be(0);
+        registration.IsLive.Should().BeFalse("PeerDead ends the registration");
+        scheduler.RegistrationCount.Should().Be(0);
+        telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendFailed).Should().BeEmpty("no heartbeat is retried on a connection that is lost");
+    }
+
+    // Writes through stream a message more than loopback's buffers hold to a peer that never reads; once part of it reached
+    // the peer (the rest waits for room), runs whileWaitingForRoom, resets the connection from the peer (linger 0, then close:
+    // RST), and returns how the write failed.
+    private static async Task<IOException> WriteUntilThePeerResetsAsync(LoopbackConnection connection, Stream stream, bool asynchronously, Func<Task> whileWaitingForRoom, CancellationToken ct)
+    {
+        var message = new byte[64 * 1024 * 1024];
+        var write = asynchronously ? stream.WriteAsync(message, ct).AsTask() : Task.Run(() => stream.Write(message), ct);
+        SpinWait.SpinUntil(() => connection.Server.Available > 0, TimeSpan.FromSeconds(20)).Should().BeTrue("part of the message reaches the peer");
+        await whileWaitingForRoom();
+        write.IsCompleted.Should().BeFalse("the rest of the message waits for room the peer never makes");
+
+        connection.Server.LingerState = new LingerOption(true, 0);
+        connection.Server.Close();
+        return (await write.Awaiting(w => w.WaitAsync(TimeSpan.FromSeconds(20), ct)).Should().ThrowAsync<IOException>("the application sees its own write fail")).Which;
     }
 
     [Fact]
