@@ -25,7 +25,7 @@ public sealed class TakeoverTests
         release.Set();
 
         statistics.Sent.Should().BeGreaterThanOrEqualTo(14, "about 20 were due in 2 s; one registration's 10 s threshold must not stall the others");
-        statistics.MaxLateness.Should().BeLessThan(TimeSpan.FromMilliseconds(300), "the standby takes over within the scheduler's 50 ms takeover threshold");
+        statistics.MaxLateness.Should().BeLessThan(TimeSpan.FromMilliseconds(600), "the standby takes over at the scheduler's 50 ms takeover threshold; one at 1 s (the default BlockedCallbackThreshold, the longest TakeoverThreshold) is 900 ms late or more");
         telemetry.LogsWithId(KeepAliveEventIds.HeartbeatTimerTakenOver).Should().NotBeEmpty()
             .And.OnlyContain(r => r.Message.Contains("'blocker'", StringComparison.Ordinal), "only the blocker held a thread (a loaded machine may preempt it once more after it is released)");
         var takeover = telemetry.LogsWithId(KeepAliveEventIds.HeartbeatTimerTakenOver)[0];
