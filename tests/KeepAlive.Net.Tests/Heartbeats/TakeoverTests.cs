@@ -57,9 +57,12 @@ public sealed class TakeoverTests
         });
         entered.Wait(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken).Should().BeTrue();
 
+        // A Dispose that waited for the blocked callback would wait for ever (the test releases it only after Dispose returns):
+        // this releases it after 5 s, so such a Dispose fails the bound below instead of hanging the run.
+        using var unblock = new Timer(_ => release.Set(), null, TimeSpan.FromSeconds(5), Timeout.InfiniteTimeSpan);
         var disposing = Stopwatch.StartNew();
         await scheduler.DisposeAsync();
-        disposing.Elapsed.Should().BeLessThan(TimeSpan.FromMilliseconds(200), "Dispose signals the threads and returns; it does not wait for a blocked callback");
+        disposing.Elapsed.Should().BeLessThan(TimeSpan.FromMilliseconds(500), "Dispose signals the threads and returns; it does not wait for a blocked callback (nor for a second or more, as a bounded join would)");
         var settled = Volatile.Read(ref others);
         await Task.Delay(500, TestContext.Current.CancellationToken);
         release.Set();
