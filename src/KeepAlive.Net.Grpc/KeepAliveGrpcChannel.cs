@@ -62,9 +62,9 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
     }
 
     /// <summary>
-    /// Says, once, that the channel being built sends through something else than the handler that carries the profile: its
-    /// <see cref="GrpcChannelOptions.HttpHandler"/> or <see cref="GrpcChannelOptions.HttpClient"/> was set after UseKeepAlive,
-    /// which the channel cannot tell from a choice. Not when a later UseKeepAlive wrapped this watcher (it checks its own handler).
+    /// Says, once, that the channel being built sends through something else than the handler that carries the profile (its
+    /// <see cref="GrpcChannelOptions.HttpHandler"/> was set after UseKeepAlive, which the channel cannot tell from a choice), or
+    /// may (an <see cref="GrpcChannelOptions.HttpClient"/> set after it, whose handler cannot be seen). Not when a later UseKeepAlive wrapped this watcher (it checks its own handler).
     /// </summary>
     private void CheckTheHandler(IServiceProvider watcher)
     {
@@ -73,16 +73,19 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
             return;
         }
 
-        var (setting, replacement) = options switch
+        // An HttpClient keeps its handler private: it may be (or wrap) the one UseKeepAlive set up, which cannot be seen.
+        const string HandlerSetting = nameof(GrpcChannelOptions.HttpHandler);
+        var handlerFix = $"set GrpcChannelOptions.{HandlerSetting} before calling UseKeepAlive (a SocketsHttpHandler of yours, or a handler wrapping one, then carries the profile), or call UseKeepAlive again after setting it";
+        var (setting, replacement, sends, fix) = options switch
         {
-            { HttpClient: { } client } => (nameof(GrpcChannelOptions.HttpClient), $"an HttpClient ({client.GetType().FullName})"),
-            { HttpHandler: null } => (nameof(GrpcChannelOptions.HttpHandler), "null (gRPC creates a handler of its own)"),
-            { HttpHandler: { } other } when !ReferenceEquals(KeepAliveConnectGate.Innermost(other, out _, out _), handler) => (nameof(GrpcChannelOptions.HttpHandler), $"the handler {other.GetType().FullName}, which is not the one UseKeepAlive set up and does not wrap it"),
-            _ => (null, null),
+            { HttpClient: { } client } => (nameof(GrpcChannelOptions.HttpClient), $"an HttpClient ({client.GetType().FullName}), whose handler the channel cannot see (an HttpClient keeps it private; it carries the profile only if it is the one UseKeepAlive set up or wraps it)", "may send", KeepAliveGrpcChannelOptionsExtensions.HttpClientFix(profileName)),
+            { HttpHandler: null } => (HandlerSetting, "null (gRPC creates a handler of its own)", "sends", handlerFix),
+            { HttpHandler: { } other } when !ReferenceEquals(KeepAliveConnectGate.Innermost(other, out _, out _), handler) => (HandlerSetting, $"the handler {other.GetType().FullName}, which is not the one UseKeepAlive set up and does not wrap it", "sends", handlerFix),
+            _ => (null, null, null, null),
         };
         if (setting is not null)
         {
-            Log.HandlerReplaced(Logger(), profileName, setting, replacement!);
+            Log.HandlerReplaced(Logger(), profileName, setting, replacement!, sends!, fix!);
         }
     }
 

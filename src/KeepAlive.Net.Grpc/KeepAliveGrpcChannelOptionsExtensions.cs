@@ -55,8 +55,11 @@ public static class KeepAliveGrpcChannelOptionsExtensions
     /// handler share its connections, and the handler keeps none of them alive.
     /// </para>
     /// <para>
-    /// An <see cref="GrpcChannelOptions.HttpHandler"/> or <see cref="GrpcChannelOptions.HttpClient"/> set on the options after
-    /// this call replaces the handler that carries the profile: the channel says so when it is built (event 3302, with the fix).
+    /// An <see cref="GrpcChannelOptions.HttpHandler"/> set on the options after this call replaces the handler that carries the
+    /// profile, unless it wraps it (a <see cref="DelegatingHandler"/> over it): the channel says so when it is built (event 3302,
+    /// with the fix). An <see cref="GrpcChannelOptions.HttpClient"/> set after this call keeps its handler private: the channel
+    /// cannot tell whether it sends through the handler that carries the profile, and says so (event 3302, with the fix: that
+    /// handler, or a <see cref="DelegatingHandler"/> over it, as <see cref="GrpcChannelOptions.HttpHandler"/> instead).
     /// </para>
     /// <para>
     /// Events 3300, 3301 and 3302 go to <see cref="GrpcChannelOptions.LoggerFactory"/> (or its <see cref="GrpcChannelOptions.ServiceProvider"/>'s
@@ -73,7 +76,7 @@ public static class KeepAliveGrpcChannelOptionsExtensions
         if (options.HttpClient is not null)
         {
             throw new InvalidOperationException(
-                $"GrpcChannelOptions.UseKeepAlive(\"{profileName}\"): the options carry an HttpClient, whose handler cannot be reached to carry the profile. Fix: set GrpcChannelOptions.HttpHandler (a SocketsHttpHandler with your settings) instead of HttpClient, or apply the profile to the HttpClient's handler when you create it (socketsHttpHandler.UseKeepAlive(profiles, \"{profileName}\")).");
+                $"GrpcChannelOptions.UseKeepAlive(\"{profileName}\"): the options carry an HttpClient, whose handler cannot be reached to carry the profile. Fix: {HttpClientFix(profileName)}.");
         }
 
         KeepAliveConnectGate? gate = null;
@@ -131,6 +134,10 @@ public static class KeepAliveGrpcChannelOptionsExtensions
         ArgumentNullException.ThrowIfNull(profileName);
         return options.UseKeepAlive(RegisteredProfiles.From(services, "GrpcChannelOptions.UseKeepAlive", profileName), profileName);
     }
+
+    /// <summary>What to do instead of an <see cref="GrpcChannelOptions.HttpClient"/>, whose handler UseKeepAlive and the channel cannot see: said where UseKeepAlive refuses one, and where the channel finds one set after it (3302).</summary>
+    internal static string HttpClientFix(string profileName) =>
+        $"set GrpcChannelOptions.HttpHandler instead of HttpClient (before UseKeepAlive, a SocketsHttpHandler with your settings; after it, the handler UseKeepAlive set up; either one may be wrapped in DelegatingHandlers), or apply the profile to the HttpClient's handler when you create it (socketsHttpHandler.UseKeepAlive(profiles, \"{profileName}\")) and leave GrpcChannelOptions.UseKeepAlive out";
 
     // A lambda of UseKeepAlive would share its closure with the channel's, and the profiles would hold the channel and its
     // handler through the watcher: made here, it holds the profiles and the name only.

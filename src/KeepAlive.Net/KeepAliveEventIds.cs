@@ -161,8 +161,9 @@ public static class KeepAliveEventIds
     public const int GrpcConnectivityTrackingOff = 3301;
 
     /// <summary>
-    /// A gRPC channel was built from options whose <c>HttpHandler</c> or <c>HttpClient</c> was set after <c>UseKeepAlive</c>:
-    /// it sends through a handler that does not carry the profile, so neither its <c>Tcp</c> nor its <c>Http</c> section applies (Warning).
+    /// A gRPC channel was built from options whose <c>HttpHandler</c> was set after <c>UseKeepAlive</c> to one that neither is
+    /// nor wraps the handler carrying the profile: it sends without it, so neither its <c>Tcp</c> nor its <c>Http</c> section
+    /// applies; or whose <c>HttpClient</c> was set after it, whose handler cannot be seen, so it may (Warning).
     /// </summary>
     public const int GrpcChannelHandlerReplaced = 3302;
 

@@ -565,8 +565,49 @@ public sealed class GrpcChannelKeepAliveTests
         reply.Text.Should().Be("replaced");
         ClientSockets.SingleNew(EndPoint(server), before).View.GetKeepAlive().Enabled.Should().BeFalse("the control: the socket was opened by a handler without the profile");
         Logs(host, KeepAliveEventIds.GrpcChannelHandlerReplaced).Should().ContainSingle().Which.Should()
-            .Contain($"GrpcChannelOptions.{setting} was set after UseKeepAlive").And.Contain("neither its Tcp section").And.Contain($"Fix: set GrpcChannelOptions.{setting} before calling UseKeepAlive");
+            .Contain($"GrpcChannelOptions.{setting} was set after UseKeepAlive").And.Contain("neither its Tcp section")
+            .And.Contain(setting == "HttpHandler" ? "Fix: set GrpcChannelOptions.HttpHandler before calling UseKeepAlive" : "Fix: set GrpcChannelOptions.HttpHandler instead of HttpClient");
         Logs(host, KeepAliveEventIds.GrpcConnectivityTrackingOff).Should().BeEmpty();
+    }
+
+    // The handler UseKeepAlive set up, reused after it: wrapped in a DelegatingHandler set as HttpHandler, or given to an
+    // HttpClient set as HttpClient. Both send through it, with the Tcp section. For the HttpClient, 3302 said the channel sent
+    // through a handler without the profile, and named as the fix "set GrpcChannelOptions.HttpClient before calling
+    // UseKeepAlive", which UseKeepAlive refuses. An HttpClient keeps its handler private: the channel says it cannot see it.
+    [Theory]
+    [InlineData("DelegatingHandler")]
+    [InlineData("HttpClient")]
+    public async Task ChannelUseKeepAlive_TheProfilesHandlerReusedAfterwards_TheTcpSectionAppliesAndNoWarningClaimsOtherwise(string over)
+    {
+        TestEnvironment.RequireLinux();
+        await using var server = await GrpcServers.StartOnLoopbackAsync();
+        using var host = ClientHost(services => services.AddKeepAlive("grpc", NatProfiles.ReadBack));
+        var options = new GrpcChannelOptions { LoggerFactory = host.Services.GetRequiredService<ILoggerFactory>() }.UseKeepAlive(host.Services, "grpc");
+        if (over == "DelegatingHandler")
+        {
+            options.HttpHandler = new PassingHandler { InnerHandler = options.HttpHandler! };
+        }
+        else
+        {
+            (options.HttpClient, options.HttpHandler) = (new HttpClient(options.HttpHandler!), null);
+        }
+
+        var before = ClientSockets.Snapshot(EndPoint(server));
+        using var channel = GrpcChannel.ForAddress(server.BaseAddress, options);
+
+        (await new Echo.EchoClient(channel).SayAsync(new EchoRequest { Text = over }, cancellationToken: Token)).Text.Should().Be(over);
+        var settings = ClientSockets.SingleNew(EndPoint(server), before).View.GetKeepAlive();
+        (settings.Enabled, settings.IdleTime, settings.Interval, settings.ProbeCount).Should().Be((true, TimeSpan.FromSeconds(7), TimeSpan.FromSeconds(3), 4), "the channel sends through the handler UseKeepAlive set up");
+        if (over == "DelegatingHandler")
+        {
+            Logs(host, KeepAliveEventIds.GrpcChannelHandlerReplaced).Should().BeEmpty("the channel sees the handler that carries the profile inside the one it was given");
+        }
+        else
+        {
+            Logs(host, KeepAliveEventIds.GrpcChannelHandlerReplaced).Should().ContainSingle("an HttpClient's handler cannot be seen").Which.Should()
+                .Contain("whose handler the channel cannot see").And.NotContain("so the channel sends through a handler that does not carry the profile")
+                .And.Contain("Fix: set GrpcChannelOptions.HttpHandler instead of HttpClient").And.NotContain("set GrpcChannelOptions.HttpClient before calling UseKeepAlive");
+        }
     }
 
     [Fact]
@@ -640,6 +681,8 @@ public sealed class GrpcChannelKeepAliveTests
 
     private static IReadOnlyList<string> Logs(IHost host, int eventId) =>
         [.. host.Services.GetFakeLogCollector().GetSnapshot().Where(r => r.Id.Id == eventId).Select(static r => r.Message)];
+
+    private sealed class PassingHandler : DelegatingHandler;
 
     private static IHost ClientHost(Action<IServiceCollection> configure)
     {

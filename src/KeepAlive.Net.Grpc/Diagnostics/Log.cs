@@ -15,6 +15,6 @@ internal static partial class Log
     public static partial void ConnectivityTrackingOff(ILogger logger, string profile, EndPoint? remoteEndPoint);
 
     [LoggerMessage(EventId = KeepAliveEventIds.GrpcChannelHandlerReplaced, Level = LogLevel.Warning,
-        Message = "gRPC channel with KeepAlive profile '{Profile}': GrpcChannelOptions.{Setting} was set after UseKeepAlive, to {Replacement}, so the channel sends through a handler that does not carry the profile: neither its Tcp section (keep-alive on each socket) nor its Http section (HTTP/2 pings, pool timers, connect timeout) applies. Fix: set GrpcChannelOptions.{Setting} before calling UseKeepAlive (a SocketsHttpHandler of yours, or a handler wrapping one, then carries the profile), or call UseKeepAlive again after setting it.")]
-    public static partial void HandlerReplaced(ILogger logger, string profile, string setting, string replacement);
+        Message = "gRPC channel with KeepAlive profile '{Profile}': GrpcChannelOptions.{Setting} was set after UseKeepAlive, to {Replacement}, so the channel {Sends} through a handler that does not carry the profile, and then neither its Tcp section (keep-alive on each socket) nor its Http section (HTTP/2 pings, pool timers, connect timeout) applies. Fix: {Fix}.")]
+    public static partial void HandlerReplaced(ILogger logger, string profile, string setting, string replacement, string sends, string fix);
 }
