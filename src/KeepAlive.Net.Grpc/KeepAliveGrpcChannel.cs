@@ -31,6 +31,10 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
     // channels) share its connections, so one observer serves them all and no later channel is kept alive by the handler.
     private static readonly ConditionalWeakTable<SocketsHttpHandler, KeepAliveGrpcChannel> Observing = [];
 
+    // The handlers over which a watcher saw gRPC build a channel. A first connection over any other came from a channel built
+    // without the watcher: the options' ServiceProvider was set after UseKeepAlive. Holds no channel.
+    private static readonly ConditionalWeakTable<SocketsHttpHandler, object> Built = [];
+
     private readonly Lock _lock = new();
     private bool _balancing;
     private int _trackingReported;
@@ -48,7 +52,10 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
     /// <summary>Whether <paramref name="channel"/> is the first of ours over <paramref name="handler"/>, which observes its connections for every channel over it.</summary>
     public static bool FirstOver(SocketsHttpHandler handler, KeepAliveGrpcChannel channel) => Observing.TryAdd(handler, channel);
 
-    /// <summary>The first connection the profile configured: gRPC's connectivity tracking is off on this channel; said once.</summary>
+    /// <summary>
+    /// The first connection the profile configured: gRPC's connectivity tracking is off on this channel; said once. And, when no
+    /// channel over the handler was built through the watcher (a ServiceProvider set after UseKeepAlive), that too.
+    /// </summary>
     public void OnConnectionConfigured(Socket socket, KeepAliveSettings settings)
     {
         if (Interlocked.Exchange(ref _trackingReported, 1) == 0)
@@ -57,6 +64,11 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
             if (logger.IsEnabled(LogLevel.Information))
             {
                 Log.ConnectivityTrackingOff(logger, profileName, socket.RemoteEndPoint);
+            }
+
+            if (!Built.TryGetValue(handler, out _))
+            {
+                Log.BuiltUnseen(logger, profileName, socket.RemoteEndPoint);
             }
         }
     }
@@ -97,7 +109,13 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
     /// <returns>The watcher of the handler set up for this channel, or <see langword="null"/>: this one goes on.</returns>
     private IServiceProvider? BuildStarting(IServiceProvider watcher, Type serviceType)
     {
-        if (serviceType.FullName != AskedOncePerBuild || Interlocked.Increment(ref _builds) == 1)
+        if (serviceType.FullName != AskedOncePerBuild)
+        {
+            return null;
+        }
+
+        Built.TryAdd(handler, nameof(Built));
+        if (Interlocked.Increment(ref _builds) == 1)
         {
             return null;
         }

@@ -46,7 +46,10 @@ public static class KeepAliveGrpcChannelOptionsExtensions
     /// <see cref="GrpcChannelOptions.ServiceProvider"/>, which this call wraps, for the resolvers of a non-http address before it
     /// inspects the handler), so gRPC's load balancer opens the sockets itself: the <c>Tcp</c> section is reported as not
     /// applicable (event 3300), the <c>Http</c> section applies, and no call fails because of the profile. Call this after
-    /// setting <see cref="GrpcChannelOptions.ServiceProvider"/>.
+    /// setting <see cref="GrpcChannelOptions.ServiceProvider"/>: one set afterwards replaces the wrapper, which then sees no
+    /// channel being built. A channel on a resolver address or with a load-balancing config then fails to build (gRPC's
+    /// <see cref="InvalidOperationException"/> asking for a handler with no ConnectCallback), which this package cannot see;
+    /// one on an <c>http</c> or <c>https</c> address says so at its first connection (event 3303, with the fix).
     /// </para>
     /// <para>
     /// On an <c>http</c> or <c>https</c> address the <c>Tcp</c> section applies, and gRPC's connectivity tracking

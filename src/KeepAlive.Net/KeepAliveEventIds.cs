@@ -167,6 +167,13 @@ public static class KeepAliveEventIds
     /// </summary>
     public const int GrpcChannelHandlerReplaced = 3302;
 
+    /// <summary>
+    /// A gRPC channel's first connection got the profile's <c>Tcp</c> section, but no channel over that handler was built with
+    /// the service provider <c>UseKeepAlive</c> wraps: <c>GrpcChannelOptions.ServiceProvider</c> was set after it, so what
+    /// <c>UseKeepAlive</c> does while gRPC builds a channel was not done (Warning).
+    /// </summary>
+    public const int GrpcChannelBuiltUnseen = 3303;
+
     /// <summary>A hub connection was built with a profile; the message carries the values SignalR gets and where each comes from (Information).</summary>
     public const int SignalRProfileApplied = 3350;
 

@@ -610,6 +610,62 @@ public sealed class GrpcChannelKeepAliveTests
         }
     }
 
+    // UseKeepAlive wraps the options' ServiceProvider to see gRPC build the channel. One set after it replaced the wrapper, and
+    // nothing said so: an http channel still connected with the Tcp section, but what the wrapper does for it was gone (a
+    // second channel from the options shared this one's handler and failed, ObjectDisposedException, once this one was disposed;
+    // a handler set after UseKeepAlive went unsaid). It is said at the channel's first connection, with the fix.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ChannelUseKeepAlive_ServiceProviderSetAfterwards_TheFirstConnectionSaysSoWithTheFix(bool after)
+    {
+        TestEnvironment.RequireLinux();
+        await using var server = await GrpcServers.StartOnLoopbackAsync();
+        using var host = ClientHost(services => services.AddKeepAlive("grpc", NatProfiles.ReadBack));
+        var options = new GrpcChannelOptions { LoggerFactory = host.Services.GetRequiredService<ILoggerFactory>() };
+        if (after)
+        {
+            options.UseKeepAlive(host.Services, "grpc").ServiceProvider = host.Services;
+        }
+        else
+        {
+            options.ServiceProvider = host.Services;
+            options.UseKeepAlive(host.Services, "grpc");
+        }
+
+        var before = ClientSockets.Snapshot(EndPoint(server));
+        using var channel = GrpcChannel.ForAddress(server.BaseAddress, options);
+
+        (await new Echo.EchoClient(channel).SayAsync(new EchoRequest { Text = "provider" }, cancellationToken: Token)).Text.Should().Be("provider");
+        ClientSockets.SingleNew(EndPoint(server), before).View.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(7), "the channel connects through the handler UseKeepAlive set up either way");
+        Logs(host, KeepAliveEventIds.GrpcConnectivityTrackingOff).Should().ContainSingle("the control: the profile's callback ran");
+        if (after)
+        {
+            Logs(host, KeepAliveEventIds.GrpcChannelBuiltUnseen).Should().ContainSingle().Which.Should()
+                .Contain("GrpcChannelOptions.ServiceProvider was set after UseKeepAlive").And.Contain("dns:///").And.Contain("ObjectDisposedException")
+                .And.Contain("Fix: set GrpcChannelOptions.ServiceProvider before calling UseKeepAlive");
+        }
+        else
+        {
+            Logs(host, KeepAliveEventIds.GrpcChannelBuiltUnseen).Should().BeEmpty("UseKeepAlive saw the channel being built");
+        }
+    }
+
+    // What the first connection's warning says of a dns:/// channel: gRPC refuses to build it, with its own message, and
+    // UseKeepAlive, which does not see that build, cannot say more. The warning and INTEGRATION.md quote that message.
+    [Fact]
+    public async Task ChannelUseKeepAlive_ServiceProviderSetAfterwardsOnADnsAddress_GrpcRefusesTheChannelNamingTheConnectCallback()
+    {
+        await using var server = await GrpcServers.StartOnLoopbackAsync();
+        using var host = ClientHost(services => services.AddKeepAlive("grpc", _ => { }));
+        var options = KeepAliveOptions(host);
+        options.ServiceProvider = host.Services;
+
+        var build = () => GrpcChannel.ForAddress(Dns(server), options);
+
+        build.Should().Throw<InvalidOperationException>().WithMessage("*with no SocketsHttpHandler.ConnectCallback configured*");
+    }
+
     [Fact]
     public async Task ChannelUseKeepAlive_HandlerSetBeforeOrUseKeepAliveAgainAfter_NoWarning()
     {
