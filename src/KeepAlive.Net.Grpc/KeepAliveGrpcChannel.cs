@@ -121,13 +121,39 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
         }
 
         Volatile.Write(ref _handlerChecked, 0);
-        if (!ownsHandler || !ReferenceEquals(options.ServiceProvider, watcher) || !ReferenceEquals(options.HttpHandler, handler))
+        if (!ownsHandler || !ReferenceEquals(options.ServiceProvider, watcher))
         {
+            return null;
+        }
+
+        if (!ReferenceEquals(options.HttpHandler, handler))
+        {
+            SharedSinceUseKeepAlive();
             return null;
         }
 
         (options.HttpHandler, options.ServiceProvider) = (null, ((BuildWatcher)watcher).Inner);
         return options.UseKeepAlive(profiles, profileName).ServiceProvider;
+    }
+
+    /// <summary>
+    /// Says that a further channel shares what the options carry since UseKeepAlive over the handler it created (a handler
+    /// wrapping it, or an HttpClient), which cannot be set up again for this channel, while the options still say that the
+    /// channel disposes it: the first channel disposed disposes it under this one.
+    /// </summary>
+    private void SharedSinceUseKeepAlive()
+    {
+        var (setting, shared) = options switch
+        {
+            { DisposeHttpClient: false } => (null, null),
+            { HttpClient: { } client } => (nameof(GrpcChannelOptions.HttpClient), $"an HttpClient ({client.GetType().FullName})"),
+            { HttpHandler: { } wrapper } when ReferenceEquals(KeepAliveConnectGate.Innermost(wrapper, out _, out _), handler) => (nameof(GrpcChannelOptions.HttpHandler), $"a handler wrapping the one UseKeepAlive created ({wrapper.GetType().FullName})"),
+            _ => (null, null),
+        };
+        if (setting is not null)
+        {
+            Log.SharesADisposedHandler(Logger(), profileName, setting, shared!);
+        }
     }
 
     private void ChannelBuilding(bool resolverAddress)

@@ -174,6 +174,13 @@ public static class KeepAliveEventIds
     /// </summary>
     public const int GrpcChannelBuiltUnseen = 3303;
 
+    /// <summary>
+    /// A further gRPC channel is being built from options whose handler <c>UseKeepAlive</c> created and set to be disposed with
+    /// the channel, but which carry, since <c>UseKeepAlive</c>, a handler wrapping it or an <c>HttpClient</c>: the channels share
+    /// it, and the first one disposed disposes it under the others (Warning).
+    /// </summary>
+    public const int GrpcChannelSharesADisposedHandler = 3304;
+
     /// <summary>A hub connection was built with a profile; the message carries the values SignalR gets and where each comes from (Information).</summary>
     public const int SignalRProfileApplied = 3350;
 

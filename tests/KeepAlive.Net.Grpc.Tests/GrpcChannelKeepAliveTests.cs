@@ -505,6 +505,7 @@ public sealed class GrpcChannelKeepAliveTests
 
         reply.Text.Should().Be("2", "the second channel's handler is not the first's, which its disposal disposed");
         Logs(host, KeepAliveEventIds.GrpcChannelHandlerReplaced).Should().BeEmpty();
+        Logs(host, KeepAliveEventIds.GrpcChannelSharesADisposedHandler).Should().BeEmpty("each channel has a handler of its own");
         if (scheme == "http")
         {
             var settings = ClientSockets.SingleNew(EndPoint(server), before).View.GetKeepAlive();
@@ -514,6 +515,32 @@ public sealed class GrpcChannelKeepAliveTests
         {
             Logs(host, KeepAliveEventIds.GrpcChannelTcpNotApplicable).Should().HaveCount(2, "each channel's handler left its callback to gRPC's balancer");
         }
+    }
+
+    // UseKeepAlive created the handler and set DisposeHttpClient, as gRPC does for one of its own. Wrapped after UseKeepAlive
+    // (what 3302's fix for an HttpClient advises), or given to an HttpClient, it cannot be set up again for a second channel
+    // from the same options: the second shares it, and its calls failed (ObjectDisposedException) once the first channel was
+    // disposed, with nothing said. The second channel's build says so, with the fix.
+    [Theory]
+    [InlineData("DelegatingHandler")]
+    [InlineData("HttpClient")]
+    public async Task ChannelUseKeepAlive_TwoChannelsFromOptionsWhoseCreatedHandlerWasWrapped_TheSecondSaysItSharesAHandlerTheFirstDisposes(string over)
+    {
+        await using var server = await GrpcServers.StartOnLoopbackAsync();
+        using var host = ClientHost(services => services.AddKeepAlive("grpc", _ => { }));
+        var options = new GrpcChannelOptions { LoggerFactory = host.Services.GetRequiredService<ILoggerFactory>() }.UseKeepAlive(host.Services, "grpc");
+        Reuse(options, over);
+
+        var first = GrpcChannel.ForAddress(server.BaseAddress, options);
+        using var second = GrpcChannel.ForAddress(server.BaseAddress, options);
+        (await new Echo.EchoClient(first).SayAsync(new EchoRequest { Text = "1" }, cancellationToken: Token)).Text.Should().Be("1");
+        first.Dispose();
+
+        var call = async () => await new Echo.EchoClient(second).SayAsync(new EchoRequest { Text = "2" }, cancellationToken: Token);
+
+        (await call.Should().ThrowAsync<RpcException>()).Which.Status.Detail.Should().Contain("ObjectDisposedException", "the control: the first channel disposed what the second sends through");
+        Logs(host, KeepAliveEventIds.GrpcChannelSharesADisposedHandler).Should().ContainSingle("said when the second channel is built, before any call fails").Which.Should()
+            .Contain($"GrpcChannelOptions.{(over == "HttpClient" ? "HttpClient" : "HttpHandler")} was set after UseKeepAlive").And.Contain("ObjectDisposedException").And.Contain("Fix: build each channel from GrpcChannelOptions of its own");
     }
 
     // The check ran once per UseKeepAlive: a handler set on the options after a first channel was built from them went
@@ -583,14 +610,7 @@ public sealed class GrpcChannelKeepAliveTests
         await using var server = await GrpcServers.StartOnLoopbackAsync();
         using var host = ClientHost(services => services.AddKeepAlive("grpc", NatProfiles.ReadBack));
         var options = new GrpcChannelOptions { LoggerFactory = host.Services.GetRequiredService<ILoggerFactory>() }.UseKeepAlive(host.Services, "grpc");
-        if (over == "DelegatingHandler")
-        {
-            options.HttpHandler = new PassingHandler { InnerHandler = options.HttpHandler! };
-        }
-        else
-        {
-            (options.HttpClient, options.HttpHandler) = (new HttpClient(options.HttpHandler!), null);
-        }
+        Reuse(options, over);
 
         var before = ClientSockets.Snapshot(EndPoint(server));
         using var channel = GrpcChannel.ForAddress(server.BaseAddress, options);
@@ -737,6 +757,19 @@ public sealed class GrpcChannelKeepAliveTests
 
     private static IReadOnlyList<string> Logs(IHost host, int eventId) =>
         [.. host.Services.GetFakeLogCollector().GetSnapshot().Where(r => r.Id.Id == eventId).Select(static r => r.Message)];
+
+    // The handler UseKeepAlive set up, after it: wrapped in a DelegatingHandler set as HttpHandler, or given to an HttpClient.
+    private static void Reuse(GrpcChannelOptions options, string over)
+    {
+        if (over == "DelegatingHandler")
+        {
+            options.HttpHandler = new PassingHandler { InnerHandler = options.HttpHandler! };
+        }
+        else
+        {
+            (options.HttpClient, options.HttpHandler) = (new HttpClient(options.HttpHandler!), null);
+        }
+    }
 
     private sealed class PassingHandler : DelegatingHandler;
 
