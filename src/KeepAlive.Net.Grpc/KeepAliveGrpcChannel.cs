@@ -18,10 +18,11 @@ namespace KeepAlive.Net.Grpc;
 /// (<see cref="GrpcChannelOptions.LoggerFactory"/>, else its service provider's), else to the profiles' (<paramref name="profilesLogger"/>).
 /// </summary>
 /// <remarks>
-/// A handler UseKeepAlive created (<paramref name="ownsHandler"/>) is the channel's, disposed with it: a second channel built
-/// from the same options gets a handler of its own, set up as UseKeepAlive set up the first, while gRPC builds it.
+/// A handler UseKeepAlive created (<paramref name="disposedBefore"/> is the options' DisposeHttpClient before it set it, else
+/// <see langword="null"/>) is the channel's, disposed with it: a second channel built from the same options gets a handler of
+/// its own, set up as UseKeepAlive set up the first, while gRPC builds it.
 /// </remarks>
-internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHttpHandler handler, Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? ownCallback, IKeepAliveProfiles profiles, string profileName, bool ownsHandler, ILogger profilesLogger)
+internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHttpHandler handler, Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? ownCallback, IKeepAliveProfiles profiles, string profileName, bool? disposedBefore, ILogger profilesLogger)
 {
     // What gRPC asks the options' service provider once at the start of every channel it builds (after ILoggerFactory,
     // which it asks only when the options carry no LoggerFactory): where one build ends and the next begins.
@@ -43,11 +44,27 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
 
     private SocketsHttpHandler Handler => handler;
 
+    private bool? DisposedBefore => disposedBefore;
+
     public IServiceProvider WrapServiceProvider(IServiceProvider? inner) => new BuildWatcher(this, inner);
 
     /// <summary>Whether the options already carry a channel of ours over this handler: UseKeepAlive called again with the same profile, which changes nothing.</summary>
     public static bool IsOn(GrpcChannelOptions options, SocketsHttpHandler handler) =>
         options.ServiceProvider is BuildWatcher { Channel: var ours } && ReferenceEquals(ours.Handler, handler);
+
+    /// <summary>
+    /// Before UseKeepAlive sets up the handler the options carry: when an earlier UseKeepAlive on them created one and set
+    /// DisposeHttpClient for it, and they now carry a handler of the user's that neither is nor wraps that one,
+    /// DisposeHttpClient goes back to what it was before, as gRPC has it for a handler of the user's (undisposed by default).
+    /// </summary>
+    public static void ReturnDisposal(GrpcChannelOptions options)
+    {
+        if (options is { ServiceProvider: BuildWatcher { Channel: { DisposedBefore: { } before } earlier }, HttpHandler: { } yours }
+            && !ReferenceEquals(KeepAliveConnectGate.Innermost(yours, out _, out _), earlier.Handler))
+        {
+            options.DisposeHttpClient = before;
+        }
+    }
 
     /// <summary>Whether <paramref name="channel"/> is the first of ours over <paramref name="handler"/>, which observes its connections for every channel over it.</summary>
     public static bool FirstOver(SocketsHttpHandler handler, KeepAliveGrpcChannel channel) => Observing.TryAdd(handler, channel);
@@ -121,7 +138,7 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
         }
 
         Volatile.Write(ref _handlerChecked, 0);
-        if (!ownsHandler || !ReferenceEquals(options.ServiceProvider, watcher))
+        if (disposedBefore is null || !ReferenceEquals(options.ServiceProvider, watcher))
         {
             return null;
         }

@@ -83,8 +83,9 @@ public static class KeepAliveGrpcChannelOptionsExtensions
                 $"GrpcChannelOptions.UseKeepAlive(\"{profileName}\"): the options carry an HttpClient, whose handler cannot be reached to carry the profile. Fix: {HttpClientFix(profileName)}.");
         }
 
+        KeepAliveGrpcChannel.ReturnDisposal(options);
         KeepAliveConnectGate? gate = null;
-        var ownsHandler = options.HttpHandler is null; // the handler created here is the channel's, disposed with it
+        bool? disposedBefore = options.HttpHandler is null ? options.DisposeHttpClient : null; // the handler created here is the channel's, disposed with it
         var handler = options.HttpHandler is null ? NewHandler(options) : KeepAliveConnectGate.Innermost(options.HttpHandler, out _, out gate) as SocketsHttpHandler ?? throw new InvalidOperationException(
             $"GrpcChannelOptions.UseKeepAlive(\"{profileName}\"): the channel's HttpHandler is a {options.HttpHandler.GetType().FullName}, which cannot carry TCP keep-alive (only SocketsHttpHandler has a ConnectCallback that reaches the socket). Fix: use a SocketsHttpHandler with the same settings (every HttpClientHandler setting has an equivalent), or remove UseKeepAlive from this channel.");
         if (KeepAliveConnectGate.CarriedProfile(gate, handler) is { } carried && !string.Equals(carried, profileName, StringComparison.OrdinalIgnoreCase))
@@ -103,7 +104,7 @@ public static class KeepAliveGrpcChannelOptionsExtensions
         // The handler may carry a profile already (SocketsHttpHandler.UseKeepAlive, or this call made twice): its callback
         // without the profile is what a load-balanced channel gets back.
         var ownCallback = KeepAliveConnectCallback.WithoutProfile(handler.ConnectCallback);
-        var channel = new KeepAliveGrpcChannel(options, handler, ownCallback, profiles, profileName, ownsHandler, KeepAliveProfiles.LoggerOf(profiles));
+        var channel = new KeepAliveGrpcChannel(options, handler, ownCallback, profiles, profileName, disposedBefore, KeepAliveProfiles.LoggerOf(profiles));
         gate?.InstallNow(); // the client factory's callback, with its options (ConnectionConfigured), observed below
         if (KeepAliveGrpcChannel.FirstOver(handler, channel)
             && !KeepAliveConnectCallback.TryObserve(handler.ConnectCallback, channel.OnConnectionConfigured))

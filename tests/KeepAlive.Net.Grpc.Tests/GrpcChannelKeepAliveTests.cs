@@ -705,6 +705,30 @@ public sealed class GrpcChannelKeepAliveTests
         Logs(host, KeepAliveEventIds.GrpcConnectivityTrackingOff).Should().HaveCount(2, "the control: both handlers carry the profile");
     }
 
+    // 3302's fix: set the handler, then call UseKeepAlive again. The first call had created a handler and set DisposeHttpClient
+    // for it; that stayed, so the channel disposed the handler of yours (gRPC leaves a handler of yours undisposed by default),
+    // and a second channel from the same options failed (ObjectDisposedException) once the first was disposed.
+    [Fact]
+    public async Task ChannelUseKeepAlive_AgainAfterAHandlerOfYours_TheChannelLeavesYourHandlerUndisposed()
+    {
+        await using var server = await GrpcServers.StartOnLoopbackAsync();
+        using var host = ClientHost(services => services.AddKeepAlive("grpc", _ => { }));
+        using var yours = new SocketsHttpHandler();
+        var options = new GrpcChannelOptions { LoggerFactory = host.Services.GetRequiredService<ILoggerFactory>() }.UseKeepAlive(host.Services, "grpc");
+        options.HttpHandler = yours;
+        options.UseKeepAlive(host.Services, "grpc");
+        using (var first = GrpcChannel.ForAddress(server.BaseAddress, options))
+        {
+            (await new Echo.EchoClient(first).SayAsync(new EchoRequest { Text = "1" }, cancellationToken: Token)).Text.Should().Be("1");
+        }
+
+        using var second = GrpcChannel.ForAddress(server.BaseAddress, options);
+
+        (await new Echo.EchoClient(second).SayAsync(new EchoRequest { Text = "2" }, cancellationToken: Token)).Text.Should().Be("2", "disposing the first channel left the handler of yours, which both channels share, undisposed");
+        options.DisposeHttpClient.Should().BeFalse("gRPC's default for a handler of yours, as before the first UseKeepAlive");
+        Logs(host, KeepAliveEventIds.GrpcChannelHandlerReplaced).Should().BeEmpty();
+    }
+
     [Fact]
     public void ChannelUseKeepAlive_PingDelayBelowTheServersMinimum_RefusedBeforeTheChannelExists()
     {
