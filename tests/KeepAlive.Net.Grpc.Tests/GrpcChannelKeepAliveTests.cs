@@ -517,6 +517,36 @@ public sealed class GrpcChannelKeepAliveTests
         }
     }
 
+    // One options object, several addresses: the handler of its own that each further channel gets (set up while gRPC builds
+    // it) follows that channel's address, whatever the previous one's: the Tcp section on an http one, left to gRPC's
+    // balancer on a dns:/// one, and each event said once per channel.
+    [Theory]
+    [InlineData("http", "dns")]
+    [InlineData("dns", "http")]
+    public async Task ChannelUseKeepAlive_ChannelsFromTheSameOptionsOnOtherAddresses_EachFollowsItsOwnAddress(string firstScheme, string secondScheme)
+    {
+        TestEnvironment.RequireLinux(); // reads the http channel's socket back from the kernel
+        await using var one = await GrpcServers.StartOnLoopbackAsync();
+        await using var other = await GrpcServers.StartOnLoopbackAsync();
+        using var host = ClientHost(services => services.AddKeepAlive("grpc", NatProfiles.ReadBack));
+        var options = KeepAliveOptions(host);
+        var httpServer = firstScheme == "http" ? one : other;
+        var before = ClientSockets.Snapshot(EndPoint(httpServer));
+        var first = GrpcChannel.ForAddress(firstScheme == "http" ? one.BaseAddress.ToString() : Dns(one), options);
+        using var second = GrpcChannel.ForAddress(secondScheme == "http" ? other.BaseAddress.ToString() : Dns(other), options);
+        (await new Echo.EchoClient(first).SayAsync(new EchoRequest { Text = "1" }, cancellationToken: Token)).Text.Should().Be("1");
+        var idle = firstScheme == "http" ? ClientSockets.SingleNew(EndPoint(httpServer), before).View.GetKeepAlive().IdleTime : default;
+        first.Dispose();
+
+        (await new Echo.EchoClient(second).SayAsync(new EchoRequest { Text = "2" }, cancellationToken: Token)).Text.Should().Be("2");
+
+        (secondScheme == "http" ? ClientSockets.SingleNew(EndPoint(httpServer), before).View.GetKeepAlive().IdleTime : idle).Should().Be(TimeSpan.FromSeconds(7), "the http channel's handler carries the Tcp section");
+        Logs(host, KeepAliveEventIds.GrpcChannelTcpNotApplicable).Should().ContainSingle("the dns:/// channel's handler, and only its, left its callback to gRPC");
+        Logs(host, KeepAliveEventIds.GrpcConnectivityTrackingOff).Should().ContainSingle("the http channel's handler, and only its, carries the Tcp section");
+        Logs(host, KeepAliveEventIds.GrpcChannelHandlerReplaced).Should().BeEmpty();
+        Logs(host, KeepAliveEventIds.GrpcChannelSharesADisposedHandler).Should().BeEmpty();
+    }
+
     // UseKeepAlive created the handler and set DisposeHttpClient, as gRPC does for one of its own. Wrapped after UseKeepAlive
     // (what 3302's fix for an HttpClient advises), or given to an HttpClient, it cannot be set up again for a second channel
     // from the same options: the second shares it, and its calls failed (ObjectDisposedException) once the first channel was
