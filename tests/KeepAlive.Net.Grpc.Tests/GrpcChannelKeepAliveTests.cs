@@ -220,6 +220,7 @@ public sealed class GrpcChannelKeepAliveTests
         reply.Text.Should().Be("factory");
         ClientSockets.SingleNew(EndPoint(server), before).View.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(7));
         Logs(host, KeepAliveEventIds.HttpClientTcpNotApplicable).Should().BeEmpty("the channel's handler carries the profile from the start");
+        Logs(host, KeepAliveEventIds.GrpcChannelBuiltUnseen).Should().BeEmpty("the client factory sets the options' ServiceProvider before ConfigureChannel, so UseKeepAlive saw the channel being built");
     }
 
     [Fact]
@@ -240,6 +241,7 @@ public sealed class GrpcChannelKeepAliveTests
         reply.Text.Should().Be("callback");
         Volatile.Read(ref configured).Should().Be(1, "the ConnectionConfigured given to the client's UseKeepAlive must run for the channel's connection, not be dropped when ConfigureChannel applies the same profile");
         Logs(host, KeepAliveEventIds.GrpcConnectivityTrackingOff).Should().ContainSingle("the channel still sees its connections configured");
+        Logs(host, KeepAliveEventIds.GrpcChannelBuiltUnseen).Should().BeEmpty("the client factory sets the options' ServiceProvider before ConfigureChannel, so UseKeepAlive saw the channel being built");
     }
 
     // The channel's handler takes the Http section once; a reload changing its ping delay was accepted without a word,
