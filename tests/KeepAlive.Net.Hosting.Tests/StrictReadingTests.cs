@@ -43,6 +43,45 @@ public sealed class StrictReadingTests
             .And.NotContain("remove it");
     }
 
+    [Theory]
+    [InlineData("KeepAlive", """{ "IdleTime": "30s", "Interval": "5s" }""", "KeepAlive:Profiles:payments: holds the keys of a Tcp section (IdleTime, Interval), not a profile's sections: the section's name is missing above them. Fix: put them under KeepAlive:Profiles:payments:Tcp, e.g. KeepAlive:Profiles:payments:Tcp:IdleTime; see docs/CONFIGURATION.md.")]
+    [InlineData("KeepAlive", """{ "Interval": "10s" }""", "KeepAlive:Profiles:payments: holds the keys of a Tcp or Heartbeat section (Interval), not a profile's sections: the section's name is missing above them. Fix: put them under KeepAlive:Profiles:payments:Tcp or KeepAlive:Profiles:payments:Heartbeat, e.g. KeepAlive:Profiles:payments:Tcp:Interval; see docs/CONFIGURATION.md.")]
+    [InlineData("KeepAlive:Profiles:payments", """{ "Interval": "10s", "PeerIdleTimeout": "AwsNlb" }""", "KeepAlive:Profiles:payments: holds the keys of a Heartbeat section (Interval, PeerIdleTimeout), not a profile's sections: the section's name is missing above them. Fix: put them under KeepAlive:Profiles:payments:Heartbeat, e.g. KeepAlive:Profiles:payments:Heartbeat:Interval; see docs/CONFIGURATION.md.")]
+    public async Task SectionNameMissing_AProfileHoldingASectionsKeys_OneRefusalListsEachKeyOnceAndWhereToPutThem(string passed, string profile, string expected)
+    {
+        // "payments": { "IdleTime": "30s", "Interval": "5s" } (the Tcp level left out) was one "unknown key ... Fix: remove it
+        // or use one of the known keys: Tcp, Heartbeat, Http, WebSocket, SignalR" per key: the known keys listed once for each
+        // key, and a fix that deletes the values meant.
+        var json = $$"""{ "KeepAlive": { "Profiles": { "payments": {{profile}} } } }""";
+        var ex = await TestHosts.StartFailingAsync(json, (services, configuration) =>
+        {
+            if (passed == "KeepAlive")
+            {
+                services.AddKeepAlive(configuration.GetSection(passed));
+            }
+            else
+            {
+                services.AddKeepAlive("payments", configuration.GetSection(passed));
+            }
+        });
+
+        var failures = ex.Should().BeOfType<OptionsValidationException>().Which.Failures;
+        TestContext.Current.TestOutputHelper!.WriteLine(string.Join(Environment.NewLine, failures));
+        failures.Should().Equal(expected);
+    }
+
+    [Fact]
+    public async Task SectionGivenForAProfile_AProfilesTcpSectionPassedToAddKeepAlive_TheFixNamesTheProfilesSection()
+    {
+        // AddKeepAlive("payments", configuration.GetSection("KeepAlive:Profiles:payments:Tcp")): the section one level too deep.
+        var ex = await TestHosts.StartFailingAsync(TestHosts.Section("Tcp", """{ "IdleTime": "30s", "Interval": "5s" }"""),
+            (services, configuration) => services.AddKeepAlive("payments", configuration.GetSection("KeepAlive:Profiles:payments:Tcp")));
+
+        var failures = ex.Should().BeOfType<OptionsValidationException>().Which.Failures;
+        TestContext.Current.TestOutputHelper!.WriteLine(string.Join(Environment.NewLine, failures));
+        failures.Should().Equal("KeepAlive:Profiles:payments:Tcp: holds the keys of a Tcp section (IdleTime, Interval), not a profile's sections: it is the profile's Tcp section. Fix: services.AddKeepAlive(\"payments\", configuration.GetSection(\"KeepAlive:Profiles:payments\")), the section that holds Tcp; see docs/CONFIGURATION.md.");
+    }
+
     [Fact]
     public async Task ProfilesWrittenAsAnArray_IsRefusedNamingTheIndexRatherThanRegisteringProfilesNamedByNumbers()
     {

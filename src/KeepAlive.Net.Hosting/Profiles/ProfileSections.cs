@@ -29,24 +29,37 @@ internal static class ProfileSections
     public static void Read(ConfigurationReader reader, IConfiguration profile, KeepAliveProfileRegistration registration, KeepAliveProfileOptions options)
     {
         var (path, name, listed) = (registration.Source, registration.Name, registration.ListedIn is not null);
-        if (!listed && Around(profile, name) is { } meant)
+        var keys = profile.GetChildren().Select(static c => c.Key).ToList();
+        if (!listed && Around(profile, name, keys) is { } meant)
         {
             // "Unknown key 'Profiles'. Fix: remove it" would delete every profile.
-            reader.Refuse(path, $"is not a profile's section but one around it (it holds {string.Join(", ", profile.GetChildren().Select(static c => c.Key))}). Fix: services.AddKeepAlive(\"{name}\", configuration.GetSection(\"{meant}\")), or services.AddKeepAlive(configuration.GetSection(\"KeepAlive\")) for every profile; see docs/CONFIGURATION.md.");
+            reader.Refuse(path, $"is not a profile's section but one around it (it holds {string.Join(", ", keys)}). Fix: services.AddKeepAlive(\"{name}\", configuration.GetSection(\"{meant}\")), or services.AddKeepAlive(configuration.GetSection(\"KeepAlive\")) for every profile; see docs/CONFIGURATION.md.");
             return;
         }
 
-        if (listed && Unnamed(profile, name) is { } unnamed)
+        if (listed && Unnamed(name, keys) is { } unnamed)
         {
             // "Profiles": { "Tcp": { "IdleTime": "30s" } }: "unknown key 'IdleTime'. Fix: remove it" would lose the value.
-            var keys = profile.GetChildren().Select(static c => c.Key).ToList();
-            reader.Refuse(path, $"is a profile named '{name}' that holds the keys of a {unnamed.Name} section ({string.Join(", ", keys)}): the profile's name is missing between Profiles and {name}. Fix: put the section under a profile's name, e.g. {Named(path, $"{name}:{keys[0]}")}; see docs/CONFIGURATION.md.");
+            reader.Refuse(path, $"is a profile named '{name}' that {HoldsTheKeysOf([unnamed], keys)}: the profile's name is missing between Profiles and {name}. Fix: put the section under a profile's name, e.g. {Named(path, $"{name}:{keys[0]}")}; see docs/CONFIGURATION.md.");
             return;
         }
 
         if (listed && Numbered(profile, path) is { } numbered)
         {
             reader.Refuse(path, $"{numbered.Finding}. Fix: {numbered.Fix}; see docs/CONFIGURATION.md.");
+            return;
+        }
+
+        if (Sectionless(keys) is [var first, ..] sections)
+        {
+            // "payments": { "IdleTime": "30s" }: one "unknown key 'IdleTime'. Fix: remove it or use one of the known keys: Tcp,
+            // Heartbeat, ..." per key would list the known keys once a key, and lose the values. AddKeepAlive("payments",
+            // section) given the profile's Tcp section itself: its parent is the profile's.
+            var finding = $"{HoldsTheKeysOf(sections, keys)}, not a profile's sections";
+            var given = listed ? null : profile as IConfigurationSection;
+            reader.Refuse(path, sections.FirstOrDefault(s => string.Equals(s.Name, given?.Key, StringComparison.OrdinalIgnoreCase)) is { } itself
+                ? $"{finding}: it is the profile's {itself.Name} section. Fix: services.AddKeepAlive(\"{name}\", configuration.GetSection(\"{ConfigurationPath.GetParentPath(given!.Path)}\")), the section that holds {itself.Name}; see docs/CONFIGURATION.md."
+                : $"{finding}: the section's name is missing above them. Fix: put them under {string.Join(" or ", sections.Select(s => registration.Describe(s.Name)))}, e.g. {registration.Describe($"{first.Name}:{keys[0]}")}; see docs/CONFIGURATION.md.");
             return;
         }
 
@@ -87,27 +100,41 @@ internal static class ProfileSections
     // The path of a profile named "payments" beside the profile at `path`, followed by `rest`: the example of the fixes above.
     private static string Named(string path, string rest) => $"{ConfigurationPath.GetParentPath(path)}:payments:{rest}";
 
+    // "holds the keys of a Tcp section (IdleTime, Interval)": each key once, and the sections they may belong to.
+    private static string HoldsTheKeysOf(IEnumerable<ProfileSection> sections, IEnumerable<string> keys) =>
+        $"holds the keys of a {string.Join(" or ", sections.Select(static s => s.Name))} section ({string.Join(", ", keys)})";
+
     // The section a profile named after one (Tcp, Heartbeat, ...) holds the keys of, and no section of a profile: a profile
     // section written without the profile's name; null otherwise.
-    private static ProfileSection? Unnamed(IConfiguration profile, string name)
-    {
-        var keys = profile.GetChildren().Select(static c => c.Key).ToList();
-        return All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase)) is { } section
+    private static ProfileSection? Unnamed(string name, List<string> keys) =>
+        All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase)) is { } section
             && keys.Count > 0 && !keys.Intersect(Names, StringComparer.OrdinalIgnoreCase).Any() && keys.Intersect(section.Schema.Names, StringComparer.OrdinalIgnoreCase).Any()
             ? section
             : null;
+
+    // The sections whose keys a profile's section holds in place of any section's (most of its keys first; Interval is both
+    // Tcp's and Heartbeat's): the keys of a section written without the section's name. Empty when it holds a section, or
+    // no key of one.
+    private static List<ProfileSection> Sectionless(List<string> keys)
+    {
+        if (keys.Count == 0 || keys.Intersect(Names, StringComparer.OrdinalIgnoreCase).Any())
+        {
+            return [];
+        }
+
+        var held = All.Select(s => (Section: s, Count: keys.Intersect(s.Schema.Names, StringComparer.OrdinalIgnoreCase).Count())).Where(static h => h.Count > 0).ToList();
+        return [.. held.Where(h => h.Count == held.Max(static m => m.Count)).Select(static h => h.Section)];
     }
 
     // The path of the profile's own section when `profile` is the KeepAlive section (no profile holds Profiles) or its
     // Profiles section (it holds profiles, no section of one); null otherwise.
-    private static string? Around(IConfiguration profile, string name)
+    private static string? Around(IConfiguration profile, string name, List<string> children)
     {
         if (profile is not IConfigurationSection { Path: var path, Key: var key })
         {
             return null;
         }
 
-        var children = profile.GetChildren().Select(static c => c.Key).ToList();
         return children.Contains("Profiles", StringComparer.OrdinalIgnoreCase) ? $"{path}:Profiles:{name}"
             : key.Equals("Profiles", StringComparison.OrdinalIgnoreCase) && children.Count > 0 && !children.Intersect(Names, StringComparer.OrdinalIgnoreCase).Any() ? $"{path}:{name}"
             : null;
