@@ -101,7 +101,8 @@ public static class KeepAliveHealthChecksBuilderExtensions
     internal static string OptionsNameOf(string registrationName) =>
         string.Equals(registrationName, DefaultName, StringComparison.Ordinal) ? Options.Options.DefaultName : registrationName;
 
-    private const string DefaultName = "keepalive";
+    /// <summary>The name of the check the overloads without a name add.</summary>
+    internal const string DefaultName = "keepalive";
 
     // One registration's thresholds, for its listener and its check alike.
     private static IOptions<KeepAliveHealthCheckOptions> ThresholdsOf(IServiceProvider services, string optionsName) =>

@@ -30,8 +30,8 @@ internal static partial class Log
     public static partial void UnknownKeyAddedAfterStartUp(ILogger logger, string path, string finding, string fix);
 
     [LoggerMessage(EventId = KeepAliveEventIds.HealthSectionAddedAfterStartUp, Level = LogLevel.Warning,
-        Message = "{Path}: holds the health check's thresholds, saved after start-up, but {Unread}, and a reload cannot stop the host: nothing reads them and nothing in force changes, but the next start-up refuses them and the host stops. Fix: to apply them, call {ReadingCall} and restart the service; otherwise remove {Path}; see docs/HEALTH.md.")]
-    public static partial void HealthSectionAddedAfterStartUp(ILogger logger, string path, string unread, string readingCall);
+        Message = "{Path}: holds the health check's thresholds, saved after start-up, but {Unread}, and a reload cannot stop the host: nothing reads them and nothing in force changes, but the next start-up refuses them and the host stops. Fix: to apply them, {Fix} and restart the service; otherwise remove {Path}; see docs/HEALTH.md.")]
+    public static partial void HealthSectionAddedAfterStartUp(ILogger logger, string path, string unread, string fix);
 
     [LoggerMessage(EventId = KeepAliveEventIds.HttpConnectionConfigured, Level = LogLevel.Debug,
         Message = "HTTP connection to {Host}:{Port} configured with KeepAlive profile '{Profile}': {Settings}")]

@@ -57,33 +57,52 @@ internal sealed class KeepAliveHealthCheckOptionsValidator(IEnumerable<IKeepAliv
         // Thresholds written beside the profiles (KeepAlive:Health) that no registration reads would be silently ignored.
         foreach (var section in sections.DistinctBy(static s => s.Path, StringComparer.OrdinalIgnoreCase))
         {
-            if (Unread(section.Path, bindings, checks) is { } unread)
+            if (Unread(section.Path, bindings, checks) is var (unread, fix))
             {
-                report.AddGeneral($"{section.Path}: holds the health check's thresholds, but {unread}, so they would be silently ignored. Fix: {ReadingCall(section.Path)}, or remove {section.Path}.");
+                report.AddGeneral($"{section.Path}: holds the health check's thresholds, but {unread}, so they would be silently ignored. Fix: {fix}, or remove {section.Path}.");
             }
         }
 
         return report.Messages.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(report.Messages);
     }
 
-    /// <summary>The call that has the keep-alive health check read its thresholds from the section at <paramref name="path"/>.</summary>
-    /// <param name="path">The section's path, e.g. <c>KeepAlive:Health</c>.</param>
-    internal static string ReadingCall(string path) => $"services.AddHealthChecks().AddKeepAlive(configuration.GetSection(\"{path}\"))";
-
     /// <summary>
-    /// Why no keep-alive health check reads the thresholds at <paramref name="path"/>, or <see langword="null"/> when one does:
-    /// start-up refuses such a section beside the profiles, and a reload that adds one says so (event 3010).
+    /// Why no keep-alive health check reads the thresholds at <paramref name="path"/>, and the fix that has one read them
+    /// (a verb first, without a full stop), or <see langword="null"/> when one does: start-up refuses such a section beside
+    /// the profiles, and a reload that adds one says so (event 3010). The section overload adds the check named
+    /// <c>keepalive</c>, so when that check is added already the fix gives it the section, in place of its call: a second
+    /// call would add a second check of that name.
     /// </summary>
     /// <param name="path">The section's path, e.g. <c>KeepAlive:Health</c>.</param>
     /// <param name="bindings">The sections the registered checks read their thresholds from.</param>
     /// <param name="checks">The registered checks.</param>
-    internal static string? Unread(string path, IEnumerable<SectionBinding<KeepAliveHealthCheckOptions>> bindings, IEnumerable<KeepAliveHealthCheckRegistration> checks)
+    internal static (string Unread, string Fix)? Unread(string path, IEnumerable<SectionBinding<KeepAliveHealthCheckOptions>> bindings, IEnumerable<KeepAliveHealthCheckRegistration> checks)
     {
         var given = bindings.Select(static b => b.Path).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-        return given.Contains(path, StringComparer.OrdinalIgnoreCase) ? null
-            : !checks.Any() ? "no keep-alive health check is added (services.AddHealthChecks().AddKeepAlive(...) is never called)"
-            : given.Count == 0 ? "no keep-alive health check reads it (services.AddHealthChecks().AddKeepAlive() was called without a section)"
+        if (given.Contains(path, StringComparer.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var reading = $"services.AddHealthChecks().AddKeepAlive(configuration.GetSection(\"{path}\"))";
+        if (!checks.Any())
+        {
+            return ("no keep-alive health check is added (services.AddHealthChecks().AddKeepAlive(...) is never called)", $"call {reading}");
+        }
+
+        var unread = given.Count == 0
+            ? "no keep-alive health check reads it (services.AddHealthChecks().AddKeepAlive() was called without a section)"
             : $"no keep-alive health check reads it (services.AddHealthChecks().AddKeepAlive(...) was given {string.Join(", ", given)})";
+        if (!checks.Any(static c => c.OptionsName == Options.DefaultName))
+        {
+            // Only checks of other names, added in code: the section overload adds the one named keepalive beside them.
+            return (unread, $"call {reading}, which adds the check named '{KeepAliveHealthChecksBuilderExtensions.DefaultName}' to read them");
+        }
+
+        var existing = given.Count == 0
+            ? "without a section (services.AddHealthChecks().AddKeepAlive() or .AddKeepAlive(o => ...))"
+            : $"from {given[^1]} (services.AddHealthChecks().AddKeepAlive(configuration.GetSection(\"{given[^1]}\")))";
+        return (unread, $"replace the call that adds the check named '{KeepAliveHealthChecksBuilderExtensions.DefaultName}' {existing} with {reading} (not a second call beside it: that adds a second check of that name)");
     }
 
     // Profiles whose heartbeats report under one name (the check reads a profile's telemetry by it, ignoring case): the check

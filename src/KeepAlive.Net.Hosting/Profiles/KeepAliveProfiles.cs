@@ -380,16 +380,16 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
         var unknown = _given.SelectMany(static s => s.UnknownKeys()).ToList();
         var unread = _given.Select(static s => s.Health?.Path).OfType<string>()
             .Select(path => (Path: path, Unread: KeepAliveHealthCheckOptionsValidator.Unread(path, _healthBindings, _healthChecks)))
-            .Where(static h => h.Unread is not null).ToList();
+            .Where(static h => h.Unread is not null).Select(static h => (h.Path, h.Unread!.Value.Unread, h.Unread.Value.Fix)).ToList();
         _refusedSaid.IntersectWith([.. unknown.Select(static u => u.Path), .. unread.Select(static h => h.Path)]);
         foreach (var (path, finding, fix) in unknown.Where(u => _refusedSaid.Add(u.Path)))
         {
             Log.UnknownKeyAddedAfterStartUp(_logger, path, finding, fix);
         }
 
-        foreach (var (path, why) in unread.Where(h => _refusedSaid.Add(h.Path)))
+        foreach (var (path, why, fix) in unread.Where(h => _refusedSaid.Add(h.Path)))
         {
-            Log.HealthSectionAddedAfterStartUp(_logger, path, why!, KeepAliveHealthCheckOptionsValidator.ReadingCall(path));
+            Log.HealthSectionAddedAfterStartUp(_logger, path, why, fix);
         }
     }
 

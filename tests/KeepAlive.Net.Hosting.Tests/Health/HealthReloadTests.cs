@@ -57,10 +57,10 @@ public sealed class HealthReloadTests
     }
 
     [Theory]
-    [InlineData(false, null, "no keep-alive health check is added")]
-    [InlineData(true, null, "services.AddHealthChecks().AddKeepAlive() was called without a section")]
-    [InlineData(true, "Thresholds", "was given Thresholds")]
-    public async Task Reload_HealthSectionAddedThatNoCheckReads_WarnsOnceThatItIsNotAppliedWithStartUpsReasonAndTheFix(bool checkAdded, string? checkSection, string unread)
+    [InlineData(false, null, "no keep-alive health check is added", "call services.AddHealthChecks()")]
+    [InlineData(true, null, "services.AddHealthChecks().AddKeepAlive() was called without a section", "replace the call that adds the check named 'keepalive' without a section")]
+    [InlineData(true, "Thresholds", "was given Thresholds", "replace the call that adds the check named 'keepalive' from Thresholds")]
+    public async Task Reload_HealthSectionAddedThatNoCheckReads_WarnsOnceThatItIsNotAppliedWithStartUpsReasonAndTheFix(bool checkAdded, string? checkSection, string unread, string fix)
     {
         // Thresholds saved beside the profiles while the service runs, where no check reads them: start-up refuses them (no
         // check reads them); a reload used to ignore them in silence, the check running on with the thresholds it started with.
@@ -80,7 +80,8 @@ public sealed class HealthReloadTests
         host.Save(("KeepAlive:Health:Window", "5m"), ("KeepAlive:Health:UnhealthyPeerDeadCount", "7"));
 
         host.SingleWarning(KeepAliveEventIds.HealthSectionAddedAfterStartUp).Should().StartWith("KeepAlive:Health: ").And.Contain(unread).And.Contain("saved after start-up")
-            .And.Contain("the next start-up refuses them").And.Contain("services.AddHealthChecks().AddKeepAlive(configuration.GetSection(\"KeepAlive:Health\")) and restart the service");
+            .And.Contain("the next start-up refuses them").And.Contain($"Fix: to apply them, {fix}").And.Contain("services.AddHealthChecks().AddKeepAlive(configuration.GetSection(\"KeepAlive:Health\"))")
+            .And.Contain("and restart the service");
         host.Logs.GetSnapshot().Should().NotContain(static r => r.Id.Id == KeepAliveEventIds.UnknownKeyAddedAfterStartUp, "Health is a key of the KeepAlive section");
         host.Host.Services.GetRequiredService<IOptionsMonitor<KeepAliveHealthCheckOptions>>().Get(Options.DefaultName).Window.Should().Be(window, "no check reads the section");
 

@@ -346,22 +346,54 @@ public sealed class KeepAliveHealthCheckTests
             .And.NotContain("remove it").And.NotContain("was called without a section", "it was called with the KeepAlive section");
     }
 
-    [Fact]
-    public async Task StartAsync_ThresholdsInTheKeepAliveSectionButCheckAddedWithoutThem_HostDoesNotStartAndSaysHowToReadThem()
+    [Theory]
+    [InlineData(null, "without a section (services.AddHealthChecks().AddKeepAlive() or .AddKeepAlive(o => ...))")]
+    [InlineData("Thresholds", "from Thresholds (services.AddHealthChecks().AddKeepAlive(configuration.GetSection(\"Thresholds\")))")]
+    public async Task StartAsync_ThresholdsInTheKeepAliveSectionButTheCheckReadsNoneOrOthers_TheFixFollowedLiterallyStartsWithOneCheckReadingThem(string? checkSection, string existing)
     {
-        // CONFIGURATION.md: the KeepAlive section "may also hold Health"; AddKeepAlive() without the section ignored them silently.
-        const string Json = """{ "KeepAlive": { "Profiles": { "payments": { "Tcp": { "IdleTime": "30s" } } }, "Health": { "UnhealthyPeerDeadCount": 1 } } }""";
+        // CONFIGURATION.md: the KeepAlive section "may also hold Health"; AddKeepAlive() without the section ignored them
+        // silently. The fix said "services.AddHealthChecks().AddKeepAlive(configuration.GetSection("KeepAlive:Health"))":
+        // written beside the call that adds the check, that is a second check named 'keepalive', and the host started with
+        // a HealthCheckService that cannot be built (duplicate names), /health failing on every request.
+        const string Json = """{ "KeepAlive": { "Profiles": { "payments": { "Tcp": { "IdleTime": "30s" } } }, "Health": { "Window": "2m", "UnhealthyPeerDeadCount": 1 } }, "Thresholds": { "Window": "5m" } }""";
+        void AddCheck(IServiceCollection services, IConfiguration configuration)
+        {
+            _ = checkSection is null ? services.AddHealthChecks().AddKeepAlive() : services.AddHealthChecks().AddKeepAlive(configuration.GetSection(checkSection));
+        }
 
         var ex = await TestHosts.StartFailingAsync(Json, (s, configuration) =>
         {
             s.AddKeepAlive(configuration.GetSection("KeepAlive"));
-            s.AddHealthChecks().AddKeepAlive();
+            AddCheck(s, configuration);
         });
 
-        TestContext.Current.TestOutputHelper!.WriteLine(ex.Message);
-        ex.Should().BeOfType<OptionsValidationException>().Which.Message.Should()
-            .Contain("KeepAlive:Health: holds the health check's thresholds, but no keep-alive health check reads it")
-            .And.Contain("Fix: services.AddHealthChecks().AddKeepAlive(configuration.GetSection(\"KeepAlive:Health\"))");
+        var message = ex.Should().BeOfType<OptionsValidationException>().Which.Message;
+        TestContext.Current.TestOutputHelper!.WriteLine(message);
+        message.Should().Contain("KeepAlive:Health: holds the health check's thresholds, but no keep-alive health check reads it")
+            .And.Contain($"Fix: replace the call that adds the check named 'keepalive' {existing} with services.AddHealthChecks().AddKeepAlive(configuration.GetSection(\"KeepAlive:Health\")) (not a second call beside it: that adds a second check of that name), or remove KeepAlive:Health.");
+
+        // The fix, followed: the call replaced. The host starts with one keep-alive check, which reads KeepAlive:Health.
+        using var fixedHost = TestHosts.Build(Json, (s, configuration) =>
+        {
+            s.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            s.AddHealthChecks().AddKeepAlive(configuration.GetSection("KeepAlive:Health"));
+        });
+        await fixedHost.StartAsync(TestContext.Current.CancellationToken);
+        fixedHost.Services.GetRequiredService<IOptions<HealthCheckServiceOptions>>().Value.Registrations.Should().ContainSingle().Which.Name.Should().Be("keepalive");
+        var report = await fixedHost.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(TestContext.Current.CancellationToken);
+        report.Entries.Keys.Should().Equal("keepalive");
+        fixedHost.Services.GetRequiredService<IOptions<KeepAliveHealthCheckOptions>>().Value.Window.Should().Be(TimeSpan.FromMinutes(2), "the check reads KeepAlive:Health");
+        await fixedHost.StopAsync(TestContext.Current.CancellationToken);
+
+        // What the fix warns of: the call added beside the one already there, a second check of the same name.
+        using var twice = TestHosts.Build(Json, (s, configuration) =>
+        {
+            s.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            AddCheck(s, configuration);
+            s.AddHealthChecks().AddKeepAlive(configuration.GetSection("KeepAlive:Health"));
+        });
+        twice.Services.GetRequiredService<IOptions<HealthCheckServiceOptions>>().Value.Registrations.Select(static r => r.Name).Should().Equal("keepalive", "keepalive");
+        FluentActions.Invoking(() => twice.Services.GetRequiredService<HealthCheckService>()).Should().Throw<ArgumentException>().WithMessage("*Duplicate health checks*keepalive*");
     }
 
     [Fact]
@@ -376,8 +408,7 @@ public sealed class KeepAliveHealthCheckTests
         TestContext.Current.TestOutputHelper!.WriteLine(ex.Message);
         ex.Should().BeOfType<OptionsValidationException>().Which.Message.Should()
             .Contain("KeepAlive:Health: holds the health check's thresholds, but no keep-alive health check is added")
-            .And.Contain("Fix: services.AddHealthChecks().AddKeepAlive(configuration.GetSection(\"KeepAlive:Health\"))")
-            .And.Contain("or remove KeepAlive:Health");
+            .And.Contain("Fix: call services.AddHealthChecks().AddKeepAlive(configuration.GetSection(\"KeepAlive:Health\")), or remove KeepAlive:Health.");
     }
 
     [Fact]
