@@ -10,10 +10,12 @@ namespace KeepAlive.Net.Diagnostics;
 /// <c>keepalive.log.failed</c>, and the record dropped. The library logs from threads it owns (the scheduler's timer and
 /// standby threads, the overdue watch), from where a send completes (often the thread pool), from timer callbacks (a Kestrel
 /// connection's age and grace period) and from configuration reload callbacks, where nothing else would catch it: one log
-/// call that throws would end the process, stop every heartbeat, or leave a reload half told. Compiled into KeepAlive.Net,
-/// where <c>HeartbeatTelemetry</c> wraps the logger it is given (every log call of the scheduler and <c>DriftMonitor</c>),
-/// and KeepAlive.Net.Hosting, where <c>KeepAliveProfileMetrics</c> wraps the loggers Hosting and ASP.NET Core log with from
-/// reload callbacks and Kestrel's connection timers (the profiles', which the client packages log through too).
+/// call that throws would end the process, stop every heartbeat, or leave a reload half told; and from start-up and an
+/// HttpClient's connections, where it would stop the host or fail the application's request for a log line. Compiled into
+/// KeepAlive.Net, where <c>HeartbeatTelemetry</c> wraps the logger it is given (every log call of the scheduler and
+/// <c>DriftMonitor</c>), and KeepAlive.Net.Hosting, where <c>KeepAliveProfileMetrics</c> wraps the loggers Hosting and
+/// ASP.NET Core log with from reload callbacks, Kestrel's connection timers, start-up's reports and HttpClient's
+/// ConnectCallback (the profiles', which the client packages log through too).
 /// </summary>
 internal sealed class GuardedLogger : ILogger
 {

@@ -1,7 +1,7 @@
 using System.Net.Http;
+using KeepAlive.Net.Hosting.Profiles;
 using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace KeepAlive.Net.Hosting.Http;
@@ -11,11 +11,13 @@ namespace KeepAlive.Net.Hosting.Http;
 /// composes with the user's handler: the factory's untouched default becomes a <see cref="SocketsHttpHandler"/>; a
 /// user's <see cref="SocketsHttpHandler"/> keeps all its settings and its ConnectCallback is chained; any other handler
 /// is refused with the fix, never silently replaced. The profile's <c>Http</c> section is set now; its <c>Tcp</c> section
-/// is installed by a <see cref="KeepAliveConnectGate"/> when the client sends its first request (see there why).
+/// is installed by a <see cref="KeepAliveConnectGate"/> when the client sends its first request (see there why). Its
+/// logger is guarded (<see cref="KeepAliveProfileMetrics"/>): it logs from each connection's ConnectCallback and the first
+/// request, where a logger that throws would fail the application's request.
 /// </summary>
-internal sealed class KeepAliveHandlerFilter(IOptionsMonitor<HttpClientKeepAliveBinding> bindings, IKeepAliveProfiles profiles, ILoggerFactory? loggerFactory = null) : IHttpMessageHandlerBuilderFilter
+internal sealed class KeepAliveHandlerFilter(IOptionsMonitor<HttpClientKeepAliveBinding> bindings, IKeepAliveProfiles profiles, IServiceProvider services) : IHttpMessageHandlerBuilderFilter
 {
-    private readonly ILogger _logger = loggerFactory?.CreateLogger("KeepAlive.Net.Hosting") ?? NullLogger.Instance;
+    private readonly ILogger _logger = KeepAliveProfileMetrics.Logger(services, "KeepAlive.Net.Hosting");
 
     public Action<HttpMessageHandlerBuilder> Configure(Action<HttpMessageHandlerBuilder> next) => builder =>
     {

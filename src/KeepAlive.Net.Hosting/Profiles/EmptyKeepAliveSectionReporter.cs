@@ -2,17 +2,17 @@ using KeepAlive.Net.Hosting.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace KeepAlive.Net.Hosting.Profiles;
 
 /// <summary>
 /// Warns once when the host starts (event 3007) for each section given to <c>services.AddKeepAlive(section)</c> that held
-/// nothing it reads: no profile and no health check's thresholds (a misspelt path reads as an empty section).
+/// nothing it reads: no profile and no health check's thresholds (a misspelt path reads as an empty section). Its logger is
+/// guarded (<see cref="KeepAliveProfileMetrics"/>): a logger that throws drops the warning, it does not stop the host.
 /// </summary>
-internal sealed class EmptyKeepAliveSectionReporter(IEnumerable<EmptyKeepAliveSection> sections, IConfiguration? configuration = null, ILoggerFactory? loggerFactory = null) : IHostedService
+internal sealed class EmptyKeepAliveSectionReporter(IEnumerable<EmptyKeepAliveSection> sections, KeepAliveProfileMetrics metrics, IConfiguration? configuration = null, ILoggerFactory? loggerFactory = null) : IHostedService
 {
-    private readonly ILogger _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("KeepAlive.Net.Hosting");
+    private readonly ILogger _logger = metrics.Logger(loggerFactory, "KeepAlive.Net.Hosting");
 
     public Task StartAsync(CancellationToken cancellationToken)
     {

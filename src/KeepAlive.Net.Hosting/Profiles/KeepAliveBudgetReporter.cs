@@ -1,17 +1,17 @@
 using KeepAlive.Net.Hosting.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace KeepAlive.Net.Hosting.Profiles;
 
 /// <summary>
 /// Logs, when the host starts (after every profile was validated), one line per profile with every layer's timers against
 /// its budget, and a warning for each ping timeout that thread-pool starvation could make misfire (as an accepted reload does).
+/// Both through guarded loggers (<see cref="KeepAliveProfileMetrics"/>): a logger that throws drops the line, it does not stop the host.
 /// </summary>
-internal sealed class KeepAliveBudgetReporter(KeepAliveProfiles profiles, ILoggerFactory? loggerFactory = null) : IHostedService
+internal sealed class KeepAliveBudgetReporter(KeepAliveProfiles profiles, KeepAliveProfileMetrics metrics, ILoggerFactory? loggerFactory = null) : IHostedService
 {
-    private readonly ILogger _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("KeepAlive.Net.Hosting");
+    private readonly ILogger _logger = metrics.Logger(loggerFactory, "KeepAlive.Net.Hosting");
 
     public Task StartAsync(CancellationToken cancellationToken)
     {

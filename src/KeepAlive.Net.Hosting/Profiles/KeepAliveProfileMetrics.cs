@@ -10,8 +10,8 @@ namespace KeepAlive.Net.Hosting.Profiles;
 /// The instruments of KeepAlive.Net.Hosting (and of ASP.NET Core, which logs through it) on the <c>KeepAlive.Net</c> meter,
 /// created through <see cref="IMeterFactory"/> when the container has one, else on a meter of their own (as the heartbeat
 /// instruments are), so they are published either way. One per container: the loggers Hosting and ASP.NET Core log with
-/// from reload callbacks and Kestrel's connection timers are guarded here (<see cref="GuardedLogger"/>), so a logger that
-/// throws there ends nothing and leaves nothing half done.
+/// (from reload callbacks, Kestrel's connection timers, start-up's reports, HttpClient's ConnectCallback) are guarded here
+/// (<see cref="GuardedLogger"/>), so a logger that throws there ends nothing and leaves nothing half done.
 /// </summary>
 internal sealed class KeepAliveProfileMetrics : IDisposable
 {
