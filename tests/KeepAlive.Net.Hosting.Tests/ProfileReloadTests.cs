@@ -398,6 +398,51 @@ public sealed class ProfileReloadTests
         failed.GetMeasurementSnapshot().Sum(static m => m.Value).Should().Be(broken.Records, "every record the logger threw on is counted");
     }
 
+    [Fact]
+    public void Reload_OneReloadOfEachConfiguration_ReloadsTheProfilesOnceAndTakesEveryChange()
+    {
+        // Every profile section and every section given to AddKeepAlive subscribed to its reload token, and a section's
+        // token is its configuration root's: one reload of the root ran KeepAliveProfiles' reload once per subscription
+        // (here 5: three profiles, the KeepAlive section, the override), each fingerprinting every profile again.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "30s",
+            ["KeepAlive:Profiles:orders:Tcp:IdleTime"] = "30s",
+            ["KeepAlive:Profiles:refunds:Tcp:IdleTime"] = "30s",
+            ["Overrides:payments:Tcp:Interval"] = "5s",
+        }).Build();
+        var other = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Audit:Tcp:IdleTime"] = "30s" }).Build();
+        var counter = new ReloadTokenCounter();
+        using var services = new ServiceCollection()
+            .AddKeepAlive(counter.Wrap(configuration.GetSection("KeepAlive")))
+            .AddKeepAlive("payments", counter.Wrap(configuration.GetSection("Overrides:payments")))
+            .AddKeepAlive("audit", counter.Wrap(other.GetSection("Audit"))) // a configuration of its own
+            .BuildServiceProvider();
+        var profiles = services.GetRequiredService<IKeepAliveProfiles>();
+        string[] names = ["payments", "orders", "refunds", "audit"];
+        names.Select(name => profiles.GetProfile(name).Tcp.IdleTime).Should().AllBeEquivalentTo(TimeSpan.FromSeconds(30));
+
+        int ReloadsOf(Action save)
+        {
+            var before = counter.Count;
+            save();
+            return counter.Count - before;
+        }
+
+        ReloadsOf(() => Save(configuration, "KeepAlive:Profiles:orders:Tcp:IdleTime", "40s")).Should().Be(1, "one reload of the configuration is one reload of the profiles");
+        profiles.GetProfile("orders").Tcp.IdleTime.Should().Be(TimeSpan.FromSeconds(40));
+        ReloadsOf(() => Save(configuration, "Overrides:payments:Tcp:Interval", "7s")).Should().Be(1, "the section given to AddKeepAlive separately shares the configuration's reload");
+        profiles.GetProfile("payments").Tcp.Interval.Should().Be(TimeSpan.FromSeconds(7), "a change in the separately given section is still taken");
+        ReloadsOf(() => Save(other, "Audit:Tcp:IdleTime", "50s")).Should().Be(1, "the other configuration's reload is watched on its own");
+        profiles.GetProfile("audit").Tcp.IdleTime.Should().Be(TimeSpan.FromSeconds(50));
+
+        static void Save(IConfigurationRoot root, string key, string value)
+        {
+            root[key] = value;
+            root.Reload();
+        }
+    }
+
     private static Task<FileBackedHost> StartAsync() =>
         FileBackedHost.StartAsync(Valid, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
 

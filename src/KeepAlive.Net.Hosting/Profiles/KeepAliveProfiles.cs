@@ -81,18 +81,17 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
         _metrics = metrics; // the container's: it disposes them
         _logger = metrics.Logger(loggerFactory, "KeepAlive.Net.Hosting"); // guarded: a reload's log that throws leaves no profile untold
         Names = [.. _registrations.Values.Select(static r => r.Name)];
-        // A profile bound from several sections (the KeepAlive section and a path of its own) reloads when any of them does.
-        foreach (var registration in all.Where(static r => r.Section is not null))
-        {
-            _subscriptions.Add(ChangeToken.OnChange(registration.Section!.GetReloadToken, Reload));
-        }
-
-        // Each section given to AddKeepAlive(section) is watched too, holding profiles or not (empty, or the health check's
-        // thresholds only): a reload may list a profile there (event 3008) or add what start-up refuses (events 3009, 3010).
         _listed = [.. all.Select(static r => r.ListedIn).OfType<IConfiguration>().Distinct(), .. _emptySections.Select(static e => e.Section.GetSection("Profiles"))];
-        foreach (var section in given)
+
+        // Every section a profile binds from (a profile bound from several reloads when any of them does) and every section
+        // given to AddKeepAlive(section), holding profiles or not (empty, or the health check's thresholds only: a reload may
+        // list a profile there, event 3008, or add what start-up refuses, events 3009, 3010). A reload judges them all, and a
+        // section's reload token is its configuration root's: one subscription per token, so one reload of a configuration
+        // is one reload here, however many of its sections are watched; sections of another configuration have their own.
+        IEnumerable<IConfiguration> watched = [.. all.Select(static r => r.Section).OfType<IConfiguration>(), .. given.Select(static s => s.Section)];
+        foreach (var section in watched.DistinctBy(static s => s.GetReloadToken(), ReferenceEqualityComparer.Instance))
         {
-            _subscriptions.Add(ChangeToken.OnChange(section.Section.GetReloadToken, Reload));
+            _subscriptions.Add(ChangeToken.OnChange(section.GetReloadToken, Reload));
         }
     }
 
@@ -327,9 +326,9 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
         }
     }
 
-    // Any profile's reload judges every profile with a change not judged yet (its own, and those whose reload event is still
-    // to come in the same save) and every profile whose latest change was refused (a refusal can depend on the others: a
-    // heartbeat name another one reports under), together, against the configuration of now.
+    // A reload of a watched configuration judges every profile with a change not judged yet (of that configuration, and of
+    // another whose reload event is still to come) and every profile whose latest change was refused (a refusal can depend on
+    // the others: a heartbeat name another one reports under), together, against the configuration of now.
     private void Reload()
     {
         lock (_reloadLock)
