@@ -180,6 +180,23 @@ public sealed class ConfigurationBindingTests
             .And.NotContain("remove it");
     }
 
+    [Theory]
+    [InlineData("KeepAlive:Profiles:payments:Tcp:IdleTime", "KeepAlive", "KeepAlive:Profiles:payments", "configuration.GetSection(\"KeepAlive\")")]
+    [InlineData("Profiles:payments:Tcp:IdleTime", "Profiles", "Profiles:payments", "configuration")]
+    public async Task Start_OneProfileGivenTheConfigurationAroundIt_TheFixNamesTheProfilesSectionNotToRemoveAKey(string key, string holds, string meant, string every)
+    {
+        // AddKeepAlive("payments", configuration), the whole configuration (or a file of the KeepAlive section's shape): the
+        // fix was "unknown key 'KeepAlive' (or 'Profiles'). Fix: remove it", which deletes every profile; given the KeepAlive
+        // section or Profiles, the same mistake already named the profile's section.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [key] = "30s" }).Build();
+
+        var ex = await TestHosts.StartFailingAsync("{}", (services, _) => services.AddKeepAlive("payments", configuration));
+
+        var failures = ex.Should().BeOfType<OptionsValidationException>().Which.Failures;
+        TestContext.Current.TestOutputHelper!.WriteLine(string.Join(Environment.NewLine, failures));
+        failures.Should().Equal($"KeepAlive profile 'payments' (bound from the root of the configuration given to AddKeepAlive): is not a profile's section but one around it (it holds {holds}). Fix: services.AddKeepAlive(\"payments\", configuration.GetSection(\"{meant}\")), or services.AddKeepAlive({every}) for every profile; see docs/CONFIGURATION.md.");
+    }
+
     [Fact]
     public void AddKeepAlive_ProfilesIsAPlainValue_ThrowsShowingTheShape()
     {

@@ -30,10 +30,11 @@ internal static class ProfileSections
     {
         var (path, name, listed) = (registration.Source, registration.Name, registration.ListedIn is not null);
         var keys = profile.GetChildren().Select(static c => c.Key).ToList();
-        if (!listed && Around(profile, name, keys) is { } meant)
+        if (!listed && Around(profile, name, keys) is var (meant, keepAlive))
         {
             // "Unknown key 'Profiles'. Fix: remove it" would delete every profile.
-            reader.Refuse(path, $"is not a profile's section but one around it (it holds {string.Join(", ", keys)}). Fix: services.AddKeepAlive(\"{name}\", configuration.GetSection(\"{meant}\")), or services.AddKeepAlive(configuration.GetSection(\"KeepAlive\")) for every profile; see docs/CONFIGURATION.md.");
+            var every = keepAlive.Length == 0 ? "configuration" : $"configuration.GetSection(\"{keepAlive}\")";
+            reader.Refuse(path, $"is not a profile's section but one around it (it holds {string.Join(", ", keys)}). Fix: services.AddKeepAlive(\"{name}\", configuration.GetSection(\"{meant}\")), or services.AddKeepAlive({every}) for every profile; see docs/CONFIGURATION.md.");
             return;
         }
 
@@ -126,17 +127,21 @@ internal static class ProfileSections
         return [.. held.Where(h => h.Count == held.Max(static m => m.Count)).Select(static h => h.Section)];
     }
 
-    // The path of the profile's own section when `profile` is the KeepAlive section (no profile holds Profiles) or its
-    // Profiles section (it holds profiles, no section of one); null otherwise.
-    private static string? Around(IConfiguration profile, string name, List<string> children)
+    // The path of the profile's own section, and of the KeepAlive section that holds it (empty for a configuration's root),
+    // when `profile` is a KeepAlive section (it holds Profiles), its Profiles section (it holds profiles, no section of one),
+    // or a whole configuration that holds KeepAlive; null otherwise.
+    private static (string Meant, string KeepAlive)? Around(IConfiguration profile, string name, List<string> children)
     {
+        var profiles = children.Find(static k => k.Equals("Profiles", StringComparison.OrdinalIgnoreCase));
         if (profile is not IConfigurationSection { Path: var path, Key: var key })
         {
-            return null;
+            return children.Find(static k => k.Equals("KeepAlive", StringComparison.OrdinalIgnoreCase)) is { } keepAlive ? ($"{keepAlive}:Profiles:{name}", keepAlive)
+                : profiles is not null ? ($"{profiles}:{name}", string.Empty)
+                : null;
         }
 
-        return children.Contains("Profiles", StringComparer.OrdinalIgnoreCase) ? $"{path}:Profiles:{name}"
-            : key.Equals("Profiles", StringComparison.OrdinalIgnoreCase) && children.Count > 0 && !children.Intersect(Names, StringComparer.OrdinalIgnoreCase).Any() ? $"{path}:{name}"
+        return profiles is not null ? ($"{path}:{profiles}:{name}", path)
+            : key.Equals("Profiles", StringComparison.OrdinalIgnoreCase) && children.Count > 0 && !children.Intersect(Names, StringComparer.OrdinalIgnoreCase).Any() ? ($"{path}:{name}", ConfigurationPath.GetParentPath(path) ?? string.Empty)
             : null;
     }
 }
