@@ -1,6 +1,8 @@
 using System.Runtime.Versioning;
 using KeepAlive.Net.Hosting;
+using KeepAlive.Net.Hosting.Clients;
 using KeepAlive.Net.Hosting.Http;
+using KeepAlive.Net.Hosting.Profiles;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Options;
@@ -50,9 +52,17 @@ public static class KeepAliveHttpClientBuilderExtensions
         {
             var profiles = services.GetRequiredService<IKeepAliveProfiles>();
             var client = $"HttpClient '{builder.Name}'";
-            KeepAliveHandlerSettings.Apply(handler, profiles.GetProfile(profileName).Http, $"{client} (KeepAlive profile '{profileName}')",
-                KeepAliveHandlerSettings.Warn(profiles, client, profileName, binding.Options, binding.ReportedOverrides),
-                services.GetRequiredService<IOptionsMonitor<HttpClientFactoryOptions>>().Get(builder.Name).HandlerLifetime);
+            var http = profiles.GetProfile(profileName).Http;
+            var handlerLifetime = services.GetRequiredService<IOptionsMonitor<HttpClientFactoryOptions>>().Get(builder.Name).HandlerLifetime;
+            KeepAliveHandlerSettings.Apply(handler, http, $"{client} (KeepAlive profile '{profileName}')",
+                KeepAliveHandlerSettings.Warn(profiles, client, profileName, binding.Options, binding.ReportedOverrides), handlerLifetime);
+            if (handlerLifetime == Timeout.InfiniteTimeSpan)
+            {
+                // The factory never builds this handler again: a reload of the Http section would never reach it.
+                ClientReloadWatch.Warn(profiles, profileName, client,
+                    $"give {client} a finite HandlerLifetime (SetHandlerLifetime; the default is {KeepAlive.Net.KeepAliveDuration.Format(new HttpClientFactoryOptions().HandlerLifetime)}), so that the factory builds its handler again with the reloaded values",
+                    KeepAliveProfiles.LoggerOf(profiles), handler, KeepAliveHandlerSettings.Values(http), () => KeepAliveHandlerSettings.Values(profiles.GetProfile(profileName).Http));
+            }
         }));
         return builder;
     }

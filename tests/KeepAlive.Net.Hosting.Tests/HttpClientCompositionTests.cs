@@ -228,6 +228,44 @@ public sealed class HttpClientCompositionTests
         Messages(host, KeepAliveEventIds.ClientOptionOverridden).Should().BeEmpty("the factory's own preset lifetime is not a value set by hand");
     }
 
+    [Fact]
+    public void UseKeepAlive_InfiniteHandlerLifetime_AReloadOfTheHttpSectionSaysTheHandlerKeepsItsValuesOnce()
+    {
+        // SetHandlerLifetime(Timeout.InfiniteTimeSpan): the factory never builds the client's handler again, so a reload of
+        // the Http section never reached it, and nothing said so (the values are read when the factory builds a handler).
+        // A reload of the Tcp section reaches each new connection; a client with a finite HandlerLifetime takes reloads.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(
+        [
+            new("KeepAlive:Profiles:payments:Http:PooledConnectionIdleTimeout", "50s"),
+            new("KeepAlive:Profiles:payments:Tcp:IdleTime", "17s"),
+        ]).Build();
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging.AddFakeLogging());
+        services.AddKeepAlive(configuration.GetSection("KeepAlive"));
+        services.AddHttpClient("payments").SetHandlerLifetime(Timeout.InfiniteTimeSpan).UseKeepAlive("payments");
+        services.AddHttpClient("orders").UseKeepAlive("payments");
+        using var provider = services.BuildServiceProvider();
+        provider.GetRequiredService<KeepAlive.Net.Hosting.Profiles.KeepAliveProfiles>().CaptureAll();
+        var factory = provider.GetRequiredService<IHttpMessageHandlerFactory>();
+        var handler = Primary(factory.CreateHandler("payments"));
+        Primary(factory.CreateHandler("payments")).Should().BeSameAs(handler, "an infinite HandlerLifetime keeps one handler");
+        Primary(factory.CreateHandler("orders"));
+        List<string> Warnings() => [.. provider.GetFakeLogCollector().GetSnapshot().Where(static r => r.Id.Id == KeepAliveEventIds.ClientReloadNotApplied).Select(static r => r.Message)];
+
+        configuration["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "19s";
+        configuration.Reload();
+        var afterTheTcpReload = Warnings();
+        configuration["KeepAlive:Profiles:payments:Http:PooledConnectionIdleTimeout"] = "40s";
+        configuration.Reload();
+
+        afterTheTcpReload.Should().BeEmpty("the Tcp section reaches each new connection");
+        handler.PooledConnectionIdleTimeout.Should().Be(TimeSpan.FromSeconds(50), "the handler took the Http section once");
+        Warnings().Should().ContainSingle("once per reload, for the client whose handler is never built again").Which.Should().Be(
+            "HttpClient 'payments' took these values from KeepAlive profile 'payments' once, when it was set up, so the reload just accepted does not reach them: "
+            + "SocketsHttpHandler.PooledConnectionIdleTimeout stays 50s (the profile now says 40s). "
+            + "Fix: give HttpClient 'payments' a finite HandlerLifetime (SetHandlerLifetime; the default is 2m), so that the factory builds its handler again with the reloaded values.");
+    }
+
     /// <summary>Waits until the factory builds the client's handler again (a handler lifetime of 1 s has passed), at most 10 s, and returns its primary handler.</summary>
     internal static async Task<SocketsHttpHandler> RebuiltHandlerAsync(IHttpMessageHandlerFactory factory, string client)
     {
