@@ -9,7 +9,7 @@ namespace KeepAlive.Net.RabbitMQ;
 /// <summary>
 /// Tells when a connection connects through a <see cref="ConnectionFactoryBase.SocketFactory"/> set after <c>UseKeepAlive</c>
 /// that does not call the one <c>UseKeepAlive</c> installed, so its socket gets no profile, and says so once per factory
-/// (event 3206). RabbitMQ.Client has no hook after the socket is open; it reads the endpoints of the resolver that
+/// and <c>UseKeepAlive</c> call (event 3206). RabbitMQ.Client has no hook after the socket is open; it reads the endpoints of the resolver that
 /// <see cref="ConnectionFactory.EndpointResolverFactory"/> returns before each connection and each automatic recovery, so
 /// that factory is wrapped: the resolver's endpoints are handed out one by one, and when the client stops asking for more
 /// (a connection was made) without our socket factory having run for it, the socket came from another one. The client also
@@ -52,6 +52,7 @@ internal sealed class SocketFactoryWatch
         {
             watch._ours = ours;
             watch._settings = settings;
+            Volatile.Write(ref watch._warned, 0); // a SocketFactory set after this call is said once too, not silenced by one said before it
             if (!ReferenceEquals(factory.EndpointResolverFactory, watch._installed))
             {
                 var inner = factory.EndpointResolverFactory;

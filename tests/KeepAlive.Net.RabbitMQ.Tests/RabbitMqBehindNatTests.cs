@@ -215,6 +215,36 @@ public sealed class RabbitMqBehindNatTests(RabbitMqLab fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task UseKeepAlive_AgainAfterTheWarningThenTheSocketFactoryReplacedAgain_TheSecondReplacementIsSaidToo()
+    {
+        // The warning was said once per factory for good: after UseKeepAlive again (the fix it gives) put the profile back,
+        // a second SocketFactory set in place of ours opened the next connection without the Tcp section and nothing said so.
+        var (lab, server) = fixture.Server.Start();
+        using var profiles = ClientProfiles.InCode("orders", NatProfiles.ReadBack);
+        var factory = Factory(lab, server.EndPoint).UseKeepAlive(profiles.Profiles, "orders");
+        factory.SocketFactory = InPlaceOfOurs(lab, factory.SocketFactory);
+        await using (await factory.CreateConnectionAsync(TestContext.Current.CancellationToken))
+        {
+            profiles.Messages(KeepAliveEventIds.ClientSocketHookReplaced).Should().ContainSingle("the first replacement is said");
+        }
+
+        factory.UseKeepAlive(profiles.Profiles, "orders");
+        var before = ClientSockets.Snapshot(server.EndPoint);
+        await using (await factory.CreateConnectionAsync(TestContext.Current.CancellationToken))
+        {
+            NatProfiles.ShouldCarryReadBack(ClientSockets.SingleNew(server.EndPoint, before).View.GetKeepAlive());
+        }
+
+        factory.SocketFactory = InPlaceOfOurs(lab, factory.SocketFactory);
+        before = ClientSockets.Snapshot(server.EndPoint);
+        await using var connection = await factory.CreateConnectionAsync(TestContext.Current.CancellationToken);
+
+        ClientSockets.SingleNew(server.EndPoint, before).View.GetKeepAlive().Enabled.Should().BeFalse("the second factory set in place of ours made the socket");
+        profiles.Messages(KeepAliveEventIds.ClientSocketHookReplaced).Should().HaveCount(2, "each replacement after a UseKeepAlive is said once")
+            .And.AllSatisfy(message => message.Should().Contain("ConnectionFactory.SocketFactory was set after UseKeepAlive"));
+    }
+
+    [Fact]
     public async Task UseKeepAlive_ASocketFactoryReplacedWhileConnected_TheAutomaticRecoverySaysItsSocketLacksTheProfile()
     {
         // Automatic recovery opens its socket through the factory's SocketFactory as it is then: the resolver's endpoints are
