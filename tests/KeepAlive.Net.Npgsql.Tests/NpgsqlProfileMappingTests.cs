@@ -90,7 +90,26 @@ public sealed class NpgsqlProfileMappingTests
         builder.ConnectionStringBuilder.TcpKeepAlive.Should().BeTrue();
         profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().ContainSingle().Which.Should()
             .StartWith("Npgsql: Tcp Keepalive was set by hand to false, but KeepAlive profile 'db' sets Tcp:Enabled, so the profile's true wins. Fix:")
-            .And.Contain("set Tcp:Enabled to false in the profile");
+            .And.Contain("set Tcp:Enabled to false");
+    }
+
+    [Fact]
+    public void UseKeepAlive_HandSetTcpKeepaliveOffWithAProfileWithoutHeartbeat_TheWarningsFixIsOneTheProfileAccepts()
+    {
+        // The fix said "set Tcp:Enabled to false in the profile"; for a profile without Heartbeat:Interval, done literally, the
+        // profile was refused ("sets nothing Npgsql can use"): the fix now names Heartbeat:Interval too, which is accepted.
+        using var profiles = ClientProfiles.InCode("db", p => p.Tcp.IdleTime = TimeSpan.FromSeconds(20));
+        new NpgsqlDataSourceBuilder(ConnectionString + ";Tcp Keepalive=false").UseKeepAlive(profiles.Profiles, "db");
+        using var tcpOffAlone = ClientProfiles.InCode("db", p => p.Tcp.Enabled = false);
+        using var tcpOffWithAHeartbeat = ClientProfiles.InCode("db", p => (p.Tcp.Enabled, p.Heartbeat.Interval) = (false, TimeSpan.FromSeconds(30)));
+
+        var refused = () => new NpgsqlDataSourceBuilder(ConnectionString + ";Tcp Keepalive=false").UseKeepAlive(tcpOffAlone.Profiles, "db");
+        var accepted = new NpgsqlDataSourceBuilder(ConnectionString + ";Tcp Keepalive=false").UseKeepAlive(tcpOffWithAHeartbeat.Profiles, "db");
+
+        refused.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain("the profile sets nothing Npgsql can use");
+        accepted.ConnectionStringBuilder.TcpKeepAlive.Should().BeFalse("the profile's Tcp section is off: your value stays");
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().ContainSingle().Which.Should()
+            .EndWith("Fix: remove the hand-set Tcp Keepalive, or set Tcp:Enabled to false and Heartbeat:Interval (for Keepalive) in the profile (the profile sets nothing Npgsql can use with Tcp:Enabled false alone, which is refused at start-up) to keep your value.");
     }
 
     [Fact]

@@ -101,7 +101,7 @@ public sealed class RedisProfileMappingTests
         options.UseKeepAlive(profiles.Profiles, "cache").UseKeepAlive(profiles.Profiles, "cache");
 
         profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().ContainSingle("the same profile again is applied as once").Which.Should()
-            .Be("StackExchange.Redis: ConfigurationOptions.TcpKeepAlive was set by hand to false, but KeepAlive profile 'cache' sets Tcp:Enabled, so the profile's true wins. Fix: remove the hand-set ConfigurationOptions.TcpKeepAlive, or set Tcp:Enabled to false in the profile (the client's sockets then keep their own keep-alive) to keep your value.");
+            .Be("StackExchange.Redis: ConfigurationOptions.TcpKeepAlive was set by hand to false, but KeepAlive profile 'cache' sets Tcp:Enabled, so the profile's true wins. Fix: remove the hand-set ConfigurationOptions.TcpKeepAlive, or set Tcp:Enabled to false and Heartbeat:Interval (for ConfigurationOptions.KeepAlive) in the profile (the profile sets nothing StackExchange.Redis can use with Tcp:Enabled false alone, which is refused at start-up) to keep your value.");
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         Connected(options, socket);
         socket.GetKeepAlive().Enabled.Should().BeTrue("the profile wins, as the warning says");

@@ -25,14 +25,20 @@ internal static class KeepAliveClientRules
             errors.Add(new("Heartbeat:Interval", Text($"Heartbeat:Interval is {Show(heartbeat.Interval)}, above the {Show(client.MaxHeartbeatInterval)} that {client.ClientName} can carry in {client.HeartbeatSetting}. Fix: set Heartbeat:Interval to at most {Show(client.MaxHeartbeatInterval)}.")));
         }
 
-        var timeoutUsable = heartbeat?.Timeout is not null && client.HeartbeatTimeoutSetting is not null;
-        if (profile.Tcp is not { Enabled: true } && heartbeat is not { IsIntervalSet: true } && !timeoutUsable)
+        if (profile.Tcp is not { Enabled: true } && !HeartbeatUsable(heartbeat, client))
         {
-            errors.Add(new("Tcp:Enabled", Text($"the profile sets nothing {client.ClientName} can use: Tcp:Enabled is false and Heartbeat:Interval is not set{(heartbeat?.Timeout is null ? string.Empty : $" (Heartbeat:Timeout is, but {client.WithoutHeartbeatTimeout})")}, so UseKeepAlive would change nothing. Fix: enable the Tcp section (remove \"Enabled\": false), or set Heartbeat:Interval for {client.HeartbeatSetting}, for example \"30s\".")));
+            errors.Add(new("Tcp:Enabled", Text($"{NothingUsable(client)}: Tcp:Enabled is false and Heartbeat:Interval is not set{(heartbeat?.Timeout is null ? string.Empty : $" (Heartbeat:Timeout is, but {client.WithoutHeartbeatTimeout})")}, so UseKeepAlive would change nothing. Fix: enable the Tcp section (remove \"Enabled\": false), or set Heartbeat:Interval for {client.HeartbeatSetting}, for example \"30s\".")));
         }
 
         return errors;
     }
+
+    /// <summary>Whether the profile's heartbeat gives <paramref name="client"/> something to use without the <c>Tcp</c> section: <c>Heartbeat:Interval</c>, or <c>Heartbeat:Timeout</c> for a client with a heartbeat timeout.</summary>
+    public static bool HeartbeatUsable(HeartbeatOptions? heartbeat, KeepAliveClientDescription client) =>
+        heartbeat is { IsIntervalSet: true } || (heartbeat?.Timeout is not null && client.HeartbeatTimeoutSetting is not null);
+
+    /// <summary>Why a profile with neither the <c>Tcp</c> section nor a heartbeat <paramref name="client"/> can use is refused.</summary>
+    public static string NothingUsable(KeepAliveClientDescription client) => Text($"the profile sets nothing {client.ClientName} can use");
 
     /// <summary>
     /// Rounds a profile time down to the whole seconds a setting runs in: never later than asked, and at least 1 s; with the
