@@ -60,7 +60,7 @@ public static class KeepAliveNpgsqlExtensions
             if (s.Tcp is not null && unixHosts > 0 && !allUnix)
             {
                 return Invariant(
-                    $"Npgsql's Host '{host}' mixes Unix domain socket directories and TCP hosts, and Npgsql sets its Tcp Keepalive settings on every connection, which the kernel refuses on a Unix socket. Fix: build one data source for the Unix socket without the profile's Tcp section (a profile with \"Tcp\": {{ \"Enabled\": false }}) and one for the TCP hosts with KeepAlive profile '{s.ProfileName}'.");
+                    $"Npgsql's Host '{host}' mixes Unix domain socket directories and TCP hosts, and Npgsql sets its Tcp Keepalive settings on every connection, which the kernel refuses on a Unix socket. Fix: build one data source for the Unix sockets (Host={string.Join(',', hosts.Where(IsUnixSocket))}) and one for the TCP hosts (Host={string.Join(',', hosts.Where(static h => !IsUnixSocket(h)))}), each with KeepAlive profile '{s.ProfileName}' (on a Host of Unix sockets alone the Tcp section is not written).");
             }
 
             if (s.HeartbeatInterval is { } keepalive && multiplexing)

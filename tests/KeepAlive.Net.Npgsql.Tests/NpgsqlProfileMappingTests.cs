@@ -375,13 +375,21 @@ public sealed class NpgsqlProfileMappingTests
     }
 
     [Fact]
-    public void UseKeepAlive_UnixAndTcpHostsTogether_RefusedWithTheFix()
+    public void UseKeepAlive_UnixAndTcpHostsTogether_RefusedWithAFixThatIsAcceptedWhenFollowed()
     {
+        // The fix said to build the Unix socket's data source with a profile of "Tcp": { "Enabled": false }: for a profile
+        // without Heartbeat:Interval (this one) that profile is itself refused ("sets nothing Npgsql can use"), while the
+        // same profile on a Host of Unix sockets alone is accepted (its Tcp section is not written there).
         using var profiles = ClientProfiles.InCode("db", _ => { });
 
-        var act = () => new NpgsqlDataSourceBuilder("Host=/var/run/postgresql,db.internal;Username=app").UseKeepAlive(profiles.Profiles, "db");
+        var act = () => new NpgsqlDataSourceBuilder("Host=/var/run/postgresql,db.internal:5433,@pg;Username=app").UseKeepAlive(profiles.Profiles, "db");
 
-        act.Should().Throw<InvalidOperationException>().WithMessage("*mixes Unix domain socket directories and TCP hosts*Fix: build one data source*");
+        act.Should().Throw<InvalidOperationException>().WithMessage(
+            "*mixes Unix domain socket directories and TCP hosts*Fix: build one data source for the Unix sockets (Host=/var/run/postgresql,@pg) and one for the TCP hosts (Host=db.internal:5433), each with KeepAlive profile 'db'*");
+        var unix = () => new NpgsqlDataSourceBuilder("Host=/var/run/postgresql,@pg;Username=app").UseKeepAlive(profiles.Profiles, "db");
+        var tcp = () => new NpgsqlDataSourceBuilder("Host=db.internal:5433;Username=app").UseKeepAlive(profiles.Profiles, "db");
+        unix.Should().NotThrow("the fix, followed literally, builds the Unix sockets' data source with the same profile");
+        tcp.Should().NotThrow("and the TCP hosts' with it too");
     }
 
     [Fact]
