@@ -23,6 +23,9 @@ public static class HeartbeatOptionsValidator
         var refused = OptionRanges<HeartbeatOptions>.Check(options, applies: null, ref errors);
         bool InRange(string name) => !refused.Contains(name);
         var interval = options.Interval;
+        // An interval nobody set is the default: said so, or "Interval (10s)" reads as a value the profile holds.
+        const string NotSet = "the default: Interval is not set";
+        var shown = options.IsIntervalSet ? KeepAliveDuration.Format(interval) : $"{KeepAliveDuration.Format(interval)}, {NotSet}";
 
         if (!Enum.IsDefined(options.Mode))
         {
@@ -36,7 +39,7 @@ public static class HeartbeatOptionsValidator
             // A heartbeat comes up to Interval + Jitter after the previous one: the peer can answer only after that.
             var gap = jitter > TimeSpan.Zero
                 ? $"Interval + Jitter ({KeepAliveDuration.Format(interval)} + {KeepAliveDuration.Format(jitter)} = {KeepAliveDuration.Format(interval + jitter)}, the longest gap between two heartbeats)"
-                : $"Interval ({KeepAliveDuration.Format(interval)})";
+                : $"Interval ({shown})";
             Add(ref errors, nameof(HeartbeatOptions.Timeout), $"Timeout is {KeepAliveDuration.Format(timeout)}, not longer than {gap}: the peer would be declared dead before it could answer one heartbeat. Fix: set Timeout above {KeepAliveDuration.Format(interval + jitter)}, for example 3 x Interval = {KeepAliveDuration.Format(Times(interval, 3))}.");
         }
 
@@ -45,17 +48,17 @@ public static class HeartbeatOptionsValidator
             && InRange(nameof(HeartbeatOptions.MaxIntervalToPeerIdleRatio)) && interval > Times(peer.Value, ratio))
         {
             var limit = Times(peer.Value, ratio);
-            Add(ref errors, nameof(HeartbeatOptions.Interval), $"Interval is {KeepAliveDuration.Format(interval)}, over the limit of {KeepAliveDuration.Format(limit)} = MaxIntervalToPeerIdleRatio {ratio} x PeerIdleTimeout {peer}: one late heartbeat would let the peer drop the connection. Fix: set Interval to at most {KeepAliveDuration.Format(limit)}.");
+            Add(ref errors, nameof(HeartbeatOptions.Interval), $"Interval is {KeepAliveDuration.Format(interval)}{(options.IsIntervalSet ? string.Empty : $" ({NotSet})")}, over the limit of {KeepAliveDuration.Format(limit)} = MaxIntervalToPeerIdleRatio {ratio} x PeerIdleTimeout {peer}: one late heartbeat would let the peer drop the connection. Fix: set Interval to at most {KeepAliveDuration.Format(limit)}.");
         }
 
         if (intervalInRange && InRange(nameof(HeartbeatOptions.Jitter)) && options.Jitter >= interval)
         {
-            Add(ref errors, nameof(HeartbeatOptions.Jitter), $"Jitter is {KeepAliveDuration.Format(options.Jitter)}, not less than Interval ({KeepAliveDuration.Format(interval)}): a heartbeat could be delayed by a whole interval. Fix: set Jitter to a small part of Interval, for example {KeepAliveDuration.Format(interval / 10)}, or zero.");
+            Add(ref errors, nameof(HeartbeatOptions.Jitter), $"Jitter is {KeepAliveDuration.Format(options.Jitter)}, not less than Interval ({shown}): a heartbeat could be delayed by a whole interval. Fix: set Jitter to a small part of Interval, for example {KeepAliveDuration.Format(interval / 10)}, or zero.");
         }
 
         if (intervalInRange && InRange(nameof(HeartbeatOptions.Spread)) && options.Spread is { } spread && spread >= interval)
         {
-            Add(ref errors, nameof(HeartbeatOptions.Spread), $"Spread is {KeepAliveDuration.Format(spread)}, not less than Interval ({KeepAliveDuration.Format(interval)}): a first heartbeat could come more than two intervals after registering. Fix: remove it to keep the default (half the interval), or set it below {KeepAliveDuration.Format(interval)}, for example {KeepAliveDuration.Format(interval / 2)}; {KeepAliveDuration.Format(TimeSpan.Zero)} keeps registrations made together aligned.");
+            Add(ref errors, nameof(HeartbeatOptions.Spread), $"Spread is {KeepAliveDuration.Format(spread)}, not less than Interval ({shown}): a first heartbeat could come more than two intervals after registering. Fix: remove it to keep the default (half the interval), or set it below {KeepAliveDuration.Format(interval)}, for example {KeepAliveDuration.Format(interval / 2)}; {KeepAliveDuration.Format(TimeSpan.Zero)} keeps registrations made together aligned.");
         }
 
         if (errors is null && options.LatenessBudget is { } budget && budget <= TimeSpan.Zero)

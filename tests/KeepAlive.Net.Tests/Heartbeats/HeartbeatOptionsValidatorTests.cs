@@ -14,6 +14,24 @@ public sealed class HeartbeatOptionsValidatorTests
             .Should().ContainSingle().Which.Should().Match<KeepAliveValidationError>(e => e.OptionName == "Spread" && e.Message.Contains("not less than Interval") && e.Message.Contains("Fix:"));
 
     [Fact]
+    public void Validate_IntervalNotSet_RefusalsThatNameItSayItIsTheDefault()
+    {
+        // A profile with Heartbeat:Timeout 5s and no Interval read "not longer than Interval (10s)", an interval nobody wrote.
+        HeartbeatOptionsValidator.Validate(new HeartbeatOptions { Timeout = TimeSpan.FromSeconds(5) })
+            .Should().ContainSingle().Which.Message.Should().Contain("Timeout is 5s, not longer than Interval (10s, the default: Interval is not set): ");
+        HeartbeatOptionsValidator.Validate(new HeartbeatOptions { PeerIdleTimeout = TimeSpan.FromSeconds(3) })
+            .Should().ContainSingle().Which.Message.Should().StartWith("Interval is 10s (the default: Interval is not set), over the limit of 1s500ms");
+        HeartbeatOptionsValidator.Validate(new HeartbeatOptions { Jitter = TimeSpan.FromSeconds(10) })
+            .Should().ContainSingle().Which.Message.Should().Contain("not less than Interval (10s, the default: Interval is not set): ");
+
+        // The same interval written in the profile is shown as it is.
+        HeartbeatOptionsValidator.Validate(new HeartbeatOptions { Interval = TimeSpan.FromSeconds(10), Timeout = TimeSpan.FromSeconds(5) })
+            .Should().ContainSingle().Which.Message.Should().Contain("not longer than Interval (10s): ");
+        HeartbeatOptionsValidator.Validate(new HeartbeatOptions { Interval = TimeSpan.FromSeconds(10), PeerIdleTimeout = TimeSpan.FromSeconds(3) })
+            .Should().ContainSingle().Which.Message.Should().StartWith("Interval is 10s, over the limit of 1s500ms");
+    }
+
+    [Fact]
     public void Validate_IntervalJitterAndSpreadReachThePeerIdleTimeout_RefusedAsTheBudgetIsGone()
     {
         var options = new HeartbeatOptions { Interval = TimeSpan.FromSeconds(10), Jitter = TimeSpan.FromSeconds(5), Spread = TimeSpan.FromSeconds(6), PeerIdleTimeout = TimeSpan.FromSeconds(20) };

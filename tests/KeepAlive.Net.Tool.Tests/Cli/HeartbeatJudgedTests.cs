@@ -50,7 +50,7 @@ public sealed class HeartbeatJudgedTests : IDisposable
     }
 
     [Theory]
-    [InlineData(WithoutInterval, new string[0], 2, "KeepAlive:Profiles:p:Heartbeat:Interval: Interval is 10s, over the limit of 1s500ms")]
+    [InlineData(WithoutInterval, new string[0], 2, "KeepAlive:Profiles:p:Heartbeat:Interval: Interval is 10s (the default: Interval is not set), over the limit of 1s500ms")]
     [InlineData(WithoutInterval, new[] { "--heartbeat-interval", "1s" }, 0, "Heartbeat every 1s: 2 heartbeats fit in the peer idle timeout")]
     [InlineData(WithInterval, new string[0], 0, "Heartbeat every 1s400ms: 1.4 heartbeats fit in the peer idle timeout")]
     [InlineData(WithInterval, new[] { "--heartbeat-interval", "1s" }, 0, "Heartbeat every 1s: 2 heartbeats fit in the peer idle timeout")]
