@@ -120,7 +120,7 @@ public static class KeepAliveGrpcChannelOptionsExtensions
             var taken = KeepAliveHandlerSettings.Values(profiles.GetProfile(profileName).Http);
             var drawn = DrawnLifetimes.Of(profiles, profileName, taken, handler);
             ClientReloadWatch.Warn(profiles, profileName, "gRPC channel", ReloadFix, KeepAliveProfiles.LoggerOf(profiles), handler,
-                taken, HttpValues(profiles, profileName), drawn is null ? null : drawn.InForce);
+                taken, KeepAliveHandlerSettings.ValuesNow(profiles, profileName), drawn is null ? null : drawn.InForce);
         }
 
         options.ServiceProvider = channel.WrapServiceProvider(options.ServiceProvider);
@@ -143,11 +143,6 @@ public static class KeepAliveGrpcChannelOptionsExtensions
     /// <summary>What to do instead of an <see cref="GrpcChannelOptions.HttpClient"/>, whose handler UseKeepAlive and the channel cannot see: said where UseKeepAlive refuses one, and where the channel finds one set after it (3302).</summary>
     internal static string HttpClientFix(string profileName) =>
         $"set GrpcChannelOptions.HttpHandler instead of HttpClient (before UseKeepAlive, a SocketsHttpHandler with your settings; after it, the handler UseKeepAlive set up; either one may be wrapped in DelegatingHandlers), or apply the profile to the HttpClient's handler when you create it (socketsHttpHandler.UseKeepAlive(profiles, \"{profileName}\")) and leave GrpcChannelOptions.UseKeepAlive out";
-
-    // A lambda of UseKeepAlive would share its closure with the channel's, and the profiles would hold the channel and its
-    // handler through the watcher: made here, it holds the profiles and the name only.
-    private static Func<IReadOnlyDictionary<string, string>> HttpValues(IKeepAliveProfiles profiles, string profileName) =>
-        () => KeepAliveHandlerSettings.Values(profiles.GetProfile(profileName).Http);
 
     private static SocketsHttpHandler NewHandler(GrpcChannelOptions options)
     {

@@ -61,7 +61,7 @@ public static class KeepAliveHttpClientBuilderExtensions
                 // The factory never builds this handler again: a reload of the Http section would never reach it.
                 ClientReloadWatch.Warn(profiles, profileName, client,
                     $"give {client} a finite HandlerLifetime (SetHandlerLifetime; the default is {KeepAlive.Net.KeepAliveDuration.Format(new HttpClientFactoryOptions().HandlerLifetime)}), so that the factory builds its handler again with the reloaded values",
-                    KeepAliveProfiles.LoggerOf(profiles), handler, KeepAliveHandlerSettings.Values(http), () => KeepAliveHandlerSettings.Values(profiles.GetProfile(profileName).Http));
+                    KeepAliveProfiles.LoggerOf(profiles), handler, KeepAliveHandlerSettings.Values(http), KeepAliveHandlerSettings.ValuesNow(profiles, profileName));
             }
         }));
         return builder;

@@ -157,6 +157,17 @@ internal static class KeepAliveHandlerSettings
             handler.KeepAlivePingPolicy, defaults.KeepAlivePingPolicy, Policy(http), static p => p.ToString());
     }
 
+    /// <summary>
+    /// <see cref="Values"/> of the profile's <c>Http</c> section as it is now, read at each call: what a reload watcher compares
+    /// with the values a handler took once (<c>ClientReloadWatch</c>). Made here, the function holds the profiles and the name
+    /// only: a lambda written where the handler is set up would share that closure, and the profiles would hold the handler
+    /// (and a gRPC channel) through the watcher.
+    /// </summary>
+    /// <param name="profiles">The registered profiles.</param>
+    /// <param name="profileName">The profile's name.</param>
+    public static Func<IReadOnlyDictionary<string, string>> ValuesNow(IKeepAliveProfiles profiles, string profileName) =>
+        () => Values(profiles.GetProfile(profileName).Http);
+
     /// <summary>What <see cref="Apply"/> sets on a handler, by handler setting, as the profile states it (a lifetime with the jitter that shortens it, "5m less up to 30s of Http:MaxConnectionAgeJitter"); a value the profile leaves unset is absent.</summary>
     /// <param name="http">The profile's <c>Http</c> section.</param>
     /// <returns>The values, for a warning that a reload does not reach a handler already set up.</returns>
