@@ -46,6 +46,9 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
 
     private bool? DisposedBefore => disposedBefore;
 
+    /// <summary>Whether <paramref name="other"/> is the handler that carries the profile, or wraps it (DelegatingHandlers over it).</summary>
+    private bool IsOrWraps(HttpMessageHandler other) => ReferenceEquals(KeepAliveConnectGate.Innermost(other, out _, out _), handler);
+
     public IServiceProvider WrapServiceProvider(IServiceProvider? inner) => new BuildWatcher(this, inner);
 
     /// <summary>Whether the options already carry a channel of ours over this handler: UseKeepAlive called again with the same profile, which changes nothing.</summary>
@@ -60,7 +63,7 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
     public static void ReturnDisposal(GrpcChannelOptions options)
     {
         if (options is { ServiceProvider: BuildWatcher { Channel: { DisposedBefore: { } before } earlier }, HttpHandler: { } yours }
-            && !ReferenceEquals(KeepAliveConnectGate.Innermost(yours, out _, out _), earlier.Handler))
+            && !earlier.IsOrWraps(yours))
         {
             options.DisposeHttpClient = before;
         }
@@ -109,7 +112,7 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
         {
             { HttpClient: { } client } => (nameof(GrpcChannelOptions.HttpClient), $"an HttpClient ({client.GetType().FullName}), whose handler the channel cannot see (an HttpClient keeps it private; it carries the profile only if it is the one UseKeepAlive set up or wraps it)", "may send", KeepAliveGrpcChannelOptionsExtensions.HttpClientFix(profileName)),
             { HttpHandler: null } => (HandlerSetting, "null (gRPC creates a handler of its own)", "sends", handlerFix),
-            { HttpHandler: { } other } when !ReferenceEquals(KeepAliveConnectGate.Innermost(other, out _, out _), handler) => (HandlerSetting, $"the handler {other.GetType().FullName}, which is not the one UseKeepAlive set up and does not wrap it", "sends", handlerFix),
+            { HttpHandler: { } other } when !IsOrWraps(other) => (HandlerSetting, $"the handler {other.GetType().FullName}, which is not the one UseKeepAlive set up and does not wrap it", "sends", handlerFix),
             _ => (null, null, null, null),
         };
         if (setting is not null)
@@ -164,7 +167,7 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
         {
             { DisposeHttpClient: false } => (null, null),
             { HttpClient: { } client } => (nameof(GrpcChannelOptions.HttpClient), $"an HttpClient ({client.GetType().FullName})"),
-            { HttpHandler: { } wrapper } when ReferenceEquals(KeepAliveConnectGate.Innermost(wrapper, out _, out _), handler) => (nameof(GrpcChannelOptions.HttpHandler), $"a handler wrapping the one UseKeepAlive created ({wrapper.GetType().FullName})"),
+            { HttpHandler: { } wrapper } when IsOrWraps(wrapper) => (nameof(GrpcChannelOptions.HttpHandler), $"a handler wrapping the one UseKeepAlive created ({wrapper.GetType().FullName})"),
             _ => (null, null),
         };
         if (setting is not null)
