@@ -37,7 +37,8 @@ public static class KeepAliveRedisExtensions
     /// per call; this call wraps <see cref="ConfigurationOptions.BeforeSocketConnect"/> to see it). A <see cref="ConfigurationOptions.KeepAlive"/> you set by hand is kept
     /// unless the profile sets <c>Heartbeat:Interval</c>; then the profile wins and a warning says so (event 3202), as it does for
     /// a <see cref="ConfigurationOptions.HeartbeatInterval"/> of yours longer than that <c>KeepAlive</c> (StackExchange.Redis sends
-    /// the PING only at a heartbeat; on options with end points, it goes back to the default). Each
+    /// the PING only at a heartbeat; it goes back to the default, read here from options with end points, or at the first
+    /// connection made with options that get theirs after this call, before the multiplexer starts its heartbeat). Each
     /// socket gets the profile's values at the time it connects, so a configuration reload reaches reconnections; the
     /// PING interval is read once, here. StackExchange.Redis has no heartbeat timeout, so <c>Heartbeat:Timeout</c> is not used.
     /// </remarks>
@@ -61,7 +62,8 @@ public static class KeepAliveRedisExtensions
         // Installed even while Tcp is off: the tunnel reads the profile at each connection, so a reload turning it on reaches the next one.
         var yours = AppliedProfiles<ConfigurationOptions, StackExchange.Redis.Configuration.Tunnel?>.Claim(
             options, settings.ProfileName, options.Tunnel, Call);
-        options.Tunnel = new KeepAliveRedisTunnel(settings, yours);
+        var tunnel = new KeepAliveRedisTunnel(settings, yours);
+        options.Tunnel = tunnel;
         AppliedProfiles<ConfigurationOptions, StackExchange.Redis.Configuration.Tunnel?>.Installed(options, options.Tunnel);
         TunnelWatch.Watch(options, settings);
         var overTcp = options.EndPoints.Count == 0 || options.EndPoints.Any(static e => e is not System.Net.Sockets.UnixDomainSocketEndPoint);
@@ -92,14 +94,16 @@ public static class KeepAliveRedisExtensions
             options.KeepAlive = seconds;
             notes.Add(Invariant($"KeepAlive (PING when idle) every {Seconds(seconds)} from Heartbeat:Interval"));
 
-            // StackExchange.Redis sends that PING only at its heartbeat, every HeartbeatInterval: a longer one makes it late by up
-            // to that much. Read only with end points: it is not in the configuration string Stated reads, and reading it from
-            // options without end points would fix their Defaults (see Stated).
-            if (options.EndPoints.Count > 0 && options.HeartbeatInterval > TimeSpan.FromSeconds(seconds))
+            // Read only with end points: HeartbeatInterval is not in the configuration string Stated reads, and reading it from
+            // options without end points would fix their Defaults (see Stated). Without them, the first connection made with
+            // these options reads it, before the multiplexer does (it starts its heartbeat once connected).
+            if (options.EndPoints.Count > 0)
             {
-                settings.ReportOverride("ConfigurationOptions.HeartbeatInterval", KeepAliveDuration.Format(options.HeartbeatInterval), "Heartbeat:Interval",
-                    Invariant($"{KeepAliveDuration.Format(defaults.HeartbeatInterval)} (StackExchange.Redis's default: it sends the KeepAlive PING, every {Seconds(seconds)}, only at a heartbeat, so a longer HeartbeatInterval makes it late)"));
-                options.HeartbeatInterval = defaults.HeartbeatInterval;
+                KeepPingOnTime(options, settings, seconds);
+            }
+            else
+            {
+                tunnel.KeepPingOnTimeAtFirstConnection(options, seconds);
             }
         }
         else
@@ -126,6 +130,25 @@ public static class KeepAliveRedisExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         return options.UseKeepAlive(RegisteredProfiles.From(services, "options.UseKeepAlive", profileName), profileName);
+    }
+
+    /// <summary>
+    /// Puts back StackExchange.Redis's default <see cref="ConfigurationOptions.HeartbeatInterval"/> in place of a longer one
+    /// of yours, with warning 3202: StackExchange.Redis sends the <see cref="ConfigurationOptions.KeepAlive"/> PING only at
+    /// its heartbeat, so a longer one makes the PING late by up to that much. Only on options with end points (see <see cref="Stated"/>).
+    /// </summary>
+    /// <param name="options">The options, with their end points, before the multiplexer reads them.</param>
+    /// <param name="settings">The profile's settings, for the warning.</param>
+    /// <param name="seconds">The PING interval <c>UseKeepAlive</c> set from <c>Heartbeat:Interval</c>.</param>
+    internal static void KeepPingOnTime(ConfigurationOptions options, KeepAliveClientSettings settings, int seconds)
+    {
+        if (options.HeartbeatInterval > TimeSpan.FromSeconds(seconds))
+        {
+            var byDefault = options.Defaults.HeartbeatInterval;
+            settings.ReportOverride("ConfigurationOptions.HeartbeatInterval", KeepAliveDuration.Format(options.HeartbeatInterval), "Heartbeat:Interval",
+                Invariant($"{KeepAliveDuration.Format(byDefault)} (StackExchange.Redis's default: it sends the KeepAlive PING, every {Seconds(seconds)}, only at a heartbeat, so a longer HeartbeatInterval makes it late)"));
+            options.HeartbeatInterval = byDefault;
+        }
     }
 
     /// <summary>

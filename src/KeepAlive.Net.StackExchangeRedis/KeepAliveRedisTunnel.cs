@@ -20,6 +20,9 @@ internal sealed class KeepAliveRedisTunnel(KeepAliveClientSettings settings, Tun
     /// <summary>The sockets a keep-alive tunnel has configured, so that one reached twice on the way in (ours, then yours wrapping an earlier one of ours) configures it once.</summary>
     private static readonly ConditionalWeakTable<Socket, KeepAliveRedisTunnel> Configured = [];
 
+    /// <summary>Options whose <see cref="ConfigurationOptions.HeartbeatInterval"/> <c>UseKeepAlive</c> could not read yet, until a connection made with them has end points.</summary>
+    private PingCheck? _pingCheck;
+
     /// <summary>Gets the user's own tunnel that this one wraps, or <see langword="null"/>.</summary>
     public Tunnel? Yours => yours;
 
@@ -46,6 +49,16 @@ internal sealed class KeepAliveRedisTunnel(KeepAliveClientSettings settings, Tun
         return found.IsCompletedSuccessfully && found.Result is Probe { Tunnel: { } ours } ? ours : null;
     }
 
+    /// <summary>
+    /// Has <see cref="KeepAliveRedisExtensions.KeepPingOnTime"/> run on <paramref name="options"/>, which had no end points
+    /// when <c>UseKeepAlive</c> ran, at the first connection made through this tunnel once they have them: StackExchange.Redis
+    /// asks the tunnel where to connect before it reads <see cref="ConfigurationOptions.HeartbeatInterval"/> (to start its
+    /// heartbeat once connected), so a value put back then is the one its heartbeat runs at.
+    /// </summary>
+    /// <param name="options">The options <c>UseKeepAlive</c> installed this tunnel on.</param>
+    /// <param name="seconds">The PING interval it set from <c>Heartbeat:Interval</c>.</param>
+    public void KeepPingOnTimeAtFirstConnection(ConfigurationOptions options, int seconds) => _pingCheck = new(options, seconds);
+
     public override ValueTask<EndPoint?> GetSocketConnectEndpointAsync(EndPoint endpoint, CancellationToken cancellationToken)
     {
         if (ReferenceEquals(endpoint, Probe.Marker))
@@ -53,6 +66,7 @@ internal sealed class KeepAliveRedisTunnel(KeepAliveClientSettings settings, Tun
             return new(new Probe(this));
         }
 
+        Connecting();
         var target = yours is null ? base.GetSocketConnectEndpointAsync(endpoint, cancellationToken) : yours.GetSocketConnectEndpointAsync(endpoint, cancellationToken);
         return target.IsCompletedSuccessfully ? new(Asked(endpoint, target.Result)) : AskedAsync(endpoint, target);
     }
@@ -61,8 +75,11 @@ internal sealed class KeepAliveRedisTunnel(KeepAliveClientSettings settings, Tun
         yours is null ? base.BeforeSocketConnectAsync(endPoint, connectionType, socket, cancellationToken) : yours.BeforeSocketConnectAsync(endPoint, connectionType, socket, cancellationToken);
 
 #pragma warning disable SER009 // experimental in StackExchange.Redis: forwarded so that a tunnel of yours supplying its own transport keeps doing so
-    public override ValueTask<DuplexTransport?> ConnectTransportAsync(EndPoint endpoint, ConnectionType connectionType, TlsOptions tls, CancellationToken cancellationToken) =>
-        yours is null ? base.ConnectTransportAsync(endpoint, connectionType, tls, cancellationToken) : yours.ConnectTransportAsync(endpoint, connectionType, tls, cancellationToken);
+    public override ValueTask<DuplexTransport?> ConnectTransportAsync(EndPoint endpoint, ConnectionType connectionType, TlsOptions tls, CancellationToken cancellationToken)
+    {
+        Connecting();
+        return yours is null ? base.ConnectTransportAsync(endpoint, connectionType, tls, cancellationToken) : yours.ConnectTransportAsync(endpoint, connectionType, tls, cancellationToken);
+    }
 #pragma warning restore SER009
 
     public override ValueTask<Stream?> BeforeAuthenticateAsync(EndPoint endpoint, ConnectionType connectionType, Socket? socket, CancellationToken cancellationToken)
@@ -77,6 +94,19 @@ internal sealed class KeepAliveRedisTunnel(KeepAliveClientSettings settings, Tun
         return yours is null ? base.BeforeAuthenticateAsync(endpoint, connectionType, socket, cancellationToken) : yours.BeforeAuthenticateAsync(endpoint, connectionType, socket, cancellationToken);
     }
 
+    /// <summary>
+    /// A connection is starting (StackExchange.Redis asks for a transport first, then, without one, where to connect a socket):
+    /// runs the check of <see cref="KeepPingOnTimeAtFirstConnection"/> once. Not while the options still have no end points
+    /// (a copy of them is connecting): reading <see cref="ConfigurationOptions.HeartbeatInterval"/> would fix their Defaults.
+    /// </summary>
+    private void Connecting()
+    {
+        if (Volatile.Read(ref _pingCheck) is { } check && check.Options.EndPoints.Count > 0 && Interlocked.CompareExchange(ref _pingCheck, null, check) == check)
+        {
+            KeepAliveRedisExtensions.KeepPingOnTime(check.Options, settings, check.Seconds);
+        }
+    }
+
     /// <summary>Tells <see cref="TunnelWatch"/> that this connection was asked about through this tunnel, when it gets a socket (a tunnel of yours may answer none).</summary>
     private static EndPoint? Asked(EndPoint endpoint, EndPoint? target)
     {
@@ -89,6 +119,9 @@ internal sealed class KeepAliveRedisTunnel(KeepAliveClientSettings settings, Tun
     }
 
     private static async ValueTask<EndPoint?> AskedAsync(EndPoint endpoint, ValueTask<EndPoint?> target) => Asked(endpoint, await target.ConfigureAwait(false));
+
+    /// <summary>Options whose <see cref="ConfigurationOptions.HeartbeatInterval"/> is to be checked against the PING interval <c>UseKeepAlive</c> set.</summary>
+    private sealed record PingCheck(ConfigurationOptions Options, int Seconds);
 
     /// <summary>The marker end point of <see cref="Within"/> (no tunnel), and ours answering it (itself).</summary>
     private sealed class Probe(KeepAliveRedisTunnel? tunnel) : EndPoint

@@ -108,15 +108,28 @@ public sealed class RedisReconnectionTests
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    [Fact]
-    public async Task UseKeepAlive_HandSetHeartbeatIntervalLongerThanTheProfilesKeepAlive_ThePingIsNotLateAndAWarningSaysSo()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task UseKeepAlive_HandSetHeartbeatIntervalLongerThanTheProfilesKeepAlive_ThePingIsNotLateAndAWarningSaysSo(bool endPointsFirst)
     {
         // StackExchange.Redis sends its KeepAlive PING only at a heartbeat, every ConfigurationOptions.HeartbeatInterval: with
-        // one of 10 s set by hand, the profile's PING every second went out every 10 s, and nothing said so.
+        // one of 10 s set by hand, the profile's PING every second went out every 10 s, and nothing said so. With the end
+        // points added after UseKeepAlive (which cannot read HeartbeatInterval without them), it still did after that was fixed.
         using var server = Servers.Redis(netns: null, IPAddress.Loopback, Servers.FreeLoopbackPort());
         using var profiles = ClientProfiles.InCode("cache", p => p.Heartbeat.Interval = TimeSpan.FromSeconds(1));
-        var options = new ConfigurationOptions { EndPoints = { server.EndPoint }, AbortOnConnectFail = true, ConnectTimeout = ClientTimeouts.ConnectMs, HeartbeatInterval = TimeSpan.FromSeconds(10) }
-            .UseKeepAlive(profiles.Profiles, "cache");
+        var options = new ConfigurationOptions { AbortOnConnectFail = true, ConnectTimeout = ClientTimeouts.ConnectMs, HeartbeatInterval = TimeSpan.FromSeconds(10) };
+        if (endPointsFirst)
+        {
+            options.EndPoints.Add(server.EndPoint);
+        }
+
+        options.UseKeepAlive(profiles.Profiles, "cache");
+        if (!endPointsFirst)
+        {
+            options.EndPoints.Add(server.EndPoint);
+        }
+
         using var redis = await ConnectionMultiplexer.ConnectAsync(options);
         await redis.GetDatabase().PingAsync();
 
