@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using KeepAlive.Net.Hosting;
 using KeepAlive.Net.Hosting.Configuration;
 using KeepAlive.Net.Hosting.Health;
@@ -31,13 +32,17 @@ public static class KeepAliveHealthChecksBuilderExtensions
     /// </summary>
     /// <param name="builder">The health checks builder.</param>
     /// <param name="section">The section with the thresholds; absent keys keep their defaults.</param>
+    /// <param name="name">The health check's name.</param>
+    /// <param name="failureStatus">The status reported when peers die too fast; <see cref="HealthStatus.Unhealthy"/> when <see langword="null"/>.</param>
+    /// <param name="tags">Tags for filtering health checks.</param>
     /// <returns>The builder, for chaining.</returns>
-    public static IHealthChecksBuilder AddKeepAlive(this IHealthChecksBuilder builder, IConfiguration section)
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = OptionalNameStatusAndTags)]
+    public static IHealthChecksBuilder AddKeepAlive(this IHealthChecksBuilder builder, IConfiguration section, string name = DefaultName, HealthStatus? failureStatus = null, IEnumerable<string>? tags = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(section);
         var path = SectionBinding<KeepAliveHealthCheckOptions>.PathOf(section, KeepAliveHealthCheckOptionsValidator.DefaultPath);
-        var binding = new SectionBinding<KeepAliveHealthCheckOptions>(Options.Options.DefaultName, path, (reader, options) =>
+        var binding = new SectionBinding<KeepAliveHealthCheckOptions>(OptionsNameOf(name), path, (reader, options) =>
         {
             // The KeepAlive section given for its Health child: "remove the unknown key Profiles" would delete every profile.
             string[] around = [.. section.GetChildren().Select(static c => c.Key).Where(static k => k.Equals("Profiles", StringComparison.OrdinalIgnoreCase) || k.Equals("Health", StringComparison.OrdinalIgnoreCase))];
@@ -55,7 +60,7 @@ public static class KeepAliveHealthChecksBuilderExtensions
         builder.Services.AddSingleton(binding);
         builder.Services.TryAddSingleton<KeepAliveProfileMetrics>(); // its logger, also without AddKeepAlive
         builder.Services.AddSingleton(services => new HealthThresholdsReload(binding, section, services));
-        return builder.AddKeepAlive(binding.Configure);
+        return builder.AddKeepAlive(options => binding.Configure(binding.Name, options), name, failureStatus, tags);
     }
 
     /// <summary>Adds the keep-alive health check.</summary>
@@ -65,10 +70,10 @@ public static class KeepAliveHealthChecksBuilderExtensions
     /// <param name="failureStatus">The status reported when peers die too fast; <see cref="HealthStatus.Unhealthy"/> when <see langword="null"/>.</param>
     /// <param name="tags">Tags for filtering health checks.</param>
     /// <returns>The builder, for chaining.</returns>
-    public static IHealthChecksBuilder AddKeepAlive(this IHealthChecksBuilder builder, Action<KeepAliveHealthCheckOptions>? configure, string name = "keepalive", HealthStatus? failureStatus = null, IEnumerable<string>? tags = null)
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = OptionalNameStatusAndTags)]
+    public static IHealthChecksBuilder AddKeepAlive(this IHealthChecksBuilder builder, Action<KeepAliveHealthCheckOptions>? configure, string name = DefaultName, HealthStatus? failureStatus = null, IEnumerable<string>? tags = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
         var services = builder.Services;
 
         // Each registration keeps its own thresholds (options named after it; the default registration's are the unnamed
@@ -98,11 +103,21 @@ public static class KeepAliveHealthChecksBuilderExtensions
     }
 
     /// <summary>The options name of a registration: the unnamed options for the default name, else the registration's name.</summary>
-    internal static string OptionsNameOf(string registrationName) =>
-        string.Equals(registrationName, DefaultName, StringComparison.Ordinal) ? Options.Options.DefaultName : registrationName;
+    /// <param name="name">The health check's name, as given to an overload; a blank one is refused here, for every overload.</param>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is <see langword="null"/>, empty or white space.</exception>
+    internal static string OptionsNameOf(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return string.Equals(name, DefaultName, StringComparison.Ordinal) ? Options.Options.DefaultName : name;
+    }
 
     /// <summary>The name of the check the overloads without a name add.</summary>
     internal const string DefaultName = "keepalive";
+
+    // AddCheck's convention, suppressed there too: each overload ends with the same optional name, failure status and tags,
+    // and the overloads differ in the type of the first (a section or a delegate); only a bare null there needs its name,
+    // AddKeepAlive(configure: null, name: "ready").
+    private const string OptionalNameStatusAndTags = "IHealthChecksBuilder.AddCheck's convention: the same optional name, failureStatus and tags on each overload.";
 
     // One registration's thresholds, for its listener and its check alike.
     private static IOptions<KeepAliveHealthCheckOptions> ThresholdsOf(IServiceProvider services, string optionsName) =>

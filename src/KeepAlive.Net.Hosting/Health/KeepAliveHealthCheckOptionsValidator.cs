@@ -95,7 +95,7 @@ internal sealed class KeepAliveHealthCheckOptionsValidator(IEnumerable<IKeepAliv
             : $"no keep-alive health check reads it (services.AddHealthChecks().AddKeepAlive(...) was given {string.Join(", ", given)})";
         if (!checks.Any(static c => c.OptionsName == Options.DefaultName))
         {
-            // Only checks of other names, added in code: the section overload adds the one named keepalive beside them.
+            // Only checks of other names: the section overload without a name adds the one named keepalive beside them.
             return (unread, $"call {reading}, which adds the check named '{KeepAliveHealthChecksBuilderExtensions.DefaultName}' to read them");
         }
 

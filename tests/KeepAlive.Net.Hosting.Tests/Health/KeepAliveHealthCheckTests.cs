@@ -555,10 +555,83 @@ public sealed class KeepAliveHealthCheckTests
     }
 
     [Fact]
+    public async Task CheckHealth_ChecksFromConfigurationWithTheirOwnNamesStatusesAndTags_ATagFilterRunsOnlyItsCheckWithItsSection()
+    {
+        // HEALTH.md's readiness and liveness checks with their thresholds in appsettings: the section overload took no name,
+        // failure status or tags, so a check read from configuration could not be tagged for /health/ready nor added twice.
+        const string Json = """{ "Health": { "Ready": { "UnhealthyPeerDeadCount": 1, "Window": "30s" }, "Live": { "UnhealthyPeerDeadCount": 5, "Window": "2m" } } }""";
+        using var host = TestHosts.Build(Json, (s, configuration) =>
+        {
+            HealthHosts.Profile(s, "payments", Interval, PeerIdle);
+            s.AddHealthChecks()
+                .AddKeepAlive(configuration.GetSection("Health:Ready"), name: "keepalive-ready", failureStatus: HealthStatus.Degraded, tags: ["ready"])
+                .AddKeepAlive(configuration.GetSection("Health:Live"), name: "keepalive-live", tags: ["live"]);
+        });
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        using var silent = host.Services.GetRequiredService<IHeartbeatScheduler>().Register(SilentPeer(), _ => ValueTask.CompletedTask);
+
+        var ready = await PeersDeadAsync(host, 1, static r => r.Tags.Contains("ready"));
+        var live = await PeersDeadAsync(host, 1, static r => r.Tags.Contains("live"));
+
+        ready.Entries.Keys.Should().Equal("keepalive-ready");
+        var readiness = ready.Entries["keepalive-ready"];
+        readiness.Data["UnhealthyPeerDeadCount"].Should().Be(1, "Health:Ready says 1");
+        readiness.Data["WindowSeconds"].Should().Be(30.0, "Health:Ready says 30s");
+        readiness.Status.Should().Be(HealthStatus.Degraded, "one dead peer reaches Health:Ready's threshold, and the check's failure status is Degraded");
+        live.Entries.Keys.Should().Equal("keepalive-live");
+        var liveness = live.Entries["keepalive-live"];
+        liveness.Data["UnhealthyPeerDeadCount"].Should().Be(5, "Health:Live says 5");
+        liveness.Data["WindowSeconds"].Should().Be(120.0, "Health:Live says 2m");
+        liveness.Status.Should().Be(HealthStatus.Healthy, "one dead peer is under Health:Live's threshold of 5");
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task StartAsync_BadThresholdOfANamedCheckFromConfiguration_HostDoesNotStartAndNamesItsPath()
+    {
+        // The section's refusals are kept under the check's options name: read under another, '10' would be refused by no one
+        // and the check would run silently with the default window.
+        const string Json = """{ "Health": { "Ready": { "Window": "10" } } }""";
+
+        var ex = await TestHosts.StartFailingAsync(Json, (s, configuration) =>
+        {
+            HealthHosts.Profile(s, "payments", Interval, PeerIdle);
+            s.AddHealthChecks().AddKeepAlive(configuration.GetSection("Health:Ready"), name: "keepalive-ready", tags: ["ready"]);
+        });
+
+        TestContext.Current.TestOutputHelper!.WriteLine(ex.Message);
+        ex.Should().BeOfType<OptionsValidationException>().Which.Message.Should().Contain("Health:Ready:Window: '10' has no unit").And.Contain("Fix:");
+    }
+
+    [Fact]
+    public void AddKeepAlive_TwoChecksFromConfigurationUnderOneName_HealthCheckServiceRefusesTheDuplicate()
+    {
+        const string Json = """{ "Health": { "Ready": { "Window": "30s" }, "Live": { "Window": "2m" } } }""";
+        using var host = TestHosts.Build(Json, (s, configuration) =>
+        {
+            HealthHosts.Profile(s, "payments", Interval, PeerIdle);
+            s.AddHealthChecks()
+                .AddKeepAlive(configuration.GetSection("Health:Ready"), name: "keepalive-probe")
+                .AddKeepAlive(configuration.GetSection("Health:Live"), name: "keepalive-probe");
+        });
+
+        host.Services.GetRequiredService<IOptions<HealthCheckServiceOptions>>().Value.Registrations.Select(static r => r.Name).Should().Equal("keepalive-probe", "keepalive-probe");
+        FluentActions.Invoking(() => host.Services.GetRequiredService<HealthCheckService>()).Should().Throw<ArgumentException>().WithMessage("*Duplicate health checks*keepalive-probe*");
+    }
+
+    [Fact]
     public void AddKeepAlive_NullBuilderOrBlankName_Refused()
     {
         FluentActions.Invoking(() => ((IHealthChecksBuilder)null!).AddKeepAlive()).Should().Throw<ArgumentNullException>();
-        FluentActions.Invoking(() => new ServiceCollection().AddHealthChecks().AddKeepAlive(null, " ")).Should().Throw<ArgumentException>();
+        FluentActions.Invoking(() => new ServiceCollection().AddHealthChecks().AddKeepAlive(configure: null, name: " ")).Should().Throw<ArgumentException>();
+
+        // From configuration too, and before the section's reading is registered: nothing is left half added.
+        var services = new ServiceCollection();
+        var builder = services.AddHealthChecks();
+        var registered = services.Count;
+        var section = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Health:Window"] = "30s" }).Build().GetSection("Health");
+        FluentActions.Invoking(() => builder.AddKeepAlive(section, " ")).Should().Throw<ArgumentException>().Which.ParamName.Should().Be("name");
+        services.Should().HaveCount(registered);
     }
 
     /// <summary>Checks health until the profile's dead-peer count reaches <paramref name="count"/> (the counter is recorded on a scheduler thread).</summary>
@@ -572,15 +645,19 @@ public sealed class KeepAliveHealthCheckTests
     /// <summary>A heartbeat of 'payments' whose peer, never heard from, is declared dead after 300 ms.</summary>
     private static HeartbeatOptions SilentPeer() => new() { Name = "payments", Interval = TimeSpan.FromMilliseconds(100), Timeout = TimeSpan.FromMilliseconds(300) };
 
-    private static async Task<HealthReportEntry> PeersDeadAsync(Microsoft.Extensions.Hosting.IHost host, long count)
+    private static async Task<HealthReportEntry> PeersDeadAsync(Microsoft.Extensions.Hosting.IHost host, long count) =>
+        (await PeersDeadAsync(host, count, static _ => true)).Entries["keepalive"];
+
+    // The report of the checks the predicate selects once each has counted that many dead peers of payments.
+    private static async Task<HealthReport> PeersDeadAsync(Microsoft.Extensions.Hosting.IHost host, long count, Func<HealthCheckRegistration, bool> predicate)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (true)
         {
-            var entry = await HealthHosts.CheckAsync(host);
-            if ((long)entry.Data["payments:PeersDead"] >= count || DateTime.UtcNow > deadline)
+            var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(predicate, TestContext.Current.CancellationToken);
+            if (report.Entries.Values.All(e => (long)e.Data["payments:PeersDead"] >= count) || DateTime.UtcNow > deadline)
             {
-                return entry;
+                return report;
             }
 
             await Task.Delay(20, TestContext.Current.CancellationToken);
