@@ -121,6 +121,35 @@ public sealed class ConfigurationBindingTests
     }
 
     [Fact]
+    public async Task Start_SeveralUnknownKeysInOneSection_EachNamedWithItsSuggestionAndTheKnownKeysListedOncePerSection()
+    {
+        // Each of a section's unknown keys repeated "Fix: remove it or use one of the known keys: UnsetValues, Enabled, ...":
+        // three misspelt Tcp keys printed the same list three times.
+        const string Json = """
+            { "KeepAlive": { "Profiles": { "payments": {
+                "Tcp": { "IdelTime": "30s", "Intervall": "5s", "ProbeCont": 3 },
+                "Heartbeat": { "Intervl": "10s" } } } } }
+            """;
+
+        var ex = await TestHosts.StartFailingAsync(Json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+
+        var validation = ex.Should().BeOfType<OptionsValidationException>().Which;
+        TestContext.Current.TestOutputHelper!.WriteLine(string.Join(Environment.NewLine, validation.Failures));
+        const string Tcp = "KeepAlive:Profiles:payments:Tcp";
+        validation.Failures.Should().SatisfyRespectively(
+            first => first.Should().StartWith($"{Tcp}:IdelTime: unknown key 'IdelTime'. Did you mean 'IdleTime'? Fix: remove it or use one of the known keys: "),
+            second => second.Should().Be($"{Tcp}:Intervall: unknown key 'Intervall'. Did you mean 'Interval'? Fix: remove it or use one of the known keys listed for {Tcp}:IdelTime; see docs/CONFIGURATION.md."),
+            third => third.Should().Be($"{Tcp}:ProbeCont: unknown key 'ProbeCont'. Did you mean 'ProbeCount'? Fix: remove it or use one of the known keys listed for {Tcp}:IdelTime; see docs/CONFIGURATION.md."),
+            heartbeat => heartbeat.Should().StartWith("KeepAlive:Profiles:payments:Heartbeat:Intervl: unknown key 'Intervl'. Did you mean 'Interval'? Fix: remove it or use one of the known keys: "));
+        foreach (var (failure, key) in new[] { (validation.Failures.First(), "ProbeCount"), (validation.Failures.Last(), "PeerIdleTimeout") })
+        {
+            var known = failure[(failure.IndexOf("known keys: ", StringComparison.Ordinal) + "known keys: ".Length)..failure.LastIndexOf(';')];
+            known.Split(", ").Should().Contain(key);
+            System.Text.RegularExpressions.Regex.Matches(validation.Message, System.Text.RegularExpressions.Regex.Escape(known)).Should().HaveCount(1, $"the list of {key}'s section is printed once");
+        }
+    }
+
+    [Fact]
     public async Task Start_UnknownProfileKey_FailsNamingKey()
     {
         const string Json = """{ "KeepAlive": { "Profiles": { "payments": { "Tpc": { "IdleTime": "00:00:30" } } } } }""";

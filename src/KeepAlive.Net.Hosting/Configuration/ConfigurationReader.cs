@@ -90,7 +90,11 @@ internal sealed class ConfigurationReader
     /// <param name="messageAndFix">What is wrong and the fix.</param>
     public void Refuse(string path, string messageAndFix) => _failures.Add(new(path, messageAndFix));
 
-    /// <summary>Checks that a section holds only known keys: one failure per unknown key, with the closest known one.</summary>
+    /// <summary>
+    /// Checks that a section holds only known keys: one failure per unknown key, with its path and the closest known key.
+    /// The known keys are listed once per section, by its first unknown key's failure; each other one points to that path
+    /// (a section with four misspelt keys printed the same list four times).
+    /// </summary>
     /// <param name="section">The section.</param>
     /// <param name="path">Its configuration path.</param>
     /// <param name="keys">The keys it may hold.</param>
@@ -105,9 +109,13 @@ internal sealed class ConfigurationReader
             return false;
         }
 
+        string? listedAt = null;
         foreach (var child in children.Where(c => !keys.Contains(c.Key, StringComparer.OrdinalIgnoreCase)))
         {
-            _failures.Add(new(keyPath?.Invoke(child.Key) ?? $"{path}:{child.Key}", $"unknown key '{child.Key}'.{ClosestName.Suggest(child.Key, keys)} Fix: remove it or use one of the known keys: {string.Join(", ", keys)}; {Docs}."));
+            var childPath = keyPath?.Invoke(child.Key) ?? $"{path}:{child.Key}";
+            var known = listedAt is null ? $": {string.Join(", ", keys)}" : $" listed for {listedAt}";
+            _failures.Add(new(childPath, $"unknown key '{child.Key}'.{ClosestName.Suggest(child.Key, keys)} Fix: remove it or use one of the known keys{known}; {Docs}."));
+            listedAt ??= childPath;
         }
 
         return true;

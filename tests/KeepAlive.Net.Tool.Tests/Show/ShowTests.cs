@@ -264,6 +264,24 @@ public sealed class ShowTests : IDisposable
     }
 
     [Fact]
+    public async Task Show_SeveralUnknownKeysInOneSection_OneRefusalEachWithItsSuggestionAndTheKnownKeysOnce()
+    {
+        // Each unknown key's refusal listed the section's known keys again: three lines ending with the same list.
+        var settings = await WriteSettingsAsync("""{ "Tcp": { "IdelTime": "20s", "Intervall": "5s", "ProbeCont": 3 } }""");
+        var expected = LibraryError(settings, "payments").Split('\n');
+
+        var (exitCode, _, error) = await ToolRun.InProcessAsync("show", "--settings", settings, "--profile", "payments");
+
+        exitCode.Should().Be(2);
+        var refusals = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        refusals.Should().Equal(expected).And.SatisfyRespectively(
+            idel => idel.Should().StartWith("KeepAlive:Profiles:payments:Tcp:IdelTime: unknown key 'IdelTime'. Did you mean 'IdleTime'?"),
+            interval => interval.Should().StartWith("KeepAlive:Profiles:payments:Tcp:Intervall: unknown key 'Intervall'. Did you mean 'Interval'?"),
+            probes => probes.Should().StartWith("KeepAlive:Profiles:payments:Tcp:ProbeCont: unknown key 'ProbeCont'. Did you mean 'ProbeCount'?"));
+        refusals.Where(static r => r.Contains("IdleTime, Interval, ProbeCount", StringComparison.Ordinal)).Should().ContainSingle("the known keys are listed once for the section");
+    }
+
+    [Fact]
     public async Task Show_InvalidProfile_ExitsTwoWithTheLibrarysValidationMessages()
     {
         var settings = await WriteSettingsAsync("""{ "Tcp": { "IdleTime": "00:00:20", "ProbeCount": 0 } }""");
