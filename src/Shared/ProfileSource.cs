@@ -3,8 +3,9 @@ namespace KeepAlive.Net;
 /// <summary>
 /// How validation messages name a profile and its settings, the one rule: by the profile's configuration path
 /// (<c>KeepAlive:Profiles:payments:Tcp:IdleTime</c>), or, without one, by its name and origin (its name alone when the origin
-/// is not known). Compiled into the Hosting library, whose messages use it, and into the <c>keepalive</c> tool, which renames
-/// the flags' profile in those messages and finds the setting a message names by the same rule rather than by the message's shape.
+/// is not known), and how a refusal of one setting starts (<see cref="Refusal"/>). Compiled into the Hosting library, whose
+/// messages use it, and into the <c>keepalive</c> tool, which renames the flags' profile in those messages, and finds the
+/// setting a message names and the refusals it does not show, by the same rule rather than by the message's shape.
 /// </summary>
 internal static class ProfileSource
 {
@@ -34,6 +35,18 @@ internal static class ProfileSource
     public static string Setting(string? configurationPath, string name, string setting) => configurationPath is { Length: > 0 } path
         ? $"{path}:{setting}"
         : $"{Of(configurationPath, name)} {setting}";
+
+    /// <summary>
+    /// A refusal of one setting, as validation writes it: the setting (<see cref="Setting"/>, or any configuration path),
+    /// then what is wrong with it and the fix, e.g. <c>KeepAlive:Profiles:payments:Tcp:IdleTime: '0s' is ... Fix: ...</c>.
+    /// </summary>
+    /// <param name="setting">The setting, as <see cref="Setting"/> names it.</param>
+    /// <param name="message">What is wrong and the fix.</param>
+    public static string Refusal(string setting, string message) => RefusalOf(setting) + message;
+
+    /// <summary>How every refusal of <paramref name="setting"/> starts (<see cref="Refusal"/>): what finds the setting a refusal names.</summary>
+    /// <param name="setting">The setting, as <see cref="Setting"/> names it.</param>
+    public static string RefusalOf(string setting) => $"{setting}: ";
 
     private static string ByName(string name) => $"KeepAlive profile '{name}'";
 }

@@ -12,5 +12,5 @@ internal sealed record ConfigurationFailure(string Path, string Message)
     /// </summary>
     public bool OnlyIfRefused { get; init; }
 
-    public override string ToString() => $"{Path}: {Message}";
+    public override string ToString() => ProfileSource.Refusal(Path, Message);
 }

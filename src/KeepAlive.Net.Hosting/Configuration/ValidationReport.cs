@@ -53,7 +53,7 @@ internal sealed class ValidationReport
         }
         else if (!_reported.Contains(path))
         {
-            _messages.Add((path, $"{path}: {message}"));
+            _messages.Add((path, ProfileSource.Refusal(path, message)));
         }
     }
 

@@ -140,8 +140,10 @@ internal sealed partial class ProfileArguments
 
         // The heartbeat is sent by the command, or by the application that reads the file: the flags over a file stand for
         // edits of it, so its unset Heartbeat:Interval is the 10 s default the application sends, judged as Hosting judges it.
+        // The library names a file's profile by its configuration path, the flags' profile by its name (configured in code).
         var sent = heartbeat is not null || settings is not null;
-        UnusedHeartbeatValidation.Wrap(services, sent);
+        var path = settings is null ? null : ProfilePath(name);
+        UnusedHeartbeatValidation.Wrap(services, sent, path);
         using var provider = services.BuildServiceProvider();
         try
         {
@@ -153,10 +155,9 @@ internal sealed partial class ProfileArguments
             // validators found, each "path: 'value' ... Fix: ...". The library names a value by its place in the file (or, for
             // the flags' profile, 'configured in code', named here as the flags'), by its one rule, asked here; a fix a flag
             // can make names that flag.
-            var path = settings is null ? null : ProfilePath(name);
             throw new ToolInputException([.. e.Failures.Select(failure => (Said: failure, Shown: settings is null ? FromFlags(failure, ProfileSource.Of(path, name)) : failure))
                 .Select(failure => Refusals.Parts(failure.Shown) is { Subject: { } subject, Fix: { } fix } parts
-                    ? Refusals.Text(subject, parts.Error, fix + FlagNote(result, heartbeat, settings, setting => failure.Said.StartsWith(ProfileSource.Setting(path, name, setting) + ": ", StringComparison.OrdinalIgnoreCase), fix))
+                    ? Refusals.Text(subject, parts.Error, fix + FlagNote(result, heartbeat, settings, setting => failure.Said.StartsWith(ProfileSource.RefusalOf(ProfileSource.Setting(path, name, setting)), StringComparison.OrdinalIgnoreCase), fix))
                     : Refusals.Text($"profile '{name}'", failure.Shown, "correct the value it names."))], e);
         }
         catch (KeepAliveProfileNotFoundException e) when (settings is not null)

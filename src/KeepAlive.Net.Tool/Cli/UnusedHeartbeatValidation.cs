@@ -11,12 +11,13 @@ namespace KeepAlive.Net.Tool.Cli;
 /// is still judged, and so is every <c>--settings</c> file's profile, as the application that reads it judges it
 /// (<see cref="ResolvedProfile.Judges"/>).
 /// </summary>
-internal sealed class UnusedHeartbeatValidation(IValidateOptions<KeepAliveProfileOptions> library, bool sent) : IValidateOptions<KeepAliveProfileOptions>
+internal sealed class UnusedHeartbeatValidation(IValidateOptions<KeepAliveProfileOptions> library, bool sent, string? configurationPath) : IValidateOptions<KeepAliveProfileOptions>
 {
     /// <summary>Wraps every profile validation <paramref name="services"/> holds.</summary>
     /// <param name="services">The services the profiles were registered in.</param>
     /// <param name="sent">Whether the profile's heartbeat is sent (<see cref="ResolvedProfile.HeartbeatSent"/>).</param>
-    public static void Wrap(IServiceCollection services, bool sent)
+    /// <param name="configurationPath">Where the profile binds from, or <see langword="null"/> for the flags' profile, configured in code (<see cref="ProfileSource.Of"/>).</param>
+    public static void Wrap(IServiceCollection services, bool sent, string? configurationPath)
     {
         for (var i = 0; i < services.Count; i++)
         {
@@ -26,7 +27,8 @@ internal sealed class UnusedHeartbeatValidation(IValidateOptions<KeepAliveProfil
                     (IValidateOptions<KeepAliveProfileOptions>)(descriptor.ImplementationInstance
                         ?? descriptor.ImplementationFactory?.Invoke(provider)
                         ?? ActivatorUtilities.CreateInstance(provider, descriptor.ImplementationType!)),
-                    sent));
+                    sent,
+                    configurationPath));
             }
         }
     }
@@ -39,10 +41,12 @@ internal sealed class UnusedHeartbeatValidation(IValidateOptions<KeepAliveProfil
             return result;
         }
 
-        // The library's own refusals of the interval, by the option they name: the profile's failure ends with each message.
-        var interval = HeartbeatOptionsValidator.Validate(options.Heartbeat)
-            .Where(static e => e.OptionName == nameof(HeartbeatOptions.Interval)).Select(static e => ": " + e.Message).ToList();
-        var left = result.Failures.Where(failure => !interval.Exists(message => failure.EndsWith(message, StringComparison.Ordinal))).ToList();
+        // The library's own refusals of the interval, each as the library writes it: its error, on the setting it names, by
+        // the library's one rule for naming a profile's setting and starting a refusal of it.
+        var setting = ProfileSource.Setting(configurationPath, name ?? Options.DefaultName, ProfileArguments.HeartbeatIntervalSetting);
+        var interval = HeartbeatOptionsValidator.Validate(options.Heartbeat).Where(static e => e.OptionName == nameof(HeartbeatOptions.Interval))
+            .Select(e => ProfileSource.Refusal(setting, e.Message)).ToHashSet(StringComparer.Ordinal);
+        var left = result.Failures.Where(failure => !interval.Contains(failure)).ToList();
         return left.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(left);
     }
 }

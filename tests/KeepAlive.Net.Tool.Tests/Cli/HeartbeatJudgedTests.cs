@@ -49,6 +49,25 @@ public sealed class HeartbeatJudgedTests : IDisposable
         await server.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
     }
 
+    [Fact]
+    public async Task Check_FlagsAloneWithoutHeartbeat_DropOnlyTheRefusalOfTheUnsentDefaultInterval()
+    {
+        // The flags' profile without --heartbeat loses the library's refusal of the 10 s Heartbeat:Interval nobody sends and
+        // keeps every other refusal word for word; with --heartbeat (--every 10s, too long for the 3 s peer idle timeout) the
+        // interval is sent and refused. The default Tcp:IdleTime (30s) is refused against the peer idle timeout either way.
+        string[] flags = ["check", Target, "--peer-idle-timeout", "3s", "--hold", "1s"];
+        const string Interval = "KeepAlive profile 'command-line' (from the command-line flags) Heartbeat:Interval: ";
+
+        var (notSentExit, notSentOutput, notSent) = await ToolRun.InProcessAsync(flags);
+        var (sentExit, sentOutput, sent) = await ToolRun.InProcessAsync([.. flags, "--heartbeat", "ping", "--every", "10s"]);
+
+        (notSentExit, sentExit).Should().Be((2, 2), notSentOutput + notSent + sentOutput + sent);
+        ToolRun.Lines(sent).Should().ContainSingle(static line => line.StartsWith(Interval + "Interval is 10s, over the limit of 1s500ms", StringComparison.Ordinal))
+            .And.Contain(static line => line.Contains("Tcp:IdleTime: ", StringComparison.Ordinal));
+        ToolRun.Lines(notSent).Should().NotBeEmpty().And.Equal(ToolRun.Lines(sent).Where(static line => !line.StartsWith(Interval, StringComparison.Ordinal)));
+        _listener.Pending().Should().BeFalse("a refused profile connects nowhere");
+    }
+
     [Theory]
     [InlineData(WithoutInterval, new string[0], 2, "KeepAlive:Profiles:p:Heartbeat:Interval: Interval is 10s (the default: Interval is not set), over the limit of 1s500ms")]
     [InlineData(WithoutInterval, new[] { "--heartbeat-interval", "1s" }, 0, "Heartbeat every 1s: 2 heartbeats fit in the peer idle timeout")]
