@@ -121,6 +121,7 @@ public static class KeepAliveGrpcChannelOptionsExtensions
             var drawn = DrawnLifetimes.Of(profiles, profileName, taken, handler);
             ClientReloadWatch.Warn(profiles, profileName, "gRPC channel", ReloadFix, KeepAliveProfiles.LoggerOf(profiles), handler,
                 taken, KeepAliveHandlerSettings.ValuesNow(profiles, profileName), drawn is null ? null : drawn.InForce);
+            KeepAliveSocketsHttpHandlerExtensions.LeaveReloadWarningToTheClient(handler); // the handler's own 3204 (UseKeepAlive above, or yours before): this one says the same values, naming the channel
         }
 
         options.ServiceProvider = channel.WrapServiceProvider(options.ServiceProvider);

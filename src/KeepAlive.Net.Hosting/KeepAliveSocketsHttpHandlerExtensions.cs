@@ -1,5 +1,7 @@
 using System.Net.Http;
+using System.Runtime.CompilerServices;
 using System.Runtime.Versioning;
+using KeepAlive.Net.Hosting.Clients;
 using KeepAlive.Net.Hosting.Http;
 using KeepAlive.Net.Hosting.Profiles;
 
@@ -8,6 +10,9 @@ namespace KeepAlive.Net.Hosting;
 /// <summary>Applies a keep-alive profile to a <see cref="SocketsHttpHandler"/> you create yourself (a gRPC channel's, a WebSocket's, SignalR's).</summary>
 public static class KeepAliveSocketsHttpHandlerExtensions
 {
+    /// <summary>What keeps each handler's warning 3204 for as long as the handler lives: released where a client built over it says 3204 itself.</summary>
+    private static readonly ConditionalWeakTable<SocketsHttpHandler, ClientHold> ReloadWarnings = [];
+
     /// <summary>
     /// Applies every layer of a profile a client handler can carry: its <c>Tcp</c> section to each new connection's socket
     /// (through the handler's ConnectCallback, chaining a callback you set before, with the profile's values at the time of
@@ -19,6 +24,11 @@ public static class KeepAliveSocketsHttpHandlerExtensions
     /// <param name="profiles">The registered profiles.</param>
     /// <param name="profileName">The profile's name.</param>
     /// <returns>The handler, for chaining.</returns>
+    /// <remarks>
+    /// The <c>Http</c> values are fixed once the handler has sent a request: an accepted reload that changes one of them logs a
+    /// warning (<see cref="KeepAliveEventIds.ClientReloadNotApplied"/>) naming each value that stays and the fix, for as long
+    /// as the handler lives. The <c>Tcp</c> section is read at each connect, and follows reloads.
+    /// </remarks>
     /// <exception cref="KeepAliveProfileNotFoundException">No profile of that name is registered.</exception>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile is invalid.</exception>
     /// <exception cref="InvalidOperationException">The handler has already sent a request, or its own <c>KeepAlivePingDelay</c>, which the profile leaves in place, is below the profile's <c>Http:PeerMinPingInterval</c>.</exception>
@@ -35,7 +45,7 @@ public static class KeepAliveSocketsHttpHandlerExtensions
     /// <exception cref="KeepAliveProfileNotFoundException">No profile of that name is registered.</exception>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile is invalid.</exception>
     /// <exception cref="InvalidOperationException">The handler has already sent a request, <paramref name="configure"/> set a negative <see cref="KeepAliveHttpClientOptions.PooledConnectionLifetime"/>, or the handler's own <c>KeepAlivePingDelay</c>, which the profile leaves in place, is below its <c>Http:PeerMinPingInterval</c>.</exception>
-    /// <remarks>On a handler that already carries a profile this changes nothing.</remarks>
+    /// <remarks>On a handler that already carries a profile this changes nothing. A reload the handler does not take is said as for <see cref="UseKeepAlive(SocketsHttpHandler, IKeepAliveProfiles, string)"/>.</remarks>
     [UnsupportedOSPlatform("browser")]
     public static SocketsHttpHandler UseKeepAlive(this SocketsHttpHandler handler, IKeepAliveProfiles profiles, string profileName, Action<KeepAliveHttpClientOptions>? configure)
     {
@@ -50,9 +60,36 @@ public static class KeepAliveSocketsHttpHandlerExtensions
         var options = new KeepAliveHttpClientOptions();
         configure?.Invoke(options);
         var owner = $"socketsHttpHandler.UseKeepAlive(profiles, \"{profileName}\")";
-        KeepAliveHandlerSettings.Apply(handler, profiles.GetProfile(profileName).Http, owner, KeepAliveHandlerSettings.Warn(profiles, owner, profileName, options));
+        var http = profiles.GetProfile(profileName).Http;
+        KeepAliveHandlerSettings.Apply(handler, http, owner, KeepAliveHandlerSettings.Warn(profiles, owner, profileName, options));
         options.ApplyTo(handler, owner);
         KeepAliveConnectCallback.Install(handler, profiles, profileName, options, KeepAliveProfiles.LoggerOf(profiles));
+        WarnWhenReloadsAreNotTaken(handler, profiles, profileName, http, withoutLifetime: options.PooledConnectionLifetime is not null);
         return handler;
+    }
+
+    /// <summary>
+    /// Stops the warning (3204) that <paramref name="handler"/> keeps the <c>Http</c> values it took, where a client built
+    /// over it (a gRPC channel, a SignalR hub connection) says 3204 itself, naming itself and its own fix: one reload, one
+    /// warning per client. A handler that UseKeepAlive did not set up is left as it is.
+    /// </summary>
+    /// <param name="handler">The client's handler.</param>
+    internal static void LeaveReloadWarningToTheClient(SocketsHttpHandler handler)
+    {
+        if (ReloadWarnings.TryGetValue(handler, out var hold))
+        {
+            hold.Release();
+        }
+    }
+
+    // A started handler cannot change: the Http section stays as taken here, and a reload that changes it is said, while the
+    // handler lives (held through the table, whose entry goes with the handler; the watcher holds neither strongly).
+    private static void WarnWhenReloadsAreNotTaken(SocketsHttpHandler handler, IKeepAliveProfiles profiles, string profileName, HttpKeepAliveOptions http, bool withoutLifetime)
+    {
+        var hold = new ClientHold();
+        ReloadWarnings.AddOrUpdate(handler, hold);
+        ClientReloadWatch.Warn(profiles, profileName, nameof(SocketsHttpHandler),
+            $"a SocketsHttpHandler cannot change once it has sent a request: create a new SocketsHttpHandler and call socketsHttpHandler.UseKeepAlive(profiles, \"{profileName}\") on it (its sockets already follow reloads of the Tcp section), or let services.AddHttpClient(...).UseKeepAlive(\"{profileName}\") build the handler, which the factory builds again with the reloaded values",
+            KeepAliveProfiles.LoggerOf(profiles), hold, KeepAliveHandlerSettings.Values(http, withoutLifetime), KeepAliveHandlerSettings.ValuesNow(profiles, profileName, withoutLifetime));
     }
 }

@@ -264,7 +264,7 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
                     $"HubConnectionBuilder.UseKeepAlive(\"{ProfileName}\"): the SocketsHttpHandler the HttpMessageHandlerFactory returns already carries KeepAlive profile '{carried}' (socketsHttpHandler.UseKeepAlive(profiles, \"{carried}\") or an HttpClient factory's UseKeepAlive(\"{carried}\")), and a handler carries one profile: the connection would run with '{carried}' while it says '{ProfileName}'. Fix: name the same profile in both calls, or return a handler without a profile.");
             }
 
-            sockets.UseKeepAlive(profiles, ProfileName);
+            WithProfile(sockets);
             return handler;
         }
 
@@ -277,7 +277,7 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
                 return handler;
             }
 
-            var replaced = SameSettings(own).UseKeepAlive(profiles, ProfileName);
+            var replaced = WithProfile(SameSettings(own));
             own.Dispose();
             if (over is null)
             {
@@ -289,6 +289,19 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
         }
 
         notCarried = $"the HttpMessageHandlerFactory returns a {handler.GetType().FullName}, not a SocketsHttpHandler (or a DelegatingHandler over one), so no handler can carry the Tcp section";
+        return handler;
+    }
+
+    /// <summary>
+    /// The profile on a handler of the connection, whose own 3204 is left to the connection's (one reload, one warning per
+    /// client, naming the connection and its fix): SignalR asks for a handler for each connection it opens, reconnections
+    /// included, so the handler's <c>Http</c> values follow reloads at the next one, unless a factory of yours returns the
+    /// same handler every time.
+    /// </summary>
+    private SocketsHttpHandler WithProfile(SocketsHttpHandler handler)
+    {
+        handler.UseKeepAlive(profiles, ProfileName);
+        KeepAliveSocketsHttpHandlerExtensions.LeaveReloadWarningToTheClient(handler);
         return handler;
     }
 

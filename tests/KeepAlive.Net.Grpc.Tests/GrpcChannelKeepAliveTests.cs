@@ -263,6 +263,26 @@ public sealed class GrpcChannelKeepAliveTests
             + "Fix: create the GrpcChannel again from GrpcChannelOptions.UseKeepAlive (its sockets already follow reloads; the handler's pings, pool timers and connect timeout are fixed when UseKeepAlive runs).");
     }
 
+    // The channel's handler is set up by socketsHttpHandler.UseKeepAlive (here, or by you before), which says 3204 for a
+    // handler of yours: the channel's own warning names the channel and its fix, and one reload says it once, not twice.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ChannelUseKeepAlive_AReloadChangesTheHttpSection_OneWarningNamingTheChannelNotTheHandlerToo(bool handlerSetUpByYou)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:grpc:Http:KeepAlivePingDelay", "20s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        using var yours = handlerSetUpByYou ? new SocketsHttpHandler().UseKeepAlive(profiles.Profiles, "grpc") : null;
+        var options = new GrpcChannelOptions { HttpHandler = yours, DisposeHttpClient = yours is null }.UseKeepAlive(profiles.Profiles, "grpc");
+
+        configuration["KeepAlive:Profiles:grpc:Http:KeepAlivePingDelay"] = "30s";
+        configuration.Reload();
+
+        ((SocketsHttpHandler)options.HttpHandler!).KeepAlivePingDelay.Should().Be(TimeSpan.FromSeconds(20), "the control: the channel's handler keeps its value");
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle("one reload, one warning per client").Which.Should()
+            .StartWith("gRPC channel took these values").And.Contain("SocketsHttpHandler.KeepAlivePingDelay stays 20s (the profile now says 30s)");
+    }
+
     [Fact]
     public void ChannelUseKeepAlive_AReloadChangesThePoolLifetime_TheWarningNamesTheLifetimeInForceAfterItsJitter()
     {

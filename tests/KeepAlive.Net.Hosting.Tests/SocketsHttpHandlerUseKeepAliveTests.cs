@@ -1,4 +1,6 @@
 using System.Net.Http;
+using KeepAlive.Net.Tests.TestSupport;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
@@ -66,6 +68,77 @@ public sealed class SocketsHttpHandlerUseKeepAliveTests
         services.GetFakeLogCollector().GetSnapshot().Where(static r => r.Id.Id == KeepAliveEventIds.ClientOptionOverridden).Should().ContainSingle()
             .Which.Message.Should().Be("socketsHttpHandler.UseKeepAlive(profiles, \"a\"): SocketsHttpHandler.PooledConnectionIdleTimeout was set by hand to 10s, but KeepAlive profile 'a' sets Http:PooledConnectionIdleTimeout, so the profile's 40s wins. Fix: remove the hand-set SocketsHttpHandler.PooledConnectionIdleTimeout, or remove Http:PooledConnectionIdleTimeout from the profile to keep your value.");
     }
+
+    // A handler of the user's takes the Http section once, when UseKeepAlive runs, and a started handler cannot change: a
+    // reload changing one of its values was accepted without a word, while every other client says so (3204). The Tcp
+    // section is read at each connect, so its reload reaches the handler and says nothing.
+    [Fact]
+    public void UseKeepAlive_AReloadChangesTheHttpSection_WarnsThatTheHandlersValuesStayWithTheFix()
+    {
+        var configuration = Configuration(("Http:PooledConnectionIdleTimeout", "50s"), ("Tcp:IdleTime", "17s"));
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        using var handler = new SocketsHttpHandler().UseKeepAlive(profiles.Profiles, "direct");
+
+        configuration["KeepAlive:Profiles:direct:Tcp:IdleTime"] = "19s";
+        configuration.Reload();
+        var afterTheTcpReload = profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied);
+        configuration["KeepAlive:Profiles:direct:Http:PooledConnectionIdleTimeout"] = "40s";
+        configuration.Reload();
+
+        afterTheTcpReload.Should().BeEmpty("the Tcp section reaches each new connection");
+        handler.PooledConnectionIdleTimeout.Should().Be(TimeSpan.FromSeconds(50), "the handler took the Http section once");
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle("one reload, one warning").Which.Should().Be(
+            "SocketsHttpHandler took these values from KeepAlive profile 'direct' once, when it was set up, so the reload just accepted does not reach them: "
+            + "SocketsHttpHandler.PooledConnectionIdleTimeout stays 50s (the profile now says 40s). "
+            + "Fix: a SocketsHttpHandler cannot change once it has sent a request: create a new SocketsHttpHandler and call socketsHttpHandler.UseKeepAlive(profiles, \"direct\") on it (its sockets already follow reloads of the Tcp section), "
+            + "or let services.AddHttpClient(...).UseKeepAlive(\"direct\") build the handler, which the factory builds again with the reloaded values.");
+    }
+
+    [Fact]
+    public void UseKeepAlive_ALifetimeOfTheOptionsAndAReloadOfTheProfilesLifetime_SaysNothingAsTheProfilesWasNeverTaken()
+    {
+        // The per-connection options' lifetime wins over the profile's: a reload of Http:PooledConnectionLifetime leaves
+        // nothing behind on this handler (the control: a reload of a value it did take is said).
+        var configuration = Configuration(("Http:PooledConnectionLifetime", "5m"), ("Http:ConnectTimeout", "4s"));
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        using var handler = new SocketsHttpHandler().UseKeepAlive(profiles.Profiles, "direct", o => o.PooledConnectionLifetime = TimeSpan.FromMinutes(3));
+
+        configuration["KeepAlive:Profiles:direct:Http:PooledConnectionLifetime"] = "10m";
+        configuration.Reload();
+        var afterTheLifetimeReload = profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied);
+        configuration["KeepAlive:Profiles:direct:Http:ConnectTimeout"] = "6s";
+        configuration.Reload();
+
+        handler.PooledConnectionLifetime.Should().Be(TimeSpan.FromMinutes(3));
+        afterTheLifetimeReload.Should().BeEmpty("the handler runs with the options' lifetime, not the profile's");
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle().Which.Should().Contain("SocketsHttpHandler.ConnectTimeout stays 4s (the profile now says 6s)")
+            .And.NotContain("PooledConnectionLifetime");
+    }
+
+    [Fact]
+    public async Task UseKeepAlive_HandlerDisposedAndCollected_AReloadNoLongerWarns()
+    {
+        // The warning is tied, weakly, to the handler: once it is dropped and collected, nothing keeps the values.
+        var configuration = Configuration(("Http:KeepAlivePingDelay", "20s"));
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+
+        await ReloadWarnings.StopOnceTheClientIsCollectedAsync(profiles, configuration, "KeepAlive:Profiles:direct:Http:KeepAlivePingDelay", "40s",
+            "SocketsHttpHandler.KeepAlivePingDelay stays 20s (the profile now says 30s)", () => Task.FromResult(ReloadWhileAHandlerLivesThenDispose(profiles, configuration)));
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference ReloadWhileAHandlerLivesThenDispose(ClientProfiles profiles, IConfigurationRoot configuration)
+    {
+        var handler = new SocketsHttpHandler().UseKeepAlive(profiles.Profiles, "direct");
+        configuration["KeepAlive:Profiles:direct:Http:KeepAlivePingDelay"] = "30s";
+        configuration.Reload();
+        handler.Dispose();
+        return new WeakReference(handler);
+    }
+
+    /// <summary>Profile 'direct' in an in-memory configuration that the test reloads.</summary>
+    private static IConfigurationRoot Configuration(params (string Key, string Value)[] profile) =>
+        new ConfigurationBuilder().AddInMemoryCollection(profile.Select(static p => new KeyValuePair<string, string?>($"KeepAlive:Profiles:direct:{p.Key}", p.Value))).Build();
 
     private static ServiceProvider Profiles(bool logging = false)
     {

@@ -646,6 +646,35 @@ public sealed class SignalRKeepAliveTests
             + "Fix: build the hub connection again with UseKeepAlive (its sockets already follow reloads; KeepAliveInterval and ServerTimeout are fixed when it is built).");
     }
 
+    // The connection's handlers are set up by socketsHttpHandler.UseKeepAlive, which says 3204 for a handler of yours: the
+    // connection's own warning names the connection and its fix, and one reload says it once, not once more per handler.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task UseKeepAlive_AReloadChangesTheIntervalAndTheHttpSectionOfAStartedConnection_OneWarningNamingTheConnection(bool handlerFromYourFactory)
+    {
+        await using var server = await HubServers.StartOnLoopbackAsync();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(
+            [new("KeepAlive:Profiles:hub:Heartbeat:Interval", "5s"), new("KeepAlive:Profiles:hub:Http:PooledConnectionIdleTimeout", "50s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        await using var connection = new HubConnectionBuilder().WithUrl(HubServers.Url(server), options =>
+        {
+            if (handlerFromYourFactory)
+            {
+                options.HttpMessageHandlerFactory = _ => new SocketsHttpHandler();
+            }
+        }).UseKeepAlive(profiles.Profiles, "hub").Build();
+        await connection.StartAsync(Token);
+        (await connection.InvokeAsync<string>("Echo", "hi", Token)).Should().StartWith("hi on ", "the control: the connection's handlers carry the profile");
+
+        configuration["KeepAlive:Profiles:hub:Heartbeat:Interval"] = "8s";
+        configuration["KeepAlive:Profiles:hub:Http:PooledConnectionIdleTimeout"] = "40s";
+        configuration.Reload();
+
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle("one reload, one warning per client").Which.Should()
+            .StartWith("SignalR hub connection took these values").And.Contain("HubConnectionOptions.KeepAliveInterval stays 5s (the profile now says 8s)");
+    }
+
     [Fact]
     public async Task UseKeepAlive_ConnectionDisposedAndCollected_AReloadOfTheIntervalNoLongerWarns()
     {

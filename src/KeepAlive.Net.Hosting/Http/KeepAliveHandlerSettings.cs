@@ -165,13 +165,18 @@ internal static class KeepAliveHandlerSettings
     /// </summary>
     /// <param name="profiles">The registered profiles.</param>
     /// <param name="profileName">The profile's name.</param>
-    public static Func<IReadOnlyDictionary<string, string>> ValuesNow(IKeepAliveProfiles profiles, string profileName) =>
-        () => Values(profiles.GetProfile(profileName).Http);
+    /// <param name="withoutLifetime">As <see cref="Values"/>.</param>
+    public static Func<IReadOnlyDictionary<string, string>> ValuesNow(IKeepAliveProfiles profiles, string profileName, bool withoutLifetime = false) =>
+        () => Values(profiles.GetProfile(profileName).Http, withoutLifetime);
 
     /// <summary>What <see cref="Apply"/> sets on a handler, by handler setting, as the profile states it (a lifetime with the jitter that shortens it, "5m less up to 30s of Http:MaxConnectionAgeJitter"); a value the profile leaves unset is absent.</summary>
     /// <param name="http">The profile's <c>Http</c> section.</param>
+    /// <param name="withoutLifetime">
+    /// The handler runs with a <see cref="KeepAliveHttpClientOptions.PooledConnectionLifetime"/> of the per-connection options,
+    /// which wins over the profile's: the profile's lifetime is not one of the handler's values.
+    /// </param>
     /// <returns>The values, for a warning that a reload does not reach a handler already set up.</returns>
-    public static Dictionary<string, string> Values(HttpKeepAliveOptions http)
+    public static Dictionary<string, string> Values(HttpKeepAliveOptions http, bool withoutLifetime = false)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         void Add(string setting, TimeSpan? value)
@@ -183,7 +188,7 @@ internal static class KeepAliveHandlerSettings
         }
 
         Add(nameof(SocketsHttpHandler.PooledConnectionIdleTimeout), http.PooledConnectionIdleTimeout);
-        if (http.PooledConnectionLifetime is { } lifetime)
+        if (!withoutLifetime && http.PooledConnectionLifetime is { } lifetime)
         {
             values[Lifetime] = KeepAliveDuration.Format(lifetime)
                 + (http.MaxConnectionAgeJitter is { Ticks: > 0 } jitter ? $" less up to {KeepAliveDuration.Format(jitter)} of Http:MaxConnectionAgeJitter" : string.Empty);
