@@ -1,7 +1,9 @@
 using System.Net.Http;
 using System.Net.WebSockets;
 using System.Runtime.Versioning;
+using KeepAlive.Net.Hosting.Clients;
 using KeepAlive.Net.Hosting.Http;
+using KeepAlive.Net.Hosting.Profiles;
 
 namespace KeepAlive.Net.Hosting;
 
@@ -19,6 +21,11 @@ public static class KeepAliveClientWebSocketExtensions
     /// <param name="profileName">The profile's name.</param>
     /// <returns>The options, for chaining.</returns>
     /// <exception cref="InvalidOperationException">No profile of that name is registered, or the WebSocket has already connected.</exception>
+    /// <remarks>
+    /// The options are fixed once the WebSocket connects: an accepted reload that changes one of the values set here logs a
+    /// warning (<see cref="KeepAliveEventIds.ClientReloadNotApplied"/>) naming each value that stays and the fix, for as long
+    /// as the options (their WebSocket) live.
+    /// </remarks>
     [UnsupportedOSPlatform("browser")]
     public static ClientWebSocketOptions UseKeepAlive(this ClientWebSocketOptions options, IKeepAliveProfiles profiles, string profileName)
     {
@@ -26,9 +33,36 @@ public static class KeepAliveClientWebSocketExtensions
         ArgumentNullException.ThrowIfNull(profiles);
         var webSocket = profiles.GetProfile(profileName).WebSocket;
         var replaced = KeepAliveHandlerSettings.Warn(profiles, $"clientWebSocketOptions.UseKeepAlive(profiles, \"{profileName}\")", profileName, options: null);
-        ReportHandSet(options, webSocket, replaced, static name => $"{nameof(ClientWebSocketOptions)}.{name}");
+        ReportHandSet(options, webSocket, replaced, Option);
+        ClientReloadWatch.Warn(profiles, profileName, nameof(ClientWebSocket),
+            $"a ClientWebSocket's options cannot change once it has connected: connect a new ClientWebSocket with clientWebSocket.ConnectAsync(uri, profiles, \"{profileName}\", cancellationToken) (or clientWebSocket.Options.UseKeepAlive(profiles, \"{profileName}\") before its ConnectAsync), which takes the reloaded values",
+            KeepAliveProfiles.LoggerOf(profiles), options, Values(webSocket), ValuesNow(profiles, profileName));
         return ApplyWebSocketSection(options, webSocket);
     }
+
+    /// <summary>What <see cref="ApplyWebSocketSection"/> sets, by option, as the profile states it; a value the profile leaves unset is absent.</summary>
+    private static Dictionary<string, string> Values(WebSocketKeepAliveOptions webSocket)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (webSocket.KeepAliveInterval is { } interval)
+        {
+            values[Option(nameof(ClientWebSocketOptions.KeepAliveInterval))] = KeepAliveDuration.Format(interval);
+        }
+
+        if (webSocket.KeepAliveTimeout is { } timeout)
+        {
+            values[Option(nameof(ClientWebSocketOptions.KeepAliveTimeout))] = KeepAliveDuration.Format(timeout);
+        }
+
+        return values;
+    }
+
+    /// <summary>An option as the warnings name it, <c>ClientWebSocketOptions.KeepAliveInterval</c>.</summary>
+    private static string Option(string name) => $"{nameof(ClientWebSocketOptions)}.{name}";
+
+    // Made here, the function holds the profiles and the name only, not the options (which the watcher holds weakly).
+    private static Func<IReadOnlyDictionary<string, string>> ValuesNow(IKeepAliveProfiles profiles, string profileName) =>
+        () => Values(profiles.GetProfile(profileName).WebSocket);
 
     /// <summary>
     /// Tells <paramref name="replaced"/> of each keep-alive value of <paramref name="options"/> set by hand (unlike

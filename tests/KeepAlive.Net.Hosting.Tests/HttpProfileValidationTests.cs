@@ -1,4 +1,6 @@
 using System.Net.Http;
+using KeepAlive.Net.Tests.TestSupport;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
@@ -96,6 +98,50 @@ public sealed class HttpProfileValidationTests
         services.GetFakeLogCollector().GetSnapshot().Where(static r => r.Id.Id == KeepAliveEventIds.ClientOptionOverridden).Select(static r => r.Message).Should().Equal(
             "clientWebSocketOptions.UseKeepAlive(profiles, \"both\"): ClientWebSocketOptions.KeepAliveInterval was set by hand to 5s, but KeepAlive profile 'both' sets WebSocket:KeepAliveInterval, so the profile's 20s wins. Fix: remove the hand-set ClientWebSocketOptions.KeepAliveInterval, or remove WebSocket:KeepAliveInterval from the profile to keep your value.",
             "clientWebSocketOptions.UseKeepAlive(profiles, \"both\"): ClientWebSocketOptions.KeepAliveTimeout was set by hand to 3s, but KeepAlive profile 'both' sets WebSocket:KeepAliveTimeout, so the profile's 10s wins. Fix: remove the hand-set ClientWebSocketOptions.KeepAliveTimeout, or remove WebSocket:KeepAliveTimeout from the profile to keep your value.");
+    }
+
+    [Fact]
+    public void ClientWebSocketUseKeepAlive_AReloadChangesTheWebSocketSection_WarnsThatTheOptionsValuesStayWithTheFix()
+    {
+        // A WebSocket's options are fixed once it connects: a reload of WebSocket:KeepAliveInterval never reached them, and
+        // nothing said so, while every other client says what stays (3204).
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(
+            [new("KeepAlive:Profiles:ws:WebSocket:KeepAliveInterval", "20s"), new("KeepAlive:Profiles:ws:WebSocket:KeepAliveTimeout", "10s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        using var webSocket = new System.Net.WebSockets.ClientWebSocket();
+        webSocket.Options.UseKeepAlive(profiles.Profiles, "ws");
+
+        configuration["KeepAlive:Profiles:ws:WebSocket:KeepAliveInterval"] = "25s";
+        configuration.Reload();
+
+        webSocket.Options.KeepAliveInterval.Should().Be(TimeSpan.FromSeconds(20), "the options took the WebSocket section once");
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle("one reload, one warning").Which.Should().Be(
+            "ClientWebSocket took these values from KeepAlive profile 'ws' once, when it was set up, so the reload just accepted does not reach them: "
+            + "ClientWebSocketOptions.KeepAliveInterval stays 20s (the profile now says 25s). "
+            + "Fix: a ClientWebSocket's options cannot change once it has connected: connect a new ClientWebSocket with clientWebSocket.ConnectAsync(uri, profiles, \"ws\", cancellationToken) "
+            + "(or clientWebSocket.Options.UseKeepAlive(profiles, \"ws\") before its ConnectAsync), which takes the reloaded values.");
+    }
+
+    [Fact]
+    public async Task ClientWebSocketUseKeepAlive_WebSocketDisposedAndCollected_AReloadNoLongerWarns()
+    {
+        // The warning is tied, weakly, to the options: once their WebSocket is dropped and collected, nothing keeps the values.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:ws:WebSocket:KeepAliveInterval", "20s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+
+        await ReloadWarnings.StopOnceTheClientIsCollectedAsync(profiles, configuration, "KeepAlive:Profiles:ws:WebSocket:KeepAliveInterval", "40s",
+            "ClientWebSocketOptions.KeepAliveInterval stays 20s (the profile now says 30s)", () => Task.FromResult(ReloadWhileAWebSocketLivesThenDispose(profiles, configuration)));
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference ReloadWhileAWebSocketLivesThenDispose(ClientProfiles profiles, IConfigurationRoot configuration)
+    {
+        var webSocket = new System.Net.WebSockets.ClientWebSocket();
+        webSocket.Options.UseKeepAlive(profiles.Profiles, "ws");
+        configuration["KeepAlive:Profiles:ws:WebSocket:KeepAliveInterval"] = "30s";
+        configuration.Reload();
+        webSocket.Dispose();
+        return new WeakReference(webSocket);
     }
 
     [Fact]
