@@ -58,10 +58,12 @@ public static class KeepAliveHttpClientBuilderExtensions
                 KeepAliveHandlerSettings.Warn(profiles, client, profileName, binding.Options, binding.ReportedOverrides), handlerLifetime);
             if (handlerLifetime == Timeout.InfiniteTimeSpan)
             {
-                // The factory never builds this handler again: a reload of the Http section would never reach it.
+                // The factory never builds this handler again: a reload of the Http section would never reach it. A lifetime
+                // of the per-connection options wins over the profile's, which the handler then never takes.
+                var withoutLifetime = binding.Options.PooledConnectionLifetime is not null;
                 ClientReloadWatch.Warn(profiles, profileName, client,
                     $"give {client} a finite HandlerLifetime (SetHandlerLifetime; the default is {KeepAlive.Net.KeepAliveDuration.Format(new HttpClientFactoryOptions().HandlerLifetime)}), so that the factory builds its handler again with the reloaded values",
-                    KeepAliveProfiles.LoggerOf(profiles), handler, KeepAliveHandlerSettings.Values(http), KeepAliveHandlerSettings.ValuesNow(profiles, profileName));
+                    KeepAliveProfiles.LoggerOf(profiles), handler, KeepAliveHandlerSettings.Values(http, withoutLifetime), KeepAliveHandlerSettings.ValuesNow(profiles, profileName, withoutLifetime));
             }
         }));
         return builder;

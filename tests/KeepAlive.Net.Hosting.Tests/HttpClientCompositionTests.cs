@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using KeepAlive.Net.Tests.TestSupport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -264,6 +265,32 @@ public sealed class HttpClientCompositionTests
             "HttpClient 'payments' took these values from KeepAlive profile 'payments' once, when it was set up, so the reload just accepted does not reach them: "
             + "SocketsHttpHandler.PooledConnectionIdleTimeout stays 50s (the profile now says 40s). "
             + "Fix: give HttpClient 'payments' a finite HandlerLifetime (SetHandlerLifetime; the default is 2m), so that the factory builds its handler again with the reloaded values.");
+    }
+
+    [Fact]
+    public void UseKeepAlive_InfiniteHandlerLifetimeAndALifetimeOfTheOptions_AReloadOfTheProfilesLifetimeSaysNothing()
+    {
+        // The per-connection options' PooledConnectionLifetime wins over the profile's, yet a reload of the profile's was
+        // said as "PooledConnectionLifetime stays 5m", a value the handler never had (it runs with 3m).
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(
+            [new("KeepAlive:Profiles:payments:Http:PooledConnectionLifetime", "5m"), new("KeepAlive:Profiles:payments:Http:ConnectTimeout", "4s")]).Build();
+        using var profiles = ClientProfiles.Build(services =>
+        {
+            services.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            services.AddHttpClient("payments").SetHandlerLifetime(Timeout.InfiniteTimeSpan).UseKeepAlive("payments", o => o.PooledConnectionLifetime = TimeSpan.FromMinutes(3));
+        });
+        var handler = Primary(profiles.Services.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler("payments"));
+
+        configuration["KeepAlive:Profiles:payments:Http:PooledConnectionLifetime"] = "10m";
+        configuration.Reload();
+        var afterTheLifetimeReload = profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied);
+        configuration["KeepAlive:Profiles:payments:Http:ConnectTimeout"] = "6s";
+        configuration.Reload();
+
+        handler.PooledConnectionLifetime.Should().Be(TimeSpan.FromMinutes(3), "the options' lifetime wins over the profile's");
+        afterTheLifetimeReload.Should().BeEmpty("the handler never took the profile's lifetime");
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle("the control: a value the handler took is said").Which.Should()
+            .Contain("SocketsHttpHandler.ConnectTimeout stays 4s (the profile now says 6s)").And.NotContain("PooledConnectionLifetime");
     }
 
     /// <summary>Waits until the factory builds the client's handler again (a handler lifetime of 1 s has passed), at most 10 s, and returns its primary handler.</summary>
