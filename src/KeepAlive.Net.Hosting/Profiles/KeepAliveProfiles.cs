@@ -85,14 +85,10 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
 
         // Every section a profile binds from (a profile bound from several reloads when any of them does) and every section
         // given to AddKeepAlive(section), holding profiles or not (empty, or the health check's thresholds only: a reload may
-        // list a profile there, event 3008, or add what start-up refuses, events 3009, 3010). A reload judges them all, and a
-        // section's reload token is its configuration root's: one subscription per token, so one reload of a configuration
-        // is one reload here, however many of its sections are watched; sections of another configuration have their own.
+        // list a profile there, event 3008, or add what start-up refuses, events 3009, 3010). A reload judges them all, and one
+        // configuration's reload is one reload here, however many of its sections are watched (ConfigurationReloads).
         IEnumerable<IConfiguration> watched = [.. all.Select(static r => r.Section).OfType<IConfiguration>(), .. given.Select(static s => s.Section)];
-        foreach (var section in watched.DistinctBy(static s => s.GetReloadToken(), ReferenceEqualityComparer.Instance))
-        {
-            _subscriptions.Add(ChangeToken.OnChange(section.GetReloadToken, Reload));
-        }
+        _subscriptions.AddRange(ConfigurationReloads.Watch(watched, static s => s, _ => Reload()));
     }
 
     public IReadOnlyCollection<string> Names { get; }

@@ -56,6 +56,46 @@ public sealed class HealthReloadTests
         }
     }
 
+    [Fact]
+    public async Task Reload_TwoNamedChecksReadingOneSection_WarnsOncePerPathForEachReload()
+    {
+        // AddKeepAlive(section, name: "a") and AddKeepAlive(section, name: "b"): each check watched the section, so one save
+        // said 3006 once per check for the same path. A third check, reading another section of the same configuration, is
+        // watched too: its change is said once, under its own path.
+        var settings = new Dictionary<string, string?>
+        {
+            ["KeepAlive:Profiles:payments:Tcp:IdleTime"] = "30s",
+            ["KeepAlive:Health:Window"] = "1m",
+            ["Health:Live:UnhealthyPeerDeadCount"] = "5",
+        };
+        using var host = await ReloadableHost.StartAsync(settings, static (services, configuration) =>
+        {
+            services.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            services.AddHealthChecks()
+                .AddKeepAlive(configuration.GetSection("KeepAlive:Health"), name: "a")
+                .AddKeepAlive(configuration.GetSection("KeepAlive:Health"), name: "b")
+                .AddKeepAlive(configuration.GetSection("Health:Live"), name: "live");
+        });
+        IEnumerable<string> Warnings() => host.Logs.GetSnapshot().Where(static r => r.Id.Id == KeepAliveEventIds.HealthReloadNotApplied).Select(static r => r.Message);
+
+        host.Configuration["KeepAlive:Health:Window"] = "10";
+        host.Configuration.Reload();
+        host.SingleWarning(KeepAliveEventIds.HealthReloadNotApplied).Should().Contain("from KeepAlive:Health once").And.Contain("every threshold stays").And.Contain("KeepAlive:Health:Window").And.Contain("'10' has no unit");
+
+        host.Configuration["KeepAlive:Health:Window"] = "5m";
+        host.Configuration["Health:Live:UnhealthyPeerDeadCount"] = "7";
+        host.Configuration.Reload();
+        var warnings = Warnings().Skip(1).ToList();
+        warnings.ForEach(TestContext.Current.TestOutputHelper!.WriteLine);
+        warnings.Should().HaveCount(2, "one reload, two paths");
+        warnings.Should().ContainSingle(static m => m.Contains("KeepAlive:Health:Window stays 1m (the section now says 5m)", StringComparison.Ordinal));
+        warnings.Should().ContainSingle(static m => m.Contains("Health:Live:UnhealthyPeerDeadCount stays 5 (the section now says 7)", StringComparison.Ordinal));
+        foreach (var name in new[] { "a", "b" })
+        {
+            host.Host.Services.GetRequiredService<IOptionsMonitor<KeepAliveHealthCheckOptions>>().Get(name).Window.Should().Be(TimeSpan.FromMinutes(1), "check '{0}' keeps the thresholds it started with", name);
+        }
+    }
+
     [Theory]
     [InlineData(false, null, "no keep-alive health check is added", "call services.AddHealthChecks()")]
     [InlineData(true, null, "services.AddHealthChecks().AddKeepAlive() was called without a section", "replace the call that adds the check named 'keepalive' without a section")]
