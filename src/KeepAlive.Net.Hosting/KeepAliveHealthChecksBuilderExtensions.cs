@@ -90,7 +90,7 @@ public static class KeepAliveHealthChecksBuilderExtensions
             sp.GetService<TimeProvider>(),
             sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
             sp.GetService<IKeepAliveProfiles>()));
-        services.AddSingleton(new KeepAliveHealthCheckRegistration(optionsName));
+        services.AddSingleton(new KeepAliveHealthCheckRegistration(name, optionsName));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KeepAliveTelemetryListenerService>());
         return builder.Add(new HealthCheckRegistration(
             name,

@@ -69,9 +69,10 @@ internal sealed class KeepAliveHealthCheckOptionsValidator(IEnumerable<IKeepAliv
     /// <summary>
     /// Why no keep-alive health check reads the thresholds at <paramref name="path"/>, and the fix that has one read them
     /// (a verb first, without a full stop), or <see langword="null"/> when one does: start-up refuses such a section beside
-    /// the profiles, and a reload that adds one says so (event 3010). The section overload adds the check named
-    /// <c>keepalive</c>, so when that check is added already the fix gives it the section, in place of its call: a second
-    /// call would add a second check of that name.
+    /// the profiles, and a reload that adds one says so (event 3010). Every call that works is named: each check added can
+    /// read the section under its own name, its call replaced by the section overload given that name (a second call beside
+    /// it would add a second check of that name), and, with no check named <c>keepalive</c>, the section overload without a
+    /// name adds that one beside the others.
     /// </summary>
     /// <param name="path">The section's path, e.g. <c>KeepAlive:Health</c>.</param>
     /// <param name="bindings">The sections the registered checks read their thresholds from.</param>
@@ -84,7 +85,7 @@ internal sealed class KeepAliveHealthCheckOptionsValidator(IEnumerable<IKeepAliv
             return null;
         }
 
-        var reading = $"services.AddHealthChecks().AddKeepAlive(configuration.GetSection(\"{path}\"))";
+        var reading = SectionCall(path, KeepAliveHealthChecksBuilderExtensions.DefaultName);
         if (!checks.Any())
         {
             return ("no keep-alive health check is added (services.AddHealthChecks().AddKeepAlive(...) is never called)", $"call {reading}");
@@ -93,17 +94,29 @@ internal sealed class KeepAliveHealthCheckOptionsValidator(IEnumerable<IKeepAliv
         var unread = given.Count == 0
             ? "no keep-alive health check reads it (services.AddHealthChecks().AddKeepAlive() was called without a section)"
             : $"no keep-alive health check reads it (services.AddHealthChecks().AddKeepAlive(...) was given {string.Join(", ", given)})";
-        if (!checks.Any(static c => c.OptionsName == Options.DefaultName))
-        {
-            // Only checks of other names: the section overload without a name adds the one named keepalive beside them.
-            return (unread, $"call {reading}, which adds the check named '{KeepAliveHealthChecksBuilderExtensions.DefaultName}' to read them");
-        }
 
-        var existing = given.Count == 0
-            ? "without a section (services.AddHealthChecks().AddKeepAlive() or .AddKeepAlive(o => ...))"
-            : $"from {given[^1]} (services.AddHealthChecks().AddKeepAlive(configuration.GetSection(\"{given[^1]}\")))";
-        return (unread, $"replace the call that adds the check named '{KeepAliveHealthChecksBuilderExtensions.DefaultName}' {existing} with {reading} (not a second call beside it: that adds a second check of that name)");
+        // Each check, the one named keepalive first, by the call that adds it now: the section it reads (its own binding), or none.
+        var replacements = checks.DistinctBy(static c => c.OptionsName, StringComparer.Ordinal).OrderBy(static c => c.OptionsName != Options.DefaultName).Select(c =>
+        {
+            var own = bindings.LastOrDefault(b => string.Equals(b.Name, c.OptionsName, StringComparison.Ordinal))?.Path;
+            var existing = own is not null
+                ? $"from {own} ({SectionCall(own, c.Name)})"
+                : c.OptionsName == Options.DefaultName
+                    ? "without a section (services.AddHealthChecks().AddKeepAlive() or .AddKeepAlive(o => ...))"
+                    : $"without a section (services.AddHealthChecks().AddKeepAlive(o => ...{NameArgument(c.Name)}))";
+            return $"the call that adds the check named '{c.Name}' {existing} with {SectionCall(path, c.Name)}";
+        });
+        var replace = $"replace {string.Join(", or ", replacements)} (not a second call beside it: that adds a second check of that name)";
+        return checks.Any(static c => c.OptionsName == Options.DefaultName)
+            ? (unread, replace)
+            : (unread, $"call {reading}, which adds the check named '{KeepAliveHealthChecksBuilderExtensions.DefaultName}' to read them, or {replace}");
     }
+
+    // The call that adds the check named name reading the section at path, as the user writes it (no name: keepalive's).
+    private static string SectionCall(string path, string name) => $"services.AddHealthChecks().AddKeepAlive(configuration.GetSection(\"{path}\"){NameArgument(name)})";
+
+    private static string NameArgument(string name) =>
+        string.Equals(name, KeepAliveHealthChecksBuilderExtensions.DefaultName, StringComparison.Ordinal) ? string.Empty : $", name: \"{name}\"";
 
     // Profiles whose heartbeats report under one name (the check reads a profile's telemetry by it, ignoring case): the check
     // would judge each by the other's lateness and dead peers. An invalid profile is left to its own validation.

@@ -4,9 +4,10 @@ using Microsoft.Extensions.Hosting;
 
 namespace KeepAlive.Net.Hosting.Health;
 
-/// <summary>The options name of one keep-alive health check registration, so its telemetry listener starts with the host.</summary>
+/// <summary>One keep-alive health check registration, so its telemetry listener starts with the host.</summary>
+/// <param name="Name">The health check's name, e.g. <c>keepalive</c>.</param>
 /// <param name="OptionsName">The name of its <see cref="KeepAliveHealthCheckOptions"/> and the key of its listener.</param>
-internal sealed record KeepAliveHealthCheckRegistration(string OptionsName);
+internal sealed record KeepAliveHealthCheckRegistration(string Name, string OptionsName);
 
 /// <summary>
 /// Creates each registration's telemetry listener when the host starts, so its health check has heard everything since then,

@@ -396,6 +396,51 @@ public sealed class KeepAliveHealthCheckTests
         FluentActions.Invoking(() => twice.Services.GetRequiredService<HealthCheckService>()).Should().Throw<ArgumentException>().WithMessage("*Duplicate health checks*keepalive*");
     }
 
+    [Theory]
+    [InlineData(false, "call services.AddHealthChecks().AddKeepAlive(configuration.GetSection(\"KeepAlive:Health\")), which adds the check named 'keepalive' to read them, or replace the call that adds the check named 'keepalive-ready' without a section (services.AddHealthChecks().AddKeepAlive(o => ..., name: \"keepalive-ready\")) with services.AddHealthChecks().AddKeepAlive(configuration.GetSection(\"KeepAlive:Health\"), name: \"keepalive-ready\"), or the call that adds the check named 'keepalive-live' from Health:Live (services.AddHealthChecks().AddKeepAlive(configuration.GetSection(\"Health:Live\"), name: \"keepalive-live\")) with services.AddHealthChecks().AddKeepAlive(configuration.GetSection(\"KeepAlive:Health\"), name: \"keepalive-live\") (not a second call beside it: that adds a second check of that name), or remove KeepAlive:Health.")]
+    [InlineData(true, "replace the call that adds the check named 'keepalive' without a section (services.AddHealthChecks().AddKeepAlive() or .AddKeepAlive(o => ...)) with services.AddHealthChecks().AddKeepAlive(configuration.GetSection(\"KeepAlive:Health\")), or the call that adds the check named 'keepalive-ready' without a section (services.AddHealthChecks().AddKeepAlive(o => ..., name: \"keepalive-ready\")) with services.AddHealthChecks().AddKeepAlive(configuration.GetSection(\"KeepAlive:Health\"), name: \"keepalive-ready\"), or the call that adds the check named 'keepalive-live' from Health:Live (services.AddHealthChecks().AddKeepAlive(configuration.GetSection(\"Health:Live\"), name: \"keepalive-live\")) with services.AddHealthChecks().AddKeepAlive(configuration.GetSection(\"KeepAlive:Health\"), name: \"keepalive-live\") (not a second call beside it: that adds a second check of that name), or remove KeepAlive:Health.")]
+    public async Task StartAsync_ThresholdsInTheKeepAliveSectionButNamedChecksReadNone_TheFixNamesEachCallThatWorksAndTheNamedOneFollowedStarts(bool defaultCheckAdded, string fix)
+    {
+        // Since a check from configuration takes a name, each check added can read the section under its own name. The fix
+        // named only the check 'keepalive' (add it, or replace its call): a user with a check "keepalive-ready" set in code was
+        // not told that AddKeepAlive(configuration.GetSection("KeepAlive:Health"), name: "keepalive-ready") works as well.
+        const string Json = """{ "KeepAlive": { "Profiles": { "payments": { "Tcp": { "IdleTime": "30s" } } }, "Health": { "Window": "2m" } }, "Health": { "Live": { "Window": "5m" } } }""";
+        void AddChecks(IServiceCollection services, IConfiguration configuration, bool readyFromKeepAliveHealth)
+        {
+            var checks = services.AddHealthChecks();
+            _ = defaultCheckAdded ? checks.AddKeepAlive() : checks;
+            _ = readyFromKeepAliveHealth
+                ? checks.AddKeepAlive(configuration.GetSection("KeepAlive:Health"), name: "keepalive-ready", tags: ["ready"])
+                : checks.AddKeepAlive(o => o.UnhealthyPeerDeadCount = 1, name: "keepalive-ready", tags: ["ready"]);
+            checks.AddKeepAlive(configuration.GetSection("Health:Live"), name: "keepalive-live");
+        }
+
+        var ex = await TestHosts.StartFailingAsync(Json, (s, configuration) =>
+        {
+            s.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            AddChecks(s, configuration, readyFromKeepAliveHealth: false);
+        });
+
+        // Each check's thresholds are validated on their own (an AggregateException when several fail).
+        var failures = (ex is AggregateException all ? all.InnerExceptions : [ex]).Should().AllBeOfType<OptionsValidationException>().Which.SelectMany(static e => e.Failures).ToList();
+        failures.ForEach(TestContext.Current.TestOutputHelper!.WriteLine);
+        failures.Should().Contain("KeepAlive:Health: holds the health check's thresholds, but no keep-alive health check reads it (services.AddHealthChecks().AddKeepAlive(...) was given Health:Live), so they would be silently ignored. Fix: " + fix);
+
+        // The named fix, followed: the check 'keepalive-ready' reads KeepAlive:Health, under its name and with its tag.
+        using var host = TestHosts.Build(Json, (s, configuration) =>
+        {
+            s.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            AddChecks(s, configuration, readyFromKeepAliveHealth: true);
+        });
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var ready = host.Services.GetRequiredService<IOptions<HealthCheckServiceOptions>>().Value.Registrations.Should().ContainSingle(static r => r.Name == "keepalive-ready").Which;
+        ready.Tags.Should().Equal("ready");
+        host.Services.GetRequiredService<IOptionsMonitor<KeepAliveHealthCheckOptions>>().Get("keepalive-ready").Window.Should().Be(TimeSpan.FromMinutes(2), "the check reads KeepAlive:Health");
+        var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(TestContext.Current.CancellationToken);
+        report.Entries.Keys.Should().Contain("keepalive-ready");
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
     [Fact]
     public async Task StartAsync_ThresholdsInTheKeepAliveSectionButNoHealthCheckAdded_HostDoesNotStartAndSaysHowToAddIt()
     {
