@@ -38,8 +38,20 @@ internal sealed class KeepAliveHealthCheckOptionsValidator(IEnumerable<IKeepAliv
             report.Add(prefix + error.OptionName, error.Message);
         }
 
-        // Validated with no check added only because the KeepAlive section holds Health (AddKeepAlive asks for it).
-        var checkAdded = checks.Any();
+        // What concerns every check (no profile, shared heartbeat names, thresholds no check reads) is said once, by the first
+        // check's validation: each check's thresholds are validated on their own, and the host would stop saying it once per
+        // check. With no check added, validated only because the KeepAlive section holds Health (AddKeepAlive asks for it).
+        var first = checks.FirstOrDefault();
+        if (string.Equals(name ?? Options.DefaultName, first?.OptionsName ?? Options.DefaultName, StringComparison.Ordinal))
+        {
+            AddFindingsAboutEveryCheck(report, checkAdded: first is not null);
+        }
+
+        return report.Messages.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(report.Messages);
+    }
+
+    private void AddFindingsAboutEveryCheck(ValidationReport report, bool checkAdded)
+    {
         // The profiles' service alone is no profile: AddKeepAlive(section) registers it when the section lists none.
         if (checkAdded && !profiles.Any(static p => p.Names.Count > 0))
         {
@@ -62,8 +74,6 @@ internal sealed class KeepAliveHealthCheckOptionsValidator(IEnumerable<IKeepAliv
                 report.AddGeneral($"{section.Path}: holds the health check's thresholds, but {unread}, so they would be silently ignored. Fix: {fix}, or remove {section.Path}.");
             }
         }
-
-        return report.Messages.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(report.Messages);
     }
 
     /// <summary>

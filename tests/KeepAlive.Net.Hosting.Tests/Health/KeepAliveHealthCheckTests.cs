@@ -508,6 +508,29 @@ public sealed class KeepAliveHealthCheckTests
         ex.Message.Should().Contain($"Profiles {profiles} report their heartbeats under one name, {name}").And.Contain("cannot tell them apart").And.Contain("Fix: give each profile its own Heartbeat:Name");
     }
 
+    [Theory]
+    [InlineData("""{ "KeepAlive": { "Profiles": { "a": { "Heartbeat": { "Name": "shared" } }, "b": { "Heartbeat": { "Name": "shared" } } } } }""", "Profiles 'a' and 'b' report their heartbeats under one name, 'shared'")]
+    [InlineData("""{ "KeepAlive": { "Profiles": { "payments": { } }, "Health": { "Window": "2m" } } }""", "KeepAlive:Health: holds the health check's thresholds, but no keep-alive health check reads it")]
+    [InlineData("{}", "has no keep-alive profile to judge")]
+    public async Task StartAsync_SeveralChecksAndAFindingAboutThemAll_HostStopsSayingItOnce(string json, string finding)
+    {
+        // Each check's thresholds are validated on their own, and each validation said the findings that concern every check
+        // (profiles sharing a heartbeat name, thresholds no check reads, no profile at all): three checks, the host stopped
+        // with an AggregateException saying each of them three times.
+        var ex = await TestHosts.StartFailingAsync(json, (s, configuration) =>
+        {
+            s.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            s.AddHealthChecks()
+                .AddKeepAlive(configure: null, name: "keepalive-ready", tags: ["ready"])
+                .AddKeepAlive(o => o.UnhealthyPeerDeadCount = 5, name: "keepalive-live")
+                .AddKeepAlive();
+        });
+
+        var failures = ex.Should().BeOfType<OptionsValidationException>().Which.Failures.ToList();
+        failures.ForEach(TestContext.Current.TestOutputHelper!.WriteLine);
+        failures.Should().ContainSingle().Which.Should().Contain(finding);
+    }
+
     // Profiles bound from sections of their own: the fix must name the key the user edits, not KeepAlive:Profiles:<name>.
     [Fact]
     public async Task StartAsync_TwoProfilesFromOtherSectionsReportingUnderOneHeartbeatName_TheFixNamesTheRealPath()
