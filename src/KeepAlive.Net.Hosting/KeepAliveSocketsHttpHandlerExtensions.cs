@@ -10,8 +10,8 @@ namespace KeepAlive.Net.Hosting;
 /// <summary>Applies a keep-alive profile to a <see cref="SocketsHttpHandler"/> you create yourself (a gRPC channel's, a WebSocket's, SignalR's).</summary>
 public static class KeepAliveSocketsHttpHandlerExtensions
 {
-    /// <summary>What keeps each handler's warning 3204 for as long as the handler lives: released where a client built over it says 3204 itself.</summary>
-    private static readonly ConditionalWeakTable<SocketsHttpHandler, ClientHold> ReloadWarnings = [];
+    /// <summary>What keeps each handler's warning 3204 for as long as the handler lives, and the values it took: released where a client built over it says 3204 itself.</summary>
+    private static readonly ConditionalWeakTable<SocketsHttpHandler, HandlerValues> ReloadWarnings = [];
 
     /// <summary>
     /// Applies every layer of a profile a client handler can carry: its <c>Tcp</c> section to each new connection's socket
@@ -76,20 +76,32 @@ public static class KeepAliveSocketsHttpHandlerExtensions
     /// <param name="handler">The client's handler.</param>
     internal static void LeaveReloadWarningToTheClient(SocketsHttpHandler handler)
     {
-        if (ReloadWarnings.TryGetValue(handler, out var hold))
+        if (ReloadWarnings.TryGetValue(handler, out var values))
         {
-            hold.Release();
+            values.Hold.Release();
         }
     }
+
+    /// <summary>
+    /// The <c>Http</c> values <paramref name="handler"/> took, by handler setting, and the profile's now (read at each call):
+    /// for the 3204 of a client that keeps the handler (<see cref="LeaveReloadWarningToTheClient"/>), once it finds out that it does.
+    /// </summary>
+    /// <param name="handler">The client's handler.</param>
+    /// <returns>The values, or <see langword="null"/> for a handler UseKeepAlive did not set up.</returns>
+    internal static (IReadOnlyDictionary<string, string> Taken, Func<IReadOnlyDictionary<string, string>> Now)? HttpValuesTaken(SocketsHttpHandler handler) =>
+        ReloadWarnings.TryGetValue(handler, out var values) ? (values.Taken, values.Now) : null;
 
     // A started handler cannot change: the Http section stays as taken here, and a reload that changes it is said, while the
     // handler lives (held through the table, whose entry goes with the handler; the watcher holds neither strongly).
     private static void WarnWhenReloadsAreNotTaken(SocketsHttpHandler handler, IKeepAliveProfiles profiles, string profileName, HttpKeepAliveOptions http, bool withoutLifetime)
     {
-        var hold = new ClientHold();
-        ReloadWarnings.AddOrUpdate(handler, hold);
+        var values = new HandlerValues(new ClientHold(), KeepAliveHandlerSettings.Values(http, withoutLifetime), KeepAliveHandlerSettings.ValuesNow(profiles, profileName, withoutLifetime));
+        ReloadWarnings.AddOrUpdate(handler, values);
         ClientReloadWatch.Warn(profiles, profileName, nameof(SocketsHttpHandler),
             $"a SocketsHttpHandler cannot change once it has sent a request: create a new SocketsHttpHandler and call socketsHttpHandler.UseKeepAlive(profiles, \"{profileName}\") on it (its sockets already follow reloads of the Tcp section), or let services.AddHttpClient(...).UseKeepAlive(\"{profileName}\") build the handler, which the factory builds again with the reloaded values",
-            KeepAliveProfiles.LoggerOf(profiles), hold, KeepAliveHandlerSettings.Values(http, withoutLifetime), KeepAliveHandlerSettings.ValuesNow(profiles, profileName, withoutLifetime));
+            KeepAliveProfiles.LoggerOf(profiles), values.Hold, values.Taken, values.Now);
     }
+
+    /// <summary>A handler's 3204: what keeps it, the values the handler took and the profile's now.</summary>
+    private sealed record HandlerValues(ClientHold Hold, IReadOnlyDictionary<string, string> Taken, Func<IReadOnlyDictionary<string, string>> Now);
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http;
 using System.Net.WebSockets;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using KeepAlive.Net.Hosting;
@@ -40,8 +41,22 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
     private int _handlerReported;
     private int _webSocketReported;
 
+    /// <summary>The fix of 3204 for the values the hub connection takes when it is built.</summary>
+    private const string RebuildFix = "build the hub connection again with UseKeepAlive (its sockets already follow reloads; KeepAliveInterval and ServerTimeout are fixed when it is built)";
+
+    /// <summary>The fix of 3204 for the <c>Http</c> values of a handler your factory returns at every connection.</summary>
+    private const string SameHandlerFix = "return a new SocketsHttpHandler from the HttpMessageHandlerFactory at each call, not the same one (SignalR asks for one at each connection, reconnections included, and disposes it with the connection; the hub connection sets each up with the profile, so the Http section follows reloads at the next connection)";
+
     /// <summary>What keeps warning 3204 for this connection: released when the hub connection disposes its services, and this with them.</summary>
-    private readonly KeepAlive.Net.Hosting.Clients.ClientHold _hold = new();
+    private KeepAlive.Net.Hosting.Clients.ClientHold? _hold;
+
+    /// <summary>The values the connection keeps of its own where the profile leaves them alone (set by hand), once it is built.</summary>
+    private (TimeSpan? Interval, TimeSpan? Timeout)? _yours;
+
+    /// <summary>Handlers of the factory of yours that this connection has set up, to know one it gets again.</summary>
+    private readonly ConditionalWeakTable<SocketsHttpHandler, object> _handlersSetUp = [];
+    private int _handlerStays;
+    private int _disposed;
 
     private string ProfileName => settings.ProfileName;
 
@@ -86,33 +101,86 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
     private void WarnWhenReloadsAreNotTaken(TimeSpan yourInterval, TimeSpan yourTimeout)
     {
         // A value the profile leaves alone is SignalR's own, or yours when set by hand.
-        var yours = (Interval: yourInterval != HubConnection.DefaultKeepAliveInterval ? yourInterval : (TimeSpan?)null, Timeout: yourTimeout != HubConnection.DefaultServerTimeout ? yourTimeout : (TimeSpan?)null);
-        Dictionary<string, string> Taken(KeepAliveSignalRSettings s)
-        {
-            var values = new Dictionary<string, string>(StringComparer.Ordinal);
-            if ((s.KeepAliveInterval ?? yours.Interval) is { } interval)
-            {
-                values["HubConnectionOptions.KeepAliveInterval"] = KeepAliveDuration.Format(interval);
-            }
-
-            if ((s.ServerTimeout ?? yours.Timeout) is { } timeout)
-            {
-                values["HubConnectionOptions.ServerTimeout"] = KeepAliveDuration.Format(timeout);
-            }
-
-            return values;
-        }
-
-        // The watcher is shared by every connection built with these values, and outlives the first of them: it warns
-        // where the profiles report their reloads, as the client packages do, not through one connection's logging.
-        var (allProfiles, profileName) = (profiles, ProfileName);
-        KeepAlive.Net.Hosting.Clients.ClientReloadWatch.Warn(profiles, profileName, "SignalR hub connection",
-            "build the hub connection again with UseKeepAlive (its sockets already follow reloads; KeepAliveInterval and ServerTimeout are fixed when it is built)",
-            KeepAlive.Net.Hosting.Profiles.KeepAliveProfiles.LoggerOf(profiles), _hold, Taken(settings), () => Taken(KeepAliveSignalRSettings.Create(allProfiles, profileName))); // held by the hub connection, through its services, until it is disposed
+        (TimeSpan? Interval, TimeSpan? Timeout) yours = (yourInterval != HubConnection.DefaultKeepAliveInterval ? yourInterval : null, yourTimeout != HubConnection.DefaultServerTimeout ? yourTimeout : null);
+        _yours = yours;
+        Watch(Taken(settings, yours), ValuesNow(profiles, ProfileName, yours, http: null), RebuildFix);
     }
 
+    /// <summary>
+    /// The factory of yours returned a handler this connection set up before: it keeps the <c>Http</c> values it took at
+    /// every connection, reconnections included, so the connection's 3204 names them too, with the fix for them (once per
+    /// connection; the handler's own 3204 is left to the connection's, one reload, one warning).
+    /// </summary>
+    private void WarnThatTheHandlerStays(SocketsHttpHandler handler)
+    {
+        if (_yours is not { } yours || KeepAliveSocketsHttpHandlerExtensions.HttpValuesTaken(handler) is not { } http || Interlocked.Exchange(ref _handlerStays, 1) == 1)
+        {
+            return;
+        }
+
+        var taken = Taken(settings, yours);
+        var fix = taken.Count == 0 ? SameHandlerFix : $"{SameHandlerFix}; for KeepAliveInterval and ServerTimeout, {RebuildFix}";
+        foreach (var (setting, value) in http.Taken)
+        {
+            taken[setting] = value;
+        }
+
+        Watch(taken, ValuesNow(profiles, ProfileName, yours, http.Now), fix);
+    }
+
+    /// <summary>Watches <paramref name="taken"/> for this connection, in place of what it watched before (held by the hub connection, through its services, until it is disposed).</summary>
+    private void Watch(Dictionary<string, string> taken, Func<IReadOnlyDictionary<string, string>> now, string fix)
+    {
+        // The watcher is shared by every connection built with these values, and outlives the first of them: it warns
+        // where the profiles report their reloads, as the client packages do, not through one connection's logging.
+        var hold = new KeepAlive.Net.Hosting.Clients.ClientHold();
+        KeepAlive.Net.Hosting.Clients.ClientReloadWatch.Warn(profiles, ProfileName, "SignalR hub connection", fix,
+            KeepAlive.Net.Hosting.Profiles.KeepAliveProfiles.LoggerOf(profiles), hold, taken, now);
+        Interlocked.Exchange(ref _hold, hold)?.Release();
+        if (Volatile.Read(ref _disposed) == 1)
+        {
+            hold.Release();
+        }
+    }
+
+    /// <summary>The values the connection takes from <paramref name="s"/>, by client setting.</summary>
+    private static Dictionary<string, string> Taken(KeepAliveSignalRSettings s, (TimeSpan? Interval, TimeSpan? Timeout) yours)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        if ((s.KeepAliveInterval ?? yours.Interval) is { } interval)
+        {
+            values["HubConnectionOptions.KeepAliveInterval"] = KeepAliveDuration.Format(interval);
+        }
+
+        if ((s.ServerTimeout ?? yours.Timeout) is { } timeout)
+        {
+            values["HubConnectionOptions.ServerTimeout"] = KeepAliveDuration.Format(timeout);
+        }
+
+        return values;
+    }
+
+    /// <summary>
+    /// The profile's values now, as <see cref="Taken"/> and, for a handler that stays, <paramref name="http"/>. Static: the
+    /// profiles hold the function through the watcher, and must not hold the connection.
+    /// </summary>
+    private static Func<IReadOnlyDictionary<string, string>> ValuesNow(IKeepAliveProfiles profiles, string profileName, (TimeSpan? Interval, TimeSpan? Timeout) yours, Func<IReadOnlyDictionary<string, string>>? http) => () =>
+    {
+        var values = Taken(KeepAliveSignalRSettings.Create(profiles, profileName), yours);
+        foreach (var (setting, value) in http?.Invoke() ?? new Dictionary<string, string>())
+        {
+            values[setting] = value;
+        }
+
+        return values;
+    };
+
     /// <summary>The hub connection disposed its services: it keeps no values in force, so 3204 no longer names it.</summary>
-    public void Dispose() => _hold.Release();
+    public void Dispose()
+    {
+        Volatile.Write(ref _disposed, 1);
+        Volatile.Read(ref _hold)?.Release();
+    }
 
     public void PostConfigure(string? name, HttpConnectionOptions options)
     {
@@ -265,6 +333,11 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
             }
 
             WithProfile(sockets);
+            if (!_handlersSetUp.TryAdd(sockets, ProfileName))
+            {
+                WarnThatTheHandlerStays(sockets);
+            }
+
             return handler;
         }
 
@@ -296,7 +369,7 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
     /// The profile on a handler of the connection, whose own 3204 is left to the connection's (one reload, one warning per
     /// client, naming the connection and its fix): SignalR asks for a handler for each connection it opens, reconnections
     /// included, so the handler's <c>Http</c> values follow reloads at the next one, unless a factory of yours returns the
-    /// same handler every time.
+    /// same handler every time (the connection's 3204 then names them, <see cref="WarnThatTheHandlerStays"/>).
     /// </summary>
     private SocketsHttpHandler WithProfile(SocketsHttpHandler handler)
     {

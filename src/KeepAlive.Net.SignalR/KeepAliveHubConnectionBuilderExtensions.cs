@@ -80,8 +80,10 @@ public static class KeepAliveHubConnectionBuilderExtensions
 
         var settings = KeepAliveSignalRSettings.Create(profiles, profileName);
         builder.Services.AddSingleton(new AppliedProfile(profileName));
-        builder.Services.AddSingleton<IPostConfigureOptions<HubConnectionOptions>>(services => Connection(services, profiles, settings, hostLoggers));
-        builder.Services.AddSingleton<IPostConfigureOptions<HttpConnectionOptions>>(services => Connection(services, profiles, settings, hostLoggers));
+        // One object for both options: what the hub connection takes when it is built and what its handlers keep, in one 3204.
+        builder.Services.AddSingleton(services => Connection(services, profiles, settings, hostLoggers));
+        builder.Services.AddSingleton<IPostConfigureOptions<HubConnectionOptions>>(static services => services.GetRequiredService<KeepAliveHubConnection>());
+        builder.Services.AddSingleton<IPostConfigureOptions<HttpConnectionOptions>>(static services => services.GetRequiredService<KeepAliveHubConnection>());
         return builder;
     }
 
