@@ -149,9 +149,15 @@ internal static class ServerWideSettings
         }
 
         var inForce = KeepAliveTimeout.Get(server.Limits);
-        var source = inForce == KeepAliveTimeout.Get(new KestrelServerLimits()) ? "Kestrel's default" : "set in code";
+
+        // Server-wide: another endpoint's profile that sets it sets it here too, and the fix belongs in that profile (set in
+        // this one, the two would disagree and stop the host).
+        var claimed = Claims.TryGetValue(server, out var claims) ? ClaimOf(claims, KeepAliveTimeout.Setting) : null;
+        var (source, fixIn) = claimed is { } claim && claim.Value == inForce
+            ? ($"server-wide: KeepAlive profile '{claim.Profile}' sets it on endpoint {claim.Endpoint.EndPoint}", $"KeepAlive profile '{claim.Profile}'")
+            : (inForce == KeepAliveTimeout.Get(new KestrelServerLimits()) ? "Kestrel's default" : "set in code", null);
         var warned = ClosesFirstWarned.GetValue(server, static _ => new HashSet<string>(StringComparer.OrdinalIgnoreCase));
-        if (HttpProfileRules.ServerClosesFirst($"{KeepAliveTimeout.What} ({source}; the profile sets no {KeepAliveTimeout.Setting})", inForce, peer) is { } rule)
+        if (HttpProfileRules.ServerClosesFirst($"{KeepAliveTimeout.What} ({source}; the profile sets no {KeepAliveTimeout.Setting})", inForce, peer, fixIn) is { } rule)
         {
             lock (warned)
             {
@@ -162,6 +168,14 @@ internal static class ServerWideSettings
             }
 
             Log.KestrelKeepAliveTimeoutNotLongerThanPeer(logger, profileName, listenOptions.EndPoint.ToString() ?? "", rule);
+        }
+    }
+
+    private static (string Profile, TimeSpan Value, ListenOptions Endpoint)? ClaimOf(Dictionary<string, (string Profile, TimeSpan Value, ListenOptions Endpoint)> claims, string setting)
+    {
+        lock (claims)
+        {
+            return claims.TryGetValue(setting, out var claim) ? claim : null;
         }
     }
 

@@ -1,4 +1,8 @@
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -34,6 +38,34 @@ public sealed class KestrelKeepAliveTimeoutTests
 
         logs.Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.KestrelKeepAliveTimeoutNotLongerThanPeer).Which.Message
             .Should().Contain("Kestrel's Limits.KeepAliveTimeout (set in code; the profile sets no Http:KeepAliveTimeout) is 45s, not longer than Heartbeat:PeerIdleTimeout 1m");
+    }
+
+    // Kestrel has one keep-alive timeout: another endpoint's profile that sets it sets it for this one too. The warning said
+    // "set in code" and asked for Http:KeepAliveTimeout in this profile, which then stopped the host (two profiles disagreeing).
+    [Fact]
+    public async Task UseKeepAlive_AnotherEndpointsProfileSetsAShorterKeepAliveTimeout_WarnsNamingThatProfileAndTheFixInIt()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        var json = """{ "KeepAlive": { "Profiles": { "short": { "Http": { "KeepAliveTimeout": "1m" } }, "edge": { "Heartbeat": { "PeerIdleTimeout": "AwsNlb" } } } } }""";
+        builder.Configuration.AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json)));
+        builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
+        builder.Services.AddLogging(l => l.AddFakeLogging());
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.Listen(IPAddress.Loopback, 0, listen => listen.UseKeepAlive("short"));
+            k.Listen(IPAddress.Loopback, 0, listen => listen.UseKeepAlive("edge"));
+        });
+        await using var app = builder.Build();
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        var logs = app.Services.GetRequiredService<FakeLogCollector>().GetSnapshot();
+        await app.StopAsync(TestContext.Current.CancellationToken);
+
+        logs.Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.KestrelKeepAliveTimeoutNotLongerThanPeer).Which.Message.Should()
+            .Contain("KeepAlive profile 'edge'")
+            .And.Contain("Kestrel's Limits.KeepAliveTimeout (server-wide: KeepAlive profile 'short' sets it on endpoint 127.0.0.1:")
+            .And.Contain("is 1m, not longer than Heartbeat:PeerIdleTimeout AwsNlb (5m50s)")
+            .And.NotContain("set in code")
+            .And.EndWith("Fix: set Http:KeepAliveTimeout in KeepAlive profile 'short' above 5m50s, for example 6m25s.");
     }
 
     [Theory]
