@@ -79,7 +79,7 @@ public static class KeepAliveListenOptionsExtensions
                 // Kestrel builds the pipeline when it binds the endpoint: every configuration callback has run by then.
                 if (Volatile.Read(ref endpoint.Retirement) is { } bound)
                 {
-                    ServerWideSettings.WarnIfKestrelClosesFirst(listenOptions, bound.ProfileName, profiles.GetProfile(bound.ProfileName), logger);
+                    ServerWideSettings.WarnIfKestrelClosesFirst(listenOptions, bound.ProfileName, profiles, logger);
                 }
 
                 return context =>

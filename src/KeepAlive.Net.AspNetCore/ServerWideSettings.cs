@@ -138,35 +138,59 @@ internal static class ServerWideSettings
     /// <summary>
     /// When Kestrel binds an endpoint with <c>UseKeepAlive</c> (every configuration callback has run by then): where the profile
     /// states a middlebox (<c>Heartbeat:PeerIdleTimeout</c>) but sets no <c>Http:KeepAliveTimeout</c>, holds the keep-alive timeout
-    /// Kestrel runs with (its default, or a value set in code) to the rule the profile's own is held to; warns once per server and profile.
+    /// Kestrel runs with (its default, or a value set in code) to the rule the profile's own is held to; warns once per server and
+    /// profile, and again after an accepted reload that breaks the rule anew (a new peer idle timeout).
     /// </summary>
-    public static void WarnIfKestrelClosesFirst(ListenOptions listenOptions, string profileName, KeepAliveProfileOptions profile, ILogger logger)
+    public static void WarnIfKestrelClosesFirst(ListenOptions listenOptions, string profileName, IKeepAliveProfiles profiles, ILogger logger)
     {
         var server = listenOptions.KestrelServerOptions;
-        if (profile.Heartbeat?.PeerIdleTimeout is not { } peer || KeepAliveTimeout.Of(profile) is not null)
+        var said = ClosesFirstSaid.GetValue(server, static _ => new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase));
+        lock (said)
         {
-            return;
+            if (!said.TryAdd(profileName, null))
+            {
+                return;
+            }
         }
 
-        var inForce = KeepAliveTimeout.Get(server.Limits);
+        void Check() => SayIfKestrelClosesFirst(listenOptions, profileName, profiles.GetProfile(profileName), logger, said);
+        Check();
 
-        // Server-wide: another endpoint's profile that sets it sets it here too, and the fix belongs in that profile (set in
-        // this one, the two would disagree and stop the host).
-        var claimed = Claims.TryGetValue(server, out var claims) ? ClaimOf(claims, KeepAliveTimeout.Setting) : null;
-        var (source, fixIn) = claimed is { } claim && claim.Value == inForce
-            ? ($"server-wide: KeepAlive profile '{claim.Profile}' sets it on endpoint {claim.Endpoint.EndPoint}", $"KeepAlive profile '{claim.Profile}'")
-            : (inForce == KeepAliveTimeout.Get(new KestrelServerLimits()) ? "Kestrel's default" : "set in code", null);
-        var warned = ClosesFirstWarned.GetValue(server, static _ => new HashSet<string>(StringComparer.OrdinalIgnoreCase));
-        if (HttpProfileRules.ServerClosesFirst($"{KeepAliveTimeout.What} ({source}; the profile sets no {KeepAliveTimeout.Setting})", inForce, peer, fixIn) is { } rule)
+        // The profile's own rules pass a reload that moves the peer over the timeout Kestrel runs with, which the profile does not set.
+        listenOptions.ApplicationServices.GetService<KeepAliveProfiles>()?.WatchAcceptedReloads(
+            profileName, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Kestrel {RuntimeHelpers.GetHashCode(server)}: {KeepAliveTimeout.What} against Heartbeat:PeerIdleTimeout"), heldBy: null, Check);
+    }
+
+    // Warning 3110 when the rule's finding for the profile differs from the one last said (null: the rule holds).
+    private static void SayIfKestrelClosesFirst(ListenOptions listenOptions, string profileName, KeepAliveProfileOptions profile, ILogger logger, Dictionary<string, string?> said)
+    {
+        var server = listenOptions.KestrelServerOptions;
+        string? rule = null;
+        if (profile.Heartbeat?.PeerIdleTimeout is { } peer && KeepAliveTimeout.Of(profile) is null)
         {
-            lock (warned)
+            var inForce = KeepAliveTimeout.Get(server.Limits);
+
+            // Server-wide: another endpoint's profile that sets it sets it here too, and the fix belongs in that profile (set in
+            // this one, the two would disagree and stop the host).
+            var claimed = Claims.TryGetValue(server, out var claims) ? ClaimOf(claims, KeepAliveTimeout.Setting) : null;
+            var (source, fixIn) = claimed is { } claim && claim.Value == inForce
+                ? ($"server-wide: KeepAlive profile '{claim.Profile}' sets it on endpoint {claim.Endpoint.EndPoint}", $"KeepAlive profile '{claim.Profile}'")
+                : (inForce == KeepAliveTimeout.Get(new KestrelServerLimits()) ? "Kestrel's default" : "set in code", null);
+            rule = HttpProfileRules.ServerClosesFirst($"{KeepAliveTimeout.What} ({source}; the profile sets no {KeepAliveTimeout.Setting})", inForce, peer, fixIn);
+        }
+
+        lock (said)
+        {
+            if (said[profileName] == rule)
             {
-                if (!warned.Add(profileName))
-                {
-                    return;
-                }
+                return;
             }
 
+            said[profileName] = rule;
+        }
+
+        if (rule is not null)
+        {
             Log.KestrelKeepAliveTimeoutNotLongerThanPeer(logger, profileName, listenOptions.EndPoint.ToString() ?? "", rule);
         }
     }
@@ -179,8 +203,8 @@ internal static class ServerWideSettings
         }
     }
 
-    // The profiles warning 3110 was logged for, per server (an endpoint bound on two addresses is built twice).
-    private static readonly ConditionalWeakTable<KestrelServerOptions, HashSet<string>> ClosesFirstWarned = [];
+    // Per server, the profiles checked for warning 3110 (an endpoint bound on two addresses is built twice), each with what it last said.
+    private static readonly ConditionalWeakTable<KestrelServerOptions, Dictionary<string, string?>> ClosesFirstSaid = [];
 
     // Whether a profile claimed the setting first (false: the value in place is the framework's or other code's).
     private static bool Claim(object owner, string setting, string what, string profileName, TimeSpan value, ListenOptions endpoint)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
@@ -66,6 +67,42 @@ public sealed class KestrelKeepAliveTimeoutTests
             .And.Contain("is 1m, not longer than Heartbeat:PeerIdleTimeout AwsNlb (5m50s)")
             .And.NotContain("set in code")
             .And.EndWith("Fix: set Http:KeepAliveTimeout in KeepAlive profile 'short' above 5m50s, for example 6m25s.");
+    }
+
+    // A reload that moves the middlebox's idle timeout over the keep-alive timeout Kestrel runs with was accepted without a
+    // word (the profile sets no Http:KeepAliveTimeout, so its own rules pass): the server then closed first, the 502s 3110 is for.
+    [Fact]
+    public async Task Reload_PeerIdleTimeoutMovedOverKestrelsKeepAliveTimeout_WarnsOnceWithTheFix()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["KeepAlive:Profiles:edge:Heartbeat:PeerIdleTimeout"] = "1m" });
+        builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
+        builder.Services.AddLogging(l => l.AddFakeLogging());
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.UseKeepAlive("edge")));
+        await using var app = builder.Build();
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        var logs = app.Services.GetRequiredService<FakeLogCollector>();
+        var profiles = app.Services.GetRequiredService<KeepAlive.Net.Hosting.IKeepAliveProfiles>();
+        logs.GetSnapshot().Should().NotContain(r => r.Id.Id == KeepAliveEventIds.KestrelKeepAliveTimeoutNotLongerThanPeer, "Kestrel's 2m10s outlasts 1m");
+
+        foreach (var tcpIdle in new[] { "20s", "21s" }) // the same peer after each reload: said once
+        {
+            app.Configuration["KeepAlive:Profiles:edge:Heartbeat:PeerIdleTimeout"] = "AwsNlb";
+            app.Configuration["KeepAlive:Profiles:edge:Tcp:IdleTime"] = tcpIdle;
+            ((IConfigurationRoot)app.Configuration).Reload();
+            var waited = Stopwatch.StartNew();
+            while (profiles.GetProfile("edge").Tcp!.IdleTime != TimeSpan.Parse("00:00:" + tcpIdle.TrimEnd('s'), System.Globalization.CultureInfo.InvariantCulture))
+            {
+                waited.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(15), "the reload should have been accepted");
+                await Task.Delay(50, TestContext.Current.CancellationToken);
+            }
+        }
+
+        await app.StopAsync(TestContext.Current.CancellationToken);
+        logs.GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.KestrelKeepAliveTimeoutNotLongerThanPeer).Which.Message.Should()
+            .Contain("KeepAlive profile 'edge'")
+            .And.Contain("Kestrel's Limits.KeepAliveTimeout (Kestrel's default; the profile sets no Http:KeepAliveTimeout) is 2m10s, not longer than Heartbeat:PeerIdleTimeout AwsNlb (5m50s)")
+            .And.EndWith("Fix: set Http:KeepAliveTimeout above 5m50s, for example 6m25s.");
     }
 
     [Theory]
