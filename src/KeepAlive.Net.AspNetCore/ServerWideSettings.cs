@@ -216,7 +216,7 @@ internal static class ServerWideSettings
             if (claimed && earlier.Value != value && !string.Equals(earlier.Profile, profileName, StringComparison.OrdinalIgnoreCase))
             {
                 throw new InvalidOperationException(
-                    $"{what} is server-wide, but KeepAlive profile '{earlier.Profile}' sets {setting} to {KeepAliveDuration.Format(earlier.Value)} and profile '{profileName}' to {KeepAliveDuration.Format(value)} {(ReferenceEquals(earlier.Endpoint, endpoint) ? $"on the same endpoint {endpoint} (ConfigureEndpointDefaults applies '{earlier.Profile}' to every endpoint, this one's own call replaces it there, but not server-wide values)" : "on another endpoint")}. Fix: give both profiles the same {setting}, or set it in one of them only.");
+                    $"{what} is server-wide, but KeepAlive profile '{earlier.Profile}' sets {setting} to {KeepAliveDuration.Format(earlier.Value)} and profile '{profileName}' to {KeepAliveDuration.Format(value)} {(ReferenceEquals(earlier.Endpoint, endpoint) ? $"on the same endpoint {endpoint} (the later UseKeepAlive on an endpoint, its own call after ConfigureEndpointDefaults' or a second call on it, replaces the earlier profile there, but not the server-wide values that profile set)" : "on another endpoint")}. Fix: give both profiles the same {setting}, or set it in one of them only.");
             }
 
             claims[setting] = (profileName, value, endpoint);

@@ -52,26 +52,45 @@ public sealed class EndpointDefaultsTests
     [Fact]
     public async Task UseKeepAlive_EndpointAndDefaultsDisagreeOnAServerWideSetting_MessageSaysItIsTheSameEndpoint()
     {
+        var ex = await StartDisagreeingAsync(k =>
+        {
+            k.ConfigureEndpointDefaults(listen => listen.UseKeepAlive("inbound"));
+            k.Listen(IPAddress.Loopback, 0, listen => listen.UseKeepAlive("partners"));
+        });
+
+        ex.Should().BeOfType<InvalidOperationException>().Which.Message.Should()
+            .Contain("'inbound' sets Http:KeepAliveTimeout to 6m and profile 'partners' to 7m on the same endpoint")
+            .And.Contain("ConfigureEndpointDefaults").And.NotContain("another endpoint").And.Contain("Fix:");
+    }
+
+    // Two calls on one endpoint in code, no ConfigureEndpointDefaults anywhere: the refusal said "ConfigureEndpointDefaults
+    // applies 'inbound' to every endpoint", a call the application never made.
+    [Fact]
+    public async Task UseKeepAlive_TwiceOnOneEndpointDisagreeingOnAServerWideSetting_MessageDoesNotBlameConfigureEndpointDefaults()
+    {
+        var ex = await StartDisagreeingAsync(k => k.Listen(IPAddress.Loopback, 0, listen => listen.UseKeepAlive("inbound").UseKeepAlive("partners")));
+
+        ex.Should().BeOfType<InvalidOperationException>().Which.Message.Should()
+            .Contain("'inbound' sets Http:KeepAliveTimeout to 6m and profile 'partners' to 7m on the same endpoint")
+            .And.NotContain("ConfigureEndpointDefaults applies")
+            .And.Contain("a second call on it").And.Contain("Fix: give both profiles the same Http:KeepAliveTimeout");
+    }
+
+    // Builds and starts an app whose profiles 'inbound' and 'partners' set Kestrel's keep-alive timeout to 6m and 7m, with
+    // `kestrel` configuring the server; returns what stopped it.
+    private static async Task<Exception?> StartDisagreeingAsync(Action<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions> kestrel)
+    {
         const string Disagreeing = """
             { "KeepAlive": { "Profiles": { "inbound": { "Http": { "KeepAliveTimeout": "6m" } }, "partners": { "Http": { "KeepAliveTimeout": "7m" } } } } }
             """;
         var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(Disagreeing)));
         builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
-        builder.WebHost.UseKestrel(k =>
-        {
-            k.ConfigureEndpointDefaults(listen => listen.UseKeepAlive("inbound"));
-            k.Listen(IPAddress.Loopback, 0, listen => listen.UseKeepAlive("partners"));
-        });
-
-        var ex = await Record.ExceptionAsync(async () =>
+        builder.WebHost.UseKestrel(kestrel);
+        return await Record.ExceptionAsync(async () =>
         {
             await using var app = builder.Build();
             await app.StartAsync(TestContext.Current.CancellationToken);
         });
-
-        ex.Should().BeOfType<InvalidOperationException>().Which.Message.Should()
-            .Contain("'inbound' sets Http:KeepAliveTimeout to 6m and profile 'partners' to 7m on the same endpoint")
-            .And.Contain("ConfigureEndpointDefaults").And.NotContain("another endpoint").And.Contain("Fix:");
     }
 }
