@@ -109,7 +109,8 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
     /// <summary>
     /// The factory of yours returned a handler this connection set up before: it keeps the <c>Http</c> values it took at
     /// every connection, reconnections included, so the connection's 3204 names them too, with the fix for them (once per
-    /// connection; the handler's own 3204 is left to the connection's, one reload, one warning).
+    /// connection; the handler's own 3204 is left to the connection's, one reload, one warning). A reload that changed them
+    /// before the handler came back (long polling and Server-Sent Events ask at each connection) is said now, once.
     /// </summary>
     private void WarnThatTheHandlerStays(SocketsHttpHandler handler)
     {
@@ -125,17 +126,30 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
             taken[setting] = value;
         }
 
-        Watch(taken, ValuesNow(profiles, ProfileName, yours, http.Now), fix);
+        Watch(taken, ValuesNow(profiles, ProfileName, yours, http.Now), fix, sayNow: HttpValuesDiffer(http.Taken, http.Now));
+    }
+
+    /// <summary>Whether the profile's <c>Http</c> values now differ from those the handler took (or no longer suit it): a reload before the handler came back changed them.</summary>
+    private static bool HttpValuesDiffer(IReadOnlyDictionary<string, string> taken, Func<IReadOnlyDictionary<string, string>> now)
+    {
+        try
+        {
+            return TakenOnce.Changes(taken, now(), nameof(SocketsHttpHandler)).Length > 0;
+        }
+        catch (OptionsValidationException)
+        {
+            return true;
+        }
     }
 
     /// <summary>Watches <paramref name="taken"/> for this connection, in place of what it watched before (held by the hub connection, through its services, until it is disposed).</summary>
-    private void Watch(Dictionary<string, string> taken, Func<IReadOnlyDictionary<string, string>> now, string fix)
+    private void Watch(Dictionary<string, string> taken, Func<IReadOnlyDictionary<string, string>> now, string fix, bool sayNow = false)
     {
         // The watcher is shared by every connection built with these values, and outlives the first of them: it warns
         // where the profiles report their reloads, as the client packages do, not through one connection's logging.
         var hold = new KeepAlive.Net.Hosting.Clients.ClientHold();
         KeepAlive.Net.Hosting.Clients.ClientReloadWatch.Warn(profiles, ProfileName, "SignalR hub connection", fix,
-            KeepAlive.Net.Hosting.Profiles.KeepAliveProfiles.LoggerOf(profiles), hold, taken, now);
+            KeepAlive.Net.Hosting.Profiles.KeepAliveProfiles.LoggerOf(profiles), hold, taken, now, sayNow: sayNow);
         Interlocked.Exchange(ref _hold, hold)?.Release();
         if (Volatile.Read(ref _disposed) == 1)
         {

@@ -38,13 +38,25 @@ internal static class ClientReloadWatch
     /// watcher is about, and what a reload is compared with, stays <paramref name="taken"/>: clients that drew their own
     /// share one watcher and one warning.
     /// </param>
-    public static void Warn(IKeepAliveProfiles profiles, string profileName, string client, string fix, ILogger logger, object? heldBy, IReadOnlyDictionary<string, string> taken, Func<IReadOnlyDictionary<string, string>> now, Func<IReadOnlyDictionary<string, string>>? inForce = null)
+    /// <param name="sayNow">
+    /// The client was found to keep <paramref name="taken"/> only after reloads may have changed the profile (a handler a
+    /// factory returns again): what differs already is said at once, and a later reload that leaves the profile's values
+    /// as they were then is not said again.
+    /// </param>
+    public static void Warn(IKeepAliveProfiles profiles, string profileName, string client, string fix, ILogger logger, object? heldBy, IReadOnlyDictionary<string, string> taken, Func<IReadOnlyDictionary<string, string>> now, Func<IReadOnlyDictionary<string, string>>? inForce = null, bool sayNow = false)
     {
         if (profiles is KeepAliveProfiles registered)
         {
-            Watch(registered, profileName, client, fix, heldBy, taken, now, client, client, changes => Log.ClientReloadNotApplied(logger, client, profileName, changes, fix), inForce);
+            Watch(registered, profileName, client, fix, heldBy, taken, now, client, client, changes => Log.ClientReloadNotApplied(logger, client, profileName, JustAccepted, changes, fix), inForce,
+                sayNow ? changes => Log.ClientReloadNotApplied(logger, client, profileName, AcceptedSince, changes, fix) : null);
         }
     }
+
+    /// <summary>What 3204 says does not reach the values, after a reload.</summary>
+    private const string JustAccepted = "the reload just accepted";
+
+    /// <summary>What 3204 says does not reach the values, when it is said once the client is found to keep them.</summary>
+    private const string AcceptedSince = "a reload accepted since";
 
     /// <summary>
     /// The route every "took these values once" warning takes (3204 here, 3106 for ASP.NET Core): after every accepted
@@ -63,23 +75,47 @@ internal static class ClientReloadWatch
     /// <param name="unsuited">Whom a reloaded profile that is refused does not suit.</param>
     /// <param name="report">Logs the changes.</param>
     /// <param name="inForce">How the values that stay are named where they are in force other than as taken, by setting, at each reload; <see langword="null"/>: as taken.</param>
-    public static void Watch(KeepAliveProfiles profiles, string profileName, string what, string fix, object? heldBy, IReadOnlyDictionary<string, string> taken, Func<IReadOnlyDictionary<string, string>> now, string owner, string unsuited, Action<string> report, Func<IReadOnlyDictionary<string, string>>? inForce = null)
+    /// <param name="sayNow">
+    /// Set when the values may already differ from the profile's (reloads accepted before the client was found to keep
+    /// them): gets what differs at once, and a later reload that leaves the profile's values as they were then reports nothing.
+    /// </param>
+    public static void Watch(KeepAliveProfiles profiles, string profileName, string what, string fix, object? heldBy, IReadOnlyDictionary<string, string> taken, Func<IReadOnlyDictionary<string, string>> now, string owner, string unsuited, Action<string> report, Func<IReadOnlyDictionary<string, string>>? inForce = null, Action<string>? sayNow = null)
     {
         ArgumentNullException.ThrowIfNull(profiles);
         // One watcher per what, fix and values: a client set up again with the same values shares it.
         var key = string.Join('\n', [what, fix, .. taken.OrderBy(static p => p.Key, StringComparer.Ordinal).Select(static p => $"{p.Key}={p.Value}")]);
-        profiles.WatchAcceptedReloads(profileName, key, heldBy, () =>
+
+        // What differs, and the profile's values it was found with (null: the profile no longer suits).
+        (string Changes, IReadOnlyDictionary<string, string>? Now) Compare()
         {
-            string changes;
             try
             {
-                changes = TakenOnce.Changes(taken, now(), owner, inForce: inForce?.Invoke());
+                var values = now();
+                return (TakenOnce.Changes(taken, values, owner, inForce: inForce?.Invoke()), values);
             }
             catch (OptionsValidationException ex)
             {
-                changes = $"every value stays, and the reloaded profile does not suit {unsuited}: {string.Join(" | ", ex.Failures)}";
+                return ($"every value stays, and the reloaded profile does not suit {unsuited}: {string.Join(" | ", ex.Failures)}", null);
+            }
+        }
+
+        // The profile's values when what differs was said at once: not said again until a reload changes them.
+        IReadOnlyDictionary<string, string>? said = null;
+        if (sayNow is not null && Compare() is { Changes.Length: > 0 } already)
+        {
+            sayNow(already.Changes);
+            said = already.Now;
+        }
+
+        profiles.WatchAcceptedReloads(profileName, key, heldBy, () =>
+        {
+            var (changes, values) = Compare();
+            if (said is not null && values is not null && TakenOnce.Changes(said, values, owner).Length == 0)
+            {
+                return;
             }
 
+            said = null;
             if (changes.Length > 0)
             {
                 report(changes);

@@ -74,6 +74,6 @@ internal static partial class Log
     public static partial void PingTimeoutMayMisfire(ILogger logger, string profile, string warning);
 
     [LoggerMessage(EventId = KeepAliveEventIds.ClientReloadNotApplied, Level = LogLevel.Warning,
-        Message = "{Client} took these values from KeepAlive profile '{Profile}' once, when it was set up, so the reload just accepted does not reach them: {Changes}. Fix: {Fix}.")]
-    public static partial void ClientReloadNotApplied(ILogger logger, string client, string profile, string changes, string fix);
+        Message = "{Client} took these values from KeepAlive profile '{Profile}' once, when it was set up, so {Reload} does not reach them: {Changes}. Fix: {Fix}.")]
+    public static partial void ClientReloadNotApplied(ILogger logger, string client, string profile, string reload, string changes, string fix);
 }
