@@ -154,7 +154,7 @@ public sealed class HeartbeatStream : Stream
     /// </summary>
     /// <param name="scheduler">The scheduler.</param>
     /// <param name="options">When to send; validated.</param>
-    /// <param name="writeHeartbeat">Writes one heartbeat to the given stream; observe the context's cancellation token. A call that writes nothing counts as a failed heartbeat, not a sent one.</param>
+    /// <param name="writeHeartbeat">Writes one heartbeat to the given stream; observe the context's cancellation token. A call that writes nothing counts as a failed heartbeat, not a sent one; one that fails after writing part of its heartbeat raises <see cref="HeartbeatRegistration.PeerDead"/> and ends the registration, since the peer would read the next message as the heartbeat's rest.</param>
     /// <returns>The registration; disposing this stream disposes it.</returns>
     /// <exception cref="ArgumentException">The options are invalid, or the socket under the wrapped <see cref="NetworkStream"/> (or under the <see cref="SslStream"/> over it) was shut down.</exception>
     /// <exception cref="InvalidOperationException">This stream already has a registration.</exception>
@@ -555,9 +555,11 @@ public sealed class HeartbeatStream : Stream
         var stream = new ScopedWriteStream(_inner, _path, synchronous);
         var outer = WritingHeartbeat.Value;
         WritingHeartbeat.Value = this;
+        var returned = false; // the writer's own failures, not the flush's (which keeps its own verdict), may leave part of a heartbeat
         try
         {
             await writeHeartbeat(stream, context).ConfigureAwait(false);
+            returned = true;
             if (stream.Written == 0)
             {
                 context.CancellationToken.ThrowIfCancellationRequested(); // stopped: neither sent nor failed
@@ -581,6 +583,11 @@ public sealed class HeartbeatStream : Stream
         catch (IOException failure) when (WritePathClosedException.IsTimedOut(failure))
         {
             throw WritePathClosedException.TimedOut(_inner, failure);
+        }
+        catch (Exception failure) when (!returned && stream.Written > 0 && !context.CancellationToken.IsCancellationRequested)
+        {
+            // Part of the heartbeat is on the wire: the application's next message would follow it, read as its rest.
+            throw WritePathClosedException.HeartbeatCut(stream.Written, failure);
         }
         finally
         {

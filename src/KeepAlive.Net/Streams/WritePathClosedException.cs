@@ -40,6 +40,14 @@ internal sealed class WritePathClosedException : IOException
         $"The heartbeat was not sent: an application write or flush through the {owner} failed after part of a message may have gone out ({failure.Message}), and the peer would read a heartbeat as the rest of that message, so the connection's framing is lost. Fix: close the connection (in this PeerDead handler) and open a new one; a message cut midway cannot be resumed on it.",
         failure);
 
+    /// <summary>
+    /// The heartbeat's failure when its own writer failed (<paramref name="failure"/>) after writing <paramref name="written"/>
+    /// bytes of it: the peer would read the application's next message as the rest of that heartbeat.
+    /// </summary>
+    public static WritePathClosedException HeartbeatCut(long written, Exception failure) => new(FormattableString.Invariant(
+        $"The heartbeat was not sent whole: its heartbeat writer failed after writing {written} bytes of it ({failure.Message}), and the peer would read the application's next message as the rest of that heartbeat, so the connection's framing is lost. Fix: close the connection (in this PeerDead handler) and open a new one; make the writer prepare the whole heartbeat before its first write, so that a failure leaves nothing on the wire."),
+        failure);
+
     /// <summary>The heartbeat's failure on a connection closed for <paramref name="reason"/>.</summary>
     public static WritePathClosedException Because(string reason) => new($"The heartbeat was not sent: {reason}, so the connection is closed.");
 }

@@ -631,6 +631,37 @@ public sealed class HeartbeatStreamLogicTests
     }
 
     [Fact]
+    public async Task Heartbeat_WriterThrowsAfterWritingPartOfItsHeartbeat_PeerDeadOnceWithTheFixAndNoHeartbeatAfterIt()
+    {
+        // A writer that failed after writing part of its heartbeat (a header, then a serializer that threw) left those bytes
+        // on the wire; the registration counted one failed heartbeat and went on, and the application's next message followed
+        // the partial heartbeat, read by the peer as its rest: the framing was lost and nothing said so.
+        using var manual = new ManualScheduler();
+        var connection = new MemoryStream();
+        await using var stream = new HeartbeatStream(connection);
+        var registration = stream.RegisterHeartbeat(manual.Scheduler, new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = ManualScheduler.Second, Spread = TimeSpan.Zero }, async (s, c) =>
+        {
+            await s.WriteAsync(Ping.AsMemory(0, 2), c.CancellationToken);
+            if (c.SequenceNumber == 2)
+            {
+                throw new FormatException("the heartbeat's body could not be serialized");
+            }
+
+            await s.WriteAsync(Ping.AsMemory(2), c.CancellationToken);
+        });
+        var deaths = new List<string>();
+        registration.PeerDead += (_, e) => deaths.Add(e.Reason);
+
+        manual.Step(TimeSpan.FromMilliseconds(2100), ManualScheduler.Tick);
+        await stream.WriteAsync("msg"u8.ToArray(), TestContext.Current.CancellationToken);
+        manual.Step(TimeSpan.FromMilliseconds(3000), ManualScheduler.Tick);
+
+        deaths.Should().ContainSingle().Which.Should().Match("*heartbeat writer failed after writing 2 bytes*the heartbeat's body could not be serialized*framing*Fix:*close the connection*");
+        registration.GetStatistics().Should().BeEquivalentTo(new { Sent = 1L, PeerDead = true });
+        connection.ToArray().Should().Equal([.. Ping, .. "PI"u8.ToArray(), .. "msg"u8.ToArray()], "no heartbeat follows the cut one");
+    }
+
+    [Fact]
     public async Task BeginMessage_ScopeEnded_ItsStreamRefusesWritesAndReads()
     {
         var connection = new MemoryStream();
