@@ -14,7 +14,7 @@ public class HeartbeatOptions
     private const int DefaultIntervalSeconds = 10;
     private const int DefaultDriftWarningMilliseconds = 1000;
     private const int DefaultBlockedCallbackMilliseconds = 1000;
-    private const double DefaultMaxIntervalToPeerIdleRatio = 0.5;
+    internal const double DefaultMaxIntervalToPeerIdleRatio = 0.5;
 
     private TimeSpan _interval = TimeSpan.FromSeconds(DefaultIntervalSeconds);
 

@@ -48,7 +48,17 @@ public static class HeartbeatOptionsValidator
             && InRange(nameof(HeartbeatOptions.MaxIntervalToPeerIdleRatio)) && interval > Times(peer.Value, ratio))
         {
             var limit = Times(peer.Value, ratio);
-            Add(ref errors, nameof(HeartbeatOptions.Interval), $"Interval is {KeepAliveDuration.Format(interval)}{(options.IsIntervalSet ? string.Empty : $" ({NotSet})")}, over the limit of {KeepAliveDuration.Format(limit)} = MaxIntervalToPeerIdleRatio {ratio} x PeerIdleTimeout {peer}: one late heartbeat would let the peer drop the connection. Fix: set Interval to at most {KeepAliveDuration.Format(limit)}.");
+            var over = $"Interval is {KeepAliveDuration.Format(interval)}{(options.IsIntervalSet ? string.Empty : $" ({NotSet})")}, over the limit of {KeepAliveDuration.Format(limit)} = MaxIntervalToPeerIdleRatio {ratio} x PeerIdleTimeout {peer}: one late heartbeat would let the peer drop the connection.";
+            var intervalRange = OptionRanges<HeartbeatOptions>.Of(nameof(HeartbeatOptions.Interval));
+            if (intervalRange.Check(nameof(HeartbeatOptions.Interval), limit) is null)
+            {
+                Add(ref errors, nameof(HeartbeatOptions.Interval), $"{over} Fix: set Interval to at most {KeepAliveDuration.Format(limit)}.");
+            }
+            else
+            {
+                // No interval fits under the limit: the ratio (or the peer's timeout) is what cannot be met.
+                Add(ref errors, nameof(HeartbeatOptions.MaxIntervalToPeerIdleRatio), $"{over} The limit is below Interval's floor of {intervalRange.Minimum}, so no Interval fits under it. Fix: raise MaxIntervalToPeerIdleRatio (the default is {HeartbeatOptions.DefaultMaxIntervalToPeerIdleRatio}), or PeerIdleTimeout.");
+            }
         }
 
         if (intervalInRange && InRange(nameof(HeartbeatOptions.Jitter)) && options.Jitter >= interval)

@@ -74,6 +74,18 @@ public sealed class HeartbeatOptionsValidatorTests
             "Interval", "40s", "30s", "AwsAlb", "MaxIntervalToPeerIdleRatio 0.5", "Fix: set Interval to at most 30s");
 
     [Fact]
+    public void Validate_RatioSoSmallThatNoIntervalFitsUnderIt_FixRaisesTheRatioInsteadOfAnIntervalBelowItsFloor()
+    {
+        // MaxIntervalToPeerIdleRatio 0.00001 of a 60s peer idle timeout leaves 600us: the fix said "set Interval to at most
+        // 600us", which Interval's own floor (1ms) then refuses: no Interval could satisfy both, and the fix led nowhere.
+        var options = new HeartbeatOptions { Interval = TimeSpan.FromSeconds(10), PeerIdleTimeout = TimeSpan.FromSeconds(60), MaxIntervalToPeerIdleRatio = 0.00001 };
+
+        AssertSingleError(options, "MaxIntervalToPeerIdleRatio", "Interval is 10s, over the limit of 600us", "below Interval's floor of 1ms",
+            "Fix: raise MaxIntervalToPeerIdleRatio", "0.5");
+        HeartbeatOptionsValidator.Validate(options).Single().Message.Should().NotContain("set Interval to at most 600us");
+    }
+
+    [Fact]
     public void Validate_CustomRatio_AppliesIt()
     {
         var options = new HeartbeatOptions { Interval = TimeSpan.FromSeconds(40), PeerIdleTimeout = TimeSpan.FromSeconds(60), MaxIntervalToPeerIdleRatio = 0.75 };
