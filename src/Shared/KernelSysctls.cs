@@ -4,8 +4,8 @@ namespace KeepAlive.Net;
 
 /// <summary>
 /// Linux's system-wide TCP settings (<c>sysctl net.ipv4.*</c>) that apply where a socket sets nothing: one reader, compiled
-/// into the tool (<c>keepalive show</c>) and the Npgsql package (its start-up line, as Npgsql has no socket hook), with the
-/// kernel's model of how long it retransmits.
+/// into the core (the defaults of <c>KeepAliveCapabilities.Current</c>; the tool's <c>keepalive show</c> reads it from there)
+/// and the Npgsql package (its start-up line, as Npgsql has no socket hook), with the kernel's model of how long it retransmits.
 /// </summary>
 internal static class KernelSysctls
 {

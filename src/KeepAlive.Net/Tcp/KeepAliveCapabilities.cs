@@ -3,9 +3,12 @@ namespace KeepAlive.Net;
 /// <summary>What a platform's TCP keep-alive can do: units, limits, defaults and what it cannot do at all.</summary>
 public sealed record KeepAliveCapabilities
 {
-    private static readonly Lazy<KeepAliveCapabilities> CurrentCapabilities = new(() => For(DetectPlatform()));
+    private static readonly Lazy<KeepAliveCapabilities> CurrentCapabilities = new(Detect);
 
-    /// <summary>Gets the capabilities of the operating system this process runs on.</summary>
+    /// <summary>
+    /// Gets the capabilities of the operating system this process runs on; on Linux its defaults are the sysctls of this
+    /// process's network namespace (net.ipv4.tcp_keepalive_time, _intvl, _probes), read once, when first used.
+    /// </summary>
     public static KeepAliveCapabilities Current => CurrentCapabilities.Value;
 
     /// <summary>Gets the backend that maps the options onto this platform's socket options.</summary>
@@ -44,13 +47,13 @@ public sealed record KeepAliveCapabilities
     /// <summary>Gets a value indicating whether sockets accepted by a configured listener inherit its keep-alive settings.</summary>
     public required bool AcceptedSocketsInheritListenerSettings { get; init; }
 
-    /// <summary>Gets the kernel's default idle time.</summary>
+    /// <summary>Gets the kernel's default idle time: in <see cref="Current"/> on Linux, net.ipv4.tcp_keepalive_time; from <see cref="For"/>, the platform's built-in default.</summary>
     public required TimeSpan DefaultIdleTime { get; init; }
 
-    /// <summary>Gets the kernel's default probe interval.</summary>
+    /// <summary>Gets the kernel's default probe interval: in <see cref="Current"/> on Linux, net.ipv4.tcp_keepalive_intvl; from <see cref="For"/>, the platform's built-in default.</summary>
     public required TimeSpan DefaultInterval { get; init; }
 
-    /// <summary>Gets the kernel's default probe count.</summary>
+    /// <summary>Gets the kernel's default probe count: in <see cref="Current"/> on Linux, net.ipv4.tcp_keepalive_probes; from <see cref="For"/>, the platform's built-in default.</summary>
     public required int DefaultProbeCount { get; init; }
 
     /// <summary>Gets what this platform cannot do, in words.</summary>
@@ -132,6 +135,24 @@ public sealed record KeepAliveCapabilities
                 Limitations = "Unknown operating system: only SO_KEEPALIVE is switched on; idle time, interval and probe count keep the kernel's values.",
             },
         };
+    }
+
+    /// <summary>
+    /// The capabilities of this platform, with the defaults a socket nobody configured has where the calling thread runs: on
+    /// Linux its network namespace's sysctls (tuned on many hosts: net.ipv4.tcp_keepalive_time 600 on Kubernetes nodes), the
+    /// compiled-in defaults where one cannot be read.
+    /// </summary>
+    internal static KeepAliveCapabilities Detect()
+    {
+        var capabilities = For(DetectPlatform());
+        return capabilities.Platform != KeepAlivePlatform.Linux ? capabilities : capabilities with
+        {
+            DefaultIdleTime = Seconds(KernelSysctls.KeepAliveTime) ?? capabilities.DefaultIdleTime,
+            DefaultInterval = Seconds(KernelSysctls.KeepAliveInterval) ?? capabilities.DefaultInterval,
+            DefaultProbeCount = KernelSysctls.Read(KernelSysctls.KeepAliveProbes) is { } probes and > 0 ? probes : capabilities.DefaultProbeCount,
+        };
+
+        static TimeSpan? Seconds(string sysctl) => KernelSysctls.Read(sysctl) is { } seconds and > 0 ? TimeSpan.FromSeconds(seconds) : null;
     }
 
     internal static KeepAlivePlatform DetectPlatform()

@@ -22,6 +22,32 @@ public sealed class KeepAliveOnTheWireTests(ITestOutputHelper output)
     private static readonly TimeSpan DetectionTime = TimeSpan.FromSeconds(4);
 
     [Fact]
+    public void KernelDefaults_TunedByTheHostsSysctls_AreTheOnesASocketNobodyConfiguredHas()
+    {
+        // A host whose sysctls are tuned (net.ipv4.tcp_keepalive_time 600 is common on Kubernetes nodes) gives every socket
+        // nobody configured 10m, not Linux's compiled-in 2h. KeepAliveCapabilities.Current said 2h, 75s and 9 all the same, so
+        // GetDeadPeerDetectionTime with UnsetValues = KeepCurrent said 2h3m45s where the kernel drops the peer after 10m45s.
+        using var lab = NetworkLab.Create();
+        foreach (var (name, value) in new[] { ("tcp_keepalive_time", "600"), ("tcp_keepalive_intvl", "15"), ("tcp_keepalive_probes", "4") })
+        {
+            NetworkNamespace.Run("ip", "netns", "exec", lab.ClientNamespace, "sh", "-c", $"echo {value} > /proc/sys/net/ipv4/{name}").ExitCode.Should().Be(0);
+        }
+
+        var options = new TcpKeepAliveOptions { UnsetValues = TcpKeepAliveUnsetValues.KeepCurrent, ProbeCount = 3 };
+        var (capabilities, untouched, configured) = NetworkNamespace.RunInside(lab.ClientNamespace, () =>
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            var untouched = socket.GetKeepAlive();
+            return (KeepAliveCapabilities.Detect(), untouched, socket.ConfigureKeepAlive(options));
+        });
+
+        untouched.Should().BeEquivalentTo(new { IdleTime = TimeSpan.FromSeconds(600), Interval = TimeSpan.FromSeconds(15), ProbeCount = 4 }, "the namespace's sysctls are in force");
+        capabilities.Should().BeEquivalentTo(new { DefaultIdleTime = untouched.IdleTime, DefaultInterval = untouched.Interval, DefaultProbeCount = untouched.ProbeCount },
+            "the defaults are what a socket nobody configured has");
+        options.GetDeadPeerDetectionTime(capabilities).Should().Be(configured.DeadPeerDetectionTime!.Value).And.Be(TimeSpan.FromSeconds(645));
+    }
+
+    [Fact]
     public async Task DeadPeer_IdleConnection_ReceiveTimesOutWithinIdlePlusProbes()
     {
         var (settings, failure, elapsed) = await CutIdlePeerAsync(FastProbes);
