@@ -33,10 +33,10 @@ public class HttpKeepAliveOptions
     /// Gets or sets the largest random amount taken off <see cref="MaxConnectionAge"/> for each connection (and off
     /// <see cref="PooledConnectionLifetime"/> for each client handler), so a fleet does not reconnect at once.
     /// </summary>
-    /// <value>The default value is <see langword="null"/> (no jitter). Less than the age it shortens.</value>
+    /// <value>The default value is <see langword="null"/> (no jitter). At most half the age it shortens, so the shortest drawn age is still half of it.</value>
     [KeepAliveRange("0s", "1d", Example = "30s",
         MinimumReason = "a negative jitter would lengthen the age.",
-        MaximumReason = "the jitter must stay below the age, and ages are at most 1d.")]
+        MaximumReason = "the jitter may be at most " + AgeJitter.LargestShare + " the age it shortens, and ages are at most 1d.")]
     public TimeSpan? MaxConnectionAgeJitter { get; set; }
 
     /// <summary>Gets or sets how many requests a server connection serves; the last one is answered with <c>Connection: close</c> (HTTP/1.1) or followed by GOAWAY (HTTP/2).</summary>

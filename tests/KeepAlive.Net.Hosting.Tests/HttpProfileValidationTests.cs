@@ -47,9 +47,9 @@ public sealed class HttpProfileValidationTests
     [InlineData("""{ "Http": { "MaxRequestsPerConnection": "many" } }""", "Http:MaxRequestsPerConnection", "whole number")]
     [InlineData("""{ "Http": { "KeepAlivePingPolicy": "Sometimes" } }""", "Http:KeepAlivePingPolicy", "WithActiveRequests or Always")]
     [InlineData("""{ "Http": { "MaxAge": "10m" } }""", "Http:MaxAge", "unknown key")]
-    [InlineData("""{ "Http": { "MaxConnectionAge": "1m", "MaxConnectionAgeJitter": "1m" } }""", "Http:MaxConnectionAgeJitter", "retired at once")]
+    [InlineData("""{ "Http": { "MaxConnectionAge": "1m", "MaxConnectionAgeJitter": "1m" } }""", "Http:MaxConnectionAgeJitter", "retired almost at once")]
     [InlineData("""{ "Http": { "MaxConnectionAgeJitter": "10s" } }""", "Http:MaxConnectionAgeJitter", "no Http:MaxConnectionAge")]
-    [InlineData("""{ "Http": { "MaxConnectionAge": "10m", "PooledConnectionLifetime": "30s", "MaxConnectionAgeJitter": "1m" } }""", "Http:MaxConnectionAgeJitter", "not less than Http:PooledConnectionLifetime 30s")]
+    [InlineData("""{ "Http": { "MaxConnectionAge": "10m", "PooledConnectionLifetime": "30s", "MaxConnectionAgeJitter": "1m" } }""", "Http:MaxConnectionAgeJitter", "more than half of Http:PooledConnectionLifetime 30s")]
     [InlineData("""{ "Http": { "ConnectionCloseGracePeriod": "10s" } }""", "Http:ConnectionCloseGracePeriod", "nothing retires a connection")]
     [InlineData("""{ "WebSocket": { "KeepAliveInterval": "0s", "KeepAliveTimeout": "10s" } }""", "WebSocket:KeepAliveTimeout", "no PING is ever sent")]
     [InlineData("""{ "Http": { "KeepAlivePingTimeout": "20s" } }""", "Http:KeepAlivePingTimeout", "no PING is ever sent")]
@@ -61,6 +61,50 @@ public sealed class HttpProfileValidationTests
         var message = ex.Should().BeOfType<OptionsValidationException>().Which.Message;
         message.Should().Contain($"KeepAlive:Profiles:edge:{setting}").And.Contain("Fix:");
         message.Should().ContainEquivalentOf(reason);
+    }
+
+    [Theory]
+    [InlineData("MaxConnectionAge")]
+    [InlineData("PooledConnectionLifetime")]
+    public async Task Start_MaxConnectionAgeJitterJustUnderTheAge_RefusedWithPathValueAndFix(string age)
+    {
+        // A jitter of 999ms off 1s draws ages down to 1ms: a new connection is retired (or its pool lifetime ends) almost at
+        // once, over HTTP/1.1 before Kestrel reads its first request. Only a jitter not less than the age was refused.
+        var json = Json($$"""{ "Http": { "{{age}}": "1s", "MaxConnectionAgeJitter": "999ms" } }""");
+
+        var ex = await TestHosts.StartFailingAsync(json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+
+        var message = ex.Should().BeOfType<OptionsValidationException>().Which.Message;
+        message.Should().Contain($"KeepAlive:Profiles:edge:Http:MaxConnectionAgeJitter: Http:MaxConnectionAgeJitter is 999ms, more than half of Http:{age} 1s")
+            .And.Contain("drawn down to 1ms").And.Contain("Fix: set it to at most 500ms").And.Contain("for example 100ms");
+    }
+
+    [Fact]
+    public async Task Start_MaxConnectionAgeJitterJustUnderTheAgeSetInCode_Refused()
+    {
+        using var host = TestHosts.Build("{}", (services, _) => services.AddKeepAlive("edge", o =>
+        {
+            o.Http.MaxConnectionAge = TimeSpan.FromSeconds(1);
+            o.Http.MaxConnectionAgeJitter = TimeSpan.FromMilliseconds(999);
+        }));
+
+        var start = () => host.StartAsync(TestContext.Current.CancellationToken);
+
+        (await start.Should().ThrowAsync<OptionsValidationException>()).Which.Message
+            .Should().Contain("Http:MaxConnectionAgeJitter is 999ms, more than half of Http:MaxConnectionAge 1s").And.Contain("Fix:");
+    }
+
+    [Theory]
+    [InlineData("MaxConnectionAge")]
+    [InlineData("PooledConnectionLifetime")]
+    public async Task Start_MaxConnectionAgeJitterHalfTheAge_Accepted(string age)
+    {
+        using var host = TestHosts.Build(Json($$"""{ "Http": { "{{age}}": "1s", "MaxConnectionAgeJitter": "500ms" } }"""),
+            (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+        await host.StartAsync(TestContext.Current.CancellationToken);
+
+        host.Services.GetRequiredService<IKeepAliveProfiles>().GetProfile("edge").Http.MaxConnectionAgeJitter.Should().Be(TimeSpan.FromMilliseconds(500));
+        await host.StopAsync(TestContext.Current.CancellationToken);
     }
 
     [Fact]

@@ -38,16 +38,16 @@ internal static class HttpProfileRules
 
         if (http.MaxConnectionAgeJitter is { } jitter && errors.Count == 0)
         {
-            // It shortens both ages (the server's and each client handler's), so it must be less than the shorter one.
+            // It shortens both ages (the server's and each client handler's), so it is bounded by the shorter one.
             (string? Key, TimeSpan? Age)[] ages = [("Http:MaxConnectionAge", http.MaxConnectionAge), ("Http:PooledConnectionLifetime", http.PooledConnectionLifetime)];
             var (key, age) = ages.Where(static a => a.Age is not null).DefaultIfEmpty().MinBy(static a => a.Age);
             if (age is null)
             {
                 errors.Add(new(nameof(http.MaxConnectionAgeJitter), Text($"Http:MaxConnectionAgeJitter is {Show(jitter)}, but there is no Http:MaxConnectionAge or Http:PooledConnectionLifetime for it to shorten. Fix: set Http:MaxConnectionAge (server) or Http:PooledConnectionLifetime (client), or remove the jitter.")));
             }
-            else if (jitter >= age)
+            else if (jitter > AgeJitter.Largest(age.Value))
             {
-                errors.Add(new(nameof(http.MaxConnectionAgeJitter), Text($"Http:MaxConnectionAgeJitter is {Show(jitter)}, not less than {key} {Show(age.Value)}, which it shortens, so a connection could be retired at once. Fix: set it to about a tenth of the age, for example {Show(age.Value / 10)}.")));
+                errors.Add(new(nameof(http.MaxConnectionAgeJitter), Text($"Http:MaxConnectionAgeJitter is {Show(jitter)}, more than {AgeJitter.LargestShare} of {key} {Show(age.Value)}, which it shortens: a connection's age could be drawn down to {(jitter < age ? Show(age.Value - jitter) : "nothing")}, so a new connection could be retired almost at once (over HTTP/1.1 before its first request is read). Fix: set it to at most {Show(AgeJitter.Largest(age.Value))}, better about a tenth of the age, for example {Show(age.Value / 10)}.")));
             }
         }
 
