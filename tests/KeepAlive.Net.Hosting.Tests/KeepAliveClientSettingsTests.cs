@@ -322,6 +322,24 @@ public sealed class KeepAliveClientSettingsTests
     }
 
     [Fact]
+    public void ReportOverride_HeartbeatIntervalWithTcpOff_SaysToRemoveItOnlyWhereTheProfileStaysUsableWithoutIt()
+    {
+        // With Tcp:Enabled false, a profile without Heartbeat:Interval is refused, unless the client takes Heartbeat:Timeout.
+        using var services = InCode(p => (p.Tcp.Enabled, p.Heartbeat.Interval, p.Heartbeat.Timeout) = (false, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(60)));
+        var profiles = services.GetRequiredService<IKeepAliveProfiles>();
+        var withATimeout = new KeepAliveClientDescription("TimedClient", "TimedOptions.Heartbeat") { HeartbeatTimeoutSetting = "TimedOptions.Timeout" };
+
+        KeepAliveClientSettings.Create(profiles, "p", Client).ReportOverride("TestOptions.Heartbeat", "45s", "Heartbeat:Interval", "20s");
+        KeepAliveClientSettings.Create(profiles, "p", withATimeout).ReportOverride("TimedOptions.Heartbeat", "45s", "Heartbeat:Interval", "20s");
+
+        services.GetFakeLogCollector().GetSnapshot().Where(r => r.Id.Id == KeepAliveEventIds.ClientOptionOverridden).Select(r => r.Message).Should().Equal(
+            "TestClient: TestOptions.Heartbeat was set by hand to 45s, but KeepAlive profile 'p' sets Heartbeat:Interval, so the profile's 20s wins. Fix: remove the hand-set TestOptions.Heartbeat, or apply no KeepAlive profile to this client (with Tcp:Enabled false, Heartbeat:Interval is all profile 'p' sets for it: without it the profile sets nothing TestClient can use, which is refused at start-up) to keep your value.",
+            "TimedClient: TimedOptions.Heartbeat was set by hand to 45s, but KeepAlive profile 'p' sets Heartbeat:Interval, so the profile's 20s wins. Fix: remove the hand-set TimedOptions.Heartbeat, or remove Heartbeat:Interval from the profile to keep your value.");
+        KeepAliveClientSettings.Validate(new KeepAliveProfileOptions { Tcp = { Enabled = false }, Heartbeat = { Timeout = TimeSpan.FromSeconds(60) } }, withATimeout)
+            .Should().BeEmpty("without Heartbeat:Interval the profile still gives TimedClient its timeout");
+    }
+
+    [Fact]
     public void ReportApplied_ProfileSetsJitterSpreadOrFixedRate_SaysTheClientCannotUseThem()
     {
         // A profile shared with the library's own heartbeats (Jitter to spread a fleet, Mode FixedRate) lost them on a

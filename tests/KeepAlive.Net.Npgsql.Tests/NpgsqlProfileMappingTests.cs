@@ -113,6 +113,23 @@ public sealed class NpgsqlProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_HandSetKeepaliveWithAProfileWhoseTcpIsOff_TheWarningsFixIsOneThatKeepsYourValue()
+    {
+        // The fix said "or remove Heartbeat:Interval from the profile to keep your value"; with Tcp:Enabled false that, done
+        // literally, leaves a profile that sets nothing Npgsql can use, which UseKeepAlive refuses.
+        using var profiles = ClientProfiles.InCode("db", p => (p.Tcp.Enabled, p.Heartbeat.Interval) = (false, TimeSpan.FromSeconds(20)));
+
+        new NpgsqlDataSourceBuilder(ConnectionString + ";Keepalive=45").UseKeepAlive(profiles.Profiles, "db");
+
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().ContainSingle().Which.Should()
+            .Be("Npgsql: Keepalive was set by hand to 45s, but KeepAlive profile 'db' sets Heartbeat:Interval, so the profile's 20s wins. Fix: remove the hand-set Keepalive, or apply no KeepAlive profile to this client (with Tcp:Enabled false, Heartbeat:Interval is all profile 'db' sets for it: without it the profile sets nothing Npgsql can use, which is refused at start-up) to keep your value.");
+        using var withoutTheInterval = ClientProfiles.InCode("db", p => p.Tcp.Enabled = false);
+        var removed = () => new NpgsqlDataSourceBuilder(ConnectionString + ";Keepalive=45").UseKeepAlive(withoutTheInterval.Profiles, "db");
+        removed.Should().Throw<OptionsValidationException>("the fix it gave before, followed").Which.Message.Should().Contain("the profile sets nothing Npgsql can use");
+        new NpgsqlDataSourceBuilder(ConnectionString + ";Keepalive=45").ConnectionStringBuilder.KeepAlive.Should().Be(45, "with no profile applied, your value stays");
+    }
+
+    [Fact]
     public void UseKeepAlive_HandSetTcpKeepaliveTimeConflicts_TheWarningsFixKeepsYourValue()
     {
         // The fix said "remove Tcp:IdleTime from the profile to keep your value", but with Tcp:UnsetValues UseDefaults (the

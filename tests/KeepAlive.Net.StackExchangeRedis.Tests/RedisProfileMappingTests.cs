@@ -84,6 +84,26 @@ public sealed class RedisProfileMappingTests
             .Be("StackExchange.Redis: ConfigurationOptions.KeepAlive was set by hand to 45s, but KeepAlive profile 'cache' sets Heartbeat:Interval, so the profile's 20s wins. Fix: remove the hand-set ConfigurationOptions.KeepAlive, or remove Heartbeat:Interval from the profile to keep your value.");
     }
 
+    [Fact]
+    public void UseKeepAlive_HandSetKeepAliveAndHeartbeatIntervalWithAProfileWhoseTcpIsOff_TheWarningsFixIsOneThatKeepsYourValues()
+    {
+        // Both warnings said "or remove Heartbeat:Interval from the profile to keep your value"; with Tcp:Enabled false that,
+        // done literally, leaves a profile that sets nothing StackExchange.Redis can use, which UseKeepAlive refuses.
+        using var profiles = ClientProfiles.InCode("cache", p => (p.Tcp.Enabled, p.Heartbeat.Interval) = (false, TimeSpan.FromSeconds(20)));
+        ConfigurationOptions Yours() => new() { EndPoints = { Server }, KeepAlive = 45, HeartbeatInterval = TimeSpan.FromSeconds(30) };
+
+        Yours().UseKeepAlive(profiles.Profiles, "cache");
+
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().HaveCount(2).And.OnlyContain(m => m.EndsWith(
+            ", or apply no KeepAlive profile to this client (with Tcp:Enabled false, Heartbeat:Interval is all profile 'cache' sets for it: without it the profile sets nothing StackExchange.Redis can use, which is refused at start-up) to keep your value.",
+            StringComparison.Ordinal));
+        using var withoutTheInterval = ClientProfiles.InCode("cache", p => p.Tcp.Enabled = false);
+        var removed = () => Yours().UseKeepAlive(withoutTheInterval.Profiles, "cache");
+        removed.Should().Throw<OptionsValidationException>("the fix it gave before, followed").Which.Message.Should().Contain("the profile sets nothing StackExchange.Redis can use");
+        var followed = Yours();
+        (followed.KeepAlive, followed.HeartbeatInterval).Should().Be((45, TimeSpan.FromSeconds(30)), "with no profile applied, your values stay");
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

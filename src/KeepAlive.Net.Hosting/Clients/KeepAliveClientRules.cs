@@ -35,7 +35,11 @@ internal static class KeepAliveClientRules
 
     /// <summary>Whether the profile's heartbeat gives <paramref name="client"/> something to use without the <c>Tcp</c> section: <c>Heartbeat:Interval</c>, or <c>Heartbeat:Timeout</c> for a client with a heartbeat timeout.</summary>
     public static bool HeartbeatUsable(HeartbeatOptions? heartbeat, KeepAliveClientDescription client) =>
-        heartbeat is { IsIntervalSet: true } || (heartbeat?.Timeout is not null && client.HeartbeatTimeoutSetting is not null);
+        heartbeat is { IsIntervalSet: true } || TimeoutUsable(heartbeat, client);
+
+    /// <summary>Whether the profile's heartbeat gives <paramref name="client"/> something to use without <c>Heartbeat:Interval</c>: <c>Heartbeat:Timeout</c>, for a client with a heartbeat timeout.</summary>
+    public static bool TimeoutUsable(HeartbeatOptions? heartbeat, KeepAliveClientDescription client) =>
+        heartbeat?.Timeout is not null && client.HeartbeatTimeoutSetting is not null;
 
     /// <summary>Why a profile with neither the <c>Tcp</c> section nor a heartbeat <paramref name="client"/> can use is refused.</summary>
     public static string NothingUsable(KeepAliveClientDescription client) => Text($"the profile sets nothing {client.ClientName} can use");

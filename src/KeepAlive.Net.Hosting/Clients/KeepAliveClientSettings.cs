@@ -199,14 +199,17 @@ public sealed class KeepAliveClientSettings
     /// <summary>
     /// What in the profile leaves a hand-set client option alone: removing the key, except for <c>Tcp:Enabled</c> (on by
     /// default: it is turned off, and with it a heartbeat the client can use when the profile has none, else the profile is
-    /// refused) and a <c>Tcp</c> value under <c>Tcp:UnsetValues</c> UseDefaults, where the profile writes its default in
-    /// place of a value it does not set.
+    /// refused), <c>Heartbeat:Interval</c> while <c>Tcp:Enabled</c> is false (the profile without it would be refused, so
+    /// no profile is applied) and a <c>Tcp</c> value under <c>Tcp:UnsetValues</c> UseDefaults, where the profile writes its
+    /// default in place of a value it does not set.
     /// </summary>
     private string HowToKeepYours(string profileKey) => profileKey switch
     {
         "Tcp:Enabled" when KeepAliveClientRules.HeartbeatUsable(Profile.Heartbeat, Client) => "set Tcp:Enabled to false in the profile (the client's sockets then keep their own keep-alive)",
         "Tcp:Enabled" => KeepAliveClientRules.Text(
             $"set Tcp:Enabled to false and Heartbeat:Interval (for {Client.HeartbeatSetting}) in the profile ({KeepAliveClientRules.NothingUsable(Client)} with Tcp:Enabled false alone, which is refused at start-up)"),
+        "Heartbeat:Interval" when !Profile.Tcp.Enabled && !KeepAliveClientRules.TimeoutUsable(Profile.Heartbeat, Client) => KeepAliveClientRules.Text(
+            $"apply no KeepAlive profile to this client (with Tcp:Enabled false, Heartbeat:Interval is all profile '{ProfileName}' sets for it: without it {KeepAliveClientRules.NothingUsable(Client)}, which is refused at start-up)"),
         _ when profileKey.StartsWith("Tcp:", StringComparison.Ordinal) && Profile.Tcp.UnsetValues != TcpKeepAliveUnsetValues.KeepCurrent =>
             $"remove {profileKey} from the profile and set Tcp:UnsetValues to KeepCurrent (without it, the profile writes its default in place of what it does not set)",
         _ => RemoveFromProfile(profileKey),
