@@ -50,7 +50,14 @@ public static class KeepAliveNpgsqlExtensions
         var unixHosts = hosts.Count(IsUnixSocket);
         var allUnix = unixHosts > 0 && unixHosts == hosts.Length;
         var multiplexing = connection.Multiplexing;
-        var (ownTime, ownInterval, ownKeepAlive) = (connection.TcpKeepAliveTime, connection.TcpKeepAliveInterval, connection.KeepAlive);
+        var current = (Time: connection.TcpKeepAliveTime, Interval: connection.TcpKeepAliveInterval, KeepAlive: connection.KeepAlive, TcpKeepAlive: connection.TcpKeepAlive);
+
+        // Yours: as the connection string had them before any UseKeepAlive on this builder wrote the profile's, so that a call
+        // again after a reload (warning 3204's fix) gives yours back where the reloaded profile no longer sets a value.
+        var ownTime = AppliedProfiles<NpgsqlDataSourceBuilder, object?>.Yours(builder, "Tcp Keepalive Time", current.Time);
+        var ownInterval = AppliedProfiles<NpgsqlDataSourceBuilder, object?>.Yours(builder, "Tcp Keepalive Interval", current.Interval);
+        var ownKeepAlive = AppliedProfiles<NpgsqlDataSourceBuilder, object?>.Yours(builder, "Keepalive", current.KeepAlive);
+        var ownTcpKeepAlive = AppliedProfiles<NpgsqlDataSourceBuilder, object?>.Yours(builder, "Tcp Keepalive", current.TcpKeepAlive);
         var host = connection.Host;
 
         // What Npgsql would refuse on every connection of a data source built with these settings, or null: checked here,
@@ -89,6 +96,11 @@ public static class KeepAliveNpgsqlExtensions
         // One profile per builder: the same one again is applied as once (no false "set by hand" warning), another is refused.
         // Claimed once nothing can refuse the call any more, so that a refused call leaves the builder free for another profile.
         AppliedProfiles<NpgsqlDataSourceBuilder, object?>.Claim(builder, settings.ProfileName, null, "NpgsqlDataSourceBuilder.UseKeepAlive");
+        if ((ownTime, ownInterval, ownKeepAlive, ownTcpKeepAlive) != current)
+        {
+            (connection.TcpKeepAliveTime, connection.TcpKeepAliveInterval, connection.KeepAlive, connection.TcpKeepAlive) = (ownTime, ownInterval, ownKeepAlive, ownTcpKeepAlive);
+        }
+
         if (settings.Tcp is not null && allUnix)
         {
             // Npgsql would set TCP options on the AF_UNIX socket and the kernel refuses them (EOPNOTSUPP): not written.
@@ -99,22 +111,23 @@ public static class KeepAliveNpgsqlExtensions
         {
             if (idle is { } idleSeconds)
             {
-                AppliedProfiles<NpgsqlDataSourceBuilder, object?>.ReportIfOverridden(builder, settings, "Tcp Keepalive Time", connection.TcpKeepAliveTime, 0, "Tcp:IdleTime", idleSeconds, Duration);
+                AppliedProfiles<NpgsqlDataSourceBuilder, object?>.ReportIfOverridden(builder, settings, "Tcp Keepalive Time", current.Time, 0, "Tcp:IdleTime", idleSeconds, Duration);
                 connection.TcpKeepAliveTime = idleSeconds;
             }
 
             if (interval is { } intervalSeconds)
             {
-                AppliedProfiles<NpgsqlDataSourceBuilder, object?>.ReportIfOverridden(builder, settings, "Tcp Keepalive Interval", connection.TcpKeepAliveInterval, 0, "Tcp:Interval", intervalSeconds, Duration);
+                AppliedProfiles<NpgsqlDataSourceBuilder, object?>.ReportIfOverridden(builder, settings, "Tcp Keepalive Interval", current.Interval, 0, "Tcp:Interval", intervalSeconds, Duration);
                 connection.TcpKeepAliveInterval = intervalSeconds;
             }
 
-            if (!connection.TcpKeepAlive && new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connection.ConnectionString }.ContainsKey("Tcp Keepalive"))
+            if (!current.TcpKeepAlive && new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connection.ConnectionString }.ContainsKey("Tcp Keepalive"))
             {
                 // Off by default too: only a connection string that says so turned it off by hand.
                 settings.ReportOverride("Tcp Keepalive", "false", "Tcp:Enabled", "true");
             }
 
+            AppliedProfiles<NpgsqlDataSourceBuilder, object?>.Took(builder, "Tcp Keepalive", current.TcpKeepAlive, true);
             connection.TcpKeepAlive = true;
             var source = tcp.UnsetValues == TcpKeepAliveUnsetValues.KeepCurrent ? "the profile's Tcp:IdleTime and Tcp:Interval where it sets them (UnsetValues KeepCurrent), else the connection string's" : "Tcp:IdleTime and Tcp:Interval";
             (int? Time, int? Interval) probing;
@@ -152,13 +165,11 @@ public static class KeepAliveNpgsqlExtensions
             notes.Add("Tcp:Enabled is false: Npgsql's Tcp Keepalive settings stay as they are");
         }
 
-        TimeSpan? yourKeepAlive = ownKeepAlive > 0 && !AppliedProfiles<NpgsqlDataSourceBuilder, object?>.SetByAnEarlierCall(builder, "Keepalive", ownKeepAlive)
-            ? TimeSpan.FromSeconds(ownKeepAlive)
-            : null;
+        TimeSpan? yourKeepAlive = ownKeepAlive > 0 ? TimeSpan.FromSeconds(ownKeepAlive) : null;
         if (settings.HeartbeatInterval is { } heartbeat)
         {
             var seconds = (int)heartbeat.TotalSeconds;
-            AppliedProfiles<NpgsqlDataSourceBuilder, object?>.ReportIfOverridden(builder, settings, "Keepalive", connection.KeepAlive, 0, "Heartbeat:Interval", seconds, Duration);
+            AppliedProfiles<NpgsqlDataSourceBuilder, object?>.ReportIfOverridden(builder, settings, "Keepalive", current.KeepAlive, 0, "Heartbeat:Interval", seconds, Duration);
             connection.KeepAlive = seconds;
             notes.Add(Invariant($"Keepalive (a query on an idle connection, from a thread-pool timer) every {Duration(seconds)} from Heartbeat:Interval"));
         }

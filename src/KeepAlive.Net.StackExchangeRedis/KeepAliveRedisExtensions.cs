@@ -9,6 +9,8 @@ namespace KeepAlive.Net.StackExchangeRedis;
 /// <summary>Applies a keep-alive profile to every connection a StackExchange.Redis multiplexer opens.</summary>
 public static class KeepAliveRedisExtensions
 {
+    private const string HeartbeatIntervalSetting = "ConfigurationOptions.HeartbeatInterval";
+
     /// <summary>Gets how StackExchange.Redis takes a profile: <c>Heartbeat:Interval</c> as <see cref="ConfigurationOptions.KeepAlive"/> (whole seconds), no heartbeat timeout.</summary>
     public static KeepAliveClientDescription Client { get; } = new("StackExchange.Redis", "ConfigurationOptions.KeepAlive")
     {
@@ -83,10 +85,12 @@ public static class KeepAliveRedisExtensions
                 : "Tcp:Enabled is false: sockets keep StackExchange.Redis's own settings, without keep-alive (ConfigurationOptions.TcpKeepAlive is false), until a reload turns it on");
 
         var keepAlive = stated.KeepAlive;
+
+        // Yours: as the options had it before any UseKeepAlive on them (or on those they were copied from) set the profile's,
+        // so that a call again after a reload (warning 3204's fix) gives it back when the reloaded profile no longer sets it.
+        var ownKeepAlive = AppliedProfiles<ConfigurationOptions, StackExchange.Redis.Configuration.Tunnel?>.Yours(options, "ConfigurationOptions.KeepAlive", keepAlive);
         var defaultKeepAlive = (int)defaults.KeepAliveInterval.TotalSeconds;
-        TimeSpan? yourKeepAlive = keepAlive > 0 && keepAlive != defaultKeepAlive && !AppliedProfiles<ConfigurationOptions, StackExchange.Redis.Configuration.Tunnel?>.SetByAnEarlierCall(options, "ConfigurationOptions.KeepAlive", keepAlive)
-            ? TimeSpan.FromSeconds(keepAlive)
-            : null;
+        TimeSpan? yourKeepAlive = ownKeepAlive > 0 && ownKeepAlive != defaultKeepAlive ? TimeSpan.FromSeconds(ownKeepAlive) : null;
         if (settings.HeartbeatInterval is { } interval)
         {
             var seconds = (int)interval.TotalSeconds;
@@ -108,9 +112,21 @@ public static class KeepAliveRedisExtensions
         }
         else
         {
-            notes.Add(keepAlive > 0
-                ? Invariant($"KeepAlive stays {Seconds(keepAlive)} (Heartbeat:Interval is not set)")
-                : Invariant($"KeepAlive stays {keepAlive}, which StackExchange.Redis reads as a PING after {Seconds(60)} idle, or sooner when the server's timeout setting asks (it reads CONFIG GET timeout) (Heartbeat:Interval is not set)"));
+            if (ownKeepAlive != keepAlive)
+            {
+                options.KeepAlive = ownKeepAlive;
+            }
+
+            // Put back by an earlier call only on options with end points (KeepPingOnTime), where it may be read.
+            if (options.EndPoints.Count > 0 && options.HeartbeatInterval is var heartbeat
+                && AppliedProfiles<ConfigurationOptions, StackExchange.Redis.Configuration.Tunnel?>.Yours(options, HeartbeatIntervalSetting, heartbeat) is var yourHeartbeat && yourHeartbeat != heartbeat)
+            {
+                options.HeartbeatInterval = yourHeartbeat;
+            }
+
+            notes.Add(ownKeepAlive > 0
+                ? Invariant($"KeepAlive stays {Seconds(ownKeepAlive)} (Heartbeat:Interval is not set)")
+                : Invariant($"KeepAlive stays {ownKeepAlive}, which StackExchange.Redis reads as a PING after {Seconds(60)} idle, or sooner when the server's timeout setting asks (it reads CONFIG GET timeout) (Heartbeat:Interval is not set)"));
         }
 
         settings.ReportApplied(notes);
@@ -145,8 +161,9 @@ public static class KeepAliveRedisExtensions
         if (options.HeartbeatInterval > TimeSpan.FromSeconds(seconds))
         {
             var byDefault = options.Defaults.HeartbeatInterval;
-            settings.ReportOverride("ConfigurationOptions.HeartbeatInterval", KeepAliveDuration.Format(options.HeartbeatInterval), "Heartbeat:Interval",
+            settings.ReportOverride(HeartbeatIntervalSetting, KeepAliveDuration.Format(options.HeartbeatInterval), "Heartbeat:Interval",
                 Invariant($"{KeepAliveDuration.Format(byDefault)} (StackExchange.Redis's default: it sends the KeepAlive PING, every {Seconds(seconds)}, only at a heartbeat, so a longer HeartbeatInterval makes it late)"));
+            AppliedProfiles<ConfigurationOptions, StackExchange.Redis.Configuration.Tunnel?>.Took(options, HeartbeatIntervalSetting, options.HeartbeatInterval, byDefault);
             options.HeartbeatInterval = byDefault;
         }
     }

@@ -84,6 +84,11 @@ internal static class AppliedProfiles<TOptions, THook>
             {
                 entry.Values.TryAdd(setting, value);
             }
+
+            foreach (var (setting, value) in original.Before)
+            {
+                entry.Before.TryAdd(setting, value);
+            }
         }
     }
 
@@ -109,11 +114,47 @@ internal static class AppliedProfiles<TOptions, THook>
             settings.ReportIfOverridden(clientSetting, current, clientDefault, profileKey, fromProfile, format);
         }
 
+        Took(options, clientSetting, current, fromProfile);
+    }
+
+    /// <summary>
+    /// Records that this call sets <paramref name="clientSetting"/> to <paramref name="fromProfile"/> in place of
+    /// <paramref name="current"/>, which is yours unless an earlier call set it (then yours is the one it replaced).
+    /// </summary>
+    /// <typeparam name="T">The option's type.</typeparam>
+    /// <param name="options">The options object, already claimed.</param>
+    /// <param name="clientSetting">The client's option, e.g. <c>ConfigurationOptions.KeepAlive</c>.</param>
+    /// <param name="current">The option's value before the profile is applied.</param>
+    /// <param name="fromProfile">The value the client gets from the profile, which the caller sets.</param>
+    public static void Took<T>(TOptions options, string clientSetting, T current, T fromProfile)
+        where T : IEquatable<T>
+    {
         if (Applied.TryGetValue(options, out var entry))
         {
+            if (!SetByAnEarlierCall(options, clientSetting, current))
+            {
+                entry.Before[clientSetting] = current;
+            }
+
             entry.Values[clientSetting] = fromProfile;
         }
     }
+
+    /// <summary>
+    /// Gets your value of an option: <paramref name="current"/>, unless it is what an earlier <c>UseKeepAlive</c> on these
+    /// options set, then the value that call replaced. A call again (following warning 3204's fix after a reload) starts
+    /// from it, so an option the reloaded profile no longer sets goes back to yours, not to the earlier profile's value.
+    /// </summary>
+    /// <typeparam name="T">The option's type.</typeparam>
+    /// <param name="options">The options object.</param>
+    /// <param name="clientSetting">The client's option, e.g. <c>ConfigurationOptions.KeepAlive</c>.</param>
+    /// <param name="current">The option's value now.</param>
+    /// <returns>Your value of the option.</returns>
+    public static T Yours<T>(TOptions options, string clientSetting, T current)
+        where T : IEquatable<T> =>
+        SetByAnEarlierCall(options, clientSetting, current) && Applied.TryGetValue(options, out var entry) && entry.Before.TryGetValue(clientSetting, out var before)
+            ? (T)before
+            : current;
 
     /// <summary>Whether <paramref name="current"/> is what an earlier <c>UseKeepAlive</c> on these options (or the options they were copied from) set for the option: then it is not yours.</summary>
     /// <typeparam name="T">The option's type.</typeparam>
@@ -135,6 +176,9 @@ internal static class AppliedProfiles<TOptions, THook>
 
         /// <summary>Gets the values set for the profile, by the client's option.</summary>
         public Dictionary<string, object> Values { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Gets the values the profile's replaced (yours), by the client's option.</summary>
+        public Dictionary<string, object> Before { get; } = new(StringComparer.Ordinal);
 
         /// <summary>Gets or sets the hook installed for the profile, or <see langword="null"/> when not recorded.</summary>
         public object? Ours { get; set; }

@@ -565,6 +565,37 @@ public sealed class NpgsqlProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_AgainOnTheSameBuilderAfterAReloadNoLongerSettingValues_YoursComeBackAsOnANewBuilder()
+    {
+        // Warning 3204 said "Keepalive stays 20s (the profile now says nothing: Npgsql's own)"; its fix, followed on the same
+        // builder, kept the first call's 20 s (and Tcp Keepalive Time 7 s, Tcp Keepalive on) where a new builder has yours.
+        const string Yours = ConnectionString + ";Keepalive=45;Tcp Keepalive Time=600";
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(
+            [new("KeepAlive:Profiles:db:Tcp:IdleTime", "7s"), new("KeepAlive:Profiles:db:Heartbeat:Interval", "20s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var builder = new NpgsqlDataSourceBuilder(Yours).UseKeepAlive(profiles.Profiles, "db");
+        static (int, int, int, bool) Values(NpgsqlDataSourceBuilder b) =>
+            (b.ConnectionStringBuilder.TcpKeepAliveTime, b.ConnectionStringBuilder.TcpKeepAliveInterval, b.ConnectionStringBuilder.KeepAlive, b.ConnectionStringBuilder.TcpKeepAlive);
+
+        configuration["KeepAlive:Profiles:db:Tcp:IdleTime"] = null;
+        configuration["KeepAlive:Profiles:db:Tcp:UnsetValues"] = "KeepCurrent";
+        configuration["KeepAlive:Profiles:db:Heartbeat:Interval"] = null;
+        configuration.Reload();
+        builder.UseKeepAlive(profiles.Profiles, "db");
+
+        Values(builder).Should().Be((600, 0, 45, true), "the reloaded profile sets none of them, so yours stay, as on a new builder");
+        Values(builder).Should().Be(Values(new NpgsqlDataSourceBuilder(Yours).UseKeepAlive(profiles.Profiles, "db")));
+
+        configuration["KeepAlive:Profiles:db:Tcp:Enabled"] = "false";
+        configuration["KeepAlive:Profiles:db:Heartbeat:Interval"] = "30s";
+        configuration.Reload();
+        builder.UseKeepAlive(profiles.Profiles, "db");
+
+        Values(builder).Should().Be((600, 0, 30, false), "with Tcp off, Tcp Keepalive is yours (off) again");
+        Values(builder).Should().Be(Values(new NpgsqlDataSourceBuilder(Yours).UseKeepAlive(profiles.Profiles, "db")));
+    }
+
+    [Fact]
     public void UseKeepAlive_FromTheServiceProvider_AppliesTheRegisteredProfile()
     {
         using var profiles = ClientProfiles.InCode("db", p => p.Tcp.IdleTime = TimeSpan.FromSeconds(40));

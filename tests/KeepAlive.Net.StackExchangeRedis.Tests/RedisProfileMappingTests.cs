@@ -393,6 +393,30 @@ public sealed class RedisProfileMappingTests
         profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().BeEmpty("the first call set 20 s, not you");
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void UseKeepAlive_AgainOnTheSameOptionsOrACloneAfterAReloadDroppingTheInterval_YourKeepAliveAndHeartbeatIntervalComeBack(bool clone)
+    {
+        // Warning 3204 said "ConfigurationOptions.KeepAlive stays 20s (the profile now says nothing: StackExchange.Redis's
+        // own)"; its fix, followed on the same options (or a copy), kept the first call's 20 s and the HeartbeatInterval it
+        // had put back (1s), where options you set up anew with UseKeepAlive have your 45 s and 30 s.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:cache:Heartbeat:Interval", "20s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        static ConfigurationOptions Yours() => new() { EndPoints = { Server }, KeepAlive = 45, HeartbeatInterval = TimeSpan.FromSeconds(30) };
+        var first = Yours().UseKeepAlive(profiles.Profiles, "cache");
+        var options = clone ? first.Clone() : first;
+
+        configuration["KeepAlive:Profiles:cache:Heartbeat:Interval"] = null;
+        configuration.Reload();
+        options.UseKeepAlive(profiles.Profiles, "cache");
+
+        (options.KeepAlive, options.HeartbeatInterval).Should().Be((45, TimeSpan.FromSeconds(30)), "the reloaded profile sets neither, so yours stay");
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied)[^1].Should().Contain("KeepAlive stays 45s");
+        var anew = Yours().UseKeepAlive(profiles.Profiles, "cache");
+        (options.KeepAlive, options.HeartbeatInterval).Should().Be((anew.KeepAlive, anew.HeartbeatInterval));
+    }
+
     [Fact]
     public void UseKeepAlive_ReloadTurnsTcpOffThenOn_TheNextSocketKeepsStackExchangeRedisOwnKeepAliveThenGetsTheProfile()
     {
