@@ -265,9 +265,11 @@ internal sealed partial class ProfileArguments
             throw new ToolInputException(e.Message, e);
         }
 
-        if (name is null)
+        // Checked whether or not --profile names one: a file without profiles has none to name, and the library's "no such
+        // profile" lists the file's profiles and the closest, of which there are none.
+        if (names.Count == 0 || name is null)
         {
-            throw new ToolInputException($"--settings {settings.FullName}: no profiles under KeepAlive:Profiles. Fix: add one, e.g. \"KeepAlive\": {{ \"Profiles\": {{ \"payments\": {{ \"Tcp\": {{ \"IdleTime\": \"30s\" }} }} }} }}.");
+            throw new ToolInputException($"--settings {settings.FullName}: no profiles under KeepAlive:Profiles{(profile is null ? string.Empty : $", so no profile '{profile}'")}. Fix: add one, e.g. \"KeepAlive\": {{ \"Profiles\": {{ \"{profile ?? "payments"}\": {{ \"Tcp\": {{ \"IdleTime\": \"30s\" }} }} }} }}.");
         }
 
         if (profile is null && names.Count > 1)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Sockets;
+using System.Text.Json;
 using KeepAlive.Net.Hosting;
 using KeepAlive.Net.Tests.TestSupport;
 using KeepAlive.Net.Tool.Cli;
@@ -237,6 +238,29 @@ public sealed class ShowTests : IDisposable
         error.Should().Contain("--profile nope: appsettings.json has no profile 'nope' (its profiles: payments).")
             .And.Contain("Fix: run again with --profile payments, or add a \"nope\" profile under KeepAlive:Profiles in " + settings);
         error.Should().NotContain("services.AddKeepAlive", "a command-line user does not write the host's code");
+    }
+
+    [Theory]
+    [InlineData("{}", "show")]
+    [InlineData("""{ "KeepAlive": { "Profiles": {} } }""", "show")]
+    [InlineData("""{ "Logging": { "LogLevel": { "Default": "Information" } } }""", "doctor")]
+    public async Task Profile_FromAFileWithoutProfiles_IsRefusedWithTheFixNotACrash(string json, string command)
+    {
+        // A file with no profile at all and --profile payments crashed (IndexOutOfRangeException, exit 134 with a stack
+        // trace): the "no such profile" refusal offered the file's first profile, of which there was none.
+        var file = Path.Combine(_folder, "no-profiles.json");
+        await File.WriteAllTextAsync(file, json, TestContext.Current.CancellationToken);
+        string[] args = command == "doctor" ? ["doctor", "--pid", "1", "--json"] : ["show"];
+
+        var (exitCode, output, error) = await ToolRun.InProcessAsync([.. args, "--settings", file, "--profile", "payments"]);
+
+        exitCode.Should().Be(2, error);
+        error.Should().Be($"--settings {file}: no profiles under KeepAlive:Profiles, so no profile 'payments'. Fix: add one, e.g. \"KeepAlive\": {{ \"Profiles\": {{ \"payments\": {{ \"Tcp\": {{ \"IdleTime\": \"30s\" }} }} }} }}.{Environment.NewLine}");
+        if (command == "doctor")
+        {
+            using var refusal = JsonDocument.Parse(output);
+            refusal.RootElement.GetProperty("errors").EnumerateArray().Should().ContainSingle().Which.GetProperty("subject").GetString().Should().Be($"--settings {file}");
+        }
     }
 
     [Fact]
