@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using KeepAlive.Net.Tests.TestSupport;
+using KeepAlive.Net.Tool.Analyze;
 using KeepAlive.Net.Tool.Tests.Support;
 
 namespace KeepAlive.Net.Tool.Tests.Analyze;
@@ -334,6 +335,34 @@ public sealed class AnalyzeStreamsSyntheticTests : IDisposable
         flow.GetProperty("unansweredProbes").GetInt32().Should().Be(0);
         flow.GetProperty("verdict").GetString().Should().Contain("2 keep-alive probes, 2 answered, 0 unanswered");
         text.Should().MatchRegex(@"│\s*2\s*│\s*2\s*│\s*0\s*│", "the table's probes, answered and unanswered columns agree with the verdict");
+    }
+
+    [Fact]
+    public void Analyze_CaptureStartedOnAStreamTheServerSends_CostsInProportionToTheCaptureNotToItsSquare()
+    {
+        // A capture started on an open connection whose server streams (a feed, a download, TLS records) shows no client
+        // bytes to tell the protocol by, and every server segment copied all the server had said before: 5 MB took 19 s,
+        // 20 MB five minutes, a few hundred megabytes hours. Counted in bytes allocated (this thread, deterministic), not time.
+        const int SegmentLength = 1448;
+        const int Segments = 2048;
+        var payload = new byte[SegmentLength];
+        var (client, server) = (SyntheticCapture.Client, SyntheticCapture.Server);
+        var segments = new List<TcpSegment>();
+        uint seq = 5001;
+        for (var i = 0; i < Segments; i++)
+        {
+            segments.Add(new TcpSegment(segments.Count + 1, i * 0.001, server, client, seq, 1001, TcpFlags.Ack, SegmentLength, 502, 64, payload));
+            seq += SegmentLength;
+            segments.Add(new TcpSegment(segments.Count + 1, (i * 0.001) + 0.0005, client, server, 1001, seq, TcpFlags.Ack, 0, 502, 64));
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var flows = FlowAnalyzer.Analyze(segments, new AnalysisSettings(null, null));
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        flows.Should().ContainSingle().Which.Application.Should().BeNull("nothing tells HTTP/2 or a WebSocket on it");
+        const long streamed = (long)SegmentLength * Segments;
+        allocated.Should().BeLessThan(8 * streamed, "reading {0} bytes of a stream must not copy them over and over (allocated {1})", streamed, allocated);
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);

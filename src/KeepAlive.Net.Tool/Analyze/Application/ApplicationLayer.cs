@@ -60,6 +60,16 @@ internal sealed class ApplicationLayer
     private void Detect()
     {
         var client = _clientHead.Bytes;
+        var server = _serverHead.Bytes;
+        if (server.Length > MaxHead && (_upgrade is null || server.AsSpan().IndexOf(HeadersEnd) < 0))
+        {
+            // The server said more than a head's worth with no protocol known: no answer to an upgrade, no HTTP/2 the client
+            // opened (a capture started on a stream the server sends, a protocol whose server speaks first). Kept, every
+            // segment would copy all it said before (hours for a capture of a few hundred megabytes).
+            _other = true;
+            return;
+        }
+
         if (Protocol is null && _upgrade is null)
         {
             var compared = Math.Min(client.Length, Preface.Length);
@@ -85,7 +95,6 @@ internal sealed class ApplicationLayer
             }
         }
 
-        var server = _serverHead.Bytes;
         if (_upgrade is not null && server.AsSpan().IndexOf(HeadersEnd) is var responseEnd and >= 0)
         {
             var response = Encoding.ASCII.GetString(server, 0, responseEnd);
