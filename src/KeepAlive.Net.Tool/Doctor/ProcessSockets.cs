@@ -222,7 +222,7 @@ internal sealed record ProcessSockets(int Pid, string Command, IReadOnlyList<Soc
         {
             (_, true) => $"doctor already runs as {(root ? "root" : "a user")} with CAP_SYS_PTRACE, so sudo would not help: the kernel refused it all the same, so a Linux security module denies it (Landlock or a BPF LSM of a sandbox or container runtime that confines its processes, SELinux or AppArmor policy, Yama's kernel.yama.ptrace_scope 3), or the process is in a user namespace this tool's capabilities do not reach. Fix: run doctor where that policy lets it ptrace the process: outside the sandbox, or inside the process's own container (docker exec, kubectl debug --target)",
             (true, false) => "doctor runs as root but without CAP_SYS_PTRACE (a container's default), which sudo does not give back. Fix: add the capability (docker run --cap-add SYS_PTRACE; Kubernetes securityContext.capabilities.add: [\"SYS_PTRACE\"]), or run doctor on the host",
-            _ => string.Create(CultureInfo.InvariantCulture, $"root with CAP_SYS_PTRACE, or its own user where kernel.yama.ptrace_scope allows. Run 'sudo keepalive doctor --pid {pid}'"),
+            _ => string.Create(CultureInfo.InvariantCulture, $"root with CAP_SYS_PTRACE, or its own user where kernel.yama.ptrace_scope allows and the process holds no capability this user lacks (a service given AmbientCapabilities= or file capabilities) and did not change user. Fix: run 'sudo keepalive doctor --pid {pid}'"),
         };
     }
 

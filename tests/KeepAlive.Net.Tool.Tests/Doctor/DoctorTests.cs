@@ -183,6 +183,45 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Doctor_OwnUsersProcessHoldingACapabilityTheUserLacks_RefusalHasItsFix()
+    {
+        // A service run as its own user with a capability (systemd's AmbientCapabilities=CAP_NET_BIND_SERVICE): that user
+        // may list /proc/PID/fd but not read its links, as the kernel lets no one without CAP_SYS_PTRACE read a process that
+        // holds capabilities they lack. The refusal said "Run 'sudo keepalive doctor ...'" with no "Fix: ", so --json's
+        // "fix" was null, unlike every other refusal.
+        TestEnvironment.Require(TestEnvironment.IsRoot, "the test starts a process and the tool as the user nobody, which needs root");
+        TestEnvironment.Require(NetworkNamespace.Run("setpriv", "--version").ExitCode == 0, "setpriv (util-linux) is missing");
+        var tool = OperatingSystem.IsWindows() ? string.Empty : ToolRun.CopyWhereNobodyCanRunIt(_folder);
+        using var service = Process.Start(new ProcessStartInfo("setpriv",
+            ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=+net_bind_service", "--ambient-caps=+net_bind_service", "sleep", "60"]))!;
+        try
+        {
+            var pid = service.Id.ToString(CultureInfo.InvariantCulture);
+            var deadline = Stopwatch.StartNew();
+            while (File.ReadAllText($"/proc/{pid}/comm").Trim() != "sleep")
+            {
+                deadline.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(30), "setpriv switches user and execs sleep at once");
+                await Task.Delay(20);
+            }
+
+            var run = await ToolRun.RunCommandAsync(
+                ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "env", "HOME=" + _folder, "DOTNET_CLI_HOME=" + _folder, .. ToolRun.Dotnet(tool), "doctor", "--pid", pid, "--json"],
+                TimeSpan.FromMinutes(1), null);
+
+            output.WriteLine(run.Interleaved);
+            run.ExitCode.Should().Be(2);
+            run.Error.Should().Contain("not permitted to read where the process's file descriptors point").And.Contain($"Fix: run 'sudo keepalive doctor --pid {pid}'");
+            using var json = JsonDocument.Parse(run.Output);
+            json.RootElement.GetProperty("errors").EnumerateArray().Should().ContainSingle()
+                .Which.GetProperty("fix").GetString().Should().StartWith($"run 'sudo keepalive doctor --pid {pid}'");
+        }
+        finally
+        {
+            service.Kill();
+        }
+    }
+
+    [Fact]
     public async Task Doctor_Json_WritesThePeerIdleTimeoutInSecondsToTheMillisecondAsEveryOtherTime()
     {
         // It wrote "seconds": 5.0004567, the value's every tick, where every other time in --json is rounded to the millisecond.
