@@ -84,6 +84,13 @@ internal static class ParseRefusals
                 continue;
             }
 
+            // "--idel=30s" and "--idel:30s" carry their value in the token, as System.CommandLine reads a known option's.
+            if (token.IndexOfAny(['=', ':']) is var glued and > 0)
+            {
+                yield return UnknownOption(token, token[..glued], at);
+                continue;
+            }
+
             var written = i + 1 < tokens.Count && !tokens[i + 1].StartsWith('-') ? $"{token} {tokens[++i]}" : token;
             yield return UnknownOption(written, token, at);
         }

@@ -15,6 +15,8 @@ public sealed class ParseRefusalTests
     [InlineData("--pid 1 --pid 2: ", "give --pid once", "doctor", "--pid", "1", "--pid", "2")]
     [InlineData("--bogus: ", "keepalive show --help", "show", "--bogus")]
     [InlineData("--idel 30s: ", "Did you mean '--idle'?", "show", "--idel", "30s")]
+    [InlineData("--idel=30s: --idel is not an option", "Did you mean '--idle'?", "show", "--idel=30s")]
+    [InlineData("--hlod:1m: --hlod is not an option", "Did you mean '--hold'?", "check", "127.0.0.1:1", "--hlod:1m")]
     // An unknown option where the command's argument goes was taken for it: "'x.pcap': one value too many", or the file
     // "--bogus" looked for in the current folder.
     [InlineData("--bogus: ", "keepalive analyze --help", "analyze", "--bogus", "x.pcap")]
