@@ -52,17 +52,14 @@ public static class KeepAliveNatsExtensions
                 $"NatsOpts.UseKeepAlive(\"{settings.ProfileName}\"): these options already take KeepAlive profile '{earlier.ProfileName}', and one connection's sockets and heartbeat follow one profile (the last call would silently mix them). Fix: call UseKeepAlive once per NatsOpts, with one profile.");
         }
 
+        // What an earlier UseKeepAlive set on these options (or the options they were copied from) is not yours: it goes back
+        // to what it replaced (yours, or NATS.Net's own), so it is not reported as set by hand, nor named as yours when a
+        // reload changes it, and a reload since then that dropped the profile's value is taken as 3204 says.
+        options = earlier?.Undo(options) ?? options;
         var result = WithSocketFactory(options, settings, notes, out var refusedWithTcp);
-
-        // What an earlier UseKeepAlive set on these options (or the options they were copied from) is not yours: not reported
-        // as set by hand, nor named as yours when a reload changes it, and still the earlier call's for a call after this one.
-        TimeSpan? yourPingInterval = options.PingInterval != NatsOpts.Default.PingInterval && earlier?.PingIntervalSet != options.PingInterval ? options.PingInterval : null;
-        int? yourMaxPingOut = options.MaxPingOut != NatsOpts.Default.MaxPingOut && earlier?.MaxPingOutSet != options.MaxPingOut ? options.MaxPingOut : null;
-        var taken = new NatsProfileTaken(settings.ProfileName)
-        {
-            PingIntervalSet = yourPingInterval is null ? earlier?.PingIntervalSet : null,
-            MaxPingOutSet = yourMaxPingOut is null ? earlier?.MaxPingOutSet : null,
-        };
+        TimeSpan? yourPingInterval = options.PingInterval != NatsOpts.Default.PingInterval ? options.PingInterval : null;
+        int? yourMaxPingOut = options.MaxPingOut != NatsOpts.Default.MaxPingOut ? options.MaxPingOut : null;
+        var taken = new NatsProfileTaken(settings.ProfileName) { PingIntervalBefore = options.PingInterval, MaxPingOutBefore = options.MaxPingOut };
 
         if (settings.HeartbeatInterval is { } interval)
         {

@@ -21,11 +21,30 @@ internal sealed class NatsProfileTaken(string profileName)
     /// <summary>Gets or sets the <see cref="NatsOpts.MaxPingOut"/> set for the profile, or <see langword="null"/>.</summary>
     public int? MaxPingOutSet { get; set; }
 
+    /// <summary>Gets or sets the <see cref="NatsOpts.PingInterval"/> the options held before the profile's was set (yours, or NATS.Net's own).</summary>
+    public TimeSpan PingIntervalBefore { get; set; } = NatsOpts.Default.PingInterval;
+
+    /// <summary>Gets or sets the <see cref="NatsOpts.MaxPingOut"/> the options held before the profile's was set (yours, or NATS.Net's own).</summary>
+    public int MaxPingOutBefore { get; set; } = NatsOpts.Default.MaxPingOut;
+
     /// <summary>What an earlier <c>UseKeepAlive</c> applied to these options (or the options they were copied from), or <see langword="null"/>.</summary>
     public static NatsProfileTaken? Of(NatsOpts options) =>
         options.SocketConnectionFactory is KeepAliveNatsSocketConnectionFactory ours ? ours.Taken ?? new(ours.ProfileName)
         : options.WebSocketOpts?.ConfigureClientWebSocketOptions?.Target is Carrier carrier ? carrier.Taken
         : null;
+
+    /// <summary>
+    /// The options as they were before <c>UseKeepAlive</c> set them: a <see cref="NatsOpts.PingInterval"/> or
+    /// <see cref="NatsOpts.MaxPingOut"/> that is still the profile's goes back to the value it replaced, so that a call again
+    /// takes a reload that dropped the profile's value as the warning (3204) says: yours, or NATS.Net's own.
+    /// </summary>
+    /// <param name="options">Options carrying what this records.</param>
+    /// <returns>The options without the values set for the profile.</returns>
+    public NatsOpts Undo(NatsOpts options) => options with
+    {
+        PingInterval = PingIntervalSet == options.PingInterval ? PingIntervalBefore : options.PingInterval,
+        MaxPingOut = MaxPingOutSet == options.MaxPingOut ? MaxPingOutBefore : options.MaxPingOut,
+    };
 
     /// <summary>Records what <c>UseKeepAlive</c> applied to the options it returns.</summary>
     /// <returns>The options carrying it: <paramref name="options"/>, or a copy whose <see cref="NatsOpts.WebSocketOpts"/> carries it.</returns>

@@ -124,6 +124,31 @@ public sealed class NatsProfileMappingTests
             .And.NotContain(m => m.Contains("the profile now says 20s", StringComparison.Ordinal) || m.Contains("the profile now says 3)", StringComparison.Ordinal), "the first call's values are not yours either");
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void UseKeepAlive_AgainOnItsOwnResultAfterAReloadDroppedTheInterval_TakesWhat3204Says(bool yoursByHand)
+    {
+        // 3204 said "NatsOpts.PingInterval stays 20s (the profile now says nothing: NATS.Net's own)" and "MaxPingOut stays 3
+        // (the profile now says 1)"; its fix followed on the options the first call returned kept PingInterval 20s, and so
+        // MaxPingOut 3, the first call's values, which were neither yours nor NATS.Net's own.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:events:Heartbeat:Interval", "20s"), new("KeepAlive:Profiles:events:Heartbeat:Timeout", "50s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var start = yoursByHand ? NatsOpts.Default with { PingInterval = TimeSpan.FromSeconds(30), MaxPingOut = 5 } : NatsOpts.Default;
+        var first = start.UseKeepAlive(profiles.Profiles, "events");
+        var handSetWarnings = profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Count;
+
+        configuration["KeepAlive:Profiles:events:Heartbeat:Interval"] = null;
+        configuration.Reload();
+        var (pingInterval, maxPingOut) = yoursByHand ? (TimeSpan.FromSeconds(30), 2) : (TimeSpan.FromMinutes(2), 1); // ceil(50 s / PingInterval)
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle().Which.Should()
+            .Contain($"NatsOpts.MaxPingOut stays 3 (the profile now says {maxPingOut}); NatsOpts.PingInterval stays 20s (the profile now says {(yoursByHand ? "30s" : "nothing: NATS.Net's own")})");
+        var again = first.UseKeepAlive(profiles.Profiles, "events");
+
+        (again.PingInterval, again.MaxPingOut).Should().Be((pingInterval, maxPingOut), "the fix gives what the warning says the profile now says");
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Skip(handSetWarnings).Should().NotContain(m => m.Contains("set by hand to 20s", StringComparison.Ordinal) || m.Contains("set by hand to 3,", StringComparison.Ordinal), "the first call's values are not yours");
+    }
+
     [Fact]
     public void UseKeepAlive_YourOwnSocketConnectionFactory_RefusedWithTheFix()
     {
