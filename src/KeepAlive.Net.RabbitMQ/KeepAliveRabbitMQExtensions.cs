@@ -11,9 +11,6 @@ public static class KeepAliveRabbitMQExtensions
     /// <summary>The largest heartbeat AMQP 0-9-1 can negotiate: whole seconds in an unsigned 16-bit field.</summary>
     private static readonly TimeSpan MaxHeartbeat = TimeSpan.FromSeconds(ushort.MaxValue);
 
-    /// <summary>The sockets a keep-alive factory has configured, so that one reached twice (ours around a factory of yours wrapping an earlier one of ours) configures it once.</summary>
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<System.Net.Sockets.Socket, KeepAliveClientSettings> Configured = [];
-
     /// <summary>Gets how RabbitMQ.Client takes a profile: <c>Heartbeat:Interval</c> as <see cref="ConnectionFactory.RequestedHeartbeat"/> (whole seconds, at most 65535 s); its heartbeat timeout is fixed.</summary>
     public static KeepAliveClientDescription Client { get; } = new("RabbitMQ.Client", "ConnectionFactory.RequestedHeartbeat")
     {
@@ -48,11 +45,22 @@ public static class KeepAliveRabbitMQExtensions
         ArgumentNullException.ThrowIfNull(factory);
         var settings = KeepAliveClientSettings.Create(profiles, profileName, Client);
         var notes = new List<string>();
+        const string Call = "ConnectionFactory.UseKeepAlive";
         var requested = factory.RequestedHeartbeat;
+        if (KeepAliveRabbitMQSocketFactory.Of(factory.SocketFactory) is { } copied)
+        {
+            // A factory given the SocketFactory of one set up with UseKeepAlive (SocketFactory = configured.SocketFactory) takes
+            // that profile, as a copy does: the same one again wraps your own factory once, another is refused (its sockets
+            // would keep the first profile's Tcp section, its heartbeat this one's). Only the socket factory was copied, so
+            // its RequestedHeartbeat is still yours.
+            AppliedProfiles<ConnectionFactory, Func<System.Net.Sockets.AddressFamily, ITcpClient>>.Claim(factory, copied.ProfileName, copied.Yours, Call);
+            AppliedProfiles<ConnectionFactory, Func<System.Net.Sockets.AddressFamily, ITcpClient>>.Installed(factory, factory.SocketFactory);
+        }
+
         // Installed even while Tcp is off: the factory reads the profile at each socket, so a reload turning it on reaches the next one.
         var yours = AppliedProfiles<ConnectionFactory, Func<System.Net.Sockets.AddressFamily, ITcpClient>>.Claim(
-            factory, settings.ProfileName, factory.SocketFactory ?? ConnectionFactoryBase.DefaultSocketFactory, "ConnectionFactory.UseKeepAlive");
-        factory.SocketFactory = family => CreateClient(yours, family, settings);
+            factory, settings.ProfileName, factory.SocketFactory ?? ConnectionFactoryBase.DefaultSocketFactory, Call);
+        factory.SocketFactory = new KeepAliveRabbitMQSocketFactory(yours, settings).Create;
         AppliedProfiles<ConnectionFactory, Func<System.Net.Sockets.AddressFamily, ITcpClient>>.Installed(factory, factory.SocketFactory);
         SocketFactoryWatch.Watch(factory, factory.SocketFactory, settings);
         var defaultFactory = yours == (Func<System.Net.Sockets.AddressFamily, ITcpClient>)ConnectionFactoryBase.DefaultSocketFactory;
@@ -99,33 +107,6 @@ public static class KeepAliveRabbitMQExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         return factory.UseKeepAlive(RegisteredProfiles.From(services, "factory.UseKeepAlive", profileName), profileName);
-    }
-
-    private static ITcpClient CreateClient(Func<System.Net.Sockets.AddressFamily, ITcpClient> inner, System.Net.Sockets.AddressFamily family, KeepAliveClientSettings settings)
-    {
-        SocketFactoryWatch.OursCreatedTheSocket();
-        var client = inner(family);
-        try
-        {
-            if (client.Client is null)
-            {
-                throw new InvalidOperationException($"ConnectionFactory.SocketFactory returned an ITcpClient ({client.GetType().FullName}) whose Client is null, so KeepAlive profile '{settings.ProfileName}' has no socket to configure. Fix: return a client that holds its socket, e.g. new TcpClientAdapter(new Socket(family, SocketType.Stream, ProtocolType.Tcp)).");
-            }
-
-            if (Configured.TryAdd(client.Client, settings))
-            {
-                // The socket's own family (a factory of yours may return an IPv6 dual-mode socket for InterNetwork), and no
-                // server: RabbitMQ.Client connects the socket only after this.
-                settings.ConfigureSocket(client.Client, $"(an {client.Client.AddressFamily} socket, configured before it connects: the server is not known yet)");
-            }
-
-            return client;
-        }
-        catch
-        {
-            client.Dispose();
-            throw;
-        }
     }
 
     private static string Show(TimeSpan value) => KeepAliveDuration.Format(value);

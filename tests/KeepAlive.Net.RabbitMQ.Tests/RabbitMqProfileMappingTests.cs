@@ -171,6 +171,26 @@ public sealed class RabbitMqProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_OnAFactoryGivenTheSocketFactoryOfOneSetUpWithAnotherProfile_RefusedRatherThanMixed()
+    {
+        // new ConnectionFactory { SocketFactory = orders.SocketFactory }.UseKeepAlive("audit") was accepted: its
+        // RequestedHeartbeat took 'audit', while each socket it opened was configured with 'orders' (idle 7 s), never 'audit'.
+        using var profiles = ClientProfiles.Build(s => s
+            .AddKeepAlive("orders", NatProfiles.ReadBack)
+            .AddKeepAlive("audit", p => (p.Tcp.IdleTime, p.Heartbeat.Interval) = (TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(30))));
+        var orders = new ConnectionFactory().UseKeepAlive(profiles.Profiles, "orders");
+
+        var another = () => new ConnectionFactory { SocketFactory = orders.SocketFactory }.UseKeepAlive(profiles.Profiles, "audit");
+
+        another.Should().Throw<InvalidOperationException>().WithMessage("ConnectionFactory.UseKeepAlive(\"audit\"): these options already take KeepAlive profile 'orders'*Fix:*");
+        var same = new ConnectionFactory { SocketFactory = orders.SocketFactory }.UseKeepAlive(profiles.Profiles, "orders");
+        using var client = same.SocketFactory(AddressFamily.InterNetwork);
+        client.Client.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(7));
+        profiles.Messages(KeepAliveEventIds.ClientConnectionConfigured).Should().ContainSingle("the same profile wraps the factory the copied one wraps: each socket is configured once");
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().NotContain(m => m.Contains("your own factory", StringComparison.Ordinal), "the copied factory is ours, not yours");
+    }
+
+    [Fact]
     public void UseKeepAlive_ProfileReloaded_TheNextSocketGetsTheNewValuesAndABadReloadKeepsTheLastGoodOnes()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:orders:Tcp:IdleTime", "7s")]).Build();
