@@ -46,7 +46,6 @@ public static class KeepAliveRabbitMQExtensions
         var settings = KeepAliveClientSettings.Create(profiles, profileName, Client);
         var notes = new List<string>();
         const string Call = "ConnectionFactory.UseKeepAlive";
-        var requested = factory.RequestedHeartbeat;
         if (KeepAliveRabbitMQSocketFactory.Of(factory.SocketFactory) is { } copied)
         {
             // A factory given the SocketFactory of one set up with UseKeepAlive (SocketFactory = configured.SocketFactory) takes
@@ -72,14 +71,16 @@ public static class KeepAliveRabbitMQExtensions
             (false, false) => "Tcp:Enabled is false: sockets are left as your ConnectionFactory.SocketFactory makes them until a reload turns it on",
         });
 
+        // What an earlier UseKeepAlive on this factory set is not yours: it goes back to what it replaced (yours, or
+        // RabbitMQ.Client's own), so that a reload since then that dropped Heartbeat:Interval is taken as 3204 says.
+        const string Heartbeat = "ConnectionFactory.RequestedHeartbeat";
+        var requested = factory.RequestedHeartbeat = AppliedProfiles<ConnectionFactory, Func<System.Net.Sockets.AddressFamily, ITcpClient>>.Yours(factory, Heartbeat, factory.RequestedHeartbeat);
+
         // A 0 of yours too: the broker decides then, which is not RabbitMQ.Client's own 60 s.
-        TimeSpan? yourHeartbeat = requested >= TimeSpan.Zero && requested != ConnectionFactory.DefaultHeartbeat
-            && !AppliedProfiles<ConnectionFactory, Func<System.Net.Sockets.AddressFamily, ITcpClient>>.SetByAnEarlierCall(factory, "ConnectionFactory.RequestedHeartbeat", requested)
-            ? requested
-            : null;
+        TimeSpan? yourHeartbeat = requested >= TimeSpan.Zero && requested != ConnectionFactory.DefaultHeartbeat ? requested : null;
         if (settings.HeartbeatInterval is { } interval)
         {
-            AppliedProfiles<ConnectionFactory, Func<System.Net.Sockets.AddressFamily, ITcpClient>>.ReportIfOverridden(factory, settings, "ConnectionFactory.RequestedHeartbeat", factory.RequestedHeartbeat, ConnectionFactory.DefaultHeartbeat, "Heartbeat:Interval", interval, Show);
+            AppliedProfiles<ConnectionFactory, Func<System.Net.Sockets.AddressFamily, ITcpClient>>.ReportIfOverridden(factory, settings, Heartbeat, requested, ConnectionFactory.DefaultHeartbeat, "Heartbeat:Interval", interval, Show);
             factory.RequestedHeartbeat = interval;
             notes.Add($"RequestedHeartbeat {Show(interval)} from Heartbeat:Interval (a frame every half of it; the broker may negotiate lower)");
         }

@@ -265,6 +265,29 @@ public sealed class RabbitMqProfileMappingTests
             .And.NotContain(m => m.Contains("the profile now says 20s", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void UseKeepAlive_AgainOnTheSameFactoryAfterAReloadDroppedTheHeartbeat_TakesWhat3204Says(bool yoursByHand)
+    {
+        // 3204 said "ConnectionFactory.RequestedHeartbeat stays 20s (the profile now says nothing: RabbitMQ.Client's own)"
+        // (or "now says 45s", yours); UseKeepAlive again on the same factory kept 20 s, the first call's value.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:orders:Heartbeat:Interval", "20s"), new("KeepAlive:Profiles:orders:Tcp:IdleTime", "7s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var factory = (yoursByHand ? new ConnectionFactory { RequestedHeartbeat = TimeSpan.FromSeconds(45) } : new ConnectionFactory()).UseKeepAlive(profiles.Profiles, "orders");
+        var handSetWarnings = profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Count;
+
+        configuration["KeepAlive:Profiles:orders:Heartbeat:Interval"] = null;
+        configuration.Reload();
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle().Which.Should()
+            .Contain($"ConnectionFactory.RequestedHeartbeat stays 20s (the profile now says {(yoursByHand ? "45s" : "nothing: RabbitMQ.Client's own")})");
+        factory.UseKeepAlive(profiles.Profiles, "orders");
+
+        factory.RequestedHeartbeat.Should().Be(yoursByHand ? TimeSpan.FromSeconds(45) : ConnectionFactory.DefaultHeartbeat, "the fix gives what the warning says the profile now says");
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().HaveCount(handSetWarnings);
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied)[^1].Should().Contain($"RequestedHeartbeat stays {(yoursByHand ? "45s" : "1m")} (Heartbeat:Interval is not set)");
+    }
+
     [Fact]
     public void UseKeepAlive_ReloadTurnsTcpOffThenOn_YourSocketFactorysKeepAliveStaysThenTheNextSocketGetsTheProfile()
     {
