@@ -87,6 +87,24 @@ public sealed class NatsProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_HandSetMaxPingOutAndTcpOffWithOnlyATimeout_The3202FixIsNotOneThatGetsTheProfileRefused()
+    {
+        // The fix said "remove Heartbeat:Timeout from the profile to keep your value": followed, the profile ("Tcp": { "Enabled":
+        // false } alone) set nothing NATS.Net can use, and UseKeepAlive refused it.
+        using var profiles = ClientProfiles.Build(s => s
+            .AddKeepAlive("events", p => (p.Tcp.Enabled, p.Heartbeat.Timeout) = (false, TimeSpan.FromSeconds(30)))
+            .AddKeepAlive("events-without-timeout", p => p.Tcp.Enabled = false));
+
+        var options = (NatsOpts.Default with { MaxPingOut = 5 }).UseKeepAlive(profiles.Profiles, "events");
+
+        options.MaxPingOut.Should().Be(1, "ceil(30 s / NATS.Net's own 2 min)");
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().ContainSingle().Which.Should().EndWith(
+            "Fix: remove the hand-set NatsOpts.MaxPingOut, or apply no KeepAlive profile to this client (with Tcp:Enabled false, Heartbeat:Timeout is all profile 'events' sets for it: without it the profile sets nothing NATS.Net can use, which is refused at start-up) to keep your value.");
+        var removingTheTimeout = () => (NatsOpts.Default with { MaxPingOut = 5 }).UseKeepAlive(profiles.Profiles, "events-without-timeout");
+        removingTheTimeout.Should().Throw<OptionsValidationException>("why the fix is not to remove Heartbeat:Timeout").Which.Message.Should().Contain("the profile sets nothing NATS.Net can use");
+    }
+
+    [Fact]
     public void UseKeepAlive_TwiceWithTheSameProfile_Accepted_AnotherProfileRefusedAsAlreadyApplied()
     {
         using var profiles = ClientProfiles.Build(s => s.AddKeepAlive("events", p => p.Heartbeat.Interval = TimeSpan.FromSeconds(20)).AddKeepAlive("other", _ => { }));

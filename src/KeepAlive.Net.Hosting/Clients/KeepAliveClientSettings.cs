@@ -208,12 +208,16 @@ public sealed class KeepAliveClientSettings
         "Tcp:Enabled" when KeepAliveClientRules.HeartbeatUsable(Profile.Heartbeat, Client) => "set Tcp:Enabled to false in the profile (the client's sockets then keep their own keep-alive)",
         "Tcp:Enabled" => KeepAliveClientRules.Text(
             $"set Tcp:Enabled to false and Heartbeat:Interval (for {Client.HeartbeatSetting}) in the profile ({KeepAliveClientRules.NothingUsable(Client)} with Tcp:Enabled false alone, which is refused at start-up)"),
-        "Heartbeat:Interval" when !Profile.Tcp.Enabled && !KeepAliveClientRules.TimeoutUsable(Profile.Heartbeat, Client) => KeepAliveClientRules.Text(
-            $"apply no KeepAlive profile to this client (with Tcp:Enabled false, Heartbeat:Interval is all profile '{ProfileName}' sets for it: without it {KeepAliveClientRules.NothingUsable(Client)}, which is refused at start-up)"),
+        "Heartbeat:Interval" when !Profile.Tcp.Enabled && !KeepAliveClientRules.TimeoutUsable(Profile.Heartbeat, Client) => AllTheProfileSets(profileKey),
+        "Heartbeat:Timeout" when !Profile.Tcp.Enabled && Profile.Heartbeat is not { IsIntervalSet: true } => AllTheProfileSets(profileKey),
         _ when profileKey.StartsWith("Tcp:", StringComparison.Ordinal) && Profile.Tcp.UnsetValues != TcpKeepAliveUnsetValues.KeepCurrent =>
             $"remove {profileKey} from the profile and set Tcp:UnsetValues to KeepCurrent (without it, the profile writes its default in place of what it does not set)",
         _ => RemoveFromProfile(profileKey),
     };
+
+    /// <summary>How to keep a hand-set option that <paramref name="profileKey"/> replaces when, with <c>Tcp:Enabled</c> false, that key is all the profile sets for the client (without it the profile is refused).</summary>
+    private string AllTheProfileSets(string profileKey) => KeepAliveClientRules.Text(
+        $"apply no KeepAlive profile to this client (with Tcp:Enabled false, {profileKey} is all profile '{ProfileName}' sets for it: without it {KeepAliveClientRules.NothingUsable(Client)}, which is refused at start-up)");
 
     /// <summary>How to keep a hand-set option that <paramref name="profileKey"/> replaces, for a key whose absence leaves it alone.</summary>
     internal static string RemoveFromProfile(string profileKey) => $"remove {profileKey} from the profile";
