@@ -21,13 +21,22 @@ public sealed class HeartbeatStreamLoopbackTests
         var registration = stream.RegisterHeartbeat(scheduler, "H"u8.ToArray(), new HeartbeatOptions { Interval = Interval });
         var received = new ReceivedBytes(connection.Server);
 
-        var trafficEnd = Stopwatch.GetTimestamp() + (2 * Stopwatch.Frequency);
+        var registered = Stopwatch.GetTimestamp();
+        var trafficEnd = registered + (2 * Stopwatch.Frequency);
         long lastWrite;
         var writes = 0;
+        var idleGaps = 0; // the loop's own stalls: on a loaded machine a 50 ms delay once took over a second (CI, 22:50)
+        var before = registered;
         do
         {
             await stream.WriteAsync("d"u8.ToArray(), ct);
             lastWrite = Stopwatch.GetTimestamp(); // just after the write marked activity
+            if (Stopwatch.GetElapsedTime(before, lastWrite) >= Interval - TimeSpan.FromMilliseconds(50))
+            {
+                idleGaps++; // idle for about an interval (less the writes' own time): a heartbeat there is due, not a defect
+            }
+
+            before = lastWrite;
             writes++;
             await Task.Delay(50, ct);
         }
@@ -35,12 +44,14 @@ public sealed class HeartbeatStreamLoopbackTests
 
         // Every write, however few a loaded machine let the loop make in 2 s (a fixed 20 waited 15 s for writes never made).
         await received.WaitForAsync(b => b.Count(x => x == 'd') >= writes, ct);
-        received.Snapshot().Should().NotContain((byte)'H', "writes every 50 ms keep a 1 s idle heartbeat from being due");
-        registration.GetStatistics().Sent.Should().Be(0);
+        // A heartbeat after the last write is the one the rest of the test waits for; one between writes is judged here.
+        var traffic = received.Snapshot();
+        var duringTraffic = traffic.Take(Array.LastIndexOf(traffic, (byte)'d')).Count(static b => b == 'H');
+        duringTraffic.Should().BeLessThanOrEqualTo(idleGaps, "writes every 50 ms keep a 1 s idle heartbeat from being due: one may go only where the loop itself left the connection idle for an interval ({0} such gaps of {1} writes)", idleGaps, writes);
 
-        await received.WaitForAsync(b => b.Contains((byte)'H'), ct);
-        Stopwatch.GetElapsedTime(lastWrite).Should().BeGreaterThanOrEqualTo(Interval - TimeSpan.FromMilliseconds(5), "the first heartbeat waits a whole idle interval after the last write");
-        SpinWait.SpinUntil(() => registration.GetStatistics().Sent >= 1, TimeSpan.FromSeconds(5)).Should().BeTrue("the send that put H on the wire is accounted when it completes");
+        await received.WaitForAsync(b => Array.LastIndexOf(b, (byte)'H') > Array.LastIndexOf(b, (byte)'d'), ct);
+        Stopwatch.GetElapsedTime(lastWrite).Should().BeGreaterThanOrEqualTo(Interval - TimeSpan.FromMilliseconds(5), "the first heartbeat after the traffic waits a whole idle interval after the last write");
+        SpinWait.SpinUntil(() => registration.GetStatistics().Sent >= duringTraffic + 1, TimeSpan.FromSeconds(5)).Should().BeTrue("the send that put H on the wire is accounted when it completes");
     }
 
     [Fact]
