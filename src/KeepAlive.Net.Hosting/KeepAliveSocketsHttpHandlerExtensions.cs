@@ -31,7 +31,7 @@ public static class KeepAliveSocketsHttpHandlerExtensions
     /// </remarks>
     /// <exception cref="KeepAliveProfileNotFoundException">No profile of that name is registered.</exception>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile is invalid.</exception>
-    /// <exception cref="InvalidOperationException">The handler has already sent a request, or its own <c>KeepAlivePingDelay</c>, which the profile leaves in place, is below the profile's <c>Http:PeerMinPingInterval</c>.</exception>
+    /// <exception cref="InvalidOperationException">The handler has already sent a request, or already carries another profile, or its own <c>KeepAlivePingDelay</c>, which the profile leaves in place, is below the profile's <c>Http:PeerMinPingInterval</c>.</exception>
     [UnsupportedOSPlatform("browser")]
     public static SocketsHttpHandler UseKeepAlive(this SocketsHttpHandler handler, IKeepAliveProfiles profiles, string profileName) =>
         handler.UseKeepAlive(profiles, profileName, configure: null);
@@ -44,17 +44,20 @@ public static class KeepAliveSocketsHttpHandlerExtensions
     /// <returns>The handler, for chaining.</returns>
     /// <exception cref="KeepAliveProfileNotFoundException">No profile of that name is registered.</exception>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile is invalid.</exception>
-    /// <exception cref="InvalidOperationException">The handler has already sent a request, <paramref name="configure"/> set a negative <see cref="KeepAliveHttpClientOptions.PooledConnectionLifetime"/>, or the handler's own <c>KeepAlivePingDelay</c>, which the profile leaves in place, is below its <c>Http:PeerMinPingInterval</c>.</exception>
-    /// <remarks>On a handler that already carries a profile this changes nothing. A reload the handler does not take is said as for <see cref="UseKeepAlive(SocketsHttpHandler, IKeepAliveProfiles, string)"/>.</remarks>
+    /// <exception cref="InvalidOperationException">The handler has already sent a request or carries another profile, <paramref name="configure"/> set a negative <see cref="KeepAliveHttpClientOptions.PooledConnectionLifetime"/>, or the handler's own <c>KeepAlivePingDelay</c>, which the profile leaves in place, is below its <c>Http:PeerMinPingInterval</c>.</exception>
+    /// <remarks>On a handler that already carries this profile this changes nothing; one that carries another is refused (a handler carries one profile). A reload the handler does not take is said as for <see cref="UseKeepAlive(SocketsHttpHandler, IKeepAliveProfiles, string)"/>.</remarks>
     [UnsupportedOSPlatform("browser")]
     public static SocketsHttpHandler UseKeepAlive(this SocketsHttpHandler handler, IKeepAliveProfiles profiles, string profileName, Action<KeepAliveHttpClientOptions>? configure)
     {
         ArgumentNullException.ThrowIfNull(handler);
         ArgumentNullException.ThrowIfNull(profiles);
         ArgumentNullException.ThrowIfNull(profileName);
-        if (KeepAliveConnectCallback.IsOurs(handler.ConnectCallback))
+        if (KeepAliveConnectCallback.ProfileOf(handler.ConnectCallback) is { } carried)
         {
-            return handler; // applied already (a factory that returns the same handler for every connection): a started handler cannot change
+            // Applied already (a factory that returns the same handler for every connection): a started handler cannot change.
+            // Another profile would be named here while the handler goes on with the first's Tcp section and Http values.
+            return string.Equals(carried, profileName, StringComparison.OrdinalIgnoreCase) ? handler : throw new InvalidOperationException(
+                $"socketsHttpHandler.UseKeepAlive(profiles, \"{profileName}\"): the handler already carries KeepAlive profile '{carried}' (an earlier socketsHttpHandler.UseKeepAlive(profiles, \"{carried}\"), or GrpcChannelOptions.UseKeepAlive(profiles, \"{carried}\") for a channel over it), and a handler carries one profile: every client over it, this one included, would go on with '{carried}''s Tcp section and Http values. Fix: name the same profile in both calls, or give this client a SocketsHttpHandler of its own.");
         }
 
         var options = new KeepAliveHttpClientOptions();

@@ -461,6 +461,28 @@ public sealed class GrpcChannelKeepAliveTests
             "GrpcChannelOptions.UseKeepAlive(\"b\"): the channel's handler already carries KeepAlive profile 'a'*Fix:*same profile*");
     }
 
+    // The other order: a SocketsHttpHandler of yours given to the channel with profile "a", then to an HttpClient with
+    // socketsHttpHandler.UseKeepAlive(profiles, "b"): the second call changed nothing and said nothing, so the HttpClient's
+    // connections ran with "a" while its code named "b".
+    [Fact]
+    public void ChannelUseKeepAliveThenTheHandlersUseKeepAliveWithAnotherProfile_RefusedNamingBothAndTheFix()
+    {
+        using var host = ClientHost(services =>
+        {
+            services.AddKeepAlive("a", _ => { });
+            services.AddKeepAlive("b", _ => { });
+        });
+        var profiles = host.Services.GetRequiredService<IKeepAliveProfiles>();
+        using var handler = new SocketsHttpHandler();
+        _ = new GrpcChannelOptions { HttpHandler = handler }.UseKeepAlive(profiles, "a");
+
+        var apply = () => handler.UseKeepAlive(profiles, "b");
+
+        apply.Should().Throw<InvalidOperationException>().WithMessage(
+            "socketsHttpHandler.UseKeepAlive(profiles, \"b\"): the handler already carries KeepAlive profile 'a'*Fix: name the same profile in both calls*");
+        handler.UseKeepAlive(profiles, "a").Should().BeSameAs(handler, "the same profile again is accepted");
+    }
+
     [Fact]
     public async Task FactoryConfigureChannelUseKeepAlive_DnsAddress_FirstCallSucceedsAndTcpIsReportedNotApplicable()
     {

@@ -11,17 +11,35 @@ namespace KeepAlive.Net.Hosting.Tests;
 public sealed class SocketsHttpHandlerUseKeepAliveTests
 {
     [Fact]
-    public void UseKeepAlive_Twice_TheSecondChangesNothing()
+    public void UseKeepAlive_TwiceWithTheSameProfile_TheSecondChangesNothing()
     {
         using var services = Profiles();
         var profiles = services.GetRequiredService<IKeepAliveProfiles>();
         using var handler = new SocketsHttpHandler().UseKeepAlive(profiles, "a", o => o.PooledConnectionLifetime = TimeSpan.FromMinutes(3));
         var callback = handler.ConnectCallback;
 
-        handler.UseKeepAlive(profiles, "b");
+        handler.UseKeepAlive(profiles, "A");
 
-        handler.ConnectCallback.Should().BeSameAs(callback, "a factory that returns the same handler for every connection applies it again: the first profile stays");
+        handler.ConnectCallback.Should().BeSameAs(callback, "a factory that returns the same handler for every connection applies it again: the first call's options stay");
         handler.PooledConnectionLifetime.Should().Be(TimeSpan.FromMinutes(3), "the per-connection options' lifetime overrides the profile's");
+        handler.PooledConnectionIdleTimeout.Should().Be(TimeSpan.FromSeconds(40), "profile 'a'");
+    }
+
+    // A handler shared by two clients (a gRPC channel's and an HttpClient's, say) given a second profile kept the first one
+    // in silence: the second caller believed its connections ran with 'b' while they ran with 'a'.
+    [Fact]
+    public void UseKeepAlive_AgainWithAnotherProfile_RefusedNamingBothAndTheFix()
+    {
+        using var services = Profiles();
+        var profiles = services.GetRequiredService<IKeepAliveProfiles>();
+        using var handler = new SocketsHttpHandler().UseKeepAlive(profiles, "a");
+        var callback = handler.ConnectCallback;
+
+        var apply = () => handler.UseKeepAlive(profiles, "b");
+
+        apply.Should().Throw<InvalidOperationException>().WithMessage(
+            "socketsHttpHandler.UseKeepAlive(profiles, \"b\"): the handler already carries KeepAlive profile 'a'*a handler carries one profile*Fix: name the same profile in both calls, or give this client a SocketsHttpHandler of its own.");
+        handler.ConnectCallback.Should().BeSameAs(callback, "nothing of 'b' is applied");
         handler.PooledConnectionIdleTimeout.Should().Be(TimeSpan.FromSeconds(40), "profile 'a', not 'b'");
     }
 
