@@ -24,7 +24,9 @@ public static class KeepAliveGrpcChannelOptionsExtensions
     /// The channel's options, before <c>GrpcChannel.ForAddress</c>. When they carry no handler of yours, the handler created
     /// here is the channel's and is disposed with it; each further channel built from these options gets one of its own,
     /// set up from the profile in the same way, unless that handler was wrapped or given to an HttpClient after this call:
-    /// then the channels share it, disposed with the first, and the further channel's build says so (event 3304).
+    /// then the channels share it, disposed with the first, and the further channel's build says so (event 3304). Build
+    /// channels from these options one after the other: gRPC reads them while it builds a channel, and channels built at the
+    /// same moment on several threads can share one handler; give those options of their own.
     /// </param>
     /// <param name="profiles">The registered profiles.</param>
     /// <param name="profileName">The profile's name.</param>
