@@ -220,7 +220,22 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
     }
 
     private ILogger Logger() =>
-        (options.LoggerFactory ?? options.ServiceProvider?.GetService(typeof(ILoggerFactory)) as ILoggerFactory)?.CreateLogger("KeepAlive.Net.Grpc") ?? profilesLogger;
+        (options.LoggerFactory ?? OwnServices()?.GetService(typeof(ILoggerFactory)) as ILoggerFactory)?.CreateLogger("KeepAlive.Net.Grpc") ?? profilesLogger;
+
+    /// <summary>
+    /// The options' service provider under every watcher of ours: a watcher asked for logging outside a build (at a
+    /// connection, event 3301) would run its build-time checks on the options as they are now, not as the channel was built.
+    /// </summary>
+    private IServiceProvider? OwnServices()
+    {
+        var services = options.ServiceProvider;
+        while (services is BuildWatcher watcher)
+        {
+            services = watcher.Inner;
+        }
+
+        return services;
+    }
 
     /// <summary>The channel's service provider, seen by gRPC while it builds the channel.</summary>
     private sealed class BuildWatcher(KeepAliveGrpcChannel channel, IServiceProvider? inner) : IServiceProvider

@@ -591,6 +591,32 @@ public sealed class GrpcChannelKeepAliveTests
         Logs(host, KeepAliveEventIds.GrpcChannelSharesADisposedHandler).Should().BeEmpty();
     }
 
+    // One options object reused: an http channel built from it, then the options given a load-balancing config for the next
+    // channel before the first one's first call. Saying 3301 at that call asked the options' service provider (the build
+    // watcher) for logging, which ran its build-time check on the options as they were now: it took the first channel for a
+    // balancing one, tried to give its started handler's callback to gRPC, and the call failed with that error.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ChannelUseKeepAlive_OptionsGivenALoadBalancingConfigAfterAnHttpChannelWasBuilt_ThatChannelsFirstCallSucceedsWithTheTcpSection(bool handlerOfYours)
+    {
+        TestEnvironment.RequireLinux(); // reads the socket's keep-alive back from the kernel
+        await using var server = await GrpcServers.StartOnLoopbackAsync();
+        using var host = ClientHost(services => services.AddKeepAlive("grpc", NatProfiles.ReadBack));
+        using var yours = new SocketsHttpHandler();
+        var options = new GrpcChannelOptions { HttpHandler = handlerOfYours ? yours : null, ServiceProvider = host.Services }.UseKeepAlive(host.Services, "grpc");
+        using var channel = GrpcChannel.ForAddress(server.BaseAddress, options);
+        options.ServiceConfig = new ServiceConfig { LoadBalancingConfigs = { new RoundRobinConfig() } };
+        var before = ClientSockets.Snapshot(EndPoint(server));
+
+        var reply = await new Echo.EchoClient(channel).SayAsync(new EchoRequest { Text = "built before" }, cancellationToken: Token);
+
+        reply.Text.Should().Be("built before", "the channel was built without a load-balancing config and does not balance");
+        ClientSockets.SingleNew(EndPoint(server), before).View.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(7), "the channel's handler carries the Tcp section");
+        Logs(host, KeepAliveEventIds.GrpcConnectivityTrackingOff).Should().ContainSingle();
+        Logs(host, KeepAliveEventIds.GrpcChannelTcpNotApplicable).Should().BeEmpty("no channel built so far balances");
+    }
+
     // UseKeepAlive created the handler and set DisposeHttpClient, as gRPC does for one of its own. Wrapped after UseKeepAlive
     // (what 3302's fix for an HttpClient advises), or given to an HttpClient, it cannot be set up again for a second channel
     // from the same options: the second shares it, and its calls failed (ObjectDisposedException) once the first channel was
