@@ -51,6 +51,13 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
 
     public IServiceProvider WrapServiceProvider(IServiceProvider? inner) => new BuildWatcher(this, inner);
 
+    /// <summary>
+    /// Whether the options carry <paramref name="watcher"/> itself: gRPC asks them for services at each step of a build. One
+    /// they no longer carry is asked through a later UseKeepAlive's (which wrapped it, and sees the build for its own handler),
+    /// or was replaced while a build started on it.
+    /// </summary>
+    private bool Carries(IServiceProvider watcher) => ReferenceEquals(options.ServiceProvider, watcher);
+
     /// <summary>Whether the options already carry a channel of ours over this handler: UseKeepAlive called again with the same profile, which changes nothing.</summary>
     public static bool IsOn(GrpcChannelOptions options, SocketsHttpHandler handler) =>
         options.ServiceProvider is BuildWatcher { Channel: var ours } && ReferenceEquals(ours.Handler, handler);
@@ -98,9 +105,9 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
     /// <see cref="GrpcChannelOptions.HttpHandler"/> was set after UseKeepAlive, which the channel cannot tell from a choice), or
     /// may (an <see cref="GrpcChannelOptions.HttpClient"/> set after it, whose handler cannot be seen). Not when a later UseKeepAlive wrapped this watcher (it checks its own handler).
     /// </summary>
-    private void CheckTheHandler(IServiceProvider watcher)
+    private void CheckTheHandler()
     {
-        if (!ReferenceEquals(options.ServiceProvider, watcher) || Interlocked.Exchange(ref _handlerChecked, 1) == 1)
+        if (Interlocked.Exchange(ref _handlerChecked, 1) == 1)
         {
             return;
         }
@@ -141,7 +148,7 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
         }
 
         Volatile.Write(ref _handlerChecked, 0);
-        if (disposedBefore is null || !ReferenceEquals(options.ServiceProvider, watcher))
+        if (disposedBefore is null)
         {
             return null;
         }
@@ -246,12 +253,19 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
 
         public object? GetService(Type serviceType)
         {
+            if (!channel.Carries(this))
+            {
+                // Wrapped by a later UseKeepAlive, whose handler the channel being built sends through: this one's handler
+                // and its channels are not being built (a dns:/// build would take their Tcp callback off).
+                return inner?.GetService(serviceType);
+            }
+
             if (channel.BuildStarting(this, serviceType) is { } handedOver)
             {
                 return handedOver.GetService(serviceType);
             }
 
-            channel.CheckTheHandler(this);
+            channel.CheckTheHandler();
             channel.ChannelBuilding(resolverAddress: serviceType == typeof(IEnumerable<ResolverFactory>));
             return inner?.GetService(serviceType);
         }

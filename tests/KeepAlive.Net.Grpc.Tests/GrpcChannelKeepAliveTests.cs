@@ -617,6 +617,44 @@ public sealed class GrpcChannelKeepAliveTests
         Logs(host, KeepAliveEventIds.GrpcChannelTcpNotApplicable).Should().BeEmpty("no channel built so far balances");
     }
 
+    // UseKeepAlive again after a handler of yours (3302's fix) wraps the first call's watcher. A dns:/// channel built then
+    // reached the first watcher too, which took it for a channel over the first handler: it took the profile's callback off
+    // that handler (the http channel over it then connected without the Tcp section, and a 3300 named no channel of its), or,
+    // once that handler had sent, failed the dns:/// channel's build with "has already sent requests", though that channel
+    // has a handler of its own.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ChannelUseKeepAlive_AgainAfterAHandlerOfYours_ADnsChannelLeavesTheFirstHandlerAndItsChannelAsTheyWere(bool firstChannelSent)
+    {
+        TestEnvironment.RequireLinux(); // reads the http channel's socket back from the kernel
+        await using var server = await GrpcServers.StartOnLoopbackAsync();
+        using var host = ClientHost(services => services.AddKeepAlive("grpc", NatProfiles.ReadBack));
+        var options = KeepAliveOptions(host);
+        var created = (SocketsHttpHandler)options.HttpHandler!;
+        using var first = GrpcChannel.ForAddress(server.BaseAddress, options);
+        if (firstChannelSent)
+        {
+            (await new Echo.EchoClient(first).SayAsync(new EchoRequest { Text = "1" }, cancellationToken: Token)).Text.Should().Be("1");
+        }
+
+        using var yours = new SocketsHttpHandler();
+        options.HttpHandler = yours;
+        options.UseKeepAlive(host.Services, "grpc");
+
+        using var second = GrpcChannel.ForAddress(Dns(server), options);
+
+        (await new Echo.EchoClient(second).SayAsync(new EchoRequest { Text = "2" }, cancellationToken: Token)).Text.Should().Be("2");
+        (created.ConnectCallback?.Target?.GetType().Name).Should().Be("KeepAliveConnectCallback", "the first channel's handler keeps the profile's Tcp section");
+        Logs(host, KeepAliveEventIds.GrpcChannelTcpNotApplicable).Should().ContainSingle("only the dns:/// channel balances");
+        if (!firstChannelSent)
+        {
+            var before = ClientSockets.Snapshot(EndPoint(server));
+            (await new Echo.EchoClient(first).SayAsync(new EchoRequest { Text = "1" }, cancellationToken: Token)).Text.Should().Be("1");
+            ClientSockets.SingleNew(EndPoint(server), before).View.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(7), "the http channel's socket carries the Tcp section");
+        }
+    }
+
     // UseKeepAlive created the handler and set DisposeHttpClient, as gRPC does for one of its own. Wrapped after UseKeepAlive
     // (what 3302's fix for an HttpClient advises), or given to an HttpClient, it cannot be set up again for a second channel
     // from the same options: the second shares it, and its calls failed (ObjectDisposedException) once the first channel was
