@@ -148,7 +148,7 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
         }
 
         Volatile.Write(ref _handlerChecked, 0);
-        if (disposedBefore is null)
+        if (disposedBefore is not { } before)
         {
             return null;
         }
@@ -159,7 +159,9 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
             return null;
         }
 
-        (options.HttpHandler, options.ServiceProvider) = (null, ((BuildWatcher)watcher).Inner);
+        // The options as they were before the first UseKeepAlive, DisposeHttpClient included: that is what a later
+        // UseKeepAlive gives back for a handler of yours (ReturnDisposal), not the true set for the handler created here.
+        (options.HttpHandler, options.ServiceProvider, options.DisposeHttpClient) = (null, ((BuildWatcher)watcher).Inner, before);
         return options.UseKeepAlive(profiles, profileName).ServiceProvider;
     }
 

@@ -846,13 +846,22 @@ public sealed class GrpcChannelKeepAliveTests
     // 3302's fix: set the handler, then call UseKeepAlive again. The first call had created a handler and set DisposeHttpClient
     // for it; that stayed, so the channel disposed the handler of yours (gRPC leaves a handler of yours undisposed by default),
     // and a second channel from the same options failed (ObjectDisposedException) once the first was disposed.
-    [Fact]
-    public async Task ChannelUseKeepAlive_AgainAfterAHandlerOfYours_TheChannelLeavesYourHandlerUndisposed()
+    // 2 channels built before: the second got a handler of its own, set up by UseKeepAlive on the options as the first call
+    // had left them (DisposeHttpClient true, for the handler it created), so the value given back became true.
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public async Task ChannelUseKeepAlive_AgainAfterAHandlerOfYours_TheChannelLeavesYourHandlerUndisposed(int channelsBuiltBefore)
     {
         await using var server = await GrpcServers.StartOnLoopbackAsync();
         using var host = ClientHost(services => services.AddKeepAlive("grpc", _ => { }));
         using var yours = new SocketsHttpHandler();
         var options = new GrpcChannelOptions { LoggerFactory = host.Services.GetRequiredService<ILoggerFactory>() }.UseKeepAlive(host.Services, "grpc");
+        for (var built = 0; built < channelsBuiltBefore; built++)
+        {
+            GrpcChannel.ForAddress(server.BaseAddress, options).Dispose();
+        }
+
         options.HttpHandler = yours;
         options.UseKeepAlive(host.Services, "grpc");
         using (var first = GrpcChannel.ForAddress(server.BaseAddress, options))
