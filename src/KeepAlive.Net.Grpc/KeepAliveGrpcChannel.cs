@@ -32,6 +32,9 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
     // channels) share its connections, so one observer serves them all and no later channel is kept alive by the handler.
     private static readonly ConditionalWeakTable<SocketsHttpHandler, KeepAliveGrpcChannel> Observing = [];
 
+    // Held while the first channel over a handler installs the profile (ObserveConnections).
+    private static readonly Lock Installing = new();
+
     // The handlers over which a watcher saw gRPC build a channel. A first connection over any other came from a channel built
     // without the watcher: the options' ServiceProvider was set after UseKeepAlive. Holds no channel.
     private static readonly ConditionalWeakTable<SocketsHttpHandler, object> Built = [];
@@ -76,8 +79,22 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
         }
     }
 
-    /// <summary>Whether <paramref name="channel"/> is the first of ours over <paramref name="handler"/>, which observes its connections for every channel over it.</summary>
-    public static bool FirstOver(SocketsHttpHandler handler, KeepAliveGrpcChannel channel) => Observing.TryAdd(handler, channel);
+    /// <summary>
+    /// Makes <paramref name="channel"/> the observer of <paramref name="handler"/>'s connections for every channel over it when it
+    /// is the first of ours there, installing the profile (<paramref name="install"/>) unless the handler carries it already.
+    /// One at a time: a channel over the same handler set up at the same moment goes on once the profile is installed, so
+    /// that it can neither send through the handler without the Tcp section nor start it under the installation.
+    /// </summary>
+    public static void ObserveConnections(SocketsHttpHandler handler, KeepAliveGrpcChannel channel, Action install)
+    {
+        lock (Installing)
+        {
+            if (Observing.TryAdd(handler, channel) && !KeepAliveConnectCallback.TryObserve(handler.ConnectCallback, channel.OnConnectionConfigured))
+            {
+                install();
+            }
+        }
+    }
 
     /// <summary>
     /// The first connection the profile configured: gRPC's connectivity tracking is off on this channel; said once. And, when no

@@ -108,11 +108,7 @@ public static class KeepAliveGrpcChannelOptionsExtensions
         var ownCallback = KeepAliveConnectCallback.WithoutProfile(handler.ConnectCallback);
         var channel = new KeepAliveGrpcChannel(options, handler, ownCallback, profiles, profileName, disposedBefore, KeepAliveProfiles.LoggerOf(profiles));
         gate?.InstallNow(); // the client factory's callback, with its options (ConnectionConfigured), observed below
-        if (KeepAliveGrpcChannel.FirstOver(handler, channel)
-            && !KeepAliveConnectCallback.TryObserve(handler.ConnectCallback, channel.OnConnectionConfigured))
-        {
-            handler.UseKeepAlive(profiles, profileName, o => o.ConnectionConfigured = channel.OnConnectionConfigured);
-        }
+        KeepAliveGrpcChannel.ObserveConnections(handler, channel, () => handler.UseKeepAlive(profiles, profileName, o => o.ConnectionConfigured = channel.OnConnectionConfigured));
         if (gate is null)
         {
             // The handler took the Http section now, once (the client factory's are built again every HandlerLifetime, and follow reloads).

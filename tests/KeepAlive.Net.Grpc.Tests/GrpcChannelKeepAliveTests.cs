@@ -140,6 +140,70 @@ public sealed class GrpcChannelKeepAliveTests
         Logs(host, KeepAliveEventIds.GrpcConnectivityTrackingOff).Should().ContainSingle("the channels share the handler's connections, and tracking is off on all of them");
     }
 
+    // Two channels over one SocketsHttpHandler of yours (gRPC's advice), set up at the same moment on two threads: the first
+    // UseKeepAlive claimed the handler and was still installing the profile's callback when the second, which leaves that to
+    // the first, built its channel and sent. Its connection went without the Tcp section, in silence, and the first call
+    // then failed on the started handler. Here the first call is held inside its installation (the profiles' second
+    // GetProfile on its thread) until the second channel has sent, or 3 s.
+    [Fact]
+    public async Task ChannelUseKeepAlive_TwoChannelsOverOneHandlerSetUpAtOnce_TheSecondWaitsForTheFirstToInstallTheProfile()
+    {
+        TestEnvironment.RequireLinux(); // reads the socket's keep-alive back from the kernel
+        await using var server = await GrpcServers.StartOnLoopbackAsync();
+        using var host = ClientHost(services => services.AddKeepAlive("grpc", NatProfiles.ReadBack));
+        var profiles = new HeldProfiles(host.Services.GetRequiredService<IKeepAliveProfiles>());
+        using var handler = new SocketsHttpHandler();
+        var before = ClientSockets.Snapshot(EndPoint(server));
+        var first = Task.Factory.StartNew(() => new GrpcChannelOptions { HttpHandler = handler }.UseKeepAlive(profiles.HoldingThisThread(), "grpc"), Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        await profiles.Held.WaitAsync(Token);
+
+        var second = Task.Run(async () =>
+        {
+            using var channel = GrpcChannel.ForAddress(server.BaseAddress, new GrpcChannelOptions { HttpHandler = handler }.UseKeepAlive(profiles, "grpc"));
+            var reply = await new Echo.EchoClient(channel).SayAsync(new EchoRequest { Text = "second" }, cancellationToken: Token);
+            profiles.Release();
+            return reply.Text;
+        }, Token);
+
+        (await second).Should().Be("second");
+        await first.Invoking(static f => f).Should().NotThrowAsync("the handler had not sent when the first call set it up");
+        ClientSockets.SingleNew(EndPoint(server), before).View.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(7), "the second channel's connection carries the Tcp section");
+    }
+
+    /// <summary>Profiles whose second GetProfile on the holding thread (the handler's installation, in UseKeepAlive) waits until released, or 3 s.</summary>
+    private sealed class HeldProfiles(IKeepAliveProfiles inner) : IKeepAliveProfiles
+    {
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _holding = -1;
+        private int _callsOnHolding;
+
+        public Task Held => _held.Task;
+
+        public IReadOnlyCollection<string> Names => inner.Names;
+
+        public HeldProfiles HoldingThisThread()
+        {
+            _holding = Environment.CurrentManagedThreadId;
+            return this;
+        }
+
+        public void Release() => _released.TrySetResult();
+
+        public KeepAliveProfileOptions GetProfile(string profileName)
+        {
+            if (Environment.CurrentManagedThreadId == _holding && ++_callsOnHolding == 2)
+            {
+                _held.SetResult();
+                _released.Task.Wait(TimeSpan.FromSeconds(3));
+            }
+
+            return inner.GetProfile(profileName);
+        }
+
+        public KeepAliveSettings Configure(System.Net.Sockets.Socket socket, string profileName) => inner.Configure(socket, profileName);
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static async Task<WeakReference> CallOnAChannelAsync(WebServer server, IHost host, SocketsHttpHandler handler, string text)
     {
