@@ -176,10 +176,9 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
             return null;
         }
 
-        // The options as they were before the first UseKeepAlive, DisposeHttpClient included: that is what a later
-        // UseKeepAlive gives back for a handler of yours (ReturnDisposal), not the true set for the handler created here.
-        (options.HttpHandler, options.ServiceProvider, options.DisposeHttpClient) = (null, ((BuildWatcher)watcher).Inner, before);
-        return options.UseKeepAlive(profiles, profileName).ServiceProvider;
+        // DisposeHttpClient as it was before the first UseKeepAlive: that is what a later UseKeepAlive gives back for a
+        // handler of yours (ReturnDisposal), not the true set for the handler created here.
+        return KeepAliveGrpcChannelOptionsExtensions.WithAHandlerOfItsOwn(options, profiles, profileName, ((BuildWatcher)watcher).Inner, before);
     }
 
     /// <summary>

@@ -86,9 +86,13 @@ public static class KeepAliveGrpcChannelOptionsExtensions
         }
 
         KeepAliveGrpcChannel.ReturnDisposal(options);
-        KeepAliveConnectGate? gate = null;
-        bool? disposedBefore = options.HttpHandler is null ? options.DisposeHttpClient : null; // the handler created here is the channel's, disposed with it
-        var handler = options.HttpHandler is null ? NewHandler(options) : KeepAliveConnectGate.Innermost(options.HttpHandler, out _, out gate) as SocketsHttpHandler ?? throw new InvalidOperationException(
+        if (options.HttpHandler is null)
+        {
+            _ = WithAHandlerOfItsOwn(options, profiles, profileName, options.ServiceProvider, disposedBefore: options.DisposeHttpClient);
+            return options;
+        }
+
+        var handler = KeepAliveConnectGate.Innermost(options.HttpHandler, out _, out var gate) as SocketsHttpHandler ?? throw new InvalidOperationException(
             $"GrpcChannelOptions.UseKeepAlive(\"{profileName}\"): the channel's HttpHandler is a {options.HttpHandler.GetType().FullName}, which cannot carry TCP keep-alive (only SocketsHttpHandler has a ConnectCallback that reaches the socket). Fix: use a SocketsHttpHandler with the same settings (every HttpClientHandler setting has an equivalent), or remove UseKeepAlive from this channel.");
         if (KeepAliveConnectGate.CarriedProfile(gate, handler) is { } carried && !string.Equals(carried, profileName, StringComparison.OrdinalIgnoreCase))
         {
@@ -103,6 +107,51 @@ public static class KeepAliveGrpcChannelOptionsExtensions
             return options; // the same profile again: a second watcher and observer would say 3300 or 3301 twice
         }
 
+        options.ServiceProvider = SetUp(options, profiles, profileName, handler, gate, disposedBefore: null, options.ServiceProvider);
+        return options;
+    }
+
+    /// <summary>Applies a keep-alive profile to the channel, as <see cref="UseKeepAlive(GrpcChannelOptions, IKeepAliveProfiles, string)"/>, with the profiles of a service provider (for <c>ConfigureChannel((services, options) => ...)</c> of the gRPC client factory).</summary>
+    /// <param name="options">The channel's options.</param>
+    /// <param name="services">A service provider with <c>services.AddKeepAlive(...)</c>.</param>
+    /// <param name="profileName">The profile's name.</param>
+    /// <returns>The options, for chaining.</returns>
+    [UnsupportedOSPlatform("browser")]
+    public static GrpcChannelOptions UseKeepAlive(this GrpcChannelOptions options, IServiceProvider services, string profileName)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(profileName);
+        return options.UseKeepAlive(RegisteredProfiles.From(services, "GrpcChannelOptions.UseKeepAlive", profileName), profileName);
+    }
+
+    /// <summary>
+    /// Gives the channels built from <paramref name="options"/> a SocketsHttpHandler created here and set up with the profile:
+    /// the channel's, disposed with it, as gRPC disposes one of its own (UseKeepAlive on options without a handler, and each
+    /// further channel built from them). The options carry it and its watcher once it is set up, never emptied meanwhile: a
+    /// channel built from them at the same moment on another thread gets one handler or another, never none.
+    /// </summary>
+    /// <param name="options">The options.</param>
+    /// <param name="profiles">The registered profiles.</param>
+    /// <param name="profileName">The profile's name.</param>
+    /// <param name="inner">The options' own service provider, which the watcher wraps.</param>
+    /// <param name="disposedBefore">The options' DisposeHttpClient before the first UseKeepAlive set it for the handler it created.</param>
+    /// <returns>The handler's watcher, which sees the rest of a build under way.</returns>
+    internal static IServiceProvider WithAHandlerOfItsOwn(GrpcChannelOptions options, IKeepAliveProfiles profiles, string profileName, IServiceProvider? inner, bool disposedBefore)
+    {
+        var created = NewHandler();
+        var watcher = SetUp(options, profiles, profileName, created, gate: null, disposedBefore, inner);
+        (options.HttpHandler, options.DisposeHttpClient, options.ServiceProvider) = (created, true, watcher);
+        return watcher;
+    }
+
+    /// <summary>What to do instead of an <see cref="GrpcChannelOptions.HttpClient"/>, whose handler UseKeepAlive and the channel cannot see: said where UseKeepAlive refuses one, and where the channel finds one set after it (3302).</summary>
+    internal static string HttpClientFix(string profileName) =>
+        $"set GrpcChannelOptions.HttpHandler instead of HttpClient (before UseKeepAlive, a SocketsHttpHandler with your settings; after it, the handler UseKeepAlive set up; either one may be wrapped in DelegatingHandlers), or apply the profile to the HttpClient's handler when you create it (socketsHttpHandler.UseKeepAlive(profiles, \"{profileName}\")) and leave GrpcChannelOptions.UseKeepAlive out";
+
+    /// <summary>Puts the profile on <paramref name="handler"/> for channels built from <paramref name="options"/>.</summary>
+    /// <returns>The watcher that wraps <paramref name="inner"/>, for the options' ServiceProvider.</returns>
+    private static IServiceProvider SetUp(GrpcChannelOptions options, IKeepAliveProfiles profiles, string profileName, SocketsHttpHandler handler, KeepAliveConnectGate? gate, bool? disposedBefore, IServiceProvider? inner)
+    {
         // The handler may carry a profile already (SocketsHttpHandler.UseKeepAlive, or this call made twice): its callback
         // without the profile is what a load-balanced channel gets back.
         var ownCallback = KeepAliveConnectCallback.WithoutProfile(handler.ConnectCallback);
@@ -122,33 +171,9 @@ public static class KeepAliveGrpcChannelOptionsExtensions
             KeepAliveSocketsHttpHandlerExtensions.LeaveReloadWarningToTheClient(handler); // the handler's own 3204 (UseKeepAlive above, or yours before): this one says the same values, naming the channel
         }
 
-        options.ServiceProvider = channel.WrapServiceProvider(options.ServiceProvider);
-        return options;
+        return channel.WrapServiceProvider(inner);
     }
 
-    /// <summary>Applies a keep-alive profile to the channel, as <see cref="UseKeepAlive(GrpcChannelOptions, IKeepAliveProfiles, string)"/>, with the profiles of a service provider (for <c>ConfigureChannel((services, options) => ...)</c> of the gRPC client factory).</summary>
-    /// <param name="options">The channel's options.</param>
-    /// <param name="services">A service provider with <c>services.AddKeepAlive(...)</c>.</param>
-    /// <param name="profileName">The profile's name.</param>
-    /// <returns>The options, for chaining.</returns>
-    [UnsupportedOSPlatform("browser")]
-    public static GrpcChannelOptions UseKeepAlive(this GrpcChannelOptions options, IServiceProvider services, string profileName)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        ArgumentNullException.ThrowIfNull(profileName);
-        return options.UseKeepAlive(RegisteredProfiles.From(services, "GrpcChannelOptions.UseKeepAlive", profileName), profileName);
-    }
-
-    /// <summary>What to do instead of an <see cref="GrpcChannelOptions.HttpClient"/>, whose handler UseKeepAlive and the channel cannot see: said where UseKeepAlive refuses one, and where the channel finds one set after it (3302).</summary>
-    internal static string HttpClientFix(string profileName) =>
-        $"set GrpcChannelOptions.HttpHandler instead of HttpClient (before UseKeepAlive, a SocketsHttpHandler with your settings; after it, the handler UseKeepAlive set up; either one may be wrapped in DelegatingHandlers), or apply the profile to the HttpClient's handler when you create it (socketsHttpHandler.UseKeepAlive(profiles, \"{profileName}\")) and leave GrpcChannelOptions.UseKeepAlive out";
-
-    private static SocketsHttpHandler NewHandler(GrpcChannelOptions options)
-    {
-        // gRPC's own default handler; the channel disposes it, as it disposes the handler it creates itself.
-        var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true };
-        options.HttpHandler = handler;
-        options.DisposeHttpClient = true;
-        return handler;
-    }
+    // gRPC's own default handler; the channel disposes it, as it disposes the handler it creates itself.
+    private static SocketsHttpHandler NewHandler() => new() { EnableMultipleHttp2Connections = true };
 }

@@ -170,21 +170,55 @@ public sealed class GrpcChannelKeepAliveTests
         ClientSockets.SingleNew(EndPoint(server), before).View.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(7), "the second channel's connection carries the Tcp section");
     }
 
-    /// <summary>Profiles whose second GetProfile on the holding thread (the handler's installation, in UseKeepAlive) waits until released, or 3 s.</summary>
+    // A further channel from options without a handler of yours gets one of its own, set up while gRPC builds it. That set-up
+    // emptied the options' HttpHandler and ServiceProvider first: a channel built from them meanwhile on another thread got
+    // gRPC's own handler, without the profile, and nothing said so. Here the set-up is held inside the profiles (its first
+    // GetProfile) while the other channel is built and sends.
+    [Fact]
+    public async Task ChannelUseKeepAlive_AChannelBuiltWhileAFurtherOnesHandlerIsSetUp_CarriesTheProfile()
+    {
+        TestEnvironment.RequireLinux(); // reads the sockets' keep-alive back from the kernel
+        await using var server = await GrpcServers.StartOnLoopbackAsync();
+        using var host = ClientHost(services => services.AddKeepAlive("grpc", NatProfiles.ReadBack));
+        var profiles = new HeldProfiles(host.Services.GetRequiredService<IKeepAliveProfiles>());
+        var options = new GrpcChannelOptions { LoggerFactory = host.Services.GetRequiredService<ILoggerFactory>() }.UseKeepAlive(profiles, "grpc");
+        using var built = GrpcChannel.ForAddress(server.BaseAddress, options);
+        var before = ClientSockets.Snapshot(EndPoint(server));
+        var setUp = Task.Factory.StartNew(
+            () =>
+            {
+                profiles.HoldingThisThread(call: 1);
+                return GrpcChannel.ForAddress(server.BaseAddress, options);
+            }, Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        await profiles.Held.WaitAsync(Token);
+
+        using (var meanwhile = GrpcChannel.ForAddress(server.BaseAddress, options))
+        {
+            (await new Echo.EchoClient(meanwhile).SayAsync(new EchoRequest { Text = "meanwhile" }, cancellationToken: Token)).Text.Should().Be("meanwhile");
+            ClientSockets.SingleNew(EndPoint(server), before).View.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(7), "the channel built meanwhile carries the profile too");
+            profiles.Release();
+        }
+
+        using var further = await setUp;
+        (await new Echo.EchoClient(further).SayAsync(new EchoRequest { Text = "further" }, cancellationToken: Token)).Text.Should().Be("further");
+    }
+
+    /// <summary>Profiles whose GetProfile call number <c>call</c> on the holding thread (by default the second: the handler's installation, in UseKeepAlive) waits until released, or 3 s.</summary>
     private sealed class HeldProfiles(IKeepAliveProfiles inner) : IKeepAliveProfiles
     {
         private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _heldNow = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _holding = -1;
+        private int _held = 2;
         private int _callsOnHolding;
 
-        public Task Held => _held.Task;
+        public Task Held => _heldNow.Task;
 
         public IReadOnlyCollection<string> Names => inner.Names;
 
-        public HeldProfiles HoldingThisThread()
+        public HeldProfiles HoldingThisThread(int call = 2)
         {
-            _holding = Environment.CurrentManagedThreadId;
+            (_holding, _held, _callsOnHolding) = (Environment.CurrentManagedThreadId, call, 0);
             return this;
         }
 
@@ -192,9 +226,9 @@ public sealed class GrpcChannelKeepAliveTests
 
         public KeepAliveProfileOptions GetProfile(string profileName)
         {
-            if (Environment.CurrentManagedThreadId == _holding && ++_callsOnHolding == 2)
+            if (Environment.CurrentManagedThreadId == _holding && ++_callsOnHolding == _held)
             {
-                _held.SetResult();
+                _heldNow.SetResult();
                 _released.Task.Wait(TimeSpan.FromSeconds(3));
             }
 
