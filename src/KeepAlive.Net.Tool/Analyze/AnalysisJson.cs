@@ -57,13 +57,13 @@ internal static class AnalysisJson
         WriteFrames(json, "probeFrames", flow.ProbeFrames);
         json.WriteNumber("zeroWindowProbes", flow.ZeroWindowProbeFrames.Count);
         WriteFrames(json, "zeroWindowProbeFrames", flow.ZeroWindowProbeFrames);
-        json.WriteNumber("answeredProbes", flow.AnsweredProbes);
-        json.WriteNumber("unansweredProbes", flow.UnansweredProbes);
-        json.WriteNumber("unansweredInARow", flow.UnansweredInARow);
+        json.NumberOrNull("answeredProbes", flow.AnsweredProbes);
+        json.NumberOrNull("unansweredProbes", flow.UnansweredProbes);
+        json.NumberOrNull("unansweredInARow", flow.UnansweredInARow);
         json.Seconds("maxSilence", flow.MaxSilence);
         json.StringOrNull("endedBy", flow.EndedBy);
 
-        json.WriteNumber("unansweredAtEnd", flow.UnansweredAtEnd);
+        json.NumberOrNull("unansweredAtEnd", flow.UnansweredAtEnd);
         json.Seconds("silenceAfterIdle", flow.SilenceAfterIdle);
         json.WriteNumber("retransmissions", flow.Retransmissions);
         json.Seconds("resetAfterIdle", flow.ResetAfterIdle);
@@ -72,6 +72,7 @@ internal static class AnalysisJson
         json.NumberOrNull("peerTtl", flow.ResetTtl?.Usual);
         json.WriteBoolean("rolesGuessed", flow.RolesGuessed);
         json.WriteString("rolesBasis", flow.RolesBasis);
+        json.StringOrNull("onlyFrom", flow.OnlyFrom);
         WriteApplication(json, flow.Application);
         json.WriteEndObject();
     }

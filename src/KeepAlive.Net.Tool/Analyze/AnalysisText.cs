@@ -21,7 +21,7 @@ internal static class AnalysisText
         {
             table.Row(
                 flow.Client + " -> " + flow.Server + Roles.Mark(flow.RolesGuessed), Units.Number(flow.Packets), Units.Number(flow.KeepAliveProbes), Units.Number(flow.AnsweredProbes),
-                Units.Number(flow.KeepAliveProbes - flow.AnsweredProbes),
+                Units.Number(flow.UnansweredProbes),
                 Units.Seconds(flow.ProbeInterval), Units.Seconds(flow.FirstProbeAfterIdle), Units.Seconds(flow.MaxDataGap),
                 Units.Number(flow.LateHeartbeats.Count), flow.End + (flow.EndAfterIdle is { } idle ? " after " + Units.Seconds(idle) + " idle" : string.Empty));
         }

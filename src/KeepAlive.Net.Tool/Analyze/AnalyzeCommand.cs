@@ -14,6 +14,9 @@ internal static class AnalyzeCommand
         MaximumReason = "no heartbeat or idle timeout is longer (the longest common one, Linux conntrack's for an established flow, is 5 days).",
     };
 
+    // How to capture a connection whole: every packet of its port, both ways, on any interface.
+    private const string WholeCapture = "'tcpdump -i any -w FILE tcp port 5000'";
+
     public static Command Create(ToolConsole console)
     {
         var file = new Argument<FileInfo>("file")
@@ -72,19 +75,33 @@ internal static class AnalyzeCommand
         {
             // A capture that missed the connection (another interface, host or port, a filter it never matched) holds
             // nothing to judge: "no finding" would read as a clean connection.
-            var nothing = $"Nothing to judge: {file.Name} holds no TCP segment ({Units.Count(capture.Frames, "frame")}, none of them TCP over IPv4 or IPv6), so no flow was analysed. Fix: capture where the connection's packets pass, on its interface and with its host and port, e.g. 'tcpdump -i any -w FILE tcp port 5000'. Exit code {ExitCodes.NothingToJudge}.";
-            if (json)
-            {
-                console.Error.WriteLine(nothing);
-            }
-            else
-            {
-                console.Ansi.Line(nothing, Spectre.Console.Color.Yellow);
-            }
-
-            return ExitCodes.NothingToJudge;
+            return NothingToJudge(console, json, $"Nothing to judge: {file.Name} holds no TCP segment ({Units.Count(capture.Frames, "frame")}, none of them TCP over IPv4 or IPv6), so no flow was analysed. Fix: capture where the connection's packets pass, on its interface and with its host and port, e.g. {WholeCapture}.");
         }
 
-        return flows.Any(static f => f.Finding) ? ExitCodes.Finding : ExitCodes.Fine;
+        if (flows.Any(static f => f.Finding))
+        {
+            return ExitCodes.Finding;
+        }
+
+        // Every flow captured one way: no peer's answers could be seen, so no connection was judged alive or dead.
+        return flows.All(static f => f.OnlyFrom is not null)
+            ? NothingToJudge(console, json, $"Nothing to judge: {file.Name} holds one direction only of {(flows.Count == 1 ? "its TCP flow" : $"each of its {Units.Count(flows.Count, "TCP flow")}")}, so whether a peer answered, and so whether it is alive, was not judged. Fix: capture both directions, without a filter on the source or destination alone, e.g. {WholeCapture}.")
+            : ExitCodes.Fine;
+    }
+
+    /// <summary>Says why nothing was judged (on standard error with <c>--json</c>) and returns <see cref="ExitCodes.NothingToJudge"/>.</summary>
+    private static int NothingToJudge(ToolConsole console, bool json, string sentence)
+    {
+        var nothing = $"{sentence} Exit code {ExitCodes.NothingToJudge}.";
+        if (json)
+        {
+            console.Error.WriteLine(nothing);
+        }
+        else
+        {
+            console.Ansi.Line(nothing, Spectre.Console.Color.Yellow);
+        }
+
+        return ExitCodes.NothingToJudge;
     }
 }

@@ -59,8 +59,16 @@ internal static class FlowAnalyzer
         walk.Finish();
         application.Finish();
         var frames = application.Protocol is { } protocol ? new KeepAliveFrames(protocol, [.. application.Frames], application.Broken) { RolesGuessed = rolesGuessed } : null;
-        return FlowVerdict.Build(walk, frames, clientText, server.ToString(), segments.Count, settings, captureEnd) with { RolesGuessed = rolesGuessed, RolesBasis = rolesBasis };
+        return FlowVerdict.Build(walk, frames, clientText, server.ToString(), segments.Count, settings, captureEnd, OnlyFrom(segments)) with { RolesGuessed = rolesGuessed, RolesBasis = rolesBasis };
     }
+
+    /// <summary>
+    /// The side whose segments alone the capture holds, when they acknowledge the other side's (an ACK flag is set only
+    /// once that side's SYN arrived): the other direction was not captured (a filter such as <c>src host</c>, a mirror
+    /// port that sees one way). A SYN repeated with no answer acknowledges nothing: no connection, not one direction.
+    /// </summary>
+    private static IPEndPoint? OnlyFrom(List<TcpSegment> segments) =>
+        segments.TrueForAll(s => s.Source.Equals(segments[0].Source)) && segments.Exists(static s => s.Has(TcpFlags.Ack)) ? segments[0].Source : null;
 
     /// <summary>
     /// The side that sent the first SYN; without a handshake in the capture, a guess: the side whose address and port are

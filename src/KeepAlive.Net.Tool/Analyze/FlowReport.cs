@@ -19,8 +19,18 @@ internal sealed record FlowReport
 
     public required int KeepAliveAcks { get; init; }
 
-    /// <summary>Probes the other side answered (with anything but a RST): <see cref="KeepAliveProbes"/> minus this is <see cref="UnansweredProbes"/>.</summary>
-    public required int AnsweredProbes { get; init; }
+    /// <summary>
+    /// The side whose segments alone the capture holds ("client" or "server"), or <see langword="null"/> when it holds
+    /// both: its segments acknowledge the other side's, none of which was captured (a filter such as <c>src host</c>, a
+    /// mirror port that sees one way). No answer can show in such a capture, so none is counted as missing.
+    /// </summary>
+    public string? OnlyFrom { get; init; }
+
+    /// <summary>
+    /// Probes the other side answered (with anything but a RST): <see cref="KeepAliveProbes"/> minus this is
+    /// <see cref="UnansweredProbes"/>; <see langword="null"/> when the capture holds one direction (<see cref="OnlyFrom"/>).
+    /// </summary>
+    public required int? AnsweredProbes { get; init; }
 
     /// <summary>Frame numbers of the probes, comparable with tshark's <c>tcp.analysis.keep_alive</c>.</summary>
     public required IReadOnlyList<long> ProbeFrames { get; init; }
@@ -34,11 +44,11 @@ internal sealed record FlowReport
     /// <summary>How long the prober had heard nothing when it sent its first probe: the kernel's idle time.</summary>
     public double? FirstProbeAfterIdle { get; init; }
 
-    /// <summary>Probes that got no answer: <see cref="KeepAliveProbes"/> minus <see cref="AnsweredProbes"/>.</summary>
-    public int UnansweredProbes => KeepAliveProbes - AnsweredProbes;
+    /// <summary>Probes that got no answer: <see cref="KeepAliveProbes"/> minus <see cref="AnsweredProbes"/> (<see langword="null"/> when that is).</summary>
+    public int? UnansweredProbes => KeepAliveProbes - AnsweredProbes;
 
-    /// <summary>The longest run of probes in a row that got no answer (the prober's count, when the flow died).</summary>
-    public int UnansweredInARow { get; init; }
+    /// <summary>The longest run of probes in a row that got no answer (the prober's count, when the flow died); <see langword="null"/> with <see cref="OnlyFrom"/>.</summary>
+    public int? UnansweredInARow { get; init; }
 
     public required double MaxDataGap { get; init; }
 
@@ -54,8 +64,8 @@ internal sealed record FlowReport
 
     public double? EndAfterIdle { get; init; }
 
-    /// <summary>Segments at the end of the capture that the other side never answered (retransmissions or probes into silence).</summary>
-    public int UnansweredAtEnd { get; init; }
+    /// <summary>Segments at the end of the capture that the other side never answered (retransmissions or probes into silence); <see langword="null"/> with <see cref="OnlyFrom"/>.</summary>
+    public int? UnansweredAtEnd { get; init; }
 
     /// <summary>For an open flow that went silent: how long it had been idle before the first unanswered segment.</summary>
     public double? SilenceAfterIdle { get; init; }

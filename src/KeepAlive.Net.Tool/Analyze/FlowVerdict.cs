@@ -17,13 +17,16 @@ internal static class FlowVerdict
     /// <param name="packets">The flow's segments.</param>
     /// <param name="settings">The heartbeat interval and idle timeout given.</param>
     /// <param name="captureEnd">The time of the capture's last segment, in seconds from its first frame.</param>
-    public static FlowReport Build(FlowWalk walk, KeepAliveFrames? frames, string client, string server, int packets, AnalysisSettings settings, double captureEnd)
+    /// <param name="onlyFrom">The side whose segments alone the capture holds, or <see langword="null"/> when it holds both directions.</param>
+    public static FlowReport Build(FlowWalk walk, KeepAliveFrames? frames, string client, string server, int packets, AnalysisSettings settings, double captureEnd, System.Net.IPEndPoint? onlyFrom)
     {
+        // One direction captured: no answer could show, so none that is missing says anything of the peer.
+        var oneWay = onlyFrom is not null;
         var late = LateHeartbeats(walk, settings.HeartbeatInterval);
         var end = walk.End is null ? "open" : walk.End.Has(TcpFlags.Rst) ? "rst" : "fin";
         double? endAfterIdle = walk.End is { } last ? last.Time - LastDataBefore(walk, last) : null;
         // Gone silent: the sender repeated itself unanswered; segments of a burst the capture ended on are no silence.
-        var silent = end == "open" && walk.Unanswered >= 2 && walk.UnansweredRepeats;
+        var silent = !oneWay && end == "open" && walk.Unanswered >= 2 && walk.UnansweredRepeats;
         // Silent from its SYN on (the connect and its retransmissions): no connection was ever made, so none was forgotten.
         var unansweredSyn = silent && walk.FirstUnanswered is { } first && first.Has(TcpFlags.Syn) && !first.Has(TcpFlags.Ack) ? first : null;
         var parts = new List<string>();
@@ -31,9 +34,14 @@ internal static class FlowVerdict
         var idleTimeout = settings.IdleTimeout?.TotalSeconds;
 
         // The idle time of the prober the verdict is about: when both sides probe, the one whose probes went unanswered.
-        var deadPeer = DeadPeer(walk, end, captureEnd);
+        var deadPeer = oneWay ? null : DeadPeer(walk, end, captureEnd);
         var firstProbeAfterIdle = deadPeer is { } dead ? walk.FirstProbeAfterIdleOf(dead) : walk.FirstProbeAfterIdle;
         var afterLast = captureEnd - (walk.LastTime ?? captureEnd);
+        if (onlyFrom is { } only)
+        {
+            parts.Add(Text($"the capture holds one direction of this flow only, the {walk.Named(only)}'s: its segments acknowledge the {walk.NamedOther(only)}'s, and none of those was captured (a filter such as 'src host', or a mirror port that sees one way), so whether the {walk.NamedOther(only)} answered, and so whether it is alive, cannot be judged, and the gaps and silences are the {walk.Named(only)}'s alone. Fix: capture both directions, e.g. 'tcpdump -i any -w FILE tcp port {server.Split(':')[^1]}'"));
+        }
+
         if (deadPeer is { } prober)
         {
             finding = true;
@@ -72,14 +80,14 @@ internal static class FlowVerdict
             parts.Add(Text($"{late.Count} late heartbeat{(late.Count == 1 ? string.Empty : "s")}: the worst left at {Units.Seconds(worst.At)} from {worst.From}, {Units.Seconds(worst.Gap)} after the previous data ({Units.Seconds(worst.Late)} late for a {Units.Seconds(settings.HeartbeatInterval!.Value.TotalSeconds)} interval)"));
         }
 
-        if (idleTimeout is { } timeout && walk.MaxSilence >= timeout && !silent && end != "rst")
+        if (idleTimeout is { } timeout && walk.MaxSilence >= timeout && !silent && end != "rst" && !oneWay)
         {
             finding = true;
             parts.Add(Text($"the flow was silent for {Units.Seconds(walk.MaxSilence)}, at least the idle timeout of {Units.Seconds(timeout)}"));
         }
 
         // Silent from its last segment while the capture went on: a middlebox with that timeout has forgotten it since.
-        if (idleTimeout is { } limit && end == "open" && !silent && deadPeer is null && captureEnd - walk.LastTime >= limit)
+        if (idleTimeout is { } limit && end == "open" && !silent && deadPeer is null && !oneWay && captureEnd - walk.LastTime >= limit)
         {
             finding = true;
             parts.Add(Text($"the flow was silent for {Units.Seconds(captureEnd - walk.LastTime)} from its last segment (frame {walk.LastFrame}) to the end of the capture, at least the idle timeout of {Units.Seconds(limit)}: a middlebox with that timeout has forgotten it, so its next segment is dropped or reset"));
@@ -97,7 +105,11 @@ internal static class FlowVerdict
             parts.Add(Text($"the {walk.NamedOther(windowProber)} stopped reading: its receive window is zero ({Units.Count(walk.ZeroWindowProbeFrames.Count, "zero-window probe")} from the {walk.Named(windowProber)}, the first at frame {walk.ZeroWindowProbeFrames[0]}): its application does not read its socket, so the flow is stalled, not idle"));
         }
 
-        if (walk.ProbeFrames.Count > 0 && deadPeer is null)
+        if (walk.ProbeFrames.Count > 0 && onlyFrom is { } sender)
+        {
+            parts.Add(Text($"{Units.Count(walk.ProbeFrames.Count, "keep-alive probe")} from the {walk.Named(sender)}, their answers not in the capture"));
+        }
+        else if (walk.ProbeFrames.Count > 0 && deadPeer is null)
         {
             var cut = end == "open" && walk.TrailingUnansweredProbes > 0
                 ? Text($"; the capture ended {Units.Seconds(afterLast)} after the last probe, before its answer or the next probe, so it shows nothing of the peer")
@@ -124,17 +136,18 @@ internal static class FlowVerdict
             KeepAliveAcks = walk.ProbeAnswers,
             ProbeFrames = walk.ProbeFrames,
             ZeroWindowProbeFrames = walk.ZeroWindowProbeFrames,
-            ProbeInterval = walk.ProbeInterval,
+            ProbeInterval = oneWay ? null : walk.ProbeInterval,
             FirstProbeAfterIdle = firstProbeAfterIdle,
-            AnsweredProbes = walk.AnsweredProbes,
-            UnansweredInARow = walk.MaxUnansweredProbes,
+            AnsweredProbes = oneWay ? null : walk.AnsweredProbes,
+            UnansweredInARow = oneWay ? null : walk.MaxUnansweredProbes,
             MaxDataGap = maxGap,
             MaxSilence = walk.MaxSilence,
             LateHeartbeats = late,
             End = end,
             EndedBy = walk.End is { } e ? walk.Side(e.Source) : null,
             EndAfterIdle = endAfterIdle,
-            UnansweredAtEnd = walk.Unanswered,
+            UnansweredAtEnd = oneWay ? null : walk.Unanswered,
+            OnlyFrom = onlyFrom is { } from ? walk.Side(from) : null,
             SilenceAfterIdle = silent && unansweredSyn is null ? walk.SilenceBeforeUnanswered : null,
             Retransmissions = walk.Retransmissions,
             ResetAfterIdle = walk.ResetAnswer?.Silence,

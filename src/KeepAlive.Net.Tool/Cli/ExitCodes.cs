@@ -14,7 +14,7 @@ internal static class ExitCodes
 
     /// <summary>
     /// Nothing to judge: <c>doctor</c> found no connection it could judge (the process holds no TCP socket, or only
-    /// listening, connecting or closed ones), <c>analyze</c> no TCP flow in the capture, <c>probe-idle</c> no silence it
+    /// listening, connecting or closed ones), <c>analyze</c> no TCP flow in the capture (or only flows captured one way), <c>probe-idle</c> no silence it
     /// could hold (the server closes its connections at once, or keeps sending data on them). Neither fine (nothing was checked) nor a finding.
     /// </summary>
     public const int NothingToJudge = 3;

@@ -19,7 +19,7 @@ internal static class ToolApp
     /// "KeepAlive.Net.Tool"; a command named <see cref="Name"/> with the same help, version and suggest support says "keepalive".
     /// </summary>
     public static Command Create(ToolConsole console) =>
-        new(Name, "keepalive: from keep-alive configuration to packets. Exit codes: 0 fine, 1 a finding (dead or killed connection, late heartbeat, unprotected connection, a path that forgets idle flows), 2 bad input, 3 nothing to judge (doctor: no connection; analyze: no TCP flow; probe-idle: no silence could be held), 130 stopped by Ctrl-C or SIGTERM (check: its hold cut short, no pass).")
+        new(Name, "keepalive: from keep-alive configuration to packets. Exit codes: 0 fine, 1 a finding (dead or killed connection, late heartbeat, unprotected connection, a path that forgets idle flows), 2 bad input, 3 nothing to judge (doctor: no connection; analyze: no TCP flow, or only flows captured one way; probe-idle: no silence could be held), 130 stopped by Ctrl-C or SIGTERM (check: its hold cut short, no pass).")
         {
             new HelpOption(),
             new VersionOption(),

@@ -116,6 +116,46 @@ public sealed class AnalyzePartialCaptureTests(ITestOutputHelper output) : IDisp
         text.Output.Should().Contain("(guessed)").And.Contain("no handshake in the capture").And.Contain("higher");
     }
 
+    [Fact]
+    public async Task Analyze_CaptureOfOneDirection_SaysSoAndCallsNoPeerDead()
+    {
+        // tcpdump filtered to what the client sends ('dst port', as 'src host X' on one side or a mirror port that sees
+        // one way records a flow): the live server's answers to the probes are not in the file. It read 'FINDING: dead
+        // peer: 4 keep-alive probes from the client went unanswered and the capture ended 0s after the last probe ...
+        // (count at least 4)', exit 1.
+        using var listener = Listen(out var port);
+        var file = Path.Combine(_folder, "one-way.pcap");
+        using var tcpdump = StartTcpdump(file, port, null, "tcp dst port " + port.ToString(CultureInfo.InvariantCulture));
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        client.ConfigureKeepAlive(FastProbes);
+        await client.ConnectAsync(listener.LocalEndpoint);
+        using var server = await listener.AcceptSocketAsync();
+        await client.SendAsync("hello"u8.ToArray(), SocketFlags.None);
+        (await server.ReceiveAsync(new byte[16], SocketFlags.None)).Should().Be(5);
+        await Task.Delay(TimeSpan.FromSeconds(4.5));
+        Stop(tcpdump);
+        client.Connected.Should().BeTrue("the server answered every probe, so the client's kernel kept the connection");
+
+        using var result = await AnalyzeAsync(file);
+        var (_, text, _) = await ToolRun.InProcessAsync("analyze", file);
+
+        Tshark.Frames(file, "tcp.srcport == " + port.ToString(CultureInfo.InvariantCulture)).Should().BeEmpty("the capture holds the client's segments only");
+        var flow = result.SingleFlow;
+        var probes = Tshark.Frames(file, "tcp.analysis.keep_alive");
+        probes.Count.Should().BeGreaterThanOrEqualTo(2, "4.5 s idle with 1 s keep-alive holds several probes");
+        AnalyzeResult.ProbeFrames(flow).Should().Equal(probes);
+        var verdict = flow.GetProperty("verdict").GetString();
+        verdict.Should().NotContain("dead peer").And.NotContain("went silent")
+            .And.Contain("the capture holds one direction of this flow only, the client's").And.Contain("whether the server answered, and so whether it is alive, cannot be judged");
+        flow.GetProperty("finding").GetBoolean().Should().BeFalse(verdict);
+        result.ExitCode.Should().Be(3, "nothing was judged of the only flow: neither fine nor a finding ({0})", verdict);
+        text.Should().Contain("cannot be judged").And.NotContain("dead peer")
+            .And.Contain("Nothing to judge: one-way.pcap holds one direction only of its TCP flow").And.EndWith("Exit code 3.\n");
+        flow.GetProperty("onlyFrom").GetString().Should().Be("client");
+        flow.GetProperty("answeredProbes").ValueKind.Should().Be(System.Text.Json.JsonValueKind.Null, "no answer could be captured");
+        flow.GetProperty("unansweredProbes").ValueKind.Should().Be(System.Text.Json.JsonValueKind.Null);
+    }
+
     /// <summary>A loopback connection opened while tcpdump records it whole; the client is prepared (given the listener's port) before it connects.</summary>
     private sealed class RecordedConnection : IDisposable
     {
@@ -200,12 +240,12 @@ public sealed class AnalyzePartialCaptureTests(ITestOutputHelper output) : IDisp
         return result;
     }
 
-    /// <summary>tcpdump on loopback for one port, stopping by itself after <paramref name="count"/> frames when given; returns once it listens.</summary>
-    private static Process StartTcpdump(string file, int port, int? count)
+    /// <summary>tcpdump on loopback for one port (or <paramref name="filter"/>), stopping by itself after <paramref name="count"/> frames when given; returns once it listens.</summary>
+    private static Process StartTcpdump(string file, int port, int? count, string? filter = null)
     {
         var start = new ProcessStartInfo("tcpdump") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         string[] stop = count is { } frames ? ["-c", frames.ToString(CultureInfo.InvariantCulture)] : [];
-        string[] arguments = ["-i", "lo", "-U", "--immediate-mode", "-s", "0", .. stop, "-w", file, "tcp port " + port.ToString(CultureInfo.InvariantCulture)];
+        string[] arguments = ["-i", "lo", "-U", "--immediate-mode", "-s", "0", .. stop, "-w", file, filter ?? "tcp port " + port.ToString(CultureInfo.InvariantCulture)];
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
