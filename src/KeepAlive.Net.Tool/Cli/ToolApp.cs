@@ -56,9 +56,34 @@ internal static class ToolApp
         }
         catch (OperationCanceledException)
         {
-            // A command that ends its work on cancellation (check) returns its own code; any other stops here.
-            await console.Error.WriteLineAsync("stopped: interrupted (Ctrl-C or SIGTERM) before the command finished; nothing was concluded.");
+            // A command that ends its work on cancellation (check, probe-idle --json) returns its own code; any other stops
+            // here. With --json its object still comes, where the command's would have gone: a script that parses it is
+            // never left with nothing.
+            var stopped = Stopped("the command", "nothing was concluded");
+            await console.Error.WriteLineAsync(stopped);
+            if (Refusals.JsonAsked(result))
+            {
+                JsonOutput.Write(console.Out, json => WriteCancelled(json, stopped));
+            }
+
             return ExitCodes.Interrupted;
         }
+    }
+
+    /// <summary>The line a command stopped by Ctrl-C or SIGTERM writes to standard error: what stopped, and what became of its work.</summary>
+    /// <param name="what">What was stopped ("the command", "probe-idle").</param>
+    /// <param name="outcome">What was concluded, or was not.</param>
+    public static string Stopped(string what, string outcome) =>
+        $"stopped: interrupted (Ctrl-C or SIGTERM) before {what} finished; {outcome}. Exit code {ExitCodes.Interrupted}.";
+
+    /// <summary>
+    /// The fields every <c>--json</c> of a run stopped by Ctrl-C or SIGTERM carries: <c>"cancelled": true</c>,
+    /// <c>"exitCode": 130</c> and the line written to standard error as <c>"message"</c>.
+    /// </summary>
+    public static void WriteCancelled(System.Text.Json.Utf8JsonWriter json, string message)
+    {
+        json.WriteBoolean("cancelled", true);
+        json.WriteNumber("exitCode", ExitCodes.Interrupted);
+        json.WriteString("message", message);
     }
 }

@@ -74,10 +74,22 @@ internal static class ProbeIdleCommand
         var progress = json ? console.Error : console.Out;
         var started = Stopwatch.GetTimestamp();
         await progress.WriteLineAsync($"Probing how long the path to {target} ({peer}) keeps an idle flow, up to {KeepAliveDuration.Format(search.Max)}: silent connections, then one byte each; no ACK or a RST means the flow was forgotten.");
-        while (search.NextRound() is { Count: > 0 } silences)
+        try
         {
-            await progress.WriteLineAsync($"Round {search.Rounds}: {Units.Count(silences.Count, "connection")} silent for {string.Join(", ", silences.Select(static s => Units.Time(s)))}.");
-            await RoundAsync(peer, target, silences, search, progress, cancellationToken);
+            while (search.NextRound() is { Count: > 0 } silences)
+            {
+                await progress.WriteLineAsync($"Round {search.Rounds}: {Units.Count(silences.Count, "connection")} silent for {string.Join(", ", silences.Select(static s => Units.Time(s)))}.");
+                await RoundAsync(peer, target, silences, search, progress, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (json && cancellationToken.IsCancellationRequested)
+        {
+            // The text showed each probe as it came; the JSON, written at the end, would be missing: it holds what was
+            // measured until then, marked cancelled (the search did not end, so no bound is final).
+            var stopped = ToolApp.Stopped("probe-idle", $"the search did not end, and the JSON holds the {Units.Count(search.Outcomes.Count, "probe")} measured until then");
+            await console.Error.WriteLineAsync(stopped);
+            new ProbeIdleResult(target, peer, search, Stopwatch.GetElapsedTime(started)).WriteJson(console.Out, stopped);
+            return ExitCodes.Interrupted;
         }
 
         var result = new ProbeIdleResult(target, peer, search, Stopwatch.GetElapsedTime(started));

@@ -67,8 +67,19 @@ internal sealed class ProbeIdleResult(HostAndPort target, IPEndPoint peer, IdleS
     private string Probes => $"{Units.Count(search.Outcomes.Count, "probe")} in {Units.Count(search.Rounds, "round")}, {Units.Time(TimeSpan.FromSeconds(Math.Round(took.TotalSeconds, 1)))}";
 
     /// <summary>Writes <c>--json</c>; every time as a <see cref="TimeSpan"/>, to the millisecond, so a bound reads as the outcome it comes from.</summary>
-    public void WriteJson(TextWriter output) => JsonOutput.Write(output, json =>
+    /// <param name="output">Where to write.</param>
+    /// <param name="stopped">For a run stopped by Ctrl-C or SIGTERM, the line that says so (<see cref="ToolApp.WriteCancelled"/>); else <see langword="null"/>.</param>
+    public void WriteJson(TextWriter output, string? stopped = null) => JsonOutput.Write(output, json =>
     {
+        if (stopped is not null)
+        {
+            ToolApp.WriteCancelled(json, stopped);
+        }
+        else
+        {
+            json.WriteBoolean("cancelled", false);
+        }
+
         json.WriteString("target", target.ToString());
         json.WriteString("address", peer.ToString());
         json.Seconds("idleTimeout", IdleTimeout);

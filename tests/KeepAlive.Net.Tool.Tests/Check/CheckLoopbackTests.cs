@@ -246,6 +246,52 @@ public sealed class CheckLoopbackTests : IDisposable
     }
 
     [Fact]
+    public async Task ProbeIdle_JsonStoppedByCtrlCOrSigterm_WritesJsonSayingSoWithTheProbesMeasured()
+    {
+        // Interrupted mid-round with --json, the tool wrote nothing on standard output (exit 130 and a line on standard
+        // error): a script that parses the JSON got empty input. SIGTERM, as above: Ctrl-C's handler, never ignored in a background job.
+        TestEnvironment.RequireLinux();
+        System.Diagnostics.Process? tool = null;
+        var run = ToolRun.RunAsync([], TimeSpan.FromMinutes(1), p => tool = p, "probe-idle", Target, "--max", "60s", "--connections", "4", "--json");
+        using var peer = await _listener.AcceptAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await Task.Delay(2500); // the 1 s rung has answered, the three longer ones wait
+
+        NetworkNamespace.Run("kill", "-TERM", tool!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)).ExitCode.Should().Be(0);
+        var result = await run;
+
+        result.ExitCode.Should().Be(130, result.Interleaved);
+        result.Output.Should().NotBeNullOrWhiteSpace("a JSON consumer must learn the run was cancelled: {0}", result.Interleaved);
+        using var json = System.Text.Json.JsonDocument.Parse(result.Output);
+        json.RootElement.GetProperty("cancelled").GetBoolean().Should().BeTrue();
+        json.RootElement.GetProperty("exitCode").GetInt32().Should().Be(130);
+        json.RootElement.GetProperty("target").GetString().Should().Be(Target);
+        // What was gathered: every probe the progress reported before the signal, and no conclusion past it.
+        var reported = ToolRun.Lines(result.Error).Count(static l => l.StartsWith("silent ", StringComparison.Ordinal));
+        json.RootElement.GetProperty("outcomes").GetArrayLength().Should().Be(reported, result.Error);
+        json.RootElement.GetProperty("probes").GetInt32().Should().Be(reported);
+        result.Error.Should().Contain("stopped: interrupted (Ctrl-C or SIGTERM)");
+    }
+
+    [Fact]
+    public async Task ProbeIdle_JsonCancelledBeforeAnyProbe_WritesTheCancelledJsonEveryCommandWrites()
+    {
+        // Cancelled while the host name resolved, before any probe: the generic stop wrote its line on standard error
+        // and nothing on standard output.
+        TestEnvironment.RequireLinux();
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var exitCode = await KeepAlive.Net.Tool.Cli.ToolApp.RunAsync(["probe-idle", "localhost:" + ((IPEndPoint)_listener.LocalEndPoint!).Port, "--json"],
+            KeepAlive.Net.Tool.Cli.ToolConsole.Plain(output, error), new CancellationToken(canceled: true));
+
+        exitCode.Should().Be(130, error.ToString());
+        using var json = System.Text.Json.JsonDocument.Parse(output.ToString());
+        json.RootElement.GetProperty("cancelled").GetBoolean().Should().BeTrue();
+        json.RootElement.GetProperty("exitCode").GetInt32().Should().Be(130);
+        json.RootElement.GetProperty("message").GetString().Should().Be(ToolRun.Lines(error.ToString()).Should().ContainSingle().Subject);
+    }
+
+    [Fact]
     public async Task ProbeIdle_SigtermWhileARoundWaits_StopsThereWithoutSpinningOrStartingAnotherRound()
     {
         // Cancelled while silent connections waited, the progress loop's cancelled delay completed at once: about a
