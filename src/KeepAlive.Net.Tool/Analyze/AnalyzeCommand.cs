@@ -28,13 +28,18 @@ internal static class AnalyzeCommand
         var idleTimeout = Durations.IdleTimeoutOption("--idle-timeout", "The idle timeout of the peer or a middlebox (NAT, load balancer); a flow silent this long is reported as killed.", CaptureRange);
         var json = JsonOutput.Option();
         var command = new Command("analyze", "Find keep-alive probes, late heartbeats and idle-timeout kills in a packet capture.") { file, heartbeat, idleTimeout, json };
-        command.SetAction(result => Run(console, result.GetValue(file)!, new AnalysisSettings(result.GetValue(heartbeat), result.GetValue(idleTimeout)), result.GetValue(json)));
+        // An asynchronous action, run off the invoking thread: only for those does System.CommandLine turn Ctrl-C and
+        // SIGTERM into the token (a synchronous one died at once, exit 143 on SIGTERM and nothing on standard output
+        // with --json); reading a large capture stops at the next frame.
+        command.SetAction((result, cancellationToken) => Task.Run(
+            () => Run(console, result.GetValue(file)!, new AnalysisSettings(result.GetValue(heartbeat), result.GetValue(idleTimeout)), result.GetValue(json), cancellationToken),
+            CancellationToken.None));
         return command;
     }
 
-    internal static int Run(ToolConsole console, FileInfo file, AnalysisSettings settings, bool json)
+    internal static int Run(ToolConsole console, FileInfo file, AnalysisSettings settings, bool json, CancellationToken cancellationToken)
     {
-        var capture = CaptureFile.Read(file.FullName);
+        var capture = CaptureFile.Read(file.FullName, cancellationToken);
         var flows = FlowAnalyzer.Analyze(capture.Segments, settings);
         if (capture.TruncationReason is { } reason)
         {

@@ -11,8 +11,11 @@ namespace KeepAlive.Net.Tool.Analyze;
 internal static class CaptureFile
 {
     /// <summary>Reads every TCP segment; a file cut short yields what was there and the reason.</summary>
+    /// <param name="path">The capture file.</param>
+    /// <param name="cancellationToken">Stops the reading at the next frame (Ctrl-C or SIGTERM on a large capture).</param>
     /// <exception cref="ToolInputException">The file is missing or is not a capture libpcap can read.</exception>
-    public static CaptureContents Read(string path)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static CaptureContents Read(string path, CancellationToken cancellationToken)
     {
         Paths.RequireFile(path, path, "give a .pcap or .pcapng file, e.g. one written by 'tcpdump -w FILE'");
         if (new FileInfo(path).Length == 0)
@@ -49,6 +52,7 @@ internal static class CaptureFile
         string? unknownLinkType = null;
         while (true)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var status = device.GetNextPacket(out var capture);
             if (status == GetPacketStatus.NoRemainingPackets)
             {

@@ -39,6 +39,25 @@ public sealed class AnalyzeSyntheticTests : IDisposable
     }
 
     [Fact]
+    public async Task Analyze_JsonCancelled_WritesJsonSayingSoAndExits130()
+    {
+        // Ctrl-C or SIGTERM while a large capture was read: the synchronous action died at once (exit 143 on SIGTERM,
+        // not the documented 130) with nothing on standard output for a JSON consumer; its token was never looked at, so
+        // a run cancelled from the start read the whole file and exited 0.
+        var file = Handshake().Add(0.1, true, 1001, 5001, ".", payload: 10).Add(0.101, false, 5001, 1011, ".").Write(Path.Combine(_folder, "cancelled.pcap"));
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var exitCode = await KeepAlive.Net.Tool.Cli.ToolApp.RunAsync(["analyze", file, "--json"], KeepAlive.Net.Tool.Cli.ToolConsole.Plain(output, error), new CancellationToken(canceled: true));
+
+        exitCode.Should().Be(130, "{0}{1}", output, error);
+        using var json = System.Text.Json.JsonDocument.Parse(output.ToString());
+        json.RootElement.GetProperty("cancelled").GetBoolean().Should().BeTrue();
+        json.RootElement.GetProperty("exitCode").GetInt32().Should().Be(130);
+        error.ToString().Should().Contain("stopped: interrupted (Ctrl-C or SIGTERM)");
+    }
+
+    [Fact]
     public async Task Analyze_UnansweredProbesThenReset_ReportsDeadPeerAndImpliedSettings()
     {
         var file = Handshake().Add(0.1, true, 1001, 5001, ".", payload: 10).Add(0.101, false, 5001, 1011, ".")
