@@ -47,8 +47,11 @@ internal static class FlowVerdict
             finding = true;
             // The capture, not the prober, stopped when it ends before the next probe was due: the count is a floor.
             var captureStopped = end == "open" && CaptureStoppedWhileProbing(walk, captureEnd, prober);
+            var lateAnswer = walk.LateAnswer is { } answer
+                ? Text($"; the {walk.NamedOther(prober)} answered (frame {answer.Frame}) {Units.Seconds(answer.Time - walk.End!.Time)} after that reset: it was alive, but its answers came later than the {walk.Named(prober)}'s keep-alive waits (idle plus count times interval), or the path delayed or lost them")
+                : string.Empty;
             var how = end == "rst"
-                ? Text($"its kernel reset the connection {Units.Seconds(endAfterIdle)} after the last data")
+                ? Text($"its kernel reset the connection {Units.Seconds(endAfterIdle)} after the last data{lateAnswer}")
                 : captureStopped
                     ? Text($"the capture ended {Units.Seconds(afterLast)} after the last probe, before the next was due: the kernel was still probing (Linux resets the connection when it gives up)")
                     : Text($"the probes stopped {Units.Seconds(walk.End is null && walk.LastTime is { } t && walk.LastDataTime is { } d ? t - d : null)} after the last data: the kernel gave up");

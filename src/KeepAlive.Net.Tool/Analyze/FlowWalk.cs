@@ -67,6 +67,12 @@ internal sealed class FlowWalk(IPEndPoint client, bool rolesGuessed = false)
     /// </summary>
     public ResetAnswer? ResetAnswer { get; private set; }
 
+    /// <summary>
+    /// The first segment the other side sent after the RST that ended the flow while probes went unanswered: an answer
+    /// that came after the prober gave up (a peer or path slower than its keep-alive waits), which answers no probe.
+    /// </summary>
+    public TcpSegment? LateAnswer { get; private set; }
+
     /// <summary>The SYN the RST that ended the flow answered: a connection refused (nothing listened), never a flow forgotten.</summary>
     public TcpSegment? RefusedSyn { get; private set; }
 
@@ -209,6 +215,14 @@ internal sealed class FlowWalk(IPEndPoint client, bool rolesGuessed = false)
     {
         if (!probe)
         {
+            if (End?.Has(TcpFlags.Rst) == true)
+            {
+                // The connection is gone on the RST's side: what the other side sends now answers nothing (the prober gave
+                // up before it came), so the unanswered run stands.
+                LateAnswer ??= _unansweredInARow > 0 && !segment.Source.Equals(End.Source) && !segment.Has(TcpFlags.Rst) ? segment : null;
+                return;
+            }
+
             if (_lastProbe is not null && !segment.Source.Equals(_lastProbe.Source) && _unansweredInARow > 0 && !segment.Has(TcpFlags.Rst))
             {
                 // The other side spoke: the last probe of the run was answered, the ones before it were not.
@@ -239,6 +253,12 @@ internal sealed class FlowWalk(IPEndPoint client, bool rolesGuessed = false)
 
     private void TrackAnswers(TcpSegment segment, bool probe, bool repeat)
     {
+        if (End?.Has(TcpFlags.Rst) == true)
+        {
+            // Reset: nothing after it asks or answers on this connection (see TrackProbe).
+            return;
+        }
+
         if (UnansweredFrom is { } waiting && !segment.Source.Equals(waiting))
         {
             (Unanswered, SilenceBeforeUnanswered, UnansweredFrom, FirstUnanswered, UnansweredRepeats) = (0, null, null, null, false);

@@ -81,6 +81,32 @@ public sealed class AnalyzeSyntheticTests : IDisposable
     }
 
     [Fact]
+    public async Task Analyze_PeerAnswersAfterTheProberReset_IsStillADeadPeerWithTheLateAnswerNamed()
+    {
+        // The server's ACK came 500ms after the client's kernel gave up and reset (a peer or path slower than the
+        // prober's keep-alive waits), and the client's kernel answered it with a RST. The late ACK was counted as the
+        // answer to the last probe: 'FINDING: reset by the client after 5s without data; 3 keep-alive probes, 1
+        // answered, 2 unanswered', the dead peer the client's kernel declared gone from the verdict.
+        var file = Handshake().Add(0.1, true, 1001, 5001, ".", payload: 10).Add(0.101, false, 5001, 1011, ".")
+            .Add(2.101, true, 1010, 5001, ".").Add(3.101, true, 1010, 5001, ".").Add(4.101, true, 1010, 5001, ".")
+            .Add(5.101, true, 1011, 5001, "R.")
+            .Add(5.601, false, 5001, 1011, ".").Add(5.6011, true, 1011, 0, "R")
+            .Write(Path.Combine(_folder, "answered-after-reset.pcap"));
+
+        using var result = await AnalyzeResult.RunAsync(file);
+
+        result.ExitCode.Should().Be(1);
+        var flow = result.SingleFlow;
+        var verdict = flow.GetProperty("verdict").GetString();
+        verdict.Should().Contain("dead peer: 3 keep-alive probes from the client went unanswered and its kernel reset the connection")
+            .And.Contain("the server answered (frame 10) 500ms after that reset");
+        flow.GetProperty("answeredProbes").GetInt32().Should().Be(0, "an answer after the connection was reset answers nothing");
+        flow.GetProperty("unansweredInARow").GetInt32().Should().Be(3);
+        flow.GetProperty("endedBy").GetString().Should().Be("client");
+        JudgeWithTshark(file, flow);
+    }
+
+    [Fact]
     public async Task Analyze_NoHandshake_VerdictSaysTheRolesAreGuessedAsTheTableDoes()
     {
         // The capture starts after the connection opened: the table said "(guessed)", the verdict "from the client" as a fact.
