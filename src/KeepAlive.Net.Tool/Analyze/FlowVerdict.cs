@@ -26,9 +26,10 @@ internal static class FlowVerdict
         var end = walk.End is null ? "open" : walk.End.Has(TcpFlags.Rst) ? "rst" : "fin";
         double? endAfterIdle = walk.End is { } last ? last.Time - LastDataBefore(walk, last) : null;
         // Gone silent: the sender repeated itself unanswered; segments of a burst the capture ended on are no silence.
-        var silent = !oneWay && end == "open" && walk.Unanswered >= 2 && walk.UnansweredRepeats;
+        // Captured one way, only the sender's own word counts: the same segment retransmitted again and again to the end.
+        var silent = end == "open" && (oneWay ? walk.RetransmittedAtEnd >= 2 : walk.Unanswered >= 2 && walk.UnansweredRepeats);
         // Silent from its SYN on (the connect and its retransmissions): no connection was ever made, so none was forgotten.
-        var unansweredSyn = silent && walk.FirstUnanswered is { } first && first.Has(TcpFlags.Syn) && !first.Has(TcpFlags.Ack) ? first : null;
+        var unansweredSyn = silent && !oneWay && walk.FirstUnanswered is { } first && first.Has(TcpFlags.Syn) && !first.Has(TcpFlags.Ack) ? first : null;
         var parts = new List<string>();
         var finding = false;
         var idleTimeout = settings.IdleTimeout?.TotalSeconds;
@@ -39,7 +40,8 @@ internal static class FlowVerdict
         var afterLast = captureEnd - (walk.LastTime ?? captureEnd);
         if (onlyFrom is { } only)
         {
-            parts.Add(Text($"the capture holds one direction of this flow only, the {walk.Named(only)}'s: its segments acknowledge the {walk.NamedOther(only)}'s, and none of those was captured (a filter such as 'src host', or a mirror port that sees one way), so whether the {walk.NamedOther(only)} answered, and so whether it is alive, cannot be judged, and the gaps and silences are the {walk.Named(only)}'s alone. Fix: capture both directions, e.g. 'tcpdump -i any -w FILE tcp port {server.Split(':')[^1]}'"));
+            var judged = silent ? "its answers cannot be seen" : Text($"whether the {walk.NamedOther(only)} answered, and so whether it is alive, cannot be judged");
+            parts.Add(Text($"the capture holds one direction of this flow only, the {walk.Named(only)}'s: its segments acknowledge the {walk.NamedOther(only)}'s, and none of those was captured (a filter such as 'src host', or a mirror port that sees one way), so {judged}, and the gaps and silences are the {walk.Named(only)}'s alone. Fix: capture both directions, e.g. 'tcpdump -i any -w FILE tcp port {server.Split(':')[^1]}'"));
         }
 
         if (deadPeer is { } prober)
@@ -66,6 +68,12 @@ internal static class FlowVerdict
         {
             finding = true;
             parts.Add(Text($"connection never established: the {walk.Named(syn.Source)}'s SYN (frame {syn.Frame}) went unanswered, {walk.Unanswered} times over {Units.Seconds(walk.LastTime - syn.Time)} (the kernel's retransmissions): nothing at {syn.Destination} answered, so a firewall drops it, the host is down or unreachable, or its listener's accept queue is full"));
+        }
+        else if (silent && oneWay)
+        {
+            finding = true;
+            var retransmitted = walk.FirstRetransmittedAtEnd!;
+            parts.Add(Text($"went silent: the {walk.Named(retransmitted.Source)} retransmitted the same segment {walk.RetransmittedAtEnd} times until the capture ended (frames {retransmitted.Frame} to {walk.LastFrame}, over {Units.Seconds(walk.LastTime - retransmitted.Time)}): its kernel got no acknowledgment, its own word even in a capture of one direction, so the {walk.NamedOther(retransmitted.Source)}, or a middlebox such as a NAT or load balancer, forgot the connection, or the path broke"));
         }
         else if (silent && walk.MaxUnansweredProbes == 0)
         {
@@ -151,7 +159,7 @@ internal static class FlowVerdict
             EndAfterIdle = endAfterIdle,
             UnansweredAtEnd = oneWay ? null : walk.Unanswered,
             OnlyFrom = onlyFrom is { } from ? walk.Side(from) : null,
-            SilenceAfterIdle = silent && unansweredSyn is null ? walk.SilenceBeforeUnanswered : null,
+            SilenceAfterIdle = silent && !oneWay && unansweredSyn is null ? walk.SilenceBeforeUnanswered : null,
             Retransmissions = walk.Retransmissions,
             ResetAfterIdle = walk.ResetAnswer?.Silence,
             ResetBy = end != "rst" || deadPeer is not null ? null

@@ -73,6 +73,16 @@ internal sealed class FlowWalk(IPEndPoint client, bool rolesGuessed = false)
     /// </summary>
     public TcpSegment? LateAnswer { get; private set; }
 
+    /// <summary>
+    /// The first of the retransmissions of one segment (the same sequence number) that nothing has followed since: no
+    /// new data, nothing from the other side. Repeated, they are the retransmission timer backing off: the sender's own
+    /// word that no acknowledgment came, which a capture of one direction still shows.
+    /// </summary>
+    public TcpSegment? FirstRetransmittedAtEnd { get; private set; }
+
+    /// <summary>How many times <see cref="FirstRetransmittedAtEnd"/>'s segment was retransmitted (it included).</summary>
+    public int RetransmittedAtEnd { get; private set; }
+
     /// <summary>The SYN the RST that ended the flow answered: a connection refused (nothing listened), never a flow forgotten.</summary>
     public TcpSegment? RefusedSyn { get; private set; }
 
@@ -186,15 +196,24 @@ internal sealed class FlowWalk(IPEndPoint client, bool rolesGuessed = false)
 
         TrackProbe(segment, probe && !zeroWindowProbe, other);
         TrackAnswers(segment, probe, own.IsRepeat(segment));
+        if (FirstRetransmittedAtEnd is { } retransmitted && !retransmitted.Source.Equals(segment.Source))
+        {
+            (FirstRetransmittedAtEnd, RetransmittedAtEnd) = (null, 0);
+        }
+
         if (!probe && segment.PayloadLength > 0)
         {
             if (own.IsNewData(segment))
             {
                 Data.Add((segment.Time, segment.Frame, segment.Source));
+                (FirstRetransmittedAtEnd, RetransmittedAtEnd) = (null, 0);
             }
             else
             {
                 Retransmissions++;
+                (FirstRetransmittedAtEnd, RetransmittedAtEnd) = FirstRetransmittedAtEnd?.Sequence == segment.Sequence
+                    ? (FirstRetransmittedAtEnd, RetransmittedAtEnd + 1)
+                    : (segment, 1);
             }
         }
 

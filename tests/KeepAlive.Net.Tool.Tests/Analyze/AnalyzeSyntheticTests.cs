@@ -106,6 +106,44 @@ public sealed class AnalyzeSyntheticTests : IDisposable
         JudgeWithTshark(file, flow);
     }
 
+    [Theory]
+    // The same segment sent 5 times, the gaps doubling (the retransmission timer backing off): the client's kernel got no
+    // ACK, its own word even where the capture holds its direction alone (tcpdump started on a hung connection, or
+    // filtered to one side).
+    [InlineData(new[] { 1001u, 1001u, 1001u, 1001u, 1001u }, true)]
+    // Two holes of a burst retransmitted once each, then the capture ended: fast retransmits of what the peer's
+    // acknowledgments asked for, no sign that nothing answered.
+    [InlineData(new[] { 1001u, 1011u, 1021u, 1001u, 1011u }, false)]
+    public async Task Analyze_OneDirectionEndingOnRetransmissions_WentSilentOnlyWhenOneSegmentIsRepeated(uint[] sequences, bool silent)
+    {
+        var capture = new SyntheticCapture();
+        var time = 0.0;
+        for (var i = 0; i < sequences.Length; i++)
+        {
+            capture.Add(time, true, sequences[i], 5001, ".", payload: 10);
+            time += 0.3 * (1 << i);
+        }
+
+        var file = capture.Write(Path.Combine(_folder, "one-way-retransmissions.pcap"));
+
+        using var result = await AnalyzeResult.RunAsync(file);
+
+        var flow = result.SingleFlow;
+        var verdict = flow.GetProperty("verdict").GetString();
+        flow.GetProperty("onlyFrom").GetString().Should().Be("client");
+        verdict.Should().Contain("the capture holds one direction of this flow only");
+        if (silent)
+        {
+            verdict.Should().Contain("went silent: the client (guessed) retransmitted the same segment 4 times until the capture ended (frames 2 to 5, over 4s200ms): its kernel got no acknowledgment");
+            result.ExitCode.Should().Be(1, verdict);
+        }
+        else
+        {
+            verdict.Should().NotContain("went silent").And.Contain("whether the server (guessed) answered, and so whether it is alive, cannot be judged");
+            result.ExitCode.Should().Be(3, verdict);
+        }
+    }
+
     [Fact]
     public async Task Analyze_NoHandshake_VerdictSaysTheRolesAreGuessedAsTheTableDoes()
     {
