@@ -8,8 +8,8 @@ namespace KeepAlive.Net.Nats;
 /// <summary>Applies a keep-alive profile to every connection a NATS.Net client opens.</summary>
 public static class KeepAliveNatsExtensions
 {
-    /// <summary>Gets how NATS.Net takes a profile: <c>Heartbeat:Interval</c> as <see cref="NatsOpts.PingInterval"/> and <c>Heartbeat:Timeout</c> as <see cref="NatsOpts.MaxPingOut"/>.</summary>
-    public static KeepAliveClientDescription Client { get; } = new("NATS.Net", "NatsOpts.PingInterval")
+    /// <summary>Gets how NATS.Net takes a profile: <c>Heartbeat:Interval</c> as <see cref="NatsOpts.PingInterval"/> (that of <see cref="NatsOpts.Default"/>, 2 min, without it) and <c>Heartbeat:Timeout</c> as <see cref="NatsOpts.MaxPingOut"/>.</summary>
+    public static KeepAliveClientDescription Client { get; } = new("NATS.Net", "NatsOpts.PingInterval", NatsOpts.Default.PingInterval)
     {
         HeartbeatTimeoutSetting = "NatsOpts.MaxPingOut",
         HeartbeatInWholeSeconds = false, // a TimeSpan, the period of NATS.Net's PeriodicTimer

@@ -11,8 +11,8 @@ public static class KeepAliveNpgsqlExtensions
 {
     private const string RebuildFix = "build the NpgsqlDataSource again with UseKeepAlive (Npgsql fixes its settings when the data source is built; the new one opens its connections with the reloaded values), then dispose the old one once nothing uses it";
 
-    /// <summary>Gets how Npgsql takes a profile: <c>Heartbeat:Interval</c> as the <c>Keepalive</c> connection-string setting (whole seconds); it has no heartbeat timeout.</summary>
-    public static KeepAliveClientDescription Client { get; } = new("Npgsql", "Keepalive")
+    /// <summary>Gets how Npgsql takes a profile: <c>Heartbeat:Interval</c> as the <c>Keepalive</c> connection-string setting (whole seconds; off without it, Npgsql's default); it has no heartbeat timeout.</summary>
+    public static KeepAliveClientDescription Client { get; } = new("Npgsql", "Keepalive", defaultHeartbeatInterval: null)
     {
         WithoutHeartbeatTimeout = "Npgsql has no heartbeat timeout: a keepalive query that gets no answer ends after the command timeout, and a dead idle connection is found by TCP keep-alive",
     };

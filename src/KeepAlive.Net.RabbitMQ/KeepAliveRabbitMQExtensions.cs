@@ -11,8 +11,8 @@ public static class KeepAliveRabbitMQExtensions
     /// <summary>The largest heartbeat AMQP 0-9-1 can negotiate: whole seconds in an unsigned 16-bit field.</summary>
     private static readonly TimeSpan MaxHeartbeat = TimeSpan.FromSeconds(ushort.MaxValue);
 
-    /// <summary>Gets how RabbitMQ.Client takes a profile: <c>Heartbeat:Interval</c> as <see cref="ConnectionFactory.RequestedHeartbeat"/> (whole seconds, at most 65535 s); its heartbeat timeout is fixed.</summary>
-    public static KeepAliveClientDescription Client { get; } = new("RabbitMQ.Client", "ConnectionFactory.RequestedHeartbeat")
+    /// <summary>Gets how RabbitMQ.Client takes a profile: <c>Heartbeat:Interval</c> as <see cref="ConnectionFactory.RequestedHeartbeat"/> (whole seconds, at most 65535 s; <see cref="ConnectionFactory.DefaultHeartbeat"/>, 60 s, without it); its heartbeat timeout is fixed.</summary>
+    public static KeepAliveClientDescription Client { get; } = new("RabbitMQ.Client", "ConnectionFactory.RequestedHeartbeat", ConnectionFactory.DefaultHeartbeat)
     {
         MaxHeartbeatInterval = MaxHeartbeat,
         WithoutHeartbeatTimeout = "RabbitMQ fixes the heartbeat timeout: RabbitMQ.Client checks for a frame once per negotiated heartbeat and closes the connection at the third check in a row that saw none, 2 to 4 x the heartbeat after the broker went silent",

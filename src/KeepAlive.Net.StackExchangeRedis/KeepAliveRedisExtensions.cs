@@ -11,8 +11,8 @@ public static class KeepAliveRedisExtensions
 {
     private const string HeartbeatIntervalSetting = "ConfigurationOptions.HeartbeatInterval";
 
-    /// <summary>Gets how StackExchange.Redis takes a profile: <c>Heartbeat:Interval</c> as <see cref="ConfigurationOptions.KeepAlive"/> (whole seconds), no heartbeat timeout.</summary>
-    public static KeepAliveClientDescription Client { get; } = new("StackExchange.Redis", "ConfigurationOptions.KeepAlive")
+    /// <summary>Gets how StackExchange.Redis takes a profile: <c>Heartbeat:Interval</c> as <see cref="ConfigurationOptions.KeepAlive"/> (whole seconds; <see cref="DefaultOptionsProvider.KeepAliveInterval"/>, 60 s, without it), no heartbeat timeout.</summary>
+    public static KeepAliveClientDescription Client { get; } = new("StackExchange.Redis", "ConfigurationOptions.KeepAlive", DefaultOptionsProvider.GetProvider(new EndPointCollection()).KeepAliveInterval)
     {
         WithoutHeartbeatTimeout = "StackExchange.Redis has no heartbeat timeout: a dead connection is found by TCP keep-alive (and TCP_USER_TIMEOUT once a PING goes unacknowledged (the server's host is gone)) or after commands time out; a server that hangs while its kernel still acknowledges TCP is found only by commands timing out",
     };
@@ -126,7 +126,7 @@ public static class KeepAliveRedisExtensions
 
             notes.Add(ownKeepAlive > 0
                 ? Invariant($"KeepAlive stays {Seconds(ownKeepAlive)} (Heartbeat:Interval is not set)")
-                : Invariant($"KeepAlive stays {ownKeepAlive}, which StackExchange.Redis reads as a PING after {Seconds(60)} idle, or sooner when the server's timeout setting asks (it reads CONFIG GET timeout) (Heartbeat:Interval is not set)"));
+                : Invariant($"KeepAlive stays {ownKeepAlive}, which StackExchange.Redis reads as a PING after {Seconds(defaultKeepAlive)} idle, or sooner when the server's timeout setting asks (it reads CONFIG GET timeout) (Heartbeat:Interval is not set)"));
         }
 
         settings.ReportApplied(notes);

@@ -12,7 +12,7 @@ namespace KeepAlive.Net.Hosting.Tests;
 /// <summary>The shared rules of the client packages (Redis, RabbitMQ, Npgsql, NATS): what a profile sets on a client, what it refuses, and reloads.</summary>
 public sealed class KeepAliveClientSettingsTests
 {
-    private static readonly KeepAliveClientDescription Client = new("TestClient", "TestOptions.Heartbeat") { MaxHeartbeatInterval = TimeSpan.FromSeconds(65535) };
+    private static readonly KeepAliveClientDescription Client = new("TestClient", "TestOptions.Heartbeat", TimeSpan.FromMinutes(1)) { MaxHeartbeatInterval = TimeSpan.FromSeconds(65535) };
 
     [Fact]
     public void IsIntervalSet_DefaultOrBoundOrSetInCode_TellsASetValueFromTheDefault()
@@ -46,7 +46,7 @@ public sealed class KeepAliveClientSettingsTests
 
         settings.HeartbeatInterval.Should().BeNull();
         settings.HeartbeatTimeout.Should().BeNull("this client has no heartbeat timeout setting");
-        KeepAliveClientSettings.Create(services.GetRequiredService<IKeepAliveProfiles>(), "p", new KeepAliveClientDescription("C", "H") { HeartbeatTimeoutSetting = "T" })
+        KeepAliveClientSettings.Create(services.GetRequiredService<IKeepAliveProfiles>(), "p", new KeepAliveClientDescription("C", "H", TimeSpan.FromMinutes(1)) { HeartbeatTimeoutSetting = "T" })
             .HeartbeatTimeout.Should().Be(TimeSpan.FromSeconds(30));
     }
 
@@ -106,7 +106,7 @@ public sealed class KeepAliveClientSettingsTests
     public void Create_HeartbeatAboveWhatTheClientCarries_Refused()
     {
         using var services = InCode(p => p.Heartbeat.Interval = TimeSpan.FromSeconds(45));
-        var shortClient = new KeepAliveClientDescription("ShortClient", "ShortOptions.Heartbeat") { MaxHeartbeatInterval = TimeSpan.FromSeconds(30) };
+        var shortClient = new KeepAliveClientDescription("ShortClient", "ShortOptions.Heartbeat", TimeSpan.FromSeconds(30)) { MaxHeartbeatInterval = TimeSpan.FromSeconds(30) };
 
         var act = () => KeepAliveClientSettings.Create(services.GetRequiredService<IKeepAliveProfiles>(), "p", shortClient);
 
@@ -120,7 +120,7 @@ public sealed class KeepAliveClientSettingsTests
         // A decorator of IKeepAliveProfiles (here one around a profile configured in code) has no registration to name the
         // profile's path or origin: "(configured in code)" would be a guess. The name alone, by ProfileSource's rule.
         using var services = InCode(p => p.Heartbeat.Interval = TimeSpan.FromSeconds(45));
-        var shortClient = new KeepAliveClientDescription("ShortClient", "ShortOptions.Heartbeat") { MaxHeartbeatInterval = TimeSpan.FromSeconds(30) };
+        var shortClient = new KeepAliveClientDescription("ShortClient", "ShortOptions.Heartbeat", TimeSpan.FromSeconds(30)) { MaxHeartbeatInterval = TimeSpan.FromSeconds(30) };
         var another = new ReloadAfterRead(services.GetRequiredService<IKeepAliveProfiles>(), static () => { });
 
         var act = () => KeepAliveClientSettings.Create(another, "p", shortClient);
@@ -138,6 +138,58 @@ public sealed class KeepAliveClientSettingsTests
 
         error.Should().BeOfType<OptionsValidationException>().Which.Failures.Should().ContainSingle()
             .Which.Should().StartWith("KeepAlive:Profiles:cache:Heartbeat:Interval: Heartbeat:Interval is 250ms, but TestClient counts").And.Contain("Fix: set Heartbeat:Interval to at least \"1s\"");
+    }
+
+    [Fact]
+    public async Task AddKeepAliveClient_NoIntervalAndTheClientsOwnHeartbeatOverThePeerIdleBudget_HostStopsNamingTheClientsDefaultAndTheFix()
+    {
+        // The profile's 10 s default interval was judged (within 15 s of a 30 s peer), not the client's own 60 s that it keeps:
+        // the host started, and the peer's idle timeout would fire between two of the client's heartbeats.
+        var error = await TestHosts.StartFailingAsync("""{ "KeepAlive": { "Profiles": { "cache": { "Tcp": { "IdleTime": "10s", "Interval": "5s" }, "Heartbeat": { "PeerIdleTimeout": "30s" } } } } }""",
+            (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")).AddKeepAliveClient("cache", Client));
+
+        error.Should().BeOfType<OptionsValidationException>().Which.Failures.Should().ContainSingle().Which.Should().Be(
+            "KeepAlive:Profiles:cache:Heartbeat:Interval: Heartbeat:Interval is not set, so TestClient keeps its own TestOptions.Heartbeat, 1m by default, over the limit of 15s = Heartbeat:MaxIntervalToPeerIdleRatio 0.5 x Heartbeat:PeerIdleTimeout 30s: the peer would drop an idle connection before the client's heartbeat reaches it (the Tcp section's probes keep a middlebox's flow, not a peer that closes idle connections itself). Fix: set Heartbeat:Interval, which TestClient takes as TestOptions.Heartbeat, to at most 15s (a value set by hand on the client is not seen here: set it in the profile).");
+    }
+
+    [Fact]
+    public void Create_NoIntervalAndAClientWithoutAHeartbeatOfItsOwn_RefusedWithTheFix()
+    {
+        // Tcp on: its probes beat the peer's 30 s, but reach no peer that closes idle connections itself; the client sends nothing.
+        using var services = InCode(p => (p.Tcp.IdleTime, p.Tcp.Interval, p.Heartbeat.PeerIdleTimeout) = (TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30)));
+        var silent = new KeepAliveClientDescription("SilentClient", "SilentOptions.Ping", defaultHeartbeatInterval: null);
+
+        var act = () => KeepAliveClientSettings.Create(services.GetRequiredService<IKeepAliveProfiles>(), "p", silent);
+
+        act.Should().Throw<OptionsValidationException>().Which.Failures.Should().ContainSingle().Which.Should().Be(
+            "KeepAlive profile 'p' (configured in code) Heartbeat:Interval: Heartbeat:Interval is not set, and SilentClient sends no heartbeat unless told to (SilentOptions.Ping is off by default), so nothing it sends keeps an idle connection within the limit of 15s = Heartbeat:MaxIntervalToPeerIdleRatio 0.5 x Heartbeat:PeerIdleTimeout 30s: the peer would drop it (the Tcp section's probes keep a middlebox's flow, not a peer that closes idle connections itself). Fix: set Heartbeat:Interval, which SilentClient takes as SilentOptions.Ping, to at most 15s (a value set by hand on the client is not seen here: set it in the profile).");
+    }
+
+    [Theory]
+    [InlineData("AwsNlb", null)]
+    [InlineData("2m", null)]
+    [InlineData("1m59s", "Heartbeat:Interval")]
+    public void Validate_NoInterval_TheClientsOwnHeartbeatJudgedAgainstThePeerIdleBudget(string peerIdleTimeout, string? refused)
+    {
+        var profile = new KeepAliveProfileOptions();
+        profile.Heartbeat.PeerIdleTimeout = PeerIdleTimeout.Parse(peerIdleTimeout);
+
+        var errors = KeepAliveClientSettings.Validate(profile, Client);
+
+        errors.Select(static e => e.OptionName).Should().BeEquivalentTo(refused is null ? [] : new[] { refused }, "the client's own 1m must be at most half the peer's idle timeout");
+        profile.Heartbeat.Interval = TimeSpan.FromSeconds(10);
+        KeepAliveClientSettings.Validate(profile, Client).Should().BeEmpty("an interval the profile sets is what the client takes");
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void Description_DefaultHeartbeatNotPositive_RefusedWithTheFix(int milliseconds)
+    {
+        var act = () => new KeepAliveClientDescription("C", "H", milliseconds == -1 ? System.Threading.Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(milliseconds));
+
+        act.Should().Throw<ArgumentOutOfRangeException>().WithMessage("The default heartbeat of C's H must be positive. Fix: pass null for a client that sends no heartbeat unless told to*")
+            .Which.ParamName.Should().Be("defaultHeartbeatInterval");
     }
 
     [Fact]
@@ -327,7 +379,7 @@ public sealed class KeepAliveClientSettingsTests
         // With Tcp:Enabled false, a profile without Heartbeat:Interval is refused, unless the client takes Heartbeat:Timeout.
         using var services = InCode(p => (p.Tcp.Enabled, p.Heartbeat.Interval, p.Heartbeat.Timeout) = (false, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(60)));
         var profiles = services.GetRequiredService<IKeepAliveProfiles>();
-        var withATimeout = new KeepAliveClientDescription("TimedClient", "TimedOptions.Heartbeat") { HeartbeatTimeoutSetting = "TimedOptions.Timeout" };
+        var withATimeout = new KeepAliveClientDescription("TimedClient", "TimedOptions.Heartbeat", TimeSpan.FromMinutes(1)) { HeartbeatTimeoutSetting = "TimedOptions.Timeout" };
 
         KeepAliveClientSettings.Create(profiles, "p", Client).ReportOverride("TestOptions.Heartbeat", "45s", "Heartbeat:Interval", "20s");
         KeepAliveClientSettings.Create(profiles, "p", withATimeout).ReportOverride("TimedOptions.Heartbeat", "45s", "Heartbeat:Interval", "20s");
@@ -337,6 +389,22 @@ public sealed class KeepAliveClientSettingsTests
             "TimedClient: TimedOptions.Heartbeat was set by hand to 45s, but KeepAlive profile 'p' sets Heartbeat:Interval, so the profile's 20s wins. Fix: remove the hand-set TimedOptions.Heartbeat, or remove Heartbeat:Interval from the profile to keep your value.");
         KeepAliveClientSettings.Validate(new KeepAliveProfileOptions { Tcp = { Enabled = false }, Heartbeat = { Timeout = TimeSpan.FromSeconds(60) } }, withATimeout)
             .Should().BeEmpty("without Heartbeat:Interval the profile still gives TimedClient its timeout");
+    }
+
+    [Fact]
+    public void ReportOverride_HeartbeatIntervalUnderAPeerIdleTimeoutTheClientsOwnMisses_SaysToSetYourValueNotToRemoveIt()
+    {
+        // "Remove Heartbeat:Interval from the profile to keep your value", followed, left the client its own 1m against a
+        // 30 s peer, which is refused at start-up.
+        using var services = InCode(p => (p.Tcp.IdleTime, p.Tcp.Interval, p.Heartbeat.Interval, p.Heartbeat.PeerIdleTimeout) = (TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30)));
+        var profiles = services.GetRequiredService<IKeepAliveProfiles>();
+
+        KeepAliveClientSettings.Create(profiles, "p", Client).ReportOverride("TestOptions.Heartbeat", "12s", "Heartbeat:Interval", "10s");
+
+        services.GetFakeLogCollector().GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.ClientOptionOverridden).Which.Message.Should().Be(
+            "TestClient: TestOptions.Heartbeat was set by hand to 12s, but KeepAlive profile 'p' sets Heartbeat:Interval, so the profile's 10s wins. Fix: remove the hand-set TestOptions.Heartbeat, or set Heartbeat:Interval in the profile to your value rather than remove it (without it TestClient keeps its own TestOptions.Heartbeat, 1m, which Heartbeat:PeerIdleTimeout 30s does not allow, and the profile is refused at start-up) to keep your value.");
+        var removed = new KeepAliveProfileOptions { Tcp = { IdleTime = TimeSpan.FromSeconds(10), Interval = TimeSpan.FromSeconds(5) }, Heartbeat = { PeerIdleTimeout = TimeSpan.FromSeconds(30) } };
+        KeepAliveClientSettings.Validate(removed, Client).Should().ContainSingle("why the fix is not to remove Heartbeat:Interval").Which.OptionName.Should().Be("Heartbeat:Interval");
     }
 
     [Fact]

@@ -436,6 +436,35 @@ public sealed class NatsProfileMappingTests
     }
 
     [Fact]
+    public async Task AddNatsKeepAlive_OnlyATimeoutAndAPeerIdleTimeoutUnderTheClientsOwnPingInterval_HostStopsWithTheDefaultAndTheFix()
+    {
+        // Tcp off and only Heartbeat:Timeout (MaxPingOut): the profile's 10 s default interval was judged against the 30 s
+        // peer, not NATS.Net's own 2 min PING, the only thing that reaches it. The host started; the peer drops idle connections.
+        var refused = await ClientProfiles.StartFailingAsync(static services => services.AddNatsKeepAlive("events"),
+            ("KeepAlive:Profiles:events:Tcp:Enabled", "false"), ("KeepAlive:Profiles:events:Heartbeat:Timeout", "5m"), ("KeepAlive:Profiles:events:Heartbeat:PeerIdleTimeout", "30s"));
+
+        refused.Failures.Should().Equal(
+            "KeepAlive:Profiles:events:Heartbeat:Interval: Heartbeat:Interval is not set, so NATS.Net keeps its own NatsOpts.PingInterval, 2m by default, over the limit of 15s = Heartbeat:MaxIntervalToPeerIdleRatio 0.5 x Heartbeat:PeerIdleTimeout 30s: the peer would drop an idle connection before the client's heartbeat reaches it (the Tcp section's probes keep a middlebox's flow, not a peer that closes idle connections itself). Fix: set Heartbeat:Interval, which NATS.Net takes as NatsOpts.PingInterval, to at most 15s (a value set by hand on the client is not seen here: set it in the profile).");
+    }
+
+    [Fact]
+    public void UseKeepAlive_WebSocketServersNoIntervalAndAPeerIdleTimeoutUnderTheClientsOwnPingInterval_Refused()
+    {
+        // Over ws:// the Tcp section cannot reach the socket: NATS.Net's own 2 min PING was all that reached the peer.
+        using var profiles = ClientProfiles.InCode("events", p => p.Heartbeat.PeerIdleTimeout = PeerIdleTimeout.AwsAlb);
+
+        var act = () => (NatsOpts.Default with { Url = "ws://nats.internal:8080" }).UseKeepAlive(profiles.Profiles, "events");
+
+        act.Should().Throw<OptionsValidationException>().Which.Failures.Should().ContainSingle(f => f.Contains("Heartbeat:Interval: Heartbeat:Interval is not set, so NATS.Net keeps its own NatsOpts.PingInterval, 2m by default, over the limit of 30s", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Client_DefaultHeartbeat_IsThePingIntervalOfNewOptions()
+    {
+        KeepAliveNatsExtensions.Client.DefaultHeartbeatInterval.Should().Be(new NatsOpts().PingInterval).And.Be(TimeSpan.FromMinutes(2));
+    }
+
+    [Fact]
     public void UseKeepAlive_FractionOfASecond_KeptAsGivenAndMaxPingOutCountedFromIt()
     {
         // 2.5 s became 2 s ("NATS.Net counts whole seconds"), and MaxPingOut ceil(5 s / 2 s) = 3 where the profile's own

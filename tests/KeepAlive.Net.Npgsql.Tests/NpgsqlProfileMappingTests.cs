@@ -617,6 +617,25 @@ public sealed class NpgsqlProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_NoIntervalAndAPeerIdleTimeout_RefusedAsNpgsqlSendsNoKeepaliveQueryUntold()
+    {
+        // Npgsql's Keepalive is off by default: nothing the client sent reached a peer that closes idle connections itself.
+        using var profiles = ClientProfiles.InCode("db", p => p.Heartbeat.PeerIdleTimeout = PeerIdleTimeout.AzureLoadBalancer);
+
+        var act = () => new NpgsqlDataSourceBuilder(ConnectionString).UseKeepAlive(profiles.Profiles, "db");
+
+        act.Should().Throw<OptionsValidationException>().Which.Failures.Should().ContainSingle().Which.Should().Be(
+            "KeepAlive profile 'db' (configured in code) Heartbeat:Interval: Heartbeat:Interval is not set, and Npgsql sends no heartbeat unless told to (Keepalive is off by default), so nothing it sends keeps an idle connection within the limit of 2m = Heartbeat:MaxIntervalToPeerIdleRatio 0.5 x Heartbeat:PeerIdleTimeout AzureLoadBalancer (4m): the peer would drop it (the Tcp section's probes keep a middlebox's flow, not a peer that closes idle connections itself). Fix: set Heartbeat:Interval, which Npgsql takes as Keepalive, to at most 2m (a value set by hand on the client is not seen here: set it in the profile).");
+    }
+
+    [Fact]
+    public void Client_DefaultHeartbeat_NoneAsNpgsqlsKeepaliveIsOffUntold()
+    {
+        new NpgsqlConnectionStringBuilder().KeepAlive.Should().Be(0, "0 turns Npgsql's keepalive query off");
+        KeepAliveNpgsqlExtensions.Client.DefaultHeartbeatInterval.Should().BeNull();
+    }
+
+    [Fact]
     public void UseKeepAlive_ServicesWithoutAddKeepAlive_RefusedWithTheCallAndTheFix()
     {
         // It threw the container's bare "No service for type IKeepAliveProfiles has been registered".

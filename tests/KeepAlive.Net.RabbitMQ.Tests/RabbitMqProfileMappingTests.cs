@@ -400,6 +400,25 @@ public sealed class RabbitMqProfileMappingTests
             .StartWith("KeepAlive:Profiles:orders:Tcp:Enabled: the profile sets nothing RabbitMQ.Client can use").And.Contain("Fix:");
     }
 
+    [Fact]
+    public async Task AddRabbitMQKeepAlive_NoIntervalAndAPeerIdleTimeoutUnderTheClientsOwnHeartbeat_HostStopsWithTheDefaultAndTheFix()
+    {
+        // The profile's 10 s default interval was judged (within 15 s of a 30 s peer), not RabbitMQ.Client's own 1m that it keeps:
+        // the host started, and the peer's idle timeout would fire between two of the client's heartbeats.
+        var error = await ClientProfiles.StartFailingAsync(
+            static services => services.AddRabbitMQKeepAlive("orders"),
+            ("KeepAlive:Profiles:orders:Tcp:IdleTime", "10s"), ("KeepAlive:Profiles:orders:Tcp:Interval", "5s"), ("KeepAlive:Profiles:orders:Heartbeat:PeerIdleTimeout", "30s"));
+
+        error.Failures.Should().ContainSingle().Which.Should()
+            .Be("KeepAlive:Profiles:orders:Heartbeat:Interval: Heartbeat:Interval is not set, so RabbitMQ.Client keeps its own ConnectionFactory.RequestedHeartbeat, 1m by default, over the limit of 15s = Heartbeat:MaxIntervalToPeerIdleRatio 0.5 x Heartbeat:PeerIdleTimeout 30s: the peer would drop an idle connection before the client's heartbeat reaches it (the Tcp section's probes keep a middlebox's flow, not a peer that closes idle connections itself). Fix: set Heartbeat:Interval, which RabbitMQ.Client takes as ConnectionFactory.RequestedHeartbeat, to at most 15s (a value set by hand on the client is not seen here: set it in the profile).", "docs/CLIENTS.md quotes it");
+    }
+
+    [Fact]
+    public void Client_DefaultHeartbeat_IsTheOneAConnectionFactoryRequestsUntold()
+    {
+        KeepAliveRabbitMQExtensions.Client.DefaultHeartbeatInterval.Should().Be(new ConnectionFactory().RequestedHeartbeat).And.Be(TimeSpan.FromSeconds(60));
+    }
+
     private static TimeSpan? IdleOfTheNextSocket(ConnectionFactory factory)
     {
         using var client = factory.SocketFactory(AddressFamily.InterNetwork);

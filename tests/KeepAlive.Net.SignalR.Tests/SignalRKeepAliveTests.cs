@@ -203,6 +203,26 @@ public sealed class SignalRKeepAliveTests
     }
 
     [Fact]
+    public void Create_NoIntervalAndAPeerIdleTimeoutUnderSignalRsOwnInterval_RefusedWithTheClientLibrarysDefault()
+    {
+        // Without Heartbeat:Interval the hub connection keeps SignalR's own keep-alive interval: the one judged against
+        // the peer is the client library's (HubConnection.DefaultKeepAliveInterval), not a value of ours that could drift from it.
+        using var untold = ClientProfiles.InCode("hub", _ => { });
+        using var profiles = ClientProfiles.InCode("hub", profile =>
+        {
+            (profile.Tcp.IdleTime, profile.Tcp.Interval) = (TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5));
+            profile.Heartbeat.PeerIdleTimeout = HubConnection.DefaultKeepAliveInterval * 2 - TimeSpan.FromSeconds(1);
+        });
+
+        var create = () => KeepAliveSignalRSettings.Create(profiles.Profiles, "hub");
+
+        KeepAliveSignalRSettings.Create(untold.Profiles, "hub").ToString().Should().StartWith(
+            $"KeepAliveInterval {KeepAliveDuration.Format(HubConnection.DefaultKeepAliveInterval)} (SignalR's default), ServerTimeout {KeepAliveDuration.Format(HubConnection.DefaultServerTimeout)} (SignalR's default)");
+        create.Should().Throw<OptionsValidationException>().Which.Failures.Should().ContainSingle().Which.Should()
+            .Contain($"SignalR's keep-alive interval is {KeepAliveDuration.Format(HubConnection.DefaultKeepAliveInterval)} (SignalR's default), over").And.Contain("Fix: set SignalR:KeepAliveInterval");
+    }
+
+    [Fact]
     public async Task ServerUseKeepAlive_IntervalConfiguredAfterTheCallOverThePeerIdleBudget_RefusedWithTheBudgetAndTheFix()
     {
         // The profile's 10 s interval fits the middlebox (PeerIdleTimeout 1m); the 2 min the hubs run with does not: an idle

@@ -466,6 +466,26 @@ public sealed class RedisProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_NoIntervalAndAPeerIdleTimeoutUnderTheClientsOwnKeepAlive_Refused()
+    {
+        // The profile's 10 s default was judged, not the 60 s PING StackExchange.Redis keeps without Heartbeat:Interval.
+        using var profiles = ClientProfiles.InCode("cache", p => p.Heartbeat.PeerIdleTimeout = PeerIdleTimeout.AwsAlb);
+
+        var act = () => new ConfigurationOptions { EndPoints = { Server } }.UseKeepAlive(profiles.Profiles, "cache");
+
+        act.Should().Throw<OptionsValidationException>().Which.Failures.Should().ContainSingle().Which.Should()
+            .Contain("Heartbeat:Interval: Heartbeat:Interval is not set, so StackExchange.Redis keeps its own ConfigurationOptions.KeepAlive, 1m by default, over the limit of 30s").And.EndWith("Fix: set Heartbeat:Interval, which StackExchange.Redis takes as ConfigurationOptions.KeepAlive, to at most 30s (a value set by hand on the client is not seen here: set it in the profile).");
+    }
+
+    [Fact]
+    public void Client_DefaultHeartbeat_IsTheKeepAliveOfNewOptions()
+    {
+        var untold = new ConfigurationOptions { EndPoints = { Server } };
+
+        KeepAliveRedisExtensions.Client.DefaultHeartbeatInterval.Should().Be(TimeSpan.FromSeconds(untold.KeepAlive)).And.Be(TimeSpan.FromSeconds(60));
+    }
+
+    [Fact]
     public void UseKeepAlive_FromTheServiceProvider_AppliesTheRegisteredProfile()
     {
         using var profiles = ClientProfiles.InCode("cache", p => p.Heartbeat.Interval = TimeSpan.FromSeconds(15));

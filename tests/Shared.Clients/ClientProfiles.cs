@@ -1,8 +1,10 @@
 using KeepAlive.Net.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
 
 namespace KeepAlive.Net.Tests.TestSupport;
 
@@ -37,6 +39,21 @@ internal sealed class ClientProfiles : IDisposable
         register(services);
         var provider = services.BuildServiceProvider();
         return new ClientProfiles(provider, provider.GetFakeLogCollector());
+    }
+
+    /// <summary>
+    /// Starts a host whose configuration holds <paramref name="settings"/> (<c>KeepAlive:Profiles:...</c> keys), with the
+    /// profiles registered and a client's start-up check (<paramref name="addClientCheck"/>, e.g. <c>AddNatsKeepAlive</c>),
+    /// which must stop it; returns why.
+    /// </summary>
+    public static async Task<OptionsValidationException> StartFailingAsync(Action<IServiceCollection> addClientCheck, params (string Key, string Value)[] settings)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings.Select(static s => new KeyValuePair<string, string?>(s.Key, s.Value)));
+        addClientCheck(builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive")));
+        using var host = builder.Build();
+        var error = await Record.ExceptionAsync(() => host.StartAsync(TestContext.Current.CancellationToken));
+        return error.Should().BeOfType<OptionsValidationException>().Which;
     }
 
     /// <summary>The messages logged with one event id.</summary>

@@ -12,6 +12,9 @@ internal static class KeepAliveClientRules
 {
     public static readonly TimeSpan OneSecond = TimeSpan.FromSeconds(1);
 
+    /// <summary>Ends a fix that judges the client's own default: a check of the profile cannot see a value set by hand on the client.</summary>
+    private const string HandSetNotSeen = " (a value set by hand on the client is not seen here: set it in the profile)";
+
     public static List<KeepAliveValidationError> Validate(KeepAliveProfileOptions profile, KeepAliveClientDescription client)
     {
         var errors = new List<KeepAliveValidationError>();
@@ -25,12 +28,45 @@ internal static class KeepAliveClientRules
             errors.Add(new("Heartbeat:Interval", Text($"Heartbeat:Interval is {Show(heartbeat.Interval)}, above the {Show(client.MaxHeartbeatInterval)} that {client.ClientName} can carry in {client.HeartbeatSetting}. Fix: set Heartbeat:Interval to at most {Show(client.MaxHeartbeatInterval)}.")));
         }
 
+        if (heartbeat is { IsIntervalSet: false } && OwnHeartbeatMissesThePeer(heartbeat, client) is { } missesThePeer)
+        {
+            errors.Add(new("Heartbeat:Interval", missesThePeer));
+        }
+
         if (profile.Tcp is not { Enabled: true } && !HeartbeatUsable(heartbeat, client))
         {
             errors.Add(new("Tcp:Enabled", Text($"{NothingUsable(client)}: Tcp:Enabled is false and Heartbeat:Interval is not set{(heartbeat?.Timeout is null ? string.Empty : $" (Heartbeat:Timeout is, but {client.WithoutHeartbeatTimeout})")}, so UseKeepAlive would change nothing. Fix: enable the Tcp section (remove \"Enabled\": false), or set Heartbeat:Interval for {client.HeartbeatSetting}, for example \"30s\".")));
         }
 
         return errors;
+    }
+
+    /// <summary>
+    /// Why the heartbeat <paramref name="client"/> keeps when the profile sets no <c>Heartbeat:Interval</c> (its own default,
+    /// <see cref="KeepAliveClientDescription.DefaultHeartbeatInterval"/>) cannot beat <c>Heartbeat:PeerIdleTimeout</c>: over
+    /// <c>Heartbeat:MaxIntervalToPeerIdleRatio</c> of it, as a profile's own interval is judged, or none at all. The
+    /// <c>Tcp</c> section does not make up for it: its probes keep a middlebox's flow, not a peer that closes idle connections itself.
+    /// </summary>
+    /// <returns>The message with the values and the fix, or <see langword="null"/> when the profile has no <c>Heartbeat:PeerIdleTimeout</c> or the client's own heartbeat beats it (whether the profile sets <c>Heartbeat:Interval</c> is the caller's question).</returns>
+    public static string? OwnHeartbeatMissesThePeer(HeartbeatOptions? heartbeat, KeepAliveClientDescription client)
+    {
+        if (heartbeat is not { PeerIdleTimeout: { } peer })
+        {
+            return null;
+        }
+
+        var ratio = heartbeat.MaxIntervalToPeerIdleRatio;
+        var limit = peer.Value * ratio;
+        if (client.DefaultHeartbeatInterval is { } own && own <= limit)
+        {
+            return null;
+        }
+
+        var budget = Text($"the limit of {Show(limit)} = Heartbeat:MaxIntervalToPeerIdleRatio {ratio} x Heartbeat:PeerIdleTimeout {peer}");
+        var what = client.DefaultHeartbeatInterval is { } tooLong
+            ? Text($"Heartbeat:Interval is not set, so {client.ClientName} keeps its own {client.HeartbeatSetting}, {Show(tooLong)} by default, over {budget}: the peer would drop an idle connection before the client's heartbeat reaches it")
+            : Text($"Heartbeat:Interval is not set, and {client.ClientName} sends no heartbeat unless told to ({client.HeartbeatSetting} is off by default), so nothing it sends keeps an idle connection within {budget}: the peer would drop it");
+        return Text($"{what} (the Tcp section's probes keep a middlebox's flow, not a peer that closes idle connections itself). Fix: set Heartbeat:Interval, which {client.ClientName} takes as {client.HeartbeatSetting}, to at most {Show(limit)}{HandSetNotSeen}.");
     }
 
     /// <summary>Whether the profile's heartbeat gives <paramref name="client"/> something to use without the <c>Tcp</c> section: <c>Heartbeat:Interval</c>, or <c>Heartbeat:Timeout</c> for a client with a heartbeat timeout.</summary>

@@ -75,7 +75,7 @@ public sealed class KeepAliveClientSettings
     /// <param name="client">The client the profile is applied to.</param>
     /// <returns>The settings for the client.</returns>
     /// <exception cref="InvalidOperationException">No profile of that name is registered (the message lists the registered ones).</exception>
-    /// <exception cref="OptionsValidationException">The profile is invalid, or does not suit the client (a heartbeat below 1 s, nothing the client can use); each failure names the path, the value and the fix.</exception>
+    /// <exception cref="OptionsValidationException">The profile is invalid, or does not suit the client (a heartbeat below 1 s, nothing the client can use, no <c>Heartbeat:Interval</c> while the client's own heartbeat does not beat <c>Heartbeat:PeerIdleTimeout</c>); each failure names the path, the value and the fix.</exception>
     public static KeepAliveClientSettings Create(IKeepAliveProfiles profiles, string profileName, KeepAliveClientDescription client)
     {
         ArgumentNullException.ThrowIfNull(profiles);
@@ -200,7 +200,8 @@ public sealed class KeepAliveClientSettings
     /// What in the profile leaves a hand-set client option alone: removing the key, except for <c>Tcp:Enabled</c> (on by
     /// default: it is turned off, and with it a heartbeat the client can use when the profile has none, else the profile is
     /// refused), <c>Heartbeat:Interval</c> while <c>Tcp:Enabled</c> is false (the profile without it would be refused, so
-    /// no profile is applied) and a <c>Tcp</c> value under <c>Tcp:UnsetValues</c> UseDefaults, where the profile writes its
+    /// no profile is applied), <c>Heartbeat:Interval</c> when the client's own heartbeat does not beat
+    /// <c>Heartbeat:PeerIdleTimeout</c> (the profile without it would be refused, so it is set to your value) and a <c>Tcp</c> value under <c>Tcp:UnsetValues</c> UseDefaults, where the profile writes its
     /// default in place of a value it does not set.
     /// </summary>
     private string HowToKeepYours(string profileKey) => profileKey switch
@@ -209,6 +210,8 @@ public sealed class KeepAliveClientSettings
         "Tcp:Enabled" => KeepAliveClientRules.Text(
             $"set Tcp:Enabled to false and Heartbeat:Interval (for {Client.HeartbeatSetting}) in the profile ({KeepAliveClientRules.NothingUsable(Client)} with Tcp:Enabled false alone, which is refused at start-up)"),
         "Heartbeat:Interval" when !Profile.Tcp.Enabled && !KeepAliveClientRules.TimeoutUsable(Profile.Heartbeat, Client) => AllTheProfileSets(profileKey),
+        "Heartbeat:Interval" when KeepAliveClientRules.OwnHeartbeatMissesThePeer(Profile.Heartbeat, Client) is not null => KeepAliveClientRules.Text(
+            $"set Heartbeat:Interval in the profile to your value rather than remove it (without it {Client.ClientName} keeps its own {Client.HeartbeatSetting}, {(Client.DefaultHeartbeatInterval is { } own ? KeepAliveClientRules.Show(own) : "off")}, which Heartbeat:PeerIdleTimeout {Profile.Heartbeat.PeerIdleTimeout} does not allow, and the profile is refused at start-up)"),
         "Heartbeat:Timeout" when !Profile.Tcp.Enabled && Profile.Heartbeat is not { IsIntervalSet: true } => AllTheProfileSets(profileKey),
         _ when profileKey.StartsWith("Tcp:", StringComparison.Ordinal) && Profile.Tcp.UnsetValues != TcpKeepAliveUnsetValues.KeepCurrent =>
             $"remove {profileKey} from the profile and set Tcp:UnsetValues to KeepCurrent (without it, the profile writes its default in place of what it does not set)",
