@@ -14,6 +14,9 @@ public sealed class KeepAliveClientSettingsTests
 {
     private static readonly KeepAliveClientDescription Client = new("TestClient", "TestOptions.Heartbeat", TimeSpan.FromMinutes(1)) { MaxHeartbeatInterval = TimeSpan.FromSeconds(65535) };
 
+    /// <summary>A client with a heartbeat timeout, whose own heartbeat comes every 20 s.</summary>
+    private static readonly KeepAliveClientDescription TimedClient = new("TimedClient", "TimedOptions.Heartbeat", TimeSpan.FromSeconds(20)) { HeartbeatTimeoutSetting = "TimedOptions.Timeout" };
+
     [Fact]
     public void IsIntervalSet_DefaultOrBoundOrSetInCode_TellsASetValueFromTheDefault()
     {
@@ -46,7 +49,7 @@ public sealed class KeepAliveClientSettingsTests
 
         settings.HeartbeatInterval.Should().BeNull();
         settings.HeartbeatTimeout.Should().BeNull("this client has no heartbeat timeout setting");
-        KeepAliveClientSettings.Create(services.GetRequiredService<IKeepAliveProfiles>(), "p", new KeepAliveClientDescription("C", "H", TimeSpan.FromMinutes(1)) { HeartbeatTimeoutSetting = "T" })
+        KeepAliveClientSettings.Create(services.GetRequiredService<IKeepAliveProfiles>(), "p", new KeepAliveClientDescription("C", "H", TimeSpan.FromSeconds(20)) { HeartbeatTimeoutSetting = "T" })
             .HeartbeatTimeout.Should().Be(TimeSpan.FromSeconds(30));
     }
 
@@ -179,6 +182,25 @@ public sealed class KeepAliveClientSettingsTests
         errors.Select(static e => e.OptionName).Should().BeEquivalentTo(refused is null ? [] : new[] { refused }, "the client's own 1m must be at most half the peer's idle timeout");
         profile.Heartbeat.Interval = TimeSpan.FromSeconds(10);
         KeepAliveClientSettings.Validate(profile, Client).Should().BeEmpty("an interval the profile sets is what the client takes");
+    }
+
+    [Theory]
+    [InlineData("20s", "Heartbeat:Timeout is 20s, not longer than TimedClient's own TimedOptions.Heartbeat, 20s by default (Heartbeat:Interval is not set): the client sends its heartbeat only that often, so a peer cannot be found silent within 20s: the connection would end later than the timeout says. Fix: set Heartbeat:Interval below 20s, for example 6s (about a third of the timeout), or Heartbeat:Timeout above 20s (a value set by hand on the client is not seen here: set it in the profile).")]
+    [InlineData("21s", null)]
+    public void Validate_OnlyATimeout_JudgedAgainstTheClientsOwnIntervalNotTheTenSecondDefault(string timeout, string? refused)
+    {
+        // 15 s passed the profile's rule (longer than its 10 s default interval) while the client's own heartbeat comes every 20 s.
+        var profile = new KeepAliveProfileOptions { Heartbeat = { Timeout = KeepAliveDuration.Parse(timeout) } };
+
+        var errors = KeepAliveClientSettings.Validate(profile, TimedClient);
+
+        errors.Select(static e => $"{e.OptionName}: {e.Message}").Should().Equal(refused is null ? [] : ["Heartbeat:Timeout: " + refused]);
+        KeepAliveClientSettings.Validate(profile, Client).Should().BeEmpty("a client without a heartbeat timeout does not use it");
+        var silent = new KeepAliveClientDescription("SilentClient", "SilentOptions.Ping", defaultHeartbeatInterval: null) { HeartbeatTimeoutSetting = "SilentOptions.Timeout" };
+        KeepAliveClientSettings.Validate(profile, silent).Should().ContainSingle().Which.Message.Should().StartWith(
+            $"Heartbeat:Timeout is {timeout}, but Heartbeat:Interval is not set and SilentClient sends no heartbeat unless told to (SilentOptions.Ping is off by default), so nothing would time out. Fix: set Heartbeat:Interval below {timeout}");
+        profile.Heartbeat.Interval = TimeSpan.FromSeconds(5);
+        KeepAliveClientSettings.Validate(profile, TimedClient).Should().BeEmpty("an interval the profile sets is what the client takes");
     }
 
     [Theory]
@@ -379,7 +401,7 @@ public sealed class KeepAliveClientSettingsTests
         // With Tcp:Enabled false, a profile without Heartbeat:Interval is refused, unless the client takes Heartbeat:Timeout.
         using var services = InCode(p => (p.Tcp.Enabled, p.Heartbeat.Interval, p.Heartbeat.Timeout) = (false, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(60)));
         var profiles = services.GetRequiredService<IKeepAliveProfiles>();
-        var withATimeout = new KeepAliveClientDescription("TimedClient", "TimedOptions.Heartbeat", TimeSpan.FromMinutes(1)) { HeartbeatTimeoutSetting = "TimedOptions.Timeout" };
+        var withATimeout = TimedClient;
 
         KeepAliveClientSettings.Create(profiles, "p", Client).ReportOverride("TestOptions.Heartbeat", "45s", "Heartbeat:Interval", "20s");
         KeepAliveClientSettings.Create(profiles, "p", withATimeout).ReportOverride("TimedOptions.Heartbeat", "45s", "Heartbeat:Interval", "20s");
@@ -405,6 +427,21 @@ public sealed class KeepAliveClientSettingsTests
             "TestClient: TestOptions.Heartbeat was set by hand to 12s, but KeepAlive profile 'p' sets Heartbeat:Interval, so the profile's 10s wins. Fix: remove the hand-set TestOptions.Heartbeat, or set Heartbeat:Interval in the profile to your value rather than remove it (without it TestClient keeps its own TestOptions.Heartbeat, 1m, which Heartbeat:PeerIdleTimeout 30s does not allow, and the profile is refused at start-up) to keep your value.");
         var removed = new KeepAliveProfileOptions { Tcp = { IdleTime = TimeSpan.FromSeconds(10), Interval = TimeSpan.FromSeconds(5) }, Heartbeat = { PeerIdleTimeout = TimeSpan.FromSeconds(30) } };
         KeepAliveClientSettings.Validate(removed, Client).Should().ContainSingle("why the fix is not to remove Heartbeat:Interval").Which.OptionName.Should().Be("Heartbeat:Interval");
+    }
+
+    [Fact]
+    public void ReportOverride_HeartbeatIntervalUnderATimeoutTheClientsOwnMisses_SaysToSetYourValueNotToRemoveIt()
+    {
+        // "Remove Heartbeat:Interval from the profile to keep your value", followed, left a 15 s Heartbeat:Timeout against the
+        // client's own 20 s heartbeat, which is refused at start-up.
+        using var services = InCode(p => (p.Heartbeat.Interval, p.Heartbeat.Timeout) = (TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15)));
+
+        KeepAliveClientSettings.Create(services.GetRequiredService<IKeepAliveProfiles>(), "p", TimedClient).ReportOverride("TimedOptions.Heartbeat", "8s", "Heartbeat:Interval", "5s");
+
+        services.GetFakeLogCollector().GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.ClientOptionOverridden).Which.Message.Should().EndWith(
+            "Fix: remove the hand-set TimedOptions.Heartbeat, or set Heartbeat:Interval in the profile to your value rather than remove it (without it TimedClient keeps its own TimedOptions.Heartbeat, 20s, which Heartbeat:Timeout 15s does not allow, and the profile is refused at start-up) to keep your value.");
+        KeepAliveClientSettings.Validate(new KeepAliveProfileOptions { Heartbeat = { Timeout = TimeSpan.FromSeconds(15) } }, TimedClient)
+            .Should().ContainSingle("why the fix is not to remove Heartbeat:Interval").Which.OptionName.Should().Be("Heartbeat:Timeout");
     }
 
     [Fact]

@@ -52,12 +52,25 @@ public sealed class NatsProfileMappingTests
     [Fact]
     public void UseKeepAlive_OnlyTimeoutSet_MaxPingOutFromTheClientsOwnPingInterval()
     {
-        using var profiles = ClientProfiles.InCode("events", p => p.Heartbeat.Timeout = TimeSpan.FromSeconds(30));
+        using var profiles = ClientProfiles.InCode("events", p => p.Heartbeat.Timeout = TimeSpan.FromMinutes(5));
 
         var options = NatsOpts.Default.UseKeepAlive(profiles.Profiles, "events");
 
         options.PingInterval.Should().Be(TimeSpan.FromMinutes(2), "the profile's 10 s default must not replace NATS.Net's own");
-        options.MaxPingOut.Should().Be(1);
+        options.MaxPingOut.Should().Be(3, "ceil(5 min / 2 min)");
+    }
+
+    [Fact]
+    public void UseKeepAlive_OnlyATimeoutNotLongerThanTheClientsOwnPingInterval_RefusedWithTheDefaultAndTheFix()
+    {
+        // Judged against the profile's 10 s default, 30 s passed; NATS.Net kept its own 2 min PingInterval, MaxPingOut became
+        // 1, and a silent server was dropped 2 to 4 min after it went silent, not after the 30 s the profile says.
+        using var profiles = ClientProfiles.InCode("events", p => p.Heartbeat.Timeout = TimeSpan.FromSeconds(30));
+
+        var act = () => NatsOpts.Default.UseKeepAlive(profiles.Profiles, "events");
+
+        act.Should().Throw<OptionsValidationException>().Which.Failures.Should().Equal(
+            "KeepAlive profile 'events' (configured in code) Heartbeat:Timeout: Heartbeat:Timeout is 30s, not longer than NATS.Net's own NatsOpts.PingInterval, 2m by default (Heartbeat:Interval is not set): the client sends its heartbeat only that often, so a peer cannot be found silent within 30s: the connection would end later than the timeout says. Fix: set Heartbeat:Interval below 30s, for example 10s (about a third of the timeout), or Heartbeat:Timeout above 2m (a value set by hand on the client is not seen here: set it in the profile).");
     }
 
     [Fact]
@@ -65,13 +78,13 @@ public sealed class NatsProfileMappingTests
     {
         // With PingInterval 0 NATS.Net sends no PING, so no MaxPingOut can end a silent connection: the profile's timeout was
         // dropped without a word.
-        using var profiles = ClientProfiles.InCode("events", p => p.Heartbeat.Timeout = TimeSpan.FromSeconds(30));
+        using var profiles = ClientProfiles.InCode("events", p => p.Heartbeat.Timeout = TimeSpan.FromMinutes(5));
 
         var options = (NatsOpts.Default with { PingInterval = TimeSpan.Zero }).UseKeepAlive(profiles.Profiles, "events");
 
         options.PingInterval.Should().Be(TimeSpan.Zero);
         profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should()
-            .Contain("Heartbeat:Timeout 30s is not used: NatsOpts.PingInterval is 0, so NATS.Net sends no PING and MaxPingOut never ends a connection. Fix: set Heartbeat:Interval");
+            .Contain("Heartbeat:Timeout 5m is not used: NatsOpts.PingInterval is 0, so NATS.Net sends no PING and MaxPingOut never ends a connection. Fix: set Heartbeat:Interval");
     }
 
     [Fact]
@@ -92,12 +105,12 @@ public sealed class NatsProfileMappingTests
         // The fix said "remove Heartbeat:Timeout from the profile to keep your value": followed, the profile ("Tcp": { "Enabled":
         // false } alone) set nothing NATS.Net can use, and UseKeepAlive refused it.
         using var profiles = ClientProfiles.Build(s => s
-            .AddKeepAlive("events", p => (p.Tcp.Enabled, p.Heartbeat.Timeout) = (false, TimeSpan.FromSeconds(30)))
+            .AddKeepAlive("events", p => (p.Tcp.Enabled, p.Heartbeat.Timeout) = (false, TimeSpan.FromMinutes(5)))
             .AddKeepAlive("events-without-timeout", p => p.Tcp.Enabled = false));
 
         var options = (NatsOpts.Default with { MaxPingOut = 5 }).UseKeepAlive(profiles.Profiles, "events");
 
-        options.MaxPingOut.Should().Be(1, "ceil(30 s / NATS.Net's own 2 min)");
+        options.MaxPingOut.Should().Be(3, "ceil(5 min / NATS.Net's own 2 min)");
         profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().ContainSingle().Which.Should().EndWith(
             "Fix: remove the hand-set NatsOpts.MaxPingOut, or apply no KeepAlive profile to this client (with Tcp:Enabled false, Heartbeat:Timeout is all profile 'events' sets for it: without it the profile sets nothing NATS.Net can use, which is refused at start-up) to keep your value.");
         var removingTheTimeout = () => (NatsOpts.Default with { MaxPingOut = 5 }).UseKeepAlive(profiles.Profiles, "events-without-timeout");
@@ -147,10 +160,11 @@ public sealed class NatsProfileMappingTests
     [InlineData(true)]
     public void UseKeepAlive_AgainOnItsOwnResultAfterAReloadDroppedTheInterval_TakesWhat3204Says(bool yoursByHand)
     {
-        // 3204 said "NatsOpts.PingInterval stays 20s (the profile now says nothing: NATS.Net's own)" and "MaxPingOut stays 3
+        // With a 50 s Timeout, 3204 said "NatsOpts.PingInterval stays 20s (the profile now says nothing: NATS.Net's own)" and "MaxPingOut stays 3
         // (the profile now says 1)"; its fix followed on the options the first call returned kept PingInterval 20s, and so
         // MaxPingOut 3, the first call's values, which were neither yours nor NATS.Net's own.
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:events:Heartbeat:Interval", "20s"), new("KeepAlive:Profiles:events:Heartbeat:Timeout", "50s")]).Build();
+        // A Timeout longer than NATS.Net's own 2 min PingInterval, which a profile without Heartbeat:Interval must have.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:events:Heartbeat:Interval", "20s"), new("KeepAlive:Profiles:events:Heartbeat:Timeout", "5m")]).Build();
         using var profiles = ClientProfiles.FromConfiguration(configuration);
         var start = yoursByHand ? NatsOpts.Default with { PingInterval = TimeSpan.FromSeconds(30), MaxPingOut = 5 } : NatsOpts.Default;
         var first = start.UseKeepAlive(profiles.Profiles, "events");
@@ -158,13 +172,13 @@ public sealed class NatsProfileMappingTests
 
         configuration["KeepAlive:Profiles:events:Heartbeat:Interval"] = null;
         configuration.Reload();
-        var (pingInterval, maxPingOut) = yoursByHand ? (TimeSpan.FromSeconds(30), 2) : (TimeSpan.FromMinutes(2), 1); // ceil(50 s / PingInterval)
+        var (pingInterval, maxPingOut) = yoursByHand ? (TimeSpan.FromSeconds(30), 10) : (TimeSpan.FromMinutes(2), 3); // ceil(5 min / PingInterval)
         profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle().Which.Should()
-            .Contain($"NatsOpts.MaxPingOut stays 3 (the profile now says {maxPingOut}); NatsOpts.PingInterval stays 20s (the profile now says {(yoursByHand ? "30s" : "nothing: NATS.Net's own")})");
+            .Contain($"NatsOpts.MaxPingOut stays 15 (the profile now says {maxPingOut}); NatsOpts.PingInterval stays 20s (the profile now says {(yoursByHand ? "30s" : "nothing: NATS.Net's own")})");
         var again = first.UseKeepAlive(profiles.Profiles, "events");
 
         (again.PingInterval, again.MaxPingOut).Should().Be((pingInterval, maxPingOut), "the fix gives what the warning says the profile now says");
-        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Skip(handSetWarnings).Should().NotContain(m => m.Contains("set by hand to 20s", StringComparison.Ordinal) || m.Contains("set by hand to 3,", StringComparison.Ordinal), "the first call's values are not yours");
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Skip(handSetWarnings).Should().NotContain(m => m.Contains("set by hand to 20s", StringComparison.Ordinal) || m.Contains("set by hand to 15,", StringComparison.Ordinal), "the first call's values are not yours");
     }
 
     [Fact]
@@ -305,7 +319,7 @@ public sealed class NatsProfileMappingTests
     public void UseKeepAlive_YourPingIntervalAndAReloadSettingTheInterval_TheWarningNamesTheIntervalYourConnectionKeeps()
     {
         // The warning said "NatsOpts.PingInterval stays NATS.Net's own", while the connection pings every 5 s, as set by hand.
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:events:Heartbeat:Timeout", "20s")]).Build();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:events:Heartbeat:Timeout", "5m")]).Build();
         using var profiles = ClientProfiles.FromConfiguration(configuration);
         var options = (NatsOpts.Default with { PingInterval = TimeSpan.FromSeconds(5) }).UseKeepAlive(profiles.Profiles, "events");
 
@@ -313,9 +327,9 @@ public sealed class NatsProfileMappingTests
         configuration.Reload();
 
         options.PingInterval.Should().Be(TimeSpan.FromSeconds(5));
-        options.MaxPingOut.Should().Be(4);
+        options.MaxPingOut.Should().Be(60);
         profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle().Which.Should()
-            .Contain("NatsOpts.MaxPingOut stays 4 (the profile now says 2); NatsOpts.PingInterval stays 5s (the profile now says 10s).");
+            .Contain("NatsOpts.MaxPingOut stays 60 (the profile now says 30); NatsOpts.PingInterval stays 5s (the profile now says 10s).");
     }
 
     [Fact]

@@ -33,6 +33,11 @@ internal static class KeepAliveClientRules
             errors.Add(new("Heartbeat:Interval", missesThePeer));
         }
 
+        if (heartbeat is { IsIntervalSet: false } && OwnHeartbeatMissesTheTimeout(heartbeat, client) is { } missesTheTimeout)
+        {
+            errors.Add(new("Heartbeat:Timeout", missesTheTimeout));
+        }
+
         if (profile.Tcp is not { Enabled: true } && !HeartbeatUsable(heartbeat, client))
         {
             errors.Add(new("Tcp:Enabled", Text($"{NothingUsable(client)}: Tcp:Enabled is false and Heartbeat:Interval is not set{(heartbeat?.Timeout is null ? string.Empty : $" (Heartbeat:Timeout is, but {client.WithoutHeartbeatTimeout})")}, so UseKeepAlive would change nothing. Fix: enable the Tcp section (remove \"Enabled\": false), or set Heartbeat:Interval for {client.HeartbeatSetting}, for example \"30s\".")));
@@ -67,6 +72,28 @@ internal static class KeepAliveClientRules
             ? Text($"Heartbeat:Interval is not set, so {client.ClientName} keeps its own {client.HeartbeatSetting}, {Show(tooLong)} by default, over {budget}: the peer would drop an idle connection before the client's heartbeat reaches it")
             : Text($"Heartbeat:Interval is not set, and {client.ClientName} sends no heartbeat unless told to ({client.HeartbeatSetting} is off by default), so nothing it sends keeps an idle connection within {budget}: the peer would drop it");
         return Text($"{what} (the Tcp section's probes keep a middlebox's flow, not a peer that closes idle connections itself). Fix: set Heartbeat:Interval, which {client.ClientName} takes as {client.HeartbeatSetting}, to at most {Show(limit)}{HandSetNotSeen}.");
+    }
+
+    /// <summary>
+    /// Why <c>Heartbeat:Timeout</c>, for a <paramref name="client"/> that takes it, cannot be kept with the heartbeat the client
+    /// keeps when the profile sets no <c>Heartbeat:Interval</c> (its own default): not longer than it, as the profile's own
+    /// rule wants it longer than <c>Heartbeat:Interval</c>, or no heartbeat at all.
+    /// </summary>
+    /// <returns>The message with the values and the fix, or <see langword="null"/> when the profile has no <c>Heartbeat:Timeout</c>, the client takes none, or its own heartbeat is shorter (whether the profile sets <c>Heartbeat:Interval</c> is the caller's question).</returns>
+    public static string? OwnHeartbeatMissesTheTimeout(HeartbeatOptions? heartbeat, KeepAliveClientDescription client)
+    {
+        if (heartbeat?.Timeout is not { } timeout || client.HeartbeatTimeoutSetting is null || client.DefaultHeartbeatInterval < timeout)
+        {
+            return null;
+        }
+
+        var own = client.DefaultHeartbeatInterval;
+        var why = own is { } ownInterval
+            ? Text($"not longer than {client.ClientName}'s own {client.HeartbeatSetting}, {Show(ownInterval)} by default (Heartbeat:Interval is not set): the client sends its heartbeat only that often, so a peer cannot be found silent within {Show(timeout)}: the connection would end later than the timeout says")
+            : Text($"but Heartbeat:Interval is not set and {client.ClientName} sends no heartbeat unless told to ({client.HeartbeatSetting} is off by default), so nothing would time out");
+        var third = timeout / 3;
+        var example = third >= OneSecond ? TimeSpan.FromSeconds(Math.Floor(third.TotalSeconds)) : TimeSpan.FromMilliseconds(Math.Max(1, Math.Floor(third.TotalMilliseconds)));
+        return Text($"Heartbeat:Timeout is {Show(timeout)}, {why}. Fix: set Heartbeat:Interval below {Show(timeout)}, for example {Show(example)} (about a third of the timeout){(own is { } longest ? Text($", or Heartbeat:Timeout above {Show(longest)}") : string.Empty)}{HandSetNotSeen}.");
     }
 
     /// <summary>Whether the profile's heartbeat gives <paramref name="client"/> something to use without the <c>Tcp</c> section: <c>Heartbeat:Interval</c>, or <c>Heartbeat:Timeout</c> for a client with a heartbeat timeout.</summary>

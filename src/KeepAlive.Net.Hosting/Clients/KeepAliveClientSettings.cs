@@ -201,7 +201,7 @@ public sealed class KeepAliveClientSettings
     /// default: it is turned off, and with it a heartbeat the client can use when the profile has none, else the profile is
     /// refused), <c>Heartbeat:Interval</c> while <c>Tcp:Enabled</c> is false (the profile without it would be refused, so
     /// no profile is applied), <c>Heartbeat:Interval</c> when the client's own heartbeat does not beat
-    /// <c>Heartbeat:PeerIdleTimeout</c> (the profile without it would be refused, so it is set to your value) and a <c>Tcp</c> value under <c>Tcp:UnsetValues</c> UseDefaults, where the profile writes its
+    /// <c>Heartbeat:PeerIdleTimeout</c> or <c>Heartbeat:Timeout</c> (the profile without it would be refused, so it is set to your value) and a <c>Tcp</c> value under <c>Tcp:UnsetValues</c> UseDefaults, where the profile writes its
     /// default in place of a value it does not set.
     /// </summary>
     private string HowToKeepYours(string profileKey) => profileKey switch
@@ -210,13 +210,19 @@ public sealed class KeepAliveClientSettings
         "Tcp:Enabled" => KeepAliveClientRules.Text(
             $"set Tcp:Enabled to false and Heartbeat:Interval (for {Client.HeartbeatSetting}) in the profile ({KeepAliveClientRules.NothingUsable(Client)} with Tcp:Enabled false alone, which is refused at start-up)"),
         "Heartbeat:Interval" when !Profile.Tcp.Enabled && !KeepAliveClientRules.TimeoutUsable(Profile.Heartbeat, Client) => AllTheProfileSets(profileKey),
-        "Heartbeat:Interval" when KeepAliveClientRules.OwnHeartbeatMissesThePeer(Profile.Heartbeat, Client) is not null => KeepAliveClientRules.Text(
-            $"set Heartbeat:Interval in the profile to your value rather than remove it (without it {Client.ClientName} keeps its own {Client.HeartbeatSetting}, {(Client.DefaultHeartbeatInterval is { } own ? KeepAliveClientRules.Show(own) : "off")}, which Heartbeat:PeerIdleTimeout {Profile.Heartbeat.PeerIdleTimeout} does not allow, and the profile is refused at start-up)"),
+        "Heartbeat:Interval" when OwnHeartbeatRefusedBy() is { } refusedBy => KeepAliveClientRules.Text(
+            $"set Heartbeat:Interval in the profile to your value rather than remove it (without it {Client.ClientName} keeps its own {Client.HeartbeatSetting}, {(Client.DefaultHeartbeatInterval is { } own ? KeepAliveClientRules.Show(own) : "off")}, which {refusedBy} does not allow, and the profile is refused at start-up)"),
         "Heartbeat:Timeout" when !Profile.Tcp.Enabled && Profile.Heartbeat is not { IsIntervalSet: true } => AllTheProfileSets(profileKey),
         _ when profileKey.StartsWith("Tcp:", StringComparison.Ordinal) && Profile.Tcp.UnsetValues != TcpKeepAliveUnsetValues.KeepCurrent =>
             $"remove {profileKey} from the profile and set Tcp:UnsetValues to KeepCurrent (without it, the profile writes its default in place of what it does not set)",
         _ => RemoveFromProfile(profileKey),
     };
+
+    /// <summary>What in the profile refuses the client's own heartbeat were the profile to set no <c>Heartbeat:Interval</c> (<see cref="KeepAliveClientRules"/>), e.g. "Heartbeat:PeerIdleTimeout 30s"; <see langword="null"/> when nothing does.</summary>
+    private string? OwnHeartbeatRefusedBy() =>
+        KeepAliveClientRules.OwnHeartbeatMissesThePeer(Profile.Heartbeat, Client) is not null ? $"Heartbeat:PeerIdleTimeout {Profile.Heartbeat.PeerIdleTimeout}"
+        : KeepAliveClientRules.OwnHeartbeatMissesTheTimeout(Profile.Heartbeat, Client) is not null ? KeepAliveClientRules.Text($"Heartbeat:Timeout {KeepAliveClientRules.Show(Profile.Heartbeat.Timeout!.Value)}")
+        : null;
 
     /// <summary>How to keep a hand-set option that <paramref name="profileKey"/> replaces when, with <c>Tcp:Enabled</c> false, that key is all the profile sets for the client (without it the profile is refused).</summary>
     private string AllTheProfileSets(string profileKey) => KeepAliveClientRules.Text(
