@@ -320,6 +320,22 @@ public sealed class KeepAliveClientSettingsTests
     }
 
     [Fact]
+    public void WarnWhenReloadsAreNotTaken_AReloadTheClientDoesNotSuit_SaysWhyThenTheFixWithOneFullStop()
+    {
+        // The refusal's own full stop was followed by the warning's ". Fix:": "... own default.. Fix: make the client again."
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:p:Heartbeat:Interval", "20s")]).Build();
+        using var services = Build(s => s.AddKeepAlive(configuration.GetSection("KeepAlive")));
+        KeepAliveClientSettings.Create(services.GetRequiredService<IKeepAliveProfiles>(), "p", Client).WarnWhenReloadsAreNotTaken("make the client again");
+
+        configuration["KeepAlive:Profiles:p:Heartbeat:Interval"] = "500ms";
+        configuration.Reload();
+
+        services.GetFakeLogCollector().GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.ClientReloadNotApplied).Which.Message.Should()
+            .Contain("every value stays, and the reloaded profile does not suit TestClient: KeepAlive:Profiles:p:Heartbeat:Interval: Heartbeat:Interval is 500ms")
+            .And.EndWith("or remove it to keep TestClient's own default. Fix: make the client again.");
+    }
+
+    [Fact]
     public void WarnWhenReloadsAreNotTaken_WhatHeldTheValuesIsCollected_TheNextReloadSaysNothingAndReleasesTheWatcher()
     {
         // The watcher lasted as long as the profiles: clients disposed long ago were still said to keep their values at

@@ -95,7 +95,9 @@ internal static class ClientReloadWatch
             }
             catch (OptionsValidationException ex)
             {
-                return ($"every value stays, and the reloaded profile does not suit {unsuited}: {string.Join(" | ", ex.Failures)}", null);
+                // The warning ends the changes with ". Fix:", so the last failure's own full stop goes.
+                var failures = string.Join(" | ", ex.Failures);
+                return ($"every value stays, and the reloaded profile does not suit {unsuited}: {(failures.EndsWith('.') ? failures[..^1] : failures)}", null);
             }
         }
 
