@@ -38,16 +38,21 @@ internal static class DoctorCommand
         {
             pid, peer, profile.Settings, profile.Profile, json,
         };
-        command.SetAction(result => Run(console, result.GetValue(pid), result.GetValue(peer), profile.Resolve(result), result.GetValue(json)));
+        // Asynchronous, as analyze's: only for such an action does System.CommandLine turn Ctrl-C and SIGTERM into the
+        // token (a synchronous one died at once, exit 143 and nothing on standard output with --json); reading a process
+        // holding many sockets stops at the next descriptor.
+        command.SetAction((result, cancellationToken) => Task.Run(
+            () => Run(console, result.GetValue(pid), result.GetValue(peer), profile.Resolve(result), result.GetValue(json), cancellationToken),
+            CancellationToken.None));
         return command;
     }
 
-    private static int Run(ToolConsole console, int pid, PeerIdleTimeout? peerText, ResolvedProfile? profile, bool json)
+    private static int Run(ToolConsole console, int pid, PeerIdleTimeout? peerText, ResolvedProfile? profile, bool json, CancellationToken cancellationToken)
     {
         console.Platform.RequireLinux("doctor", "reads another process's sockets through /proc and pidfd_getfd");
 
         var reference = Reference(peerText, profile);
-        var process = ProcessSockets.Read(pid);
+        var process = ProcessSockets.Read(pid, cancellationToken: cancellationToken);
         var kernel = KernelDefaults.Read();
         var connections = process.Sockets.Select(s => (Socket: s, Verdict: ConnectionVerdict.Judge(s, reference, kernel))).ToList();
         var report = new DoctorReport(process, reference, connections);

@@ -28,8 +28,10 @@ internal sealed record ProcessSockets(int Pid, string Command, IReadOnlyList<Soc
     /// <see langword="false"/> reads only what an unprivileged user can (/proc), as when pidfd_getfd is refused; tests
     /// use it to check that path on a machine where they run as root.
     /// </param>
+    /// <param name="cancellationToken">Stops the reading at the next descriptor (Ctrl-C or SIGTERM on a process holding many sockets).</param>
     /// <exception cref="ToolInputException">No such process, or its descriptors may not be listed (exit code 2).</exception>
-    public static ProcessSockets Read(int pid, bool duplicate = true)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static ProcessSockets Read(int pid, bool duplicate = true, CancellationToken cancellationToken = default)
     {
         var proc = string.Create(CultureInfo.InvariantCulture, $"/proc/{pid}");
         if (pid <= 0 || !Directory.Exists(proc))
@@ -43,7 +45,7 @@ internal sealed record ProcessSockets(int Pid, string Command, IReadOnlyList<Soc
                 $"--pid {pid}: a thread of process {tgid} (Tgid in {proc}/status), not a process; the sockets belong to the process. Fix: run again with --pid {tgid}."));
         }
 
-        var descriptors = SocketDescriptors(pid, proc);
+        var descriptors = SocketDescriptors(pid, proc, cancellationToken);
         var table = ProcNetTcp.Read(pid);
         var (process, openError) = duplicate ? LinuxProcessFiles.OpenProcess(pid) : (null, Eperm);
         string? limitation = openError == 0 ? null : Refusal(duplicate ? "pidfd_open" : "pidfd_getfd", openError, pid);
@@ -52,6 +54,7 @@ internal sealed record ProcessSockets(int Pid, string Command, IReadOnlyList<Soc
         {
             foreach (var (fd, inode) in descriptors)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 table.TryGetValue(inode, out var line);
                 if (process is not null)
                 {
@@ -153,7 +156,7 @@ internal sealed record ProcessSockets(int Pid, string Command, IReadOnlyList<Soc
     }
 
     /// <summary>The process's sockets, each with its lowest descriptor and its inode, from the links in /proc/PID/fd.</summary>
-    private static List<(int Fd, long Inode)> SocketDescriptors(int pid, string proc)
+    private static List<(int Fd, long Inode)> SocketDescriptors(int pid, string proc, CancellationToken cancellationToken)
     {
         IEnumerable<string> entries;
         try
@@ -173,6 +176,7 @@ internal sealed record ProcessSockets(int Pid, string Command, IReadOnlyList<Soc
         var sockets = new List<(int Fd, long Inode)>();
         foreach (var entry in entries)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var (target, errno) = LinuxProcessFiles.ReadLink(entry);
             if (errno is Eacces or Eperm)
             {

@@ -222,6 +222,47 @@ public sealed class DoctorTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Doctor_JsonStoppedByCtrlCOrSigtermWhileReadingAProcessWithManySockets_WritesTheCancelledJsonAndExits130()
+    {
+        // SIGTERM while doctor read a process holding thousands of sockets: its synchronous action died at once, exit 143
+        // (not the documented 130) with nothing on standard output for a JSON consumer. SIGTERM, as the neighbouring
+        // tests send it: Ctrl-C's handler, never ignored in a background job.
+        TestEnvironment.RequireLinux();
+        TestEnvironment.Require(NetworkNamespace.Run("perl", "-e", "exit 0").ExitCode == 0, "perl is missing (it starts the process holding many sockets)");
+        // As many unbound TCP sockets as the descriptor limit allows, then 'ready' and a long sleep.
+        var holder = Process.Start(new ProcessStartInfo("perl", ["-e", """my @s; while (socket(my $s, 2, 1, 0)) { push @s, $s } $| = 1; print scalar(@s), "\n"; sleep 120;"""]) { RedirectStandardOutput = true })!;
+        try
+        {
+            var held = int.Parse((await holder.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)))!, CultureInfo.InvariantCulture);
+            TestEnvironment.Require(held >= 5000, $"the descriptor limit (ulimit -n) lets a process hold only {held} sockets: too few for doctor to be stopped while it reads them");
+            Process? tool = null;
+            var run = ToolRun.RunAsync([], TimeSpan.FromMinutes(1), p => tool = p, "doctor", "--pid", holder.Id.ToString(CultureInfo.InvariantCulture), "--json");
+            // doctor opens its pidfd of the process just before it reads the sockets one by one: signal it then.
+            var fds = $"/proc/{tool!.Id.ToString(CultureInfo.InvariantCulture)}/fd";
+            while (!Directory.EnumerateFileSystemEntries(fds).Any(static f => new FileInfo(f).LinkTarget == "anon_inode:[pidfd]"))
+            {
+                tool.HasExited.Should().BeFalse("doctor reads {0} sockets, which takes long enough to be stopped in the middle", held);
+            }
+
+            NetworkNamespace.Run("kill", "-TERM", tool.Id.ToString(CultureInfo.InvariantCulture)).ExitCode.Should().Be(0);
+            var result = await run;
+
+            output.WriteLine(result.Interleaved);
+            result.ExitCode.Should().Be(130, result.Interleaved);
+            result.Output.Should().NotBeNullOrWhiteSpace("a JSON consumer must learn the run was cancelled: {0}", result.Interleaved);
+            using var json = JsonDocument.Parse(result.Output);
+            json.RootElement.GetProperty("cancelled").GetBoolean().Should().BeTrue();
+            json.RootElement.GetProperty("exitCode").GetInt32().Should().Be(130);
+            result.Error.Should().Contain("stopped: interrupted (Ctrl-C or SIGTERM)");
+        }
+        finally
+        {
+            holder.Kill();
+            holder.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task Doctor_Json_WritesThePeerIdleTimeoutInSecondsToTheMillisecondAsEveryOtherTime()
     {
         // It wrote "seconds": 5.0004567, the value's every tick, where every other time in --json is rounded to the millisecond.
