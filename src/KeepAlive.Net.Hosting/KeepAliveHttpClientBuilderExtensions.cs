@@ -48,12 +48,13 @@ public static class KeepAliveHttpClientBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(profileName);
         builder.UseTcpKeepAlive(profileName, configure); // first: it refuses a second profile for this client
-        builder.Services.Configure<HttpClientKeepAliveBinding>(builder.Name, binding => binding.HandlerSettings.Add((handler, services) =>
+        builder.Services.Configure<HttpClientKeepAliveBinding>(builder.Name, binding => binding.HandlerSettings.Add((handler, services, clientName) =>
         {
+            // The client's name, not the builder's: ConfigureHttpClientDefaults's builder has none and reaches every client.
             var profiles = services.GetRequiredService<IKeepAliveProfiles>();
-            var client = $"HttpClient '{builder.Name}'";
+            var client = $"HttpClient '{clientName}'";
             var http = profiles.GetProfile(profileName).Http;
-            var handlerLifetime = services.GetRequiredService<IOptionsMonitor<HttpClientFactoryOptions>>().Get(builder.Name).HandlerLifetime;
+            var handlerLifetime = services.GetRequiredService<IOptionsMonitor<HttpClientFactoryOptions>>().Get(clientName).HandlerLifetime;
             KeepAliveHandlerSettings.Apply(handler, http, $"{client} (KeepAlive profile '{profileName}')",
                 KeepAliveHandlerSettings.Warn(profiles, client, profileName, binding.Options, binding.ReportedOverrides), handlerLifetime);
             if (handlerLifetime == Timeout.InfiniteTimeSpan)

@@ -268,6 +268,38 @@ public sealed class HttpClientCompositionTests
     }
 
     [Fact]
+    public void UseKeepAlive_InConfigureHttpClientDefaults_EachClientIsNamedAndTakesItsOwnHandlerLifetime()
+    {
+        // ConfigureHttpClientDefaults(b => b.UseKeepAlive(...)) gives a builder without a name: the Http section was applied
+        // with the default name's HandlerLifetime instead of the client's, so a client with an infinite one was never told
+        // about a reload its handler never takes (3204), and messages named "HttpClient ''".
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(
+        [
+            new("KeepAlive:Profiles:payments:Http:PooledConnectionIdleTimeout", "50s"),
+        ]).Build();
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging.AddFakeLogging());
+        services.AddKeepAlive(configuration.GetSection("KeepAlive"));
+        services.ConfigureHttpClientDefaults(http => http.UseKeepAlive("payments"));
+        services.AddHttpClient("payments").SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+        services.AddHttpClient("orders");
+        using var provider = services.BuildServiceProvider();
+        provider.GetRequiredService<KeepAlive.Net.Hosting.Profiles.KeepAliveProfiles>().CaptureAll();
+        var factory = provider.GetRequiredService<IHttpMessageHandlerFactory>();
+        var handler = Primary(factory.CreateHandler("payments"));
+        Primary(factory.CreateHandler("orders")).PooledConnectionIdleTimeout.Should().Be(TimeSpan.FromSeconds(50), "every client takes the defaults' profile");
+
+        configuration["KeepAlive:Profiles:payments:Http:PooledConnectionIdleTimeout"] = "40s";
+        configuration.Reload();
+
+        handler.PooledConnectionIdleTimeout.Should().Be(TimeSpan.FromSeconds(50));
+        provider.GetFakeLogCollector().GetSnapshot().Where(static r => r.Id.Id == KeepAliveEventIds.ClientReloadNotApplied).Select(static r => r.Message)
+            .Should().ContainSingle("the client whose handler is never built again is told, by its name").Which.Should()
+            .StartWith("HttpClient 'payments' took these values from KeepAlive profile 'payments' once")
+            .And.Contain("Fix: give HttpClient 'payments' a finite HandlerLifetime");
+    }
+
+    [Fact]
     public void UseKeepAlive_InfiniteHandlerLifetimeAndALifetimeOfTheOptions_AReloadOfTheProfilesLifetimeSaysNothing()
     {
         // The per-connection options' PooledConnectionLifetime wins over the profile's, yet a reload of the profile's was

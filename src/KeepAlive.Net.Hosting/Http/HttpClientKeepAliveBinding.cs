@@ -12,8 +12,11 @@ internal sealed class HttpClientKeepAliveBinding
     /// <summary>Gets the options of <c>UseTcpKeepAlive</c>.</summary>
     public KeepAliveHttpClientOptions Options { get; } = new();
 
-    /// <summary>Gets further handler settings (the profile's <c>Http</c> section), applied to the final handler.</summary>
-    public List<Action<SocketsHttpHandler, IServiceProvider>> HandlerSettings { get; } = [];
+    /// <summary>
+    /// Gets further handler settings (the profile's <c>Http</c> section), applied to the final handler with the client's
+    /// name: a builder of <c>ConfigureHttpClientDefaults</c> has none, and its settings reach every client.
+    /// </summary>
+    public List<Action<SocketsHttpHandler, IServiceProvider, string>> HandlerSettings { get; } = [];
 
     /// <summary>Gets the hand-set handler values the profile replaced that were reported already: a handler built again every HandlerLifetime is not reported again.</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, bool> ReportedOverrides { get; } = new(StringComparer.Ordinal);

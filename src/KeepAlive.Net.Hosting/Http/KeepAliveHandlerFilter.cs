@@ -37,7 +37,7 @@ internal sealed class KeepAliveHandlerFilter(IOptionsMonitor<HttpClientKeepAlive
         };
         foreach (var apply in binding.HandlerSettings)
         {
-            apply(handler, builder.Services);
+            apply(handler, builder.Services, name);
         }
 
         binding.Options.ApplyTo(handler, $"HttpClient '{name}'");
