@@ -142,6 +142,25 @@ public sealed class HttpClientCompositionTests
         services.AddHttpClient("orders").UseKeepAlive("b"); // another client may take another profile
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void UseKeepAlive_ConfigureHttpClientDefaultsAndAClientWithAnotherProfile_RefusedAtRegistrationTheSameOneAccepted(bool defaultsFirst)
+    {
+        // ConfigureHttpClientDefaults(http => http.UseKeepAlive("a")) reaches every client: a client given "b" as well got
+        // both profiles' Http sections in one handler ("a"'s values where "b" leaves a key unset), in silence.
+        var services = new ServiceCollection();
+        Action defaults = () => services.ConfigureHttpClientDefaults(http => http.UseKeepAlive("a"));
+        Action client = () => services.AddHttpClient("payments").UseKeepAlive("b");
+        services.AddHttpClient("orders").UseKeepAlive("A"); // the same profile as the defaults' is accepted
+
+        (defaultsFirst ? defaults : client)();
+        var mixed = defaultsFirst ? client : defaults;
+
+        mixed.Should().Throw<InvalidOperationException>().WithMessage(
+            "*HttpClient 'payments'*'b'*ConfigureHttpClientDefaults*'a'*would mix*Fix: *");
+    }
+
     [Fact]
     public async Task UseKeepAlive_AnotherComponentInstallsItsConnectCallbackAfterTheClientIsBuilt_ItsCallbackStaysTcpIsReportedNotApplicable()
     {

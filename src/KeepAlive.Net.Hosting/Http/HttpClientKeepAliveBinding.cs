@@ -23,25 +23,39 @@ internal sealed class HttpClientKeepAliveBinding
 
     /// <summary>
     /// Records at registration which profile a client takes, so that a second call naming another profile is refused
-    /// there instead of mixing two profiles' sections in one handler.
+    /// there instead of mixing two profiles' sections in one handler; a client name of <see langword="null"/> is
+    /// <c>ConfigureHttpClientDefaults</c>'s builder, whose profile every client takes.
     /// </summary>
-    /// <param name="ClientName">The client's name.</param>
+    /// <param name="ClientName">The client's name, or <see langword="null"/> for every client.</param>
     /// <param name="ProfileName">Its profile.</param>
-    public sealed record Registration(string ClientName, string ProfileName)
+    public sealed record Registration(string? ClientName, string ProfileName)
     {
-        public static void Add(IServiceCollection services, string clientName, string profileName)
+        public static void Add(IServiceCollection services, string? clientName, string profileName)
         {
-            var taken = services.Where(static d => !d.IsKeyedService).Select(static d => d.ImplementationInstance).OfType<Registration>()
-                .FirstOrDefault(r => string.Equals(r.ClientName, clientName, StringComparison.Ordinal));
-            if (taken is null)
+            var taken = services.Where(static d => !d.IsKeyedService).Select(static d => d.ImplementationInstance).OfType<Registration>().ToList();
+            if (taken.FirstOrDefault(r => (r.ClientName is null || clientName is null || string.Equals(r.ClientName, clientName, StringComparison.Ordinal))
+                && !string.Equals(r.ProfileName, profileName, StringComparison.OrdinalIgnoreCase)) is { } other)
+            {
+                throw new InvalidOperationException(Refusal(other, new Registration(clientName, profileName)));
+            }
+
+            if (!taken.Any(r => string.Equals(r.ClientName, clientName, StringComparison.Ordinal)))
             {
                 services.AddSingleton(new Registration(clientName, profileName));
             }
-            else if (!string.Equals(taken.ProfileName, profileName, StringComparison.OrdinalIgnoreCase))
+        }
+
+        private static string Refusal(Registration taken, Registration added)
+        {
+            const string Mix = "would mix the two profiles' sections in one handler. Fix: call UseKeepAlive (or UseTcpKeepAlive) once per client, with one profile";
+            const string Defaults = "ConfigureHttpClientDefaults";
+            var (client, defaults) = taken.ClientName is null ? (added, taken) : (taken, added);
+            return (client.ClientName, defaults.ClientName) switch
             {
-                throw new InvalidOperationException(
-                    $"HttpClient '{clientName}' already takes KeepAlive profile '{taken.ProfileName}'; applying '{profileName}' too would mix the two profiles' sections in one handler. Fix: call UseKeepAlive (or UseTcpKeepAlive) once per client, with one profile.");
-            }
+                (null, _) => $"{Defaults} already applies KeepAlive profile '{taken.ProfileName}' to every HttpClient; applying '{added.ProfileName}' too {Mix}.",
+                (_, null) => $"HttpClient '{client.ClientName}' takes KeepAlive profile '{client.ProfileName}', and {Defaults} applies '{defaults.ProfileName}' to every HttpClient; applying both {Mix}, and {Defaults} only when every client takes its profile.",
+                _ => $"HttpClient '{added.ClientName}' already takes KeepAlive profile '{taken.ProfileName}'; applying '{added.ProfileName}' too {Mix}.",
+            };
         }
     }
 }
