@@ -37,7 +37,7 @@ public static class KeepAliveClientServiceCollectionExtensions
         }
 
         services.AddSingleton(check);
-        services.AddOptionsWithValidateOnStart<KeepAliveProfileOptions>(profileName);
+        KeepAliveProfileRegistration.ValidateOnStart(services, profileName);
         services.AddSingleton<IValidateOptions<KeepAliveProfileOptions>>(s =>
             new KeepAliveClientValidator(profileName, client, s.GetServices<KeepAliveProfileRegistration>()));
         return services;

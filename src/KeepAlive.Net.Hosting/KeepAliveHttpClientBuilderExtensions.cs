@@ -108,7 +108,7 @@ public static class KeepAliveHttpClientBuilderExtensions
         ArgumentNullException.ThrowIfNull(profileName);
         HttpClientKeepAliveBinding.Registration.Add(builder.Services, builder.Name, profileName);
         builder.Services.AddKeepAliveCore();
-        builder.Services.AddOptionsWithValidateOnStart<KeepAliveProfileOptions>(profileName);
+        KeepAliveProfileRegistration.ValidateOnStart(builder.Services, profileName);
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHttpMessageHandlerBuilderFilter, KeepAliveHandlerFilter>());
         builder.Services.Configure<HttpClientKeepAliveBinding>(builder.Name, binding =>
         {

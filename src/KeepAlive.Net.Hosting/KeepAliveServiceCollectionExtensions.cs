@@ -145,7 +145,8 @@ public static class KeepAliveServiceCollectionExtensions
         services.AddKeepAliveCore();
         var registration = new KeepAliveProfileRegistration(name, configurationPath, section, listedIn);
         services.AddSingleton(registration);
-        var builder = services.AddOptionsWithValidateOnStart<KeepAliveProfileOptions>(name);
+        KeepAliveProfileRegistration.ValidateOnStart(services, name);
+        var builder = services.AddOptions<KeepAliveProfileOptions>(name);
         if (section is not null)
         {
             // Read key by key, strictly; what is refused is reported by the validator with its own findings, at once.

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
 
 namespace KeepAlive.Net.Hosting.Tests;
 
@@ -159,6 +160,29 @@ public sealed class HttpClientCompositionTests
 
         mixed.Should().Throw<InvalidOperationException>().WithMessage(
             "*HttpClient 'payments'*'b'*ConfigureHttpClientDefaults*'a'*would mix*Fix: *");
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task UseKeepAlive_ProfileNamedInAnotherCase_AnInvalidValueStopsTheHostSaidOnce(bool profilesFirst)
+    {
+        // Profile names are case-insensitive: a client's UseKeepAlive("Payments") takes the profile "payments". Its start-up
+        // check was registered under the client's spelling besides the profile's own, so each failure was said twice, in
+        // an AggregateException of two identical OptionsValidationExceptions.
+        var ex = await TestHosts.StartFailingAsync(
+            """{ "KeepAlive": { "Profiles": { "payments": { "Tcp": { "IdleTime": "10" } } } } }""",
+            (services, configuration) =>
+            {
+                Action profiles = () => services.AddKeepAlive(configuration.GetSection("KeepAlive"));
+                Action client = () => services.AddHttpClient("orders").UseKeepAlive("Payments");
+                (profilesFirst ? profiles : client)();
+                (profilesFirst ? client : profiles)();
+            });
+
+        var message = ex.Should().BeOfType<OptionsValidationException>("one profile, one check").Which.Message;
+        message.Should().Contain("KeepAlive:Profiles:payments:Tcp:IdleTime: '10' has no unit");
+        message.Split("has no unit").Should().HaveCount(2, "the failure is said once: {0}", message);
     }
 
     [Fact]

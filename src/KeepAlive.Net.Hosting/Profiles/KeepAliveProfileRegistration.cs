@@ -55,6 +55,25 @@ internal sealed record KeepAliveProfileRegistration(string Name, string? Configu
         services.Where(static d => !d.IsKeyedService).Select(static d => d.ImplementationInstance).OfType<KeepAliveProfileRegistration>()
             .FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase))?.Name ?? name;
 
+    /// <summary>
+    /// Checks the profile when the host starts, once whatever the case of its name: what registers the profile and every
+    /// client that takes it ask for the check, and named options match names exactly, so "payments" and a client's
+    /// "Payments" ran it twice and said each failure twice. The first spelling asked for is checked.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="name">The profile's name as the caller wrote it.</param>
+    public static void ValidateOnStart(IServiceCollection services, string name)
+    {
+        if (!services.Where(static d => !d.IsKeyedService).Select(static d => d.ImplementationInstance).OfType<StartupCheck>()
+            .Any(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase)))
+        {
+            services.AddSingleton(new StartupCheck(name));
+            services.AddOptionsWithValidateOnStart<KeepAliveProfileOptions>(name);
+        }
+    }
+
+    private sealed record StartupCheck(string Name);
+
     /// <summary>The fix for an empty or blank profile name, shared by registration and lookup.</summary>
     public const string EmptyNameFix = "Fix: pass the profile's name, e.g. \"payments\", or use the overload without a name for the default profile (KeepAliveProfileOptions.DefaultProfileName).";
 
