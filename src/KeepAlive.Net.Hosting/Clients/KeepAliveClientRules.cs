@@ -55,19 +55,17 @@ internal static class KeepAliveClientRules
     /// <returns>The message with the values and the fix, or <see langword="null"/> when the profile has no <c>Heartbeat:PeerIdleTimeout</c> or the client's own heartbeat beats it (whether the profile sets <c>Heartbeat:Interval</c> is the caller's question).</returns>
     public static string? OwnHeartbeatMissesThePeer(HeartbeatOptions? heartbeat, KeepAliveClientDescription client)
     {
-        if (heartbeat is not { PeerIdleTimeout: { } peer })
+        if (heartbeat?.LongestIntervalForPeer is not { } limit)
         {
             return null;
         }
 
-        var ratio = heartbeat.MaxIntervalToPeerIdleRatio;
-        var limit = peer.Value * ratio;
         if (client.DefaultHeartbeatInterval is { } own && own <= limit)
         {
             return null;
         }
 
-        var budget = Text($"the limit of {Show(limit)} = Heartbeat:MaxIntervalToPeerIdleRatio {ratio} x Heartbeat:PeerIdleTimeout {peer}");
+        var budget = $"the limit of {KeepAliveProfileRules.LongestIntervalForPeer(heartbeat, limit)}";
         var what = client.DefaultHeartbeatInterval is { } tooLong
             ? Text($"Heartbeat:Interval is not set, so {client.ClientName} keeps its own {client.HeartbeatSetting}, {Show(tooLong)} by default, over {budget}: the peer would drop an idle connection before the client's heartbeat reaches it")
             : Text($"Heartbeat:Interval is not set, and {client.ClientName} sends no heartbeat unless told to ({client.HeartbeatSetting} is off by default), so nothing it sends keeps an idle connection within {budget}: the peer would drop it");

@@ -115,6 +115,8 @@ internal static class HttpProfileRules
     {
         var http = options.Http;
         var idle = peer.Value;
+        var heartbeat = options.Heartbeat!;
+        var limit = heartbeat.LongestIntervalForPeer!.Value;
         if (http?.KeepAliveTimeout is { } serverIdle && ServerClosesFirst("Http:KeepAliveTimeout", serverIdle, peer) is { } closesFirst)
         {
             errors.Add(new("Http:KeepAliveTimeout", closesFirst));
@@ -127,11 +129,11 @@ internal static class HttpProfileRules
 
         if (http?.KeepAlivePingDelay is { } pingDelay && http.PeerMinPingInterval is { } minimum && minimum >= idle)
         {
-            errors.Add(new("Http:KeepAlivePingDelay", Text($"Http:KeepAlivePingDelay is {Show(pingDelay)}, but no ping delay can satisfy both the server and the middlebox: the server accepts a PING at most every {Show(minimum)} (Http:PeerMinPingInterval), and the middlebox forgets a silent connection after Heartbeat:PeerIdleTimeout {peer}. Fix: remove Http:KeepAlivePingDelay and keep the connection with the Tcp section (its probes are not HTTP/2 PINGs, so the server's policy does not count them), or have the server accept PINGs at least every {Show(idle / 2)} and lower Http:PeerMinPingInterval to match.")));
+            errors.Add(new("Http:KeepAlivePingDelay", Text($"Http:KeepAlivePingDelay is {Show(pingDelay)}, but no ping delay can satisfy both the server and the middlebox: the server accepts a PING at most every {Show(minimum)} (Http:PeerMinPingInterval), and the middlebox forgets a silent connection after Heartbeat:PeerIdleTimeout {peer}. Fix: remove Http:KeepAlivePingDelay and keep the connection with the Tcp section (its probes are not HTTP/2 PINGs, so the server's policy does not count them), or have the server accept PINGs at least every {Show(limit)} and lower Http:PeerMinPingInterval to match.")));
         }
         else if (http?.KeepAlivePingDelay is { } silentFor && silentFor >= idle)
         {
-            errors.Add(new("Http:KeepAlivePingDelay", Text($"Http:KeepAlivePingDelay is {Show(silentFor)}, not shorter than Heartbeat:PeerIdleTimeout {peer}: the middlebox forgets a silent HTTP/2 connection before the first PING. Fix: set Http:KeepAlivePingDelay to at most {Show(idle / 2)}.")));
+            errors.Add(new("Http:KeepAlivePingDelay", Text($"Http:KeepAlivePingDelay is {Show(silentFor)}, not shorter than Heartbeat:PeerIdleTimeout {peer}: the middlebox forgets a silent HTTP/2 connection before the first PING. Fix: set Http:KeepAlivePingDelay to at most {Show(limit)}.")));
         }
 
         if (http?.KeepAlivePingDelay is not null && !PingsWithoutCalls(http) && options.Tcp is not { Enabled: true })
@@ -139,11 +141,9 @@ internal static class HttpProfileRules
             errors.Add(new("Tcp:Enabled", Text($"Tcp:Enabled is false, and HTTP/2 PINGs run only with requests in flight (Http:KeepAlivePingPolicy WithActiveRequests or Http:PeerPermitsPingsWithoutCalls false): an idle connection has no keep-alive at all, and the middlebox forgets it after Heartbeat:PeerIdleTimeout {peer}. Fix: enable the Tcp section (remove \"Enabled\": false) so the kernel keeps idle connections alive.")));
         }
 
-        var ratio = options.Heartbeat!.MaxIntervalToPeerIdleRatio;
-        var limit = idle * ratio;
         if (options.WebSocket?.KeepAliveInterval is { } wsInterval && wsInterval > limit)
         {
-            errors.Add(new("WebSocket:KeepAliveInterval", Text($"WebSocket:KeepAliveInterval is {Show(wsInterval)}, over {Show(limit)} = Heartbeat:MaxIntervalToPeerIdleRatio {ratio} x Heartbeat:PeerIdleTimeout {peer}: one late or lost keep-alive frame would let the middlebox drop the WebSocket. Fix: set WebSocket:KeepAliveInterval to at most {Show(limit)}.")));
+            errors.Add(new("WebSocket:KeepAliveInterval", Text($"WebSocket:KeepAliveInterval is {Show(wsInterval)}, over {KeepAliveProfileRules.LongestIntervalForPeer(heartbeat, limit)}: one late or lost keep-alive frame would let the middlebox drop the WebSocket. Fix: set WebSocket:KeepAliveInterval to at most {Show(limit)}.")));
         }
     }
 

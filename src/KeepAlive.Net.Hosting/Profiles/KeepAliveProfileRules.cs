@@ -72,6 +72,15 @@ internal static class KeepAliveProfileRules
         }
     }
 
+    /// <summary>
+    /// The longest interval <paramref name="heartbeat"/>'s <c>Heartbeat:PeerIdleTimeout</c> allows (<see cref="HeartbeatOptions.LongestIntervalForPeer"/>)
+    /// and how it is reached, as every rule against the peer words it: <c>15s = Heartbeat:MaxIntervalToPeerIdleRatio 0.5 x Heartbeat:PeerIdleTimeout 30s</c>.
+    /// </summary>
+    /// <param name="heartbeat">A heartbeat section with a <c>Heartbeat:PeerIdleTimeout</c>.</param>
+    /// <param name="limit">Its <see cref="HeartbeatOptions.LongestIntervalForPeer"/>.</param>
+    public static string LongestIntervalForPeer(HeartbeatOptions heartbeat, TimeSpan limit) => string.Create(CultureInfo.InvariantCulture,
+        $"{KeepAliveDuration.Format(limit)} = Heartbeat:MaxIntervalToPeerIdleRatio {heartbeat.MaxIntervalToPeerIdleRatio} x Heartbeat:PeerIdleTimeout {heartbeat.PeerIdleTimeout}");
+
     private static TimeSpan Floor(IReadOnlyList<OptionKey> ranges, string name) =>
         KeepAliveDuration.Parse(ranges.Single(k => k.Name == name).Range!.Minimum);
 }

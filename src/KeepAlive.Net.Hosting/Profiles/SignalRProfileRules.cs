@@ -74,8 +74,8 @@ internal static class SignalRProfileRules
 
     /// <summary>An interval (<paramref name="what"/>, shown as <paramref name="shown"/>) over the middlebox's budget of <paramref name="heartbeat"/>, with the fix on <paramref name="fixKey"/>; <see langword="null"/> when it fits or there is no budget.</summary>
     private static string? OverBudget(HeartbeatOptions? heartbeat, string what, string shown, TimeSpan interval, string fixKey) =>
-        heartbeat is { PeerIdleTimeout: { } peer } && peer.Value * heartbeat.MaxIntervalToPeerIdleRatio is var limit && interval > limit
-            ? Text($"{what} is {shown}, over {Show(limit)} = Heartbeat:MaxIntervalToPeerIdleRatio {heartbeat.MaxIntervalToPeerIdleRatio} x Heartbeat:PeerIdleTimeout {peer}: one late or lost keep-alive message lets the middlebox drop the idle connection. Fix: set {fixKey} to at most {Show(limit)}.")
+        heartbeat?.LongestIntervalForPeer is { } limit && interval > limit
+            ? Text($"{what} is {shown}, over {KeepAliveProfileRules.LongestIntervalForPeer(heartbeat, limit)}: one late or lost keep-alive message lets the middlebox drop the idle connection. Fix: set {fixKey} to at most {Show(limit)}.")
             : null;
 
     /// <summary>

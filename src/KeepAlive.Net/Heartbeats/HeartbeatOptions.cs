@@ -136,6 +136,14 @@ public class HeartbeatOptions
     public double MaxIntervalToPeerIdleRatio { get; set; } = DefaultMaxIntervalToPeerIdleRatio;
 
     /// <summary>
+    /// Gets the longest interval a heartbeat may have and still beat <see cref="PeerIdleTimeout"/>:
+    /// <see cref="MaxIntervalToPeerIdleRatio"/> x <see cref="PeerIdleTimeout"/>. <see cref="Interval"/>, and any keep-alive
+    /// interval judged against the peer, must be at most this.
+    /// </summary>
+    /// <value><see langword="null"/> when <see cref="PeerIdleTimeout"/> is not set: no limit.</value>
+    public TimeSpan? LongestIntervalForPeer => PeerIdleTimeout is { } peer ? peer.Value * MaxIntervalToPeerIdleRatio : null;
+
+    /// <summary>
     /// Gets or sets a name used in logs and as the <c>keepalive.heartbeat.name</c> metric tag: name a kind of connection (the
     /// service or profile it talks to), not one connection, since each distinct name is one more time series of every instrument.
     /// </summary>

@@ -43,12 +43,10 @@ public static class HeartbeatOptionsValidator
             Add(ref errors, nameof(HeartbeatOptions.Timeout), $"Timeout is {KeepAliveDuration.Format(timeout)}, not longer than {gap}: the peer would be declared dead before it could answer one heartbeat. Fix: set Timeout above {KeepAliveDuration.Format(interval + jitter)}, for example 3 x Interval = {KeepAliveDuration.Format(Times(interval, 3))}.");
         }
 
-        var ratio = options.MaxIntervalToPeerIdleRatio;
         if (options.PeerIdleTimeout is { } peer && intervalInRange && InRange(nameof(HeartbeatOptions.PeerIdleTimeout))
-            && InRange(nameof(HeartbeatOptions.MaxIntervalToPeerIdleRatio)) && interval > Times(peer.Value, ratio))
+            && InRange(nameof(HeartbeatOptions.MaxIntervalToPeerIdleRatio)) && options.LongestIntervalForPeer is { } limit && interval > limit)
         {
-            var limit = Times(peer.Value, ratio);
-            var over = $"Interval is {KeepAliveDuration.Format(interval)}{(options.IsIntervalSet ? string.Empty : $" ({NotSet})")}, over the limit of {KeepAliveDuration.Format(limit)} = MaxIntervalToPeerIdleRatio {ratio} x PeerIdleTimeout {peer}: one late heartbeat would let the peer drop the connection.";
+            var over = $"Interval is {KeepAliveDuration.Format(interval)}{(options.IsIntervalSet ? string.Empty : $" ({NotSet})")}, over the limit of {KeepAliveDuration.Format(limit)} = MaxIntervalToPeerIdleRatio {options.MaxIntervalToPeerIdleRatio} x PeerIdleTimeout {peer}: one late heartbeat would let the peer drop the connection.";
             var intervalRange = OptionRanges<HeartbeatOptions>.Of(nameof(HeartbeatOptions.Interval));
             if (intervalRange.Check(nameof(HeartbeatOptions.Interval), limit) is null)
             {

@@ -94,6 +94,21 @@ public sealed class HeartbeatOptionsValidatorTests
         AssertSingleError(options, "Interval", "19s800ms");
     }
 
+    [Fact]
+    public void Validate_IntervalExactlyAtTheRatioOfPeerIdleTimeout_AcceptedAsEveryProfileRuleAcceptsIt()
+    {
+        // 0.7 x 9s is 62,999,999.99999999 ticks in doubles: the validator cut it to 6s299ms999.9us and refused Interval 6.3s
+        // ("over the limit of 6s299ms999.9us"), while the profile rules (SignalR, WebSocket, client heartbeats) round
+        // the same product to 6.3s and accepted the same interval. The limit is declared once, LongestIntervalForPeer.
+        var options = new HeartbeatOptions { Interval = TimeSpan.FromMilliseconds(6300), PeerIdleTimeout = TimeSpan.FromSeconds(9), MaxIntervalToPeerIdleRatio = 0.7 };
+
+        options.LongestIntervalForPeer.Should().Be(TimeSpan.FromMilliseconds(6300));
+        HeartbeatOptionsValidator.Validate(options).Should().BeEmpty();
+        options.Interval = TimeSpan.FromMilliseconds(6301);
+        AssertSingleError(options, "Interval", "over the limit of 6s300ms = MaxIntervalToPeerIdleRatio 0.7 x PeerIdleTimeout 9s", "Fix: set Interval to at most 6s300ms");
+        new HeartbeatOptions().LongestIntervalForPeer.Should().BeNull("without PeerIdleTimeout there is no limit");
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(1)]
