@@ -126,20 +126,8 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
             taken[setting] = value;
         }
 
-        Watch(taken, ValuesNow(profiles, ProfileName, yours, http.Now), fix, sayNow: HttpValuesDiffer(http.Taken, http.Now));
-    }
-
-    /// <summary>Whether the profile's <c>Http</c> values now differ from those the handler took (or no longer suit it): a reload before the handler came back changed them.</summary>
-    private static bool HttpValuesDiffer(IReadOnlyDictionary<string, string> taken, Func<IReadOnlyDictionary<string, string>> now)
-    {
-        try
-        {
-            return TakenOnce.Changes(taken, now(), nameof(SocketsHttpHandler)).Length > 0;
-        }
-        catch (OptionsValidationException)
-        {
-            return true;
-        }
+        // Said at once only when a reload before the handler came back changed its Http values (or they no longer suit it).
+        Watch(taken, ValuesNow(profiles, ProfileName, yours, http.Now), fix, sayNow: KeepAlive.Net.Hosting.Clients.ClientReloadWatch.Differs(http.Taken, http.Now));
     }
 
     /// <summary>Watches <paramref name="taken"/> for this connection, in place of what it watched before (held by the hub connection, through its services, until it is disposed).</summary>

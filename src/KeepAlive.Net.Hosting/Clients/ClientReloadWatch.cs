@@ -85,21 +85,7 @@ internal static class ClientReloadWatch
         // One watcher per what, fix and values: a client set up again with the same values shares it.
         var key = string.Join('\n', [what, fix, .. taken.OrderBy(static p => p.Key, StringComparer.Ordinal).Select(static p => $"{p.Key}={p.Value}")]);
 
-        // What differs, and the profile's values it was found with (null: the profile no longer suits).
-        (string Changes, IReadOnlyDictionary<string, string>? Now) Compare()
-        {
-            try
-            {
-                var values = now();
-                return (TakenOnce.Changes(taken, values, owner, inForce: inForce?.Invoke()), values);
-            }
-            catch (OptionsValidationException ex)
-            {
-                // The warning ends the changes with ". Fix:", so the last failure's own full stop goes.
-                var failures = string.Join(" | ", ex.Failures);
-                return ($"every value stays, and the reloaded profile does not suit {unsuited}: {(failures.EndsWith('.') ? failures[..^1] : failures)}", null);
-            }
-        }
+        (string Changes, IReadOnlyDictionary<string, string>? Now) Compare() => Changes(taken, now, owner, unsuited, inForce);
 
         // The profile's values when what differs was said at once: not said again until a reload changes them.
         IReadOnlyDictionary<string, string>? said = null;
@@ -123,5 +109,32 @@ internal static class ClientReloadWatch
                 report(changes);
             }
         });
+    }
+
+    /// <summary>
+    /// Whether the profile's values now differ from <paramref name="taken"/>, or the profile no longer suits the client: the
+    /// rule <see cref="Watch"/> warns by, for a client that must know before it is watched (a handler found again after
+    /// reloads may have changed them).
+    /// </summary>
+    /// <param name="taken">The values taken, by setting.</param>
+    /// <param name="now">The profile's values now, by setting (throws <see cref="OptionsValidationException"/> when the profile no longer suits).</param>
+    /// <returns><see langword="true"/> when a reload changed one of them, or the profile no longer suits.</returns>
+    public static bool Differs(IReadOnlyDictionary<string, string> taken, Func<IReadOnlyDictionary<string, string>> now) =>
+        Changes(taken, now, owner: string.Empty, unsuited: string.Empty, inForce: null).Changes.Length > 0;
+
+    /// <summary>What differs between <paramref name="taken"/> and the profile's values now, as the warning says it, and the values it was found with (<see langword="null"/>: the profile no longer suits <paramref name="unsuited"/>).</summary>
+    private static (string Changes, IReadOnlyDictionary<string, string>? Now) Changes(IReadOnlyDictionary<string, string> taken, Func<IReadOnlyDictionary<string, string>> now, string owner, string unsuited, Func<IReadOnlyDictionary<string, string>>? inForce)
+    {
+        try
+        {
+            var values = now();
+            return (TakenOnce.Changes(taken, values, owner, inForce: inForce?.Invoke()), values);
+        }
+        catch (OptionsValidationException ex)
+        {
+            // The warning ends the changes with ". Fix:", so the last failure's own full stop goes.
+            var failures = string.Join(" | ", ex.Failures);
+            return ($"every value stays, and the reloaded profile does not suit {unsuited}: {(failures.EndsWith('.') ? failures[..^1] : failures)}", null);
+        }
     }
 }
