@@ -109,12 +109,10 @@ internal static class AppliedProfiles<TOptions, THook>
     public static void ReportIfOverridden<T>(TOptions options, KeepAlive.Net.Hosting.KeepAliveClientSettings settings, string clientSetting, T current, T clientDefault, string profileKey, T fromProfile, Func<T, string> format)
         where T : IEquatable<T>
     {
-        if (!SetByAnEarlierCall(options, clientSetting, current))
+        if (Took(options, clientSetting, current, fromProfile))
         {
             settings.ReportIfOverridden(clientSetting, current, clientDefault, profileKey, fromProfile, format);
         }
-
-        Took(options, clientSetting, current, fromProfile);
     }
 
     /// <summary>
@@ -126,18 +124,23 @@ internal static class AppliedProfiles<TOptions, THook>
     /// <param name="clientSetting">The client's option, e.g. <c>ConfigurationOptions.KeepAlive</c>.</param>
     /// <param name="current">The option's value before the profile is applied.</param>
     /// <param name="fromProfile">The value the client gets from the profile, which the caller sets.</param>
-    public static void Took<T>(TOptions options, string clientSetting, T current, T fromProfile)
+    /// <returns>Whether <paramref name="current"/> is yours (no earlier call set it), for a warning that it was set by hand.</returns>
+    public static bool Took<T>(TOptions options, string clientSetting, T current, T fromProfile)
         where T : IEquatable<T>
     {
-        if (Applied.TryGetValue(options, out var entry))
+        if (!Applied.TryGetValue(options, out var entry))
         {
-            if (!SetByAnEarlierCall(options, clientSetting, current))
-            {
-                entry.Before[clientSetting] = current;
-            }
-
-            entry.Values[clientSetting] = fromProfile;
+            return true;
         }
+
+        var yours = !SetByAnEarlierCall(entry, clientSetting, current);
+        if (yours)
+        {
+            entry.Before[clientSetting] = current;
+        }
+
+        entry.Values[clientSetting] = fromProfile;
+        return yours;
     }
 
     /// <summary>
@@ -152,19 +155,14 @@ internal static class AppliedProfiles<TOptions, THook>
     /// <returns>Your value of the option.</returns>
     public static T Yours<T>(TOptions options, string clientSetting, T current)
         where T : IEquatable<T> =>
-        SetByAnEarlierCall(options, clientSetting, current) && Applied.TryGetValue(options, out var entry) && entry.Before.TryGetValue(clientSetting, out var before)
+        Applied.TryGetValue(options, out var entry) && SetByAnEarlierCall(entry, clientSetting, current) && entry.Before.TryGetValue(clientSetting, out var before)
             ? (T)before
             : current;
 
-    /// <summary>Whether <paramref name="current"/> is what an earlier <c>UseKeepAlive</c> on these options (or the options they were copied from) set for the option: then it is not yours.</summary>
-    /// <typeparam name="T">The option's type.</typeparam>
-    /// <param name="options">The options object, already claimed.</param>
-    /// <param name="clientSetting">The client's option, e.g. <c>ConfigurationOptions.KeepAlive</c>.</param>
-    /// <param name="current">The option's value now.</param>
-    /// <returns><see langword="true"/> when an earlier call set that value.</returns>
-    public static bool SetByAnEarlierCall<T>(TOptions options, string clientSetting, T current)
+    /// <summary>Whether <paramref name="current"/> is what an earlier <c>UseKeepAlive</c> on the options of <paramref name="entry"/> (or the options they were copied from) set for the option: then it is not yours.</summary>
+    private static bool SetByAnEarlierCall<T>(Entry entry, string clientSetting, T current)
         where T : IEquatable<T> =>
-        Applied.TryGetValue(options, out var entry) && entry.Values.TryGetValue(clientSetting, out var taken) && current.Equals(taken);
+        entry.Values.TryGetValue(clientSetting, out var taken) && current.Equals(taken);
 
     private sealed class Entry(string profileName, THook yours)
     {
