@@ -30,7 +30,7 @@ public static class KeepAliveClientServiceCollectionExtensions
 
         // Once per client and profile (any case): registered twice (a library's and the application's), the check ran twice
         // and each failure was said twice.
-        var check = new ClientCheck(profileName, client);
+        var check = new ClientCheck(client, profileName);
         if (services.Any(d => d.ServiceType == typeof(ClientCheck) && check.Equals(d.ImplementationInstance)))
         {
             return services;
@@ -43,15 +43,12 @@ public static class KeepAliveClientServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>A client checked against a profile at start-up: the same client and profile again adds nothing.</summary>
-    private sealed class ClientCheck(string profileName, KeepAliveClientDescription client)
+    /// <summary>
+    /// A client checked against a profile at start-up: the same client and profile again adds nothing. The name is kept in
+    /// upper case, so that one profile in any case (names are case-insensitive) is one check.
+    /// </summary>
+    private sealed record ClientCheck(KeepAliveClientDescription Client, string ProfileName)
     {
-        private readonly string _profileName = profileName;
-        private readonly KeepAliveClientDescription _client = client;
-
-        public override bool Equals(object? obj) =>
-            obj is ClientCheck other && ReferenceEquals(other._client, _client) && string.Equals(other._profileName, _profileName, StringComparison.OrdinalIgnoreCase);
-
-        public override int GetHashCode() => HashCode.Combine(_client, StringComparer.OrdinalIgnoreCase.GetHashCode(_profileName));
+        public string ProfileName { get; } = ProfileName.ToUpperInvariant();
     }
 }

@@ -239,6 +239,32 @@ public sealed class KeepAliveClientSettingsTests
     }
 
     [Fact]
+    public async Task AddKeepAliveClient_TwiceInAnotherCaseBeforeTheProfileIsRegistered_HostStopsSayingTheFailureOnce()
+    {
+        // Before services.AddKeepAlive no registration gives the profile's own spelling, so "cache" and "Cache" reach the
+        // check as they are written: still one profile (names are case-insensitive), so the same client is checked once.
+        var error = await TestHosts.StartFailingAsync("""{ "KeepAlive": { "Profiles": { "cache": { "Heartbeat": { "Interval": "250ms" } } } } }""",
+            (services, configuration) => services.AddKeepAliveClient("cache", Client).AddKeepAliveClient("Cache", Client).AddKeepAlive(configuration.GetSection("KeepAlive")));
+
+        error.Should().BeOfType<OptionsValidationException>().Which.Failures.Should().ContainSingle()
+            .Which.Should().StartWith("KeepAlive:Profiles:cache:Heartbeat:Interval: Heartbeat:Interval is 250ms, but TestClient counts");
+    }
+
+    [Fact]
+    public async Task AddKeepAliveClient_TwoClientsOnOneProfile_HostStopsSayingEachClientsFailure()
+    {
+        // Once per client and profile, not per profile: another client on the same profile is checked too.
+        var other = new KeepAliveClientDescription("OtherClient", "OtherOptions.Heartbeat", TimeSpan.FromMinutes(1));
+        var error = await TestHosts.StartFailingAsync("""{ "KeepAlive": { "Profiles": { "cache": { "Heartbeat": { "Interval": "250ms" } } } } }""",
+            (services, configuration) => services.AddKeepAliveClient("cache", Client).AddKeepAliveClient("cache", other).AddKeepAlive(configuration.GetSection("KeepAlive")));
+
+        var failures = error.Should().BeOfType<OptionsValidationException>().Which.Failures.ToList();
+        failures.Should().HaveCount(2);
+        failures.Should().ContainSingle(f => f.Contains("but TestClient counts", StringComparison.Ordinal));
+        failures.Should().ContainSingle(f => f.Contains("but OtherClient counts", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task AddKeepAliveClient_ProfileNotRegistered_HostStopsAtStartUpListingTheRegisteredOnes()
     {
         var error = await TestHosts.StartFailingAsync("""{ "KeepAlive": { "Profiles": { "cache": { } } } }""",
