@@ -28,12 +28,9 @@ internal static class AnalyzeCommand
         var idleTimeout = Durations.IdleTimeoutOption("--idle-timeout", "The idle timeout of the peer or a middlebox (NAT, load balancer); a flow silent this long is reported as killed.", CaptureRange);
         var json = JsonOutput.Option();
         var command = new Command("analyze", "Find keep-alive probes, late heartbeats and idle-timeout kills in a packet capture.") { file, heartbeat, idleTimeout, json };
-        // An asynchronous action, run off the invoking thread: only for those does System.CommandLine turn Ctrl-C and
-        // SIGTERM into the token (a synchronous one died at once, exit 143 on SIGTERM and nothing on standard output
-        // with --json); reading a large capture stops at the next frame.
-        command.SetAction((result, cancellationToken) => Task.Run(
-            () => Run(console, result.GetValue(file)!, new AnalysisSettings(result.GetValue(heartbeat), result.GetValue(idleTimeout)), result.GetValue(json), cancellationToken),
-            CancellationToken.None));
+        // Reading a large capture stops at the next frame.
+        ToolApp.SetBlockingAction(command, (result, cancellationToken) =>
+            Run(console, result.GetValue(file)!, new AnalysisSettings(result.GetValue(heartbeat), result.GetValue(idleTimeout)), result.GetValue(json), cancellationToken));
         return command;
     }
 

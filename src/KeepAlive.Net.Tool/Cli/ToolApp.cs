@@ -70,6 +70,17 @@ internal static class ToolApp
         }
     }
 
+    /// <summary>
+    /// Sets <paramref name="run"/>, a command's blocking work, as <paramref name="command"/>'s action: asynchronous and run
+    /// off the invoking thread, since only for such an action does System.CommandLine turn Ctrl-C and SIGTERM into the
+    /// token (a synchronous one dies at once: exit 143, and nothing on standard output with --json). The work stops at its
+    /// next check of the token.
+    /// </summary>
+    /// <param name="command">The command.</param>
+    /// <param name="run">The work, given the parse result and the token; returns the exit code.</param>
+    public static void SetBlockingAction(Command command, Func<ParseResult, CancellationToken, int> run) =>
+        command.SetAction((result, cancellationToken) => Task.Run(() => run(result, cancellationToken), CancellationToken.None));
+
     /// <summary>The line a command stopped by Ctrl-C or SIGTERM writes to standard error: what stopped, and what became of its work.</summary>
     /// <param name="what">What was stopped ("the command", "probe-idle").</param>
     /// <param name="outcome">What was concluded, or was not.</param>

@@ -38,12 +38,9 @@ internal static class DoctorCommand
         {
             pid, peer, profile.Settings, profile.Profile, json,
         };
-        // Asynchronous, as analyze's: only for such an action does System.CommandLine turn Ctrl-C and SIGTERM into the
-        // token (a synchronous one died at once, exit 143 and nothing on standard output with --json); reading a process
-        // holding many sockets stops at the next descriptor.
-        command.SetAction((result, cancellationToken) => Task.Run(
-            () => Run(console, result.GetValue(pid), result.GetValue(peer), profile.Resolve(result), result.GetValue(json), cancellationToken),
-            CancellationToken.None));
+        // Reading a process holding many sockets stops at the next descriptor.
+        ToolApp.SetBlockingAction(command, (result, cancellationToken) =>
+            Run(console, result.GetValue(pid), result.GetValue(peer), profile.Resolve(result), result.GetValue(json), cancellationToken));
         return command;
     }
 
