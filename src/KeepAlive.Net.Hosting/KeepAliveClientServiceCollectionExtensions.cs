@@ -1,3 +1,4 @@
+using KeepAlive.Net;
 using KeepAlive.Net.Hosting;
 using KeepAlive.Net.Hosting.Clients;
 using KeepAlive.Net.Hosting.Profiles;
@@ -23,6 +24,20 @@ public static class KeepAliveClientServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(profileName);
         ArgumentNullException.ThrowIfNull(client);
+        return services.AddClientCheck(profileName, client, profile => KeepAliveClientRules.Validate(profile, client));
+    }
+
+    /// <summary>
+    /// Makes the host check at start-up, and at each reload, that a profile suits a client: <paramref name="rules"/>, run
+    /// after the profile's own; the same client and profile (any case) again adds nothing.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="profileName">The profile the client uses.</param>
+    /// <param name="client">The client, as an equatable key: a <see cref="KeepAliveClientDescription"/>, or a name.</param>
+    /// <param name="rules">The client's rules, each error named relative to the profile.</param>
+    /// <returns>The services, for chaining.</returns>
+    internal static IServiceCollection AddClientCheck(this IServiceCollection services, string profileName, object client, Func<KeepAliveProfileOptions, IEnumerable<KeepAliveValidationError>> rules)
+    {
         services.AddKeepAliveCore();
         // Under the profile's own spelling (a client's "Cache" for the profile "cache"): under another, start-up would check
         // the same values twice and stop the host with each failure said twice.
@@ -39,7 +54,7 @@ public static class KeepAliveClientServiceCollectionExtensions
         services.AddSingleton(check);
         KeepAliveProfileRegistration.ValidateOnStart(services, profileName);
         services.AddSingleton<IValidateOptions<KeepAliveProfileOptions>>(s =>
-            new KeepAliveClientValidator(profileName, client, s.GetServices<KeepAliveProfileRegistration>()));
+            new KeepAliveClientValidator(profileName, rules, s.GetServices<KeepAliveProfileRegistration>()));
         return services;
     }
 
@@ -47,7 +62,7 @@ public static class KeepAliveClientServiceCollectionExtensions
     /// A client checked against a profile at start-up: the same client and profile again adds nothing. The name is kept in
     /// upper case, so that one profile in any case (names are case-insensitive) is one check.
     /// </summary>
-    private sealed record ClientCheck(KeepAliveClientDescription Client, string ProfileName)
+    private sealed record ClientCheck(object Client, string ProfileName)
     {
         public string ProfileName { get; } = ProfileName.ToUpperInvariant();
     }

@@ -48,6 +48,9 @@ public static class KeepAliveHttpClientBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(profileName);
         builder.UseTcpKeepAlive(profileName, configure); // first: it refuses a second profile for this client
+
+        // The client pools connections: an idle one must not outlive the middlebox unkept (checked at start-up and at reloads).
+        builder.Services.AddClientCheck(profileName, nameof(System.Net.Http.HttpClient), HttpProfileRules.CheckForAPool);
         builder.Services.Configure<HttpClientKeepAliveBinding>(builder.Name, binding => binding.HandlerSettings.Add((handler, services, clientName) =>
         {
             // The client's name, not the builder's: ConfigureHttpClientDefaults's builder has none and reaches every client.

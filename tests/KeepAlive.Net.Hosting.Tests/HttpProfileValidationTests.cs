@@ -251,6 +251,82 @@ public sealed class HttpProfileValidationTests
         await host.StopAsync(TestContext.Current.CancellationToken);
     }
 
+    [Theory]
+    [InlineData("""{ "Tcp": { "Enabled": false }, "Heartbeat": { "PeerIdleTimeout": "30s" } }""", "Http:KeepAlivePingDelay is not set")]
+    [InlineData("""{ "Tcp": { "Enabled": false }, "Heartbeat": { "PeerIdleTimeout": "30s" }, "Http": { "KeepAlivePingDelay": "10s", "KeepAlivePingPolicy": "WithActiveRequests" } }""", "HTTP/2 PINGs run only with requests in flight")]
+    public async Task Start_HttpClientProfileWhoseIdlePooledConnectionOutlivesThePeerUnkept_HostDoesNotStartAndNamesPathValueAndFix(string profile, string pings)
+    {
+        // Accepted before for an HttpClient: Tcp off and no ping on an idle connection, while the pool's default (1m) keeps it
+        // past the middlebox's 30s, so the next request went into a flow the middlebox had forgotten.
+        var ex = await TestHosts.StartFailingAsync(Json(profile), (services, configuration) =>
+        {
+            services.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            services.AddHttpClient("orders").UseKeepAlive("edge");
+        });
+
+        TestContext.Current.TestOutputHelper!.WriteLine(ex.Message);
+        ex.Should().BeOfType<OptionsValidationException>().Which.Failures.Should().ContainSingle().Which.Should()
+            .StartWith("KeepAlive:Profiles:edge:Tcp:Enabled: Tcp:Enabled is false, ").And.Contain(pings)
+            .And.Contain("SocketsHttpHandler keeps an idle pooled connection for 1m, not less than Heartbeat:PeerIdleTimeout 30s: an idle connection has no keep-alive at all")
+            .And.EndWith("Fix: enable the Tcp section (remove \"Enabled\": false) so the kernel keeps idle connections alive, or set Http:PooledConnectionIdleTimeout below 30s, for example 25s, so the client drops an idle connection first.");
+    }
+
+    [Fact]
+    public async Task Start_ProfileWithoutTcpOrPingsNoHttpClientPools_Starts()
+    {
+        // Only a client pools connections: the same profile for Kestrel, a client library's heartbeat or a socket is no pool's.
+        using var host = TestHosts.Build(Json("""{ "Tcp": { "Enabled": false }, "Heartbeat": { "PeerIdleTimeout": "30s" } }"""),
+            (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+
+        await host.StartAsync(TestContext.Current.CancellationToken);
+
+        host.Services.GetRequiredService<IKeepAliveProfiles>().GetProfile("edge").Tcp.Enabled.Should().BeFalse();
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Theory]
+    [InlineData("""{ "Tcp": { "IdleTime": "10s" }, "Heartbeat": { "PeerIdleTimeout": "30s" } }""")] // the Tcp section's probes, within 30s by its own rule
+    [InlineData("""{ "Tcp": { "Enabled": false }, "Heartbeat": { "PeerIdleTimeout": "30s" }, "Http": { "PooledConnectionIdleTimeout": "20s" } }""")]
+    [InlineData("""{ "Tcp": { "Enabled": false }, "Heartbeat": { "PeerIdleTimeout": "30s" }, "Http": { "KeepAlivePingDelay": "10s" } }""")] // pings without calls
+    [InlineData("""{ "Tcp": { "Enabled": false }, "Heartbeat": { "PeerIdleTimeout": "AwsNlb" } }""")] // the pool's 1m drops it before 5m50s
+    [InlineData("""{ "Tcp": { "Enabled": false }, "Heartbeat": { "PeerIdleTimeout": "AwsAlb" }, "Http": { "PooledConnectionIdleTimeout": "50s", "KeepAlivePingDelay": "20s", "PeerPermitsPingsWithoutCalls": false } }""")]
+    public async Task Start_HttpClientProfileWhoseIdlePooledConnectionIsDroppedOrKeptInTime_Starts(string profile)
+    {
+        // The last was refused before ("an idle connection has no keep-alive at all"), though the pool drops it at 50s, before the ALB's 1m.
+        using var host = TestHosts.Build(Json(profile), (services, configuration) =>
+        {
+            services.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            services.AddHttpClient("orders").UseKeepAlive("edge");
+        });
+
+        await host.StartAsync(TestContext.Current.CancellationToken);
+
+        host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("orders").Should().NotBeNull();
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public void Reload_HttpClientProfileTurnsTcpOffUnkept_RefusedAndTheLastValidValuesStay()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["KeepAlive:Profiles:edge:Heartbeat:PeerIdleTimeout"] = "30s",
+            ["KeepAlive:Profiles:edge:Tcp:IdleTime"] = "10s",
+        }).Build();
+        var services = new ServiceCollection().AddLogging(l => l.AddFakeLogging()).AddKeepAlive(configuration.GetSection("KeepAlive"));
+        services.AddHttpClient("orders").UseKeepAlive("edge");
+        using var provider = services.BuildServiceProvider();
+        var profiles = provider.GetRequiredService<IKeepAliveProfiles>();
+        profiles.GetProfile("edge").Tcp.Enabled.Should().BeTrue();
+
+        configuration["KeepAlive:Profiles:edge:Tcp:Enabled"] = "false";
+        configuration.Reload();
+
+        profiles.GetProfile("edge").Tcp.Enabled.Should().BeTrue("a reload the HttpClient's pool cannot keep is refused and the last valid values stay");
+        provider.GetFakeLogCollector().GetSnapshot().Should().ContainSingle(static r => r.Id.Id == KeepAliveEventIds.ProfileReloadRejected)
+            .Which.Message.Should().Contain("KeepAlive:Profiles:edge:Tcp:Enabled: Tcp:Enabled is false").And.Contain("Fix: enable the Tcp section");
+    }
+
     [Fact]
     public async Task Start_ProfileInCodeWithBadHttpValue_HostDoesNotStart()
     {

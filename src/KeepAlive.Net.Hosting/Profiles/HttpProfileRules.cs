@@ -136,15 +136,65 @@ internal static class HttpProfileRules
             errors.Add(new("Http:KeepAlivePingDelay", Text($"Http:KeepAlivePingDelay is {Show(silentFor)}, not shorter than Heartbeat:PeerIdleTimeout {peer}: the middlebox forgets a silent HTTP/2 connection before the first PING. Fix: set Http:KeepAlivePingDelay to at most {Show(limit)}.")));
         }
 
-        if (http?.KeepAlivePingDelay is not null && !PingsWithoutCalls(http) && options.Tcp is not { Enabled: true })
+        if (PingsOnlyWithCalls(http) && IdlePooledConnectionUnkept(options) is { } unkept)
         {
-            errors.Add(new("Tcp:Enabled", Text($"Tcp:Enabled is false, and HTTP/2 PINGs run only with requests in flight (Http:KeepAlivePingPolicy WithActiveRequests or Http:PeerPermitsPingsWithoutCalls false): an idle connection has no keep-alive at all, and the middlebox forgets it after Heartbeat:PeerIdleTimeout {peer}. Fix: enable the Tcp section (remove \"Enabled\": false) so the kernel keeps idle connections alive.")));
+            errors.Add(unkept);
         }
 
         if (options.WebSocket?.KeepAliveInterval is { } wsInterval && wsInterval > limit)
         {
             errors.Add(new("WebSocket:KeepAliveInterval", Text($"WebSocket:KeepAliveInterval is {Show(wsInterval)}, over {KeepAliveProfileRules.LongestIntervalForPeer(heartbeat, limit)}: one late or lost keep-alive frame would let the middlebox drop the WebSocket. Fix: set WebSocket:KeepAliveInterval to at most {Show(limit)}.")));
         }
+    }
+
+    /// <summary>
+    /// The client's rule for an idle pooled connection against <c>Heartbeat:PeerIdleTimeout</c>: the pool drops it before the
+    /// middlebox forgets it, or something keeps it alive while it waits (the <c>Tcp</c> section, whose probes its own rule holds
+    /// within the peer idle timeout, or HTTP/2 PINGs without calls, whose delay <see cref="CheckAgainstPeer(KeepAliveProfileOptions)"/>
+    /// holds below it). Only a client pools connections: run where the profile is put on a client's handler
+    /// (<c>httpClientBuilder.UseKeepAlive</c>), and by <see cref="CheckAgainstPeer(KeepAliveProfileOptions)"/> only for a profile
+    /// whose Http section is a client's (pings only with calls); a profile Kestrel or a client library uses has no pool.
+    /// </summary>
+    /// <returns>The error, on <c>Tcp:Enabled</c>, with the values and the fix; <see langword="null"/> when the rule holds or does
+    /// not apply (no <c>Heartbeat:PeerIdleTimeout</c>, or an <c>Http:PooledConnectionIdleTimeout</c> set, which <see cref="CheckAgainstPeer(KeepAliveProfileOptions)"/> holds below it).</returns>
+    public static KeepAliveValidationError? IdlePooledConnectionUnkept(KeepAliveProfileOptions options)
+    {
+        var http = options.Http;
+        if (options.Heartbeat?.PeerIdleTimeout is not { } peer || options.Tcp is { Enabled: true } || http?.PooledConnectionIdleTimeout is not null
+            || DefaultPooledConnectionIdleTimeout < peer.Value || (http?.KeepAlivePingDelay is not null && PingsWithoutCalls(http)))
+        {
+            return null;
+        }
+
+        var pings = http?.KeepAlivePingDelay is null
+            ? "Http:KeepAlivePingDelay is not set (SocketsHttpHandler sends no HTTP/2 PING by default)"
+            : "HTTP/2 PINGs run only with requests in flight (Http:KeepAlivePingPolicy WithActiveRequests or Http:PeerPermitsPingsWithoutCalls false)";
+        var idle = peer.Value;
+        var example = Below(idle) < PoolIdleFloor ? PoolIdleFloor : Below(idle);
+        var poolFix = example < idle ? Text($", or set Http:PooledConnectionIdleTimeout below {Show(idle)}, for example {Show(example)}, so the client drops an idle connection first") : string.Empty;
+        return new("Tcp:Enabled", Text($"Tcp:Enabled is false, {pings}, and Http:PooledConnectionIdleTimeout is not set, so SocketsHttpHandler keeps an idle pooled connection for {Show(DefaultPooledConnectionIdleTimeout)}, not less than Heartbeat:PeerIdleTimeout {peer}: an idle connection has no keep-alive at all, the middlebox forgets it, and the client sends its next request into a dead flow. Fix: enable the Tcp section (remove \"Enabled\": false) so the kernel keeps idle connections alive{poolFix}."));
+    }
+
+    /// <summary>
+    /// <see cref="IdlePooledConnectionUnkept"/> for a profile a client's pool takes, unless the profile's own validation
+    /// (<see cref="CheckAgainstPeer(KeepAliveProfileOptions)"/>) says it already: each failure is said once.
+    /// </summary>
+    public static IEnumerable<KeepAliveValidationError> CheckForAPool(KeepAliveProfileOptions options) =>
+        !PingsOnlyWithCalls(options.Http) && IdlePooledConnectionUnkept(options) is { } unkept ? [unkept] : [];
+
+    // A ping delay that runs only with calls is set for a client (the policy and the server's permission are client keys): a
+    // profile with one is a client's, and its own validation holds it to the pool's rule.
+    private static bool PingsOnlyWithCalls(HttpKeepAliveOptions? http) => http?.KeepAlivePingDelay is not null && !PingsWithoutCalls(http);
+
+    /// <summary>How long <see cref="SocketsHttpHandler"/> keeps an idle pooled connection when the profile sets no <c>Http:PooledConnectionIdleTimeout</c>: the runtime's own default (1 minute).</summary>
+    internal static TimeSpan DefaultPooledConnectionIdleTimeout { get; } = NewHandlerPoolIdleTimeout();
+
+    private static TimeSpan PoolIdleFloor { get; } = KeepAliveProfileRules.Floor(OptionsSchema.For<HttpKeepAliveOptions>().Keys, nameof(HttpKeepAliveOptions.PooledConnectionIdleTimeout));
+
+    private static TimeSpan NewHandlerPoolIdleTimeout()
+    {
+        using var handler = new SocketsHttpHandler();
+        return handler.PooledConnectionIdleTimeout;
     }
 
     /// <summary>

@@ -81,6 +81,7 @@ internal static class KeepAliveProfileRules
     public static string LongestIntervalForPeer(HeartbeatOptions heartbeat, TimeSpan limit) => string.Create(CultureInfo.InvariantCulture,
         $"{KeepAliveDuration.Format(limit)} = Heartbeat:MaxIntervalToPeerIdleRatio {heartbeat.MaxIntervalToPeerIdleRatio} x Heartbeat:PeerIdleTimeout {heartbeat.PeerIdleTimeout}");
 
-    private static TimeSpan Floor(IReadOnlyList<OptionKey> ranges, string name) =>
+    /// <summary>The least value a duration key's declared range takes (its <see cref="KeepAliveRangeAttribute"/>).</summary>
+    internal static TimeSpan Floor(IReadOnlyList<OptionKey> ranges, string name) =>
         KeepAliveDuration.Parse(ranges.Single(k => k.Name == name).Range!.Minimum);
 }
