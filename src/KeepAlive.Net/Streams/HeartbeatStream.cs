@@ -270,6 +270,24 @@ public sealed class HeartbeatStream : Stream
         return read;
     }
 
+    // Stream's own BeginRead/BeginWrite serialize reads and writes on one semaphore: a BeginRead waiting for a silent peer
+    // would hold every BeginWrite (blocking its caller's thread). As NetworkStream and SslStream do, the APM calls run the
+    // asynchronous ones, so a read and a write go at once and each write is one message.
+
+    /// <inheritdoc/>
+    public override IAsyncResult BeginRead(byte[] buffer, int offset, int count, AsyncCallback? callback, object? state) =>
+        TaskToAsyncResult.Begin(ReadAsync(buffer, offset, count, CancellationToken.None), callback, state);
+
+    /// <inheritdoc/>
+    public override int EndRead(IAsyncResult asyncResult) => TaskToAsyncResult.End<int>(asyncResult);
+
+    /// <inheritdoc/>
+    public override IAsyncResult BeginWrite(byte[] buffer, int offset, int count, AsyncCallback? callback, object? state) =>
+        TaskToAsyncResult.Begin(WriteAsync(buffer, offset, count, CancellationToken.None), callback, state);
+
+    /// <inheritdoc/>
+    public override void EndWrite(IAsyncResult asyncResult) => TaskToAsyncResult.End(asyncResult);
+
     /// <inheritdoc/>
     public override void Write(byte[] buffer, int offset, int count)
     {

@@ -395,6 +395,41 @@ public sealed class HeartbeatStreamLoopbackTests
         view.Invoking(v => v.ReadTimeout).Should().Throw<NotSupportedException>().WithMessage("*only writes*Fix:*");
     }
 
+    [Fact]
+    public async Task BeginWrite_WhileABeginReadWaitsForThePeer_GoesOutAtOnceAsOnTheNetworkStreamItself()
+    {
+        // Code written against the APM pattern (BeginRead/BeginWrite) reads and writes a NetworkStream or an SslStream at
+        // once. Stream's own BeginRead/BeginWrite, which HeartbeatStream inherited, serialize reads and writes on one
+        // semaphore: a BeginRead waiting for a silent peer blocked the thread calling BeginWrite until the peer spoke.
+        var ct = TestContext.Current.CancellationToken;
+        using var connection = LoopbackConnection.Open();
+        await using var stream = new HeartbeatStream(new NetworkStream(connection.Client, ownsSocket: false));
+        await using var scheduler = new HeartbeatScheduler();
+        stream.RegisterHeartbeat(scheduler, "H"u8.ToArray(), new HeartbeatOptions { Interval = TimeSpan.FromMinutes(1) });
+        var readBuffer = new byte[16];
+        var read = stream.BeginRead(readBuffer, 0, readBuffer.Length, null, null); // the peer says nothing yet
+        var payload = "data"u8.ToArray();
+
+        var write = Task.Run(() => stream.EndWrite(stream.BeginWrite(payload, 0, payload.Length, null, null)), ct);
+
+        (await Task.WhenAny(write, Task.Delay(TimeSpan.FromSeconds(10), ct))).Should().BeSameAs(write, "a write does not wait for a read of the peer's next bytes");
+        await write;
+        var received = new byte[payload.Length];
+        connection.Server.ReceiveTimeout = 10_000;
+        for (var n = 0; n < received.Length;)
+        {
+            var got = connection.Server.Receive(received.AsSpan(n));
+            got.Should().BePositive("the write went out");
+            n += got;
+        }
+
+        received.Should().Equal(payload);
+        read.IsCompleted.Should().BeFalse("the peer has not spoken yet");
+        connection.Server.Send("pong"u8);
+        var count = await Task.Run(() => stream.EndRead(read), ct).WaitAsync(TimeSpan.FromSeconds(10), ct);
+        readBuffer.AsSpan(0, count).ToArray().Should().Equal("pong"u8.ToArray()[..count]);
+    }
+
     // Writes to the socket until the peer's receive window and the socket's send buffer are full.
     private static void FillSendBuffer(Socket socket)
     {
