@@ -92,6 +92,14 @@ internal sealed class ScopedWriteStream(Stream inner, ActivityWritePath path, bo
         return WriteAsyncCore(buffer, cancellationToken);
     }
 
+    // Stream's own BeginWrite queues a blocking Write to the thread pool: a heartbeat callback written with the APM pattern
+    // would depend on the pool, and the thread ending a message would wait for it. Run through WriteAsync instead, which
+    // writes on the calling thread (blocking with `synchronous`), as HeartbeatStream's own BeginWrite does.
+    public override IAsyncResult BeginWrite(byte[] buffer, int offset, int count, AsyncCallback? callback, object? state) =>
+        TaskToAsyncResult.Begin(WriteAsync(buffer, offset, count, CancellationToken.None), callback, state);
+
+    public override void EndWrite(IAsyncResult asyncResult) => TaskToAsyncResult.End(asyncResult);
+
     public override void Flush()
     {
         ThrowIfEnded();

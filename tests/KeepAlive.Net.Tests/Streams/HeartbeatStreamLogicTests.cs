@@ -612,6 +612,30 @@ public sealed class HeartbeatStreamLogicTests
     }
 
     [Fact]
+    public void Heartbeat_WriterUsesBeginWrite_WrittenOnTheHeartbeatsOwnThreadNotThePools()
+    {
+        // A heartbeat callback written with the APM pattern (Task.Factory.FromAsync over BeginWrite/EndWrite, as older protocol
+        // writers are) ran its write on a thread-pool thread: Stream's own BeginWrite, which the callback's stream inherited,
+        // queues the write there. From the scheduler's thread the heartbeat then depended on the pool; written at the end of a
+        // message, the application's thread waited for the pool (a starved pool stalled the application's Write).
+        using var manual = new ManualScheduler();
+        var connection = new ThreadRecordingStream();
+        using var stream = new HeartbeatStream(connection);
+        stream.RegisterHeartbeat(manual.Scheduler, new HeartbeatOptions { Interval = ManualScheduler.Second, Spread = TimeSpan.Zero },
+            (given, _) => new ValueTask(Task.Factory.FromAsync(given.BeginWrite, given.EndWrite, Ping, 0, Ping.Length, null)));
+
+        manual.Step(TimeSpan.FromMilliseconds(1200), ManualScheduler.Tick); // the path is free: the scheduler's thread writes it
+        var scope = stream.BeginMessage();
+        scope.Stream.Write("abc"u8);
+        manual.Step(TimeSpan.FromMilliseconds(1200), ManualScheduler.Tick); // due during the message: it waits for the message
+        scope.Dispose(); // this thread ends the message and writes the heartbeat
+
+        connection.Written().Should().Equal([.. Ping, .. "abc"u8.ToArray(), .. Ping]);
+        connection.Threads.Should().AllBeEquivalentTo(Environment.CurrentManagedThreadId,
+            "the heartbeat is written by the thread that runs it (here the scheduler's, then the message's), never queued to the pool");
+    }
+
+    [Fact]
     public async Task Heartbeat_WriterWritesNothing_CountedAsFailedWithTheFixNotAsSent()
     {
         // A writer that returns without writing (a forgotten await, a wrong stream, a condition) put nothing on the wire,
@@ -1002,6 +1026,28 @@ public sealed class HeartbeatStreamLogicTests
         public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
         private static InvalidOperationException Refused() => new("Synchronous operations are disallowed. Call WriteAsync or set AllowSynchronousIO to true instead.");
+    }
+
+    /// <summary>A connection whose writes complete at once, on the calling thread, as a socket with room does; records that thread.</summary>
+    private sealed class ThreadRecordingStream : RecordingWriteStream
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<int> _threads = new();
+
+        public IEnumerable<int> Threads => _threads;
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            _threads.Enqueue(Environment.CurrentManagedThreadId);
+            base.Write(buffer, offset, count);
+        }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Write(buffer.ToArray(), 0, buffer.Length);
+            return default;
+        }
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     /// <summary>A scheduler that runs <paramref name="pause"/> inside Register, before the registration is returned.</summary>
