@@ -226,6 +226,71 @@ public sealed class ConfigurationBindingTests
         failures.Should().Equal($"KeepAlive profile 'payments' (bound from the root of the configuration given to AddKeepAlive): is not a profile's section but one around it (it holds {holds}). Fix: services.AddKeepAlive(\"payments\", configuration.GetSection(\"{meant}\")), or services.AddKeepAlive({every}) for every profile; see docs/CONFIGURATION.md.");
     }
 
+    [Theory]
+    [InlineData(false)] // the host's own settings: environment, contentRoot
+    [InlineData(true)] // and, with the host's defaults, every environment variable
+    public async Task Start_OneProfileGivenTheHostsWholeConfiguration_OneRefusalSaysSoNotAnUnknownKeyToRemoveForEachHostSetting(bool defaults)
+    {
+        // The profile in a file of its own, added to the host's configuration, and that given: each host setting was refused
+        // as "unknown key 'environment'. Fix: remove it" (and with the host's defaults each environment variable, PATH, HOME...).
+        var failure = await HostConfigurationRefusal(defaults, """{ "Tcp": { "IdleTime": "30s", "Interval": "5s" } }""", b => b.Services.AddKeepAlive("payments", b.Configuration));
+
+        failure.Should().BeOfType<OptionsValidationException>().Which.Failures.Should().ContainSingle().Which.Should()
+            .StartWith("KeepAlive profile 'payments' (bound from the root of the configuration given to AddKeepAlive): is the host's whole configuration, not a profile's section: it holds the host's own settings (")
+            .And.Contain("contentRoot").And.Contain("environment").And.NotContain("unknown key").And.NotContain("remove it")
+            .And.EndWith("which are not yours to remove. Fix: put the profile under KeepAlive:Profiles:payments and call services.AddKeepAlive(\"payments\", configuration.GetSection(\"KeepAlive:Profiles:payments\")), or give it a configuration of its own file, e.g. services.AddKeepAlive(\"payments\", new ConfigurationBuilder().AddJsonFile(\"payments.json\").Build()); see docs/CONFIGURATION.md.");
+    }
+
+    [Fact]
+    public async Task Start_OneProfileGivenTheHostsWholeConfigurationHoldingKeepAlive_NamesTheKeepAliveKeyNotEveryEnvironmentVariable()
+    {
+        // "it holds AWS_CA_BUNDLE, ..., contentRoot, ..., environment, ..., KeepAlive, ..., PATH, ...": every key of the host's.
+        var failure = await HostConfigurationRefusal(true, """{ "KeepAlive": { "Profiles": { "payments": { "Tcp": { "IdleTime": "30s" } } } } }""", b => b.Services.AddKeepAlive("payments", b.Configuration));
+
+        failure.Should().BeOfType<OptionsValidationException>().Which.Failures.Should().Equal(
+            "KeepAlive profile 'payments' (bound from the root of the configuration given to AddKeepAlive): is not a profile's section but one around it (it holds KeepAlive). Fix: services.AddKeepAlive(\"payments\", configuration.GetSection(\"KeepAlive:Profiles:payments\")), or services.AddKeepAlive(configuration.GetSection(\"KeepAlive\")) for every profile; see docs/CONFIGURATION.md.");
+    }
+
+    [Theory]
+    [InlineData("""{ "Profiles": { "payments": { "Tcp": { "IdleTime": "30s" } } } }""", "put every profile under KeepAlive:Profiles:<name> and call services.AddKeepAlive(configuration.GetSection(\"KeepAlive\")), or give it a configuration of the KeepAlive section's file alone, e.g. services.AddKeepAlive(new ConfigurationBuilder().AddJsonFile(\"keepalive.json\").Build())")]
+    [InlineData("""{ "KeepAlive": { "Profiles": { "payments": { "Tcp": { "IdleTime": "30s" } } } } }""", "services.AddKeepAlive(configuration.GetSection(\"KeepAlive\"))")]
+    public async Task AddKeepAlive_TheHostsWholeConfigurationAsTheKeepAliveSection_OneRefusalSaysSoNotAnUnknownKeyToRemove(string json, string fix)
+    {
+        // AddKeepAlive(builder.Configuration): "unknown key 'contentRoot' in the KeepAlive section. Fix: put each profile under
+        // Profiles:<name>", where they were; with the host's defaults the first environment variable's name.
+        var failure = await HostConfigurationRefusal(true, json, b => b.Services.AddKeepAlive(b.Configuration));
+
+        failure.Should().BeOfType<InvalidOperationException>().Which.Message.Should()
+            .StartWith("The configuration given to AddKeepAlive(configuration): is the host's whole configuration, not the KeepAlive section: it holds the host's own settings (")
+            .And.NotContain("unknown key").And.EndWith($"which are not yours to remove. Fix: {fix}; see docs/CONFIGURATION.md.");
+    }
+
+    // A real host (Production, its own content root) whose configuration holds `json` from a file of its own: the failure
+    // of registering with `register` or of starting it.
+    private static async Task<Exception> HostConfigurationRefusal(bool defaults, string json, Action<HostApplicationBuilder> register)
+    {
+        var directory = Directory.CreateTempSubdirectory("keepalive-host-configuration-").FullName;
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(directory, "payments.json"), json, TestContext.Current.CancellationToken);
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = !defaults, ContentRootPath = directory, EnvironmentName = "Production" });
+            builder.Configuration.SetBasePath(directory).AddJsonFile("payments.json", optional: false, reloadOnChange: false);
+            var failure = await Record.ExceptionAsync(async () =>
+            {
+                register(builder);
+                using var host = builder.Build();
+                await host.StartAsync(TestContext.Current.CancellationToken);
+            });
+            failure.Should().NotBeNull("the host's whole configuration is no keep-alive configuration");
+            TestContext.Current.TestOutputHelper!.WriteLine(failure!.Message);
+            return failure;
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     [Fact]
     public void AddKeepAlive_ProfilesIsAPlainValue_ThrowsShowingTheShape()
     {

@@ -1,3 +1,4 @@
+using KeepAlive.Net.Hosting.Configuration;
 using Microsoft.Extensions.Configuration;
 
 namespace KeepAlive.Net.Hosting.Profiles;
@@ -15,6 +16,9 @@ internal sealed record KeepAliveSection(IConfiguration Section)
     /// <summary>The keys a <c>KeepAlive</c> section may hold.</summary>
     public static readonly IReadOnlyList<string> Keys = ["Profiles", HealthKey];
 
+    /// <summary>How a refusal names a configuration given whole that holds the host's own settings (<see cref="HostConfiguration"/>).</summary>
+    private const string GivenWhole = "The configuration given to AddKeepAlive(configuration)";
+
     /// <summary>Gets the section's path (empty for a configuration's root).</summary>
     public string Path => Section is IConfigurationSection s ? s.Path : string.Empty;
 
@@ -30,6 +34,14 @@ internal sealed record KeepAliveSection(IConfiguration Section)
         var meant = Section.GetChildren().FirstOrDefault(static c => string.Equals(c.Key, "KeepAlive", StringComparison.OrdinalIgnoreCase))?.Path
             ?? (Section is IConfigurationSection { Key: var key, Path: var path } && string.Equals(key, "Profiles", StringComparison.OrdinalIgnoreCase)
                 ? ConfigurationPath.GetParentPath(path) : null);
+        if (HostConfiguration.Finding(Section, "the KeepAlive section", Keys) is { } host)
+        {
+            // AddKeepAlive(builder.Configuration): one refusal, not "unknown key 'environment'" and one per environment variable.
+            yield return (GivenWhole, $"{host}.", meant is { Length: > 0 } ? $"services.AddKeepAlive(configuration.GetSection(\"{meant}\"))"
+                : "put every profile under KeepAlive:Profiles:<name> and call services.AddKeepAlive(configuration.GetSection(\"KeepAlive\")), or give it a configuration of the KeepAlive section's file alone, e.g. services.AddKeepAlive(new ConfigurationBuilder().AddJsonFile(\"keepalive.json\").Build())");
+            yield break;
+        }
+
         foreach (var child in Section.GetChildren().Where(static c => !Keys.Contains(c.Key, StringComparer.OrdinalIgnoreCase)))
         {
             var unknown = $"unknown key '{child.Key}' in the KeepAlive section";

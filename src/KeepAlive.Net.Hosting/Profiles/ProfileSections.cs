@@ -33,8 +33,17 @@ internal static class ProfileSections
         if (!listed && Around(profile, name, keys) is var (meant, keepAlive))
         {
             // "Unknown key 'Profiles'. Fix: remove it" would delete every profile.
+            // A configuration's root names the key around the profile only: the host's holds every environment variable too.
             var every = keepAlive.Length == 0 ? "configuration" : $"configuration.GetSection(\"{keepAlive}\")";
-            reader.Refuse(path, $"is not a profile's section but one around it (it holds {string.Join(", ", keys)}). Fix: services.AddKeepAlive(\"{name}\", configuration.GetSection(\"{meant}\")), or services.AddKeepAlive({every}) for every profile; see docs/CONFIGURATION.md.");
+            var holds = profile is IConfigurationSection ? string.Join(", ", keys) : meant.Split(ConfigurationPath.KeyDelimiter)[0];
+            reader.Refuse(path, $"is not a profile's section but one around it (it holds {holds}). Fix: services.AddKeepAlive(\"{name}\", configuration.GetSection(\"{meant}\")), or services.AddKeepAlive({every}) for every profile; see docs/CONFIGURATION.md.");
+            return;
+        }
+
+        if (!listed && HostConfiguration.Finding(profile, "a profile's section", Names) is { } host)
+        {
+            // AddKeepAlive("payments", builder.Configuration): "unknown key 'environment'. Fix: remove it" cannot be done.
+            reader.Refuse(path, $"{host}. Fix: put the profile under KeepAlive:Profiles:{name} and call services.AddKeepAlive(\"{name}\", configuration.GetSection(\"KeepAlive:Profiles:{name}\")), or give it a configuration of its own file, e.g. services.AddKeepAlive(\"{name}\", new ConfigurationBuilder().AddJsonFile(\"{name}.json\").Build()); see docs/CONFIGURATION.md.");
             return;
         }
 
