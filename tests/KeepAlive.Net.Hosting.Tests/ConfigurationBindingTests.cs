@@ -265,6 +265,45 @@ public sealed class ConfigurationBindingTests
             .And.NotContain("unknown key").And.EndWith($"which are not yours to remove. Fix: {fix}; see docs/CONFIGURATION.md.");
     }
 
+    [Fact]
+    public async Task Start_EnvironmentFileOverridesOneValue_TheMergedProfileIsTakenAndValidatedAsAWhole()
+    {
+        // appsettings.json holds the profile, appsettings.Production.json one value of it: the profile is the two merged, so
+        // an override that breaks a rule with the base file's values stops the host at the overridden path.
+        const string Base = """{ "KeepAlive": { "Profiles": { "payments": { "Tcp": { "IdleTime": "30s", "Interval": "5s" }, "Heartbeat": { "PeerIdleTimeout": "AwsAlb" } } } } }""";
+        static string Production(string idle) => $$"""{ "KeepAlive": { "Profiles": { "payments": { "Tcp": { "IdleTime": "{{idle}}" } } } } }""";
+        var directory = Directory.CreateTempSubdirectory("keepalive-environment-").FullName;
+        try
+        {
+            async Task<IHost> Build(string idle)
+            {
+                await File.WriteAllTextAsync(Path.Combine(directory, "appsettings.json"), Base, TestContext.Current.CancellationToken);
+                await File.WriteAllTextAsync(Path.Combine(directory, "appsettings.Production.json"), Production(idle), TestContext.Current.CancellationToken);
+                var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = directory, EnvironmentName = "Production" });
+                builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
+                return builder.Build();
+            }
+
+            using (var host = await Build("20s"))
+            {
+                await host.StartAsync(TestContext.Current.CancellationToken);
+                var tcp = host.Services.GetRequiredService<IKeepAliveProfiles>().GetProfile("payments").Tcp;
+                (tcp.IdleTime, tcp.Interval).Should().Be((TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(5)), "IdleTime from the Production file, Interval from the base file");
+                await host.StopAsync(TestContext.Current.CancellationToken);
+            }
+
+            using var refused = await Build("58s");
+            var failure = await Record.ExceptionAsync(() => refused.StartAsync(TestContext.Current.CancellationToken));
+
+            failure.Should().BeOfType<OptionsValidationException>().Which.Failures.Should().ContainSingle().Which.Should()
+                .StartWith("KeepAlive:Profiles:payments:Tcp:IdleTime: Tcp:IdleTime is 58s and Tcp:Interval 5s: the first keep-alive probe and its retry (1m3s) do not both arrive within Heartbeat:PeerIdleTimeout AwsAlb (1m)");
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     // A real host (Production, its own content root) whose configuration holds `json` from a file of its own: the failure
     // of registering with `register` or of starting it.
     private static async Task<Exception> HostConfigurationRefusal(bool defaults, string json, Action<HostApplicationBuilder> register)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
@@ -83,6 +84,45 @@ public sealed class HttpClientKeepAliveTests
         ((IPEndPoint)configured!.RemoteEndPoint!).Address.MapToIPv4().Should().Be(IPAddress.Loopback, "the second address answered");
         configured.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(17), "the connected socket has the profile's values");
         await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task CreateClient_AfterTheHostIsStoppedAndDisposed_AHandlerBuiltBeforeKeepsTheProfileAnUnbuiltOneThrowsObjectDisposed()
+    {
+        // Code that outlives its host (a task finishing its work). The factory keeps a handler it built until its HandlerLifetime
+        // ends, as for any client: its new connections still get the profile's last values. A client whose handler was never
+        // built fails with the container's ObjectDisposedException, nothing of ours in between.
+        await using var server = new MiniHttpServer();
+        var configured = new ConcurrentQueue<KeepAliveSettings>();
+        var host = TestHosts.Build(Json, (services, configuration) =>
+        {
+            services.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            services.AddHttpClient("payments", c => c.BaseAddress = server.BaseAddress).UseKeepAlive("payments", o => o.ConnectionConfigured = (_, settings) => configured.Enqueue(settings));
+            services.AddHttpClient("orders", c => c.BaseAddress = server.BaseAddress).UseKeepAlive("default");
+        });
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var factory = host.Services.GetRequiredService<IHttpClientFactory>();
+        using (var before = factory.CreateClient("payments"))
+        {
+            (await before.GetStringAsync("/pay", TestContext.Current.CancellationToken)).Should().Be("ok");
+        }
+
+        await host.StopAsync(TestContext.Current.CancellationToken);
+        host.Dispose();
+
+        using var after = factory.CreateClient("payments");
+        for (var i = 0; i < 2; i++)
+        {
+            // Each connection closed after its response: the second request opens a connection after the host is gone.
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/pay") { Headers = { ConnectionClose = true } };
+            using var response = await after.SendAsync(request, TestContext.Current.CancellationToken);
+            (await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).Should().Be("ok");
+        }
+
+        configured.Should().HaveCountGreaterThanOrEqualTo(2, "a connection opened after the host was disposed is configured too")
+            .And.OnlyContain(s => s.IdleTime == TimeSpan.FromSeconds(17) && s.Interval == TimeSpan.FromSeconds(3) && s.ProbeCount == 4);
+        var unbuilt = () => factory.CreateClient("orders");
+        unbuilt.Should().Throw<ObjectDisposedException>();
     }
 
     [Fact]

@@ -317,6 +317,69 @@ public sealed class ProfileReloadTests
     }
 
     [Fact]
+    public async Task Reload_InvalidSavesWhileClientsAreCreatedOnSeveralThreads_EachTakesOneWholeValidSetNothingThrowsOneErrorPerSave()
+    {
+        // HttpClients (handlers built again every second, a new connection per request) and client settings made on four
+        // threads while the file is saved: invalid (a valid IdleTime beside an invalid Interval), valid, invalid again.
+        static string Json(string idle, string interval, string probes, string heartbeat) =>
+            $$"""{ "KeepAlive": { "Profiles": { "payments": { "Tcp": { "IdleTime": "{{idle}}", "Interval": "{{interval}}", "ProbeCount": {{probes}} }, "Heartbeat": { "Interval": "{{heartbeat}}" } } } } }""";
+        await using var server = new MiniHttpServer();
+        var client = new KeepAliveClientDescription("Queue", "QueueOptions.Heartbeat", TimeSpan.FromSeconds(30));
+        var seen = new ConcurrentDictionary<string, int>();
+        void See(string what, TimeSpan? idle, TimeSpan? interval, int? probes, string heartbeat = "") => seen.AddOrUpdate($"{what} {idle} {interval} {probes} {heartbeat}", 1, static (_, n) => n + 1);
+        await using var host = await FileBackedHost.StartAsync(Json("45s", "5s", "4", "10s"), (services, configuration) =>
+        {
+            services.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            services.AddKeepAliveClient("payments", client);
+            services.AddHttpClient("payments", c => c.BaseAddress = server.BaseAddress).SetHandlerLifetime(TimeSpan.FromSeconds(1))
+                .UseKeepAlive("payments", o => o.ConnectionConfigured = (_, s) => See("tcp", s.IdleTime, s.Interval, s.ProbeCount));
+        });
+        var factory = host.Host.Services.GetRequiredService<IHttpClientFactory>();
+        var errors = new ConcurrentQueue<Exception>();
+        using var stop = new CancellationTokenSource();
+        var workers = Enumerable.Range(0, 4).Select(i => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    if (i % 2 == 0)
+                    {
+                        using var http = factory.CreateClient("payments");
+                        using var request = new HttpRequestMessage(HttpMethod.Get, "/pay") { Headers = { ConnectionClose = true } };
+                        using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
+                    }
+                    else
+                    {
+                        var profile = KeepAliveClientSettings.Create(host.Profiles, "payments", client).Profile;
+                        See("client", profile.Tcp.IdleTime, profile.Tcp.Interval, profile.Tcp.ProbeCount, profile.Heartbeat.Interval.ToString());
+                        await Task.Delay(1, TestContext.Current.CancellationToken);
+                    }
+                }
+                catch (Exception ex) when (!stop.IsCancellationRequested)
+                {
+                    errors.Enqueue(ex);
+                }
+            }
+        }, TestContext.Current.CancellationToken)).ToArray();
+
+        await host.SaveAndWaitForLogAsync(Json("40s", "three", "4", "10s"), KeepAliveEventIds.ProfileReloadRejected);
+        await host.SaveAndWaitForLogAsync(Json("50s", "7s", "5", "20s"), KeepAliveEventIds.ProfileReloaded);
+        await host.SaveAndWaitForLogAsync(Json("41s", "10", "5", "20s"), KeepAliveEventIds.ProfileReloadRejected);
+        await stop.CancelAsync();
+        await Task.WhenAll(workers);
+
+        errors.Should().BeEmpty("a refused save fails no client");
+        TestContext.Current.TestOutputHelper!.WriteLine(string.Join(Environment.NewLine, seen.Select(s => $"{s.Value} x {s.Key}")));
+        string[] first = ["tcp 00:00:45 00:00:05 4 ", "client 00:00:45 00:00:05 4 00:00:10"];
+        string[] second = ["tcp 00:00:50 00:00:07 5 ", "client 00:00:50 00:00:07 5 00:00:20"];
+        seen.Keys.Should().BeSubsetOf(first.Concat(second), "every client took one valid set whole, never a refused save's valid keys").And.Contain(second);
+        host.LogsWithId(KeepAliveEventIds.ProfileReloadRejected).Should().HaveCount(2, "one error per refused save, however many clients are made");
+        host.LogsWithId(KeepAliveEventIds.ProfileReloaded).Should().ContainSingle();
+        host.Rejected.GetMeasurementSnapshot().Sum(m => m.Value).Should().Be(2);
+    }
+
+    [Fact]
     public async Task Reload_HttpSection_HandlersBuiltAfterAValidSaveTakeItAndAfterAnInvalidOneKeepTheLastValid()
     {
         // UseKeepAlive's Http section is read each time the factory builds a handler (every HandlerLifetime): a valid save
