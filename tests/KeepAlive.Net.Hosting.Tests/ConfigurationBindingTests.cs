@@ -2,6 +2,8 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 
 namespace KeepAlive.Net.Hosting.Tests;
@@ -297,6 +299,70 @@ public sealed class ConfigurationBindingTests
 
             failure.Should().BeOfType<OptionsValidationException>().Which.Failures.Should().ContainSingle().Which.Should()
                 .StartWith("KeepAlive:Profiles:payments:Tcp:IdleTime: Tcp:IdleTime is 58s and Tcp:Interval 5s: the first keep-alive probe and its retry (1m3s) do not both arrive within Heartbeat:PeerIdleTimeout AwsAlb (1m)");
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("\"IdleTime\": \"58s\"", "KeepAlive:Profiles:payments:Tcp:IdleTime: Tcp:IdleTime is 58s and Tcp:Interval 5s", "This value is set in JsonConfigurationProvider for 'appsettings.Production.json' (Optional), over '30s' in JsonConfigurationProvider for 'appsettings.json' (Optional).")]
+    [InlineData("\"IdelTime\": \"20s\"", "KeepAlive:Profiles:payments:Tcp:IdelTime: unknown key 'IdelTime'. Did you mean 'IdleTime'?", "This value is set in JsonConfigurationProvider for 'appsettings.Production.json' (Optional).")]
+    public async Task Start_EnvironmentFileBreaksTheMergedProfile_TheRefusalNamesTheFileTheValueComesFrom(string production, string start, string end)
+    {
+        // The path alone does not say which of the two files to fix: appsettings.json holds 30s, appsettings.Production.json 58s.
+        const string Base = """{ "KeepAlive": { "Profiles": { "payments": { "Tcp": { "IdleTime": "30s", "Interval": "5s" }, "Heartbeat": { "PeerIdleTimeout": "AwsAlb" } } } } }""";
+        var directory = Directory.CreateTempSubdirectory("keepalive-environment-").FullName;
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(directory, "appsettings.json"), Base, TestContext.Current.CancellationToken);
+            await File.WriteAllTextAsync(Path.Combine(directory, "appsettings.Production.json"), $$"""{ "KeepAlive": { "Profiles": { "payments": { "Tcp": { {{production}} } } } } }""", TestContext.Current.CancellationToken);
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = directory, EnvironmentName = "Production" });
+            builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
+            using var host = builder.Build();
+
+            var failure = await Record.ExceptionAsync(() => host.StartAsync(TestContext.Current.CancellationToken));
+
+            var message = failure.Should().BeOfType<OptionsValidationException>().Which.Failures.Should().ContainSingle().Subject;
+            TestContext.Current.TestOutputHelper!.WriteLine(message);
+            message.Should().StartWith(start).And.EndWith(end);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Reload_EnvironmentFileSavedInvalid_TheRefusalNamesTheFileTheValueComesFrom()
+    {
+        var directory = Directory.CreateTempSubdirectory("keepalive-environment-reload-").FullName;
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(directory, "appsettings.json"), """{ "KeepAlive": { "Profiles": { "payments": { "Tcp": { "IdleTime": "30s", "Interval": "5s" } } } } }""", TestContext.Current.CancellationToken);
+            var production = Path.Combine(directory, "appsettings.Production.json");
+            await File.WriteAllTextAsync(production, """{ "KeepAlive": { "Profiles": { "payments": { "Tcp": { "Interval": "7s" } } } } }""", TestContext.Current.CancellationToken);
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = directory, EnvironmentName = "Production" });
+            builder.Logging.AddFakeLogging();
+            builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
+            using var host = builder.Build();
+            await host.StartAsync(TestContext.Current.CancellationToken);
+            var logs = host.Services.GetRequiredService<FakeLogCollector>();
+
+            await File.WriteAllTextAsync(production, """{ "KeepAlive": { "Profiles": { "payments": { "Tcp": { "Interval": "7" } } } } }""", TestContext.Current.CancellationToken);
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (!logs.GetSnapshot().Any(r => r.Id.Id == KeepAliveEventIds.ProfileReloadRejected))
+            {
+                waited.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(15), "the file watcher should have reloaded appsettings.Production.json");
+                await Task.Delay(50, TestContext.Current.CancellationToken);
+            }
+
+            logs.GetSnapshot().First(r => r.Id.Id == KeepAliveEventIds.ProfileReloadRejected).Message.Should()
+                .Contain("KeepAlive:Profiles:payments:Tcp:Interval: '7' has no unit")
+                .And.EndWith("This value is set in JsonConfigurationProvider for 'appsettings.Production.json' (Optional), over '5s' in JsonConfigurationProvider for 'appsettings.json' (Optional).");
+            host.Services.GetRequiredService<IKeepAliveProfiles>().GetProfile("payments").Tcp.Interval.Should().Be(TimeSpan.FromSeconds(7), "the last valid values stay");
+            await host.StopAsync(TestContext.Current.CancellationToken);
         }
         finally
         {

@@ -57,6 +57,19 @@ internal sealed class ValidationReport
         }
     }
 
+    /// <summary>Adds a sentence to each message about one setting, e.g. where its value comes from (<see cref="ValueOrigin"/>).</summary>
+    /// <param name="note">The sentence for a setting's path, or <see langword="null"/> for none.</param>
+    public void Annotate(Func<string, string?> note)
+    {
+        for (var i = 0; i < _messages.Count; i++)
+        {
+            if (_messages[i].Path.Length > 0 && note(_messages[i].Path) is { } sentence)
+            {
+                _messages[i] = _messages[i] with { Text = $"{_messages[i].Text} {sentence}" };
+            }
+        }
+    }
+
     /// <summary>Adds a finding about the options as a whole, which no reader failure replaces.</summary>
     /// <param name="message">The finding, with the fix.</param>
     public void AddGeneral(string message) => _messages.Add((string.Empty, message));

@@ -87,6 +87,12 @@ internal sealed class KeepAliveProfileOptionsValidator : IValidateOptions<KeepAl
             }
         }
 
+        // A profile merged from several sources (appsettings.json and appsettings.Production.json): which one to fix.
+        if (report.Messages.Count > 0 && ValueOrigin.Of(registration.Section, registration.ConfigurationPath, _configuration) is { } origin)
+        {
+            report.Annotate(origin);
+        }
+
         return report.Messages.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(report.Messages);
     }
 }
