@@ -62,7 +62,7 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
             .. _hubsInForce.Keys.Select(static hub => SetByHubOptions(hub.Name)).Where(hub => changes.Contains(hub, StringComparison.Ordinal)).Order(StringComparer.Ordinal)
                 .Select(static hub => $"the assignments{hub}"),
         ];
-        return assignments.Length == 0 ? null : ReloadWatch.RemoveThenRestart(assignments);
+        return assignments.Length == 0 ? null : ReloadWatch.ThenRestart([ReloadWatch.RemoveAssignments(assignments)]);
     }
 
     // How warning 3106 marks the value one mapped hub runs with, set in code by its AddHubOptions<THub> (a restart keeps it).

@@ -64,9 +64,17 @@ public static class KeepAliveListenOptionsExtensions
 
             return values;
         },
-        changes => changes.Contains(UncountedRequestLimit, StringComparison.Ordinal) ? $"{CountRequests}, then restart the service (restarted as it is, the host does not start: nothing would count the requests the profile limits)"
-            : changes.Contains(ServerWideSettings.SetAfterTheCall, StringComparison.Ordinal) ? ReloadWatch.RemoveThenRestart(["the assignments in code after listenOptions.UseKeepAlive (k.Limits...)"])
-            : null,
+        changes =>
+        {
+            // Both may stay at once: each needs its step before the restart.
+            var uncounted = changes.Contains(UncountedRequestLimit, StringComparison.Ordinal);
+            return ReloadWatch.ThenRestart(
+                [
+                    .. changes.Contains(ServerWideSettings.SetAfterTheCall, StringComparison.Ordinal) ? [ReloadWatch.RemoveAssignments(["the assignments in code after listenOptions.UseKeepAlive (k.Limits...)"])] : Array.Empty<string>(),
+                    .. uncounted ? [CountRequests] : Array.Empty<string>(),
+                ],
+                uncounted ? " (restarted as it is, the host does not start: nothing would count the requests the profile limits)" : null);
+        },
         () => ServerWideSettings.InForce(listenOptions.KestrelServerOptions));
         var middleware = new RetirementConnectionMiddleware(profiles, profileName, services.GetService<TimeProvider>() ?? TimeProvider.System, logger, counted);
         Volatile.Write(ref endpoint.Retirement, middleware);

@@ -24,9 +24,20 @@ internal static class ReloadWatch
     /// <summary>How warning 3106 marks a value in force that code set after <paramref name="call"/>, over the profile's (a restart keeps it).</summary>
     public static string SetInCodeAfter(string call) => $", set in code after {call}";
 
-    /// <summary>The fix warning 3106 gives for values set in code that win over the profile: a restart alone keeps them.</summary>
-    public static string RemoveThenRestart(IEnumerable<string> assignments) =>
-        $"remove {string.Join(" and ", assignments)}, which win over the profile, then restart the service";
+    /// <summary>The step warning 3106 asks for values set in code that win over the profile: a restart alone keeps them.</summary>
+    public static string RemoveAssignments(IEnumerable<string> assignments) =>
+        $"remove {string.Join(" and ", assignments)}, which win over the profile";
+
+    /// <summary>
+    /// The fix warning 3106 gives where a restart alone is not it: every step a restart needs first (none: <see langword="null"/>,
+    /// the restart is the fix), then the restart, with <paramref name="why"/> after it.
+    /// </summary>
+    public static string? ThenRestart(IReadOnlyList<string> steps, string? why = null) => steps.Count switch
+    {
+        0 => null,
+        1 => $"{steps[0]}, then restart the service{why}",
+        _ => $"{string.Join("; ", steps)}; then restart the service{why}",
+    };
 
     /// <summary>Warns after every accepted reload of <paramref name="profileName"/> that changes one of <paramref name="values"/>.</summary>
     /// <param name="services">The application's services (its profiles and logger).</param>

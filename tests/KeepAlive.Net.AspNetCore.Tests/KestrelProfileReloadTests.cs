@@ -172,6 +172,24 @@ public sealed class KestrelProfileReloadTests
         Directory.Delete(Path.GetDirectoryName(file)!, recursive: true);
     }
 
+    // Both at once on one endpoint: a Kestrel limit code set after the call, and a request limit nothing counts. The fix
+    // gave the request limit's steps only; a service owner who followed it restarted with the assignment in place, and
+    // Kestrel kept running with the value set in code instead of the profile's.
+    [Fact]
+    public async Task Reload_KestrelLimitCodeSetAfterTheCallAndAnUncountedRequestLimit_TheFixGivesTheStepsOfBoth()
+    {
+        const string Before = """{ "KeepAlive": { "Profiles": { "edge": { "Http": { "KeepAliveTimeout": "5s" } } } } }""";
+        const string After = """{ "KeepAlive": { "Profiles": { "edge": { "Http": { "KeepAliveTimeout": "20s", "MaxRequestsPerConnection": 2 } } } } }""";
+        var (app, warning, file) = await ReloadUseKeepAliveEndpointAsync(Before, After, k => k.Limits.KeepAliveTimeout = TimeSpan.FromMinutes(1));
+        await using var disposing = app;
+        await app.StopAsync(TestContext.Current.CancellationToken);
+
+        warning.Message.Should().Contain("Kestrel's Limits.KeepAliveTimeout (Http:KeepAliveTimeout) stays 1m, set in code after listenOptions.UseKeepAlive (the profile now says 20s)")
+            .And.Contain("Http:MaxRequestsPerConnection (requests are not counted: services.AddKeepAliveRequestLimits() was not called) stays unlimited (the profile now says 2)")
+            .And.Contain("Fix: remove the assignments in code after listenOptions.UseKeepAlive (k.Limits...), which win over the profile; call builder.Services.AddKeepAliveRequestLimits() when building the host, or remove Http:MaxRequestsPerConnection; then restart the service");
+        Directory.Delete(Path.GetDirectoryName(file)!, recursive: true);
+    }
+
     // Starts an app whose endpoint has UseKeepAlive("edge") (no AddKeepAliveRequestLimits) from a watched appsettings.json
     // holding `before`, saves `after`, and returns the app with the warning 3106 it logged and the file.
     // `kestrel` runs after the endpoint is declared (code after UseKeepAlive).
