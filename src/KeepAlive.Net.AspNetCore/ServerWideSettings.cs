@@ -5,6 +5,7 @@ using KeepAlive.Net.Hosting.Profiles;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -136,7 +137,8 @@ internal static class ServerWideSettings
     }
 
     /// <summary>
-    /// When Kestrel binds an endpoint with <c>UseKeepAlive</c> (every configuration callback has run by then): where the profile
+    /// When Kestrel binds an endpoint with <c>UseKeepAlive</c> (every configuration callback has run by then; said once the host has
+    /// started, by when the endpoint has its bound address): where the profile
     /// states a middlebox (<c>Heartbeat:PeerIdleTimeout</c>) but sets no <c>Http:KeepAliveTimeout</c>, holds the keep-alive timeout
     /// Kestrel runs with (its default, or a value set in code) to the rule the profile's own is held to; warns once per server and
     /// profile, and again after an accepted reload that breaks the rule anew (a new peer idle timeout).
@@ -154,7 +156,18 @@ internal static class ServerWideSettings
         }
 
         void Check() => SayIfKestrelClosesFirst(listenOptions, profileName, profiles.GetProfile(profileName), logger, said);
-        Check();
+
+        // Kestrel sets the endpoint's bound address (the port the system picked for port 0) once it has bound it, after
+        // building its pipeline, where this runs: the first finding waits until the host has started, every endpoint bound
+        // (at once for an endpoint bound later, from a reloaded Kestrel configuration).
+        if (listenOptions.ApplicationServices.GetService<IHostApplicationLifetime>() is { } lifetime)
+        {
+            lifetime.ApplicationStarted.Register(Check);
+        }
+        else
+        {
+            Check();
+        }
 
         // The profile's own rules pass a reload that moves the peer over the timeout Kestrel runs with, which the profile does not set.
         listenOptions.ApplicationServices.GetService<KeepAliveProfiles>()?.WatchAcceptedReloads(

@@ -279,8 +279,8 @@ public static class KeepAliveEventIds
     /// <summary>
     /// A profile applied with <c>listenOptions.UseKeepAlive</c> has a <c>Heartbeat:PeerIdleTimeout</c> but no
     /// <c>Http:KeepAliveTimeout</c>, and the keep-alive timeout Kestrel runs with (its default 130 s, or a value set in code)
-    /// is not longer than the middlebox's: the server closes idle connections the balancer may reuse (502s); logged when
-    /// Kestrel binds the endpoint, with the fix (Warning).
+    /// is not longer than the middlebox's: the server closes idle connections the balancer may reuse (502s); logged once
+    /// Kestrel has bound the endpoint (when the host has started), naming it by its bound address, with the fix (Warning).
     /// </summary>
     public const int KestrelKeepAliveTimeoutNotLongerThanPeer = 3110;
 }

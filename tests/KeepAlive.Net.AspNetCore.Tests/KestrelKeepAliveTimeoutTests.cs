@@ -41,6 +41,37 @@ public sealed class KestrelKeepAliveTimeoutTests
             .Should().Contain("Kestrel's Limits.KeepAliveTimeout (set in code; the profile sets no Http:KeepAliveTimeout) is 45s, not longer than Heartbeat:PeerIdleTimeout 1m");
     }
 
+    // Kestrel learns the address of an endpoint on a port the system picks (port 0) when it binds it, after building the
+    // endpoint's pipeline, where 3110 was said: the warning named "127.0.0.1:0", an endpoint no "Now listening on" line shows.
+    [Theory]
+    [InlineData(false)] // k.Listen(IPAddress.Loopback, 0, listen => listen.UseKeepAlive("edge"))
+    [InlineData(true)] // "Urls": "http://127.0.0.1:0", with UseKeepAlive in ConfigureEndpointDefaults
+    public async Task UseKeepAlive_EndpointOnAPortTheSystemPicks_WarningNamesTheBoundPort(bool fromUrls)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(KestrelHosts.Profile("edge", """{ "Heartbeat": { "PeerIdleTimeout": "AwsNlb" } }"""))));
+        builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
+        builder.Services.AddLogging(l => l.AddFakeLogging());
+        if (fromUrls)
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:0").UseKestrel(k => k.ConfigureEndpointDefaults(listen => listen.UseKeepAlive("edge")));
+        }
+        else
+        {
+            builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.UseKeepAlive("edge")));
+        }
+
+        await using var app = builder.Build();
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        var logs = app.Services.GetRequiredService<FakeLogCollector>().GetSnapshot();
+        var port = KestrelHosts.BaseAddress(app).Port;
+        await app.StopAsync(TestContext.Current.CancellationToken);
+
+        port.Should().BePositive("the control: the system picked a port");
+        logs.Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.KestrelKeepAliveTimeoutNotLongerThanPeer).Which.Message.Should()
+            .StartWith($"KeepAlive profile 'edge' on endpoint 127.0.0.1:{port}: Kestrel's Limits.KeepAliveTimeout");
+    }
+
     // Kestrel has one keep-alive timeout: another endpoint's profile that sets it sets it for this one too. The warning said
     // "set in code" and asked for Http:KeepAliveTimeout in this profile, which then stopped the host (two profiles disagreeing).
     [Fact]
