@@ -47,7 +47,7 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
 
         _leftByTheProfile = (options.KeepAliveInterval, options.ClientTimeoutInterval);
         ReloadWatch.Warn(services, profileName, "The SignalR hubs' HubOptions", p => KeepAliveSignalRSettings.Create(p, profileName) is var s
-            ? Values(s.KeepAliveInterval, s.ClientTimeoutInterval, static _ => string.Empty)
+            ? Values(ShowInterval(s), Show(s.ClientTimeoutInterval), static _ => string.Empty)
             : [],
             FixFor,
             InForce);
@@ -79,7 +79,7 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
         var hubs = services.GetRequiredService<IOptions<HubOptions>>().Value;
         var left = _leftByTheProfile;
         var mapped = _hubsInForce.OrderBy(static h => h.Key.Name, StringComparer.Ordinal).ToList();
-        return Values(hubs.KeepAliveInterval, hubs.ClientTimeoutInterval, setting => setting switch
+        return Values(Show(hubs.KeepAliveInterval), Show(hubs.ClientTimeoutInterval), setting => setting switch
         {
             nameof(HubOptions.KeepAliveInterval) when hubs.KeepAliveInterval != left.KeepAliveInterval => SetAfterTheCall,
             nameof(HubOptions.ClientTimeoutInterval) when hubs.ClientTimeoutInterval != left.ClientTimeoutInterval => SetAfterTheCall,
@@ -92,14 +92,21 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
     private static TimeSpan? Of((TimeSpan? KeepAliveInterval, TimeSpan? ClientTimeoutInterval) values, string setting) =>
         setting == nameof(HubOptions.KeepAliveInterval) ? values.KeepAliveInterval : values.ClientTimeoutInterval;
 
-    // The hubs' values by setting, as warning 3106 shows them (unset: SignalR's default), each followed by `note(setting)`.
-    private static Dictionary<string, string> Values(TimeSpan? keepAliveInterval, TimeSpan? clientTimeoutInterval, Func<string, string> note) => new(StringComparer.Ordinal)
+    // The hubs' values by setting, as warning 3106 shows them (see Show), each followed by `note(setting)`.
+    private static Dictionary<string, string> Values(string keepAliveInterval, string clientTimeoutInterval, Func<string, string> note) => new(StringComparer.Ordinal)
     {
-        [nameof(HubOptions.KeepAliveInterval)] = Show(keepAliveInterval) + note(nameof(HubOptions.KeepAliveInterval)),
-        [nameof(HubOptions.ClientTimeoutInterval)] = Show(clientTimeoutInterval) + note(nameof(HubOptions.ClientTimeoutInterval)),
+        [nameof(HubOptions.KeepAliveInterval)] = keepAliveInterval + note(nameof(HubOptions.KeepAliveInterval)),
+        [nameof(HubOptions.ClientTimeoutInterval)] = clientTimeoutInterval + note(nameof(HubOptions.ClientTimeoutInterval)),
     };
 
     private static string Show(TimeSpan? value) => value is { } v ? KeepAliveDuration.Format(v) : "SignalR's default";
+
+    // The profile's keep-alive interval as warning 3106 shows it: the profile's own value where the hubs run it rounded down
+    // to whole seconds (SignalR's 1 s tick), then what they run; "the profile now says 8s" for 8s500ms named a value it does not say.
+    private static string ShowInterval(KeepAliveSignalRSettings settings) =>
+        settings.KeepAliveInterval is { } runs && SignalRProfileRules.Resolve(settings.Profile).KeepAliveInterval.Value is var asked && asked != runs
+            ? $"{KeepAliveDuration.Format(asked)}, run as {KeepAliveDuration.Format(runs)}"
+            : Show(settings.KeepAliveInterval);
 
     public void PostConfigure(string? name, HubOptions options)
     {

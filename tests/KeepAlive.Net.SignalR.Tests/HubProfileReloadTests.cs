@@ -59,6 +59,21 @@ public sealed class HubProfileReloadTests
             .And.Contain("Fix: remove the assignments in code by AddHubOptions<EchoHub>, which win over the profile, then restart the service");
     }
 
+    [Fact]
+    public async Task Reload_FractionalIntervalTheHubsRunInWholeSeconds_TheWarningShowsTheProfilesValueAndWhatRuns()
+    {
+        // SignalR's 1 s tick: the hubs run 7s500ms as 7s (the start-up line says so). After a reload to 8s500ms, 3106 said
+        // "the profile now says 8s", a value the profile does not say.
+        var (hub, warning) = await ReloadAsync(
+            [new("KeepAlive:Profiles:hub:SignalR:KeepAliveInterval", "7s500ms"), new("KeepAlive:Profiles:hub:SignalR:ClientTimeoutInterval", "20s")],
+            [new("KeepAlive:Profiles:hub:SignalR:KeepAliveInterval", "8s500ms")],
+            builder => builder.Services.AddSignalR().UseKeepAlive("hub"));
+
+        hub.KeepAliveInterval.Should().Be(TimeSpan.FromSeconds(7), "the control: rounded down to whole seconds");
+        warning.Should().Contain("KeepAliveInterval stays 7s (the profile now says 8s500ms, run as 8s)")
+            .And.Contain("Fix: restart the service");
+    }
+
     // Starts the hub with the profile from configuration holding `before`, reloads it with `after`, and returns the hubs'
     // options and the one warning 3106.
     private static async Task<(HubOptions Hub, string Warning)> ReloadAsync(KeyValuePair<string, string?>[] before, KeyValuePair<string, string?>[] after, Action<WebApplicationBuilder> configure)
