@@ -49,6 +49,28 @@ public sealed class EndpointDefaultsTests
         await app.StopAsync(TestContext.Current.CancellationToken);
     }
 
+    // Kestrel's behaviour, documented (INTEGRATION.md, Kestrel): it keeps one ConfigureEndpointDefaults callback, so a later
+    // call replaces the one with UseKeepAlive and no code of ours runs to say so. If Kestrel ever chains them, the docs change.
+    [Fact]
+    public async Task ConfigureEndpointDefaults_ALaterCallReplacesTheOneWithUseKeepAlive_TheEndpointsFromUrlsGetNoProfile()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(Json)));
+        builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(listen => listen.UseTcpKeepAlive("partners")));
+        builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(listen => listen.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1));
+        await using var app = builder.Build();
+        app.MapGet("/", (HttpContext context) => context.Features.Get<IKeepAliveConnectionFeature>()?.ProfileName ?? "none");
+        await app.StartAsync(TestContext.Current.CancellationToken);
+
+        using var client = new HttpClient { BaseAddress = KestrelHosts.BaseAddress(app) };
+        var profile = await client.GetStringAsync("/", TestContext.Current.CancellationToken);
+        await app.StopAsync(TestContext.Current.CancellationToken);
+
+        profile.Should().Be("none", "the docs say the later call wins; if this fails, Kestrel chains the callbacks and the docs must change");
+    }
+
     [Fact]
     public async Task UseKeepAlive_EndpointAndDefaultsDisagreeOnAServerWideSetting_MessageSaysItIsTheSameEndpoint()
     {
