@@ -66,14 +66,21 @@ public static class KeepAliveListenOptionsExtensions
         },
         changes =>
         {
-            // Both may stay at once: each needs its step before the restart.
+            // Several may stay at once: each needs its step before the restart; what start-up refuses, its reason.
             var uncounted = changes.Contains(UncountedRequestLimit, StringComparison.Ordinal);
+            var noPing = ServerWideSettings.RefusesTimeoutWithoutPing(profiles.GetProfile(profileName), services);
+            string[] refused =
+            [
+                .. uncounted ? ["nothing would count the requests the profile limits"] : Array.Empty<string>(),
+                .. noPing ? ["the KeepAliveInterval of UseWebSockets is 0s, so no PING would run WebSocket:KeepAliveTimeout"] : Array.Empty<string>(),
+            ];
             return ReloadWatch.ThenRestart(
                 [
                     .. changes.Contains(ServerWideSettings.SetAfterTheCall, StringComparison.Ordinal) ? [ReloadWatch.RemoveAssignments(["the assignments in code after listenOptions.UseKeepAlive (k.Limits...)"])] : Array.Empty<string>(),
                     .. uncounted ? [CountRequests] : Array.Empty<string>(),
+                    .. noPing ? [ServerWideSettings.NoPingFix] : Array.Empty<string>(),
                 ],
-                uncounted ? " (restarted as it is, the host does not start: nothing would count the requests the profile limits)" : null);
+                refused.Length == 0 ? null : $" (restarted as it is, the host does not start: {string.Join("; ", refused)})");
         },
         () => ServerWideSettings.InForce(listenOptions.KestrelServerOptions));
         var middleware = new RetirementConnectionMiddleware(profiles, profileName, services.GetService<TimeProvider>() ?? TimeProvider.System, logger, counted);

@@ -71,19 +71,38 @@ internal static class ServerWideSettings
         // UseWebSockets() reads these options when each WebSocket is accepted, so setting them while Kestrel binds reaches every
         // WebSocket. Replacing a value other code set (Configure<WebSocketOptions>) is said, as for Kestrel's limits.
         var webSockets = listenOptions.ApplicationServices.GetRequiredService<IOptions<WebSocketOptions>>().Value;
+        var leftByOthers = webSockets.KeepAliveInterval;
         foreach (var value in WebSocketValues)
         {
             value.Apply(webSockets, webSockets, " of UseWebSockets", profileName, profile, listenOptions, logger);
         }
 
-        // The profile's rule takes an unset interval for the platform's 2 min; SignalR turns it off (it sends keep-alive
-        // messages of its own), and with no PING the timeout never runs.
-        if (profile.WebSocket.KeepAliveTimeout is { } timeout && webSockets.KeepAliveInterval == TimeSpan.Zero)
+        if (TimeoutWithoutPing(profile, leftByOthers) is { } timeout)
         {
             throw new InvalidOperationException(
-                $"listenOptions.UseKeepAlive(\"{profileName}\"): the profile sets WebSocket:KeepAliveTimeout to {KeepAliveDuration.Format(timeout)} and no WebSocket:KeepAliveInterval, but the KeepAliveInterval of UseWebSockets is 0s (services.AddSignalR() turns it off, as SignalR sends keep-alive messages of its own, or other code set it), so no PING is ever sent and the timeout never detects a dead peer. Fix: set WebSocket:KeepAliveInterval in the profile, for example \"30s\", or remove WebSocket:KeepAliveTimeout.");
+                $"listenOptions.UseKeepAlive(\"{profileName}\"): the profile sets WebSocket:KeepAliveTimeout to {KeepAliveDuration.Format(timeout)} and no WebSocket:KeepAliveInterval, but the KeepAliveInterval of UseWebSockets is 0s (services.AddSignalR() turns it off, as SignalR sends keep-alive messages of its own, or other code set it), so no PING is ever sent and the timeout never detects a dead peer. Fix: {NoPingFix}.");
         }
     }
+
+    /// <summary>The fix of a WebSocket timeout with no PING to run on (<see cref="TimeoutWithoutPing"/>): at start-up, and after a reload that sets one.</summary>
+    public const string NoPingFix = "set WebSocket:KeepAliveInterval in the profile, for example \"30s\", or remove WebSocket:KeepAliveTimeout";
+
+    /// <summary>
+    /// The profile's <c>WebSocket:KeepAliveTimeout</c> when it can never run, which start-up refuses: the profile sets no
+    /// interval, and the one <paramref name="leftByOthers"/> in <c>UseWebSockets</c>' options is 0s (the profile's rule takes an
+    /// unset interval for the platform's 2 min, but <c>services.AddSignalR()</c> turns it off, as SignalR sends keep-alive
+    /// messages of its own), so no PING is sent; <see langword="null"/> when the rule holds.
+    /// </summary>
+    private static TimeSpan? TimeoutWithoutPing(KeepAliveProfileOptions profile, TimeSpan leftByOthers) =>
+        profile.WebSocket.KeepAliveTimeout is { } timeout && (profile.WebSocket.KeepAliveInterval ?? leftByOthers) == TimeSpan.Zero ? timeout : null;
+
+    /// <summary>
+    /// Whether start-up would refuse <paramref name="profile"/> for a WebSocket timeout with no PING, against the interval of
+    /// <c>UseWebSockets</c> that the other code leaves (its options built again, without the profile's values).
+    /// </summary>
+    public static bool RefusesTimeoutWithoutPing(KeepAliveProfileOptions profile, IServiceProvider services) =>
+        profile.WebSocket.KeepAliveTimeout is not null
+        && TimeoutWithoutPing(profile, services.GetRequiredService<IOptionsFactory<WebSocketOptions>>().Create(Options.DefaultName).KeepAliveInterval) is not null;
 
     // A server-wide value as warning 3106 names it: the option, then the profile's setting.
     private static string Named(string what, string setting) => $"{what} ({setting})";
