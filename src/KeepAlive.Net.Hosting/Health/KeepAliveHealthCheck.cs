@@ -38,6 +38,7 @@ internal sealed class KeepAliveHealthCheck(KeepAliveTelemetryListener listener, 
         var unhealthy = new List<string>();
         var degraded = new List<string>();
         var notJudged = new List<string>(); // no PeerIdleTimeout, so no budget: lateness reported, never judged
+        var notMeasured = new List<string>(); // a budget, but no heartbeat within the window (a profile Kestrel applies sends none)
         foreach (var profile in profiles.Names)
         {
             var heartbeat = profiles.GetProfile(profile).Heartbeat;
@@ -82,6 +83,11 @@ internal sealed class KeepAliveHealthCheck(KeepAliveTelemetryListener listener, 
                 continue;
             }
 
+            if (recent.Heartbeats == 0)
+            {
+                notMeasured.Add(profile);
+            }
+
             var budget = heartbeat.LatenessBudget!.Value;
             var used = budget > TimeSpan.Zero ? recent.MaxLatenessSeconds / budget.TotalSeconds : 0;
             data[$"{profile}:IdleBudgetSeconds"] = budget.TotalSeconds;
@@ -97,7 +103,7 @@ internal sealed class KeepAliveHealthCheck(KeepAliveTelemetryListener listener, 
             ? new HealthCheckResult(context.Registration.FailureStatus, string.Join("; ", unhealthy.Concat(degraded)), data: data)
             : degraded.Count > 0
                 ? HealthCheckResult.Degraded(string.Join("; ", degraded), data: data)
-                : HealthCheckResult.Healthy(Invariant($"{profiles.Names.Count - notJudged.Count} keep-alive profile(s) within budget over the last {KeepAliveDuration.Format(listener.Window)}{(notJudged.Count > 0 ? $"; not judged, without Heartbeat:PeerIdleTimeout (no budget): {string.Join(", ", notJudged)}" : string.Empty)}"), data);
+                : HealthCheckResult.Healthy(Invariant($"{profiles.Names.Count - notJudged.Count - notMeasured.Count} keep-alive profile(s) within budget over the last {KeepAliveDuration.Format(listener.Window)}{(notMeasured.Count > 0 ? $"; no heartbeat within it, so nothing measured: {string.Join(", ", notMeasured)}" : string.Empty)}{(notJudged.Count > 0 ? $"; not judged, without Heartbeat:PeerIdleTimeout (no budget): {string.Join(", ", notJudged)}" : string.Empty)}"), data);
         return Task.FromResult(result);
     }
 

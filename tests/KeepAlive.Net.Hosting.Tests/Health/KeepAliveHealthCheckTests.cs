@@ -213,6 +213,27 @@ public sealed class KeepAliveHealthCheckTests
         entry.Data["payments:Heartbeats"].Should().Be(0L);
     }
 
+    // A profile that sends no heartbeat (one only Kestrel applies, with listenOptions.UseKeepAlive) was counted in
+    // "2 keep-alive profile(s) within budget over the last 1m", as if its heartbeats had been measured.
+    [Fact]
+    public async Task CheckHealth_ProfileWithABudgetAndNoHeartbeatWithinTheWindow_HealthySayingNothingWasMeasured()
+    {
+        using var host = await HealthHosts.StartAsync(s =>
+        {
+            HealthHosts.Profile(s, "edge", Interval, PeerIdle);
+            HealthHosts.Profile(s, "payments", Interval, PeerIdle);
+            s.AddHealthChecks().AddKeepAlive();
+        });
+        using var monitor = HealthHosts.Monitor(host, "payments");
+        monitor.RecordSentNow(TimeProvider.System.GetTimestamp());
+
+        var entry = await HealthHosts.CheckAsync(host);
+
+        entry.Status.Should().Be(HealthStatus.Healthy);
+        entry.Data["edge:Heartbeats"].Should().Be(0L, "the control: nothing sent for it");
+        entry.Description.Should().Be("1 keep-alive profile(s) within budget over the last 1m; no heartbeat within it, so nothing measured: edge");
+    }
+
     [Fact]
     public async Task CheckHealth_ProfileWithoutPeerIdleTimeout_LatenessReportedButNotJudged()
     {
