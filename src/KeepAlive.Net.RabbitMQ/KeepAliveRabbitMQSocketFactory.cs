@@ -41,6 +41,16 @@ internal sealed class KeepAliveRabbitMQSocketFactory(Func<AddressFamily, ITcpCli
                 throw new InvalidOperationException($"ConnectionFactory.SocketFactory returned an ITcpClient ({client.GetType().FullName}) whose Client is null, so KeepAlive profile '{settings.ProfileName}' has no socket to configure. Fix: return a client that holds its socket, e.g. new TcpClientAdapter(new Socket(family, SocketType.Stream, ProtocolType.Tcp)).");
             }
 
+            if (Configured.TryGetValue(client.Client, out var first) && !string.Equals(first.ProfileName, settings.ProfileName, StringComparison.OrdinalIgnoreCase))
+            {
+                // A factory of yours calling the SocketFactory of one set up with another profile, which UseKeepAlive could not
+                // see through (one given that SocketFactory itself is refused there): the socket would keep that profile's Tcp
+                // section under this factory's heartbeat.
+                throw new InvalidOperationException(
+                    $"ConnectionFactory.SocketFactory: the socket factory of yours that KeepAlive profile '{settings.ProfileName}' wraps returned a socket already configured with KeepAlive profile '{first.ProfileName}' (it calls the SocketFactory of a ConnectionFactory set up with that profile), and one connection's sockets and heartbeat follow one profile: each socket would keep '{first.ProfileName}''s Tcp section under '{settings.ProfileName}''s RequestedHeartbeat. "
+                    + $"Fix: call UseKeepAlive with '{first.ProfileName}' on this ConnectionFactory too, or have your SocketFactory create its own socket (new TcpClientAdapter(new Socket(family, SocketType.Stream, ProtocolType.Tcp))) rather than call the one set up with '{first.ProfileName}'.");
+            }
+
             if (Configured.TryAdd(client.Client, settings))
             {
                 // The socket's own family (a factory of yours may return an IPv6 dual-mode socket for InterNetwork), and no

@@ -175,9 +175,7 @@ public sealed class RabbitMqProfileMappingTests
     {
         // new ConnectionFactory { SocketFactory = orders.SocketFactory }.UseKeepAlive("audit") was accepted: its
         // RequestedHeartbeat took 'audit', while each socket it opened was configured with 'orders' (idle 7 s), never 'audit'.
-        using var profiles = ClientProfiles.Build(s => s
-            .AddKeepAlive("orders", NatProfiles.ReadBack)
-            .AddKeepAlive("audit", p => (p.Tcp.IdleTime, p.Heartbeat.Interval) = (TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(30))));
+        using var profiles = OrdersAndAudit();
         var orders = new ConnectionFactory().UseKeepAlive(profiles.Profiles, "orders");
 
         var another = () => new ConnectionFactory { SocketFactory = orders.SocketFactory }.UseKeepAlive(profiles.Profiles, "audit");
@@ -189,6 +187,30 @@ public sealed class RabbitMqProfileMappingTests
         profiles.Messages(KeepAliveEventIds.ClientConnectionConfigured).Should().ContainSingle("the same profile wraps the factory the copied one wraps: each socket is configured once");
         profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().NotContain(m => m.Contains("your own factory", StringComparison.Ordinal), "the copied factory is ours, not yours");
     }
+
+    [Fact]
+    public void UseKeepAlive_OnAFactoryWhoseSocketFactoryWrapsOneSetUpWithAnotherProfile_EachSocketRefusedRatherThanMixed()
+    {
+        // new ConnectionFactory { SocketFactory = f => Log(orders.SocketFactory(f)) }.UseKeepAlive("audit") was accepted (a
+        // wrapper hides the copied factory) and each socket silently kept 'orders' (idle 7 s): the inner factory configured
+        // it first, and 'audit''s saw it configured and left it, while RequestedHeartbeat took 'audit'.
+        using var profiles = OrdersAndAudit();
+        var orders = new ConnectionFactory().UseKeepAlive(profiles.Profiles, "orders");
+        var audit = new ConnectionFactory { SocketFactory = family => orders.SocketFactory(family) }.UseKeepAlive(profiles.Profiles, "audit");
+
+        var create = () => audit.SocketFactory(AddressFamily.InterNetwork);
+
+        create.Should().Throw<InvalidOperationException>().WithMessage(
+            "ConnectionFactory.SocketFactory: the socket factory of yours that KeepAlive profile 'audit' wraps returned a socket already configured with KeepAlive profile 'orders'*Fix:*");
+        var same = new ConnectionFactory { SocketFactory = family => orders.SocketFactory(family) }.UseKeepAlive(profiles.Profiles, "ORDERS");
+        using var client = same.SocketFactory(AddressFamily.InterNetwork);
+        client.Client.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(7), "the same profile through a wrapper is applied as once");
+    }
+
+    /// <summary>Two profiles: 'orders' (idle 7 s, read back) and 'audit' (idle 20 s, a 30 s heartbeat).</summary>
+    private static ClientProfiles OrdersAndAudit() => ClientProfiles.Build(s => s
+        .AddKeepAlive("orders", NatProfiles.ReadBack)
+        .AddKeepAlive("audit", p => (p.Tcp.IdleTime, p.Heartbeat.Interval) = (TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(30))));
 
     [Fact]
     public void UseKeepAlive_ProfileReloaded_TheNextSocketGetsTheNewValuesAndABadReloadKeepsTheLastGoodOnes()
