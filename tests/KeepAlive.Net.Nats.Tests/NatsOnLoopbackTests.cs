@@ -123,6 +123,40 @@ public sealed class NatsOnLoopbackTests(NatsOnLoopback servers) : IClassFixture<
     }
 
     [Fact]
+    public async Task UseKeepAlive_ServerRestartedWhileAReloadLanded_TheReconnectionsSocketCarriesTheReloadedProfile()
+    {
+        // A real restart (the process ends, its port refuses for a while, a new process answers), not a socket shut under
+        // the client: NATS.Net's reconnection loop must still open its socket through the package's factory.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:events:Tcp:IdleTime", "7s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var port = Servers.FreeLoopbackPort();
+        var server = Servers.Nats(netns: null, IPAddress.Loopback, port);
+        var endPoint = server.EndPoint;
+        await using var nats = new NatsConnection(Options("nats", endPoint).UseKeepAlive(profiles.Profiles, "events"));
+        try
+        {
+            await nats.PingAsync(TestContext.Current.CancellationToken);
+            ClientSockets.SingleNew(endPoint, []).View.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(7));
+        }
+        finally
+        {
+            server.Dispose();
+        }
+
+        configuration["KeepAlive:Profiles:events:Tcp:IdleTime"] = "9s";
+        configuration.Reload();
+        using var restarted = Servers.Nats(netns: null, IPAddress.Loopback, port);
+        var watch = Stopwatch.StartNew();
+        while (nats.ConnectionState != NatsConnectionState.Open && watch.Elapsed < ClientTimeouts.Connect)
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        await nats.PingAsync(TestContext.Current.CancellationToken);
+        ClientSockets.SingleNew(endPoint, []).View.GetKeepAlive().IdleTime.Should().Be(TimeSpan.FromSeconds(9), "the reconnection to the restarted server opened its socket through the package's factory, with the reloaded values");
+    }
+
+    [Fact]
     public async Task UseKeepAlive_ServerGoesSilent_DroppedWithinTheWindowTheStartUpLineGives()
     {
         // Heartbeat:Interval 2 s and Timeout 3 s: MaxPingOut 2. NATS.Net counts unanswered PINGs only when it sends the next
