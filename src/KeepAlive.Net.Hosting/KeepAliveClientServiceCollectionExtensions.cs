@@ -45,8 +45,8 @@ public static class KeepAliveClientServiceCollectionExtensions
 
         // Once per client and profile (any case): registered twice (a library's and the application's), the check ran twice
         // and each failure was said twice.
-        var check = new ClientCheck(client, profileName);
-        if (services.Any(d => d.ServiceType == typeof(ClientCheck) && check.Equals(d.ImplementationInstance)))
+        var check = new KeepAliveClientCheck(client, profileName);
+        if (services.Any(d => d.ServiceType == typeof(KeepAliveClientCheck) && check.Equals(d.ImplementationInstance)))
         {
             return services;
         }
@@ -56,14 +56,5 @@ public static class KeepAliveClientServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<KeepAliveProfileOptions>>(s =>
             new KeepAliveClientValidator(profileName, rules, s.GetServices<KeepAliveProfileRegistration>()));
         return services;
-    }
-
-    /// <summary>
-    /// A client checked against a profile at start-up: the same client and profile again adds nothing. The name is kept in
-    /// upper case, so that one profile in any case (names are case-insensitive) is one check.
-    /// </summary>
-    private sealed record ClientCheck(object Client, string ProfileName)
-    {
-        public string ProfileName { get; } = ProfileName.ToUpperInvariant();
     }
 }

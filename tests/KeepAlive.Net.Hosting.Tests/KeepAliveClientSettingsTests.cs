@@ -156,6 +156,43 @@ public sealed class KeepAliveClientSettingsTests
     }
 
     [Fact]
+    public async Task AddKeepAliveClient_NoIntervalAndAPeerIdleTimeoutUnderTheTenSecondDefault_HostStopsSayingOnlyTheClientsOwnHeartbeat()
+    {
+        // A 15 s peer allows 7.5 s. The client keeps its own 1m, which is refused; the library's 10 s default, which the client
+        // never sends, was refused as well: two messages about one Interval, one of them about a value nobody set or sends.
+        const string Json = """{ "KeepAlive": { "Profiles": { "cache": { "Tcp": { "IdleTime": "5s", "Interval": "5s" }, "Heartbeat": { "PeerIdleTimeout": "15s" } } } } }""";
+        var error = await TestHosts.StartFailingAsync(Json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")).AddKeepAliveClient("cache", Client));
+
+        error.Should().BeOfType<OptionsValidationException>().Which.Failures.Should().ContainSingle().Which.Should().StartWith(
+            "KeepAlive:Profiles:cache:Heartbeat:Interval: Heartbeat:Interval is not set, so TestClient keeps its own TestOptions.Heartbeat, 1m by default, over the limit of 7s500ms = Heartbeat:MaxIntervalToPeerIdleRatio 0.5 x Heartbeat:PeerIdleTimeout 15s");
+
+        // A client whose own heartbeat beats the peer suits the profile: the 10 s default is not what it sends.
+        var fast = new KeepAliveClientDescription("FastClient", "FastOptions.Heartbeat", TimeSpan.FromSeconds(5));
+        using var host = TestHosts.Build(Json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")).AddKeepAliveClient("cache", fast));
+        await host.StartAsync(TestContext.Current.CancellationToken);
+
+        // The heartbeat the host itself would send with the profile is the 10 s default, and is still refused when registered.
+        var register = () => host.Services.GetRequiredService<IHeartbeatScheduler>().Register(host.Services.GetRequiredService<IKeepAliveProfiles>().GetProfile("cache").Heartbeat, static _ => ValueTask.CompletedTask);
+        register.Should().Throw<ArgumentException>().WithMessage("*Interval is 10s (the default: Interval is not set), over the limit of 7s500ms*");
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task AddKeepAlive_NoIntervalAndAPeerIdleTimeoutUnderTheTenSecondDefaultWithoutAClientLibrary_HostStopsSayingTheDefaultInterval()
+    {
+        // No client uses the profile: its heartbeat is the one the host sends, the 10 s default, judged at start-up.
+        var message = await TestHosts.ProfilesFailAsync("""{ "KeepAlive": { "Profiles": { "cache": { "Tcp": { "IdleTime": "5s", "Interval": "5s" }, "Heartbeat": { "PeerIdleTimeout": "15s" } } } } }""");
+
+        message.Should().Contain("KeepAlive:Profiles:cache:Heartbeat:Interval: Interval is 10s (the default: Interval is not set), over the limit of 7s500ms");
+
+        // An HttpClient keeps no heartbeat of its own in place of the default: the profile is judged as one no client uses.
+        var error = await TestHosts.StartFailingAsync("""{ "KeepAlive": { "Profiles": { "cache": { "Tcp": { "IdleTime": "5s", "Interval": "5s" }, "Heartbeat": { "PeerIdleTimeout": "15s" } } } } }""",
+            (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")).AddHttpClient("payments").UseKeepAlive("cache"));
+        error.Should().BeOfType<OptionsValidationException>().Which.Failures.Should().ContainSingle().Which.Should().StartWith(
+            "KeepAlive:Profiles:cache:Heartbeat:Interval: Interval is 10s (the default: Interval is not set), over the limit of 7s500ms");
+    }
+
+    [Fact]
     public void Create_NoIntervalAndAClientWithoutAHeartbeatOfItsOwn_RefusedWithTheFix()
     {
         // Tcp on: its probes beat the peer's 30 s, but reach no peer that closes idle connections itself; the client sends nothing.

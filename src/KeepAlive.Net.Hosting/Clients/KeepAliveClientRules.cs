@@ -73,6 +73,16 @@ internal static class KeepAliveClientRules
     }
 
     /// <summary>
+    /// Whether <paramref name="error"/>, one of the profile's own <c>Heartbeat</c> rules (named relative to the section), judges
+    /// the library's 10 s default <c>Heartbeat:Interval</c> of a profile that sets none, for a profile a client uses: the client
+    /// keeps its own heartbeat in place of that default, and <see cref="OwnHeartbeatMissesThePeer"/> judges that one, so the
+    /// default's refusal is a second message about one interval, or one about an interval nothing sends. The default is what
+    /// the scheduler sends for a heartbeat registered with the profile, and it refuses it there.
+    /// </summary>
+    public static bool JudgesTheDefaultIntervalNotTheClients(HeartbeatOptions heartbeat, KeepAliveValidationError error) =>
+        !heartbeat.IsIntervalSet && error.OptionName == nameof(HeartbeatOptions.Interval);
+
+    /// <summary>
     /// Why <c>Heartbeat:Timeout</c>, for a <paramref name="client"/> that takes it, cannot be kept with the heartbeat the client
     /// keeps when the profile sets no <c>Heartbeat:Interval</c> (its own default): not longer than it, as the profile's own
     /// rule wants it longer than <c>Heartbeat:Interval</c>, or no heartbeat at all.

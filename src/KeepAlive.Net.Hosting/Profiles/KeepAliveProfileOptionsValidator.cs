@@ -1,3 +1,4 @@
+using KeepAlive.Net.Hosting.Clients;
 using KeepAlive.Net.Hosting.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
@@ -16,12 +17,13 @@ internal sealed class KeepAliveProfileOptionsValidator : IValidateOptions<KeepAl
     private readonly SectionBinding<KeepAliveProfileOptions>[] _bindings;
     private readonly KeepAliveCapabilities _capabilities;
     private readonly EmptyKeepAliveSection[] _emptySections = [];
+    private readonly KeepAliveClientCheck[] _clients = [];
     private readonly IConfiguration? _configuration;
 
-    public KeepAliveProfileOptionsValidator(IEnumerable<KeepAliveProfileRegistration> registrations, IEnumerable<SectionBinding<KeepAliveProfileOptions>> bindings, IEnumerable<EmptyKeepAliveSection> emptySections, IConfiguration? configuration = null)
+    public KeepAliveProfileOptionsValidator(IEnumerable<KeepAliveProfileRegistration> registrations, IEnumerable<SectionBinding<KeepAliveProfileOptions>> bindings, IEnumerable<EmptyKeepAliveSection> emptySections, IEnumerable<KeepAliveClientCheck> clients, IConfiguration? configuration = null)
         : this(registrations, bindings, KeepAliveCapabilities.Current)
     {
-        (_emptySections, _configuration) = ([.. emptySections], configuration);
+        (_emptySections, _clients, _configuration) = ([.. emptySections], [.. clients], configuration);
     }
 
     internal KeepAliveProfileOptionsValidator(IEnumerable<KeepAliveProfileRegistration> registrations, IEnumerable<SectionBinding<KeepAliveProfileOptions>> bindings, KeepAliveCapabilities capabilities)
@@ -49,12 +51,19 @@ internal sealed class KeepAliveProfileOptionsValidator : IValidateOptions<KeepAl
             report.AddGeneral($"{registration.Source}: {failure}");
         }
 
+        // A profile a client library uses without Heartbeat:Interval is judged by the client's own heartbeat, not by the default it never sends.
+        var usedByAClient = _clients.Any(c => c.Description is not null && c.Uses(name));
         foreach (var section in ProfileSections.All)
         {
             if (section.Of(options) is { } values)
             {
                 foreach (var error in section.Validate(values, _capabilities))
                 {
+                    if (usedByAClient && values is HeartbeatOptions heartbeat && KeepAliveClientRules.JudgesTheDefaultIntervalNotTheClients(heartbeat, error))
+                    {
+                        continue;
+                    }
+
                     report.Add(registration.Describe($"{section.Name}:{error.OptionName}"), error.Message);
                 }
             }
