@@ -192,6 +192,21 @@ public sealed class KeepAliveClientSettingsTests
             "KeepAlive:Profiles:cache:Heartbeat:Interval: Interval is 10s (the default: Interval is not set), over the limit of 7s500ms");
     }
 
+    [Theory]
+    [InlineData(double.NaN)]
+    [InlineData(1e300)]
+    public async Task AddKeepAliveClient_RatioSetInCodeOutsideItsRange_HostStopsNamingTheRatioNotATimeSpanException(double ratio)
+    {
+        // The client's rule asked HeartbeatOptions.LongestIntervalForPeer of a ratio the profile's own rule refuses: the host
+        // stopped with TimeSpan's ArgumentException (NaN) or OverflowException, which names neither the ratio nor the profile.
+        var error = await TestHosts.StartFailingAsync("{}", (services, _) => services
+            .AddKeepAlive("cache", p => (p.Tcp.IdleTime, p.Tcp.Interval, p.Heartbeat.PeerIdleTimeout, p.Heartbeat.MaxIntervalToPeerIdleRatio) = (TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), ratio))
+            .AddKeepAliveClient("cache", Client));
+
+        error.Should().BeOfType<OptionsValidationException>().Which.Failures.Should().ContainSingle().Which.Should().StartWith(
+            "KeepAlive profile 'cache' (configured in code) Heartbeat:MaxIntervalToPeerIdleRatio: MaxIntervalToPeerIdleRatio ");
+    }
+
     [Fact]
     public void Create_NoIntervalAndAClientWithoutAHeartbeatOfItsOwn_RefusedWithTheFix()
     {

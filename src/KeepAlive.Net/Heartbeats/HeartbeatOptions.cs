@@ -140,8 +140,16 @@ public class HeartbeatOptions
     /// <see cref="MaxIntervalToPeerIdleRatio"/> x <see cref="PeerIdleTimeout"/>. <see cref="Interval"/>, and any keep-alive
     /// interval judged against the peer, must be at most this.
     /// </summary>
-    /// <value><see langword="null"/> when <see cref="PeerIdleTimeout"/> is not set: no limit.</value>
-    public TimeSpan? LongestIntervalForPeer => PeerIdleTimeout is { } peer ? peer.Value * MaxIntervalToPeerIdleRatio : null;
+    /// <value>
+    /// <see langword="null"/> when <see cref="PeerIdleTimeout"/> is not set: no limit. Also <see langword="null"/>, rather than
+    /// a limit or an exception, when <see cref="MaxIntervalToPeerIdleRatio"/> is outside its range (more than 0, less than 1:
+    /// NaN, infinite, or a product no <see cref="TimeSpan"/> holds), which <see cref="HeartbeatOptionsValidator"/> refuses with
+    /// the value, the range and the fix, and a registration refuses with it.
+    /// </value>
+    public TimeSpan? LongestIntervalForPeer =>
+        PeerIdleTimeout is { } peer && OptionRanges<HeartbeatOptions>.Of(nameof(MaxIntervalToPeerIdleRatio)).Check(nameof(MaxIntervalToPeerIdleRatio), MaxIntervalToPeerIdleRatio) is null
+            ? peer.Value * MaxIntervalToPeerIdleRatio
+            : null;
 
     /// <summary>
     /// Gets or sets a name used in logs and as the <c>keepalive.heartbeat.name</c> metric tag: name a kind of connection (the

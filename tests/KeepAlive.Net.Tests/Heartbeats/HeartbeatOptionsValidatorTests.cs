@@ -110,6 +110,28 @@ public sealed class HeartbeatOptionsValidatorTests
     }
 
     [Theory]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    [InlineData(double.NegativeInfinity)]
+    [InlineData(1e300)]
+    [InlineData(-1e300)]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(-0.5)]
+    public void LongestIntervalForPeer_RatioOutsideItsRange_NullNotAnExceptionAndTheValidatorNamesTheRatio(double ratio)
+    {
+        // A public getter on options nobody validated: NaN threw ArgumentException ("TimeSpan does not accept floating point
+        // Not-a-Number values") and 1e300 or an infinity OverflowException ("TimeSpan overflowed"), naming neither the ratio
+        // nor its range; 0, 1 and -0.5 gave a limit of a ratio the validator refuses. Outside the declared range there is no limit.
+        var options = new HeartbeatOptions { PeerIdleTimeout = TimeSpan.FromSeconds(30), MaxIntervalToPeerIdleRatio = ratio };
+
+        options.LongestIntervalForPeer.Should().BeNull();
+        AssertSingleError(options, "MaxIntervalToPeerIdleRatio", "MaxIntervalToPeerIdleRatio ", "Fix:");
+        options.MaxIntervalToPeerIdleRatio = 0.999;
+        options.LongestIntervalForPeer.Should().Be(TimeSpan.FromSeconds(29.97), "within the range the limit is the ratio of PeerIdleTimeout");
+    }
+
+    [Theory]
     [InlineData(0)]
     [InlineData(1)]
     [InlineData(1.5)]
