@@ -41,8 +41,8 @@ public sealed class KeepAliveProfileNotFoundException : InvalidOperationExceptio
     /// For a name a reload added to the configuration after the profiles were registered (at <paramref name="addedAfterStartUp"/>),
     /// or not registered while a section given to <c>AddKeepAlive(section)</c> held no profile (<paramref name="emptySections"/>).
     /// </summary>
-    internal KeepAliveProfileNotFoundException(string profileName, IReadOnlyCollection<string> registeredNames, string? addedAfterStartUp, string? emptySections)
-        : base(KeepAliveProfileRegistration.NotRegisteredMessage(profileName, registeredNames, addedAfterStartUp, emptySections))
+    internal KeepAliveProfileNotFoundException(string profileName, IReadOnlyCollection<string> registeredNames, string? addedAfterStartUp, string? emptySections, IReadOnlyCollection<string>? usedBy = null, string? profilesPath = null)
+        : base(KeepAliveProfileRegistration.NotRegisteredMessage(profileName, registeredNames, addedAfterStartUp, emptySections, usedBy, profilesPath))
     {
         ProfileName = profileName;
         RegisteredNames = [.. registeredNames];

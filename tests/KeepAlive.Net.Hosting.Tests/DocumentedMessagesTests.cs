@@ -44,6 +44,7 @@ public sealed class DocumentedMessagesTests
         printed.Add(await RejectedReloadAsync());
         printed.Add(await MisspeltSectionAsync());
         printed.Add(await AddedProfileAsync());
+        printed.Add(await UnknownProfileOfAnHttpClientAsync());
         printed.Add(await LoggedAsync("KeepAlive", KeepAliveEventIds.UnknownKeyAddedAfterStartUp, ("KeepAlive:Helth:Window", "5m")));
         printed.Add(await LoggedAsync("KeepAlive", KeepAliveEventIds.HealthSectionAddedAfterStartUp, ("KeepAlive:Health:Window", "5m")));
         printed.Add($"KeepAlive profile 'payments': {KeepAliveBudget.Describe(BudgetExample())}");
@@ -51,6 +52,13 @@ public sealed class DocumentedMessagesTests
         quoted.Should().NotBeEmpty();
         quoted.Where(line => !printed.Contains(line)).Should().BeEmpty(
             $"every message {document} quotes must be one the code prints; it prints:\n{string.Join('\n', printed.Order(StringComparer.Ordinal))}\n");
+    }
+
+    private static async Task<string> UnknownProfileOfAnHttpClientAsync()
+    {
+        var ex = await TestHosts.StartFailingAsync("""{ "KeepAlive": { "Profiles": { "cache": { } } } }""", (services, configuration) =>
+            services.AddKeepAlive(configuration.GetSection("KeepAlive")).AddHttpClient("payments").UseTcpKeepAlive("orders"));
+        return ex.Should().BeOfType<OptionsValidationException>().Which.Failures.Single();
     }
 
     private static async Task<IEnumerable<string>> FailuresAsync(string json)

@@ -54,13 +54,13 @@ public sealed class KeepAliveClientSettingsTests
     }
 
     [Fact]
-    public void Create_UnknownProfile_ThrowsListingTheRegisteredOnes()
+    public void Create_UnknownProfile_ThrowsNamingTheClientAndListingTheRegisteredOnes()
     {
         using var services = InCode(_ => { });
 
         var act = () => KeepAliveClientSettings.Create(services.GetRequiredService<IKeepAliveProfiles>(), "nope", Client);
 
-        act.Should().Throw<InvalidOperationException>().WithMessage("No KeepAlive profile named 'nope' is registered (registered: 'p')*Fix:*");
+        act.Should().Throw<InvalidOperationException>().WithMessage("No KeepAlive profile named 'nope' is registered (registered: 'p'), but the client TestClient uses it.*Fix:*, or give the client TestClient a registered profile ('p').");
     }
 
     [Theory]
@@ -323,6 +323,26 @@ public sealed class KeepAliveClientSettingsTests
             (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")).AddKeepAliveClient("queue", Client));
 
         error.Should().BeOfType<OptionsValidationException>().Which.Message.Should().Contain("No KeepAlive profile named 'queue' is registered (registered: 'cache')");
+    }
+
+    [Fact]
+    public async Task AddKeepAliveClientAndUseKeepAlive_ProfileNotRegistered_HostStopsNamingWhatUsesItWhereToAddItAndTheRegisteredOnes()
+    {
+        // The refusal said "No KeepAlive profile named 'queue' is registered (registered: 'cache')" and a generic fix: in a host
+        // with many clients, nothing said which registration asked for 'queue'.
+        var error = await TestHosts.StartFailingAsync("""{ "Services": { "KeepAlive": { "Profiles": { "cache": { }, "db": { } } } } }""", (services, configuration) =>
+        {
+            services.AddKeepAlive(configuration.GetSection("Services:KeepAlive")).AddKeepAliveClient("queue", Client);
+            services.AddHttpClient("payments").UseKeepAlive("Queue");
+        });
+
+        error.Should().BeOfType<OptionsValidationException>().Which.Failures.Should().ContainSingle().Which.Should().Be(
+            "No KeepAlive profile named 'queue' is registered (registered: 'cache', 'db'), but the client TestClient and HttpClient 'payments' use it. Fix: add a \"queue\" section at Services:KeepAlive:Profiles:queue, or call services.AddKeepAlive(\"queue\", ...), or give them a registered profile ('cache', 'db').");
+
+        var alone = await TestHosts.StartFailingAsync("""{ "KeepAlive": { "Profiles": { "cache": { } } } }""", (services, configuration) =>
+            services.AddKeepAlive(configuration.GetSection("KeepAlive")).AddHttpClient("payments").UseTcpKeepAlive("orders"));
+        alone.Should().BeOfType<OptionsValidationException>().Which.Failures.Should().ContainSingle().Which.Should().Be(
+            "No KeepAlive profile named 'orders' is registered (registered: 'cache'), but HttpClient 'payments' uses it. Fix: add a \"orders\" section at KeepAlive:Profiles:orders, or call services.AddKeepAlive(\"orders\", ...), or give HttpClient 'payments' a registered profile ('cache').");
     }
 
     [Fact]

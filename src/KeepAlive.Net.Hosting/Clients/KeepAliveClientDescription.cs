@@ -33,6 +33,9 @@ public sealed class KeepAliveClientDescription
         DefaultHeartbeatInterval = defaultHeartbeatInterval;
     }
 
+    /// <summary>Gets how messages name the client as a user of a profile, e.g. <c>the client StackExchange.Redis</c>.</summary>
+    internal string Who => $"the client {ClientName}";
+
     /// <summary>Gets the client's name in messages, e.g. "StackExchange.Redis".</summary>
     public string ClientName { get; }
 

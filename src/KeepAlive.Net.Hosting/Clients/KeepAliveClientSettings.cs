@@ -81,7 +81,7 @@ public sealed class KeepAliveClientSettings
         ArgumentNullException.ThrowIfNull(profiles);
         ArgumentNullException.ThrowIfNull(profileName);
         ArgumentNullException.ThrowIfNull(client);
-        var profile = profiles.GetProfile(profileName);
+        var profile = KeepAliveProfiles.GetProfileFor(profiles, profileName, client.Who);
         var errors = KeepAliveClientRules.Validate(profile, client);
         if (errors.Count > 0)
         {

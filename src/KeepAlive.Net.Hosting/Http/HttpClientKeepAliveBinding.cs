@@ -30,6 +30,9 @@ internal sealed class HttpClientKeepAliveBinding
     /// <param name="ProfileName">Its profile.</param>
     public sealed record Registration(string? ClientName, string ProfileName)
     {
+        /// <summary>Gets how messages name the client, e.g. <c>HttpClient 'payments'</c>.</summary>
+        public string Who => ClientName is null ? "every HttpClient (ConfigureHttpClientDefaults)" : $"HttpClient '{ClientName}'";
+
         public static void Add(IServiceCollection services, string? clientName, string profileName)
         {
             var taken = services.Where(static d => !d.IsKeyedService).Select(static d => d.ImplementationInstance).OfType<Registration>().ToList();

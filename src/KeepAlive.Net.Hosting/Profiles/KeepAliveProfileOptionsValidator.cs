@@ -1,5 +1,6 @@
 using KeepAlive.Net.Hosting.Clients;
 using KeepAlive.Net.Hosting.Configuration;
+using KeepAlive.Net.Hosting.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -18,12 +19,13 @@ internal sealed class KeepAliveProfileOptionsValidator : IValidateOptions<KeepAl
     private readonly KeepAliveCapabilities _capabilities;
     private readonly EmptyKeepAliveSection[] _emptySections = [];
     private readonly KeepAliveClientCheck[] _clients = [];
+    private readonly HttpClientKeepAliveBinding.Registration[] _httpClients = [];
     private readonly IConfiguration? _configuration;
 
-    public KeepAliveProfileOptionsValidator(IEnumerable<KeepAliveProfileRegistration> registrations, IEnumerable<SectionBinding<KeepAliveProfileOptions>> bindings, IEnumerable<EmptyKeepAliveSection> emptySections, IEnumerable<KeepAliveClientCheck> clients, IConfiguration? configuration = null)
+    public KeepAliveProfileOptionsValidator(IEnumerable<KeepAliveProfileRegistration> registrations, IEnumerable<SectionBinding<KeepAliveProfileOptions>> bindings, IEnumerable<EmptyKeepAliveSection> emptySections, IEnumerable<KeepAliveClientCheck> clients, IEnumerable<HttpClientKeepAliveBinding.Registration> httpClients, IConfiguration? configuration = null)
         : this(registrations, bindings, KeepAliveCapabilities.Current)
     {
-        (_emptySections, _clients, _configuration) = ([.. emptySections], [.. clients], configuration);
+        (_emptySections, _clients, _httpClients, _configuration) = ([.. emptySections], [.. clients], [.. httpClients], configuration);
     }
 
     internal KeepAliveProfileOptionsValidator(IEnumerable<KeepAliveProfileRegistration> registrations, IEnumerable<SectionBinding<KeepAliveProfileOptions>> bindings, KeepAliveCapabilities capabilities)
@@ -39,7 +41,10 @@ internal sealed class KeepAliveProfileOptionsValidator : IValidateOptions<KeepAl
         name ??= Options.DefaultName;
         if (!_registrations.TryGetValue(name, out var registration))
         {
-            return ValidateOptionsResult.Fail(KeepAliveProfileRegistration.NotRegisteredMessage(name, _registrations.Values.Select(static r => r.Name), emptySections: EmptyKeepAliveSection.DescribeAll(_emptySections, _configuration)));
+            // Said with what asked for it (a client, an HttpClient) and where the registered profiles are listed, for the fix.
+            string[] usedBy = [.. _clients.Where(c => c.Description is not null && c.Uses(name)).Select(static c => c.Description!.Who)
+                .Concat(_httpClients.Where(h => string.Equals(h.ProfileName, name, StringComparison.OrdinalIgnoreCase)).Select(static h => h.Who)).Distinct()];
+            return ValidateOptionsResult.Fail(KeepAliveProfileRegistration.NotRegisteredMessage(name, _registrations.Values.Select(static r => r.Name), emptySections: EmptyKeepAliveSection.DescribeAll(_emptySections, _configuration), usedBy: usedBy, profilesPath: KeepAliveProfileRegistration.ProfilesPath(_registrations.Values)));
         }
 
         // Messages follow the profile's sections, whoever found them: the reader or a validator.

@@ -108,12 +108,18 @@ internal sealed record KeepAliveProfileRegistration(string Name, string? Configu
             $"restart the service to apply {path}, or remove the section to keep {kept}");
     }
 
+    /// <summary>The <c>Profiles</c> section the first of <paramref name="registrations"/> listed in one was found in (e.g. <c>KeepAlive:Profiles</c>), where a missing profile is added; <see langword="null"/> when none was.</summary>
+    public static string? ProfilesPath(IEnumerable<KeepAliveProfileRegistration> registrations) =>
+        registrations.Select(static r => (r.ListedIn as IConfigurationSection)?.Path).FirstOrDefault(static p => p is not null);
+
     /// <summary>Says that no profile of that name is registered, with the registered ones, the closest name and the fix.</summary>
     /// <param name="profileName">The name asked for.</param>
     /// <param name="registered">The registered names.</param>
     /// <param name="addedAfterStartUp">The path of a section listing it that a reload added, or <see langword="null"/>.</param>
     /// <param name="emptySections">What the sections given to <c>AddKeepAlive(section)</c> that registered no profile hold, and their fix (<see cref="EmptyKeepAliveSection.DescribeAll"/>), or <see langword="null"/>.</param>
-    public static string NotRegisteredMessage(string profileName, IEnumerable<string> registered, string? addedAfterStartUp = null, string? emptySections = null)
+    /// <param name="usedBy">What was registered to use the profile, e.g. <c>HttpClient 'payments'</c>, or <see langword="null"/> when not known.</param>
+    /// <param name="profilesPath">The <c>Profiles</c> section the registered profiles were listed in, e.g. <c>KeepAlive:Profiles</c>, where the fix adds the profile; <see langword="null"/> when none was given.</param>
+    public static string NotRegisteredMessage(string profileName, IEnumerable<string> registered, string? addedAfterStartUp = null, string? emptySections = null, IReadOnlyCollection<string>? usedBy = null, string? profilesPath = null)
     {
         var known = registered.ToList();
         var names = string.Join(", ", known.Select(static n => $"'{n}'"));
@@ -123,21 +129,29 @@ internal sealed record KeepAliveProfileRegistration(string Name, string? Configu
                 + $"{EmptyNameFix}";
         }
 
+        // Who asked for the profile, so that the message says which registration to fix, and the registered names to give it.
+        var (users, rename) = usedBy is { Count: > 0 }
+            ? ($", but {string.Join(" and ", usedBy)} {(usedBy.Count == 1 ? "uses" : "use")} it", $"give {(usedBy.Count == 1 ? usedBy.First() : "them")} a registered profile{(known.Count == 0 ? string.Empty : $" ({names})")}")
+            : (string.Empty, "use a registered profile name");
+        var notRegistered = $"No KeepAlive profile named '{profileName}' is registered (registered: {(names.Length == 0 ? "none" : names)}){users}";
         if (addedAfterStartUp is not null)
         {
-            return $"No KeepAlive profile named '{profileName}' is registered (registered: {(names.Length == 0 ? "none" : names)}): {AddedAfterStartUp(addedAfterStartUp)}. "
-                + "Fix: restart the service to register it, or use a registered profile name.";
+            return $"{notRegistered}: {AddedAfterStartUp(addedAfterStartUp)}. "
+                + $"Fix: restart the service to register it, or {rename}.";
         }
 
         if (emptySections is not null)
         {
             // The file may well hold the profile: the section read is the one to fix.
-            return $"No KeepAlive profile named '{profileName}' is registered (registered: {(names.Length == 0 ? "none" : names)}).{ClosestName.Suggest(profileName, known)} "
-                + $"{emptySections}, or call services.AddKeepAlive(\"{profileName}\", ...), or use a registered profile name.";
+            return $"{notRegistered}.{ClosestName.Suggest(profileName, known)} "
+                + $"{emptySections}, or call services.AddKeepAlive(\"{profileName}\", ...), or {rename}.";
         }
 
-        return $"No KeepAlive profile named '{profileName}' is registered (registered: {(names.Length == 0 ? "none" : names)}).{ClosestName.Suggest(profileName, known)} "
-            + $"Fix: add a \"{profileName}\" section under KeepAlive:Profiles and call services.AddKeepAlive(configuration.GetSection(\"KeepAlive\")), "
-            + $"or call services.AddKeepAlive(\"{profileName}\", ...), or use a registered profile name.";
+        var section = profilesPath is null
+            ? $"under KeepAlive:Profiles and call services.AddKeepAlive(configuration.GetSection(\"KeepAlive\"))"
+            : $"at {profilesPath}:{profileName}";
+        return $"{notRegistered}.{ClosestName.Suggest(profileName, known)} "
+            + $"Fix: add a \"{profileName}\" section {section}, "
+            + $"or call services.AddKeepAlive(\"{profileName}\", ...), or {rename}.";
     }
 }

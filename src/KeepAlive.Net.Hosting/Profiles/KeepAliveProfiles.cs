@@ -121,9 +121,19 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
         new(profileName, typeof(KeepAliveProfileOptions), errors.Select(e => $"{Describe(profiles, profileName, e.OptionName)}: {e.Message}"));
 
     /// <summary>Gets a copy of the profile's values (<see cref="ProfileCopy"/>): changing it changes no one else's.</summary>
-    public KeepAliveProfileOptions GetProfile(string profileName)
+    public KeepAliveProfileOptions GetProfile(string profileName) => GetProfileFor(profileName, usedBy: null);
+
+    /// <summary>
+    /// <see cref="GetProfile(string)"/> for a package that applies the profile to <paramref name="usedBy"/> (e.g. <c>the client
+    /// StackExchange.Redis</c>): a name that is not registered is refused naming it; any other implementation of
+    /// <see cref="IKeepAliveProfiles"/> answers as it does.
+    /// </summary>
+    internal static KeepAliveProfileOptions GetProfileFor(IKeepAliveProfiles profiles, string profileName, string usedBy) =>
+        profiles is KeepAliveProfiles registered ? registered.GetProfileFor(profileName, usedBy) : profiles.GetProfile(profileName);
+
+    private KeepAliveProfileOptions GetProfileFor(string profileName, string? usedBy)
     {
-        var taken = Current(Resolve(profileName));
+        var taken = Current(Resolve(profileName, usedBy));
         var copy = ProfileCopy.Of(taken);
         _copiedFrom.AddOrUpdate(copy, taken);
         return copy;
@@ -512,12 +522,14 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
                 string.Join('\n', section.AsEnumerable(makePathsRelative: true).OrderBy(static p => p.Key, StringComparer.Ordinal).Select(static p => $"{p.Key}={p.Value}"))))
             : string.Empty;
 
-    private string Resolve(string profileName)
+    // usedBy: what asked for the profile (a client), named when the profile is not registered.
+    private string Resolve(string profileName, string? usedBy = null)
     {
         ArgumentNullException.ThrowIfNull(profileName);
         return _registrations.TryGetValue(profileName, out var registration)
             ? registration.Name
-            : throw new KeepAliveProfileNotFoundException(profileName, Names, AddedAfterStartUp(profileName), EmptyKeepAliveSection.DescribeAll(_emptySections, _configuration));
+            : throw new KeepAliveProfileNotFoundException(profileName, Names, AddedAfterStartUp(profileName), EmptyKeepAliveSection.DescribeAll(_emptySections, _configuration),
+                usedBy is null ? null : [usedBy], KeepAliveProfileRegistration.ProfilesPath(_registrations.Values));
     }
 
     // A profile a reload listed in a watched Profiles section: not registered, as the set of profiles is read once.
