@@ -78,7 +78,7 @@ public static class KeepAliveRedisExtensions
 
         notes.Add(settings.Tcp is not null
             ? overTcp
-                ? "Tcp on every socket once connected, through ConfigurationOptions.Tunnel" + (yours is null ? string.Empty : ", wrapping your own tunnel")
+                ? "Tcp on every socket once connected, through ConfigurationOptions.Tunnel" + (yours is null ? string.Empty : ", wrapping your own tunnel" + NoLongerInTheString(yours))
                 : "every end point is a Unix domain socket, which has no TCP keep-alive: the Tcp section is not applied (event 3203 for each connection), and only KeepAlive, the PING, watches the connection"
             : stated.TcpKeepAlive
                 ? "Tcp:Enabled is false: sockets keep StackExchange.Redis's own keep-alive (SO_KEEPALIVE with the kernel's times) until a reload turns it on"
@@ -180,6 +180,16 @@ public static class KeepAliveRedisExtensions
         options.ToString(includePassword: false) is { Length: > 0 } stated
             ? ConfigurationOptions.Parse(stated, ignoreUnknown: true)
             : new ConfigurationOptions();
+
+    /// <summary>
+    /// What the applied line says of a tunnel of yours that <see cref="ConfigurationOptions.ToString()"/> showed (its own HTTP
+    /// proxy, <c>tunnel=http:...</c>): StackExchange.Redis writes only its own tunnel into the string, so once wrapped the proxy
+    /// is gone from it (and from <c>multiplexer.Configuration</c>), and options parsed from it connect straight to the server.
+    /// </summary>
+    private static string NoLongerInTheString(StackExchange.Redis.Configuration.Tunnel yours) =>
+        new ConfigurationOptions { Tunnel = yours }.ToString(includePassword: false).Split(',').FirstOrDefault(static o => o.StartsWith("tunnel=", StringComparison.OrdinalIgnoreCase)) is { } shown
+            ? $" ({shown}, which ConfigurationOptions.ToString() no longer shows: StackExchange.Redis writes only its own tunnel there, so options parsed from that string connect without your proxy and without the profile; copy them with ConfigurationOptions.Clone())"
+            : string.Empty;
 
     private static string Seconds(int seconds) => KeepAliveDuration.Format(TimeSpan.FromSeconds(seconds));
 

@@ -218,6 +218,24 @@ public sealed class RedisProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_YourProxyTunnelFromTheConfigurationString_TheLineSaysToStringNoLongerShowsItAndHowToCopy()
+    {
+        // StackExchange.Redis writes a tunnel into ConfigurationOptions.ToString() only when it is its own (tunnel=http:...):
+        // once UseKeepAlive wrapped it, the proxy was gone from the string (and from multiplexer.Configuration) without a
+        // word, and a copy parsed from that string connected straight to the server, without the proxy and the profile.
+        using var profiles = ClientProfiles.InCode("cache", p => p.Tcp.IdleTime = TimeSpan.FromSeconds(7));
+        var options = ConfigurationOptions.Parse("127.0.0.1:6379,tunnel=http:127.0.0.1:3128").UseKeepAlive(profiles.Profiles, "cache");
+
+        var copied = ConfigurationOptions.Parse(options.ToString());
+
+        copied.Tunnel.Should().BeNull("the limitation said: StackExchange.Redis writes only its own tunnel into the string");
+        options.Clone().Tunnel.Should().BeSameAs(options.Tunnel, "Clone, which the line names, keeps the proxy and the profile");
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should().Contain(
+            "wrapping your own tunnel (tunnel=http:127.0.0.1:3128, which ConfigurationOptions.ToString() no longer shows: StackExchange.Redis writes only its own tunnel there, "
+            + "so options parsed from that string connect without your proxy and without the profile; copy them with ConfigurationOptions.Clone())");
+    }
+
+    [Fact]
     public void UseKeepAlive_TwiceWithTheSameProfile_EachSocketConfiguredOnceWithoutAFalseWarning_AnotherProfileRefused()
     {
         using var profiles = ClientProfiles.Build(s => s
