@@ -37,6 +37,18 @@ public sealed class KeepAliveSignalRSettings
         ClientTimeoutInterval = values.ClientTimeoutInterval.Key is null ? null : values.ClientTimeoutInterval.Value;
     }
 
+    /// <summary>The client's keep-alive interval, as messages name it (warning 3204, refusals, event 3352).</summary>
+    internal const string ClientKeepAliveInterval = "HubConnectionOptions.KeepAliveInterval";
+
+    /// <summary>The client's <c>ServerTimeout</c>, as messages name it.</summary>
+    internal const string ClientServerTimeout = "HubConnectionOptions.ServerTimeout";
+
+    /// <summary>The client's keep-alive interval where code set it, as messages name it.</summary>
+    internal const string ClientKeepAliveIntervalInCode = $"{ClientKeepAliveInterval} (WithKeepAliveInterval)";
+
+    /// <summary>The client's <c>ServerTimeout</c> where code set it, as messages name it.</summary>
+    internal const string ClientServerTimeoutInCode = $"{ClientServerTimeout} (WithServerTimeout)";
+
     /// <summary>Gets the profile's name.</summary>
     public string ProfileName { get; }
 
@@ -92,10 +104,10 @@ public sealed class KeepAliveSignalRSettings
     public void ThrowIfReconnectLoop(TimeSpan? serverTimeout = null, TimeSpan? clientTimeoutInterval = null, string hubOptions = "HubOptions", TimeSpan? hubKeepAliveInterval = null, TimeSpan? clientKeepAliveInterval = null)
     {
         var values = Values();
-        var refused = (serverTimeout is { } server ? SignalRProfileRules.CheckSetInCode("the client's ServerTimeout", "SignalR:ServerTimeout", "HubConnectionOptions.ServerTimeout (WithServerTimeout)", server, values.ServerTimeout, values.KeepAliveInterval) : null)
+        var refused = (serverTimeout is { } server ? SignalRProfileRules.CheckSetInCode("the client's ServerTimeout", "SignalR:ServerTimeout", ClientServerTimeoutInCode, server, values.ServerTimeout, values.KeepAliveInterval) : null)
             ?? (clientTimeoutInterval is { } client ? SignalRProfileRules.CheckSetInCode("the hub's ClientTimeoutInterval", "SignalR:ClientTimeoutInterval", $"{hubOptions}.ClientTimeoutInterval", client, values.ClientTimeoutInterval, values.KeepAliveInterval) : null)
             ?? (hubKeepAliveInterval is { } hub ? SignalRProfileRules.CheckIntervalSetInCode("the hub's KeepAliveInterval", $"{hubOptions}.KeepAliveInterval", hub, values.KeepAliveInterval, "the client's ServerTimeout", values.ServerTimeout, Profile.Heartbeat) : null)
-            ?? (clientKeepAliveInterval is { } ownInterval ? SignalRProfileRules.CheckIntervalSetInCode("the client's KeepAliveInterval", "HubConnectionOptions.KeepAliveInterval (WithKeepAliveInterval)", ownInterval, values.KeepAliveInterval, "the hub's ClientTimeoutInterval", values.ClientTimeoutInterval, Profile.Heartbeat) : null);
+            ?? (clientKeepAliveInterval is { } ownInterval ? SignalRProfileRules.CheckIntervalSetInCode("the client's KeepAliveInterval", ClientKeepAliveIntervalInCode, ownInterval, values.KeepAliveInterval, "the hub's ClientTimeoutInterval", values.ClientTimeoutInterval, Profile.Heartbeat) : null);
         if (refused is not null)
         {
             throw new InvalidOperationException($"KeepAlive profile '{ProfileName}': {refused}");

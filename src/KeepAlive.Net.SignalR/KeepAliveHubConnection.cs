@@ -66,13 +66,13 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
         var keys = SignalRProfileRules.Resolve(settings.Profile);
         if (settings.KeepAliveInterval is { } interval)
         {
-            ReportIfHandSet("HubConnectionOptions.KeepAliveInterval (WithKeepAliveInterval)", options.KeepAliveInterval, HubConnection.DefaultKeepAliveInterval, interval, keys.KeepAliveInterval.Key, "SignalR:KeepAliveInterval");
+            ReportIfHandSet(KeepAliveSignalRSettings.ClientKeepAliveIntervalInCode, options.KeepAliveInterval, HubConnection.DefaultKeepAliveInterval, interval, keys.KeepAliveInterval.Key, "SignalR:KeepAliveInterval");
             options.KeepAliveInterval = interval;
         }
 
         if (settings.ServerTimeout is { } timeout)
         {
-            ReportIfHandSet("HubConnectionOptions.ServerTimeout (WithServerTimeout)", options.ServerTimeout, HubConnection.DefaultServerTimeout, timeout, keys.ServerTimeout.Key, "SignalR:ServerTimeout");
+            ReportIfHandSet(KeepAliveSignalRSettings.ClientServerTimeoutInCode, options.ServerTimeout, HubConnection.DefaultServerTimeout, timeout, keys.ServerTimeout.Key, "SignalR:ServerTimeout");
             options.ServerTimeout = timeout;
         }
 
@@ -151,12 +151,12 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         if ((s.KeepAliveInterval ?? yours.Interval) is { } interval)
         {
-            values["HubConnectionOptions.KeepAliveInterval"] = KeepAliveDuration.Format(interval);
+            values[KeepAliveSignalRSettings.ClientKeepAliveInterval] = KeepAliveDuration.Format(interval);
         }
 
         if ((s.ServerTimeout ?? yours.Timeout) is { } timeout)
         {
-            values["HubConnectionOptions.ServerTimeout"] = KeepAliveDuration.Format(timeout);
+            values[KeepAliveSignalRSettings.ClientServerTimeout] = KeepAliveDuration.Format(timeout);
         }
 
         return values;
