@@ -101,12 +101,8 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
 
     private static string Show(TimeSpan? value) => value is { } v ? KeepAliveDuration.Format(v) : "SignalR's default";
 
-    // The profile's keep-alive interval as warning 3106 shows it: the profile's own value where the hubs run it rounded down
-    // to whole seconds (SignalR's 1 s tick), then what they run; "the profile now says 8s" for 8s500ms named a value it does not say.
-    private static string ShowInterval(KeepAliveSignalRSettings settings) =>
-        settings.KeepAliveInterval is { } runs && SignalRProfileRules.Resolve(settings.Profile).KeepAliveInterval.Value is var asked && asked != runs
-            ? $"{KeepAliveDuration.Format(asked)}, run as {KeepAliveDuration.Format(runs)}"
-            : Show(settings.KeepAliveInterval);
+    // The profile's keep-alive interval as warning 3106 shows it (KeepAliveSignalRSettings.ShownKeepAliveInterval, as the client's 3204 does).
+    private static string ShowInterval(KeepAliveSignalRSettings settings) => settings.ShownKeepAliveInterval ?? Show(null);
 
     public void PostConfigure(string? name, HubOptions options)
     {

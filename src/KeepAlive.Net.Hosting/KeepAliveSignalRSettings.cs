@@ -62,6 +62,16 @@ public sealed class KeepAliveSignalRSettings
     /// </summary>
     public TimeSpan? KeepAliveInterval { get; }
 
+    /// <summary>
+    /// Gets the keep-alive interval as reload warnings show the profile's value (3204 for the client, 3106 for the hubs), or
+    /// <see langword="null"/> when the profile sets none: as the profile says it, and where SignalR runs it rounded down to
+    /// whole seconds, what runs ("8s500ms, run as 8s"), not a value the profile does not say.
+    /// </summary>
+    internal string? ShownKeepAliveInterval =>
+        KeepAliveInterval is { } runs
+            ? SignalRProfileRules.Resolve(Profile).KeepAliveInterval.Value is var asked && asked != runs ? $"{KeepAliveDuration.Format(asked)}, run as {KeepAliveDuration.Format(runs)}" : KeepAliveDuration.Format(runs)
+            : null;
+
     /// <summary>Gets the client's <c>ServerTimeout</c>, or <see langword="null"/> to keep SignalR's own (30 s).</summary>
     public TimeSpan? ServerTimeout { get; }
 

@@ -136,8 +136,11 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
         // The watcher is shared by every connection built with these values, and outlives the first of them: it warns
         // where the profiles report their reloads, as the client packages do, not through one connection's logging.
         var hold = new KeepAlive.Net.Hosting.Clients.ClientHold();
+        IReadOnlyDictionary<string, string> runs = (settings.KeepAliveInterval ?? _yours?.Interval) is { } interval
+            ? new Dictionary<string, string>(StringComparer.Ordinal) { [KeepAliveSignalRSettings.ClientKeepAliveInterval] = KeepAliveDuration.Format(interval) }
+            : new Dictionary<string, string>(StringComparer.Ordinal);
         KeepAlive.Net.Hosting.Clients.ClientReloadWatch.Warn(profiles, ProfileName, "SignalR hub connection", fix,
-            KeepAlive.Net.Hosting.Profiles.KeepAliveProfiles.LoggerOf(profiles), hold, taken, now, sayNow: sayNow);
+            KeepAlive.Net.Hosting.Profiles.KeepAliveProfiles.LoggerOf(profiles), hold, taken, now, inForce: () => runs, sayNow: sayNow);
         Interlocked.Exchange(ref _hold, hold)?.Release();
         if (Volatile.Read(ref _disposed) == 1)
         {
@@ -149,9 +152,9 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
     private static Dictionary<string, string> Taken(KeepAliveSignalRSettings s, (TimeSpan? Interval, TimeSpan? Timeout) yours)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        if ((s.KeepAliveInterval ?? yours.Interval) is { } interval)
+        if ((s.ShownKeepAliveInterval ?? (yours.Interval is { } own ? KeepAliveDuration.Format(own) : null)) is { } interval)
         {
-            values[KeepAliveSignalRSettings.ClientKeepAliveInterval] = KeepAliveDuration.Format(interval);
+            values[KeepAliveSignalRSettings.ClientKeepAliveInterval] = interval; // as the profile says it (and what runs, where rounded)
         }
 
         if ((s.ServerTimeout ?? yours.Timeout) is { } timeout)

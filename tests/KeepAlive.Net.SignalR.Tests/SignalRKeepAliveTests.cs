@@ -666,6 +666,23 @@ public sealed class SignalRKeepAliveTests
             + "Fix: build the hub connection again with UseKeepAlive (its sockets already follow reloads; KeepAliveInterval and ServerTimeout are fixed when it is built).");
     }
 
+    [Fact]
+    public async Task UseKeepAlive_AReloadChangesAFractionalInterval_TheWarningShowsTheProfilesValueAndWhatRuns()
+    {
+        // SignalR's 1 s tick: the connection runs 7s500ms as 7s. After a reload to 8s500ms, 3204 said "the profile now says
+        // 8s", a value the profile does not say (the hubs' 3106 shows it as "8s500ms, run as 8s").
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:hub:SignalR:KeepAliveInterval", "7s500ms")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        await using var connection = new HubConnectionBuilder().WithUrl(new Uri("http://127.0.0.1:1/echo")).UseKeepAlive(profiles.Profiles, "hub").Build();
+
+        configuration["KeepAlive:Profiles:hub:SignalR:KeepAliveInterval"] = "8s500ms";
+        configuration.Reload();
+
+        connection.KeepAliveInterval.Should().Be(TimeSpan.FromSeconds(7), "the control: rounded down to whole seconds");
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle().Which.Should()
+            .Contain("HubConnectionOptions.KeepAliveInterval stays 7s (the profile now says 8s500ms, run as 8s)");
+    }
+
     // The connection's handlers are set up by socketsHttpHandler.UseKeepAlive, which says 3204 for a handler of yours: the
     // connection's own warning names the connection and its fix, and one reload says it once, not once more per handler.
     [Theory]
