@@ -271,6 +271,25 @@ public sealed class HttpProfileValidationTests
             .And.EndWith("Fix: enable the Tcp section (remove \"Enabled\": false) so the kernel keeps idle connections alive, or set Http:PooledConnectionIdleTimeout below 30s, for example 25s, so the client drops an idle connection first.");
     }
 
+    [Theory]
+    [InlineData("2s", "Fix: set Http:PooledConnectionIdleTimeout below 2s, for example 1s, so the client drops an idle connection first.")]
+    [InlineData("1s", "Fix: remove Heartbeat:PeerIdleTimeout or raise it above 1s (nothing else can keep or drop the idle connection in time: Tcp:IdleTime and Tcp:Interval are at least 1s and 1s, so the earliest retry leaves after 2s, and Http:PooledConnectionIdleTimeout is at least 1s).")]
+    public async Task Start_HttpClientProfileUnkeptWithAPeerTooShortForTheTcpSection_FixNamesOnlyWhatCanWork(string peer, string fix)
+    {
+        // Before, the fix said to enable the Tcp section, which the Tcp rule then refuses at 2s or less ("set Tcp:Enabled to
+        // false"), and at 1s also a pool timeout below 1s, under the pool timeout's floor.
+        var ex = await TestHosts.StartFailingAsync(Json($$"""{ "Tcp": { "Enabled": false }, "Heartbeat": { "PeerIdleTimeout": "{{peer}}" } }"""), (services, configuration) =>
+        {
+            services.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            services.AddHttpClient("orders").UseKeepAlive("edge");
+        });
+
+        TestContext.Current.TestOutputHelper!.WriteLine(ex.Message);
+        // The heartbeat's interval (10s by default) is refused too, on its own key.
+        ex.Should().BeOfType<OptionsValidationException>().Which.Failures.Should().ContainSingle(static f => f.StartsWith("KeepAlive:Profiles:edge:Tcp:Enabled: ")).Which.Should()
+            .StartWith("KeepAlive:Profiles:edge:Tcp:Enabled: Tcp:Enabled is false, ").And.EndWith(fix).And.NotContain("enable the Tcp section");
+    }
+
     [Fact]
     public async Task Start_ProfileWithoutTcpOrPingsNoHttpClientPools_Starts()
     {

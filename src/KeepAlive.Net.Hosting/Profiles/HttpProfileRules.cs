@@ -171,8 +171,17 @@ internal static class HttpProfileRules
             : "HTTP/2 PINGs run only with requests in flight (Http:KeepAlivePingPolicy WithActiveRequests or Http:PeerPermitsPingsWithoutCalls false)";
         var idle = peer.Value;
         var example = Below(idle) < PoolIdleFloor ? PoolIdleFloor : Below(idle);
-        var poolFix = example < idle ? Text($", or set Http:PooledConnectionIdleTimeout below {Show(idle)}, for example {Show(example)}, so the client drops an idle connection first") : string.Empty;
-        return new("Tcp:Enabled", Text($"Tcp:Enabled is false, {pings}, and Http:PooledConnectionIdleTimeout is not set, so SocketsHttpHandler keeps an idle pooled connection for {Show(DefaultPooledConnectionIdleTimeout)}, not less than Heartbeat:PeerIdleTimeout {peer}: an idle connection has no keep-alive at all, the middlebox forgets it, and the client sends its next request into a dead flow. Fix: enable the Tcp section (remove \"Enabled\": false) so the kernel keeps idle connections alive{poolFix}."));
+
+        // Only the fixes that can work: a Tcp section the Tcp rule accepts, a pool timeout within its range below the peer's.
+        string[] fixes = [.. new[]
+        {
+            KeepAliveProfileRules.TcpSectionCanKeep(idle) ? "enable the Tcp section (remove \"Enabled\": false) so the kernel keeps idle connections alive" : null,
+            example < idle ? Text($"set Http:PooledConnectionIdleTimeout below {Show(idle)}, for example {Show(example)}, so the client drops an idle connection first") : null,
+        }.OfType<string>()];
+        var fix = fixes.Length > 0
+            ? string.Join(", or ", fixes)
+            : Text($"remove Heartbeat:PeerIdleTimeout or raise it above {Show(PoolIdleFloor)} (nothing else can keep or drop the idle connection in time: {KeepAliveProfileRules.NoTcpSectionCan}, and Http:PooledConnectionIdleTimeout is at least {Show(PoolIdleFloor)})");
+        return new("Tcp:Enabled", Text($"Tcp:Enabled is false, {pings}, and Http:PooledConnectionIdleTimeout is not set, so SocketsHttpHandler keeps an idle pooled connection for {Show(DefaultPooledConnectionIdleTimeout)}, not less than Heartbeat:PeerIdleTimeout {peer}: an idle connection has no keep-alive at all, the middlebox forgets it, and the client sends its next request into a dead flow. Fix: {fix}."));
     }
 
     /// <summary>

@@ -42,14 +42,10 @@ internal static class KeepAliveProfileRules
         // The longest whole-second Tcp:IdleTime below that bound (1s below 1s500ms, 5m39s below 5m40s).
         var largestIdle = TimeSpan.FromSeconds(Math.Ceiling(idleBound.TotalSeconds) - 1);
 
-        // The earliest retry any Tcp section can give: both times at their declared floors (the kernel counts whole seconds).
-        var ranges = OptionsSchema.For<TcpKeepAliveOptions>().Keys;
-        var (idleFloor, intervalFloor) = (Floor(ranges, nameof(TcpKeepAliveOptions.IdleTime)), Floor(ranges, nameof(TcpKeepAliveOptions.Interval)));
-
         // Half the peer idle timeout, unless a long interval leaves less: the example must pass this rule.
         var example = TimeSpan.FromSeconds(Math.Min(suggestion.TotalSeconds, largestIdle.TotalSeconds));
-        var fix = peer.Value <= idleFloor + intervalFloor
-            ? string.Create(CultureInfo.InvariantCulture, $"set Tcp:Enabled to false and keep the idle connection with the heartbeat alone (no Tcp section can: Tcp:IdleTime and Tcp:Interval are at least {KeepAliveDuration.Format(idleFloor)} and {KeepAliveDuration.Format(intervalFloor)}, so the earliest retry leaves after {KeepAliveDuration.Format(idleFloor + intervalFloor)}), or remove Heartbeat:PeerIdleTimeout")
+        var fix = !TcpSectionCanKeep(peer.Value)
+            ? string.Create(CultureInfo.InvariantCulture, $"set Tcp:Enabled to false and keep the idle connection with the heartbeat alone (no Tcp section can: {NoTcpSectionCan}), or remove Heartbeat:PeerIdleTimeout")
             : largestIdle >= TimeSpan.FromSeconds(1)
             ? string.Create(CultureInfo.InvariantCulture, $"set Tcp:IdleTime below {KeepAliveDuration.Format(idleBound)} (Heartbeat:PeerIdleTimeout minus Tcp:Interval), for example {KeepAliveDuration.Format(example)}")
             : string.Create(CultureInfo.InvariantCulture, $"shorten Tcp:Interval and set Tcp:IdleTime to about half the peer idle timeout, for example {KeepAliveDuration.Format(suggestion)}");
@@ -80,6 +76,20 @@ internal static class KeepAliveProfileRules
     /// <param name="limit">Its <see cref="HeartbeatOptions.LongestIntervalForPeer"/>.</param>
     public static string LongestIntervalForPeer(HeartbeatOptions heartbeat, TimeSpan limit) => string.Create(CultureInfo.InvariantCulture,
         $"{KeepAliveDuration.Format(limit)} = Heartbeat:MaxIntervalToPeerIdleRatio {heartbeat.MaxIntervalToPeerIdleRatio} x Heartbeat:PeerIdleTimeout {heartbeat.PeerIdleTimeout}");
+
+    /// <summary>
+    /// Whether some <c>Tcp</c> section passes <see cref="CheckTcpAgainstPeerIdleTimeout"/> for a peer idle timeout: its earliest
+    /// retry, both times at their declared floors (the kernel counts whole seconds), must leave before the peer forgets the flow.
+    /// </summary>
+    public static bool TcpSectionCanKeep(TimeSpan peerIdle) => peerIdle > TcpIdleFloor + TcpIntervalFloor;
+
+    /// <summary>Why no <c>Tcp</c> section can keep a connection for a peer idle timeout <see cref="TcpSectionCanKeep"/> refuses, as the messages say it.</summary>
+    public static string NoTcpSectionCan { get; } = string.Create(CultureInfo.InvariantCulture,
+        $"Tcp:IdleTime and Tcp:Interval are at least {KeepAliveDuration.Format(TcpIdleFloor)} and {KeepAliveDuration.Format(TcpIntervalFloor)}, so the earliest retry leaves after {KeepAliveDuration.Format(TcpIdleFloor + TcpIntervalFloor)}");
+
+    private static TimeSpan TcpIdleFloor => Floor(OptionsSchema.For<TcpKeepAliveOptions>().Keys, nameof(TcpKeepAliveOptions.IdleTime));
+
+    private static TimeSpan TcpIntervalFloor => Floor(OptionsSchema.For<TcpKeepAliveOptions>().Keys, nameof(TcpKeepAliveOptions.Interval));
 
     /// <summary>The least value a duration key's declared range takes (its <see cref="KeepAliveRangeAttribute"/>).</summary>
     internal static TimeSpan Floor(IReadOnlyList<OptionKey> ranges, string name) =>
