@@ -26,8 +26,10 @@ public interface IKeepAliveHeartbeats
     /// <exception cref="InvalidOperationException">No profile of that name is registered.</exception>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile's values are invalid.</exception>
     /// <exception cref="ArgumentException">
-    /// The socket is not connected or not a stream socket, the payload is empty, or a Unix-domain socket is given a profile
-    /// with TCP keep-alive on; checked before the profile touches the socket, so a refused call changes nothing.
+    /// The socket is not connected or not a stream socket, the payload is empty, a Unix-domain socket is given a profile
+    /// with TCP keep-alive on, or the scheduler refuses the profile's heartbeat (e.g. the 10 s default <c>Interval</c> of a
+    /// profile a client library is registered for, over its <c>PeerIdleTimeout</c>'s limit), named by the profile's
+    /// configuration path; checked before the profile touches the socket, so a refused call changes nothing.
     /// </exception>
     /// <exception cref="ObjectDisposedException">The socket is disposed, or the host's heartbeat scheduler has stopped.</exception>
     HeartbeatRegistration RegisterSocket(Socket socket, ReadOnlyMemory<byte> payload, string profileName);

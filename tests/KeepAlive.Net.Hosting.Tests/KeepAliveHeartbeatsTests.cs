@@ -114,6 +114,27 @@ public sealed class KeepAliveHeartbeatsTests
     }
 
     [Fact]
+    public async Task RegisterSocket_ClientProfileWithoutAnIntervalUnderTheTenSecondDefault_RefusedNamingTheProfileAndThePath()
+    {
+        // A client library is registered for "cache" and beats the 15 s peer itself (5 s), so the host starts; a heartbeat
+        // the host registers with that profile sends the 10 s default, over the 7.5 s limit, and is refused when registered.
+        const string CacheJson = """{ "KeepAlive": { "Profiles": { "cache": { "Tcp": { "IdleTime": "5s", "Interval": "5s" }, "Heartbeat": { "PeerIdleTimeout": "15s" } } } } }""";
+        var fast = new KeepAliveClientDescription("FastClient", "FastOptions.Heartbeat", TimeSpan.FromSeconds(5));
+        using var host = TestHosts.Build(CacheJson, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")).AddKeepAliveClient("cache", fast));
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var (client, server) = await LoopbackPairAsync();
+        using var clientSocket = client;
+        using var serverSocket = server;
+
+        var act = () => host.Services.GetRequiredService<IKeepAliveHeartbeats>().RegisterSocket(client, "PING"u8.ToArray(), "cache");
+
+        act.Should().Throw<ArgumentException>().WithMessage(
+            "KeepAlive profile 'cache'*nothing was registered*KeepAlive:Profiles:cache:Heartbeat:Interval: Interval is 10s (the default: Interval is not set), over the limit of 7s500ms*Fix:*");
+        ((HeartbeatScheduler)host.Services.GetRequiredService<IHeartbeatScheduler>()).RegistrationCount.Should().Be(0);
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
     public async Task RegisterSocket_UnregisteredProfile_ThrowsWithFix()
     {
         using var host = TestHosts.Build(Json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));

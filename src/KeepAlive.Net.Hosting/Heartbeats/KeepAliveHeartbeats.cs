@@ -20,7 +20,21 @@ internal sealed class KeepAliveHeartbeats(IKeepAliveProfiles profiles, IHeartbea
 
         // The scheduler's checks first (a connected stream socket, a payload, valid options): a refused registration
         // leaves the socket's keep-alive as it was. A Unix-domain socket carries the heartbeat alone.
-        var registration = scheduler.RegisterSocket(socket, payload, profile.Heartbeat);
+        HeartbeatRegistration registration;
+        try
+        {
+            registration = scheduler.RegisterSocket(socket, payload, profile.Heartbeat);
+        }
+        catch (ArgumentException refused) when (refused.ParamName == "options" && HeartbeatOptionsValidator.Validate(profile.Heartbeat) is { Count: > 0 } errors)
+        {
+            // The scheduler's message names the value, the limit and the fix, not which profile nor where it is set.
+            throw new ArgumentException(
+                $"KeepAlive profile '{profileName}' has a heartbeat the scheduler refuses; nothing was registered. " +
+                string.Join(" ", errors.Select(e => $"{KeepAliveProfiles.Describe(profiles, profileName, $"{nameof(KeepAliveProfileOptions.Heartbeat)}:{e.OptionName}")}: {e.Message}")),
+                nameof(profileName),
+                refused);
+        }
+
         try
         {
             if (!local)
