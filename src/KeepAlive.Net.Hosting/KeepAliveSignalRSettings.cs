@@ -114,8 +114,13 @@ public sealed class KeepAliveSignalRSettings
     public void ThrowIfReconnectLoop(TimeSpan? serverTimeout = null, TimeSpan? clientTimeoutInterval = null, string hubOptions = "HubOptions", TimeSpan? hubKeepAliveInterval = null, TimeSpan? clientKeepAliveInterval = null)
     {
         var values = Values();
-        var refused = (serverTimeout is { } server ? SignalRProfileRules.CheckSetInCode("the client's ServerTimeout", "SignalR:ServerTimeout", ClientServerTimeoutInCode, server, values.ServerTimeout, values.KeepAliveInterval) : null)
-            ?? (clientTimeoutInterval is { } client ? SignalRProfileRules.CheckSetInCode("the hub's ClientTimeoutInterval", "SignalR:ClientTimeoutInterval", $"{hubOptions}.ClientTimeoutInterval", client, values.ClientTimeoutInterval, values.KeepAliveInterval) : null)
+
+        // A timeout is judged against the interval the profile asks (7s500ms), as the profile's own checks judge it, not the
+        // one SignalR's tick runs (7s): SignalRProfileRules says why. Whether an interval in force is the profile's own is
+        // still told by the one that runs.
+        var asked = SignalRProfileRules.Resolve(Profile).KeepAliveInterval;
+        var refused = (serverTimeout is { } server ? SignalRProfileRules.CheckSetInCode("the client's ServerTimeout", "SignalR:ServerTimeout", ClientServerTimeoutInCode, server, values.ServerTimeout, asked) : null)
+            ?? (clientTimeoutInterval is { } client ? SignalRProfileRules.CheckSetInCode("the hub's ClientTimeoutInterval", "SignalR:ClientTimeoutInterval", $"{hubOptions}.ClientTimeoutInterval", client, values.ClientTimeoutInterval, asked) : null)
             ?? (hubKeepAliveInterval is { } hub ? SignalRProfileRules.CheckIntervalSetInCode("the hub's KeepAliveInterval", $"{hubOptions}.KeepAliveInterval", hub, values.KeepAliveInterval, "the client's ServerTimeout", values.ServerTimeout, Profile.Heartbeat) : null)
             ?? (clientKeepAliveInterval is { } ownInterval ? SignalRProfileRules.CheckIntervalSetInCode("the client's KeepAliveInterval", ClientKeepAliveIntervalInCode, ownInterval, values.KeepAliveInterval, "the hub's ClientTimeoutInterval", values.ClientTimeoutInterval, Profile.Heartbeat) : null);
         if (refused is not null)

@@ -128,6 +128,35 @@ public sealed class SignalRKeepAliveTests
     }
 
     [Fact]
+    public async Task ServerUseKeepAlive_FractionalIntervalWithATimeoutBelowTwiceIt_RefusedAlikeFromTheProfileAndFromCode()
+    {
+        // SignalR:KeepAliveInterval 7s500ms (the hubs run 7s: SignalR's 1 s tick) with a ClientTimeoutInterval of 14s500ms:
+        // in the profile it was refused against 7s500ms, set in code (AddSignalR(o => ...)) it was accepted against 7s.
+        var interval = TimeSpan.FromMilliseconds(7500);
+        var timeout = TimeSpan.FromMilliseconds(14500);
+        async Task<string> RefusalAsync(Action<SignalRKeepAliveOptions> profile, Action<HubOptions> hubs)
+        {
+            var start = async () =>
+            {
+                await using var server = await HubServers.StartOnLoopbackAsync(builder =>
+                {
+                    builder.Services.AddKeepAlive("hub", p => profile(p.SignalR = new SignalRKeepAliveOptions { KeepAliveInterval = interval }));
+                    builder.Services.AddSignalR(hubs).UseKeepAlive("hub");
+                });
+            };
+
+            return (await start.Should().ThrowAsync<Exception>()).Which.Message;
+        }
+
+        var fromProfile = await RefusalAsync(p => p.ClientTimeoutInterval = timeout, _ => { });
+        var fromCode = await RefusalAsync(_ => { }, o => o.ClientTimeoutInterval = timeout);
+
+        const string Judged = "judged as the profile asks it, not as the 7s SignalR's 1s tick runs it, since that tick sends a keep-alive message up to 1s after the interval";
+        fromProfile.Should().Contain($"SignalR:ClientTimeoutInterval is 14s500ms, below twice SignalR:KeepAliveInterval 7s500ms ({Judged}):").And.Contain("at least 15s");
+        fromCode.Should().Be($"KeepAlive profile 'hub': the hub's ClientTimeoutInterval is 14s500ms, set in code (HubOptions.ClientTimeoutInterval), with a keep-alive interval of 7s500ms (SignalR:KeepAliveInterval; {Judged}), below twice the interval: SignalR requires the hub's ClientTimeoutInterval to be at least twice the keep-alive interval; below it one late or lost keep-alive message makes that side declare the other gone, and the connection reconnects, again and again (a reconnect loop). Fix: set HubOptions.ClientTimeoutInterval to at least 15s, or remove it and set SignalR:ClientTimeoutInterval in the profile.");
+    }
+
+    [Fact]
     public async Task ServerUseKeepAlive_OneHubsClientTimeoutSetByAddHubOptionsBelowTwiceTheProfilesInterval_RefusedNamingTheHub()
     {
         // AddHubOptions<THub> replaces the hubs' values for one hub: that hub runs with its own, which the rule must see too.

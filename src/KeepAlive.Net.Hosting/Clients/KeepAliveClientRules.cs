@@ -126,10 +126,13 @@ internal static class KeepAliveClientRules
     /// <returns>The whole seconds, and the sentence saying what was rounded (<see langword="null"/> when nothing was).</returns>
     public static (int Seconds, string? Rounding) ToWholeSeconds(TimeSpan value, string profileKey, string setting, string why)
     {
-        var seconds = (int)Math.Clamp(Math.Floor(value.TotalSeconds), 1, int.MaxValue);
+        var seconds = WholeSeconds(value);
         return (seconds, TimeSpan.FromSeconds(seconds) == value ? null
             : Text($"{profileKey} {Show(value)} is rounded down to {Show(TimeSpan.FromSeconds(seconds))} for {setting} ({why}; rounding down never makes it later than asked)"));
     }
+
+    /// <summary>A value in whole seconds, rounded down (never later than asked), at least 1 s: what a 1 s timer or a seconds-only setting runs.</summary>
+    public static int WholeSeconds(TimeSpan value) => (int)Math.Clamp(Math.Floor(value.TotalSeconds), 1, int.MaxValue);
 
     public static string Show(TimeSpan value) => KeepAliveDuration.Format(value);
 

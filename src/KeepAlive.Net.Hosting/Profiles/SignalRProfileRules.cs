@@ -1,4 +1,5 @@
 using System.Globalization;
+using KeepAlive.Net.Hosting.Clients;
 using KeepAlive.Net.Hosting.Configuration;
 
 namespace KeepAlive.Net.Hosting.Profiles;
@@ -85,7 +86,7 @@ internal static class SignalRProfileRules
     /// </summary>
     public static string? CheckSetInCode(string what, string signalRKey, string codeName, TimeSpan inForce, SignalRValue own, SignalRValue interval) =>
         inForce == own.Value || inForce >= interval.Value * 2 ? null
-            : Text($"{what} is {Show(inForce)}, set in code ({codeName}), with a keep-alive interval of {Show(interval.Value)} ({Source(interval)}), below twice the interval: {Loop(what)} Fix: set {codeName} to at least {Show(interval.Value * 2)}, or remove it and set {signalRKey} in the profile.");
+            : Text($"{what} is {Show(inForce)}, set in code ({codeName}), with a keep-alive interval of {Show(interval.Value)} ({Source(interval)}{AsAsked(interval.Value, "; ", string.Empty)}), below twice the interval: {Loop(what)} Fix: set {codeName} to at least {Show(interval.Value * 2)}, or remove it and set {signalRKey} in the profile.");
 
     /// <summary>
     /// Checks one side's keep-alive interval in force that code set (<paramref name="what"/>, <paramref name="codeName"/>)
@@ -108,7 +109,7 @@ internal static class SignalRProfileRules
     {
         if (timeout is { } value && value < interval * 2)
         {
-            errors.Add(new(key, Text($"{prefix}{key} is {Show(value)}, below twice {prefix}KeepAliveInterval {Show(interval)}: {Loop(what)} Fix: set {prefix}{key} to at least {Show(interval * 2)}, or {prefix}KeepAliveInterval to at most {Show(value / 2)}.")));
+            errors.Add(new(key, Text($"{prefix}{key} is {Show(value)}, below twice {prefix}KeepAliveInterval {Show(interval)}{AsAsked(interval, " (", ")")}: {Loop(what)} Fix: set {prefix}{key} to at least {Show(interval * 2)}, or {prefix}KeepAliveInterval to at most {Show(value / 2)}.")));
         }
     }
 
@@ -121,8 +122,18 @@ internal static class SignalRProfileRules
 
         var timeoutKey = timeout.Key ?? signalRKey;
         var intervalKey = interval.Key ?? "SignalR:KeepAliveInterval";
-        errors.Add(new(timeoutKey, Text($"{what} would be {Show(timeout.Value)} ({Source(timeout)}) with a keep-alive interval of {Show(interval.Value)} ({Source(interval)}), below twice the interval: {Loop(what)} Fix: set {timeoutKey} to at least {Show(interval.Value * 2)}, or {intervalKey} to at most {Show(timeout.Value / 2)}.")));
+        errors.Add(new(timeoutKey, Text($"{what} would be {Show(timeout.Value)} ({Source(timeout)}) with a keep-alive interval of {Show(interval.Value)} ({Source(interval)}{AsAsked(interval.Value, "; ", string.Empty)}), below twice the interval: {Loop(what)} Fix: set {timeoutKey} to at least {Show(interval.Value * 2)}, or {intervalKey} to at most {Show(timeout.Value / 2)}.")));
     }
+
+    /// <summary>
+    /// The one rule for a keep-alive interval with a fraction of a second (7s500ms), which SignalR's 1 s tick runs rounded
+    /// down (7s): every timeout is judged against the interval the profile asks, in the profile's checks and against a
+    /// timeout set in code alike, and the message says why. It is the safe one: a timeout of twice the asked interval is
+    /// also twice the run one, and the tick sends a keep-alive message up to 1 s after its interval has passed.
+    /// </summary>
+    private static string AsAsked(TimeSpan interval, string before, string after) =>
+        interval.Ticks % TimeSpan.TicksPerSecond == 0 ? string.Empty
+            : Text($"{before}judged as the profile asks it, not as the {Show(TimeSpan.FromSeconds(KeepAliveClientRules.WholeSeconds(interval)))} SignalR's 1s tick runs it, since that tick sends a keep-alive message up to 1s after the interval{after}");
 
     private static string Loop(string what) =>
         $"SignalR requires {what} to be at least twice the keep-alive interval; below it one late or lost keep-alive message makes that side declare the other gone, and the connection reconnects, again and again (a reconnect loop).";
