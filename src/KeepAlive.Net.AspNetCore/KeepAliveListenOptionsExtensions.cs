@@ -95,6 +95,7 @@ public static class KeepAliveListenOptionsExtensions
                 if (Volatile.Read(ref endpoint.Retirement) is { } bound)
                 {
                     ServerWideSettings.WarnIfKestrelClosesFirst(listenOptions, bound.ProfileName, profiles, logger);
+                    ServerWideSettings.WarnIfPingsWithoutHttp2(listenOptions, bound.ProfileName, profiles.GetProfile(bound.ProfileName), logger);
                 }
 
                 return context =>

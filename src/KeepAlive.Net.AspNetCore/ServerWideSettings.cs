@@ -23,12 +23,14 @@ internal static class ServerWideSettings
     private static readonly ServerWide<KestrelServerLimits> KeepAliveTimeout =
         new("Http:KeepAliveTimeout", "Kestrel's Limits.KeepAliveTimeout", static p => p.Http.KeepAliveTimeout, static l => l.KeepAliveTimeout, static (l, v) => l.KeepAliveTimeout = v);
 
-    private static readonly ServerWide<KestrelServerLimits>[] KestrelValues =
+    // The HTTP/2 PING settings: Kestrel sends PINGs on HTTP/2 connections only (warning 3111 on an endpoint without HTTP/2).
+    private static readonly ServerWide<KestrelServerLimits>[] Http2Pings =
     [
-        KeepAliveTimeout,
         new("Http:KeepAlivePingDelay", "Kestrel's Limits.Http2.KeepAlivePingDelay", static p => p.Http.KeepAlivePingDelay, static l => l.Http2.KeepAlivePingDelay, static (l, v) => l.Http2.KeepAlivePingDelay = v),
         new("Http:KeepAlivePingTimeout", "Kestrel's Limits.Http2.KeepAlivePingTimeout", static p => p.Http.KeepAlivePingTimeout, static l => l.Http2.KeepAlivePingTimeout, static (l, v) => l.Http2.KeepAlivePingTimeout = v),
     ];
+
+    private static readonly ServerWide<KestrelServerLimits>[] KestrelValues = [KeepAliveTimeout, .. Http2Pings];
 
     private static readonly ServerWide<WebSocketOptions>[] WebSocketValues =
     [
@@ -176,21 +178,40 @@ internal static class ServerWideSettings
 
         void Check() => SayIfKestrelClosesFirst(listenOptions, profileName, profiles.GetProfile(profileName), logger, said);
 
-        // Kestrel sets the endpoint's bound address (the port the system picked for port 0) once it has bound it, after
-        // building its pipeline, where this runs: the first finding waits until the host has started, every endpoint bound
-        // (at once for an endpoint bound later, from a reloaded Kestrel configuration).
-        if (listenOptions.ApplicationServices.GetService<IHostApplicationLifetime>() is { } lifetime)
-        {
-            lifetime.ApplicationStarted.Register(Check);
-        }
-        else
-        {
-            Check();
-        }
+        WhenBound(listenOptions, Check);
 
         // The profile's own rules pass a reload that moves the peer over the timeout Kestrel runs with, which the profile does not set.
         listenOptions.ApplicationServices.GetService<KeepAliveProfiles>()?.WatchAcceptedReloads(
             profileName, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Kestrel {RuntimeHelpers.GetHashCode(server)}: {KeepAliveTimeout.What} against Heartbeat:PeerIdleTimeout"), heldBy: null, Check);
+    }
+
+    /// <summary>
+    /// When Kestrel binds an endpoint with <c>UseKeepAlive</c> (its protocols final by then) that serves no HTTP/2 while the
+    /// profile sets HTTP/2 PING settings: warning 3111, naming the endpoint, the profile, the settings and the fix, said
+    /// once the host has started (by when the endpoint has its bound address).
+    /// </summary>
+    public static void WarnIfPingsWithoutHttp2(ListenOptions listenOptions, string profileName, KeepAliveProfileOptions profile, ILogger logger)
+    {
+        var settings = Http2Pings.Where(p => p.Of(profile) is not null).Select(static p => p.Setting).ToArray();
+        if ((listenOptions.Protocols & HttpProtocols.Http2) == 0 && settings.Length > 0)
+        {
+            WhenBound(listenOptions, () => Log.KestrelEndpointWithoutHttp2ForPings(logger, listenOptions.EndPoint.ToString() ?? "", listenOptions.Protocols.ToString(), profileName, string.Join(" and ", settings)));
+        }
+    }
+
+    // Kestrel sets the endpoint's bound address (the port the system picked for port 0) once it has bound it, after
+    // building its pipeline, where the warnings about it are found: they wait until the host has started, every endpoint
+    // bound (at once for an endpoint bound later, from a reloaded Kestrel configuration).
+    private static void WhenBound(ListenOptions listenOptions, Action say)
+    {
+        if (listenOptions.ApplicationServices.GetService<IHostApplicationLifetime>() is { } lifetime)
+        {
+            lifetime.ApplicationStarted.Register(say);
+        }
+        else
+        {
+            say();
+        }
     }
 
     // Warning 3110 when the rule's finding for the profile differs from the one last said (null: the rule holds).

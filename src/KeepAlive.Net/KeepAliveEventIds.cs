@@ -283,4 +283,12 @@ public static class KeepAliveEventIds
     /// Kestrel has bound the endpoint (when the host has started), naming it by its bound address, with the fix (Warning).
     /// </summary>
     public const int KestrelKeepAliveTimeoutNotLongerThanPeer = 3110;
+
+    /// <summary>
+    /// A profile applied with <c>listenOptions.UseKeepAlive</c> sets HTTP/2 PING settings (<c>Http:KeepAlivePingDelay</c>,
+    /// <c>Http:KeepAlivePingTimeout</c>) on an endpoint that serves no HTTP/2 (<c>Protocols = Http1</c>): Kestrel sends PINGs
+    /// on HTTP/2 connections only, so they do nothing on its connections; logged once Kestrel has bound the endpoint (when
+    /// the host has started), naming it, the profile and the settings, with the fix (Warning).
+    /// </summary>
+    public const int KestrelEndpointWithoutHttp2ForPings = 3111;
 }

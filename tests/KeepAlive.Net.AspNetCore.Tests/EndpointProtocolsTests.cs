@@ -60,6 +60,38 @@ public sealed class EndpointProtocolsTests
         collector.GetSnapshot().Should().NotContain(r => r.Id.Id == KeepAliveEventIds.KestrelEndpointHttp3Only, "its TCP connections get the profile; the docs say its QUIC ones do not");
     }
 
+    // HTTP/2 PING settings on an endpoint that serves HTTP/1.1 only did nothing there, and nothing said so.
+    [Theory]
+    [InlineData(HttpProtocols.Http1, true)]
+    [InlineData(HttpProtocols.Http1AndHttp2, false)]
+    public async Task UseKeepAlive_ProfileWithHttp2PingsOnAnEndpoint_WarnsAtStartUpWhenItServesNoHttp2(HttpProtocols protocols, bool warns)
+    {
+        await using var app = KestrelHosts.Build(
+            KestrelHosts.Profile("edge", """{ "Http": { "KeepAlivePingDelay": "20s", "KeepAlivePingTimeout": "10s" } }"""),
+            listen =>
+            {
+                listen.Protocols = protocols;
+                listen.UseKeepAlive("edge");
+            },
+            static services => services.AddLogging(l => l.AddFakeLogging()));
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        var logs = app.Services.GetRequiredService<FakeLogCollector>().GetSnapshot();
+        var bound = KestrelHosts.BaseAddress(app);
+        await app.StopAsync(TestContext.Current.CancellationToken);
+
+        var warnings = logs.Where(r => r.Id.Id == KeepAliveEventIds.KestrelEndpointWithoutHttp2ForPings).ToList();
+        if (!warns)
+        {
+            warnings.Should().BeEmpty("Kestrel sends the PINGs on this endpoint's HTTP/2 connections");
+            return;
+        }
+
+        var warning = warnings.Should().ContainSingle().Subject;
+        warning.Level.Should().Be(LogLevel.Warning);
+        warning.Message.Should().Be(
+            $"Endpoint 127.0.0.1:{bound.Port} serves no HTTP/2 (Protocols = Http1), so the HTTP/2 PING settings of KeepAlive profile 'edge' (Http:KeepAlivePingDelay and Http:KeepAlivePingTimeout), applied with listenOptions.UseKeepAlive(\"edge\"), do nothing on its connections: Kestrel sends PINGs on HTTP/2 connections only. Fix: serve Http1AndHttp2 (or Http2) on this endpoint, or remove Http:KeepAlivePingDelay and Http:KeepAlivePingTimeout from the profile.");
+    }
+
     private static (WebApplication App, ListenOptions Endpoint) Endpoint(FakeLogCollector collector, Action<ListenOptions> configure)
     {
         ListenOptions? endpoint = null;

@@ -48,4 +48,8 @@ internal static partial class Log
     [LoggerMessage(EventId = KeepAliveEventIds.KestrelKeepAliveTimeoutNotLongerThanPeer, Level = LogLevel.Warning,
         Message = "KeepAlive profile '{Profile}' on endpoint {EndPoint}: {Rule}")]
     public static partial void KestrelKeepAliveTimeoutNotLongerThanPeer(ILogger logger, string profile, string endPoint, string rule);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.KestrelEndpointWithoutHttp2ForPings, Level = LogLevel.Warning,
+        Message = "Endpoint {EndPoint} serves no HTTP/2 (Protocols = {Protocols}), so the HTTP/2 PING settings of KeepAlive profile '{Profile}' ({Settings}), applied with listenOptions.UseKeepAlive(\"{Profile}\"), do nothing on its connections: Kestrel sends PINGs on HTTP/2 connections only. Fix: serve Http1AndHttp2 (or Http2) on this endpoint, or remove {Settings} from the profile.")]
+    public static partial void KestrelEndpointWithoutHttp2ForPings(ILogger logger, string endPoint, string protocols, string profile, string settings);
 }
