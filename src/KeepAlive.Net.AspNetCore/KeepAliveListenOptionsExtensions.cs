@@ -149,7 +149,17 @@ public static class KeepAliveListenOptionsExtensions
         var endpoint = Endpoints.GetOrCreateValue(listenOptions);
         if (Interlocked.Exchange(ref endpoint.Tcp, middleware) is null)
         {
-            listenOptions.Use(next => context => Volatile.Read(ref endpoint.Tcp)!.OnConnectionAsync(context, next));
+            listenOptions.Use(next =>
+            {
+                // Kestrel builds the pipeline when it binds the endpoint: every configuration callback has run by then. Where
+                // UseTcpKeepAlive was the last call, Kestrel runs without the profile's Http:KeepAliveTimeout (UseKeepAlive's own says its 3110).
+                if (Volatile.Read(ref endpoint.Retirement) is null && Volatile.Read(ref endpoint.Tcp) is { } bound)
+                {
+                    ServerWideSettings.WarnIfKestrelClosesFirst(listenOptions, bound.ProfileName, profiles, Logger(services), tcpOnly: true);
+                }
+
+                return context => Volatile.Read(ref endpoint.Tcp)!.OnConnectionAsync(context, next);
+            });
 
             // Kestrel builds the QUIC pipeline when it binds an endpoint's HTTP/3 side, its protocols final by then.
             ((IMultiplexedConnectionBuilder)listenOptions).Use(next =>

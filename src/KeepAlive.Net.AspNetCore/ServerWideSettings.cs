@@ -158,31 +158,35 @@ internal static class ServerWideSettings
     }
 
     /// <summary>
-    /// When Kestrel binds an endpoint with <c>UseKeepAlive</c> (every configuration callback has run by then; said once the host has
-    /// started, by when the endpoint has its bound address): where the profile
-    /// states a middlebox (<c>Heartbeat:PeerIdleTimeout</c>) but sets no <c>Http:KeepAliveTimeout</c>, holds the keep-alive timeout
-    /// Kestrel runs with (its default, or a value set in code) to the rule the profile's own is held to; warns once per server and
-    /// profile, and again after an accepted reload that breaks the rule anew (a new peer idle timeout).
+    /// When Kestrel binds an endpoint with <c>UseKeepAlive</c>, or with <c>UseTcpKeepAlive</c> (<paramref name="tcpOnly"/>), every
+    /// configuration callback has run by then; said once the host has started, by when the endpoint has its bound address: where
+    /// the profile states a middlebox (<c>Heartbeat:PeerIdleTimeout</c>) but Kestrel does not run with the profile's
+    /// <c>Http:KeepAliveTimeout</c> (the profile sets none, or <c>UseTcpKeepAlive</c> applies none), holds the keep-alive timeout
+    /// Kestrel runs with (its default, a value set in code, or another profile's) to the rule the profile's own is held to; warns
+    /// once per server, profile and call, and again after an accepted reload that breaks the rule anew (a new peer idle timeout).
     /// </summary>
-    public static void WarnIfKestrelClosesFirst(ListenOptions listenOptions, string profileName, IKeepAliveProfiles profiles, ILogger logger)
+    public static void WarnIfKestrelClosesFirst(ListenOptions listenOptions, string profileName, IKeepAliveProfiles profiles, ILogger logger, bool tcpOnly = false)
     {
         var server = listenOptions.KestrelServerOptions;
         var said = ClosesFirstSaid.GetValue(server, static _ => new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase));
+
+        // Each call has its say: the fix differs (UseTcpKeepAlive applies no Http:KeepAliveTimeout).
+        var call = $"listenOptions.{(tcpOnly ? "UseTcpKeepAlive" : "UseKeepAlive")}(\"{profileName}\")";
         lock (said)
         {
-            if (!said.TryAdd(profileName, null))
+            if (!said.TryAdd(call, null))
             {
                 return;
             }
         }
 
-        void Check() => SayIfKestrelClosesFirst(listenOptions, profileName, profiles.GetProfile(profileName), logger, said);
+        void Check() => SayIfKestrelClosesFirst(listenOptions, profileName, profiles.GetProfile(profileName), logger, said, call, tcpOnly);
 
         WhenBound(listenOptions, Check);
 
         // The profile's own rules pass a reload that moves the peer over the timeout Kestrel runs with, which the profile does not set.
         listenOptions.ApplicationServices.GetService<KeepAliveProfiles>()?.WatchAcceptedReloads(
-            profileName, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Kestrel {RuntimeHelpers.GetHashCode(server)}: {KeepAliveTimeout.What} against Heartbeat:PeerIdleTimeout"), heldBy: null, Check);
+            profileName, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Kestrel {RuntimeHelpers.GetHashCode(server)}, {call}: {KeepAliveTimeout.What} against Heartbeat:PeerIdleTimeout"), heldBy: null, Check);
     }
 
     /// <summary>
@@ -214,32 +218,35 @@ internal static class ServerWideSettings
         }
     }
 
-    // Warning 3110 when the rule's finding for the profile differs from the one last said (null: the rule holds).
-    private static void SayIfKestrelClosesFirst(ListenOptions listenOptions, string profileName, KeepAliveProfileOptions profile, ILogger logger, Dictionary<string, string?> said)
+    // Warning 3110 when the rule's finding for the call differs from the one last said (null: the rule holds). UseTcpKeepAlive
+    // applies the Tcp section only: Kestrel runs without the profile's Http:KeepAliveTimeout, set or not.
+    private static void SayIfKestrelClosesFirst(ListenOptions listenOptions, string profileName, KeepAliveProfileOptions profile, ILogger logger, Dictionary<string, string?> said, string call, bool tcpOnly)
     {
         var server = listenOptions.KestrelServerOptions;
         string? rule = null;
-        if (profile.Heartbeat?.PeerIdleTimeout is { } peer && KeepAliveTimeout.Of(profile) is null)
+        if (profile.Heartbeat?.PeerIdleTimeout is { } peer && (tcpOnly || KeepAliveTimeout.Of(profile) is null))
         {
             var inForce = KeepAliveTimeout.Get(server.Limits);
 
             // Server-wide: another endpoint's profile that sets it sets it here too, and the fix belongs in that profile (set in
             // this one, the two would disagree and stop the host).
             var claimed = Claims.TryGetValue(server, out var claims) ? ClaimOf(claims, KeepAliveTimeout.Setting) : null;
-            var (source, fixIn) = claimed is { } claim && claim.Value == inForce
-                ? ($"server-wide: KeepAlive profile '{claim.Profile}' sets it on endpoint {claim.Endpoint.EndPoint}", $"KeepAlive profile '{claim.Profile}'")
-                : (inForce == KeepAliveTimeout.Get(new KestrelServerLimits()) ? "Kestrel's default" : "set in code", null);
-            rule = HttpProfileRules.ServerClosesFirst($"{KeepAliveTimeout.What} ({source}; the profile sets no {KeepAliveTimeout.Setting})", inForce, peer, fixIn);
+            var (source, fixSets) = claimed is { } claim && claim.Value == inForce
+                ? ($"server-wide: KeepAlive profile '{claim.Profile}' sets it on endpoint {claim.Endpoint.EndPoint}", $"{KeepAliveTimeout.Setting} in KeepAlive profile '{claim.Profile}'")
+                : (inForce == KeepAliveTimeout.Get(new KestrelServerLimits()) ? "Kestrel's default" : "set in code",
+                    tcpOnly ? $"k.Limits.KeepAliveTimeout in code, or {KeepAliveTimeout.Setting} in the profile applied with listenOptions.UseKeepAlive(\"{profileName}\") in place of UseTcpKeepAlive," : KeepAliveTimeout.Setting);
+            var notApplied = tcpOnly ? $"{call} applies no {KeepAliveTimeout.Setting}, only the profile's Tcp section" : $"the profile sets no {KeepAliveTimeout.Setting}";
+            rule = HttpProfileRules.ServerClosesFirst($"{KeepAliveTimeout.What} ({source}; {notApplied})", inForce, peer, fixSets);
         }
 
         lock (said)
         {
-            if (said[profileName] == rule)
+            if (said[call] == rule)
             {
                 return;
             }
 
-            said[profileName] = rule;
+            said[call] = rule;
         }
 
         if (rule is not null)
@@ -256,7 +263,8 @@ internal static class ServerWideSettings
         }
     }
 
-    // Per server, the profiles checked for warning 3110 (an endpoint bound on two addresses is built twice), each with what it last said.
+    // Per server, the calls (UseKeepAlive or UseTcpKeepAlive, and the profile) checked for warning 3110 (an endpoint bound on two
+    // addresses is built twice), each with what it last said.
     private static readonly ConditionalWeakTable<KestrelServerOptions, Dictionary<string, string?>> ClosesFirstSaid = [];
 
     // Whether a profile claimed the setting first (false: the value in place is the framework's or other code's).

@@ -278,9 +278,11 @@ public static class KeepAliveEventIds
 
     /// <summary>
     /// A profile applied with <c>listenOptions.UseKeepAlive</c> has a <c>Heartbeat:PeerIdleTimeout</c> but no
-    /// <c>Http:KeepAliveTimeout</c>, and the keep-alive timeout Kestrel runs with (its default 130 s, or a value set in code)
-    /// is not longer than the middlebox's: the server closes idle connections the balancer may reuse (502s); logged once
-    /// Kestrel has bound the endpoint (when the host has started), naming it by its bound address, with the fix (Warning).
+    /// <c>Http:KeepAliveTimeout</c>, or one applied with <c>listenOptions.UseTcpKeepAlive</c> (which never applies the profile's
+    /// <c>Http:KeepAliveTimeout</c>) has a <c>Heartbeat:PeerIdleTimeout</c>, and the keep-alive timeout Kestrel runs with (its
+    /// default 130 s, a value set in code, or another endpoint's profile's) is not longer than the middlebox's: the server closes
+    /// idle connections the balancer may reuse (502s); logged once Kestrel has bound the endpoint (when the host has started),
+    /// naming it by its bound address, with the fix of that call (Warning).
     /// </summary>
     public const int KestrelKeepAliveTimeoutNotLongerThanPeer = 3110;
 

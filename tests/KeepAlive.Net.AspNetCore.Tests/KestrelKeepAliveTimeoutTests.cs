@@ -72,6 +72,41 @@ public sealed class KestrelKeepAliveTimeoutTests
             .StartWith($"KeepAlive profile 'edge' on endpoint 127.0.0.1:{port}: Kestrel's Limits.KeepAliveTimeout");
     }
 
+    // UseTcpKeepAlive applies the Tcp section only, so Kestrel runs with its own keep-alive timeout whatever the profile's Http
+    // section says: behind an AWS NLB (350 s) Kestrel's 2m10s closed first without a word, as 3110 was said for UseKeepAlive only.
+    [Theory]
+    [InlineData("AwsNlb", true)] // 5m50s, over Kestrel's 2m10s
+    [InlineData("60s", false)] // Kestrel's 2m10s outlasts the balancer
+    public async Task UseTcpKeepAlive_PeerIdleTimeoutAgainstTheKeepAliveTimeoutKestrelRuns_WarnsWithTheFixOfThatCallOnlyWhenKestrelClosesFirst(string peer, bool warns)
+    {
+        var (logs, ports) = await StartOnPortsTheSystemPicksAsync($$"""{ "Heartbeat": { "PeerIdleTimeout": "{{peer}}" } }""", static listen => listen.UseTcpKeepAlive("edge"));
+
+        var warnings = logs.Where(r => r.Id.Id == KeepAliveEventIds.KestrelKeepAliveTimeoutNotLongerThanPeer).ToList();
+        if (!warns)
+        {
+            warnings.Should().BeEmpty();
+            return;
+        }
+
+        warnings.Should().ContainSingle().Which.Message.Should()
+            .StartWith($"KeepAlive profile 'edge' on endpoint 127.0.0.1:{ports[0]}: Kestrel's Limits.KeepAliveTimeout (Kestrel's default; listenOptions.UseTcpKeepAlive(\"edge\") applies no Http:KeepAliveTimeout, only the profile's Tcp section) is 2m10s, not longer than Heartbeat:PeerIdleTimeout AwsNlb (5m50s)")
+            .And.EndWith("Fix: set k.Limits.KeepAliveTimeout in code, or Http:KeepAliveTimeout in the profile applied with listenOptions.UseKeepAlive(\"edge\") in place of UseTcpKeepAlive, above 5m50s, for example 6m25s.");
+    }
+
+    // One profile on two endpoints, one with each call: each says its 3110 with its own fix (said once per server, profile and call).
+    [Fact]
+    public async Task UseKeepAliveAndUseTcpKeepAliveWithOneProfile_KestrelClosesFirst_EachEndpointWarnsWithItsFix()
+    {
+        var (logs, ports) = await StartOnPortsTheSystemPicksAsync("""{ "Heartbeat": { "PeerIdleTimeout": "AwsNlb" } }""", static listen => listen.UseKeepAlive("edge"), static listen => listen.UseTcpKeepAlive("edge"));
+
+        var messages = logs.Where(r => r.Id.Id == KeepAliveEventIds.KestrelKeepAliveTimeoutNotLongerThanPeer).Select(static r => r.Message).ToList();
+        messages.Should().HaveCount(2);
+        messages.Should().ContainSingle(m => m.StartsWith($"KeepAlive profile 'edge' on endpoint 127.0.0.1:{ports[0]}: ", StringComparison.Ordinal)).Which.Should()
+            .Contain("the profile sets no Http:KeepAliveTimeout").And.EndWith("Fix: set Http:KeepAliveTimeout above 5m50s, for example 6m25s.");
+        messages.Should().ContainSingle(m => m.StartsWith($"KeepAlive profile 'edge' on endpoint 127.0.0.1:{ports[1]}: ", StringComparison.Ordinal)).Which.Should()
+            .Contain("listenOptions.UseTcpKeepAlive(\"edge\") applies no Http:KeepAliveTimeout").And.Contain("Fix: set k.Limits.KeepAliveTimeout in code");
+    }
+
     // Kestrel has one keep-alive timeout: another endpoint's profile that sets it sets it for this one too. The warning said
     // "set in code" and asked for Http:KeepAliveTimeout in this profile, which then stopped the host (two profiles disagreeing).
     [Fact]
@@ -145,6 +180,37 @@ public sealed class KestrelKeepAliveTimeoutTests
         var logs = await StartAsync(profile, static _ => { });
 
         logs.Should().NotContain(r => r.Id.Id == KeepAliveEventIds.KestrelKeepAliveTimeoutNotLongerThanPeer);
+    }
+
+    // Starts and stops an app with profile "edge" and one endpoint on 127.0.0.1, on a port the system picks, for each of `endpoints`;
+    // returns what it logged and the ports bound, in order.
+    private static async Task<(IReadOnlyList<FakeLogRecord> Logs, int[] Ports)> StartOnPortsTheSystemPicksAsync(string profile, params Action<ListenOptions>[] endpoints)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(KestrelHosts.Profile("edge", profile))));
+        builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
+        builder.Services.AddLogging(l => l.AddFakeLogging());
+        var listens = new List<ListenOptions>();
+        builder.WebHost.UseKestrel(k =>
+        {
+            foreach (var endpoint in endpoints)
+            {
+                k.Listen(IPAddress.Loopback, 0, listen =>
+                {
+                    listens.Add(listen);
+                    endpoint(listen);
+                });
+            }
+        });
+
+        await using var app = builder.Build();
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        var logs = app.Services.GetRequiredService<FakeLogCollector>().GetSnapshot();
+        var ports = listens.Select(static l => l.IPEndPoint!.Port).ToArray();
+        await app.StopAsync(TestContext.Current.CancellationToken);
+
+        ports.Should().HaveCount(endpoints.Length).And.OnlyContain(static p => p > 0, "the control: the system picked each port");
+        return (logs, ports);
     }
 
     // Starts and stops an app whose one endpoint has UseKeepAlive("edge") with `profile`, after `kestrel` configured the

@@ -209,12 +209,13 @@ internal static class HttpProfileRules
     /// <summary>
     /// The server's keep-alive timeout (<paramref name="what"/>: <c>Http:KeepAliveTimeout</c>, or Kestrel's limit in force where
     /// the profile sets none) against the middlebox's: not longer, the server closes idle connections the balancer may reuse.
-    /// <paramref name="fixIn"/>: where the fix sets <c>Http:KeepAliveTimeout</c> when not in the profile checked (another profile
-    /// sets the server-wide value in force).
+    /// <paramref name="fixSets"/>: what the fix sets above the middlebox's, as the fix words it: <c>Http:KeepAliveTimeout</c> of the
+    /// profile checked, unless another profile sets the server-wide value in force ("Http:KeepAliveTimeout in KeepAlive profile
+    /// 'short'") or the profile's is not applied (<c>UseTcpKeepAlive</c>: Kestrel's limit in code, or the profile with <c>UseKeepAlive</c>).
     /// </summary>
-    /// <returns>The message, with the fix on <c>Http:KeepAliveTimeout</c>; <see langword="null"/> when the server outlasts the middlebox.</returns>
-    public static string? ServerClosesFirst(string what, TimeSpan serverIdle, PeerIdleTimeout peer, string? fixIn = null) => serverIdle > peer.Value ? null
-        : Text($"{what} is {Show(serverIdle)}, not longer than Heartbeat:PeerIdleTimeout {peer}: a server behind a load balancer must keep idle connections open longer than the balancer does, else the balancer sends a request on a connection the server has just closed and the client gets a 502. Fix: set Http:KeepAliveTimeout{(fixIn is null ? string.Empty : " in " + fixIn)} above {Show(peer.Value)}, for example {Show(peer.Value + Margin(peer.Value))}.");
+    /// <returns>The message, with the fix; <see langword="null"/> when the server outlasts the middlebox.</returns>
+    public static string? ServerClosesFirst(string what, TimeSpan serverIdle, PeerIdleTimeout peer, string fixSets = "Http:KeepAliveTimeout") => serverIdle > peer.Value ? null
+        : Text($"{what} is {Show(serverIdle)}, not longer than Heartbeat:PeerIdleTimeout {peer}: a server behind a load balancer must keep idle connections open longer than the balancer does, else the balancer sends a request on a connection the server has just closed and the client gets a 502. Fix: set {fixSets} above {Show(peer.Value)}, for example {Show(peer.Value + Margin(peer.Value))}.");
 
     private static TimeSpan Margin(TimeSpan idle) => TimeSpan.FromSeconds(Math.Max(5, Math.Round(idle.TotalSeconds / 10)));
 
