@@ -178,6 +178,26 @@ public sealed class KeepAliveClientSettingsTests
     }
 
     [Fact]
+    public async Task AddKeepAliveClient_NoIntervalAndATimeoutUnderTheTenSecondDefault_HostStopsSayingOnlyTheClientsOwnHeartbeat()
+    {
+        // 5 s is refused for the client's own 20 s heartbeat; it was refused as well for the library's 10 s default, which the
+        // client never sends: two messages on Heartbeat:Timeout, the first about an interval nobody set or sends.
+        const string Json = """{ "KeepAlive": { "Profiles": { "cache": { "Heartbeat": { "Timeout": "5s" } } } } }""";
+        var error = await TestHosts.StartFailingAsync(Json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")).AddKeepAliveClient("cache", TimedClient));
+
+        error.Should().BeOfType<OptionsValidationException>().Which.Failures.Should().ContainSingle().Which.Should().StartWith(
+            "KeepAlive:Profiles:cache:Heartbeat:Timeout: Heartbeat:Timeout is 5s, not longer than TimedClient's own TimedOptions.Heartbeat, 20s by default");
+
+        // Without a client library the profile's heartbeat is the one the host sends, the 10 s default, judged at start-up.
+        (await TestHosts.ProfilesFailAsync(Json)).Should().Contain("KeepAlive:Profiles:cache:Heartbeat:Timeout: Timeout is 5s, not longer than Interval (10s, the default: Interval is not set)");
+
+        // A Timeout outside its own range is refused by that range, for a client's profile too.
+        var outOfRange = await TestHosts.StartFailingAsync("""{ "KeepAlive": { "Profiles": { "cache": { "Heartbeat": { "Timeout": "2d" } } } } }""",
+            (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")).AddKeepAliveClient("cache", TimedClient));
+        outOfRange.Should().BeOfType<OptionsValidationException>().Which.Failures.Should().ContainSingle().Which.Should().StartWith("KeepAlive:Profiles:cache:Heartbeat:Timeout: '2d' is above the ceiling of 1d");
+    }
+
+    [Fact]
     public async Task AddKeepAlive_NoIntervalAndAPeerIdleTimeoutUnderTheTenSecondDefaultWithoutAClientLibrary_HostStopsSayingTheDefaultInterval()
     {
         // No client uses the profile: its heartbeat is the one the host sends, the 10 s default, judged at start-up.

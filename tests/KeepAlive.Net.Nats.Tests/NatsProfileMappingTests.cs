@@ -462,6 +462,22 @@ public sealed class NatsProfileMappingTests
     }
 
     [Fact]
+    public async Task AddNatsKeepAlive_OnlyATimeoutUnderTheTenSecondDefault_HostStopsSayingOnlyTheClientsOwnPingInterval()
+    {
+        // 5 s is refused for NATS.Net's own 2 min PING; it was refused as well for the profile's 10 s default interval, which
+        // NATS.Net never sends: two messages on Heartbeat:Timeout, the first about an interval nobody set or sends.
+        var refused = await ClientProfiles.StartFailingAsync(static services => services.AddNatsKeepAlive("events"), ("KeepAlive:Profiles:events:Heartbeat:Timeout", "5s"));
+
+        refused.Failures.Should().Equal(
+            "KeepAlive:Profiles:events:Heartbeat:Timeout: Heartbeat:Timeout is 5s, not longer than NATS.Net's own NatsOpts.PingInterval, 2m by default (Heartbeat:Interval is not set): the client sends its heartbeat only that often, so a peer cannot be found silent within 5s: the connection would end later than the timeout says. Fix: set Heartbeat:Interval below 5s, for example 1s (about a third of the timeout), or Heartbeat:Timeout above 2m (a value set by hand on the client is not seen here: set it in the profile).");
+
+        // A Timeout outside its own range is refused by that range alone, whatever the interval: NATS.Net's rule said as well
+        // "Fix: set Heartbeat:Interval below 0s".
+        var outOfRange = await ClientProfiles.StartFailingAsync(static services => services.AddNatsKeepAlive("events"), ("KeepAlive:Profiles:events:Heartbeat:Timeout", "0s"));
+        outOfRange.Failures.Should().ContainSingle().Which.Should().StartWith("KeepAlive:Profiles:events:Heartbeat:Timeout: '0s' is below the floor of 1ms");
+    }
+
+    [Fact]
     public void UseKeepAlive_WebSocketServersNoIntervalAndAPeerIdleTimeoutUnderTheClientsOwnPingInterval_Refused()
     {
         // Over ws:// the Tcp section cannot reach the socket: NATS.Net's own 2 min PING was all that reached the peer.

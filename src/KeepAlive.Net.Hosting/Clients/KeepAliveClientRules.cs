@@ -1,4 +1,5 @@
 using System.Globalization;
+using KeepAlive.Net.Hosting.Configuration;
 using KeepAlive.Net.Hosting.Profiles;
 
 namespace KeepAlive.Net.Hosting.Clients;
@@ -14,6 +15,10 @@ internal static class KeepAliveClientRules
 
     /// <summary>Ends a fix that judges the client's own default: a check of the profile cannot see a value set by hand on the client.</summary>
     private const string HandSetNotSeen = " (a value set by hand on the client is not seen here: set it in the profile)";
+
+    /// <summary>The declared range of <c>Heartbeat:Timeout</c>: a value outside it is refused by the range alone, whatever the interval.</summary>
+    private static readonly KeepAliveRangeAttribute TimeoutRange =
+        OptionsSchema.For<HeartbeatOptions>().Keys.Single(static k => k.Name == nameof(HeartbeatOptions.Timeout)).Range!;
 
     public static List<KeepAliveValidationError> Validate(KeepAliveProfileOptions profile, KeepAliveClientDescription client)
     {
@@ -75,22 +80,30 @@ internal static class KeepAliveClientRules
     /// <summary>
     /// Whether <paramref name="error"/>, one of the profile's own <c>Heartbeat</c> rules (named relative to the section), judges
     /// the library's 10 s default <c>Heartbeat:Interval</c> of a profile that sets none, for a profile a client uses: the client
-    /// keeps its own heartbeat in place of that default, and <see cref="OwnHeartbeatMissesThePeer"/> judges that one, so the
-    /// default's refusal is a second message about one interval, or one about an interval nothing sends. The default is what
-    /// the scheduler sends for a heartbeat registered with the profile, and it refuses it there.
+    /// keeps its own heartbeat in place of that default, and <see cref="OwnHeartbeatMissesThePeer"/> and
+    /// <see cref="OwnHeartbeatMissesTheTimeout"/> judge that one, so the default's refusal is a second message about one
+    /// interval, or one about an interval nothing sends. Those are the refusals on <c>Interval</c> (over the peer's limit) and
+    /// on an in-range <c>Timeout</c> (not longer than <c>Interval</c>); a <c>Timeout</c> outside its own range is refused by
+    /// that range, whatever the interval, and is kept. The default is what the scheduler sends for a heartbeat registered with
+    /// the profile, and it refuses it there.
     /// </summary>
     public static bool JudgesTheDefaultIntervalNotTheClients(HeartbeatOptions heartbeat, KeepAliveValidationError error) =>
-        !heartbeat.IsIntervalSet && error.OptionName == nameof(HeartbeatOptions.Interval);
+        !heartbeat.IsIntervalSet && error.OptionName switch
+        {
+            nameof(HeartbeatOptions.Interval) => true,
+            nameof(HeartbeatOptions.Timeout) => heartbeat.Timeout is { } timeout && TimeoutInRange(timeout),
+            _ => false,
+        };
 
     /// <summary>
     /// Why <c>Heartbeat:Timeout</c>, for a <paramref name="client"/> that takes it, cannot be kept with the heartbeat the client
     /// keeps when the profile sets no <c>Heartbeat:Interval</c> (its own default): not longer than it, as the profile's own
     /// rule wants it longer than <c>Heartbeat:Interval</c>, or no heartbeat at all.
     /// </summary>
-    /// <returns>The message with the values and the fix, or <see langword="null"/> when the profile has no <c>Heartbeat:Timeout</c>, the client takes none, or its own heartbeat is shorter (whether the profile sets <c>Heartbeat:Interval</c> is the caller's question).</returns>
+    /// <returns>The message with the values and the fix, or <see langword="null"/> when the profile has no <c>Heartbeat:Timeout</c> or one outside its range (refused by that range), the client takes none, or its own heartbeat is shorter (whether the profile sets <c>Heartbeat:Interval</c> is the caller's question).</returns>
     public static string? OwnHeartbeatMissesTheTimeout(HeartbeatOptions? heartbeat, KeepAliveClientDescription client)
     {
-        if (heartbeat?.Timeout is not { } timeout || client.HeartbeatTimeoutSetting is null || client.DefaultHeartbeatInterval < timeout)
+        if (heartbeat?.Timeout is not { } timeout || !TimeoutInRange(timeout) || client.HeartbeatTimeoutSetting is null || client.DefaultHeartbeatInterval < timeout)
         {
             return null;
         }
@@ -137,4 +150,7 @@ internal static class KeepAliveClientRules
     public static string Show(TimeSpan value) => KeepAliveDuration.Format(value);
 
     public static string Text(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Whether <c>Heartbeat:Timeout</c> is within its declared range; outside it, the range's refusal is the one message about it.</summary>
+    private static bool TimeoutInRange(TimeSpan timeout) => TimeoutRange.Check(nameof(HeartbeatOptions.Timeout), timeout) is null;
 }
