@@ -19,6 +19,13 @@ public sealed class PackedFeed : IAsyncLifetime
 
     public string Feed => Path.Combine(Root, "feed");
 
+    /// <summary>
+    /// The packs' own bin and obj folders: a restore rewrites a project's obj/project.assets.json, which the example runs
+    /// (<c>dotnet run --project examples/...</c>) and the tool's tests read at the same time. Inside the repository (its
+    /// ignored artifacts folder), so that the deterministic build maps the generated sources to <c>/_/</c> as the real one does.
+    /// </summary>
+    public string Artifacts { get; } = Path.Combine(RepositoryFiles.Root, "artifacts", $"pkgtest-{Environment.ProcessId}-{Guid.NewGuid():N}");
+
     public string Version { get; } = $"0.1.0-pkgtest.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
 
     public string PackageFile(string id, string extension = "nupkg") => Path.Combine(Feed, $"{id}.{Version}.{extension}");
@@ -37,13 +44,15 @@ public sealed class PackedFeed : IAsyncLifetime
         {
             await DotnetCli.RunCheckedAsync(RepositoryRoot, TimeSpan.FromMinutes(4),
                 "pack", Path.Combine("src", id, id + ".csproj"), "-c", "Release", "-o", Feed,
-                $"-p:Version={Version}", "-p:ContinuousIntegrationBuild=true", $"-p:PackageReadmePath={readme}", "-v:q", "-nologo");
+                $"-p:Version={Version}", "-p:ContinuousIntegrationBuild=true", $"-p:PackageReadmePath={readme}", "-v:q", "-nologo",
+                "--artifacts-path", Artifacts);
         }
     }
 
     public ValueTask DisposeAsync()
     {
         TryDelete(Root);
+        TryDelete(Artifacts);
         var globalPackages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
             ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
         foreach (var id in PackageIds)
