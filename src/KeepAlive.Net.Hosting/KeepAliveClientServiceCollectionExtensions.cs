@@ -36,7 +36,19 @@ public static class KeepAliveClientServiceCollectionExtensions
     /// <param name="client">The client, as an equatable key: a <see cref="KeepAliveClientDescription"/>, or a name.</param>
     /// <param name="rules">The client's rules, each error named relative to the profile.</param>
     /// <returns>The services, for chaining.</returns>
-    internal static IServiceCollection AddClientCheck(this IServiceCollection services, string profileName, object client, Func<KeepAliveProfileOptions, IEnumerable<KeepAliveValidationError>> rules)
+    internal static IServiceCollection AddClientCheck(this IServiceCollection services, string profileName, object client, Func<KeepAliveProfileOptions, IEnumerable<KeepAliveValidationError>> rules) =>
+        services.AddClientCheck(profileName, client, _ => rules);
+
+    /// <summary>
+    /// As <see cref="AddClientCheck(IServiceCollection, string, object, Func{KeepAliveProfileOptions, IEnumerable{KeepAliveValidationError}})"/>,
+    /// with rules that read the built services (which clients take the profile, and how).
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="profileName">The profile the client uses.</param>
+    /// <param name="client">The client, as an equatable key: a <see cref="KeepAliveClientDescription"/>, or a name.</param>
+    /// <param name="rules">Given the built services, the client's rules, each error named relative to the profile.</param>
+    /// <returns>The services, for chaining.</returns>
+    internal static IServiceCollection AddClientCheck(this IServiceCollection services, string profileName, object client, Func<IServiceProvider, Func<KeepAliveProfileOptions, IEnumerable<KeepAliveValidationError>>> rules)
     {
         services.AddKeepAliveCore();
         // Under the profile's own spelling (a client's "Cache" for the profile "cache"): under another, start-up would check
@@ -54,7 +66,7 @@ public static class KeepAliveClientServiceCollectionExtensions
         services.AddSingleton(check);
         KeepAliveProfileRegistration.ValidateOnStart(services, profileName);
         services.AddSingleton<IValidateOptions<KeepAliveProfileOptions>>(s =>
-            new KeepAliveClientValidator(profileName, rules, s.GetServices<KeepAliveProfileRegistration>()));
+            new KeepAliveClientValidator(profileName, rules(s), s.GetServices<KeepAliveProfileRegistration>()));
         return services;
     }
 }

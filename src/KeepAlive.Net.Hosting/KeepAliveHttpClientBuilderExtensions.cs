@@ -47,7 +47,7 @@ public static class KeepAliveHttpClientBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(profileName);
-        builder.UseTcpKeepAlive(profileName, configure); // first: it refuses a second profile for this client
+        builder.ApplyProfile(profileName, configure); // first: it refuses a second profile for this client
 
         // The client pools connections: an idle one must not outlive the middlebox unkept (checked at start-up and at reloads).
         builder.Services.AddClientCheck(profileName, nameof(System.Net.Http.HttpClient), HttpProfileRules.CheckForAPool);
@@ -109,6 +109,21 @@ public static class KeepAliveHttpClientBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(profileName);
+        builder.ApplyProfile(profileName, configure);
+
+        // Only the Tcp section reaches the handler: with it off, nothing keeps an idle pooled connection (checked at start-up
+        // and at reloads, for the clients of the profile that take no UseKeepAlive, whose check is the pool's own).
+        builder.Services.AddClientCheck(profileName, TcpSectionOnly, services => options =>
+            HttpProfileRules.CheckForTcpSectionOnly(options, profileName, HttpClientKeepAliveBinding.Registration.TcpSectionOnly(services, profileName)));
+        return builder;
+    }
+
+    // The key of the check of the HttpClients that take a profile's Tcp section only (UseTcpKeepAlive without UseKeepAlive).
+    private const string TcpSectionOnly = $"{nameof(System.Net.Http.HttpClient)} ({nameof(UseTcpKeepAlive)})";
+
+    // What UseTcpKeepAlive and UseKeepAlive both do: the profile's Tcp section on each new connection of the client.
+    private static void ApplyProfile(this IHttpClientBuilder builder, string profileName, Action<KeepAliveHttpClientOptions>? configure)
+    {
         HttpClientKeepAliveBinding.Registration.Add(builder.Services, builder.Name, profileName);
         builder.Services.AddKeepAliveCore();
         KeepAliveProfileRegistration.ValidateOnStart(builder.Services, profileName);
@@ -118,6 +133,5 @@ public static class KeepAliveHttpClientBuilderExtensions
             binding.ProfileName = profileName;
             configure?.Invoke(binding.Options);
         });
-        return builder;
     }
 }

@@ -268,7 +268,7 @@ public sealed class HttpProfileValidationTests
         ex.Should().BeOfType<OptionsValidationException>().Which.Failures.Should().ContainSingle().Which.Should()
             .StartWith("KeepAlive:Profiles:edge:Tcp:Enabled: Tcp:Enabled is false, ").And.Contain(pings)
             .And.Contain("SocketsHttpHandler keeps an idle pooled connection for 1m, not less than Heartbeat:PeerIdleTimeout 30s: an idle connection has no keep-alive at all")
-            .And.EndWith("Fix: enable the Tcp section (remove \"Enabled\": false) so the kernel keeps idle connections alive, or set Http:PooledConnectionIdleTimeout below 30s, for example 25s, so the client drops an idle connection first.");
+            .And.EndWith("Fix: enable the Tcp section (remove \"Enabled\": false; Tcp:IdleTime plus Tcp:Interval below 30s) so the kernel keeps idle connections alive, or set Http:PooledConnectionIdleTimeout below 30s, for example 25s, so the client drops an idle connection first.");
     }
 
     [Theory]
@@ -312,20 +312,13 @@ public sealed class HttpProfileValidationTests
     public async Task Start_HttpClientProfileWhoseIdlePooledConnectionIsDroppedOrKeptInTime_Starts(string profile)
     {
         // The last was refused before ("an idle connection has no keep-alive at all"), though the pool drops it at 50s, before the ALB's 1m.
-        using var host = TestHosts.Build(Json(profile), (services, configuration) =>
-        {
-            services.AddKeepAlive(configuration.GetSection("KeepAlive"));
-            services.AddHttpClient("orders").UseKeepAlive("edge");
-        });
-
-        await host.StartAsync(TestContext.Current.CancellationToken);
-
-        host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("orders").Should().NotBeNull();
-        await host.StopAsync(TestContext.Current.CancellationToken);
+        await StartsAndCreatesOrders(profile, static services => services.AddHttpClient("orders").UseKeepAlive("edge"));
     }
 
-    [Fact]
-    public void Reload_HttpClientProfileTurnsTcpOffUnkept_RefusedAndTheLastValidValuesStay()
+    [Theory]
+    [InlineData(false, "KeepAlive:Profiles:edge:Tcp:Enabled: Tcp:Enabled is false, Http:KeepAlivePingDelay is not set")]
+    [InlineData(true, "KeepAlive:Profiles:edge:Tcp:Enabled: Tcp:Enabled is false, HttpClient 'orders' takes the profile with UseTcpKeepAlive(\"edge\")")] // accepted before
+    public void Reload_HttpClientProfileTurnsTcpOffUnkept_RefusedAndTheLastValidValuesStay(bool tcpSectionOnly, string refusal)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -333,7 +326,7 @@ public sealed class HttpProfileValidationTests
             ["KeepAlive:Profiles:edge:Tcp:IdleTime"] = "10s",
         }).Build();
         var services = new ServiceCollection().AddLogging(l => l.AddFakeLogging()).AddKeepAlive(configuration.GetSection("KeepAlive"));
-        services.AddHttpClient("orders").UseKeepAlive("edge");
+        _ = tcpSectionOnly ? services.AddHttpClient("orders").UseTcpKeepAlive("edge") : services.AddHttpClient("orders").UseKeepAlive("edge");
         using var provider = services.BuildServiceProvider();
         var profiles = provider.GetRequiredService<IKeepAliveProfiles>();
         profiles.GetProfile("edge").Tcp.Enabled.Should().BeTrue();
@@ -343,7 +336,63 @@ public sealed class HttpProfileValidationTests
 
         profiles.GetProfile("edge").Tcp.Enabled.Should().BeTrue("a reload the HttpClient's pool cannot keep is refused and the last valid values stay");
         provider.GetFakeLogCollector().GetSnapshot().Should().ContainSingle(static r => r.Id.Id == KeepAliveEventIds.ProfileReloadRejected)
-            .Which.Message.Should().Contain("KeepAlive:Profiles:edge:Tcp:Enabled: Tcp:Enabled is false").And.Contain("Fix: enable the Tcp section");
+            .Which.Message.Should().Contain(refusal).And.Contain("Fix: enable the Tcp section");
+    }
+
+    [Theory]
+    [InlineData("30s", "", "Fix: enable the Tcp section (remove \"Enabled\": false; Tcp:IdleTime plus Tcp:Interval below 30s) so the kernel keeps idle connections alive, or use UseKeepAlive(\"edge\") instead, with Http:PooledConnectionIdleTimeout below 30s, for example 25s, so the client drops an idle connection first.")]
+    [InlineData("30s", """, "Http": { "PooledConnectionIdleTimeout": "20s", "KeepAlivePingDelay": "10s" }""", "or use UseKeepAlive(\"edge\") instead, with Http:PooledConnectionIdleTimeout below 30s, for example 25s, so the client drops an idle connection first.")] // not applied by UseTcpKeepAlive
+    [InlineData("2s", "", "Fix: use UseKeepAlive(\"edge\") instead, with Http:PooledConnectionIdleTimeout below 2s, for example 1s, so the client drops an idle connection first.")]
+    [InlineData("1s", "", "Fix: remove Heartbeat:PeerIdleTimeout or raise it above 1s (nothing else can keep or drop the idle connection in time: Tcp:IdleTime and Tcp:Interval are at least 1s and 1s, so the earliest retry leaves after 2s, and Http:PooledConnectionIdleTimeout is at least 1s).")]
+    public async Task Start_HttpClientTakingTheTcpSectionOnlyWithTcpOff_HostDoesNotStartAndNamesClientPathValueAndFix(string peer, string http, string fix)
+    {
+        // Accepted before: UseTcpKeepAlive applies the Tcp section only, which is off, so nothing kept the idle pooled
+        // connection the handler's own pool (1m) holds past the middlebox's idle timeout, whatever the Http section said.
+        var ex = await TestHosts.StartFailingAsync(Json($$"""{ "Tcp": { "Enabled": false }, "Heartbeat": { "PeerIdleTimeout": "{{peer}}" }{{http}} }"""), (services, configuration) =>
+        {
+            services.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            services.AddHttpClient("orders").UseTcpKeepAlive("edge");
+        });
+
+        TestContext.Current.TestOutputHelper!.WriteLine(ex.Message);
+        // At 2s and 1s the heartbeat's interval (10s by default) is refused too, on its own key.
+        ex.Should().BeOfType<OptionsValidationException>().Which.Failures.Should().ContainSingle(static f => f.StartsWith("KeepAlive:Profiles:edge:Tcp:Enabled: ")).Which.Should()
+            .StartWith("KeepAlive:Profiles:edge:Tcp:Enabled: Tcp:Enabled is false, HttpClient 'orders' takes the profile with UseTcpKeepAlive(\"edge\"), which applies its Tcp section only (not the Http section: no Http:PooledConnectionIdleTimeout, no HTTP/2 PING), ")
+            .And.Contain($"SocketsHttpHandler keeps an idle pooled connection for 1m, not less than Heartbeat:PeerIdleTimeout {peer}: an idle connection has no keep-alive at all")
+            .And.EndWith(fix);
+    }
+
+    [Theory]
+    [InlineData("""{ "Tcp": { "IdleTime": "10s" }, "Heartbeat": { "PeerIdleTimeout": "30s" } }""")] // the Tcp section's probes, within 30s by its own rule
+    [InlineData("""{ "Tcp": { "Enabled": false } }""")] // no middlebox stated
+    [InlineData("""{ "Tcp": { "Enabled": false }, "Heartbeat": { "PeerIdleTimeout": "AwsNlb" } }""")] // the pool's own 1m drops it before 5m50s
+    public async Task Start_HttpClientTakingTheTcpSectionOnlyKeptOrWithoutAPeer_Starts(string profile) =>
+        await StartsAndCreatesOrders(profile, static services => services.AddHttpClient("orders").UseTcpKeepAlive("edge"));
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Start_HttpClientWithUseKeepAliveAndUseTcpKeepAliveUnkept_OneMessage(bool tcpFirst)
+    {
+        // The client takes the Http section too (UseKeepAlive), so the pool's rule judges it, once: not the Tcp-only rule again.
+        var ex = await TestHosts.StartFailingAsync(Json("""{ "Tcp": { "Enabled": false }, "Heartbeat": { "PeerIdleTimeout": "30s" } }"""), (services, configuration) =>
+        {
+            services.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            var orders = services.AddHttpClient("orders");
+            _ = tcpFirst ? orders.UseTcpKeepAlive("edge").UseKeepAlive("edge") : orders.UseKeepAlive("edge").UseTcpKeepAlive("edge");
+        });
+
+        TestContext.Current.TestOutputHelper!.WriteLine(ex.Message);
+        ex.Should().BeOfType<OptionsValidationException>().Which.Failures.Should().ContainSingle().Which.Should()
+            .StartWith("KeepAlive:Profiles:edge:Tcp:Enabled: Tcp:Enabled is false, Http:KeepAlivePingDelay is not set").And.NotContain("UseTcpKeepAlive");
+    }
+
+    [Fact]
+    public async Task Start_HttpClientTakingTheTcpSectionWhereDefaultsApplyTheHttpSection_Starts()
+    {
+        // ConfigureHttpClientDefaults' UseKeepAlive puts the pool timeout on every client's handler, this one's too.
+        await StartsAndCreatesOrders("""{ "Tcp": { "Enabled": false }, "Heartbeat": { "PeerIdleTimeout": "30s" }, "Http": { "PooledConnectionIdleTimeout": "20s" } }""", static services =>
+            services.ConfigureHttpClientDefaults(static http => http.UseKeepAlive("edge")).AddHttpClient("orders").UseTcpKeepAlive("edge"));
     }
 
     [Fact]
@@ -352,6 +401,21 @@ public sealed class HttpProfileValidationTests
         var ex = await TestHosts.StartFailingAsync("{}", (services, _) => services.AddKeepAlive("bulk", o => o.Http.KeepAlivePingTimeout = TimeSpan.FromMilliseconds(10)));
 
         ex.Message.Should().Contain("KeepAlive profile 'bulk' (configured in code) Http:KeepAlivePingTimeout: KeepAlivePingTimeout 10ms is below the floor of 1s: ").And.Contain("Fix:");
+    }
+
+    // The host starts with the profile 'edge' and the HttpClient 'orders' as clients sets it up, and creates the client.
+    private static async Task StartsAndCreatesOrders(string profile, Action<IServiceCollection> clients)
+    {
+        using var host = TestHosts.Build(Json(profile), (services, configuration) =>
+        {
+            services.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            clients(services);
+        });
+
+        await host.StartAsync(TestContext.Current.CancellationToken);
+
+        host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("orders").Should().NotBeNull();
+        await host.StopAsync(TestContext.Current.CancellationToken);
     }
 
     private static string Json(string profile) => $$"""{ "KeepAlive": { "Profiles": { "edge": {{profile}} } } }""";

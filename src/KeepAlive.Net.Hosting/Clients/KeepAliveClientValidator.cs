@@ -5,7 +5,7 @@ namespace KeepAlive.Net.Hosting.Clients;
 
 /// <summary>
 /// Checks at start-up and at each reload that a profile a client uses suits it (a client library's
-/// <see cref="KeepAliveClientRules"/>, an HttpClient's pool's <see cref="HttpProfileRules.IdlePooledConnectionUnkept"/>), with
+/// <see cref="KeepAliveClientRules"/>, an HttpClient's pool's <see cref="HttpProfileRules.IdlePooledConnectionUnkept(KeepAliveProfileOptions)"/>), with
 /// the same messages as every other profile rule: the configuration path of the setting, its value and the fix.
 /// </summary>
 /// <param name="profileName">The profile the client uses.</param>

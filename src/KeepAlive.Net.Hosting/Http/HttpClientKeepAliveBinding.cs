@@ -33,6 +33,21 @@ internal sealed class HttpClientKeepAliveBinding
         /// <summary>Gets how messages name the client, e.g. <c>HttpClient 'payments'</c>.</summary>
         public string Who => ClientName is null ? "every HttpClient (ConfigureHttpClientDefaults)" : $"HttpClient '{ClientName}'";
 
+        /// <summary>
+        /// How messages name the clients that take <paramref name="profileName"/> (any case) with <c>UseTcpKeepAlive</c> only:
+        /// no <c>UseKeepAlive</c> puts its <c>Http</c> section on their handler (their own, or <c>ConfigureHttpClientDefaults</c>'s).
+        /// </summary>
+        /// <param name="services">The built services.</param>
+        /// <param name="profileName">The profile.</param>
+        public static string[] TcpSectionOnly(IServiceProvider services, string profileName)
+        {
+            var bindings = services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<HttpClientKeepAliveBinding>>();
+            return [.. services.GetServices<Registration>()
+                .Where(r => string.Equals(r.ProfileName, profileName, StringComparison.OrdinalIgnoreCase)
+                    && bindings.Get(r.ClientName ?? Microsoft.Extensions.Options.Options.DefaultName).HandlerSettings.Count == 0)
+                .Select(static r => r.Who)];
+        }
+
         public static void Add(IServiceCollection services, string? clientName, string profileName)
         {
             var taken = services.Where(static d => !d.IsKeyedService).Select(static d => d.ImplementationInstance).OfType<Registration>().ToList();

@@ -152,44 +152,63 @@ internal static class HttpProfileRules
     /// middlebox forgets it, or something keeps it alive while it waits (the <c>Tcp</c> section, whose probes its own rule holds
     /// within the peer idle timeout, or HTTP/2 PINGs without calls, whose delay <see cref="CheckAgainstPeer(KeepAliveProfileOptions)"/>
     /// holds below it). Only a client pools connections: run where the profile is put on a client's handler
-    /// (<c>httpClientBuilder.UseKeepAlive</c>), and by <see cref="CheckAgainstPeer(KeepAliveProfileOptions)"/> only for a profile
+    /// (<c>httpClientBuilder.UseKeepAlive</c>; <c>UseTcpKeepAlive</c> alone, which applies no Http section, by
+    /// <see cref="CheckForTcpSectionOnly"/>), and by <see cref="CheckAgainstPeer(KeepAliveProfileOptions)"/> only for a profile
     /// whose Http section is a client's (pings only with calls); a profile Kestrel or a client library uses has no pool.
     /// </summary>
     /// <returns>The error, on <c>Tcp:Enabled</c>, with the values and the fix; <see langword="null"/> when the rule holds or does
     /// not apply (no <c>Heartbeat:PeerIdleTimeout</c>, or an <c>Http:PooledConnectionIdleTimeout</c> set, which <see cref="CheckAgainstPeer(KeepAliveProfileOptions)"/> holds below it).</returns>
-    public static KeepAliveValidationError? IdlePooledConnectionUnkept(KeepAliveProfileOptions options)
+    public static KeepAliveValidationError? IdlePooledConnectionUnkept(KeepAliveProfileOptions options) => IdlePooledConnectionUnkept(options, tcpSectionOnly: null);
+
+    /// <summary>
+    /// <see cref="IdlePooledConnectionUnkept(KeepAliveProfileOptions)"/> for a profile a client's pool takes, unless the
+    /// profile's own validation (<see cref="CheckAgainstPeer(KeepAliveProfileOptions)"/>) says it already: each failure is said once.
+    /// </summary>
+    public static IEnumerable<KeepAliveValidationError> CheckForAPool(KeepAliveProfileOptions options) =>
+        !PingsOnlyWithCalls(options.Http) && IdlePooledConnectionUnkept(options) is { } unkept ? [unkept] : [];
+
+    /// <summary>
+    /// The same rule for the HttpClients that take the profile with <c>UseTcpKeepAlive</c> only (<paramref name="clients"/>, as
+    /// messages name them): the <c>Http</c> section is not applied to their handler, so neither its pool timeout nor its PINGs
+    /// count, and with the <c>Tcp</c> section off the handler's own pool keeps an idle connection with no keep-alive at all.
+    /// Said once: not when the profile's own validation refuses it on the same key already.
+    /// </summary>
+    /// <param name="options">The profile.</param>
+    /// <param name="profileName">The profile's name, as the fix calls <c>UseKeepAlive</c> with it.</param>
+    /// <param name="clients">The clients that take only its <c>Tcp</c> section; none, no error.</param>
+    public static IEnumerable<KeepAliveValidationError> CheckForTcpSectionOnly(KeepAliveProfileOptions options, string profileName, IReadOnlyCollection<string> clients) =>
+        clients.Count > 0 && !(PingsOnlyWithCalls(options.Http) && IdlePooledConnectionUnkept(options) is not null)
+        && IdlePooledConnectionUnkept(options, (profileName, clients)) is { } unkept ? [unkept] : [];
+
+    // The rule, declared once; tcpSectionOnly: the profile and the clients whose handler takes none of its Http section.
+    private static KeepAliveValidationError? IdlePooledConnectionUnkept(KeepAliveProfileOptions options, (string Profile, IReadOnlyCollection<string> Clients)? tcpSectionOnly)
     {
-        var http = options.Http;
+        var http = tcpSectionOnly is null ? options.Http : null; // not applied: the handler's own pool timeout, and no PING
         if (options.Heartbeat?.PeerIdleTimeout is not { } peer || options.Tcp is { Enabled: true } || http?.PooledConnectionIdleTimeout is not null
             || DefaultPooledConnectionIdleTimeout < peer.Value || (http?.KeepAlivePingDelay is not null && PingsWithoutCalls(http)))
         {
             return null;
         }
 
-        var pings = http?.KeepAlivePingDelay is null
-            ? "Http:KeepAlivePingDelay is not set (SocketsHttpHandler sends no HTTP/2 PING by default)"
-            : "HTTP/2 PINGs run only with requests in flight (Http:KeepAlivePingPolicy WithActiveRequests or Http:PeerPermitsPingsWithoutCalls false)";
+        var unkept = tcpSectionOnly is { } only
+            ? Text($"{string.Join(" and ", only.Clients)} {(only.Clients.Count == 1 ? "takes" : "take")} the profile with UseTcpKeepAlive(\"{only.Profile}\"), which applies its Tcp section only (not the Http section: no Http:PooledConnectionIdleTimeout, no HTTP/2 PING)")
+            : http?.KeepAlivePingDelay is null
+            ? "Http:KeepAlivePingDelay is not set (SocketsHttpHandler sends no HTTP/2 PING by default), and Http:PooledConnectionIdleTimeout is not set"
+            : "HTTP/2 PINGs run only with requests in flight (Http:KeepAlivePingPolicy WithActiveRequests or Http:PeerPermitsPingsWithoutCalls false), and Http:PooledConnectionIdleTimeout is not set";
         var idle = peer.Value;
         var example = Below(idle) < PoolIdleFloor ? PoolIdleFloor : Below(idle);
 
         // Only the fixes that can work: a Tcp section the Tcp rule accepts, a pool timeout within its range below the peer's.
         string[] fixes = [.. new[]
         {
-            KeepAliveProfileRules.TcpSectionCanKeep(idle) ? "enable the Tcp section (remove \"Enabled\": false) so the kernel keeps idle connections alive" : null,
-            example < idle ? Text($"set Http:PooledConnectionIdleTimeout below {Show(idle)}, for example {Show(example)}, so the client drops an idle connection first") : null,
+            KeepAliveProfileRules.TcpSectionCanKeep(idle) ? Text($"enable the Tcp section (remove \"Enabled\": false; Tcp:IdleTime plus Tcp:Interval below {Show(idle)}) so the kernel keeps idle connections alive") : null,
+            example < idle ? Text($"{(tcpSectionOnly is { } client ? $"use UseKeepAlive(\"{client.Profile}\") instead, with" : "set")} Http:PooledConnectionIdleTimeout below {Show(idle)}, for example {Show(example)}, so the client drops an idle connection first") : null,
         }.OfType<string>()];
         var fix = fixes.Length > 0
             ? string.Join(", or ", fixes)
             : Text($"remove Heartbeat:PeerIdleTimeout or raise it above {Show(PoolIdleFloor)} (nothing else can keep or drop the idle connection in time: {KeepAliveProfileRules.NoTcpSectionCan}, and Http:PooledConnectionIdleTimeout is at least {Show(PoolIdleFloor)})");
-        return new("Tcp:Enabled", Text($"Tcp:Enabled is false, {pings}, and Http:PooledConnectionIdleTimeout is not set, so SocketsHttpHandler keeps an idle pooled connection for {Show(DefaultPooledConnectionIdleTimeout)}, not less than Heartbeat:PeerIdleTimeout {peer}: an idle connection has no keep-alive at all, the middlebox forgets it, and the client sends its next request into a dead flow. Fix: {fix}."));
+        return new("Tcp:Enabled", Text($"Tcp:Enabled is false, {unkept}, so SocketsHttpHandler keeps an idle pooled connection for {Show(DefaultPooledConnectionIdleTimeout)}, not less than Heartbeat:PeerIdleTimeout {peer}: an idle connection has no keep-alive at all, the middlebox forgets it, and the client sends its next request into a dead flow. Fix: {fix}."));
     }
-
-    /// <summary>
-    /// <see cref="IdlePooledConnectionUnkept"/> for a profile a client's pool takes, unless the profile's own validation
-    /// (<see cref="CheckAgainstPeer(KeepAliveProfileOptions)"/>) says it already: each failure is said once.
-    /// </summary>
-    public static IEnumerable<KeepAliveValidationError> CheckForAPool(KeepAliveProfileOptions options) =>
-        !PingsOnlyWithCalls(options.Http) && IdlePooledConnectionUnkept(options) is { } unkept ? [unkept] : [];
 
     // A ping delay that runs only with calls is set for a client (the policy and the server's permission are client keys): a
     // profile with one is a client's, and its own validation holds it to the pool's rule.
