@@ -108,7 +108,10 @@ internal static class CaptureFile
 
     private static TcpSegment? Decode(long frame, double time, RawCapture raw)
     {
-        var packet = Packet.ParsePacket(raw.LinkLayerType, raw.Data);
+        // PacketDotNet returns no packet at all for a frame its link type's parser refuses whole (an IEEE 802.11 frame):
+        // undecodable, as a link type it does not know.
+        var packet = Packet.ParsePacket(raw.LinkLayerType, raw.Data)
+            ?? throw new NotImplementedException(string.Create(CultureInfo.InvariantCulture, $"PacketDotNet read no packet of link type {raw.LinkLayerType}."));
         var ip = packet.Extract<IPPacket>();
         var tcp = packet.Extract<TcpPacket>();
         if (ip is null || tcp is null)

@@ -528,6 +528,28 @@ public sealed class AnalyzeSyntheticTests : IDisposable
             .And.Contain("Fix: capture again with tcpdump").And.NotContain("malformed");
     }
 
+    [Fact]
+    public async Task Analyze_WifiFramesPacketDotNetReadsNoPacketFrom_CountedAsALinkTypeItCannotDecodeNotACrash()
+    {
+        // IP packets in a capture of link type IEEE 802.11 (a Wi-Fi capture, or IP relabelled by a converter): PacketDotNet
+        // returns no packet for them, and analyze died with a NullReferenceException, its stack trace and exit code 134.
+        var ethernet = Handshake();
+        var wifi = new SyntheticCapture();
+        for (var i = 0; i < 3; i++)
+        {
+            wifi.AddFrame(i * 0.001, ethernet.Frame(i)[14..]);
+        }
+
+        var file = wifi.Write(Path.Combine(_folder, "wifi.pcap"), PacketDotNet.LinkLayers.Ieee80211);
+
+        using var result = await AnalyzeResult.RunAsync(file);
+
+        result.ExitCode.Should().Be(2, "nothing in the capture was analysed");
+        result.Root.GetProperty("undecodableFrames").GetInt32().Should().Be(3);
+        result.Error.Should().Contain("3 frames of wifi.pcap could not be decoded, of link type Ieee80211 (105), which analyze cannot decode")
+            .And.Contain("Fix: capture again with tcpdump");
+    }
+
     [Theory]
     [InlineData(1.5, "1s500ms")]
     [InlineData(18_446_744_072_435.0, "18446744072435s")]

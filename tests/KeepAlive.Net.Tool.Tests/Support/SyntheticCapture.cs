@@ -56,15 +56,16 @@ internal sealed class SyntheticCapture
         return this;
     }
 
-    public string Write(string path)
+    /// <summary>Writes the frames to <paramref name="path"/> as a pcap of <paramref name="linkType"/> (Ethernet unless a test relabels its frames).</summary>
+    public string Write(string path, LinkLayers linkType = LinkLayers.Ethernet)
     {
         using (var writer = new CaptureFileWriterDevice(path, FileMode.Create))
         {
-            writer.Open(new DeviceConfiguration { LinkLayerType = LinkLayers.Ethernet, Snaplen = 65535 });
+            writer.Open(new DeviceConfiguration { LinkLayerType = linkType, Snaplen = 65535 });
             var start = new DateTime(2026, 11, 25, 12, 0, 0, DateTimeKind.Utc);
             foreach (var (time, frame) in _packets)
             {
-                writer.Write(new RawCapture(LinkLayers.Ethernet, new PosixTimeval(start.AddSeconds(time)), frame));
+                writer.Write(new RawCapture(linkType, new PosixTimeval(start.AddSeconds(time)), frame));
             }
         }
 
