@@ -53,7 +53,7 @@ internal static class AnalyzeCommand
         if (capture.Undecodable > 0)
         {
             var why = capture.UnknownLinkType is { } linkType
-                ? $"of link type {linkType}, which analyze cannot decode (it reads Ethernet with or without VLAN tags, Linux cooked capture v1 and v2, BSD loopback and raw IP)"
+                ? $"of link type {linkType}, which analyze cannot decode (it reads {CaptureFile.ReadableLinkTypesText})"
                 : "too short or malformed for their headers";
             var fix = capture.UnknownLinkType is null ? string.Empty : " Fix: capture again with tcpdump on Linux ('tcpdump -i any -w FILE') or on an Ethernet interface.";
             console.Error.WriteLine($"warning: {Units.Count(capture.Undecodable, "frame")} of {file.Name} could not be decoded, {why} (the first is frame {capture.FirstUndecodable}); the analysis leaves them out.{fix}");

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Globalization;
 using System.Net;
 using KeepAlive.Net.Tool.Cli;
@@ -10,6 +11,12 @@ namespace KeepAlive.Net.Tool.Analyze;
 /// <summary>Reads a pcap or pcapng file through libpcap (SharpPcap) and decodes it with PacketDotNet.</summary>
 internal static class CaptureFile
 {
+    /// <summary>The link types analyze reads, as <see cref="ReadableLinkTypesText"/> names them; a frame of another that gives no TCP segment is of a link type it cannot decode.</summary>
+    private static readonly FrozenSet<LinkLayers> ReadableLinkTypes = [LinkLayers.Ethernet, LinkLayers.LinuxSll, LinkLayers.LinuxSll2, LinkLayers.Null, LinkLayers.Raw, LinkLayers.RawLegacy];
+
+    /// <summary>The link types analyze reads, in words (the warning about frames of another).</summary>
+    public const string ReadableLinkTypesText = "Ethernet with or without VLAN tags, Linux cooked capture v1 and v2, BSD loopback and raw IP";
+
     /// <summary>Reads every TCP segment; a file cut short yields what was there and the reason.</summary>
     /// <param name="path">The capture file.</param>
     /// <param name="cancellationToken">Stops the reading at the next frame (Ctrl-C or SIGTERM on a large capture).</param>
@@ -68,20 +75,31 @@ internal static class CaptureFile
             frames++;
             var raw = capture.GetPacket();
             start ??= raw.Timeval.Value;
+            TcpSegment? segment = null;
+            var decoded = true;
             try
             {
-                if (Decode(frames, (double)(raw.Timeval.Value - start.Value), raw) is { } segment)
-                {
-                    segments.Add(segment);
-                }
+                segment = Decode(frames, (double)(raw.Timeval.Value - start.Value), raw);
             }
             catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or InvalidOperationException or NotImplementedException)
             {
                 // PacketDotNet decodes lazily, so a frame too short for its own headers throws from any property, not
                 // only from ParsePacket; NotImplementedException is its answer to a link type it does not know.
+                decoded = false;
+            }
+
+            if (segment is not null)
+            {
+                segments.Add(segment);
+            }
+            else if (!decoded || !ReadableLinkTypes.Contains(raw.LinkLayerType))
+            {
+                // Whether a frame is damaged or of a link type analyze does not read is the link type's to say, not
+                // PacketDotNet's exception: raw IP that fails is damaged (a NotImplementedException for its version), and
+                // IEEE 802.11 that PacketDotNet reads as a management frame is still no IP analyze can read.
                 undecodable++;
                 firstUndecodable = firstUndecodable == 0 ? frames : firstUndecodable;
-                unknownLinkType ??= e is NotImplementedException ? string.Create(CultureInfo.InvariantCulture, $"{raw.LinkLayerType} ({(int)raw.LinkLayerType})") : null;
+                unknownLinkType ??= ReadableLinkTypes.Contains(raw.LinkLayerType) ? null : string.Create(CultureInfo.InvariantCulture, $"{raw.LinkLayerType} ({(int)raw.LinkLayerType})");
             }
         }
     }
@@ -108,12 +126,10 @@ internal static class CaptureFile
 
     private static TcpSegment? Decode(long frame, double time, RawCapture raw)
     {
-        // PacketDotNet returns no packet at all for a frame its link type's parser refuses whole (an IEEE 802.11 frame):
-        // undecodable, as a link type it does not know.
-        var packet = Packet.ParsePacket(raw.LinkLayerType, raw.Data)
-            ?? throw new NotImplementedException(string.Create(CultureInfo.InvariantCulture, $"PacketDotNet read no packet of link type {raw.LinkLayerType}."));
-        var ip = packet.Extract<IPPacket>();
-        var tcp = packet.Extract<TcpPacket>();
+        // PacketDotNet returns no packet at all for a frame its link type's parser refuses whole (an IEEE 802.11 frame).
+        var packet = Packet.ParsePacket(raw.LinkLayerType, raw.Data);
+        var ip = packet?.Extract<IPPacket>();
+        var tcp = packet?.Extract<TcpPacket>();
         if (ip is null || tcp is null)
         {
             return null;

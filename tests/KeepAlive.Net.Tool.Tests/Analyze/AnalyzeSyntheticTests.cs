@@ -511,10 +511,13 @@ public sealed class AnalyzeSyntheticTests : IDisposable
     [Theory]
     [InlineData(108, "Loop (108)")]
     [InlineData(228, "IPv4 (228)")]
+    [InlineData(105, "Ieee80211 (105)")]
     public async Task Analyze_LinkTypeItCannotDecode_SaysSoAndExitsTwo(int linkType, string named)
     {
         // An OpenBSD loopback or raw-IPv4 capture: the frames are whole, PacketDotNet does not know their link type.
-        // They were called 'too short or malformed' and the run ended '0 TCP flows', exit 0.
+        // They were called 'too short or malformed' and the run ended '0 TCP flows', exit 0. IEEE 802.11 frames that
+        // PacketDotNet reads as management frames, with no IP, read 'Nothing to judge: ... holds no TCP segment ... Fix:
+        // capture where the connection's packets pass', exit 3: as if the capture had missed the connection.
         var file = Handshake().Add(0.1, true, 1001, 5001, ".", payload: 10).Write(Path.Combine(_folder, "linktype.pcap"));
         var bytes = await File.ReadAllBytesAsync(file);
         BitConverter.GetBytes(linkType).CopyTo(bytes, 20); // the file header's link type
@@ -526,6 +529,22 @@ public sealed class AnalyzeSyntheticTests : IDisposable
         result.Root.GetProperty("undecodableFrames").GetInt32().Should().Be(4);
         result.Error.Should().Contain($"4 frames of linktype.pcap could not be decoded, of link type {named}, which analyze cannot decode")
             .And.Contain("Fix: capture again with tcpdump").And.NotContain("malformed");
+    }
+
+    [Fact]
+    public async Task Analyze_DamagedFramesOfALinkTypeItReads_AreDamagedNotOfALinkTypeItCannotDecode()
+    {
+        // Ethernet frames in a capture labelled raw IP (a converter's mistake): PacketDotNet throws NotImplementedException
+        // for the IP version it finds, and the warning said 'of link type RawLegacy (12), which analyze cannot decode (it
+        // reads ... raw IP)', with exit code 2 and the fix to capture again on Linux: it contradicted itself.
+        var file = Handshake().Write(Path.Combine(_folder, "raw.pcap"), PacketDotNet.LinkLayers.RawLegacy);
+
+        using var result = await AnalyzeResult.RunAsync(file);
+
+        result.Root.GetProperty("undecodableFrames").GetInt32().Should().Be(3);
+        result.Error.Should().Contain("3 frames of raw.pcap could not be decoded, too short or malformed for their headers")
+            .And.NotContain("which analyze cannot decode");
+        result.ExitCode.Should().Be(3, "the frames are damaged, not of a link type analyze does not read: nothing was judged");
     }
 
     [Fact]
