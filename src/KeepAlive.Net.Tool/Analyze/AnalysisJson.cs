@@ -4,7 +4,7 @@ using KeepAlive.Net.Tool.Cli;
 
 namespace KeepAlive.Net.Tool.Analyze;
 
-/// <summary>Writes <c>analyze --json</c>: one object, <c>{"flows": [...], "truncated": bool, "frames": n, "undecodableFrames": n}</c>, times in seconds from the start of the capture.</summary>
+/// <summary>Writes <c>analyze --json</c>: one object, <c>{"flows": [...], "truncated": bool, "truncationReason": text, "frames": n, "undecodableFrames": n, "undecodableLinkType": text}</c>, times in seconds from the start of the capture.</summary>
 internal static class AnalysisJson
 {
     public static void Write(TextWriter output, IReadOnlyList<FlowReport> flows, CaptureContents capture) => JsonOutput.Write(output, json =>
@@ -16,14 +16,13 @@ internal static class AnalysisJson
         }
 
         json.WriteEndArray();
+        // Every field always, null when it does not apply: exit code 2 is a cut file (truncated) or frames of a link type
+        // analyze cannot decode (undecodableLinkType), which a script tells apart from these alone.
         json.WriteBoolean("truncated", capture.Truncated);
-        if (capture.TruncationReason is { } reason)
-        {
-            json.WriteString("truncationReason", reason);
-        }
-
+        json.StringOrNull("truncationReason", capture.TruncationReason);
         json.WriteNumber("frames", capture.Frames);
         json.WriteNumber("undecodableFrames", capture.Undecodable);
+        json.StringOrNull("undecodableLinkType", capture.UnknownLinkType);
     });
 
     private static void WriteFlow(Utf8JsonWriter json, FlowReport flow)
