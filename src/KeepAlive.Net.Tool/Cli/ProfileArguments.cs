@@ -37,7 +37,8 @@ internal sealed partial class ProfileArguments
     private const string IntervalSetting = "Tcp:Interval";
     private const string ProbeCountSetting = "Tcp:ProbeCount";
     private const string UserTimeoutSetting = "Tcp:UserTimeout";
-    private const string PeerIdleTimeoutSetting = "Heartbeat:PeerIdleTimeout";
+    /// <summary>The profile value <c>--peer-idle-timeout</c> sets (<c>show</c>, <c>check</c>), and whose range <c>doctor</c>'s judges against.</summary>
+    public const string PeerIdleTimeoutSetting = "Heartbeat:PeerIdleTimeout";
 
     public Option<FileInfo?> Settings { get; } = new("--settings")
     {

@@ -26,7 +26,7 @@ internal static class DoctorCommand
         // Not ProfileArguments.PeerIdleTimeout: here it is what connections are judged against, not a value set on the profile.
         var peer = new Option<PeerIdleTimeout?>("--peer-idle-timeout")
         {
-            Description = $"The idle timeout to judge against: a preset ({string.Join(", ", PeerIdleTimeout.Presets.Select(static p => p.PresetName))}) or a duration such as 350s. Default: the profile's, else {DoctorReference.Default.PresetName} ({Units.Time(DoctorReference.Default.Value)}), the shortest common one.",
+            Description = $"The idle timeout to judge against: a preset ({string.Join(", ", PeerIdleTimeout.Presets.Select(static p => p.PresetName))}) or a duration such as 350s, {Durations.RangeOf<HeartbeatOptions>(ProfileArguments.PeerIdleTimeoutSetting)}. Default: the profile's, else {DoctorReference.Default.PresetName} ({Units.Time(DoctorReference.Default.Value)}), the shortest common one.",
             HelpName = "preset|duration",
             CustomParser = static result => PeerIdleTimeout.TryParse(Durations.Text(result), out var value, out var error)
                 ? value

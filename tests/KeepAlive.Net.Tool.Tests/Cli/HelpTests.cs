@@ -50,6 +50,22 @@ public sealed class HelpTests
     }
 
     [Fact]
+    public void DurationOptions_OfEveryCommand_ShowTheRangeTheyEnforce()
+    {
+        // docs/TOOL.md: every duration flag has a declared range that --help shows and the parser enforces. 'doctor
+        // --help' said of --peer-idle-timeout only "a preset (...) or a duration such as 350s", yet refused 0s and 2d.
+        var root = ToolApp.Create(ToolConsole.Plain(TextWriter.Null, TextWriter.Null));
+        var durations = root.Subcommands.SelectMany(c => c.Options.Where(static o => o.HelpName?.Contains("duration", StringComparison.Ordinal) == true)
+            .Select(o => (Flag: $"{c.Name} {o.Name}", o.Description))).ToList();
+
+        durations.Select(static d => d.Flag).Should().Contain("doctor --peer-idle-timeout");
+        foreach (var (flag, description) in durations)
+        {
+            description.Should().MatchRegex(@"\b\d+[a-z]+ to \d+[a-z]+\b", $"'{flag}' is a duration, and its help shows the range it enforces");
+        }
+    }
+
+    [Fact]
     public async Task UnknownCommand_ExitsTwoPointingToKeepaliveHelp()
     {
         var (exitCode, _, error) = await ToolRun.InProcessAsync("nope");
