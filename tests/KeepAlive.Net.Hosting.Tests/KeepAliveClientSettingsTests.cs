@@ -197,6 +197,47 @@ public sealed class KeepAliveClientSettingsTests
         outOfRange.Should().BeOfType<OptionsValidationException>().Which.Failures.Should().ContainSingle().Which.Should().StartWith("KeepAlive:Profiles:cache:Heartbeat:Timeout: '2d' is above the ceiling of 1d");
     }
 
+    [Theory]
+    [InlineData("""{ "Jitter": "15s" }""", "Heartbeat:Jitter 15s is", "Jitter", "Jitter is 15s, not less than Interval (10s, the default: Interval is not set)")]
+    [InlineData("""{ "Spread": "12s" }""", "Heartbeat:Spread 12s is", "Spread", "Spread is 12s, not less than Interval (10s, the default: Interval is not set)")]
+    [InlineData("""{ "PeerIdleTimeout": "25s", "Jitter": "9s", "Spread": "9s" }""", "Heartbeat:Jitter 9s and Heartbeat:Spread 9s are", "Spread", "Interval 10s + Jitter 9s + Spread 9s reach PeerIdleTimeout 25s")]
+    public async Task AddKeepAliveClient_NoIntervalAndAJitterOrSpreadTheTenSecondDefaultCannotTake_HostStartsAndTheClientSaysItUsesNeither(string heartbeat, string unused, string refusedKey, string refusal)
+    {
+        // The client sends its own heartbeat (5 s here) from its own timer, with no jitter or spread. The host stopped on the
+        // core's Jitter and Spread rules judged against the library's 10 s default, which the client never sends either.
+        var json = $$"""{ "KeepAlive": { "Profiles": { "cache": { "Tcp": { "IdleTime": "5s", "Interval": "5s" }, "Heartbeat": {{heartbeat}} } } } }""";
+        var fast = new KeepAliveClientDescription("FastClient", "FastOptions.Heartbeat", TimeSpan.FromSeconds(5));
+        using var host = TestHosts.Build(json, (services, configuration) => services.AddLogging(static l => l.AddFakeLogging()).AddKeepAlive(configuration.GetSection("KeepAlive")).AddKeepAliveClient("cache", fast));
+        await host.StartAsync(TestContext.Current.CancellationToken);
+
+        // The client's judgement is the one said: the values are not used.
+        KeepAliveClientSettings.Create(host.Services.GetRequiredService<IKeepAliveProfiles>(), "cache", fast).ReportApplied([]);
+        host.Services.GetFakeLogCollector().GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.ClientProfileApplied).Which.Message.Should().Be(
+            $"FastClient uses KeepAlive profile 'cache': {unused} not used: FastClient sends FastOptions.Heartbeat from its own timer, which has no such setting");
+
+        // A heartbeat the host registers with the profile does use them, with the 10 s default: refused there, and at start-up without a client library.
+        var register = () => host.Services.GetRequiredService<IHeartbeatScheduler>().Register(host.Services.GetRequiredService<IKeepAliveProfiles>().GetProfile("cache").Heartbeat, static _ => ValueTask.CompletedTask);
+        register.Should().Throw<ArgumentException>().WithMessage($"*{refusal}*");
+        (await TestHosts.ProfilesFailAsync(json)).Should().Contain($"KeepAlive:Profiles:cache:Heartbeat:{refusedKey}: {refusal}");
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task AddKeepAliveClient_JitterOrSpreadOutOfRangeOrNotUnderASetInterval_StillRefused()
+    {
+        // Only the judgement of the 10 s default is left to the client: a value outside its own range, and one that a set
+        // Interval (which the client takes) cannot carry, are refused as for any profile.
+        async Task<string> Refused(string heartbeat) =>
+            (await TestHosts.StartFailingAsync($$"""{ "KeepAlive": { "Profiles": { "cache": { "Heartbeat": {{heartbeat}} } } } }""",
+                (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")).AddKeepAliveClient("cache", Client)))
+            .Should().BeOfType<OptionsValidationException>().Which.Failures.Should().ContainSingle().Subject;
+
+        (await Refused("""{ "Jitter": "2h" }""")).Should().StartWith("KeepAlive:Profiles:cache:Heartbeat:Jitter: '2h' is above the ceiling of 1h");
+        (await Refused("""{ "Spread": "-1s" }""")).Should().StartWith("KeepAlive:Profiles:cache:Heartbeat:Spread: '-1s' is below the floor of 0s");
+        (await Refused("""{ "Interval": "5s", "Jitter": "6s" }""")).Should().StartWith("KeepAlive:Profiles:cache:Heartbeat:Jitter: Jitter is 6s, not less than Interval (5s)");
+        (await Refused("""{ "Interval": "5s", "Spread": "5s" }""")).Should().StartWith("KeepAlive:Profiles:cache:Heartbeat:Spread: Spread is 5s, not less than Interval (5s)");
+    }
+
     [Fact]
     public async Task AddKeepAlive_NoIntervalAndAPeerIdleTimeoutUnderTheTenSecondDefaultWithoutAClientLibrary_HostStopsSayingTheDefaultInterval()
     {

@@ -16,9 +16,15 @@ internal static class KeepAliveClientRules
     /// <summary>Ends a fix that judges the client's own default: a check of the profile cannot see a value set by hand on the client.</summary>
     private const string HandSetNotSeen = " (a value set by hand on the client is not seen here: set it in the profile)";
 
-    /// <summary>The declared range of <c>Heartbeat:Timeout</c>: a value outside it is refused by the range alone, whatever the interval.</summary>
-    private static readonly KeepAliveRangeAttribute TimeoutRange =
-        OptionsSchema.For<HeartbeatOptions>().Keys.Single(static k => k.Name == nameof(HeartbeatOptions.Timeout)).Range!;
+    /// <summary>
+    /// The <c>Heartbeat</c> keys whose rules against <c>Interval</c> judge the 10 s default when the profile sets none, each
+    /// with its declared range: a value outside it is refused by the range alone, whatever the interval, and that refusal is
+    /// kept. <c>Timeout</c> must be longer than <c>Interval</c>; <c>Jitter</c> and <c>Spread</c> less than it, and with it
+    /// short of <c>PeerIdleTimeout</c>.
+    /// </summary>
+    private static readonly Dictionary<string, OptionKey> JudgedAgainstTheInterval = OptionsSchema.For<HeartbeatOptions>().Keys
+        .Where(static k => k.Name is nameof(HeartbeatOptions.Timeout) or nameof(HeartbeatOptions.Jitter) or nameof(HeartbeatOptions.Spread))
+        .ToDictionary(static k => k.Name, StringComparer.Ordinal);
 
     public static List<KeepAliveValidationError> Validate(KeepAliveProfileOptions profile, KeepAliveClientDescription client)
     {
@@ -82,18 +88,16 @@ internal static class KeepAliveClientRules
     /// the library's 10 s default <c>Heartbeat:Interval</c> of a profile that sets none, for a profile a client uses: the client
     /// keeps its own heartbeat in place of that default, and <see cref="OwnHeartbeatMissesThePeer"/> and
     /// <see cref="OwnHeartbeatMissesTheTimeout"/> judge that one, so the default's refusal is a second message about one
-    /// interval, or one about an interval nothing sends. Those are the refusals on <c>Interval</c> (over the peer's limit) and
-    /// on an in-range <c>Timeout</c> (not longer than <c>Interval</c>); a <c>Timeout</c> outside its own range is refused by
-    /// that range, whatever the interval, and is kept. The default is what the scheduler sends for a heartbeat registered with
-    /// the profile, and it refuses it there.
+    /// interval, or one about an interval nothing sends. Those are the refusals on <c>Interval</c> (over the peer's limit), on
+    /// an in-range <c>Timeout</c> (not longer than <c>Interval</c>), and on an in-range <c>Jitter</c> or <c>Spread</c> (not
+    /// less than <c>Interval</c>, or with it reaching <c>PeerIdleTimeout</c>): the client's own timer has neither, which
+    /// <see cref="KeepAliveClientSettings.ReportApplied"/> says. A value outside its own range is refused by that range,
+    /// whatever the interval, and is kept. The default is what the scheduler sends for a heartbeat registered with the
+    /// profile, and it refuses it there.
     /// </summary>
     public static bool JudgesTheDefaultIntervalNotTheClients(HeartbeatOptions heartbeat, KeepAliveValidationError error) =>
-        !heartbeat.IsIntervalSet && error.OptionName switch
-        {
-            nameof(HeartbeatOptions.Interval) => true,
-            nameof(HeartbeatOptions.Timeout) => heartbeat.Timeout is { } timeout && TimeoutInRange(timeout),
-            _ => false,
-        };
+        !heartbeat.IsIntervalSet && (error.OptionName == nameof(HeartbeatOptions.Interval)
+            || (JudgedAgainstTheInterval.ContainsKey(error.OptionName) && InRange(heartbeat, error.OptionName)));
 
     /// <summary>
     /// Why <c>Heartbeat:Timeout</c>, for a <paramref name="client"/> that takes it, cannot be kept with the heartbeat the client
@@ -103,7 +107,7 @@ internal static class KeepAliveClientRules
     /// <returns>The message with the values and the fix, or <see langword="null"/> when the profile has no <c>Heartbeat:Timeout</c> or one outside its range (refused by that range), the client takes none, or its own heartbeat is shorter (whether the profile sets <c>Heartbeat:Interval</c> is the caller's question).</returns>
     public static string? OwnHeartbeatMissesTheTimeout(HeartbeatOptions? heartbeat, KeepAliveClientDescription client)
     {
-        if (heartbeat?.Timeout is not { } timeout || !TimeoutInRange(timeout) || client.HeartbeatTimeoutSetting is null || client.DefaultHeartbeatInterval < timeout)
+        if (heartbeat?.Timeout is not { } timeout || !InRange(heartbeat, nameof(HeartbeatOptions.Timeout)) || client.HeartbeatTimeoutSetting is null || client.DefaultHeartbeatInterval < timeout)
         {
             return null;
         }
@@ -151,6 +155,6 @@ internal static class KeepAliveClientRules
 
     public static string Text(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>Whether <c>Heartbeat:Timeout</c> is within its declared range; outside it, the range's refusal is the one message about it.</summary>
-    private static bool TimeoutInRange(TimeSpan timeout) => TimeoutRange.Check(nameof(HeartbeatOptions.Timeout), timeout) is null;
+    /// <summary>Whether the heartbeat's <paramref name="key"/>, one judged against the interval, is within its declared range; outside it, the range's refusal is the one message about it.</summary>
+    private static bool InRange(HeartbeatOptions heartbeat, string key) => JudgedAgainstTheInterval[key].CheckRange(heartbeat) is null;
 }
