@@ -94,6 +94,10 @@ public class HeartbeatOptions
     public TimeSpan? Spread { get; set; }
 
     /// <summary>Gets the spread bound in effect: <see cref="Spread"/> when set, otherwise its default (see <see cref="Spread"/>).</summary>
+    /// <value>
+    /// Without a <see cref="Spread"/>, half of <see cref="Interval"/> when what <see cref="PeerIdleTimeout"/> leaves cannot be
+    /// counted: no <see cref="PeerIdleTimeout"/>, or values so far outside their ranges that it overflows (see <see cref="LatenessBudget"/>).
+    /// </value>
     public TimeSpan EffectiveSpread
     {
         get
@@ -104,7 +108,7 @@ public class HeartbeatOptions
             }
 
             var half = Interval / 2;
-            return PeerIdleTimeout is { } peer && (peer.Value - Interval - Jitter) / 2 is var room && room < half
+            return LeftByThePeer is { } left && left / 2 is var room && room < half
                 ? (room > TimeSpan.Zero ? room : TimeSpan.Zero)
                 : half;
         }
@@ -115,11 +119,27 @@ public class HeartbeatOptions
     /// <see cref="Interval"/>, <see cref="Jitter"/> and <see cref="EffectiveSpread"/> (the longest a connection can stay silent
     /// before its next heartbeat is due). Half of it used is a warning, all of it an error.
     /// </summary>
-    /// <value><see langword="null"/> without a <see cref="PeerIdleTimeout"/>.</value>
+    /// <value>
+    /// <see langword="null"/> without a <see cref="PeerIdleTimeout"/>. Also <see langword="null"/>, rather than an exception,
+    /// when <see cref="PeerIdleTimeout"/>, <see cref="Interval"/>, <see cref="Jitter"/> or <see cref="Spread"/> is so far outside
+    /// its range that the difference is more than a <see cref="TimeSpan"/> holds; <see cref="HeartbeatOptionsValidator"/>
+    /// refuses any value outside its range with the value, the range and the fix, and a registration refuses with it.
+    /// </value>
     public TimeSpan? LatenessBudget => LatenessBudgetWith(EffectiveSpread);
 
+    /// <summary>
+    /// What <see cref="PeerIdleTimeout"/> leaves after <see cref="Interval"/> and <see cref="Jitter"/>; <see langword="null"/>
+    /// without one, or when the difference is more than a <see cref="TimeSpan"/> holds (values far outside their ranges).
+    /// </summary>
+    private TimeSpan? LeftByThePeer => PeerIdleTimeout is { } peer ? Minus(peer.Value, Interval, Jitter) : null;
+
     /// <summary>The lateness budget with <paramref name="spread"/> for the spread (a timer that is not spread: zero).</summary>
-    internal TimeSpan? LatenessBudgetWith(TimeSpan spread) => PeerIdleTimeout is { } peer ? peer.Value - Interval - Jitter - spread : null;
+    internal TimeSpan? LatenessBudgetWith(TimeSpan spread) => LeftByThePeer is { } left ? Minus(left, spread, TimeSpan.Zero) : null;
+
+    // a - b - c, or null when it is more than a TimeSpan holds. Counted in 128 bits rather than by range lookups: a
+    // registration reads it (BeatSettings.KeyOf), and within the declared ranges it never overflows anyway.
+    private static TimeSpan? Minus(TimeSpan a, TimeSpan b, TimeSpan c) =>
+        (Int128)a.Ticks - b.Ticks - c.Ticks is var ticks && ticks >= long.MinValue && ticks <= long.MaxValue ? TimeSpan.FromTicks((long)ticks) : null;
 
     /// <summary>Gets or sets how long a send may run before it is reported as blocked (a synchronous callback holding the timer thread is taken over sooner, at the scheduler's <see cref="HeartbeatSchedulerOptions.TakeoverThreshold"/>).</summary>
     /// <value>The default value is 1 second. Allowed: 1 ms to 1 h.</value>
@@ -147,7 +167,7 @@ public class HeartbeatOptions
     /// the value, the range and the fix, and a registration refuses with it.
     /// </value>
     public TimeSpan? LongestIntervalForPeer =>
-        PeerIdleTimeout is { } peer && OptionRanges<HeartbeatOptions>.Of(nameof(MaxIntervalToPeerIdleRatio)).Check(nameof(MaxIntervalToPeerIdleRatio), MaxIntervalToPeerIdleRatio) is null
+        PeerIdleTimeout is { } peer && InRange(nameof(MaxIntervalToPeerIdleRatio), MaxIntervalToPeerIdleRatio)
             ? peer.Value * MaxIntervalToPeerIdleRatio
             : null;
 
@@ -157,4 +177,7 @@ public class HeartbeatOptions
     /// </summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public string? Name { get; set; }
+
+    /// <summary>Whether <paramref name="value"/> is within the range declared on the property <paramref name="name"/>.</summary>
+    private static bool InRange(string name, object value) => OptionRanges<HeartbeatOptions>.Of(name).Check(name, value) is null;
 }

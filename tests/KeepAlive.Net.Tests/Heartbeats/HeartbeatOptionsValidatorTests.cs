@@ -51,6 +51,31 @@ public sealed class HeartbeatOptionsValidatorTests
             .Should().Be(TimeSpan.FromSeconds(45), "the budget counts the spread: 60 - 10 - 0 - 5");
     }
 
+    [Theory]
+    [InlineData("Interval", "Interval -10675199d2h48m5s477ms580.8us is below the floor of 1ms")]
+    [InlineData("Jitter", "Jitter -10675199d2h48m5s477ms580.8us is below the floor of 0s")]
+    [InlineData("Spread", "Spread -10675199d2h48m5s477ms580.8us is below the floor of 0s")]
+    [InlineData("PeerIdleTimeout", "PeerIdleTimeout -10675199d2h48m5s477ms580.8us is below the floor of 1s")]
+    public void LatenessBudgetAndEffectiveSpread_ValueFarOutsideItsRange_NoOverflowAndTheValidatorNamesTheValue(string option, string named)
+    {
+        // Public getters on options nobody validated yet (an application's own log, a health check of its own): far outside
+        // a range, PeerIdleTimeout - Interval - Jitter - Spread threw OverflowException ("TimeSpan overflowed because the
+        // duration is too long"), naming neither the value nor its range. Outside the declared ranges there is no budget, and
+        // the validator names the value, its range and the fix.
+        var options = new HeartbeatOptions { Interval = TimeSpan.FromSeconds(1), PeerIdleTimeout = PeerIdleTimeout.AwsNlb };
+        _ = option switch
+        {
+            "Interval" => options.Interval = TimeSpan.MinValue,
+            "Jitter" => options.Jitter = TimeSpan.MinValue,
+            "Spread" => (options.Spread = TimeSpan.MinValue).Value,
+            _ => (options.PeerIdleTimeout = TimeSpan.MinValue).Value.Value,
+        };
+
+        options.LatenessBudget.Should().BeNull();
+        options.EffectiveSpread.Should().Be(option == "Spread" ? TimeSpan.MinValue : options.Interval / 2, "the spread set, or half the interval when what the peer leaves cannot be counted");
+        AssertSingleError(options, option, named, "Fix:");
+    }
+
     [Fact]
     public void Validate_FullValidProfile_NoErrors() =>
         HeartbeatOptionsValidator.Validate(new HeartbeatOptions
