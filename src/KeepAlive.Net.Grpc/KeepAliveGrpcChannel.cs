@@ -32,8 +32,9 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
     // channels) share its connections, so one observer serves them all and no later channel is kept alive by the handler.
     private static readonly ConditionalWeakTable<SocketsHttpHandler, KeepAliveGrpcChannel> Observing = [];
 
-    // Held while the first channel over a handler installs the profile (ObserveConnections).
-    private static readonly Lock Installing = new();
+    // Held, by handler, while the first channel over it installs the profile (ObserveConnections): a channel over another
+    // handler goes on meanwhile, whatever the profiles' lookup in that installation waits for.
+    private static readonly ConditionalWeakTable<SocketsHttpHandler, Lock> Installing = [];
 
     // The handlers over which a watcher saw gRPC build a channel. A first connection over any other came from a channel built
     // without the watcher: the options' ServiceProvider was set after UseKeepAlive. Holds no channel.
@@ -83,11 +84,12 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
     /// Makes <paramref name="channel"/> the observer of <paramref name="handler"/>'s connections for every channel over it when it
     /// is the first of ours there, installing the profile (<paramref name="install"/>) unless the handler carries it already.
     /// One at a time: a channel over the same handler set up at the same moment goes on once the profile is installed, so
-    /// that it can neither send through the handler without the Tcp section nor start it under the installation.
+    /// that it can neither send through the handler without the Tcp section nor start it under the installation. A channel
+    /// over another handler does not wait: the installation (and the profiles' lookup in it) concerns this handler only.
     /// </summary>
     public static void ObserveConnections(SocketsHttpHandler handler, KeepAliveGrpcChannel channel, Action install)
     {
-        lock (Installing)
+        lock (Installing.GetValue(handler, static _ => new Lock()))
         {
             if (Observing.TryAdd(handler, channel) && !KeepAliveConnectCallback.TryObserve(handler.ConnectCallback, channel.OnConnectionConfigured))
             {

@@ -203,8 +203,32 @@ public sealed class GrpcChannelKeepAliveTests
         (await new Echo.EchoClient(further).SayAsync(new EchoRequest { Text = "further" }, cancellationToken: Token)).Text.Should().Be("further");
     }
 
-    /// <summary>Profiles whose GetProfile call number <c>call</c> on the holding thread (by default the second: the handler's installation, in UseKeepAlive) waits until released, or 3 s.</summary>
-    private sealed class HeldProfiles(IKeepAliveProfiles inner) : IKeepAliveProfiles
+    // The first channel over a handler installs the profile under a lock, which was one for every handler: a profiles
+    // implementation slow to answer that installation's lookup held every other channel's set-up, over a handler of its
+    // own, behind it. Here the first set-up is held inside its installation until the other one has completed (or 1 min).
+    [Fact]
+    public async Task ChannelUseKeepAlive_OneChannelsProfileLookupHeld_AChannelOverAnotherHandlerIsSetUpMeanwhile()
+    {
+        using var host = ClientHost(services => services.AddKeepAlive("grpc", _ => { }));
+        var profiles = new HeldProfiles(host.Services.GetRequiredService<IKeepAliveProfiles>(), holdAtMost: TimeSpan.FromMinutes(1));
+        using var handler = new SocketsHttpHandler();
+        var held = Task.Factory.StartNew(() => new GrpcChannelOptions { HttpHandler = handler }.UseKeepAlive(profiles.HoldingThisThread(), "grpc"), Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        await profiles.Held.WaitAsync(Token);
+
+        var other = Task.Factory.StartNew(() => new GrpcChannelOptions().UseKeepAlive(profiles, "grpc"), Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        await Task.WhenAny(other, Task.Delay(TimeSpan.FromSeconds(30), Token));
+        var setUpMeanwhile = other.IsCompleted;
+        var stillHeld = !held.IsCompleted;
+        profiles.Release();
+
+        await held;
+        stillHeld.Should().BeTrue("the control: the first set-up waits for its release");
+        setUpMeanwhile.Should().BeTrue("the other channel's set-up concerns another handler, and must not wait for the first one's profile lookup");
+        (await other).HttpHandler.Should().BeOfType<SocketsHttpHandler>().Which.ConnectCallback.Should().NotBeNull("the other channel's handler carries the profile");
+    }
+
+    /// <summary>Profiles whose GetProfile call number <c>call</c> on the holding thread (by default the second: the handler's installation, in UseKeepAlive) waits until released, or <c>holdAtMost</c> (3 s).</summary>
+    private sealed class HeldProfiles(IKeepAliveProfiles inner, TimeSpan? holdAtMost = null) : IKeepAliveProfiles
     {
         private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _heldNow = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -229,7 +253,7 @@ public sealed class GrpcChannelKeepAliveTests
             if (Environment.CurrentManagedThreadId == _holding && ++_callsOnHolding == _held)
             {
                 _heldNow.SetResult();
-                _released.Task.Wait(TimeSpan.FromSeconds(3));
+                _released.Task.Wait(holdAtMost ?? TimeSpan.FromSeconds(3));
             }
 
             return inner.GetProfile(profileName);
