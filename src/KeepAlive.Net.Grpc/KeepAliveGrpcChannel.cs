@@ -218,8 +218,47 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
         }
 
         var logger = Logger();
-        Log.TcpNotApplicable(logger, profileName, reason);
+        Log.TcpNotApplicable(logger, profileName, reason, IdleConnectionAgainstThePeer());
     }
+
+    /// <summary>
+    /// For event 3300, when the profile has a <c>Heartbeat:PeerIdleTimeout</c>: what keeps a balanced channel's idle
+    /// connection, now that the Tcp section does not, from the values in force on the handler: its HTTP/2 PINGs without calls,
+    /// else its pool dropping the connection before the middlebox forgets it, else nothing (with the fixes that can work).
+    /// </summary>
+    /// <returns>The sentence, or empty without a <c>Heartbeat:PeerIdleTimeout</c>.</returns>
+    private string IdleConnectionAgainstThePeer()
+    {
+        var profile = profiles.GetProfile(profileName);
+        if (profile.Heartbeat is not { PeerIdleTimeout: { } peer } heartbeat)
+        {
+            return string.Empty;
+        }
+
+        var idle = peer.Value;
+        var (pings, pool) = (handler.KeepAlivePingDelay, handler.PooledConnectionIdleTimeout);
+        var pingsWithoutCalls = pings != Timeout.InfiniteTimeSpan && handler.KeepAlivePingPolicy == HttpKeepAlivePingPolicy.Always;
+        var against = $" Against Heartbeat:PeerIdleTimeout {peer}, without the Tcp section";
+        if (pingsWithoutCalls && pings < idle)
+        {
+            return $"{against} only the HTTP/2 PINGs keep an idle connection alive: every {Show(pings)} (Http:KeepAlivePingDelay), with or without calls.";
+        }
+
+        var noPing = pings == Timeout.InfiniteTimeSpan ? "no HTTP/2 PING is sent (Http:KeepAlivePingDelay is not set)"
+            : pingsWithoutCalls ? $"the HTTP/2 PINGs come every {Show(pings)} (Http:KeepAlivePingDelay), not before the middlebox forgets the connection"
+            : "the HTTP/2 PINGs run only with calls in flight (Http:KeepAlivePingPolicy WithActiveRequests or Http:PeerPermitsPingsWithoutCalls false)";
+        if (pool != Timeout.InfiniteTimeSpan && pool < idle)
+        {
+            return $"{against} nothing keeps an idle connection alive: {noPing}; but the pool drops it after {Show(pool)} (Http:PooledConnectionIdleTimeout), before the middlebox forgets it, and the next call opens a new one.";
+        }
+
+        // Only the fixes that can work: no PING without calls where the server refuses them.
+        var pingFix = profile.Http.PeerPermitsPingsWithoutCalls == false ? null : $"set Http:KeepAlivePingDelay to at most {Show(heartbeat.LongestIntervalForPeer!.Value)} with PINGs without calls, or ";
+        var kept = pool == Timeout.InfiniteTimeSpan ? "for as long as it lives (Http:PooledConnectionIdleTimeout Infinite)" : $"for {Show(pool)} (Http:PooledConnectionIdleTimeout), not less than {peer}";
+        return $"{against} nothing keeps an idle connection: {noPing}, and the pool keeps it {kept}, so the middlebox forgets it and the next call goes into a dead flow. Fix: {pingFix}set Http:PooledConnectionIdleTimeout below {Show(idle)}, or use an http or https address.";
+    }
+
+    private static string Show(TimeSpan value) => KeepAliveDuration.Format(value);
 
     /// <summary>
     /// Gives the handler's ConnectCallback back to what it was without the profile, for gRPC's load balancer. Not set again

@@ -48,7 +48,9 @@ public static class KeepAliveGrpcChannelOptionsExtensions
     /// load-balancing config. For those the callback is taken off again while the channel is built (the channel asks its
     /// <see cref="GrpcChannelOptions.ServiceProvider"/>, which this call wraps, for the resolvers of a non-http address before it
     /// inspects the handler), so gRPC's load balancer opens the sockets itself: the <c>Tcp</c> section is reported as not
-    /// applicable (event 3300), the <c>Http</c> section applies, and no call fails because of the profile. Call this after
+    /// applicable (event 3300), the <c>Http</c> section applies, and no call fails because of the profile; with a
+    /// <c>Heartbeat:PeerIdleTimeout</c>, event 3300 also says what then keeps an idle connection (the HTTP/2 PINGs without
+    /// calls, or the pool dropping it before the peer's timeout), or that nothing does, with the fix. Call this after
     /// setting <see cref="GrpcChannelOptions.ServiceProvider"/>: one set afterwards replaces the wrapper, which then sees no
     /// channel being built. A channel on a resolver address or with a load-balancing config then fails to build (gRPC's
     /// <see cref="InvalidOperationException"/> asking for a handler with no ConnectCallback), which this package cannot see;

@@ -54,7 +54,29 @@ public sealed class GrpcChannelKeepAliveTests
         channel.State.Should().Be(ConnectivityState.Ready, "gRPC's connectivity tracking works: its load balancer opened the connection");
         handler.KeepAlivePingDelay.Should().Be(TimeSpan.FromSeconds(40), "the Http section applies");
         handler.ConnectCallback!.Target!.GetType().Name.Should().Be("BalancerHttpHandler", "the connections are gRPC's");
-        Logs(host, KeepAliveEventIds.GrpcChannelTcpNotApplicable).Should().ContainSingle().Which.Should().Contain("a resolver address (such as dns:///)").And.Contain("Http section");
+        Logs(host, KeepAliveEventIds.GrpcChannelTcpNotApplicable).Should().ContainSingle().Which.Should().Contain("a resolver address (such as dns:///)").And.Contain("Http section")
+            .And.EndWith("use an http or https address.", "a profile without Heartbeat:PeerIdleTimeout says nothing of one");
+    }
+
+    // 3300 said the Tcp section does not apply on a balanced channel, and nothing of the profile's Heartbeat:PeerIdleTimeout:
+    // that the Http section alone then decides whether an idle connection outlives the middlebox, and whether it does.
+    [Theory]
+    [InlineData("30s", "20s", null, " Against Heartbeat:PeerIdleTimeout 30s, without the Tcp section only the HTTP/2 PINGs keep an idle connection alive: every 20s (Http:KeepAlivePingDelay), with or without calls.")]
+    [InlineData("30s", null, "20s", " Against Heartbeat:PeerIdleTimeout 30s, without the Tcp section nothing keeps an idle connection alive: no HTTP/2 PING is sent (Http:KeepAlivePingDelay is not set); but the pool drops it after 20s (Http:PooledConnectionIdleTimeout), before the middlebox forgets it, and the next call opens a new one.")]
+    [InlineData("30s", null, null, " Against Heartbeat:PeerIdleTimeout 30s, without the Tcp section nothing keeps an idle connection: no HTTP/2 PING is sent (Http:KeepAlivePingDelay is not set), and the pool keeps it for 1m (Http:PooledConnectionIdleTimeout), not less than 30s, so the middlebox forgets it and the next call goes into a dead flow. Fix: set Http:KeepAlivePingDelay to at most 15s with PINGs without calls, or set Http:PooledConnectionIdleTimeout below 30s, or use an http or https address.")]
+    public void ChannelUseKeepAlive_DnsAddressWithAPeerIdleTimeout_TcpNotApplicableSaysWhatKeepsAnIdleConnection(string peer, string? pingDelay, string? poolIdle, string said)
+    {
+        using var host = ClientHost(services => services.AddKeepAlive("grpc", p =>
+        {
+            p.Heartbeat.PeerIdleTimeout = PeerIdleTimeout.Parse(peer);
+            p.Tcp.IdleTime = TimeSpan.FromSeconds(15); // within the peer's, as the profile's own validation asks: the Tcp section suits it
+            p.Http.KeepAlivePingDelay = pingDelay is null ? null : KeepAliveDuration.Parse(pingDelay);
+            p.Http.PooledConnectionIdleTimeout = poolIdle is null ? null : KeepAliveDuration.Parse(poolIdle);
+        }));
+
+        using var channel = GrpcChannel.ForAddress("dns:///127.0.0.1:1", KeepAliveOptions(host));
+
+        Logs(host, KeepAliveEventIds.GrpcChannelTcpNotApplicable).Should().ContainSingle().Which.Should().EndWith("use an http or https address." + said);
     }
 
     // The same profile twice is accepted (INTEGRATION.md); each call wrapped the service provider and observed the

@@ -7,8 +7,8 @@ namespace KeepAlive.Net.Grpc.Diagnostics;
 internal static partial class Log
 {
     [LoggerMessage(EventId = KeepAliveEventIds.GrpcChannelTcpNotApplicable, Level = LogLevel.Warning,
-        Message = "gRPC channel with KeepAlive profile '{Profile}': the Tcp section does not apply: the channel balances on the client side ({Reason}), and gRPC's load balancer opens its sockets itself, so the handler's ConnectCallback was left to gRPC. The profile's Http section (HTTP/2 pings, pool timers, connect timeout) applies; to protect idle connections with the kernel's keep-alive, use an http or https address.")]
-    public static partial void TcpNotApplicable(ILogger logger, string profile, string reason);
+        Message = "gRPC channel with KeepAlive profile '{Profile}': the Tcp section does not apply: the channel balances on the client side ({Reason}), and gRPC's load balancer opens its sockets itself, so the handler's ConnectCallback was left to gRPC. The profile's Http section (HTTP/2 pings, pool timers, connect timeout) applies; to protect idle connections with the kernel's keep-alive, use an http or https address.{IdleConnection}")]
+    public static partial void TcpNotApplicable(ILogger logger, string profile, string reason, string idleConnection);
 
     [LoggerMessage(EventId = KeepAliveEventIds.GrpcConnectivityTrackingOff, Level = LogLevel.Information,
         Message = "gRPC channel with KeepAlive profile '{Profile}' connected to {RemoteEndPoint} with the profile's Tcp section, through the handler's ConnectCallback: gRPC's connectivity tracking (GrpcChannel.State, WaitForStateChangedAsync) is off on this channel, because gRPC tracks only the sockets it opens itself.")]
