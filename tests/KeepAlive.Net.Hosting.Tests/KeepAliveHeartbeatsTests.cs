@@ -146,7 +146,8 @@ public sealed class KeepAliveHeartbeatsTests
         act.Should().Throw<InvalidOperationException>().WithMessage("No KeepAlive profile named 'orders'*Fix:*");
     }
 
-    private static async Task<(Socket Client, Socket Server)> LoopbackPairAsync()
+    /// <summary>A connected TCP pair on loopback: the application's socket and the peer's.</summary>
+    internal static async Task<(Socket Client, Socket Server)> LoopbackPairAsync()
     {
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
