@@ -26,7 +26,11 @@ internal sealed class RecentHeartbeatWindow
     {
         lock (_lock)
         {
-            var slot = Slot(bucket);
+            if (!TrySlot(bucket, out var slot))
+            {
+                return;
+            }
+
             _heartbeats[slot]++;
             if (seconds > _maxLateness[slot])
             {
@@ -40,7 +44,11 @@ internal sealed class RecentHeartbeatWindow
     {
         lock (_lock)
         {
-            var slot = Slot(bucket);
+            if (!TrySlot(bucket, out var slot))
+            {
+                return;
+            }
+
             _peersDead[slot] += count;
             _peersDeadBySendFailure[slot] += sendFailed ? count : 0;
         }
@@ -50,7 +58,10 @@ internal sealed class RecentHeartbeatWindow
     {
         lock (_lock)
         {
-            _sendsBlocked[Slot(bucket)] += count;
+            if (TrySlot(bucket, out var slot))
+            {
+                _sendsBlocked[slot] += count;
+            }
         }
     }
 
@@ -58,7 +69,11 @@ internal sealed class RecentHeartbeatWindow
     {
         lock (_lock)
         {
-            var slot = Slot(bucket);
+            if (!TrySlot(bucket, out var slot))
+            {
+                return;
+            }
+
             _overdue[slot] += count;
             _overdueCauses[slot] = cause;
         }
@@ -103,9 +118,17 @@ internal sealed class RecentHeartbeatWindow
     /// <summary>The bucket length that makes <see cref="Buckets"/> buckets cover <paramref name="window"/>.</summary>
     public static TimeSpan BucketLength(TimeSpan window) => window / (Buckets - 1);
 
-    private int Slot(long bucket)
+    // The slot of bucket, emptied when it held an earlier one; false for a bucket older than the slot's (a measurement whose
+    // bucket was read before its thread stalled a whole window): it is outside the window, and taking the slot would erase
+    // the recent bucket there, dead peers and all.
+    private bool TrySlot(long bucket, out int slot)
     {
-        var slot = (int)(bucket % Buckets);
+        slot = (int)(bucket % Buckets);
+        if (bucket < _ids[slot])
+        {
+            return false;
+        }
+
         if (_ids[slot] != bucket)
         {
             _ids[slot] = bucket;
@@ -119,6 +142,6 @@ internal sealed class RecentHeartbeatWindow
             _overdueCauses[slot] = null;
         }
 
-        return slot;
+        return true;
     }
 }
