@@ -21,4 +21,10 @@ internal static class ExitCodes
 
     /// <summary>Stopped by Ctrl-C or SIGTERM before the command finished (128 + SIGINT, as a shell reports it).</summary>
     public const int Interrupted = 130;
+
+    /// <summary>
+    /// An internal error: the tool failed in a way it does not expect (a bug, not the input). It says so in one line on
+    /// standard error, then the stack trace to report (70, EX_SOFTWARE of sysexits.h).
+    /// </summary>
+    public const int InternalError = 70;
 }

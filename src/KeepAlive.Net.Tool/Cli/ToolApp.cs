@@ -8,7 +8,7 @@ using KeepAlive.Net.Tool.Show;
 
 namespace KeepAlive.Net.Tool.Cli;
 
-/// <summary>The <c>keepalive</c> command line: show, check and analyze; exit codes 0 fine, 1 finding, 2 bad input, 3 nothing to judge, 130 interrupted.</summary>
+/// <summary>The <c>keepalive</c> command line: show, check and analyze; exit codes 0 fine, 1 finding, 2 bad input, 3 nothing to judge, 70 internal error, 130 interrupted.</summary>
 internal static class ToolApp
 {
     /// <summary>The command's name in help and messages: the installed command, not the assembly (KeepAlive.Net.Tool).</summary>
@@ -19,7 +19,7 @@ internal static class ToolApp
     /// "KeepAlive.Net.Tool"; a command named <see cref="Name"/> with the same help, version and suggest support says "keepalive".
     /// </summary>
     public static Command Create(ToolConsole console) =>
-        new(Name, "keepalive: from keep-alive configuration to packets. Exit codes: 0 fine, 1 a finding (dead or killed connection, late heartbeat, unprotected connection, a path that forgets idle flows), 2 bad input, 3 nothing to judge (doctor: no connection; analyze: no TCP flow, or only flows captured one way; probe-idle: no silence could be held), 130 stopped by Ctrl-C or SIGTERM (check: its hold cut short, no pass).")
+        new(Name, "keepalive: from keep-alive configuration to packets. Exit codes: 0 fine, 1 a finding (dead or killed connection, late heartbeat, unprotected connection, a path that forgets idle flows), 2 bad input, 3 nothing to judge (doctor: no connection; analyze: no TCP flow, or only flows captured one way; probe-idle: no silence could be held), 70 an internal error (a bug: please report it), 130 stopped by Ctrl-C or SIGTERM (check: its hold cut short, no pass).")
         {
             new HelpOption(),
             new VersionOption(),
@@ -68,7 +68,20 @@ internal static class ToolApp
 
             return ExitCodes.Interrupted;
         }
+        catch (Exception e)
+        {
+            // Not the input and not a signal: a bug. One line that says so and what to do, then the trace to report,
+            // on standard error; never the runtime's unhandled-exception dump and its exit code 134.
+            await console.Error.WriteLineAsync(InternalError(e));
+            await console.Error.WriteLineAsync(e.ToString());
+            return ExitCodes.InternalError;
+        }
     }
+
+    /// <summary>The line an unexpected exception is summed up in, on standard error before its stack trace.</summary>
+    /// <param name="exception">The exception nothing else handled.</param>
+    public static string InternalError(Exception exception) =>
+        $"{Name}: internal error: {exception.GetType().Name}: {exception.Message.TrimEnd('.')}. Please report it with the command line and the trace below. Exit code {ExitCodes.InternalError}.";
 
     /// <summary>
     /// Sets <paramref name="run"/>, a command's blocking work, as <paramref name="command"/>'s action: asynchronous and run
