@@ -1,9 +1,10 @@
 using System.CommandLine.Parsing;
+using System.Runtime.InteropServices;
 
 namespace KeepAlive.Net.Tool.Cli;
 
 /// <summary>File arguments and flags refused in the tool's words (the flag, the value, the fix), not System.CommandLine's type names.</summary>
-internal static class Paths
+internal static partial class Paths
 {
     /// <summary>Reads a file path; an empty one, and '-' (standard input or output, which the tool does not read or write), are refused.</summary>
     /// <param name="result">The argument or flag being parsed.</param>
@@ -19,7 +20,10 @@ internal static class Paths
                 : new FileInfo(text);
     }
 
-    /// <summary>Refuses a path to read that is no file (missing, or a directory), or a file this user may not read.</summary>
+    /// <summary>
+    /// Refuses a path to read that is no file (missing, a directory, or on Linux a named pipe, device or socket: judged by
+    /// its type, never by opening it, which would take what a pipe's writer sends), or a file this user may not read.
+    /// </summary>
     /// <param name="subject">How the path was given, e.g. <c>--settings /etc/app</c>.</param>
     /// <param name="path">The path.</param>
     /// <param name="give">What to give instead, e.g. <c>give a .pcap or .pcapng file</c>.</param>
@@ -29,6 +33,11 @@ internal static class Paths
         if (!File.Exists(path))
         {
             throw new ToolInputException($"{subject}: {(Directory.Exists(path) ? "a directory, not a file" : "no such file")}. Fix: {give}.");
+        }
+
+        if (SpecialFileKind(path) is { } kind)
+        {
+            throw new ToolInputException($"{subject}: a {kind}, not a regular file: the tool reads a file by name, and more than once, which a pipe or device cannot give. Fix: {give}; to read what a pipe carries, save it to a file first (cat PIPE > FILE) and give that file.");
         }
 
         try
@@ -42,4 +51,32 @@ internal static class Paths
                 $"{subject}: not readable by this user ({e.GetBaseException().Message.TrimEnd('.')}). Fix: run keepalive as a user who may read it (e.g. with sudo), or make it readable: chmod a+r {path}.", e);
         }
     }
+
+    /// <summary>What <paramref name="path"/> is when it is no regular file: a named pipe, device or socket (Linux, read with statx, which opens nothing); else null.</summary>
+    private static string? SpecialFileKind(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        const int AtCurrentDirectory = -100, StatxType = 1, ModeOffset = 28, TypeMask = 0xF000;
+        Span<byte> buffer = stackalloc byte[256];
+        if (Statx(AtCurrentDirectory, path, 0, StatxType, ref MemoryMarshal.GetReference(buffer)) != 0)
+        {
+            return null;
+        }
+
+        return (MemoryMarshal.Read<ushort>(buffer[ModeOffset..]) & TypeMask) switch
+        {
+            0x1000 => "named pipe (FIFO)",
+            0x2000 => "character device",
+            0x6000 => "block device",
+            0xC000 => "socket",
+            _ => null,
+        };
+    }
+
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Statx(int directory, string path, int flags, uint mask, ref byte buffer);
 }
