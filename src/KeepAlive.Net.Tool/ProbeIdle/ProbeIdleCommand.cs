@@ -78,7 +78,6 @@ internal static class ProbeIdleCommand
         {
             while (search.NextRound() is { Count: > 0 } silences)
             {
-                await progress.WriteLineAsync($"Round {search.Rounds}: {Units.Count(silences.Count, "connection")} silent for {string.Join(", ", silences.Select(static s => Units.Time(s)))}.");
                 await RoundAsync(peer, target, silences, search, progress, cancellationToken);
             }
         }
@@ -119,6 +118,9 @@ internal static class ProbeIdleCommand
             {
                 probes.Add(await IdleProbe.ConnectAsync(peer, target, cancellationToken));
             }
+
+            // Announced once every connection is made: a refused port is refused before any round is said to start.
+            await progress.WriteLineAsync($"Round {search.Rounds}: {Units.Count(silences.Count, "connection")} silent for {string.Join(", ", silences.Select(static s => Units.Time(s)))}.");
 
             var cancels = silences.Select(_ => CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)).ToList();
             var ackBound = AckBound(probes[0]);

@@ -284,10 +284,11 @@ public sealed class ProbeIdleTests(ITestOutputHelper output)
         closed.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
         var port = ((System.Net.IPEndPoint)closed.LocalEndPoint!).Port;
 
-        var (exitCode, _, error) = await ToolRun.InProcessAsync("probe-idle", $"127.0.0.1:{port}", "--max", "2s");
+        var (exitCode, output, error) = await ToolRun.InProcessAsync("probe-idle", $"127.0.0.1:{port}", "--max", "2s");
 
         exitCode.Should().Be(2);
         error.Should().Contain("connection refused");
+        output.Should().NotContain("Round 1", "no connection was made, so no round started and none is announced");
     }
 
     /// <summary>A loopback server that closes (FIN) every connection it accepts once it has been silent for its idle timeout, or keeps talking on it.</summary>
