@@ -135,7 +135,6 @@ internal static class KeepAliveHandlerSettings
     // A value set by hand differs from a new handler's default; one equal to the profile's (before its jitter) is no conflict.
     private static void ReportHandSet(SocketsHttpHandler handler, HttpKeepAliveOptions http, HandSetReplaced replaced, TimeSpan? presetLifetime)
     {
-        using var defaults = new SocketsHttpHandler();
         var stated = Values(http);
         void Check<T>(string name, string profileKey, T current, T byDefault, T? fromProfile, Func<T, string> format)
             where T : struct =>
@@ -144,17 +143,17 @@ internal static class KeepAliveHandlerSettings
         void CheckDuration(string name, TimeSpan current, TimeSpan byDefault, TimeSpan? fromProfile) =>
             Check(name, $"Http:{name}", current, byDefault, fromProfile, FormatHandSet);
 
-        CheckDuration(nameof(SocketsHttpHandler.PooledConnectionIdleTimeout), handler.PooledConnectionIdleTimeout, defaults.PooledConnectionIdleTimeout, http.PooledConnectionIdleTimeout);
+        CheckDuration(nameof(SocketsHttpHandler.PooledConnectionIdleTimeout), handler.PooledConnectionIdleTimeout, SocketsHttpHandlerDefaults.PooledConnectionIdleTimeout, http.PooledConnectionIdleTimeout);
         if (handler.PooledConnectionLifetime != presetLifetime)
         {
-            CheckDuration(nameof(SocketsHttpHandler.PooledConnectionLifetime), handler.PooledConnectionLifetime, defaults.PooledConnectionLifetime, http.PooledConnectionLifetime);
+            CheckDuration(nameof(SocketsHttpHandler.PooledConnectionLifetime), handler.PooledConnectionLifetime, SocketsHttpHandlerDefaults.PooledConnectionLifetime, http.PooledConnectionLifetime);
         }
 
-        CheckDuration(nameof(SocketsHttpHandler.ConnectTimeout), handler.ConnectTimeout, defaults.ConnectTimeout, http.ConnectTimeout);
-        CheckDuration(nameof(SocketsHttpHandler.KeepAlivePingDelay), handler.KeepAlivePingDelay, defaults.KeepAlivePingDelay, http.KeepAlivePingDelay);
-        CheckDuration(nameof(SocketsHttpHandler.KeepAlivePingTimeout), handler.KeepAlivePingTimeout, defaults.KeepAlivePingTimeout, http.KeepAlivePingTimeout);
+        CheckDuration(nameof(SocketsHttpHandler.ConnectTimeout), handler.ConnectTimeout, SocketsHttpHandlerDefaults.ConnectTimeout, http.ConnectTimeout);
+        CheckDuration(nameof(SocketsHttpHandler.KeepAlivePingDelay), handler.KeepAlivePingDelay, SocketsHttpHandlerDefaults.KeepAlivePingDelay, http.KeepAlivePingDelay);
+        CheckDuration(nameof(SocketsHttpHandler.KeepAlivePingTimeout), handler.KeepAlivePingTimeout, SocketsHttpHandlerDefaults.KeepAlivePingTimeout, http.KeepAlivePingTimeout);
         Check(nameof(SocketsHttpHandler.KeepAlivePingPolicy), http.KeepAlivePingPolicy is null ? "Http:PeerPermitsPingsWithoutCalls" : "Http:KeepAlivePingPolicy",
-            handler.KeepAlivePingPolicy, defaults.KeepAlivePingPolicy, Policy(http), static p => p.ToString());
+            handler.KeepAlivePingPolicy, SocketsHttpHandlerDefaults.KeepAlivePingPolicy, Policy(http), static p => p.ToString());
     }
 
     /// <summary>

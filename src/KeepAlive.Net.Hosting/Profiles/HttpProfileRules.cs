@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Http;
 using KeepAlive.Net.Hosting.Configuration;
+using KeepAlive.Net.Hosting.Http;
 
 namespace KeepAlive.Net.Hosting.Profiles;
 
@@ -185,7 +186,7 @@ internal static class HttpProfileRules
     {
         var http = tcpSectionOnly is null ? options.Http : null; // not applied: the handler's own pool timeout, and no PING
         if (options.Heartbeat?.PeerIdleTimeout is not { } peer || options.Tcp is { Enabled: true } || http?.PooledConnectionIdleTimeout is not null
-            || DefaultPooledConnectionIdleTimeout < peer.Value || (http?.KeepAlivePingDelay is not null && PingsWithoutCalls(http)))
+            || SocketsHttpHandlerDefaults.PooledConnectionIdleTimeout < peer.Value || (http?.KeepAlivePingDelay is not null && PingsWithoutCalls(http)))
         {
             return null;
         }
@@ -207,23 +208,14 @@ internal static class HttpProfileRules
         var fix = fixes.Length > 0
             ? string.Join(", or ", fixes)
             : Text($"remove Heartbeat:PeerIdleTimeout or raise it above {Show(PoolIdleFloor)} (nothing else can keep or drop the idle connection in time: {KeepAliveProfileRules.NoTcpSectionCan}, and Http:PooledConnectionIdleTimeout is at least {Show(PoolIdleFloor)})");
-        return new("Tcp:Enabled", Text($"Tcp:Enabled is false, {unkept}, so SocketsHttpHandler keeps an idle pooled connection for {Show(DefaultPooledConnectionIdleTimeout)}, not less than Heartbeat:PeerIdleTimeout {peer}: an idle connection has no keep-alive at all, the middlebox forgets it, and the client sends its next request into a dead flow. Fix: {fix}."));
+        return new("Tcp:Enabled", Text($"Tcp:Enabled is false, {unkept}, so SocketsHttpHandler keeps an idle pooled connection for {Show(SocketsHttpHandlerDefaults.PooledConnectionIdleTimeout)}, not less than Heartbeat:PeerIdleTimeout {peer}: an idle connection has no keep-alive at all, the middlebox forgets it, and the client sends its next request into a dead flow. Fix: {fix}."));
     }
 
     // A ping delay that runs only with calls is set for a client (the policy and the server's permission are client keys): a
     // profile with one is a client's, and its own validation holds it to the pool's rule.
     private static bool PingsOnlyWithCalls(HttpKeepAliveOptions? http) => http?.KeepAlivePingDelay is not null && !PingsWithoutCalls(http);
 
-    /// <summary>How long <see cref="SocketsHttpHandler"/> keeps an idle pooled connection when the profile sets no <c>Http:PooledConnectionIdleTimeout</c>: the runtime's own default (1 minute).</summary>
-    internal static TimeSpan DefaultPooledConnectionIdleTimeout { get; } = NewHandlerPoolIdleTimeout();
-
     private static TimeSpan PoolIdleFloor { get; } = KeepAliveProfileRules.Floor(OptionsSchema.For<HttpKeepAliveOptions>().Keys, nameof(HttpKeepAliveOptions.PooledConnectionIdleTimeout));
-
-    private static TimeSpan NewHandlerPoolIdleTimeout()
-    {
-        using var handler = new SocketsHttpHandler();
-        return handler.PooledConnectionIdleTimeout;
-    }
 
     /// <summary>
     /// The server's keep-alive timeout (<paramref name="what"/>: <c>Http:KeepAliveTimeout</c>, or Kestrel's limit in force where
