@@ -27,6 +27,11 @@ internal sealed class OptionsSchema
     /// <returns>Its schema.</returns>
     public static OptionsSchema For<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] T>() => Cache<T>.Schema;
 
+    /// <summary>Gets the range a key declares (the <see cref="KeepAliveRangeAttribute"/> on its property).</summary>
+    /// <param name="name">The key, e.g. <c>nameof(HeartbeatOptions.Timeout)</c>; it must declare a range.</param>
+    /// <returns>The range.</returns>
+    public KeepAliveRangeAttribute Range(string name) => Keys.Single(k => k.Name == name).Range!;
+
     /// <summary>Checks the values of an options object set in code against their ranges.</summary>
     /// <param name="target">The options object.</param>
     /// <returns>One error per value outside its range, named by the key.</returns>

@@ -215,7 +215,7 @@ internal static class HttpProfileRules
     // profile with one is a client's, and its own validation holds it to the pool's rule.
     private static bool PingsOnlyWithCalls(HttpKeepAliveOptions? http) => http?.KeepAlivePingDelay is not null && !PingsWithoutCalls(http);
 
-    private static TimeSpan PoolIdleFloor { get; } = KeepAliveProfileRules.Floor(OptionsSchema.For<HttpKeepAliveOptions>().Keys, nameof(HttpKeepAliveOptions.PooledConnectionIdleTimeout));
+    private static TimeSpan PoolIdleFloor { get; } = KeepAliveProfileRules.Floor(OptionsSchema.For<HttpKeepAliveOptions>(), nameof(HttpKeepAliveOptions.PooledConnectionIdleTimeout));
 
     /// <summary>
     /// The server's keep-alive timeout (<paramref name="what"/>: <c>Http:KeepAliveTimeout</c>, or Kestrel's limit in force where

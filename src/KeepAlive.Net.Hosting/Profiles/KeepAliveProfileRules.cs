@@ -87,11 +87,10 @@ internal static class KeepAliveProfileRules
     public static string NoTcpSectionCan { get; } = string.Create(CultureInfo.InvariantCulture,
         $"Tcp:IdleTime and Tcp:Interval are at least {KeepAliveDuration.Format(TcpIdleFloor)} and {KeepAliveDuration.Format(TcpIntervalFloor)}, so the earliest retry leaves after {KeepAliveDuration.Format(TcpIdleFloor + TcpIntervalFloor)}");
 
-    private static TimeSpan TcpIdleFloor => Floor(OptionsSchema.For<TcpKeepAliveOptions>().Keys, nameof(TcpKeepAliveOptions.IdleTime));
+    private static TimeSpan TcpIdleFloor => Floor(OptionsSchema.For<TcpKeepAliveOptions>(), nameof(TcpKeepAliveOptions.IdleTime));
 
-    private static TimeSpan TcpIntervalFloor => Floor(OptionsSchema.For<TcpKeepAliveOptions>().Keys, nameof(TcpKeepAliveOptions.Interval));
+    private static TimeSpan TcpIntervalFloor => Floor(OptionsSchema.For<TcpKeepAliveOptions>(), nameof(TcpKeepAliveOptions.Interval));
 
-    /// <summary>The least value a duration key's declared range takes (its <see cref="KeepAliveRangeAttribute"/>).</summary>
-    internal static TimeSpan Floor(IReadOnlyList<OptionKey> ranges, string name) =>
-        KeepAliveDuration.Parse(ranges.Single(k => k.Name == name).Range!.Minimum);
+    /// <summary>The least value a duration key's declared range takes (<see cref="OptionsSchema.Range"/>).</summary>
+    internal static TimeSpan Floor(OptionsSchema schema, string name) => KeepAliveDuration.Parse(schema.Range(name).Minimum);
 }

@@ -52,11 +52,11 @@ internal static class SignalRProfileRules
         var errors = new List<KeepAliveValidationError>();
         var values = Resolve(profile);
         // A value taken from the Heartbeat section must still fit SignalR's own range, declared on the SignalR section.
-        var ranges = OptionsSchema.For<SignalRKeepAliveOptions>().Keys;
+        var schema = OptionsSchema.For<SignalRKeepAliveOptions>();
         foreach (var (value, signalRKey) in new[] { (values.KeepAliveInterval, "KeepAliveInterval"), (values.ServerTimeout, "ServerTimeout"), (values.ClientTimeoutInterval, "ClientTimeoutInterval") })
         {
             if (value.Key is { } key && key.StartsWith("Heartbeat:", StringComparison.Ordinal) && errors.TrueForAll(e => e.OptionName != key)
-                && ranges.Single(k => k.Name == signalRKey).Range?.Check($"SignalR's {signalRKey}, taken from {key},", value.Value) is { } message)
+                && schema.Range(signalRKey).Check($"SignalR's {signalRKey}, taken from {key},", value.Value) is { } message)
             {
                 errors.Add(new(key, $"{message} Or set SignalR:{signalRKey}, which SignalR takes before {key}."));
             }
