@@ -27,7 +27,8 @@ public interface IKeepAliveHeartbeats
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile's values are invalid.</exception>
     /// <exception cref="ArgumentException">
     /// The socket is not connected or not a stream socket, the payload is empty, a Unix-domain socket is given a profile
-    /// with TCP keep-alive on, or the scheduler refuses the profile's heartbeat (e.g. the 10 s default <c>Interval</c> of a
+    /// with TCP keep-alive on, or the profile's heartbeat is one the scheduler refuses (checked with the scheduler's rule,
+    /// <see cref="HeartbeatOptionsValidator"/>, after the socket and the payload; e.g. the 10 s default <c>Interval</c> of a
     /// profile a client library is registered for, over its <c>PeerIdleTimeout</c>'s limit), named by the profile's
     /// configuration path; checked before the profile touches the socket, so a refused call changes nothing.
     /// </exception>

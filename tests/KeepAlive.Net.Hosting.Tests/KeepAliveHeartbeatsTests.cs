@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace KeepAlive.Net.Hosting.Tests;
 
@@ -13,6 +14,9 @@ public sealed class KeepAliveHeartbeatsTests
             "Tcp": { "IdleTime": "19s", "Interval": "3s" },
             "Heartbeat": { "Interval": "200ms", "Mode": "FixedRate" } } } } }
         """;
+
+    // The profile "cache" of StartCacheHostAsync refused when registered, named by its path, with the value, the limit and the fix.
+    private const string CacheRefused = "KeepAlive profile 'cache'*nothing was registered*KeepAlive:Profiles:cache:Heartbeat:Interval: Interval is 10s (the default: Interval is not set), over the limit of 7s500ms*Fix:*";
 
     [Fact]
     public async Task RegisterSocket_NamedProfile_AppliesTcpAndSendsHeartbeatsAtTheProfilesInterval()
@@ -114,25 +118,41 @@ public sealed class KeepAliveHeartbeatsTests
     }
 
     [Fact]
-    public async Task RegisterSocket_ClientProfileWithoutAnIntervalUnderTheTenSecondDefault_RefusedNamingTheProfileAndThePath()
+    public Task RegisterSocket_ClientProfileWithoutAnIntervalUnderTheTenSecondDefault_RefusedNamingTheProfileAndThePath() =>
+        RegisterOnCacheRefusedNamingThePathAsync(static host => host.Services.GetRequiredService<IKeepAliveHeartbeats>());
+
+    [Fact]
+    public async Task RegisterSocket_BadSocketOrPayloadWithAProfileTheSchedulerRefuses_TheSocketThenThePayloadThenTheProfileIsSaid()
     {
-        // A client library is registered for "cache" and beats the 15 s peer itself (5 s), so the host starts; a heartbeat
-        // the host registers with that profile sends the 10 s default, over the 7.5 s limit, and is refused when registered.
-        const string CacheJson = """{ "KeepAlive": { "Profiles": { "cache": { "Tcp": { "IdleTime": "5s", "Interval": "5s" }, "Heartbeat": { "PeerIdleTimeout": "15s" } } } } }""";
-        var fast = new KeepAliveClientDescription("FastClient", "FastOptions.Heartbeat", TimeSpan.FromSeconds(5));
-        using var host = TestHosts.Build(CacheJson, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")).AddKeepAliveClient("cache", fast));
-        await host.StartAsync(TestContext.Current.CancellationToken);
+        using var host = await StartCacheHostAsync();
+        var heartbeats = host.Services.GetRequiredService<IKeepAliveHeartbeats>();
+        var disposed = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        disposed.Dispose();
+        using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         var (client, server) = await LoopbackPairAsync();
         using var clientSocket = client;
         using var serverSocket = server;
+        var before = client.GetKeepAlive();
 
-        var act = () => host.Services.GetRequiredService<IKeepAliveHeartbeats>().RegisterSocket(client, "PING"u8.ToArray(), "cache");
+        // The socket's own error first, then the payload's, the profile's heartbeat last: each names what to fix first.
+        FluentActions.Invoking(() => heartbeats.RegisterSocket(null!, "PING"u8.ToArray(), "cache")).Should().Throw<ArgumentNullException>().Which.ParamName.Should().Be("socket");
+        FluentActions.Invoking(() => heartbeats.RegisterSocket(disposed, "PING"u8.ToArray(), "cache")).Should().Throw<ObjectDisposedException>().WithMessage("The socket is disposed*");
+        FluentActions.Invoking(() => heartbeats.RegisterSocket(udp, "PING"u8.ToArray(), "cache")).Should().Throw<ArgumentException>().Where(e => e.ParamName == "socket").WithMessage("The socket is a Dgram socket*");
+        FluentActions.Invoking(() => heartbeats.RegisterSocket(client, ReadOnlyMemory<byte>.Empty, "cache")).Should().Throw<ArgumentException>().Where(e => e.ParamName == "payload").WithMessage("The heartbeat payload is empty*");
+        FluentActions.Invoking(() => heartbeats.RegisterSocket(client, "PING"u8.ToArray(), "cache")).Should().Throw<ArgumentException>().Where(e => e.ParamName == "profileName").WithMessage(CacheRefused);
 
-        act.Should().Throw<ArgumentException>().WithMessage(
-            "KeepAlive profile 'cache'*nothing was registered*KeepAlive:Profiles:cache:Heartbeat:Interval: Interval is 10s (the default: Interval is not set), over the limit of 7s500ms*Fix:*");
+        var after = client.GetKeepAlive();
+        (after.Enabled, after.IdleTime, after.Interval).Should().Be((before.Enabled, before.IdleTime, before.Interval), "no refused call applies the profile's Tcp section (IdleTime 5s)");
         ((HeartbeatScheduler)host.Services.GetRequiredService<IHeartbeatScheduler>()).RegistrationCount.Should().Be(0);
         await host.StopAsync(TestContext.Current.CancellationToken);
     }
+
+    [Fact]
+    public Task RegisterSocket_SchedulerRefusingTheOptionsUnderNoParameterName_StillNamesTheProfileAndThePath() =>
+        // Before, the profile and the path were added only to a refusal whose ParamName was the scheduler's "options": with the
+        // parameter renamed (here: none), the bare scheduler message came through, naming no profile.
+        RegisterOnCacheRefusedNamingThePathAsync(static host => new Heartbeats.KeepAliveHeartbeats(
+            host.Services.GetRequiredService<IKeepAliveProfiles>(), new UnnamedRefusalScheduler(host.Services.GetRequiredService<IHeartbeatScheduler>())));
 
     [Fact]
     public async Task RegisterSocket_UnregisteredProfile_ThrowsWithFix()
@@ -144,6 +164,33 @@ public sealed class KeepAliveHeartbeatsTests
         var act = () => host.Services.GetRequiredService<IKeepAliveHeartbeats>().RegisterSocket(socket, "PING"u8.ToArray(), "orders");
 
         act.Should().Throw<InvalidOperationException>().WithMessage("No KeepAlive profile named 'orders'*Fix:*");
+    }
+
+    // A client library is registered for "cache" and beats the 15 s peer itself (5 s), so the host starts; a heartbeat the
+    // host registers with that profile sends the 10 s default, over the 7.5 s limit, and is refused when registered.
+    private static async Task<IHost> StartCacheHostAsync()
+    {
+        const string CacheJson = """{ "KeepAlive": { "Profiles": { "cache": { "Tcp": { "IdleTime": "5s", "Interval": "5s" }, "Heartbeat": { "PeerIdleTimeout": "15s" } } } } }""";
+        var fast = new KeepAliveClientDescription("FastClient", "FastOptions.Heartbeat", TimeSpan.FromSeconds(5));
+        var host = TestHosts.Build(CacheJson, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")).AddKeepAliveClient("cache", fast));
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        return host;
+    }
+
+    // RegisterSocket with the profile "cache" of StartCacheHostAsync, through heartbeats made for the host, on a real
+    // loopback socket: refused naming the profile and the path, with nothing registered.
+    private static async Task RegisterOnCacheRefusedNamingThePathAsync(Func<IHost, IKeepAliveHeartbeats> heartbeatsOf)
+    {
+        using var host = await StartCacheHostAsync();
+        var (client, server) = await LoopbackPairAsync();
+        using var clientSocket = client;
+        using var serverSocket = server;
+
+        var act = () => heartbeatsOf(host).RegisterSocket(client, "PING"u8.ToArray(), "cache");
+
+        act.Should().Throw<ArgumentException>().WithMessage(CacheRefused);
+        ((HeartbeatScheduler)host.Services.GetRequiredService<IHeartbeatScheduler>()).RegistrationCount.Should().Be(0);
+        await host.StopAsync(TestContext.Current.CancellationToken);
     }
 
     /// <summary>A connected TCP pair on loopback: the application's socket and the peer's.</summary>

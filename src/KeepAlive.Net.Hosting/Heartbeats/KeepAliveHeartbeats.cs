@@ -18,16 +18,20 @@ internal sealed class KeepAliveHeartbeats(IKeepAliveProfiles profiles, IHeartbea
                 nameof(socket));
         }
 
-        // The scheduler's checks first (a connected stream socket, a payload, valid options): a refused registration
-        // leaves the socket's keep-alive as it was. A Unix-domain socket carries the heartbeat alone.
+        // The socket's and the payload's checks first (a connected stream socket, a payload: the scheduler's own, in its
+        // order); then the scheduler, whose only ArgumentException left is the profile's heartbeat failing its rule
+        // (HeartbeatOptionsValidator), said again named by the profile and its path. The rule runs here only on a refusal:
+        // the scheduler validates options once per distinct value, and a registration burst should not pay it per socket.
+        // A refused registration leaves the socket's keep-alive as it was. A Unix-domain socket carries the heartbeat alone.
+        var sendHeartbeat = SocketHeartbeat.Create(socket, payload);
         HeartbeatRegistration registration;
         try
         {
-            registration = scheduler.RegisterSocket(socket, payload, profile.Heartbeat);
+            registration = scheduler.Register(profile.Heartbeat, sendHeartbeat);
         }
-        catch (ArgumentException refused) when (refused.ParamName == "options" && HeartbeatOptionsValidator.Validate(profile.Heartbeat) is { Count: > 0 } errors)
+        catch (ArgumentException refused) when (HeartbeatOptionsValidator.Validate(profile.Heartbeat) is { Count: > 0 } errors)
         {
-            // The scheduler's message names the value, the limit and the fix, not which profile nor where it is set.
+            // The rule's messages name the value, the limit and the fix, not which profile nor where it is set.
             throw new ArgumentException(
                 $"KeepAlive profile '{profileName}' has a heartbeat the scheduler refuses; nothing was registered. " +
                 string.Join(" ", errors.Select(e => $"{KeepAliveProfiles.Describe(profiles, profileName, $"{nameof(KeepAliveProfileOptions.Heartbeat)}:{e.OptionName}")}: {e.Message}")),
