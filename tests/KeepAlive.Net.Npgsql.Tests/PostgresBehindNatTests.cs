@@ -169,6 +169,45 @@ public sealed class PostgresBehindNatTests(PostgresLab fixture) : IClassFixture<
         IdleOfANewConnection(lab, server.EndPoint, rebuilt).Should().Be(TimeSpan.FromSeconds(9));
     }
 
+    [Fact]
+    public void UseKeepAlive_ServerRestarted_TheDataSourcesNextConnectionWorksAndCarriesTheProfile()
+    {
+        var lab = fixture.Server.Lab;
+        const int port = Servers.PostgresPort + 1; // the class's server keeps its port: this one is stopped and started again
+        using var profiles = ClientProfiles.InCode("restart", profile =>
+        {
+            NatProfiles.ReadBack(profile);
+            profile.Heartbeat.Interval = TimeSpan.FromSeconds(1);
+        });
+        var endPoint = new IPEndPoint(RoutedLab.ServerAddress, port);
+        using var dataSource = new NpgsqlDataSourceBuilder(ConnectionString(endPoint, pooling: true)).UseKeepAlive(profiles.Profiles, "restart").Build();
+        var first = Servers.Postgres(lab.Server, RoutedLab.ServerAddress, port);
+        try
+        {
+            IdleOfANewConnection(lab, endPoint, dataSource).Should().Be(TimeSpan.FromSeconds(7)); // back to the pool, idle
+        }
+        finally
+        {
+            first.Dispose();
+        }
+
+        using var second = Servers.Postgres(lab.Server, RoutedLab.ServerAddress, port);
+        Thread.Sleep(TimeSpan.FromSeconds(3)); // Keepalive (1 s) finds the pooled connection the restart closed
+
+        var before = ClientSockets.Snapshot(endPoint);
+        var failure = Record.Exception(() =>
+        {
+            using var connection = Open(lab, dataSource);
+            Select(connection);
+        });
+
+        NatProfiles.Report($"Npgsql, server restarted: the data source's next connection {(failure is null ? "worked" : $"failed: {failure.GetType().Name} {failure.Message}")}");
+        failure.Should().BeNull("the pooled connection the restart closed was found by Keepalive (Heartbeat:Interval) and dropped, so the data source opens a new one; without it the pool hands out the closed one and its first command fails");
+        var kernel = ClientSockets.SingleNew(endPoint, before).View.GetKeepAlive();
+        kernel.IdleTime.Should().Be(TimeSpan.FromSeconds(7), "a connection opened after the restart gets the profile's values too");
+        kernel.Interval.Should().Be(TimeSpan.FromSeconds(3));
+    }
+
     private static TimeSpan? IdleOfANewConnection(RoutedLab lab, IPEndPoint server, NpgsqlDataSource dataSource)
     {
         var before = ClientSockets.Snapshot(server);
@@ -177,8 +216,10 @@ public sealed class PostgresBehindNatTests(PostgresLab fixture) : IClassFixture<
         return ClientSockets.SingleNew(server, before).View.GetKeepAlive().IdleTime;
     }
 
-    private static NpgsqlDataSourceBuilder Builder(IPEndPoint server) =>
-        new($"Host={server.Address};Port={server.Port};Username=postgres;Database=postgres;Pooling=false;Timeout={ClientTimeouts.ConnectSeconds};SSL Mode=Disable;Gss Encryption Mode=Disable");
+    private static NpgsqlDataSourceBuilder Builder(IPEndPoint server) => new(ConnectionString(server, pooling: false));
+
+    private static string ConnectionString(IPEndPoint server, bool pooling) =>
+        FormattableString.Invariant($"Host={server.Address};Port={server.Port};Username=postgres;Database=postgres;Pooling={pooling};Timeout={ClientTimeouts.ConnectSeconds};SSL Mode=Disable;Gss Encryption Mode=Disable");
 
     private static NpgsqlConnection Open(RoutedLab lab, NpgsqlDataSource dataSource) =>
         NetworkNamespace.RunInside(lab.Client, dataSource.OpenConnection);
