@@ -208,6 +208,28 @@ public sealed class PostgresBehindNatTests(PostgresLab fixture) : IClassFixture<
         kernel.Interval.Should().Be(TimeSpan.FromSeconds(3));
     }
 
+    [Fact]
+    public void UseKeepAlive_ConnectionStringOfTheBuilder_APlainNpgsqlConnectionCarriesTheProfile()
+    {
+        var (lab, server) = fixture.Server.Start();
+        using var profiles = ClientProfiles.InCode("readback", NatProfiles.ReadBack);
+        var connectionString = Builder(server.EndPoint).UseKeepAlive(profiles.Profiles, "readback").ConnectionString;
+        var before = ClientSockets.Snapshot(server.EndPoint);
+        using var connection = NetworkNamespace.RunInside(lab.Client, () =>
+        {
+            var opened = new NpgsqlConnection(connectionString); // no data source: code that takes a connection string
+            opened.Open();
+            return opened;
+        });
+        Select(connection);
+
+        var kernel = ClientSockets.SingleNew(server.EndPoint, before).View.GetKeepAlive();
+
+        kernel.Enabled.Should().BeTrue();
+        kernel.IdleTime.Should().Be(TimeSpan.FromSeconds(7), "the builder's connection string carries Tcp Keepalive Time from the profile");
+        kernel.Interval.Should().Be(TimeSpan.FromSeconds(3));
+    }
+
     private static TimeSpan? IdleOfANewConnection(RoutedLab lab, IPEndPoint server, NpgsqlDataSource dataSource)
     {
         var before = ClientSockets.Snapshot(server);
