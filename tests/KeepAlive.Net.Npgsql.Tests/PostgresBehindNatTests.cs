@@ -230,6 +230,23 @@ public sealed class PostgresBehindNatTests(PostgresLab fixture) : IClassFixture<
         kernel.Interval.Should().Be(TimeSpan.FromSeconds(3));
     }
 
+    [Fact]
+    public void UseKeepAlive_TwoDataSourcesWithDifferentProfiles_EachSocketCarriesItsOwn()
+    {
+        var (lab, server) = fixture.Server.Start();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([
+            new("KeepAlive:Profiles:reporting:Tcp:IdleTime", "7s"), new("KeepAlive:Profiles:reporting:Tcp:Interval", "3s"),
+            new("KeepAlive:Profiles:orders:Tcp:IdleTime", "11s"), new("KeepAlive:Profiles:orders:Tcp:Interval", "2s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        using var reporting = Builder(server.EndPoint).UseKeepAlive(profiles.Profiles, "reporting").Build();
+        using var orders = Builder(server.EndPoint).UseKeepAlive(profiles.Profiles, "orders").Build();
+
+        IdleOfANewConnection(lab, server.EndPoint, reporting).Should().Be(TimeSpan.FromSeconds(7));
+        IdleOfANewConnection(lab, server.EndPoint, orders).Should().Be(TimeSpan.FromSeconds(11), "each data source keeps its own profile's values");
+        IdleOfANewConnection(lab, server.EndPoint, reporting).Should().Be(TimeSpan.FromSeconds(7), "building another data source does not change this one");
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().HaveCount(2).And.Contain(m => m.Contains("'reporting'", StringComparison.Ordinal)).And.Contain(m => m.Contains("'orders'", StringComparison.Ordinal));
+    }
+
     private static TimeSpan? IdleOfANewConnection(RoutedLab lab, IPEndPoint server, NpgsqlDataSource dataSource)
     {
         var before = ClientSockets.Snapshot(server);
