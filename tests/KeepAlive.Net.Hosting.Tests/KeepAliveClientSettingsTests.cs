@@ -106,6 +106,19 @@ public sealed class KeepAliveClientSettingsTests
     }
 
     [Fact]
+    public void Create_IntervalBelowOneSecond_TheFixSpeaksOfThisClientNotAnother()
+    {
+        // The sub-second refusal is shared by every client that counts whole seconds: it said "(RabbitMQ reads 0 as "the
+        // server decides")" to a Redis or Npgsql user, a sentence about a client they do not use.
+        using var services = Profiles(("KeepAlive:Profiles:p:Heartbeat:Interval", "500ms"));
+
+        var act = () => KeepAliveClientSettings.Create(services.GetRequiredService<IKeepAliveProfiles>(), "p", Client);
+
+        act.Should().Throw<OptionsValidationException>().Which.Failures.Should().ContainSingle()
+            .Which.Should().Contain("below 1s it would round to 0, which TestClient does not take as an interval").And.NotContain("RabbitMQ");
+    }
+
+    [Fact]
     public void Create_HeartbeatAboveWhatTheClientCarries_Refused()
     {
         using var services = InCode(p => p.Heartbeat.Interval = TimeSpan.FromSeconds(45));

@@ -32,7 +32,7 @@ internal static class KeepAliveClientRules
         var heartbeat = profile.Heartbeat;
         if (heartbeat is { IsIntervalSet: true } && client.HeartbeatInWholeSeconds && heartbeat.Interval < OneSecond)
         {
-            errors.Add(new("Heartbeat:Interval", Text($"Heartbeat:Interval is {Show(heartbeat.Interval)}, but {client.ClientName} counts {client.HeartbeatSetting} in whole seconds: below 1s it would round to 0, which turns the client's heartbeat off (RabbitMQ reads 0 as \"the server decides\"). Fix: set Heartbeat:Interval to at least \"1s\", or remove it to keep {client.ClientName}'s own default.")));
+            errors.Add(new("Heartbeat:Interval", Text($"Heartbeat:Interval is {Show(heartbeat.Interval)}, but {client.ClientName} counts {client.HeartbeatSetting} in whole seconds: below 1s it would round to 0, which {client.ClientName} does not take as an interval (0 turns its own heartbeat off, or leaves it to the server). Fix: set Heartbeat:Interval to at least \"1s\", or remove it to keep {client.ClientName}'s own default.")));
         }
         else if (heartbeat is { IsIntervalSet: true } && heartbeat.Interval > client.MaxHeartbeatInterval)
         {
