@@ -5,7 +5,7 @@
 // self-contained, the outgoing client calls this same app's /peer endpoint on 127.0.0.1. The SignalR hub at /hubs/echo
 // and the hub client behind /hub take their keep-alive messages and timeouts from one profile, "hub" (the client's
 // sockets, its WebSocket's included, carry the profile's Tcp section).
-//   dotnet run --project examples/WebApi            then  curl http://127.0.0.1:5080/pay  and  curl http://127.0.0.1:5080/hub
+//   dotnet run --project examples/WebApi            then  curl http://127.0.0.1:5080/pay, /hub and /connection; Ctrl+C stops it
 //   dotnet run --project examples/WebApi -- --smoke  starts, calls /pay, /hub and /connection once, prints the results, exits
 using System.Globalization;
 using KeepAlive.Net;
@@ -76,7 +76,7 @@ app.MapGet("/hub", async (IKeepAliveProfiles profiles, OutgoingConnections peer,
 await app.StartAsync();
 var address = app.Urls.First();
 app.Services.GetRequiredService<OutgoingConnections>().BaseAddress = new Uri(address);
-Console.WriteLine($"Listening on {address}; try {address}/pay and {address}/connection");
+Console.WriteLine($"Listening on {address}; try {address}/pay, {address}/hub and {address}/connection");
 
 if (smoke)
 {

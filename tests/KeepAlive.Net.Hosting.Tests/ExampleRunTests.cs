@@ -18,6 +18,8 @@ public sealed partial class ExampleRunTests
 
         exitCode.Should().Be(0, output);
         output.Should().Contain("Listening on http://127.0.0.1:", "--smoke --urls must keep the URL (the switch is removed before the host reads arguments)");
+        output.Should().MatchRegex(@"Listening on (http://127\.0\.0\.1:\d+); try \1/pay, \1/hub and \1/connection",
+            "the line a newcomer reads names every endpoint the README and Program.cs tell them to try, /hub included");
         output.Should().Contain("peer said 'paid'");
         output.Should().MatchRegex(@"inbound  \(Linux\): Linux: keep-alive on, idle 45s, interval 10s, probes 3, .*\(read back from the kernel\)",
             "the inbound connection carries the 'inbound' profile of appsettings.json, read back from the kernel");
