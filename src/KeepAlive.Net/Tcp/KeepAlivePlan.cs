@@ -31,7 +31,13 @@ internal sealed class KeepAlivePlan
             TcpKeepAliveValidator.ThrowIfInvalid(options, capabilities);
             var untouched = new PlannedValue(false, null, 0, KeepAliveOptionStatus.NotChanged, "Keep-alive is disabled; only SO_KEEPALIVE was switched off.");
             var userTimeout = options.UserTimeout is { } explicitTimeout ? PlanUserTimeout(explicitTimeout, capabilities, untouched, untouched, untouched) : untouched;
-            return new KeepAlivePlan(capabilities, false) { Idle = untouched, Interval = untouched, ProbeCount = untouched, UserTimeout = userTimeout };
+            return new KeepAlivePlan(capabilities, false)
+            {
+                Idle = options.IsSet(KeepAliveOption.IdleTime) ? NotAppliedWhileDisabled(KeepAliveOption.IdleTime, options.IdleTime) : untouched,
+                Interval = options.IsSet(KeepAliveOption.Interval) ? NotAppliedWhileDisabled(KeepAliveOption.Interval, options.Interval) : untouched,
+                ProbeCount = options.IsSet(KeepAliveOption.ProbeCount) ? NotAppliedWhileDisabled(KeepAliveOption.ProbeCount, options.ProbeCount) : untouched,
+                UserTimeout = userTimeout,
+            };
         }
 
         TcpKeepAliveValidator.ThrowIfInvalid(options, capabilities);
@@ -50,6 +56,14 @@ internal sealed class KeepAlivePlan
                 : PlanUserTimeout(options.UserTimeout, capabilities, idle, interval, probeCount),
         };
     }
+
+    // A value asked for while keep-alive is off: kept in the report as requested, never written, and the fix said.
+    private static PlannedValue NotAppliedWhileDisabled(KeepAliveOption option, TimeSpan requested) =>
+        NotAppliedWhileDisabled(option, (long)requested.TotalMilliseconds, requested);
+
+    private static PlannedValue NotAppliedWhileDisabled(KeepAliveOption option, long requested, TimeSpan? requestedTime = null) =>
+        new(false, requested, 0, KeepAliveOptionStatus.NotChanged,
+            $"Not applied: keep-alive is disabled (Enabled = false), so only SO_KEEPALIVE was switched off. Fix: enable keep-alive, or remove {option}.", requestedTime);
 
     private static PlannedValue Unsupported(TimeSpan requested) =>
         new(false, (long)requested.TotalMilliseconds, 0, KeepAliveOptionStatus.Unsupported,

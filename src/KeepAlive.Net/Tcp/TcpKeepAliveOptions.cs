@@ -117,8 +117,13 @@ public class TcpKeepAliveOptions
         {
             KeepAliveOption.Enabled => false,
             KeepAliveOption.UserTimeout => _userTimeout is null,
-            _ => Array.IndexOf(_set, option) < 0,
+            _ => !IsSet(option),
         };
+
+    /// <summary>Tells whether a field was assigned (in code or by configuration binding) rather than left at its default.</summary>
+    /// <param name="option">The field.</param>
+    /// <returns><see langword="true"/> once the field's setter has run, whatever <see cref="UnsetValues"/> says.</returns>
+    internal bool IsSet(KeepAliveOption option) => Array.IndexOf(_set, option) >= 0;
 
     /// <summary>
     /// Gets the time after which the kernel declares a silent, idle peer dead with these options:
@@ -158,7 +163,7 @@ public class TcpKeepAliveOptions
 
     private T Mark<T>(KeepAliveOption option, T value)
     {
-        if (Array.IndexOf(_set, option) < 0)
+        if (!IsSet(option))
         {
             _set = [.. _set, option];
         }

@@ -206,6 +206,42 @@ public sealed class ConfigureKeepAliveLoopbackTests
     }
 
     [Fact]
+    public void ConfigureKeepAlive_DisabledWithAnIdleTime_ReportsTheRequestAsNotAppliedAndWritesNothing()
+    {
+        // { Enabled = false, IdleTime = 30s } reported IdleTime "requested n/a, NotChanged": the 30s asked for appeared nowhere.
+        using var pair = LoopbackConnection.Open();
+        var idleBefore = (int)pair.Client.GetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime)!;
+
+        var settings = pair.Client.ConfigureKeepAlive(new TcpKeepAliveOptions { Enabled = false, IdleTime = TimeSpan.FromSeconds(30) });
+
+        ((int)pair.Client.GetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime)!).Should().Be(idleBefore, "nothing but SO_KEEPALIVE is written while disabled");
+        ((int)pair.Client.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive)!).Should().Be(0);
+        var idle = settings.GetReport(KeepAliveOption.IdleTime)!;
+        idle.Status.Should().Be(KeepAliveOptionStatus.NotChanged);
+        idle.RequestedTime.Should().Be(TimeSpan.FromSeconds(30));
+        idle.Effective.Should().Be(idleBefore * 1000L, "the effective value is the kernel's, untouched");
+        idle.ToString().Should().Contain("requested 30s").And.Contain("keep-alive is disabled").And.Contain("Fix: enable keep-alive, or remove IdleTime");
+        settings.GetReport(KeepAliveOption.Interval)!.Requested.Should().BeNull("Interval was not set, so nothing was asked for");
+        settings.GetReport(KeepAliveOption.ProbeCount)!.Requested.Should().BeNull();
+        settings.HasAdjustments.Should().BeFalse();
+    }
+
+    [Fact]
+    public void ConfigureKeepAlive_DisabledWithNothingSet_RequestsNothing()
+    {
+        using var pair = LoopbackConnection.Open();
+
+        var settings = pair.Client.ConfigureKeepAlive(new TcpKeepAliveOptions { Enabled = false });
+
+        foreach (var option in new[] { KeepAliveOption.IdleTime, KeepAliveOption.Interval, KeepAliveOption.ProbeCount })
+        {
+            var report = settings.GetReport(option)!;
+            report.Status.Should().Be(KeepAliveOptionStatus.NotChanged);
+            report.FormatRequested().Should().Be("n/a", $"{option} was not set");
+        }
+    }
+
+    [Fact]
     public void ConfigureKeepAlive_DisabledWithAUserTimeout_WritesTheUserTimeoutAndReportsIt()
     {
         // TCP_USER_TIMEOUT bounds unacknowledged data whether or not keep-alive probes run: { Enabled = false,
