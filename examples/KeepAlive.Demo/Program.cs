@@ -1,4 +1,4 @@
-// KeepAlive.Net demo: the case study (docs/CASE.md) end to end on loopback, in under a minute.
+// KeepAlive.Net demo: the case study (docs/CASE.md) end to end on loopback, about 20 s after the first build.
 // A server sits behind a proxy that closes connections idle for more than 2 s, like the customer's peer.
 // Two clients heartbeat every second: one with PeriodicTimer (on the thread pool), one with KeepAlive.Net.
 // Then the thread pool is flooded with blocking work, as the customer's code did.
