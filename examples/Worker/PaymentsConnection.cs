@@ -67,6 +67,11 @@ public sealed partial class PaymentsConnection(
         {
         }
 
+        // Stop the heartbeat before counting: while it runs, the count read here is behind the one the health check and the
+        // metrics read a moment later (a heartbeat is counted once its send has returned, after the peer may have echoed it).
+        // No heartbeat starts after Dispose; one being written finishes, so wait for the write path before reading.
+        heartbeat.Dispose(); // and before the shutdown: a heartbeat into the connection being shut down would fail, and declare the peer dead
+        await (await stream.BeginMessageAsync(CancellationToken.None)).DisposeAsync();
         var statistics = heartbeat.GetStatistics();
         LogDone(logger, statistics.Sent, Measured(statistics.MaxLateness), statistics.Delayed, client.GetKeepAlive());
         var report = await health.CheckHealthAsync(CancellationToken.None);
@@ -75,7 +80,6 @@ public sealed partial class PaymentsConnection(
             LogHealth(logger, name, entry.Status, entry.Description, string.Join(", ", entry.Data.Select(static d => $"{d.Key}={d.Value}")));
         }
 
-        heartbeat.Dispose(); // first: a heartbeat into the connection being shut down would fail, and declare the peer dead
         client.Client.Shutdown(SocketShutdown.Both);
         await reader;
         lifetime.StopApplication();

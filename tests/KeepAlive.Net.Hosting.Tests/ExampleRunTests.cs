@@ -56,6 +56,14 @@ public sealed partial class ExampleRunTests
         own.Should().Contain(static l => l.Contains("Stopping after", StringComparison.Ordinal)).And.Contain(static l => l.Contains("keepalive.heartbeat.lateness", StringComparison.Ordinal));
         own.SelectMany(static l => DurationText.NotReadBack(l)).Should().BeEmpty("every duration the example writes reads back as configuration (\"40ms\", \"1s\")");
         own.Where(static l => Clock().IsMatch(l)).Should().BeEmpty("a clock (00:00:50) is a second way to write a duration");
+
+        // The count the example prints is the one its health check and metrics print after it: it used to read the count
+        // while the heartbeat still ran, and printed "Stopping after 2 heartbeats" above "keepalive.heartbeat.sent 3" (the
+        // run ends as a heartbeat comes due).
+        var stopped = Regex.Match(output, @"Stopping after (\d+) heartbeats");
+        var sent = Regex.Match(output, @"keepalive\.heartbeat\.sent\s+(\d+)");
+        sent.Success.Should().BeTrue(output);
+        stopped.Groups[1].Value.Should().Be(sent.Groups[1].Value, "the example reads its count once the heartbeat has stopped, as the metrics do (output: {0})", output);
     }
 
     [Fact]
