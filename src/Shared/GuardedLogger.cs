@@ -30,7 +30,7 @@ internal sealed class GuardedLogger : ILogger
 
     /// <summary>Creates the counter of the records dropped, <c>keepalive.log.failed</c>, on <paramref name="meter"/>.</summary>
     public static Counter<long> CreateCounter(Meter meter) =>
-        meter.CreateCounter<long>(KeepAliveMetricNames.LogFailed, "{record}", "Log records dropped because the application's logger threw; what the library was doing carries on.");
+        meter.CreateCounter<long>(KeepAliveMetricNames.LogFailed, KeepAliveMetricNames.RecordsUnit, "Log records dropped because the application's logger threw; what the library was doing carries on.");
 
     /// <inheritdoc/>
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)

@@ -22,6 +22,10 @@ internal static class KeepAliveMetricNames
     public const string LogFailed = "keepalive.log.failed";
     public const string Seconds = "s";
     public const string HeartbeatsUnit = "{heartbeat}";
+    public const string PeersUnit = "{peer}";
+    public const string RegistrationsUnit = "{registration}";
+    public const string ReloadsUnit = "{reload}";
+    public const string RecordsUnit = "{record}";
     public const string NameTag = "keepalive.heartbeat.name";
 
     // Tags follow OpenTelemetry's attribute naming: namespaced under keepalive (a bare "cause" or "reason" clashes with other

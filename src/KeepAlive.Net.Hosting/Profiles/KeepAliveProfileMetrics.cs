@@ -22,7 +22,7 @@ internal sealed class KeepAliveProfileMetrics : IDisposable
     public KeepAliveProfileMetrics(IMeterFactory? meterFactory = null)
     {
         var meter = KeepAliveMeter.Create(meterFactory, out _ownedMeter);
-        _rejected = meter.CreateCounter<long>(KeepAliveMetricNames.ReloadRejected, "{reload}",
+        _rejected = meter.CreateCounter<long>(KeepAliveMetricNames.ReloadRejected, KeepAliveMetricNames.ReloadsUnit,
             "Configuration reloads that made a keep-alive profile invalid or removed it; the last valid values stayed in force.");
         _logFailed = GuardedLogger.CreateCounter(meter);
     }

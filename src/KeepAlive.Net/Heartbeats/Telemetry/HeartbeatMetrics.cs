@@ -35,8 +35,8 @@ internal sealed class HeartbeatMetrics : IDisposable
         Skipped = meter.CreateCounter<long>(N.Skipped, N.HeartbeatsUnit, "Due heartbeats folded into a later one after a stall.");
         Blocked = meter.CreateCounter<long>(N.Blocked, N.HeartbeatsUnit, "Heartbeat sends that ran longer than the blocked threshold.");
         Overdue = meter.CreateCounter<long>(N.Overdue, N.HeartbeatsUnit, "Heartbeats a watched DriftMonitor expected and had not seen an interval plus the delayed threshold after the last one, counted while they still wait: once per stall.");
-        PeerDead = meter.CreateCounter<long>(N.PeerDead, "{peer}", "Peers declared dead: silent for longer than the timeout, or a heartbeat send that failed for good (connection reset or closed).");
-        Registrations = meter.CreateUpDownCounter<long>(N.Registrations, "{registration}", "Live heartbeat registrations.");
+        PeerDead = meter.CreateCounter<long>(N.PeerDead, N.PeersUnit, "Peers declared dead: silent for longer than the timeout, or a heartbeat send that failed for good (connection reset or closed).");
+        Registrations = meter.CreateUpDownCounter<long>(N.Registrations, N.RegistrationsUnit, "Live heartbeat registrations.");
         LogFailed = GuardedLogger.CreateCounter(meter); // one instrument, one description, in every package
     }
 
