@@ -11,10 +11,14 @@ using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Adds the keep-alive health check: heartbeat lateness against each profile's idle budget, and dead peers.</summary>
+/// <summary>
+/// Adds the keep-alive health check: heartbeat lateness against each profile's idle budget, heartbeat sends blocked, watched
+/// heartbeats overdue, and dead peers.
+/// </summary>
 /// <remarks>
 /// Built on the library's public telemetry: a <see cref="System.Diagnostics.Metrics.MeterListener"/> on the
-/// <c>KeepAlive.Net</c> meter (<c>keepalive.heartbeat.lateness</c>, <c>keepalive.peer.dead</c>), started with the host.
+/// <c>KeepAlive.Net</c> meter (<c>keepalive.heartbeat.lateness</c>, <c>keepalive.heartbeat.blocked</c>,
+/// <c>keepalive.heartbeat.overdue</c>, <c>keepalive.peer.dead</c>; docs/HEALTH.md), started with the host.
 /// So a heartbeat the application sends with its own timer and reports through a <c>DriftMonitor</c> created with the
 /// host's <c>IMeterFactory</c> and named after a profile is judged too.
 /// </remarks>

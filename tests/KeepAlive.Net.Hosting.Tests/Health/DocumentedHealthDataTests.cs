@@ -33,6 +33,26 @@ public sealed partial class DocumentedHealthDataTests
         written.Where(k => !documented.Contains(k)).Should().BeEmpty($"each key the check writes has a row under \"{Heading}\" in docs/HEALTH.md, which names {string.Join(", ", documented)}");
     }
 
+    [Fact]
+    public async Task ApiDocs_AddKeepAlive_NameEveryInstrumentHealthDocSaysTheCheckListensTo()
+    {
+        var markdown = await File.ReadAllTextAsync(RepositoryFiles.Path("docs", "HEALTH.md"), TestContext.Current.CancellationToken);
+        var paragraph = markdown[markdown.IndexOf("The check listens with a `MeterListener`", StringComparison.Ordinal)..];
+        paragraph = Parenthesised().Replace(paragraph[..paragraph.IndexOf("\n\n", StringComparison.Ordinal)], string.Empty);
+        paragraph = paragraph[..paragraph.IndexOf(". ", StringComparison.Ordinal)]; // its first sentence, tags in parentheses left out
+        var listened = Quoted().Matches(paragraph).Select(static q => q.Groups[1].Value).Where(static n => n.StartsWith("keepalive.", StringComparison.Ordinal)).ToList();
+        var xml = System.Xml.Linq.XDocument.Load(Path.Combine(AppContext.BaseDirectory, "KeepAlive.Net.Hosting.xml"));
+        var remarks = xml.Descendants("member")
+            .Single(static m => (string?)m.Attribute("name") == "T:Microsoft.Extensions.DependencyInjection.KeepAliveHealthChecksBuilderExtensions").Value;
+
+        listened.Should().Contain("keepalive.heartbeat.lateness", "docs/HEALTH.md's paragraph lists the instruments the check listens to");
+        listened.Where(n => !remarks.Contains(n, StringComparison.Ordinal)).Should().BeEmpty(
+            $"the XML docs of AddKeepAlive's class name every instrument the check listens to, as docs/HEALTH.md does ({string.Join(", ", listened)})");
+    }
+
+    [GeneratedRegex(@"\([^)]*\)")]
+    private static partial Regex Parenthesised();
+
     // The first cell of a row: one or more `key`s.
     [GeneratedRegex(@"^\|\s*([^|]+)\|")]
     private static partial Regex KeyCell();
