@@ -19,6 +19,9 @@ internal sealed class OverdueWarnings(Func<TimeSpan> elapsed) : ILoggerFactory, 
     /// <summary>Writes when a warning came, since the table started, to a tenth of a second ("2s300ms"): one form for its line and the result.</summary>
     public static string At(TimeSpan sinceStart) => KeepAliveDuration.Format(sinceStart, TimeSpan.FromMilliseconds(100));
 
+    /// <summary>The table's time column: as wide as the widest time it shows, a warning's within the demo's 20 s ("12s300ms").</summary>
+    public const int TimeWidth = 8;
+
     public ILogger CreateLogger(string categoryName) => this;
 
     public void AddProvider(ILoggerProvider provider)
@@ -45,6 +48,6 @@ internal sealed class OverdueWarnings(Func<TimeSpan> elapsed) : ILoggerFactory, 
         Interlocked.CompareExchange(ref _firstTicks, at.Ticks, -1);
         string? Value(string key) => Convert.ToString(values.FirstOrDefault(v => v.Key == key).Value, CultureInfo.InvariantCulture);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{At(at),7}  ! warning 2014, while the PeriodicTimer heartbeat still waits: {Value("Overdue")} overdue, cause {Value("Cause")}; {Value("Budget")}"));
+            $"{At(at),TimeWidth}  ! warning 2014, while the PeriodicTimer heartbeat still waits: {Value("Overdue")} overdue, cause {Value("Cause")}; {Value("Budget")}"));
     }
 }

@@ -64,8 +64,8 @@ var timerLoop = Task.Run(() => PeriodicTimerHeartbeatAsync(timerSocket, stop.Tok
 // The story, told from a thread we own (awaits here would be starved too).
 clock.Start();
 var ceiling = ThreadPoolCeiling.Lower();
-Console.WriteLine(" time  phase        PeriodicTimer: late  connection          KeepAlive.Net: late  connection");
-Console.WriteLine("        (late: the worst heartbeat that left in that second, or how overdue the next one is)");
+Console.WriteLine($"{"time",OverdueWarnings.TimeWidth}  phase        PeriodicTimer: late  connection          KeepAlive.Net: late  connection");
+Console.WriteLine($"{string.Empty,OverdueWarnings.TimeWidth}   (late: the worst heartbeat that left in that second, or how overdue the next one is)");
 var floodStarted = false;
 var oursWorstSoFar = TimeSpan.Zero;
 while (clock.Elapsed < calm + starvation + recovery)
@@ -81,7 +81,7 @@ while (clock.Elapsed < calm + starvation + recovery)
     var ours = registration.GetStatistics();
     var oursThisSecond = ours.MaxLateness > oursWorstSoFar ? ours.MaxLateness : ours.LastLateness;
     oursWorstSoFar = ours.MaxLateness;
-    Console.WriteLine($"{Late(TimeSpan.FromSeconds(Math.Round(clock.Elapsed.TotalSeconds))),5}  {phase,-11}  {TimerLateness(),18}  {Status(timerSocket),-18}  {Late(oursThisSecond),18}  {Status(keepAliveSocket)}");
+    Console.WriteLine($"{Late(TimeSpan.FromSeconds(Math.Round(clock.Elapsed.TotalSeconds))),OverdueWarnings.TimeWidth}  {phase,-11}  {TimerLateness(),18}  {Status(timerSocket),-18}  {Late(oursThisSecond),18}  {Status(keepAliveSocket)}");
 }
 
 ceiling.Restore();

@@ -167,6 +167,9 @@ public sealed partial class FirstTenMinutesTests : IDisposable
             $"the PeriodicTimer heartbeat's {worst} lateness, the one the result reports, shows in the second it finally left");
         output.Should().Contain("! warning 2014, while the PeriodicTimer heartbeat still waits:").And.Contain("cause ThreadPoolStarvation;")
             .And.Contain("DriftMonitor's overdue watch warned at", "the watch says the heartbeat is late while it still waits, before it finally leaves");
+        var phaseColumn = rows.Select(static row => DemoRow().Match(row).Groups[1].Index).Distinct().Should().ContainSingle("the table's rows align").Subject;
+        output.Split('\n').Where(static line => line.Contains("! warning 2014", StringComparison.Ordinal)).Select(static line => line.IndexOf('!', StringComparison.Ordinal))
+            .Should().NotBeEmpty().And.AllBeEquivalentTo(phaseColumn, "a warning 2014 row is a row of the table: its time fits the time column and its text starts at the phase column");
         DurationText.NotReadBack(output).Should().BeEmpty("the demo writes durations as the library does (\"54ms\", \"7s3ms\", \"2s\"), as its warning 2014 line and kernel settings do");
     }
 
