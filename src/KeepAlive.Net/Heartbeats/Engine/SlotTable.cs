@@ -30,19 +30,7 @@ internal sealed class SlotTable(TimeProvider timeProvider)
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public int Allocate(HeartbeatOptions options, out BeatSettings settings)
     {
-        BeatSettingsKey key;
-        try
-        {
-            key = BeatSettings.KeyOf(options);
-        }
-        catch (OverflowException)
-        {
-            // The key holds derived values (the spread, the lateness budget) that overflow on values far out of range
-            // (Interval = TimeSpan.MinValue): the validator names them; it is reached before the key only when new.
-            HeartbeatOptionsValidator.ThrowIfInvalid(options);
-            throw;
-        }
-
+        var key = BeatSettings.KeyOf(options); // never throws: its derived values are null when out of range (HeartbeatOptions.LatenessBudget)
         lock (_lock)
         {
             if (!_settingsByKey.TryGetValue(key, out var index))
