@@ -27,4 +27,21 @@ internal static class ExitCodes
     /// standard error, then the stack trace to report (70, EX_SOFTWARE of sysexits.h).
     /// </summary>
     public const int InternalError = 70;
+
+    /// <summary>
+    /// Every exit code with its meaning in the words of the root <c>--help</c> ("Exit codes: 0 fine, 1 a finding ..."), in
+    /// ascending order: the codes are the constants above, so help never names one they do not.
+    /// </summary>
+    public static IReadOnlyList<(int Code, string Meaning)> Meanings { get; } =
+    [
+        (Fine, "fine"),
+        (Finding, "a finding (dead or killed connection, late heartbeat, unprotected connection, a path that forgets idle flows)"),
+        (BadInput, "bad input"),
+        (NothingToJudge, "nothing to judge (doctor: no connection; analyze: no TCP flow, or only flows captured one way; probe-idle: no silence could be held)"),
+        (InternalError, "an internal error (a bug: please report it)"),
+        (Interrupted, "stopped by Ctrl-C or SIGTERM (check: its hold cut short, no pass)"),
+    ];
+
+    /// <summary>Gets <see cref="Meanings"/> as the root <c>--help</c> lists them: "0 fine, 1 a finding (...), ..., 130 stopped by Ctrl-C or SIGTERM (...)".</summary>
+    public static string Listed { get; } = string.Join(", ", Meanings.Select(static m => $"{m.Code} {m.Meaning}"));
 }

@@ -8,7 +8,7 @@ using KeepAlive.Net.Tool.Show;
 
 namespace KeepAlive.Net.Tool.Cli;
 
-/// <summary>The <c>keepalive</c> command line: show, check and analyze; exit codes 0 fine, 1 finding, 2 bad input, 3 nothing to judge, 70 internal error, 130 interrupted.</summary>
+/// <summary>The <c>keepalive</c> command line: show, check, analyze, doctor and probe-idle; its exit codes are <see cref="ExitCodes"/>'s, listed in the root help.</summary>
 internal static class ToolApp
 {
     /// <summary>The command's name in help and messages: the installed command, not the assembly (KeepAlive.Net.Tool).</summary>
@@ -19,7 +19,7 @@ internal static class ToolApp
     /// "KeepAlive.Net.Tool"; a command named <see cref="Name"/> with the same help, version and suggest support says "keepalive".
     /// </summary>
     public static Command Create(ToolConsole console) =>
-        new(Name, "keepalive: from keep-alive configuration to packets. Exit codes: 0 fine, 1 a finding (dead or killed connection, late heartbeat, unprotected connection, a path that forgets idle flows), 2 bad input, 3 nothing to judge (doctor: no connection; analyze: no TCP flow, or only flows captured one way; probe-idle: no silence could be held), 70 an internal error (a bug: please report it), 130 stopped by Ctrl-C or SIGTERM (check: its hold cut short, no pass).")
+        new(Name, $"keepalive: from keep-alive configuration to packets. Exit codes: {ExitCodes.Listed}.")
         {
             new HelpOption(),
             new VersionOption(),
@@ -102,7 +102,7 @@ internal static class ToolApp
 
     /// <summary>
     /// The fields every <c>--json</c> of a run stopped by Ctrl-C or SIGTERM carries: <c>"cancelled": true</c>,
-    /// <c>"exitCode": 130</c> and the line written to standard error as <c>"message"</c>.
+    /// <c>"exitCode"</c>: <see cref="ExitCodes.Interrupted"/> and the line written to standard error as <c>"message"</c>.
     /// </summary>
     public static void WriteCancelled(System.Text.Json.Utf8JsonWriter json, string message)
     {

@@ -1,10 +1,12 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
 using KeepAlive.Net.Tool.Cli;
 using KeepAlive.Net.Tool.Tests.Support;
 
 namespace KeepAlive.Net.Tool.Tests.Cli;
 
 /// <summary>Help names the command people type, <c>keepalive</c>, not the assembly it is built from.</summary>
-public sealed class HelpTests
+public sealed partial class HelpTests
 {
     [Fact]
     public async Task Help_AsAProcess_NamesTheCommandKeepalive()
@@ -66,6 +68,23 @@ public sealed class HelpTests
     }
 
     [Fact]
+    public async Task Help_OfTheRoot_ListsEveryExitCodeExitCodesDeclares()
+    {
+        // The exit codes are a contract for scripts, declared in ExitCodes; the root --help listed them as literal numbers
+        // ("0 fine, 1 a finding ..., 130 stopped by Ctrl-C ..."), so a code changed there would have left help naming the old one.
+        var declared = typeof(ExitCodes).GetFields(BindingFlags.Public | BindingFlags.Static).Where(static f => f.IsLiteral)
+            .Select(static f => (int)f.GetRawConstantValue()!).Order().ToList();
+
+        var (exitCode, output, _) = await ToolRun.InProcessAsync("--help");
+
+        exitCode.Should().Be(0);
+        var sentence = output[output.IndexOf("Exit codes: ", StringComparison.Ordinal)..];
+        sentence = Parenthesised().Replace(sentence[..sentence.IndexOf('\n', StringComparison.Ordinal)], string.Empty);
+        ListedCode().Matches(sentence).Select(static m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))
+            .Should().Equal(declared, $"the root --help lists every exit code ExitCodes declares, and no other: {sentence}");
+    }
+
+    [Fact]
     public async Task UnknownCommand_ExitsTwoPointingToKeepaliveHelp()
     {
         var (exitCode, _, error) = await ToolRun.InProcessAsync("nope");
@@ -73,4 +92,11 @@ public sealed class HelpTests
         exitCode.Should().Be(2);
         error.Should().Contain("'nope'").And.Contain("keepalive --help");
     }
+
+    [GeneratedRegex(@"\s*\([^)]*\)")]
+    private static partial Regex Parenthesised();
+
+    // "Exit codes: 0 fine, 1 a finding, ...": the code that starts each item.
+    [GeneratedRegex(@"(?:: |, )(\d+) ")]
+    private static partial Regex ListedCode();
 }
