@@ -22,7 +22,7 @@ internal static class AnalyzeCommand
         var file = new Argument<FileInfo>("file")
         {
             Description = "A .pcap or .pcapng capture, e.g. from 'tcpdump -w FILE' or 'keepalive check --capture FILE'.",
-            CustomParser = static result => Paths.Parse(result, "FILE", "keepalive analyze capture.pcap")!,
+            CustomParser = static result => Paths.ParseToRead(result, "FILE", "keepalive analyze capture.pcap")!,
         };
         var heartbeat = Durations.Option("--heartbeat-interval", "The application's heartbeat period; data that leaves 1.5 times this after the previous data is a late heartbeat.", CaptureRange);
         var idleTimeout = Durations.IdleTimeoutOption("--idle-timeout", "The idle timeout of the peer or a middlebox (NAT, load balancer); a flow silent this long is reported as killed.", CaptureRange);

@@ -30,7 +30,7 @@ internal static class CheckCommand
         {
             Description = "Record the connection's packets to this pcap file (libpcap; needs root or CAP_NET_RAW).",
             HelpName = "file",
-            CustomParser = static result => Paths.Parse(result, "--capture", "--capture /tmp/check.pcap"),
+            CustomParser = static result => Paths.ParseToWrite(result, "--capture", "--capture /tmp/check.pcap"),
         };
         var command = new Command("check", "Connect, apply keep-alive settings, and watch the connection live until it dies or --hold passes.") { endpoint, heartbeat, every, hold, capture };
         heartbeat.Validators.Add(static result =>

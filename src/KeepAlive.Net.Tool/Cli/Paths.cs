@@ -6,17 +6,27 @@ namespace KeepAlive.Net.Tool.Cli;
 /// <summary>File arguments and flags refused in the tool's words (the flag, the value, the fix), not System.CommandLine's type names.</summary>
 internal static partial class Paths
 {
-    /// <summary>Reads a file path; an empty one, and '-' (standard input or output, which the tool does not read or write), are refused.</summary>
+    /// <summary>Reads the path of a file to read; an empty one, and '-' (standard input, which the tool does not read), are refused.</summary>
     /// <param name="result">The argument or flag being parsed.</param>
-    /// <param name="name">The flag or argument as the user writes it, e.g. <c>--capture</c>.</param>
-    /// <param name="example">A good value, e.g. <c>/tmp/check.pcap</c>.</param>
-    public static FileInfo? Parse(ArgumentResult result, string name, string example)
+    /// <param name="name">The flag or argument as the user writes it, e.g. <c>--settings</c>.</param>
+    /// <param name="example">A good value, e.g. <c>--settings appsettings.json</c>.</param>
+    public static FileInfo? ParseToRead(ArgumentResult result, string name, string example) =>
+        Parse(result, name, example, "'-' (standard input or output) is not supported: the tool reads and writes files by name. Fix: save it to a file first and give its path");
+
+    /// <summary>Reads the path of a file to write; an empty one, and '-' (standard output, which carries the command's report), are refused.</summary>
+    /// <param name="result">The flag being parsed.</param>
+    /// <param name="name">The flag as the user writes it, e.g. <c>--capture</c>.</param>
+    /// <param name="example">A good value, e.g. <c>--capture /tmp/check.pcap</c>.</param>
+    public static FileInfo? ParseToWrite(ArgumentResult result, string name, string example) =>
+        Parse(result, name, example, "'-' (standard output) is not supported: the tool writes files by name, and standard output carries the command's report. Fix: give the path of the file to write");
+
+    private static FileInfo? Parse(ArgumentResult result, string name, string example, string dashRefusal)
     {
         var text = Durations.Text(result);
         return string.IsNullOrWhiteSpace(text)
             ? Durations.Fail<FileInfo>(result, name, $"the file name is empty. Fix: give a path, for example {example}.")
             : text.Trim() == "-"
-                ? Durations.Fail<FileInfo>(result, name, $"'-' (standard input or output) is not supported: the tool reads and writes files by name. Fix: save it to a file first and give its path, for example {example}.")
+                ? Durations.Fail<FileInfo>(result, name, $"{dashRefusal}, for example {example}.")
                 : new FileInfo(text);
     }
 

@@ -44,7 +44,7 @@ internal sealed partial class ProfileArguments
     {
         Description = "An appsettings.json file with a KeepAlive:Profiles section.",
         HelpName = "file",
-        CustomParser = static result => Paths.Parse(result, "--settings", "--settings appsettings.json"),
+        CustomParser = static result => Paths.ParseToRead(result, "--settings", "--settings appsettings.json"),
     };
 
     public Option<string?> Profile { get; } = new("--profile")

@@ -46,6 +46,20 @@ public sealed class ParseRefusalTests
             .Which.Should().StartWith(subject).And.Contain(" Fix: ").And.Contain(fix);
     }
 
+    [Fact]
+    public async Task Capture_ToStandardOutput_IsRefusedAsAFileToWriteNotOneToRead()
+    {
+        // --capture names the file check writes, yet '-' was refused with the advice for a file to read: "Fix: save it to
+        // a file first and give its path", as if the capture came from somewhere.
+        var (exitCode, output, error) = await ToolRun.InProcessAsync("check", "127.0.0.1:1", "--capture", "-");
+
+        exitCode.Should().Be(2);
+        output.Should().BeEmpty();
+        error.TrimEnd().Should().Be(
+            "--capture: '-' (standard output) is not supported: the tool writes files by name, and standard output carries the command's report. "
+            + "Fix: give the path of the file to write, for example --capture /tmp/check.pcap.");
+    }
+
     [Theory]
     [InlineData("--json --json: ", "analyze", "/nonexistent/keepalive-none.pcap", "--json", "--json")]
     [InlineData("--json --json: ", "doctor", "--pid", "2147483647", "--json", "--json")]
