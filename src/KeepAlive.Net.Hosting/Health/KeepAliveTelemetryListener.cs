@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Frozen;
 using System.Diagnostics.Metrics;
 using KeepAlive.Net.Diagnostics;
 using KeepAlive.Net.Hosting.Profiles;
@@ -15,6 +16,13 @@ namespace KeepAlive.Net.Hosting.Health;
 /// </summary>
 internal sealed class KeepAliveTelemetryListener : IDisposable
 {
+    /// <summary>
+    /// The instruments of the <c>KeepAlive.Net</c> meter the check listens to, declared once: docs/HEALTH.md and the XML
+    /// docs of <c>KeepAliveHealthChecksBuilderExtensions</c> name each (DocumentedHealthDataTests holds them to this set).
+    /// </summary>
+    internal static readonly FrozenSet<string> Instruments =
+        [KeepAliveMetricNames.Lateness, KeepAliveMetricNames.Blocked, KeepAliveMetricNames.Overdue, KeepAliveMetricNames.PeerDead];
+
     private readonly ConcurrentDictionary<string, RecentHeartbeatWindow> _windows = new(StringComparer.OrdinalIgnoreCase);
     private readonly MeterListener _listener = new();
     private readonly TimeProvider _time;
@@ -48,7 +56,7 @@ internal sealed class KeepAliveTelemetryListener : IDisposable
         {
             if (instrument.Meter.Name == KeepAliveMetricNames.MeterName
                 && (instrument.Meter.Scope is null || ReferenceEquals(instrument.Meter.Scope, _scope))
-                && instrument.Name is KeepAliveMetricNames.Lateness or KeepAliveMetricNames.PeerDead or KeepAliveMetricNames.Blocked or KeepAliveMetricNames.Overdue)
+                && Instruments.Contains(instrument.Name))
             {
                 listener.EnableMeasurementEvents(instrument, this);
             }
