@@ -25,10 +25,14 @@ public class KeepAliveHealthCheckOptions
         MaximumReason = "a heartbeat later than the whole budget has already cost the connection; use 0.25 for an earlier warning.")]
     public double DegradedBudgetFraction { get; set; } = DefaultDegradedBudgetFraction;
 
-    /// <summary>Gets or sets how many peers of one profile declared dead within the window make the check report its failure status (Unhealthy by default).</summary>
+    /// <summary>
+    /// Gets or sets how many peers of one profile declared dead within the window make the check report its failure status
+    /// (Unhealthy by default): 1 reports it at the first dead peer. 0 and negative counts such as -1 are refused, since the
+    /// check would report it with no dead peer at all.
+    /// </summary>
     /// <value>The default value is 3.</value>
     [KeepAliveRange(1, 1_000_000, Example = "3",
-        MinimumReason = "with 0 the check would be unhealthy with no dead peer at all.",
+        MinimumReason = "at 0 or below, the check would be unhealthy with no dead peer at all.",
         MaximumReason = "a check that waits for a million dead peers in one window never reports one.")]
     public int UnhealthyPeerDeadCount { get; set; } = DefaultUnhealthyPeerDeadCount;
 }

@@ -287,6 +287,23 @@ public sealed class KeepAliveHealthCheckTests
         ex.Message.Should().Contain(message).And.Contain("Fix:");
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public async Task StartAsync_UnhealthyPeerDeadCountBelowOne_IsRefusedWithAReasonThatFitsTheValue(int count)
+    {
+        // -1 was refused with "UnhealthyPeerDeadCount -1 is below the floor of 1: with 0 the check would be unhealthy ...":
+        // a reason about another value than the one given.
+        var ex = await TestHosts.StartFailingAsync("{}", (s, _) =>
+        {
+            HealthHosts.Profile(s, "payments", Interval, PeerIdle);
+            s.AddHealthChecks().AddKeepAlive(o => o.UnhealthyPeerDeadCount = count);
+        });
+
+        ex.Message.Should().Contain($"UnhealthyPeerDeadCount {count} is below the floor of 1: at 0 or below, the check would be unhealthy with no dead peer at all. "
+            + "Fix: set it to at least 1, for example 3.");
+    }
+
     [Fact]
     public async Task StartAsync_ThresholdsFromConfiguration_AppliedAndAbsentOnesKeepDefaults()
     {
