@@ -6,6 +6,7 @@ using Grpc.Net.Client.Balancer;
 using KeepAlive.Net.Grpc.Diagnostics;
 using KeepAlive.Net.Hosting;
 using KeepAlive.Net.Hosting.Http;
+using KeepAlive.Net.Hosting.Profiles;
 using Microsoft.Extensions.Logging;
 
 namespace KeepAlive.Net.Grpc;
@@ -238,8 +239,9 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
         var idle = peer.Value;
         var (pings, pool) = (handler.KeepAlivePingDelay, handler.PooledConnectionIdleTimeout);
         var pingsWithoutCalls = pings != Timeout.InfiniteTimeSpan && handler.KeepAlivePingPolicy == HttpKeepAlivePingPolicy.Always;
+        var keeper = HttpProfileRules.WhatKeepsAnIdlePooledConnection(idle, pings, handler.KeepAlivePingPolicy, pool);
         var against = $" Against Heartbeat:PeerIdleTimeout {peer}, without the Tcp section";
-        if (pingsWithoutCalls && pings < idle)
+        if (keeper == IdlePooledConnectionKeeper.PingsWithoutCalls)
         {
             return $"{against} only the HTTP/2 PINGs keep an idle connection alive: every {Show(pings)} (Http:KeepAlivePingDelay), with or without calls.";
         }
@@ -247,7 +249,7 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
         var noPing = pings == Timeout.InfiniteTimeSpan ? "no HTTP/2 PING is sent (Http:KeepAlivePingDelay is not set)"
             : pingsWithoutCalls ? $"the HTTP/2 PINGs come every {Show(pings)} (Http:KeepAlivePingDelay), not before the middlebox forgets the connection"
             : "the HTTP/2 PINGs run only with calls in flight (Http:KeepAlivePingPolicy WithActiveRequests or Http:PeerPermitsPingsWithoutCalls false)";
-        if (pool != Timeout.InfiniteTimeSpan && pool < idle)
+        if (keeper == IdlePooledConnectionKeeper.PoolIdleTimeout)
         {
             return $"{against} nothing keeps an idle connection alive: {noPing}; but the pool drops it after {Show(pool)} (Http:PooledConnectionIdleTimeout), before the middlebox forgets it, and the next call opens a new one.";
         }

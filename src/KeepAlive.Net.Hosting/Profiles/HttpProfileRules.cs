@@ -185,8 +185,11 @@ internal static class HttpProfileRules
     private static KeepAliveValidationError? IdlePooledConnectionUnkept(KeepAliveProfileOptions options, (string Profile, IReadOnlyCollection<string> Clients)? tcpSectionOnly)
     {
         var http = tcpSectionOnly is null ? options.Http : null; // not applied: the handler's own pool timeout, and no PING
+
+        // A pool timeout or PINGs without calls the profile sets are held below the peer by their own rules (CheckAgainstPeer), which say it once.
         if (options.Heartbeat?.PeerIdleTimeout is not { } peer || options.Tcp is { Enabled: true } || http?.PooledConnectionIdleTimeout is not null
-            || SocketsHttpHandlerDefaults.PooledConnectionIdleTimeout < peer.Value || (http?.KeepAlivePingDelay is not null && PingsWithoutCalls(http)))
+            || (http?.KeepAlivePingDelay is not null && PingsWithoutCalls(http))
+            || OnANewHandler(http, peer.Value) != IdlePooledConnectionKeeper.Nothing)
         {
             return null;
         }
@@ -210,6 +213,29 @@ internal static class HttpProfileRules
             : Text($"remove Heartbeat:PeerIdleTimeout or raise it above {Show(PoolIdleFloor)} (nothing else can keep or drop the idle connection in time: {KeepAliveProfileRules.NoTcpSectionCan}, and Http:PooledConnectionIdleTimeout is at least {Show(PoolIdleFloor)})");
         return new("Tcp:Enabled", Text($"Tcp:Enabled is false, {unkept}, so SocketsHttpHandler keeps an idle pooled connection for {Show(SocketsHttpHandlerDefaults.PooledConnectionIdleTimeout)}, not less than Heartbeat:PeerIdleTimeout {peer}: an idle connection has no keep-alive at all, the middlebox forgets it, and the client sends its next request into a dead flow. Fix: {fix}."));
     }
+
+    /// <summary>
+    /// What keeps an idle pooled connection against the middlebox's idle timeout when the <c>Tcp</c> section does not, from the
+    /// values a <see cref="SocketsHttpHandler"/> runs with (<see cref="Timeout.InfiniteTimeSpan"/> for none): HTTP/2 PINGs sent
+    /// without calls at a delay below it, else the pool dropping the connection before the middlebox forgets it, else nothing.
+    /// The one rule: judged on a profile's values at start-up and at each reload (<see cref="IdlePooledConnectionUnkept(KeepAliveProfileOptions)"/>),
+    /// and on a handler's own values where they are in force (gRPC's event 3300).
+    /// </summary>
+    /// <param name="peerIdleTimeout">The middlebox's idle timeout (<c>Heartbeat:PeerIdleTimeout</c>).</param>
+    /// <param name="pingDelay">The handler's <see cref="SocketsHttpHandler.KeepAlivePingDelay"/>.</param>
+    /// <param name="pingPolicy">The handler's <see cref="SocketsHttpHandler.KeepAlivePingPolicy"/>.</param>
+    /// <param name="poolIdleTimeout">The handler's <see cref="SocketsHttpHandler.PooledConnectionIdleTimeout"/>.</param>
+    /// <returns>What keeps the connection, or <see cref="IdlePooledConnectionKeeper.Nothing"/>.</returns>
+    public static IdlePooledConnectionKeeper WhatKeepsAnIdlePooledConnection(TimeSpan peerIdleTimeout, TimeSpan pingDelay, HttpKeepAlivePingPolicy pingPolicy, TimeSpan poolIdleTimeout) =>
+        pingDelay != Timeout.InfiniteTimeSpan && pingPolicy == HttpKeepAlivePingPolicy.Always && pingDelay < peerIdleTimeout ? IdlePooledConnectionKeeper.PingsWithoutCalls
+        : poolIdleTimeout != Timeout.InfiniteTimeSpan && poolIdleTimeout < peerIdleTimeout ? IdlePooledConnectionKeeper.PoolIdleTimeout
+        : IdlePooledConnectionKeeper.Nothing;
+
+    // What keeps an idle pooled connection on a new handler given the section's values (none: the handler's own).
+    private static IdlePooledConnectionKeeper OnANewHandler(HttpKeepAliveOptions? http, TimeSpan peerIdle) =>
+        WhatKeepsAnIdlePooledConnection(peerIdle, http?.KeepAlivePingDelay ?? SocketsHttpHandlerDefaults.KeepAlivePingDelay,
+            http is null ? SocketsHttpHandlerDefaults.KeepAlivePingPolicy : PingsWithoutCalls(http) ? HttpKeepAlivePingPolicy.Always : HttpKeepAlivePingPolicy.WithActiveRequests,
+            http?.PooledConnectionIdleTimeout ?? SocketsHttpHandlerDefaults.PooledConnectionIdleTimeout);
 
     // A ping delay that runs only with calls is set for a client (the policy and the server's permission are client keys): a
     // profile with one is a client's, and its own validation holds it to the pool's rule.
