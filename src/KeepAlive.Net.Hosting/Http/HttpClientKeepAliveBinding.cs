@@ -33,6 +33,10 @@ internal sealed class HttpClientKeepAliveBinding
         /// <summary>Gets how messages name the client, e.g. <c>HttpClient 'payments'</c>.</summary>
         public string Who => ClientName is null ? "every HttpClient (ConfigureHttpClientDefaults)" : $"HttpClient '{ClientName}'";
 
+        /// <summary>Whether the client takes the profile named <paramref name="profileName"/> (any case), as <see cref="Clients.KeepAliveClientCheck.Uses"/> says it of a client library.</summary>
+        /// <param name="profileName">The profile.</param>
+        public bool Uses(string profileName) => string.Equals(ProfileName, profileName, StringComparison.OrdinalIgnoreCase);
+
         /// <summary>
         /// How messages name the clients that take <paramref name="profileName"/> (any case) with <c>UseTcpKeepAlive</c> only:
         /// no <c>UseKeepAlive</c> puts its <c>Http</c> section on their handler (their own, or <c>ConfigureHttpClientDefaults</c>'s).
@@ -43,8 +47,7 @@ internal sealed class HttpClientKeepAliveBinding
         {
             var bindings = services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<HttpClientKeepAliveBinding>>();
             return [.. services.GetServices<Registration>()
-                .Where(r => string.Equals(r.ProfileName, profileName, StringComparison.OrdinalIgnoreCase)
-                    && bindings.Get(r.ClientName ?? Microsoft.Extensions.Options.Options.DefaultName).HandlerSettings.Count == 0)
+                .Where(r => r.Uses(profileName) && bindings.Get(r.ClientName ?? Microsoft.Extensions.Options.Options.DefaultName).HandlerSettings.Count == 0)
                 .Select(static r => r.Who)];
         }
 
@@ -52,7 +55,7 @@ internal sealed class HttpClientKeepAliveBinding
         {
             var taken = services.Where(static d => !d.IsKeyedService).Select(static d => d.ImplementationInstance).OfType<Registration>().ToList();
             if (taken.FirstOrDefault(r => (r.ClientName is null || clientName is null || string.Equals(r.ClientName, clientName, StringComparison.Ordinal))
-                && !string.Equals(r.ProfileName, profileName, StringComparison.OrdinalIgnoreCase)) is { } other)
+                && !r.Uses(profileName)) is { } other)
             {
                 throw new InvalidOperationException(Refusal(other, new Registration(clientName, profileName)));
             }

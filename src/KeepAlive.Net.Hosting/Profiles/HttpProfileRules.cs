@@ -137,7 +137,7 @@ internal static class HttpProfileRules
             errors.Add(new("Http:KeepAlivePingDelay", Text($"Http:KeepAlivePingDelay is {Show(silentFor)}, not shorter than Heartbeat:PeerIdleTimeout {peer}: the middlebox forgets a silent HTTP/2 connection before the first PING. Fix: set Http:KeepAlivePingDelay to at most {Show(limit)}.")));
         }
 
-        if (PingsOnlyWithCalls(http) && IdlePooledConnectionUnkept(options) is { } unkept)
+        if (RefusedByTheProfilesOwnRules(options) is { } unkept)
         {
             errors.Add(unkept);
         }
@@ -178,7 +178,7 @@ internal static class HttpProfileRules
     /// <param name="profileName">The profile's name, as the fix calls <c>UseKeepAlive</c> with it.</param>
     /// <param name="clients">The clients that take only its <c>Tcp</c> section; none, no error.</param>
     public static IEnumerable<KeepAliveValidationError> CheckForTcpSectionOnly(KeepAliveProfileOptions options, string profileName, IReadOnlyCollection<string> clients) =>
-        clients.Count > 0 && !(PingsOnlyWithCalls(options.Http) && IdlePooledConnectionUnkept(options) is not null)
+        clients.Count > 0 && RefusedByTheProfilesOwnRules(options) is null
         && IdlePooledConnectionUnkept(options, (profileName, clients)) is { } unkept ? [unkept] : [];
 
     // The rule, declared once; tcpSectionOnly: the profile and the clients whose handler takes none of its Http section.
@@ -236,6 +236,10 @@ internal static class HttpProfileRules
         WhatKeepsAnIdlePooledConnection(peerIdle, http?.KeepAlivePingDelay ?? SocketsHttpHandlerDefaults.KeepAlivePingDelay,
             http is null ? SocketsHttpHandlerDefaults.KeepAlivePingPolicy : PingsWithoutCalls(http) ? HttpKeepAlivePingPolicy.Always : HttpKeepAlivePingPolicy.WithActiveRequests,
             http?.PooledConnectionIdleTimeout ?? SocketsHttpHandlerDefaults.PooledConnectionIdleTimeout);
+
+    // The pool's rule as the profile's own validation (CheckAgainstPeer) judges it, with the Http section: only for a profile that is a client's.
+    private static KeepAliveValidationError? RefusedByTheProfilesOwnRules(KeepAliveProfileOptions options) =>
+        PingsOnlyWithCalls(options.Http) ? IdlePooledConnectionUnkept(options) : null;
 
     // A ping delay that runs only with calls is set for a client (the policy and the server's permission are client keys): a
     // profile with one is a client's, and its own validation holds it to the pool's rule.

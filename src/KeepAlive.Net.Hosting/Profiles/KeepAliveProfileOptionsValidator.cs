@@ -39,11 +39,11 @@ internal sealed class KeepAliveProfileOptionsValidator : IValidateOptions<KeepAl
     {
         ArgumentNullException.ThrowIfNull(options);
         name ??= Options.DefaultName;
+        KeepAliveClientDescription[] libraries = [.. _clients.Where(c => c.Description is not null && c.Uses(name)).Select(static c => c.Description!)];
         if (!_registrations.TryGetValue(name, out var registration))
         {
             // Said with what asked for it (a client, an HttpClient) and where the registered profiles are listed, for the fix.
-            string[] usedBy = [.. _clients.Where(c => c.Description is not null && c.Uses(name)).Select(static c => c.Description!.Who)
-                .Concat(_httpClients.Where(h => string.Equals(h.ProfileName, name, StringComparison.OrdinalIgnoreCase)).Select(static h => h.Who)).Distinct()];
+            string[] usedBy = [.. libraries.Select(static c => c.Who).Concat(_httpClients.Where(h => h.Uses(name)).Select(static h => h.Who)).Distinct()];
             return ValidateOptionsResult.Fail(KeepAliveProfileRegistration.NotRegisteredMessage(name, _registrations.Values.Select(static r => r.Name), emptySections: EmptyKeepAliveSection.DescribeAll(_emptySections, _configuration), usedBy: usedBy, profilesPath: KeepAliveProfileRegistration.ProfilesPath(_registrations.Values)));
         }
 
@@ -57,7 +57,7 @@ internal sealed class KeepAliveProfileOptionsValidator : IValidateOptions<KeepAl
         }
 
         // A profile a client library uses without Heartbeat:Interval is judged by the client's own heartbeat, not by the default it never sends.
-        var usedByAClient = _clients.Any(c => c.Description is not null && c.Uses(name));
+        var usedByAClient = libraries.Length > 0;
         foreach (var section in ProfileSections.All)
         {
             if (section.Of(options) is { } values)
