@@ -231,14 +231,13 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
     private string IdleConnectionAgainstThePeer()
     {
         var profile = profiles.GetProfile(profileName);
-        if (profile.Heartbeat is not { PeerIdleTimeout: { } peer } heartbeat)
+        if (profile.Heartbeat is not { PeerIdleTimeout: { } peer })
         {
             return string.Empty;
         }
 
         var idle = peer.Value;
         var (pings, pool) = (handler.KeepAlivePingDelay, handler.PooledConnectionIdleTimeout);
-        var pingsWithoutCalls = pings != Timeout.InfiniteTimeSpan && handler.KeepAlivePingPolicy == HttpKeepAlivePingPolicy.Always;
         var keeper = HttpProfileRules.WhatKeepsAnIdlePooledConnection(idle, pings, handler.KeepAlivePingPolicy, pool);
         var against = $" Against Heartbeat:PeerIdleTimeout {peer}, without the Tcp section";
         if (keeper == IdlePooledConnectionKeeper.PingsWithoutCalls)
@@ -246,18 +245,15 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
             return $"{against} only the HTTP/2 PINGs keep an idle connection alive: every {Show(pings)} (Http:KeepAlivePingDelay), with or without calls.";
         }
 
-        var noPing = pings == Timeout.InfiniteTimeSpan ? "no HTTP/2 PING is sent (Http:KeepAlivePingDelay is not set)"
-            : pingsWithoutCalls ? $"the HTTP/2 PINGs come every {Show(pings)} (Http:KeepAlivePingDelay), not before the middlebox forgets the connection"
-            : "the HTTP/2 PINGs run only with calls in flight (Http:KeepAlivePingPolicy WithActiveRequests or Http:PeerPermitsPingsWithoutCalls false)";
+        var noPing = HttpProfileRules.NoPingKeeps(pings, handler.KeepAlivePingPolicy);
         if (keeper == IdlePooledConnectionKeeper.PoolIdleTimeout)
         {
             return $"{against} nothing keeps an idle connection alive: {noPing}; but the pool drops it after {Show(pool)} (Http:PooledConnectionIdleTimeout), before the middlebox forgets it, and the next call opens a new one.";
         }
 
         // Only the fixes that can work: no PING without calls where the server refuses them.
-        var pingFix = profile.Http.PeerPermitsPingsWithoutCalls == false ? null : $"set Http:KeepAlivePingDelay to at most {Show(heartbeat.LongestIntervalForPeer!.Value)} with PINGs without calls, or ";
-        var kept = pool == Timeout.InfiniteTimeSpan ? "for as long as it lives (Http:PooledConnectionIdleTimeout Infinite)" : $"for {Show(pool)} (Http:PooledConnectionIdleTimeout), not less than {peer}";
-        return $"{against} nothing keeps an idle connection: {noPing}, and the pool keeps it {kept}, so the middlebox forgets it and the next call goes into a dead flow. Fix: {pingFix}set Http:PooledConnectionIdleTimeout below {Show(idle)}, or use an http or https address.";
+        var pingFix = HttpProfileRules.PingsWithoutCallsFix(profile) is { } pingsWithoutCallsFix ? $"{pingsWithoutCallsFix}, or " : null;
+        return $"{against} nothing keeps an idle connection: {noPing}, and the pool keeps it {HttpProfileRules.PoolKeeps(pool, peer)}, so the middlebox forgets it and the next call goes into a dead flow. Fix: {pingFix}set Http:PooledConnectionIdleTimeout below {Show(idle)}, or use an http or https address.";
     }
 
     private static string Show(TimeSpan value) => KeepAliveDuration.Format(value);

@@ -159,7 +159,9 @@ public static class KeepAliveGrpcChannelOptionsExtensions
         var ownCallback = KeepAliveConnectCallback.WithoutProfile(handler.ConnectCallback);
         var channel = new KeepAliveGrpcChannel(options, handler, ownCallback, profiles, profileName, disposedBefore, KeepAliveProfiles.LoggerOf(profiles));
         gate?.InstallNow(); // the client factory's callback, with its options (ConnectionConfigured), observed below
-        KeepAliveGrpcChannel.ObserveConnections(handler, channel, () => handler.UseKeepAlive(profiles, profileName, o => o.ConnectionConfigured = channel.OnConnectionConfigured));
+        // The handler's idle connections are the channel's to judge: against Heartbeat:PeerIdleTimeout, a channel that
+        // balances says what keeps them in 3300 (not known yet here), so the handler's own warning would say it twice.
+        KeepAliveGrpcChannel.ObserveConnections(handler, channel, () => handler.UseKeepAlive(profiles, profileName, o => o.ConnectionConfigured = channel.OnConnectionConfigured, judgeThePool: false));
         if (gate is null)
         {
             // The handler took the Http section now, once (the client factory's are built again every HandlerLifetime, and follow reloads).

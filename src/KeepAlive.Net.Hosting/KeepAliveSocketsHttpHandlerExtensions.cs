@@ -2,6 +2,7 @@ using System.Net.Http;
 using System.Runtime.CompilerServices;
 using System.Runtime.Versioning;
 using KeepAlive.Net.Hosting.Clients;
+using KeepAlive.Net.Hosting.Diagnostics;
 using KeepAlive.Net.Hosting.Http;
 using KeepAlive.Net.Hosting.Profiles;
 
@@ -27,7 +28,11 @@ public static class KeepAliveSocketsHttpHandlerExtensions
     /// <remarks>
     /// The <c>Http</c> values are fixed once the handler has sent a request: an accepted reload that changes one of them logs a
     /// warning (<see cref="KeepAliveEventIds.ClientReloadNotApplied"/>) naming each value that stays and the fix, for as long
-    /// as the handler lives. The <c>Tcp</c> section is read at each connect, and follows reloads.
+    /// as the handler lives. The <c>Tcp</c> section is read at each connect, and follows reloads. With a
+    /// <c>Heartbeat:PeerIdleTimeout</c>, the values the handler runs with once the profile is applied (yours where it sets
+    /// none) are judged at once: when nothing keeps an idle pooled connection (the <c>Tcp</c> section off, no HTTP/2 PING
+    /// without calls within it, a pool idle timeout not below it), a warning says so with the values and the fix
+    /// (<see cref="KeepAliveEventIds.IdlePooledConnectionUnkept"/>).
     /// </remarks>
     /// <exception cref="KeepAliveProfileNotFoundException">No profile of that name is registered.</exception>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile is invalid.</exception>
@@ -47,7 +52,22 @@ public static class KeepAliveSocketsHttpHandlerExtensions
     /// <exception cref="InvalidOperationException">The handler has already sent a request or carries another profile, <paramref name="configure"/> set a negative <see cref="KeepAliveHttpClientOptions.PooledConnectionLifetime"/>, or the handler's own <c>KeepAlivePingDelay</c>, which the profile leaves in place, is below its <c>Http:PeerMinPingInterval</c>.</exception>
     /// <remarks>On a handler that already carries this profile this changes nothing; one that carries another is refused (a handler carries one profile). A reload the handler does not take is said as for <see cref="UseKeepAlive(SocketsHttpHandler, IKeepAliveProfiles, string)"/>.</remarks>
     [UnsupportedOSPlatform("browser")]
-    public static SocketsHttpHandler UseKeepAlive(this SocketsHttpHandler handler, IKeepAliveProfiles profiles, string profileName, Action<KeepAliveHttpClientOptions>? configure)
+    public static SocketsHttpHandler UseKeepAlive(this SocketsHttpHandler handler, IKeepAliveProfiles profiles, string profileName, Action<KeepAliveHttpClientOptions>? configure) =>
+        handler.UseKeepAlive(profiles, profileName, configure, judgeThePool: true);
+
+    /// <summary>As <see cref="UseKeepAlive(SocketsHttpHandler, IKeepAliveProfiles, string, Action{KeepAliveHttpClientOptions})"/>, for a client built over the handler.</summary>
+    /// <param name="handler">A handler that has not sent a request yet.</param>
+    /// <param name="profiles">The registered profiles.</param>
+    /// <param name="profileName">The profile's name.</param>
+    /// <param name="configure">As the public overload's.</param>
+    /// <param name="judgeThePool">
+    /// Whether the handler's idle pooled connections are judged against <c>Heartbeat:PeerIdleTimeout</c> here (warning
+    /// <see cref="KeepAliveEventIds.IdlePooledConnectionUnkept"/>): not for a client that says it itself (a gRPC channel, 3300),
+    /// nor for a SignalR hub connection's handler (the warning would name a call its user did not make, once per connection).
+    /// </param>
+    /// <returns>The handler, for chaining.</returns>
+    [UnsupportedOSPlatform("browser")]
+    internal static SocketsHttpHandler UseKeepAlive(this SocketsHttpHandler handler, IKeepAliveProfiles profiles, string profileName, Action<KeepAliveHttpClientOptions>? configure, bool judgeThePool)
     {
         ArgumentNullException.ThrowIfNull(handler);
         ArgumentNullException.ThrowIfNull(profiles);
@@ -63,9 +83,16 @@ public static class KeepAliveSocketsHttpHandlerExtensions
         var options = new KeepAliveHttpClientOptions();
         configure?.Invoke(options);
         var owner = $"socketsHttpHandler.UseKeepAlive(profiles, \"{profileName}\")";
-        var http = profiles.GetProfile(profileName).Http;
+        var profile = profiles.GetProfile(profileName);
+        var http = profile.Http;
         KeepAliveHandlerSettings.Apply(handler, http, owner, KeepAliveHandlerSettings.Warn(profiles, owner, profileName, options));
         options.ApplyTo(handler, owner);
+        if (judgeThePool && HttpProfileRules.IdlePooledConnectionUnkept(profile, profileName, handler) is { } unkept)
+        {
+            // No client factory's check judges a handler of yours: its values in force, now that the profile is applied.
+            Log.IdlePooledConnectionUnkept(KeepAliveProfiles.LoggerOf(profiles), owner, unkept);
+        }
+
         KeepAliveConnectCallback.Install(handler, profiles, profileName, options, KeepAliveProfiles.LoggerOf(profiles));
         WarnWhenReloadsAreNotTaken(handler, profiles, profileName, http, withoutLifetime: options.PooledConnectionLifetime is not null);
         return handler;

@@ -378,7 +378,7 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
     /// </summary>
     private SocketsHttpHandler WithProfile(SocketsHttpHandler handler)
     {
-        handler.UseKeepAlive(profiles, ProfileName);
+        handler.UseKeepAlive(profiles, ProfileName, configure: null, judgeThePool: false); // not the pool warning of a handler of yours (3011): it would name a call the hub connection's user did not make, once per connection
         KeepAliveSocketsHttpHandlerExtensions.LeaveReloadWarningToTheClient(handler);
         return handler;
     }

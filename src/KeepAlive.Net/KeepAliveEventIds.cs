@@ -149,6 +149,14 @@ public static class KeepAliveEventIds
     /// </summary>
     public const int HealthSectionAddedAfterStartUp = 3010;
 
+    /// <summary>
+    /// A <c>SocketsHttpHandler</c> given a profile with <c>socketsHttpHandler.UseKeepAlive</c> keeps idle pooled connections
+    /// that nothing keeps alive against the profile's <c>Heartbeat:PeerIdleTimeout</c>: its <c>Tcp</c> section is off, no
+    /// HTTP/2 PING without calls comes within it, and the pool keeps an idle connection longer. Judged on the handler's values
+    /// once the profile is applied (one set on it by hand included), with the fix (Warning).
+    /// </summary>
+    public const int IdlePooledConnectionUnkept = 3011;
+
     // ---- gRPC (KeepAlive.Net.Grpc, 3300-3349) and SignalR (KeepAlive.Net.SignalR, 3350-3399)
 
     /// <summary>

@@ -79,6 +79,23 @@ public sealed class GrpcChannelKeepAliveTests
         Logs(host, KeepAliveEventIds.GrpcChannelTcpNotApplicable).Should().ContainSingle().Which.Should().EndWith("use an http or https address." + said);
     }
 
+    // The channel's handler takes the profile through socketsHttpHandler.UseKeepAlive, whose own warning that nothing keeps
+    // an idle pooled connection (3011) would say again what 3300 says of a balanced channel's.
+    [Fact]
+    public void ChannelUseKeepAlive_DnsAddressAndNothingKeepsAnIdleConnection_OnlyTheChannelSaysIt()
+    {
+        using var host = ClientHost(services => services.AddKeepAlive("grpc", p =>
+        {
+            p.Heartbeat.PeerIdleTimeout = PeerIdleTimeout.Parse("30s");
+            p.Tcp.Enabled = false;
+        }));
+
+        using var channel = GrpcChannel.ForAddress("dns:///127.0.0.1:1", KeepAliveOptions(host));
+
+        Logs(host, KeepAliveEventIds.GrpcChannelTcpNotApplicable).Should().ContainSingle().Which.Should().Contain("nothing keeps an idle connection:");
+        Logs(host, KeepAliveEventIds.IdlePooledConnectionUnkept).Should().BeEmpty("3300 says it, once");
+    }
+
     // The same profile twice is accepted (INTEGRATION.md); each call wrapped the service provider and observed the
     // handler again, so one channel said 3300 or 3301 once per call.
     [Theory]

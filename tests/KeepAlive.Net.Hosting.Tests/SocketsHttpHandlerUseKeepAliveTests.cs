@@ -87,6 +87,48 @@ public sealed class SocketsHttpHandlerUseKeepAliveTests
             .Which.Message.Should().Be("socketsHttpHandler.UseKeepAlive(profiles, \"a\"): SocketsHttpHandler.PooledConnectionIdleTimeout was set by hand to 10s, but KeepAlive profile 'a' sets Http:PooledConnectionIdleTimeout, so the profile's 40s wins. Fix: remove the hand-set SocketsHttpHandler.PooledConnectionIdleTimeout, or remove Http:PooledConnectionIdleTimeout from the profile to keep your value.");
     }
 
+    // A handler of yours had no pool check: with the Tcp section off, PINGs only with calls (the profile's policy over the
+    // handler's own delay) and the handler's 1 min pool idle timeout against a 30 s middlebox, idle pooled connections went
+    // into a dead flow without a word, while an HttpClient of the factory with the same profile stops the host.
+    [Fact]
+    public void UseKeepAlive_NothingKeepsAnIdlePooledConnection_WarnsWithTheHandlersValuesAndTheFix()
+    {
+        using var services = PeerProfile();
+        using var handler = new SocketsHttpHandler { KeepAlivePingDelay = TimeSpan.FromSeconds(10) };
+
+        handler.UseKeepAlive(services.GetRequiredService<IKeepAliveProfiles>(), "nat");
+
+        handler.KeepAlivePingPolicy.Should().Be(HttpKeepAlivePingPolicy.WithActiveRequests, "the profile's policy");
+        var warning = services.GetFakeLogCollector().GetSnapshot().Should().ContainSingle(static r => r.Id.Id == KeepAliveEventIds.IdlePooledConnectionUnkept).Subject;
+        warning.Level.Should().Be(LogLevel.Warning);
+        warning.Message.Should().Be(
+            "socketsHttpHandler.UseKeepAlive(profiles, \"nat\"): nothing keeps an idle pooled connection against Heartbeat:PeerIdleTimeout 30s of KeepAlive profile 'nat': "
+            + "Tcp:Enabled is false, the HTTP/2 PINGs run only with calls in flight (Http:KeepAlivePingPolicy WithActiveRequests or Http:PeerPermitsPingsWithoutCalls false), "
+            + "and the pool keeps an idle connection for 1m (Http:PooledConnectionIdleTimeout), not less than 30s, so the middlebox forgets it and the next request goes into a dead flow. "
+            + "Fix: enable the Tcp section (remove \"Enabled\": false; Tcp:IdleTime plus Tcp:Interval below 30s) so the kernel keeps idle connections alive, "
+            + "or set Http:KeepAlivePingDelay to at most 15s with PINGs without calls, "
+            + "or set Http:PooledConnectionIdleTimeout below 30s, for example 25s, so the client drops an idle connection first.");
+    }
+
+    // The handler's real values are judged once the profile is applied: its own pool idle timeout, below the middlebox's, drops
+    // an idle connection first (and the Tcp section, when on, keeps it).
+    [Theory]
+    [InlineData(false, 20)]
+    [InlineData(true, null)]
+    public void UseKeepAlive_AnIdlePooledConnectionDroppedOrKept_SaysNothing(bool tcpEnabled, int? poolIdleSeconds)
+    {
+        using var services = PeerProfile(tcpEnabled);
+        using var handler = new SocketsHttpHandler { KeepAlivePingDelay = TimeSpan.FromSeconds(10) };
+        if (poolIdleSeconds is { } seconds)
+        {
+            handler.PooledConnectionIdleTimeout = TimeSpan.FromSeconds(seconds);
+        }
+
+        handler.UseKeepAlive(services.GetRequiredService<IKeepAliveProfiles>(), "nat");
+
+        services.GetFakeLogCollector().GetSnapshot().Should().NotContain(static r => r.Id.Id == KeepAliveEventIds.IdlePooledConnectionUnkept);
+    }
+
     // A handler of the user's takes the Http section once, when UseKeepAlive runs, and a started handler cannot change: a
     // reload changing one of its values was accepted without a word, while every other client says so (3204). The Tcp
     // section is read at each connect, so its reload reaches the handler and says nothing.
@@ -157,6 +199,20 @@ public sealed class SocketsHttpHandlerUseKeepAliveTests
     /// <summary>Profile 'direct' in an in-memory configuration that the test reloads.</summary>
     private static IConfigurationRoot Configuration(params (string Key, string Value)[] profile) =>
         new ConfigurationBuilder().AddInMemoryCollection(profile.Select(static p => new KeyValuePair<string, string?>($"KeepAlive:Profiles:direct:{p.Key}", p.Value))).Build();
+
+    /// <summary>Profile 'nat': a 30 s middlebox, HTTP/2 PINGs only with calls, no pool idle timeout, the Tcp section as given; logged.</summary>
+    private static ServiceProvider PeerProfile(bool tcpEnabled = false)
+    {
+        var services = new ServiceCollection().AddLogging(static l => l.AddFakeLogging());
+        services.AddKeepAlive("nat", p =>
+        {
+            p.Tcp.Enabled = tcpEnabled;
+            (p.Tcp.IdleTime, p.Tcp.Interval) = (TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5));
+            (p.Heartbeat.PeerIdleTimeout, p.Heartbeat.Interval) = (TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10));
+            p.Http.KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests;
+        });
+        return services.BuildServiceProvider();
+    }
 
     private static ServiceProvider Profiles(bool logging = false)
     {

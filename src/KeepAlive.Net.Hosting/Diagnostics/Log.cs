@@ -65,6 +65,10 @@ internal static partial class Log
         Message = "{Client} with KeepAlive profile '{Profile}': {Setting} was set after UseKeepAlive, to {Replacement}, which does not call the one UseKeepAlive installed, so the client opens its sockets without the profile's Tcp section (no keep-alive from the profile on them; said once). Fix: set {Setting} before calling UseKeepAlive (yours is kept and the profile is applied to the sockets it creates), or call UseKeepAlive again after setting it.")]
     public static partial void ClientSocketHookReplaced(ILogger logger, string client, string profile, string setting, string replacement);
 
+    [LoggerMessage(EventId = KeepAliveEventIds.IdlePooledConnectionUnkept, Level = LogLevel.Warning,
+        Message = "{Client}: {Unkept}")]
+    public static partial void IdlePooledConnectionUnkept(ILogger logger, string client, string unkept);
+
     [LoggerMessage(EventId = KeepAliveEventIds.HttpClientTcpNotApplicable, Level = LogLevel.Warning,
         Message = "HttpClient '{Client}': the Tcp section of KeepAlive profile '{Profile}' does not apply: another component installed its own SocketsHttpHandler.ConnectCallback after the client was built and opens its sockets (gRPC's channel does, for client-side load balancing and connectivity tracking). The profile's Http section (HTTP/2 pings, pool timers) applies. To have the Tcp section on a gRPC channel with an http or https address, give the channel the profile's handler: ConfigureChannel((services, options) => options.UseKeepAlive(services.GetRequiredService<IKeepAliveProfiles>(), \"{Profile}\")) from KeepAlive.Net.Grpc (gRPC's connectivity tracking, GrpcChannel.State, is then off).")]
     public static partial void HttpClientTcpNotApplicable(ILogger logger, string client, string profile);

@@ -199,19 +199,67 @@ internal static class HttpProfileRules
             : http?.KeepAlivePingDelay is null
             ? "Http:KeepAlivePingDelay is not set (SocketsHttpHandler sends no HTTP/2 PING by default), and Http:PooledConnectionIdleTimeout is not set"
             : "HTTP/2 PINGs run only with requests in flight (Http:KeepAlivePingPolicy WithActiveRequests or Http:PeerPermitsPingsWithoutCalls false), and Http:PooledConnectionIdleTimeout is not set";
-        var idle = peer.Value;
-        var example = Below(idle) < PoolIdleFloor ? PoolIdleFloor : Below(idle);
+        var fix = Fixes(peer.Value, pingFix: null, tcpSectionOnly is { } client ? $"use UseKeepAlive(\"{client.Profile}\") instead, with" : "set");
+        return new("Tcp:Enabled", Text($"Tcp:Enabled is false, {unkept}, so SocketsHttpHandler keeps an idle pooled connection for {Show(SocketsHttpHandlerDefaults.PooledConnectionIdleTimeout)}, not less than Heartbeat:PeerIdleTimeout {peer}: an idle connection has no keep-alive at all, the middlebox forgets it, and the client sends its next request into a dead flow. Fix: {fix}."));
+    }
 
-        // Only the fixes that can work: a Tcp section the Tcp rule accepts, a pool timeout within its range below the peer's.
+    /// <summary>
+    /// The pool's rule on a handler <c>socketsHttpHandler.UseKeepAlive</c> set up, judged on the values it runs with once the
+    /// profile is applied: the profile's, else the handler's own (a <see cref="SocketsHttpHandler.PooledConnectionIdleTimeout"/>
+    /// set on it by hand counts). The profile's <c>Tcp</c> section, when enabled, keeps an idle connection by its own rule.
+    /// </summary>
+    /// <param name="options">The profile.</param>
+    /// <param name="profileName">The profile's name, as the message names it.</param>
+    /// <param name="handler">The handler, with the profile applied.</param>
+    /// <returns>Why nothing keeps an idle pooled connection, with the values and the fix; <see langword="null"/> when something does, or without a <c>Heartbeat:PeerIdleTimeout</c>.</returns>
+    public static string? IdlePooledConnectionUnkept(KeepAliveProfileOptions options, string profileName, SocketsHttpHandler handler)
+    {
+        var (pings, policy, pool) = (handler.KeepAlivePingDelay, handler.KeepAlivePingPolicy, handler.PooledConnectionIdleTimeout);
+        if (options.Heartbeat?.PeerIdleTimeout is not { } peer || options.Tcp is { Enabled: true }
+            || WhatKeepsAnIdlePooledConnection(peer.Value, pings, policy, pool) != IdlePooledConnectionKeeper.Nothing)
+        {
+            return null;
+        }
+
+        return Text($"nothing keeps an idle pooled connection against Heartbeat:PeerIdleTimeout {peer} of KeepAlive profile '{profileName}': Tcp:Enabled is false, {NoPingKeeps(pings, policy)}, and the pool keeps an idle connection {PoolKeeps(pool, peer)}, so the middlebox forgets it and the next request goes into a dead flow. Fix: {Fixes(peer.Value, PingsWithoutCallsFix(options), "set")}.");
+    }
+
+    /// <summary>Why a handler's HTTP/2 PINGs keep no idle connection (none, too rare, only with calls), as messages say it.</summary>
+    /// <param name="pingDelay">The handler's <see cref="SocketsHttpHandler.KeepAlivePingDelay"/>.</param>
+    /// <param name="pingPolicy">The handler's <see cref="SocketsHttpHandler.KeepAlivePingPolicy"/>.</param>
+    public static string NoPingKeeps(TimeSpan pingDelay, HttpKeepAlivePingPolicy pingPolicy) =>
+        pingDelay == Timeout.InfiniteTimeSpan ? "no HTTP/2 PING is sent (Http:KeepAlivePingDelay is not set)"
+        : pingPolicy == HttpKeepAlivePingPolicy.Always ? Text($"the HTTP/2 PINGs come every {Show(pingDelay)} (Http:KeepAlivePingDelay), not before the middlebox forgets the connection")
+        : "the HTTP/2 PINGs run only with calls in flight (Http:KeepAlivePingPolicy WithActiveRequests or Http:PeerPermitsPingsWithoutCalls false)";
+
+    /// <summary>How long a handler's pool keeps an idle connection that the middlebox forgets first, as messages say it.</summary>
+    /// <param name="poolIdleTimeout">The handler's <see cref="SocketsHttpHandler.PooledConnectionIdleTimeout"/>, not below the peer's.</param>
+    /// <param name="peer">The middlebox's idle timeout.</param>
+    public static string PoolKeeps(TimeSpan poolIdleTimeout, PeerIdleTimeout peer) => poolIdleTimeout == Timeout.InfiniteTimeSpan
+        ? "for as long as it lives (Http:PooledConnectionIdleTimeout Infinite)"
+        : Text($"for {Show(poolIdleTimeout)} (Http:PooledConnectionIdleTimeout), not less than {peer}");
+
+    /// <summary>The fix of HTTP/2 PINGs without calls for an idle connection, as messages say it: within the peer's idle timeout.</summary>
+    /// <param name="options">The profile, with a <c>Heartbeat:PeerIdleTimeout</c>.</param>
+    /// <returns>The fix; <see langword="null"/> where the server refuses PINGs without calls (<c>Http:PeerPermitsPingsWithoutCalls</c> false), so that it cannot work.</returns>
+    public static string? PingsWithoutCallsFix(KeepAliveProfileOptions options) =>
+        options.Http.PeerPermitsPingsWithoutCalls == false || options.Heartbeat?.LongestIntervalForPeer is not { } limit ? null
+        : Text($"set Http:KeepAlivePingDelay to at most {Show(limit)} with PINGs without calls");
+
+    // Only the fixes that can work: a Tcp section the Tcp rule accepts, PINGs without calls where the server permits them
+    // (pingFix), a pool timeout within its range below the peer's (poolFixSets: how the fix words setting it).
+    private static string Fixes(TimeSpan idle, string? pingFix, string poolFixSets)
+    {
+        var example = Below(idle) < PoolIdleFloor ? PoolIdleFloor : Below(idle);
         string[] fixes = [.. new[]
         {
             KeepAliveProfileRules.TcpSectionCanKeep(idle) ? Text($"enable the Tcp section (remove \"Enabled\": false; Tcp:IdleTime plus Tcp:Interval below {Show(idle)}) so the kernel keeps idle connections alive") : null,
-            example < idle ? Text($"{(tcpSectionOnly is { } client ? $"use UseKeepAlive(\"{client.Profile}\") instead, with" : "set")} Http:PooledConnectionIdleTimeout below {Show(idle)}, for example {Show(example)}, so the client drops an idle connection first") : null,
+            pingFix,
+            example < idle ? Text($"{poolFixSets} Http:PooledConnectionIdleTimeout below {Show(idle)}, for example {Show(example)}, so the client drops an idle connection first") : null,
         }.OfType<string>()];
-        var fix = fixes.Length > 0
+        return fixes.Length > 0
             ? string.Join(", or ", fixes)
             : Text($"remove Heartbeat:PeerIdleTimeout or raise it above {Show(PoolIdleFloor)} (nothing else can keep or drop the idle connection in time: {KeepAliveProfileRules.NoTcpSectionCan}, and Http:PooledConnectionIdleTimeout is at least {Show(PoolIdleFloor)})");
-        return new("Tcp:Enabled", Text($"Tcp:Enabled is false, {unkept}, so SocketsHttpHandler keeps an idle pooled connection for {Show(SocketsHttpHandlerDefaults.PooledConnectionIdleTimeout)}, not less than Heartbeat:PeerIdleTimeout {peer}: an idle connection has no keep-alive at all, the middlebox forgets it, and the client sends its next request into a dead flow. Fix: {fix}."));
     }
 
     /// <summary>
