@@ -85,6 +85,23 @@ public sealed partial class HelpTests
     }
 
     [Fact]
+    public void Docs_ExitCodes_ReadmeAndToolMdListEveryExitCodeExitCodesDeclares()
+    {
+        // The README's sentence stopped at 3 when 70 (internal error) and 130 (interrupted) were added: a script writer
+        // reading it would not know them. docs/TOOL.md's table and the README's sentence list what ExitCodes declares.
+        var declared = ExitCodes.Meanings.Select(static m => m.Code).ToList();
+        var table = File.ReadAllLines(KeepAlive.Net.Hosting.Tests.RepositoryFiles.Path("docs", "TOOL.md"))
+            .Select(static l => TableCode().Match(l)).Where(static m => m.Success).Select(static m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        table.Should().Equal(declared, "docs/TOOL.md's exit-code table has one row per code ExitCodes declares, in order");
+
+        var readme = File.ReadAllText(KeepAlive.Net.Hosting.Tests.RepositoryFiles.Path("README.md")).ReplaceLineEndings(" ");
+        var sentence = readme[readme.IndexOf("Exit codes: ", StringComparison.Ordinal)..];
+        sentence = Parenthesised().Replace(sentence[..sentence.IndexOf(". ", StringComparison.Ordinal)], string.Empty);
+        ListedCode().Matches(sentence).Select(static m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))
+            .Should().Equal(declared, $"the README lists every exit code ExitCodes declares, and no other: {sentence}");
+    }
+
+    [Fact]
     public async Task UnknownCommand_ExitsTwoPointingToKeepaliveHelp()
     {
         var (exitCode, _, error) = await ToolRun.InProcessAsync("nope");
@@ -92,6 +109,10 @@ public sealed partial class HelpTests
         exitCode.Should().Be(2);
         error.Should().Contain("'nope'").And.Contain("keepalive --help");
     }
+
+    // "| 70 | an internal error ...": a row of docs/TOOL.md's exit-code table.
+    [GeneratedRegex(@"^\| (\d+) \|")]
+    private static partial Regex TableCode();
 
     [GeneratedRegex(@"\s*\([^)]*\)")]
     private static partial Regex Parenthesised();
