@@ -69,16 +69,19 @@ public static class KeepAliveListenOptionsExtensions
             // Several may stay at once: each needs its step before the restart; what start-up refuses, its reason.
             var uncounted = changes.Contains(UncountedRequestLimit, StringComparison.Ordinal);
             var noPing = ServerWideSettings.RefusesTimeoutWithoutPing(profiles.GetProfile(profileName), services);
+            var disagreements = ServerWideSettings.Disagreements(listenOptions.KestrelServerOptions, profileName, profiles);
             string[] refused =
             [
                 .. uncounted ? ["nothing would count the requests the profile limits"] : Array.Empty<string>(),
                 .. noPing ? ["the KeepAliveInterval of UseWebSockets is 0s, so no PING would run WebSocket:KeepAliveTimeout"] : Array.Empty<string>(),
+                .. disagreements.Select(static d => d.Refused),
             ];
             return ReloadWatch.ThenRestart(
                 [
                     .. changes.Contains(ServerWideSettings.SetAfterTheCall, StringComparison.Ordinal) ? [ReloadWatch.RemoveAssignments(["the assignments in code after listenOptions.UseKeepAlive (k.Limits...)"])] : Array.Empty<string>(),
                     .. uncounted ? [CountRequests] : Array.Empty<string>(),
                     .. noPing ? [ServerWideSettings.NoPingFix] : Array.Empty<string>(),
+                    .. disagreements.Select(static d => d.Step),
                 ],
                 refused.Length == 0 ? null : $" (restarted as it is, the host does not start: {string.Join("; ", refused)})");
         },

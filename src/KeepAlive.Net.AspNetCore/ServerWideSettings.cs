@@ -39,14 +39,22 @@ internal static class ServerWideSettings
         new("WebSocket:KeepAliveTimeout", "WebSocketOptions.KeepAliveTimeout", static p => p.WebSocket.KeepAliveTimeout, static o => o.KeepAliveTimeout, static (o, v) => o.KeepAliveTimeout = v),
     ];
 
+    // Every server-wide value, Kestrel's then UseWebSockets': its setting, the option's name and where the profile holds it.
+    private static readonly (string Setting, string What, Func<KeepAliveProfileOptions, TimeSpan?> Of)[] AllValues =
+        [.. KestrelValues.Select(static v => (v.Setting, v.What, v.Of)), .. WebSocketValues.Select(static v => (v.Setting, v.What, v.Of))];
+
     private static readonly ConditionalWeakTable<object, Dictionary<string, (string Profile, TimeSpan Value, ListenOptions Endpoint)>> Claims = [];
+
+    // Per server, every profile UseKeepAlive applied (one an endpoint's later call replaced too: its server-wide values were
+    // claimed), as start-up holds them to one value each for warning 3106.
+    private static readonly ConditionalWeakTable<KestrelServerOptions, HashSet<string>> Applied = [];
     private static readonly ConditionalWeakTable<KestrelServerOptions, object> Verified = [];
 
     /// <summary>The server-wide values a profile sets, by Kestrel's or UseWebSockets' name, as they are shown in messages.</summary>
     public static Dictionary<string, string> Values(KeepAliveProfileOptions profile)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (setting, what, of) in KestrelValues.Select(static v => (v.Setting, v.What, v.Of)).Concat(WebSocketValues.Select(static v => (v.Setting, v.What, v.Of))))
+        foreach (var (setting, what, of) in AllValues)
         {
             if (of(profile) is { } value)
             {
@@ -60,6 +68,12 @@ internal static class ServerWideSettings
     public static void Apply(ListenOptions listenOptions, string profileName, KeepAliveProfileOptions profile, ILogger logger)
     {
         var server = listenOptions.KestrelServerOptions;
+        var applied = Applied.GetValue(server, static _ => new HashSet<string>(StringComparer.OrdinalIgnoreCase));
+        lock (applied)
+        {
+            applied.Add(profileName);
+        }
+
         foreach (var value in KestrelValues)
         {
             value.Apply(server, server.Limits, string.Empty, profileName, profile, listenOptions, logger);
@@ -85,6 +99,44 @@ internal static class ServerWideSettings
                 $"listenOptions.UseKeepAlive(\"{profileName}\"): the profile sets WebSocket:KeepAliveTimeout to {KeepAliveDuration.Format(timeout)} and no WebSocket:KeepAliveInterval, but the KeepAliveInterval of UseWebSockets is 0s (services.AddSignalR() turns it off, as SignalR sends keep-alive messages of its own, or other code set it), so no PING is ever sent and the timeout never detects a dead peer. Fix: {NoPingFix}.");
         }
     }
+
+    /// <summary>
+    /// For warning 3106 after an accepted reload of <paramref name="profileName"/>: each server-wide value it now sets that
+    /// another profile applied with <c>UseKeepAlive</c> on <paramref name="server"/> now sets otherwise, which start-up refuses
+    /// (two profiles disagreeing stop the host), so a restart alone does not apply it: why, and the step the fix asks for first.
+    /// </summary>
+    public static List<(string Refused, string Step)> Disagreements(KestrelServerOptions server, string profileName, IKeepAliveProfiles profiles)
+    {
+        var disagreements = new List<(string Refused, string Step)>();
+        if (!Applied.TryGetValue(server, out var applied))
+        {
+            return disagreements;
+        }
+
+        string[] others;
+        lock (applied)
+        {
+            others = [.. applied.Where(p => !string.Equals(p, profileName, StringComparison.OrdinalIgnoreCase)).Order(StringComparer.Ordinal)];
+        }
+
+        var profile = profiles.GetProfile(profileName);
+        foreach (var (setting, _, of) in AllValues)
+        {
+            foreach (var other in others)
+            {
+                if (of(profile) is { } value && of(profiles.GetProfile(other)) is { } theirs && theirs != value)
+                {
+                    var both = $"profiles '{profileName}' and '{other}'";
+                    disagreements.Add(($"{both} set the server-wide {setting} to {KeepAliveDuration.Format(value)} and {KeepAliveDuration.Format(theirs)}", Agree(both, setting)));
+                }
+            }
+        }
+
+        return disagreements;
+    }
+
+    /// <summary>The fix when two profiles set one server-wide value differently (<paramref name="profiles"/>, as the message names them).</summary>
+    private static string Agree(string profiles, string setting) => $"give {profiles} the same {setting}, or set it in one of them only";
 
     /// <summary>The fix of a WebSocket timeout with no PING to run on (<see cref="TimeoutWithoutPing"/>): at start-up, and after a reload that sets one.</summary>
     public const string NoPingFix = "set WebSocket:KeepAliveInterval in the profile, for example \"30s\", or remove WebSocket:KeepAliveTimeout";
@@ -277,7 +329,7 @@ internal static class ServerWideSettings
             if (claimed && earlier.Value != value && !string.Equals(earlier.Profile, profileName, StringComparison.OrdinalIgnoreCase))
             {
                 throw new InvalidOperationException(
-                    $"{what} is server-wide, but KeepAlive profile '{earlier.Profile}' sets {setting} to {KeepAliveDuration.Format(earlier.Value)} and profile '{profileName}' to {KeepAliveDuration.Format(value)} {(ReferenceEquals(earlier.Endpoint, endpoint) ? $"on the same endpoint {endpoint} (the later UseKeepAlive on an endpoint, its own call after ConfigureEndpointDefaults' or a second call on it, replaces the earlier profile there, but not the server-wide values that profile set)" : "on another endpoint")}. Fix: give both profiles the same {setting}, or set it in one of them only.");
+                    $"{what} is server-wide, but KeepAlive profile '{earlier.Profile}' sets {setting} to {KeepAliveDuration.Format(earlier.Value)} and profile '{profileName}' to {KeepAliveDuration.Format(value)} {(ReferenceEquals(earlier.Endpoint, endpoint) ? $"on the same endpoint {endpoint} (the later UseKeepAlive on an endpoint, its own call after ConfigureEndpointDefaults' or a second call on it, replaces the earlier profile there, but not the server-wide values that profile set)" : "on another endpoint")}. Fix: {Agree("both profiles", setting)}.");
             }
 
             claims[setting] = (profileName, value, endpoint);

@@ -155,21 +155,54 @@ public sealed class KestrelProfileReloadTests
         await using var disposing = app;
         await app.StopAsync(TestContext.Current.CancellationToken);
 
-        // The restart a fix of "restart the service" leads to: the same code, the saved file.
-        var restart = WebApplication.CreateSlimBuilder();
-        restart.Configuration.AddJsonFile(file, optional: false);
-        restart.Services.AddKeepAlive(restart.Configuration.GetSection("KeepAlive"));
-        restart.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.UseKeepAlive("edge")));
-        var refused = await Record.ExceptionAsync(async () =>
-        {
-            await using var restarted = restart.Build();
-            await restarted.StartAsync(TestContext.Current.CancellationToken);
-        });
+        var refused = await RestartAsync(file);
 
         refused.Should().BeOfType<InvalidOperationException>("a restart alone does not start: {0}", warning.Message);
         warning.Message.Should().Contain("Fix: call builder.Services.AddKeepAliveRequestLimits() when building the host, or remove Http:MaxRequestsPerConnection, then restart the service")
             .And.NotContain("Fix: restart the service");
         Directory.Delete(Path.GetDirectoryName(file)!, recursive: true);
+    }
+
+    // Two endpoints whose profiles set Kestrel's one keep-alive timeout alike; a reload gives one of them another value. 3106
+    // said "Fix: restart the service to apply them", but start-up refuses two profiles that disagree on a server-wide value:
+    // following the fix took the service down.
+    [Fact]
+    public async Task Reload_ServerWideValueAnotherEndpointsProfileSetsOtherwise_FixSaysTheRestartIsRefusedAndWhatToAlign()
+    {
+        const string Before = """{ "KeepAlive": { "Profiles": { "edge": { "Http": { "KeepAliveTimeout": "6m" } }, "other": { "Http": { "KeepAliveTimeout": "6m" } } } } }""";
+        const string After = """{ "KeepAlive": { "Profiles": { "edge": { "Http": { "KeepAliveTimeout": "7m" } }, "other": { "Http": { "KeepAliveTimeout": "6m" } } } } }""";
+        static void Other(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions k) => k.Listen(IPAddress.Loopback, 0, listen => listen.UseKeepAlive("other"));
+        var (app, warning, file) = await ReloadUseKeepAliveEndpointAsync(Before, After, Other);
+        await using var disposing = app;
+        await app.StopAsync(TestContext.Current.CancellationToken);
+
+        var refused = await RestartAsync(file, Other);
+
+        refused.Should().BeOfType<InvalidOperationException>("a restart alone does not start: {0}", warning.Message).Which.Message.Should().Contain("profile 'other'");
+        warning.Message.Should().Contain("Kestrel's Limits.KeepAliveTimeout (Http:KeepAliveTimeout) stays 6m (the profile now says 7m)")
+            .And.Contain("Fix: give profiles 'edge' and 'other' the same Http:KeepAliveTimeout, or set it in one of them only, then restart the service (restarted as it is, the host does not start: profiles 'edge' and 'other' set the server-wide Http:KeepAliveTimeout to 7m and 6m)")
+            .And.NotContain("Fix: restart the service");
+        Directory.Delete(Path.GetDirectoryName(file)!, recursive: true);
+    }
+
+    // The restart a fix of "restart the service" leads to: the same code (UseKeepAlive("edge") on one endpoint, then `kestrel`),
+    // the saved file; returns why it did not start, or null.
+    private static async Task<Exception?> RestartAsync(string file, Action<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>? kestrel = null)
+    {
+        var restart = WebApplication.CreateSlimBuilder();
+        restart.Configuration.AddJsonFile(file, optional: false);
+        restart.Services.AddKeepAlive(restart.Configuration.GetSection("KeepAlive"));
+        restart.WebHost.UseKestrel(k =>
+        {
+            k.Listen(IPAddress.Loopback, 0, listen => listen.UseKeepAlive("edge"));
+            kestrel?.Invoke(k);
+        });
+        return await Record.ExceptionAsync(async () =>
+        {
+            await using var restarted = restart.Build();
+            await restarted.StartAsync(TestContext.Current.CancellationToken);
+            await restarted.StopAsync(TestContext.Current.CancellationToken);
+        });
     }
 
     // Both at once on one endpoint: a Kestrel limit code set after the call, and a request limit nothing counts. The fix
