@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using KeepAlive.Net.AspNetCore.Diagnostics;
 using KeepAlive.Net.Hosting;
+using KeepAlive.Net.Hosting.Configuration;
 using KeepAlive.Net.Hosting.Profiles;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -177,7 +178,7 @@ internal static class ServerWideSettings
             {
                 foreach (var value in KestrelValues.Where(v => claims.TryGetValue(v.Setting, out var claim) && v.Get(server.Limits) != claim.Value))
                 {
-                    inForce[Named(value.What, value.Setting)] = KeepAliveDuration.Format(value.Get(server.Limits)) + SetAfterTheCall;
+                    inForce[Named(value.What, value.Setting)] = FrameworkDuration.Format(value.Get(server.Limits)) + SetAfterTheCall;
                 }
             }
         }
@@ -203,7 +204,7 @@ internal static class ServerWideSettings
                 var claim = claims[value.Setting];
                 if (value.Get(server.Limits) is var actual && actual != claim.Value)
                 {
-                    Log.ServerWideSettingOverridden(logger, value.What, KeepAliveDuration.Format(actual), KeepAliveDuration.Format(claim.Value), claim.Profile, value.Setting);
+                    Log.ServerWideSettingOverridden(logger, value.What, FrameworkDuration.Format(actual), KeepAliveDuration.Format(claim.Value), claim.Profile, value.Setting);
                 }
             }
         }
@@ -353,7 +354,7 @@ internal static class ServerWideSettings
                 var before = Get(owner);
                 if (!Claim(claimsOwner, Setting, What + whereSuffix, profileName, value, endpoint) && before != value && before != Get(new TOwner()) && before != FrameworkValue)
                 {
-                    Log.ServerWideSettingReplaced(logger, What + whereSuffix, KeepAliveDuration.Format(before), KeepAliveDuration.Format(value), profileName, Setting);
+                    Log.ServerWideSettingReplaced(logger, What + whereSuffix, FrameworkDuration.Format(before), KeepAliveDuration.Format(value), profileName, Setting);
                 }
 
                 Set(owner, value);

@@ -64,6 +64,33 @@ public sealed class ServerWideOverrideTests
         await app.StopAsync(TestContext.Current.CancellationToken);
     }
 
+    // Kestrel stores Timeout.InfiniteTimeSpan (no keep-alive timeout) as TimeSpan.MaxValue: the warnings said "was
+    // 10675199d2h48m5s477ms580.7us, set by other code" (3108) and "is 10675199d2h48m5s477ms580.7us, not the 6m" (3107).
+    [Theory]
+    [InlineData(true, KeepAliveEventIds.ServerWideSettingReplaced, "Kestrel's Limits.KeepAliveTimeout was infinite, set by other code; KeepAlive profile 'edge' replaces it with 6m")]
+    [InlineData(false, KeepAliveEventIds.ServerWideSettingOverridden, "Kestrel's Limits.KeepAliveTimeout is infinite, not the 6m KeepAlive profile 'edge' sets")]
+    public async Task UseKeepAlive_KeepAliveTimeoutSetInfiniteInCode_TheWarningSaysInfinite(bool before, int eventId, string says)
+    {
+        await using var app = await StartAsync(k =>
+        {
+            if (before)
+            {
+                k.Limits.KeepAliveTimeout = Timeout.InfiniteTimeSpan;
+            }
+
+            k.Listen(IPAddress.Loopback, 0, listen => listen.UseKeepAlive("edge"));
+            if (!before)
+            {
+                k.Limits.KeepAliveTimeout = Timeout.InfiniteTimeSpan;
+            }
+        });
+        using var client = new HttpClient { BaseAddress = KestrelHosts.BaseAddress(app) };
+        using var response = await client.GetAsync("/", TestContext.Current.CancellationToken); // the first connection's check (3107)
+
+        app.Services.GetRequiredService<FakeLogCollector>().GetSnapshot().Should().ContainSingle(r => r.Id.Id == eventId).Which.Message.Should().Contain(says);
+        await app.StopAsync(TestContext.Current.CancellationToken);
+    }
+
     // A started app with the profile 'edge' (Http:KeepAliveTimeout 6m behind an AWS NLB) and Kestrel set up by `kestrel`.
     private static async Task<WebApplication> StartAsync(Action<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions> kestrel)
     {

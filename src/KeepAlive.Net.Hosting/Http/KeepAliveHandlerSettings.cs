@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net.Http;
+using KeepAlive.Net.Hosting.Configuration;
 using KeepAlive.Net.Hosting.Diagnostics;
 using KeepAlive.Net.Hosting.Profiles;
 
@@ -119,7 +120,7 @@ internal static class KeepAliveHandlerSettings
     /// <param name="byDefault">The setting's value on a new client.</param>
     /// <param name="fromProfile">The profile's value, or <see langword="null"/> where it leaves the setting alone.</param>
     public static void ReportIfHandSet(HandSetReplaced replaced, string setting, string profileKey, TimeSpan current, TimeSpan byDefault, TimeSpan? fromProfile) =>
-        ReportIfHandSet(replaced, setting, profileKey, current, byDefault, fromProfile, FormatHandSet, KeepAliveDuration.Format);
+        ReportIfHandSet(replaced, setting, profileKey, current, byDefault, fromProfile, FrameworkDuration.Format, KeepAliveDuration.Format);
 
     private static void ReportIfHandSet<T>(HandSetReplaced replaced, string setting, string profileKey, T current, T byDefault, T? fromProfile, Func<T, string> format, Func<T, string> stateProfiles)
         where T : struct
@@ -130,8 +131,6 @@ internal static class KeepAliveHandlerSettings
         }
     }
 
-    private static string FormatHandSet(TimeSpan value) => value == Timeout.InfiniteTimeSpan ? "infinite" : KeepAliveDuration.Format(value);
-
     // A value set by hand differs from a new handler's default; one equal to the profile's (before its jitter) is no conflict.
     private static void ReportHandSet(SocketsHttpHandler handler, HttpKeepAliveOptions http, HandSetReplaced replaced, TimeSpan? presetLifetime)
     {
@@ -141,7 +140,7 @@ internal static class KeepAliveHandlerSettings
             ReportIfHandSet(replaced, $"SocketsHttpHandler.{name}", profileKey, current, byDefault, fromProfile, format, _ => stated[$"SocketsHttpHandler.{name}"]);
 
         void CheckDuration(string name, TimeSpan current, TimeSpan byDefault, TimeSpan? fromProfile) =>
-            Check(name, $"Http:{name}", current, byDefault, fromProfile, FormatHandSet);
+            Check(name, $"Http:{name}", current, byDefault, fromProfile, FrameworkDuration.Format);
 
         CheckDuration(nameof(SocketsHttpHandler.PooledConnectionIdleTimeout), handler.PooledConnectionIdleTimeout, SocketsHttpHandlerDefaults.PooledConnectionIdleTimeout, http.PooledConnectionIdleTimeout);
         if (handler.PooledConnectionLifetime != presetLifetime)
