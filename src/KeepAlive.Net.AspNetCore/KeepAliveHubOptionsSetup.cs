@@ -19,6 +19,10 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
     // HubOptions are built twice (IOptions for SignalR, IOptionsMonitor for ValidateOnStart): one start-up line says it.
     private int _logged;
 
+    // The first build (at start-up) takes the values the hubs run with and watches reloads; a later one (a build that asks
+    // whether a restart would start) neither.
+    private int _configured;
+
     // The call, as messages name it.
     private const string Call = "services.AddSignalR().UseKeepAlive";
 
@@ -45,17 +49,48 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
             options.ClientTimeoutInterval = timeout;
         }
 
+        if (Interlocked.Exchange(ref _configured, 1) != 0)
+        {
+            return;
+        }
+
         _leftByTheProfile = (options.KeepAliveInterval, options.ClientTimeoutInterval);
-        ReloadWatch.Warn(services, profileName, "The SignalR hubs' HubOptions", p => KeepAliveSignalRSettings.Create(p, profileName) is var s
-            ? Values(ShowInterval(s), Show(s.ClientTimeoutInterval), static _ => string.Empty)
-            : [],
-            FixFor,
-            InForce);
+        var taken = Values(ShowInterval(settings), Show(settings.ClientTimeoutInterval), static _ => string.Empty);
+        ReloadWatch.Warn(services, profileName, "The SignalR hubs' HubOptions", Reloaded, FixFor, InForce, taken);
     }
+
+    /// <summary>
+    /// The reloaded profile's values for warning 3106, unless a restart with it would be refused, as start-up checks the hubs'
+    /// values in force with it (a keep-alive interval set in code over half the client's ServerTimeout the profile now gives):
+    /// then <see cref="OptionsValidationException"/>, with start-up's reason and fix, and the warning says that every value stays.
+    /// </summary>
+    private Dictionary<string, string> Reloaded(IKeepAliveProfiles profiles)
+    {
+        var settings = KeepAliveSignalRSettings.Create(profiles, profileName);
+        try
+        {
+            // Every configuration again, as a restart runs it (this class's PostConfigure checks; the first build alone logs and watches).
+            _ = services.GetRequiredService<IOptionsFactory<HubOptions>>().Create(Options.DefaultName);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new OptionsValidationException(profileName, typeof(HubOptions), [ex.Message]);
+        }
+
+        return Values(ShowInterval(settings), Show(settings.ClientTimeoutInterval), static _ => string.Empty);
+    }
+
+    /// <summary>What 3106 says to do where the reloaded profile does not suit the hubs (<see cref="Reloaded"/>): its own fix comes first.</summary>
+    private static readonly string? UnsuitedFix = ReloadWatch.ThenRestart(["follow that fix first"], " (restarted as it is, the host does not start)");
 
     // The fix of warning 3106 where a restart alone is not it: values set in code that win over the profile stay after one.
     private string? FixFor(string changes)
     {
+        if (ReloadWatch.SaysUnsuited(changes))
+        {
+            return UnsuitedFix;
+        }
+
         string[] assignments =
         [
             .. changes.Contains(SetAfterTheCall, StringComparison.Ordinal) ? [$"the HubOptions assignments in code after {Call} (Configure<HubOptions>)"] : Array.Empty<string>(),

@@ -39,6 +39,12 @@ internal static class ReloadWatch
         _ => $"{string.Join("; ", steps)}; then restart the service{why}",
     };
 
+    // Whom a reloaded profile that a restart would refuse does not suit, as warning 3106 says it.
+    private const string Unsuited = "it";
+
+    /// <summary>Whether warning 3106's changes say that the reloaded profile does not suit what took the values (a restart would be refused).</summary>
+    public static bool SaysUnsuited(string changes) => changes.Contains(ClientReloadWatch.DoesNotSuit(Unsuited), StringComparison.Ordinal);
+
     /// <summary>Warns after every accepted reload of <paramref name="profileName"/> that changes one of <paramref name="values"/>.</summary>
     /// <param name="services">The application's services (its profiles and logger).</param>
     /// <param name="profileName">The profile.</param>
@@ -52,7 +58,8 @@ internal static class ReloadWatch
     /// How the values that stay are named where they are in force other than as the profile gave them (code set them), by
     /// setting, at each reload; <see langword="null"/>: as taken.
     /// </param>
-    public static void Warn(IServiceProvider services, string profileName, string what, Func<IKeepAliveProfiles, IReadOnlyDictionary<string, string>> values, Func<string, string?>? fixFor = null, Func<IReadOnlyDictionary<string, string>>? inForce = null)
+    /// <param name="taken">The values as taken, where <paramref name="values"/> may be called after reloads only; <see langword="null"/>: <paramref name="values"/> now.</param>
+    public static void Warn(IServiceProvider services, string profileName, string what, Func<IKeepAliveProfiles, IReadOnlyDictionary<string, string>> values, Func<string, string?>? fixFor = null, Func<IReadOnlyDictionary<string, string>>? inForce = null, IReadOnlyDictionary<string, string>? taken = null)
     {
         var registered = services.GetService<KeepAliveProfiles>();
         var profiles = services.GetService<IKeepAliveProfiles>();
@@ -63,7 +70,7 @@ internal static class ReloadWatch
 
         // Kestrel and the hubs live as long as the application's services, which dispose the profiles and the watcher.
         var logger = KeepAliveProfileMetrics.Logger(services, "KeepAlive.Net.AspNetCore");
-        ClientReloadWatch.Watch(registered, profileName, what, Fix, heldBy: null, values(profiles), () => values(profiles), "ASP.NET Core", "it",
+        ClientReloadWatch.Watch(registered, profileName, what, Fix, heldBy: null, taken ?? values(profiles), () => values(profiles), "ASP.NET Core", Unsuited,
             changes => Log.ServerReloadNotApplied(logger, what, profileName, changes, fixFor?.Invoke(changes) ?? RestartFix), inForce);
     }
 }

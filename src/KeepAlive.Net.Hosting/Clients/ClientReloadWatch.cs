@@ -122,6 +122,9 @@ internal static class ClientReloadWatch
     public static bool Differs(IReadOnlyDictionary<string, string> taken, Func<IReadOnlyDictionary<string, string>> now) =>
         Changes(taken, now, owner: string.Empty, unsuited: string.Empty, inForce: null).Changes.Length > 0;
 
+    /// <summary>How the warning says that the reloaded profile no longer suits <paramref name="unsuited"/>.</summary>
+    public static string DoesNotSuit(string unsuited) => $"the reloaded profile does not suit {unsuited}";
+
     /// <summary>What differs between <paramref name="taken"/> and the profile's values now, as the warning says it, and the values it was found with (<see langword="null"/>: the profile no longer suits <paramref name="unsuited"/>).</summary>
     private static (string Changes, IReadOnlyDictionary<string, string>? Now) Changes(IReadOnlyDictionary<string, string> taken, Func<IReadOnlyDictionary<string, string>> now, string owner, string unsuited, Func<IReadOnlyDictionary<string, string>>? inForce)
     {
@@ -134,7 +137,7 @@ internal static class ClientReloadWatch
         {
             // The warning ends the changes with ". Fix:", so the last failure's own full stop goes.
             var failures = string.Join(" | ", ex.Failures);
-            return ($"every value stays, and the reloaded profile does not suit {unsuited}: {(failures.EndsWith('.') ? failures[..^1] : failures)}", null);
+            return ($"every value stays, and {DoesNotSuit(unsuited)}: {(failures.EndsWith('.') ? failures[..^1] : failures)}", null);
         }
     }
 }
