@@ -25,13 +25,15 @@ public static class KeepAliveHubConnectionBuilderExtensions
     /// <exception cref="KeepAliveProfileNotFoundException">No profile of that name is registered.</exception>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">
     /// The profile is invalid, or its server timeout would be below twice its keep-alive interval (a reconnect loop), or its
-    /// interval over the middlebox's budget; the message names the configuration path, the values and the fix.
+    /// interval over the middlebox's budget; the message names the configuration path, the values and the fix. Thrown at this
+    /// call, or by <c>Build()</c> when a reload since the call made it so.
     /// </exception>
     /// <remarks>
     /// <para>
     /// The profile's values win over <c>WithKeepAliveInterval</c> and <c>WithServerTimeout</c>, and its <c>WebSocket</c> section
     /// over the <c>KeepAliveInterval</c> and <c>KeepAliveTimeout</c> a <c>WebSocketConfiguration</c> of yours sets; a different
-    /// value set by hand is reported (event 3352; the WebSocket's once per connection). What the connection runs with is logged once, when it is built (event 3350).
+    /// value set by hand is reported (event 3352; the WebSocket's once per connection). The profile is checked at this call and read again when the
+    /// connection is built, which takes its values then (a reload in between included). What the connection runs with is logged once, when it is built (event 3350).
     /// </para>
     /// <para>
     /// SignalR connects a WebSocket with a handler of its own that no option reaches, so the profile gives the connection a
@@ -78,10 +80,12 @@ public static class KeepAliveHubConnectionBuilderExtensions
                 $"HubConnectionBuilder.UseKeepAlive(\"{profileName}\"): this connection already takes KeepAlive profile '{applied.Name}', and one profile sets its keep-alive interval, server timeout and socket (the last call would silently mix them). Fix: call UseKeepAlive once per hub connection, with one profile.");
         }
 
-        var settings = KeepAliveSignalRSettings.Create(profiles, profileName);
+        _ = KeepAliveSignalRSettings.Create(profiles, profileName); // refused here, at the call, with the path, the value and the fix
         builder.Services.AddSingleton(new AppliedProfile(profileName));
         // One object for both options: what the hub connection takes when it is built and what its handlers keep, in one 3204.
-        builder.Services.AddSingleton(services => Connection(services, profiles, settings, hostLoggers));
+        // The profile is read again when the connection is built: a reload since this call (a builder set up at start-up and
+        // built later) is what the connection takes, not values no warning would name.
+        builder.Services.AddSingleton(services => Connection(services, profiles, KeepAliveSignalRSettings.Create(profiles, profileName), hostLoggers));
         builder.Services.AddSingleton<IPostConfigureOptions<HubConnectionOptions>>(static services => services.GetRequiredService<KeepAliveHubConnection>());
         builder.Services.AddSingleton<IPostConfigureOptions<HttpConnectionOptions>>(static services => services.GetRequiredService<KeepAliveHubConnection>());
         return builder;

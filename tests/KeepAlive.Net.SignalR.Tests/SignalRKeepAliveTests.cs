@@ -712,6 +712,48 @@ public sealed class SignalRKeepAliveTests
             .Contain("HubConnectionOptions.KeepAliveInterval stays 7s (the profile now says 8s500ms, run as 8s)");
     }
 
+    [Fact]
+    public async Task UseKeepAlive_AReloadBetweenTheCallAndBuild_TheConnectionTakesTheReloadedValues()
+    {
+        // A builder set up at start-up and built later: the connection took the values of the UseKeepAlive call, 5s and 20s,
+        // while the profile said 8s and 24s, and no warning said so (3204 watches only reloads after Build).
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(
+            [new("KeepAlive:Profiles:hub:Heartbeat:Interval", "5s"), new("KeepAlive:Profiles:hub:Heartbeat:Timeout", "20s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var logs = new FakeLogCollector();
+        var builder = new HubConnectionBuilder().WithUrl(new Uri("http://127.0.0.1:1/echo"))
+            .ConfigureLogging(logging => logging.AddProvider(new FakeLoggerProvider(logs))).UseKeepAlive(profiles.Profiles, "hub");
+
+        configuration["KeepAlive:Profiles:hub:Heartbeat:Interval"] = "8s";
+        configuration["KeepAlive:Profiles:hub:Heartbeat:Timeout"] = "24s";
+        configuration.Reload();
+        await using var connection = builder.Build();
+
+        (connection.KeepAliveInterval, connection.ServerTimeout).Should().Be((TimeSpan.FromSeconds(8), TimeSpan.FromSeconds(24)), "a hub connection takes its values when it is built");
+        logs.GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.SignalRProfileApplied).Which.Message.Should()
+            .Contain("KeepAliveInterval 8s (Heartbeat:Interval), ServerTimeout 24s (Heartbeat:Timeout)");
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().BeEmpty("the connection runs what the profile says");
+    }
+
+    [Fact]
+    public void UseKeepAlive_AReloadBetweenTheCallAndBuildToAReconnectLoop_RefusedAtBuildWithThePathAndTheFix()
+    {
+        // Accepted as a profile (a timeout longer than the interval), not as SignalR takes it (below twice the interval).
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(
+            [new("KeepAlive:Profiles:hub:Heartbeat:Interval", "5s"), new("KeepAlive:Profiles:hub:Heartbeat:Timeout", "20s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var builder = new HubConnectionBuilder().WithUrl(new Uri("http://127.0.0.1:1/echo")).UseKeepAlive(profiles.Profiles, "hub");
+
+        configuration["KeepAlive:Profiles:hub:Heartbeat:Interval"] = "10s";
+        configuration["KeepAlive:Profiles:hub:Heartbeat:Timeout"] = "15s";
+        configuration.Reload();
+        var build = () => builder.Build();
+
+        profiles.Messages(KeepAliveEventIds.ProfileReloaded).Should().ContainSingle("the control: the reload was accepted");
+        build.Should().Throw<OptionsValidationException>().Which.Message.Should()
+            .Contain("KeepAlive:Profiles:hub:Heartbeat:Timeout").And.Contain("would be 15s (Heartbeat:Timeout) with a keep-alive interval of 10s (Heartbeat:Interval)").And.Contain("Fix: set Heartbeat:Timeout to at least 20s");
+    }
+
     // The connection's handlers are set up by socketsHttpHandler.UseKeepAlive, which says 3204 for a handler of yours: the
     // connection's own warning names the connection and its fix, and one reload says it once, not once more per handler.
     [Theory]
