@@ -36,14 +36,17 @@ internal sealed class NatsProfileTaken(string profileName)
     /// <summary>
     /// The options as they were before <c>UseKeepAlive</c> set them: a <see cref="NatsOpts.PingInterval"/> or
     /// <see cref="NatsOpts.MaxPingOut"/> that is still the profile's goes back to the value it replaced, so that a call again
-    /// takes a reload that dropped the profile's value as the warning (3204) says: yours, or NATS.Net's own.
+    /// takes a reload that dropped the profile's value as the warning (3204) says: yours, or NATS.Net's own; and the package's
+    /// socket factory goes (it is only ever set where there was none), so that a call again on a copy for WebSocket servers
+    /// leaves NATS.Net's own WebSocket connection to them instead of a factory that opens TCP servers only.
     /// </summary>
     /// <param name="options">Options carrying what this records.</param>
-    /// <returns>The options without the values set for the profile.</returns>
+    /// <returns>The options without what was set for the profile.</returns>
     public NatsOpts Undo(NatsOpts options) => options with
     {
         PingInterval = PingIntervalSet == options.PingInterval ? PingIntervalBefore : options.PingInterval,
         MaxPingOut = MaxPingOutSet == options.MaxPingOut ? MaxPingOutBefore : options.MaxPingOut,
+        SocketConnectionFactory = options.SocketConnectionFactory is KeepAliveNatsSocketConnectionFactory ? null : options.SocketConnectionFactory,
     };
 
     /// <summary>Records what <c>UseKeepAlive</c> applied to the options it returns.</summary>

@@ -157,6 +157,26 @@ public sealed class NatsOnLoopbackTests(NatsOnLoopback servers) : IClassFixture<
     }
 
     [Fact]
+    public async Task UseKeepAlive_OptionsForTcpServersCopiedForAWebSocketServer_ConnectsThroughNatsNetsOwnWebSocket()
+    {
+        // Options UseKeepAlive made for TCP servers carry its socket factory. Copied for a ws:// server and given the same
+        // profile again, they kept it: the applied line said the Tcp section is not applied (every server is a WebSocket),
+        // and every connection failed on that factory, which opens TCP servers only (NotSupportedException).
+        using var profiles = ClientProfiles.InCode("events", p => p.Heartbeat.Interval = TimeSpan.FromSeconds(20));
+        var webSocket = new IPEndPoint(IPAddress.Loopback, Servers.FreeLoopbackPort());
+        using var server = Servers.NatsWithWebSocket(netns: null, IPAddress.Loopback, Servers.FreeLoopbackPort(), webSocket);
+        var forTcp = Options("nats", server.EndPoint).UseKeepAlive(profiles.Profiles, "events");
+        var options = (forTcp with { Url = $"ws://{webSocket}", MaxReconnectRetry = 0 }).UseKeepAlive(profiles.Profiles, "events");
+        await using var nats = new NatsConnection(options);
+
+        await nats.PingAsync(TestContext.Current.CancellationToken);
+
+        options.PingInterval.Should().Be(TimeSpan.FromSeconds(20));
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().HaveCount(2).And.Contain(m => m.Contains("Tcp is not applied: every server URL is a WebSocket", StringComparison.Ordinal));
+        profiles.Messages(KeepAliveEventIds.ClientConnectionConfigured).Should().BeEmpty("NATS.Net opened the WebSocket's socket itself");
+    }
+
+    [Fact]
     public async Task UseKeepAlive_ServerGoesSilent_DroppedWithinTheWindowTheStartUpLineGives()
     {
         // Heartbeat:Interval 2 s and Timeout 3 s: MaxPingOut 2. NATS.Net counts unanswered PINGs only when it sends the next

@@ -100,6 +100,15 @@ internal static class Servers
         return Nats(netns, address, port, data, ["-c", configuration]);
     }
 
+    /// <summary>nats-server on one address and port that also takes NATS over plain WebSockets (<c>ws://</c>, no TLS) on <paramref name="webSocket"/>.</summary>
+    public static ServerProcess NatsWithWebSocket(string? netns, IPAddress address, int port, IPEndPoint webSocket)
+    {
+        var data = ServerProcess.CreateDataDirectory("nats-ws");
+        var configuration = Path.Combine(data, "nats.conf");
+        File.WriteAllText(configuration, $"websocket {{\n  listen: \"{webSocket}\"\n  no_tls: true\n}}\n");
+        return Nats(netns, address, port, data, ["-c", configuration]);
+    }
+
     /// <summary>
     /// A free TCP port on this host's loopback, for a server the test starts outside any namespace. The server binds it
     /// later (seconds later for PostgreSQL, after initdb), so it is taken below the kernel's ephemeral range (32768-60999
