@@ -30,7 +30,7 @@ public static class KeepAliveNatsExtensions
     /// <param name="profileName">The profile's name.</param>
     /// <returns>New options carrying the profile.</returns>
     /// <exception cref="InvalidOperationException">No profile of that name is registered; <see cref="NatsOpts.SocketConnectionFactory"/> is already set (its sockets are out of reach); or the URL mixes <c>ws://</c> and TCP servers, or lists none.</exception>
-    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile is invalid or does not suit NATS.Net (the message names the setting, its value and the fix).</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile is invalid or does not suit NATS.Net (the message names the setting, its value and the fix), also with your <see cref="NatsOpts.PingInterval"/>: a <c>Heartbeat:Timeout</c> without <c>Heartbeat:Interval</c> not longer than yours, which NATS.Net then keeps.</exception>
     /// <remarks>
     /// WebSocket servers (<c>ws://</c>, <c>wss://</c>): NATS.Net's WebSocket connection is internal and opens its own
     /// socket, so the <c>Tcp</c> section cannot reach it; with only WebSocket URLs the heartbeat settings are applied and
@@ -58,6 +58,11 @@ public static class KeepAliveNatsExtensions
         options = earlier?.Undo(options) ?? options;
         var result = WithSocketFactory(options, settings, notes, out var refusedWithTcp);
         TimeSpan? yourPingInterval = options.PingInterval != NatsOpts.Default.PingInterval ? options.PingInterval : null;
+        if (yourPingInterval is { } yours)
+        {
+            settings.ThrowIfYourHeartbeatMissesTheTimeout(yours);
+        }
+
         int? yourMaxPingOut = options.MaxPingOut != NatsOpts.Default.MaxPingOut ? options.MaxPingOut : null;
         var taken = new NatsProfileTaken(settings.ProfileName) { PingIntervalBefore = options.PingInterval, MaxPingOutBefore = options.MaxPingOut };
 
@@ -92,6 +97,11 @@ public static class KeepAliveNatsExtensions
             refusedWithTcp is null ? Rebuild : $"{Rebuild}; with Tcp on, UseKeepAlive refuses these options: {refusedWithTcp.TrimEnd('.')}",
             s =>
             {
+                if (yourPingInterval is { } yours)
+                {
+                    s.ThrowIfYourHeartbeatMissesTheTimeout(yours); // a reload that leaves your PingInterval with a timeout it cannot keep: the fix would be refused
+                }
+
                 var values = new Dictionary<string, string>(StringComparer.Ordinal);
                 // Without a timeout the profile leaves MaxPingOut alone: yours, when set by hand, is what the connection keeps.
                 if ((MaxPingOut(s, options.PingInterval) ?? yourMaxPingOut) is { } n)

@@ -74,6 +74,44 @@ public sealed class NatsProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_OnlyATimeoutNotLongerThanYourOwnPingInterval_RefusedWithYourValueAndTheFix()
+    {
+        // The same rule as NATS.Net's own 2 min, which start-up cannot see past: with a PingInterval of yours of 5 min and a
+        // 3 min timeout, MaxPingOut became 1 and a silent server was dropped 5 to 10 min after it went silent, said only in
+        // the Information line.
+        using var profiles = ClientProfiles.InCode("events", p => p.Heartbeat.Timeout = TimeSpan.FromMinutes(3));
+
+        var act = () => (NatsOpts.Default with { PingInterval = TimeSpan.FromMinutes(5) }).UseKeepAlive(profiles.Profiles, "events");
+
+        act.Should().Throw<OptionsValidationException>().Which.Failures.Should().Equal(
+            "KeepAlive profile 'events' (configured in code) Heartbeat:Timeout: Heartbeat:Timeout is 3m, not longer than NatsOpts.PingInterval, set by hand to 5m, which NATS.Net keeps (Heartbeat:Interval is not set): the client sends its heartbeat only that often, so a peer cannot be found silent within 3m: the connection would end later than the timeout says. Fix: set Heartbeat:Interval below 3m, for example 1m (about a third of the timeout), which replaces the hand-set NatsOpts.PingInterval, or set NatsOpts.PingInterval below 3m, or Heartbeat:Timeout above 5m.");
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().BeEmpty("nothing was applied");
+        (NatsOpts.Default with { PingInterval = TimeSpan.FromMinutes(1) }).UseKeepAlive(profiles.Profiles, "events").MaxPingOut.Should().Be(3, "the control: a PingInterval of yours shorter than the timeout is kept, ceil(3 min / 1 min)");
+    }
+
+    [Fact]
+    public void UseKeepAlive_YourPingIntervalAndAReloadDroppingTheIntervalUnderIt_TheWarningSaysTheProfileNoLongerSuitsNotARefusedFix()
+    {
+        // The profile's 1m replaced your 5m; a reload dropping Heartbeat:Interval leaves your 5m with the 3m timeout. 3204's
+        // fix, create the options again from UseKeepAlive, is refused for it: the warning says why, with the fix that works.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(
+            [new("KeepAlive:Profiles:events:Heartbeat:Interval", "1m"), new("KeepAlive:Profiles:events:Heartbeat:Timeout", "3m")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var yours = NatsOpts.Default with { PingInterval = TimeSpan.FromMinutes(5) };
+        var options = yours.UseKeepAlive(profiles.Profiles, "events");
+
+        configuration["KeepAlive:Profiles:events:Heartbeat:Interval"] = null;
+        configuration.Reload();
+
+        (options.PingInterval, options.MaxPingOut).Should().Be((TimeSpan.FromMinutes(1), 3), "the control: the profile's values, taken once");
+        profiles.Messages(KeepAliveEventIds.ProfileReloaded).Should().ContainSingle("the control: the reload was accepted");
+        var again = () => yours.UseKeepAlive(profiles.Profiles, "events");
+        again.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain("set by hand to 5m");
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle().Which.Should()
+            .Contain("every value stays, and the reloaded profile does not suit NATS.Net: KeepAlive:Profiles:events:Heartbeat:Timeout: Heartbeat:Timeout is 3m, not longer than NatsOpts.PingInterval, set by hand to 5m");
+    }
+
+    [Fact]
     public void UseKeepAlive_OnlyTimeoutSetAndYourPingsOff_SaysTheTimeoutIsNotUsed()
     {
         // With PingInterval 0 NATS.Net sends no PING, so no MaxPingOut can end a silent connection: the profile's timeout was

@@ -101,24 +101,29 @@ internal static class KeepAliveClientRules
 
     /// <summary>
     /// Why <c>Heartbeat:Timeout</c>, for a <paramref name="client"/> that takes it, cannot be kept with the heartbeat the client
-    /// keeps when the profile sets no <c>Heartbeat:Interval</c> (its own default): not longer than it, as the profile's own
-    /// rule wants it longer than <c>Heartbeat:Interval</c>, or no heartbeat at all.
+    /// keeps when the profile sets no <c>Heartbeat:Interval</c> (its own default, or <paramref name="handSet"/>, one set by hand
+    /// on the client, which start-up cannot see and <c>UseKeepAlive</c> can): not longer than it, as the profile's own rule
+    /// wants it longer than <c>Heartbeat:Interval</c>, or no heartbeat at all.
     /// </summary>
+    /// <param name="heartbeat">The profile's heartbeat.</param>
+    /// <param name="client">The client.</param>
+    /// <param name="handSet">The client's heartbeat interval set by hand, judged in place of its default; a zero one (the heartbeat off) is not judged here.</param>
     /// <returns>The message with the values and the fix, or <see langword="null"/> when the profile has no <c>Heartbeat:Timeout</c> or one outside its range (refused by that range), the client takes none, or its own heartbeat is shorter (whether the profile sets <c>Heartbeat:Interval</c> is the caller's question).</returns>
-    public static string? OwnHeartbeatMissesTheTimeout(HeartbeatOptions? heartbeat, KeepAliveClientDescription client)
+    public static string? OwnHeartbeatMissesTheTimeout(HeartbeatOptions? heartbeat, KeepAliveClientDescription client, TimeSpan? handSet = null)
     {
-        if (heartbeat?.Timeout is not { } timeout || !InRange(heartbeat, nameof(HeartbeatOptions.Timeout)) || client.HeartbeatTimeoutSetting is null || client.DefaultHeartbeatInterval < timeout)
+        var own = handSet ?? client.DefaultHeartbeatInterval;
+        if (heartbeat?.Timeout is not { } timeout || !InRange(heartbeat, nameof(HeartbeatOptions.Timeout)) || client.HeartbeatTimeoutSetting is null || own < timeout)
         {
             return null;
         }
 
-        var own = client.DefaultHeartbeatInterval;
         var why = own is { } ownInterval
-            ? Text($"not longer than {client.ClientName}'s own {client.HeartbeatSetting}, {Show(ownInterval)} by default (Heartbeat:Interval is not set): the client sends its heartbeat only that often, so a peer cannot be found silent within {Show(timeout)}: the connection would end later than the timeout says")
+            ? Text($"not longer than {(handSet is null ? $"{client.ClientName}'s own {client.HeartbeatSetting}, {Show(ownInterval)} by default" : $"{client.HeartbeatSetting}, set by hand to {Show(ownInterval)}, which {client.ClientName} keeps")} (Heartbeat:Interval is not set): the client sends its heartbeat only that often, so a peer cannot be found silent within {Show(timeout)}: the connection would end later than the timeout says")
             : Text($"but Heartbeat:Interval is not set and {client.ClientName} sends no heartbeat unless told to ({client.HeartbeatSetting} is off by default), so nothing would time out");
         var third = timeout / 3;
         var example = third >= OneSecond ? TimeSpan.FromSeconds(Math.Floor(third.TotalSeconds)) : TimeSpan.FromMilliseconds(Math.Max(1, Math.Floor(third.TotalMilliseconds)));
-        return Text($"Heartbeat:Timeout is {Show(timeout)}, {why}. Fix: set Heartbeat:Interval below {Show(timeout)}, for example {Show(example)} (about a third of the timeout){(own is { } longest ? Text($", or Heartbeat:Timeout above {Show(longest)}") : string.Empty)}{HandSetNotSeen}.");
+        var yours = handSet is null ? string.Empty : Text($", which replaces the hand-set {client.HeartbeatSetting}, or set {client.HeartbeatSetting} below {Show(timeout)}");
+        return Text($"Heartbeat:Timeout is {Show(timeout)}, {why}. Fix: set Heartbeat:Interval below {Show(timeout)}, for example {Show(example)} (about a third of the timeout){yours}{(own is { } longest ? Text($", or Heartbeat:Timeout above {Show(longest)}") : string.Empty)}{(handSet is null ? HandSetNotSeen : string.Empty)}.");
     }
 
     /// <summary>Whether the profile's heartbeat gives <paramref name="client"/> something to use without the <c>Tcp</c> section: <c>Heartbeat:Interval</c>, or <c>Heartbeat:Timeout</c> for a client with a heartbeat timeout.</summary>

@@ -177,6 +177,21 @@ public sealed class KeepAliveClientSettings
         }
     }
 
+    /// <summary>
+    /// Refuses a heartbeat interval set by hand on the client that the profile's <c>Heartbeat:Timeout</c> cannot be kept with
+    /// when the profile sets no <c>Heartbeat:Interval</c> (the client then keeps yours): not shorter than the timeout, the
+    /// rule that refuses the client's own default at start-up, which cannot see a value set by hand.
+    /// </summary>
+    /// <param name="yourInterval">The client's heartbeat interval (<see cref="KeepAliveClientDescription.HeartbeatSetting"/>) set by hand; zero (the heartbeat off) is not judged here.</param>
+    /// <exception cref="OptionsValidationException">The timeout is not longer than <paramref name="yourInterval"/>; the failure names the configuration path of <c>Heartbeat:Timeout</c>, both values and the fix, as the refusal of the client's own default does.</exception>
+    public void ThrowIfYourHeartbeatMissesTheTimeout(TimeSpan yourInterval)
+    {
+        if (HeartbeatInterval is null && yourInterval > TimeSpan.Zero && KeepAliveClientRules.OwnHeartbeatMissesTheTimeout(Profile.Heartbeat, Client, yourInterval) is { } refused)
+        {
+            throw KeepAliveProfiles.Refusal(_profiles, ProfileName, [new("Heartbeat:Timeout", refused)]);
+        }
+    }
+
     /// <summary>Warns that a client option set by hand conflicts with the profile, whose value wins (event <see cref="KeepAliveEventIds.ClientOptionOverridden"/>).</summary>
     /// <param name="clientSetting">The client's option, e.g. <c>ConfigurationOptions.KeepAlive</c>.</param>
     /// <param name="handSetValue">The value that was set by hand.</param>
