@@ -863,6 +863,55 @@ public sealed class SignalRKeepAliveTests
         apply.Should().Throw<OptionsValidationException>().WithMessage("KeepAlive profile 'hub' (configured in code) Heartbeat:Timeout: the client's ServerTimeout would be 15s*reconnect loop*Fix: set Heartbeat:Timeout to at least 20s*");
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void UseKeepAlive_IntervalOverHalfTheLongestTimeout_TheFixLowersTheIntervalNotATimeoutOverItsCeiling(bool fromTheSignalRSection)
+    {
+        // A 40m interval with 1h timeouts: the fix said "set the timeout to at least 1h20m, or the interval to at most 30m",
+        // and the first half of it is refused in turn: SignalR's timeouts go up to 1h, also when taken from Heartbeat:Timeout.
+        using var profiles = ClientProfiles.InCode("hub", profile =>
+        {
+            if (fromTheSignalRSection)
+            {
+                profile.SignalR = new() { KeepAliveInterval = TimeSpan.FromMinutes(40), ServerTimeout = TimeSpan.FromHours(1), ClientTimeoutInterval = TimeSpan.FromHours(1) };
+            }
+            else
+            {
+                (profile.Heartbeat.Interval, profile.Heartbeat.Timeout) = (TimeSpan.FromMinutes(40), TimeSpan.FromHours(1));
+            }
+        });
+        var interval = fromTheSignalRSection ? "SignalR:KeepAliveInterval" : "Heartbeat:Interval";
+
+        var apply = () => new HubConnectionBuilder().WithUrl("http://127.0.0.1:1/echo").UseKeepAlive(profiles.Profiles, "hub");
+
+        apply.Should().Throw<OptionsValidationException>().Which.Failures.Should().HaveCount(2).And.Contain(f => f.Contains("the client's ServerTimeout", StringComparison.Ordinal))
+            .And.AllSatisfy(f =>
+            {
+                var timeout = f.Contains("ClientTimeoutInterval", StringComparison.Ordinal) ? "ClientTimeoutInterval" : "ServerTimeout";
+                f.Should().EndWith($"Fix: set {interval} to at most 30m ({(fromTheSignalRSection ? $"SignalR:{timeout}" : "Heartbeat:Timeout")} cannot be raised to 1h20m: SignalR's {timeout} goes up to 1h).");
+            });
+    }
+
+    [Theory]
+    [InlineData(1, 1, "Fix: set SignalR:ServerTimeout to at least 2s (SignalR:KeepAliveInterval cannot be lowered to 500ms: SignalR's KeepAliveInterval starts at 1s).")]
+    [InlineData(2400, 1, "Fix: set SignalR:KeepAliveInterval to at most 30m and SignalR:ServerTimeout to at least twice it (SignalR's ServerTimeout goes up to 1h, and its KeepAliveInterval starts at 1s).")]
+    [InlineData(10, 15, "Fix: set SignalR:ServerTimeout to at least 20s, or SignalR:KeepAliveInterval to at most 7s500ms.")]
+    public void UseKeepAlive_TimeoutBelowTwiceTheIntervalAtTheEndsOfSignalRsRanges_TheFixNamesOnlyValuesSignalRTakes(int intervalSeconds, int timeoutSeconds, string fix)
+    {
+        // 1s and 1s: the fix said "or SignalR:KeepAliveInterval to at most 500ms", under SignalR's 1s floor, refused in turn.
+        using var profiles = ClientProfiles.InCode("hub", profile => profile.SignalR = new()
+        {
+            KeepAliveInterval = TimeSpan.FromSeconds(intervalSeconds),
+            ServerTimeout = TimeSpan.FromSeconds(timeoutSeconds),
+            ClientTimeoutInterval = TimeSpan.FromHours(1),
+        });
+
+        var apply = () => new HubConnectionBuilder().WithUrl("http://127.0.0.1:1/echo").UseKeepAlive(profiles.Profiles, "hub");
+
+        apply.Should().Throw<OptionsValidationException>().Which.Failures.Should().ContainSingle(f => f.Contains("SignalR:ServerTimeout:", StringComparison.Ordinal)).Which.Should().EndWith(fix);
+    }
+
     // SignalR sends keep-alive messages from a 1 s timer tick (the hub's HubConnectionContext and the client's HubConnection
     // alike), once the interval has passed: a 2s500ms interval ran as 3s, later than asked, and the start-up lines (3105,
     // 3350) said 2500ms. The client packages round their whole-second settings down and say so (3201); SignalR now does too.

@@ -109,7 +109,7 @@ internal static class SignalRProfileRules
     {
         if (timeout is { } value && value < interval * 2)
         {
-            errors.Add(new(key, Text($"{prefix}{key} is {Show(value)}, below twice {prefix}KeepAliveInterval {Show(interval)}{AsAsked(interval, " (", ")")}: {Loop(what)} Fix: set {prefix}{key} to at least {Show(interval * 2)}, or {prefix}KeepAliveInterval to at most {Show(value / 2)}.")));
+            errors.Add(new(key, Text($"{prefix}{key} is {Show(value)}, below twice {prefix}KeepAliveInterval {Show(interval)}{AsAsked(interval, " (", ")")}: {Loop(what)} Fix: {RaiseTimeout(key, $"{prefix}{key}", interval * 2, $"{prefix}KeepAliveInterval", value / 2)}.")));
         }
     }
 
@@ -122,7 +122,27 @@ internal static class SignalRProfileRules
 
         var timeoutKey = timeout.Key ?? signalRKey;
         var intervalKey = interval.Key ?? "SignalR:KeepAliveInterval";
-        errors.Add(new(timeoutKey, Text($"{what} would be {Show(timeout.Value)} ({Source(timeout)}) with a keep-alive interval of {Show(interval.Value)} ({Source(interval)}{AsAsked(interval.Value, "; ", string.Empty)}), below twice the interval: {Loop(what)} Fix: set {timeoutKey} to at least {Show(interval.Value * 2)}, or {intervalKey} to at most {Show(timeout.Value / 2)}.")));
+        errors.Add(new(timeoutKey, Text($"{what} would be {Show(timeout.Value)} ({Source(timeout)}) with a keep-alive interval of {Show(interval.Value)} ({Source(interval)}{AsAsked(interval.Value, "; ", string.Empty)}), below twice the interval: {Loop(what)} Fix: {RaiseTimeout(signalRKey["SignalR:".Length..], timeoutKey, interval.Value * 2, intervalKey, timeout.Value / 2)}.")));
+    }
+
+    /// <summary>
+    /// The fix for a timeout below twice the interval: raise the timeout to <paramref name="twice"/> the interval, or lower the
+    /// interval to <paramref name="half"/> the timeout; each only where it fits the range SignalR takes it in (the timeout's,
+    /// <paramref name="signalRTimeout"/>, a <see cref="SignalRKeepAliveOptions"/> property; the interval's), also from the
+    /// <c>Heartbeat</c> section, which would refuse it in turn; both at once where neither fits alone.
+    /// </summary>
+    private static string RaiseTimeout(string signalRTimeout, string timeoutKey, TimeSpan twice, string intervalKey, TimeSpan half)
+    {
+        var schema = OptionsSchema.For<SignalRKeepAliveOptions>();
+        var (timeouts, intervals) = (schema.Range(signalRTimeout), schema.Range(nameof(SignalRKeepAliveOptions.KeepAliveInterval)));
+        var longest = $"SignalR's {signalRTimeout} goes up to {timeouts.Maximum}";
+        return (timeouts.Check(signalRTimeout, twice) is null, intervals.Check(nameof(SignalRKeepAliveOptions.KeepAliveInterval), half) is null) switch
+        {
+            (true, true) => Text($"set {timeoutKey} to at least {Show(twice)}, or {intervalKey} to at most {Show(half)}"),
+            (false, true) => Text($"set {intervalKey} to at most {Show(half)} ({timeoutKey} cannot be raised to {Show(twice)}: {longest})"),
+            (true, false) => Text($"set {timeoutKey} to at least {Show(twice)} ({intervalKey} cannot be lowered to {Show(half)}: SignalR's KeepAliveInterval starts at {intervals.Minimum})"),
+            _ => Text($"set {intervalKey} to at most {Show(KeepAliveDuration.Parse(timeouts.Maximum) / 2)} and {timeoutKey} to at least twice it ({longest}, and its KeepAliveInterval starts at {intervals.Minimum})"),
+        };
     }
 
     /// <summary>
