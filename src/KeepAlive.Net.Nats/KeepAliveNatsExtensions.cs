@@ -117,7 +117,7 @@ public static class KeepAliveNatsExtensions
                 return values;
             },
             yourHeartbeat: yourPingInterval,
-            heldBy: result.SocketConnectionFactory); // the connections made from these options keep it: their (re)connections open sockets through it
+            heldBy: NatsProfileTaken.Holder(result)); // the connections made from these options keep it: the factory their (re)connections open sockets through, else the WebSocket callback carrying the profile
         return result;
     }
 

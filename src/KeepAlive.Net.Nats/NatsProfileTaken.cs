@@ -64,6 +64,15 @@ internal sealed class NatsProfileTaken(string profileName)
         return options with { WebSocketOpts = webSocket with { ConfigureClientWebSocketOptions = new Carrier(taken, yours).ConfigureAsync } };
     }
 
+    /// <summary>
+    /// What carries the profile in <paramref name="options"/> that <see cref="Record"/> returned, and every copy of them and
+    /// connection made from them keeps: the package's socket factory, else the <see cref="Carrier"/> of their WebSocket callback.
+    /// </summary>
+    /// <param name="options">Options <see cref="Record"/> returned.</param>
+    /// <returns>The object that lives as long as something made from the options does.</returns>
+    public static object? Holder(NatsOpts options) =>
+        options.SocketConnectionFactory as KeepAliveNatsSocketConnectionFactory ?? options.WebSocketOpts?.ConfigureClientWebSocketOptions?.Target;
+
     /// <summary>Carries what was applied in options without a factory of ours, and runs your own WebSocket callback.</summary>
     private sealed class Carrier(NatsProfileTaken taken, Func<Uri, System.Net.WebSockets.ClientWebSocketOptions, CancellationToken, ValueTask>? yours)
     {
