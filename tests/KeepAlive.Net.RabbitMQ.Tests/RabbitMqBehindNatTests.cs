@@ -163,6 +163,59 @@ public sealed class RabbitMqBehindNatTests(RabbitMqLab fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task UseKeepAlive_ServerRestarted_TheAutomaticRecoveryReconnectsWithTheProfilesHeartbeatAndKeepAlive()
+    {
+        // A real restart (the broker's process ends, its port refuses for a while, a new broker answers), not a socket shut
+        // under the client: RabbitMQ.Client's recovery loop must open every socket through the profile's SocketFactory, and
+        // the recovered connection must negotiate the profile's heartbeat again.
+        var lab = fixture.Server.Lab;
+        const int port = Servers.RabbitMqPort + 1; // the class's broker keeps its port: this one is stopped and started again
+        var endPoint = new IPEndPoint(RoutedLab.ServerAddress, port);
+        using var profiles = ClientProfiles.InCode("restart", profile =>
+        {
+            NatProfiles.ReadBack(profile);
+            profile.Heartbeat.Interval = TimeSpan.FromSeconds(5);
+        });
+        var factory = Factory(lab, endPoint).UseKeepAlive(profiles.Profiles, "restart");
+        factory.AutomaticRecoveryEnabled = true;
+        factory.NetworkRecoveryInterval = TimeSpan.FromMilliseconds(500);
+        var recovered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        IConnection connection;
+        ClientSockets.Found before;
+        var first = Servers.RabbitMq(lab.Server, RoutedLab.ServerAddress, port);
+        try
+        {
+            connection = await factory.CreateConnectionAsync(TestContext.Current.CancellationToken);
+            connection.RecoverySucceededAsync += (_, _) =>
+            {
+                recovered.TrySetResult();
+                return Task.CompletedTask;
+            };
+            connection.Heartbeat.Should().Be(TimeSpan.FromSeconds(5));
+            before = ClientSockets.SingleNew(endPoint, []);
+            NatProfiles.ShouldCarryReadBack(before.View.GetKeepAlive());
+        }
+        finally
+        {
+            first.Dispose();
+        }
+
+        await using var _ = connection;
+        ClientSockets.WaitUntilGone(before, TimeSpan.FromSeconds(10)).Should().NotBeNull("the broker's end closed the connection");
+        using var second = Servers.RabbitMq(lab.Server, RoutedLab.ServerAddress, port);
+        await recovered.Task.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: TestContext.Current.CancellationToken);
+        await channel.QueueDeclareAsync(exclusive: true, cancellationToken: TestContext.Current.CancellationToken);
+
+        connection.IsOpen.Should().BeTrue();
+        connection.Heartbeat.Should().Be(TimeSpan.FromSeconds(5), "the recovered connection negotiates the RequestedHeartbeat the profile set, with the new broker");
+        NatProfiles.ShouldCarryReadBack(ClientSockets.SingleNew(endPoint, [before.Inode]).View.GetKeepAlive());
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle("the recovery applies nothing again: the factory's SocketFactory does it per socket");
+        profiles.Messages(KeepAliveEventIds.ClientSocketHookReplaced).Should().BeEmpty("every socket went through the profile's SocketFactory");
+        profiles.Messages(KeepAliveEventIds.ClientConnectionConfigured).Should().HaveCountGreaterThan(1, "the recovery's socket was configured as the first one was");
+    }
+
+    [Fact]
     public async Task UseKeepAlive_BrokerGoesSilent_ClientGivesUpWithinTwoToFourHeartbeats()
     {
         // The broker frozen (SIGSTOP): its kernel still answers TCP, keep-alive included, so only the AMQP heartbeat can tell.
