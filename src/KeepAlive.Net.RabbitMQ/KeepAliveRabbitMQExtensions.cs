@@ -86,9 +86,12 @@ public static class KeepAliveRabbitMQExtensions
         }
         else
         {
-            notes.Add(factory.RequestedHeartbeat > TimeSpan.Zero
-                ? $"RequestedHeartbeat stays {Show(factory.RequestedHeartbeat)} (Heartbeat:Interval is not set)"
-                : $"RequestedHeartbeat stays {Show(factory.RequestedHeartbeat)}, so the broker's heartbeat applies (RabbitMQ's default 1m), as RabbitMQ.Client negotiates a requested 0 (Heartbeat:Interval is not set)");
+            // RabbitMQ.Client sends RequestedHeartbeat in whole seconds, rounded down: a value of yours under 1 s goes out as 0.
+            var sent = TimeSpan.FromSeconds(Math.Floor(requested.TotalSeconds));
+            var rounded = sent == requested ? null : $"RabbitMQ.Client sends in whole seconds, rounded down to {Show(sent)}";
+            notes.Add(sent > TimeSpan.Zero
+                ? $"RequestedHeartbeat stays {Show(requested)}{(rounded is null ? string.Empty : $", which {rounded}")} (Heartbeat:Interval is not set)"
+                : $"RequestedHeartbeat stays {Show(requested)}, so the broker's heartbeat applies (RabbitMQ's default 1m), as {(rounded is null ? "RabbitMQ.Client" : $"{rounded}, and")} negotiates a requested 0 (Heartbeat:Interval is not set)");
         }
 
         settings.ReportApplied(notes);

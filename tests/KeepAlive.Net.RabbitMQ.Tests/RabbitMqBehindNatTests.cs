@@ -215,6 +215,34 @@ public sealed class RabbitMqBehindNatTests(RabbitMqLab fixture) : IClassFixture<
         profiles.Messages(KeepAliveEventIds.ClientConnectionConfigured).Should().HaveCountGreaterThan(1, "the recovery's socket was configured as the first one was");
     }
 
+    [Theory]
+    [InlineData(500, 0)]
+    [InlineData(1500, 1)]
+    public async Task UseKeepAlive_HandSetRequestedHeartbeatNotInWholeSeconds_TheLineSaysTheHeartbeatTheBrokerNegotiates(int handSetMs, int sentSeconds)
+    {
+        // RabbitMQ.Client sends RequestedHeartbeat in whole seconds, rounded down: a hand-set 500 ms went out as 0 and the
+        // broker's 1m was negotiated, while the line said "RequestedHeartbeat stays 500ms"; a hand-set 1.5 s ran at 1 s.
+        var (lab, server) = fixture.Server.Start();
+        using var profiles = ClientProfiles.InCode("orders", NatProfiles.ReadBack);
+        var factory = Factory(lab, server.EndPoint);
+        factory.RequestedHeartbeat = TimeSpan.FromMilliseconds(handSetMs);
+        factory.UseKeepAlive(profiles.Profiles, "orders");
+
+        await using var connection = await factory.CreateConnectionAsync(TestContext.Current.CancellationToken);
+
+        var line = profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which;
+        if (sentSeconds == 0)
+        {
+            connection.Heartbeat.Should().Be(TimeSpan.FromMinutes(1), "a requested 0 leaves the heartbeat to the broker");
+            line.Should().Contain("RequestedHeartbeat stays 500ms, so the broker's heartbeat applies (RabbitMQ's default 1m), as RabbitMQ.Client sends in whole seconds, rounded down to 0s, and negotiates a requested 0");
+        }
+        else
+        {
+            connection.Heartbeat.Should().Be(TimeSpan.FromSeconds(sentSeconds));
+            line.Should().Contain("RequestedHeartbeat stays 1s500ms, which RabbitMQ.Client sends in whole seconds, rounded down to 1s");
+        }
+    }
+
     [Fact]
     public async Task UseKeepAlive_BrokerGoesSilent_ClientGivesUpWithinTwoToFourHeartbeats()
     {
