@@ -44,6 +44,53 @@ public sealed class RedisReconnectionTests
     }
 
     [Fact]
+    public async Task UseKeepAlive_ServerRestarted_TheReconnectionSocketsCarryTheProfileAndThePingKeepsItsInterval()
+    {
+        // A real restart (the process ends, its port refuses for a while, a new redis-server answers), not a socket shut
+        // under the client: StackExchange.Redis's reconnection must open every socket through the profile's tunnel, and
+        // its PING must keep the profile's interval on the new connections.
+        using var profiles = ClientProfiles.InCode("cache", profile =>
+        {
+            NatProfiles.ReadBack(profile);
+            profile.Heartbeat.Interval = TimeSpan.FromSeconds(1);
+        });
+        var port = Servers.FreeLoopbackPort();
+        var first = Servers.Redis(netns: null, IPAddress.Loopback, port);
+        var endPoint = first.EndPoint;
+        var options = new ConfigurationOptions { EndPoints = { endPoint }, AbortOnConnectFail = true, ConnectTimeout = ClientTimeouts.ConnectMs }.UseKeepAlive(profiles.Profiles, "cache");
+        ConnectionMultiplexer redis;
+        IReadOnlyList<ClientSockets.Found> before;
+        try
+        {
+            redis = await ConnectionMultiplexer.ConnectAsync(options);
+            await redis.GetDatabase().PingAsync();
+            before = ClientSockets.NewSince(endPoint, []);
+            before.Should().NotBeEmpty();
+        }
+        finally
+        {
+            first.Dispose();
+        }
+
+        using var _ = redis;
+        using var second = Servers.Redis(netns: null, IPAddress.Loopback, port);
+        var reconnected = await WaitForAsync(() => ClientSockets.NewSince(endPoint, [.. before.Select(static s => s.Inode)]) is { } again && again.Count == before.Count && redis.IsConnected ? again : null);
+        await redis.GetDatabase().PingAsync();
+        await Task.Delay(TimeSpan.FromSeconds(6), TestContext.Current.CancellationToken);
+
+        foreach (var socket in reconnected)
+        {
+            NatProfiles.ShouldCarryReadBack(socket.View.GetKeepAlive());
+        }
+
+        var (idle, clients) = await PingIdleAsync(endPoint);
+        idle.Should().NotBeEmpty(clients).And.OnlyContain(s => s <= 4, $"the reconnected multiplexer still PINGs every second, as the profile says ({clients})");
+        ClientSockets.NewSince(endPoint, []).Should().HaveCount(before.Count, "the reconnection replaced each socket once; the attempts refused while the server was down left none open");
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle("the reconnection applies nothing again: the tunnel does it per socket");
+        profiles.Messages(KeepAliveEventIds.ClientSocketHookReplaced).Should().BeEmpty("every socket went through the profile's tunnel");
+    }
+
+    [Fact]
     public async Task UseKeepAlive_ServerNameWhoseFirstAddressRefuses_ConnectsThroughTheNextAddressConfigured()
     {
         // ::1 first, where nothing listens, then 127.0.0.1: StackExchange.Redis connects its socket to the name, and .NET tries
@@ -135,9 +182,7 @@ public sealed class RedisReconnectionTests
 
         await Task.Delay(TimeSpan.FromSeconds(7), TestContext.Current.CancellationToken);
 
-        var clients = await ClientListAsync(server.EndPoint);
-        var idle = clients.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(static l => l.Contains("cmd=ping", StringComparison.Ordinal))
-            .Select(static l => int.Parse(l.Split(' ').Single(static f => f.StartsWith("idle=", StringComparison.Ordinal))[5..], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        var (idle, clients) = await PingIdleAsync(server.EndPoint);
         idle.Should().NotBeEmpty(clients).And.OnlyContain(s => s <= 4, $"a PING every second keeps the connection's idle time at a second or two ({clients})");
         profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().ContainSingle().Which.Should()
             .StartWith("StackExchange.Redis: ConfigurationOptions.HeartbeatInterval was set by hand to 10s, but KeepAlive profile 'cache' sets Heartbeat:Interval, so the profile's 1s");
@@ -180,6 +225,14 @@ public sealed class RedisReconnectionTests
         {
             directory.Delete(recursive: true);
         }
+    }
+
+    /// <summary>How long each connection whose last command was a PING has been idle, in seconds, from the server's CLIENT LIST (returned too, for messages).</summary>
+    private static async Task<(List<int> Idle, string Clients)> PingIdleAsync(IPEndPoint server)
+    {
+        var clients = await ClientListAsync(server);
+        return ([.. clients.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(static l => l.Contains("cmd=ping", StringComparison.Ordinal))
+            .Select(static l => int.Parse(l.Split(' ').Single(static f => f.StartsWith("idle=", StringComparison.Ordinal))[5..], System.Globalization.CultureInfo.InvariantCulture))], clients);
     }
 
     /// <summary>The server's CLIENT LIST, asked over a socket of its own (not through StackExchange.Redis, whose commands would count as activity).</summary>
