@@ -51,7 +51,9 @@ public static class KeepAliveRedisExtensions
         var notes = new List<string>();
         const string Call = "ConfigurationOptions.UseKeepAlive";
         var stated = options.EndPoints.Count > 0 ? options : Stated(options);
-        var defaults = DefaultOptionsProvider.GetProvider(options.EndPoints);
+        // The options' own defaults once they have end points (a DefaultOptionsProvider of yours in ConfigurationOptions.Defaults
+        // included): a value of theirs is not set by hand. Without end points, reading Defaults would fix them (see Stated).
+        var defaults = options.EndPoints.Count > 0 ? options.Defaults : DefaultOptionsProvider.GetProvider(options.EndPoints);
         var copied = KeepAliveRedisTunnel.Within(options.Tunnel);
         var again = copied is not null;
         if (copied is not null)
@@ -90,7 +92,9 @@ public static class KeepAliveRedisExtensions
         // so that a call again after a reload (warning 3204's fix) gives it back when the reloaded profile no longer sets it.
         var ownKeepAlive = AppliedProfiles<ConfigurationOptions, StackExchange.Redis.Configuration.Tunnel?>.Yours(options, "ConfigurationOptions.KeepAlive", keepAlive);
         var defaultKeepAlive = (int)defaults.KeepAliveInterval.TotalSeconds;
-        TimeSpan? yourKeepAlive = ownKeepAlive > 0 && ownKeepAlive != defaultKeepAlive ? TimeSpan.FromSeconds(ownKeepAlive) : null;
+
+        // Named in 3204 unless it is StackExchange.Redis's own: a DefaultOptionsProvider of yours gives its value by name.
+        TimeSpan? yourKeepAlive = ownKeepAlive > 0 && TimeSpan.FromSeconds(ownKeepAlive) != Client.DefaultHeartbeatInterval ? TimeSpan.FromSeconds(ownKeepAlive) : null;
         if (settings.HeartbeatInterval is { } interval)
         {
             var seconds = (int)interval.TotalSeconds;

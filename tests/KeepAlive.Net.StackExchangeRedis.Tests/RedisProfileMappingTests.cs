@@ -73,6 +73,38 @@ public sealed class RedisProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_DefaultsOfYoursWithTheirOwnKeepAlive_TheProfileReplacesThemWithoutCallingThemHandSet()
+    {
+        // ConfigurationOptions.Defaults set to a DefaultOptionsProvider of yours whose KeepAliveInterval is 2m5s: nothing was set
+        // by hand, yet warning 3202 said "ConfigurationOptions.KeepAlive was set by hand to 2m5s" (judged against the generic
+        // provider's 60 s, not the options' own defaults).
+        using var profiles = ClientProfiles.InCode("cache", p => p.Heartbeat.Interval = TimeSpan.FromSeconds(20));
+
+        var options = new ConfigurationOptions { EndPoints = { Server }, Defaults = new SlowPingDefaults() }.UseKeepAlive(profiles.Profiles, "cache");
+        var handSet = new ConfigurationOptions { EndPoints = { Server }, Defaults = new SlowPingDefaults(), KeepAlive = 45 }.UseKeepAlive(profiles.Profiles, "cache");
+
+        options.KeepAlive.Should().Be(20);
+        handSet.KeepAlive.Should().Be(20);
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().ContainSingle("only the KeepAlive of 45s was set by hand").Which.Should()
+            .StartWith("StackExchange.Redis: ConfigurationOptions.KeepAlive was set by hand to 45s");
+    }
+
+    [Fact]
+    public void UseKeepAlive_DefaultsOfYoursAndAReloadSettingAHeartbeat_TheWarningSaysTheirKeepAlive()
+    {
+        // The KeepAlive the options keep where the profile sets none is their provider's 2m5s, not StackExchange.Redis's own 60 s.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:cache:Tcp:IdleTime", "7s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var options = new ConfigurationOptions { EndPoints = { Server }, Defaults = new SlowPingDefaults() }.UseKeepAlive(profiles.Profiles, "cache");
+
+        configuration["KeepAlive:Profiles:cache:Heartbeat:Interval"] = "30s";
+        configuration.Reload();
+
+        options.KeepAlive.Should().Be(125);
+        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle().Which.Should().Contain("ConfigurationOptions.KeepAlive stays 2m5s (the profile now says 30s)");
+    }
+
+    [Fact]
     public void UseKeepAlive_HandSetKeepAliveConflicts_ProfileWinsAndWarns()
     {
         using var profiles = ClientProfiles.InCode("cache", p => p.Heartbeat.Interval = TimeSpan.FromSeconds(20));
@@ -545,6 +577,12 @@ public sealed class RedisProfileMappingTests
         options.Tunnel!.BeforeAuthenticateAsync(Server, ConnectionType.Interactive, socket, CancellationToken.None).AsTask().IsCompleted.Should().BeTrue("it configures the socket synchronously");
 
     // Forwards everything to the tunnel it wraps, as StackExchange.Redis's LoggingTunnel does.
+    /// <summary>Defaults of yours that PING after 2m5s idle rather than StackExchange.Redis's 60 s.</summary>
+    private sealed class SlowPingDefaults : StackExchange.Redis.Configuration.DefaultOptionsProvider
+    {
+        public override TimeSpan KeepAliveInterval => TimeSpan.FromSeconds(125);
+    }
+
     private sealed class WrappingTunnel(StackExchange.Redis.Configuration.Tunnel tail) : StackExchange.Redis.Configuration.Tunnel
     {
         public int Calls { get; private set; }
