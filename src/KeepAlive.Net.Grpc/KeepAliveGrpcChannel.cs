@@ -29,6 +29,10 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
     // which it asks only when the options carry no LoggerFactory): where one build ends and the next begins.
     private const string AskedOncePerBuild = "Grpc.Net.Client.Internal.IOperatingSystem";
 
+    // What gRPC asks once per build right after it chose its resolver (asking for resolvers only for a non-http address): a
+    // build that has not balanced by then sends through the handler's own pool.
+    private const string AskedAfterTheResolver = "Grpc.Net.Client.Balancer.Internal.ISubchannelTransportFactory";
+
     // The channel whose observer says 3301, by handler. Channels sharing a handler (gRPC's advice: one handler, cheap
     // channels) share its connections, so one observer serves them all and no later channel is kept alive by the handler.
     private static readonly ConditionalWeakTable<SocketsHttpHandler, KeepAliveGrpcChannel> Observing = [];
@@ -46,6 +50,7 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
     private int _trackingReported;
     private int _handlerChecked;
     private int _builds;
+    private bool _poolJudged;
 
     private SocketsHttpHandler Handler => handler;
 
@@ -223,6 +228,46 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
     }
 
     /// <summary>
+    /// The handler carried the profile before UseKeepAlive on the options: its pool was judged where it took it (3011 of
+    /// socketsHttpHandler.UseKeepAlive, or the client factory's validation), so the channel does not say it again.
+    /// </summary>
+    public void PoolJudgedBefore()
+    {
+        lock (_lock)
+        {
+            _poolJudged = true;
+        }
+    }
+
+    /// <summary>
+    /// Once per channel over the handler, when gRPC builds it without balancing (an http or https address, no load-balancing
+    /// config): its idle connections are the handler's pooled ones, judged by the pool's rule on the handler's values in force
+    /// and the profile now (warning 3011, as for a handler of yours). A balanced channel says it in 3300 instead.
+    /// </summary>
+    private void ResolverChosen(Type serviceType)
+    {
+        if (serviceType.FullName != AskedAfterTheResolver)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            if (_balancing || _poolJudged)
+            {
+                return;
+            }
+
+            _poolJudged = true;
+        }
+
+        if (HttpProfileRules.IdlePooledConnectionUnkept(profiles.GetProfile(profileName), profileName, handler) is { } unkept)
+        {
+            Hosting.Diagnostics.Log.IdlePooledConnectionUnkept(Logger(), $"GrpcChannelOptions.UseKeepAlive(\"{profileName}\")", unkept);
+        }
+    }
+
+    /// <summary>
     /// For event 3300, when the profile has a <c>Heartbeat:PeerIdleTimeout</c>: what keeps a balanced channel's idle
     /// connection, now that the Tcp section does not, from the values in force on the handler: its HTTP/2 PINGs without calls,
     /// else its pool dropping the connection before the middlebox forgets it, else nothing (with the fixes that can work).
@@ -324,6 +369,7 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
 
             channel.CheckTheHandler();
             channel.ChannelBuilding(resolverAddress: serviceType == typeof(IEnumerable<ResolverFactory>));
+            channel.ResolverChosen(serviceType);
             return inner?.GetService(serviceType);
         }
     }

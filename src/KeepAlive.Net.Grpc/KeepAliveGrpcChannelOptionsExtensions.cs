@@ -60,7 +60,9 @@ public static class KeepAliveGrpcChannelOptionsExtensions
     /// On an <c>http</c> or <c>https</c> address the <c>Tcp</c> section applies, and gRPC's connectivity tracking
     /// (<c>GrpcChannel.State</c>, <c>WaitForStateChangedAsync</c>) is off on that channel, because gRPC tracks only
     /// connections it opens itself; this is logged once per handler, at its first connection (event 3301): channels sharing one
-    /// handler share its connections, and the handler keeps none of them alive.
+    /// handler share its connections, and the handler keeps none of them alive. With a <c>Heartbeat:PeerIdleTimeout</c>, when
+    /// nothing keeps the handler's idle pooled connection (the <c>Tcp</c> section off, no HTTP/2 PING without calls within it, a
+    /// pool idle timeout not below it), the channel says so once when it is built (event 3011), with the values and the fix.
     /// </para>
     /// <para>
     /// An <see cref="GrpcChannelOptions.HttpHandler"/> set on the options after this call replaces the handler that carries the
@@ -70,7 +72,7 @@ public static class KeepAliveGrpcChannelOptionsExtensions
     /// handler, or a <see cref="DelegatingHandler"/> over it, as <see cref="GrpcChannelOptions.HttpHandler"/> instead).
     /// </para>
     /// <para>
-    /// Events 3300, 3301 and 3302 go to <see cref="GrpcChannelOptions.LoggerFactory"/> (or its <see cref="GrpcChannelOptions.ServiceProvider"/>'s
+    /// Events 3300, 3301, 3302 and the channel's 3011 go to <see cref="GrpcChannelOptions.LoggerFactory"/> (or its <see cref="GrpcChannelOptions.ServiceProvider"/>'s
     /// logging), else to the logging the profiles were registered with.
     /// </para>
     /// </remarks>
@@ -158,9 +160,15 @@ public static class KeepAliveGrpcChannelOptionsExtensions
         // without the profile is what a load-balanced channel gets back.
         var ownCallback = KeepAliveConnectCallback.WithoutProfile(handler.ConnectCallback);
         var channel = new KeepAliveGrpcChannel(options, handler, ownCallback, profiles, profileName, disposedBefore, KeepAliveProfiles.LoggerOf(profiles));
+        if (KeepAliveConnectGate.CarriedProfile(gate, handler) is not null)
+        {
+            channel.PoolJudgedBefore();
+        }
+
         gate?.InstallNow(); // the client factory's callback, with its options (ConnectionConfigured), observed below
         // The handler's idle connections are the channel's to judge: against Heartbeat:PeerIdleTimeout, a channel that
-        // balances says what keeps them in 3300 (not known yet here), so the handler's own warning would say it twice.
+        // balances says what keeps them in 3300, one that does not in 3011 (neither known yet here), so the handler's own
+        // warning would say it twice.
         KeepAliveGrpcChannel.ObserveConnections(handler, channel, () => handler.UseKeepAlive(profiles, profileName, o => o.ConnectionConfigured = channel.OnConnectionConfigured, judgeThePool: false));
         if (gate is null)
         {

@@ -96,6 +96,55 @@ public sealed class GrpcChannelKeepAliveTests
         Logs(host, KeepAliveEventIds.IdlePooledConnectionUnkept).Should().BeEmpty("3300 says it, once");
     }
 
+    // On an http address the channel's idle HTTP/2 connection is pooled by the handler and forgotten by the middlebox as on
+    // a balanced channel, but neither 3300 (balanced channels only) nor the handler's 3011 (off for a channel's handler) said it.
+    [Fact]
+    public void ChannelUseKeepAlive_HttpAddressAndNothingKeepsAnIdleConnection_TheChannelSaysItOnce()
+    {
+        using var host = ClientHost(services => services.AddKeepAlive("grpc", UnkeptIdleConnections(poolIdle: null)));
+        var options = KeepAliveOptions(host);
+
+        using (GrpcChannel.ForAddress("http://127.0.0.1:1", options))
+        {
+            Logs(host, KeepAliveEventIds.IdlePooledConnectionUnkept).Should().ContainSingle().Which.Should().Be(
+                "GrpcChannelOptions.UseKeepAlive(\"grpc\"): nothing keeps an idle pooled connection against Heartbeat:PeerIdleTimeout 30s of KeepAlive profile 'grpc': "
+                + "Tcp:Enabled is false, no HTTP/2 PING is sent (Http:KeepAlivePingDelay is not set), "
+                + "and the pool keeps an idle connection for 1m (Http:PooledConnectionIdleTimeout), not less than 30s, so the middlebox forgets it and the next request goes into a dead flow. "
+                + "Fix: enable the Tcp section (remove \"Enabled\": false; Tcp:IdleTime plus Tcp:Interval below 30s) so the kernel keeps idle connections alive, "
+                + "or set Http:KeepAlivePingDelay to at most 15s with PINGs without calls, "
+                + "or set Http:PooledConnectionIdleTimeout below 30s, for example 25s, so the client drops an idle connection first.");
+        }
+
+        using var further = GrpcChannel.ForAddress("http://127.0.0.1:1", options);
+
+        Logs(host, KeepAliveEventIds.IdlePooledConnectionUnkept).Should().HaveCount(2, "once per channel: the further channel has a handler of its own");
+        Logs(host, KeepAliveEventIds.GrpcChannelTcpNotApplicable).Should().BeEmpty("the channel does not balance");
+    }
+
+    // The control: a pool idle timeout below the middlebox's drops an idle connection first.
+    [Fact]
+    public void ChannelUseKeepAlive_HttpAddressAndThePoolDropsAnIdleConnectionFirst_SaysNothing()
+    {
+        using var host = ClientHost(services => services.AddKeepAlive("grpc", UnkeptIdleConnections(poolIdle: TimeSpan.FromSeconds(20))));
+
+        using var channel = GrpcChannel.ForAddress("http://127.0.0.1:1", KeepAliveOptions(host));
+
+        Logs(host, KeepAliveEventIds.IdlePooledConnectionUnkept).Should().BeEmpty();
+    }
+
+    // A handler of yours that took the profile with socketsHttpHandler.UseKeepAlive said 3011 then: the channel over it does not say it again.
+    [Fact]
+    public void ChannelUseKeepAlive_HttpAddressOverAHandlerThatSaidItAlready_SaysItOnce()
+    {
+        using var host = ClientHost(services => services.AddKeepAlive("grpc", UnkeptIdleConnections(poolIdle: null)));
+        using var handler = new SocketsHttpHandler().UseKeepAlive(host.Services.GetRequiredService<IKeepAliveProfiles>(), "grpc");
+        var options = new GrpcChannelOptions { HttpHandler = handler, LoggerFactory = host.Services.GetRequiredService<ILoggerFactory>() }.UseKeepAlive(host.Services, "grpc");
+
+        using var channel = GrpcChannel.ForAddress("http://127.0.0.1:1", options);
+
+        Logs(host, KeepAliveEventIds.IdlePooledConnectionUnkept).Should().ContainSingle().Which.Should().StartWith("socketsHttpHandler.UseKeepAlive(profiles, \"grpc\"): ");
+    }
+
     // The same profile twice is accepted (INTEGRATION.md); each call wrapped the service provider and observed the
     // handler again, so one channel said 3300 or 3301 once per call.
     [Theory]
@@ -1086,6 +1135,14 @@ public sealed class GrpcChannelKeepAliveTests
         new GrpcChannelOptions { Credentials = ChannelCredentials.Insecure, LoggerFactory = host.Services.GetRequiredService<ILoggerFactory>() }.UseKeepAlive(host.Services, "grpc");
 
     private static string Dns(WebServer server) => $"dns:///127.0.0.1:{server.BaseAddress.Port}";
+
+    // A 30 s middlebox, the Tcp section off, no HTTP/2 PING, and the pool idle timeout given (none: the handler's 1 min).
+    private static Action<KeepAliveProfileOptions> UnkeptIdleConnections(TimeSpan? poolIdle) => p =>
+    {
+        p.Heartbeat.PeerIdleTimeout = PeerIdleTimeout.Parse("30s");
+        p.Tcp.Enabled = false;
+        p.Http.PooledConnectionIdleTimeout = poolIdle;
+    };
 
     private static IReadOnlyList<string> Logs(IHost host, int eventId) =>
         [.. host.Services.GetFakeLogCollector().GetSnapshot().Where(r => r.Id.Id == eventId).Select(static r => r.Message)];
