@@ -32,7 +32,8 @@ public static class KeepAliveSocketsHttpHandlerExtensions
     /// <c>Heartbeat:PeerIdleTimeout</c>, the values the handler runs with once the profile is applied (yours where it sets
     /// none) are judged at once: when nothing keeps an idle pooled connection (the <c>Tcp</c> section off, no HTTP/2 PING
     /// without calls within it, a pool idle timeout not below it), a warning says so with the values and the fix
-    /// (<see cref="KeepAliveEventIds.IdlePooledConnectionUnkept"/>).
+    /// (<see cref="KeepAliveEventIds.IdlePooledConnectionUnkept"/>); and again after each accepted reload, with the reloaded
+    /// profile (its <c>Tcp</c> section reaches the handler) and the handler's values: once per reload that leaves them unkept.
     /// </remarks>
     /// <exception cref="KeepAliveProfileNotFoundException">No profile of that name is registered.</exception>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile is invalid.</exception>
@@ -87,10 +88,9 @@ public static class KeepAliveSocketsHttpHandlerExtensions
         var http = profile.Http;
         KeepAliveHandlerSettings.Apply(handler, http, owner, KeepAliveHandlerSettings.Warn(profiles, owner, profileName, options));
         options.ApplyTo(handler, owner);
-        if (judgeThePool && HttpProfileRules.IdlePooledConnectionUnkept(profile, profileName, handler) is { } unkept)
+        if (judgeThePool)
         {
-            // No client factory's check judges a handler of yours: its values in force, now that the profile is applied.
-            Log.IdlePooledConnectionUnkept(KeepAliveProfiles.LoggerOf(profiles), owner, unkept);
+            JudgeThePool(handler, profiles, profileName, profile, owner);
         }
 
         KeepAliveConnectCallback.Install(handler, profiles, profileName, options, KeepAliveProfiles.LoggerOf(profiles));
@@ -120,6 +120,36 @@ public static class KeepAliveSocketsHttpHandlerExtensions
     /// <returns>The values, or <see langword="null"/> for a handler UseKeepAlive did not set up.</returns>
     internal static (IReadOnlyDictionary<string, string> Taken, Func<IReadOnlyDictionary<string, string>> Now)? HttpValuesTaken(SocketsHttpHandler handler) =>
         ReloadWarnings.TryGetValue(handler, out var values) ? (values.Taken, values.Now) : null;
+
+    // No client factory's check judges a handler of yours: its values in force, now that the profile is applied (3011), and
+    // again after each accepted reload, whose Tcp section reaches the handler (read at each connect) while its Http values
+    // stay: said once per reload that leaves an idle pooled connection unkept, not again while it stays so. Handlers with the
+    // same values share one watcher (held by each, weakly; the watcher holds none): one reload, one warning.
+    private static void JudgeThePool(SocketsHttpHandler handler, IKeepAliveProfiles profiles, string profileName, KeepAliveProfileOptions profile, string owner)
+    {
+        var logger = KeepAliveProfiles.LoggerOf(profiles);
+        var values = HttpProfileRules.PoolValues(handler);
+        if (HttpProfileRules.IdlePooledConnectionUnkept(profile, profileName, values, started: false) is { } unkept)
+        {
+            Log.IdlePooledConnectionUnkept(logger, owner, unkept);
+        }
+
+        if (profiles is not KeepAliveProfiles registered)
+        {
+            return;
+        }
+
+        var said = HttpProfileRules.IdlePooledConnectionUnkept(profile, profileName, values, started: true);
+        registered.WatchAcceptedReloads(profileName, $"{KeepAliveEventIds.IdlePooledConnectionUnkept}\n{values}", handler, () =>
+        {
+            var now = HttpProfileRules.IdlePooledConnectionUnkept(registered.GetProfile(profileName), profileName, values, started: true);
+            var before = Interlocked.Exchange(ref said, now);
+            if (now is not null && !string.Equals(before, now, StringComparison.Ordinal))
+            {
+                Log.IdlePooledConnectionUnkept(logger, $"{owner}, after {ClientReloadWatch.JustAccepted}", now);
+            }
+        });
+    }
 
     // A started handler cannot change: the Http section stays as taken here, and a reload that changes it is said, while the
     // handler lives (held through the table, whose entry goes with the handler; the watcher holds neither strongly).

@@ -153,7 +153,8 @@ public static class KeepAliveEventIds
     /// A <c>SocketsHttpHandler</c> given a profile with <c>socketsHttpHandler.UseKeepAlive</c> keeps idle pooled connections
     /// that nothing keeps alive against the profile's <c>Heartbeat:PeerIdleTimeout</c>: its <c>Tcp</c> section is off, no
     /// HTTP/2 PING without calls comes within it, and the pool keeps an idle connection longer. Judged on the handler's values
-    /// once the profile is applied (one set on it by hand included), with the fix (Warning). Also said once per gRPC channel
+    /// once the profile is applied (one set on it by hand included), with the fix (Warning); and again after an accepted reload
+    /// that leaves them unkept (its <c>Tcp</c> section turned off), once per such reload. Also said once per gRPC channel
     /// built on an http or https address with <c>GrpcChannelOptions.UseKeepAlive</c>, on its handler's values then.
     /// </summary>
     public const int IdlePooledConnectionUnkept = 3011;

@@ -129,6 +129,40 @@ public sealed class SocketsHttpHandlerUseKeepAliveTests
         services.GetFakeLogCollector().GetSnapshot().Should().NotContain(static r => r.Id.Id == KeepAliveEventIds.IdlePooledConnectionUnkept);
     }
 
+    // 3011 was judged once, when the profile was applied: the Tcp section follows reloads (read at each connect), so a reload
+    // that turned it off left the handler's idle pooled connections unkept against a 30 s middlebox, without a word.
+    [Fact]
+    public void UseKeepAlive_AReloadTurnsTheTcpSectionOff_WarnsOnceWithTheHandlersValuesAndTheFix()
+    {
+        var configuration = Configuration(("Tcp:IdleTime", "10s"), ("Tcp:Interval", "5s"), ("Heartbeat:PeerIdleTimeout", "30s"), ("Heartbeat:Interval", "10s"),
+            ("Http:KeepAlivePingPolicy", "WithActiveRequests"));
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        using var handler = new SocketsHttpHandler { KeepAlivePingDelay = TimeSpan.FromSeconds(10) }.UseKeepAlive(profiles.Profiles, "direct");
+        var atStartUp = profiles.Messages(KeepAliveEventIds.IdlePooledConnectionUnkept);
+
+        configuration["KeepAlive:Profiles:direct:Tcp:Enabled"] = "false";
+        configuration.Reload();
+        var afterTheTcpSectionOff = profiles.Messages(KeepAliveEventIds.IdlePooledConnectionUnkept);
+        configuration["KeepAlive:Profiles:direct:Heartbeat:Interval"] = "12s";
+        configuration.Reload();
+        var whileItStaysOff = profiles.Messages(KeepAliveEventIds.IdlePooledConnectionUnkept);
+        configuration["KeepAlive:Profiles:direct:Tcp:Enabled"] = "true";
+        configuration.Reload();
+
+        profiles.Messages(KeepAliveEventIds.ProfileReloaded).Should().HaveCount(3, "each reload is accepted");
+        atStartUp.Should().BeEmpty("the Tcp section keeps an idle connection");
+        afterTheTcpSectionOff.Should().ContainSingle("one reload, one warning").Which.Should().Be(
+            "socketsHttpHandler.UseKeepAlive(profiles, \"direct\"), after the reload just accepted: nothing keeps an idle pooled connection against Heartbeat:PeerIdleTimeout 30s of KeepAlive profile 'direct': "
+            + "Tcp:Enabled is false, the HTTP/2 PINGs run only with calls in flight (Http:KeepAlivePingPolicy WithActiveRequests or Http:PeerPermitsPingsWithoutCalls false), "
+            + "and the pool keeps an idle connection for 1m (Http:PooledConnectionIdleTimeout), not less than 30s, so the middlebox forgets it and the next request goes into a dead flow. "
+            + "Fix: enable the Tcp section (remove \"Enabled\": false; Tcp:IdleTime plus Tcp:Interval below 30s) so the kernel keeps idle connections alive, "
+            + "or set Http:KeepAlivePingDelay to at most 15s with PINGs without calls, "
+            + "or set Http:PooledConnectionIdleTimeout below 30s, for example 25s, so the client drops an idle connection first "
+            + "(an Http value reaches a new SocketsHttpHandler given the profile, not this one, which keeps those it took; the Tcp section reaches its next connections).");
+        whileItStaysOff.Should().HaveCount(1, "a reload that leaves it as it was says nothing again");
+        profiles.Messages(KeepAliveEventIds.IdlePooledConnectionUnkept).Should().HaveCount(1, "the Tcp section back on keeps an idle connection again");
+    }
+
     // A handler of the user's takes the Http section once, when UseKeepAlive runs, and a started handler cannot change: a
     // reload changing one of its values was accepted without a word, while every other client says so (3204). The Tcp
     // section is read at each connect, so its reload reaches the handler and says nothing.

@@ -53,7 +53,7 @@ internal static class ClientReloadWatch
     }
 
     /// <summary>What 3204 says does not reach the values, after a reload.</summary>
-    private const string JustAccepted = "the reload just accepted";
+    public const string JustAccepted = "the reload just accepted";
 
     /// <summary>What 3204 says does not reach the values, when it is said once the client is found to keep them.</summary>
     private const string AcceptedSince = "a reload accepted since";

@@ -212,17 +212,36 @@ internal static class HttpProfileRules
     /// <param name="profileName">The profile's name, as the message names it.</param>
     /// <param name="handler">The handler, with the profile applied.</param>
     /// <returns>Why nothing keeps an idle pooled connection, with the values and the fix; <see langword="null"/> when something does, or without a <c>Heartbeat:PeerIdleTimeout</c>.</returns>
-    public static string? IdlePooledConnectionUnkept(KeepAliveProfileOptions options, string profileName, SocketsHttpHandler handler)
+    public static string? IdlePooledConnectionUnkept(KeepAliveProfileOptions options, string profileName, SocketsHttpHandler handler) =>
+        IdlePooledConnectionUnkept(options, profileName, PoolValues(handler), started: false);
+
+    /// <summary>
+    /// <see cref="IdlePooledConnectionUnkept(KeepAliveProfileOptions, string, SocketsHttpHandler)"/> on the values a handler
+    /// runs with (<see cref="PoolValues"/>): after a reload (<paramref name="started"/>), the handler keeps the Http values it
+    /// took while the reloaded <c>Tcp</c> section reaches its next connections, and the fix says so.
+    /// </summary>
+    /// <param name="options">The profile, as it is now.</param>
+    /// <param name="profileName">The profile's name, as the message names it.</param>
+    /// <param name="handler">The handler's values.</param>
+    /// <param name="started">Whether the handler took the profile's Http values already (judged after a reload).</param>
+    /// <returns>Why nothing keeps an idle pooled connection, with the values and the fix; <see langword="null"/> when something does, or without a <c>Heartbeat:PeerIdleTimeout</c>.</returns>
+    public static string? IdlePooledConnectionUnkept(KeepAliveProfileOptions options, string profileName, (TimeSpan PingDelay, HttpKeepAlivePingPolicy PingPolicy, TimeSpan PoolIdleTimeout) handler, bool started)
     {
-        var (pings, policy, pool) = (handler.KeepAlivePingDelay, handler.KeepAlivePingPolicy, handler.PooledConnectionIdleTimeout);
+        var (pings, policy, pool) = handler;
         if (options.Heartbeat?.PeerIdleTimeout is not { } peer || options.Tcp is { Enabled: true }
             || WhatKeepsAnIdlePooledConnection(peer.Value, pings, policy, pool) != IdlePooledConnectionKeeper.Nothing)
         {
             return null;
         }
 
-        return Text($"nothing keeps an idle pooled connection against Heartbeat:PeerIdleTimeout {peer} of KeepAlive profile '{profileName}': Tcp:Enabled is false, {NoPingKeeps(pings, policy)}, and the pool keeps an idle connection {PoolKeeps(pool, peer)}, so the middlebox forgets it and the next request goes into a dead flow. Fix: {Fixes(peer.Value, PingsWithoutCallsFix(options), "set")}.");
+        var reaches = started ? " (an Http value reaches a new SocketsHttpHandler given the profile, not this one, which keeps those it took; the Tcp section reaches its next connections)" : null;
+        return Text($"nothing keeps an idle pooled connection against Heartbeat:PeerIdleTimeout {peer} of KeepAlive profile '{profileName}': Tcp:Enabled is false, {NoPingKeeps(pings, policy)}, and the pool keeps an idle connection {PoolKeeps(pool, peer)}, so the middlebox forgets it and the next request goes into a dead flow. Fix: {Fixes(peer.Value, PingsWithoutCallsFix(options), "set")}{reaches}.");
     }
+
+    /// <summary>The values of a handler that <see cref="WhatKeepsAnIdlePooledConnection"/> judges.</summary>
+    /// <param name="handler">The handler.</param>
+    public static (TimeSpan PingDelay, HttpKeepAlivePingPolicy PingPolicy, TimeSpan PoolIdleTimeout) PoolValues(SocketsHttpHandler handler) =>
+        (handler.KeepAlivePingDelay, handler.KeepAlivePingPolicy, handler.PooledConnectionIdleTimeout);
 
     /// <summary>Why a handler's HTTP/2 PINGs keep no idle connection (none, too rare, only with calls), as messages say it.</summary>
     /// <param name="pingDelay">The handler's <see cref="SocketsHttpHandler.KeepAlivePingDelay"/>.</param>
