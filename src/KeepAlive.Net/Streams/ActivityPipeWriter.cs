@@ -19,6 +19,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     private bool _unflushed; // bytes were advanced since the last flush that completed: only such a flush is activity
     private bool _unread; // a heartbeat's bytes wait in the pipe behind a peer that stopped reading (only the write path's holder touches it)
     private const string CompletedByApplication = "the application completed the pipe's output";
+    private const int CopyBufferSize = 4096; // what PipeWriter's own CopyFromAsync reads into: GetMemory()'s default, a pipe's minimum segment
     private volatile string? _closed;
     private volatile string? _completing; // the application completed the output: no heartbeat starts, one being written finishes
     private volatile bool _cancelRequested; // the application's CancelPendingFlush, until one of its flushes returns cancelled
@@ -83,6 +84,36 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default) => FlushOrWriteAsync(null, cancellationToken);
 
     public override ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default) => FlushOrWriteAsync(source, cancellationToken);
+
+    // Stream.CopyToAsync(PipeWriter), a proxy's forwarding loop. PipeWriter's own takes GetMemory, then waits for the source
+    // to send into it: that GetMemory begins a message, so while the source was silent (the idle connection the heartbeat
+    // is for) the write path was held and every heartbeat waited for a flush that never came. Each read waits outside the
+    // path, into a buffer of the size PipeWriter's takes, and its bytes are one message (WriteAsync), as each of its flushes is.
+    protected override async Task CopyFromAsync(Stream source, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        try
+        {
+            int read;
+            while ((read = await source.ReadAsync(buffer.AsMemory(0, CopyBufferSize), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                var result = await WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                if (result.IsCanceled)
+                {
+                    throw new OperationCanceledException("The copy's flush was cancelled (PipeWriter.CancelPendingFlush).");
+                }
+
+                if (result.IsCompleted)
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 
     // The application's FlushAsync, or its WriteAsync of `source`: one message that ends with the inner writer's flush.
     private async ValueTask<FlushResult> FlushOrWriteAsync(ReadOnlyMemory<byte>? source, CancellationToken cancellationToken)

@@ -203,6 +203,34 @@ public sealed class HeartbeatDuplexPipeTests
     }
 
     [Fact]
+    public async Task Output_FedByStreamCopyToAsyncFromAnIdleSource_HeartbeatsStillGoOutWhileTheSourceIsSilent()
+    {
+        // A proxy: `await upstream.CopyToAsync(pipe.Output)` (StreamPipeExtensions.CopyToAsync) forwards what an upstream
+        // connection sends. PipeWriter's CopyFromAsync takes GetMemory, then waits for the upstream to send into it: that
+        // GetMemory began a message, so while the upstream was silent (the idle connection the heartbeat is for) the
+        // write path was held and every heartbeat waited for a flush that never came.
+        var ct = TestContext.Current.CancellationToken;
+        using var downstream = LoopbackConnection.Open();
+        using var upstream = LoopbackConnection.Open();
+        var received = new ReceivedBytes(downstream.Server);
+        var network = new NetworkStream(downstream.Client, ownsSocket: false);
+        var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(PipeReader.Create(network), PipeWriter.Create(network)));
+        await using var scheduler = new HeartbeatScheduler();
+        using var registration = pipe.RegisterHeartbeat(scheduler, "|HB|"u8.ToArray(), new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = TimeSpan.FromMilliseconds(100), Spread = TimeSpan.Zero });
+
+        var copy = new NetworkStream(upstream.Server, ownsSocket: false).CopyToAsync(pipe.Output, ct);
+        await ThreeSentOrTwentySecondsAsync(registration, ct);
+        registration.GetStatistics().Sent.Should().BeGreaterThanOrEqualTo(3, "the upstream is silent, so the downstream connection is idle and its heartbeats are due every 100 ms");
+        await received.WaitForAsync(b => b.Length >= 12, ct);
+
+        upstream.Client.Send("<message>"u8);
+        upstream.Client.Shutdown(SocketShutdown.Send);
+        await copy.WaitAsync(TimeSpan.FromSeconds(15), ct);
+        await received.WaitForAsync(b => System.Text.Encoding.ASCII.GetString(b).Contains("<message>", StringComparison.Ordinal), ct);
+        System.Text.Encoding.ASCII.GetString(received.Snapshot()).Replace("|HB|", string.Empty, StringComparison.Ordinal).Should().Be("<message>", "the forwarded bytes go out whole, heartbeats only around them");
+    }
+
+    [Fact]
     public async Task Heartbeat_OverAStreamWhoseWritesCompleteAsynchronously_SentNotFailedAsPeerNotReading()
     {
         // PipeWriter.Create over a stream whose WriteAsync completes later (an SslStream, many custom streams): its flush
