@@ -479,11 +479,11 @@ public sealed class HeartbeatStream : Stream
         try
         {
             await _inner.WriteAsync(payload, CancellationToken.None).ConfigureAwait(false);
-            await FlushHeartbeatAsync(_inner, CancellationToken.None).ConfigureAwait(false);
+            await FlushHeartbeatAsync(_inner).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is not OperationCanceledException && cancellationToken.IsCancellationRequested)
         {
-            throw new OperationCanceledException("The heartbeat's registration stopped while its write waited, and the stream was closed under it.", exception, cancellationToken);
+            throw StoppedUnder(exception, cancellationToken);
         }
         catch (InvalidOperationException refused)
         {
@@ -497,18 +497,21 @@ public sealed class HeartbeatStream : Stream
         _path.MarkActivity();
     }
 
+    private static OperationCanceledException StoppedUnder(Exception failure, CancellationToken cancellationToken) =>
+        new("The heartbeat's registration stopped while its write waited, and the stream was closed under it.", failure, cancellationToken);
+
     // Flushes a heartbeat written through `through`. A stream over a pipe (PipeWriter.AsStream()) drops its flush's result, so
     // it never tells that the pipe's reader (the transport) has completed: its writes then go nowhere and each heartbeat counted
     // as sent for ever. Its pipe writer is flushed instead (all that stream's Flush does), and a completed reader closes the
-    // connection for good, as HeartbeatDuplexPipe sees it.
-    private ValueTask FlushHeartbeatAsync(Stream through, CancellationToken cancellationToken)
+    // connection for good, as HeartbeatDuplexPipe sees it. Never cancelled: a flush stopped midway would cut the heartbeat.
+    private ValueTask FlushHeartbeatAsync(Stream through)
     {
         if (_innerPipe is null)
         {
-            return new ValueTask(through.FlushAsync(cancellationToken));
+            return new ValueTask(through.FlushAsync(CancellationToken.None));
         }
 
-        var flush = _innerPipe.FlushAsync(cancellationToken);
+        var flush = _innerPipe.FlushAsync(CancellationToken.None);
         if (flush.IsCompleted)
         {
             ThrowIfReaderCompleted(flush.Result);
@@ -591,8 +594,14 @@ public sealed class HeartbeatStream : Stream
             }
             else
             {
-                await FlushHeartbeatAsync(stream, context.CancellationToken).ConfigureAwait(false);
+                // Not cancelled once started, as the payload's write is not (WritePayloadAsync): a flush that sends buffered
+                // bytes (a BufferedStream's) stopped midway would leave part of the heartbeat before the next message.
+                await FlushHeartbeatAsync(stream).ConfigureAwait(false);
             }
+        }
+        catch (Exception exception) when (returned && exception is not OperationCanceledException && context.CancellationToken.IsCancellationRequested)
+        {
+            throw StoppedUnder(exception, context.CancellationToken);
         }
         catch (Exception) when (RefusalClosesTheConnection(synchronous) && stream.Refusal is { } refused)
         {

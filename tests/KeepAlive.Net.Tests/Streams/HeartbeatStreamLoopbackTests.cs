@@ -10,6 +10,7 @@ namespace KeepAlive.Net.Tests.Streams;
 public sealed class HeartbeatStreamLoopbackTests
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1); // generous: the test's own 50 ms loop may stall on a loaded machine
+    private static readonly byte[] LargeHeartbeat = Enumerable.Repeat((byte)'H', 1 << 20).ToArray(); // more than the socket and the peer's window take
 
     [Fact]
     public async Task WriteAsync_TrafficEvery50ms_IdleHeartbeatSentOnlyAfterTrafficStops()
@@ -69,7 +70,7 @@ public sealed class HeartbeatStreamLoopbackTests
         await using var stream = new HeartbeatStream(new NetworkStream(connection.Client, ownsSocket: false));
         using var telemetry = new TestTelemetry();
         await using var scheduler = new HeartbeatScheduler(null, telemetry, telemetry);
-        stream.RegisterHeartbeat(scheduler, "PING"u8.ToArray(), new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = TimeSpan.FromMilliseconds(50), BlockedCallbackThreshold = TimeSpan.FromMilliseconds(100), Spread = TimeSpan.Zero });
+        stream.RegisterHeartbeat(scheduler, "PING"u8.ToArray(), FiftyMillisecondBeats());
         SpinWait.SpinUntil(() => telemetry.LogsWithId(KeepAliveEventIds.HeartbeatSendBlocked).Count > 0, TimeSpan.FromSeconds(10)).Should().BeTrue("the heartbeat waits for room the peer never makes");
 
         stream.CanTimeout.Should().BeTrue();
@@ -95,13 +96,13 @@ public sealed class HeartbeatStreamLoopbackTests
         var ct = TestContext.Current.CancellationToken;
         using var telemetry = new TestTelemetry();
         await using var scheduler = new HeartbeatScheduler(null, telemetry, telemetry);
-        var heartbeat = Enumerable.Repeat((byte)'H', 1 << 20).ToArray(); // more than the socket and the peer's window take
+        var heartbeat = LargeHeartbeat;
         foreach (var disposeStream in new[] { false, true })
         {
             using var connection = LoopbackConnection.Open();
             connection.Client.SendBufferSize = 4096;
             var stream = new HeartbeatStream(new NetworkStream(connection.Client, ownsSocket: true));
-            var registration = stream.RegisterHeartbeat(scheduler, heartbeat, new HeartbeatOptions { Name = $"stream disposed {disposeStream}", Mode = HeartbeatMode.FixedRate, Interval = TimeSpan.FromMilliseconds(50), BlockedCallbackThreshold = TimeSpan.FromMilliseconds(100), Spread = TimeSpan.Zero });
+            var registration = stream.RegisterHeartbeat(scheduler, heartbeat, FiftyMillisecondBeats($"stream disposed {disposeStream}"));
             SpinWait.SpinUntil(() => registration.GetStatistics().Blocked > 0, TimeSpan.FromSeconds(10)).Should().BeTrue("the heartbeat waits for room the peer does not make yet");
 
             if (disposeStream)
@@ -124,18 +125,48 @@ public sealed class HeartbeatStreamLoopbackTests
     }
 
     [Fact]
+    public async Task RegistrationStopped_WhileTheFlushAfterAHeartbeatCallbackWaitsForRoom_TheHeartbeatIsNotCutMidwayBeforeTheNextMessage()
+    {
+        // A heartbeat callback writes into a BufferedStream (the heartbeat fits its buffer), and the wrapper's flush after the
+        // callback sends it. That flush took the heartbeat's cancellation token: stopping the registration while it waited for
+        // room from a slow peer stopped it midway, part of the heartbeat on the wire and the whole of it still buffered, and
+        // the application's next message followed (a cut heartbeat, the heartbeat again, then the message). As for a payload
+        // heartbeat, a started write is not withdrawn: it ends when the peer makes room, before the next writer.
+        var ct = TestContext.Current.CancellationToken;
+        using var connection = LoopbackConnection.Open();
+        connection.Client.SendBufferSize = 4096;
+        await using var scheduler = new HeartbeatScheduler();
+        await using var stream = new HeartbeatStream(new BufferedStream(new NetworkStream(connection.Client, ownsSocket: true), LargeHeartbeat.Length + 1));
+        var registration = stream.RegisterHeartbeat(
+            scheduler,
+            FiftyMillisecondBeats(),
+            (heartbeatStream, context) => heartbeatStream.WriteAsync(LargeHeartbeat, context.CancellationToken));
+        SpinWait.SpinUntil(() => registration.GetStatistics().Blocked > 0, TimeSpan.FromSeconds(10)).Should().BeTrue("the heartbeat's flush waits for room the peer does not make yet");
+
+        registration.Dispose();
+        var received = new ReceivedBytes(connection.Server);
+        await stream.WriteAsync("END"u8.ToArray(), ct);
+        await stream.FlushAsync(ct);
+        await received.WaitForAsync(b => b.Length >= 3 && b.AsSpan()[^3..].SequenceEqual("END"u8), ct);
+
+        var wire = received.Snapshot();
+        wire.Length.Should().Be(LargeHeartbeat.Length + 3, "the heartbeat that had started went out whole, once, then the message");
+        wire.Should().Equal([.. LargeHeartbeat, .. "END"u8.ToArray()]);
+    }
+
+    [Fact]
     public async Task DisposeLeavingTheInnerStreamOpen_WhileAHeartbeatWaitsForRoom_ReturnsOnceTheHeartbeatIsWritten()
     {
         // leaveOpen hands the connection back (to upgrade it to TLS, say): DisposeAsync returned at once while the heartbeat
         // still wrote to it, so the caller's next write collided with it (an SslStream throws "another write is pending").
         var ct = TestContext.Current.CancellationToken;
         await using var scheduler = new HeartbeatScheduler();
-        var heartbeat = Enumerable.Repeat((byte)'H', 1 << 20).ToArray(); // more than the socket and the peer's window take
+        var heartbeat = LargeHeartbeat;
         using var connection = LoopbackConnection.Open();
         connection.Client.SendBufferSize = 4096;
         await using var inner = new NetworkStream(connection.Client, ownsSocket: false);
         var stream = new HeartbeatStream(inner, leaveOpen: true);
-        var registration = stream.RegisterHeartbeat(scheduler, heartbeat, new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = TimeSpan.FromMilliseconds(50), BlockedCallbackThreshold = TimeSpan.FromMilliseconds(100), Spread = TimeSpan.Zero });
+        var registration = stream.RegisterHeartbeat(scheduler, heartbeat, FiftyMillisecondBeats());
         SpinWait.SpinUntil(() => registration.GetStatistics().Blocked > 0, TimeSpan.FromSeconds(10)).Should().BeTrue("the heartbeat waits for room the peer does not make yet");
 
         var disposal = stream.DisposeAsync().AsTask();
@@ -153,12 +184,12 @@ public sealed class HeartbeatStreamLoopbackTests
     public void DisposeLeavingTheInnerStreamOpen_HeartbeatStillWritingAfterWriteTimeout_ThrowsIOExceptionWithTheFix()
     {
         using var scheduler = new HeartbeatScheduler();
-        var heartbeat = Enumerable.Repeat((byte)'H', 1 << 20).ToArray();
+        var heartbeat = LargeHeartbeat;
         using var connection = LoopbackConnection.Open(); // the peer never reads
         connection.Client.SendBufferSize = 4096;
         using var inner = new NetworkStream(connection.Client, ownsSocket: false) { WriteTimeout = 300 };
         var stream = new HeartbeatStream(inner, leaveOpen: true);
-        var registration = stream.RegisterHeartbeat(scheduler, heartbeat, new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = TimeSpan.FromMilliseconds(50), BlockedCallbackThreshold = TimeSpan.FromMilliseconds(100), Spread = TimeSpan.Zero });
+        var registration = stream.RegisterHeartbeat(scheduler, heartbeat, FiftyMillisecondBeats());
         SpinWait.SpinUntil(() => registration.GetStatistics().Blocked > 0, TimeSpan.FromSeconds(10)).Should().BeTrue();
 
         var dispose = () => stream.Dispose();
@@ -431,6 +462,10 @@ public sealed class HeartbeatStreamLoopbackTests
     }
 
     // Writes to the socket until the peer's receive window and the socket's send buffer are full.
+    // A heartbeat every 50 ms, reported blocked once its send has waited 100 ms.
+    private static HeartbeatOptions FiftyMillisecondBeats(string? name = null) =>
+        new() { Name = name, Mode = HeartbeatMode.FixedRate, Interval = TimeSpan.FromMilliseconds(50), BlockedCallbackThreshold = TimeSpan.FromMilliseconds(100), Spread = TimeSpan.Zero };
+
     private static void FillSendBuffer(Socket socket)
     {
         socket.Blocking = false;
