@@ -38,10 +38,17 @@ using var stream = new NetworkStream(accepted, ownsSocket: false);
 var streamSettings = stream.Socket.ConfigureKeepAlive(new TcpKeepAliveOptions { UserTimeout = TimeSpan.FromSeconds(20) });
 Console.WriteLine($"stream socket {streamSettings}");
 
-// 5. A bad value is rejected before any system call; the connection keeps working.
+// 5. A bad value is rejected before any system call; the connection keeps working. TcpKeepAliveValidator.Validate
+//    finds the same errors without a socket and without throwing (to check values read from anywhere before using them).
+var tooManyProbes = new TcpKeepAliveOptions { ProbeCount = 500 };
+foreach (var error in TcpKeepAliveValidator.Validate(tooManyProbes))
+{
+    Console.WriteLine($"validated     {error}");
+}
+
 try
 {
-    client.ConfigureKeepAlive(new TcpKeepAliveOptions { ProbeCount = 500 });
+    client.ConfigureKeepAlive(tooManyProbes);
 }
 catch (ArgumentOutOfRangeException error)
 {

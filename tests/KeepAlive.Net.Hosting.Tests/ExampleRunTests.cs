@@ -88,6 +88,22 @@ public sealed partial class ExampleRunTests
     }
 
     [Fact]
+    public async Task PlainSocketsExample_ShowsEachSocketTypeTheRoundingTheValidatorAndARejectedValue()
+    {
+        // What the README's table promises for examples/PlainSockets: Socket, TcpClient, TcpListener, NetworkStream, rounding
+        // reports, a rejected value; and TcpKeepAliveValidator.Validate, the public check without a socket, which no example used.
+        var (exitCode, output) = await RunExampleAsync("PlainSockets");
+
+        exitCode.Should().Be(0, output);
+        output.Should().MatchRegex(@"listener +Linux: keep-alive on, idle 45s, interval 15s, probes 3");
+        output.Should().MatchRegex(@"accepted +Linux: keep-alive on, idle 45s, interval 15s, probes 3", "an accepted socket inherits the listener's settings on Linux");
+        output.Should().MatchRegex(@"tcp client +Linux: keep-alive on, idle 30s, interval 2s, probes 4", "2.5 s rounds down to whole seconds on Linux");
+        output.Should().MatchRegex(@"validated +ProbeCount: .*500", "TcpKeepAliveValidator.Validate names the option and the value without a socket");
+        output.Should().MatchRegex(@"rejected +.*500");
+        output.Should().Contain("after reject  the connection still carries data: \"still connected\"");
+    }
+
+    [Fact]
     public async Task DataStoresExample_RedisNotListening_ReportsTheFailedStoreAndExitsOneWithoutCrashing()
     {
         // Run without the servers it needs, the example used to crash at start-up: ConnectionMultiplexer.Connect threw while
