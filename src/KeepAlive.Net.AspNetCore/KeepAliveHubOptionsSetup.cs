@@ -66,7 +66,7 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
     /// </summary>
     private Dictionary<string, string> Reloaded(IKeepAliveProfiles profiles)
     {
-        var settings = KeepAliveSignalRSettings.Create(profiles, profileName);
+        var settings = KeepAliveSignalRSettings.Create(profiles, profileName, $"{Call}(\"{profileName}\")");
         try
         {
             // Every configuration again, as a restart runs it (this class's PostConfigure checks; the first build alone logs and watches).
@@ -177,7 +177,7 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
     }
 
     private KeepAliveSignalRSettings Settings() =>
-        KeepAliveSignalRSettings.Create(RegisteredProfiles.From(services, Call, profileName), profileName);
+        KeepAliveSignalRSettings.Create(RegisteredProfiles.From(services, Call, profileName), profileName, $"{Call}(\"{profileName}\")");
 }
 
 /// <summary>

@@ -147,7 +147,7 @@ public static class KeepAliveListenOptionsExtensions
         var profiles = RegisteredProfiles.From(services, call, profileName);
 
         // Fails here, while Kestrel binds its endpoints, for a profile that is unknown or invalid.
-        _ = profiles.GetProfile(profileName);
+        _ = KeepAliveProfiles.GetProfileFor(profiles, profileName, $"{call}(\"{profileName}\")");
         var middleware = new KeepAliveConnectionMiddleware(profiles, profileName, Logger(services));
         var endpoint = Endpoints.GetOrCreateValue(listenOptions);
         if (Interlocked.Exchange(ref endpoint.Tcp, middleware) is null)

@@ -82,7 +82,7 @@ public static class KeepAliveGrpcChannelOptionsExtensions
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(profiles);
         ArgumentNullException.ThrowIfNull(profileName);
-        _ = profiles.GetProfile(profileName); // unknown or invalid: refused now, before the channel exists
+        _ = KeepAliveProfiles.GetProfileFor(profiles, profileName, $"GrpcChannelOptions.UseKeepAlive(\"{profileName}\")"); // unknown or invalid: refused now, before the channel exists
         if (options.HttpClient is not null)
         {
             throw new InvalidOperationException(

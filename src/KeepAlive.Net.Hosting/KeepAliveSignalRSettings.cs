@@ -87,11 +87,18 @@ public sealed class KeepAliveSignalRSettings
     /// The profile is invalid, or would make a reconnect loop (a timeout below twice the interval) or miss the middlebox's
     /// budget; each failure names the configuration path, the values and the fix.
     /// </exception>
-    public static KeepAliveSignalRSettings Create(IKeepAliveProfiles profiles, string profileName)
+    public static KeepAliveSignalRSettings Create(IKeepAliveProfiles profiles, string profileName) => Create(profiles, profileName, usedBy: null);
+
+    /// <summary>As <see cref="Create(IKeepAliveProfiles, string)"/>, for the call <paramref name="usedBy"/> (e.g. <c>HubConnectionBuilder.UseKeepAlive("payments")</c>), which a name not registered is refused naming.</summary>
+    /// <param name="profiles">The registered profiles.</param>
+    /// <param name="profileName">The profile's name.</param>
+    /// <param name="usedBy">The call that asked for the profile, or <see langword="null"/>.</param>
+    /// <returns>The settings.</returns>
+    internal static KeepAliveSignalRSettings Create(IKeepAliveProfiles profiles, string profileName, string? usedBy)
     {
         ArgumentNullException.ThrowIfNull(profiles);
         ArgumentNullException.ThrowIfNull(profileName);
-        var profile = profiles.GetProfile(profileName);
+        var profile = KeepAliveProfiles.GetProfileFor(profiles, profileName, usedBy);
         var errors = SignalRProfileRules.CheckAsUsed(profile);
         if (errors.Count > 0)
         {
@@ -103,7 +110,7 @@ public sealed class KeepAliveSignalRSettings
 
     /// <summary>
     /// Refuses a timeout in force that code set, not the profile, below twice the profile's keep-alive interval: SignalR's own
-    /// rule, which the profile's values were checked against in <see cref="Create"/> but a hand-set value escapes.
+    /// rule, which the profile's values were checked against in <see cref="Create(IKeepAliveProfiles, string)"/> but a hand-set value escapes.
     /// </summary>
     /// <param name="serverTimeout">The client's <c>ServerTimeout</c> in force (<c>WithServerTimeout</c>), or <see langword="null"/>.</param>
     /// <param name="clientTimeoutInterval">The hub's <c>ClientTimeoutInterval</c> in force, or <see langword="null"/>.</param>

@@ -84,7 +84,7 @@ public static class KeepAliveSocketsHttpHandlerExtensions
         var options = new KeepAliveHttpClientOptions();
         configure?.Invoke(options);
         var owner = $"socketsHttpHandler.UseKeepAlive(profiles, \"{profileName}\")";
-        var profile = profiles.GetProfile(profileName);
+        var profile = KeepAliveProfiles.GetProfileFor(profiles, profileName, owner); // a name not registered is refused naming this call
         var http = profile.Http;
         KeepAliveHandlerSettings.Apply(handler, http, owner, KeepAliveHandlerSettings.Warn(profiles, owner, profileName, options));
         options.ApplyTo(handler, owner);

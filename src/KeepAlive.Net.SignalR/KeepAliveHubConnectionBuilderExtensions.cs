@@ -80,12 +80,13 @@ public static class KeepAliveHubConnectionBuilderExtensions
                 $"HubConnectionBuilder.UseKeepAlive(\"{profileName}\"): this connection already takes KeepAlive profile '{applied.Name}', and one profile sets its keep-alive interval, server timeout and socket (the last call would silently mix them). Fix: call UseKeepAlive once per hub connection, with one profile.");
         }
 
-        _ = KeepAliveSignalRSettings.Create(profiles, profileName); // refused here, at the call, with the path, the value and the fix
+        var call = $"HubConnectionBuilder.UseKeepAlive(\"{profileName}\")";
+        _ = KeepAliveSignalRSettings.Create(profiles, profileName, call); // refused here, at the call, with the path, the value and the fix
         builder.Services.AddSingleton(new AppliedProfile(profileName));
         // One object for both options: what the hub connection takes when it is built and what its handlers keep, in one 3204.
         // The profile is read again when the connection is built: a reload since this call (a builder set up at start-up and
         // built later) is what the connection takes, not values no warning would name.
-        builder.Services.AddSingleton(services => Connection(services, profiles, KeepAliveSignalRSettings.Create(profiles, profileName), hostLoggers));
+        builder.Services.AddSingleton(services => Connection(services, profiles, KeepAliveSignalRSettings.Create(profiles, profileName, call), hostLoggers));
         builder.Services.AddSingleton<IPostConfigureOptions<HubConnectionOptions>>(static services => services.GetRequiredService<KeepAliveHubConnection>());
         builder.Services.AddSingleton<IPostConfigureOptions<HttpConnectionOptions>>(static services => services.GetRequiredService<KeepAliveHubConnection>());
         return builder;

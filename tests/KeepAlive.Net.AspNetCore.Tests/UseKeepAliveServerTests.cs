@@ -141,6 +141,19 @@ public sealed class UseKeepAliveServerTests
         ex.Should().BeOfType<OptionsValidationException>().Which.Message.Should().Contain("KeepAlive:Profiles:edge:Http:KeepAliveTimeout").And.Contain("502");
     }
 
+    // An endpoint given a name the configuration does not define stopped the host without saying which call asked for it,
+    // as a client library's or an HttpClient's refusal does: with several endpoints, the one to fix was left to guess.
+    [Theory]
+    [InlineData("listenOptions.UseKeepAlive")]
+    [InlineData("listenOptions.UseTcpKeepAlive")]
+    public async Task UseKeepAlive_UnknownProfile_HostDoesNotStartAndTheRefusalNamesTheCallAndTheFix(string call)
+    {
+        var ex = await StartFailingAsync(Json, listen => _ = call.EndsWith("UseKeepAlive", StringComparison.Ordinal) ? listen.UseKeepAlive("orders") : listen.UseTcpKeepAlive("orders"));
+
+        ex.Should().BeOfType<KeepAlive.Net.Hosting.KeepAliveProfileNotFoundException>().Which.Message.Should().Match(
+            $"No KeepAlive profile named 'orders' is registered (registered: *'edge'*), but {call}(\"orders\") uses it.*Fix: add a \"orders\" section at KeepAlive:Profiles:orders*, or give {call}(\"orders\") a registered profile (*'edge'*).");
+    }
+
     private static async Task<Exception?> StartFailingAsync(string json, Action<ListenOptions> listen) => await Record.ExceptionAsync(async () =>
     {
         await using var app = KestrelHosts.Build(json, listen);

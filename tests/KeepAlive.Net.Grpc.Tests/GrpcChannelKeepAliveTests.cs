@@ -1114,6 +1114,19 @@ public sealed class GrpcChannelKeepAliveTests
         unknown.Should().Throw<KeepAliveProfileNotFoundException>().WithMessage("*'grcp'*grpc*");
     }
 
+    // A channel given a name the configuration does not define was refused without saying which call asked for it, as a
+    // client library's or an HttpClient's refusal does: with several channels, the one to fix was left to guess.
+    [Fact]
+    public void ChannelUseKeepAlive_UnknownProfile_RefusedNamingTheCallAndTheFix()
+    {
+        using var host = ClientHost(services => services.AddKeepAlive("grpc", _ => { }));
+
+        var unknown = () => new GrpcChannelOptions().UseKeepAlive(host.Services.GetRequiredService<IKeepAliveProfiles>(), "orders");
+
+        unknown.Should().Throw<KeepAliveProfileNotFoundException>().WithMessage(
+            "No KeepAlive profile named 'orders' is registered (registered: 'grpc'), but GrpcChannelOptions.UseKeepAlive(\"orders\") uses it.*Fix: add a \"orders\" section*, or give GrpcChannelOptions.UseKeepAlive(\"orders\") a registered profile ('grpc').");
+    }
+
     [Fact]
     public void ChannelUseKeepAlive_ServicesWithoutAddKeepAlive_RefusedWithTheFix()
     {

@@ -43,6 +43,20 @@ public sealed class SocketsHttpHandlerUseKeepAliveTests
         handler.PooledConnectionIdleTimeout.Should().Be(TimeSpan.FromSeconds(40), "profile 'a', not 'b'");
     }
 
+    // A handler of yours given a name no configuration defines was refused without saying which call asked for it, as a
+    // client library's or an HttpClient's refusal does: with several handlers, the one to fix was left to guess.
+    [Fact]
+    public void UseKeepAlive_UnknownProfile_RefusedNamingTheCallAndTheFix()
+    {
+        using var services = Profiles();
+        using var handler = new SocketsHttpHandler();
+
+        var apply = () => handler.UseKeepAlive(services.GetRequiredService<IKeepAliveProfiles>(), "orders");
+
+        apply.Should().Throw<KeepAliveProfileNotFoundException>().WithMessage(
+            "No KeepAlive profile named 'orders' is registered (registered: 'a', 'b'), but socketsHttpHandler.UseKeepAlive(profiles, \"orders\") uses it.*Fix: add a \"orders\" section under KeepAlive:Profiles*, or give socketsHttpHandler.UseKeepAlive(profiles, \"orders\") a registered profile ('a', 'b').");
+    }
+
     [Fact]
     public async Task UseKeepAlive_HandlerThatHasSentARequest_Refused()
     {

@@ -111,6 +111,35 @@ public sealed class SignalRKeepAliveTests
             "KeepAlive profile 'hub': the client's KeepAliveInterval is 20s, set in code (HubConnectionOptions.KeepAliveInterval (WithKeepAliveInterval)), with the hub's ClientTimeoutInterval of 30s (SignalR:ClientTimeoutInterval), over half of it: *reconnect loop*Fix: set HubConnectionOptions.KeepAliveInterval (WithKeepAliveInterval) to at most 15s, or remove it and set SignalR:KeepAliveInterval in the profile.");
     }
 
+    // A hub connection or the hubs given a name the configuration does not define were refused without saying which call
+    // asked for it, as a client library's or an HttpClient's refusal does: the one to fix was left to guess.
+    [Fact]
+    public void UseKeepAlive_UnknownProfile_RefusedNamingTheCallAndTheFix()
+    {
+        using var profiles = ClientProfiles.InCode("hub", _ => { });
+
+        var apply = () => new HubConnectionBuilder().WithUrl("http://127.0.0.1:1/echo").UseKeepAlive(profiles.Profiles, "orders");
+
+        apply.Should().Throw<KeepAliveProfileNotFoundException>().WithMessage(
+            "No KeepAlive profile named 'orders' is registered (registered: 'hub'), but HubConnectionBuilder.UseKeepAlive(\"orders\") uses it.*Fix: add a \"orders\" section*, or give HubConnectionBuilder.UseKeepAlive(\"orders\") a registered profile ('hub').");
+    }
+
+    [Fact]
+    public async Task ServerUseKeepAlive_UnknownProfile_HostDoesNotStartAndTheRefusalNamesTheCallAndTheFix()
+    {
+        var start = async () =>
+        {
+            await using var server = await HubServers.StartOnLoopbackAsync(builder =>
+            {
+                builder.Services.AddKeepAlive("hub", _ => { });
+                builder.Services.AddSignalR().UseKeepAlive("orders");
+            });
+        };
+
+        (await start.Should().ThrowAsync<Exception>("the hub is mapped at start-up")).Which.Message.Should().Match(
+            "*No KeepAlive profile named 'orders' is registered (registered: 'hub'), but services.AddSignalR().UseKeepAlive(\"orders\") uses it.*Fix: add a \"orders\" section*, or give services.AddSignalR().UseKeepAlive(\"orders\") a registered profile ('hub').*");
+    }
+
     [Fact]
     public async Task ServerUseKeepAlive_ClientTimeoutSetInCodeBelowTwiceTheProfilesInterval_RefusedWithBothValuesAndTheFix()
     {

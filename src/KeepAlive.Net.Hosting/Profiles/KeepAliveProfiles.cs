@@ -125,10 +125,11 @@ internal sealed class KeepAliveProfiles : IKeepAliveProfiles, IOptionsFactory<Ke
 
     /// <summary>
     /// <see cref="GetProfile(string)"/> for a package that applies the profile to <paramref name="usedBy"/> (e.g. <c>the client
-    /// StackExchange.Redis</c>): a name that is not registered is refused naming it; any other implementation of
-    /// <see cref="IKeepAliveProfiles"/> answers as it does.
+    /// StackExchange.Redis</c>, or the call, e.g. <c>listenOptions.UseKeepAlive("payments")</c>): a name that is not registered
+    /// is refused naming it (<see langword="null"/>: naming no one); any other implementation of <see cref="IKeepAliveProfiles"/>
+    /// answers as it does.
     /// </summary>
-    internal static KeepAliveProfileOptions GetProfileFor(IKeepAliveProfiles profiles, string profileName, string usedBy) =>
+    internal static KeepAliveProfileOptions GetProfileFor(IKeepAliveProfiles profiles, string profileName, string? usedBy) =>
         profiles is KeepAliveProfiles registered ? registered.GetProfileFor(profileName, usedBy) : profiles.GetProfile(profileName);
 
     private KeepAliveProfileOptions GetProfileFor(string profileName, string? usedBy)
