@@ -267,6 +267,56 @@ public sealed class ConfigurationBindingTests
             .And.NotContain("unknown key").And.EndWith($"which are not yours to remove. Fix: {fix}; see docs/CONFIGURATION.md.");
     }
 
+    // A file of the application's own with a key named "environment" (its own setting, or a typo) was "the host's whole
+    // configuration ... the host's own settings (environment)", a call to fix that was right: the file is the one to fix.
+    [Theory]
+    [InlineData(false)] // AddKeepAlive(configuration)
+    [InlineData(true)] // AddKeepAlive("payments", configuration)
+    public void AddKeepAlive_OwnConfigurationWithAnEnvironmentKey_RefusedAsAnUnknownKeyNotAsTheHostsWholeConfiguration(bool oneProfile)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [oneProfile ? "Tcp:IdleTime" : "Profiles:payments:Tcp:IdleTime"] = "30s",
+            ["environment"] = "Production",
+        }).Build();
+        var failure = RefusalOfGiven(configuration, oneProfile);
+
+        failure.Message.Should().Contain("unknown key 'environment'").And.NotContain("whole configuration").And.NotContain("host's own settings");
+    }
+
+    // AddKeepAlive(new ConfigurationBuilder().AddEnvironmentVariables().Build()) (or a profile given it) was refused once per
+    // environment variable of the process ("unknown key 'HOME'", "unknown key 'PATH'", ...), or by the first one's name.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AddKeepAlive_EnvironmentVariablesWithoutAPrefixGivenWhole_OneRefusalSaysItIsAWholeConfigurationNamingAFewKeysAndTheFix(bool oneProfile)
+    {
+        string[] variables = ["KEEPALIVE_H155_A", "KEEPALIVE_H155_B", "KEEPALIVE_H155_C"];
+        foreach (var variable in variables)
+        {
+            Environment.SetEnvironmentVariable(variable, "1");
+        }
+
+        try
+        {
+            var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+            var failure = RefusalOfGiven(configuration, oneProfile);
+
+            var lines = failure is OptionsValidationException refused ? refused.Failures.ToList() : [failure.Message];
+            lines.Should().ContainSingle().Which.Should().NotContain("unknown key")
+                .And.Contain("is a whole configuration, not ").And.Contain("it holds the process's environment variables (")
+                .And.MatchRegex(" and [0-9]+ others\\)", "a few keys are named, not every one")
+                .And.Contain(oneProfile ? "configuration.GetSection(\"KeepAlive:Profiles:payments\")" : "configuration.GetSection(\"KeepAlive\")");
+        }
+        finally
+        {
+            foreach (var variable in variables)
+            {
+                Environment.SetEnvironmentVariable(variable, null);
+            }
+        }
+    }
+
     [Fact]
     public async Task Start_EnvironmentFileOverridesOneValue_TheMergedProfileIsTakenAndValidatedAsAWhole()
     {
@@ -372,6 +422,21 @@ public sealed class ConfigurationBindingTests
 
     // A real host (Production, its own content root) whose configuration holds `json` from a file of its own: the failure
     // of registering with `register` or of starting it.
+    // AddKeepAlive(configuration), or AddKeepAlive("payments", configuration), and the profile taken: what refuses it.
+    private static Exception RefusalOfGiven(IConfiguration configuration, bool oneProfile)
+    {
+        var services = new ServiceCollection();
+        var failure = Record.Exception(() =>
+        {
+            _ = oneProfile ? services.AddKeepAlive("payments", configuration) : services.AddKeepAlive(configuration);
+            using var provider = services.BuildServiceProvider();
+            _ = provider.GetRequiredService<IKeepAliveProfiles>().GetProfile("payments");
+        });
+        failure.Should().NotBeNull("the configuration given is no keep-alive configuration");
+        TestContext.Current.TestOutputHelper!.WriteLine(failure!.Message);
+        return failure;
+    }
+
     private static async Task<Exception> HostConfigurationRefusal(bool defaults, string json, Action<HostApplicationBuilder> register)
     {
         var directory = Directory.CreateTempSubdirectory("keepalive-host-configuration-").FullName;

@@ -16,7 +16,7 @@ internal sealed record KeepAliveSection(IConfiguration Section)
     /// <summary>The keys a <c>KeepAlive</c> section may hold.</summary>
     public static readonly IReadOnlyList<string> Keys = ["Profiles", HealthKey];
 
-    /// <summary>How a refusal names a configuration given whole that holds the host's own settings (<see cref="HostConfiguration"/>).</summary>
+    /// <summary>How a refusal names an application's whole configuration given (<see cref="HostConfiguration"/>).</summary>
     private const string GivenWhole = "The configuration given to AddKeepAlive(configuration)";
 
     /// <summary>Gets the section's path (empty for a configuration's root).</summary>
