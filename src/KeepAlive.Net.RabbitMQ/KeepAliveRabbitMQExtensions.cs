@@ -86,18 +86,16 @@ public static class KeepAliveRabbitMQExtensions
         }
         else
         {
-            // RabbitMQ.Client sends RequestedHeartbeat in whole seconds, rounded down: a value of yours under 1 s goes out as 0.
-            var sent = TimeSpan.FromSeconds(Math.Floor(requested.TotalSeconds));
-            var rounded = sent == requested ? null : $"RabbitMQ.Client sends in whole seconds, rounded down to {Show(sent)}";
-            notes.Add(sent > TimeSpan.Zero
-                ? $"RequestedHeartbeat stays {Show(requested)}{(rounded is null ? string.Empty : $", which {rounded}")} (Heartbeat:Interval is not set)"
-                : $"RequestedHeartbeat stays {Show(requested)}, so the broker's heartbeat applies (RabbitMQ's default 1m), as {(rounded is null ? "RabbitMQ.Client" : $"{rounded}, and")} negotiates a requested 0 (Heartbeat:Interval is not set)");
+            notes.Add($"RequestedHeartbeat stays {Runs(requested)} (Heartbeat:Interval is not set)");
         }
 
         settings.ReportApplied(notes);
         settings.WarnWhenReloadsAreNotTaken(
             "create the connection again from a new ConnectionFactory set up with UseKeepAlive (its sockets already follow reloads, also on automatic recovery; RequestedHeartbeat is fixed when UseKeepAlive runs)",
-            yourHeartbeat: yourHeartbeat,
+            // Your RequestedHeartbeat is named as it runs, as the line above names it, where the profile leaves it to you.
+            moreValues: s => s.HeartbeatInterval is null && yourHeartbeat is { } yours
+                ? new Dictionary<string, string>(StringComparer.Ordinal) { [Heartbeat] = Runs(yours) }
+                : new Dictionary<string, string>(StringComparer.Ordinal),
             heldBy: factory.SocketFactory); // the factory and its connections keep it: automatic recovery opens sockets through it
         return factory;
     }
@@ -114,4 +112,17 @@ public static class KeepAliveRabbitMQExtensions
     }
 
     private static string Show(TimeSpan value) => KeepAliveDuration.Format(value);
+
+    /// <summary>
+    /// A RequestedHeartbeat of yours and what runs from it, as event 3201 and warning 3204 name it: RabbitMQ.Client sends it in
+    /// whole seconds, rounded down, so one under 1 s goes out as 0 and leaves the heartbeat to the broker.
+    /// </summary>
+    private static string Runs(TimeSpan requested)
+    {
+        var sent = TimeSpan.FromSeconds(Math.Floor(requested.TotalSeconds));
+        var rounded = sent == requested ? null : $"RabbitMQ.Client sends in whole seconds, rounded down to {Show(sent)}";
+        return sent > TimeSpan.Zero
+            ? $"{Show(requested)}{(rounded is null ? string.Empty : $", which {rounded}")}"
+            : $"{Show(requested)}, so the broker's heartbeat applies (RabbitMQ's default 1m), as {(rounded is null ? "RabbitMQ.Client" : $"{rounded}, and")} negotiates a requested 0";
+    }
 }

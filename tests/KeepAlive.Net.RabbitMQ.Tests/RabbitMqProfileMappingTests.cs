@@ -236,36 +236,25 @@ public sealed class RabbitMqProfileMappingTests
             .Contain("ConnectionFactory.RequestedHeartbeat stays RabbitMQ.Client's own (the profile now says 30s)").And.Contain("Fix: create the connection again from a new ConnectionFactory");
     }
 
-    [Fact]
-    public void UseKeepAlive_ReloadSetsAHeartbeatWhereYourRequestedHeartbeatStays_TheWarningSaysYourValue()
+    [Theory]
+    [InlineData(45_000, "45s")]
+    [InlineData(0, "0s, so the broker's heartbeat applies (RabbitMQ's default 1m), as RabbitMQ.Client negotiates a requested 0")]
+    [InlineData(1_500, "1s500ms, which RabbitMQ.Client sends in whole seconds, rounded down to 1s")]
+    public void UseKeepAlive_ReloadSetsAHeartbeatWhereYourRequestedHeartbeatStays_TheWarningSaysYourValueAsItRuns(int yoursMs, string stays)
     {
-        // The factory keeps your RequestedHeartbeat (45 s) where the profile sets no Heartbeat:Interval: a reload setting one
-        // warned "ConnectionFactory.RequestedHeartbeat stays RabbitMQ.Client's own", which is 60 s.
+        // The factory keeps your RequestedHeartbeat where the profile sets no Heartbeat:Interval: a reload setting one warned
+        // "ConnectionFactory.RequestedHeartbeat stays RabbitMQ.Client's own", which is 60 s, for 45 s, and for 0 (the broker
+        // decides); and "stays 1s500ms" for a hand-set 1.5 s, which goes out as 1 s, as the 3201 line says.
         var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:orders:Tcp:IdleTime", "7s")]).Build();
         using var profiles = ClientProfiles.FromConfiguration(configuration);
-        new ConnectionFactory { RequestedHeartbeat = TimeSpan.FromSeconds(45) }.UseKeepAlive(profiles.Profiles, "orders");
+        new ConnectionFactory { RequestedHeartbeat = TimeSpan.FromMilliseconds(yoursMs) }.UseKeepAlive(profiles.Profiles, "orders");
 
         configuration["KeepAlive:Profiles:orders:Heartbeat:Interval"] = "30s";
         configuration.Reload();
 
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle().Which.Should().Contain($"RequestedHeartbeat stays {stays} (Heartbeat:Interval is not set)");
         profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle().Which.Should()
-            .Contain("ConnectionFactory.RequestedHeartbeat stays 45s (the profile now says 30s)").And.NotContain("RabbitMQ.Client's own");
-    }
-
-    [Fact]
-    public void UseKeepAlive_ReloadSetsAHeartbeatWhereYourRequestedHeartbeatOfZeroStays_TheWarningSaysZeroNotTheClientsOwn()
-    {
-        // A RequestedHeartbeat of 0 you set (the broker decides) is not RabbitMQ.Client's own 60 s: a reload setting
-        // Heartbeat:Interval warned "ConnectionFactory.RequestedHeartbeat stays RabbitMQ.Client's own", as for a factory left alone.
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:orders:Tcp:IdleTime", "7s")]).Build();
-        using var profiles = ClientProfiles.FromConfiguration(configuration);
-        new ConnectionFactory { RequestedHeartbeat = TimeSpan.Zero }.UseKeepAlive(profiles.Profiles, "orders");
-
-        configuration["KeepAlive:Profiles:orders:Heartbeat:Interval"] = "30s";
-        configuration.Reload();
-
-        profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle().Which.Should()
-            .Contain("ConnectionFactory.RequestedHeartbeat stays 0s (the profile now says 30s)").And.NotContain("RabbitMQ.Client's own");
+            .Contain($"ConnectionFactory.RequestedHeartbeat stays {stays} (the profile now says 30s)").And.NotContain("RabbitMQ.Client's own");
     }
 
     [Fact]
