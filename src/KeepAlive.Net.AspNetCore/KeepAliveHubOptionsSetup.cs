@@ -80,17 +80,9 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
         return Values(ShowInterval(settings), Show(settings.ClientTimeoutInterval), static _ => string.Empty);
     }
 
-    /// <summary>What 3106 says to do where the reloaded profile does not suit the hubs (<see cref="Reloaded"/>): its own fix comes first.</summary>
-    private static readonly string? UnsuitedFix = ReloadWatch.ThenRestart(["follow that fix first"], " (restarted as it is, the host does not start)");
-
     // The fix of warning 3106 where a restart alone is not it: values set in code that win over the profile stay after one.
     private string? FixFor(string changes)
     {
-        if (ReloadWatch.SaysUnsuited(changes))
-        {
-            return UnsuitedFix;
-        }
-
         string[] assignments =
         [
             .. changes.Contains(SetAfterTheCall, StringComparison.Ordinal) ? [$"the HubOptions assignments in code after {Call} (Configure<HubOptions>)"] : Array.Empty<string>(),

@@ -42,8 +42,8 @@ internal static class ReloadWatch
     // Whom a reloaded profile that a restart would refuse does not suit, as warning 3106 says it.
     private const string Unsuited = "it";
 
-    /// <summary>Whether warning 3106's changes say that the reloaded profile does not suit what took the values (a restart would be refused).</summary>
-    public static bool SaysUnsuited(string changes) => changes.Contains(ClientReloadWatch.DoesNotSuit(Unsuited), StringComparison.Ordinal);
+    // Why warning 3106 puts the refusal's own fix before the restart, where the reloaded profile does not suit what took the values.
+    private const string UnsuitedWhy = " (restarted as it is, the host does not start)";
 
     /// <summary>Warns after every accepted reload of <paramref name="profileName"/> that changes one of <paramref name="values"/>.</summary>
     /// <param name="services">The application's services (its profiles and logger).</param>
@@ -71,6 +71,6 @@ internal static class ReloadWatch
         // Kestrel and the hubs live as long as the application's services, which dispose the profiles and the watcher.
         var logger = KeepAliveProfileMetrics.Logger(services, "KeepAlive.Net.AspNetCore");
         ClientReloadWatch.Watch(registered, profileName, what, Fix, heldBy: null, taken ?? values(profiles), () => values(profiles), "ASP.NET Core", Unsuited,
-            changes => Log.ServerReloadNotApplied(logger, what, profileName, changes, fixFor?.Invoke(changes) ?? RestartFix), inForce);
+            (changes, first) => Log.ServerReloadNotApplied(logger, what, profileName, changes, first is null ? fixFor?.Invoke(changes) ?? RestartFix : ThenRestart([first], UnsuitedWhy)!), inForce);
     }
 }

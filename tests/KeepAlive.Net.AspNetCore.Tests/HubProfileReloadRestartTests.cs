@@ -59,7 +59,8 @@ public sealed class HubProfileReloadRestartTests
         warnings.Should().ContainSingle().Which.Should()
             .Contain("the reloaded profile does not suit it: KeepAlive profile 'hub': the hub's KeepAliveInterval is 14s, set in code (HubOptions.KeepAliveInterval), with the client's ServerTimeout of 25s (SignalR:ServerTimeout)")
             .And.Contain("Fix: set HubOptions.KeepAliveInterval to at most 12s500ms")
-            .And.EndWith("Fix: follow that fix first, then restart the service (restarted as it is, the host does not start).");
+            .And.EndWith(", then restart the service (restarted as it is, the host does not start).")
+            .And.Subject.Split("Fix:").Should().HaveCount(2, "start-up's fix is the first step of the warning's one fix");
     }
 
     private static WebApplication Build(Dictionary<string, string?> settings, bool intervalSetInCode)

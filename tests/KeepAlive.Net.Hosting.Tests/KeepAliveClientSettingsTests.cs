@@ -492,9 +492,11 @@ public sealed class KeepAliveClientSettingsTests
     }
 
     [Fact]
-    public void WarnWhenReloadsAreNotTaken_AReloadTheClientDoesNotSuit_SaysWhyThenTheFixWithOneFullStop()
+    public void WarnWhenReloadsAreNotTaken_AReloadTheClientDoesNotSuit_SaysWhyThenOneFixTheRefusalsFirst()
     {
-        // The refusal's own full stop was followed by the warning's ". Fix:": "... own default.. Fix: make the client again."
+        // The refusal's own full stop was followed by the warning's ". Fix:" ("... own default.. Fix: make the client again.");
+        // then the refusal's own "Fix: ..." stayed in the changes and the warning gave its own: "... remove it to keep
+        // TestClient's own default. Fix: make the client again.", two fixes, the first not said to come first.
         var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:p:Heartbeat:Interval", "20s")]).Build();
         using var services = Build(s => s.AddKeepAlive(configuration.GetSection("KeepAlive")));
         KeepAliveClientSettings.Create(services.GetRequiredService<IKeepAliveProfiles>(), "p", Client).WarnWhenReloadsAreNotTaken("make the client again");
@@ -502,9 +504,11 @@ public sealed class KeepAliveClientSettingsTests
         configuration["KeepAlive:Profiles:p:Heartbeat:Interval"] = "500ms";
         configuration.Reload();
 
+        var refusal = ((Action)(() => KeepAliveClientSettings.Create(services.GetRequiredService<IKeepAliveProfiles>(), "p", Client))).Should().Throw<OptionsValidationException>().Which.Failures.Should().ContainSingle().Which;
+        var (why, fix) = (refusal[..refusal.LastIndexOf(" Fix: ", StringComparison.Ordinal)], refusal[(refusal.LastIndexOf(" Fix: ", StringComparison.Ordinal) + 6)..^1]);
         services.GetFakeLogCollector().GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.ClientReloadNotApplied).Which.Message.Should()
-            .Contain("every value stays, and the reloaded profile does not suit TestClient: KeepAlive:Profiles:p:Heartbeat:Interval: Heartbeat:Interval is 500ms")
-            .And.EndWith("or remove it to keep TestClient's own default. Fix: make the client again.");
+            .Be($"TestClient took these values from KeepAlive profile 'p' once, when it was set up, so the reload just accepted does not reach them: every value stays, and the reloaded profile does not suit TestClient: {why[..^1]}. Fix: {fix}, then make the client again.")
+            .And.Subject.Split("Fix:").Should().HaveCount(2, "one fix");
     }
 
     [Fact]

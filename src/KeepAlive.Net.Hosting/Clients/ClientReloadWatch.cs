@@ -47,8 +47,8 @@ internal static class ClientReloadWatch
     {
         if (profiles is KeepAliveProfiles registered)
         {
-            Watch(registered, profileName, client, fix, heldBy, taken, now, client, client, changes => Log.ClientReloadNotApplied(logger, client, profileName, JustAccepted, changes, fix), inForce,
-                sayNow ? changes => Log.ClientReloadNotApplied(logger, client, profileName, AcceptedSince, changes, fix) : null);
+            Watch(registered, profileName, client, fix, heldBy, taken, now, client, client, (changes, first) => Log.ClientReloadNotApplied(logger, client, profileName, JustAccepted, changes, Then(first, fix)), inForce,
+                sayNow ? (changes, first) => Log.ClientReloadNotApplied(logger, client, profileName, AcceptedSince, changes, Then(first, fix)) : null);
         }
     }
 
@@ -73,31 +73,35 @@ internal static class ClientReloadWatch
     /// <param name="now">The reloaded profile's values, by setting (throws <see cref="OptionsValidationException"/> when the profile no longer suits).</param>
     /// <param name="owner">Who keeps its own value for a setting the profile leaves alone.</param>
     /// <param name="unsuited">Whom a reloaded profile that is refused does not suit.</param>
-    /// <param name="report">Logs the changes.</param>
+    /// <param name="report">
+    /// Logs the changes, with the fix the refusal gives where the reloaded profile does not suit <paramref name="unsuited"/>
+    /// (its step before the warning's own fix: <see cref="Then"/>), else <see langword="null"/>.
+    /// </param>
     /// <param name="inForce">How the values that stay are named where they are in force other than as taken, by setting, at each reload; <see langword="null"/>: as taken.</param>
     /// <param name="sayNow">
     /// Set when the values may already differ from the profile's (reloads accepted before the client was found to keep
-    /// them): gets what differs at once, and a later reload that leaves the profile's values as they were then reports nothing.
+    /// them): gets what differs at once, as <paramref name="report"/> does, and a later reload that leaves the profile's
+    /// values as they were then reports nothing.
     /// </param>
-    public static void Watch(KeepAliveProfiles profiles, string profileName, string what, string fix, object? heldBy, IReadOnlyDictionary<string, string> taken, Func<IReadOnlyDictionary<string, string>> now, string owner, string unsuited, Action<string> report, Func<IReadOnlyDictionary<string, string>>? inForce = null, Action<string>? sayNow = null)
+    public static void Watch(KeepAliveProfiles profiles, string profileName, string what, string fix, object? heldBy, IReadOnlyDictionary<string, string> taken, Func<IReadOnlyDictionary<string, string>> now, string owner, string unsuited, Action<string, string?> report, Func<IReadOnlyDictionary<string, string>>? inForce = null, Action<string, string?>? sayNow = null)
     {
         ArgumentNullException.ThrowIfNull(profiles);
         // One watcher per what, fix and values: a client set up again with the same values shares it.
         var key = string.Join('\n', [what, fix, .. taken.OrderBy(static p => p.Key, StringComparer.Ordinal).Select(static p => $"{p.Key}={p.Value}")]);
 
-        (string Changes, IReadOnlyDictionary<string, string>? Now) Compare() => Changes(taken, now, owner, unsuited, inForce);
+        (string Changes, IReadOnlyDictionary<string, string>? Now, string? First) Compare() => Changes(taken, now, owner, unsuited, inForce);
 
         // The profile's values when what differs was said at once: not said again until a reload changes them.
         IReadOnlyDictionary<string, string>? said = null;
         if (sayNow is not null && Compare() is { Changes.Length: > 0 } already)
         {
-            sayNow(already.Changes);
+            sayNow(already.Changes, already.First);
             said = already.Now;
         }
 
         profiles.WatchAcceptedReloads(profileName, key, heldBy, () =>
         {
-            var (changes, values) = Compare();
+            var (changes, values, first) = Compare();
             if (said is not null && values is not null && TakenOnce.Changes(said, values, owner).Length == 0)
             {
                 return;
@@ -106,7 +110,7 @@ internal static class ClientReloadWatch
             said = null;
             if (changes.Length > 0)
             {
-                report(changes);
+                report(changes, first);
             }
         });
     }
@@ -122,22 +126,44 @@ internal static class ClientReloadWatch
     public static bool Differs(IReadOnlyDictionary<string, string> taken, Func<IReadOnlyDictionary<string, string>> now) =>
         Changes(taken, now, owner: string.Empty, unsuited: string.Empty, inForce: null).Changes.Length > 0;
 
+    /// <summary>
+    /// The one fix a warning gives where the reloaded profile does not suit: the refusal's own fix (<paramref name="first"/>),
+    /// then the warning's (<paramref name="fix"/>); <paramref name="fix"/> alone where it suits (<paramref name="first"/> is <see langword="null"/>).
+    /// </summary>
+    /// <param name="first">The refusal's fix, as <see cref="Watch"/> reports it, or <see langword="null"/>.</param>
+    /// <param name="fix">The warning's own fix.</param>
+    /// <returns>The fix the warning gives.</returns>
+    public static string Then(string? first, string fix) => first is null ? fix : $"{first}, then {fix}";
+
     /// <summary>How the warning says that the reloaded profile no longer suits <paramref name="unsuited"/>.</summary>
     public static string DoesNotSuit(string unsuited) => $"the reloaded profile does not suit {unsuited}";
 
-    /// <summary>What differs between <paramref name="taken"/> and the profile's values now, as the warning says it, and the values it was found with (<see langword="null"/>: the profile no longer suits <paramref name="unsuited"/>).</summary>
-    private static (string Changes, IReadOnlyDictionary<string, string>? Now) Changes(IReadOnlyDictionary<string, string> taken, Func<IReadOnlyDictionary<string, string>> now, string owner, string unsuited, Func<IReadOnlyDictionary<string, string>>? inForce)
+    /// <summary>
+    /// What differs between <paramref name="taken"/> and the profile's values now, as the warning says it, the values it was
+    /// found with (<see langword="null"/>: the profile no longer suits <paramref name="unsuited"/>), and then the fixes the
+    /// refusal gives, taken out of its failures so that the warning gives one fix (<see langword="null"/>: it suits, or gives none).
+    /// </summary>
+    private static (string Changes, IReadOnlyDictionary<string, string>? Now, string? First) Changes(IReadOnlyDictionary<string, string> taken, Func<IReadOnlyDictionary<string, string>> now, string owner, string unsuited, Func<IReadOnlyDictionary<string, string>>? inForce)
     {
         try
         {
             var values = now();
-            return (TakenOnce.Changes(taken, values, owner, inForce: inForce?.Invoke()), values);
+            return (TakenOnce.Changes(taken, values, owner, inForce: inForce?.Invoke()), values, null);
         }
         catch (OptionsValidationException ex)
         {
-            // The warning ends the changes with ". Fix:", so the last failure's own full stop goes.
-            var failures = string.Join(" | ", ex.Failures);
-            return ($"every value stays, and {DoesNotSuit(unsuited)}: {(failures.EndsWith('.') ? failures[..^1] : failures)}", null);
+            // Each failure's own "Fix: ..." becomes the first step of the warning's one fix; the warning ends the changes
+            // with ". Fix:", so the failures' own full stops go.
+            var failures = ex.Failures.Select(static failure => failure.LastIndexOf(FixMark, StringComparison.Ordinal) is var at and >= 0
+                ? (Why: failure[..at], Fix: failure[(at + FixMark.Length)..]) : (Why: failure, Fix: null)).ToList();
+            var fixes = failures.Where(static f => !string.IsNullOrWhiteSpace(f.Fix)).Select(static f => WithoutFullStop(f.Fix!.Trim())).ToList();
+            return ($"every value stays, and {DoesNotSuit(unsuited)}: {string.Join(" | ", failures.Select(static f => WithoutFullStop(f.Why.TrimEnd())))}", null,
+                fixes.Count == 0 ? null : string.Join("; ", fixes));
         }
     }
+
+    /// <summary>Where a refusal's failure gives its fix.</summary>
+    private const string FixMark = " Fix: ";
+
+    private static string WithoutFullStop(string text) => text.EndsWith('.') ? text[..^1] : text;
 }
