@@ -85,6 +85,8 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
             var http = services.GetService<IOptions<HttpConnectionOptions>>()?.Value;
             var layers = http?.Transports == HttpTransportType.LongPolling
                 ? "long polling only, on which SignalR sends no keep-alive messages and runs no ServerTimeout (each poll stands in for them), so neither value runs on this connection: the Tcp section on every poll's socket is what finds a dead server"
+                : !OpensWebSockets(http)
+                ? "the Tcp section on every transport's socket; the WebSocket section on none, as HttpConnectionOptions.Transports leave out WebSockets"
                 : http?.WebSocketFactory is { Target: not OwnWebSocketFactory }
                 ? "the Tcp section on the sockets of negotiation, Server-Sent Events and long polling, not the WebSocket's: a WebSocketFactory of your own opens it (event 3351), and the WebSocket section in WebSocketConfiguration, for it to apply"
                 : "the Tcp section on every transport's socket, the WebSocket section on the WebSocket";
@@ -208,12 +210,15 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
         {
             options.WebSocketFactory = new OwnWebSocketFactory(this, userFactory).ConnectAsync;
         }
-        else
+        else if (OpensWebSockets(options))
         {
             Log.TcpNotApplicable(_logger, ProfileName, TheWebSocket,
                 $"a WebSocketFactory of your own opens the WebSocket (Fix: remove the WebSocketFactory, or connect the WebSocket in it with webSocket.ConnectAsync(context.Uri, profiles, \"{ProfileName}\", cancellationToken) from KeepAlive.Net.Hosting, which applies the Tcp section to its socket; this line cannot see inside your factory, so it stays)");
         }
     }
+
+    /// <summary>Whether the connection may open a WebSocket: its transports include WebSockets (all of them, by default).</summary>
+    private static bool OpensWebSockets(HttpConnectionOptions? options) => options is null || options.Transports.HasFlag(HttpTransportType.WebSockets);
 
     /// <summary>SignalR's own WebSocket factory, connected through the connection's handler so the socket gets the Tcp section.</summary>
     private async ValueTask<WebSocket> ConnectWebSocketAsync(WebSocketConnectionContext context, Func<HttpMessageHandler, HttpMessageHandler>? userFactory, CancellationToken cancellationToken)

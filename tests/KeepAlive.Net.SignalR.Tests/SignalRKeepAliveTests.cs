@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http;
 using System.Net.WebSockets;
+using FluentAssertions.Execution;
 using KeepAlive.Net.Hosting;
 using KeepAlive.Net.Tests.TestSupport;
 using Microsoft.AspNetCore.Builder;
@@ -507,6 +508,26 @@ public sealed class SignalRKeepAliveTests
         logs.GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.SignalRProfileApplied).Which.Message
             .Should().Contain("long polling only, on which SignalR sends no keep-alive messages and runs no ServerTimeout")
             .And.NotContain("the WebSocket section on the WebSocket");
+    }
+
+    // Without WebSockets among HttpConnectionOptions.Transports, line 3350 still said "the WebSocket section on the
+    // WebSocket" (or, with a WebSocketFactory of the user's, "not the WebSocket's"), and warning 3351 said the factory's
+    // WebSocket runs without the Tcp section: the connection opens no WebSocket.
+    [Theory]
+    [InlineData(HttpTransportType.ServerSentEvents)]
+    [InlineData(HttpTransportType.LongPolling | HttpTransportType.ServerSentEvents)]
+    public void UseKeepAlive_TransportsWithoutWebSockets_NeitherTheAppliedLineNorAWarningNamesTheWebSocket(HttpTransportType transports)
+    {
+        using var profiles = ClientProfiles.InCode("hub", _ => { });
+        var logs = new FakeLogCollector();
+
+        using var connection = Logged(new HubConnectionBuilder().WithUrl(new Uri("http://127.0.0.1:1/echo"), transports, o => o.WebSocketFactory = static (_, _) => throw new InvalidOperationException("never called")), logs)
+            .UseKeepAlive(profiles.Profiles, "hub").Build() as IDisposable;
+
+        using var _ = new AssertionScope();
+        logs.GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.SignalRProfileApplied).Which.Message.Should()
+            .EndWith("the Tcp section on every transport's socket; the WebSocket section on none, as HttpConnectionOptions.Transports leave out WebSockets.");
+        logs.GetSnapshot().Should().NotContain(r => r.Id.Id == KeepAliveEventIds.SignalRWebSocketTcpNotApplicable, "no WebSocket is opened, by the user's factory or any");
     }
 
     [Fact]
