@@ -19,7 +19,6 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     private bool _unflushed; // bytes were advanced since the last flush that completed: only such a flush is activity
     private bool _unread; // a heartbeat's bytes wait in the pipe behind a peer that stopped reading (only the write path's holder touches it)
     private const string CompletedByApplication = "the application completed the pipe's output";
-    private static readonly Type PipesOwnWriter = new Pipe().Writer.GetType(); // Pipe's writer type is internal to System.IO.Pipelines
     private const int CopyBufferSize = 4096; // what PipeWriter's own CopyFromAsync reads into: GetMemory()'s default, a pipe's minimum segment
     private volatile string? _closed;
     private volatile string? _completing; // the application completed the output: no heartbeat starts, one being written finishes
@@ -155,7 +154,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
                         ? await inner.WriteAsync(bytes, cancellationToken).ConfigureAwait(false)
                         : await inner.FlushAsync(cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception failure) when (!cancelledBefore && !OnlyItsWaitCancelled(failure))
+                catch (Exception failure) when (!cancelledBefore && !PipeWait.OnlyItsWaitCancelled(inner, failure))
                 {
                     path.MessageFailed(failure); // a writer over a stream whose write failed midway: no heartbeat may follow
                     throw;
@@ -176,11 +175,6 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
             FlushEnded();
         }
     }
-
-    // A Pipe (a transport's own, as Kestrel's) commits the bytes of a flush or WriteAsync before it waits for its reader: the
-    // token then ends only that wait, and the message is whole in the pipe; a heartbeat may follow it. A writer over a
-    // stream passes the token to the stream's write, which it may stop midway.
-    private bool OnlyItsWaitCancelled(Exception failure) => failure is OperationCanceledException && inner.GetType() == PipesOwnWriter;
 
     // A heartbeat's stream write in flight is not the application's flush: cancelling it would stop it midway, and the inner
     // writer would send the whole heartbeat again with the next flush (the peer reads a cut one, then a whole one). That is

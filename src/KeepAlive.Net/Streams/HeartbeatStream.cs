@@ -35,12 +35,14 @@ namespace KeepAlive.Net;
 /// A write or flush of the application that fails after part of its message may have gone out (an <see cref="IOException"/>,
 /// a write cancelled while it waited for room) leaves the connection's framing lost: no heartbeat is written after it, and the
 /// next heartbeat fails for good, which raises <see cref="HeartbeatRegistration.PeerDead"/> once and ends the registration.
+/// Over a <see cref="Pipe"/>'s writer seen as a stream (<see cref="PipeWriter.AsStream(bool)"/>, a transport's pipe), a write or
+/// flush cancelled while it waited for the pipe's reader cuts nothing: the pipe took the whole message before it waited.
 /// </para>
 /// </remarks>
 public sealed class HeartbeatStream : Stream
 {
     private readonly Stream _inner;
-    private readonly PipeWriter? _innerPipe; // the pipe under the inner stream when it is PipeWriter.AsStream()'s (see FlushHeartbeatAsync)
+    private readonly PipeWriter? _innerPipe; // the pipe under the inner stream when it is PipeWriter.AsStream()'s (see FlushHeartbeatAsync, PipeWait)
     private readonly bool _leaveOpen;
     // The stream whose heartbeat writer runs on this flow: that writer holds the write path, so a write through the
     // HeartbeatStream itself would wait for it for ever (and every writer after it).
@@ -234,7 +236,7 @@ public sealed class HeartbeatStream : Stream
             ObjectDisposedException.ThrowIf(true, this);
         }
 
-        return new HeartbeatWriteScope(_inner, _path);
+        return new HeartbeatWriteScope(_inner, _innerPipe, _path);
     }
 
     /// <inheritdoc/>

@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using KeepAlive.Net.Streams;
 
 namespace KeepAlive.Net;
@@ -21,10 +22,10 @@ public sealed class HeartbeatWriteScope : IDisposable, IAsyncDisposable
     private readonly ScopedWriteStream _stream;
     private readonly ActivityWritePath _path;
 
-    internal HeartbeatWriteScope(Stream inner, ActivityWritePath path)
+    internal HeartbeatWriteScope(Stream inner, PipeWriter? innerPipe, ActivityWritePath path)
     {
         _path = path;
-        _stream = new ScopedWriteStream(inner, path, endsWithWrapper: true);
+        _stream = new ScopedWriteStream(inner, path, endsWithWrapper: true, innerPipe: innerPipe);
     }
 
     /// <summary>Gets a write-only stream onto the wrapped connection, valid until the scope (or its <see cref="HeartbeatStream"/>) is disposed; every write marks activity, and its <see cref="System.IO.Stream.WriteTimeout"/> is the connection's.</summary>

@@ -1,3 +1,5 @@
+using System.IO.Pipelines;
+
 namespace KeepAlive.Net.Streams;
 
 /// <summary>
@@ -7,9 +9,11 @@ namespace KeepAlive.Net.Streams;
 /// pending heartbeat at the end of its message must not wait for the thread pool. With <paramref name="endsWithWrapper"/> (an
 /// application's message) it also ends when the wrapper is disposed: the inner stream is then closed, or handed back to the
 /// application; a heartbeat's write is left to finish (Dispose waits for it), never cut midway. An application's message whose
-/// write or flush fails midway cuts the path for heartbeats (<see cref="ActivityWritePath.MessageFailed"/>).
+/// write or flush fails midway cuts the path for heartbeats (<see cref="ActivityWritePath.MessageFailed"/>); one over a
+/// <see cref="Pipe"/>'s writer seen as a stream (<paramref name="innerPipe"/>) that was cancelled while it waited for the pipe's
+/// reader cut nothing (<see cref="PipeWait"/>).
 /// </summary>
-internal sealed class ScopedWriteStream(Stream inner, ActivityWritePath path, bool synchronous = false, bool endsWithWrapper = false) : Stream
+internal sealed class ScopedWriteStream(Stream inner, ActivityWritePath path, bool synchronous = false, bool endsWithWrapper = false, PipeWriter? innerPipe = null) : Stream
 {
     private int _ended;
     private long _written;
@@ -166,7 +170,8 @@ internal sealed class ScopedWriteStream(Stream inner, ActivityWritePath path, bo
     }
 
     // The wrapped stream's write or flush failed: a refusal (a stream over a completed pipe writer) is kept for the heartbeat's
-    // writer; an application's message may be cut (ActivityWritePath.MessageFailed decides).
+    // writer; an application's message may be cut (ActivityWritePath.MessageFailed decides), unless only its wait for a Pipe's
+    // reader was cancelled: the Pipe took the whole message before it waited.
     private void Failed(Exception failure)
     {
         if (failure is InvalidOperationException refused)
@@ -174,7 +179,7 @@ internal sealed class ScopedWriteStream(Stream inner, ActivityWritePath path, bo
             Volatile.Write(ref _refusal, refused);
         }
 
-        if (endsWithWrapper)
+        if (endsWithWrapper && !PipeWait.OnlyItsWaitCancelled(innerPipe, failure))
         {
             path.MessageFailed(failure);
         }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using KeepAlive.Net.Tests.Heartbeats;
@@ -236,50 +235,26 @@ public sealed class HeartbeatDuplexPipeTests
     [InlineData(false)]
     public async Task Output_OverATransportPipe_WriteCancelledByItsTokenBehindASlowPeer_TheMessageIsWholeAndHeartbeatsGoOn(bool writeAsync)
     {
-        // A transport as Kestrel's: the application writes to a Pipe that a send loop copies to the socket. Behind a peer that
-        // reads slowly, the application's WriteAsync (or FlushAsync) waits for the pipe to drain, and its token (a send timeout)
-        // ends that wait. A Pipe commits the bytes before it waits, so the message is whole in the pipe and leaves whole once
-        // the peer reads.
-        // The wrapper took that cancellation for a write cut midway: the heartbeat due meanwhile, and every later one, failed
-        // "framing lost", PeerDead was raised (whose handler closes the connection) and the registration ended.
+        // The application's WriteAsync (or FlushAsync) on a transport's Pipe, ended by its send timeout while it waited for a
+        // slow peer (SlowPeerTransport). The wrapper took that cancellation for a write cut midway: the heartbeat due
+        // meanwhile, and every later one, failed "framing lost", PeerDead was raised (whose handler closes the connection)
+        // and the registration ended.
         var ct = TestContext.Current.CancellationToken;
-        using var connection = LoopbackConnection.Open();
-        connection.Client.SendBufferSize = 4096;
-        var network = new NetworkStream(connection.Client, ownsSocket: false);
-        var transport = new Pipe(new PipeOptions(useSynchronizationContext: false));
-        var sendLoop = transport.Reader.CopyToAsync(network, ct);
-        var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(PipeReader.Create(network), transport.Writer));
+        using var transport = new SlowPeerTransport(ct);
+        var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(PipeReader.Create(transport.Network), transport.Pipe.Writer));
         await using var scheduler = new HeartbeatScheduler();
-        using var registration = pipe.RegisterHeartbeat(scheduler, "|HB|"u8.ToArray(), new HeartbeatOptions { Mode = HeartbeatMode.FixedRate, Interval = TimeSpan.FromMilliseconds(100), Spread = TimeSpan.Zero });
-        var deaths = new ConcurrentQueue<string>();
-        registration.PeerDead += (_, e) => deaths.Enqueue(e.Reason);
-
-        var message = Enumerable.Repeat((byte)'m', 4 << 20).ToArray(); // far more than the socket buffers and the pipe's pause threshold take
-        using (var sendTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        using var registration = transport.Watch(pipe.RegisterHeartbeat(scheduler, SlowPeerTransport.Heartbeat, SlowPeerTransport.Beats(TimeSpan.FromMilliseconds(100))));
+        if (!writeAsync)
         {
-            sendTimeout.CancelAfter(TimeSpan.FromMilliseconds(500));
-            if (!writeAsync)
-            {
-                System.Buffers.BuffersExtensions.Write(pipe.Output, message);
-            }
-
-            await pipe.Output.Awaiting(o => writeAsync ? o.WriteAsync(message, sendTimeout.Token).AsTask() : o.FlushAsync(sendTimeout.Token).AsTask()).Should().ThrowAsync<OperationCanceledException>();
+            System.Buffers.BuffersExtensions.Write(pipe.Output, SlowPeerTransport.Message);
         }
 
-        var received = new ReceivedBytes(connection.Server); // the peer reads again
-        await received.WaitForAsync(b => b.Length >= message.Length, ct);
-        var sentBefore = registration.GetStatistics().Sent;
-        SpinWait.SpinUntil(() => registration.GetStatistics().Sent >= sentBefore + 2 || !deaths.IsEmpty, TimeSpan.FromSeconds(15));
+        await SlowPeerTransport.SendTimesOutAsync(token => writeAsync ? pipe.Output.WriteAsync(SlowPeerTransport.Message, token).AsTask() : pipe.Output.FlushAsync(token).AsTask(), ct);
 
-        deaths.Should().BeEmpty("the cancelled call left its whole message in the pipe: nothing was cut, the connection is fine");
-        registration.GetStatistics().Sent.Should().BeGreaterThanOrEqualTo(sentBefore + 2, "the heartbeats go on once the peer reads");
+        var received = new ReceivedBytes(transport.Server); // the peer reads again
+        await transport.AssertHeartbeatsGoOnAsync(registration, received, ct);
         await pipe.Output.CompleteAsync();
-        await sendLoop.WaitAsync(TimeSpan.FromSeconds(15), ct);
-        connection.Client.Shutdown(SocketShutdown.Send);
-        await received.Completion.WaitAsync(TimeSpan.FromSeconds(15), ct);
-        var wire = received.Snapshot();
-        wire.AsSpan(0, message.Length).SequenceEqual(message).Should().BeTrue("the message leaves whole, before any heartbeat");
-        System.Text.Encoding.ASCII.GetString(wire, message.Length, wire.Length - message.Length).Replace("|HB|", string.Empty, StringComparison.Ordinal).Should().BeEmpty("only whole heartbeats follow it");
+        await transport.AssertMessageWholeThenOnlyHeartbeatsAsync(received, ct);
     }
 
     [Fact]

@@ -154,6 +154,39 @@ public sealed class HeartbeatStreamLoopbackTests
         wire.Should().Equal([.. LargeHeartbeat, .. "END"u8.ToArray()]);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task OverATransportPipeAsStream_WriteCancelledByItsTokenBehindASlowPeer_TheMessageIsWholeAndHeartbeatsGoOn(bool writeAsync)
+    {
+        // The application's WriteAsync (or FlushAsync) through a HeartbeatStream over a transport's Pipe seen as a stream
+        // (PipeWriter.AsStream()), ended by its send timeout while it waited for a slow peer (SlowPeerTransport). The wrapper
+        // took that cancellation for a write cut midway: the next heartbeat, and every later one, failed "framing lost",
+        // PeerDead was raised (whose handler closes the connection) and the registration ended.
+        var ct = TestContext.Current.CancellationToken;
+        using var transport = new SlowPeerTransport(ct);
+        if (!writeAsync)
+        {
+            System.Buffers.BuffersExtensions.Write(transport.Pipe.Writer, SlowPeerTransport.Message); // not flushed yet: the application's FlushAsync sends it
+        }
+
+        var stream = new HeartbeatStream(transport.Pipe.Writer.AsStream());
+        await using var scheduler = new HeartbeatScheduler();
+        var registration = transport.Watch(stream.RegisterHeartbeat(scheduler, SlowPeerTransport.Heartbeat, SlowPeerTransport.Beats(TimeSpan.FromSeconds(1))));
+        var peer = Task.Run(async () => // reads only after the send timeout: a heartbeat due at the message's end waits for it
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2), ct);
+            return new ReceivedBytes(transport.Server);
+        }, ct);
+
+        await SlowPeerTransport.SendTimesOutAsync(token => writeAsync ? stream.WriteAsync(SlowPeerTransport.Message, token).AsTask() : stream.FlushAsync(token), ct);
+
+        var received = await peer;
+        await transport.AssertHeartbeatsGoOnAsync(registration, received, ct);
+        await stream.DisposeAsync(); // completes the pipe's writer
+        await transport.AssertMessageWholeThenOnlyHeartbeatsAsync(received, ct);
+    }
+
     [Fact]
     public async Task DisposeLeavingTheInnerStreamOpen_WhileAHeartbeatWaitsForRoom_ReturnsOnceTheHeartbeatIsWritten()
     {
