@@ -26,6 +26,9 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
     // The call, as messages name it.
     private const string Call = "services.AddSignalR().UseKeepAlive";
 
+    // The call with its profile, as a refusal of a name no configuration defines names it.
+    private string CallWithTheProfile => $"{Call}(\"{profileName}\")";
+
     // How warning 3106 marks a value that code set after the call, over the profile's.
     private static readonly string SetAfterTheCall = ReloadWatch.SetInCodeAfter(Call);
 
@@ -66,7 +69,7 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
     /// </summary>
     private Dictionary<string, string> Reloaded(IKeepAliveProfiles profiles)
     {
-        var settings = KeepAliveSignalRSettings.Create(profiles, profileName, $"{Call}(\"{profileName}\")");
+        var settings = KeepAliveSignalRSettings.Create(profiles, profileName, CallWithTheProfile);
         try
         {
             // Every configuration again, as a restart runs it (this class's PostConfigure checks; the first build alone logs and watches).
@@ -169,7 +172,7 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
     }
 
     private KeepAliveSignalRSettings Settings() =>
-        KeepAliveSignalRSettings.Create(RegisteredProfiles.From(services, Call, profileName), profileName, $"{Call}(\"{profileName}\")");
+        KeepAliveSignalRSettings.Create(RegisteredProfiles.From(services, Call, profileName), profileName, CallWithTheProfile);
 }
 
 /// <summary>

@@ -263,7 +263,7 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
 
         if (HttpProfileRules.IdlePooledConnectionUnkept(profiles.GetProfile(profileName), profileName, handler) is { } unkept)
         {
-            Hosting.Diagnostics.Log.IdlePooledConnectionUnkept(Logger(), $"GrpcChannelOptions.UseKeepAlive(\"{profileName}\")", unkept);
+            Hosting.Diagnostics.Log.IdlePooledConnectionUnkept(Logger(), KeepAliveGrpcChannelOptionsExtensions.CallOf(profileName), unkept);
         }
     }
 
@@ -323,7 +323,7 @@ internal sealed class KeepAliveGrpcChannel(GrpcChannelOptions options, SocketsHt
         catch (InvalidOperationException started)
         {
             throw new InvalidOperationException(
-                $"GrpcChannelOptions.UseKeepAlive(\"{profileName}\"): the channel balances on the client side ({reason}), so gRPC's load balancer needs the SocketsHttpHandler's ConnectCallback, but that handler carries the profile's Tcp section in its ConnectCallback and has already sent requests (another channel over it, or an HttpClient), so the callback can no longer change. Fix: give this channel a SocketsHttpHandler of its own (GrpcChannelOptions.HttpHandler), or use an http or https address on it too.",
+                $"{KeepAliveGrpcChannelOptionsExtensions.CallOf(profileName)}: the channel balances on the client side ({reason}), so gRPC's load balancer needs the SocketsHttpHandler's ConnectCallback, but that handler carries the profile's Tcp section in its ConnectCallback and has already sent requests (another channel over it, or an HttpClient), so the callback can no longer change. Fix: give this channel a SocketsHttpHandler of its own (GrpcChannelOptions.HttpHandler), or use an http or https address on it too.",
                 started);
         }
     }

@@ -82,11 +82,11 @@ public static class KeepAliveGrpcChannelOptionsExtensions
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(profiles);
         ArgumentNullException.ThrowIfNull(profileName);
-        _ = KeepAliveProfiles.GetProfileFor(profiles, profileName, $"GrpcChannelOptions.UseKeepAlive(\"{profileName}\")"); // unknown or invalid: refused now, before the channel exists
+        _ = KeepAliveProfiles.GetProfileFor(profiles, profileName, CallOf(profileName)); // unknown or invalid: refused now, before the channel exists
         if (options.HttpClient is not null)
         {
             throw new InvalidOperationException(
-                $"GrpcChannelOptions.UseKeepAlive(\"{profileName}\"): the options carry an HttpClient, whose handler cannot be reached to carry the profile. Fix: {HttpClientFix(profileName)}.");
+                $"{CallOf(profileName)}: the options carry an HttpClient, whose handler cannot be reached to carry the profile. Fix: {HttpClientFix(profileName)}.");
         }
 
         KeepAliveGrpcChannel.ReturnDisposal(options);
@@ -97,13 +97,13 @@ public static class KeepAliveGrpcChannelOptionsExtensions
         }
 
         var handler = KeepAliveConnectGate.Innermost(options.HttpHandler, out _, out var gate) as SocketsHttpHandler ?? throw new InvalidOperationException(
-            $"GrpcChannelOptions.UseKeepAlive(\"{profileName}\"): the channel's HttpHandler is a {options.HttpHandler.GetType().FullName}, which cannot carry TCP keep-alive (only SocketsHttpHandler has a ConnectCallback that reaches the socket). Fix: use a SocketsHttpHandler with the same settings (every HttpClientHandler setting has an equivalent), or remove UseKeepAlive from this channel.");
+            $"{CallOf(profileName)}: the channel's HttpHandler is a {options.HttpHandler.GetType().FullName}, which cannot carry TCP keep-alive (only SocketsHttpHandler has a ConnectCallback that reaches the socket). Fix: use a SocketsHttpHandler with the same settings (every HttpClientHandler setting has an equivalent), or remove UseKeepAlive from this channel.");
         if (KeepAliveConnectGate.CarriedProfile(gate, handler) is { } carried && !string.Equals(carried, profileName, StringComparison.OrdinalIgnoreCase))
         {
             // One profile per handler, as one per client of the factory: a second one would lay its Http section over the
             // first's and take the Tcp section for itself.
             throw new InvalidOperationException(
-                $"GrpcChannelOptions.UseKeepAlive(\"{profileName}\"): the channel's handler already carries KeepAlive profile '{carried}' (services.AddGrpcClient<T>().UseKeepAlive(\"{carried}\") or socketsHttpHandler.UseKeepAlive(profiles, \"{carried}\")), and a handler carries one profile: two would mix their Http sections. Fix: name the same profile in both calls, or remove one of them.");
+                $"{CallOf(profileName)}: the channel's handler already carries KeepAlive profile '{carried}' (services.AddGrpcClient<T>().UseKeepAlive(\"{carried}\") or socketsHttpHandler.UseKeepAlive(profiles, \"{carried}\")), and a handler carries one profile: two would mix their Http sections. Fix: name the same profile in both calls, or remove one of them.");
         }
 
         if (KeepAliveGrpcChannel.IsOn(options, handler))
@@ -149,6 +149,10 @@ public static class KeepAliveGrpcChannelOptionsExtensions
     }
 
     /// <summary>What to do instead of an <see cref="GrpcChannelOptions.HttpClient"/>, whose handler UseKeepAlive and the channel cannot see: said where UseKeepAlive refuses one, and where the channel finds one set after it (3302).</summary>
+    /// <summary>How messages name the call, e.g. <c>GrpcChannelOptions.UseKeepAlive("payments")</c>.</summary>
+    /// <param name="profileName">The profile's name.</param>
+    internal static string CallOf(string profileName) => $"GrpcChannelOptions.UseKeepAlive(\"{profileName}\")";
+
     internal static string HttpClientFix(string profileName) =>
         $"set GrpcChannelOptions.HttpHandler instead of HttpClient (before UseKeepAlive, a SocketsHttpHandler with your settings; after it, the handler UseKeepAlive set up; either one may be wrapped in DelegatingHandlers), or apply the profile to the HttpClient's handler when you create it (socketsHttpHandler.UseKeepAlive(profiles, \"{profileName}\")) and leave GrpcChannelOptions.UseKeepAlive out";
 

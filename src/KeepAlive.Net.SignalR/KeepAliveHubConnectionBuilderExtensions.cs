@@ -73,14 +73,14 @@ public static class KeepAliveHubConnectionBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(profiles);
         ArgumentNullException.ThrowIfNull(profileName);
+        var call = $"HubConnectionBuilder.UseKeepAlive(\"{profileName}\")"; // as messages name it
         if (builder.Services.FirstOrDefault(static d => d.ServiceType == typeof(AppliedProfile))?.ImplementationInstance is AppliedProfile applied)
         {
             // The same profile again is applied once (its factories would wrap ours and warn that ours is the user's).
             return string.Equals(applied.Name, profileName, StringComparison.OrdinalIgnoreCase) ? builder : throw new InvalidOperationException(
-                $"HubConnectionBuilder.UseKeepAlive(\"{profileName}\"): this connection already takes KeepAlive profile '{applied.Name}', and one profile sets its keep-alive interval, server timeout and socket (the last call would silently mix them). Fix: call UseKeepAlive once per hub connection, with one profile.");
+                $"{call}: this connection already takes KeepAlive profile '{applied.Name}', and one profile sets its keep-alive interval, server timeout and socket (the last call would silently mix them). Fix: call UseKeepAlive once per hub connection, with one profile.");
         }
 
-        var call = $"HubConnectionBuilder.UseKeepAlive(\"{profileName}\")";
         _ = KeepAliveSignalRSettings.Create(profiles, profileName, call); // refused here, at the call, with the path, the value and the fix
         builder.Services.AddSingleton(new AppliedProfile(profileName));
         // One object for both options: what the hub connection takes when it is built and what its handlers keep, in one 3204.
