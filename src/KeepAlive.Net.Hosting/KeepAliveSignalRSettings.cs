@@ -49,6 +49,12 @@ public sealed class KeepAliveSignalRSettings
     /// <summary>The client's <c>ServerTimeout</c> where code set it, as messages name it.</summary>
     internal const string ClientServerTimeoutInCode = $"{ClientServerTimeout} (WithServerTimeout)";
 
+    /// <summary>The client's keep-alive interval where code set it on the built <c>HubConnection</c>, as messages name it.</summary>
+    internal const string ClientKeepAliveIntervalAfterBuild = "HubConnection.KeepAliveInterval";
+
+    /// <summary>The client's <c>ServerTimeout</c> where code set it on the built <c>HubConnection</c>, as messages name it.</summary>
+    internal const string ClientServerTimeoutAfterBuild = "HubConnection.ServerTimeout";
+
     /// <summary>Gets the profile's name.</summary>
     public string ProfileName { get; }
 
@@ -120,20 +126,31 @@ public sealed class KeepAliveSignalRSettings
     /// <exception cref="InvalidOperationException">The timeout or interval would start a reconnect loop, or the interval miss the middlebox's budget; the message names the values and the fix.</exception>
     public void ThrowIfReconnectLoop(TimeSpan? serverTimeout = null, TimeSpan? clientTimeoutInterval = null, string hubOptions = "HubOptions", TimeSpan? hubKeepAliveInterval = null, TimeSpan? clientKeepAliveInterval = null)
     {
+        if (ReconnectLoop(serverTimeout, clientTimeoutInterval, hubOptions, hubKeepAliveInterval, clientKeepAliveInterval, clientSetAfterBuild: false) is { } refused)
+        {
+            throw new InvalidOperationException(refused);
+        }
+    }
+
+    /// <summary>
+    /// The one rule of <see cref="ThrowIfReconnectLoop"/>: why the values in force would start a reconnect loop or miss the
+    /// middlebox's budget, with the values and the fix, or <see langword="null"/> when they fit. <paramref name="clientSetAfterBuild"/>:
+    /// the client's values are the built <c>HubConnection</c>'s own (set on it after <c>Build()</c>), and messages name them so.
+    /// </summary>
+    internal string? ReconnectLoop(TimeSpan? serverTimeout, TimeSpan? clientTimeoutInterval, string hubOptions, TimeSpan? hubKeepAliveInterval, TimeSpan? clientKeepAliveInterval, bool clientSetAfterBuild)
+    {
         var values = Values();
+        var (clientServerTimeout, clientInterval) = clientSetAfterBuild ? (ClientServerTimeoutAfterBuild, ClientKeepAliveIntervalAfterBuild) : (ClientServerTimeoutInCode, ClientKeepAliveIntervalInCode);
 
         // A timeout is judged against the interval the profile asks (7s500ms), as the profile's own checks judge it, not the
         // one SignalR's tick runs (7s): SignalRProfileRules says why. Whether an interval in force is the profile's own is
         // still told by the one that runs.
         var asked = SignalRProfileRules.Resolve(Profile).KeepAliveInterval;
-        var refused = (serverTimeout is { } server ? SignalRProfileRules.CheckSetInCode("the client's ServerTimeout", "SignalR:ServerTimeout", ClientServerTimeoutInCode, server, values.ServerTimeout, asked) : null)
+        var refused = (serverTimeout is { } server ? SignalRProfileRules.CheckSetInCode("the client's ServerTimeout", "SignalR:ServerTimeout", clientServerTimeout, server, values.ServerTimeout, asked) : null)
             ?? (clientTimeoutInterval is { } client ? SignalRProfileRules.CheckSetInCode("the hub's ClientTimeoutInterval", "SignalR:ClientTimeoutInterval", $"{hubOptions}.ClientTimeoutInterval", client, values.ClientTimeoutInterval, asked) : null)
             ?? (hubKeepAliveInterval is { } hub ? SignalRProfileRules.CheckIntervalSetInCode("the hub's KeepAliveInterval", $"{hubOptions}.KeepAliveInterval", hub, values.KeepAliveInterval, "the client's ServerTimeout", values.ServerTimeout, Profile.Heartbeat) : null)
-            ?? (clientKeepAliveInterval is { } ownInterval ? SignalRProfileRules.CheckIntervalSetInCode("the client's KeepAliveInterval", ClientKeepAliveIntervalInCode, ownInterval, values.KeepAliveInterval, "the hub's ClientTimeoutInterval", values.ClientTimeoutInterval, Profile.Heartbeat) : null);
-        if (refused is not null)
-        {
-            throw new InvalidOperationException($"KeepAlive profile '{ProfileName}': {refused}");
-        }
+            ?? (clientKeepAliveInterval is { } ownInterval ? SignalRProfileRules.CheckIntervalSetInCode("the client's KeepAliveInterval", clientInterval, ownInterval, values.KeepAliveInterval, "the hub's ClientTimeoutInterval", values.ClientTimeoutInterval, Profile.Heartbeat) : null);
+        return refused is null ? null : $"KeepAlive profile '{ProfileName}': {refused}";
     }
 
     /// <summary>Describes what SignalR gets, for a log line: each value and where it comes from.</summary>

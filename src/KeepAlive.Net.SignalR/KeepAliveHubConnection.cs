@@ -58,6 +58,10 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
     private int _handlerStays;
     private int _disposed;
 
+    /// <summary>The hub connection's interval and timeout last judged when it started, so that each pair is said once.</summary>
+    private (TimeSpan Interval, TimeSpan Timeout)? _judgedAtStart;
+    private readonly Lock _judging = new();
+
     private string ProfileName => settings.ProfileName;
 
     public void PostConfigure(string? name, HubConnectionOptions options)
@@ -83,7 +87,7 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
         {
             var applied = settings.Describe(options.KeepAliveInterval, options.ServerTimeout);
             var http = services.GetService<IOptions<HttpConnectionOptions>>()?.Value;
-            var layers = http?.Transports == HttpTransportType.LongPolling
+            var layers = LongPollingOnly(http)
                 ? "long polling only, on which SignalR sends no keep-alive messages and runs no ServerTimeout (each poll stands in for them), so neither value runs on this connection: the Tcp section on every poll's socket is what finds a dead server"
                 : !OpensWebSockets(http)
                 ? "the Tcp section on every transport's socket; the WebSocket section on none, as HttpConnectionOptions.Transports leave out WebSockets"
@@ -192,7 +196,11 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
     public void PostConfigure(string? name, HttpConnectionOptions options)
     {
         var userFactory = options.HttpMessageHandlerFactory;
-        options.HttpMessageHandlerFactory = signalRs => WithKeepAlive(userFactory is null ? signalRs : userFactory(signalRs), signalRs, out _);
+        options.HttpMessageHandlerFactory = signalRs =>
+        {
+            JudgeTheValuesInForce();
+            return WithKeepAlive(userFactory is null ? signalRs : userFactory(signalRs), signalRs, out _);
+        };
         var userWebSocket = options.WebSocketConfiguration;
         options.WebSocketConfiguration = webSocket =>
         {
@@ -217,12 +225,52 @@ internal sealed class KeepAliveHubConnection(IKeepAliveProfiles profiles, KeepAl
         }
     }
 
+    /// <summary>
+    /// The hub connection's <c>KeepAliveInterval</c> and <c>ServerTimeout</c> as it starts (or reconnects), held to the rule
+    /// <c>Build()</c> holds them to: SignalR lets code set them on the built <c>HubConnection</c>, past the profile, and tells
+    /// nobody, so the last point this package sees them is when SignalR asks it for a handler or a WebSocket (event 3353,
+    /// once per pair of values; a pair set after the start is seen at the next connection).
+    /// </summary>
+    private void JudgeTheValuesInForce()
+    {
+        if (services.GetService<HubConnection>() is not { } connection)
+        {
+            return; // a builder of its own that builds no HubConnection of SignalR's
+        }
+
+        var http = services.GetService<IOptions<HttpConnectionOptions>>()?.Value;
+        if (LongPollingOnly(http))
+        {
+            return; // neither value runs there
+        }
+
+        (TimeSpan Interval, TimeSpan Timeout) inForce = (connection.KeepAliveInterval, connection.ServerTimeout);
+        lock (_judging)
+        {
+            if (_judgedAtStart == inForce)
+            {
+                return;
+            }
+
+            _judgedAtStart = inForce;
+        }
+
+        if (settings.ReconnectLoop(serverTimeout: inForce.Timeout, clientTimeoutInterval: null, "HubOptions", hubKeepAliveInterval: null, clientKeepAliveInterval: inForce.Interval, clientSetAfterBuild: true) is { } refused)
+        {
+            Log.SetAfterBuild(_logger, http?.Url, KeepAliveDuration.Format(inForce.Interval), KeepAliveDuration.Format(inForce.Timeout), refused);
+        }
+    }
+
+    /// <summary>Whether the connection is limited to long polling, on which SignalR sends no keep-alive messages and runs no ServerTimeout.</summary>
+    private static bool LongPollingOnly(HttpConnectionOptions? options) => options?.Transports == HttpTransportType.LongPolling;
+
     /// <summary>Whether the connection may open a WebSocket: its transports include WebSockets (all of them, by default).</summary>
     private static bool OpensWebSockets(HttpConnectionOptions? options) => options is null || options.Transports.HasFlag(HttpTransportType.WebSockets);
 
     /// <summary>SignalR's own WebSocket factory, connected through the connection's handler so the socket gets the Tcp section.</summary>
     private async ValueTask<WebSocket> ConnectWebSocketAsync(WebSocketConnectionContext context, Func<HttpMessageHandler, HttpMessageHandler>? userFactory, CancellationToken cancellationToken)
     {
+        JudgeTheValuesInForce(); // without negotiation, no handler is asked for before the WebSocket
         var options = context.Options;
         var webSocket = new ClientWebSocket();
         try

@@ -33,7 +33,8 @@ public static class KeepAliveHubConnectionBuilderExtensions
     /// The profile's values win over <c>WithKeepAliveInterval</c> and <c>WithServerTimeout</c>, and its <c>WebSocket</c> section
     /// over the <c>KeepAliveInterval</c> and <c>KeepAliveTimeout</c> a <c>WebSocketConfiguration</c> of yours sets; a different
     /// value set by hand is reported (event 3352; the WebSocket's once per connection). The profile is checked at this call and read again when the
-    /// connection is built, which takes its values then (a reload in between included). What the connection runs with is logged once, when it is built (event 3350).
+    /// connection is built, which takes its values then (a reload in between included). What the connection runs with is logged once, when it is built (event 3350); a <c>KeepAliveInterval</c> or <c>ServerTimeout</c> set on the built connection
+    /// that <c>Build()</c> would have refused is said when it starts or reconnects (event 3353).
     /// </para>
     /// <para>
     /// SignalR connects a WebSocket with a handler of its own that no option reaches, so the profile gives the connection a
@@ -58,7 +59,7 @@ public static class KeepAliveHubConnectionBuilderExtensions
     /// <param name="services">A service provider with <c>services.AddKeepAlive(...)</c>, usually the host's.</param>
     /// <param name="profileName">The profile's name.</param>
     /// <returns>The builder, for chaining.</returns>
-    /// <remarks>The connection's KeepAlive messages (events 3350-3352) go to that provider's logging, with the host's other KeepAlive messages.</remarks>
+    /// <remarks>The connection's KeepAlive messages (events 3350-3353) go to that provider's logging, with the host's other KeepAlive messages.</remarks>
     [UnsupportedOSPlatform("browser")]
     public static IHubConnectionBuilder UseKeepAlive(this IHubConnectionBuilder builder, IServiceProvider services, string profileName)
     {

@@ -200,6 +200,13 @@ public static class KeepAliveEventIds
     /// <summary>A hub connection's keep-alive interval or server timeout, or its WebSocket's keep-alive interval or timeout (<c>WebSocketConfiguration</c>), was set by hand to another value than the profile's; the profile's wins (Warning).</summary>
     public const int SignalROptionOverridden = 3352;
 
+    /// <summary>
+    /// A hub connection starts (or reconnects) with a <c>KeepAliveInterval</c> or <c>ServerTimeout</c> set on the built
+    /// <c>HubConnection</c>, past the profile, that <c>Build()</c> would have refused (a reconnect loop, an interval over the
+    /// middlebox's budget); said once per such pair of values, with the values and the fix (Warning).
+    /// </summary>
+    public const int SignalRValueSetAfterBuild = 3353;
+
     // ---- Client libraries through KeepAlive.Net.Hosting's KeepAliveClientSettings (3200-3299): the
     // ---- KeepAlive.Net.StackExchangeRedis, .RabbitMQ, .Npgsql and .Nats packages share these ids.
 

@@ -16,4 +16,8 @@ internal static partial class Log
     [LoggerMessage(EventId = KeepAliveEventIds.SignalROptionOverridden, Level = LogLevel.Warning,
         Message = "Hub connection: {Option} was set to {HandSet} by hand, but KeepAlive profile '{Profile}' sets {FromProfile} ({ProfileKey}); the profile's value is used. Fix: remove the hand-set value, or set {KeepYoursKey} to {HandSet} in the profile to keep it.")]
     public static partial void OptionOverridden(ILogger logger, string option, string handSet, string profile, string fromProfile, string profileKey, string keepYoursKey);
+
+    [LoggerMessage(EventId = KeepAliveEventIds.SignalRValueSetAfterBuild, Level = LogLevel.Warning,
+        Message = "Hub connection to {Url} starts with KeepAliveInterval {KeepAliveInterval} and ServerTimeout {ServerTimeout}, set on the HubConnection after Build(), past the profile, which Build() would have refused: {Reason}")]
+    public static partial void SetAfterBuild(ILogger logger, Uri? url, string keepAliveInterval, string serverTimeout, string reason);
 }
