@@ -39,6 +39,9 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
     // The values each mapped hub runs with (its HubOptions<THub>, else every hub's), for warning 3106.
     private readonly ConcurrentDictionary<Type, (TimeSpan? KeepAliveInterval, TimeSpan? ClientTimeoutInterval)> _hubsInForce = new();
 
+    // The values each mapped hub's own options set (null: every hub's), read at each call: what a restart would give it.
+    private readonly ConcurrentDictionary<Type, Func<(TimeSpan? KeepAliveInterval, TimeSpan? ClientTimeoutInterval)>> _hubsOwn = new();
+
     public void Configure(HubOptions options)
     {
         var settings = Settings();
@@ -72,8 +75,13 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
         var settings = KeepAliveSignalRSettings.Create(profiles, profileName, CallWithTheProfile);
         try
         {
-            // Every configuration again, as a restart runs it (this class's PostConfigure checks; the first build alone logs and watches).
-            _ = services.GetRequiredService<IOptionsFactory<HubOptions>>().Create(Options.DefaultName);
+            // Every configuration again, as a restart runs it (this class's PostConfigure checks; the first build alone logs and watches),
+            // and each mapped hub's own options over it, as start-up checks them when the hub is mapped.
+            var everyHubs = services.GetRequiredService<IOptionsFactory<HubOptions>>().Create(Options.DefaultName);
+            foreach (var (hub, own) in _hubsOwn)
+            {
+                _ = HubInForce(settings, hub, own(), everyHubs);
+            }
         }
         catch (InvalidOperationException ex)
         {
@@ -147,17 +155,28 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
     /// Holds one hub's own options (<c>AddHubOptions&lt;THub&gt;</c>, which replace every hub's values for it) to the rule every
     /// hub's are held to, and gives that hub a start-up line of its own when it runs with other values than every hub's.
     /// </summary>
-    public void CheckHub(HubOptions options, Type hub)
+    /// <param name="hub">The hub.</param>
+    /// <param name="own">The values the hub's own options set, <see langword="null"/> where they leave every hub's: read again at each reload.</param>
+    public void CheckHub(Type hub, Func<(TimeSpan? KeepAliveInterval, TimeSpan? ClientTimeoutInterval)> own)
     {
-        // A value the hub's options leave unset is every hub's (SignalR falls back to HubOptions), checked already.
+        _hubsOwn[hub] = own;
         var everyHubs = services.GetRequiredService<IOptions<HubOptions>>().Value;
-        var (interval, timeout) = (options.KeepAliveInterval ?? everyHubs.KeepAliveInterval, options.ClientTimeoutInterval ?? everyHubs.ClientTimeoutInterval);
-        Settings().ThrowIfReconnectLoop(clientTimeoutInterval: timeout, hubOptions: $"HubOptions<{hub.Name}>", hubKeepAliveInterval: interval);
+        var (interval, timeout) = HubInForce(Settings(), hub, own(), everyHubs);
         _hubsInForce[hub] = (interval, timeout);
         if ((interval, timeout) != (everyHubs.KeepAliveInterval, everyHubs.ClientTimeoutInterval) && _hubsLogged.TryAdd(hub, 0))
         {
             Report($"SignalR hub {hub.Name} ({AddHubOptions(hub.Name)}) uses", interval, timeout);
         }
+    }
+
+    // One hub's values in force, held to the rule every hub's are: its own where its options set them, else every hub's
+    // (SignalR copies every hub's into them). At start-up and at each reload alike, over every hub's as each builds them.
+    private static (TimeSpan? KeepAliveInterval, TimeSpan? ClientTimeoutInterval) HubInForce(KeepAliveSignalRSettings settings, Type hub,
+        (TimeSpan? KeepAliveInterval, TimeSpan? ClientTimeoutInterval) own, HubOptions everyHubs)
+    {
+        var (interval, timeout) = (own.KeepAliveInterval ?? everyHubs.KeepAliveInterval, own.ClientTimeoutInterval ?? everyHubs.ClientTimeoutInterval);
+        settings.ThrowIfReconnectLoop(clientTimeoutInterval: timeout, hubOptions: $"HubOptions<{hub.Name}>", hubKeepAliveInterval: interval);
+        return (interval, timeout);
     }
 
     // The start-up line (3105): the values in force, and where each comes from.
@@ -177,17 +196,46 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
 
 /// <summary>
 /// One hub's options (<c>HubOptions&lt;THub&gt;</c>: SignalR copies every hub's values into them, then <c>AddHubOptions&lt;THub&gt;</c>
-/// may replace them): checked as <see cref="KeepAliveHubOptionsSetup"/> checks every hub's, when SignalR builds them (at <c>MapHub</c>).
+/// may replace them): checked as <see cref="KeepAliveHubOptionsSetup"/> checks every hub's, when SignalR builds them (at <c>MapHub</c>),
+/// and again at each reload, as a restart would build them.
 /// Registered for every options type; the container takes it only where <typeparamref name="TOptions"/> is a <see cref="HubOptions"/>.
 /// </summary>
-internal sealed class KeepAliveHubOptionsCheck<TOptions>(KeepAliveHubOptionsSetup setup) : IPostConfigureOptions<TOptions>
-    where TOptions : HubOptions
+internal sealed class KeepAliveHubOptionsCheck<TOptions>(KeepAliveHubOptionsSetup setup, IServiceProvider services) : IPostConfigureOptions<TOptions>
+    where TOptions : HubOptions, new()
 {
     public void PostConfigure(string? name, TOptions options)
     {
         if (typeof(TOptions) is { IsGenericType: true } hubOptions && hubOptions.GetGenericTypeDefinition() == typeof(HubOptions<>))
         {
-            setup.CheckHub(options, hubOptions.GenericTypeArguments[0]);
+            setup.CheckHub(hubOptions.GenericTypeArguments[0], Own);
         }
+    }
+
+    /// <summary>
+    /// The values the hub's own options set (<c>AddHubOptions&lt;THub&gt;</c>, a <c>PostConfigure</c> of yours), <see langword="null"/>
+    /// where they leave every hub's: its configuration run again without SignalR's copy of every hub's values, which holds the
+    /// values of the start-up, not those a restart would copy.
+    /// </summary>
+    private (TimeSpan? KeepAliveInterval, TimeSpan? ClientTimeoutInterval) Own()
+    {
+        var own = new TOptions();
+        foreach (var configure in services.GetServices<IConfigureOptions<TOptions>>().Where(static c => c.GetType().Assembly != typeof(HubOptions).Assembly))
+        {
+            if (configure is IConfigureNamedOptions<TOptions> named)
+            {
+                named.Configure(Options.DefaultName, own);
+            }
+            else
+            {
+                configure.Configure(own);
+            }
+        }
+
+        foreach (var postConfigure in services.GetServices<IPostConfigureOptions<TOptions>>().Where(static p => p is not KeepAliveHubOptionsCheck<TOptions>))
+        {
+            postConfigure.PostConfigure(Options.DefaultName, own);
+        }
+
+        return (own.KeepAliveInterval, own.ClientTimeoutInterval);
     }
 }

@@ -15,7 +15,7 @@ public static class KeepAliveSignalRServerBuilderExtensions
     /// host starts, on the values in force (a <c>Configure&lt;HubOptions&gt;</c> after this call replaces the profile's, and the
     /// start-up line, event 3105, says so): a profile whose client timeout would be below twice its interval (a reconnect loop), or whose interval
     /// is over the middlebox's budget, stops the host with the path, the values and the fix; a hub's own client timeout
-    /// (<c>AddHubOptions&lt;THub&gt;</c>) is held to the same rule when the hub is mapped, and a hub's keep-alive interval set in
+    /// (<c>AddHubOptions&lt;THub&gt;</c>) is held to the same rule when the hub is mapped (and at each reload, where warning 3106 says that a restart would be refused), and a hub's keep-alive interval set in
     /// code over the profile's must be at most half the client's <c>ServerTimeout</c> the profile gives. The connections' sockets get
     /// the profile's <c>Tcp</c> section from <c>listenOptions.UseKeepAlive</c> or <c>UseTcpKeepAlive</c>.
     /// </summary>
