@@ -25,7 +25,8 @@ namespace KeepAlive.Net;
 /// <para>
 /// The heartbeat never waits for the write path, so thread-pool starvation cannot make the application wait behind it:
 /// when the path is free it is written at once from the scheduler's thread; when a message is being written, the thread
-/// that ends the message writes the heartbeat right after it (with blocking writes, before the next writer gets in), and
+/// that ends the message writes the heartbeat right after it (with blocking writes, before the next writer gets in; over a
+/// <see cref="Pipe"/>'s writer seen as a stream they do not wait for the pipe's reader), and
 /// the heartbeat's lateness is the message's remaining time. A heartbeat callback passed to
 /// <see cref="RegisterHeartbeat(IHeartbeatScheduler, HeartbeatOptions, Func{Stream, HeartbeatContext, ValueTask})"/> must
 /// therefore only write to the stream it is given (its writes complete synchronously there), not await anything else; a
@@ -444,7 +445,7 @@ public sealed class HeartbeatStream : Stream
 
         try
         {
-            _inner.Write(payload.Span);
+            PipeWait.Write(_inner, _innerPipe, payload.Span);
             FlushHeartbeat(_inner);
         }
         catch (InvalidOperationException refused) when (RefusalClosesTheConnection(synchronous: true))
@@ -525,7 +526,8 @@ public sealed class HeartbeatStream : Stream
         static async ValueTask FlushedAsync(ValueTask<FlushResult> pending) => ThrowIfReaderCompleted(await pending.ConfigureAwait(false));
     }
 
-    // The blocking FlushHeartbeatAsync, for a heartbeat written at the end of a message.
+    // The blocking FlushHeartbeatAsync, for a heartbeat written at the end of a message: over a Pipe it does not wait for the
+    // pipe's reader (PipeWait.Flush), since the application thread ending its message must not wait for a peer that does not read.
     private void FlushHeartbeat(Stream through)
     {
         if (_innerPipe is null)
@@ -534,8 +536,7 @@ public sealed class HeartbeatStream : Stream
             return;
         }
 
-        var flush = _innerPipe.FlushAsync();
-        ThrowIfReaderCompleted(flush.IsCompleted ? flush.Result : flush.AsTask().GetAwaiter().GetResult()); // as that stream's Flush blocks
+        ThrowIfReaderCompleted(PipeWait.Flush(_innerPipe));
     }
 
     private static void ThrowIfReaderCompleted(in FlushResult result)
@@ -575,7 +576,7 @@ public sealed class HeartbeatStream : Stream
 
     private async ValueTask WriteCustom(Func<Stream, HeartbeatContext, ValueTask> writeHeartbeat, HeartbeatContext context, bool synchronous)
     {
-        var stream = new ScopedWriteStream(_inner, _path, synchronous);
+        var stream = new ScopedWriteStream(_inner, _path, synchronous, innerPipe: _innerPipe);
         var outer = WritingHeartbeat.Value;
         WritingHeartbeat.Value = this;
         var returned = false; // the writer's own failures, not the flush's (which keeps its own verdict), may leave part of a heartbeat

@@ -11,7 +11,8 @@ namespace KeepAlive.Net.Streams;
 /// application; a heartbeat's write is left to finish (Dispose waits for it), never cut midway. An application's message whose
 /// write or flush fails midway cuts the path for heartbeats (<see cref="ActivityWritePath.MessageFailed"/>); one over a
 /// <see cref="Pipe"/>'s writer seen as a stream (<paramref name="innerPipe"/>) that was cancelled while it waited for the pipe's
-/// reader cut nothing (<see cref="PipeWait"/>).
+/// reader cut nothing (<see cref="PipeWait"/>). A heartbeat's view written by an application thread (<paramref name="synchronous"/>)
+/// over that pipe does not wait for its reader (<see cref="PipeWait.Write"/>, <see cref="PipeWait.Flush"/>).
 /// </summary>
 internal sealed class ScopedWriteStream(Stream inner, ActivityWritePath path, bool synchronous = false, bool endsWithWrapper = false, PipeWriter? innerPipe = null) : Stream
 {
@@ -68,7 +69,7 @@ internal sealed class ScopedWriteStream(Stream inner, ActivityWritePath path, bo
         ThrowIfEnded();
         try
         {
-            inner.Write(buffer);
+            PipeWait.Write(inner, synchronous ? innerPipe : null, buffer);
         }
         catch (Exception failure)
         {
@@ -109,7 +110,14 @@ internal sealed class ScopedWriteStream(Stream inner, ActivityWritePath path, bo
         ThrowIfEnded();
         try
         {
-            inner.Flush();
+            if (synchronous && innerPipe is not null)
+            {
+                PipeWait.Flush(innerPipe);
+            }
+            else
+            {
+                inner.Flush();
+            }
         }
         catch (Exception failure)
         {

@@ -10,6 +10,7 @@ namespace KeepAlive.Net.Tests.Streams;
 public sealed class HeartbeatStreamLoopbackTests
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1); // generous: the test's own 50 ms loop may stall on a loaded machine
+    private static readonly byte[] NextMessage = "NEXT"u8.ToArray();
     private static readonly byte[] LargeHeartbeat = Enumerable.Repeat((byte)'H', 1 << 20).ToArray(); // more than the socket and the peer's window take
 
     [Fact]
@@ -185,6 +186,72 @@ public sealed class HeartbeatStreamLoopbackTests
         await transport.AssertHeartbeatsGoOnAsync(registration, received, ct);
         await stream.DisposeAsync(); // completes the pipe's writer
         await transport.AssertMessageWholeThenOnlyHeartbeatsAsync(received, ct);
+    }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public async Task OverATransportPipeAsStream_HeartbeatDueWhileAWriteWaitsForASlowPeer_NeitherThatWriteNorTheNextNorDisposeWaitsForThePeer(bool disposeBeforeThePeerReads, bool callback)
+    {
+        // The application's WriteAsync through a HeartbeatStream over a transport's Pipe seen as a stream waited for a peer
+        // that did not read (SlowPeerTransport), and heartbeats came due meanwhile. Its token ended the pipe's wait, but the
+        // thread ending the message then wrote the pending heartbeat with a blocking write to the pipe, which waited for the
+        // same reader without a bound: the cancelled WriteAsync did not return, holding the write path, until the peer read.
+        var ct = TestContext.Current.CancellationToken;
+        var bound = TimeSpan.FromSeconds(10); // generous: a loaded 2-core machine; without the fix these wait for the peer, which reads only after them
+        using var transport = new SlowPeerTransport(ct);
+        var stream = new HeartbeatStream(transport.Pipe.Writer.AsStream());
+        await using var scheduler = new HeartbeatScheduler();
+        var beats = SlowPeerTransport.Beats(TimeSpan.FromMilliseconds(100));
+        var registration = transport.Watch(callback
+            ? stream.RegisterHeartbeat(scheduler, beats, (heartbeatStream, context) => heartbeatStream.WriteAsync(SlowPeerTransport.Heartbeat, context.CancellationToken))
+            : stream.RegisterHeartbeat(scheduler, SlowPeerTransport.Heartbeat, beats));
+        var peerReads = new TaskCompletionSource();
+        var peer = Task.Run(async () =>
+        {
+            await peerReads.Task.WaitAsync(ct);
+            return new ReceivedBytes(transport.Server);
+        }, ct);
+        try
+        {
+            var cancelled = SlowPeerTransport.SendTimesOutAsync(token => stream.WriteAsync(SlowPeerTransport.Message, token).AsTask(), ct);
+            (await Task.WhenAny(cancelled, Task.Delay(bound, ct))).Should().BeSameAs(cancelled, "the write's token ends its wait for the peer, and a heartbeat due meanwhile does not wait for the peer either");
+            await cancelled;
+
+            using var nextTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            nextTimeout.CancelAfter(TimeSpan.FromMilliseconds(500));
+            var next = stream.WriteAsync(NextMessage, nextTimeout.Token).AsTask();
+            (await Task.WhenAny(next, Task.Delay(bound, ct))).Should().BeSameAs(next, "the next write ends with its own token");
+            try
+            {
+                await next;
+            }
+            catch (OperationCanceledException byItsToken) when (byItsToken.CancellationToken == nextTimeout.Token)
+            {
+                // Ended by its own token: the peer still does not read.
+            }
+
+            if (disposeBeforeThePeerReads)
+            {
+                var dispose = stream.DisposeAsync().AsTask();
+                (await Task.WhenAny(dispose, Task.Delay(bound, ct))).Should().BeSameAs(dispose, "disposing does not wait for the peer");
+                await dispose;
+            }
+        }
+        finally
+        {
+            peerReads.TrySetResult();
+        }
+
+        var received = await peer;
+        if (!disposeBeforeThePeerReads)
+        {
+            await transport.AssertHeartbeatsGoOnAsync(registration, received, ct);
+            await stream.DisposeAsync(); // completes the pipe's writer
+        }
+
+        await transport.AssertMessageWholeThenOnlyHeartbeatsAsync(received, ct, NextMessage);
     }
 
     [Fact]
