@@ -143,10 +143,10 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
 
             try
             {
+                var cancelledBefore = cancellationToken.IsCancellationRequested; // then the inner writer writes nothing of `source`
                 WriteHeld();
-                _unflushed |= source is { IsEmpty: false };
+                _unflushed |= source is { IsEmpty: false } && !cancelledBefore; // a write that never started is no activity, even once a later flush carries nothing
                 PassOnDeferredCancel();
-                var cancelledBefore = cancellationToken.IsCancellationRequested; // then the inner writer writes nothing
                 FlushResult result;
                 try
                 {

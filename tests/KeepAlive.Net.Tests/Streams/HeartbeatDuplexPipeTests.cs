@@ -79,10 +79,12 @@ public sealed class HeartbeatDuplexPipeTests
     }
 
     [Fact]
-    public async Task Output_EmptyFlushesAndWrites_AreNotActivityAndDoNotPostponeTheIdleHeartbeat()
+    public async Task Output_EmptyFlushesAndWritesAndWritesCancelledBeforeTheyStart_AreNotActivityAndDoNotPostponeTheIdleHeartbeat()
     {
         // A flush with nothing written (a framework flushing after every read loop, an empty WriteAsync) puts nothing on
-        // the wire: the idle connection still needs its heartbeat. A flush that carries bytes still counts.
+        // the wire: the idle connection still needs its heartbeat. A flush that carries bytes still counts. A
+        // WriteAsync whose token was cancelled before the call does not: the pipe writes nothing of it (it was counted as
+        // bytes to flush, and the next flush, empty, marked activity: no idle heartbeat went out).
         var ct = TestContext.Current.CancellationToken;
         using var manual = new ManualScheduler();
         var (pipe, wire, _) = InMemory();
@@ -93,13 +95,14 @@ public sealed class HeartbeatDuplexPipeTests
             manual.Step(TimeSpan.FromMilliseconds(500), ManualScheduler.Tick);
             await pipe.Output.FlushAsync(ct);
             await pipe.Output.WriteAsync(ReadOnlyMemory<byte>.Empty, ct);
+            await pipe.Output.Awaiting(o => o.WriteAsync("x"u8.ToArray(), new CancellationToken(canceled: true)).AsTask()).Should().ThrowAsync<OperationCanceledException>();
             pipe.Output.GetSpan(8);
             pipe.Output.Advance(0);
             await pipe.Output.FlushAsync(ct);
         }
 
         var idle = registration.GetStatistics().Sent;
-        idle.Should().BeGreaterThanOrEqualTo(2, "3 s with nothing on the wire is idle, whatever empty flushes were made");
+        idle.Should().BeGreaterThanOrEqualTo(2, "3 s with nothing on the wire is idle, whatever empty flushes and cancelled writes were made");
         for (var i = 0; i < 6; i++)
         {
             manual.Step(TimeSpan.FromMilliseconds(500), ManualScheduler.Tick);
