@@ -111,13 +111,13 @@ public static class KeepAliveNpgsqlExtensions
         {
             if (idle is { } idleSeconds)
             {
-                AppliedProfiles<NpgsqlDataSourceBuilder, object?>.ReportIfOverridden(builder, settings, "Tcp Keepalive Time", current.Time, 0, "Tcp:IdleTime", idleSeconds, Duration);
+                AppliedProfiles<NpgsqlDataSourceBuilder, object?>.ReportIfOverridden(builder, profiles, settings, "Tcp Keepalive Time", current.Time, 0, "Tcp:IdleTime", idleSeconds, Duration);
                 connection.TcpKeepAliveTime = idleSeconds;
             }
 
             if (interval is { } intervalSeconds)
             {
-                AppliedProfiles<NpgsqlDataSourceBuilder, object?>.ReportIfOverridden(builder, settings, "Tcp Keepalive Interval", current.Interval, 0, "Tcp:Interval", intervalSeconds, Duration);
+                AppliedProfiles<NpgsqlDataSourceBuilder, object?>.ReportIfOverridden(builder, profiles, settings, "Tcp Keepalive Interval", current.Interval, 0, "Tcp:Interval", intervalSeconds, Duration);
                 connection.TcpKeepAliveInterval = intervalSeconds;
             }
 
@@ -169,7 +169,7 @@ public static class KeepAliveNpgsqlExtensions
         if (settings.HeartbeatInterval is { } heartbeat)
         {
             var seconds = (int)heartbeat.TotalSeconds;
-            AppliedProfiles<NpgsqlDataSourceBuilder, object?>.ReportIfOverridden(builder, settings, "Keepalive", current.KeepAlive, 0, "Heartbeat:Interval", seconds, Duration);
+            AppliedProfiles<NpgsqlDataSourceBuilder, object?>.ReportIfOverridden(builder, profiles, settings, "Keepalive", current.KeepAlive, 0, "Heartbeat:Interval", seconds, Duration);
             connection.KeepAlive = seconds;
             notes.Add(Invariant($"Keepalive (a query on an idle connection, from a thread-pool timer) every {Duration(seconds)} from Heartbeat:Interval"));
         }

@@ -80,7 +80,7 @@ public static class KeepAliveRabbitMQExtensions
         TimeSpan? yourHeartbeat = requested >= TimeSpan.Zero && requested != ConnectionFactory.DefaultHeartbeat ? requested : null;
         if (settings.HeartbeatInterval is { } interval)
         {
-            AppliedProfiles<ConnectionFactory, Func<System.Net.Sockets.AddressFamily, ITcpClient>>.ReportIfOverridden(factory, settings, Heartbeat, requested, ConnectionFactory.DefaultHeartbeat, "Heartbeat:Interval", interval, Show);
+            AppliedProfiles<ConnectionFactory, Func<System.Net.Sockets.AddressFamily, ITcpClient>>.ReportIfOverridden(factory, profiles, settings, Heartbeat, requested, ConnectionFactory.DefaultHeartbeat, "Heartbeat:Interval", interval, Show);
             factory.RequestedHeartbeat = interval;
             notes.Add($"RequestedHeartbeat {Show(interval)} from Heartbeat:Interval (a frame every half of it; the broker may negotiate lower)");
         }

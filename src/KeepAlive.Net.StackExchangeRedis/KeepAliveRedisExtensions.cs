@@ -98,7 +98,7 @@ public static class KeepAliveRedisExtensions
         if (settings.HeartbeatInterval is { } interval)
         {
             var seconds = (int)interval.TotalSeconds;
-            AppliedProfiles<ConfigurationOptions, StackExchange.Redis.Configuration.Tunnel?>.ReportIfOverridden(options, settings, "ConfigurationOptions.KeepAlive", keepAlive, defaultKeepAlive, "Heartbeat:Interval", seconds, Seconds);
+            AppliedProfiles<ConfigurationOptions, StackExchange.Redis.Configuration.Tunnel?>.ReportIfOverridden(options, profiles, settings, "ConfigurationOptions.KeepAlive", keepAlive, defaultKeepAlive, "Heartbeat:Interval", seconds, Seconds);
             options.KeepAlive = seconds;
             notes.Add(Invariant($"KeepAlive (PING when idle) every {Seconds(seconds)} from Heartbeat:Interval"));
 

@@ -17,6 +17,13 @@ internal static class AppliedProfiles<TOptions, THook>
     /// <summary>The entry of the options each hook of ours was first installed on, for a copy that carries the hook.</summary>
     private static readonly ConditionalWeakTable<object, Entry> Installations = [];
 
+    /// <summary>
+    /// The values set for each profile of each set of registered profiles, by the profile's name and the client's option:
+    /// options made from the text of options a profile was applied to (StackExchange.Redis's
+    /// <c>ConfigurationOptions.Parse(options.ToString())</c>) carry those values without our hook, so without their entry.
+    /// </summary>
+    private static readonly ConditionalWeakTable<KeepAlive.Net.Hosting.IKeepAliveProfiles, Dictionary<(string Profile, string Setting), HashSet<object>>> Written = [];
+
     /// <summary>Records the profile applied to <paramref name="options"/> and returns the user's own hook to wrap.</summary>
     /// <param name="options">The options object.</param>
     /// <param name="profileName">The profile being applied.</param>
@@ -95,10 +102,12 @@ internal static class AppliedProfiles<TOptions, THook>
     /// <summary>
     /// Warns as <see cref="KeepAlive.Net.Hosting.KeepAliveClientSettings.ReportIfOverridden"/> does, unless
     /// <paramref name="current"/> is what an earlier <c>UseKeepAlive</c> on these options set (a call again after a reload:
-    /// that value is not yours), and records <paramref name="fromProfile"/> as set by this call.
+    /// that value is not yours) or a value set for the same profile on any options (options made from their text, which
+    /// carries the value and not our hook), and records <paramref name="fromProfile"/> as set by this call.
     /// </summary>
     /// <typeparam name="T">The option's type.</typeparam>
     /// <param name="options">The options object, already claimed.</param>
+    /// <param name="profiles">The registered profiles the profile comes from.</param>
     /// <param name="settings">The profile's settings for the client.</param>
     /// <param name="clientSetting">The client's option, e.g. <c>ConfigurationOptions.KeepAlive</c>.</param>
     /// <param name="current">The option's value before the profile is applied.</param>
@@ -106,12 +115,20 @@ internal static class AppliedProfiles<TOptions, THook>
     /// <param name="profileKey">The profile setting that wins, e.g. <c>Heartbeat:Interval</c>.</param>
     /// <param name="fromProfile">The value the client gets from the profile, which the caller sets.</param>
     /// <param name="format">Formats a value for the message.</param>
-    public static void ReportIfOverridden<T>(TOptions options, KeepAlive.Net.Hosting.KeepAliveClientSettings settings, string clientSetting, T current, T clientDefault, string profileKey, T fromProfile, Func<T, string> format)
+    public static void ReportIfOverridden<T>(TOptions options, KeepAlive.Net.Hosting.IKeepAliveProfiles profiles, KeepAlive.Net.Hosting.KeepAliveClientSettings settings, string clientSetting, T current, T clientDefault, string profileKey, T fromProfile, Func<T, string> format)
         where T : IEquatable<T>
     {
-        if (Took(options, clientSetting, current, fromProfile))
+        var written = Written.GetValue(profiles, static _ => []);
+        lock (written)
         {
-            settings.ReportIfOverridden(clientSetting, current, clientDefault, profileKey, fromProfile, format);
+            var key = (settings.ProfileName.ToUpperInvariant(), clientSetting);
+            var setForTheProfile = written.TryGetValue(key, out var values) && values.Contains(current);
+            if (Took(options, clientSetting, current, fromProfile) && !setForTheProfile)
+            {
+                settings.ReportIfOverridden(clientSetting, current, clientDefault, profileKey, fromProfile, format);
+            }
+
+            (values ??= written[key] = []).Add(fromProfile);
         }
     }
 

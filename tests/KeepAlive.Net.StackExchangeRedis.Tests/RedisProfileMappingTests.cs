@@ -446,6 +446,32 @@ public sealed class RedisProfileMappingTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
+    public void UseKeepAlive_OnOptionsParsedFromTheStringOfOptionsThatTakeAProfile_NoFalseHandSetWarning(bool reloaded)
+    {
+        // ConfigurationOptions.Parse(options.ToString()), the way StackExchange.Redis users copy options, carries the KeepAlive
+        // UseKeepAlive wrote (keepAlive=20 in the string) but not our tunnel: UseKeepAlive on the copy after a reload to 30 s
+        // warned 3202 "ConfigurationOptions.KeepAlive was set by hand to 20s", a value the profile set, not you.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:cache:Heartbeat:Interval", "20s")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var options = new ConfigurationOptions { EndPoints = { Server } }.UseKeepAlive(profiles.Profiles, "cache");
+        if (reloaded)
+        {
+            configuration["KeepAlive:Profiles:cache:Heartbeat:Interval"] = "30s";
+            configuration.Reload();
+        }
+
+        var parsed = ConfigurationOptions.Parse(options.ToString()).UseKeepAlive(profiles.Profiles, "cache");
+
+        parsed.KeepAlive.Should().Be(reloaded ? 30 : 20);
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().BeEmpty("the copy's 20 s is what the profile set, not a value set by hand");
+        var handSet = new ConfigurationOptions { EndPoints = { Server }, KeepAlive = 45 }.UseKeepAlive(profiles.Profiles, "cache");
+        handSet.KeepAlive.Should().Be(reloaded ? 30 : 20);
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().ContainSingle("a value the profile never set is still yours").Which.Should().Contain("set by hand to 45s");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
     public void UseKeepAlive_AgainOnTheSameOptionsOrACloneAfterAReloadDroppingTheInterval_YourKeepAliveAndHeartbeatIntervalComeBack(bool clone)
     {
         // Warning 3204 said "ConfigurationOptions.KeepAlive stays 20s (the profile now says nothing: StackExchange.Redis's
