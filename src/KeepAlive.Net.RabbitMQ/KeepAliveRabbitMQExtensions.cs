@@ -29,7 +29,7 @@ public static class KeepAliveRabbitMQExtensions
     /// <param name="profileName">The profile's name.</param>
     /// <returns>The factory, for chaining.</returns>
     /// <exception cref="InvalidOperationException">No profile of that name is registered.</exception>
-    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile is invalid or does not suit RabbitMQ.Client (the message names the setting, its value and the fix).</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile is invalid or does not suit RabbitMQ.Client (the message names the setting, its value and the fix), also with your <see cref="ConnectionFactory.RequestedHeartbeat"/> where the profile sets no <c>Heartbeat:Interval</c>.</exception>
     /// <remarks>
     /// A <see cref="ConnectionFactoryBase.SocketFactory"/> of yours is kept: it creates the socket, then the profile is
     /// applied to it (so the profile's keep-alive wins). One set after this call must call the one this call installs: one in
@@ -39,6 +39,9 @@ public static class KeepAliveRabbitMQExtensions
     /// 3202). The broker may negotiate a lower heartbeat; RabbitMQ.Client sends a heartbeat frame every half of it, from a
     /// thread-pool timer, checks for a frame from the broker once per heartbeat, and closes the connection
     /// (<c>ConnectionShutdownAsync</c>) at the third check in a row that saw none: 2 to 4 heartbeats after the broker went silent.
+    /// A <see cref="ConnectionFactory.RequestedHeartbeat"/> of yours that the profile leaves to you, over what
+    /// <c>Heartbeat:PeerIdleTimeout</c> allows, is refused here; one set after this call is seen at each
+    /// <c>CreateConnectionAsync</c>: over it, it goes back to the value this call left (warning 3202), else it is yours (said once, event 3201).
     /// </remarks>
     public static ConnectionFactory UseKeepAlive(this ConnectionFactory factory, IKeepAliveProfiles profiles, string profileName)
     {
@@ -46,6 +49,17 @@ public static class KeepAliveRabbitMQExtensions
         var settings = KeepAliveClientSettings.Create(profiles, profileName, Client);
         var notes = new List<string>();
         const string Call = "ConnectionFactory.UseKeepAlive";
+
+        // What an earlier UseKeepAlive on this factory set is not yours: it goes back to what it replaced (yours, or
+        // RabbitMQ.Client's own), so that a reload since then that dropped Heartbeat:Interval is taken as 3204 says. Yours,
+        // kept where the profile sets no Heartbeat:Interval, is judged against the profile before anything is changed.
+        const string Heartbeat = "ConnectionFactory.RequestedHeartbeat";
+        var requested = AppliedProfiles<ConnectionFactory, Func<System.Net.Sockets.AddressFamily, ITcpClient>>.Yours(factory, Heartbeat, factory.RequestedHeartbeat);
+        if (requested != ConnectionFactory.DefaultHeartbeat)
+        {
+            settings.ThrowIfYourHeartbeatMissesTheTimeout(Sent(requested));
+        }
+
         if (KeepAliveRabbitMQSocketFactory.Of(factory.SocketFactory) is { } copied)
         {
             // A factory given the SocketFactory of one set up with UseKeepAlive (SocketFactory = configured.SocketFactory) takes
@@ -71,10 +85,7 @@ public static class KeepAliveRabbitMQExtensions
             (false, false) => "Tcp:Enabled is false: sockets are left as your ConnectionFactory.SocketFactory makes them until a reload turns it on",
         });
 
-        // What an earlier UseKeepAlive on this factory set is not yours: it goes back to what it replaced (yours, or
-        // RabbitMQ.Client's own), so that a reload since then that dropped Heartbeat:Interval is taken as 3204 says.
-        const string Heartbeat = "ConnectionFactory.RequestedHeartbeat";
-        var requested = factory.RequestedHeartbeat = AppliedProfiles<ConnectionFactory, Func<System.Net.Sockets.AddressFamily, ITcpClient>>.Yours(factory, Heartbeat, factory.RequestedHeartbeat);
+        factory.RequestedHeartbeat = requested;
 
         // A 0 of yours too: the broker decides then, which is not RabbitMQ.Client's own 60 s.
         TimeSpan? yourHeartbeat = requested >= TimeSpan.Zero && requested != ConnectionFactory.DefaultHeartbeat ? requested : null;
@@ -89,6 +100,7 @@ public static class KeepAliveRabbitMQExtensions
             notes.Add($"RequestedHeartbeat stays {Runs(requested)} (Heartbeat:Interval is not set)");
         }
 
+        SocketFactoryWatch.Left(factory, factory.RequestedHeartbeat);
         settings.ReportApplied(notes);
         settings.WarnWhenReloadsAreNotTaken(
             "create the connection again from a new ConnectionFactory set up with UseKeepAlive (its sockets already follow reloads, also on automatic recovery; RequestedHeartbeat is fixed when UseKeepAlive runs)",
@@ -113,13 +125,18 @@ public static class KeepAliveRabbitMQExtensions
 
     private static string Show(TimeSpan value) => KeepAliveDuration.Format(value);
 
+    /// <summary>The heartbeat RabbitMQ.Client sends for a <see cref="ConnectionFactory.RequestedHeartbeat"/>: whole seconds, rounded down (0 leaves it to the broker).</summary>
+    /// <param name="requested">The requested heartbeat.</param>
+    /// <returns>What goes out.</returns>
+    internal static TimeSpan Sent(TimeSpan requested) => TimeSpan.FromSeconds(Math.Floor(requested.TotalSeconds));
+
     /// <summary>
     /// A RequestedHeartbeat of yours and what runs from it, as event 3201 and warning 3204 name it: RabbitMQ.Client sends it in
     /// whole seconds, rounded down, so one under 1 s goes out as 0 and leaves the heartbeat to the broker.
     /// </summary>
     private static string Runs(TimeSpan requested)
     {
-        var sent = TimeSpan.FromSeconds(Math.Floor(requested.TotalSeconds));
+        var sent = Sent(requested);
         var rounded = sent == requested ? null : $"RabbitMQ.Client sends in whole seconds, rounded down to {Show(sent)}";
         return sent > TimeSpan.Zero
             ? $"{Show(requested)}{(rounded is null ? string.Empty : $", which {rounded}")}"

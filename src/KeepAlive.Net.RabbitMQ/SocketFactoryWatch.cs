@@ -39,6 +39,10 @@ internal sealed class SocketFactoryWatch
     private Func<IEnumerable<AmqpTcpEndpoint>, IEndpointResolver>? _installed;
     private int _warned;
 
+    /// <summary>The <see cref="ConnectionFactory.RequestedHeartbeat"/> the last <c>UseKeepAlive</c> left, and the last one set after it that was taken as yours.</summary>
+    private TimeSpan _left;
+    private TimeSpan? _yoursAfter;
+
     private SocketFactoryWatch(ConnectionFactory factory) => _factory = factory;
 
     /// <summary>Watches <paramref name="factory"/>, whose <see cref="ConnectionFactoryBase.SocketFactory"/> is <paramref name="ours"/> now; again on the same factory, the last call's socket factory and settings count.</summary>
@@ -56,8 +60,27 @@ internal sealed class SocketFactoryWatch
             if (!ReferenceEquals(factory.EndpointResolverFactory, watch._installed))
             {
                 var inner = factory.EndpointResolverFactory;
-                watch._installed = endpoints => new Resolver(inner(endpoints), watch);
+                watch._installed = endpoints =>
+                {
+                    // RabbitMQ.Client asks for the resolver before it reads RequestedHeartbeat for the connection.
+                    watch.TakeHeartbeatSetAfterwards();
+                    return new Resolver(inner(endpoints), watch);
+                };
                 factory.EndpointResolverFactory = watch._installed;
+            }
+        }
+    }
+
+    /// <summary>Records the <see cref="ConnectionFactory.RequestedHeartbeat"/> <c>UseKeepAlive</c> left on <paramref name="factory"/>, watched already, so that one set after it is told at the next connection.</summary>
+    /// <param name="factory">The factory <c>UseKeepAlive</c> set up.</param>
+    /// <param name="left">Its RequestedHeartbeat now.</param>
+    public static void Left(ConnectionFactory factory, TimeSpan left)
+    {
+        if (Watches.TryGetValue(factory, out var watch))
+        {
+            lock (watch._lock)
+            {
+                (watch._left, watch._yoursAfter) = (left, null);
             }
         }
     }
@@ -68,6 +91,39 @@ internal sealed class SocketFactoryWatch
         if (Current.Value is { } attempt)
         {
             attempt.OursRan = true;
+        }
+    }
+
+    /// <summary>
+    /// A <see cref="ConnectionFactory.RequestedHeartbeat"/> set after <c>UseKeepAlive</c>, which the connection being made
+    /// would run: it goes back to the one <c>UseKeepAlive</c> left, with warning 3202, when the profile's
+    /// <c>Heartbeat:PeerIdleTimeout</c> cannot be kept with it, else it is taken as yours and said once.
+    /// </summary>
+    private void TakeHeartbeatSetAfterwards()
+    {
+        KeepAliveClientSettings settings;
+        TimeSpan requested;
+        TimeSpan left;
+        lock (_lock)
+        {
+            (settings, requested, left) = (_settings!, _factory.RequestedHeartbeat, _left);
+            if (requested == left || requested == _yoursAfter)
+            {
+                return;
+            }
+        }
+
+        var kept = settings.TakeYourHeartbeatSetAfterUseKeepAlive(KeepAliveRabbitMQExtensions.Sent(requested), left);
+        lock (_lock)
+        {
+            if (kept)
+            {
+                _yoursAfter = requested;
+            }
+            else
+            {
+                _factory.RequestedHeartbeat = left;
+            }
         }
     }
 

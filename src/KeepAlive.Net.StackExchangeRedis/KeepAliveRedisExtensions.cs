@@ -30,7 +30,7 @@ public static class KeepAliveRedisExtensions
     /// <param name="profileName">The profile's name.</param>
     /// <returns>The options, for chaining.</returns>
     /// <exception cref="InvalidOperationException">No profile of that name is registered.</exception>
-    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile is invalid or does not suit StackExchange.Redis (the message names the setting, its value and the fix).</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile is invalid or does not suit StackExchange.Redis (the message names the setting, its value and the fix), also with your <see cref="ConfigurationOptions.KeepAlive"/> where the profile sets no <c>Heartbeat:Interval</c>.</exception>
     /// <remarks>
     /// A <see cref="ConfigurationOptions.BeforeSocketConnect"/> of yours is kept and runs before the connect; the profile is
     /// applied after it, so the profile's keep-alive wins. A <see cref="ConfigurationOptions.Tunnel"/> of yours (an HTTP
@@ -43,6 +43,9 @@ public static class KeepAliveRedisExtensions
     /// connection made with options that get theirs after this call, before the multiplexer starts its heartbeat). Each
     /// socket gets the profile's values at the time it connects, so a configuration reload reaches reconnections; the
     /// PING interval is read once, here. StackExchange.Redis has no heartbeat timeout, so <c>Heartbeat:Timeout</c> is not used.
+    /// A <see cref="ConfigurationOptions.KeepAlive"/> of yours that the profile leaves to you, over what
+    /// <c>Heartbeat:PeerIdleTimeout</c> allows, is refused here; one set after this call is seen at each connection: over it,
+    /// it goes back to the value this call left (warning 3202), else it is yours (said once, event 3201).
     /// </remarks>
     public static ConfigurationOptions UseKeepAlive(this ConfigurationOptions options, IKeepAliveProfiles profiles, string profileName)
     {
@@ -66,6 +69,21 @@ public static class KeepAliveRedisExtensions
         // Installed even while Tcp is off: the tunnel reads the profile at each connection, so a reload turning it on reaches the next one.
         var yours = AppliedProfiles<ConfigurationOptions, StackExchange.Redis.Configuration.Tunnel?>.Claim(
             options, settings.ProfileName, options.Tunnel, Call);
+        var keepAlive = stated.KeepAlive;
+
+        // Yours: as the options had it before any UseKeepAlive on them (or on those they were copied from) set the profile's,
+        // so that a call again after a reload (warning 3204's fix) gives it back when the reloaded profile no longer sets it.
+        var ownKeepAlive = AppliedProfiles<ConfigurationOptions, StackExchange.Redis.Configuration.Tunnel?>.Yours(options, "ConfigurationOptions.KeepAlive", keepAlive);
+
+        // Named in 3204 unless it is StackExchange.Redis's own: a DefaultOptionsProvider of yours gives its value by name. Kept
+        // where the profile sets no Heartbeat:Interval, it is judged against the profile before the options are changed
+        // (after the claim, through which a copy takes what was set on the options it was made from).
+        TimeSpan? yourKeepAlive = ownKeepAlive > 0 && TimeSpan.FromSeconds(ownKeepAlive) != Client.DefaultHeartbeatInterval ? TimeSpan.FromSeconds(ownKeepAlive) : null;
+        if (yourKeepAlive is { } kept)
+        {
+            settings.ThrowIfYourHeartbeatMissesTheTimeout(kept);
+        }
+
         var tunnel = new KeepAliveRedisTunnel(settings, yours);
         options.Tunnel = tunnel;
         AppliedProfiles<ConfigurationOptions, StackExchange.Redis.Configuration.Tunnel?>.Installed(options, options.Tunnel);
@@ -86,15 +104,7 @@ public static class KeepAliveRedisExtensions
                 ? "Tcp:Enabled is false: sockets keep StackExchange.Redis's own keep-alive (SO_KEEPALIVE with the kernel's times) until a reload turns it on"
                 : "Tcp:Enabled is false: sockets keep StackExchange.Redis's own settings, without keep-alive (ConfigurationOptions.TcpKeepAlive is false), until a reload turns it on");
 
-        var keepAlive = stated.KeepAlive;
-
-        // Yours: as the options had it before any UseKeepAlive on them (or on those they were copied from) set the profile's,
-        // so that a call again after a reload (warning 3204's fix) gives it back when the reloaded profile no longer sets it.
-        var ownKeepAlive = AppliedProfiles<ConfigurationOptions, StackExchange.Redis.Configuration.Tunnel?>.Yours(options, "ConfigurationOptions.KeepAlive", keepAlive);
         var defaultKeepAlive = (int)defaults.KeepAliveInterval.TotalSeconds;
-
-        // Named in 3204 unless it is StackExchange.Redis's own: a DefaultOptionsProvider of yours gives its value by name.
-        TimeSpan? yourKeepAlive = ownKeepAlive > 0 && TimeSpan.FromSeconds(ownKeepAlive) != Client.DefaultHeartbeatInterval ? TimeSpan.FromSeconds(ownKeepAlive) : null;
         if (settings.HeartbeatInterval is { } interval)
         {
             var seconds = (int)interval.TotalSeconds;
@@ -109,10 +119,9 @@ public static class KeepAliveRedisExtensions
             {
                 KeepPingOnTime(options, settings, seconds);
             }
-            else
-            {
-                tunnel.KeepPingOnTimeAtFirstConnection(options, seconds);
-            }
+
+            // Again at the first connection: a HeartbeatInterval set after this call is put back as one set before it is.
+            tunnel.KeepPingOnTimeAtFirstConnection(options, seconds);
         }
         else
         {
@@ -133,6 +142,7 @@ public static class KeepAliveRedisExtensions
                 : Invariant($"KeepAlive stays {ownKeepAlive}, which StackExchange.Redis reads as a PING after {Seconds(defaultKeepAlive)} idle, or sooner when the server's timeout setting asks (it reads CONFIG GET timeout) (Heartbeat:Interval is not set)"));
         }
 
+        tunnel.KeepAliveLeft(options, settings.HeartbeatInterval is null ? ownKeepAlive : (int)settings.HeartbeatInterval.Value.TotalSeconds);
         settings.ReportApplied(notes);
         settings.WarnWhenReloadsAreNotTaken(
             "connect a new ConnectionMultiplexer with ConfigurationOptions.UseKeepAlive (its sockets already follow reloads, also on reconnection; ConfigurationOptions.KeepAlive is fixed when the multiplexer connects)",

@@ -23,6 +23,12 @@ internal sealed class KeepAliveRedisTunnel(KeepAliveClientSettings settings, Tun
     /// <summary>Options whose <see cref="ConfigurationOptions.HeartbeatInterval"/> <c>UseKeepAlive</c> could not read yet, until a connection made with them has end points.</summary>
     private PingCheck? _pingCheck;
 
+    /// <summary>The options <c>UseKeepAlive</c> installed this tunnel on and the <see cref="ConfigurationOptions.KeepAlive"/> it left, for one set after it.</summary>
+    private PingCheck? _left;
+
+    /// <summary>The last <see cref="ConfigurationOptions.KeepAlive"/> set after <c>UseKeepAlive</c> that was taken as yours (0: none).</summary>
+    private int _yoursAfter;
+
     /// <summary>Gets the user's own tunnel that this one wraps, or <see langword="null"/>.</summary>
     public Tunnel? Yours => yours;
 
@@ -50,14 +56,23 @@ internal sealed class KeepAliveRedisTunnel(KeepAliveClientSettings settings, Tun
     }
 
     /// <summary>
-    /// Has <see cref="KeepAliveRedisExtensions.KeepPingOnTime"/> run on <paramref name="options"/>, which had no end points
-    /// when <c>UseKeepAlive</c> ran, at the first connection made through this tunnel once they have them: StackExchange.Redis
+    /// Has <see cref="KeepAliveRedisExtensions.KeepPingOnTime"/> run on <paramref name="options"/> (again, when they had end points
+    /// when <c>UseKeepAlive</c> ran: a value set after it) at the first connection made through this tunnel once they have them: StackExchange.Redis
     /// asks the tunnel where to connect before it reads <see cref="ConfigurationOptions.HeartbeatInterval"/> (to start its
     /// heartbeat once connected), so a value put back then is the one its heartbeat runs at.
     /// </summary>
     /// <param name="options">The options <c>UseKeepAlive</c> installed this tunnel on.</param>
     /// <param name="seconds">The PING interval it set from <c>Heartbeat:Interval</c>.</param>
     public void KeepPingOnTimeAtFirstConnection(ConfigurationOptions options, int seconds) => _pingCheck = new(options, seconds);
+
+    /// <summary>
+    /// Has each connection made through this tunnel check the <see cref="ConfigurationOptions.KeepAlive"/> of
+    /// <paramref name="options"/> against the one <c>UseKeepAlive</c> left there: one set after it, which the multiplexer runs,
+    /// goes back to that one with warning 3202 when the profile's <c>Heartbeat:PeerIdleTimeout</c> cannot be kept with it, else is taken as yours and said once.
+    /// </summary>
+    /// <param name="options">The options <c>UseKeepAlive</c> installed this tunnel on.</param>
+    /// <param name="seconds">The KeepAlive it left: the profile's, or yours.</param>
+    public void KeepAliveLeft(ConfigurationOptions options, int seconds) => _left = new(options, seconds);
 
     public override ValueTask<EndPoint?> GetSocketConnectEndpointAsync(EndPoint endpoint, CancellationToken cancellationToken)
     {
@@ -96,7 +111,7 @@ internal sealed class KeepAliveRedisTunnel(KeepAliveClientSettings settings, Tun
 
     /// <summary>
     /// A connection is starting (StackExchange.Redis asks for a transport first, then, without one, where to connect a socket):
-    /// runs the check of <see cref="KeepPingOnTimeAtFirstConnection"/> once. Not while the options still have no end points
+    /// runs the check of <see cref="KeepPingOnTimeAtFirstConnection"/> once, and that of <see cref="KeepAliveLeft"/>. Not while the options still have no end points
     /// (a copy of them is connecting): reading <see cref="ConfigurationOptions.HeartbeatInterval"/> would fix their Defaults.
     /// </summary>
     private void Connecting()
@@ -104,6 +119,20 @@ internal sealed class KeepAliveRedisTunnel(KeepAliveClientSettings settings, Tun
         if (Volatile.Read(ref _pingCheck) is { } check && check.Options.EndPoints.Count > 0 && Interlocked.CompareExchange(ref _pingCheck, null, check) == check)
         {
             KeepAliveRedisExtensions.KeepPingOnTime(check.Options, settings, check.Seconds);
+        }
+
+        if (Volatile.Read(ref _left) is { Options.EndPoints.Count: > 0 } left && left.Options.KeepAlive is var keepAlive && keepAlive != left.Seconds
+            && keepAlive != Volatile.Read(ref _yoursAfter) && (settings.HeartbeatInterval is not null || keepAlive != (int)left.Options.Defaults.KeepAliveInterval.TotalSeconds))
+        {
+            // Before the multiplexer reads it for the connection; one of 0 or less, StackExchange.Redis's default, is not judged.
+            if (settings.TakeYourHeartbeatSetAfterUseKeepAlive(TimeSpan.FromSeconds(keepAlive), TimeSpan.FromSeconds(left.Seconds)))
+            {
+                Volatile.Write(ref _yoursAfter, keepAlive);
+            }
+            else
+            {
+                left.Options.KeepAlive = left.Seconds;
+            }
         }
     }
 
@@ -120,7 +149,7 @@ internal sealed class KeepAliveRedisTunnel(KeepAliveClientSettings settings, Tun
 
     private static async ValueTask<EndPoint?> AskedAsync(EndPoint endpoint, ValueTask<EndPoint?> target) => Asked(endpoint, await target.ConfigureAwait(false));
 
-    /// <summary>Options whose <see cref="ConfigurationOptions.HeartbeatInterval"/> is to be checked against the PING interval <c>UseKeepAlive</c> set.</summary>
+    /// <summary>Options whose <see cref="ConfigurationOptions.HeartbeatInterval"/> (or <see cref="ConfigurationOptions.KeepAlive"/>) is to be checked against the PING interval <c>UseKeepAlive</c> set (or left).</summary>
     private sealed record PingCheck(ConfigurationOptions Options, int Seconds);
 
     /// <summary>The marker end point of <see cref="Within"/> (no tunnel), and ours answering it (itself).</summary>

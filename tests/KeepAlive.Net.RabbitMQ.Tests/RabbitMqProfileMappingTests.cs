@@ -390,6 +390,52 @@ public sealed class RabbitMqProfileMappingTests
     }
 
     [Fact]
+    public async Task UseKeepAlive_RequestedHeartbeatSetByHandAfterwards_OneThatMissesThePeerGoesBackWithAWarningAndOneThatKeepsItIsTakenAsYours()
+    {
+        // RequestedHeartbeat set after UseKeepAlive won silently: 5m under a profile whose Heartbeat:PeerIdleTimeout (Azure's 4m)
+        // allows at most 2m was requested, and nothing said the peer would drop the idle connection first. RabbitMQ.Client
+        // reads it when the connection is created, after it asks for the endpoint resolver: no broker is needed to see it.
+        using var profiles = ClientProfiles.InCode("orders", p => (p.Heartbeat.Interval, p.Heartbeat.PeerIdleTimeout) = (TimeSpan.FromSeconds(20), PeerIdleTimeout.AzureLoadBalancer));
+        ConnectionFactory Factory() => new ConnectionFactory { HostName = "127.0.0.1", Port = Servers.FreeLoopbackPort(), AutomaticRecoveryEnabled = false }.UseKeepAlive(profiles.Profiles, "orders");
+        var missing = Factory();
+        missing.RequestedHeartbeat = TimeSpan.FromMinutes(5);
+
+        await FluentActions.Awaiting(() => missing.CreateConnectionAsync(TestContext.Current.CancellationToken)).Should().ThrowAsync<global::RabbitMQ.Client.Exceptions.BrokerUnreachableException>("no broker listens there");
+
+        missing.RequestedHeartbeat.Should().Be(TimeSpan.FromSeconds(20), "the connection was created with the profile's heartbeat");
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().ContainSingle().Which.Should().Be(
+            "RabbitMQ.Client: ConnectionFactory.RequestedHeartbeat (after UseKeepAlive) was set by hand to 5m, but KeepAlive profile 'orders' sets Heartbeat:PeerIdleTimeout AzureLoadBalancer (4m), so the profile's 20s (what UseKeepAlive left) wins. Fix: remove the hand-set ConnectionFactory.RequestedHeartbeat (after UseKeepAlive), or set it to at most 2m = Heartbeat:MaxIntervalToPeerIdleRatio 0.5 x Heartbeat:PeerIdleTimeout AzureLoadBalancer (4m) to keep your value.");
+
+        var keeping = Factory();
+        keeping.RequestedHeartbeat = TimeSpan.FromSeconds(90);
+        foreach (var _ in Enumerable.Range(0, 2))
+        {
+            await FluentActions.Awaiting(() => keeping.CreateConnectionAsync(TestContext.Current.CancellationToken)).Should().ThrowAsync<global::RabbitMQ.Client.Exceptions.BrokerUnreachableException>();
+        }
+
+        keeping.RequestedHeartbeat.Should().Be(TimeSpan.FromSeconds(90), "within the limit, yours is honoured");
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle(m => m.Contains("after UseKeepAlive", StringComparison.Ordinal), "said once, at the first connection").Which.Should()
+            .Contain("ConnectionFactory.RequestedHeartbeat (after UseKeepAlive) is set by hand to 1m30s, in place of the 20s UseKeepAlive left, and kept: yours");
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().ContainSingle("the one above");
+    }
+
+    [Fact]
+    public void UseKeepAlive_NoIntervalAndYourRequestedHeartbeatOverThePeerIdleBudget_RefusedWithYourValue()
+    {
+        // Kept where the profile sets no Heartbeat:Interval, a RequestedHeartbeat of 5m under a Heartbeat:PeerIdleTimeout that
+        // allows at most 2m passed silently (start-up judges RabbitMQ.Client's own 1m, which suits).
+        using var profiles = ClientProfiles.InCode("orders", p => p.Heartbeat.PeerIdleTimeout = PeerIdleTimeout.AzureLoadBalancer);
+        var yours = new ConnectionFactory { RequestedHeartbeat = TimeSpan.FromMinutes(5) };
+
+        var act = () => yours.UseKeepAlive(profiles.Profiles, "orders");
+
+        act.Should().Throw<OptionsValidationException>().Which.Failures.Should().ContainSingle().Which.Should()
+            .Contain("Heartbeat:PeerIdleTimeout: Heartbeat:Interval is not set, so RabbitMQ.Client keeps ConnectionFactory.RequestedHeartbeat, set by hand to 5m, over the limit of 2m")
+            .And.EndWith("Fix: set ConnectionFactory.RequestedHeartbeat to at most 2m, or set Heartbeat:Interval in the profile, which replaces it as ConnectionFactory.RequestedHeartbeat.");
+        yours.SocketFactory.Target.Should().BeNull("a refused call installs no socket factory of ours");
+    }
+
+    [Fact]
     public void UseKeepAlive_FromTheServiceProvider_AppliesTheRegisteredProfile()
     {
         using var profiles = ClientProfiles.InCode("orders", p => p.Heartbeat.Interval = TimeSpan.FromSeconds(15));

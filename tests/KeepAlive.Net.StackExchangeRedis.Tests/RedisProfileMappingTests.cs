@@ -554,6 +554,21 @@ public sealed class RedisProfileMappingTests
     }
 
     [Fact]
+    public void UseKeepAlive_NoIntervalAndYourKeepAliveOverThePeerIdleBudget_RefusedWithYourValue()
+    {
+        // Kept where the profile sets no Heartbeat:Interval, a KeepAlive of 5m under a Heartbeat:PeerIdleTimeout that allows at
+        // most 2m passed silently (start-up judges StackExchange.Redis's own 1m, which suits).
+        using var profiles = ClientProfiles.InCode("cache", p => p.Heartbeat.PeerIdleTimeout = PeerIdleTimeout.AzureLoadBalancer);
+
+        var act = () => new ConfigurationOptions { EndPoints = { Server }, KeepAlive = 300 }.UseKeepAlive(profiles.Profiles, "cache");
+
+        act.Should().Throw<OptionsValidationException>().Which.Failures.Should().ContainSingle().Which.Should()
+            .Contain("Heartbeat:PeerIdleTimeout: Heartbeat:Interval is not set, so StackExchange.Redis keeps ConfigurationOptions.KeepAlive, set by hand to 5m, over the limit of 2m")
+            .And.EndWith("Fix: set ConfigurationOptions.KeepAlive to at most 2m, or set Heartbeat:Interval in the profile, which replaces it as ConfigurationOptions.KeepAlive.");
+        new ConfigurationOptions { EndPoints = { Server }, KeepAlive = 90 }.UseKeepAlive(profiles.Profiles, "cache").KeepAlive.Should().Be(90, "one within the limit is yours");
+    }
+
+    [Fact]
     public void Client_DefaultHeartbeat_IsTheKeepAliveOfNewOptions()
     {
         var untold = new ConfigurationOptions { EndPoints = { Server } };

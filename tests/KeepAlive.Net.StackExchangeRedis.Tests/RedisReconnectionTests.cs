@@ -189,6 +189,40 @@ public sealed class RedisReconnectionTests
     }
 
     [Fact]
+    public async Task UseKeepAlive_KeepAliveSetByHandAfterwards_OneThatMissesThePeerGoesBackWithAWarningAndOneThatKeepsItIsTakenAsYours()
+    {
+        // ConfigurationOptions.KeepAlive set after UseKeepAlive won silently: 5m under a profile whose Heartbeat:PeerIdleTimeout
+        // (Azure's 4m) allows at most 2m went out every 5 minutes, and nothing said the peer would drop the idle connection first.
+        using var server = Servers.Redis(netns: null, IPAddress.Loopback, Servers.FreeLoopbackPort());
+        using var profiles = ClientProfiles.InCode("cache", p => (p.Heartbeat.Interval, p.Heartbeat.PeerIdleTimeout) = (TimeSpan.FromSeconds(20), PeerIdleTimeout.AzureLoadBalancer));
+        ConfigurationOptions Options() => new ConfigurationOptions { EndPoints = { server.EndPoint }, AbortOnConnectFail = true, ConnectTimeout = ClientTimeouts.ConnectMs }.UseKeepAlive(profiles.Profiles, "cache");
+        var missing = Options();
+        missing.KeepAlive = 300;
+
+        await using (var redis = await ConnectionMultiplexer.ConnectAsync(missing))
+        {
+            await redis.GetDatabase().PingAsync();
+            redis.Configuration.Should().Contain("keepAlive=20", "the multiplexer runs the profile's KeepAlive, not the 5m the peer's idle timeout cannot be kept with");
+        }
+
+        missing.KeepAlive.Should().Be(20);
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().ContainSingle().Which.Should().Be(
+            "StackExchange.Redis: ConfigurationOptions.KeepAlive (after UseKeepAlive) was set by hand to 5m, but KeepAlive profile 'cache' sets Heartbeat:PeerIdleTimeout AzureLoadBalancer (4m), so the profile's 20s (what UseKeepAlive left) wins. Fix: remove the hand-set ConfigurationOptions.KeepAlive (after UseKeepAlive), or set it to at most 2m = Heartbeat:MaxIntervalToPeerIdleRatio 0.5 x Heartbeat:PeerIdleTimeout AzureLoadBalancer (4m) to keep your value.");
+
+        var keeping = Options();
+        keeping.KeepAlive = 90;
+        await using (var redis = await ConnectionMultiplexer.ConnectAsync(keeping))
+        {
+            await redis.GetDatabase().PingAsync();
+            redis.Configuration.Should().Contain("keepAlive=90", "within the limit, yours is honoured");
+        }
+
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle(m => m.Contains("after UseKeepAlive", StringComparison.Ordinal), "said once, at the first connection").Which.Should()
+            .Contain("ConfigurationOptions.KeepAlive (after UseKeepAlive) is set by hand to 1m30s, in place of the 20s UseKeepAlive left, and kept: yours");
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().ContainSingle("the one above");
+    }
+
+    [Fact]
     public async Task UseKeepAlive_TunnelReplacedAfterwards_TheFirstConnectionThroughItWarnsOnce_ALoggingTunnelOnTopStaysSilent()
     {
         // A ConfigurationOptions.Tunnel set after UseKeepAlive in place of ours: every socket was opened without the profile,

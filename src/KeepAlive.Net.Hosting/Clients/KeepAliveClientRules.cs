@@ -63,24 +63,57 @@ internal static class KeepAliveClientRules
     /// <c>Heartbeat:MaxIntervalToPeerIdleRatio</c> of it, as a profile's own interval is judged, or none at all. The
     /// <c>Tcp</c> section does not make up for it: its probes keep a middlebox's flow, not a peer that closes idle connections itself.
     /// </summary>
+    /// <param name="heartbeat">The profile's heartbeat.</param>
+    /// <param name="client">The client.</param>
+    /// <param name="handSet">The client's heartbeat interval set by hand, judged in place of its default; a zero one (the heartbeat off) is not judged here.</param>
     /// <returns>The message with the values and the fix, or <see langword="null"/> when the profile has no <c>Heartbeat:PeerIdleTimeout</c> or the client's own heartbeat beats it (whether the profile sets <c>Heartbeat:Interval</c> is the caller's question).</returns>
-    public static string? OwnHeartbeatMissesThePeer(HeartbeatOptions? heartbeat, KeepAliveClientDescription client)
+    public static string? OwnHeartbeatMissesThePeer(HeartbeatOptions? heartbeat, KeepAliveClientDescription client, TimeSpan? handSet = null)
     {
         if (heartbeat?.LongestIntervalForPeer is not { } limit)
         {
             return null;
         }
 
-        if (client.DefaultHeartbeatInterval is { } own && own <= limit)
+        var own = handSet ?? client.DefaultHeartbeatInterval;
+        if (own is { } ownInterval && ownInterval <= limit)
         {
             return null;
         }
 
         var budget = $"the limit of {KeepAliveProfileRules.LongestIntervalForPeer(heartbeat, limit)}";
-        var what = client.DefaultHeartbeatInterval is { } tooLong
-            ? Text($"Heartbeat:Interval is not set, so {client.ClientName} keeps its own {client.HeartbeatSetting}, {Show(tooLong)} by default, over {budget}: the peer would drop an idle connection before the client's heartbeat reaches it")
-            : Text($"Heartbeat:Interval is not set, and {client.ClientName} sends no heartbeat unless told to ({client.HeartbeatSetting} is off by default), so nothing it sends keeps an idle connection within {budget}: the peer would drop it");
-        return Text($"{what} (the Tcp section's probes keep a middlebox's flow, not a peer that closes idle connections itself). Fix: set Heartbeat:Interval, which {client.ClientName} takes as {client.HeartbeatSetting}, to at most {Show(limit)}{HandSetNotSeen}.");
+        var what = (handSet, own) switch
+        {
+            ({ } yours, _) => Text($"Heartbeat:Interval is not set, so {client.ClientName} keeps {client.HeartbeatSetting}, set by hand to {Show(yours)}, over {budget}: the peer would drop an idle connection before the client's heartbeat reaches it"),
+            (_, { } tooLong) => Text($"Heartbeat:Interval is not set, so {client.ClientName} keeps its own {client.HeartbeatSetting}, {Show(tooLong)} by default, over {budget}: the peer would drop an idle connection before the client's heartbeat reaches it"),
+            _ => Text($"Heartbeat:Interval is not set, and {client.ClientName} sends no heartbeat unless told to ({client.HeartbeatSetting} is off by default), so nothing it sends keeps an idle connection within {budget}: the peer would drop it"),
+        };
+        var fix = handSet is null
+            ? Text($"set Heartbeat:Interval, which {client.ClientName} takes as {client.HeartbeatSetting}, to at most {Show(limit)}{HandSetNotSeen}")
+            : Text($"set {client.HeartbeatSetting} to at most {Show(limit)}, or set Heartbeat:Interval in the profile, which replaces it as {client.HeartbeatSetting}");
+        return Text($"{what} (the Tcp section's probes keep a middlebox's flow, not a peer that closes idle connections itself). Fix: {fix}.");
+    }
+
+    /// <summary>
+    /// What a heartbeat interval the client runs in place of the profile's must stay within for the profile's
+    /// <c>Heartbeat:PeerIdleTimeout</c> and <c>Heartbeat:Timeout</c> to be kept, by the rules of <see cref="OwnHeartbeatMissesThePeer"/>
+    /// and <see cref="OwnHeartbeatMissesTheTimeout"/>, when <paramref name="interval"/> is not within it.
+    /// </summary>
+    /// <returns>The profile setting it misses with its value (e.g. <c>Heartbeat:PeerIdleTimeout AwsNlb (5m50s)</c>) and the bound (e.g. <c>at most 2m55s = ...</c>), or <see langword="null"/> when it is within both, or zero (the heartbeat off).</returns>
+    public static (string Missed, string Bound)? OutsideTheProfile(HeartbeatOptions? heartbeat, KeepAliveClientDescription client, TimeSpan interval)
+    {
+        if (interval <= TimeSpan.Zero || heartbeat is null)
+        {
+            return null;
+        }
+
+        if (OwnHeartbeatMissesThePeer(heartbeat, client, interval) is not null && heartbeat.LongestIntervalForPeer is { } limit)
+        {
+            return (Text($"Heartbeat:PeerIdleTimeout {heartbeat.PeerIdleTimeout}"), $"to at most {KeepAliveProfileRules.LongestIntervalForPeer(heartbeat, limit)}");
+        }
+
+        return OwnHeartbeatMissesTheTimeout(heartbeat, client, interval) is not null && heartbeat.Timeout is { } timeout
+            ? (Text($"Heartbeat:Timeout {Show(timeout)}"), Text($"below {Show(timeout)}"))
+            : null;
     }
 
     /// <summary>

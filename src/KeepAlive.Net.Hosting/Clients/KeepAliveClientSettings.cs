@@ -178,18 +178,57 @@ public sealed class KeepAliveClientSettings
     }
 
     /// <summary>
-    /// Refuses a heartbeat interval set by hand on the client that the profile's <c>Heartbeat:Timeout</c> cannot be kept with
-    /// when the profile sets no <c>Heartbeat:Interval</c> (the client then keeps yours): not shorter than the timeout, the
-    /// rule that refuses the client's own default at start-up, which cannot see a value set by hand.
+    /// Refuses a heartbeat interval set by hand on the client that the profile's <c>Heartbeat:PeerIdleTimeout</c> or
+    /// <c>Heartbeat:Timeout</c> cannot be kept with when the profile sets no <c>Heartbeat:Interval</c> (the client then keeps
+    /// yours): over the peer's limit, or not shorter than the timeout, the rules that refuse the client's own default at
+    /// start-up, which cannot see a value set by hand.
     /// </summary>
     /// <param name="yourInterval">The client's heartbeat interval (<see cref="KeepAliveClientDescription.HeartbeatSetting"/>) set by hand; zero (the heartbeat off) is not judged here.</param>
-    /// <exception cref="OptionsValidationException">The timeout is not longer than <paramref name="yourInterval"/>; the failure names the configuration path of <c>Heartbeat:Timeout</c>, both values and the fix, as the refusal of the client's own default does.</exception>
+    /// <exception cref="OptionsValidationException">The interval misses <c>Heartbeat:PeerIdleTimeout</c> or <c>Heartbeat:Timeout</c>; each failure names the configuration path of the one it misses, both values and the fix, as the refusal of the client's own default does.</exception>
     public void ThrowIfYourHeartbeatMissesTheTimeout(TimeSpan yourInterval)
     {
-        if (HeartbeatInterval is null && yourInterval > TimeSpan.Zero && KeepAliveClientRules.OwnHeartbeatMissesTheTimeout(Profile.Heartbeat, Client, yourInterval) is { } refused)
+        if (HeartbeatInterval is null && yourInterval > TimeSpan.Zero)
         {
-            throw KeepAliveProfiles.Refusal(_profiles, ProfileName, [new("Heartbeat:Timeout", refused)]);
+            (string Key, string? Refused)[] rules =
+            [
+                ("Heartbeat:PeerIdleTimeout", KeepAliveClientRules.OwnHeartbeatMissesThePeer(Profile.Heartbeat, Client, yourInterval)),
+                ("Heartbeat:Timeout", KeepAliveClientRules.OwnHeartbeatMissesTheTimeout(Profile.Heartbeat, Client, yourInterval)),
+            ];
+            if (rules.Where(static r => r.Refused is not null).Select(static r => new KeepAliveValidationError(r.Key, r.Refused!)).ToList() is { Count: > 0 } errors)
+            {
+                throw KeepAliveProfiles.Refusal(_profiles, ProfileName, errors);
+            }
         }
+    }
+
+    /// <summary>
+    /// Takes a heartbeat interval set by hand on the client after <c>UseKeepAlive</c>, found when the client connects (the latest
+    /// point the package sees the client's options), which the client would run in place of <paramref name="left"/>, the value
+    /// <c>UseKeepAlive</c> left: by the rules that judge one set before it, when the profile's <c>Heartbeat:PeerIdleTimeout</c>
+    /// or <c>Heartbeat:Timeout</c> cannot be kept with it, <paramref name="left"/> wins and a warning says so with the bound
+    /// (event <see cref="KeepAliveEventIds.ClientOptionOverridden"/>), as it does for a conflicting value set before
+    /// <c>UseKeepAlive</c>; otherwise it is yours, and said so (event <see cref="KeepAliveEventIds.ClientProfileApplied"/>, Information).
+    /// </summary>
+    /// <param name="yourInterval">The heartbeat interval the client would run, as it runs it (whole seconds where it counts them); zero or less is not judged (the client's own default, or the heartbeat off).</param>
+    /// <param name="left">The heartbeat interval <c>UseKeepAlive</c> left: the profile's <c>Heartbeat:Interval</c>, or the one it kept.</param>
+    /// <returns>Whether <paramref name="yourInterval"/> is kept; <see langword="false"/>: put <paramref name="left"/> back.</returns>
+    public bool TakeYourHeartbeatSetAfterUseKeepAlive(TimeSpan yourInterval, TimeSpan left)
+    {
+        var setting = KeepAliveClientRules.Text($"{Client.HeartbeatSetting} (after UseKeepAlive)");
+        if (KeepAliveClientRules.OutsideTheProfile(Profile.Heartbeat, Client, yourInterval) is var (missed, bound))
+        {
+            Log.ClientOptionOverridden(_logger, Client.ClientName, setting, KeepAliveClientRules.Show(yourInterval), ProfileName, missed,
+                KeepAliveClientRules.Text($"{KeepAliveClientRules.Show(left)} (what UseKeepAlive left)"), KeepAliveClientRules.Text($"set it {bound}"));
+            return false;
+        }
+
+        if (_logger.IsEnabled(LogLevel.Information) && yourInterval > TimeSpan.Zero)
+        {
+            var taken = KeepAliveClientRules.Text($"{setting} is set by hand to {KeepAliveClientRules.Show(yourInterval)}, in place of the {KeepAliveClientRules.Show(left)} UseKeepAlive left, and kept: yours, within what the profile's heartbeat asks");
+            Log.ClientProfileApplied(_logger, Client.ClientName, ProfileName, taken);
+        }
+
+        return true;
     }
 
     /// <summary>Warns that a client option set by hand conflicts with the profile, whose value wins (event <see cref="KeepAliveEventIds.ClientOptionOverridden"/>).</summary>
