@@ -64,12 +64,12 @@ public static class KeepAliveNatsExtensions
         }
 
         int? yourMaxPingOut = options.MaxPingOut != NatsOpts.Default.MaxPingOut ? options.MaxPingOut : null;
-        var taken = new NatsProfileTaken(settings.ProfileName) { PingIntervalBefore = options.PingInterval, MaxPingOutBefore = options.MaxPingOut };
+        var taken = new NatsProfileTaken(settings.ProfileName);
 
         if (settings.HeartbeatInterval is { } interval)
         {
-            settings.ReportIfOverridden("NatsOpts.PingInterval", yourPingInterval ?? NatsOpts.Default.PingInterval, NatsOpts.Default.PingInterval, "Heartbeat:Interval", interval, Show);
-            taken.PingIntervalSet = interval;
+            settings.ReportIfOverridden(NatsProfileTaken.PingInterval, yourPingInterval ?? NatsOpts.Default.PingInterval, NatsOpts.Default.PingInterval, "Heartbeat:Interval", interval, Show);
+            taken.Values.Took(NatsProfileTaken.PingInterval, options.PingInterval, interval);
             result = result with { PingInterval = interval };
             notes.Add($"PingInterval {Show(interval)} from Heartbeat:Interval");
         }
@@ -80,8 +80,8 @@ public static class KeepAliveNatsExtensions
 
         if (settings.HeartbeatTimeout is { } timeout && MaxPingOut(settings, options.PingInterval) is { } maxPingOut)
         {
-            settings.ReportIfOverridden("NatsOpts.MaxPingOut", yourMaxPingOut ?? NatsOpts.Default.MaxPingOut, NatsOpts.Default.MaxPingOut, "Heartbeat:Timeout", maxPingOut, static n => n.ToString(CultureInfo.InvariantCulture));
-            taken.MaxPingOutSet = maxPingOut;
+            settings.ReportIfOverridden(NatsProfileTaken.MaxPingOut, yourMaxPingOut ?? NatsOpts.Default.MaxPingOut, NatsOpts.Default.MaxPingOut, "Heartbeat:Timeout", maxPingOut, static n => n.ToString(CultureInfo.InvariantCulture));
+            taken.Values.Took(NatsProfileTaken.MaxPingOut, options.MaxPingOut, maxPingOut);
             result = result with { MaxPingOut = maxPingOut };
             notes.Add(string.Create(CultureInfo.InvariantCulture, $"MaxPingOut {maxPingOut} = ceil(Heartbeat:Timeout {Show(timeout)} / PingInterval {Show(result.PingInterval)}): NATS.Net counts unanswered PINGs only when it sends the next one, so a silent server is dropped {Show(result.PingInterval * maxPingOut)} to {Show(result.PingInterval * (maxPingOut + 1))} after it went silent"));
         }
@@ -106,7 +106,7 @@ public static class KeepAliveNatsExtensions
                 // Without a timeout the profile leaves MaxPingOut alone: yours, when set by hand, is what the connection keeps.
                 if ((MaxPingOut(s, options.PingInterval) ?? yourMaxPingOut) is { } n)
                 {
-                    values["NatsOpts.MaxPingOut"] = n.ToString(CultureInfo.InvariantCulture);
+                    values[NatsProfileTaken.MaxPingOut] = n.ToString(CultureInfo.InvariantCulture);
                 }
 
                 if (refusedWithTcp is not null)

@@ -12,20 +12,17 @@ namespace KeepAlive.Net.Nats;
 /// </summary>
 internal sealed class NatsProfileTaken(string profileName)
 {
+    /// <summary>The name of <see cref="NatsOpts.PingInterval"/> in what is recorded and in messages.</summary>
+    public const string PingInterval = "NatsOpts.PingInterval";
+
+    /// <summary>The name of <see cref="NatsOpts.MaxPingOut"/> in what is recorded and in messages.</summary>
+    public const string MaxPingOut = "NatsOpts.MaxPingOut";
+
     /// <summary>Gets the profile applied.</summary>
     public string ProfileName => profileName;
 
-    /// <summary>Gets or sets the <see cref="NatsOpts.PingInterval"/> set for the profile, or <see langword="null"/>.</summary>
-    public TimeSpan? PingIntervalSet { get; set; }
-
-    /// <summary>Gets or sets the <see cref="NatsOpts.MaxPingOut"/> set for the profile, or <see langword="null"/>.</summary>
-    public int? MaxPingOutSet { get; set; }
-
-    /// <summary>Gets or sets the <see cref="NatsOpts.PingInterval"/> the options held before the profile's was set (yours, or NATS.Net's own).</summary>
-    public TimeSpan PingIntervalBefore { get; set; } = NatsOpts.Default.PingInterval;
-
-    /// <summary>Gets or sets the <see cref="NatsOpts.MaxPingOut"/> the options held before the profile's was set (yours, or NATS.Net's own).</summary>
-    public int MaxPingOutBefore { get; set; } = NatsOpts.Default.MaxPingOut;
+    /// <summary>Gets the <see cref="NatsOpts.PingInterval"/> and <see cref="NatsOpts.MaxPingOut"/> set for the profile, and those they replaced (yours, or NATS.Net's own).</summary>
+    public TakenValues Values { get; } = new();
 
     /// <summary>What an earlier <c>UseKeepAlive</c> applied to these options (or the options they were copied from), or <see langword="null"/>.</summary>
     public static NatsProfileTaken? Of(NatsOpts options) =>
@@ -44,8 +41,8 @@ internal sealed class NatsProfileTaken(string profileName)
     /// <returns>The options without what was set for the profile.</returns>
     public NatsOpts Undo(NatsOpts options) => options with
     {
-        PingInterval = PingIntervalSet == options.PingInterval ? PingIntervalBefore : options.PingInterval,
-        MaxPingOut = MaxPingOutSet == options.MaxPingOut ? MaxPingOutBefore : options.MaxPingOut,
+        PingInterval = Values.Yours(PingInterval, options.PingInterval),
+        MaxPingOut = Values.Yours(MaxPingOut, options.MaxPingOut),
         SocketConnectionFactory = options.SocketConnectionFactory is KeepAliveNatsSocketConnectionFactory ? null : options.SocketConnectionFactory,
     };
 

@@ -87,15 +87,7 @@ internal static class AppliedProfiles<TOptions, THook>
         Installed(options, ours);
         if (ours is not null && Installations.TryGetValue(ours, out var original) && Applied.TryGetValue(options, out var entry) && entry != original)
         {
-            foreach (var (setting, value) in original.Values)
-            {
-                entry.Values.TryAdd(setting, value);
-            }
-
-            foreach (var (setting, value) in original.Before)
-            {
-                entry.Before.TryAdd(setting, value);
-            }
+            entry.Taken.CopyFrom(original.Taken);
         }
     }
 
@@ -143,22 +135,8 @@ internal static class AppliedProfiles<TOptions, THook>
     /// <param name="fromProfile">The value the client gets from the profile, which the caller sets.</param>
     /// <returns>Whether <paramref name="current"/> is yours (no earlier call set it), for a warning that it was set by hand.</returns>
     public static bool Took<T>(TOptions options, string clientSetting, T current, T fromProfile)
-        where T : IEquatable<T>
-    {
-        if (!Applied.TryGetValue(options, out var entry))
-        {
-            return true;
-        }
-
-        var yours = !SetByAnEarlierCall(entry, clientSetting, current);
-        if (yours)
-        {
-            entry.Before[clientSetting] = current;
-        }
-
-        entry.Values[clientSetting] = fromProfile;
-        return yours;
-    }
+        where T : IEquatable<T> =>
+        !Applied.TryGetValue(options, out var entry) || entry.Taken.Took(clientSetting, current, fromProfile);
 
     /// <summary>
     /// Gets your value of an option: <paramref name="current"/>, unless it is what an earlier <c>UseKeepAlive</c> on these
@@ -172,14 +150,7 @@ internal static class AppliedProfiles<TOptions, THook>
     /// <returns>Your value of the option.</returns>
     public static T Yours<T>(TOptions options, string clientSetting, T current)
         where T : IEquatable<T> =>
-        Applied.TryGetValue(options, out var entry) && SetByAnEarlierCall(entry, clientSetting, current) && entry.Before.TryGetValue(clientSetting, out var before)
-            ? (T)before
-            : current;
-
-    /// <summary>Whether <paramref name="current"/> is what an earlier <c>UseKeepAlive</c> on the options of <paramref name="entry"/> (or the options they were copied from) set for the option: then it is not yours.</summary>
-    private static bool SetByAnEarlierCall<T>(Entry entry, string clientSetting, T current)
-        where T : IEquatable<T> =>
-        entry.Values.TryGetValue(clientSetting, out var taken) && current.Equals(taken);
+        Applied.TryGetValue(options, out var entry) ? entry.Taken.Yours(clientSetting, current) : current;
 
     private sealed class Entry(string profileName, THook yours)
     {
@@ -189,11 +160,8 @@ internal static class AppliedProfiles<TOptions, THook>
         /// <summary>Gets or sets the user's own hook that ours wraps.</summary>
         public THook Yours { get; set; } = yours;
 
-        /// <summary>Gets the values set for the profile, by the client's option.</summary>
-        public Dictionary<string, object> Values { get; } = new(StringComparer.Ordinal);
-
-        /// <summary>Gets the values the profile's replaced (yours), by the client's option.</summary>
-        public Dictionary<string, object> Before { get; } = new(StringComparer.Ordinal);
+        /// <summary>Gets the values set for the profile on these options (or the options they were copied from), and those they replaced.</summary>
+        public TakenValues Taken { get; } = new();
 
         /// <summary>Gets or sets the hook installed for the profile, or <see langword="null"/> when not recorded.</summary>
         public object? Ours { get; set; }

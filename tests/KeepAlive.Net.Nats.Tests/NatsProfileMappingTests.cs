@@ -194,6 +194,45 @@ public sealed class NatsProfileMappingTests
     }
 
     [Theory]
+    [InlineData("nats://nats.internal:4222", false)]
+    [InlineData("nats://nats.internal:4222", true)]
+    [InlineData("ws://nats.internal:8080", false)]
+    [InlineData("ws://nats.internal:8080", true)]
+    public void UseKeepAlive_AgainOnAWithCopyOfItsResult_BehavesExactlyAsOnTheResultItself(string url, bool yoursByHand)
+    {
+        // NatsOpts is a record: a `with` copy of the options UseKeepAlive returned carries what it set (through the package's
+        // socket factory, or its WebSocket callback), and the same rule takes it back on either; reloaded in between, without
+        // the interval and then without the timeout, each call again must give the copy exactly what it gives the original.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("KeepAlive:Profiles:events:Heartbeat:Interval", "20s"), new("KeepAlive:Profiles:events:Heartbeat:Timeout", "5m")]).Build();
+        using var profiles = ClientProfiles.FromConfiguration(configuration);
+        var start = NatsOpts.Default with { Url = url };
+        start = yoursByHand ? start with { PingInterval = TimeSpan.FromSeconds(30), MaxPingOut = 5 } : start;
+        var original = start.UseKeepAlive(profiles.Profiles, "events");
+        var copy = original with { Name = "copy" };
+        IReadOnlyList<string> Warned(Action call)
+        {
+            var before = profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Count;
+            call();
+            return [.. profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Skip(before)];
+        }
+
+        foreach (var (key, value, expected) in new[] { ("Interval", (string?)null, yoursByHand ? (30, 10) : (120, 3)), ("Timeout", null, yoursByHand ? (30, 5) : (120, 2)) })
+        {
+            configuration[$"KeepAlive:Profiles:events:Heartbeat:{key}"] = value;
+            configuration.Reload();
+            var again = original;
+            var onTheCopy = copy;
+            var warned = Warned(() => again = original.UseKeepAlive(profiles.Profiles, "events"));
+            Warned(() => onTheCopy = copy.UseKeepAlive(profiles.Profiles, "events")).Should().Equal(warned, "the copy's values are set and yours as the original's are");
+            warned.Should().NotContain(m => m.Contains("set by hand to 20s", StringComparison.Ordinal), "the first call's interval is not yours");
+
+            (again.PingInterval, again.MaxPingOut).Should().Be((TimeSpan.FromSeconds(expected.Item1), expected.Item2), "what the reloaded profile leaves is yours or NATS.Net's own, after {0} was dropped", key);
+            (onTheCopy.PingInterval, onTheCopy.MaxPingOut, onTheCopy.SocketConnectionFactory is null, onTheCopy.Name).Should().Be((again.PingInterval, again.MaxPingOut, again.SocketConnectionFactory is null, "copy"));
+            (original, copy) = (again, onTheCopy with { Name = "copy" });
+        }
+    }
+
+    [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public void UseKeepAlive_AgainOnItsOwnResultAfterAReloadDroppedTheInterval_TakesWhat3204Says(bool yoursByHand)
