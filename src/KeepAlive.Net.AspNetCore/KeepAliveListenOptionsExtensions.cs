@@ -51,7 +51,42 @@ public static class KeepAliveListenOptionsExtensions
         }
 
         var logger = Logger(services);
-        ServerWideSettings.Apply(listenOptions, profileName, profile, logger);
+        // One watcher per server and profile, from the call that took the values: a later call's would hold other values as taken.
+        if (ServerWideSettings.Apply(listenOptions, profileName, profile, logger))
+        {
+            WarnWhenReloadsAreNotTaken(listenOptions, profileName, profiles, counted);
+        }
+
+        var middleware = new RetirementConnectionMiddleware(profiles, profileName, services.GetService<TimeProvider>() ?? TimeProvider.System, logger, counted);
+        Volatile.Write(ref endpoint.Retirement, middleware);
+        if (!endpoint.RetirementInstalled)
+        {
+            endpoint.RetirementInstalled = true;
+            var server = listenOptions.KestrelServerOptions;
+            listenOptions.Use(next =>
+            {
+                // Kestrel builds the pipeline when it binds the endpoint: every configuration callback has run by then.
+                if (Volatile.Read(ref endpoint.Retirement) is { } bound)
+                {
+                    ServerWideSettings.WarnIfKestrelClosesFirst(listenOptions, bound.ProfileName, profiles, logger);
+                    ServerWideSettings.WarnIfPingsWithoutHttp2(listenOptions, bound.ProfileName, profiles.GetProfile(bound.ProfileName), logger);
+                }
+
+                return context =>
+                {
+                    ServerWideSettings.VerifyOnce(server, logger);
+                    return Volatile.Read(ref endpoint.Retirement) is { } current ? current.OnConnectionAsync(context, next) : next(context);
+                };
+            });
+        }
+
+        return listenOptions;
+    }
+
+    /// <summary>Warning 3106 after each accepted reload of the profile that changes what Kestrel took from it once (<see cref="ServerWideSettings.Apply"/>).</summary>
+    private static void WarnWhenReloadsAreNotTaken(ListenOptions listenOptions, string profileName, IKeepAliveProfiles profiles, bool counted)
+    {
+        var services = listenOptions.ApplicationServices;
         ReloadWatch.Warn(services, profileName, "Kestrel", p =>
         {
             var reloaded = p.GetProfile(profileName);
@@ -86,30 +121,6 @@ public static class KeepAliveListenOptionsExtensions
                 refused.Length == 0 ? null : $" (restarted as it is, the host does not start: {string.Join("; ", refused)})");
         },
         () => ServerWideSettings.InForce(listenOptions.KestrelServerOptions));
-        var middleware = new RetirementConnectionMiddleware(profiles, profileName, services.GetService<TimeProvider>() ?? TimeProvider.System, logger, counted);
-        Volatile.Write(ref endpoint.Retirement, middleware);
-        if (!endpoint.RetirementInstalled)
-        {
-            endpoint.RetirementInstalled = true;
-            var server = listenOptions.KestrelServerOptions;
-            listenOptions.Use(next =>
-            {
-                // Kestrel builds the pipeline when it binds the endpoint: every configuration callback has run by then.
-                if (Volatile.Read(ref endpoint.Retirement) is { } bound)
-                {
-                    ServerWideSettings.WarnIfKestrelClosesFirst(listenOptions, bound.ProfileName, profiles, logger);
-                    ServerWideSettings.WarnIfPingsWithoutHttp2(listenOptions, bound.ProfileName, profiles.GetProfile(bound.ProfileName), logger);
-                }
-
-                return context =>
-                {
-                    ServerWideSettings.VerifyOnce(server, logger);
-                    return Volatile.Read(ref endpoint.Retirement) is { } current ? current.OnConnectionAsync(context, next) : next(context);
-                };
-            });
-        }
-
-        return listenOptions;
     }
 
     /// <summary>Applies the default profile (<see cref="KeepAliveProfileOptions.DefaultProfileName"/>) to every accepted connection.</summary>

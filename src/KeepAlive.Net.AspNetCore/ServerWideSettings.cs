@@ -66,15 +66,35 @@ internal static class ServerWideSettings
         return values;
     }
 
-    public static void Apply(ListenOptions listenOptions, string profileName, KeepAliveProfileOptions profile, ILogger logger)
+    /// <summary>
+    /// Takes the profile's server-wide values onto Kestrel and <c>UseWebSockets</c>, once per server and profile: the first
+    /// <c>UseKeepAlive</c> with the profile takes them; a later one (another endpoint, or one Kestrel binds from its reloaded
+    /// configuration while it runs) leaves the values in force as they are, as warning 3106 says they stay (what a later reload
+    /// of the profile sets, or code set after the first call). Returns whether this call took them (it watches the reloads).
+    /// A profile refused (it disagrees with another one, or its WebSocket timeout could never run) has taken nothing: each
+    /// later call with it is refused again.
+    /// </summary>
+    public static bool Apply(ListenOptions listenOptions, string profileName, KeepAliveProfileOptions profile, ILogger logger)
     {
-        var server = listenOptions.KestrelServerOptions;
-        var applied = Applied.GetValue(server, static _ => new HashSet<string>(StringComparer.OrdinalIgnoreCase));
+        var applied = Applied.GetValue(listenOptions.KestrelServerOptions, static _ => new HashSet<string>(StringComparer.OrdinalIgnoreCase));
         lock (applied)
         {
-            applied.Add(profileName);
+            if (applied.Contains(profileName))
+            {
+                return false;
+            }
         }
 
+        Take(listenOptions, profileName, profile, logger);
+        lock (applied)
+        {
+            return applied.Add(profileName);
+        }
+    }
+
+    private static void Take(ListenOptions listenOptions, string profileName, KeepAliveProfileOptions profile, ILogger logger)
+    {
+        var server = listenOptions.KestrelServerOptions;
         foreach (var value in KestrelValues)
         {
             value.Apply(server, server.Limits, string.Empty, profileName, profile, listenOptions, logger);
