@@ -291,25 +291,39 @@ internal static class ServerWideSettings
         }
     }
 
-    // Warning 3110 when the rule's finding for the call differs from the one last said (null: the rule holds). UseTcpKeepAlive
-    // applies the Tcp section only: Kestrel runs without the profile's Http:KeepAliveTimeout, set or not.
+    // Warning 3110 when the rule's finding for the call differs from the one last said (null: the rule holds). The profile's own
+    // rules hold its Http:KeepAliveTimeout to its peer; Kestrel's is held here wherever Kestrel runs without the profile's value:
+    // UseTcpKeepAlive applies the Tcp section only, the profile sets none, or a reload changed it after Kestrel took it (3106).
     private static void SayIfKestrelClosesFirst(ListenOptions listenOptions, string profileName, KeepAliveProfileOptions profile, ILogger logger, Dictionary<string, string?> said, string call, bool tcpOnly)
     {
         var server = listenOptions.KestrelServerOptions;
+        var claimed = Claims.TryGetValue(server, out var claims) ? ClaimOf(claims, KeepAliveTimeout.Setting) : null;
+
+        // What Kestrel took from this profile when it applied it (null: none, Kestrel's value is another profile's, the default or code's).
+        var taken = claimed is { } own && string.Equals(own.Profile, profileName, StringComparison.OrdinalIgnoreCase) ? own.Value : (TimeSpan?)null;
+        var setByProfile = KeepAliveTimeout.Of(profile);
         string? rule = null;
-        if (profile.Heartbeat?.PeerIdleTimeout is { } peer && (tcpOnly || KeepAliveTimeout.Of(profile) is null))
+        if (profile.Heartbeat?.PeerIdleTimeout is { } peer && (tcpOnly || setByProfile is null || setByProfile != taken))
         {
             var inForce = KeepAliveTimeout.Get(server.Limits);
 
             // Server-wide: another endpoint's profile that sets it sets it here too, and the fix belongs in that profile (set in
             // this one, the two would disagree and stop the host).
-            var claimed = Claims.TryGetValue(server, out var claims) ? ClaimOf(claims, KeepAliveTimeout.Setting) : null;
             var (source, fixSets) = claimed is { } claim && claim.Value == inForce
-                ? ($"server-wide: KeepAlive profile '{claim.Profile}' sets it on endpoint {claim.Endpoint.EndPoint}", $"{KeepAliveTimeout.Setting} in KeepAlive profile '{claim.Profile}'")
+                ? (taken is not null ? "taken from the profile when Kestrel bound the endpoint" : $"server-wide: KeepAlive profile '{claim.Profile}' sets it on endpoint {claim.Endpoint.EndPoint}", $"{KeepAliveTimeout.Setting} in KeepAlive profile '{claim.Profile}'")
                 : (inForce == KeepAliveTimeout.Get(new KestrelServerLimits()) ? "Kestrel's default" : "set in code",
                     tcpOnly ? $"k.Limits.KeepAliveTimeout in code, or {KeepAliveTimeout.Setting} in the profile applied with listenOptions.UseKeepAlive(\"{profileName}\") in place of UseTcpKeepAlive," : KeepAliveTimeout.Setting);
-            var notApplied = tcpOnly ? $"{call} applies no {KeepAliveTimeout.Setting}, only the profile's Tcp section" : $"the profile sets no {KeepAliveTimeout.Setting}";
-            rule = HttpProfileRules.ServerClosesFirst($"{KeepAliveTimeout.What} ({source}; {notApplied})", inForce, peer, fixSets);
+            (string NotApplied, string? Fix) why = (tcpOnly, setByProfile) switch
+            {
+                (true, _) => ($"{call} applies no {KeepAliveTimeout.Setting}, only the profile's Tcp section", null),
+                (false, null) => ($"the profile sets no {KeepAliveTimeout.Setting}", null),
+
+                // The profile's own is above the peer (its rules hold it): a restart applies it, once code after the call no longer wins over it.
+                (false, { } reloaded) => ($"the profile's {KeepAliveDuration.Format(reloaded)}, from a reload, reaches Kestrel at a restart, as warning 3106 says",
+                    (taken is not null && inForce != taken ? ReloadWatch.RemoveAssignments(["the assignments of k.Limits.KeepAliveTimeout in code after listenOptions.UseKeepAlive"]) + ", then " : string.Empty)
+                    + $"restart the service, so that Kestrel takes the profile's {KeepAliveTimeout.Setting} {KeepAliveDuration.Format(reloaded)}"),
+            };
+            rule = HttpProfileRules.ServerClosesFirst($"{KeepAliveTimeout.What} ({source}; {why.NotApplied})", inForce, peer, fixSets, why.Fix);
         }
 
         lock (said)

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
 
 namespace KeepAlive.Net.AspNetCore.Tests;
 
@@ -169,6 +170,70 @@ public sealed class KestrelKeepAliveTimeoutTests
             .Contain("KeepAlive profile 'edge'")
             .And.Contain("Kestrel's Limits.KeepAliveTimeout (Kestrel's default; the profile sets no Http:KeepAliveTimeout) is 2m10s, not longer than Heartbeat:PeerIdleTimeout AwsNlb (5m50s)")
             .And.EndWith("Fix: set Http:KeepAliveTimeout above 5m50s, for example 6m25s.");
+    }
+
+    // The profile sets Http:KeepAliveTimeout 6m behind a 5m middlebox; a reload moves both, to 9m behind 8m, which the
+    // profile's own rules pass. Kestrel keeps the 6m it took (3106 says so), now not longer than the 8m middlebox: the server
+    // closes first, the 502s 3110 is for, and nothing said it, as start-up says it where Kestrel runs without the profile's value.
+    [Fact]
+    public async Task Reload_PeerIdleTimeoutMovedOverTheKeepAliveTimeoutKestrelTookFromTheProfile_WarnsWithTheRestartAsTheFix()
+    {
+        var (warning, inForce) = await ReloadPeerAndKeepAliveTimeoutAsync(static _ => { });
+
+        inForce.Should().Be(TimeSpan.FromMinutes(6), "the control: Kestrel keeps what it took");
+        warning.Should().Contain("KeepAlive profile 'edge'")
+            .And.Contain("Kestrel's Limits.KeepAliveTimeout (taken from the profile when Kestrel bound the endpoint; the profile's 9m, from a reload, reaches Kestrel at a restart, as warning 3106 says) is 6m, not longer than Heartbeat:PeerIdleTimeout 8m")
+            .And.EndWith("Fix: restart the service, so that Kestrel takes the profile's Http:KeepAliveTimeout 9m.");
+    }
+
+    // The same reload where code after the call set Kestrel's keep-alive timeout (3107 said so at the first connection): a
+    // restart keeps that value, so the fix removes it first.
+    [Fact]
+    public async Task Reload_PeerIdleTimeoutMovedOverAKeepAliveTimeoutSetInCodeAfterTheCall_WarnsWithTheAssignmentToRemoveBeforeTheRestart()
+    {
+        var (warning, inForce) = await ReloadPeerAndKeepAliveTimeoutAsync(static k => k.Limits.KeepAliveTimeout = TimeSpan.FromMinutes(7));
+
+        inForce.Should().Be(TimeSpan.FromMinutes(7), "the control: code after the call wins in Kestrel");
+        warning.Should().Contain("Kestrel's Limits.KeepAliveTimeout (set in code; the profile's 9m, from a reload, reaches Kestrel at a restart, as warning 3106 says) is 7m, not longer than Heartbeat:PeerIdleTimeout 8m")
+            .And.EndWith("Fix: remove the assignments of k.Limits.KeepAliveTimeout in code after listenOptions.UseKeepAlive, which win over the profile, then restart the service, so that Kestrel takes the profile's Http:KeepAliveTimeout 9m.");
+    }
+
+    // Profile 'edge' with Http:KeepAliveTimeout 6m behind a 5m middlebox on one UseKeepAlive endpoint, then `kestrel` (after the
+    // call); a reload moves both, to 9m behind 8m, which the profile's own rules pass. Returns the one 3110 said, and the timeout Kestrel runs with.
+    private static async Task<(string Warning, TimeSpan InForce)> ReloadPeerAndKeepAliveTimeoutAsync(Action<KestrelServerOptions> kestrel)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["KeepAlive:Profiles:edge:Heartbeat:PeerIdleTimeout"] = "5m",
+            ["KeepAlive:Profiles:edge:Http:KeepAliveTimeout"] = "6m",
+        });
+        builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
+        builder.Services.AddLogging(l => l.AddFakeLogging());
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.Listen(IPAddress.Loopback, 0, listen => listen.UseKeepAlive("edge"));
+            kestrel(k);
+        });
+        await using var app = builder.Build();
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        var logs = app.Services.GetRequiredService<FakeLogCollector>();
+        logs.GetSnapshot().Should().NotContain(r => r.Id.Id == KeepAliveEventIds.KestrelKeepAliveTimeoutNotLongerThanPeer, "the control: start-up says nothing while the rule holds");
+
+        app.Configuration["KeepAlive:Profiles:edge:Heartbeat:PeerIdleTimeout"] = "8m";
+        app.Configuration["KeepAlive:Profiles:edge:Http:KeepAliveTimeout"] = "9m";
+        ((IConfigurationRoot)app.Configuration).Reload();
+        var waited = Stopwatch.StartNew();
+        while (!logs.GetSnapshot().Any(r => r.Id.Id == KeepAliveEventIds.ServerReloadNotApplied))
+        {
+            waited.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(15), "the reload should have been accepted, and 3106 said");
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        await Task.Delay(500, TestContext.Current.CancellationToken);
+        await app.StopAsync(TestContext.Current.CancellationToken);
+        var warning = logs.GetSnapshot().Should().ContainSingle(r => r.Id.Id == KeepAliveEventIds.KestrelKeepAliveTimeoutNotLongerThanPeer).Which.Message;
+        return (warning, app.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits.KeepAliveTimeout);
     }
 
     [Theory]

@@ -320,10 +320,12 @@ internal static class HttpProfileRules
     /// <paramref name="fixSets"/>: what the fix sets above the middlebox's, as the fix words it: <c>Http:KeepAliveTimeout</c> of the
     /// profile checked, unless another profile sets the server-wide value in force ("Http:KeepAliveTimeout in KeepAlive profile
     /// 'short'") or the profile's is not applied (<c>UseTcpKeepAlive</c>: Kestrel's limit in code, or the profile with <c>UseKeepAlive</c>).
+    /// <paramref name="fix"/>: the fix where setting a value is not it (the profile's own is above the middlebox's, but the server
+    /// took another one: a restart applies it); <see langword="null"/>: set <paramref name="fixSets"/> above the middlebox's.
     /// </summary>
     /// <returns>The message, with the fix; <see langword="null"/> when the server outlasts the middlebox.</returns>
-    public static string? ServerClosesFirst(string what, TimeSpan serverIdle, PeerIdleTimeout peer, string fixSets = "Http:KeepAliveTimeout") => serverIdle > peer.Value ? null
-        : Text($"{what} is {Show(serverIdle)}, not longer than Heartbeat:PeerIdleTimeout {peer}: a server behind a load balancer must keep idle connections open longer than the balancer does, else the balancer sends a request on a connection the server has just closed and the client gets a 502. Fix: set {fixSets} above {Show(peer.Value)}, for example {Show(peer.Value + Margin(peer.Value))}.");
+    public static string? ServerClosesFirst(string what, TimeSpan serverIdle, PeerIdleTimeout peer, string fixSets = "Http:KeepAliveTimeout", string? fix = null) => serverIdle > peer.Value ? null
+        : Text($"{what} is {Show(serverIdle)}, not longer than Heartbeat:PeerIdleTimeout {peer}: a server behind a load balancer must keep idle connections open longer than the balancer does, else the balancer sends a request on a connection the server has just closed and the client gets a 502. Fix: {fix ?? Text($"set {fixSets} above {Show(peer.Value)}, for example {Show(peer.Value + Margin(peer.Value))}")}.");
 
     private static TimeSpan Margin(TimeSpan idle) => TimeSpan.FromSeconds(Math.Max(5, Math.Round(idle.TotalSeconds / 10)));
 
