@@ -105,7 +105,7 @@ internal sealed class ConnectionRetirement : IKeepAliveRetirementFeature, IDispo
 
         var requests = _requestsCounted
             ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{RequestCount} requests")
-            : "requests not counted: services.AddKeepAliveRequestLimits() was not called";
+            : "requests not counted: services." + Calls.AddKeepAliveRequestLimits + " was not called";
         Log.ConnectionRetiring(_logger, _connection.ConnectionId, _profileName, reason, requests);
         if (_lifetime is not { } lifetime)
         {

@@ -24,10 +24,10 @@ internal sealed class KeepAliveHubOptionsSetup(IServiceProvider services, string
     private int _configured;
 
     // The call, as messages name it.
-    private const string Call = "services.AddSignalR().UseKeepAlive";
+    private const string Call = Calls.HubsUseKeepAlive;
 
     // The call with its profile, as a refusal of a name no configuration defines names it.
-    private string CallWithTheProfile => $"{Call}(\"{profileName}\")";
+    private string CallWithTheProfile => Calls.With(Call, profileName);
 
     // How warning 3106 marks a value that code set after the call, over the profile's.
     private static readonly string SetAfterTheCall = ReloadWatch.SetInCodeAfter(Call);

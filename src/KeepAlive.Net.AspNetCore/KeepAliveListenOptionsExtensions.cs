@@ -39,7 +39,7 @@ public static class KeepAliveListenOptionsExtensions
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The profile is invalid; the host does not start.</exception>
     public static ListenOptions UseKeepAlive(this ListenOptions listenOptions, string profileName)
     {
-        var endpoint = ApplyTcp(listenOptions, profileName, $"listenOptions.{nameof(UseKeepAlive)}");
+        var endpoint = ApplyTcp(listenOptions, profileName, Calls.UseKeepAlive);
         var services = listenOptions.ApplicationServices;
         var profiles = services.GetRequiredService<IKeepAliveProfiles>();
         var profile = profiles.GetProfile(profileName);
@@ -47,7 +47,7 @@ public static class KeepAliveListenOptionsExtensions
         if (profile.Http.MaxRequestsPerConnection is { } limit && !counted)
         {
             throw new InvalidOperationException(
-                $"listenOptions.UseKeepAlive(\"{profileName}\"): the profile sets Http:MaxRequestsPerConnection to {limit}, but requests are not counted. Fix: {CountRequests}.");
+                $"{Calls.With(Calls.UseKeepAlive, profileName)}: the profile sets Http:MaxRequestsPerConnection to {limit}, but requests are not counted. Fix: {CountRequests}.");
         }
 
         var logger = Logger(services);
@@ -113,7 +113,7 @@ public static class KeepAliveListenOptionsExtensions
             ];
             return ReloadWatch.ThenRestart(
                 [
-                    .. changes.Contains(ServerWideSettings.SetAfterTheCall, StringComparison.Ordinal) ? [ReloadWatch.RemoveAssignments(["the assignments in code after listenOptions.UseKeepAlive (k.Limits...)"])] : Array.Empty<string>(),
+                    .. changes.Contains(ServerWideSettings.SetAfterTheCall, StringComparison.Ordinal) ? [ReloadWatch.RemoveAssignments([$"the assignments in code after {Calls.UseKeepAlive} (k.Limits...)"])] : Array.Empty<string>(),
                     .. uncounted ? [CountRequests] : Array.Empty<string>(),
                     .. noPing ? [ServerWideSettings.NoPingFix] : Array.Empty<string>(),
                     .. disagreements.Select(static d => d.Step),
@@ -141,7 +141,7 @@ public static class KeepAliveListenOptionsExtensions
     public static ListenOptions UseTcpKeepAlive(this ListenOptions listenOptions, string profileName)
     {
         // Only the Tcp section: a UseKeepAlive applied to this endpoint before (ConfigureEndpointDefaults) retires nothing here.
-        Volatile.Write(ref ApplyTcp(listenOptions, profileName, $"listenOptions.{nameof(UseTcpKeepAlive)}").Retirement, null);
+        Volatile.Write(ref ApplyTcp(listenOptions, profileName, Calls.UseTcpKeepAlive).Retirement, null);
         return listenOptions;
     }
 
@@ -158,7 +158,7 @@ public static class KeepAliveListenOptionsExtensions
         var profiles = RegisteredProfiles.From(services, call, profileName);
 
         // Fails here, while Kestrel binds its endpoints, for a profile that is unknown or invalid.
-        _ = KeepAliveProfiles.GetProfileFor(profiles, profileName, $"{call}(\"{profileName}\")");
+        _ = KeepAliveProfiles.GetProfileFor(profiles, profileName, Calls.With(call, profileName));
         var middleware = new KeepAliveConnectionMiddleware(profiles, profileName, Logger(services));
         var endpoint = Endpoints.GetOrCreateValue(listenOptions);
         if (Interlocked.Exchange(ref endpoint.Tcp, middleware) is null)
@@ -191,7 +191,7 @@ public static class KeepAliveListenOptionsExtensions
     {
         if ((listenOptions.Protocols & (HttpProtocols.Http1 | HttpProtocols.Http2)) == 0 && Volatile.Read(ref endpoint.Tcp) is { } tcp)
         {
-            var call = Volatile.Read(ref endpoint.Retirement) is null ? nameof(UseTcpKeepAlive) : nameof(UseKeepAlive);
+            var call = Volatile.Read(ref endpoint.Retirement) is null ? Calls.UseTcpKeepAlive : Calls.UseKeepAlive;
             Log.KestrelEndpointHttp3Only(logger, listenOptions.EndPoint.ToString() ?? "", call, tcp.ProfileName);
         }
     }
@@ -199,10 +199,10 @@ public static class KeepAliveListenOptionsExtensions
     private static readonly ConditionalWeakTable<ListenOptions, EndpointProfile> Endpoints = [];
 
     /// <summary>What a profile that limits requests needs when nothing counts them: at start-up, and after a reload that sets the limit.</summary>
-    private const string CountRequests = "call builder.Services.AddKeepAliveRequestLimits() when building the host, or remove Http:MaxRequestsPerConnection";
+    private const string CountRequests = "call builder.Services." + Calls.AddKeepAliveRequestLimits + " when building the host, or remove Http:MaxRequestsPerConnection";
 
     /// <summary>The request limit in warning 3106, when a reload sets one on an endpoint whose requests are not counted.</summary>
-    private const string UncountedRequestLimit = "Http:MaxRequestsPerConnection (requests are not counted: services.AddKeepAliveRequestLimits() was not called)";
+    private const string UncountedRequestLimit = "Http:MaxRequestsPerConnection (requests are not counted: services." + Calls.AddKeepAliveRequestLimits + " was not called)";
 
     // Guarded: the connections' timers log (retiring, grace period expired), where a logger that throws would end the process.
     private static ILogger Logger(IServiceProvider services) => KeepAliveProfileMetrics.Logger(services, "KeepAlive.Net.AspNetCore");

@@ -30,7 +30,7 @@ public static class KeepAliveSignalRServerBuilderExtensions
         if (builder.Services.FirstOrDefault(static d => d.ServiceType == typeof(HubProfile))?.ImplementationInstance is HubProfile existing)
         {
             return string.Equals(existing.Name, profileName, StringComparison.OrdinalIgnoreCase) ? builder : throw new InvalidOperationException(
-                $"services.AddSignalR().UseKeepAlive(\"{profileName}\"): the hubs already take profile '{existing.Name}', and one profile sets every hub's KeepAliveInterval and ClientTimeoutInterval (the last call would silently win). Fix: call UseKeepAlive once, with the profile the hubs' clients use.");
+                $"{Calls.With(Calls.HubsUseKeepAlive, profileName)}: the hubs already take profile '{existing.Name}', and one profile sets every hub's KeepAliveInterval and ClientTimeoutInterval (the last call would silently win). Fix: call UseKeepAlive once, with the profile the hubs' clients use.");
         }
 
         builder.Services.AddSingleton(new HubProfile(profileName));

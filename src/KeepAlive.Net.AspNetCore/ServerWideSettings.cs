@@ -117,7 +117,7 @@ internal static class ServerWideSettings
         if (TimeoutWithoutPing(profile, leftByOthers) is { } timeout)
         {
             throw new InvalidOperationException(
-                $"listenOptions.UseKeepAlive(\"{profileName}\"): the profile sets WebSocket:KeepAliveTimeout to {KeepAliveDuration.Format(timeout)} and no WebSocket:KeepAliveInterval, but the KeepAliveInterval of UseWebSockets is 0s (services.AddSignalR() turns it off, as SignalR sends keep-alive messages of its own, or other code set it), so no PING is ever sent and the timeout never detects a dead peer. Fix: {NoPingFix}.");
+                $"{Calls.With(Calls.UseKeepAlive, profileName)}: the profile sets WebSocket:KeepAliveTimeout to {KeepAliveDuration.Format(timeout)} and no WebSocket:KeepAliveInterval, but the KeepAliveInterval of UseWebSockets is 0s (services.AddSignalR() turns it off, as SignalR sends keep-alive messages of its own, or other code set it), so no PING is ever sent and the timeout never detects a dead peer. Fix: {NoPingFix}.");
         }
     }
 
@@ -183,7 +183,7 @@ internal static class ServerWideSettings
     private static string Named(string what, string setting) => $"{what} ({setting})";
 
     /// <summary>How warning 3106 marks a Kestrel limit in force that code set after the call.</summary>
-    public static readonly string SetAfterTheCall = ReloadWatch.SetInCodeAfter("listenOptions.UseKeepAlive");
+    public static readonly string SetAfterTheCall = ReloadWatch.SetInCodeAfter(Calls.UseKeepAlive);
 
     /// <summary>
     /// For warning 3106: each Kestrel limit a profile set that other code changed since (what 3107 says), by the name
@@ -244,7 +244,7 @@ internal static class ServerWideSettings
         var said = ClosesFirstSaid.GetValue(server, static _ => new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase));
 
         // Each call has its say: the fix differs (UseTcpKeepAlive applies no Http:KeepAliveTimeout).
-        var call = $"listenOptions.{(tcpOnly ? "UseTcpKeepAlive" : "UseKeepAlive")}(\"{profileName}\")";
+        var call = Calls.With(tcpOnly ? Calls.UseTcpKeepAlive : Calls.UseKeepAlive, profileName);
         lock (said)
         {
             if (!said.TryAdd(call, null))
@@ -312,7 +312,7 @@ internal static class ServerWideSettings
             var (source, fixSets) = claimed is { } claim && claim.Value == inForce
                 ? (taken is not null ? "taken from the profile when Kestrel bound the endpoint" : $"server-wide: KeepAlive profile '{claim.Profile}' sets it on endpoint {claim.Endpoint.EndPoint}", $"{KeepAliveTimeout.Setting} in KeepAlive profile '{claim.Profile}'")
                 : (inForce == KeepAliveTimeout.Get(new KestrelServerLimits()) ? "Kestrel's default" : "set in code",
-                    tcpOnly ? $"k.Limits.KeepAliveTimeout in code, or {KeepAliveTimeout.Setting} in the profile applied with listenOptions.UseKeepAlive(\"{profileName}\") in place of UseTcpKeepAlive," : KeepAliveTimeout.Setting);
+                    tcpOnly ? $"k.Limits.KeepAliveTimeout in code, or {KeepAliveTimeout.Setting} in the profile applied with {Calls.With(Calls.UseKeepAlive, profileName)} in place of UseTcpKeepAlive," : KeepAliveTimeout.Setting);
             (string NotApplied, string? Fix) why = (tcpOnly, setByProfile) switch
             {
                 (true, _) => ($"{call} applies no {KeepAliveTimeout.Setting}, only the profile's Tcp section", null),
@@ -320,7 +320,7 @@ internal static class ServerWideSettings
 
                 // The profile's own is above the peer (its rules hold it): a restart applies it, once code after the call no longer wins over it.
                 (false, { } reloaded) => ($"the profile's {KeepAliveDuration.Format(reloaded)}, from a reload, reaches Kestrel at a restart, as warning 3106 says",
-                    (taken is not null && inForce != taken ? ReloadWatch.RemoveAssignments(["the assignments of k.Limits.KeepAliveTimeout in code after listenOptions.UseKeepAlive"]) + ", then " : string.Empty)
+                    (taken is not null && inForce != taken ? ReloadWatch.RemoveAssignments([$"the assignments of k.Limits.KeepAliveTimeout in code after {Calls.UseKeepAlive}"]) + ", then " : string.Empty)
                     + $"restart the service, so that Kestrel takes the profile's {KeepAliveTimeout.Setting} {KeepAliveDuration.Format(reloaded)}"),
             };
             rule = HttpProfileRules.ServerClosesFirst($"{KeepAliveTimeout.What} ({source}; {why.NotApplied})", inForce, peer, fixSets, why.Fix);
