@@ -253,7 +253,7 @@ internal static class ServerWideSettings
             }
         }
 
-        void Check() => SayIfKestrelClosesFirst(listenOptions, profileName, profiles.GetProfile(profileName), logger, said, call, tcpOnly);
+        void Check() => SayIfKestrelClosesFirst(listenOptions, profileName, profiles, logger, said, call, tcpOnly);
 
         WhenBound(listenOptions, Check);
 
@@ -294,9 +294,10 @@ internal static class ServerWideSettings
     // Warning 3110 when the rule's finding for the call differs from the one last said (null: the rule holds). The profile's own
     // rules hold its Http:KeepAliveTimeout to its peer; Kestrel's is held here wherever Kestrel runs without the profile's value:
     // UseTcpKeepAlive applies the Tcp section only, the profile sets none, or a reload changed it after Kestrel took it (3106).
-    private static void SayIfKestrelClosesFirst(ListenOptions listenOptions, string profileName, KeepAliveProfileOptions profile, ILogger logger, Dictionary<string, string?> said, string call, bool tcpOnly)
+    private static void SayIfKestrelClosesFirst(ListenOptions listenOptions, string profileName, IKeepAliveProfiles profiles, ILogger logger, Dictionary<string, string?> said, string call, bool tcpOnly)
     {
         var server = listenOptions.KestrelServerOptions;
+        var profile = profiles.GetProfile(profileName);
         var claimed = Claims.TryGetValue(server, out var claims) ? ClaimOf(claims, KeepAliveTimeout.Setting) : null;
 
         // What Kestrel took from this profile when it applied it (null: none, Kestrel's value is another profile's, the default or code's).
@@ -313,15 +314,21 @@ internal static class ServerWideSettings
                 ? (taken is not null ? "taken from the profile when Kestrel bound the endpoint" : $"server-wide: KeepAlive profile '{claim.Profile}' sets it on endpoint {claim.Endpoint.EndPoint}", $"{KeepAliveTimeout.Setting} in KeepAlive profile '{claim.Profile}'")
                 : (inForce == KeepAliveTimeout.Get(new KestrelServerLimits()) ? "Kestrel's default" : "set in code",
                     tcpOnly ? $"k.Limits.KeepAliveTimeout in code, or {KeepAliveTimeout.Setting} in the profile applied with {Calls.With(Calls.UseKeepAlive, profileName)} in place of UseTcpKeepAlive," : KeepAliveTimeout.Setting);
+
+            // Where the profile Kestrel took the value in force from now gives one above the peer (a reload, which Kestrel does not
+            // take: 3106), the restart that applies it is the fix; after removing an assignment in code that wins over it.
+            var restartApplies = claimed is { } from && from.Value == inForce && KeepAliveTimeout.Of(profiles.GetProfile(from.Profile)) is { } now && now != inForce && now > peer.Value
+                ? RestartApplies(taken is not null ? "the profile's" : $"KeepAlive profile '{from.Profile}''s", now)
+                : null;
             (string NotApplied, string? Fix) why = (tcpOnly, setByProfile) switch
             {
                 (true, _) => ($"{call} applies no {KeepAliveTimeout.Setting}, only the profile's Tcp section", null),
-                (false, null) => ($"the profile sets no {KeepAliveTimeout.Setting}", null),
+                (false, null) => ($"the profile sets no {KeepAliveTimeout.Setting}", restartApplies),
 
                 // The profile's own is above the peer (its rules hold it): a restart applies it, once code after the call no longer wins over it.
                 (false, { } reloaded) => ($"the profile's {KeepAliveDuration.Format(reloaded)}, from a reload, reaches Kestrel at a restart, as warning 3106 says",
-                    (taken is not null && inForce != taken ? ReloadWatch.RemoveAssignments([$"the assignments of k.Limits.KeepAliveTimeout in code after {Calls.UseKeepAlive}"]) + ", then " : string.Empty)
-                    + $"restart the service, so that Kestrel takes the profile's {KeepAliveTimeout.Setting} {KeepAliveDuration.Format(reloaded)}"),
+                    restartApplies ?? (taken is not null && inForce != taken ? $"{ReloadWatch.RemoveAssignments([$"the assignments of k.Limits.KeepAliveTimeout in code after {Calls.UseKeepAlive}"])}, then " : string.Empty)
+                        + RestartApplies("the profile's", reloaded)),
             };
             rule = HttpProfileRules.ServerClosesFirst($"{KeepAliveTimeout.What} ({source}; {why.NotApplied})", inForce, peer, fixSets, why.Fix);
         }
@@ -341,6 +348,10 @@ internal static class ServerWideSettings
             Log.KestrelKeepAliveTimeoutNotLongerThanPeer(logger, profileName, listenOptions.EndPoint.ToString() ?? "", rule);
         }
     }
+
+    // The fix of 3110 where a profile gives a keep-alive timeout above the peer that Kestrel has not taken (a reload: 3106).
+    private static string RestartApplies(string whose, TimeSpan value) =>
+        $"restart the service, so that Kestrel takes {whose} {KeepAliveTimeout.Setting} {KeepAliveDuration.Format(value)}";
 
     private static (string Profile, TimeSpan Value, ListenOptions Endpoint)? ClaimOf(Dictionary<string, (string Profile, TimeSpan Value, ListenOptions Endpoint)> claims, string setting)
     {

@@ -198,16 +198,35 @@ public sealed class KestrelKeepAliveTimeoutTests
             .And.EndWith("Fix: remove the assignments of k.Limits.KeepAliveTimeout in code after listenOptions.UseKeepAlive, which win over the profile, then restart the service, so that Kestrel takes the profile's Http:KeepAliveTimeout 9m.");
     }
 
+    // Two endpoints: 'short' sets Kestrel's one keep-alive timeout, 6m; 'edge' sets none, behind a 5m middlebox. One reload gives
+    // 'short' 9m (Kestrel keeps 6m, 3106) and moves 'edge''s middlebox to 8m: 3110 said to set 'short''s timeout above 8m,
+    // which it already is; only the restart that applies it helps.
+    [Fact]
+    public async Task Reload_PeerMovedOverTheKeepAliveTimeoutAnotherProfileSetAndHasRaisedSince_WarnsWithTheRestartAsTheFix()
+    {
+        var (warning, _) = await ReloadAsync(
+            new() { ["short:Http:KeepAliveTimeout"] = "6m", ["edge:Heartbeat:PeerIdleTimeout"] = "5m" },
+            new() { ["short:Http:KeepAliveTimeout"] = "9m", ["edge:Heartbeat:PeerIdleTimeout"] = "8m" },
+            static k => k.Listen(IPAddress.Loopback, 0, listen => listen.UseKeepAlive("short")));
+
+        warning.Should().Contain("(server-wide: KeepAlive profile 'short' sets it on endpoint 127.0.0.1:")
+            .And.Contain("is 6m, not longer than Heartbeat:PeerIdleTimeout 8m")
+            .And.EndWith("Fix: restart the service, so that Kestrel takes KeepAlive profile 'short''s Http:KeepAliveTimeout 9m.");
+    }
+
     // Profile 'edge' with Http:KeepAliveTimeout 6m behind a 5m middlebox on one UseKeepAlive endpoint, then `kestrel` (after the
-    // call); a reload moves both, to 9m behind 8m, which the profile's own rules pass. Returns the one 3110 said, and the timeout Kestrel runs with.
-    private static async Task<(string Warning, TimeSpan InForce)> ReloadPeerAndKeepAliveTimeoutAsync(Action<KestrelServerOptions> kestrel)
+    // call); a reload moves both, to 9m behind 8m, which the profile's own rules pass.
+    private static Task<(string Warning, TimeSpan InForce)> ReloadPeerAndKeepAliveTimeoutAsync(Action<KestrelServerOptions> kestrel) => ReloadAsync(
+        new() { ["edge:Heartbeat:PeerIdleTimeout"] = "5m", ["edge:Http:KeepAliveTimeout"] = "6m" },
+        new() { ["edge:Heartbeat:PeerIdleTimeout"] = "8m", ["edge:Http:KeepAliveTimeout"] = "9m" },
+        kestrel);
+
+    // Profiles from `before` (keys under KeepAlive:Profiles), one endpoint with UseKeepAlive("edge"), then `kestrel`; a reload
+    // saves `after`, which warning 3106 answers. Returns the one 3110 said, and the keep-alive timeout Kestrel runs with.
+    private static async Task<(string Warning, TimeSpan InForce)> ReloadAsync(Dictionary<string, string?> before, Dictionary<string, string?> after, Action<KestrelServerOptions> kestrel)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["KeepAlive:Profiles:edge:Heartbeat:PeerIdleTimeout"] = "5m",
-            ["KeepAlive:Profiles:edge:Http:KeepAliveTimeout"] = "6m",
-        });
+        builder.Configuration.AddInMemoryCollection(before.ToDictionary(static p => "KeepAlive:Profiles:" + p.Key, static p => p.Value));
         builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
         builder.Services.AddLogging(l => l.AddFakeLogging());
         builder.WebHost.UseKestrel(k =>
@@ -220,8 +239,11 @@ public sealed class KestrelKeepAliveTimeoutTests
         var logs = app.Services.GetRequiredService<FakeLogCollector>();
         logs.GetSnapshot().Should().NotContain(r => r.Id.Id == KeepAliveEventIds.KestrelKeepAliveTimeoutNotLongerThanPeer, "the control: start-up says nothing while the rule holds");
 
-        app.Configuration["KeepAlive:Profiles:edge:Heartbeat:PeerIdleTimeout"] = "8m";
-        app.Configuration["KeepAlive:Profiles:edge:Http:KeepAliveTimeout"] = "9m";
+        foreach (var (key, value) in after)
+        {
+            app.Configuration["KeepAlive:Profiles:" + key] = value;
+        }
+
         ((IConfigurationRoot)app.Configuration).Reload();
         var waited = Stopwatch.StartNew();
         while (!logs.GetSnapshot().Any(r => r.Id.Id == KeepAliveEventIds.ServerReloadNotApplied))
