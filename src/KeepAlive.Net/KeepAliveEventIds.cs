@@ -299,7 +299,10 @@ public static class KeepAliveEventIds
     /// <c>Http:KeepAliveTimeout</c>) has a <c>Heartbeat:PeerIdleTimeout</c>, and the keep-alive timeout Kestrel runs with (its
     /// default 130 s, a value set in code, or another endpoint's profile's) is not longer than the middlebox's: the server closes
     /// idle connections the balancer may reuse (502s); logged once Kestrel has bound the endpoint (when the host has started),
-    /// naming it by its bound address, with the fix of that call (Warning).
+    /// naming it by its bound address, with the fix of that call; said again after an accepted reload that breaks the rule anew,
+    /// including one that changes the profile's <c>Http:KeepAliveTimeout</c>, which Kestrel does not take (3106): the timeout
+    /// Kestrel took, or one set in code after the call, is then held to the new peer and the fix is the restart that applies
+    /// the profile's (Warning).
     /// </summary>
     public const int KestrelKeepAliveTimeoutNotLongerThanPeer = 3110;
 
