@@ -79,7 +79,7 @@ internal static class CaptureFile
             var decoded = true;
             try
             {
-                segment = Decode(frames, (double)(raw.Timeval.Value - start.Value), raw);
+                segment = Decode(frames, (double)(raw.Timeval.Value - start.Value), raw, WireLength(capture, raw));
             }
             catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or InvalidOperationException or NotImplementedException)
             {
@@ -124,12 +124,16 @@ internal static class CaptureFile
         };
     }
 
-    private static TcpSegment? Decode(long frame, double time, RawCapture raw)
+    /// <summary>How long the frame was on the wire: the record's original length, of which the snap length may have kept less (RawCapture's PacketLength is what was kept).</summary>
+    private static int WireLength(PacketCapture capture, RawCapture raw) =>
+        capture.Header is PcapHeader header ? (int)Math.Min(header.PacketLength, int.MaxValue) : raw.Data.Length;
+
+    private static TcpSegment? Decode(long frame, double time, RawCapture raw, int wireLength)
     {
         // PacketDotNet returns no packet at all for a frame its link type's parser refuses whole (an IEEE 802.11 frame).
         var packet = Packet.ParsePacket(raw.LinkLayerType, raw.Data);
         var ip = packet?.Extract<IPPacket>();
-        var tcp = packet?.Extract<TcpPacket>();
+        var tcp = packet?.Extract<TcpPacket>() ?? BigTcp(ip, raw);
         if (ip is null || tcp is null)
         {
             return null;
@@ -138,8 +142,14 @@ internal static class CaptureFile
         // The payload length the sender meant, from the IP header, as Wireshark computes it (not what the snap length
         // kept): from the end of the TCP header to the end of the IP datagram, so IPv6 extension headers, which IPv6's
         // payload length counts, are no TCP payload (PacketDotNet reads an IPv4 total length of 0, a TSO capture, from the frame).
+        // An IPv6 payload length of 0 is a BIG TCP segment (see BigTcp): its datagram ends where the frame ended on the wire.
         var start = tcp.HeaderSegment.Offset + tcp.HeaderSegment.Length;
-        var ipEnd = ip.HeaderSegment.Offset + (ip is IPv4Packet v4 ? v4.TotalLength : IPv6Fields.HeaderLength + ((IPv6Packet)ip).PayloadLength);
+        var ipEnd = ip switch
+        {
+            IPv4Packet v4 => ip.HeaderSegment.Offset + v4.TotalLength,
+            IPv6Packet { PayloadLength: 0 } => wireLength,
+            _ => ip.HeaderSegment.Offset + IPv6Fields.HeaderLength + ((IPv6Packet)ip).PayloadLength,
+        };
         var payload = Math.Max(0, ipEnd - start);
         var flags = (tcp.Finished ? TcpFlags.Fin : 0) | (tcp.Synchronize ? TcpFlags.Syn : 0) | (tcp.Reset ? TcpFlags.Rst : 0) | (tcp.Acknowledgment ? TcpFlags.Ack : 0);
         // What the capture kept of the payload, read from the frame itself: PacketDotNet trusts the IP length and fails
@@ -148,5 +158,21 @@ internal static class CaptureFile
         return new TcpSegment(frame, time,
             new IPEndPoint(ip.SourceAddress, tcp.SourcePort), new IPEndPoint(ip.DestinationAddress, tcp.DestinationPort),
             tcp.SequenceNumber, tcp.AcknowledgmentNumber, flags, payload, tcp.WindowSize, ip.TimeToLive, kept);
+    }
+
+    /// <summary>
+    /// The TCP segment of an IPv6 datagram whose payload length is 0: one too large for the field, captured before the NIC
+    /// split it (BIG TCP, with or without the jumbo payload option of RFC 2675). PacketDotNet takes the 0 at its word and
+    /// finds no TCP in it, so the segment is read from after the extension headers to the end of the frame.
+    /// </summary>
+    private static TcpPacket? BigTcp(IPPacket? ip, RawCapture raw)
+    {
+        if (ip is not IPv6Packet { PayloadLength: 0, Protocol: ProtocolType.Tcp } v6)
+        {
+            return null;
+        }
+
+        var start = v6.HeaderSegment.Offset + IPv6Fields.HeaderLength + v6.ExtensionHeadersLength;
+        return start < raw.Data.Length ? new TcpPacket(new PacketDotNet.Utils.ByteArraySegment(raw.Data, start, raw.Data.Length - start)) : null;
     }
 }

@@ -286,6 +286,61 @@ public sealed class AnalyzeSyntheticTests : IDisposable
         AnalyzeResult.ProbeFrames(result.SingleFlow).Should().Equal(6);
     }
 
+    [Theory]
+    // Linux's BIG TCP: a segment larger than 64 KiB, seen before the NIC splits it, has an IPv6 payload length of 0, with
+    // no extension header (Linux 6.x) or a jumbo payload option (RFC 2675); either read as an IPv6 packet without TCP,
+    // so its 10 bytes were lost and the probe after them (SND.NXT - 1 = 1010) was out of place and no probe.
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    // tcpdump -s cut the frame: the payload is what the frame was on the wire, not what the snap length kept.
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public async Task Analyze_Ipv6PayloadLengthZero_BigTcpSegmentIsReadToTheEndOfTheFrameOnTheWire(bool jumboOption, bool cut)
+    {
+        // Without the jumbo option the flow has no extension header at all, as Linux sends it.
+        byte[] Frame(bool fromClient, uint seq, uint ack, byte flags, int payload)
+        {
+            var frame = Ipv6Frame(fromClient, seq, ack, flags, payload);
+            if (jumboOption)
+            {
+                return frame;
+            }
+
+            byte[] bare = [.. frame.Where(static (_, i) => i is < 14 + 40 or >= 14 + 48)];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(bare.AsSpan(14 + 4), (ushort)(20 + payload));
+            bare[14 + 6] = 6; // TCP next
+            return bare;
+        }
+
+        var big = Frame(true, 1001, 5001, 0x10, 10);
+        var ip = big.AsSpan(14);
+        ip[4] = ip[5] = 0;
+        if (jumboOption)
+        {
+            ip[42] = 0xC2; // jumbo payload: 4 bytes, the length after the fixed header
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(ip[44..], 8 + 20 + 10);
+        }
+
+        var file = new SyntheticCapture()
+            .AddFrame(0, Frame(true, 1000, 0, 0x02, 0)).AddFrame(0.0005, Frame(false, 5000, 1001, 0x12, 0)).AddFrame(0.001, Frame(true, 1001, 5001, 0x10, 0))
+            .AddFrame(0.1, big).AddFrame(0.101, Frame(false, 5001, 1011, 0x10, 0))
+            .AddFrame(1.101, Frame(true, 1010, 5001, 0x10, 0)).AddFrame(1.102, Frame(false, 5001, 1011, 0x10, 0))
+            .Write(Path.Combine(_folder, "big-tcp.pcap"));
+        if (cut)
+        {
+            // Keeps 6 of the 10 bytes of the big segment, and the other frames whole.
+            TestEnvironment.Require(KeepAlive.Net.Tests.TestSupport.NetworkNamespace.Run("editcap", "-h").ExitCode == 0, "editcap (Wireshark) is missing: apt-get install tshark");
+            var whole = file;
+            file = Path.Combine(_folder, "big-tcp-cut.pcap");
+            KeepAlive.Net.Tests.TestSupport.NetworkNamespace.Run("editcap", "-s", (big.Length - 4).ToString(System.Globalization.CultureInfo.InvariantCulture), whole, file).ExitCode.Should().Be(0);
+        }
+
+        using var result = await AnalyzeResult.RunAsync(file);
+
+        AnalyzeResult.ProbeFrames(result.SingleFlow).Should().Equal(6);
+        result.SingleFlow.GetProperty("retransmissions").GetInt32().Should().Be(0);
+    }
+
     [Fact]
     public async Task Analyze_Pcapng_SameFindingsAsPcap()
     {
