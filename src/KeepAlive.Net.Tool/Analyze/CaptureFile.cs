@@ -130,6 +130,10 @@ internal static class CaptureFile
 
     private static TcpSegment? Decode(long frame, double time, RawCapture raw, int wireLength)
     {
+        // PacketDotNet writes the length the frame kept over an IPv4 total length of 0, in the frame: the headers as the
+        // file holds them are copied first (every link type's IP header starts within the first bytes).
+        Span<byte> headers = stackalloc byte[Math.Min(raw.Data.Length, 256)];
+        raw.Data.AsSpan(0, headers.Length).CopyTo(headers);
         // PacketDotNet returns no packet at all for a frame its link type's parser refuses whole (an IEEE 802.11 frame).
         var packet = Packet.ParsePacket(raw.LinkLayerType, raw.Data);
         var ip = packet?.Extract<IPPacket>();
@@ -141,11 +145,14 @@ internal static class CaptureFile
 
         // The payload length the sender meant, from the IP header, as Wireshark computes it (not what the snap length
         // kept): from the end of the TCP header to the end of the IP datagram, so IPv6 extension headers, which IPv6's
-        // payload length counts, are no TCP payload (PacketDotNet reads an IPv4 total length of 0, a TSO capture, from the frame).
-        // An IPv6 payload length of 0 is a BIG TCP segment (see BigTcp): its datagram ends where the frame ended on the wire.
+        // payload length counts, are no TCP payload. An IP length of 0 is a segment seen before the NIC split it (an IPv4
+        // TSO capture, IPv6 BIG TCP: see BigTcp): its datagram ends where the frame ended on the wire, not where the snap
+        // length cut it.
         var start = tcp.HeaderSegment.Offset + tcp.HeaderSegment.Length;
+        var lengthField = ip.HeaderSegment.Offset + 2;
         var ipEnd = ip switch
         {
+            IPv4Packet when lengthField + 2 <= headers.Length && System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(headers[lengthField..]) == 0 => wireLength,
             IPv4Packet v4 => ip.HeaderSegment.Offset + v4.TotalLength,
             IPv6Packet { PayloadLength: 0 } => wireLength,
             _ => ip.HeaderSegment.Offset + IPv6Fields.HeaderLength + ((IPv6Packet)ip).PayloadLength,

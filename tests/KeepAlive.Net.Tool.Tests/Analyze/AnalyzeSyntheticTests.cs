@@ -269,17 +269,24 @@ public sealed class AnalyzeSyntheticTests : IDisposable
         flow.GetProperty("retransmissions").GetInt32().Should().Be(0);
     }
 
-    [Fact]
-    public async Task Analyze_Ipv4TotalLengthZero_ThePayloadIsWhatTheFrameCarries()
+    [Theory]
+    [InlineData(false)]
+    // tcpdump -s cut the frame: PacketDotNet read the length from the bytes kept, 6 of the 10, and the probe was lost.
+    [InlineData(true)]
+    public async Task Analyze_Ipv4TotalLengthZero_ThePayloadIsWhatTheFrameCarriedOnTheWire(bool cut)
     {
-        // A capture of a TSO/BIG TCP segment has an IPv4 total length of 0: its 10 bytes must count (PacketDotNet reads
-        // the length from the frame then), or the probe after them (SND.NXT - 1 = 1010) is out of place and no probe.
+        // A capture of a TSO/BIG TCP segment has an IPv4 total length of 0: its 10 bytes must count, or the probe after
+        // them (SND.NXT - 1 = 1010) is out of place and no probe.
         var tso = new SyntheticCapture().Add(0.1, true, 1001, 5001, ".", payload: 10).Frame(0);
         tso[14 + 2] = 0;
         tso[14 + 3] = 0;
         var file = Handshake().AddFrame(0.1, tso).Add(0.101, false, 5001, 1011, ".")
             .Add(1.101, true, 1010, 5001, ".").Add(1.102, false, 5001, 1011, ".")
             .Write(Path.Combine(_folder, "tso.pcap"));
+        if (cut)
+        {
+            file = CutBySnapLength(file, tso.Length - 4);
+        }
 
         using var result = await AnalyzeResult.RunAsync(file);
 
@@ -329,10 +336,7 @@ public sealed class AnalyzeSyntheticTests : IDisposable
         if (cut)
         {
             // Keeps 6 of the 10 bytes of the big segment, and the other frames whole.
-            TestEnvironment.Require(KeepAlive.Net.Tests.TestSupport.NetworkNamespace.Run("editcap", "-h").ExitCode == 0, "editcap (Wireshark) is missing: apt-get install tshark");
-            var whole = file;
-            file = Path.Combine(_folder, "big-tcp-cut.pcap");
-            KeepAlive.Net.Tests.TestSupport.NetworkNamespace.Run("editcap", "-s", (big.Length - 4).ToString(System.Globalization.CultureInfo.InvariantCulture), whole, file).ExitCode.Should().Be(0);
+            file = CutBySnapLength(file, big.Length - 4);
         }
 
         using var result = await AnalyzeResult.RunAsync(file);
@@ -725,6 +729,15 @@ public sealed class AnalyzeSyntheticTests : IDisposable
         tcp[13] = flags;
         System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(tcp[14..], 502);
         return frame;
+    }
+
+    /// <summary>A copy of <paramref name="file"/> as tcpdump -s <paramref name="snapLength"/> would have written it (editcap -s): longer frames cut, their length on the wire kept.</summary>
+    private static string CutBySnapLength(string file, int snapLength)
+    {
+        TestEnvironment.Require(KeepAlive.Net.Tests.TestSupport.NetworkNamespace.Run("editcap", "-h").ExitCode == 0, "editcap (Wireshark) is missing: apt-get install tshark");
+        var cut = Path.ChangeExtension(file, ".cut.pcap");
+        KeepAlive.Net.Tests.TestSupport.NetworkNamespace.Run("editcap", "-s", snapLength.ToString(System.Globalization.CultureInfo.InvariantCulture), file, cut).ExitCode.Should().Be(0);
+        return cut;
     }
 
     private static SyntheticCapture Handshake() => new SyntheticCapture()
