@@ -141,6 +141,7 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
                 StartMessage();
             }
 
+            var messageGoesOn = false;
             try
             {
                 var cancelledBefore = cancellationToken.IsCancellationRequested; // then the inner writer writes nothing of `source`
@@ -159,6 +160,14 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
                     path.MessageFailed(failure); // a writer over a stream whose write failed midway: no heartbeat may follow
                     throw;
                 }
+                catch (OperationCanceledException) when (cancelledBefore && HoldsUnflushedBytes)
+                {
+                    // Nothing was committed: the bytes advanced before this call (the message's header) still wait in the
+                    // inner writer, so the message is unfinished and keeps the path. A heartbeat let in now would be
+                    // flushed right behind that header, inside the message: it waits for the call that finishes it.
+                    messageGoesOn = true;
+                    throw;
+                }
 
                 ObserveCancel(result);
                 ObserveReader(result);
@@ -167,7 +176,10 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
             }
             finally
             {
-                EndMessage();
+                if (!messageGoesOn)
+                {
+                    EndMessage();
+                }
             }
         }
         finally
@@ -660,6 +672,10 @@ internal sealed class ActivityPipeWriter(PipeWriter inner, ActivityWritePath pat
     }
 
     private bool InMessage => Volatile.Read(ref _inMessage) != 0;
+
+    // The application's bytes advanced (or held bytes written) and not yet committed by a flush: counted by the inner writer
+    // when it can count them, otherwise what this writer saw advanced since its last flush.
+    private bool HoldsUnflushedBytes => inner.CanGetUnflushedBytes ? inner.UnflushedBytes > 0 : _unflushed;
 
     // The caller has just taken the write path.
     private void StartMessage() => Volatile.Write(ref _inMessage, 1);

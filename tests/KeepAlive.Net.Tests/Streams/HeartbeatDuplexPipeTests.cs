@@ -260,6 +260,38 @@ public sealed class HeartbeatDuplexPipeTests
         await transport.AssertMessageWholeThenOnlyHeartbeatsAsync(received, ct);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Output_OverATransportPipe_MessageBegunWithAdvanceThenACallCancelledBeforeItStarts_NoHeartbeatGoesInsideTheMessage(bool writeAsync)
+    {
+        // The application advances a message's header (GetSpan/Advance, not flushed), then its WriteAsync of the body (or its
+        // FlushAsync) is called with a token already cancelled: the Pipe returns cancelled before it commits anything. The
+        // write path was let go with the header still uncommitted in the pipe, and the heartbeat due then was written after
+        // it and flushed with it: the peer read the header, a heartbeat, then the body (framing broken).
+        var ct = TestContext.Current.CancellationToken;
+        using var transport = new SlowPeerTransport(ct);
+        var received = new ReceivedBytes(transport.Server); // the peer reads
+        var pipe = new HeartbeatDuplexPipe(new StreamDuplexPipe(PipeReader.Create(transport.Network), transport.Pipe.Writer));
+        await using var scheduler = new HeartbeatScheduler();
+        using var registration = transport.Watch(pipe.RegisterHeartbeat(scheduler, SlowPeerTransport.Heartbeat, SlowPeerTransport.Beats(TimeSpan.FromMilliseconds(50))));
+        const int Header = 5;
+        SlowPeerTransport.Message.AsSpan(0, Header).CopyTo(pipe.Output.GetSpan(Header));
+        pipe.Output.Advance(Header);
+        var body = SlowPeerTransport.Message.AsMemory(Header);
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await pipe.Output.Awaiting(o => writeAsync ? o.WriteAsync(body, cancelled.Token).AsTask() : o.FlushAsync(cancelled.Token).AsTask())
+            .Should().ThrowAsync<OperationCanceledException>();
+        await Task.Delay(500, ct); // heartbeats come due every 50 ms meanwhile
+
+        await pipe.Output.WriteAsync(body, ct); // the application finishes its message
+        await transport.AssertHeartbeatsGoOnAsync(registration, received, ct);
+        await pipe.Output.CompleteAsync();
+        await transport.AssertMessageWholeThenOnlyHeartbeatsAsync(received, ct);
+    }
+
     [Fact]
     public async Task Heartbeat_OverAStreamWhoseWritesCompleteAsynchronously_SentNotFailedAsPeerNotReading()
     {
