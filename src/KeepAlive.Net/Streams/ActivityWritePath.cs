@@ -121,6 +121,9 @@ internal sealed class ActivityWritePath
     /// <summary>Gets whether the wrapper is disposed (<see cref="Close"/>).</summary>
     public bool IsClosed => _closing.IsCancellationRequested;
 
+    /// <summary>Gets a token cancelled when the wrapper is disposed (<see cref="Close"/>).</summary>
+    public CancellationToken Closing => _closing.Token;
+
     /// <summary>Refuses an application's write or flush through a message still open when the wrapper was disposed (<see cref="Close"/>).</summary>
     /// <exception cref="ObjectDisposedException">The wrapper is disposed.</exception>
     public void ThrowIfClosed()

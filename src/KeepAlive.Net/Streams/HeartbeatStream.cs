@@ -58,7 +58,9 @@ public sealed class HeartbeatStream : Stream
     /// <see langword="true"/> to leave <paramref name="innerStream"/> open when this stream is disposed, to use it on its own
     /// (to upgrade it to TLS, say): disposing then stops the heartbeat and waits for one still being written to it (one
     /// waiting for room from a slow peer) at most the inner stream's <see cref="Stream.WriteTimeout"/>, then throws
-    /// <see cref="IOException"/>, so the stream comes back free.
+    /// <see cref="IOException"/>, so the stream comes back free. Over a <see cref="Pipe"/>'s writer seen as a stream
+    /// (<see cref="PipeWriter.AsStream(bool)"/>), which has no write timeout, disposing ends that heartbeat's wait for the
+    /// pipe's reader at once: its bytes stay whole in the pipe and leave when the peer reads.
     /// </param>
     public HeartbeatStream(Stream innerStream, bool leaveOpen = false)
     {
@@ -475,13 +477,15 @@ public sealed class HeartbeatStream : Stream
 
     // Once started, the write is not cancelled: a stream write cannot be withdrawn (cancelling one that waits for room stops
     // it after part of the heartbeat went out, and the next message would follow that part). A registration stopped meanwhile
-    // lets it end when the peer makes room; one whose stream is disposed under it is cancelled, neither sent nor failed.
+    // lets it end when the peer makes room; one whose stream is disposed under it is cancelled, neither sent nor failed. Over
+    // a Pipe's own writer seen as a stream, disposing ends the write's wait for the pipe's reader (PipeWait.WaitEndedBy): the
+    // heartbeat is whole in the pipe, and a DisposeAsync (leaveOpen) waiting for it returns, since that stream has no WriteTimeout.
     private async ValueTask WritePayloadAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         try
         {
-            await _inner.WriteAsync(payload, CancellationToken.None).ConfigureAwait(false);
+            await _inner.WriteAsync(payload, PipeWait.WaitEndedBy(_innerPipe, _path.Closing)).ConfigureAwait(false);
             await FlushHeartbeatAsync(_inner).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is not OperationCanceledException && cancellationToken.IsCancellationRequested)
@@ -506,7 +510,8 @@ public sealed class HeartbeatStream : Stream
     // Flushes a heartbeat written through `through`. A stream over a pipe (PipeWriter.AsStream()) drops its flush's result, so
     // it never tells that the pipe's reader (the transport) has completed: its writes then go nowhere and each heartbeat counted
     // as sent for ever. Its pipe writer is flushed instead (all that stream's Flush does), and a completed reader closes the
-    // connection for good, as HeartbeatDuplexPipe sees it. Never cancelled: a flush stopped midway would cut the heartbeat.
+    // connection for good, as HeartbeatDuplexPipe sees it. Never cancelled: a flush stopped midway would cut the heartbeat
+    // (a Pipe's own writer, which stops only its wait, by the stream's disposal: WritePayloadAsync).
     private ValueTask FlushHeartbeatAsync(Stream through)
     {
         if (_innerPipe is null)
@@ -514,7 +519,7 @@ public sealed class HeartbeatStream : Stream
             return new ValueTask(through.FlushAsync(CancellationToken.None));
         }
 
-        var flush = _innerPipe.FlushAsync(CancellationToken.None);
+        var flush = _innerPipe.FlushAsync(PipeWait.WaitEndedBy(_innerPipe, _path.Closing));
         if (flush.IsCompleted)
         {
             ThrowIfReaderCompleted(flush.Result);

@@ -64,5 +64,13 @@ internal static class PipeWait
         return new FlushResult(isCanceled: false, isCompleted: result.IsCompleted);
     }
 
+    /// <summary>
+    /// The token for a heartbeat's asynchronous write or flush (the scheduler's thread) through <paramref name="pipe"/>: a
+    /// <see cref="Pipe"/>'s own writer has committed the bytes when it waits for its reader, so <paramref name="stop"/> (the
+    /// wrapper disposed) may end that wait and the heartbeat stays whole in the pipe, leaving when the peer reads; any other
+    /// writer's write (a stream's) cannot be withdrawn, and gets no token.
+    /// </summary>
+    public static CancellationToken WaitEndedBy(PipeWriter? pipe, CancellationToken stop) => IsPipes(pipe) ? stop : CancellationToken.None;
+
     private static bool IsPipes([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] PipeWriter? writer) => writer?.GetType() == PipesOwnWriter;
 }

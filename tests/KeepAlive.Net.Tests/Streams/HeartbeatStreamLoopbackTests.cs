@@ -255,6 +255,42 @@ public sealed class HeartbeatStreamLoopbackTests
     }
 
     [Fact]
+    public async Task OverATransportPipeAsStream_DisposeLeavingItOpenWhileTheSchedulersHeartbeatWaitsForASlowPeer_ReturnsAndTheHeartbeatLeavesWholeOnceThePeerReads()
+    {
+        // A HeartbeatStream (leaveOpen) over a transport's Pipe seen as a stream, behind a peer that does not read
+        // (SlowPeerTransport): the scheduler's heartbeat (more than the socket and the pipe's pause threshold take) waited for
+        // the pipe's reader, and DisposeAsync waited for that write for the inner stream's WriteTimeout, which a pipe's stream
+        // does not have: it waited until the peer read.
+        var ct = TestContext.Current.CancellationToken;
+        var bound = TimeSpan.FromSeconds(10); // generous: a loaded 2-core machine; without the fix it waits for the peer, which reads only after it
+        using var transport = new SlowPeerTransport(ct);
+        var stream = new HeartbeatStream(transport.Pipe.Writer.AsStream(), leaveOpen: true);
+        await using var scheduler = new HeartbeatScheduler();
+        var registration = transport.Watch(stream.RegisterHeartbeat(scheduler, LargeHeartbeat, SlowPeerTransport.Beats(TimeSpan.FromMilliseconds(100))));
+        ReceivedBytes received;
+        long sent;
+        try
+        {
+            await Task.Delay(1000, ct); // heartbeats come due every 100 ms: the first waits for the pipe's reader, holding the others back
+            sent = registration.GetStatistics().Sent;
+            sent.Should().Be(0, "the scheduler's first heartbeat still waits for the peer");
+
+            var dispose = stream.DisposeAsync().AsTask();
+            (await Task.WhenAny(dispose, Task.Delay(bound, ct))).Should().BeSameAs(dispose, "disposing does not wait for the peer: a pipe's stream has no WriteTimeout");
+            await dispose;
+        }
+        finally
+        {
+            received = new ReceivedBytes(transport.Server); // the peer reads again
+        }
+
+        await transport.Pipe.Writer.CompleteAsync(); // the application, which kept the pipe, closes it
+        var wire = await transport.WireAsync(received, ct);
+        wire.Length.Should().Be(LargeHeartbeat.Length, "the heartbeat that waited leaves whole once the peer reads, and no other was written after the disposal");
+        wire.Should().OnlyContain(b => b == LargeHeartbeat[0]);
+    }
+
+    [Fact]
     public async Task DisposeLeavingTheInnerStreamOpen_WhileAHeartbeatWaitsForRoom_ReturnsOnceTheHeartbeatIsWritten()
     {
         // leaveOpen hands the connection back (to upgrade it to TLS, say): DisposeAsync returned at once while the heartbeat

@@ -76,10 +76,7 @@ internal sealed class SlowPeerTransport : IDisposable
     /// <summary>Once the application completed the pipe's writer: the peer read whole heartbeats, the message whole, then only whole heartbeats (and <paramref name="next"/>, whole, if it went out).</summary>
     public async Task AssertMessageWholeThenOnlyHeartbeatsAsync(ReceivedBytes received, CancellationToken cancellationToken, byte[]? next = null)
     {
-        await SendLoop.WaitAsync(Bound, cancellationToken);
-        _connection.Client.Shutdown(SocketShutdown.Send);
-        await received.Completion.WaitAsync(Bound, cancellationToken);
-        var wire = received.Snapshot();
+        var wire = await WireAsync(received, cancellationToken);
         var start = 0;
         while (wire.AsSpan(start).StartsWith(Heartbeat))
         {
@@ -91,6 +88,15 @@ internal sealed class SlowPeerTransport : IDisposable
         var heartbeats = $"(?:{Regex.Escape(Encoding.ASCII.GetString(Heartbeat))})*";
         var nextWhole = next is null ? string.Empty : $"(?:{Regex.Escape(Encoding.ASCII.GetString(next))}{heartbeats})?";
         Encoding.ASCII.GetString(wire, after, wire.Length - after).Should().MatchRegex($"^{heartbeats}{nextWhole}$", "only whole heartbeats follow it (and the next message, whole)");
+    }
+
+    /// <summary>Once the application completed the pipe's writer: everything the peer read, to the end of the connection.</summary>
+    public async Task<byte[]> WireAsync(ReceivedBytes received, CancellationToken cancellationToken)
+    {
+        await SendLoop.WaitAsync(Bound, cancellationToken);
+        _connection.Client.Shutdown(SocketShutdown.Send);
+        await received.Completion.WaitAsync(Bound, cancellationToken);
+        return received.Snapshot();
     }
 
     public void Dispose()
