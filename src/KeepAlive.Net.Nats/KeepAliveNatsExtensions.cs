@@ -37,7 +37,10 @@ public static class KeepAliveNatsExtensions
     /// the log line says the <c>Tcp</c> section is not; the options returned then carry the profile in a
     /// <see cref="NatsWebSocketOpts.ConfigureClientWebSocketOptions"/> that runs yours, so a copy of them takes the same one. A <see cref="NatsOpts.PingInterval"/> or
     /// <see cref="NatsOpts.MaxPingOut"/> set by hand is kept unless the profile sets the matching value; then the profile
-    /// wins and a warning says so (event 3202). NATS.Net sends its PINGs from a thread-pool timer; the kernel's keep-alive
+    /// wins and a warning says so (event 3202). One set after this call on a copy of the options it returns
+    /// (<c>with { PingInterval = ... }</c>) is seen at each TCP connection: within what the profile's heartbeat asks it is yours
+    /// (said once, event 3201); outside it warning 3202 gives the bound and the connection is refused, as NATS.Net keeps the
+    /// options it was given and the value cannot be put back. NATS.Net sends its PINGs from a thread-pool timer; the kernel's keep-alive
     /// is what no thread-pool starvation can delay.
     /// </remarks>
     public static NatsOpts UseKeepAlive(this NatsOpts options, IKeepAliveProfiles profiles, string profileName)
@@ -64,7 +67,7 @@ public static class KeepAliveNatsExtensions
         }
 
         int? yourMaxPingOut = options.MaxPingOut != NatsOpts.Default.MaxPingOut ? options.MaxPingOut : null;
-        var taken = new NatsProfileTaken(settings.ProfileName);
+        var taken = new NatsProfileTaken(settings.ProfileName) { PingIntervalLeft = settings.HeartbeatInterval ?? result.PingInterval };
 
         if (settings.HeartbeatInterval is { } interval)
         {

@@ -24,6 +24,9 @@ internal sealed class NatsProfileTaken(string profileName)
     /// <summary>Gets the <see cref="NatsOpts.PingInterval"/> and <see cref="NatsOpts.MaxPingOut"/> set for the profile, and those they replaced (yours, or NATS.Net's own).</summary>
     public TakenValues Values { get; } = new();
 
+    /// <summary>Gets the <see cref="NatsOpts.PingInterval"/> <c>UseKeepAlive</c> left: the profile's <c>Heartbeat:Interval</c>, or the one it kept; a copy of the options connecting with another one set it afterwards.</summary>
+    public TimeSpan PingIntervalLeft { get; init; }
+
     /// <summary>What an earlier <c>UseKeepAlive</c> applied to these options (or the options they were copied from), or <see langword="null"/>.</summary>
     public static NatsProfileTaken? Of(NatsOpts options) =>
         options.SocketConnectionFactory is KeepAliveNatsSocketConnectionFactory ours ? ours.Taken ?? new(ours.ProfileName)

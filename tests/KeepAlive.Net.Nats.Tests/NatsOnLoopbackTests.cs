@@ -242,6 +242,39 @@ public sealed class NatsOnLoopbackTests(NatsOnLoopback servers) : IClassFixture<
         profiles.Messages(KeepAliveEventIds.ClientReloadNotApplied).Should().ContainSingle("no connection keeps the values any more");
     }
 
+    [Fact]
+    public async Task UseKeepAlive_PingIntervalSetOnAWithCopyAfterwards_OneThatMissesThePeerIsRefusedWithAWarningAndOneThatKeepsItIsTakenAsYours()
+    {
+        // `opts with { PingInterval = 5m }` after UseKeepAlive connected silently: the copy carries the package's socket
+        // factory, so its sockets got the profile, but NATS.Net ran the 5m PingInterval under a profile whose
+        // Heartbeat:PeerIdleTimeout (Azure's 4m) allows at most 2m, and nothing said the peer would drop the idle connection first.
+        using var profiles = ClientProfiles.InCode("events", p => (p.Heartbeat.Interval, p.Heartbeat.PeerIdleTimeout) = (TimeSpan.FromSeconds(20), PeerIdleTimeout.AzureLoadBalancer));
+        // NATS.Net ends a failed connect in "can not connect uris" and logs the cause through its own LoggerFactory.
+        var loggers = profiles.Services.GetRequiredService<ILoggerFactory>();
+        var options = (Options("nats", servers.Plain.EndPoint) with { LoggerFactory = loggers }).UseKeepAlive(profiles.Profiles, "events");
+        var missing = options with { PingInterval = TimeSpan.FromMinutes(5) };
+
+        await using (var nats = new NatsConnection(missing))
+        {
+            await FluentActions.Awaiting(() => nats.ConnectAsync().AsTask()).Should().ThrowAsync<NatsException>("a 5m PingInterval cannot keep a 4m peer idle timeout");
+        }
+
+        profiles.Logs.GetSnapshot().Select(r => r.Exception?.Message).Should().Contain(m => m != null && m.Contains("NatsOpts.PingInterval 5m, set after UseKeepAlive", StringComparison.Ordinal) && m.Contains("the connection is refused", StringComparison.Ordinal));
+
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().ContainSingle().Which.Should()
+            .Contain("NatsOpts.PingInterval (after UseKeepAlive) was set by hand to 5m").And.Contain("Heartbeat:PeerIdleTimeout AzureLoadBalancer (4m)");
+
+        var within = options with { PingInterval = TimeSpan.FromMinutes(1) };
+        await using (var nats = new NatsConnection(within))
+        {
+            await nats.PingAsync(TestContext.Current.CancellationToken);
+            nats.Opts.PingInterval.Should().Be(TimeSpan.FromMinutes(1), "within the peer's 2m it is yours");
+        }
+
+        profiles.Messages(KeepAliveEventIds.ClientProfileApplied).Should().ContainSingle(m => m.Contains("NatsOpts.PingInterval (after UseKeepAlive) is set by hand to 1m", StringComparison.Ordinal));
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().ContainSingle("the control: one within the profile gives no warning");
+    }
+
     private static async Task<WeakReference> ReloadWhileAConnectionLivesThenDisposeAsync(ClientProfiles profiles, IConfigurationRoot configuration, NatsOpts options)
     {
         var nats = new NatsConnection(options.UseKeepAlive(profiles.Profiles, "events"));
