@@ -42,6 +42,8 @@ public static class KeepAliveRabbitMQExtensions
     /// A <see cref="ConnectionFactory.RequestedHeartbeat"/> of yours that the profile leaves to you, over what
     /// <c>Heartbeat:PeerIdleTimeout</c> allows, is refused here; one set after this call is seen at each
     /// <c>CreateConnectionAsync</c>: over it, it goes back to the value this call left (warning 3202), else it is yours (said once, event 3201).
+    /// <c>CreateConnectionAsync(IEndpointResolver, ...)</c> is not watched: it does not ask <see cref="ConnectionFactory.EndpointResolverFactory"/>,
+    /// so neither a RequestedHeartbeat nor a SocketFactory set after this call is seen there (call <c>UseKeepAlive</c> again after setting them).
     /// </remarks>
     public static ConnectionFactory UseKeepAlive(this ConnectionFactory factory, IKeepAliveProfiles profiles, string profileName)
     {

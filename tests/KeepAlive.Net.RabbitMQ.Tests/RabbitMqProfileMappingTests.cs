@@ -420,6 +420,25 @@ public sealed class RabbitMqProfileMappingTests
     }
 
     [Fact]
+    public async Task UseKeepAlive_RequestedHeartbeatSetAfterwardsThenCreateConnectionWithAnEndpointResolver_NotSeenAsDocumented()
+    {
+        // The limit CLIENTS.md and UseKeepAlive's remarks state: CreateConnectionAsync(IEndpointResolver, ...) does not ask
+        // EndpointResolverFactory, where a RequestedHeartbeat set after UseKeepAlive is judged, and RabbitMQ.Client reads the
+        // heartbeat before its SocketFactory (ours) runs: the 5m is requested and nothing says so. UseKeepAlive again takes it.
+        using var profiles = ClientProfiles.InCode("orders", p => (p.Heartbeat.Interval, p.Heartbeat.PeerIdleTimeout) = (TimeSpan.FromSeconds(20), PeerIdleTimeout.AzureLoadBalancer));
+        var factory = new ConnectionFactory { HostName = "127.0.0.1", Port = Servers.FreeLoopbackPort(), AutomaticRecoveryEnabled = false }.UseKeepAlive(profiles.Profiles, "orders");
+        factory.RequestedHeartbeat = TimeSpan.FromMinutes(5);
+        Task<IConnection> Connect() => factory.CreateConnectionAsync(new DefaultEndpointResolver([new AmqpTcpEndpoint(factory.HostName, factory.Port)]), null, TestContext.Current.CancellationToken);
+
+        await FluentActions.Awaiting(Connect).Should().ThrowAsync<global::RabbitMQ.Client.Exceptions.BrokerUnreachableException>("no broker listens there");
+
+        factory.RequestedHeartbeat.Should().Be(TimeSpan.FromMinutes(5), "this overload is not seen");
+        profiles.Messages(KeepAliveEventIds.ClientOptionOverridden).Should().BeEmpty("this overload is not seen");
+        await FluentActions.Awaiting(() => factory.CreateConnectionAsync(TestContext.Current.CancellationToken)).Should().ThrowAsync<global::RabbitMQ.Client.Exceptions.BrokerUnreachableException>();
+        factory.RequestedHeartbeat.Should().Be(TimeSpan.FromSeconds(20), "the control: CreateConnectionAsync without a resolver sees it");
+    }
+
+    [Fact]
     public void UseKeepAlive_NoIntervalAndYourRequestedHeartbeatOverThePeerIdleBudget_RefusedWithYourValue()
     {
         // Kept where the profile sets no Heartbeat:Interval, a RequestedHeartbeat of 5m under a Heartbeat:PeerIdleTimeout that
