@@ -67,24 +67,32 @@ public sealed partial class ExampleRunTests
     }
 
     [Fact]
-    public async Task DataStoresExample_AgainstRealRedisAndPostgres_BothConnectionsCarryTheOneProfile()
+    public async Task DataStoresExample_AgainstRealServers_EveryConnectionCarriesTheOneProfile()
     {
-        // The example needs a Redis and a PostgreSQL: real ones, started here on free loopback ports and stopped after.
+        // The example needs a Redis, a PostgreSQL, a RabbitMQ and a NATS: real ones, started here on free loopback ports and stopped after.
         using var redis = Servers.Redis(netns: null, IPAddress.Loopback, Servers.FreeLoopbackPort());
         using var postgres = Servers.Postgres(netns: null, IPAddress.Loopback, Servers.FreeLoopbackPort());
+        using var rabbit = Servers.RabbitMq(netns: null, IPAddress.Loopback, Servers.FreeLoopbackPort());
+        using var nats = Servers.Nats(netns: null, IPAddress.Loopback, Servers.FreeLoopbackPort());
 
         var (exitCode, output) = await RunExampleAsync("DataStores",
             $"--ConnectionStrings:Redis={redis.EndPoint},connectTimeout={ClientTimeouts.ConnectMs}",
             $"--ConnectionStrings:Postgres=Host=127.0.0.1;Port={postgres.EndPoint.Port};Username=postgres;Database=postgres;SSL Mode=Disable;Timeout={ClientTimeouts.ConnectSeconds}",
+            $"--ConnectionStrings:RabbitMQ=amqp://guest:guest@{rabbit.EndPoint}/", $"--ConnectionStrings:Nats=nats://{nats.EndPoint}",
             "--DataStores:RunFor=00:00:03", "--DataStores:Every=00:00:01");
 
         exitCode.Should().Be(0, output);
-        output.Should().MatchRegex(@"Round \d+: Redis visits = \d+, PostgreSQL now\(\) = ", "the worker used both stores");
+        output.Should().MatchRegex(@"Round \d+: Redis visits = \d+, PostgreSQL now\(\) = .*, NATS round trip = \S+, RabbitMQ queued = \d+", "the worker used every store");
         output.Should().MatchRegex(@"StackExchange\.Redis connection .* configured with KeepAlive profile 'datastores': Linux: keep-alive on, idle 30s, interval 5s, probes 4, .*\(read back from the kernel\)",
             "every Redis socket carries the profile, read back from the kernel");
         output.Should().Contain("StackExchange.Redis uses KeepAlive profile 'datastores'").And.Contain("KeepAlive (PING when idle) every 1m from Heartbeat:Interval");
         output.Should().Contain("Npgsql uses KeepAlive profile 'datastores': Tcp Keepalive Time 30s and Tcp Keepalive Interval 5s")
             .And.Contain("Tcp:ProbeCount 4 cannot be applied");
+        output.Should().MatchRegex(@"RabbitMQ\.Client connection .* configured with KeepAlive profile 'datastores': Linux: keep-alive on, idle 30s, interval 5s, probes 4, .*\(read back from the kernel\)",
+            "the RabbitMQ socket carries the profile, read back from the kernel");
+        output.Should().MatchRegex(@"NATS\.Net connection .* configured with KeepAlive profile 'datastores': Linux: keep-alive on, idle 30s, interval 5s, probes 4, .*\(read back from the kernel\)",
+            "the NATS socket carries the profile, read back from the kernel");
+        output.Should().Contain("RabbitMQ.Client uses KeepAlive profile 'datastores'").And.Contain("NATS.Net uses KeepAlive profile 'datastores'");
     }
 
     [Fact]
@@ -118,6 +126,29 @@ public sealed partial class ExampleRunTests
 
         exitCode.Should().Be(1, output);
         output.Should().Contain("A data store failed").And.NotContain("Unhandled exception");
+    }
+
+    [Theory]
+    [InlineData("NATS")]
+    [InlineData("RabbitMQ")]
+    public async Task DataStoresExample_BrokerNotListening_ReportsTheFailedStoreAndExitsOneWithoutCrashing(string absent)
+    {
+        // The same for each broker, reached after Redis and PostgreSQL answered (NATS, then RabbitMQ): NATS.Net's NatsException
+        // and RabbitMQ.Client's BrokerUnreachableException are the worker's to report, not the host's to crash on.
+        using var redis = Servers.Redis(netns: null, IPAddress.Loopback, Servers.FreeLoopbackPort());
+        using var postgres = Servers.Postgres(netns: null, IPAddress.Loopback, Servers.FreeLoopbackPort());
+        using var nats = absent == "NATS" ? null : Servers.Nats(netns: null, IPAddress.Loopback, Servers.FreeLoopbackPort());
+        var closed = Servers.FreeLoopbackPort();
+
+        var (exitCode, output) = await RunExampleAsync("DataStores",
+            $"--ConnectionStrings:Redis={redis.EndPoint},connectTimeout={ClientTimeouts.ConnectMs}",
+            $"--ConnectionStrings:Postgres=Host=127.0.0.1;Port={postgres.EndPoint.Port};Username=postgres;Database=postgres;SSL Mode=Disable;Timeout={ClientTimeouts.ConnectSeconds}",
+            $"--ConnectionStrings:Nats=nats://{nats?.EndPoint.ToString() ?? $"127.0.0.1:{closed}"}", $"--ConnectionStrings:RabbitMQ=amqp://guest:guest@127.0.0.1:{closed}/",
+            "--DataStores:RunFor=00:00:03", "--DataStores:Every=00:00:01");
+
+        exitCode.Should().Be(1, output);
+        output.Should().Contain("A data store failed").And.NotContain("Unhandled exception");
+        output.Should().Contain(absent == "NATS" ? "NATS.Client.Core.NatsException" : "RabbitMQ.Client.Exceptions.BrokerUnreachableException", "the store that failed is the one not listening");
     }
 
     /// <summary>
