@@ -3,6 +3,7 @@
 // host's heartbeat scheduler sent through a HeartbeatStream, with its metrics and health printed at the end. The peer is a small echo server the worker starts itself
 // on 127.0.0.1, so the example needs nothing but the SDK:  dotnet run --project examples/Worker
 // Run until Ctrl+C with:  dotnet run --project examples/Worker -- --Worker:RunFor=00:00:00
+using KeepAlive.Net;
 using KeepAlive.Net.Examples.Worker;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -14,6 +15,14 @@ var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings {
 // and the IHeartbeatScheduler singleton, stopped with the host.
 builder.Services.AddKeepAlive(builder.Configuration.GetSection("KeepAlive"));
 builder.Services.AddHostedService<HeartbeatMetricsPrinter>();
+
+// The scheduler's own threads, set in code (docs/CONFIGURATION.md, "The scheduler's thread settings"); a value out of
+// range stops the host at start-up, with the option, the value and the fix.
+builder.Services.Configure<HeartbeatSchedulerOptions>(static o =>
+{
+    o.StandbyThreadCount = 2;                             // two standbys from the start (default 1), logged in event 2011
+    o.TakeoverThreshold = TimeSpan.FromMilliseconds(20);  // a standby takes over from a callback that holds the timer thread 20ms (default 50ms)
+});
 
 // Health from the same telemetry: Degraded when heartbeat lateness eats over half a profile's idle budget,
 // Unhealthy when peers are declared dead too often; thresholds from KeepAlive:Health (docs/HEALTH.md).

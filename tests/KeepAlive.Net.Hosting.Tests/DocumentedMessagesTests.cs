@@ -41,6 +41,7 @@ public sealed class DocumentedMessagesTests
         }
 
         printed.UnionWith(HealthFailures());
+        printed.UnionWith(await SchedulerFailuresAsync());
         printed.Add(await RejectedReloadAsync());
         printed.Add(await MisspeltSectionAsync());
         printed.Add(await AddedProfileAsync());
@@ -64,6 +65,14 @@ public sealed class DocumentedMessagesTests
     private static async Task<IEnumerable<string>> FailuresAsync(string json)
     {
         var ex = await TestHosts.StartFailingAsync(json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
+        return ex.Should().BeOfType<OptionsValidationException>().Which.Failures;
+    }
+
+    // The host's scheduler with a takeover threshold below its floor.
+    private static async Task<IEnumerable<string>> SchedulerFailuresAsync()
+    {
+        var ex = await TestHosts.StartFailingAsync("""{ "KeepAlive": { "Profiles": { "payments": { } } } }""", (services, configuration) =>
+            services.AddKeepAlive(configuration.GetSection("KeepAlive")).Configure<HeartbeatSchedulerOptions>(static o => o.TakeoverThreshold = TimeSpan.Zero));
         return ex.Should().BeOfType<OptionsValidationException>().Which.Failures;
     }
 

@@ -12,14 +12,28 @@ public sealed class DocumentedRangesTests
     [Fact]
     public async Task ConfigurationDoc_RangeTable_StatesEveryDeclaredRangeAndItsReasons()
     {
-        var markdown = await File.ReadAllTextAsync(RepositoryFiles.Path("docs", "CONFIGURATION.md"), TestContext.Current.CancellationToken);
-        var table = markdown[(markdown.IndexOf(Heading, StringComparison.Ordinal) + Heading.Length)..].Split('\n')
-            .SkipWhile(static l => !l.StartsWith("| `", StringComparison.Ordinal)).TakeWhile(static l => l.StartsWith('|')).ToList();
+        var table = await TableUnderAsync(Heading);
 
         var declared = DeclaredRanges().Select(static r => Row(r.Setting, r.Range)).ToList();
 
         declared.Should().HaveCountGreaterThan(20);
         table.Should().Equal(declared, $"the table under \"{Heading}\" must be the declared ranges; they are:\n{string.Join('\n', declared)}\n");
+    }
+
+    [Fact]
+    public async Task ConfigurationDoc_SchedulerTable_StatesEachOptionsDefaultAndDeclaredRange()
+    {
+        // HEARTBEATS.md restated the scheduler's ranges by hand ("TakeoverThreshold 1 ms to 1 s"), no doc gave their defaults
+        // and reasons side by side, and nothing held either to the declarations.
+        const string SchedulerHeading = "### The scheduler's thread settings";
+        var table = await TableUnderAsync(SchedulerHeading);
+        var defaults = new HeartbeatSchedulerOptions();
+
+        var declared = OptionsSchema.For<HeartbeatSchedulerOptions>().Keys
+            .Select(k => $"| `{k.Name}` | {Written(k.GetValue(defaults))} | {k.Range} | {k.Range!.MinimumReason} | {k.Range.MaximumReason} |").ToList();
+
+        declared.Should().HaveCount(3);
+        table.Should().Equal(declared, $"the table under \"{SchedulerHeading}\" must be each option's default and declared range; they are:\n{string.Join('\n', declared)}\n");
     }
 
     [Fact]
@@ -50,6 +64,17 @@ public sealed class DocumentedRangesTests
 
         ProfileSections.All.Select(static s => s.Name).Should().Equal(properties, "a profile property the reader does not know would never be read from configuration");
     }
+
+    // The rows of the first table under a heading of docs/CONFIGURATION.md.
+    private static async Task<List<string>> TableUnderAsync(string heading)
+    {
+        var markdown = await File.ReadAllTextAsync(RepositoryFiles.Path("docs", "CONFIGURATION.md"), TestContext.Current.CancellationToken);
+        return [.. markdown[(markdown.IndexOf(heading, StringComparison.Ordinal) + heading.Length)..].Split('\n')
+            .SkipWhile(static l => !l.StartsWith("| `", StringComparison.Ordinal)).TakeWhile(static l => l.StartsWith('|'))];
+    }
+
+    private static string Written(object? value) =>
+        value is TimeSpan duration ? KeepAliveDuration.Format(duration) : Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)!;
 
     private static IEnumerable<(string Setting, KeepAliveRangeAttribute Range)> DeclaredRanges() =>
         ProfileSections.All.Select(static s => (s.Name, s.Schema))

@@ -42,13 +42,16 @@ public sealed partial class ExampleRunTests
     public async Task WorkerExample_FromTheRepositoryRoot_KeepsItsConnectionAndReportsHealthWithConfiguredThresholds()
     {
         // Run from the repository root, as the README says; the content root must still find the example's appsettings.json.
-        var (exitCode, output) = await RunExampleAsync("Worker", "--Worker:RunFor=00:00:04", "--KeepAlive:Health:UnhealthyPeerDeadCount=5");
+        // The scheduler's category at Debug (the example keeps it at Information) shows its start-up line, event 2011.
+        var (exitCode, output) = await RunExampleAsync("Worker", "--Worker:RunFor=00:00:04", "--KeepAlive:Health:UnhealthyPeerDeadCount=5",
+            "--Logging:LogLevel:KeepAlive.Net.HeartbeatScheduler=Debug");
 
         exitCode.Should().Be(0, output);
         output.Should().NotContain("BackgroundService failed").And.NotContain("is registered (registered: none)");
         output.Should().MatchRegex(@"Stopping after \d+ heartbeats", "the worker's connection heartbeated until it was told to stop");
         output.Should().Contain("Health check 'keepalive': Healthy");
         output.Should().Contain("UnhealthyPeerDeadCount=5", "the thresholds come from KeepAlive:Health, here overridden on the command line");
+        output.Should().Contain("Heartbeat scheduler started (a timer thread and 2 standby threads", "the example's HeartbeatSchedulerOptions reach the host's scheduler");
 
         // The example's own lines write durations as the library does (KeepAliveDuration.Format), not as clocks or "12.345 ms".
         output.Should().Contain("a dead peer is detected after 50s").And.Contain("Heartbeat registered: WhenIdle every 1s, peer idle timeout AwsNlb (5m50s)");
