@@ -40,7 +40,8 @@ public sealed class DocumentedMessagesTests
             printed.UnionWith(await FailuresAsync($$"""{ "KeepAlive": { "Profiles": { "{{name}}": {{profile}} } } }"""));
         }
 
-        printed.UnionWith(HealthFailures());
+        printed.UnionWith(HealthFailures(0));
+        printed.UnionWith(HealthFailures(1.5));
         printed.UnionWith(await SchedulerFailuresAsync());
         printed.Add(await RejectedReloadAsync());
         printed.Add(await MisspeltSectionAsync());
@@ -76,10 +77,10 @@ public sealed class DocumentedMessagesTests
         return ex.Should().BeOfType<OptionsValidationException>().Which.Failures;
     }
 
-    private static IEnumerable<string> HealthFailures()
+    private static IEnumerable<string> HealthFailures(double degradedBudgetFraction)
     {
         var services = new ServiceCollection().AddKeepAlive("payments", static _ => { });
-        services.AddHealthChecks().AddKeepAlive(static o => o.DegradedBudgetFraction = 1.5);
+        services.AddHealthChecks().AddKeepAlive(o => o.DegradedBudgetFraction = degradedBudgetFraction);
         using var provider = services.BuildServiceProvider();
         var read = () => provider.GetRequiredService<IOptions<KeepAliveHealthCheckOptions>>().Value;
         return read.Should().Throw<OptionsValidationException>().Which.Failures;

@@ -21,7 +21,7 @@ public class KeepAliveHealthCheckOptions
     /// </summary>
     /// <value>The default value is 0.5: Degraded when a heartbeat was late by more than half the budget.</value>
     [KeepAliveRange(0, 1, MinimumIsExclusive = true, Example = "0.5",
-        MinimumReason = "it is the part of the idle budget a late heartbeat may eat, and at 0 every heartbeat would be too late.",
+        MinimumReason = "it is the part of the idle budget a late heartbeat may eat, and at 0 any lateness at all, even the microseconds of a heartbeat sent on time, would make the check Degraded.",
         MaximumReason = "a heartbeat later than the whole budget has already cost the connection; use 0.25 for an earlier warning.")]
     public double DegradedBudgetFraction { get; set; } = DefaultDegradedBudgetFraction;
 
