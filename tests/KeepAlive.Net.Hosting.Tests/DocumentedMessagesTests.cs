@@ -1,3 +1,4 @@
+using System.Reflection;
 using KeepAlive.Net.Hosting.Profiles;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -43,6 +44,7 @@ public sealed class DocumentedMessagesTests
         printed.UnionWith(HealthFailures(0));
         printed.UnionWith(HealthFailures(1.5));
         printed.UnionWith(await SchedulerFailuresAsync());
+        printed.UnionWith(RangeAttributeRefusals());
         printed.Add(await RejectedReloadAsync());
         printed.Add(await MisspeltSectionAsync());
         printed.Add(await AddedProfileAsync());
@@ -67,6 +69,17 @@ public sealed class DocumentedMessagesTests
     {
         var ex = await TestHosts.StartFailingAsync(json, (services, configuration) => services.AddKeepAlive(configuration.GetSection("KeepAlive")));
         return ex.Should().BeOfType<OptionsValidationException>().Which.Failures;
+    }
+
+    // What "The same ranges for your own settings" shows: KeepAliveRangeAttribute's own answers, the calls of its snippet.
+    private static IEnumerable<string> RangeAttributeRefusals()
+    {
+        var range = typeof(TcpKeepAliveOptions).GetProperty(nameof(TcpKeepAliveOptions.IdleTime))!.GetCustomAttribute<KeepAliveRangeAttribute>()!;
+        range.TryParse("45s", out TimeSpan idle, out _).Should().BeTrue();
+        idle.Should().Be(TimeSpan.FromSeconds(45));
+        range.TryParse("10", out TimeSpan _, out var bare).Should().BeFalse();
+        range.TryParse("3h", out TimeSpan _, out var tooLong).Should().BeFalse();
+        return [bare!, tooLong!, range.Check("IdleTime", TimeSpan.FromHours(3))!];
     }
 
     // The host's scheduler with a takeover threshold below its floor.
