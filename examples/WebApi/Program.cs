@@ -4,13 +4,17 @@
 // idle timeout below the NLB's, lifetime with jitter, connect timeout, HTTP/2 pings). To stay
 // self-contained, the outgoing client calls this same app's /peer endpoint on 127.0.0.1. The SignalR hub at /hubs/echo
 // and the hub client behind /hub take their keep-alive messages and timeouts from one profile, "hub" (the client's
-// sockets, its WebSocket's included, carry the profile's Tcp section).
-//   dotnet run --project examples/WebApi            then  curl http://127.0.0.1:5080/pay, /hub and /connection; Ctrl+C stops it
-//   dotnet run --project examples/WebApi -- --smoke  starts, calls /pay, /hub and /connection once, prints the results, exits
+// sockets, its WebSocket's included, carry the profile's Tcp section). /orders calls a gRPC server the example starts
+// itself (OrdersServer) through a GrpcChannel with the "orders" profile: its Tcp section on the channel's sockets and
+// HTTP/2 pings within the server's ping policy.
+//   dotnet run --project examples/WebApi            then  curl http://127.0.0.1:5080/pay, /hub, /orders and /connection; Ctrl+C stops it
+//   dotnet run --project examples/WebApi -- --smoke  starts, calls /pay, /hub, /orders and /connection once, prints the results, exits
 using System.Globalization;
 using KeepAlive.Net;
 using KeepAlive.Net.AspNetCore;
+using Grpc.Net.Client;
 using KeepAlive.Net.Examples.WebApi;
+using KeepAlive.Net.Grpc;
 using KeepAlive.Net.Hosting;
 using KeepAlive.Net.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -34,6 +38,11 @@ builder.Services.AddSingleton<OutgoingConnections>();
 builder.Services.AddHttpClient("payments")
     .UseKeepAlive("payments", options => options.ConnectionConfigured = OutgoingConnections.Record)
     .ConfigureHttpClient((services, client) => client.BaseAddress = services.GetRequiredService<OutgoingConnections>().BaseAddress);
+
+// A gRPC channel to the orders peer with every layer of "orders": the Tcp section on each connection's socket, HTTP/2 pings
+// within the server's ping policy (Http:PeerMinPingInterval), the pool timers; built on first use, disposed with the app.
+await using var orders = await OrdersServer.StartAsync();
+builder.Services.AddSingleton(services => GrpcChannel.ForAddress(orders.Address, new GrpcChannelOptions().UseKeepAlive(services, "orders")));
 
 // Every hub's KeepAliveInterval and ClientTimeoutInterval from "hub"; a timeout below twice the interval stops the host.
 builder.Services.AddSignalR().UseKeepAlive("hub");
@@ -73,16 +82,24 @@ app.MapGet("/hub", async (IKeepAliveProfiles profiles, OutgoingConnections peer,
     return $"hub said '{answer}\nhub client: KeepAliveInterval {KeepAliveDuration.Format(connection.KeepAliveInterval)}, ServerTimeout {KeepAliveDuration.Format(connection.ServerTimeout)}\n";
 });
 
+// A call through the "orders" channel; its connection's settings are logged as it opens (event 3001, read back from the kernel).
+app.MapGet("/orders", async (GrpcChannel channel, HttpContext context) =>
+{
+    var reply = await new Orders.OrdersClient(channel).ConfirmAsync(new ConfirmRequest { Id = "42" }, cancellationToken: context.RequestAborted);
+    return $"orders said '{reply.Status}' over a gRPC channel with profile 'orders'\n";
+});
+
 await app.StartAsync();
 var address = app.Urls.First();
 app.Services.GetRequiredService<OutgoingConnections>().BaseAddress = new Uri(address);
-Console.WriteLine($"Listening on {address}; try {address}/pay, {address}/hub and {address}/connection");
+Console.WriteLine($"Listening on {address}; try {address}/pay, {address}/hub, {address}/orders and {address}/connection");
 
 if (smoke)
 {
     using var http = new HttpClient();
     Console.Write(await http.GetStringAsync(new Uri(new Uri(address), "/pay")));
     Console.Write(await http.GetStringAsync(new Uri(new Uri(address), "/hub")));
+    Console.Write(await http.GetStringAsync(new Uri(new Uri(address), "/orders")));
     Console.Write(await http.GetStringAsync(new Uri(new Uri(address), "/connection")));
     await app.StopAsync();
     return;

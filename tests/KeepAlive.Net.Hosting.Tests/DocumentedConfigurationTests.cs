@@ -26,7 +26,7 @@ public sealed partial class DocumentedConfigurationTests
 
     [Theory]
     [InlineData("Worker", 2)]
-    [InlineData("WebApi", 3)]
+    [InlineData("WebApi", 4)]
     public async Task ExampleAppSettings_BindAndStart(string example, int profiles)
     {
         var json = await File.ReadAllTextAsync(RepositoryFiles.Path("examples", example, "appsettings.json"), TestContext.Current.CancellationToken);

@@ -12,14 +12,15 @@ public sealed partial class ExampleRunTests
     public async Task WebApiExample_Smoke_PaysThroughBothProfilesAnswersThroughTheHubAndExits()
     {
         // What the README and Program.cs promise: "dotnet run --project examples/WebApi -- --smoke" starts Kestrel with the
-        // "inbound" profile, calls /pay once (which calls /peer through the "payments" HttpClient) and /hub once (a SignalR
-        // client of the app's own hub, both with the "hub" profile), and exits.
+        // "inbound" profile, calls /pay once (which calls /peer through the "payments" HttpClient), /hub once (a SignalR
+        // client of the app's own hub, both with the "hub" profile) and /orders once (a gRPC channel with the "orders"
+        // profile to the gRPC server the example starts), and exits.
         var (exitCode, output) = await RunExampleAsync("WebApi", "--smoke", "--urls", "http://127.0.0.1:0");
 
         exitCode.Should().Be(0, output);
         output.Should().Contain("Listening on http://127.0.0.1:", "--smoke --urls must keep the URL (the switch is removed before the host reads arguments)");
-        output.Should().MatchRegex(@"Listening on (http://127\.0\.0\.1:\d+); try \1/pay, \1/hub and \1/connection",
-            "the line a newcomer reads names every endpoint the README and Program.cs tell them to try, /hub included");
+        output.Should().MatchRegex(@"Listening on (http://127\.0\.0\.1:\d+); try \1/pay, \1/hub, \1/orders and \1/connection",
+            "the line a newcomer reads names every endpoint the README and Program.cs tell them to try, /hub and /orders included");
         output.Should().Contain("peer said 'paid'");
         output.Should().MatchRegex(@"inbound  \(Linux\): Linux: keep-alive on, idle 45s, interval 10s, probes 3, .*\(read back from the kernel\)",
             "the inbound connection carries the 'inbound' profile of appsettings.json, read back from the kernel");
@@ -28,7 +29,11 @@ public sealed partial class ExampleRunTests
         output.Should().MatchRegex(@"hub said 'hello' on a connection with profile 'inbound': Linux: keep-alive on, idle 45s",
             "the SignalR hub answers its client, on a connection that carries the 'inbound' profile");
         output.Should().Contain("hub client: KeepAliveInterval 15s, ServerTimeout 30s", "the hub client takes Heartbeat:Interval and Timeout of the 'hub' profile, written as the library writes durations");
+        output.Should().Contain("orders said 'order 42 confirmed' over a gRPC channel with profile 'orders'", "/orders calls the example's gRPC server through the 'orders' channel");
+        output.Should().MatchRegex(@"HTTP connection to 127\.0\.0\.1:\d+ configured with KeepAlive profile 'orders': Linux: keep-alive on, idle 30s, interval 5s, probes 4, .*\(read back from the kernel\)",
+            "the gRPC channel's connection carries the 'orders' profile's Tcp section (GrpcChannelOptions.UseKeepAlive), read back from the kernel");
         output.Should().NotContain("warn: KeepAlive.Net", "the example's profiles are the ones we recommend: no start-up warning");
+        output.Should().NotContain("warn: Microsoft.AspNetCore.Server.Kestrel", "the gRPC server's listener does not take the example's Urls");
 
         // /connection, which the README and the example's first line tell a newcomer to try, is in the smoke run too: the
         // inbound connection's retirement age (Http:MaxConnectionAge 10m with 1m of jitter) in the library's duration form.
