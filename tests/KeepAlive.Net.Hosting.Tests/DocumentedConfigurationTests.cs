@@ -74,4 +74,30 @@ public sealed partial class DocumentedConfigurationTests
 
     [GeneratedRegex("```json\\s*\\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex JsonBlock();
+
+    [Theory]
+    [InlineData(typeof(KeepAliveSettings), "CONFIGURATION.md", "### What the returned `KeepAliveSettings` says")]
+    [InlineData(typeof(KeepAliveOptionReport), "CONFIGURATION.md", "### What the returned `KeepAliveSettings` says")]
+    [InlineData(typeof(KeepAliveCapabilities), "CONFIGURATION.md", "### What the platform can do: `KeepAliveCapabilities`")]
+    [InlineData(typeof(KeepAliveClientDescription), "CLIENTS.md", "## Writing a package for another client")]
+    [InlineData(typeof(KeepAliveClientSettings), "CLIENTS.md", "## Writing a package for another client")]
+    public async Task Docs_ReferenceTypes_NameEveryPublicMember(Type type, string document, string heading)
+    {
+        // KeepAliveSettings.GetReport, HasAdjustments and IsReadBackFromKernel, KeepAliveOptionReport's Requested, Effective,
+        // RequestedTime and EffectiveTime, and most of KeepAliveCapabilities (TimeResolution, TimeAsWritten, the Max and
+        // Default values, the Supports flags), and of KeepAliveClientDescription and KeepAliveClientSettings (ClientName,
+        // MaxHeartbeatInterval, Adjustments, ReportIfOverridden, ThrowIfYourHeartbeatMissesTheTimeout) were public and named in no doc.
+        var markdown = await File.ReadAllTextAsync(RepositoryFiles.Path("docs", document), TestContext.Current.CancellationToken);
+        var start = markdown.IndexOf(heading, StringComparison.Ordinal);
+        start.Should().BeGreaterThan(0, "{0} describes {1} under \"{2}\"", document, type.Name, heading);
+        var section = markdown[start..markdown.IndexOf("\n#", start + heading.Length, StringComparison.Ordinal)];
+
+        var members = type.GetMembers(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.DeclaredOnly)
+            .Where(static m => m is System.Reflection.PropertyInfo || (m is System.Reflection.MethodInfo method && !method.IsSpecialName))
+            .Select(static m => m.Name)
+            .Where(static n => n is not ("Equals" or "GetHashCode" or "ToString" or "Deconstruct" or "<Clone>$"))
+            .Distinct();
+
+        members.Should().NotBeEmpty().And.OnlyContain(n => section.Contains($"`{n}", StringComparison.Ordinal) || section.Contains($".{n}(", StringComparison.Ordinal), "each public member of {0} is said under \"{1}\"", type.Name, heading);
+    }
 }
