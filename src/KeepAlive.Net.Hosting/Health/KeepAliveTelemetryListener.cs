@@ -61,7 +61,13 @@ internal sealed class KeepAliveTelemetryListener : IDisposable
                 listener.EnableMeasurementEvents(instrument, this);
             }
         };
-        _listener.SetMeasurementEventCallback<double>(static (instrument, value, tags, state) => ((KeepAliveTelemetryListener)state!).OnLateness(value, tags));
+        _listener.SetMeasurementEventCallback<double>(static (instrument, value, tags, state) =>
+        {
+            if (instrument.Name == KeepAliveMetricNames.Lateness)
+            {
+                ((KeepAliveTelemetryListener)state!).OnLateness(value, tags);
+            }
+        });
         _listener.SetMeasurementEventCallback<long>(static (instrument, value, tags, state) =>
         {
             var listener = (KeepAliveTelemetryListener)state!;
@@ -73,9 +79,12 @@ internal sealed class KeepAliveTelemetryListener : IDisposable
                 case KeepAliveMetricNames.Overdue:
                     listener.OnOverdue(value, tags);
                     break;
-                default:
+                case KeepAliveMetricNames.PeerDead:
                     listener.OnPeerDead(value, tags);
                     break;
+
+                // An instrument of Instruments without a case of its own is counted as nothing, not as another's: the
+                // listener's tests record one measurement of each and see its own counter move.
             }
         });
         _listener.Start();
