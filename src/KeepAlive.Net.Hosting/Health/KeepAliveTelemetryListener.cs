@@ -45,7 +45,7 @@ internal sealed class KeepAliveTelemetryListener : IDisposable
             _readNames = ReadNames(registered);
             foreach (var name in registered.Names)
             {
-                _reloads.Add(ChangeToken.OnChange(() => registered.AcceptedChanges(name), () => _readNames = ReadNames(registered)));
+                _reloads.Add(ChangeToken.OnChange(() => registered.AcceptedChanges(name), () => KeepOnly(_readNames = ReadNames(registered))));
             }
         }
 
@@ -170,6 +170,19 @@ internal sealed class KeepAliveTelemetryListener : IDisposable
         }
 
         return names;
+    }
+
+    // A name no profile reports under any more (a reload renamed its heartbeat) is never read again: its window goes, so
+    // the windows stay one per profile's heartbeat name however often reloads rename them.
+    private void KeepOnly(HashSet<string>? names)
+    {
+        foreach (var name in names is null ? [] : _windows.Keys)
+        {
+            if (!names!.Contains(name))
+            {
+                _windows.TryRemove(name, out _);
+            }
+        }
     }
 
     private void OnLateness(double seconds, ReadOnlySpan<KeyValuePair<string, object?>> tags) =>

@@ -171,17 +171,8 @@ public sealed class KeepAliveHealthCheckTests
     public async Task Listener_HeartbeatNameChangedByAReload_TheNewNameIsKeptAndCounted()
     {
         // The listener keeps windows only for the profiles' heartbeat names, a set it builds again when a reload is accepted.
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["KeepAlive:Profiles:payments:Heartbeat:Interval"] = "10s",
-            ["KeepAlive:Profiles:payments:Heartbeat:PeerIdleTimeout"] = "1m",
-            ["KeepAlive:Profiles:payments:Heartbeat:Name"] = "payments-old",
-        }).Build();
-        using var host = await HealthHosts.StartAsync(s =>
-        {
-            s.AddKeepAlive(configuration.GetSection("KeepAlive"));
-            s.AddHealthChecks().AddKeepAlive();
-        });
+        var (configuration, host) = await StartNamedPaymentsAsync("payments-old");
+        using var disposeHost = host;
         var meters = host.Services.GetRequiredService<IMeterFactory>();
         var listener = host.Services.GetRequiredKeyedService<KeepAliveTelemetryListener>(Options.DefaultName);
 
@@ -193,6 +184,28 @@ public sealed class KeepAliveHealthCheckTests
         }
 
         listener.KeptNames.Should().Be(1, "the reloaded name is the one the check reads");
+        (await HealthHosts.CheckAsync(host)).Data["payments:Heartbeats"].Should().Be(1L);
+    }
+
+    [Fact]
+    public async Task Listener_HeartbeatRenamedByReloadsAfterMeasurements_TheOldNamesWindowsAreNotKept()
+    {
+        // Windows were never dropped: each name a reload renamed away, once measured, stayed for as long as the
+        // process ran, though the check never read it again (docs/HEALTH.md: a ring per profile's heartbeat name).
+        var (configuration, host) = await StartNamedPaymentsAsync("payments-0");
+        using var disposeHost = host;
+        var meters = host.Services.GetRequiredService<IMeterFactory>();
+        var listener = host.Services.GetRequiredKeyedService<KeepAliveTelemetryListener>(Options.DefaultName);
+
+        for (var rename = 0; rename <= 3; rename++)
+        {
+            configuration["KeepAlive:Profiles:payments:Heartbeat:Name"] = $"payments-{rename}";
+            configuration.Reload();
+            using var monitor = new DriftMonitor(new HeartbeatOptions { Name = $"payments-{rename}", Interval = Interval }, null, null, meters);
+            monitor.RecordSentNow(TimeProvider.System.GetTimestamp());
+        }
+
+        listener.KeptNames.Should().Be(1, "only the profile's current heartbeat name, payments-3, is read");
         (await HealthHosts.CheckAsync(host)).Data["payments:Heartbeats"].Should().Be(1L);
     }
 
@@ -781,6 +794,23 @@ public sealed class KeepAliveHealthCheckTests
         time.Advance(late);
         monitor.RecordSentNow(due);
         return await HealthHosts.CheckAsync(host);
+    }
+
+    // The payments profile from configuration, its heartbeat named heartbeatName, for a test to reload.
+    private static async Task<(IConfigurationRoot Configuration, Microsoft.Extensions.Hosting.IHost Host)> StartNamedPaymentsAsync(string heartbeatName)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["KeepAlive:Profiles:payments:Heartbeat:Interval"] = "10s",
+            ["KeepAlive:Profiles:payments:Heartbeat:PeerIdleTimeout"] = "1m",
+            ["KeepAlive:Profiles:payments:Heartbeat:Name"] = heartbeatName,
+        }).Build();
+        var host = await HealthHosts.StartAsync(s =>
+        {
+            s.AddKeepAlive(configuration.GetSection("KeepAlive"));
+            s.AddHealthChecks().AddKeepAlive();
+        });
+        return (configuration, host);
     }
 
     private static Task<Microsoft.Extensions.Hosting.IHost> StartPaymentsAsync(FakeTimeProvider time, double? degradedBudgetFraction = null) => HealthHosts.StartAsync(s =>
