@@ -98,7 +98,7 @@ public sealed class KeepAliveRangeAttribute : Attribute
 
     /// <summary>Parses a duration written in configuration or on a command line, and checks it.</summary>
     /// <param name="text">The text, for example <c>"30s"</c>.</param>
-    /// <param name="value">The duration when it is accepted.</param>
+    /// <param name="value">The duration when it is accepted; <see cref="TimeSpan.Zero"/> when it is refused.</param>
     /// <param name="error">
     /// Why it is refused, starting with the text as written, for example <c>'3h' is above the ceiling of 2h: ...</c>;
     /// a number too large for any duration is refused against the ceiling, like any value above it.
@@ -116,6 +116,18 @@ public sealed class KeepAliveRangeAttribute : Attribute
             KeepAliveDuration.Outcome.BareNumber => $"{KeepAliveDuration.BareNumberAdvice(text!.Trim(), reading => TryParse(reading, out TimeSpan _, out _), ToString())} {FixForUnit()}",
             _ => $"{notADuration} {FixForUnit()}",
         };
+        return Accepted(error, ref value);
+    }
+
+    // The one rule of the three TryParse overloads: a refused text gives the type's zero, never the refused number.
+    private static bool Accepted<T>(string? error, ref T value)
+        where T : struct
+    {
+        if (error is not null)
+        {
+            value = default;
+        }
+
         return error is null;
     }
 
@@ -124,7 +136,7 @@ public sealed class KeepAliveRangeAttribute : Attribute
 
     /// <summary>Parses a number written in configuration or on a command line, and checks it.</summary>
     /// <param name="text">The text, for example <c>"0.5"</c>.</param>
-    /// <param name="value">The number when it is accepted.</param>
+    /// <param name="value">The number when it is accepted; 0 when it is refused.</param>
     /// <param name="error">Why it is refused, starting with the text as written.</param>
     /// <returns><see langword="true"/> when the text is a number within the range.</returns>
     public bool TryParse(string? text, out double value, [NotNullWhen(false)] out string? error)
@@ -141,12 +153,12 @@ public sealed class KeepAliveRangeAttribute : Attribute
         }
 
         error = Violation($"'{trimmed}'", value);
-        return error is null;
+        return Accepted(error, ref value);
     }
 
     /// <summary>Parses a whole number written in configuration or on a command line, and checks it.</summary>
     /// <param name="text">The text, for example <c>"3"</c>.</param>
-    /// <param name="value">The number when it is accepted.</param>
+    /// <param name="value">The number when it is accepted; 0 when it is refused.</param>
     /// <param name="error">Why it is refused, starting with the text as written; a number too large for any whole number is refused against the ceiling.</param>
     /// <returns><see langword="true"/> when the text is a whole number within the range.</returns>
     public bool TryParse(string? text, out int value, [NotNullWhen(false)] out string? error)
@@ -164,7 +176,7 @@ public sealed class KeepAliveRangeAttribute : Attribute
         var number = double.Parse(trimmed, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
         error = Violation($"'{trimmed}'", number);
         value = error is null ? (int)number : 0;
-        return error is null;
+        return Accepted(error, ref value);
     }
 
     /// <summary>Describes the range as the docs state it, for example <c>1s to 2h</c> or <c>more than 0, less than 1</c>.</summary>
