@@ -39,7 +39,7 @@ public static class KeepAliveNatsExtensions
     /// <see cref="NatsOpts.MaxPingOut"/> set by hand is kept unless the profile sets the matching value; then the profile
     /// wins and a warning says so (event 3202). One set after this call on a copy of the options it returns
     /// (<c>with { PingInterval = ... }</c>) is seen at each TCP connection: within what the profile's heartbeat asks it is yours
-    /// (said once, event 3201); outside it warning 3202 gives the bound and the connection is refused, as NATS.Net keeps the
+    /// (said once, event 3201); outside it warning 3207 gives the bound and the connection is refused, as NATS.Net keeps the
     /// options it was given and the value cannot be put back. NATS.Net sends its PINGs from a thread-pool timer; the kernel's keep-alive
     /// is what no thread-pool starvation can delay.
     /// </remarks>

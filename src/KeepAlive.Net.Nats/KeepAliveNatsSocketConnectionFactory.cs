@@ -54,7 +54,7 @@ internal sealed class KeepAliveNatsSocketConnectionFactory(KeepAliveClientSettin
     /// <summary>
     /// A <see cref="NatsOpts.PingInterval"/> set after <c>UseKeepAlive</c> (on a <c>with</c> copy of the options it returned,
     /// which carries this factory), judged by the rules that judge one set before it: within them it is yours, said once
-    /// (event 3201); outside them warning 3202 says so with the bound, and, since NATS.Net keeps the options it was given
+    /// (event 3201); outside them warning 3207 says so with the bound, and, since NATS.Net keeps the options it was given
     /// (a record the connection holds), the value cannot go back to the one <c>UseKeepAlive</c> left: the connection is refused.
     /// </summary>
     /// <param name="opts">The options of the connection being made, as NATS.Net passes them.</param>
@@ -66,14 +66,14 @@ internal sealed class KeepAliveNatsSocketConnectionFactory(KeepAliveClientSettin
             return;
         }
 
-        if (settings.TakeYourHeartbeatSetAfterUseKeepAlive(opts.PingInterval, taken.PingIntervalLeft))
+        if (settings.TakeYourHeartbeatSetAfterUseKeepAlive(opts.PingInterval, taken.PingIntervalLeft, canPutBack: false))
         {
             Interlocked.Exchange(ref _yoursAfter, opts.PingInterval.Ticks);
             return;
         }
 
         throw new InvalidOperationException(
-            $"KeepAlive profile '{settings.ProfileName}': these NatsOpts run {NatsProfileTaken.PingInterval} {KeepAliveDuration.Format(opts.PingInterval)}, set after UseKeepAlive (a `with` copy of the options it returned), in place of the {KeepAliveDuration.Format(taken.PingIntervalLeft)} it left, which the profile's heartbeat cannot be kept with (warning 3202 names the setting and the bound). NATS.Net keeps the options it was given, so the value cannot be put back here: the connection is refused. Fix: set PingInterval before UseKeepAlive (the profile then wins, or refuses it, when it is made), or within the bound warning 3202 gives.");
+            $"KeepAlive profile '{settings.ProfileName}': these NatsOpts run {NatsProfileTaken.PingInterval} {KeepAliveDuration.Format(opts.PingInterval)}, set after UseKeepAlive (a `with` copy of the options it returned), in place of the {KeepAliveDuration.Format(taken.PingIntervalLeft)} it left, which the profile's heartbeat cannot be kept with (warning 3207 names the setting and the bound). NATS.Net keeps the options it was given, so the value cannot be put back here: the connection is refused. Fix: set PingInterval before UseKeepAlive (the profile then wins, or refuses it, when it is made), or within the bound warning 3207 gives.");
     }
 
     private static Socket CreateDefaultSocket()

@@ -245,6 +245,15 @@ public static class KeepAliveEventIds
     /// </summary>
     public const int ClientSocketHookReplaced = 3206;
 
+    /// <summary>
+    /// A client's heartbeat interval set by hand after <c>UseKeepAlive</c> (on a copy of the options it returned, NATS.Net's
+    /// <c>NatsOpts with { PingInterval = ... }</c>) cannot keep the profile's <c>Heartbeat:PeerIdleTimeout</c> or
+    /// <c>Heartbeat:Timeout</c>, and the client keeps the options it was given, so the value <c>UseKeepAlive</c> left cannot be
+    /// put back: the connection is refused; the message names your value, the bound and the fix (Warning). Where the value can
+    /// be put back (Redis, RabbitMQ), event 3202 says the profile's wins instead.
+    /// </summary>
+    public const int ClientHeartbeatSetAfterUseKeepAliveRefused = 3207;
+
     /// <summary>Keep-alive could not be applied to a Kestrel connection, which was accepted without it.</summary>
     public const int KestrelConnectionKeepAliveFailed = 3100;
 

@@ -211,14 +211,29 @@ public sealed class KeepAliveClientSettings
     /// </summary>
     /// <param name="yourInterval">The heartbeat interval the client would run, as it runs it (whole seconds where it counts them); zero or less is not judged (the client's own default, or the heartbeat off).</param>
     /// <param name="left">The heartbeat interval <c>UseKeepAlive</c> left: the profile's <c>Heartbeat:Interval</c>, or the one it kept.</param>
-    /// <returns>Whether <paramref name="yourInterval"/> is kept; <see langword="false"/>: put <paramref name="left"/> back.</returns>
-    public bool TakeYourHeartbeatSetAfterUseKeepAlive(TimeSpan yourInterval, TimeSpan left)
+    /// <param name="canPutBack">
+    /// Whether the caller puts <paramref name="left"/> back when the value is refused (the warning then says the profile's
+    /// wins, event <see cref="KeepAliveEventIds.ClientOptionOverridden"/>); <see langword="false"/> for a client that keeps
+    /// the options it was given, whose connection the caller refuses instead (event
+    /// <see cref="KeepAliveEventIds.ClientHeartbeatSetAfterUseKeepAliveRefused"/> says so).
+    /// </param>
+    /// <returns>Whether <paramref name="yourInterval"/> is kept; <see langword="false"/>: put <paramref name="left"/> back, or refuse the connection.</returns>
+    public bool TakeYourHeartbeatSetAfterUseKeepAlive(TimeSpan yourInterval, TimeSpan left, bool canPutBack = true)
     {
         var setting = KeepAliveClientRules.Text($"{Client.HeartbeatSetting} (after UseKeepAlive)");
         if (KeepAliveClientRules.OutsideTheProfile(Profile.Heartbeat, Client, yourInterval) is var (missed, bound))
         {
-            Log.ClientOptionOverridden(_logger, Client.ClientName, setting, KeepAliveClientRules.Show(yourInterval), ProfileName, missed,
-                KeepAliveClientRules.Text($"{KeepAliveClientRules.Show(left)} (what UseKeepAlive left)"), KeepAliveClientRules.Text($"set it {bound}"));
+            var (yours, fix) = (KeepAliveClientRules.Show(yourInterval), KeepAliveClientRules.Text($"set it {bound}"));
+            if (canPutBack)
+            {
+                Log.ClientOptionOverridden(_logger, Client.ClientName, setting, yours, ProfileName, missed,
+                    KeepAliveClientRules.Text($"{KeepAliveClientRules.Show(left)} (what UseKeepAlive left)"), fix);
+            }
+            else
+            {
+                Log.ClientHeartbeatSetAfterUseKeepAliveRefused(_logger, Client.ClientName, setting, yours, ProfileName, missed, KeepAliveClientRules.Show(left), fix);
+            }
+
             return false;
         }
 

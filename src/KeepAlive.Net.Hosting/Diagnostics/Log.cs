@@ -53,6 +53,10 @@ internal static partial class Log
         Message = "{Client}: {Setting} was set by hand to {HandSet}, but KeepAlive profile '{Profile}' sets {ProfileKey}, so the profile's {ProfileValue} wins. Fix: remove the hand-set {Setting}, or {KeepYours} to keep your value.")]
     public static partial void ClientOptionOverridden(ILogger logger, string client, string setting, string handSet, string profile, string profileKey, string profileValue, string keepYours);
 
+    [LoggerMessage(EventId = KeepAliveEventIds.ClientHeartbeatSetAfterUseKeepAliveRefused, Level = LogLevel.Warning,
+        Message = "{Client}: {Setting} was set by hand to {HandSet}, but KeepAlive profile '{Profile}' sets {ProfileKey}, and {Client} keeps the options it was given, so the {Left} UseKeepAlive left cannot be put back: the connection is refused. Fix: {Fix}, or set it before UseKeepAlive (the profile then wins, or refuses it, when UseKeepAlive is called).")]
+    public static partial void ClientHeartbeatSetAfterUseKeepAliveRefused(ILogger logger, string client, string setting, string handSet, string profile, string profileKey, string left, string fix);
+
     [LoggerMessage(EventId = KeepAliveEventIds.ClientConnectionWithoutTcp, Level = LogLevel.Debug,
         Message = "{Client} connection {Connection} is not TCP (a Unix domain socket), so KeepAlive profile '{Profile}' has no Tcp section to apply to it")]
     public static partial void ClientConnectionWithoutTcp(ILogger logger, string client, string connection, string profile);
